@@ -1,0 +1,25 @@
+# The two commands the README opens with. Both build .venv from scratch if it is missing.
+PY ?= python3
+VENV ?= .venv
+PIP = $(VENV)/bin/pip
+# torch==2.13.0 is the CPU build on this machine's disk; an unpinned torch pulls a multi-GB CUDA build.
+TORCH = torch==2.13.0
+
+.PHONY: setup demo test test-slow bench
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+setup: $(VENV)/bin/python
+	$(PIP) install -q $(TORCH) -e '.[all]'
+
+demo: setup
+	$(VENV)/bin/losslens demo
+
+test: setup
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 tests
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -m slow --maxfail=3 tests
+
+bench: setup
+	$(VENV)/bin/python -m benchmarks

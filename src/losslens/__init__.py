@@ -1,0 +1,50 @@
+"""losslens: why did my training and validation loss plateau after X epochs, and what should I do?
+
+    >>> import losslens
+    >>> d = losslens.diagnose("training.log")        # a file, a dict of lists, a DataFrame or a Run
+    >>> print(d)                                      # verdict and X, evidence, actions
+    >>> d.to_dict()                                   # the losslens.diagnosis/1 JSON schema
+
+Importing losslens imports no deep-learning framework; integrations import theirs when used.
+"""
+
+from .exceptions import (EmptyRunError, LosslensError, NoLossError, ReadError,
+                         UnknownFormatError)
+from .result import CAUSES, Cause, Diagnosis, Plateau
+from .run import Run
+
+__version__ = "0.1.0"
+
+__all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
+           "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError",
+           "forecast"]
+
+
+def read(source, **options) -> list[Run]:
+    """Read every run in ``source`` (a path, directory or URI): a list of :class:`Run`."""
+    from .readers import read as _read
+    return _read(source, **options)
+
+
+def diagnose(source, **options) -> Diagnosis:
+    """Diagnose one run: a path, a Keras History (or its ``.history`` dict), a DataFrame or a Run.
+
+    Options: ``metric`` (series to diagnose; default ``val_loss`` else ``train_loss``),
+    ``classes`` (number of classes K, for the chance level), ``horizon`` (forecast horizon
+    in axis units), ``columns`` (column overrides for files). A file holding several runs
+    raises ValueError: use :func:`diagnose_all`.
+    """
+    from .api import diagnose as _diagnose
+    return _diagnose(source, **options)
+
+
+def diagnose_all(source, **options) -> list[Diagnosis]:
+    """Diagnose every run in ``source`` (a long-format file or directory can hold many)."""
+    from .api import diagnose_all as _diagnose_all
+    return _diagnose_all(source, **options)
+
+
+def forecast(source, horizon=None, **options):
+    """Forecast where the run's curve is heading; see :mod:`losslens.forecast`."""
+    from .api import forecast as _forecast
+    return _forecast(source, horizon=horizon, **options)

@@ -1,0 +1,46 @@
+"""The Python entry points behind ``losslens.diagnose`` and friends: source -> Run(s) -> Diagnosis."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .run import Run
+
+_READ_OPTIONS = ("columns", "run_column", "run_id", "experiment")
+
+
+def to_runs(source: Any, **options) -> list[Run]:
+    """Any supported source as a list of Runs."""
+    if isinstance(source, Run):
+        return [source]
+    if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
+        return [Run.from_history(source, columns=options.get("columns"))]
+    if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
+        return [Run.from_dataframe(source, columns=options.get("columns"))]
+    from .readers import read
+    return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, **_ignored):
+    from .diagnosis import diagnose_run
+    return diagnose_run(run, metric=metric, classes=classes, horizon=horizon)
+
+
+def diagnose(source: Any, **options):
+    runs = to_runs(source, **options)
+    if len(runs) != 1:
+        raise ValueError(f"{getattr(source, 'name', source)} holds {len(runs)} runs; "
+                         "use losslens.diagnose_all() or pick one with run_id=")
+    return _diagnose_run(runs[0], **options)
+
+
+def diagnose_all(source: Any, **options):
+    return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
+
+
+def forecast(source: Any, horizon=None, metric=None, **options):
+    from .forecast import forecast_run
+    runs = to_runs(source, **options)
+    if len(runs) != 1:
+        raise ValueError(f"{source} holds {len(runs)} runs; pick one with run_id=")
+    return forecast_run(runs[0], horizon=horizon, metric=metric)

@@ -1,0 +1,95 @@
+"""The ``losslens`` command line (Typer + rich): people get colour and tables, programs get ``--json``.
+
+Every bad input ends in one line on stderr naming the file and the problem, and exit code 2.
+Feature areas register their own commands from ``losslens/commands/`` so that each stays
+next to its code and ``losslens diagnose`` imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .exceptions import LosslensError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Why did my training and validation loss plateau after X epochs, and what should I do?")
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print one line to stderr and exit with ``code``."""
+    typer.echo(f"losslens: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run_guarded(fn, *args, **kwargs):
+    """Call ``fn``; turn input problems into the one-line error and exit 2."""
+    try:
+        return fn(*args, **kwargs)
+    except LosslensError as exc:
+        fail(str(exc))
+    except (ValueError, OSError) as exc:
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+@app.command()
+def diagnose(
+    paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
+    metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object per run (JSON Lines, schema losslens.diagnosis/1)."),
+    classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
+    fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Exit 1 when any run's verdict is one of these causes."),
+    horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field."),
+    run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
+):
+    """Diagnose each run: the verdict and plateau epoch X, the evidence, and what to do."""
+    from .api import to_runs
+    from .diagnosis import diagnose_run
+    from .report import text
+
+    results = []
+    for path in paths:
+        runs = run_guarded(to_runs, path, run_id=run_id)
+        for run in runs:
+            results.append(run_guarded(diagnose_run, run, metric=metric, classes=classes, horizon=horizon))
+    if json_out:
+        for d in results:
+            sys.stdout.write(d.to_json() + "\n")
+    else:
+        text.print_diagnoses(results)
+    wanted = set(fail_on or [])
+    bad = [c for c in wanted if c not in _causes()]
+    if bad:
+        fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
+    if wanted and any(d.verdict in wanted for d in results):
+        raise typer.Exit(1)
+
+
+def _causes():
+    from .result import CAUSES
+    return CAUSES
+
+
+def _register_commands():
+    # Each module adds its commands to `app`; they import their heavy dependencies lazily.
+    from .commands import register_all
+    register_all(app)
+
+
+_register_commands()
+
+
+def main(argv: Optional[list] = None):
+    """Console entry point."""
+    try:
+        app(args=argv, prog_name="losslens", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover
+        typer.echo("losslens: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,92 @@
+"""Canonical series names and the column names that map onto them.
+
+One table, used by every reader and by :meth:`Run.from_history`, so that ``loss``,
+``train_loss`` and ``training_loss`` all become ``train_loss`` everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+# canonical name -> aliases (compared after normalising: lower case, '/', '-', ' ' and '.' -> '_')
+ALIASES: dict[str, tuple[str, ...]] = {
+    "train_loss": ("loss", "train_loss", "training_loss", "train_loss_epoch", "loss_train",
+                   "train_loss_step", "trn_loss", "tr_loss"),
+    "val_loss": ("val_loss", "eval_loss", "validation_loss", "valid_loss", "test_loss",
+                 "loss_val", "val_loss_epoch", "dev_loss", "loss_valid", "loss_validation",
+                 "validation_loss_epoch", "val_loss_step", "loss_test"),
+    "train_acc": ("accuracy", "acc", "train_acc", "train_accuracy", "training_accuracy",
+                  "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
+                  "train_acc_epoch", "acc_train", "accuracy_train"),
+    "val_acc": ("val_accuracy", "val_acc", "eval_accuracy", "validation_accuracy", "valid_accuracy",
+                "valid_acc", "test_acc", "test_accuracy", "val_sparse_categorical_accuracy",
+                "val_categorical_accuracy", "val_binary_accuracy", "val_acc_epoch", "acc_val",
+                "accuracy_val", "accuracy_validation"),
+    "lr": ("lr", "learning_rate", "lr_0", "lr_pg0", "learningrate", "lr_adam", "lr_sgd", "train_lr"),
+    "grad_norm": ("grad_norm", "gradient_norm", "grad_norm_2", "global_grad_norm", "train_grad_norm",
+                  "grad_2_0_norm_total"),
+    "update_ratio": ("update_ratio", "update_to_weight", "update_to_weight_ratio"),
+}
+
+# Columns that describe the axis rather than a series.
+AXIS_NAMES = {
+    "epoch": ("epoch", "epochs", "ep"),
+    "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step"),
+}
+
+CANONICAL = tuple(ALIASES)
+LOSS_SERIES = ("train_loss", "val_loss")
+
+_LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
+
+
+def normalise(name: str) -> str:
+    """``'Train/Loss'`` -> ``'train_loss'``: the form aliases are compared in."""
+    return re.sub(r"[\s/\-.:]+", "_", str(name).strip().lower()).strip("_")
+
+
+def canonical(name: str) -> str | None:
+    """The canonical series a column name means, or None when it is not one we know."""
+    return _LOOKUP.get(normalise(name))
+
+
+def axis_kind(name: str) -> str | None:
+    """``'epoch'`` or ``'step'`` when the column is an axis column, else None."""
+    n = normalise(name)
+    for kind, names in AXIS_NAMES.items():
+        if n in names:
+            return kind
+    return None
+
+
+def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Map column names to canonical series names: ``{column: canonical}``.
+
+    The first column that maps to a canonical name wins, in the order of ``ALIASES``'s
+    tuples (so ``loss`` beats ``train_loss_step`` for ``train_loss``). ``overrides``
+    maps canonical names to the user's column (``{"val_loss": "my_dev_ce"}``) and wins.
+    Columns that map to nothing keep their own (normalised) name.
+    """
+    names = list(names)
+    overrides = dict(overrides or {})
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for canon, column in overrides.items():
+        if column not in names:
+            continue
+        mapping[column] = canon
+        taken.add(canon)
+    norm = {c: normalise(c) for c in names}
+    for canon, aliases in ALIASES.items():
+        if canon in taken:
+            continue
+        for alias in aliases:
+            hit = next((c for c in names if norm[c] == alias and c not in mapping), None)
+            if hit is not None:
+                mapping[hit] = canon
+                taken.add(canon)
+                break
+    for c in names:
+        if c not in mapping:
+            mapping[c] = norm[c] or c
+    return mapping

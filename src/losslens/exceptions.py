@@ -1,0 +1,29 @@
+"""Errors a user can catch. Every one carries a one-line message naming the source and the problem.
+
+The CLI turns any :class:`LosslensError` into that one line on stderr and exit code 2.
+"""
+
+
+class LosslensError(Exception):
+    """Base class: a problem with the user's input, not a bug in losslens."""
+
+    def __init__(self, message: str, source: object | None = None):
+        self.source = None if source is None else str(source)
+        self.problem = message
+        super().__init__(f"{self.source}: {message}" if self.source else message)
+
+
+class ReadError(LosslensError):
+    """The file or store could not be read (missing, empty, truncated, unreadable JSON ...)."""
+
+
+class UnknownFormatError(ReadError):
+    """The content matches none of the formats losslens reads."""
+
+
+class NoLossError(ReadError):
+    """The source has no column losslens can use as a loss (name one with ``metric=``)."""
+
+
+class EmptyRunError(LosslensError):
+    """The run has no finite values for the metric to diagnose."""

@@ -1,0 +1,134 @@
+"""What a diagnosis returns: :class:`Diagnosis`, its :class:`Cause` list and the :class:`Plateau`.
+
+``Diagnosis.to_dict()`` is the ``losslens.diagnosis/1`` JSON schema of docs/ARCHITECTURE.md;
+keys may be added, never renamed without a new schema number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "losslens.diagnosis/1"
+
+CAUSES = ("still_improving", "converged", "overfitting", "lr_too_high", "lr_too_low",
+          "underfitting", "no_signal", "diverged", "stuck_at_init", "data_limited",
+          "temporary_plateau")
+
+
+@dataclass
+class Cause:
+    """One cause with its confidence in [0, 1], the evidence (quoted numbers) and the actions."""
+
+    id: str
+    confidence: float
+    evidence: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    numbers: dict[str, float] = field(default_factory=dict)
+    status: str = "likely"  # "likely" or "possible" (possible: needs the named experiment)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "confidence": round(float(self.confidence), 3), "status": self.status,
+                "evidence": list(self.evidence), "actions": list(self.actions),
+                "numbers": {k: _clean(v) for k, v in self.numbers.items()}}
+
+
+@dataclass
+class Plateau:
+    """Plateau onset X (in the log's axis units) with its interval and the level reached."""
+
+    epoch: float
+    interval: tuple[float, float]
+    level: float
+
+    def to_dict(self) -> dict:
+        return {"epoch": _clean(self.epoch), "interval": [_clean(self.interval[0]), _clean(self.interval[1])],
+                "level": _clean(self.level)}
+
+
+@dataclass
+class Diagnosis:
+    """The answer for one run: verdict, plateau X, causes with evidence and actions.
+
+    ``causes`` is sorted by confidence; ``causes[0].id == verdict``. ``facts`` holds the
+    measurements the rules used (see :mod:`losslens.facts`); ``run`` is the Run diagnosed.
+    """
+
+    verdict: str
+    causes: list[Cause]
+    plateau: Plateau | None
+    metric: str
+    axis: str
+    length: int
+    run_name: str
+    source: str | None = None
+    phases: list[dict] = field(default_factory=list)
+    forecast: dict | None = None
+    facts: Any = None
+    run: Any = None
+
+    @property
+    def plateau_epoch(self):
+        return None if self.plateau is None else self.plateau.epoch
+
+    @property
+    def cause(self) -> Cause:
+        return self.causes[0]
+
+    def cause_ids(self) -> list[str]:
+        return [c.id for c in self.causes]
+
+    def to_dict(self) -> dict:
+        facts = self.facts.to_dict() if hasattr(self.facts, "to_dict") else {}
+        return {
+            "schema": SCHEMA,
+            "source": self.source,
+            "run": self.run_name,
+            "axis": self.axis,
+            "length": self.length,
+            "metric": self.metric,
+            "plateau_epoch": None if self.plateau is None else _clean(self.plateau.epoch),
+            "plateau": None if self.plateau is None else self.plateau.to_dict(),
+            "verdict": self.verdict,
+            "causes": [c.to_dict() for c in self.causes],
+            "phases": self.phases,
+            "forecast": self.forecast,
+            "facts": facts,
+        }
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+
+    def summary(self) -> str:
+        """One line: verdict, X and the confidence."""
+        from .report.text import headline
+        return headline(self)
+
+    def __str__(self) -> str:
+        from .report.text import render_text
+        return render_text(self)
+
+    def _repr_html_(self) -> str:  # notebooks
+        try:
+            from .report.html import diagnosis_card_html
+        except ImportError:  # pragma: no cover - report module not installed yet
+            import html
+            return "<pre>" + html.escape(str(self)) + "</pre>"
+        return diagnosis_card_html(self)
+
+
+def _clean(v):
+    """JSON-safe number: NaN/inf -> None, numpy scalars -> float/int."""
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    if not math.isfinite(f):
+        return None
+    return int(f) if f.is_integer() and abs(f) < 2**53 else f

@@ -1,0 +1,225 @@
+"""The Run: one training run's series on one axis.
+
+Readers and callbacks build Runs; everything downstream (facts, diagnosis, reports) reads
+only Runs and never knows where they came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from .columns import CANONICAL, axis_kind, map_columns
+from .exceptions import EmptyRunError, NoLossError
+
+
+@dataclass
+class Run:
+    """Series of one training run, aligned to one axis.
+
+    Parameters
+    ----------
+    axis : array of shape (n_points,)
+        Epoch (or step) numbers as the log writes them: 0-based for Keras, 1-based for
+        Lightning's ``epoch + 1`` style logs, steps for step logs. Strictly increasing.
+    series : dict of name -> array of shape (n_points,)
+        Canonical names are ``train_loss``, ``val_loss``, ``train_acc``, ``val_acc``,
+        ``lr``, ``grad_norm`` and ``update_ratio``; any other metric keeps its own name.
+        Missing values are NaN (validation every k epochs leaves NaN in between).
+    axis_name : ``"epoch"`` or ``"step"``
+    name : str
+        Run name shown in reports (file stem, run id ...).
+    source : str or None
+        Where the run came from (a path, a URI), quoted in errors and JSON.
+    meta : dict
+        Free-form extras (number of classes, hyper-parameters, framework ...).
+    """
+
+    axis: np.ndarray
+    series: dict[str, np.ndarray]
+    axis_name: str = "epoch"
+    name: str = "run"
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.axis = np.asarray(self.axis, dtype=float)
+        n = self.axis.shape[0]
+        clean: dict[str, np.ndarray] = {}
+        for key, values in self.series.items():
+            arr = _as_float_array(values)
+            if arr.shape[0] != n:
+                raise ValueError(f"series {key!r} has {arr.shape[0]} points, the axis has {n}")
+            clean[str(key)] = arr
+        self.series = clean
+        if n > 1 and np.any(np.diff(self.axis) <= 0):
+            # Logs restart, repeat or interleave rows: keep the last value written per axis point.
+            self._sort_and_merge()
+
+    # ---- construction -------------------------------------------------------------
+    @classmethod
+    def from_history(cls, history: Mapping[str, Iterable] | Any, *, name: str = "run",
+                     source: str | None = None, axis_name: str | None = None,
+                     columns: Mapping[str, str] | None = None, first_epoch: int = 0,
+                     meta: dict | None = None) -> "Run":
+        """Build from a dict of lists, e.g. Keras ``History.history`` (or the History object).
+
+        Lists may have different lengths (validation logged less often): shorter lists are
+        aligned to the end when their length divides evenly into the longest, else padded
+        with NaN at the end. An ``epoch``/``step`` key, when present, is the axis;
+        otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
+        ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
+        """
+        if hasattr(history, "history") and isinstance(getattr(history, "history"), Mapping):
+            history = history.history
+        if not isinstance(history, Mapping):
+            raise TypeError(f"expected a dict of lists (Keras History.history), got {type(history).__name__}")
+        data = {str(k): _as_float_array(v) for k, v in history.items() if _is_sequence(v)}
+        axis_key = next((k for k in data if axis_kind(k)), None)
+        axis = None
+        kind = axis_name or "epoch"
+        if axis_key is not None:
+            axis = data.pop(axis_key)
+            kind = axis_name or axis_kind(axis_key)
+        n = max((len(v) for v in data.values()), default=0)
+        if axis is not None:
+            n = len(axis)
+        if axis is None:
+            axis = np.arange(first_epoch, first_epoch + n, dtype=float)
+        aligned = {}
+        for key, arr in data.items():
+            if len(arr) == n:
+                aligned[key] = arr
+            elif 0 < len(arr) < n and n % len(arr) == 0:
+                every = n // len(arr)
+                full = np.full(n, np.nan)
+                full[every - 1::every] = arr
+                aligned[key] = full
+            else:
+                full = np.full(n, np.nan)
+                full[: min(n, len(arr))] = arr[:n]
+                aligned[key] = full
+        mapping = map_columns(list(aligned), columns)
+        series = {}
+        for col, arr in aligned.items():
+            canon = mapping[col]
+            if canon not in series:
+                series[canon] = arr
+        return cls(axis=axis, series=series, axis_name=kind, name=name, source=source, meta=dict(meta or {}))
+
+    @classmethod
+    def from_dataframe(cls, frame, *, name: str = "run", source: str | None = None,
+                       columns: Mapping[str, str] | None = None, first_epoch: int = 0) -> "Run":
+        """Build from a pandas DataFrame with one row per epoch (or step) and one column per series."""
+        data = {str(c): frame[c].to_numpy() for c in frame.columns}
+        return cls.from_history(data, name=name, source=source, columns=columns, first_epoch=first_epoch)
+
+    # ---- access ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.axis.shape[0])
+
+    def get(self, key: str) -> np.ndarray | None:
+        """The series under ``key`` or None; a series with no finite value counts as absent."""
+        arr = self.series.get(key)
+        if arr is None or not np.isfinite(arr).any():
+            return None
+        return arr
+
+    def has(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    train_loss = property(lambda self: self.get("train_loss"))
+    val_loss = property(lambda self: self.get("val_loss"))
+    train_acc = property(lambda self: self.get("train_acc"))
+    val_acc = property(lambda self: self.get("val_acc"))
+    lr = property(lambda self: self.get("lr"))
+    grad_norm = property(lambda self: self.get("grad_norm"))
+
+    @property
+    def metrics(self) -> list[str]:
+        """Names of the series with at least one value, canonical ones first."""
+        names = [k for k in CANONICAL if self.has(k)]
+        return names + sorted(k for k in self.series if k not in CANONICAL and self.has(k))
+
+    def default_metric(self) -> str:
+        """The series a diagnosis looks at: ``val_loss`` when logged, else ``train_loss``.
+
+        Falls back to any series whose name ends in ``loss``.
+        """
+        for key in ("val_loss", "train_loss"):
+            if self.has(key):
+                return key
+        losses = [k for k in self.metrics if k.endswith("loss")]
+        if losses:
+            return losses[0]
+        raise NoLossError(f"no loss column (found: {', '.join(self.metrics) or 'none'}); "
+                          "name one with --metric", self.source or self.name)
+
+    def finite(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(axis, values)`` of the points where ``key`` is finite (NaN gaps removed)."""
+        arr = self.series.get(key)
+        if arr is None:
+            raise EmptyRunError(f"no series {key!r} (has: {', '.join(self.metrics) or 'none'})",
+                                self.source or self.name)
+        ok = np.isfinite(arr)
+        return self.axis[ok], arr[ok]
+
+    def head(self, n: int) -> "Run":
+        """The first ``n`` points (a partial run, as seen mid-training)."""
+        return Run(self.axis[:n], {k: v[:n] for k, v in self.series.items()}, self.axis_name,
+                   self.name, self.source, dict(self.meta))
+
+    def to_dict(self) -> dict[str, list]:
+        """``{axis_name: [...], series: [...]}`` with NaN as None (JSON-safe)."""
+        out = {self.axis_name: [_num(x) for x in self.axis]}
+        for k, v in self.series.items():
+            out[k] = [_num(x) for x in v]
+        return out
+
+    def __repr__(self) -> str:
+        return (f"Run(name={self.name!r}, {self.axis_name}s={len(self)}, "
+                f"series={self.metrics})")
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _sort_and_merge(self):
+        order = np.argsort(self.axis, kind="stable")
+        axis = self.axis[order]
+        uniq, first = np.unique(axis, return_index=True)
+        merged = {}
+        for key, arr in self.series.items():
+            arr = arr[order]
+            out = np.full(uniq.shape[0], np.nan)
+            # Later rows overwrite earlier ones, but never with NaN (Lightning interleaves rows).
+            idx = np.searchsorted(uniq, axis)
+            ok = np.isfinite(arr)
+            out[idx[ok]] = arr[ok]
+            merged[key] = out
+        self.axis = uniq
+        self.series = merged
+
+
+def _num(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _is_sequence(v) -> bool:
+    return hasattr(v, "__len__") and not isinstance(v, (str, bytes, Mapping))
+
+
+def _as_float_array(values) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        arr = np.array([_to_float(v) for v in values], dtype=float)
+    return arr
+
+
+def _to_float(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
