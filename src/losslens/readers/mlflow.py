@@ -1,0 +1,198 @@
+"""MLflow tracking stores: ``sqlite:///mlflow.db``, a ``./mlruns`` folder, or ``http://host:port``.
+
+Runs are found with ``MlflowClient.search_runs`` and each metric's full history with
+``MlflowClient.get_metric_history`` (the latest value alone is all ``run.data.metrics``
+keeps). The axis is the logged step, or the epoch when the run logs an ``epoch`` metric
+(Lightning's ``MLFlowLogger`` and the Hugging Face ``MLflowCallback`` do); several values in
+one epoch are averaged (see :func:`losslens.readers.tensorboard.scalars_to_run`).
+
+Selecting runs: ``run_id`` takes a run id or a run name; ``experiment`` takes an experiment
+name or id (all its runs); neither means every run of every active experiment. On the
+command line these ride in the URI's fragment::
+
+    mlflow:sqlite:///mlflow.db#experiment=foo
+    mlflow:http://127.0.0.1:5000#run=3f2a...      (a run id or a run name)
+
+The store is only read: an sqlite file or a folder that does not exist is an error here,
+not a new empty store (MLflow would create one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlparse
+
+from ..exceptions import ReadError
+from ..run import Run
+from .tensorboard import scalars_to_run
+
+# An unreachable server must fail in seconds, not after MLflow's default 7 retries with backoff.
+_HTTP_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
+             "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
+
+
+def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -> list[Run]:
+    """Read runs from an MLflow tracking store.
+
+    Parameters
+    ----------
+    uri : str or path
+        ``sqlite:///path.db``, ``http(s)://host:port``, ``file:/path/mlruns``, a path to an
+        ``mlruns`` folder or to an ``.db`` file; an optional ``mlflow:`` prefix and a
+        ``#experiment=NAME`` / ``#run=ID_OR_NAME`` fragment are understood.
+    run_id : str, optional
+        A run id or a run name (every run with that name).
+    experiment : str, optional
+        An experiment name or id: all its runs.
+
+    Returns a list of Runs (one per MLflow run with at least one metric), named by the run name.
+    """
+    text = str(uri)
+    if text.startswith("mlflow:"):
+        text = text[len("mlflow:"):]
+    text, _, fragment = text.partition("#")
+    opts = dict(parse_qsl(fragment)) if fragment else {}
+    run_id = run_id or opts.get("run") or opts.get("run_id") or opts.get("run_name")
+    experiment = experiment or opts.get("experiment") or opts.get("experiment_id")
+    tracking_uri, label = _tracking_uri(text)
+
+    try:
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+    except ImportError:
+        raise ReadError("reading MLflow stores needs the mlflow package: "
+                        "pip install 'losslens[mlflow]'", label) from None
+
+    with _quiet(), _env(_HTTP_ENV if tracking_uri.startswith("http") else {}):
+        try:
+            client = MlflowClient(tracking_uri)
+            runs = _find_runs(client, run_id, experiment, label)
+            out = [_to_run(client, r, label) for r in runs]
+        except MlflowException as exc:
+            raise ReadError(_one_line(exc), label) from None
+        except (OSError, ConnectionError) as exc:
+            raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
+    out = [r for r in out if r is not None]
+    if not out:
+        what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
+        raise ReadError(f"{what} has no run with logged metrics", label)
+    return out
+
+
+def _tracking_uri(text: str) -> tuple[str, str]:
+    """``(tracking URI for MlflowClient, label for messages)``; local stores must exist."""
+    if text.startswith(("http://", "https://", "databricks")):
+        return text, text
+    if text.startswith("sqlite:///"):
+        path = Path(text[len("sqlite:///"):])
+        if not path.is_file():
+            raise ReadError("no such MLflow sqlite database", text)
+        return text, text
+    if text.startswith("file:"):
+        path = Path(unquote(urlparse(text).path))
+    else:
+        path = Path(text)
+    if path.is_file():
+        if path.suffix in (".db", ".sqlite", ".sqlite3"):
+            return f"sqlite:///{path.resolve()}", str(path)
+        raise ReadError("not an MLflow store (expected an mlruns folder or an sqlite .db file)", path)
+    if path.is_dir():
+        if not any((d / "meta.yaml").is_file() for d in path.iterdir() if d.is_dir()):
+            raise ReadError("not an MLflow mlruns folder (no experiment with meta.yaml inside)", path)
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # reading the legacy folder store
+        return path.resolve().as_uri(), str(path)
+    raise ReadError("no such MLflow store", text)
+
+
+def _find_runs(client, run_id, experiment, label):
+    from mlflow.entities import ViewType
+    from mlflow.exceptions import MlflowException
+
+    if experiment is not None:
+        exp = client.get_experiment_by_name(str(experiment))
+        if exp is None:
+            try:
+                exp = client.get_experiment(str(experiment))
+            except MlflowException:
+                exp = None
+        if exp is None:
+            names = [e.name for e in client.search_experiments()]
+            raise ReadError(f"no experiment {experiment!r} (has: {', '.join(names) or 'none'})", label)
+        exp_ids = [exp.experiment_id]
+    else:
+        exp_ids = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ACTIVE_ONLY)]
+    if not exp_ids:
+        raise ReadError("the store has no experiment", label)
+
+    if run_id is not None:
+        try:
+            return [client.get_run(str(run_id))]
+        except MlflowException:
+            pass
+        name = str(run_id).replace("'", "\\'")
+        runs = _search_all(client, exp_ids, f"attributes.run_name = '{name}'")
+        if not runs:
+            raise ReadError(f"no run with id or name {run_id!r}", label)
+        return runs
+    return _search_all(client, exp_ids, "")
+
+
+def _search_all(client, exp_ids, filter_string):
+    runs, token = [], None
+    while True:
+        page = client.search_runs(exp_ids, filter_string=filter_string, max_results=1000,
+                                  order_by=["attributes.start_time ASC"], page_token=token)
+        runs.extend(page)
+        token = getattr(page, "token", None)
+        if not token:
+            return runs
+
+
+def _to_run(client, mlrun, label) -> Run | None:
+    info = mlrun.info
+    keys = sorted(mlrun.data.metrics)
+    if not keys:
+        return None
+    scalars = {}
+    for key in keys:
+        history = sorted(client.get_metric_history(info.run_id, key), key=lambda m: (m.step, m.timestamp))
+        scalars[key] = ([m.step for m in history], [m.value for m in history])
+    name = info.run_name or info.run_id[:8]
+    meta = {"format": "mlflow", "run_id": info.run_id, "experiment_id": info.experiment_id,
+            "status": info.status, "params": dict(mlrun.data.params)}
+    try:
+        return scalars_to_run(scalars, name=name, source=f"{label}#run={info.run_id}", meta=meta)
+    except ReadError:
+        return None  # only step/epoch counters logged
+
+
+@contextlib.contextmanager
+def _env(values: dict):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if k not in os.environ or saved[k] is None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """MLflow logs INFO lines (database set-up, retries) to stderr: keep the CLI's output clean."""
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _one_line(exc) -> str:
+    msg = str(getattr(exc, "message", None) or exc).strip().splitlines()
+    return (msg[0] if msg else type(exc).__name__)[:300]
