@@ -1,0 +1,408 @@
+"""Every rule losslens applies: facts in, causes out.
+
+Read this one module to see how a verdict is reached. Each rule is a short function of the
+:class:`~losslens.facts.Facts` that returns a :class:`~losslens.result.Cause` (with its
+evidence quoted from the facts and the actions that fit) or None. Every threshold is a
+multiple of the curve's own noise or a fraction of its own improvement ``L(0) − L*`` — never
+an absolute loss value — and all of them sit in :class:`Thresholds`.
+
+Verdict order when several causes fire: a broken run (diverged, stuck_at_init, no_signal)
+first, then overfitting, then "not done yet" (still_improving / lr_too_low), then the causes of
+a plateau (lr_too_high, underfitting) and finally converged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .facts import Facts, measure
+from .result import Cause, Diagnosis, Plateau
+from .run import Run
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The numbers the rules compare facts with (units in each comment)."""
+
+    diverge_growth: float = 0.25          # ended ≥ 25% above its start (fraction of |L(0)|) ...
+    diverge_noise: float = 5.0            # ... and ≥ 5 noise sds above it
+    stuck_rel: float = 0.01               # improved < 1% of |L(0)| over the whole run ...
+    stuck_noise: float = 3.0              # ... or < 3 noise sds
+    chance_z: float = 2.0                 # val accuracy < 2 standard errors above chance ...
+    chance_margin: float = 0.10           # ... and < 10% of the way from chance to perfect
+    no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
+    overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
+    overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement
+    overfit_gap_growth: float = 0.15      # or: the gap grew ≥ 15% of val's improvement while train fell
+    improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
+    improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
+    improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
+    lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
+    lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
+    lr_high_oscillation: float = 0.05     # bounces at the floor with sd ≥ 5% of the improvement
+    underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
+    underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
+    gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
+
+
+DEFAULT = Thresholds()
+
+ACTIONS = {
+    "still_improving": ["keep training: the loss is still falling", "see the forecast for how many more epochs pay"],
+    "converged": ["stop here: more epochs at this setting will not lower the loss",
+                  "to go lower, change the data or the model, not the epoch count"],
+    "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
+                    "regularize: weight decay, dropout", "a simpler or smaller model",
+                    "data augmentation or more training data"],
+    "lr_too_high": ["lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
+                    "(ReduceLROnPlateau, cosine)", "an adaptive optimizer (Adam) or a larger batch"],
+    "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr"],
+    "underfitting": ["a bigger model or better features", "less regularization",
+                     "check that the loss is not at the data's noise floor before scaling up"],
+    "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
+                  "train on a tiny subset: if it cannot memorise it, the pipeline is broken"],
+    "diverged": ["lower the learning rate", "gradient clipping", "learning-rate warm-up",
+                 "check the inputs for NaN/inf and the loss for log(0)"],
+    "stuck_at_init": ["check the initialization and activations (dead ReLUs, saturated sigmoids)",
+                      "add normalization", "raise the learning rate"],
+    "data_limited": ["more training data, augmentation or synthetic data"],
+    "temporary_plateau": ["don't stop on patience alone: this run left a flat stretch before"],
+}
+
+
+def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None,
+                 horizon: float | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
+    """Diagnose one Run: the verdict, plateau X and every cause that fits, with evidence.
+
+    Parameters
+    ----------
+    run : Run
+    metric : str, optional
+        Series to diagnose; default ``val_loss`` (when it has ≥ 5 points) else ``train_loss``.
+    classes : int, optional
+        Number of classes K, for the chance level 1/K (inferred from the log when possible).
+    horizon : float, optional
+        Forecast to this axis value and fill ``Diagnosis.forecast``.
+    """
+    f = measure(run, metric=metric, classes=classes)
+    t = thresholds
+    causes: list[Cause] = []
+    for rule in (diverged, stuck_at_init, no_signal, overfitting, still_improving, lr_too_high,
+                 underfitting):
+        cause = rule(f, t)
+        if cause is not None:
+            causes.append(cause)
+    broken = {c.id for c in causes} & {"diverged", "stuck_at_init"}
+    if not broken and not any(c.id in ("still_improving", "lr_too_low") for c in causes):
+        causes.append(converged(f, t))
+    causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f)) if c)
+    causes = _dedupe(causes)
+
+    verdict = causes[0]
+    rest = sorted(causes[1:], key=lambda c: -c.confidence)
+    causes = [verdict] + rest
+
+    forecast = None
+    if horizon is not None or verdict.id in ("still_improving", "lr_too_low", "converged"):
+        forecast = _forecast(f, horizon)
+        if forecast is not None:
+            _quote_forecast(verdict, forecast, f)
+    pl = f.plateau
+    plateau = None
+    if pl.index is not None and verdict.id not in ("still_improving", "lr_too_low", "diverged", "stuck_at_init"):
+        plateau = Plateau(pl.epoch, pl.interval, pl.level)
+    return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
+                     length=len(run), run_name=run.name, source=run.source, phases=f.phases,
+                     forecast=forecast,
+                     facts=f, run=run)
+
+
+# ---- the rules --------------------------------------------------------------------------------
+
+def diverged(f: Facts, t: Thresholds) -> Cause | None:
+    for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
+        if d is None:
+            continue
+        growth_counts = name == "train_loss" or f.train_divergence is None
+        if d.nonfinite_from is not None:
+            return Cause("diverged", 0.97, [f"{name} became NaN/inf at {f.axis_name} {_n(d.nonfinite_from)}"],
+                         ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from})
+        if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
+            conf = _ramp(d.growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.95)
+            return Cause("diverged", conf, [f"{name} ended {d.growth:.0%} above its starting value "
+                                            f"({d.growth_noise:.0f} noise sds)"],
+                         ACTIONS["diverged"], {"growth": d.growth})
+    return None
+
+
+def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
+    pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
+    if _higher(f) and name == f.metric:
+        return None
+    noise = f.noise if name == f.metric else max(f.noise, 1e-300)
+    small_rel = pl.improvement < t.stuck_rel * abs(pl.start)
+    small_noise = pl.improvement < t.stuck_noise * noise
+    tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
+    steady = tr.slope_t < t.improving_t and tr.early_share < 0.5  # a slow, steady descent is lr_too_low
+    if not (small_rel or small_noise) or steady:
+        return None
+    ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
+          f"({pl.improvement / abs(pl.start) if pl.start else 0:.1%} lower)"]
+    o = f.optimizer
+    conf = 0.8
+    if o.grad_norm_early is not None and o.grad_norm_ratio is not None and o.grad_norm_ratio < 2:
+        ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
+        conf = 0.9
+    return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
+
+
+def no_signal(f: Facts, t: Thresholds) -> Cause | None:
+    c = f.chance
+    if c.chance is not None and c.val_acc_tail is not None:
+        margin = c.chance + t.chance_margin * (1 - c.chance)
+        if c.val_acc_tail < margin and (c.above_chance_sd is None or c.above_chance_sd < t.chance_z):
+            ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
+                  f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
+                                                       if c.classes_inferred else "")]
+            if c.train_acc_tail is not None and c.train_acc_tail > margin:
+                ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
+            g = f.generalization
+            if g is not None and g.val_rise_noise > t.overfit_rise_noise:
+                ev.append(f"validation loss rose {g.val_rise:.3g} after its minimum at "
+                          f"{f.axis_name} {_n(g.val_min_epoch)}")
+            return Cause("no_signal", 0.9 if not c.classes_inferred else 0.75, ev, ACTIONS["no_signal"],
+                         {"val_acc": c.val_acc_tail, "chance": c.chance})
+    g = f.generalization
+    # Without accuracy: validation flat at its first value while training learns. (A validation
+    # curve that rises from the first epoch is overfitting from the start, not this.)
+    if g is not None and f.metric == "val_loss" and g.val_improvement_noise < t.no_signal_val_noise \
+            and g.val_rise_noise < t.overfit_rise_noise \
+            and f.train_plateau is not None and f.train_plateau.improvement > 0 \
+            and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
+        return Cause("no_signal", 0.65,
+                     [f"val_loss never improved by more than {g.val_improvement_noise:.1f} noise sds "
+                      f"while train_loss fell {f.train_plateau.improvement / abs(f.train_plateau.start):.0%}"],
+                     ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
+    return None
+
+
+def overfitting(f: Facts, t: Thresholds) -> Cause | None:
+    g = f.generalization
+    if g is None or f.metric != "val_loss":
+        return None
+    n_tail = f.x[-1] - f.x[0]
+    early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail
+    rising = (g.val_rise_noise > t.overfit_rise_noise and g.val_rise_range > t.overfit_rise_range and early_min)
+    train_on = (g.train_drop_after_val_min > 0.02) or (g.gap_growth_range > t.overfit_gap_growth / 3)
+    if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
+        conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
+        share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
+        ev = [f"val_loss reached its minimum {g.val_min:.4g} at {f.axis_name} {_n(g.val_min_epoch)}, "
+              f"then rose {g.val_rise:.3g} ({share}{g.val_rise_noise:.0f} noise sds)"]
+        if not math.isnan(g.train_drop_after_val_min):
+            ev.append(f"train_loss kept falling after it ({g.train_drop_after_val_min:.0%} of its improvement)")
+        if g.gap_end is not None:
+            ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
+        acts = [f"early stopping at {f.axis_name} {_n(g.val_min_epoch)} (restore the best weights)"] + \
+            ACTIONS["overfitting"][1:]
+        return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_rise": g.val_rise})
+    flat_val = f.trend.slope_t > t.improving_t
+    if flat_val and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
+            and g.train_drop_after_val_min > 0.05:
+        conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
+        return Cause("overfitting", conf,
+                     [f"val_loss flat since {f.axis_name} {_n(g.val_min_epoch)} while train_loss kept falling "
+                      f"(t = {g.train_slope_t:.1f})",
+                      f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
+                     ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
+    return None
+
+
+def still_improving(f: Facts, t: Thresholds) -> Cause | None:
+    tr = f.trend
+    if not _falling(f, t):
+        return None
+    conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
+               _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
+    ev = [f"{f.metric} still falling over the last quarter: {tr.slope:.3g}/{f.axis_name} "
+          f"(t = {tr.slope_t:.1f}); that quarter gave {tr.tail_drop:.0%} of the whole improvement "
+          f"and lowered the level by {tr.tail_drop_level:.0%}"]
+    return Cause("still_improving", conf, ev, ACTIONS["still_improving"],
+                 {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
+
+
+def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
+    tr = f.trend
+    if not _falling(f, t):
+        return None
+    if f.optimizer.lr_schedule not in (None, "constant"):
+        return None
+    if not (tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop):
+        return None
+    conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
+    return Cause("lr_too_low", conf,
+                 [f"a nearly straight descent: {tr.early_share:.0%} of the drop came in the first quarter "
+                  f"(an exponential-like curve front-loads it)",
+                  f"far from a floor: {tr.total_drop_rel:.0%} below its starting value after {f.n_points} points"]
+                 + ([f"learning rate constant at {_lr(f)}"] if f.optimizer.lr_schedule == "constant" else []),
+                 ACTIONS["lr_too_low"], {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel})
+
+
+def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
+    o = f.optimizer
+    if f.plateau.index is None or o.lr_schedule not in (None, "constant"):
+        return None
+    if o.oscillation < t.lr_high_oscillation:
+        return None
+    conf = _ramp(o.oscillation, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
+    ev = [f"{f.metric} bounces around its floor: sd {o.tail_noise:.3g} over the last quarter, "
+          f"{o.oscillation:.0%} of its whole improvement"]
+    if o.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
+
+
+def underfitting(f: Facts, t: Thresholds) -> Cause | None:
+    # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
+    pl, g = f.train_plateau, f.generalization
+    if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f):
+        return None
+    level_rel = pl.floor / pl.start
+    if level_rel < t.underfit_level or abs(g.gap_end) > t.underfit_gap * abs(pl.floor):
+        return None
+    conf = _ramp(level_rel, t.underfit_level, 1.0, 0.5, 0.8)
+    ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of its starting value {pl.start:.4g}"]
+    ev.append(f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either")
+    return Cause("underfitting", conf, ev, ACTIONS["underfitting"], {"level_rel": level_rel})
+
+
+def converged(f: Facts, t: Thresholds) -> Cause:
+    pl, tr, o = f.plateau, f.trend, f.optimizer
+    ev = []
+    if pl.index is not None:
+        ev.append(f"{f.metric} flat since {f.axis_name} {_n(pl.epoch)} at {pl.level:.4g} "
+                  f"(tail slope {tr.slope:.2g}/{f.axis_name}, t = {tr.slope_t:.1f})")
+    conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
+    if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
+        ev.append(f"gradient norm fell {o.grad_norm_ratio:.0f}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
+                  "while the loss flattened")
+        conf = min(0.95, conf + 0.1)
+    g = f.generalization
+    if g is not None and g.gap_end is not None:
+        ev.append(f"no gap growth: val − train = {g.gap_end:.3g} at the end")
+    acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
+            if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
+
+
+def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
+    """Curves alone cannot show this: a learning curve over training-set size can. Say so."""
+    if not any(c.id in ("overfitting", "converged") for c in causes):
+        return None
+    g = f.generalization
+    if g is None or g.gap_end is None or g.val_min is None or g.gap_end <= 0:
+        return None
+    rel_gap = g.gap_end / abs(g.val_min) if g.val_min else 0
+    if rel_gap < 0.1:
+        return None
+    return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
+                 [f"validation ends {rel_gap:.0%} above training: a gap more data could close"],
+                 ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
+                  "clearly, more data (or augmentation) will lower it"] + ACTIONS["data_limited"],
+                 {"relative_gap": rel_gap}, status="possible")
+
+
+def temporary_plateau(f: Facts) -> Cause | None:
+    """A long flat stretch that a later drop left behind (as in grokking or lr-step schedules)."""
+    s, n = f.smoothed, f.smoothed.shape[0]
+    if n < 20 or f.plateau.improvement <= 0:
+        return None
+    sign = -1.0 if _higher(f) else 1.0
+    s = sign * s
+    rng = f.plateau.improvement
+    w = max(3, n // 7)
+    for i in range(0, n - 2 * w, max(1, w // 3)):
+        flat = abs(s[i] - s[i + w]) < 0.02 * rng and s[i] - s[:i + 1].min() < 0.05 * rng
+        later = s[i + w] - s[i + w:].min()
+        if flat and later > 0.25 * rng and s[i] - f.plateau.floor > 0.25 * rng:
+            return Cause("temporary_plateau", 0.6,
+                         [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[i + w])}, "
+                          f"then fell another {later / rng:.0%} of its improvement"],
+                         ACTIONS["temporary_plateau"], {"flat_start": float(f.x[i]), "flat_end": float(f.x[i + w])})
+    return None
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+def _falling(f: Facts, t: Thresholds) -> bool:
+    """The tail slope is significantly negative and the last quarter still paid."""
+    tr = f.trend
+    return tr.slope_t < t.improving_t and (tr.tail_drop > t.improving_tail_drop
+                                           or tr.tail_drop_level > t.improving_tail_level)
+
+
+def _forecast(f: Facts, horizon):
+    try:
+        from .forecast import forecast_curve
+    except ImportError:
+        return None
+    sign = -1.0 if _higher(f) else 1.0
+    try:
+        fc = forecast_curve(f.x, sign * f.y, horizon=horizon)
+    except Exception:  # a forecast failure must not cost the diagnosis
+        return None
+    if fc is None:
+        return None
+    d = fc.to_dict()
+    d["metric"] = f.metric
+    f.forecast = d
+    return d
+
+
+def _quote_forecast(cause: Cause, fc: dict, f: Facts):
+    value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
+    if value is None or interval is None or horizon is None:
+        return
+    last = float(f.smoothed[-1])
+    if last:
+        change = (value - last) / abs(last)
+        cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({change:+.0%} vs. now), "
+                              f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]")
+    if fc.get("p_improve") is not None:
+        cause.evidence.append(f"probability that training on to {_n(horizon)} gains > 1%: {fc['p_improve']:.0%}")
+
+
+def _dedupe(causes):
+    seen, out = set(), []
+    for c in causes:
+        if c.id not in seen:
+            seen.add(c.id)
+            out.append(c)
+    return out
+
+
+def _higher(f: Facts) -> bool:
+    from .facts import _higher_is_better
+    return _higher_is_better(f.metric)
+
+
+def _ramp(value, lo, hi, c_lo, c_hi) -> float:
+    """Confidence rising linearly from c_lo at ``lo`` to c_hi at ``hi`` (clipped)."""
+    if not math.isfinite(value) or hi <= lo:
+        return c_hi if value > lo else c_lo
+    u = min(1.0, max(0.0, (value - lo) / (hi - lo)))
+    return round(c_lo + u * (c_hi - c_lo), 3)
+
+
+def _n(v) -> str:
+    """An axis value as the log writes it: 12, not 12.0."""
+    if v is None:
+        return "?"
+    v = float(v)
+    return str(int(v)) if v.is_integer() else f"{v:.4g}"
+
+
+def _lr(f: Facts) -> str:
+    lr = f.optimizer.lr_last
+    return "" if lr is None else f"{lr:.3g}"

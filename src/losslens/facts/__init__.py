@@ -1,0 +1,150 @@
+"""Facts: plain measurements of a Run — numbers with names, no opinions.
+
+``measure(run)`` computes every fact the diagnosis rules read. Each measurement lives in its
+own module and is a pure function of arrays:
+
+- :mod:`.smoothing` — smoothing, noise (MAD), downsampling of long step logs
+- :mod:`.plateau` — the plateau onset X with a bootstrap interval, and the phases
+- :mod:`.trend` — the tail slope and its significance; how straight the descent is
+- :mod:`.generalization` — validation minimum, rise after it, generalization gap
+- :mod:`.optimizer` — lr schedule, oscillation at the floor, gradient-norm decay
+- :mod:`.chance` — chance level for K classes and validation accuracy against it
+- :mod:`.divergence` — NaN/inf and sustained growth
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import EmptyRunError
+from ..run import Run
+from .chance import ChanceFacts, chance_facts
+from .divergence import DivergenceFacts, divergence
+from .generalization import GeneralizationFacts, generalization
+from .optimizer import OptimizerFacts, optimizer_facts
+from .plateau import PlateauFacts, phases, plateau_onset
+from .smoothing import downsample, noise_sigma, smooth
+from .trend import TrendFacts, tail_trend
+
+MIN_POINTS_FOR_VAL = 5  # fewer validation points than this: diagnose the training curve instead
+
+
+@dataclass
+class Facts:
+    """Everything measured on one Run. ``metric`` is the series X and the trend refer to."""
+
+    metric: str
+    axis_name: str
+    n_points: int
+    x: np.ndarray = field(repr=False)        # finite axis values of the metric (downsampled if long)
+    y: np.ndarray = field(repr=False)        # the metric's finite values
+    smoothed: np.ndarray = field(repr=False)
+    noise: float
+    plateau: PlateauFacts
+    trend: TrendFacts
+    optimizer: OptimizerFacts
+    divergence: DivergenceFacts
+    train_divergence: DivergenceFacts | None
+    generalization: GeneralizationFacts | None
+    chance: ChanceFacts
+    train_trend: TrendFacts | None
+    train_plateau: PlateauFacts | None
+    phases: list[dict]
+    forecast: Any = None
+
+    def to_dict(self) -> dict:
+        out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise)}
+        for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
+                     "chance", "train_trend", "train_plateau"):
+            value = getattr(self, name)
+            out[name] = None if value is None else {k: _f(v) for k, v in asdict(value).items()}
+        return out
+
+
+def _f(v):
+    if isinstance(v, (list, tuple)):
+        return [_f(x) for x in v]
+    if isinstance(v, (bool, str)) or v is None:
+        return v
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return v
+    return v if math.isfinite(v) else None
+
+
+def choose_metric(run: Run, metric: str | None) -> str:
+    if metric:
+        if metric not in run.series:
+            from ..columns import canonical
+            metric = canonical(metric) or metric
+        if run.get(metric) is None:
+            raise EmptyRunError(f"no finite values for {metric!r} (has: {', '.join(run.metrics) or 'none'})",
+                                run.source or run.name)
+        return metric
+    m = run.default_metric()
+    if m == "val_loss" and run.has("train_loss") and np.isfinite(run.series["val_loss"]).sum() < MIN_POINTS_FOR_VAL:
+        return "train_loss"
+    return m
+
+
+def _curve(run: Run, key: str):
+    if not run.has(key):
+        return None, None
+    x, y = run.finite(key)
+    return downsample(x, y)
+
+
+def measure(run: Run, metric: str | None = None, classes: int | None = None,
+            random_state: int = 0) -> Facts:
+    """Measure every fact of ``run`` for ``metric`` (default: val_loss, else train_loss)."""
+    metric = choose_metric(run, metric)
+    higher_better = _higher_is_better(metric)
+    raw = run.series[metric]
+    x, y = _curve(run, metric)
+    if y is None or y.shape[0] == 0:
+        raise EmptyRunError(f"{metric} has no finite values", run.source or run.name)
+    sign = -1.0 if higher_better else 1.0
+    y = sign * y
+    s = smooth(y)
+    sigma = noise_sigma(y, s)
+    pl = plateau_onset(x, y, random_state=random_state)
+    tr = tail_trend(x, y, s, pl.start, pl.floor)
+    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, s, tr.tail_start, pl.improvement)
+    div = divergence(run.axis, sign * raw, s, pl.start, sigma)
+
+    xt, yt = _curve(run, "train_loss")
+    xv, yv = _curve(run, "val_loss")
+    train_div = train_tr = train_pl = None
+    if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
+        st = smooth(yt)
+        train_pl = plateau_onset(xt, yt, random_state=random_state)
+        train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor)
+        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), noise_sigma(yt, st))
+    gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
+    first_loss = None
+    for key in ("train_loss", "val_loss"):
+        arr = run.get(key)
+        if arr is not None:
+            first_loss = float(arr[np.isfinite(arr)][0])
+            break
+    ch = chance_facts(run.get("val_acc"), run.get("train_acc"), classes or run.meta.get("classes"), first_loss)
+
+    rising = None
+    if gen is not None and metric == "val_loss" and gen.rising_index is not None and pl.floor_index < len(y) - 1:
+        rising = pl.floor_index
+    ph = phases(x, s, pl.start, pl.index, rising)
+    if sign < 0:  # report levels in the metric's own direction
+        pl.level = None if pl.level is None else -pl.level
+    return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
+                 train_div, gen, ch, train_tr, train_pl, ph)
+
+
+def _higher_is_better(metric: str) -> bool:
+    m = metric.lower()
+    return any(k in m for k in ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge", "iou")) \
+        and "loss" not in m

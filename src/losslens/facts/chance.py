@@ -1,0 +1,61 @@
+"""Chance level: is validation accuracy no better than guessing among K classes?"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class ChanceFacts:
+    classes: int | None            # K (given, or inferred)
+    classes_inferred: bool
+    chance: float | None           # 1/K
+    val_acc_tail: float | None     # mean validation accuracy over the last quarter
+    val_acc_tail_sd: float | None
+    train_acc_tail: float | None
+    above_chance_sd: float | None  # (val_acc_tail - chance) / its standard error
+
+
+def infer_classes(first_loss: float | None, has_accuracy: bool) -> int | None:
+    """K from a cross-entropy log: an untrained K-class softmax starts near ln K.
+
+    Only when accuracy is logged (so the loss is a classification loss) and ln K matches the
+    first loss within 15%; otherwise None (pass ``classes=`` to be sure).
+    """
+    if not has_accuracy or first_loss is None or not math.isfinite(first_loss) or first_loss <= 0.5:
+        return None
+    k = int(round(math.exp(first_loss)))
+    if k < 2 or k > 10000:
+        return None
+    return k if abs(math.log(k) - first_loss) <= 0.15 * first_loss else None
+
+
+def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
+                 first_loss: float | None) -> ChanceFacts:
+    inferred = False
+    if classes is None:
+        classes = infer_classes(first_loss, val_acc is not None)
+        inferred = classes is not None
+    chance = 1.0 / classes if classes else None
+    va = tail_mean_sd(val_acc)
+    ta = tail_mean_sd(train_acc)
+    z = None
+    if chance is not None and va[0] is not None:
+        n = va[2]
+        se = max(va[1] / math.sqrt(max(n, 1)), 1e-9)
+        z = (va[0] - chance) / se
+    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z)
+
+
+def tail_mean_sd(a: np.ndarray | None):
+    if a is None:
+        return None, None, 0
+    a = a[np.isfinite(a)]
+    if a.shape[0] == 0:
+        return None, None, 0
+    k = max(1, a.shape[0] // 4)
+    t = a[-k:]
+    return float(t.mean()), float(t.std(ddof=1)) if k > 1 else 0.0, k

@@ -1,0 +1,58 @@
+"""The validation minimum, the generalization gap and whether validation rises after its minimum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .smoothing import noise_sigma, smooth
+
+
+@dataclass
+class GeneralizationFacts:
+    val_min_epoch: float | None     # axis value of the smoothed validation minimum
+    val_min: float | None           # smoothed validation minimum
+    val_rise: float                 # smoothed val(end) - val(min), metric units
+    val_rise_noise: float           # val_rise in units of the validation noise
+    val_rise_range: float           # val_rise as a fraction of val(0) - val(min)
+    val_improvement_noise: float    # (val(0) - val(min)) in units of validation noise
+    train_drop_after_val_min: float  # train's further drop after the val minimum, fraction of its range
+    train_slope_t: float            # t-statistic of the train slope over the tail
+    gap_end: float | None           # val - train at the end (smoothed)
+    gap_at_val_min: float | None    # val - train at the validation minimum
+    gap_growth_range: float         # (gap_end - gap_at_val_min) / val range
+    rising_index: int | None        # index (in val's finite series) where rising starts
+
+
+def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
+    """Facts from validation ``(xv, yv)`` and training ``(xt, yt)`` finite series (lower is better)."""
+    if yv is None or yv.shape[0] < 4:
+        return None
+    sv = smooth(yv)
+    i = int(np.argmin(sv))
+    sig = max(noise_sigma(yv, sv), 1e-12 * max(1.0, abs(float(sv[i]))))
+    rise = float(sv[-1] - sv[i])
+    rng = float(yv[0] - sv[i])
+    improvement_noise = rng / sig
+    train_drop = float("nan")
+    train_t = float("nan")
+    gap_end = gap_min = None
+    growth = 0.0
+    if yt is not None and yt.shape[0] >= 4:
+        st = smooth(yt)
+        t_at = np.interp(xv, xt, st)
+        gap = sv - t_at
+        gap_end, gap_min = float(gap[-1]), float(gap[i])
+        trng = float(yt[0] - st.min())
+        j = int(np.searchsorted(xt, xv[i]))
+        j = min(j, yt.shape[0] - 1)
+        train_drop = float((st[j] - st[-1]) / trng) if trng > 0 else 0.0
+        from .trend import _ols_slope_t
+        k = max(4, yt.shape[0] // 4)
+        train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
+        growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0
+    rising = i if i < yv.shape[0] - 1 else None
+    return GeneralizationFacts(float(xv[i]), float(sv[i]), rise, rise / sig,
+                               rise / rng if rng > 0 else float("inf") if rise > 0 else 0.0,
+                               improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising)

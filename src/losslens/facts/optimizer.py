@@ -1,0 +1,69 @@
+"""What the optimizer's own logs say: the lr schedule, oscillation and gradient-norm decay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class OptimizerFacts:
+    lr_schedule: str | None       # "constant", "decayed", "warmup", "varying" or None when not logged
+    lr_ratio: float | None        # last lr / max lr
+    lr_last: float | None         # the last logged lr
+    oscillation: float            # tail noise / (L(0) - L*): how hard the curve bounces at its floor
+    tail_noise: float             # robust std of the tail residuals, metric units
+    grad_norm_ratio: float | None  # median grad norm early / late (40 = fell 40x)
+    grad_norm_early: float | None
+    grad_norm_late: float | None
+
+
+def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
+    if lr is None:
+        return None, None
+    lr = lr[np.isfinite(lr)]
+    if lr.shape[0] < 2 or lr.max() <= 0:
+        return None, None
+    top = float(lr.max())
+    ratio = float(lr[-1] / top)
+    if lr.max() <= lr.min() * 1.01:
+        return "constant", ratio
+    peak = int(np.argmax(lr))
+    if ratio < 0.5:
+        return ("warmup" if peak > 0 and ratio > 0.9 else "decayed"), ratio
+    if peak > 0 and ratio > 0.9:
+        return "warmup", ratio
+    return "varying", ratio
+
+
+def oscillation(y: np.ndarray, s: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
+    """Robust std of the tail residuals, and that as a fraction of the curve's improvement."""
+    r = (y - s)[tail_start:]
+    if r.shape[0] < 3:
+        return 0.0, 0.0
+    sd = float(1.4826 * np.median(np.abs(r - np.median(r))))
+    return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
+
+
+def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, float | None]:
+    """Median gradient norm in the first and last 10% of the logged points, and their ratio."""
+    if g is None:
+        return None, None, None
+    g = g[np.isfinite(g) & (g >= 0)]
+    if g.shape[0] < 4:
+        return None, None, None
+    k = max(1, g.shape[0] // 10)
+    early, late = float(np.median(g[:k])), float(np.median(g[-k:]))
+    ratio = early / late if late > 0 else float("inf")
+    return ratio, early, late
+
+
+def optimizer_facts(lr, grad_norm, y, s, tail_start, improvement) -> OptimizerFacts:
+    sched, ratio = lr_schedule(lr)
+    osc, sd = oscillation(y, s, tail_start, improvement)
+    g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
+    last = None
+    if lr is not None and np.isfinite(lr).any():
+        last = float(lr[np.isfinite(lr)][-1])
+    return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late)

@@ -1,0 +1,95 @@
+"""The plateau onset X and the phases of a curve.
+
+Definition (docs/ARCHITECTURE.md): X is the first epoch at which the curve has achieved 95%
+of the improvement it achieves, ``X = min{t : L(t) − L* ≤ 0.05 · (L(0) − L*)}``, with ``L*``
+the floor (the minimum of the smoothed curve; for an overfitting validation curve, its
+minimum). On one noisy run X is measured on a smoothed curve, and its interval comes from a
+moving-block residual bootstrap (Künsch 1989): resample the residuals in blocks, re-smooth,
+re-measure, take the 5% and 95% quantiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .smoothing import smooth, window_for
+
+FRACTION = 0.05  # 95% of the improvement
+N_BOOTSTRAP = 48
+
+
+@dataclass
+class PlateauFacts:
+    index: int | None          # position of X in the (finite) series, None if no improvement
+    epoch: float | None        # X in axis units
+    interval: tuple[float, float] | None
+    level: float | None        # smoothed value at X
+    floor: float               # L*: minimum of the smoothed curve
+    floor_index: int
+    start: float               # L(0)
+    improvement: float         # L(0) - L*
+
+
+def crossing_index(s: np.ndarray, start: float, fraction: float = FRACTION) -> np.ndarray | int | None:
+    """First index where ``s - min(s) <= fraction * (start - min(s))``; s may be (n,) or (B, n)."""
+    floor = s.min(axis=-1, keepdims=True)
+    thresh = floor + fraction * (start - floor)
+    hit = s <= thresh
+    return hit.argmax(axis=-1)
+
+
+def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> PlateauFacts:
+    """X with its bootstrap interval for a curve ``y`` (lower is better) on axis ``x``; shapes (n,)."""
+    n = y.shape[0]
+    s = smooth(y)
+    start = float(y[0])
+    fi = int(np.argmin(s))
+    floor = float(s[fi])
+    improvement = start - floor
+    if n < 3 or not improvement > 0:
+        return PlateauFacts(None, None, None, None, floor, fi, start, max(improvement, 0.0))
+    i = int(crossing_index(s, start))
+    # Bootstrap: moving blocks of the residuals keep their autocorrelation.
+    rng = np.random.default_rng(random_state)
+    resid = y - s
+    block = max(1, window_for(n))
+    n_blocks = -(-n // block)
+    starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
+    yb = s[None, :] + resid[idx]
+    yb[:, 0] = y[0]
+    sb = smooth(yb)
+    ib = crossing_index(sb, start)
+    lo, hi = np.quantile(np.concatenate([ib, [i]]), [0.05, 0.95])
+    lo_i, hi_i = int(np.floor(min(lo, i))), int(np.ceil(max(hi, i)))
+    return PlateauFacts(i, float(x[i]), (float(x[lo_i]), float(x[hi_i])), float(s[i]), floor, fi,
+                        start, improvement)
+
+
+def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None,
+           rising_from: int | None = None) -> list[dict]:
+    """Split the smoothed curve into named phases (axis values, inclusive).
+
+    steep_drop: until 70% of the improvement is done; slow_descent: until X; plateau: from X;
+    rising_validation: from the validation minimum when the curve rises after it.
+    """
+    n = s.shape[0]
+    if n < 2 or plateau_index is None:
+        return [{"name": "no_plateau", "start": float(x[0]), "end": float(x[-1])}] if n else []
+    floor = s.min()
+    steep_end = int(crossing_index(s, start, 0.30))
+    steep_end = min(steep_end, plateau_index)
+    out = []
+    if steep_end > 0:
+        out.append({"name": "steep_drop", "start": float(x[0]), "end": float(x[steep_end])})
+    if plateau_index > steep_end:
+        out.append({"name": "slow_descent", "start": float(x[steep_end]), "end": float(x[plateau_index])})
+    end = n - 1 if rising_from is None else rising_from
+    if end >= plateau_index:
+        out.append({"name": "plateau", "start": float(x[plateau_index]), "end": float(x[end])})
+    if rising_from is not None and rising_from < n - 1:
+        out.append({"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])})
+    del floor
+    return out

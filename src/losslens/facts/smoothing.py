@@ -1,0 +1,65 @@
+"""Smoothing and noise: the two measurements every other fact is scaled by.
+
+Thresholds in losslens are multiples of a curve's own noise or range, so the noise estimate
+must be robust to the trend and to outliers: we use the median absolute deviation (MAD,
+Hampel 1974) of the residuals around a moving-average smooth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter, uniform_filter1d
+
+MAX_POINTS = 2000  # longer curves are bin-averaged first: the shape survives, the cost stays O(1)
+
+
+def window_for(n: int) -> int:
+    """Odd smoothing window for a curve of ``n`` points: about n/15, between 1 and 31."""
+    w = int(round(n / 15))
+    w = max(1, min(31, w))
+    return w if w % 2 == 1 else w + 1
+
+
+def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
+    """Median-of-3 (kills single spikes) then a centred moving average; shape (n,) -> (n,).
+
+    Works on a 2-D array of shape (B, n) row by row (used by the bootstrap).
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.shape[-1]
+    if n < 3:
+        return y.copy()
+    w = window or window_for(n)
+    size = (1, 3) if y.ndim == 2 else 3
+    out = median_filter(y, size=size, mode="nearest") if n >= 5 else y
+    if w > 1:
+        out = uniform_filter1d(out, size=w, axis=-1, mode="nearest")
+    return out
+
+
+def noise_sigma(y: np.ndarray, smoothed: np.ndarray | None = None) -> float:
+    """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y)."""
+    y = np.asarray(y, dtype=float)
+    if y.shape[0] < 3:
+        return 0.0
+    s = smooth(y) if smoothed is None else smoothed
+    r = y - s
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
+def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Bin-average ``(x, y)`` to at most ``max_points`` points (a 100,000-step log -> 2,000 bins).
+
+    The first point is kept as is: L(0) matters for the plateau definition.
+    """
+    n = x.shape[0]
+    if n <= max_points:
+        return x, y
+    edges = np.linspace(1, n, max_points, dtype=int)
+    idx = np.arange(1, n)
+    bins = np.clip(np.searchsorted(edges, idx, side="right") - 1, 0, max_points - 2)
+    counts = np.bincount(bins, minlength=max_points - 1).astype(float)
+    keep = counts > 0
+    xs = np.bincount(bins, weights=x[1:], minlength=max_points - 1)[keep] / counts[keep]
+    ys = np.bincount(bins, weights=y[1:], minlength=max_points - 1)[keep] / counts[keep]
+    return np.concatenate([x[:1], xs]), np.concatenate([y[:1], ys])

@@ -1,0 +1,64 @@
+"""Is the curve still going down at the end, and how straight is its descent?
+
+The tail slope is an ordinary least-squares fit on the last quarter of the run; its
+t-statistic uses the residual noise, inflated for lag-1 autocorrelation (the usual AR(1)
+effective-sample-size correction), because epoch losses are not independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TAIL_FRACTION = 0.25
+
+
+@dataclass
+class TrendFacts:
+    tail_start: int            # index where the tail window starts
+    slope: float               # per axis unit, in the metric's units
+    slope_t: float             # t-statistic of the slope (negative: still falling)
+    tail_drop: float           # smoothed drop over the tail window, as a fraction of L(0) - L*
+    tail_drop_level: float     # the same drop as a fraction of the current level |L_end|
+    early_share: float         # share of the whole drop achieved in the first quarter (1 = all early)
+    total_drop_rel: float      # (L(0) - L_end) / |L(0)|: how far the run got, relative to where it began
+
+
+def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
+               tail_fraction: float = TAIL_FRACTION) -> TrendFacts:
+    n = y.shape[0]
+    k = max(4, int(round(n * tail_fraction)))
+    k = min(k, n)
+    t0 = n - k
+    xt, yt = x[t0:], y[t0:]
+    slope, t = _ols_slope_t(xt, yt)
+    rng = max(start - floor, 1e-300)
+    tail_drop = float((s[t0] - s[-1]) / rng) if k > 1 else 0.0
+    tail_drop_level = float((s[t0] - s[-1]) / abs(s[-1])) if k > 1 and s[-1] != 0 else 0.0
+    q = max(1, int(round(n * 0.25)))
+    total = start - s[-1]
+    early_share = float((start - s[q]) / total) if total > 0 else float("nan")
+    total_drop_rel = float(total / abs(start)) if start != 0 else float("nan")
+    return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel)
+
+
+def _ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    n = x.shape[0]
+    if n < 3:
+        return 0.0, 0.0
+    xc = x - x.mean()
+    sxx = float(xc @ xc)
+    if sxx <= 0:
+        return 0.0, 0.0
+    slope = float(xc @ (y - y.mean()) / sxx)
+    resid = y - y.mean() - slope * xc
+    dof = n - 2
+    s2 = float(resid @ resid) / dof
+    if s2 <= 0:
+        return slope, -np.inf if slope < 0 else (np.inf if slope > 0 else 0.0)
+    r1 = float(resid[1:] @ resid[:-1] / (resid @ resid)) if n > 3 else 0.0
+    r1 = min(max(r1, 0.0), 0.9)
+    inflate = (1 + r1) / (1 - r1)
+    se = np.sqrt(s2 * inflate / sxx)
+    return slope, float(slope / se)

@@ -1,0 +1,91 @@
+"""The terminal report: verdict and X on the first line, then evidence, then actions.
+
+Uses rich for colour and tables when writing to a terminal; plain text otherwise, so that
+output piped to a file or a CI log stays readable.
+"""
+
+from __future__ import annotations
+
+from ..result import Diagnosis
+
+COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
+           "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
+           "stuck_at_init": "red", "data_limited": "yellow", "temporary_plateau": "cyan"}
+
+VERDICT_TEXT = {
+    "converged": "converged",
+    "still_improving": "still improving (not plateaued)",
+    "overfitting": "overfitting",
+    "lr_too_high": "learning rate too high (bouncing around the minimum)",
+    "lr_too_low": "learning rate too low",
+    "underfitting": "underfitting (too little capacity)",
+    "no_signal": "no learnable signal",
+    "diverged": "diverged",
+    "stuck_at_init": "stuck at initialization",
+    "data_limited": "data-limited",
+    "temporary_plateau": "temporary plateau",
+}
+
+
+def _x(v) -> str:
+    from ..diagnosis import _n
+    return _n(v)
+
+
+def headline(d: Diagnosis) -> str:
+    """``run: overfitting — plateau at epoch 4 [3, 6] (confidence 0.87)``."""
+    verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
+    if d.plateau is not None:
+        lo, hi = d.plateau.interval
+        where = f"plateau at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+    else:
+        where = f"no plateau in {d.length} {d.axis}s"
+    return f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})"
+
+
+def render_text(d: Diagnosis) -> str:
+    lines = [headline(d)]
+    for i, c in enumerate(d.causes):
+        tag = "" if i == 0 else (f"also {'possible' if c.status == 'possible' else 'likely'}: "
+                                 f"{c.id} ({c.confidence:.2f})")
+        if tag:
+            lines.append(tag)
+        for e in c.evidence:
+            lines.append(f"  - {e}")
+        if i == 0:
+            lines.append("what to do:")
+            for a in c.actions:
+                lines.append(f"  → {a}")
+        else:
+            for a in c.actions[:2]:
+                lines.append(f"  → {a}")
+    return "\n".join(lines)
+
+
+def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
+    """Print one report per run; with several runs, a summary table first."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(file=file, highlight=False, soft_wrap=True)
+    if len(diagnoses) > 1:
+        table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
+        for col in ("run", "verdict", "X", "interval", "conf.", "metric", "length"):
+            table.add_column(col, overflow="fold")
+        for d in diagnoses:
+            iv = "" if d.plateau is None else f"[{_x(d.plateau.interval[0])}, {_x(d.plateau.interval[1])}]"
+            table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
+                          "—" if d.plateau is None else _x(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
+                          escape(d.metric), str(d.length))
+        console.print(table)
+        if len(diagnoses) > 20:
+            return
+        console.print()
+    for d in diagnoses:
+        text = render_text(d).split("\n")
+        colour = COLOURS.get(d.verdict, "white")
+        console.print(f"[bold {colour}]{escape(text[0])}[/]")
+        for line in text[1:]:
+            console.print(escape(line))
+        console.print()
