@@ -19,6 +19,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Why did my training and validation loss plateau after X epochs, and what should I do?")
 
 
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+    """Why did my training and validation loss plateau after X epochs, and what should I do?"""
+    if version:
+        from . import __version__
+        typer.echo(f"losslens {__version__}")
+        raise typer.Exit(0)
+
+
 def fail(message: str, code: int = 2) -> "typer.Exit":
     """Print one line to stderr and exit with ``code``."""
     typer.echo(f"losslens: {message}", err=True)

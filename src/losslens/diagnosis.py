@@ -112,6 +112,10 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     plateau = None
     if pl.index is not None and verdict.id not in ("still_improving", "lr_too_low", "diverged", "stuck_at_init"):
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
+    elif verdict.id == "overfitting" and f.generalization is not None:
+        # Validation turned up before its smoothed curve improved at all: X is the minimum itself.
+        g = f.generalization
+        plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
                      forecast=forecast,
@@ -253,11 +257,14 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     o = f.optimizer
     if f.plateau.index is None or o.lr_schedule not in (None, "constant"):
         return None
-    if o.oscillation < t.lr_high_oscillation:
+    # Optimizer noise shows in the training loss; a noisy validation curve alone may just be a
+    # small validation set, so the training curve decides when it was logged.
+    osc, name = (f.train_oscillation, "train_loss") if f.train_oscillation is not None else (o.oscillation, f.metric)
+    if osc < t.lr_high_oscillation:
         return None
-    conf = _ramp(o.oscillation, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
-    ev = [f"{f.metric} bounces around its floor: sd {o.tail_noise:.3g} over the last quarter, "
-          f"{o.oscillation:.0%} of its whole improvement"]
+    conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
+    ev = [f"{name} bounces around its floor: over the last quarter its sd is "
+          f"{osc:.0%} of its whole improvement"]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})

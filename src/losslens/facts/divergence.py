@@ -18,16 +18,15 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series."""
     finite = np.isfinite(raw)
     nonfinite_from = None
-    if np.isinf(raw).any():
-        nonfinite_from = float(axis[int(np.argmax(np.isinf(raw)))])
-    elif finite.any():
+    if finite.any():
         idx = np.flatnonzero(finite)
         last = int(idx[-1])
         trailing = raw.shape[0] - 1 - last
-        # NaN to the end counts as divergence only when the trailing stretch is longer than
-        # any gap between logged values before it (validation every k epochs leaves gaps too).
+        # Non-finite to the end is divergence; an early inf that training recovers from is not
+        # (YOLO logs inf validation losses in its first epochs). Trailing NaN counts only when the
+        # stretch is longer than any gap before it (validation every k epochs leaves gaps too).
         widest_gap = int(np.diff(idx).max()) - 1 if idx.shape[0] > 1 else 0
-        if trailing >= 2 and trailing > widest_gap:
+        if trailing >= 1 and (np.isinf(raw[last + 1:]).any() or (trailing >= 2 and trailing > widest_gap)):
             nonfinite_from = float(axis[last + 1])
     end = float(s[-1]) if s.shape[0] else start
     growth = (end - start) / abs(start) if start != 0 else 0.0
