@@ -54,6 +54,10 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     # Bootstrap: moving blocks of the residuals keep their autocorrelation.
     rng = np.random.default_rng(random_state)
     resid = y - s
+    # The smoother cannot follow the first cliff; clipping keeps those few huge residuals from
+    # being resampled into the flat tail as if they were noise.
+    sd = 1.4826 * np.median(np.abs(resid - np.median(resid))) + 1e-300
+    resid = np.clip(resid, -3 * sd, 3 * sd)
     block = max(1, window_for(n))
     n_blocks = -(-n // block)
     starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))

@@ -33,8 +33,9 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     t0 = n - k
     xt, yt = x[t0:], y[t0:]
     slope, t = _ols_slope_t(xt, yt)
-    rng = max(start - floor, 1e-300)
-    tail_drop = float((s[t0] - s[-1]) / rng) if k > 1 else 0.0
+    rng = start - floor
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        tail_drop = float((s[t0] - s[-1]) / rng) if k > 1 and rng > 0 else 0.0
     tail_drop_level = float((s[t0] - s[-1]) / abs(s[-1])) if k > 1 and s[-1] != 0 else 0.0
     q = max(1, int(round(n * 0.25)))
     total = start - s[-1]

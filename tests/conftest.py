@@ -1,0 +1,30 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_CURVES = REPO.parent / "shared" / "curves"
+ARTICLE = REPO / "tests" / "fixtures" / "article"
+
+
+@pytest.fixture(scope="session")
+def shared_curves() -> Path:
+    if not SHARED_CURVES.is_dir():
+        pytest.skip("../shared/curves is not beside this checkout")
+    return SHARED_CURVES
+
+
+_CACHE: dict = {}
+
+
+def runs_by_name(path: Path) -> dict:
+    """Read a long-format shared curve file once per session: {run name: Run}."""
+    import losslens
+    key = str(path)
+    if key not in _CACHE:
+        _CACHE[key] = {r.name: r for r in losslens.read(path)}
+    return _CACHE[key]

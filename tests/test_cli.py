@@ -1,0 +1,123 @@
+"""The `losslens diagnose` command as a user meets it: output, JSON, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ARTICLE
+from losslens.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def keras_csv(tmp_path):
+    """A Keras CSVLogger file made from the article's recorded 64-128-64 history."""
+    hist = json.loads((ARTICLE / "exp1_complex.json").read_text())["history"]
+    lines = ["epoch,loss,val_loss"] + [f"{i},{a},{b}" for i, (a, b) in enumerate(zip(hist["loss"], hist["val_loss"]))]
+    path = tmp_path / "training.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_text_output_has_verdict_and_x_first_then_evidence_and_actions(keras_csv):
+    res = runner.invoke(app, ["diagnose", str(keras_csv)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert "converged" in lines[0] and "plateau at epoch" in lines[0]
+    assert any(line.strip().startswith("- ") for line in lines[1:])
+    assert "what to do:" in res.output
+
+
+def test_json_lines_follow_the_schema(keras_csv, tmp_path):
+    other = tmp_path / "second.csv"
+    other.write_text(keras_csv.read_text())
+    res = runner.invoke(app, ["diagnose", str(keras_csv), str(other), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["schema"] == "losslens.diagnosis/1"
+        assert row["verdict"] == "converged" and row["axis"] == "epoch" and row["length"] == 50
+        assert row["metric"] == "val_loss"
+        assert row["plateau_epoch"] == row["plateau"]["epoch"]
+        lo, hi = row["plateau"]["interval"]
+        assert lo <= row["plateau_epoch"] <= hi
+        cause = row["causes"][0]
+        assert cause["id"] == row["verdict"] and 0 < cause["confidence"] <= 1
+        assert cause["evidence"] and cause["actions"]
+
+
+def test_several_runs_print_a_summary_table(shared_curves):
+    res = runner.invoke(app, ["diagnose", str(shared_curves / "hf_trainer_state_logs.csv")])
+    assert res.exit_code == 0, res.output
+    assert "3 runs" in res.output and "verdict" in res.output
+
+
+def test_fail_on_exits_1_only_when_the_verdict_matches(keras_csv):
+    assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "converged"]).exit_code == 1
+    assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "overfitting"]).exit_code == 0
+    res = runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "bogus"])
+    assert res.exit_code == 2 and "bogus" in res.output
+
+
+def test_metric_and_classes_options(tmp_path):
+    hist = json.loads((ARTICLE / "exp2_random_images.json").read_text())["history"]
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(hist))
+    res = runner.invoke(app, ["diagnose", str(path), "--classes", "5", "--json"])
+    row = json.loads(res.output)
+    assert row["verdict"] == "no_signal"
+    res = runner.invoke(app, ["diagnose", str(path), "--metric", "loss", "--json"])
+    assert json.loads(res.output)["metric"] == "train_loss"
+
+
+BAD_INPUTS = {
+    "empty.csv": (b"", "empty"),
+    "noloss.csv": (b"epoch,foo\n0,1\n1,2\n", "loss"),
+    "allnan.csv": (b"epoch,loss\n0,nan\n1,nan\n2,nan\n", "loss"),
+    "broken.json": (b'{"loss": [1.0, 0.5', "JSON"),
+    "junk.bin": (bytes(range(256)) * 4, ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_naming_the_file_exit_2(tmp_path, name):
+    content, word = BAD_INPUTS[name]
+    path = tmp_path / name
+    path.write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr + proc.stdout
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1 and name in err and "Traceback" not in err
+    assert word.lower() in err.lower()
+    assert path.read_bytes() == content  # input files are only ever read
+
+
+def test_missing_file_is_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(tmp_path / "nope.csv")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "nope.csv" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_import_and_diagnose_import_no_framework(keras_csv):
+    code = ("import sys, losslens; losslens.diagnose(sys.argv[1]); "
+            "heavy = [m for m in ('torch', 'keras', 'tensorflow', 'lightning', 'transformers', 'pandas', 'mlflow') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code, str(keras_csv)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_python_api_accepts_history_dict_dataframe_and_run():
+    pd = pytest.importorskip("pandas")
+    import losslens
+    hist = json.loads((ARTICLE / "exp1_complex.json").read_text())["history"]
+    a = losslens.diagnose(hist)
+    b = losslens.diagnose(pd.DataFrame(hist))
+    c = losslens.diagnose(losslens.Run.from_history(hist))
+    assert a.verdict == b.verdict == c.verdict == "converged"
+    assert a.plateau_epoch == b.plateau_epoch == c.plateau_epoch

@@ -1,0 +1,103 @@
+"""Right answers on real curves nobody shaped for losslens (../shared/curves).
+
+Each row: the run, the verdicts a careful engineer reading the curve would accept, the range
+for X (in the log's own epoch numbers), and the reasoning. The curves are printed in the
+reasoning where it helps; all numbers are from the files.
+"""
+
+import pytest
+
+import losslens
+from conftest import runs_by_name
+
+KERAS = "keras_notebook_curves.csv"
+DEEPOBS = "deepobs_baselines_curves.csv.gz"
+YOLO = "yolo_results_curves.csv"
+HF = "hf_trainer_state_logs.csv"
+NANOGPT = "modded_nanogpt_val_curves.csv"
+
+CASES = [
+    # (file, run id (substring), accepted verdicts, X range or None for "no plateau", reasoning)
+    (KERAS, "first_edition/3.5-classifying-movie-reviews.ipynb#cell32", {"overfitting"}, (2, 5),
+     "IMDB (Chollet 3.5): val_loss 0.402, 0.308, 0.280, 0.274 (epoch 4, its minimum), then climbs to 0.680 "
+     "by epoch 20 while train_loss falls from 0.51 to 0.003: the book's own overfitting example."),
+    (KERAS, "first_edition/3.6-classifying-newswires.ipynb#cell27", {"overfitting"}, (5, 10),
+     "Reuters (Chollet 3.6): val_loss bottoms near 0.88 around epochs 7-9 and rises to 1.07 by epoch 20 "
+     "while train_loss keeps falling to 0.11; the book stops at 9 epochs for this reason."),
+    (KERAS, "first_edition/4.4-overfitting-and-underfitting.ipynb#cell15", {"overfitting"}, (1, 3),
+     "IMDB bigger model (Chollet 4.4): val_loss 0.415, 0.274 (epoch 2) then 0.54 ... 0.89: it overfits "
+     "from the second epoch; train_loss reaches ~0."),
+    (KERAS, "first_edition/5.2-using-convnets-with-small-datasets.ipynb#cell26", {"overfitting"}, (4, 11),
+     "cats vs dogs on 2,000 images (Chollet 5.2): val_loss flat near 0.55-0.57 for epochs 5-10, then rises "
+     "to 1.0 by epoch 30 while train_loss falls to 0.04."),
+    (DEEPOBS, "fmnist_2c2d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__"
+              "epsilon__1.e-08__lr__1.e-03/random_seed__42", {"overfitting"}, (1, 8),
+     "DeepOBS F-MNIST 2c2d, Adam 1e-3: test loss 2.30 -> 0.245 at epoch 4, then rises steadily to 1.19 at "
+     "epoch 100 while train loss goes to ~0.01."),
+    (DEEPOBS, "fmnist_2c2d/MomentumOptimizer/num_epochs__100__batch_size__128__momentum__9.9e-01__use_nesterov__"
+              "False__lr__1.e-03/random_seed__42", {"overfitting"}, (2, 16),
+     "DeepOBS F-MNIST 2c2d, momentum 1e-3: test loss minimum 0.264 near epoch 12, then 0.61 at epoch 100 "
+     "while train loss reaches 0.0."),
+    (DEEPOBS, "quadratic_deep/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.e-02/random_seed__42",
+     {"converged"}, (3, 12),
+     "DeepOBS noisy quadratic, SGD 1e-2: 353 -> 99 within four epochs, then a slow creep to 87.3 (the noise "
+     "floor); 95% of the improvement is done by about epoch 5."),
+    (DEEPOBS, "mnist_vae/AdamOptimizer/num_epochs__50__batch_size__64__beta1__9.e-01__beta2__9.99e-01__epsilon__"
+              "1.e-08__lr__1.e-03/random_seed__42", {"converged"}, (1, 6),
+     "DeepOBS MNIST VAE, Adam 1e-3: 181 -> 30.8 after epoch 1, then 28-29 with noise for 50 epochs."),
+    (DEEPOBS, "cifar10_3c3d/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.e-04/random_seed__42",
+     {"still_improving", "lr_too_low"}, None,
+     "DeepOBS CIFAR-10 3c3d, SGD 1e-4 (the grid's best SGD rate is ~100x larger): test loss 3.59 -> 2.86 in "
+     "a slow, nearly straight descent, still falling at epoch 100."),
+    (DEEPOBS, "cifar10_3c3d/MomentumOptimizer/num_epochs__100__batch_size__128__momentum__9.9e-01__use_nesterov__"
+              "False__lr__1.e-01/random_seed__42", {"diverged"}, None,
+     "DeepOBS CIFAR-10 3c3d, momentum 0.1: the loss is NaN from epoch 1 on."),
+    (YOLO, "01apoorv/fruit-ripeness-detector:runs/detect/train5/results.csv", {"converged", "overfitting"},
+     (20, 60),
+     "YOLOv8n fruit detector, 100 epochs: val loss (box+cls+dfl) 4.53 -> 2.80 by epoch ~35, then flat at "
+     "2.79 while train loss keeps falling (2.91 -> 2.46): a plateau with a widening gap."),
+    (YOLO, "110062122domingo/CoffeeBeanQualityDetection:runs/detect/train14/results.csv", {"still_improving"}, None,
+     "YOLO coffee beans, 40 epochs resumed from a checkpoint: val loss noisy then falling steadily over the "
+     "last 15 epochs (2.21 -> 2.00)."),
+    (HF, "arshiv-web/Financial-News-Sentiment-Analysis", {"overfitting"}, (1000, 4200),
+     "HF Trainer, 10 epochs: eval_loss 1.49, 1.37, 1.33 (epoch 3, its minimum), then up to 1.51 while the "
+     "training loss keeps falling (1.50 -> 1.16)."),
+    (HF, "aigoncharov/trainer_state_viz", {"converged"}, (4, 12),
+     "HF Trainer, 30 epochs, per-group eval only: train loss 1.11 -> 0.08 by epoch 8 then 0.05-0.06 flat."),
+]
+
+
+@pytest.mark.parametrize("file, run_id, verdicts, x_range, why", CASES, ids=[c[1][:60] for c in CASES])
+def test_real_curve_verdict_and_x(shared_curves, file, run_id, verdicts, x_range, why):
+    runs = runs_by_name(shared_curves / file)
+    matches = [r for name, r in runs.items() if run_id in name]
+    assert len(matches) == 1, f"{run_id}: {len(matches)} runs match"
+    d = losslens.diagnose(matches[0])
+    assert d.verdict in verdicts, f"{d.summary()}\nexpected {verdicts}: {why}\n{d}"
+    if x_range is None:
+        assert d.plateau_epoch is None or d.verdict in ("converged", "overfitting")
+    else:
+        assert d.plateau_epoch is not None, d.summary()
+        lo, hi = x_range
+        assert lo <= d.plateau_epoch <= hi, f"X = {d.plateau_epoch}, expected [{lo}, {hi}]: {why}"
+        ilo, ihi = d.plateau.interval
+        assert ilo <= d.plateau_epoch <= ihi
+
+
+@pytest.mark.slow
+def test_every_shared_file_diagnoses_without_error(shared_curves):
+    """All 3,000+ real runs give a diagnosis (or, for runs with no loss at all, the one-line error)."""
+    counts = {}
+    for file in (KERAS, DEEPOBS, YOLO, HF, NANOGPT):
+        for run in runs_by_name(shared_curves / file).values():
+            try:
+                d = losslens.diagnose(run)
+            except losslens.LosslensError as exc:
+                assert "\n" not in str(exc)
+                continue
+            assert d.verdict in losslens.CAUSES
+            assert d.causes[0].id == d.verdict and d.causes[0].evidence
+            counts[d.verdict] = counts.get(d.verdict, 0) + 1
+    assert sum(counts.values()) > 2800
+    # DeepOBS's high-rate runs diverge to NaN: those must be found.
+    assert counts.get("diverged", 0) >= 150
