@@ -47,6 +47,7 @@ class Thresholds:
 
 
 DEFAULT = Thresholds()
+FORECAST_POINTS = 200
 
 ACTIONS = {
     "still_improving": ["keep training: the loss is still falling", "see the forecast for how many more epochs pay"],
@@ -355,8 +356,10 @@ def _forecast(f: Facts, horizon):
     except ImportError:
         return None
     sign = -1.0 if _higher(f) else 1.0
+    from .facts.smoothing import downsample
+    x, y = downsample(f.x, sign * f.y, max_points=FORECAST_POINTS)  # the fit's cost grows with n
     try:
-        fc = forecast_curve(f.x, sign * f.y, horizon=horizon)
+        fc = forecast_curve(x, y, horizon=horizon)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
