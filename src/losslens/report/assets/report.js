@@ -1,0 +1,358 @@
+/* losslens report: draws each run's annotated chart with uPlot when it scrolls near the
+   viewport, and makes the overview table sortable and filterable.
+   Data come from <script type="application/json" id="ll-data-N"> blocks written by
+   losslens.report.html; every string from a log reaches the page through textContent or
+   uPlot labels (also textContent), never as HTML. */
+(function () {
+  "use strict";
+  var status = document.getElementById("ll-status");
+  function setStatus(state, text) {
+    if (!status) return;
+    status.setAttribute("data-state", state);
+    status.textContent = text;
+  }
+  window.addEventListener("error", function (e) {
+    setStatus("error", "error: " + (e && e.message));
+  });
+
+  var drawn = 0;
+  var live = [];          // every uPlot instance, for resizing
+  var DPR = window.devicePixelRatio || 1;
+
+  function fmt(v) {
+    if (v == null || !isFinite(v)) return "\u2013";
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+    return String(+v.toPrecision(4));
+  }
+
+  function payload(idx) {
+    var el = document.getElementById("ll-data-" + idx);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + (n >> 16 & 255) + "," + (n >> 8 & 255) + "," + (n & 255) + "," + a + ")";
+  }
+
+  // ---- annotations drawn on the canvas ----------------------------------------------------
+  function xpos(u, v) { return u.valToPos(v, "x", true); }
+
+  function drawBackground(u, d) {
+    var ctx = u.ctx, b = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(b.left, b.top, b.width, b.height);
+    ctx.clip();
+    (d.phases || []).forEach(function (p) {
+      var x0 = xpos(u, p.start), x1 = xpos(u, p.end);
+      ctx.fillStyle = alpha(p.color, 0.09);
+      ctx.fillRect(x0, b.top, x1 - x0, b.height);
+      if (x1 - x0 > 70 * DPR) {
+        ctx.fillStyle = "#6b7280";
+        ctx.font = (11 * DPR) + "px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "top";
+        ctx.fillText(p.label, (x0 + x1) / 2, b.top + 4 * DPR);
+      }
+    });
+    var pl = d.plateau;
+    if (pl && pl.lo != null && pl.hi != null) {
+      var a0 = xpos(u, pl.lo), a1 = xpos(u, pl.hi);
+      ctx.fillStyle = "rgba(192,57,43,0.10)";
+      ctx.fillRect(a0, b.top, Math.max(a1 - a0, 1), b.height);
+    }
+    ctx.restore();
+  }
+
+  function drawMarks(u, d) {
+    var ctx = u.ctx, b = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(b.left, b.top, b.width, b.height);
+    ctx.clip();
+    var pl = d.plateau;
+    if (pl) {
+      var x = xpos(u, pl.x);
+      ctx.strokeStyle = "#c0392b";
+      ctx.lineWidth = 2 * DPR;
+      ctx.beginPath();
+      ctx.moveTo(x, b.top);
+      ctx.lineTo(x, b.top + b.height);
+      ctx.stroke();
+      ctx.fillStyle = "#c0392b";
+      ctx.font = "600 " + (12 * DPR) + "px system-ui, sans-serif";
+      ctx.textBaseline = "top";
+      var label = "X = " + fmt(pl.x);
+      var w = ctx.measureText(label).width;
+      var right = x + 5 * DPR + w < b.left + b.width;
+      ctx.textAlign = right ? "left" : "right";
+      ctx.fillText(label, right ? x + 5 * DPR : x - 5 * DPR, b.top + 20 * DPR);
+    }
+    var vm = d.valmin;
+    if (vm && vm.y != null && (d.logy ? vm.y > 0 : true)) {
+      // The validation minimum: a ring on the point, labelled.
+      var vx = xpos(u, vm.x), vy = u.valToPos(vm.y, "y", true);
+      ctx.strokeStyle = d.colors.val;
+      ctx.fillStyle = "#fff";
+      ctx.lineWidth = 2 * DPR;
+      ctx.beginPath();
+      ctx.arc(vx, vy, 5 * DPR, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = d.colors.val;
+      ctx.font = (11 * DPR) + "px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.fillText("val min", vx, vy + 8 * DPR);
+    }
+    var f = d.forecast;
+    if (f && f.single) {
+      var fx = xpos(u, f.x), fy = u.valToPos(f.mid, "y", true);
+      ctx.strokeStyle = d.colors.forecast;
+      ctx.fillStyle = d.colors.forecast;
+      ctx.lineWidth = 1.5 * DPR;
+      if (f.lo != null && f.hi != null) {
+        var ylo = u.valToPos(f.lo, "y", true), yhi = u.valToPos(f.hi, "y", true);
+        ctx.beginPath();
+        ctx.moveTo(fx, ylo); ctx.lineTo(fx, yhi);
+        ctx.moveTo(fx - 4 * DPR, ylo); ctx.lineTo(fx + 4 * DPR, ylo);
+        ctx.moveTo(fx - 4 * DPR, yhi); ctx.lineTo(fx + 4 * DPR, yhi);
+        ctx.stroke();
+      }
+      var s = 5 * DPR;
+      ctx.beginPath();
+      ctx.moveTo(fx, fy - s); ctx.lineTo(fx + s, fy); ctx.lineTo(fx, fy + s); ctx.lineTo(fx - s, fy);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  }
+
+  // ---- charts -------------------------------------------------------------------------------
+  function padX(u, min, max) {
+    // 2% of air on the right of the full data range, so that the last point and a forecast
+    // marker stay visible. uPlot also calls this with zoomed (explicit) ranges: those pass
+    // through unchanged, or every redraw would widen the axis again.
+    var xs = u.data[0], first = xs[0], last = xs[xs.length - 1];
+    if (min == null || max == null) return [min, max];
+    if (min === max) return [min - 1, max + 1];
+    if (min === first && max === last) return [min, max + (max - min) * 0.02];
+    return [min, max];
+  }
+
+  function axisValues() {
+    return function (u, splits) { return splits.map(function (v) { return v == null ? "" : fmt(v); }); };
+  }
+
+  function baseOpts(width, height, syncKey, axisLabel, showX) {
+    return {
+      width: width,
+      height: height,
+      cursor: { sync: { key: syncKey, setSeries: false }, drag: { x: true, y: false } },
+      legend: { live: true },
+      axes: [
+        { show: showX, label: showX ? axisLabel : null, stroke: "#4b5563", grid: { stroke: "#eceff3" },
+          ticks: { stroke: "#d1d5db" } },
+        { stroke: "#4b5563", grid: { stroke: "#eceff3" }, ticks: { stroke: "#d1d5db" }, size: 60,
+          space: 36, values: axisValues() }
+      ],
+      series: [{ label: axisLabel, value: function (u, v) { return v == null ? "\u2013" : fmt(v); } }]
+    };
+  }
+
+  function mainChart(el, d, width) {
+    var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
+    o.scales = { x: { time: false, range: padX }, y: d.logy ? { distr: 3, log: 10 } : {} };
+    var data = [d.x];
+    var bands = [];
+    var idx = {};
+    d.cols.forEach(function (c) {
+      data.push(c.values);
+      var s = { label: c.label, spanGaps: true, points: { show: false }, value: function (u, v) { return fmt(v); } };
+      if (c.kind === "raw") {
+        s.stroke = alpha(c.color, 0.35); s.width = 1;
+      } else if (c.kind === "smooth") {
+        s.stroke = c.color; s.width = 2;
+      } else if (c.kind === "fc_mid") {
+        s.stroke = c.color; s.width = 1.5; s.dash = [6, 4];
+      } else {  // forecast lo/hi: only the band between them is drawn
+        s.stroke = alpha(c.color, 0.5); s.width = 0.5;
+      }
+      o.series.push(s);
+      idx[c.kind + ":" + c.role] = o.series.length - 1;
+    });
+    if (idx["smooth:val"] && idx["smooth:train"]) {
+      bands.push({ series: [idx["smooth:val"], idx["smooth:train"]], fill: alpha(d.colors.val, 0.10), dir: 1 });
+    }
+    if (idx["fc_hi:forecast"] && idx["fc_lo:forecast"]) {
+      bands.push({ series: [idx["fc_hi:forecast"], idx["fc_lo:forecast"]], fill: alpha(d.colors.forecast, 0.18) });
+    }
+    o.bands = bands;
+    o.hooks = {
+      drawClear: [function (u) { drawBackground(u, d); }],
+      draw: [function (u) { drawMarks(u, d); }]
+    };
+    return new uPlot(o, data, el);
+  }
+
+  function panelChart(el, d, p, width, last) {
+    var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last);
+    o.scales = { x: { time: false, range: padX }, y: p.logy ? { distr: 3, log: 10 } : {} };
+    o.axes[1].label = p.title;
+    o.axes[1].labelSize = 16;
+    o.axes[1].labelFont = "12px system-ui, sans-serif";
+    o.axes[1].space = 24;
+    var data = [d.x];
+    p.series.forEach(function (s) {
+      data.push(s.values);
+      o.series.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false },
+                      value: function (u, v) { return fmt(v); } });
+    });
+    o.hooks = {
+      draw: [function (u) {
+        if (!d.plateau) return;
+        var ctx = u.ctx, b = u.bbox, x = xpos(u, d.plateau.x);
+        if (x < b.left || x > b.left + b.width) return;
+        ctx.save();
+        ctx.strokeStyle = "rgba(192,57,43,0.6)";
+        ctx.lineWidth = 1.5 * DPR;
+        ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+        ctx.restore();
+      }]
+    };
+    return new uPlot(o, data, el);
+  }
+
+  function linkZoom(group) {
+    // Zooming one chart of a run zooms the others (drag to zoom, double-click to reset).
+    group.forEach(function (u) {
+      u.hooks.setScale = u.hooks.setScale || [];
+      u.hooks.setScale.push(function (src, key) {
+        if (key !== "x") return;
+        var min = src.scales.x.min, max = src.scales.x.max;
+        group.forEach(function (other) {
+          // Only charts not already there: this ends the echo of the other charts' hooks.
+          if (other !== src && (other.scales.x.min !== min || other.scales.x.max !== max)) {
+            other.setScale("x", { min: min, max: max });
+          }
+        });
+      });
+    });
+  }
+
+  function render(el) {
+    if (el.getAttribute("data-drawn")) return;
+    el.setAttribute("data-drawn", "1");
+    var d = payload(el.getAttribute("data-idx"));
+    if (!d) return;
+    el.textContent = "";
+    var width = Math.max(320, el.clientWidth || 640);
+    var group = [mainChart(el, d, width)];
+    d.panels.forEach(function (p, i) {
+      group.push(panelChart(el, d, p, width, i === d.panels.length - 1));
+    });
+    linkZoom(group);
+    group.forEach(function (u) { live.push({ el: el, u: u }); });
+    drawn += 1;
+    el.closest(".ll-run") && el.closest(".ll-run").setAttribute("data-rendered", "1");
+  }
+
+  function setupCharts() {
+    var els = Array.prototype.slice.call(document.querySelectorAll(".ll-chart[data-idx]"));
+    if (!els.length) return Promise.resolve();
+    if (!("IntersectionObserver" in window)) {
+      els.forEach(render);
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      var first = true;
+      var io = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) {
+          if (e.isIntersecting) { render(e.target); io.unobserve(e.target); }
+        });
+        if (first) { first = false; resolve(); }
+      }, { rootMargin: "600px 0px" });
+      els.forEach(function (el) { io.observe(el); });
+    });
+  }
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      live.forEach(function (c) {
+        var w = Math.max(320, c.el.clientWidth);
+        if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
+      });
+    }, 150);
+  });
+
+  // ---- overview table -----------------------------------------------------------------------
+  function setupTable() {
+    var table = document.getElementById("ll-overview");
+    if (!table) return 0;
+    var tbody = table.tBodies[0];
+    var heads = table.querySelectorAll("th[data-key]");
+    Array.prototype.forEach.call(heads, function (th) {
+      th.addEventListener("click", function () {
+        var key = th.getAttribute("data-key"), numeric = th.getAttribute("data-type") === "num";
+        var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(tbody.rows);
+        rows.sort(function (a, b) {
+          var va = a.getAttribute("data-" + key), vb = b.getAttribute("data-" + key);
+          if (numeric) {
+            var na = va === "" ? NaN : +va, nb = vb === "" ? NaN : +vb;
+            if (isNaN(na) && isNaN(nb)) return 0;
+            if (isNaN(na)) return 1;   // missing values last, whatever the direction
+            if (isNaN(nb)) return -1;
+            return dir * (na - nb);
+          }
+          return dir * va.localeCompare(vb);
+        });
+        var frag = document.createDocumentFragment();
+        rows.forEach(function (r) { frag.appendChild(r); });
+        tbody.appendChild(frag);
+      });
+    });
+    var filter = document.getElementById("ll-filter");
+    var verdict = document.getElementById("ll-verdict");
+    function apply() {
+      var q = filter ? filter.value.toLowerCase() : "";
+      var v = verdict ? verdict.value : "";
+      var shown = 0;
+      Array.prototype.forEach.call(tbody.rows, function (r) {
+        var ok = (!q || r.getAttribute("data-name").toLowerCase().indexOf(q) >= 0) &&
+                 (!v || r.getAttribute("data-verdict") === v);
+        r.hidden = !ok;
+        if (ok) shown += 1;
+      });
+      var count = document.getElementById("ll-count");
+      if (count) count.textContent = shown + " of " + tbody.rows.length + " runs";
+    }
+    if (filter) filter.addEventListener("input", apply);
+    if (verdict) verdict.addEventListener("change", apply);
+    return tbody.rows.length;
+  }
+
+  function start() {
+    var rows = setupTable();
+    setupCharts().then(function () {
+      var t = Math.round(performance.now());
+      if (status && status.getAttribute("data-state") !== "error") {
+        status.setAttribute("data-ready-ms", String(t));
+        setStatus("ok", "ok: " + drawn + " charts drawn, " + rows + " overview rows, ready in " + t + " ms");
+      }
+    }).catch(function (err) { setStatus("error", "error: " + err); });
+  }
+
+  if (typeof uPlot === "undefined") {
+    setStatus("error", "error: chart library missing");
+    return;
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

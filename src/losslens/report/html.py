@@ -1,0 +1,376 @@
+"""The HTML report: one self-contained file (no CDN, works offline) for one or many runs.
+
+Per run, an annotated chart (raw and smoothed train/validation curves, X with its interval,
+the phases, the validation minimum, the generalization gap, the forecast band, and
+accuracy / learning-rate / gradient-norm panels where logged) beside a verdict card
+(cause, confidence, evidence, actions). Several runs get an overview table, sortable by
+verdict and X, linking to each run.
+
+Charts are drawn in the browser by uPlot (vendored in ``assets/``, MIT) with zoom (drag)
+and hover; a run's chart is drawn only when it scrolls near the viewport and its data are
+parsed only then, so a 1,000-run report opens as fast as a short one.
+
+Everything that comes from a log (run names, sources, column names, evidence text) is
+HTML-escaped here, and the JSON blocks escape ``<``, ``>`` and ``&`` so that no string can
+close its ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import plot
+
+#: One colour per cause id (verdict badges, overview dots).
+CAUSE_COLORS = {
+    "still_improving": "#1d63c9",
+    "converged": "#2e8b57",
+    "overfitting": "#e8710a",
+    "lr_too_high": "#d62728",
+    "lr_too_low": "#8e63ce",
+    "underfitting": "#8c564b",
+    "no_signal": "#7f7f7f",
+    "diverged": "#8b0000",
+    "stuck_at_init": "#4b5563",
+    "data_limited": "#17a2b8",
+    "temporary_plateau": "#c9a227",
+}
+DASH = "\u2013"
+_ROLE_COLORS = {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "extra": plot.EXTRA_COLOR}
+
+
+# ---- escaping ----------------------------------------------------------------------------------
+def esc(value) -> str:
+    """HTML-escape any value as text (quotes too, so it is safe inside attributes)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def json_for_script(obj) -> str:
+    """JSON that is safe inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so ``</script>`` or ``<!--`` inside a run
+    name cannot end the element; U+2028/2029 are escaped for old JavaScript parsers.
+    NaN/inf must already be None (``allow_nan=False`` raises otherwise).
+    """
+    text = json.dumps(obj, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _asset(name: str) -> str:
+    return resources.files("losslens.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+# ---- formatting --------------------------------------------------------------------------------
+def _fmt(v, digits: int = 4) -> str:
+    """A number for people: 4 significant digits, scientific when tiny or huge, '–' when missing."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "\u2013"
+    if not math.isfinite(f):
+        return "\u2013"
+    if f != 0 and (abs(f) < 1e-3 or abs(f) >= 1e5):
+        return f"{f:.{digits - 1}e}"
+    return f"{f:.{digits}g}"
+
+
+def _label(cause_id: str) -> str:
+    return str(cause_id).replace("_", " ")
+
+
+def _color(cause_id: str) -> str:
+    return CAUSE_COLORS.get(str(cause_id), "#6b7280")
+
+
+def _conf(c) -> float | None:
+    try:
+        f = float(c.confidence)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return min(1.0, max(0.0, f)) if math.isfinite(f) else None
+
+
+# ---- the data one chart draws ------------------------------------------------------------------
+def chart_payload(d, data: dict | None = None) -> dict | None:
+    """The JSON the page's script draws for one run: one shared x axis, aligned columns.
+
+    uPlot needs every series on one x array, so the forecast path (which runs past the end
+    of the log) is merged into the run's axis and every column padded with None.
+    """
+    data = plot.chart_data(d) if data is None else data
+    if data is None:
+        return None
+    x_run = np.array([np.nan if v is None else v for v in data["x"]], dtype=float)
+    f = data["forecast"]
+    x_f = np.array([np.nan if v is None else v for v in (f["x"] if f else [])], dtype=float)
+    x_f = x_f[np.isfinite(x_f)] if x_f.size else x_f
+    x = np.union1d(x_run[np.isfinite(x_run)], x_f) if x_f.size else x_run
+
+    def align(values, on):
+        out = [None] * x.shape[0]
+        pos = np.searchsorted(x, on)
+        for p, xv, v in zip(pos, on, values):
+            if p < x.shape[0] and x[p] == xv:
+                out[int(p)] = v
+        return out
+
+    cols = []
+    for s in data["loss"]:
+        color = _ROLE_COLORS[s["role"]]
+        cols.append({"label": s["label"], "kind": "raw", "role": s["role"], "color": color,
+                     "values": align(s["raw"], x_run)})
+        cols.append({"label": s["label"] + " (smoothed)", "kind": "smooth", "role": s["role"],
+                     "color": color, "values": align(s["smooth"], x_run)})
+    forecast = None
+    if f:
+        fx = np.array(f["x"], dtype=float)
+        single = fx.shape[0] == 1
+        forecast = {"single": single, "x": f["x"][-1], "mid": f["mid"][-1], "lo": f["lo"][-1],
+                    "hi": f["hi"][-1]}
+        if not single:
+            for kind, key in (("fc_lo", "lo"), ("fc_hi", "hi")):
+                cols.append({"label": f"forecast {key}", "kind": kind, "role": "forecast",
+                             "color": plot.FORECAST_COLOR, "values": align(f[key], fx)})
+        cols.append({"label": "forecast", "kind": "fc_mid", "role": "forecast",
+                     "color": plot.FORECAST_COLOR, "values": align(f["mid"], fx)})
+    panels = [{"title": p["title"], "logy": p["logy"],
+               "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
+                          for s in p["series"]]}
+              for p in data["panels"]]
+    return {"axis": data["axis"], "x": [plot._sig(v) for v in x], "cols": cols, "logy": data["logy"],
+            "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
+            "forecast": forecast, "panels": panels,
+            "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}
+
+
+# ---- the verdict card --------------------------------------------------------------------------
+def card_html(d, data: dict | None = None) -> str:
+    """The verdict card of one run: cause, confidence, X, key numbers, evidence, actions."""
+    causes = list(d.causes or [])
+    top = causes[0] if causes else None
+    conf = _conf(top) if top else None
+    color = _color(d.verdict)
+    out = ['<aside class="ll-card">',
+           f'<div class="ll-verdict"><span class="ll-dot" style="background:{color}"></span>'
+           f'{esc(_label(d.verdict))}'
+           + (f' <span class="ll-tag">{esc(top.status)}</span>' if top is not None and top.status else "")
+           + "</div>"]
+    if conf is not None:
+        out.append(f'<div class="ll-conf"><span>confidence {conf:.0%}</span><span class="ll-bar">'
+                   f'<span style="width:{conf * 100:.0f}%;background:{color}"></span></span></div>')
+    facts = []
+    axis = esc(d.axis or "epoch")
+    if d.plateau is not None and plot._num(d.plateau.epoch) is not None:
+        x = f"{_fmt(d.plateau.epoch)}"
+        iv = d.plateau.interval
+        if iv is not None and len(iv) == 2 and plot._num(iv[0]) is not None and plot._num(iv[1]) is not None:
+            x += f" <span class='ll-sub'>[{_fmt(iv[0])}, {_fmt(iv[1])}]</span>"
+        facts.append((f"plateau X ({axis})", x))
+        if plot._num(d.plateau.level) is not None:
+            facts.append((f"level at X", _fmt(d.plateau.level)))
+    else:
+        facts.append(("plateau X", "none (not plateaued)"))
+    facts.append(("metric", esc(d.metric)))
+    facts.append((f"length", f"{esc(d.length)} {axis}s"))
+    if data:
+        vm = data.get("valmin")
+        if vm:
+            facts.append(("val minimum", f"{_fmt(vm['y'])} at {_fmt(vm['x'])}"))
+        gap = data.get("gap")
+        if gap:
+            facts.append(("gap at end", f"{_fmt(gap['value'])} <span class='ll-sub'>(val {_fmt(gap['val'])}"
+                                        f" \u2212 train {_fmt(gap['train'])})</span>"))
+    f = d.forecast if isinstance(d.forecast, dict) else None
+    if f and plot._num(f.get("value")) is not None:
+        iv = f.get("interval") or []
+        band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
+        facts.append((f"forecast at {_fmt(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}"))
+        if plot._num(f.get("p_improve")) is not None:
+            facts.append(("P(improves)", f"{float(f['p_improve']):.0%}"))
+    out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
+    if top is not None:
+        if top.evidence:
+            out.append("<h3>Evidence</h3><ul>" + "".join(f"<li>{esc(e)}</li>" for e in top.evidence) + "</ul>")
+        if top.actions:
+            out.append("<h3>What to do</h3><ul>" + "".join(f"<li>{esc(a)}</li>" for a in top.actions) + "</ul>")
+    if len(causes) > 1:
+        out.append("<h3>Other causes</h3>")
+        for c in causes[1:]:
+            cc = _conf(c)
+            head = (f'<span class="ll-dot" style="background:{_color(c.id)}"></span> {esc(_label(c.id))}'
+                    f'{f" {cc:.0%}" if cc is not None else ""}'
+                    f'{f" <span class=ll-tag>{esc(c.status)}</span>" if c.status else ""}')
+            body = "".join(f"<li>{esc(e)}</li>" for e in c.evidence)
+            body += "".join(f"<li><b>try:</b> {esc(a)}</li>" for a in c.actions)
+            out.append(f"<details><summary>{head}</summary><ul>{body}</ul></details>")
+    out.append("</aside>")
+    return "".join(out)
+
+
+# ---- the page ----------------------------------------------------------------------------------
+def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
+    """(section HTML, JSON script block) of run number ``i`` (1-based)."""
+    payload = chart_payload(d, data) if data else None
+    src = f'<span class="ll-src">{esc(d.source)}</span>' if d.source else ""
+    back = '<a class="ll-back" href="#ll-overview-box">overview \u2191</a>' if total > 1 else ""
+    if payload:
+        h = 300 + 110 * len(payload["panels"]) + 40
+        chart = (f'<div class="ll-chart" id="ll-chart-{i}" data-idx="{i}" style="min-height:{h}px"></div>')
+        hint = '<div class="ll-hint">drag to zoom, double-click to reset; click a legend entry to hide it</div>'
+        script = f'<script type="application/json" id="ll-data-{i}">{json_for_script(payload)}</script>'
+    else:
+        chart, hint, script = '<div class="ll-chart ll-nochart">no curve to draw</div>', "", ""
+    section = (f'<section class="ll-run ll-box" id="run-{i}" data-verdict="{esc(d.verdict)}">'
+               f'<div class="ll-run-head"><h2>{esc(d.run_name)}</h2>{src}{back}</div>'
+               f'<div class="ll-run-body"><div style="flex:1 1 auto;min-width:0">{chart}{hint}</div>'
+               f'{card_html(d, data)}</div></section>')
+    return section, script
+
+
+def _overview(diagnoses, datas) -> str:
+    rows = []
+    for i, (d, data) in enumerate(zip(diagnoses, datas), start=1):
+        top = d.causes[0] if d.causes else None
+        conf = _conf(top) if top else None
+        x = plot._num(d.plateau.epoch) if d.plateau is not None else None
+        iv = d.plateau.interval if d.plateau is not None else None
+        vm = (data or {}).get("valmin") if data else None
+        gap = (data or {}).get("gap") if data else None
+        num = lambda v: "" if v is None else repr(float(v))  # noqa: E731 - sortable attribute value
+        ivs = (f"{_fmt(iv[0])}\u2013{_fmt(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
+        rows.append(
+            f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}" '
+            f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.length)}" '
+            f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}">'
+            f'<td class="ll-num">{i}</td>'
+            f'<td class="ll-name"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
+            f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
+            f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
+            f'<td class="ll-num">{_fmt(x) if x is not None else DASH}</td>'
+            f'<td class="ll-num">{ivs}</td>'
+            f'<td class="ll-num">{esc(d.length)}</td>'
+            f'<td class="ll-num">{_fmt(vm["y"]) if vm else DASH}</td>'
+            f'<td class="ll-num">{_fmt(gap["value"]) if gap else DASH}</td></tr>')
+    verdicts = sorted({str(d.verdict) for d in diagnoses})
+    options = '<option value="">all verdicts</option>' + "".join(
+        f'<option value="{esc(v)}">{esc(_label(v))}</option>' for v in verdicts)
+    head = ('<tr><th data-key="i" data-type="num">#</th><th data-key="name">run</th>'
+            '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
+            '<th data-key="x" data-type="num">X</th><th>X interval</th>'
+            '<th data-key="len" data-type="num">length</th>'
+            '<th data-key="valmin" data-type="num">val min</th><th data-key="gap" data-type="num">gap</th></tr>')
+    return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
+            f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
+            f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
+            f'<span id="ll-count" class="ll-sub">{len(diagnoses)} runs</span></div>'
+            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview"><thead>{head}</thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
+
+
+def report_html(diagnoses: Iterable, title: str = "losslens report",
+                progress: Callable[[int], None] | None = None) -> str:
+    """The whole report page as one string (see the module docstring).
+
+    ``progress``, when given, is called with 1 after each run is rendered (for progress bars).
+    """
+    from .. import __version__
+
+    diagnoses = list(diagnoses)
+    datas, sections, scripts = [], [], []
+    for i, d in enumerate(diagnoses, start=1):
+        data = plot.chart_data(d)
+        datas.append(data)
+        section, script = _run_section(i, d, data, len(diagnoses))
+        sections.append(section)
+        scripts.append(script)
+        if progress is not None:
+            progress(1)
+    counts: dict[str, int] = {}
+    for d in diagnoses:
+        counts[str(d.verdict)] = counts.get(str(d.verdict), 0) + 1
+    chips = "".join(f'<span class="ll-chip"><span class="ll-dot" style="background:{_color(v)}"></span>'
+                    f'{esc(_label(v))} <b>{n}</b></span>'
+                    for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    overview = _overview(diagnoses, datas) if len(diagnoses) > 1 else ""
+    sources = sorted({str(d.source) for d in diagnoses if d.source})
+    sub = f"{len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''}"
+    if sources:
+        sub += " from " + esc(", ".join(sources[:3])) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="losslens {esc(__version__)}">'
+        f"<title>{esc(title)}</title>"
+        f"<style>{_asset('uPlot.min.css')}\n{_asset('report.css')}</style></head>"
+        f'<body><div class="ll-page"><header class="ll-top"><h1>{esc(title)}</h1>'
+        f'<div class="ll-sub">{sub} \u00b7 losslens {esc(__version__)}</div>'
+        f'<div class="ll-chips">{chips}</div></header>'
+        f'{overview}{"".join(sections)}'
+        '<div id="ll-status" class="ll-status" data-state="loading">loading</div></div>'
+        f'{"".join(scripts)}'
+        f"<script>{_asset('uPlot.iife.min.js')}</script><script>{_asset('report.js')}</script>"
+        "</body></html>\n")
+
+
+def write_report(diagnoses: Iterable, path, title: str = "losslens report",
+                 progress: Callable[[int], None] | None = None) -> Path:
+    """Write :func:`report_html` to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    text = report_html(diagnoses, title=title, progress=progress)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---- notebooks ---------------------------------------------------------------------------------
+def diagnosis_card_html(d) -> str:
+    """Chart and verdict card of one Diagnosis for a notebook (``Diagnosis._repr_html_``).
+
+    The chart is an inline SVG drawn by matplotlib, so it shows in every notebook front end
+    (and in a notebook saved and viewed on GitHub), where a script might not run. Without
+    matplotlib the card comes alone.
+    """
+    data = plot.chart_data(d)
+    svg = ""
+    if data is not None:
+        try:
+            svg = _svg(d)
+        except ImportError:
+            svg = ""
+    style = ("<style>.ll-nb{font:13px/1.45 system-ui,sans-serif;display:flex;gap:16px;flex-wrap:wrap;"
+             "align-items:flex-start}.ll-nb .ll-nbchart{flex:1 1 520px;min-width:0;max-width:760px}"
+             ".ll-nb .ll-nbchart svg{width:100%;height:auto}"
+             ".ll-nb .ll-card{flex:0 1 340px}.ll-nb .ll-dot{width:9px;height:9px;border-radius:50%;"
+             "display:inline-block}.ll-nb .ll-verdict{font-size:16px;font-weight:650;display:flex;gap:8px;"
+             "align-items:center}.ll-nb .ll-conf{display:flex;gap:8px;align-items:center;font-size:12px;opacity:.8}"
+             ".ll-nb .ll-bar{flex:1;height:6px;background:#eef0f3;border-radius:3px;overflow:hidden}"
+             ".ll-nb .ll-bar>span{display:block;height:100%}.ll-nb .ll-facts{display:grid;"
+             "grid-template-columns:auto 1fr;gap:2px 10px;margin:6px 0}.ll-nb .ll-facts dt{opacity:.7}"
+             ".ll-nb .ll-facts dd{margin:0}.ll-nb h3{font-size:12px;text-transform:uppercase;opacity:.7;"
+             "margin:8px 0 2px}.ll-nb ul{margin:0;padding-left:18px}.ll-nb .ll-tag{font-size:11px;opacity:.7;"
+             "border:1px solid #ccc;border-radius:4px;padding:0 4px}</style>")
+    head = f"<div style='font-weight:600;margin-bottom:4px'>{esc(d.run_name)}</div>"
+    chart = f'<div class="ll-nbchart">{svg}</div>' if svg else ""
+    return f'{style}<div class="ll-nbwrap">{head}<div class="ll-nb">{chart}{card_html(d, data)}</div></div>'
+
+
+def _svg(d) -> str:
+    """The matplotlib figure of ``d`` as an inline ``<svg>`` element (no XML prolog)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    data = plot.chart_data(d)
+    fig = Figure(figsize=plot._figsize(data, True))
+    plot._draw_figure(fig, d, data, True)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]

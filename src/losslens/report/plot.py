@@ -1,0 +1,396 @@
+"""Annotated loss-curve figures: the data behind every chart, and the matplotlib figure.
+
+:func:`chart_data` turns a :class:`~losslens.result.Diagnosis` (and the Run it carries) into
+plain, JSON-ready lists: raw and smoothed train/validation curves, the plateau X with its
+interval, the phases, the validation minimum, the generalization gap, the forecast band and
+the learning-rate / gradient-norm / accuracy panels. The HTML report (:mod:`.html`) and
+:func:`plot_diagnosis` both draw from it, so a figure in a paper shows what the report shows.
+
+matplotlib is imported only inside the drawing functions (``pip install losslens[plot]``).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+#: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
+TRAIN_COLOR = "#1f77b4"
+VAL_COLOR = "#e8710a"
+EXTRA_COLOR = "#7b4fb0"
+FORECAST_COLOR = "#2a9d8f"
+PLATEAU_COLOR = "#c0392b"
+PHASES = {
+    "steep_drop": ("steep drop", "#4e79a7"),
+    "slow_descent": ("slow descent", "#59a14f"),
+    "plateau": ("plateau", "#8c8c8c"),
+    "rising_validation": ("rising validation", "#e15759"),
+}
+PANEL_SERIES = (
+    # (title, [(series key, label, colour)], log scale when the range allows)
+    ("accuracy", [("train_acc", "train acc", TRAIN_COLOR), ("val_acc", "val acc", VAL_COLOR)], False),
+    ("learning rate", [("lr", "lr", "#6c757d")], True),
+    ("gradient norm", [("grad_norm", "grad norm", "#9c6ade")], True),
+)
+
+
+# ---- data ------------------------------------------------------------------------------------
+def smooth(y: np.ndarray) -> np.ndarray:
+    """The smoothed curve drawn on charts, shape (n,) -> (n,).
+
+    The same centred smoother the plateau onset X is measured on
+    (:func:`losslens.facts.smoothing.smooth`), so X sits where the drawn curve crosses the
+    95%-of-improvement level.
+    """
+    from ..facts.smoothing import smooth as _smooth
+    return _smooth(np.asarray(y, dtype=float))
+
+
+def _sig(v, digits: int = 5):
+    """JSON-safe number rounded to ``digits`` significant digits; NaN -> None; 3.0 -> 3.
+
+    Five digits are more than a chart can show and keep a 1,000-run report small.
+    """
+    if v is None:
+        return None
+    v = float(v)
+    if not math.isfinite(v):
+        return None
+    r = float(f"{v:.{digits}g}")
+    return int(r) if r.is_integer() and abs(r) < 2**53 else r
+
+
+def _list(arr, digits: int = 5) -> list:
+    return [_sig(v, digits) for v in arr]
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _loss_keys(d) -> list[str]:
+    """The loss series to draw: train and validation loss, plus the diagnosed metric."""
+    run = d.run
+    keys = [k for k in ("train_loss", "val_loss") if run.has(k)]
+    if d.metric and d.metric not in keys and run.has(d.metric):
+        keys.append(d.metric)
+    return keys
+
+
+def _role(key: str) -> str:
+    if key == "train_loss" or key.startswith("train"):
+        return "train"
+    if key == "val_loss" or key.startswith(("val", "eval", "valid", "test")):
+        return "val"
+    return "extra"
+
+
+def _valmin(d) -> dict | None:
+    """The validation minimum (axis value, loss) of the diagnosed metric or val_loss."""
+    run = d.run
+    key = d.metric if d.metric and _role(d.metric) == "val" and run.has(d.metric) else (
+        "val_loss" if run.has("val_loss") else None)
+    if key is None:
+        return None
+    x, y = run.finite(key)
+    i = int(np.argmin(y))
+    return {"key": key, "x": _sig(x[i]), "y": _sig(y[i])}
+
+
+def _gap(axis, smoothed: dict) -> dict | None:
+    """Generalization gap (smoothed val - smoothed train) at the last point where both exist."""
+    tr, va = smoothed.get("train_loss"), smoothed.get("val_loss")
+    if tr is None or va is None:
+        return None
+    both = np.isfinite(tr) & np.isfinite(va)
+    if not both.any():
+        return None
+    i = int(np.flatnonzero(both)[-1])
+    return {"x": _sig(axis[i]), "train": _sig(tr[i]), "val": _sig(va[i]), "value": _sig(va[i] - tr[i])}
+
+
+def _forecast(d, last_x: float, drawn: list[str]) -> dict | None:
+    """The forecast as a path (x, lo, mid, hi) or one point with its interval.
+
+    Drawn only when it forecasts one of the ``drawn`` loss series (it shares their y axis).
+    """
+    f = d.forecast
+    if not isinstance(f, dict) or f.get("metric", d.metric) not in drawn:
+        return None
+    path = f.get("path")
+    if isinstance(path, dict) and all(k in path for k in ("x", "lo", "mid", "hi")):
+        try:
+            cols = [np.asarray(path[k], dtype=float) for k in ("x", "lo", "mid", "hi")]
+        except (TypeError, ValueError):
+            cols = None
+        if cols and len({c.shape[0] for c in cols}) == 1 and cols[0].shape[0] > 0:
+            # The path starts at the first logged point; the chart shows only what lies
+            # ahead (from the last point before the end of the log), where the data stop.
+            ahead = np.flatnonzero(cols[0] > last_x)
+            if ahead.size:
+                start = max(0, int(ahead[0]) - 1)
+                cols = [c[start:] for c in cols]
+            return {"x": _list(cols[0]), "lo": _list(cols[1]), "mid": _list(cols[2]), "hi": _list(cols[3]),
+                    "value": _sig(f.get("value")), "horizon": _sig(f.get("horizon")),
+                    "p_improve": _sig(f.get("p_improve"))}
+    value, horizon = _num(f.get("value")), _num(f.get("horizon"))
+    if value is None or horizon is None:
+        return None
+    interval = f.get("interval") or [None, None]
+    lo, hi = (_num(interval[0]), _num(interval[1])) if len(interval) == 2 else (None, None)
+    # ``horizon`` is where the forecast lands on the log's axis; a horizon shorter than
+    # the run reads as "this many more epochs".
+    hx = horizon if horizon > last_x else last_x + horizon
+    return {"x": [_sig(hx)], "lo": [_sig(lo)], "mid": [_sig(value)], "hi": [_sig(hi)],
+            "value": _sig(value), "horizon": _sig(horizon), "p_improve": _sig(f.get("p_improve"))}
+
+
+def _num(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _decimate(n: int, max_points: int) -> np.ndarray:
+    """Indices keeping at most ``max_points`` evenly spaced points (first and last kept)."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def chart_data(d, max_points: int = 2000) -> dict | None:
+    """Everything one chart draws, as JSON-ready lists (NaN -> None); None without a Run.
+
+    Keys: ``x`` (axis values, shape (n,)), ``axis``, ``loss`` (list of
+    ``{key, label, role, raw, smooth}`` each of shape (n,)), ``logy``, ``plateau``
+    (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
+    (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
+    and ``panels`` (accuracy, lr, grad norm: ``{title, logy, series: [{key, label, color,
+    values}]}``). Runs longer than ``max_points`` are thinned evenly after smoothing.
+    """
+    run = getattr(d, "run", None)
+    if run is None or len(run) == 0:
+        return None
+    axis = np.asarray(run.axis, dtype=float)
+    keep = _decimate(axis.shape[0], max_points)
+    loss, smoothed = [], {}
+    for key in _loss_keys(d):
+        raw = np.asarray(run.series[key], dtype=float)
+        ok = np.isfinite(raw)
+        sm = np.full(raw.shape, np.nan)
+        sm[ok] = smooth(raw[ok])
+        smoothed[key] = sm
+        loss.append({"key": key, "label": _label(key), "role": _role(key),
+                     "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
+    raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
+    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 10)
+    plateau = None
+    if d.plateau is not None and _num(d.plateau.epoch) is not None:
+        lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
+        plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(_num(lo)), "hi": _sig(_num(hi)),
+                   "level": _sig(_num(d.plateau.level))}
+    phases = []
+    for p in d.phases or []:
+        if not isinstance(p, dict):
+            continue
+        start, end = _num(p.get("start")), _num(p.get("end"))
+        if start is None or end is None:
+            continue
+        name = str(p.get("name", ""))
+        label, color = PHASES.get(name, (_label(name), "#bbbbbb"))
+        phases.append({"name": name, "label": label, "color": color, "start": start, "end": end})
+    panels = []
+    for title, members, log_ok in PANEL_SERIES:
+        series = []
+        for key, label, color in members:
+            if run.has(key):
+                series.append({"key": key, "label": label, "color": color,
+                               "values": _list(np.asarray(run.series[key], dtype=float)[keep])})
+        if series:
+            vals = np.concatenate([np.asarray(run.series[s["key"]], dtype=float) for s in series])
+            vals = vals[np.isfinite(vals)]
+            logy_p = bool(log_ok and vals.size and np.all(vals > 0) and vals.max() / vals.min() > 20)
+            panels.append({"title": title, "logy": logy_p, "series": series})
+    return {
+        "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": str(d.metric),
+        "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
+        "valmin": _valmin(d), "gap": _gap(axis, smoothed),
+        "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
+    }
+
+
+# ---- matplotlib ------------------------------------------------------------------------------
+def _arr(values) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def draw_loss(ax, data: dict, legend: bool = True):
+    """Draw the main panel of ``data`` (from :func:`chart_data`) on a matplotlib Axes."""
+    x = _arr(data["x"])
+    for p in data["phases"]:
+        ax.axvspan(p["start"], p["end"], color=p["color"], alpha=0.09, lw=0)
+    top_labels = [(p["start"], p["end"], p["label"]) for p in data["phases"]]
+    colors = {"train": TRAIN_COLOR, "val": VAL_COLOR, "extra": EXTRA_COLOR}
+    curves = {}
+    for s in data["loss"]:
+        c = colors[s["role"]]
+        raw, sm = _arr(s["raw"]), _arr(s["smooth"])
+        ok = np.isfinite(raw)
+        ax.plot(x[ok], raw[ok], color=c, alpha=0.28, lw=0.9)
+        ax.plot(x[ok], sm[ok], color=c, lw=1.8, label=s["label"])
+        curves[s["key"]] = sm
+    if "train_loss" in curves and "val_loss" in curves:
+        tr, va = curves["train_loss"], curves["val_loss"]
+        both = np.isfinite(tr) & np.isfinite(va)
+        ax.fill_between(x, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
+                        label="generalization gap", interpolate=True)
+    f = data["forecast"]
+    if f:
+        fx, lo, mid, hi = (_arr(f[k]) for k in ("x", "lo", "mid", "hi"))
+        if fx.shape[0] > 1:
+            ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
+            ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--", label="forecast")
+        else:
+            yerr = None
+            if np.isfinite(lo[0]) and np.isfinite(hi[0]):
+                yerr = [[mid[0] - lo[0]], [hi[0] - mid[0]]]
+            ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
+                        label=f"forecast at {fx[0]:g}")
+    vm = data["valmin"]
+    if vm:
+        ax.plot([vm["x"]], [vm["y"]], marker="v", color=VAL_COLOR, ms=8, mec="white", ls="none",
+                label=f"val min {vm['y']:.4g} @ {vm['x']:g}", zorder=5)
+    pl = data["plateau"]
+    if pl:
+        if pl["lo"] is not None and pl["hi"] is not None:
+            ax.axvspan(pl["lo"], pl["hi"], color=PLATEAU_COLOR, alpha=0.08, lw=0)
+        ax.axvline(pl["x"], color=PLATEAU_COLOR, lw=1.6, label=f"X = {pl['x']:g}")
+    if data["logy"]:
+        ax.set_yscale("log")
+    ax.set_ylabel("loss")
+    ax.grid(True, color="#e6e6e6", lw=0.7)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    # Phase names along the top, inside the axes, where the band is wide enough to hold them.
+    span = (np.nanmax(x) - np.nanmin(x)) if x.size else 0
+    for start, end, label in top_labels:
+        if span and (end - start) / span > 0.12:
+            ax.text((start + end) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize=7.5, color="#555555")
+    if legend:
+        ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2)
+    return ax
+
+
+def plot_diagnosis(d, ax=None, panels: bool = True):
+    """Draw the annotated chart of one Diagnosis with matplotlib; returns the main Axes.
+
+    With ``ax=None`` a new pyplot figure is made, with small accuracy / learning-rate /
+    gradient-norm panels below the loss where those were logged (``panels=False`` omits
+    them). With an ``ax`` only the loss panel is drawn on it. The title gives the verdict,
+    its confidence and X.
+    """
+    data = _data_or_fail(d)
+    if ax is not None:
+        draw_loss(ax, data)
+        _title(ax, d, data)
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=_figsize(data, panels))
+    return _draw_figure(fig, d, data, panels)
+
+
+def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
+    """Write the annotated chart of ``d`` to ``path`` (.png, .svg or .pdf, by its suffix).
+
+    Uses a bare :class:`matplotlib.figure.Figure` (the Agg canvas), so it neither needs a
+    display nor touches pyplot's global state.
+    """
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    data = _data_or_fail(d)
+    fig = Figure(figsize=_figsize(data, panels))
+    _draw_figure(fig, d, data, panels)
+    fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
+    return path
+
+
+def _data_or_fail(d) -> dict:
+    data = chart_data(d)
+    if data is None:
+        raise ValueError(f"{d.run_name}: the diagnosis carries no run to plot")
+    return data
+
+
+def _figsize(data: dict, panels: bool) -> tuple[float, float]:
+    n = len(data["panels"]) if panels else 0
+    return (7.5, 3.2 + 1.1 * n + 0.8)
+
+
+def _draw_figure(fig, d, data: dict, panels: bool):
+    extra = data["panels"] if panels else []
+    heights = [3.2] + [1.1] * len(extra)
+    axes = fig.subplots(len(heights), 1, sharex=True, squeeze=False,
+                        gridspec_kw={"height_ratios": heights})[:, 0]
+    ax = axes[0]
+    draw_loss(ax, data)
+    x = _arr(data["x"])
+    for pax, panel in zip(axes[1:], extra):
+        for s in panel["series"]:
+            v = _arr(s["values"])
+            ok = np.isfinite(v)
+            pax.plot(x[ok], v[ok], color=s["color"], lw=1.3, label=s["label"])
+        if panel["logy"]:
+            pax.set_yscale("log")
+        pax.set_ylabel(panel["title"], fontsize=8)
+        pax.tick_params(labelsize=7.5)
+        pax.grid(True, color="#e6e6e6", lw=0.7)
+        for spine in ("top", "right"):
+            pax.spines[spine].set_visible(False)
+        if len(panel["series"]) > 1:
+            pax.legend(fontsize=7, frameon=False, loc="best")
+        if data["plateau"]:
+            pax.axvline(data["plateau"]["x"], color=PLATEAU_COLOR, lw=1, alpha=0.6)
+    axes[-1].set_xlabel(data["axis"])
+    _title(ax, d, data)
+    fig.tight_layout()
+    return ax
+
+
+def _title(ax, d, data: dict):
+    """Verdict, confidence and X in bold; the run name (shortened in the middle) above it."""
+    title = _label(d.verdict)
+    conf = _num(d.causes[0].confidence) if d.causes else None
+    if conf is not None:
+        title += f" ({conf:.0%})"
+    pl = data["plateau"]
+    if pl:
+        title += f"  \u00b7  X = {pl['x']:g}"
+        if pl["lo"] is not None and pl["hi"] is not None:
+            title += f" [{pl['lo']:g}, {pl['hi']:g}]"
+    ax.set_title(title, fontsize=10.5, loc="left", fontweight="bold", pad=16)
+    ax.text(0, 1.0, shorten(str(d.run_name), 90), transform=ax.transAxes, fontsize=8, color="#555555",
+            va="bottom", ha="left")
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut in the middle with an ellipsis to at most ``width`` characters."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: keep // 2] + "\u2026" + text[len(text) - (keep - keep // 2):]
+
+
+def _metadata(suffix: str) -> dict:
+    # Reproducible files: no creation date in SVG/PDF output.
+    return {"Date": None} if suffix in ("svg", "pdf") else {}
