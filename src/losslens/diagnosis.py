@@ -33,7 +33,8 @@ class Thresholds:
     chance_margin: float = 0.10           # ... and < 10% of the way from chance to perfect
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
-    overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement
+    overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
+    overfit_rise_level: float = 0.05      # or ≥ 5% of its minimum while still rising (tail t > 3)
     overfit_gap_growth: float = 0.15      # or: the gap grew ≥ 15% of val's improvement while train fell
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
@@ -198,8 +199,13 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         return None
     n_tail = f.x[-1] - f.x[0]
     early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail
-    rising = (g.val_rise_noise > t.overfit_rise_noise and g.val_rise_range > t.overfit_rise_range and early_min)
-    train_on = (g.train_drop_after_val_min > 0.02) or (g.gap_growth_range > t.overfit_gap_growth / 3)
+    # A rise that is large against the improvement, or a slow one that is still climbing
+    # significantly at the end (validation creeping up from its minimum, epoch after epoch).
+    creeping = f.trend.slope_t > -t.improving_t and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
+    rising = (g.val_rise_noise > t.overfit_rise_noise and early_min
+              and (g.val_rise_range > t.overfit_rise_range or creeping))
+    train_on = (g.train_drop_after_val_min > 0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
+                or g.train_slope_t < t.improving_t)
     if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
         share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
