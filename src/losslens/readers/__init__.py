@@ -2,4 +2,226 @@
 
 The format is detected from the content, not the file name. ``read(path)`` returns a
 list of Runs (a long-format file or a directory can hold many).
+
+=========================  ==========================================  =========================
+content                    recognised by                               module
+=========================  ==========================================  =========================
+Keras CSVLogger, any CSV,  a header row, then rows (``,``, tab, ``;``,  :mod:`.delimited`,
+TSV, long-format files     ``|`` or spaces); ``NA``/empty = missing     :mod:`.table`
+Lightning ``metrics.csv``  integer ``epoch`` with repeats + ``step``   :mod:`.lightning`
+Keras History as JSON      a JSON object of lists (or ``"history"``)   :mod:`.keras`
+HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
+JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
+gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
+TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
+                           the name; URI ``tb:PATH``
+MLflow                     SQLite magic bytes, an ``mlruns`` store;    :mod:`.mlflow`
+                           URIs ``mlflow:...``, ``sqlite:///``,
+                           ``http(s)://``
+Weights & Biases           ``.wandb`` run files; URI ``wandb:PATH``    :mod:`.wandb`
+a directory                every run found inside, recursively         :mod:`.directory`
+=========================  ==========================================  =========================
+
+The last three are optional modules, imported only when such a source is read.
 """
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+from typing import Mapping
+
+from ..exceptions import LosslensError, ReadError, UnknownFormatError
+from ..run import Run
+from . import _source, delimited, huggingface, keras, records, table
+
+__all__ = ["read", "read_file"]
+
+_URI_SCHEMES = {"mlflow:": "mlflow", "sqlite:": "mlflow", "http://": "mlflow", "https://": "mlflow",
+                "databricks://": "mlflow", "tb:": "tensorboard", "tensorboard:": "tensorboard",
+                "wandb:": "wandb"}
+_DELEGATES = {
+    "tensorboard": ("read_tensorboard", "a TensorBoard event log"),
+    "mlflow": ("read_mlflow", "an MLflow tracking store"),
+    "wandb": ("read_wandb", "a Weights & Biases run"),
+}
+
+
+def read(source, *, columns: Mapping[str, str] | None = None, run_column: str | None = None,
+         run_id: str | None = None, experiment: str | None = None, metric: str | None = None) -> list[Run]:
+    """Read every run in ``source``: a file, a directory or a tracking URI.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A log file (format detected from its content), a directory (every run inside,
+        recursively), or a URI: ``mlflow:[TRACKING_URI]``, ``sqlite:///mlflow.db``,
+        ``http(s)://mlflow-server``, ``tb:LOGDIR``, ``wandb:RUN_DIR``.
+    columns : dict, optional
+        Column overrides ``{canonical name: column in the file}``, e.g.
+        ``{"val_loss": "dev_ce"}``; ``{"epoch": "iter"}`` names the axis column.
+    run_column : str, optional
+        The column holding run ids in a long-format file (default: a text column named
+        ``run_id``, ``run``, ``run_name`` or ``experiment`` with repeated values).
+    run_id : str, optional
+        Keep only this run.
+    experiment : str, optional
+        MLflow experiment name or id.
+    metric : str, optional
+        The series the caller will diagnose: a file holding it but no loss is accepted.
+
+    Returns
+    -------
+    list of Run
+        At least one.
+
+    Raises
+    ------
+    ReadError
+        Missing, empty, truncated or unreadable input (one line: the source, the problem);
+        :class:`~losslens.exceptions.NoLossError` when there is no loss column (or it holds
+        no value), :class:`~losslens.exceptions.UnknownFormatError` for content that is no
+        format losslens reads.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"read() takes a path or URI, got {type(source).__name__}")
+    text = os.fspath(source)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    options = dict(columns=columns, run_column=run_column, run_id=run_id, metric=metric)
+    kind, target = _scheme(text)
+    if kind == "mlflow":
+        return delegate("mlflow", text, target or None, run_id=run_id, experiment=experiment)
+    if kind is not None:
+        return _select(delegate(kind, text, target), run_id, text)
+    if not target.strip():
+        raise ReadError("no path given", repr(text))
+    path = Path(target).expanduser()
+    if path.is_dir():
+        from .directory import read_directory
+        return read_directory(path, text, experiment=experiment, **options)
+    return read_file(path, text, experiment=experiment, **options)
+
+
+def read_file(path: Path, source: str | None = None, *, columns=None, run_column=None, run_id=None,
+              metric=None, experiment=None) -> list[Run]:
+    """Read one file (not a directory); ``source`` is the string quoted in errors and on Runs."""
+    source = str(path) if source is None else source
+    content = _source.load(path, source)
+    if content.kind == "tfevents":
+        return _select(delegate("tensorboard", source, str(path)), run_id, source)
+    if content.kind == "sqlite":
+        return delegate("mlflow", source, f"sqlite:///{path.resolve()}", run_id=run_id, experiment=experiment)
+    if content.kind == "wandb":
+        return _select(delegate("wandb", source, str(path)), run_id, source)
+    text = content.text
+    name = _source.run_name(path)
+    options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
+                   metric=metric)
+    if text.lstrip()[:1] in ("{", "["):
+        return _read_json(text, **options)
+    cols = delimited.parse(text, source)
+    return table.to_runs(cols, fmt="csv", **options)
+
+
+def _read_json(text: str, *, name, source, **options) -> list[Run]:
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise ReadError("unreadable JSON: nested too deeply", source) from None
+    except ValueError as exc:
+        if _is_jsonl(text):
+            rows = records.parse_jsonl(text, source)
+            if not rows:
+                raise UnknownFormatError("JSON Lines without objects", source) from None
+            return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="jsonl", **options)
+        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
+    if huggingface.is_trainer_state(obj):
+        return huggingface.read_trainer_state(obj, name=name, source=source, **options)
+    if isinstance(obj, list):
+        rows = [r for r in obj if isinstance(r, dict)]
+        if not rows:
+            raise UnknownFormatError("a JSON array without objects, not a training log", source)
+        return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="json_records",
+                             axis="step" if _looks_like_log_history(rows) else None, **options)
+    if keras.is_history(obj):
+        return keras.read_history(obj, name=name, source=source, **options)
+    if isinstance(obj, dict):
+        raise UnknownFormatError("a JSON object without history, log_history or lists of values "
+                                 f"(keys: {table._listing(obj)})", source)
+    raise UnknownFormatError(f"a JSON {type(obj).__name__}, not a training log", source)
+
+
+def _is_jsonl(text: str) -> bool:
+    lines = [ln for ln in text.splitlines()[:3] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _looks_like_log_history(rows: list[dict]) -> bool:
+    """A bare Hugging Face ``log_history`` list: steps with fractional epochs."""
+    head = rows[:50]
+    return (all("step" in r for r in head) and any("eval_loss" in r or "loss" in r for r in head)
+            and any(isinstance(r.get("epoch"), float) and not r["epoch"].is_integer() for r in head))
+
+
+def _scheme(text: str) -> tuple[str | None, str]:
+    low = text.lower()
+    for prefix, kind in _URI_SCHEMES.items():
+        if low.startswith(prefix):
+            if kind == "mlflow" and prefix != "mlflow:":
+                return kind, text  # the tracking URI as MLflow spells it
+            return kind, text[len(prefix):]
+    if low.startswith("file://"):
+        return None, text[len("file://"):]
+    return None, text
+
+
+def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
+    """Call ``losslens.readers.<module>.read_<module>(target, **kwargs)``, imported on demand.
+
+    The TensorBoard, MLflow and W&B readers need their frameworks; importing them here only
+    when such a source is read keeps ``import losslens`` and CSV reading light.
+    """
+    func_name, what = _DELEGATES[module]
+    qualified = f"{__name__}.{module}"
+    try:
+        mod = importlib.import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name == qualified:
+            raise UnknownFormatError(f"{what}: reading it needs the module {qualified}, "
+                                     "which this losslens does not have", source) from None
+        raise ReadError(f"reading {what} needs the package {exc.name!r}: "
+                        f"pip install 'losslens[{module}]'", source) from None
+    func = getattr(mod, func_name, None)
+    if func is None:
+        raise UnknownFormatError(f"{what}: {qualified} has no {func_name}()", source)
+    try:
+        runs = func(target, **kwargs)
+    except LosslensError:
+        raise
+    except ImportError as exc:
+        raise ReadError(f"reading {what} needs the package {exc.name or exc}: "
+                        f"pip install 'losslens[{module}]'", source) from None
+    runs = list(runs or [])
+    if not runs:
+        raise ReadError(f"no runs found in {what}", source)
+    return runs
+
+
+def _select(runs: list[Run], run_id, source: str) -> list[Run]:
+    if run_id is None:
+        return runs
+    wanted = str(run_id)
+    kept = [r for r in runs if r.name == wanted or str(r.meta.get("run_id")) == wanted]
+    if not kept:
+        names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
+        raise ReadError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)
+    return kept

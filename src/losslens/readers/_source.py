@@ -1,0 +1,145 @@
+"""Open a source file and say what kind of content it holds, from its bytes, not its name.
+
+The reader modules get decoded text (or the path, for binary stores delegated elsewhere);
+this module owns the byte-level checks: missing / empty files, gzip (by magic bytes), the
+binary formats we hand on (TensorBoard event files, SQLite MLflow stores, W&B run files) and
+binary junk that is no log at all.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import ReadError, UnknownFormatError
+
+GZIP_MAGIC = b"\x1f\x8b"
+BZ2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WANDB_MAGIC = b":W&B"
+# The first record of every TensorBoard event file is an Event carrying this version string,
+# after the TFRecord header (8-byte length + 4-byte masked CRC) and a few protobuf bytes.
+TFEVENT_MARK = b"brain.Event:"
+
+# Compressed suffixes stripped from a run name ("run.csv.gz" -> "run").
+_SUFFIXES = {".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat"}
+
+
+@dataclass
+class Content:
+    """What a file holds: ``kind`` is ``"text"``, ``"tfevents"``, ``"sqlite"`` or ``"wandb"``."""
+
+    kind: str
+    text: str | None = None
+
+
+def run_name(path: Path) -> str:
+    """The run name for a file: its stem without compression / data suffixes.
+
+    Files whose stem says nothing about the run (``metrics.csv`` written by Lightning into
+    ``version_3/``, ``trainer_state.json`` in an output directory) take the folder's name.
+    """
+    name = path.name
+    while True:
+        stem, suffix = os.path.splitext(name)
+        if suffix.lower() in _SUFFIXES and stem:
+            name = stem
+        else:
+            break
+    if name.lower() in GENERIC_STEMS and path.parent.name:
+        folder = path.parent
+        if folder.name.startswith("checkpoint-") and folder.parent.name:
+            folder = folder.parent  # Hugging Face output_dir/checkpoint-500/trainer_state.json
+        return folder.name
+    return name
+
+
+GENERIC_STEMS = {"metrics", "trainer_state", "results", "history", "log", "logs", "training_log",
+                 "train_log", "progress", "training", "scalars", "wandb-history", "loss", "losses"}
+
+
+def sniff_bytes(head: bytes, name: str = "") -> str | None:
+    """Binary kinds recognised from the first bytes: ``tfevents``, ``sqlite``, ``wandb`` or None."""
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    if head.startswith(WANDB_MAGIC):
+        return "wandb"
+    if TFEVENT_MARK in head[:64] or ("tfevents" in name and not head.lstrip()[:1] in (b"{", b"[")):
+        return "tfevents"
+    return None
+
+
+def load(path: Path, source: str) -> Content:
+    """Read ``path`` fully (decompressing gzip / bz2 / xz) and classify it.
+
+    Raises
+    ------
+    ReadError
+        Missing, unreadable, empty or corrupt compressed files.
+    UnknownFormatError
+        Binary content that is none of the stores we know.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+            kind = sniff_bytes(head[:64], path.name)
+            if kind is not None:
+                return Content(kind)
+            compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
+            if not compressed and b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                # Checkpoints and other binaries: stop before reading gigabytes.
+                raise UnknownFormatError("binary file, not a training log", source)
+            data = head + fh.read()
+    except FileNotFoundError:
+        raise ReadError("no such file or directory", source) from None
+    except IsADirectoryError:
+        raise ReadError("is a directory", source) from None
+    except PermissionError:
+        raise ReadError("cannot read: permission denied", source) from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}", source) from None
+    data = _decompress(data, source)
+    if not data.strip():
+        raise ReadError("empty file", source)
+    kind = sniff_bytes(data[:64], path.name)
+    if kind is not None:
+        return Content(kind)
+    return Content("text", decode(data, source))
+
+
+def _decompress(data: bytes, source: str) -> bytes:
+    for magic, module, label in ((GZIP_MAGIC, gzip, "gzip"), (BZ2_MAGIC, bz2, "bzip2"),
+                                 (XZ_MAGIC, lzma, "xz")):
+        if data.startswith(magic):
+            try:
+                return module.decompress(data)
+            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+                raise ReadError(f"truncated or corrupt {label} file ({exc})", source) from None
+    return data
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes -> text (UTF-8, UTF-16 with a BOM, else Latin-1 for legacy logs); binary junk raises."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnknownFormatError("binary file, not a training log", source) from None
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise UnknownFormatError("binary file, not a training log", source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: a Latin-1 log is still text, random bytes are mostly control / high bytes.
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13)) + sample.count(0x7F)
+    if controls > 0.01 * len(sample):
+        raise UnknownFormatError("binary file, not a training log", source)
+    return data.decode("latin-1")

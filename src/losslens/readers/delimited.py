@@ -1,0 +1,233 @@
+"""Delimited text tables: CSV (Keras CSVLogger, Lightning ``metrics.csv``, Ultralytics
+``results.csv``, long-format files), TSV, ``;``/``|``-separated and whitespace-aligned logs.
+
+Parsing only: the text becomes named columns (float arrays, or object arrays of strings for
+text columns such as a run id). :mod:`losslens.readers.table` turns columns into Runs.
+
+Speed: numeric cells go through :func:`numpy.loadtxt`'s C tokenizer (a million rows in about
+a second); ragged or oddly quoted files fall back to the :mod:`csv` module. pandas is not
+imported, so reading a CSV starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from ..exceptions import ReadError, UnknownFormatError
+
+NAN = math.nan
+# Cells that mean "no value" (Keras CSVLogger writes NA; other loggers write the rest).
+MISSING = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", "?", "nil", "undefined"})
+_DELIMITERS = (",", "\t", ";", "|")
+_SAMPLE_ROWS = 200
+
+
+def cell(text: str) -> float:
+    """One cell as a float; anything that is not a number is NaN (``NA``, empty, text)."""
+    try:
+        return float(text)
+    except (ValueError, TypeError):
+        return NAN
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def sniff_delimiter(header: str) -> str | None:
+    """The delimiter of a header line: the most frequent of ``, \\t ; |``; None = whitespace."""
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else None
+
+
+def looks_like_table(text: str) -> bool:
+    """Cheap check used by directory scans: a header line followed by at least one row."""
+    lines = [ln for ln in text[:8192].splitlines() if ln.strip()]
+    return len(lines) >= 2
+
+
+def parse(text: str, source: str) -> dict[str, np.ndarray]:
+    """Parse delimited text with a header row into ``{column name: array}``.
+
+    Returns float arrays (NaN where a cell is missing or not a number) and, for columns whose
+    cells are text (run ids, dates), object arrays of ``str``. Column order is the file's.
+
+    Raises
+    ------
+    UnknownFormatError
+        No header row (the first line is all numbers) or no usable rows.
+    ReadError
+        A header but no data rows.
+    """
+    start = 0
+    length = len(text)
+    # The header is the first non-blank line.
+    while True:
+        end = text.find("\n", start)
+        end = length if end < 0 else end
+        header_line = text[start:end].strip("\r\n")
+        if header_line.strip() or end >= length:
+            break
+        start = end + 1
+    body = text[end + 1:] if end < length else ""
+    delimiter = sniff_delimiter(header_line)
+    names = _split_header(header_line, delimiter)
+    if not names:
+        raise UnknownFormatError("no header row", source)
+    if all(is_number(n) or n.lower() in MISSING for n in names):
+        raise UnknownFormatError("a table of numbers without a header row; name the columns "
+                                 "(epoch, loss, val_loss ...)", source)
+    sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
+    if not sample:
+        raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
+    columns = _fast(body, delimiter, names, text_cols)
+    if columns is None:
+        columns = _slow(body, delimiter, names, text_cols, source)
+    return columns
+
+
+def _split_header(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        raw = line.split()
+    else:
+        raw = next(csv.reader([line], delimiter=delimiter), [])
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(raw):
+        name = name.strip().strip('"').strip() or f"column_{i}"
+        base, k = name, 1
+        while name in seen:  # duplicate headers: keep both, the second gets a suffix
+            k += 1
+            name = f"{base}_{k}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _rows(body: str, delimiter: str | None, limit: int | None = None) -> list[list[str]]:
+    lines = body.splitlines() if limit is None else _first_lines(body, limit)
+    if delimiter is None:
+        return [ln.split() for ln in lines if ln.strip()]
+    return [row for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+
+
+def _first_lines(body: str, n: int) -> list[str]:
+    out, start = [], 0
+    while len(out) < n and start < len(body):
+        end = body.find("\n", start)
+        end = len(body) if end < 0 else end
+        out.append(body[start:end])
+        start = end + 1
+    return out
+
+
+def _is_text_column(sample: list[list[str]], j: int) -> bool:
+    for row in sample:
+        if j >= len(row):
+            continue
+        value = row[j].strip()
+        if value.lower() in MISSING:
+            continue
+        if not is_number(value):
+            return True
+    return False
+
+
+def _fast(body: str, delimiter: str | None, names: list[str], text_cols: list[int]):
+    """numpy.loadtxt's C parser; None when the file is ragged or otherwise irregular."""
+    n = len(names)
+    numeric = [j for j in range(n) if j not in text_cols]
+    options = dict(delimiter=delimiter, comments=None, ndmin=2, quotechar='"')
+    try:
+        out: dict[str, np.ndarray] = {}
+        values = None
+        if numeric:
+            values = _load_numbers(body, delimiter, numeric, options)
+        texts = None
+        if text_cols:
+            texts = np.loadtxt(io.StringIO(body), usecols=text_cols, dtype=object, **options)
+        # loadtxt checks only the columns it is asked for: make sure no row is short or long.
+        if _width_varies(body, delimiter, n):
+            return None
+    except (ValueError, IndexError, TypeError):
+        return None
+    for j in range(n):
+        if values is not None and j in numeric:
+            out[names[j]] = values[:, numeric.index(j)]
+        elif texts is not None:
+            out[names[j]] = np.array([s.strip() for s in texts[:, text_cols.index(j)]], dtype=object)
+    return out
+
+
+def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options: dict) -> np.ndarray:
+    """The numeric columns as a 2-D float array, missing cells NaN.
+
+    Missing-value cells (``NA``, empty ...) are first rewritten to ``nan`` with plain string
+    replacement, so that numpy's C parser reads every cell (a per-cell Python converter is
+    ten times slower); a file with other text in numeric cells is converted cell by cell.
+    """
+    patched = _missing_to_nan(body, delimiter) if delimiter is not None else None
+    try:
+        return np.loadtxt(io.StringIO(patched or body), usecols=usecols, dtype=float, **options)
+    except ValueError:
+        pass
+    return np.loadtxt(io.StringIO(body), usecols=usecols, dtype=float, converters=cell, **options)
+
+
+# Keras CSVLogger's NA, pandas' empty cell, str(None), JSON's null; rarer ones take the slow path.
+_MISSING_TOKENS = ("", "NA", "N/A", "None", "null")
+
+
+def _missing_to_nan(body: str, d: str) -> str | None:
+    """Replace whole cells holding a missing-value token by ``nan``; None if nothing changed."""
+    text = "\n" + body.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    before = text
+    for tok in _MISSING_TOKENS:
+        if tok and tok not in text:
+            continue
+        for left, right in ((d, d), (d, "\n"), ("\n", d)):
+            old = left + tok + right
+            if old == "\n\n" or old not in text:
+                continue
+            new = left + "nan" + right
+            # Twice: adjacent matches share a delimiter (",NA,NA,").
+            text = text.replace(old, new).replace(old, new)
+    return None if text == before else text[1:]
+
+
+def _width_varies(body: str, delimiter: str | None, n: int) -> bool:
+    if delimiter is None or '"' in body:
+        return False  # loadtxt itself rejects a changing number of fields
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    counts = {lines[0].count(delimiter), lines[-1].count(delimiter)}
+    return counts != {n - 1}
+
+
+def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
+    """The csv module, row by row: short rows are padded with NaN, long rows cut."""
+    n = len(names)
+    rows = _rows(body, delimiter)
+    if not rows:
+        raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
+    out: dict[str, np.ndarray] = {}
+    for j, values in enumerate(zip(*fixed)):
+        if j in text_cols:
+            out[names[j]] = np.array([v.strip() for v in values], dtype=object)
+        else:
+            out[names[j]] = np.array([cell(v) for v in values], dtype=float)
+    return out

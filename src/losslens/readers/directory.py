@@ -1,0 +1,142 @@
+"""A directory: every run found inside it, recursively.
+
+Each file is read by content like a single file; files that are no training log (configs,
+checkpoints, images, a runs table without losses) are passed over. Stores that hold runs
+across many files are handed whole to their readers:
+
+* a TensorBoard run folder (event files in it, or in its ``train/`` / ``validation/``
+  subfolders as Keras' TensorBoard callback writes them) -> ``read_tensorboard(folder)``;
+* an MLflow file store (``mlruns/``: experiment folders with ``meta.yaml`` and run folders
+  with ``metrics/``) -> ``read_mlflow(folder)``;
+* a W&B run folder (holding a ``.wandb`` file) -> ``read_wandb(folder)``.
+
+Hugging Face writes ``trainer_state.json`` into the output folder and into every
+``checkpoint-N/`` -- each an earlier prefix of the same run -- so only the output folder's
+(or, without one, the latest checkpoint's) is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..exceptions import LosslensError, ReadError
+from ..run import Run
+
+SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
+# Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
+SKIP_SUFFIXES = {".pt", ".pth", ".bin", ".safetensors", ".ckpt", ".h5", ".hdf5", ".keras", ".onnx",
+                 ".pb", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".npy", ".npz", ".pkl",
+                 ".pickle", ".zip", ".tar", ".whl", ".so", ".pyc", ".py", ".md", ".rst", ".yaml",
+                 ".yml", ".ipynb", ".html", ".msgpack", ".model", ".tflite", ".index", ".lock",
+                 ".toml", ".cfg", ".ini", ".sh", ".mp4", ".wav", ".parquet", ".arrow", ".pth.tar"}
+SKIP_NAMES = {"config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+              "vocab.json", "vocab.txt", "merges.txt", "generation_config.json", "adapter_config.json",
+              "preprocessor_config.json", "requirements.txt", "license", "license.txt", "readme",
+              "readme.txt", "output.log", "debug.log", "debug-internal.log", "wandb-metadata.json",
+              "wandb-summary.json", "optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin"}
+SPLIT_FOLDERS = {"train", "training", "validation", "valid", "val", "eval", "evaluation", "test"}
+MAX_FILE_BYTES = 1 << 30
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **options) -> list[Run]:
+    """Every run under ``root``, in path order; ``run_id`` keeps the runs with that name."""
+    from . import _select, delegate, read_file
+
+    runs: list[Run] = []
+    problems: list[str] = []
+    consumed: set[Path] = set()
+    files: list[Path] = []
+    looked = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        if _is_mlflow_store(here, dirnames):
+            runs += _guarded(problems, here, root, lambda: delegate("mlflow", str(here), str(here),
+                                                                     experiment=experiment))
+            dirnames[:] = []
+            continue
+        if any(f.endswith(".wandb") for f in filenames):
+            runs += _guarded(problems, here, root, lambda: delegate("wandb", str(here), str(here)))
+            dirnames[:] = []
+            continue
+        if any("tfevents" in f for f in filenames):
+            run_dir = here.parent if here.name.lower() in SPLIT_FOLDERS and here != root else here
+            if run_dir not in consumed and not any(p in consumed for p in run_dir.parents):
+                consumed.add(run_dir)
+                runs += _guarded(problems, run_dir, root,
+                                 lambda: delegate("tensorboard", str(run_dir), str(run_dir)))
+            filenames = [f for f in filenames if "tfevents" not in f]
+        for fname in sorted(filenames):
+            if fname.startswith(".") or fname.lower() in SKIP_NAMES:
+                continue
+            if any(fname.lower().endswith(s) for s in SKIP_SUFFIXES):
+                continue
+            files.append(here / fname)
+    for path in _latest_trainer_states(files):
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                problems.append(f"{_rel(path, root)}: larger than 1 GiB, skipped")
+                continue
+        except OSError:
+            continue
+        looked += 1
+        runs += _guarded(problems, path, root, lambda: read_file(path, str(path), **options))
+    if not runs:
+        detail = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
+        raise ReadError(f"no training runs found in this directory ({looked} files read"
+                        f"{': ' + detail if detail else ''})", source)
+    return _select(runs, run_id, source)
+
+
+def _guarded(problems: list[str], path: Path, root: Path, reader) -> list[Run]:
+    """Run a reader; a file that is no training log is noted and passed over."""
+    try:
+        return list(reader())
+    except LosslensError as exc:
+        problems.append(f"{_rel(path, root)}: {exc.problem}")
+        return []
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root)) or "."
+    except ValueError:
+        return str(path)
+
+
+def _is_mlflow_store(here: Path, dirnames: list[str]) -> bool:
+    """An MLflow file store: an experiment folder (``meta.yaml``) holding run folders with ``metrics/``."""
+    for d in dirnames:
+        exp = here / d
+        if not (exp / "meta.yaml").is_file():
+            continue
+        try:
+            with os.scandir(exp) as it:
+                for entry in it:
+                    if entry.is_dir() and os.path.isdir(os.path.join(entry.path, "metrics")):
+                        return True
+        except OSError:
+            continue
+    return False
+
+
+def _latest_trainer_states(files: list[Path]) -> list[Path]:
+    """Drop ``checkpoint-N/trainer_state.json`` copies that a later or final state contains."""
+    states = [f for f in files if f.name == "trainer_state.json"]
+    if len(states) < 2:
+        return files
+    final = {f.parent for f in states if not _CHECKPOINT.match(f.parent.name)}
+    best: dict[Path, tuple[int, Path]] = {}
+    for f in states:
+        m = _CHECKPOINT.match(f.parent.name)
+        if m:
+            out_dir = f.parent.parent
+            n = int(m.group(1))
+            if out_dir not in best or n > best[out_dir][0]:
+                best[out_dir] = (n, f)
+    keep = {f for _, f in best.values() if f.parent.parent not in final}
+    return [f for f in files if f.name != "trainer_state.json" or not _CHECKPOINT.match(f.parent.name)
+            or f in keep]

@@ -1,0 +1,57 @@
+"""Hugging Face ``Trainer`` state: ``trainer_state.json`` (in the output dir and each checkpoint).
+
+``log_history`` interleaves three kinds of rows, each with ``step`` and a fractional ``epoch``::
+
+    {"epoch": 0.04, "grad_norm": 3.1, "learning_rate": 4.9e-05, "loss": 0.69, "step": 10}
+    {"epoch": 1.0, "eval_loss": 0.41, "eval_accuracy": 0.83, "eval_runtime": 2.1, "step": 250}
+    {"epoch": 3.0, "step": 750, "train_loss": 0.35, "train_runtime": 81.0, "total_flos": ...}
+
+The axis is the step. ``loss`` -> ``train_loss``, ``eval_loss`` -> ``val_loss``,
+``learning_rate`` -> ``lr``, ``eval_accuracy`` -> ``val_acc``; the epoch is kept as the series
+``epoch_frac``. The closing summary row's ``train_loss`` is the mean over the whole run, not
+a point on the curve: it goes to ``meta["train_loss_mean"]``. Timing columns
+(``*_runtime``, ``*_per_second``, ``total_flos``) are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..exceptions import ReadError
+from ..run import Run
+from . import records, table
+
+_META_KEYS = ("global_step", "max_steps", "num_train_epochs", "logging_steps", "eval_steps",
+              "save_steps", "train_batch_size", "best_metric", "best_model_checkpoint",
+              "best_global_step")
+_TIMING = ("_runtime", "_samples_per_second", "_steps_per_second")
+
+
+def is_trainer_state(obj) -> bool:
+    return isinstance(obj, dict) and "log_history" in obj
+
+
+def _timing(key: str) -> bool:
+    return key.endswith(_TIMING) or key == "total_flos"
+
+
+def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
+                       run_column=None, run_id=None, metric=None) -> list[Run]:
+    """Runs (one) from a parsed ``trainer_state.json``."""
+    log = obj.get("log_history")
+    if not isinstance(log, list):
+        raise ReadError("trainer_state.json whose log_history is not a list", source)
+    rows = [r for r in log if isinstance(r, dict)]
+    summary = [r for r in rows if "train_runtime" in r]
+    if summary:
+        rows = [r for r in rows if "train_runtime" not in r]
+    if not rows:
+        raise ReadError("trainer_state.json with an empty log_history (nothing logged yet: "
+                        "logging_steps larger than the steps run?)", source)
+    meta = {k: obj[k] for k in _META_KEYS if isinstance(obj.get(k), (int, float, str))}
+    if summary:
+        meta["train_loss_mean"] = summary[-1].get("train_loss")
+        meta["train_runtime_s"] = summary[-1].get("train_runtime")
+    cols = records.to_columns(rows, drop=_timing)
+    return table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
+                         run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)

@@ -1,0 +1,72 @@
+"""Keras ``History`` saved as JSON: ``json.dump(history.history, f)``.
+
+Accepted shapes::
+
+    {"loss": [...], "val_loss": [...], "accuracy": [...]}            # history.history
+    {"history": {"loss": [...]}, "epoch": [0, 1, ...], "params": {...}, "meta": {...}}
+
+(Keras CSVLogger files are plain CSV, read by :mod:`losslens.readers.delimited`.) Lists may
+be shorter than the longest one: Keras logs validation every ``validation_freq`` epochs, and
+:meth:`losslens.run.Run.from_history` aligns them. The axis is the epoch from 0, as Keras
+numbers epochs, unless the object carries an ``epoch`` list.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Mapping
+
+from ..exceptions import ReadError, UnknownFormatError
+from ..run import Run
+from . import records, table
+
+
+def is_history(obj) -> bool:
+    """A dict of lists, or ``{"history": dict of lists, ...}``."""
+    if not isinstance(obj, dict):
+        return False
+    inner = obj.get("history")
+    if isinstance(inner, dict):
+        obj = inner
+    return any(isinstance(v, list) for v in obj.values())
+
+
+def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
+                 run_column=None, run_id=None, metric=None) -> list[Run]:
+    """Runs from a Keras History dict (or a dict of equally long columns holding run ids)."""
+    meta: dict = {}
+    hist = obj
+    if isinstance(obj.get("history"), dict):
+        hist = dict(obj["history"])
+        if isinstance(obj.get("meta"), dict):
+            meta.update(obj["meta"])
+        if isinstance(obj.get("params"), dict):
+            meta["params"] = obj["params"]
+        if isinstance(obj.get("epoch"), list) and "epoch" not in hist:
+            hist["epoch"] = obj["epoch"]
+    lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
+    if not lists:
+        raise UnknownFormatError(f"JSON object without lists of values (keys: {table._listing(hist)})",
+                                 source)
+    lengths = {len(v) for v in lists.values()}
+    if _has_text_column(lists) and len(lengths) == 1:
+        # Columns, not a History: e.g. {"run_id": [...], "epoch": [...], "loss": [...]}.
+        cols = records.to_columns([dict(zip(lists, row)) for row in zip(*lists.values())])
+        return table.to_runs(cols, name=name, source=source, fmt="json_columns", columns=columns,
+                             run_column=run_column, run_id=run_id, metric=metric, meta=meta)
+    try:
+        run = Run.from_history(lists, name=name, source=source, columns=columns, meta=meta)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ReadError(f"unreadable history: {str(exc)[:120]}", source) from None
+    cols = {run.axis_name: run.axis, **run.series}
+    return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
+                         metric=metric, meta=meta)
+
+
+def _has_text_column(lists: dict[str, list]) -> bool:
+    for values in lists.values():
+        texts = sum(1 for v in values[:50] if isinstance(v, str))
+        nums = sum(1 for v in values[:50] if isinstance(v, numbers.Real))
+        if texts > nums:
+            return True
+    return False

@@ -1,0 +1,100 @@
+"""PyTorch Lightning ``CSVLogger`` ``metrics.csv``: step rows, epoch rows and validation rows.
+
+Lightning writes one row per ``log_every_n_steps`` with ``*_step`` values, one row per epoch
+with ``*_epoch`` values and one row per validation run, each filling only its own cells::
+
+    epoch,step,train_loss_epoch,train_loss_step,val_loss
+    0,49,,0.812,
+    0,99,,0.655,0.701
+    0,99,0.748,,
+
+:func:`per_epoch` folds such rows onto the epoch axis. The format is recognised from content
+(an integer ``epoch`` column next to a ``step`` column) by :mod:`losslens.readers.table`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..columns import normalise
+
+
+def twin_columns(names, keep: str) -> set[str]:
+    """Columns to drop because a twin at the preferred level exists.
+
+    ``keep="epoch"`` drops ``x_step`` where ``x_epoch`` exists (epoch-level values are the
+    ones Lightning averaged over the whole epoch); ``keep="step"`` drops ``x_epoch``.
+    """
+    drop_suffix, keep_suffix = ("_step", "_epoch") if keep == "epoch" else ("_epoch", "_step")
+    norm = {normalise(n): n for n in names}
+    out = set()
+    for low, name in norm.items():
+        if low.endswith(drop_suffix) and low[: -len(drop_suffix)] + keep_suffix in norm:
+            out.add(name)
+    return out
+
+
+def per_epoch(epoch: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fold rows onto the epoch axis.
+
+    Parameters
+    ----------
+    epoch : array of shape (n_rows,)
+        The epoch of each row (finite).
+    series : dict of name -> array of shape (n_rows,)
+
+    Returns
+    -------
+    axis : array of shape (n_epochs,)
+        The distinct epochs, sorted.
+    series : dict of name -> array of shape (n_epochs,)
+        Per epoch, the mean of the finite values logged in it: the value itself for
+        epoch-level columns (one value per epoch), the epoch mean for step-level ones
+        (like Lightning's own ``on_epoch=True`` reduction). NaN where nothing was logged;
+        an infinite value stays infinite (a diverged step must not vanish in a mean).
+    """
+    axis, inverse = np.unique(epoch, return_inverse=True)
+    n = axis.shape[0]
+    out = {}
+    for name, values in series.items():
+        ok = ~np.isnan(values)
+        counts = np.bincount(inverse[ok], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sums = np.bincount(inverse[ok], weights=values[ok], minlength=n)
+            mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        out[name] = mean
+    return axis, out
+
+
+def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Give rows without an epoch the epoch of the step they were logged at.
+
+    Lightning's ``LearningRateMonitor`` writes rows with a ``step`` but an empty ``epoch``;
+    each takes the epoch of the latest row at or before its step that has one (the next one
+    for rows before any). Shapes: (n_rows,) in, (n_rows,) out.
+    """
+    missing = np.isnan(epoch) & np.isfinite(step)
+    known = np.isfinite(epoch) & np.isfinite(step)
+    if not missing.any() or not known.any():
+        return epoch
+    order = np.argsort(step[known], kind="stable")
+    k_step, k_epoch = step[known][order], epoch[known][order]
+    pos = np.searchsorted(k_step, step[missing], side="right") - 1
+    out = epoch.copy()
+    out[missing] = k_epoch[np.clip(pos, 0, None)]
+    return out
+
+
+def steps_per_epoch(epoch: np.ndarray, step: np.ndarray) -> float | None:
+    """The median number of optimizer steps per epoch, from the step column; None if unknown."""
+    ok = np.isfinite(epoch) & np.isfinite(step)
+    if ok.sum() < 2:
+        return None
+    axis, inverse = np.unique(epoch[ok], return_inverse=True)
+    if axis.shape[0] < 2:
+        return None
+    last = np.full(axis.shape[0], -np.inf)
+    np.maximum.at(last, inverse, step[ok])
+    diffs = np.diff(last)
+    diffs = diffs[np.isfinite(diffs) & (diffs > 0)]
+    return float(np.median(diffs)) if diffs.size else None

@@ -1,0 +1,256 @@
+"""Columns -> Runs: the axis, the column names, long-format run ids, Lightning and YOLO logs.
+
+Every tabular reader (CSV/TSV, JSON Lines, JSON records, Hugging Face ``log_history``) ends
+here, so one set of rules decides for all of them:
+
+* **Axis.** ``epoch`` when there is an epoch column with whole numbers; ``step`` when the
+  epoch column is fractional (Hugging Face: the epoch is kept as the series ``epoch_frac``)
+  or absent; the row number (from 0, as Keras counts epochs) when there is neither.
+  An ``epoch`` column with repeated values next to a ``step`` column is a Lightning
+  ``metrics.csv``: rows are folded onto epochs by :func:`losslens.readers.lightning.per_epoch`
+  (with fewer than 3 epochs the step axis is kept, as an epoch axis would hold no curve).
+* **Names** go through :func:`losslens.columns.map_columns` (``columns=`` overrides it:
+  ``{"val_loss": "my_dev_loss"}``; ``{"epoch": "iter"}`` names the axis column).
+* **Long format.** A text column named ``run_id`` / ``run`` / ``run_name`` / ``experiment``
+  with repeated values (or the column named by ``run_column=``) splits the rows into runs,
+  in order of first appearance; ``run_id=`` keeps one.
+* **Loss parts.** Ultralytics YOLO logs ``train/box_loss``, ``train/cls_loss``,
+  ``train/dfl_loss`` (and ``val/...``) but no total. Only when no plain train (validation)
+  loss column exists, ``train_loss`` (``val_loss``) is the sum of the ``train_*_loss``
+  (``val_*_loss``) columns -- the total the detector minimises, up to Ultralytics' fixed
+  gains -- and the parts stay as their own series. ``meta["loss_parts"]`` says so.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+import numpy as np
+
+from ..columns import LOSS_SERIES, axis_kind, map_columns, normalise
+from ..exceptions import NoLossError, ReadError, UnknownFormatError
+from ..run import Run
+from . import lightning
+
+RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
+_PART = {
+    "train_loss": re.compile(r"^(?:train|training|trn)_(.+)_loss$"),
+    "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(.+)_loss$"),
+}
+_MIN_FOLDED_EPOCHS = 3
+
+
+def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
+            columns: Mapping[str, str] | None = None, run_column: str | None = None,
+            run_id: str | None = None, metric: str | None = None, axis: str | None = None,
+            meta: dict | None = None) -> list[Run]:
+    """Turn parsed columns into Runs.
+
+    Parameters
+    ----------
+    columns_data : dict of column name -> array of shape (n_rows,)
+        Float arrays (NaN = missing) and object arrays of str for text columns.
+    name : run name for a single-run table (long-format runs are named by their id).
+    source : the path, quoted in errors and kept on each Run.
+    fmt : format label stored in ``Run.meta["format"]``.
+    columns : overrides ``{canonical name: column}``.
+    run_column : the column holding run ids (default: detected).
+    run_id : keep only this run.
+    metric : a series the caller will diagnose; a table with that column but no loss is fine.
+    axis : ``"step"`` forces the step axis when a step column exists (Hugging Face).
+    meta : extras copied into every Run's meta.
+    """
+    if not columns_data:
+        raise UnknownFormatError("no columns", source)
+    key = _run_column(columns_data, run_column, source)
+    numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
+    if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
+        raise UnknownFormatError(
+            f"not a training log: no numeric columns (found: {_listing(columns_data)})", source)
+    plan = _Plan(list(numeric), columns, metric, axis, source)
+    base_meta = dict(meta or {})
+    base_meta["format"] = fmt
+    if key is None:
+        if run_id is not None and str(run_id) != name:
+            raise ReadError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
+        run = plan.build(numeric, name, source, base_meta)
+        if run is None:
+            raise NoLossError(f"{plan.loss_label()} has no values (all empty or NaN)", source)
+        return [run]
+
+    labels, groups = _groups(columns_data[key])
+    if run_id is not None:
+        wanted = str(run_id)
+        if wanted not in labels:
+            shown = ", ".join(labels[:5]) + (" ..." if len(labels) > 5 else "")
+            raise ReadError(f"no run {wanted!r} in column {key!r} ({len(labels)} runs: {shown})", source)
+        keep = labels.index(wanted)
+        labels, groups = [labels[keep]], [groups[keep]]
+    runs, empty = [], []
+    for label, rows in zip(labels, groups):
+        data = {k: v[rows] for k, v in numeric.items()}
+        run = plan.build(data, label, source, dict(base_meta, run_id=label, run_column=key))
+        if run is None:
+            empty.append(label)
+        else:
+            runs.append(run)
+    if not runs:
+        raise NoLossError(f"{plan.loss_label()} has no values in any of the {len(labels)} runs", source)
+    if empty:
+        # Runs without a single logged loss value cannot be diagnosed; say which were left out.
+        for run in runs:
+            run.meta["runs_without_loss"] = len(empty)
+    return runs
+
+
+def _listing(names, limit: int = 20) -> str:
+    names = [str(n) if len(str(n)) <= 40 else str(n)[:37] + "..." for n in names]
+    text = ", ".join(names[:limit])
+    return text + (f" ... ({len(names)} columns)" if len(names) > limit else "") if names else "none"
+
+
+def _run_column(data: Mapping[str, np.ndarray], run_column: str | None, source: str) -> str | None:
+    if run_column is not None:
+        if run_column not in data:
+            raise ReadError(f"run column {run_column!r} not found (columns: {_listing(data)})", source)
+        return run_column
+    for col in data:
+        if normalise(col) in RUN_COLUMNS and data[col].dtype == object:
+            values = data[col]
+            if len(values) > 1 and len(set(values.tolist())) < len(values):
+                return col
+            if len(values) > 1:
+                # One row per run: a summary table (final losses, hyper-parameters), no curve.
+                raise UnknownFormatError(f"a table of runs, one row per {col} (no run has a second "
+                                         "row), not training curves", source)
+    return None
+
+
+def _groups(values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+    """Row indices per run id, runs in order of first appearance, rows in file order."""
+    codes_of: dict = {}
+    codes = np.fromiter((codes_of.setdefault(v, len(codes_of)) for v in values.tolist()),
+                        dtype=np.intp, count=len(values))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=len(codes_of)))[:-1]
+    labels = [_label(v) for v in codes_of]
+    return labels, np.split(order, bounds)
+
+
+def _label(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Plan:
+    """What to do with each column, decided once per file from the column names."""
+
+    def __init__(self, names: list[str], overrides, metric, axis, source):
+        overrides = dict(overrides or {})
+        self.source = source
+        self.force_axis = axis
+        for canon, col in overrides.items():
+            if col not in names:
+                raise ReadError(f"column {col!r} (given for {canon}) not found (columns: {_listing(names)})",
+                                source)
+        self.epoch = overrides.pop("epoch", None) or next((n for n in names if axis_kind(n) == "epoch"), None)
+        self.step = overrides.pop("step", None) or next((n for n in names if axis_kind(n) == "step"), None)
+        self.overrides = overrides
+        rest = [n for n in names if n not in (self.epoch, self.step) and axis_kind(n) is None]
+        self.maps = {}
+        for level in ("epoch", "step"):
+            twins = lightning.twin_columns(rest, keep=level)
+            kept = [n for n in rest if n not in twins]
+            self.maps[level] = map_columns(kept, overrides)
+        mapped = self.maps["epoch"]
+        canon = set(mapped.values())
+        self.parts = {}
+        for target, pattern in _PART.items():
+            if target not in canon:
+                parts = [c for c in mapped if pattern.match(mapped[c]) and mapped[c] not in LOSS_SERIES]
+                if parts:
+                    self.parts[target] = parts
+        self.metric = metric
+        self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
+                                 | set(self.parts))
+        has_metric = metric is not None and (metric in canon or metric in names)
+        if not self.loss_names and not has_metric:
+            raise NoLossError(f"no loss column (found: {_listing(names)}); name one with "
+                              "columns={'train_loss': COLUMN} or --metric", source)
+
+    def loss_label(self) -> str:
+        names = self.loss_names or [self.metric]
+        return " and ".join(str(n) for n in names[:3])
+
+    def _mode(self, data) -> str:
+        e = data.get(self.epoch) if self.epoch else None
+        s = data.get(self.step) if self.step else None
+        if e is not None and s is not None:
+            data[self.epoch] = e = lightning.fill_epochs(e, s)
+        if s is not None and self.force_axis == "step" and np.isfinite(s).any():
+            return "step"
+        if e is not None and np.isfinite(e).any():
+            fe = e[np.isfinite(e)]
+            if s is None or not np.isfinite(s).any():
+                return "epoch"
+            if not np.all(fe == np.round(fe)):
+                return "step"  # fractional epochs: a step log (Hugging Face)
+            n_epochs = np.unique(fe).shape[0]
+            if n_epochs == fe.shape[0]:
+                return "epoch"  # one row per epoch; the step column is an extra
+            return "fold" if n_epochs >= _MIN_FOLDED_EPOCHS else "step"
+        if s is not None and np.isfinite(s).any():
+            return "step"
+        return "row"
+
+    def build(self, data, name, source, meta) -> Run | None:
+        """One Run from one run's rows, or None when its loss has no value at all."""
+        mode = self._mode(data)
+        meta = dict(meta)
+        level = "step" if mode == "step" else "epoch"
+        mapping = self.maps[level]
+        series: dict[str, np.ndarray] = {}
+        for col, canon in mapping.items():
+            if canon not in series:
+                series[canon] = data[col]
+        if mode == "step":
+            axis = data[self.step]
+            axis_name = "step"
+            if self.epoch is not None and "epoch_frac" not in series:
+                series["epoch_frac"] = data[self.epoch]
+        elif mode == "row":
+            axis = np.arange(len(next(iter(data.values()))), dtype=float)
+            axis_name = "epoch"
+            meta["axis_from"] = "row number (no epoch or step column)"
+        else:
+            axis = data[self.epoch]
+            axis_name = "epoch"
+            if self.step is not None:
+                spe = lightning.steps_per_epoch(axis, data[self.step])
+                if spe is not None:
+                    meta["steps_per_epoch"] = spe
+        keep = np.isfinite(axis)
+        if not keep.all():
+            axis = axis[keep]
+            series = {k: v[keep] for k, v in series.items()}
+        if mode == "fold":
+            axis, series = lightning.per_epoch(axis, series)
+            meta["folded"] = "rows averaged per epoch (step-level and epoch-level rows)"
+        for target, parts in self.parts.items():
+            names = [mapping[c] for c in parts if mapping.get(c) in series]
+            if names:
+                total = series[names[0]].copy()
+                for n in names[1:]:
+                    total = total + series[n]
+                series[target] = total
+                meta.setdefault("loss_parts", {})[target] = names
+        if not any(_has_values(series.get(n)) for n in self.loss_names) and not (
+                self.metric is not None and _has_values(series.get(self.metric))):
+            return None
+        return Run(axis=axis, series=series, axis_name=axis_name, name=name, source=source, meta=meta)
+
+
+def _has_values(arr) -> bool:
+    return arr is not None and arr.shape[0] > 0 and bool((~np.isnan(arr)).any())
