@@ -1,0 +1,511 @@
+"""What every callback shares: record the run, diagnose it, decide, report once, save.
+
+The framework modules only translate: they hand :class:`Watcher` one row of metrics per
+epoch (``end_epoch``) and carry out its :class:`Decision` (stop, restore the best weights,
+set a new learning rate). :class:`GradientProbe` samples gradient evidence from torch
+parameters. Nothing here imports a framework at module level.
+
+Parameter names follow Keras' ``EarlyStopping`` and ``ReduceLROnPlateau`` where the meaning
+is the same (``monitor``, ``mode``, ``min_delta``, ``patience``, ``restore_best_weights``,
+``start_from_epoch``, ``factor``, ``min_lr``, ``cooldown``, ``verbose``); what differs is
+*when* they act: on a diagnosed cause (``stop_on``, ``reduce_lr_on``), not on patience alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from ..columns import canonical, map_columns, normalise
+from ..exceptions import LosslensError
+from ..run import Run
+
+logger = logging.getLogger("losslens.integrations")
+
+# Verdicts that are not worth interrupting anyone for.
+QUIET = ("still_improving", "temporary_plateau")
+# Canonical series -> the key Keras' History uses, so the saved file reads like a History JSON.
+KERAS_KEYS = {"train_loss": "loss", "train_acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+@dataclass
+class Decision:
+    """What the framework adapter should do after an epoch."""
+
+    stop: bool = False
+    restore: bool = False          # load the best weights (stopping with restore_best_weights)
+    new_lr: float | None = None    # set the optimizer's learning rate to this
+    improved: bool = False         # the monitored value improved: snapshot the weights now
+    message: str | None = None     # the report, once
+
+
+@dataclass
+class Watcher:
+    """Records one row per epoch, diagnoses the run so far and decides what to do.
+
+    Parameters
+    ----------
+    monitor : str
+        Series whose best value defines "improved" and the weights to restore
+        (``val_loss`` by default; falls back to ``train_loss`` when no validation is logged).
+    mode : ``"auto"``, ``"min"`` or ``"max"``
+        ``auto`` means max for accuracy-like names, min otherwise.
+    min_delta : float
+        Change of ``monitor`` (in its units) that counts as an improvement.
+    patience : int
+        Epochs without improvement of ``monitor`` before a diagnosed cause is acted on
+        (``diverged`` is acted on at once). 0: act as soon as the cause is diagnosed.
+    stop_on : iterable of cause ids
+        Stop training when the verdict is one of these, e.g. ``("converged", "overfitting",
+        "diverged")``. Empty (default): report only.
+    restore_best_weights : bool
+        When stopping, load the weights of the best ``monitor`` epoch.
+    reduce_lr_on : iterable of cause ids
+        Lower the learning rate when the verdict is one of these, e.g. ``("lr_too_high",)``.
+    factor, min_lr, cooldown :
+        New lr = max(lr * factor, min_lr); after a change, wait ``cooldown`` epochs before the
+        next one (the curve needs time to show the effect).
+    start_from_epoch : int
+        Epochs recorded before the first diagnosis (a plateau needs a few points to be seen).
+        A non-finite loss is diagnosed at once.
+    min_confidence : float in [0, 1]
+        Act on (and report) a verdict only with at least this confidence.
+    verbose : int
+        0: silent (the report still goes to the ``losslens.integrations`` logger);
+        1: print the report and each action.
+    save_path : str or path, optional
+        JSON file rewritten atomically after every epoch: Keras History keys (``epoch``,
+        ``loss``, ``val_loss``, ``lr``, ``grad_norm`` ...) plus ``meta``; read it back with
+        ``losslens.read`` or ``losslens diagnose``.
+    classes : int, optional
+        Number of classes, for the chance level of accuracy.
+    """
+
+    monitor: str = "val_loss"
+    mode: str = "auto"
+    min_delta: float = 0.0
+    patience: int = 0
+    stop_on: Iterable[str] = ()
+    restore_best_weights: bool = False
+    reduce_lr_on: Iterable[str] = ()
+    factor: float = 0.1
+    min_lr: float = 0.0
+    cooldown: int = 5
+    start_from_epoch: int = 5
+    min_confidence: float = 0.5
+    verbose: int = 1
+    save_path: Any = None
+    classes: int | None = None
+    framework: str = "python"
+    name: str = "run"
+    axis_name: str = "epoch"
+
+    # state
+    axis: list = field(default_factory=list, init=False)
+    history: dict = field(default_factory=dict, init=False)
+    diagnosis: Any = field(default=None, init=False)     # the latest Diagnosis
+    reported: Any = field(default=None, init=False)      # the Diagnosis that was reported
+    messages: list = field(default_factory=list, init=False)
+    actions: list = field(default_factory=list, init=False)
+    timings: list = field(default_factory=list, init=False)  # seconds per diagnosis
+    best: float = field(default=math.nan, init=False)
+    best_epoch: Any = field(default=None, init=False)
+    wait: int = field(default=0, init=False)
+    stopped_epoch: Any = field(default=None, init=False)
+    _cooldown_left: int = field(default=0, init=False)
+    _nonfinite: bool = field(default=False, init=False)
+    _warned: bool = field(default=False, init=False)
+
+    def __post_init__(self):
+        self.stop_on = tuple(self.stop_on or ())
+        self.reduce_lr_on = tuple(self.reduce_lr_on or ())
+        unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
+        if unknown:
+            raise ValueError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")
+        if self.mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {self.mode!r}")
+        self.monitor_key = canonical(self.monitor) or normalise(self.monitor)
+        _diagnoser()  # import the diagnosis (scipy ...) now, not at the first epoch end
+        if self.mode == "auto":
+            self.mode = "max" if any(k in self.monitor_key for k in ("acc", "auc", "f1", "precision",
+                                                                       "recall", "map")) else "min"
+
+    # ---- recording ----------------------------------------------------------------------
+    def end_epoch(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
+                  extra: Mapping[str, float] | None = None) -> Decision:
+        """Record one row (``logs``: metric name -> number), diagnose, decide.
+
+        Values that are not numbers (None, strings, broken tensors) are recorded as missing;
+        NaN/inf numbers in a loss are kept as inf (the run diverged).
+        """
+        self._append(epoch, logs, lr, extra)
+        decision = Decision()
+        value = self._monitored()
+        decision.improved = self._update_best(value, epoch)
+        if self._cooldown_left > 0:
+            self._cooldown_left -= 1
+        if len(self.axis) >= max(self.start_from_epoch, 3) or self._nonfinite:
+            self._diagnose()
+            self._decide(decision, epoch, lr)
+        self.save()
+        return decision
+
+    def _append(self, epoch, logs, lr, extra):
+        row: dict[str, float] = {}
+        items = dict(logs or {})
+        if lr is not None and not any(canonical(k) == "lr" for k in items):
+            items["lr"] = lr
+        items.update(extra or {})
+        mapping = map_columns([str(k) for k in items])
+        for key, raw in items.items():
+            name = mapping[str(key)]
+            if name in row:
+                continue
+            value = _to_float(raw)
+            if value is None:
+                continue
+            if not math.isfinite(value) and name.endswith("loss"):
+                self._nonfinite = True
+                value = math.inf
+            row[name] = value
+        n = len(self.axis)
+        self.axis.append(float(epoch))
+        for name in row:
+            if name not in self.history:
+                self.history[name] = [math.nan] * n
+        for name, values in self.history.items():
+            values.append(row.get(name, math.nan))
+
+    def run(self) -> Run:
+        """The run so far."""
+        return Run(np.asarray(self.axis, dtype=float),
+                   {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
+                   axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
+                   meta={"framework": self.framework, **({"classes": self.classes} if self.classes else {})})
+
+    def _monitored(self) -> float:
+        key = self.monitor_key if self.monitor_key in self.history else "train_loss"
+        values = self.history.get(key)
+        return values[-1] if values else math.nan
+
+    def _update_best(self, value, epoch) -> bool:
+        if not math.isfinite(value):
+            self.wait += 1
+            return False
+        better = (math.isnan(self.best)
+                  or (self.mode == "min" and value < self.best - self.min_delta)
+                  or (self.mode == "max" and value > self.best + self.min_delta))
+        if better:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+        else:
+            self.wait += 1
+        return better
+
+    # ---- diagnosing and deciding ------------------------------------------------------------
+    def _diagnose(self):
+        t0 = time.perf_counter()
+        try:
+            self.diagnosis = _diagnose(self.run(), self._metric(), self.classes)
+        except LosslensError:
+            self.diagnosis = None  # not enough finite values yet
+        finally:
+            self.timings.append(time.perf_counter() - t0)
+
+    def _metric(self):
+        run_has = [k for k, v in self.history.items() if np.isfinite(v).any()]
+        if self.monitor_key.endswith("loss") and self.monitor_key in run_has:
+            return self.monitor_key
+        return None
+
+    def _decide(self, decision: Decision, epoch, lr):
+        d = self.diagnosis
+        if d is None:
+            if self._nonfinite and not any(np.isfinite(v).any() for k, v in self.history.items()
+                                           if k.endswith("loss")):
+                self._never_finite(decision, epoch)
+            return
+        if d.verdict == "diverged" and "nonfinite_from" in d.cause.numbers and not self._nonfinite:
+            return  # trailing missing values (broken metrics), not a NaN loss
+        ready = self.wait >= self.patience or d.verdict == "diverged"
+        firm = d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
+        if firm and self.reported is None:
+            self.reported = d
+            decision.message = format_report(d, epoch, self.framework)
+            self.say(decision.message)
+        if firm and d.verdict in self.stop_on and ready:
+            decision.stop = True
+            decision.restore = self.restore_best_weights and self.best_epoch is not None
+            self.stopped_epoch = epoch
+            what = f"stopped at {self.axis_name} {_fmt(epoch)} ({d.verdict})"
+            if decision.restore:
+                what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
+                        f"({self.monitor_key} {self.best:.4g})"
+            self._act("stop", epoch, what, cause=d.verdict)
+            return
+        # The lr acts on any likely cause, not only the verdict: a run can be both stuck and
+        # bouncing, and the bouncing is what a lower rate fixes.
+        cause = next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
+                      and c.confidence >= self.min_confidence), None)
+        if cause is not None and ready and self._cooldown_left == 0 and lr is not None:
+            new_lr = max(float(lr) * self.factor, self.min_lr)
+            if new_lr < float(lr) * (1 - 1e-9):
+                decision.new_lr = new_lr
+                self._cooldown_left = self.cooldown
+                self.wait = 0
+                self._act("lower_lr", epoch, f"lowered the learning rate {lr:.3g} -> {new_lr:.3g} "
+                                             f"({cause.id}, confidence {cause.confidence:.2f})",
+                          cause=cause.id, lr=float(lr), new_lr=new_lr)
+
+    def _never_finite(self, decision, epoch):
+        # No finite loss at all: the diagnosis has no curve to read, but the run has diverged
+        # by any definition (DESIGN.md: "the loss exploded or became NaN/inf").
+        if self.reported is None:
+            from ..diagnosis import ACTIONS
+            from ..result import Cause, Diagnosis
+
+            cause = Cause("diverged", 0.97, [f"the loss has been NaN/inf since {self.axis_name} "
+                                             f"{_fmt(self.axis[0])}"], list(ACTIONS["diverged"]))
+            self.reported = Diagnosis("diverged", [cause], None, self.monitor_key, self.axis_name,
+                                      len(self.axis), self.name)
+            self.say(f"losslens ({self.framework}, after {self.axis_name} {_fmt(epoch)}): the loss has been "
+                     "NaN/inf from the first epoch: diverged. Try: " + "; ".join(cause.actions[:2]) + ".")
+        if "diverged" in self.stop_on:
+            decision.stop = True
+            self.stopped_epoch = epoch
+            self._act("stop", epoch, f"stopped at {self.axis_name} {_fmt(epoch)} (diverged)", cause="diverged")
+
+    def _act(self, kind, epoch, text, **info):
+        self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
+        self.say(f"losslens: {text}")
+
+    def end_training(self):
+        """At the end: report the final verdict if nothing was reported yet; save."""
+        if self.reported is None and len(self.axis) >= 3:
+            self._diagnose()
+            d = self.diagnosis
+            if d is not None:
+                self.reported = d
+                self.say(format_report(d, self.axis[-1], self.framework, final=True))
+        self.save()
+
+    def say(self, text: str):
+        self.messages.append(text)
+        logger.info(text)
+        if self.verbose:
+            print(text, flush=True)
+
+    def warn_once(self, exc: BaseException, where: str):
+        """A failure inside losslens: warn the first time, never raise into the training loop."""
+        if self._warned:
+            logger.debug("losslens %s failed again: %r", where, exc)
+            return
+        self._warned = True
+        msg = f"losslens {self.framework} callback: {where} failed ({type(exc).__name__}: {exc}); " \
+              "training continues, losslens skips what failed"
+        logger.warning(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+
+    # ---- saving -----------------------------------------------------------------------------
+    def to_history(self) -> dict:
+        """The run as a Keras-History-style dict (NaN -> None; a diverged loss -> ``Infinity``)."""
+        out: dict[str, Any] = {self.axis_name: [_axis_num(x) for x in self.axis]}
+        for key, values in self.history.items():
+            out[KERAS_KEYS.get(key, key)] = [_json_num(v) for v in values]
+        out["meta"] = {
+            "format": "losslens.run/1", "framework": self.framework, "name": self.name,
+            "monitor": self.monitor_key, "best_epoch": _num(self.best_epoch),
+            "stopped_epoch": _num(self.stopped_epoch), "actions": self.actions,
+            "classes": self.classes,
+            "reported": _reported(self.reported),
+        }
+        return out
+
+    def save(self):
+        if self.save_path is None:
+            return
+        save_json_atomic(self.save_path, self.to_history())
+
+
+class GradientProbe:
+    """Global gradient norm and update-to-weight ratio of torch parameters, sampled every ``every`` steps.
+
+    ``grad_norm`` is ``||g||_2`` over all parameters' gradients, concatenated.
+    ``update_ratio`` is ``||w_{t+1} - w_t||_2 / ||w_t||_2`` over all parameters: the relative
+    size of one optimizer step (the "update/data ratio" of Karpathy's training recipe; about
+    1e-3 is healthy, 1e-5 means learning stalls). At a sampled step the probe reads the
+    gradients and copies the weights; at the next :meth:`observe` it measures how far they
+    moved, so it does not matter whether ``observe`` runs before or after ``optimizer.step()``,
+    as long as it runs after ``backward()``. The first step of every epoch is sampled too, so
+    short epochs still get a value. Per epoch it reports the mean of its samples.
+    Cost: one copy of the weights and two fused norms per sample.
+    """
+
+    def __init__(self, every: int = 16):
+        if every is not None and int(every) < 1:
+            raise ValueError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
+        self.every = None if every is None else int(every)
+        self.calls = 0
+        self._first = True  # the first step of an epoch is always sampled (short epochs)
+        self._snapshot = None
+        self._grad: list[float] = []
+        self._ratio: list[float] = []
+
+    def observe(self, params) -> None:
+        """Call once per training step, after ``backward()``; ``params``: iterable of tensors."""
+        if self.every is None:
+            return
+        self.calls += 1
+        sample = self._first or (self.calls - 1) % self.every == 0
+        self._first = False
+        if self._snapshot is None and not sample:
+            return
+        import torch
+
+        params = [p for p in params if p is not None]
+        with torch.no_grad():
+            if self._snapshot is not None:
+                now = [p.detach() for p in params]
+                if len(now) == len(self._snapshot):
+                    delta = torch._foreach_sub(now, self._snapshot)
+                    num = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(delta)))
+                    den = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(self._snapshot)))
+                    if float(den) > 0:
+                        self._ratio.append(float(num / den))
+                self._snapshot = None
+            if sample:
+                grads = [p.grad for p in params if getattr(p, "grad", None) is not None]
+                if grads:
+                    self._grad.append(float(torch.linalg.vector_norm(
+                        torch.stack(torch._foreach_norm([g.detach() for g in grads])))))
+                    self._snapshot = [p.detach().clone() for p in params]
+
+    def pop_epoch(self) -> dict[str, float]:
+        """``{"grad_norm": mean, "update_ratio": mean}`` of this epoch's samples (absent when none)."""
+        out = {}
+        if self._grad:
+            out["grad_norm"] = float(np.mean(self._grad))
+        if self._ratio:
+            out["update_ratio"] = float(np.mean(self._ratio))
+        self._grad, self._ratio = [], []
+        self._first = True
+        return out
+
+
+def format_report(d, epoch, framework: str, final: bool = False) -> str:
+    """One short paragraph: verdict and X, the strongest evidence, the first actions."""
+    from ..report.text import headline
+
+    when = "at the end of training" if final else f"after {d.axis} {_fmt(epoch)}"
+    parts = [f"losslens ({framework}, {when}): {headline(d)}."]
+    if d.cause.evidence:
+        parts.append("Evidence: " + "; ".join(d.cause.evidence[:3]) + ".")
+    if d.cause.actions:
+        parts.append("Try: " + "; ".join(d.cause.actions[:2]) + ".")
+    return " ".join(parts)
+
+
+def save_json_atomic(path, obj) -> None:
+    """Write JSON to a temporary file beside ``path``, then ``os.replace`` it into place.
+
+    A job killed mid-write leaves the previous complete file, never a half-written one.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".losslens-", suffix=".json.tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, allow_nan=True)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_DIAGNOSE = None
+
+
+def _diagnoser():
+    """``diagnose_run``, asked to skip the forecast when it can (the forecast is its costly part)."""
+    global _DIAGNOSE
+    if _DIAGNOSE is None:
+        from ..diagnosis import diagnose_run
+
+        params = inspect.signature(diagnose_run).parameters
+        extra = {"forecast": False} if "forecast" in params else {}
+        _DIAGNOSE = (diagnose_run, extra)
+    return _DIAGNOSE
+
+
+def _diagnose(run, metric, classes):
+    fn, extra = _diagnoser()
+    return fn(run, metric=metric, classes=classes, **extra)
+
+
+def _reported(d):
+    if d is None:
+        return None
+    return {"verdict": d.verdict, "plateau_epoch": _num(d.plateau_epoch),
+            "confidence": round(float(d.cause.confidence), 3)}
+
+
+def _cause_ids():
+    from ..result import CAUSES
+    return CAUSES
+
+
+def _to_float(v) -> float | None:
+    """A number from a Python/numpy/torch scalar; None for anything that is not one."""
+    if v is None or isinstance(v, (str, bytes, bool)):
+        return None
+    try:
+        if hasattr(v, "item") and getattr(v, "ndim", 0) == 0 or hasattr(v, "numel") and v.numel() == 1:
+            v = v.item()
+        return float(v)
+    except (TypeError, ValueError, RuntimeError, AttributeError, OverflowError):
+        return None
+
+
+def _num(x):
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return int(x) if x.is_integer() else x
+
+
+def _axis_num(x):
+    return _num(x)
+
+
+def _json_num(v: float):
+    if math.isnan(v):
+        return None
+    if math.isinf(v):
+        return v  # json writes Infinity: the loss blew up, keep that evidence
+    return v
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "?"
+    x = float(x)
+    return str(int(x)) if x.is_integer() else f"{x:.3g}"
+
+
+def _str(p):
+    return None if p is None else os.fspath(p)

@@ -1,0 +1,109 @@
+"""Lightning callback: diagnose while training, report once, act when asked.
+
+    from losslens.integrations.lightning import LosslensCallback
+
+    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True)
+    trainer = L.Trainer(max_epochs=200, callbacks=[cb])
+    trainer.fit(model, train_loader, val_loader)
+    cb.reported            # the Diagnosis it reported
+
+Reads what the LightningModule logs with ``self.log`` (``train_loss``/``loss``,
+``val_loss``, accuracies ...; epoch-level values, so log with ``on_epoch=True``) from
+``trainer.callback_metrics`` at each training-epoch end (validation has run by then), the
+learning rate from the first optimizer, and samples gradient evidence in
+``on_before_optimizer_step`` every ``grad_every`` steps. The run is saved to ``save_path``,
+by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
+``pytorch_lightning``.
+"""
+
+from __future__ import annotations
+
+import os
+
+try:
+    from lightning.pytorch.callbacks import Callback
+except ImportError:  # the older package name
+    from pytorch_lightning.callbacks import Callback
+
+from ._core import GradientProbe, Watcher
+from .torch import copy_state, set_lr
+
+_DEFAULT = object()
+
+
+class LosslensCallback(Callback):
+    """Diagnose the run at every epoch end; report once; stop / restore / lower the lr on request.
+
+    Parameters are those of :class:`~losslens.integrations._core.Watcher` plus
+    ``grad_every`` (sample gradient evidence every this many optimizer steps; None: off).
+    ``save_path`` defaults to ``losslens.json`` in the trainer's log directory; pass None
+    to save nothing.
+    """
+
+    def __init__(self, *, grad_every: int | None = 16, save_path=_DEFAULT, **options):
+        super().__init__()
+        self._default_save = save_path is _DEFAULT
+        self.watcher = Watcher(framework="lightning", save_path=None if self._default_save else save_path,
+                               **options)
+        self.probe = GradientProbe(grad_every)
+        self.best_state = None
+        self._sampled = False
+
+    reported = property(lambda self: self.watcher.reported)
+    diagnosis = property(lambda self: self.watcher.diagnosis)
+    messages = property(lambda self: self.watcher.messages)
+    actions = property(lambda self: self.watcher.actions)
+    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
+
+    def run(self):
+        return self.watcher.run()
+
+    def on_fit_start(self, trainer, pl_module):
+        if self._default_save and self.watcher.save_path is None:
+            try:
+                directory = trainer.log_dir or trainer.default_root_dir
+                if directory and trainer.is_global_zero:
+                    self.watcher.save_path = os.path.join(directory, "losslens.json")
+            except Exception as exc:
+                self.watcher.warn_once(exc, "finding the log directory")
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+        if self.probe.every is None:
+            return
+        try:
+            self.probe.observe(p for p in pl_module.parameters() if p.requires_grad)
+        except Exception as exc:
+            self.probe.every = None
+            self.watcher.warn_once(exc, "gradient probe")
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        if trainer.sanity_checking:
+            return
+        try:
+            logs = dict(trainer.callback_metrics)
+            decision = self.watcher.end_epoch(trainer.current_epoch, logs, lr=self._get_lr(trainer),
+                                              extra=self.probe.pop_epoch())
+            if decision.improved and self.watcher.restore_best_weights:
+                self.best_state = copy_state(pl_module)
+            if decision.new_lr is not None and trainer.optimizers:
+                scheds = [c.scheduler for c in getattr(trainer, "lr_scheduler_configs", [])]
+                set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
+            if decision.stop:
+                trainer.should_stop = True
+                if decision.restore and self.best_state is not None:
+                    pl_module.load_state_dict(self.best_state)
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"epoch {trainer.current_epoch} end")
+
+    def on_fit_end(self, trainer, pl_module):
+        try:
+            self.watcher.end_training()
+        except Exception as exc:
+            self.watcher.warn_once(exc, "fit end")
+
+    @staticmethod
+    def _get_lr(trainer):
+        try:
+            return float(trainer.optimizers[0].param_groups[0]["lr"])
+        except (IndexError, AttributeError, KeyError, TypeError):
+            return None

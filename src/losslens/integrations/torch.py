@@ -1,0 +1,155 @@
+"""A monitor for a hand-written PyTorch training loop.
+
+    from losslens.integrations.torch import Monitor
+
+    monitor = Monitor(model, optimizer, stop_on=("converged", "overfitting", "diverged"),
+                      restore_best_weights=True, reduce_lr_on=("lr_too_high",), save_path="run.json")
+    for epoch in range(200):
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            monitor.step(loss)                  # after backward(); samples gradient evidence
+        if monitor.epoch_end(val_loss=evaluate(model)):   # True: a stop cause was diagnosed
+            break
+    monitor.finish()
+
+``step(loss)`` averages the training loss over the epoch (without a device sync per step)
+and every ``grad_every`` steps records the global gradient norm and the update-to-weight
+ratio; ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ._core import GradientProbe, Watcher
+
+
+class Monitor:
+    """Watch a PyTorch loop: record, diagnose at each epoch end, report once, act on request.
+
+    Parameters
+    ----------
+    model : torch.nn.Module, optional
+        Needed for gradient evidence and ``restore_best_weights``.
+    optimizer : torch.optim.Optimizer, optional
+        Needed to read the learning rate and to lower it (``reduce_lr_on``). When an lr
+        scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
+        schedule continues from the lower rate.
+    scheduler : torch.optim.lr_scheduler.LRScheduler, optional
+    grad_every : int or None
+        Sample gradient evidence every this many ``step`` calls (None: off).
+    **options
+        :class:`~losslens.integrations._core.Watcher` parameters: ``monitor``, ``mode``,
+        ``min_delta``, ``patience``, ``stop_on``, ``restore_best_weights``, ``reduce_lr_on``,
+        ``factor``, ``min_lr``, ``cooldown``, ``start_from_epoch``, ``min_confidence``,
+        ``verbose``, ``save_path``, ``classes``, ``name``.
+    """
+
+    def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,
+                 first_epoch: int = 0, **options):
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.watcher = Watcher(framework="torch", **options)
+        self.probe = GradientProbe(grad_every if model is not None else None)
+        self.epoch = first_epoch
+        self.should_stop = False
+        self.best_state = None
+        self._loss_sum = None
+        self._loss_n = 0
+
+    reported = property(lambda self: self.watcher.reported)
+    diagnosis = property(lambda self: self.watcher.diagnosis)
+    messages = property(lambda self: self.watcher.messages)
+    actions = property(lambda self: self.watcher.actions)
+    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
+
+    def run(self):
+        """The run recorded so far (a :class:`losslens.Run`)."""
+        return self.watcher.run()
+
+    def step(self, loss=None, model=None) -> None:
+        """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
+        try:
+            if loss is not None:
+                value = loss.detach() if isinstance(loss, torch.Tensor) else loss
+                self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
+                self._loss_n += 1
+            model = model if model is not None else self.model
+            if model is not None and self.probe.every is not None:
+                self.probe.observe(p for p in model.parameters() if p.requires_grad)
+        except Exception as exc:
+            self.probe.every = None
+            self.watcher.warn_once(exc, "step")
+
+    def epoch_end(self, train_loss=None, val_loss=None, epoch=None, **metrics) -> bool:
+        """Record one epoch (any other metric by keyword: ``val_acc=0.91``); True means stop."""
+        try:
+            if epoch is not None:
+                self.epoch = epoch
+            if train_loss is None and self._loss_n:
+                train_loss = self._loss_sum / self._loss_n
+            self._loss_sum, self._loss_n = None, 0
+            logs = dict(metrics)
+            if train_loss is not None:
+                logs["train_loss"] = train_loss
+            if val_loss is not None:
+                logs["val_loss"] = val_loss
+            decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch())
+            if decision.improved and self.watcher.restore_best_weights and self.model is not None:
+                self.best_state = copy_state(self.model)
+            if decision.new_lr is not None:
+                self._set_lr(decision.new_lr)
+            if decision.stop:
+                self.should_stop = True
+                if decision.restore and self.best_state is not None and self.model is not None:
+                    self.model.load_state_dict(self.best_state)
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"epoch {self.epoch} end")
+        finally:
+            self.epoch += 1
+        return self.should_stop
+
+    def finish(self):
+        """Report the final verdict if none was reported, and save."""
+        try:
+            self.watcher.end_training()
+        except Exception as exc:
+            self.watcher.warn_once(exc, "finish")
+        return self.watcher.reported
+
+    def _get_lr(self):
+        if self.optimizer is None or not self.optimizer.param_groups:
+            return None
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def _set_lr(self, new_lr):
+        set_lr(self.optimizer, new_lr, self.scheduler)
+
+
+def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
+    """Scale every param group so the first one gets ``new_lr`` (keeps per-group ratios).
+
+    A scheduler computing from ``base_lrs`` (LambdaLR, cosine ...) is scaled too, else it
+    would put the old rate back at its next step.
+    """
+    if optimizer is None:
+        return
+    old = float(optimizer.param_groups[0]["lr"])
+    scale = new_lr / old if old > 0 else 0.0
+    for group in optimizer.param_groups:
+        group["lr"] = float(group["lr"]) * scale
+        if "initial_lr" in group:
+            group["initial_lr"] = float(group["initial_lr"]) * scale
+    if scheduler is not None and hasattr(scheduler, "base_lrs"):
+        scheduler.base_lrs = [lr * scale for lr in scheduler.base_lrs]
+        if hasattr(scheduler, "_last_lr"):
+            scheduler._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
+
+
+def copy_state(module) -> dict:
+    """A CPU copy of a module's state dict (for restore_best_weights)."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}

@@ -1,0 +1,122 @@
+"""Hugging Face ``TrainerCallback``: diagnose while training, report once, act when asked.
+
+    from losslens.integrations.transformers import LosslensCallback
+
+    trainer = Trainer(model, args, train_dataset=..., eval_dataset=...,
+                      callbacks=[LosslensCallback(stop_on=("converged", "overfitting", "diverged"))])
+    trainer.train()
+
+One row per evaluation (``eval_strategy="epoch"`` or ``"steps"``), or per epoch when the
+Trainer does not evaluate. A row holds the mean of the training losses logged since the
+previous row, the mean ``grad_norm`` (the Trainer logs it), the current learning rate and
+the ``eval_*`` metrics. The axis is the Trainer's fractional epoch (``state.epoch``); pass
+``axis="step"`` for the global step. The run is saved to ``save_path``, by default
+``<args.output_dir>/losslens.json``. Lowering the lr scales the optimizer's param groups and
+the scheduler's ``base_lrs``, so a warm-up/decay schedule continues from the lower rate.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from transformers import TrainerCallback
+
+from ._core import Watcher, _to_float
+from .torch import copy_state, set_lr
+
+_DEFAULT = object()
+
+
+class LosslensCallback(TrainerCallback):
+    """Parameters are those of :class:`~losslens.integrations._core.Watcher` (``monitor``
+    defaults to ``eval_loss`` → ``val_loss``) plus ``axis`` (``"epoch"`` or ``"step"``)."""
+
+    def __init__(self, *, axis: str = "epoch", save_path=_DEFAULT, **options):
+        if axis not in ("epoch", "step"):
+            raise ValueError(f"axis must be 'epoch' or 'step', got {axis!r}")
+        self._default_save = save_path is _DEFAULT
+        # A Trainer evaluates a handful of times: diagnose from the third row on.
+        options.setdefault("start_from_epoch", 3)
+        self.watcher = Watcher(framework="transformers", axis_name=axis,
+                               save_path=None if self._default_save else save_path, **options)
+        self.best_state = None
+        self._pending: dict[str, list[float]] = {}
+        self._evaluates = False
+
+    reported = property(lambda self: self.watcher.reported)
+    diagnosis = property(lambda self: self.watcher.diagnosis)
+    messages = property(lambda self: self.watcher.messages)
+    actions = property(lambda self: self.watcher.actions)
+    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
+
+    def run(self):
+        return self.watcher.run()
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        try:
+            strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
+            self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
+            if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
+                self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
+        except Exception as exc:
+            self.watcher.warn_once(exc, "train begin")
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        try:
+            for key in ("loss", "grad_norm", "learning_rate"):
+                if logs and key in logs:
+                    value = _to_float(logs[key])
+                    self._pending.setdefault(key, []).append(math.nan if value is None else value)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "log")
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        self._row(args, state, control, metrics or {}, kwargs)
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        if not self._evaluates:
+            self._row(args, state, control, {}, kwargs)
+
+    def on_train_end(self, args, state, control, **kwargs):
+        try:
+            self.watcher.end_training()
+        except Exception as exc:
+            self.watcher.warn_once(exc, "train end")
+
+    def _row(self, args, state, control, metrics, kwargs):
+        try:
+            logs = {k: v for k, v in metrics.items() if not k.endswith(("_runtime", "_per_second"))}
+            pending, self._pending = self._pending, {}
+            for key, values in pending.items():
+                finite = [v for v in values if math.isfinite(v)]
+                if key == "learning_rate":
+                    logs.setdefault("lr", values[-1])
+                elif key == "loss" and len(finite) < len(values):
+                    logs["loss"] = math.inf  # a NaN/inf training loss inside the window: diverged
+                elif finite:
+                    logs[key] = sum(finite) / len(finite)
+            optimizer = kwargs.get("optimizer")
+            lr = _lr(optimizer)
+            where = state.epoch if self.watcher.axis_name == "epoch" else state.global_step
+            if where is None:
+                return
+            decision = self.watcher.end_epoch(float(where), logs, lr=lr)
+            model = kwargs.get("model")
+            if decision.improved and self.watcher.restore_best_weights and model is not None:
+                self.best_state = copy_state(model)
+            if decision.new_lr is not None and optimizer is not None:
+                set_lr(optimizer, decision.new_lr, kwargs.get("lr_scheduler"))
+            if decision.stop:
+                control.should_training_stop = True
+                if decision.restore and self.best_state is not None and model is not None:
+                    model.load_state_dict(self.best_state)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "evaluation")
+
+
+def _lr(optimizer):
+    try:
+        return float(optimizer.param_groups[0]["lr"])
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None

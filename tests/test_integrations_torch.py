@@ -1,0 +1,226 @@
+"""The PyTorch loop Monitor on real tiny training runs: what it reported, what it did, what it saved."""
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import losslens  # noqa: E402
+from losslens.integrations.torch import Monitor  # noqa: E402
+
+pytestmark = pytest.mark.framework
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # Two cores shared by several test workers: torch's own thread pool only adds contention.
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def regression(n, seed, noise=0.1, d=2):
+    """y = 2 x1 + 3 x2 (+ zeros for extra features) + N(0, noise²): the article's data."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, d, generator=g)
+    y = (2 * x[:, 0] + 3 * x[:, 1]).unsqueeze(1) + noise * torch.randn(n, 1, generator=g)
+    return x, y
+
+
+def noisy_labels(n, seed, flip=0.3):
+    """A linearly separable problem with 30% of the labels flipped: the loss floor is high."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g)
+    y = ((x[:, 0] + x[:, 1]) > 0).float()
+    flipped = torch.rand(n, generator=g) < flip
+    y[flipped] = 1 - y[flipped]
+    return x, y.unsqueeze(1)
+
+
+def fit(model, optimizer, train, val, epochs, batch, loss_fn=torch.nn.functional.mse_loss, **options):
+    x, y = train
+    xv, yv = val
+    options.setdefault("verbose", 0)
+    monitor = Monitor(model, optimizer, **options)
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
+        for i in range(0, len(x), batch):
+            idx = order[i:i + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+            monitor.step(loss)
+        with torch.no_grad():
+            val_loss = loss_fn(model(xv), yv)
+        if monitor.epoch_end(val_loss=val_loss):
+            break
+    monitor.finish()
+    return monitor
+
+
+def mlp(d_in, width):
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(d_in, width), torch.nn.ReLU(), torch.nn.Linear(width, width),
+                               torch.nn.ReLU(), torch.nn.Linear(width, 1))
+
+
+def test_stops_when_converged_and_saves_a_readable_run(tmp_path, capsys):
+    model = mlp(2, 64)
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    path = tmp_path / "run.json"
+    mon = fit(model, opt, regression(1000, 0), regression(200, 1), epochs=60, batch=32,
+              stop_on=("converged",), save_path=path, verbose=1)
+    # The val loss reaches the noise floor (0.01) within a few epochs: it stops long before 60.
+    assert mon.stopped_epoch is not None and mon.stopped_epoch < 20
+    assert mon.reported.verdict == "converged"
+    assert mon.actions == [{"action": "stop", "epoch": mon.stopped_epoch, "cause": "converged"}]
+    out = capsys.readouterr().out
+    assert out.count("losslens (torch") == 1, out  # reported once
+    assert "converged" in out and "Evidence:" in out and "Try:" in out
+
+    saved = json.loads(path.read_text())
+    assert set(saved) >= {"epoch", "loss", "val_loss", "lr", "grad_norm", "update_ratio", "meta"}
+    assert saved["epoch"] == list(range(mon.stopped_epoch + 1))
+    assert saved["meta"]["reported"]["verdict"] == "converged"
+    [run] = losslens.read(path)
+    assert len(run) == mon.stopped_epoch + 1
+    assert np.allclose(run.val_loss, mon.run().val_loss)
+    assert run.has("grad_norm") and run.has("update_ratio")
+    assert losslens.diagnose(path).verdict == "converged"
+
+
+def test_gradient_evidence_is_sampled_and_shrinks_as_the_loss_flattens():
+    model = mlp(2, 32)
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    mon = fit(model, opt, regression(512, 0), regression(128, 1), epochs=12, batch=32, grad_every=16)
+    # 16 steps per epoch: the first step of each epoch (and every 16th) is sampled -> 12 samples.
+    assert mon.probe.calls == 12 * 16
+    run = mon.run()
+    g, u = run.get("grad_norm"), run.get("update_ratio")
+    assert np.isfinite(g).all() and np.isfinite(u[1:]).all()
+    assert g[0] / g[-3:].mean() > 3, g  # gradients shrink as the loss flattens
+    assert 1e-5 < np.nanmedian(u) < 1e-1, u  # Adam(1e-2) on these weights: a small relative step
+
+
+def test_stops_on_overfitting_and_restores_the_best_weights():
+    # 20 noisy points, 10 features, a 256-wide MLP: it memorises and validation turns up.
+    model = mlp(10, 256)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    train = regression(20, 0, noise=0.5, d=10)
+    val = regression(200, 1, noise=0.5, d=10)
+    mon = fit(model, opt, train, val, epochs=150, batch=20, stop_on=("overfitting",),
+              restore_best_weights=True)
+    assert mon.stopped_epoch is not None and mon.stopped_epoch < 60
+    assert mon.actions[-1]["cause"] == "overfitting"
+    val_losses = mon.run().val_loss
+    assert val_losses[-1] > np.nanmin(val_losses)  # it stopped after validation rose ...
+    with torch.no_grad():  # ... and the model now holds the weights of the validation minimum
+        restored = torch.nn.functional.mse_loss(model(val[0]), val[1]).item()
+    assert restored == pytest.approx(np.nanmin(val_losses), rel=1e-5)
+
+
+def test_lowers_the_learning_rate_when_the_loss_bounces():
+    # Logistic regression on 30%-noisy labels with SGD(2.0): the epoch loss bounces at its floor.
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=2.0)
+    mon = fit(model, opt, noisy_labels(256, 0), noisy_labels(512, 10), epochs=40, batch=16,
+              loss_fn=torch.nn.functional.binary_cross_entropy_with_logits,
+              reduce_lr_on=("lr_too_high",), factor=0.1, cooldown=5)
+    lowered = [a for a in mon.actions if a["action"] == "lower_lr"]
+    assert lowered and lowered[0]["cause"] == "lr_too_high" and lowered[0]["new_lr"] == pytest.approx(0.2)
+    lr = mon.run().lr
+    assert lr[0] == 2.0 and lr[-1] < 2.0
+    assert opt.param_groups[0]["lr"] == pytest.approx(lowered[-1]["new_lr"])
+    # With the lower rate the epoch loss settles: less epoch-to-epoch bouncing after than before.
+    at = mon.watcher.axis.index(lowered[0]["epoch"])
+    train = mon.run().train_loss
+    assert np.std(np.diff(train[at + 2:])) < 0.5 * np.std(np.diff(train[:at + 1]))
+
+
+def test_lowered_lr_survives_a_scheduler():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    from losslens.integrations.torch import set_lr
+    set_lr(opt, 0.1, sched)
+    opt.step()
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
+def test_broken_metrics_never_stop_training(tmp_path):
+    class Exploding:
+        def __float__(self):
+            raise RuntimeError("cannot read this metric")
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = Monitor(model, opt, stop_on=("diverged", "converged"), verbose=0, save_path=tmp_path / "r.json")
+    x, y = regression(64, 0)
+    junk = ["abc", None, Exploding(), {"a": 1}, torch.ones(3), "nan", float("nan")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for epoch in range(14):
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            mon.step(loss)
+            stop = mon.epoch_end(val_loss=junk[epoch % len(junk)], accuracy="high", epoch=epoch)
+            if epoch < 13:
+                assert stop is False
+    assert len([w for w in caught if "losslens" in str(w.message)]) <= 1
+    run = mon.run()
+    assert len(run) == 14 and np.isfinite(run.train_loss).all()
+    assert not any(a["action"] == "stop" and a["cause"] == "diverged" for a in mon.actions[:-1])
+    assert losslens.read(tmp_path / "r.json")[0].has("train_loss")
+
+
+def test_a_nan_loss_is_diagnosed_at_once_and_stops():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.8)  # past the stability limit (~0.7): grows
+    mon = fit(model, opt, regression(256, 0), regression(64, 1), epochs=40, batch=8, stop_on=("diverged",))
+    assert mon.reported.verdict == "diverged"
+    assert mon.actions[-1] == {"action": "stop", "epoch": mon.stopped_epoch, "cause": "diverged"}
+    assert mon.stopped_epoch < 10
+    assert math.isinf(mon.run().train_loss[-1])
+
+
+def test_a_loss_that_is_nan_from_the_start_stops_too():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=10.0)  # inf within the first epoch
+    mon = fit(model, opt, regression(256, 0), regression(64, 1), epochs=40, batch=8, stop_on=("diverged",))
+    assert mon.stopped_epoch is not None and mon.stopped_epoch < 3
+    assert "NaN/inf from the first epoch" in mon.messages[0] and mon.reported.verdict == "diverged"
+
+
+def test_atomic_save_leaves_the_previous_file_when_killed_mid_write(tmp_path, monkeypatch):
+    from losslens.integrations import _core
+
+    path = tmp_path / "run.json"
+    mon = Monitor(verbose=0, save_path=path)
+    for e in range(3):
+        mon.epoch_end(train_loss=1.0 / (e + 1), val_loss=1.2 / (e + 1))
+    before = path.read_bytes()
+
+    def dump_half_then_die(obj, fh, **kw):
+        fh.write(json.dumps(obj)[:20])
+        raise KeyboardInterrupt  # the job is killed in the middle of writing
+
+    monkeypatch.setattr(_core.json, "dump", dump_half_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        mon.watcher.save()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temp file left behind
+    assert len(losslens.read(path)[0]) == 3
