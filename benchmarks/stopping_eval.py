@@ -1,0 +1,189 @@
+"""Stopping-rule benchmark: epochs saved versus final-loss regret on every benchmark curve.
+
+Each rule watches a real validation curve (the same curves as forecast_eval.py:
+modded-nanogpt val loss, DeepOBS test loss, Keras notebook val_loss) point by point and
+says when to stop. Rules:
+
+* Keras ``EarlyStopping`` (the real class, patience 5 and 10, min_delta 0), driven by the
+  curve through ``on_epoch_end`` with a stand-in model object (KERAS_BACKEND=torch).
+* Prechelt (1998), "Early stopping - but when?": GL_a (generalisation loss above a%),
+  PQ_a (GL / training progress over 5-epoch strips above a; needs the training loss, so
+  curves without one are left out of that row), UP_s (validation up in s successive strips).
+* losslens ``ForecastStopping`` (min_gain 1% unless stated), horizon = the run's planned
+  last point (``model.fit(epochs=N)`` knows it), forecasting every max(1, n // 25) points.
+
+Per curve: the fraction of its points used (stop index + 1, or all), and the regret with
+best weights restored, min(y[:stop+1]) / min(y) - 1 (every rule gets restore-best).
+The table gives the mean fraction used, epochs saved relative to Keras patience 10, the
+median and 90th-percentile regret.
+
+    KERAS_BACKEND=torch python benchmarks/stopping_eval.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from forecast_eval import RESULTS, load_curves  # noqa: E402
+from losslens.stopping import ForecastStopping  # noqa: E402
+
+STRIP = 5  # Prechelt's strip length k
+
+
+class _StandIn:
+    """What EarlyStopping touches on a model: the stop flag (no weights: no restore)."""
+
+    stop_training = False
+
+
+def keras_stop(y, patience):
+    from keras.callbacks import EarlyStopping
+
+    cb = EarlyStopping(monitor="val_loss", patience=patience, mode="min")
+    model = _StandIn()
+    cb.set_model(model)
+    cb.on_train_begin()
+    for i, v in enumerate(y):
+        cb.on_epoch_end(i, {"val_loss": float(v)})
+        if model.stop_training:
+            return i
+    return None
+
+
+def gl(y, alpha):
+    best = np.minimum.accumulate(y)
+    g = 100.0 * (y / best - 1.0)
+    hit = np.nonzero(g > alpha)[0]
+    return int(hit[0]) if hit.size else None
+
+
+def pq(y, train, alpha):
+    if train is None or not np.all(np.isfinite(train)):
+        return "n/a"
+    best = np.minimum.accumulate(y)
+    for t in range(STRIP - 1, len(y), STRIP):
+        strip = train[t - STRIP + 1:t + 1]
+        progress = 1000.0 * (strip.sum() / (STRIP * strip.min()) - 1.0)
+        glt = 100.0 * (y[t] / best[t] - 1.0)
+        if progress > 0 and glt / progress > alpha:
+            return t
+    return None
+
+
+def up(y, s):
+    run = 0
+    for t in range(2 * STRIP - 1, len(y), STRIP):
+        run = run + 1 if y[t] > y[t - STRIP] else 0
+        if run >= s:
+            return t
+    return None
+
+
+def forecast_stop(x, y, min_gain=0.01, patience=2, horizon="end"):
+    n = len(y)
+    rule = ForecastStopping(min_gain=min_gain, horizon=float(x[-1]) if horizon == "end" else None,
+                            patience=patience, check_every=max(1, n // 25))
+    for i in range(n):
+        if rule.update(x[i], y[i]):
+            return i
+    return None
+
+
+def rules():
+    out = [("Keras EarlyStopping, patience 5", lambda c: keras_stop(c.y, 5)),
+           ("Keras EarlyStopping, patience 10", lambda c: keras_stop(c.y, 10)),
+           ("Prechelt GL1", lambda c: gl(c.y, 1.0)),
+           ("Prechelt GL5", lambda c: gl(c.y, 5.0)),
+           ("Prechelt PQ0.5", lambda c: pq(c.y, c.train, 0.5)),
+           ("Prechelt PQ2", lambda c: pq(c.y, c.train, 2.0)),
+           ("Prechelt UP2", lambda c: up(c.y, 2)),
+           ("Prechelt UP3", lambda c: up(c.y, 3))]
+    for g in (0.005, 0.01, 0.02):
+        out.append((f"losslens ForecastStopping, min_gain {g:g}", lambda c, g=g: forecast_stop(c.x, c.y, g)))
+    out.append(("losslens ForecastStopping, 1%, horizon = 2x seen",
+                lambda c: forecast_stop(c.x, c.y, 0.01, horizon=None)))
+    return out
+
+
+def evaluate(curves):
+    import pandas as pd
+
+    rows = []
+    for name, rule in rules():
+        t0 = time.perf_counter()
+        for c in curves:
+            stop = rule(c)
+            if isinstance(stop, str):
+                continue
+            n = len(c.y)
+            used = n if stop is None else stop + 1
+            regret = float(c.y[:used].min() / c.y.min() - 1.0)
+            rows.append(dict(rule=name, dataset=c.dataset, run=c.run_id, n=n, used=used,
+                             frac=used / n, regret=regret, stopped=stop is not None))
+        print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return pd.DataFrame(rows)
+
+
+def table(df):
+    lines = ["| data | rule | curves | mean share of points used | saved vs patience 10 | stopped early | "
+             "median regret | p90 regret |", "|---|---|---|---|---|---|---|---|"]
+    for ds in ["all", "nanogpt", "deepobs", "keras"]:
+        d = df if ds == "all" else df[df.dataset == ds]
+        if d.empty:
+            continue
+        ref = d[d.rule == "Keras EarlyStopping, patience 10"].set_index("run").frac
+        for name, g in d.groupby("rule", sort=False):
+            g = g.set_index("run")
+            common = g.index.intersection(ref.index)
+            saved = 1.0 - g.frac[common].mean() / ref[common].mean()
+            lines.append(f"| {ds} | {name} | {len(g)} | {g.frac.mean():.2f} | {100 * saved:+.0f}% | "
+                         f"{100 * g.stopped.mean():.0f}% | {100 * g.regret.median():.2f}% | "
+                         f"{100 * g.regret.quantile(0.9):.1f}% |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="only the first N curves per dataset")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    curves = load_curves()
+    if not curves:
+        print("no curves found")
+        return 1
+    if args.limit:
+        # A fixed pseudo-random subset (hash of the run id), not the first runs of each file.
+        import hashlib
+        curves = sorted(curves, key=lambda c: hashlib.md5(c.run_id.encode()).hexdigest())
+        seen = {}
+        curves = [c for c in curves if seen.__setitem__(c.dataset, seen.get(c.dataset, 0) + 1)
+                  or seen[c.dataset] <= args.limit]
+    t0 = time.time()
+    df = evaluate(curves)
+    text = ("# Stopping rules on real curves\n\n"
+            f"{len(curves)} curves ({', '.join(f'{k}: {v}' for k, v in df.groupby('dataset').run.nunique().items())}). "
+            "Share used = (stop index + 1) / points; saved = 1 - mean share / mean share of Keras patience 10 "
+            "on the same curves; regret = min(loss up to the stop) / min(loss over the run) - 1 (best weights "
+            "restored for every rule). PQ needs a training loss: nanogpt curves have none and are left out of "
+            "those rows. ForecastStopping's horizon is the run's planned last point.\n\n"
+            + table(df) + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
+    print(text)
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "stopping.md").write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

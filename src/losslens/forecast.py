@@ -1,0 +1,528 @@
+"""Forecast where a learning curve is heading: value, 90% interval, plateau epoch, p(improve).
+
+The method is a fast, deterministic take on the parametric learning-curve ensemble of
+Domhan, Springenberg & Hutter (2015), "Speeding up automatic hyperparameter optimization
+of deep neural networks by extrapolation of learning curves" (IJCAI):
+
+* Every family is written as ``y = c + a * g_theta(t)``, with ``t`` the axis rescaled to
+  [0, 1] over the logged part and ``g`` a saturating shape: power law (pow3, with an
+  offset), exponential (exp3), Weibull/Janoschek, MMF (Morgan-Mercer-Flodin, also Domhan's
+  log-power), ilog2 and a constant. Given ``theta`` the linear parameters ``(c, a)`` have a
+  closed form (variable projection, Golub & Pereyra 1973), so each family is fitted by
+  scoring a grid of ``theta`` in one vectorised pass: no iterative optimiser, no failed
+  fits, ~1-5 ms per curve. ``a`` is free in sign, so a rising validation curve is fitted
+  by a saturating rise: the forecast follows the trend (it does not know that you will
+  restore the best weights).
+* Within a family, candidates are averaged with weights ``exp(-SSE / 2 sigma^2)`` (a grid
+  posterior); across families, weights come from each family's error on the held-out
+  last quarter of the logged curve when fitted on the first three quarters (the way
+  Domhan's ensemble is judged: by extrapolation, not by fit).
+* The 90% interval is conformal-style (split conformal with a normalised score,
+  Lei et al. 2018 "Distribution-free predictive inference for regression"): the
+  residual ``(y_true - mid) / u`` is scaled by ``u``, a per-curve uncertainty (ensemble
+  spread, noise and the size of the forecast change), and its 5% and 95% quantiles were
+  fitted on the training half of real curves (modded-nanogpt, DeepOBS, Keras notebooks;
+  split by a hash of the run id) by ``benchmarks/forecast_eval.py --calibrate``, as a
+  function of how far out the horizon is.
+
+Lower is better: the metric is assumed to be a loss. For an accuracy pass ``-acc`` or
+``1 - acc`` (:func:`forecast_run` does that for names ending in ``acc``/``accuracy``).
+LC-PFN (Adriaensen et al. 2023) would be a stronger baseline but needs pretrained weights
+from the internet.
+
+Plateau epoch (DESIGN.md's X applied to the forecast): with ``L`` the forecast mid curve
+on ``[x0, horizon]``, ``L* = min L`` over that range (the level reachable by the horizon)
+and ``L(0)`` the fitted start, ``X = min{x : L(x) - L* <= 0.05 (L(0) - L*)}``. X is in
+the log's axis units; it may lie beyond the logged part (a forecast of when the curve
+flattens), never beyond the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .exceptions import EmptyRunError
+
+__all__ = ["Forecast", "forecast_curve", "forecast_run", "MIN_POINTS"]
+
+#: Fewer finite points than this give a wide "insufficient" forecast (no fit).
+MIN_POINTS = 5
+#: Improvement threshold of ``p_improve``: more than 1% lower than the current level.
+IMPROVE_FRACTION = 0.01
+#: Fraction of the improvement that defines the plateau epoch (DESIGN.md: 95%).
+PLATEAU_FRACTION = 0.05
+#: Families are weighted by their error on the points after this fraction, fitted on those before.
+HOLDOUT = 0.75
+#: Weight of the forecast change |value - level| in the interval scale u (see _Model.scale_u).
+CHANGE_WEIGHT = 0.25
+
+# Conformal quantiles of the normalised score (y_true - mid) / u at 5% and 95%, by the
+# horizon ratio R = (horizon - x0) / (x_last - x0); linear in log R between the knots.
+# Fitted by `python benchmarks/forecast_eval.py --calibrate` on the training split.
+_CAL_LOG_RATIO = np.log([2.0, 4.0, 10.0])
+_CAL_Q05 = np.array([-2.859, -4.031, -10.561])
+_CAL_Q95 = np.array([4.314, 5.885, 5.885])
+
+
+# ---- the families: y = c + a * g(t; theta) ------------------------------------------------
+def _family_grids(dt: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Grids of (theta1, theta2) per family; ``dt`` is the smallest axis step in t units."""
+    # Offsets down to 1% of a step: Domhan's pow3 on x = 1, 2, ... has the pole one step
+    # before the first point; step logs (x = 0, 125, 250 ...) need it much closer.
+    d_lo = max(dt / 100.0, 1e-5)
+    pow_alpha = np.geomspace(0.05, 3.0, 14)
+    pow_d = np.geomspace(d_lo, 2.0, 7)
+    exp_lam = np.geomspace(0.3, 60.0, 24)
+    wb_k = np.geomspace(0.3, 40.0, 10)
+    wb_d = np.array([0.25, 0.4, 0.6, 0.8, 1.5, 2.0, 3.0])
+    mmf_k = np.geomspace(0.3, 100.0, 10)
+    mmf_d = np.array([0.3, 0.5, 0.7, 1.0, 1.5, 2.0])
+    ilog_k = np.geomspace(0.1, 1e3, 16)
+    grids = {
+        "pow3": np.meshgrid(pow_alpha, pow_d, indexing="ij"),
+        "exp3": (exp_lam, np.zeros_like(exp_lam)),
+        "weibull": np.meshgrid(wb_k, wb_d, indexing="ij"),
+        "mmf": np.meshgrid(mmf_k, mmf_d, indexing="ij"),
+        "ilog2": (ilog_k, np.zeros_like(ilog_k)),
+    }
+    return {k: (np.ravel(a), np.ravel(b)) for k, (a, b) in grids.items()}
+
+
+def _basis(name: str, t: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """``g(t; theta)`` for every grid row: shape (n_candidates, n_t)."""
+    t = t[None, :]
+    p1 = p1[:, None]
+    p2 = p2[:, None]
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        if name == "pow3":
+            return (t + p2) ** (-p1)
+        if name == "exp3":
+            return np.exp(-p1 * t)
+        if name == "weibull":
+            return np.exp(-(p1 * t) ** p2)
+        if name == "mmf":
+            return 1.0 / (1.0 + (p1 * t) ** p2)
+        if name == "ilog2":
+            return 1.0 / np.log(p1 * t + math.e)
+    raise KeyError(name)
+
+
+FAMILIES = ("pow3", "exp3", "weibull", "mmf", "ilog2", "const")
+
+
+@dataclass
+class _FamilyFit:
+    name: str
+    p1: np.ndarray  # kept candidates
+    p2: np.ndarray
+    a: np.ndarray
+    c: np.ndarray
+    w: np.ndarray  # posterior weights over kept candidates (sum 1)
+    sse: float  # best SSE
+
+    def predict(self, t: np.ndarray) -> np.ndarray:
+        """Candidate predictions, shape (n_kept, n_t)."""
+        if self.name == "const":
+            return np.broadcast_to(self.c[:, None], (self.c.shape[0], t.shape[0]))
+        g = _basis(self.name, t, self.p1, self.p2)
+        return self.c[:, None] + self.a[:, None] * g
+
+    def mean_std(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pred = self.predict(t)
+        mean = self.w @ pred
+        var = self.w @ (pred - mean) ** 2
+        return mean, np.sqrt(np.maximum(var, 0.0))
+
+
+def _fit_family(name: str, t: np.ndarray, y: np.ndarray, grid, sigma2: float | None,
+                keep: int = 12, wts: np.ndarray | None = None) -> _FamilyFit:
+    """Weighted least squares for every grid candidate (closed form in c, a); keep the best ``keep``.
+
+    ``wts``: point weights, shape (n,), normalised to sum n (None: equal).
+    """
+    n = t.shape[0]
+    wts = np.ones(n) if wts is None else wts * (n / wts.sum())
+    ym = float(wts @ y) / n
+    if name == "const":
+        c = np.array([ym])
+        sse = float(wts @ (y - c[0]) ** 2)
+        return _FamilyFit(name, np.zeros(1), np.zeros(1), np.zeros(1), c, np.ones(1), sse)
+    p1, p2 = grid
+    g = _basis(name, t, p1, p2)
+    ok = np.all(np.isfinite(g), axis=1)
+    g, p1, p2 = g[ok], p1[ok], p2[ok]
+    gm = g @ wts / n
+    gc = g - gm[:, None]
+    yc = y - ym
+    gw = gc * wts
+    sgg = (gw * gc).sum(axis=1)
+    sgy = gw @ yc
+    syy = float(wts @ (yc * yc))
+    good = sgg > 1e-12 * max(1.0, n)
+    a = np.where(good, sgy / np.where(good, sgg, 1.0), 0.0)
+    c = ym - a * gm
+    sse = np.maximum(syy - a * sgy, 0.0)
+    sse = np.where(good, sse, np.inf)
+    order = np.argsort(sse)[:keep]
+    sse_k = sse[order]
+    best = float(sse_k[0])
+    s2 = sigma2 if sigma2 and sigma2 > 0 else max(best / max(n - 3, 1), 1e-30)
+    w = np.exp(-(sse_k - best) / (2.0 * s2))
+    w = np.where(np.isfinite(w), w, 0.0)
+    w = w / w.sum()
+    return _FamilyFit(name, p1[order], p2[order], a[order], c[order], w, best)
+
+
+# ---- the result -----------------------------------------------------------------------------
+@dataclass
+class Forecast:
+    """A forecast of one curve (lower is better) out to ``horizon``.
+
+    Attributes
+    ----------
+    metric : str
+        Name of the series forecast (``"value"`` for raw arrays).
+    horizon : float
+        Axis value (epoch or step, the log's own units) the forecast reaches.
+    value : float
+        Forecast (median) value at the horizon.
+    interval : (float, float)
+        90% prediction interval for the value at the horizon.
+    level : float
+        Current level: the smoothed last logged value.
+    gain : float
+        Expected fractional improvement from ``level`` to the horizon,
+        ``(level - value) / |level|``; negative when the curve is forecast to rise.
+    p_improve : float or None
+        Probability that the value at the horizon is more than 1% below ``level``.
+    plateau_epoch : float or None
+        X of DESIGN.md on the forecast curve (see the module docstring).
+    reason : str or None
+        Why the forecast is only a wide guess (too few points), else None.
+    """
+
+    metric: str
+    horizon: float
+    value: float
+    interval: tuple[float, float]
+    level: float
+    gain: float
+    p_improve: float | None
+    plateau_epoch: float | None
+    x0: float
+    x_last: float
+    n_points: int
+    weights: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None
+    _model: Any = field(default=None, repr=False, compare=False)
+
+    # ---- evaluation at any axis value -----------------------------------------------
+    def value_at(self, x) -> np.ndarray | float:
+        """Forecast median at axis value(s) ``x``: a float for a scalar, else shape (m,)."""
+        mid, _, _ = self._band(np.atleast_1d(np.asarray(x, dtype=float)))
+        return float(mid[0]) if np.ndim(x) == 0 else mid
+
+    def interval_at(self, x) -> tuple:
+        """90% interval ``(lo, hi)`` at axis value(s) ``x`` (floats or arrays of shape (m,))."""
+        _, lo, hi = self._band(np.atleast_1d(np.asarray(x, dtype=float)))
+        if np.ndim(x) == 0:
+            return float(lo[0]), float(hi[0])
+        return lo, hi
+
+    def path(self, n: int = 50) -> dict[str, list[float]]:
+        """A coarse band from the first logged point to the horizon: <= ``n`` points."""
+        xs = np.linspace(self.x0, self.horizon, max(2, min(int(n), 50)))
+        mid, lo, hi = self._band(xs)
+        return {"x": _floats(xs), "lo": _floats(lo), "mid": _floats(mid), "hi": _floats(hi)}
+
+    def _band(self, xs: np.ndarray):
+        if self._model is None:
+            mid = np.full(xs.shape, self.value, dtype=float)
+            lo = np.where(xs <= self.x_last, self.level, self.interval[0])
+            hi = np.where(xs <= self.x_last, self.level, self.interval[1])
+            return mid, lo, hi
+        return self._model.band(xs)
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict: metric, horizon, value, interval (90%), plateau_epoch, p_improve, path ..."""
+        return {
+            "metric": self.metric,
+            "horizon": _num(self.horizon),
+            "value": _num(self.value),
+            "interval": [_num(self.interval[0]), _num(self.interval[1])],
+            "plateau_epoch": _num(self.plateau_epoch),
+            "p_improve": _num(self.p_improve),
+            "gain": _num(self.gain),
+            "level": _num(self.level),
+            "n_points": int(self.n_points),
+            "reason": self.reason,
+            "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
+            "path": self.path(),
+        }
+
+
+class _Model:
+    """The fitted ensemble on normalised axes: t = (x - x0) / span, z = (y - y_ref) / scale."""
+
+    def __init__(self, fits, weights, x0, span, y_ref, scale, shift, sigma, floor, nonneg):
+        self.fits = fits
+        self.weights = weights
+        self.x0, self.span, self.y_ref, self.scale = x0, span, y_ref, scale
+        self.shift, self.sigma, self.floor, self.nonneg = shift, sigma, floor, nonneg
+        self.level_z = None
+
+    def mean_spread(self, t: np.ndarray):
+        """Ensemble mean and spread (normalised units) at ``t``: law of total variance."""
+        means, stds = [], []
+        for f in self.fits:
+            m, s = f.mean_std(t)
+            means.append(m)
+            stds.append(s)
+        means = np.array(means)
+        stds = np.array(stds)
+        w = self.weights[:, None]
+        mean = (w * means).sum(axis=0)
+        var = (w * (stds ** 2 + (means - mean) ** 2)).sum(axis=0)
+        return mean + self.shift, np.sqrt(var)
+
+    def scale_u(self, t: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> np.ndarray:
+        """Per-point uncertainty u (normalised units) that the conformal quantiles multiply."""
+        change = CHANGE_WEIGHT * np.abs(mean - self.level_z)
+        return np.sqrt(spread ** 2 + self.sigma ** 2 + change ** 2) + self.floor
+
+    def band(self, xs: np.ndarray):
+        t = (xs - self.x0) / self.span
+        mean, spread = self.mean_spread(t)
+        u = self.scale_u(t, mean, spread)
+        q05, q95 = _quantiles(np.maximum(t, 1.0))
+        # Inside the logged range the band is the noise band, not an extrapolation band.
+        inside = t <= 1.0
+        u = np.where(inside, self.sigma * 1.0 + self.floor, u)
+        lo = mean + np.where(inside, -1.645, q05) * u
+        hi = mean + np.where(inside, 1.645, q95) * u
+        mid, lo, hi = (self.y_ref + self.scale * v for v in (mean, lo, hi))
+        if self.nonneg:
+            mid, lo, hi = (np.maximum(v, 0.0) for v in (mid, lo, hi))
+        return mid, lo, hi
+
+
+def _quantiles(ratio):
+    """Calibrated (q05, q95) of the normalised score at horizon ratio(s) ``ratio`` (>= 1)."""
+    lr = np.log(np.maximum(np.asarray(ratio, dtype=float), 1.0))
+    return (np.interp(lr, _CAL_LOG_RATIO, _CAL_Q05), np.interp(lr, _CAL_LOG_RATIO, _CAL_Q95))
+
+
+# ---- the entry points -------------------------------------------------------------------------
+def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
+                   random_state: int | None = 0) -> Forecast:
+    """Forecast a learning curve to ``horizon``.
+
+    Parameters
+    ----------
+    x : array of shape (n,)
+        Axis values (epochs or steps), increasing. Non-finite pairs are dropped.
+    y : array of shape (n,)
+        Metric values, LOWER IS BETTER (pass ``-acc`` or ``1 - acc`` for an accuracy).
+    horizon : float, optional
+        Axis value to forecast to; default twice the logged length,
+        ``x0 + 2 (x_last - x0)``.
+    metric : str
+        Name carried into the result.
+    random_state : int or None
+        Unused (the fit is a deterministic grid); kept for a stable signature.
+
+    Returns
+    -------
+    Forecast
+        With fewer than :data:`MIN_POINTS` finite points, a wide forecast with ``reason``
+        set and ``p_improve`` None. Raises :class:`EmptyRunError` with no finite point.
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if x.shape != y.shape:
+        raise ValueError(f"x has {x.shape[0]} points, y has {y.shape[0]}")
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size and np.any(np.diff(x) <= 0):
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+        keep = np.r_[True, np.diff(x) > 0]
+        x, y = x[keep], y[keep]
+    n = x.shape[0]
+    if n == 0:
+        raise EmptyRunError(f"no finite values of {metric} to forecast")
+    x0, x_last = float(x[0]), float(x[-1])
+    span = x_last - x0
+    if horizon is None:
+        horizon = x0 + 2.0 * span if span > 0 else x_last + 1.0
+    horizon = float(horizon)
+    if not math.isfinite(horizon):
+        raise ValueError(f"horizon must be finite, got {horizon}")
+    if n < MIN_POINTS or span <= 0:
+        return _insufficient(x, y, horizon, metric)
+
+    y_ref = float(np.median(y))
+    scale = float(np.ptp(y))
+    if scale <= 0:
+        scale = max(abs(y_ref) * 1e-6, 1e-12)
+    t = (x - x0) / span
+    z = (y - y_ref) / scale
+    dt = float(np.min(np.diff(t)))
+    grids = _family_grids(dt)
+    sigma = _noise(z)
+    model_fits, weights = _ensemble(t, z, grids, sigma)
+    fits = model_fits
+    # Anchor: shift the ensemble so it passes through the recent points (the median residual
+    # of the last ~10%), since the forecast starts from where the curve is now.
+    k = max(2, n // 10)
+    tmp = _Model(fits, weights, x0, span, y_ref, scale, 0.0, sigma, 0.0, False)
+    mean_obs, _ = tmp.mean_spread(t)
+    shift = float(np.median(z[-k:] - mean_obs[-k:]))
+    floor = 1e-3 * max(abs(y_ref), 1e-12) / scale
+    nonneg = bool(np.all(y >= 0))
+    model = _Model(fits, weights, x0, span, y_ref, scale, shift, sigma, floor, nonneg)
+    level_z = float(mean_obs[-1] + shift)
+    model.level_z = level_z
+    level = y_ref + scale * level_z
+
+    t_h = (horizon - x0) / span
+    mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
+    gain = (level - mid_h) / max(abs(level), 1e-12)
+    p_improve = _p_improve(model, t_h, level) if t_h > 1.0 else 0.0
+    plateau = _plateau_epoch(model, x0, horizon)
+    return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
+                    gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
+                    n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
+                    _model=model)
+
+
+def forecast_run(run, horizon: float | None = None, metric: str | None = None) -> Forecast:
+    """Forecast ``metric`` (default ``run.default_metric()``) of a :class:`~losslens.Run`.
+
+    Accuracy-like metrics (names ending in ``acc``/``accuracy``) are forecast as
+    ``1 - acc`` internally and returned on the accuracy scale with higher = better:
+    ``value``/``interval``/``level`` are accuracies, ``gain`` and ``p_improve`` refer to
+    the accuracy rising (by more than 1% of the error ``1 - acc``).
+    """
+    metric = metric or run.default_metric()
+    x, y = run.finite(metric)
+    if x.size == 0:
+        raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)
+    flip = metric.endswith("acc") or metric.endswith("accuracy")
+    try:
+        fc = forecast_curve(x, 1.0 - y if flip else y, horizon, metric=metric)
+    except EmptyRunError as exc:
+        raise EmptyRunError(exc.problem, run.source or run.name) from None
+    if flip:
+        fc = _FlippedForecast.wrap(fc)
+    return fc
+
+
+class _FlippedForecast(Forecast):
+    """A forecast of ``1 - acc`` reported on the accuracy scale."""
+
+    @classmethod
+    def wrap(cls, fc: Forecast) -> "_FlippedForecast":
+        lo, hi = fc.interval
+        out = cls(**{k: getattr(fc, k) for k in fc.__dataclass_fields__})
+        out.value = 1.0 - fc.value
+        out.interval = (1.0 - hi, 1.0 - lo)
+        out.level = 1.0 - fc.level
+        return out
+
+    def _band(self, xs):
+        mid, lo, hi = super()._band(xs)
+        return 1.0 - mid, 1.0 - hi, 1.0 - lo
+
+
+# ---- pieces ------------------------------------------------------------------------------------
+def _noise(z: np.ndarray) -> float:
+    """Point noise (normalised units) from second differences: robust to the trend (MAD)."""
+    if z.shape[0] < 4:
+        return 0.0
+    d2 = np.diff(z, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+
+
+def _ensemble(t, z, grids, sigma):
+    """Fit each family on all points; weight families by held-out tail error."""
+    n = t.shape[0]
+    s2 = max(sigma ** 2, 1e-12)
+    fits = [_fit_family(name, t, z, grids.get(name), s2) for name in FAMILIES]
+    if n < 8:
+        # Too short to hold a tail out: weight by BIC-like fit quality.
+        sse = np.array([f.sse for f in fits])
+        k = np.array([1.0 if f.name == "const" else 4.0 for f in fits])
+        bic = n * np.log(np.maximum(sse / n, 1e-30)) + k * np.log(n)
+        w = np.exp(-0.5 * (bic - bic.min()))
+        return fits, w / w.sum()
+    n_fit = max(5, int(round(HOLDOUT * n)))
+    tf, zf = t[:n_fit], z[:n_fit]
+    tt, zt = t[n_fit:], z[n_fit:]
+    errs = []
+    for name in FAMILIES:
+        f = _fit_family(name, tf, zf, grids.get(name), s2)
+        m, _ = f.mean_std(tt)
+        errs.append(float(np.sqrt(np.mean((m - zt) ** 2))))
+    errs = np.array(errs)
+    ref = errs.min() + sigma / math.sqrt(max(len(tt), 1)) + 1e-9
+    w = np.exp(-0.5 * (errs / ref) ** 2)
+    return fits, w / w.sum()
+
+
+def _p_improve(model: _Model, t_h: float, level: float) -> float:
+    """P(value at the horizon < level - 1% |level|) under a split-normal predictive law."""
+    xs = np.array([model.x0 + t_h * model.span])
+    mid, lo, hi = (float(v[0]) for v in model.band(xs))
+    thr = level - IMPROVE_FRACTION * abs(level)
+    if thr < mid:
+        s = (mid - lo) / 1.645
+        zval = (thr - mid) / s if s > 0 else -np.inf
+    else:
+        s = (hi - mid) / 1.645
+        zval = (thr - mid) / s if s > 0 else np.inf
+    return float(0.5 * math.erfc(-zval / math.sqrt(2.0)))
+
+
+def _plateau_epoch(model: _Model, x0: float, horizon: float) -> float | None:
+    """X on the forecast mid curve over [x0, horizon] (module docstring)."""
+    if horizon <= x0:
+        return None
+    xs = np.linspace(x0, horizon, 401)
+    mid, _, _ = model.band(xs)
+    l_star = float(mid.min())
+    drop = float(mid[0]) - l_star
+    if drop <= 0:
+        return float(x0)
+    idx = int(np.argmax(mid - l_star <= PLATEAU_FRACTION * drop))
+    return float(xs[idx])
+
+
+def _insufficient(x, y, horizon, metric) -> Forecast:
+    """Too few points to fit: the last value, with an interval as wide as the data allow."""
+    last = float(y[-1])
+    rng = float(np.ptp(y)) if y.size > 1 else abs(last)
+    lo = last - 2.0 * max(rng, 0.5 * abs(last))
+    if np.all(y >= 0):
+        lo = max(lo, 0.0)
+    hi = max(float(y.max()), last + max(rng, 0.1 * abs(last)))
+    return Forecast(metric=metric, horizon=horizon, value=last, interval=(lo, hi), level=last,
+                    gain=0.0, p_improve=None, plateau_epoch=None, x0=float(x[0]),
+                    x_last=float(x[-1]), n_points=int(x.shape[0]),
+                    reason=f"only {x.shape[0]} finite point(s) with distinct axis values: "
+                           f"too few to forecast (need {MIN_POINTS}); the interval is a wide guess")
+
+
+def _num(v):
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _floats(a) -> list:
+    return [_num(v) for v in np.asarray(a, dtype=float)]

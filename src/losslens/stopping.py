@@ -1,0 +1,117 @@
+"""A forecast-based stopping rule: stop when going on is forecast to gain less than ``min_gain``.
+
+Patience rules (Keras ``EarlyStopping``, Prechelt 1998's GL / PQ / UP criteria) wait for
+the validation curve to stop improving, then train ``patience`` more epochs to be sure.
+:class:`ForecastStopping` asks the question directly: given the curve so far, how much
+lower will the metric be at the horizon (the planned last epoch)? When the forecast
+fractional improvement (:attr:`losslens.forecast.Forecast.gain`) stays below
+``min_gain`` for ``patience`` consecutive checks, it says stop. A curve forecast to rise
+(overfitting validation) has a negative gain and stops at once.
+
+The class is pure (no framework): callbacks feed it ``update(epoch, value)`` and act on
+the returned bool. Benchmark: ``benchmarks/stopping_eval.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["ForecastStopping"]
+
+
+class ForecastStopping:
+    """Stop when the forecast gain of training on to ``horizon`` is below ``min_gain``.
+
+    Parameters
+    ----------
+    min_gain : float, default 0.01
+        Smallest fractional improvement worth training for: 0.01 = 1% lower than the
+        current (smoothed) level by the horizon.
+    horizon : float or None
+        Axis value (epoch/step) training would otherwise run to, e.g. ``epochs - 1`` of
+        ``model.fit``. None: twice the length seen so far (re-evaluated at each check).
+    min_points : int, default 8
+        No decision before this many finite values.
+    patience : int, default 2
+        Consecutive checks with gain < ``min_gain`` needed to stop (one noisy forecast
+        does not stop a run).
+    check_every : int, default 1
+        Forecast every ``check_every`` updates (a forecast costs a few milliseconds).
+    mode : ``"min"`` or ``"max"``
+        ``"max"`` for a metric where higher is better (accuracy): forecast ``-value``.
+
+    Attributes
+    ----------
+    stopped_epoch : float or None
+        Epoch at which :meth:`update` first returned True.
+    best_epoch, best_value : the best value seen and where (restore those weights).
+    forecast : the last :class:`~losslens.forecast.Forecast` computed, or None.
+    """
+
+    def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 8,
+                 patience: int = 2, check_every: int = 1, mode: str = "min"):
+        self.min_gain = min_gain
+        self.horizon = horizon
+        self.min_points = min_points
+        self.patience = patience
+        self.check_every = check_every
+        self.mode = mode
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the curve (call at the start of training)."""
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
+        if not (self.min_gain >= 0):
+            raise ValueError(f"min_gain must be >= 0, got {self.min_gain}")
+        self._x: list[float] = []
+        self._y: list[float] = []
+        self._updates = 0
+        self._low = 0
+        self.stopped_epoch = None
+        self.best_epoch = None
+        self.best_value = None
+        self.forecast = None
+
+    def update(self, epoch: float, value: float) -> bool:
+        """Record ``value`` at ``epoch``; return True when training should stop.
+
+        Non-finite values are ignored (a NaN is a divergence, which other rules catch).
+        Once True, it stays True.
+        """
+        if self.stopped_epoch is not None:
+            return True
+        self._updates += 1
+        value = float(value)
+        if not math.isfinite(value):
+            return False
+        v = value if self.mode == "min" else -value
+        self._x.append(float(epoch))
+        self._y.append(v)
+        if self.best_value is None or v < (self.best_value if self.mode == "min" else -self.best_value):
+            self.best_value, self.best_epoch = value, float(epoch)
+        if len(self._y) < self.min_points or (self._updates - self.min_points) % max(1, self.check_every):
+            return False
+        from .forecast import forecast_curve
+
+        horizon = self.horizon
+        if horizon is not None and horizon <= self._x[-1]:
+            return False  # at or past the planned end: nothing left to decide
+        self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
+        gain = self.forecast.gain
+        self._low = self._low + 1 if gain < self.min_gain else 0
+        if self._low >= self.patience:
+            self.stopped_epoch = float(epoch)
+            return True
+        return False
+
+    @property
+    def gain(self) -> float | None:
+        """The last forecast gain (fraction), or None before the first forecast."""
+        return None if self.forecast is None else self.forecast.gain
+
+    def __repr__(self) -> str:
+        return (f"ForecastStopping(min_gain={self.min_gain}, horizon={self.horizon}, "
+                f"min_points={self.min_points}, patience={self.patience}, mode={self.mode!r})")
