@@ -1,5 +1,115 @@
-"""CLI commands for the report area (filled in by that feature)."""
+"""``losslens report`` (one self-contained HTML file for many runs) and ``losslens plot`` (a figure).
+
+Only typer and the standard library are imported here; the readers, the diagnosis and
+matplotlib are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+#: Show progress bars from this many runs on (fewer finish before a bar would be seen).
+PROGRESS_FROM = 20
 
 
 def register(app):
-    pass
+    @app.command()
+    def report(
+        paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
+        output: Path = typer.Option(Path("losslens-report.html"), "--output", "-o",
+                                    help="HTML file to write (one self-contained file, works offline)."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
+        horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast band."),
+        run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
+        title: str = typer.Option("losslens report", "--title", help="Page title."),
+    ):
+        """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
+        from losslens.cli import run_guarded
+
+        diagnoses = run_guarded(_diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
+                                run_id=run_id)
+        path = run_guarded(_write, diagnoses, output, title)
+        typer.echo(f"wrote {path} ({len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''})")
+
+    @app.command()
+    def plot(
+        path: str = typer.Argument(..., help="A log file, directory or store URI holding the run."),
+        output: Path = typer.Option(..., "--output", "-o", help="Figure to write: .png, .svg or .pdf."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
+        horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast."),
+        run_id: Optional[str] = typer.Option(None, "--run", help="The run to draw when PATH holds several."),
+        dpi: int = typer.Option(150, "--dpi", min=30, max=1200, help="Resolution of a .png."),
+    ):
+        """Draw one run's annotated chart (curves, X, phases, validation minimum, gap, forecast) with matplotlib."""
+        from losslens.cli import fail, run_guarded
+
+        if output.suffix.lower() not in (".png", ".svg", ".pdf"):
+            fail(f"{output}: unknown figure format {output.suffix or '(none)'!r}; use .png, .svg or .pdf")
+        runs = run_guarded(_read_paths, [path], run_id=run_id, progress=False)
+        if len(runs) != 1:
+            fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})"
+                 if runs else f"{path}: no run found")
+        diagnoses = run_guarded(_diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
+                                progress=False)
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            fail("losslens plot needs matplotlib: pip install 'losslens[plot]'")
+        from losslens.report.plot import save_plot
+
+        written = run_guarded(save_plot, diagnoses[0], output, dpi=dpi)
+        typer.echo(f"wrote {written}")
+
+
+def _progress(enabled: bool):
+    """A rich progress bar on stderr (transient; rich turns itself off when stderr is no terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                    disable=not enabled)
+
+
+def _read_paths(paths, *, run_id=None, progress=True) -> list:
+    """Every run in every path (a bar when there are many paths)."""
+    from losslens.api import to_runs
+
+    runs = []
+    with _progress(progress and len(paths) >= PROGRESS_FROM) as bar:
+        task = bar.add_task("reading", total=len(paths))
+        for p in paths:
+            runs.extend(to_runs(p, run_id=run_id))
+            bar.advance(task)
+    return runs
+
+
+def _diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True) -> list:
+    """Diagnose every run (a bar when there are many)."""
+    from losslens.diagnosis import diagnose_run
+
+    out = []
+    with _progress(progress and len(runs) >= PROGRESS_FROM) as bar:
+        task = bar.add_task("diagnosing", total=len(runs))
+        for run in runs:
+            out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon))
+            bar.advance(task)
+    return out
+
+
+def _diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True):
+    runs = _read_paths(paths, run_id=run_id, progress=progress)
+    return _diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress)
+
+
+def _write(diagnoses, output: Path, title: str):
+    from losslens.report.html import write_report
+
+    with _progress(len(diagnoses) >= PROGRESS_FROM) as bar:
+        task = bar.add_task("writing report", total=len(diagnoses))
+        return write_report(diagnoses, output, title=title, progress=lambda n: bar.advance(task, n))

@@ -262,7 +262,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
                         label=f"forecast at {fx[0]:g}")
     vm = data["valmin"]
     if vm:
-        ax.plot([vm["x"]], [vm["y"]], marker="v", color=VAL_COLOR, ms=8, mec="white", ls="none",
+        ax.plot([vm["x"]], [vm["y"]], marker="o", mfc="white", mec=VAL_COLOR, mew=1.8, ms=7, ls="none",
                 label=f"val min {vm['y']:.4g} @ {vm['x']:g}", zorder=5)
     pl = data["plateau"]
     if pl:

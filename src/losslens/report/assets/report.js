@@ -17,6 +17,8 @@
 
   var drawn = 0;
   var live = [];          // every uPlot instance, for resizing
+  // Read-only handle for scripts and tests: the charts drawn so far ({el, u} pairs).
+  window.losslensReport = { charts: live };
   var DPR = window.devicePixelRatio || 1;
 
   function fmt(v) {

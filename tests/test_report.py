@@ -1,0 +1,226 @@
+"""The HTML report, the plots and the ``report`` / ``plot`` commands, on real Keras logs.
+
+The browser checks (a real Chromium opening the report) are in test_report_browser.py.
+"""
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+from losslens.report import html as report_html
+from losslens.report.plot import chart_data, save_plot
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"  # keras.callbacks.CSVLogger, 80 epochs
+LOGS = REPO / "tests" / "fixtures" / "logs"
+EVIL = "<script>alert(1)</script>"
+EVIL_COLUMN = "val_<img src=x onerror=alert(2)>_loss"
+
+
+def evil_long_csv(tmp_path: Path) -> Path:
+    """The real Keras CSVLogger rows twice, as a long-format file whose run ids and one column
+    name are HTML: what a hostile or careless log could hold."""
+    with EXAMPLE.open() as fh:
+        rows = list(csv.DictReader(fh))
+    out = tmp_path / "runs.csv"
+    with out.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run_id", *rows[0].keys(), EVIL_COLUMN])
+        for name, scale in ((EVIL, 1.0), ('a"b&c</script><!--', 1.1)):
+            for r in rows:
+                vals = [r[k] for k in rows[0]]
+                val = float(r["val_loss"]) * scale if r["val_loss"] not in ("", "NA") else ""
+                w.writerow([name, *vals, val])
+    return out
+
+
+class _Text(HTMLParser):
+    """Collects the text of elements and the scripts of a page, the way a browser parses it."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.scripts, self.text, self.tags = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.stack.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1][0] == "script":
+            self.scripts.append((self.stack[-1][1], data))
+        else:
+            self.text.append(data)
+
+
+def test_report_escapes_names_columns_and_evidence(tmp_path):
+    path = evil_long_csv(tmp_path)
+    # The reader may tidy the column name (spaces); diagnose the column under the name it got.
+    metric = next(k for k in losslens.read(path)[0].series if "<img" in k)
+    ds = losslens.diagnose_all(path, metric=metric)
+    assert [d.run_name for d in ds] == [EVIL, 'a"b&c</script><!--']
+    page = report_html.report_html(ds, title="<b>t</b>")
+    # Nothing from the file reaches the page as markup.
+    assert EVIL not in page and "<img" not in page and "<b>t</b>" not in page
+    parsed = _Text()
+    parsed.feed(page)
+    # Only our own scripts: uPlot, the report script and one JSON block per run.
+    kinds = [a.get("type", "js") for a, _ in parsed.scripts]
+    assert kinds.count("application/json") == 2 and kinds.count("js") == 2
+    assert not any(t == "img" for t, _ in parsed.tags)
+    text = "".join(parsed.text)
+    assert EVIL in text and 'a"b&c</script><!--' in text  # shown as text: overview, heading
+    assert "<b>t</b>" in text
+    # The JSON blocks parse back to the same strings (labels of the extra series).
+    blocks = [json.loads(data) for a, data in parsed.scripts if a.get("type") == "application/json"]
+    labels = {c["label"] for b in blocks for c in b["cols"]}
+    assert any(metric.replace("_", " ") in lab for lab in labels)
+    for _, data in parsed.scripts:
+        assert "</script" not in data.lower() and "<!--" not in data
+
+
+def test_json_for_script_round_trips():
+    obj = {"a": "</script><script>alert(1)</script>", "b": "\u2028&<>", "n": [1, None, 2.5]}
+    text = report_html.json_for_script(obj)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == obj
+
+
+def test_chart_data_carries_every_annotation():
+    d = losslens.diagnose(EXAMPLE, horizon=120)
+    data = chart_data(d)
+    run = d.run
+    # X and its interval are the diagnosis's.
+    assert data["plateau"]["x"] == pytest.approx(d.plateau.epoch)
+    assert [data["plateau"]["lo"], data["plateau"]["hi"]] == pytest.approx(list(d.plateau.interval))
+    # Phases as diagnosed, in order, with a colour and a label.
+    assert [p["name"] for p in data["phases"]] == [p["name"] for p in d.phases]
+    assert all(p["start"] <= p["end"] for p in data["phases"])
+    # The validation minimum is the minimum of the logged validation loss.
+    x, y = run.finite("val_loss")
+    assert data["valmin"]["y"] == pytest.approx(y.min(), rel=1e-4)
+    assert data["valmin"]["x"] == x[np.argmin(y)]
+    # Raw series are the log's values; smoothed ones are smoother (smaller total variation).
+    tr = [s for s in data["loss"] if s["key"] == "train_loss"][0]
+    raw = np.array(tr["raw"], dtype=float)
+    assert raw == pytest.approx(run.get("train_loss"), rel=1e-4)
+    sm = np.array(tr["smooth"], dtype=float)
+    assert np.abs(np.diff(sm)).sum() < np.abs(np.diff(raw)).sum()
+    # The gap is smoothed val minus smoothed train at the end, and positive for this overfit run.
+    assert data["gap"]["value"] == pytest.approx(data["gap"]["val"] - data["gap"]["train"], rel=1e-3)
+    assert data["gap"]["value"] > 0
+    # The forecast band starts where the log ends and reaches the horizon, lo <= mid <= hi.
+    f = data["forecast"]
+    assert f["x"][0] <= run.axis[-1] < f["x"][1] and f["x"][-1] == pytest.approx(120)
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(f["lo"], f["mid"], f["hi"]))
+    # Accuracy panel, as logged; no lr / grad-norm panel because none was logged.
+    assert [p["title"] for p in data["panels"]] == ["accuracy"]
+
+
+def test_lr_and_grad_norm_panels_from_a_real_trainer_state():
+    # transformers.Trainer's trainer_state.json logs learning_rate and grad_norm.
+    path = next((LOGS / "hf_output").glob("trainer_state.json"), None)
+    if path is None:
+        pytest.skip("no trainer_state.json fixture")
+    d = losslens.diagnose(path)
+    titles = [p["title"] for p in chart_data(d)["panels"]]
+    assert "learning rate" in titles and "gradient norm" in titles
+    payload = report_html.chart_payload(d)
+    assert len(payload["x"]) == len(payload["cols"][0]["values"])
+    assert all(len(s["values"]) == len(payload["x"]) for p in payload["panels"] for s in p["series"])
+
+
+def test_plot_png_and_svg(tmp_path):
+    d = losslens.diagnose(EXAMPLE, horizon=120)
+    png = save_plot(d, tmp_path / "fig.png", dpi=60)
+    import matplotlib.image as mpimg
+    img = mpimg.imread(png)[..., :3]
+    # The train and validation colours are drawn (the smoothed curves), the X line too.
+    for hexcol in ("#1f77b4", "#e8710a", "#c0392b"):
+        rgb = np.array([int(hexcol[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        assert (np.abs(img - rgb).max(axis=-1) < 0.06).sum() > 30, hexcol
+    svg = save_plot(d, tmp_path / "fig.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
+    with pytest.raises(ValueError, match="unknown figure format"):
+        save_plot(d, tmp_path / "fig.gif")
+
+
+def test_plot_on_given_axes_draws_only_the_loss_panel():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from losslens.report.plot import plot_diagnosis
+    d = losslens.diagnose(EXAMPLE)
+    fig, (a, b) = plt.subplots(1, 2)
+    ax = plot_diagnosis(d, ax=b)
+    assert ax is b and len(fig.axes) == 2 and not a.lines
+    assert "overfitting" in b.get_title(loc="left") or d.verdict.replace("_", " ") in b.get_title(loc="left")
+    xs = [ln.get_xdata() for ln in b.lines if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] == ln.get_xdata()[1]]
+    assert any(x[0] == d.plateau.epoch for x in xs)  # the X line
+    plt.close(fig)
+
+
+def test_notebook_card_shows_chart_and_verdict(tmp_path):
+    ds = losslens.diagnose_all(evil_long_csv(tmp_path))
+    card = ds[0]._repr_html_()
+    assert "<svg" in card and ds[0].verdict.replace("_", " ") in card
+    assert EVIL not in card and "&lt;script&gt;alert(1)&lt;/script&gt;" in card
+    for e in ds[0].causes[0].evidence:
+        assert report_html.esc(e) in card
+
+
+def test_cli_report_and_plot(tmp_path):
+    runner = CliRunner()
+    files = [str(EXAMPLE), str(LOGS / "keras_csvlogger.csv"), str(LOGS / "keras_history.json")]
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", *files, "-o", str(out), "--horizon", "100"])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert len(re.findall(r'<section class="ll-run', page)) == 3
+    assert len(re.findall(r'<tr data-i=', page)) == 3  # the overview lists every run
+    assert "https://" not in page.replace("https://github.com/leeoniya/uPlot", "")  # no CDN
+    res = runner.invoke(app, ["plot", str(EXAMPLE), "-o", str(tmp_path / "f.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", "{missing}", "-o", "{tmp}/r.html"], "missing.csv"),
+    (["plot", "{example}", "-o", "{tmp}/f.gif"], "unknown figure format"),
+    (["plot", "{long}", "-o", "{tmp}/f.png"], "holds 2 runs; pick one with --run"),
+])
+def test_cli_errors_are_one_line(tmp_path, args, message):
+    subs = {"missing": str(tmp_path / "missing.csv"), "tmp": str(tmp_path), "example": str(EXAMPLE),
+            "long": str(evil_long_csv(tmp_path))}
+    res = CliRunner().invoke(app, [a.format(**subs) for a in args])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in res.output
+
+
+def test_report_of_many_real_runs_lists_each_once(shared_curves):
+    runs = losslens.read(shared_curves / "keras_notebook_curves.csv")
+    ds = [losslens.diagnose(r) for r in runs]
+    page = report_html.report_html(ds)
+    parsed = _Text()
+    parsed.feed(page)
+    names = re.findall(r'<tr data-i="\d+" data-name="([^"]*)"', page)
+    import html
+    assert sorted(html.unescape(n) for n in names) == sorted(r.name for r in runs)
+    verdicts = {d.verdict for d in ds}
+    # Every verdict present gets a chip and a filter option.
+    for v in verdicts:
+        assert f'<option value="{v}">' in page
