@@ -93,7 +93,9 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column: str | 
     options = dict(columns=columns, run_column=run_column, run_id=run_id, metric=metric)
     kind, target = _scheme(text)
     if kind == "mlflow":
-        return delegate("mlflow", text, target or None, run_id=run_id, experiment=experiment)
+        # "mlflow:" alone means MLflow's own default: $MLFLOW_TRACKING_URI, else ./mlruns.
+        target = target or os.environ.get("MLFLOW_TRACKING_URI", "mlruns")
+        return delegate("mlflow", text, target, run_id=run_id, experiment=experiment)
     if kind is not None:
         return _select(delegate(kind, text, target), run_id, text)
     if not target.strip():

@@ -1,0 +1,443 @@
+"""Readers on logs written by the real libraries (tests/fixtures/logs, see make_logs.py there),
+on the shared real curves, and on every kind of bad input.
+
+Expected values are recomputed here from the raw files with the stdlib (csv / json), never
+typed in, so a reader that shifts, drops or mixes up a series fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import math
+import shutil
+import sqlite3
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from losslens.exceptions import LosslensError, NoLossError, ReadError, UnknownFormatError
+from losslens.readers import read
+
+LOGS = Path(__file__).resolve().parent / "fixtures" / "logs"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "curves"
+ARTICLE = Path(__file__).resolve().parent / "fixtures" / "article"
+
+
+def _csv_columns(path: Path, delimiter=","):
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=delimiter))
+    return {k: np.array([float(r[k]) if r[k] not in ("NA", "") else np.nan for r in rows]) for k in rows[0]}
+
+
+def _same(a, b):
+    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=0, equal_nan=True)
+
+
+def _digest(path: Path) -> tuple[str, float]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime
+
+
+# ---- formats ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,delimiter", [("keras_csvlogger.csv", ","), ("keras_csvlogger.tsv", "\t")])
+def test_keras_csvlogger(name, delimiter):
+    path = LOGS / name
+    raw = _csv_columns(path, delimiter)
+    [run] = read(path)
+    assert run.name == "keras_csvlogger" and run.source == str(path) and run.axis_name == "epoch"
+    _same(run.axis, raw["epoch"])  # Keras numbers epochs from 0
+    _same(run.series["train_loss"], raw["loss"])
+    _same(run.series["val_loss"], raw["val_loss"])  # NA on epochs without validation -> NaN
+    _same(run.series["train_acc"], raw["accuracy"])
+    _same(run.series["val_acc"], raw["val_accuracy"])
+    assert np.isnan(run.series["val_loss"][0::2]).all() and np.isfinite(run.series["val_loss"][1::2]).all()
+
+
+def test_keras_history_json_aligns_validation_every_k_epochs():
+    raw = json.loads((LOGS / "keras_history.json").read_text())
+    [run] = read(LOGS / "keras_history.json")
+    n = len(raw["loss"])
+    assert len(raw["val_loss"]) * 2 == n  # validation_freq=2
+    _same(run.axis, np.arange(n))
+    _same(run.series["train_loss"], raw["loss"])
+    _same(run.series["val_loss"][1::2], raw["val_loss"])  # Keras validates after epochs 1, 3, 5
+    assert np.isnan(run.series["val_loss"][0::2]).all()
+    assert run.meta["format"] == "keras_history_json"
+
+
+def test_keras_history_wrapped_with_epoch_and_params():
+    raw = json.loads((LOGS / "keras_history_wrapped.json").read_text())
+    [run] = read(LOGS / "keras_history_wrapped.json")
+    _same(run.axis, raw["epoch"])
+    _same(run.series["val_loss"], raw["history"]["val_loss"])
+    assert run.meta["params"] == raw["params"]
+
+
+def test_article_fixture_keeps_its_meta():
+    raw = json.loads((ARTICLE / "exp1_complex.json").read_text())
+    [run] = read(ARTICLE / "exp1_complex.json")
+    _same(run.series["train_loss"], raw["history"]["loss"])
+    assert run.meta["experiment"] == raw["meta"]["experiment"]
+
+
+def test_lightning_metrics_csv_folds_rows_onto_epochs():
+    path = LOGS / "lightning" / "version_0" / "metrics.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    epoch_rows = [r for r in rows if r["train_loss_epoch"]]
+    val_rows = [r for r in rows if r["val_loss"]]
+    [run] = read(path)
+    assert run.name == "version_0" and run.axis_name == "epoch"  # named by its folder, not "metrics"
+    _same(run.axis, [int(r["epoch"]) for r in epoch_rows])
+    _same(run.series["train_loss"], [float(r["train_loss_epoch"]) for r in epoch_rows])
+    _same(run.series["val_loss"], [float(r["val_loss"]) for r in val_rows])
+    _same(run.series["train_acc"], [float(r["train_acc_epoch"]) for r in epoch_rows])
+    assert not any(k.endswith("_step") for k in run.series)  # step twins of epoch values dropped
+    # LearningRateMonitor rows carry no epoch: they are placed by their step.
+    assert np.isfinite(run.series["lr"]).all()
+    assert run.meta["steps_per_epoch"] > 1
+
+
+def test_hf_trainer_state_step_axis():
+    path = LOGS / "hf_output" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    train = [r for r in state["log_history"] if "loss" in r]
+    evals = [r for r in state["log_history"] if "eval_loss" in r]
+    summary = [r for r in state["log_history"] if "train_runtime" in r]
+    [run] = read(path)
+    assert run.axis_name == "step" and run.name == "hf_output"
+    _same(run.axis, sorted({r["step"] for r in state["log_history"] if "train_runtime" not in r}))
+    steps = list(run.axis)
+    _same([run.series["train_loss"][steps.index(r["step"])] for r in train], [r["loss"] for r in train])
+    _same([run.series["lr"][steps.index(r["step"])] for r in train], [r["learning_rate"] for r in train])
+    _same([run.series["grad_norm"][steps.index(r["step"])] for r in train], [r["grad_norm"] for r in train])
+    _same([run.series["val_loss"][steps.index(r["step"])] for r in evals], [r["eval_loss"] for r in evals])
+    _same([run.series["val_acc"][steps.index(r["step"])] for r in evals], [r["eval_accuracy"] for r in evals])
+    _same([run.series["epoch_frac"][steps.index(r["step"])] for r in train], [r["epoch"] for r in train])
+    assert np.isfinite(run.series["val_loss"]).sum() == len(evals)
+    # The closing row's train_loss is the run's mean, not a point of the curve.
+    assert run.meta["train_loss_mean"] == summary[-1]["train_loss"]
+    assert not any("runtime" in k or "per_second" in k or "flos" in k for k in run.series)
+    assert run.meta["global_step"] == state["global_step"]
+
+
+def test_hf_output_directory_reads_the_final_state_once(tmp_path):
+    [run] = read(LOGS / "hf_output")
+    assert run.source.endswith(str(Path("hf_output") / "trainer_state.json"))
+    # Without the final state, only the latest checkpoint counts (earlier ones are its prefixes).
+    out = tmp_path / "my_model"
+    for ck in (LOGS / "hf_output").glob("checkpoint-*"):
+        shutil.copytree(ck, out / ck.name)
+    [run] = read(out)
+    latest = max((LOGS / "hf_output").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    assert run.source == str(out / latest.name / "trainer_state.json") and run.name == "my_model"
+    assert run.axis[-1] == json.loads((latest / "trainer_state.json").read_text())["global_step"]
+
+
+def test_json_lines_from_a_torch_loop_fold_step_losses_per_epoch():
+    rows = [json.loads(ln) for ln in (LOGS / "torch_loop.jsonl").read_text().splitlines()]
+    [run] = read(LOGS / "torch_loop.jsonl")
+    epochs = sorted({r["epoch"] for r in rows})
+    _same(run.axis, epochs)
+    for i, e in enumerate(epochs):
+        losses = [r["loss"] for r in rows if r["epoch"] == e and "loss" in r]
+        assert run.series["train_loss"][i] == pytest.approx(np.mean(losses), rel=1e-12)
+        assert run.series["val_loss"][i] == [r["val_loss"] for r in rows if r["epoch"] == e and "val_loss" in r][0]
+
+
+def test_json_records_array(tmp_path):
+    history = json.loads((LOGS / "keras_history_wrapped.json").read_text())
+    records = [{"epoch": e, "loss": lo, "val_loss": v}
+               for e, lo, v in zip(history["epoch"], history["history"]["loss"], history["history"]["val_loss"])]
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps(records))
+    [run] = read(path)
+    _same(run.series["val_loss"], history["history"]["val_loss"])
+
+
+def test_format_comes_from_content_not_name(tmp_path):
+    pairs = [("keras_csvlogger.csv", "run.json"), ("keras_history.json", "run.csv"),
+             ("hf_output/trainer_state.json", "notes.txt"), ("torch_loop.jsonl", "noext")]
+    for src, dst in pairs:
+        shutil.copy(LOGS / src, tmp_path / dst)
+        [expected] = read(LOGS / src)
+        [got] = read(tmp_path / dst)
+        _same(got.axis, expected.axis)
+        assert got.series.keys() == expected.series.keys()
+        for k in expected.series:
+            _same(got.series[k], expected.series[k])
+
+
+def test_gzip_detected_by_magic_bytes(tmp_path):
+    path = tmp_path / "plain_name.csv"  # no .gz suffix: the bytes decide
+    path.write_bytes(gzip.compress((LOGS / "keras_csvlogger.csv").read_bytes()))
+    [run] = read(path)
+    [expected] = read(LOGS / "keras_csvlogger.csv")
+    _same(run.series["val_loss"], expected.series["val_loss"])
+
+
+def test_long_format_runs_selection_and_column_overrides(tmp_path):
+    a = _csv_columns(LOGS / "keras_csvlogger.csv")
+    b = _csv_columns(LOGS / "keras_csvlogger.tsv", "\t")
+    path = tmp_path / "long.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["run_name", "epoch", "loss", "dev_ce"])
+        for rid, cols in (("adam", a), ("sgd", b)):
+            for i in range(len(cols["epoch"])):
+                w.writerow([rid, int(cols["epoch"][i]), cols["loss"][i], cols["val_loss"][i]])
+    runs = read(path, columns={"val_loss": "dev_ce"})
+    assert [r.name for r in runs] == ["adam", "sgd"]
+    _same(runs[1].series["train_loss"], b["loss"])
+    _same(runs[0].series["val_loss"], a["val_loss"])
+    assert runs[0].meta["run_id"] == "adam" and runs[0].source == str(path)
+    [one] = read(path, run_id="sgd")
+    _same(one.series["train_loss"], b["loss"])
+    with pytest.raises(ReadError, match="no run 'adamw'"):
+        read(path, run_id="adamw")
+    # Without the override dev_ce is just a metric; with run_column= any column splits runs.
+    assert "val_loss" not in read(path)[0].series
+    assert len(read(path, run_column="run_name")) == 2
+
+
+def test_yolo_loss_parts_sum_only_without_a_total(tmp_path):
+    header = ["epoch", "train/box_loss", "train/cls_loss", "train/dfl_loss", "metrics/mAP50(B)",
+              "val/box_loss", "val/cls_loss", "val/dfl_loss", "lr/pg0"]
+    rng = np.random.default_rng(0)
+    values = rng.uniform(0.5, 3.0, size=(6, len(header)))
+    values[:, 0] = np.arange(1, 7)
+    path = tmp_path / "results.csv"
+    # Ultralytics pads its header cells with spaces.
+    path.write_text(",".join(f"{h:>20}" for h in header) + "\n"
+                    + "\n".join(",".join(f"{v:.5g}" for v in row) for row in values) + "\n")
+    [run] = read(path)
+    parsed = np.array([[float(x) for x in line.split(",")] for line in path.read_text().splitlines()[1:]])
+    _same(run.series["train_loss"], parsed[:, 1] + parsed[:, 2] + parsed[:, 3])
+    _same(run.series["val_loss"], parsed[:, 5] + parsed[:, 6] + parsed[:, 7])
+    _same(run.series["lr"], parsed[:, 8])
+    assert run.meta["loss_parts"]["train_loss"] == ["train_box_loss", "train_cls_loss", "train_dfl_loss"]
+    # A plain total wins over the parts.
+    path.write_text("epoch,loss,train/box_loss\n1,2.0,0.5\n2,1.0,0.4\n")
+    [run] = read(path)
+    _same(run.series["train_loss"], [2.0, 1.0])
+
+
+def test_directory_reads_every_run_inside():
+    runs = read(LOGS)
+    sources = {Path(r.source).relative_to(LOGS).as_posix() for r in runs}
+    assert sources == {"keras_csvlogger.csv", "keras_csvlogger.tsv", "keras_history.json",
+                       "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
+                       "lightning/version_0/metrics.csv"}  # make_logs.py is passed over
+    [one] = read(LOGS, run_id="version_0")
+    assert one.source.endswith("metrics.csv")
+
+
+# ---- delegation to the TensorBoard / MLflow / W&B readers ---------------------------------------
+@pytest.fixture
+def recorder(monkeypatch):
+    """Replace the three optional reader modules by recorders of the calls read() makes."""
+    calls = []
+    from losslens.run import Run
+
+    def make(func):
+        def reader(target, **kwargs):
+            calls.append((func, str(target), kwargs))
+            return [Run([0, 1], {"train_loss": [1.0, 0.5]}, name="r1", source=str(target))]
+        return reader
+
+    for module, func in (("tensorboard", "read_tensorboard"), ("mlflow", "read_mlflow"), ("wandb", "read_wandb")):
+        mod = types.ModuleType(f"losslens.readers.{module}")
+        setattr(mod, func, make(func))
+        monkeypatch.setitem(sys.modules, f"losslens.readers.{module}", mod)
+    return calls
+
+
+def test_uris_and_binary_stores_go_to_their_readers(recorder, tmp_path):
+    read("tb:some/logdir")
+    read("wandb:wandb/offline-run-1")
+    read("mlflow:sqlite:///x.db", experiment="exp", run_id="abc")
+    read("http://localhost:5000")
+    db = tmp_path / "store.bin"
+    sqlite3.connect(db).execute("create table t (x)").connection.commit()  # a real SQLite file
+    read(db)
+    assert recorder == [
+        ("read_tensorboard", "some/logdir", {}),
+        ("read_wandb", "wandb/offline-run-1", {}),
+        ("read_mlflow", "sqlite:///x.db", {"run_id": "abc", "experiment": "exp"}),
+        ("read_mlflow", "http://localhost:5000", {"run_id": None, "experiment": None}),
+        ("read_mlflow", f"sqlite:///{db.resolve()}", {"run_id": None, "experiment": None}),
+    ]
+    with pytest.raises(ReadError, match="no run 'zz'"):
+        read("tb:logs", run_id="zz")
+
+
+def test_tensorboard_event_file_detected_by_content(recorder, tmp_path):
+    tb = pytest.importorskip("torch.utils.tensorboard")
+    writer = tb.SummaryWriter(str(tmp_path / "run"))
+    for step in range(3):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+    writer.close()
+    [event] = list((tmp_path / "run").glob("*tfevents*"))
+    renamed = tmp_path / "log.bin"
+    shutil.copy(event, renamed)
+    read(renamed)
+    assert recorder[-1] == ("read_tensorboard", str(renamed), {})
+    # In a directory: one call per run folder, other logs beside it still read.
+    shutil.copy(LOGS / "keras_csvlogger.csv", tmp_path / "k.csv")
+    runs = read(tmp_path)
+    assert ("read_tensorboard", str(tmp_path / "run"), {}) in recorder
+    assert {Path(r.source).name for r in runs} >= {"k.csv", "run"}
+
+
+def test_missing_optional_reader_names_what_is_needed(monkeypatch):
+    monkeypatch.setitem(sys.modules, "losslens.readers.wandb", None)
+    with pytest.raises(UnknownFormatError, match="losslens.readers.wandb"):
+        read("wandb:somewhere")
+
+
+# ---- errors: one line, the file, the problem; files untouched ---------------------------------
+def _error(path, kind, pattern, **options):
+    before = _digest(path) if path.is_file() else None
+    with pytest.raises(kind) as info:
+        read(path, **options)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(str(path)), msg
+    assert pattern in msg, msg
+    if before is not None:
+        assert _digest(path) == before
+    return msg
+
+
+def test_errors(tmp_path):
+    _error(tmp_path / "nope.csv", ReadError, "no such file")
+    (tmp_path / "empty.csv").write_text("")
+    _error(tmp_path / "empty.csv", ReadError, "empty file")
+    (tmp_path / "blank.csv").write_text("\n  \n\t\n")
+    _error(tmp_path / "blank.csv", ReadError, "empty file")
+    (tmp_path / "header.csv").write_text("epoch,loss,val_loss\n")
+    _error(tmp_path / "header.csv", ReadError, "no data rows")
+    (tmp_path / "acc.csv").write_text("epoch,accuracy,val_accuracy\n0,0.5,0.4\n1,0.6,0.5\n")
+    msg = _error(tmp_path / "acc.csv", NoLossError, "no loss column")
+    assert "accuracy" in msg and "val_accuracy" in msg
+    (tmp_path / "nan.csv").write_text("epoch,loss,val_loss\n0,NA,nan\n1,,NA\n")
+    _error(tmp_path / "nan.csv", NoLossError, "no values")
+    (tmp_path / "prose.txt").write_text("Dear diary,\ntoday the loss went down.\n")
+    _error(tmp_path / "prose.txt", UnknownFormatError, "not a training log")
+    (tmp_path / "numbers.csv").write_text("0.5,0.4\n0.3,0.2\n")
+    _error(tmp_path / "numbers.csv", UnknownFormatError, "without a header")
+    text = (LOGS / "hf_output" / "trainer_state.json").read_text()
+    (tmp_path / "cut.json").write_text(text[: len(text) // 2])
+    _error(tmp_path / "cut.json", ReadError, "unreadable JSON")
+    (tmp_path / "array.json").write_text("[0.9, 0.5, 0.4]")
+    _error(tmp_path / "array.json", UnknownFormatError, "not a training log")
+    (tmp_path / "summary.json").write_text('{"loss": 0.1, "_step": 10}')
+    _error(tmp_path / "summary.json", UnknownFormatError, "without history")
+    (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 8)
+    _error(tmp_path / "junk.bin", UnknownFormatError, "binary file")
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress((LOGS / "keras_csvlogger.csv").read_bytes())[:40])
+    _error(tmp_path / "cut.csv.gz", ReadError, "corrupt gzip")
+    (tmp_path / "runs.csv").write_text("run_id,lr,final_loss\na,0.1,0.5\nb,0.01,0.4\n")
+    _error(tmp_path / "runs.csv", UnknownFormatError, "a table of runs")
+    (tmp_path / "k.csv").write_bytes((LOGS / "keras_csvlogger.csv").read_bytes())
+    _error(tmp_path / "k.csv", ReadError, "column 'dev' (given for val_loss) not found",
+           columns={"val_loss": "dev"})
+    empty_dir = tmp_path / "d"
+    (empty_dir / "sub").mkdir(parents=True)
+    (empty_dir / "sub" / "notes.txt").write_text("nothing here\n")
+    _error(empty_dir, ReadError, "no training runs found")
+
+
+def test_errors_are_losslens_errors_the_cli_can_print():
+    assert issubclass(NoLossError, ReadError) and issubclass(UnknownFormatError, ReadError)
+    assert issubclass(ReadError, LosslensError)
+
+
+def test_truncated_csv_keeps_the_complete_rows(tmp_path):
+    text = (LOGS / "keras_csvlogger.csv").read_text()
+    cut = text[: text.rindex(",")]  # the last row loses its last cell
+    (tmp_path / "cut.csv").write_text(cut)
+    [run] = read(tmp_path / "cut.csv")
+    [full] = read(LOGS / "keras_csvlogger.csv")
+    _same(run.series["train_loss"], full.series["train_loss"])
+    _same(run.series["val_loss"][:-1], full.series["val_loss"][:-1])
+    assert np.isnan(run.series["val_loss"][-1])
+
+
+# ---- the shared real curves ------------------------------------------------------------------
+CURVES = ["deepobs_baselines_curves.csv.gz", "keras_notebook_curves.csv", "yolo_results_curves.csv",
+          "modded_nanogpt_val_curves.csv", "hf_trainer_state_logs.csv"]
+RUN_TABLES = {"deepobs_baselines_curves.csv.gz": "deepobs_baselines_runs.csv",
+              "keras_notebook_curves.csv": "keras_notebook_runs.csv", "yolo_results_curves.csv": "yolo_runs.csv",
+              "modded_nanogpt_val_curves.csv": "modded_nanogpt_runs.csv",
+              "hf_trainer_state_logs.csv": "hf_trainer_state_runs.csv"}
+
+
+def _shared(name):
+    if not SHARED.is_dir():
+        pytest.skip("../shared/curves is not beside this checkout")
+    return SHARED / name
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_shared_curve_files(name):
+    path = _shared(name)
+    with open(SHARED / RUN_TABLES[name], newline="") as fh:
+        listed = [r["run_id"] for r in csv.DictReader(fh)]
+    t0 = time.process_time()
+    runs = read(path)
+    took = time.process_time() - t0
+    assert [r.name for r in runs] == listed  # every run, in the file's order
+    assert all(r.source == str(path) and len(r) > 0 for r in runs)
+    assert all(r.has("train_loss") or r.has("val_loss") for r in runs)
+    if name.startswith("deepobs"):
+        assert took < 5.0, f"{took:.2f} s CPU for 1080 runs"
+        # test_loss is DeepOBS' held-out loss: it is the validation curve.
+        assert all(r.has("val_loss") and r.axis[0] == 0 for r in runs)
+    if name.startswith("yolo"):
+        assert all(r.meta["loss_parts"]["train_loss"] == ["train_box_loss", "train_cls_loss", "train_dfl_loss"]
+                   for r in runs)
+    if name.startswith("modded"):
+        assert all(r.axis_name == "step" and not r.has("train_loss") for r in runs)
+
+
+def test_shared_keras_notebook_values_match_the_file():
+    path = _shared("keras_notebook_curves.csv")
+    with open(path, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["run_id"].endswith("3.5-classifying-movie-reviews.ipynb#cell32")]
+    [run] = read(path, run_id=rows[0]["run_id"])
+    _same(run.axis, [float(r["epoch"]) for r in rows])
+    _same(run.series["val_loss"], [float(r["val_loss"]) for r in rows])
+
+
+@pytest.mark.parametrize("name", sorted(RUN_TABLES.values()))
+def test_shared_run_tables_are_not_curves(name):
+    path = _shared(name)
+    with pytest.raises(UnknownFormatError, match="a table of runs"):
+        read(path)
+
+
+def test_shared_learning_curves_over_training_size_have_no_loss():
+    with pytest.raises(NoLossError, match="valid_acc_mean"):
+        read(_shared("lcdb_v1_accuracy_mean_curves.csv"))
+
+
+def test_reading_a_csv_imports_no_pandas_or_framework(tmp_path):
+    import subprocess
+    code = ("import sys, losslens.readers as r; r.read(sys.argv[1]); "
+            "print(sorted(m for m in ('pandas', 'torch', 'keras', 'tensorflow', 'lightning', 'transformers') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(LOGS / "keras_csvlogger.csv")],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_infinite_loss_is_data_not_missing(tmp_path):
+    (tmp_path / "div.csv").write_text("epoch,loss\n0,2.0\n1,inf\n2,nan\n")
+    [run] = read(tmp_path / "div.csv")
+    assert math.isinf(run.series["train_loss"][1]) and math.isnan(run.series["train_loss"][2])
