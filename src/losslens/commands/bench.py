@@ -1,5 +1,68 @@
-"""CLI commands for the bench area (filled in by that feature)."""
+"""``losslens bench``: the diagnosis benchmark (the same as ``python -m benchmarks``).
+
+The benchmark's labeled cases live in the repository (``benchmarks/``), not in the
+installed package, so the command works from a checkout only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def find_checkout(start: Optional[Path] = None) -> Optional[Path]:
+    """The repository root holding ``benchmarks/__init__.py``: from ``start`` (default: the
+    working directory) upwards, else next to this installed (editable) package."""
+    here = Path(__file__).resolve()
+    candidates = [Path(start or Path.cwd()).resolve()]
+    candidates += list(candidates[0].parents)
+    candidates += [here.parents[3]] if len(here.parents) > 3 else []
+    for root in candidates:
+        if (root / "benchmarks" / "__init__.py").is_file() and (root / "pyproject.toml").is_file():
+            return root
+    return None
 
 
 def register(app):
-    pass
+    @app.command()
+    def bench(
+        parts: str = typer.Option("real,generated", "--parts", help="Comma list of parts: real, generated."),
+        methods: Optional[str] = typer.Option(None, "--methods",
+                                              help="Comma list of methods (default: losslens and every baseline)."),
+        out: Optional[str] = typer.Option(None, "--out",
+                                          help="Markdown file to write (default benchmarks/results/diagnosis.md; '-': none)."),
+        errors: bool = typer.Option(False, "--errors", help="Also list losslens's wrong verdicts on the train split."),
+        limit: int = typer.Option(0, "--limit", min=0, help="At most this many cases per part (a quick look)."),
+    ):
+        """Score the diagnosis against Keras, PyTorch, Prechelt and trainspotter on labeled curves."""
+        import os
+
+        from losslens.cli import fail
+
+        root = find_checkout()
+        if root is None:
+            fail("bench needs the benchmarks/ folder of a losslens checkout: run it from the repository")
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        try:
+            from benchmarks.score import main
+        except ImportError as exc:
+            fail(f"cannot import the benchmarks from {root}: {exc}")
+        argv = ["--parts", parts]
+        if methods:
+            argv += ["--methods", methods]
+        if out:
+            argv += ["--out", out]
+        if errors:
+            argv.append("--errors")
+        if limit:
+            argv += ["--limit", str(limit)]
+        try:
+            code = main(argv)
+        except (OSError, ValueError) as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise typer.Exit(code)

@@ -1,0 +1,235 @@
+"""Score losslens and the baselines on the labeled cases; write ``results/diagnosis.md``.
+
+Measures, per part (real / generated) and split (train / held-out test):
+
+- **accuracy** and **macro-F1** of the named cause over the causes the part's labels hold
+  (a method that names no cause for a case is wrong on it); only for methods that name
+  several causes.
+- **lenient accuracy**: the verdict is the label or one of the causes its rule also supports.
+- **F1 on named causes**: macro-F1 over the causes the method can name at all (one-vs-rest),
+  so Keras EarlyStopping is scored on "still improving or not" and Prechelt on "overfitting".
+- **plateau F1**: plateaued vs. keeps improving (labels still_improving, lr_too_low and
+  temporary_plateau keep improving); a method says "plateaued" when it gives an X or names
+  a cause other than those three.
+- **X error**: mean |X_pred - X_true| as % of the run's length (last minus first axis value),
+  over cases with a ground-truth X; a method that gives no X is scored as if it said "the
+  last epoch".
+- **runs/s**: cases per second of the method's own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .baselines import METHODS, NAMES, Prediction
+
+KEEPS_IMPROVING = frozenset({"still_improving", "lr_too_low", "temporary_plateau"})
+RESULTS = Path(__file__).resolve().parent / "results" / "diagnosis.md"
+
+
+# ------------------------------------------------------------------------------ metrics
+def f1_per_class(truth, pred, label) -> float:
+    """One-vs-rest F1 of ``label`` (0 when it is never predicted nor true... it is then skipped)."""
+    tp = sum(1 for t, p in zip(truth, pred) if t == label and p == label)
+    fp = sum(1 for t, p in zip(truth, pred) if t != label and p == label)
+    fn = sum(1 for t, p in zip(truth, pred) if t == label and p != label)
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def macro_f1(truth, pred, labels) -> float:
+    """Mean one-vs-rest F1 over ``labels`` (nan when ``labels`` is empty)."""
+    labels = list(labels)
+    return float(np.mean([f1_per_class(truth, pred, c) for c in labels])) if labels else float("nan")
+
+
+def plateaued(p: Prediction) -> bool:
+    return p.x is not None or (p.cause is not None and p.cause not in KEEPS_IMPROVING)
+
+
+def x_error(case, p: Prediction) -> float:
+    """|X_pred - X_true| as % of the run's length (no X predicted: the last epoch)."""
+    axis = np.asarray(case.run.axis, dtype=float)
+    span = max(float(axis[-1] - axis[0]), 1.0)
+    x = float(axis[-1]) if p.x is None or not math.isfinite(p.x) else float(p.x)
+    return 100.0 * abs(x - float(case.x_true)) / span
+
+
+def summarize(cases, preds: dict, method: str, seconds: float) -> dict:
+    """The metrics of one method on ``cases``; ``preds`` maps case_id -> Prediction."""
+    truth = [c.cause for c in cases]
+    pred = [preds[c.case_id].cause for c in cases]
+    present = sorted(set(truth))
+    names = NAMES[method]
+    named = present if names is None else sorted(names & set(present))
+    out = {"n": len(cases), "runs_per_s": len(cases) / seconds if seconds > 0 else float("inf")}
+    multi = names is None or len(names) > 1
+    out["accuracy"] = float(np.mean([t == p for t, p in zip(truth, pred)])) if multi else float("nan")
+    out["lenient"] = float(np.mean([p == c.cause or p in c.also for c, p in zip(cases, pred)])) \
+        if multi else float("nan")
+    out["macro_f1"] = macro_f1(truth, pred, present) if multi else float("nan")
+    out["named_f1"] = macro_f1(truth, pred, named)
+    bt = [c.cause not in KEEPS_IMPROVING for c in cases]
+    bp = [plateaued(preds[c.case_id]) for c in cases]
+    out["plateau_f1"] = f1_per_class(bt, bp, True)
+    with_x = [c for c in cases if c.x_true is not None]
+    out["n_x"] = len(with_x)
+    out["x_error"] = float(np.mean([x_error(c, preds[c.case_id]) for c in with_x])) if with_x else float("nan")
+    return out
+
+
+def confusion(cases, preds) -> tuple[list[str], list[str], dict]:
+    """``(rows, cols, counts)``: true cause x predicted cause (None shown as "—")."""
+    counts = Counter((c.cause, preds[c.case_id].cause or "—") for c in cases)
+    rows = sorted({c.cause for c in cases})
+    cols = sorted({p for _, p in counts}, key=lambda k: (k not in rows, k))
+    return rows, cols, counts
+
+
+# ------------------------------------------------------------------------------ running
+def run_methods(cases, methods=None, log=None) -> tuple[dict, dict]:
+    """Every method on every case: ``(preds[method][case_id], seconds[method][part])``.
+
+    A method that raises on a case is scored as naming nothing there ("error" counted).
+    """
+    methods = methods or list(METHODS)
+    preds: dict = {m: {} for m in methods}
+    secs: dict = {m: Counter() for m in methods}
+    errors: Counter = Counter()
+    for m in methods:
+        fn = METHODS[m]
+        if cases:  # one untimed call first: imports (Keras, torch) are not the method's speed
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fn(cases[0].run, cases[0].metric)
+            except Exception:
+                pass
+        for c in cases:
+            t0 = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if m == "losslens":
+                        p = fn(c.run, c.metric, classes=c.classes)
+                    else:
+                        p = fn(c.run, c.metric)
+            except Exception as exc:  # a crash is a wrong answer, counted and shown
+                errors[m] += 1
+                if log and errors[m] <= 3:
+                    log(f"  {m} failed on {c.case_id}: {type(exc).__name__}: {str(exc)[:120]}")
+                p = Prediction(None, None)
+            secs[m][c.part] += time.perf_counter() - t0
+            preds[m][c.case_id] = p
+        if log:
+            log(f"  {m}: {len(cases)} cases, {sum(secs[m].values()):.1f}s"
+                + (f", {errors[m]} errors" if errors[m] else ""))
+    return preds, secs
+
+
+def _fmt(v, pct=False, digits=2):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if pct:
+        return f"{100 * v:.0f}%"
+    return f"{v:.{digits}f}"
+
+
+def report(cases, preds, secs, methods) -> str:
+    """The markdown report: one table per part and split, losslens's confusion matrices."""
+    lines = ["# Diagnosis benchmark", "",
+             "Generated by `python -m benchmarks` (or `losslens bench` from a checkout). "
+             "Labels: `benchmarks/labels/real_labels.csv` (rules in `benchmarks/labels/real.py`) and "
+             "`benchmarks/scenarios/labels.csv` (interventions in `benchmarks/scenarios/generate.py`). "
+             "The held-out split (`test`, ~30% of cases by SHA-1 of the case id) is never used for tuning.",
+             "",
+             "Columns: accuracy and macro-F1 of the named cause (methods naming several causes); lenient: "
+             "the verdict is the label or a cause its rule also supports; named-F1: macro-F1 over the causes "
+             "the method can name; plateau-F1: plateaued vs. keeps improving; X err: mean |X_pred - X_true| "
+             "as % of run length on cases with a multi-seed ground truth (n_X).", ""]
+    for part in ("real", "generated"):
+        pcases = [c for c in cases if c.part == part]
+        if not pcases:
+            continue
+        counts = Counter(c.cause for c in pcases)
+        lines += [f"## Part: {part} ({len(pcases)} cases)", "",
+                  "Cases per cause: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), ""]
+        for split in ("test", "train"):
+            scases = [c for c in pcases if c.split == split]
+            if not scases:
+                continue
+            title = "held-out (test)" if split == "test" else "train"
+            lines += [f"### {part} — {title}: {len(scases)} cases, {sum(c.x_true is not None for c in scases)} with X",
+                      "", "| method | accuracy | lenient | macro-F1 | named-F1 | plateau-F1 | X err (% of run) | runs/s |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for m in methods:
+                frac = len(scases) / len(pcases)
+                s = summarize(scases, preds[m], m, secs[m][part] * frac)
+                lines.append(f"| {m} | {_fmt(s['accuracy'], True)} | {_fmt(s['lenient'], True)} | "
+                             f"{_fmt(s['macro_f1'])} | {_fmt(s['named_f1'])} | {_fmt(s['plateau_f1'])} | "
+                             f"{_fmt(s['x_error'], digits=1)} | {_fmt(s['runs_per_s'], digits=0)} |")
+            lines.append("")
+        if "losslens" in preds:
+            for split in ("test", "train"):
+                scases = [c for c in pcases if c.split == split]
+                rows, cols, cnt = confusion(scases, preds["losslens"])
+                lines += [f"losslens confusion ({part}, {split}; rows: label, columns: verdict)", "",
+                          "| label \\ verdict | " + " | ".join(cols) + " |",
+                          "|---|" + "---|" * len(cols)]
+                for r in rows:
+                    lines.append(f"| {r} | " + " | ".join(str(cnt.get((r, c), "")) for c in cols) + " |")
+                lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def errors_table(cases, preds, method="losslens", split="train") -> str:
+    """Tab-separated list of the method's wrong verdicts on ``split``, grouped by confusion."""
+    rows = [(c.part, c.cause, preds[method][c.case_id].cause or "—", c.case_id, c.rule)
+            for c in cases if c.split == split and preds[method][c.case_id].cause != c.cause]
+    rows.sort()
+    return "\n".join("\t".join(r) for r in rows)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", default="real,generated", help="comma list of: real, generated")
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma list of methods")
+    ap.add_argument("--out", default=str(RESULTS), help="markdown file to write ('-': none)")
+    ap.add_argument("--errors", action="store_true", help="also print losslens's wrong verdicts on the train split")
+    ap.add_argument("--limit", type=int, default=0, help="at most this many cases per part (quick look)")
+    args = ap.parse_args(argv)
+    from . import load_cases
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        print(f"benchmarks: unknown method {unknown[0]!r}; choose from {', '.join(METHODS)}", file=sys.stderr)
+        return 2
+    t0 = time.time()
+    cases = load_cases(parts)
+    if args.limit:
+        kept, seen = [], Counter()
+        for c in cases:
+            if seen[c.part] < args.limit:
+                kept.append(c)
+                seen[c.part] += 1
+        cases = kept
+    log = lambda s: print(s, file=sys.stderr)  # noqa: E731
+    log(f"{len(cases)} cases loaded in {time.time() - t0:.1f}s")
+    preds, secs = run_methods(cases, methods, log=log)
+    text = report(cases, preds, secs, methods)
+    print(text)
+    if args.out != "-":
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+        log(f"wrote {args.out}")
+    if args.errors and "losslens" in preds:
+        print(errors_table(cases, preds))
+    return 0

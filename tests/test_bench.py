@@ -1,0 +1,233 @@
+"""The benchmark's label rules, its scoring and its baselines, on real curves (fast)."""
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import sys
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks/ lives at the repository root, not in the package
+
+from benchmarks import split_of  # noqa: E402
+from benchmarks.labels import rules  # noqa: E402
+IMDB = "fchollet/deep-learning-with-python-notebooks:first_edition/3.5-classifying-movie-reviews.ipynb#cell32"
+REUTERS = "fchollet/deep-learning-with-python-notebooks:first_edition/3.6-classifying-newswires.ipynb#cell27"
+
+
+@pytest.fixture(scope="module")
+def keras_curves(shared_curves):
+    import pandas as pd
+    frame = pd.read_csv(shared_curves / "keras_notebook_curves.csv", low_memory=False)
+    return {rid: g.sort_values("epoch") for rid, g in frame.groupby("run_id")}
+
+
+@pytest.fixture(scope="module")
+def fmnist_adam(shared_curves):
+    """DeepOBS fmnist_2c2d + Adam: {learning_rate: [test_loss curves]}."""
+    import pandas as pd
+    runs = pd.read_csv(shared_curves / "deepobs_baselines_runs.csv")
+    runs = runs[(runs.testproblem == "fmnist_2c2d") & (runs.optimizer == "AdamOptimizer")]
+    wanted = set(runs.run_id)
+    rows = []
+    with gzip.open(shared_curves / "deepobs_baselines_curves.csv.gz", "rt") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        for row in reader:
+            if row[0] in wanted:
+                rows.append(row)
+    frame = pd.DataFrame(rows, columns=header)
+    for col in header[1:]:
+        frame[col] = pd.to_numeric(frame[col])
+    lr = {rid: float(f"{v:.6g}") for rid, v in zip(runs.run_id, runs.learning_rate)}
+    out = {}
+    for rid, g in frame.groupby("run_id"):
+        out.setdefault(lr[rid], []).append(g.sort_values("epoch"))
+    return out
+
+
+def _run(curve):
+    from losslens.run import Run
+    series = {k: curve[k].to_numpy(dtype=float) for k in ("train_loss", "val_loss") if k in curve}
+    return Run(curve.epoch.to_numpy(dtype=float), series, name="case")
+
+
+# ------------------------------------------------------------------------------ rules
+def test_plateau_x_is_designs_definition_on_a_real_curve(keras_curves):
+    c = keras_curves[REUTERS]
+    val, axis = c.val_loss.to_numpy(), c.epoch.to_numpy()
+    x = rules.plateau_x(val, axis)
+    i = int(np.flatnonzero(axis == x)[0])
+    drop = val[0] - val.min()
+    assert val[i] - val.min() <= 0.05 * drop
+    assert np.all(val[:i] - val.min() > 0.05 * drop)
+    assert rules.plateau_x(np.full(10, 2.3)) is None  # no drop, no plateau epoch
+
+
+def test_overfitting_rule_on_the_keras_book_examples(keras_curves):
+    for rid in (IMDB, REUTERS):
+        c = keras_curves[rid]
+        o = rules.overfitting(c.val_loss.to_numpy(), c.train_loss.to_numpy())
+        assert o["holds"], rid
+        assert o["rise"] >= rules.OVERFIT_RISE * o["drop"]
+        assert o["train_end"] <= 0.95 * o["train_at_val_min"]
+    # The training curve alone keeps falling: not an overfitting validation curve.
+    c = keras_curves[IMDB]
+    assert not rules.overfitting(c.train_loss.to_numpy())["holds"]
+
+
+def test_growth_with_falling_train_loss_is_not_divergence(keras_curves):
+    c = keras_curves[IMDB]
+    val, train = c.val_loss.to_numpy(), c.train_loss.to_numpy()
+    if rules.diverged(val) is None:
+        pytest.skip("IMDB val loss does not grow 1.5x in this copy")
+    assert rules.diverged(val, train=train) is None
+
+
+def test_deepobs_lr_grid_gives_stuck_diverged_and_lr_labels(fmnist_adam):
+    best_lr = max(fmnist_adam, key=lambda lr: len(fmnist_adam[lr]))
+    assert len(fmnist_adam[best_lr]) == 10
+    mean = np.nanmean([c.test_loss.to_numpy() for c in fmnist_adam[best_lr]], axis=0)
+    ref_min = float(np.nanmin(mean))
+    # lr 0.1: the test loss sits at ln(10) from the start (the best rate goes far lower).
+    stuck = fmnist_adam[0.1][0].test_loss.to_numpy()
+    s = rules.stuck(stuck, ref_min)
+    assert s["holds"] and abs(s["l0"] - np.log(10)) < 0.05
+    # lr 100: grows far above its start.
+    assert rules.diverged(fmnist_adam[100.0][0].test_loss.to_numpy()) is not None
+    # lr 0.0158: trains, but the best rate's mean reaches a >= 15% lower minimum.
+    high = fmnist_adam[min(fmnist_adam, key=lambda lr: abs(lr - 0.0158))][0].test_loss.to_numpy()
+    assert not rules.stuck(high, ref_min)["holds"]
+    assert rules.gained(ref_min, float(np.nanmin(high)))
+
+
+# ------------------------------------------------------------------------------ labels
+def test_committed_real_labels_are_reproduced_by_the_rules(shared_curves):
+    import pandas as pd
+
+    from benchmarks.labels import real
+    with open(real.LABELS, newline="") as f:
+        committed = {r["case_id"]: r for r in csv.DictReader(f)}
+    runs = pd.read_csv(shared_curves / "keras_notebook_runs.csv")
+    curves = pd.read_csv(shared_curves / "keras_notebook_curves.csv", low_memory=False)
+    rebuilt = real.label_shape("keras", runs, curves, "Keras val_loss")
+    kept = [r for r in rebuilt if r["case_id"] in committed]
+    assert len(kept) >= 50
+    for r in kept:
+        assert committed[r["case_id"]]["cause"] == r["cause"]
+        assert json.loads(committed[r["case_id"]]["numbers"]) == json.loads(r["numbers"])
+    for row in committed.values():
+        assert row["rule"] and row["metric"] == "val_loss" and row["metric_source"]
+        assert row["cause"] in rules_vocabulary()
+
+
+def rules_vocabulary():
+    from losslens.result import CAUSES
+    return CAUSES
+
+
+def test_split_is_fixed_and_holds_out_about_30_percent():
+    with open(REPO / "benchmarks" / "labels" / "real_labels.csv", newline="") as f:
+        ids = [r["case_id"] for r in csv.DictReader(f)]
+    test = [i for i in ids if split_of(i) == "test"]
+    assert 0.2 < len(test) / len(ids) < 0.4
+    assert split_of("deepobs/x") == split_of("deepobs/x")
+
+
+def test_generated_labels_carry_intervention_numbers_that_meet_their_rule():
+    path = REPO / "benchmarks" / "scenarios" / "labels.csv"
+    if not path.exists():
+        pytest.skip("generated scenarios not built (python -m benchmarks.scenarios)")
+    with open(path, newline="") as f:
+        labels = list(csv.DictReader(f))
+    causes = {r["cause"] for r in labels}
+    assert {"converged", "overfitting", "lr_too_high", "lr_too_low", "underfitting", "no_signal",
+            "diverged", "stuck_at_init", "still_improving"} <= causes
+    for r in labels:
+        n = json.loads(r["numbers"])
+        if r["cause"] == "lr_too_high":
+            slow = [v for k, v in n.items() if k.startswith("val_end_lr/10")][0]
+            assert slow <= 0.85 * n["val_end"]
+        elif r["cause"] == "lr_too_low":
+            assert n["val_end_lr_x10"] <= 0.85 * n["val_end"]
+        elif r["cause"] == "underfitting":
+            assert n["train_end_bigger_model"] <= 0.70 * n["train_end"]
+        elif r["cause"] == "no_signal":
+            assert n["val_min"] > 0.9 * n["chance_loss_lnK"]
+        elif r["cause"] == "data_limited":
+            lc = {int(k): v for k, v in n["learning_curve_val_min"].items()}
+            small, big = sorted(lc)[1], sorted(lc)[2]
+            assert lc[big] <= 0.85 * lc[small]
+        if r["x_true"]:
+            assert 0 <= float(r["x_true"]) < float(r["length"])
+    assert (REPO / "benchmarks" / "scenarios" / "curves.csv.gz").stat().st_size < 2_000_000
+
+
+# ------------------------------------------------------------------------------ scoring
+def test_macro_f1_matches_scikit_learn_on_real_labels():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    from benchmarks.score import macro_f1
+    with open(REPO / "benchmarks" / "labels" / "real_labels.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    truth = [r["cause"] for r in rows]
+    # A deterministic, imperfect prediction: every third label replaced by "converged".
+    pred = [t if i % 3 else "converged" for i, t in enumerate(truth)]
+    labels = sorted(set(truth))
+    expected = sklearn_metrics.f1_score(truth, pred, labels=labels, average="macro", zero_division=0)
+    assert macro_f1(truth, pred, labels) == pytest.approx(expected)
+
+
+def test_x_error_is_a_percentage_of_run_length(keras_curves):
+    from benchmarks import Case
+    from benchmarks.baselines import Prediction
+    from benchmarks.score import summarize, x_error
+    run = _run(keras_curves[REUTERS])
+    span = run.axis[-1] - run.axis[0]
+    case = Case("c", "real", run, "val_loss", "overfitting", x_true=float(run.axis[3]), length=span)
+    assert x_error(case, Prediction("overfitting", float(run.axis[5]))) == pytest.approx(100 * 2 / span)
+    # No X predicted counts as "the last epoch".
+    assert x_error(case, Prediction("still_improving", None)) == pytest.approx(100 * (span - 3) / span)
+    s = summarize([case], {"c": Prediction("overfitting", float(run.axis[3]))}, "naive", 1.0)
+    assert s["accuracy"] == 1.0 and s["x_error"] == 0.0 and s["plateau_f1"] == 1.0
+
+
+# ------------------------------------------------------------------------------ baselines
+def test_keras_early_stopping_and_reduce_lr_on_plateau_find_the_imdb_minimum(keras_curves):
+    pytest.importorskip("keras")
+    pytest.importorskip("torch")
+    from benchmarks.baselines import keras_early_stopping, torch_reduce_lr_on_plateau
+    run = _run(keras_curves[IMDB])
+    val = run.series["val_loss"]
+    best = float(run.axis[int(np.nanargmin(val))])
+    es = keras_early_stopping(run, "val_loss", 5)
+    assert es.cause is None and es.x == best  # stopped; X = Keras's best_epoch
+    assert keras_early_stopping(run.head(int(np.nanargmin(val)) + 2), "val_loss", 10).cause == "still_improving"
+    rop = torch_reduce_lr_on_plateau(run, "val_loss")
+    assert rop.cause is None or rop.cause == "still_improving"
+
+
+def test_prechelt_criteria_fire_on_overfitting_only(keras_curves, fmnist_adam):
+    from benchmarks.baselines import _prechelt
+    run = _run(keras_curves[IMDB])
+    best = float(run.axis[int(np.nanargmin(run.series["val_loss"]))])
+    gl = _prechelt(run, "val_loss", "GL", 5.0)
+    assert gl.cause == "overfitting" and gl.x == best
+    # A steadily falling curve (DeepOBS fmnist, Adam at lr 1e-5) never triggers GL5 or UP3.
+    slow = fmnist_adam[min(fmnist_adam)][0].rename(columns={"test_loss": "val_loss"})
+    r = _run(slow)
+    assert _prechelt(r, "val_loss", "GL", 5.0).cause is None
+    assert _prechelt(r, "val_loss", "UP", 3).cause is None
+
+
+def test_trainspotter_findings_map_onto_the_vocabulary(keras_curves):
+    pytest.importorskip("trainspotter")
+    from benchmarks.baselines import trainspotter_baseline, trainspotter_findings
+    run = _run(keras_curves[IMDB])
+    detectors = {f.detector for f in trainspotter_findings(run, "val_loss")}
+    assert "overfitting" in detectors  # it sees the rise (and calls its growth a divergence too)
+    p = trainspotter_baseline(run, "val_loss")
+    assert p.cause == ("diverged" if "divergence" in detectors else "overfitting")
