@@ -77,7 +77,8 @@ class Watcher:
         next one (the curve needs time to show the effect).
     start_from_epoch : int
         Epochs recorded before the first diagnosis (a plateau needs a few points to be seen).
-        A non-finite loss is diagnosed at once.
+        A verdict is reported and acted on when two diagnoses in a row agree; a non-finite
+        training loss is diagnosed and acted on at once.
     min_confidence : float in [0, 1]
         Act on (and report) a verdict only with at least this confidence.
     verbose : int
@@ -125,6 +126,7 @@ class Watcher:
     _cooldown_left: int = field(default=0, init=False)
     _nonfinite: bool = field(default=False, init=False)
     _warned: bool = field(default=False, init=False)
+    _last_verdict: Any = field(default=None, init=False)
 
     def __post_init__(self):
         self.stop_on = tuple(self.stop_on or ())
@@ -146,7 +148,7 @@ class Watcher:
         """Record one row (``logs``: metric name -> number), diagnose, decide.
 
         Values that are not numbers (None, strings, broken tensors) are recorded as missing;
-        NaN/inf numbers in a loss are kept as inf (the run diverged).
+        a NaN/inf training loss is kept as inf (the run diverged).
         """
         self._append(epoch, logs, lr, extra)
         decision = Decision()
@@ -172,12 +174,16 @@ class Watcher:
             if name in row:
                 continue
             value = _to_float(raw)
-            if value is None:
-                continue
-            if not math.isfinite(value) and name.endswith("loss"):
-                self._nonfinite = True
-                value = math.inf
-            row[name] = value
+            if value is not None:
+                row[name] = value
+        # A NaN/inf training loss is divergence evidence: keep it (as inf, which the diagnosis
+        # reads as "became NaN/inf"). Any other NaN (a validation set that produced no value,
+        # a broken metric) is a missing value.
+        train = row.get("train_loss")
+        diverged = train is not None and not math.isfinite(train)
+        self._nonfinite = self._nonfinite or diverged
+        for name in [k for k, v in row.items() if not math.isfinite(v)]:
+            row[name] = math.inf if diverged and name.endswith("loss") else math.nan
         n = len(self.axis)
         self.axis.append(float(epoch))
         for name in row:
@@ -237,7 +243,11 @@ class Watcher:
         if d.verdict == "diverged" and "nonfinite_from" in d.cause.numbers and not self._nonfinite:
             return  # trailing missing values (broken metrics), not a NaN loss
         ready = self.wait >= self.patience or d.verdict == "diverged"
-        firm = d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
+        # Early verdicts on a handful of points flip: report and act on one only when two
+        # diagnoses in a row agree (a diverged run needs no second opinion).
+        previous, self._last_verdict = self._last_verdict, d.verdict
+        firm = (d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
+                and (d.verdict == previous or d.verdict == "diverged"))
         if firm and self.reported is None:
             self.reported = d
             decision.message = format_report(d, epoch, self.framework)

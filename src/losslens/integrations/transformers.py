@@ -36,13 +36,12 @@ class LosslensCallback(TrainerCallback):
         if axis not in ("epoch", "step"):
             raise ValueError(f"axis must be 'epoch' or 'step', got {axis!r}")
         self._default_save = save_path is _DEFAULT
-        # A Trainer evaluates a handful of times: diagnose from the third row on.
-        options.setdefault("start_from_epoch", 3)
         self.watcher = Watcher(framework="transformers", axis_name=axis,
                                save_path=None if self._default_save else save_path, **options)
         self.best_state = None
         self._pending: dict[str, list[float]] = {}
         self._evaluates = False
+        self._training = False
 
     reported = property(lambda self: self.watcher.reported)
     diagnosis = property(lambda self: self.watcher.diagnosis)
@@ -54,6 +53,7 @@ class LosslensCallback(TrainerCallback):
         return self.watcher.run()
 
     def on_train_begin(self, args, state, control, **kwargs):
+        self._training = True
         try:
             strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
@@ -72,6 +72,8 @@ class LosslensCallback(TrainerCallback):
             self.watcher.warn_once(exc, "log")
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        if not self._training:  # trainer.evaluate() after training is not part of the run
+            return
         self._row(args, state, control, metrics or {}, kwargs)
 
     def on_epoch_end(self, args, state, control, **kwargs):
@@ -79,6 +81,7 @@ class LosslensCallback(TrainerCallback):
             self._row(args, state, control, {}, kwargs)
 
     def on_train_end(self, args, state, control, **kwargs):
+        self._training = False
         try:
             self.watcher.end_training()
         except Exception as exc:

@@ -1,0 +1,94 @@
+"""The Keras 3 callback on the torch backend, on real tiny training runs."""
+
+import json
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras")
+torch = pytest.importorskip("torch")
+
+import losslens  # noqa: E402
+from losslens.integrations.keras import LosslensCallback  # noqa: E402
+
+pytestmark = pytest.mark.framework
+
+if keras.backend.backend() != "torch":  # pragma: no cover - another backend was chosen first
+    pytest.skip("these tests run Keras on the torch backend", allow_module_level=True)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def article_data(seed, n=1000, noise=0.1):
+    """The article's experiment 1: y = 2 x1 + 3 x2 + N(0, 0.1²)."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 2))
+    return x, 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, noise, n)
+
+
+def mlp():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+    return model
+
+
+def test_keras_stops_at_the_noise_floor_restores_and_saves(tmp_path, capsys):
+    x, y = article_data(0)
+    xv, yv = article_data(1, n=200)
+    path = tmp_path / "run.json"
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=path)
+    model = mlp()
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=40, batch_size=32, verbose=0, callbacks=[cb])
+
+    epochs = len(history.history["loss"])
+    assert epochs < 40 and cb.stopped_epoch == epochs - 1  # it stopped the fit
+    assert cb.reported.verdict == "converged"
+    out = capsys.readouterr().out
+    assert out.count("losslens (keras") == 1 and "restoring the weights of epoch" in out
+    # restore_best_weights: the model now scores the best validation loss it reached.
+    best = min(history.history["val_loss"])
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(best, rel=1e-4)
+
+    # Gradient evidence on the torch backend: recorded per epoch, shrinking as the loss flattens.
+    run = cb.run()
+    g = run.get("grad_norm")
+    assert g is not None and np.isfinite(g).all() and g[0] > 3 * g[-1]
+    assert np.isfinite(run.get("update_ratio")[1:]).all()
+
+    saved = json.loads(path.read_text())
+    assert saved["loss"] == pytest.approx(history.history["loss"])
+    assert saved["val_loss"] == pytest.approx(history.history["val_loss"])
+    [back] = losslens.read(path)
+    assert len(back) == epochs and back.has("grad_norm")
+    assert losslens.diagnose(path).verdict == "converged"
+
+
+def test_keras_broken_metrics_warn_once_and_training_goes_on():
+    class Broken(keras.callbacks.Callback):
+        """Puts junk into the logs the way a buggy metric would."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["loss"] = ["not", "a", "number"][epoch % 3]
+            logs["val_loss"] = None if epoch % 2 else float("nan")
+            logs["weird"] = object()
+
+    x, y = article_data(0, n=256)
+    cb = LosslensCallback(stop_on=("diverged", "converged"), verbose=0, start_from_epoch=2)
+    model = mlp()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, validation_split=0.25, epochs=8, verbose=0, callbacks=[Broken(), cb])
+    assert len(history.history["loss"]) == 8  # never stopped on junk
+    assert len([w for w in caught if "losslens" in str(w.message)]) <= 1
+    assert cb.stopped_epoch is None

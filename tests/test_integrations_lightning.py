@@ -1,0 +1,102 @@
+"""The Lightning callback on a real tiny Trainer run (and the TensorBoard log Lightning writes)."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+L = pytest.importorskip("lightning.pytorch")
+
+import losslens  # noqa: E402
+from losslens.integrations.lightning import LosslensCallback  # noqa: E402
+
+pytestmark = [pytest.mark.framework, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+class Regressor(L.LightningModule):
+    def __init__(self, lr=3e-3, junk=False):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+        self.lr = lr
+        self.junk = junk
+
+    def training_step(self, batch, _):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.net(x), y)
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.net(x), y)
+        self.log("val_loss", float("nan") if self.junk else loss, on_epoch=True)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+def loaders(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(1200, 2, generator=g)
+    y = (2 * x[:, 0] + 3 * x[:, 1]).unsqueeze(1) + 0.1 * torch.randn(1200, 1, generator=g)
+    ds = torch.utils.data.TensorDataset
+    train = torch.utils.data.DataLoader(ds(x[:1000], y[:1000]), batch_size=32, shuffle=True, generator=g)
+    val = torch.utils.data.DataLoader(ds(x[1000:], y[1000:]), batch_size=200)
+    return train, val
+
+
+def trainer(tmp_path, cb, epochs):
+    return L.Trainer(max_epochs=epochs, callbacks=[cb], default_root_dir=tmp_path, enable_progress_bar=False,
+                     enable_model_summary=False, enable_checkpointing=False, log_every_n_steps=8,
+                     accelerator="cpu", devices=1)
+
+
+def test_lightning_stops_when_converged_saves_and_records_gradients(tmp_path, capsys):
+    torch.manual_seed(0)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True)
+    model = Regressor()
+    t = trainer(tmp_path, cb, epochs=40)
+    t.fit(model, *loaders())
+    assert cb.stopped_epoch is not None and t.current_epoch < 40
+    assert cb.reported.verdict == "converged"
+    assert capsys.readouterr().out.count("losslens (lightning") == 1
+
+    run = cb.run()
+    assert run.axis[0] == 0 and run.has("val_loss") and run.has("train_loss") and run.has("lr")
+    g = run.get("grad_norm")
+    assert np.isfinite(g).all() and g[0] > 3 * g[-1]  # gradients shrank as the loss flattened
+    assert np.isfinite(run.get("update_ratio")[1:]).all()
+
+    # Saved by default beside Lightning's own logs, readable by losslens.
+    saved = tmp_path / "lightning_logs" / "version_0" / "losslens.json"
+    assert json.loads(saved.read_text())["meta"]["framework"] == "lightning"
+    assert losslens.read(saved)[0].val_loss == pytest.approx(run.val_loss)
+
+    # Lightning's TensorBoardLogger wrote an event log: the TensorBoard reader gets the same curve.
+    from losslens.readers.tensorboard import read_tensorboard
+    [tb] = read_tensorboard(tmp_path / "lightning_logs")
+    assert tb.axis_name == "epoch" and tb.name == "version_0"
+    assert tb.val_loss == pytest.approx(run.val_loss, rel=1e-5)
+    assert tb.train_loss == pytest.approx(run.train_loss, rel=1e-5)
+
+
+def test_lightning_broken_validation_metric_does_not_stop(tmp_path):
+    torch.manual_seed(0)
+    cb = LosslensCallback(stop_on=("diverged",), save_path=None, verbose=0, start_from_epoch=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = trainer(tmp_path, cb, epochs=4)
+        t.fit(Regressor(junk=True), *loaders())
+    assert t.current_epoch == 4 and cb.stopped_epoch is None
+    assert len([w for w in caught if "losslens" in str(w.message)]) <= 1
+    assert not (tmp_path / "lightning_logs" / "version_0" / "losslens.json").exists()
