@@ -212,6 +212,9 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     except ImportError as exc:
         raise ReadError(f"reading {what} needs the package {exc.name or exc}: "
                         f"pip install 'losslens[{module}]'", source) from None
+    except Exception as exc:  # noqa: BLE001 - the framework's own parsers raise anything on bad input
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        raise ReadError(f"{what} could not be read ({type(exc).__name__}: {first})", source) from exc
     runs = list(runs or [])
     if not runs:
         raise ReadError(f"no runs found in {what}", source)

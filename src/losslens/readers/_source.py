@@ -89,6 +89,8 @@ def load(path: Path, source: str) -> Content:
         with open(path, "rb") as fh:
             head = fh.read(65536)
             kind = sniff_bytes(head[:64], path.name)
+            if kind == "sqlite":
+                _check_sqlite(head, os.fstat(fh.fileno()).st_size, source)
             if kind is not None:
                 return Content(kind)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
@@ -111,6 +113,14 @@ def load(path: Path, source: str) -> Content:
     if kind is not None:
         return Content(kind)
     return Content("text", decode(data, source))
+
+
+def _check_sqlite(head: bytes, size: int, source: str) -> None:
+    """A whole SQLite database: a 100-byte header and a whole number of pages (SQLite file format, 1.3)."""
+    page = int.from_bytes(head[16:18], "big") if len(head) >= 18 else 0
+    page = 65536 if page == 1 else page
+    if size < 100 or page < 512 or page & (page - 1) or size % page:
+        raise ReadError("truncated or corrupt SQLite database", source)
 
 
 def _decompress(data: bytes, source: str) -> bytes:

@@ -68,6 +68,8 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
+    if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     start = 0
     length = len(text)
     # The header is the first non-blank line.
@@ -86,7 +88,10 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if all(is_number(n) or n.lower() in MISSING for n in names):
         raise UnknownFormatError("a table of numbers without a header row; name the columns "
                                  "(epoch, loss, val_loss ...)", source)
-    sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
+    try:
+        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
+    except csv.Error as exc:
+        raise ReadError(f"unreadable table: {exc}", source) from None
     if not sample:
         raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
     text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
@@ -220,7 +225,10 @@ def _width_varies(body: str, delimiter: str | None, n: int) -> bool:
 def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
     """The csv module, row by row: short rows are padded with NaN, long rows cut."""
     n = len(names)
-    rows = _rows(body, delimiter)
+    try:
+        rows = _rows(body, delimiter)
+    except csv.Error as exc:
+        raise ReadError(f"unreadable table: {exc}", source) from None
     if not rows:
         raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
     fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
