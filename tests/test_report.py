@@ -136,7 +136,7 @@ def test_lr_and_grad_norm_panels_from_a_real_trainer_state():
         pytest.skip("no trainer_state.json fixture")
     d = losslens.diagnose(path)
     titles = [p["title"] for p in chart_data(d)["panels"]]
-    assert "learning rate" in titles and "gradient norm" in titles
+    assert "learning rate" in titles and "grad norm" in titles
     payload = report_html.chart_payload(d)
     assert len(payload["x"]) == len(payload["cols"][0]["values"])
     assert all(len(s["values"]) == len(payload["x"]) for p in payload["panels"] for s in p["series"])

@@ -145,7 +145,9 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
                           for s in p["series"]]}
               for p in data["panels"]]
-    return {"axis": data["axis"], "x": [plot._sig(v) for v in x], "cols": cols, "logy": data["logy"],
+    ylabel = "loss" if all(s["key"].endswith("loss") for s in data["loss"]) else str(data["metric"])
+    return {"axis": data["axis"], "ylabel": ylabel, "x": [plot._sig(v) for v in x], "cols": cols,
+            "logy": data["logy"],
             "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
             "forecast": forecast, "panels": panels,
             "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}
@@ -184,6 +186,10 @@ def card_html(d, data: dict | None = None) -> str:
         vm = data.get("valmin")
         if vm:
             facts.append(("val minimum", f"{_fmt(vm['y'])} at {_fmt(vm['x'])}"))
+        g = getattr(getattr(d, "facts", None), "generalization", None)
+        if g is not None and plot._num(getattr(g, "val_min", None)) is not None:
+            # The rules read the smoothed curve; its minimum can sit an epoch or two away.
+            facts.append(("smoothed min", f"{_fmt(g.val_min)} at {_fmt(g.val_min_epoch)}"))
         gap = data.get("gap")
         if gap:
             facts.append(("gap at end", f"{_fmt(gap['value'])} <span class='ll-sub'>(val {_fmt(gap['val'])}"

@@ -32,7 +32,7 @@ PANEL_SERIES = (
     # (title, [(series key, label, colour)], log scale when the range allows)
     ("accuracy", [("train_acc", "train acc", TRAIN_COLOR), ("val_acc", "val acc", VAL_COLOR)], False),
     ("learning rate", [("lr", "lr", "#6c757d")], True),
-    ("gradient norm", [("grad_norm", "grad norm", "#9c6ade")], True),
+    ("grad norm", [("grad_norm", "grad norm", "#9c6ade")], True),
 )
 
 

@@ -24,7 +24,7 @@
   function fmt(v) {
     if (v == null || !isFinite(v)) return "\u2013";
     var a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace(/\.?0+e/, "e");
     return String(+v.toPrecision(4));
   }
 
@@ -44,6 +44,7 @@
   function drawBackground(u, d) {
     var ctx = u.ctx, b = u.bbox;
     ctx.save();
+    ctx.setLineDash([]);
     ctx.beginPath();
     ctx.rect(b.left, b.top, b.width, b.height);
     ctx.clip();
@@ -71,6 +72,7 @@
   function drawMarks(u, d) {
     var ctx = u.ctx, b = u.bbox;
     ctx.save();
+    ctx.setLineDash([]);  // uPlot leaves the last dashed series' pattern on the context
     ctx.beginPath();
     ctx.rect(b.left, b.top, b.width, b.height);
     ctx.clip();
@@ -148,17 +150,29 @@
     return function (u, splits) { return splits.map(function (v) { return v == null ? "" : fmt(v); }); };
   }
 
+  function decadesOnly(u, splits, axisIdx) {
+    // On a log axis keep ticks and grid lines at powers of ten only (uPlot adds 2..9 x 10^k).
+    var sc = u.scales[u.axes[axisIdx].scale];
+    if (!sc || sc.distr !== 3) return splits;
+    return splits.map(function (v) {
+      return v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null;
+    });
+  }
+
   function baseOpts(width, height, syncKey, axisLabel, showX) {
     return {
       width: width,
       height: height,
+      // Same gutters on every chart of a run, so that their x axes line up.
+      padding: [12, 24, showX ? 0 : 4, 0],
       cursor: { sync: { key: syncKey, setSeries: false }, drag: { x: true, y: false } },
       legend: { live: true },
       axes: [
         { show: showX, label: showX ? axisLabel : null, stroke: "#4b5563", grid: { stroke: "#eceff3" },
           ticks: { stroke: "#d1d5db" } },
-        { stroke: "#4b5563", grid: { stroke: "#eceff3" }, ticks: { stroke: "#d1d5db" }, size: 60,
-          space: 36, values: axisValues() }
+        { stroke: "#4b5563", grid: { stroke: "#eceff3", filter: decadesOnly },
+          ticks: { stroke: "#d1d5db", filter: decadesOnly }, size: 60, space: 36, values: axisValues(),
+          filter: decadesOnly, labelSize: 16, labelFont: "12px system-ui, sans-serif" }
       ],
       series: [{ label: axisLabel, value: function (u, v) { return v == null ? "\u2013" : fmt(v); } }]
     };
@@ -166,6 +180,7 @@
 
   function mainChart(el, d, width) {
     var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
+    o.axes[1].label = d.ylabel;
     o.scales = { x: { time: false, range: padX }, y: d.logy ? { distr: 3, log: 10 } : {} };
     var data = [d.x];
     var bands = [];
@@ -186,7 +201,9 @@
       idx[c.kind + ":" + c.role] = o.series.length - 1;
     });
     if (idx["smooth:val"] && idx["smooth:train"]) {
-      bands.push({ series: [idx["smooth:val"], idx["smooth:train"]], fill: alpha(d.colors.val, 0.10), dir: 1 });
+      // The generalization gap: filled between the two smoothed curves, whichever is above.
+      bands.push({ series: [idx["smooth:val"], idx["smooth:train"]], fill: alpha(d.colors.val, 0.12) });
+      bands.push({ series: [idx["smooth:train"], idx["smooth:val"]], fill: alpha(d.colors.val, 0.12) });
     }
     if (idx["fc_hi:forecast"] && idx["fc_lo:forecast"]) {
       bands.push({ series: [idx["fc_hi:forecast"], idx["fc_lo:forecast"]], fill: alpha(d.colors.forecast, 0.18) });
@@ -203,8 +220,6 @@
     var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last);
     o.scales = { x: { time: false, range: padX }, y: p.logy ? { distr: 3, log: 10 } : {} };
     o.axes[1].label = p.title;
-    o.axes[1].labelSize = 16;
-    o.axes[1].labelFont = "12px system-ui, sans-serif";
     o.axes[1].space = 24;
     var data = [d.x];
     p.series.forEach(function (s) {
@@ -218,6 +233,7 @@
         var ctx = u.ctx, b = u.bbox, x = xpos(u, d.plateau.x);
         if (x < b.left || x > b.left + b.width) return;
         ctx.save();
+        ctx.setLineDash([]);
         ctx.strokeStyle = "rgba(192,57,43,0.6)";
         ctx.lineWidth = 1.5 * DPR;
         ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
