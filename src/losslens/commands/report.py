@@ -77,13 +77,17 @@ def _progress(enabled: bool):
 
 
 def _read_paths(paths, *, run_id=None, progress=True) -> list:
-    """Every run in every path (a bar when there are many paths)."""
+    """Every run in every path (with a bar on a terminal)."""
+    from rich.markup import escape
+
     from losslens.api import to_runs
 
     runs = []
-    with _progress(progress and len(paths) >= PROGRESS_FROM) as bar:
+    # One large long-format file can take seconds to read: the bar names the file being read.
+    with _progress(progress) as bar:
         task = bar.add_task("reading", total=len(paths))
         for p in paths:
+            bar.update(task, description=f"reading {escape(Path(str(p)).name)}")
             runs.extend(to_runs(p, run_id=run_id))
             bar.advance(task)
     return runs
