@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import losslens
@@ -224,3 +226,33 @@ def test_report_of_many_real_runs_lists_each_once(shared_curves):
     # Every verdict present gets a chip and a filter option.
     for v in verdicts:
         assert f'<option value="{v}">' in page
+
+
+_DANGEROUS = st.sampled_from(["<script>alert(1)</script>", "</script>", "<!--", "-->", "<![CDATA[", "\"'><svg onload=alert(1)>",
+                              "&amp;", "&lt;", "\u2028", "javascript:alert(1)", "</style>", "${x}", "{{x}}"])
+_NAMES = st.lists(st.one_of(_DANGEROUS, st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)),
+                  min_size=1, max_size=4).map("".join)
+
+
+@pytest.fixture(scope="module")
+def example_diagnosis():
+    return losslens.diagnose(EXAMPLE, horizon=100)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=_NAMES, source=_NAMES)
+def test_any_name_shows_as_text(example_diagnosis, name, source):
+    import copy
+    d = copy.copy(example_diagnosis)
+    d.run_name, d.source = name, source
+    page = report_html.report_html([d, example_diagnosis])
+    parsed = _Text()
+    parsed.feed(page)
+    assert [t for t, _ in parsed.tags if t in ("img", "svg", "iframe", "object")] == []
+    assert sum(1 for a, _ in parsed.scripts if "type" not in a) == 2
+    link = re.search(r'<a href="#run-1">(.*?)</a>', page, re.S).group(1)
+    import html
+    assert html.unescape(link) == name
+    for a, data in parsed.scripts:
+        if a.get("type") == "application/json":
+            json.loads(data)
