@@ -278,10 +278,14 @@ def test_uris_and_binary_stores_go_to_their_readers(recorder, tmp_path):
 
 
 def test_tensorboard_event_file_detected_by_content(recorder, tmp_path):
-    tb = pytest.importorskip("torch.utils.tensorboard")
-    writer = tb.SummaryWriter(str(tmp_path / "run"))
+    # TensorBoard's own writer (what torch.utils.tensorboard wraps), without importing torch.
+    writer_mod = pytest.importorskip("tensorboard.summary.writer.event_file_writer")
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    writer = writer_mod.EventFileWriter(str(tmp_path / "run"))
     for step in range(3):
-        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+        value = Summary.Value(tag="train/loss", simple_value=1.0 / (step + 1))
+        writer.add_event(Event(step=step, wall_time=time.time(), summary=Summary(value=[value])))
     writer.close()
     [event] = list((tmp_path / "run").glob("*tfevents*"))
     renamed = tmp_path / "log.bin"
@@ -441,3 +445,41 @@ def test_infinite_loss_is_data_not_missing(tmp_path):
     (tmp_path / "div.csv").write_text("epoch,loss\n0,2.0\n1,inf\n2,nan\n")
     [run] = read(tmp_path / "div.csv")
     assert math.isinf(run.series["train_loss"][1]) and math.isnan(run.series["train_loss"][2])
+
+
+def test_comment_lines_and_a_gnuplot_style_header(tmp_path):
+    [keras] = read(LOGS / "keras_csvlogger.csv")
+    rows = "\n".join(f"{int(e)} {float(lo)!r} {float(v)!r}" for e, lo, v in
+                     zip(keras.axis, keras.series["train_loss"], keras.series["val_loss"]))
+    (tmp_path / "loop.dat").write_text("# written by my loop\n# epoch loss val_loss\n" + rows + "\n")
+    [run] = read(tmp_path / "loop.dat")
+    _same(run.series["val_loss"], keras.series["val_loss"])
+    text = (LOGS / "keras_csvlogger.csv").read_text()
+    (tmp_path / "c.csv").write_text("# exported 2024-01-01\n" + text)
+    _same(read(tmp_path / "c.csv")[0].series["train_loss"], keras.series["train_loss"])
+
+
+def test_file_uri_and_metric_without_loss(tmp_path):
+    [run] = read((LOGS / "keras_csvlogger.csv").resolve().as_uri())
+    assert run.has("val_loss")
+    (tmp_path / "acc.csv").write_text("epoch,accuracy,val_accuracy\n0,0.5,0.4\n1,0.6,0.5\n")
+    [run] = read(tmp_path / "acc.csv", metric="val_acc")  # the caller diagnoses accuracy
+    _same(run.series["val_acc"], [0.4, 0.5])
+
+
+def test_directory_hands_a_keras_tensorboard_run_to_the_real_reader(tmp_path):
+    pytest.importorskip("losslens.readers.tensorboard")
+    writer_mod = pytest.importorskip("tensorboard.summary.writer.event_file_writer")
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    [keras] = read(LOGS / "keras_history_wrapped.json")
+    for split, key in (("train", "train_loss"), ("validation", "val_loss")):
+        writer = writer_mod.EventFileWriter(str(tmp_path / "logs" / "fit" / split))
+        for epoch, value in zip(keras.axis, keras.series[key]):
+            summary = Summary(value=[Summary.Value(tag="epoch_loss", simple_value=float(value))])
+            writer.add_event(Event(step=int(epoch), wall_time=time.time(), summary=summary))
+        writer.close()
+    shutil.copy(LOGS / "keras_csvlogger.csv", tmp_path / "logs" / "history.csv")
+    runs = {r.name: r for r in read(tmp_path / "logs")}
+    assert set(runs) == {"fit", "logs"}  # the TensorBoard run folder and history.csv (named by its folder)
+    np.testing.assert_allclose(runs["fit"].series["val_loss"], keras.series["val_loss"], rtol=1e-6)

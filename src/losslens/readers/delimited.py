@@ -72,15 +72,22 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     start = 0
     length = len(text)
-    # The header is the first non-blank line.
+    # The header is the first non-blank line that is not a '#' comment -- unless the data
+    # starts right after the comments, then the last comment is the header (gnuplot style:
+    # "# epoch loss val_loss").
+    comment = None
     while True:
         end = text.find("\n", start)
         end = length if end < 0 else end
-        header_line = text[start:end].strip("\r\n")
-        if header_line.strip() or end >= length:
+        header_line = text[start:end]
+        if header_line.lstrip().startswith("#") and end < length:
+            comment = header_line.lstrip()[1:]
+        elif header_line.strip() or end >= length:
             break
         start = end + 1
     body = text[end + 1:] if end < length else ""
+    if comment is not None and _all_numbers(header_line):
+        body, header_line = text[start:], comment
     delimiter = sniff_delimiter(header_line)
     names = _split_header(header_line, delimiter)
     if not names:
@@ -99,6 +106,11 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if columns is None:
         columns = _slow(body, delimiter, names, text_cols, source)
     return columns
+
+
+def _all_numbers(line: str) -> bool:
+    cells = line.replace(",", " ").replace("\t", " ").replace(";", " ").replace("|", " ").split()
+    return bool(cells) and all(is_number(c) or c.lower() in MISSING for c in cells)
 
 
 def _split_header(line: str, delimiter: str | None) -> list[str]:
