@@ -241,6 +241,11 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
     return section, script
 
 
+# Column widths of the overview (fixed layout); the run name takes the rest.
+_COLGROUP = ("<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in
+             ("44px", "", "150px", "62px", "70px", "110px", "70px", "84px", "84px")) + "</colgroup>")
+
+
 def _overview(diagnoses, datas) -> str:
     rows = []
     for i, (d, data) in enumerate(zip(diagnoses, datas), start=1):
@@ -257,7 +262,7 @@ def _overview(diagnoses, datas) -> str:
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.length)}" '
             f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}">'
             f'<td class="ll-num">{i}</td>'
-            f'<td class="ll-name"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
+            f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_fmt(x) if x is not None else DASH}</td>'
@@ -277,7 +282,7 @@ def _overview(diagnoses, datas) -> str:
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
             f'<span id="ll-count" class="ll-sub">{len(diagnoses)} runs</span></div>'
-            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview"><thead>{head}</thead>'
+            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview">{_COLGROUP}<thead>{head}</thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
