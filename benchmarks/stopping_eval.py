@@ -9,7 +9,8 @@ says when to stop. Rules:
 * Prechelt (1998), "Early stopping - but when?": GL_a (generalisation loss above a%),
   PQ_a (GL / training progress over 5-epoch strips above a; needs the training loss, so
   curves without one are left out of that row), UP_s (validation up in s successive strips).
-* losslens ``ForecastStopping`` (min_gain 1% unless stated), horizon = the run's planned
+* losslens ``ForecastStopping`` (defaults: min_gain 1%, patience 1, gain measured against
+  the best value so far), horizon = the run's planned
   last point (``model.fit(epochs=N)`` knows it), forecasting every max(1, n // 25) points.
 
 Per curve: the fraction of its points used (stop index + 1, or all), and the regret with
@@ -90,7 +91,7 @@ def up(y, s):
     return None
 
 
-def forecast_stop(x, y, min_gain=0.01, patience=2, horizon="end"):
+def forecast_stop(x, y, min_gain=0.01, patience=1, horizon="end"):
     n = len(y)
     rule = ForecastStopping(min_gain=min_gain, horizon=float(x[-1]) if horizon == "end" else None,
                             patience=patience, check_every=max(1, n // 25))
@@ -109,10 +110,10 @@ def rules():
            ("Prechelt PQ2", lambda c: pq(c.y, c.train, 2.0)),
            ("Prechelt UP2", lambda c: up(c.y, 2)),
            ("Prechelt UP3", lambda c: up(c.y, 3))]
-    for g in (0.005, 0.01, 0.02):
+    for g in (0.005, 0.01):
         out.append((f"losslens ForecastStopping, min_gain {g:g}", lambda c, g=g: forecast_stop(c.x, c.y, g)))
-    out.append(("losslens ForecastStopping, 1%, horizon = 2x seen",
-                lambda c: forecast_stop(c.x, c.y, 0.01, horizon=None)))
+    out.append(("losslens ForecastStopping, min_gain 0.01, patience 2",
+                lambda c: forecast_stop(c.x, c.y, 0.01, patience=2)))
     return out
 
 

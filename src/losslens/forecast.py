@@ -40,6 +40,8 @@ flattens), never beyond the horizon.
 from __future__ import annotations
 
 import math
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,8 +66,8 @@ CHANGE_WEIGHT = 0.25
 # horizon ratio R = (horizon - x0) / (x_last - x0); linear in log R between the knots.
 # Fitted by `python benchmarks/forecast_eval.py --calibrate` on the training split.
 _CAL_LOG_RATIO = np.log([2.0, 4.0, 10.0])
-_CAL_Q05 = np.array([-2.859, -4.031, -10.561])
-_CAL_Q95 = np.array([4.314, 5.885, 5.885])
+_CAL_Q05 = np.array([-2.907, -4.072, -9.165])
+_CAL_Q95 = np.array([4.294, 5.554, 5.554])
 
 
 # ---- the families: y = c + a * g(t; theta) ------------------------------------------------
@@ -139,10 +141,12 @@ class _FamilyFit:
 
 
 def _fit_family(name: str, t: np.ndarray, y: np.ndarray, grid, sigma2: float | None,
-                keep: int = 12, wts: np.ndarray | None = None) -> _FamilyFit:
+                keep: int = 12, wts: np.ndarray | None = None, c_min: float | None = None) -> _FamilyFit:
     """Weighted least squares for every grid candidate (closed form in c, a); keep the best ``keep``.
 
-    ``wts``: point weights, shape (n,), normalised to sum n (None: equal).
+    ``wts``: point weights, shape (n,), normalised to sum n (None: equal). ``c_min``: lower
+    bound on the asymptote ``c`` (a loss that is never negative cannot head below 0);
+    candidates that break it are refitted with ``c = c_min``.
     """
     n = t.shape[0]
     wts = np.ones(n) if wts is None else wts * (n / wts.sum())
@@ -166,6 +170,14 @@ def _fit_family(name: str, t: np.ndarray, y: np.ndarray, grid, sigma2: float | N
     a = np.where(good, sgy / np.where(good, sgg, 1.0), 0.0)
     c = ym - a * gm
     sse = np.maximum(syy - a * sgy, 0.0)
+    if c_min is not None and np.any(c < c_min):
+        low = c < c_min
+        r = y - c_min
+        gl = g[low]
+        a_low = (gl * wts) @ r / np.maximum((gl * gl) @ wts, 1e-300)
+        res = r[None, :] - a_low[:, None] * gl
+        a[low], c[low] = a_low, c_min
+        sse[low] = (res * res) @ wts
     sse = np.where(good, sse, np.inf)
     order = np.argsort(sse)[:keep]
     sse_k = sse[order]
@@ -374,7 +386,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     dt = float(np.min(np.diff(t)))
     grids = _family_grids(dt)
     sigma = _noise(z)
-    model_fits, weights = _ensemble(t, z, grids, sigma)
+    nonneg = bool(np.all(y >= 0))
+    model_fits, weights = _ensemble(t, z, grids, sigma, c_min=-y_ref / scale if nonneg else None)
     fits = model_fits
     # Anchor: shift the ensemble so it passes through the recent points (the median residual
     # of the last ~10%), since the forecast starts from where the curve is now.
@@ -383,7 +396,6 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     mean_obs, _ = tmp.mean_spread(t)
     shift = float(np.median(z[-k:] - mean_obs[-k:]))
     floor = 1e-3 * max(abs(y_ref), 1e-12) / scale
-    nonneg = bool(np.all(y >= 0))
     model = _Model(fits, weights, x0, span, y_ref, scale, shift, sigma, floor, nonneg)
     level_z = float(mean_obs[-1] + shift)
     model.level_z = level_z
@@ -448,11 +460,11 @@ def _noise(z: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
-def _ensemble(t, z, grids, sigma):
+def _ensemble(t, z, grids, sigma, c_min=None):
     """Fit each family on all points; weight families by held-out tail error."""
     n = t.shape[0]
     s2 = max(sigma ** 2, 1e-12)
-    fits = [_fit_family(name, t, z, grids.get(name), s2) for name in FAMILIES]
+    fits = [_fit_family(name, t, z, grids.get(name), s2, c_min=c_min) for name in FAMILIES]
     if n < 8:
         # Too short to hold a tail out: weight by BIC-like fit quality.
         sse = np.array([f.sse for f in fits])
@@ -465,7 +477,7 @@ def _ensemble(t, z, grids, sigma):
     tt, zt = t[n_fit:], z[n_fit:]
     errs = []
     for name in FAMILIES:
-        f = _fit_family(name, tf, zf, grids.get(name), s2)
+        f = _fit_family(name, tf, zf, grids.get(name), s2, c_min=c_min)
         m, _ = f.mean_std(tt)
         errs.append(float(np.sqrt(np.mean((m - zt) ** 2))))
     errs = np.array(errs)
@@ -475,9 +487,21 @@ def _ensemble(t, z, grids, sigma):
 
 
 def _p_improve(model: _Model, t_h: float, level: float) -> float:
-    """P(value at the horizon < level - 1% |level|) under a split-normal predictive law."""
-    xs = np.array([model.x0 + t_h * model.span])
-    mid, lo, hi = (float(v[0]) for v in model.band(xs))
+    """P(trend at the horizon < level - 1% |level|) under a split-normal predictive law.
+
+    The question is whether training on lowers the loss, not whether one noisy evaluation
+    happens to be lower, so the point-noise part of the scale u is left out: the width is
+    the calibrated band with u = sqrt(spread^2 + change^2) + floor.
+    """
+    t = np.array([t_h])
+    mean, spread = model.mean_spread(t)
+    u_all = model.scale_u(t, mean, spread)[0]
+    u_trend = math.sqrt(max((u_all - model.floor) ** 2 - model.sigma ** 2, 0.0)) + model.floor
+    q05, q95 = (float(q) for q in _quantiles(t_h))
+    to_y = model.scale
+    mid = model.y_ref + to_y * float(mean[0])
+    lo = mid + q05 * u_trend * to_y
+    hi = mid + q95 * u_trend * to_y
     thr = level - IMPROVE_FRACTION * abs(level)
     if thr < mid:
         s = (mid - lo) / 1.645
@@ -526,3 +550,18 @@ def _num(v):
 
 def _floats(a) -> list:
     return [_num(v) for v in np.asarray(a, dtype=float)]
+
+
+class _CallableModule(types.ModuleType):
+    """``losslens.forecast`` is both this module and the function ``losslens.forecast(source)``.
+
+    Importing the submodule rebinds the package attribute ``forecast`` to the module, which
+    would hide the public function of the same name; calling the module forwards to it.
+    """
+
+    def __call__(self, source, horizon=None, **options):
+        from .api import forecast as _forecast
+        return _forecast(source, horizon=horizon, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,195 @@
+"""Forecast: calibrated on real curves it never saw, honest on short/odd input, usable from the CLI."""
+
+import functools
+import hashlib
+import json
+import math
+
+import numpy as np
+import pytest
+
+from losslens import Run
+from losslens.exceptions import EmptyRunError
+from losslens.forecast import MIN_POINTS, forecast_curve, forecast_run
+
+from conftest import ARTICLE
+
+
+def _held_out(run_id: str) -> bool:
+    # The benchmark's split: quantiles were fitted on the other half.
+    return int(hashlib.md5(run_id.encode()).hexdigest(), 16) % 2 == 1
+
+
+def _long_curves(path, xcol, ycol, limit, min_points):
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(path)
+    out = []
+    for rid, g in frame.groupby("run_id", sort=True):
+        x, y = g[xcol].to_numpy(float), g[ycol].to_numpy(float)
+        if not _held_out(str(rid)) or not np.isfinite(y[-1]):
+            continue
+        ok = np.isfinite(y)
+        if ok.sum() >= min_points:
+            out.append((x[ok], y[ok]))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _score(curves, frac):
+    """Coverage of the 90% interval and median abs % error (forecast, last value) at the end."""
+    hits, err, err_last = [], [], []
+    for x, y in curves:
+        k = max(MIN_POINTS, int(math.ceil(frac * len(x))))
+        fc = forecast_curve(x[:k], y[:k], horizon=x[-1])
+        lo, hi = fc.interval
+        hits.append(lo <= y[-1] <= hi)
+        err.append(abs(fc.value - y[-1]) / abs(y[-1]))
+        err_last.append(abs(y[k - 1] - y[-1]) / abs(y[-1]))
+    return np.mean(hits), np.median(err), np.median(err_last)
+
+
+def test_nanogpt_held_out_coverage_and_error(shared_curves):
+    curves = _long_curves(shared_curves / "modded_nanogpt_val_curves.csv", "step", "val_loss", 200, 10)
+    assert len(curves) == 200
+    coverage, err, err_last = _score(curves, 0.5)
+    assert 0.75 <= coverage <= 1.0
+    assert err < err_last
+
+
+def test_deepobs_held_out_coverage_and_error(shared_curves):
+    curves = _long_curves(shared_curves / "deepobs_baselines_curves.csv.gz", "epoch", "test_loss", 150, 50)
+    coverage, err, err_last = _score(curves, 0.25)
+    assert 0.75 <= coverage <= 1.0
+    assert err < err_last
+
+
+def test_rising_validation_is_forecast_to_rise(shared_curves):
+    # The IMDB example of Chollet's book: validation loss bottoms out at epoch 4 and climbs.
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(shared_curves / "keras_notebook_curves.csv")
+    g = frame[frame.run_id.str.contains("3.5-classifying-movie-reviews.ipynb#cell32", regex=False)]
+    x, y = g.epoch.to_numpy(float), g.val_loss.to_numpy(float)
+    assert np.argmin(y) < len(y) // 2  # the real curve does rise
+    fc = forecast_curve(x, y, horizon=2 * x[-1])
+    assert fc.value > fc.level and fc.gain < 0
+    assert fc.p_improve < 0.2
+    assert fc.plateau_epoch <= x[np.argmin(y)] + 2  # X sits at the validation minimum
+
+
+@functools.lru_cache(maxsize=None)
+def _digits_full(epochs=60, seed=0):
+    """A real tiny training run: logistic regression (sklearn SGD, constant step) on the digits,
+    validation log-loss after each epoch."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import train_test_split
+
+    X, y = datasets.load_digits(return_X_y=True)
+    Xtr, Xva, ytr, yva = train_test_split(X / 16.0, y, test_size=0.3, random_state=seed)
+    clf = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=1e-2, random_state=seed)
+    classes = np.unique(y)
+    losses = []
+    for _ in range(epochs):
+        clf.partial_fit(Xtr, ytr, classes=classes)
+        losses.append(log_loss(yva, clf.predict_proba(Xva), labels=classes))
+    return np.arange(epochs, dtype=float), np.array(losses)
+
+
+def _digits_run(epochs=60):
+    x, y = _digits_full()
+    return x[:epochs].copy(), y[:epochs].copy()
+
+
+def test_real_training_run_early_and_late():
+    x, y = _digits_run()
+    early = forecast_curve(x[:12], y[:12], horizon=x[-1])
+    assert early.p_improve > 0.7 and early.gain > 0.05  # still falling fast at epoch 11
+    lo, hi = early.interval
+    assert lo <= y[-1] <= hi
+    assert early.value < y[11]
+    # At the end the curve has flattened: going on to twice the length gains little.
+    late = forecast_curve(x, y)
+    assert late.gain < early.gain / 2
+    assert late.plateau_epoch < x[-1]
+
+
+def test_article_fixtures_converged_vs_still_improving():
+    import losslens
+
+    # 1a (64-128-64 MLP at the noise floor) vs 1b (linear model, Adam 1e-3, still far off).
+    complex_ = losslens.forecast(ARTICLE / "exp1_complex.json", horizon=100)
+    linear = losslens.forecast(ARTICLE / "exp1_linear.json", horizon=100)
+    assert abs(complex_.gain) < 0.02
+    assert linear.gain > 0.3 and linear.p_improve > 0.8
+    assert linear.p_improve > complex_.p_improve
+
+
+def test_to_dict_shape_and_default_horizon():
+    x, y = _digits_run(epochs=30)
+    fc = forecast_curve(x + 1, y)  # 1-based axis
+    assert fc.horizon == 1 + 2 * 29
+    d = fc.to_dict()
+    json.dumps(d, allow_nan=False)
+    for key in ("metric", "horizon", "value", "interval", "plateau_epoch", "p_improve", "path"):
+        assert key in d
+    assert d["interval"][0] <= d["value"] <= d["interval"][1]
+    assert 0.0 <= d["p_improve"] <= 1.0
+    path = d["path"]
+    assert 2 <= len(path["x"]) <= 50 and path["x"][-1] == fc.horizon
+    assert all(lo <= mid <= hi for lo, mid, hi in zip(path["lo"], path["mid"], path["hi"]))
+    assert fc.value_at(fc.horizon) == pytest.approx(fc.value)
+    assert np.asarray(fc.value_at([5.0, 10.0])).shape == (2,)
+
+
+def test_nan_inf_short_constant():
+    x = np.arange(20, dtype=float)
+    y = 1.0 / (1 + x) + 0.1
+    y[[3, 7]] = np.nan
+    y[10] = np.inf
+    fc = forecast_curve(x, y)
+    assert fc.n_points == 17 and math.isfinite(fc.value)
+
+    short = forecast_curve([0, 1, 2], [1.0, 0.8, 0.7])
+    assert short.reason and short.p_improve is None
+    assert short.interval[0] < 0.7 < short.interval[1]
+    json.dumps(short.to_dict(), allow_nan=False)
+
+    flat = forecast_curve(np.arange(30.0), np.full(30, 0.5))
+    assert flat.value == pytest.approx(0.5, rel=1e-6)
+    assert abs(flat.gain) < 1e-6 and flat.p_improve < 0.01
+
+    with pytest.raises(EmptyRunError):
+        forecast_curve([0, 1], [np.nan, np.nan])
+    with pytest.raises(ValueError):
+        forecast_curve([0, 1, 2], [1.0, 2.0])
+
+
+def test_forecast_run_accuracy_is_flipped():
+    x, y = _digits_run(epochs=30)
+    acc = np.clip(1.0 - y / y.max(), 0, 1)  # an accuracy-like series rising with training
+    run = Run(x, {"val_loss": y, "val_acc": acc})
+    fa = forecast_run(run, metric="val_acc")
+    assert fa.metric == "val_acc"
+    assert fa.interval[0] <= fa.value <= fa.interval[1]
+    assert fa.value >= fa.level - 1e-9  # accuracy forecast not to fall
+    assert forecast_run(run).metric == "val_loss"
+
+
+def test_cli_forecast_json_and_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["forecast", str(ARTICLE / "exp1_linear.json"), "--horizon", "80", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout.strip().splitlines()[0])
+    assert d["horizon"] == 80 and d["metric"] == "val_loss" and len(d["interval"]) == 2
+    res = runner.invoke(app, ["forecast", str(ARTICLE / "exp1_linear.json")])
+    assert res.exit_code == 0 and "90% interval" in res.stdout
+    missing = tmp_path / "nope.csv"
+    res = runner.invoke(app, ["forecast", str(missing)])
+    assert res.exit_code == 2
+    assert "nope.csv" in res.output and "Traceback" not in res.output
