@@ -82,6 +82,17 @@ def _fmt(v, digits: int = 4) -> str:
     return f"{f:.{digits}g}"
 
 
+def _at(v) -> str:
+    """An axis value (epoch or step): whole numbers in full (20340, not 2.034e+04)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return DASH
+    if math.isfinite(f) and f.is_integer() and abs(f) < 1e15:
+        return str(int(f))
+    return _fmt(f)
+
+
 def _label(cause_id: str) -> str:
     return str(cause_id).replace("_", " ")
 
@@ -171,25 +182,25 @@ def card_html(d, data: dict | None = None) -> str:
     facts = []
     axis = esc(d.axis or "epoch")
     if d.plateau is not None and plot._num(d.plateau.epoch) is not None:
-        x = f"{_fmt(d.plateau.epoch)}"
+        x = _at(d.plateau.epoch)
         iv = d.plateau.interval
         if iv is not None and len(iv) == 2 and plot._num(iv[0]) is not None and plot._num(iv[1]) is not None:
-            x += f" <span class='ll-sub'>[{_fmt(iv[0])}, {_fmt(iv[1])}]</span>"
+            x += f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>"
         facts.append((f"plateau X ({axis})", x))
         if plot._num(d.plateau.level) is not None:
-            facts.append((f"level at X", _fmt(d.plateau.level)))
+            facts.append(("level at X", _fmt(d.plateau.level)))
     else:
         facts.append(("plateau X", "none (not plateaued)"))
     facts.append(("metric", esc(d.metric)))
-    facts.append((f"length", f"{esc(d.length)} {axis}s"))
+    facts.append(("length", f"{esc(d.length)} {axis}s"))
     if data:
         vm = data.get("valmin")
         if vm:
-            facts.append(("val minimum", f"{_fmt(vm['y'])} at {_fmt(vm['x'])}"))
+            facts.append(("val minimum", f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
         if g is not None and plot._num(getattr(g, "val_min", None)) is not None:
             # The rules read the smoothed curve; its minimum can sit an epoch or two away.
-            facts.append(("smoothed min", f"{_fmt(g.val_min)} at {_fmt(g.val_min_epoch)}"))
+            facts.append(("smoothed min", f"{_fmt(g.val_min)} at {_at(g.val_min_epoch)}"))
         gap = data.get("gap")
         if gap:
             facts.append(("gap at end", f"{_fmt(gap['value'])} <span class='ll-sub'>(val {_fmt(gap['val'])}"
@@ -198,7 +209,7 @@ def card_html(d, data: dict | None = None) -> str:
     if f and plot._num(f.get("value")) is not None:
         iv = f.get("interval") or []
         band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
-        facts.append((f"forecast at {_fmt(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}"))
+        facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}"))
         if plot._num(f.get("p_improve")) is not None:
             facts.append(("P(improves)", f"{float(f['p_improve']):.0%}"))
     out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
@@ -256,7 +267,7 @@ def _overview(diagnoses, datas) -> str:
         vm = (data or {}).get("valmin") if data else None
         gap = (data or {}).get("gap") if data else None
         num = lambda v: "" if v is None else repr(float(v))  # noqa: E731 - sortable attribute value
-        ivs = (f"{_fmt(iv[0])}\u2013{_fmt(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
+        ivs = (f"{_at(iv[0])}\u2013{_at(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}" '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.length)}" '
@@ -265,7 +276,7 @@ def _overview(diagnoses, datas) -> str:
             f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
-            f'<td class="ll-num">{_fmt(x) if x is not None else DASH}</td>'
+            f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
             f'<td class="ll-num">{ivs}</td>'
             f'<td class="ll-num">{esc(d.length)}</td>'
             f'<td class="ll-num">{_fmt(vm["y"]) if vm else DASH}</td>'

@@ -187,7 +187,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         loss.append({"key": key, "label": _label(key), "role": _role(key),
                      "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
-    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 10)
+    # Log scale once the curves span more than a factor of 5: the plateau's detail stays visible.
+    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 5)
     plateau = None
     if d.plateau is not None and _num(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)

@@ -52,13 +52,6 @@
       var x0 = xpos(u, p.start), x1 = xpos(u, p.end);
       ctx.fillStyle = alpha(p.color, 0.09);
       ctx.fillRect(x0, b.top, x1 - x0, b.height);
-      if (x1 - x0 > 70 * DPR) {
-        ctx.fillStyle = "#6b7280";
-        ctx.font = (11 * DPR) + "px system-ui, sans-serif";
-        ctx.textAlign = "center";
-        ctx.textBaseline = "top";
-        ctx.fillText(p.label, (x0 + x1) / 2, b.top + 4 * DPR);
-      }
     });
     var pl = d.plateau;
     if (pl && pl.lo != null && pl.hi != null) {
@@ -76,6 +69,20 @@
     ctx.beginPath();
     ctx.rect(b.left, b.top, b.width, b.height);
     ctx.clip();
+    // Phase names along the top, over the grid, where the band is wide enough to hold them.
+    ctx.font = (11 * DPR) + "px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    (d.phases || []).forEach(function (p) {
+      var x0 = Math.max(xpos(u, p.start), b.left), x1 = Math.min(xpos(u, p.end), b.left + b.width);
+      var w = ctx.measureText(p.label).width;
+      if (x1 - x0 < w + 12 * DPR) return;
+      var cx = (x0 + x1) / 2;
+      ctx.fillStyle = "rgba(255,255,255,0.8)";
+      ctx.fillRect(cx - w / 2 - 3 * DPR, b.top + 2 * DPR, w + 6 * DPR, 15 * DPR);
+      ctx.fillStyle = "#6b7280";
+      ctx.fillText(p.label, cx, b.top + 4 * DPR);
+    });
     var pl = d.plateau;
     if (pl) {
       var x = xpos(u, pl.x);
@@ -151,12 +158,23 @@
   }
 
   function decadesOnly(u, splits, axisIdx) {
-    // On a log axis keep ticks and grid lines at powers of ten only (uPlot adds 2..9 x 10^k).
+    // uPlot puts log ticks at 1..9 x 10^k. Over two decades or more keep the powers of ten;
+    // over less keep 1, 2 and 5 x 10^k, so that a narrow plateau still has labelled lines.
     var sc = u.scales[u.axes[axisIdx].scale];
-    if (!sc || sc.distr !== 3) return splits;
+    if (!sc || sc.distr !== 3 || sc.min == null || !(sc.min > 0)) return splits;
+    var wide = sc.max / sc.min >= 100;
     return splits.map(function (v) {
-      return v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null;
+      if (!(v > 0)) return null;
+      var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+      var keep = wide ? Math.abs(m - 1) < 1e-6 : [1, 2, 5].some(function (k) { return Math.abs(m - k) < 1e-6; });
+      return keep ? v : null;
     });
+  }
+
+  function logRange(u, min, max) {
+    // A little air around the data instead of uPlot's whole decades (which can waste half the height).
+    if (min == null || max == null || !(min > 0)) return [min, max];
+    return [min / 1.15, max * 1.15];
   }
 
   function baseOpts(width, height, syncKey, axisLabel, showX) {
@@ -181,7 +199,7 @@
   function mainChart(el, d, width) {
     var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
     o.axes[1].label = d.ylabel;
-    o.scales = { x: { time: false, range: padX }, y: d.logy ? { distr: 3, log: 10 } : {} };
+    o.scales = { x: { time: false, range: padX }, y: d.logy ? { distr: 3, log: 10, range: logRange } : {} };
     var data = [d.x];
     var bands = [];
     var idx = {};
@@ -218,7 +236,7 @@
 
   function panelChart(el, d, p, width, last) {
     var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last);
-    o.scales = { x: { time: false, range: padX }, y: p.logy ? { distr: 3, log: 10 } : {} };
+    o.scales = { x: { time: false, range: padX }, y: p.logy ? { distr: 3, log: 10, range: logRange } : {} };
     o.axes[1].label = p.title;
     o.axes[1].space = 24;
     var data = [d.x];
