@@ -34,6 +34,9 @@ _HTTP_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKOF
              "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
+_UNREACHABLE = ("Max retries exceeded", "NewConnectionError", "Connection refused", "timed out")
+
+
 def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -> list[Run]:
     """Read runs from an MLflow tracking store.
 
@@ -72,6 +75,10 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
             runs = _find_runs(client, run_id, experiment, label)
             out = [_to_run(client, r, label) for r in runs]
         except MlflowException as exc:
+            text = str(exc)
+            if tracking_uri.startswith("http") and any(k in text for k in _UNREACHABLE):
+                raise ReadError("cannot reach the MLflow server (is `mlflow server` running there?)",
+                                label) from None
             raise ReadError(_one_line(exc), label) from None
         except (OSError, ConnectionError) as exc:
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None

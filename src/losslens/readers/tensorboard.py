@@ -65,20 +65,23 @@ def read_tensorboard(path) -> list[Run]:
         if not scalars:
             raise ReadError("event file holds no scalar summaries", path)
         name = path.parent.name if path.parent.name else path.stem
-        return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"})]
+        return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"},
+                               axis=_keras_axis(scalars))]
 
     runs = []
     for root, parts in sorted(_group_runs(path).items()):
         scalars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        tags: dict[str, tuple] = {}
         for sub, directory in parts:
             for tag, (steps, values) in _load_scalars(directory).items():
+                tags[tag] = ()
                 scalars.setdefault(_sub_column(sub, tag), (steps, values))
         if not scalars:
             continue
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
-                                   meta={"format": "tensorboard"}))
+                                   meta={"format": "tensorboard"}, axis=_keras_axis(tags)))
     if not runs:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
@@ -254,6 +257,11 @@ def _group_runs(path: Path) -> dict[Path, list[tuple[str | None, Path]]]:
         else:
             groups.setdefault(d, []).insert(0, (None, d))
     return groups
+
+
+def _keras_axis(tags) -> str | None:
+    """``"epoch"`` when every tag is Keras' ``epoch_*`` (logged with step = epoch), else None."""
+    return "epoch" if tags and all(normalise(t).startswith("epoch_") for t in tags) else None
 
 
 def _sub_column(sub: str | None, tag: str) -> str:

@@ -1,0 +1,301 @@
+"""TensorBoard, MLflow and W&B readers, on logs written by the real libraries."""
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.exceptions import ReadError
+
+pytestmark = pytest.mark.framework
+
+EPOCHS = 12
+TRAIN = [1.0 / (e + 1) for e in range(EPOCHS)]
+VAL = [1.2 / (e + 1) + 0.05 * e for e in range(EPOCHS)]  # minimum at epoch 4, then rising
+
+
+def digest(path: Path) -> str:
+    """A hash of every file under ``path``: readers must leave their input untouched."""
+    h = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for f in files:
+        h.update(str(f.relative_to(path.parent)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+# ---- TensorBoard -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def writer():
+    pytest.importorskip("tensorboard")
+    tb = pytest.importorskip("torch.utils.tensorboard")
+    return tb.SummaryWriter
+
+
+def test_tensorboard_log_dir_with_many_runs(tmp_path, writer):
+    logdir = tmp_path / "runs"
+    for name, (t_tag, v_tag) in {"a": ("train/loss", "val/loss"), "b": ("loss_train", "loss_val")}.items():
+        w = writer(str(logdir / name))
+        for e in range(EPOCHS):
+            w.add_scalar(t_tag, TRAIN[e], 10 * e)
+            w.add_scalar(v_tag, VAL[e], 10 * e)
+            w.add_scalar("lr", 0.1, 10 * e)
+        w.close()
+    w = writer(str(logdir / "c"))  # add_scalars writes one sub-directory per key
+    for e in range(EPOCHS):
+        w.add_scalars("Loss", {"train": TRAIN[e], "val": VAL[e]}, e)
+    w.close()
+    before = digest(logdir)
+
+    runs = {r.name: r for r in losslens.read(f"tb:{logdir}")}
+    assert sorted(runs) == ["a", "b", "c"]
+    for name in ("a", "b", "c"):
+        run = runs[name]
+        assert run.train_loss == pytest.approx(TRAIN, rel=1e-6)
+        assert run.val_loss == pytest.approx(VAL, rel=1e-6)
+    assert runs["a"].axis_name == "step" and list(runs["a"].axis[:3]) == [0, 10, 20]
+    assert runs["a"].lr == pytest.approx([0.1] * EPOCHS)
+    # Plain paths are recognised by content: the directory and a single event file.
+    assert {r.name for r in losslens.read(logdir)} == {"a", "b", "c"}
+    event_file = next((logdir / "a").glob("events.out.tfevents.*"))
+    assert losslens.read(event_file)[0].val_loss == pytest.approx(VAL, rel=1e-6)
+    assert digest(logdir) == before
+
+
+def test_tensorboard_keras_layout_train_and_validation_subdirectories(tmp_path, writer):
+    # Keras' TensorBoard callback (it needs TensorFlow, so written here with the same layout and
+    # tags): logs/train and logs/validation, each with epoch_loss / epoch_accuracy, step = epoch.
+    for split, losses in (("train", TRAIN), ("validation", VAL)):
+        w = writer(str(tmp_path / "logs" / split))
+        for e in range(EPOCHS):
+            w.add_scalar("epoch_loss", losses[e], e)
+            w.add_scalar("epoch_accuracy", 1 - losses[e] / 2, e)
+            if split == "train":
+                w.add_scalar("epoch_learning_rate", 1e-3, e)
+        w.close()
+    [run] = losslens.read(f"tb:{tmp_path / 'logs'}")
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(EPOCHS))
+    assert run.train_loss == pytest.approx(TRAIN, rel=1e-6)
+    assert run.val_loss == pytest.approx(VAL, rel=1e-6)
+    assert run.val_acc == pytest.approx([1 - v / 2 for v in VAL], rel=1e-6)
+    assert run.lr == pytest.approx([1e-3] * EPOCHS)
+    assert losslens.diagnose(f"tb:{tmp_path / 'logs'}").verdict == "overfitting"
+
+
+def test_tensorboard_step_log_with_an_epoch_tag_becomes_an_epoch_axis(tmp_path, writer):
+    # Hugging Face's TensorBoardCallback: train/loss every logging step, eval/loss per epoch, and
+    # train/epoch (fractional) beside each.
+    w = writer(str(tmp_path / "hf"))
+    step = 0
+    for e in range(EPOCHS):
+        for k in range(4):
+            step += 5
+            w.add_scalar("train/loss", TRAIN[e] + 0.01 * (k - 1.5), step)
+            w.add_scalar("train/grad_norm", 2.0 / (e + 1), step)
+            w.add_scalar("train/learning_rate", 5e-5, step)
+            w.add_scalar("train/epoch", e + (k + 1) / 4, step)
+        w.add_scalar("eval/loss", VAL[e], step)
+        w.add_scalar("train/epoch", e + 1, step)
+    w.close()
+    [run] = losslens.read(tmp_path / "hf")
+    assert run.axis_name == "epoch" and run.axis[-1] == EPOCHS
+    assert run.val_loss[np.isfinite(run.val_loss)] == pytest.approx(VAL, rel=1e-6)
+    assert run.has("grad_norm") and run.has("lr")
+
+
+def test_tensorboard_half_written_final_record(tmp_path, writer):
+    w = writer(str(tmp_path / "run"))
+    for e in range(EPOCHS):
+        w.add_scalar("train/loss", TRAIN[e], e)
+    w.close()
+    event_file = next((tmp_path / "run").glob("events.out.tfevents.*"))
+    killed = tmp_path / "killed" / event_file.name
+    killed.parent.mkdir()
+    killed.write_bytes(event_file.read_bytes()[:-9])  # the job died inside the last record
+    [run] = losslens.read(killed)
+    assert run.train_loss == pytest.approx(TRAIN[:-1], rel=1e-6)
+
+
+def test_tensorboard_bad_input_is_one_line(tmp_path, writer):
+    from losslens.readers.tensorboard import read_tensorboard
+
+    with pytest.raises(ReadError, match="no TensorBoard event files"):
+        read_tensorboard(tmp_path)
+    with pytest.raises(ReadError, match="no such file"):
+        read_tensorboard(tmp_path / "missing")
+    junk = tmp_path / "junk" / "events.out.tfevents.123.host"
+    junk.parent.mkdir()
+    junk.write_bytes(os.urandom(4000))
+    with pytest.raises(ReadError) as info:
+        read_tensorboard(junk.parent)
+    assert "\n" not in str(info.value) and str(junk.parent) in str(info.value)
+
+
+# ---- W&B ------------------------------------------------------------------------------------
+def test_wandb_offline_run(tmp_path, monkeypatch):
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    script = (
+        "import wandb\n"
+        "run = wandb.init(project='losslens', name='tiny', config={'lr': 0.1})\n"
+        f"for e, (t, v) in enumerate(zip({TRAIN}, {VAL})):\n"
+        "    run.log({'train/loss': t, 'val/loss': v, 'epoch': e})\n"
+        "run.finish()\n")
+    # A subprocess: wandb patches the interpreter it runs in (print hooks, atexit).
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    folder = tmp_path / "wandb"
+    [offline] = list(folder.glob("offline-run-*"))
+    before = digest(folder)
+    for source in (f"wandb:{folder}", f"wandb:{offline}", next(offline.glob("run-*.wandb"))):
+        [run] = losslens.read(source)
+        assert run.name == "tiny" and run.axis_name == "epoch"
+        assert run.train_loss == pytest.approx(TRAIN) and run.val_loss == pytest.approx(VAL)
+        assert run.meta["config"] == {"lr": 0.1}
+    assert digest(folder) == before
+
+
+def test_wandb_exported_history_csv_with_step_column(tmp_path):
+    # The run page's "Export CSV" / run.history().to_csv(): W&B's own _step, _runtime, _timestamp.
+    rows = ["_step,_runtime,_timestamp,train/loss,val/loss"]
+    rows += [f"{e},{1.5 * e},{1.7e9 + e},{TRAIN[e]},{VAL[e]}" for e in range(EPOCHS)]
+    path = tmp_path / "wandb_export.csv"
+    path.write_text("\n".join(rows) + "\n")
+    for source in (path, f"wandb:{path}"):
+        [run] = losslens.read(source)
+        assert run.axis_name == "step" and list(run.axis) == list(range(EPOCHS))
+        assert run.train_loss == pytest.approx(TRAIN) and run.val_loss == pytest.approx(VAL)
+
+
+def test_wandb_bad_input(tmp_path):
+    from losslens.readers.wandb import read_wandb
+
+    with pytest.raises(ReadError, match="no W&B run file"):
+        read_wandb(tmp_path)
+    bad = tmp_path / "run-x.wandb"
+    bad.write_bytes(b"not a wandb file")
+    with pytest.raises(ReadError, match="no :W&B header"):
+        read_wandb(bad)
+
+
+# ---- MLflow ---------------------------------------------------------------------------------
+def log_mlflow_runs(tracking_uri, experiment="demo"):
+    """Two runs through the real MLflow client: Keras-autolog style and Lightning style (epoch metric)."""
+    import mlflow
+    from mlflow.entities import Metric
+
+    client = mlflow.MlflowClient(tracking_uri)
+    exp_id = client.create_experiment(experiment)
+    now = int(time.time() * 1000)
+    keras_run = client.create_run(exp_id, run_name="keras-style")
+    metrics = [Metric("loss", TRAIN[e], now, e) for e in range(EPOCHS)]
+    metrics += [Metric("val_loss", VAL[e], now, e) for e in range(EPOCHS)]
+    client.log_batch(keras_run.info.run_id, metrics=metrics)  # one request per run (a server is slow)
+    client.set_terminated(keras_run.info.run_id)
+    pl_run = client.create_run(exp_id, run_name="lightning-style")
+    metrics, step = [], 0
+    for e in range(EPOCHS):
+        for k in range(3):  # train loss every 10 steps, averaged per epoch by the reader
+            step += 10
+            metrics += [Metric("train_loss_step", TRAIN[e] + 0.01 * (k - 1), now, step),
+                        Metric("epoch", e, now, step)]
+        metrics.append(Metric("val_loss", VAL[e], now, step))
+    client.log_batch(pl_run.info.run_id, metrics=metrics)
+    client.set_terminated(pl_run.info.run_id)
+    return keras_run.info.run_id, pl_run.info.run_id
+
+
+def check_mlflow_store(uri, keras_id):
+    runs = {r.name: r for r in losslens.read(f"mlflow:{uri}#experiment=demo")}
+    assert sorted(runs) == ["keras-style", "lightning-style"]
+    k, pl = runs["keras-style"], runs["lightning-style"]
+    assert k.axis_name == "step" and k.train_loss == pytest.approx(TRAIN) and k.val_loss == pytest.approx(VAL)
+    assert pl.axis_name == "epoch" and list(pl.axis) == list(range(EPOCHS))
+    assert pl.train_loss == pytest.approx(TRAIN) and pl.val_loss == pytest.approx(VAL)
+    from losslens.readers.mlflow import read_mlflow
+    assert [r.meta["run_id"] for r in read_mlflow(uri, run_id=keras_id)] == [keras_id]
+    assert [r.name for r in read_mlflow(uri, run_id="lightning-style")] == ["lightning-style"]
+    with pytest.raises(ReadError, match="no experiment 'nope'"):
+        read_mlflow(uri, experiment="nope")
+    with pytest.raises(ReadError, match="no run with id or name"):
+        read_mlflow(uri, run_id="nope")
+
+
+def test_mlflow_mlruns_folder(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps the folder store behind a flag
+    store = tmp_path / "mlruns"
+    keras_id, _ = log_mlflow_runs(store.as_uri())
+    before = digest(store)
+    check_mlflow_store(str(store), keras_id)
+    assert digest(store) == before
+
+
+def test_mlflow_missing_store_is_an_error_not_a_new_store(tmp_path):
+    pytest.importorskip("mlflow")
+    from losslens.readers.mlflow import read_mlflow
+
+    with pytest.raises(ReadError, match="no such MLflow sqlite database"):
+        read_mlflow(f"sqlite:///{tmp_path / 'none.db'}")
+    assert not (tmp_path / "none.db").exists()
+
+
+@pytest.fixture(scope="module")
+def mlflow_db(tmp_path_factory):
+    """An sqlite store written by the real MLflow client (creating its tables takes seconds: once)."""
+    pytest.importorskip("mlflow")
+    db = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    keras_id, _ = log_mlflow_runs(f"sqlite:///{db}")
+    return db, keras_id
+
+
+@pytest.mark.slow
+def test_mlflow_sqlite_store(mlflow_db):
+    db, keras_id = mlflow_db
+    before = digest(db)
+    check_mlflow_store(f"sqlite:///{db}", keras_id)
+    assert {r.name for r in losslens.read(db)} == {"keras-style", "lightning-style"}  # by content
+    assert digest(db) == before
+
+
+@pytest.mark.slow
+def test_mlflow_server_on_loopback(tmp_path, mlflow_db):
+    db, keras_id = mlflow_db
+    served = tmp_path / "served.db"
+    served.write_bytes(db.read_bytes())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    uri = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{served}",
+         "--default-artifact-root", str(tmp_path / "artifacts"), "--workers", "1"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        import urllib.request
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{uri}/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    pytest.fail("mlflow server did not come up")
+                time.sleep(0.5)
+        check_mlflow_store(uri, keras_id)
+        with pytest.raises(ReadError, match="cannot reach the MLflow server"):
+            losslens.read(f"mlflow:http://127.0.0.1:{port + 1 if port < 65535 else port - 1}")
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
