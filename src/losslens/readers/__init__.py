@@ -122,7 +122,7 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     name = _source.run_name(path)
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
-    if text.lstrip()[:1] in ("{", "["):
+    if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
     cols = delimited.parse(text, source)
     return table.to_runs(cols, fmt="csv", **options)
@@ -158,7 +158,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
 
 
 def _is_jsonl(text: str) -> bool:
-    lines = [ln for ln in text.splitlines()[:3] if ln.strip()]
+    lines = [ln for ln in text[:65536].splitlines()[:3] if ln.strip()]
     if len(lines) < 2:
         return False
     try:

@@ -107,7 +107,7 @@ def load(path: Path, source: str) -> Content:
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}", source) from None
     data = _decompress(data, source)
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():
         raise ReadError("empty file", source)
     kind = sniff_bytes(data[:64], path.name)
     if kind is not None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
+
 from ..exceptions import ReadError
 from ..run import Run
 from . import records, table
@@ -31,6 +33,10 @@ def is_trainer_state(obj) -> bool:
     return isinstance(obj, dict) and "log_history" in obj
 
 
+def _is_summary(keys: tuple) -> bool:
+    return "train_runtime" in keys
+
+
 def _timing(key: str) -> bool:
     return key.endswith(_TIMING) or key == "total_flos"
 
@@ -41,17 +47,18 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     log = obj.get("log_history")
     if not isinstance(log, list):
         raise ReadError("trainer_state.json whose log_history is not a list", source)
-    rows = [r for r in log if isinstance(r, dict)]
-    summary = [r for r in rows if "train_runtime" in r]
-    if summary:
-        rows = [r for r in rows if "train_runtime" not in r]
-    if not rows:
+    # The closing summary row is the last one (a resumed run may add a few after it).
+    summary = next((r for r in reversed(log[-10:]) if isinstance(r, dict) and "train_runtime" in r), None)
+    cols = records.to_columns(log, drop=_timing, skip=_is_summary)
+    step = cols.get("step")
+    if not log or (step is not None and np.isnan(step).all() and len(cols) == 1):
         raise ReadError("trainer_state.json with an empty log_history (nothing logged yet: "
                         "logging_steps larger than the steps run?)", source)
+    if step is None or np.isnan(step).all():
+        raise ReadError("trainer_state.json whose log_history has no step values", source)
     meta = {k: obj[k] for k in _META_KEYS if isinstance(obj.get(k), (int, float, str))}
-    if summary:
-        meta["train_loss_mean"] = summary[-1].get("train_loss")
-        meta["train_runtime_s"] = summary[-1].get("train_runtime")
-    cols = records.to_columns(rows, drop=_timing)
+    if summary is not None:
+        meta["train_loss_mean"] = summary.get("train_loss")
+        meta["train_runtime_s"] = summary.get("train_runtime")
     return table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+from itertools import chain
 
 import numpy as np
 
@@ -44,36 +45,48 @@ def _msg(exc: Exception) -> str:
     return getattr(exc, "msg", None) or str(exc).splitlines()[0][:120]
 
 
-def to_columns(records: list[dict], drop=None) -> dict[str, np.ndarray]:
+def to_columns(records: list, drop=None, skip=None) -> dict[str, np.ndarray]:
     """Objects -> ``{key: array}``: floats where the values are numbers, str where they are text.
 
-    Nested values (lists, dicts) become NaN; ``drop(key) -> bool`` leaves keys out.
-    Shapes: every array has ``len(records)`` entries.
+    Nested values (lists, dicts) become NaN; entries that are not objects are all-NaN rows;
+    ``drop(key) -> bool`` leaves keys out; ``skip(keys) -> bool`` blanks whole rows by their
+    key tuple (Hugging Face's closing summary row). Every array has ``len(records)`` entries.
 
     Loggers write few kinds of rows (a train row, an eval row ...), each always with the same
     keys in the same order, so rows are grouped by their key tuple and each group converted
     to a 2-D float block in one numpy call -- a 100,000-row ``log_history`` in tens of ms.
     """
     n = len(records)
-    groups: dict[tuple, list[int]] = {}
-    for i, row in enumerate(records):
-        groups.setdefault(tuple(row), []).append(i)
-    keys = [k for k in dict.fromkeys(k for sig in groups for k in sig)
+    if set(map(type, records)) != {dict}:
+        records = [r if isinstance(r, dict) else {} for r in records]
+    signatures = list(map(tuple, records))
+    code_of = {sig: k for k, sig in enumerate(dict.fromkeys(signatures))}
+    codes = np.fromiter(map(code_of.__getitem__, signatures), dtype=np.intp, count=n)
+    keys = [k for k in dict.fromkeys(k for sig in code_of for k in sig)
             if isinstance(k, str) and not (drop is not None and drop(k))]
     floats = {k: np.full(n, NAN) for k in keys}
     slow: set[str] = set()
-    for sig, rows in groups.items():
-        index = np.asarray(rows, dtype=np.intp)
-        try:
-            block = np.array([tuple(records[i].values()) for i in rows], dtype=float)
+    for sig, code in code_of.items():
+        if not sig or (skip is not None and skip(sig)):
+            continue
+        index = np.flatnonzero(codes == code)
+        rows = list(map(records.__getitem__, index.tolist()))
+        try:  # straight from the dicts' values into one buffer, no tuple per row
+            block = np.fromiter(chain.from_iterable(map(dict.values, rows)), dtype=float,
+                                count=len(rows) * len(sig)).reshape(len(rows), len(sig))
         except (TypeError, ValueError, OverflowError):
-            block = None
+            try:  # None (JSON null) -> NaN needs numpy's object conversion
+                block = np.array(list(map(tuple, map(dict.values, rows))), dtype=float)
+            except (TypeError, ValueError, OverflowError):
+                block = None
         if block is not None and block.shape == (len(rows), len(sig)):
             for j, key in enumerate(sig):
                 if key in floats:
                     floats[key][index] = block[:, j]
         else:
             slow.update(k for k in sig if k in floats)
+    if slow and skip is not None:
+        records = [{} if skip(sig) else r for r, sig in zip(records, signatures)]
     out: dict[str, np.ndarray] = {}
     for key in keys:
         if key not in slow:
