@@ -1,0 +1,133 @@
+"""ForecastStopping on real curves and a real training run; compared with Keras EarlyStopping."""
+
+import hashlib
+import math
+
+import numpy as np
+import pytest
+
+from losslens.stopping import ForecastStopping
+from test_forecast import _digits_run
+
+
+def _drive(rule, x, y):
+    """Feed the curve point by point; the index where the rule says stop, or None."""
+    for i, (xi, yi) in enumerate(zip(x, y)):
+        if rule.update(xi, yi):
+            return i
+    return None
+
+
+def _imdb(shared_curves):
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(shared_curves / "keras_notebook_curves.csv")
+    g = frame[frame.run_id.str.contains("3.5-classifying-movie-reviews.ipynb#cell32", regex=False)]
+    return g.epoch.to_numpy(float), g.val_loss.to_numpy(float)
+
+
+def test_stops_soon_after_the_validation_minimum(shared_curves):
+    # Chollet's IMDB example: validation loss bottoms out early, then climbs for 15 epochs.
+    x, y = _imdb(shared_curves)
+    rule = ForecastStopping(horizon=x[-1])
+    stop = _drive(rule, x, y)
+    best = int(np.argmin(y))
+    assert stop is not None and best <= stop <= best + 4
+    assert rule.best_value == pytest.approx(y.min())  # restoring the best weights loses nothing
+    assert rule.best_epoch == x[best]
+    assert rule.forecast.gain < 0.01
+
+
+def test_real_training_run_stops_late_enough():
+    x, y = _digits_run()
+    # Planned 60 epochs: the rule may stop once what is left is forecast to be worth < 1%.
+    rule = ForecastStopping(min_gain=0.01, horizon=x[-1])
+    stop = _drive(rule, x, y)
+    used = len(x) if stop is None else stop + 1
+    assert y[:used].min() / y.min() - 1 < 0.03
+    # With a far horizon the curve (still falling ~0.5%/epoch) is worth training on.
+    far = ForecastStopping(min_gain=0.01, horizon=10 * x[-1])
+    assert _drive(far, x, y) is None
+    assert far.gain > 0.01
+
+
+def test_mode_max_matches_min_on_the_negated_curve(shared_curves):
+    x, y = _imdb(shared_curves)
+    a = _drive(ForecastStopping(horizon=x[-1]), x, y)
+    rule = ForecastStopping(horizon=x[-1], mode="max")
+    b = _drive(rule, x, -y)
+    assert a == b
+    assert rule.best_value == pytest.approx(-y.min())
+
+
+def test_nan_is_ignored_and_stop_is_sticky():
+    x, y = _digits_run(epochs=40)
+    y = y.copy()
+    y[[6, 7]] = np.nan
+    rule = ForecastStopping(horizon=1000.0, min_gain=0.5)  # a gain of 50% is never forecast late on
+    stop = _drive(rule, x, y)
+    assert stop is not None and stop not in (6, 7)
+    assert rule.update(x[-1] + 1, 0.0) is True  # stays stopped
+    rule.reset()
+    assert rule.stopped_epoch is None and rule.update(0, 1.0) is False
+
+
+@pytest.mark.parametrize("kwargs", [{"mode": "up"}, {"min_gain": -0.1}, {"min_gain": math.nan}])
+def test_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        ForecastStopping(**kwargs)
+
+
+def test_no_decision_before_min_points_or_past_horizon():
+    rule = ForecastStopping(horizon=3.0, min_gain=1.0)
+    assert not any(rule.update(i, 1.0 / (i + 1)) for i in range(10))  # at/past the horizon: no call
+    rule = ForecastStopping(min_points=6, min_gain=1.0)
+    assert [rule.update(i, 1.0) for i in range(6)] == [False] * 5 + [True]
+
+
+@pytest.mark.slow
+def test_fewer_epochs_than_keras_patience_10_on_held_out_curves(shared_curves):
+    """On 120 held-out DeepOBS and Keras-notebook curves: fewer points used than the real
+    keras.callbacks.EarlyStopping(patience=10), median regret (best weights) <= 1%."""
+    pd = pytest.importorskip("pandas")
+    keras = pytest.importorskip("keras")
+    curves = []
+    for path, col in (("deepobs_baselines_curves.csv.gz", "test_loss"), ("keras_notebook_curves.csv", "val_loss")):
+        frame = pd.read_csv(shared_curves / path)
+        ids = sorted(frame.run_id.unique(), key=lambda r: hashlib.md5(r.encode()).hexdigest())
+        picked = 0
+        for rid in ids:
+            if int(hashlib.md5(rid.encode()).hexdigest(), 16) % 2 == 0:  # the forecast's training half
+                continue
+            g = frame[frame.run_id == rid]
+            y = g[col].to_numpy(float)
+            if len(y) < 10 or not np.all(np.isfinite(y)):
+                continue
+            curves.append((g.epoch.to_numpy(float), y))
+            picked += 1
+            if picked == 60:
+                break
+
+    class StandIn:
+        stop_training = False
+
+    used_f, used_k, regret = [], [], []
+    for x, y in curves:
+        n = len(y)
+        rule = ForecastStopping(horizon=x[-1], check_every=max(1, n // 25))
+        s = _drive(rule, x, y)
+        used = n if s is None else s + 1
+        used_f.append(used / n)
+        regret.append(y[:used].min() / y.min() - 1)
+        cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=10)
+        model = StandIn()
+        cb.set_model(model)
+        cb.on_train_begin()
+        k = n
+        for i, v in enumerate(y):
+            cb.on_epoch_end(i, {"val_loss": float(v)})
+            if model.stop_training:
+                k = i + 1
+                break
+        used_k.append(k / n)
+    assert np.mean(used_f) < np.mean(used_k)
+    assert np.median(regret) <= 0.01
