@@ -483,3 +483,15 @@ def test_directory_hands_a_keras_tensorboard_run_to_the_real_reader(tmp_path):
     runs = {r.name: r for r in read(tmp_path / "logs")}
     assert set(runs) == {"fit", "logs"}  # the TensorBoard run folder and history.csv (named by its folder)
     np.testing.assert_allclose(runs["fit"].series["val_loss"], keras.series["val_loss"], rtol=1e-6)
+
+
+def test_learning_curves_with_a_composite_run_id_and_a_named_axis():
+    path = _shared("lcdb_v1_accuracy_mean_curves.csv")
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    keys = list(dict.fromkeys((r["openmlid"], r["learner"]) for r in rows))
+    runs = read(path, run_column=["openmlid", "learner"], metric="valid_acc_mean", columns={"epoch": "size_train"})
+    assert [r.name for r in runs] == [f"{a}/{b}" for a, b in keys]  # 4367 (dataset, learner) curves
+    first = [r for r in rows if (r["openmlid"], r["learner"]) == keys[0]]
+    _same(runs[0].axis, [float(r["size_train"]) for r in first])
+    _same(runs[0].series["valid_acc_mean"], [float(r["valid_acc_mean"]) for r in first])

@@ -49,7 +49,7 @@ _DELEGATES = {
 }
 
 
-def read(source, *, columns: Mapping[str, str] | None = None, run_column: str | None = None,
+def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
          run_id: str | None = None, experiment: str | None = None, metric: str | None = None) -> list[Run]:
     """Read every run in ``source``: a file, a directory or a tracking URI.
 
@@ -62,9 +62,10 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column: str | 
     columns : dict, optional
         Column overrides ``{canonical name: column in the file}``, e.g.
         ``{"val_loss": "dev_ce"}``; ``{"epoch": "iter"}`` names the axis column.
-    run_column : str, optional
+    run_column : str or list of str, optional
         The column holding run ids in a long-format file (default: a text column named
-        ``run_id``, ``run``, ``run_name`` or ``experiment`` with repeated values).
+        ``run_id``, ``run``, ``run_name`` or ``experiment`` with repeated values); a list
+        names columns that identify a run together (``["openmlid", "learner"]``).
     run_id : str, optional
         Keep only this run.
     experiment : str, optional

@@ -55,7 +55,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     source : the path, quoted in errors and kept on each Run.
     fmt : format label stored in ``Run.meta["format"]``.
     columns : overrides ``{canonical name: column}``.
-    run_column : the column holding run ids (default: detected).
+    run_column : the column holding run ids (default: detected), or a list of columns that
+        together identify a run (ids joined with ``/``).
     run_id : keep only this run.
     metric : a series the caller will diagnose; a table with that column but no loss is fine.
     axis : ``"step"`` forces the step axis when a step column exists (Hugging Face).
@@ -63,6 +64,17 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     """
     if not columns_data:
         raise UnknownFormatError("no columns", source)
+    if run_column is not None and not isinstance(run_column, str):
+        # Several columns identify a run together (dataset + learner, model + seed ...).
+        run_column = list(run_column)
+        missing = [c for c in run_column if c not in columns_data]
+        if missing:
+            raise ReadError(f"run column {missing[0]!r} not found (columns: {_listing(columns_data)})", source)
+        joined = "/".join(run_column)
+        parts = [[_label(v) for v in columns_data[c].tolist()] for c in run_column]
+        columns_data = {k: v for k, v in columns_data.items() if k not in run_column}
+        columns_data[joined] = np.array(["/".join(p) for p in zip(*parts)], dtype=object)
+        run_column = joined
     key = _run_column(columns_data, run_column, source)
     numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
     if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
