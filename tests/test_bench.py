@@ -231,3 +231,17 @@ def test_trainspotter_findings_map_onto_the_vocabulary(keras_curves):
     assert "overfitting" in detectors  # it sees the rise (and calls its growth a divergence too)
     p = trainspotter_baseline(run, "val_loss")
     assert p.cause == ("diverged" if "divergence" in detectors else "overfitting")
+
+
+def test_losslens_bench_command_prints_the_table(shared_curves, tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    out = tmp_path / "diagnosis.md"
+    result = CliRunner().invoke(app, ["bench", "--parts", "real", "--methods", "naive,prechelt_gl5",
+                                      "--limit", "12", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| naive |" in result.output and "| prechelt_gl5 |" in result.output
+    assert out.read_text().startswith("# Diagnosis benchmark")
+    bad = CliRunner().invoke(app, ["bench", "--methods", "nosuch", "--limit", "1"])
+    assert bad.exit_code == 2

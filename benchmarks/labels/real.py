@@ -217,7 +217,7 @@ def label_shape(source: str, runs, curves, metric_source: str, extra=None, nan_i
         tg = rules.tail_gain(val)
         fin = val[np.isfinite(val)]
         at_end = int(np.argmin(fin)) >= int(0.9 * fin.size) - 1
-        nums = nums | {"tail_gain": tg, "min_index": int(np.argmin(fin)), "n_points": int(fin.size)}
+        nums = nums | {"tail_gain": tg, "min_index": int(np.argmin(fin)), "n_points": int(fin.size)} | _strip(of)
         if tg >= rules.GAIN and at_end:
             out.append(base | _row("still_improving", "last third gains >= 15%, minimum in the last 10%", nums))
         elif tg < rules.NO_GAIN:
