@@ -143,6 +143,15 @@ class Browser:
             self.pump(0.02)
         raise TimeoutError(f"{url}: {until!r} still false after {timeout} s")
 
+    def wait(self, expression: str, timeout: float = 15):
+        """Poll ``expression`` until it is truthy (a loaded machine can be slow); returns its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.eval(expression)
+            if value or time.monotonic() > deadline:
+                return value
+            self.pump(0.05)
+
     def screenshot(self, full_page: bool = False) -> bytes:
         params = {"format": "png"}
         if full_page:
@@ -245,9 +254,9 @@ def test_report_opens_clean_and_offline(browser, small_report):
     # Scroll every run into view so that every chart is drawn, then look for trouble.
     for i in range(1, len(ds) + 1):
         b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
-        b.pump(0.05)
-    b.pump(0.3)
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
     assert b.eval("document.querySelectorAll('.ll-run[data-rendered]').length") == len(ds)
+    b.pump(0.2)
     assert b.problems() == []
     assert {u.split(":")[0] for u in b.requests()} == {"file"}  # nothing fetched from a network
     # The overview lists every run by name, as text; the headings show the hostile name as text.
@@ -278,9 +287,10 @@ def test_charts_draw_hover_and_zoom(browser, small_report):
     y = box["y"] + box["h"] / 2
     for frac in (0.45, 0.5):  # enter, then move: uPlot follows the cursor on mousemove
         b.call("Input.dispatchMouseEvent", type="mouseMoved", x=box["x"] + box["w"] * frac, y=y)
-        b.pump(0.1)
-    values = b.eval("Array.from(document.querySelectorAll('#ll-chart-1 .u-legend')[0]"
-                    ".querySelectorAll('.u-value')).map(function(v){return v.textContent})")
+    legend = ("Array.from(document.querySelectorAll('#ll-chart-1 .u-legend')[0]"
+              ".querySelectorAll('.u-value')).map(function(v){return v.textContent})")
+    b.wait(legend + ".some(function(v){return /[0-9]/.test(v)})")
+    values = b.eval(legend)
     assert sum(v not in ("", "\u2013", "--") for v in values) >= 3, values
     # Zoom: drag across the middle; every chart of the run follows (linked x axes).
     before = b.eval("losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'})"
@@ -291,7 +301,9 @@ def test_charts_draw_hover_and_zoom(browser, small_report):
         b.call("Input.dispatchMouseEvent", type="mouseMoved", x=x0 + (x1 - x0) * k / 5, y=y, button="left",
                buttons=1)
     b.call("Input.dispatchMouseEvent", type="mouseReleased", x=x1, y=y, button="left", clickCount=1)
-    b.pump(0.3)
+    b.wait("(function(){var u=losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'})[0].u;"
+           f"return u.scales.x.max - u.scales.x.min < {0.5 * (before[0][1] - before[0][0])};}})()")
+    b.pump(0.1)
     after = b.eval("losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'})"
                    ".map(function(c){return [c.u.scales.x.min, c.u.scales.x.max]})")
     assert len(after) == len(before) >= 2
