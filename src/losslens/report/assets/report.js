@@ -212,8 +212,8 @@
         s.stroke = c.color; s.width = 2;
       } else if (c.kind === "fc_mid") {
         s.stroke = c.color; s.width = 1.5; s.dash = [6, 4];
-      } else {  // forecast lo/hi: only the band between them is drawn
-        s.stroke = alpha(c.color, 0.5); s.width = 0.5;
+      } else {  // forecast lo/hi: only the band between them is drawn; no legend entry
+        s.stroke = alpha(c.color, 0.5); s.width = 0.5; s.class = "ll-legend-hidden";
       }
       o.series.push(s);
       idx[c.kind + ":" + c.role] = o.series.length - 1;
