@@ -18,17 +18,20 @@ DeepOBS (real interventions)
     4 ``still_improving`` where the shape rule below (last third >= 15% lower) also holds.
 
     Best-rate seeds 43-45 (full length), by the mean curve ``M`` and mean train curve:
-    ``overfitting`` when the overfitting rule holds on them; else ``converged`` when M's last
-    third gains < 2%. X = DESIGN.md's X on ``M``.
+    ``overfitting`` when the overfitting rule holds on them; else ``converged`` when the
+    converged shape rule (``rules.converged_shape``) holds. X = DESIGN.md's X on ``M``.
+    Grid runs of a classifier whose loss ends at ln K (``rules.at_chance``; K known for
+    cifar10/100, fmnist, svhn, tolstoi and passed to the diagnosis) add ``no_signal`` to
+    ``also``: the network collapsed to predicting the class prior.
     Best-rate seeds 46-48 cut short (the rest of the same runs is the "train longer"
     counterfactual): cut at 1/4 of the run, ``still_improving`` when the rest of ``M`` goes
-    >= 15% lower; cut at 1/2, ``converged`` when the rest of ``M`` never goes 2% lower (X on
-    ``M`` up to the cut). A head in which the overfitting rule already holds is skipped.
+    >= 15% lower; cut at 1/2, ``converged`` when the rest of ``M`` never goes 2% lower and
+    the mean train loss's last third within the case gains < 10% (X on ``M`` up to the cut). A head in which the overfitting rule already holds is skipped.
 
 Keras notebooks and YOLO (shape rules; one run each, so no X)
     Runs with >= 8 validation points: ``diverged`` by rule 1; ``overfitting`` by the
     overfitting rule; ``still_improving`` when the last third gains >= 15% and the minimum is
-    in the last 10%; ``converged`` when the last third gains < 2%; others get no label.
+    in the last 10%; ``converged`` by ``rules.converged_shape``; others get no label.
     YOLO runs that Ultralytics' early stopping ended (fewer epochs than asked, more than the
     patience) carry that fact in ``numbers``.
 
@@ -56,6 +59,9 @@ MIN_VAL_POINTS = 8
 BEST_SEEDS_FULL = (43, 44, 45)
 BEST_SEEDS_HEAD = (46, 47, 48)
 CAP = 60
+# Classes of DeepOBS's classification problems (tolstoi: 83 characters); the others are not classifiers.
+DEEPOBS_CLASSES = {"cifar10_3c3d": 10, "cifar100_allcnnc": 100, "fmnist_2c2d": 10, "svhn_wrn164": 10,
+                   "tolstoi_char_rnn": 83}
 
 
 def curves_dir() -> Path:
@@ -115,8 +121,9 @@ def label_deepobs(runs, curves) -> list[dict]:
         axis = curves_best[0].epoch.to_numpy()[:n].astype(float)
         ref_min = float(np.nanmin(M))
         group = f"{problem}/{opt}"
+        classes = DEEPOBS_CLASSES.get(problem)
         common = {"source": "deepobs", "metric": "val_loss", "metric_source": "DeepOBS test_loss",
-                  "group": group}
+                  "group": group, "classes": classes or ""}
         for _, r in grp.iterrows():
             c = by_run[r.run_id]
             val, lr = c.test_loss.to_numpy(), float(r.learning_rate)
@@ -126,6 +133,10 @@ def label_deepobs(runs, curves) -> list[dict]:
             if lr != best_lr:
                 direction = "lr_too_high" if lr > best_lr else "lr_too_low"
                 nums = {"lr": lr, "best_lr": best_lr, "ref_min": ref_min}
+                chance = rules.at_chance(val, classes)
+                extra_also = ["no_signal"] if chance else []  # collapsed to predicting the prior
+                if chance:
+                    nums |= {f"chance_{k}": v for k, v in chance.items()}
                 d = rules.diverged(val, train=c.train_loss.to_numpy())
                 if d is not None:
                     out.append(base | _row("diverged", "diverged: NaN/inf or end >= 1.5x start",
@@ -134,12 +145,12 @@ def label_deepobs(runs, curves) -> list[dict]:
                 st = rules.stuck(val, ref_min)
                 if st["holds"]:
                     out.append(base | _row("stuck_at_init", "progress < 2% of the best-rate run's",
-                                           nums | st, [direction]))
+                                           nums | st, [direction] + extra_also))
                     continue
                 run_min = float(np.nanmin(val))
                 if rules.gained(ref_min, run_min):
                     of = rules.overfitting(val, c.train_loss.to_numpy())
-                    also = ["overfitting"] if of["holds"] else []
+                    also = (["overfitting"] if of["holds"] else []) + extra_also
                     fin = val[np.isfinite(val)]
                     if direction == "lr_too_low" and rules.tail_gain(val) >= rules.GAIN \
                             and int(np.argmin(fin)) >= int(0.9 * fin.size) - 1:
@@ -151,14 +162,16 @@ def label_deepobs(runs, curves) -> list[dict]:
             seed = int(r.random_seed)
             if seed in BEST_SEEDS_FULL:
                 of = rules.overfitting(M, Mtr)
-                tg = rules.tail_gain(M)
+                cv = rules.converged_shape(M, Mtr)
                 x = rules.plateau_x(M, axis)
-                nums = {"lr": lr, "best_lr": best_lr, "mean_tail_gain": tg} | _strip(of)
+                nums = {"lr": lr, "best_lr": best_lr} | _strip(of) | {f"conv_{k}": v for k, v in cv.items()
+                                                                      if k != "holds"}
                 xs = {"x_true": x, "x_source": "DESIGN X on the 10-seed mean test_loss"}
                 if of["holds"]:
                     out.append(base | xs | _row("overfitting", "overfitting rule on the 10-seed means", nums))
-                elif tg < rules.NO_GAIN:
-                    out.append(base | xs | _row("converged", "10-seed mean's last third gains < 2%", nums))
+                elif cv["holds"]:
+                    out.append(base | xs | _row("converged", "converged shape rule on the 10-seed means "
+                                                "(last third < 2% lower, train flat too)", nums))
             elif seed in BEST_SEEDS_HEAD:
                 for frac, cause in ((0.25, "still_improving"), (0.5, "converged")):
                     cut = max(MIN_VAL_POINTS, int(round(frac * n)))
@@ -171,11 +184,15 @@ def label_deepobs(runs, curves) -> list[dict]:
                     if cause == "still_improving" and rules.gained(future, level):
                         out.append(base | {"cut": cut, "length": float(axis[cut - 1])} |
                                    _row(cause, "cut at 1/4; the rest of the 10-seed mean goes >= 15% lower", nums))
-                    if cause == "converged" and not rules.gained(future, level, rules.NO_GAIN):
+                    train_tg = rules.tail_gain(Mtr[:cut])
+                    nums["mean_train_tail_gain_in_case"] = train_tg
+                    if cause == "converged" and not rules.gained(future, level, rules.NO_GAIN) \
+                            and not train_tg >= rules.CONVERGED_TRAIN_FLAT:
                         out.append(base | {"cut": cut, "length": float(axis[cut - 1]),
                                            "x_true": rules.plateau_x(M[:cut], axis[:cut]),
                                            "x_source": "DESIGN X on the 10-seed mean up to the cut"} |
-                                   _row(cause, "cut at 1/2; the rest of the 10-seed mean never goes 2% lower",
+                                   _row(cause, "cut at 1/2; the rest of the 10-seed mean never goes 2% lower; "
+                                        "train's last third in the case < 10% lower",
                                         nums))
     for row in out:
         row["case_id"] = f"deepobs/{row['run_id']}" + (f"@{row['cut']}" if row["cut"] != "" else "")
@@ -217,11 +234,14 @@ def label_shape(source: str, runs, curves, metric_source: str, extra=None, nan_i
         tg = rules.tail_gain(val)
         fin = val[np.isfinite(val)]
         at_end = int(np.argmin(fin)) >= int(0.9 * fin.size) - 1
-        nums = nums | {"tail_gain": tg, "min_index": int(np.argmin(fin)), "n_points": int(fin.size)} | _strip(of)
+        cv = rules.converged_shape(val, train)
+        nums = nums | {"tail_gain": tg, "min_index": int(np.argmin(fin)), "n_points": int(fin.size)} \
+            | _strip(of) | {f"conv_{k}": v for k, v in cv.items() if k != "holds"}
         if tg >= rules.GAIN and at_end:
             out.append(base | _row("still_improving", "last third gains >= 15%, minimum in the last 10%", nums))
-        elif tg < rules.NO_GAIN:
-            out.append(base | _row("converged", "last third gains < 2%, overfitting rule does not hold", nums))
+        elif cv["holds"]:
+            out.append(base | _row("converged", "converged shape rule (last third < 2% lower after a >= 10% "
+                                   "drop, rise <= 5% of the drop, train's last third < 10% lower)", nums))
     return out
 
 
@@ -242,7 +262,7 @@ def build(cdir: Path | None = None, path: Path = LABELS) -> list[dict]:
 
     rows += label_shape("yolo", yruns, ycurves, "YOLO val/box+cls+dfl loss", yolo_extra, nan_is_gap=True)
     rows = cap(rows)
-    fields = ["case_id", "source", "run_id", "cut", "group", "metric", "metric_source", "cause", "also",
+    fields = ["case_id", "source", "run_id", "cut", "group", "metric", "metric_source", "classes", "cause", "also",
               "x_true", "x_source", "length", "rule", "numbers"]
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
@@ -324,5 +344,6 @@ def load_real_cases(path: Path = LABELS, cdir: Path | None = None):
         cases.append(Case(case_id=lab["case_id"], part="real", run=run, metric=lab["metric"], cause=lab["cause"],
                           x_true=float(lab["x_true"]) if lab["x_true"] else None, length=float(lab["length"]),
                           rule=lab["rule"], numbers=json.loads(lab["numbers"]),
-                          also=tuple(a for a in lab["also"].split("|") if a), source=src))
+                          also=tuple(a for a in lab["also"].split("|") if a), source=src,
+                          classes=int(lab["classes"]) if lab.get("classes") else None))
     return cases

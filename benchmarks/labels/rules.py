@@ -15,6 +15,14 @@ Thresholds (chosen before any tool was run, from the issue and DESIGN.md):
     Overfitting: after its minimum the validation loss rises by at least 10% of the drop it
     made before the minimum, and by at least 5% of the minimum itself, while the training
     loss keeps falling (it ends at least 5% below its value at the validation minimum).
+``CONVERGED_*``
+    Converged by shape (no intervention available): the last third gains < 2%, the curve
+    dropped by >= 10% of its start before that, it rose by <= 5% of that drop after its
+    minimum (5-10% is left unlabeled: between converged and overfitting), and the training
+    loss's last third gains < 10% (a flat validation curve beside a falling training curve
+    is a growing gap, which DESIGN.md counts toward overfitting: left unlabeled).
+``CHANCE = 0.01``
+    At chance: a classifier's loss ends within 1% of ln K (it predicts the class prior).
 ``STUCK = 0.02``
     Stuck at init: the run never made 2% of the progress the reference run made.
 ``X_FRACTION = 0.05``
@@ -33,6 +41,10 @@ OVERFIT_RISE_REL = 0.05
 TRAIN_STILL_FALLING = 0.05
 STUCK = 0.02
 X_FRACTION = 0.05
+CONVERGED_MIN_DROP = 0.10
+CONVERGED_MAX_RISE = 0.05
+CONVERGED_TRAIN_FLAT = 0.10
+CHANCE = 0.01
 DIVERGED_GROWTH = 1.5
 
 
@@ -157,3 +169,33 @@ def tail_gain(values, start_frac: float = 2 / 3) -> float:
     k = int(start_frac * fin.size)
     ref = float(np.median(fin[max(0, k - 1): k + 2]))
     return 1.0 - tail_level(fin) / ref if ref else float("nan")
+
+
+def converged_shape(val, train=None) -> dict:
+    """The shape rule for ``converged`` (module docstring); ``holds`` and its numbers."""
+    v = np.asarray(val, dtype=float)
+    fin = v[np.isfinite(v)]
+    if fin.size < 6:
+        return {"holds": False}
+    v0, vmin, vend = float(fin[0]), float(np.min(fin)), tail_level(fin)
+    drop, rise, tg = v0 - vmin, vend - vmin, tail_gain(fin)
+    out = {"tail_gain": tg, "drop_fraction": drop / v0 if v0 else float("nan"),
+           "rise_over_drop": rise / drop if drop > 0 else float("nan")}
+    holds = tg < NO_GAIN and v0 > 0 and drop >= CONVERGED_MIN_DROP * v0 and rise <= CONVERGED_MAX_RISE * drop
+    if train is not None:
+        ttg = tail_gain(train)
+        out["train_tail_gain"] = ttg
+        holds = holds and not (ttg >= CONVERGED_TRAIN_FLAT)
+    out["holds"] = bool(holds)
+    return out
+
+
+def at_chance(values, classes) -> dict | None:
+    """Numbers when the curve ends within ``CHANCE`` of ln K (K = ``classes``), else None."""
+    if not classes or classes < 2:
+        return None
+    end = tail_level(values)
+    chance = float(np.log(classes))
+    if np.isfinite(end) and abs(end - chance) <= CHANCE * chance:
+        return {"end": end, "chance_lnK": chance}
+    return None
