@@ -5,7 +5,7 @@ PIP = $(VENV)/bin/pip
 # torch==2.13.0 is the CPU build on this machine's disk; an unpinned torch pulls a multi-GB CUDA build.
 TORCH = torch==2.13.0
 
-.PHONY: setup demo test test-slow bench
+.PHONY: setup browser demo test bench
 
 $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,13 @@ setup: $(VENV)/bin/python
 demo: setup
 	$(VENV)/bin/losslens demo
 
-test: setup
+# The report's browser tests need Debian's chromium; installed when missing and we are root (as CI is).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+		echo "chromium not installed: the browser tests will be skipped"
+
+test: setup browser
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 tests
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -m slow --maxfail=3 tests
 

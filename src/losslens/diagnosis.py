@@ -209,15 +209,18 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
         share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
-        ev = [f"val_loss reached its minimum {g.val_min:.4g} at {f.axis_name} {_n(g.val_min_epoch)}, "
-              f"then rose {g.val_rise:.3g} ({share}{g.val_rise_noise:.0f} noise sds)"]
+        ev = [f"val_loss reached its minimum {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
+              f"(smoothed {g.val_min:.4g} at {_n(g.val_min_epoch)}), then rose {g.val_rise:.3g} "
+              f"({share}{g.val_rise_noise:.0f} noise sds)"]
         if not math.isnan(g.train_drop_after_val_min):
             ev.append(f"train_loss kept falling after it ({g.train_drop_after_val_min:.0%} of its improvement)")
         if g.gap_end is not None:
             ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
-        acts = [f"early stopping at {f.axis_name} {_n(g.val_min_epoch)} (restore the best weights)"] + \
+        acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
+                f"{_n(g.val_best_epoch)}"] + \
             ACTIONS["overfitting"][1:]
-        return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_rise": g.val_rise})
+        return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
+                                                     "val_rise": g.val_rise})
     flat_val = f.trend.slope_t > t.improving_t
     if flat_val and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
             and g.train_drop_after_val_min > 0.05:
@@ -372,7 +375,23 @@ def _forecast(f: Facts, horizon):
         return None
     d = fc.to_dict()
     d["metric"] = f.metric
+    if sign < 0:  # fitted on -accuracy: report in the metric's own direction
+        d = _negate_forecast(d)
     f.forecast = d
+    return d
+
+
+def _negate_forecast(d: dict) -> dict:
+    neg = lambda v: None if v is None else -v  # noqa: E731
+    d = dict(d)
+    d["value"] = neg(d.get("value"))
+    if d.get("interval"):
+        lo, hi = d["interval"]
+        d["interval"] = [neg(hi), neg(lo)]
+    path = d.get("path")
+    if path:
+        d["path"] = {"x": path["x"], "lo": [neg(v) for v in path["hi"]], "mid": [neg(v) for v in path["mid"]],
+                     "hi": [neg(v) for v in path["lo"]]}
     return d
 
 

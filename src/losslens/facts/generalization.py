@@ -13,6 +13,8 @@ from .smoothing import noise_sigma, smooth
 class GeneralizationFacts:
     val_min_epoch: float | None     # axis value of the smoothed validation minimum
     val_min: float | None           # smoothed validation minimum
+    val_best_epoch: float | None    # axis value of the raw minimum (what restore_best_weights restores)
+    val_best: float | None          # the raw minimum
     val_rise: float                 # smoothed val(end) - val(min), metric units
     val_rise_noise: float           # val_rise in units of the validation noise
     val_rise_range: float           # val_rise as a fraction of val(0) - val(min)
@@ -53,6 +55,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
         growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0
     rising = i if i < yv.shape[0] - 1 else None
-    return GeneralizationFacts(float(xv[i]), float(sv[i]), rise, rise / sig,
+    b = int(np.argmin(yv))
+    return GeneralizationFacts(float(xv[i]), float(sv[i]), float(xv[b]), float(yv[b]), rise, rise / sig,
                                rise / rng if rng > 0 else float("inf") if rise > 0 else 0.0,
                                improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising)
