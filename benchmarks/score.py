@@ -177,6 +177,18 @@ def report(cases, preds, secs, methods) -> str:
                              f"{_fmt(s['x_error'], digits=1)} | {_fmt(s['runs_per_s'], digits=0)} |")
             lines.append("")
         if "losslens" in preds:
+            lines += [f"losslens per-cause F1 ({part}; support and F1 on test / train)", "",
+                      "| cause | support test | F1 test | support train | F1 train |", "|---|---|---|---|---|"]
+            for cause in sorted(counts):
+                cells = []
+                for split in ("test", "train"):
+                    sc = [c for c in pcases if c.split == split]
+                    truth = [c.cause for c in sc]
+                    pred = [preds["losslens"][c.case_id].cause for c in sc]
+                    n = truth.count(cause)
+                    cells += [str(n), _fmt(f1_per_class(truth, pred, cause)) if n else "—"]
+                lines.append(f"| {cause} | " + " | ".join(cells) + " |")
+            lines.append("")
             for split in ("test", "train"):
                 scases = [c for c in pcases if c.split == split]
                 rows, cols, cnt = confusion(scases, preds["losslens"])
