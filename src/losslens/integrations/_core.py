@@ -90,6 +90,11 @@ class Watcher:
         ``losslens.read`` or ``losslens diagnose``.
     classes : int, optional
         Number of classes, for the chance level of accuracy.
+    time_budget_ms : float or None
+        Average CPU time per epoch end allowed for diagnosing: 5 ms, or 1% of the epoch's
+        duration when that is more. When one diagnosis takes longer (a run of thousands of
+        epochs), the next epochs are skipped so the average stays within it. None: diagnose
+        every epoch.
     """
 
     monitor: str = "val_loss"
@@ -107,6 +112,7 @@ class Watcher:
     verbose: int = 1
     save_path: Any = None
     classes: int | None = None
+    time_budget_ms: float | None = 5.0
     framework: str = "python"
     name: str = "run"
     axis_name: str = "epoch"
@@ -118,7 +124,8 @@ class Watcher:
     reported: Any = field(default=None, init=False)      # the Diagnosis that was reported
     messages: list = field(default_factory=list, init=False)
     actions: list = field(default_factory=list, init=False)
-    timings: list = field(default_factory=list, init=False)  # seconds per diagnosis
+    timings: list = field(default_factory=list, init=False)  # wall seconds per diagnosis
+    cpu_timings: list = field(default_factory=list, init=False)  # CPU seconds per diagnosis
     best: float = field(default=math.nan, init=False)
     best_epoch: Any = field(default=None, init=False)
     wait: int = field(default=0, init=False)
@@ -127,6 +134,9 @@ class Watcher:
     _nonfinite: bool = field(default=False, init=False)
     _warned: bool = field(default=False, init=False)
     _last_verdict: Any = field(default=None, init=False)
+    _skip: int = field(default=0, init=False)
+    _last_end: Any = field(default=None, init=False)
+    _epoch_seconds: float = field(default=0.0, init=False)
 
     def __post_init__(self):
         self.stop_on = tuple(self.stop_on or ())
@@ -150,13 +160,19 @@ class Watcher:
         Values that are not numbers (None, strings, broken tensors) are recorded as missing;
         a NaN/inf training loss is kept as inf (the run diverged).
         """
+        now = time.perf_counter()
+        if self._last_end is not None:
+            self._epoch_seconds = now - self._last_end
+        self._last_end = now
         self._append(epoch, logs, lr, extra)
         decision = Decision()
         value = self._monitored()
         decision.improved = self._update_best(value, epoch)
         if self._cooldown_left > 0:
             self._cooldown_left -= 1
-        if len(self.axis) >= max(self.start_from_epoch, 3) or self._nonfinite:
+        if self._skip > 0 and not self._nonfinite:
+            self._skip -= 1
+        elif len(self.axis) >= max(self.start_from_epoch, 3) or self._nonfinite:
             self._diagnose()
             self._decide(decision, epoch, lr)
         self.save()
@@ -219,13 +235,21 @@ class Watcher:
 
     # ---- diagnosing and deciding ------------------------------------------------------------
     def _diagnose(self):
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.thread_time()
         try:
             self.diagnosis = _diagnose(self.run(), self._metric(), self.classes)
         except LosslensError:
             self.diagnosis = None  # not enough finite values yet
         finally:
             self.timings.append(time.perf_counter() - t0)
+            # A long run makes a diagnosis slower: skip epochs so that the average stays within
+            # the budget (or 1% of an epoch, when epochs are long). CPU time of this thread, so
+            # a busy machine does not make losslens look slow.
+            took_ms = 1e3 * (time.thread_time() - cpu0)
+            self.cpu_timings.append(took_ms / 1e3)
+            if self.time_budget_ms:
+                allowed = max(self.time_budget_ms, 10 * self._epoch_seconds)
+                self._skip = max(0, math.ceil(took_ms / allowed) - 1)
 
     def _metric(self):
         run_has = [k for k, v in self.history.items() if np.isfinite(v).any()]
