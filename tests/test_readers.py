@@ -495,3 +495,53 @@ def test_learning_curves_with_a_composite_run_id_and_a_named_axis():
     first = [r for r in rows if (r["openmlid"], r["learner"]) == keys[0]]
     _same(runs[0].axis, [float(r["size_train"]) for r in first])
     _same(runs[0].series["valid_acc_mean"], [float(r["valid_acc_mean"]) for r in first])
+
+
+# ---- the installed libraries still write what the readers read (slow: real training) ---------
+def _make_logs():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_logs", LOGS / "make_logs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_installed_keras_writes_what_the_readers_read(tmp_path):
+    pytest.importorskip("keras")
+    pytest.importorskip("sklearn")
+    _make_logs().keras_logs(tmp_path, epochs=4, quick=True)
+    raw = _csv_columns(tmp_path / "keras_csvlogger.csv")
+    [run] = read(tmp_path / "keras_csvlogger.csv")
+    _same(run.series["val_loss"], raw["val_loss"])
+    assert np.isnan(run.series["val_loss"][0]) and np.isfinite(run.series["val_loss"][1])
+    history = json.loads((tmp_path / "keras_history.json").read_text())
+    [run] = read(tmp_path / "keras_history.json")
+    _same(run.series["train_loss"], history["loss"])
+    _same(run.series["val_loss"][1::2], history["val_loss"])
+
+
+@pytest.mark.slow
+def test_installed_lightning_writes_what_the_readers_read(tmp_path):
+    pytest.importorskip("lightning")
+    pytest.importorskip("sklearn")
+    _make_logs().lightning_logs(tmp_path, epochs=3)
+    [path] = list((tmp_path / "lightning").rglob("metrics.csv"))
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    [run] = read(tmp_path)
+    _same(run.axis, [0, 1, 2])
+    _same(run.series["train_loss"], [float(r["train_loss_epoch"]) for r in rows if r["train_loss_epoch"]])
+    _same(run.series["val_loss"], [float(r["val_loss"]) for r in rows if r["val_loss"]])
+
+
+@pytest.mark.slow
+def test_installed_transformers_trainer_writes_what_the_readers_read(tmp_path):
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    _make_logs().hf_logs(tmp_path, epochs=2, n_train=160)
+    state = json.loads((tmp_path / "hf_output" / "trainer_state.json").read_text())
+    [run] = read(tmp_path / "hf_output")
+    assert run.axis_name == "step" and run.axis[-1] == state["global_step"]
+    evals = [r for r in state["log_history"] if "eval_loss" in r]
+    _same(run.series["val_loss"][np.isfinite(run.series["val_loss"])], [r["eval_loss"] for r in evals])
