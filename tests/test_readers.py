@@ -545,3 +545,33 @@ def test_installed_transformers_trainer_writes_what_the_readers_read(tmp_path):
     assert run.axis_name == "step" and run.axis[-1] == state["global_step"]
     evals = [r for r in state["log_history"] if "eval_loss" in r]
     _same(run.series["val_loss"][np.isfinite(run.series["val_loss"])], [r["eval_loss"] for r in evals])
+
+
+def test_spreadsheet_decimal_commas(tmp_path):
+    [keras] = read(LOGS / "keras_csvlogger.csv")
+    lines = ["epoch;loss;val_loss"] + [f"{int(e)};{str(float(a)).replace('.', ',')};"
+                                       f"{'NA' if np.isnan(b) else str(float(b)).replace('.', ',')}"
+                                       for e, a, b in zip(keras.axis, keras.series["train_loss"],
+                                                          keras.series["val_loss"])]
+    (tmp_path / "excel.csv").write_text("\n".join(lines) + "\n")
+    [run] = read(tmp_path / "excel.csv")
+    _same(run.series["train_loss"], keras.series["train_loss"])
+    _same(run.series["val_loss"], keras.series["val_loss"])
+
+
+def test_wandb_chart_export_splits_into_runs(tmp_path):
+    # The W&B panel's "Export CSV": one column per run and metric, plus __MIN/__MAX envelopes
+    # (wandb/wandb#5349). Values here come from two real fixtures.
+    [a] = read(LOGS / "keras_csvlogger.csv")
+    [b] = read(LOGS / "keras_csvlogger.tsv")
+    header = ["Step"] + [f"{r} - val_loss{agg}" for r in ("adam-1", "adam-2") for agg in ("", "__MIN", "__MAX")]
+    rows = [[int(e)] + [x for v in (a.series["val_loss"][i], b.series["val_loss"][i]) for x in (v, v, v)]
+            for i, e in enumerate(a.axis)]
+    with open(tmp_path / "chart.csv", "w", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC)
+        w.writerow(header)
+        w.writerows([[c if c == c else "" for c in row] for row in rows])
+    runs = read(tmp_path / "chart.csv")
+    assert [r.name for r in runs] == ["adam-1", "adam-2"] and runs[0].axis_name == "step"
+    _same(runs[1].series["val_loss"], b.series["val_loss"])
+    assert list(runs[0].series) == ["val_loss"]  # envelopes left out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 
 import numpy as np
 
@@ -101,11 +102,26 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         raise ReadError(f"unreadable table: {exc}", source) from None
     if not sample:
         raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    if delimiter in (";", "\t") and _decimal_commas(sample):
+        # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
+        body = body.replace(",", ".")
+        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
     text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
     columns = _fast(body, delimiter, names, text_cols)
     if columns is None:
         columns = _slow(body, delimiter, names, text_cols, source)
     return columns
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
+
+
+def _decimal_commas(sample: list[list[str]]) -> bool:
+    """Cells like ``0,25`` and no cell like ``0.25``: numbers written with a decimal comma."""
+    cells = [c for row in sample for c in row]
+    commas = sum(1 for c in cells if _DECIMAL_COMMA.match(c))
+    points = sum(1 for c in cells if "." in c and is_number(c))
+    return commas > 0 and points == 0
 
 
 def _all_numbers(line: str) -> bool:

@@ -75,6 +75,11 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         columns_data = {k: v for k, v in columns_data.items() if k not in run_column}
         columns_data[joined] = np.array(["/".join(p) for p in zip(*parts)], dtype=object)
         run_column = joined
+    if run_column is None:
+        wide = _wide_to_long(columns_data)
+        if wide is not None:
+            columns_data, run_column = wide, "run"
+            fmt = "wandb_chart_csv"
     key = _run_column(columns_data, run_column, source)
     numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
     if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
@@ -114,6 +119,37 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         for run in runs:
             run.meta["runs_without_loss"] = len(empty)
     return runs
+
+
+_WIDE = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
+
+
+def _wide_to_long(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """A W&B chart export (``Step, run-a - val_loss, run-a - val_loss__MIN, run-b - ...``) in
+    long format (``run, Step, val_loss``); None for any other table.
+
+    Every column but the axis must read ``<run> - <metric>``; the ``__MIN`` / ``__MAX``
+    envelope columns W&B adds for smoothed or sampled charts are left out.
+    """
+    axes = [c for c in data if axis_kind(c)]
+    others = [c for c in data if c not in axes]
+    if not axes or not others:
+        return None
+    matches = [_WIDE.match(c) for c in others]
+    if not all(matches) or any(data[c].dtype == object for c in others):
+        return None
+    runs = list(dict.fromkeys(m["run"] for m in matches))
+    metrics = list(dict.fromkeys(m["metric"] for m in matches if not m["agg"]))
+    if not metrics:
+        return None
+    n = len(data[axes[0]])
+    out: dict[str, np.ndarray] = {"run": np.repeat(np.array(runs, dtype=object), n)}
+    for a in axes:
+        out[a] = np.tile(data[a], len(runs))
+    blank = np.full(n, np.nan)
+    for metric in metrics:
+        out[metric] = np.concatenate([data.get(f"{r} - {metric}", blank) for r in runs])
+    return out
 
 
 def _listing(names, limit: int = 20) -> str:
