@@ -1,0 +1,149 @@
+"""The lab's text report: for each experiment, the article's claim, what the runs measure,
+and losslens's diagnosis of every seed, compared with what the runs really show.
+
+Every number in the report is computed from the runs; the only fixed text is the article's
+claim and, in :mod:`losslens.lab.experiments`, the expected verdict to compare with.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from .runner import ArmResult, ExperimentResult, LabResult
+
+
+def pm(values, digits: int = 3) -> str:
+    """``mean ± sd`` (sample sd) of ``values`` with ``digits`` significant digits."""
+    v = np.asarray(values, dtype=float)
+    sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
+    return f"{v.mean():.{digits}g} ± {sd:.{max(2, digits - 1)}g}"
+
+
+def counts_text(counts: Counter, n: int) -> str:
+    return ", ".join(f"{v} {k}/{n}" for v, k in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
+
+
+def tail_change(curves: np.ndarray, last: int = 10) -> np.ndarray:
+    """Relative change of each curve over its last ``last`` epochs: (end - start) / start, shape (n_seeds,)."""
+    last = min(last, curves.shape[1] - 1)
+    a, b = curves[:, -last - 1], curves[:, -1]
+    return (b - a) / np.abs(a)
+
+
+def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a: ArmResult) -> list[str]:
+    """Plain-number findings of one arm over its seeds."""
+    lines = [f"final train loss {pm(a.final('loss'))}, final val loss {pm(a.final('val_loss'))}"]
+    val = a.curves("val_loss")
+    if noise_floor is not None:
+        ratio = a.final("val_loss") / noise_floor
+        lines.append(f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
+                     + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.5 else
+                        f" ({ratio.mean():.0f}x above the floor)"))
+        gap = a.final("val_loss") - a.final("loss")
+        lines.append(f"gap val − train at the end {pm(gap, 2)}")
+    change = tail_change(val)
+    falling = int(np.sum(change < -0.02))
+    lines.append(f"last {min(10, val.shape[1] - 1)} epochs changed val loss by {pm(100 * change, 2)} % (fell > 2 % in {falling}/{len(change)} seeds)")
+    if exp_classes:
+        chance = 1.0 / exp_classes
+        acc = a.curves("val_accuracy")[:, -10:].mean(1)
+        tr = a.curves("accuracy")[:, -10:].mean(1)
+        lines.append(f"val accuracy (mean of the last 10 epochs) {pm(acc, 2)} vs chance {chance:g}; "
+                     f"train accuracy {pm(tr, 2)}")
+        rose = int(np.sum(val[:, -1] > val.min(1) + 0.02 * np.abs(val.min(1))))
+        lines.append(f"val loss ended above its minimum in {rose}/{len(val)} seeds "
+                     f"(first epoch {pm(val[:, 0])}, minimum {pm(val.min(1))}, last {pm(val[:, -1])})")
+    return lines
+
+
+def comparison(e: ExperimentResult) -> list[str]:
+    """Arm-vs-arm: which ends lower, in how many seeds."""
+    if len(e.arms) != 2:
+        return []
+    a, b = e.arms
+    va, vb = a.final("val_loss"), b.final("val_loss")
+    wins = int(np.sum(va < vb))
+    return [f"{a.arm.label} ends with lower val loss than {b.arm.label} in {wins}/{len(va)} seeds "
+            f"(ratio {pm(va / vb, 2)})"]
+
+
+def diagnosis_lines(a: ArmResult) -> list[str]:
+    n = len(a.diagnoses)
+    lines = [f"verdicts: {counts_text(a.verdicts(), n)}"]
+    xs = [d.plateau_epoch for d in a.diagnoses if d.plateau_epoch is not None]
+    if xs:
+        lines.append(f"plateau X (epoch, where one was found): {', '.join(f'{x:g}' for x in xs)}")
+    top = a.diagnoses[0].causes[0] if a.diagnoses else None
+    if top is not None and top.evidence:
+        lines.append(f"evidence ({a.runs[0].name}): {top.evidence[0]}")
+    others = Counter(c.id for d in a.diagnoses for c in d.causes[1:])
+    if others:
+        lines.append(f"secondary causes: {counts_text(others, n)}")
+    agree = a.agrees()
+    if agree is not None:
+        lines.append("agrees with what the runs show" if agree else
+                     f"DISAGREES: the runs show {a.arm.expected}; see the saved runs {a.arm.key}_seed*.json")
+    return lines
+
+
+def experiment_text(e: ExperimentResult) -> str:
+    exp = e.experiment
+    n = len(e.arms[0].seeds) if e.arms else 0
+    epochs = e.arms[0].meta.get("epochs", exp.epochs) if e.arms else exp.epochs
+    out = [exp.title, "-" * min(len(exp.title), 100),
+           f"The article says: {exp.claim}.",
+           f"What a run as written shows: {exp.truth}.",
+           f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds):"]
+    for a in e.arms:
+        out.append(f"  {a.arm.label}:")
+        out += [f"    - {line}" for line in arm_measurements(exp.classes, exp.noise_floor, a)]
+    out += [f"  - {line}" for line in comparison(e)]
+    out.append("losslens's diagnosis (each seed's run):")
+    for a in e.arms:
+        out.append(f"  {a.arm.label}:")
+        out += [f"    - {line}" for line in diagnosis_lines(a)]
+    return "\n".join(out)
+
+
+def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
+    """The whole report as text (Markdown-friendly)."""
+    arms = result.arms()
+    agree = [a.agrees() for a in arms if a.agrees() is not None]
+    head = [f"# losslens lab: the article's three experiments, measured",
+            "",
+            f"{len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
+            "Keras's defaults (glorot-uniform weights, zero biases, batch 32 reshuffled every epoch, "
+            "Adam lr 1e-3 eps 1e-7, SGD lr 0.01).",
+            f"Trained in {result.seconds:.1f} s on {result.threads} thread(s).",
+            f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings.",
+            ""]
+    body = [experiment_text(e) + "\n" for e in result.experiments]
+    return "\n".join(head + body + list(extra)).rstrip() + "\n"
+
+
+def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the article's experiments",
+                  extra: Sequence[str] = ()) -> list:
+    """Write ``report.md`` (text) and, when the HTML report is available, ``report.html``.
+
+    Returns the paths written.
+    """
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "report.md"]
+    paths[0].write_text(lab_text(result, extra), encoding="utf-8")
+    try:
+        from ..report.html import write_report
+    except ImportError:  # the HTML report is optional
+        return paths
+    diagnoses = [d for a in result.arms() for d in a.diagnoses]
+    paths.append(write_report(diagnoses, out / "report.html", title=title))
+    return paths
+
+
+def all_diagnoses(arms: Iterable[ArmResult]) -> list:
+    return [d for a in arms for d in a.diagnoses]

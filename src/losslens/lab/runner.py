@@ -1,0 +1,190 @@
+"""Train experiments over several seeds, diagnose every run, save the runs.
+
+``run_seed_lab()`` trains the article's three experiments (every seed of an arm at once,
+see :mod:`losslens.lab.nets`), wraps each seed's history in a :class:`~losslens.run.Run`,
+diagnoses it with :func:`losslens.diagnosis.diagnose_run` and keeps the wall time.
+``save_runs()`` writes each run as Keras-History-style JSON that ``losslens diagnose`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from ..run import Run
+from .experiments import SEED_EXPERIMENTS, Arm, Experiment
+
+
+@dataclass
+class ArmResult:
+    """Every seed of one arm: histories (Keras style), Runs and their diagnoses."""
+
+    arm: Arm
+    seeds: list[int]
+    histories: list[dict]
+    runs: list[Run]
+    diagnoses: list = field(default_factory=list)
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    def final(self, key: str) -> np.ndarray:
+        """The last value of series ``key`` (Keras name: ``loss``, ``val_loss``, ``val_accuracy`` ...) per seed."""
+        return np.array([h[key][-1] for h in self.histories], dtype=float)
+
+    def curves(self, key: str) -> np.ndarray:
+        """Series ``key`` of every seed: shape (n_seeds, n_epochs)."""
+        return np.array([h[key] for h in self.histories], dtype=float)
+
+    def verdicts(self) -> Counter:
+        return Counter(d.verdict for d in self.diagnoses)
+
+    def majority(self) -> Optional[str]:
+        counts = self.verdicts()
+        return counts.most_common(1)[0][0] if counts else None
+
+    def agrees(self) -> Optional[bool]:
+        """Whether most seeds' verdicts are the one the run really earns (None when none is expected)."""
+        if not self.arm.expected:
+            return None
+        return self.verdicts().get(self.arm.expected, 0) * 2 > len(self.diagnoses)
+
+
+@dataclass
+class ExperimentResult:
+    experiment: Experiment
+    arms: list[ArmResult]
+
+    @property
+    def seconds(self) -> float:
+        return sum(a.seconds for a in self.arms)
+
+    def arm(self, key: str) -> ArmResult:
+        return next(a for a in self.arms if a.arm.key == key)
+
+
+@dataclass
+class LabResult:
+    experiments: list[ExperimentResult]
+    seeds: list[int]
+    seconds: float
+    threads: int
+    files: list[Path] = field(default_factory=list)
+
+    def arms(self) -> list[ArmResult]:
+        return [a for e in self.experiments for a in e.arms]
+
+
+def histories_to_runs(histories: Sequence[dict], key: str, seeds: Sequence[int], meta: dict) -> list[Run]:
+    """One :class:`Run` per seed from Keras-style history dicts."""
+    runs = []
+    for seed, h in zip(seeds, histories):
+        m = dict(meta, seed=int(seed))
+        runs.append(Run.from_history(h, name=f"{key}_seed{seed}", source=f"{key}_seed{seed}.json", meta=m))
+    return runs
+
+
+def diagnose_runs(runs: Sequence[Run], classes: Optional[int] = None) -> list:
+    from ..diagnosis import diagnose_run
+    return [diagnose_run(r, classes=classes) for r in runs]
+
+
+def train_arm(exp: Experiment, arm: Arm, seeds: Sequence[int], *, epochs: Optional[int] = None,
+              on_epoch: Optional[Callable[[int], None]] = None, diagnose: bool = True) -> ArmResult:
+    """Train ``arm`` of ``exp`` once per seed (all seeds at once) and diagnose each run."""
+    from .train import Data, fit
+
+    seeds = [int(s) for s in seeds]
+    epochs = epochs or exp.epochs
+    t0 = time.perf_counter()
+    make_data = arm.data or exp.make_data
+    data = Data.stack([make_data(s) for s in seeds], classification=exp.classification)
+    options = dict(arm.options)
+    batch_size = options.pop("batch_size", exp.batch_size)
+    epochs = options.pop("epochs", epochs)
+    hist = fit(arm.build(seeds), data, seeds, classification=exp.classification, optimizer=arm.optimizer,
+               lr=arm.lr, epochs=epochs, batch_size=batch_size, on_epoch=on_epoch, **options)
+    seconds = time.perf_counter() - t0
+    meta = {"experiment": exp.key, "arm": arm.key, "model": arm.label, "optimizer": arm.optimizer,
+            "lr": arm.lr, "epochs": epochs, "batch_size": batch_size, "framework": "torch",
+            "expected_verdict": arm.expected, "n_train": int(data.n_train),
+            "n_val": int(data.x_val.shape[1])}
+    meta.update({k: v for k, v in options.items() if isinstance(v, (int, float, str))})
+    if exp.classes:
+        meta["classes"] = exp.classes
+    if exp.noise_floor is not None:
+        meta["noise_floor"] = exp.noise_floor
+    runs = histories_to_runs(hist, arm.key, seeds, meta)
+    result = ArmResult(arm, seeds, hist, runs, seconds=seconds, meta=meta)
+    if diagnose:
+        result.diagnoses = diagnose_runs(runs, classes=exp.classes)
+    return result
+
+
+def run_experiment(exp: Experiment, seeds: Sequence[int], *, epochs: Optional[int] = None,
+                   on_epoch: Optional[Callable[[int], None]] = None) -> ExperimentResult:
+    return ExperimentResult(exp, [train_arm(exp, arm, seeds, epochs=epochs, on_epoch=on_epoch) for arm in exp.arms])
+
+
+def run_seed_lab(seeds: Sequence[int] = range(5), *, epochs: Optional[int] = None,
+                 experiments: Sequence[Experiment] = SEED_EXPERIMENTS,
+                 on_epoch: Optional[Callable[[int], None]] = None, threads: Optional[int] = 1) -> LabResult:
+    """Train and diagnose the article's experiments over ``seeds``; wall time in ``.seconds``.
+
+    ``on_epoch`` is called once per trained epoch of every arm (all seeds of an arm train
+    together): ``sum(len(e.arms) for e in experiments) * epochs`` calls in all.
+    ``threads``: torch intra-op threads while training (None: leave torch's setting). One is
+    the default because these models are tiny: a second thread mostly adds synchronisation,
+    and on a busy machine spinning threads slow everything down.
+    """
+    seeds = [int(s) for s in seeds]
+    with torch_threads(threads) as used:
+        t0 = time.perf_counter()
+        results = [run_experiment(e, seeds, epochs=epochs, on_epoch=on_epoch) for e in experiments]
+        seconds = time.perf_counter() - t0
+    return LabResult(results, seeds, seconds, used)
+
+
+@contextmanager
+def torch_threads(n: Optional[int]):
+    """Set torch's intra-op thread count for the block, restoring it after; yields the count used."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def history_json(history: dict, meta: dict) -> dict:
+    """Keras-History-style JSON: ``{"epoch": [...], "loss": [...], ..., "meta": {...}}``."""
+    out = {k: list(v) for k, v in history.items()}
+    out["meta"] = meta
+    return out
+
+
+def save_runs(arms: Sequence[ArmResult], out_dir, prefix: str = "") -> list[Path]:
+    """Write every seed's run to ``out_dir/runs/<prefix><arm>_seed<k>.json``; returns the paths."""
+    folder = Path(out_dir) / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for a in arms:
+        for seed, h in zip(a.seeds, a.histories):
+            path = folder / f"{prefix}{a.arm.key}_seed{seed}.json"
+            path.write_text(json.dumps(history_json(h, dict(a.meta, seed=seed))))
+            paths.append(path)
+    return paths
+
+
+def total_epochs(experiments: Sequence[Experiment] = SEED_EXPERIMENTS, epochs: Optional[int] = None) -> int:
+    """How many ``on_epoch`` calls :func:`run_seed_lab` makes (for a progress bar's total)."""
+    return sum(len(e.arms) * (epochs or e.epochs) for e in experiments)

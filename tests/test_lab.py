@@ -1,0 +1,146 @@
+"""The lab: batched training equals one-model-at-a-time training, Keras's defaults, real short runs,
+saved runs readable by ``losslens diagnose``, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from losslens.lab import data, nets, train  # noqa: E402
+from losslens.lab.experiments import EXP1, EXP2, EXP3  # noqa: E402
+
+
+def test_batched_layers_equal_independent_models():
+    """Each seed's copy computes exactly what a lone model with its weights computes."""
+    seeds = [0, 1, 2]
+    net = nets.convnet((3, 32, 32), 5, seeds)
+    x = torch.rand(3, 4, 3, 32, 32)
+    y = net(x)
+    conv, d1, d2 = net.layers
+    for s in range(3):
+        h = torch.nn.functional.conv2d(x[s], conv.weight[32 * s:32 * (s + 1)], conv.bias[32 * s:32 * (s + 1)])
+        h = torch.nn.functional.max_pool2d(torch.relu(h), 2).flatten(1)
+        h = torch.relu(h @ d1.weight[s] + d1.bias[s])
+        assert torch.allclose(h @ d2.weight[s] + d2.bias[s], y[s], atol=1e-5)
+
+
+def test_seed_copies_train_independently():
+    """A seed's history does not depend on which other seeds train beside it."""
+    split = lambda s: data.linear_1d(s, n_train=64, n_val=32)  # noqa: E731
+    both = train.fit(nets.linear(1, [3, 4]), train.Data.stack([split(3), split(4)]), [3, 4], epochs=3)
+    alone = train.fit(nets.linear(1, [4]), train.Data.stack([split(4)]), [4], epochs=3)
+    np.testing.assert_allclose(both[1]["val_loss"], alone[0]["val_loss"], rtol=1e-5)
+    np.testing.assert_allclose(both[1]["grad_norm"], alone[0]["grad_norm"], rtol=1e-5)
+
+
+def test_keras_defaults():
+    net = nets.mlp(2, (64,), 1, [0, 1])
+    w = net.layers[0].weight.detach()
+    limit = np.sqrt(6 / (2 + 64))
+    assert float(w.abs().max()) <= limit and float(w.abs().max()) > 0.8 * limit  # glorot-uniform
+    assert float(net.layers[0].bias.detach().abs().max()) == 0.0                         # zero biases
+    opt = train.make_optimizer(net, "adam", 1e-3)
+    assert opt.defaults["eps"] == 1e-7 and opt.defaults["lr"] == 1e-3
+    sgd = train.make_optimizer(net, "sgd", 0.01)
+    assert sgd.defaults["momentum"] == 0.0
+
+
+def test_article_data_matches_the_articles_numpy_calls():
+    np.random.seed(7)
+    x = np.random.rand(1000, 2)
+    y = 2 * x[:, 0] + 3 * x[:, 1] + np.random.normal(0, 0.1, 1000)
+    xt, yt, xv, yv = data.linear_2d(7)
+    np.testing.assert_array_equal(x, xt)
+    np.testing.assert_array_equal(y, yt)
+    assert xv.shape == (200, 2) and yv.shape == (200,)
+    xi, yi, _, _ = data.random_images(0)
+    assert xi.shape == (100, 3, 32, 32) and set(np.unique(yi)) <= set(range(5))
+
+
+def test_history_is_keras_style_and_records_lr_and_grad_norm():
+    seeds = [0, 1]
+    d = train.Data.stack([data.linear_1d(s, n_train=100, n_val=20) for s in seeds])
+    hist = train.fit(nets.linear(1, seeds), d, seeds, optimizer="sgd", lr=0.01, epochs=4,
+                     lr_schedule=lambda e: 0.01 / (1 + e))
+    h = hist[0]
+    assert h["epoch"] == [0, 1, 2, 3]
+    assert set(h) == {"epoch", "loss", "val_loss", "lr", "grad_norm"}
+    assert h["lr"] == pytest.approx([0.01, 0.005, 0.01 / 3, 0.0025])
+    assert all(g > 0 for g in h["grad_norm"])
+    assert h["loss"][-1] < h["loss"][0]
+
+
+def test_short_seed_lab_saves_runs_that_diagnose_reads(tmp_path):
+    """Every experiment for 2 seeds x 6 epochs: runs saved as JSON, read back by losslens."""
+    import losslens
+    from losslens.lab import report, runner
+
+    res = runner.run_seed_lab(range(2), epochs=6)
+    assert [e.experiment.key for e in res.experiments] == ["exp1", "exp2", "exp3"]
+    paths = runner.save_runs(res.arms(), tmp_path)
+    assert len(paths) == 10
+    saved = json.loads(paths[0].read_text())
+    assert {"epoch", "loss", "val_loss", "lr", "grad_norm", "meta"} <= set(saved)
+    assert saved["meta"]["seed"] == 0 and saved["meta"]["framework"] == "torch"
+    img = json.loads((tmp_path / "runs" / "exp2_random_images_seed1.json").read_text())
+    assert {"accuracy", "val_accuracy"} <= set(img) and img["meta"]["classes"] == 5
+    run = losslens.read(str(paths[0]))[0]
+    assert run.has("train_loss") and run.has("val_loss") and run.has("grad_norm") and run.has("lr")
+    assert len(run) == 6
+    text = report.lab_text(res)
+    assert "The article says" in text and "losslens's diagnosis" in text and "2 seeds" in text
+    for arm in res.arms():
+        assert len(arm.diagnoses) == 2
+
+
+@pytest.mark.slow
+def test_seed_lab_honest_outcome(tmp_path):
+    """The article's experiments as written, 3 seeds x 50 epochs: the measurements of DEVELOPERS.md."""
+    from losslens.lab import runner
+
+    res = runner.run_seed_lab(range(3))
+    e1, e2, e3 = res.experiments
+    mlp, lin = e1.arm("exp1_complex"), e1.arm("exp1_linear")
+    # the deep net sits at the noise floor (0.01) with no train/validation gap; the linear one is far above
+    assert np.all(mlp.final("val_loss") < 2 * EXP1.noise_floor)
+    assert np.all(np.abs(mlp.final("val_loss") - mlp.final("loss")) < EXP1.noise_floor)
+    assert np.all(lin.final("val_loss") > 10 * EXP1.noise_floor)
+    # random labels: validation accuracy at chance (20 validation images: 2 binomial sds = 0.18)
+    img = e2.arm("exp2_random_images")
+    assert abs(img.curves("val_accuracy")[:, -10:].mean() - EXP2.chance) < 0.18
+    # SGD(0.01) ends lower than Adam(1e-3), both still falling over the last 10 epochs
+    sgd, adam = e3.arm("exp3_sgd"), e3.arm("exp3_adam")
+    assert np.all(sgd.final("val_loss") < adam.final("val_loss"))
+    for a in (sgd, adam, lin):
+        assert np.all(a.curves("val_loss")[:, -1] < a.curves("val_loss")[:, -11])
+    # losslens's verdicts on the regression experiments
+    assert mlp.verdicts()["converged"] >= 2 and not mlp.verdicts().get("overfitting")
+    assert lin.verdicts()["still_improving"] == 3
+    assert sgd.verdicts()["still_improving"] >= 2 and adam.verdicts()["still_improving"] >= 2
+    assert res.seconds < 120
+
+
+def test_cli_lab_rejects_bad_options(tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    r = CliRunner().invoke(app, ["lab", "seed", "--framework", "jax", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "torch or keras" in r.output
+    r = CliRunner().invoke(app, ["lab", "variants", "bogus", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "unknown variant" in r.output
+
+
+def test_cli_lab_seed_writes_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    out = tmp_path / "lab"
+    r = CliRunner().invoke(app, ["lab", "seed", "--seeds", "2", "--epochs", "5", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert (out / "report.md").exists() and "wrote" in r.output
+    assert len(list((out / "runs").glob("*.json"))) == 10
+    assert "3. Optimizer limits" in (out / "report.md").read_text()
