@@ -50,12 +50,6 @@ def sniff_delimiter(header: str) -> str | None:
     return best if counts[best] > 0 else None
 
 
-def looks_like_table(text: str) -> bool:
-    """Cheap check used by directory scans: a header line followed by at least one row."""
-    lines = [ln for ln in text[:8192].splitlines() if ln.strip()]
-    return len(lines) >= 2
-
-
 def parse(text: str, source: str) -> dict[str, np.ndarray]:
     """Parse delimited text with a header row into ``{column name: array}``.
 
