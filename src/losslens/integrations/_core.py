@@ -90,6 +90,8 @@ class Watcher:
         ``losslens.read`` or ``losslens diagnose``.
     classes : int, optional
         Number of classes, for the chance level of accuracy.
+    name : str, optional
+        Run name in reports (default: the save file's stem, else the framework).
     time_budget_ms : float or None
         Average CPU time per epoch end allowed for diagnosing: 5 ms, or 1% of the epoch's
         duration when that is more. When one diagnosis takes longer (a run of thousands of
@@ -114,7 +116,7 @@ class Watcher:
     classes: int | None = None
     time_budget_ms: float | None = 5.0
     framework: str = "python"
-    name: str = "run"
+    name: str | None = None
     axis_name: str = "epoch"
 
     # state
@@ -139,6 +141,9 @@ class Watcher:
     _epoch_seconds: float = field(default=0.0, init=False)
 
     def __post_init__(self):
+        if self.name is None:
+            self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
+                if self.save_path is not None else self.framework
         self.stop_on = tuple(self.stop_on or ())
         self.reduce_lr_on = tuple(self.reduce_lr_on or ())
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
