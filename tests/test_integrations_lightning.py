@@ -100,3 +100,14 @@ def test_lightning_broken_validation_metric_does_not_stop(tmp_path):
     assert t.current_epoch == 4 and cb.stopped_epoch is None
     assert len([w for w in caught if "losslens" in str(w.message)]) <= 1
     assert not (tmp_path / "lightning_logs" / "version_0" / "losslens.json").exists()
+
+
+def test_lightning_validation_every_other_epoch_leaves_gaps_not_stale_values(tmp_path):
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0)
+    t = L.Trainer(max_epochs=4, callbacks=[cb], default_root_dir=tmp_path, enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False, logger=False,
+                  check_val_every_n_epoch=2, accelerator="cpu", devices=1)
+    t.fit(Regressor(), *loaders())
+    val = cb.run().series["val_loss"]
+    assert np.isnan(val[[0, 2]]).all() and np.isfinite(val[[1, 3]]).all()

@@ -47,7 +47,7 @@ class LosslensCallback(Callback):
                                **options)
         self.probe = GradientProbe(grad_every)
         self.best_state = None
-        self._sampled = False
+        self._val_ran = False
 
     reported = property(lambda self: self.watcher.reported)
     diagnosis = property(lambda self: self.watcher.diagnosis)
@@ -76,11 +76,20 @@ class LosslensCallback(Callback):
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")
 
+    def on_validation_epoch_end(self, trainer, pl_module):
+        if not trainer.sanity_checking:
+            self._val_ran = True
+
     def on_train_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking:
             return
         try:
             logs = dict(trainer.callback_metrics)
+            if not self._val_ran:
+                # No validation this epoch (check_val_every_n_epoch > 1): callback_metrics still
+                # hold the last validation values, which must not be recorded again.
+                logs = {k: v for k, v in logs.items() if not str(k).lower().startswith(("val", "valid"))}
+            self._val_ran = False
             decision = self.watcher.end_epoch(trainer.current_epoch, logs, lr=self._get_lr(trainer),
                                               extra=self.probe.pop_epoch())
             if decision.improved and self.watcher.restore_best_weights:
