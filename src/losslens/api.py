@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from .run import Run
 
-_READ_OPTIONS = ("columns", "run_column", "run_id", "experiment")
+_READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
 
 
 def to_runs(source: Any, **options) -> list[Run]:

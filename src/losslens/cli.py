@@ -61,7 +61,7 @@ def diagnose(
 
     results = []
     for path in paths:
-        runs = run_guarded(to_runs, path, run_id=run_id)
+        runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
         for run in runs:
             results.append(run_guarded(diagnose_run, run, metric=metric, classes=classes, horizon=horizon))
     if json_out:

@@ -220,7 +220,8 @@ class _Plan:
                 parts = [c for c in mapped if pattern.match(mapped[c]) and mapped[c] not in LOSS_SERIES]
                 if parts:
                     self.parts[target] = parts
-        self.metric = metric
+        # The user names the column as the file spells it; the Run holds it under its canonical name.
+        self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
                                  | set(self.parts))
         has_metric = metric is not None and (metric in canon or metric in names)
