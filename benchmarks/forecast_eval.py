@@ -385,6 +385,23 @@ def reliability(df):
     return "\n".join(lines)
 
 
+def timing(curves, sizes=(10, 50, 200, 1000), repeats=20):
+    """Cost of one forecast_curve call by curve length: the minimum over repeats, so that a
+    busy shared machine does not inflate it (the table's ms column is wall time under load)."""
+    lines = ["| points | ms per forecast (min of %d) | median |" % repeats, "|---|---|---|"]
+    for n in sizes:
+        c = next((c for c in curves if len(c.x) >= n), None)
+        if c is None:
+            continue
+        ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            forecast_curve(c.x[:n], c.y[:n])
+            ts.append(1e3 * (time.perf_counter() - t0))
+        lines.append(f"| {n} | {min(ts):.1f} | {np.median(ts):.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mcmc", type=int, default=8, help="held-out curves per dataset and fraction for Domhan's MCMC (0: skip)")
@@ -419,6 +436,7 @@ def main(argv=None):
               "subsample per dataset. LC-PFN is not included: it needs pretrained weights downloaded from the "
               "internet, which this machine cannot do.\n\n")
     text = (header + out + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
+            + "\n\n## Cost per curve\n\n" + timing(curves)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
     print(text)
     if not args.no_write:

@@ -164,6 +164,8 @@ def test_nan_inf_short_constant():
         forecast_curve([0, 1], [np.nan, np.nan])
     with pytest.raises(ValueError):
         forecast_curve([0, 1, 2], [1.0, 2.0])
+    with pytest.raises(ValueError, match="horizon"):
+        forecast_curve(x, 1.0 / (1 + x), horizon=-5)
 
 
 def test_forecast_run_accuracy_is_flipped():

@@ -1,5 +1,6 @@
 """ForecastStopping on real curves and a real training run; compared with Keras EarlyStopping."""
 
+import functools
 import hashlib
 import math
 
@@ -19,8 +20,14 @@ def _drive(rule, x, y):
 
 
 def _imdb(shared_curves):
+    x, y = _imdb_cached(str(shared_curves))
+    return x.copy(), y.copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _imdb_cached(root):
     pd = pytest.importorskip("pandas")
-    frame = pd.read_csv(shared_curves / "keras_notebook_curves.csv")
+    frame = pd.read_csv(f"{root}/keras_notebook_curves.csv")
     g = frame[frame.run_id.str.contains("3.5-classifying-movie-reviews.ipynb#cell32", regex=False)]
     return g.epoch.to_numpy(float), g.val_loss.to_numpy(float)
 

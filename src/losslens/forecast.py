@@ -390,6 +390,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     horizon = float(horizon)
     if not math.isfinite(horizon):
         raise ValueError(f"horizon must be finite, got {horizon}")
+    if horizon <= x0:
+        raise ValueError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
     if n < MIN_POINTS or span <= 0:
         return _insufficient(x, y, horizon, metric)
 

@@ -38,6 +38,9 @@ class ForecastStopping:
         Consecutive checks with gain < ``min_gain`` needed to stop. 1 gave the best
         epochs-saved / regret trade-off on the benchmark (best weights restored); raise it
         to 2 to be safer on noisy curves (fewer epochs saved, less regret).
+    min_fraction : float, default 0.0
+        With a ``horizon``, no decision before this fraction of the way from the first
+        epoch to the horizon.
     check_every : int, default 1
         Forecast every ``check_every`` updates (a forecast costs a few milliseconds).
     against : ``"best"`` or ``"level"``, default ``"best"``
@@ -55,12 +58,13 @@ class ForecastStopping:
     """
 
     def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 5,
-                 patience: int = 1, check_every: int = 1, against: str = "best", mode: str = "min"):
+                 patience: int = 1, min_fraction: float = 0.0, check_every: int = 1, against: str = "best", mode: str = "min"):
         self.min_gain = min_gain
         self.horizon = horizon
         self.min_points = min_points
         self.patience = patience
         self.check_every = check_every
+        self.min_fraction = min_fraction
         self.against = against
         self.mode = mode
         self.reset()
@@ -104,6 +108,8 @@ class ForecastStopping:
         horizon = self.horizon
         if horizon is not None and horizon <= self._x[-1]:
             return False  # at or past the planned end: nothing left to decide
+        if horizon is not None and self._x[-1] - self._x[0] < self.min_fraction * (horizon - self._x[0]):
+            return False
         self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
         gain = self.forecast.gain
         if self.against == "best":
