@@ -52,10 +52,15 @@ def test_tensorboard_log_dir_with_many_runs(tmp_path, writer):
     for e in range(EPOCHS):
         w.add_scalars("Loss", {"train": TRAIN[e], "val": VAL[e]}, e)
     w.close()
+    w = writer(str(logdir))  # a run in the log directory itself: a, b, c stay runs of their own
+    for e in range(EPOCHS):
+        w.add_scalar("train/loss", 2 * TRAIN[e], e)
+    w.close()
     before = digest(logdir)
 
     runs = {r.name: r for r in losslens.read(f"tb:{logdir}")}
-    assert sorted(runs) == ["a", "b", "c"]
+    assert sorted(runs) == ["a", "b", "c", "runs"]
+    assert runs["runs"].train_loss == pytest.approx([2 * t for t in TRAIN], rel=1e-6)
     for name in ("a", "b", "c"):
         run = runs[name]
         assert run.train_loss == pytest.approx(TRAIN, rel=1e-6)
@@ -63,7 +68,7 @@ def test_tensorboard_log_dir_with_many_runs(tmp_path, writer):
     assert runs["a"].axis_name == "step" and list(runs["a"].axis[:3]) == [0, 10, 20]
     assert runs["a"].lr == pytest.approx([0.1] * EPOCHS)
     # Plain paths are recognised by content: the directory and a single event file.
-    assert {r.name for r in losslens.read(logdir)} == {"a", "b", "c"}
+    assert {r.name for r in losslens.read(logdir)} == {"a", "b", "c", "runs"}
     event_file = next((logdir / "a").glob("events.out.tfevents.*"))
     assert losslens.read(event_file)[0].val_loss == pytest.approx(VAL, rel=1e-6)
     assert digest(logdir) == before

@@ -227,8 +227,7 @@ class Watcher:
 
     def _update_best(self, value, epoch) -> bool:
         if not math.isfinite(value):
-            self.wait += 1
-            return False
+            return False  # not logged this epoch (validation every k epochs): no evidence either way
         better = (math.isnan(self.best)
                   or (self.mode == "min" and value < self.best - self.min_delta)
                   or (self.mode == "max" and value > self.best + self.min_delta))

@@ -68,12 +68,13 @@ def read_tensorboard(path) -> list[Run]:
         return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"},
                                axis=_keras_axis(scalars))]
 
+    loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
     runs = []
-    for root, parts in sorted(_group_runs(path).items()):
+    for root, parts in sorted(_group_runs(path, loaded).items()):
         scalars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         tags: dict[str, tuple] = {}
         for sub, directory in parts:
-            for tag, (steps, values) in _load_scalars(directory).items():
+            for tag, (steps, values) in loaded[directory].items():
                 tags[tag] = ()
                 scalars.setdefault(_sub_column(sub, tag), (steps, values))
         if not scalars:
@@ -240,19 +241,20 @@ def _event_dirs(path: Path):
             yield Path(dirpath)
 
 
-def _group_runs(path: Path) -> dict[Path, list[tuple[str | None, Path]]]:
+def _group_runs(path: Path, loaded: dict) -> dict[Path, list[tuple[str | None, Path]]]:
     """``{run root: [(sub-directory name or None, directory), ...]}``.
 
-    A directory with event files is a run, unless it is a split (``train``, ``validation``
-    ...) or an ``add_scalars`` child (its parent has event files too): then it joins its parent.
+    ``loaded`` maps each directory holding event files to its scalars. A directory is a run,
+    unless it is a split (``train``, ``validation`` ...) or an ``add_scalars`` child (its
+    parent has event files too, and its only tags are a prefix of its name: ``Loss`` in
+    ``Loss_train``): then it joins its parent.
     """
-    dirs = sorted(_event_dirs(path))
-    has_events = set(dirs)
     groups: dict[Path, list[tuple[str | None, Path]]] = {}
-    for d in dirs:
+    for d in loaded:
         parent = d.parent
-        joins = d != path and (d.name.lower() in SPLITS or parent in has_events)
-        if joins:
+        child_of_add_scalars = parent in loaded and bool(loaded[d]) and all(
+            normalise(d.name).startswith(normalise(tag) + "_") for tag in loaded[d])
+        if d != path and (d.name.lower() in SPLITS or child_of_add_scalars):
             groups.setdefault(parent, []).append((d.name, d))
         else:
             groups.setdefault(d, []).insert(0, (None, d))
