@@ -285,6 +285,8 @@ class Watcher:
             decision.restore = self.restore_best_weights and self.best_epoch is not None
             self.stopped_epoch = epoch
             what = f"stopped at {self.axis_name} {_fmt(epoch)} ({d.verdict})"
+            if self.reported is not d and self.reported.verdict != d.verdict and d.cause.evidence:
+                what = what[:-1] + f": {d.cause.evidence[0]})"  # the report named another cause: say why
             if decision.restore:
                 what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
                         f"({self.monitor_key} {self.best:.4g})"
