@@ -29,7 +29,8 @@ data_limited       2x the training data lowers the val loss >= 15% (learning cur
 =================  =====================================================================
 
 The ``also`` column lists causes the real-curve shape rules also support for a case
-(overfitting, still_improving): they count only in the lenient accuracy.
+(overfitting, still_improving; converged for a temporary plateau that has since converged):
+they count only in the lenient accuracy.
 
 Ground-truth X is DESIGN.md's X on the mean validation curve of 5 seeds (model init and
 batch order vary, the data do not); every seed is a case of its own (a single run).
@@ -291,7 +292,7 @@ CONFIGS = [
     Config("under_moons", "underfitting", "moons", 600, [], lr=1e-2, epochs=50, bigger=[64, 64]),
     Config("under_circles", "underfitting", "circles", 600, [], lr=1e-2, epochs=50, bigger=[64, 64],
            data_kw={"noise": 0.1}),
-    Config("under_digits", "underfitting", "digits", 800, [2], lr=3e-3, epochs=50, bigger=[64]),
+    Config("under_digits", "underfitting", "digits", 800, [2], lr=1e-2, epochs=50, bigger=[64]),
     # no_signal: labels carry no information about the inputs
     Config("nosig_digits", "no_signal", "digits", 800, [128], lr=1e-3, epochs=40,
            data_kw={"shuffle_labels": True}),
@@ -313,7 +314,7 @@ CONFIGS = [
     Config("temp_deeplinear16", "temporary_plateau", "lowrank", 400, [16, 16], act="linear", opt="sgd",
            lr=0.025, epochs=140, init="small"),
     # data_limited: the learning curve over training-set size is still falling
-    Config("data_digits", "data_limited", "digits", 100, [64], lr=1e-3, epochs=80, weight_decay=1e-2),
+    Config("data_digits", "data_limited", "digits", 50, [64], lr=3e-3, epochs=80, weight_decay=1e-2),
     Config("data_blobs", "data_limited", "blobs", 80, [64], lr=1e-3, epochs=80, weight_decay=1e-3),
 ]
 
@@ -488,6 +489,8 @@ def shape_also(val, train, cause: str) -> list[str]:
     if cause != "still_improving" and rules.tail_gain(val) >= rules.GAIN \
             and int(np.argmin(fin)) >= int(0.9 * fin.size) - 1:
         also.append("still_improving")
+    if cause == "temporary_plateau" and rules.converged_shape(val, train)["holds"]:
+        also.append("converged")  # it left its plateau and has since converged
     return also
 
 
