@@ -15,7 +15,12 @@ update-to-weight ratio every ``grad_every`` batches.
 
 from __future__ import annotations
 
-import keras
+try:
+    import keras
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "keras":
+        raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
+    raise ImportError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
 from ._core import GradientProbe, Watcher
 

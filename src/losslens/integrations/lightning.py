@@ -23,7 +23,13 @@ import os
 try:
     from lightning.pytorch.callbacks import Callback
 except ImportError:  # the older package name
-    from pytorch_lightning.callbacks import Callback
+    try:
+        from pytorch_lightning.callbacks import Callback
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        if exc.name != "pytorch_lightning":
+            raise
+        raise ImportError("losslens.integrations.lightning needs Lightning: "
+                          "pip install 'losslens[lightning]'") from exc
 
 from ._core import GradientProbe, Watcher
 from .torch import copy_state, set_lr

@@ -22,7 +22,12 @@ ratio; ``epoch_end`` records the epoch, diagnoses the run so far, reports once a
 
 from __future__ import annotations
 
-import torch
+try:
+    import torch
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "torch":
+        raise
+    raise ImportError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
 from ._core import GradientProbe, Watcher
 

@@ -20,7 +20,13 @@ from __future__ import annotations
 import math
 import os
 
-from transformers import TrainerCallback
+try:
+    from transformers import TrainerCallback
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "transformers":
+        raise
+    raise ImportError("losslens.integrations.transformers needs transformers: "
+                      "pip install 'losslens[transformers]'") from exc
 
 from ._core import Watcher, _to_float
 from .torch import copy_state, set_lr
