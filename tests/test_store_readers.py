@@ -168,6 +168,15 @@ def test_wandb_offline_run(tmp_path, monkeypatch):
         assert run.train_loss == pytest.approx(TRAIN) and run.val_loss == pytest.approx(VAL)
         assert run.meta["config"] == {"lr": 0.1}
     assert digest(folder) == before
+    # A job killed mid-write: the half-written last record is skipped, the rest is read.
+    run_file = next(offline.glob("run-*.wandb"))
+    data = run_file.read_bytes()
+    history_end = data.rfind(b"val/loss") + 40  # inside the record after the last history row
+    cut = tmp_path / "killed" / run_file.name
+    cut.parent.mkdir()
+    cut.write_bytes(data[:history_end])
+    [run] = losslens.read(f"wandb:{cut}")
+    assert len(run) >= EPOCHS - 1 and run.train_loss[:EPOCHS - 1] == pytest.approx(TRAIN[:EPOCHS - 1])
 
 
 def test_wandb_exported_history_csv_with_step_column(tmp_path):
