@@ -69,7 +69,10 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
         raise ReadError("reading MLflow stores needs the mlflow package: "
                         "pip install 'losslens[mlflow]'", label) from None
 
-    with _quiet(), _env(_HTTP_ENV if tracking_uri.startswith("http") else {}):
+    env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
+    if tracking_uri.startswith("file:"):
+        env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
+    with _quiet(), _env(env):
         try:
             client = MlflowClient(tracking_uri)
             runs = _find_runs(client, run_id, experiment, label)
@@ -109,7 +112,6 @@ def _tracking_uri(text: str) -> tuple[str, str]:
     if path.is_dir():
         if not any((d / "meta.yaml").is_file() for d in path.iterdir() if d.is_dir()):
             raise ReadError("not an MLflow mlruns folder (no experiment with meta.yaml inside)", path)
-        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")  # reading the legacy folder store
         return path.resolve().as_uri(), str(path)
     raise ReadError("no such MLflow store", text)
 
