@@ -144,6 +144,7 @@ def test_tensorboard_bad_input_is_one_line(tmp_path, writer):
 
 
 # ---- W&B ------------------------------------------------------------------------------------
+@pytest.mark.slow  # wandb starts its service process: a few seconds
 def test_wandb_offline_run(tmp_path, monkeypatch):
     pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_MODE", "offline")
