@@ -92,3 +92,24 @@ def test_keras_broken_metrics_warn_once_and_training_goes_on():
     assert len(history.history["loss"]) == 8  # never stopped on junk
     assert len([w for w in caught if "losslens" in str(w.message)]) <= 1
     assert cb.stopped_epoch is None
+
+
+def test_keras_lowers_the_learning_rate_when_the_loss_bounces():
+    # Logistic regression on 30%-noisy labels with SGD(2.0): the epoch loss bounces at its floor.
+    def noisy(n, seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n, 2)).astype("float32")
+        y = (x.sum(1) > 0).astype("float32")
+        flipped = rng.random(n) < 0.3
+        y[flipped] = 1 - y[flipped]
+        return x, y
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(2.0), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    cb = LosslensCallback(reduce_lr_on=("lr_too_high",), verbose=0)
+    model.fit(*noisy(256, 0), validation_data=noisy(512, 10), epochs=40, batch_size=16, verbose=0, callbacks=[cb])
+    lowered = [a for a in cb.actions if a["action"] == "lower_lr"]
+    assert lowered and lowered[0]["cause"] == "lr_too_high" and lowered[0]["new_lr"] == pytest.approx(0.2)
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(lowered[-1]["new_lr"])
+    assert cb.run().lr[-1] < 2.0
