@@ -557,7 +557,7 @@ def load_generated_cases(labels_path: Path = LABELS, curves_path: Path = CURVES)
     cases = []
     for lab in labels.to_dict("records"):
         c = by_case[lab["case_id"]]
-        series = {k: c[k].to_numpy(dtype=float) for k in SERIES if k in c and c[k].notna().any()}
+        series = {k: c[k].to_numpy(dtype=float) for k in SERIES if k in c}  # all-NaN kept: a diverged run
         meta = json.loads(lab["meta"]) if lab["meta"] else {}
         run = Run(c.epoch.to_numpy(dtype=float), series, "epoch", name=lab["case_id"],
                   source="benchmarks/scenarios", meta=meta)

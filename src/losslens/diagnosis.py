@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .facts import Facts, measure
 from .result import Cause, Diagnosis, Plateau
 from .run import Run
@@ -29,9 +31,11 @@ class Thresholds:
     diverge_noise: float = 5.0            # ... and ≥ 5 noise sds above it
     stuck_rel: float = 0.01               # improved < 1% of |L(0)| over the whole run ...
     stuck_noise: float = 3.0              # ... or < 3 noise sds
-    chance_z: float = 2.0                 # val accuracy < 2 standard errors above chance ...
-    chance_margin: float = 0.10           # ... and < 10% of the way from chance to perfect
+    chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
+    no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
+    collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
+    data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
     overfit_rise_level: float = 0.05      # or ≥ 5% of its minimum while still rising (tail t > 3)
@@ -41,6 +45,7 @@ class Thresholds:
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
+    lr_low_min_points: int = 20           # (fewer points cannot show the shape of the descent)
     lr_high_oscillation: float = 0.05     # bounces at the floor with sd ≥ 5% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
@@ -87,19 +92,29 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     horizon : float, optional
         Forecast to this axis value and fill ``Diagnosis.forecast``.
     """
+    nonfinite = _never_finite(run, metric)
+    if nonfinite is not None:
+        return nonfinite
     f = measure(run, metric=metric, classes=classes)
     t = thresholds
     causes: list[Cause] = []
-    for rule in (diverged, stuck_at_init, no_signal, overfitting, still_improving, lr_too_high,
-                 underfitting):
+    # In verdict order: the first rule that fires names the verdict.
+    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, overfitting,
+                 still_improving, lr_too_high, underfitting):
         cause = rule(f, t)
         if cause is not None:
             causes.append(cause)
-    broken = {c.id for c in causes} & {"diverged", "stuck_at_init"}
-    if not broken and not any(c.id in ("still_improving", "lr_too_low") for c in causes):
+    ids = {c.id for c in causes}
+    if not ids & {"diverged", "stuck_at_init", "still_improving"}:
         causes.append(converged(f, t))
     causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f)) if c)
     causes = _dedupe(causes)
+    # More specific readings of "still falling" and "flat": a near-straight slow descent is a
+    # too-small step; a flat stretch the run later left was a temporary plateau.
+    for specific, general in (("lr_too_low", "still_improving"), ("temporary_plateau", "converged"),
+                              ("temporary_plateau", "still_improving")):
+        if causes[0].id == general and any(c.id == specific for c in causes):
+            causes.insert(0, causes.pop(next(i for i, c in enumerate(causes) if c.id == specific)))
 
     verdict = causes[0]
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
@@ -163,11 +178,45 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
 
 
+def collapsed(f: Facts, t: Thresholds) -> Cause | None:
+    """The loss improved, then froze at one exact value: a dead network, usually from a step too large."""
+    n = f.constant_tail
+    if n < max(5, t.collapse_points * f.n_points) or f.plateau.improvement <= 0:
+        return None
+    level = float(f.y[-1])
+    ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
+          "(dead units or a collapsed model)"]
+    if f.plateau.floor < level - 1e-12 * abs(level):
+        ev.append(f"after having reached {f.plateau.floor:.4g}: what was learned was lost")
+    c = f.chance
+    if c.classes and level > 0 and abs(level - math.log(c.classes)) < 0.01 * math.log(c.classes):
+        ev.append(f"{level:.4g} = ln {c.classes}: the model predicts the uniform distribution")
+    return Cause("lr_too_high", 0.75, ev,
+                 ["lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will not recover",
+                  "learning-rate warm-up; gradient clipping", "check for dead ReLUs (leaky ReLU, normalization)"],
+                 {"constant_tail": n, "level": level})
+
+
+def data_limited_measured(f: Facts, t: Thresholds) -> Cause | None:
+    """A learning curve was measured with the run and it is still falling at the largest size."""
+    lc = f.learning_curve
+    if lc is None or lc.gain_if_doubled < t.data_gain:
+        return None
+    curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses))
+    return Cause("data_limited", _ramp(lc.gain_if_doubled, t.data_gain, 0.5, 0.7, 0.95),
+                 [f"learning curve (training-set size: best validation loss) {curve}",
+                  f"still falling at the largest sizes: doubling the data lowers it about {lc.gain_if_doubled:.0%} "
+                  f"(log-log slope {lc.slope:.2f})"],
+                 ACTIONS["data_limited"], {"gain_if_doubled": lc.gain_if_doubled, "slope": lc.slope})
+
+
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
         margin = c.chance + t.chance_margin * (1 - c.chance)
-        if c.val_acc_tail < margin and (c.above_chance_sd is None or c.above_chance_sd < t.chance_z):
+        # Within 10% of the way from chance to perfect is chance for practical purposes, however
+        # significant the difference may be on a large validation set.
+        if c.val_acc_tail < margin:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
                   f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
                                                        if c.classes_inferred else "")]
@@ -180,6 +229,20 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             return Cause("no_signal", 0.9 if not c.classes_inferred else 0.75, ev, ACTIONS["no_signal"],
                          {"val_acc": c.val_acc_tail, "chance": c.chance})
     g = f.generalization
+    # Without accuracy: validation never got below where training started, and barely improved
+    # while training learned a lot. (A curve that learned in its first epoch and then overfits
+    # starts below the untrained level: that is overfitting from the start, not this.)
+    tp = f.train_plateau
+    if g is not None and f.metric == "val_loss" and tp is not None and c.val_acc_tail is None \
+            and tp.improvement > t.stuck_rel * abs(tp.start) \
+            and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
+            and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
+        share = f.plateau.improvement / tp.improvement
+        ev = [f"val_loss never got below {g.val_best:.4g}, where training started ({tp.start:.4g}); it improved "
+              f"only {share:.0%} as much as train_loss: nothing learned carries over to validation data"]
+        if g.val_rise_noise > t.overfit_rise_noise:
+            ev.append(f"validation loss rose {g.val_rise:.3g} above its best while training memorised")
+        return Cause("no_signal", 0.7, ev, ACTIONS["no_signal"], {"val_share": share})
     # Without accuracy: validation flat at its first value while training learns. (A validation
     # curve that rises from the first epoch is overfitting from the start, not this.)
     if g is not None and f.metric == "val_loss" and g.val_improvement_noise < t.no_signal_val_noise \
@@ -252,7 +315,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
-    if not (tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop):
+    if not (tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
+            and f.n_points >= t.lr_low_min_points):
         return None
     conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
     return Cause("lr_too_low", conf,
@@ -267,9 +331,11 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     o = f.optimizer
     if f.plateau.index is None or o.lr_schedule not in (None, "constant"):
         return None
-    # Optimizer noise shows in the training loss; a noisy validation curve alone may just be a
-    # small validation set, so the training curve decides when it was logged.
-    osc, name = (f.train_oscillation, "train_loss") if f.train_oscillation is not None else (o.oscillation, f.metric)
+    # The epoch-mean training loss averages the bouncing away; the end-of-epoch validation loss
+    # sees where the weights landed. Take whichever curve bounces more.
+    osc, name = o.oscillation, f.metric
+    if f.train_oscillation is not None and f.train_oscillation > osc:
+        osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:
         return None
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
@@ -351,6 +417,22 @@ def temporary_plateau(f: Facts) -> Cause | None:
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
+    """A run whose losses were logged but never finite diverged before its first value."""
+    keys = [metric] if metric else ["val_loss", "train_loss"]
+    logged = [k for k in keys if k in run.series and run.series[k].shape[0] > 0]
+    if not logged or any(np.isfinite(run.series[k]).any() for k in logged):
+        return None
+    if any(run.has(k) for k in ("train_loss", "val_loss") if k not in logged):
+        return None  # another loss has values: diagnose that one
+    if not any(np.isinf(run.series[k]).any() or len(run) >= 2 for k in logged):
+        return None
+    cause = Cause("diverged", 0.9, [f"{', '.join(logged)} never had a finite value ({len(run)} points logged)"],
+                  ACTIONS["diverged"], {})
+    return Diagnosis(verdict="diverged", causes=[cause], plateau=None, metric=logged[0], axis=run.axis_name,
+                     length=len(run), run_name=run.name, source=run.source, run=run)
+
 
 def _falling(f: Facts, t: Thresholds) -> bool:
     """The tail slope is significantly negative and the last quarter still paid."""

@@ -10,6 +10,7 @@ own module and is a pure function of arrays:
 - :mod:`.optimizer` — lr schedule, oscillation at the floor, gradient-norm decay
 - :mod:`.chance` — chance level for K classes and validation accuracy against it
 - :mod:`.divergence` — NaN/inf and sustained growth
+- :mod:`.learning_curve` — the gain from doubling the data, when a learning curve was measured
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..run import Run
 from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence
 from .generalization import GeneralizationFacts, generalization
+from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import OptimizerFacts, optimizer_facts
 from .plateau import PlateauFacts, phases, plateau_onset
 from .smoothing import downsample, noise_sigma, smooth
@@ -55,13 +57,16 @@ class Facts:
     train_plateau: PlateauFacts | None
     phases: list[dict]
     train_oscillation: float | None = None  # the training curve's tail noise / its improvement
+    constant_tail: int = 0                   # points at the end with exactly the same value (a dead network)
+    learning_curve: LearningCurveFacts | None = None
     forecast: Any = None
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
                "train_oscillation": _f(self.train_oscillation)}
+        out["constant_tail"] = self.constant_tail
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
-                     "chance", "train_trend", "train_plateau"):
+                     "chance", "train_trend", "train_plateau", "learning_curve"):
             value = getattr(self, name)
             out[name] = None if value is None else {k: _f(v) for k, v in asdict(value).items()}
         return out
@@ -147,7 +152,19 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     if sign < 0:  # report levels in the metric's own direction
         pl.level = None if pl.level is None else -pl.level
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
-                 train_div, gen, ch, train_tr, train_pl, ph, train_osc)
+                 train_div, gen, ch, train_tr, train_pl, ph, train_osc, constant_tail(y),
+                 learning_curve_facts(run.meta))
+
+
+def constant_tail(y: np.ndarray) -> int:
+    """How many points at the end repeat the last value exactly.
+
+    A live network's loss always jitters in its last digits; an exactly repeated value means
+    constant outputs and zero gradients (dead ReLUs, a collapsed VAE)."""
+    if y.shape[0] < 2:
+        return 0
+    same = y[::-1] == y[-1]
+    return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
 def _higher_is_better(metric: str) -> bool:

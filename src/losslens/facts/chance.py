@@ -19,16 +19,17 @@ class ChanceFacts:
     above_chance_sd: float | None  # (val_acc_tail - chance) / its standard error
 
 
-def infer_classes(first_loss: float | None, has_accuracy: bool) -> int | None:
-    """K from a cross-entropy log: an untrained K-class softmax starts near ln K.
+def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
+    """K from a cross-entropy log: an untrained K-class softmax starts near ln K with accuracy near 1/K.
 
-    Only when accuracy is logged (so the loss is a classification loss) and ln K matches the
-    first loss within 15%; otherwise None (pass ``classes=`` to be sure).
+    Only when accuracy is logged (so the loss is a classification loss), ln K matches the first
+    loss within 15% and the first accuracy is at most 2/K (the first point is still untrained,
+    not already an epoch in); otherwise None (pass ``classes=`` to be sure).
     """
-    if not has_accuracy or first_loss is None or not math.isfinite(first_loss) or first_loss <= 0.5:
+    if first_acc is None or first_loss is None or not math.isfinite(first_loss) or first_loss <= 0.5:
         return None
     k = int(round(math.exp(first_loss)))
-    if k < 2 or k > 10000:
+    if k < 2 or k > 10000 or not first_acc <= 2.0 / k:
         return None
     return k if abs(math.log(k) - first_loss) <= 0.15 * first_loss else None
 
@@ -37,7 +38,12 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
                  first_loss: float | None) -> ChanceFacts:
     inferred = False
     if classes is None:
-        classes = infer_classes(first_loss, val_acc is not None)
+        first_acc = None
+        for acc in (val_acc, train_acc):
+            if acc is not None and np.isfinite(acc).any():
+                first_acc = float(acc[np.isfinite(acc)][0])
+                break
+        classes = infer_classes(first_loss, first_acc if val_acc is not None else None)
         inferred = classes is not None
     chance = 1.0 / classes if classes else None
     va = tail_mean_sd(val_acc)
