@@ -46,7 +46,7 @@ class Thresholds:
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
     lr_low_min_points: int = 20           # (fewer points cannot show the shape of the descent)
-    lr_high_oscillation: float = 0.05     # bounces at the floor with sd ≥ 5% of the improvement
+    lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 5% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
@@ -216,6 +216,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         margin = c.chance + t.chance_margin * (1 - c.chance)
         # Within 10% of the way from chance to perfect is chance for practical purposes, however
         # significant the difference may be on a large validation set.
+        if c.val_acc_tail < margin and c.train_acc_tail is not None and c.train_acc_tail < margin:
+            return None  # training at chance too: the model cannot fit the data (underfitting decides)
         if c.val_acc_tail < margin:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
                   f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
@@ -347,6 +349,13 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def underfitting(f: Facts, t: Thresholds) -> Cause | None:
+    c = f.chance
+    if c.chance is not None and c.train_acc_tail is not None and \
+            c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance) and f.plateau.improvement > 0:
+        return Cause("underfitting", 0.75,
+                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}: "
+                      "the model cannot fit even the training data"], ACTIONS["underfitting"],
+                     {"train_acc": c.train_acc_tail, "chance": c.chance})
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f):
