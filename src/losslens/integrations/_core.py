@@ -264,12 +264,11 @@ class Watcher:
     def _decide(self, decision: Decision, epoch, lr):
         d = self.diagnosis
         if d is None:
-            if self._nonfinite and not any(np.isfinite(v).any() for k, v in self.history.items()
-                                           if k.endswith("loss")):
-                self._never_finite(decision, epoch)
             return
-        if d.verdict == "diverged" and "nonfinite_from" in d.cause.numbers and not self._nonfinite:
-            return  # trailing missing values (broken metrics), not a NaN loss
+        if d.verdict == "diverged" and not self._nonfinite:
+            values = self.history.get(d.metric)
+            if values is None or not np.isfinite(values[-1]):
+                return  # missing values (broken metrics), not a loss that blew up
         ready = self.wait >= self.patience or d.verdict == "diverged"
         # Early verdicts on a handful of points flip: report and act on one only when two
         # diagnoses in a row agree (a diverged run needs no second opinion).
@@ -305,24 +304,6 @@ class Watcher:
                 self._act("lower_lr", epoch, f"lowered the learning rate {lr:.3g} -> {new_lr:.3g} "
                                              f"({cause.id}, confidence {cause.confidence:.2f})",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
-
-    def _never_finite(self, decision, epoch):
-        # No finite loss at all: the diagnosis has no curve to read, but the run has diverged
-        # by any definition (DESIGN.md: "the loss exploded or became NaN/inf").
-        if self.reported is None:
-            from ..diagnosis import ACTIONS
-            from ..result import Cause, Diagnosis
-
-            cause = Cause("diverged", 0.97, [f"the loss has been NaN/inf since {self.axis_name} "
-                                             f"{_fmt(self.axis[0])}"], list(ACTIONS["diverged"]))
-            self.reported = Diagnosis("diverged", [cause], None, self.monitor_key, self.axis_name,
-                                      len(self.axis), self.name)
-            self.say(f"losslens ({self.framework}, after {self.axis_name} {_fmt(epoch)}): the loss has been "
-                     "NaN/inf from the first epoch: diverged. Try: " + "; ".join(cause.actions[:2]) + ".")
-        if "diverged" in self.stop_on:
-            decision.stop = True
-            self.stopped_epoch = epoch
-            self._act("stop", epoch, f"stopped at {self.axis_name} {_fmt(epoch)} (diverged)", cause="diverged")
 
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
