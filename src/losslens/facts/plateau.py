@@ -18,6 +18,7 @@ from .smoothing import smooth, window_for
 
 FRACTION = 0.05  # 95% of the improvement
 N_BOOTSTRAP = 48
+CLEAN_NOISE = 0.02  # noise sd below 2% of the improvement: a clean curve, smoothed less
 
 
 @dataclass
@@ -45,6 +46,16 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     n = y.shape[0]
     s = smooth(y)
     start = float(y[0])
+    # Smooth only as much as the noise needs: on a clean curve a wide window delays X.
+    w = window_for(n)
+    improvement0 = start - float(s.min())
+    if improvement0 > 0 and w > 1:
+        r = y - s
+        ratio = 1.4826 * float(np.median(np.abs(r - np.median(r)))) / improvement0
+        w_clean = 1 if ratio < CLEAN_NOISE / 4 else (max(1, w // 3) | 1 if ratio < CLEAN_NOISE else w)
+        if w_clean != w:
+            w = w_clean
+            s = smooth(y, w) if w > 1 else smooth(y, 1)
     fi = int(np.argmin(s))
     floor = float(s[fi])
     improvement = start - floor
@@ -58,13 +69,13 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     # being resampled into the flat tail as if they were noise.
     sd = 1.4826 * np.median(np.abs(resid - np.median(resid))) + 1e-300
     resid = np.clip(resid, -3 * sd, 3 * sd)
-    block = max(1, window_for(n))
+    block = max(1, w)
     n_blocks = -(-n // block)
     starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
     idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
     yb = s[None, :] + resid[idx]
     yb[:, 0] = y[0]
-    sb = smooth(yb)
+    sb = smooth(yb, w)
     ib = crossing_index(sb, start)
     lo, hi = np.quantile(np.concatenate([ib, [i]]), [0.05, 0.95])
     lo_i, hi_i = int(np.floor(min(lo, i))), int(np.ceil(max(hi, i)))
