@@ -79,7 +79,8 @@ ACTIONS = {
 
 
 def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None,
-                 horizon: float | None = None, thresholds: Thresholds = DEFAULT) -> Diagnosis:
+                 horizon: float | None = None, thresholds: Thresholds = DEFAULT,
+                 forecast: bool = True) -> Diagnosis:
     """Diagnose one Run: the verdict, plateau X and every cause that fits, with evidence.
 
     Parameters
@@ -91,6 +92,9 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
         Number of classes K, for the chance level 1/K (inferred from the log when possible).
     horizon : float, optional
         Forecast to this axis value and fill ``Diagnosis.forecast``.
+    forecast : bool, default True
+        Forecast (to ``horizon``, or twice the logged length) to quantify still_improving and
+        back converged; False skips it (about half the cost: callbacks at every epoch end).
     """
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
@@ -120,11 +124,11 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
 
-    forecast = None
-    if horizon is not None or verdict.id in ("still_improving", "lr_too_low", "converged"):
-        forecast = _forecast(f, horizon)
-        if forecast is not None:
-            _quote_forecast(verdict, forecast, f)
+    fc = None
+    if forecast and (horizon is not None or verdict.id in ("still_improving", "lr_too_low", "converged")):
+        fc = _forecast(f, horizon)
+        if fc is not None:
+            _quote_forecast(verdict, fc, f)
     pl = f.plateau
     plateau = None
     if pl.index is not None and verdict.id not in ("still_improving", "lr_too_low", "diverged", "stuck_at_init"):
@@ -135,8 +139,7 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
-                     forecast=forecast,
-                     facts=f, run=run)
+                     forecast=fc, facts=f, run=run)
 
 
 # ---- the rules --------------------------------------------------------------------------------
@@ -373,8 +376,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
     if pl.index is not None:
-        ev.append(f"{f.metric} flat since {f.axis_name} {_n(pl.epoch)} at {pl.level:.4g} "
-                  f"(tail slope {tr.slope:.2g}/{f.axis_name}, t = {tr.slope_t:.1f})")
+        ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
+                  f"now {float(f.smoothed[-1]):.4g} (tail slope {tr.slope:.2g}/{f.axis_name}, t = {tr.slope_t:.1f})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {o.grad_norm_ratio:.0f}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "

@@ -24,9 +24,20 @@ of deep neural networks by extrapolation of learning curves" (IJCAI):
   fitted on the training half of real curves (modded-nanogpt, DeepOBS, Keras notebooks;
   split by a hash of the run id) by ``benchmarks/forecast_eval.py --calibrate``, as a
   function of how far out the horizon is.
+* Two priors: the ensemble is shifted to pass through the last ~10% of the points (the
+  forecast starts where the curve is now), and a curve that is never negative gets an
+  asymptote ``c >= 0`` (Domhan's forecasts are likewise kept inside the valid range).
 
-Lower is better: the metric is assumed to be a loss. For an accuracy pass ``-acc`` or
-``1 - acc`` (:func:`forecast_run` does that for names ending in ``acc``/``accuracy``).
+Measured (benchmarks/results/forecast.md, held-out half, given 10/25/50% of a curve):
+median error of the final value 9.7 / 5.7 / 3.1% against 17.0 / 11.9 / 7.4% for the last
+value and 16.8 / 8.7 / 3.6% for a single pow3 fit, 90%-interval coverage 87 / 86 / 90%.
+What no family can see: a learning-rate schedule that drops the loss at the end
+(modded-nanogpt's cooldown) or a second drop after a flat stretch; the interval is wide
+for that reason, and ``p_improve`` is conservative.
+
+Lower is better: the metric is assumed to be a loss. For an accuracy pass ``1 - acc``
+(then the error's asymptote stays >= 0) or ``-acc``; :func:`forecast_run` does the
+former for names ending in ``acc``/``accuracy``.
 LC-PFN (Adriaensen et al. 2023) would be a stronger baseline but needs pretrained weights
 from the internet.
 
@@ -423,7 +434,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
     gain = (level - mid_h) / max(abs(level), 1e-12)
     p_improve = _p_improve(model, t_h, level) if t_h > 1.0 else 0.0
-    plateau = _plateau_epoch(model, x0, horizon)
+    plateau = _plateau_epoch(model, x0, horizon, x, y)
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
@@ -530,12 +541,21 @@ def _p_improve(model: _Model, t_h: float, level: float) -> float:
     return float(0.5 * math.erfc(-zval / math.sqrt(2.0)))
 
 
-def _plateau_epoch(model: _Model, x0: float, horizon: float) -> float | None:
-    """X on the forecast mid curve over [x0, horizon] (module docstring)."""
+def _plateau_epoch(model: _Model, x0: float, horizon: float, x=None, y=None) -> float | None:
+    """X on the curve ``L`` = the smoothed data up to the last logged point, then the
+    forecast mid curve (shifted to continue the smoothed data) up to the horizon."""
     if horizon <= x0:
         return None
     xs = np.linspace(x0, horizon, 401)
     mid, _, _ = model.band(xs)
+    if x is not None and x.shape[0] >= 3:
+        from .facts.smoothing import smooth
+
+        s = smooth(y)
+        future = xs > x[-1]
+        step = s[-1] - float(model.band(x[-1:])[0][0])
+        xs = np.concatenate([x, xs[future]])
+        mid = np.concatenate([s, mid[future] + step])
     l_star = float(mid.min())
     drop = float(mid[0]) - l_star
     if drop <= 0:

@@ -39,10 +39,10 @@ def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
 
 def oscillation(y: np.ndarray, s: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
     """Robust std of the tail residuals, and that as a fraction of the curve's improvement."""
-    r = (y - s)[tail_start:]
-    if r.shape[0] < 3:
+    from .smoothing import residuals, robust_sd
+    if y.shape[0] - tail_start < 3:
         return 0.0, 0.0
-    sd = float(1.4826 * np.median(np.abs(r - np.median(r))))
+    sd = robust_sd(residuals(y)[tail_start:])
     return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .smoothing import smooth, window_for
+from .smoothing import residuals, robust_sd, smooth, window_for
 
 FRACTION = 0.05  # 95% of the improvement
 N_BOOTSTRAP = 48
@@ -50,8 +50,7 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     w = window_for(n)
     improvement0 = start - float(s.min())
     if improvement0 > 0 and w > 1:
-        r = y - s
-        ratio = 1.4826 * float(np.median(np.abs(r - np.median(r)))) / improvement0
+        ratio = robust_sd(residuals(y)) / improvement0
         w_clean = 1 if ratio < CLEAN_NOISE / 4 else (max(1, w // 3) | 1 if ratio < CLEAN_NOISE else w)
         if w_clean != w:
             w = w_clean
@@ -64,10 +63,10 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     i = int(crossing_index(s, start))
     # Bootstrap: moving blocks of the residuals keep their autocorrelation.
     rng = np.random.default_rng(random_state)
-    resid = y - s
+    resid = residuals(y)
     # The smoother cannot follow the first cliff; clipping keeps those few huge residuals from
     # being resampled into the flat tail as if they were noise.
-    sd = 1.4826 * np.median(np.abs(resid - np.median(resid))) + 1e-300
+    sd = robust_sd(resid) + 1e-300
     resid = np.clip(resid, -3 * sd, 3 * sd)
     block = max(1, w)
     n_blocks = -(-n // block)

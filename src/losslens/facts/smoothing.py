@@ -56,14 +56,36 @@ def median3(y: np.ndarray) -> np.ndarray:
     return out
 
 
+def residuals(y: np.ndarray) -> np.ndarray:
+    """Deviations from a smooth of at least 3 points, rescaled so their sd estimates the noise sd.
+
+    A w-point mean leaves white noise with variance σ²(1 − 1/w) in the residuals; dividing by
+    sqrt(1 − 1/w) undoes that. Short curves (where X itself is read unsmoothed) still get a
+    noise estimate this way.
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.shape[-1]
+    w = max(3, window_for(n))
+    return (y - smooth(y, w)) / np.sqrt(1 - 1 / w)
+
+
+def robust_sd(r: np.ndarray) -> float:
+    """Standard deviation from the median absolute deviation (Hampel 1974): outliers barely move it."""
+    if r.shape[0] == 0:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
 def noise_sigma(y: np.ndarray, smoothed: np.ndarray | None = None) -> float:
-    """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y)."""
+    """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y).
+
+    ``smoothed`` is accepted for compatibility and ignored: the noise is always measured
+    against a smooth of at least 3 points (see :func:`residuals`).
+    """
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 3:
         return 0.0
-    s = smooth(y) if smoothed is None else smoothed
-    r = y - s
-    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+    return robust_sd(residuals(y))
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -73,8 +73,8 @@ EXP2 = Experiment(
     key="exp2",
     title="2. Data limitations: conv net on 100 random 32x32x3 images with 5 random labels",
     claim="a data-limited plateau: the network exhausts the learnable information of a small data set",
-    truth=("the labels are random, so there is nothing to learn: validation accuracy stays at chance (0.2) "
-           "while training memorises, and validation loss rises"),
+    truth=("the labels are random, so there is nothing to learn: validation accuracy stays at chance (0.2); "
+           "the seeds whose training accuracy climbs are memorising, and their validation loss rises"),
     make_data=data.random_images,
     arms=(
         Arm("exp2_random_images", "Conv32(3x3)-MaxPool-Dense10-Dense5, Adam(1e-3)",

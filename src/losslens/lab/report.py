@@ -51,8 +51,10 @@ def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a
         chance = 1.0 / exp_classes
         acc = a.curves("val_accuracy")[:, -10:].mean(1)
         tr = a.curves("accuracy")[:, -10:].mean(1)
-        lines.append(f"val accuracy (mean of the last 10 epochs) {pm(acc, 2)} vs chance {chance:g}; "
-                     f"train accuracy {pm(tr, 2)}")
+        n_val = a.meta.get("n_val")
+        binom = f" (a guesser's sd on {n_val} images: {np.sqrt(chance * (1 - chance) / n_val):.2g})" if n_val else ""
+        lines.append(f"val accuracy (mean of the last 10 epochs) {pm(acc, 2)} vs chance {chance:g}{binom}; "
+                     f"train accuracy {pm(tr, 2)} (per seed: {', '.join(f'{v:.2f}' for v in tr)})")
         rose = int(np.sum(val[:, -1] > val.min(1) + 0.02 * np.abs(val.min(1))))
         lines.append(f"val loss ended above its minimum in {rose}/{len(val)} seeds "
                      f"(first epoch {pm(val[:, 0])}, minimum {pm(val.min(1))}, last {pm(val[:, -1])})")
