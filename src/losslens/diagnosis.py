@@ -45,7 +45,7 @@ class Thresholds:
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
-    lr_low_min_points: int = 20           # (fewer points cannot show the shape of the descent)
+    shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 5% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
@@ -321,7 +321,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
     if not (tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
-            and f.n_points >= t.lr_low_min_points):
+            and f.n_points >= t.shape_min_points):
         return None
     conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
     return Cause("lr_too_low", conf,
@@ -334,8 +334,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
 
 def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     o = f.optimizer
-    if f.plateau.index is None or o.lr_schedule not in (None, "constant"):
-        return None
+    if f.plateau.index is None or o.lr_schedule not in (None, "constant") or f.n_points < t.shape_min_points:
+        return None  # (a handful of epochs cannot tell bouncing from settling)
     # The epoch-mean training loss averages the bouncing away; the end-of-epoch validation loss
     # sees where the weights landed. Take whichever curve bounces more.
     osc, name = o.oscillation, f.metric
