@@ -432,7 +432,7 @@ def main(argv=None):
               "usable at some fraction); the first 10/25/50% of each curve (>= 5 points) forecast to its last logged "
               "point. Errors are on the held-out half (hash of run id); interval quantiles were fitted on the other "
               "half. X error is |X_forecast - X_true| as % of the run's length (X_true from the smoothed full curve). "
-              "Domhan's MCMC ensemble (5 of the 11 families, emcee, 64 walkers x 800 steps, ~2 s per curve) runs on a hash-picked "
+              "Domhan's MCMC ensemble (5 of the 11 families, emcee, 64 walkers x 800 steps, about a second per curve, see ms/curve) runs on a hash-picked "
               "subsample per dataset. LC-PFN is not included: it needs pretrained weights downloaded from the "
               "internet, which this machine cannot do.\n\n")
     text = (header + out + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
