@@ -138,3 +138,22 @@ def test_fewer_epochs_than_keras_patience_10_on_held_out_curves(shared_curves):
         used_k.append(k / n)
     assert np.mean(used_f) < np.mean(used_k)
     assert np.median(regret) <= 0.01
+
+
+def test_replay_and_cli_stop_gain(shared_curves, tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    x, y = _imdb(shared_curves)
+    rule = ForecastStopping(horizon=x[-1])
+    assert rule.replay(x, y) == _drive(ForecastStopping(horizon=x[-1]), x, y)
+    # The same curve as a Keras CSVLogger file, replayed from the command line.
+    log = tmp_path / "imdb.csv"
+    log.write_text("epoch,loss,val_loss\n" + "".join(f"{int(e) - 1},{v:.6f},{v:.6f}\n" for e, v in zip(x, y)))
+    res = CliRunner().invoke(app, ["forecast", str(log), "--stop-gain", "0.01", "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+    stop = json.loads(res.stdout.splitlines()[0])["stopping"]
+    assert stop["points_used"] < stop["points_logged"]
+    assert stop["best_value"] == pytest.approx(y.min(), rel=1e-5)

@@ -254,10 +254,15 @@ class Forecast:
         more = self.horizon - self.x_last
         if self.reason:
             return f"{self.metric}: no forecast ({self.reason})"
-        word = "lower" if self.gain >= 0 else "higher"
+        better, worse = self.words
+        word = better if self.gain >= 0 else worse
+        what = "error" if better == "higher" else self.metric
         return (f"{self.metric} forecast {abs(self.gain) * 100:.0f}% {word} after {g(more)} more {axis}s "
                 f"({g(self.value)}, 90% interval {g(self.interval[0])} to {g(self.interval[1])}; "
-                f"P(>1% lower) = {self.p_improve:.2f})")
+                f"P({what} > 1% lower) = {self.p_improve:.2f})")
+
+    #: How the metric moves when it improves / worsens (an accuracy rises).
+    words = ("lower", "higher")
 
     # ---- evaluation at any axis value -----------------------------------------------
     def value_at(self, x) -> np.ndarray | float:
@@ -464,7 +469,10 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None) -
 
 
 class _FlippedForecast(Forecast):
-    """A forecast of ``1 - acc`` reported on the accuracy scale."""
+    """A forecast of ``1 - acc`` reported on the accuracy scale (``gain`` and ``p_improve``
+    refer to the error ``1 - acc`` falling)."""
+
+    words = ("higher", "lower")
 
     @classmethod
     def wrap(cls, fc: Forecast) -> "_FlippedForecast":

@@ -121,6 +121,15 @@ class ForecastStopping:
             return True
         return False
 
+    def replay(self, x, y) -> int | None:
+        """Feed a whole logged curve point by point (after :meth:`reset`): the index at
+        which the rule says stop, or None. ``x``, ``y``: arrays of shape (n,)."""
+        self.reset()
+        for i, (xi, yi) in enumerate(zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))):
+            if self.update(xi, yi):
+                return i
+        return None
+
     @property
     def gain(self) -> float | None:
         """The last forecast gain (fraction), or None before the first forecast."""

@@ -19,6 +19,10 @@ def register(app):
             None, "--metric", "-m", help="Series to forecast (default: val_loss, else train_loss)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object per run (JSON Lines)."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name."),
+        stop_gain: Optional[float] = typer.Option(
+            None, "--stop-gain", min=0.0,
+            help="Also replay the forecast stopping rule over the log: where would it have stopped "
+                 "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the last logged point."),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
@@ -30,13 +34,18 @@ def register(app):
             runs = run_guarded(to_runs, path, run_id=run_id)
             for run in runs:
                 fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric)
+                stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon)
                 if json_out:
                     out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                            "axis": run.axis_name}
                     out.update(fc.to_dict())
+                    if stop is not None:
+                        out["stopping"] = stop
                     sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
                 else:
                     typer.echo(describe(fc, run.name, run.axis_name))
+                    if stop is not None:
+                        typer.echo(describe_stop(stop, run.axis_name))
 
 
 def describe(fc, name: str, axis: str) -> str:
@@ -50,11 +59,40 @@ def describe(fc, name: str, axis: str) -> str:
     if fc.reason:
         lines.append(f"  {fc.reason}")
         return "\n".join(lines)
-    verb = "lower" if fc.gain >= 0 else "higher"
+    better, worse = fc.words
+    verb = better if fc.gain >= 0 else worse
+    what = "error" if better == "higher" else fc.metric
     lines.append(f"  forecast: {abs(fc.gain) * 100:.1f}% {verb} by {axis} {g(fc.horizon)}; "
-                 f"P(more than 1% lower) = {fc.p_improve:.2f}")
+                 f"P({what} more than 1% lower) = {fc.p_improve:.2f}")
     if fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
         lines.append(f"  plateau {axis} X = {g(fc.plateau_epoch)} ({where}; 95% of the improvement "
                      f"forecast by {axis} {g(fc.horizon)})")
     return "\n".join(lines)
+
+
+def replay_stop(run, metric: str, min_gain: float, horizon=None) -> dict:
+    """Where ForecastStopping(min_gain) would have stopped on the logged curve."""
+    from losslens.stopping import ForecastStopping
+
+    x, y = run.finite(metric)
+    higher = metric.endswith("acc") or metric.endswith("accuracy")
+    end = float(x[-1]) if horizon is None else float(horizon)
+    rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min")
+    i = rule.replay(x, y)
+    used = len(x) if i is None else i + 1
+    return {"min_gain": min_gain, "horizon": end, "stopped_epoch": None if i is None else float(x[i]),
+            "best_epoch": rule.best_epoch, "best_value": rule.best_value,
+            "points_used": used, "points_logged": int(len(x)),
+            "final_best": float(y.max() if higher else y.min())}
+
+
+def describe_stop(stop: dict, axis: str) -> str:
+    if stop["stopped_epoch"] is None:
+        return (f"  stopping rule (min gain {stop['min_gain']:g}): would not have stopped before "
+                f"{axis} {stop['horizon']:g}")
+    saved = 1 - stop["points_used"] / stop["points_logged"]
+    return (f"  stopping rule (min gain {stop['min_gain']:g}): would have stopped at {axis} "
+            f"{stop['stopped_epoch']:g} ({saved:.0%} of the logged points saved); best so far "
+            f"{stop['best_value']:.4g} at {axis} {stop['best_epoch']:g}, best of the whole run "
+            f"{stop['final_best']:.4g}")
