@@ -30,7 +30,7 @@ from . import data as lab_data
 from . import nets
 from .experiments import Arm, Experiment
 from .report import counts_text, pm
-from .runner import ArmResult, save_runs, train_arm
+from .runner import ArmResult, save_runs, torch_threads, train_arm
 
 
 @dataclass
@@ -60,8 +60,11 @@ class VariantResult:
         return "\n".join(lines)
 
 
-def _train(exp: Experiment, seeds, **kw) -> list[ArmResult]:
-    return [train_arm(exp, arm, seeds, **kw) for arm in exp.arms]
+def _train(exp: Experiment, seeds, threads: int = 1, **kw) -> list[ArmResult]:
+    # One torch thread: these models are tiny, and on a busy machine a second spinning
+    # thread can make training ten times slower (see runner.run_seed_lab).
+    with torch_threads(threads):
+        return [train_arm(exp, arm, seeds, **kw) for arm in exp.arms]
 
 
 # ---- 1. overfitting ----------------------------------------------------------------------------
