@@ -96,6 +96,13 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
         Forecast (to ``horizon``, or twice the logged length) to quantify still_improving and
         back converged; False skips it (about half the cost: callbacks at every epoch end).
     """
+    # Absurd inputs (1e300, inf next to 0) overflow in intermediate sums; every rule compares
+    # with NaN-safe tests, so the numerics may stay quiet and the answer still stands.
+    with np.errstate(all="ignore"):
+        return _diagnose(run, metric, classes, horizon, thresholds, forecast)
+
+
+def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
         return nonfinite
@@ -256,7 +263,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
         return Cause("no_signal", 0.65,
                      [f"val_loss never improved by more than {g.val_improvement_noise:.1f} noise sds "
-                      f"while train_loss fell {f.train_plateau.improvement / abs(f.train_plateau.start):.0%}"],
+                      f"while train_loss fell {_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)):.0%}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
 
@@ -272,7 +279,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     creeping = f.trend.slope_t > -t.improving_t and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
     rising = (g.val_rise_noise > t.overfit_rise_noise and early_min
               and (g.val_rise_range > t.overfit_rise_range or creeping))
-    train_on = (g.train_drop_after_val_min > 0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
+    # Training held or kept improving while validation rose (both rising is instability instead).
+    train_on = (g.train_drop_after_val_min > -0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
                 or g.train_slope_t < t.improving_t)
     if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
@@ -500,6 +508,11 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]")
     if fc.get("p_improve") is not None:
         cause.evidence.append(f"probability that training on to {_n(horizon)} gains > 1%: {fc['p_improve']:.0%}")
+
+
+def _ratio(a: float, b: float) -> float:
+    """a / b that never raises: inf (or nan for 0/0) where b is 0."""
+    return float(np.divide(a, b)) if b else (math.copysign(math.inf, a) if a else math.nan)
 
 
 def _dedupe(causes):

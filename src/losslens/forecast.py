@@ -261,6 +261,16 @@ class Forecast:
                 f"({g(self.value)}, 90% interval {g(self.interval[0])} to {g(self.interval[1])}; "
                 f"P({what} > 1% lower) = {self.p_improve:.2f})")
 
+    def prob_below(self, value: float) -> float | None:
+        """P(the trend at the horizon is below ``value``), on the lower-is-better scale
+        that :func:`forecast_curve` was given; None for a too-short curve."""
+        if self._model is None:
+            return None
+        t_h = (self.horizon - self.x0) / (self.x_last - self.x0)
+        if t_h <= 1.0:
+            return float(self.value < value)
+        return _prob_below(self._model, t_h, float(value))
+
     #: How the metric moves when it improves / worsens (an accuracy rises).
     words = ("lower", "higher")
 
@@ -524,7 +534,12 @@ def _ensemble(t, z, grids, sigma, c_min=None):
 
 
 def _p_improve(model: _Model, t_h: float, level: float) -> float:
-    """P(trend at the horizon < level - 1% |level|) under a split-normal predictive law.
+    """P(trend at the horizon < level - 1% |level|): see :func:`_prob_below`."""
+    return _prob_below(model, t_h, level - IMPROVE_FRACTION * abs(level))
+
+
+def _prob_below(model: _Model, t_h: float, thr: float) -> float:
+    """P(trend at the horizon < thr) under a split-normal predictive law.
 
     The question is whether training on lowers the loss, not whether one noisy evaluation
     happens to be lower, so the point-noise part of the scale u is left out: the width is
@@ -539,7 +554,6 @@ def _p_improve(model: _Model, t_h: float, level: float) -> float:
     mid = model.y_ref + to_y * float(mean[0])
     lo = mid + q05 * u_trend * to_y
     hi = mid + q95 * u_trend * to_y
-    thr = level - IMPROVE_FRACTION * abs(level)
     if thr < mid:
         s = (mid - lo) / 1.645
         zval = (thr - mid) / s if s > 0 else -np.inf

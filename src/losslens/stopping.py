@@ -38,6 +38,10 @@ class ForecastStopping:
         Consecutive checks with gain < ``min_gain`` needed to stop. 1 gave the best
         epochs-saved / regret trade-off on the benchmark (best weights restored); raise it
         to 2 to be safer on noisy curves (fewer epochs saved, less regret).
+    max_p : float or None, default None
+        None: stop on the median forecast (gain < ``min_gain``). A probability: stop only
+        when P(the trend at the horizon is more than ``min_gain`` below the reference) <
+        ``max_p`` -- more cautious where the forecast is uncertain (few points, far horizon).
     min_fraction : float, default 0.0
         With a ``horizon``, no decision before this fraction of the way from the first
         epoch to the horizon.
@@ -58,13 +62,14 @@ class ForecastStopping:
     """
 
     def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 5,
-                 patience: int = 1, min_fraction: float = 0.0, check_every: int = 1, against: str = "best", mode: str = "min"):
+                 patience: int = 1, max_p: float | None = None, min_fraction: float = 0.0, check_every: int = 1, against: str = "best", mode: str = "min"):
         self.min_gain = min_gain
         self.horizon = horizon
         self.min_points = min_points
         self.patience = patience
         self.check_every = check_every
         self.min_fraction = min_fraction
+        self.max_p = max_p
         self.against = against
         self.mode = mode
         self.reset()
@@ -111,11 +116,13 @@ class ForecastStopping:
         if horizon is not None and self._x[-1] - self._x[0] < self.min_fraction * (horizon - self._x[0]):
             return False
         self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
-        gain = self.forecast.gain
-        if self.against == "best":
-            best = min(self._y)
-            gain = (best - self.forecast.value) / max(abs(best), 1e-12)
-        self._low = self._low + 1 if gain < self.min_gain else 0
+        fc = self.forecast
+        ref = min(self._y) if self.against == "best" else fc.level
+        if self.max_p is None or fc.p_improve is None:
+            low = (ref - fc.value) / max(abs(ref), 1e-12) < self.min_gain
+        else:
+            low = fc.prob_below(ref - self.min_gain * abs(ref)) < self.max_p
+        self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
             self.stopped_epoch = float(epoch)
             return True

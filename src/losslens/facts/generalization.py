@@ -33,9 +33,10 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         return None
     sv = smooth(yv)
     i = int(np.argmin(sv))
-    sig = max(noise_sigma(yv, sv), 1e-12 * max(1.0, abs(float(sv[i]))))
     rise = float(sv[-1] - sv[i])
     rng = float(yv[0] - sv[i])
+    # A noiseless curve still gets a tiny sd (relative to its own scale, never an absolute one).
+    sig = max(noise_sigma(yv, sv), 1e-9 * max(abs(float(sv[i])), abs(rng), 1e-300))
     improvement_noise = rng / sig
     train_drop = float("nan")
     train_t = float("nan")

@@ -1,0 +1,84 @@
+"""Property-based tests (hypothesis): whatever the numbers, the diagnosis answers or says why in one line."""
+
+import math
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import losslens
+from losslens.diagnosis import diagnose_run
+
+values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=-1e6, max_value=1e6),
+    st.floats(min_value=0, max_value=10),
+    st.sampled_from([0.0, 1.0, -1.0, 1e300, -1e300, math.nan, math.inf, -math.inf, 1e-300]),
+)
+curves = st.lists(values, min_size=0, max_size=120)
+
+SETTINGS = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check(run, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks out of the numerics either
+        try:
+            d = diagnose_run(run, **kw)
+        except losslens.LosslensError as exc:
+            assert "\n" not in str(exc)
+            return None
+    assert d.verdict in losslens.CAUSES
+    assert d.causes[0].id == d.verdict and 0 <= d.cause.confidence <= 1
+    d.to_json()  # always valid JSON (no NaN sneaks in)
+    str(d)
+    if d.plateau is not None:
+        lo, hi = d.plateau.interval
+        assert lo <= d.plateau.epoch <= hi
+    return d
+
+
+@SETTINGS
+@given(train=curves, val=curves)
+def test_any_train_and_val_numbers(train, val):
+    n = max(len(train), len(val))
+    if n == 0:
+        return
+    hist = {"loss": train + [math.nan] * (n - len(train)), "val_loss": val + [math.nan] * (n - len(val))}
+    check(losslens.Run.from_history(hist))
+
+
+@SETTINGS
+@given(y=curves, lr=st.floats(min_value=1e-8, max_value=10), k=st.integers(min_value=2, max_value=1000))
+def test_any_single_curve_with_lr_accuracy_and_classes(y, lr, k):
+    if not y:
+        return
+    n = len(y)
+    rng = np.random.default_rng(len(y))
+    hist = {"loss": y, "lr": [lr] * n, "accuracy": rng.uniform(0, 1, n).tolist(),
+            "val_accuracy": rng.uniform(0, 1, n).tolist(), "grad_norm": rng.uniform(0, 5, n).tolist()}
+    check(losslens.Run.from_history(hist), classes=k)
+
+
+@SETTINGS
+@given(level=st.floats(min_value=-1e9, max_value=1e9), n=st.integers(min_value=1, max_value=300))
+def test_constant_curves(level, n):
+    d = check(losslens.Run.from_history({"loss": [level] * n, "val_loss": [level] * n}))
+    if d is not None and n >= 3:
+        assert d.verdict in ("stuck_at_init", "converged")
+
+
+@settings(max_examples=25, deadline=5000)
+@given(scale=st.floats(min_value=1e-12, max_value=1e12))
+def test_verdict_and_x_do_not_depend_on_the_loss_units(scale):
+    """Thresholds scale with the curve: the same curve in other units gets the same answer."""
+    t = np.arange(60)
+    rng = np.random.default_rng(0)
+    base = {"loss": 1 + 3 * np.exp(-t / 8) + rng.normal(0, 0.01, 60),
+            "val_loss": 1.2 + 3 * np.exp(-t / 8) + 0.004 * np.maximum(0, t - 25) + rng.normal(0, 0.01, 60)}
+    ref = diagnose_run(losslens.Run.from_history(base), forecast=False)
+    moved = diagnose_run(losslens.Run.from_history({k: v * scale for k, v in base.items()}),
+                         forecast=False)
+    assert moved.verdict == ref.verdict == "overfitting"
+    assert moved.plateau_epoch == ref.plateau_epoch
