@@ -91,10 +91,10 @@ def up(y, s):
     return None
 
 
-def forecast_stop(x, y, min_gain=0.01, patience=1, horizon="end"):
+def forecast_stop(x, y, min_gain=0.01, patience=1, horizon="end", max_p=None):
     n = len(y)
     rule = ForecastStopping(min_gain=min_gain, horizon=float(x[-1]) if horizon == "end" else None,
-                            patience=patience, check_every=max(1, n // 25))
+                            patience=patience, max_p=max_p, check_every=max(1, n // 25))
     for i in range(n):
         if rule.update(x[i], y[i]):
             return i
@@ -114,6 +114,8 @@ def rules():
         out.append((f"losslens ForecastStopping, min_gain {g:g}", lambda c, g=g: forecast_stop(c.x, c.y, g)))
     out.append(("losslens ForecastStopping, min_gain 0.01, patience 2",
                 lambda c: forecast_stop(c.x, c.y, 0.01, patience=2)))
+    out.append(("losslens ForecastStopping, min_gain 0.01, max_p 0.3",
+                lambda c: forecast_stop(c.x, c.y, 0.01, max_p=0.3)))
     return out
 
 

@@ -157,3 +157,21 @@ def test_replay_and_cli_stop_gain(shared_curves, tmp_path):
     stop = json.loads(res.stdout.splitlines()[0])["stopping"]
     assert stop["points_used"] < stop["points_logged"]
     assert stop["best_value"] == pytest.approx(y.min(), rel=1e-5)
+
+
+def test_max_p_is_more_cautious_than_the_median_rule(shared_curves):
+    curves = [_imdb(shared_curves), _digits_run()]
+    for x, y in curves:
+        median = ForecastStopping(horizon=x[-1]).replay(x, y)
+        cautious = ForecastStopping(horizon=x[-1], max_p=0.2).replay(x, y)
+        assert median is not None
+        assert cautious is None or cautious >= median
+    x, y = curves[0]
+    fc = ForecastStopping(horizon=x[-1]).forecast  # None before any update
+    assert fc is None
+    rule = ForecastStopping(horizon=2 * x[-1], min_gain=10.0)
+    rule.replay(x, y)
+    f = rule.forecast
+    probs = [f.prob_below(v) for v in np.linspace(0.5 * f.value, 1.5 * f.value, 7)]
+    assert probs == sorted(probs) and probs[0] < 0.5 < probs[-1]
+    assert f.prob_below(f.level * 0.99) == pytest.approx(f.p_improve)
