@@ -144,3 +144,34 @@ def test_cli_lab_seed_writes_report(tmp_path):
     assert (out / "report.md").exists() and "wrote" in r.output
     assert len(list((out / "runs").glob("*.json"))) == 10
     assert "3. Optimizer limits" in (out / "report.md").read_text()
+
+
+def test_band_agreement_counts_epochs_inside_the_seed_band():
+    from losslens.lab.compare import band_agreement
+
+    rng = np.random.default_rng(0)
+    seeds = np.exp(np.log(np.linspace(1.0, 0.1, 30)) + 0.1 * rng.standard_normal((5, 30)))
+    inside = band_agreement("val_loss", seeds.mean(0), seeds)
+    assert inside.inside == 1.0 and abs(inside.final_z) < 1
+    outside = band_agreement("val_loss", seeds.mean(0) * 3, seeds)   # 3x off on a log scale
+    assert outside.inside == 0.0 and outside.final_z > 2
+    acc = band_agreement("val_accuracy", np.full(30, 0.2), np.full((5, 30), 0.2) + 0.01 * rng.standard_normal((5, 30)))
+    assert acc.inside > 0.8
+
+
+@pytest.mark.slow
+def test_keras_article_code_runs_and_is_compared(tmp_path):
+    """The article's Keras code (experiment 3, 5 epochs) against 3 PyTorch seeds of the same experiment."""
+    pytest.importorskip("keras")
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    from losslens.lab import compare, runner
+
+    lab = runner.run_seed_lab(range(3), epochs=5, experiments=(EXP3,))
+    comps = compare.compare_keras(lab, seed=0, epochs=5)
+    assert [c.arm_key for c in comps] == ["exp3_sgd", "exp3_adam"]
+    for c in comps:
+        assert len(c.history["val_loss"]) == 5 and c.diagnosis is not None
+        assert {g.key for g in c.curves} == {"loss", "val_loss"}
+    text = "\n".join(compare.comparison_text(comps, lab))
+    assert "inside band" in text and "Keras seed 0" in text

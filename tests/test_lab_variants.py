@@ -53,3 +53,15 @@ def test_lr_variant_is_named_and_decay_sits_lower():
     mentioned = [any(c.id == "lr_too_high" for c in d.causes) for d in fixed.diagnoses]
     assert sum(mentioned) >= 3, res.text()
     assert not any(c.id == "lr_too_high" for d in decayed.diagnoses for c in d.causes)
+
+
+def test_cli_lab_variants_lr_writes_runs_and_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    r = CliRunner().invoke(app, ["lab", "variants", "lr", "--seeds", "2", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "Variant 3" in r.output and "lr_too_high" in r.output
+    runs = sorted(p.name for p in (tmp_path / "runs").glob("variant_lr_*.json"))
+    assert len(runs) == 6 and (tmp_path / "variants.md").exists()
