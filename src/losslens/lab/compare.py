@@ -126,4 +126,9 @@ def comparison_text(comps: list[KerasComparison], lab: LabResult) -> list[str]:
                          f"[{g.final_range[0]:.4g}, {g.final_range[1]:.4g}] (z = {g.final_z:+.1f})")
     lines += ["", f"Overall: {np.mean(inside_all):.0%} of Keras epochs lie inside the PyTorch band "
                   f"(median curve {np.median(inside_all):.0%})."]
+    outside = sorted({c.arm_key for c in comps for g in c.curves if g.inside < 0.5})
+    if outside:
+        lines.append(f"Mostly outside the band: {', '.join(outside)}. One Keras seed against {n} PyTorch seeds "
+                     "cannot tell a different implementation from a wide spread of outcomes across seeds; "
+                     f"compare more seeds (--seeds, --keras-seed) before concluding.")
     return lines
