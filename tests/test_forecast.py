@@ -195,3 +195,12 @@ def test_cli_forecast_json_and_errors(tmp_path):
     res = runner.invoke(app, ["forecast", str(missing)])
     assert res.exit_code == 2
     assert "nope.csv" in res.output and "Traceback" not in res.output
+
+
+def test_one_exploding_evaluation_does_not_decide_the_forecast():
+    x, y = _digits_run(epochs=40)
+    spiked = y.copy()
+    spiked[20] = 1e6  # one evaluation blew up (DeepOBS logs hold jumps like this)
+    clean, noisy = forecast_curve(x, y, horizon=80), forecast_curve(x, spiked, horizon=80)
+    assert noisy.value == pytest.approx(clean.value, rel=0.1)
+    assert noisy.interval[1] < 2 * clean.interval[1]
