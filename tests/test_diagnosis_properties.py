@@ -76,7 +76,7 @@ def test_verdict_and_x_do_not_depend_on_the_loss_units(scale):
     t = np.arange(60)
     rng = np.random.default_rng(0)
     base = {"loss": 1 + 3 * np.exp(-t / 8) + rng.normal(0, 0.01, 60),
-            "val_loss": 1.2 + 3 * np.exp(-t / 8) + 0.004 * np.maximum(0, t - 25) + rng.normal(0, 0.01, 60)}
+            "val_loss": 1.2 + 3 * np.exp(-t / 8) + 0.01 * np.maximum(0, t - 25) + rng.normal(0, 0.01, 60)}
     ref = diagnose_run(losslens.Run.from_history(base), forecast=False)
     moved = diagnose_run(losslens.Run.from_history({k: v * scale for k, v in base.items()}),
                          forecast=False)

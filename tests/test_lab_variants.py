@@ -14,7 +14,7 @@ def test_learning_curve_slope_and_rule():
     rng = np.random.default_rng(0)
     falling = {n: n ** -0.5 * (1 + 0.01 * rng.standard_normal(3)) for n in sizes}
     lc = variants.learning_curve(falling)
-    assert lc.slope.mean() == pytest.approx(-0.5, abs=0.05)
+    assert lc.slope == pytest.approx(-0.5, abs=0.05)
     cause = variants.learning_curve_cause(lc)
     assert cause is not None and cause.id == "data_limited" and cause.numbers["gain_if_doubled"] > 0.25
     flat = {n: 0.3 * (1 + 0.01 * rng.standard_normal(3)) for n in sizes}

@@ -31,7 +31,8 @@ class Thresholds:
     diverge_noise: float = 5.0            # ... and ≥ 5 noise sds above it
     stuck_rel: float = 0.01               # improved < 1% of |L(0)| over the whole run ...
     stuck_noise: float = 3.0              # ... or < 3 noise sds
-    chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect
+    chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect,
+    chance_z: float = 2.0                 # or < 2 binomial standard errors above it
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
@@ -209,32 +210,54 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
 
 def data_limited_measured(f: Facts, t: Thresholds) -> Cause | None:
     """A learning curve was measured with the run and it is still falling at the largest size."""
-    lc = f.learning_curve
+    return learning_curve_cause(f.learning_curve, t)
+
+
+def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
+    """``data_limited`` from a learning curve (:class:`~losslens.facts.learning_curve.LearningCurveFacts`,
+    or ``{n_train: best val loss, or a list per seed}``): doubling the data would lower the
+    validation loss by ≥ ``t.data_gain``, and with several seeds the slope is below zero by more
+    than its seed-to-seed spread (t < −2)."""
+    if isinstance(lc, dict):
+        from .facts.learning_curve import learning_curve_facts
+        lc = learning_curve_facts(lc)
     if lc is None or lc.gain_if_doubled < t.data_gain:
         return None
-    curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses))
+    st = lc.slope_t
+    if st is not None and not st < -t.chance_z:
+        return None
+    curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
+    seeds = f" (t = {st:.1f} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
     return Cause("data_limited", _ramp(lc.gain_if_doubled, t.data_gain, 0.5, 0.7, 0.95),
                  [f"learning curve (training-set size: best validation loss) {curve}",
-                  f"still falling at the largest sizes: doubling the data lowers it about {lc.gain_if_doubled:.0%} "
-                  f"(log-log slope {lc.slope:.2f})"],
-                 ACTIONS["data_limited"], {"gain_if_doubled": lc.gain_if_doubled, "slope": lc.slope})
+                  f"still falling at the largest sizes: log-log slope {lc.slope:.2f}{seeds}; doubling the data "
+                  f"would lower it about {lc.gain_if_doubled:.0%}"],
+                 ACTIONS["data_limited"],
+                 {"gain_if_doubled": lc.gain_if_doubled, "slope": lc.slope, "slope_t": st})
 
 
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
         margin = c.chance + t.chance_margin * (1 - c.chance)
-        # Within 10% of the way from chance to perfect is chance for practical purposes, however
-        # significant the difference may be on a large validation set.
-        if c.val_acc_tail < margin and c.train_acc_tail is not None and c.train_acc_tail < margin:
-            return None  # training at chance too: the model cannot fit the data (underfitting decides)
-        if c.val_acc_tail < margin:
+        # At chance: within 10% of the way from chance to perfect (however significant the
+        # difference on a large validation set), or not distinguishable from chance on a small
+        # one (binomial z < 2: 0.30 on 20 images is chance for 5 classes).
+        at_chance = c.val_acc_tail < margin or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
+        g = f.generalization
+        memorising = (c.train_acc_tail is not None and c.train_acc_tail >= margin) or \
+            (g is not None and (g.val_rise_noise > t.overfit_rise_noise or g.gap_growth_range > t.overfit_gap_growth))
+        if at_chance and not memorising and c.train_acc_tail is not None:
+            return None  # training at chance too and nothing fitted: underfitting decides
+        if at_chance:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
                   f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
                                                        if c.classes_inferred else "")]
             if c.train_acc_tail is not None and c.train_acc_tail > margin:
                 ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
-            g = f.generalization
+            if c.above_chance_sd is not None and c.val_acc_tail >= margin:
+                ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {c.above_chance_sd:.1f} "
+                          "binomial standard errors of chance")
             if g is not None and g.val_rise_noise > t.overfit_rise_noise:
                 ev.append(f"validation loss rose {g.val_rise:.3g} after its minimum at "
                           f"{f.axis_name} {_n(g.val_min_epoch)}")
@@ -259,6 +282,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     # curve that rises from the first epoch is overfitting from the start, not this.)
     if g is not None and f.metric == "val_loss" and g.val_improvement_noise < t.no_signal_val_noise \
             and g.val_rise_noise < t.overfit_rise_noise \
+            and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
             and f.train_plateau is not None and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
         return Cause("no_signal", 0.65,
@@ -288,8 +312,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         ev = [f"val_loss reached its minimum {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {g.val_min:.4g} at {_n(g.val_min_epoch)}), then rose {g.val_rise:.3g} "
               f"({share}{g.val_rise_noise:.0f} noise sds)"]
-        if not math.isnan(g.train_drop_after_val_min):
+        if g.train_drop_after_val_min > 0:
             ev.append(f"train_loss kept falling after it ({g.train_drop_after_val_min:.0%} of its improvement)")
+        elif not math.isnan(g.train_drop_after_val_min):
+            ev.append("train_loss held its level after it")
         if g.gap_end is not None:
             ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "

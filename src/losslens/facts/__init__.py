@@ -68,7 +68,10 @@ class Facts:
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve"):
             value = getattr(self, name)
-            out[name] = None if value is None else {k: _f(v) for k, v in asdict(value).items()}
+            if hasattr(value, "to_dict"):
+                out[name] = {k: _f(v) for k, v in value.to_dict().items()}
+            else:
+                out[name] = None if value is None else {k: _f(v) for k, v in asdict(value).items()}
         return out
 
 
@@ -143,7 +146,9 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         if arr is not None:
             first_loss = float(arr[np.isfinite(arr)][0])
             break
-    ch = chance_facts(run.get("val_acc"), run.get("train_acc"), classes or run.meta.get("classes"), first_loss)
+    n_val = run.meta.get("n_val")
+    ch = chance_facts(run.get("val_acc"), run.get("train_acc"), classes or run.meta.get("classes"), first_loss,
+                      int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None)
 
     rising = None
     if gen is not None and metric == "val_loss" and gen.rising_index is not None and pl.floor_index < len(y) - 1:
@@ -153,7 +158,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         pl.level = None if pl.level is None else -pl.level
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, constant_tail(y),
-                 learning_curve_facts(run.meta))
+                 learning_curve_facts(run.meta.get("learning_curve")))
 
 
 def constant_tail(y: np.ndarray) -> int:

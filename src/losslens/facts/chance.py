@@ -16,7 +16,8 @@ class ChanceFacts:
     val_acc_tail: float | None     # mean validation accuracy over the last quarter
     val_acc_tail_sd: float | None
     train_acc_tail: float | None
-    above_chance_sd: float | None  # (val_acc_tail - chance) / its standard error
+    above_chance_sd: float | None  # (val_acc_tail - chance) / its binomial standard error
+    n_val: int | None              # validation-set size behind the accuracy (given, or read off its steps)
 
 
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
@@ -35,7 +36,7 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
 
 
 def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
-                 first_loss: float | None) -> ChanceFacts:
+                 first_loss: float | None, n_val: int | None = None) -> ChanceFacts:
     inferred = False
     if classes is None:
         first_acc = None
@@ -48,12 +49,28 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     chance = 1.0 / classes if classes else None
     va = tail_mean_sd(val_acc)
     ta = tail_mean_sd(train_acc)
+    if n_val is None and val_acc is not None:
+        n_val = accuracy_denominator(val_acc)
     z = None
-    if chance is not None and va[0] is not None:
-        n = va[2]
-        se = max(va[1] / math.sqrt(max(n, 1)), 1e-9)
-        z = (va[0] - chance) / se
-    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z)
+    if chance is not None and va[0] is not None and n_val:
+        # Every epoch scores the same validation images, so averaging epochs does not shrink
+        # the error: it is the binomial one of a single evaluation on n_val images.
+        z = (va[0] - chance) / math.sqrt(chance * (1 - chance) / n_val)
+    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val)
+
+
+def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:
+    """M when every accuracy value is a multiple of 1/M (20 images: steps of 0.05), else None."""
+    a = np.unique(np.round(acc[np.isfinite(acc)], 6))
+    if a.shape[0] < 2:
+        return None
+    step = float(np.diff(a).min())
+    if step <= 0:
+        return None
+    m = int(round(1 / step))
+    if not 1 < m <= max_n:
+        return None
+    return m if np.allclose(a * m, np.round(a * m), atol=1e-3 * max(1, m / 100)) else None
 
 
 def tail_mean_sd(a: np.ndarray | None):

@@ -102,62 +102,16 @@ def overfit(seeds: Sequence[int] = range(3), epochs: int = 600) -> VariantResult
 
 # ---- 2. data-limited: a learning curve ----------------------------------------------------------
 
-@dataclass
-class LearningCurve:
-    """Best validation loss per training-set size and the local power-law slope.
-
-    ``sizes``: (n_sizes,) training images; ``losses``: (n_seeds, n_sizes) best val loss.
-    ``slope``: per seed, d log(loss) / d log(n) fitted by least squares over the three largest
-    sizes (a local power law; two sizes alone are too noisy across seeds).
-    """
-
-    sizes: np.ndarray
-    losses: np.ndarray
-    slope: np.ndarray
-
-    @property
-    def slope_t(self) -> float:
-        """t-statistic of the mean slope across seeds (inf when every seed agrees exactly)."""
-        n = self.slope.shape[0]
-        sd = self.slope.std(ddof=1) if n > 1 else 0.0
-        if sd > 0:
-            return float(self.slope.mean() / (sd / math.sqrt(n)))
-        return -math.inf if self.slope.mean() < 0 else math.inf
-
-    def gain_if_doubled(self) -> float:
-        """Relative fall of the loss if the data doubled, extrapolating the last slope: 1 - 2**slope."""
-        return float(1 - 2 ** self.slope.mean())
+def learning_curve(losses_by_size: dict[int, np.ndarray]):
+    """Best validation loss per training-set size (one value per seed) as learning-curve facts."""
+    from ..facts.learning_curve import learning_curve_facts
+    return learning_curve_facts(losses_by_size)
 
 
-def learning_curve(losses_by_size: dict[int, np.ndarray]) -> LearningCurve:
-    sizes = np.array(sorted(losses_by_size), dtype=float)
-    losses = np.stack([losses_by_size[int(s)] for s in sizes], axis=1)
-    k = min(3, sizes.shape[0])
-    lx = np.log(sizes[-k:])
-    ly = np.log(losses[:, -k:])
-    lx_c = lx - lx.mean()
-    slope = (ly - ly.mean(1, keepdims=True)) @ lx_c / (lx_c @ lx_c)
-    return LearningCurve(sizes, losses, slope)
-
-
-def learning_curve_cause(lc: LearningCurve, min_gain: float = 0.05, t_max: float = -2.0):
-    """``data_limited`` when the curve still falls at the largest size: doubling the data would lower
-    the loss by ≥ ``min_gain`` and the slope is below zero by more than its seed-to-seed spread
-    (t < ``t_max``). Returns a :class:`~losslens.result.Cause` or None.
-    """
-    from ..result import Cause
-
-    gain, t = lc.gain_if_doubled(), lc.slope_t
-    if gain < min_gain or not t < t_max:
-        return None
-    mean = lc.losses.mean(0)
-    curve = ", ".join(f"{int(n)}: {v:.3g}" for n, v in zip(lc.sizes, mean))
-    return Cause("data_limited", min(0.95, 0.6 + gain),
-                 [f"learning curve (training images: best val loss) {curve}",
-                  f"still falling at the largest sizes: slope d log(loss)/d log(n) = {lc.slope.mean():.2f} "
-                  f"(t = {t:.1f} over {lc.slope.shape[0]} seeds); doubling the data would lower it ~{gain:.0%}"],
-                 ["more training data", "augmentation or synthetic data"],
-                 {"slope": float(lc.slope.mean()), "slope_t": t, "gain_if_doubled": gain})
+def learning_curve_cause(lc):
+    """The diagnosis's data_limited rule applied to a learning curve (the rule lives in diagnosis.py)."""
+    from ..diagnosis import learning_curve_cause as rule
+    return rule(lc)
 
 
 def _digits_data(seed: int, per_class: int):
@@ -198,8 +152,8 @@ def data_limited(seeds: Sequence[int] = range(3), per_class: Sequence[int] = (10
     cause = learning_curve_cause(lc)
     findings = [f"learning curve (best val loss, mean over seeds): "
                 + ", ".join(f"{int(n)} images {v:.3g}" for n, v in zip(lc.sizes, lc.losses.mean(0))),
-                f"slope over the three largest sizes d log(loss)/d log(n) = {pm(lc.slope, 2)}: doubling the data would lower "
-                f"the validation loss by ~{lc.gain_if_doubled():.0%}"]
+                f"slope over the three largest sizes d log(loss)/d log(n) = {pm(lc.slopes, 2)}: doubling the data would lower "
+                f"the validation loss by ~{lc.gain_if_doubled:.0%}"]
     top_arm = sized[-1]
     findings.append(f"at {top * 10} images a single run says: {counts_text(top_arm.verdicts(), len(seeds))} "
                     "(one curve cannot tell whether more data pays; the learning curve can)")

@@ -36,10 +36,12 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     """Runs from a Keras History dict (or a dict of equally long columns holding run ids)."""
     meta: dict = {}
     hist = obj
+    # The losslens callbacks and the lab write {"epoch": [...], "loss": [...], "meta": {...}}:
+    # the meta (classes, n_val, ...) reaches the diagnosis either way.
+    if isinstance(obj.get("meta"), dict):
+        meta.update(obj["meta"])
     if isinstance(obj.get("history"), dict):
         hist = dict(obj["history"])
-        if isinstance(obj.get("meta"), dict):
-            meta.update(obj["meta"])
         if isinstance(obj.get("params"), dict):
             meta["params"] = obj["params"]
         if isinstance(obj.get("epoch"), list) and "epoch" not in hist:
