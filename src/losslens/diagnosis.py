@@ -433,7 +433,7 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if g is None or g.gap_end is None or g.val_min is None or g.gap_end <= 0:
         return None
     rel_gap = g.gap_end / abs(g.val_min) if g.val_min else 0
-    if rel_gap < 0.1:
+    if rel_gap < 0.1 or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
                  [f"validation ends {rel_gap:.0%} above training: a gap more data could close"],
