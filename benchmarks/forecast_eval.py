@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from losslens.facts.smoothing import smooth  # noqa: E402
-from losslens.forecast import forecast_curve  # noqa: E402
+from losslens.forecasting import forecast_curve  # noqa: E402
 
 CURVES = Path("/work/shared/curves")
 RESULTS = ROOT / "benchmarks" / "results"

@@ -10,7 +10,7 @@ import pytest
 
 from losslens import Run
 from losslens.exceptions import EmptyRunError
-from losslens.forecast import MIN_POINTS, forecast_curve, forecast_run
+from losslens.forecasting import MIN_POINTS, forecast_curve, forecast_run
 
 from conftest import ARTICLE
 

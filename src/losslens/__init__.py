@@ -45,6 +45,6 @@ def diagnose_all(source, **options) -> list[Diagnosis]:
 
 
 def forecast(source, horizon=None, **options):
-    """Forecast where the run's curve is heading; see :mod:`losslens.forecast`."""
+    """Forecast where the run's curve is heading; see :mod:`losslens.forecasting`."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, **options)

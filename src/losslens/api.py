@@ -39,7 +39,7 @@ def diagnose_all(source: Any, **options):
 
 
 def forecast(source: Any, horizon=None, metric=None, **options):
-    from .forecast import forecast_run
+    from .forecasting import forecast_run
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise ValueError(f"{source} holds {len(runs)} runs; pick one with run_id=")

@@ -489,7 +489,7 @@ def _falling(f: Facts, t: Thresholds) -> bool:
 
 def _forecast(f: Facts, horizon):
     try:
-        from .forecast import forecast_curve
+        from .forecasting import forecast_curve
     except ImportError:
         return None
     sign = -1.0 if _higher(f) else 1.0

@@ -4,7 +4,7 @@ Patience rules (Keras ``EarlyStopping``, Prechelt 1998's GL / PQ / UP criteria) 
 the validation curve to stop improving, then train ``patience`` more epochs to be sure.
 :class:`ForecastStopping` asks the question directly: given the curve so far, how much
 lower will the metric be at the horizon (the planned last epoch)? When the forecast
-fractional improvement (:attr:`losslens.forecast.Forecast.gain`) stays below
+fractional improvement (:attr:`losslens.forecasting.Forecast.gain`) stays below
 ``min_gain`` for ``patience`` consecutive checks, it says stop. A curve forecast to rise
 (overfitting validation) has a negative gain and stops at once.
 
@@ -58,7 +58,7 @@ class ForecastStopping:
     stopped_epoch : float or None
         Epoch at which :meth:`update` first returned True.
     best_epoch, best_value : the best value seen and where (restore those weights).
-    forecast : the last :class:`~losslens.forecast.Forecast` computed, or None.
+    forecast : the last :class:`~losslens.forecasting.Forecast` computed, or None.
     """
 
     def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 5,
@@ -108,7 +108,7 @@ class ForecastStopping:
             self.best_value, self.best_epoch = value, float(epoch)
         if len(self._y) < self.min_points or (self._updates - self.min_points) % max(1, self.check_every):
             return False
-        from .forecast import forecast_curve
+        from .forecasting import forecast_curve
 
         horizon = self.horizon
         if horizon is not None and horizon <= self._x[-1]:

@@ -28,7 +28,7 @@ def register(app):
         the probability that training on lowers the metric by more than 1%."""
         from losslens.api import to_runs
         from losslens.cli import run_guarded
-        from losslens.forecast import forecast_run
+        from losslens.forecasting import forecast_run
 
         for path in paths:
             runs = run_guarded(to_runs, path, run_id=run_id)

@@ -52,8 +52,6 @@ flattens), never beyond the horizon.
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -637,18 +635,3 @@ def _num(v):
 
 def _floats(a) -> list:
     return [_num(v) for v in np.asarray(a, dtype=float)]
-
-
-class _CallableModule(types.ModuleType):
-    """``losslens.forecast`` is both this module and the function ``losslens.forecast(source)``.
-
-    Importing the submodule rebinds the package attribute ``forecast`` to the module, which
-    would hide the public function of the same name; calling the module forwards to it.
-    """
-
-    def __call__(self, source, horizon=None, **options):
-        from .api import forecast as _forecast
-        return _forecast(source, horizon=horizon, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule
