@@ -33,6 +33,7 @@ class Thresholds:
     stuck_noise: float = 3.0              # ... or < 3 noise sds
     chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect,
     chance_z: float = 2.0                 # or < 2 binomial standard errors above it
+    memorise_drop: float = 0.05           # training loss ≥ 5% below its start: the model fits something
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
@@ -245,8 +246,14 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         # one (binomial z < 2: 0.30 on 20 images is chance for 5 classes).
         at_chance = c.val_acc_tail < margin or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
         g = f.generalization
-        memorising = (c.train_acc_tail is not None and c.train_acc_tail >= margin) or \
-            (g is not None and (g.val_rise_noise > t.overfit_rise_noise or g.gap_growth_range > t.overfit_gap_growth))
+        # Memorising: training accuracy above chance, or the training loss falling well below
+        # its start while validation turns away. (A model that fits nothing, train at chance
+        # and flat, is underfitting instead.)
+        tp = f.train_plateau
+        val_turns = g is not None and (g.val_rise_noise > t.overfit_rise_noise
+                                       or g.gap_growth_range > t.overfit_gap_growth)
+        train_fits = tp is None or tp.improvement > t.memorise_drop * abs(tp.start)
+        memorising = (c.train_acc_tail is not None and c.train_acc_tail >= margin) or (val_turns and train_fits)
         if at_chance and not memorising and c.train_acc_tail is not None:
             return None  # training at chance too and nothing fitted: underfitting decides
         if at_chance:
