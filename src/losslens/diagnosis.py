@@ -118,7 +118,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
         if cause is not None:
             causes.append(cause)
     ids = {c.id for c in causes}
-    if not ids & {"diverged", "stuck_at_init", "still_improving"}:
+    # converged is the plateau nobody else explains: not added where a cause already does.
+    if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"}:
         causes.append(converged(f, t))
     causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f)) if c)
     causes = _dedupe(causes)
@@ -426,7 +427,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         conf = min(0.95, conf + 0.1)
     g = f.generalization
     if g is not None and g.gap_end is not None:
-        ev.append(f"no gap growth: val − train = {g.gap_end:.3g} at the end")
+        grew = g.gap_growth_range > t.overfit_gap_growth / 3
+        ev.append(f"{'the gap grew' if grew else 'no gap growth'}: val − train = {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
