@@ -28,3 +28,14 @@ def runs_by_name(path: Path) -> dict:
     if key not in _CACHE:
         _CACHE[key] = {r.name: r for r in losslens.read(path)}
     return _CACHE[key]
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Training tests run torch on one thread: on a busy 2-core machine a second thread
+    spins and makes tiny models many times slower."""
+    import torch
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -14,18 +14,12 @@ torch = pytest.importorskip("torch")
 import losslens  # noqa: E402
 from losslens.integrations.keras import LosslensCallback  # noqa: E402
 
-pytestmark = pytest.mark.framework
+pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
 if keras.backend.backend() != "torch":  # pragma: no cover - another backend was chosen first
     pytest.skip("these tests run Keras on the torch backend", allow_module_level=True)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def article_data(seed, n=1000, noise=0.1):

@@ -12,15 +12,9 @@ L = pytest.importorskip("lightning.pytorch")
 import losslens  # noqa: E402
 from losslens.integrations.lightning import LosslensCallback  # noqa: E402
 
-pytestmark = [pytest.mark.framework, pytest.mark.slow]
+pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 class Regressor(L.LightningModule):

@@ -12,16 +12,7 @@ torch = pytest.importorskip("torch")
 import losslens  # noqa: E402
 from losslens.integrations.torch import Monitor  # noqa: E402
 
-pytestmark = pytest.mark.framework
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Two cores shared by several test workers: torch's own thread pool only adds contention.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def regression(n, seed, noise=0.1, d=2):

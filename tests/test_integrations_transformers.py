@@ -11,17 +11,11 @@ transformers = pytest.importorskip("transformers")
 import losslens  # noqa: E402
 from losslens.integrations.transformers import LosslensCallback  # noqa: E402
 
-pytestmark = [pytest.mark.framework, pytest.mark.slow]
+pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 VOCAB, LENGTH = 32, 16
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def markov(n, seed):

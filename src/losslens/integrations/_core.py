@@ -530,3 +530,18 @@ def _fmt(x) -> str:
 
 def _str(p):
     return None if p is None else os.fspath(p)
+
+
+class WatcherViews:
+    """Read-only views on ``self.watcher`` that every callback offers (Keras, Lightning,
+    Transformers, the PyTorch loop): what was reported, the last diagnosis, the actions taken."""
+
+    reported = property(lambda self: self.watcher.reported)
+    diagnosis = property(lambda self: self.watcher.diagnosis)
+    messages = property(lambda self: self.watcher.messages)
+    actions = property(lambda self: self.watcher.actions)
+    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
+
+    def run(self):
+        """The run recorded so far (a :class:`losslens.Run`)."""
+        return self.watcher.run()

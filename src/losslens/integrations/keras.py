@@ -22,10 +22,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
     raise ImportError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
-from ._core import GradientProbe, Watcher
+from ._core import GradientProbe, Watcher, WatcherViews
 
 
-class LosslensCallback(keras.callbacks.Callback):
+class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     """Diagnose the run at every epoch end; report once; stop / restore / lower the lr on request.
 
     Parameters are those of :class:`~losslens.integrations._core.Watcher` (``monitor``,
@@ -43,16 +43,6 @@ class LosslensCallback(keras.callbacks.Callback):
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None
 
-    # Convenience views on the watcher.
-    reported = property(lambda self: self.watcher.reported)
-    diagnosis = property(lambda self: self.watcher.diagnosis)
-    messages = property(lambda self: self.watcher.messages)
-    actions = property(lambda self: self.watcher.actions)
-    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
-
-    def run(self):
-        """The run recorded so far (a :class:`losslens.Run`)."""
-        return self.watcher.run()
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._torch:

@@ -31,13 +31,13 @@ except ImportError:  # the older package name
         raise ImportError("losslens.integrations.lightning needs Lightning: "
                           "pip install 'losslens[lightning]'") from exc
 
-from ._core import GradientProbe, Watcher
+from ._core import GradientProbe, Watcher, WatcherViews
 from .torch import copy_state, set_lr
 
 _DEFAULT = object()
 
 
-class LosslensCallback(Callback):
+class LosslensCallback(WatcherViews, Callback):
     """Diagnose the run at every epoch end; report once; stop / restore / lower the lr on request.
 
     Parameters are those of :class:`~losslens.integrations._core.Watcher` plus
@@ -55,14 +55,6 @@ class LosslensCallback(Callback):
         self.best_state = None
         self._val_ran = False
 
-    reported = property(lambda self: self.watcher.reported)
-    diagnosis = property(lambda self: self.watcher.diagnosis)
-    messages = property(lambda self: self.watcher.messages)
-    actions = property(lambda self: self.watcher.actions)
-    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
-
-    def run(self):
-        return self.watcher.run()
 
     def on_fit_start(self, trainer, pl_module):
         if self._default_save and self.watcher.save_path is None:

@@ -29,10 +29,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise
     raise ImportError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
-from ._core import GradientProbe, Watcher
+from ._core import GradientProbe, Watcher, WatcherViews
 
 
-class Monitor:
+class Monitor(WatcherViews):
     """Watch a PyTorch loop: record, diagnose at each epoch end, report once, act on request.
 
     Parameters
@@ -66,15 +66,6 @@ class Monitor:
         self._loss_sum = None
         self._loss_n = 0
 
-    reported = property(lambda self: self.watcher.reported)
-    diagnosis = property(lambda self: self.watcher.diagnosis)
-    messages = property(lambda self: self.watcher.messages)
-    actions = property(lambda self: self.watcher.actions)
-    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
-
-    def run(self):
-        """The run recorded so far (a :class:`losslens.Run`)."""
-        return self.watcher.run()
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""

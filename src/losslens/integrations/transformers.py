@@ -28,13 +28,13 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     raise ImportError("losslens.integrations.transformers needs transformers: "
                       "pip install 'losslens[transformers]'") from exc
 
-from ._core import Watcher, _to_float
+from ._core import Watcher, WatcherViews, _to_float
 from .torch import copy_state, set_lr
 
 _DEFAULT = object()
 
 
-class LosslensCallback(TrainerCallback):
+class LosslensCallback(WatcherViews, TrainerCallback):
     """Parameters are those of :class:`~losslens.integrations._core.Watcher` (``monitor``
     defaults to ``eval_loss`` → ``val_loss``) plus ``axis`` (``"epoch"`` or ``"step"``)."""
 
@@ -49,14 +49,6 @@ class LosslensCallback(TrainerCallback):
         self._evaluates = False
         self._training = False
 
-    reported = property(lambda self: self.watcher.reported)
-    diagnosis = property(lambda self: self.watcher.diagnosis)
-    messages = property(lambda self: self.watcher.messages)
-    actions = property(lambda self: self.watcher.actions)
-    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
-
-    def run(self):
-        return self.watcher.run()
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._training = True
