@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest

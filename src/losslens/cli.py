@@ -8,7 +8,6 @@ next to its code and ``losslens diagnose`` imports nothing heavy.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import List, Optional
 
 import typer

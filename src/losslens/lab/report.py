@@ -114,7 +114,7 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
     """The whole report as text (Markdown-friendly)."""
     arms = result.arms()
     agree = [a.agrees() for a in arms if a.agrees() is not None]
-    head = [f"# losslens lab: the article's three experiments, measured",
+    head = ["# losslens lab: the article's three experiments, measured",
             "",
             f"{len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
             "Keras's defaults (glorot-uniform weights, zero biases, batch 32 reshuffled every epoch, "

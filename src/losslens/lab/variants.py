@@ -18,7 +18,6 @@ shows, and the numbers that show it.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -150,7 +149,7 @@ def data_limited(seeds: Sequence[int] = range(3), per_class: Sequence[int] = (10
     sized = arms[:len(per_class)]
     lc = learning_curve({pc * 10: a.curves("val_loss").min(1) for pc, a in zip(per_class, sized)})
     cause = learning_curve_cause(lc)
-    findings = [f"learning curve (best val loss, mean over seeds): "
+    findings = ["learning curve (best val loss, mean over seeds): "
                 + ", ".join(f"{int(n)} images {v:.3g}" for n, v in zip(lc.sizes, lc.losses.mean(0))),
                 f"slope over the three largest sizes d log(loss)/d log(n) = {pm(lc.slopes, 2)}: doubling the data would lower "
                 f"the validation loss by ~{lc.gain_if_doubled:.0%}"]
