@@ -33,6 +33,7 @@ from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
 MIN_POINTS_FOR_VAL = 5  # fewer validation points than this: diagnose the training curve instead
+RISE_NOISE, RISE_T, RISE_RANGE = 3.0, 2.0, 0.10  # when the validation curve's rise is a phase
 
 
 @dataclass
@@ -150,8 +151,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     ch = chance_facts(run.get("val_acc"), run.get("train_acc"), classes or run.meta.get("classes"), first_loss,
                       int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None)
 
+    # A "rising validation" phase only where the rise is real: well above the noise and either
+    # still climbing at the end or large against the improvement (a noisy floor is no phase).
     rising = None
-    if gen is not None and metric == "val_loss" and gen.rising_index is not None and pl.floor_index < len(y) - 1:
+    if gen is not None and metric == "val_loss" and gen.rising_index is not None and pl.floor_index < len(y) - 1 \
+            and gen.val_rise_noise > RISE_NOISE and (tr.slope_t > RISE_T or gen.val_rise_range > RISE_RANGE):
         rising = pl.floor_index
     ph = phases(x, s, pl.start, pl.index, rising)
     if sign < 0:  # report levels in the metric's own direction

@@ -91,6 +91,8 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
     """
     n = s.shape[0]
     if n < 2 or plateau_index is None:
+        if n >= 2 and rising_from is not None and rising_from < n - 1:  # never improved, then rose
+            return [{"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])}]
         return [{"name": "no_plateau", "start": float(x[0]), "end": float(x[-1])}] if n else []
     floor = s.min()
     steep_end = int(crossing_index(s, start, 0.30))
