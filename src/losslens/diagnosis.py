@@ -45,6 +45,10 @@ class Thresholds:
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
+    forecast_gain: float = 0.05           # or: forecast ≥ 5% lower at twice the length ...
+    forecast_likely: float = 0.70         # ... with P(gain > 1%) ≥ 0.7
+    forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
+    forecast_unlikely: float = 0.30       # ... with P(gain > 1%) < 0.3 is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
@@ -110,6 +114,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
         return nonfinite
     f = measure(run, metric=metric, classes=classes)
     t = thresholds
+    if forecast:
+        # The outlook at twice the logged length is a fact the rules read ("will more epochs
+        # pay?"); a user's own horizon is forecast separately below, for the report.
+        _forecast(f, None)
     causes: list[Cause] = []
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, overfitting,
@@ -136,7 +144,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
 
     fc = None
     if forecast and (horizon is not None or verdict.id in ("still_improving", "lr_too_low", "converged")):
-        fc = _forecast(f, horizon)
+        fc = f.forecast if horizon is None else _forecast(f, horizon)
         if fc is not None:
             _quote_forecast(verdict, fc, f)
     pl = f.plateau
@@ -174,7 +182,7 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
         return None
-    noise = f.noise if name == f.metric else max(f.noise, 1e-300)
+    noise = f.noise if name == f.metric else (f.train_noise or 0.0)
     small_rel = pl.improvement < t.stuck_rel * abs(pl.start)
     small_noise = pl.improvement < t.stuck_noise * noise
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
@@ -288,8 +296,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         return Cause("no_signal", 0.7, ev, ACTIONS["no_signal"], {"val_share": share})
     # Without accuracy: validation flat at its first value while training learns. (A validation
     # curve that rises from the first epoch is overfitting from the start, not this.)
-    if g is not None and f.metric == "val_loss" and g.val_improvement_noise < t.no_signal_val_noise \
-            and g.val_rise_noise < t.overfit_rise_noise \
+    if g is not None and f.metric == "val_loss" and c.val_acc_tail is None \
+            and g.val_improvement_noise < t.no_signal_val_noise and g.val_rise_noise < t.overfit_rise_noise \
             and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
             and f.train_plateau is not None and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
@@ -345,13 +353,16 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
 
 def still_improving(f: Facts, t: Thresholds) -> Cause | None:
     tr = f.trend
-    if not _falling(f, t):
+    if not _falling(f, t) and not _forecast_pays(f, t):
         return None
     conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
     ev = [f"{f.metric} still falling over the last quarter: {tr.slope:.3g}/{f.axis_name} "
           f"(t = {tr.slope_t:.1f}); that quarter gave {tr.tail_drop:.0%} of the whole improvement "
           f"and lowered the level by {tr.tail_drop_level:.0%}"]
+    if not _falling(f, t):
+        ev.append(f"slowly, but the learning-curve forecast expects {f.forecast['gain']:.0%} more by "
+                  f"{f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
     return Cause("still_improving", conf, ev, ACTIONS["still_improving"],
                  {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
 
@@ -490,10 +501,24 @@ def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
 
 
 def _falling(f: Facts, t: Thresholds) -> bool:
-    """The tail slope is significantly negative and the last quarter still paid."""
+    """The tail slope is significantly negative and the last quarter still paid — unless the
+    forecast says nothing worth having is left (a creep of a fraction of a percent)."""
     tr = f.trend
-    return tr.slope_t < t.improving_t and (tr.tail_drop > t.improving_tail_drop
-                                           or tr.tail_drop_level > t.improving_tail_level)
+    falling = tr.slope_t < t.improving_t and (tr.tail_drop > t.improving_tail_drop
+                                              or tr.tail_drop_level > t.improving_tail_level)
+    fc = f.forecast
+    if falling and fc and fc.get("gain") is not None and fc.get("p_improve") is not None:
+        return not (fc["gain"] < t.forecast_little and fc["p_improve"] < t.forecast_unlikely)
+    return falling
+
+
+def _forecast_pays(f: Facts, t: Thresholds) -> bool:
+    """Flat-looking tail, but the learning-curve forecast still expects a real gain (DESIGN: a
+    converged curve has done ≥ 95% of its forecast improvement)."""
+    fc = f.forecast
+    if not fc or fc.get("gain") is None or fc.get("p_improve") is None:
+        return False
+    return f.trend.slope_t < 0 and fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely
 
 
 def _forecast(f: Facts, horizon):

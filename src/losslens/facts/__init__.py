@@ -58,13 +58,14 @@ class Facts:
     train_plateau: PlateauFacts | None
     phases: list[dict]
     train_oscillation: float | None = None  # the training curve's tail noise / its improvement
+    train_noise: float | None = None         # the training curve's noise sd (metric units)
     constant_tail: int = 0                   # points at the end with exactly the same value (a dead network)
     learning_curve: LearningCurveFacts | None = None
     forecast: Any = None
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
-               "train_oscillation": _f(self.train_oscillation)}
+               "train_oscillation": _f(self.train_oscillation), "train_noise": _f(self.train_noise)}
         out["constant_tail"] = self.constant_tail
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve"):
@@ -132,12 +133,13 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
 
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
-    train_div = train_tr = train_pl = train_osc = None
+    train_div = train_tr = train_pl = train_osc = train_noise = None
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor)
-        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), noise_sigma(yt, st))
+        train_noise = noise_sigma(yt)
+        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise)
         from .optimizer import oscillation
         train_osc = oscillation(yt, st, train_tr.tail_start, train_pl.improvement)[0]
     gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
@@ -161,7 +163,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     if sign < 0:  # report levels in the metric's own direction
         pl.level = None if pl.level is None else -pl.level
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
-                 train_div, gen, ch, train_tr, train_pl, ph, train_osc, constant_tail(y),
+                 train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")))
 
 
