@@ -149,7 +149,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
             _quote_forecast(verdict, fc, f)
     pl = f.plateau
     plateau = None
-    if pl.index is not None and verdict.id not in ("still_improving", "lr_too_low", "diverged", "stuck_at_init"):
+    # A curve still falling has no plateau yet; one that flattened but is forecast to creep
+    # lower (still_improving by the forecast alone) keeps the X it showed.
+    open_ended = verdict.id in ("lr_too_low", "diverged", "stuck_at_init") or \
+        (verdict.id == "still_improving" and _falling(f, t))
+    if pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
     elif verdict.id == "overfitting" and f.generalization is not None:
         # Validation turned up before its smoothed curve improved at all: X is the minimum itself.

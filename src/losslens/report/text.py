@@ -38,6 +38,8 @@ def headline(d: Diagnosis) -> str:
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         where = f"plateau at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+        if d.verdict == "still_improving":  # flattened, but forecast to creep lower
+            verdict, where = "still improving slowly", f"flattened at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
     else:
         where = f"no plateau in {d.length} {d.axis}s"
     return f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})"
