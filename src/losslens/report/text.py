@@ -71,6 +71,8 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     from rich.table import Table
 
     console = Console(file=file, highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # piped or logged: run ids are long, let the table breathe
+        console = Console(file=file, highlight=False, soft_wrap=True, width=200)
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         for col in ("run", "verdict", "X", "interval", "conf.", "metric", "length"):
