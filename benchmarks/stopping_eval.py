@@ -10,13 +10,17 @@ says when to stop. Rules:
   PQ_a (GL / training progress over 5-epoch strips above a; needs the training loss, so
   curves without one are left out of that row), UP_s (validation up in s successive strips).
 * losslens ``ForecastStopping`` (defaults: min_gain 1%, patience 1, gain measured against
-  the best value so far), horizon = the run's planned
-  last point (``model.fit(epochs=N)`` knows it), forecasting every max(1, n // 25) points.
+  the best value so far, no decision before 10% of the way to the horizon), horizon = the
+  run's planned last point (``model.fit(epochs=N)`` knows it), forecasting every
+  max(1, n // 25) points. Also the rule without the 10% guard (``min_fraction 0``, the
+  default before), and a clairvoyant bound: each curve stopped at its first point within
+  1% of the run's best (no rule that keeps every curve within 1% can save more).
 
 Per curve: the fraction of its points used (stop index + 1, or all), and the regret with
 best weights restored, min(y[:stop+1]) / min(y) - 1 (every rule gets restore-best).
 The table gives the mean fraction used, epochs saved relative to Keras patience 10, the
-median and 90th-percentile regret.
+median and 90th-percentile regret. Rule settings were chosen on the training half of the
+runs (hash of the run id, as in forecast_eval.py); the held-out half is reported apart.
 
     KERAS_BACKEND=torch python benchmarks/stopping_eval.py [--limit N]
 """
@@ -91,14 +95,20 @@ def up(y, s):
     return None
 
 
-def forecast_stop(x, y, min_gain=0.01, patience=1, horizon="end", max_p=None):
+def forecast_stop(x, y, min_gain=0.01, patience=1, horizon="end", max_p=None, **kw):
     n = len(y)
     rule = ForecastStopping(min_gain=min_gain, horizon=float(x[-1]) if horizon == "end" else None,
-                            patience=patience, max_p=max_p, check_every=max(1, n // 25))
+                            patience=patience, max_p=max_p, check_every=max(1, n // 25), **kw)
     for i in range(n):
         if rule.update(x[i], y[i]):
             return i
     return None
+
+
+def clairvoyant(y, regret=0.01):
+    """The first point within ``regret`` of the run's best: a bound, it knows the future."""
+    i = int(np.argmax(np.minimum.accumulate(y) <= (1.0 + regret) * y.min()))
+    return None if i == len(y) - 1 else i
 
 
 def rules():
@@ -110,13 +120,21 @@ def rules():
            ("Prechelt PQ2", lambda c: pq(c.y, c.train, 2.0)),
            ("Prechelt UP2", lambda c: up(c.y, 2)),
            ("Prechelt UP3", lambda c: up(c.y, 3))]
-    for g in (0.005, 0.01):
+    out.append((DEFAULT, lambda c: forecast_stop(c.x, c.y, 0.01)))
+    out.append(("losslens ForecastStopping, min_gain 0.01, min_fraction 0 (the default before)",
+                lambda c: forecast_stop(c.x, c.y, 0.01, min_fraction=0.0)))
+    for g in (0.005, 0.02):
         out.append((f"losslens ForecastStopping, min_gain {g:g}", lambda c, g=g: forecast_stop(c.x, c.y, g)))
     out.append(("losslens ForecastStopping, min_gain 0.01, patience 2",
                 lambda c: forecast_stop(c.x, c.y, 0.01, patience=2)))
     out.append(("losslens ForecastStopping, min_gain 0.01, max_p 0.3",
                 lambda c: forecast_stop(c.x, c.y, 0.01, max_p=0.3)))
+    out.append((CLAIRVOYANT, lambda c: clairvoyant(c.y, 0.01)))
     return out
+
+
+DEFAULT = "losslens ForecastStopping, defaults (min_gain 0.01, min_fraction 0.1)"
+CLAIRVOYANT = "bound: clairvoyant, first point within 1% of the run's best"
 
 
 def evaluate(curves):
@@ -132,7 +150,7 @@ def evaluate(curves):
             n = len(c.y)
             used = n if stop is None else stop + 1
             regret = float(c.y[:used].min() / c.y.min() - 1.0)
-            rows.append(dict(rule=name, dataset=c.dataset, run=c.run_id, n=n, used=used,
+            rows.append(dict(rule=name, dataset=c.dataset, run=c.run_id, held=c.held_out, n=n, used=used,
                              frac=used / n, regret=regret, stopped=stop is not None))
         print(f"  {name}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return pd.DataFrame(rows)
@@ -141,8 +159,10 @@ def evaluate(curves):
 def table(df):
     lines = ["| data | rule | curves | mean share of points used | saved vs patience 10 | stopped early | "
              "median regret | p90 regret |", "|---|---|---|---|---|---|---|---|"]
-    for ds in ["all", "nanogpt", "deepobs", "keras"]:
-        d = df if ds == "all" else df[df.dataset == ds]
+    pick = {"all": lambda d: d, "all, training half": lambda d: d[~d.held],
+            "all, held-out half": lambda d: d[d.held]}
+    for ds in ["all", "all, training half", "all, held-out half", "nanogpt", "deepobs", "keras"]:
+        d = pick[ds](df) if ds in pick else df[df.dataset == ds]
         if d.empty:
             continue
         ref = d[d.rule == "Keras EarlyStopping, patience 10"].set_index("run").frac
@@ -154,6 +174,34 @@ def table(df):
                          f"{100 * g.stopped.mean():.0f}% | {100 * g.regret.median():.2f}% | "
                          f"{100 * g.regret.quantile(0.9):.1f}% |")
     return "\n".join(lines)
+
+
+def _saved(df, name, rows=None):
+    d = df if rows is None else df[rows(df)]
+    ref = d[d.rule == "Keras EarlyStopping, patience 10"].set_index("run").frac
+    g = d[d.rule == name].set_index("run")
+    common = g.index.intersection(ref.index)
+    return 1.0 - g.frac[common].mean() / ref[common].mean(), g.regret.median(), g.regret.quantile(0.9)
+
+
+def goal(df):
+    """The issue's goal (>= 30% fewer epochs than patience 10 at <= 1% median regret, per
+    curve) set against what a rule that sees the future could do."""
+    s, m, p = _saved(df, DEFAULT)
+    sh, mh, ph = _saved(df, DEFAULT, lambda d: d.held)
+    b, _, _ = _saved(df, CLAIRVOYANT)
+    s2, m2, p2 = _saved(df, "losslens ForecastStopping, min_gain 0.02")
+    n_nano = df[df.dataset == "nanogpt"].run.nunique()
+    met = "Met" if s >= 0.3 and m <= 0.01 else "Not met"
+    return (f"**Goal** (issue 7): >= 30% fewer epochs than Keras patience 10 at <= 1% median regret, every "
+            f"curve counted once. The default rule: {100 * s:.0f}% fewer at {100 * m:.2f}% median regret "
+            f"(p90 {100 * p:.1f}%); on the held-out half {100 * sh:.0f}% at {100 * mh:.2f}% (p90 {100 * ph:.1f}%). "
+            f"{met}; a clairvoyant rule that stops every curve at its first point "
+            f"within 1% of the run's best saves only {100 * b:.0f}%, because {n_nano:,} of the curves are "
+            f"modded-nanogpt runs of ~13 evaluations whose loss falls to the last one (a learning-rate "
+            f"cooldown) and that patience 10 never stops. Savings beyond that bound are bought with regret "
+            f"above 1% on many curves, which a median hides: min_gain 0.02 saves {100 * s2:.0f}% at "
+            f"{100 * m2:.2f}% median regret (p90 {100 * p2:.1f}%).")
 
 
 def balanced(df):
@@ -203,7 +251,8 @@ def main(argv=None):
             "on the same curves; regret = min(loss up to the stop) / min(loss over the run) - 1 (best weights "
             "restored for every rule). PQ needs a training loss: nanogpt curves have none and are left out of "
             "those rows. ForecastStopping's horizon is the run's planned last point.\n\n"
-            + table(df) + "\n\n" + balanced(df) + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
+            + goal(df) + "\n\n" + table(df) + "\n\n" + balanced(df)
+            + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
     print(text)
     if not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
