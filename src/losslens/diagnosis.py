@@ -6,9 +6,16 @@ evidence quoted from the facts and the actions that fit) or None. Every threshol
 multiple of the curve's own noise or a fraction of its own improvement ``L(0) − L*`` — never
 an absolute loss value — and all of them sit in :class:`Thresholds`.
 
-Verdict order when several causes fire: a broken run (diverged, stuck_at_init, no_signal)
-first, then overfitting, then "not done yet" (still_improving / lr_too_low), then the causes of
-a plateau (lr_too_high, underfitting) and finally converged.
+Verdict order when several causes fire (the order of the rule list in ``_diagnose``): a broken
+run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
+then a measured learning curve (data_limited), overfitting, "not done yet" (still_improving),
+the causes of a plateau (lr_too_high by oscillation, underfitting) and finally converged, the
+plateau nothing else explains. Two specific readings then take the verdict from their general
+one: lr_too_low from still_improving, temporary_plateau from converged / still_improving.
+
+The learning-curve forecast (:mod:`losslens.forecasting`, at twice the logged length) is one of
+the facts: it vetoes "still improving" for a creep forecast to gain < 1%, and turns a
+flat-looking tail into still_improving when it expects ≥ 5% more.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ class Thresholds:
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
-    lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 5% of the improvement
+    lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
