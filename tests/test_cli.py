@@ -121,3 +121,12 @@ def test_python_api_accepts_history_dict_dataframe_and_run():
     c = losslens.diagnose(losslens.Run.from_history(hist))
     assert a.verdict == b.verdict == c.verdict == "converged"
     assert a.plateau_epoch == b.plateau_epoch == c.plateau_epoch
+
+
+def test_a_directory_says_which_files_it_passed_over(keras_csv, tmp_path):
+    (tmp_path / "notes.csv").write_text("x,y\n1,2\n")
+    proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(tmp_path), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 1  # the one training log
+    assert "passed over 1 file" in proc.stderr and "notes.csv" in proc.stderr

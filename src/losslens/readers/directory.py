@@ -17,6 +17,8 @@ Hugging Face writes ``trainer_state.json`` into the output folder and into every
 
 from __future__ import annotations
 
+import logging
+
 import os
 import re
 from pathlib import Path
@@ -84,10 +86,13 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             continue
         looked += 1
         runs += _guarded(problems, path, root, lambda: read_file(path, str(path), **options))
+    detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
     if not runs:
-        detail = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
+    if problems:  # say what was passed over, so a mistyped log does not vanish silently
+        logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
+                                              source, len(problems), detail)
     return _select(runs, run_id, source)
 
 
