@@ -62,6 +62,10 @@ def diagnose(
     from .diagnosis import diagnose_run
     from .report import text
 
+    wanted = set(fail_on or [])  # checked before any file is read
+    bad = [c for c in wanted if c not in _causes()]
+    if bad:
+        fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
     results = []
     for path in paths:
         runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
@@ -72,10 +76,6 @@ def diagnose(
             sys.stdout.write(d.to_json() + "\n")
     else:
         text.print_diagnoses(results)
-    wanted = set(fail_on or [])
-    bad = [c for c in wanted if c not in _causes()]
-    if bad:
-        fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
     if wanted and any(d.verdict in wanted for d in results):
         raise typer.Exit(1)
 

@@ -111,11 +111,7 @@ class Diagnosis:
         return render_text(self)
 
     def _repr_html_(self) -> str:  # notebooks
-        try:
-            from .report.html import diagnosis_card_html
-        except ImportError:  # pragma: no cover - report module not installed yet
-            import html
-            return "<pre>" + html.escape(str(self)) + "</pre>"
+        from .report.html import diagnosis_card_html
         return diagnosis_card_html(self)
 
 

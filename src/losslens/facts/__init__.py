@@ -27,7 +27,7 @@ from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import OptimizerFacts, optimizer_facts
+from .optimizer import OptimizerFacts, optimizer_facts, oscillation
 from .plateau import PlateauFacts, phases, plateau_onset
 from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
@@ -125,10 +125,10 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     sign = -1.0 if higher_better else 1.0
     y = sign * y
     s = smooth(y)
-    sigma = noise_sigma(y, s)
+    sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state)
     tr = tail_trend(x, y, s, pl.start, pl.floor)
-    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, s, tr.tail_start, pl.improvement)
+    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma)
 
     xt, yt = _curve(run, "train_loss")
@@ -140,8 +140,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor)
         train_noise = noise_sigma(yt)
         train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise)
-        from .optimizer import oscillation
-        train_osc = oscillation(yt, st, train_tr.tail_start, train_pl.improvement)[0]
+        train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
     gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
     first_loss = None
     for key in ("train_loss", "val_loss"):

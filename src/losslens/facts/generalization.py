@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .smoothing import noise_sigma, smooth
+from .trend import _ols_slope_t
 
 
 @dataclass
@@ -39,7 +40,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
     rise = float(max(0.0, min(sv[-1], np.median(yv[-k:])) - sv[i]))
     rng = float(yv[0] - sv[i])
     # A noiseless curve still gets a tiny sd (relative to its own scale, never an absolute one).
-    sig = max(noise_sigma(yv, sv), 1e-9 * max(abs(float(sv[i])), abs(rng), 1e-300))
+    sig = max(noise_sigma(yv), 1e-9 * max(abs(float(sv[i])), abs(rng), 1e-300))
     improvement_noise = rng / sig
     train_drop = float("nan")
     train_t = float("nan")
@@ -54,7 +55,6 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         j = int(np.searchsorted(xt, xv[i]))
         j = min(j, yt.shape[0] - 1)
         train_drop = float((st[j] - st[-1]) / trng) if trng > 0 else 0.0
-        from .trend import _ols_slope_t
         k = max(4, yt.shape[0] // 4)
         train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
         growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0

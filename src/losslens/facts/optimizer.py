@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .smoothing import residuals, robust_sd
+
 
 @dataclass
 class OptimizerFacts:
@@ -37,9 +39,8 @@ def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
     return "varying", ratio
 
 
-def oscillation(y: np.ndarray, s: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
+def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
     """Robust std of the tail residuals, and that as a fraction of the curve's improvement."""
-    from .smoothing import residuals, robust_sd
     if y.shape[0] - tail_start < 3:
         return 0.0, 0.0
     sd = robust_sd(residuals(y)[tail_start:])
@@ -59,9 +60,9 @@ def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, f
     return ratio, early, late
 
 
-def optimizer_facts(lr, grad_norm, y, s, tail_start, improvement) -> OptimizerFacts:
+def optimizer_facts(lr, grad_norm, y, tail_start, improvement) -> OptimizerFacts:
     sched, ratio = lr_schedule(lr)
-    osc, sd = oscillation(y, s, tail_start, improvement)
+    osc, sd = oscillation(y, tail_start, improvement)
     g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
     last = None
     if lr is not None and np.isfinite(lr).any():

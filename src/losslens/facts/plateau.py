@@ -46,15 +46,17 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     n = y.shape[0]
     s = smooth(y)
     start = float(y[0])
+    resid = residuals(y)
+    sd = robust_sd(resid)
     # Smooth only as much as the noise needs: on a clean curve a wide window delays X.
     w = window_for(n)
     improvement0 = start - float(s.min())
     if improvement0 > 0 and w > 1:
-        ratio = robust_sd(residuals(y)) / improvement0
+        ratio = sd / improvement0
         w_clean = 1 if ratio < CLEAN_NOISE / 4 else (max(1, w // 3) | 1 if ratio < CLEAN_NOISE else w)
         if w_clean != w:
             w = w_clean
-            s = smooth(y, w) if w > 1 else smooth(y, 1)
+            s = smooth(y, w)
     fi = int(np.argmin(s))
     floor = float(s[fi])
     improvement = start - floor
@@ -63,11 +65,9 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     i = int(crossing_index(s, start))
     # Bootstrap: moving blocks of the residuals keep their autocorrelation.
     rng = np.random.default_rng(random_state)
-    resid = residuals(y)
     # The smoother cannot follow the first cliff; clipping keeps those few huge residuals from
     # being resampled into the flat tail as if they were noise.
-    sd = robust_sd(resid) + 1e-300
-    resid = np.clip(resid, -3 * sd, 3 * sd)
+    resid = np.clip(resid, -3 * (sd + 1e-300), 3 * (sd + 1e-300))
     block = max(1, w)
     n_blocks = -(-n // block)
     starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
@@ -94,7 +94,6 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
         if n >= 2 and rising_from is not None and rising_from < n - 1:  # never improved, then rose
             return [{"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])}]
         return [{"name": "no_plateau", "start": float(x[0]), "end": float(x[-1])}] if n else []
-    floor = s.min()
     steep_end = int(crossing_index(s, start, 0.30))
     steep_end = min(steep_end, plateau_index)
     out = []
@@ -107,5 +106,4 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
         out.append({"name": "plateau", "start": float(x[plateau_index]), "end": float(x[end])})
     if rising_from is not None and rising_from < n - 1:
         out.append({"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])})
-    del floor
     return out

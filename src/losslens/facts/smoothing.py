@@ -76,12 +76,9 @@ def robust_sd(r: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(r - np.median(r))))
 
 
-def noise_sigma(y: np.ndarray, smoothed: np.ndarray | None = None) -> float:
-    """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y).
-
-    ``smoothed`` is accepted for compatibility and ignored: the noise is always measured
-    against a smooth of at least 3 points (see :func:`residuals`).
-    """
+def noise_sigma(y: np.ndarray) -> float:
+    """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y),
+    measured against a smooth of at least 3 points (see :func:`residuals`)."""
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 3:
         return 0.0
