@@ -52,6 +52,14 @@ CASES = [
     (DEEPOBS, "cifar10_3c3d/MomentumOptimizer/num_epochs__100__batch_size__128__momentum__9.9e-01__use_nesterov__"
               "False__lr__1.e-01/random_seed__42", {"diverged"}, None,
      "DeepOBS CIFAR-10 3c3d, momentum 0.1: the loss is NaN from epoch 1 on."),
+    (DEEPOBS, "cifar10_3c3d/MomentumOptimizer/num_epochs__100__batch_size__128__momentum__9.9e-01__use_nesterov__"
+              "False__lr__3.9810717055e-02/random_seed__42", {"diverged"}, (1, 3),
+     "DeepOBS CIFAR-10 3c3d, momentum 0.04: test loss 3.59, 2.96, 2.69, 2.66 (epoch 3), 2.91, 2.96, then NaN "
+     "from epoch 6: X is where it flattened before it blew up (L* its best, as for an overfitting curve)."),
+    (DEEPOBS, "cifar100_allcnnc/GradientDescentOptimizer/num_epochs__350__batch_size__256__lr__2.5118864315e-05/"
+              "random_seed__42", {"stuck_at_init"}, (0, 0),
+     "DeepOBS CIFAR-100 All-CNN-C, SGD 2.5e-5: test loss 4.928 -> 4.914 in 350 epochs (0.3%; ln 100 = 4.61 "
+     "would be the uniform guess): it never left its start, so by DESIGN's definition X is the first epoch."),
     (YOLO, "01apoorv/fruit-ripeness-detector:runs/detect/train5/results.csv", {"converged", "overfitting"},
      (20, 60),
      "YOLOv8n fruit detector, 100 epochs: val loss (box+cls+dfl) 4.53 -> 2.80 by epoch ~35, then flat at "

@@ -57,7 +57,8 @@ class Thresholds:
     forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
     forecast_unlikely: float = 0.30       # ... with P(gain > 1%) < 0.3 is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
-    lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value
+    lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value,
+    lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
@@ -77,7 +78,8 @@ ACTIONS = {
                     "data augmentation or more training data"],
     "lr_too_high": ["lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
                     "(ReduceLROnPlateau, cosine)", "an adaptive optimizer (Adam) or a larger batch"],
-    "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr"],
+    "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
+                   "or keep training at this rate: the loss is still falling (the forecast says how far)"],
     "underfitting": ["a bigger model or better features", "less regularization",
                      "check that the loss is not at the data's noise floor before scaling up"],
     "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
@@ -140,8 +142,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
+    # (The flat stretch the run left is an observed event; a too-small step is an inference from
+    # the tail, which the drop out of that stretch can mimic: the event wins.)
     for specific, general in (("lr_too_low", "still_improving"), ("temporary_plateau", "converged"),
-                              ("temporary_plateau", "still_improving")):
+                              ("temporary_plateau", "still_improving"), ("temporary_plateau", "lr_too_low")):
         if causes[0].id == general and any(c.id == specific for c in causes):
             causes.insert(0, causes.pop(next(i for i, c in enumerate(causes) if c.id == specific)))
 
@@ -157,10 +161,18 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     pl = f.plateau
     plateau = None
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
-    # lower (still_improving by the forecast alone) keeps the X it showed.
-    open_ended = verdict.id in ("lr_too_low", "diverged", "stuck_at_init") or \
-        (verdict.id == "still_improving" and _falling(f, t))
-    if pl.index is not None and not open_ended:
+    # lower (still_improving by the forecast alone) keeps the X it showed. A diverged curve's X
+    # is where it flattened before it blew up (L* is its best, as for an overfitting curve),
+    # given only if it improved beyond its noise first; a stuck curve sat at its start from the
+    # first point (L* ≈ L(0): DESIGN's X is the first epoch).
+    open_ended = verdict.id == "lr_too_low" or (verdict.id == "still_improving" and _falling(f, t))
+    if verdict.id == "stuck_at_init":
+        x0 = float(f.x[0])
+        plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
+    elif verdict.id == "diverged":
+        if pl.index is not None and pl.improvement > t.stuck_noise * f.noise and pl.floor_index < f.n_points - 1:
+            plateau = Plateau(pl.epoch, pl.interval, pl.level)
+    elif pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
     elif verdict.id == "overfitting" and f.generalization is not None:
         # Validation turned up before its smoothed curve improved at all: X is the minimum itself.
@@ -379,21 +391,36 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
+    """Still falling, and the step size is what limits it. Two shapes show that: a near-straight
+    descent far from any floor, or a tail still in SGD's drift phase (Shwartz-Ziv & Tishby 2017,
+    "Opening the black box of deep neural networks via information"): the last quarter fell by
+    many noise sds, smoothly. At a well-tuned rate a run spends its last quarter where the
+    gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
     tr = f.trend
-    if not _falling(f, t):
+    if not _falling(f, t) or f.n_points < t.shape_min_points:
         return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
-    if not (tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
-            and f.n_points >= t.shape_min_points):
+    straight = tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
+    drift = tr.tail_drop_noise >= t.lr_low_drift_noise
+    if not (straight or drift):
         return None
-    conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
-    return Cause("lr_too_low", conf,
-                 [f"a nearly straight descent: {tr.early_share:.0%} of the drop came in the first quarter "
-                  f"(an exponential-like curve front-loads it)",
-                  f"far from a floor: {tr.total_drop_rel:.0%} below its starting value after {f.n_points} points"]
-                 + ([f"learning rate constant at {_lr(f)}"] if f.optimizer.lr_schedule == "constant" else []),
-                 ACTIONS["lr_too_low"], {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel})
+    ev = []
+    if straight:
+        conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
+        ev += [f"a nearly straight descent: {tr.early_share:.0%} of the drop came in the first quarter "
+               f"(an exponential-like curve front-loads it)",
+               f"far from a floor: {tr.total_drop_rel:.0%} below its starting value after {f.n_points} points"]
+    else:
+        conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
+    if drift:
+        ev.append(f"a smooth, steady descent: the last quarter fell {_noise_sds(tr.tail_drop_noise)} of the curve's "
+                  "noise; the step size, not the gradient noise, still sets the pace")
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"learning rate constant at {_lr(f)}")
+    return Cause("lr_too_low", conf, ev, ACTIONS["lr_too_low"],
+                 {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
+                  "tail_drop_noise": tr.tail_drop_noise})
 
 
 def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
@@ -614,6 +641,10 @@ def _n(v) -> str:
         return "?"
     v = float(v)
     return str(int(v)) if v.is_integer() else f"{v:.4g}"
+
+
+def _noise_sds(v: float) -> str:
+    return "many times the sd" if not math.isfinite(v) else f"{v:.0f} sds"
 
 
 def _lr(f: Facts) -> str:

@@ -127,7 +127,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     s = smooth(y)
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state)
-    tr = tail_trend(x, y, s, pl.start, pl.floor)
+    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma)
 
@@ -137,8 +137,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
-        train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor)
         train_noise = noise_sigma(yt)
+        train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
         train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
     gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None

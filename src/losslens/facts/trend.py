@@ -23,10 +23,13 @@ class TrendFacts:
     tail_drop_level: float     # the same drop as a fraction of the current level |L_end|
     early_share: float         # share of the whole drop achieved in the first quarter (1 = all early)
     total_drop_rel: float      # (L(0) - L_end) / |L(0)|: how far the run got, relative to where it began
+    tail_drop_noise: float = float("nan")  # the smoothed tail drop in noise sds (drift against diffusion)
 
 
 def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
-               tail_fraction: float = TAIL_FRACTION) -> TrendFacts:
+               tail_fraction: float = TAIL_FRACTION, noise: float | None = None) -> TrendFacts:
+    """Trend facts of ``y`` (smoothed ``s``) over its last ``tail_fraction``; ``noise`` is the
+    curve's noise sd (metric units), for ``tail_drop_noise``."""
     n = y.shape[0]
     k = max(4, int(round(n * tail_fraction)))
     k = min(k, n)
@@ -41,7 +44,12 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     total = start - s[-1]
     early_share = float((start - s[q]) / total) if total > 0 else float("nan")
     total_drop_rel = float(total / abs(start)) if start != 0 else float("nan")
-    return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel)
+    drop = float(s[t0] - s[-1]) if k > 1 else 0.0
+    if noise is None or not noise > 0:
+        tail_drop_noise = float("inf") if drop > 0 else 0.0
+    else:
+        tail_drop_noise = drop / noise
+    return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise)
 
 
 def _ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

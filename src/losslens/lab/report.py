@@ -40,8 +40,8 @@ def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a
     if noise_floor is not None:
         ratio = a.final("val_loss") / noise_floor
         lines.append(f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
-                     + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.5 else
-                        f" ({ratio.mean():.0f}x above the floor)"))
+                     + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.25 else
+                        " (near the floor)" if ratio.mean() < 2 else f" ({ratio.mean():.0f}x above the floor)"))
         gap = a.final("val_loss") - a.final("loss")
         lines.append(f"gap val − train at the end {pm(gap, 2)}")
     change = tail_change(val)
