@@ -245,3 +245,22 @@ def test_losslens_bench_command_prints_the_table(shared_curves, tmp_path):
     assert out.read_text().startswith("# Diagnosis benchmark")
     bad = CliRunner().invoke(app, ["bench", "--methods", "nosuch", "--limit", "1"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.slow
+def test_learned_classifier_protocols():
+    """benchmarks.learned: problems are grouped as documented, and on the generated part a model
+    scored on problems it never saw does far worse than on the random split, where seeds of
+    the same setup sit on both sides (the leak the README warns about)."""
+    pytest.importorskip("sklearn")
+    from benchmarks import load_cases
+    from benchmarks.learned import evaluate, group_of
+
+    assert group_of("deepobs/cifar10_3c3d/AdamOptimizer/x/random_seed__42") == "cifar10_3c3d"
+    assert group_of("gen/high_reg/seed3") == "high_reg"
+    assert group_of("keras/ageron/handson-ml2:10#cell1") == "keras"
+    cases = [c for c in load_cases(("generated",))]
+    (r,) = evaluate(cases)
+    assert r["part"] == "generated" and r["groups"] >= 25
+    assert r["learned_random"] > r["learned_lopo"] + 0.2
+    assert 0.0 <= r["rules_test"] <= 1.0

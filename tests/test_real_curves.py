@@ -60,6 +60,10 @@ CASES = [
               "random_seed__42", {"stuck_at_init"}, (0, 0),
      "DeepOBS CIFAR-100 All-CNN-C, SGD 2.5e-5: test loss 4.928 -> 4.914 in 350 epochs (0.3%; ln 100 = 4.61 "
      "would be the uniform guess): it never left its start, so by DESIGN's definition X is the first epoch."),
+    (NANOGPT, "20260501_contra_muon/08cd60f9", {"still_improving", "converged"}, None,
+     "modded-nanogpt speed run (Muon, lr cooldown to the end): val loss falls in a straight line 3.43 -> 3.285 "
+     "over the last 8 evaluations, then 3.282, 3.280, 3.279, 3.278: the schedule ended and it flattened. "
+     "Smooth as it is, a descent that just stopped is not held back by a small step (not lr_too_low)."),
     (YOLO, "01apoorv/fruit-ripeness-detector:runs/detect/train5/results.csv", {"converged", "overfitting"},
      (20, 60),
      "YOLOv8n fruit detector, 100 epochs: val loss (box+cls+dfl) 4.53 -> 2.80 by epoch ~35, then flat at "
@@ -109,3 +113,11 @@ def test_every_shared_file_diagnoses_without_error(shared_curves):
     assert sum(counts.values()) > 2800
     # DeepOBS's high-rate runs diverge to NaN: those must be found.
     assert counts.get("diverged", 0) >= 150
+
+
+def test_headline_counts_a_step_log_in_steps_not_points(shared_curves):
+    """A modded-nanogpt log evaluates every 125 steps: 29 points are a 3,225-step run."""
+    runs = runs_by_name(shared_curves / NANOGPT)
+    run = next(r for name, r in runs.items() if "20260501_contra_muon/08cd60f9" in name)
+    head = losslens.diagnose(run).summary()
+    assert "by step 3225 (29 points)" in head and "29 steps" not in head

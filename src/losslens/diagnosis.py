@@ -58,7 +58,8 @@ class Thresholds:
     forecast_unlikely: float = 0.30       # ... with P(gain > 1%) < 0.3 is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value,
-    lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds
+    lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds;
+    lr_low_end_rate: float = 0.5          # either way steady to the end: the last 10% falls at ≥ half the tail's rate
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
@@ -403,7 +404,9 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         return None
     straight = tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
     drift = tr.tail_drop_noise >= t.lr_low_drift_noise
-    if not (straight or drift):
+    # A descent that just flattened (a cooldown that ended, a floor reached) is not held back
+    # by its step size.
+    if not (straight or drift) or tr.end_rate < t.lr_low_end_rate:
         return None
     ev = []
     if straight:
@@ -418,6 +421,9 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
                   "noise; the step size, not the gradient noise, still sets the pace")
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"learning rate constant at {_lr(f)}")
+    else:
+        ev.append("no learning rate in the log: if it was decaying, this descent is the schedule's cooldown, "
+                  "not a small step")
     return Cause("lr_too_low", conf, ev, ACTIONS["lr_too_low"],
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise})

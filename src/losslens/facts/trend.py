@@ -24,6 +24,7 @@ class TrendFacts:
     early_share: float         # share of the whole drop achieved in the first quarter (1 = all early)
     total_drop_rel: float      # (L(0) - L_end) / |L(0)|: how far the run got, relative to where it began
     tail_drop_noise: float = float("nan")  # the smoothed tail drop in noise sds (drift against diffusion)
+    end_rate: float = float("nan")         # slope over the last 10% (>= 3 points) / the tail's slope
 
 
 def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
@@ -49,7 +50,13 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
         tail_drop_noise = float("inf") if drop > 0 else 0.0
     else:
         tail_drop_noise = drop / noise
-    return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise)
+    # Has the descent kept its pace to the very end, or just flattened (a schedule's cooldown
+    # ending, a floor reached)? Ratio of the last 10%'s OLS slope to the tail's.
+    m = min(n, max(3, int(round(n * 0.1))))
+    end_slope, _ = _ols_slope_t(x[n - m:], y[n - m:])
+    end_rate = float(end_slope / slope) if slope < 0 else float("nan")
+    return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise,
+                      end_rate)
 
 
 def _ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

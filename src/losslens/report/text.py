@@ -6,6 +6,8 @@ output piped to a file or a CI log stays readable.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..result import Diagnosis
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
@@ -42,6 +44,10 @@ def headline(d: Diagnosis) -> str:
             verdict, where = "still improving slowly", f"flattened at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
     else:
         where = f"no plateau in {d.length} {d.axis}s"
+        ax = None if d.run is None else np.asarray(d.run.axis, dtype=float)
+        if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
+            # evaluations every k steps: "29 steps" would undercount the run
+            where = f"no plateau by {d.axis} {_x(ax[-1])} ({d.length} points)"
     return f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})"
 
 
