@@ -162,11 +162,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     pl = f.plateau
     plateau = None
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
-    # lower (still_improving by the forecast alone) keeps the X it showed. A diverged curve's X
+    # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed. A diverged curve's X
     # is where it flattened before it blew up (L* is its best, as for an overfitting curve),
     # given only if it improved beyond its noise first; a stuck curve sat at its start from the
     # first point (L* ≈ L(0): DESIGN's X is the first epoch).
-    open_ended = verdict.id == "lr_too_low" or (verdict.id == "still_improving" and _falling(f, t))
+    open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
     if verdict.id == "stuck_at_init":
         x0 = float(f.x[0])
         plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
@@ -398,7 +398,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     many noise sds, smoothly. At a well-tuned rate a run spends its last quarter where the
     gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
     tr = f.trend
-    if not _falling(f, t) or f.n_points < t.shape_min_points:
+    # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
+    if not (_falling(f, t) or _forecast_pays(f, t)) or f.n_points < t.shape_min_points:
         return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None

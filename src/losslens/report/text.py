@@ -40,8 +40,10 @@ def headline(d: Diagnosis) -> str:
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         where = f"plateau at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
-        if d.verdict == "still_improving":  # flattened, but forecast to creep lower
-            verdict, where = "still improving slowly", f"flattened at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+        if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
+            where = f"flattened at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+            if d.verdict == "still_improving":
+                verdict = "still improving slowly"
     else:
         where = f"no plateau in {d.length} {d.axis}s"
         ax = None if d.run is None else np.asarray(d.run.axis, dtype=float)
