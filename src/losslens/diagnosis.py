@@ -286,7 +286,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         val_turns = g is not None and (g.val_rise_noise > t.overfit_rise_noise
                                        or g.gap_growth_range > t.overfit_gap_growth)
         train_fits = tp is None or tp.improvement > t.memorise_drop * abs(tp.start)
-        memorising = (c.train_acc_tail is not None and c.train_acc_tail >= margin) or (val_turns and train_fits)
+        # (Training accuracy, where logged, is the direct evidence: at chance, nothing was memorised.)
+        memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else (val_turns and train_fits)
         if at_chance and not memorising and c.train_acc_tail is not None:
             return None  # training at chance too and nothing fitted: underfitting decides
         if at_chance:
@@ -336,6 +337,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     g = f.generalization
     if g is None or f.metric != "val_loss":
         return None
+    c = f.chance
+    if c.chance is not None and c.train_acc_tail is not None and \
+            c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance):
+        return None  # training accuracy at chance: the model fitted nothing it could fail to generalize
     n_tail = f.x[-1] - f.x[0]
     early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail
     # A rise that is large against the improvement, or a slow one that is still climbing
