@@ -408,7 +408,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
-    straight = tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
+    # (A negative early share is a curve that rose first: not a descent at all.)
+    straight = 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
     drift = tr.tail_drop_noise >= t.lr_low_drift_noise
     # A descent that just flattened (a cooldown that ended, a floor reached) is not held back
     # by its step size.
@@ -568,7 +569,10 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     fc = f.forecast
     if not fc or fc.get("gain") is None or fc.get("p_improve") is None:
         return False
-    return f.trend.slope_t < 0 and fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely
+    # The tail must creep at all: a last quarter that did not fall by one noise sd is flat, and a
+    # forecast gain there comes from the shape of the early curve (a blow-up and recovery).
+    return f.trend.slope_t < 0 and f.trend.tail_drop_noise >= 1.0 and fc["gain"] >= t.forecast_gain \
+        and fc["p_improve"] >= t.forecast_likely
 
 
 def _forecast(f: Facts, horizon):

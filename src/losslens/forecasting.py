@@ -421,6 +421,15 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         return _insufficient(x, y, horizon, metric)
 
     y = _despike(y)
+    x_all, y_all = x, y  # X is measured from the real start, as DESIGN.md defines it
+    # A curve that blew up before it came down (a too-large first step: ≥ 25% above its start,
+    # diagnosis.py's divergence growth) is forecast from its peak: every family decays from its
+    # first point, and the climb would read as a decay.
+    peak = int(np.argmax(y))
+    if 0 < peak < n // 2 and n - peak >= MIN_POINTS and y[peak] - y[0] > 0.25 * abs(y[0]) and horizon > x[peak]:
+        x, y = x[peak:], y[peak:]
+        n = x.shape[0]
+        x0, span = float(x[0]), x_last - float(x[0])
     y_ref = float(np.median(y))
     scale = float(np.ptp(y))
     if scale <= 0:
@@ -449,7 +458,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
     gain = (level - mid_h) / max(abs(level), 1e-12)
     p_improve = _p_improve(model, t_h, level) if t_h > 1.0 else 0.0
-    plateau = _plateau_epoch(model, x0, horizon, x, y)
+    plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
