@@ -12,9 +12,9 @@ With a planned horizon, no decision is taken before 10% of the way to it
 (``min_fraction=0.1``): the forecast's interval is calibrated for horizons up to 10x the
 logged length (the benchmark's "given 10%" case), and further out it is an unchecked
 extrapolation. On the benchmark's held-out half that guard cut the 90th-percentile regret
-from 9.7% to 6.5% and the median regret from 0.95% to 0.88%, for 21% instead of 24% fewer
+from 9.7% to 6.3% and the median regret from 0.95% to 0.87%, for 21% instead of 24% fewer
 epochs than Keras ``EarlyStopping(patience=10)`` (on all DeepOBS curves the p90 regret fell
-from 56.6% to 22.2%: those were runs stopped after 5 of 100-350 epochs). No rule reaches
+from 56.6% to 21.9%: those were runs stopped after 5 of 100-350 epochs). No rule reaches
 30% fewer epochs at <= 1% regret there: one that knew the future and stopped every curve at
 its first point within 1% of its best would save 12% (benchmarks/results/stopping.md).
 
