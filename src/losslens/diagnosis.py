@@ -210,7 +210,8 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     small_rel = pl.improvement < t.stuck_rel * abs(pl.start)
     small_noise = pl.improvement < t.stuck_noise * noise
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
-    steady = tr.slope_t < t.improving_t and tr.early_share < 0.5  # a slow, steady descent is lr_too_low
+    # A slow, steady descent that still pays is lr_too_low; one forecast to gain < 1% is stuck.
+    steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and _falling(f, t)
     if not (small_rel or small_noise) or steady:
         return None
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
