@@ -64,6 +64,11 @@ CASES = [
      "modded-nanogpt speed run (Muon, lr cooldown to the end): val loss falls in a straight line 3.43 -> 3.285 "
      "over the last 8 evaluations, then 3.282, 3.280, 3.279, 3.278: the schedule ended and it flattened. "
      "Smooth as it is, a descent that just stopped is not held back by a small step (not lr_too_low)."),
+    (DEEPOBS, "svhn_wrn164/MomentumOptimizer/num_epochs__160__batch_size__128__momentum__9.9e-01__use_nesterov__"
+              "False__lr__1.5848931925e+00/random_seed__42", {"lr_too_high"}, (68, 160),
+     "DeepOBS SVHN WRN-16-4, momentum 1.6: the training loss explodes from 2.78 to 4e7 after one epoch and "
+     "to 2e19 by epoch 68, then comes back to 2.4-2.8: the steps were too large from the start (the grid's "
+     "best rate is ~100x smaller); X, if any, lies after the blow-up."),
     (YOLO, "01apoorv/fruit-ripeness-detector:runs/detect/train5/results.csv", {"converged", "overfitting"},
      (20, 60),
      "YOLOv8n fruit detector, 100 epochs: val loss (box+cls+dfl) 4.53 -> 2.80 by epoch ~35, then flat at "

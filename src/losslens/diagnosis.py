@@ -9,9 +9,10 @@ an absolute loss value — and all of them sit in :class:`Thresholds`.
 Verdict order when several causes fire (the order of the rule list in ``_diagnose``): a broken
 run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
 then a measured learning curve (data_limited), overfitting, "not done yet" (still_improving),
-the causes of a plateau (lr_too_high by oscillation, underfitting) and finally converged, the
-plateau nothing else explains. Two specific readings then take the verdict from their general
-one: lr_too_low from still_improving, temporary_plateau from converged / still_improving.
+the causes of a plateau (lr_too_high by an early blow-up the run came back from, or by
+oscillation; underfitting) and finally converged, the plateau nothing else explains. Two specific
+readings then take the verdict from their general one: lr_too_low from still_improving,
+temporary_plateau from converged / still_improving / lr_too_low.
 
 The learning-curve forecast (:mod:`losslens.forecasting`, at twice the logged length) is one of
 the facts: it vetoes "still improving" for a creep forecast to gain < 1%, and turns a
@@ -131,7 +132,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     causes: list[Cause] = []
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, overfitting,
-                 still_improving, lr_too_high, underfitting):
+                 still_improving, blew_up, lr_too_high, underfitting):
         cause = rule(f, t)
         if cause is not None:
             causes.append(cause)
@@ -202,6 +203,30 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     return None
 
 
+def blew_up(f: Facts, t: Thresholds) -> Cause | None:
+    """The training loss (or the metric, without one) climbed well above its start early on, then
+    came back down: the first steps were too large for the weights (the instability warm-up
+    exists for; Goyal et al. 2017, "Accurate, large minibatch SGD"). The validation loss alone
+    is not trusted here: evaluation artefacts (an EMA, BatchNorm statistics) spike it early."""
+    name, d = ("train_loss", f.train_divergence) if f.train_divergence is not None else (f.metric, f.divergence)
+    if d is None or d.peak_at is None or _higher(f) or d.nonfinite_from is not None:
+        return None
+    if not (d.peak_growth > t.diverge_growth and d.peak_noise > t.diverge_noise):
+        return None
+    if d.growth > 0.5 * d.peak_growth:
+        return None  # it did not come back halfway: diverged (or nothing) decides
+    start = d.peak / (1 + d.peak_growth) if d.peak_growth > -1 else float("nan")
+    ev = [f"{name} climbed from {start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
+          f"({d.peak_growth:.0%} above its start) before it came back down"]
+    c, end = f.chance, float(f.smoothed[-1])
+    if c.classes and end > 0 and abs(end - math.log(c.classes)) < 0.01 * math.log(c.classes):
+        ev.append(f"{f.metric} ends at {end:.4g} = ln {c.classes}, the uniform guess: the weights did not recover")
+    return Cause("lr_too_high", _ramp(d.peak_growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.85), ev,
+                 ["learning-rate warm-up, or a lower peak learning rate", "gradient clipping",
+                  "lower the learning rate (try 1/10) if the later curve bounces too"],
+                 {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth})
+
+
 def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -212,8 +237,8 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
     # A slow, steady descent that still pays is lr_too_low; one forecast to gain < 1% is stuck.
     steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and _falling(f, t)
-    if not (small_rel or small_noise) or steady:
-        return None
+    if not (small_rel or small_noise) or steady or blew_up(f, t) is not None:
+        return None  # (back at its start after a blow-up: the blow-up is the story)
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
           f"({pl.improvement / abs(pl.start) if pl.start else 0:.1%} lower)"]
     o = f.optimizer
@@ -614,8 +639,8 @@ def _negate_forecast(d: dict) -> dict:
 
 def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
-    if value is None or interval is None or horizon is None:
-        return
+    if value is None or horizon is None or not interval or any(v is None for v in interval):
+        return  # (an overflowing band is written as null in JSON: nothing to quote)
     last = float(f.smoothed[-1])
     if last:
         change = (value - last) / abs(last)
