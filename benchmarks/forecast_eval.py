@@ -404,7 +404,7 @@ def timing(curves, sizes=(10, 50, 200, 1000), repeats=20):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--mcmc", type=int, default=8, help="held-out curves per dataset and fraction for Domhan's MCMC (0: skip)")
+    ap.add_argument("--mcmc", type=int, default=24, help="held-out curves per dataset and fraction for Domhan's MCMC (0: skip)")
     ap.add_argument("--calibrate", action="store_true", help="print the conformal quantiles from the training split")
     ap.add_argument("--limit", type=int, default=0, help="only the first N curves per dataset (quick runs)")
     ap.add_argument("--no-write", action="store_true")
