@@ -69,6 +69,11 @@ CASES = [
      "DeepOBS SVHN WRN-16-4, momentum 1.6: the training loss explodes from 2.78 to 4e7 after one epoch and "
      "to 2e19 by epoch 68, then comes back to 2.4-2.8: the steps were too large from the start (the grid's "
      "best rate is ~100x smaller); X, if any, lies after the blow-up."),
+    (DEEPOBS, "fmnist_2c2d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__"
+              "epsilon__1.e-08__lr__1.5848931925e-02/random_seed__42", {"lr_too_high"}, (2, 8),
+     "DeepOBS F-MNIST 2c2d, Adam 1.6e-2 (63x the grid's best rate): test loss 0.37 at epoch 1-4, then up to "
+     "1.5 while the training loss keeps jumping between 0.18 and 0.43 instead of falling smoothly: an "
+     "unstable step first (overfitting comes second), X at the validation minimum."),
     (YOLO, "01apoorv/fruit-ripeness-detector:runs/detect/train5/results.csv", {"converged", "overfitting"},
      (20, 60),
      "YOLOv8n fruit detector, 100 epochs: val loss (box+cls+dfl) 4.53 -> 2.80 by epoch ~35, then flat at "

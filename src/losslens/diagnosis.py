@@ -8,7 +8,8 @@ an absolute loss value — and all of them sit in :class:`Thresholds`.
 
 Verdict order when several causes fire (the order of the rule list in ``_diagnose``): a broken
 run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
-then a measured learning curve (data_limited), overfitting, "not done yet" (still_improving),
+then a measured learning curve (data_limited), an unstable run (training-loss spikes =
+lr_too_high), overfitting, "not done yet" (still_improving),
 the causes of a plateau (lr_too_high by an early blow-up the run came back from, or by
 oscillation; underfitting) and finally converged, the plateau nothing else explains. Two specific
 readings then take the verdict from their general one: lr_too_low from still_improving,
@@ -66,6 +67,8 @@ class Thresholds:
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
+    spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
+    spike_range: float = 0.05             # ... and ≥ 5% of its improvement, in the second half: unstable
 
 
 DEFAULT = Thresholds()
@@ -131,7 +134,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
         _forecast(f, None)
     causes: list[Cause] = []
     # In verdict order: the first rule that fires names the verdict.
-    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, overfitting,
+    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
                  still_improving, blew_up, lr_too_high, underfitting):
         cause = rule(f, t)
         if cause is not None:
@@ -201,6 +204,23 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
                                             f"({d.growth_noise:.0f} noise sds)"],
                          ACTIONS["diverged"], {"growth": d.growth})
     return None
+
+
+def unstable(f: Facts, t: Thresholds) -> Cause | None:
+    """The training loss spikes in the second half of the run: the step is too large for where
+    the weights are now. Checked before overfitting: a generalization gap measured on an unstable
+    run says little until the optimization is fixed (get the training loss down reliably first)."""
+    if f.train_plateau is None or f.optimizer.lr_schedule not in (None, "constant"):
+        return None
+    if not (f.train_spike >= t.spike_noise and f.train_spike_rel >= t.spike_range):
+        return None
+    ev = [f"train_loss jumps above its trend in the second half of the run: the largest jump is "
+          f"{_noise_sds(f.train_spike)} of its noise, {f.train_spike_rel:.0%} of its whole improvement"]
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
+                 ACTIONS["lr_too_high"] + ["gradient clipping"], {"train_spike": f.train_spike,
+                                                                  "train_spike_rel": f.train_spike_rel})
 
 
 def blew_up(f: Facts, t: Thresholds) -> Cause | None:

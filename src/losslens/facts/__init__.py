@@ -27,7 +27,7 @@ from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import OptimizerFacts, optimizer_facts, oscillation
+from .optimizer import OptimizerFacts, optimizer_facts, oscillation, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
 from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
@@ -62,10 +62,13 @@ class Facts:
     constant_tail: int = 0                   # points at the end with exactly the same value (a dead network)
     learning_curve: LearningCurveFacts | None = None
     forecast: Any = None
+    train_spike: float = 0.0      # largest training-loss jump above its trend (second half), noise sds
+    train_spike_rel: float = 0.0  # the same jump as a fraction of the training loss's improvement
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
-               "train_oscillation": _f(self.train_oscillation), "train_noise": _f(self.train_noise)}
+               "train_oscillation": _f(self.train_oscillation), "train_noise": _f(self.train_noise),
+               "train_spike": _f(self.train_spike), "train_spike_rel": _f(self.train_spike_rel)}
         out["constant_tail"] = self.constant_tail
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve"):
@@ -134,6 +137,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = None
+    train_spike = (0.0, 0.0)
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
@@ -141,6 +145,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
         train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
+        train_spike = spikes(yt, train_pl.improvement)
     gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
     first_loss = None
     for key in ("train_loss", "val_loss"):
@@ -163,7 +168,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         pl.level = None if pl.level is None else -pl.level
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
-                 learning_curve_facts(run.meta.get("learning_curve")))
+                 learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
+                 train_spike_rel=train_spike[1])
 
 
 def constant_tail(y: np.ndarray) -> int:

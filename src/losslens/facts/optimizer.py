@@ -47,6 +47,26 @@ def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[flo
     return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
 
 
+def spikes(y: np.ndarray, improvement: float) -> tuple[float, float]:
+    """The largest upward jump above the smooth trend over the second half of ``y``: in robust
+    noise sds, and as a fraction of the curve's improvement. Loss spikes in an epoch-mean
+    training loss are the signature of an unstable step (Wortsman et al. 2023, "Small-scale
+    proxies for large-scale Transformer training instabilities")."""
+    n = y.shape[0]
+    if n < 10:
+        return 0.0, 0.0
+    # Against a running median of 5: it keeps a cliff (a sudden drop) as a cliff, where a moving
+    # average would leave the points before it above the trend (Tukey's median smoothing).
+    pad = np.concatenate([np.full(2, y[0]), y, np.full(2, y[-1])])
+    med = np.median(np.lib.stride_tricks.sliding_window_view(pad, 5), axis=1)
+    r = (y - med)[n // 2:]
+    sd = robust_sd(r)
+    top = float(r.max())
+    if top <= 0:
+        return 0.0, 0.0
+    return (top / sd if sd > 0 else float("inf")), (top / improvement if improvement > 0 else float("inf"))
+
+
 def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, float | None]:
     """Median gradient norm in the first and last 10% of the logged points, and their ratio."""
     if g is None:
