@@ -10,8 +10,9 @@ Verdict order when several causes fire (the order of the rule list in ``_diagnos
 run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
 then a measured learning curve (data_limited), an unstable run (training-loss spikes =
 lr_too_high), overfitting, "not done yet" (still_improving),
-the causes of a plateau (lr_too_high by an early blow-up the run came back from, or by
-oscillation; underfitting) and finally converged, the plateau nothing else explains. Two specific
+the causes of a plateau (lr_too_high by an early blow-up the run came back from; underfitting
+when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level) and
+finally converged, the plateau nothing else explains. Two specific
 readings then take the verdict from their general one: lr_too_low from still_improving,
 temporary_plateau from converged / still_improving / lr_too_low.
 
@@ -135,7 +136,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     causes: list[Cause] = []
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
-                 still_improving, blew_up, lr_too_high, underfitting):
+                 still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(f, t)
         if cause is not None:
             causes.append(cause)
@@ -501,7 +502,10 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
 
 
-def underfitting(f: Facts, t: Thresholds) -> Cause | None:
+def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
+    """Training accuracy at chance: the model cannot fit even the training data. Ahead of a
+    bouncing floor (lr_too_high by oscillation): a loss bouncing at the chance level is not a
+    minimum the step overshoots."""
     c = f.chance
     if c.chance is not None and c.train_acc_tail is not None and \
             c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance) and f.plateau.improvement > 0:
@@ -509,6 +513,10 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
                      [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}: "
                       "the model cannot fit even the training data"], ACTIONS["underfitting"],
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
+    return None
+
+
+def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f):
