@@ -341,6 +341,7 @@ def load_real_cases(path: Path = LABELS, cdir: Path | None = None):
                                                                    "test_acc": "val_acc"}),
               "keras": lambda: _keras(cdir)[1], "yolo": lambda: _yolo(cdir)[1]}
     cases = []
+    deepobs_lr = None
     for lab in labels:
         src = lab["source"]
         if src not in by_source:
@@ -350,6 +351,15 @@ def load_real_cases(path: Path = LABELS, cdir: Path | None = None):
         series = {k: c[k].to_numpy(dtype=float) for k in cols}
         if src == "yolo" and "lr/pg0" in c:
             series["lr"] = c["lr/pg0"].to_numpy(dtype=float)
+        if src == "deepobs":
+            # The learning rate a DeepOBS run used, as a logger would have written it: constant
+            # (no lr_sched_epochs in these baselines), from the runs table.
+            if deepobs_lr is None:
+                r = _deepobs(cdir)[0]
+                deepobs_lr = {rid: lr for rid, lr, sched in zip(r.run_id, r.learning_rate, r.lr_sched_epochs)
+                              if not isinstance(sched, str) and math.isfinite(lr)}
+            if lab["run_id"] in deepobs_lr:
+                series["lr"] = np.full(len(c), float(deepobs_lr[lab["run_id"]]))
         run = Run(c.epoch.to_numpy(dtype=float), series, "epoch", name=lab["case_id"], source=f"shared/curves:{src}")
         if lab["cut"]:
             run = run.head(int(lab["cut"]))

@@ -76,7 +76,7 @@ DEFAULT = Thresholds()
 FORECAST_POINTS = 200
 
 ACTIONS = {
-    "still_improving": ["keep training: the loss is still falling", "see the forecast for how many more epochs pay"],
+    "still_improving": ["keep training: it is still improving", "see the forecast for how many more epochs pay"],
     "converged": ["stop here: more epochs at this setting will not lower the loss",
                   "to go lower, change the data or the model, not the epoch count"],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
@@ -85,7 +85,7 @@ ACTIONS = {
     "lr_too_high": ["lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
                     "(ReduceLROnPlateau, cosine)", "an adaptive optimizer (Adam) or a larger batch"],
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
-                   "or keep training at this rate: the loss is still falling (the forecast says how far)"],
+                   "or keep training at this rate: it is still improving (the forecast says how far)"],
     "underfitting": ["a bigger model or better features", "less regularization",
                      "check that the loss is not at the data's noise floor before scaling up"],
     "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
@@ -149,11 +149,18 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
     # (The flat stretch the run left is an observed event; a too-small step is an inference from
-    # the tail, which the drop out of that stretch can mimic: the event wins.)
+    # the tail, which the drop out of that stretch can mimic: the event wins, if the stretch is
+    # long enough, >= 5 points, not to be a lull in the noise of a steady descent.)
     for specific, general in (("lr_too_low", "still_improving"), ("temporary_plateau", "converged"),
                               ("temporary_plateau", "still_improving"), ("temporary_plateau", "lr_too_low")):
-        if causes[0].id == general and any(c.id == specific for c in causes):
-            causes.insert(0, causes.pop(next(i for i, c in enumerate(causes) if c.id == specific)))
+        i = next((i for i, c in enumerate(causes) if c.id == specific and c.status == "likely"), None)
+        if causes[0].id != general or i is None:
+            continue
+        if general == "lr_too_low":
+            fl = causes[i].numbers
+            if np.searchsorted(f.x, fl["flat_end"]) - np.searchsorted(f.x, fl["flat_start"]) < 5:
+                continue
+        causes.insert(0, causes.pop(i))
 
     verdict = causes[0]
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
@@ -229,15 +236,19 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
     came back down: the first steps were too large for the weights (the instability warm-up
     exists for; Goyal et al. 2017, "Accurate, large minibatch SGD"). The validation loss alone
     is not trusted here: evaluation artefacts (an EMA, BatchNorm statistics) spike it early."""
-    name, d = ("train_loss", f.train_divergence) if f.train_divergence is not None else (f.metric, f.divergence)
-    if d is None or d.peak_at is None or _higher(f) or d.nonfinite_from is not None:
+    if f.train_divergence is not None:
+        name, d = "train_loss", f.train_divergence
+    elif f.metric == "train_loss":
+        name, d = f.metric, f.divergence
+    else:
+        return None
+    if d is None or d.peak_at is None or d.nonfinite_from is not None or f.n_points < t.shape_min_points:
         return None
     if not (d.peak_growth > t.diverge_growth and d.peak_noise > t.diverge_noise):
         return None
     if d.growth > 0.5 * d.peak_growth:
         return None  # it did not come back halfway: diverged (or nothing) decides
-    start = d.peak / (1 + d.peak_growth) if d.peak_growth > -1 else float("nan")
-    ev = [f"{name} climbed from {start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
+    ev = [f"{name} climbed from {d.start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
           f"({d.peak_growth:.0%} above its start) before it came back down"]
     c, end = f.chance, float(f.smoothed[-1])
     if c.classes and end > 0 and abs(end - math.log(c.classes)) < 0.01 * math.log(c.classes):
@@ -326,17 +337,14 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         # one (binomial z < 2: 0.30 on 20 images is chance for 5 classes).
         at_chance = c.val_acc_tail < margin or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
         g = f.generalization
-        # Memorising: training accuracy above chance, or the training loss falling well below
-        # its start while validation turns away. (A model that fits nothing, train at chance
-        # and flat, is underfitting instead.)
+        # Memorising: training accuracy above chance where it is logged (the direct evidence),
+        # else a training loss that fell well below its start (≥ 5%): it fitted something that
+        # does not carry over. A model that fits nothing is underfitting instead.
         tp = f.train_plateau
-        val_turns = g is not None and (g.val_rise_noise > t.overfit_rise_noise
-                                       or g.gap_growth_range > t.overfit_gap_growth)
         train_fits = tp is None or tp.improvement > t.memorise_drop * abs(tp.start)
-        # (Training accuracy, where logged, is the direct evidence: at chance, nothing was memorised.)
-        memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else (val_turns and train_fits)
-        if at_chance and not memorising and c.train_acc_tail is not None:
-            return None  # training at chance too and nothing fitted: underfitting decides
+        memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else train_fits
+        if at_chance and not memorising:
+            return None  # nothing fitted: underfitting decides
         if at_chance:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
                   f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
@@ -433,9 +441,11 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
         return None
     conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
-    ev = [f"{f.metric} still falling over the last quarter: {tr.slope:.3g}/{f.axis_name} "
-          f"(t = {tr.slope_t:.1f}); that quarter gave {tr.tail_drop:.0%} of the whole improvement "
-          f"and lowered the level by {tr.tail_drop_level:.0%}"]
+    sign = -1.0 if _higher(f) else 1.0  # the trend facts are on the lower-is-better scale
+    ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over the last quarter: "
+          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {sign * tr.slope_t:.1f}); that quarter gave "
+          f"{tr.tail_drop:.0%} of the whole improvement and {'raised' if sign < 0 else 'lowered'} the level "
+          f"by {tr.tail_drop_level:.0%}"]
     if not _falling(f, t):
         ev.append(f"slowly, but the learning-curve forecast expects {f.forecast['gain']:.0%} more by "
                   f"{f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
@@ -471,16 +481,23 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     else:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
     if drift:
-        ev.append(f"a smooth, steady descent: the last quarter fell {_noise_sds(tr.tail_drop_noise)} of the curve's "
-                  "noise; the step size, not the gradient noise, still sets the pace")
+        moved = "rose" if _higher(f) else "fell"
+        ev.append(f"a smooth, steady {'climb' if _higher(f) else 'descent'}: the last quarter {moved} "
+                  f"{_noise_sds(tr.tail_drop_noise)} of the curve's noise; the step size, not the gradient noise, "
+                  "still sets the pace")
+    status = "likely"
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"learning rate constant at {_lr(f)}")
     else:
-        ev.append("no learning rate in the log: if it was decaying, this descent is the schedule's cooldown, "
-                  "not a small step")
+        ev.append(f"no learning rate in the log: if it was decaying, this {'climb' if _higher(f) else 'descent'} "
+                  "is the schedule's cooldown, not a small step")
+        if not straight:
+            # A smooth tail alone cannot tell a small constant step from a schedule's cooldown
+            # (modded-nanogpt's tuned runs look like this): a possibility, not the verdict.
+            status, conf = "possible", min(conf, 0.5)
     return Cause("lr_too_low", conf, ev, ACTIONS["lr_too_low"],
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
-                  "tail_drop_noise": tr.tail_drop_noise})
+                  "tail_drop_noise": tr.tail_drop_noise}, status=status)
 
 
 def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
@@ -634,9 +651,12 @@ def _forecast(f: Facts, horizon):
         from .forecasting import forecast_curve
     except ImportError:
         return None
-    sign = -1.0 if _higher(f) else 1.0
+    higher = _higher(f)
+    # Higher is better: forecast the error 1 - acc (a fraction: its floor is 0, so the forecast
+    # cannot promise an accuracy above 1), or -metric for anything not in [0, 1].
+    top = 1.0 if higher and np.all((f.y >= 0) & (f.y <= 1)) else 0.0
     from .facts.smoothing import downsample
-    x, y = downsample(f.x, sign * f.y, max_points=FORECAST_POINTS)  # the fit's cost grows with n
+    x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
         fc = forecast_curve(x, y, horizon=horizon)
     except Exception:  # a forecast failure must not cost the diagnosis
@@ -645,16 +665,18 @@ def _forecast(f: Facts, horizon):
         return None
     d = fc.to_dict()
     d["metric"] = f.metric
-    if sign < 0:  # fitted on -accuracy: report in the metric's own direction
-        d = _negate_forecast(d)
+    if higher:  # report in the metric's own direction
+        d = _negate_forecast(d, top)
     f.forecast = d
     return d
 
 
-def _negate_forecast(d: dict) -> dict:
-    neg = lambda v: None if v is None else -v  # noqa: E731
+def _negate_forecast(d: dict, top: float = 0.0) -> dict:
+    """A forecast of ``top - metric`` back on the metric's scale (value, interval, level, path)."""
+    neg = lambda v: None if v is None else top - v  # noqa: E731
     d = dict(d)
     d["value"] = neg(d.get("value"))
+    d["level"] = neg(d.get("level"))
     if d.get("interval"):
         lo, hi = d["interval"]
         d["interval"] = [neg(hi), neg(lo)]

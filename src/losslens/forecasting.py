@@ -27,6 +27,9 @@ of deep neural networks by extrapolation of learning curves" (IJCAI):
 * Two priors: the ensemble is shifted to pass through the last ~10% of the points (the
   forecast starts where the curve is now), and a curve that is never negative gets an
   asymptote ``c >= 0`` (Domhan's forecasts are likewise kept inside the valid range).
+* A curve that blew up before it came down (its highest point in the first half, ≥ 25% above
+  its start) is fitted from that peak: every family decays from its first point. ``x0`` and
+  ``n_points`` then refer to the peak; the plateau epoch is still measured from the real start.
 
 Measured (benchmarks/results/forecast.md, held-out half, given 10/25/50% of a curve):
 median error of the final value 8.8 / 5.7 / 3.1% against 17.0 / 11.9 / 7.4% for the last
@@ -288,7 +291,8 @@ class Forecast:
         return lo, hi
 
     def path(self, n: int = 50) -> dict[str, list[float]]:
-        """A coarse band from the first logged point to the horizon: <= ``n`` points."""
+        """A coarse band from the first fitted point (the peak, after a blow-up) to the horizon:
+        <= ``n`` points."""
         xs = np.linspace(self.x0, self.horizon, max(2, min(int(n), 50)))
         mid, lo, hi = self._band(xs)
         return {"x": _floats(xs), "lo": _floats(lo), "mid": _floats(mid), "hi": _floats(hi)}

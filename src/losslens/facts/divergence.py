@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .smoothing import median3
+
 
 @dataclass
 class DivergenceFacts:
@@ -15,7 +17,8 @@ class DivergenceFacts:
     peak_growth: float = 0.0      # (highest value in the first half - L(0)) / |L(0)|: an early blow-up
     peak_noise: float = 0.0       # the same rise in noise units
     peak_at: float | None = None  # axis value of that peak (None: the start is the highest point)
-    peak: float | None = None     # the peak value
+    peak: float | None = None     # the peak value (of a running median of 3: one bad point is no blow-up)
+    start: float = 0.0            # L(0), the first finite value
 
 
 def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float) -> DivergenceFacts:
@@ -35,16 +38,17 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     end = float(s[-1]) if s.shape[0] else start
     growth = (end - start) / abs(start) if start != 0 else 0.0
     growth_noise = (end - start) / sigma if sigma > 0 else (np.inf if end > start else 0.0)
-    out = DivergenceFacts(nonfinite_from, float(growth), float(growth_noise))
-    # The highest finite value in the first half, if it is above the start: a blow-up that the
-    # curve may have come back from.
+    out = DivergenceFacts(nonfinite_from, float(growth), float(growth_noise), start=float(start))
+    # The highest value in the first half, if it is above the start: a blow-up that the curve
+    # may have come back from. Taken on a running median of 3, so it lasted at least two points.
     fin_axis, fin = axis[finite], raw[finite]
     half = fin.shape[0] // 2
     if half >= 2 and start != 0:
-        k = int(np.argmax(fin[:half]))
-        rise = float(fin[k]) - start
+        med = median3(fin)
+        k = int(np.argmax(med[:half]))
+        rise = float(med[k]) - start
         if k > 0 and rise > 0:
             out.peak_growth = rise / abs(start)
             out.peak_noise = rise / sigma if sigma > 0 else float("inf")
-            out.peak_at, out.peak = float(fin_axis[k]), float(fin[k])
+            out.peak_at, out.peak = float(fin_axis[k]), float(med[k])
     return out

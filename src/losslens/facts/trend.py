@@ -51,10 +51,17 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     else:
         tail_drop_noise = drop / noise
     # Has the descent kept its pace to the very end, or just flattened (a schedule's cooldown
-    # ending, a floor reached)? Ratio of the last 10%'s OLS slope to the tail's.
+    # ending, a floor reached)? Ratio of the last 10%'s slope (raw points, >= 3: a smooth would
+    # blur a flattening of the last few) to the tail's, counted only where the end is
+    # significantly shallower than the tail (t > 2 on the end slope's own error); a few noisy
+    # points that merely look flatter keep the ratio at 1.
     m = min(n, max(3, int(round(n * 0.1))))
-    end_slope, _ = _ols_slope_t(x[n - m:], y[n - m:])
+    end_slope, end_t = _ols_slope_t(x[n - m:], y[n - m:])
     end_rate = float(end_slope / slope) if slope < 0 else float("nan")
+    if slope < 0 and end_rate < 1:
+        se = abs(end_slope / end_t) if end_t not in (0.0,) and np.isfinite(end_t) else (0.0 if end_t else np.inf)
+        if not (se == 0 or (end_slope - slope) / se > 2):
+            end_rate = 1.0
     return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise,
                       end_rate)
 

@@ -18,7 +18,7 @@ VERDICT_TEXT = {
     "converged": "converged",
     "still_improving": "still improving (not plateaued)",
     "overfitting": "overfitting",
-    "lr_too_high": "learning rate too high (bouncing around the minimum)",
+    "lr_too_high": "learning rate too high",
     "lr_too_low": "learning rate too low",
     "underfitting": "underfitting (too little capacity)",
     "no_signal": "no learnable signal",
