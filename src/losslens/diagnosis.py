@@ -526,8 +526,9 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.chance is not None and c.train_acc_tail is not None and \
             c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance) and f.plateau.improvement > 0:
+        inferred = " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)" if c.classes_inferred else ""
         return Cause("underfitting", 0.75,
-                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}: "
+                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{inferred}: "
                       "the model cannot fit even the training data"], ACTIONS["underfitting"],
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
