@@ -13,12 +13,14 @@ lr_too_high), overfitting, "not done yet" (still_improving),
 the causes of a plateau (lr_too_high by an early blow-up the run came back from; underfitting
 when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level) and
 finally converged, the plateau nothing else explains. Two specific
-readings then take the verdict from their general one: lr_too_low from still_improving,
-temporary_plateau from converged / still_improving / lr_too_low.
+readings then take the verdict from their general one: lr_too_low (when "likely": with a logged
+constant lr, or the straight-descent shape) from still_improving, and temporary_plateau (a flat
+stretch of ≥ 5 points) from converged / still_improving / lr_too_low.
 
 The learning-curve forecast (:mod:`losslens.forecasting`, at twice the logged length) is one of
 the facts: it vetoes "still improving" for a creep forecast to gain < 1%, and turns a
-flat-looking tail into still_improving when it expects ≥ 5% more.
+flat-looking tail that still moved (≥ 1 noise sd over its last quarter) into still_improving
+when it expects ≥ 5% more. Gains are on the metric's own scale (an accuracy's rise).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Thresholds:
     lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds;
     lr_low_end_rate: float = 0.5          # either way steady to the end: the last 10% falls at ≥ half the tail's rate
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
-    lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement
+    lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement,
+    lr_high_floor_noise: float = 5.0      # ... of a curve that improved ≥ 5 noise sds (else no floor to bounce at)
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
@@ -150,16 +153,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # too-small step; a flat stretch the run later left was a temporary plateau.
     # (The flat stretch the run left is an observed event; a too-small step is an inference from
     # the tail, which the drop out of that stretch can mimic: the event wins, if the stretch is
-    # long enough, >= 5 points, not to be a lull in the noise of a steady descent.)
+    # long enough, >= 5 points, not to be a lull in the noise of a descent.)
     for specific, general in (("lr_too_low", "still_improving"), ("temporary_plateau", "converged"),
                               ("temporary_plateau", "still_improving"), ("temporary_plateau", "lr_too_low")):
         i = next((i for i, c in enumerate(causes) if c.id == specific and c.status == "likely"), None)
         if causes[0].id != general or i is None:
             continue
-        if general == "lr_too_low":
-            fl = causes[i].numbers
-            if np.searchsorted(f.x, fl["flat_end"]) - np.searchsorted(f.x, fl["flat_start"]) < 5:
-                continue
+        if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
+            continue
         causes.insert(0, causes.pop(i))
 
     verdict = causes[0]
@@ -215,12 +216,18 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def unstable(f: Facts, t: Thresholds) -> Cause | None:
-    """The training loss spikes in the second half of the run: the step is too large for where
+    """The epoch-mean training loss spikes in the second half of the run: the step is too large for where
     the weights are now. Checked before overfitting: a generalization gap measured on an unstable
     run says little until the optimization is fixed (get the training loss down reliably first)."""
-    if f.train_plateau is None or f.optimizer.lr_schedule not in (None, "constant"):
+    # Epoch means only: a per-step loss jumps with every hard batch (heavy-tailed noise that a
+    # noise sd does not describe), an epoch mean averages that away and keeps real instability.
+    if f.axis_name != "epoch" or f.train_points < t.shape_min_points \
+            or f.optimizer.lr_schedule not in (None, "constant"):
         return None
-    if not (f.train_spike >= t.spike_noise and f.train_spike_rel >= t.spike_range):
+    # A jump ≥ 5 noise sds at 50 points scanned, the bar rising like the expected maximum of
+    # Gaussian noise (sqrt(2 ln m)): a long log has more chances at one outlier.
+    bar = t.spike_noise * math.sqrt(math.log(max(f.train_spike_points, 3)) / math.log(50))
+    if not (f.train_spike >= bar and f.train_spike_rel >= t.spike_range):
         return None
     ev = [f"train_loss jumps above its trend in the second half of the run: the largest jump is "
           f"{_noise_sds(f.train_spike)} of its noise, {f.train_spike_rel:.0%} of its whole improvement"]
@@ -242,7 +249,8 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
         name, d = f.metric, f.divergence
     else:
         return None
-    if d is None or d.peak_at is None or d.nonfinite_from is not None or f.n_points < t.shape_min_points:
+    points = f.train_points if name == "train_loss" else f.n_points
+    if d is None or d.peak_at is None or d.nonfinite_from is not None or points < t.shape_min_points:
         return None
     if not (d.peak_growth > t.diverge_growth and d.peak_noise > t.diverge_noise):
         return None
@@ -287,10 +295,13 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     if n < max(5, t.collapse_points * f.n_points) or f.plateau.improvement <= 0:
         return None
     level = float(f.y[-1])
+    if level == 0 or (_higher(f) and level in (1.0, 100.0)):
+        return None  # a loss of exactly 0 or a perfect accuracy is a bound reached, not a dead network
     ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
           "(dead units or a collapsed model)"]
-    if f.plateau.floor < level - 1e-12 * abs(level):
-        ev.append(f"after having reached {f.plateau.floor:.4g}: what was learned was lost")
+    best = -f.plateau.floor if _higher(f) else f.plateau.floor  # plateau facts are lower-is-better
+    if f.plateau.floor < (-level if _higher(f) else level) - 1e-12 * abs(level):
+        ev.append(f"after having reached {best:.4g}: what was learned was lost")
     c = f.chance
     if c.classes and level > 0 and abs(level - math.log(c.classes)) < 0.01 * math.log(c.classes):
         ev.append(f"{level:.4g} = ln {c.classes}: the model predicts the uniform distribution")
@@ -340,8 +351,9 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         # Memorising: training accuracy above chance where it is logged (the direct evidence),
         # else a training loss that fell well below its start (≥ 5%): it fitted something that
         # does not carry over. A model that fits nothing is underfitting instead.
-        tp = f.train_plateau
-        train_fits = tp is None or tp.improvement > t.memorise_drop * abs(tp.start)
+        tp = f.train_plateau or (f.plateau if f.metric == "train_loss" else None)
+        # (No training curve at all: nothing says it memorised.)
+        train_fits = tp is not None and tp.improvement > t.memorise_drop * abs(tp.start)
         memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else train_fits
         if at_chance and not memorising:
             return None  # nothing fitted: underfitting decides
@@ -475,9 +487,11 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     ev = []
     if straight:
         conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
-        ev += [f"a nearly straight descent: {tr.early_share:.0%} of the drop came in the first quarter "
-               f"(an exponential-like curve front-loads it)",
-               f"far from a floor: {tr.total_drop_rel:.0%} below its starting value after {f.n_points} points"]
+        up = _higher(f)
+        ev += [f"a nearly straight {'climb' if up else 'descent'}: {tr.early_share:.0%} of the "
+               f"{'gain' if up else 'drop'} came in the first quarter (an exponential-like curve front-loads it)",
+               f"far from a floor: {tr.total_drop_rel:.0%} {'above' if up else 'below'} its starting value after "
+               f"{f.n_points} points"]
     else:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
     if drift:
@@ -506,8 +520,12 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
         return None  # (a handful of epochs cannot tell bouncing from settling)
     # The epoch-mean training loss averages the bouncing away; the end-of-epoch validation loss
     # sees where the weights landed. Take whichever curve bounces more.
-    osc, name = o.oscillation, f.metric
-    if f.train_oscillation is not None and f.train_oscillation > osc:
+    # A curve whose improvement is itself within a few noise sds has no floor to bounce around:
+    # its sd / improvement says nothing.
+    osc, name = (o.oscillation, f.metric) if f.plateau.improvement > t.lr_high_floor_noise * f.noise else (0.0, f.metric)
+    tp = f.train_plateau
+    if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None \
+            and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:
         return None
@@ -552,8 +570,10 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
     if pl.index is not None:
+        sign = -1.0 if _higher(f) else 1.0  # the trend facts are on the lower-is-better scale
         ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
-                  f"now {float(f.smoothed[-1]):.4g} (tail slope {tr.slope:.2g}/{f.axis_name}, t = {tr.slope_t:.1f})")
+                  f"now {float(f.smoothed[-1]):.4g} (tail slope {sign * tr.slope:.2g}/{f.axis_name}, "
+                  f"t = {sign * tr.slope_t:.1f})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {o.grad_norm_ratio:.0f}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
@@ -598,10 +618,15 @@ def temporary_plateau(f: Facts) -> Cause | None:
         flat = abs(s[i] - s[i + w]) < 0.02 * rng and s[i] - s[:i + 1].min() < 0.05 * rng
         later = s[i + w] - s[i + w:].min()
         if flat and later > 0.25 * rng and s[i] - f.plateau.floor > 0.25 * rng:
+            j = i + w  # the stretch's real end: as long as the curve stays within 2% of its level
+            while j + 1 < n and abs(s[i] - s[j + 1]) < 0.02 * rng:
+                j += 1
+            moved = "rose" if sign < 0 else "fell"
             return Cause("temporary_plateau", 0.6,
-                         [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[i + w])}, "
-                          f"then fell another {later / rng:.0%} of its improvement"],
-                         ACTIONS["temporary_plateau"], {"flat_start": float(f.x[i]), "flat_end": float(f.x[i + w])})
+                         [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])}, "
+                          f"then {moved} another {later / rng:.0%} of its improvement"],
+                         ACTIONS["temporary_plateau"],
+                         {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1})
     return None
 
 
@@ -655,7 +680,9 @@ def _forecast(f: Facts, horizon):
     higher = _higher(f)
     # Higher is better: forecast the error 1 - acc (a fraction: its floor is 0, so the forecast
     # cannot promise an accuracy above 1), or -metric for anything not in [0, 1].
-    top = 1.0 if higher and np.all((f.y >= 0) & (f.y <= 1)) else 0.0
+    top = 0.0
+    if higher and np.all(f.y >= 0):
+        top = 1.0 if np.all(f.y <= 1) else 100.0 if np.all(f.y <= 100) else 0.0  # a fraction or percent
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
@@ -666,8 +693,10 @@ def _forecast(f: Facts, horizon):
         return None
     d = fc.to_dict()
     d["metric"] = f.metric
-    if higher:  # report in the metric's own direction
+    if higher:  # report in the metric's own direction, the gain as the metric's own rise
         d = _negate_forecast(d, top)
+        if d.get("value") is not None and d.get("level"):
+            d["gain"] = (d["value"] - d["level"]) / abs(d["level"])
     f.forecast = d
     return d
 

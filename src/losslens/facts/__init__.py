@@ -64,6 +64,8 @@ class Facts:
     forecast: Any = None
     train_spike: float = 0.0      # largest training-loss jump above its trend (second half), noise sds
     train_spike_rel: float = 0.0  # the same jump as a fraction of the training loss's improvement
+    train_spike_points: int = 0   # points scanned for it (the threshold grows with them)
+    train_points: int = 0         # finite training-loss points (after downsampling)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -132,20 +134,23 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     pl = plateau_onset(x, y, random_state=random_state)
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement)
-    div = divergence(run.axis, sign * raw, s, pl.start, sigma)
+    div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = None
-    train_spike = (0.0, 0.0)
+    train_spike, train_points = (0.0, 0.0, 0), 0
+    if metric == "train_loss":  # the metric is the training curve: its spikes and length count
+        train_spike, train_points = spikes(y, pl.improvement), int(y.shape[0])
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
         train_noise = noise_sigma(yt)
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
-        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise)
+        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise, xt, yt)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
         train_spike = spikes(yt, train_pl.improvement)
+        train_points = int(yt.shape[0])
     gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
     first_loss = None
     for key in ("train_loss", "val_loss"):
@@ -154,7 +159,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
             first_loss = float(arr[np.isfinite(arr)][0])
             break
     n_val = run.meta.get("n_val")
-    ch = chance_facts(run.get("val_acc"), run.get("train_acc"), classes or run.meta.get("classes"), first_loss,
+    ch = chance_facts(_fraction(run.get("val_acc")), _fraction(run.get("train_acc")),
+                      classes or run.meta.get("classes"), first_loss,
                       int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None)
 
     # A "rising validation" phase only where the rise is real: well above the noise and either
@@ -169,7 +175,15 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
-                 train_spike_rel=train_spike[1])
+                 train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points)
+
+
+def _fraction(acc: np.ndarray | None) -> np.ndarray | None:
+    """An accuracy as a fraction: one logged in percent (values up to 100) is divided by 100."""
+    if acc is None:
+        return None
+    fin = acc[np.isfinite(acc)]
+    return acc / 100.0 if fin.size and 1.0 < fin.max() <= 100.0 and fin.min() >= 0 else acc
 
 
 def constant_tail(y: np.ndarray) -> int:

@@ -21,8 +21,11 @@ class DivergenceFacts:
     start: float = 0.0            # L(0), the first finite value
 
 
-def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float) -> DivergenceFacts:
-    """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series."""
+def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float,
+               x: np.ndarray | None = None, y: np.ndarray | None = None) -> DivergenceFacts:
+    """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series; ``(x, y)`` the
+    finite curve ``s`` and ``sigma`` were measured on (downsampled for long logs), where the
+    early peak is looked for (default: the finite points of ``raw``)."""
     finite = np.isfinite(raw)
     nonfinite_from = None
     if finite.any():
@@ -41,7 +44,7 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     out = DivergenceFacts(nonfinite_from, float(growth), float(growth_noise), start=float(start))
     # The highest value in the first half, if it is above the start: a blow-up that the curve
     # may have come back from. Taken on a running median of 3, so it lasted at least two points.
-    fin_axis, fin = axis[finite], raw[finite]
+    fin_axis, fin = (axis[finite], raw[finite]) if y is None else (x, y)
     half = fin.shape[0] // 2
     if half >= 2 and start != 0:
         med = median3(fin)

@@ -47,32 +47,35 @@ def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[flo
     return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
 
 
-def spikes(y: np.ndarray, improvement: float) -> tuple[float, float]:
-    """The largest upward jump above the trend over the second half of ``y``: in noise sds and as
-    a fraction of the curve's improvement; (0, 0) when the curve barely improved (< 3 noise sds:
-    a percentage of nothing says nothing). Loss spikes in an epoch-mean training loss are the
-    signature of an unstable step (Wortsman et al. 2023, "Small-scale proxies for large-scale
-    Transformer training instabilities").
+def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
+    """The largest upward jump above the trend over the second half of ``y``, in noise sds and as
+    a fraction of the curve's improvement, and the number of points scanned (the caller's bar
+    rises with it); (0, 0, m) for fewer than 20 points or a curve that barely
+    improved (< 3 noise sds: a percentage of nothing says nothing). Loss spikes in an epoch-mean
+    training loss are the signature of an unstable step (Wortsman et al. 2023, "Small-scale
+    proxies for large-scale Transformer training instabilities").
 
-    The trend is a running median of 5: it keeps a cliff (a sudden drop) as a cliff, where a
-    moving average would leave the points before it above the trend (Tukey's median smoothing).
-    The noise sd comes from second differences of that half (MAD / sqrt(6), as the forecast's):
-    unbiased on white noise, blind to a slow trend and to the spikes themselves.
+    The trend is a running median of 5 (ends mirrored, so a spike at the last point shows): it
+    keeps a cliff (a sudden drop) as a cliff, where a moving average would leave the points
+    before it above the trend (Tukey's median smoothing). The noise sd comes from second
+    differences of that half (MAD / sqrt(6), as the forecast's): unbiased on white noise, blind
+    to a slow trend and to the spikes themselves.
     """
     n = y.shape[0]
-    if n < 10:
-        return 0.0, 0.0
+    m = n - n // 2
+    if n < 20:
+        return 0.0, 0.0, m
     half = y[n // 2:]
     d2 = np.diff(half, 2)
     noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
     if not noise > 0 or not improvement > 3 * noise:
-        return 0.0, 0.0
-    pad = np.concatenate([np.full(2, y[0]), y, np.full(2, y[-1])])
+        return 0.0, 0.0, m
+    pad = np.concatenate([y[2:0:-1], y, y[-2:-4:-1]])
     med = np.median(np.lib.stride_tricks.sliding_window_view(pad, 5), axis=1)
     top = float((y - med)[n // 2:].max())
     if top <= 0:
-        return 0.0, 0.0
-    return top / noise, top / improvement
+        return 0.0, 0.0, m
+    return top / noise, top / improvement, m
 
 
 def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, float | None]:

@@ -56,11 +56,17 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     # significantly shallower than the tail (t > 2 on the end slope's own error); a few noisy
     # points that merely look flatter keep the ratio at 1.
     m = min(n, max(3, int(round(n * 0.1))))
-    end_slope, end_t = _ols_slope_t(x[n - m:], y[n - m:])
+    xe, ye = x[n - m:], y[n - m:]
+    end_slope, _ = _ols_slope_t(xe, ye)
     end_rate = float(end_slope / slope) if slope < 0 else float("nan")
     if slope < 0 and end_rate < 1:
-        se = abs(end_slope / end_t) if end_t not in (0.0,) and np.isfinite(end_t) else (0.0 if end_t else np.inf)
-        if not (se == 0 or (end_slope - slope) / se > 2):
+        # Shallower beyond the noise? The end slope's error from the curve's own noise sd (a
+        # 3-point fit's residuals have one degree of freedom); an exactly flat end counts.
+        xec = xe - xe.mean()
+        sxx = float(xec @ xec)
+        sd = noise if noise is not None and noise > 0 else 0.0
+        se = sd / np.sqrt(sxx) if sxx > 0 else np.inf
+        if not (end_slope - slope > 2 * se):
             end_rate = 1.0
     return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise,
                       end_rate)
