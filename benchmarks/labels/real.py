@@ -79,11 +79,14 @@ def curves_dir() -> Path:
 
 
 # ------------------------------------------------------------------------------- tables
+def _deepobs_runs(cdir: Path):
+    import pandas as pd
+    return pd.read_csv(cdir / "deepobs_baselines_runs.csv")
+
+
 def _deepobs(cdir: Path):
     import pandas as pd
-    runs = pd.read_csv(cdir / "deepobs_baselines_runs.csv")
-    curves = pd.read_csv(cdir / "deepobs_baselines_curves.csv.gz")
-    return runs, curves
+    return _deepobs_runs(cdir), pd.read_csv(cdir / "deepobs_baselines_curves.csv.gz")
 
 
 def _keras(cdir: Path):
@@ -355,7 +358,7 @@ def load_real_cases(path: Path = LABELS, cdir: Path | None = None):
             # The learning rate a DeepOBS run used, as a logger would have written it: constant
             # (no lr_sched_epochs in these baselines), from the runs table.
             if deepobs_lr is None:
-                r = _deepobs(cdir)[0]
+                r = _deepobs_runs(cdir)
                 deepobs_lr = {rid: lr for rid, lr, sched in zip(r.run_id, r.learning_rate, r.lr_sched_epochs)
                               if not isinstance(sched, str) and math.isfinite(lr)}
             if lab["run_id"] in deepobs_lr:

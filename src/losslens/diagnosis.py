@@ -342,7 +342,7 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
-        margin = c.chance + t.chance_margin * (1 - c.chance)
+        margin = _chance_margin(c, t)
         # At chance: within 10% of the way from chance to perfect (however significant the
         # difference on a large validation set), or not distinguishable from chance on a small
         # one (binomial z < 2: 0.30 on 20 images is chance for 5 classes).
@@ -404,9 +404,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     g = f.generalization
     if g is None or f.metric != "val_loss":
         return None
-    c = f.chance
-    if c.chance is not None and c.train_acc_tail is not None and \
-            c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance):
+    if _train_at_chance(f, t):
         return None  # training accuracy at chance: the model fitted nothing it could fail to generalize
     n_tail = f.x[-1] - f.x[0]
     early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail
@@ -542,8 +540,7 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     bouncing floor (lr_too_high by oscillation): a loss bouncing at the chance level is not a
     minimum the step overshoots."""
     c = f.chance
-    if c.chance is not None and c.train_acc_tail is not None and \
-            c.train_acc_tail < c.chance + t.chance_margin * (1 - c.chance) and f.plateau.improvement > 0:
+    if _train_at_chance(f, t) and f.plateau.improvement > 0:
         inferred = " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)" if c.classes_inferred else ""
         return Cause("underfitting", 0.75,
                      [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{inferred}: "
@@ -646,6 +643,17 @@ def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
                   ACTIONS["diverged"], {})
     return Diagnosis(verdict="diverged", causes=[cause], plateau=None, metric=logged[0], axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, run=run)
+
+
+def _chance_margin(c, t: Thresholds) -> float:
+    """An accuracy below this is at chance: within ``chance_margin`` of the way from 1/K to perfect."""
+    return c.chance + t.chance_margin * (1 - c.chance)
+
+
+def _train_at_chance(f: Facts, t: Thresholds) -> bool:
+    """Training accuracy logged and at chance: the model fitted nothing, not even its training data."""
+    c = f.chance
+    return c.chance is not None and c.train_acc_tail is not None and c.train_acc_tail < _chance_margin(c, t)
 
 
 def _falling(f: Facts, t: Thresholds) -> bool:

@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import EmptyRunError
+from .facts.smoothing import difference_noise
 
 __all__ = ["Forecast", "forecast_curve", "forecast_run", "MIN_POINTS"]
 
@@ -443,7 +444,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     z = (y - y_ref) / scale
     dt = float(np.min(np.diff(t)))
     grids = _family_grids(dt)
-    sigma = _noise(z)
+    sigma = difference_noise(z)
     nonneg = bool(np.all(y >= 0))
     model_fits, weights = _ensemble(t, z, grids, sigma, c_min=-y_ref / scale if nonneg else None)
     fits = model_fits
@@ -536,14 +537,6 @@ def _despike(y: np.ndarray, k: float = 8.0) -> np.ndarray:
     out = y.copy()
     out[spikes] = med[spikes]
     return out
-
-
-def _noise(z: np.ndarray) -> float:
-    """Point noise (normalised units) from second differences: robust to the trend (MAD)."""
-    if z.shape[0] < 4:
-        return 0.0
-    d2 = np.diff(z, 2)
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
 def _ensemble(t, z, grids, sigma, c_min=None):

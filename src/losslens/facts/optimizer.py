@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .smoothing import residuals, robust_sd
+from .smoothing import difference_noise, residuals, robust_sd
 
 
 @dataclass
@@ -65,9 +65,7 @@ def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
     m = n - n // 2
     if n < 20:
         return 0.0, 0.0, m
-    half = y[n // 2:]
-    d2 = np.diff(half, 2)
-    noise = float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+    noise = difference_noise(y[n // 2:])
     if not noise > 0 or not improvement > 3 * noise:
         return 0.0, 0.0, m
     pad = np.concatenate([y[2:0:-1], y, y[-2:-4:-1]])

@@ -76,6 +76,16 @@ def robust_sd(r: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(r - np.median(r))))
 
 
+def difference_noise(y: np.ndarray) -> float:
+    """Point noise sd from second differences, MAD / sqrt(6): unbiased on white noise, blind to a
+    slowly varying trend and to a few outliers. 0 for fewer than 4 points."""
+    y = np.asarray(y, dtype=float)
+    if y.shape[0] < 4:
+        return 0.0
+    d2 = np.diff(y, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+
+
 def noise_sigma(y: np.ndarray) -> float:
     """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y),
     measured against a smooth of at least 3 points (see :func:`residuals`)."""
