@@ -19,10 +19,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 HELD_OUT_PERCENT = 30
+
+
+def curves_dir() -> Path | None:
+    """The real-curves folder: ``LOSSLENS_CURVES``, else ``../shared/curves`` beside the checkout,
+    else ``/work/shared/curves``; None when there is none (tests skip, benchmarks say so)."""
+    env = os.environ.get("LOSSLENS_CURVES")
+    if env:
+        return Path(env)
+    for cand in (Path(__file__).resolve().parents[2] / "shared" / "curves", Path("/work/shared/curves")):
+        if cand.is_dir():
+            return cand
+    return None
 
 
 def split_of(case_id: str) -> str:

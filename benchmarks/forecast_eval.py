@@ -1,6 +1,6 @@
 """Forecast benchmark: from the first 10%, 25%, 50% of real curves, forecast the final value.
 
-Curves (every one logged by someone else's real run, /work/shared/curves):
+Curves (every one logged by someone else's real run, ../shared/curves or LOSSLENS_CURVES):
   nanogpt  modded-nanogpt validation loss (1,491 runs, by step)
   deepobs  DeepOBS baselines test loss (1,080 runs; those that end in NaN are left out)
   keras    Keras notebook val_loss (192 runs)
@@ -39,11 +39,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
+from benchmarks import curves_dir  # noqa: E402
 from losslens.facts.smoothing import smooth  # noqa: E402
 from losslens.forecasting import forecast_curve  # noqa: E402
 
-CURVES = Path("/work/shared/curves")
+CURVES = curves_dir() or ROOT.parent / "shared" / "curves"  # (absent: load_curves finds nothing and says so)
 RESULTS = ROOT / "benchmarks" / "results"
 FRACTIONS = (0.10, 0.25, 0.50)
 MIN_PREFIX = 5

@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,14 +8,17 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CURVES = REPO.parent / "shared" / "curves"
+sys.path.insert(0, str(REPO))  # benchmarks/ lives at the repository root, not in the package
+from benchmarks import curves_dir  # noqa: E402
+
+SHARED_CURVES = curves_dir()  # None: the tests on real curves skip
 ARTICLE = REPO / "tests" / "fixtures" / "article"
 
 
 @pytest.fixture(scope="session")
 def shared_curves() -> Path:
-    if not SHARED_CURVES.is_dir():
-        pytest.skip("../shared/curves is not beside this checkout")
+    if SHARED_CURVES is None:
+        pytest.skip("no ../shared/curves beside this checkout (set LOSSLENS_CURVES)")
     return SHARED_CURVES
 
 

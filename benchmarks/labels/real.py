@@ -48,7 +48,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -68,14 +67,12 @@ DEEPOBS_CLASSES = {"cifar10_3c3d": 10, "cifar100_allcnnc": 100, "fmnist_2c2d": 1
 
 
 def curves_dir() -> Path:
-    """``LOSSLENS_CURVES`` or ``../shared/curves`` next to the checkout (or /work/shared/curves)."""
-    env = os.environ.get("LOSSLENS_CURVES")
-    if env:
-        return Path(env)
-    for cand in (HERE.parents[2] / "shared" / "curves", Path("/work/shared/curves")):
-        if cand.is_dir():
-            return cand
-    raise FileNotFoundError("no ../shared/curves (set LOSSLENS_CURVES to the real-curves folder)")
+    """:func:`benchmarks.curves_dir`, required: labels cannot be built without the curves."""
+    from .. import curves_dir as find
+    found = find()
+    if found is None:
+        raise FileNotFoundError("no ../shared/curves (set LOSSLENS_CURVES to the real-curves folder)")
+    return found
 
 
 # ------------------------------------------------------------------------------- tables
