@@ -167,6 +167,20 @@ def test_generated_labels_carry_intervention_numbers_that_meet_their_rule():
     assert (REPO / "benchmarks" / "scenarios" / "curves.csv.gz").stat().st_size < 2_000_000
 
 
+def test_a_run_that_grew_from_its_first_epochs_has_the_first_epoch_as_x():
+    """gen/high_moons/seed4: SGD(0.3) on moons, whose training loss drifted up from epoch 1 to
+    57% above its start. DESIGN's X with L* its (barely lower than the start) best is the first
+    epoch; before, no X was given, which the benchmark scores as the last epoch."""
+    from benchmarks import load_cases
+    from losslens.diagnosis import diagnose_run
+
+    (case,) = [c for c in load_cases(("generated",)) if c.case_id == "gen/high_moons/seed4"]
+    d = diagnose_run(case.run, metric=case.metric)
+    assert d.verdict == "diverged"
+    assert d.plateau_epoch == case.run.axis[0]
+    assert abs(d.plateau_epoch - case.x_true) < 0.25 * len(case.run)
+
+
 # ------------------------------------------------------------------------------ scoring
 def test_macro_f1_matches_scikit_learn_on_real_labels():
     sklearn_metrics = pytest.importorskip("sklearn.metrics")

@@ -176,16 +176,18 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     plateau = None
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
     # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed. A diverged curve's X
-    # is where it flattened before it blew up (L* is its best, as for an overfitting curve),
-    # given only if it improved beyond its noise first; a stuck curve sat at its start from the
-    # first point (L* ≈ L(0): DESIGN's X is the first epoch).
+    # is where it flattened before it blew up (L* is its best, as for an overfitting curve), if it
+    # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
+    # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch).
     open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
+    x0 = float(f.x[0])
     if verdict.id == "stuck_at_init":
-        x0 = float(f.x[0])
         plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     elif verdict.id == "diverged":
         if pl.index is not None and pl.improvement > t.stuck_noise * f.noise and pl.floor_index < f.n_points - 1:
             plateau = Plateau(pl.epoch, pl.interval, pl.level)
+        elif pl.floor_index < f.n_points - 1:
+            plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     elif pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
     elif verdict.id == "overfitting" and f.generalization is not None:

@@ -18,7 +18,7 @@ from .smoothing import residuals, robust_sd, smooth, window_for
 
 FRACTION = 0.05  # 95% of the improvement
 N_BOOTSTRAP = 48
-CLEAN_NOISE = 0.02  # noise sd below 2% of the improvement: a clean curve, smoothed less
+CLEAN_NOISE = 0.04  # noise sd below 4% of the improvement: a clean curve, smoothed less (set on the train split)
 
 
 @dataclass
