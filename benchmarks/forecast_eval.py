@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import curves_dir  # noqa: E402
 from losslens.facts.smoothing import smooth  # noqa: E402
-from losslens.forecasting import forecast_curve  # noqa: E402
+from losslens.forecasting import IMPROVE_FRACTION, forecast_curve  # noqa: E402
 
 CURVES = curves_dir() or ROOT.parent / "shared" / "curves"  # (absent: load_curves finds nothing and says so)
 RESULTS = ROOT / "benchmarks" / "results"
@@ -297,6 +297,8 @@ def evaluate(curves, mcmc_n=8, seed=0):
                        ll_mid=fc.value, ll_lo=fc.interval[0], ll_hi=fc.interval[1],
                        ll_x=fc.plateau_epoch, x_true=x_true, span=span_full, p_improve=fc.p_improve,
                        improved=float(improved_end < 0.99 * fc.level),
+                       p_raw=(fc.prob_below(fc.level - IMPROVE_FRACTION * abs(fc.level))
+                              if fc.p_improve is not None else np.nan),
                        last_mid=float(yp[-1]), last_x=last_plateau(xp, yp))
             t0 = time.perf_counter()
             mid, (lo, hi), p = pow3_fit(xp, yp, horizon)
@@ -341,6 +343,18 @@ def calibrate(df):
     return out
 
 
+def calibrate_p_improve(df, grid=np.linspace(0.0, 1.0, 21)):
+    """Knots of the p_improve recalibration: isotonic regression of "improved > 1%" on the
+    model's raw probability over the TRAINING split, datasets weighted equally, read on ``grid``."""
+    from sklearn.isotonic import IsotonicRegression
+
+    tr = df[~df.held_out & df.p_raw.notna()]
+    w = 1.0 / tr.groupby("dataset")["p_raw"].transform("size").to_numpy(float)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    iso.fit(tr.p_raw.to_numpy(), tr.improved.to_numpy(), sample_weight=w)
+    return grid, np.round(iso.predict(grid), 2)
+
+
 def table(df):
     te = df[df.held_out]
     lines = ["| data | given | curves | method | median abs % error | 90% coverage | median X error (% of run) | ms/curve |",
@@ -374,16 +388,22 @@ def table(df):
 
 def reliability(df):
     """Is p_improve calibrated? Observed share of held-out forecasts whose smoothed curve
-    did end more than 1% below the level at the forecast time, by predicted probability."""
+    did end more than 1% below the level at the forecast time, by predicted probability:
+    the model's raw probability and p_improve after the recalibration (fitted on the other
+    half), with the Brier score of each."""
     import pandas as pd
 
-    te = df[df.held_out & df.p_improve.notna()]
-    bins = pd.cut(te.p_improve, [0, .1, .3, .5, .7, .9, 1.0], include_lowest=True)
-    g = te.groupby(bins, observed=True).agg(n=("improved", "size"), p=("p_improve", "mean"),
-                                            seen=("improved", "mean"))
-    lines = ["| p_improve bin | forecasts | mean p_improve | share that improved > 1% |", "|---|---|---|---|"]
-    for b, r in g.iterrows():
-        lines.append(f"| {b} | {int(r.n)} | {r.p:.2f} | {r.seen:.2f} |")
+    te = df[df.held_out & df.p_improve.notna() & df.p_raw.notna()]
+    lines = ["| probability | bin | forecasts | mean probability | share that improved > 1% |",
+             "|---|---|---|---|---|"]
+    for col, name in (("p_raw", "raw (model)"), ("p_improve", "p_improve (recalibrated)")):
+        bins = pd.cut(te[col], [0, .1, .3, .5, .7, .9, 1.0], include_lowest=True)
+        g = te.groupby(bins, observed=True).agg(n=("improved", "size"), p=(col, "mean"), seen=("improved", "mean"))
+        for b, r in g.iterrows():
+            lines.append(f"| {name} | {b} | {int(r.n)} | {r.p:.2f} | {r.seen:.2f} |")
+    brier = {c: float(np.mean((te[c] - te.improved) ** 2)) for c in ("p_raw", "p_improve")}
+    lines.append(f"\nBrier score (lower is better): raw {brier['p_raw']:.3f}, recalibrated {brier['p_improve']:.3f} "
+                 f"({len(te)} held-out forecasts).")
     return "\n".join(lines)
 
 
@@ -428,6 +448,8 @@ def main(argv=None):
     if args.calibrate:
         for frac, (lo, hi) in calibrate(df).items():
             print(f"fraction {frac}: ratio {1 / frac:.0f}  q05 {lo:+.3f}  q95 {hi:+.3f}")
+        print("p_improve knots (_P_CAL at _P_RAW = %s):" % ", ".join(f"{g:.2f}" for g in calibrate_p_improve(df)[0]))
+        print(", ".join(f"{v:.2f}" for v in calibrate_p_improve(df)[1]))
     out = table(df)
     header = ("# Forecast benchmark (held-out half of the runs)\n\n"
               f"{len(curves)} curves ({', '.join(f'{k}: {v}' for k, v in df.groupby('dataset').run.nunique().items())} "

@@ -64,6 +64,28 @@ def test_deepobs_held_out_coverage_and_error(shared_curves):
     assert err < err_last
 
 
+def test_recalibrated_p_improve_beats_the_raw_probability_on_held_out_curves(shared_curves):
+    """p_improve's map was fitted on the other half of the runs; on these DeepOBS test curves
+    (given their first quarter) it must predict "the curve ends > 1% lower" better than the
+    model's raw probability, and keep its order (a monotone map)."""
+    from losslens.facts.smoothing import smooth
+    from losslens.forecasting import calibrate_p
+
+    curves = _long_curves(shared_curves / "deepobs_baselines_curves.csv.gz", "epoch", "test_loss", 150, 50)
+    raw, cal, seen = [], [], []
+    for x, y in curves:
+        k = max(MIN_POINTS, int(math.ceil(0.25 * len(x))))
+        fc = forecast_curve(x[:k], y[:k], horizon=x[-1])
+        raw.append(fc.prob_below(fc.level * 0.99))
+        cal.append(fc.p_improve)
+        seen.append(float(smooth(y)[-1] < 0.99 * fc.level))
+    raw, cal, seen = map(np.asarray, (raw, cal, seen))
+    assert np.mean((cal - seen) ** 2) < np.mean((raw - seen) ** 2)
+    grid = np.linspace(0, 1, 101)
+    mapped = [calibrate_p(p) for p in grid]
+    assert mapped == sorted(mapped) and mapped[0] == 0.0 and mapped[-1] == 1.0
+
+
 def test_rising_validation_is_forecast_to_rise(shared_curves):
     # The IMDB example of Chollet's book: validation loss bottoms out at epoch 4 and climbs.
     pd = pytest.importorskip("pandas")

@@ -58,9 +58,9 @@ class Thresholds:
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
     forecast_gain: float = 0.05           # or: forecast ≥ 5% lower at twice the length ...
-    forecast_likely: float = 0.70         # ... with P(gain > 1%) ≥ 0.7
+    forecast_likely: float = 0.92         # ... with P(gain > 1%) ≥ 0.92 (calibrated; the model's raw 0.7)
     forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
-    forecast_unlikely: float = 0.30       # ... with P(gain > 1%) < 0.3 is not "still improving"
+    forecast_unlikely: float = 0.28       # ... with P(gain > 1%) < 0.28 (raw 0.3) is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value,
     lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds;

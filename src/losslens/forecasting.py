@@ -38,7 +38,9 @@ value and 16.8 / 8.7 / 3.6% for a single pow3 fit, 90%-interval coverage 86 / 86
 (losslens on the same curves: 5.3 / 7.0 / 4.1%).
 What no family can see: a learning-rate schedule that drops the loss at the end
 (modded-nanogpt's cooldown) or a second drop after a flat stretch; the interval is wide
-for that reason, and ``p_improve`` is conservative.
+for that reason. ``p_improve`` is recalibrated on the training half (isotonic regression): raw
+probabilities of 0.5-0.7 had come true 84% of the time; after it the held-out Brier score fell
+from 0.136 to 0.107.
 
 Lower is better: the metric is assumed to be a loss. For an accuracy pass ``1 - acc``
 (then the error's asymptote stays >= 0) or ``-acc``; :func:`forecast_run` does the
@@ -83,6 +85,15 @@ CHANGE_WEIGHT = 0.25
 _CAL_LOG_RATIO = np.log([2.0, 4.0, 10.0])
 _CAL_Q05 = np.array([-3.066, -4.208, -7.842])
 _CAL_Q95 = np.array([4.441, 6.095, 6.095])
+
+# Recalibration of p_improve (isotonic regression of "did the smoothed curve end > 1% below the
+# level" on the model's probability, Zadrozny & Elkan 2002; datasets weighted equally), read as
+# a piecewise-linear map through these knots. Raw probabilities of 0.5-0.7 came true 84% of the
+# time on the held-out half before it. Fitted by `python benchmarks/forecast_eval.py
+# --calibrate` on the training split.
+_P_RAW = np.linspace(0.0, 1.0, 21)
+_P_CAL = np.array([0.0, 0.18, 0.18, 0.18, 0.18, 0.18, 0.28, 0.37, 0.37, 0.37, 0.37,
+                   0.70, 0.71, 0.82, 0.92, 0.95, 0.96, 0.96, 0.96, 1.0, 1.0])
 
 
 # ---- the families: y = c + a * g(t; theta) ------------------------------------------------
@@ -226,8 +237,9 @@ class Forecast:
         ``(level - value) / |level|``; negative when the curve is forecast to rise.
     p_improve : float or None
         Probability that the trend at the horizon is more than 1% below ``level`` (the
-        trend, not one noisy evaluation; see :func:`_p_improve`). On held-out curves the
-        forecasts given 0.5-0.9 improved more often than that: it is conservative.
+        trend, not one noisy evaluation; see :func:`_p_improve`), recalibrated to the observed
+        frequency on the benchmark's training half (:func:`calibrate_p`). :meth:`prob_below`
+        is the model's own, uncalibrated probability for any threshold.
     plateau_epoch : float or None
         X of DESIGN.md on the forecast curve (see the module docstring).
     reason : str or None
@@ -566,8 +578,14 @@ def _ensemble(t, z, grids, sigma, c_min=None):
 
 
 def _p_improve(model: _Model, t_h: float, level: float) -> float:
-    """P(trend at the horizon < level - 1% |level|): see :func:`_prob_below`."""
-    return _prob_below(model, t_h, level - IMPROVE_FRACTION * abs(level))
+    """P(trend at the horizon < level - 1% |level|): :func:`_prob_below`, recalibrated."""
+    return calibrate_p(_prob_below(model, t_h, level - IMPROVE_FRACTION * abs(level)))
+
+
+def calibrate_p(p: float) -> float:
+    """The model's probability of a > 1% improvement mapped to the observed frequency
+    (``_P_RAW`` -> ``_P_CAL``); monotone, so decisions on it keep their order."""
+    return float(np.interp(p, _P_RAW, _P_CAL))
 
 
 def _prob_below(model: _Model, t_h: float, thr: float) -> float:
