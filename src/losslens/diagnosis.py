@@ -453,7 +453,7 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
         return None
     conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
-    sign = -1.0 if _higher(f) else 1.0  # the trend facts are on the lower-is-better scale
+    sign = _sign(f)
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over the last quarter: "
           f"{sign * tr.slope:.3g}/{f.axis_name} (t = {sign * tr.slope_t:.1f}); that quarter gave "
           f"{tr.tail_drop:.0%} of the whole improvement and {'raised' if sign < 0 else 'lowered'} the level "
@@ -569,7 +569,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
     if pl.index is not None:
-        sign = -1.0 if _higher(f) else 1.0  # the trend facts are on the lower-is-better scale
+        sign = _sign(f)
         ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
                   f"now {float(f.smoothed[-1]):.4g} (tail slope {sign * tr.slope:.2g}/{f.axis_name}, "
                   f"t = {sign * tr.slope_t:.1f})")
@@ -609,7 +609,7 @@ def temporary_plateau(f: Facts) -> Cause | None:
     s, n = f.smoothed, f.smoothed.shape[0]
     if n < 20 or f.plateau.improvement <= 0:
         return None
-    sign = -1.0 if _higher(f) else 1.0
+    sign = _sign(f)
     s = sign * s
     rng = f.plateau.improvement
     w = max(3, n // 7)
@@ -757,6 +757,12 @@ def _dedupe(causes):
 def _higher(f: Facts) -> bool:
     from .facts import _higher_is_better
     return _higher_is_better(f.metric)
+
+
+def _sign(f: Facts) -> float:
+    """-1 for an accuracy, else 1: the trend facts are on the lower-is-better scale, and this
+    turns them back into the metric's own direction for evidence strings."""
+    return -1.0 if _higher(f) else 1.0
 
 
 def _ramp(value, lo, hi, c_lo, c_hi) -> float:
