@@ -245,6 +245,9 @@ def domhan_mcmc(x, y, horizon, rng, nwalkers=64, nsteps=800):
     start = np.concatenate(init + [w0 / w0.sum() + 1e-3, [math.log(max(s0, 1e-4))]])
     p0 = start + 1e-4 * rng.normal(size=(nwalkers, ndim))
     sampler = emcee.EnsembleSampler(nwalkers, ndim, logp, vectorize=True)
+    # emcee draws its stretch moves from its own RandomState, seeded from the clock: seed it from
+    # ``rng`` so that the table is the same on every run.
+    sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         sampler.run_mcmc(p0, nsteps, progress=False, skip_initial_state_check=True)
