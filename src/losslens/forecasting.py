@@ -34,7 +34,7 @@ of deep neural networks by extrapolation of learning curves" (IJCAI):
 Measured (benchmarks/results/forecast.md, held-out half, given 10/25/50% of a curve):
 median error of the final value 8.8 / 5.7 / 3.1% against 17.0 / 11.9 / 7.4% for the last
 value and 16.8 / 8.7 / 3.6% for a single pow3 fit, 90%-interval coverage 86 / 86 / 90%
-(pow3's own interval: 40 / 56 / 55%); Domhan's MCMC ensemble on 50-72 curves: 20 / 15 / 9.5%
+(pow3's own interval: 40 / 56 / 55%); Domhan's MCMC ensemble on 50-72 curves: 18 / 15 / 9.9%
 (losslens on the same curves: 5.3 / 7.0 / 4.1%).
 What no family can see: a learning-rate schedule that drops the loss at the end
 (modded-nanogpt's cooldown) or a second drop after a flat stretch; the interval is wide
