@@ -82,3 +82,16 @@ def test_verdict_and_x_do_not_depend_on_the_loss_units(scale):
                          forecast=False)
     assert moved.verdict == ref.verdict == "overfitting"
     assert moved.plateau_epoch == ref.plateau_epoch
+
+
+def test_a_noise_free_descent_prints_a_readable_t_statistic():
+    """A straight, noise-free descent (a synthetic log, or a float32 curve at its resolution)
+    has a residual sd of ~0: its t statistic is astronomical and is printed as such, not as
+    sixteen digits."""
+    import re
+
+    run = losslens.Run(axis=np.arange(5), series={"train_loss": [1.0, 0.5, 0.4, 0.3, 0.2]})
+    d = check(run)
+    assert d.verdict == "still_improving"
+    text = " ".join(d.cause.evidence)
+    assert "t = -" in text and not re.search(r"\d{8}", text)

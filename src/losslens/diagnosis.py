@@ -332,7 +332,7 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     if st is not None and not st < -t.chance_z:
         return None
     curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
-    seeds = f" (t = {st:.1f} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
+    seeds = f" (t = {_t(st)} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
     return Cause("data_limited", _ramp(lc.gain_if_doubled, t.data_gain, 0.5, 0.7, 0.95),
                  [f"learning curve (training-set size: best validation loss) {curve}",
                   f"still falling at the largest sizes: log-log slope {lc.slope:.2f}{seeds}; doubling the data "
@@ -441,7 +441,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
                      [f"val_loss flat since {f.axis_name} {_n(g.val_min_epoch)} while train_loss kept falling "
-                      f"(t = {g.train_slope_t:.1f})",
+                      f"(t = {_t(g.train_slope_t)})",
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
                      ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
     return None
@@ -455,9 +455,9 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
     sign = _sign(f)
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over the last quarter: "
-          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {sign * tr.slope_t:.1f}); that quarter gave "
-          f"{tr.tail_drop:.0%} of the whole improvement and {'raised' if sign < 0 else 'lowered'} the level "
-          f"by {tr.tail_drop_level:.0%}"]
+          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}); that quarter gave "
+          f"{tr.tail_drop:.0%} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
+          f"{tr.tail_drop_level:.0%} of the current level"]
     if not _falling(f, t):
         ev.append(f"slowly, but the learning-curve forecast expects {f.forecast['gain']:.0%} more by "
                   f"{f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
@@ -572,7 +572,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         sign = _sign(f)
         ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
                   f"now {float(f.smoothed[-1]):.4g} (tail slope {sign * tr.slope:.2g}/{f.axis_name}, "
-                  f"t = {sign * tr.slope_t:.1f})")
+                  f"t = {_t(sign * tr.slope_t)})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {o.grad_norm_ratio:.0f}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
@@ -763,6 +763,12 @@ def _sign(f: Facts) -> float:
     """-1 for an accuracy, else 1: the trend facts are on the lower-is-better scale, and this
     turns them back into the metric's own direction for evidence strings."""
     return -1.0 if _higher(f) else 1.0
+
+
+def _t(v: float) -> str:
+    """A t statistic for people: one decimal, or 2 significant digits where a noise-free curve
+    (residual sd ~ 0) makes it astronomically large."""
+    return f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
 
 
 def _ramp(value, lo, hi, c_lo, c_hi) -> float:
