@@ -295,13 +295,13 @@ def evaluate(curves, mcmc_n=8, seed=0):
             t0 = time.perf_counter()
             fc = forecast_curve(xp, yp, horizon)
             ms = 1e3 * (time.perf_counter() - t0)
+            better = fc.level - IMPROVE_FRACTION * abs(fc.level)  # the level p_improve is about
             row = dict(dataset=c.dataset, run=c.run_id, held_out=c.held_out, frac=frac, n=n, k=k,
                        y=y_final, ms=ms, score=normalised_score(fc, y_final) if fc._model else np.nan,
                        ll_mid=fc.value, ll_lo=fc.interval[0], ll_hi=fc.interval[1],
                        ll_x=fc.plateau_epoch, x_true=x_true, span=span_full, p_improve=fc.p_improve,
-                       improved=float(improved_end < 0.99 * fc.level),
-                       p_raw=(fc.prob_below(fc.level - IMPROVE_FRACTION * abs(fc.level))
-                              if fc.p_improve is not None else np.nan),
+                       improved=float(improved_end < better),
+                       p_raw=fc.prob_below(better) if fc.p_improve is not None else np.nan,
                        last_mid=float(yp[-1]), last_x=last_plateau(xp, yp))
             t0 = time.perf_counter()
             mid, (lo, hi), p = pow3_fit(xp, yp, horizon)
@@ -451,8 +451,9 @@ def main(argv=None):
     if args.calibrate:
         for frac, (lo, hi) in calibrate(df).items():
             print(f"fraction {frac}: ratio {1 / frac:.0f}  q05 {lo:+.3f}  q95 {hi:+.3f}")
-        print("p_improve knots (_P_CAL at _P_RAW = %s):" % ", ".join(f"{g:.2f}" for g in calibrate_p_improve(df)[0]))
-        print(", ".join(f"{v:.2f}" for v in calibrate_p_improve(df)[1]))
+        grid, knots = calibrate_p_improve(df)
+        print("p_improve knots (_P_CAL at _P_RAW = %s):" % ", ".join(f"{g:.2f}" for g in grid))
+        print(", ".join(f"{v:.2f}" for v in knots))
     out = table(df)
     header = ("# Forecast benchmark (held-out half of the runs)\n\n"
               f"{len(curves)} curves ({', '.join(f'{k}: {v}' for k, v in df.groupby('dataset').run.nunique().items())} "

@@ -181,13 +181,13 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch).
     open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
     x0 = float(f.x[0])
+    at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     if verdict.id == "stuck_at_init":
-        plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
+        plateau = at_start
     elif verdict.id == "diverged":
-        if pl.index is not None and pl.improvement > t.stuck_noise * f.noise and pl.floor_index < f.n_points - 1:
-            plateau = Plateau(pl.epoch, pl.interval, pl.level)
-        elif pl.floor_index < f.n_points - 1:
-            plateau = Plateau(x0, (x0, x0), float(f.smoothed[0]))
+        if pl.floor_index < f.n_points - 1:
+            improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
+            plateau = Plateau(pl.epoch, pl.interval, pl.level) if improved else at_start
     elif pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
     elif verdict.id == "overfitting" and f.generalization is not None:
