@@ -39,6 +39,14 @@ def curves_dir() -> Path | None:
     return None
 
 
+def publish(text: str, path: Path | None) -> None:
+    """Print a benchmark's markdown and, unless ``path`` is None (``--no-write``), save it there."""
+    print(text)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
 def split_of(case_id: str) -> str:
     """``"test"`` for the held-out ~30% of case ids (SHA-1 of the id, fixed), else ``"train"``."""
     h = int(hashlib.sha1(case_id.encode("utf-8")).hexdigest()[:8], 16)

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import curves_dir  # noqa: E402
+from benchmarks import curves_dir, publish  # noqa: E402
 from losslens.facts.smoothing import smooth  # noqa: E402
 from losslens.forecasting import IMPROVE_FRACTION, forecast_curve  # noqa: E402
 
@@ -466,10 +466,7 @@ def main(argv=None):
     text = (header + out + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
             + "\n\n## Cost per curve\n\n" + timing(curves)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
-    print(text)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "forecast.md").write_text(text)
+    publish(text, None if args.no_write else RESULTS / "forecast.md")
     return 0
 
 

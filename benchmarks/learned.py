@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import load_cases
+from . import load_cases, publish
 from .score import macro_f1
 
 RESULTS = Path(__file__).resolve().parent / "results" / "learned.md"
@@ -138,10 +138,7 @@ def main(argv=None) -> int:
             "each problem's fingerprint (seeds and neighbouring learning rates of one problem sit on both "
             "sides); leave-one-problem-out, on scale-free facts only, is what a new problem looks like.\n\n"
             + table(results) + "\n")
-    print(text)
-    if "--no-write" not in (argv or sys.argv[1:]):
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text)
+    publish(text, None if "--no-write" in (argv or sys.argv[1:]) else RESULTS)
     return 0
 
 

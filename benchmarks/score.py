@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import publish
 from .baselines import METHODS, NAMES, Prediction
 
 KEEPS_IMPROVING = frozenset({"still_improving", "lr_too_low", "temporary_plateau"})
@@ -237,10 +238,8 @@ def main(argv=None) -> int:
     log(f"{len(cases)} cases loaded in {time.time() - t0:.1f}s")
     preds, secs = run_methods(cases, methods, log=log)
     text = report(cases, preds, secs, methods)
-    print(text)
+    publish(text, None if args.out == "-" else Path(args.out))
     if args.out != "-":
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
         log(f"wrote {args.out}")
     if args.errors and "losslens" in preds:
         print(errors_table(cases, preds))

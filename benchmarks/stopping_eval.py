@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from forecast_eval import RESULTS, load_curves  # noqa: E402
+from forecast_eval import RESULTS, load_curves  # noqa: E402  (puts the checkout on sys.path)
+from benchmarks import publish  # noqa: E402
 from losslens.stopping import ForecastStopping  # noqa: E402
 
 STRIP = 5  # Prechelt's strip length k
@@ -253,10 +254,7 @@ def main(argv=None):
             "those rows. ForecastStopping's horizon is the run's planned last point.\n\n"
             + goal(df) + "\n\n" + table(df) + "\n\n" + balanced(df)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
-    print(text)
-    if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "stopping.md").write_text(text)
+    publish(text, None if args.no_write else RESULTS / "stopping.md")
     return 0
 
 
