@@ -65,6 +65,7 @@ import numpy as np
 
 from .exceptions import EmptyRunError
 from .facts.smoothing import difference_noise
+from .result import finite_or_none
 
 __all__ = ["Forecast", "forecast_curve", "forecast_run", "MIN_POINTS"]
 
@@ -322,13 +323,13 @@ class Forecast:
         """JSON-safe dict: metric, horizon, value, interval (90%), plateau_epoch, p_improve, path ..."""
         return {
             "metric": self.metric,
-            "horizon": _num(self.horizon),
-            "value": _num(self.value),
-            "interval": [_num(self.interval[0]), _num(self.interval[1])],
-            "plateau_epoch": _num(self.plateau_epoch),
-            "p_improve": _num(self.p_improve),
-            "gain": _num(self.gain),
-            "level": _num(self.level),
+            "horizon": finite_or_none(self.horizon),
+            "value": finite_or_none(self.value),
+            "interval": [finite_or_none(self.interval[0]), finite_or_none(self.interval[1])],
+            "plateau_epoch": finite_or_none(self.plateau_epoch),
+            "p_improve": finite_or_none(self.p_improve),
+            "gain": finite_or_none(self.gain),
+            "level": finite_or_none(self.level),
             "n_points": int(self.n_points),
             "reason": self.reason,
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
@@ -651,12 +652,5 @@ def _insufficient(x, y, horizon, metric) -> Forecast:
                            f"too few to forecast (need {MIN_POINTS}); the interval is a wide guess")
 
 
-def _num(v):
-    if v is None:
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
 def _floats(a) -> list:
-    return [_num(v) for v in np.asarray(a, dtype=float)]
+    return [finite_or_none(v) for v in np.asarray(a, dtype=float)]

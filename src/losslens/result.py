@@ -115,6 +115,15 @@ class Diagnosis:
         return diagnosis_card_html(self)
 
 
+def finite_or_none(v) -> float | None:
+    """A finite float, else None (None, NaN, ±inf, or not a number): what JSON and charts take."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _clean(v):
     """JSON-safe number: NaN/inf -> None, numpy scalars -> float/int."""
     if v is None:

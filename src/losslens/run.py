@@ -14,6 +14,7 @@ import numpy as np
 
 from .columns import CANONICAL, axis_kind, map_columns
 from .exceptions import EmptyRunError, NoLossError
+from .result import finite_or_none
 
 
 @dataclass
@@ -174,9 +175,9 @@ class Run:
 
     def to_dict(self) -> dict[str, list]:
         """``{axis_name: [...], series: [...]}`` with NaN as None (JSON-safe)."""
-        out = {self.axis_name: [_num(x) for x in self.axis]}
+        out = {self.axis_name: [finite_or_none(x) for x in self.axis]}
         for k, v in self.series.items():
-            out[k] = [_num(x) for x in v]
+            out[k] = [finite_or_none(x) for x in v]
         return out
 
     def __repr__(self) -> str:
@@ -199,11 +200,6 @@ class Run:
             merged[key] = out
         self.axis = uniq
         self.series = merged
-
-
-def _num(x):
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _is_sequence(v) -> bool:

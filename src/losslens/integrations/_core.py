@@ -29,6 +29,7 @@ import numpy as np
 from ..columns import canonical, map_columns, normalise
 from ..exceptions import LosslensError
 from ..run import Run
+from ..result import finite_or_none
 
 logger = logging.getLogger("losslens.integrations")
 
@@ -339,7 +340,7 @@ class Watcher:
     # ---- saving -----------------------------------------------------------------------------
     def to_history(self) -> dict:
         """The run as a Keras-History-style dict (NaN -> None; a diverged loss -> ``Infinity``)."""
-        out: dict[str, Any] = {self.axis_name: [_axis_num(x) for x in self.axis]}
+        out: dict[str, Any] = {self.axis_name: [_num(x) for x in self.axis]}
         for key, values in self.history.items():
             out[KERAS_KEYS.get(key, key)] = [_json_num(v) for v in values]
         out["meta"] = {
@@ -501,16 +502,9 @@ def _to_float(v) -> float | None:
 
 
 def _num(x):
-    if x is None:
-        return None
-    x = float(x)
-    if not math.isfinite(x):
-        return None
-    return int(x) if x.is_integer() else x
-
-
-def _axis_num(x):
-    return _num(x)
+    """finite_or_none, with whole numbers as ints (epochs print as 12, not 12.0)."""
+    f = finite_or_none(x)
+    return int(f) if f is not None and f.is_integer() else f
 
 
 def _json_num(v: float):

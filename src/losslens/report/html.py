@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..result import finite_or_none
 from . import plot
 
 #: One colour per cause id (verdict badges, overview dots).
@@ -181,13 +182,13 @@ def card_html(d, data: dict | None = None) -> str:
                    f'<span style="width:{conf * 100:.0f}%;background:{color}"></span></span></div>')
     facts = []
     axis = esc(d.axis or "epoch")
-    if d.plateau is not None and plot._num(d.plateau.epoch) is not None:
+    if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         x = _at(d.plateau.epoch)
         iv = d.plateau.interval
-        if iv is not None and len(iv) == 2 and plot._num(iv[0]) is not None and plot._num(iv[1]) is not None:
+        if iv is not None and len(iv) == 2 and finite_or_none(iv[0]) is not None and finite_or_none(iv[1]) is not None:
             x += f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>"
         facts.append((f"plateau X ({axis})", x))
-        if plot._num(d.plateau.level) is not None:
+        if finite_or_none(d.plateau.level) is not None:
             facts.append(("level at X", _fmt(d.plateau.level)))
     else:
         facts.append(("plateau X", "none (not plateaued)"))
@@ -198,7 +199,7 @@ def card_html(d, data: dict | None = None) -> str:
         if vm:
             facts.append(("val minimum", f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
-        if g is not None and plot._num(getattr(g, "val_min", None)) is not None:
+        if g is not None and finite_or_none(getattr(g, "val_min", None)) is not None:
             # The rules read the smoothed curve; its minimum can sit an epoch or two away.
             facts.append(("smoothed min", f"{_fmt(g.val_min)} at {_at(g.val_min_epoch)}"))
         gap = data.get("gap")
@@ -206,11 +207,11 @@ def card_html(d, data: dict | None = None) -> str:
             facts.append(("gap at end", f"{_fmt(gap['value'])} <span class='ll-sub'>(val {_fmt(gap['val'])}"
                                         f" \u2212 train {_fmt(gap['train'])})</span>"))
     f = d.forecast if isinstance(d.forecast, dict) else None
-    if f and plot._num(f.get("value")) is not None:
+    if f and finite_or_none(f.get("value")) is not None:
         iv = f.get("interval") or []
         band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
         facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}"))
-        if plot._num(f.get("p_improve")) is not None:
+        if finite_or_none(f.get("p_improve")) is not None:
             facts.append(("P(improves)", f"{float(f['p_improve']):.0%}"))
     out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if top is not None:
@@ -262,7 +263,7 @@ def _overview(diagnoses, datas) -> str:
     for i, (d, data) in enumerate(zip(diagnoses, datas), start=1):
         top = d.causes[0] if d.causes else None
         conf = _conf(top) if top else None
-        x = plot._num(d.plateau.epoch) if d.plateau is not None else None
+        x = finite_or_none(d.plateau.epoch) if d.plateau is not None else None
         iv = d.plateau.interval if d.plateau is not None else None
         vm = (data or {}).get("valmin") if data else None
         gap = (data or {}).get("gap") if data else None

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..result import finite_or_none
+
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#e8710a"
@@ -135,24 +137,16 @@ def _forecast(d, last_x: float, drawn: list[str]) -> dict | None:
             return {"x": _list(cols[0]), "lo": _list(cols[1]), "mid": _list(cols[2]), "hi": _list(cols[3]),
                     "value": _sig(f.get("value")), "horizon": _sig(f.get("horizon")),
                     "p_improve": _sig(f.get("p_improve"))}
-    value, horizon = _num(f.get("value")), _num(f.get("horizon"))
+    value, horizon = finite_or_none(f.get("value")), finite_or_none(f.get("horizon"))
     if value is None or horizon is None:
         return None
     interval = f.get("interval") or [None, None]
-    lo, hi = (_num(interval[0]), _num(interval[1])) if len(interval) == 2 else (None, None)
+    lo, hi = (finite_or_none(interval[0]), finite_or_none(interval[1])) if len(interval) == 2 else (None, None)
     # ``horizon`` is where the forecast lands on the log's axis; a horizon shorter than
     # the run reads as "this many more epochs".
     hx = horizon if horizon > last_x else last_x + horizon
     return {"x": [_sig(hx)], "lo": [_sig(lo)], "mid": [_sig(value)], "hi": [_sig(hi)],
             "value": _sig(value), "horizon": _sig(horizon), "p_improve": _sig(f.get("p_improve"))}
-
-
-def _num(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _decimate(n: int, max_points: int) -> np.ndarray:
@@ -190,15 +184,15 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     # Log scale once the curves span more than a factor of 5: the plateau's detail stays visible.
     logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 5)
     plateau = None
-    if d.plateau is not None and _num(d.plateau.epoch) is not None:
+    if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
-        plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(_num(lo)), "hi": _sig(_num(hi)),
-                   "level": _sig(_num(d.plateau.level))}
+        plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(finite_or_none(lo)), "hi": _sig(finite_or_none(hi)),
+                   "level": _sig(finite_or_none(d.plateau.level))}
     phases = []
     for p in d.phases or []:
         if not isinstance(p, dict):
             continue
-        start, end = _num(p.get("start")), _num(p.get("end"))
+        start, end = finite_or_none(p.get("start")), finite_or_none(p.get("end"))
         if start is None or end is None:
             continue
         name = str(p.get("name", ""))
@@ -371,7 +365,7 @@ def _draw_figure(fig, d, data: dict, panels: bool):
 def _title(ax, d, data: dict):
     """Verdict, confidence and X in bold; the run name (shortened in the middle) above it."""
     title = _label(d.verdict)
-    conf = _num(d.causes[0].confidence) if d.causes else None
+    conf = finite_or_none(d.causes[0].confidence) if d.causes else None
     if conf is not None:
         title += f" ({conf:.0%})"
     pl = data["plateau"]
