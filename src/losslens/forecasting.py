@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import EmptyRunError
-from .facts.smoothing import difference_noise
+from .facts.smoothing import difference_noise, robust_sd
 from .result import finite_or_none
 
 __all__ = ["Forecast", "forecast_curve", "forecast_run", "MIN_POINTS"]
@@ -539,8 +539,7 @@ def _despike(y: np.ndarray, k: float = 8.0) -> np.ndarray:
         return y
     med = np.median(np.stack([np.r_[y[1], y[:-1]], y, np.r_[y[1:], y[-2]]]), axis=0)
     dev = y - med
-    mad = 1.4826 * float(np.median(np.abs(dev - np.median(dev))))
-    scale = max(mad, 1e-3 * float(np.median(np.abs(np.diff(y)))), 1e-12 * max(1.0, float(np.abs(y).max())))
+    scale = max(robust_sd(dev), 1e-3 * float(np.median(np.abs(np.diff(y)))), 1e-12 * max(1.0, float(np.abs(y).max())))
     spikes = np.abs(dev) > k * scale
     # The first point is the start (often the loss at initialisation) and the last is the
     # present: neither is a spike to smooth away.

@@ -82,8 +82,7 @@ def difference_noise(y: np.ndarray) -> float:
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 4:
         return 0.0
-    d2 = np.diff(y, 2)
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / np.sqrt(6.0))
+    return robust_sd(np.diff(y, 2)) / float(np.sqrt(6.0))
 
 
 def noise_sigma(y: np.ndarray) -> float:
