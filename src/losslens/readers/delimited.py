@@ -90,12 +90,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if all(is_number(n) or n.lower() in MISSING for n in names):
         raise UnknownFormatError("a table of numbers without a header row; name the columns "
                                  "(epoch, loss, val_loss ...)", source)
-    try:
-        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
-    except csv.Error as exc:
-        raise ReadError(f"unreadable table: {exc}", source) from None
-    if not sample:
-        raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter in (";", "\t") and _decimal_commas(sample):
         # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
         body = body.replace(",", ".")
@@ -146,6 +141,18 @@ def _rows(body: str, delimiter: str | None, limit: int | None = None) -> list[li
     if delimiter is None:
         return [ln.split() for ln in lines if ln.strip()]
     return [row for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+
+
+def _data_rows(body: str, delimiter: str | None, names: list[str], source: str,
+               limit: int | None = None) -> list[list[str]]:
+    """:func:`_rows`, with the two ways a table body fails named against the file."""
+    try:
+        rows = _rows(body, delimiter, limit=limit)
+    except csv.Error as exc:
+        raise ReadError(f"unreadable table: {exc}", source) from None
+    if not rows:
+        raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    return rows
 
 
 def _first_lines(body: str, n: int) -> list[str]:
@@ -247,12 +254,7 @@ def _width_varies(body: str, delimiter: str | None, n: int) -> bool:
 def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
     """The csv module, row by row: short rows are padded with NaN, long rows cut."""
     n = len(names)
-    try:
-        rows = _rows(body, delimiter)
-    except csv.Error as exc:
-        raise ReadError(f"unreadable table: {exc}", source) from None
-    if not rows:
-        raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
+    rows = _data_rows(body, delimiter, names, source)
     fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
     out: dict[str, np.ndarray] = {}
     for j, values in enumerate(zip(*fixed)):
