@@ -43,11 +43,13 @@ class Thresholds:
     diverge_noise: float = 5.0            # ... and ≥ 5 noise sds above it
     stuck_rel: float = 0.01               # improved < 1% of |L(0)| over the whole run ...
     stuck_noise: float = 3.0              # ... or < 3 noise sds
+    flat_start_rel: float = 0.05          # converged, < 3 noise sds and < 5% below its start: X is the first point
     chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect,
     chance_z: float = 2.0                 # or < 2 binomial standard errors above it
     memorise_drop: float = 0.05           # training loss ≥ 5% below its start: the model fits something
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
+    no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
     data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
@@ -147,7 +149,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # converged is the plateau nobody else explains: not added where a cause already does.
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"}:
         causes.append(converged(f, t))
-    causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f)) if c)
+    causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
@@ -178,15 +180,19 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed. A diverged curve's X
     # is where it flattened before it blew up (L* is its best, as for an overfitting curve), if it
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
-    # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch).
+    # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
+    # and so did a converged curve flat from its first point.
     open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
-    if verdict.id == "stuck_at_init":
+    improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
+    # (A converged curve that never improved beyond its noise nor by 5% of its start learned all
+    # it could before its first point; a bouncing one that came down more has an X to find.)
+    flat_from_start = not improved and pl.improvement < t.flat_start_rel * abs(pl.start)
+    if verdict.id == "stuck_at_init" or (verdict.id == "converged" and flat_from_start):
         plateau = at_start
     elif verdict.id == "diverged":
         if pl.floor_index < f.n_points - 1:
-            improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
             plateau = Plateau(pl.epoch, pl.interval, pl.level) if improved else at_start
     elif pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval, pl.level)
@@ -388,10 +394,14 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         if g.val_rise_noise > t.overfit_rise_noise:
             ev.append(f"validation loss rose {g.val_rise:.3g} above its best while training memorised")
         return Cause("no_signal", 0.7, ev, ACTIONS["no_signal"], {"val_share": share})
-    # Without accuracy: validation flat at its first value while training learns. (A validation
-    # curve that rises from the first epoch is overfitting from the start, not this.)
+    # Without accuracy: validation flat at its first value while training learns, and ending far
+    # above training (a gap of half of what training gained). (A validation curve that rises
+    # from the first epoch is overfitting from the start, not this; one that is flat because the
+    # model learned it all in the first epoch ends level with training: converged.)
     if g is not None and f.metric == "val_loss" and c.val_acc_tail is None \
             and g.val_improvement_noise < t.no_signal_val_noise and g.val_rise_noise < t.overfit_rise_noise \
+            and g.gap_end is not None and f.train_plateau is not None \
+            and g.gap_end > t.no_signal_gap * f.train_plateau.improvement \
             and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
             and f.train_plateau is not None and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
@@ -604,10 +614,12 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
                  {"relative_gap": rel_gap}, status="possible")
 
 
-def temporary_plateau(f: Facts) -> Cause | None:
+def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
     """A long flat stretch that a later drop left behind (as in grokking or lr-step schedules)."""
     s, n = f.smoothed, f.smoothed.shape[0]
-    if n < 20 or f.plateau.improvement <= 0:
+    # A curve that never improved beyond its noise has no drop to leave a stretch by: its
+    # "stretches" and "drops" are the noise.
+    if n < 20 or f.plateau.improvement <= t.stuck_noise * f.noise:
         return None
     sign = _sign(f)
     s = sign * s

@@ -21,29 +21,39 @@ class DivergenceFacts:
     start: float = 0.0            # L(0), the first finite value
 
 
+def nonfinite_start(raw: np.ndarray) -> int | None:
+    """Index where ``raw`` turned NaN/inf for good after being finite, or None.
+
+    Non-finite to the end is divergence; an early inf that training recovers from is not
+    (YOLO logs inf validation losses in its first epochs). Trailing NaN counts only when the
+    stretch is longer than any gap before it (validation every k epochs leaves gaps too).
+    """
+    finite = np.isfinite(raw)
+    if not finite.any():
+        return None
+    idx = np.flatnonzero(finite)
+    last = int(idx[-1])
+    trailing = raw.shape[0] - 1 - last
+    widest_gap = int(np.diff(idx).max()) - 1 if idx.shape[0] > 1 else 0
+    if trailing >= 1 and (np.isinf(raw[last + 1:]).any() or (trailing >= 2 and trailing > widest_gap)):
+        return last + 1
+    return None
+
+
 def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float,
                x: np.ndarray | None = None, y: np.ndarray | None = None) -> DivergenceFacts:
     """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series; ``(x, y)`` the
     finite curve ``s`` and ``sigma`` were measured on (downsampled for long logs), where the
     early peak is looked for (default: the finite points of ``raw``)."""
-    finite = np.isfinite(raw)
-    nonfinite_from = None
-    if finite.any():
-        idx = np.flatnonzero(finite)
-        last = int(idx[-1])
-        trailing = raw.shape[0] - 1 - last
-        # Non-finite to the end is divergence; an early inf that training recovers from is not
-        # (YOLO logs inf validation losses in its first epochs). Trailing NaN counts only when the
-        # stretch is longer than any gap before it (validation every k epochs leaves gaps too).
-        widest_gap = int(np.diff(idx).max()) - 1 if idx.shape[0] > 1 else 0
-        if trailing >= 1 and (np.isinf(raw[last + 1:]).any() or (trailing >= 2 and trailing > widest_gap)):
-            nonfinite_from = float(axis[last + 1])
+    i = nonfinite_start(raw)
+    nonfinite_from = None if i is None else float(axis[i])
     end = float(s[-1]) if s.shape[0] else start
     growth = (end - start) / abs(start) if start != 0 else 0.0
     growth_noise = (end - start) / sigma if sigma > 0 else (np.inf if end > start else 0.0)
     out = DivergenceFacts(nonfinite_from, float(growth), float(growth_noise), start=float(start))
     # The highest value in the first half, if it is above the start: a blow-up that the curve
     # may have come back from. Taken on a running median of 3, so it lasted at least two points.
+    finite = np.isfinite(raw)
     fin_axis, fin = (axis[finite], raw[finite]) if y is None else (x, y)
     half = fin.shape[0] // 2
     if half >= 2 and start != 0:
