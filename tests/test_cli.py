@@ -1,6 +1,7 @@
 """The `losslens diagnose` command as a user meets it: output, JSON, exit codes, one-line errors."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -8,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ARTICLE
+import losslens
 from losslens.cli import app
 
 runner = CliRunner()
@@ -130,3 +132,38 @@ def test_a_directory_says_which_files_it_passed_over(keras_csv, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 1  # the one training log
     assert "passed over 1 file" in proc.stderr and "notes.csv" in proc.stderr
+
+
+# ---- losslens verify ---------------------------------------------------------------------------
+EXAMPLE_TRAIN = Path(losslens.__file__).parent / "examples" / "verify_train.py"
+
+
+def test_verify_retrains_the_example_and_confirms_lr_too_low(one_torch_thread):
+    pytest.importorskip("torch")
+    res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["verdict"] == "lr_too_low" and out["confirmed"] is True
+    check = next(c for c in out["checks"] if c["cause"] == "lr_too_low")
+    assert check["change"] == {"lr_factor": 10.0} and check["holds"] and check["change_rel"] < -0.5
+
+
+def test_verify_says_in_one_line_what_is_wrong_with_the_target(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def train(lr_factor=1.0):\n    raise RuntimeError('CUDA out of memory')\n")
+    syntax = tmp_path / "syntax.py"
+    syntax.write_text("def train(:\n")
+    cases = [
+        ([f"{tmp_path / 'missing.py'}:train"], "no such file"),
+        ([f"{broken}:fit"], "has no function 'fit'"),
+        ([f"{broken}"], "expected FILE.py:FUNCTION"),
+        ([f"{syntax}:train"], "could not import it: SyntaxError"),
+        ([f"{broken}:train"], "training raised RuntimeError: CUDA out of memory"),
+        ([f"{broken}:train", "--seeds", "0,one"], "expected comma-separated integers"),
+        ([f"{broken}:train", "--seeds", "0,1"], "needs train() to take a `seed` keyword"),
+    ]
+    for args, message in cases:
+        res = runner.invoke(app, ["verify", *args])
+        assert res.exit_code == 2, (args, res.output)
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and message in lines[0], (args, res.stderr)

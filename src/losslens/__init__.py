@@ -4,6 +4,7 @@
     >>> d = losslens.diagnose("training.log")        # a file, a dict of lists, a DataFrame or a Run
     >>> print(d)                                      # verdict and X, evidence, actions
     >>> d.to_dict()                                   # the losslens.diagnosis/1 JSON schema
+    >>> print(losslens.verify(train))                 # retrain with each cause's counterfactual
 
 Importing losslens imports no deep-learning framework; integrations import theirs when used.
 """
@@ -17,7 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError",
-           "forecast"]
+           "forecast", "verify"]
 
 
 def read(source, **options) -> list[Run]:
@@ -48,3 +49,11 @@ def forecast(source, horizon=None, **options):
     """Forecast where the run's curve is heading; see :mod:`losslens.forecasting`."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, **options)
+
+
+def verify(train, **options):
+    """Diagnose ``train()``'s run, then retrain it with each cause's counterfactual (lr/10,
+    lr x10, twice the epochs, half or twice the data, a smaller or bigger model, shuffled
+    labels) and say whether the prediction held; see :mod:`losslens.verification`."""
+    from .verification import verify as _verify
+    return _verify(train, **options)

@@ -1,0 +1,42 @@
+"""A training function for ``losslens verify``: the article's first experiment, linear model.
+
+y = 2 x1 + 3 x2 + noise (sd 0.1), 1,000 points, 20% for validation, Adam(1e-3), batch 32,
+50 epochs, as the article's Keras code (here in PyTorch). losslens diagnoses it
+``lr_too_low``; verify retrains it with the learning rate x 10 to check that::
+
+    losslens verify src/losslens/examples/verify_train.py:train
+
+The keywords are the ones verify passes; leave out those your training cannot vary.
+"""
+
+
+def train(lr_factor=1.0, epochs_factor=1.0, data_factor=1.0, shuffle_labels=False, seed=0):
+    import numpy as np
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n_train = int(round(800 * data_factor))
+    x = rng.uniform(-1, 1, size=(n_train + 200, 2))
+    y = 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, size=x.shape[0])
+    if shuffle_labels:
+        y[:n_train] = rng.permutation(y[:n_train])
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
+    xt, yt, xv, yv = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3 * lr_factor)
+    history = {"loss": [], "val_loss": [], "lr": []}  # the lr, as Keras 3 logs it: "constant" is evidence
+    for _ in range(round(50 * epochs_factor)):
+        order, total = torch.randperm(n_train), 0.0
+        for i in range(0, n_train, 32):
+            b = order[i:i + 32]
+            opt.zero_grad()
+            loss = torch.mean((model(xt[b]) - yt[b]) ** 2)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(b)
+        history["loss"].append(total / n_train)
+        history["lr"].append(1e-3 * lr_factor)
+        with torch.no_grad():
+            history["val_loss"].append(torch.mean((model(xv) - yv) ** 2).item())
+    return history

@@ -1,0 +1,389 @@
+"""Check a diagnosis by running its counterfactual: retrain with the one change the cause
+predicts will matter (or will not), and measure whether it does.
+
+A curve alone cannot separate a step that is too large from a model that is too small, or a
+run that converged from one that is data-limited: the same flat tail fits several stories.
+An intervention can (Pearl's "do"; in practice what a practitioner does by hand: lr/10 and
+see). Each cause makes a prediction about one change:
+
+=================  =====================================  ==========================================
+cause              change (keywords of ``train``)          holds when
+=================  =====================================  ==========================================
+lr_too_high        ``lr_factor=0.1``                       val_loss ends >= 15% lower
+lr_too_low         ``lr_factor=10``                        val_loss ends >= 15% lower
+still_improving    ``epochs_factor=2``                     val_loss ends >= 2% lower
+converged          ``epochs_factor=2``                     val_loss ends < 2% lower
+overfitting        ``size_factor=0.5``; ``data_factor=2``  best val_loss >= 10% lower (either)
+underfitting       ``size_factor=2``                       train_loss ends >= 15% lower
+data_limited       ``data_factor=0.5``; ``data_factor=2``  best val_loss >= 10% higher / lower
+no_signal          ``shuffle_labels=True``                 best val_loss < 15% higher than with labels
+diverged           ``lr_factor=0.1``                       val_loss ends >= 15% lower (and finite)
+=================  =====================================  ==========================================
+
+The 15% / 2% bars are the ones the benchmark's generated scenarios were labeled with
+(benchmarks/labels/rules.py: ``GAIN``, ``NO_GAIN``); 10% is its learning-curve bar
+(``Thresholds.data_gain``). Shuffled labels use the 15% bar, not 2%: a model memorising noise
+lands a few percent apart from one training-set order to the next. ``stuck_at_init`` and ``temporary_plateau`` are observations of
+the curve itself: there is nothing to retrain.
+
+``train`` is your own training function; it is called with no arguments for the baseline and
+with the change's keywords for each check, and returns anything :func:`losslens.diagnose`
+reads (a Keras ``History``, a dict of lists, a DataFrame, a log path, a Run)::
+
+    def train(lr_factor=1.0, epochs_factor=1.0, size_factor=1.0, data_factor=1.0,
+              shuffle_labels=False, seed=0):
+        model = make_model(width=int(64 * size_factor))
+        ...
+        return model.fit(x[:int(len(x) * data_factor)], ..., epochs=round(20 * epochs_factor))
+
+    report = losslens.verify(train)        # diagnose train(), then run the checks its causes call for
+    print(report)
+
+A check whose keyword ``train`` does not take is skipped (and says so); give ``train`` a
+``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from .facts.divergence import nonfinite_start
+from .result import finite_or_none
+
+__all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN"]
+
+#: A clear change: the counterfactual's loss is at least 15% lower (or higher).
+GAIN = 0.15
+#: No change: lower by less than 2%.
+NO_GAIN = 0.02
+#: A learning-curve change (halving or doubling the data), as ``Thresholds.data_gain``.
+DATA_GAIN = 0.10
+KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One counterfactual: the ``change`` passed to ``train`` and what the cause predicts.
+
+    ``expect`` compares the counterfactual's ``statistic`` of ``metric`` (``"end"``: median of
+    the last points; ``"best"``: the minimum) with the baseline's: ``"lower"`` / ``"higher"``
+    by at least ``threshold`` (a fraction of the baseline), or ``"not_lower"`` /
+    ``"not_higher"``: by less than that.
+    """
+
+    cause: str
+    change: dict
+    name: str
+    metric: str | None = None  # None: the metric the diagnosis read (val_loss, else train_loss)
+    statistic: str = "end"
+    expect: str = "lower"
+    threshold: float = GAIN
+
+    def prediction(self) -> str:
+        by = f"{self.threshold:.0%}"
+        what = {"lower": f"≥ {by} lower", "higher": f"≥ {by} higher",
+                "not_lower": f"< {by} lower", "not_higher": f"< {by} higher"}[self.expect]
+        stat = "ends" if self.statistic == "end" else "best"
+        return f"{self.metric or 'the loss'} {stat} {what}"
+
+
+CHECKS: dict[str, list[Check]] = {
+    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10")],
+    "lr_too_low": [Check("lr_too_low", {"lr_factor": 10.0}, "learning rate x 10")],
+    "still_improving": [Check("still_improving", {"epochs_factor": 2.0}, "twice the epochs", threshold=NO_GAIN)],
+    "converged": [Check("converged", {"epochs_factor": 2.0}, "twice the epochs", expect="not_lower",
+                        threshold=NO_GAIN)],
+    "overfitting": [Check("overfitting", {"size_factor": 0.5}, "a model half the size", statistic="best",
+                          threshold=DATA_GAIN),
+                    Check("overfitting", {"data_factor": 2.0}, "twice the training data", statistic="best",
+                          threshold=DATA_GAIN)],
+    "underfitting": [Check("underfitting", {"size_factor": 2.0}, "a model twice the size", metric="train_loss")],
+    "data_limited": [Check("data_limited", {"data_factor": 0.5}, "half the training data", statistic="best",
+                           expect="higher", threshold=DATA_GAIN),
+                     Check("data_limited", {"data_factor": 2.0}, "twice the training data", statistic="best",
+                           threshold=DATA_GAIN)],
+    "no_signal": [Check("no_signal", {"shuffle_labels": True}, "labels shuffled", statistic="best",
+                        expect="not_higher")],
+    "diverged": [Check("diverged", {"lr_factor": 0.1}, "learning rate / 10")],
+}
+
+
+@dataclass
+class CheckResult:
+    """A check as run: the baseline's and the counterfactual's statistic (mean over seeds)."""
+
+    check: Check
+    baseline: float | None = None
+    value: float | None = None
+    per_seed: list[float] = field(default_factory=list)
+    holds: bool | None = None            # None: skipped
+    skipped: str | None = None           # why, when skipped
+    verdicts: list[str] = field(default_factory=list)  # losslens's verdict on each counterfactual run
+    seconds: float = 0.0
+
+    @property
+    def change_rel(self) -> float | None:
+        """(value - baseline) / |baseline|: negative is lower."""
+        if self.baseline is None or self.value is None or not self.baseline:
+            return None
+        if math.isinf(self.baseline) or math.isinf(self.value):
+            return None
+        return (self.value - self.baseline) / abs(self.baseline)
+
+    def line(self) -> str:
+        c = self.check
+        head = f"{c.cause} — {c.name}: predicts {c.prediction()}"
+        if self.skipped:
+            return f"· {head}: not run ({self.skipped})"
+        rel = self.change_rel
+        moved = "" if rel is None else f" ({rel:+.1%})"
+        mark = "✓" if self.holds else "✗"
+        said = "holds" if self.holds else "does NOT hold"
+        seen = f" (losslens on the retrained run: {', '.join(self.verdicts)})" if self.verdicts else ""
+        return f"{mark} {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}{moved}: {said}{seen}"
+
+    def to_dict(self) -> dict:
+        c = self.check
+        return {"cause": c.cause, "change": dict(c.change), "name": c.name, "metric": c.metric,
+                "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold,
+                "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
+                "change_rel": finite_or_none(self.change_rel),
+                "per_seed": [finite_or_none(v) for v in self.per_seed], "holds": self.holds,
+                "skipped": self.skipped, "verdicts": list(self.verdicts), "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Verification:
+    """What verify found: the baseline diagnosis and every check that was asked for."""
+
+    diagnosis: Any
+    results: list[CheckResult]
+    seeds: list[int | None]
+
+    def holds(self, cause: str) -> bool | None:
+        """True if any check of ``cause`` held, False if all that ran failed, None if none ran."""
+        ran = [r.holds for r in self.results if r.check.cause == cause and r.holds is not None]
+        return None if not ran else any(ran)
+
+    @property
+    def confirmed(self) -> bool | None:
+        """Whether the verdict's own counterfactual held (None: it has none, or none could run)."""
+        return self.holds(self.diagnosis.verdict)
+
+    def __str__(self) -> str:
+        d = self.diagnosis
+        x = "" if d.plateau_epoch is None else f" (plateau at {d.axis} {d.plateau_epoch:g})"
+        seeds = "" if self.seeds == [None] else f", mean of seeds {', '.join(map(str, self.seeds))}"
+        lines = [f"{d.run_name}: {d.verdict}{x} on {d.metric}; each cause's prediction, retrained{seeds}:"]
+        lines += [f"  {r.line()}" for r in self.results]
+        if not self.results:
+            lines.append(f"  no counterfactual for {d.verdict}: it is an observation of the curve, nothing to retrain")
+        others = any(r.holds for r in self.results if r.check.cause != d.verdict)
+        verdict = {True: "confirmed by retraining",
+                   False: "NOT confirmed" + ("; see which other prediction held" if others else ""),
+                   None: "not checked"}[self.confirmed]
+        lines.append(f"verdict {d.verdict}: {verdict}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"schema": "losslens.verification/1", "verdict": self.diagnosis.verdict,
+                "confirmed": self.confirmed, "seeds": list(self.seeds),
+                "checks": [r.to_dict() for r in self.results],
+                "diagnosis": self.diagnosis.to_dict()}
+
+
+def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
+    """The checks for ``causes`` (default: the verdict and every other "likely" cause)."""
+    if causes is None:
+        causes = [diagnosis.verdict] + [c.id for c in diagnosis.causes[1:] if c.status == "likely"]
+    out, seen = [], set()
+    for cause in causes:
+        if cause not in CHECKS and cause not in _OBSERVED:
+            raise ValueError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
+        for c in CHECKS.get(cause, []):
+            if (c.cause, tuple(sorted(c.change.items()))) not in seen:
+                seen.add((c.cause, tuple(sorted(c.change.items()))))
+                out.append(c)
+    return out
+
+
+_OBSERVED = ("stuck_at_init", "temporary_plateau")
+
+
+def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | None = None,
+           seeds: Sequence[int] | None = None, metric: str | None = None, classes: int | None = None,
+           progress: bool | None = None) -> Verification:
+    """Diagnose ``train()``'s run, then run the counterfactuals its causes predict.
+
+    Parameters
+    ----------
+    train : callable
+        Your training function. Called as ``train(**change)`` with keywords from
+        ``lr_factor`` (multiplies the learning rate), ``epochs_factor`` (the epoch budget),
+        ``size_factor`` (the model's width or parameter count), ``data_factor`` (the share of
+        the training set; 2 = twice as much, where you have it) and ``shuffle_labels``; plus
+        ``seed`` when ``seeds`` is given. It returns anything :func:`losslens.diagnose`
+        accepts. Keywords it does not take skip their checks.
+    baseline : optional
+        The run to compare with (same forms); default: ``train()`` once per seed, so the
+        baseline and the counterfactual differ only in the change.
+    causes : list of str, optional
+        Which causes to check; default: the verdict and every other "likely" cause.
+    seeds : list of int, optional
+        Train once per seed and compare means (``train`` must take ``seed``).
+    metric, classes
+        Passed to the diagnosis (see :func:`losslens.diagnose`).
+    progress : bool, optional
+        A progress bar on stderr; default: when stderr is a terminal.
+
+    Returns
+    -------
+    Verification
+        ``.confirmed``, ``.holds(cause)``, ``.results`` (one :class:`CheckResult` per check),
+        ``str()`` for a report, ``to_dict()`` for JSON.
+    """
+    from .api import diagnose, to_runs
+
+    accepted = _keywords(train)
+    if seeds is not None and "seed" not in accepted:
+        raise TypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
+                        f"{_name(train)} takes {sorted(accepted - {'*'}) or 'none'}")
+    seed_list: list[int | None] = list(seeds) if seeds is not None else [None]
+    if not seed_list:
+        raise ValueError("seeds is empty")
+
+    def run(change: dict, seed):
+        kw = dict(change)
+        if seed is not None:
+            kw["seed"] = seed
+        out = train(**kw)
+        runs = to_runs(out)
+        if len(runs) != 1:
+            raise ValueError(f"{_name(train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
+        if runs[0].name == "run":  # a history has no name of its own: call it after the function
+            runs[0].name = _name(train)
+        return runs[0]
+
+    bar = _Progress(progress)
+    base_runs = [r for r in to_runs(baseline)] if baseline is not None else []
+    if baseline is None:
+        for s in seed_list:
+            bar.say(f"baseline{'' if s is None else f' (seed {s})'}")
+            base_runs.append(run({}, s))
+    diag_opts = {"metric": metric, "classes": classes}
+    d = diagnose(base_runs[0], **diag_opts)
+    plan = checks_for(d, causes)
+    results: list[CheckResult] = []
+    cache: dict[tuple, list] = {}
+    for check in plan:
+        check = replace(check, metric=check.metric or d.metric)
+        missing = [k for k in check.change if k not in accepted and "*" not in accepted]
+        if missing:
+            results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
+            continue
+        key = tuple(sorted(check.change.items()))
+        t0 = time.perf_counter()
+        if key not in cache:  # two causes may ask for the same change (converged / still_improving)
+            cf = []
+            for s in seed_list:
+                bar.say(f"{check.name}{'' if s is None else f' (seed {s})'}")
+                cf.append(run(check.change, s))
+            cache[key] = cf
+        cf = cache[key]
+        base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
+        vals = [_statistic(r, check.metric, check.statistic) for r in cf]
+        if any(v is None for v in base_vals + vals):
+            results.append(CheckResult(check, skipped=f"no {check.metric} in the runs train() returned"))
+            continue
+        b, v = float(np.mean(base_vals)), float(np.mean(vals))
+        verdicts = []
+        for r in cf:
+            try:
+                verdicts.append(diagnose(r, **diag_opts).verdict)
+            except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
+                verdicts.append(f"not diagnosed ({e})")
+        results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, holds=_holds(check, b, v),
+                                   verdicts=verdicts, seconds=time.perf_counter() - t0))
+    bar.done()
+    return Verification(d, results, seed_list)
+
+
+def _holds(check: Check, base: float, value: float) -> bool:
+    """Compare on a loss (lower is better); a run that ended non-finite counts as +inf."""
+    thr = check.threshold
+    scale = abs(base) if math.isfinite(base) and base != 0 else 1.0
+    if check.expect in ("lower", "not_lower"):
+        lower = value <= base - thr * scale if math.isfinite(base) else math.isfinite(value)
+        return lower if check.expect == "lower" else not lower
+    higher = value >= base + thr * scale if math.isfinite(value) else math.isfinite(base)
+    return higher if check.expect == "higher" else not higher
+
+
+def _statistic(run, metric: str, statistic: str) -> float | None:
+    """``end``: the median of the last max(3, 5%) finite points (one noisy evaluation does not
+    decide); ``best``: the minimum. A series that turned NaN/inf for good (it diverged) is
+    +inf for ``end``; a series the run lacks is None."""
+    raw = run.series.get(metric)
+    if raw is None:
+        return None
+    raw = np.asarray(raw, dtype=float)
+    if not np.isfinite(raw).any():
+        return math.inf if raw.size else None  # broke down from the first point
+    y = raw[np.isfinite(raw)]
+    if statistic == "best":
+        return float(np.min(y))
+    if nonfinite_start(raw) is not None:
+        return math.inf
+    return float(np.median(y[-max(3, y.size // 20):]))
+
+
+def _keywords(fn) -> set[str]:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return {"*"}
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        names.add("*")
+    return names
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _kwtext(kw: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    return "inf (diverged)" if math.isinf(v) else f"{v:.4g}"
+
+
+class _Progress:
+    """A rich status line on stderr while the counterfactuals train (silent when piped)."""
+
+    def __init__(self, enabled: bool | None):
+        import sys
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._status = None
+        if self.enabled:
+            from rich.console import Console
+            self._status = Console(stderr=True).status("verify: training")
+            self._status.start()
+
+    def say(self, what: str) -> None:
+        if self._status is not None:
+            self._status.update(f"verify: training with {what}")
+
+    def done(self) -> None:
+        if self._status is not None:
+            self._status.stop()
