@@ -231,8 +231,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         ``seed`` when ``seeds`` is given. It returns anything :func:`losslens.diagnose`
         accepts. Keywords it does not take skip their checks.
     baseline : optional
-        The run to compare with (same forms); default: ``train()`` once per seed, so the
-        baseline and the counterfactual differ only in the change.
+        The run to compare with (same forms; a list: one per seed); default: ``train()`` once
+        per seed, so the baseline and the counterfactual differ only in the change.
     causes : list of str, optional
         Which causes to check; default: the verdict and every other "likely" cause.
     seeds : list of int, optional
@@ -271,7 +271,12 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         return runs[0]
 
     bar = _Progress(progress)
-    base_runs = [r for r in to_runs(baseline)] if baseline is not None else []
+    base_runs = []
+    if baseline is not None:  # one run, or one per seed
+        for b in (baseline if isinstance(baseline, (list, tuple)) else [baseline]):
+            base_runs += to_runs(b)
+        if seeds is not None and len(base_runs) != len(seed_list):
+            raise ValueError(f"baseline has {len(base_runs)} runs for {len(seed_list)} seeds; give one per seed")
     if baseline is None:
         for s in seed_list:
             bar.say(f"baseline{'' if s is None else f' (seed {s})'}")

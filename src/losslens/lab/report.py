@@ -84,6 +84,10 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
     others = Counter(c.id for d in a.diagnoses for c in d.causes[1:])
     if others:
         lines.append(f"secondary causes: {counts_text(others, n)}")
+    v = a.verification
+    if v is not None:
+        for r in v.results:
+            lines.append(f"checked by retraining ({len(a.seeds)} seeds, means): {r.line()}")
     agree = a.agrees()
     if agree is not None:
         lines.append("agrees with what the runs show" if agree else
@@ -119,9 +123,15 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
             f"{len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
             "Keras's defaults (glorot-uniform weights, zero biases, batch 32 reshuffled every epoch, "
             "Adam lr 1e-3 eps 1e-7, SGD lr 0.01).",
-            f"Trained in {result.seconds:.1f} s on {result.threads} thread(s).",
-            f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings.",
-            ""]
+            f"Trained in {result.seconds:.1f} s on {result.threads} thread(s)"
+            + (f"; each verdict checked by retraining in {result.verify_seconds:.1f} s more." if result.verify_seconds
+               else "."),
+            f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings."]
+    checked = [a.verification.confirmed for a in arms if a.verification is not None]
+    if checked:
+        head.append(f"Its verdict was confirmed by retraining with the counterfactual for "
+                    f"{sum(c is True for c in checked)}/{len(checked)} of them.")
+    head.append("")
     body = [experiment_text(e) + "\n" for e in result.experiments]
     return "\n".join(head + body + list(extra)).rstrip() + "\n"
 

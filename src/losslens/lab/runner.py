@@ -12,7 +12,7 @@ import json
 import time
 from contextlib import contextmanager
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -33,6 +33,7 @@ class ArmResult:
     diagnoses: list = field(default_factory=list)
     seconds: float = 0.0
     meta: dict = field(default_factory=dict)
+    verification: Optional[object] = None  # a losslens.verification.Verification, when checked
 
     def final(self, key: str) -> np.ndarray:
         """The last value of series ``key`` (Keras name: ``loss``, ``val_loss``, ``val_accuracy`` ...) per seed."""
@@ -76,6 +77,7 @@ class LabResult:
     seconds: float
     threads: int
     files: list[Path] = field(default_factory=list)
+    verify_seconds: Optional[float] = None  # set by the caller of verify_lab
 
     def arms(self) -> list[ArmResult]:
         return [a for e in self.experiments for a in e.arms]
@@ -149,6 +151,58 @@ def run_seed_lab(seeds: Sequence[int] = range(5), *, epochs: Optional[int] = Non
         results = [run_experiment(e, seeds, epochs=epochs, on_epoch=on_epoch) for e in experiments]
         seconds = time.perf_counter() - t0
     return LabResult(results, seeds, seconds, used)
+
+
+def verify_lab(result: LabResult, *, epochs: Optional[int] = None, threads: Optional[int] = 1,
+               on_arm: Optional[Callable[[str], None]] = None) -> float:
+    """Check every arm's majority verdict by retraining (:func:`verify_arm`); returns the seconds."""
+    t0 = time.perf_counter()
+    with torch_threads(threads):
+        for e in result.experiments:
+            for a in e.arms:
+                verify_arm(e.experiment, a, epochs)
+                if on_arm:
+                    on_arm(a.arm.key)
+    return time.perf_counter() - t0
+
+
+def arm_trainer(exp: Experiment, arm: Arm, seeds: Sequence[int], epochs: Optional[int] = None):
+    """A training function for :func:`losslens.verify` that retrains ``arm`` with a changed lr,
+    epoch budget or shuffled training labels. All seeds train together (as the lab does) on
+    the first call for a change; later calls for the other seeds read the cache."""
+    seeds = [int(s) for s in seeds]
+    cache: dict[tuple, dict] = {}
+    make_data = arm.data or exp.make_data
+
+    def train(lr_factor: float = 1.0, epochs_factor: float = 1.0, shuffle_labels: bool = False, seed: int = 0):
+        key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels))
+        if key not in cache:
+            data = make_data if not shuffle_labels else (lambda s: _shuffled(make_data(s), s))
+            changed = replace(arm, lr=arm.lr * lr_factor, data=data)
+            res = train_arm(exp, changed, seeds, epochs=max(1, round((epochs or exp.epochs) * epochs_factor)),
+                            diagnose=False)
+            cache[key] = dict(zip(seeds, res.runs))
+        return cache[key][int(seed)]
+    return train
+
+
+def _shuffled(data: tuple, seed: int) -> tuple:
+    """The training labels permuted (the validation set untouched): any signal is gone."""
+    x_train, y_train, x_val, y_val = data
+    return x_train, np.random.RandomState(10_000 + seed).permutation(y_train), x_val, y_val
+
+
+def verify_arm(exp: Experiment, a: ArmResult, epochs: Optional[int] = None):
+    """Check the arm's majority verdict by retraining it (:func:`losslens.verify`): every seed,
+    baseline = the runs already trained. Stored in ``a.verification`` and returned."""
+    from ..verification import CHECKS, verify
+
+    verdict = a.majority()
+    if verdict not in CHECKS:
+        return None
+    a.verification = verify(arm_trainer(exp, a.arm, a.seeds, epochs), baseline=a.runs, seeds=a.seeds,
+                            causes=[verdict], classes=exp.classes, progress=False)
+    return a.verification
 
 
 @contextmanager
