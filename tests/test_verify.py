@@ -172,3 +172,22 @@ def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():
         assert cause in losslens.CAUSES
         for c in checks:
             assert set(c.change) <= keywords and c.prediction()
+
+
+def test_a_keras_training_function_returning_its_history_is_verified():
+    keras = pytest.importorskip("keras")  # KERAS_BACKEND=torch (conftest)
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        keras.utils.set_random_seed(seed)
+        rs = np.random.RandomState(seed)
+        x = rs.rand(600, 2)
+        y = 2 * x[:, 0] + 3 * x[:, 1] + rs.normal(0, 0.1, 600)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(1e-3 * lr_factor), loss="mse")
+        return model.fit(x[:500], y[:500], validation_data=(x[500:], y[500:]), epochs=round(30 * epochs_factor),
+                         batch_size=32, verbose=0)
+
+    v = verify(train, causes=["lr_too_low", "converged"], progress=False)
+    assert v.diagnosis.run_name == "train" and v.diagnosis.verdict in ("lr_too_low", "still_improving")
+    assert v.holds("lr_too_low") is True  # Adam(1e-2) reaches the floor: measured 2.2 -> ~0.01
+    assert v.holds("converged") is False  # twice the epochs gain 64%: it had not converged
