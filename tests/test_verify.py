@@ -191,3 +191,10 @@ def test_a_keras_training_function_returning_its_history_is_verified():
     assert v.diagnosis.run_name == "train" and v.diagnosis.verdict in ("lr_too_low", "still_improving")
     assert v.holds("lr_too_low") is True  # Adam(1e-2) reaches the floor: measured 2.2 -> ~0.01
     assert v.holds("converged") is False  # twice the epochs gain 64%: it had not converged
+
+
+def test_a_training_function_that_returns_no_history_is_told_what_to_return():
+    def train(lr_factor=1.0):
+        return None  # forgot `return model.fit(...)`
+    with pytest.raises(TypeError, match=r"train\(\) returned NoneType; return a Keras History"):
+        verify(train, progress=False)

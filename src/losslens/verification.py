@@ -263,7 +263,11 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         if seed is not None:
             kw["seed"] = seed
         out = train(**kw)
-        runs = to_runs(out)
+        try:
+            runs = to_runs(out)
+        except TypeError:
+            raise TypeError(f"{_name(train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras History, "
+                            "a dict of lists, a DataFrame, a Run or a log path") from None
         if len(runs) != 1:
             raise ValueError(f"{_name(train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
         if runs[0].name == "run":  # a history has no name of its own: call it after the function
@@ -271,51 +275,53 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         return runs[0]
 
     bar = _Progress(progress)
-    base_runs = []
-    if baseline is not None:  # one run, or one per seed
-        for b in (baseline if isinstance(baseline, (list, tuple)) else [baseline]):
-            base_runs += to_runs(b)
-        if seeds is not None and len(base_runs) != len(seed_list):
-            raise ValueError(f"baseline has {len(base_runs)} runs for {len(seed_list)} seeds; give one per seed")
-    if baseline is None:
-        for s in seed_list:
-            bar.say(f"baseline{'' if s is None else f' (seed {s})'}")
-            base_runs.append(run({}, s))
-    diag_opts = {"metric": metric, "classes": classes}
-    d = diagnose(base_runs[0], **diag_opts)
-    plan = checks_for(d, causes)
-    results: list[CheckResult] = []
-    cache: dict[tuple, list] = {}
-    for check in plan:
-        check = replace(check, metric=check.metric or d.metric)
-        missing = [k for k in check.change if k not in accepted and "*" not in accepted]
-        if missing:
-            results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
-            continue
-        key = tuple(sorted(check.change.items()))
-        t0 = time.perf_counter()
-        if key not in cache:  # two causes may ask for the same change (converged / still_improving)
-            cf = []
+    try:
+        base_runs = []
+        if baseline is not None:  # one run, or one per seed
+            for b in (baseline if isinstance(baseline, (list, tuple)) else [baseline]):
+                base_runs += to_runs(b)
+            if seeds is not None and len(base_runs) != len(seed_list):
+                raise ValueError(f"baseline has {len(base_runs)} runs for {len(seed_list)} seeds; give one per seed")
+        if baseline is None:
             for s in seed_list:
-                bar.say(f"{check.name}{'' if s is None else f' (seed {s})'}")
-                cf.append(run(check.change, s))
-            cache[key] = cf
-        cf = cache[key]
-        base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
-        vals = [_statistic(r, check.metric, check.statistic) for r in cf]
-        if any(v is None for v in base_vals + vals):
-            results.append(CheckResult(check, skipped=f"no {check.metric} in the runs train() returned"))
-            continue
-        b, v = float(np.mean(base_vals)), float(np.mean(vals))
-        verdicts = []
-        for r in cf:
-            try:
-                verdicts.append(diagnose(r, **diag_opts).verdict)
-            except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
-                verdicts.append(f"not diagnosed ({e})")
-        results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, holds=_holds(check, b, v),
-                                   verdicts=verdicts, seconds=time.perf_counter() - t0))
-    bar.done()
+                bar.say(f"baseline{'' if s is None else f' (seed {s})'}")
+                base_runs.append(run({}, s))
+        diag_opts = {"metric": metric, "classes": classes}
+        d = diagnose(base_runs[0], **diag_opts)
+        plan = checks_for(d, causes)
+        results: list[CheckResult] = []
+        cache: dict[tuple, list] = {}
+        for check in plan:
+            check = replace(check, metric=check.metric or d.metric)
+            missing = [k for k in check.change if k not in accepted and "*" not in accepted]
+            if missing:
+                results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
+                continue
+            key = tuple(sorted(check.change.items()))
+            t0 = time.perf_counter()
+            if key not in cache:  # two causes may ask for the same change (converged / still_improving)
+                cf = []
+                for s in seed_list:
+                    bar.say(f"{check.name}{'' if s is None else f' (seed {s})'}")
+                    cf.append(run(check.change, s))
+                cache[key] = cf
+            cf = cache[key]
+            base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
+            vals = [_statistic(r, check.metric, check.statistic) for r in cf]
+            if any(v is None for v in base_vals + vals):
+                results.append(CheckResult(check, skipped=f"no {check.metric} in the runs train() returned"))
+                continue
+            b, v = float(np.mean(base_vals)), float(np.mean(vals))
+            verdicts = []
+            for r in cf:
+                try:
+                    verdicts.append(diagnose(r, **diag_opts).verdict)
+                except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
+                    verdicts.append(f"not diagnosed ({e})")
+            results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, holds=_holds(check, b, v),
+                                       verdicts=verdicts, seconds=time.perf_counter() - t0))
+    finally:
+        bar.done()
     return Verification(d, results, seed_list)
 
 
