@@ -43,7 +43,7 @@ class Thresholds:
     diverge_noise: float = 5.0            # ... and ≥ 5 noise sds above it
     stuck_rel: float = 0.01               # improved < 1% of |L(0)| over the whole run ...
     stuck_noise: float = 3.0              # ... or < 3 noise sds
-    flat_start_rel: float = 0.05          # converged, < 3 noise sds and < 5% below its start: X is the first point
+    flat_start_rel: float = 0.05          # plateaued < 3 noise sds and < 5% below its start: X is the first point
     chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect,
     chance_z: float = 2.0                 # or < 2 binomial standard errors above it
     memorise_drop: float = 0.05           # training loss ≥ 5% below its start: the model fits something
@@ -181,15 +181,15 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
     # is where it flattened before it blew up (L* is its best, as for an overfitting curve), if it
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
-    # and so did a converged curve flat from its first point.
+    # and so did any other plateaued curve flat from its first point.
     open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    # (A converged curve that never improved beyond its noise nor by 5% of its start learned all
+    # (A plateaued curve that never improved beyond its noise nor by 5% of its start learned all
     # it could before its first point; a bouncing one that came down more has an X to find.)
     flat_from_start = not improved and pl.improvement < t.flat_start_rel * abs(pl.start)
-    if verdict.id == "stuck_at_init" or (verdict.id == "converged" and flat_from_start):
+    if verdict.id == "stuck_at_init" or (flat_from_start and not open_ended and verdict.id != "diverged"):
         plateau = at_start
     elif verdict.id == "diverged":
         if pl.floor_index < f.n_points - 1:
