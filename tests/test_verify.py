@@ -26,7 +26,8 @@ def _data(n, seed, noise, d, signal=True, shuffle=False):
 
 def trainer(opt="sgd", lr=0.1, epochs=40, n=200, noise=0.3, batch=8, hidden=(), d=4, signal=True):
     """A regression training function with the keywords verify() passes (mini-batch, MSE)."""
-    def train(lr_factor=1.0, epochs_factor=1.0, size_factor=1.0, data_factor=1.0, shuffle_labels=False, seed=0):
+    def train(lr_factor=1.0, epochs_factor=1.0, size_factor=1.0, data_factor=1.0, shuffle_labels=False,
+              from_epoch=0, seed=0):
         torch.manual_seed(seed)
         xt, yt = _data(int(round(n * data_factor)), seed, noise, d, signal, shuffle_labels)
         xv, yv = _data(500, 1000 + seed, noise, d, signal)
@@ -36,9 +37,11 @@ def trainer(opt="sgd", lr=0.1, epochs=40, n=200, noise=0.3, batch=8, hidden=(), 
             layers += [torch.nn.Linear(k, w), torch.nn.ReLU()]
             k = w
         model = torch.nn.Sequential(*layers, torch.nn.Linear(k, 1))
-        optim = (torch.optim.SGD if opt == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr * lr_factor)
+        optim = (torch.optim.SGD if opt == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr)
         hist = {"loss": [], "val_loss": []}
-        for _ in range(round(epochs * epochs_factor)):
+        for epoch in range(round(epochs * epochs_factor)):
+            for group in optim.param_groups:  # the change from `from_epoch` on (0: from the start)
+                group["lr"] = lr * (lr_factor if epoch >= from_epoch else 1.0)
             perm, total = torch.randperm(len(xt)), 0.0
             for i in range(0, len(xt), batch):
                 b = perm[i:i + batch]
@@ -68,16 +71,28 @@ def test_a_model_that_learns_all_in_its_first_epoch_is_converged_from_the_first_
 def test_converged_is_confirmed_by_twice_the_epochs_and_a_wrong_cause_fails_its_check():
     v = verify(trainer(), progress=False)
     assert v.diagnosis.verdict == "converged" and v.confirmed is True
-    (r,) = v.results
-    assert r.check.change == {"epochs_factor": 2.0} and r.holds
-    assert abs(r.change_rel) < 0.1 and r.verdicts == ["converged"]
-    assert "verdict converged: confirmed" in str(v)
+    more, slower = v.results
+    assert more.check.change == {"epochs_factor": 2.0} and more.holds
+    assert abs(more.change_rel) < 0.1 and more.verdicts == ["converged"]
+    # lr / 10 from the plateau on (X = epoch 0: after one epoch), a step schedule in train()
+    assert slower.check.change == {"lr_factor": 0.1, "from_epoch": 1} and slower.holds
+    assert "verdict converged: confirmed" in str(v) and "learning rate / 10 from epoch 1 on" in str(v)
 
     # At the noise floor a smaller step cannot go lower: lr_too_high's prediction fails.
     wrong = verify(trainer(), causes=["lr_too_high"], progress=False)
     (r,) = wrong.results
     assert r.holds is False and r.change_rel > -0.15
     assert wrong.holds("lr_too_high") is False and wrong.confirmed is None  # the verdict was not checked
+
+
+def test_a_bouncing_step_is_confirmed_by_lr_over_10_from_the_plateau():
+    # SGD(0.15), batch 1, on low-noise data (floor 0.0025): it bounces far above the floor.
+    v = verify(trainer(lr=0.15, noise=0.05, batch=1, d=4, epochs=30, n=100), progress=False)
+    assert v.diagnosis.verdict == "lr_too_high" and v.confirmed is True
+    r = next(r for r in v.results if r.check.cause == "lr_too_high")
+    assert 0 < r.check.change["from_epoch"] < 29 and r.change_rel < -0.5  # measured: 0.0094 -> 0.0025
+    # the same retrained run refutes converged (the checks share it)
+    assert v.holds("converged") in (None, False)
 
 
 def test_lr_too_low_is_confirmed_by_a_ten_times_larger_step():
@@ -120,8 +135,9 @@ def test_no_signal_holds_when_shuffling_changes_nothing_and_fails_when_there_was
 
 def test_seeds_are_averaged_and_need_a_seed_keyword():
     v = verify(trainer(), seeds=(0, 1), progress=False)
-    (r,) = v.results
+    r = v.results[0]
     assert len(r.per_seed) == 2 and r.value == pytest.approx(np.mean(r.per_seed))
+    assert "seeds" in r.line() and len(r.baseline_per_seed) == 2
 
     def no_seed(lr_factor=1.0, epochs_factor=1.0):
         return trainer()(lr_factor=lr_factor, epochs_factor=epochs_factor)
@@ -150,7 +166,7 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
         return base_train(**kw)
     baseline = base_train()
     v = verify(train, baseline=baseline, progress=False)
-    assert calls == [{"epochs_factor": 2.0}]
+    assert calls == [{"epochs_factor": 2.0}, {"lr_factor": 0.1, "from_epoch": 1}]
     assert v.confirmed is True
     with pytest.raises(ValueError, match="unknown cause"):
         verify(train, baseline=baseline, causes=["too_much_coffee"])

@@ -6,25 +6,23 @@ run that converged from one that is data-limited: the same flat tail fits severa
 An intervention can (Pearl's "do"; in practice what a practitioner does by hand: lr/10 and
 see). Each cause makes a prediction about one change:
 
-=================  =====================================  ==========================================
-cause              change (keywords of ``train``)          holds when
-=================  =====================================  ==========================================
-lr_too_high        ``lr_factor=0.1``                       val_loss ends >= 15% lower
-lr_too_low         ``lr_factor=10``                        val_loss ends >= 15% lower
-still_improving    ``epochs_factor=2``                     val_loss ends >= 2% lower
-converged          ``epochs_factor=2``                     val_loss ends < 2% lower
-overfitting        ``size_factor=0.5``; ``data_factor=2``  best val_loss >= 10% lower (either)
-underfitting       ``size_factor=2``                       train_loss ends >= 15% lower
-data_limited       ``data_factor=0.5``; ``data_factor=2``  best val_loss >= 10% higher / lower
-no_signal          ``shuffle_labels=True``                 best val_loss < 15% higher than with labels
-diverged           ``lr_factor=0.1``                       val_loss ends >= 15% lower (and finite)
-=================  =====================================  ==========================================
+- ``lr_too_high``: lr / 10 from the plateau on (``lr_factor=0.1``) -> the loss ends >= 15% lower;
+- ``lr_too_low``: lr x 10 (``lr_factor=10``) -> ends >= 15% lower;
+- ``still_improving``: twice the epochs (``epochs_factor=2``) -> ends >= 2% lower;
+- ``converged``: twice the epochs -> ends < 2% lower, and lr / 10 from the plateau -> ends < 15%
+  lower (both: a floor is a floor for either change);
+- ``overfitting``: a model half the size (``size_factor=0.5``) or twice the data
+  (``data_factor=2``) -> best validation loss >= 10% lower (either);
+- ``underfitting``: a model twice the size (``size_factor=2``) -> training loss ends >= 15% lower;
+- ``data_limited``: half the data -> best validation loss >= 10% higher, or twice the data -> 10% lower;
+- ``no_signal``: labels shuffled (``shuffle_labels=True``) -> best validation loss < 15% higher;
+- ``diverged``: lr / 10 from the start -> ends >= 15% lower (and finite).
 
 The 15% / 2% bars are the ones the benchmark's generated scenarios were labeled with
 (benchmarks/labels/rules.py: ``GAIN``, ``NO_GAIN``); 10% is its learning-curve bar
 (``Thresholds.data_gain``). Shuffled labels use the 15% bar, not 2%: a model memorising noise
-lands a few percent apart from one training-set order to the next. ``stuck_at_init`` and ``temporary_plateau`` are observations of
-the curve itself: there is nothing to retrain.
+lands a few percent apart from one training-set order to the next. ``stuck_at_init`` and
+``temporary_plateau`` are observations of the curve itself: there is nothing to retrain.
 
 ``train`` is your own training function; it is called with no arguments for the baseline and
 with the change's keywords for each check, and returns anything :func:`losslens.diagnose`
@@ -40,7 +38,10 @@ reads (a Keras ``History``, a dict of lists, a DataFrame, a log path, a Run)::
     print(report)
 
 A check whose keyword ``train`` does not take is skipped (and says so); give ``train`` a
-``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds.
+``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds. ``lr_too_high`` is about the
+step at the floor, so its lr/10 is applied from the plateau on when ``train`` takes
+``from_epoch`` (train as the baseline for that many epochs, then make the change: a step
+schedule, no checkpoint needed); without it, from scratch.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ GAIN = 0.15
 NO_GAIN = 0.02
 #: A learning-curve change (halving or doubling the data), as ``Thresholds.data_gain``.
 DATA_GAIN = 0.10
-KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels")
+#: Causes whose checks must all hold (a floor is a floor for every change); the others: any one.
+ALL_REQUIRED = ("converged",)
+KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "from_epoch")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class Check:
     statistic: str = "end"
     expect: str = "lower"
     threshold: float = GAIN
+    from_plateau: bool = False  # make the change from the plateau on (``from_epoch``), where train can
 
     def prediction(self) -> str:
         by = f"{self.threshold:.0%}"
@@ -94,11 +98,13 @@ class Check:
 
 
 CHECKS: dict[str, list[Check]] = {
-    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10")],
+    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", from_plateau=True)],
     "lr_too_low": [Check("lr_too_low", {"lr_factor": 10.0}, "learning rate x 10")],
     "still_improving": [Check("still_improving", {"epochs_factor": 2.0}, "twice the epochs", threshold=NO_GAIN)],
     "converged": [Check("converged", {"epochs_factor": 2.0}, "twice the epochs", expect="not_lower",
-                        threshold=NO_GAIN)],
+                        threshold=NO_GAIN),
+                  Check("converged", {"lr_factor": 0.1}, "learning rate / 10", expect="not_lower",
+                        from_plateau=True)],
     "overfitting": [Check("overfitting", {"size_factor": 0.5}, "a model half the size", statistic="best",
                           threshold=DATA_GAIN),
                     Check("overfitting", {"data_factor": 2.0}, "twice the training data", statistic="best",
@@ -122,6 +128,7 @@ class CheckResult:
     baseline: float | None = None
     value: float | None = None
     per_seed: list[float] = field(default_factory=list)
+    baseline_per_seed: list[float] = field(default_factory=list)
     holds: bool | None = None            # None: skipped
     skipped: str | None = None           # why, when skipped
     verdicts: list[str] = field(default_factory=list)  # losslens's verdict on each counterfactual run
@@ -138,11 +145,16 @@ class CheckResult:
 
     def line(self) -> str:
         c = self.check
-        head = f"{c.cause} — {c.name}: predicts {c.prediction()}"
+        when = f" from epoch {c.change['from_epoch']} on" if "from_epoch" in c.change else ""
+        head = f"{c.cause} — {c.name}{when}: predicts {c.prediction()}"
         if self.skipped:
             return f"· {head}: not run ({self.skipped})"
         rel = self.change_rel
-        moved = "" if rel is None else f" ({rel:+.1%})"
+        moved = "" if rel is None else f" ({rel:+.1%}"
+        if len(self.per_seed) > 1 and len(self.per_seed) == len(self.baseline_per_seed):
+            lower = sum(v < b for v, b in zip(self.per_seed, self.baseline_per_seed))
+            moved += f", lower in {lower}/{len(self.per_seed)} seeds" if moved else ""
+        moved += ")" if moved else ""
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
         seen = f" (losslens on the retrained run: {', '.join(self.verdicts)})" if self.verdicts else ""
@@ -154,7 +166,8 @@ class CheckResult:
                 "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold,
                 "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
                 "change_rel": finite_or_none(self.change_rel),
-                "per_seed": [finite_or_none(v) for v in self.per_seed], "holds": self.holds,
+                "per_seed": [finite_or_none(v) for v in self.per_seed],
+                "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
                 "skipped": self.skipped, "verdicts": list(self.verdicts), "seconds": round(self.seconds, 3)}
 
 
@@ -167,9 +180,12 @@ class Verification:
     seeds: list[int | None]
 
     def holds(self, cause: str) -> bool | None:
-        """True if any check of ``cause`` held, False if all that ran failed, None if none ran."""
+        """Whether ``cause``'s prediction held: any of its checks that ran (all of them for
+        ``converged``: neither more epochs nor a smaller step goes lower); None if none ran."""
         ran = [r.holds for r in self.results if r.check.cause == cause and r.holds is not None]
-        return None if not ran else any(ran)
+        if not ran:
+            return None
+        return all(ran) if cause in ALL_REQUIRED else any(ran)
 
     @property
     def confirmed(self) -> bool | None:
@@ -227,8 +243,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         Your training function. Called as ``train(**change)`` with keywords from
         ``lr_factor`` (multiplies the learning rate), ``epochs_factor`` (the epoch budget),
         ``size_factor`` (the model's width or parameter count), ``data_factor`` (the share of
-        the training set; 2 = twice as much, where you have it) and ``shuffle_labels``; plus
-        ``seed`` when ``seeds`` is given. It returns anything :func:`losslens.diagnose`
+        the training set; 2 = twice as much, where you have it), ``shuffle_labels`` and
+        ``from_epoch`` (make the change only after this many epochs); plus ``seed`` when
+        ``seeds`` is given. It returns anything :func:`losslens.diagnose`
         accepts. Keywords it does not take skip their checks.
     baseline : optional
         The run to compare with (same forms; a list: one per seed); default: ``train()`` once
@@ -297,6 +314,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             if missing:
                 results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
                 continue
+            if check.from_plateau:
+                check = replace(check, change=_from_plateau(check, d, base_runs[0], accepted))
             key = tuple(sorted(check.change.items()))
             t0 = time.perf_counter()
             if key not in cache:  # two causes may ask for the same change (converged / still_improving)
@@ -318,11 +337,27 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     verdicts.append(diagnose(r, **diag_opts).verdict)
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     verdicts.append(f"not diagnosed ({e})")
-            results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, holds=_holds(check, b, v),
+            results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                                       holds=_holds(check, b, v),
                                        verdicts=verdicts, seconds=time.perf_counter() - t0))
     finally:
         bar.done()
     return Verification(d, results, seed_list)
+
+
+def _from_plateau(check: Check, d, run, accepted: set) -> dict:
+    """The change made from the plateau on: ``from_epoch`` = the number of epochs trained as
+    the baseline before it (through X; two thirds of the run without an X, as the benchmark's
+    lr/10 checkpoint). A step schedule, no checkpoint needed: the run is the baseline's until
+    then. Unchanged (from scratch) when ``train`` takes no ``from_epoch``."""
+    if "from_epoch" not in accepted and "*" not in accepted:
+        return dict(check.change)
+    n = len(run)
+    if d.plateau_epoch is not None:
+        i = int(np.searchsorted(run.axis, d.plateau_epoch, side="right"))
+    else:
+        i = (2 * n) // 3
+    return dict(check.change, from_epoch=int(min(max(i, 1), max(n - 2, 1))))
 
 
 def _holds(check: Check, base: float, value: float) -> bool:

@@ -167,18 +167,22 @@ def verify_lab(result: LabResult, *, epochs: Optional[int] = None, threads: Opti
 
 
 def arm_trainer(exp: Experiment, arm: Arm, seeds: Sequence[int], epochs: Optional[int] = None):
-    """A training function for :func:`losslens.verify` that retrains ``arm`` with a changed lr,
-    epoch budget or shuffled training labels. All seeds train together (as the lab does) on
+    """A training function for :func:`losslens.verify` that retrains ``arm`` with a changed lr
+    (from the start or from ``from_epoch`` on), epoch budget or shuffled training labels. All seeds train together (as the lab does) on
     the first call for a change; later calls for the other seeds read the cache."""
     seeds = [int(s) for s in seeds]
     cache: dict[tuple, dict] = {}
     make_data = arm.data or exp.make_data
 
-    def train(lr_factor: float = 1.0, epochs_factor: float = 1.0, shuffle_labels: bool = False, seed: int = 0):
-        key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels))
+    def train(lr_factor: float = 1.0, epochs_factor: float = 1.0, shuffle_labels: bool = False,
+              from_epoch: int = 0, seed: int = 0):
+        key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels), int(from_epoch))
         if key not in cache:
             data = make_data if not shuffle_labels else (lambda s: _shuffled(make_data(s), s))
-            changed = replace(arm, lr=arm.lr * lr_factor, data=data)
+            base = arm.options.get("lr_schedule") or (lambda e: arm.lr)
+            # the lr changes by lr_factor from epoch `from_epoch` on (0: from the start)
+            schedule = lambda e: base(e) * (lr_factor if e >= from_epoch else 1.0)  # noqa: E731
+            changed = replace(arm, data=data, options=dict(arm.options, lr_schedule=schedule))
             res = train_arm(exp, changed, seeds, epochs=max(1, round((epochs or exp.epochs) * epochs_factor)),
                             diagnose=False)
             cache[key] = dict(zip(seeds, res.runs))
