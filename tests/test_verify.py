@@ -214,3 +214,16 @@ def test_a_training_function_that_returns_no_history_is_told_what_to_return():
         return None  # forgot `return model.fit(...)`
     with pytest.raises(TypeError, match=r"train\(\) returned NoneType; return a Keras History"):
         verify(train, progress=False)
+
+
+def test_without_from_epoch_converged_skips_lr_over_10_and_lr_too_high_trains_from_scratch():
+    base = trainer()
+
+    def no_schedule(lr_factor=1.0, epochs_factor=1.0):
+        return base(lr_factor=lr_factor, epochs_factor=epochs_factor)
+    v = verify(no_schedule, causes=["converged", "lr_too_high"], progress=False)
+    conv = [r for r in v.results if r.check.cause == "converged"]
+    assert conv[1].skipped and "takes no from_epoch" in conv[1].skipped
+    (high,) = [r for r in v.results if r.check.cause == "lr_too_high"]
+    assert high.check.change == {"lr_factor": 0.1} and high.holds is False
+    assert v.holds("converged") is True  # judged on the check that could run

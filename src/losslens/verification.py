@@ -87,7 +87,9 @@ class Check:
     statistic: str = "end"
     expect: str = "lower"
     threshold: float = GAIN
-    from_plateau: bool = False  # make the change from the plateau on (``from_epoch``), where train can
+    # Make the change from the plateau on (``from_epoch``): "prefer" (from the start where train
+    # takes no from_epoch) or "require" (else skip: lr/10 from scratch says nothing of a floor).
+    from_plateau: str = ""
 
     def prediction(self) -> str:
         by = f"{self.threshold:.0%}"
@@ -98,13 +100,13 @@ class Check:
 
 
 CHECKS: dict[str, list[Check]] = {
-    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", from_plateau=True)],
+    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", from_plateau="prefer")],
     "lr_too_low": [Check("lr_too_low", {"lr_factor": 10.0}, "learning rate x 10")],
     "still_improving": [Check("still_improving", {"epochs_factor": 2.0}, "twice the epochs", threshold=NO_GAIN)],
     "converged": [Check("converged", {"epochs_factor": 2.0}, "twice the epochs", expect="not_lower",
                         threshold=NO_GAIN),
                   Check("converged", {"lr_factor": 0.1}, "learning rate / 10", expect="not_lower",
-                        from_plateau=True)],
+                        from_plateau="require")],
     "overfitting": [Check("overfitting", {"size_factor": 0.5}, "a model half the size", statistic="best",
                           threshold=DATA_GAIN),
                     Check("overfitting", {"data_factor": 2.0}, "twice the training data", statistic="best",
@@ -315,6 +317,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                 results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
                 continue
             if check.from_plateau:
+                if check.from_plateau == "require" and "from_epoch" not in accepted and "*" not in accepted:
+                    results.append(CheckResult(check, skipped=f"{_name(train)}() takes no from_epoch: from scratch, "
+                                                              f"a smaller step only trains slower"))
+                    continue
                 check = replace(check, change=_from_plateau(check, d, base_runs[0], accepted))
             key = tuple(sorted(check.change.items()))
             t0 = time.perf_counter()

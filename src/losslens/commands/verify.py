@@ -26,8 +26,9 @@ def register(app):
     ):
         """Diagnose a training function's run, then retrain it with each cause's counterfactual
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
-        shuffled labels) and say whether the prediction held. Exit 0: the verdict was confirmed
-        (or has nothing to retrain), 1: it was not, 2: bad input."""
+        shuffled labels) and say whether the prediction held. Exit 0: the verdict's prediction
+        held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
+        2: bad input."""
         from losslens.cli import fail
         from losslens.verification import verify as _verify
 
@@ -50,7 +51,9 @@ def register(app):
             typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         else:
             typer.echo(str(result))
-        raise typer.Exit(1 if result.confirmed is False else 0)
+        # 1 when a prediction that was asked about failed: the verdict's, or each --cause's.
+        failed = [c for c in (cause or [result.diagnosis.verdict]) if result.holds(c) is False]
+        raise typer.Exit(1 if failed else 0)
 
 
 def load_target(target: str):

@@ -6,11 +6,12 @@ y = 2 x1 + 3 x2 + noise (sd 0.1), 1,000 points, 20% for validation, Adam(1e-3), 
 
     losslens verify src/losslens/examples/verify_train.py:train
 
-The keywords are the ones verify passes; leave out those your training cannot vary.
+The keywords are the ones verify passes; leave out those your training cannot vary (this
+linear model has no size to change).
 """
 
 
-def train(lr_factor=1.0, epochs_factor=1.0, data_factor=1.0, shuffle_labels=False, seed=0):
+def train(lr_factor=1.0, epochs_factor=1.0, data_factor=1.0, shuffle_labels=False, from_epoch=0, seed=0):
     import numpy as np
     import torch
 
@@ -24,9 +25,12 @@ def train(lr_factor=1.0, epochs_factor=1.0, data_factor=1.0, shuffle_labels=Fals
     x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
     xt, yt, xv, yv = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     model = torch.nn.Linear(2, 1)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3 * lr_factor)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     history = {"loss": [], "val_loss": [], "lr": []}  # the lr, as Keras 3 logs it: "constant" is evidence
-    for _ in range(round(50 * epochs_factor)):
+    for epoch in range(round(50 * epochs_factor)):
+        lr = 1e-3 * (lr_factor if epoch >= from_epoch else 1.0)  # the change from `from_epoch` on
+        for group in opt.param_groups:
+            group["lr"] = lr
         order, total = torch.randperm(n_train), 0.0
         for i in range(0, n_train, 32):
             b = order[i:i + 32]
@@ -36,7 +40,7 @@ def train(lr_factor=1.0, epochs_factor=1.0, data_factor=1.0, shuffle_labels=Fals
             opt.step()
             total += loss.item() * len(b)
         history["loss"].append(total / n_train)
-        history["lr"].append(1e-3 * lr_factor)
+        history["lr"].append(lr)
         with torch.no_grad():
             history["val_loss"].append(torch.mean((model(xv) - yv) ** 2).item())
     return history
