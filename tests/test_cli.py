@@ -169,8 +169,10 @@ def test_verify_says_in_one_line_what_is_wrong_with_the_target(tmp_path):
         assert len(lines) == 1 and message in lines[0], (args, res.stderr)
 
 
-def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread):
+def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread, tmp_path):
     pytest.importorskip("torch")
-    res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--cause", "converged"])
+    fig = Path(tmp_path) / "verify.png"
+    res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--cause", "converged", "--plot", str(fig)])
     assert res.exit_code == 1, res.output
     assert "✗ converged — twice the epochs" in res.stdout and "from epoch" in res.stdout
+    assert fig.stat().st_size > 10_000 and f"wrote {fig}" in res.stdout

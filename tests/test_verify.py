@@ -227,3 +227,16 @@ def test_without_from_epoch_converged_skips_lr_over_10_and_lr_too_high_trains_fr
     (high,) = [r for r in v.results if r.check.cause == "lr_too_high"]
     assert high.check.change == {"lr_factor": 0.1} and high.holds is False
     assert v.holds("converged") is True  # judged on the check that could run
+
+
+def test_the_verification_chart_is_written_and_bad_formats_are_refused(tmp_path):
+    pytest.importorskip("matplotlib")
+    v = verify(trainer(lr=0.15, noise=0.05, batch=1, d=4, epochs=30, n=100), causes=["lr_too_high"], progress=False)
+    (r,) = v.results
+    assert len(r.runs) == 1 and len(v.baseline_runs) == 1
+    png = v.save_plot(tmp_path / "check.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    svg = v.save_plot(tmp_path / "check.svg").read_text()
+    assert "learning rate / 10 from" in svg  # the legend names the change and where it began
+    with pytest.raises(ValueError, match="unknown figure format"):
+        v.save_plot(tmp_path / "check.gif")

@@ -135,6 +135,7 @@ class CheckResult:
     skipped: str | None = None           # why, when skipped
     verdicts: list[str] = field(default_factory=list)  # losslens's verdict on each counterfactual run
     seconds: float = 0.0
+    runs: list = field(default_factory=list, repr=False)  # the retrained Runs, one per seed
 
     @property
     def change_rel(self) -> float | None:
@@ -180,6 +181,7 @@ class Verification:
     diagnosis: Any
     results: list[CheckResult]
     seeds: list[int | None]
+    baseline_runs: list = field(default_factory=list, repr=False)
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held: any of its checks that ran (all of them for
@@ -208,6 +210,12 @@ class Verification:
                    None: "not checked"}[self.confirmed]
         lines.append(f"verdict {d.verdict}: {verdict}")
         return "\n".join(lines)
+
+    def save_plot(self, path, dpi: int = 150):
+        """The baseline's curve and each counterfactual's (first seed) on one chart per metric,
+        a dotted line where a change began; .png, .svg or .pdf. Needs matplotlib."""
+        from .report.plot import save_verification_plot
+        return save_verification_plot(self, path, dpi=dpi)
 
     def to_dict(self) -> dict:
         return {"schema": "losslens.verification/1", "verdict": self.diagnosis.verdict,
@@ -344,11 +352,11 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     verdicts.append(f"not diagnosed ({e})")
             results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                                       holds=_holds(check, b, v),
+                                       holds=_holds(check, b, v), runs=cf,
                                        verdicts=verdicts, seconds=time.perf_counter() - t0))
     finally:
         bar.done()
-    return Verification(d, results, seed_list)
+    return Verification(d, results, seed_list, base_runs)
 
 
 def _from_plateau(check: Check, d, run, accepted: set) -> dict:

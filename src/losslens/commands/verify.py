@@ -23,6 +23,8 @@ def register(app):
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose."),
         classes: Optional[int] = typer.Option(None, "--classes", help="Number of classes K (chance level 1/K)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1)."),
+        plot: Optional[str] = typer.Option(
+            None, "--plot", help="Also draw the baseline and each retrained curve to this .png/.svg/.pdf."),
     ):
         """Diagnose a training function's run, then retrain it with each cause's counterfactual
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
@@ -51,6 +53,14 @@ def register(app):
             typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         else:
             typer.echo(str(result))
+        if plot:
+            try:
+                result.save_plot(plot)
+            except ImportError:
+                fail("--plot needs matplotlib: pip install 'losslens[plot]'")
+            except (ValueError, OSError) as exc:
+                fail(str(exc).splitlines()[0])
+            typer.echo(f"wrote {plot}", err=json_out)
         # 1 when a prediction that was asked about failed: the verdict's, or each --cause's.
         failed = [c for c in (cause or [result.diagnosis.verdict]) if result.holds(c) is False]
         raise typer.Exit(1 if failed else 0)

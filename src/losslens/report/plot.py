@@ -389,3 +389,66 @@ def shorten(text: str, width: int) -> str:
 def _metadata(suffix: str) -> dict:
     # Reproducible files: no creation date in SVG/PDF output.
     return {"Date": None} if suffix in ("svg", "pdf") else {}
+
+
+# ---- verification ------------------------------------------------------------------------------
+CHECK_COLORS = ("#2a9d8f", "#e8710a", "#7b4fb0", "#c0392b", "#1f77b4", "#8c564b")
+
+
+def save_verification_plot(v, path, dpi: int = 150) -> Path:
+    """Write a :class:`~losslens.verification.Verification`'s chart: per metric checked, the
+    baseline run (black) and each retrained run (first seed; one colour per change), with a
+    dotted line where a change began (``from_epoch``). Log scale when the curves span more
+    than a decade."""
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    ran = [r for r in v.results if r.runs]
+    metrics = list(dict.fromkeys(r.check.metric for r in ran)) or [v.diagnosis.metric]
+    fig = Figure(figsize=(7.5, 0.6 + 3.0 * len(metrics)))
+    axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
+    base = v.baseline_runs[0] if v.baseline_runs else v.diagnosis.run
+    for ax, metric in zip(axes, metrics):
+        lo, hi = np.inf, -np.inf
+        curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", "#222222", None)]
+        seen = set()
+        for r in (r for r in ran if r.check.metric == metric):
+            key = tuple(sorted(r.check.change.items()))
+            if key in seen:  # two causes' checks that shared one retraining
+                continue
+            seen.add(key)
+            rel = r.change_rel
+            when = f" from {r.check.change['from_epoch']}" if "from_epoch" in r.check.change else ""
+            label = r.check.name + when + ("" if rel is None else f" ({rel:+.0%})")
+            curves.append((r.runs[0], label, CHECK_COLORS[(len(curves) - 1) % len(CHECK_COLORS)],
+                           r.check.change.get("from_epoch")))
+        for run, label, color, start in curves:
+            if run is None or run.series.get(metric) is None:
+                continue
+            x, y = run.finite(metric)
+            if y.size == 0:
+                continue
+            is_base = color == "#222222"  # on top: a retrained run is the baseline's until its change
+            ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2)
+            lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
+            if start is not None and start < len(run.axis):
+                ax.axvline(run.axis[start], color=color, lw=1, ls=":")
+        if np.isfinite(lo) and lo > 0 and hi / lo > 10:
+            ax.set_yscale("log")
+        ax.set_ylabel(metric)
+        ax.set_xlabel(base.axis_name if base is not None else "epoch")
+        ax.grid(True, color="#e6e6e6", lw=0.7)
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+        ax.legend(fontsize=7.5, frameon=False, loc="best")
+    verdict = {True: "confirmed", False: "NOT confirmed", None: "not checked"}[v.confirmed]
+    axes[0].set_title(f"{_label(v.diagnosis.verdict)}: {verdict} by retraining", fontsize=10.5, loc="left",
+                      fontweight="bold", pad=16)
+    axes[0].text(0, 1.0, shorten(str(v.diagnosis.run_name), 90), transform=axes[0].transAxes, fontsize=8,
+                 color="#555555", va="bottom", ha="left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
+    return path
