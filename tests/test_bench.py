@@ -278,3 +278,21 @@ def test_learned_classifier_protocols():
     assert r["part"] == "generated" and r["groups"] >= 25
     assert r["learned_random"] > r["learned_lopo"] + 0.2
     assert 0.0 <= r["rules_test"] <= 1.0
+
+
+def test_retraining_confirms_a_right_verdict_and_redirects_a_converged_model_at_its_capacity():
+    """benchmarks/verify_eval.py on two generated cases, retrained for real: a linear
+    regression at its noise floor is converged and stays so (a bigger model does not lower the
+    validation loss); logistic regression on moons reads converged from its curve, and a model
+    twice the size lowers training and validation loss: underfitting, as labeled."""
+    pytest.importorskip("torch")
+    from benchmarks.scenarios.generate import load_generated_cases
+    from benchmarks.verify_eval import evaluate, table
+
+    cases = {c.case_id: c for c in load_generated_cases()}
+    rows = evaluate([cases["gen/conv_linreg/seed0"], cases["gen/under_moons/seed1"]], log=lambda s: None)
+    conv, under = rows
+    assert conv["verdict"] == conv["final"] == "converged" and conv["confirmed"] is True
+    assert under["label"] == "underfitting" and under["verdict"] == "converged" and under["confirmed"] is True
+    assert under["final"] == "underfitting"
+    assert "| all | 2 |" in table(rows)

@@ -71,7 +71,7 @@ def test_a_model_that_learns_all_in_its_first_epoch_is_converged_from_the_first_
 def test_converged_is_confirmed_by_twice_the_epochs_and_a_wrong_cause_fails_its_check():
     v = verify(trainer(), progress=False)
     assert v.diagnosis.verdict == "converged" and v.confirmed is True
-    more, slower = v.results
+    more, slower = [r for r in v.results if r.check.cause == "converged"]
     assert more.check.change == {"epochs_factor": 2.0} and more.holds
     assert abs(more.change_rel) < 0.1 and more.verdicts == ["converged"]
     # lr / 10 from the plateau on (X = epoch 0: after one epoch), a step schedule in train()
@@ -80,7 +80,7 @@ def test_converged_is_confirmed_by_twice_the_epochs_and_a_wrong_cause_fails_its_
 
     # At the noise floor a smaller step cannot go lower: lr_too_high's prediction fails.
     wrong = verify(trainer(), causes=["lr_too_high"], progress=False)
-    (r,) = wrong.results
+    (r,) = [r for r in wrong.results if not r.shared]
     assert r.holds is False and r.change_rel > -0.15
     assert wrong.holds("lr_too_high") is False and wrong.confirmed is None  # the verdict was not checked
 
@@ -93,6 +93,16 @@ def test_a_bouncing_step_is_confirmed_by_lr_over_10_from_the_plateau():
     assert 0 < r.check.change["from_epoch"] < 29 and r.change_rel < -0.5  # measured: 0.0094 -> 0.0025
     # the same retrained run refutes converged (the checks share it)
     assert v.holds("converged") in (None, False)
+
+
+def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_the_same_run():
+    # SGD(0.2), batch 4: a step too large from the first epoch, read converged (at X = 0) from the curve
+    v = verify(trainer(lr=0.2, noise=0.1, batch=4, d=4, epochs=40), progress=False)
+    assert v.diagnosis.verdict == "converged" and v.confirmed is False
+    shared = [r for r in v.results if r.shared]
+    assert [r.check.cause for r in shared] == ["lr_too_high"] and shared[0].holds
+    assert shared[0].runs is next(r.runs for r in v.results if r.check.cause == "converged" and "lr_factor" in r.check.change)
+    assert "(read off the same retrained run)" in str(v) and "see which other prediction held" in str(v)
 
 
 def test_lr_too_low_is_confirmed_by_a_ten_times_larger_step():
@@ -108,9 +118,11 @@ def test_overfitting_is_confirmed_by_twice_the_data():
     v = verify(trainer(opt="adam", lr=3e-3, hidden=(64, 128, 64), n=32, noise=0.5, batch=32, epochs=400, d=2),
                progress=False)
     assert v.diagnosis.verdict == "overfitting"
-    by_change = {tuple(r.check.change.items()): r for r in v.results if r.check.cause == "overfitting"}
-    more_data = by_change[(("data_factor", 2.0),)]
-    assert more_data.holds and more_data.change_rel < -0.10  # measured: 0.37 -> 0.29
+    by = {(tuple(r.check.change.items()), r.check.statistic): r for r in v.results if r.check.cause == "overfitting"}
+    best, end = by[((("data_factor", 2.0),), "best")], by[((("data_factor", 2.0),), "end")]
+    assert best.holds and best.change_rel < -0.10  # measured: best 0.37 -> 0.29
+    assert not end.holds  # 64 points are still memorised by the end (0.66 -> 0.66): the best tells
+    assert best.runs is end.runs or best.runs == end.runs  # one retraining, two readings
     assert v.holds("overfitting") is True
 
 
@@ -152,7 +164,7 @@ def test_a_check_whose_keyword_train_lacks_is_skipped_and_says_so():
         return base(data_factor=data_factor)
     v = verify(fixed_size, causes=["overfitting"], progress=False)
     skipped = [r for r in v.results if r.skipped]
-    assert [r.check.change for r in skipped] == [{"size_factor": 0.5}]
+    assert [r.check.change for r in skipped] == [{"size_factor": 0.5}] * 2
     assert "fixed_size() takes no size_factor" in str(v)
     assert any(r.holds is not None for r in v.results)
 
@@ -166,7 +178,10 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
         return base_train(**kw)
     baseline = base_train()
     v = verify(train, baseline=baseline, progress=False)
-    assert calls == [{"epochs_factor": 2.0}, {"lr_factor": 0.1, "from_epoch": 1}]
+    # converged's two checks, then its follow-ups: which change would lower the floor?
+    assert calls == [{"epochs_factor": 2.0}, {"lr_factor": 0.1, "from_epoch": 1}, {"size_factor": 2.0},
+                     {"data_factor": 0.5}, {"data_factor": 2.0}]
+    assert v.holds("underfitting") is False and v.holds("data_limited") is False  # a linear model at its floor
     assert v.confirmed is True
     with pytest.raises(ValueError, match="unknown cause"):
         verify(train, baseline=baseline, causes=["too_much_coffee"])
@@ -232,7 +247,7 @@ def test_without_from_epoch_converged_skips_lr_over_10_and_lr_too_high_trains_fr
 def test_the_verification_chart_is_written_and_bad_formats_are_refused(tmp_path):
     pytest.importorskip("matplotlib")
     v = verify(trainer(lr=0.15, noise=0.05, batch=1, d=4, epochs=30, n=100), causes=["lr_too_high"], progress=False)
-    (r,) = v.results
+    (r,) = [r for r in v.results if not r.shared]
     assert len(r.runs) == 1 and len(v.baseline_runs) == 1
     png = v.save_plot(tmp_path / "check.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

@@ -12,8 +12,9 @@ see). Each cause makes a prediction about one change:
 - ``converged``: twice the epochs -> ends < 2% lower, and lr / 10 from the plateau -> ends < 15%
   lower (both: a floor is a floor for either change);
 - ``overfitting``: a model half the size (``size_factor=0.5``) or twice the data
-  (``data_factor=2``) -> best validation loss >= 10% lower (either);
-- ``underfitting``: a model twice the size (``size_factor=2``) -> training loss ends >= 15% lower;
+  (``data_factor=2``) -> the best or the final validation loss >= 10% lower (any);
+- ``underfitting``: a model twice the size (``size_factor=2``) -> training loss ends >= 15% lower
+  and validation loss >= 10% lower (both: lower training loss alone is memorising);
 - ``data_limited``: half the data -> best validation loss >= 10% higher, or twice the data -> 10% lower;
 - ``no_signal``: labels shuffled (``shuffle_labels=True``) -> best validation loss < 15% higher;
 - ``diverged``: lr / 10 from the start -> ends >= 15% lower (and finite).
@@ -66,7 +67,7 @@ NO_GAIN = 0.02
 #: A learning-curve change (halving or doubling the data), as ``Thresholds.data_gain``.
 DATA_GAIN = 0.10
 #: Causes whose checks must all hold (a floor is a floor for every change); the others: any one.
-ALL_REQUIRED = ("converged",)
+ALL_REQUIRED = ("converged", "underfitting")
 KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "from_epoch")
 
 
@@ -107,11 +108,20 @@ CHECKS: dict[str, list[Check]] = {
                         threshold=NO_GAIN),
                   Check("converged", {"lr_factor": 0.1}, "learning rate / 10", expect="not_lower",
                         from_plateau="require")],
+    # A remedy for overfitting generalizes better at the run's best (a model that memorises
+    # less before it turns) or at its end (one that turns up less); either counts, as the best
+    # may already sit near the data's floor and the end may still be memorising. The runs are
+    # shared: two changes, four readings.
     "overfitting": [Check("overfitting", {"size_factor": 0.5}, "a model half the size", statistic="best",
                           threshold=DATA_GAIN),
+                    Check("overfitting", {"size_factor": 0.5}, "a model half the size", threshold=DATA_GAIN),
                     Check("overfitting", {"data_factor": 2.0}, "twice the training data", statistic="best",
-                          threshold=DATA_GAIN)],
-    "underfitting": [Check("underfitting", {"size_factor": 2.0}, "a model twice the size", metric="train_loss")],
+                          threshold=DATA_GAIN),
+                    Check("overfitting", {"data_factor": 2.0}, "twice the training data", threshold=DATA_GAIN)],
+    # Too small for the signal: a bigger model fits the training data AND the validation data
+    # better (lower training loss alone is what any bigger model does: it memorises more).
+    "underfitting": [Check("underfitting", {"size_factor": 2.0}, "a model twice the size", metric="train_loss"),
+                     Check("underfitting", {"size_factor": 2.0}, "a model twice the size", threshold=DATA_GAIN)],
     "data_limited": [Check("data_limited", {"data_factor": 0.5}, "half the training data", statistic="best",
                            expect="higher", threshold=DATA_GAIN),
                      Check("data_limited", {"data_factor": 2.0}, "twice the training data", statistic="best",
@@ -136,6 +146,7 @@ class CheckResult:
     verdicts: list[str] = field(default_factory=list)  # losslens's verdict on each counterfactual run
     seconds: float = 0.0
     runs: list = field(default_factory=list, repr=False)  # the retrained Runs, one per seed
+    shared: bool = False  # read off runs retrained for another cause's check (no training of its own)
 
     @property
     def change_rel(self) -> float | None:
@@ -161,6 +172,8 @@ class CheckResult:
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
         seen = f" (losslens on the retrained run: {', '.join(self.verdicts)})" if self.verdicts else ""
+        if self.shared:
+            seen = " (read off the same retrained run)"
         return f"{mark} {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}{moved}: {said}{seen}"
 
     def to_dict(self) -> dict:
@@ -171,7 +184,8 @@ class CheckResult:
                 "change_rel": finite_or_none(self.change_rel),
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
                 "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
-                "skipped": self.skipped, "verdicts": list(self.verdicts), "seconds": round(self.seconds, 3)}
+                "skipped": self.skipped, "verdicts": list(self.verdicts), "shared": self.shared,
+                "seconds": round(self.seconds, 3)}
 
 
 @dataclass
@@ -185,11 +199,12 @@ class Verification:
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held: any of its checks that ran (all of them for
-        ``converged``: neither more epochs nor a smaller step goes lower); None if none ran."""
-        ran = [r.holds for r in self.results if r.check.cause == cause and r.holds is not None]
-        if not ran:
-            return None
-        return all(ran) if cause in ALL_REQUIRED else any(ran)
+        ``converged``: neither more epochs nor a smaller step goes lower; and for
+        ``underfitting``: training and validation loss both lower); None if none ran."""
+        ran = [r for r in self.results if r.check.cause == cause and r.holds is not None]
+        if not ran or (cause in ALL_REQUIRED and all(r.shared for r in ran)):
+            return None  # (a reading off another check's run is half of an all-checks cause)
+        return all(r.holds for r in ran) if cause in ALL_REQUIRED else any(r.holds for r in ran)
 
     @property
     def confirmed(self) -> bool | None:
@@ -224,17 +239,25 @@ class Verification:
                 "diagnosis": self.diagnosis.to_dict()}
 
 
+#: Causes checked after a verdict by default, beyond its likely causes: converged's own advice is
+#: "to go lower, change the data or the model", so retraining asks which one lowers the floor.
+FOLLOW_UP = {"converged": ("underfitting", "data_limited")}
+
+
 def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
-    """The checks for ``causes`` (default: the verdict and every other "likely" cause)."""
+    """The checks for ``causes`` (default: the verdict, every other "likely" cause and the
+    verdict's :data:`FOLLOW_UP`)."""
     if causes is None:
-        causes = [diagnosis.verdict] + [c.id for c in diagnosis.causes[1:] if c.status == "likely"]
+        causes = [diagnosis.verdict] + [c.id for c in diagnosis.causes[1:] if c.status == "likely"] \
+            + list(FOLLOW_UP.get(diagnosis.verdict, ()))
     out, seen = [], set()
     for cause in causes:
         if cause not in CHECKS and cause not in _OBSERVED:
             raise ValueError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
         for c in CHECKS.get(cause, []):
-            if (c.cause, tuple(sorted(c.change.items()))) not in seen:
-                seen.add((c.cause, tuple(sorted(c.change.items()))))
+            key = (c.cause, tuple(sorted(c.change.items())), c.statistic, c.metric)
+            if key not in seen:
+                seen.add(key)
                 out.append(c)
     return out
 
@@ -317,43 +340,66 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         d = diagnose(base_runs[0], **diag_opts)
         plan = checks_for(d, causes)
         results: list[CheckResult] = []
-        cache: dict[tuple, list] = {}
-        for check in plan:
+        cache: dict[tuple, list] = {}      # change -> the retrained runs (one per seed)
+        verdicts_of: dict[tuple, list] = {}
+
+        def resolve(check: Check) -> Check | str:
+            """The check with its metric and from_epoch filled in, or why it cannot run."""
             check = replace(check, metric=check.metric or d.metric)
             missing = [k for k in check.change if k not in accepted and "*" not in accepted]
             if missing:
-                results.append(CheckResult(check, skipped=f"{_name(train)}() takes no {', '.join(missing)}"))
-                continue
+                return f"{_name(train)}() takes no {', '.join(missing)}"
             if check.from_plateau:
                 if check.from_plateau == "require" and "from_epoch" not in accepted and "*" not in accepted:
-                    results.append(CheckResult(check, skipped=f"{_name(train)}() takes no from_epoch: from scratch, "
-                                                              f"a smaller step only trains slower"))
-                    continue
+                    return f"{_name(train)}() takes no from_epoch: from scratch, a smaller step only trains slower"
                 check = replace(check, change=_from_plateau(check, d, base_runs[0], accepted))
+            return check
+
+        def reading(check: Check, cf: list, t0: float, shared: bool = False) -> CheckResult:
+            base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
+            vals = [_statistic(r, check.metric, check.statistic) for r in cf]
+            if any(v is None for v in base_vals + vals):
+                return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
             key = tuple(sorted(check.change.items()))
-            t0 = time.perf_counter()
+            if key not in verdicts_of:
+                verdicts_of[key] = []
+                for r in cf:
+                    try:
+                        verdicts_of[key].append(diagnose(r, **diag_opts).verdict)
+                    except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
+                        verdicts_of[key].append(f"not diagnosed ({e})")
+            b, v = float(np.mean(base_vals)), float(np.mean(vals))
+            return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                               holds=_holds(check, b, v), runs=cf, verdicts=verdicts_of[key],
+                               seconds=time.perf_counter() - t0, shared=shared)
+
+        for check in plan:
+            resolved = resolve(check)
+            if isinstance(resolved, str):
+                results.append(CheckResult(replace(check, metric=check.metric or d.metric), skipped=resolved))
+                continue
+            check, key, t0 = resolved, tuple(sorted(resolved.change.items())), time.perf_counter()
             if key not in cache:  # two causes may ask for the same change (converged / still_improving)
                 cf = []
                 for s in seed_list:
                     bar.say(f"{check.name}{'' if s is None else f' (seed {s})'}")
                     cf.append(run(check.change, s))
                 cache[key] = cf
-            cf = cache[key]
-            base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
-            vals = [_statistic(r, check.metric, check.statistic) for r in cf]
-            if any(v is None for v in base_vals + vals):
-                results.append(CheckResult(check, skipped=f"no {check.metric} in the runs train() returned"))
+            results.append(reading(check, cache[key], t0))
+        # Other causes' predictions about a change already made are read off the same runs, free,
+        # and reported where they hold: a converged verdict whose lr/10 run went much lower has
+        # just shown lr_too_high's prediction.
+        asked = {c.cause for c in plan}
+        for cause, checks in CHECKS.items():
+            if cause in asked:
                 continue
-            b, v = float(np.mean(base_vals)), float(np.mean(vals))
-            verdicts = []
-            for r in cf:
-                try:
-                    verdicts.append(diagnose(r, **diag_opts).verdict)
-                except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
-                    verdicts.append(f"not diagnosed ({e})")
-            results.append(CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                                       holds=_holds(check, b, v), runs=cf,
-                                       verdicts=verdicts, seconds=time.perf_counter() - t0))
+            for check in checks:
+                resolved = resolve(check)
+                if not isinstance(resolved, str) and tuple(sorted(resolved.change.items())) in cache:
+                    r = reading(resolved, cache[tuple(sorted(resolved.change.items()))], time.perf_counter(),
+                                shared=True)
+                    if r.holds:
+                        results.append(r)
     finally:
         bar.done()
     return Verification(d, results, seed_list, base_runs)
