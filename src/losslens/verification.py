@@ -68,7 +68,10 @@ NO_GAIN = 0.02
 DATA_GAIN = 0.10
 #: Causes whose checks must all hold (a floor is a floor for every change); the others: any one.
 ALL_REQUIRED = ("converged", "underfitting")
+#: The keywords verify may pass to ``train`` (besides ``seed``).
 KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "from_epoch")
+#: Causes that are observations of the curve itself: nothing to retrain.
+_OBSERVED = ("stuck_at_init", "temporary_plateau")
 
 
 @dataclass(frozen=True)
@@ -262,8 +265,6 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     return out
 
 
-_OBSERVED = ("stuck_at_init", "temporary_plateau")
-
 
 def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | None = None,
            seeds: Sequence[int] | None = None, metric: str | None = None, classes: int | None = None,
@@ -284,7 +285,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         The run to compare with (same forms; a list: one per seed); default: ``train()`` once
         per seed, so the baseline and the counterfactual differ only in the change.
     causes : list of str, optional
-        Which causes to check; default: the verdict and every other "likely" cause.
+        Which causes to check; default: the verdict, every other "likely" cause and the
+        verdict's :data:`FOLLOW_UP` (converged: would a bigger model or more data go lower?).
+        Every other cause's prediction about a change already made is read off the same
+        runs and reported where it holds.
     seeds : list of int, optional
         Train once per seed and compare means (``train`` must take ``seed``).
     metric, classes
