@@ -260,3 +260,12 @@ def test_the_verification_chart_is_written_and_bad_formats_are_refused(tmp_path)
     assert "learning rate / 10 from" in svg  # the legend names the change and where it began
     with pytest.raises(ValueError, match="unknown figure format"):
         v.save_plot(tmp_path / "check.gif")
+
+
+def test_a_verification_shows_itself_in_a_notebook():
+    pytest.importorskip("matplotlib")
+    v = verify(trainer(opt="adam", lr=1e-3, epochs=50, d=2, batch=32), causes=["lr_too_low"], progress=False)
+    assert repr(v) == "<Verification train: lr_too_low, confirmed=True, 1 checks run>"
+    html = v._repr_html_()
+    assert "<svg" in html and "lr_too_low — learning rate x 10" in html and "confirmed by retraining" in html
+    assert "<script" not in html

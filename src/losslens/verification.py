@@ -229,6 +229,15 @@ class Verification:
         lines.append(f"verdict {d.verdict}: {verdict}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        ran = sum(r.holds is not None for r in self.results)
+        return (f"<Verification {self.diagnosis.run_name}: {self.diagnosis.verdict}, confirmed={self.confirmed}, "
+                f"{ran} checks run>")
+
+    def _repr_html_(self) -> str:  # notebooks: the lines and the chart
+        from .report.html import verification_html
+        return verification_html(self)
+
     def save_plot(self, path, dpi: int = 150):
         """The baseline's curve and each counterfactual's (first seed) on one chart per metric,
         a dotted line where a change began; .png, .svg or .pdf. Needs matplotlib."""

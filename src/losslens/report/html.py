@@ -397,3 +397,23 @@ def _svg(d) -> str:
     fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]
+
+
+def verification_html(v) -> str:
+    """A :class:`~losslens.verification.Verification` for a notebook: the report's lines and its
+    chart as inline SVG (without matplotlib, the lines alone)."""
+    import io
+
+    svg = ""
+    try:
+        buf = io.StringIO()
+        plot.verification_figure(v).savefig(buf, format="svg", metadata={"Date": None})
+        svg = buf.getvalue()[buf.getvalue().index("<svg"):]
+    except ImportError:
+        pass
+    lines = str(v).splitlines()
+    items = "".join(f"<li>{esc(line.strip())}</li>" for line in lines[1:-1])
+    return (f"<div style='font:13px/1.45 system-ui,sans-serif;max-width:900px'>"
+            f"<div style='font-weight:600'>{esc(lines[0])}</div><ul style='margin:4px 0'>{items}</ul>"
+            f"<div style='font-weight:650'>{esc(lines[-1])}</div>"
+            f"<div style='max-width:760px'>{svg}</div></div>")

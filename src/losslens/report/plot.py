@@ -396,16 +396,22 @@ CHECK_COLORS = ("#2a9d8f", "#e8710a", "#7b4fb0", "#c0392b", "#1f77b4", "#8c564b"
 
 
 def save_verification_plot(v, path, dpi: int = 150) -> Path:
-    """Write a :class:`~losslens.verification.Verification`'s chart: per metric checked, the
-    baseline run (black) and each retrained run (first seed; one colour per change), with a
-    dotted line where a change began (``from_epoch``). Log scale when the curves span more
-    than a decade."""
-    from matplotlib.figure import Figure
-
+    """Write :func:`verification_figure` to ``path`` (.png, .svg or .pdf, by its suffix)."""
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
         raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    verification_figure(v).savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
+    return path
+
+
+def verification_figure(v):
+    """A :class:`~losslens.verification.Verification`'s chart (a bare matplotlib Figure): per
+    metric checked, the baseline run (black) and each retrained run (first seed; one colour per
+    change), with a dotted line where a change began (``from_epoch``). Log scale when the
+    curves span more than a decade."""
+    from matplotlib.figure import Figure
+
     ran = [r for r in v.results if r.runs]
     metrics = list(dict.fromkeys(r.check.metric for r in ran)) or [v.diagnosis.metric]
     fig = Figure(figsize=(7.5, 0.6 + 3.0 * len(metrics)))
@@ -450,5 +456,4 @@ def save_verification_plot(v, path, dpi: int = 150) -> Path:
     axes[0].text(0, 1.0, shorten(str(v.diagnosis.run_name), 90), transform=axes[0].transAxes, fontsize=8,
                  color="#555555", va="bottom", ha="left")
     fig.tight_layout()
-    fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
-    return path
+    return fig
