@@ -403,7 +403,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and g.gap_end is not None and f.train_plateau is not None \
             and g.gap_end > t.no_signal_gap * f.train_plateau.improvement \
             and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
-            and f.train_plateau is not None and f.train_plateau.improvement > 0 \
+            and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
         return Cause("no_signal", 0.65,
                      [f"val_loss never improved by more than {g.val_improvement_noise:.1f} noise sds "

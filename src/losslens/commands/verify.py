@@ -14,10 +14,12 @@ def register(app):
         target: str = typer.Argument(
             ..., metavar="FILE.py:FUNCTION",
             help="Your training function, as path/to/train.py:train or package.module:train. It takes "
-                 "lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels (those it can) and "
-                 "returns a Keras History, a dict of lists, a DataFrame or a log path."),
+                 "lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, from_epoch (those it "
+                 "can; seed for --seeds) and returns a Keras History, a dict of lists, a DataFrame or a log path."),
         cause: Optional[List[str]] = typer.Option(
-            None, "--cause", "-c", help="Check this cause (repeat); default: the verdict and the other likely causes."),
+            None, "--cause", "-c",
+            help="Check this cause (repeat); default: the verdict, the other likely causes and, after converged, "
+                 "whether a bigger model or more data goes lower."),
         seeds: Optional[str] = typer.Option(
             None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (train must take `seed`); means are compared."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose."),

@@ -168,8 +168,9 @@ def verify_lab(result: LabResult, *, epochs: Optional[int] = None, threads: Opti
 
 def arm_trainer(exp: Experiment, arm: Arm, seeds: Sequence[int], epochs: Optional[int] = None):
     """A training function for :func:`losslens.verify` that retrains ``arm`` with a changed lr
-    (from the start or from ``from_epoch`` on), epoch budget or shuffled training labels. All seeds train together (as the lab does) on
-    the first call for a change; later calls for the other seeds read the cache."""
+    (from the start or from ``from_epoch`` on), epoch budget or shuffled training labels. All
+    seeds train together (as the lab does) on the first call for a change; later calls for the
+    other seeds read the cache."""
     seeds = [int(s) for s in seeds]
     cache: dict[tuple, dict] = {}
     make_data = arm.data or exp.make_data
