@@ -93,7 +93,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
             raise ReadError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
         run = plan.build(numeric, name, source, base_meta)
         if run is None:
-            raise NoLossError(f"{plan.loss_label()} has no values (all empty or NaN)", source)
+            verb = "have" if " and " in plan.loss_label() else "has"
+            raise NoLossError(f"{plan.loss_label()} {verb} no values (all empty or NaN)", source)
         return [run]
 
     labels, groups = _groups(columns_data[key])
