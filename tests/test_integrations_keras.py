@@ -107,3 +107,43 @@ def test_keras_lowers_the_learning_rate_when_the_loss_bounces():
     assert lowered and lowered[0]["cause"] == "lr_too_high" and lowered[0]["new_lr"] == pytest.approx(0.2)
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(lowered[-1]["new_lr"])
     assert cb.run().lr[-1] < 2.0
+
+
+JAX_SCRIPT = r'''
+import json, os, sys
+os.environ["KERAS_BACKEND"] = "jax"
+import numpy as np, keras, losslens
+from losslens.integrations.keras import LosslensCallback
+assert keras.backend.backend() == "jax"
+def data(seed, n):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 2))
+    return x, 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, n)
+(x, y), (xv, yv) = data(0, 1000), data(1, 200)
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=sys.argv[1])
+h = model.fit(x, y, validation_data=(xv, yv), epochs=40, batch_size=32, verbose=0, callbacks=[cb])
+print(json.dumps({"epochs": len(h.history["loss"]), "stopped": cb.stopped_epoch, "verdict": cb.reported.verdict,
+                  "best": min(h.history["val_loss"]), "eval": float(model.evaluate(xv, yv, verbose=0)),
+                  "diagnosed": losslens.diagnose(sys.argv[1]).verdict}))
+'''
+
+
+def test_the_callback_on_the_jax_backend_stops_restores_and_saves(tmp_path):
+    """Keras fixes its backend at import, so the jax run is its own process."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+    path = tmp_path / "run.json"
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT, str(path)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["verdict"] == "converged" and out["epochs"] < 40 and out["stopped"] == out["epochs"] - 1
+    assert out["eval"] == pytest.approx(out["best"], rel=1e-4)  # restore_best_weights on jax
+    assert out["diagnosed"] == "converged" and path.exists()
