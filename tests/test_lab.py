@@ -165,6 +165,7 @@ def test_cli_lab_seed_writes_report(tmp_path):
     assert len(list((out / "runs").glob("*.json"))) == 10
     report = (out / "report.md").read_text()
     assert "3. Optimizer limits" in report and "checked by retraining" in report
+    assert "Each verdict checked by retraining (2 seeds, means)" in (out / "report.html").read_text()
 
 
 def test_band_agreement_counts_epochs_inside_the_seed_band():

@@ -73,9 +73,9 @@ def test_report_escapes_names_columns_and_evidence(tmp_path):
     metric = next(k for k in losslens.read(path)[0].series if "<img" in k)
     ds = losslens.diagnose_all(path, metric=metric)
     assert [d.run_name for d in ds] == [EVIL, 'a"b&c</script><!--']
-    page = report_html.report_html(ds, title="<b>t</b>")
-    # Nothing from the file reaches the page as markup.
-    assert EVIL not in page and "<img" not in page and "<b>t</b>" not in page
+    page = report_html.report_html(ds, title="<b>t</b>", notes=[f"note {EVIL}"], notes_title="<i>n</i>")
+    # Nothing from the file (or a note: the lab's lines quote run names) reaches the page as markup.
+    assert EVIL not in page and "<img" not in page and "<b>t</b>" not in page and "<i>n</i>" not in page
     parsed = _Text()
     parsed.feed(page)
     # Only our own scripts: uPlot, the report script and one JSON block per run.
@@ -84,7 +84,7 @@ def test_report_escapes_names_columns_and_evidence(tmp_path):
     assert not any(t == "img" for t, _ in parsed.tags)
     text = "".join(parsed.text)
     assert EVIL in text and 'a"b&c</script><!--' in text  # shown as text: overview, heading
-    assert "<b>t</b>" in text
+    assert "<b>t</b>" in text and f"note {EVIL}" in text and "<i>n</i>" in text
     # The JSON blocks parse back to the same strings (labels of the extra series).
     blocks = [json.loads(data) for a, data in parsed.scripts if a.get("type") == "application/json"]
     labels = {c["label"] for b in blocks for c in b["cols"]}

@@ -153,7 +153,10 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
     except ImportError:  # the HTML report is optional
         return paths
     diagnoses = [d for a in result.arms() for d in a.diagnoses]
-    paths.append(write_report(diagnoses, out / "report.html", title=title))
+    notes = [f"{a.arm.label}: {r.line()}" for a in result.arms() if a.verification is not None
+             for r in a.verification.results]
+    paths.append(write_report(diagnoses, out / "report.html", title=title, notes=notes,
+                              notes_title=f"Each verdict checked by retraining ({len(result.seeds)} seeds, means)"))
     return paths
 
 

@@ -299,10 +299,13 @@ def _overview(diagnoses, datas) -> str:
 
 
 def report_html(diagnoses: Iterable, title: str = "losslens report",
-                progress: Callable[[int], None] | None = None) -> str:
+                progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
+                notes_title: str = "Notes") -> str:
     """The whole report page as one string (see the module docstring).
 
     ``progress``, when given, is called with 1 after each run is rendered (for progress bars).
+    ``notes``: plain-text lines shown under the header, as a list titled ``notes_title`` (the
+    lab puts what retraining confirmed there).
     """
     from .. import __version__
 
@@ -336,18 +339,24 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
         f'<body><div class="ll-page"><header class="ll-top"><h1>{esc(title)}</h1>'
         f'<div class="ll-sub">{sub} \u00b7 losslens {esc(__version__)}</div>'
         f'<div class="ll-chips">{chips}</div></header>'
-        f'{overview}{"".join(sections)}'
+        f'{_notes(notes, notes_title)}{overview}{"".join(sections)}'
         '<div id="ll-status" class="ll-status" data-state="loading">loading</div></div>'
         f'{"".join(scripts)}'
         f"<script>{_asset('uPlot.iife.min.js')}</script><script>{_asset('report.js')}</script>"
         "</body></html>\n")
 
 
+def _notes(notes: Iterable[str], title: str) -> str:
+    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return f'<section class="ll-notes"><h2>{esc(title)}</h2><ul>{items}</ul></section>' if items else ""
+
+
 def write_report(diagnoses: Iterable, path, title: str = "losslens report",
-                 progress: Callable[[int], None] | None = None) -> Path:
+                 progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
+                 notes_title: str = "Notes") -> Path:
     """Write :func:`report_html` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
-    text = report_html(diagnoses, title=title, progress=progress)
+    text = report_html(diagnoses, title=title, progress=progress, notes=notes, notes_title=notes_title)
     path.write_text(text, encoding="utf-8")
     return path
 
