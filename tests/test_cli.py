@@ -176,3 +176,20 @@ def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread, 
     assert res.exit_code == 1, res.output
     assert "✗ converged — twice the epochs" in res.stdout and "from epoch" in res.stdout
     assert fig.stat().st_size > 10_000 and f"wrote {fig}" in res.stdout
+
+
+def test_verify_compares_with_a_baseline_log_instead_of_retraining_it(tmp_path, one_torch_thread):
+    pytest.importorskip("torch")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("verify_train", EXAMPLE_TRAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    log = tmp_path / "base.json"
+    log.write_text(json.dumps(module.train()))
+    res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--baseline", str(log), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["diagnosis"]["run"] == "base" and out["confirmed"] is True
+    res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--baseline", str(tmp_path / "nope.json")])
+    assert res.exit_code == 2 and "nope.json" in res.stderr

@@ -27,6 +27,10 @@ def register(app):
         json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1)."),
         plot: Optional[str] = typer.Option(
             None, "--plot", help="Also draw the baseline and each retrained curve to this .png/.svg/.pdf."),
+        baseline: Optional[List[str]] = typer.Option(
+            None, "--baseline", "-b",
+            help="The run already trained (a log losslens diagnose reads; repeat once per seed with --seeds) "
+                 "instead of training the baseline again."),
     ):
         """Diagnose a training function's run, then retrain it with each cause's counterfactual
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
@@ -36,7 +40,13 @@ def register(app):
         from losslens.cli import fail
         from losslens.verification import verify as _verify
 
+        from losslens.api import to_runs
+        from losslens.cli import run_guarded
+
         train = load_target(target)
+        base = None
+        if baseline:
+            base = [r for b in baseline for r in run_guarded(to_runs, b)]
         seed_list = None
         if seeds:
             try:
@@ -44,8 +54,8 @@ def register(app):
             except ValueError:
                 fail(f"--seeds {seeds!r}: expected comma-separated integers such as 0,1,2")
         try:
-            result = _verify(train, causes=cause or None, seeds=seed_list, metric=metric, classes=classes,
-                             progress=None if not json_out else False)
+            result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
+                             classes=classes, progress=None if not json_out else False)
         except (TypeError, ValueError) as exc:
             fail(f"{target}: {str(exc).splitlines()[0]}")
         except Exception as exc:  # noqa: BLE001 — the user's training code failed: one line, not our traceback
