@@ -274,7 +274,6 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     return out
 
 
-
 def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | None = None,
            seeds: Sequence[int] | None = None, metric: str | None = None, classes: int | None = None,
            progress: bool | None = None) -> Verification:
@@ -311,119 +310,132 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         ``.confirmed``, ``.holds(cause)``, ``.results`` (one :class:`CheckResult` per check),
         ``str()`` for a report, ``to_dict()`` for JSON.
     """
-    from .api import diagnose, to_runs
+    from .api import diagnose
 
-    accepted = _keywords(train)
-    if seeds is not None and "seed" not in accepted:
-        raise TypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
-                        f"{_name(train)} takes {sorted(accepted - {'*'}) or 'none'}")
-    seed_list: list[int | None] = list(seeds) if seeds is not None else [None]
-    if not seed_list:
-        raise ValueError("seeds is empty")
-
-    def run(change: dict, seed):
-        kw = dict(change)
-        if seed is not None:
-            kw["seed"] = seed
-        out = train(**kw)
-        try:
-            runs = to_runs(out)
-        except TypeError:
-            raise TypeError(f"{_name(train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras History, "
-                            "a dict of lists, a DataFrame, a Run or a log path") from None
-        if len(runs) != 1:
-            raise ValueError(f"{_name(train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
-        if runs[0].name == "run":  # a history has no name of its own: call it after the function
-            runs[0].name = _name(train)
-        return runs[0]
-
-    bar = _Progress(progress)
+    lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress))
     try:
-        base_runs = []
-        if baseline is not None:  # one run, or one per seed
-            for b in (baseline if isinstance(baseline, (list, tuple)) else [baseline]):
-                base_runs += to_runs(b)
-            if seeds is not None and len(base_runs) != len(seed_list):
-                raise ValueError(f"baseline has {len(base_runs)} runs for {len(seed_list)} seeds; give one per seed")
-        if baseline is None:
-            for s in seed_list:
-                bar.say(f"baseline{'' if s is None else f' (seed {s})'}")
-                base_runs.append(run({}, s))
-        diag_opts = {"metric": metric, "classes": classes}
-        d = diagnose(base_runs[0], **diag_opts)
+        lab.baseline(baseline)
+        d = diagnose(lab.base_runs[0], **lab.diag_opts)
         plan = checks_for(d, causes)
-        results: list[CheckResult] = []
-        cache: dict[tuple, list] = {}      # change -> the retrained runs (one per seed)
-        verdicts_of: dict[tuple, list] = {}
-
-        def resolve(check: Check) -> Check | str:
-            """The check with its metric and from_epoch filled in, or why it cannot run."""
-            check = replace(check, metric=check.metric or d.metric)
-            missing = [k for k in check.change if k not in accepted and "*" not in accepted]
-            if missing:
-                return f"{_name(train)}() takes no {', '.join(missing)}"
-            if check.from_plateau:
-                if check.from_plateau == "require" and "from_epoch" not in accepted and "*" not in accepted:
-                    return f"{_name(train)}() takes no from_epoch: from scratch, a smaller step only trains slower"
-                check = replace(check, change=_from_plateau(check, d, base_runs[0], accepted))
-            return check
-
-        def reading(check: Check, cf: list, t0: float, shared: bool = False) -> CheckResult:
-            base_vals = [_statistic(r, check.metric, check.statistic) for r in base_runs]
-            vals = [_statistic(r, check.metric, check.statistic) for r in cf]
-            if any(v is None for v in base_vals + vals):
-                return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
-            key = tuple(sorted(check.change.items()))
-            if key not in verdicts_of:
-                verdicts_of[key] = []
-                for r in cf:
-                    try:
-                        verdicts_of[key].append(diagnose(r, **diag_opts).verdict)
-                    except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
-                        verdicts_of[key].append(f"not diagnosed ({e})")
-            b, v = float(np.mean(base_vals)), float(np.mean(vals))
-            return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                               holds=_holds(check, b, v), runs=cf, verdicts=verdicts_of[key],
-                               seconds=time.perf_counter() - t0, shared=shared)
-
-        for check in plan:
-            resolved = resolve(check)
-            if isinstance(resolved, str):
-                results.append(CheckResult(replace(check, metric=check.metric or d.metric), skipped=resolved))
-                continue
-            check, key, t0 = resolved, tuple(sorted(resolved.change.items())), time.perf_counter()
-            if key not in cache:  # two causes may ask for the same change (converged / still_improving)
-                cf = []
-                for s in seed_list:
-                    bar.say(f"{check.name}{'' if s is None else f' (seed {s})'}")
-                    cf.append(run(check.change, s))
-                cache[key] = cf
-            results.append(reading(check, cache[key], t0))
+        results = [lab.check(c, d) for c in plan]
         # Other causes' predictions about a change already made are read off the same runs, free,
         # and reported where they hold: a converged verdict whose lr/10 run went much lower has
         # just shown lr_too_high's prediction.
         asked = {c.cause for c in plan}
-        for cause, checks in CHECKS.items():
-            if cause in asked:
-                continue
-            for check in checks:
-                resolved = resolve(check)
-                if not isinstance(resolved, str) and tuple(sorted(resolved.change.items())) in cache:
-                    r = reading(resolved, cache[tuple(sorted(resolved.change.items()))], time.perf_counter(),
-                                shared=True)
-                    if r.holds:
-                        results.append(r)
+        for check in (c for cause, checks in CHECKS.items() if cause not in asked for c in checks):
+            r = lab.check(check, d, train_new=False)
+            if r is not None and r.holds:
+                results.append(r)
     finally:
-        bar.done()
-    return Verification(d, results, seed_list, base_runs)
+        lab.bar.done()
+    return Verification(d, results, lab.seeds, lab.base_runs)
 
 
-def _from_plateau(check: Check, d, run, accepted: set) -> dict:
+class _Retrainer:
+    """Calls ``train`` for the baseline and each change (once per seed, each change once) and
+    reads checks off the runs."""
+
+    def __init__(self, train, seeds, diag_opts: dict, bar: "_Progress"):
+        self.train, self.diag_opts, self.bar = train, diag_opts, bar
+        self.accepted = _keywords(train)
+        if seeds is not None and "seed" not in self.accepted:
+            raise TypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
+                            f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
+        self.seeds: list[int | None] = list(seeds) if seeds is not None else [None]
+        if not self.seeds:
+            raise ValueError("seeds is empty")
+        self.given_seeds = seeds is not None
+        self.base_runs: list = []
+        self.runs: dict[tuple, list] = {}      # change -> the retrained runs (one per seed)
+        self.verdicts: dict[tuple, list] = {}  # change -> losslens's verdict on each
+
+    def takes(self, keyword: str) -> bool:
+        return keyword in self.accepted or "*" in self.accepted
+
+    def run(self, change: dict, seed):
+        """``train(**change)`` for one seed, as one Run named after the function."""
+        from .api import to_runs
+
+        kw = dict(change, **({} if seed is None else {"seed": seed}))
+        self.bar.say(f"{_kwtext(change) or 'baseline'}{'' if seed is None else f' (seed {seed})'}")
+        out = self.train(**kw)
+        try:
+            runs = to_runs(out)
+        except TypeError:
+            raise TypeError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
+                            "History, a dict of lists, a DataFrame, a Run or a log path") from None
+        if len(runs) != 1:
+            raise ValueError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
+        if runs[0].name == "run":  # a history has no name of its own: call it after the function
+            runs[0].name = _name(self.train)
+        return runs[0]
+
+    def baseline(self, given) -> None:
+        """The given run(s) (one, or one per seed), else ``train()`` once per seed."""
+        from .api import to_runs
+
+        if given is None:
+            self.base_runs = [self.run({}, s) for s in self.seeds]
+            return
+        for b in (given if isinstance(given, (list, tuple)) else [given]):
+            self.base_runs += to_runs(b)
+        if self.given_seeds and len(self.base_runs) != len(self.seeds):
+            raise ValueError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
+                             "give one per seed")
+
+    def resolve(self, check: Check, d) -> Check | str:
+        """The check with its metric and from_epoch filled in, or why it cannot run."""
+        check = replace(check, metric=check.metric or d.metric)
+        missing = [k for k in check.change if not self.takes(k)]
+        if missing:
+            return f"{_name(self.train)}() takes no {', '.join(missing)}"
+        if check.from_plateau:
+            if check.from_plateau == "require" and not self.takes("from_epoch"):
+                return f"{_name(self.train)}() takes no from_epoch: from scratch, a smaller step only trains slower"
+            check = replace(check, change=_from_plateau(check, d, self.base_runs[0], self.takes("from_epoch")))
+        return check
+
+    def check(self, check: Check, d, train_new: bool = True) -> CheckResult | None:
+        """Run (or, with ``train_new=False``, only read off runs already made: None if there
+        are none) one check."""
+        t0 = time.perf_counter()
+        resolved = self.resolve(check, d)
+        if isinstance(resolved, str):
+            return CheckResult(replace(check, metric=check.metric or d.metric), skipped=resolved) if train_new else None
+        key = tuple(sorted(resolved.change.items()))
+        if key not in self.runs:
+            if not train_new:
+                return None
+            self.runs[key] = [self.run(resolved.change, s) for s in self.seeds]
+        cf = self.runs[key]
+        base_vals = [_statistic(r, resolved.metric, resolved.statistic) for r in self.base_runs]
+        vals = [_statistic(r, resolved.metric, resolved.statistic) for r in cf]
+        if any(v is None for v in base_vals + vals):
+            return CheckResult(resolved, skipped=f"no {resolved.metric} in the runs train() returned")
+        b, v = float(np.mean(base_vals)), float(np.mean(vals))
+        return CheckResult(resolved, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                           holds=_holds(resolved, b, v), runs=cf, verdicts=self.verdicts_of(key),
+                           seconds=time.perf_counter() - t0, shared=not train_new)
+
+    def verdicts_of(self, key: tuple) -> list[str]:
+        from .api import diagnose
+
+        if key not in self.verdicts:
+            self.verdicts[key] = []
+            for r in self.runs[key]:
+                try:
+                    self.verdicts[key].append(diagnose(r, **self.diag_opts).verdict)
+                except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
+                    self.verdicts[key].append(f"not diagnosed ({e})")
+        return self.verdicts[key]
+
+
+def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     """The change made from the plateau on: ``from_epoch`` = the number of epochs trained as
     the baseline before it (through X; two thirds of the run without an X, as the benchmark's
     lr/10 checkpoint). A step schedule, no checkpoint needed: the run is the baseline's until
     then. Unchanged (from scratch) when ``train`` takes no ``from_epoch``."""
-    if "from_epoch" not in accepted and "*" not in accepted:
+    if not takes_from_epoch:
         return dict(check.change)
     n = len(run)
     if d.plateau_epoch is not None:
