@@ -269,3 +269,16 @@ def test_a_verification_shows_itself_in_a_notebook():
     html = v._repr_html_()
     assert "<svg" in html and "lr_too_low — learning rate x 10" in html and "confirmed by retraining" in html
     assert "<script" not in html
+
+
+def test_a_counterfactual_that_train_cannot_make_skips_that_check_only():
+    base = trainer(opt="adam", lr=3e-3, hidden=(64, 128, 64), n=32, noise=0.5, batch=32, epochs=400, d=2)
+
+    def train(size_factor=1.0, data_factor=1.0):
+        if data_factor > 1:
+            raise ValueError("only 32 labelled points exist")
+        return base(size_factor=size_factor, data_factor=data_factor)
+    v = verify(train, causes=["overfitting"], progress=False)
+    more_data = [r for r in v.results if r.check.change == {"data_factor": 2.0}]
+    assert more_data and all("raised ValueError: only 32 labelled points exist" in r.skipped for r in more_data)
+    assert any(r.holds is not None for r in v.results if r.check.change == {"size_factor": 0.5})

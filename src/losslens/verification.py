@@ -331,6 +331,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     return Verification(d, results, lab.seeds, lab.base_runs)
 
 
+class _ReturnError(TypeError):
+    """``train`` returned something that is not one run: a mistake in every call, not one check's."""
+
+
 class _Retrainer:
     """Calls ``train`` for the baseline and each change (once per seed, each change once) and
     reads checks off the runs."""
@@ -362,10 +366,10 @@ class _Retrainer:
         try:
             runs = to_runs(out)
         except TypeError:
-            raise TypeError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
-                            "History, a dict of lists, a DataFrame, a Run or a log path") from None
+            raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
+                               "History, a dict of lists, a DataFrame, a Run or a log path") from None
         if len(runs) != 1:
-            raise ValueError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
+            raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
         if runs[0].name == "run":  # a history has no name of its own: call it after the function
             runs[0].name = _name(self.train)
         return runs[0]
@@ -406,8 +410,17 @@ class _Retrainer:
         if key not in self.runs:
             if not train_new:
                 return None
-            self.runs[key] = [self.run(resolved.change, s) for s in self.seeds]
+            try:
+                self.runs[key] = [self.run(resolved.change, s) for s in self.seeds]
+            except _ReturnError:
+                raise
+            except Exception as e:  # noqa: BLE001 — e.g. no more data for data_factor=2: this check only
+                self.runs[key] = e
         cf = self.runs[key]
+        if isinstance(cf, Exception):
+            return CheckResult(resolved, skipped=f"{_name(self.train)}({_kwtext(resolved.change)}) raised "
+                                                 f"{type(cf).__name__}: {str(cf).splitlines()[0] if str(cf) else ''}") \
+                if train_new else None
         base_vals = [_statistic(r, resolved.metric, resolved.statistic) for r in self.base_runs]
         vals = [_statistic(r, resolved.metric, resolved.statistic) for r in cf]
         if any(v is None for v in base_vals + vals):
