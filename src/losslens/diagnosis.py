@@ -610,7 +610,8 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
                  [f"validation ends {rel_gap:.0%} above training: a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
-                  "clearly, more data (or augmentation) will lower it"] + ACTIONS["data_limited"],
+                  "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
+                  "runs it)"] + ACTIONS["data_limited"],
                  {"relative_gap": rel_gap}, status="possible")
 
 
