@@ -317,15 +317,25 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         lab.baseline(baseline)
         d = diagnose(lab.base_runs[0], **lab.diag_opts)
         plan = checks_for(d, causes)
-        results = [lab.check(c, d) for c in plan]
+        results = []
+        for check in plan:
+            t0 = time.perf_counter()
+            check, why_not = lab.resolve(check, d)
+            runs = None if why_not else lab.retrain(check.change)
+            if isinstance(runs, Exception):
+                why_not = f"{_name(train)}({_kwtext(check.change)}) raised {type(runs).__name__}: {_first_line(runs)}"
+            results.append(CheckResult(check, skipped=why_not) if why_not else lab.read(check, runs, t0))
         # Other causes' predictions about a change already made are read off the same runs, free,
         # and reported where they hold: a converged verdict whose lr/10 run went much lower has
         # just shown lr_too_high's prediction.
         asked = {c.cause for c in plan}
         for check in (c for cause, checks in CHECKS.items() if cause not in asked for c in checks):
-            r = lab.check(check, d, train_new=False)
-            if r is not None and r.holds:
-                results.append(r)
+            check, why_not = lab.resolve(check, d)
+            runs = None if why_not else lab.runs.get(tuple(sorted(check.change.items())))
+            if isinstance(runs, list):
+                r = lab.read(check, runs, time.perf_counter(), shared=True)
+                if r.holds:
+                    results.append(r)
     finally:
         lab.bar.done()
     return Verification(d, results, lab.seeds, lab.base_runs)
@@ -348,10 +358,10 @@ class _Retrainer:
         self.seeds: list[int | None] = list(seeds) if seeds is not None else [None]
         if not self.seeds:
             raise ValueError("seeds is empty")
-        self.given_seeds = seeds is not None
         self.base_runs: list = []
-        self.runs: dict[tuple, list] = {}      # change -> the retrained runs (one per seed)
-        self.verdicts: dict[tuple, list] = {}  # change -> losslens's verdict on each
+        # change -> the retrained runs (one per seed), or the exception train raised making them
+        self.runs: dict[tuple, list | Exception] = {}
+        self.verdicts: dict[tuple, list] = {}  # change -> losslens's verdict on each run
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -383,52 +393,49 @@ class _Retrainer:
             return
         for b in (given if isinstance(given, (list, tuple)) else [given]):
             self.base_runs += to_runs(b)
-        if self.given_seeds and len(self.base_runs) != len(self.seeds):
+        if self.seeds != [None] and len(self.base_runs) != len(self.seeds):
             raise ValueError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
                              "give one per seed")
 
-    def resolve(self, check: Check, d) -> Check | str:
-        """The check with its metric and from_epoch filled in, or why it cannot run."""
+    def resolve(self, check: Check, d) -> tuple[Check, str | None]:
+        """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
         check = replace(check, metric=check.metric or d.metric)
         missing = [k for k in check.change if not self.takes(k)]
         if missing:
-            return f"{_name(self.train)}() takes no {', '.join(missing)}"
+            return check, f"{_name(self.train)}() takes no {', '.join(missing)}"
         if check.from_plateau:
             if check.from_plateau == "require" and not self.takes("from_epoch"):
-                return f"{_name(self.train)}() takes no from_epoch: from scratch, a smaller step only trains slower"
+                return check, (f"{_name(self.train)}() takes no from_epoch: from scratch, a smaller step only "
+                               "trains slower")
             check = replace(check, change=_from_plateau(check, d, self.base_runs[0], self.takes("from_epoch")))
-        return check
+        return check, None
 
-    def check(self, check: Check, d, train_new: bool = True) -> CheckResult | None:
-        """Run (or, with ``train_new=False``, only read off runs already made: None if there
-        are none) one check."""
-        t0 = time.perf_counter()
-        resolved = self.resolve(check, d)
-        if isinstance(resolved, str):
-            return CheckResult(replace(check, metric=check.metric or d.metric), skipped=resolved) if train_new else None
-        key = tuple(sorted(resolved.change.items()))
+    def retrain(self, change: dict) -> list | Exception:
+        """The runs made with ``change``, once per seed (cached: two causes may ask for one
+        change). What train raises is kept for that change alone (e.g. no more data for
+        data_factor=2); a return value that is not a run stops everything."""
+        key = tuple(sorted(change.items()))
         if key not in self.runs:
-            if not train_new:
-                return None
             try:
-                self.runs[key] = [self.run(resolved.change, s) for s in self.seeds]
+                self.runs[key] = [self.run(change, s) for s in self.seeds]
             except _ReturnError:
                 raise
-            except Exception as e:  # noqa: BLE001 — e.g. no more data for data_factor=2: this check only
+            except Exception as e:  # noqa: BLE001 — the user's training code, for this change only
                 self.runs[key] = e
-        cf = self.runs[key]
-        if isinstance(cf, Exception):
-            return CheckResult(resolved, skipped=f"{_name(self.train)}({_kwtext(resolved.change)}) raised "
-                                                 f"{type(cf).__name__}: {str(cf).splitlines()[0] if str(cf) else ''}") \
-                if train_new else None
-        base_vals = [_statistic(r, resolved.metric, resolved.statistic) for r in self.base_runs]
-        vals = [_statistic(r, resolved.metric, resolved.statistic) for r in cf]
+        return self.runs[key]
+
+    def read(self, check: Check, runs: list, t0: float, shared: bool = False) -> CheckResult:
+        """The check's statistic on the baseline and on ``runs`` (means over seeds), compared;
+        ``seconds`` counts from ``t0`` (before the retraining, where this check made it)."""
+        base_vals = [_statistic(r, check.metric, check.statistic) for r in self.base_runs]
+        vals = [_statistic(r, check.metric, check.statistic) for r in runs]
         if any(v is None for v in base_vals + vals):
-            return CheckResult(resolved, skipped=f"no {resolved.metric} in the runs train() returned")
+            return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
-        return CheckResult(resolved, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                           holds=_holds(resolved, b, v), runs=cf, verdicts=self.verdicts_of(key),
-                           seconds=time.perf_counter() - t0, shared=not train_new)
+        return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                           holds=_holds(check, b, v), runs=runs,
+                           verdicts=self.verdicts_of(tuple(sorted(check.change.items()))),
+                           seconds=time.perf_counter() - t0, shared=shared)
 
     def verdicts_of(self, key: tuple) -> list[str]:
         from .api import diagnose
@@ -504,6 +511,10 @@ def _name(fn) -> str:
 
 def _kwtext(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items())
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else ""
 
 
 def _fmt(v) -> str:
