@@ -394,30 +394,21 @@ def diagnosis_card_html(d) -> str:
 
 
 def _svg(d) -> str:
-    """The matplotlib figure of ``d`` as an inline ``<svg>`` element (no XML prolog)."""
-    import io
-
+    """The matplotlib figure of ``d`` as an inline ``<svg>`` element."""
     from matplotlib.figure import Figure
 
     data = plot.chart_data(d)
     fig = Figure(figsize=plot._figsize(data, True))
     plot._draw_figure(fig, d, data, True)
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return plot.inline_svg(fig)
 
 
 def verification_html(v) -> str:
     """A :class:`~losslens.verification.Verification` for a notebook: the report's lines and its
     chart as inline SVG (without matplotlib, the lines alone)."""
-    import io
-
     svg = ""
     try:
-        buf = io.StringIO()
-        plot.verification_figure(v).savefig(buf, format="svg", metadata={"Date": None})
-        svg = buf.getvalue()[buf.getvalue().index("<svg"):]
+        svg = plot.inline_svg(plot.verification_figure(v))
     except ImportError:
         pass
     lines = str(v).splitlines()

@@ -309,15 +309,31 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
     """
     from matplotlib.figure import Figure
 
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    path, suffix = _figure_path(path)
     data = _data_or_fail(d)
     fig = Figure(figsize=_figsize(data, panels))
     _draw_figure(fig, d, data, panels)
     fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
     return path
+
+
+def _figure_path(path) -> tuple[Path, str]:
+    """``path`` and its format (png, svg or pdf, from the suffix); any other suffix is an error."""
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    return path, suffix
+
+
+def inline_svg(fig) -> str:
+    """A matplotlib Figure as an inline ``<svg>`` element (no XML prolog, no date)."""
+    import io
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata=_metadata("svg"))
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
 
 
 def _data_or_fail(d) -> dict:
@@ -393,14 +409,12 @@ def _metadata(suffix: str) -> dict:
 
 # ---- verification ------------------------------------------------------------------------------
 CHECK_COLORS = ("#2a9d8f", "#e8710a", "#7b4fb0", "#c0392b", "#1f77b4", "#8c564b")
+BASELINE_COLOR = "#222222"
 
 
 def save_verification_plot(v, path, dpi: int = 150) -> Path:
     """Write :func:`verification_figure` to ``path`` (.png, .svg or .pdf, by its suffix)."""
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    path, suffix = _figure_path(path)
     verification_figure(v).savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
     return path
 
@@ -419,7 +433,7 @@ def verification_figure(v):
     base = v.baseline_runs[0] if v.baseline_runs else v.diagnosis.run
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
-        curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", "#222222", None)]
+        curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
         seen = set()
         for r in (r for r in ran if r.check.metric == metric):
             key = tuple(sorted(r.check.change.items()))
@@ -437,7 +451,7 @@ def verification_figure(v):
             x, y = run.finite(metric)
             if y.size == 0:
                 continue
-            is_base = color == "#222222"  # on top: a retrained run is the baseline's until its change
+            is_base = run is base  # on top: a retrained run is the baseline's until its change
             ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2)
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
             if start is not None and start < len(run.axis):
