@@ -494,10 +494,9 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     # by its step size.
     if not (straight or drift) or tr.end_rate < t.lr_low_end_rate:
         return None
-    ev = []
+    ev, up = [], _higher(f)
     if straight:
         conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
-        up = _higher(f)
         ev += [f"a nearly straight {'climb' if up else 'descent'}: {tr.early_share:.0%} of the "
                f"{'gain' if up else 'drop'} came in the first quarter (an exponential-like curve front-loads it)",
                f"far from a floor: {tr.total_drop_rel:.0%} {'above' if up else 'below'} its starting value after "
@@ -505,15 +504,15 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     else:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
     if drift:
-        moved = "rose" if _higher(f) else "fell"
-        ev.append(f"a smooth, steady {'climb' if _higher(f) else 'descent'}: the last quarter {moved} "
+        moved = "rose" if up else "fell"
+        ev.append(f"a smooth, steady {'climb' if up else 'descent'}: the last quarter {moved} "
                   f"{_noise_sds(tr.tail_drop_noise)} of the curve's noise; the step size, not the gradient noise, "
                   "still sets the pace")
     status = "likely"
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"learning rate constant at {_lr(f)}")
     else:
-        ev.append(f"no learning rate in the log: if it was decaying, this {'climb' if _higher(f) else 'descent'} "
+        ev.append(f"no learning rate in the log: if it was decaying, this {'climb' if up else 'descent'} "
                   "is the schedule's cooldown, not a small step")
         if not straight:
             # A smooth tail alone cannot tell a small constant step from a schedule's cooldown
@@ -532,7 +531,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # sees where the weights landed. Take whichever curve bounces more.
     # A curve whose improvement is itself within a few noise sds has no floor to bounce around:
     # its sd / improvement says nothing.
-    osc, name = (o.oscillation, f.metric) if f.plateau.improvement > t.lr_high_floor_noise * f.noise else (0.0, f.metric)
+    osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise else 0.0), f.metric
     tp = f.train_plateau
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
