@@ -367,7 +367,8 @@ class _Model:
         return np.sqrt(spread ** 2 + self.sigma ** 2 + change ** 2) + self.floor
 
     def band(self, xs: np.ndarray):
-        t = (xs - self.x0) / self.span
+        # Before the fitted start (the peak of a blow-up) the families are undefined.
+        t = np.maximum((xs - self.x0) / self.span, 0.0)
         mean, spread = self.mean_spread(t)
         u = self.scale_u(t, mean, spread)
         q05, q95 = _quantiles(np.maximum(t, 1.0))
