@@ -16,7 +16,11 @@ def test_learning_curve_slope_and_rule():
     lc = variants.learning_curve(falling)
     assert lc.slope == pytest.approx(-0.5, abs=0.05)
     cause = variants.learning_curve_cause(lc)
-    assert cause is not None and cause.id == "data_limited" and cause.numbers["gain_if_doubled"] > 0.25
+    assert cause is not None and cause.id == "data_limited"
+    # 1 - 2**(-0.5) = 29% on the exact power law; the slope is damped (x0.8, fitted on LCDB's real
+    # curves, which bend flat) before extrapolating: 1 - 2**(-0.4) = 24%.
+    assert cause.numbers["gain_if_doubled"] == pytest.approx(1 - 2 ** (0.8 * lc.slope), abs=1e-9)
+    assert 0.22 < cause.numbers["gain_if_doubled"] < 0.26
     flat = {n: 0.3 * (1 + 0.01 * rng.standard_normal(3)) for n in sizes}
     assert variants.learning_curve_cause(variants.learning_curve(flat)) is None
 

@@ -4,6 +4,7 @@
     >>> d = losslens.diagnose("training.log")        # a file, a dict of lists, a DataFrame or a Run
     >>> print(d)                                      # verdict and X, evidence, actions
     >>> d.to_dict()                                   # the losslens.diagnosis/1 JSON schema
+    >>> print(losslens.more_data(sizes, val_scores))  # would 2x the data help? (a learning curve)
     >>> print(losslens.verify(train))                 # retrain with each cause's counterfactual
 
 Importing losslens imports no deep-learning framework; integrations import theirs when used.
@@ -18,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError",
-           "forecast", "verify"]
+           "forecast", "more_data", "verify"]
 
 
 def read(source, **options) -> list[Run]:
@@ -49,6 +50,15 @@ def forecast(source, horizon=None, **options):
     """Forecast where the run's curve is heading; see :mod:`losslens.forecasting`."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, **options)
+
+
+def more_data(train_sizes, scores=None, *, factor: float = 2.0, **options):
+    """Would more data help? Forecast the validation loss with ``factor`` times the training set
+    from a learning curve: sizes and scores as scikit-learn's ``learning_curve`` returns them, or a
+    path to a table of them. A :class:`~losslens.facts.learning_curve.DataForecast` (value,
+    90% interval, gain, ``p_gain``, ``data_limited``); see :mod:`losslens.facts.learning_curve`."""
+    from .api import more_data as _more_data
+    return _more_data(train_sizes, scores, factor=factor, **options)
 
 
 def verify(train, **options):

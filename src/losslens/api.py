@@ -44,3 +44,23 @@ def forecast(source: Any, horizon=None, metric=None, **options):
     if len(runs) != 1:
         raise ValueError(f"{source} holds {len(runs)} runs; pick one with run_id=")
     return forecast_run(runs[0], horizon=horizon, metric=metric)
+
+
+def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,
+              greater_is_better=None, size: str | None = None):
+    """Forecast what ``factor`` times the training data does to the validation loss.
+
+    ``train_sizes``: sizes (n_sizes,) with ``scores`` (n_sizes,) or (n_sizes, n_folds), as
+    scikit-learn's ``learning_curve`` returns them; or a path to a table of sizes and scores
+    (``size``/``metric`` name its columns), with ``scores`` None.
+    """
+    from .facts.learning_curve import from_scores
+
+    if scores is None:
+        from .readers.learning_curve import read_learning_curve
+
+        sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric)
+        lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better, source=str(train_sizes))
+    else:
+        lc = from_scores(train_sizes, scores, metric=metric or "validation score", greater_is_better=greater_is_better)
+    return lc.forecast(factor)

@@ -326,25 +326,31 @@ def data_limited_measured(f: Facts, t: Thresholds) -> Cause | None:
 
 def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     """``data_limited`` from a learning curve (:class:`~losslens.facts.learning_curve.LearningCurveFacts`,
-    or ``{n_train: best val loss, or a list per seed}``): doubling the data would lower the
-    validation loss by ≥ ``t.data_gain``, and with several seeds the slope is below zero by more
-    than its seed-to-seed spread (t < −2)."""
+    or ``{n_train: best val loss, or a list per seed}``): doubling the data is forecast to lower
+    the validation loss by ≥ ``t.data_gain`` (the damped local power law of
+    :mod:`losslens.facts.learning_curve`, scored on LCDB's real learning curves), and with several
+    seeds the slope is below zero by more than its seed-to-seed spread (t < −2)."""
     if isinstance(lc, dict):
         from .facts.learning_curve import learning_curve_facts
         lc = learning_curve_facts(lc)
-    if lc is None or lc.gain_if_doubled < t.data_gain:
+    if lc is None:
+        return None
+    fc = lc.forecast(2.0)
+    if fc.gain < t.data_gain:
         return None
     st = lc.slope_t
     if st is not None and not st < -t.chance_z:
         return None
     curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
     seeds = f" (t = {_t(st)} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
-    return Cause("data_limited", _ramp(lc.gain_if_doubled, t.data_gain, 0.5, 0.7, 0.95),
-                 [f"learning curve (training-set size: best validation loss) {curve}",
-                  f"still falling at the largest sizes: log-log slope {lc.slope:.2f}{seeds}; doubling the data "
-                  f"would lower it about {lc.gain_if_doubled:.0%}"],
+    lo, hi = fc.interval
+    return Cause("data_limited", _ramp(fc.gain, t.data_gain, 0.5, 0.7, 0.95),
+                 [f"learning curve (training-set size: {lc.metric}) {curve}",
+                  f"still falling at the largest sizes: log-log slope {lc.slope:.2f}{seeds}",
+                  f"twice the data ({_n(fc.size)} -> {_n(fc.size_new)}): forecast {fc.value:.4g}, {fc.gain:.0%} lower "
+                  f"(90% interval {lo:.4g} to {hi:.4g}; P(more than {t.data_gain:.0%} lower) = {fc.p_gain:.2f})"],
                  ACTIONS["data_limited"],
-                 {"gain_if_doubled": lc.gain_if_doubled, "slope": lc.slope, "slope_t": st})
+                 {"gain_if_doubled": fc.gain, "slope": lc.slope, "slope_t": st, "p_gain": fc.p_gain})
 
 
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:

@@ -151,7 +151,7 @@ def data_limited(seeds: Sequence[int] = range(3), per_class: Sequence[int] = (10
     cause = learning_curve_cause(lc)
     findings = ["learning curve (best val loss, mean over seeds): "
                 + ", ".join(f"{int(n)} images {v:.3g}" for n, v in zip(lc.sizes, lc.losses.mean(0))),
-                f"slope over the three largest sizes d log(loss)/d log(n) = {pm(lc.slopes, 2)}: doubling the data would lower "
+                f"slope over the five largest sizes d log(loss)/d log(n) = {pm(lc.slopes, 2)}: doubling the data would lower "
                 f"the validation loss by ~{lc.gain_if_doubled:.0%}"]
     top_arm = sized[-1]
     findings.append(f"at {top * 10} images a single run says: {counts_text(top_arm.verdicts(), len(seeds))} "

@@ -1,0 +1,103 @@
+"""Learning curves over training-set size: a table of (size, score) rows, for ``losslens data``.
+
+A CSV/TSV (or JSON: a list of records, or a dict of columns) with one column of training-set
+sizes and one of validation loss or score, optionally a seed/fold column; several rows per size
+without one are read as folds in file order. Written, for example, from scikit-learn's
+``learning_curve`` (``train_sizes_abs`` with the mean over folds, or one row per size and fold),
+from LCDB, or by hand after training at 25/50/100% of the data. Columns are found by name (below) or named
+with ``size=`` / ``metric=``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import NoLossError, ReadError
+from . import _source, delimited
+
+#: Training-set size columns, first match wins (case-insensitive).
+SIZE_NAMES = ("train_size", "train_sizes", "train_sizes_abs", "size_train", "n_train", "train_samples",
+              "training_size", "n_samples", "num_samples", "samples", "dataset_size", "size", "n")
+#: Score columns in order of preference: a validation loss, then a validation score.
+METRIC_NAMES = ("val_loss", "valid_loss", "validation_loss", "test_loss", "val_error", "valid_error",
+                "val_acc", "valid_acc", "val_accuracy", "validation_accuracy", "valid_acc_mean", "test_acc",
+                "test_accuracy", "val_score", "validation_score", "test_score", "test_scores", "score",
+                "loss", "error", "accuracy", "acc")
+GROUP_NAMES = ("seed", "fold", "split", "repeat", "run", "random_state")
+
+
+def read_learning_curve(path, *, size: str | None = None, metric: str | None = None):
+    """``(sizes, values, metric)``: sizes (n_sizes,), values (n_sizes, n_folds) as written in the
+    file, and the metric's column name. Raises a one-line :class:`ReadError` naming the file."""
+    source = str(path)
+    content = _source.load(Path(path), source)
+    if content.kind != "text":
+        raise ReadError(f"a {content.kind} file, not a learning-curve table (columns: size, score)", source)
+    text = content.text
+    if text.lstrip()[:1] in ("{", "["):
+        cols = _json_columns(text, source)
+    else:
+        cols = delimited.parse(text, source)
+    lower = {k.lower(): k for k in cols}
+    size_col = _pick(lower, size, SIZE_NAMES, source, "training-set size",
+                     "name it with --size (e.g. --size n_train)")
+    metric_col = _pick(lower, metric, METRIC_NAMES, source, "validation loss or score",
+                       "name it with --metric (e.g. --metric val_acc)", NoLossError)
+    group_col = next((lower[g] for g in GROUP_NAMES if g in lower), None)
+    sizes = np.asarray(cols[size_col], dtype=float) if cols[size_col].dtype != object else None
+    if sizes is None:
+        raise ReadError(f"column {size_col!r} is not numeric", source)
+    values = np.asarray(cols[metric_col], dtype=float) if cols[metric_col].dtype != object else None
+    if values is None:
+        raise ReadError(f"column {metric_col!r} is not numeric", source)
+    ok = np.isfinite(sizes)
+    if not ok.any():
+        raise ReadError(f"column {size_col!r} has no values", source)
+    sizes, values = sizes[ok], values[ok]
+    groups = None if group_col is None else np.asarray(cols[group_col])[ok]
+    uniq = np.unique(sizes)
+    per = [values[sizes == s] for s in uniq]
+    counts = {len(p) for p in per}
+    if len(counts) != 1:
+        raise ReadError(f"sizes have different numbers of rows ({', '.join(f'{s:g}: {len(p)}' for s, p in zip(uniq, per))}): "
+                        "give every size the same folds/seeds", source)
+    if groups is not None:  # order each size's rows by their seed/fold so columns line up
+        per = [values[sizes == s][np.argsort(groups[sizes == s].astype(str), kind="stable")] for s in uniq]
+    return uniq, np.stack(per), metric_col
+
+
+def _pick(lower: dict, wanted, names, source, what, hint, error=ReadError) -> str:
+    if wanted is not None:
+        if wanted.lower() in lower:
+            return lower[wanted.lower()]
+        raise error(f"no column {wanted!r} (columns: {', '.join(lower.values())})", source)
+    for n in names:
+        if n in lower:
+            return lower[n]
+    raise error(f"no {what} column (columns: {', '.join(lower.values())}); {hint}", source)
+
+
+def _json_columns(text: str, source: str) -> dict[str, np.ndarray]:
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ReadError(f"not valid JSON ({str(exc).splitlines()[0]})", source) from None
+    if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):
+        keys = list(dict.fromkeys(k for r in obj for k in r))
+        obj = {k: [r.get(k) for r in obj] for k in keys}
+    if not isinstance(obj, dict) or not obj:
+        raise ReadError("JSON is neither a list of records nor a dict of columns", source)
+    out = {}
+    for k, v in obj.items():
+        if isinstance(v, list):
+            try:
+                out[str(k)] = np.array([np.nan if x is None else float(x) for x in v], dtype=float)
+            except (TypeError, ValueError):
+                out[str(k)] = np.array(v, dtype=object)
+    lengths = {len(v) for v in out.values()}
+    if len(lengths) != 1:
+        raise ReadError("JSON columns have different lengths", source)
+    return out

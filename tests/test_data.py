@@ -1,0 +1,165 @@
+"""Would more data help? ``losslens.more_data`` / ``losslens data`` on real learning curves.
+
+The curves are measured here with scikit-learn (nested training subsets of generated data, one
+fixed validation set, 5 subset orders), and the forecast for 2x the data is checked against
+training on 2x the data for real.
+"""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+from losslens.exceptions import LosslensError
+
+runner = CliRunner()
+SIZES = [125, 250, 500, 1000, 2000]
+
+
+def _measure(make_model):
+    """Validation accuracy (5 subset orders, SIZES + the 2x truth at 4000)."""
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(n_samples=12000, n_features=20, n_informative=12, n_redundant=2,
+                               n_clusters_per_class=4, class_sep=1.0, flip_y=0.0, random_state=0)
+    xv, yv, xp, yp = x[-3000:], y[-3000:], x[:-3000], y[:-3000]
+    acc = np.zeros((5, len(SIZES) + 1))
+    for s in range(5):
+        idx = np.random.default_rng(s).permutation(len(yp))
+        for j, n in enumerate(SIZES + [4000]):
+            acc[s, j] = make_model().fit(xp[idx[:n]], yp[idx[:n]]).score(xv, yv)
+    return acc[:, :-1].T, 1 - acc[:, -1].mean()  # (n_sizes, n_folds) like learning_curve, true error at 2x
+
+
+@pytest.fixture(scope="module")
+def knn():
+    from sklearn.neighbors import KNeighborsClassifier
+    return _measure(lambda: KNeighborsClassifier(5))
+
+
+@pytest.fixture(scope="module")
+def logreg():
+    from sklearn.linear_model import LogisticRegression
+    return _measure(lambda: LogisticRegression(max_iter=1000))
+
+
+def test_a_model_still_learning_from_data_is_data_limited_and_the_forecast_holds(knn):
+    scores, truth = knn
+    fc = losslens.more_data(SIZES, scores, metric="val_acc")
+    assert fc.data_limited and fc.gain > 0.10 and fc.p_gain > 0.6
+    lo, hi = fc.interval
+    assert lo <= truth <= hi                      # training on 4,000 really lands inside (error 0.095)
+    assert abs(fc.value - truth) / truth < 0.10
+    assert fc.size == 2000 and fc.size_new == 4000 and fc.metric == "1 - val_acc"
+
+
+def test_a_model_at_its_capacity_is_not_data_limited(logreg):
+    scores, truth = logreg
+    fc = losslens.more_data(SIZES, scores, metric="val_acc")
+    assert not fc.data_limited and fc.gain < 0.05 and fc.p_gain < 0.2
+    assert fc.interval[0] <= truth <= fc.interval[1]   # 2x the data: 0.351 vs 0.352 now
+
+
+def test_scores_direction_is_read_from_the_name_or_the_curve(knn):
+    scores, _ = knn
+    named = losslens.more_data(SIZES, scores, metric="val_acc")
+    guessed = losslens.more_data(SIZES, scores)        # "validation score": rising, so a score
+    assert guessed.value == pytest.approx(named.value)
+    as_loss = losslens.more_data(SIZES, 1 - scores, metric="val_error")
+    assert as_loss.value == pytest.approx(named.value)
+    neg_mse = losslens.more_data(SIZES, -(1 - scores), greater_is_better=True)  # scikit-learn's neg_* scorers
+    assert neg_mse.value == pytest.approx(named.value)
+    pct = losslens.more_data(SIZES, 100 * scores, metric="val_acc")
+    assert pct.value == pytest.approx(named.value)
+
+
+def test_bigger_factors_forecast_more_gain_with_a_wider_interval(knn):
+    scores, _ = knn
+    f2, f4 = (losslens.more_data(SIZES, scores, metric="val_acc", factor=f) for f in (2, 4))
+    assert f4.value < f2.value and f4.gain > f2.gain
+    assert np.log(f4.interval[1] / f4.interval[0]) > np.log(f2.interval[1] / f2.interval[0])
+
+
+def test_diagnosis_of_a_run_with_a_learning_curve_quotes_the_forecast(knn):
+    scores, _ = knn
+    err = 1 - scores
+    run = losslens.Run.from_history({"loss": [1.0, 0.5, 0.3, 0.25, 0.24, 0.24], "val_loss": [1.1, 0.7, 0.5, 0.45, 0.44, 0.44]})
+    run.meta["learning_curve"] = {n: list(v) for n, v in zip(SIZES, err)}
+    d = losslens.diagnose(run)
+    cause = next(c for c in d.causes if c.id == "data_limited")
+    assert any("twice the data" in e and "90% interval" in e for e in cause.evidence)
+
+
+@pytest.mark.parametrize("sizes, scores, problem", [
+    ([100], [0.8], "at least two"),
+    ([100, 50, 200], [0.7, 0.8, 0.9], "increasing"),
+    ([100, 200, 400], [0.7, np.nan, 0.9], "not finite at size 200"),
+    ([100, 200, 400], [0.7, 0.9, 1.0], "perfect"),
+    ([100, 200, 400], [[0.7, 0.8]], "shape"),
+])
+def test_bad_curves_raise_one_line(sizes, scores, problem):
+    with pytest.raises(LosslensError, match=problem) as info:
+        losslens.more_data(sizes, scores, metric="val_acc")
+    assert "\n" not in str(info.value)
+
+
+def _write_long(path, scores):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["train_size", "fold", "val_acc"])
+        for n, row in zip(SIZES, scores):
+            for k, v in enumerate(row):
+                w.writerow([n, k, v])
+
+
+def test_cli_reads_a_long_table_and_says_data_limited(knn, tmp_path):
+    scores, _ = knn
+    path = tmp_path / "curve.csv"
+    _write_long(path, scores)
+    before = path.read_bytes()
+    res = runner.invoke(app, ["data", str(path)])
+    assert res.exit_code == 0, res.output
+    first = res.output.splitlines()[0]
+    assert first.startswith(f"{path}: data_limited")
+    assert "2x the data (2,000 -> 4,000 samples)" in res.output and "mean of 5 folds" in res.output
+    out = json.loads(runner.invoke(app, ["data", str(path), "--json", "--factor", "4"]).output)
+    assert out["schema"] == "losslens.data/1" and out["factor"] == 4 and out["data_limited"] is True
+    assert out["size_new"] == 8000 and out["interval"][0] < out["value"] < out["interval"][1]
+    assert path.read_bytes() == before
+
+
+def test_cli_reads_an_lcdb_curve(shared_curves, tmp_path):
+    rows = [r for r in csv.DictReader(open(shared_curves / "lcdb_v1_accuracy_mean_curves.csv"))
+            if r["openmlid"] == "3" and r["learner"] == "SVC_linear"]
+    path = tmp_path / "lcdb.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows[:-3])                       # keep the last sizes as the truth
+    out = json.loads(runner.invoke(app, ["data", str(path), "--metric", "valid_acc_mean", "--json"]).output)
+    assert out["metric"] == "1 - valid_acc_mean" and out["size"] == float(rows[-4]["size_train"])
+    truth = 1 - float(rows[-2]["valid_acc_mean"])    # LCDB's measurement at 2x (1,024 -> 2,048)
+    assert float(rows[-2]["size_train"]) == 2 * out["size"]
+    assert out["interval"][0] <= truth <= out["interval"][1]
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("", "empty file"),
+    ("train_size,val_acc\n100,0.8\n", "at least two"),
+    ("epoch,loss\n1,0.5\n2,0.4\n", "no training-set size column"),
+    ("train_size,foo\n100,0.5\n200,0.4\n", "no validation loss or score column"),
+    ("train_size,val_loss\n100,0.5\n200,nan\n400,0.3\n", "not finite at size 200"),
+    ("train_size,fold,val_loss\n100,0,0.5\n100,1,0.5\n200,0,0.4\n", "different numbers of rows"),
+])
+def test_cli_bad_tables_end_in_one_line_and_exit_2(tmp_path, content, problem):
+    path = tmp_path / "lc.csv"
+    path.write_text(content)
+    res = runner.invoke(app, ["data", str(path)])
+    assert res.exit_code == 2
+    assert problem in res.output and str(path) in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    assert path.read_text() == content
