@@ -163,3 +163,55 @@ def test_cli_bad_tables_end_in_one_line_and_exit_2(tmp_path, content, problem):
     assert problem in res.output and str(path) in res.output
     assert len(res.output.strip().splitlines()) == 1
     assert path.read_text() == content
+
+
+def test_plot_and_notebook_view(knn, tmp_path):
+    scores, _ = knn
+    fc = losslens.more_data(SIZES, scores, metric="val_acc")
+    path = fc.save_plot(tmp_path / "lc.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in fc._repr_html_() and "2x the data" in fc._repr_html_()
+    csv_path = tmp_path / "curve.csv"
+    _write_long(csv_path, scores)
+    res = runner.invoke(app, ["data", str(csv_path), "--plot", str(tmp_path / "cli.svg")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "cli.svg").read_text().lstrip().startswith("<?xml")
+
+
+# ---- whatever the table, a forecast or one line naming the file ---------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**6, 10**6),
+                   st.sampled_from(["", "NA", "nan", "x", "1e400", "-0"]))
+
+
+@settings(max_examples=150, deadline=2000, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(["train_size,val_acc", "n_train,fold,val_loss", "size;score", "train_size\tloss",
+                               "samples,seed,accuracy", "train_size,val_acc,extra"]),
+       rows=st.lists(st.lists(_cells, min_size=1, max_size=4), max_size=12))
+def test_any_table_gives_a_forecast_or_one_line(tmp_path, header, rows):
+    sep = ";" if ";" in header else "\t" if "\t" in header else ","
+    path = tmp_path / "lc.csv"
+    path.write_text(header + "\n" + "\n".join(sep.join(str(c) for c in r) for r in rows) + "\n")
+    before = path.read_bytes()
+    try:
+        fc = losslens.more_data(path)
+    except LosslensError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(str(path)), str(exc)
+    else:
+        assert np.isfinite(fc.value) and fc.interval[0] <= fc.value <= fc.interval[1] and 0 <= fc.p_gain <= 1
+    assert path.read_bytes() == before
+
+
+@settings(max_examples=100, deadline=2000, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400))
+def test_any_bytes_give_a_forecast_or_one_line(tmp_path, data):
+    path = tmp_path / "lc.json"
+    path.write_bytes(data)
+    try:
+        losslens.more_data(path)
+    except LosslensError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(str(path)), str(exc)

@@ -20,6 +20,8 @@ def register(app):
         higher: Optional[bool] = typer.Option(None, "--higher-is-better/--lower-is-better",
                                               help="Is the metric a score (accuracy) or a loss? Default: from its name, else from the curve."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object per file (schema losslens.data/1)."),
+        plot: Optional[str] = typer.Option(None, "--plot", help="Also save the learning curve and the forecast "
+                                                                "(.png/.svg/.pdf; with several files, one per file: name-1.png ...)."),
     ):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
         from a learning curve, and say whether the model is data-limited."""
@@ -28,8 +30,13 @@ def register(app):
 
         if factor <= 1.0:
             fail("--factor must be above 1 (times the largest training set)")
-        for path in paths:
+        for i, path in enumerate(paths):
             fc = run_guarded(more_data, path, factor=factor, size=size, metric=metric, greater_is_better=higher)
+            if plot is not None:
+                from pathlib import Path
+
+                target = Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                run_guarded(fc.save_plot, target)
             if json_out:
                 sys.stdout.write(json.dumps({"source": path} | fc.to_dict(), allow_nan=False) + "\n")
             else:

@@ -169,6 +169,17 @@ class DataForecast:
     def __str__(self) -> str:
         return self.summary()
 
+    def save_plot(self, path, dpi: int = 150):
+        """The learning curve in log-log with the forecast and its interval (.png/.svg/.pdf)."""
+        from ..report.plot import save_data_plot
+        return save_data_plot(self, path, dpi=dpi)
+
+    def _repr_html_(self) -> str:  # notebooks: the sentence and the chart
+        from html import escape
+
+        from ..report.plot import data_figure, inline_svg
+        return f"<p>{escape(self.summary())}</p>" + inline_svg(data_figure(self))
+
 
 def _quantiles(log2f: float) -> tuple[float, float]:
     """Calibrated quantiles of the normalised log error at ``log2(factor)``, linear between the

@@ -62,8 +62,9 @@ def read_learning_curve(path, *, size: str | None = None, metric: str | None = N
     per = [values[sizes == s] for s in uniq]
     counts = {len(p) for p in per}
     if len(counts) != 1:
-        raise ReadError(f"sizes have different numbers of rows ({', '.join(f'{s:g}: {len(p)}' for s, p in zip(uniq, per))}): "
-                        "give every size the same folds/seeds", source)
+        shown = ", ".join(f"{s:g}: {len(p)}" for s, p in zip(uniq[:6], per[:6])) + (", ..." if len(uniq) > 6 else "")
+        raise ReadError(f"sizes have different numbers of rows ({shown}): give every size the same folds/seeds "
+                        "(a file of several learning curves: write one per file)", source)
     if groups is not None:  # order each size's rows by their seed/fold so columns line up
         per = [values[sizes == s][np.argsort(groups[sizes == s].astype(str), kind="stable")] for s in uniq]
     return uniq, np.stack(per), metric_col

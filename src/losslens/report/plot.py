@@ -471,3 +471,57 @@ def verification_figure(v):
                  color="#555555", va="bottom", ha="left")
     fig.tight_layout()
     return fig
+
+
+def save_data_plot(fc, path, dpi: int = 150) -> Path:
+    """Write :func:`data_figure` to ``path`` (.png, .svg or .pdf, by its suffix)."""
+    path, suffix = _figure_path(path)
+    data_figure(fc).savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
+    return path
+
+
+def data_figure(fc):
+    """A :class:`~losslens.facts.learning_curve.DataForecast`'s chart (a bare matplotlib Figure),
+    log-log: the learning curve (each fold/seed faint, their mean black), the damped power law
+    from the largest size out to ``factor`` x the data, the forecast with its 90% interval, and
+    the "10% lower" bar the verdict is read against."""
+    from matplotlib.figure import Figure
+
+    from ..facts.learning_curve import DATA_GAIN
+
+    lc = fc.curve
+    fig = Figure(figsize=(6.5, 4.0))
+    ax = fig.subplots()
+    for row in lc.losses if lc.losses.shape[0] > 1 else ():
+        ax.plot(lc.sizes, row, color="#bbbbbb", lw=0.8, marker=".", ms=3, zorder=1)
+    ax.plot(lc.sizes, lc.losses.mean(0), color=BASELINE_COLOR, lw=1.6, marker="o", ms=4, zorder=3,
+            label=f"measured ({lc.losses.shape[0]} folds)" if lc.losses.shape[0] > 1 else "measured")
+    xs = np.geomspace(fc.size, fc.size_new, 30)
+    ax.plot(xs, [fc.level * np.exp(lc.log_change(x / fc.size)) if x > fc.size else fc.level for x in xs],
+            color=CHECK_COLORS[0], lw=1.6, ls="--", zorder=2, label="damped power law")
+    lo, hi = fc.interval
+    ax.errorbar([fc.size_new], [fc.value], yerr=[[fc.value - lo], [hi - fc.value]], color=CHECK_COLORS[0],
+                marker="o", ms=6, capsize=4, zorder=4, label=f"{fc.factor:g}x the data: {fc.value:.4g} (90% interval)")
+    ax.axhline((1 - DATA_GAIN) * fc.level, color="#888888", lw=0.9, ls=":", label=f"{DATA_GAIN:.0%} below now")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 10 else f"{v:.3g}")
+    for axis in (ax.xaxis, ax.yaxis):  # log axes label minor ticks as 3x10^2: too busy here
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.set_xticks(list(lc.sizes) + [fc.size_new])  # the sizes measured and the one forecast
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.set_xlabel("training-set size (samples)")
+    ax.set_ylabel(lc.metric)
+    ax.grid(True, which="both", color="#eeeeee", lw=0.6)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.legend(fontsize=7.5, frameon=False, loc="best")
+    verdict = "data-limited" if fc.data_limited else "not clearly data-limited"
+    ax.set_title(f"{verdict}: {-fc.gain:+.0%} forecast with {fc.factor:g}x the data, "
+                 f"P(>{DATA_GAIN:.0%} lower) = {fc.p_gain:.2f}", fontsize=10, loc="left", fontweight="bold")
+    fig.tight_layout()
+    return fig
