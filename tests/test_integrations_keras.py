@@ -147,3 +147,25 @@ def test_the_callback_on_the_jax_backend_stops_restores_and_saves(tmp_path):
     assert out["verdict"] == "converged" and out["epochs"] < 40 and out["stopped"] == out["epochs"] - 1
     assert out["eval"] == pytest.approx(out["best"], rel=1e-4)  # restore_best_weights on jax
     assert out["diagnosed"] == "converged" and path.exists()
+
+
+def test_keras_stop_gain_stops_when_the_forecast_says_nothing_is_left(tmp_path, capsys):
+    """stop_gain: ForecastStopping inside the callback, horizon = fit's epochs (here 150)."""
+    x, y = article_data(0)
+    xv, yv = article_data(1, n=200)
+    path = tmp_path / "run.json"
+    cb = LosslensCallback(stop_gain=0.01, restore_best_weights=True, save_path=path)
+    model = mlp()
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=150, batch_size=32, verbose=0, callbacks=[cb])
+
+    epochs = len(history.history["loss"])
+    assert cb.watcher.horizon == 149                       # read from fit(epochs=150)
+    assert 15 <= epochs < 100 and cb.stopped_epoch == epochs - 1
+    assert cb.actions[-1]["action"] == "stop" and cb.actions[-1]["cause"] == "forecast"
+    assert cb.actions[-1]["gain"] < 0.01
+    out = capsys.readouterr().out
+    assert "is forecast to improve" in out and "less than stop_gain=0.01" in out and "by epoch 149" in out
+    best = min(history.history["val_loss"])
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(best, rel=1e-4)   # best weights back
+    assert best < 0.0125                                    # at the noise floor (noise variance 0.01)
+    assert json.loads(path.read_text())["meta"]["stopped_epoch"] == epochs - 1

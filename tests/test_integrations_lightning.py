@@ -105,3 +105,18 @@ def test_lightning_validation_every_other_epoch_leaves_gaps_not_stale_values(tmp
     t.fit(Regressor(), *loaders())
     val = cb.run().series["val_loss"]
     assert np.isnan(val[[0, 2]]).all() and np.isfinite(val[[1, 3]]).all()
+
+
+def test_lightning_stop_gain_reads_max_epochs_and_stops(tmp_path, capsys):
+    torch.manual_seed(0)
+    cb = LosslensCallback(stop_gain=0.01, restore_best_weights=True)
+    model = Regressor()
+    t = trainer(tmp_path, cb, 150)
+    train, val = loaders()
+    t.fit(model, train, val)
+    assert cb.watcher.horizon == 149                      # max_epochs=150, epochs counted from 0
+    assert cb.stopped_epoch is not None and cb.stopped_epoch < 100 and t.current_epoch < 150
+    assert cb.actions[-1]["cause"] == "forecast"
+    assert "less than stop_gain=0.01" in capsys.readouterr().out
+    best = float(np.nanmin(cb.run().val_loss))
+    assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(best, rel=1e-4)

@@ -220,3 +220,35 @@ def test_atomic_save_leaves_the_previous_file_when_killed_mid_write(tmp_path, mo
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # no temp file left behind
     assert len(losslens.read(path)[0]) == 3
+
+
+def test_monitor_stop_gain_uses_the_planned_epochs():
+    """A linear model on y = 2 x1 + 3 x2 + noise, SGD, 300 epochs planned: the forecast rule
+    stops once the validation loss has nothing left to gain, and the best weights come back."""
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(512, 2, generator=g)
+    y = (2 * x[:, 0] + 3 * x[:, 1] + 0.1 * torch.randn(512, generator=g)).unsqueeze(1)
+    xv = torch.rand(256, 2, generator=g)
+    yv = (2 * xv[:, 0] + 3 * xv[:, 1] + 0.1 * torch.randn(256, generator=g)).unsqueeze(1)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = Monitor(model, opt, epochs=300, stop_gain=0.01, restore_best_weights=True, verbose=0)
+    assert monitor.watcher.horizon == 299
+    for epoch in range(300):
+        for i in range(0, 512, 32):
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x[i:i + 32]), y[i:i + 32])
+            loss.backward()
+            opt.step()
+            monitor.step(loss)
+        with torch.no_grad():
+            val = torch.nn.functional.mse_loss(model(xv), yv).item()
+        if monitor.epoch_end(val_loss=val):
+            break
+    monitor.finish()
+    assert 30 <= epoch < 200 and monitor.actions[-1]["cause"] == "forecast"
+    with torch.no_grad():
+        restored = torch.nn.functional.mse_loss(model(xv), yv).item()
+    assert restored == pytest.approx(min(monitor.run().get("val_loss")), rel=1e-6)
+    assert restored < 0.0125

@@ -70,3 +70,20 @@ def test_gpt2_overfitting_is_reported_stopped_and_saved(tmp_path, capsys):
     assert json.loads(saved.read_text())["meta"]["stopped_epoch"] == pytest.approx(cb.stopped_epoch)
     back = losslens.read(saved)[0]
     assert back.val_loss[:len(run)] == pytest.approx(run.val_loss[:len(back)], nan_ok=True)
+
+
+def test_gpt2_stop_gain_reads_num_train_epochs(tmp_path):
+    """The forecast rule inside the Trainer callback: horizon = num_train_epochs; a validation
+    loss forecast to rise (memorisation) gains nothing, so it stops once 10% of the way is done."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=40, per_device_train_batch_size=8, learning_rate=3e-3,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[],
+        use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
+    cb = LosslensCallback(stop_gain=0.01, restore_best_weights=True, verbose=0)
+    trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(16, 0),
+                                   eval_dataset=markov(64, 1), callbacks=[cb])
+    trainer.train()
+    assert cb.watcher.horizon == 40
+    assert cb.actions[-1]["cause"] == "forecast" and trainer.state.epoch < 40
+    run = cb.run()
+    assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(run.val_loss), rel=1e-4)

@@ -18,8 +18,10 @@ from 56.6% to 21.9%: those were runs stopped after 5 of 100-350 epochs). No rule
 30% fewer epochs at <= 1% regret there: one that knew the future and stopped every curve at
 its first point within 1% of its best would save 12% (benchmarks/results/stopping.md).
 
-The class is pure (no framework): callbacks feed it ``update(epoch, value)`` and act on
-the returned bool. Benchmark: ``benchmarks/stopping_eval.py``.
+The class is pure (no framework): the losslens callbacks run it with ``stop_gain=`` (the
+horizon taken from the trainer's planned epochs, see ``integrations/_core.Watcher``), any other
+loop can feed it ``update(epoch, value)`` and act on the returned bool, and ``losslens forecast
+LOG --stop-gain 0.01`` replays it over a finished log. Benchmark: ``benchmarks/stopping_eval.py``.
 """
 
 from __future__ import annotations

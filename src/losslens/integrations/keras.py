@@ -31,7 +31,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     Parameters are those of :class:`~losslens.integrations._core.Watcher` (``monitor``,
     ``mode``, ``min_delta``, ``patience``, ``stop_on``, ``restore_best_weights``,
     ``reduce_lr_on``, ``factor``, ``min_lr``, ``cooldown``, ``start_from_epoch``,
-    ``min_confidence``, ``verbose``, ``save_path``, ``classes``, ``name``) plus
+    ``min_confidence``, ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``: stop when
+    the forecast gain to the last of ``fit``'s ``epochs`` is below it) plus
     ``grad_every``: sample gradient evidence every this many batches (torch backend only;
     None switches it off).
     """
@@ -43,6 +44,14 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None
 
+
+    def on_train_begin(self, logs=None):
+        try:
+            epochs = (self.params or {}).get("epochs")
+            if epochs:
+                self.watcher.plan(int(epochs) - 1)  # Keras counts epochs from 0
+        except Exception as exc:
+            self.watcher.warn_once(exc, "train begin")
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._torch:

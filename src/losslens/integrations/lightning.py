@@ -57,6 +57,11 @@ class LosslensCallback(WatcherViews, Callback):
 
 
     def on_fit_start(self, trainer, pl_module):
+        try:
+            if trainer.max_epochs and trainer.max_epochs > 0:
+                self.watcher.plan(trainer.max_epochs - 1)  # for stop_gain: the last epoch planned
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading max_epochs")
         if self._default_save and self.watcher.save_path is None:
             try:
                 directory = trainer.log_dir or trainer.default_root_dir

@@ -46,19 +46,24 @@ class Monitor(WatcherViews):
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional
     grad_every : int or None
         Sample gradient evidence every this many ``step`` calls (None: off).
+    epochs : int or None
+        Epochs the loop is planned to run: the horizon of ``stop_gain`` (stop when going on is
+        forecast to improve ``monitor`` by less than that fraction).
     **options
         :class:`~losslens.integrations._core.Watcher` parameters: ``monitor``, ``mode``,
         ``min_delta``, ``patience``, ``stop_on``, ``restore_best_weights``, ``reduce_lr_on``,
         ``factor``, ``min_lr``, ``cooldown``, ``start_from_epoch``, ``min_confidence``,
-        ``verbose``, ``save_path``, ``classes``, ``name``.
+        ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``.
     """
 
     def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,
-                 first_epoch: int = 0, **options):
+                 first_epoch: int = 0, epochs: int | None = None, **options):
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.watcher = Watcher(framework="torch", **options)
+        if epochs is not None:
+            self.watcher.plan(first_epoch + int(epochs) - 1)
         self.probe = GradientProbe(grad_every if model is not None else None)
         self.epoch = first_epoch
         self.should_stop = False
