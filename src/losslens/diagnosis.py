@@ -616,7 +616,7 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
                  [f"validation ends {rel_gap:.0%} above training: a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
                   "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
-                  "runs it)"] + ACTIONS["data_limited"],
+                  "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
                  {"relative_gap": rel_gap}, status="possible")
 
 
