@@ -1,6 +1,7 @@
 """TensorBoard, MLflow and W&B readers, on logs written by the real libraries."""
 
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from losslens.exceptions import ReadError
 
 pytestmark = pytest.mark.framework
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "logs"
 EPOCHS = 12
 TRAIN = [1.0 / (e + 1) for e in range(EPOCHS)]
 VAL = [1.2 / (e + 1) + 0.05 * e for e in range(EPOCHS)]  # minimum at epoch 4, then rising
@@ -92,6 +94,27 @@ def test_tensorboard_keras_layout_train_and_validation_subdirectories(tmp_path, 
     assert run.val_acc == pytest.approx([1 - v / 2 for v in VAL], rel=1e-6)
     assert run.lr == pytest.approx([1e-3] * EPOCHS)
     assert losslens.diagnose(f"tb:{tmp_path / 'logs'}").verdict == "overfitting"
+
+
+def test_tensorboard_written_by_keras_itself_reads_as_its_history():
+    """The real thing (tests/fixtures/logs/make_logs.py keras_tb, TensorFlow backend): Keras 3 also
+    writes evaluation_loss_vs_iterations at step = iteration in validation/. Mixed into the epoch
+    grid it made the training loss 'end' at epoch 11 of 240 steps, read as diverged."""
+    pytest.importorskip("tensorboard")
+    logs = FIXTURES / "keras_tensorboard"
+    history = json.loads((FIXTURES / "keras_tensorboard.history.json").read_text())
+    before = digest(logs)
+    [run] = losslens.read(f"tb:{logs}")
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(12))
+    assert run.train_loss == pytest.approx(history["loss"], rel=1e-6)
+    assert run.val_loss == pytest.approx(history["val_loss"], rel=1e-6)
+    assert run.val_acc == pytest.approx(history["val_accuracy"], rel=1e-6)
+    assert not any("iteration" in k or "batch" in k for k in run.series)
+    assert losslens.diagnose(logs).verdict == losslens.diagnose(history).verdict == "still_improving"
+    # one split's file alone: its folder says which split it is
+    [val] = losslens.read(next((logs / "validation").glob("events.out.tfevents.*")))
+    assert val.val_loss == pytest.approx(history["val_loss"], rel=1e-6)
+    assert digest(logs) == before
 
 
 def test_tensorboard_step_log_with_an_epoch_tag_becomes_an_epoch_axis(tmp_path, writer):

@@ -65,24 +65,28 @@ def read_tensorboard(path) -> list[Run]:
         if not scalars:
             raise ReadError("event file holds no scalar summaries", path)
         name = path.parent.name if path.parent.name else path.stem
-        return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"},
-                               axis=_keras_axis(scalars))]
+        axis = _keras_axis(scalars)
+        if axis == "epoch":
+            scalars = _drop_keras_iteration_tags(scalars)
+        if path.parent.name.lower() in SPLITS:  # logs/validation/events...: epoch_loss is the validation loss
+            scalars = {_sub_column(path.parent.name, tag): v for tag, v in scalars.items()}
+        return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"}, axis=axis)]
 
     loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
     runs = []
     for root, parts in sorted(_group_runs(path, loaded).items()):
+        axis = _keras_axis([tag for _, directory in parts for tag in loaded[directory]])
         scalars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        tags: dict[str, tuple] = {}
         for sub, directory in parts:
-            for tag, (steps, values) in loaded[directory].items():
-                tags[tag] = ()
+            tags = loaded[directory] if axis != "epoch" else _drop_keras_iteration_tags(loaded[directory])
+            for tag, (steps, values) in tags.items():
                 scalars.setdefault(_sub_column(sub, tag), (steps, values))
         if not scalars:
             continue
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
-                                   meta={"format": "tensorboard"}, axis=_keras_axis(tags)))
+                                   meta={"format": "tensorboard"}, axis=axis))
     if not runs:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
@@ -262,8 +266,27 @@ def _group_runs(path: Path, loaded: dict) -> dict[Path, list[tuple[str | None, P
 
 
 def _keras_axis(tags) -> str | None:
-    """``"epoch"`` when every tag is Keras' ``epoch_*`` (logged with step = epoch), else None."""
-    return "epoch" if tags and all(normalise(t).startswith("epoch_") for t in tags) else None
+    """``"epoch"`` when the tags are Keras' ``epoch_*`` (logged with step = epoch), else None.
+
+    Keras' per-batch (``batch_*``, ``update_freq="batch"``) and per-iteration validation
+    (``evaluation_*_vs_iterations``, Keras 3) summaries are on the iteration axis beside them:
+    :func:`_drop_keras_iteration_tags` leaves them out of an epoch run.
+    """
+    tags = [normalise(t) for t in tags]
+    epoch = [t for t in tags if t.startswith("epoch_")]
+    return "epoch" if epoch and all(t.startswith("epoch_") or _keras_iteration_tag(t) for t in tags) else None
+
+
+def _keras_iteration_tag(tag: str) -> bool:
+    tag = normalise(tag)
+    return tag.startswith("batch_") or (tag.startswith("evaluation_") and tag.endswith("_vs_iterations"))
+
+
+def _drop_keras_iteration_tags(scalars: dict) -> dict:
+    """Keras' iteration-axis summaries out of an epoch run: on one grid with the epoch series, a
+    training loss that stops at epoch 11 while the grid goes on to iteration 390 reads as a run
+    that turned NaN (it did, on a real Keras 3 log, before this)."""
+    return {tag: v for tag, v in scalars.items() if not _keras_iteration_tag(tag)}
 
 
 def _sub_column(sub: str | None, tag: str) -> str:
