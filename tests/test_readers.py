@@ -235,7 +235,8 @@ def test_directory_reads_every_run_inside():
     sources = {Path(r.source).relative_to(LOGS).as_posix() for r in runs}
     assert sources == {"keras_csvlogger.csv", "keras_csvlogger.tsv", "keras_history.json",
                        "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
-                       "lightning/version_0/metrics.csv"}  # make_logs.py is passed over
+                       "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
+                       "keras_tensorboard"}  # make_logs.py is passed over; a TensorBoard run is its folder
     [one] = read(LOGS, run_id="version_0")
     assert one.source.endswith("metrics.csv")
 
