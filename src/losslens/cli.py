@@ -37,6 +37,14 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     raise typer.Exit(code)
 
 
+def require_matplotlib(what: str) -> None:
+    """Fail with one line, before any work, when a figure was asked for without matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        fail(f"{what} needs matplotlib: pip install 'losslens[plot]'")
+
+
 def run_guarded(fn, *args, **kwargs):
     """Call ``fn``; turn input problems into the one-line error and exit 2."""
     try:

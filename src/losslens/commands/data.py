@@ -26,10 +26,12 @@ def register(app):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
         from a learning curve, and say whether the model is data-limited."""
         from losslens.api import more_data
-        from losslens.cli import fail, run_guarded
+        from losslens.cli import fail, require_matplotlib, run_guarded
 
         if factor <= 1.0:
             fail("--factor must be above 1 (times the largest training set)")
+        if plot is not None:
+            require_matplotlib("--plot")
         for i, path in enumerate(paths):
             fc = run_guarded(more_data, path, factor=factor, size=size, metric=metric, greater_is_better=higher)
             if plot is not None:
@@ -37,6 +39,7 @@ def register(app):
 
                 target = Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
                 run_guarded(fc.save_plot, target)
+                typer.echo(f"wrote {target}", err=json_out)
             if json_out:
                 sys.stdout.write(json.dumps({"source": path} | fc.to_dict(), allow_nan=False) + "\n")
             else:

@@ -46,20 +46,17 @@ def register(app):
         dpi: int = typer.Option(150, "--dpi", min=30, max=1200, help="Resolution of a .png."),
     ):
         """Draw one run's annotated chart (curves, X, phases, validation minimum, gap, forecast) with matplotlib."""
-        from losslens.cli import fail, run_guarded
+        from losslens.cli import fail, require_matplotlib, run_guarded
 
         if output.suffix.lower() not in (".png", ".svg", ".pdf"):
             fail(f"{output}: unknown figure format {output.suffix or '(none)'!r}; use .png, .svg or .pdf")
+        require_matplotlib("losslens plot")
         runs = run_guarded(_read_paths, [path], run_id=run_id, progress=False)
         if len(runs) != 1:
             fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})"
                  if runs else f"{path}: no run found")
         diagnoses = run_guarded(_diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                                 progress=False)
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            fail("losslens plot needs matplotlib: pip install 'losslens[plot]'")
         from losslens.report.plot import save_plot
 
         written = run_guarded(save_plot, diagnoses[0], output, dpi=dpi)

@@ -37,12 +37,12 @@ def register(app):
         shuffled labels) and say whether the prediction held. Exit 0: the verdict's prediction
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
         2: bad input."""
-        from losslens.cli import fail
+        from losslens.api import to_runs
+        from losslens.cli import fail, require_matplotlib, run_guarded
         from losslens.verification import verify as _verify
 
-        from losslens.api import to_runs
-        from losslens.cli import run_guarded
-
+        if plot:
+            require_matplotlib("--plot")  # before any retraining
         train = load_target(target)
         base = None
         if baseline:
@@ -66,12 +66,7 @@ def register(app):
         else:
             typer.echo(str(result))
         if plot:
-            try:
-                result.save_plot(plot)
-            except ImportError:
-                fail("--plot needs matplotlib: pip install 'losslens[plot]'")
-            except (ValueError, OSError) as exc:
-                fail(str(exc).splitlines()[0])
+            run_guarded(result.save_plot, plot)
             typer.echo(f"wrote {plot}", err=json_out)
         # 1 when a prediction that was asked about failed: the verdict's, or each --cause's.
         failed = [c for c in (cause or [result.diagnosis.verdict]) if result.holds(c) is False]
