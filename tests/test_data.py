@@ -215,3 +215,21 @@ def test_any_bytes_give_a_forecast_or_one_line(tmp_path, data):
         losslens.more_data(path)
     except LosslensError as exc:
         assert "\n" not in str(exc) and str(exc).startswith(str(path)), str(exc)
+
+
+def test_plot_without_matplotlib_is_one_line_before_any_work(knn, tmp_path):
+    """A core install (no matplotlib): --plot ends in one line, exit 2, for data, plot and verify."""
+    import subprocess
+    import sys
+
+    scores, _ = knn
+    path = tmp_path / "curve.csv"
+    _write_long(path, scores)
+    block = "import sys; sys.modules['matplotlib'] = None; from losslens.cli import main; main(sys.argv[1:])"
+    for args in (["data", str(path), "--plot", str(tmp_path / "a.png")],
+                 ["plot", str(path), "-o", str(tmp_path / "b.png")],
+                 ["verify", "no_such_file.py:train", "--plot", str(tmp_path / "c.png")]):
+        proc = subprocess.run([sys.executable, "-c", block, *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.strip().endswith("needs matplotlib: pip install 'losslens[plot]'"), proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
