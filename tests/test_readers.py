@@ -578,3 +578,20 @@ def test_wandb_chart_export_splits_into_runs(tmp_path):
     assert [r.name for r in runs] == ["adam-1", "adam-2"] and runs[0].axis_name == "step"
     _same(runs[1].series["val_loss"], b.series["val_loss"])
     assert list(runs[0].series) == ["val_loss"]  # envelopes left out
+
+
+def test_pandas_to_csv_of_a_history_drops_the_index_column(tmp_path):
+    """pd.DataFrame(history.history).to_csv(path): the blank-headed index is the row number."""
+    pd = pytest.importorskip("pandas")
+    hist = json.loads((LOGS / "keras_tensorboard.history.json").read_text())
+    path = tmp_path / "history.csv"
+    pd.DataFrame(hist).to_csv(path)
+    [run] = read(path)
+    assert sorted(run.series) == ["train_acc", "train_loss", "val_acc", "val_loss"]
+    assert list(run.axis) == list(range(len(hist["loss"])))
+    assert run.val_loss == pytest.approx(hist["val_loss"])
+    # a first column that is not a 0..n-1 count is data and stays
+    frame = pd.DataFrame(hist)
+    frame.index = frame.index * 10
+    frame.to_csv(path)
+    assert "column_0" in read(path)[0].series

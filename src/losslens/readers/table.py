@@ -9,6 +9,8 @@ here, so one set of rules decides for all of them:
   An ``epoch`` column with repeated values next to a ``step`` column is a Lightning
   ``metrics.csv``: rows are folded onto epochs by :func:`losslens.readers.lightning.per_epoch`
   (with fewer than 3 epochs the step axis is kept, as an epoch axis would hold no curve).
+* **Row index.** An unnamed first column counting rows 0, 1, 2 ... (pandas' ``to_csv`` index,
+  e.g. ``pd.DataFrame(history.history).to_csv(...)``) is the row number, not a metric: dropped.
 * **Names** go through :func:`losslens.columns.map_columns` (``columns=`` overrides it:
   ``{"val_loss": "my_dev_loss"}``; ``{"epoch": "iter"}`` names the axis column).
 * **Long format.** A text column named ``run_id`` / ``run`` / ``run_name`` / ``experiment``
@@ -41,6 +43,17 @@ _PART = {
 _MIN_FOLDED_EPOCHS = 3
 
 
+def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    """Without pandas' unnamed index column (the parser names a blank header ``column_0``)."""
+    first = next(iter(columns_data))
+    values = columns_data[first]
+    if first != "column_0" or len(columns_data) < 2 or values.dtype == object or values.shape[0] == 0:
+        return columns_data
+    if not np.array_equal(values, np.arange(values.shape[0], dtype=float)):
+        return columns_data
+    return {k: v for k, v in columns_data.items() if k != first}
+
+
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
             columns: Mapping[str, str] | None = None, run_column: str | None = None,
             run_id: str | None = None, metric: str | None = None, axis: str | None = None,
@@ -64,6 +77,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     """
     if not columns_data:
         raise UnknownFormatError("no columns", source)
+    columns_data = _drop_row_index(columns_data)
     if run_column is not None and not isinstance(run_column, str):
         # Several columns identify a run together (dataset + learner, model + seed ...).
         run_column = list(run_column)
