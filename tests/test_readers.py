@@ -329,9 +329,12 @@ def test_errors(tmp_path):
     _error(tmp_path / "blank.csv", ReadError, "empty file")
     (tmp_path / "header.csv").write_text("epoch,loss,val_loss\n")
     _error(tmp_path / "header.csv", ReadError, "no data rows")
-    (tmp_path / "acc.csv").write_text("epoch,accuracy,val_accuracy\n0,0.5,0.4\n1,0.6,0.5\n")
-    msg = _error(tmp_path / "acc.csv", NoLossError, "no loss column")
-    assert "accuracy" in msg and "val_accuracy" in msg
+    (tmp_path / "acc.csv").write_text("epoch,accuracy,val_accuracy\n0,,\n1,NA,\n")
+    msg = _error(tmp_path / "acc.csv", NoLossError, "no values")   # accuracies only, and empty
+    assert "val_acc" in msg and "train_acc" in msg
+    (tmp_path / "foo.csv").write_text("epoch,foo\n0,0.5\n1,0.6\n")
+    msg = _error(tmp_path / "foo.csv", NoLossError, "no loss or accuracy column")
+    assert "foo" in msg
     (tmp_path / "nan.csv").write_text("epoch,loss,val_loss\n0,NA,nan\n1,,NA\n")
     _error(tmp_path / "nan.csv", NoLossError, "no values")
     (tmp_path / "prose.txt").write_text("Dear diary,\ntoday the loss went down.\n")
@@ -595,3 +598,19 @@ def test_pandas_to_csv_of_a_history_drops_the_index_column(tmp_path):
     frame.index = frame.index * 10
     frame.to_csv(path)
     assert "column_0" in read(path)[0].series
+
+
+def test_a_log_of_accuracies_only_is_diagnosed_on_val_acc(tmp_path):
+    """No loss logged (some loggers keep only accuracies): the curve is val_acc, rising."""
+    hist = json.loads((LOGS / "keras_tensorboard.history.json").read_text())
+    path = tmp_path / "acc.csv"
+    path.write_text("epoch,accuracy,val_accuracy\n" + "".join(
+        f"{i},{a},{v}\n" for i, (a, v) in enumerate(zip(hist["accuracy"], hist["val_accuracy"]))))
+    import losslens
+
+    [run] = read(path)
+    assert run.default_metric() == "val_acc" and run.val_acc == pytest.approx(hist["val_accuracy"])
+    d = losslens.diagnose(path)
+    named = losslens.diagnose(hist, metric="val_acc")   # the full History, val_acc asked for by name
+    assert d.metric == "val_acc" and d.verdict == named.verdict and d.plateau_epoch == named.plateau_epoch
+    assert "val_acc" in d.cause.evidence[0]

@@ -599,6 +599,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         ev.append(f"{'the gap grew' if grew else 'no gap growth'}: val − train = {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    if _higher(f):  # an accuracy: the same advice, its direction
+        acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
 
 

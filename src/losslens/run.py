@@ -148,7 +148,8 @@ class Run:
     def default_metric(self) -> str:
         """The series a diagnosis looks at: ``val_loss`` when logged, else ``train_loss``.
 
-        Falls back to any series whose name ends in ``loss``.
+        Falls back to any series whose name ends in ``loss``, then to ``val_acc`` and
+        ``train_acc`` (a log of accuracies only: the plateau question is the same).
         """
         for key in ("val_loss", "train_loss"):
             if self.has(key):
@@ -156,7 +157,10 @@ class Run:
         losses = [k for k in self.metrics if k.endswith("loss")]
         if losses:
             return losses[0]
-        raise NoLossError(f"no loss column (found: {', '.join(self.metrics) or 'none'}); "
+        for key in ("val_acc", "train_acc"):
+            if self.has(key):
+                return key
+        raise NoLossError(f"no loss or accuracy column (found: {', '.join(self.metrics) or 'none'}); "
                           "name one with --metric", self.source or self.name)
 
     def finite(self, key: str) -> tuple[np.ndarray, np.ndarray]:

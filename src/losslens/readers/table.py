@@ -240,8 +240,10 @@ class _Plan:
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
                                  | set(self.parts))
         has_metric = metric is not None and (metric in canon or metric in names)
+        if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
+            self.loss_names = [a for a in ("val_acc", "train_acc") if a in canon]
         if not self.loss_names and not has_metric:
-            raise NoLossError(f"no loss column (found: {_listing(names)}); name one with "
+            raise NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
 
     def loss_label(self) -> str:
