@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import math
 import shutil
 import sqlite3
@@ -614,3 +615,44 @@ def test_a_log_of_accuracies_only_is_diagnosed_on_val_acc(tmp_path):
     named = losslens.diagnose(hist, metric="val_acc")   # the full History, val_acc asked for by name
     assert d.metric == "val_acc" and d.verdict == named.verdict and d.plateau_epoch == named.plateau_epoch
     assert "val_acc" in d.cause.evidence[0]
+
+
+@pytest.mark.parametrize("continued", [True, False])
+def test_keras_csvlogger_appended_over_two_fits(tmp_path, continued):
+    """CSVLogger(append=True) over two fit() calls writes epochs 0..5 twice. Training the same
+    model on: one run of 12 epochs (it was merged into 6, a silent wrong answer). A new model:
+    two runs."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":  # pragma: no cover
+        pytest.skip("Keras on the torch backend")
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 2))
+    y = 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, 400)
+
+    def model():
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1)])
+        m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+        return m
+
+    path = tmp_path / "training.log"
+    m = model()
+    losses = []
+    for _ in range(2):
+        m = m if continued else model()
+        h = m.fit(x, y, validation_split=0.2, epochs=6, batch_size=32, verbose=0,
+                  callbacks=[keras.callbacks.CSVLogger(str(path), append=True)])
+        losses.append(h.history["loss"])
+    runs = read(path)
+    if continued:
+        [run] = runs
+        assert list(run.axis) == list(range(12)) and run.meta["appended_segments"] == 1
+        assert run.train_loss == pytest.approx(losses[0] + losses[1], rel=1e-6)
+    else:
+        base = runs[0].name[:-2]   # named after the folder: "training.log" says little
+        assert [r.name for r in runs] == [f"{base}#1", f"{base}#2"]
+        assert "started again" in runs[1].meta["restart"]
+        for run, loss in zip(runs, losses):
+            assert list(run.axis) == list(range(6)) and run.train_loss == pytest.approx(loss, rel=1e-6)

@@ -105,11 +105,17 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     if key is None:
         if run_id is not None and str(run_id) != name:
             raise ReadError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
-        run = plan.build(numeric, name, source, base_meta)
-        if run is None:
+        pieces = plan.restarts(numeric)
+        runs = []
+        for k, (data, extra) in enumerate(pieces):
+            label = name if len(pieces) == 1 else f"{name}#{k + 1}"
+            run = plan.build(data, label, source, dict(base_meta, **extra))
+            if run is not None:
+                runs.append(run)
+        if not runs:
             verb = "have" if " and " in plan.loss_label() else "has"
             raise NoLossError(f"{plan.loss_label()} {verb} no values (all empty or NaN)", source)
-        return [run]
+        return runs
 
     labels, groups = _groups(columns_data[key])
     if run_id is not None:
@@ -270,6 +276,56 @@ class _Plan:
         if s is not None and np.isfinite(s).any():
             return "step"
         return "row"
+
+    def restarts(self, data) -> list[tuple[dict, dict]]:
+        """Split a file whose epoch count starts again (Keras ``CSVLogger(append=True)`` over two
+        ``fit`` calls, a re-run notebook cell) into ``[(rows, meta), ...]``.
+
+        A segment whose first loss is closer to where the previous one ended than to where it
+        began continued training the same model: it is appended with its epochs renumbered
+        (``fit`` counts from 0 again unless given ``initial_epoch``). Otherwise the model started
+        over: that segment is a run of its own (``name#2`` ...). Without a restart: ``[(data, {})]``.
+        """
+        e = data.get(self.epoch) if self.epoch else None
+        if e is None or self.step is not None:
+            return [(data, {})]
+        finite = np.flatnonzero(np.isfinite(e))
+        back = finite[1:][np.diff(e[finite]) < 0]
+        if back.shape[0] == 0:
+            return [(data, {})]
+        inverse = {canon: col for col, canon in self.maps["epoch"].items()}
+        loss_col = inverse.get("train_loss") or inverse.get("val_loss")
+        bounds = [0, *back.tolist(), e.shape[0]]
+        segments = [{k: v[a:b] for k, v in data.items()} for a, b in zip(bounds[:-1], bounds[1:])]
+
+        def ends(seg):
+            vals = seg.get(loss_col) if loss_col is not None else None
+            if vals is None or not np.isfinite(vals).any():
+                return None
+            f = vals[np.isfinite(vals)]
+            return float(f[0]), float(f[-1])
+
+        out, current, appended = [], segments[0], 0
+        previous = ends(segments[0])
+        for seg in segments[1:]:
+            here = ends(seg)
+            continued = (here is not None and previous is not None
+                         and abs(here[0] - previous[1]) < abs(here[0] - previous[0]))
+            if continued:
+                ce, se = current[self.epoch], seg[self.epoch]
+                shifted = dict(seg)
+                shifted[self.epoch] = se - np.nanmin(se) + np.nanmax(ce) + 1
+                current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
+                appended += 1
+            else:
+                out.append((current, {"appended_segments": appended} if appended else {}))
+                current, appended = seg, 0
+            previous = here if here is not None else previous
+        out.append((current, {"appended_segments": appended} if appended else {}))
+        if len(out) > 1:
+            for i, (_, extra) in enumerate(out):
+                extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
+        return out
 
     def build(self, data, name, source, meta) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all."""
