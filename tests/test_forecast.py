@@ -226,3 +226,17 @@ def test_one_exploding_evaluation_does_not_decide_the_forecast():
     clean, noisy = forecast_curve(x, y, horizon=80), forecast_curve(x, spiked, horizon=80)
     assert noisy.value == pytest.approx(clean.value, rel=0.1)
     assert noisy.interval[1] < 2 * clean.interval[1]
+
+
+def test_a_trend_that_reaches_zero_says_its_value_is_a_lower_bound():
+    """The article's linear model (Keras, Adam(1e-3), 50 epochs, still far from its floor) forecast
+    to epoch 200: the fitted trend goes through 0 and is clipped there -- said, not silently printed."""
+    y = np.asarray(json.loads((ARTICLE / "exp1_linear.json").read_text())["history"]["val_loss"], dtype=float)
+    x = np.arange(y.size, dtype=float)
+    fc = forecast_curve(x, y, 4 * y.size)
+    assert fc.value == 0.0 and fc.interval[1] > 0
+    assert fc.note and "lower bound" in fc.note and fc.to_dict()["note"] == fc.note
+    near = forecast_curve(x, y, 2 * y.size)           # not as far out: a positive value, no note
+    assert near.value > 0 and near.note is None
+    acc = forecast_run(Run(x, {"val_acc": 1.0 - y / y.max()}), horizon=4 * y.size)
+    assert acc.value == 1.0 and "upper bound" in acc.note

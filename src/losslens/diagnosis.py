@@ -754,8 +754,9 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     last = float(f.smoothed[-1])
     if last:
         change = (value - last) / abs(last)
+        floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if fc.get("note") else ""
         cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({change:+.0%} vs. now), "
-                              f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]")
+                              f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         cause.evidence.append(f"probability that training on to {_n(horizon)} gains > 1%: {fc['p_improve']:.0%}")
 

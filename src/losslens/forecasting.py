@@ -245,6 +245,9 @@ class Forecast:
         X of DESIGN.md on the forecast curve (see the module docstring).
     reason : str or None
         Why the forecast is only a wide guess (too few points), else None.
+    note : str or None
+        A caveat on a forecast that was made: the fitted trend of a loss reaches 0 before the
+        horizon (the curve shows no floor yet; the value is clipped at 0, a lower bound).
     """
 
     metric: str
@@ -260,6 +263,7 @@ class Forecast:
     n_points: int
     weights: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
+    note: str | None = None
     _model: Any = field(default=None, repr=False, compare=False)
 
     def summary(self, axis: str = "epoch") -> str:
@@ -332,6 +336,7 @@ class Forecast:
             "level": finite_or_none(self.level),
             "n_points": int(self.n_points),
             "reason": self.reason,
+            "note": self.note,
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
             "path": self.path(),
         }
@@ -479,10 +484,14 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     gain = (level - mid_h) / max(abs(level), 1e-12)
     p_improve = _p_improve(model, t_h, level) if t_h > 1.0 else 0.0
     plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
+    note = None
+    if nonneg and mid_h <= 0.0 < level:
+        note = ("the fitted trend reaches 0 before the horizon: the curve shows no floor yet, so the "
+                "value is a lower bound (clipped at 0); the interval is the better guide")
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
-                    _model=model)
+                    note=note, _model=model)
 
 
 def forecast_run(run, horizon: float | None = None, metric: str | None = None) -> Forecast:
@@ -520,6 +529,9 @@ class _FlippedForecast(Forecast):
         out.value = 1.0 - fc.value
         out.interval = (1.0 - hi, 1.0 - lo)
         out.level = 1.0 - fc.level
+        if fc.note:
+            out.note = ("the fitted trend reaches accuracy 1 before the horizon: the curve shows no ceiling "
+                        "yet, so the value is an upper bound (clipped at 1); the interval is the better guide")
         return out
 
     def _band(self, xs):

@@ -64,6 +64,8 @@ def describe(fc, name: str, axis: str) -> str:
     what = "error" if better == "higher" else fc.metric
     lines.append(f"  forecast: {abs(fc.gain) * 100:.1f}% {verb} by {axis} {g(fc.horizon)}; "
                  f"P({what} more than 1% lower) = {fc.p_improve:.2f}")
+    if fc.note:
+        lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
         lines.append(f"  plateau {axis} X = {g(fc.plateau_epoch)} ({where}; 95% of the improvement "
