@@ -233,3 +233,16 @@ def test_plot_without_matplotlib_is_one_line_before_any_work(knn, tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.strip().endswith("needs matplotlib: pip install 'losslens[plot]'"), proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_two_sizes_give_a_forecast_but_no_verdict(knn, tmp_path):
+    scores, _ = knn
+    fc = losslens.more_data(SIZES[-2:], scores[-2:], metric="val_acc")
+    assert fc.gain > 0.10 and not fc.data_limited           # a slope from two points: no bend, no noise
+    path = tmp_path / "two.csv"
+    _write_long(path, scores)
+    path.write_text("\n".join(line for line in path.read_text().splitlines()
+                              if line.split(",")[0] in ("train_size", "1000", "2000")) + "\n")
+    res = runner.invoke(app, ["data", str(path)])
+    assert res.exit_code == 0 and "possibly data-limited" in res.output and "from two sizes only" in res.output
+    assert "only 2 sizes" in res.output

@@ -146,9 +146,10 @@ class DataForecast:
 
     @property
     def data_limited(self) -> bool:
-        """The diagnosis's verdict on the curve (whatever ``factor`` was asked): doubling the
-        data is forecast to lower the loss >= 10%, and with several seeds the slope is below
-        zero by more than twice its standard error (diagnosis.py's ``learning_curve_cause``)."""
+        """The diagnosis's verdict on the curve (whatever ``factor`` was asked): measured at three
+        sizes or more, doubling the data is forecast to lower the loss >= 10%, and with several
+        seeds the slope is below zero by more than twice its standard error (diagnosis.py's
+        ``learning_curve_cause``)."""
         from ..diagnosis import learning_curve_cause
 
         return learning_curve_cause(self.curve) is not None
