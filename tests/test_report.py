@@ -131,6 +131,25 @@ def test_chart_data_carries_every_annotation():
     assert [p["title"] for p in data["panels"]] == ["accuracy"]
 
 
+def test_an_accuracy_curve_is_drawn_as_one(tmp_path):
+    """A log of accuracies only (the real CSVLogger run's own columns): the best point is the
+    maximum, the phases rise and climb, the axis is named after the metric."""
+    with EXAMPLE.open() as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path / "acc.csv"
+    path.write_text("epoch,accuracy,val_accuracy\n" + "".join(
+        f"{r['epoch']},{r['accuracy']},{r['val_accuracy']}\n" for r in rows))
+    d = losslens.diagnose(path)
+    data = chart_data(d)
+    x, y = d.run.finite("val_acc")
+    assert d.metric == "val_acc" and data["valmin"]["label"] == "val max"
+    assert data["valmin"]["y"] == pytest.approx(y.max(), rel=1e-4) and data["valmin"]["x"] == x[np.argmax(y)]
+    labels = {p["name"]: p["label"] for p in data["phases"]}
+    assert labels.get("steep_drop", "steep rise") == "steep rise" and "descent" not in " ".join(labels.values())
+    page = report_html.report_html([d])
+    assert "val maximum" in page and "val_acc" in page
+
+
 def test_lr_and_grad_norm_panels_from_a_real_trainer_state():
     # transformers.Trainer's trainer_state.json logs learning_rate and grad_norm.
     path = next((LOGS / "hf_output").glob("trainer_state.json"), None)

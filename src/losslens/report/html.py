@@ -157,7 +157,7 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
                           for s in p["series"]]}
               for p in data["panels"]]
-    ylabel = "loss" if all(s["key"].endswith("loss") for s in data["loss"]) else str(data["metric"])
+    ylabel = plot._ylabel(data)
     return {"axis": data["axis"], "ylabel": ylabel, "x": [plot._sig(v) for v in x], "cols": cols,
             "logy": data["logy"],
             "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
@@ -197,7 +197,8 @@ def card_html(d, data: dict | None = None) -> str:
     if data:
         vm = data.get("valmin")
         if vm:
-            facts.append(("val minimum", f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
+            facts.append(("val maximum" if vm.get("label") == "val max" else "val minimum",
+                          f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
         if g is not None and finite_or_none(getattr(g, "val_min", None)) is not None:
             # The rules read the smoothed curve; its minimum can sit an epoch or two away.

@@ -30,6 +30,7 @@ PHASES = {
     "plateau": ("plateau", "#8c8c8c"),
     "rising_validation": ("rising validation", "#e15759"),
 }
+RISING_PHASES = {"steep_drop": "steep rise", "slow_descent": "slow climb"}
 PANEL_SERIES = (
     # (title, [(series key, label, colour)], log scale when the range allows)
     ("accuracy", [("train_acc", "train acc", TRAIN_COLOR), ("val_acc", "val acc", VAL_COLOR)], False),
@@ -90,15 +91,24 @@ def _role(key: str) -> str:
 
 
 def _valmin(d) -> dict | None:
-    """The validation minimum (axis value, loss) of the diagnosed metric or val_loss."""
+    """The best validation point (axis value, value) of the diagnosed metric or val_loss: the
+    minimum of a loss, the maximum of an accuracy; ``label`` says which ("val min" / "val max")."""
+    from ..facts import _higher_is_better
+
     run = d.run
     key = d.metric if d.metric and _role(d.metric) == "val" and run.has(d.metric) else (
         "val_loss" if run.has("val_loss") else None)
     if key is None:
         return None
     x, y = run.finite(key)
-    i = int(np.argmin(y))
-    return {"key": key, "x": _sig(x[i]), "y": _sig(y[i])}
+    higher = _higher_is_better(key)
+    i = int(np.argmax(y) if higher else np.argmin(y))
+    return {"key": key, "x": _sig(x[i]), "y": _sig(y[i]), "label": "val max" if higher else "val min"}
+
+
+def _ylabel(data: dict) -> str:
+    """"loss" when every curve drawn is a loss, else the diagnosed metric's name."""
+    return "loss" if all(s["key"].endswith("loss") for s in data["loss"]) else str(data["metric"])
 
 
 def _gap(axis, smoothed: dict) -> dict | None:
@@ -188,6 +198,9 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
         plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(finite_or_none(lo)), "hi": _sig(finite_or_none(hi)),
                    "level": _sig(finite_or_none(d.plateau.level))}
+    from ..facts import _higher_is_better
+
+    rising = bool(d.metric) and _higher_is_better(str(d.metric))
     phases = []
     for p in d.phases or []:
         if not isinstance(p, dict):
@@ -197,6 +210,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             continue
         name = str(p.get("name", ""))
         label, color = PHASES.get(name, (_label(name), "#bbbbbb"))
+        if rising:  # an accuracy climbs where a loss drops
+            label = RISING_PHASES.get(name, label)
         phases.append({"name": name, "label": label, "color": color, "start": start, "end": end})
     panels = []
     for title, members, log_ok in PANEL_SERIES:
@@ -258,7 +273,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
     vm = data["valmin"]
     if vm:
         ax.plot([vm["x"]], [vm["y"]], marker="o", mfc="white", mec=VAL_COLOR, mew=1.8, ms=7, ls="none",
-                label=f"val min {vm['y']:.4g} @ {vm['x']:g}", zorder=5)
+                label=f"{vm.get('label', 'val min')} {vm['y']:.4g} @ {vm['x']:g}", zorder=5)
     pl = data["plateau"]
     if pl:
         if pl["lo"] is not None and pl["hi"] is not None:
@@ -266,7 +281,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.axvline(pl["x"], color=PLATEAU_COLOR, lw=1.6, label=f"X = {pl['x']:g}")
     if data["logy"]:
         ax.set_yscale("log")
-    ax.set_ylabel("loss")
+    ax.set_ylabel(_ylabel(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):

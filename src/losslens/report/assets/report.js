@@ -103,7 +103,7 @@
     }
     var vm = d.valmin;
     if (vm && vm.y != null && (d.logy ? vm.y > 0 : true)) {
-      // The validation minimum: a ring on the point, labelled.
+      // The best validation point (a loss's minimum, an accuracy's maximum): a ring, labelled.
       var vx = xpos(u, vm.x), vy = u.valToPos(vm.y, "y", true);
       ctx.strokeStyle = d.colors.val;
       ctx.fillStyle = "#fff";
@@ -116,7 +116,7 @@
       ctx.font = (11 * DPR) + "px system-ui, sans-serif";
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
-      ctx.fillText("val min", vx, vy + 8 * DPR);
+      ctx.fillText(vm.label || "val min", vx, vy + 8 * DPR);
     }
     var f = d.forecast;
     if (f && f.single) {
