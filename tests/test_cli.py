@@ -193,3 +193,21 @@ def test_verify_compares_with_a_baseline_log_instead_of_retraining_it(tmp_path, 
     assert out["diagnosis"]["run"] == "base" and out["confirmed"] is True
     res = runner.invoke(app, ["verify", f"{EXAMPLE_TRAIN}:train", "--baseline", str(tmp_path / "nope.json")])
     assert res.exit_code == 2 and "nope.json" in res.stderr
+
+
+@pytest.mark.parametrize("rows, expect", [
+    (["0,1.0,1.1"], "only 1 value(s) of train_loss: too short to diagnose"),
+    (["0,1.0,1.1", "1,0.8,0.9"], "only 2 value(s) of train_loss: too short to diagnose"),
+    (["0,1.0,1.1", "1,nan,nan", "2,nan,nan"], "diverged"),      # one value, then NaN: that is an answer
+    (["0,1.0,1.1", "1,0.8,0.9", "2,0.7,0.85"], "still improving"),
+])
+def test_a_log_of_one_or_two_epochs_is_too_short_not_stuck(tmp_path, rows, expect):
+    """One epoch used to read 'stuck at initialization' and two 'converged -- no plateau'."""
+    path = tmp_path / "short.csv"
+    path.write_text("epoch,loss,val_loss\n" + "\n".join(rows) + "\n")
+    res = runner.invoke(app, ["diagnose", str(path)])
+    assert expect in res.output
+    if "too short" in expect:
+        assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    else:
+        assert res.exit_code == 0

@@ -24,7 +24,7 @@ import numpy as np
 from ..exceptions import EmptyRunError
 from ..run import Run
 from .chance import ChanceFacts, chance_facts
-from .divergence import DivergenceFacts, divergence
+from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import OptimizerFacts, optimizer_facts, oscillation, spikes
@@ -33,6 +33,7 @@ from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
 MIN_POINTS_FOR_VAL = 5  # fewer validation points than this: diagnose the training curve instead
+MIN_POINTS_TO_DIAGNOSE = 3  # fewer finite values than this (and no NaN/inf after them): too short
 RISE_NOISE, RISE_T, RISE_RANGE = 3.0, 2.0, 0.10  # when the validation curve's rise is a phase
 
 
@@ -127,6 +128,10 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     x, y = _curve(run, metric)
     if y is None or y.shape[0] == 0:
         raise EmptyRunError(f"{metric} has no finite values", run.source or run.name)
+    if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(np.asarray(raw, dtype=float)) is None:
+        # One or two values show a direction at most; a run that then went NaN/inf did diverge.
+        raise EmptyRunError(f"only {y.shape[0]} value(s) of {metric}: too short to diagnose "
+                            f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
     sign = -1.0 if higher_better else 1.0
     y = sign * y
     s = smooth(y)
