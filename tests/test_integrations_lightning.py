@@ -120,3 +120,25 @@ def test_lightning_stop_gain_reads_max_epochs_and_stops(tmp_path, capsys):
     assert "less than stop_gain=0.01" in capsys.readouterr().out
     best = float(np.nanmin(cb.run().val_loss))
     assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(best, rel=1e-4)
+
+
+def test_two_validation_dataloaders_the_first_is_val_loss(tmp_path):
+    """Lightning logs val_loss/dataloader_idx_0 and _1 with several validation loaders: the first
+    is the run's validation loss (it was ignored, and the training loss diagnosed instead)."""
+    torch.manual_seed(0)
+    train, val = loaders()
+    other = loaders(seed=1)[1]
+    t = L.Trainer(max_epochs=8, default_root_dir=tmp_path, logger=L.loggers.CSVLogger(str(tmp_path)),
+                  enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+                  accelerator="cpu", devices=1)
+    class TwoVal(Regressor):
+        def validation_step(self, batch, _, dataloader_idx=0):
+            super().validation_step(batch, _)
+
+    t.fit(TwoVal(), train, [val, other])
+    path = next(tmp_path.rglob("metrics.csv"))
+    header = path.read_text().splitlines()[0]
+    assert "val_loss/dataloader_idx_0" in header and "val_loss/dataloader_idx_1" in header
+    [run] = losslens.read(path)
+    assert run.has("val_loss") and run.has("val_loss_dataloader_idx_1") and len(run) == 8
+    assert losslens.diagnose(path).metric == "val_loss"

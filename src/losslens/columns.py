@@ -86,6 +86,16 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
                 mapping[hit] = canon
                 taken.add(canon)
                 break
+    # Lightning with several validation dataloaders logs "val_loss/dataloader_idx_0", "..._1":
+    # the first one is the validation set the run is judged on (others keep their own names).
+    for canon, aliases in ALIASES.items():
+        if canon in taken:
+            continue
+        hit = next((c for c in names if c not in mapping and norm[c].endswith("_dataloader_idx_0")
+                    and norm[c][: -len("_dataloader_idx_0")] in aliases), None)
+        if hit is not None:
+            mapping[hit] = canon
+            taken.add(canon)
     for c in names:
         if c not in mapping:
             mapping[c] = norm[c] or c
