@@ -87,3 +87,22 @@ def test_gpt2_stop_gain_reads_num_train_epochs(tmp_path):
     assert cb.actions[-1]["cause"] == "forecast" and trainer.state.epoch < 40
     run = cb.run()
     assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(run.val_loss), rel=1e-4)
+
+
+def test_several_eval_datasets_the_first_is_val_loss_not_a_sum(tmp_path):
+    """eval_dataset={"clean": ..., "other": ...} logs eval_clean_loss and eval_other_loss. They were
+    summed into val_loss as if they were YOLO's loss parts; the first set is the validation loss."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=6, per_device_train_batch_size=8, learning_rate=3e-3,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="epoch", save_total_limit=1,
+        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
+    trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(16, 0),
+                                   eval_dataset={"clean": markov(32, 1), "other": markov(32, 2)})
+    trainer.train()
+    state = next(tmp_path.rglob("trainer_state.json"))
+    logged = json.loads(state.read_text())["log_history"]
+    clean = [r["eval_clean_loss"] for r in logged if "eval_clean_loss" in r]
+    [run] = losslens.read(state)
+    assert run.val_loss[np.isfinite(run.val_loss)] == pytest.approx(clean, rel=1e-6)
+    assert run.has("eval_other_loss") and "loss_parts" not in run.meta
+    assert losslens.diagnose(state).metric == "val_loss"

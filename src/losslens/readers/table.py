@@ -18,9 +18,12 @@ here, so one set of rules decides for all of them:
   in order of first appearance; ``run_id=`` keeps one.
 * **Loss parts.** Ultralytics YOLO logs ``train/box_loss``, ``train/cls_loss``,
   ``train/dfl_loss`` (and ``val/...``) but no total. Only when no plain train (validation)
-  loss column exists, ``train_loss`` (``val_loss``) is the sum of the ``train_*_loss``
-  (``val_*_loss``) columns -- the total the detector minimises, up to Ultralytics' fixed
-  gains -- and the parts stay as their own series. ``meta["loss_parts"]`` says so.
+  loss column exists and the same parts are logged for both splits, ``train_loss``
+  (``val_loss``) is the sum of the ``train_*_loss`` (``val_*_loss``) columns -- the total the
+  detector minimises, up to Ultralytics' fixed gains -- and the parts stay as their own
+  series. ``meta["loss_parts"]`` says so. ``eval_<name>_loss`` columns with no counterpart on
+  the training side are several evaluation sets (Hugging Face's ``eval_dataset={...}``), not
+  parts: the first is the validation loss.
 """
 
 from __future__ import annotations
@@ -236,11 +239,21 @@ class _Plan:
         mapped = self.maps["epoch"]
         canon = set(mapped.values())
         self.parts = {}
-        for target, pattern in _PART.items():
-            if target not in canon:
-                parts = [c for c in mapped if pattern.match(mapped[c]) and mapped[c] not in LOSS_SERIES]
-                if parts:
-                    self.parts[target] = parts
+        found = {target: [c for c in mapped if pattern.match(mapped[c]) and mapped[c] not in LOSS_SERIES]
+                 for target, pattern in _PART.items()}
+        middle = {t: {_PART[t].match(mapped[c]).group(1) for c in cols} for t, cols in found.items()}
+        for target, parts in found.items():
+            if target in canon or not parts:
+                continue
+            other = "val_loss" if target == "train_loss" else "train_loss"
+            if middle[target] == middle[other]:
+                # The same named parts on both sides: components of one loss (YOLO's box/cls/dfl).
+                self.parts[target] = parts
+            elif target == "val_loss" and not middle[target] & middle[other]:
+                # eval_<name>_loss for several evaluation sets (Hugging Face's eval_dataset={...}):
+                # different data, not parts of one loss; the first is the run's validation loss.
+                self.maps["epoch"][parts[0]] = self.maps["step"][parts[0]] = "val_loss"
+                canon.add("val_loss")
         # The user names the column as the file spells it; the Run holds it under its canonical name.
         self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
