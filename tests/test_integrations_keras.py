@@ -3,6 +3,7 @@
 import json
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,19 +23,7 @@ if keras.backend.backend() != "torch":  # pragma: no cover - another backend was
 
 
 
-def article_data(seed, n=1000, noise=0.1):
-    """The article's experiment 1: y = 2 x1 + 3 x2 + N(0, 0.1²)."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((n, 2))
-    return x, 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, noise, n)
-
-
-def mlp():
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
-    return model
+from keras_models import article_data, mlp  # noqa: E402
 
 
 def test_keras_stops_at_the_noise_floor_restores_and_saves(tmp_path, capsys):
@@ -114,17 +103,9 @@ import json, os, sys
 import numpy as np, keras, losslens
 from losslens.integrations.keras import LosslensCallback
 assert keras.backend.backend() == os.environ["KERAS_BACKEND"]
-def data(seed, n):
-    rng = np.random.default_rng(seed)
-    x = rng.random((n, 2))
-    return x, 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, n)
-(x, y), (xv, yv) = data(0, 1000), data(1, 200)
-def mlp():
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
-    return model
+sys.path.insert(0, sys.argv[2])
+from keras_models import article_data, mlp
+(x, y), (xv, yv) = article_data(0), article_data(1, n=200)
 out = {}
 for kind, options, epochs in (("stop_on", {"stop_on": ("converged",)}, 40), ("stop_gain", {"stop_gain": 0.01}, 150)):
     model = mlp()
@@ -148,7 +129,8 @@ def test_the_callback_on_other_backends_stops_restores_and_saves(tmp_path, backe
 
     pytest.importorskip(backend)
     env = dict(os.environ, KERAS_BACKEND=backend, JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([sys.executable, "-c", BACKEND_SCRIPT, str(tmp_path / "run")], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", BACKEND_SCRIPT, str(tmp_path / "run"), str(Path(__file__).parent)],
+                          capture_output=True,
                           text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
