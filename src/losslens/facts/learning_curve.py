@@ -4,8 +4,8 @@ A curve of one run cannot show this (DESIGN.md: ``data_limited`` needs a learnin
 a learning curve is at hand — ``run.meta["learning_curve"] = {n_train: best validation loss}``
 (or a list of losses per seed), as the lab's variants and the benchmark scenarios attach, or
 :func:`losslens.more_data` / ``losslens data FILE`` given sizes and scores — the five largest
-sizes give the local log-log slope, per seed, and the loss at ``factor`` times the data is
-extrapolated along it: a power law ``L ∝ n^slope``, the usual shape of learning curves
+sizes give the local log-log slope of the mean curve (and, per seed, the spread the verdict's
+t-test reads), and the loss at ``factor`` times the data is extrapolated along it: a power law ``L ∝ n^slope``, the usual shape of learning curves
 (Hestness et al. 2017, "Deep Learning Scaling is Predictable, Empirically"; Viering & Loog
 2022, "The Shape of Learning Curves: a Review").
 
