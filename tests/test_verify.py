@@ -282,3 +282,19 @@ def test_a_counterfactual_that_train_cannot_make_skips_that_check_only():
     more_data = [r for r in v.results if r.check.change == {"data_factor": 2.0}]
     assert more_data and all("raised ValueError: only 32 labelled points exist" in r.skipped for r in more_data)
     assert any(r.holds is not None for r in v.results if r.check.change == {"size_factor": 0.5})
+
+
+def test_half_and_twice_the_data_make_a_learning_curve_that_forecasts_four_times():
+    """data_limited's two retrainings (0.5x, 2x) and the baseline are a learning curve; its
+    forecast for 4x the data is checked by training on 4x for real (3 seeds)."""
+    train = trainer(opt="adam", lr=3e-3, hidden=(32,), n=64, noise=0.5, batch=32, epochs=150, d=8)
+    v = verify(train, causes=["data_limited"], seeds=[0, 1, 2], progress=False)
+    assert v.holds("data_limited") is True
+    fc = v.learning_curve
+    twice = next(r for r in v.results if r.check.change == {"data_factor": 2.0} and r.check.statistic == "best")
+    assert list(fc.curve.sizes) == [0.5, 1.0, 2.0] and fc.value < twice.value
+    truth = float(np.mean([min(train(data_factor=4.0, seed=s)["val_loss"]) for s in (0, 1, 2)]))
+    assert fc.interval[0] <= truth <= fc.interval[1]      # measured: forecast 0.262, truth 0.305
+    assert "four times the data forecast" in str(v)
+    assert v.to_dict()["learning_curve"]["value"] == pytest.approx(fc.value)
+    assert verify(trainer(), causes=["lr_too_high"], progress=False).learning_curve is None

@@ -214,6 +214,27 @@ class Verification:
         """Whether the verdict's own counterfactual held (None: it has none, or none could run)."""
         return self.holds(self.diagnosis.verdict)
 
+    @property
+    def learning_curve(self):
+        """When half and twice the data were both retrained: the learning curve those runs make
+        (best validation value at 0.5x, 1x, 2x the data, per seed) forecast out to 4x the data
+        (a :class:`~losslens.facts.learning_curve.DataForecast`, sizes in multiples of the data
+        given), else None. "Would collecting four times the data pay?" from runs already made."""
+        from .facts.learning_curve import learning_curve_facts
+
+        by_factor = {}
+        for r in self.results:
+            f = r.check.change.get("data_factor")
+            if f in (0.5, 2.0) and r.check.statistic == "best" and r.holds is not None and r.per_seed \
+                    and len(r.per_seed) == len(r.baseline_per_seed):
+                by_factor.setdefault(f, r)
+        if len(by_factor) < 2:
+            return None
+        half, double = by_factor[0.5], by_factor[2.0]
+        lc = learning_curve_facts({0.5: half.per_seed, 1.0: half.baseline_per_seed, 2.0: double.per_seed},
+                                  metric=f"best {half.check.metric or self.diagnosis.metric}")
+        return None if lc is None else lc.forecast(2.0)
+
     def __str__(self) -> str:
         d = self.diagnosis
         x = "" if d.plateau_epoch is None else f" (plateau at {d.axis} {d.plateau_epoch:g})"
@@ -227,6 +248,12 @@ class Verification:
                    False: "NOT confirmed" + ("; see which other prediction held" if others else ""),
                    None: "not checked"}[self.confirmed]
         lines.append(f"verdict {d.verdict}: {verdict}")
+        fc = self.learning_curve
+        if fc is not None:
+            lo, hi = fc.interval
+            curve = ", ".join(f"{n:g}x {v:.4g}" for n, v in zip(fc.curve.sizes, fc.curve.losses.mean(0)))
+            lines.append(f"learning curve from these runs ({fc.metric}: {curve}): four times the data forecast "
+                         f"{fc.value:.4g} ({-fc.gain:+.0%} vs. twice; 90% interval {lo:.4g} to {hi:.4g})")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -245,9 +272,11 @@ class Verification:
         return save_verification_plot(self, path, dpi=dpi)
 
     def to_dict(self) -> dict:
+        fc = self.learning_curve
         return {"schema": "losslens.verification/1", "verdict": self.diagnosis.verdict,
                 "confirmed": self.confirmed, "seeds": list(self.seeds),
                 "checks": [r.to_dict() for r in self.results],
+                "learning_curve": None if fc is None else fc.to_dict(),
                 "diagnosis": self.diagnosis.to_dict()}
 
 
