@@ -221,6 +221,8 @@ class Watcher:
         end = "the planned end" if self.horizon is None else f"{self.axis_name} {_fmt(self.horizon)}"
         sign = -1.0 if self.mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
+        if self.mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
+            hi = min(hi, 1.0)
         what = (f"stopped at {self.axis_name} {_fmt(epoch)}: {self.monitor_key} is forecast to improve "
                 f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
