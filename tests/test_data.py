@@ -246,3 +246,17 @@ def test_two_sizes_give_a_forecast_but_no_verdict(knn, tmp_path):
     res = runner.invoke(app, ["data", str(path)])
     assert res.exit_code == 0 and "possibly data-limited" in res.output and "from two sizes only" in res.output
     assert "only 2 sizes" in res.output
+
+
+def test_json_records_and_columns_read_like_the_csv(knn, tmp_path):
+    scores, _ = knn
+    csv_path = tmp_path / "curve.csv"
+    _write_long(csv_path, scores)
+    want = losslens.more_data(csv_path)
+    records = [{"train_size": n, "fold": k, "val_acc": float(v)} for n, row in zip(SIZES, scores) for k, v in enumerate(row)]
+    (tmp_path / "records.json").write_text(json.dumps(records))
+    columns = {key: [r[key] for r in records] for key in records[0]}
+    (tmp_path / "columns.json").write_text(json.dumps(columns))
+    for name in ("records.json", "columns.json"):
+        got = losslens.more_data(tmp_path / name)
+        assert got.value == pytest.approx(want.value) and got.interval == pytest.approx(want.interval)
