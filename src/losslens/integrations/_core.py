@@ -215,9 +215,6 @@ class Watcher:
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.forecast
-        decision.stop = True
-        decision.restore = self.restore_best_weights and self.best_epoch is not None
-        self.stopped_epoch = epoch
         end = "the planned end" if self.horizon is None else f"{self.axis_name} {_fmt(self.horizon)}"
         sign = -1.0 if self.mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
@@ -226,10 +223,17 @@ class Watcher:
         what = (f"stopped at {self.axis_name} {_fmt(epoch)}: {self.monitor_key} is forecast to improve "
                 f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
+        self._stop(decision, epoch, what, cause="forecast", gain=float(fc.gain))
+
+    def _stop(self, decision: Decision, epoch, what: str, **info):
+        """Stop (restoring the best weights when asked) and say why: ``what``, plus the restore."""
+        decision.stop = True
+        decision.restore = self.restore_best_weights and self.best_epoch is not None
+        self.stopped_epoch = epoch
         if decision.restore:
             what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
                     f"({self.monitor_key} {self.best:.4g})"
-        self._act("stop", epoch, what, cause="forecast", gain=float(fc.gain))
+        self._act("stop", epoch, what, **info)
 
     def _append(self, epoch, logs, lr, extra):
         row: dict[str, float] = {}
@@ -328,16 +332,10 @@ class Watcher:
             decision.message = format_report(d, epoch, self.framework)
             self.say(decision.message)
         if firm and d.verdict in self.stop_on and ready:
-            decision.stop = True
-            decision.restore = self.restore_best_weights and self.best_epoch is not None
-            self.stopped_epoch = epoch
             what = f"stopped at {self.axis_name} {_fmt(epoch)} ({d.verdict})"
             if self.reported is not d and self.reported.verdict != d.verdict and d.cause.evidence:
                 what = what[:-1] + f": {d.cause.evidence[0]})"  # the report named another cause: say why
-            if decision.restore:
-                what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
-                        f"({self.monitor_key} {self.best:.4g})"
-            self._act("stop", epoch, what, cause=d.verdict)
+            self._stop(decision, epoch, what, cause=d.verdict)
             return
         # The lr acts on any likely cause, not only the verdict: a run can be both stuck and
         # bouncing, and the bouncing is what a lower rate fixes.
