@@ -65,22 +65,15 @@ def read_tensorboard(path) -> list[Run]:
         if not scalars:
             raise ReadError("event file holds no scalar summaries", path)
         name = path.parent.name if path.parent.name else path.stem
-        axis = _keras_axis(scalars)
-        if axis == "epoch":
-            scalars = _drop_keras_iteration_tags(scalars)
-        if path.parent.name.lower() in SPLITS:  # logs/validation/events...: epoch_loss is the validation loss
-            scalars = {_sub_column(path.parent.name, tag): v for tag, v in scalars.items()}
+        # logs/validation/events...: the folder names the split (epoch_loss is the validation loss).
+        split = path.parent.name if path.parent.name.lower() in SPLITS else None
+        scalars, axis = _merge_parts([(split, scalars)])
         return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"}, axis=axis)]
 
     loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
     runs = []
     for root, parts in sorted(_group_runs(path, loaded).items()):
-        axis = _keras_axis([tag for _, directory in parts for tag in loaded[directory]])
-        scalars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for sub, directory in parts:
-            tags = loaded[directory] if axis != "epoch" else _drop_keras_iteration_tags(loaded[directory])
-            for tag, (steps, values) in tags.items():
-                scalars.setdefault(_sub_column(sub, tag), (steps, values))
+        scalars, axis = _merge_parts([(sub, loaded[directory]) for sub, directory in parts])
         if not scalars:
             continue
         rel = os.path.relpath(root, path)
@@ -263,6 +256,19 @@ def _group_runs(path: Path, loaded: dict) -> dict[Path, list[tuple[str | None, P
         else:
             groups.setdefault(d, []).insert(0, (None, d))
     return groups
+
+
+def _merge_parts(parts) -> tuple[dict, str | None]:
+    """One run's scalars from its parts ``[(split sub-directory or None, {tag: (steps, values)})]``
+    and its axis (:func:`_keras_axis`); an epoch run leaves Keras' iteration-axis tags out."""
+    axis = _keras_axis([tag for _, tags in parts for tag in tags])
+    scalars: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for sub, tags in parts:
+        if axis == "epoch":
+            tags = _drop_keras_iteration_tags(tags)
+        for tag, series in tags.items():
+            scalars.setdefault(_sub_column(sub, tag), series)
+    return scalars, axis
 
 
 def _keras_axis(tags) -> str | None:
