@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import NoLossError, ReadError
-from . import _source, delimited
+from . import _source, delimited, records
 
 #: Training-set size columns, first match wins (case-insensitive).
 SIZE_NAMES = ("train_size", "train_sizes", "train_sizes_abs", "size_train", "n_train", "train_samples",
@@ -82,23 +82,18 @@ def _pick(lower: dict, wanted, names, source, what, hint, error=ReadError) -> st
 
 
 def _json_columns(text: str, source: str) -> dict[str, np.ndarray]:
+    """A list of records (or JSON Lines), or a dict of equal-length columns, as columns."""
     try:
         obj = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise ReadError(f"not valid JSON ({str(exc).splitlines()[0]})", source) from None
-    if isinstance(obj, list) and obj and all(isinstance(r, dict) for r in obj):
-        keys = list(dict.fromkeys(k for r in obj for k in r))
-        obj = {k: [r.get(k) for r in obj] for k in keys}
-    if not isinstance(obj, dict) or not obj:
+    except RecursionError:
+        raise ReadError("unreadable JSON: nested too deeply", source) from None
+    except ValueError:
+        obj = records.parse_jsonl(text, source)  # one object per line, or a one-line error
+    if isinstance(obj, dict) and obj and all(isinstance(v, list) for v in obj.values()):
+        if len({len(v) for v in obj.values()}) != 1:
+            raise ReadError("JSON columns have different lengths", source)
+        obj = [dict(zip(obj, row)) for row in zip(*obj.values())]
+    rows = [r for r in obj if isinstance(r, dict)] if isinstance(obj, list) else []
+    if not rows:
         raise ReadError("JSON is neither a list of records nor a dict of columns", source)
-    out = {}
-    for k, v in obj.items():
-        if isinstance(v, list):
-            try:
-                out[str(k)] = np.array([np.nan if x is None else float(x) for x in v], dtype=float)
-            except (TypeError, ValueError):
-                out[str(k)] = np.array(v, dtype=object)
-    lengths = {len(v) for v in out.values()}
-    if len(lengths) != 1:
-        raise ReadError("JSON columns have different lengths", source)
-    return out
+    return records.to_columns(rows)
