@@ -36,6 +36,8 @@ AXIS_NAMES = {
 
 CANONICAL = tuple(ALIASES)
 LOSS_SERIES = ("train_loss", "val_loss")
+#: What a log of accuracies only is diagnosed on, in this order (no loss logged at all).
+ACCURACY_FALLBACK = ("val_acc", "train_acc")
 
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 

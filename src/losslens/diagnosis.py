@@ -330,11 +330,12 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     the validation loss by ≥ ``t.data_gain`` (measured at three sizes or more; the damped local power law of
     :mod:`losslens.facts.learning_curve`, scored on LCDB's real learning curves), and with several
     seeds the slope is below zero by more than its seed-to-seed spread (t < −2)."""
+    from .facts.learning_curve import MIN_SIZES, learning_curve_facts
+
     if isinstance(lc, dict):
-        from .facts.learning_curve import learning_curve_facts
         lc = learning_curve_facts(lc)
-    if lc is None or lc.sizes.shape[0] < 3:
-        return None  # two sizes show neither the curve's bend nor its noise (the interval's calibration needs 3+)
+    if lc is None or lc.sizes.shape[0] < MIN_SIZES:
+        return None
     fc = lc.forecast(2.0)
     if fc.gain < t.data_gain:
         return None

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import CANONICAL, axis_kind, map_columns
+from .columns import ACCURACY_FALLBACK, CANONICAL, axis_kind, map_columns
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -157,7 +157,7 @@ class Run:
         losses = [k for k in self.metrics if k.endswith("loss")]
         if losses:
             return losses[0]
-        for key in ("val_acc", "train_acc"):
+        for key in ACCURACY_FALLBACK:
             if self.has(key):
                 return key
         raise NoLossError(f"no loss or accuracy column (found: {', '.join(self.metrics) or 'none'}); "

@@ -48,11 +48,13 @@ def register(app):
 
 def describe(fc, name: str) -> str:
     """The verdict first, then the forecast and the curve it came from."""
+    from losslens.facts.learning_curve import DATA_GAIN, MIN_SIZES
+
     lc = fc.curve
     verdict = ("data_limited: more data will lower the validation loss" if fc.data_limited
-               else "not clearly data-limited: doubling the data is not forecast to lower the loss by 10%"
-               if fc.gain < 0.10 else "possibly data-limited: the forecast gain is large, but from two sizes only"
-               if fc.curve.sizes.shape[0] < 3 else "possibly data-limited: the forecast gain is large but the folds disagree")
+               else f"not clearly data-limited: doubling the data is not forecast to lower the loss by {DATA_GAIN:.0%}"
+               if lc.gain_if_doubled < DATA_GAIN else "possibly data-limited: the forecast gain is large, but from two sizes only"
+               if lc.sizes.shape[0] < MIN_SIZES else "possibly data-limited: the forecast gain is large but the folds disagree")
     folds = lc.losses.shape[0]
     curve = ", ".join(f"{n:,.0f}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
     lines = [f"{name}: {verdict}", f"  {fc.summary()}",

@@ -40,6 +40,9 @@ DAMPING = 0.8
 #: How many of the largest sizes the local slope is fitted on: on LCDB five were as accurate as
 #: three on the curves as published and clearly better with the noise of a 5-fold average added.
 LAST_SIZES = 5
+#: Fewer sizes than this give a forecast but no verdict: two show neither the bend nor the noise
+#: the interval is calibrated on (LCDB's cases all had three or more).
+MIN_SIZES = 3
 #: A "clear" gain from more data: the verdict's bar (as ``Thresholds.data_gain``).
 DATA_GAIN = 0.10
 

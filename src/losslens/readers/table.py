@@ -33,7 +33,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import LOSS_SERIES, axis_kind, map_columns, normalise
+from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, map_columns, normalise
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -260,7 +260,7 @@ class _Plan:
                                  | set(self.parts))
         has_metric = metric is not None and (metric in canon or metric in names)
         if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
-            self.loss_names = [a for a in ("val_acc", "train_acc") if a in canon]
+            self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]
         if not self.loss_names and not has_metric:
             raise NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
