@@ -280,19 +280,23 @@ def test_learned_classifier_protocols():
     assert 0.0 <= r["rules_test"] <= 1.0
 
 
-def test_retraining_confirms_a_right_verdict_and_redirects_a_converged_model_at_its_capacity():
-    """benchmarks/verify_eval.py on two generated cases, retrained for real: a linear
+def test_retraining_confirms_a_right_verdict_and_redirects_a_converged_reading_of_a_bouncing_run():
+    """benchmarks/verify_eval.py on three generated cases, retrained for real: a linear
     regression at its noise floor is converged and stays so (a bigger model does not lower the
-    validation loss); logistic regression on moons reads converged from its curve, and a model
-    twice the size lowers training and validation loss: underfitting, as labeled."""
+    validation loss); logistic regression on moons, its loss at 46% of ln 2 with train ≈ val, is
+    underfitting and a model twice the size confirms it; SGD at a large constant step reads
+    converged from its noisy tail, retraining finds lr/10 from the plateau lowers the loss, and the
+    case ends lr_too_high, as labeled."""
     pytest.importorskip("torch")
     from benchmarks.scenarios.generate import load_generated_cases
     from benchmarks.verify_eval import evaluate, table
 
     cases = {c.case_id: c for c in load_generated_cases()}
-    rows = evaluate([cases["gen/conv_linreg/seed0"], cases["gen/under_moons/seed1"]], log=lambda s: None)
-    conv, under = rows
+    rows = evaluate([cases[k] for k in ("gen/conv_linreg/seed0", "gen/under_moons/seed1", "gen/high_reg/seed4")],
+                    log=lambda s: None)
+    conv, under, high = rows
     assert conv["verdict"] == conv["final"] == "converged" and conv["confirmed"] is True
-    assert under["label"] == "underfitting" and under["verdict"] == "converged" and under["confirmed"] is True
-    assert under["final"] == "underfitting"
-    assert "| all | 2 |" in table(rows)
+    assert under["verdict"] == under["final"] == "underfitting" and under["confirmed"] is True
+    assert high["label"] == "lr_too_high" and high["verdict"] == "converged" and high["confirmed"] is False
+    assert high["final"] == "lr_too_high"
+    assert "| all | 3 |" in table(rows)

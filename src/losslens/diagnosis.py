@@ -71,6 +71,7 @@ class Thresholds:
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement,
     lr_high_floor_noise: float = 5.0      # ... of a curve that improved ≥ 5 noise sds (else no floor to bounce at)
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
+    underfit_level_chance: float = 0.40   # ... or, K classes known, ≥ 40% of ln K (a uniform guess's loss),
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
@@ -572,11 +573,20 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f):
         return None
-    level_rel = pl.floor / pl.start
-    if level_rel < t.underfit_level or abs(g.gap_end) > t.underfit_gap * abs(pl.floor):
+    # "High" needs a reference. With K classes it is ln K, the cross-entropy of a uniform guess:
+    # the first logged loss is already an epoch of training in, and how far that epoch got
+    # depends on the initialization (a linear model on moons: first loss 0.57 to 1.03 by seed, floor
+    # 0.32 each time).
+    k = f.chance.classes if f.chance is not None else None
+    if k:
+        ref, least, ref_name = math.log(k), t.underfit_level_chance, f"ln {k} = {math.log(k):.4g}, a uniform guess's loss"
+    else:
+        ref, least, ref_name = pl.start, t.underfit_level, f"its starting value {pl.start:.4g}"
+    level_rel = pl.floor / ref
+    if level_rel < least or abs(g.gap_end) > t.underfit_gap * abs(pl.floor):
         return None
-    conf = _ramp(level_rel, t.underfit_level, 1.0, 0.5, 0.8)
-    ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of its starting value {pl.start:.4g}"]
+    conf = _ramp(level_rel, least, 1.0, 0.5, 0.8)
+    ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of {ref_name}"]
     ev.append(f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either")
     return Cause("underfitting", conf, ev, ACTIONS["underfitting"], {"level_rel": level_rel})
 
