@@ -4,14 +4,15 @@ Read this one module to see how a verdict is reached. Each rule is a short funct
 :class:`~losslens.facts.Facts` that returns a :class:`~losslens.result.Cause` (with its
 evidence quoted from the facts and the actions that fit) or None. Every threshold is a
 multiple of the curve's own noise or a fraction of its own improvement ``L(0) − L*`` — never
-an absolute loss value — and all of them sit in :class:`Thresholds`.
+an absolute loss value; the one reference from outside the curve is ln K, the cross-entropy of a
+uniform guess among K classes — and all of them sit in :class:`Thresholds`.
 
 Verdict order when several causes fire (the order of the rule list in ``_diagnose``): a broken
 run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
 then a measured learning curve (data_limited), an unstable run (training-loss spikes =
 lr_too_high), overfitting, "not done yet" (still_improving),
 the causes of a plateau (lr_too_high by an early blow-up the run came back from; underfitting
-when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level) and
+when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level, against ln K where K is known) and
 finally converged, the plateau nothing else explains. Two specific
 readings then take the verdict from their general one: lr_too_low (when "likely": with a logged
 constant lr, or the straight-descent shape) from still_improving, and temporary_plateau (a flat
