@@ -260,3 +260,23 @@ def test_json_records_and_columns_read_like_the_csv(knn, tmp_path):
     for name in ("records.json", "columns.json"):
         got = losslens.more_data(tmp_path / name)
         assert got.value == pytest.approx(want.value) and got.interval == pytest.approx(want.interval)
+
+
+def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data(knn, tmp_path):
+    """Rows of training-set sizes are not epochs: read as 0, 1, 2 ... they made a confident,
+    wrong "still improving (not plateaued) in 5 epochs"."""
+    scores, _ = knn
+    path = tmp_path / "curve.csv"
+    _write_long(path, scores)
+    res = runner.invoke(app, ["diagnose", str(path)])
+    assert res.exit_code == 2
+    assert res.output.count("\n") == 1 and f"{path}: column 'train_size' holds training-set sizes" in res.output
+    assert "`losslens data`" in res.output
+    with pytest.raises(LosslensError, match="learning curve over data"):
+        losslens.diagnose(str(path))
+    # With an epoch column the size is just another column of a training log.
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,train_size,loss,val_loss\n" + "".join(
+        f"{e},2000,{1 / (e + 1):.4f},{1.1 / (e + 1) + 0.05:.4f}\n" for e in range(12)))
+    d = losslens.diagnose(str(log))
+    assert d.length == 12 and d.axis == "epoch" and d.metric == "val_loss"

@@ -433,8 +433,8 @@ def test_shared_run_tables_are_not_curves(name):
         read(path)
 
 
-def test_shared_learning_curves_over_training_size_have_no_loss():
-    with pytest.raises(NoLossError, match="valid_acc_mean"):
+def test_shared_learning_curves_over_training_size_are_not_read_as_training_logs():
+    with pytest.raises(ReadError, match="'size_train' holds training-set sizes, not epochs"):
         read(_shared("lcdb_v1_accuracy_mean_curves.csv"))
 
 

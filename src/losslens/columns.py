@@ -34,6 +34,11 @@ AXIS_NAMES = {
     "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step"),
 }
 
+#: Columns of training-set sizes. A table with one of these and no epoch or step column is a
+#: learning curve over data (``losslens data``), not a training log: its rows are not epochs.
+TRAINING_SET_SIZE = ("train_size", "train_sizes", "train_sizes_abs", "size_train", "n_train", "train_samples",
+                     "training_size", "train_set_size", "dataset_size")
+
 CANONICAL = tuple(ALIASES)
 LOSS_SERIES = ("train_loss", "val_loss")
 #: What a log of accuracies only is diagnosed on, in this order (no loss logged at all).

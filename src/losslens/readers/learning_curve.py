@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..columns import TRAINING_SET_SIZE
 from ..exceptions import NoLossError, ReadError
 from . import _source, delimited, records
 
 #: Training-set size columns, first match wins (case-insensitive).
-SIZE_NAMES = ("train_size", "train_sizes", "train_sizes_abs", "size_train", "n_train", "train_samples",
-              "training_size", "n_samples", "num_samples", "samples", "dataset_size", "size", "n")
+SIZE_NAMES = TRAINING_SET_SIZE + ("n_samples", "num_samples", "samples", "size", "n")
 #: Score columns in order of preference: a validation loss, then a validation score.
 METRIC_NAMES = ("val_loss", "valid_loss", "validation_loss", "test_loss", "val_error", "valid_error",
                 "val_acc", "valid_acc", "val_accuracy", "validation_accuracy", "valid_acc_mean", "test_acc",

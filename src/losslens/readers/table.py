@@ -33,7 +33,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, map_columns, normalise
+from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, TRAINING_SET_SIZE, axis_kind, map_columns, normalise
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -102,6 +102,14 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
         raise UnknownFormatError(
             f"not a training log: no numeric columns (found: {_listing(columns_data)})", source)
+    if not any(axis_kind(c) for c in numeric) and not {"epoch", "step"} & set(columns or {}):
+        # Without an axis the rows would be read as epochs 0, 1, 2 ...: for sizes that is a
+        # confident, wrong "still improving".
+        size_col = next((c for c in numeric if normalise(c) in TRAINING_SET_SIZE), None)
+        if size_col is not None:
+            raise ReadError(f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve "
+                            "over data; `losslens data` forecasts it (or name the epoch column with "
+                            "columns={'epoch': COLUMN})", source)
     plan = _Plan(list(numeric), columns, metric, axis, source)
     base_meta = dict(meta or {})
     base_meta["format"] = fmt
