@@ -280,3 +280,46 @@ def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data
         f"{e},2000,{1 / (e + 1):.4f},{1.1 / (e + 1) + 0.05:.4f}\n" for e in range(12)))
     d = losslens.diagnose(str(log))
     assert d.length == 12 and d.axis == "epoch" and d.metric == "val_loss"
+
+
+def test_a_table_of_several_models_is_several_curves_not_folds(knn, logreg, tmp_path):
+    """Two estimators' learning curves in one long table (a `model` column, 5 folds each). Read as
+    one curve, the ten rows per size were averaged into a single "possibly data-limited" answer."""
+    path = tmp_path / "models.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["model", "train_size", "fold", "val_acc"])
+        for model, (scores, _) in (("knn", knn), ("logreg", logreg)):
+            for n, row in zip(SIZES, scores):
+                w.writerows([model, n, k, v] for k, v in enumerate(row))
+    res = runner.invoke(app, ["data", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "2 learning curves by model; 1 data-limited, 0 not forecast" in res.output
+    rows = {line.split("│")[1].strip(): line for line in res.output.splitlines() if line.count("│") > 5}
+    assert "data_limited" in rows["knn"] and "not clearly" in rows["logreg"]
+    out = [json.loads(line) for line in runner.invoke(app, ["data", str(path), "--json"]).output.splitlines()]
+    assert [(o["curve"], o["data_limited"]) for o in out] == [("knn", True), ("logreg", False)]
+    # Each curve reads as it does alone: the same forecast as from the arrays.
+    alone = losslens.more_data(SIZES, knn[0], metric="val_acc")
+    assert out[0]["value"] == pytest.approx(alone.value) and out[0]["learning_curve"]["sizes"] == SIZES
+    res = runner.invoke(app, ["data", str(path), "--curve", "logreg"])
+    assert res.output.startswith(f"{path} [logreg]: not clearly data-limited")
+    with pytest.raises(LosslensError, match="holds 2 learning curves \\(by model: knn, logreg\\)"):
+        losslens.more_data(str(path))
+    assert losslens.more_data(str(path), curve="logreg").data_limited is False
+    for args, problem in ((["--curve", "svm"], "no curve 'svm' (curves by model: knn, logreg)"),
+                          (["--plot", str(tmp_path / "p.png")], "--plot draws one learning curve")):
+        res = runner.invoke(app, ["data", str(path), *args])
+        assert res.exit_code == 2 and problem in res.output and res.output.count("\n") == 1
+
+
+def test_cli_reads_every_lcdb_curve_in_the_shared_file(shared_curves):
+    """4,367 curves (248 datasets x 20 learners, ids openmlid/learner); the 53 that reach 100%
+    validation accuracy have nothing left to forecast and say so in their row."""
+    res = runner.invoke(app, ["data", str(shared_curves / "lcdb_v1_accuracy_mean_curves.csv"), "--json"])
+    assert res.exit_code == 0
+    out = [json.loads(line) for line in res.output.splitlines()]
+    assert len(out) == 4367 and out[0]["curve"] == "3/SVC_linear" and out[0]["metric"] == "1 - valid_acc_mean"
+    bad = [o for o in out if "error" in o]
+    assert bad and all("reaches a perfect value" in o["error"] for o in bad)
+    assert 0.1 < sum(o["data_limited"] for o in out if "error" not in o) / len(out) < 0.5

@@ -47,19 +47,20 @@ def forecast(source: Any, horizon=None, metric=None, **options):
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,
-              greater_is_better=None, size: str | None = None):
+              greater_is_better=None, size: str | None = None, curve: str | None = None):
     """Forecast what ``factor`` times the training data does to the validation loss.
 
     ``train_sizes``: sizes (n_sizes,) with ``scores`` (n_sizes,) or (n_sizes, n_folds), as
     scikit-learn's ``learning_curve`` returns them; or a path to a table of sizes and scores
-    (``size``/``metric`` name its columns), with ``scores`` None.
+    (``size``/``metric`` name its columns), with ``scores`` None; in a table of several curves
+    (a model or dataset column), ``curve`` names one (its ids joined by ``/``).
     """
     from .facts.learning_curve import from_scores
 
     if scores is None:
         from .readers.learning_curve import read_learning_curve
 
-        sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric)
+        sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric, curve=curve)
         lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better, source=str(train_sizes))
     else:
         lc = from_scores(train_sizes, scores, metric=metric or "validation score", greater_is_better=greater_is_better)

@@ -13,37 +13,107 @@ def register(app):
     @app.command()
     def data(
         paths: List[str] = typer.Argument(..., help="Tables of training-set size and validation loss or score "
-                                                    "(CSV/TSV/JSON; one row per size, or per size and fold/seed)."),
+                                                    "(CSV/TSV/JSON; one row per size, or per size and fold/seed; "
+                                                    "a model/dataset/learner or other text column: several curves)."),
         factor: float = typer.Option(2.0, "--factor", "-f", min=1.0, help="Forecast for this many times the largest training set."),
         size: Optional[str] = typer.Option(None, "--size", help="Column of training-set sizes (default: found by name)."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Column of validation loss or score (default: found by name)."),
+        curve: Optional[str] = typer.Option(None, "--curve", help="In a file of several curves, only this one "
+                                                                  "(its ids joined by '/', e.g. 3/SVC_linear)."),
         higher: Optional[bool] = typer.Option(None, "--higher-is-better/--lower-is-better",
                                               help="Is the metric a score (accuracy) or a loss? Default: from its name, else from the curve."),
-        json_out: bool = typer.Option(False, "--json", help="One JSON object per file (schema losslens.data/1)."),
+        json_out: bool = typer.Option(False, "--json", help="One JSON object per curve (schema losslens.data/1)."),
         plot: Optional[str] = typer.Option(None, "--plot", help="Also save the learning curve and the forecast "
                                                                 "(.png/.svg/.pdf; with several files, one per file: name-1.png ...)."),
     ):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
-        from a learning curve, and say whether the model is data-limited."""
-        from losslens.api import more_data
+        from a learning curve, and say whether the model is data-limited. A file of several
+        curves (one per model or dataset) gets one row each."""
         from losslens.cli import fail, require_matplotlib, run_guarded
+        from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if factor <= 1.0:
             fail("--factor must be above 1 (times the largest training set)")
         if plot is not None:
             require_matplotlib("--plot")
         for i, path in enumerate(paths):
-            fc = run_guarded(more_data, path, factor=factor, size=size, metric=metric, greater_is_better=higher)
-            if plot is not None:
-                from pathlib import Path
+            curves, by = run_guarded(read_learning_curves, path, size=size, metric=metric)
+            if curve is not None or len(curves) == 1:
+                name, sizes, values, col = run_guarded(pick_curve, curves, by, curve, path)
+                fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name))
+                if plot is not None:
+                    from pathlib import Path
 
-                target = Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
-                run_guarded(fc.save_plot, target)
-                typer.echo(f"wrote {target}", err=json_out)
+                    target = Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                    run_guarded(fc.save_plot, target)
+                    typer.echo(f"wrote {target}", err=json_out)
+                if json_out:
+                    _write_json(path, name, fc.to_dict())
+                else:
+                    typer.echo(describe(fc, _label(path, name)))
+                continue
+            if plot is not None:
+                fail(f"{path}: --plot draws one learning curve; pick it with --curve "
+                     f"({len(curves)} curves by {'/'.join(by)})")
+            rows = [(name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name)))
+                    for name, sizes, values, col in curves]
             if json_out:
-                sys.stdout.write(json.dumps({"source": path} | fc.to_dict(), allow_nan=False) + "\n")
+                for name, fc, problem in rows:
+                    _write_json(path, name, fc.to_dict() if fc is not None else {"error": problem})
             else:
-                typer.echo(describe(fc, path))
+                _print_table(path, by, factor, rows)
+
+
+def _forecast(sizes, values, metric, higher, factor, source):
+    from losslens.facts.learning_curve import from_scores
+
+    return from_scores(sizes, values, metric=metric, greater_is_better=higher, source=source).forecast(factor)
+
+
+def _try_forecast(sizes, values, metric, higher, factor, source):
+    """``(forecast, None)`` or, for a curve that cannot be forecast, ``(None, its problem)``:
+    one bad curve of many is a row that says why, not the end of the table."""
+    from losslens.exceptions import LosslensError
+
+    try:
+        return _forecast(sizes, values, metric, higher, factor, source), None
+    except LosslensError as exc:
+        return None, exc.problem
+
+
+def _label(path: str, name: str | None) -> str:
+    return path if name is None else f"{path} [{name}]"
+
+
+def _write_json(path: str, name: str | None, body: dict) -> None:
+    head = {"source": path} if name is None else {"source": path, "curve": name}
+    sys.stdout.write(json.dumps(head | body, allow_nan=False) + "\n")
+
+
+def _print_table(path: str, by: list, factor: float, rows: list) -> None:
+    """One row per curve; the data-limited count first (a file can hold thousands)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=200)
+    ok = [fc for _, fc, _ in rows if fc is not None]
+    limited = sum(fc.data_limited for fc in ok)
+    table = Table(title=f"{path}: {len(rows)} learning curves by {'/'.join(by)}; {limited} data-limited, "
+                        f"{len(rows) - len(ok)} not forecast", show_lines=False)
+    for col in ("curve", "sizes", "largest", "loss now", f"at {factor:g}x", "90% interval", "P(>10% lower)", "verdict"):
+        table.add_column(col, overflow="fold")
+    for name, fc, problem in rows:
+        if fc is None:
+            table.add_row(escape(name), "", "", "", "", "", "", f"[dim]not forecast: {escape(problem)}[/]")
+            continue
+        lo, hi = fc.interval
+        verdict = "[red]data_limited[/]" if fc.data_limited else "not clearly"
+        table.add_row(escape(name), str(fc.curve.sizes.shape[0]), f"{fc.size:,.0f}", f"{fc.level:.4g}",
+                      f"{fc.value:.4g} ({-fc.gain:+.0%})", f"{lo:.4g} to {hi:.4g}", f"{fc.p_gain:.2f}", verdict)
+    console.print(table)
 
 
 def describe(fc, name: str) -> str:

@@ -5,7 +5,9 @@ sizes and one of validation loss or score, optionally a seed/fold column; severa
 without one are read as folds in file order. Written, for example, from scikit-learn's
 ``learning_curve`` (``train_sizes_abs`` with the mean over folds, or one row per size and fold),
 from LCDB, or by hand after training at 25/50/100% of the data. Columns are found by name (below) or named
-with ``size=`` / ``metric=``.
+with ``size=`` / ``metric=``. A model, learner, dataset or any other text column splits the table into
+several curves (:func:`read_learning_curves`); without that, two models' rows at the same sizes would
+read as folds of one curve.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from ..columns import TRAINING_SET_SIZE
 from ..exceptions import NoLossError, ReadError
 from . import _source, delimited, records
+from .table import id_label
 
 #: Training-set size columns, first match wins (case-insensitive).
 SIZE_NAMES = TRAINING_SET_SIZE + ("n_samples", "num_samples", "samples", "size", "n")
@@ -29,9 +32,16 @@ METRIC_NAMES = ("val_loss", "valid_loss", "validation_loss", "test_loss", "val_e
 GROUP_NAMES = ("seed", "fold", "split", "repeat", "run", "random_state")
 
 
-def read_learning_curve(path, *, size: str | None = None, metric: str | None = None):
-    """``(sizes, values, metric)``: sizes (n_sizes,), values (n_sizes, n_folds) as written in the
-    file, and the metric's column name. Raises a one-line :class:`ReadError` naming the file."""
+#: Columns that say which curve a row belongs to, in a file of several (one per model, dataset
+#: ...); any text column other than the seed/fold one does too.
+CURVE_NAMES = ("run_id", "curve", "model", "learner", "estimator", "dataset", "openmlid", "task", "name")
+
+
+def read_learning_curves(path, *, size: str | None = None, metric: str | None = None):
+    """Every learning curve in a table: ``(curves, by)`` with ``curves`` a list of ``(name, sizes,
+    values, metric)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written) and
+    ``by`` the columns that tell the curves apart (empty for a file of one curve, named None).
+    Raises a one-line :class:`ReadError` naming the file."""
     source = str(path)
     content = _source.load(Path(path), source)
     if content.kind != "text":
@@ -47,6 +57,9 @@ def read_learning_curve(path, *, size: str | None = None, metric: str | None = N
     metric_col = _pick(lower, metric, METRIC_NAMES, source, "validation loss or score",
                        "name it with --metric (e.g. --metric val_acc)", NoLossError)
     group_col = next((lower[g] for g in GROUP_NAMES if g in lower), None)
+    # Two models' rows at the same sizes would otherwise read as two folds of one curve.
+    by = [c for c in cols if c not in (size_col, metric_col, group_col)
+          and (cols[c].dtype == object or c.lower() in CURVE_NAMES)]
     sizes = np.asarray(cols[size_col], dtype=float) if cols[size_col].dtype != object else None
     if sizes is None:
         raise ReadError(f"column {size_col!r} is not numeric", source)
@@ -58,16 +71,58 @@ def read_learning_curve(path, *, size: str | None = None, metric: str | None = N
         raise ReadError(f"column {size_col!r} has no values", source)
     sizes, values = sizes[ok], values[ok]
     groups = None if group_col is None else np.asarray(cols[group_col])[ok]
+    if not by:
+        return [(None, *_one_curve(sizes, values, groups, source, None), metric_col)], []
+    keys = ["/".join(id_label(v) for v in row) for row in zip(*(cols[c][ok] for c in by))]
+    order = {}
+    codes = np.array([order.setdefault(k, len(order)) for k in keys])
+    rows_of = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    curves = []
+    for key, rows in zip(order, rows_of):
+        part = None if groups is None else groups[rows]
+        curves.append((key, *_one_curve(sizes[rows], values[rows], part, source, key), metric_col))
+    return curves, by
+
+
+def read_learning_curve(path, *, size: str | None = None, metric: str | None = None, curve: str | None = None):
+    """``(sizes, values, metric)`` of the table's one learning curve, or of the one named ``curve``
+    in a file of several (see :func:`read_learning_curves`)."""
+    curves, by = read_learning_curves(path, size=size, metric=metric)
+    return pick_curve(curves, by, curve, str(path))[1:]
+
+
+def pick_curve(curves, by, curve: str | None, source: str):
+    """The entry of ``curves`` named ``curve``; without a name, the only one (else a one-line error
+    listing some)."""
+    if curve is not None:
+        match = [c for c in curves if c[0] == str(curve)]
+        if match:
+            return match[0]
+        if not by:
+            raise ReadError(f"no curve {curve!r}: the file holds one learning curve", source)
+        raise ReadError(f"no curve {curve!r} (curves by {'/'.join(by)}: {_shown(curves)})", source)
+    if len(curves) > 1:
+        raise ReadError(f"holds {len(curves)} learning curves (by {'/'.join(by)}: {_shown(curves)}); "
+                        "pick one with curve= (CLI: --curve)", source)
+    return curves[0]
+
+
+def _one_curve(sizes, values, groups, source, name):
     uniq = np.unique(sizes)
     per = [values[sizes == s] for s in uniq]
     counts = {len(p) for p in per}
     if len(counts) != 1:
         shown = ", ".join(f"{s:g}: {len(p)}" for s, p in zip(uniq[:6], per[:6])) + (", ..." if len(uniq) > 6 else "")
-        raise ReadError(f"sizes have different numbers of rows ({shown}): give every size the same folds/seeds "
-                        "(a file of several learning curves: write one per file)", source)
+        where = f"curve {name!r}: " if name is not None else ""
+        raise ReadError(f"{where}sizes have different numbers of rows ({shown}): give every size the same "
+                        "folds/seeds", source)
     if groups is not None:  # order each size's rows by their seed/fold so columns line up
         per = [values[sizes == s][np.argsort(groups[sizes == s].astype(str), kind="stable")] for s in uniq]
-    return uniq, np.stack(per), metric_col
+    return uniq, np.stack(per)
+
+
+def _shown(curves, k: int = 4) -> str:
+    return ", ".join(str(c[0]) for c in curves[:k]) + (" ..." if len(curves) > k else "")
 
 
 def _pick(lower: dict, wanted, names, source, what, hint, error=ReadError) -> str:

@@ -88,7 +88,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         if missing:
             raise ReadError(f"run column {missing[0]!r} not found (columns: {_listing(columns_data)})", source)
         joined = "/".join(run_column)
-        parts = [[_label(v) for v in columns_data[c].tolist()] for c in run_column]
+        parts = [[id_label(v) for v in columns_data[c].tolist()] for c in run_column]
         columns_data = {k: v for k, v in columns_data.items() if k not in run_column}
         columns_data[joined] = np.array(["/".join(p) for p in zip(*parts)], dtype=object)
         run_column = joined
@@ -214,11 +214,12 @@ def _groups(values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
                         dtype=np.intp, count=len(values))
     order = np.argsort(codes, kind="stable")
     bounds = np.cumsum(np.bincount(codes, minlength=len(codes_of)))[:-1]
-    labels = [_label(v) for v in codes_of]
+    labels = [id_label(v) for v in codes_of]
     return labels, np.split(order, bounds)
 
 
-def _label(value) -> str:
+def id_label(value) -> str:
+    """A run or curve id as text: ``3.0`` (a numeric id column) reads ``3``."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
