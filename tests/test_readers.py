@@ -656,3 +656,33 @@ def test_keras_csvlogger_appended_over_two_fits(tmp_path, continued):
         assert "started again" in runs[1].meta["restart"]
         for run, loss in zip(runs, losses):
             assert list(run.axis) == list(range(6)) and run.train_loss == pytest.approx(loss, rel=1e-6)
+
+
+@pytest.mark.parametrize("by, names", [("seed", ["seed=0", "seed=1"]), ("model", ["mlp", "linear"])])
+def test_histories_stacked_with_a_seed_or_model_column_are_separate_runs(tmp_path, by, names):
+    """pd.concat of two runs' histories with a seed (or model) column, sorted by epoch so the rows
+    interleave: each run reads back as itself. They were merged into one curve, the last row
+    written per epoch winning — the second run, silently. The runs are real torch training
+    (benchmarks/scenarios: an MLP and a linear model on moons, committed)."""
+    pd = pytest.importorskip("pandas")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.scenarios.generate import load_generated_cases
+
+    cases = {c.case_id: c for c in load_generated_cases()}
+    second = "gen/under_moons/seed1" if by == "model" else "gen/conv_moons/seed1"
+    runs = [cases["gen/conv_moons/seed0"].run, cases[second].run]
+    frames = []
+    for label, run in zip((0, 1) if by == "seed" else names, runs):
+        frames.append(pd.DataFrame({"epoch": run.axis, "loss": run.series["train_loss"],
+                                    "val_loss": run.series["val_loss"]}).assign(**{by: label}))
+    path = tmp_path / "stacked.csv"
+    pd.concat(frames).sort_values("epoch", kind="stable").to_csv(path, index=False)
+    got = read(path)
+    assert [r.name for r in got] == names
+    for r, run in zip(got, runs):
+        _same(r.axis, run.axis)
+        _same(r.series["val_loss"], run.series["val_loss"])
+    # A resumed log repeats epochs with nothing to tell them apart: still one run, last value wins.
+    path.write_text("epoch,loss,val_loss,phase\n0,1.0,1.1,a\n1,0.8,0.9,a\n1,0.7,0.8,a\n2,0.6,0.7,a\n")
+    [one] = read(path)
+    assert list(one.axis) == [0, 1, 2] and list(one.series["val_loss"]) == [1.1, 0.8, 0.7]

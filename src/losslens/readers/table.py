@@ -39,6 +39,8 @@ from ..run import Run
 from . import lightning
 
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
+#: Numeric columns that tell runs apart when the epoch repeats (any text column can, too).
+SPLIT_COLUMNS = ("seed", "random_state", "model", "trial", "config", "version", "fold", "repeat", "model_id")
 _PART = {
     "train_loss": re.compile(r"^(?:train|training|trn)_(.+)_loss$"),
     "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(.+)_loss$"),
@@ -98,6 +100,14 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
             columns_data, run_column = wide, "run"
             fmt = "wandb_chart_csv"
     key = _run_column(columns_data, run_column, source)
+    if key is None:
+        split = _split_column(columns_data)
+        if split is not None:
+            key = split
+            if columns_data[split].dtype != object:  # "seed=0", not a bare "0"
+                columns_data = dict(columns_data)
+                columns_data[split] = np.array([f"{split}={id_label(v)}" for v in columns_data[split].tolist()],
+                                               dtype=object)
     numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
     if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
         raise UnknownFormatError(
@@ -205,6 +215,38 @@ def _run_column(data: Mapping[str, np.ndarray], run_column: str | None, source: 
                 raise UnknownFormatError(f"a table of runs, one row per {col} (no run has a second "
                                          "row), not training curves", source)
     return None
+
+
+def _split_column(data: Mapping[str, np.ndarray]) -> str | None:
+    """The column that tells runs apart when the axis repeats (histories concatenated with a seed
+    or model column, rows interleaved or not), else None.
+
+    Only when every epoch (or step) is then unique within each run: a Lightning log repeats its
+    epoch next to a unique step, and a resumed log repeats epochs with nothing to tell them apart
+    (both are handled as one run). Without this, the rows of the runs were merged into one curve,
+    the last value written per epoch winning.
+    """
+    axes = {kind: next((c for c in data if axis_kind(c) == kind and data[c].dtype != object), None)
+            for kind in ("epoch", "step")}
+    col = axes["epoch"] or axes["step"]
+    if col is None or (axes["epoch"] and axes["step"] and _unique(data[axes["step"]])) or _unique(data[col]):
+        return None
+    axis = data[col]
+    for cand in data:
+        if cand in axes.values() or axis_kind(cand):
+            continue
+        values = data[cand]
+        if values.dtype != object and normalise(cand) not in SPLIT_COLUMNS:
+            continue
+        labels, groups = _groups(values)
+        if 1 < len(labels) < len(values) and all(_unique(axis[g]) for g in groups):
+            return cand
+    return None
+
+
+def _unique(a: np.ndarray) -> bool:
+    a = a[np.isfinite(a)]
+    return np.unique(a).shape[0] == a.shape[0]
 
 
 def _groups(values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
