@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .facts import Facts, measure
+from .facts.trend import MIN_TAIL_POINTS
 from .result import Cause, Diagnosis, Plateau
 from .run import Run
 
@@ -473,8 +474,8 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
     conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
     sign = _sign(f)
-    ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over the last quarter: "
-          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}); that quarter gave "
+    ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
+          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}); that stretch gave "
           f"{tr.tail_drop:.0%} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
           f"{tr.tail_drop_level:.0%} of the current level"]
     if not _falling(f, t):
@@ -514,7 +515,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
     if drift:
         moved = "rose" if up else "fell"
-        ev.append(f"a smooth, steady {'climb' if up else 'descent'}: the last quarter {moved} "
+        ev.append(f"a smooth, steady {'climb' if up else 'descent'}: {_tail(f)} {moved} "
                   f"{_noise_sds(tr.tail_drop_noise)} of the curve's noise; the step size, not the gradient noise, "
                   "still sets the pace")
     status = "likely"
@@ -548,7 +549,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     if osc < t.lr_high_oscillation:
         return None
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
-    ev = [f"{name} bounces around its floor: over the last quarter its sd is "
+    ev = [f"{name} bounces around its floor: over {_tail(f)} its sd is "
           f"{osc:.0%} of its whole improvement"]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
@@ -692,8 +693,14 @@ def _train_at_chance(f: Facts, t: Thresholds) -> bool:
 
 def _falling(f: Facts, t: Thresholds) -> bool:
     """The tail slope is significantly negative and the last quarter still paid — unless the
-    forecast says nothing worth having is left (a creep of a fraction of a percent)."""
-    tr = f.trend
+    forecast says nothing worth having is left (a creep of a fraction of a percent). Or, in a run
+    too short for the slope's t to mean much (a tail of 4 points: 2 degrees of freedom): the curve
+    improved beyond its noise and reached 95% of that only at its last point, its minimum — the
+    last step alone gave over 5%, and no flat stretch was seen."""
+    tr, pl = f.trend, f.plateau
+    if f.n_points < 2 * MIN_TAIL_POINTS and pl.index is not None and pl.index == pl.floor_index == f.n_points - 1 \
+            and pl.improvement > t.stuck_noise * f.noise:
+        return True
     falling = tr.slope_t < t.improving_t and (tr.tail_drop > t.improving_tail_drop
                                               or tr.tail_drop_level > t.improving_tail_level)
     fc = f.forecast
@@ -761,6 +768,9 @@ def _negate_forecast(d: dict, top: float = 0.0) -> dict:
 
 def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
+    if fc.get("reason"):  # too few points: its "interval" is a wide guess, not evidence
+        cause.evidence.append(f"no forecast: {fc['reason'].split('; ')[0]}")
+        return
     if value is None or horizon is None or not interval or any(v is None for v in interval):
         return  # (an overflowing band is written as null in JSON: nothing to quote)
     last = float(f.smoothed[-1])
@@ -771,6 +781,14 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         cause.evidence.append(f"probability that training on to {_n(horizon)} gains > 1%: {fc['p_improve']:.0%}")
+
+
+def _tail(f: Facts) -> str:
+    """The trend's window in words: the last quarter of the run, but never fewer than 4 points."""
+    k = f.n_points - f.trend.tail_start
+    if k >= f.n_points:
+        return f"the whole run ({f.n_points} points)"
+    return "the last quarter" if k == int(round(f.n_points * 0.25)) else f"the last {k} of {f.n_points} points"
 
 
 def _ratio(a: float, b: float) -> float:

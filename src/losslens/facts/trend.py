@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 TAIL_FRACTION = 0.25
+MIN_TAIL_POINTS = 4  # a slope's t needs a few degrees of freedom, however short the run
 
 
 @dataclass
@@ -32,7 +33,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     """Trend facts of ``y`` (smoothed ``s``) over its last ``tail_fraction``; ``noise`` is the
     curve's noise sd (metric units), for ``tail_drop_noise``."""
     n = y.shape[0]
-    k = max(4, int(round(n * tail_fraction)))
+    k = max(MIN_TAIL_POINTS, int(round(n * tail_fraction)))
     k = min(k, n)
     t0 = n - k
     xt, yt = x[t0:], y[t0:]
