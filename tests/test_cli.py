@@ -215,3 +215,64 @@ def test_a_log_of_one_or_two_epochs_is_too_short_not_stuck(tmp_path, rows, expec
         assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
     else:
         assert res.exit_code == 0
+
+
+@pytest.fixture(scope="module")
+def r2_log(tmp_path_factory):
+    """A real torch run (linear regression, plain SGD at a small step) logging scikit-learn's
+    validation R² each epoch: a score that rises from about -0.1 and flattens near 0.9."""
+    torch = pytest.importorskip("torch")
+    from sklearn.datasets import make_regression
+    from sklearn.metrics import r2_score
+
+    x, y = make_regression(n_samples=600, n_features=8, noise=20.0, random_state=0)
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y / y.std(), dtype=torch.float32)[:, None]
+    torch.manual_seed(0)
+    model = torch.nn.Linear(8, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.003)
+    rows = ["epoch,loss,val_r2"]
+    for epoch in range(40):
+        for i in range(0, 400, 20):
+            opt.zero_grad()
+            loss = ((model(x[i:i + 20]) - y[i:i + 20]) ** 2).mean()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            rows.append(f"{epoch},{loss.item():.6f},{r2_score(y[400:], model(x[400:])):.6f}")
+    path = tmp_path_factory.mktemp("r2") / "r2.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_rising_score_is_read_as_a_score_not_a_divergence(r2_log, tmp_path):
+    """R² is a score; it was read as a loss that "diverged" (it ended far above its start). A
+    column whose name says nothing is read as a loss and the evidence says so;
+    --higher-is-better reads it right."""
+    r2 = [float(line.split(",")[2]) for line in r2_log.read_text().splitlines()[1:]]
+    assert r2[0] < 0.3 and r2[-1] > 0.8   # the run did learn
+    res = runner.invoke(app, ["diagnose", str(r2_log), "--metric", "val_r2"])
+    assert res.exit_code == 0 and "diverged" not in res.output.splitlines()[0]
+    assert "(confidence" in res.output and "read as a loss" not in res.output
+    renamed = tmp_path / "quality.csv"
+    renamed.write_text(r2_log.read_text().replace("val_r2", "quality"))
+    guessed = runner.invoke(app, ["diagnose", str(renamed), "--metric", "quality"]).output
+    assert "quality read as a loss (lower is better): its name does not say" in guessed
+    told = runner.invoke(app, ["diagnose", str(renamed), "--metric", "quality", "--higher-is-better"]).output
+    assert guessed.splitlines()[0] != told.splitlines()[0]
+    assert told.splitlines()[0] == res.output.splitlines()[0].replace("r2:", "quality:").replace("val_r2", "quality")
+    out = json.loads(runner.invoke(app, ["forecast", str(r2_log), "--metric", "val_r2", "--json"]).output)
+    assert out["value"] <= 1.0 and out["interval"][1] <= 1.0     # a fraction's ceiling
+    text = runner.invoke(app, ["forecast", str(renamed), "--metric", "quality", "--higher-is-better"]).output
+    assert "P(1 - quality > 1% lower)" in text
+
+
+@pytest.mark.parametrize("name, direction", [
+    ("val_loss", False), ("val_accuracy", True), ("val_r2", True), ("rollout/ep_rew_mean", True),
+    ("eval/mean_reward", True), ("val_dice_coef", True), ("metrics/mAP50(B)", True), ("top1_err", False),
+    ("fid_score", False), ("val_ppl", False), ("hits@10", True), ("val_mean_absolute_error", False),
+    ("quality", None), ("psnr", True), ("wer", False), ("test_neg_mean_squared_error", True),
+])
+def test_the_direction_of_a_metric_from_its_name(name, direction):
+    from losslens.facts import metric_direction
+
+    assert metric_direction(name) is direction

@@ -21,9 +21,9 @@ def to_runs(source: Any, **options) -> list[Run]:
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
 
 
-def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, **_ignored):
+def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_better=None, **_ignored):
     from .diagnosis import diagnose_run
-    return diagnose_run(run, metric=metric, classes=classes, horizon=horizon)
+    return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 
 def diagnose(source: Any, **options):
@@ -38,12 +38,12 @@ def diagnose_all(source: Any, **options):
     return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
 
 
-def forecast(source: Any, horizon=None, metric=None, **options):
+def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **options):
     from .forecasting import forecast_run
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise ValueError(f"{source} holds {len(runs)} runs; pick one with run_id=")
-    return forecast_run(runs[0], horizon=horizon, metric=metric)
+    return forecast_run(runs[0], horizon=horizon, metric=metric, higher_is_better=higher_is_better)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -45,6 +45,13 @@ def require_matplotlib(what: str) -> None:
         fail(f"{what} needs matplotlib: pip install 'losslens[plot]'")
 
 
+def higher_option():
+    """``--higher-is-better/--lower-is-better``, shared by the commands that read a curve."""
+    return typer.Option(None, "--higher-is-better/--lower-is-better",
+                        help="Is the metric a score (accuracy, R², Dice, reward) or a loss? "
+                             "Default: from its name; a name that does not say is read as a loss.")
+
+
 def run_guarded(fn, *args, **kwargs):
     """Call ``fn``; turn input problems into the one-line error and exit 2."""
     try:
@@ -64,6 +71,7 @@ def diagnose(
     fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Exit 1 when any run's verdict is one of these causes."),
     horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field."),
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
+    higher: Optional[bool] = higher_option(),
 ):
     """Diagnose each run: the verdict and plateau epoch X, the evidence, and what to do."""
     from .api import to_runs
@@ -78,7 +86,8 @@ def diagnose(
     for path in paths:
         runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
         for run in runs:
-            results.append(run_guarded(diagnose_run, run, metric=metric, classes=classes, horizon=horizon))
+            results.append(run_guarded(diagnose_run, run, metric=metric, classes=classes, horizon=horizon,
+                                       higher_is_better=higher))
     if json_out:
         for d in results:
             sys.stdout.write(d.to_json() + "\n")

@@ -109,7 +109,7 @@ ACTIONS = {
 
 def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None,
                  horizon: float | None = None, thresholds: Thresholds = DEFAULT,
-                 forecast: bool = True) -> Diagnosis:
+                 forecast: bool = True, higher_is_better: bool | None = None) -> Diagnosis:
     """Diagnose one Run: the verdict, plateau X and every cause that fits, with evidence.
 
     Parameters
@@ -124,18 +124,22 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     forecast : bool, default True
         Forecast (to ``horizon``, or twice the logged length) to quantify still_improving and
         back converged; False skips it (about half the cost: callbacks at every epoch end).
+    higher_is_better : bool, optional
+        Is ``metric`` a score (accuracy, R², Dice, reward)? Default: from its name
+        (:func:`losslens.facts.metric_direction`); a name that does not say is read as a loss,
+        and the verdict's evidence says so.
     """
     # Absurd inputs (1e300, inf next to 0) overflow in intermediate sums; every rule compares
     # with NaN-safe tests, so the numerics may stay quiet and the answer still stands.
     with np.errstate(all="ignore"):
-        return _diagnose(run, metric, classes, horizon, thresholds, forecast)
+        return _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_better)
 
 
-def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
+def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_better=None) -> Diagnosis:
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
         return nonfinite
-    f = measure(run, metric=metric, classes=classes)
+    f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
     if forecast:
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
@@ -169,6 +173,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast) -> Diagnosis:
         causes.insert(0, causes.pop(i))
 
     verdict = causes[0]
+    if f.direction_assumed:
+        verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
+                                "a score, pass --higher-is-better (higher_is_better=True)")
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
 
@@ -723,15 +730,13 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
 
 def _forecast(f: Facts, horizon):
     try:
-        from .forecasting import forecast_curve
+        from .forecasting import forecast_curve, score_top
     except ImportError:
         return None
     higher = _higher(f)
-    # Higher is better: forecast the error 1 - acc (a fraction: its floor is 0, so the forecast
-    # cannot promise an accuracy above 1), or -metric for anything not in [0, 1].
-    top = 0.0
-    if higher and np.all(f.y >= 0):
-        top = 1.0 if np.all(f.y <= 1) else 100.0 if np.all(f.y <= 100) else 0.0  # a fraction or percent
+    # Higher is better: forecast the distance below the score's ceiling (1 - acc: its floor is 0,
+    # so the forecast cannot promise an accuracy above 1).
+    top = score_top(f.y) if higher else 0.0
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
@@ -806,8 +811,7 @@ def _dedupe(causes):
 
 
 def _higher(f: Facts) -> bool:
-    from .facts import _higher_is_better
-    return _higher_is_better(f.metric)
+    return f.higher_is_better
 
 
 def _sign(f: Facts) -> float:

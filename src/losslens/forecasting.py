@@ -67,7 +67,7 @@ from .exceptions import EmptyRunError
 from .facts.smoothing import difference_noise, robust_sd
 from .result import finite_or_none
 
-__all__ = ["Forecast", "forecast_curve", "forecast_run", "MIN_POINTS"]
+__all__ = ["Forecast", "forecast_curve", "forecast_run", "score_top", "MIN_POINTS"]
 
 #: Fewer finite points than this give a wide "insufficient" forecast (no fit).
 MIN_POINTS = 5
@@ -275,12 +275,17 @@ class Forecast:
         more = self.horizon - self.x_last
         if self.reason:
             return f"{self.metric}: no forecast ({self.reason})"
-        better, worse = self.words
-        word = better if self.gain >= 0 else worse
-        what = "error" if better == "higher" else self.metric
-        return (f"{self.metric} forecast {abs(self.gain) * 100:.0f}% {word} after {g(more)} more {axis}s "
+        return (f"{self.metric} forecast {self.change_text()} after {g(more)} more {axis}s "
                 f"({g(self.value)}, 90% interval {g(self.interval[0])} to {g(self.interval[1])}; "
-                f"P({what} > 1% lower) = {self.p_improve:.2f})")
+                f"P({self.improve_label()}) = {self.p_improve:.2f})")
+
+    def change_text(self, digits: int = 0) -> str:
+        """The forecast change in words, e.g. ``"12% lower"``."""
+        return f"{abs(self.gain) * 100:.{digits}f}% {'lower' if self.gain >= 0 else 'higher'}"
+
+    def improve_label(self) -> str:
+        """What ``p_improve`` is the probability of."""
+        return f"{self.metric} > 1% lower"
 
     def prob_below(self, value: float) -> float | None:
         """P(the trend at the horizon is below ``value``), on the lower-is-better scale
@@ -291,9 +296,6 @@ class Forecast:
         if t_h <= 1.0:
             return float(self.value < value)
         return _prob_below(self._model, t_h, float(value))
-
-    #: How the metric moves when it improves / worsens (an accuracy rises).
-    words = ("lower", "higher")
 
     # ---- evaluation at any axis value -----------------------------------------------
     def value_at(self, x) -> np.ndarray | float:
@@ -494,49 +496,78 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                     note=note, _model=model)
 
 
-def forecast_run(run, horizon: float | None = None, metric: str | None = None) -> Forecast:
+def forecast_run(run, horizon: float | None = None, metric: str | None = None,
+                 higher_is_better: bool | None = None) -> Forecast:
     """Forecast ``metric`` (default ``run.default_metric()``) of a :class:`~losslens.Run`.
 
-    Accuracy-like metrics (names ending in ``acc``/``accuracy``) are forecast as
-    ``1 - acc`` internally and returned on the accuracy scale with higher = better:
-    ``value``/``interval``/``level`` are accuracies, ``gain`` and ``p_improve`` refer to
-    the accuracy rising (by more than 1% of the error ``1 - acc``).
+    A score (``higher_is_better``, default from the metric's name: accuracy, R², Dice, reward
+    ...) is forecast as its distance below its ceiling, ``1 - acc`` for a fraction, ``100 - s``
+    for a percentage, ``-s`` otherwise (:func:`score_top`), and returned on its own scale with
+    higher = better: ``value``/``interval``/``level`` are scores, ``gain`` and ``p_improve``
+    refer to the score rising.
     """
+    from .facts import metric_direction
+
     metric = metric or run.default_metric()
     x, y = run.finite(metric)
     if x.size == 0:
         raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)
-    flip = metric.endswith("acc") or metric.endswith("accuracy")
+    higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
+    top = score_top(y) if higher else None
     try:
-        fc = forecast_curve(x, 1.0 - y if flip else y, horizon, metric=metric)
+        fc = forecast_curve(x, top - y if higher else y, horizon, metric=metric)
     except EmptyRunError as exc:
         raise EmptyRunError(exc.problem, run.source or run.name) from None
-    if flip:
-        fc = _FlippedForecast.wrap(fc)
+    if higher:
+        fc = _FlippedForecast.wrap(fc, top)
     return fc
 
 
-class _FlippedForecast(Forecast):
-    """A forecast of ``1 - acc`` reported on the accuracy scale (``gain`` and ``p_improve``
-    refer to the error ``1 - acc`` falling)."""
+def score_top(y: np.ndarray) -> float:
+    """The ceiling a score is forecast below: 1 when every value is at most 1 (accuracy, F1, and
+    R² or a correlation, which can start negative), 100 for a percentage, else 0 (``-score``: no
+    ceiling known). The distance to the ceiling keeps a floor at 0, so the forecast cannot promise
+    an accuracy above 1."""
+    y = np.asarray(y, dtype=float)
+    y = y[np.isfinite(y)]
+    if not y.size:
+        return 0.0
+    return 1.0 if np.all(y <= 1) else 100.0 if np.all((y >= 0) & (y <= 100)) else 0.0
 
-    words = ("higher", "lower")
+
+class _FlippedForecast(Forecast):
+    """A forecast of ``top - score`` reported on the score's scale (``gain`` and ``p_improve``
+    refer to ``top - score`` falling, the score rising)."""
+
+    top = 1.0
 
     @classmethod
-    def wrap(cls, fc: Forecast) -> "_FlippedForecast":
+    def wrap(cls, fc: Forecast, top: float = 1.0) -> "_FlippedForecast":
         lo, hi = fc.interval
         out = cls(**{k: getattr(fc, k) for k in fc.__dataclass_fields__})
-        out.value = 1.0 - fc.value
-        out.interval = (1.0 - hi, 1.0 - lo)
-        out.level = 1.0 - fc.level
+        out.top = top
+        out.value = top - fc.value
+        out.interval = (top - hi, top - lo)
+        out.level = top - fc.level
         if fc.note:
-            out.note = ("the fitted trend reaches accuracy 1 before the horizon: the curve shows no ceiling "
-                        "yet, so the value is an upper bound (clipped at 1); the interval is the better guide")
+            out.note = (f"the fitted trend reaches {top:g} before the horizon: the curve shows no ceiling "
+                        f"yet, so the value is an upper bound (clipped at {top:g}); the interval is the better guide")
         return out
 
     def _band(self, xs):
         mid, lo, hi = super()._band(xs)
-        return 1.0 - mid, 1.0 - hi, 1.0 - lo
+        return self.top - mid, self.top - hi, self.top - lo
+
+    def change_text(self, digits: int = 0) -> str:
+        # gain is the error's (top - score) relative fall: say the score's own change first.
+        rel = (self.value - self.level) / abs(self.level) if self.level else 0.0
+        text = f"{abs(rel) * 100:.{digits}f}% {'higher' if rel >= 0 else 'lower'}"
+        if self.top:
+            text += f" (its error {self.top:g} - {self.metric} {super().change_text(digits)})"
+        return text
+
+    def improve_label(self) -> str:
+        return f"{self.metric} > 1% higher" if not self.top else f"{self.top:g} - {self.metric} > 1% lower"
 
 
 # ---- pieces ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import typer
 
 
 def register(app):
+    from losslens.cli import higher_option
+
     @app.command()
     def forecast(
         paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs."),
@@ -23,6 +25,7 @@ def register(app):
             None, "--stop-gain", min=0.0,
             help="Also replay the forecast stopping rule over the log: where would it have stopped "
                  "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the last logged point."),
+        higher: Optional[bool] = higher_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
@@ -31,10 +34,11 @@ def register(app):
         from losslens.forecasting import forecast_run
 
         for path in paths:
-            runs = run_guarded(to_runs, path, run_id=run_id)
+            runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
             for run in runs:
-                fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric)
-                stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon)
+                fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric, higher_is_better=higher)
+                stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
+                                                                  higher_is_better=higher)
                 if json_out:
                     out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                            "axis": run.axis_name}
@@ -59,11 +63,8 @@ def describe(fc, name: str, axis: str) -> str:
     if fc.reason:
         lines.append(f"  {fc.reason}")
         return "\n".join(lines)
-    better, worse = fc.words
-    verb = better if fc.gain >= 0 else worse
-    what = "error" if better == "higher" else fc.metric
-    lines.append(f"  forecast: {abs(fc.gain) * 100:.1f}% {verb} by {axis} {g(fc.horizon)}; "
-                 f"P({what} more than 1% lower) = {fc.p_improve:.2f}")
+    lines.append(f"  forecast: {fc.change_text(1)} by {axis} {g(fc.horizon)}; "
+                 f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     if fc.note:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
@@ -73,12 +74,13 @@ def describe(fc, name: str, axis: str) -> str:
     return "\n".join(lines)
 
 
-def replay_stop(run, metric: str, min_gain: float, horizon=None) -> dict:
+def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_better=None) -> dict:
     """Where ForecastStopping(min_gain) would have stopped on the logged curve."""
+    from losslens.facts import metric_direction
     from losslens.stopping import ForecastStopping
 
     x, y = run.finite(metric)
-    higher = metric.endswith("acc") or metric.endswith("accuracy")
+    higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     end = float(x[-1]) if horizon is None else float(horizon)
     rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min")
     i = rule.replay(x, y)

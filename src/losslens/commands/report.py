@@ -16,6 +16,8 @@ PROGRESS_FROM = 20
 
 
 def register(app):
+    from losslens.cli import higher_option
+
     @app.command()
     def report(
         paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
@@ -26,12 +28,13 @@ def register(app):
         horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast band."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
         title: str = typer.Option("losslens report", "--title", help="Page title."),
+        higher: Optional[bool] = higher_option(),
     ):
         """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
         from losslens.cli import run_guarded
 
         diagnoses = run_guarded(_diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
-                                run_id=run_id)
+                                run_id=run_id, higher_is_better=higher)
         path = run_guarded(_write, diagnoses, output, title)
         typer.echo(f"wrote {path} ({len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''})")
 
@@ -44,6 +47,7 @@ def register(app):
         horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast."),
         run_id: Optional[str] = typer.Option(None, "--run", help="The run to draw when PATH holds several."),
         dpi: int = typer.Option(150, "--dpi", min=30, max=1200, help="Resolution of a .png."),
+        higher: Optional[bool] = higher_option(),
     ):
         """Draw one run's annotated chart (curves, X, phases, validation minimum, gap, forecast) with matplotlib."""
         from losslens.cli import fail, require_matplotlib, run_guarded
@@ -56,7 +60,7 @@ def register(app):
             fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})"
                  if runs else f"{path}: no run found")
         diagnoses = run_guarded(_diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
-                                progress=False)
+                                progress=False, higher_is_better=higher)
         from losslens.report.plot import save_plot
 
         written = run_guarded(save_plot, diagnoses[0], output, dpi=dpi)
@@ -90,7 +94,7 @@ def _read_paths(paths, *, run_id=None, progress=True) -> list:
     return runs
 
 
-def _diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True) -> list:
+def _diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
     """Diagnose every run (a bar when there are many)."""
     from losslens.diagnosis import diagnose_run
 
@@ -98,14 +102,17 @@ def _diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=Tr
     with _progress(progress and len(runs) >= PROGRESS_FROM) as bar:
         task = bar.add_task("diagnosing", total=len(runs))
         for run in runs:
-            out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon))
+            out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon,
+                                    higher_is_better=higher_is_better))
             bar.advance(task)
     return out
 
 
-def _diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True):
+def _diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True,
+                    higher_is_better=None):
     runs = _read_paths(paths, run_id=run_id, progress=progress)
-    return _diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress)
+    return _diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress,
+                          higher_is_better=higher_is_better)
 
 
 def _write(diagnoses, output: Path, title: str):

@@ -16,6 +16,7 @@ own module and is a pure function of arrays:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,6 +68,8 @@ class Facts:
     train_spike_rel: float = 0.0  # the same jump as a fraction of the training loss's improvement
     train_spike_points: int = 0   # points scanned for it (the threshold grows with them)
     train_points: int = 0         # finite training-loss points (after downsampling)
+    higher_is_better: bool = False  # the metric is a score (accuracy, R², reward ...)
+    direction_assumed: bool = False  # neither given nor told by the name: read as a loss
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -124,10 +127,12 @@ def _curve(run: Run, key: str):
 
 
 def measure(run: Run, metric: str | None = None, classes: int | None = None,
-            random_state: int = 0) -> Facts:
-    """Measure every fact of ``run`` for ``metric`` (default: val_loss, else train_loss)."""
+            random_state: int = 0, higher_is_better: bool | None = None) -> Facts:
+    """Measure every fact of ``run`` for ``metric`` (default: val_loss, else train_loss);
+    ``higher_is_better`` None reads the direction from the metric's name (a loss if it does not say)."""
     metric = choose_metric(run, metric)
-    higher_better = _higher_is_better(metric)
+    by_name = metric_direction(metric)
+    higher_better = bool(by_name) if higher_is_better is None else bool(higher_is_better)
     raw = run.series[metric]
     x, y = _curve(run, metric)
     if y is None or y.shape[0] == 0:
@@ -184,7 +189,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
-                 train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points)
+                 train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
+                 higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None)
 
 
 def _fraction(acc: np.ndarray | None) -> np.ndarray | None:
@@ -206,7 +212,32 @@ def constant_tail(y: np.ndarray) -> int:
     return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
+#: A metric is a score (higher is better) when its name holds one of these (anywhere) ...
+SCORE_PARTS = ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge", "iou")
+#: ... or has a word that starts with one of these ("r2_score", "val_dice_coef", "hits@10"), or is
+#: one of the short ones (Stable-Baselines' "ep_rew_mean") ...
+SCORE_WORDS = ("r2", "dice", "reward", "return", "score", "ssim", "psnr", "ndcg", "kappa", "jaccard", "corr",
+               "pearson", "spearman", "top1", "top5", "meteor", "hits", "exact", "auroc", "auprc")
+SCORE_SHORT = ("rew", "hit", "mrr", "mcc")
+#: ... and a loss when it has a word that starts with one of these or is one of the short ones,
+#: whatever else it holds ("top1_err", "fid_score").
+LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")
+LOSS_SHORT = ("err", "ppl", "wer", "cer", "fid", "bpd", "bpc")
+
+
+def metric_direction(metric: str) -> bool | None:
+    """True for a score (higher is better), False for a loss, None when the name does not say."""
+    m = str(metric).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", m) if w]
+    if "neg" in words and "loss" not in m:  # scikit-learn's scorers: neg_mean_squared_error rises
+        return True
+    if "loss" in m or any(w.startswith(LOSS_WORDS) or w in LOSS_SHORT for w in words):
+        return False
+    if any(k in m for k in SCORE_PARTS) or any(w.startswith(SCORE_WORDS) or w in SCORE_SHORT for w in words):
+        return True
+    return None
+
+
 def _higher_is_better(metric: str) -> bool:
-    m = metric.lower()
-    return any(k in m for k in ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge", "iou")) \
-        and "loss" not in m
+    """By name; a name that does not say is read as a loss."""
+    return metric_direction(metric) is True

@@ -201,9 +201,9 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
 
     ``train_sizes``: (n_sizes,) training-set sizes (samples). ``scores``: (n_sizes,) or
     (n_sizes, n_folds), e.g. ``learning_curve(...)``'s ``test_scores``. ``greater_is_better``:
-    None reads it from ``metric`` (``loss``/``error``/``mse`` are losses; ``acc``/``r2``/``auc``/
-    ``f1`` are scores) and, for any other name, from the curve: a validation score rises with more
-    data, a loss falls. Scores become a
+    None reads it from ``metric`` (:func:`losslens.facts.metric_direction`: ``loss``/``error``/
+    ``mse`` are losses; ``acc``/``r2``/``auc``/``f1`` and scikit-learn's ``neg_*`` are scores) and,
+    for any other name, from the curve: a validation score rises with more data, a loss falls. Scores become a
     loss: ``-s`` when all are <= 0 (scikit-learn's ``neg_*`` scorers), ``1 - s`` for values up to
     1 (accuracy, R^2), ``1 - s/100`` for percentages. Raises :class:`LosslensError` with one line.
     """
@@ -224,12 +224,10 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
     if bad.any():
         raise LosslensError(f"{metric} is missing or not finite at size {sizes[bad][0]:g}", source)
     if greater_is_better is None:
-        name = metric.lower()
-        if any(w in name for w in ("loss", "error", "mse", "mae", "rmse")):
-            greater_is_better = False
-        elif any(w in name for w in ("acc", "r2", "auc", "f1", "precision", "recall")):
-            greater_is_better = True
-        else:
+        from . import metric_direction
+
+        greater_is_better = metric_direction(metric)
+        if greater_is_better is None:  # the name does not say: a score rises with more data, a loss falls
             mean = vals.mean(axis=1)
             greater_is_better = bool(mean[-1] > mean[0])
     if greater_is_better:

@@ -168,8 +168,9 @@ class Watcher:
         self.monitor_key = canonical(self.monitor) or normalise(self.monitor)
         _diagnoser()  # import the diagnosis (scipy ...) now, not at the first epoch end
         if self.mode == "auto":
-            self.mode = "max" if any(k in self.monitor_key for k in ("acc", "auc", "f1", "precision",
-                                                                       "recall", "map")) else "min"
+            from ..facts import metric_direction
+
+            self.mode = "max" if metric_direction(self.monitor_key) else "min"
         if self.stop_gain is not None and not (0 <= self.stop_gain < 1):
             raise ValueError(f"stop_gain must be a fraction in [0, 1), e.g. 0.01 for 1%, got {self.stop_gain!r}")
 

@@ -90,6 +90,15 @@ def _role(key: str) -> str:
     return "extra"
 
 
+def _diagnosed_higher(d) -> bool:
+    """Is the diagnosed metric a score? As the diagnosis read it (a ``higher_is_better`` given),
+    else by its name."""
+    from ..facts import _higher_is_better
+
+    facts = getattr(d, "facts", None)
+    return bool(facts.higher_is_better) if facts is not None else _higher_is_better(str(d.metric))
+
+
 def _valmin(d) -> dict | None:
     """The best validation point (axis value, value) of the diagnosed metric or val_loss: the
     minimum of a loss, the maximum of an accuracy; ``label`` says which ("val min" / "val max")."""
@@ -101,7 +110,7 @@ def _valmin(d) -> dict | None:
     if key is None:
         return None
     x, y = run.finite(key)
-    higher = _higher_is_better(key)
+    higher = _diagnosed_higher(d) if key == d.metric else _higher_is_better(key)
     i = int(np.argmax(y) if higher else np.argmin(y))
     return {"key": key, "x": _sig(x[i]), "y": _sig(y[i]), "label": "val max" if higher else "val min"}
 
@@ -198,9 +207,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
         plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(finite_or_none(lo)), "hi": _sig(finite_or_none(hi)),
                    "level": _sig(finite_or_none(d.plateau.level))}
-    from ..facts import _higher_is_better
-
-    rising = bool(d.metric) and _higher_is_better(str(d.metric))
+    rising = bool(d.metric) and _diagnosed_higher(d)
     phases = []
     for p in d.phases or []:
         if not isinstance(p, dict):
