@@ -92,13 +92,10 @@ def _write_json(path: str, name: str | None, body: dict) -> None:
 
 def _print_table(path: str, by: list, factor: float, rows: list) -> None:
     """One row per curve; the data-limited count first (a file can hold thousands)."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
-    if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=True, width=200)
+    from losslens.report.text import console
     ok = [fc for _, fc, _ in rows if fc is not None]
     limited = sum(fc.data_limited for fc in ok)
     table = Table(title=f"{path}: {len(rows)} learning curves by {'/'.join(by)}; {limited} data-limited, "
@@ -113,7 +110,7 @@ def _print_table(path: str, by: list, factor: float, rows: list) -> None:
         verdict = "[red]data_limited[/]" if fc.data_limited else "not clearly"
         table.add_row(escape(name), str(fc.curve.sizes.shape[0]), f"{fc.size:,.0f}", f"{fc.level:.4g}",
                       f"{fc.value:.4g} ({-fc.gain:+.0%})", f"{lo:.4g} to {hi:.4g}", f"{fc.p_gain:.2f}", verdict)
-    console.print(table)
+    console().print(table)
 
 
 def describe(fc, name: str) -> str:

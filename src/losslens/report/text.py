@@ -72,15 +72,21 @@ def render_text(d: Diagnosis) -> str:
     return "\n".join(lines)
 
 
+def console(file=None):
+    """A rich console for tables: the terminal's width, or 200 columns when piped or logged (run
+    ids are long: let the table breathe)."""
+    from rich.console import Console
+
+    out = Console(file=file, highlight=False, soft_wrap=True)
+    return out if out.is_terminal else Console(file=file, highlight=False, soft_wrap=True, width=200)
+
+
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     """Print one report per run; with several runs, a summary table first."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(file=file, highlight=False, soft_wrap=True)
-    if not console.is_terminal:  # piped or logged: run ids are long, let the table breathe
-        console = Console(file=file, highlight=False, soft_wrap=True, width=200)
+    out = console(file)
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         for col in ("run", "verdict", "X", "interval", "conf.", "metric", "length"):
@@ -90,14 +96,14 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
             table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else _x(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
                           escape(d.metric), str(d.length))
-        console.print(table)
+        out.print(table)
         if len(diagnoses) > 20:
             return
-        console.print()
+        out.print()
     for d in diagnoses:
         text = render_text(d).split("\n")
         colour = COLOURS.get(d.verdict, "white")
-        console.print(f"[bold {colour}]{escape(text[0])}[/]")
+        out.print(f"[bold {colour}]{escape(text[0])}[/]")
         for line in text[1:]:
-            console.print(escape(line))
-        console.print()
+            out.print(escape(line))
+        out.print()
