@@ -686,3 +686,33 @@ def test_histories_stacked_with_a_seed_or_model_column_are_separate_runs(tmp_pat
     path.write_text("epoch,loss,val_loss,phase\n0,1.0,1.1,a\n1,0.8,0.9,a\n1,0.7,0.8,a\n2,0.6,0.7,a\n")
     [one] = read(path)
     assert list(one.axis) == [0, 1, 2] and list(one.series["val_loss"]) == [1.1, 0.8, 0.7]
+
+
+def test_a_fitted_scikit_learn_mlp_is_a_run():
+    """MLPClassifier on scikit-learn's bundled digits, early_stopping=True: loss_curve_ is the
+    training loss, validation_scores_ the accuracy its early stopping watched (the curve read by
+    default: scikit-learn stopped the fit on it), classes_ gives K = 10."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    import losslens
+    from sklearn.datasets import load_digits, make_regression
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    x, y = load_digits(return_X_y=True)
+    clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=200, early_stopping=True, random_state=0).fit(x / 16, y)
+    d = losslens.diagnose(clf)
+    assert d.run.meta["classes"] == 10 and d.run.train_loss == pytest.approx(clf.loss_curve_)
+    assert d.metric == "val_acc" and d.run.val_acc == pytest.approx(clf.validation_scores_)
+    # scikit-learn stops 10 epochs without improvement after the best: the plateau came before
+    assert d.verdict == "converged" and d.plateau_epoch <= clf.n_iter_ - clf.n_iter_no_change
+    assert losslens.diagnose(clf, metric="train_loss").metric == "train_loss"
+    xr, yr = make_regression(n_samples=800, n_features=10, noise=10.0, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=300, early_stopping=True, random_state=0).fit(xr, yr / yr.std())
+    r = losslens.diagnose(reg)
+    assert r.metric == "val_r2" and r.verdict != "diverged" and "classes" not in r.run.meta
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lbfgs's ConvergenceWarning at 20 iterations
+        lbfgs = MLPClassifier(solver="lbfgs", max_iter=20).fit(x / 16, y)
+    with pytest.raises(ReadError, match="^MLPClassifier: no loss_curve_: .*solver='sgd' or 'adam'"):
+        losslens.diagnose(lbfgs)

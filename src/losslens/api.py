@@ -17,6 +17,9 @@ def to_runs(source: Any, **options) -> list[Run]:
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
         return [Run.from_dataframe(source, columns=options.get("columns"))]
+    from .readers import sklearn
+    if sklearn.is_estimator(source):  # a fitted MLPClassifier / MLPRegressor
+        return [sklearn.from_estimator(source, columns=options.get("columns"))]
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
 

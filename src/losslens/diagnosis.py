@@ -785,7 +785,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({change:+.0%} vs. now), "
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
-        cause.evidence.append(f"probability that training on to {_n(horizon)} gains > 1%: {fc['p_improve']:.0%}")
+        gains = "gains > 1%"
+        if _higher(f):  # p_improve is about the distance below the score's ceiling, not the score
+            from .forecasting import score_top
+
+            top = score_top(f.y)
+            gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
+        cause.evidence.append(f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}")
 
 
 def _tail(f: Facts) -> str:

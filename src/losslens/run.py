@@ -149,8 +149,12 @@ class Run:
         """The series a diagnosis looks at: ``val_loss`` when logged, else ``train_loss``.
 
         Falls back to any series whose name ends in ``loss``, then to ``val_acc`` and
-        ``train_acc`` (a log of accuracies only: the plateau question is the same).
+        ``train_acc`` (a log of accuracies only: the plateau question is the same). A reader
+        that knows better sets ``meta["default_metric"]`` (scikit-learn's early-stopping score).
         """
+        chosen = self.meta.get("default_metric")
+        if chosen and self.has(chosen):
+            return chosen
         for key in ("val_loss", "train_loss"):
             if self.has(key):
                 return key

@@ -22,6 +22,9 @@ Weights & Biases           ``.wandb`` run files; URI ``wandb:PATH``    :mod:`.wa
 a directory                every run found inside, recursively         :mod:`.directory`
 =========================  ==========================================  =========================
 
+In memory (``losslens.diagnose(obj)``): a Keras ``History`` or dict of lists, a pandas
+DataFrame, a fitted scikit-learn ``MLPClassifier``/``MLPRegressor`` (:mod:`.sklearn`).
+
 The last three are optional modules, imported only when such a source is read.
 """
 
