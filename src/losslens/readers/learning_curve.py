@@ -20,7 +20,7 @@ import numpy as np
 from ..columns import TRAINING_SET_SIZE
 from ..exceptions import NoLossError, ReadError
 from . import _source, delimited, records
-from .table import id_label
+from .table import groups_of, id_label
 
 #: Training-set size columns, first match wins (case-insensitive).
 SIZE_NAMES = TRAINING_SET_SIZE + ("n_samples", "num_samples", "samples", "size", "n")
@@ -73,12 +73,9 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     groups = None if group_col is None else np.asarray(cols[group_col])[ok]
     if not by:
         return [(None, *_one_curve(sizes, values, groups, source, None), metric_col)], []
-    keys = ["/".join(id_label(v) for v in row) for row in zip(*(cols[c][ok] for c in by))]
-    order = {}
-    codes = np.array([order.setdefault(k, len(order)) for k in keys])
-    rows_of = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    keys = np.array(["/".join(id_label(v) for v in row) for row in zip(*(cols[c][ok] for c in by))], dtype=object)
     curves = []
-    for key, rows in zip(order, rows_of):
+    for key, rows in zip(*groups_of(keys)):
         part = None if groups is None else groups[rows]
         curves.append((key, *_one_curve(sizes[rows], values[rows], part, source, key), metric_col))
     return curves, by

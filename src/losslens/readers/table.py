@@ -138,7 +138,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
             raise NoLossError(f"{plan.loss_label()} {verb} no values (all empty or NaN)", source)
         return runs
 
-    labels, groups = _groups(columns_data[key])
+    labels, groups = groups_of(columns_data[key])
     if run_id is not None:
         wanted = str(run_id)
         if wanted not in labels:
@@ -238,7 +238,7 @@ def _split_column(data: Mapping[str, np.ndarray]) -> str | None:
         values = data[cand]
         if values.dtype != object and normalise(cand) not in SPLIT_COLUMNS:
             continue
-        labels, groups = _groups(values)
+        labels, groups = groups_of(values)
         if 1 < len(labels) < len(values) and all(_unique(axis[g]) for g in groups):
             return cand
     return None
@@ -249,7 +249,7 @@ def _unique(a: np.ndarray) -> bool:
     return np.unique(a).shape[0] == a.shape[0]
 
 
-def _groups(values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+def groups_of(values: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
     """Row indices per run id, runs in order of first appearance, rows in file order."""
     codes_of: dict = {}
     codes = np.fromiter((codes_of.setdefault(v, len(codes_of)) for v in values.tolist()),
