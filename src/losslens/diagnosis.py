@@ -12,8 +12,8 @@ run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high,
 then a measured learning curve (data_limited), an unstable run (training-loss spikes =
 lr_too_high), overfitting, "not done yet" (still_improving),
 the causes of a plateau (lr_too_high by an early blow-up the run came back from; underfitting
-when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level, against ln K where K is known) and
-finally converged, the plateau nothing else explains. Two specific
+when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level, against
+ln K where K is known) and finally converged, the plateau nothing else explains. Two specific
 readings then take the verdict from their general one: lr_too_low (when "likely": with a logged
 constant lr, or the straight-descent shape) from still_improving, and temporary_plateau (a flat
 stretch of ≥ 5 points) from converged / still_improving / lr_too_low.
@@ -588,7 +588,8 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     # 0.32 each time).
     k = f.chance.classes if f.chance is not None else None
     if k:
-        ref, least, ref_name = math.log(k), t.underfit_level_chance, f"ln {k} = {math.log(k):.4g}, a uniform guess's loss"
+        ref, least = math.log(k), t.underfit_level_chance
+        ref_name = f"ln {k} = {ref:.4g}, a uniform guess's loss"
     else:
         ref, least, ref_name = pl.start, t.underfit_level, f"its starting value {pl.start:.4g}"
     level_rel = pl.floor / ref
