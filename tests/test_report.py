@@ -150,6 +150,21 @@ def test_an_accuracy_curve_is_drawn_as_one(tmp_path):
     assert "val maximum" in page and "val_acc" in page
 
 
+def test_a_score_diagnosed_next_to_losses_gets_the_main_panel_and_the_losses_a_panel_below(tmp_path):
+    """The real CSVLogger run, read on val_acc while its losses are logged too: an accuracy and a
+    loss drawn on one (log) axis labelled val_acc read as nonsense. The accuracies take the main
+    panel on a linear axis; the losses move to a panel of their own."""
+    d = losslens.diagnose(EXAMPLE, metric="val_acc")
+    data = chart_data(d)
+    assert [s["key"] for s in data["loss"]] == ["train_acc", "val_acc"] and data["logy"] is False
+    panels = {p["title"]: [s["key"] for s in p["series"]] for p in data["panels"]}
+    assert panels["loss"] == ["train_loss", "val_loss"] and "accuracy" not in panels
+    assert d.save_plot(tmp_path / "acc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = chart_data(losslens.diagnose(EXAMPLE))   # the loss diagnosed: as before
+    assert [s["key"] for s in plain["loss"]] == ["train_loss", "val_loss"]
+    assert "loss" not in {p["title"] for p in plain["panels"]} and "accuracy" in {p["title"] for p in plain["panels"]}
+
+
 def test_lr_and_grad_norm_panels_from_a_real_trainer_state():
     # transformers.Trainer's trainer_state.json logs learning_rate and grad_norm.
     path = next((LOGS / "hf_output").glob("trainer_state.json"), None)

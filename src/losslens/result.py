@@ -110,6 +110,17 @@ class Diagnosis:
         from .report.text import render_text
         return render_text(self)
 
+    def plot(self, ax=None, panels: bool = True):
+        """Draw the annotated chart with matplotlib (curves, X and its interval, phases, the best
+        validation point, forecast); returns the Axes. See :func:`losslens.report.plot.plot_diagnosis`."""
+        from .report.plot import plot_diagnosis
+        return plot_diagnosis(self, ax=ax, panels=panels)
+
+    def save_plot(self, path, dpi: int = 150, panels: bool = True):
+        """Write the annotated chart to ``path`` (.png, .svg or .pdf); returns the path."""
+        from .report.plot import save_plot
+        return save_plot(self, path, dpi=dpi, panels=panels)
+
     def _repr_html_(self) -> str:  # notebooks
         from .report.html import diagnosis_card_html
         return diagnosis_card_html(self)

@@ -74,8 +74,13 @@ def _label(key: str) -> str:
 
 
 def _loss_keys(d) -> list[str]:
-    """The loss series to draw: train and validation loss, plus the diagnosed metric."""
+    """The series of the main panel: train and validation loss, plus the diagnosed metric; for a
+    diagnosed score (accuracy, R², ...), that score and its training twin, with the losses in a
+    panel of their own (a loss and an accuracy share no y axis)."""
     run = d.run
+    if d.metric and _diagnosed_higher(d) and run.has(d.metric):
+        twin = "train" + d.metric[3:] if d.metric.startswith("val") else None
+        return [k for k in (twin, d.metric) if k and run.has(k)]
     keys = [k for k in ("train_loss", "val_loss") if run.has(k)]
     if d.metric and d.metric not in keys and run.has(d.metric):
         keys.append(d.metric)
@@ -200,8 +205,10 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         loss.append({"key": key, "label": _label(key), "role": _role(key),
                      "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
-    # Log scale once the curves span more than a factor of 5: the plateau's detail stays visible.
-    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 5)
+    # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
+    # (a score, bounded above, reads best on its own linear scale).
+    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 5
+                and not (d.metric in smoothed and _diagnosed_higher(d)))
     plateau = None
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
@@ -221,10 +228,13 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             label = RISING_PHASES.get(name, label)
         phases.append({"name": name, "label": label, "color": color, "start": start, "end": end})
     panels = []
-    for title, members, log_ok in PANEL_SERIES:
+    drawn = set(smoothed)
+    extra = () if drawn & {"train_loss", "val_loss"} else (
+        ("loss", [("train_loss", "train loss", TRAIN_COLOR), ("val_loss", "val loss", VAL_COLOR)], True),)
+    for title, members, log_ok in extra + PANEL_SERIES:
         series = []
         for key, label, color in members:
-            if run.has(key):
+            if run.has(key) and key not in drawn:
                 series.append({"key": key, "label": label, "color": color,
                                "values": _list(np.asarray(run.series[key], dtype=float)[keep])})
         if series:
