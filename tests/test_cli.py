@@ -276,3 +276,14 @@ def test_the_direction_of_a_metric_from_its_name(name, direction):
     from losslens.facts import metric_direction
 
     assert metric_direction(name) is direction
+
+
+def test_an_accuracy_that_stops_changing_is_not_a_dead_network():
+    """The real Keras CSVLogger example read on val_acc: 0.898148 (97 of 108) for its last 42
+    epochs — no validation prediction flips any more while the training loss keeps falling 100x.
+    That read as a collapsed network (lr_too_high: "constant outputs, zero gradients"); an exact
+    repeat means that only for a loss."""
+    path = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
+    d = losslens.diagnose(path, metric="val_acc")
+    assert d.verdict == "converged" and "lr_too_high" not in d.cause_ids()
+    assert d.run.train_loss[-1] < d.run.train_loss[8] / 10

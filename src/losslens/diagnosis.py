@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .facts import Facts, measure
+from .facts.chance import accuracy_denominator
 from .facts.trend import MIN_TAIL_POINTS
 from .result import Cause, Diagnosis, Plateau
 from .run import Run
@@ -315,6 +316,10 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     level = float(f.y[-1])
     if level == 0 or (_higher(f) and level in (1.0, 100.0)):
         return None  # a loss of exactly 0 or a perfect accuracy is a bound reached, not a dead network
+    if _higher(f) and accuracy_denominator(f.y) is not None:
+        # An accuracy counts right answers out of M: it stays exactly put once no prediction
+        # flips, while the loss still moves (a memorising model's). Only a loss freezing says dead.
+        return None
     ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
           "(dead units or a collapsed model)"]
     best = -f.plateau.floor if _higher(f) else f.plateau.floor  # plateau facts are lower-is-better
@@ -607,7 +612,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     if pl.index is not None:
         sign = _sign(f)
         ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
-                  f"now {float(f.smoothed[-1]):.4g} (tail slope {sign * tr.slope:.2g}/{f.axis_name}, "
+                  f"now {float(f.smoothed[-1]):.4g} (tail slope {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
                   f"t = {_t(sign * tr.slope_t)})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
@@ -830,7 +835,8 @@ def _sign(f: Facts) -> float:
 def _t(v: float) -> str:
     """A t statistic for people: one decimal, or 2 significant digits where a noise-free curve
     (residual sd ~ 0) makes it astronomically large."""
-    return f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
+    out = f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
+    return "0.0" if out == "-0.0" else out  # a flat tail (negated for a score) is not "-0"
 
 
 def _ramp(value, lo, hi, c_lo, c_hi) -> float:
