@@ -282,8 +282,23 @@ def test_an_accuracy_that_stops_changing_is_not_a_dead_network():
     """The real Keras CSVLogger example read on val_acc: 0.898148 (97 of 108) for its last 42
     epochs — no validation prediction flips any more while the training loss keeps falling 100x.
     That read as a collapsed network (lr_too_high: "constant outputs, zero gradients"); an exact
-    repeat means that only for a loss."""
+    repeat means that only for a loss. (Its losses show why it stopped: overfitting.)"""
     path = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
     d = losslens.diagnose(path, metric="val_acc")
-    assert d.verdict == "converged" and "lr_too_high" not in d.cause_ids()
+    assert d.verdict == "overfitting" and "lr_too_high" not in d.cause_ids()
+    assert not any("constant outputs" in e for c in d.causes for e in c.evidence)
     assert d.run.train_loss[-1] < d.run.train_loss[8] / 10
+
+
+def test_an_accuracy_read_next_to_its_losses_shows_the_overfitting_they_show(shared_curves):
+    """Chollet's IMDB example (the Keras book's overfitting case) read on val_acc: validation
+    accuracy only wobbles at its top, which read as lr_too_high; the validation loss rises 271%
+    of its improvement from epoch 4 while the training loss falls. Overfitting, as on val_loss."""
+    rid = "fchollet/deep-learning-with-python-notebooks:first_edition/3.5-classifying-movie-reviews.ipynb#cell32"
+    res = runner.invoke(app, ["diagnose", str(shared_curves / "keras_notebook_curves.csv"), "--run", rid,
+                              "--metric", "val_acc"])
+    assert res.exit_code == 0
+    head, evidence = res.output.splitlines()[:2]
+    assert head.startswith(f"{rid}: overfitting") and head.endswith("val_acc)")
+    assert evidence.startswith("  - val_loss reached its minimum 0.2735 at epoch 4")
+    assert "val_acc bounces around its ceiling" in res.output   # the wobble is still said, as another cause

@@ -147,10 +147,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # pay?"); a user's own horizon is forecast separately below, for the report.
         _forecast(f, None)
     causes: list[Cause] = []
+    losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
                  still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
-        cause = rule(f, t)
+        cause = rule(losses if rule is overfitting and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
     ids = {c.id for c in causes}
@@ -561,7 +562,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     if osc < t.lr_high_oscillation:
         return None
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
-    ev = [f"{name} bounces around its floor: over {_tail(f)} its sd is "
+    bound = "ceiling" if _higher(f) and name == f.metric else "floor"
+    ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
           f"{osc:.0%} of its whole improvement"]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
@@ -691,6 +693,20 @@ def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
                   ACTIONS["diverged"], {})
     return Diagnosis(verdict="diverged", causes=[cause], plateau=None, metric=logged[0], axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, run=run)
+
+
+def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
+    """The validation-loss facts when a score (val_acc ...) is diagnosed with both losses logged:
+    overfitting is read off the losses (validation loss rising while training loss falls), which
+    an accuracy shows only as a wobble at its top."""
+    if not f.higher_is_better or not (run.has("val_loss") and run.has("train_loss")):
+        return None
+    from .exceptions import LosslensError
+
+    try:
+        return measure(run, metric="val_loss", classes=classes)
+    except LosslensError:
+        return None
 
 
 def _chance_margin(c, t: Thresholds) -> float:
