@@ -302,3 +302,15 @@ def test_an_accuracy_read_next_to_its_losses_shows_the_overfitting_they_show(sha
     assert head.startswith(f"{rid}: overfitting") and head.endswith("val_acc)")
     assert evidence.startswith("  - val_loss reached its minimum 0.2735 at epoch 4")
     assert "val_acc bounces around its ceiling" in res.output   # the wobble is still said, as another cause
+
+
+def test_a_score_at_its_ceiling_is_not_a_dead_network(shared_curves):
+    """An Ultralytics run's mAP50 sits at exactly 0.995 — the most its 101-point interpolation
+    gives — for 279 epochs while the losses keep falling: that read as a collapsed network
+    (lr_too_high, "constant outputs, zero gradients"). A score freezing says nothing of the kind."""
+    rid = "27hrs/YOLOv8:runs/detect/train/results.csv"
+    runs = losslens.read(shared_curves / "yolo_results_curves.csv", run_id=rid)
+    d = losslens.diagnose(runs[0], metric="metrics/mAP50(B)")
+    assert d.metric == "metrics_map50(b)" and d.verdict == "converged" and "lr_too_high" not in d.cause_ids()
+    m = d.run.series["metrics_map50(b)"]
+    assert (m[-279:] == 0.995).all() and d.run.train_loss[-1] < d.run.train_loss[-279]

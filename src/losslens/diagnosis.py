@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .facts import Facts, measure
-from .facts.chance import accuracy_denominator
 from .facts.trend import MIN_TAIL_POINTS
 from .result import Cause, Diagnosis, Plateau
 from .run import Run
@@ -151,7 +150,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
                  still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
-        cause = rule(losses if rule is overfitting and losses is not None else f, t)
+        cause = rule(losses if rule in (overfitting, collapsed) and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
     ids = {c.id for c in causes}
@@ -315,11 +314,11 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     if n < max(5, t.collapse_points * f.n_points) or f.plateau.improvement <= 0:
         return None
     level = float(f.y[-1])
-    if level == 0 or (_higher(f) and level in (1.0, 100.0)):
-        return None  # a loss of exactly 0 or a perfect accuracy is a bound reached, not a dead network
-    if _higher(f) and accuracy_denominator(f.y) is not None:
-        # An accuracy counts right answers out of M: it stays exactly put once no prediction
-        # flips, while the loss still moves (a memorising model's). Only a loss freezing says dead.
+    if level == 0 or _higher(f):
+        # A loss of exactly 0 is a bound reached. A score stays exactly put once no prediction
+        # flips (an accuracy of 97/108) or at its ceiling (Ultralytics' mAP50 tops out at 0.995),
+        # while the loss still moves: only a loss that froze says the network is dead (read off
+        # the losses when they are logged next to the score).
         return None
     ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
           "(dead units or a collapsed model)"]
@@ -698,7 +697,7 @@ def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
 def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
     """The validation-loss facts when a score (val_acc ...) is diagnosed with both losses logged:
     overfitting is read off the losses (validation loss rising while training loss falls), which
-    an accuracy shows only as a wobble at its top."""
+    an accuracy shows only as a wobble at its top, and so is a collapse (a frozen loss)."""
     if not f.higher_is_better or not (run.has("val_loss") and run.has("train_loss")):
         return None
     from .exceptions import LosslensError
