@@ -314,3 +314,15 @@ def test_a_score_at_its_ceiling_is_not_a_dead_network(shared_curves):
     assert d.metric == "metrics_map50(b)" and d.verdict == "converged" and "lr_too_high" not in d.cause_ids()
     m = d.run.series["metrics_map50(b)"]
     assert (m[-279:] == 0.995).all() and d.run.train_loss[-1] < d.run.train_loss[-279]
+
+
+def test_an_accuracy_next_to_losses_that_blew_up_reads_diverged(shared_curves):
+    """DeepOBS CIFAR-10 3c3d, Adam at lr 15.8: the training loss ends a million times above its
+    start while test accuracy sits at chance. Read on the accuracy alone it was 'stuck at
+    initialization'; next to its losses it is what the losses say: diverged."""
+    rid = ("cifar10_3c3d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__"
+           "epsilon__1.e-08__lr__1.5848931925e+01/random_seed__42__2019-02-13-16-25-38")
+    [run] = losslens.read(shared_curves / "deepobs_baselines_curves.csv.gz", run_id=rid)
+    d = losslens.diagnose(run, metric="val_acc")
+    assert d.metric == "val_acc" and d.verdict == "diverged"
+    assert d.causes[0].evidence[0].startswith("train_loss ended")

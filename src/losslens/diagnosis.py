@@ -150,7 +150,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
                  still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
-        cause = rule(losses if rule in (overfitting, collapsed) and losses is not None else f, t)
+        cause = rule(losses if rule in (diverged, collapsed, overfitting) and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
     ids = {c.id for c in causes}
