@@ -326,3 +326,20 @@ def test_an_accuracy_next_to_losses_that_blew_up_reads_diverged(shared_curves):
     d = losslens.diagnose(run, metric="val_acc")
     assert d.metric == "val_acc" and d.verdict == "diverged"
     assert d.causes[0].evidence[0].startswith("train_loss ended")
+
+
+def test_a_run_of_many_without_the_metric_asked_for_is_skipped_not_fatal(shared_curves):
+    """Three real trainer_state.json runs; only one logged eval_accuracy. The two others used to
+    end the command before the third was read; now each is one line on stderr. When no run has
+    the metric, it is one line and exit 2."""
+    path = str(shared_curves / "hf_trainer_state_logs.csv")
+    res = runner.invoke(app, ["diagnose", path, "--metric", "eval_accuracy", "--json"])
+    assert res.exit_code == 0
+    [out] = [json.loads(line) for line in res.stdout.splitlines()]
+    assert out["run"].startswith("arshiv-web/") and out["metric"] == "val_acc"
+    skipped = res.stderr.strip().splitlines()
+    assert len(skipped) == 2 and all(s.startswith(f"losslens: skipped {path} [") for s in skipped)
+    assert all("no finite values for 'eval_accuracy', read as val_acc" in s for s in skipped)
+    res = runner.invoke(app, ["diagnose", path, "--metric", "no_such_metric"])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.count("\n") == 1 and res.stderr.rstrip().endswith("(and 2 more runs)")

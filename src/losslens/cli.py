@@ -74,20 +74,16 @@ def diagnose(
     higher: Optional[bool] = higher_option(),
 ):
     """Diagnose each run: the verdict and plateau epoch X, the evidence, and what to do."""
-    from .api import to_runs
-    from .diagnosis import diagnose_run
+    from .commands.report import diagnose_runs, read_paths
     from .report import text
 
     wanted = set(fail_on or [])  # checked before any file is read
     bad = [c for c in wanted if c not in _causes()]
     if bad:
         fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
-    results = []
-    for path in paths:
-        runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
-        for run in runs:
-            results.append(run_guarded(diagnose_run, run, metric=metric, classes=classes, horizon=horizon,
-                                       higher_is_better=higher))
+    runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+    results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
+                          higher_is_better=higher)
     if json_out:
         for d in results:
             sys.stdout.write(d.to_json() + "\n")

@@ -33,7 +33,7 @@ def register(app):
         """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
         from losslens.cli import run_guarded
 
-        diagnoses = run_guarded(_diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
+        diagnoses = run_guarded(diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
                                 run_id=run_id, higher_is_better=higher)
         path = run_guarded(_write, diagnoses, output, title)
         typer.echo(f"wrote {path} ({len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''})")
@@ -55,11 +55,11 @@ def register(app):
         if output.suffix.lower() not in (".png", ".svg", ".pdf"):
             fail(f"{output}: unknown figure format {output.suffix or '(none)'!r}; use .png, .svg or .pdf")
         require_matplotlib("losslens plot")
-        runs = run_guarded(_read_paths, [path], run_id=run_id, progress=False)
+        runs = run_guarded(read_paths, [path], run_id=run_id, metric=metric, progress=False)
         if len(runs) != 1:
             fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})"
                  if runs else f"{path}: no run found")
-        diagnoses = run_guarded(_diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
+        diagnoses = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                                 progress=False, higher_is_better=higher)
         from losslens.report.plot import save_plot
 
@@ -72,12 +72,14 @@ def _progress(enabled: bool):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = Console(stderr=True)
+    # Off the terminal (piped, captured) even a disabled bar's live display ends with a blank line.
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-                    disable=not enabled)
+                    TimeRemainingColumn(), console=console, transient=True,
+                    disable=not (enabled and console.is_terminal))
 
 
-def _read_paths(paths, *, run_id=None, progress=True) -> list:
+def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
     """Every run in every path (with a bar on a terminal)."""
     from rich.markup import escape
 
@@ -89,29 +91,43 @@ def _read_paths(paths, *, run_id=None, progress=True) -> list:
         task = bar.add_task("reading", total=len(paths))
         for p in paths:
             bar.update(task, description=f"reading {escape(Path(str(p)).name)}")
-            runs.extend(to_runs(p, run_id=run_id))
+            runs.extend(to_runs(p, run_id=run_id, metric=metric))
             bar.advance(task)
     return runs
 
 
-def _diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
-    """Diagnose every run (a bar when there are many)."""
+def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
+    """Diagnose every run (a bar when there are many). Of several runs, one that cannot be read
+    this way (the metric asked for missing in it ...) is skipped with a line on stderr; with
+    none left, the first problem is the error."""
     from losslens.diagnosis import diagnose_run
+    from losslens.exceptions import LosslensError
 
-    out = []
+    out, skipped = [], []
     with _progress(progress and len(runs) >= PROGRESS_FROM) as bar:
         task = bar.add_task("diagnosing", total=len(runs))
         for run in runs:
-            out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon,
-                                    higher_is_better=higher_is_better))
+            try:
+                out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon,
+                                        higher_is_better=higher_is_better))
+            except LosslensError as exc:
+                if len(runs) == 1:
+                    raise
+                skipped.append((run, exc))
             bar.advance(task)
+    lines = [f"{run.source or '?'} [{run.name}]: {exc.problem}" for run, exc in skipped]
+    if not out and lines:
+        more = f" (and {len(lines) - 1} more run{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+        raise LosslensError(lines[0] + more)
+    for line in lines:
+        typer.echo(f"losslens: skipped {line}", err=True)
     return out
 
 
-def _diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True,
+def diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True,
                     higher_is_better=None):
-    runs = _read_paths(paths, run_id=run_id, progress=progress)
-    return _diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress,
+    runs = read_paths(paths, run_id=run_id, metric=metric, progress=progress)
+    return diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress,
                           higher_is_better=higher_is_better)
 
 

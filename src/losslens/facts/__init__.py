@@ -100,13 +100,15 @@ def _f(v):
 
 def choose_metric(run: Run, metric: str | None) -> str:
     if metric:
+        asked = metric
         if metric not in run.series:
             # The user names the column as the file spells it; readers store canonical or
             # normalised names ("Val Loss" -> val_loss, "train/box loss" -> train_box_loss).
             from ..columns import canonical, normalise
             metric = canonical(metric) or (normalise(metric) if normalise(metric) in run.series else metric)
         if run.get(metric) is None:
-            raise EmptyRunError(f"no finite values for {metric!r} (has: {', '.join(run.metrics) or 'none'})",
+            read_as = f", read as {metric}" if metric != asked else ""
+            raise EmptyRunError(f"no finite values for {asked!r}{read_as} (has: {', '.join(run.metrics) or 'none'})",
                                 run.source or run.name)
         return metric
     m = run.default_metric()
