@@ -343,3 +343,11 @@ def test_a_run_of_many_without_the_metric_asked_for_is_skipped_not_fatal(shared_
     res = runner.invoke(app, ["diagnose", path, "--metric", "no_such_metric"])
     assert res.exit_code == 2 and res.stdout == ""
     assert res.stderr.count("\n") == 1 and res.stderr.rstrip().endswith("(and 2 more runs)")
+
+
+def test_forecast_reads_the_metric_as_the_file_spells_it_and_skips_runs_without_it(shared_curves):
+    path = str(shared_curves / "hf_trainer_state_logs.csv")
+    res = runner.invoke(app, ["forecast", path, "--metric", "eval_accuracy"])
+    assert res.exit_code == 0 and res.stderr.count("losslens: skipped") == 2
+    first = res.stdout.splitlines()[0]
+    assert first.startswith("arshiv-web/") and ": val_acc at step 19665: " in first   # steps as the log writes them

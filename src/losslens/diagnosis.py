@@ -34,6 +34,7 @@ import numpy as np
 from .facts import Facts, measure
 from .facts.trend import MIN_TAIL_POINTS
 from .result import Cause, Diagnosis, Plateau
+from .result import axis_text as _n
 from .run import Run
 
 
@@ -860,14 +861,6 @@ def _ramp(value, lo, hi, c_lo, c_hi) -> float:
         return c_hi if value > lo else c_lo
     u = min(1.0, max(0.0, (value - lo) / (hi - lo)))
     return round(c_lo + u * (c_hi - c_lo), 3)
-
-
-def _n(v) -> str:
-    """An axis value as the log writes it: 12, not 12.0."""
-    if v is None:
-        return "?"
-    v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:.4g}"
 
 
 def _noise_sds(v: float) -> str:

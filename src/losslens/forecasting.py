@@ -498,7 +498,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
 
 def forecast_run(run, horizon: float | None = None, metric: str | None = None,
                  higher_is_better: bool | None = None) -> Forecast:
-    """Forecast ``metric`` (default ``run.default_metric()``) of a :class:`~losslens.Run`.
+    """Forecast ``metric`` (default: the series a diagnosis reads) of a :class:`~losslens.Run`.
 
     A score (``higher_is_better``, default from the metric's name: accuracy, R², Dice, reward
     ...) is forecast as its distance below its ceiling, ``1 - acc`` for a fraction, ``100 - s``
@@ -506,9 +506,9 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     higher = better: ``value``/``interval``/``level`` are scores, ``gain`` and ``p_improve``
     refer to the score rising.
     """
-    from .facts import metric_direction
+    from .facts import choose_metric, metric_direction
 
-    metric = metric or run.default_metric()
+    metric = choose_metric(run, metric)  # the file's own spelling is fine ("eval_accuracy" -> val_acc)
     x, y = run.finite(metric)
     if x.size == 0:
         raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)

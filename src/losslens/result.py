@@ -126,6 +126,14 @@ class Diagnosis:
         return diagnosis_card_html(self)
 
 
+def axis_text(v) -> str:
+    """An axis value (epoch, step) as the log writes it: 12, not 12.0 or 1.2e+01; "?" for None."""
+    if v is None:
+        return "?"
+    v = float(v)
+    return str(int(v)) if v.is_integer() else f"{v:.4g}"
+
+
 def finite_or_none(v) -> float | None:
     """A finite float, else None (None, NaN, ±inf, or not a number): what JSON and charts take."""
     try:

@@ -30,13 +30,23 @@ def register(app):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
         from losslens.api import to_runs
-        from losslens.cli import run_guarded
+        from losslens.cli import end_skipped, run_guarded
+        from losslens.exceptions import LosslensError
         from losslens.forecasting import forecast_run
 
+        done, skipped = 0, []
         for path in paths:
             runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
             for run in runs:
-                fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric, higher_is_better=higher)
+                if len(runs) == 1:
+                    fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric, higher_is_better=higher)
+                else:
+                    try:  # one run of many that cannot be forecast is a line on stderr, not the end
+                        fc = forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
+                    except LosslensError as exc:
+                        skipped.append(f"{path} [{run.name}]: {exc.problem}")
+                        continue
+                done += 1
                 stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
                                                                   higher_is_better=higher)
                 if json_out:
@@ -50,27 +60,30 @@ def register(app):
                     typer.echo(describe(fc, run.name, run.axis_name))
                     if stop is not None:
                         typer.echo(describe_stop(stop, run.axis_name))
+        end_skipped(skipped, done)
 
 
 def describe(fc, name: str, axis: str) -> str:
     """A few lines for people: value at the horizon, interval, gain, p(improve), X."""
+    from losslens.result import axis_text
+
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
 
-    lines = [f"{name}: {fc.metric} at {axis} {g(fc.horizon)}: {g(fc.value)} "
+    lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}: {g(fc.value)} "
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
-             f"at {axis} {g(fc.x_last)}"]
+             f"at {axis} {axis_text(fc.x_last)}"]
     if fc.reason:
         lines.append(f"  {fc.reason}")
         return "\n".join(lines)
-    lines.append(f"  forecast: {fc.change_text(1)} by {axis} {g(fc.horizon)}; "
+    lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     if fc.note:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
-        lines.append(f"  plateau {axis} X = {g(fc.plateau_epoch)} ({where}; 95% of the improvement "
-                     f"forecast by {axis} {g(fc.horizon)})")
+        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)} ({where}; 95% of the improvement "
+                     f"forecast by {axis} {axis_text(fc.horizon)})")
     return "\n".join(lines)
 
 

@@ -100,6 +100,7 @@ def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=Tru
     """Diagnose every run (a bar when there are many). Of several runs, one that cannot be read
     this way (the metric asked for missing in it ...) is skipped with a line on stderr; with
     none left, the first problem is the error."""
+    from losslens.cli import end_skipped
     from losslens.diagnosis import diagnose_run
     from losslens.exceptions import LosslensError
 
@@ -115,12 +116,7 @@ def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=Tru
                     raise
                 skipped.append((run, exc))
             bar.advance(task)
-    lines = [f"{run.source or '?'} [{run.name}]: {exc.problem}" for run, exc in skipped]
-    if not out and lines:
-        more = f" (and {len(lines) - 1} more run{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
-        raise LosslensError(lines[0] + more)
-    for line in lines:
-        typer.echo(f"losslens: skipped {line}", err=True)
+    end_skipped([f"{run.source or '?'} [{run.name}]: {exc.problem}" for run, exc in skipped], len(out))
     return out
 
 
