@@ -229,17 +229,15 @@ def _split_column(data: Mapping[str, np.ndarray]) -> str | None:
     axes = {kind: next((c for c in data if axis_kind(c) == kind and data[c].dtype != object), None)
             for kind in ("epoch", "step")}
     col = axes["epoch"] or axes["step"]
-    if col is None or (axes["epoch"] and axes["step"] and _unique(data[axes["step"]])) or _unique(data[col]):
+    cands = [c for c in data if c not in axes.values() and not axis_kind(c)
+             and (data[c].dtype == object or normalise(c) in SPLIT_COLUMNS)]
+    if col is None or not cands or (axes["epoch"] and axes["step"] and _unique(data[axes["step"]])) \
+            or _unique(data[col]):
         return None
     axis = data[col]
-    for cand in data:
-        if cand in axes.values() or axis_kind(cand):
-            continue
-        values = data[cand]
-        if values.dtype != object and normalise(cand) not in SPLIT_COLUMNS:
-            continue
-        labels, groups = groups_of(values)
-        if 1 < len(labels) < len(values) and all(_unique(axis[g]) for g in groups):
+    for cand in cands:
+        labels, groups = groups_of(data[cand])
+        if 1 < len(labels) < len(axis) and all(_unique(axis[g]) for g in groups):
             return cand
     return None
 
