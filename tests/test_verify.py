@@ -298,3 +298,30 @@ def test_half_and_twice_the_data_make_a_learning_curve_that_forecasts_four_times
     assert "four times the data forecast" in str(v)
     assert v.to_dict()["learning_curve"]["value"] == pytest.approx(fc.value)
     assert verify(trainer(), causes=["lr_too_high"], progress=False).learning_curve is None
+
+
+def test_a_score_is_verified_as_its_error_not_as_a_loss():
+    """A training function that returns a fitted scikit-learn MLPClassifier (plain SGD at a small
+    step, 60 epochs, early stopping's validation accuracy logged and nothing else): the diagnosis
+    reads val_acc, and "twice the epochs lowers it" must be about its error, 1 - val_acc. Compared
+    as a loss, a rising accuracy failed every prediction made about a loss going down."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = load_digits(return_X_y=True)
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning: it is meant to stop early
+            return MLPClassifier(hidden_layer_sizes=(32,), solver="sgd", momentum=0.0,
+                                 learning_rate_init=0.003 * lr_factor, max_iter=int(60 * epochs_factor),
+                                 early_stopping=True, n_iter_no_change=1000, random_state=seed).fit(x / 16, y)
+
+    v = verify(train, progress=False)
+    assert v.diagnosis.metric == "val_acc" and v.diagnosis.verdict == "still_improving"
+    [r] = [r for r in v.results if r.check.cause == "still_improving"]
+    assert r.check.measured() == "1 - val_acc" and 0 < r.value < r.baseline < 1 and r.holds
+    assert v.confirmed is True and "predicts 1 - val_acc ends ≥ 2% lower" in str(v)

@@ -94,13 +94,21 @@ class Check:
     # Make the change from the plateau on (``from_epoch``): "prefer" (from the start where train
     # takes no from_epoch) or "require" (else skip: lr/10 from scratch says nothing of a floor).
     from_plateau: str = ""
+    # A score with no loss logged beside it (accuracy only) is compared as its error, top - score.
+    top: float | None = None
 
     def prediction(self) -> str:
         by = f"{self.threshold:.0%}"
         what = {"lower": f"≥ {by} lower", "higher": f"≥ {by} higher",
                 "not_lower": f"< {by} lower", "not_higher": f"< {by} higher"}[self.expect]
         stat = "ends" if self.statistic == "end" else "best"
-        return f"{self.metric or 'the loss'} {stat} {what}"
+        return f"{self.measured() or 'the loss'} {stat} {what}"
+
+    def measured(self) -> str | None:
+        """What the check compares: the metric, or a score's error (``1 - val_acc``)."""
+        if self.metric is None or self.top is None:
+            return self.metric
+        return f"{self.top:g} - {self.metric}" if self.top else f"-{self.metric}"
 
 
 CHECKS: dict[str, list[Check]] = {
@@ -181,7 +189,7 @@ class CheckResult:
 
     def to_dict(self) -> dict:
         c = self.check
-        return {"cause": c.cause, "change": dict(c.change), "name": c.name, "metric": c.metric,
+        return {"cause": c.cause, "change": dict(c.change), "name": c.name, "metric": c.measured(),
                 "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold,
                 "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
                 "change_rel": finite_or_none(self.change_rel),
@@ -232,7 +240,7 @@ class Verification:
             return None
         half, double = by_factor[0.5], by_factor[2.0]
         lc = learning_curve_facts({0.5: half.per_seed, 1.0: half.baseline_per_seed, 2.0: double.per_seed},
-                                  metric=f"best {half.check.metric or self.diagnosis.metric}")
+                                  metric=f"best {half.check.measured() or self.diagnosis.metric}")
         return None if lc is None else lc.forecast(2.0)
 
     def __str__(self) -> str:
@@ -429,6 +437,7 @@ class _Retrainer:
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:
         """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
         check = replace(check, metric=check.metric or d.metric)
+        check = self._as_loss(check, d)
         missing = [k for k in check.change if not self.takes(k)]
         if missing:
             return check, f"{_name(self.train)}() takes no {', '.join(missing)}"
@@ -438,6 +447,23 @@ class _Retrainer:
                                "trains slower")
             check = replace(check, change=_from_plateau(check, d, self.base_runs[0], self.takes("from_epoch")))
         return check, None
+
+    def _as_loss(self, check: Check, d) -> Check:
+        """Every check compares a loss (lower is better). A score the diagnosis read (val_acc, R²)
+        is replaced by the validation loss where the runs log one, else compared as its error."""
+        from .facts import metric_direction
+        from .forecasting import score_top
+
+        facts = getattr(d, "facts", None)
+        score = facts.higher_is_better if check.metric == d.metric and facts is not None \
+            else bool(metric_direction(check.metric))
+        if not score:
+            return check
+        base = self.base_runs[0]
+        if base.has("val_loss"):
+            return replace(check, metric="val_loss")
+        values = base.series.get(check.metric)
+        return replace(check, top=score_top(values) if values is not None else 1.0)
 
     def retrain(self, change: dict) -> list | Exception:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one
@@ -456,8 +482,8 @@ class _Retrainer:
     def read(self, check: Check, runs: list, t0: float, shared: bool = False) -> CheckResult:
         """The check's statistic on the baseline and on ``runs`` (means over seeds), compared;
         ``seconds`` counts from ``t0`` (before the retraining, where this check made it)."""
-        base_vals = [_statistic(r, check.metric, check.statistic) for r in self.base_runs]
-        vals = [_statistic(r, check.metric, check.statistic) for r in runs]
+        base_vals = [_statistic(r, check.metric, check.statistic, check.top) for r in self.base_runs]
+        vals = [_statistic(r, check.metric, check.statistic, check.top) for r in runs]
         if any(v is None for v in base_vals + vals):
             return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
@@ -505,14 +531,17 @@ def _holds(check: Check, base: float, value: float) -> bool:
     return higher if check.expect == "higher" else not higher
 
 
-def _statistic(run, metric: str, statistic: str) -> float | None:
+def _statistic(run, metric: str, statistic: str, top: float | None = None) -> float | None:
     """``end``: the median of the last max(3, 5%) finite points (one noisy evaluation does not
     decide); ``best``: the minimum. A series that turned NaN/inf for good (it diverged) is
-    +inf for ``end``; a series the run lacks is None."""
+    +inf for ``end``; a series the run lacks is None. With ``top``, the series is a score and
+    its error ``top - score`` is measured."""
     raw = run.series.get(metric)
     if raw is None:
         return None
     raw = np.asarray(raw, dtype=float)
+    if top is not None:
+        raw = top - raw
     if not np.isfinite(raw).any():
         return math.inf if raw.size else None  # broke down from the first point
     y = raw[np.isfinite(raw)]
