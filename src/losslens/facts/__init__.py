@@ -76,6 +76,8 @@ class Facts:
                "train_oscillation": _f(self.train_oscillation), "train_noise": _f(self.train_noise),
                "train_spike": _f(self.train_spike), "train_spike_rel": _f(self.train_spike_rel)}
         out["constant_tail"] = self.constant_tail
+        out["higher_is_better"] = self.higher_is_better
+        out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve"):
             value = getattr(self, name)
