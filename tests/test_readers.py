@@ -716,3 +716,19 @@ def test_a_fitted_scikit_learn_mlp_is_a_run():
         lbfgs = MLPClassifier(solver="lbfgs", max_iter=20).fit(x / 16, y)
     with pytest.raises(ReadError, match="^MLPClassifier: no loss_curve_: .*solver='sgd' or 'adam'"):
         losslens.diagnose(lbfgs)
+
+
+def test_a_log_appended_with_its_header_each_time_reads_as_one_log(tmp_path):
+    """pandas' to_csv(mode="a") after each fit writes the header again; those lines made every
+    column text ("no numeric columns"). The real Keras history, written in two appends."""
+    pd = pytest.importorskip("pandas")
+    hist = json.loads((LOGS / "keras_tensorboard.history.json").read_text())
+    frame = pd.DataFrame(hist)
+    frame.insert(0, "epoch", range(len(frame)))
+    path = tmp_path / "log.csv"
+    half = len(frame) // 2
+    frame.iloc[:half].to_csv(path, index=False)
+    frame.iloc[half:].to_csv(path, index=False, mode="a")
+    assert path.read_text().count("epoch,") == 2
+    [run] = read(path)
+    assert list(run.axis) == list(range(len(frame))) and run.val_loss == pytest.approx(hist["val_loss"])

@@ -90,6 +90,11 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if all(is_number(n) or n.lower() in MISSING for n in names):
         raise UnknownFormatError("a table of numbers without a header row; name the columns "
                                  "(epoch, loss, val_loss ...)", source)
+    head = header_line.strip()
+    if head and f"\n{head}" in f"\n{body}":
+        # A log appended to with its header written again each time (pandas' to_csv(mode="a"),
+        # a csv writer reopened): those lines are headers, not rows of text.
+        body = "\n".join(line for line in body.splitlines() if line.strip() != head)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter in (";", "\t") and _decimal_commas(sample):
         # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
