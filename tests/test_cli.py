@@ -351,3 +351,28 @@ def test_forecast_reads_the_metric_as_the_file_spells_it_and_skips_runs_without_
     assert res.exit_code == 0 and res.stderr.count("losslens: skipped") == 2
     first = res.stdout.splitlines()[0]
     assert first.startswith("arshiv-web/") and ": val_acc at step 19665: " in first   # steps as the log writes them
+
+
+def test_files_people_point_at_by_mistake_get_a_line_that_says_what_they_are(tmp_path):
+    """A NumPy array or archive, a pickled history and a PyTorch checkpoint, each written by its
+    own library: one line naming the file, what it is and what to do, exit 2; the file untouched."""
+    import pickle
+
+    import numpy as np
+
+    torch = pytest.importorskip("torch")
+    losses = np.array([1.0, 0.6, 0.4, 0.3, 0.25, 0.22, 0.2])
+    np.save(tmp_path / "losses.npy", losses)
+    np.savez(tmp_path / "hist.npz", train_loss=losses, val_loss=losses + 0.1)
+    (tmp_path / "history.pkl").write_bytes(pickle.dumps({"loss": list(losses)}))
+    torch.save(torch.nn.Linear(2, 1).state_dict(), tmp_path / "model.pt")
+    for name, says in (("losses.npy", "a NumPy array: no name says which curve it is"),
+                       ("hist.npz", "losslens.diagnose(dict(np.load(path)))"),
+                       ("history.pkl", "a Python pickle: losslens does not unpickle files"),
+                       ("model.pt", "model weights, not a training log")):
+        path = tmp_path / name
+        before = path.read_bytes()
+        res = runner.invoke(app, ["diagnose", str(path)])
+        assert res.exit_code == 2 and res.stderr.startswith(f"losslens: {path}: ") and says in res.stderr
+        assert res.stderr.count("\n") == 1 and path.read_bytes() == before
+    assert losslens.diagnose(dict(np.load(tmp_path / "hist.npz"))).metric == "val_loss"   # the hint works

@@ -96,7 +96,7 @@ def load(path: Path, source: str) -> Content:
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             if not compressed and b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
                 # Checkpoints and other binaries: stop before reading gigabytes.
-                raise UnknownFormatError("binary file, not a training log", source)
+                raise UnknownFormatError(_binary_kind(head, path.name), source)
             data = head + fh.read()
     except FileNotFoundError:
         raise ReadError("no such file or directory", source) from None
@@ -113,6 +113,23 @@ def load(path: Path, source: str) -> Content:
     if kind is not None:
         return Content(kind)
     return Content("text", decode(data, source))
+
+
+def _binary_kind(head: bytes, name: str) -> str:
+    """What a binary file is, for the error: the ones people point losslens at by mistake."""
+    suffix = Path(name).suffix.lower()
+    if head.startswith(b"PK\x03\x04") and suffix == ".npz":
+        return "a NumPy archive: in Python, losslens.diagnose(dict(np.load(path))) reads its named arrays"
+    if head.startswith(b"\x93NUMPY"):
+        return ("a NumPy array: no name says which curve it is; in Python pass it by name, "
+                "losslens.diagnose({'train_loss': a, 'val_loss': b}), or save a CSV")
+    if suffix in (".pt", ".pth", ".ckpt", ".safetensors", ".h5", ".keras", ".onnx"):
+        return ("model weights, not a training log: point losslens at the log the training wrote "
+                "(CSVLogger, metrics.csv, trainer_state.json, TensorBoard events ...)")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return ("a Python pickle: losslens does not unpickle files (unpickling runs code); save the history "
+                "as JSON: json.dump(history.history, f)")
+    return "binary file, not a training log"
 
 
 def _check_sqlite(head: bytes, size: int, source: str) -> None:
