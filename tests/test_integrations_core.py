@@ -30,6 +30,9 @@ def test_unknown_causes_and_modes_are_refused():
     with pytest.raises(ValueError, match="mode"):
         Watcher(mode="lowest")
     assert Watcher(monitor="val_accuracy").mode == "max"
+    # mode="auto" reads the direction as the diagnosis does: a Dice score or a reward rises
+    assert Watcher(monitor="val_dice_coef").mode == "max" and Watcher(monitor="ep_rew_mean").mode == "max"
+    assert Watcher(monitor="val_mean_absolute_error").mode == "min"
     assert Watcher(monitor="loss").monitor_key == "train_loss"
 
 
