@@ -323,3 +323,26 @@ def test_cli_reads_every_lcdb_curve_in_the_shared_file(shared_curves):
     bad = [o for o in out if "error" in o]
     assert bad and all("reaches a perfect value" in o["error"] for o in bad)
     assert 0.1 < sum(o["data_limited"] for o in out if "error" not in o) / len(out) < 0.5
+
+
+def test_a_learning_curve_display_is_read_with_its_scorer():
+    """scikit-learn's LearningCurveDisplay (k-NN on the bundled digits, 5 folds): its sizes, its
+    test scores and its score name; scoring="neg_log_loss" reads as the log loss it negates."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import LearningCurveDisplay
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y = load_digits(return_X_y=True)
+    sizes = [0.1, 0.25, 0.5, 0.75, 1.0]
+    acc = LearningCurveDisplay.from_estimator(KNeighborsClassifier(), x, y, train_sizes=sizes, cv=5)
+    fc = losslens.more_data(acc)
+    assert fc.metric == "1 - Score" and fc.size == acc.train_sizes[-1]
+    assert fc.level == pytest.approx(1 - acc.test_scores[-1].mean())
+    ll = LearningCurveDisplay.from_estimator(KNeighborsClassifier(), x, y, train_sizes=sizes, cv=5,
+                                             scoring="neg_log_loss")
+    fc = losslens.more_data(ll)
+    assert fc.metric == "log loss" and fc.level == pytest.approx(-ll.test_scores[-1].mean()) and fc.value > 0

@@ -54,12 +54,19 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
     """Forecast what ``factor`` times the training data does to the validation loss.
 
     ``train_sizes``: sizes (n_sizes,) with ``scores`` (n_sizes,) or (n_sizes, n_folds), as
-    scikit-learn's ``learning_curve`` returns them; or a path to a table of sizes and scores
-    (``size``/``metric`` name its columns), with ``scores`` None; in a table of several curves
-    (a model or dataset column), ``curve`` names one (its ids joined by ``/``).
+    scikit-learn's ``learning_curve`` returns them; or its ``LearningCurveDisplay``; or a path
+    to a table of sizes and scores (``size``/``metric`` name its columns), with ``scores`` None;
+    in a table of several curves (a model or dataset column), ``curve`` names one (its ids joined
+    by ``/``).
     """
     from .facts.learning_curve import from_scores
 
+    if scores is None and hasattr(train_sizes, "test_scores") and hasattr(train_sizes, "train_sizes"):
+        display = train_sizes  # sklearn.model_selection.LearningCurveDisplay
+        lc = from_scores(display.train_sizes, display.test_scores,
+                         metric=metric or getattr(display, "score_name", None) or "validation score",
+                         greater_is_better=greater_is_better)
+        return lc.forecast(factor)
     if scores is None:
         from .readers.learning_curve import read_learning_curve
 

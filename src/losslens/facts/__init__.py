@@ -227,13 +227,16 @@ SCORE_SHORT = ("rew", "hit", "mrr", "mcc")
 #: whatever else it holds ("top1_err", "fid_score").
 LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")
 LOSS_SHORT = ("err", "ppl", "wer", "cer", "fid", "bpd", "bpc")
+_NEGATED = ("log", "mean", "root", "median", "max", "brier")  # the words after scikit-learn's neg_
 
 
 def metric_direction(metric: str) -> bool | None:
     """True for a score (higher is better), False for a loss, None when the name does not say."""
     m = str(metric).lower()
     words = [w for w in re.split(r"[^a-z0-9]+", m) if w]
-    if "neg" in words and "loss" not in m:  # scikit-learn's scorers: neg_mean_squared_error rises
+    # scikit-learn's scorers negate their losses: neg_log_loss, neg_mean_squared_error ... rise
+    # ("Negative log loss" in its displays; a "negative_sampling_loss" stays a loss).
+    if any(w in ("neg", "negative") and nxt in _NEGATED for w, nxt in zip(words, words[1:])):
         return True
     if "loss" in m or any(w.startswith(LOSS_WORDS) or w in LOSS_SHORT for w in words):
         return False

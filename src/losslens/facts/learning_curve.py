@@ -29,6 +29,7 @@ help?" table. Other extrapolations (a pow3 fit, the epoch-curve ensemble of
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,7 +233,9 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
             greater_is_better = bool(mean[-1] > mean[0])
     if greater_is_better:
         if np.all(vals <= 0):
-            vals, metric = -vals, f"-{metric}"
+            # scikit-learn's negated losses read as the loss they negate: "neg_log_loss" -> "log_loss"
+            plain = re.sub(r"(?i)^(.*?)(neg_|negative )", r"\1", metric, count=1)
+            vals, metric = -vals, plain if plain != metric else f"-{metric}"
         elif np.all(vals <= 1):
             vals, metric = 1 - vals, f"1 - {metric}"
         elif np.all(vals <= 100) and np.all(vals >= 0):
