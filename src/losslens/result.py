@@ -131,7 +131,10 @@ def axis_text(v) -> str:
     if v is None:
         return "?"
     v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:.4g}"
+    if not math.isfinite(v):
+        return str(v)
+    # Bin-averaged axes of long logs are fractional: step 300900, not 3.009e+05.
+    return str(int(v)) if v.is_integer() else str(int(round(v))) if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def finite_or_none(v) -> float | None:
