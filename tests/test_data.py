@@ -307,6 +307,11 @@ def test_a_table_of_several_models_is_several_curves_not_folds(knn, logreg, tmp_
     with pytest.raises(LosslensError, match="holds 2 learning curves \\(by model: knn, logreg\\)"):
         losslens.more_data(str(path))
     assert losslens.more_data(str(path), curve="logreg").data_limited is False
+    bad = tmp_path / "two_sizes_short.csv"
+    bad.write_text("model,train_size,val_loss\nknn,100,0.5\nlogreg,100,0.6\n")
+    res = runner.invoke(app, ["data", str(bad)])   # no curve can be forecast: one line, as for one curve
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "at least two training-set sizes" in res.output
+    assert res.output.rstrip().endswith("(and 1 more curve)")
     for args, problem in ((["--curve", "svm"], "no curve 'svm' (curves by model: knn, logreg)"),
                           (["--plot", str(tmp_path / "p.png")], "--plot draws one learning curve")):
         res = runner.invoke(app, ["data", str(path), *args])

@@ -52,11 +52,11 @@ def higher_option():
                              "Default: from its name; a name that does not say is read as a loss.")
 
 
-def end_skipped(skipped: list[str], done: int) -> None:
-    """After a file of many runs: each run that could not be handled is one line on stderr; when
-    none could, the first problem is the error (one line, exit 2)."""
+def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
+    """After a file of many runs (or curves): each that could not be handled is one line on
+    stderr; when none could, the first problem is the error (one line, exit 2)."""
     if not done and skipped:
-        more = f" (and {len(skipped) - 1} more run{'s' if len(skipped) > 2 else ''})" if len(skipped) > 1 else ""
+        more = f" (and {len(skipped) - 1} more {what}{'s' if len(skipped) > 2 else ''})" if len(skipped) > 1 else ""
         fail(skipped[0] + more)
     for line in skipped:
         typer.echo(f"losslens: skipped {line}", err=True)

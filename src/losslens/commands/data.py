@@ -29,7 +29,7 @@ def register(app):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
         from a learning curve, and say whether the model is data-limited. A file of several
         curves (one per model or dataset) gets one row each."""
-        from losslens.cli import fail, require_matplotlib, run_guarded
+        from losslens.cli import end_skipped, fail, require_matplotlib, run_guarded
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if factor <= 1.0:
@@ -57,6 +57,8 @@ def register(app):
                      f"({len(curves)} curves by {'/'.join(by)})")
             rows = [(name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name)))
                     for name, sizes, values, col in curves]
+            if all(fc is None for _, fc, _ in rows):  # nothing to show: one line, as for one curve
+                end_skipped([f"{path} [{name}]: {problem}" for name, _, problem in rows], 0, what="curve")
             if json_out:
                 for name, fc, problem in rows:
                     _write_json(path, name, fc.to_dict() if fc is not None else {"error": problem})
