@@ -30,6 +30,7 @@ def register(app):
         from a learning curve, and say whether the model is data-limited. A file of several
         curves (one per model or dataset) gets one row each."""
         from losslens.cli import end_skipped, fail, require_matplotlib, run_guarded
+        from losslens.commands.report import PROGRESS_FROM, progress_bar
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if factor <= 1.0:
@@ -55,8 +56,12 @@ def register(app):
             if plot is not None:
                 fail(f"{path}: --plot draws one learning curve; pick it with --curve "
                      f"({len(curves)} curves by {'/'.join(by)})")
-            rows = [(name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name)))
-                    for name, sizes, values, col in curves]
+            rows = []
+            with progress_bar(len(curves) >= PROGRESS_FROM) as bar:  # LCDB's 4,367 curves take seconds
+                task = bar.add_task("forecasting", total=len(curves))
+                for name, sizes, values, col in curves:
+                    rows.append((name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name))))
+                    bar.advance(task)
             if all(fc is None for _, fc, _ in rows):  # nothing to show: one line, as for one curve
                 end_skipped([f"{path} [{name}]: {problem}" for name, _, problem in rows], 0, what="curve")
             if json_out:

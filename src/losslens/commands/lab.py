@@ -10,18 +10,13 @@ from typing import List, Optional
 
 import typer
 
+from .report import progress_bar
+
 DEFAULT_OUT = "losslens-lab"
 VARIANTS = ("overfit", "data", "lr")
 
 lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                       help="The article's three experiments and the variants that make each phenomenon real.")
-
-
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True)
 
 
 def _need_torch():
@@ -46,11 +41,11 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
     if seeds < 2:
         fail("--seeds: at least 2 seeds, so that there is a spread")
     out_dir = Path(out)
-    with _progress() as bar:
+    with progress_bar(True) as bar:
         task = bar.add_task(f"training {seeds} seeds x 3 experiments", total=runner.total_epochs(epochs=epochs))
         result = runner.run_seed_lab(range(seeds), epochs=epochs, on_epoch=lambda _e: bar.advance(task))
     if verify:
-        with _progress() as bar:
+        with progress_bar(True) as bar:
             task = bar.add_task("checking each verdict by retraining", total=len(result.arms()))
             result.verify_seconds = runner.verify_lab(result, epochs=epochs, on_arm=lambda _k: bar.advance(task))
     extra: list[str] = []
@@ -60,7 +55,7 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
 
         typer.echo("running the article's Keras code (one seed; a few minutes) ...", err=True)
         try:
-            with _progress() as bar:
+            with progress_bar(True) as bar:
                 task = bar.add_task(f"Keras 3, seed {keras_seed}", total=len(compare.KERAS_ARMS))
                 comps = compare.compare_keras(result, seed=keras_seed, epochs=epochs,
                                               on_arm=lambda _k: bar.advance(task))
@@ -130,7 +125,7 @@ def _run_variants(chosen, seeds: int, out: str):
 
     out_dir = Path(out)
     texts, files = [], []
-    with _progress() as bar:
+    with progress_bar(True) as bar:
         for name in chosen:
             task = bar.add_task(f"variant {name}", total=None)
             res = lab_variants.VARIANTS[name](seeds=range(seeds))

@@ -67,7 +67,7 @@ def register(app):
         typer.echo(f"wrote {written}")
 
 
-def _progress(enabled: bool):
+def progress_bar(enabled: bool):
     """A rich progress bar on stderr (transient; rich turns itself off when stderr is no terminal)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -87,7 +87,7 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
 
     runs = []
     # One large long-format file can take seconds to read: the bar names the file being read.
-    with _progress(progress) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task("reading", total=len(paths))
         for p in paths:
             bar.update(task, description=f"reading {escape(Path(str(p)).name)}")
@@ -105,7 +105,7 @@ def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=Tru
     from losslens.exceptions import LosslensError
 
     out, skipped = [], []
-    with _progress(progress and len(runs) >= PROGRESS_FROM) as bar:
+    with progress_bar(progress and len(runs) >= PROGRESS_FROM) as bar:
         task = bar.add_task("diagnosing", total=len(runs))
         for run in runs:
             try:
@@ -130,6 +130,6 @@ def diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=Non
 def _write(diagnoses, output: Path, title: str):
     from losslens.report.html import write_report
 
-    with _progress(len(diagnoses) >= PROGRESS_FROM) as bar:
+    with progress_bar(len(diagnoses) >= PROGRESS_FROM) as bar:
         task = bar.add_task("writing report", total=len(diagnoses))
         return write_report(diagnoses, output, title=title, progress=lambda n: bar.advance(task, n))
