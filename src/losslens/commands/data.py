@@ -29,8 +29,9 @@ def register(app):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
         from a learning curve, and say whether the model is data-limited. A file of several
         curves (one per model or dataset) gets one row each."""
-        from losslens.cli import end_skipped, fail, require_matplotlib, run_guarded
-        from losslens.commands.report import PROGRESS_FROM, progress_bar
+        from pathlib import Path
+
+        from losslens.cli import fail, require_matplotlib, run_guarded
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if factor <= 1.0:
@@ -40,35 +41,50 @@ def register(app):
         for i, path in enumerate(paths):
             curves, by = run_guarded(read_learning_curves, path, size=size, metric=metric)
             if curve is not None or len(curves) == 1:
-                name, sizes, values, col = run_guarded(pick_curve, curves, by, curve, path)
-                fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name))
-                if plot is not None:
-                    from pathlib import Path
-
-                    target = Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
-                    run_guarded(fc.save_plot, target)
-                    typer.echo(f"wrote {target}", err=json_out)
-                if json_out:
-                    _write_json(path, name, fc.to_dict())
-                else:
-                    typer.echo(describe(fc, _label(path, name)))
-                continue
-            if plot is not None:
+                target = None if plot is None else \
+                    Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                _show_one(path, run_guarded(pick_curve, curves, by, curve, path), factor, higher, json_out, target)
+            elif plot is not None:
                 fail(f"{path}: --plot draws one learning curve; pick it with --curve "
                      f"({len(curves)} curves by {'/'.join(by)})")
-            rows = []
-            with progress_bar(len(curves) >= PROGRESS_FROM) as bar:  # LCDB's 4,367 curves take seconds
-                task = bar.add_task("forecasting", total=len(curves))
-                for name, sizes, values, col in curves:
-                    rows.append((name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name))))
-                    bar.advance(task)
-            if all(fc is None for _, fc, _ in rows):  # nothing to show: one line, as for one curve
-                end_skipped([f"{path} [{name}]: {problem}" for name, _, problem in rows], 0, what="curve")
-            if json_out:
-                for name, fc, problem in rows:
-                    _write_json(path, name, fc.to_dict() if fc is not None else {"error": problem})
             else:
-                _print_table(path, by, factor, rows)
+                _show_many(path, curves, by, factor, higher, json_out)
+
+
+def _show_one(path, entry, factor, higher, json_out, target) -> None:
+    """One curve: the verdict paragraph (or its JSON), and its chart when asked."""
+    from losslens.cli import run_guarded
+
+    name, sizes, values, col = entry
+    fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name))
+    if target is not None:
+        run_guarded(fc.save_plot, target)
+        typer.echo(f"wrote {target}", err=json_out)
+    if json_out:
+        _write_json(path, name, fc.to_dict())
+    else:
+        typer.echo(describe(fc, _label(path, name)))
+
+
+def _show_many(path, curves, by, factor, higher, json_out) -> None:
+    """A file of several curves: a row (or JSON object) each; a curve that cannot be forecast is a
+    row saying why, and when none can, one line and exit 2."""
+    from losslens.cli import end_skipped
+    from losslens.commands.report import PROGRESS_FROM, progress_bar
+
+    rows = []
+    with progress_bar(len(curves) >= PROGRESS_FROM) as bar:  # LCDB's 4,367 curves take seconds
+        task = bar.add_task("forecasting", total=len(curves))
+        for name, sizes, values, col in curves:
+            rows.append((name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name))))
+            bar.advance(task)
+    if all(fc is None for _, fc, _ in rows):
+        end_skipped([f"{path} [{name}]: {problem}" for name, _, problem in rows], 0, what="curve")
+    if json_out:
+        for name, fc, problem in rows:
+            _write_json(path, name, fc.to_dict() if fc is not None else {"error": problem})
+    else:
+        _print_table(path, by, factor, rows)
 
 
 def _forecast(sizes, values, metric, higher, factor, source):
