@@ -377,3 +377,17 @@ def test_files_people_point_at_by_mistake_get_a_line_that_says_what_they_are(tmp
         assert res.exit_code == 2 and res.stderr.startswith(f"losslens: {path}: ") and says in res.stderr
         assert res.stderr.count("\n") == 1 and path.read_bytes() == before
     assert losslens.diagnose(dict(np.load(tmp_path / "hist.npz"))).metric == "val_loss"   # the hint works
+
+
+def test_a_trained_first_epoch_is_not_taken_for_an_untrained_binary_model(shared_curves):
+    """Keras logs epoch-end values: handson-ml3's Fashion-MNIST run starts at loss 0.70 and accuracy
+    0.76 after its first epoch. K was inferred as 2 (ln 2 = 0.69, and 2/K let any accuracy
+    through), so the run read 'underfitting: 49% of ln 2'. An untrained binary model scores about
+    0.5, not 0.76: K is not inferred, and the run reads converged, as it did before ln K was used."""
+    from losslens.facts.chance import infer_classes
+
+    assert infer_classes(0.70, 0.76) is None and infer_classes(0.69, 0.52) == 2 and infer_classes(2.30, 0.11) == 10
+    rid = "ageron/handson-ml3:11_training_deep_neural_networks.ipynb#cell113"
+    [run] = losslens.read(shared_curves / "keras_notebook_curves.csv", run_id=rid)
+    d = losslens.diagnose(run)
+    assert d.facts.chance.classes is None and d.verdict == "converged"

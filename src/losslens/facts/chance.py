@@ -24,13 +24,15 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
     """K from a cross-entropy log: an untrained K-class softmax starts near ln K with accuracy near 1/K.
 
     Only when accuracy is logged (so the loss is a classification loss), ln K matches the first
-    loss within 15% and the first accuracy is at most 2/K (the first point is still untrained,
-    not already an epoch in); otherwise None (pass ``classes=`` to be sure).
+    loss within 15% and the first accuracy is at most 1/K + min(1/K, 0.15) (the first point is
+    still untrained, not already an epoch in: 2/K, but 0.65 for two classes, where 2/K lets any
+    accuracy through and Keras' epoch-end 0.76 read as an untrained binary model); otherwise None
+    (pass ``classes=`` to be sure).
     """
     if first_acc is None or first_loss is None or not math.isfinite(first_loss) or first_loss <= 0.5:
         return None
     k = int(round(math.exp(first_loss)))
-    if k < 2 or k > 10000 or not first_acc <= 2.0 / k:
+    if k < 2 or k > 10000 or not first_acc <= 1.0 / k + min(1.0 / k, 0.15):
         return None
     return k if abs(math.log(k) - first_loss) <= 0.15 * first_loss else None
 
