@@ -732,3 +732,49 @@ def test_a_log_appended_with_its_header_each_time_reads_as_one_log(tmp_path):
     assert path.read_text().count("epoch,") == 2
     [run] = read(path)
     assert list(run.axis) == list(range(len(frame))) and run.val_loss == pytest.approx(hist["val_loss"])
+
+
+_KERAS_FIT = """
+import json, sys
+sys.path.insert(0, {tests!r})
+import keras
+from keras_models import article_data, mlp
+x, y = article_data(0, n=400)
+model = mlp()
+model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse", metrics=["mae"])
+h = model.fit(x, y, validation_split=0.2, epochs=6, batch_size=32, verbose={verbose})
+json.dump(h.history, open({hist!r}, "w"))
+"""
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
+    """The console output of a real Keras 3 fit (verbose=1: the bar redrawn with carriage returns,
+    backspaces and colour codes; verbose=2: a line per epoch), captured to a file and saved in a
+    notebook cell's output: the epochs as printed (1-6) and the History's values to the printed
+    four decimals. A log people have when they kept nothing else."""
+    pytest.importorskip("keras")
+    import os
+    import subprocess
+
+    hist = tmp_path / "history.json"
+    code = _KERAS_FIT.format(tests=str(Path(__file__).parent), verbose=verbose, hist=str(hist))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, KERAS_BACKEND="torch")).stdout
+    expected = json.loads(hist.read_text())
+    log = tmp_path / "out.txt"
+    log.write_text(out)
+    [run] = read(log)
+    assert run.meta["format"] == "keras_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
+    for key, canon in (("loss", "train_loss"), ("val_loss", "val_loss"), ("val_mae", "val_mae")):
+        assert run.series[canon] == pytest.approx(expected[key], rel=1e-3, abs=1e-4)
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# training"]},
+                    {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["model.fit(...)"],
+                     "outputs": [{"output_type": "stream", "name": "stdout", "text": out.splitlines(True)}]}]}
+    (tmp_path / "train.ipynb").write_text(json.dumps(nb))
+    [cell] = read(tmp_path / "train.ipynb")
+    assert cell.name == "train#cell2" and cell.val_loss == pytest.approx(run.val_loss)
+    (tmp_path / "empty.ipynb").write_text(json.dumps(dict(nb, cells=nb["cells"][:1])))
+    with pytest.raises(UnknownFormatError, match="a notebook without a Keras fit log"):
+        read(tmp_path / "empty.ipynb")

@@ -10,6 +10,8 @@ Keras CSVLogger, any CSV,  a header row, then rows (``,``, tab, ``;``,  :mod:`.d
 TSV, long-format files     ``|`` or spaces); ``NA``/empty = missing     :mod:`.table`
 Lightning ``metrics.csv``  integer ``epoch`` with repeats + ``step``   :mod:`.lightning`
 Keras History as JSON      a JSON object of lists (or ``"history"``)   :mod:`.keras`
+Keras ``fit`` console log  ``Epoch k/N`` lines, then ``loss: ...``     :mod:`.console`
+Jupyter notebook           its saved outputs, a run per fit cell       :mod:`.console`
 HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
 JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
@@ -38,7 +40,7 @@ from typing import Mapping
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, delimited, huggingface, keras, records, table
+from . import _source, console, delimited, huggingface, keras, records, table
 
 __all__ = ["read", "read_file"]
 
@@ -128,6 +130,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
                    metric=metric)
     if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
+    if console.is_keras_console(text):
+        return table.to_runs(console.keras_console_columns(text), fmt="keras_console", **options)
     cols = delimited.parse(text, source)
     return table.to_runs(cols, fmt="csv", **options)
 
@@ -145,6 +149,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="jsonl", **options)
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
+    if console.is_notebook(obj):
+        return _read_notebook(obj, name=name, source=source, **options)
     if huggingface.is_trainer_state(obj):
         return huggingface.read_trainer_state(obj, name=name, source=source, **options)
     if isinstance(obj, list):
@@ -159,6 +165,24 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "
                                  f"(keys: {table._listing(obj)})", source)
     raise UnknownFormatError(f"a JSON {type(obj).__name__}, not a training log", source)
+
+
+def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Run]:
+    """Every code cell whose saved output is a Keras fit log, a run each (``name#cell7``)."""
+    cells = console.notebook_outputs(nb)
+    if not cells:
+        raise UnknownFormatError("a notebook without a Keras fit log in its saved outputs (run it, save it, "
+                                 "or point losslens at the log the training wrote)", source)
+    runs = []
+    for i, text in cells:
+        label = f"{name}#cell{i}"
+        if run_id is not None and str(run_id) not in (label, f"cell{i}", str(i)):
+            continue
+        runs.extend(table.to_runs(console.keras_console_columns(text), name=label, source=source,
+                                  fmt="notebook_keras_console", **options))
+    if not runs:
+        raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, _ in cells)})", source)
+    return runs
 
 
 def _is_jsonl(text: str) -> bool:

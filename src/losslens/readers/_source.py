@@ -28,7 +28,7 @@ WANDB_MAGIC = b":W&B"
 TFEVENT_MARK = b"brain.Event:"
 
 # Compressed suffixes stripped from a run name ("run.csv.gz" -> "run").
-_SUFFIXES = {".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat"}
+_SUFFIXES = {".ipynb", ".out", ".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat"}
 
 
 @dataclass
