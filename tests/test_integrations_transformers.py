@@ -106,3 +106,24 @@ def test_several_eval_datasets_the_first_is_val_loss_not_a_sum(tmp_path):
     assert run.val_loss[np.isfinite(run.val_loss)] == pytest.approx(clean, rel=1e-6)
     assert run.has("eval_other_loss") and "loss_parts" not in run.meta
     assert losslens.diagnose(state).metric == "val_loss"
+
+
+def test_what_the_trainer_printed_reads_as_its_log_history(tmp_path, capsys):
+    """The console of a real Trainer run (disable_tqdm: a Python dict per log, its numbers printed as
+    strings in recent versions), captured to a file: the run its log_history holds, the closing
+    summary (train_runtime and a mean train_loss) left out."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=6, per_device_train_batch_size=8, learning_rate=3e-3,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[],
+        use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
+    trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(16, 0),
+                                   eval_dataset=markov(64, 1))
+    trainer.train()
+    printed = capsys.readouterr().out
+    assert "'train_runtime'" in printed
+    (tmp_path / "out.txt").write_text(printed)
+    [run] = losslens.read(tmp_path / "out.txt")
+    history = trainer.state.log_history
+    assert run.meta["format"] == "hf_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
+    assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
+    assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)

@@ -237,7 +237,8 @@ def test_directory_reads_every_run_inside():
     assert sources == {"keras_csvlogger.csv", "keras_csvlogger.tsv", "keras_history.json",
                        "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
                        "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
-                       "keras_tensorboard"}  # make_logs.py is passed over; a TensorBoard run is its folder
+                       "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json"}
+    # make_logs.py is passed over; a TensorBoard run is its folder; a printed console is a log too
     [one] = read(LOGS, run_id="version_0")
     assert one.source.endswith("metrics.csv")
 
@@ -778,3 +779,14 @@ def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
     (tmp_path / "empty.ipynb").write_text(json.dumps(dict(nb, cells=nb["cells"][:1])))
     with pytest.raises(UnknownFormatError, match="a notebook without a Keras fit log"):
         read(tmp_path / "empty.ipynb")
+
+
+def test_a_trainer_console_reads_as_its_log_history():
+    """hf_console.txt: what a real transformers.Trainer printed (make_logs.py hf_console), beside
+    the log_history of the same run. Python dicts, not JSON; the closing summary is no point."""
+    [run] = read(LOGS / "hf_console.txt")
+    history = json.loads((LOGS / "hf_console.log_history.json").read_text())
+    assert run.meta["format"] == "hf_console" and run.name == "hf_console"
+    assert list(run.axis) == [h["epoch"] for h in history if "eval_loss" in h]
+    assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
+    assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)

@@ -12,6 +12,7 @@ Lightning ``metrics.csv``  integer ``epoch`` with repeats + ``step``   :mod:`.li
 Keras History as JSON      a JSON object of lists (or ``"history"``)   :mod:`.keras`
 Keras ``fit`` console log  ``Epoch k/N`` lines, then ``loss: ...``     :mod:`.console`
 Jupyter notebook           its saved outputs, a run per fit cell       :mod:`.console`
+HF ``Trainer`` console     ``{'loss': ..., 'epoch': ...}`` lines        :mod:`.console`
 HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
 JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
@@ -128,6 +129,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     name = _source.run_name(path)
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
+    if console.is_hf_console(text):  # Python dicts, one per line: before JSON, which they resemble
+        return table.to_runs(records.to_columns(console.hf_console_rows(text)), fmt="hf_console", **options)
     if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
     if console.is_keras_console(text):

@@ -85,3 +85,45 @@ def notebook_outputs(nb: dict) -> list[tuple[int, str]]:
         if is_keras_console(text):
             found.append((i, text))
     return found
+
+
+_HF_DICT = re.compile(r"^\s*\{'[A-Za-z_]\w*': ")
+
+
+def is_hf_console(text: str) -> bool:
+    """What a Hugging Face ``Trainer`` printed: dict lines (``{'loss': '2.748', ..., 'epoch': '2'}``),
+    at least two of them with an epoch and a loss."""
+    hits = 0
+    for ln in _lines(text[:2_000_000]):
+        if _HF_DICT.match(ln) and "'epoch'" in ln and ("'loss'" in ln or "'eval_loss'" in ln):
+            hits += 1
+            if hits >= 2:
+                return True
+    return False
+
+
+def hf_console_rows(text: str) -> list[dict]:
+    """One row per printed log dict, values as numbers (recent versions print them as strings);
+    the end-of-training summary (``train_runtime``, a mean ``train_loss``) is not a point of the curve."""
+    import ast
+
+    rows = []
+    for ln in _lines(text):
+        s = ln.strip()
+        if not (_HF_DICT.match(s) and s.endswith("}")):
+            continue
+        try:
+            obj = ast.literal_eval(s)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if not isinstance(obj, dict) or "train_runtime" in obj:
+            continue
+        row = {}
+        for k, v in obj.items():
+            try:
+                row[str(k)] = float(v)
+            except (TypeError, ValueError):
+                pass
+        if "epoch" in row:
+            rows.append(row)
+    return rows
