@@ -93,8 +93,11 @@ _HF_DICT = re.compile(r"^\s*\{'[A-Za-z_]\w*': ")
 def is_hf_console(text: str) -> bool:
     """What a Hugging Face ``Trainer`` printed: dict lines (``{'loss': '2.748', ..., 'epoch': '2'}``),
     at least two of them with an epoch and a loss."""
+    head = text[:2_000_000]
+    if "'epoch'" not in head:  # every CSV passes here: no line-splitting without the one key
+        return False
     hits = 0
-    for ln in _lines(text[:2_000_000]):
+    for ln in _lines(head):
         if _HF_DICT.match(ln) and "'epoch'" in ln and ("'loss'" in ln or "'eval_loss'" in ln):
             hits += 1
             if hits >= 2:
