@@ -29,7 +29,7 @@ import numpy as np
 from ..columns import canonical, map_columns, normalise
 from ..exceptions import LosslensError
 from ..run import Run
-from ..result import finite_or_none
+from ..result import axis_text, finite_or_none
 
 logger = logging.getLogger("losslens.integrations")
 
@@ -216,12 +216,12 @@ class Watcher:
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.forecast
-        end = "the planned end" if self.horizon is None else f"{self.axis_name} {_fmt(self.horizon)}"
+        end = "the planned end" if self.horizon is None else f"{self.axis_name} {axis_text(self.horizon)}"
         sign = -1.0 if self.mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
         if self.mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
             hi = min(hi, 1.0)
-        what = (f"stopped at {self.axis_name} {_fmt(epoch)}: {self.monitor_key} is forecast to improve "
+        what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.monitor_key} is forecast to improve "
                 f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
         self._stop(decision, epoch, what, cause="forecast", gain=float(fc.gain))
@@ -232,7 +232,7 @@ class Watcher:
         decision.restore = self.restore_best_weights and self.best_epoch is not None
         self.stopped_epoch = epoch
         if decision.restore:
-            what += f"; restoring the weights of {self.axis_name} {_fmt(self.best_epoch)} " \
+            what += f"; restoring the weights of {self.axis_name} {axis_text(self.best_epoch)} " \
                     f"({self.monitor_key} {self.best:.4g})"
         self._act("stop", epoch, what, **info)
 
@@ -333,7 +333,7 @@ class Watcher:
             decision.message = format_report(d, epoch, self.framework)
             self.say(decision.message)
         if firm and d.verdict in self.stop_on and ready:
-            what = f"stopped at {self.axis_name} {_fmt(epoch)} ({d.verdict})"
+            what = f"stopped at {self.axis_name} {axis_text(epoch)} ({d.verdict})"
             if self.reported is not d and self.reported.verdict != d.verdict and d.cause.evidence:
                 what = what[:-1] + f": {d.cause.evidence[0]})"  # the report named another cause: say why
             self._stop(decision, epoch, what, cause=d.verdict)
@@ -473,7 +473,7 @@ def format_report(d, epoch, framework: str, final: bool = False) -> str:
     """One short paragraph: verdict and X, the strongest evidence, the first actions."""
     from ..report.text import headline
 
-    when = "at the end of training" if final else f"after {d.axis} {_fmt(epoch)}"
+    when = "at the end of training" if final else f"after {d.axis} {axis_text(epoch)}"
     parts = [f"losslens ({framework}, {when}): {headline(d)}."]
     if d.cause.evidence:
         parts.append("Evidence: " + "; ".join(d.cause.evidence[:3]) + ".")
@@ -559,13 +559,6 @@ def _json_num(v: float):
     if math.isinf(v):
         return v  # json writes Infinity: the loss blew up, keep that evidence
     return v
-
-
-def _fmt(x) -> str:
-    if x is None:
-        return "?"
-    x = float(x)
-    return str(int(x)) if x.is_integer() else f"{x:.3g}"
 
 
 def _str(p):

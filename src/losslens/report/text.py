@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..result import Diagnosis
+from ..result import Diagnosis, axis_text
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -29,19 +29,14 @@ VERDICT_TEXT = {
 }
 
 
-def _x(v) -> str:
-    from ..diagnosis import _n
-    return _n(v)
-
-
 def headline(d: Diagnosis) -> str:
     """``run: overfitting — plateau at epoch 4 [3, 6] (confidence 0.87)``."""
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.plateau is not None:
         lo, hi = d.plateau.interval
-        where = f"plateau at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+        where = f"plateau at {d.axis} {axis_text(d.plateau.epoch)} [{axis_text(lo)}, {axis_text(hi)}]"
         if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
-            where = f"flattened at {d.axis} {_x(d.plateau.epoch)} [{_x(lo)}, {_x(hi)}]"
+            where = f"flattened at {d.axis} {axis_text(d.plateau.epoch)} [{axis_text(lo)}, {axis_text(hi)}]"
             if d.verdict == "still_improving":
                 verdict = "still improving slowly"
     else:
@@ -49,7 +44,7 @@ def headline(d: Diagnosis) -> str:
         ax = None if d.run is None else np.asarray(d.run.axis, dtype=float)
         if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
             # evaluations every k steps: "29 steps" would undercount the run
-            where = f"no plateau by {d.axis} {_x(ax[-1])} ({d.length} points)"
+            where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({d.length} points)"
     return f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})"
 
 
@@ -92,9 +87,10 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         for col in ("run", "verdict", "X", "interval", "conf.", "metric", "length"):
             table.add_column(col, overflow="fold")
         for d in diagnoses:
-            iv = "" if d.plateau is None else f"[{_x(d.plateau.interval[0])}, {_x(d.plateau.interval[1])}]"
+            lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
+            iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
-                          "—" if d.plateau is None else _x(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
+                          "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
                           escape(d.metric), str(d.length))
         out.print(table)
         if len(diagnoses) > 20:
