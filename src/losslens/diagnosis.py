@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .facts import Facts, measure
-from .facts.trend import MIN_TAIL_POINTS
+from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .run import Run
@@ -821,7 +821,7 @@ def _tail(f: Facts) -> str:
     k = f.n_points - f.trend.tail_start
     if k >= f.n_points:
         return f"the whole run ({f.n_points} points)"
-    return "the last quarter" if k == int(round(f.n_points * 0.25)) else f"the last {k} of {f.n_points} points"
+    return "the last quarter" if k == int(round(f.n_points * TAIL_FRACTION)) else f"the last {k} of {f.n_points} points"
 
 
 def _ratio(a: float, b: float) -> float:
