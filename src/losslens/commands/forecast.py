@@ -29,38 +29,28 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.api import to_runs
-        from losslens.cli import end_skipped, run_guarded
-        from losslens.exceptions import LosslensError
+        from losslens.cli import run_guarded
+        from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
 
-        done, skipped = 0, []
-        for path in paths:
-            runs = run_guarded(to_runs, path, run_id=run_id, metric=metric)
-            for run in runs:
-                if len(runs) == 1:
-                    fc = run_guarded(forecast_run, run, horizon=horizon, metric=metric, higher_is_better=higher)
-                else:
-                    try:  # one run of many that cannot be forecast is a line on stderr, not the end
-                        fc = forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
-                    except LosslensError as exc:
-                        skipped.append(f"{path} [{run.name}]: {exc.problem}")
-                        continue
-                done += 1
-                stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
-                                                                  higher_is_better=higher)
-                if json_out:
-                    out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
-                           "axis": run.axis_name}
-                    out.update(fc.to_dict())
-                    if stop is not None:
-                        out["stopping"] = stop
-                    sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
-                else:
-                    typer.echo(describe(fc, run.name, run.axis_name))
-                    if stop is not None:
-                        typer.echo(describe_stop(stop, run.axis_name))
-        end_skipped(skipped, done)
+        runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+        forecasts = run_guarded(map_runs, lambda run: (run, forecast_run(run, horizon=horizon, metric=metric,
+                                                                         higher_is_better=higher)),
+                                runs, what="forecasting")
+        for run, fc in forecasts:
+            stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
+                                                              higher_is_better=higher)
+            if json_out:
+                out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
+                       "axis": run.axis_name}
+                out.update(fc.to_dict())
+                if stop is not None:
+                    out["stopping"] = stop
+                sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
+            else:
+                typer.echo(describe(fc, run.name, run.axis_name))
+                if stop is not None:
+                    typer.echo(describe_stop(stop, run.axis_name))
 
 
 def describe(fc, name: str, axis: str) -> str:

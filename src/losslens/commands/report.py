@@ -96,28 +96,34 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
     return runs
 
 
-def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
-    """Diagnose every run (a bar when there are many). Of several runs, one that cannot be read
-    this way (the metric asked for missing in it ...) is skipped with a line on stderr; with
-    none left, the first problem is the error."""
+def map_runs(fn, runs, *, what: str = "diagnosing", progress=True) -> list:
+    """``fn(run)`` for every run (a bar when there are many). Of several runs, one that ``fn``
+    refuses (the metric asked for missing in it ...) is skipped with a line on stderr; with none
+    left, the first problem is the error. A single run's problem is raised as it is."""
     from losslens.cli import end_skipped
-    from losslens.diagnosis import diagnose_run
     from losslens.exceptions import LosslensError
 
     out, skipped = [], []
     with progress_bar(progress and len(runs) >= PROGRESS_FROM) as bar:
-        task = bar.add_task("diagnosing", total=len(runs))
+        task = bar.add_task(what, total=len(runs))
         for run in runs:
             try:
-                out.append(diagnose_run(run, metric=metric, classes=classes, horizon=horizon,
-                                        higher_is_better=higher_is_better))
+                out.append(fn(run))
             except LosslensError as exc:
                 if len(runs) == 1:
                     raise
-                skipped.append((run, exc))
+                skipped.append(f"{run.source or '?'} [{run.name}]: {exc.problem}")
             bar.advance(task)
-    end_skipped([f"{run.source or '?'} [{run.name}]: {exc.problem}" for run, exc in skipped], len(out))
+    end_skipped(skipped, len(out))
     return out
+
+
+def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
+    """Diagnose every run, as :func:`map_runs` does."""
+    from losslens.diagnosis import diagnose_run
+
+    return map_runs(lambda run: diagnose_run(run, metric=metric, classes=classes, horizon=horizon,
+                                             higher_is_better=higher_is_better), runs, progress=progress)
 
 
 def diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True,
