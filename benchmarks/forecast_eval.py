@@ -389,6 +389,33 @@ def table(df):
     return "\n".join(lines)
 
 
+def paired(df, reps=2000, seed=0):
+    """How sure is each cell's ranking? Case-resampling bootstrap of the held-out curves:
+    losslens's median abs % error minus the better baseline's (last value or pow3, whichever
+    is lower on the cell), on the same resampled curves, with its 95% interval and the share
+    of resamples in which losslens is lower."""
+    te = df[df.held_out]
+    rng = np.random.default_rng(seed)
+    lines = ["| data | given | curves | better baseline | losslens − it, median abs % error (95% interval) | "
+             "share of resamples where losslens is lower |", "|---|---|---|---|---|---|"]
+    for ds in ["nanogpt", "deepobs", "keras", "all"]:
+        for frac in FRACTIONS:
+            d = te[te.frac == frac] if ds == "all" else te[(te.frac == frac) & (te.dataset == ds)]
+            if len(d) < 5:
+                continue
+            err = {m: (100 * np.abs(d[f"{m}_mid"].to_numpy(float) - d.y.to_numpy(float)) / np.abs(d.y.to_numpy(float)))
+                   for m in ("ll", "last", "pow3")}
+            base = min(("last", "pow3"), key=lambda m: np.nanmedian(err[m]))
+            idx = rng.integers(0, len(d), size=(reps, len(d)))
+            diff = np.nanmedian(err["ll"][idx], axis=1) - np.nanmedian(err[base][idx], axis=1)
+            lo, hi = np.percentile(diff, [2.5, 97.5])
+            name = {"last": "last value", "pow3": "pow3 fit"}[base]
+            lines.append(f"| {ds} | {int(frac * 100)}% | {len(d)} | {name} | "
+                         f"{np.nanmedian(err['ll']) - np.nanmedian(err[base]):+.2f} ({lo:+.2f} to {hi:+.2f}) | "
+                         f"{np.mean(diff < 0):.0%} |")
+    return "\n".join(lines)
+
+
 def reliability(df):
     """Is p_improve calibrated? Observed share of held-out forecasts whose smoothed curve
     did end more than 1% below the level at the forecast time, by predicted probability:
@@ -463,7 +490,8 @@ def main(argv=None):
               "Domhan's MCMC ensemble (5 of the 11 families, emcee, 64 walkers x 800 steps, about a second per curve, see ms/curve) runs on a hash-picked "
               "subsample per dataset. LC-PFN is not included: it needs pretrained weights downloaded from the "
               "internet, which this machine cannot do.\n\n")
-    text = (header + out + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
+    text = (header + out + "\n\n## How sure is each cell's ranking? (held-out, 2000 curve resamples, paired)\n\n"
+            + paired(df) + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
             + "\n\n## Cost per curve\n\n" + timing(curves)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
     publish(text, None if args.no_write else RESULTS / "forecast.md")

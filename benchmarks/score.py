@@ -86,6 +86,68 @@ def summarize(cases, preds: dict, method: str, seconds: float) -> dict:
     return out
 
 
+TARGETS = {"macro_f1": 0.85, "x_error": 5.0}  # issue 5: macro-F1 >= 0.85, X error <= 5% of the run
+BOOTSTRAP_REPS = 2000
+
+
+def _stat(cases, preds, method, key):
+    """macro-F1 (over ``labels``, fixed by the caller) or mean X error of ``method`` on ``cases``."""
+    if key == "macro_f1":
+        truth = [c.cause for c in cases]
+        return macro_f1(truth, [preds[method][c.case_id].cause for c in cases], _stat.labels)
+    return float(np.mean([x_error(c, preds[method][c.case_id]) for c in cases]))
+
+
+def uncertainty(cases, preds, methods, key, reps=BOOTSTRAP_REPS, seed=0) -> dict | None:
+    """Case-resampling bootstrap (Efron & Tibshirani 1993) of losslens's ``key`` and of its
+    difference to the best other method on the same resampled cases (paired).
+
+    ``key``: ``"macro_f1"`` (all cases; labels fixed to those of the sample) or ``"x_error"``
+    (cases with a ground-truth X). Returns the point values, 95% percentile intervals and the
+    share of resamples in which losslens is better, or None with too few cases.
+    """
+    if key == "x_error":
+        cases = [c for c in cases if c.x_true is not None]
+    if len(cases) < 5 or "losslens" not in methods:
+        return None
+    _stat.labels = sorted({c.cause for c in cases})
+    higher = key == "macro_f1"
+    others = [m for m in methods if m != "losslens" and (key == "x_error" or NAMES[m] is None or len(NAMES[m]) > 1)]
+    if not others:
+        return None
+    vals = {m: _stat(cases, preds, m, key) for m in others}
+    best = (max if higher else min)(others, key=lambda m: vals[m])
+    ours = _stat(cases, preds, "losslens", key)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(cases), size=(reps, len(cases)))
+    a = np.array([_stat([cases[i] for i in row], preds, "losslens", key) for row in idx])
+    b = np.array([_stat([cases[i] for i in row], preds, best, key) for row in idx])
+    diff = a - b
+    return {"value": ours, "ci": tuple(np.percentile(a, [2.5, 97.5])), "best": best, "best_value": vals[best],
+            "diff": ours - vals[best], "diff_ci": tuple(np.percentile(diff, [2.5, 97.5])),
+            "p_better": float(np.mean(diff > 0) if higher else np.mean(diff < 0)),
+            "p_target": float(np.mean(a >= TARGETS[key]) if higher else np.mean(a <= TARGETS[key]))}
+
+
+def uncertainty_table(cases, preds, methods) -> list[str]:
+    """Markdown rows: each target's held-out value with its bootstrap interval and the paired
+    comparison to the best other method."""
+    lines = ["| held-out | losslens | 95% interval | target | share of resamples meeting it | best other method | "
+             "losslens − it (95% interval) | share of resamples where losslens is ahead |",
+             "|---|---|---|---|---|---|---|---|"]
+    for key, name, digits in (("macro_f1", "macro-F1", 2), ("x_error", "X err (% of run)", 2)):
+        u = uncertainty(cases, preds, methods, key)
+        if u is None:
+            continue
+        goal = ">=" if key == "macro_f1" else "<="
+        lo, hi = u["ci"]
+        dlo, dhi = u["diff_ci"]
+        lines.append(f"| {name} | {u['value']:.{digits}f} | {lo:.{digits}f} – {hi:.{digits}f} | {goal} "
+                     f"{TARGETS[key]:g} | {u['p_target']:.0%} | {u['best']} {u['best_value']:.{digits}f} | "
+                     f"{u['diff']:+.{digits}f} ({dlo:+.{digits}f} to {dhi:+.{digits}f}) | {u['p_better']:.0%} |")
+    return lines
+
+
 def confusion(cases, preds) -> tuple[list[str], list[str], dict]:
     """``(rows, cols, counts)``: true cause x predicted cause (None shown as "—")."""
     counts = Counter((c.cause, preds[c.case_id].cause or "—") for c in cases)
@@ -177,6 +239,11 @@ def report(cases, preds, secs, methods) -> str:
                              f"{_fmt(s['macro_f1'])} | {_fmt(s['named_f1'])} | {_fmt(s['plateau_f1'])} | "
                              f"{_fmt(s['x_error'], digits=1)} | {_fmt(s['runs_per_s'], digits=0)} |")
             lines.append("")
+            if split == "test":
+                rows = uncertainty_table(scases, preds, methods)
+                if len(rows) > 2:
+                    lines += [f"How sure (held-out, {BOOTSTRAP_REPS} case resamples; the comparison is paired: "
+                              "both methods on the same resampled cases):", ""] + rows + [""]
         if "losslens" in preds:
             lines += [f"losslens per-cause F1 ({part}; support and F1 on test / train)", "",
                       "| cause | support test | F1 test | support train | F1 train |", "|---|---|---|---|---|"]

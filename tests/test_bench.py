@@ -210,6 +210,30 @@ def test_x_error_is_a_percentage_of_run_length(keras_curves):
     assert s["accuracy"] == 1.0 and s["x_error"] == 0.0 and s["plateau_f1"] == 1.0
 
 
+def test_bootstrap_interval_brackets_the_value_and_pairs_the_comparison(keras_curves):
+    from benchmarks import Case
+    from benchmarks.baselines import Prediction
+    from benchmarks.score import uncertainty
+    run = _run(keras_curves[REUTERS])
+    span = run.axis[-1] - run.axis[0]
+    causes = ["overfitting", "converged"] * 6
+    cases = [Case(f"c{i}", "real", run, "val_loss", cause, x_true=float(run.axis[3]), length=span)
+             for i, cause in enumerate(causes)]
+    # losslens: every cause right, X off by one epoch on every case; naive: half the causes wrong
+    # but X exact.
+    preds = {"losslens": {c.case_id: Prediction(c.cause, float(run.axis[4])) for c in cases},
+             "naive": {c.case_id: Prediction("converged", float(run.axis[3])) for c in cases}}
+    f1 = uncertainty(cases, preds, ["losslens", "naive"], "macro_f1", reps=300)
+    assert f1["value"] == 1.0 and f1["ci"] == (1.0, 1.0) and f1["p_target"] == 1.0
+    assert f1["best"] == "naive" and f1["diff"] > 0 and f1["p_better"] == 1.0
+    x = uncertainty(cases, preds, ["losslens", "naive"], "x_error", reps=300)
+    one = 100 / span
+    assert x["value"] == pytest.approx(one) and x["best_value"] == 0.0
+    # Paired: every resample has the same one-epoch difference, so the interval is a point.
+    assert x["diff_ci"] == pytest.approx((one, one)) and x["p_better"] == 0.0
+    assert uncertainty(cases[:3], preds, ["losslens", "naive"], "x_error") is None  # too few cases
+
+
 # ------------------------------------------------------------------------------ baselines
 def test_keras_early_stopping_and_reduce_lr_on_plateau_find_the_imdb_minimum(keras_curves):
     pytest.importorskip("keras")
