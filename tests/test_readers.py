@@ -154,6 +154,51 @@ def test_json_lines_from_a_torch_loop_fold_step_losses_per_epoch():
         assert run.series["val_loss"][i] == [r["val_loss"] for r in rows if r["epoch"] == e and "val_loss" in r][0]
 
 
+def test_nested_split_history_from_a_torch_loop():
+    """``{"train": {"loss", "acc"}, "val": {...}}`` as a hand-written loop saves it (make_logs.py
+    torch_splits): the splits become train_*/val_*, per epoch from 0, from a file or the dict."""
+    import losslens
+
+    hist = json.loads((LOGS / "torch_splits.json").read_text())
+    [run] = read(LOGS / "torch_splits.json")
+    assert run.axis_name == "epoch"
+    _same(run.axis, range(len(hist["val"]["loss"])))
+    for split in ("train", "val"):
+        _same(run.series[f"{split}_loss"], hist[split]["loss"])
+        _same(run.series[f"{split}_acc"], hist[split]["acc"])
+    d = losslens.diagnose(hist)
+    from_file = losslens.diagnose(LOGS / "torch_splits.json")
+    assert (d.verdict, d.plateau_epoch, d.cause.evidence) == (from_file.verdict, from_file.plateau_epoch,
+                                                              from_file.cause.evidence)
+    # Both curves reached the diagnosis: the generalization gap is measured.
+    assert d.metric == "val_loss" and d.facts.generalization.gap_end == pytest.approx(
+        hist["val"]["loss"][-1] - hist["train"]["loss"][-1], rel=0.2)
+
+
+def test_boosting_evals_result_read_per_round():
+    """XGBoost's ``evals_result()`` and LightGBM's ``record_evaluation`` (make_logs.py boosting):
+    the validation set is XGBoost's last numbered set / LightGBM's valid_N, the training set only
+    where it is named so; the axis is the boosting round."""
+    xgb = json.loads((LOGS / "xgboost_evals_result.json").read_text())
+    [run] = read(LOGS / "xgboost_evals_result.json")
+    assert run.axis_name == "step" and run.axis[0] == 0 and len(run.axis) == 300
+    _same(run.series["val_loss"], xgb["validation_1"]["logloss"])
+    # eval_set=[train, validation] is an idiom, not a rule: the first set is not guessed to be training.
+    assert "train_loss" not in run.series
+    _same(run.series["validation_0_logloss"], xgb["validation_0"]["logloss"])
+    lgb = json.loads((LOGS / "lightgbm_evals_result.json").read_text())
+    assert set(lgb) == {"training", "valid_1"}
+    [run] = read(LOGS / "lightgbm_evals_result.json")
+    _same(run.series["train_loss"], lgb["training"]["binary_logloss"])
+    _same(run.series["val_loss"], lgb["valid_1"]["binary_logloss"])
+    import losslens
+
+    d = losslens.diagnose(LOGS / "lightgbm_evals_result.json")
+    best = int(np.argmin(lgb["valid_1"]["binary_logloss"]))
+    assert d.verdict == "overfitting" and d.facts.generalization is not None
+    assert any(f"step {best}" in a for a in d.cause.actions)
+
+
 def test_json_records_array(tmp_path):
     history = json.loads((LOGS / "keras_history_wrapped.json").read_text())
     records = [{"epoch": e, "loss": lo, "val_loss": v}
@@ -237,7 +282,8 @@ def test_directory_reads_every_run_inside():
     assert sources == {"keras_csvlogger.csv", "keras_csvlogger.tsv", "keras_history.json",
                        "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
                        "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
-                       "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json"}
+                       "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
+                       "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json"}
     # make_logs.py is passed over; a TensorBoard run is its folder; a printed console is a log too
     [one] = read(LOGS, run_id="version_0")
     assert one.source.endswith("metrics.csv")

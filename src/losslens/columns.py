@@ -44,6 +44,13 @@ LOSS_SERIES = ("train_loss", "val_loss")
 #: What a log of accuracies only is diagnosed on, in this order (no loss logged at all).
 ACCURACY_FALLBACK = ("val_acc", "train_acc")
 
+# Split names of a nested history, ``{"train": {"loss": [...]}, "val": {"loss": [...]}}``: what a
+# hand-written loop often saves, and the shape of XGBoost's / LightGBM's ``evals_result``.
+TRAIN_SPLITS = ("train", "training", "trn", "tr", "train_set")
+VAL_SPLITS = ("val", "valid", "validation", "eval", "evaluation", "dev", "val_set", "valid_set")
+TEST_SPLITS = ("test", "test_set", "holdout")
+ACCURACY_NAMES = ("acc", "accuracy")
+
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 
 
@@ -107,3 +114,50 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         if c not in mapping:
             mapping[c] = norm[c] or c
     return mapping
+
+
+def flatten_splits(obj) -> dict | None:
+    """``{split: {metric: values}}`` as flat columns, or None when ``obj`` is not that shape.
+
+    The training split (``train``, ``training`` …) gives ``train_*``; the validation split
+    gives ``val_*``: the one named ``val``/``valid``/``validation``/``eval``/``dev``, else a
+    ``test`` split, else — for numbered sets such as XGBoost's ``validation_0``,
+    ``validation_1`` or LightGBM's ``valid_0`` — the last one, which XGBoost early-stops on.
+    Other splits keep their names (``validation_0_logloss``). In each split the metric named
+    ``loss``, else the first ending in ``loss`` (``logloss``, ``binary_logloss``), becomes
+    ``*_loss``, an accuracy ``*_acc``; other metrics keep theirs (``val_rmse``). Plain lists beside
+    the splits (``"epoch": [...]``) are kept.
+    """
+    if not isinstance(obj, dict):
+        return None
+    # Other dicts (a config, Keras' params) and scalars beside the splits are not series.
+    splits = {str(k): v for k, v in obj.items()
+              if isinstance(v, dict) and v and all(isinstance(x, (list, tuple)) for x in v.values())}
+    if not splits:
+        return None
+    names = {k: normalise(k) for k in splits}
+    role = {k: "train" for k, n in names.items() if n in TRAIN_SPLITS}
+    rest = [k for k in splits if k not in role]
+    numbered = bool(rest) and all(re.fullmatch(r"[a-z_]*\d+", names[k]) for k in rest)
+    val = (next((k for k in rest if names[k] in VAL_SPLITS), None)
+           or next((k for k in rest if names[k] in TEST_SPLITS), None)
+           or (rest[-1] if numbered else None)
+           or (rest[0] if len(rest) == 1 else None))
+    if val is not None:
+        role[val] = "val"
+    out: dict = {str(k): v for k, v in obj.items() if isinstance(v, (list, tuple))}
+    for split, metrics in splits.items():
+        mnames = {m: normalise(m) for m in metrics}
+        if split not in role:  # a split we cannot place keeps every name
+            out.update({f"{names[split]}_{n}": metrics[m] for m, n in mnames.items()})
+            continue
+        loss = next((m for m, n in mnames.items() if n == "loss"), None) \
+            or next((m for m, n in mnames.items() if n.endswith("loss")), None)
+        acc = next((m for m, n in mnames.items() if n in ACCURACY_NAMES), None)
+        for m, values in metrics.items():
+            short = "loss" if m == loss else "acc" if m == acc else mnames[m]
+            out[f"{role[split]}_{short}"] = values
+    # XGBoost / LightGBM number their sets: one entry per boosting round, not per epoch.
+    if numbered and not any(axis_kind(k) for k in out):
+        out["iteration"] = list(range(max(len(v) for v in out.values())))
+    return out

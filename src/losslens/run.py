@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import ACCURACY_FALLBACK, CANONICAL, axis_kind, map_columns
+from .columns import ACCURACY_FALLBACK, CANONICAL, axis_kind, flatten_splits, map_columns
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -78,6 +78,7 @@ class Run:
             history = history.history
         if not isinstance(history, Mapping):
             raise TypeError(f"expected a dict of lists (Keras History.history), got {type(history).__name__}")
+        history = flatten_splits(dict(history)) or history  # {"train": {"loss": [...]}, "val": {...}}
         data = {str(k): _as_float_array(v) for k, v in history.items() if _is_sequence(v)}
         axis_key = next((k for k in data if axis_kind(k)), None)
         axis = None

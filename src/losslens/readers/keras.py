@@ -4,6 +4,10 @@ Accepted shapes::
 
     {"loss": [...], "val_loss": [...], "accuracy": [...]}            # history.history
     {"history": {"loss": [...]}, "epoch": [0, 1, ...], "params": {...}, "meta": {...}}
+    {"train": {"loss": [...], "acc": [...]}, "val": {"loss": [...]}}  # a hand-written loop's dict
+    {"validation_0": {"logloss": [...]}, "validation_1": {...}}     # XGBoost / LightGBM evals_result
+
+(nested splits: :func:`losslens.columns.flatten_splits` names the series)
 
 (Keras CSVLogger files are plain CSV, read by :mod:`losslens.readers.delimited`.) Lists may
 be shorter than the longest one: Keras logs validation every ``validation_freq`` epochs, and
@@ -16,6 +20,7 @@ from __future__ import annotations
 import numbers
 from typing import Mapping
 
+from ..columns import flatten_splits
 from ..exceptions import ReadError, UnknownFormatError
 from ..run import Run
 from . import records, table
@@ -28,7 +33,7 @@ def is_history(obj) -> bool:
     inner = obj.get("history")
     if isinstance(inner, dict):
         obj = inner
-    return any(isinstance(v, list) for v in obj.values())
+    return any(isinstance(v, list) for v in obj.values()) or flatten_splits(obj) is not None
 
 
 def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
@@ -46,6 +51,7 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
             meta["params"] = obj["params"]
         if isinstance(obj.get("epoch"), list) and "epoch" not in hist:
             hist["epoch"] = obj["epoch"]
+    hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}, evals_result
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
     if not lists:
         raise UnknownFormatError(f"JSON object without lists of values (keys: {table._listing(hist)})",
