@@ -199,6 +199,81 @@ def test_boosting_evals_result_read_per_round():
     assert any(f"step {best}" in a for a in d.cause.actions)
 
 
+def test_printed_nanogpt_log_reads_the_estimates_at_the_eval_steps():
+    """stdout of a loop printing with nanoGPT's two f-strings (make_logs.py printed): the
+    evaluation lines give train_loss / val_loss at their steps, the iteration lines batch_loss."""
+    values = json.loads((LOGS / "printed_nanogpt.values.json").read_text())
+    [run] = read(LOGS / "printed_nanogpt.txt")
+    assert run.axis_name == "step"
+    ev = np.array(values["eval"])
+    at = np.searchsorted(run.axis, ev[:, 0])
+    _same(run.axis[at], ev[:, 0])
+    np.testing.assert_allclose(run.series["train_loss"][at], ev[:, 1], atol=5e-5)  # printed to 4 decimals
+    np.testing.assert_allclose(run.series["val_loss"][at], ev[:, 2], atol=5e-5)
+    it = np.array(values["iter"])
+    np.testing.assert_allclose(run.series["batch_loss"][np.searchsorted(run.axis, it[:, 0])], it[:, 1], atol=5e-5)
+    assert np.isfinite(run.series["val_loss"]).sum() == len(ev)
+
+
+def test_printed_modded_nanogpt_log():
+    values = np.array(json.loads((LOGS / "printed_modded.values.json").read_text())["eval"])
+    [run] = read(LOGS / "printed_modded.txt")
+    _same(run.axis, values[:, 0])
+    np.testing.assert_allclose(run.series["val_loss"], values[:, 2], atol=5e-5)
+    import losslens
+
+    d = losslens.diagnose(LOGS / "printed_modded.txt")
+    assert d.metric == "val_loss" and d.axis == "step" and d.verdict != "still_improving"
+
+
+def test_a_notebook_cell_that_printed_a_loop_is_a_run(tmp_path):
+    printed = (LOGS / "printed_epochs.txt").read_text()
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["import torch"],
+                     "outputs": []},
+                    {"cell_type": "code", "metadata": {}, "execution_count": 2, "source": ["train()"],
+                     "outputs": [{"output_type": "stream", "name": "stdout", "text": printed.splitlines(True)}]}]}
+    (tmp_path / "loop.ipynb").write_text(json.dumps(nb))
+    [cell] = read(tmp_path / "loop.ipynb")
+    [run] = read(LOGS / "printed_epochs.txt")
+    assert cell.name == "loop#cell2" and cell.meta["format"] == "notebook_printed_log"
+    _same(cell.series["val_loss"], run.series["val_loss"])
+
+
+def test_printed_llm_c_log():
+    """llm.c's printfs: ``val loss %f`` on a line of its own, after the step it was measured at
+    (the first one before any step: read at step 1); ``step %4d/%d | loss ...`` numbered from 1."""
+    values = json.loads((LOGS / "printed_llmc.values.json").read_text())
+    [run] = read(LOGS / "printed_llmc.txt")
+    it = np.array(values["iter"])
+    _same(run.axis, it[:, 0])
+    np.testing.assert_allclose(run.series["train_loss"], it[:, 1], atol=5e-7)
+    ev = np.array(values["eval"])
+    at = np.searchsorted(run.axis, np.maximum(ev[:, 0], 1))
+    np.testing.assert_allclose(run.series["val_loss"][at], ev[:, 2], atol=5e-7)
+    assert np.isfinite(run.series["val_loss"]).sum() == len(ev)
+    assert set(run.series) == {"train_loss", "val_loss", "lr", "norm"}  # "bf16 MFU" and tok/s are no series
+
+
+def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
+    """``Epoch [e/E], Step [s/S], Loss: ..`` lines and a per-epoch ``Val Loss, Val Acc ..%`` line."""
+    values = json.loads((LOGS / "printed_epochs.values.json").read_text())
+    [run] = read(LOGS / "printed_epochs.txt")
+    assert run.axis_name == "epoch"
+    val = np.array(values["val"])
+    _same(run.axis, val[:, 0])
+    steps = np.array(values["step"])
+    means = [steps[steps[:, 0] == e, 1].mean() for e in val[:, 0]]
+    np.testing.assert_allclose(run.series["train_loss"], means, atol=5e-5)
+    np.testing.assert_allclose(run.series["val_loss"], val[:, 1], atol=5e-5)
+    np.testing.assert_allclose(run.series["val_acc"], val[:, 2], atol=5e-3)  # percent, "%" dropped
+    # Prose around the numbers is not a log: a file that only mentions epochs and losses.
+    path = tmp_path / "notes.txt"
+    path.write_text("We trained for 12 epochs; the loss fell.\nStep 2 lowered the loss again.\nepoch 3 was best\n")
+    with pytest.raises(LosslensError):
+        read(path)
+
+
 def test_json_records_array(tmp_path):
     history = json.loads((LOGS / "keras_history_wrapped.json").read_text())
     records = [{"epoch": e, "loss": lo, "val_loss": v}
@@ -283,8 +358,10 @@ def test_directory_reads_every_run_inside():
                        "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
                        "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
-                       "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json"}
-    # make_logs.py is passed over; a TensorBoard run is its folder; a printed console is a log too
+                       "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
+                       "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt"}
+    # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
+    # is its folder; a printed console is a log too
     [one] = read(LOGS, run_id="version_0")
     assert one.source.endswith("metrics.csv")
 
@@ -823,7 +900,7 @@ def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
     [cell] = read(tmp_path / "train.ipynb")
     assert cell.name == "train#cell2" and cell.val_loss == pytest.approx(run.val_loss)
     (tmp_path / "empty.ipynb").write_text(json.dumps(dict(nb, cells=nb["cells"][:1])))
-    with pytest.raises(UnknownFormatError, match="a notebook without a Keras fit log"):
+    with pytest.raises(UnknownFormatError, match="a notebook without a training log"):
         read(tmp_path / "empty.ipynb")
 
 

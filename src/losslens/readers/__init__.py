@@ -135,6 +135,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         return _read_json(text, **options)
     if console.is_keras_console(text):
         return table.to_runs(console.keras_console_columns(text), fmt="keras_console", **options)
+    if console.is_printed_log(text):
+        return table.to_runs(console.printed_log_columns(text), fmt="printed_log", **options)
     cols = delimited.parse(text, source)
     return table.to_runs(cols, fmt="csv", **options)
 
@@ -174,15 +176,15 @@ def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Ru
     """Every code cell whose saved output is a Keras fit log, a run each (``name#cell7``)."""
     cells = console.notebook_outputs(nb)
     if not cells:
-        raise UnknownFormatError("a notebook without a Keras fit log in its saved outputs (run it, save it, "
+        raise UnknownFormatError("a notebook without a training log in its saved outputs (run it, save it, "
                                  "or point losslens at the log the training wrote)", source)
     runs = []
     for i, text in cells:
         label = f"{name}#cell{i}"
         if run_id is not None and str(run_id) not in (label, f"cell{i}", str(i)):
             continue
-        runs.extend(table.to_runs(console.keras_console_columns(text), name=label, source=source,
-                                  fmt="notebook_keras_console", **options))
+        cols, fmt = console.columns(text)
+        runs.extend(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options))
     if not runs:
         raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, _ in cells)})", source)
     return runs

@@ -1,5 +1,6 @@
-"""What Keras' ``fit`` printed: a captured console log (``python train.py > out.txt``, a notebook's
-output, ``nohup.out``) read as a training log.
+"""What training printed: a captured console log (``python train.py > out.txt``, a notebook's
+output, ``nohup.out``) read as a training log — Keras' ``fit``, a Hugging Face ``Trainer``, or a
+loop's own ``print`` lines (see :func:`printed_log_columns`).
 
 Each epoch starts with ``Epoch 3/20``; the progress line that follows ends with the epoch's
 metrics, ``... - loss: 0.4556 - mae: 0.5441 - val_loss: 0.1685 - val_mae: 0.3362`` (Keras 2's
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
+
+from ..columns import canonical
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
@@ -67,8 +70,8 @@ def is_notebook(obj) -> bool:
 
 
 def notebook_outputs(nb: dict) -> list[tuple[int, str]]:
-    """``(cell number, printed text)`` of every code cell whose saved output is a Keras fit log
-    (cells numbered from 1 in the notebook's order, as Jupyter shows them)."""
+    """``(cell number, printed text)`` of every code cell whose saved output is a training log, Keras'
+    or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows them)."""
     found = []
     for i, cell in enumerate(nb["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -82,9 +85,16 @@ def notebook_outputs(nb: dict) -> list[tuple[int, str]]:
                 text = out["data"].get("text/plain")
             parts.append("".join(text) if isinstance(text, list) else str(text or ""))
         text = "".join(parts)
-        if is_keras_console(text):
+        if is_keras_console(text) or is_printed_log(text):
             found.append((i, text))
     return found
+
+
+def columns(text: str) -> tuple[dict[str, np.ndarray], str]:
+    """A printed log's columns and its format name: Keras' ``fit``, else a loop's own prints."""
+    if is_keras_console(text):
+        return keras_console_columns(text), "keras_console"
+    return printed_log_columns(text), "printed_log"
 
 
 _HF_DICT = re.compile(r"^\s*\{'[A-Za-z_]\w*': ")
@@ -130,3 +140,106 @@ def hf_console_rows(text: str) -> list[dict]:
         if "epoch" in row:
             rows.append(row)
     return rows
+
+
+# ---- a loop's own prints ------------------------------------------------------------------------
+# nanoGPT ("step 250: train loss 2.10, val loss 2.21" / "iter 10: loss 9.12, time 34.95ms"),
+# modded-nanogpt ("step:125/1750 val_loss:4.2345 train_time:7500ms"), llm.c ("step 1/74 | train
+# loss 7.577 | lr 6e-06"), and the usual hand-written forms ("Epoch [1/10], Step [100/600], Loss:
+# 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
+_AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
+                   r"(?:\s*(?:/|of)\s*\d+)?\s*\]?", re.I)
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
+_NAMED = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:\s*[:=]\s*|\s+)(" + _NUMBER
+                    + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
+
+
+def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
+    """``({"epoch": 3, "step": 100}, {"train loss": 0.53, ...})`` of one printed line."""
+    axes = {}
+    for m in _AXIS.finditer(line):
+        kind = "epoch" if m.group(1).lower() == "epoch" else "step"
+        axes.setdefault(kind, int(m.group(2)))
+    rest = _AXIS.sub(" , ", line)
+    pairs = {}
+    for name, value in _NAMED.findall(rest):
+        pairs.setdefault(name.lower(), float(value))
+    return axes, pairs
+
+
+def _series_name(name: str) -> str:
+    """The longest ending of a printed name that is a known series ("average train loss" ->
+    "train loss"), else the whole name."""
+    words = name.split()
+    for k in range(len(words)):
+        tail = " ".join(words[k:])
+        if canonical(tail):
+            return tail
+    return name
+
+
+def is_printed_log(text: str) -> bool:
+    """At least three printed lines with an epoch/step/iter number and a loss value on the line."""
+    # Every CSV passes here (its header says "epoch" and "loss"): look at the first lines only.
+    head = text[:200_000]
+    low = head.lower()
+    if "loss" not in low or not any(k in low for k in ("epoch", "step", "iter")):
+        return False
+    hits = 0
+    for ln in _lines(head)[:5000]:
+        if not _AXIS.search(ln):
+            continue
+        axes, pairs = _printed_pairs(ln)
+        if axes and any("loss" in k for k in pairs):
+            hits += 1
+            if hits >= 3:
+                return True
+    return False
+
+
+def printed_log_columns(text: str) -> dict[str, np.ndarray]:
+    """``{"epoch" or "step": ..., name: ...}`` from a loop's printed lines.
+
+    The axis is the epoch when lines carry epoch numbers (values printed several times within an
+    epoch, e.g. a batch loss every 100 steps, are averaged, as Keras averages an epoch's batch
+    losses), else the step or iteration. A line without a number of its own (llm.c's ``val loss
+    3.28``) belongs to the last one printed. Names keep the printed words ("train loss",
+    ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
+    """
+    parsed = [_printed_pairs(ln) for ln in _lines(text)]
+    parsed = [(a, p) for a, p in parsed if p]
+    epochs = {a["epoch"] for a, _ in parsed if "epoch" in a}
+    kind = "epoch" if len(epochs) >= 2 else "step"
+    sums: dict[int, dict[str, list[float]]] = {}
+    current, pending = None, []
+    for axes, pairs in parsed:
+        if kind in axes:
+            current = axes[kind]
+            for p in pending:  # values printed before the first numbered line
+                _add(sums, current, p)
+            pending = []
+        elif current is None:
+            # Before the first numbered line only known series count (llm.c's first "val loss"),
+            # not a banner's "num_parameters: 124475904".
+            pending.append({k: v for k, v in pairs.items() if canonical(_series_name(k))})
+            continue
+        _add(sums, current, pairs)
+    xs = sorted(sums)
+    names = list(dict.fromkeys(k for x in xs for k in sums[x]))
+    cols = {kind: np.array(xs, dtype=float)}
+    # nanoGPT prints a bare "loss" (one batch, every few iterations) beside "train loss" (an estimate
+    # over many batches at the evaluation steps): the estimate is the training curve, the other the
+    # batch loss.
+    explicit_train = any(n != "loss" and canonical(_series_name(n)) == "train_loss" for n in names)
+    for name in names:
+        col = "batch loss" if name == "loss" and explicit_train else _series_name(name)
+        if col in cols or col == kind:
+            continue
+        cols[col] = np.array([np.mean(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
+    return cols
+
+
+def _add(sums: dict, x: int, pairs: dict[str, float]) -> None:
+    row = sums.setdefault(x, {})
+    for k, v in pairs.items():
+        row.setdefault(k, []).append(v)
