@@ -144,8 +144,8 @@ def hf_console_rows(text: str) -> list[dict]:
 
 # ---- a loop's own prints ------------------------------------------------------------------------
 # nanoGPT ("step 250: train loss 2.10, val loss 2.21" / "iter 10: loss 9.12, time 34.95ms"),
-# modded-nanogpt ("step:125/1750 val_loss:4.2345 train_time:7500ms"), llm.c ("step 1/74 | train
-# loss 7.577 | lr 6e-06"), and the usual hand-written forms ("Epoch [1/10], Step [100/600], Loss:
+# modded-nanogpt ("step:125/1750 val_loss:4.2345 train_time:7500ms"), llm.c ("val loss 3.28" /
+# "step 1/74 | loss 7.577 (+0.00z)| norm 1.2 ..."), and the usual hand-written forms ("Epoch [1/10], Step [100/600], Loss:
 # 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
 _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
                    r"(?:\s*(?:/|of)\s*\d+)?\s*\]?", re.I)
