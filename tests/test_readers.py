@@ -130,6 +130,21 @@ def test_hf_trainer_state_step_axis():
     assert run.meta["global_step"] == state["global_step"]
 
 
+def test_a_nan_grad_norm_written_by_pythons_json_reads(tmp_path):
+    """A NaN gradient norm (an fp16 overflow step) is written by the Trainer's json.dump as the
+    bare literal NaN: not JSON, and orjson (losslens[fast]) refuses it; it must still read."""
+    state = json.loads((LOGS / "hf_output" / "trainer_state.json").read_text())
+    train = [r for r in state["log_history"] if "grad_norm" in r]
+    train[1]["grad_norm"] = float("nan")
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    assert "NaN" in path.read_text()
+    [run] = read(path)
+    steps = list(run.axis)
+    assert np.isnan(run.series["grad_norm"][steps.index(train[1]["step"])])
+    assert run.series["grad_norm"][steps.index(train[0]["step"])] == train[0]["grad_norm"]
+
+
 def test_hf_output_directory_reads_the_final_state_once(tmp_path):
     [run] = read(LOGS / "hf_output")
     assert run.source.endswith(str(Path("hf_output") / "trainer_state.json"))

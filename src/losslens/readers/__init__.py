@@ -143,7 +143,7 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
 
 def _read_json(text: str, *, name, source, **options) -> list[Run]:
     try:
-        obj = json.loads(text)
+        obj = records.loads(text)
     except RecursionError:
         raise ReadError("unreadable JSON: nested too deeply", source) from None
     except ValueError as exc:
