@@ -50,6 +50,7 @@ TRAIN_SPLITS = ("train", "training", "trn", "tr", "train_set")
 VAL_SPLITS = ("val", "valid", "validation", "eval", "evaluation", "dev", "val_set", "valid_set")
 TEST_SPLITS = ("test", "test_set", "holdout")
 ACCURACY_NAMES = ("acc", "accuracy")
+_NOT_SPLITS = ("meta", "params", "config", "hparams", "args", "metadata")
 
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 
@@ -130,9 +131,11 @@ def flatten_splits(obj) -> dict | None:
     """
     if not isinstance(obj, dict):
         return None
-    # Other dicts (a config, Keras' params) and scalars beside the splits are not series.
+    # Other dicts (a config, Keras' params, losslens' own meta) and scalars beside the splits are
+    # not series.
     splits = {str(k): v for k, v in obj.items()
-              if isinstance(v, dict) and v and all(isinstance(x, (list, tuple)) for x in v.values())}
+              if isinstance(v, dict) and v and all(isinstance(x, (list, tuple)) for x in v.values())
+              and normalise(k) not in _NOT_SPLITS}
     if not splits:
         return None
     names = {k: normalise(k) for k in splits}
