@@ -130,6 +130,24 @@ def test_hf_trainer_state_step_axis():
     assert run.meta["global_step"] == state["global_step"]
 
 
+def test_hf_trainer_with_several_eval_datasets_reads_the_validation_one():
+    """A Trainer given eval_dataset={"shifted": ..., "validation": ...} (make_logs.py hf_multi_eval)
+    logs eval_shifted_loss and eval_validation_loss, no eval_loss: the set named validation is the
+    curve diagnosed, though listed second; the other keeps its name."""
+    import losslens
+
+    state = json.loads((LOGS / "hf_multi_eval" / "trainer_state.json").read_text())
+    val = [r for r in state["log_history"] if "eval_validation_loss" in r]
+    other = [r for r in state["log_history"] if "eval_shifted_loss" in r]
+    assert val and other and not any("eval_loss" in r for r in state["log_history"])
+    [run] = read(LOGS / "hf_multi_eval" / "trainer_state.json")
+    steps = list(run.axis)
+    _same([run.series["val_loss"][steps.index(r["step"])] for r in val], [r["eval_validation_loss"] for r in val])
+    _same([run.series["eval_shifted_loss"][steps.index(r["step"])] for r in other],
+          [r["eval_shifted_loss"] for r in other])
+    assert losslens.diagnose(LOGS / "hf_multi_eval" / "trainer_state.json").metric == "val_loss"
+
+
 def test_a_nan_grad_norm_written_by_pythons_json_reads(tmp_path):
     """A NaN gradient norm (an fp16 overflow step) is written by the Trainer's json.dump as the
     bare literal NaN: not JSON, and orjson (losslens[fast]) refuses it; it must still read."""
@@ -374,7 +392,8 @@ def test_directory_reads_every_run_inside():
                        "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
-                       "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt"}
+                       "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt",
+                       "hf_multi_eval/trainer_state.json"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
     # is its folder; a printed console is a log too
     [one] = read(LOGS, run_id="version_0")

@@ -111,6 +111,21 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         if hit is not None:
             mapping[hit] = canon
             taken.add(canon)
+    # A Hugging Face Trainer given several eval datasets ({"g0": ds0, "g1": ds1}) logs
+    # eval_g0_loss, eval_g0_accuracy, eval_g1_loss ...: the set named validation (or test) is the
+    # validation curve, else the first one that is not the training set, as with Lightning's first
+    # dataloader; the others keep their names.
+    if "val_loss" not in taken:
+        groups = [m.group(1) for c in names if c not in mapping
+                  for m in [re.fullmatch(r"eval_(\w+?)_loss", norm[c])] if m]
+        first = (next((g for g in groups if g in VAL_SPLITS or g in TEST_SPLITS), None)
+                 or next((g for g in groups if g not in TRAIN_SPLITS), None))
+        if first is not None:
+            for canon, suffix in (("val_loss", "loss"), ("val_acc", "accuracy")):
+                hit = next((c for c in names if c not in mapping and norm[c] == f"eval_{first}_{suffix}"), None)
+                if hit is not None and canon not in taken:
+                    mapping[hit] = canon
+                    taken.add(canon)
     for c in names:
         if c not in mapping:
             mapping[c] = norm[c] or c
