@@ -272,6 +272,8 @@ def test_a_rising_score_is_read_as_a_score_not_a_divergence(r2_log, tmp_path):
     ("fid_score", False), ("val_ppl", False), ("hits@10", True), ("val_mean_absolute_error", False),
     ("quality", None), ("psnr", True), ("wer", False), ("test_neg_mean_squared_error", True),
     ("neg_log_loss", True), ("Negative log loss", True), ("negative_sampling_loss", False),
+    ("val_elbo", True), ("log_likelihood", True), ("negative_log_likelihood", False), ("eval_bpb", False),
+    ("val_kl", False),
 ])
 def test_the_direction_of_a_metric_from_its_name(name, direction):
     from losslens.facts import metric_direction

@@ -221,12 +221,13 @@ SCORE_PARTS = ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge"
 #: ... or has a word that starts with one of these ("r2_score", "val_dice_coef", "hits@10"), or is
 #: one of the short ones (Stable-Baselines' "ep_rew_mean") ...
 SCORE_WORDS = ("r2", "dice", "reward", "return", "score", "ssim", "psnr", "ndcg", "kappa", "jaccard", "corr",
-               "pearson", "spearman", "top1", "top5", "meteor", "hits", "exact", "auroc", "auprc")
+               "pearson", "spearman", "top1", "top5", "meteor", "hits", "exact", "auroc", "auprc", "elbo",
+               "likelihood")
 SCORE_SHORT = ("rew", "hit", "mrr", "mcc")
 #: ... and a loss when it has a word that starts with one of these or is one of the short ones,
 #: whatever else it holds ("top1_err", "fid_score").
 LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")
-LOSS_SHORT = ("err", "ppl", "wer", "cer", "fid", "bpd", "bpc")
+LOSS_SHORT = ("err", "ppl", "wer", "cer", "fid", "bpd", "bpc", "bpb", "kl", "kld")
 _NEGATED = ("log", "mean", "root", "median", "max", "brier")  # the words after scikit-learn's neg_
 
 
@@ -237,7 +238,8 @@ def metric_direction(metric: str) -> bool | None:
     # scikit-learn's scorers negate their losses: neg_log_loss, neg_mean_squared_error ... rise
     # ("Negative log loss" in its displays; a "negative_sampling_loss" stays a loss).
     if any(w in ("neg", "negative") and nxt in _NEGATED for w, nxt in zip(words, words[1:])):
-        return True
+        # ... unless what is negated is itself a score: a negative log-likelihood is a loss.
+        return not any(w.startswith(("likelihood", "elbo")) for w in words)
     if "loss" in m or any(w.startswith(LOSS_WORDS) or w in LOSS_SHORT for w in words):
         return False
     if any(k in m for k in SCORE_PARTS) or any(w.startswith(SCORE_WORDS) or w in SCORE_SHORT for w in words):
