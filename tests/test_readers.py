@@ -248,6 +248,18 @@ def test_printed_nanogpt_log_reads_the_estimates_at_the_eval_steps():
     assert np.isfinite(run.series["val_loss"]).sum() == len(ev)
 
 
+def test_a_batch_loss_bouncing_by_the_batch_drawn_is_not_a_too_high_learning_rate():
+    """nanoGPT's per-iteration loss is one batch's: at its floor it spreads by 7% of its improvement.
+    Continuing that bigram run from its plateau (step 800) at lr/10 left the spread (sd 0.150 vs
+    0.151 over the last 500 steps) and the full validation loss (2.616 vs 2.620) where they were,
+    so "learning rate too high" would send the user after nothing."""
+    import losslens
+
+    d = losslens.diagnose(LOGS / "printed_nanogpt.txt", metric="batch_loss")
+    assert d.metric == "batch_loss" and d.axis == "step"
+    assert "lr_too_high" not in d.cause_ids() and d.verdict == "converged"
+
+
 def test_printed_modded_nanogpt_log():
     values = np.array(json.loads((LOGS / "printed_modded.values.json").read_text())["eval"])
     [run] = read(LOGS / "printed_modded.txt")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .columns import normalise
 from .facts import Facts, measure
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
@@ -554,9 +555,15 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # sees where the weights landed. Take whichever curve bounces more.
     # A curve whose improvement is itself within a few noise sds has no floor to bounce around:
     # its sd / improvement says nothing.
-    osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise else 0.0), f.metric
+    # A training loss logged by step is one batch's loss (or a few batches' mean): its spread at the
+    # floor is which batch was drawn, not the step overshooting. A character bigram model's batch
+    # loss (tests/fixtures/logs/printed_nanogpt.txt) bounced by 7% of its improvement at lr 1e-2
+    # and by the same at lr 1e-3 from its plateau on (validation loss 2.616 vs 2.620).
+    per_batch = f.axis_name == "step"
+    osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise
+                 and not (per_batch and not _validation(f.metric)) else 0.0), f.metric
     tp = f.train_plateau
-    if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None \
+    if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:
@@ -568,6 +575,11 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
+
+
+def _validation(metric: str) -> bool:
+    """A curve measured on held-out data (``val_loss``, ``eval_accuracy``, ``test_loss`` ...)."""
+    return normalise(metric).startswith(("val", "eval", "valid", "test", "dev"))
 
 
 def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
