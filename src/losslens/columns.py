@@ -114,15 +114,21 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     # A Hugging Face Trainer given several eval datasets ({"g0": ds0, "g1": ds1}) logs
     # eval_g0_loss, eval_g0_accuracy, eval_g1_loss ...: the set named validation (or test) is the
     # validation curve, else the first one that is not the training set, as with Lightning's first
-    # dataloader; the others keep their names.
+    # dataloader; the others keep their names. Not when the training side logs the same names:
+    # then they are parts of one loss (YOLO's box/cls/dfl), which the table reader sums.
     if "val_loss" not in taken:
-        groups = [m.group(1) for c in names if c not in mapping
-                  for m in [re.fullmatch(r"eval_(\w+?)_loss", norm[c])] if m]
-        first = (next((g for g in groups if g in VAL_SPLITS or g in TEST_SPLITS), None)
-                 or next((g for g in groups if g not in TRAIN_SPLITS), None))
+        groups = [m.group(2) for c in names if c not in mapping
+                  for m in [re.fullmatch(r"(val|valid|validation|eval)_(\w+?)_loss", norm[c])] if m]
+        train_parts = {m.group(1) for c in names for m in [re.fullmatch(r"(?:train|training|trn)_(\w+?)_loss", norm[c])]
+                       if m}
+        first = None if set(groups) & train_parts else (
+            next((g for g in groups if g in VAL_SPLITS or g in TEST_SPLITS), None)
+            or next((g for g in groups if g not in TRAIN_SPLITS), None))
         if first is not None:
-            for canon, suffix in (("val_loss", "loss"), ("val_acc", "accuracy")):
-                hit = next((c for c in names if c not in mapping and norm[c] == f"eval_{first}_{suffix}"), None)
+            for canon, suffixes in (("val_loss", ("loss",)), ("val_acc", ("accuracy", "acc"))):
+                hit = next((c for c in names if c not in mapping and any(
+                    re.fullmatch(rf"(val|valid|validation|eval)_{re.escape(first)}_{sfx}", norm[c]) for sfx in suffixes)),
+                    None)
                 if hit is not None and canon not in taken:
                     mapping[hit] = canon
                     taken.add(canon)

@@ -298,11 +298,6 @@ class _Plan:
             if middle[target] == middle[other]:
                 # The same named parts on both sides: components of one loss (YOLO's box/cls/dfl).
                 self.parts[target] = parts
-            elif target == "val_loss" and not middle[target] & middle[other]:
-                # eval_<name>_loss for several evaluation sets (Hugging Face's eval_dataset={...}):
-                # different data, not parts of one loss; the first is the run's validation loss.
-                self.maps["epoch"][parts[0]] = self.maps["step"][parts[0]] = "val_loss"
-                canon.add("val_loss")
         # The user names the column as the file spells it; the Run holds it under its canonical name.
         self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
