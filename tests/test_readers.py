@@ -107,6 +107,25 @@ def test_lightning_metrics_csv_folds_rows_onto_epochs():
     assert run.meta["steps_per_epoch"] > 1
 
 
+def test_lightning_validation_checked_several_times_an_epoch_keeps_the_last_check():
+    """val_check_interval=0.25 (make_logs.py lightning_interval): four val_loss rows an epoch. Folded
+    onto epochs, an epoch's val_loss is its last check (the weights it ended with), not the mean of
+    four models; the training loss is still the epoch mean Lightning logged."""
+    path = LOGS / "lightning_interval" / "version_0" / "metrics.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    val_rows = [r for r in rows if r["val_loss"]]
+    epochs = sorted({int(r["epoch"]) for r in val_rows})
+    assert len(val_rows) == 4 * len(epochs)
+    [run] = read(path)
+    assert run.axis_name == "epoch"
+    _same(run.axis, epochs)
+    last = [float([r for r in val_rows if int(r["epoch"]) == e][-1]["val_loss"]) for e in epochs]
+    _same(run.series["val_loss"], last)
+    _same(run.series["train_loss"], [float(r["train_loss_epoch"]) for r in rows if r["train_loss_epoch"]])
+    assert "last value" in run.meta["folded"]
+
+
 def test_hf_trainer_state_step_axis():
     path = LOGS / "hf_output" / "trainer_state.json"
     state = json.loads(path.read_text())
@@ -405,11 +424,12 @@ def test_directory_reads_every_run_inside():
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt",
-                       "hf_multi_eval/trainer_state.json"}
+                       "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
     # is its folder; a printed console is a log too
-    [one] = read(LOGS, run_id="version_0")
-    assert one.source.endswith("metrics.csv")
+    # Two Lightning loggers' runs are both "version_0": --run version_0 gets both.
+    runs = read(LOGS, run_id="version_0")
+    assert sorted(Path(r.source).parent.parent.name for r in runs) == ["lightning", "lightning_interval"]
 
 
 # ---- delegation to the TensorBoard / MLflow / W&B readers ---------------------------------------

@@ -74,6 +74,11 @@ def axis_kind(name: str) -> str | None:
     return None
 
 
+def is_validation(name: str) -> bool:
+    """A series measured on held-out data: ``val_loss``, ``eval_accuracy``, ``test_loss`` ..."""
+    return normalise(name).startswith(("val", "eval", "valid", "test", "dev"))
+
+
 def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Map column names to canonical series names: ``{column: canonical}``.
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .columns import normalise
+from .columns import is_validation
 from .facts import Facts, measure
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
@@ -561,7 +561,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # and by the same at lr 1e-3 from its plateau on (validation loss 2.616 vs 2.620).
     per_batch = f.axis_name == "step"
     osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise
-                 and not (per_batch and not _validation(f.metric)) else 0.0), f.metric
+                 and not (per_batch and not is_validation(f.metric)) else 0.0), f.metric
     tp = f.train_plateau
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
@@ -575,11 +575,6 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
-
-
-def _validation(metric: str) -> bool:
-    """A curve measured on held-out data (``val_loss``, ``eval_accuracy``, ``test_loss`` ...)."""
-    return normalise(metric).startswith(("val", "eval", "valid", "test", "dev"))
 
 
 def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:

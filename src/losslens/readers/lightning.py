@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..columns import normalise
+from ..columns import is_validation, normalise
 
 
 def twin_columns(names, keep: str) -> set[str]:
@@ -50,14 +50,22 @@ def per_epoch(epoch: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndar
     series : dict of name -> array of shape (n_epochs,)
         Per epoch, the mean of the finite values logged in it: the value itself for
         epoch-level columns (one value per epoch), the epoch mean for step-level ones
-        (like Lightning's own ``on_epoch=True`` reduction). NaN where nothing was logged;
-        an infinite value stays infinite (a diverged step must not vanish in a mean).
+        (like Lightning's own ``on_epoch=True`` reduction). A validation series checked several
+        times an epoch (``val_check_interval=0.25``) takes the epoch's last check instead: the
+        weights the epoch ended with, what Keras reports as an epoch's ``val_loss`` (a mean of
+        the checks lags the model it describes). NaN where nothing was logged; an infinite value
+        stays infinite (a diverged step must not vanish in a mean).
     """
     axis, inverse = np.unique(epoch, return_inverse=True)
     n = axis.shape[0]
     out = {}
     for name, values in series.items():
         ok = ~np.isnan(values)
+        if is_validation(name):
+            last = np.full(n, np.nan)
+            last[inverse[ok]] = values[ok]  # later rows overwrite earlier ones: the last check
+            out[name] = last
+            continue
         counts = np.bincount(inverse[ok], minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             sums = np.bincount(inverse[ok], weights=values[ok], minlength=n)
