@@ -293,6 +293,28 @@ def test_an_accuracy_that_stops_changing_is_not_a_dead_network():
     assert d.run.train_loss[-1] < d.run.train_loss[8] / 10
 
 
+def test_a_loss_frozen_by_a_decayed_learning_rate_is_not_a_dead_network(tmp_path):
+    """Keras ReduceLROnPlateau without min_lr (tests/fixtures/logs/keras_rlrop.csv, a real fit):
+    the lr falls from 0.5 to 1.6e-11 and val_loss repeats 0.2848727 for the last epochs. That read
+    as a collapsed network ("lower the learning rate and restart from scratch") with "what was
+    learned was lost" for a 1% rise; the logged lr says the steps went to nothing."""
+    path = Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv"
+    d = losslens.diagnose(path)
+    assert d.verdict == "converged" and "lr_too_high" not in d.cause_ids()
+    assert any("learning rate was decayed to 1.6e-11" in e for e in d.cause.evidence)
+    assert any("min_lr" in a for a in d.cause.actions)
+    # Without the lr column the same frozen loss is all there is to go on: a collapse, said so,
+    # but no "what was learned was lost" for a val_loss 1% above its best.
+    rows = path.read_text().splitlines()
+    header = rows[0].split(",")
+    keep = [i for i, h in enumerate(header) if h != "learning_rate"]
+    bare = tmp_path / "no_lr.csv"
+    bare.write_text("\n".join(",".join(r.split(",")[i] for i in keep) for r in rows) + "\n")
+    d = losslens.diagnose(bare)
+    assert d.verdict == "lr_too_high" and any("constant outputs" in e for e in d.cause.evidence)
+    assert not any("was lost" in e for e in d.cause.evidence)
+
+
 def test_an_accuracy_read_next_to_its_losses_shows_the_overfitting_they_show(shared_curves):
     """Chollet's IMDB example (the Keras book's overfitting case) read on val_acc: validation
     accuracy only wobbles at its top, which read as lr_too_high; the validation loss rises 271%

@@ -424,7 +424,8 @@ def test_directory_reads_every_run_inside():
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt",
-                       "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv"}
+                       "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
+                       "keras_rlrop.csv"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
     # is its folder; a printed console is a log too
     # Two Lightning loggers' runs are both "version_0": --run version_0 gets both.

@@ -33,6 +33,7 @@ import numpy as np
 
 from .columns import is_validation
 from .facts import Facts, measure
+from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
@@ -55,6 +56,7 @@ class Thresholds:
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
     no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
+    annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
     data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
@@ -310,12 +312,21 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
 
 
+def _annealed(f: Facts, t: Thresholds) -> bool:
+    """The logged learning rate was decayed to under 1/1000 of its peak: updates that small leave
+    the loss where it is, to the last digit."""
+    o = f.optimizer
+    return o.lr_schedule == "decayed" and o.lr_ratio is not None and o.lr_ratio < t.annealed_lr_ratio
+
+
 def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     """The loss improved, then froze at one exact value: a dead network, usually from a step too large."""
     n = f.constant_tail
     if n < max(5, t.collapse_points * f.n_points) or f.plateau.improvement <= 0:
         return None
     level = float(f.y[-1])
+    if _annealed(f, t):
+        return None  # the step went to ~0 (ReduceLROnPlateau down to 1e-11): frozen weights, not dead ones
     if level == 0 or _higher(f):
         # A loss of exactly 0 is a bound reached. A score stays exactly put once no prediction
         # flips (an accuracy of 97/108) or at its ceiling (Ultralytics' mAP50 tops out at 0.995),
@@ -325,7 +336,7 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
           "(dead units or a collapsed model)"]
     best = -f.plateau.floor if _higher(f) else f.plateau.floor  # plateau facts are lower-is-better
-    if f.plateau.floor < (-level if _higher(f) else level) - 1e-12 * abs(level):
+    if (-level if _higher(f) else level) - f.plateau.floor >= PLATEAU_FRACTION * f.plateau.improvement:
         ev.append(f"after having reached {best:.4g}: what was learned was lost")
     c = f.chance
     if c.classes and level > 0 and abs(level - math.log(c.classes)) < 0.01 * math.log(c.classes):
@@ -634,6 +645,13 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         ev.append(f"{'the gap grew' if grew else 'no gap growth'}: val − train = {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    if _annealed(f, t):
+        still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
+                 if f.constant_tail >= 5 else "")
+        ev.append(f"the learning rate was decayed to {f.optimizer.lr_last:.2g}, {f.optimizer.lr_ratio:.1g} of its "
+                  f"peak: steps that small no longer move the weights{still}")
+        acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
+                    "once the steps stop mattering")
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
