@@ -290,6 +290,21 @@ def test_printed_modded_nanogpt_log():
     assert d.metric == "val_loss" and d.axis == "step" and d.verdict != "still_improving"
 
 
+def test_printed_lines_that_name_their_split_once(tmp_path):
+    """fairseq-style summaries (printed_fairseq.txt, the printed_epochs run): "| train | epoch 001 |
+    loss 2.287" and "| valid | epoch 001 | valid on 'valid' subset | loss 2.277": one name, two
+    curves, told apart by the split the line names."""
+    values = json.loads((LOGS / "printed_epochs.values.json").read_text())
+    [run] = read(LOGS / "printed_fairseq.txt")
+    val = np.array(values["val"])
+    _same(run.axis, val[:, 0])
+    steps = np.array(values["step"])
+    np.testing.assert_allclose(run.series["train_loss"], [steps[steps[:, 0] == e, 1].mean() for e in val[:, 0]],
+                               atol=5e-4)
+    np.testing.assert_allclose(run.series["val_loss"], val[:, 1], atol=5e-4)
+    np.testing.assert_allclose(run.series["val_acc"], val[:, 2], atol=5e-3)
+
+
 def test_a_notebook_cell_that_printed_a_loop_is_a_run(tmp_path):
     printed = (LOGS / "printed_epochs.txt").read_text()
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
@@ -423,7 +438,7 @@ def test_directory_reads_every_run_inside():
                        "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
-                       "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt",
+                       "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt", "printed_fairseq.txt",
                        "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
                        "keras_rlrop.csv"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run

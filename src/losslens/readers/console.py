@@ -164,7 +164,23 @@ def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
     pairs = {}
     for name, value in _NAMED.findall(rest):
         pairs.setdefault(name.lower(), float(value))
+    # fairseq prints the validation pass as "| valid | epoch 001 | valid on 'valid' subset | loss
+    # 8.95 |": the same names as training, the split said once on the line.
+    split = _line_split(_NAMED.sub(" ", rest))
+    if split and pairs:
+        pairs = {(k if k.split()[0] in _SPLIT_WORDS else f"{split} {k}"): v for k, v in pairs.items()}
     return axes, pairs
+
+
+_SPLIT_WORDS = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
+                "eval": "val", "evaluation": "val", "test": "val", "dev": "val"}
+
+
+def _line_split(words: str) -> str | None:
+    """``"val"`` or ``"train"`` when the words of a line that are no ``name value`` pair name one
+    split (and only one)."""
+    found = {_SPLIT_WORDS[w] for w in re.findall(r"[a-z]+", words.lower()) if w in _SPLIT_WORDS}
+    return found.pop() if len(found) == 1 else None
 
 
 def _series_name(name: str) -> str:
