@@ -305,6 +305,18 @@ def test_printed_lines_that_name_their_split_once(tmp_path):
     np.testing.assert_allclose(run.series["val_acc"], val[:, 2], atol=5e-3)
 
 
+def test_a_printed_line_with_both_splits_keeps_each_accuracy():
+    """"Epoch 3/12 Train Loss: .. Acc: .. | Val Loss: .. Acc: ..": the first "Acc" is the training
+    accuracy, the second the validation one (the split a name carries holds for the names after it)."""
+    values = np.array(json.loads((LOGS / "printed_epochs.values.json").read_text())["oneline"])
+    [run] = read(LOGS / "printed_oneline.txt")
+    _same(run.axis, values[:, 0])
+    np.testing.assert_allclose(run.series["train_acc"], values[:, 1], atol=5e-5)
+    np.testing.assert_allclose(run.series["val_acc"], values[:, 2], atol=5e-5)
+    [same_run] = read(LOGS / "printed_epochs.txt")
+    np.testing.assert_allclose(run.series["val_loss"], same_run.series["val_loss"], atol=5e-5)
+
+
 def test_a_notebook_cell_that_printed_a_loop_is_a_run(tmp_path):
     printed = (LOGS / "printed_epochs.txt").read_text()
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
@@ -439,6 +451,7 @@ def test_directory_reads_every_run_inside():
                        "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt", "printed_fairseq.txt",
+                       "printed_oneline.txt",
                        "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
                        "keras_rlrop.csv"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run

@@ -161,14 +161,20 @@ def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
         kind = "epoch" if m.group(1).lower() == "epoch" else "step"
         axes.setdefault(kind, int(m.group(2)))
     rest = _AXIS.sub(" , ", line)
-    pairs = {}
-    for name, value in _NAMED.findall(rest):
-        pairs.setdefault(name.lower(), float(value))
-    # fairseq prints the validation pass as "| valid | epoch 001 | valid on 'valid' subset | loss
-    # 8.95 |": the same names as training, the split said once on the line.
-    split = _line_split(_NAMED.sub(" ", rest))
-    if split and pairs:
-        pairs = {(k if k.split()[0] in _SPLIT_WORDS else f"{split} {k}"): v for k, v in pairs.items()}
+    # A split named once covers the names after it: fairseq's "| valid | epoch 001 | valid on
+    # 'valid' subset | loss 8.95", or "Train Loss: 0.52 Acc: 0.81 | Val Loss: 0.61 Acc: 0.78",
+    # where "acc" is the training accuracy first and the validation accuracy second.
+    pairs, split, end = {}, None, 0
+    for m in _NAMED.finditer(rest):
+        split = _last_split(rest[end:m.start()]) or split
+        name = m.group(1).lower()
+        own = _SPLIT_WORDS.get(name.split()[0])
+        if own:
+            split = own
+        elif split:
+            name = f"{split} {name}"
+        pairs.setdefault(name, float(m.group(2)))
+        end = m.end()
     return axes, pairs
 
 
@@ -176,11 +182,10 @@ _SPLIT_WORDS = {"train": "train", "training": "train", "val": "val", "valid": "v
                 "eval": "val", "evaluation": "val", "test": "val", "dev": "val"}
 
 
-def _line_split(words: str) -> str | None:
-    """``"val"`` or ``"train"`` when the words of a line that are no ``name value`` pair name one
-    split (and only one)."""
-    found = {_SPLIT_WORDS[w] for w in re.findall(r"[a-z]+", words.lower()) if w in _SPLIT_WORDS}
-    return found.pop() if len(found) == 1 else None
+def _last_split(words: str) -> str | None:
+    """The split (``"train"`` / ``"val"``) the last split word in ``words`` names, if any."""
+    found = [_SPLIT_WORDS[w] for w in re.findall(r"[a-z]+", words.lower()) if w in _SPLIT_WORDS]
+    return found[-1] if found else None
 
 
 def _series_name(name: str) -> str:
