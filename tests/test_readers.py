@@ -363,6 +363,12 @@ def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
     path.write_text("We trained for 12 epochs; the loss fell.\nStep 2 lowered the loss again.\nepoch 3 was best\n")
     with pytest.raises(LosslensError):
         read(path)
+    # What a non-interactive Lightning run printed (its progress bar draws only the end): said so
+    # in words about text, not "no numeric columns (found: Seed, set, to, 0)".
+    path.write_text("Seed set to 0\nGPU available: False, used: False\n`Trainer.fit` stopped: `max_epochs=8` reached.\n"
+                    "Epoch 7/7  38/38 0:00:00 550.31it/s v_num: 0.000\n   train_loss: 0.610\n   val_loss: 0.830\n")
+    with pytest.raises(UnknownFormatError, match="no training log in this text"):
+        read(path)
 
 
 def test_json_records_array(tmp_path):

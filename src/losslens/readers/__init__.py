@@ -137,8 +137,23 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         return table.to_runs(console.keras_console_columns(text), fmt="keras_console", **options)
     if console.is_printed_log(text):
         return table.to_runs(console.printed_log_columns(text), fmt="printed_log", **options)
-    cols = delimited.parse(text, source)
-    return table.to_runs(cols, fmt="csv", **options)
+    try:
+        cols = delimited.parse(text, source)
+        return table.to_runs(cols, fmt="csv", **options)
+    except UnknownFormatError:
+        if not _prose(text):
+            raise
+    raise UnknownFormatError(
+        "no training log in this text: not a table (no comma, tab or column header), and no printed epochs or "
+        "steps with losses (what Keras' fit or a Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')",
+        source) from None
+
+
+def _prose(text: str) -> bool:
+    """The first line reads like console output (words, no delimiter), not a table's header."""
+    first = next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
+    return not any(d in first for d in (",", "\t", ";", "|")) and len(first.split()) >= 3 \
+        and sum(w.isalpha() for w in first.split()) >= 2
 
 
 def _read_json(text: str, *, name, source, **options) -> list[Run]:
