@@ -126,6 +126,17 @@ def test_lightning_validation_checked_several_times_an_epoch_keeps_the_last_chec
     assert "last value" in run.meta["folded"]
 
 
+def test_what_a_lightning_progress_bar_drew_reads_as_its_metrics():
+    """The TQDM bar, captured from the console (make_logs.py lightning_tqdm): redrawn with carriage
+    returns, it shows the previous epoch's val_loss until this epoch's validation ends, so an epoch's
+    value is its last drawing; equal to the run's metrics.csv to the bar's 3 significant digits."""
+    [bar] = read(LOGS / "lightning_tqdm" / "progress.txt")
+    [csv_run] = read(LOGS / "lightning_tqdm" / "version_0" / "metrics.csv")
+    assert bar.meta["format"] == "printed_log" and bar.axis_name == "epoch"
+    _same(bar.axis, csv_run.axis)
+    np.testing.assert_allclose(bar.series["val_loss"], csv_run.series["val_loss"], rtol=5e-3)
+
+
 def test_hf_trainer_state_step_axis():
     path = LOGS / "hf_output" / "trainer_state.json"
     state = json.loads(path.read_text())
@@ -459,12 +470,13 @@ def test_directory_reads_every_run_inside():
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt", "printed_fairseq.txt",
                        "printed_oneline.txt",
                        "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
-                       "keras_rlrop.csv"}
+                       "keras_rlrop.csv", "lightning_tqdm/version_0/metrics.csv", "lightning_tqdm/progress.txt"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
     # is its folder; a printed console is a log too
     # Two Lightning loggers' runs are both "version_0": --run version_0 gets both.
     runs = read(LOGS, run_id="version_0")
-    assert sorted(Path(r.source).parent.parent.name for r in runs) == ["lightning", "lightning_interval"]
+    assert sorted(Path(r.source).parent.parent.name for r in runs) == ["lightning", "lightning_interval",
+                                                                       "lightning_tqdm"]
 
 
 # ---- delegation to the TensorBoard / MLflow / W&B readers ---------------------------------------

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from ..columns import canonical
+from ..columns import canonical, is_validation
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
@@ -223,7 +223,8 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
 
     The axis is the epoch when lines carry epoch numbers (values printed several times within an
     epoch, e.g. a batch loss every 100 steps, are averaged, as Keras averages an epoch's batch
-    losses), else the step or iteration. A line without a number of its own (llm.c's ``val loss
+    losses; a validation value takes the epoch's last, as a progress bar shows the previous
+    epoch's until validation ends), else the step or iteration. A line without a number of its own (llm.c's ``val loss
     3.28``) belongs to the last one printed. Names keep the printed words ("train loss",
     ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
     """
@@ -256,7 +257,10 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
         col = "batch loss" if name == "loss" and explicit_train else _series_name(name)
         if col in cols or col == kind:
             continue
-        cols[col] = np.array([np.mean(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
+        # A validation value printed several times in an epoch is the last one that counts: a
+        # progress bar redraws the previous epoch's val_loss until this epoch's validation ends.
+        pick = (lambda v: v[-1]) if is_validation(col) else np.mean
+        cols[col] = np.array([pick(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
     return cols
 
 
