@@ -24,7 +24,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                 "accuracy_val", "accuracy_validation"),
     "lr": ("lr", "learning_rate", "lr_0", "lr_pg0", "learningrate", "lr_adam", "lr_sgd", "train_lr"),
     "grad_norm": ("grad_norm", "gradient_norm", "grad_norm_2", "global_grad_norm", "train_grad_norm",
-                  "grad_2_0_norm_total"),
+                  "grad_2_0_norm_total", "gnorm", "train_gnorm", "total_norm", "grad_total_norm"),
     "update_ratio": ("update_ratio", "update_to_weight", "update_to_weight_ratio"),
 }
 
