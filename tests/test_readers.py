@@ -178,6 +178,26 @@ def test_hf_trainer_with_several_eval_datasets_reads_the_validation_one():
     assert losslens.diagnose(LOGS / "hf_multi_eval" / "trainer_state.json").metric == "val_loss"
 
 
+def test_a_long_file_of_runs_with_different_eval_names_maps_each_run_by_its_own_columns(tmp_path):
+    """Two real Trainer logs in one long-format CSV (as an export of a project holds them): one
+    logged eval_loss, the other eval_shifted_loss and eval_validation_loss. The shared header has
+    an eval_loss column, empty for the second run: that run keeps its own validation curve."""
+    import pandas as pd
+
+    frames = []
+    for rid, path in (("plain", LOGS / "hf_output" / "trainer_state.json"),
+                      ("multi", LOGS / "hf_multi_eval" / "trainer_state.json")):
+        rows = [r for r in json.loads(path.read_text())["log_history"] if "train_runtime" not in r]
+        frames.append(pd.DataFrame(rows).assign(run_id=rid))
+    long = tmp_path / "runs.csv"
+    pd.concat(frames, ignore_index=True).to_csv(long, index=False)
+    runs = {r.name: r for r in read(long)}
+    [alone] = read(LOGS / "hf_multi_eval" / "trainer_state.json")
+    np.testing.assert_allclose(runs["multi"].val_loss, alone.val_loss)
+    [plain] = read(LOGS / "hf_output" / "trainer_state.json")
+    np.testing.assert_allclose(runs["plain"].val_loss, plain.val_loss)
+
+
 def test_a_nan_grad_norm_written_by_pythons_json_reads(tmp_path):
     """A NaN gradient norm (an fp16 overflow step) is written by the Trainer's json.dump as the
     bare literal NaN: not JSON, and orjson (losslens[fast]) refuses it; it must still read."""

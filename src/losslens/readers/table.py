@@ -384,12 +384,27 @@ class _Plan:
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
         return out
 
+    def _own_mapping(self, mapping: dict[str, str], data) -> dict[str, str]:
+        """The file's name mapping, redone for a run whose column for a loss or accuracy is empty.
+
+        In a long-format file several runs share one header: one run's ``eval_loss`` column is
+        empty because it logged ``eval_clean_loss`` instead (several eval sets), or ``val/loss``
+        where the others logged ``val_loss``. Mapped once per file, that run would lose its
+        validation curve to an empty column."""
+        targets = ("train_loss", "val_loss", "train_acc", "val_acc")
+        empty = [c for c, canon in mapping.items() if canon in targets and not np.isfinite(data[c]).any()]
+        if not empty:
+            return mapping
+        present = [c for c in mapping if c not in empty]
+        own = map_columns(present, {k: v for k, v in self.overrides.items() if v in present})
+        return own if set(own.values()) & set(targets) else mapping
+
     def build(self, data, name, source, meta) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all."""
         mode = self._mode(data)
         meta = dict(meta)
         level = "step" if mode == "step" else "epoch"
-        mapping = self.maps[level]
+        mapping = self._own_mapping(self.maps[level], data)
         series: dict[str, np.ndarray] = {}
         for col, canon in mapping.items():
             if canon not in series:
