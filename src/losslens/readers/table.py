@@ -391,13 +391,18 @@ class _Plan:
         empty because it logged ``eval_clean_loss`` instead (several eval sets), or ``val/loss``
         where the others logged ``val_loss``. Mapped once per file, that run would lose its
         validation curve to an empty column."""
-        targets = ("train_loss", "val_loss", "train_acc", "val_acc")
+        # A column the user named (--metric eval_accuracy) stays theirs, empty or not.
+        targets = {"train_loss", "val_loss", "train_acc", "val_acc"} - {self.metric} - set(self.overrides)
         empty = [c for c, canon in mapping.items() if canon in targets and not np.isfinite(data[c]).any()]
         if not empty:
             return mapping
         present = [c for c in mapping if c not in empty]
         own = map_columns(present, {k: v for k, v in self.overrides.items() if v in present})
-        return own if set(own.values()) & set(targets) else mapping
+        if not any(own[c] in targets and own[c] != mapping[c] for c in present):
+            return mapping  # no other column of this run is that series either
+        for c in empty:  # the empty column stays, under its own name when its series is taken
+            own[c] = mapping[c] if mapping[c] not in own.values() else normalise(c)
+        return own
 
     def build(self, data, name, source, meta) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all."""
