@@ -377,6 +377,26 @@ def test_printed_llm_c_log():
     assert set(run.series) == {"train_loss", "val_loss", "lr", "norm"}  # "bf16 MFU" and tok/s are no series
 
 
+def test_a_modded_nanogpt_log_file_that_opens_with_its_source_code(tmp_path):
+    """modded-nanogpt's log files start with the training script's source (120 KB and more), then the
+    step lines: the code (here ~390 KB of the standard library's, with its own "x = 0.5" lines) is
+    passed over and no series comes from it."""
+    import argparse
+    import os
+    import random
+    import tempfile
+    import typing
+
+    code = "".join(Path(m.__file__).read_text() for m in (json.decoder, shutil, tempfile, random, os, argparse, typing))
+    path = tmp_path / "8f2c.txt"
+    path.write_text(code + "\n" + (LOGS / "printed_modded.txt").read_text())
+    [run] = read(path)
+    [plain] = read(LOGS / "printed_modded.txt")
+    assert set(run.series) == set(plain.series)
+    _same(run.axis, plain.axis)
+    _same(run.series["val_loss"], plain.series["val_loss"])
+
+
 def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
     """``Epoch [e/E], Step [s/S], Loss: ..`` lines and a per-epoch ``Val Loss, Val Acc ..%`` line."""
     values = json.loads((LOGS / "printed_epochs.values.json").read_text())

@@ -201,13 +201,16 @@ def _series_name(name: str) -> str:
 
 def is_printed_log(text: str) -> bool:
     """At least three printed lines with an epoch/step/iter number and a loss value on the line."""
-    # Every CSV passes here (its header says "epoch" and "loss"): look at the first lines only.
-    head = text[:200_000]
-    low = head.lower()
+    first = next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
+    if _table_header(first):
+        return False  # a CSV's header says "epoch" and "loss" too
+    # modded-nanogpt's log files open with the training script's source (120 KB and more).
+    head = text[:2_000_000]
+    low = head[:1_000_000].lower()
     if "loss" not in low or not any(k in low for k in ("epoch", "step", "iter")):
         return False
     hits = 0
-    for ln in _lines(head)[:5000]:
+    for ln in _lines(head)[:50_000]:
         if not _AXIS.search(ln):
             continue
         axes, pairs = _printed_pairs(ln)
@@ -215,6 +218,15 @@ def is_printed_log(text: str) -> bool:
             hits += 1
             if hits >= 3:
                 return True
+    return False
+
+
+def _table_header(line: str) -> bool:
+    """``epoch,loss,val_loss`` (comma or tab separated single words): a table, not printed text."""
+    for sep in (",", "\t"):
+        fields = [f.strip() for f in line.split(sep)]
+        if len(fields) >= 2 and all(f and " " not in f for f in fields):
+            return True
     return False
 
 
