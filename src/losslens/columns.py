@@ -131,9 +131,8 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
             or next((g for g in groups if g not in TRAIN_SPLITS), None))
         if first is not None:
             for canon, suffixes in (("val_loss", ("loss",)), ("val_acc", ("accuracy", "acc"))):
-                hit = next((c for c in names if c not in mapping and any(
-                    re.fullmatch(rf"(val|valid|validation|eval)_{re.escape(first)}_{sfx}", norm[c]) for sfx in suffixes)),
-                    None)
+                pattern = re.compile(rf"(?:val|valid|validation|eval)_{re.escape(first)}_(?:{'|'.join(suffixes)})")
+                hit = next((c for c in names if c not in mapping and pattern.fullmatch(norm[c])), None)
                 if hit is not None and canon not in taken:
                     mapping[hit] = canon
                     taken.add(canon)

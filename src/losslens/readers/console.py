@@ -145,8 +145,8 @@ def hf_console_rows(text: str) -> list[dict]:
 # ---- a loop's own prints ------------------------------------------------------------------------
 # nanoGPT ("step 250: train loss 2.10, val loss 2.21" / "iter 10: loss 9.12, time 34.95ms"),
 # modded-nanogpt ("step:125/1750 val_loss:4.2345 train_time:7500ms"), llm.c ("val loss 3.28" /
-# "step 1/74 | loss 7.577 (+0.00z)| norm 1.2 ..."), and the usual hand-written forms ("Epoch [1/10], Step [100/600], Loss:
-# 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
+# "step 1/74 | loss 7.577 (+0.00z)| norm 1.2 ..."), and the usual hand-written forms
+# ("Epoch [1/10], Step [100/600], Loss: 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
 _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
                    r"(?:\s*(?:/|of)\s*\d+)?\s*\]?", re.I)
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
@@ -236,9 +236,9 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
     The axis is the epoch when lines carry epoch numbers (values printed several times within an
     epoch, e.g. a batch loss every 100 steps, are averaged, as Keras averages an epoch's batch
     losses; a validation value takes the epoch's last, as a progress bar shows the previous
-    epoch's until validation ends), else the step or iteration. A line without a number of its own (llm.c's ``val loss
-    3.28``) belongs to the last one printed. Names keep the printed words ("train loss",
-    ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
+    epoch's until validation ends), else the step or iteration. A line without a number of its
+    own (llm.c's ``val loss 3.28``) belongs to the last one printed. Names keep the printed words
+    ("train loss", ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
     """
     parsed = [_printed_pairs(ln) for ln in _lines(text)]
     parsed = [(a, p) for a, p in parsed if p]

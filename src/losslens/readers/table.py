@@ -436,7 +436,8 @@ class _Plan:
             series = {k: v[keep] for k, v in series.items()}
         if mode == "fold":
             axis, series = lightning.per_epoch(axis, series)
-            meta["folded"] = "rows averaged per epoch (step-level and epoch-level rows); a validation series takes the epoch's last value"
+            meta["folded"] = ("rows averaged per epoch (step-level and epoch-level rows); a validation series "
+                              "takes the epoch's last value")
         for target, parts in self.parts.items():
             names = [mapping[c] for c in parts if mapping.get(c) in series]
             if names:
