@@ -414,6 +414,10 @@ def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
     path.write_text("We trained for 12 epochs; the loss fell.\nStep 2 lowered the loss again.\nepoch 3 was best\n")
     with pytest.raises(LosslensError):
         read(path)
+    # Two printed epochs are a log, too short to diagnose: that is the error, not a missing loss column.
+    path.write_text("epoch 1 loss 0.5\nepoch 2 loss 0.4\n")
+    [short] = read(path)
+    _same(short.series["train_loss"], [0.5, 0.4])
     # What a non-interactive Lightning run printed (its progress bar draws only the end): said so
     # in words about text, not "no numeric columns (found: Seed, set, to, 0)".
     path.write_text("Seed set to 0\nGPU available: False, used: False\n`Trainer.fit` stopped: `max_epochs=8` reached.\n"

@@ -200,7 +200,8 @@ def _series_name(name: str) -> str:
 
 
 def is_printed_log(text: str) -> bool:
-    """At least three printed lines with an epoch/step/iter number and a loss value on the line."""
+    """At least three printed lines with an epoch/step/iter number and a loss value on the line (or
+    a file of nothing but such lines)."""
     first = next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
     if _table_header(first):
         return False  # a CSV's header says "epoch" and "loss" too
@@ -210,7 +211,8 @@ def is_printed_log(text: str) -> bool:
     if "loss" not in low or not any(k in low for k in ("epoch", "step", "iter")):
         return False
     hits = 0
-    for ln in _lines(head)[:50_000]:
+    lines = [ln for ln in _lines(head)[:50_000] if ln.strip()]
+    for ln in lines:
         if not _AXIS.search(ln):
             continue
         axes, pairs = _printed_pairs(ln)
@@ -218,7 +220,8 @@ def is_printed_log(text: str) -> bool:
             hits += 1
             if hits >= 3:
                 return True
-    return False
+    # A log of one or two epochs is still a log (too short to diagnose, and said so), when that is all it holds.
+    return 0 < hits == len(lines)
 
 
 def _table_header(line: str) -> bool:
