@@ -281,6 +281,21 @@ def test_the_direction_of_a_metric_from_its_name(name, direction):
     assert metric_direction(name) is direction
 
 
+def test_a_printed_log_piped_in_is_read_from_stdin():
+    """python train.py | losslens diagnose -: the nanoGPT print fixture through standard input reads
+    as the file does; nothing piped in is one line."""
+    log = (Path(__file__).parent / "fixtures" / "logs" / "printed_nanogpt.txt").read_text()
+    res = runner.invoke(app, ["diagnose", "-", "--json"], input=log)
+    assert res.exit_code == 0, res.output
+    piped = json.loads(res.stdout)
+    from_file = losslens.diagnose(Path(__file__).parent / "fixtures" / "logs" / "printed_nanogpt.txt").to_dict()
+    assert piped["source"] == "<stdin>" and piped["run"] == "stdin"
+    assert (piped["verdict"], piped["plateau_epoch"], piped["metric"]) == \
+        (from_file["verdict"], from_file["plateau_epoch"], from_file["metric"])
+    res = runner.invoke(app, ["diagnose", "-"], input="")
+    assert res.exit_code == 2 and res.stderr.strip() == "losslens: <stdin>: empty file"
+
+
 def test_an_accuracy_that_stops_changing_is_not_a_dead_network():
     """The real Keras CSVLogger example read on val_acc: 0.898148 (97 of 108) for its last 42
     epochs — no validation prediction flips any more while the training loss keeps falling 100x.

@@ -62,8 +62,8 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
     Parameters
     ----------
     source : str or os.PathLike
-        A log file (format detected from its content), a directory (every run inside,
-        recursively), or a URI: ``mlflow:[TRACKING_URI]``, ``sqlite:///mlflow.db``,
+        A log file (format detected from its content), ``"-"`` for standard input (what a
+        training script printed, piped in), a directory (every run inside, recursively), or a URI: ``mlflow:[TRACKING_URI]``, ``sqlite:///mlflow.db``,
         ``http(s)://mlflow-server``, ``tb:LOGDIR``, ``wandb:RUN_DIR``.
     columns : dict, optional
         Column overrides ``{canonical name: column in the file}``, e.g.
@@ -107,11 +107,25 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         return _select(delegate(kind, text, target), run_id, text)
     if not target.strip():
         raise ReadError("no path given", repr(text))
+    if target == "-":  # python train.py | losslens diagnose -
+        return _read_stdin(experiment=experiment, **options)
     path = Path(target).expanduser()
     if path.is_dir():
         from .directory import read_directory
         return read_directory(path, text, experiment=experiment, **options)
     return read_file(path, text, experiment=experiment, **options)
+
+
+def _read_stdin(**options) -> list[Run]:
+    """What was piped in, read like a file of that content (a printed log, a CSV ...), named "stdin"."""
+    import sys
+    import tempfile
+
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stdin"
+        path.write_bytes(data)
+        return read_file(path, "<stdin>", **options)
 
 
 def read_file(path: Path, source: str | None = None, *, columns=None, run_column=None, run_id=None,
