@@ -90,12 +90,11 @@ TARGETS = {"macro_f1": 0.85, "x_error": 5.0}  # issue 5: macro-F1 >= 0.85, X err
 BOOTSTRAP_REPS = 2000
 
 
-def _stat(cases, preds, method, key):
-    """macro-F1 (over ``labels``, fixed by the caller) or mean X error of ``method`` on ``cases``."""
+def _per_case(cases, preds, method, key):
+    """What ``key`` is computed from, one entry per case: the verdict (macro-F1) or the X error."""
     if key == "macro_f1":
-        truth = [c.cause for c in cases]
-        return macro_f1(truth, [preds[method][c.case_id].cause for c in cases], _stat.labels)
-    return float(np.mean([x_error(c, preds[method][c.case_id]) for c in cases]))
+        return np.array([preds[method][c.case_id].cause for c in cases], dtype=object)
+    return np.array([x_error(c, preds[method][c.case_id]) for c in cases])
 
 
 def uncertainty(cases, preds, methods, key, reps=BOOTSTRAP_REPS, seed=0) -> dict | None:
@@ -110,18 +109,26 @@ def uncertainty(cases, preds, methods, key, reps=BOOTSTRAP_REPS, seed=0) -> dict
         cases = [c for c in cases if c.x_true is not None]
     if len(cases) < 5 or "losslens" not in methods:
         return None
-    _stat.labels = sorted({c.cause for c in cases})
     higher = key == "macro_f1"
     others = [m for m in methods if m != "losslens" and (key == "x_error" or NAMES[m] is None or len(NAMES[m]) > 1)]
     if not others:
         return None
-    vals = {m: _stat(cases, preds, m, key) for m in others}
+    truth = np.array([c.cause for c in cases], dtype=object)
+    labels = sorted(set(truth))
+
+    def stat(values, rows=slice(None)):
+        if key == "macro_f1":
+            return macro_f1(list(truth[rows]), list(values[rows]), labels)
+        return float(np.mean(values[rows]))
+
+    per = {m: _per_case(cases, preds, m, key) for m in ["losslens", *others]}
+    vals = {m: stat(per[m]) for m in others}
     best = (max if higher else min)(others, key=lambda m: vals[m])
-    ours = _stat(cases, preds, "losslens", key)
+    ours = stat(per["losslens"])
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(cases), size=(reps, len(cases)))
-    a = np.array([_stat([cases[i] for i in row], preds, "losslens", key) for row in idx])
-    b = np.array([_stat([cases[i] for i in row], preds, best, key) for row in idx])
+    a = np.array([stat(per["losslens"], row) for row in idx])
+    b = np.array([stat(per[best], row) for row in idx])
     diff = a - b
     return {"value": ours, "ci": tuple(np.percentile(a, [2.5, 97.5])), "best": best, "best_value": vals[best],
             "diff": ours - vals[best], "diff_ci": tuple(np.percentile(diff, [2.5, 97.5])),
