@@ -52,6 +52,13 @@ TEST_SPLITS = ("test", "test_set", "holdout")
 ACCURACY_NAMES = ("acc", "accuracy")
 _NOT_SPLITS = ("meta", "params", "config", "hparams", "args", "metadata")
 
+#: ``<split>_<name>_loss`` columns, with ``<name>`` as group 1: parts of one loss when both sides log
+#: the same names (YOLO's train/box_loss, val/box_loss ...), else evaluation sets (eval_g0_loss ...).
+LOSS_PARTS = {
+    "train_loss": re.compile(r"^(?:train|training|trn)_(.+)_loss$"),
+    "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(.+)_loss$"),
+}
+
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 
 
@@ -122,20 +129,19 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     # dataloader; the others keep their names. Not when the training side logs the same names:
     # then they are parts of one loss (YOLO's box/cls/dfl), which the table reader sums.
     if "val_loss" not in taken:
-        groups = [m.group(2) for c in names if c not in mapping
-                  for m in [re.fullmatch(r"(val|valid|validation|eval)_(\w+?)_loss", norm[c])] if m]
-        train_parts = {m.group(1) for c in names for m in [re.fullmatch(r"(?:train|training|trn)_(\w+?)_loss", norm[c])]
-                       if m}
-        first = None if set(groups) & train_parts else (
-            next((g for g in groups if g in VAL_SPLITS or g in TEST_SPLITS), None)
-            or next((g for g in groups if g not in TRAIN_SPLITS), None))
-        if first is not None:
-            for canon, suffixes in (("val_loss", ("loss",)), ("val_acc", ("accuracy", "acc"))):
-                pattern = re.compile(rf"(?:val|valid|validation|eval)_{re.escape(first)}_(?:{'|'.join(suffixes)})")
-                hit = next((c for c in names if c not in mapping and pattern.fullmatch(norm[c])), None)
-                if hit is not None and canon not in taken:
-                    mapping[hit] = canon
-                    taken.add(canon)
+        groups = {c: m.group(1) for c in names if c not in mapping for m in [LOSS_PARTS["val_loss"].match(norm[c])] if m}
+        train_parts = {m.group(1) for c in names for m in [LOSS_PARTS["train_loss"].match(norm[c])] if m}
+        chosen = None if set(groups.values()) & train_parts else (
+            next((c for c, g in groups.items() if g in VAL_SPLITS or g in TEST_SPLITS), None)
+            or next((c for c, g in groups.items() if g not in TRAIN_SPLITS), None))
+        if chosen is not None:
+            mapping[chosen] = "val_loss"
+            taken.add("val_loss")
+            stem = norm[chosen][: -len("loss")]  # "eval_g0_": its accuracy is eval_g0_accuracy
+            acc = next((c for c in names if c not in mapping and norm[c] in (stem + "accuracy", stem + "acc")), None)
+            if acc is not None and "val_acc" not in taken:
+                mapping[acc] = "val_acc"
+                taken.add("val_acc")
     for c in names:
         if c not in mapping:
             mapping[c] = norm[c] or c

@@ -33,7 +33,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, TRAINING_SET_SIZE, axis_kind, map_columns, normalise
+from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, TRAINING_SET_SIZE, axis_kind, map_columns,
+                       normalise)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -41,10 +42,6 @@ from . import lightning
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
 #: Numeric columns that tell runs apart when the epoch repeats (any text column can, too).
 SPLIT_COLUMNS = ("seed", "random_state", "model", "trial", "config", "version", "fold", "repeat", "model_id")
-_PART = {
-    "train_loss": re.compile(r"^(?:train|training|trn)_(.+)_loss$"),
-    "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(.+)_loss$"),
-}
 _MIN_FOLDED_EPOCHS = 3
 
 
@@ -289,8 +286,8 @@ class _Plan:
         canon = set(mapped.values())
         self.parts = {}
         found = {target: [c for c in mapped if pattern.match(mapped[c]) and mapped[c] not in LOSS_SERIES]
-                 for target, pattern in _PART.items()}
-        middle = {t: {_PART[t].match(mapped[c]).group(1) for c in cols} for t, cols in found.items()}
+                 for target, pattern in LOSS_PARTS.items()}
+        middle = {t: {LOSS_PARTS[t].match(mapped[c]).group(1) for c in cols} for t, cols in found.items()}
         for target, parts in found.items():
             if target in canon or not parts:
                 continue
