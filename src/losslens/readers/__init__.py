@@ -147,10 +147,10 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         return table.to_runs(records.to_columns(console.hf_console_rows(text)), fmt="hf_console", **options)
     if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
-    if console.is_keras_console(text):
-        return table.to_runs(console.keras_console_columns(text), fmt="keras_console", **options)
-    if console.is_printed_log(text):
-        return table.to_runs(console.printed_log_columns(text), fmt="printed_log", **options)
+    printed = console.printed_columns(text)
+    if printed is not None:
+        cols, fmt = printed
+        return table.to_runs(cols, fmt=fmt, **options)
     try:
         cols = delimited.parse(text, source)
         return table.to_runs(cols, fmt="csv", **options)
@@ -165,7 +165,7 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
 
 def _prose(text: str) -> bool:
     """The first line reads like console output (words, no delimiter), not a table's header."""
-    first = next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
+    first = console.first_line(text)
     return not any(d in first for d in (",", "\t", ";", "|")) and len(first.split()) >= 3 \
         and sum(w.isalpha() for w in first.split()) >= 2
 
@@ -203,19 +203,19 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
 
 def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Run]:
     """Every code cell whose saved output is a Keras fit log, a run each (``name#cell7``)."""
-    cells = console.notebook_outputs(nb)
+    cells = console.notebook_logs(nb)
     if not cells:
         raise UnknownFormatError("a notebook without a training log in its saved outputs (run it, save it, "
                                  "or point losslens at the log the training wrote)", source)
     runs = []
-    for i, text in cells:
+    for i, cols, fmt in cells:
         label = f"{name}#cell{i}"
         if run_id is not None and str(run_id) not in (label, f"cell{i}", str(i)):
             continue
-        cols, fmt = console.columns(text)
         runs.extend(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options))
     if not runs:
-        raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, _ in cells)})", source)
+        raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, *_ in cells)})",
+                        source)
     return runs
 
 

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from ..columns import canonical, is_validation
+from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
@@ -69,9 +69,10 @@ def is_notebook(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("cells"), list) and "nbformat" in obj
 
 
-def notebook_outputs(nb: dict) -> list[tuple[int, str]]:
-    """``(cell number, printed text)`` of every code cell whose saved output is a training log, Keras'
-    or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows them)."""
+def notebook_logs(nb: dict) -> list[tuple[int, dict[str, np.ndarray], str]]:
+    """``(cell number, columns, format)`` of every code cell whose saved output is a training log,
+    Keras' or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows
+    them)."""
     found = []
     for i, cell in enumerate(nb["cells"], start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -84,17 +85,20 @@ def notebook_outputs(nb: dict) -> list[tuple[int, str]]:
             if text is None and isinstance(out.get("data"), dict):
                 text = out["data"].get("text/plain")
             parts.append("".join(text) if isinstance(text, list) else str(text or ""))
-        text = "".join(parts)
-        if is_keras_console(text) or is_printed_log(text):
-            found.append((i, text))
+        parsed = printed_columns("".join(parts))
+        if parsed is not None:
+            found.append((i, *parsed))
     return found
 
 
-def columns(text: str) -> tuple[dict[str, np.ndarray], str]:
-    """A printed log's columns and its format name: Keras' ``fit``, else a loop's own prints."""
+def printed_columns(text: str) -> tuple[dict[str, np.ndarray], str] | None:
+    """A printed log's columns and its format name (Keras' ``fit``, else a loop's own prints), or
+    None when the text is neither."""
     if is_keras_console(text):
         return keras_console_columns(text), "keras_console"
-    return printed_log_columns(text), "printed_log"
+    if is_printed_log(text):
+        return printed_log_columns(text), "printed_log"
+    return None
 
 
 _HF_DICT = re.compile(r"^\s*\{'[A-Za-z_]\w*': ")
@@ -178,8 +182,8 @@ def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
     return axes, pairs
 
 
-_SPLIT_WORDS = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val",
-                "eval": "val", "evaluation": "val", "test": "val", "dev": "val"}
+# The split words of columns.py (a test set is read as the validation curve there too).
+_SPLIT_WORDS = {w: "train" for w in TRAIN_SPLITS} | {w: "val" for w in VAL_SPLITS + TEST_SPLITS}
 
 
 def _last_split(words: str) -> str | None:
@@ -202,8 +206,7 @@ def _series_name(name: str) -> str:
 def is_printed_log(text: str) -> bool:
     """At least three printed lines with an epoch/step/iter number and a loss value on the line (or
     a file of nothing but such lines)."""
-    first = next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
-    if _table_header(first):
+    if _table_header(first_line(text)):
         return False  # a CSV's header says "epoch" and "loss" too
     # modded-nanogpt's log files open with the training script's source (120 KB and more).
     head = text[:2_000_000]
@@ -222,6 +225,11 @@ def is_printed_log(text: str) -> bool:
                 return True
     # A log of one or two epochs is still a log (too short to diagnose, and said so), when that is all it holds.
     return 0 < hits == len(lines)
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line (of the first 4 KB)."""
+    return next((ln for ln in text[:4096].splitlines() if ln.strip()), "")
 
 
 def _table_header(line: str) -> bool:
