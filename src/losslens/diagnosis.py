@@ -571,8 +571,9 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # loss (tests/fixtures/logs/printed_nanogpt.txt) bounced by 7% of its improvement at lr 1e-2
     # and by the same at lr 1e-3 from its plateau on (validation loss 2.616 vs 2.620).
     per_batch = f.axis_name == "step"
-    osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise
-                 and not (per_batch and not is_validation(f.metric)) else 0.0), f.metric
+    batch_noise = per_batch and not is_validation(f.metric)
+    osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise and not batch_noise
+                 else 0.0), f.metric
     tp = f.train_plateau
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
