@@ -61,6 +61,7 @@ class Thresholds:
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
     overfit_rise_level: float = 0.05      # or ≥ 5% of its minimum while still rising (tail t > 3)
+    overfit_rise_min: float = 0.10        # or ≥ 10% of its minimum while training fell below its level then
     overfit_gap_growth: float = 0.15      # or: the gap grew ≥ 15% of val's improvement while train fell
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
@@ -458,8 +459,15 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # A rise that is large against the improvement, or a slow one that is still climbing
     # significantly at the end (validation creeping up from its minimum, epoch after epoch).
     creeping = f.trend.slope_t > -t.improving_t and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
+    # A rise that is large against the minimum itself, while training went on falling: a
+    # floor far below the start makes the rise small against the improvement (a validation
+    # cross-entropy 2.3 -> 0.34 -> 0.44 rose 6% of its improvement but 30% of its level), and
+    # a rise that levelled off has no significant tail slope left. Training must have fallen
+    # (not merely held within 2% of its range): both rising is instability, not overfitting.
+    far_above = (g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_min
+                 and (g.train_drop_after_val_min > 0 or g.train_slope_t < t.improving_t))
     rising = (g.val_rise_noise > t.overfit_rise_noise and early_min
-              and (g.val_rise_range > t.overfit_rise_range or creeping))
+              and (g.val_rise_range > t.overfit_rise_range or creeping or far_above))
     # Training held or kept improving while validation rose (both rising is instability instead).
     train_on = (g.train_drop_after_val_min > -0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
                 or g.train_slope_t < t.improving_t)
@@ -575,7 +583,10 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     osc, name = (o.oscillation if f.plateau.improvement > t.lr_high_floor_noise * f.noise and not batch_noise
                  else 0.0), f.metric
     tp = f.train_plateau
+    # (The training curve needs as many points as the shape rule: Lightning's default
+    # log_every_n_steps=50 over short epochs leaves a handful of single-batch losses.)
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
+            and f.train_points >= t.shape_min_points \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:

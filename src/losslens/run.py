@@ -147,16 +147,17 @@ class Run:
         return names + sorted(k for k in self.series if k not in CANONICAL and self.has(k))
 
     def default_metric(self) -> str:
-        """The series a diagnosis looks at: ``val_loss`` when logged, else ``train_loss``.
+        """The series a diagnosis looks at: ``val_loss`` when logged, else ``val_acc``, else ``train_loss``.
 
-        Falls back to any series whose name ends in ``loss``, then to ``val_acc`` and
-        ``train_acc`` (a log of accuracies only: the plateau question is the same). A reader
+        (Validation measured only as an accuracy -- MMEngine's and timm's defaults -- is still
+        the curve whose plateau the question is about; the training loss is read beside it.)
+        Falls back to any series whose name ends in ``loss``, then to ``train_acc``. A reader
         that knows better sets ``meta["default_metric"]`` (scikit-learn's early-stopping score).
         """
         chosen = self.meta.get("default_metric")
         if chosen and self.has(chosen):
             return chosen
-        for key in ("val_loss", "train_loss"):
+        for key in ("val_loss", "val_acc", "train_loss"):
             if self.has(key):
                 return key
         losses = [k for k in self.metrics if k.endswith("loss")]

@@ -114,10 +114,10 @@ def choose_metric(run: Run, metric: str | None) -> str:
                                 run.source or run.name)
         return metric
     m = run.default_metric()
-    if m == "val_loss" and run.has("train_loss"):
+    if m in ("val_loss", "val_acc") and run.has("train_loss"):
         # Validation logged a few times against many training steps: the training curve has the
         # shape. A short run with both logged every epoch keeps its validation curve.
-        n_val, n_train = (int(np.isfinite(run.series[k]).sum()) for k in ("val_loss", "train_loss"))
+        n_val, n_train = (int(np.isfinite(run.series[k]).sum()) for k in (m, "train_loss"))
         if n_val < MIN_POINTS_FOR_VAL and n_train > n_val:
             return "train_loss"
     return m
