@@ -21,8 +21,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "val_acc": ("val_accuracy", "val_acc", "eval_accuracy", "validation_accuracy", "valid_accuracy",
                 "valid_acc", "test_acc", "test_accuracy", "val_sparse_categorical_accuracy",
                 "val_categorical_accuracy", "val_binary_accuracy", "val_acc_epoch", "acc_val",
-                "accuracy_val", "accuracy_validation"),
-    "lr": ("lr", "learning_rate", "lr_0", "lr_pg0", "learningrate", "lr_adam", "lr_sgd", "train_lr"),
+                "accuracy_val", "accuracy_validation", "eval_top1", "val_top1", "top1", "acc1", "val_acc1",
+                "accuracy_top1", "metrics_accuracy_top1", "val_accuracy_top1"),
+    "lr": ("lr", "learning_rate", "lr_0", "lr_pg0", "learningrate", "lr_adam", "lr_adamw", "lr_sgd", "train_lr",
+           "lr_group_0"),
     "grad_norm": ("grad_norm", "gradient_norm", "grad_norm_2", "global_grad_norm", "train_grad_norm",
                   "grad_2_0_norm_total", "gnorm", "train_gnorm", "total_norm", "grad_total_norm"),
     "update_ratio": ("update_ratio", "update_to_weight", "update_to_weight_ratio"),
@@ -31,7 +33,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # Columns that describe the axis rather than a series.
 AXIS_NAMES = {
     "epoch": ("epoch", "epochs", "ep"),
-    "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step"),
+    "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step",
+             "training_iteration"),
 }
 
 #: Columns of training-set sizes. A table with one of these and no epoch or step column is a

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import axis_kind, canonical, normalise
+from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, normalise
 from ..exceptions import ReadError
 from ..run import Run
 
@@ -94,7 +94,7 @@ def column_name(tag: str) -> str:
     Tries the tag as written, then without Keras' ``epoch_`` prefix, then with the split
     word moved to the front (``'loss/validation'`` -> ``'validation_loss'``), then without a
     leading split word (``'train/learning_rate'`` -> ``'learning_rate'``, ``'eval/acc'`` ->
-    ``'val_acc'``). Axis counters come back as ``'epoch'``/``'step'``. A tag that maps to
+    ``'val_acc'``), then without a leading namespace (``'ray/tune/val_loss'`` -> ``'val_loss'``). Axis counters come back as ``'epoch'``/``'step'``. A tag that maps to
     nothing known keeps its normalised name.
     """
     norm = normalise(tag)
@@ -118,6 +118,11 @@ def column_name(tag: str) -> str:
             # "eval/acc" is a validation metric, not the training one its bare name means.
             return rest if tokens[0] in ("train", "training") else "val_" + canon[len("train_"):]
         if canon is not None:
+            return rest
+    # A namespace before the name (Ray Tune's ``ray/tune/val_loss``, ``charts/loss``).
+    for i in range(1, len(tokens)):
+        rest = "_".join(tokens[i:])
+        if canonical(rest):
             return rest
     return norm
 
@@ -148,8 +153,12 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
     if not named:
         raise ReadError("no scalar series besides the step/epoch counters", source)
 
+    per_epoch = None if epoch is not None or axis is not None else _epoch_counted(named)
     if epoch is not None and axis != "step":
         data = _by_epoch(named, epoch)
+        axis_name = "epoch"
+    elif per_epoch is not None:
+        data = _average_by_epoch(_iterations_to_epochs(named, per_epoch))
         axis_name = "epoch"
     else:
         axis_name = axis or "step"
@@ -174,6 +183,48 @@ def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
         idx = np.searchsorted(e_steps, steps, side="right") - 1
         idx = np.clip(idx, 0, len(e_steps) - 1)  # a value before the first epoch tag joins it
         mapped[col] = (e_values[idx], values)
+    return _average_by_epoch(mapped)
+
+
+def _epoch_counted(named: dict) -> np.ndarray | None:
+    """The epochs, when the losses were logged per epoch and other tags per iteration.
+
+    A loop that calls ``add_scalar("Loss/val", v, epoch)`` but ``add_scalar("lr", v,
+    global_step)`` (Ignite's handlers do the same) writes two step units into one file; on one
+    grid the epoch series stop at step 60 of 600 and read as a run that turned NaN. The epoch
+    series are recognised as the ones on consecutive integers from 0 or 1 that end at most a
+    third of the way along the others; they must hold a loss or an accuracy. Returns their axis, or None.
+    """
+    ends = {col: float(np.nanmax(steps)) for col, (steps, _) in named.items() if np.isfinite(steps).any()}
+    if len(ends) < 2:
+        return None
+    longest = max(ends.values())
+    short = [c for c, e in ends.items() if e * 3 <= longest]
+    if not short or len(short) == len(ends) or not any(canonical(c) in LOSS_SERIES + ACCURACY_FALLBACK for c in short):
+        return None
+    epochs = np.unique(np.concatenate([named[c][0] for c in short]))
+    if epochs.shape[0] < 3 or epochs[0] not in (0.0, 1.0) or not np.all(np.diff(epochs) == 1):
+        return None
+    return epochs
+
+
+def _iterations_to_epochs(named: dict, epochs: np.ndarray) -> dict:
+    """``{col: (epoch of each value, values)}``: iteration steps spread evenly over the epochs."""
+    top = float(epochs[-1])
+    mapped = {}
+    for col, (steps, values) in named.items():
+        if float(np.nanmax(steps)) <= top:
+            mapped[col] = (steps, values)
+            continue
+        lo, hi = float(np.nanmin(steps)), float(np.nanmax(steps))
+        per_epoch = (hi - lo + 1) / epochs.shape[0]
+        k = np.clip(np.floor((steps - lo) / per_epoch), 0, epochs.shape[0] - 1).astype(int)
+        mapped[col] = (epochs[k], values)
+    return mapped
+
+
+def _average_by_epoch(mapped: dict) -> dict:
+    """``{col: (epochs, values)}`` -> one row per epoch, several values of an epoch averaged."""
     grid = np.unique(np.concatenate([e for e, _ in mapped.values()]))
     data = {"epoch": grid}
     for col, (epochs, values) in mapped.items():
