@@ -43,6 +43,12 @@ def _same(a, b):
     np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=0, equal_nan=True)
 
 
+def _same_values(a, b) -> bool:
+    """Two runs whose diagnosed series hold the same values (what a directory reads once)."""
+    (_, va), (_, vb) = a.finite(a.default_metric()), b.finite(b.default_metric())
+    return a.default_metric() == b.default_metric() and np.array_equal(va, vb)
+
+
 def _digest(path: Path) -> tuple[str, float]:
     return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime
 
@@ -506,13 +512,17 @@ def test_yolo_loss_parts_sum_only_without_a_total(tmp_path):
 def test_directory_reads_every_run_inside():
     runs = read(LOGS)
     sources = {Path(r.source).relative_to(LOGS).as_posix() for r in runs}
+    # printed_oneline.txt is printed_epochs.txt's run printed in another form, in the same folder:
+    # one run, read once (the first file in path order keeps it).
+    assert _same_values(read(LOGS / "printed_oneline.txt")[0], read(LOGS / "printed_epochs.txt")[0])
+    # keras_tensorboard.history.json is the History of the fit whose TensorBoard log is keras_tensorboard/:
+    # one run in two formats, read once.
+    assert _same_values(read(LOGS / "keras_tensorboard.history.json")[0], read(LOGS / "keras_tensorboard")[0])
     assert sources == {"keras_csvlogger.csv", "keras_csvlogger.tsv", "keras_history.json",
                        "keras_history_wrapped.json", "torch_loop.jsonl", "hf_output/trainer_state.json",
-                       "lightning/version_0/metrics.csv", "keras_tensorboard.history.json",
-                       "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
+                       "lightning/version_0/metrics.csv", "keras_tensorboard", "hf_console.txt", "hf_console.log_history.json",
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt", "printed_fairseq.txt",
-                       "printed_oneline.txt",
                        "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
                        "keras_rlrop.csv", "lightning_tqdm/version_0/metrics.csv", "lightning_tqdm/progress.txt"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run

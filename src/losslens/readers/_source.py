@@ -61,7 +61,8 @@ def run_name(path: Path) -> str:
 
 
 GENERIC_STEMS = {"metrics", "trainer_state", "results", "history", "log", "logs", "training_log",
-                 "train_log", "progress", "training", "scalars", "wandb-history", "loss", "losses"}
+                 "train_log", "progress", "training", "scalars", "wandb-history", "loss", "losses",
+                 "result", "summary", "stdout"}
 
 
 def sniff_bytes(head: bytes, name: str = "") -> str | None:

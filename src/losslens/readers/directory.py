@@ -90,10 +90,61 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
+    runs = _unique_names(_drop_copies(runs), root)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
                                               source, len(problems), detail)
     return _select(runs, run_id, source)
+
+
+def _drop_copies(runs: list[Run]) -> list[Run]:
+    """One run written twice is read once.
+
+    Ray Tune writes each trial as ``progress.csv``, ``result.json`` and an event file; Lightning's
+    CSVLogger and TensorBoardLogger log one fit into ``version_0`` and ``version_1``. A run whose
+    diagnosed series (compared at float32, TensorBoard's precision) equals an earlier run's,
+    in the same folder or written in another format, is dropped; the earlier keeps its name.
+    """
+    import numpy as np
+
+    kept, seen = [], {}
+    for run in runs:
+        source = Path(run.source or "")
+        folder = str(source if source.is_dir() else source.parent)
+        fmt = run.meta.get("format")
+        try:
+            metric = run.default_metric()
+            _, values = run.finite(metric)
+        except LosslensError:
+            kept.append(run)
+            continue
+        where = seen.setdefault((metric, np.asarray(values, dtype=np.float32).tobytes()), [])
+        if any(f == folder or m != fmt for f, m in where):
+            continue
+        where.append((folder, fmt))
+        kept.append(run)
+    return kept
+
+
+def _unique_names(runs: list[Run], root: Path) -> list[Run]:
+    """Runs sharing a name (Lightning's ``csv/version_0`` and ``tb/version_0``, two trials'
+    ``result.json``) are named by their path under ``root`` instead, which ``--run`` accepts."""
+    from collections import Counter
+
+    counts = Counter(r.name for r in runs)
+    for run in runs:
+        if counts[run.name] < 2:
+            continue
+        source = Path(run.source or "")
+        folder = source if source.is_dir() else source.parent
+        rel = _rel(folder, root)
+        if run.name == folder.name and rel != ".":
+            run.name = rel
+        elif source.is_file():  # keras_csvlogger.csv and keras_csvlogger.tsv, a.b/result.json
+            run.name = source.name if rel == "." else f"{rel}/{source.name}"
+        else:
+            run.name = f"{rel}/{run.name}"
+    return runs
 
 
 def _guarded(problems: list[str], path: Path, root: Path, reader) -> list[Run]:
