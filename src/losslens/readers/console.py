@@ -19,8 +19,8 @@ import re
 import numpy as np
 
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
+from .delimited import ANSI as _ANSI
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 _PAIR = re.compile(r"(?<![\w.])([A-Za-z_][\w./]*): ([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])")
 
@@ -120,8 +120,11 @@ def is_hf_console(text: str) -> bool:
 
 
 def hf_console_rows(text: str) -> list[dict]:
-    """One row per printed log dict, values as numbers (recent versions print them as strings);
-    the end-of-training summary (``train_runtime``, a mean ``train_loss``) is not a point of the curve."""
+    """One row per printed log dict, values as numbers (recent versions print them as strings).
+
+    The end-of-training summary (``train_runtime``, a mean ``train_loss``) is kept, for
+    :func:`~losslens.readers.huggingface.split_after_training`; it is not a point of the curve
+    (``records.to_columns(rows, skip=huggingface.is_summary)``)."""
     import ast
 
     rows = []
@@ -133,7 +136,7 @@ def hf_console_rows(text: str) -> list[dict]:
             obj = ast.literal_eval(s)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             continue
-        if not isinstance(obj, dict) or "train_runtime" in obj:
+        if not isinstance(obj, dict):
             continue
         row = {}
         for k, v in obj.items():
@@ -141,7 +144,7 @@ def hf_console_rows(text: str) -> list[dict]:
                 row[str(k)] = float(v)
             except (TypeError, ValueError):
                 pass
-        if "epoch" in row:
+        if "epoch" in row or "train_runtime" in row:
             rows.append(row)
     return rows
 
@@ -196,6 +199,13 @@ def _series_name(name: str) -> str:
     """The longest ending of a printed name that is a known series ("average train loss" ->
     "train loss"), else the whole name."""
     words = name.split()
+    if len(words) > 2 and words[0] in _SPLIT_WORDS:
+        # Keep the split a line named once: Ignite's "Validation Results - ... Avg loss: 1.83"
+        # is "val avg loss", whose ending "loss" alone would read as the training loss.
+        for k in range(1, len(words)):
+            tail = f"{words[0]} {' '.join(words[k:])}"
+            if canonical(tail):
+                return tail
     for k in range(len(words)):
         tail = " ".join(words[k:])
         if canonical(tail):

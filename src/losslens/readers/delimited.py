@@ -43,6 +43,11 @@ def is_number(text: str) -> bool:
     return True
 
 
+#: A terminal colour or cursor code (also stripped from printed logs, console.py).
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_RULE = re.compile(r"[ \t|:+]*[-=]{3,}[-= \t|:+]*(?:\n|$)")
+
+
 def sniff_delimiter(header: str) -> str | None:
     """The delimiter of a header line: the most frequent of ``, \\t ; |``; None = whitespace."""
     counts = {d: header.count(d) for d in _DELIMITERS}
@@ -65,6 +70,8 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     """
     if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b[" in text:  # a table printed in colour (skorch marks each best value so, even in a file)
+        text = ANSI.sub("", text)
     start = 0
     length = len(text)
     # The header is the first non-blank line that is not a '#' comment -- unless the data
@@ -81,6 +88,9 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
             break
         start = end + 1
     body = text[end + 1:] if end < length else ""
+    rule = _RULE.match(body)
+    if rule:  # "-------  ----------" under a printed table's header (tabulate, skorch; markdown's |---|)
+        body = body[rule.end():]
     if comment is not None and _all_numbers(header_line):
         body, header_line = text[start:], comment
     delimiter = sniff_delimiter(header_line)
