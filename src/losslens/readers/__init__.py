@@ -15,6 +15,9 @@ Jupyter notebook           its saved outputs, a run per fit cell       :mod:`.co
 HF ``Trainer`` console     ``{'loss': ..., 'epoch': ...}`` lines        :mod:`.console`
 HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
 JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
+Sacred ``metrics.json``    ``{name: {"steps": [..], "values": [..]}}``     :mod:`.sacred`
+MMEngine ``scalars.json``  JSON Lines, rows with ``iter`` + ``data_time``  :mod:`.mmengine`
+                           and validation rows without ``iter``
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
 TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
                            the name; URI ``tb:PATH``
@@ -41,7 +44,7 @@ from typing import Mapping
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, console, delimited, huggingface, keras, records, table
+from . import _source, console, delimited, huggingface, keras, mmengine, records, sacred, table
 
 __all__ = ["read", "read_file"]
 
@@ -144,7 +147,9 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
     if console.is_hf_console(text):  # Python dicts, one per line: before JSON, which they resemble
-        return table.to_runs(records.to_columns(console.hf_console_rows(text)), fmt="hf_console", **options)
+        rows, after = huggingface.split_after_training(console.hf_console_rows(text))
+        return table.to_runs(records.to_columns(rows, skip=huggingface.is_summary), fmt="hf_console",
+                             meta={"evaluated_after_training": after} if after else None, **options)
     if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
     printed = console.printed_columns(text)
@@ -180,6 +185,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             rows = records.parse_jsonl(text, source)
             if not rows:
                 raise UnknownFormatError("JSON Lines without objects", source) from None
+            if mmengine.is_scalars(rows):
+                return table.to_runs(mmengine.columns(rows), name=name, source=source, fmt="mmengine", **options)
             return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="jsonl", **options)
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
@@ -193,6 +200,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             raise UnknownFormatError("a JSON array without objects, not a training log", source)
         return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="json_records",
                              axis="step" if _looks_like_log_history(rows) else None, **options)
+    if sacred.is_metrics(obj):
+        return _select(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
     if keras.is_history(obj):
         return keras.read_history(obj, name=name, source=source, **options)
     if isinstance(obj, dict):
@@ -287,7 +296,9 @@ def _select(runs: list[Run], run_id, source: str) -> list[Run]:
     if run_id is None:
         return runs
     wanted = str(run_id)
+    # (A directory names runs that share a name by their path: "csv/version_0" is also "version_0".)
     kept = [r for r in runs if r.name == wanted or str(r.meta.get("run_id")) == wanted]
+    kept = kept or [r for r in runs if r.name.endswith("/" + wanted)]
     if not kept:
         names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
         raise ReadError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)

@@ -33,8 +33,30 @@ def is_trainer_state(obj) -> bool:
     return isinstance(obj, dict) and "log_history" in obj
 
 
-def _is_summary(keys: tuple) -> bool:
+def is_summary(keys: tuple) -> bool:
     return "train_runtime" in keys
+
+
+def split_after_training(rows: list) -> tuple[list, list[dict]]:
+    """``(rows of the curve, evaluations run after training)``.
+
+    ``trainer.train(); trainer.evaluate()`` logs the evaluation after the closing summary row
+    (``train_runtime``), at the last step; with ``load_best_model_at_end=True`` it evaluates
+    the restored best model, so on the curve the validation loss of an overfitting run would
+    end back at its minimum. Rows after the summary that log no training loss, at no later
+    step, are such evaluations: kept apart (``Run.meta["evaluated_after_training"]``).
+    """
+    end = next((i for i in range(len(rows) - 1, -1, -1) if isinstance(rows[i], dict) and "train_runtime" in rows[i]),
+               None)
+    if end is None:
+        return rows, []
+    last = rows[end].get("step")
+    after = [r for r in rows[end + 1:] if isinstance(r, dict) and "loss" not in r
+             and (last is None or r.get("step") is None or r["step"] <= last)]
+    if not after:
+        return rows, []
+    kept = rows[:end + 1] + [r for r in rows[end + 1:] if not any(r is a for a in after)]
+    return kept, [{k: v for k, v in r.items() if not _timing(k)} for r in after]
 
 
 def _timing(key: str) -> bool:
@@ -49,7 +71,8 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         raise ReadError("trainer_state.json whose log_history is not a list", source)
     # The closing summary row is the last one (a resumed run may add a few after it).
     summary = next((r for r in reversed(log[-10:]) if isinstance(r, dict) and "train_runtime" in r), None)
-    cols = records.to_columns(log, drop=_timing, skip=_is_summary)
+    log, after = split_after_training(log)
+    cols = records.to_columns(log, drop=_timing, skip=is_summary)
     step = cols.get("step")
     if not log or (step is not None and np.isnan(step).all() and len(cols) == 1):
         raise ReadError("trainer_state.json with an empty log_history (nothing logged yet: "
@@ -60,5 +83,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     if summary is not None:
         meta["train_loss_mean"] = summary.get("train_loss")
         meta["train_runtime_s"] = summary.get("train_runtime")
+    if after:
+        meta["evaluated_after_training"] = after
     return table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)

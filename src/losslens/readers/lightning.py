@@ -74,6 +74,31 @@ def per_epoch(epoch: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndar
     return axis, out
 
 
+def after_fit(epoch: np.ndarray, step: np.ndarray | None, series: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows that ``trainer.validate(ckpt_path="best")`` / ``trainer.test()`` wrote after ``fit``.
+
+    They are logged at epoch ``max_epochs``, one past the last trained epoch, at the step where
+    training stopped, and hold the *best* checkpoint's values: on the curve an overfitting
+    run's validation loss would end back at its minimum. They are the rows past the last epoch
+    with a training value whose step did not move past the last training step (+1). Returns a
+    boolean mask of shape (n_rows,).
+    """
+    n = epoch.shape[0]
+    drop = np.zeros(n, dtype=bool)
+    if step is None:
+        return drop
+    trained = np.zeros(n, dtype=bool)
+    for name, values in series.items():
+        low = normalise(name)
+        if not is_validation(name) and ("loss" in low or "acc" in low):
+            trained |= np.isfinite(values)
+    if not trained.any():
+        return drop
+    last_epoch = np.max(epoch[trained])
+    last_step = np.nanmax(step[trained])
+    return (epoch > last_epoch) & np.isfinite(step) & (step <= last_step + 1)
+
+
 def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
     """Give rows without an epoch the epoch of the step they were logged at.
 

@@ -432,6 +432,11 @@ class _Plan:
             axis = axis[keep]
             series = {k: v[keep] for k, v in series.items()}
         if mode == "fold":
+            late = lightning.after_fit(axis, data[self.step][keep] if self.step is not None else None, series)
+            if late.any():
+                meta["evaluated_after_training"] = {k: float(v[late][np.isfinite(v[late])][-1])
+                                                    for k, v in series.items() if np.isfinite(v[late]).any()}
+                axis, series = axis[~late], {k: v[~late] for k, v in series.items()}
             axis, series = lightning.per_epoch(axis, series)
             meta["folded"] = ("rows averaged per epoch (step-level and epoch-level rows); a validation series "
                               "takes the epoch's last value")
