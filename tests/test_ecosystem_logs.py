@@ -1,0 +1,135 @@
+"""Logs written by libraries beyond the core four: PyTorch Ignite, a plain SummaryWriter loop, skorch,
+Sacred, MMEngine, Ray Tune, and the Trainer/Lightning patterns that run an evaluation after training.
+
+Every file under tests/fixtures/ecosystem/ was written by the library itself in a tiny CPU run (the
+script beside it; see that folder's README). Most runs are the same small MLP on 300 digits, which
+overfits: validation loss bottoms out at epoch ~10-16 and ends 20-30% above it while the training loss
+goes to ~0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _finite(run, key):
+    return run.finite(key)[1]
+
+
+@pytest.mark.parametrize("path", ["ignite/tb_logs", "torch_tb/runs"])
+def test_tensorboard_with_epoch_and_iteration_steps_is_one_epoch_axis(path):
+    # lr (and Ignite's batch loss) logged per iteration, the losses per epoch: on one step grid the
+    # epoch series stopped at step 60 of 600 and the run read "diverged (NaN at step 65)".
+    [run] = read(f"tb:{ECO / path}")
+    assert run.axis_name == "epoch" and len(run) == 60
+    assert np.isfinite(run.series["train_loss"]).all() and np.isfinite(run.series["val_loss"]).all()
+    assert np.isfinite(run.series["lr"]).all()  # the per-iteration lr, one value per epoch
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting"
+    assert d.causes[0].numbers["val_best_epoch"] == run.axis[np.argmin(run.series["val_loss"])]
+
+
+def test_ignite_printed_results_keep_their_split():
+    text = (ECO / "ignite" / "stdout.txt").read_text()
+    [run] = read(ECO / "ignite" / "stdout.txt")
+    val = [float(v) for v in re.findall(r"Validation Results - Epoch: \d+\s+Avg accuracy: [\d.]+ Avg loss: ([\d.]+)", text)]
+    train = [float(v) for v in re.findall(r"Training Results - Epoch: \d+\s+Avg accuracy: [\d.]+ Avg loss: ([\d.]+)", text)]
+    np.testing.assert_array_equal(_finite(run, "val_loss"), val)
+    np.testing.assert_array_equal(_finite(run, "train_loss"), train)
+    assert "val_acc" in run.series and losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_skorch_printed_table_in_colour():
+    text = (ECO / "skorch" / "stdout.txt").read_text()
+    assert "\x1b[" in text and "-------" in text  # as skorch prints it, even into a file
+    [run] = read(ECO / "skorch" / "stdout.txt")
+    rows = [re.sub(r"\x1b\[[0-9;]*m", "", ln).split() for ln in text.splitlines()[2:] if ln.strip()]
+    np.testing.assert_array_equal(_finite(run, "val_loss"), [float(r[3]) for r in rows])
+    np.testing.assert_array_equal(_finite(run, "train_loss"), [float(r[1]) for r in rows])
+    np.testing.assert_array_equal(_finite(run, "val_acc"), [float(r[2]) for r in rows])
+
+
+def test_sacred_metrics_json():
+    raw = json.loads((ECO / "sacred" / "metrics.json").read_text())
+    [run] = read(ECO / "sacred" / "metrics.json")
+    np.testing.assert_allclose(_finite(run, "val_loss"), raw["validation.loss"]["values"])
+    np.testing.assert_allclose(_finite(run, "train_loss"), raw["training.loss"]["values"])
+    np.testing.assert_allclose(_finite(run, "val_acc"), raw["validation.accuracy"]["values"])
+    np.testing.assert_array_equal(run.axis, raw["validation.loss"]["steps"])
+    # Validation bottoms out at 0.335 and ends at 0.435, 6% of its improvement from 1.83 but 30% of
+    # its own level, while training goes to 0.0006: overfitting (it read "converged").
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting"
+    assert d.causes[0].numbers["val_best_epoch"] == raw["validation.loss"]["steps"][int(np.argmin(raw["validation.loss"]["values"]))]
+
+
+def test_mmengine_scalars_validation_rows():
+    rows = [json.loads(ln) for ln in (ECO / "mmengine" / "scalars.json").read_text().splitlines() if ln.strip()]
+    [run] = read(ECO / "mmengine" / "scalars.json")
+    assert run.axis_name == "epoch" and run.meta["format"] == "mmengine"
+    val = {}
+    for r in rows:
+        if "iter" not in r:
+            val[r["step"]] = r["loss"]  # validation rows: step is the epoch; the last one counts
+    np.testing.assert_allclose(_finite(run, "val_loss"), [val[e] for e in sorted(val)])
+    epoch1 = [r["loss"] for r in rows if r.get("epoch") == 1]
+    assert run.series["train_loss"][0] == pytest.approx(np.mean(epoch1))  # the epoch's mean, as Keras reports
+    assert "val_acc" in run.series  # accuracy/top1, in percent
+    assert losslens.diagnose(run).verdict == "overfitting"
+    # Validation measured only as an accuracy is the curve diagnosed, not the training loss beside it.
+    [acc_only] = read(ECO / "mmengine" / "scalars_acc_only.json")
+    assert "val_loss" not in acc_only.series and acc_only.default_metric() == "val_acc"
+
+
+def test_ray_tune_trial_folder_is_one_run():
+    # progress.csv, result.json and the event file are one trial written three times.
+    runs = read(ECO / "raytune")
+    assert [r.name for r in runs] == ["trial_0"]
+    one = {fmt: read(ECO / "raytune" / "trial_0" / fmt)[0] for fmt in ("progress.csv", "result.json")}
+    np.testing.assert_array_equal(_finite(one["progress.csv"], "val_loss"), _finite(one["result.json"], "val_loss"))
+
+
+@pytest.mark.parametrize("name", ["trainer_state.json", "console.txt"])
+def test_trainer_evaluate_after_load_best_model_is_not_on_the_curve(name):
+    state = json.loads((ECO / "hf_evaluate" / "trainer_state.json").read_text())
+    [run] = read(ECO / "hf_evaluate" / name)
+    evals = [r["eval_loss"] for r in state["log_history"] if "eval_loss" in r]
+    assert evals[-1] == state["best_metric"]  # train(); evaluate() on the restored best model
+    np.testing.assert_allclose(_finite(run, "val_loss"), evals[:-1], rtol=1e-3)
+    assert run.meta["evaluated_after_training"][0]["eval_loss"] == pytest.approx(state["best_metric"], rel=1e-3)
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_lightning_validate_and_test_after_fit_are_not_an_epoch():
+    lines = (ECO / "lightning_validate" / "metrics.csv").read_text().splitlines()
+    assert lines[-1].startswith("60,") and lines[-2].startswith("60,")  # validate() and test() with ckpt_path="best"
+    [run] = read(ECO / "lightning_validate" / "metrics.csv")
+    assert run.axis[-1] == 59 and len(run) == 60
+    assert run.meta["evaluated_after_training"]["val_loss"] == pytest.approx(float(lines[-2].split(",")[-1]))
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_lightning_sparse_step_losses_do_not_read_as_bouncing():
+    # log_every_n_steps=50 over 7-step epochs: 5 single-batch training losses beside 40 validation points.
+    [run] = read(ECO / "lightning_sparse" / "metrics.csv")
+    assert np.isfinite(run.series["train_loss"]).sum() == 5
+    assert losslens.diagnose(run).verdict != "lr_too_high"
+
+
+def test_two_lightning_loggers_are_one_run_each():
+    runs = read(ECO / "lightning_two_loggers")
+    # csv/version_N and tb/version_N hold the same fits: read once each, named apart.
+    assert len(runs) == 2 and len({r.name for r in runs}) == 2
+    csv = read(ECO / "lightning_two_loggers" / "logs" / "csv" / "version_0" / "metrics.csv")[0]
+    assert any(np.array_equal(_finite(r, "val_loss").astype(np.float32), _finite(csv, "val_loss").astype(np.float32))
+               for r in runs)
