@@ -227,7 +227,7 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
         if d is None:
             continue
-        growth_counts = name == "train_loss" or f.train_divergence is None
+        growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
         if d.nonfinite_from is not None:
             return Cause("diverged", 0.97, [f"{name} became NaN/inf at {f.axis_name} {_n(d.nonfinite_from)}"],
                          ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from})
@@ -291,6 +291,18 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
                  {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth})
 
 
+def _accuracy_rose(f: Facts) -> bool:
+    """Validation accuracy ended clearly above its start (and above chance, when K is known): a
+    validation loss that grew meanwhile is the model growing confident on what it gets wrong --
+    overfitting -- not a blow-up. (A Trainer with the default logging_steps=500 on a short run
+    logs no training loss; its eval_loss went 0.68 -> 1.64 while eval_accuracy rose 0.575 -> 0.625.)"""
+    c = f.chance
+    if c is None or c.val_acc_start is None or c.val_acc_tail is None:
+        return False
+    rose = c.val_acc_tail - c.val_acc_start > max(2 * (c.val_acc_tail_sd or 0.0), 0.01)
+    return rose and (c.above_chance_sd is None or c.above_chance_sd > 2)
+
+
 def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -303,6 +315,8 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and _falling(f, t)
     if not (small_rel or small_noise) or steady or blew_up(f, t) is not None:
         return None  # (back at its start after a blow-up: the blow-up is the story)
+    if name != "train_loss" and _accuracy_rose(f):
+        return None  # validation loss from its first point on, accuracy up: it learned (overfitting)
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
           f"({pl.improvement / abs(pl.start) if pl.start else 0:.1%} lower)"]
     o = f.optimizer

@@ -18,6 +18,7 @@ class ChanceFacts:
     train_acc_tail: float | None
     above_chance_sd: float | None  # (val_acc_tail - chance) / its binomial standard error
     n_val: int | None              # validation-set size behind the accuracy (given, or read off its steps)
+    val_acc_start: float | None = None  # the first validation accuracy
 
 
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
@@ -58,7 +59,10 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         # Every epoch scores the same validation images, so averaging epochs does not shrink
         # the error: it is the binomial one of a single evaluation on n_val images.
         z = (va[0] - chance) / math.sqrt(chance * (1 - chance) / n_val)
-    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val)
+    start = None
+    if val_acc is not None and np.isfinite(val_acc).any():
+        start = float(val_acc[np.isfinite(val_acc)][0])
+    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start)
 
 
 def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:
