@@ -133,3 +133,15 @@ def test_two_lightning_loggers_are_one_run_each():
     csv = read(ECO / "lightning_two_loggers" / "logs" / "csv" / "version_0" / "metrics.csv")[0]
     assert any(np.array_equal(_finite(r, "val_loss").astype(np.float32), _finite(csv, "val_loss").astype(np.float32))
                for r in runs)
+
+
+def test_trainer_without_training_loss_whose_accuracy_rose_overfits():
+    # logging_steps=500 (the default) over a 250-step run logs no training loss. eval_loss went
+    # 0.68 -> 1.64 from its first evaluation while eval_accuracy rose 0.575 -> 0.625: it read
+    # "diverged, lower the learning rate", then "stuck at initialization".
+    state = json.loads((ECO / "hf_no_train_loss" / "trainer_state.json").read_text())
+    assert not any("loss" in r for r in state["log_history"])
+    [run] = read(ECO / "hf_no_train_loss" / "trainer_state.json")
+    acc = _finite(run, "val_acc")
+    assert acc[-5:].mean() > acc[0] and _finite(run, "val_loss")[-1] > 2 * _finite(run, "val_loss")[0]
+    assert losslens.diagnose(run).verdict == "overfitting"
