@@ -15,9 +15,9 @@ Jupyter notebook           its saved outputs, a run per fit cell       :mod:`.co
 HF ``Trainer`` console     ``{'loss': ..., 'epoch': ...}`` lines        :mod:`.console`
 HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
 JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
-Sacred ``metrics.json``    ``{name: {"steps": [..], "values": [..]}}``     :mod:`.sacred`
-MMEngine ``scalars.json``  JSON Lines, rows with ``iter`` + ``data_time``  :mod:`.mmengine`
-                           and validation rows without ``iter``
+Sacred ``metrics.json``    ``{name: {"steps", "values"}}``             :mod:`.sacred`
+MMEngine ``scalars.json``  JSON Lines: rows with ``iter``, and         :mod:`.mmengine`
+                           validation rows without it
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
 TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
                            the name; URI ``tb:PATH``
@@ -147,7 +147,7 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
     if console.is_hf_console(text):  # Python dicts, one per line: before JSON, which they resemble
-        rows, after = huggingface.split_after_training(console.hf_console_rows(text))
+        rows, after, _ = huggingface.split_after_training(console.hf_console_rows(text))
         return table.to_runs(records.to_columns(rows, skip=huggingface.is_summary), fmt="hf_console",
                              meta={"evaluated_after_training": after} if after else None, **options)
     if text[:4096].lstrip()[:1] in ("{", "["):

@@ -271,33 +271,44 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
         if kind in axes:
             current = axes[kind]
             for p in pending:  # values printed before the first numbered line
-                _add(sums, current, p)
+                collect(sums, current, p)
             pending = []
         elif current is None:
             # Before the first numbered line only known series count (llm.c's first "val loss"),
             # not a banner's "num_parameters: 124475904".
             pending.append({k: v for k, v in pairs.items() if canonical(_series_name(k))})
             continue
-        _add(sums, current, pairs)
-    xs = sorted(sums)
-    names = list(dict.fromkeys(k for x in xs for k in sums[x]))
-    cols = {kind: np.array(xs, dtype=float)}
+        collect(sums, current, pairs)
+    names = list(dict.fromkeys(k for row in sums.values() for k in row))
     # nanoGPT prints a bare "loss" (one batch, every few iterations) beside "train loss" (an estimate
     # over many batches at the evaluation steps): the estimate is the training curve, the other the
     # batch loss.
     explicit_train = any(n != "loss" and canonical(_series_name(n)) == "train_loss" for n in names)
-    for name in names:
-        col = "batch loss" if name == "loss" and explicit_train else _series_name(name)
-        if col in cols or col == kind:
+    return fold(sums, kind, lambda name: "batch loss" if name == "loss" and explicit_train else _series_name(name))
+
+
+def fold(sums: dict[float, dict[str, list[float]]], axis: str, name_of=lambda name: name) -> dict[str, np.ndarray]:
+    """``{axis: the sorted axis values, name_of(name): one value per axis value}`` from the values
+    logged at each axis value (:func:`collect`).
+
+    Several values at one point (a batch loss printed every 100 steps of an epoch) are averaged,
+    as Keras averages an epoch's batch losses. A validation series takes the last instead: a
+    progress bar redraws the previous epoch's val_loss until this epoch's validation ends, and a
+    resumed run logs an epoch's validation again. The first name that maps to a column keeps it.
+    """
+    xs = sorted(sums)
+    cols = {axis: np.array(xs, dtype=float)}
+    for name in dict.fromkeys(k for x in xs for k in sums[x]):
+        col = name_of(name)
+        if col in cols:
             continue
-        # A validation value printed several times in an epoch is the last one that counts: a
-        # progress bar redraws the previous epoch's val_loss until this epoch's validation ends.
         pick = (lambda v: v[-1]) if is_validation(col) else np.mean
         cols[col] = np.array([pick(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
     return cols
 
 
-def _add(sums: dict, x: int, pairs: dict[str, float]) -> None:
+def collect(sums: dict, x: float, pairs: dict[str, float]) -> None:
+    """Add the values ``pairs`` logged at axis value ``x`` to ``sums`` (read by :func:`fold`)."""
     row = sums.setdefault(x, {})
     for k, v in pairs.items():
         row.setdefault(k, []).append(v)

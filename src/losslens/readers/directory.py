@@ -18,10 +18,12 @@ Hugging Face writes ``trainer_state.json`` into the output folder and into every
 from __future__ import annotations
 
 import logging
-
 import os
 import re
+from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 from ..exceptions import LosslensError, ReadError
 from ..run import Run
@@ -105,12 +107,9 @@ def _drop_copies(runs: list[Run]) -> list[Run]:
     diagnosed series (compared at float32, TensorBoard's precision) equals an earlier run's,
     in the same folder or written in another format, is dropped; the earlier keeps its name.
     """
-    import numpy as np
-
     kept, seen = [], {}
     for run in runs:
-        source = Path(run.source or "")
-        folder = str(source if source.is_dir() else source.parent)
+        folder = str(_folder(run))
         fmt = run.meta.get("format")
         try:
             metric = run.default_metric()
@@ -129,14 +128,11 @@ def _drop_copies(runs: list[Run]) -> list[Run]:
 def _unique_names(runs: list[Run], root: Path) -> list[Run]:
     """Runs sharing a name (Lightning's ``csv/version_0`` and ``tb/version_0``, two trials'
     ``result.json``) are named by their path under ``root`` instead, which ``--run`` accepts."""
-    from collections import Counter
-
     counts = Counter(r.name for r in runs)
     for run in runs:
         if counts[run.name] < 2:
             continue
-        source = Path(run.source or "")
-        folder = source if source.is_dir() else source.parent
+        source, folder = Path(run.source or ""), _folder(run)
         rel = _rel(folder, root)
         if run.name == folder.name and rel != ".":
             run.name = rel
@@ -145,6 +141,12 @@ def _unique_names(runs: list[Run], root: Path) -> list[Run]:
         else:
             run.name = f"{rel}/{run.name}"
     return runs
+
+
+def _folder(run: Run) -> Path:
+    """The folder a run was read from: its run directory, or its file's folder."""
+    source = Path(run.source or "")
+    return source if source.is_dir() else source.parent
 
 
 def _guarded(problems: list[str], path: Path, root: Path, reader) -> list[Run]:

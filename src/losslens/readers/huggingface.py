@@ -37,26 +37,28 @@ def is_summary(keys: tuple) -> bool:
     return "train_runtime" in keys
 
 
-def split_after_training(rows: list) -> tuple[list, list[dict]]:
-    """``(rows of the curve, evaluations run after training)``.
+def split_after_training(rows: list) -> tuple[list, list[dict], dict | None]:
+    """``(rows of the curve, evaluations run after training, the closing summary row or None)``.
 
     ``trainer.train(); trainer.evaluate()`` logs the evaluation after the closing summary row
-    (``train_runtime``), at the last step; with ``load_best_model_at_end=True`` it evaluates
-    the restored best model, so on the curve the validation loss of an overfitting run would
-    end back at its minimum. Rows after the summary that log no training loss, at no later
-    step, are such evaluations: kept apart (``Run.meta["evaluated_after_training"]``).
+    (``train_runtime``, among the last rows: a resumed run may add a few after it), at the last
+    step; with ``load_best_model_at_end=True`` it evaluates the restored best model, so on the
+    curve the validation loss of an overfitting run would end back at its minimum. Rows after
+    the summary that log no training loss, at no later step, are such evaluations: kept apart
+    (``Run.meta["evaluated_after_training"]``).
     """
-    end = next((i for i in range(len(rows) - 1, -1, -1) if isinstance(rows[i], dict) and "train_runtime" in rows[i]),
-               None)
+    end = next((i for i in range(len(rows) - 1, max(len(rows) - 11, -1), -1)
+                if isinstance(rows[i], dict) and "train_runtime" in rows[i]), None)
     if end is None:
-        return rows, []
+        return rows, [], None
     last = rows[end].get("step")
-    after = [r for r in rows[end + 1:] if isinstance(r, dict) and "loss" not in r
-             and (last is None or r.get("step") is None or r["step"] <= last)]
-    if not after:
-        return rows, []
-    kept = rows[:end + 1] + [r for r in rows[end + 1:] if not any(r is a for a in after)]
-    return kept, [{k: v for k, v in r.items() if not _timing(k)} for r in after]
+    tail = rows[end + 1:]
+    late = [isinstance(r, dict) and "loss" not in r and (last is None or r.get("step") is None or r["step"] <= last)
+            for r in tail]
+    if not any(late):
+        return rows, [], rows[end]
+    kept = rows[:end + 1] + [r for r, x in zip(tail, late) if not x]
+    return kept, [{k: v for k, v in r.items() if not _timing(k)} for r, x in zip(tail, late) if x], rows[end]
 
 
 def _timing(key: str) -> bool:
@@ -69,9 +71,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     log = obj.get("log_history")
     if not isinstance(log, list):
         raise ReadError("trainer_state.json whose log_history is not a list", source)
-    # The closing summary row is the last one (a resumed run may add a few after it).
-    summary = next((r for r in reversed(log[-10:]) if isinstance(r, dict) and "train_runtime" in r), None)
-    log, after = split_after_training(log)
+    log, after, summary = split_after_training(log)
     cols = records.to_columns(log, drop=_timing, skip=is_summary)
     step = cols.get("step")
     if not log or (step is not None and np.isnan(step).all() and len(cols) == 1):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .console import collect, fold
+
 _TIMING = ("data_time", "time", "memory", "eta")
 
 
@@ -34,8 +36,7 @@ def is_scalars(rows: list[dict]) -> bool:
 
 def columns(rows: list[dict]) -> dict[str, np.ndarray]:
     """``{axis: ..., name: ...}`` with one entry per epoch (or per logged iteration)."""
-    train = [r for r in rows if "iter" in r]
-    by_epoch = all("epoch" in r for r in train)
+    by_epoch = all("epoch" in r for r in rows if "iter" in r)
     axis = "epoch" if by_epoch else "step"
     sums: dict[float, dict[str, list[float]]] = {}
     for r in rows:
@@ -45,17 +46,7 @@ def columns(rows: list[dict]) -> dict[str, np.ndarray]:
             x, prefix = r["step"], "val_"
         else:
             continue
-        row = sums.setdefault(float(x), {})
-        for key, value in r.items():
-            if key in ("epoch", "iter", "step") or key in _TIMING or isinstance(value, bool) \
-                    or not isinstance(value, (int, float)):
-                continue
-            row.setdefault(prefix + key, []).append(float(value))
-    xs = sorted(sums)
-    names = list(dict.fromkeys(k for x in xs for k in sums[x]))
-    out = {axis: np.array(xs, dtype=float)}
-    for name in names:
-        # A validation value logged twice for one epoch (a resumed run) keeps the last.
-        pick = (lambda v: v[-1]) if name.startswith("val_") else np.mean
-        out[name] = np.array([pick(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
-    return out
+        collect(sums, float(x), {prefix + key: float(value) for key, value in r.items()
+                              if key not in ("epoch", "iter", "step") and key not in _TIMING
+                              and isinstance(value, (int, float)) and not isinstance(value, bool)})
+    return fold(sums, axis)

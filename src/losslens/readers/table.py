@@ -434,8 +434,8 @@ class _Plan:
         if mode == "fold":
             late = lightning.after_fit(axis, data[self.step][keep] if self.step is not None else None, series)
             if late.any():
-                meta["evaluated_after_training"] = {k: float(v[late][np.isfinite(v[late])][-1])
-                                                    for k, v in series.items() if np.isfinite(v[late]).any()}
+                evaluated = {k: v[late][np.isfinite(v[late])] for k, v in series.items()}
+                meta["evaluated_after_training"] = {k: float(v[-1]) for k, v in evaluated.items() if v.size}
                 axis, series = axis[~late], {k: v[~late] for k, v in series.items()}
             axis, series = lightning.per_epoch(axis, series)
             meta["folded"] = ("rows averaged per epoch (step-level and epoch-level rows); a validation series "

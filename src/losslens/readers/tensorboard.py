@@ -94,8 +94,9 @@ def column_name(tag: str) -> str:
     Tries the tag as written, then without Keras' ``epoch_`` prefix, then with the split
     word moved to the front (``'loss/validation'`` -> ``'validation_loss'``), then without a
     leading split word (``'train/learning_rate'`` -> ``'learning_rate'``, ``'eval/acc'`` ->
-    ``'val_acc'``), then without a leading namespace (``'ray/tune/val_loss'`` -> ``'val_loss'``). Axis counters come back as ``'epoch'``/``'step'``. A tag that maps to
-    nothing known keeps its normalised name.
+    ``'val_acc'``), then without a leading namespace (``'ray/tune/val_loss'`` -> ``'val_loss'``).
+    Axis counters come back as ``'epoch'``/``'step'``. A tag that maps to nothing known keeps
+    its normalised name.
     """
     norm = normalise(tag)
     tokens = [t for t in norm.split("_") if t]
@@ -193,7 +194,8 @@ def _epoch_counted(named: dict) -> np.ndarray | None:
     global_step)`` (Ignite's handlers do the same) writes two step units into one file; on one
     grid the epoch series stop at step 60 of 600 and read as a run that turned NaN. The epoch
     series are recognised as the ones on consecutive integers from 0 or 1 that end at most a
-    third of the way along the others; they must hold a loss or an accuracy. Returns their axis, or None.
+    third of the way along the others; they must hold a loss or an accuracy. Returns their
+    axis, or None.
     """
     ends = {col: float(np.nanmax(steps)) for col, (steps, _) in named.items() if np.isfinite(steps).any()}
     if len(ends) < 2:
