@@ -145,3 +145,40 @@ def test_trainer_without_training_loss_whose_accuracy_rose_overfits():
     acc = _finite(run, "val_acc")
     assert acc[-5:].mean() > acc[0] and _finite(run, "val_loss")[-1] > 2 * _finite(run, "val_loss")[0]
     assert losslens.diagnose(run).verdict == "overfitting"
+
+
+@pytest.mark.parametrize("log, metric, twin", [("h2.log", "val_mse", "mse"),
+                                                ("h2.log", "val_root_mean_squared_error", "root_mean_squared_error"),
+                                                ("h3.log", "val_mae", "mae")])
+def test_an_error_metric_other_than_the_loss_reads_overfitting(log, metric, twin):
+    # Keras metrics beside the loss (CSVLogger names training metrics bare: "mae", "val_mae"). Every
+    # validation metric bottoms out in the first epochs and ends far above it; --metric val_mae read
+    # "converged at epoch 1" because only val_loss was compared with its training twin.
+    path = ECO / "keras_metrics" / log
+    [run] = read(path)
+    val, train = _finite(run, metric), _finite(run, twin)
+    assert val[-20:].mean() > 1.15 * val.min() and train[-1] < 0.2 * train[0]
+    d = losslens.diagnose(path, metric=metric)
+    assert d.verdict == "overfitting" and d.metric == metric
+    assert d.causes[0].numbers["val_best_epoch"] == run.axis[np.argmin(val)]
+    assert d.causes[0].evidence[0].startswith(f"{metric} reached its minimum {val.min():.4g}")
+    assert d.causes[0].evidence[1].startswith(f"{twin} kept falling")
+
+
+def test_overfitting_on_a_monitored_accuracy_restores_the_accuracys_best():
+    # metric_for_best_model="accuracy": the Trainer kept checkpoint-80 (epoch 8, accuracy 0.645), while
+    # eval_loss was lowest at step 10 (epoch 1). The advice named epoch 1, which the user's own setting never restores.
+    path = ECO / "hf_best_accuracy" / "trainer_state.json"
+    state = json.loads(path.read_text())
+    evals = [r for r in state["log_history"] if "eval_accuracy" in r]
+    best = max(evals, key=lambda r: r["eval_accuracy"])
+    assert best["eval_accuracy"] == state["best_metric"] and state["best_model_checkpoint"].endswith("checkpoint-80")
+    d = losslens.diagnose(path, metric="eval_accuracy")
+    over = d.causes[0]
+    assert d.verdict == "overfitting" and d.metric == "val_acc"
+    assert over.numbers["metric_best_epoch"] == best["step"] == 80  # checkpoint-80
+    assert over.numbers["val_best_epoch"] == min(evals, key=lambda r: r["eval_loss"])["step"] == 10
+    assert over.actions[0].startswith("early stopping on val_acc with restore_best_weights: its best weights are "
+                                      "from step 80 (val_acc 0.645")
+    # Diagnosing the loss itself keeps the loss's best epoch.
+    assert losslens.diagnose(path).causes[0].actions[0].endswith("the best weights are from step 10")

@@ -158,6 +158,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         cause = rule(losses if rule in (diverged, collapsed, overfitting) and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
+    if losses is not None:
+        _restore_by_metric(causes, f)
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"}:
@@ -425,8 +427,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                 ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {c.above_chance_sd:.1f} "
                           "binomial standard errors of chance")
             if g is not None and g.val_rise_noise > t.overfit_rise_noise:
-                ev.append(f"validation loss rose {g.val_rise:.3g} after its minimum at "
-                          f"{f.axis_name} {_n(g.val_min_epoch)}")
+                what, worse = (f.metric, "fell") if _higher(f) else ("validation loss", "rose")
+                ev.append(f"{what} {worse} {g.val_rise:.3g} after its best at {f.axis_name} {_n(g.val_min_epoch)}")
             return Cause("no_signal", 0.9 if not c.classes_inferred else 0.75, ev, ACTIONS["no_signal"],
                          {"val_acc": c.val_acc_tail, "chance": c.chance})
     g = f.generalization
@@ -464,7 +466,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
 
 def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     g = f.generalization
-    if g is None or f.metric != "val_loss":
+    if g is None or not f.metric.startswith("val_"):
         return None
     if _train_at_chance(f, t):
         return None  # training accuracy at chance: the model fitted nothing it could fail to generalize
@@ -485,16 +487,20 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # Training held or kept improving while validation rose (both rising is instability instead).
     train_on = (g.train_drop_after_val_min > -0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
                 or g.train_slope_t < t.improving_t)
+    s, train = _sign(f), f.train_metric or "train_loss"
+    best, worse = ("best", "fell") if _higher(f) else ("minimum", "rose")
+    # The training twin of a score improves upwards; the training loss that stands in for a missing twin falls.
+    better = "rising" if _higher(f) and train != "train_loss" else "falling"
     if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
         share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
-        ev = [f"val_loss reached its minimum {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
-              f"(smoothed {g.val_min:.4g} at {_n(g.val_min_epoch)}), then rose {g.val_rise:.3g} "
+        ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
+              f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g} "
               f"({share}{g.val_rise_noise:.0f} noise sds)"]
         if g.train_drop_after_val_min > 0:
-            ev.append(f"train_loss kept falling after it ({g.train_drop_after_val_min:.0%} of its improvement)")
+            ev.append(f"{train} kept {better} after it ({g.train_drop_after_val_min:.0%} of its improvement)")
         elif not math.isnan(g.train_drop_after_val_min):
-            ev.append("train_loss held its level after it")
+            ev.append(f"{train} held its level after it")
         if g.gap_end is not None:
             ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
@@ -507,8 +513,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             and g.train_drop_after_val_min > 0.05:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
-                     [f"val_loss flat since {f.axis_name} {_n(g.val_min_epoch)} while train_loss kept falling "
-                      f"(t = {_t(g.train_slope_t)})",
+                     [f"{f.metric} flat since {f.axis_name} {_n(g.val_min_epoch)} while {train} kept {better} "
+                      f"(t = {_t((-1 if better == 'rising' else 1) * g.train_slope_t)})",
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
                      ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
     return None
@@ -631,8 +637,9 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
 def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
-    if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f):
-        return None
+    if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
+            or f.train_metric != "train_loss":
+        return None  # (the gap must be one between the losses: the training loss's level is judged)
     # "High" needs a reference. With K classes it is ln K, the cross-entropy of a uniform guess:
     # the first logged loss is already an epoch of training in, and how far that epoch got
     # depends on the initialization (a linear model on moons: first loss 0.57 to 1.03 by seed, floor
@@ -668,7 +675,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     g = f.generalization
     if g is not None and g.gap_end is not None:
         grew = g.gap_growth_range > t.overfit_gap_growth / 3
-        ev.append(f"{'the gap grew' if grew else 'no gap growth'}: val − train = {g.gap_end:.3g} at the end")
+        ev.append(f"{'the gap grew' if grew else 'no gap growth'}: {_gap_name(f)} = {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     if _annealed(f, t):
@@ -694,7 +701,8 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if rel_gap < 0.1 or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
-                 [f"validation ends {rel_gap:.0%} above training: a gap more data could close"],
+                 [f"validation ends {rel_gap:.0%} {'below' if _higher(f) else 'above'} training: "
+                  "a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
                   "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
                   "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
@@ -758,6 +766,23 @@ def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
         return measure(run, metric="val_loss", classes=classes)
     except LosslensError:
         return None
+
+
+def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
+    """Overfitting read off the losses while a score is diagnosed: the weights to restore are the
+    score's best (what EarlyStopping(monitor=...) or a Trainer's metric_for_best_model keeps),
+    which can be epochs after the validation loss's minimum."""
+    cause = next((c for c in causes if c.id == "overfitting"), None)
+    if cause is None or "val_best_epoch" not in cause.numbers:
+        return
+    i = int(np.argmin(_sign(f) * f.y))
+    at, loss_at = float(f.x[i]), cause.numbers["val_best_epoch"]
+    if at == loss_at:
+        return
+    cause.actions[0] = (f"early stopping on {f.metric} with restore_best_weights: its best weights are from "
+                        f"{f.axis_name} {_n(at)} ({f.metric} {float(f.y[i]):.4g}; val_loss was lowest at "
+                        f"{f.axis_name} {_n(loss_at)})")
+    cause.numbers["metric_best_epoch"] = at
 
 
 def _chance_margin(c, t: Thresholds) -> float:
@@ -891,6 +916,11 @@ def _dedupe(causes):
 
 def _higher(f: Facts) -> bool:
     return f.higher_is_better
+
+
+def _gap_name(f: Facts) -> str:
+    """The generalization gap as measured, in the metric's own units: a score's is train − val."""
+    return "train − val" if _higher(f) else "val − train"
 
 
 def _sign(f: Facts) -> float:

@@ -70,6 +70,7 @@ class Facts:
     train_points: int = 0         # finite training-loss points (after downsampling)
     higher_is_better: bool = False  # the metric is a score (accuracy, R², reward ...)
     direction_assumed: bool = False  # neither given nor told by the name: read as a loss
+    train_metric: str | None = None  # the training series ``generalization`` compares with
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -169,7 +170,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
         train_spike = spikes(yt, train_pl.improvement)
         train_points = int(yt.shape[0])
-    gen = generalization(xv, yv, xt, yt) if metric in ("val_loss", "train_loss") else None
+    gen, train_metric = None, None
+    if metric in ("val_loss", "train_loss"):
+        gen, train_metric = generalization(xv, yv, xt, yt), "train_loss"
+    elif metric.startswith("val_"):
+        gen, train_metric = _validation_gap(run, metric, x, y, sign)
     first_loss = None
     for key in ("train_loss", "val_loss"):
         arr = run.get(key)
@@ -184,7 +189,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     # A "rising validation" phase only where the rise is real: well above the noise and either
     # still climbing at the end or large against the improvement (a noisy floor is no phase).
     rising = None
-    if gen is not None and metric == "val_loss" and gen.rising_index is not None and pl.floor_index < len(y) - 1 \
+    if gen is not None and metric.startswith("val_") and gen.rising_index is not None and pl.floor_index < len(y) - 1 \
             and gen.val_rise_noise > RISE_NOISE and (tr.slope_t > RISE_T or gen.val_rise_range > RISE_RANGE):
         rising = pl.floor_index
     ph = phases(x, s, pl.start, pl.index, rising)
@@ -194,7 +199,31 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
                  train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
-                 higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None)
+                 higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
+                 train_metric=train_metric if gen is not None else None)
+
+
+def paired_train(run: Run, metric: str) -> str | None:
+    """The training series measured like validation series ``metric``: ``val_mae`` -> ``train_mae``,
+    or Keras' bare ``mae`` (History names training metrics without a prefix)."""
+    base = metric[len("val_"):] if metric.startswith("val_") else None
+    return next((n for n in (f"train_{base}", base) if base and n != metric and run.has(n)), None)
+
+
+def _validation_gap(run: Run, metric: str, x, y, sign: float):
+    """Generalization facts of a validation series other than val_loss (``y`` already on the
+    lower-is-better scale), against its training twin. Without a twin the training loss still
+    says whether training went on improving while validation turned; the gap between two
+    different measures means nothing, so it is left out."""
+    pair = paired_train(run, metric)
+    xt, yt = _curve(run, pair or "train_loss")
+    if yt is not None and pair:
+        yt = sign * yt
+    gen = generalization(x, y, xt, yt)
+    if gen is not None and pair is None:
+        gen.gap_end = gen.gap_at_val_min = None
+        gen.gap_growth_range = 0.0
+    return gen, (pair or "train_loss") if yt is not None else None
 
 
 def _fraction(acc: np.ndarray | None) -> np.ndarray | None:
