@@ -182,3 +182,20 @@ def test_overfitting_on_a_monitored_accuracy_restores_the_accuracys_best():
                                       "from step 80 (val_acc 0.645")
     # Diagnosing the loss itself keeps the loss's best epoch.
     assert losslens.diagnose(path).causes[0].actions[0].endswith("the best weights are from step 10")
+
+
+def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
+    # SGD(lr=1e-3) on the digits MLP: val_loss 2.3088 -> 2.2996 in 30 epochs, the same step down each
+    # epoch. The forecast to epoch 58 gains < 1%, which read "stuck at initialization" (and, once that
+    # was fixed, "underfitting" and "converged at 28"). The same run at lr 0.1 reached 0.41.
+    slow, fast = (ECO / "lightning_sgd_slow" / d / "metrics.csv" for d in ("lr_0.001", "lr_0.1"))
+    [run] = read(slow)
+    val = _finite(run, "val_loss")
+    assert np.all(np.diff(val) < 0) and 0.003 < 1 - val[-1] / val[0] < 0.005
+    assert _finite(read(fast)[0], "val_loss")[-1] < 0.2 * val[-1]  # the counterfactual: a larger step
+    d = losslens.diagnose(slow)
+    assert d.verdict == "lr_too_low" and d.plateau is None
+    assert {c.id for c in d.causes}.isdisjoint({"stuck_at_init", "underfitting", "converged"})
+    pace = next(e for e in d.causes[0].evidence if e.startswith("at "))
+    per_pct = 0.01 * val[-1] / abs(np.polyfit(run.finite("val_loss")[0], val, 1)[0])
+    assert re.search(r"about (\d+) more epochs", pace) and abs(int(re.search(r"about (\d+)", pace)[1]) - per_pct) < 5

@@ -162,9 +162,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         _restore_by_metric(causes, f)
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
-    if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"}:
+    # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
+    low = lr_too_low(f, t)
+    if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
+            and not (low is not None and _crawling(f, t)):
         causes.append(converged(f, t))
-    causes.extend(c for c in (lr_too_low(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
+    causes.extend(c for c in (low, data_limited(f, causes), temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
@@ -200,7 +203,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
     # and so did any other plateaued curve flat from its first point.
-    open_ended = verdict.id in ("lr_too_low", "still_improving") and _falling(f, t)
+    open_ended = verdict.id in ("lr_too_low", "still_improving") and (_falling(f, t) or _crawling(f, t))
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
@@ -314,7 +317,7 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     small_noise = pl.improvement < t.stuck_noise * noise
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
     # A slow, steady descent that still pays is lr_too_low; one forecast to gain < 1% is stuck.
-    steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and _falling(f, t)
+    steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and (_falling(f, t) or _crawling(f, t))
     if not (small_rel or small_noise) or steady or blew_up(f, t) is not None:
         return None  # (back at its start after a blow-up: the blow-up is the story)
     if name != "train_loss" and _accuracy_rose(f):
@@ -546,7 +549,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
     tr = f.trend
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
-    if not (_falling(f, t) or _forecast_pays(f, t)) or f.n_points < t.shape_min_points:
+    if not (_falling(f, t) or _forecast_pays(f, t) or _crawling(f, t)) or f.n_points < t.shape_min_points:
         return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
@@ -562,7 +565,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
         ev += [f"a nearly straight {'climb' if up else 'descent'}: {tr.early_share:.0%} of the "
                f"{'gain' if up else 'drop'} came in the first quarter (an exponential-like curve front-loads it)",
-               f"far from a floor: {tr.total_drop_rel:.0%} {'above' if up else 'below'} its starting value after "
+               f"far from a floor: {_pct(tr.total_drop_rel)} {'above' if up else 'below'} its starting value after "
                f"{f.n_points} points"]
     else:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
@@ -581,7 +584,15 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
             # A smooth tail alone cannot tell a small constant step from a schedule's cooldown
             # (modded-nanogpt's tuned runs look like this): a possibility, not the verdict.
             status, conf = "possible", min(conf, 0.5)
-    return Cause("lr_too_low", conf, ev, ACTIONS["lr_too_low"],
+    acts = list(ACTIONS["lr_too_low"])
+    if _crawling(f, t) and not _falling(f, t):
+        # So slow that the forecast horizon sees almost nothing: the pace itself is the number.
+        level = abs(float(f.smoothed[-1]))
+        per_pct = 0.01 * level / abs(tr.slope) if tr.slope and level else float("inf")
+        ev.append(f"at {abs(tr.slope):.2g} per {f.axis_name}, each 1% {'higher' if up else 'lower'} costs about "
+                  f"{per_pct:.0f} more {f.axis_name}s")
+        acts[-1] = f"keeping this rate: about {per_pct:.0f} {f.axis_name}s for each 1% it gains"
+    return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
 
@@ -640,6 +651,8 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
             or f.train_metric != "train_loss":
         return None  # (the gap must be one between the losses: the training loss's level is judged)
+    if f.train_trend is not None and _crawling(f, t, f.train_trend):
+        return None  # not flattened: still crawling down at a step too small to show a level
     # "High" needs a reference. With K classes it is ln K, the cross-entropy of a uniform guess:
     # the first logged loss is already an epoch of training in, and how far that epoch got
     # depends on the initialization (a linear model on moons: first loss 0.57 to 1.03 by seed, floor
@@ -814,6 +827,18 @@ def _falling(f: Facts, t: Thresholds) -> bool:
     return falling
 
 
+def _crawling(f: Facts, t: Thresholds, tr=None) -> bool:
+    """A straight line from the first point, every step down by the same small amount and far
+    above its own noise: plain SGD at a tiny rate (digits at lr 1e-3: 2.3088 -> 2.2996 in 30
+    epochs, t = -296). The forecast to twice the length gains < 1% because the pace is slow, not
+    because a floor is near, so "nothing left to gain" must not read it as stuck or converged.
+    ``tr``: the trend to judge (default the metric's; the training curve's for underfitting)."""
+    tr = tr or f.trend
+    return f.n_points >= t.shape_min_points and tr.slope_t < t.improving_t \
+        and 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
+        and tr.tail_drop_noise >= t.lr_low_drift_noise and f.optimizer.lr_schedule in (None, "constant")
+
+
 def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     """Flat-looking tail, but the learning-curve forecast still expects a real gain (DESIGN: a
     converged curve has done ≥ 95% of its forecast improvement)."""
@@ -942,6 +967,11 @@ def _ramp(value, lo, hi, c_lo, c_hi) -> float:
         return c_hi if value > lo else c_lo
     u = min(1.0, max(0.0, (value - lo) / (hi - lo)))
     return round(c_lo + u * (c_hi - c_lo), 3)
+
+
+def _pct(v: float) -> str:
+    """A share as a percentage people can compare: 0.4% is not "0%"."""
+    return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
 
 
 def _noise_sds(v: float) -> str:
