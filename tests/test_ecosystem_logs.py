@@ -99,15 +99,21 @@ def test_ray_tune_trial_folder_is_one_run():
     np.testing.assert_array_equal(_finite(one["progress.csv"], "val_loss"), _finite(one["result.json"], "val_loss"))
 
 
-@pytest.mark.parametrize("name", ["trainer_state.json", "console.txt"])
+@pytest.mark.parametrize("name", ["trainer_state.json", "console.txt", "tb:runs"])
 def test_trainer_evaluate_after_load_best_model_is_not_on_the_curve(name):
+    # The TensorBoard log (report_to="tensorboard") holds the closing evaluate() at the last step too,
+    # in a second event file: averaged into epoch 25 it halved the final rise (0.957 -> 0.479).
     state = json.loads((ECO / "hf_evaluate" / "trainer_state.json").read_text())
-    [run] = read(ECO / "hf_evaluate" / name)
+    [run] = read(f"tb:{ECO / 'hf_evaluate' / 'runs'}" if name.startswith("tb:") else ECO / "hf_evaluate" / name)
     evals = [r["eval_loss"] for r in state["log_history"] if "eval_loss" in r]
     assert evals[-1] == state["best_metric"]  # train(); evaluate() on the restored best model
     np.testing.assert_allclose(_finite(run, "val_loss"), evals[:-1], rtol=1e-3)
-    assert run.meta["evaluated_after_training"][0]["eval_loss"] == pytest.approx(state["best_metric"], rel=1e-3)
-    assert losslens.diagnose(run).verdict == "overfitting"
+    after = run.meta["evaluated_after_training"]
+    closing = after[0]["eval_loss"] if isinstance(after, list) else after["eval/loss"]
+    assert closing == pytest.approx(state["best_metric"], rel=1e-3)
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting"
+    assert d.causes[0].numbers["val_rise"] == pytest.approx(evals[-2] - min(evals), rel=0.05)  # 0.957
 
 
 def test_lightning_validate_and_test_after_fit_are_not_an_epoch():
@@ -199,3 +205,202 @@ def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
     pace = next(e for e in d.causes[0].evidence if e.startswith("at "))
     per_pct = 0.01 * val[-1] / abs(np.polyfit(run.finite("val_loss")[0], val, 1)[0])
     assert re.search(r"about (\d+) more epochs", pace) and abs(int(re.search(r"about (\d+)", pace)[1]) - per_pct) < 5
+
+
+
+# ---- DVCLive, CatBoost, MMEngine's printed log -------------------------------------------------
+def _tsv(path, column=-1):
+    rows = [ln.split("\t") for ln in path.read_text().splitlines()[1:] if ln.strip()]
+    return np.array([float(r[0]) for r in rows]), np.array([float(r[column]) for r in rows])
+
+
+DVCLIVE = ECO / "dvclive" / "dvclive"
+
+
+@pytest.mark.parametrize("where", ["", "plots", "plots/metrics"])
+def test_dvclive_folder_is_one_run_split_by_its_folders(where):
+    # One TSV per metric, the split a folder: a directory read took val/loss.tsv's "loss" for a training loss.
+    [run] = read(DVCLIVE / where)
+    assert run.name == "dvclive" and run.axis_name == "step" and run.meta["format"] == "dvclive"
+    metrics = DVCLIVE / "plots" / "metrics"
+    for key, rel in [("train_loss", "train/loss.tsv"), ("val_loss", "val/loss.tsv"), ("val_acc", "val/acc.tsv")]:
+        steps, values = _tsv(metrics / rel)
+        np.testing.assert_array_equal(run.finite(key)[0], steps)
+        np.testing.assert_array_equal(_finite(run, key), values)
+    assert sorted(run.series) == ["train_loss", "val_acc", "val_loss"]
+
+
+def test_dvclive_run_overfits():
+    steps, val = _tsv(DVCLIVE / "plots" / "metrics" / "val" / "loss.tsv")
+    _, train = _tsv(DVCLIVE / "plots" / "metrics" / "train" / "loss.tsv")
+    best = int(np.argmin(val))
+    # Validation bottoms out at 0.335 (step 15) and ends 30% above it, while training goes to 0.0006.
+    assert steps[best] == 15 and val[-1] > 1.25 * val[best] and train[-1] < 0.001 < train[best]
+    d = losslens.diagnose(DVCLIVE)
+    assert d.verdict == "overfitting" and d.metric == "val_loss"
+    assert d.causes[0].numbers["val_best_epoch"] == steps[best]
+
+
+def test_dvclive_folder_in_a_directory_is_read_once_and_its_summary_is_not_passed_over(caplog):
+    runs = read(ECO / "dvclive")
+    assert [r.name for r in runs] == ["dvclive"]
+    assert "passed over" not in caplog.text  # metrics.json (last values) is part of the DVCLive folder
+
+
+def test_a_dvclive_metric_file_read_alone_takes_its_split_from_its_folder(tmp_path):
+    metrics = DVCLIVE / "plots" / "metrics"
+    [val] = read(metrics / "val" / "loss.tsv")
+    assert list(val.series) == ["val_loss"] and val.name == "dvclive"
+    np.testing.assert_array_equal(_finite(val, "val_loss"), _tsv(metrics / "val" / "loss.tsv")[1])
+    assert list(read(metrics / "train" / "loss.tsv")[0].series) == ["train_loss"]
+    assert list(read(metrics / "val" / "acc.tsv")[0].series) == ["val_acc"]
+    # Copied out of the tree, the folder still says the split.
+    (tmp_path / "val").mkdir()
+    (tmp_path / "val" / "loss.tsv").write_bytes((metrics / "val" / "loss.tsv").read_bytes())
+    assert list(read(tmp_path / "val" / "loss.tsv")[0].series) == ["val_loss"]
+
+
+def test_dvclive_lightning_logger():
+    # DVCLiveLogger writes Lightning's train_loss_epoch as train/epoch/loss.tsv on the global step, and the
+    # epoch as epoch.tsv: read per epoch like Lightning's metrics.csv, the epoch-level training loss.
+    root = ECO / "dvclive_lightning" / "dvclive"
+    [run] = read(root)
+    metrics = root / "plots" / "metrics"
+    _, epoch_loss = _tsv(metrics / "train" / "epoch" / "loss.tsv")
+    _, val = _tsv(metrics / "val" / "loss.tsv")
+    assert run.axis_name == "epoch" and len(run) == 40
+    np.testing.assert_array_equal(run.axis, np.arange(40))
+    np.testing.assert_array_equal(_finite(run, "train_loss"), epoch_loss)
+    np.testing.assert_array_equal(_finite(run, "val_loss"), val)
+    np.testing.assert_array_equal(_finite(run, "val_acc"), _tsv(metrics / "val" / "acc.tsv")[1])
+    best = int(np.argmin(val))
+    assert val[-1] > 1.2 * val[best] and epoch_loss[-1] < 0.01 * epoch_loss[best]
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == best
+
+
+CATBOOST = ECO / "catboost" / "catboost_info"
+
+
+def test_catboost_info_is_one_run_with_the_objective_as_its_loss():
+    [run] = read(CATBOOST)
+    assert run.name == "catboost_info" and run.axis_name == "step" and run.meta["loss_metric"] == "Logloss"
+    # eval_metric="Accuracy" is the files' first column; the objective, Logloss, is the loss.
+    assert (CATBOOST / "learn_error.tsv").read_text().startswith("iter\tAccuracy\tLogloss\n")
+    for key, name, column in [("train_loss", "learn_error.tsv", 2), ("train_acc", "learn_error.tsv", 1),
+                              ("val_loss", "test_error.tsv", 2), ("val_acc", "test_error.tsv", 1)]:
+        iters, values = _tsv(CATBOOST / name, column)
+        np.testing.assert_array_equal(run.finite(key)[0], iters)
+        np.testing.assert_array_equal(_finite(run, key), values)
+    # Each file alone keeps its side, and catboost_training.json holds the same run.
+    assert sorted(read(CATBOOST / "learn_error.tsv")[0].series) == ["train_acc", "train_loss"]
+    assert sorted(read(CATBOOST / "test_error.tsv")[0].series) == ["val_acc", "val_loss"]
+    [from_json] = read(CATBOOST / "catboost_training.json")
+    for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
+        np.testing.assert_array_equal(from_json.series[key], run.series[key])
+
+
+def test_catboost_tensorboard_copies_are_not_more_runs():
+    # learn/ and test/ hold the same metrics as event files: they read as two extra runs with a bare "logloss".
+    runs = read(ECO / "catboost")
+    assert [r.name for r in runs] == ["catboost_info"] and runs[0].meta["format"] == "catboost"
+
+
+def test_catboost_run_overfits():
+    iters, val = _tsv(CATBOOST / "test_error.tsv", 2)
+    _, train = _tsv(CATBOOST / "learn_error.tsv", 2)
+    best = int(np.argmin(val))
+    # Validation Logloss is lowest at iteration 7 (0.484) and ends near 0.7; training goes to ~0.003.
+    assert iters[best] == 7 and val[-1] > 1.4 * val[best] and train[-1] < 0.01
+    d = losslens.diagnose(CATBOOST)
+    assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == 7
+
+
+def test_catboost_time_left_is_not_a_curve():
+    with pytest.raises(UnknownFormatError, match="not a curve"):
+        read(CATBOOST / "time_left.tsv")
+
+
+MMENGINE_LOG = ECO / "mmengine" / "20261202_043519.log"
+MMENGINE_ITERS = ECO / "mmengine" / "work_dir_iters" / "20261202_053553"
+
+
+@pytest.mark.parametrize("log, scalars", [(MMENGINE_LOG, ECO / "mmengine" / "scalars.json"),
+                                          (MMENGINE_ITERS / "20261202_053553.log",
+                                           MMENGINE_ITERS / "vis_data" / "scalars.json")])
+def test_mmengine_printed_log_reads_as_its_scalars_json(log, scalars):
+    # The runner prints each row of scalars.json into the .log, to 4 decimals (scalars.json is the run in
+    # `log`'s folder: the epoch-based one was copied out of it).
+    [printed] = read(log)
+    [written] = read(scalars)
+    assert printed.meta["format"] == "mmengine_log"
+    assert printed.axis_name == written.axis_name and sorted(printed.series) == sorted(written.series)
+    np.testing.assert_array_equal(printed.axis, written.axis)
+    for key in written.series:
+        np.testing.assert_allclose(printed.series[key], written.series[key], rtol=0, atol=5e-5)
+    assert losslens.diagnose(printed).verdict == losslens.diagnose(written).verdict
+
+
+def test_mmengine_printed_log_values():
+    text = MMENGINE_LOG.read_text()
+    [run] = read(MMENGINE_LOG)
+    val = [float(v) for v in re.findall(r"Epoch\(val\) \[\d+\]\[25/25\]\s+accuracy/top1: [\d.]+\s+loss: ([\d.]+)", text)]
+    epoch1 = [float(v) for v in re.findall(r"Epoch\(train\)\s+\[1\]\[\s*\d+/10\].*loss: ([\d.]+)", text)]
+    assert len(val) == 40 and len(epoch1) == 2
+    np.testing.assert_array_equal(_finite(run, "val_loss"), val)
+    assert run.series["train_loss"][0] == pytest.approx(np.mean(epoch1))
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_mmengine_iteration_based_validation_is_at_its_iteration():
+    # LoggerHook(log_metric_by_epoch=True), the default, writes validation rows at step 0 (the epoch counter)
+    # under an iteration-based loop: the 15 validations read as one point at step 0, the run as "still improving".
+    rows = [json.loads(ln) for ln in (MMENGINE_ITERS / "vis_data" / "scalars.json").read_text().splitlines()]
+    val = [r for r in rows if "iter" not in r]
+    assert len(val) == 15 and {r["step"] for r in val} == {0}
+    for path in (MMENGINE_ITERS / "vis_data" / "scalars.json", MMENGINE_ITERS / "20261202_053553.log"):
+        [run] = read(path)
+        assert run.axis_name == "step"
+        np.testing.assert_array_equal(run.finite("val_loss")[0], np.arange(20, 301, 20))  # val_interval=20
+        np.testing.assert_allclose(_finite(run, "val_loss"), [r["loss"] for r in val], atol=5e-5)
+
+
+def test_mmengine_work_dir_reads_the_log_and_scalars_json_once():
+    runs = read(ECO / "mmengine" / "work_dir_iters")
+    assert [r.name for r in runs] == ["vis_data"] and runs[0].meta["format"] == "mmengine"
+
+
+# ---- damaged library files: one line naming the file, the file untouched -----------------------
+def _damaged(tmp_path, folder, rel, edit):
+    import shutil
+
+    root = tmp_path / folder.name
+    shutil.copytree(folder, root)
+    path = root / rel
+    path.write_text(edit(path.read_text()))
+    return root, path
+
+
+@pytest.mark.parametrize("folder, rel, edit, problem", [
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: "", "empty file"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t[: t.rindex("\t")], "line 61 has 1 cells, the header 2"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("0.3348", "abc", 1), "line 17, column 'loss' holds"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("step\tloss", "step\tvalue"), "not DVCLive's header"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.splitlines()[0] + "\n", "no data rows"),
+    (CATBOOST, "test_error.tsv", lambda t: t[: t.rindex("\t")], "line 101 has 2 cells, the header 3"),
+    (CATBOOST, "test_error.tsv", lambda t: t.replace("\t0.4836148385", "\t", 1), "line 9, column 'Logloss' is empty"),
+    (CATBOOST, "learn_error.tsv", lambda t: t.replace("iter\t", "", 1).replace("\n", "\n", 1), "learn_error.tsv: "),
+])
+def test_a_damaged_library_file_is_one_line_naming_it(tmp_path, folder, rel, edit, problem):
+    root, path = _damaged(tmp_path, folder, rel, edit)
+    before = path.read_bytes()
+    for source, named in ((root, rel), (path, None)):
+        if named is None and path.name == "learn_error.tsv":
+            continue  # without "iter" first it is no CatBoost file: read as a plain table
+        with pytest.raises(ReadError) as info:
+            read(source)
+        msg = str(info.value)
+        assert "\n" not in msg and msg.startswith(str(source)) and problem.split(": ")[-1] in msg, msg
+        if named is not None:
+            assert f"{named}: " in msg, msg
+    assert path.read_bytes() == before

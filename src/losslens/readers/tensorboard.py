@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, normalise
+from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, normalise
 from ..exceptions import ReadError
 from ..run import Run
 
@@ -67,8 +67,9 @@ def read_tensorboard(path) -> list[Run]:
         name = path.parent.name if path.parent.name else path.stem
         # logs/validation/events...: the folder names the split (epoch_loss is the validation loss).
         split = path.parent.name if path.parent.name.lower() in SPLITS else None
+        after = scalars.after
         scalars, axis = _merge_parts([(split, scalars)])
-        return [scalars_to_run(scalars, name=name, source=str(path), meta={"format": "tensorboard"}, axis=axis)]
+        return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after]), axis=axis)]
 
     loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
     runs = []
@@ -79,12 +80,17 @@ def read_tensorboard(path) -> list[Run]:
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
-                                   meta={"format": "tensorboard"}, axis=axis))
+                                   meta=_meta([loaded[d].after for _, d in parts]), axis=axis))
     if not runs:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
         raise ReadError("event files hold no scalar summaries", path)
     return runs
+
+
+def _meta(afters: list[dict]) -> dict:
+    after = {tag: v for a in afters for tag, v in a.items()}
+    return {"format": "tensorboard", **({"evaluated_after_training": after} if after else {})}
 
 
 # ---- building the Run (shared with the MLflow and W&B readers) -------------------------------
@@ -267,14 +273,42 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     except Exception as exc:  # corrupt records, unreadable files
         raise ReadError(f"not a readable TensorBoard event file ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
+    events = {tag: acc.Tensors(tag) for tag in acc.Tags().get(pea.TENSORS, [])
+              if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
+    out = Scalars()
+    for tag, (kept, after) in _split_after_training(events).items():
+        out[tag] = (np.fromiter((e.step for e in kept), dtype=float, count=len(kept)),
+                    np.array([_scalar(tensor_util, e.tensor_proto) for e in kept], dtype=float))
+        if after:
+            out.after[tag] = _scalar(tensor_util, after[-1].tensor_proto)
+    return out
+
+
+class Scalars(dict):
+    """``{tag: (steps, values)}``, with ``after``: ``{tag: value}`` logged after training ended."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.after: dict[str, float] = {}
+
+
+def _split_after_training(events: dict) -> dict:
+    """``{tag: (events on the curve, events after training)}``.
+
+    A Trainer's ``train(); evaluate()`` logs the closing evaluation -- of the restored best
+    model, with ``load_best_model_at_end=True`` -- at the last training step, after the run's
+    summary (``train/train_runtime``): averaged into the last epoch it halved an overfitting
+    run's final rise. Validation events written after that summary, at no later step, are not the curve.
+    """
+    summary = next((ev for tag, ev in events.items() if normalise(tag).endswith("train_runtime") and ev), None)
+    if summary is None:
+        return {tag: (ev, []) for tag, ev in events.items()}
+    end_time, end_step = summary[-1].wall_time, summary[-1].step
     out = {}
-    for tag in acc.Tags().get(pea.TENSORS, []):
-        if acc.SummaryMetadata(tag).plugin_data.plugin_name != "scalars":
-            continue
-        events = acc.Tensors(tag)
-        steps = np.fromiter((e.step for e in events), dtype=float, count=len(events))
-        values = np.array([_scalar(tensor_util, e.tensor_proto) for e in events], dtype=float)
-        out[tag] = (steps, values)
+    for tag, ev in events.items():
+        evaluation = is_validation(column_name(tag))
+        late = [evaluation and e.wall_time > end_time and e.step <= end_step for e in ev]
+        out[tag] = ([e for e, x in zip(ev, late) if not x], [e for e, x in zip(ev, late) if x])
     return out
 
 
