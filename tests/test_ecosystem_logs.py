@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import losslens
+from losslens.exceptions import ReadError, UnknownFormatError
 from losslens.readers import read
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
@@ -207,7 +208,6 @@ def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
     assert re.search(r"about (\d+) more epochs", pace) and abs(int(re.search(r"about (\d+)", pace)[1]) - per_pct) < 5
 
 
-
 # ---- DVCLive, CatBoost, MMEngine's printed log -------------------------------------------------
 def _tsv(path, column=-1):
     rows = [ln.split("\t") for ln in path.read_text().splitlines()[1:] if ln.strip()]
@@ -274,7 +274,8 @@ def test_dvclive_lightning_logger():
     np.testing.assert_array_equal(_finite(run, "val_loss"), val)
     np.testing.assert_array_equal(_finite(run, "val_acc"), _tsv(metrics / "val" / "acc.tsv")[1])
     best = int(np.argmin(val))
-    assert val[-1] > 1.2 * val[best] and epoch_loss[-1] < 0.01 * epoch_loss[best]
+    # Validation is lowest at epoch 10 (0.58) and ends 26% above it; training falls 50-fold after it.
+    assert val[-1] > 1.2 * val[best] and epoch_loss[-1] < 0.05 * epoch_loss[best]
     d = losslens.diagnose(run)
     assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == best
 
@@ -310,8 +311,8 @@ def test_catboost_run_overfits():
     iters, val = _tsv(CATBOOST / "test_error.tsv", 2)
     _, train = _tsv(CATBOOST / "learn_error.tsv", 2)
     best = int(np.argmin(val))
-    # Validation Logloss is lowest at iteration 7 (0.484) and ends near 0.7; training goes to ~0.003.
-    assert iters[best] == 7 and val[-1] > 1.4 * val[best] and train[-1] < 0.01
+    # Validation Logloss is lowest at iteration 7 (0.484) and ends at 0.655; training goes to 0.007.
+    assert iters[best] == 7 and val[-1] > 1.3 * val[best] and train[-1] < 0.01
     d = losslens.diagnose(CATBOOST)
     assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == 7
 
@@ -384,23 +385,36 @@ def _damaged(tmp_path, folder, rel, edit):
 @pytest.mark.parametrize("folder, rel, edit, problem", [
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: "", "empty file"),
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t[: t.rindex("\t")], "line 61 has 1 cells, the header 2"),
-    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("0.3348", "abc", 1), "line 17, column 'loss' holds"),
-    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("step\tloss", "step\tvalue"), "not DVCLive's header"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("0.3348", "abc", 1), "line 17, column 'loss' holds 'abc"),
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.splitlines()[0] + "\n", "no data rows"),
     (CATBOOST, "test_error.tsv", lambda t: t[: t.rindex("\t")], "line 101 has 2 cells, the header 3"),
     (CATBOOST, "test_error.tsv", lambda t: t.replace("\t0.4836148385", "\t", 1), "line 9, column 'Logloss' is empty"),
-    (CATBOOST, "learn_error.tsv", lambda t: t.replace("iter\t", "", 1).replace("\n", "\n", 1), "learn_error.tsv: "),
 ])
 def test_a_damaged_library_file_is_one_line_naming_it(tmp_path, folder, rel, edit, problem):
     root, path = _damaged(tmp_path, folder, rel, edit)
     before = path.read_bytes()
-    for source, named in ((root, rel), (path, None)):
-        if named is None and path.name == "learn_error.tsv":
-            continue  # without "iter" first it is no CatBoost file: read as a plain table
-        with pytest.raises(ReadError) as info:
-            read(source)
-        msg = str(info.value)
-        assert "\n" not in msg and msg.startswith(str(source)) and problem.split(": ")[-1] in msg, msg
-        if named is not None:
-            assert f"{named}: " in msg, msg
+    for source in (root, path):  # the run's folder (the message names the file in it), the file alone
+        msg = _one_line_error(source, problem)
+        assert source == path or msg.startswith(f"{root}: {rel}: "), msg
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("folder, rel, edit, problem", [
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("step\tloss", "step\tvalue"),
+     "not DVCLive's header 'step, loss' (found: step, value)"),
+    (CATBOOST, "learn_error.tsv", lambda t: t.replace("iter\t", "it\t", 1),
+     "no 'iter' column first (found: it, Accuracy, Logloss)"),
+])
+def test_a_library_folder_with_a_column_missing_names_the_file(tmp_path, folder, rel, edit, problem):
+    # (The file alone, without the column that makes it the library's, is read as a plain table.)
+    root, path = _damaged(tmp_path, folder, rel, edit)
+    msg = _one_line_error(root, problem)
+    assert msg.startswith(f"{root}: {rel}: "), msg
+
+
+def _one_line_error(source, problem):
+    with pytest.raises(ReadError) as info:
+        read(source)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(str(source)) and problem in msg, msg
+    return msg

@@ -18,6 +18,14 @@ JSON Lines / JSON records  one object per line / an array of objects   :mod:`.re
 Sacred ``metrics.json``    ``{name: {"steps", "values"}}``             :mod:`.sacred`
 MMEngine ``scalars.json``  JSON Lines: rows with ``iter``, and         :mod:`.mmengine`
                            validation rows without it
+MMEngine printed ``.log``  ``Epoch(train) [e][i/n]`` or                :mod:`.mmengine`
+                           ``Iter(train) [i/n]`` lines with values
+DVCLive ``plots/metrics``  ``step<TAB>NAME`` in ``NAME.tsv``; the      :mod:`.dvclive`
+                           folders above say the split (a directory:
+                           one run)
+CatBoost ``train_dir``     ``iter`` first in ``learn_error.tsv`` /     :mod:`.catboost`
+                           ``test_error.tsv``; its JSON (``meta``,
+                           ``iterations``)
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
 TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
                            the name; URI ``tb:PATH``
@@ -44,7 +52,7 @@ from typing import Mapping
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, console, delimited, huggingface, keras, mmengine, records, sacred, table
+from . import _source, catboost, console, delimited, dvclive, huggingface, keras, mmengine, records, sacred, table
 
 __all__ = ["read", "read_file"]
 
@@ -152,6 +160,9 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
                              meta={"evaluated_after_training": after} if after else None, **options)
     if text[:4096].lstrip()[:1] in ("{", "["):
         return _read_json(text, **options)
+    own = _library_file(path, text, options)
+    if own is not None:
+        return own
     printed = console.printed_columns(text)
     if printed is not None:
         cols, fmt = printed
@@ -166,6 +177,21 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         "no training log in this text: not a table (no comma, tab or column header), and no printed epochs or "
         "steps with losses (what Keras' fit or a Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')",
         source) from None
+
+
+def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
+    """A file a library writes in its own layout, whose name or folder says what the columns alone do
+    not: DVCLive's ``val/loss.tsv`` holds a column ``loss``; CatBoost's ``test_error.tsv`` a ``Logloss``."""
+    if dvclive.is_metric_file(path, text):
+        return dvclive.read_metric_file(path, text, **options)
+    if catboost.is_error_file(path, text):
+        return catboost.read_error_file(path, text, **options)
+    if catboost.is_timing_file(path, text):
+        raise UnknownFormatError("CatBoost's time per iteration, not a curve: read the folder, or its "
+                                 "learn_error.tsv / test_error.tsv", options["source"])
+    if mmengine.is_log(text):
+        return table.to_runs(mmengine.columns(mmengine.log_rows(text)), fmt="mmengine_log", **options)
+    return None
 
 
 def _prose(text: str) -> bool:
@@ -200,6 +226,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             raise UnknownFormatError("a JSON array without objects, not a training log", source)
         return table.to_runs(records.to_columns(rows), name=name, source=source, fmt="json_records",
                              axis="step" if _looks_like_log_history(rows) else None, **options)
+    if catboost.is_training_json(obj):
+        return catboost.read_training_json(obj, name=name, source=source, **options)
     if sacred.is_metrics(obj):
         return _select(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
     if keras.is_history(obj):

@@ -278,3 +278,36 @@ def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[in
         else:
             out[names[j]] = np.array([cell(v) for v in values], dtype=float)
     return out
+
+
+def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
+    """``(header, rows)`` of a tab-separated table every cell of which is a number.
+
+    For the metric files a library writes itself, row by row (DVCLive's, CatBoost's): no person
+    edits them, so a cell that is not a number or a row of the wrong width means a damaged or
+    cut-off file, which is said, not read as a gap. ``nan`` and ``inf`` are numbers (DVCLive writes
+    a NaN loss so).
+    """
+    numbered = [(n, ln) for n, ln in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1)
+                if ln.strip()]
+    if not numbered:
+        raise ReadError("empty file", source)
+    header = [h.strip() for h in numbered[0][1].split("\t")]
+    if len(header) < 2 or not all(header):
+        raise ReadError(f"not a tab-separated table (first line: {numbered[0][1][:80]!r})", source)
+    if len(numbered) < 2:
+        raise ReadError(f"no data rows (header only: {', '.join(header)})", source)
+    rows = np.empty((len(numbered) - 1, len(header)))
+    for i, (n, line) in enumerate(numbered[1:]):
+        cells = line.split("\t")
+        if len(cells) != len(header):
+            raise ReadError(f"line {n} has {len(cells)} cells, the header {len(header)} "
+                            "(a truncated or damaged file)", source)
+        for j, c in enumerate(cells):
+            try:
+                rows[i, j] = float(c)
+            except ValueError:
+                what = "is empty (a truncated or damaged file)" if not c.strip() else \
+                    f"holds {c.strip()[:40]!r}, not a number"
+                raise ReadError(f"line {n}, column {header[j]!r} {what}", source) from None
+    return header, rows

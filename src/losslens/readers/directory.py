@@ -8,7 +8,12 @@ across many files are handed whole to their readers:
   subfolders as Keras' TensorBoard callback writes them) -> ``read_tensorboard(folder)``;
 * an MLflow file store (``mlruns/``: experiment folders with ``meta.yaml`` and run folders
   with ``metrics/``) -> ``read_mlflow(folder)``;
-* a W&B run folder (holding a ``.wandb`` file) -> ``read_wandb(folder)``.
+* a W&B run folder (holding a ``.wandb`` file) -> ``read_wandb(folder)``;
+* a DVCLive folder (or its ``plots/``, ``plots/metrics/``) -> one run of its metric files, and a
+  CatBoost ``catboost_info/`` -> one run of its TSVs (not its TensorBoard copies in ``learn/``, ``test/``).
+
+MMEngine prints each run into ``<timestamp>.log`` beside ``vis_data/scalars.json``: the log is not
+read again (the JSON has the values at full precision).
 
 Hugging Face writes ``trainer_state.json`` into the output folder and into every
 ``checkpoint-N/`` -- each an earlier prefix of the same run -- so only the output folder's
@@ -27,6 +32,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError
 from ..run import Run
+from . import catboost, dvclive, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -66,6 +72,12 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             runs += _guarded(problems, here, root, lambda: delegate("wandb", str(here), str(here)))
             dirnames[:] = []
             continue
+        own = _library_folder(here, dirnames, filenames)
+        if own is not None:
+            read_own, dirnames[:], filenames = own
+            # A library folder named as the root is the one run asked for: its errors are the answer.
+            runs += read_own(here, str(here), **options) if here == root else \
+                _guarded(problems, here, root, lambda: read_own(here, str(here), **options))
         if any("tfevents" in f for f in filenames):
             run_dir = here.parent if here.name.lower() in SPLIT_FOLDERS and here != root else here
             if run_dir not in consumed and not any(p in consumed for p in run_dir.parents):
@@ -79,7 +91,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             if any(fname.lower().endswith(s) for s in SKIP_SUFFIXES):
                 continue
             files.append(here / fname)
-    for path in _latest_trainer_states(files):
+    twice = mmengine.printed_twice(files)
+    for path in _latest_trainer_states([f for f in files if f not in twice]):
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{_rel(path, root)}: larger than 1 GiB, skipped")
@@ -97,6 +110,18 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
                                               source, len(problems), detail)
     return _select(runs, run_id, source)
+
+
+def _library_folder(here: Path, dirnames: list[str], filenames: list[str]):
+    """``(reader, subfolders, files still to walk)`` when ``here`` is a folder a library writes as one run."""
+    if catboost.is_info_dir(filenames):
+        return catboost.read_folder, [], []
+    found = dvclive.metrics_dir(here)
+    if found is None:
+        return None
+    if found.parent.parent == here:  # the DVCLive folder: its plots and last values are the run
+        return dvclive.read_folder, [d for d in dirnames if d != "plots"], [f for f in filenames if f != "metrics.json"]
+    return dvclive.read_folder, [], []
 
 
 def _drop_copies(runs: list[Run]) -> list[Run]:

@@ -5,18 +5,37 @@ MMEngine's ``LocalVisBackend`` writes JSON Lines. Training rows carry ``iter`` a
 
     {"lr": 0.001, "data_time": 0.004, "loss": 2.2266, "time": 0.143, "epoch": 1, "iter": 5, "step": 5}
 
-Validation rows carry neither ``iter`` nor ``epoch``; their ``step`` is the epoch under an
-epoch-based loop and the iteration under an iteration-based one, and their keys clash with
-training's (a validation ``loss``)::
+Validation rows carry neither ``iter`` nor ``epoch``; their ``step`` is the epoch (``LoggerHook``'s
+default ``log_metric_by_epoch=True``: 0 throughout under an iteration-based loop) or, with
+``log_metric_by_epoch=False``, the iteration; and their keys clash with training's (a validation
+``loss``)::
 
     {"accuracy/top1": 73.78, "loss": 1.8508, "data_time": 0.001, "time": 0.024, "step": 1}
 
 So validation keys are renamed ``val_<key>`` and both kinds of row are put on one axis: the
 epoch (training values of an epoch averaged, as Keras reports an epoch's loss) when training
-rows say their epoch, else the iteration. Timing and memory columns are left out.
+rows say their epoch, else the iteration -- for a validation row whose step is behind the training
+rows before it (the epoch counter), the last iteration written before it. Timing and memory
+columns are left out.
+
+The runner also prints the same rows into ``<work_dir>/<timestamp>/<timestamp>.log`` (four decimals)::
+
+    ... - mmengine - INFO - Epoch(train)  [3][ 5/10]  lr: 1.0000e-03  eta: 0:00:51  time: 0.1370  data_time: 0.0031  loss: 0.9260
+    ... - mmengine - INFO - Epoch(val)  [3][ 5/25]    eta: 0:00:00  time: 0.0132  data_time: 0.0014
+    ... - mmengine - INFO - Epoch(val) [3][25/25]    accuracy/top1: 79.9247  loss: 1.2485  data_time: 0.0015  time: 0.0074
+
+:func:`log_rows` turns those lines into the rows ``scalars.json`` holds, so a log without its
+``vis_data/`` reads as the same curve. Validation prints a line per few batches before the epoch's
+metrics; only the last line of each validation run is its row, as only it is written to
+``scalars.json``. Under an iteration-based loop (``Iter(train) [ 50/1000]``, ``Iter(val) [8/8]``) a
+validation line does not say its iteration: it is the last training iteration printed before it.
+``Epoch(test)`` / ``Iter(test)`` lines (``runner.test()``) are no point of the training curve.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import numpy as np
 
@@ -39,14 +58,71 @@ def columns(rows: list[dict]) -> dict[str, np.ndarray]:
     by_epoch = all("epoch" in r for r in rows if "iter" in r)
     axis = "epoch" if by_epoch else "step"
     sums: dict[float, dict[str, list[float]]] = {}
+    trained = 0
     for r in rows:
         if "iter" in r:
             x, prefix = r["epoch"] if by_epoch else r["step"], ""
+            trained = x
         elif "step" in r:
-            x, prefix = r["step"], "val_"
+            # Under an iteration-based loop a validation step of 0 is the epoch counter, not the iteration.
+            x, prefix = r["step"] if by_epoch else max(r["step"], trained), "val_"
         else:
             continue
         collect(sums, float(x), {prefix + key: float(value) for key, value in r.items()
                               if key not in ("epoch", "iter", "step") and key not in _TIMING
                               and isinstance(value, (int, float)) and not isinstance(value, bool)})
     return fold(sums, axis)
+
+
+_LOG_HEADER = re.compile(r"\b(Epoch|Iter)\((train|val|test)\)\s*\[\s*(\d+)\s*(?:/\s*\d+\s*)?\]"
+                         r"(?:\s*\[\s*\d+\s*/\s*\d+\s*\])?")
+_LOG_TRAIN = re.compile(r"\b(?:Epoch|Iter)\(train\)\s*\[[^\n]*?[\w/]: [-+]?[\d.]")
+_LOG_ITEM = re.compile(r"(?<!\S)([A-Za-z_][\w./-]*): (\S+)")
+
+
+def is_log(text: str) -> bool:
+    """What an MMEngine runner printed: an ``Epoch(train) [e][i/n]`` or ``Iter(train) [i/n]`` line
+    with values."""
+    return _LOG_TRAIN.search(text[:2_000_000]) is not None
+
+
+def log_rows(text: str) -> list[dict]:
+    """The printed log as ``scalars.json``'s rows: training rows with ``iter`` (and ``epoch``),
+    validation rows with only ``step``."""
+    rows: list[dict] = []
+    val: dict | None = None
+    n_train = 0
+    for line in text.splitlines():
+        m = _LOG_HEADER.search(line)
+        if m is None:
+            continue
+        kind, mode, number = m.group(1), m.group(2), int(m.group(3))
+        values = {}
+        for key, value in _LOG_ITEM.findall(line[m.end():]):
+            try:
+                values[key] = float(value)
+            except ValueError:  # eta: 0:00:56
+                continue
+        if mode == "val":
+            # Epoch(val) [3][...] says its epoch; Iter(val) [8/8] counts validation batches, so its
+            # step is left to columns(): the last training iteration before it.
+            val = dict(values, step=number if kind == "Epoch" else 0)
+            continue
+        if val is not None:
+            rows.append(val)
+            val = None
+        if mode == "train":
+            n_train += 1
+            rows.append(dict(values, epoch=number, iter=n_train, step=n_train) if kind == "Epoch"
+                        else dict(values, iter=number, step=number))
+    if val is not None:
+        rows.append(val)
+    return rows
+
+
+def printed_twice(files: list[Path]) -> set[Path]:
+    """The runner's ``<timestamp>.log`` files whose ``vis_data/scalars.json`` is among ``files``:
+    the same run, which ``scalars.json`` holds at full precision."""
+    have = set(files)
+    return {f for f in files if f.suffix == ".log"
+            and (f.parent / "vis_data" / "scalars.json" in have or f.parent / "vis_data" / f"{f.stem}.json" in have)}
