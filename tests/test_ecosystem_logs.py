@@ -208,6 +208,25 @@ def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
     assert re.search(r"about (\d+) more epochs", pace) and abs(int(re.search(r"about (\d+)", pace)[1]) - per_pct) < 5
 
 
+def test_a_fit_resumed_from_its_checkpoint_is_one_run_across_version_folders():
+    # A new Trainer resuming last.ckpt logs into version_1 (epochs 12-39) beside version_0 (0-11);
+    # read apart, the resumed half was judged without its start.
+    root = ECO / "lightning_resume" / "logs"
+    halves = [read(root / "csv" / v / "metrics.csv")[0] for v in ("version_0", "version_1")]
+    assert halves[0].axis[-1] == 11 and halves[1].axis[0] == 12
+    for where in (root / "csv", root):  # the CSV logger alone, and beside its TensorBoard twin
+        [run] = read(where)
+        assert run.name == "version_0+version_1" and list(run.axis) == list(range(40))
+        np.testing.assert_allclose(_finite(run, "val_loss"),
+                                   np.concatenate([_finite(h, "val_loss") for h in halves]), rtol=1e-6)
+    assert [r.name for r in read(root, run_id="version_1")] == ["version_0+version_1"]
+    d = losslens.diagnose(root)
+    best = int(np.argmin(np.concatenate([_finite(h, "val_loss") for h in halves])))
+    assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == best
+    # Two separate fits (each from epoch 0) stay two runs.
+    assert len(read(ECO / "lightning_two_loggers")) == 2
+
+
 # ---- DVCLive, CatBoost, MMEngine's printed log -------------------------------------------------
 def _tsv(path, column=-1):
     rows = [ln.split("\t") for ln in path.read_text().splitlines()[1:] if ln.strip()]

@@ -326,7 +326,8 @@ def _select(runs: list[Run], run_id, source: str) -> list[Run]:
     wanted = str(run_id)
     # (A directory names runs that share a name by their path: "csv/version_0" is also "version_0".)
     kept = [r for r in runs if r.name == wanted or str(r.meta.get("run_id")) == wanted]
-    kept = kept or [r for r in runs if r.name.endswith("/" + wanted)]
+    # (A resumed fit joined across its version folders, "version_0+version_1", is either version.)
+    kept = kept or [r for r in runs if any(part == wanted or part.endswith("/" + wanted) for part in r.name.split("+"))]
     if not kept:
         names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
         raise ReadError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)

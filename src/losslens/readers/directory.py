@@ -32,7 +32,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError
 from ..run import Run
-from . import catboost, dvclive, mmengine
+from . import catboost, dvclive, lightning, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -105,7 +105,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
-    runs = _unique_names(_drop_copies(runs), root)
+    runs = _unique_names(_drop_copies(lightning.join_resumed(runs)), root)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
                                               source, len(problems), detail)
