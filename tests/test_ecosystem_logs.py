@@ -437,3 +437,17 @@ def _one_line_error(source, problem):
     msg = str(info.value)
     assert "\n" not in msg and msg.startswith(str(source)) and problem in msg, msg
     return msg
+
+
+def test_a_validation_curve_alone_that_climbs_well_above_its_minimum_reads_overfitting():
+    # DVCLive's val/loss.tsv read alone: minimum 0.335 at step 15, ending 30% above it. Without a
+    # training curve the rule could not see training go on falling, and the run read "converged".
+    path = ECO / "dvclive" / "dvclive" / "plots" / "metrics" / "val" / "loss.tsv"
+    [run] = read(path)
+    assert set(run.series) == {"val_loss"}
+    val = _finite(run, "val_loss")
+    assert val[-1] > 1.25 * val.min()
+    d = losslens.diagnose(path)
+    assert d.verdict == "overfitting" and d.causes[0].confidence < 0.6
+    assert any(e.startswith("no training curve logged") for e in d.causes[0].evidence)
+    assert d.causes[0].numbers["val_best_epoch"] == run.axis[np.argmin(val)]

@@ -483,8 +483,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # cross-entropy 2.3 -> 0.34 -> 0.44 rose 6% of its improvement but 30% of its level), and
     # a rise that levelled off has no significant tail slope left. Training must have fallen
     # (not merely held within 2% of its range): both rising is instability, not overfitting.
+    # With no training curve logged at all, the rise is all there is to go on.
+    no_train = math.isnan(g.train_drop_after_val_min)
     far_above = (g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_min
-                 and (g.train_drop_after_val_min > 0 or g.train_slope_t < t.improving_t))
+                 and (g.train_drop_after_val_min > 0 or g.train_slope_t < t.improving_t or no_train))
     rising = (g.val_rise_noise > t.overfit_rise_noise and early_min
               and (g.val_rise_range > t.overfit_rise_range or creeping or far_above))
     # Training held or kept improving while validation rose (both rising is instability instead).
@@ -494,8 +496,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     best, worse = ("best", "fell") if _higher(f) else ("minimum", "rose")
     # The training twin of a score improves upwards; the training loss that stands in for a missing twin falls.
     better = "rising" if _higher(f) and train != "train_loss" else "falling"
-    if rising and (train_on or math.isnan(g.train_drop_after_val_min)):
+    if rising and (train_on or no_train):
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
+        if no_train and not g.val_rise_range > t.overfit_rise_range:
+            conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
         share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g} "
@@ -506,6 +510,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(f"{train} held its level after it")
         if g.gap_end is not None:
             ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
+        if no_train:
+            ev.append("no training curve logged: whether training went on improving is not known")
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
                 f"{_n(g.val_best_epoch)}"] + \
             ACTIONS["overfitting"][1:]
