@@ -341,6 +341,16 @@ def test_catboost_time_left_is_not_a_curve():
         read(CATBOOST / "time_left.tsv")
 
 
+def test_catboost_printed_progress_points_to_its_folder():
+    # "0:\tlearn: 0.8415493\ttest: 0.7298246 ..." is the eval_metric (here Accuracy), never named:
+    # read as a loss it would be upside down.
+    path = CATBOOST.parent / "stdout.txt"
+    before = path.read_bytes()
+    with pytest.raises(UnknownFormatError, match="does not name its metric.*catboost_info/"):
+        read(path)
+    assert path.read_bytes() == before
+
+
 MMENGINE_LOG = ECO / "mmengine" / "20261202_043519.log"
 MMENGINE_ITERS = ECO / "mmengine" / "work_dir_iters" / "20261202_053553"
 
@@ -387,7 +397,8 @@ def test_mmengine_iteration_based_validation_is_at_its_iteration():
 
 def test_mmengine_work_dir_reads_the_log_and_scalars_json_once():
     runs = read(ECO / "mmengine" / "work_dir_iters")
-    assert [r.name for r in runs] == ["vis_data"] and runs[0].meta["format"] == "mmengine"
+    # Named as MMEngine names the run: its timestamp folder (the .log's name too), not "vis_data".
+    assert [r.name for r in runs] == ["20261202_053553"] and runs[0].meta["format"] == "mmengine"
 
 
 # ---- damaged library files: one line naming the file, the file untouched -----------------------

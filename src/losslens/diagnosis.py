@@ -921,6 +921,12 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             top = score_top(f.y)
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         cause.evidence.append(f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}")
+        if cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain \
+                and f.trend.slope_t >= 0:
+            # The learning-curve families only fall; fitted over a drop the tail has left behind
+            # (an lr step), they extrapolate another one.
+            cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "
+                                  f"fall (t = {_t(_sign(f) * f.trend.slope_t)}): the verdict goes by the tail)")
 
 
 def _tail(f: Facts) -> str:

@@ -189,6 +189,9 @@ def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
     if catboost.is_timing_file(path, text):
         raise UnknownFormatError("CatBoost's time per iteration, not a curve: read the folder, or its "
                                  "learn_error.tsv / test_error.tsv", options["source"])
+    if catboost.is_printed(text):
+        raise UnknownFormatError("CatBoost's printed progress does not name its metric (a loss or a score): read its "
+                                 "catboost_info/ folder (learn_error.tsv, test_error.tsv) instead", options["source"])
     if mmengine.is_log(text):
         return table.to_runs(mmengine.columns(mmengine.log_rows(text)), fmt="mmengine_log", **options)
     return None

@@ -54,8 +54,10 @@ def run_name(path: Path) -> str:
             break
     if name.lower() in GENERIC_STEMS and path.parent.name:
         folder = path.parent
-        if folder.name.startswith("checkpoint-") and folder.parent.name:
-            folder = folder.parent  # Hugging Face output_dir/checkpoint-500/trainer_state.json
+        if (folder.name.startswith("checkpoint-") or folder.name == "vis_data") and folder.parent.name:
+            # Hugging Face output_dir/checkpoint-500/trainer_state.json; MMEngine
+            # work_dir/<timestamp>/vis_data/scalars.json, named as its <timestamp>.log is
+            folder = folder.parent
         return folder.name
     return name
 

@@ -59,6 +59,15 @@ def is_timing_file(path: Path, text: str) -> bool:
     return path.name == "time_left.tsv" and text.lstrip().startswith("iter\tPassed\tRemaining")
 
 
+# fit(verbose=...) prints "0:\tlearn: 0.84\ttest: 0.73\tbest: 0.73 (0)\ttotal: 80ms\tremaining: 24s".
+_PRINTED = re.compile(r"^\d+:\s+learn: [-+0-9.eE]+\s")
+
+
+def is_printed(text: str) -> bool:
+    """CatBoost's printed progress: it never names its metric (the eval_metric, a loss or a score)."""
+    return bool(_PRINTED.match(text.lstrip()[:200]))
+
+
 def is_training_json(obj) -> bool:
     return (isinstance(obj, dict) and isinstance(obj.get("meta"), dict) and "learn_metrics" in obj["meta"]
             and isinstance(obj.get("iterations"), list))
