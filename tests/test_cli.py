@@ -80,7 +80,7 @@ def test_metric_and_classes_options(tmp_path):
 BAD_INPUTS = {
     "empty.csv": (b"", "empty"),
     "noloss.csv": (b"epoch,foo\n0,1\n1,2\n", "loss"),
-    "allnan.csv": (b"epoch,loss\n0,nan\n1,nan\n2,nan\n", "loss"),
+    "allempty.csv": (b"epoch,loss\n0,\n1,\n2,\n", "loss"),  # (spelled nan, the run diverged: exit 0)
     "broken.json": (b'{"loss": [1.0, 0.5', "JSON"),
     "junk.bin": (bytes(range(256)) * 4, ""),
 }

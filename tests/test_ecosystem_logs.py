@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import losslens
-from losslens.exceptions import ReadError, UnknownFormatError
+from losslens.exceptions import NoLossError, ReadError, UnknownFormatError
 from losslens.readers import read
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
@@ -402,6 +402,14 @@ def test_mmengine_work_dir_reads_the_log_and_scalars_json_once():
 
 
 # ---- damaged library files: one line naming the file, the file untouched -----------------------
+def _drop_cell(text: str, line: int) -> str:
+    """``text`` with the last cell of line ``line`` (1-based) gone: a damaged row mid-file. (A last
+    row cut short, as a killed writer leaves it, is left out instead.)"""
+    lines = text.split("\n")
+    lines[line - 1] = lines[line - 1][:lines[line - 1].rindex("\t")]
+    return "\n".join(lines)
+
+
 def _damaged(tmp_path, folder, rel, edit):
     import shutil
 
@@ -414,10 +422,10 @@ def _damaged(tmp_path, folder, rel, edit):
 
 @pytest.mark.parametrize("folder, rel, edit, problem", [
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: "", "empty file"),
-    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t[: t.rindex("\t")], "line 61 has 1 cells, the header 2"),
+    (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: _drop_cell(t, 3), "line 3 has 1 cells, the header 2"),
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.replace("0.3348", "abc", 1), "line 17, column 'loss' holds 'abc"),
     (DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.splitlines()[0] + "\n", "no data rows"),
-    (CATBOOST, "test_error.tsv", lambda t: t[: t.rindex("\t")], "line 101 has 2 cells, the header 3"),
+    (CATBOOST, "test_error.tsv", lambda t: _drop_cell(t, 5), "line 5 has 2 cells, the header 3"),
     (CATBOOST, "test_error.tsv", lambda t: t.replace("\t0.4836148385", "\t", 1), "line 9, column 'Logloss' is empty"),
 ])
 def test_a_damaged_library_file_is_one_line_naming_it(tmp_path, folder, rel, edit, problem):
@@ -462,3 +470,68 @@ def test_a_validation_curve_alone_that_climbs_well_above_its_minimum_reads_overf
     assert d.verdict == "overfitting" and d.causes[0].confidence < 0.6
     assert any(e.startswith("no training curve logged") for e in d.causes[0].evidence)
     assert d.causes[0].numbers["val_best_epoch"] == run.axis[np.argmin(val)]
+
+
+@pytest.mark.parametrize("name", ["nan_plain.csv", "console.txt", "history.json"])
+def test_losses_that_were_nan_from_the_first_epoch_read_diverged(name):
+    # SGD(0.01, momentum 0.9) on inputs scaled x3, no TerminateOnNaN: Keras logged 20 epochs of nan.
+    # Each form was rejected as a log without losses ("train_loss and val_loss have no values").
+    path = ECO / "keras_nan" / name
+    before = path.read_bytes()
+    [run] = read(path)
+    assert len(run) == 20 and np.isnan(run.series["train_loss"]).all() and np.isnan(run.series["val_loss"]).all()
+    d = losslens.diagnose(path)
+    assert d.verdict == "diverged" and d.plateau is None
+    assert "never had a finite value (20 points logged)" in d.causes[0].evidence[0]
+    assert path.read_bytes() == before
+
+
+def test_a_loss_column_left_empty_is_still_no_loss(tmp_path):
+    # Empty cells are "not logged", not a blow-up: only a value spelled nan/inf says the run diverged.
+    path = tmp_path / "empty.csv"
+    path.write_text("epoch,loss,val_loss\n0,,\n1,,\n2,,\n")
+    with pytest.raises(NoLossError, match="no values"):
+        read(path)
+
+
+@pytest.mark.parametrize("log, keep", [("keras_metrics/h3.log", 3), ("keras_metrics/h3.log", 1),
+                                        ("lightning_resume/logs/csv/version_1/metrics.csv", 2)])
+def test_a_last_line_cut_off_mid_write_is_left_out(tmp_path, caplog, log, keep):
+    # A job killed while writing: the file ends inside its last row, with no newline. The stump
+    # ("0.0" of "0.0123...", or "39," alone) was read as a value: a loss of 0 turned converged
+    # into "temporary plateau, fell another 48%".
+    full = (ECO / log).read_text()
+    last = full.rstrip("\n").split("\n")[-1]
+    path = tmp_path / Path(log).name
+    path.write_text(full.rstrip("\n")[:len(full.rstrip("\n")) - len(last) + len(last.split(",")[0]) + keep])
+    before = path.read_bytes()
+    without = tmp_path / "without_last_row.csv"
+    without.write_text(full.rstrip("\n")[:len(full.rstrip("\n")) - len(last)])
+    [whole], [cut], [expected] = read(ECO / log), read(path), read(without)
+    assert len(expected) < len(whole) or np.isnan(expected.series["train_loss"][-1])  # (Lightning: a row of 3)
+    assert list(cut.axis) == list(expected.axis) and set(cut.series) == set(expected.series)
+    for key in expected.series:
+        np.testing.assert_array_equal(cut.series[key], expected.series[key])
+    assert "cut off mid-write" in caplog.text and path.read_bytes() == before
+    # Written whole, the same file without its final newline loses nothing.
+    path.write_text(full.rstrip("\n"))
+    assert len(read(path)[0]) == len(whole)
+
+
+def test_a_log_whose_tail_is_zero_bytes_is_read_up_to_them(tmp_path):
+    # A machine that crashed mid-write leaves the file's last block NUL-filled: "binary file" before.
+    path = tmp_path / "h3.log"
+    path.write_bytes((ECO / "keras_metrics" / "h3.log").read_bytes() + b"\x00" * 4096)
+    [run] = read(path)
+    assert len(run) == len(read(ECO / "keras_metrics" / "h3.log")[0])
+    path.write_bytes(b"epoch,loss\x00\x00,val_loss\n0,1,2\n")
+    with pytest.raises(UnknownFormatError, match="binary"):
+        read(path)
+
+
+def test_a_library_folder_whose_last_row_was_cut_reads_without_it(tmp_path, caplog):
+    # DVCLive killed while appending val/loss.tsv: the folder reads, one validation point shorter.
+    root, path = _damaged(tmp_path, DVCLIVE, "plots/metrics/val/loss.tsv", lambda t: t.rstrip("\n")[:-5])
+    [whole], [cut] = read(DVCLIVE), read(root)
+    np.testing.assert_array_equal(_finite(cut, "val_loss"), _finite(whole, "val_loss")[:-1])
+    assert "cut off mid-write" in caplog.text

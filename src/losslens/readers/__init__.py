@@ -47,6 +47,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -151,6 +152,12 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     if content.kind == "wandb":
         return _select(delegate("wandb", source, str(path)), run_id, source)
     text = content.text
+    cut = None if text[:4096].lstrip()[:1] in ("{", "[") else _source.cut_last_line(text)
+    if cut is not None:  # a run killed mid-write: its stump ("val_loss: 0.0") would read as a value
+        text = text[:len(text) - len(cut)]
+        import logging
+        logging.getLogger("losslens").warning("losslens: %s: the last line was cut off mid-write (%r, no newline "
+                                              "at the end): left out", source, cut.strip()[-40:])
     name = _source.run_name(path)
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
@@ -163,13 +170,14 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     own = _library_file(path, text, options)
     if own is not None:
         return own
+    logged_nan = len(_NONFINITE.findall(text))
     printed = console.printed_columns(text)
     if printed is not None:
         cols, fmt = printed
-        return table.to_runs(cols, fmt=fmt, **options)
+        return table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options)
     try:
         cols = delimited.parse(text, source)
-        return table.to_runs(cols, fmt="csv", **options)
+        return table.to_runs(cols, fmt="csv", logged_nan=logged_nan, **options)
     except UnknownFormatError:
         if not _prose(text):
             raise
@@ -195,6 +203,10 @@ def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
     if mmengine.is_log(text):
         return table.to_runs(mmengine.columns(mmengine.log_rows(text)), fmt="mmengine_log", **options)
     return None
+
+
+# A value spelled nan / inf (any case) between delimiters: what a log writes for a blown-up loss.
+_NONFINITE = re.compile(r"(?i)(?<![\w.])[-+]?(?:nan|inf|infinity)(?![\w.])")
 
 
 def _prose(text: str) -> bool:
@@ -234,7 +246,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
     if sacred.is_metrics(obj):
         return _select(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
     if keras.is_history(obj):
-        return keras.read_history(obj, name=name, source=source, **options)
+        return keras.read_history(obj, name=name, source=source, logged_nan=len(_NONFINITE.findall(text)), **options)
     if isinstance(obj, dict):
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "
                                  f"(keys: {table._listing(obj)})", source)

@@ -12,6 +12,7 @@ import bz2
 import gzip
 import lzma
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,10 +98,17 @@ def load(path: Path, source: str) -> Content:
             if kind is not None:
                 return Content(kind)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
-            if not compressed and b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            if not compressed and not utf16 and b"\x00" in head.rstrip(b"\x00"):
                 # Checkpoints and other binaries: stop before reading gigabytes.
                 raise UnknownFormatError(_binary_kind(head, path.name), source)
             data = head + fh.read()
+            if not compressed and not utf16 and b"\x00" in data:
+                # A log whose tail is zeros (a machine that crashed mid-write leaves the file's
+                # last block NUL-filled) is the text before them; NULs inside are a binary file.
+                if b"\x00" in data.rstrip(b"\x00"):
+                    raise UnknownFormatError(_binary_kind(head, path.name), source)
+                data = data.rstrip(b"\x00")
     except FileNotFoundError:
         raise ReadError("no such file or directory", source) from None
     except IsADirectoryError:
@@ -116,6 +124,40 @@ def load(path: Path, source: str) -> Content:
     if kind is not None:
         return Content(kind)
     return Content("text", decode(data, source))
+
+
+_FIELDS = re.compile(r"[,\t;| ]+")
+_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d*)?$")
+_NAME = re.compile(r"^[A-Za-z_][\w./]*[:=]?$")  # a metric's name, as a line's shape: "val_loss:", "Epoch"
+
+
+def cut_last_line(text: str) -> str | None:
+    """The last line, when a writer killed mid-line left it half-written; else None.
+
+    Loggers end every line with a newline, so only a file that does not end with one can hold
+    a cut line, and then only one that is shorter than the lines before it: fewer delimiters than
+    the header (``29,`` under ``epoch,loss,val_loss``), or a last number with fewer characters than
+    the same field of the latest line of the same shape (``val_loss: 0.0`` after ``val_loss:
+    0.0131``; ``9.6`` after ``9.6e-05``). Read as a value, such a stump is a loss of 0.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    lines = text.split("\n")
+    last = lines[-1]
+    if len(lines) < 3 or not last.strip():
+        return None
+    header = lines[0]
+    delimiter = next((d for d in (",", "\t", ";") if d in header), None)
+    if delimiter is not None and last.count(delimiter) < header.count(delimiter):
+        return last
+    fields = _FIELDS.split(last.strip())
+    for line in reversed(lines[-12:-1]):
+        before = _FIELDS.split(line.strip())
+        if len(before) != len(fields) or any(a != b for a, b in zip(fields, before) if _NAME.match(a)):
+            continue  # another kind of line (an "Epoch 3/20" header between metric lines)
+        a, b = fields[-1], before[-1]
+        return last if _NUMBER.match(a) and _NUMBER.match(b) and len(a) < len(b) else None
+    return None
 
 
 def _binary_kind(head: bytes, name: str) -> str:

@@ -37,8 +37,9 @@ def is_history(obj) -> bool:
 
 
 def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
-                 run_column=None, run_id=None, metric=None) -> list[Run]:
-    """Runs from a Keras History dict (or a dict of equally long columns holding run ids)."""
+                 run_column=None, run_id=None, metric=None, logged_nan: int = 0) -> list[Run]:
+    """Runs from a Keras History dict (or a dict of equally long columns holding run ids);
+    ``logged_nan``: how many values the JSON spelled NaN (see :func:`.table.to_runs`)."""
     meta: dict = {}
     hist = obj
     # The losslens callbacks and the lab write {"epoch": [...], "loss": [...], "meta": {...}}:
@@ -68,7 +69,7 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
         raise ReadError(f"unreadable history: {str(exc)[:120]}", source) from None
     cols = {run.axis_name: run.axis, **run.series}
     return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
-                         metric=metric, meta=meta)
+                         metric=metric, meta=meta, logged_nan=logged_nan)
 
 
 def _has_text_column(lists: dict[str, list]) -> bool:

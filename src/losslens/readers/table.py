@@ -59,7 +59,7 @@ def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.n
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
             columns: Mapping[str, str] | None = None, run_column: str | None = None,
             run_id: str | None = None, metric: str | None = None, axis: str | None = None,
-            meta: dict | None = None) -> list[Run]:
+            meta: dict | None = None, logged_nan: int = 0) -> list[Run]:
     """Turn parsed columns into Runs.
 
     Parameters
@@ -76,6 +76,9 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     metric : a series the caller will diagnose; a table with that column but no loss is fine.
     axis : ``"step"`` forces the step axis when a step column exists (Hugging Face).
     meta : extras copied into every Run's meta.
+    logged_nan : how many values the text spells ``nan``/``inf``: at least one a row, a single run
+        whose losses are all non-finite diverged before its first value (rather than logging no
+        loss at all, which empty cells and ``NA`` say).
     """
     if not columns_data:
         raise UnknownFormatError("no columns", source)
@@ -128,6 +131,10 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         for k, (data, extra) in enumerate(pieces):
             label = name if len(pieces) == 1 else f"{name}#{k + 1}"
             run = plan.build(data, label, source, dict(base_meta, **extra))
+            if run is None and logged_nan >= len(next(iter(data.values()))):
+                # Every loss printed as nan from the first epoch (a learning rate far too high, no
+                # TerminateOnNaN): a run that diverged before its first value, as the diagnosis says.
+                run = plan.build(data, label, source, dict(base_meta, **extra), never_finite=True)
             if run is not None:
                 runs.append(run)
         if not runs:
@@ -401,8 +408,9 @@ class _Plan:
             own[c] = mapping[c] if mapping[c] not in own.values() else normalise(c)
         return own
 
-    def build(self, data, name, source, meta) -> Run | None:
-        """One Run from one run's rows, or None when its loss has no value at all."""
+    def build(self, data, name, source, meta, never_finite: bool = False) -> Run | None:
+        """One Run from one run's rows, or None when its loss has no value at all (with
+        ``never_finite``: when it has no loss column, or fewer than 2 rows)."""
         mode = self._mode(data)
         meta = dict(meta)
         level = "step" if mode == "step" else "epoch"
@@ -448,7 +456,10 @@ class _Plan:
                     total = total + series[n]
                 series[target] = total
                 meta.setdefault("loss_parts", {})[target] = names
-        if not any(_has_values(series.get(n)) for n in self.loss_names) and not (
+        if never_finite:
+            if not any(n in series for n in self.loss_names) or axis.shape[0] < 2:
+                return None
+        elif not any(_has_values(series.get(n)) for n in self.loss_names) and not (
                 self.metric is not None and _has_values(series.get(self.metric))):
             return None
         return Run(axis=axis, series=series, axis_name=axis_name, name=name, source=source, meta=meta)
