@@ -337,3 +337,29 @@ def test_mlflow_server_on_loopback(tmp_path, mlflow_db):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+def test_an_sqlite_file_that_is_no_mlflow_store_is_never_written(tmp_path):
+    # MLflow creates its schema in any SQLite file it opens: an Optuna study grew from 120 KB to 160 KB
+    # and gained MLflow's tables, a cache in a project folder read as a directory likewise.
+    pytest.importorskip("mlflow")
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "optuna.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE trials (trial_id INTEGER PRIMARY KEY, value REAL)")
+        con.executemany("INSERT INTO trials (value) VALUES (?)", [(0.5,), (0.4,)])
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(ReadError, match=r"an SQLite database, but not an MLflow tracking store \(its tables: trials\)"):
+        losslens.read(db)
+    with pytest.raises(ReadError, match="not an MLflow tracking store"):
+        losslens.read(f"sqlite:///{db}")
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copyfile(db, project / "data" / "cache.sqlite")
+    (project / "log.csv").write_text("epoch,loss,val_loss\n" + "".join(f"{i},{1 / (i + 1)},{1.1 / (i + 1)}\n"
+                                                                       for i in range(10)))
+    assert [r.name for r in losslens.read(project)] == ["project"]  # (the log; the cache passed over)
+    assert db.read_bytes() == before and (project / "data" / "cache.sqlite").read_bytes() == before

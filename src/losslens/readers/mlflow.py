@@ -14,7 +14,8 @@ command line these ride in the URI's fragment::
     mlflow:http://127.0.0.1:5000#run=3f2a...      (a run id or a run name)
 
 The store is only read: an sqlite file or a folder that does not exist is an error here,
-not a new empty store (MLflow would create one).
+not a new empty store (MLflow would create one); an SQLite database is checked read-only to be
+an MLflow store and then read from a temporary copy, as MLflow writes to the databases it opens.
 """
 
 from __future__ import annotations
@@ -69,6 +70,38 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
         raise ReadError("reading MLflow stores needs the mlflow package: "
                         "pip install 'losslens[mlflow]'", label) from None
 
+    with contextlib.ExitStack() as stack:
+        if tracking_uri.startswith("sqlite:///"):
+            tracking_uri = _readonly_copy(Path(tracking_uri[len("sqlite:///"):]), label, stack)
+        return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException)
+
+
+def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
+    """A ``sqlite:///`` URI of a temporary copy of ``db``, after checking read-only that it is an
+    MLflow store. MLflow writes to the database it opens -- its schema into any SQLite file without
+    one (an Optuna study, a cache), a migration into an older store -- and input files are only
+    ever read."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        raise ReadError(f"unreadable SQLite database ({exc})", label) from None
+    if not {"experiments", "runs", "metrics"} <= tables:
+        shown = ", ".join(sorted(tables)[:6]) + (" ..." if len(tables) > 6 else "") if tables else "none"
+        raise ReadError(f"an SQLite database, but not an MLflow tracking store (its tables: {shown})", label)
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslens-mlflow-")))
+    for suffix in ("", "-wal", "-shm"):  # a store open in a running MLflow keeps recent writes in its WAL
+        part = Path(str(db) + suffix)
+        if part.is_file():
+            shutil.copyfile(part, tmp / ("mlflow.db" + suffix))
+    return f"sqlite:///{tmp / 'mlflow.db'}"
+
+
+def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException) -> list[Run]:
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
