@@ -535,3 +535,37 @@ def test_a_library_folder_whose_last_row_was_cut_reads_without_it(tmp_path, capl
     [whole], [cut] = read(DVCLIVE), read(root)
     np.testing.assert_array_equal(_finite(cut, "val_loss"), _finite(whole, "val_loss")[:-1])
     assert "cut off mid-write" in caplog.text
+
+
+def test_converged_advice_does_not_give_up_what_the_run_gained_after_x():
+    # A PyTorch loop's log: X (95% of the whole drop from a steep start) is epoch 18, but val_loss
+    # went on down by 44% until epoch ~95. "Stop at epoch 18: more epochs will not lower the loss"
+    # gave that up; probes found the same on 8 of 8 converged runs from other libraries.
+    path = ECO.parent / "logs" / "torch_splits.json"
+    [run] = read(path)
+    d = losslens.diagnose(path)
+    x, val = run.finite("val_loss")
+    assert d.verdict == "converged" and d.plateau.epoch == 18
+    at_x = np.median(val[(x >= 18) & (x <= 20)])
+    assert (at_x - val.min()) / at_x > 0.4  # the run itself went on improving
+    went_on = next(e for e in d.causes[0].evidence if e.startswith("but it went on falling after epoch 18: 44% lower"))
+    at = float(re.search(r"lower by epoch (\d+)", went_on)[1])
+    assert abs(at - x[np.argmin(val)]) <= 5
+    assert d.causes[0].actions[0].startswith(f"stop once it is flat, at about epoch {at:g}")
+    assert "stop at epoch 18" not in " ".join(d.causes[0].actions)
+    # A run that gained < 10% after X keeps the plain advice (ReduceLROnPlateau: 4.8% after epoch 8).
+    assert losslens.diagnose(ECO.parent / "logs" / "keras_rlrop.csv").causes[0].actions[0].startswith("stop at epoch 8")
+
+
+def test_a_finished_one_cycle_schedule_is_not_still_improving():
+    # OneCycleLR ends at 6e-4 of its peak lr; the cooldown's last drop is still in the final quarter
+    # (t = -2.5). "Still improving: keep training" was wrong: 20 more epochs at the final lr moved
+    # val_loss from 0.0093996 to 0.0093999 (probe, same run).
+    path = ECO / "lightning_onecycle" / "logs" / "onecycle" / "version_0" / "metrics.csv"
+    [run] = read(path)
+    lr = run.finite("lr")[1]
+    assert lr[-1] < 1e-3 * lr.max()
+    d = losslens.diagnose(path)
+    assert d.verdict == "converged" and "still_improving" not in d.cause_ids()
+    ev = " ".join(d.causes[0].evidence)
+    assert "the learning rate was decayed to" in ev and "more epochs will not repeat it" in ev

@@ -533,6 +533,8 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
     tr = f.trend
     if not _falling(f, t) and not _forecast_pays(f, t):
         return None
+    if _annealed(f, t):
+        return None  # the last drop was the schedule's cooldown, and the lr is at its floor: it ended
     conf = max(_ramp(tr.tail_drop, t.improving_tail_drop, 0.3, 0.6, 0.95),
                _ramp(tr.tail_drop_level, t.improving_tail_level, 0.5, 0.6, 0.9))
     sign = _sign(f)
@@ -697,13 +699,28 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         ev.append(f"{'the gap grew' if grew else 'no gap growth'}: {_gap_name(f)} = {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    later = _fell_after_plateau(f)
+    if later is not None:
+        # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
+        # fifth of the level, and "stop at X" would give that up.
+        drop, at, best, v_x = later
+        ev.append(f"but it went on {'rising' if _higher(f) else 'falling'} after {f.axis_name} {_n(pl.epoch)}: "
+                  f"{_pct(drop)} {'higher' if _higher(f) else 'lower'} by {f.axis_name} {_n(at)} "
+                  f"({v_x:.4g} → {best:.4g}) before it flattened")
+        acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}: more epochs will not lower the loss; "
+                   f"stopping at {_n(pl.epoch)} would have given up {_pct(drop)}")
     if _annealed(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
-        ev.append(f"the learning rate was decayed to {f.optimizer.lr_last:.2g}, {f.optimizer.lr_ratio:.1g} of its "
-                  f"peak: steps that small no longer move the weights{still}")
-        acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
-                    "once the steps stop mattering")
+        o = f.optimizer
+        to = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_ratio:.1g} of its peak"
+        ev.append(f"the learning rate was decayed to {to}: steps that small no longer move the weights{still}")
+        if 0 < o.lr_ratio < 1e-6:  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
+            acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
+                        "once the steps stop mattering")
+        else:
+            acts.append("the schedule has run its course: a longer one (more epochs for the same schedule) is "
+                        "what gains more, if anything does")
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
@@ -785,6 +802,22 @@ def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
         return measure(run, metric="val_loss", classes=classes)
     except LosslensError:
         return None
+
+
+def _fell_after_plateau(f: Facts, share: float = 0.10):
+    """``(relative drop, axis value, level there, level at X)`` when the curve, as running medians
+    of 3 raw points (the smoothed curve lags a steep start and overstates it), improved by ≥
+    ``share`` of its level at the plateau onset X after X; else None."""
+    i = f.plateau.index
+    if i is None or i >= f.n_points - 3:
+        return None
+    y = _sign(f) * f.y
+    med = np.array([np.median(y[k:k + 3]) for k in range(i, f.n_points - 2)])
+    j = int(np.argmin(med))
+    if not med[0] or (med[0] - med[j]) / abs(med[0]) < share:
+        return None
+    return float((med[0] - med[j]) / abs(med[0])), float(f.x[i + j + 1]), float(_sign(f) * med[j]), \
+        float(_sign(f) * med[0])
 
 
 def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
@@ -922,6 +955,10 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         cause.evidence.append(f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}")
         if cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain \
+                and _annealed(f, DEFAULT):
+            cause.evidence.append("(the forecast extends the schedule's last drop; with the learning rate at its "
+                                  "floor, more epochs will not repeat it)")
+        elif cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain \
                 and f.trend.slope_t >= 0:
             # The learning-curve families only fall; fitted over a drop the tail has left behind
             # (an lr step), they extrapolate another one.
