@@ -569,3 +569,32 @@ def test_a_finished_one_cycle_schedule_is_not_still_improving():
     assert d.verdict == "converged" and "still_improving" not in d.cause_ids()
     ev = " ".join(d.causes[0].evidence)
     assert "the learning rate was decayed to" in ev and "more epochs will not repeat it" in ev
+
+
+def test_a_learning_rate_that_undoes_what_was_learned_reads_lr_too_high():
+    # fastai fit_one_cycle at lr_max 1.0: validation 1.89 -> 1.78 -> 2.31 (= ln 10, accuracy 0.095)
+    # while the training loss stayed above it (4.28 -> 2.33). Read "overfitting: regularize, a
+    # smaller model" (train never got below validation: nothing was memorised). lr/10 reached 0.25.
+    big = read(ECO / "fastai_big_lr" / "history_big_lr.csv")[0]
+    tenth = read(ECO / "fastai_big_lr" / "history_cf_big_lr_div10.csv")[0]
+    val, train = _finite(big, "val_loss"), _finite(big, "train_loss")
+    assert val[-1] > val[0] > val.min() and np.all(train[1:] >= val[1:] - 1.2) and train[-1] > val[-1]
+    assert _finite(tenth, "val_loss").min() < 0.5 * val.min()  # the counterfactual: a smaller step
+    d = losslens.diagnose(big)
+    assert d.verdict == "lr_too_high" and "overfitting" not in d.cause_ids()
+    assert "climbed back above where it started" in d.causes[0].evidence[0]
+
+
+def test_a_network_knocked_back_to_a_uniform_guess_reads_lr_too_high():
+    # SGD(momentum 0.9) at lr 1.0 in a SummaryWriter sweep: validation 5.59 -> 1.11 -> 2.33 = ln 10,
+    # accuracy 0.24 -> 0.10. Read "underfitting: a bigger model" (and, with --classes 10, no_signal).
+    runs = {r.name: r for r in read(f"tb:{ECO / 'tb_lr_sweep' / 'runs'}")}
+    high = runs["lr_1.0"]
+    val = _finite(high, "val_loss")
+    assert abs(val[-1] - np.log(10)) < 0.05 and val.min() < 0.5 * np.log(10)
+    assert _finite(runs["lr_0.03"], "val_loss")[-1] < 0.25  # the counterfactual
+    for classes in (None, 10):
+        d = losslens.diagnose(high, classes=classes)
+        assert d.verdict == "lr_too_high", classes
+        assert "a uniform guess's loss ln 10" in d.causes[0].evidence[0]
+        assert d.causes[0].evidence[1] == "validation accuracy fell from 0.238 to 0.100"  # (its last quarter)

@@ -154,7 +154,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
-                 still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
+                 unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, overfitting) and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
@@ -420,6 +420,11 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else train_fits
         if at_chance and not memorising:
             return None  # nothing fitted: underfitting decides
+        if at_chance and c.val_acc_start is not None and c.n_val and c.val_acc_start >= max(margin, c.chance + 0.1) \
+                and (c.val_acc_start - c.chance) / math.sqrt(c.chance * (1 - c.chance) / c.n_val) >= 4:
+            # Far above chance at first (4 binomial sds: 9 of 20 right at chance 1/5 is 2.8): it
+            # learned, then lost it -- unlearned decides.
+            return None
         if at_chance:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
                   f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
@@ -496,7 +501,12 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     best, worse = ("best", "fell") if _higher(f) else ("minimum", "rose")
     # The training twin of a score improves upwards; the training loss that stands in for a missing twin falls.
     better = "rising" if _higher(f) and train != "train_loss" else "falling"
-    if rising and (train_on or no_train):
+    # Training never got below validation: the model fits its own data no better than held-out
+    # data, so a rising validation loss is not memorising (a blow-up both curves share: fastai at
+    # lr 1.0, train 4.28 -> 2.33 = ln 10 with validation 1.78 -> 2.31, accuracy at chance).
+    fits_worse = g.gap_end is not None and g.gap_at_val_min is not None and g.gap_end <= 0 \
+        and g.gap_at_val_min <= 0
+    if rising and (train_on or no_train) and not fits_worse:
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
         if no_train and not g.val_rise_range > t.overfit_rise_range:
             conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
@@ -527,6 +537,47 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
                      ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
     return None
+
+
+def unlearned(f: Facts, t: Thresholds) -> Cause | None:
+    """Validation improved, then climbed back above where it started, while training never got
+    below it: not memorising (training fits its own data no better) but steps too large undoing
+    what was learned. fastai's fit_one_cycle at lr_max 1.0 on digits: validation 1.89 -> 1.78 ->
+    2.31 (ln 10, accuracy 0.095), training 4.28 -> 2.33; at lr 0.1 the same model reached 0.89."""
+    g = f.generalization
+    if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss":
+        return None
+    if g.gap_end is None or g.gap_end > 0:
+        return None
+    first, end = float(f.y[0]), float(f.smoothed[-1])
+    # (Raw values: a smoothed curve that fell for one epoch has its minimum at its start.)
+    if first - g.val_best < t.stuck_noise * f.noise or g.val_rise_noise < t.overfit_rise_noise:
+        return None
+    if end <= first and not _back_to_a_guess(f, end):
+        return None
+    where = f"above where it started ({first:.4g} → {end:.4g})" if end > first else \
+        f"to {end:.4g}, a uniform guess's loss ln {_back_to_a_guess(f, end)}"
+    ev = [f"{f.metric} fell to {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)}, then climbed back {where}, "
+          "while train_loss never got below it: the steps undo what was learned, rather than the model "
+          "memorising its training data"]
+    c = f.chance
+    if c.val_acc_tail is not None and c.val_acc_start is not None:
+        ev.append(f"validation accuracy fell from {c.val_acc_start:.3f} to {c.val_acc_tail:.3f}")
+    return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"], {"val_rise_range": g.val_rise_range})
+
+
+def _back_to_a_guess(f: Facts, end: float) -> int | None:
+    """K when the validation loss ended at ln K (within 2%) and the validation accuracy at 1/K, after
+    the loss had been well below ln K (K given, or the K whose ln the loss sits at): a network
+    knocked back to predicting the class frequencies."""
+    c = f.chance
+    if c.val_acc_tail is None or end <= math.log(2):
+        return None
+    k = c.classes or int(round(math.exp(end)))
+    if k < 2 or abs(end - math.log(k)) > 0.02 * math.log(k) or abs(c.val_acc_tail - 1 / k) > 0.3 / k:
+        return None
+    g = f.generalization
+    return k if g is not None and g.val_best < 0.8 * math.log(k) else None
 
 
 def still_improving(f: Facts, t: Thresholds) -> Cause | None:
