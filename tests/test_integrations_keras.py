@@ -162,3 +162,37 @@ def test_keras_stop_gain_stops_when_the_forecast_says_nothing_is_left(tmp_path, 
     assert model.evaluate(xv, yv, verbose=0) == pytest.approx(best, rel=1e-4)   # best weights back
     assert best < 0.0125                                    # at the noise floor (noise variance 0.01)
     assert json.loads(path.read_text())["meta"]["stopped_epoch"] == epochs - 1
+
+
+def noisy_digits(n_train=500, flip=0.2, seed=0):
+    """scikit-learn's 8x8 digits, 20% of the labels replaced at random: an MLP overfits them."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = (x / 16.0).astype("float32")
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(len(y)) < flip, rng.integers(0, 10, len(y)), y)
+    order = rng.permutation(len(y))
+    train, val = order[:n_train], order[-500:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def test_keras_sparse_validation_restores_the_best_validated_weights(tmp_path, capsys):
+    """validation_freq=5: before the first validation the best is tracked on the training loss; it
+    was then compared with validation losses, which never beat it, so the weights of epoch 3 came back
+    and the message printed a training loss as 'val_loss'. The best is the best validation loss."""
+    (x, y), (xv, yv) = noisy_digits()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True)
+    history = model.fit(x, y, validation_data=(xv, yv), validation_freq=5, epochs=60, batch_size=32,
+                        verbose=0, callbacks=[cb])
+    val = history.history["val_loss"]                   # epochs 4, 9, 14, ...
+    assert cb.stopped_epoch is not None and len(val) >= 2
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(min(val), rel=1e-4)  # the best validated weights
+    best_epoch = 5 * int(np.argmin(val)) + 4
+    out = capsys.readouterr().out
+    assert f"restoring the weights of epoch {best_epoch} (val_loss {min(val):.4g})" in out
+    assert cb.watcher.best_key == "val_loss" and cb.watcher.best_epoch == best_epoch

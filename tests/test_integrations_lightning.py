@@ -142,3 +142,59 @@ def test_two_validation_dataloaders_the_first_is_val_loss(tmp_path):
     [run] = losslens.read(path)
     assert run.has("val_loss") and run.has("val_loss_dataloader_idx_1") and len(run) == 8
     assert losslens.diagnose(path).metric == "val_loss"
+
+
+def digits_loaders(n_train=500, flip=0.2, seed=0):
+    """scikit-learn's 8x8 digits, ``flip`` of the labels replaced at random (an MLP overfits them)."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(len(y)) < flip, rng.integers(0, 10, len(y)), y)
+    order = rng.permutation(len(y))
+    x, y = torch.tensor(x / 16.0, dtype=torch.float32), torch.tensor(y)
+    ds = torch.utils.data.TensorDataset
+    train, val = order[:n_train], order[-500:]
+    g = torch.Generator().manual_seed(seed)
+    return (torch.utils.data.DataLoader(ds(x[train], y[train]), batch_size=32, shuffle=True, generator=g),
+            torch.utils.data.DataLoader(ds(x[val], y[val]), batch_size=500))
+
+
+class Digits(L.LightningModule):
+    def __init__(self, lr=3e-3, hidden=256):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+        self.lr = lr
+
+    def training_step(self, batch, _):
+        x, y = batch
+        loss = torch.nn.functional.cross_entropy(self.net(x), y)
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        x, y = batch
+        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(x), y))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+def test_lightning_sparse_validation_restores_the_best_validated_weights(tmp_path, capsys):
+    """check_val_every_n_epoch=5: the best was tracked on the training loss before the first
+    validation, and no validation loss beat it afterwards, so the weights of an epoch that was never
+    validated came back with its training loss printed as 'val_loss'."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True,
+                          save_path=None)
+    model = Digits()
+    t = L.Trainer(max_epochs=60, callbacks=[cb], default_root_dir=tmp_path, logger=False,
+                  enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+                  check_val_every_n_epoch=5, accelerator="cpu", devices=1)
+    train, val = digits_loaders()
+    t.fit(model, train, val)
+    logged = cb.run().val_loss
+    best_epoch, best = int(np.nanargmin(logged)), float(np.nanmin(logged))
+    assert cb.stopped_epoch is not None and (best_epoch + 1) % 5 == 0
+    assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(best, rel=1e-4)
+    assert f"restoring the weights of epoch {best_epoch} (val_loss {best:.4g})" in capsys.readouterr().out

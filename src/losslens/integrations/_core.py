@@ -58,7 +58,9 @@ class Watcher:
     ----------
     monitor : str
         Series whose best value defines "improved" and the weights to restore
-        (``val_loss`` by default; falls back to ``train_loss`` when no validation is logged).
+        (``val_loss`` by default). Until it is first logged (no validation yet, or validation
+        every k epochs) the best is tracked on ``train_loss``; from its first value on, on it
+        alone: a training loss is never compared with a validation loss.
     mode : ``"auto"``, ``"min"`` or ``"max"``
         ``auto`` means max for accuracy-like names, min otherwise.
     min_delta : float
@@ -143,6 +145,7 @@ class Watcher:
     cpu_timings: list = field(default_factory=list, init=False)  # CPU seconds per diagnosis
     best: float = field(default=math.nan, init=False)
     best_epoch: Any = field(default=None, init=False)
+    best_key: Any = field(default=None, init=False)      # the series ``best`` is a value of
     wait: int = field(default=0, init=False)
     stopped_epoch: Any = field(default=None, init=False)
     _cooldown_left: int = field(default=0, init=False)
@@ -188,7 +191,12 @@ class Watcher:
         self._last_end = now
         self._append(epoch, logs, lr, extra)
         decision = Decision()
-        value = self._monitored()
+        key, value = self._monitored()
+        if key != self.best_key:
+            # The monitored series was logged for the first time (validation every k epochs, or
+            # from some epoch on): the best so far was a training loss; start over on it.
+            self.best, self.best_epoch, self.best_key, self.wait = math.nan, None, key, 0
+            self._stopper = None
         decision.improved = self._update_best(value, epoch)
         if self._cooldown_left > 0:
             self._cooldown_left -= 1
@@ -209,19 +217,20 @@ class Watcher:
 
     def _forecast_stop(self, decision: Decision, epoch, value):
         """``stop_gain``: feed the monitored value to ForecastStopping; stop when it says so."""
+        mode = self._best_mode()
         if self._stopper is None:
             from ..stopping import ForecastStopping
 
-            self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=self.mode)
+            self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode)
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.forecast
         end = "the planned end" if self.horizon is None else f"{self.axis_name} {axis_text(self.horizon)}"
-        sign = -1.0 if self.mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
+        sign = -1.0 if mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
-        if self.mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
+        if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
             hi = min(hi, 1.0)
-        what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.monitor_key} is forecast to improve "
+        what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
                 f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
         self._stop(decision, epoch, what, cause="forecast", gain=float(fc.gain))
@@ -233,7 +242,7 @@ class Watcher:
         self.stopped_epoch = epoch
         if decision.restore:
             what += f"; restoring the weights of {self.axis_name} {axis_text(self.best_epoch)} " \
-                    f"({self.monitor_key} {self.best:.4g})"
+                    f"({self.best_key} {self.best:.4g})"
         self._act("stop", epoch, what, **info)
 
     def _append(self, epoch, logs, lr, extra):
@@ -273,17 +282,27 @@ class Watcher:
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
                    meta={"framework": self.framework, **({"classes": self.classes} if self.classes else {})})
 
-    def _monitored(self) -> float:
-        key = self.monitor_key if self.monitor_key in self.history else "train_loss"
+    def _monitored(self) -> tuple[str, float]:
+        """(series, its value this epoch): ``monitor`` once it has had a finite value, before that
+        ``train_loss``."""
+        key = self.monitor_key
+        if key != self.best_key:  # not seen yet: has it been logged now?
+            values = self.history.get(key)
+            if not values or not any(math.isfinite(v) for v in values):
+                key = "train_loss"
         values = self.history.get(key)
-        return values[-1] if values else math.nan
+        return key, (values[-1] if values else math.nan)
+
+    def _best_mode(self) -> str:
+        return self.mode if self.best_key == self.monitor_key else "min"  # the fallback is train_loss
 
     def _update_best(self, value, epoch) -> bool:
         if not math.isfinite(value):
             return False  # not logged this epoch (validation every k epochs): no evidence either way
+        mode = self._best_mode()
         better = (math.isnan(self.best)
-                  or (self.mode == "min" and value < self.best - self.min_delta)
-                  or (self.mode == "max" and value > self.best + self.min_delta))
+                  or (mode == "min" and value < self.best - self.min_delta)
+                  or (mode == "max" and value > self.best + self.min_delta))
         if better:
             self.best, self.best_epoch, self.wait = value, epoch, 0
         else:
