@@ -598,3 +598,17 @@ def test_a_network_knocked_back_to_a_uniform_guess_reads_lr_too_high():
         assert d.verdict == "lr_too_high", classes
         assert "a uniform guess's loss ln 10" in d.causes[0].evidence[0]
         assert d.causes[0].evidence[1] == "validation accuracy fell from 0.238 to 0.100"  # (its last quarter)
+
+
+def test_two_points_up_after_the_best_are_not_yet_overfitting(tmp_path):
+    # Plain SGD at lr 0.15: after 9 epochs validation read 0.10 at epoch 6, then 0.29 and 0.26; a live
+    # monitor stopped the run there as "overfitting" and restored epoch 6. The same run went on to
+    # 0.011 by epoch 19: two points above the best were a bounce.
+    full = (ECO / "torch_loop_bounce" / "val.csv").read_text().splitlines()
+    first9 = tmp_path / "first9.csv"
+    first9.write_text("\n".join(full[:10]) + "\n")
+    [seen], [whole] = read(first9), read(ECO / "torch_loop_bounce" / "val.csv")
+    val = _finite(seen, "val_loss")
+    assert int(np.argmin(val)) == 6 and val[7] > 2 * val[6]
+    assert _finite(whole, "val_loss").min() < 0.15 * val.min()  # what training on gave
+    assert losslens.diagnose(first9).verdict != "overfitting"

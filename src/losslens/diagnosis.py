@@ -479,7 +479,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     if _train_at_chance(f, t):
         return None  # training accuracy at chance: the model fitted nothing it could fail to generalize
     n_tail = f.x[-1] - f.x[0]
-    early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail
+    # At least 3 points after the minimum: 2 are a bounce as often as a trend (SGD at lr 0.15,
+    # val 0.10 then 0.29, 0.26 at epochs 7-8, was stopped as overfitting; training on reached 0.011).
+    after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch)) if g.val_best_epoch is not None else 0
+    early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail and after >= 3
     # A rise that is large against the improvement, or a slow one that is still climbing
     # significantly at the end (validation creeping up from its minimum, epoch after epoch).
     creeping = f.trend.slope_t > -t.improving_t and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
@@ -528,7 +531,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
                                                      "val_rise": g.val_rise})
     flat_val = f.trend.slope_t > t.improving_t
-    if flat_val and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
+    if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
             and g.train_drop_after_val_min > 0.05:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
