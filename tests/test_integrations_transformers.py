@@ -58,8 +58,10 @@ def test_gpt2_overfitting_is_reported_stopped_and_saved(tmp_path, capsys):
 
     assert cb.actions == [{"action": "stop", "epoch": cb.stopped_epoch, "cause": "overfitting"}]
     assert cb.stopped_epoch is not None and trainer.state.epoch < 40  # the Trainer stopped early
-    assert cb.reported.verdict in ("converged", "overfitting")  # reported once, when first firm
-    assert capsys.readouterr().out.count("losslens (transformers") == 1
+    # Reported when first firm (converged, as validation flattens, or overfitting), and again if
+    # the verdict changed: the last report is the cause it stopped on.
+    assert cb.reports[0]["verdict"] in ("converged", "overfitting") and cb.reported.verdict == "overfitting"
+    assert capsys.readouterr().out.count("losslens (transformers") == len(cb.reports) <= 2
     run = cb.run()
     assert run.axis_name == "epoch" and run.has("grad_norm") and run.has("lr")
     assert np.nanargmin(run.val_loss) < len(run) - 1  # validation turned up before the stop
@@ -127,3 +129,46 @@ def test_what_the_trainer_printed_reads_as_its_log_history(tmp_path, capsys):
     assert run.meta["format"] == "hf_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
     assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
+
+
+def keyword_task(n, seed, flip=0.1):
+    """Is token 7 or 9 in the sequence? 16 random tokens of 64, 10% of the labels flipped. A tiny
+    BERT sits at the chance loss for a few epochs, then learns it in one drop."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, 64, size=(n, 16))
+    labels = ((ids == 7) | (ids == 9)).any(1).astype(int)
+    labels = np.where(rng.random(n) < flip, 1 - labels, labels)
+    return [{"input_ids": torch.tensor(i), "attention_mask": torch.ones(16, dtype=torch.long),
+             "labels": torch.tensor(label)} for i, label in zip(ids, labels)]
+
+
+def tiny_bert_trainer(tmp_path, cb, **arguments):
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=64, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=128, max_position_embeddings=16, num_labels=2)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=10, per_device_train_batch_size=16,
+        per_device_eval_batch_size=256, eval_strategy="steps", eval_steps=10, logging_steps=5,
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, **arguments)
+    return transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
+                                train_dataset=keyword_task(512, 0), eval_dataset=keyword_task(256, 1),
+                                callbacks=[cb])
+
+
+def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):
+    """At lr 1e-4 the validation loss sits near ln 2 for 6 epochs, then drops. The callback reported
+    'underfitting' on the flat start and never again: the run ended 50% lower with no word. It
+    reports again when a firm verdict differs from the one reported (not at every evaluation)."""
+    cb = LosslensCallback()
+    trainer = tiny_bert_trainer(tmp_path, cb, learning_rate=1e-4, lr_scheduler_type="constant")
+    trainer.train()
+    out = capsys.readouterr().out
+    run = cb.run()
+    dropped = run.axis[np.argmax(run.val_loss < 0.6 * run.val_loss[0])]   # the first evaluation after the drop
+    assert np.nanmin(run.val_loss) < 0.6 * run.val_loss[0] and out.count("losslens (transformers") >= 2
+    first, last = cb.reports[0], cb.reports[-1]
+    assert first["epoch"] < dropped <= last["epoch"]                  # reported on the flat start, then again
+    assert last["verdict"] != first["verdict"] and f", no longer {first['verdict']}" in out
+    assert out.count("losslens (transformers") == len(cb.reports) <= 3 < len(run) // 4   # not at every evaluation
+    assert last["verdict"] == cb.diagnosis.verdict                  # the last word is the run's end
+    assert json.loads((tmp_path / "losslens.json").read_text())["meta"]["reports"] == cb.reports

@@ -47,7 +47,7 @@ class Decision:
     restore: bool = False          # load the best weights (stopping with restore_best_weights)
     new_lr: float | None = None    # set the optimizer's learning rate to this
     improved: bool = False         # the monitored value improved: snapshot the weights now
-    message: str | None = None     # the report, once
+    message: str | None = None     # the report (the first firm verdict, and each change of it)
 
 
 @dataclass
@@ -80,8 +80,9 @@ class Watcher:
         next one (the curve needs time to show the effect).
     start_from_epoch : int
         Epochs recorded before the first diagnosis (a plateau needs a few points to be seen).
-        A verdict is reported and acted on when two diagnoses in a row agree; a non-finite
-        training loss is diagnosed and acted on at once.
+        A verdict is reported and acted on when two diagnoses in a row agree (and reported
+        again when a firm verdict differs from the one reported); a non-finite training loss
+        is diagnosed and acted on at once.
     min_confidence : float in [0, 1]
         Act on (and report) a verdict only with at least this confidence.
     verbose : int
@@ -138,7 +139,8 @@ class Watcher:
     axis: list = field(default_factory=list, init=False)
     history: dict = field(default_factory=dict, init=False)
     diagnosis: Any = field(default=None, init=False)     # the latest Diagnosis
-    reported: Any = field(default=None, init=False)      # the Diagnosis that was reported
+    reported: Any = field(default=None, init=False)      # the Diagnosis reported last
+    reports: list = field(default_factory=list, init=False)  # every report: {epoch, verdict, plateau_epoch, confidence}
     messages: list = field(default_factory=list, init=False)
     actions: list = field(default_factory=list, init=False)
     timings: list = field(default_factory=list, init=False)  # wall seconds per diagnosis
@@ -347,15 +349,18 @@ class Watcher:
         previous, self._last_verdict = self._last_verdict, d.verdict
         firm = (d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
                 and (d.verdict == previous or d.verdict == "diverged"))
-        if firm and self.reported is None:
-            self.reported = d
-            decision.message = format_report(d, epoch, self.framework)
-            self.say(decision.message)
-        if firm and d.verdict in self.stop_on and ready:
-            what = f"stopped at {self.axis_name} {axis_text(epoch)} ({d.verdict})"
-            if self.reported is not d and self.reported.verdict != d.verdict and d.cause.evidence:
-                what = what[:-1] + f": {d.cause.evidence[0]})"  # the report named another cause: say why
-            self._stop(decision, epoch, what, cause=d.verdict)
+        stop = firm and d.verdict in self.stop_on and ready
+        if firm and (self.reported is None or d.verdict != self.reported.verdict):
+            # The first firm verdict, and a firm verdict that differs from the one reported (an
+            # early "underfitting" mid-drop that became "converged"): the report follows the run.
+            # A verdict reported before and back again is not repeated (two verdicts close in
+            # confidence would alternate), unless the run stops on it; end_training has the last word.
+            if stop or not any(r["verdict"] == d.verdict for r in self.reports):
+                was = None if self.reported is None else self.reported.verdict
+                self._report(d, epoch, format_report(d, epoch, self.framework, was=was), decision)
+        if stop:
+            self._stop(decision, epoch, f"stopped at {self.axis_name} {axis_text(epoch)} ({d.verdict})",
+                       cause=d.verdict)
             return
         # The lr acts on any likely cause, not only the verdict: a run can be both stuck and
         # bouncing, and the bouncing is what a lower rate fixes.
@@ -371,18 +376,27 @@ class Watcher:
                                              f"({cause.id}, confidence {cause.confidence:.2f})",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
 
+    def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
+        self.reported = d
+        self.reports.append({self.axis_name: _num(epoch), **_reported(d), **({"final": True} if final else {})})
+        if decision is not None:
+            decision.message = text
+        self.say(text)
+
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
         self.say(f"losslens: {text}")
 
     def end_training(self):
-        """At the end: report the final verdict if nothing was reported yet; save."""
-        if self.reported is None and len(self.axis) >= 3:
+        """At the end: report the final verdict if nothing was reported yet, or if it is not the
+        one reported last (the run went on past that report); save."""
+        if len(self.axis) >= 3:
             self._diagnose()
             d = self.diagnosis
-            if d is not None:
-                self.reported = d
-                self.say(format_report(d, self.axis[-1], self.framework, final=True))
+            if d is not None and (self.reported is None or d.verdict != self.reported.verdict):
+                was = None if self.reported is None else self.reported.verdict
+                self._report(d, self.axis[-1], format_report(d, self.axis[-1], self.framework, final=True, was=was),
+                             final=True)
         self.save()
 
     def say(self, text: str):
@@ -414,6 +428,7 @@ class Watcher:
             "stopped_epoch": _num(self.stopped_epoch), "actions": self.actions,
             "classes": self.classes,
             "reported": _reported(self.reported),
+            "reports": self.reports,
         }
         return out
 
@@ -488,11 +503,16 @@ class GradientProbe:
         return out
 
 
-def format_report(d, epoch, framework: str, final: bool = False) -> str:
-    """One short paragraph: verdict and X, the strongest evidence, the first actions."""
+def format_report(d, epoch, framework: str, final: bool = False, was: str | None = None) -> str:
+    """One short paragraph: verdict and X, the strongest evidence, the first actions.
+
+    ``was``: the verdict reported before, when this report replaces it.
+    """
     from ..report.text import headline
 
     when = "at the end of training" if final else f"after {d.axis} {axis_text(epoch)}"
+    if was is not None:
+        when += f", no longer {was}"
     parts = [f"losslens ({framework}, {when}): {headline(d)}."]
     if d.cause.evidence:
         parts.append("Evidence: " + "; ".join(d.cause.evidence[:3]) + ".")
@@ -589,6 +609,7 @@ class WatcherViews:
     Transformers, the PyTorch loop): what was reported, the last diagnosis, the actions taken."""
 
     reported = property(lambda self: self.watcher.reported)
+    reports = property(lambda self: self.watcher.reports)
     diagnosis = property(lambda self: self.watcher.diagnosis)
     messages = property(lambda self: self.watcher.messages)
     actions = property(lambda self: self.watcher.actions)
