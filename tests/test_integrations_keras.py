@@ -196,3 +196,51 @@ def test_keras_sparse_validation_restores_the_best_validated_weights(tmp_path, c
     out = capsys.readouterr().out
     assert f"restoring the weights of epoch {best_epoch} (val_loss {min(val):.4g})" in out
     assert cb.watcher.best_key == "val_loss" and cb.watcher.best_epoch == best_epoch
+
+
+def bouncing_regression(n, seed=0):
+    """8 features, a linear target plus a sine, noise sd 0.05: SGD(0.15) with batch 16 stalls well
+    above the noise floor until the lr is lowered."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n + 600, 8)).astype("float32")
+    y = (x @ rng.normal(size=8) + 0.5 * np.sin(2 * x[:, 0]) + 0.05 * rng.normal(size=len(x))).astype("float32")
+    return (x[:n], y[:n]), (x[n:], y[n:])
+
+
+def sgd_mlp(lr):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(lr), "mse")
+    return model
+
+
+STEPS_PER_EPOCH = 600 // 16
+
+
+@pytest.mark.parametrize("schedule", [
+    "LearningRateScheduler",
+    pytest.param("CosineDecay", marks=pytest.mark.slow),
+    pytest.param("ReduceLROnPlateau", marks=pytest.mark.slow)])
+def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
+    """stop_on=("converged",) stopped at epoch 6-7 (val 0.13-0.17) under a schedule that still had
+    to lower the lr; running the schedule out gives 0.086-0.107. A curve flat at the current lr is
+    not finished while a schedule will still lower it."""
+    (x, y), val = bouncing_regression(600)
+    lr, callbacks = 0.15, []
+    if schedule == "LearningRateScheduler":
+        callbacks = [keras.callbacks.LearningRateScheduler(lambda e, _: 0.15 if e < 12 else 0.015 if e < 18 else 0.0015)]
+    elif schedule == "CosineDecay":
+        lr = keras.optimizers.schedules.CosineDecay(0.15, decay_steps=24 * STEPS_PER_EPOCH)
+    else:
+        callbacks = [keras.callbacks.ReduceLROnPlateau(factor=0.1, patience=3)]
+    model = sgd_mlp(lr)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True)
+    history = model.fit(x, y, validation_data=val, epochs=24, batch_size=16, verbose=0, callbacks=callbacks + [cb])
+    if cb.stopped_epoch is not None:   # only once the schedule has annealed the lr to 1/1000 of its peak
+        assert cb.run().lr[-1] <= 0.15e-3 * (1 + 1e-6) and cb.stopped_epoch >= 18, cb.messages
+    else:
+        assert len(history.history["loss"]) == 24, cb.messages
+    assert cb.reports[0]["verdict"] == "converged"   # it saw the plateau at the first lr ...
+    out = capsys.readouterr().out
+    assert out.count(f"converged at the current lr, but the lr schedule ({schedule}) still runs: not stopping") == 1
+    assert min(history.history["val_loss"]) < 0.11   # ... and the lower lr went well below it

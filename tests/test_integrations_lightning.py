@@ -144,6 +144,54 @@ def test_two_validation_dataloaders_the_first_is_val_loss(tmp_path):
     assert losslens.diagnose(path).metric == "val_loss"
 
 
+def bouncing_loaders(n=600, seed=0):
+    """8 features, a linear target plus a sine, noise sd 0.05; batch 16: SGD(0.15) stalls well above
+    the noise floor until the lr is lowered."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n + 600, 8, generator=g)
+    y = (x @ torch.randn(8, generator=g) + 0.5 * torch.sin(2 * x[:, 0]) + 0.05 * torch.randn(n + 600, generator=g))
+    ds = torch.utils.data.TensorDataset
+    train = torch.utils.data.DataLoader(ds(x[:n], y[:n, None]), batch_size=16, shuffle=True, generator=g)
+    return train, torch.utils.data.DataLoader(ds(x[n:], y[n:, None]), batch_size=600)
+
+
+class Scheduled(Regressor):
+    """A 32-wide MLP with SGD(0.15) and an lr scheduler stepped per epoch."""
+
+    def __init__(self, kind):
+        super().__init__(lr=0.15)
+        self.net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+        self.kind = kind
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=self.lr)
+        if self.kind == "StepLR":
+            return {"optimizer": opt, "lr_scheduler": torch.optim.lr_scheduler.StepLR(opt, step_size=12, gamma=0.1)}
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2, min_lr=1.5e-3)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val_loss"}}
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ReduceLROnPlateau"])
+def test_lightning_converged_waits_for_the_lr_scheduler(tmp_path, capsys, kind):
+    """stop_on=("converged",) stopped at epoch 8 (val 0.092), 'converged' at lr 0.15, while the
+    Trainer's scheduler still had to lower the lr; by epoch 24 validation reaches 0.044 (StepLR) and
+    0.027 (ReduceLROnPlateau). It goes on now while the scheduler will change the lr: to the end for
+    StepLR, until ReduceLROnPlateau is at its min_lr."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=None)
+    t = trainer(tmp_path, cb, epochs=24)
+    t.fit(Scheduled(kind), *bouncing_loaders())
+    run = cb.run()
+    if kind == "StepLR":
+        assert t.current_epoch == 24 and cb.stopped_epoch is None, cb.messages
+    else:
+        assert cb.stopped_epoch is None or run.lr[-1] <= 1.5e-3 * (1 + 1e-6), cb.messages
+    assert cb.reports[0]["verdict"] == "converged"
+    out = capsys.readouterr().out
+    assert out.count(f"converged at the current lr, but the lr schedule ({kind}) still runs: not stopping") == 1
+    assert np.nanmin(run.val_loss) < 0.05   # 0.092 where it stopped before
+
+
 def digits_loaders(n_train=500, flip=0.2, seed=0):
     """scikit-learn's 8x8 digits, ``flip`` of the labels replaced at random (an MLP overfits them)."""
     from sklearn.datasets import load_digits

@@ -252,3 +252,56 @@ def test_monitor_stop_gain_uses_the_planned_epochs():
         restored = torch.nn.functional.mse_loss(model(xv), yv).item()
     assert restored == pytest.approx(min(monitor.run().get("val_loss")), rel=1e-6)
     assert restored < 0.0125
+
+
+def scheduled_fit(kind, epochs):
+    """The 64-wide MLP on the article's data with SGD(0.1) and a scheduler stepped per epoch."""
+    model = mlp(2, 64)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    if kind == "StepLR":
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=15, gamma=0.1)
+    else:
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2, min_lr=1e-3)
+    mon = Monitor(model, opt, sched, stop_on=("converged",), restore_best_weights=True)
+    (x, y), (xv, yv) = regression(1000, 0), regression(200, 1)
+    vals, lrs = [], []
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
+        for i in range(0, len(x), 32):
+            idx = order[i:i + 32]
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            mon.step(loss)
+        with torch.no_grad():
+            vals.append(torch.nn.functional.mse_loss(model(xv), yv).item())
+        lrs.append(opt.param_groups[0]["lr"])
+        sched.step(vals[-1]) if kind == "ReduceLROnPlateau" else sched.step()
+        if mon.epoch_end(val_loss=vals[-1]):
+            break
+    mon.finish()
+    return mon, vals, lrs
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ReduceLROnPlateau"])
+def test_converged_waits_for_the_scheduler(kind, capsys):
+    """Monitor(model, opt, scheduler, stop_on=("converged",)) stopped at epoch 9 (StepLR, val 0.0149)
+    or 5 (ReduceLROnPlateau, 0.0189): flat at lr 0.1, while the scheduler would lower it; run to the
+    end, validation reaches 0.0099. It now goes on while the scheduler will still change the lr."""
+    mon, vals, lrs = scheduled_fit(kind, 40)
+    assert len(vals) == 40 and mon.stopped_epoch is None
+    assert mon.reports[0]["verdict"] == "converged"
+    out = capsys.readouterr().out
+    assert out.count(f"converged at the current lr, but the lr schedule ({kind}) still runs: not stopping") == 1
+    assert min(vals) < 0.0105
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ReduceLROnPlateau"])
+def test_converged_stops_once_the_scheduler_is_done(kind):
+    """... and stops on converged once the scheduler has lowered the lr to 1/1000 of its peak
+    (StepLR: 0.1 -> 1e-4 after 45 epochs) or to ReduceLROnPlateau's min_lr (1e-3)."""
+    mon, vals, lrs = scheduled_fit(kind, 80)
+    assert mon.actions[-1]["cause"] == "converged" and len(vals) < 80
+    assert mon.run().lr[-1] <= (1e-4 if kind == "StepLR" else 1e-3) * (1 + 1e-9)   # the lr at the stop
+    assert min(vals) < 0.0105

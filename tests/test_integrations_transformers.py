@@ -172,3 +172,19 @@ def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):
     assert out.count("losslens (transformers") == len(cb.reports) <= 3 < len(run) // 4   # not at every evaluation
     assert last["verdict"] == cb.diagnosis.verdict                  # the last word is the run's end
     assert json.loads((tmp_path / "losslens.json").read_text())["meta"]["reports"] == cb.reports
+
+
+def test_a_decaying_lr_schedule_keeps_converged_from_stopping(tmp_path, capsys):
+    """lr_scheduler_type="linear" (the Trainer's default): stop_on=("converged", ...) stopped at
+    epoch 4.06, flat at the current lr while the schedule still lowered it. It goes on now; an
+    overfitting stop is kept as it was."""
+    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True)
+    trainer = tiny_bert_trainer(tmp_path, cb, learning_rate=5e-4, lr_scheduler_type="linear", warmup_steps=32)
+    trainer.train()
+    assert not [a for a in cb.actions if a.get("cause") == "converged"]
+    out = capsys.readouterr().out
+    assert out.count('converged at the current lr, but the lr schedule (lr_scheduler_type="linear") '
+                     'still runs: not stopping') == 1
+    if cb.stopped_epoch is not None:
+        assert cb.actions[-1]["cause"] == "overfitting"
+        assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(cb.run().val_loss), rel=1e-4)

@@ -51,6 +51,24 @@ class Decision:
 
 
 @dataclass
+class LRSchedule:
+    """What the framework adapter knows about the learning-rate scheduler(s) attached to the run.
+
+    ``name``: what sets the lr, for messages (``"CosineDecay"``, ``"LearningRateScheduler"``,
+    ``"StepLR"`` ...). ``running``: it will still change the lr (False: a ReduceLROnPlateau at its
+    ``min_lr``, a schedule whose remaining values are all the current one).
+    """
+
+    name: str
+    running: bool = True
+
+
+# A schedule that has lowered the lr to this fraction of its peak has done its work: a curve
+# flat at that lr is converged, as without a schedule.
+ANNEALED = 1e-3
+
+
+@dataclass
 class Watcher:
     """Records one row per epoch, diagnoses the run so far and decides what to do.
 
@@ -70,7 +88,10 @@ class Watcher:
         (``diverged`` is acted on at once). 0: act as soon as the cause is diagnosed.
     stop_on : iterable of cause ids
         Stop training when the verdict is one of these, e.g. ``("converged", "overfitting",
-        "diverged")``. Empty (default): report only.
+        "diverged")``. Empty (default): report only. ``converged`` does not stop the run while
+        an lr scheduler that will still change the lr is attached (the ``schedule`` the adapter
+        passes to :meth:`end_epoch`), unless it has already lowered the lr to 1/1000 of its
+        peak: a curve flat at the current lr is not finished when the lr will still fall.
     restore_best_weights : bool
         When stopping, load the weights of the best ``monitor`` epoch.
     reduce_lr_on : iterable of cause ids
@@ -158,6 +179,8 @@ class Watcher:
     _last_end: Any = field(default=None, init=False)
     _epoch_seconds: float = field(default=0.0, init=False)
     _stopper: Any = field(default=None, init=False)
+    _schedule: Any = field(default=None, init=False)     # the LRSchedule of the last epoch
+    _said: set = field(default_factory=set, init=False)    # one-time notes already given
 
     def __post_init__(self):
         if self.name is None:
@@ -181,16 +204,18 @@ class Watcher:
 
     # ---- recording ----------------------------------------------------------------------
     def end_epoch(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
-                  extra: Mapping[str, float] | None = None) -> Decision:
+                  extra: Mapping[str, float] | None = None, schedule: LRSchedule | None = None) -> Decision:
         """Record one row (``logs``: metric name -> number), diagnose, decide.
 
         Values that are not numbers (None, strings, broken tensors) are recorded as missing;
-        a NaN/inf training loss is kept as inf (the run diverged).
+        a NaN/inf training loss is kept as inf (the run diverged). ``schedule``: the lr
+        scheduler attached to the run, if any (see :class:`LRSchedule`).
         """
         now = time.perf_counter()
         if self._last_end is not None:
             self._epoch_seconds = now - self._last_end
         self._last_end = now
+        self._schedule = schedule
         self._append(epoch, logs, lr, extra)
         decision = Decision()
         key, value = self._monitored()
@@ -349,7 +374,8 @@ class Watcher:
         previous, self._last_verdict = self._last_verdict, d.verdict
         firm = (d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
                 and (d.verdict == previous or d.verdict == "diverged"))
-        stop = firm and d.verdict in self.stop_on and ready
+        held = firm and d.verdict in self.stop_on and ready and self._schedule_holds(d)
+        stop = firm and d.verdict in self.stop_on and ready and not held
         if firm and (self.reported is None or d.verdict != self.reported.verdict):
             # The first firm verdict, and a firm verdict that differs from the one reported (an
             # early "underfitting" mid-drop that became "converged"): the report follows the run.
@@ -358,6 +384,9 @@ class Watcher:
             if stop or not any(r["verdict"] == d.verdict for r in self.reports):
                 was = None if self.reported is None else self.reported.verdict
                 self._report(d, epoch, format_report(d, epoch, self.framework, was=was), decision)
+        if held:
+            self.say_once("schedule", f"losslens: converged at the current lr, but the lr schedule "
+                                      f"({self._schedule.name}) still runs: not stopping")
         if stop:
             self._stop(decision, epoch, f"stopped at {self.axis_name} {axis_text(epoch)} ({d.verdict})",
                        cause=d.verdict)
@@ -376,12 +405,32 @@ class Watcher:
                                              f"({cause.id}, confidence {cause.confidence:.2f})",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
 
+    def _schedule_holds(self, d) -> bool:
+        """True: do not stop on this ``converged`` verdict, an lr schedule will still lower the lr.
+
+        A curve flat at the current lr is flat *at that lr*: a step decay, a cosine tail or a
+        ReduceLROnPlateau still to come lowers it further. Unless the schedule has already
+        annealed the lr to 1/1000 of its peak (or is a ReduceLROnPlateau at its ``min_lr``).
+        """
+        schedule = self._schedule
+        if d.verdict != "converged" or schedule is None or not schedule.running:
+            return False
+        lrs = np.asarray(self.history.get("lr", []), dtype=float)
+        lrs = lrs[np.isfinite(lrs)]
+        return not (lrs.size and lrs.max() > 0 and lrs[-1] <= ANNEALED * lrs.max())
+
     def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
         self.reported = d
         self.reports.append({self.axis_name: _num(epoch), **_reported(d), **({"final": True} if final else {})})
         if decision is not None:
             decision.message = text
         self.say(text)
+
+    def say_once(self, key: str, text: str):
+        """``say`` ``text`` the first time ``key`` comes up in this run."""
+        if key not in self._said:
+            self._said.add(key)
+            self.say(text)
 
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})

@@ -11,9 +11,17 @@ A drop-in for ``EarlyStopping`` + ``ReduceLROnPlateau``: the same parameter name
 meaning is the same (see :class:`losslens.integrations._core.Watcher`), but it acts on a
 diagnosed cause. On the torch backend it also records the gradient norm and the
 update-to-weight ratio every ``grad_every`` batches.
+
+An lr schedule (a ``LearningRateSchedule`` as the optimizer's lr, a ``LearningRateScheduler`` or
+``ReduceLROnPlateau`` among ``fit``'s callbacks) keeps ``converged`` from stopping the run while
+it will still change the lr.
 """
 
 from __future__ import annotations
+
+import inspect
+
+import numpy as np
 
 try:
     import keras
@@ -22,7 +30,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
     raise ImportError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
-from ._core import GradientProbe, Watcher, WatcherViews
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews
 
 
 class LosslensCallback(WatcherViews, keras.callbacks.Callback):
@@ -43,13 +51,14 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         self.probe = GradientProbe(grad_every)
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None
-
+        self._siblings = []   # the other callbacks of this fit (lr schedulers among them)
 
     def on_train_begin(self, logs=None):
         try:
             epochs = (self.params or {}).get("epochs")
             if epochs:
                 self.watcher.plan(int(epochs) - 1)  # Keras counts epochs from 0
+            self._siblings = _fit_callbacks(self)
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
 
@@ -65,7 +74,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         try:
             lr = self._get_lr()
-            decision = self.watcher.end_epoch(epoch, logs or {}, lr=lr, extra=self.probe.pop_epoch())
+            decision = self.watcher.end_epoch(epoch, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
+                                              schedule=self._schedule(lr))
             if decision.improved and self.watcher.restore_best_weights:
                 self.best_weights = self.model.get_weights()
             if decision.new_lr is not None:
@@ -92,8 +102,61 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         except Exception:
             return None
 
+    def _schedule(self, lr):
+        """The lr scheduler(s) of this fit, if any (see :class:`~losslens.integrations._core.LRSchedule`)."""
+        found = []  # (name, running)
+        opt = getattr(self.model, "optimizer", None)
+        own = getattr(opt, "_learning_rate", None)
+        if isinstance(own, keras.optimizers.schedules.LearningRateSchedule):
+            found.append((type(own).__name__, self._schedule_changes(own, opt)))
+        elif callable(own) and not hasattr(own, "assign"):
+            found.append(("a callable learning rate", True))
+        for cb in self._siblings:
+            if isinstance(cb, keras.callbacks.LearningRateScheduler):
+                found.append(("LearningRateScheduler", True))
+            elif isinstance(cb, keras.callbacks.ReduceLROnPlateau):
+                # It lowers the lr until min_lr.
+                found.append(("ReduceLROnPlateau", lr is None or lr > float(np.float32(cb.min_lr))))
+        if not found:
+            return None
+        return LRSchedule(", ".join(name for name, _ in found), running=any(r for _, r in found))
+
+    def _schedule_changes(self, schedule, opt) -> bool:
+        """Whether a LearningRateSchedule still changes the lr between now and the fit's last step
+        (read at 8 points; True when the number of steps is unknown)."""
+        try:
+            steps, epochs = self.params.get("steps"), self.params.get("epochs")
+            now = int(keras.ops.convert_to_numpy(opt.iterations))
+            if not steps or not epochs:
+                return True
+            end = int(steps) * int(epochs)
+            values = [float(keras.ops.convert_to_numpy(schedule(step)))
+                      for step in np.linspace(now, end, 9).round().astype(int)]
+            return any(abs(v - values[0]) > 1e-3 * abs(values[0]) for v in values[1:])
+        except Exception:
+            return True
+
     def _set_lr(self, value):
         try:
             self.model.optimizer.learning_rate = value
         except Exception as exc:  # a LearningRateSchedule cannot be overwritten
             self.watcher.warn_once(exc, "setting the learning rate (a schedule?)")
+
+
+def _fit_callbacks(callback) -> list:
+    """The other callbacks of the running ``fit``: Keras hands a callback no list of its
+    siblings, so this finds the ``CallbackList`` that is calling ``on_train_begin`` (a few
+    frames up). Empty when it cannot be found."""
+    frame = inspect.currentframe()
+    try:
+        f = frame.f_back
+        for _ in range(10):
+            if f is None:
+                break
+            owner = f.f_locals.get("self")
+            if isinstance(owner, keras.callbacks.CallbackList):
+                return [cb for cb in owner.callbacks if cb is not callback]
+            f = f.f_back
+    finally:
+        del frame
+    return []

@@ -14,6 +14,9 @@ learning rate from the first optimizer, and samples gradient evidence in
 ``on_before_optimizer_step`` every ``grad_every`` steps. The run is saved to ``save_path``,
 by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
 ``pytorch_lightning``.
+
+An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` from stopping the run
+while it will still change the lr.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ except ImportError:  # the older package name
                           "pip install 'losslens[lightning]'") from exc
 
 from ._core import GradientProbe, Watcher, WatcherViews
-from .torch import copy_state, set_lr
+from .torch import copy_state, set_lr, torch_schedule
 
 _DEFAULT = object()
 
@@ -93,8 +96,10 @@ class LosslensCallback(WatcherViews, Callback):
                 # hold the last validation values, which must not be recorded again.
                 logs = {k: v for k, v in logs.items() if not str(k).lower().startswith(("val", "valid"))}
             self._val_ran = False
+            configs = getattr(trainer, "lr_scheduler_configs", None) or []
             decision = self.watcher.end_epoch(trainer.current_epoch, logs, lr=self._get_lr(trainer),
-                                              extra=self.probe.pop_epoch())
+                                              extra=self.probe.pop_epoch(),
+                                              schedule=torch_schedule([c.scheduler for c in configs]))
             if decision.improved and self.watcher.restore_best_weights:
                 self.best_state = copy_state(pl_module)
             if decision.new_lr is not None and trainer.optimizers:

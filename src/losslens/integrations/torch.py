@@ -29,7 +29,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise
     raise ImportError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
-from ._core import GradientProbe, Watcher, WatcherViews
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews
 
 
 class Monitor(WatcherViews):
@@ -43,7 +43,10 @@ class Monitor(WatcherViews):
         Needed to read the learning rate and to lower it (``reduce_lr_on``). When an lr
         scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
         schedule continues from the lower rate.
-    scheduler : torch.optim.lr_scheduler.LRScheduler, optional
+    scheduler : torch.optim.lr_scheduler.LRScheduler (or ReduceLROnPlateau), optional
+        The loop's lr scheduler. Given, ``converged`` does not stop the loop while it will still
+        change the lr (until it has lowered the lr to 1/1000 of its peak, or a ReduceLROnPlateau
+        is at its ``min_lr``): a curve flat at the current lr is not finished.
     grad_every : int or None
         Sample gradient evidence every this many ``step`` calls (None: off).
     epochs : int or None
@@ -99,7 +102,8 @@ class Monitor(WatcherViews):
                 logs["train_loss"] = train_loss
             if val_loss is not None:
                 logs["val_loss"] = val_loss
-            decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch())
+            decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch(),
+                                              schedule=torch_schedule([self.scheduler]))
             if decision.improved and self.watcher.restore_best_weights and self.model is not None:
                 self.best_state = copy_state(self.model)
             if decision.new_lr is not None:
@@ -149,6 +153,28 @@ def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
         scheduler.base_lrs = [lr * scale for lr in scheduler.base_lrs]
         if hasattr(scheduler, "_last_lr"):
             scheduler._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
+
+
+def torch_schedule(schedulers) -> LRSchedule | None:
+    """What the Watcher needs to know about torch lr schedulers: their names and whether any will
+    still change the lr (every scheduler will, but a ReduceLROnPlateau whose every param group is
+    at its ``min_lr``). None without a scheduler."""
+    schedulers = [s for s in schedulers if s is not None]
+    if not schedulers:
+        return None
+    return LRSchedule(", ".join(type(s).__name__ for s in schedulers),
+                      running=any(_still_changes(s) for s in schedulers))
+
+
+def _still_changes(scheduler) -> bool:
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        try:  # it lowers a group's lr only by more than eps, and not below min_lr
+            groups = scheduler.optimizer.param_groups
+            return any(float(g["lr"]) - max(float(g["lr"]) * scheduler.factor, m) > scheduler.eps
+                       for g, m in zip(groups, scheduler.min_lrs))
+        except (AttributeError, KeyError, TypeError):
+            return True
+    return True
 
 
 def copy_state(module) -> dict:

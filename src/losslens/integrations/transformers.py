@@ -13,6 +13,8 @@ the ``eval_*`` metrics. The axis is the Trainer's fractional epoch (``state.epoc
 ``axis="step"`` for the global step. The run is saved to ``save_path``, by default
 ``<args.output_dir>/losslens.json``. Lowering the lr scales the optimizer's param groups and
 the scheduler's ``base_lrs``, so a warm-up/decay schedule continues from the lower rate.
+With an ``lr_scheduler_type`` other than ``"constant"`` (the Trainer's default is ``"linear"``)
+``converged`` does not stop the run while the schedule still changes the lr.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     raise ImportError("losslens.integrations.transformers needs transformers: "
                       "pip install 'losslens[transformers]'") from exc
 
-from ._core import Watcher, WatcherViews, _to_float
-from .torch import copy_state, set_lr
+from ._core import LRSchedule, Watcher, WatcherViews, _to_float
+from .torch import copy_state, set_lr, torch_schedule
 
 _DEFAULT = object()
 
@@ -104,7 +106,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             where = state.epoch if self.watcher.axis_name == "epoch" else state.global_step
             if where is None:
                 return
-            decision = self.watcher.end_epoch(float(where), logs, lr=lr)
+            decision = self.watcher.end_epoch(float(where), logs, lr=lr, schedule=_schedule(args, state, kwargs))
             model = kwargs.get("model")
             if decision.improved and self.watcher.restore_best_weights and model is not None:
                 self.best_state = copy_state(model)
@@ -116,6 +118,25 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                     model.load_state_dict(self.best_state)
         except Exception as exc:
             self.watcher.warn_once(exc, "evaluation")
+
+
+def _schedule(args, state, kwargs) -> LRSchedule | None:
+    """The Trainer's lr schedule, unless it is ``"constant"``; ``constant_with_warmup`` runs until
+    its warm-up ends, ``reduce_lr_on_plateau`` until every group is at its ``min_lr``."""
+    kind = getattr(args, "lr_scheduler_type", "constant")
+    kind = str(getattr(kind, "value", kind))
+    if kind == "constant":
+        return None
+    scheduler = kwargs.get("lr_scheduler")
+    if kind == "reduce_lr_on_plateau" and scheduler is not None:
+        return torch_schedule([scheduler])
+    running = True
+    if kind == "constant_with_warmup":
+        try:
+            running = state.global_step < args.get_warmup_steps(state.max_steps)
+        except Exception:
+            running = True
+    return LRSchedule(f'lr_scheduler_type="{kind}"', running=running)
 
 
 def _lr(optimizer):
