@@ -469,11 +469,11 @@ def test_long_format_runs_selection_and_column_overrides(tmp_path):
     path = tmp_path / "long.csv"
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["run_name", "epoch", "loss", "dev_ce"])
+        w.writerow(["run_name", "epoch", "loss", "my_dev_ce"])
         for rid, cols in (("adam", a), ("sgd", b)):
             for i in range(len(cols["epoch"])):
                 w.writerow([rid, int(cols["epoch"][i]), cols["loss"][i], cols["val_loss"][i]])
-    runs = read(path, columns={"val_loss": "dev_ce"})
+    runs = read(path, columns={"val_loss": "my_dev_ce"})
     assert [r.name for r in runs] == ["adam", "sgd"]
     _same(runs[1].series["train_loss"], b["loss"])
     _same(runs[0].series["val_loss"], a["val_loss"])
@@ -482,7 +482,8 @@ def test_long_format_runs_selection_and_column_overrides(tmp_path):
     _same(one.series["train_loss"], b["loss"])
     with pytest.raises(ReadError, match="no run 'adamw'"):
         read(path, run_id="adamw")
-    # Without the override dev_ce is just a metric; with run_column= any column splits runs.
+    # Without the override my_dev_ce is just a metric (a plain dev_ce is the validation loss: columns.LOSS_STEMS);
+    # with run_column= any column splits runs.
     assert "val_loss" not in read(path)[0].series
     assert len(read(path, run_column="run_name")) == 2
 

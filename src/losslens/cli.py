@@ -67,7 +67,8 @@ def run_guarded(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except LosslensError as exc:
-        fail(str(exc))
+        # A reader's message may name the Python way (columns={...}); the command line's is kept beside it.
+        fail(getattr(exc, "cli_message", None) or str(exc))
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 

@@ -55,12 +55,28 @@ TEST_SPLITS = ("test", "test_set", "holdout")
 ACCURACY_NAMES = ("acc", "accuracy")
 _NOT_SPLITS = ("meta", "params", "config", "hparams", "args", "metadata")
 
+#: Names libraries give a loss instead of ``loss``, in order of preference: scikit-learn's ``log_loss``,
+#: XGBoost's ``logloss`` / ``mlogloss``, LightGBM's ``binary_logloss`` / ``multi_logloss``, ``nll``, ``ce``,
+#: ``cross_entropy``, ``objective``, the regression errors, XGBoost's ``error`` (a misclassification rate).
+#: With a split word before or after them (``train_logloss``, ``valid_binary_logloss``, ``nll_val``) they are
+#: the training / validation loss when no plain loss (``loss``, ``train_loss``, ``val_loss`` ...) is logged for
+#: that split; bare (``log_loss``, ``nll``) they are the training loss, as a bare ``loss`` is.
+LOSS_STEMS = ("log_loss", "logloss", "binary_logloss", "multi_logloss", "mlogloss", "cross_entropy", "crossentropy",
+              "ce", "nll", "objective", "mse", "rmse", "mae", "l2", "l1", "error")
+
 #: ``<split>_<name>_loss`` columns, with ``<name>`` as group 1: parts of one loss when both sides log
 #: the same names (YOLO's train/box_loss, val/box_loss ...), else evaluation sets (eval_g0_loss ...).
 LOSS_PARTS = {
-    "train_loss": re.compile(r"^(?:train|training|trn)_(.+)_loss$"),
-    "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(.+)_loss$"),
+    "train_loss": re.compile(r"^(?:train|training|trn)_(?!neg_)(.+)_loss$"),
+    "val_loss": re.compile(r"^(?:val|valid|validation|eval)_(?!neg_)(.+)_loss$"),
 }
+
+#: scikit-learn's scorers negate losses so that higher is better: ``train_neg_log_loss``,
+#: ``val_neg_mean_squared_error`` (``cross_validate``'s names) are a loss with its sign flipped.
+#: HistGradientBoosting's ``train_score_`` / ``validation_score_`` are the same with its default
+#: ``scoring="loss"``: a ``<split>_score`` column whose values are all <= 0 is read so too.
+NEGATED = re.compile(r"^(?P<split>[a-z]+(?:_set)?)_neg_(?P<name>\w+)$|^neg_(?P<name2>\w+?)_(?P<split2>[a-z]+(?:_set)?)$")
+SCORE_COLUMN = re.compile(r"^(?P<split>[a-z]+(?:_set)?)_score$")
 
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 
@@ -131,6 +147,7 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     # validation curve, else the first one that is not the training set, as with Lightning's first
     # dataloader; the others keep their names. Not when the training side logs the same names:
     # then they are parts of one loss (YOLO's box/cls/dfl), which the table reader sums.
+    _map_loss_stems(names, norm, mapping, taken)
     if "val_loss" not in taken:
         groups = {c: m.group(1) for c in names if c not in mapping for m in [LOSS_PARTS["val_loss"].match(norm[c])] if m}
         train_parts = {m.group(1) for c in names for m in [LOSS_PARTS["train_loss"].match(norm[c])] if m}
@@ -149,6 +166,65 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         if c not in mapping:
             mapping[c] = norm[c] or c
     return mapping
+
+
+def split_role(word: str) -> str | None:
+    """``"train"`` or ``"val"`` for a split word (``training``, ``valid``, ``eval``, ``test`` ...), else None."""
+    if word in TRAIN_SPLITS:
+        return "train"
+    if word in VAL_SPLITS or word in TEST_SPLITS:
+        return "val"
+    return None
+
+
+_SPLIT_RANK = {w: i for i, w in enumerate(TRAIN_SPLITS)} | {w: i for i, w in enumerate(VAL_SPLITS + TEST_SPLITS)}
+
+
+def _stem_of(name: str) -> tuple[str, str, int] | None:
+    """``(canonical, stem, split rank)`` of a normalised name such as ``valid_binary_logloss`` or
+    ``nll_train`` (a bare ``nll`` is the training one, ranked after every split-named one)."""
+    if name in LOSS_STEMS:
+        return "train_loss", name, len(_SPLIT_RANK)
+    for stem in LOSS_STEMS:
+        for split in (name[: -len(stem) - 1] if name.endswith("_" + stem) else None,
+                      name[len(stem) + 1:] if name.startswith(stem + "_") else None):
+            role = split_role(split) if split else None
+            if role is not None:
+                return f"{role}_loss", stem, _SPLIT_RANK[split]
+    return None
+
+
+def _map_loss_stems(names, norm, mapping: dict, taken: set) -> None:
+    """The training / validation loss from names such as ``train_logloss`` / ``valid_binary_logloss``
+    (:data:`LOSS_STEMS`), for a split whose plain loss is not logged. Where both splits log several,
+    a name logged for both (``logloss`` beside ``error``) wins, then the order of ``LOSS_STEMS``."""
+    wanted = [c for c in ("train_loss", "val_loss") if c not in taken]
+    if not wanted:
+        return
+    found: dict[str, list[tuple[int, int, str, str]]] = {c: [] for c in wanted}
+    for col in names:
+        hit = None if col in mapping else _stem_of(norm[col])
+        if hit is not None and hit[0] in found:
+            canon, stem, rank = hit
+            found[canon].append((LOSS_STEMS.index(stem), rank, stem, col))
+    both = {s for *_, s, _c in found.get("train_loss", [])} & {s for *_, s, _c in found.get("val_loss", [])}
+    for canon, cands in found.items():
+        if not cands:
+            continue
+        cands.sort(key=lambda t: (t[2] not in both, t[0], t[1]))
+        mapping[cands[0][3]] = canon
+        taken.add(canon)
+
+
+def negated_loss(name: str) -> str | None:
+    """``"train_loss"`` / ``"val_loss"`` for scikit-learn's negated-loss names (``val_neg_log_loss``,
+    ``neg_mean_squared_error_train``), else None. (Whether a ``<split>_score`` holds a negated loss
+    depends on its values: see :data:`SCORE_COLUMN`.)"""
+    m = NEGATED.match(normalise(name))
+    if m is None:
+        return None
+    role = split_role(m.group("split") or m.group("split2"))
+    return f"{role}_loss" if role else None
 
 
 def flatten_splits(obj) -> dict | None:

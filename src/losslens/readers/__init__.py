@@ -79,7 +79,7 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         ``http(s)://mlflow-server``, ``tb:LOGDIR``, ``wandb:RUN_DIR``.
     columns : dict, optional
         Column overrides ``{canonical name: column in the file}``, e.g.
-        ``{"val_loss": "dev_ce"}``; ``{"epoch": "iter"}`` names the axis column.
+        ``{"val_loss": "my_dev_ce"}``; ``{"epoch": "iter"}`` names the axis column.
     run_column : str or list of str, optional
         The column holding run ids in a long-format file (default: a text column named
         ``run_id``, ``run``, ``run_name`` or ``experiment`` with repeated values); a list

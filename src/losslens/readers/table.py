@@ -33,8 +33,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, TRAINING_SET_SIZE, axis_kind, map_columns,
-                       normalise)
+from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE, axis_kind,
+                       map_columns, negated_loss, normalise, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -120,7 +120,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
             raise ReadError(f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve "
                             "over data; `losslens data` forecasts it (or name the epoch column with "
                             "columns={'epoch': COLUMN})", source)
-    plan = _Plan(list(numeric), columns, metric, axis, source)
+    plan = _Plan(list(numeric), columns, metric, axis, source, values=numeric)
     base_meta = dict(meta or {})
     base_meta["format"] = fmt
     if key is None:
@@ -272,7 +272,7 @@ def id_label(value) -> str:
 class _Plan:
     """What to do with each column, decided once per file from the column names."""
 
-    def __init__(self, names: list[str], overrides, metric, axis, source):
+    def __init__(self, names: list[str], overrides, metric, axis, source, values=None):
         overrides = dict(overrides or {})
         self.source = source
         self.force_axis = axis
@@ -302,16 +302,48 @@ class _Plan:
             if middle[target] == middle[other]:
                 # The same named parts on both sides: components of one loss (YOLO's box/cls/dfl).
                 self.parts[target] = parts
+        self.negated, self.score = self._negated(mapped, canon, values or {})
         # The user names the column as the file spells it; the Run holds it under its canonical name.
         self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
-                                 | set(self.parts))
+                                 | set(self.parts) | set(self.negated))
         has_metric = metric is not None and (metric in canon or metric in names)
         if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
             self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]
+        if not self.loss_names and self.score is not None:  # a validation score only (HistGradientBoosting's)
+            self.loss_names = [mapped[self.score]]
         if not self.loss_names and not has_metric:
-            raise NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
+            err = NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
+            # The command line has no columns= (the CLI prints this instead).
+            err.cli_message = (f"{source}: no loss or accuracy column (found: {_listing(names)}); "
+                               "name the one to diagnose with --metric COLUMN")
+            raise err
+
+    @staticmethod
+    def _negated(mapped: dict, canon: set, values: dict) -> tuple[dict[str, str], str | None]:
+        """``({"train_loss": column, ...}, score column or None)``: scikit-learn's negated losses
+        (``val_neg_log_loss``; HistGradientBoosting's ``validation_score`` when all its values are <= 0,
+        its default ``scoring="loss"``) stand for the loss of their split when no loss is logged for it.
+        A validation score that is not negated (``scoring="accuracy"``) is the curve diagnosed, as a
+        score, when there is no loss at all."""
+        negated, score = {}, None
+        if {"fit_time", "score_time"} & set(mapped.values()):
+            return negated, score  # cross_validate's results: a row per fold, not a curve
+        for col, name in mapped.items():
+            target = negated_loss(name)
+            m = SCORE_COLUMN.match(name) if target is None else None
+            role = split_role(m.group("split")) if m else None
+            if m is not None and role is not None:
+                vals = values.get(col)
+                finite = vals[np.isfinite(vals)] if vals is not None and vals.dtype != object else np.array([])
+                if finite.size and (finite <= 0).all():
+                    target = f"{role}_loss"
+                elif role == "val" and score is None:
+                    score = col
+            if target is not None and target not in canon and target not in negated:
+                negated[target] = col
+        return negated, score
 
     def loss_label(self) -> str:
         names = self.loss_names or [self.metric]
@@ -448,6 +480,13 @@ class _Plan:
             axis, series = lightning.per_epoch(axis, series)
             meta["folded"] = ("rows averaged per epoch (step-level and epoch-level rows); a validation series "
                               "takes the epoch's last value")
+        for target, col in self.negated.items():
+            if mapping.get(col) in series:
+                series[target] = -series[mapping[col]]
+                meta.setdefault("negated", {})[target] = mapping[col]
+        if self.score is not None and mapping.get(self.score) in series and not any(
+                _has_values(series.get(n)) for n in LOSS_SERIES + tuple(ACCURACY_FALLBACK)):
+            meta.setdefault("default_metric", mapping[self.score])
         for target, parts in self.parts.items():
             names = [mapping[c] for c in parts if mapping.get(c) in series]
             if names:

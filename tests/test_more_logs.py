@@ -1,0 +1,193 @@
+"""More libraries' logs, and the names they give a loss: scikit-learn (log_loss, negated scores, a
+HistGradientBoosting's scores), XGBoost's and LightGBM's printed rounds, MLflow stores as MLflow 3 lays
+them out and a loop that logs on two step axes, tqdm's postfix, fastai's printed table, a TensorBoard
+add_scalars folder read alone, and a W&B history with batch and epoch rows.
+
+Every file under tests/fixtures/ecosystem/<case>/ was written by the library in a tiny CPU run (the
+make.py beside it; see that folder's README). Inputs are only ever read: each test checks their hashes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.exceptions import NoLossError, ReadError
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _hashes(*roots: Path) -> dict[str, str]:
+    files = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*"))) if p.is_file()]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture
+def unchanged():
+    """``unchanged(path, ...)`` records the files' hashes; the test's end checks them again."""
+    seen: dict[str, str] = {}
+    roots: list[Path] = []
+
+    def record(*paths):
+        roots.extend(Path(p) for p in paths)
+        seen.update(_hashes(*map(Path, paths)))
+    yield record
+    assert _hashes(*roots) == seen, "an input file was modified"
+
+
+def _curve(path: Path) -> dict[str, list[float]]:
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return {name: [float(r[j]) for r in rows[1:]] for j, name in enumerate(rows[0])}
+
+
+def _write(path: Path, columns: dict[str, list[float]]) -> Path:
+    names = list(columns)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        w.writerows(zip(*(columns[n] for n in names)))
+    return path
+
+
+def _unxz(src: Path, dst: Path) -> Path:
+    with lzma.open(src) as fin, open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout)
+    return dst
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "losslens", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+
+# ---- 1. the names libraries give a loss ------------------------------------------------------------
+NAMINGS = [("train_log_loss", "test_log_loss"), ("log_loss", "test_log_loss"), ("train_log_loss", "val_log_loss"),
+           ("train_logloss", "eval_logloss"), ("train_binary_logloss", "valid_binary_logloss"),
+           ("train_mlogloss", "valid_mlogloss"), ("train_nll", "val_nll"), ("nll", "val_nll"), ("train_ce", "val_ce"),
+           ("train_cross_entropy", "val_cross_entropy"), ("train_mse", "val_mse"), ("train_rmse", "val_rmse"),
+           ("train_error", "val_error"), ("train_objective", "valid_objective"), ("logloss_train", "logloss_valid")]
+
+
+@pytest.mark.parametrize("train,val", NAMINGS)
+def test_loss_names_of_libraries_are_the_train_and_validation_loss(tmp_path, unchanged, train, val):
+    # One real overfitting curve (MLflow run epoch_steps) under each naming: the probe read 19 namings into 6
+    # verdicts (train_binary_logloss: 'still improving' on the training curve; train_nll: no loss at all).
+    src = ECO / "column_names" / "train_loss__val_loss.csv"
+    unchanged(src)
+    plain = _curve(src)
+    expected = losslens.diagnose(str(src))
+    assert expected.verdict == "overfitting"
+    path = _write(tmp_path / f"{train}__{val}.csv", {"epoch": plain["epoch"], train: plain["train_loss"],
+                                                     val: plain["val_loss"]})
+    [run] = read(path)
+    np.testing.assert_allclose(run.series["train_loss"], plain["train_loss"])
+    np.testing.assert_allclose(run.series["val_loss"], plain["val_loss"])
+    assert "loss_parts" not in run.meta  # train_log_loss / val_log_loss is one loss, not parts named "log"
+    d = losslens.diagnose(run)
+    assert (d.metric, d.verdict, d.plateau_epoch) == ("val_loss", expected.verdict, expected.plateau_epoch)
+
+
+def test_a_plain_loss_comes_before_other_loss_names(tmp_path):
+    plain = _curve(ECO / "column_names" / "train_loss__val_loss.csv")
+    doubled = [2 * v for v in plain["val_loss"]]
+    path = _write(tmp_path / "keras_mse.csv", {"epoch": plain["epoch"], "loss": plain["train_loss"],
+                                               "mse": doubled, "val_loss": plain["val_loss"], "val_mse": doubled,
+                                               "train_logloss": doubled})
+    [run] = read(path)
+    np.testing.assert_allclose(run.series["train_loss"], plain["train_loss"])
+    np.testing.assert_allclose(run.series["val_loss"], plain["val_loss"])
+    np.testing.assert_allclose(run.series["val_mse"], doubled)
+    # A split with no plain loss takes its own: a logloss logged for both splits beats an error.
+    path = _write(tmp_path / "xgb.csv", {"iteration": plain["epoch"], "train_error": doubled,
+                                         "train_logloss": plain["train_loss"], "eval_error": doubled,
+                                         "eval_logloss": plain["val_loss"]})
+    [run] = read(path)
+    np.testing.assert_allclose(run.series["val_loss"], plain["val_loss"])
+    np.testing.assert_allclose(run.series["train_loss"], plain["train_loss"])
+
+
+def test_scikit_learn_log_loss_columns(unchanged):
+    # SGDClassifier.partial_fit at eta0=1e-4, a CSV per epoch (train_log_loss, test_log_loss, accuracies): the test
+    # log loss falls 2.22 -> 1.20 over 60 epochs, still ~0.8%/epoch. Read before on test_accuracy ('converged' at
+    # 46), the training log loss unpaired.
+    path = ECO / "sklearn_partial_fit" / "sgd_eta0.0001.csv"
+    unchanged(path)
+    [run] = read(path)
+    cols = _curve(path)
+    np.testing.assert_allclose(run.series["val_loss"], cols["test_log_loss"])
+    np.testing.assert_allclose(run.series["train_loss"], cols["train_log_loss"])
+    d = losslens.diagnose(run)
+    assert d.metric == "val_loss" and d.verdict == "still_improving"
+
+
+@pytest.mark.parametrize("name", ["hgb_scores.csv", "hgb_es_scores.csv"])
+def test_hist_gradient_boosting_scores_are_negated_losses(unchanged, name):
+    # train_score_ / validation_score_ with the default scoring="loss": the negated log loss (0.50 at
+    # iteration 7 -> 1.345 at 300, or early-stopped at 17). Before: "no loss or accuracy column".
+    path = ECO / "sklearn_hgb" / name
+    unchanged(path)
+    [run] = read(path)
+    cols = _curve(path)
+    np.testing.assert_allclose(run.series["val_loss"], -np.array(cols["validation_score"]))
+    np.testing.assert_allclose(run.series["train_loss"], -np.array(cols["train_score"]))
+    assert run.meta["negated"] == {"train_loss": "train_score", "val_loss": "validation_score"}
+    assert run.axis_name == "step"
+    d = losslens.diagnose(run)
+    assert d.metric == "val_loss" and d.verdict == "overfitting"
+    assert "0.5006 at step 7" in " ".join(d.causes[0].evidence)
+
+
+def test_neg_log_loss_columns_are_flipped_not_summed_as_parts(tmp_path, unchanged):
+    # The same scores under cross_validate's names: summed as YOLO-style loss parts with their sign, the
+    # 'loss' rose from -0.69 to -0.00: 'diverged'.
+    src = ECO / "sklearn_hgb" / "hgb_scores.csv"
+    unchanged(src)
+    cols = _curve(src)
+    path = _write(tmp_path / "neg.csv", {"iteration": cols["iteration"], "train_neg_log_loss": cols["train_score"],
+                                         "val_neg_log_loss": cols["validation_score"]})
+    [run] = read(path)
+    assert "loss_parts" not in run.meta
+    assert run.meta["negated"] == {"train_loss": "train_neg_log_loss", "val_loss": "val_neg_log_loss"}
+    np.testing.assert_allclose(run.series["val_loss"], -np.array(cols["validation_score"]))
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_a_validation_score_that_is_no_negated_loss_is_diagnosed_as_a_score(tmp_path):
+    cols = _curve(ECO / "sklearn_hgb" / "hgb_scores.csv")
+    accuracy = list(1 + np.array(cols["validation_score"]) / 4)  # positive: scoring="accuracy"-like
+    path = _write(tmp_path / "acc.csv", {"iteration": cols["iteration"], "validation_score": accuracy})
+    [run] = read(path)
+    assert "val_loss" not in run.series and run.default_metric() == "validation_score"
+
+
+def test_cross_validate_results_are_not_read_as_a_curve(tmp_path):
+    # pd.DataFrame(cross_validate(..., scoring="neg_log_loss", return_train_score=True)): a row per fold.
+    path = _write(tmp_path / "cv.csv", {"fit_time": [0.1, 0.1, 0.1], "score_time": [0.01] * 3,
+                                        "test_score": [-0.5, -0.6, -0.55], "train_score": [-0.3, -0.31, -0.29]})
+    with pytest.raises(NoLossError):
+        read(path)
+
+
+def test_unknown_column_error_names_the_command_line_option(tmp_path, unchanged):
+    path = _write(tmp_path / "noloss.csv", {"epoch": [0, 1, 2], "foo": [1.0, 0.5, 0.4]})
+    unchanged(path)
+    with pytest.raises(NoLossError, match=r"columns=\{'train_loss': COLUMN\}"):
+        read(path)
+    proc = _cli("diagnose", str(path))
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1 and str(path) in err
+    assert "--metric COLUMN" in err and "columns=" not in err
+    assert _cli("diagnose", str(path), "--metric", "foo").returncode == 0
