@@ -244,3 +244,38 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     out = capsys.readouterr().out
     assert out.count(f"converged at the current lr, but the lr schedule ({schedule}) still runs: not stopping") == 1
     assert min(history.history["val_loss"]) < 0.11   # ... and the lower lr went well below it
+
+
+@pytest.mark.parametrize("owner", ["LearningRateScheduler", "ExponentialDecay"])
+def test_keras_reduce_lr_on_does_not_claim_to_lower_a_scheduled_lr(owner, capsys):
+    """reduce_lr_on under a LearningRateScheduler printed 'lowered the learning rate 2 -> 0.2' and
+    the scheduler put 2.0 back at the next epoch; under a LearningRateSchedule it warned that the lr
+    could not be set but still recorded lower_lr actions. A scheduler owns the lr: warn once, act never."""
+    def noisy(n, seed):  # the bouncing logistic regression of the test above
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n, 2)).astype("float32")
+        y = (x.sum(1) > 0).astype("float32")
+        flipped = rng.random(n) < 0.3
+        y[flipped] = 1 - y[flipped]
+        return x, y
+
+    keras.utils.set_random_seed(0)
+    lr, callbacks = 2.0, []
+    if owner == "LearningRateScheduler":
+        callbacks = [keras.callbacks.LearningRateScheduler(lambda epoch, _: 2.0)]
+    else:
+        lr = keras.optimizers.schedules.ExponentialDecay(2.0, decay_steps=10**6, decay_rate=0.999)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(lr), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    cb = LosslensCallback(reduce_lr_on=("lr_too_high",))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(*noisy(256, 0), validation_data=noisy(512, 10), epochs=30, batch_size=16, verbose=0,
+                  callbacks=callbacks + [cb])
+    assert any(c.id == "lr_too_high" and c.status == "likely" for c in cb.diagnosis.causes)  # the cause was there
+    assert [a for a in cb.actions if a["action"] == "lower_lr"] == []
+    assert "lowered the learning rate" not in capsys.readouterr().out
+    ours = [str(w.message) for w in caught if "losslens" in str(w.message)]
+    assert len(ours) == 1 and "reduce_lr_on cannot act while a scheduler sets the lr" in ours[0], ours
+    assert owner in ours[0]
+    assert cb.run().lr[-1] == pytest.approx(2.0, rel=1e-2)

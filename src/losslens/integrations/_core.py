@@ -56,11 +56,14 @@ class LRSchedule:
 
     ``name``: what sets the lr, for messages (``"CosineDecay"``, ``"LearningRateScheduler"``,
     ``"StepLR"`` ...). ``running``: it will still change the lr (False: a ReduceLROnPlateau at its
-    ``min_lr``, a schedule whose remaining values are all the current one).
+    ``min_lr``, a schedule whose remaining values are all the current one). ``owns_lr``: it sets the
+    lr itself at every epoch or step, so a lr the callback set would be put back (Keras'
+    ``LearningRateScheduler`` or a ``LearningRateSchedule`` object as the optimizer's lr).
     """
 
     name: str
     running: bool = True
+    owns_lr: bool = False
 
 
 # A schedule that has lowered the lr to this fraction of its peak has done its work: a curve
@@ -96,6 +99,8 @@ class Watcher:
         When stopping, load the weights of the best ``monitor`` epoch.
     reduce_lr_on : iterable of cause ids
         Lower the learning rate when the verdict is one of these, e.g. ``("lr_too_high",)``.
+        Not while a scheduler sets the lr itself (it would put the old rate back): then it
+        warns once and does nothing.
     factor, min_lr, cooldown :
         New lr = max(lr * factor, min_lr); after a change, wait ``cooldown`` epochs before the
         next one (the curve needs time to show the effect).
@@ -395,7 +400,13 @@ class Watcher:
         # bouncing, and the bouncing is what a lower rate fixes.
         cause = next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
                       and c.confidence >= self.min_confidence), None)
-        if cause is not None and ready and self._cooldown_left == 0 and lr is not None:
+        schedule = self._schedule
+        if cause is not None and schedule is not None and schedule.owns_lr:
+            # A scheduler sets the lr at every epoch/step: a lower rate would be put back at once.
+            self.advise_once("reduce_lr_on", f"reduce_lr_on cannot act while a scheduler sets the lr "
+                             f"({schedule.name}): it would put the old rate back; {cause.id} is likely "
+                             f"at {self.axis_name} {axis_text(epoch)}, so lower the lr in the schedule itself")
+        elif cause is not None and ready and self._cooldown_left == 0 and lr is not None:
             new_lr = max(float(lr) * self.factor, self.min_lr)
             if new_lr < float(lr) * (1 - 1e-9):
                 decision.new_lr = new_lr
@@ -431,6 +442,17 @@ class Watcher:
         if key not in self._said:
             self._said.add(key)
             self.say(text)
+
+    def advise_once(self, key: str, text: str):
+        """A warning about how the run is set up, the first time ``key`` comes up: to the
+        ``losslens.integrations`` logger, ``warnings.warn`` and ``messages``."""
+        if key in self._said:
+            return
+        self._said.add(key)
+        msg = f"losslens {self.framework} callback: {text}"
+        self.messages.append(msg)
+        logger.warning(msg)
+        warnings.warn(msg, UserWarning, stacklevel=3)
 
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})

@@ -14,7 +14,7 @@ update-to-weight ratio every ``grad_every`` batches.
 
 An lr schedule (a ``LearningRateSchedule`` as the optimizer's lr, a ``LearningRateScheduler`` or
 ``ReduceLROnPlateau`` among ``fit``'s callbacks) keeps ``converged`` from stopping the run while
-it will still change the lr.
+it will still change the lr; a schedule that sets the lr itself keeps ``reduce_lr_on`` from acting.
 """
 
 from __future__ import annotations
@@ -104,22 +104,24 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
 
     def _schedule(self, lr):
         """The lr scheduler(s) of this fit, if any (see :class:`~losslens.integrations._core.LRSchedule`)."""
-        found = []  # (name, running)
+        found = []  # (name, running, owns_lr)
         opt = getattr(self.model, "optimizer", None)
         own = getattr(opt, "_learning_rate", None)
         if isinstance(own, keras.optimizers.schedules.LearningRateSchedule):
-            found.append((type(own).__name__, self._schedule_changes(own, opt)))
+            found.append((type(own).__name__, self._schedule_changes(own, opt), True))
         elif callable(own) and not hasattr(own, "assign"):
-            found.append(("a callable learning rate", True))
+            found.append(("a callable learning rate", True, True))
         for cb in self._siblings:
             if isinstance(cb, keras.callbacks.LearningRateScheduler):
-                found.append(("LearningRateScheduler", True))
+                found.append(("LearningRateScheduler", True, True))
             elif isinstance(cb, keras.callbacks.ReduceLROnPlateau):
-                # It lowers the lr until min_lr.
-                found.append(("ReduceLROnPlateau", lr is None or lr > float(np.float32(cb.min_lr))))
+                # It lowers the lr it finds (a lr set here stays) until min_lr.
+                running = lr is None or lr > float(np.float32(cb.min_lr))
+                found.append(("ReduceLROnPlateau", running, False))
         if not found:
             return None
-        return LRSchedule(", ".join(name for name, _ in found), running=any(r for _, r in found))
+        return LRSchedule(", ".join(name for name, _, _ in found), running=any(r for _, r, _ in found),
+                          owns_lr=any(o for _, _, o in found))
 
     def _schedule_changes(self, schedule, opt) -> bool:
         """Whether a LearningRateSchedule still changes the lr between now and the fit's last step
