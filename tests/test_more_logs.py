@@ -191,3 +191,77 @@ def test_unknown_column_error_names_the_command_line_option(tmp_path, unchanged)
     assert proc.returncode == 2 and len(err.splitlines()) == 1 and str(path) in err
     assert "--metric COLUMN" in err and "columns=" not in err
     assert _cli("diagnose", str(path), "--metric", "foo").returncode == 0
+
+
+# ---- 2. MLflow: a file store beside an sqlite store's artifacts; MLflow 3's layout ---------------------
+@pytest.fixture
+def two_stores(tmp_path):
+    """Case 1's folder: mlruns/ (a file-store experiment and 1/, the sqlite store's artifacts) and mlflow.db."""
+    pytest.importorskip("mlflow")
+    shutil.copytree(ECO / "mlflow_two_stores" / "mlruns", tmp_path / "mlruns")
+    return tmp_path
+
+
+def test_mlflow_folder_that_is_no_experiment_is_one_line_not_a_traceback(two_stores, unchanged):
+    unchanged(two_stores)
+    proc = _cli("diagnose", "mlflow:mlruns", cwd=two_stores)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Malformed" not in proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert "mlruns: passed over 1/: not an experiment" in line and "mlflow.db" not in line
+    assert proc.stdout.startswith("overfit:")
+    # With the sqlite store beside it, the line points to it.
+    _unxz(ECO / "mlflow_two_stores" / "mlflow.db.xz", two_stores / "mlflow.db")
+    unchanged(two_stores / "mlflow.db")
+    import logging
+    from losslens.readers.mlflow import read_mlflow
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("losslens").addHandler(handler)
+    try:
+        runs = read_mlflow(str(two_stores / "mlruns"))
+    finally:
+        logging.getLogger("losslens").removeHandler(handler)
+    assert [r.name for r in runs] == ["overfit"]
+    [msg] = [r.getMessage() for r in records]
+    assert "passed over 1/" in msg and "mlflow:sqlite:///" in msg and "mlflow.db" in msg
+
+
+def test_mlflow3_default_layout_points_to_mlflow_db(two_stores, unchanged):
+    # MLflow 3 writes runs to ./mlflow.db and only their artifacts to ./mlruns/<experiment>/.
+    shutil.rmtree(two_stores / "mlruns" / "516120821549668652")
+    shutil.rmtree(two_stores / "mlruns" / "0")
+    _unxz(ECO / "mlflow_two_stores" / "mlflow.db.xz", two_stores / "mlflow.db")
+    unchanged(two_stores)
+    proc = _cli("diagnose", "mlflow:.", cwd=two_stores)
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "not an MLflow mlruns folder" in err and "losslens diagnose mlflow:sqlite:///mlflow.db" in err
+    old = os.getcwd()
+    os.chdir(two_stores)
+    try:  # "mlflow:" alone is MLflow's default store, mlflow.db here
+        [run] = read("mlflow:")
+        with pytest.raises(ReadError, match="mlflow:sqlite:///.*mlflow.db"):
+            read("mlflow:mlruns")
+    finally:
+        os.chdir(old)
+    assert run.name == "overfit" and len(run.finite("val_loss")[1]) == 40
+
+
+# ---- 3. a loop that logs per batch at the global step and validation per epoch at step=epoch ------------
+def test_mlflow_batch_and_epoch_step_axes(tmp_path, unchanged):
+    # train_loss and an "epoch" metric per batch at the global step (1..800), val_loss per epoch at
+    # step=epoch (0..79). Read on the epoch metric, the 80 validations fell into epochs 0..7: 'diverged
+    # (val_loss became NaN at epoch 8)'. The same training logged per epoch (run epoch_steps) is the reference.
+    pytest.importorskip("mlflow")
+    db = _unxz(ECO / "mlflow_manual_loop" / "mlflow.db.xz", tmp_path / "mlflow.db")
+    unchanged(db)
+    [mixed] = read(f"mlflow:sqlite:///{db}#run=mixed_steps")
+    [ref] = read(f"mlflow:sqlite:///{db}#run=epoch_steps")
+    assert mixed.axis_name == "epoch" and list(mixed.axis) == list(range(80))
+    np.testing.assert_allclose(mixed.series["val_loss"], ref.series["val_loss"])
+    np.testing.assert_allclose(mixed.series["train_loss"], ref.series["train_loss"], rtol=1e-5)
+    d, r = losslens.diagnose(mixed), losslens.diagnose(ref)
+    assert d.verdict == r.verdict == "overfitting" and d.plateau_epoch == r.plateau_epoch

@@ -112,8 +112,11 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
     options = dict(columns=columns, run_column=run_column, run_id=run_id, metric=metric)
     kind, target = _scheme(text)
     if kind == "mlflow":
-        # "mlflow:" alone means MLflow's own default: $MLFLOW_TRACKING_URI, else ./mlruns.
-        target = target or os.environ.get("MLFLOW_TRACKING_URI", "mlruns")
+        # "mlflow:" alone means MLflow's own default: $MLFLOW_TRACKING_URI, else ./mlruns, else MLflow 3's
+        # ./mlflow.db.
+        if not target:
+            from .mlflow import default_store
+            target = default_store()
         return delegate("mlflow", text, target, run_id=run_id, experiment=experiment)
     if kind is not None:
         return _select(delegate(kind, text, target), run_id, text)
@@ -152,7 +155,9 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     if content.kind == "wandb":
         return _select(delegate("wandb", source, str(path)), run_id, source)
     text = content.text
-    cut = None if text[:4096].lstrip()[:1] in ("{", "[") else _source.cut_last_line(text)
+    booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
+    json_like = text[:4096].lstrip()[:1] in ("{", "[") and booster is None
+    cut = boosting.cut_last_line(text) if booster else None if json_like else _source.cut_last_line(text)
     if cut is not None:  # a run killed mid-write: its stump ("val_loss: 0.0") would read as a value
         text = text[:len(text) - len(cut)]
         import logging

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -105,7 +106,7 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
-    with _quiet(), _env(env):
+    with _quiet() as passed_over, _env(env):
         try:
             client = MlflowClient(tracking_uri)
             runs = _find_runs(client, run_id, experiment, label)
@@ -118,6 +119,8 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             raise ReadError(_one_line(exc), label) from None
         except (OSError, ConnectionError) as exc:
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
+    if passed_over:
+        _say_passed_over(tracking_uri, label, passed_over)
     out = [r for r in out if r is not None]
     if not out:
         what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
@@ -144,9 +147,79 @@ def _tracking_uri(text: str) -> tuple[str, str]:
         raise ReadError("not an MLflow store (expected an mlruns folder or an sqlite .db file)", path)
     if path.is_dir():
         if not any((d / "meta.yaml").is_file() for d in path.iterdir() if d.is_dir()):
-            raise ReadError("not an MLflow mlruns folder (no experiment with meta.yaml inside)", path)
+            raise ReadError("not an MLflow mlruns folder (no experiment with meta.yaml inside)" + _stores_beside(path),
+                            path)
         return path.resolve().as_uri(), str(path)
     raise ReadError("no such MLflow store", text)
+
+
+def default_store() -> str:
+    """What ``mlflow:`` alone reads, as MLflow itself would: ``$MLFLOW_TRACKING_URI``, else ``./mlruns`` when
+    it is a file store, else MLflow 3's default ``./mlflow.db`` (its ``mlruns/`` then holds only artifacts)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return uri
+    mlruns = Path("mlruns")
+    if not _is_file_store(mlruns) and _is_mlflow_db(Path("mlflow.db")):
+        return "sqlite:///mlflow.db"
+    return "mlruns"
+
+
+def _is_file_store(path: Path) -> bool:
+    try:
+        return path.is_dir() and any((d / "meta.yaml").is_file() for d in path.iterdir() if d.is_dir())
+    except OSError:
+        return False
+
+
+def _is_mlflow_db(path: Path) -> bool:
+    """An SQLite file holding MLflow's tables (checked read-only)."""
+    import sqlite3
+
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                return False
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except (OSError, sqlite3.Error):
+        return False
+    return {"experiments", "runs", "metrics"} <= tables
+
+
+def _stores_beside(path: Path, lead: str = "the runs are in the store beside it") -> str:
+    """``"; <lead> ..."`` naming the MLflow stores in or beside ``path``: MLflow 3 keeps its runs in
+    ``mlflow.db`` and only their artifacts in ``mlruns/``, which holds no experiment then. Empty when
+    there is none."""
+    places = [path] + ([path.parent] if path.resolve().name == "mlruns" else [])
+    dbs = []
+    for place in places:
+        try:
+            files = sorted(p for p in place.iterdir() if p.suffix in (".db", ".sqlite", ".sqlite3"))
+        except OSError:
+            continue
+        dbs.extend(p for p in files if _is_mlflow_db(p))
+    stores = [f"mlflow:sqlite:///{p}" for p in dbs]
+    if path.resolve().name != "mlruns" and _is_file_store(path / "mlruns"):
+        stores.append(f"mlflow:{path / 'mlruns'}")
+    if not stores:
+        return ""
+    return (f"; {lead} (MLflow 3 keeps runs in mlflow.db, only their artifacts in mlruns/): "
+            f"losslens diagnose {' or '.join(stores[:3])}")
+
+
+def _say_passed_over(tracking_uri: str, label: str, folders: list[str]) -> None:
+    """One line for the folders of an ``mlruns`` store that MLflow could not read as experiments (it logged
+    a traceback for each): the artifact folders of an SQLite store beside it, most often."""
+    root = None
+    if tracking_uri.startswith("file:"):  # named as the user did (a relative path stays relative)
+        root = Path(label) if Path(label).is_dir() else Path(unquote(urlparse(tracking_uri).path))
+    hint = _stores_beside(root, "their runs may be in the store beside it") if root is not None else ""
+    shown = ", ".join(f"{f}/" for f in folders[:5]) + (" ..." if len(folders) > 5 else "")
+    logging.getLogger("losslens").warning("losslens: %s: passed over %s: not an experiment (no meta.yaml)%s",
+                                          label, shown, hint)
 
 
 def _find_runs(client, run_id, experiment, label):
@@ -223,15 +296,46 @@ def _env(values: dict):
                 os.environ.pop(k, None)
 
 
+class _Malformed(logging.Handler):
+    """Catches what MLflow's file store logs, traceback and all, for a folder of ``mlruns`` that is no
+    experiment (``logging.warning("Malformed experiment '1'...", exc_info=True)`` on the root logger);
+    keeps the folder names. Installed on the root logger, it also keeps ``logging.warning`` from
+    configuring logging (``basicConfig``) when nothing else has."""
+
+    _WHAT = re.compile(r"^Malformed experiment '([^']*)'")
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.folders: list[str] = []
+
+    def filter(self, record) -> bool:  # as the root logger's filter: False drops the record
+        m = self._WHAT.match(str(record.msg))
+        if m is None:
+            return True
+        if m.group(1) not in self.folders:
+            self.folders.append(m.group(1))
+        return False
+
+    def emit(self, record) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def _quiet():
-    """MLflow logs INFO lines (database set-up, retries) to stderr: keep the CLI's output clean."""
+    """MLflow logs INFO lines (database set-up, retries) to stderr: keep the CLI's output clean. Yields
+    the list of ``mlruns`` folders MLflow could not read as experiments (filled on the way out of it)."""
     logger = logging.getLogger("mlflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
+    root = logging.getLogger()
+    catcher = _Malformed()
+    root.addFilter(catcher)
+    root.addHandler(catcher)
     try:
-        yield
+        yield catcher.folders
     finally:
+        root.removeHandler(catcher)
+        root.removeFilter(catcher)
         logger.setLevel(level)
 
 

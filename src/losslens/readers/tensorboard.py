@@ -179,18 +179,46 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
 
 
 def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
-    """Re-index step series on the epoch logged at (or last before) each step, averaging within an epoch."""
+    """Re-index step series on the epoch logged at (or last before) each step, averaging within an epoch.
+
+    A series already logged against the epoch (``log_metric("val_loss", v, step=epoch)`` in a loop that
+    logs its batch loss and an ``epoch`` metric at the global step) keeps its steps as epochs
+    (:func:`_epoch_indexed`): read on the global step, 80 epochs of validation were put into the first 8
+    and the run read as turned NaN at epoch 8."""
     e_steps, e_values = epoch
     order = np.argsort(e_steps, kind="stable")
     e_steps, e_values = e_steps[order], e_values[order]
     ok = np.isfinite(e_values)
     e_steps, e_values = e_steps[ok], e_values[ok]
+    own = _epoch_indexed(named, e_steps, e_values)
     mapped = {}
     for col, (steps, values) in named.items():
+        if col in own:
+            mapped[col] = (steps, values)
+            continue
         idx = np.searchsorted(e_steps, steps, side="right") - 1
         idx = np.clip(idx, 0, len(e_steps) - 1)  # a value before the first epoch tag joins it
         mapped[col] = (e_values[idx], values)
     return _average_by_epoch(mapped)
+
+
+def _epoch_indexed(named: dict, e_steps: np.ndarray, e_values: np.ndarray) -> set[str]:
+    """The series whose steps count epochs although the ``epoch`` scalar is logged at the global step.
+
+    Such a series is on consecutive integers from 0 or 1 that end at the last logged epoch (or one past
+    it), at most a third of the way along the ``epoch`` scalar's steps; with one step per epoch the two
+    axes agree and nothing is set apart."""
+    if e_steps.shape[0] < 3 or not np.isfinite(e_values).any():
+        return set()
+    first, last, far = float(np.nanmin(e_values)), float(np.nanmax(e_values)), float(e_steps[-1])
+    found = set()
+    for col, (steps, _) in named.items():
+        s = np.unique(steps[np.isfinite(steps)])
+        if s.shape[0] < 3 or s[-1] * 3 > far or not np.all(np.diff(s) == 1):
+            continue
+        if s[0] in (first, first + 1) and s[-1] in (last, last + 1):
+            found.add(col)
+    return found
 
 
 def _epoch_counted(named: dict) -> np.ndarray | None:
