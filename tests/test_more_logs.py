@@ -265,3 +265,91 @@ def test_mlflow_batch_and_epoch_step_axes(tmp_path, unchanged):
     np.testing.assert_allclose(mixed.series["train_loss"], ref.series["train_loss"], rtol=1e-5)
     d, r = losslens.diagnose(mixed), losslens.diagnose(ref)
     assert d.verdict == r.verdict == "overfitting" and d.plateau_epoch == r.plateau_epoch
+
+
+# ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------
+@pytest.mark.parametrize("desc", [True, False])
+def test_tqdm_trange_with_postfix(tmp_path, unchanged, desc):
+    # for ep in (bar := trange(60, desc="training")): ...; bar.set_postfix(train_loss=..., val_loss=..., val_acc=...)
+    # (validation min 0.1830 at epoch 24, 0.1972 at the end). Before: "no numeric columns".
+    path = ECO / "tqdm_postfix" / "b.log"
+    unchanged(path)
+    if not desc:  # trange(60) without a description
+        text = path.read_text(encoding="utf-8").replace("training: ", "")
+        path = tmp_path / "b_nodesc.log"
+        path.write_text(text, encoding="utf-8")
+    [run] = read(path)
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(60))
+    val = run.series["val_loss"]
+    assert int(np.argmin(val)) == 24 and val.min() == pytest.approx(0.183) and val[-1] == pytest.approx(0.197)
+    assert run.series["train_loss"][0] == pytest.approx(2.17) and run.series["val_acc"][0] == pytest.approx(0.675)
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
+def test_fastai_printed_table_is_its_csv_logger_file(unchanged):
+    # What fit_one_cycle printed: progress bars redrawn with \r, then each epoch's row on the same line.
+    # Before: "no numeric columns (found: █)".
+    printed, csv_file = ECO / "fastai_printed" / "printed_big_lr.log", ECO / "fastai_big_lr" / "history_big_lr.csv"
+    unchanged(printed, csv_file)
+    [a], [b] = read(printed), read(csv_file)
+    assert a.meta["format"] == "printed_table" and list(a.axis) == list(b.axis) == list(range(30))
+    assert set(a.series) == set(b.series)
+    for key in b.series:
+        np.testing.assert_allclose(a.series[key], b.series[key], atol=1e-6)
+
+
+# ---- 5. what XGBoost and LightGBM print ------------------------------------------------------------
+def test_xgboost_printed_rounds(unchanged):
+    # [0]\ttrain-error:0.14500\ttrain-logloss:0.55975\teval-error:0.21600\teval-logloss:0.58465, every 10th round.
+    # Before: "unreadable JSON: Extra data at line 1 column 5".
+    folder = ECO / "xgboost_printed"
+    unchanged(folder)
+    [run] = read(folder / "printed_train.log")
+    evals = json.loads((folder / "evals_train.json").read_text())
+    rounds = list(range(0, 200, 10)) + [199]
+    assert run.axis_name == "step" and list(run.axis) == rounds
+    np.testing.assert_allclose(run.series["val_loss"], [evals["eval"]["logloss"][r] for r in rounds], atol=6e-6)
+    np.testing.assert_allclose(run.series["train_loss"], [evals["train"]["logloss"][r] for r in rounds], atol=6e-6)
+    np.testing.assert_allclose(run.series["val_error"], [evals["eval"]["error"][r] for r in rounds], atol=6e-6)
+    assert losslens.diagnose(run).verdict == "overfitting"
+    # The scikit-learn API's numbered sets, as its evals_result() is read: the last is validation.
+    [printed] = read(folder / "printed_sklearn.log")
+    [stored] = read(folder / "evals_sklearn.json")
+    np.testing.assert_allclose(printed.series["val_loss"], stored.series["val_loss"], atol=6e-6)
+    assert losslens.diagnose(printed).verdict == losslens.diagnose(stored).verdict == "overfitting"
+
+
+def test_lightgbm_printed_rounds(unchanged):
+    # [10]\ttrain's binary_logloss: 0.138874\tvalid's binary_logloss: 0.467696; rounds counted from 1.
+    folder = ECO / "lightgbm_printed"
+    unchanged(folder)
+    [run] = read(folder / "printed_train.log")
+    record = json.loads((folder / "record_eval.json").read_text())
+    rounds = list(range(10, 201, 10))
+    assert list(run.axis) == rounds
+    np.testing.assert_allclose(run.series["val_loss"], [record["valid"]["binary_logloss"][r - 1] for r in rounds],
+                               rtol=1e-5)
+    np.testing.assert_allclose(run.series["train_loss"], [record["train"]["binary_logloss"][r - 1] for r in rounds],
+                               rtol=1e-5)
+    # Early stopping prints the best round again at the end ("Early stopping, best iteration is:\n[10] ..."):
+    # not an 31st point.
+    [es] = read(folder / "printed_es.log")
+    default = json.loads((folder / "evals_default.json").read_text())["valid_0"]["binary_logloss"]
+    assert list(es.axis) == list(range(1, 31))
+    np.testing.assert_allclose(es.series["val_loss"], default, rtol=1e-5)
+    d = losslens.diagnose(es)
+    assert d.verdict == "overfitting" and "0.4677 at step 10" in " ".join(d.causes[0].evidence)
+
+
+def test_printed_rounds_cut_mid_line_or_damaged(tmp_path):
+    text = (ECO / "xgboost_printed" / "printed_train.log").read_text()
+    cut = tmp_path / "cut.log"
+    cut.write_text(text.rstrip("\n")[:-3])  # killed while writing "eval-logloss:0.66483"
+    [run] = read(cut)
+    assert list(run.axis)[-1] == 190
+    cut.write_text(text.rstrip("\n")[:-30])  # ... in the middle of a name
+    assert list(read(cut)[0].axis)[-1] == 190
+    bad = tmp_path / "bad.log"
+    bad.write_text("[0]\ttrain-logloss:0.5\n[1 garbage\n[2]\ttrain-logloss:0.4\n")
+    with pytest.raises(ReadError, match=r"bad.log: line 2 is not a round"):
+        read(bad)

@@ -13,6 +13,10 @@ Keras History as JSON      a JSON object of lists (or ``"history"``)   :mod:`.ke
 Keras ``fit`` console log  ``Epoch k/N`` lines, then ``loss: ...``     :mod:`.console`
 Jupyter notebook           its saved outputs, a run per fit cell       :mod:`.console`
 HF ``Trainer`` console     ``{'loss': ..., 'epoch': ...}`` lines        :mod:`.console`
+tqdm postfix, fastai table ``NN%|...| n/N [..., loss=0.5]`` redrawn;   :mod:`.console`
+                           ``epoch  train_loss  valid_loss`` + rows
+XGBoost / LightGBM prints  ``[10]\ttrain-logloss:0.19`` /               :mod:`.boosting`
+                           ``[10]\tvalid's binary_logloss: 0.47``
 HF ``trainer_state.json``  a JSON object with ``log_history``          :mod:`.huggingface`
 JSON Lines / JSON records  one object per line / an array of objects   :mod:`.records`
 Sacred ``metrics.json``    ``{name: {"steps", "values"}}``             :mod:`.sacred`
@@ -53,7 +57,7 @@ from typing import Mapping
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, catboost, console, delimited, dvclive, huggingface, keras, mmengine, records, sacred, table
+from . import _source, boosting, catboost, console, delimited, dvclive, huggingface, keras, mmengine, records, sacred, table
 
 __all__ = ["read", "read_file"]
 
@@ -170,7 +174,9 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         rows, after, _ = huggingface.split_after_training(console.hf_console_rows(text))
         return table.to_runs(records.to_columns(rows, skip=huggingface.is_summary), fmt="hf_console",
                              meta={"evaluated_after_training": after} if after else None, **options)
-    if text[:4096].lstrip()[:1] in ("{", "["):
+    if booster is not None:
+        return table.to_runs(boosting.columns(text, source), fmt=f"{booster}_printed", **options)
+    if json_like:
         return _read_json(text, **options)
     own = _library_file(path, text, options)
     if own is not None:

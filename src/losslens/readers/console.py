@@ -96,8 +96,14 @@ def printed_columns(text: str) -> tuple[dict[str, np.ndarray], str] | None:
     None when the text is neither."""
     if is_keras_console(text):
         return keras_console_columns(text), "keras_console"
+    table = printed_table_columns(text)
+    if table is not None:
+        return table, "printed_table"
     if is_printed_log(text):
         return printed_log_columns(text), "printed_log"
+    bar = tqdm_postfix_columns(text)
+    if bar is not None:
+        return bar, "tqdm_postfix"
     return None
 
 
@@ -312,3 +318,108 @@ def collect(sums: dict, x: float, pairs: dict[str, float]) -> None:
     row = sums.setdefault(x, {})
     for k, v in pairs.items():
         row.setdefault(k, []).append(v)
+
+
+# ---- a table printed row by row under progress bars (fastai) ----------------------------------------
+_BAR_ONLY = re.compile(r"^[\s\u2580-\u259f|#=>.\-]*$")
+
+
+def _final_drawings(text: str) -> list[str]:
+    """Each line as the terminal left it: the last drawing of a line redrawn with carriage returns,
+    colour codes gone; lines of nothing but bar glyphs (fastai's ``\u2588``) left out."""
+    text = _ANSI.sub("", text).replace("\b", "")
+    out = []
+    for line in text.split("\n"):
+        segs = [seg for seg in line.split("\r") if seg.strip()]
+        if segs and not _BAR_ONLY.match(segs[-1]):
+            out.append(segs[-1].rstrip())
+    return out
+
+
+def printed_table_columns(text: str) -> dict[str, np.ndarray] | None:
+    """fastai's printed table (``fit``'s ``epoch  train_loss  valid_loss  accuracy  time``, a row per epoch,
+    each drawn after the epoch's progress bars on the same line), or None when the text has no such table.
+
+    The header is a line of single words holding ``epoch`` and a loss; rows are the lines with as many
+    fields whose first is the epoch number. ``#na#`` (fastai's missing value) is NaN; a column without any
+    number (``time``, ``00:01``) is left out."""
+    if "\r" not in text[:2_000_000] or "epoch" not in text[:2_000_000]:
+        return None
+    lines = _final_drawings(text[:50_000_000])
+    for i, line in enumerate(lines[:50]):
+        names = line.split()
+        if len(names) < 2 or names[0].lower() != "epoch" or not any("loss" in n.lower() for n in names) \
+                or not all(re.fullmatch(r"[A-Za-z_][\w./-]*", n) for n in names):
+            continue
+        rows = [f for f in (ln.split() for ln in lines[i + 1:]) if len(f) == len(names) and f[0].isdigit()]
+        if len(rows) < 2:
+            return None
+        cols = {}
+        for j, name in enumerate(names):
+            values = np.array([_cell(r[j]) for r in rows], dtype=float)
+            if np.isfinite(values).any() or any(r[j] in ("nan", "inf", "-inf") for r in rows):
+                cols[name] = values
+        return cols
+    return None
+
+
+def _cell(field: str) -> float:
+    try:
+        return float(field)
+    except ValueError:
+        return float("nan")  # fastai's "#na#", a time "00:01"
+
+
+# ---- tqdm's postfix: trange(epochs) with set_postfix(train_loss=..., val_loss=...) ------------------
+# "training:  7%|▋         | 4/60 [00:00<00:01, 39.17it/s, train_loss=0.515, val_acc=0.878, val_loss=0.504]"
+_TQDM = re.compile(r"^(?P<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?P<n>\d+)/(?P<total>\d+)\s*\[(?P<inside>[^\]]*)\]\s*$")
+_POSTFIX = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(" + _NUMBER + r")\s*$", re.I)
+
+
+def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float]] | None:
+    """``((desc, total), postfix values)`` of one drawing of a tqdm bar with a numeric postfix, else None."""
+    m = _TQDM.match(line)
+    if m is None:
+        return None
+    parts = m.group("inside").split(", ")[2:]  # elapsed<remaining, rate, then the postfix
+    pairs = {}
+    for part in parts:
+        p = _POSTFIX.match(part)
+        if p:
+            pairs[p.group(1)] = float(p.group(2))
+    return ((m.group("desc").strip(), int(m.group("total"))), pairs) if pairs else None
+
+
+def tqdm_postfix_columns(text: str) -> dict[str, np.ndarray] | None:
+    """The values a tqdm bar shows in its postfix, a point per change, or None when the text holds no bar
+    whose postfix names a loss.
+
+    A bar without an epoch in its description (``trange(epochs)``, ``set_postfix(train_loss=..,
+    val_loss=..)`` at the end of each epoch) is redrawn each time its postfix is set, and again when its
+    counter moves (with the postfix it had): each new postfix is the next iteration of the bar, counted
+    from 0 as ``range`` does. (tqdm's counter is no guide: it is drawn only every ``mininterval``.) A bar
+    whose postfix holds a validation value iterates over epochs; other bars over steps. Of several bars,
+    the one with a validation value (else the first with a loss) is read. A postfix set twice to the same
+    printed values reads as one iteration."""
+    head = text[:2_000_000]
+    if "%|" not in head or "=" not in head:
+        return None
+    bars: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for line in _lines(text[:50_000_000]):
+        found = _tqdm_drawing(line)
+        if found is None:
+            continue
+        key, pairs = found
+        points = bars.setdefault(key, [])
+        if not points or points[-1] != pairs:
+            points.append(pairs)
+    lossy = [k for k, pts in bars.items() if len(pts) >= 2 and any("loss" in n.lower() for p in pts for n in p)]
+    if not lossy:
+        return None
+    key = next((k for k in lossy if any(is_validation(n) for p in bars[k] for n in p)), lossy[0])
+    points = bars[key]
+    axis = "epoch" if any(is_validation(n) for p in points for n in p) else "step"
+    cols = {axis: np.arange(len(points), dtype=float)}
+    for name in dict.fromkeys(n for p in points for n in p):
+        cols[name] = np.array([p.get(name, np.nan) for p in points], dtype=float)
+    return cols
