@@ -353,3 +353,31 @@ def test_printed_rounds_cut_mid_line_or_damaged(tmp_path):
     bad.write_text("[0]\ttrain-logloss:0.5\n[1 garbage\n[2]\ttrain-logloss:0.4\n")
     with pytest.raises(ReadError, match=r"bad.log: line 2 is not a round"):
         read(bad)
+
+
+# ---- 6. a TensorBoard add_scalars folder read alone; W&B's history with batch and epoch rows -------------
+@pytest.mark.parametrize("child,series", [("Loss_val", "val_loss"), ("Loss_train", "train_loss")])
+def test_add_scalars_folder_read_alone_keeps_its_split(unchanged, child, series):
+    pytest.importorskip("tensorboard")
+    run_dir = ECO / "tb_add_scalars" / "runs" / "adam_1e-3"
+    unchanged(run_dir)
+    [whole] = read(f"tb:{run_dir}")
+    [alone] = read(f"tb:{run_dir / child}")
+    [event] = read(f"tb:{next((run_dir / child).glob('events.out.tfevents.*'))}")
+    for run in (alone, event):
+        assert list(run.series) == [series]
+        np.testing.assert_allclose(run.series[series], whole.series[series])
+
+
+def test_wandb_history_with_batch_rows_keeps_its_last_epoch(unchanged):
+    # wandb.log({"train/loss": l}) per batch, then wandb.log({"val/loss", "val/acc", "epoch"}) at the epoch's end:
+    # the batch rows have no epoch. Given the epoch before them, epoch 39 kept only its validation and was
+    # dropped as an evaluation after training (39 epochs; every training mean one epoch late).
+    folder = ECO / "wandb_history"
+    unchanged(folder)
+    [run] = read(folder / "history_batch_and_epoch.csv")
+    [ref] = read(folder / "history_per_epoch.csv")  # the same training, logged once per epoch
+    assert list(run.axis) == list(ref.axis) == list(range(40))
+    assert "evaluated_after_training" not in run.meta
+    np.testing.assert_allclose(run.series["val_loss"], ref.series["val_loss"])
+    np.testing.assert_allclose(run.series["train_loss"], ref.series["train_loss"], rtol=1e-6)

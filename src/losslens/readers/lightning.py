@@ -114,10 +114,30 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
         return epoch
     order = np.argsort(step[known], kind="stable")
     k_step, k_epoch = step[known][order], epoch[known][order]
-    pos = np.searchsorted(k_step, step[missing], side="right") - 1
     out = epoch.copy()
+    if _epoch_at_end(k_step, k_epoch, step[missing]):
+        # W&B's history: wandb.log({"train/loss": ...}) per batch, then wandb.log({"val/loss": ..., "epoch": e})
+        # once the epoch is over: a batch row belongs to the epoch whose row comes next (the latest one
+        # before it is the epoch before; the last epoch was left with its validation alone).
+        pos = np.searchsorted(k_step, step[missing], side="left")
+        out[missing] = k_epoch[np.clip(pos, 0, k_epoch.shape[0] - 1)]
+        return out
+    pos = np.searchsorted(k_step, step[missing], side="right") - 1
     out[missing] = k_epoch[np.clip(pos, 0, None)]
     return out
+
+
+def _epoch_at_end(k_step: np.ndarray, k_epoch: np.ndarray, m_step: np.ndarray) -> bool:
+    """The epoch is logged once per epoch, on a row of its own after the epoch's other rows: one row per
+    epoch (rising), none at the step of another row, and before the first of them at least half as many
+    rows as between two of them (an epoch's worth of batches)."""
+    if k_step.shape[0] < 3 or m_step.shape[0] <= k_step.shape[0] or not np.all(np.diff(k_epoch) > 0):
+        return False
+    if np.isin(m_step, k_step).any():
+        return False
+    counts = np.bincount(np.searchsorted(k_step, m_step, side="left"), minlength=k_step.shape[0] + 1)
+    between = counts[1:k_step.shape[0]]
+    return bool(between.size and np.median(between) >= 1 and counts[0] >= 0.5 * np.median(between))
 
 
 def steps_per_epoch(epoch: np.ndarray, step: np.ndarray) -> float | None:

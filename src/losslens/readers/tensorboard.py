@@ -65,8 +65,10 @@ def read_tensorboard(path) -> list[Run]:
         if not scalars:
             raise ReadError("event file holds no scalar summaries", path)
         name = path.parent.name if path.parent.name else path.stem
-        # logs/validation/events...: the folder names the split (epoch_loss is the validation loss).
-        split = path.parent.name if path.parent.name.lower() in SPLITS else None
+        # logs/validation/events...: the folder names the split (epoch_loss is the validation loss), as an
+        # add_scalars child's does (tag "Loss" in Loss_val/).
+        split = path.parent.name if path.parent.name.lower() in SPLITS or _add_scalars_child(
+            path.parent, scalars, alone=True) else None
         after = scalars.after
         scalars, axis = _merge_parts([(split, scalars)])
         return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after]), axis=axis)]
@@ -364,13 +366,29 @@ def _group_runs(path: Path, loaded: dict) -> dict[Path, list[tuple[str | None, P
     groups: dict[Path, list[tuple[str | None, Path]]] = {}
     for d in loaded:
         parent = d.parent
-        child_of_add_scalars = parent in loaded and bool(loaded[d]) and all(
-            normalise(d.name).startswith(normalise(tag) + "_") for tag in loaded[d])
+        child_of_add_scalars = parent in loaded and _add_scalars_child(d, loaded[d])
         if d != path and (d.name.lower() in SPLITS or child_of_add_scalars):
             groups.setdefault(parent, []).append((d.name, d))
+        elif d == path and _add_scalars_child(d, loaded[d], alone=True):
+            # Loss_val/ read alone: its folder still names the series (tag "Loss" is the validation loss).
+            groups.setdefault(d, []).insert(0, (d.name, d))
         else:
             groups.setdefault(d, []).insert(0, (None, d))
     return groups
+
+
+def _add_scalars_child(d: Path, scalars, alone: bool = False) -> bool:
+    """``d`` is a folder ``add_scalars("Loss", {"val": ...})`` wrote: its only tags are a prefix of its
+    name (``Loss`` in ``Loss_val``). Read ``alone`` (not found under its parent), its parent must hold
+    the writer's own event file too: ``runs/loss_test/`` logging ``loss`` is a run named so."""
+    if not scalars or not all(normalise(d.name).startswith(normalise(tag) + "_") for tag in scalars):
+        return False
+    if alone:
+        try:
+            return any(is_event_file(f.name) for f in d.parent.iterdir() if f.is_file())
+        except OSError:
+            return False
+    return True
 
 
 def _merge_parts(parts) -> tuple[dict, str | None]:
