@@ -209,16 +209,25 @@ def digits_loaders(n_train=500, flip=0.2, seed=0):
 
 
 class Digits(L.LightningModule):
-    def __init__(self, lr=3e-3, hidden=256):
+    def __init__(self, lr=3e-3, hidden=256, on_epoch=True):
         super().__init__()
         self.net = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
-        self.lr = lr
+        self.lr, self.on_epoch = lr, on_epoch
+        self.step_losses, self.epoch_means = [], []
 
     def training_step(self, batch, _):
         x, y = batch
         loss = torch.nn.functional.cross_entropy(self.net(x), y)
-        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        if self.on_epoch:
+            self.log("train_loss", loss, on_step=False, on_epoch=True)
+        else:
+            self.log("train_loss", loss)            # Lightning's default in training_step: per step only
+        self.step_losses.append(loss.item())
         return loss
+
+    def on_train_epoch_end(self):
+        self.epoch_means.append(float(np.mean(self.step_losses)))
+        self.step_losses = []
 
     def validation_step(self, batch, _):
         x, y = batch
@@ -246,3 +255,30 @@ def test_lightning_sparse_validation_restores_the_best_validated_weights(tmp_pat
     assert cb.stopped_epoch is not None and (best_epoch + 1) % 5 == 0
     assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(best, rel=1e-4)
     assert f"restoring the weights of epoch {best_epoch} (val_loss {best:.4g})" in capsys.readouterr().out
+
+
+def test_lightning_per_step_train_loss_warns_and_records_the_epoch_mean(tmp_path):
+    """self.log("train_loss", loss) in training_step logs per step only: the callback took the last
+    batch's loss as the epoch's (0.04-0.34 where the epoch means were 0.07-0.10, epochs 30-40 of a
+    40-epoch run). It warns once and records the mean of the losses training_step returned."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0)
+    model = Digits(lr=1e-3, hidden=64, on_epoch=False)
+    train, val = digits_loaders(n_train=1184, flip=0.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer(tmp_path, cb, epochs=8).fit(model, train, val)
+    assert cb.run().train_loss == pytest.approx(model.epoch_means, rel=1e-5)
+    ours = [str(w.message) for w in caught if "losslens" in str(w.message)]
+    assert len(ours) == 1 and "train_loss is logged per step only" in ours[0] and "on_epoch=True" in ours[0]
+
+    # Logged with on_epoch=True (Lightning's own epoch mean): no warning, the same curve.
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0)
+    model = Digits(lr=1e-3, hidden=64, on_epoch=True)
+    train, val = digits_loaders(n_train=1184, flip=0.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer(tmp_path, cb, epochs=3).fit(model, train, val)
+    assert not [w for w in caught if "losslens" in str(w.message)]
+    assert cb.run().train_loss == pytest.approx(model.epoch_means, rel=1e-5)

@@ -15,12 +15,16 @@ learning rate from the first optimizer, and samples gradient evidence in
 by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
 ``pytorch_lightning``.
 
-An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` from stopping the run
-while it will still change the lr.
+``self.log("train_loss", loss)`` in ``training_step`` logs per step only (Lightning's default
+there): its epoch-end value is the last batch's loss. The callback then warns once and records
+the mean of the losses ``training_step`` returned in the epoch instead (when the logged value is
+that loss). An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` from stopping
+the run while it will still change the lr.
 """
 
 from __future__ import annotations
 
+import math
 import os
 
 try:
@@ -34,7 +38,8 @@ except ImportError:  # the older package name
         raise ImportError("losslens.integrations.lightning needs Lightning: "
                           "pip install 'losslens[lightning]'") from exc
 
-from ._core import GradientProbe, Watcher, WatcherViews
+from ..columns import canonical
+from ._core import GradientProbe, Watcher, WatcherViews, _to_float
 from .torch import copy_state, set_lr, torch_schedule
 
 _DEFAULT = object()
@@ -57,6 +62,9 @@ class LosslensCallback(WatcherViews, Callback):
         self.probe = GradientProbe(grad_every)
         self.best_state = None
         self._val_ran = False
+        self._loss_sum = None   # the losses training_step returned this epoch (per-step logging)
+        self._loss_n = 0
+        self._loss_last = None
 
 
     def on_fit_start(self, trainer, pl_module):
@@ -82,6 +90,18 @@ class LosslensCallback(WatcherViews, Callback):
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")
 
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        try:
+            loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+            if loss is None or not hasattr(loss, "detach") or loss.numel() != 1:
+                return
+            loss = loss.detach()
+            self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+            self._loss_n += 1
+            self._loss_last = loss
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading training_step's loss")
+
     def on_validation_epoch_end(self, trainer, pl_module):
         if not trainer.sanity_checking:
             self._val_ran = True
@@ -96,6 +116,7 @@ class LosslensCallback(WatcherViews, Callback):
                 # hold the last validation values, which must not be recorded again.
                 logs = {k: v for k, v in logs.items() if not str(k).lower().startswith(("val", "valid"))}
             self._val_ran = False
+            self._epoch_train_loss(trainer, pl_module, logs)
             configs = getattr(trainer, "lr_scheduler_configs", None) or []
             decision = self.watcher.end_epoch(trainer.current_epoch, logs, lr=self._get_lr(trainer),
                                               extra=self.probe.pop_epoch(),
@@ -118,9 +139,46 @@ class LosslensCallback(WatcherViews, Callback):
         except Exception as exc:
             self.watcher.warn_once(exc, "fit end")
 
+    def _epoch_train_loss(self, trainer, pl_module, logs):
+        """A training loss logged per step only: its value now is the last batch's. Warn once;
+        replace it by the epoch mean of the losses training_step returned when it is that loss."""
+        total, n, last = self._loss_sum, self._loss_n, self._loss_last
+        self._loss_sum, self._loss_n, self._loss_last = None, 0, None
+        names = [name for name in _per_step_only(trainer) if name in logs and canonical(name) == "train_loss"]
+        if not names or any(canonical(k) == "train_loss" and k not in names for k in logs):
+            return  # nothing logged per step only, or an epoch value of it is there too
+        name = names[0]
+        logged = _to_float(logs[name])
+        scale = trainer.accumulate_grad_batches if pl_module.automatic_optimization else 1
+        same = (n > 0 and logged is not None and last is not None
+                and math.isclose(float(last) * scale, logged, rel_tol=1e-5, abs_tol=1e-12))
+        hint = (f'log it with on_epoch=True (self.log("{name}", loss, on_epoch=True)) for Lightning\'s '
+                f'own epoch mean')
+        if same:
+            logs[name] = float(total) * scale / n
+            self.watcher.advise_once("per-step train_loss", f"{name} is logged per step only (self.log's "
+                                     f"default in training_step), so its epoch value is the last batch's; "
+                                     f"losslens records the mean of the losses training_step returned in "
+                                     f"the epoch instead. {hint[0].upper()}{hint[1:]}")
+        else:
+            self.watcher.advise_once("per-step train_loss", f"{name} is logged per step only (self.log's "
+                                     f"default in training_step): its epoch value is the last batch's, "
+                                     f"a noisy training curve; {hint}")
+
     @staticmethod
     def _get_lr(trainer):
         try:
             return float(trainer.optimizers[0].param_groups[0]["lr"])
         except (IndexError, AttributeError, KeyError, TypeError):
             return None
+
+
+def _per_step_only(trainer) -> list:
+    """Names logged in the training loop with ``on_step=True, on_epoch=False`` (Lightning's
+    result collection, a private API: empty when it cannot be read)."""
+    try:
+        results = trainer._results
+        return [m.meta.name for m in results.values()
+                if getattr(m.meta, "on_step", False) and not getattr(m.meta, "on_epoch", True)]
+    except Exception:
+        return []
