@@ -575,8 +575,8 @@ def test_a_learning_rate_that_undoes_what_was_learned_reads_lr_too_high():
     # fastai fit_one_cycle at lr_max 1.0: validation 1.89 -> 1.78 -> 2.31 (= ln 10, accuracy 0.095)
     # while the training loss stayed above it (4.28 -> 2.33). Read "overfitting: regularize, a
     # smaller model" (train never got below validation: nothing was memorised). lr/10 reached 0.25.
-    big = read(ECO / "fastai_big_lr" / "history_big_lr.csv")[0]
-    tenth = read(ECO / "fastai_big_lr" / "history_cf_big_lr_div10.csv")[0]
+    big = read(ECO / "fastai" / "history_big_lr.csv")[0]
+    tenth = read(ECO / "fastai" / "history_cf_big_lr_div10.csv")[0]
     val, train = _finite(big, "val_loss"), _finite(big, "train_loss")
     assert val[-1] > val[0] > val.min() and np.all(train[1:] >= val[1:] - 1.2) and train[-1] > val[-1]
     assert _finite(tenth, "val_loss").min() < 0.5 * val.min()  # the counterfactual: a smaller step

@@ -77,16 +77,18 @@ def test_keras_broken_metrics_warn_once_and_training_goes_on():
     assert cb.stopped_epoch is None
 
 
+def noisy(n, seed):
+    """(x, y): a linearly separable pair of features with 30% of labels flipped."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 2)).astype("float32")
+    y = (x.sum(1) > 0).astype("float32")
+    flipped = rng.random(n) < 0.3
+    y[flipped] = 1 - y[flipped]
+    return x, y
+
+
 def test_keras_lowers_the_learning_rate_when_the_loss_bounces():
     # Logistic regression on 30%-noisy labels with SGD(2.0): the epoch loss bounces at its floor.
-    def noisy(n, seed):
-        rng = np.random.default_rng(seed)
-        x = rng.standard_normal((n, 2)).astype("float32")
-        y = (x.sum(1) > 0).astype("float32")
-        flipped = rng.random(n) < 0.3
-        y[flipped] = 1 - y[flipped]
-        return x, y
-
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(2.0), loss=keras.losses.BinaryCrossentropy(from_logits=True))
@@ -251,14 +253,6 @@ def test_keras_reduce_lr_on_does_not_claim_to_lower_a_scheduled_lr(owner, capsys
     """reduce_lr_on under a LearningRateScheduler printed 'lowered the learning rate 2 -> 0.2' and
     the scheduler put 2.0 back at the next epoch; under a LearningRateSchedule it warned that the lr
     could not be set but still recorded lower_lr actions. A scheduler owns the lr: warn once, act never."""
-    def noisy(n, seed):  # the bouncing logistic regression of the test above
-        rng = np.random.default_rng(seed)
-        x = rng.standard_normal((n, 2)).astype("float32")
-        y = (x.sum(1) > 0).astype("float32")
-        flipped = rng.random(n) < 0.3
-        y[flipped] = 1 - y[flipped]
-        return x, y
-
     keras.utils.set_random_seed(0)
     lr, callbacks = 2.0, []
     if owner == "LearningRateScheduler":

@@ -289,7 +289,7 @@ def test_tqdm_trange_with_postfix(tmp_path, unchanged, desc):
 def test_fastai_printed_table_is_its_csv_logger_file(unchanged):
     # What fit_one_cycle printed: progress bars redrawn with \r, then each epoch's row on the same line.
     # Before: "no numeric columns (found: █)".
-    printed, csv_file = ECO / "fastai_printed" / "printed_big_lr.log", ECO / "fastai_big_lr" / "history_big_lr.csv"
+    printed, csv_file = ECO / "fastai" / "printed_big_lr.log", ECO / "fastai" / "history_big_lr.csv"
     unchanged(printed, csv_file)
     [a], [b] = read(printed), read(csv_file)
     assert a.meta["format"] == "printed_table" and list(a.axis) == list(b.axis) == list(range(30))
