@@ -261,24 +261,18 @@ def test_lightning_per_step_train_loss_warns_and_records_the_epoch_mean(tmp_path
     """self.log("train_loss", loss) in training_step logs per step only: the callback took the last
     batch's loss as the epoch's (0.04-0.34 where the epoch means were 0.07-0.10, epochs 30-40 of a
     40-epoch run). It warns once and records the mean of the losses training_step returned."""
-    torch.manual_seed(0)
-    cb = LosslensCallback(save_path=None, verbose=0)
-    model = Digits(lr=1e-3, hidden=64, on_epoch=False)
-    train, val = digits_loaders(n_train=1184, flip=0.0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer(tmp_path, cb, epochs=8).fit(model, train, val)
-    assert cb.run().train_loss == pytest.approx(model.epoch_means, rel=1e-5)
-    ours = [str(w.message) for w in caught if "losslens" in str(w.message)]
-    assert len(ours) == 1 and "train_loss is logged per step only" in ours[0] and "on_epoch=True" in ours[0]
+    def fit(on_epoch, epochs):
+        torch.manual_seed(0)
+        cb = LosslensCallback(save_path=None, verbose=0)
+        model = Digits(lr=1e-3, hidden=64, on_epoch=on_epoch)
+        train, val = digits_loaders(n_train=1184, flip=0.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            trainer(tmp_path, cb, epochs=epochs).fit(model, train, val)
+        assert cb.run().train_loss == pytest.approx(model.epoch_means, rel=1e-5)
+        return [str(w.message) for w in caught if "losslens" in str(w.message)]
 
+    ours = fit(on_epoch=False, epochs=8)
+    assert len(ours) == 1 and "train_loss is logged per step only" in ours[0] and "on_epoch=True" in ours[0]
     # Logged with on_epoch=True (Lightning's own epoch mean): no warning, the same curve.
-    torch.manual_seed(0)
-    cb = LosslensCallback(save_path=None, verbose=0)
-    model = Digits(lr=1e-3, hidden=64, on_epoch=True)
-    train, val = digits_loaders(n_train=1184, flip=0.0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        trainer(tmp_path, cb, epochs=3).fit(model, train, val)
-    assert not [w for w in caught if "losslens" in str(w.message)]
-    assert cb.run().train_loss == pytest.approx(model.epoch_means, rel=1e-5)
+    assert not fit(on_epoch=True, epochs=3)
