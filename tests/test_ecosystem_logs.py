@@ -612,3 +612,19 @@ def test_two_points_up_after_the_best_are_not_yet_overfitting(tmp_path):
     assert int(np.argmin(val)) == 6 and val[7] > 2 * val[6]
     assert _finite(whole, "val_loss").min() < 0.15 * val.min()  # what training on gave
     assert losslens.diagnose(first9).verdict != "overfitting"
+
+
+@pytest.mark.parametrize("path", [ECO.parent / "logs" / "lightgbm_evals_result.json", ECO / "catboost" / "catboost_info",
+                                  ECO / "xgboost_printed" / "printed_train.log"])
+def test_overfitting_boosted_trees_get_a_boosters_actions(path):
+    # An evals_result, a catboost_info folder and xgb.train's printed log: "dropout, data augmentation,
+    # restore_best_weights" are a neural net's knobs; a booster's are early_stopping_rounds, eta, depth.
+    d = losslens.diagnose(path)
+    assert d.verdict == "overfitting"
+    acts = " ".join(d.causes[0].actions)
+    assert acts.startswith("early stopping on the validation set (early_stopping_rounds")
+    assert f"the best round is {d.causes[0].numbers['val_best_epoch']:g}" in acts and "max_depth" in acts
+    assert "dropout" not in acts and "augmentation" not in acts
+    # A Keras History (no booster metric names) keeps the network's actions.
+    assert "dropout" in " ".join(losslens.diagnose(ECO / "keras_nan" / "history.json").causes[0].actions
+                                 + losslens.diagnose(ECO / "keras_metrics" / "h3.log").causes[0].actions)

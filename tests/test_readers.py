@@ -285,7 +285,7 @@ def test_boosting_evals_result_read_per_round():
     d = losslens.diagnose(LOGS / "lightgbm_evals_result.json")
     best = int(np.argmin(lgb["valid_1"]["binary_logloss"]))
     assert d.verdict == "overfitting" and d.facts.generalization is not None
-    assert any(f"step {best}" in a for a in d.cause.actions)
+    assert any(f"the best round is {best}" in a for a in d.cause.actions)
 
 
 def test_printed_nanogpt_log_reads_the_estimates_at_the_eval_steps():

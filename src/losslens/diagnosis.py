@@ -183,6 +183,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             continue
         causes.insert(0, causes.pop(i))
 
+    if _boosted_trees(run):
+        _booster_actions(causes)
     verdict = causes[0]
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
@@ -872,6 +874,33 @@ def _fell_after_plateau(f: Facts, share: float = 0.10):
         return None
     return float((med[0] - med[j]) / abs(med[0])), float(f.x[i + j + 1]), float(_sign(f) * med[j]), \
         float(_sign(f) * med[0])
+
+
+BOOSTER_ACTIONS = {
+    "overfitting": ["early stopping on the validation set (early_stopping_rounds, or LightGBM's early_stopping "
+                    "callback), keeping the best round", "a lower learning rate (eta) with more rounds",
+                    "simpler, more regularized trees: max_depth / num_leaves, min_child_weight / min_data_in_leaf, "
+                    "subsample and colsample, lambda / alpha"],
+    "lr_too_high": ["a lower learning rate (eta, e.g. 1/10) with more rounds"],
+    "underfitting": ["deeper or more trees (max_depth / num_leaves, more rounds), better features",
+                     "less regularization (lambda / alpha, min_child_weight)"],
+}
+
+
+def _boosted_trees(run: Run) -> bool:
+    """Gradient-boosted trees (XGBoost, LightGBM, CatBoost): its rounds are no epochs, its knobs no dropout."""
+    return run.meta.get("model") == "boosted_trees" or run.meta.get("format") in (
+        "xgboost_printed", "lightgbm_printed", "catboost")
+
+
+def _booster_actions(causes: list[Cause]) -> None:
+    for cause in causes:
+        acts = BOOSTER_ACTIONS.get(cause.id)
+        if acts is None:
+            continue
+        best = cause.numbers.get("val_best_epoch")
+        cause.actions = ([f"{acts[0]}: the best round is {_n(best)}"] if cause.id == "overfitting" and best is not None
+                         else acts[:1]) + acts[1:]
 
 
 def _restore_by_metric(causes: list[Cause], f: Facts) -> None:

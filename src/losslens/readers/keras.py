@@ -36,6 +36,18 @@ def is_history(obj) -> bool:
     return any(isinstance(v, list) for v in obj.values()) or flatten_splits(obj) is not None
 
 
+# What XGBoost's, LightGBM's and CatBoost's evals_result name their metrics (never Keras' "loss").
+_BOOSTER_METRICS = {"logloss", "mlogloss", "binary_logloss", "multi_logloss", "multiclass", "rmse", "l1", "l2",
+                    "mae", "auc", "error", "merror", "ndcg", "map", "mape", "huber", "poisson", "cross_entropy"}
+
+
+def _boosted(hist: dict) -> bool:
+    """An evals_result: ``{set: {metric: [...]}}`` whose metrics are all a booster's."""
+    inner = [v for v in hist.values() if isinstance(v, dict)]
+    names = {str(k).lower() for d in inner for k in d}
+    return bool(inner) and len(inner) == len(hist) and bool(names) and names <= _BOOSTER_METRICS
+
+
 def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
                  run_column=None, run_id=None, metric=None, logged_nan: int = 0) -> list[Run]:
     """Runs from a Keras History dict (or a dict of equally long columns holding run ids);
@@ -52,6 +64,8 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
             meta["params"] = obj["params"]
         if isinstance(obj.get("epoch"), list) and "epoch" not in hist:
             hist["epoch"] = obj["epoch"]
+    if _boosted(hist):
+        meta["model"] = "boosted_trees"
     hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}, evals_result
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
     if not lists:
