@@ -558,10 +558,11 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
     # (Raw values: a smoothed curve that fell for one epoch has its minimum at its start.)
     if first - g.val_best < t.stuck_noise * f.noise or g.val_rise_noise < t.overfit_rise_noise:
         return None
-    if end <= first and not _back_to_a_guess(f, end):
+    k = None if end > first else _back_to_a_guess(f, end)
+    if end <= first and k is None:
         return None
-    where = f"above where it started ({first:.4g} → {end:.4g})" if end > first else \
-        f"to {end:.4g}, a uniform guess's loss ln {_back_to_a_guess(f, end)}"
+    where = f"above where it started ({first:.4g} → {end:.4g})" if k is None else \
+        f"to {end:.4g}, a uniform guess's loss ln {k}"
     ev = [f"{f.metric} fell to {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)}, then climbed back {where}, "
           "while train_loss never got below it: the steps undo what was learned, rather than the model "
           "memorising its training data"]

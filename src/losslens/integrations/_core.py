@@ -66,10 +66,6 @@ class LRSchedule:
     owns_lr: bool = False
 
 
-# A schedule that has lowered the lr to this fraction of its peak has done its work: a curve
-# flat at that lr is converged, as without a schedule.
-ANNEALED = 1e-3
-
 
 @dataclass
 class Watcher:
@@ -426,9 +422,12 @@ class Watcher:
         schedule = self._schedule
         if d.verdict != "converged" or schedule is None or not schedule.running:
             return False
+        # The same bound the diagnosis calls annealed: at it, a flat curve is converged, as without a schedule.
+        from ..diagnosis import DEFAULT
+
         lrs = np.asarray(self.history.get("lr", []), dtype=float)
         lrs = lrs[np.isfinite(lrs)]
-        return not (lrs.size and lrs.max() > 0 and lrs[-1] <= ANNEALED * lrs.max())
+        return not (lrs.size and lrs.max() > 0 and lrs[-1] <= DEFAULT.annealed_lr_ratio * lrs.max())
 
     def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
         self.reported = d

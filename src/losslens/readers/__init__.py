@@ -161,12 +161,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     text = content.text
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
     json_like = text[:4096].lstrip()[:1] in ("{", "[") and booster is None
-    cut = boosting.cut_last_line(text) if booster else None if json_like else _source.cut_last_line(text)
-    if cut is not None:  # a run killed mid-write: its stump ("val_loss: 0.0") would read as a value
-        text = text[:len(text) - len(cut)]
-        import logging
-        logging.getLogger("losslens").warning("losslens: %s: the last line was cut off mid-write (%r, no newline "
-                                              "at the end): left out", source, cut.strip()[-40:])
+    if not json_like:  # (a cut JSON document is unreadable JSON, said as such)
+        text = _source.without_cut_line(text, source, boosting.cut_last_line if booster else None)
     name = _source.run_name(path)
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)

@@ -160,6 +160,20 @@ def cut_last_line(text: str) -> str | None:
     return None
 
 
+def without_cut_line(text: str, source: str, detect=None) -> str:
+    """``text`` without a last line a killed writer left half-written (found by ``detect``, default
+    :func:`cut_last_line`; a format with its own line shape passes its own), said in one warning:
+    read as a value, its stump ("val_loss: 0.0") is a loss of 0."""
+    cut = (detect or cut_last_line)(text)
+    if cut is None:
+        return text
+    import logging
+
+    logging.getLogger("losslens").warning("losslens: %s: the last line was cut off mid-write (%r, no newline "
+                                          "at the end): left out", source, cut.strip()[-40:])
+    return text[:len(text) - len(cut)]
+
+
 def _binary_kind(head: bytes, name: str) -> str:
     """What a binary file is, for the error: the ones people point losslens at by mistake."""
     suffix = Path(name).suffix.lower()

@@ -285,17 +285,12 @@ def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
 
     For the metric files a library writes itself, row by row (DVCLive's, CatBoost's): no person
     edits them, so a cell that is not a number or a row of the wrong width means a damaged file,
-    which is said, not read as a gap (a last line cut off mid-write is left out, with a warning). ``nan`` and ``inf`` are numbers (DVCLive writes
-    a NaN loss so).
+    which is said, not read as a gap (a last line cut off mid-write is left out, with a warning).
+    ``nan`` and ``inf`` are numbers (DVCLive writes a NaN loss so).
     """
-    from ._source import cut_last_line
+    from ._source import without_cut_line
 
-    cut = cut_last_line(text)
-    if cut is not None:  # as read_file does: a killed writer's half line is left out, and said
-        import logging
-        logging.getLogger("losslens").warning("losslens: %s: the last line was cut off mid-write (%r, no newline "
-                                              "at the end): left out", source, cut.strip()[-40:])
-        text = text[:len(text) - len(cut)]
+    text = without_cut_line(text, source)  # as read_file does
     numbered = [(n, ln) for n, ln in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1)
                 if ln.strip()]
     if not numbered:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError
 from ..run import Run
-from . import catboost, dvclive, lightning, mmengine
+from . import catboost, dvclive, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -105,7 +105,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
-    runs = _unique_names(_drop_copies(lightning.join_resumed(runs)), root)
+    runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
                                               source, len(problems), detail)
@@ -122,6 +122,42 @@ def _library_folder(here: Path, dirnames: list[str], filenames: list[str]):
     if found.parent.parent == here:  # the DVCLive folder: its plots and last values are the run
         return dvclive.read_folder, [d for d in dirnames if d != "plots"], [f for f in filenames if f != "metrics.json"]
     return dvclive.read_folder, [], []
+
+
+_VERSION = re.compile(r"^version_(\d+)$")
+
+
+def _join_resumed(runs: list[Run]) -> list[Run]:
+    """Join a Lightning fit resumed from a checkpoint to the run it continues.
+
+    ``trainer.fit(model, ckpt_path="last.ckpt")`` with a new Trainer logs into a new
+    ``version_N`` folder (CSVLogger and TensorBoardLogger alike) whose epochs go on where the
+    checkpoint stopped: ``version_0`` holds epochs 0-11, ``version_1`` epochs 12-39. Read apart,
+    the tail is judged without its start. A fresh fit starts at epoch 0, so a version whose first
+    epoch is the next one after a sibling version's last, with the same series, is that run's
+    continuation. The joined run is named ``version_0+version_1``.
+    """
+    out: list[Run] = []
+    for run in runs:
+        at = next((i for i in range(len(out) - 1, -1, -1) if _continues(out[i], run)), None)
+        if at is None:
+            out.append(run)
+            continue
+        prev = out[at]
+        out[at] = Run(np.concatenate([prev.axis, run.axis]),
+                      {k: np.concatenate([prev.series[k], run.series[k]]) for k in run.series},
+                      axis_name=run.axis_name, name=f"{prev.name}+{_folder(run).name}", source=prev.source,
+                      meta={**prev.meta, "resumed_in": [*prev.meta.get("resumed_in", []), run.source]})
+    return out
+
+
+def _continues(prev: Run, run: Run) -> bool:
+    """``run`` is ``prev`` resumed: a later ``version_N`` beside it whose first epoch follows its last."""
+    a, b = _VERSION.match(_folder(prev).name), _VERSION.match(_folder(run).name)
+    return bool(a and b and _folder(prev).parent == _folder(run).parent and int(a.group(1)) < int(b.group(1))
+                and prev.axis_name == run.axis_name == "epoch" and prev.meta.get("format") == run.meta.get("format")
+                and set(prev.series) == set(run.series) and len(prev) and len(run)
+                and run.axis[0] > 0 and run.axis[0] == prev.axis[-1] + 1)
 
 
 def _drop_copies(runs: list[Run]) -> list[Run]:

@@ -14,8 +14,6 @@ with ``*_epoch`` values and one row per validation run, each filling only its ow
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..columns import is_validation, normalise
@@ -154,44 +152,3 @@ def steps_per_epoch(epoch: np.ndarray, step: np.ndarray) -> float | None:
     diffs = diffs[np.isfinite(diffs) & (diffs > 0)]
     return float(np.median(diffs)) if diffs.size else None
 
-
-_VERSION = re.compile(r"^version_(\d+)$")
-
-
-def join_resumed(runs: list) -> list:
-    """Join a fit resumed from a checkpoint to the run it continues.
-
-    ``trainer.fit(model, ckpt_path="last.ckpt")`` with a new Trainer logs into a new
-    ``version_N`` folder (CSVLogger and TensorBoardLogger alike) whose epochs go on where the
-    checkpoint stopped: ``version_0`` holds epochs 0-11, ``version_1`` epochs 12-39. Read apart,
-    the tail is judged without its start. A fresh fit starts at epoch 0, so a version whose first
-    epoch is the next one after a sibling version's last, with the same series, is that run's
-    continuation. The joined run is named ``version_0+version_1``.
-    """
-    from pathlib import Path
-
-    from ..run import Run
-
-    def folder(run):
-        source = Path(run.source or "")
-        return source if source.is_dir() else source.parent
-
-    out: list = []
-    for run in runs:
-        here = folder(run)
-        m = _VERSION.match(here.name)
-        prev = next((i for i, r in reversed(list(enumerate(out))) if m and r.axis_name == run.axis_name == "epoch"
-                     and r.meta.get("format") == run.meta.get("format") and set(r.series) == set(run.series)
-                     and folder(r).parent == here.parent and _VERSION.match(folder(r).name)
-                     and int(_VERSION.match(folder(r).name).group(1)) < int(m.group(1))
-                     and len(run) and len(r) and run.axis[0] > 0 and run.axis[0] == r.axis[-1] + 1), None)
-        if prev is None:
-            out.append(run)
-            continue
-        prev, at = out[prev], prev
-        joined = Run(np.concatenate([prev.axis, run.axis]),
-                     {k: np.concatenate([prev.series[k], run.series[k]]) for k in run.series},
-                     axis_name=run.axis_name, name=f"{prev.name}+{here.name}", source=prev.source,
-                     meta={**prev.meta, "resumed_in": [*prev.meta.get("resumed_in", []), run.source]})
-        out[at] = joined
-    return out
