@@ -381,3 +381,91 @@ def test_wandb_history_with_batch_rows_keeps_its_last_epoch(unchanged):
     assert "evaluated_after_training" not in run.meta
     np.testing.assert_allclose(run.series["val_loss"], ref.series["val_loss"])
     np.testing.assert_allclose(run.series["train_loss"], ref.series["train_loss"], rtol=1e-6)
+
+
+# ---- 7. what a bare metric means, a log that starts late, a loss summed over accumulated batches -------
+@pytest.mark.parametrize("name", ["history_random_labels.csv", "printed_random_labels.log"])
+def test_fastai_bare_accuracy_is_the_validation_accuracy(unchanged, name):
+    # fastai computes metrics=accuracy on the validation set and writes it bare beside train_loss and
+    # valid_loss. Read as train_acc (Keras' meaning of a bare "accuracy"), a validation accuracy at chance
+    # (0.089, 10 classes) was a training accuracy at chance: the evidence was the loss fallback and
+    # --metric accuracy found nothing. The training labels here are shuffled: training memorises (2.31 ->
+    # 0.13), validation stays at chance.
+    folder = ECO / "fastai_random_labels"
+    path = folder / name
+    unchanged(path)
+    [run] = read(path)
+    assert "train_acc" not in run.series
+    np.testing.assert_allclose(run.series["val_acc"], _column(folder / "history_random_labels.csv", "accuracy"),
+                               atol=1e-6)
+    d = losslens.diagnose(run)
+    assert d.verdict == "no_signal"
+    assert d.causes[0].evidence[0].startswith("validation accuracy 0.089 over the last quarter is at chance 1/10")
+    assert losslens.diagnose(path, metric="accuracy").metric == "val_acc"  # the column as fastai names it
+    # Keras' bare accuracy, beside its val_accuracy and a training loss named "loss", stays the training one.
+    keras = Path(__file__).parent / "fixtures" / "logs" / "keras_csvlogger.csv"
+    np.testing.assert_allclose(read(keras)[0].series["train_acc"], _column(keras, "accuracy"))
+
+
+def test_a_lightning_log_written_anew_on_resume_says_its_first_epochs_are_missing(unchanged, caplog):
+    # CSVLogger(version=0) given to the Trainer that resumed last.ckpt (epoch 12 of 40) wrote metrics.csv
+    # anew: epochs 0-11 are gone. Read silently, the run looked like one that started at epoch 12.
+    path = ECO / "lightning_resume_version0" / "logs" / "csv" / "version_0" / "metrics.csv"
+    unchanged(path)
+    cols = {k: _column(path, k) for k in ("epoch", "step", "val_loss")}
+    assert cols["epoch"][0] == 12 and cols["step"][0] == 85  # as written: the fit's own epochs and steps
+    [run] = read(path)
+    assert list(run.axis) == list(range(12, 40)) and run.meta["starts_at_epoch"] == 12
+    said = [r.getMessage() for r in caplog.records if "starts at epoch" in r.getMessage()]
+    assert said == [f"losslens: {path}: the log starts at epoch 12, the earlier epochs are missing (a resumed fit: "
+                    "in another log, or overwritten, as CSVLogger(version=0) does); X is measured from epoch 12"]
+    d = losslens.diagnose(run)
+    val = [(e, v) for e, v in zip(cols["epoch"], cols["val_loss"]) if np.isfinite(v)]
+    best = int(min(val, key=lambda t: t[1])[0])
+    assert d.plateau_epoch >= 12 and d.phases[0]["start"] == 12
+    assert f"at epoch {best}" in d.causes[0].evidence[0]  # epochs are the run's, not row numbers
+    # Read with the folder, the same warning; a fit resumed into version_1 beside its version_0 is joined: none.
+    caplog.clear()
+    read(ECO / "lightning_resume_version0" / "logs")
+    assert sum("starts at epoch 12" in r.getMessage() for r in caplog.records) == 1
+    caplog.clear()
+    [joined] = read(ECO / "lightning_resume" / "logs" / "csv")
+    assert joined.axis[0] == 0 and "starts at epoch" not in caplog.text
+
+
+def test_transformers_loss_summed_over_accumulated_batches_is_divided_back(unchanged, caplog):
+    # Transformers 5.24 with gradient_accumulation_steps=4 and a model whose forward takes **kwargs but
+    # ignores num_items_in_batch (BertForSequenceClassification) logs the sum of the 4 batches' mean losses:
+    # 2.76 at the start, where a 2-class guess is ln 2 = 0.69. Passed on, the training loss sat 0.96 above
+    # validation at the end. The same training with the Trainer dividing (accepts_loss_kwargs = False) and
+    # with batches of 64 log ~0.69 first.
+    folder = ECO / "hf_accum4"
+    unchanged(folder)
+    names = ("accum4", "accum4_divided", "batch64")
+    logged = {n: np.array([r["loss"] for r in json.loads((folder / f"{n}_trainer_state.json").read_text())
+                           ["log_history"] if "loss" in r]) for n in names}
+    assert logged["accum4"][0] == pytest.approx(4 * np.log(2), rel=0.01)
+    assert logged["accum4_divided"][0] == pytest.approx(np.log(2), rel=0.01) == logged["batch64"][0]
+    runs = {n: read(folder / f"{n}_trainer_state.json")[0] for n in names}
+    np.testing.assert_allclose(_finite(runs["accum4"], "train_loss"), logged["accum4"] / 4)
+    for n in ("accum4_divided", "batch64"):  # (accum4_divided: 4 batches per step too, logged right)
+        np.testing.assert_allclose(_finite(runs[n], "train_loss"), logged[n])
+        assert "train_loss_divided_by" not in runs[n].meta
+    assert runs["accum4"].meta["train_loss_divided_by"] == 4
+    said = [r.getMessage() for r in caplog.records if "too high" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {folder / 'accum4_trainer_state.json'}: the training "
+                                                 "loss was logged 4x too high")
+    d = {n: losslens.diagnose(r) for n, r in runs.items()}
+    assert d["accum4"].verdict == d["accum4_divided"].verdict == d["batch64"].verdict
+    for n in ("accum4_divided", "batch64"):
+        assert d["accum4"].facts.generalization.gap_end == pytest.approx(d[n].facts.generalization.gap_end, abs=0.02)
+
+
+def _finite(run, key):
+    return run.finite(key)[1]
+
+
+def _column(path: Path, name: str) -> np.ndarray:
+    """One column of a CSV as written, an empty cell NaN."""
+    with open(path, newline="") as f:
+        return np.array([float(r[name]) if r[name] else np.nan for r in csv.DictReader(f)])

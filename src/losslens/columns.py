@@ -123,11 +123,16 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         mapping[column] = canon
         taken.add(canon)
     norm = {c: normalise(c) for c in names}
+    fastai = _fastai_metric(names, norm, taken)
     for canon, aliases in ALIASES.items():
         if canon in taken:
             continue
+        if canon == "val_acc" and fastai is not None:
+            mapping[fastai] = canon
+            taken.add(canon)
+            continue
         for alias in aliases:
-            hit = next((c for c in names if norm[c] == alias and c not in mapping), None)
+            hit = next((c for c in names if norm[c] == alias and c not in mapping and c != fastai), None)
             if hit is not None:
                 mapping[hit] = canon
                 taken.add(canon)
@@ -166,6 +171,26 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         if c not in mapping:
             mapping[c] = norm[c] or c
     return mapping
+
+
+#: Accuracy names with no split word: Keras' training accuracy (beside its ``val_accuracy``), and the
+#: names fastai gives its metrics.
+BARE_ACCURACY = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy")
+
+
+def _fastai_metric(names, norm, taken) -> str | None:
+    """The bare accuracy column of a fastai ``Recorder`` table, or None.
+
+    fastai writes ``train_loss``, ``valid_loss``, then each metric under its own name (``accuracy``,
+    ``error_rate``), and computes every metric on the validation set (unless ``train_metrics=True``,
+    which names them ``train_accuracy`` / ``valid_accuracy``). Keras' bare ``accuracy`` is the
+    training accuracy, but Keras names its training loss ``loss``, never ``train_loss`` beside a
+    ``valid_loss``."""
+    if "val_acc" in taken or not {"train_loss", "valid_loss"} <= set(norm.values()):
+        return None
+    if any(_LOOKUP.get(n) in ("val_acc", "train_acc") and n not in BARE_ACCURACY for n in norm.values()):
+        return None  # the splits are named (train_accuracy, valid_acc): nothing bare to place
+    return next((c for c in names if norm[c] in BARE_ACCURACY), None)
 
 
 def split_role(word: str) -> str | None:

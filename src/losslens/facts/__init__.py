@@ -108,7 +108,8 @@ def choose_metric(run: Run, metric: str | None) -> str:
             # The user names the column as the file spells it; readers store canonical or
             # normalised names ("Val Loss" -> val_loss, "train/box loss" -> train_box_loss).
             from ..columns import canonical, normalise
-            metric = canonical(metric) or (normalise(metric) if normalise(metric) in run.series else metric)
+            metric = (run.meta.get("read_as", {}).get(normalise(metric)) or canonical(metric)
+                      or (normalise(metric) if normalise(metric) in run.series else metric))
         if run.get(metric) is None:
             read_as = f", read as {metric}" if metric != asked else ""
             raise EmptyRunError(f"no finite values for {asked!r}{read_as} (has: {', '.join(run.metrics) or 'none'})",

@@ -50,10 +50,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Mapping
+
+import numpy as np
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
@@ -108,6 +111,38 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         no value), :class:`~losslens.exceptions.UnknownFormatError` for content that is no
         format losslens reads.
     """
+    runs = _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
+    for run in runs:
+        _missing_start(run)
+    return runs
+
+
+def _missing_start(run: Run) -> None:
+    """Say so when an epoch log starts late: its first epochs were never in the file.
+
+    A fit resumed from a checkpoint with its logger pinned to the same version (Lightning's
+    ``CSVLogger(version=0)``, Keras' ``CSVLogger(append=False)`` with ``initial_epoch``) writes
+    its file anew, from the epoch it resumed at. The epochs stay the run's own, but the curve's
+    start, from which X and the improvement are measured, is not where training started. A log
+    at 1, 2, 3 ... (1-based) or every k epochs from k starts where it should. (Checked after a
+    directory's resumed versions are joined: the join starts at epoch 0.)"""
+    if run.axis_name != "epoch" or len(run.axis) < 2:
+        return
+    axis = np.asarray(run.axis, dtype=float)
+    axis = axis[np.isfinite(axis)]
+    if axis.size < 2:
+        return
+    first, spacing = float(axis[0]), float(np.median(np.diff(axis)))
+    if first <= max(1.0, spacing):
+        return
+    run.meta["starts_at_epoch"] = first
+    logging.getLogger("losslens").warning(
+        "losslens: %s: the log starts at epoch %g, the earlier epochs are missing (a resumed fit: in another log, "
+        "or overwritten, as CSVLogger(version=0) does); X is measured from epoch %g", run.source or run.name,
+        first, first)
+
+
+def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Run]:
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"read() takes a path or URI, got {type(source).__name__}")
     text = os.fspath(source)

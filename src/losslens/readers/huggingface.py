@@ -10,7 +10,9 @@ The axis is the step. ``loss`` -> ``train_loss``, ``eval_loss`` -> ``val_loss``,
 ``learning_rate`` -> ``lr``, ``eval_accuracy`` -> ``val_acc``; the epoch is kept as the series
 ``epoch_frac``. The closing summary row's ``train_loss`` is the mean over the whole run, not
 a point on the curve: it goes to ``meta["train_loss_mean"]``. Timing columns
-(``*_runtime``, ``*_per_second``, ``total_flos``) are left out.
+(``*_runtime``, ``*_per_second``, ``total_flos``) are left out. A training loss that Transformers
+logged summed over ``k`` accumulated batches is read divided by ``k``, with a warning
+(``meta["train_loss_divided_by"]``).
 """
 
 from __future__ import annotations
@@ -85,5 +87,55 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         meta["train_runtime_s"] = summary.get("train_runtime")
     if after:
         meta["evaluated_after_training"] = after
-    return table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
+    runs = table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)
+    for run in runs:
+        _undo_accumulated_sum(run, obj, summary, source)
+    return runs
+
+
+def _accumulated_batches(obj: dict, summary: dict | None) -> int | None:
+    """Batches per optimizer step (``gradient_accumulation_steps`` x devices), which trainer_state.json
+    does not store: the closing row's samples per second over its steps per second is the samples of one
+    optimizer step, ``train_batch_size`` those of one batch. None when that is not a whole number >= 2."""
+    try:
+        samples = float(summary["train_samples_per_second"]) / float(summary["train_steps_per_second"])
+        ratio = samples / float(obj["train_batch_size"])
+    except (TypeError, KeyError, ValueError, ZeroDivisionError):
+        return None
+    k = round(ratio) if np.isfinite(ratio) else 0
+    # (the rates are rounded to 3 decimals: a slow run's ratio is only roughly whole)
+    return k if k >= 2 and abs(ratio - k) <= 0.1 * k else None
+
+
+def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str) -> None:
+    """Divide a training loss logged ``k`` times too high by ``k``.
+
+    Transformers 5.x (seen in 5.24) skips dividing each accumulated batch's loss by
+    ``gradient_accumulation_steps`` when the model's ``forward`` takes ``**kwargs`` (it expects the
+    model to normalise by ``num_items_in_batch``); a model that ignores it (BertForSequenceClassification's
+    mean cross-entropy) then logs the sum of the ``k`` batches' mean losses: ln 2 = 0.69 at the start is
+    logged as 2.77, and the generalization gap reads as validation far below training. Said only when the
+    logged loss sits at ``k`` times the evaluation loss across the run, with ``k`` batches per optimizer
+    step: a correctly logged training loss is not several times its validation loss throughout."""
+    k = _accumulated_batches(obj, summary)
+    if k is None or not (run.has("train_loss") and run.has("val_loss")):
+        return
+    xt, train = run.finite("train_loss")
+    xv, val = run.finite("val_loss")
+    inside = (xt >= xv[0]) & (xt <= xv[-1])
+    if inside.sum() < 3 or len(xv) < 2:
+        return
+    ratio = float(np.median(train[inside] / np.interp(xt[inside], xv, val)))
+    if not 0.75 * k <= ratio <= 1.33 * k:
+        return
+    run.series["train_loss"] = run.series["train_loss"] / k
+    if isinstance(run.meta.get("train_loss_mean"), (int, float)):
+        run.meta["train_loss_mean"] /= k
+    run.meta["train_loss_divided_by"] = k
+    import logging
+
+    logging.getLogger("losslens").warning(
+        "losslens: %s: the training loss was logged %dx too high (%.1fx the eval loss, %d accumulated batches per "
+        "step: Transformers summed their losses, and its gradients were %dx too): read divided by %d",
+        source, k, ratio, k, k, k)

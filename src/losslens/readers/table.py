@@ -33,8 +33,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE, axis_kind,
-                       map_columns, negated_loss, normalise, split_role)
+from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
+                       axis_kind, canonical, map_columns, negated_loss, normalise, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -451,6 +451,9 @@ class _Plan:
         for col, canon in mapping.items():
             if canon not in series:
                 series[canon] = data[col]
+                if canon in CANONICAL and canonical(col) not in (None, canon):
+                    # fastai's bare "accuracy" is val_acc: --metric accuracy must find it there
+                    meta.setdefault("read_as", {})[normalise(col)] = canon
         if mode == "step":
             axis = data[self.step]
             axis_name = "step"
