@@ -101,13 +101,17 @@ def test_gradient_evidence_is_sampled_and_shrinks_as_the_loss_flattens():
 
 def test_stops_on_overfitting_and_restores_the_best_weights():
     # 20 noisy points, 10 features, a 256-wide MLP: it memorises and validation turns up.
+    # (Not at Adam's early overshoot: validation 1.08 -> 2.28 at epochs 11-18 while training never got
+    # below 1.37 and rose too; stopping there kept 1.08. It came down to 0.46 by epoch 65, then rose
+    # while training fell from 0.19 to 0.09: that is the overfitting to stop on.)
     model = mlp(10, 256)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     train = regression(20, 0, noise=0.5, d=10)
     val = regression(200, 1, noise=0.5, d=10)
     mon = fit(model, opt, train, val, epochs=150, batch=20, stop_on=("overfitting",),
               restore_best_weights=True)
-    assert mon.stopped_epoch is not None and mon.stopped_epoch < 60
+    assert mon.stopped_epoch is not None and mon.stopped_epoch < 120
+    assert np.nanmin(mon.run().val_loss) < 0.5  # past the overshoot (best 1.08 before it)
     assert mon.actions[-1]["cause"] == "overfitting"
     val_losses = mon.run().val_loss
     assert val_losses[-1] > np.nanmin(val_losses)  # it stopped after validation rose ...

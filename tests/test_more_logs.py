@@ -14,6 +14,7 @@ import hashlib
 import json
 import lzma
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -469,3 +470,62 @@ def _column(path: Path, name: str) -> np.ndarray:
     """One column of a CSV as written, an empty cell NaN."""
     with open(path, newline="") as f:
         return np.array([float(r[name]) if r[name] else np.nan for r in csv.DictReader(f)])
+
+
+# ---- 7. verdicts on real logs that read wrong: a bouncing lr stopped early, a slow rise, sparse rounds -----
+def test_keras_early_stopping_at_a_bouncing_lr_reads_lr_too_high(unchanged):
+    # SGD(0.3, momentum 0.9) on digits, stopped by EarlyStopping: after 4 epochs (patience 3) validation went
+    # 0.27 -> 0.81 -> 0.53 while training never got below 0.27, and read "overfitting (0.95)"; after 15
+    # (patience 5) it bounced 0.19 -> 0.58 -> 0.15 with the training loss rising too, and read "overfitting"
+    # by a gap measured at that lucky low. The same model at lr 0.03 (cf_lr0.03.csv) reaches 0.10.
+    folder = ECO / "keras_earlystop_bounce"
+    unchanged(folder)
+    [p3], [p5], [cf] = read(folder / "es_p3.csv"), read(folder / "es_p5.csv"), read(folder / "cf_lr0.03.csv")
+    best = {name: float(np.min(run.finite("val_loss")[1])) for name, run in (("p3", p3), ("p5", p5), ("cf", cf))}
+    assert best["cf"] < 0.75 * min(best["p3"], best["p5"])  # the lower step does go lower: the premise
+    d3 = losslens.diagnose(p3)
+    assert d3.verdict == "lr_too_high" and "overfitting" not in d3.cause_ids(), str(d3)
+    assert "0.8068" in d3.causes[0].evidence[0] and "its lowest 0.2839" in d3.causes[0].evidence[0]
+    d5 = losslens.diagnose(p5)
+    assert d5.verdict == "lr_too_high" and "overfitting" not in d5.cause_ids(), str(d5)
+    assert d5.causes[0].numbers["val_bounce"] == pytest.approx(0.5768 - 0.1908, abs=1e-3)  # epochs 5 -> 8
+    assert d5.causes[0].numbers["train_rise"] > 0.05
+    # The counterfactual run, which settles instead of bouncing, is no lr_too_high.
+    assert losslens.diagnose(cf).verdict == "converged"
+
+
+def test_slow_validation_rise_while_training_falls_is_overfitting(two_stores, unchanged):
+    # mlflow.keras.autolog on a 256-256 MLP over 300 digits, Adam(3e-3): validation 0.1502 at epoch 17, then
+    # up to 0.160 by epoch 39 (4.4% of its minimum, 8 noise sds: under the 5% bar; tail t = 7) while training fell from
+    # 0.0036 to 0.0007 (t = -14). It read "converged: stop at epoch 16". Restoring epoch 17 keeps 0.150, and
+    # dropout 0.5 reached 0.1405 (counterfactual.out): the rise is the overfitting early stopping removes.
+    folder = ECO / "mlflow_two_stores"
+    unchanged(two_stores, folder)
+    [run] = read(f"mlflow:{two_stores / 'mlruns'}")
+    val = run.finite("val_loss")[1]
+    d = losslens.diagnose(run)
+    g = d.facts.generalization  # the rise as the rule reads it: the last quarter's median over the smoothed minimum
+    assert int(np.argmin(val)) == 17 and g.val_rise / g.val_min < 0.05 and g.val_rise_noise > 5
+    assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == 17, str(d)
+    assert any("still climbing" in e and "t = -14" in e for e in d.causes[0].evidence), d.causes[0].evidence
+    assert d.causes[0].confidence <= 0.65  # small against its level: a modest confidence
+    dropout = re.search(r"dropout0\.5: val min ([\d.]+)", (folder / "counterfactual.out").read_text())
+    assert float(dropout.group(1)) < val.min()  # regularising does go lower than this run's best
+    # The same pattern written by add_scalars (Adam 1e-3, 512-512 MLP on 200 digits): 0.183 at epoch 24, 0.194 at 49.
+    pytest.importorskip("tensorboard")
+    [tb] = read(f"tb:{ECO / 'tb_add_scalars' / 'runs' / 'adam_1e-3'}")
+    d = losslens.diagnose(tb)
+    assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == 24, str(d)
+
+
+def test_lightgbm_printed_every_10_rounds_is_overfitting_not_no_signal(unchanged):
+    # log_evaluation(10): the first printed round is 10, where training (0.139) is already far below
+    # validation (0.468, itself far below ln 2). Taking 0.139 for the untrained level, "validation never got
+    # below where training started" read no_signal; the record of every round reads overfitting from round 9.
+    folder = ECO / "lightgbm_printed"
+    unchanged(folder)
+    [run] = read(folder / "printed_train.log")
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting" and "no_signal" not in d.cause_ids(), str(d)
+    assert d.causes[0].numbers["val_best_epoch"] == 10 and "the best round is 10" in d.causes[0].actions[0]
+    assert losslens.diagnose(folder / "record_eval.json").verdict == "overfitting"

@@ -54,7 +54,8 @@ class Thresholds:
     memorise_drop: float = 0.05           # training loss ≥ 5% below its start: the model fits something
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
-    no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain)
+    no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain;
+                                          # a first validation point that far above training's: fitted before the log)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
     data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
@@ -77,6 +78,7 @@ class Thresholds:
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement,
     lr_high_floor_noise: float = 5.0      # ... of a curve that improved ≥ 5 noise sds (else no floor to bounce at)
+    bounce_range: float = 0.5             # or reached its best out of a climb ≥ half its improvement (and ≥ 5 sds)
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_level_chance: float = 0.40   # ... or, K classes known, ≥ 40% of ln K (a uniform guess's loss),
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
@@ -154,8 +156,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
-                 unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
-        cause = rule(losses if rule in (diverged, collapsed, overfitting) and losses is not None else f, t)
+                 bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
+        cause = rule(losses if rule in (diverged, collapsed, overfitting, bounced) and losses is not None else f, t)
         if cause is not None:
             causes.append(cause)
     if losses is not None:
@@ -446,8 +448,12 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     # while training learned a lot. (A curve that learned in its first epoch and then overfits
     # starts below the untrained level: that is overfitting from the start, not this.)
     tp = f.train_plateau
+    # Training's first value is the untrained level only if the log starts before training had fit
+    # its data: LightGBM printing every 10th round starts at train 0.139 next to validation 0.468,
+    # a gap of 2.4x what training gained afterwards (validation was already far below ln 2 there).
+    fitted_before_log = tp is not None and float(f.y[0]) - tp.start > t.no_signal_gap * tp.improvement
     if g is not None and f.metric == "val_loss" and tp is not None and c.val_acc_tail is None \
-            and tp.improvement > t.stuck_rel * abs(tp.start) \
+            and not fitted_before_log and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
         share = f.plateau.improvement / tp.improvement
@@ -487,7 +493,12 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail and after >= 3
     # A rise that is large against the improvement, or a slow one that is still climbing
     # significantly at the end (validation creeping up from its minimum, epoch after epoch).
-    creeping = f.trend.slope_t > -t.improving_t and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
+    # (While training is itself still falling significantly, a significant climb is the divergence of
+    # the two curves that defines overfitting at any size: MLflow's Keras autolog run, val 0.150 ->
+    # 0.160 (4% of its minimum, t = 7) while train fell 5x more, was 6% above what its best epoch and
+    # dropout gave.)
+    creeping = f.trend.slope_t > -t.improving_t and g.val_min \
+        and (g.val_rise / abs(g.val_min) > t.overfit_rise_level or g.train_slope_t < t.improving_t)
     # A rise that is large against the minimum itself, while training went on falling: a
     # floor far below the start makes the rise small against the improvement (a validation
     # cross-entropy 2.3 -> 0.34 -> 0.44 rose 6% of its improvement but 30% of its level), and
@@ -509,18 +520,27 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # Training never got below validation: the model fits its own data no better than held-out
     # data, so a rising validation loss is not memorising (a blow-up both curves share: fastai at
     # lr 1.0, train 4.28 -> 2.33 = ln 10 with validation 1.78 -> 2.31, accuracy at chance).
-    fits_worse = g.gap_end is not None and g.gap_at_val_min is not None and g.gap_end <= 0 \
-        and g.gap_at_val_min <= 0
+    # Nor is it when training's lowest never got below validation's best: Keras SGD at lr 0.3 on digits,
+    # val 0.27 -> 0.81 -> 0.53 in its first 4 epochs while train fell to 0.28 (at lr 0.03: 0.11).
+    fits_worse = (g.gap_end is not None and g.gap_at_val_min is not None and g.gap_end <= 0
+                  and g.gap_at_val_min <= 0) or _never_below(g)
     if rising and (train_on or no_train) and not fits_worse:
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
         if no_train and not g.val_rise_range > t.overfit_rise_range:
             conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
-        share = f"{g.val_rise_range:.0%} of its improvement, " if math.isfinite(g.val_rise_range) else ""
+        share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g} "
               f"({share}{g.val_rise_noise:.0f} noise sds)"]
+        if creeping and not g.val_rise_range > t.overfit_rise_range and not far_above \
+                and not g.val_rise / abs(g.val_min) > t.overfit_rise_level:
+            # Small against the level: the two trends' significance is the evidence.
+            ev.append(f"{f.metric} still {'falling' if _higher(f) else 'climbing'} over {_tail(f)} "
+                      f"(t = {_t(s * f.trend.slope_t)}), {_pct(g.val_rise / abs(g.val_min))} "
+                      f"{'below' if _higher(f) else 'above'} its {best}, while {train} still falls "
+                      f"(t = {_t(g.train_slope_t)})")
         if g.train_drop_after_val_min > 0:
-            ev.append(f"{train} kept {better} after it ({g.train_drop_after_val_min:.0%} of its improvement)")
+            ev.append(f"{train} kept {better} after it ({_pct(g.train_drop_after_val_min)} of its improvement)")
         elif not math.isnan(g.train_drop_after_val_min):
             ev.append(f"{train} held its level after it")
         if g.gap_end is not None:
@@ -533,8 +553,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
                                                      "val_rise": g.val_rise})
     flat_val = f.trend.slope_t > t.improving_t
+    # A flat validation that reached its best by bouncing measures its gap at a lucky low: the
+    # bounce (lr_too_high) is the story, not a gap that grew.
     if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
-            and g.train_drop_after_val_min > 0.05:
+            and g.train_drop_after_val_min > 0.05 and bounced(f, t) is None:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
                      [f"{f.metric} flat since {f.axis_name} {_n(g.val_min_epoch)} while {train} kept {better} "
@@ -544,32 +566,80 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     return None
 
 
+def bounced(f: Facts, t: Thresholds) -> Cause | None:
+    """Validation reached its best by bouncing: just before it, it climbed far above its previous
+    best (≥ 5 noise sds and ≥ half its whole improvement) while the epoch-mean training loss rose
+    too, then came back below. Both curves worse at once is the step throwing the weights off, not
+    memorising (which lowers the training loss), and a run stopped early shows it before the
+    oscillation rule's 20 points can: Keras SGD at lr 0.3 on digits, stopped by EarlyStopping
+    after 15 epochs, val 0.19 -> 0.58 -> 0.15 while train went 0.135 -> 0.197 -> 0.129; at lr 0.03
+    it reached 0.11."""
+    g = f.generalization
+    if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss" \
+            or f.optimizer.lr_schedule not in (None, "constant") or g.val_bounce_peak is None:
+        return None
+    rel = _ratio(g.val_bounce, f.plateau.improvement)
+    if not (g.val_bounce >= t.lr_high_floor_noise * f.noise and rel >= t.bounce_range
+            and g.train_rise_in_bounce >= t.spike_range):
+        return None
+    ax = f.axis_name
+    ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)} out of a bounce: from "
+          f"{ax} {_n(g.val_bounce_from)} to {_n(g.val_bounce_peak)} it climbed {g.val_bounce:.3g} "
+          f"({_pct(rel)} of its whole improvement, {_noise_sds(g.val_bounce / f.noise)} of its noise)",
+          f"train_loss rose with it ({_pct(g.train_rise_in_bounce)} of its improvement): both curves worse at "
+          "once is the step throwing the weights off, not the model memorising its training data"]
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev, ACTIONS["lr_too_high"],
+                 {"val_bounce": g.val_bounce, "val_bounce_range": rel, "train_rise": g.train_rise_in_bounce})
+
+
 def unlearned(f: Facts, t: Thresholds) -> Cause | None:
     """Validation improved, then climbed back above where it started, while training never got
     below it: not memorising (training fits its own data no better) but steps too large undoing
     what was learned. fastai's fit_one_cycle at lr_max 1.0 on digits: validation 1.89 -> 1.78 ->
-    2.31 (ln 10, accuracy 0.095), training 4.28 -> 2.33; at lr 0.1 the same model reached 0.89."""
+    2.31 (ln 10, accuracy 0.095), training 4.28 -> 2.33; at lr 0.1 the same model reached 0.89.
+    A validation curve best at its first point (an epoch of a large step already learned most)
+    that then climbed ≥ 10% above it while training, learning, never got below it, reads the same."""
     g = f.generalization
     if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss":
         return None
-    if g.gap_end is None or g.gap_end > 0:
+    never_below = _never_below(g)
+    if g.gap_end is None or (g.gap_end > 0 and not never_below):
         return None
     first, end = float(f.y[0]), float(f.smoothed[-1])
+    tp = f.train_plateau
     # (Raw values: a smoothed curve that fell for one epoch has its minimum at its start.)
-    if first - g.val_best < t.stuck_noise * f.noise or g.val_rise_noise < t.overfit_rise_noise:
+    improved = first - g.val_best >= t.stuck_noise * f.noise
+    climbed = never_below and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_min \
+        and tp is not None and tp.improvement > t.memorise_drop * abs(tp.start)
+    if not (improved or climbed) or g.val_rise_noise < t.overfit_rise_noise:
         return None
     k = None if end > first else _back_to_a_guess(f, end)
     if end <= first and k is None:
         return None
     where = f"above where it started ({first:.4g} → {end:.4g})" if k is None else \
         f"to {end:.4g}, a uniform guess's loss ln {k}"
-    ev = [f"{f.metric} fell to {g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)}, then climbed back {where}, "
-          "while train_loss never got below it: the steps undo what was learned, rather than the model "
-          "memorising its training data"]
+    if not improved and k is None:
+        where = f"to {float(np.max(f.y)):.4g} and ended at {end:.4g}"
+    ax = f.axis_name
+    lowest = f" (its lowest {g.train_best:.4g})" if never_below and g.gap_end > 0 else ""
+    ev = [(f"{f.metric} fell to {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}, then climbed back {where}, "
+           if improved else f"{f.metric} was best at {ax} {_n(g.val_best_epoch)} ({g.val_best:.4g}), then climbed "
+           f"{where}, ") + f"while train_loss never got below it{lowest}: the steps undo what was learned, rather "
+          "than the model memorising its training data"]
     c = f.chance
     if c.val_acc_tail is not None and c.val_acc_start is not None:
         ev.append(f"validation accuracy fell from {c.val_acc_start:.3f} to {c.val_acc_tail:.3f}")
     return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"], {"val_rise_range": g.val_rise_range})
+
+
+def _never_below(g) -> bool:
+    """Training's lowest loss never got below validation's best: the model never fitted its own
+    data better than it had fitted held-out data, so it cannot have been memorising it. (Only where
+    the two are one measure: no gap is kept between a validation MAE and a training loss.)"""
+    return g.gap_end is not None and g.train_best is not None and g.val_best is not None \
+        and g.train_best >= g.val_best
 
 
 def _back_to_a_guess(f: Facts, end: float) -> int | None:

@@ -26,6 +26,11 @@ class GeneralizationFacts:
     gap_at_val_min: float | None    # val - train at the validation minimum
     gap_growth_range: float         # (gap_end - gap_at_val_min) / val range
     rising_index: int | None        # index (in val's finite series) where rising starts
+    train_best: float | None = None  # the training loss's raw minimum
+    val_bounce: float = 0.0          # raw climb above the previous best just before the run's best (metric units)
+    val_bounce_from: float | None = None  # axis values of that previous best and of the climb's peak
+    val_bounce_peak: float | None = None
+    train_rise_in_bounce: float = 0.0  # the training loss's own rise over that climb, fraction of its range
 
 
 def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
@@ -60,6 +65,28 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0
     rising = i if i < yv.shape[0] - 1 else None
     b = int(np.argmin(yv))
+    bounce, frm, peak, train_rise = _bounce(xv, yv, b, xt, yt)
     return GeneralizationFacts(float(xv[i]), float(sv[i]), float(xv[b]), float(yv[b]), rise, rise / sig,
                                rise / rng if rng > 0 else float("inf") if rise > 0 else 0.0,
-                               improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising)
+                               improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising,
+                               float(yt.min()) if yt is not None and yt.shape[0] else None,
+                               bounce, frm, peak, train_rise)
+
+
+def _bounce(xv, yv, b, xt, yt):
+    """The raw validation curve's climb between its previous best and the run's best (index ``b``):
+    ``(climb, axis of the previous best, axis of the peak, the training loss's rise over the climb
+    as a fraction of its range)``. A curve that reached its best by bouncing (up far, then down
+    below where it was) climbs a lot here; one that settled onto its floor, by its noise."""
+    if b < 2:
+        return 0.0, None, None, 0.0
+    i = int(np.argmin(yv[:b]))
+    p = i + int(np.argmax(yv[i:b + 1]))
+    climb = float(yv[p] - yv[i])
+    train_rise = 0.0
+    if yt is not None and yt.shape[0] >= 4 and climb > 0:
+        seg = yt[(xt >= xv[i]) & (xt <= xv[p])]
+        trng = float(yt[0] - yt.min())
+        if seg.shape[0] >= 2 and trng > 0:
+            train_rise = float(max(0.0, seg.max() - seg[0]) / trng)
+    return climb, float(xv[i]), float(xv[p]), train_rise
