@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 FRAMEWORKS = ("torch", "keras", "lightning", "pytorch_lightning", "transformers", "tensorflow", "jax",
@@ -53,3 +54,68 @@ def test_watcher_saves_keras_history_json_that_losslens_reads(tmp_path):
     [run] = losslens.read(path)
     assert run.train_acc[-1] == pytest.approx(0.75)
     assert run.get("custom_metric") is not None
+
+
+def test_stop_gain_is_held_while_a_schedule_runs_and_released_when_it_is_over():
+    """The Watcher fed a curve that falls, then flattens at lr 0.1 (forecast gain < 1% to epoch 59),
+    while a schedule attached says it will still change the lr: stop_gain did stop there. It holds
+    now (one note), stops once the schedule says it is over and an epoch was trained at its last lr,
+    and quotes the gain it decided on. A schedule that cannot tell (raises) reads as running."""
+    from losslens.integrations._core import LRSchedule, Watcher
+
+    rng = np.random.default_rng(0)
+    curve = 0.1 + np.exp(-np.arange(60) / 3) + 0.002 * rng.normal(size=60)
+
+    def feed(over_from, running_when_not_over=True):
+        w = Watcher(stop_gain=0.01, horizon=59, verbose=0, framework="test")
+        for e, v in enumerate(curve):
+            lr = 0.1 if e < over_from else 0.01
+            running = running_when_not_over if e < over_from else False
+            if w.end_epoch(e, {"loss": v, "val_loss": v}, lr=lr, schedule=LRSchedule("StepDown", running=running)).stop:
+                break
+        return w
+
+    free = Watcher(stop_gain=0.01, horizon=59, verbose=0, framework="test")
+    unscheduled = next(e for e, v in enumerate(curve) if free.end_epoch(e, {"loss": v, "val_loss": v}, lr=0.1).stop)
+    assert unscheduled < 30
+    held = feed(over_from=30)
+    assert held.stopped_epoch == 31   # the lr changed at 30: two epochs recorded at it, one trained
+    assert sum("still runs: not stopping" in m for m in held.messages) == 1
+    assert held.actions[-1]["cause"] == "forecast" and held.actions[-1]["gain"] < 0.01
+    assert feed(over_from=60, running_when_not_over=lambda: 1 / 0).stopped_epoch is None
+
+
+def test_lightning_per_step_check_falls_back_without_the_private_api():
+    """Which names training_step logs per step only is read off trainer._results (Lightning's, private).
+    Without it (or with entries that carry no meta) the callback records the loss as logged, as
+    before that check, and says once that it cannot tell."""
+    import warnings
+    from types import SimpleNamespace
+
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("lightning.pytorch")
+    from losslens.integrations.lightning import LosslensCallback, _per_step_only
+
+    meta = SimpleNamespace(name="train_loss", on_step=True, on_epoch=False)
+    assert _per_step_only(SimpleNamespace(_results={"a": SimpleNamespace(meta=meta)})) == ["train_loss"]
+    module = SimpleNamespace(automatic_optimization=True)
+    for fake in (SimpleNamespace(accumulate_grad_batches=1),
+                 SimpleNamespace(accumulate_grad_batches=1, _results={"a": object()})):
+        assert _per_step_only(fake) is None
+        cb = LosslensCallback(save_path=None, verbose=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                cb.on_train_batch_end(fake, module, {"loss": torch.tensor(0.9)}, None, 0)
+                cb.on_train_batch_end(fake, module, {"loss": torch.tensor(0.5)}, None, 1)
+                logs = {"train_loss": 0.5, "val_loss": 0.6}
+                cb._epoch_train_loss(fake, module, logs)
+                assert logs["train_loss"] == 0.5   # as logged, not the mean 0.7
+        ours = [str(w.message) for w in caught if "losslens" in str(w.message)]
+        assert len(ours) == 1 and "cannot tell whether the training loss is logged per step only" in ours[0]
+        assert "on_epoch=True" in ours[0]
+    quiet = LosslensCallback(save_path=None, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet._epoch_train_loss(SimpleNamespace(), module, {"val_loss": 0.6})   # no training loss logged
+    assert not [w for w in caught if "losslens" in str(w.message)]

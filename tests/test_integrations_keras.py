@@ -226,7 +226,10 @@ STEPS_PER_EPOCH = 600 // 16
 def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     """stop_on=("converged",) stopped at epoch 6-7 (val 0.13-0.17) under a schedule that still had
     to lower the lr; running the schedule out gives 0.086-0.107. A curve flat at the current lr is
-    not finished while a schedule will still lower it."""
+    not finished while a schedule will still lower it. The LearningRateScheduler's last change is at
+    epoch 18: its function, asked for the epochs still to come, gives 0.0015 to the end, so the
+    hold ends once an epoch has trained at it (before: held to the end, 0.0015 being 1/100 of the
+    peak, not the 1/1000 the hold waited for)."""
     (x, y), val = bouncing_regression(600)
     lr, callbacks = 0.15, []
     if schedule == "LearningRateScheduler":
@@ -238,7 +241,10 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     model = sgd_mlp(lr)
     cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True)
     history = model.fit(x, y, validation_data=val, epochs=24, batch_size=16, verbose=0, callbacks=callbacks + [cb])
-    if cb.stopped_epoch is not None:   # only once the schedule has annealed the lr to 1/1000 of its peak
+    if schedule == "LearningRateScheduler":   # once it is over: 0.0015 set at epoch 18, trained at 18 and 19
+        assert cb.stopped_epoch is not None and 19 <= cb.stopped_epoch < 23, cb.messages
+        assert cb.run().lr[-1] == pytest.approx(0.0015, rel=1e-5)
+    elif cb.stopped_epoch is not None:   # only once the schedule has annealed the lr to 1/1000 of its peak
         assert cb.run().lr[-1] <= 0.15e-3 * (1 + 1e-6) and cb.stopped_epoch >= 18, cb.messages
     else:
         assert len(history.history["loss"]) == 24, cb.messages
@@ -246,6 +252,80 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     out = capsys.readouterr().out
     assert out.count(f"converged at the current lr, but the lr schedule ({schedule}) still runs: not stopping") == 1
     assert min(history.history["val_loss"]) < 0.11   # ... and the lower lr went well below it
+
+
+def step_schedule(epoch, lr):
+    return 0.15 if epoch < 12 else 0.015 if epoch < 18 else 0.0015
+
+
+@pytest.mark.slow
+def test_keras_stop_gain_waits_for_the_lr_schedule(capsys):
+    """stop_gain=0.01 under a LearningRateScheduler (0.15, then 0.015 from epoch 12, 0.0015 from 18)
+    stopped at epoch 4 (val 0.198): the forecast of the curve at lr 0.15 saw nothing left to gain,
+    and the stop quoted a forecast gain of 1.6% as "less than stop_gain=0.01". It is held like
+    converged now: the run goes past the last lr change and reaches 0.084."""
+    (x, y), val = bouncing_regression(600)
+    model = sgd_mlp(0.15)
+    cb = LosslensCallback(stop_gain=0.01, restore_best_weights=True)
+    history = model.fit(x, y, validation_data=val, epochs=36, batch_size=16, verbose=0,
+                        callbacks=[keras.callbacks.LearningRateScheduler(step_schedule), cb])
+    assert len(history.history["loss"]) > 20, cb.messages
+    assert min(history.history["val_loss"]) < 0.09
+    out = capsys.readouterr().out
+    assert out.count("less than stop_gain=0.01, but the lr schedule (LearningRateScheduler) still runs: "
+                     "not stopping") == 1
+    for action in cb.actions:   # a stop after the schedule ended quotes the gain it decided on
+        assert action["cause"] == "forecast" and action["gain"] < 0.01 and action["epoch"] >= 19
+
+
+def test_keras_reads_whether_a_schedule_is_over():
+    """Whether the lr will still change in the fit's remaining epochs, from the schedule itself:
+    a LearningRateScheduler's function asked for them in turn, a LearningRateSchedule read at
+    the remaining steps. Unknowable (no epoch count, a function that fails) reads as running."""
+    cb = LosslensCallback(verbose=0)
+    cb.set_params({"epochs": 30, "steps": 10})
+    scheduler = keras.callbacks.LearningRateScheduler(step_schedule)
+    assert cb._scheduler_changes(scheduler, 10, 0.15)          # 0.015 from epoch 12
+    assert cb._scheduler_changes(scheduler, 17, 0.015)         # 0.0015 from epoch 18
+    assert not cb._scheduler_changes(scheduler, 18, 0.0015)    # nothing after its last step
+    decay = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.99)   # reads the lr it is given
+    assert cb._scheduler_changes(decay, 18, 0.01)
+    epoch_only = keras.callbacks.LearningRateScheduler(lambda epoch: 0.1 if epoch < 25 else 0.01)
+    assert cb._scheduler_changes(epoch_only, 20, 0.1) and not cb._scheduler_changes(epoch_only, 25, 0.01)
+    assert cb._scheduler_changes(keras.callbacks.LearningRateScheduler(lambda e, lr: 1 / 0), 25, 0.01)
+    cb.set_params({"epochs": None})
+    assert cb._scheduler_changes(scheduler, 18, 0.0015)
+
+    cb.set_params({"epochs": 30, "steps": 10})
+    opt = keras.optimizers.SGD(keras.optimizers.schedules.PiecewiseConstantDecay([100, 200], [0.1, 0.01, 0.001]))
+    opt.iterations.assign(150)   # at the end of epoch 14
+    assert cb._schedule_changes(opt._learning_rate, opt, 14)
+    opt.iterations.assign(210)   # at the end of epoch 20, past the last boundary
+    assert not cb._schedule_changes(opt._learning_rate, opt, 20)
+
+
+def test_keras_warns_once_when_the_other_callbacks_cannot_be_found(monkeypatch):
+    """The LearningRateScheduler or ReduceLROnPlateau beside the callback is found on the call stack
+    (Keras' CallbackList, an internal). Where that fails, the callback says so once and goes on
+    seeing only the optimizer's own schedule; without a stop or lr rule the lookup does not matter
+    and nothing is said."""
+    import losslens.integrations.keras as lk
+
+    monkeypatch.delattr(keras.callbacks, "CallbackList")   # as in a Keras that moved it
+    (x, y), val = bouncing_regression(64)
+    for options, warned in (({"stop_on": ("converged",)}, 1), ({"stop_gain": 0.01}, 1), ({}, 0)):
+        cb = LosslensCallback(verbose=0, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sgd_mlp(0.1).fit(x, y, validation_data=val, epochs=3, batch_size=32, verbose=0,
+                             callbacks=[keras.callbacks.LearningRateScheduler(step_schedule), cb])
+        ours = [str(w.message) for w in caught if "losslens" in str(w.message)]
+        assert len(ours) == warned, ours
+        assert all("could not find the other callbacks of this fit" in m for m in ours)
+        assert len(cb.run()) == 3 and cb._siblings == []
+    assert lk._fit_callbacks(cb) is None
+    monkeypatch.undo()
+    assert lk._fit_callbacks(cb) is None   # outside a fit: no CallbackList on the stack either
 
 
 @pytest.mark.parametrize("owner", ["LearningRateScheduler", "ExponentialDecay"])

@@ -167,6 +167,8 @@ class Scheduled(Regressor):
         opt = torch.optim.SGD(self.parameters(), lr=self.lr)
         if self.kind == "StepLR":
             return {"optimizer": opt, "lr_scheduler": torch.optim.lr_scheduler.StepLR(opt, step_size=12, gamma=0.1)}
+        if self.kind == "MultiStepLR":
+            return {"optimizer": opt, "lr_scheduler": torch.optim.lr_scheduler.MultiStepLR(opt, [8, 14], 0.1)}
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2, min_lr=1.5e-3)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val_loss"}}
 
@@ -190,6 +192,22 @@ def test_lightning_converged_waits_for_the_lr_scheduler(tmp_path, capsys, kind):
     out = capsys.readouterr().out
     assert out.count(f"converged at the current lr, but the lr schedule ({kind}) still runs: not stopping") == 1
     assert np.nanmin(run.val_loss) < 0.05   # 0.092 where it stopped before
+
+
+@pytest.mark.parametrize("options", [{"stop_on": ("converged",)}, {"stop_gain": 0.01}])
+def test_lightning_stop_waits_for_a_multistep_schedule_and_no_longer(tmp_path, capsys, options):
+    """MultiStepLR([8, 14]) takes the lr 0.15 -> 0.015 -> 0.0015, then never changes it again.
+    stop_on=("converged",) was held to the end (30 of 30 epochs): 0.0015 is 1/100 of the peak, not
+    the 1/1000 the hold waited for; it now stops at epoch 14, the first trained at 0.0015 (val 0.095,
+    0.093 at best over 30). stop_gain=0.01 was not held: it stopped at epoch 4 (val 0.144); it now
+    goes past the last milestone (stopping at epoch 24, val 0.093)."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(restore_best_weights=True, save_path=None, **options)
+    trainer(tmp_path, cb, epochs=30).fit(Scheduled("MultiStepLR"), *bouncing_loaders())
+    assert cb.stopped_epoch is not None and 14 <= cb.stopped_epoch < 29, cb.messages
+    assert cb.run().lr[-1] == pytest.approx(0.0015, rel=1e-6)
+    assert np.nanmin(cb.run().val_loss) < 0.1
+    assert capsys.readouterr().out.count("the lr schedule (MultiStepLR) still runs: not stopping") == 1
 
 
 def digits_loaders(n_train=500, flip=0.2, seed=0):

@@ -258,15 +258,18 @@ def test_monitor_stop_gain_uses_the_planned_epochs():
     assert restored < 0.0125
 
 
-def scheduled_fit(kind, epochs):
+def scheduled_fit(kind, epochs, **options):
     """The 64-wide MLP on the article's data with SGD(0.1) and a scheduler stepped per epoch."""
     model = mlp(2, 64)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     if kind == "StepLR":
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=15, gamma=0.1)
+    elif kind == "MultiStepLR":
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[15, 25], gamma=0.1)
     else:
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=2, min_lr=1e-3)
-    mon = Monitor(model, opt, sched, stop_on=("converged",), restore_best_weights=True)
+    options = options or {"stop_on": ("converged",)}
+    mon = Monitor(model, opt, sched, epochs=epochs, restore_best_weights=True, **options)
     (x, y), (xv, yv) = regression(1000, 0), regression(200, 1)
     vals, lrs = [], []
     for epoch in range(epochs):
@@ -309,3 +312,49 @@ def test_converged_stops_once_the_scheduler_is_done(kind):
     assert mon.actions[-1]["cause"] == "converged" and len(vals) < 80
     assert mon.run().lr[-1] <= (1e-4 if kind == "StepLR" else 1e-3) * (1 + 1e-9)   # the lr at the stop
     assert min(vals) < 0.0105
+
+
+@pytest.mark.parametrize("options", [{"stop_on": ("converged",)},
+                                     pytest.param({"stop_gain": 0.01}, marks=pytest.mark.slow)])
+def test_a_finished_multistep_schedule_no_longer_holds_the_stop(options, capsys):
+    """MultiStepLR(milestones=[15, 25]) lowers the lr 0.1 -> 0.01 -> 0.001 and then never again.
+    stop_on=("converged",) was held to the end (60 of 60 epochs, best val 0.0099): 0.001 is 1/100 of
+    the peak, not the 1/1000 the hold waited for; it now stops at epoch 25, the first trained at the
+    last lr. stop_gain=0.01 was not held at all: it stopped at epoch 6 (best val 0.0189) on a
+    forecast of the curve at lr 0.1, quoting a gain of 2.6% "less than stop_gain=0.01"; it now waits
+    for the schedule and stops at epoch 46 (0.0099), quoting the gain it decided on."""
+    mon, vals, lrs = scheduled_fit("MultiStepLR", 60, **options)
+    assert mon.stopped_epoch is not None and 25 <= mon.stopped_epoch < 59, mon.messages
+    assert lrs[-1] == pytest.approx(1e-3)   # stopped at the schedule's last lr, 1/100 of its peak
+    assert min(vals) < 0.0105
+    out = capsys.readouterr().out
+    assert out.count("the lr schedule (MultiStepLR) still runs: not stopping") == 1
+    if "stop_gain" in options:
+        assert "less than stop_gain=0.01, but the lr schedule" in out
+        assert mon.actions[-1]["cause"] == "forecast" and mon.actions[-1]["gain"] < 0.01
+
+
+def test_torch_schedulers_say_when_they_are_over():
+    """Read off the scheduler's own state: a MultiStepLR past its last milestone, a OneCycleLR at
+    its total_steps, a LinearLR warm-up past its total_iters will not change the lr again (before,
+    each counted as running until the lr fell to 1/1000 of its peak, which a warm-up never does);
+    a StepLR always will. (A OneCycleLR stepped once more, to total_steps, gives one last odd lr:
+    torch refuses any step after it, so no batch trains at it.)"""
+    from losslens.integrations.torch import torch_schedule
+
+    def steps_until_over(make, limit):
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        sched = make(opt)
+        for step in range(limit):
+            if not torch_schedule([sched]).running:
+                return step
+            opt.step()
+            sched.step()
+        return None
+
+    lr_scheduler = torch.optim.lr_scheduler
+    assert steps_until_over(lambda o: lr_scheduler.MultiStepLR(o, [3, 7], 0.1), 20) == 7
+    assert steps_until_over(lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=12), 12) == 11
+    assert steps_until_over(lambda o: lr_scheduler.LinearLR(o, 0.1, 1.0, total_iters=4), 20) == 4
+    assert steps_until_over(lambda o: lr_scheduler.StepLR(o, 5, 0.1), 30) is None
+    assert steps_until_over(lambda o: lr_scheduler.MultiStepLR(o, [3], gamma=1.0), 5) == 0

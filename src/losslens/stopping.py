@@ -73,6 +73,10 @@ class ForecastStopping:
         Epoch at which :meth:`update` first returned True.
     best_epoch, best_value : the best value seen and where (restore those weights).
     forecast : the last :class:`~losslens.forecasting.Forecast` computed, or None.
+    decided_gain : float or None
+        The fractional improvement the last check weighed against ``min_gain``: the forecast at
+        the horizon against ``against``'s reference (``forecast.gain`` is against the smoothed
+        level, which a bouncing curve puts far above its best).
     """
 
     def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 5,
@@ -103,6 +107,13 @@ class ForecastStopping:
         self.best_epoch = None
         self.best_value = None
         self.forecast = None
+        self.decided_gain = None
+
+    def resume(self) -> None:
+        """Take back a stop the caller did not act on (an lr schedule will still lower the lr):
+        the curve is kept, and the next checks decide afresh."""
+        self.stopped_epoch = None
+        self._low = 0
 
     def update(self, epoch: float, value: float) -> bool:
         """Record ``value`` at ``epoch``; return True when training should stop.
@@ -133,8 +144,9 @@ class ForecastStopping:
         self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
         fc = self.forecast
         ref = min(self._y) if self.against == "best" else fc.level
+        self.decided_gain = (ref - fc.value) / max(abs(ref), 1e-12)
         if self.max_p is None or fc.p_improve is None:
-            low = (ref - fc.value) / max(abs(ref), 1e-12) < self.min_gain
+            low = self.decided_gain < self.min_gain
         else:
             low = fc.prob_below(ref - self.min_gain * abs(ref)) < self.max_p
         self._low = self._low + 1 if low else 0

@@ -56,15 +56,25 @@ class LRSchedule:
 
     ``name``: what sets the lr, for messages (``"CosineDecay"``, ``"LearningRateScheduler"``,
     ``"StepLR"`` ...). ``running``: it will still change the lr (False: a ReduceLROnPlateau at its
-    ``min_lr``, a schedule whose remaining values are all the current one). ``owns_lr``: it sets the
+    ``min_lr``, a MultiStepLR past its last milestone, a schedule whose remaining values are all the
+    current one), or a function without arguments that tells it: it is asked only when a stop is
+    being weighed (reading a Keras schedule calls the user's code). ``owns_lr``: it sets the
     lr itself at every epoch or step, so a lr the callback set would be put back (Keras'
     ``LearningRateScheduler`` or a ``LearningRateSchedule`` object as the optimizer's lr).
     """
 
     name: str
-    running: bool = True
+    running: Any = True
     owns_lr: bool = False
 
+    def still_runs(self) -> bool:
+        """``running``, asked once (True when asking fails: holding on is the old, safe reading)."""
+        if callable(self.running):
+            try:
+                self.running = bool(self.running())
+            except Exception:
+                self.running = True
+        return bool(self.running)
 
 
 @dataclass
@@ -90,7 +100,10 @@ class Watcher:
         "diverged")``. Empty (default): report only. ``converged`` does not stop the run while
         an lr scheduler that will still change the lr is attached (the ``schedule`` the adapter
         passes to :meth:`end_epoch`), unless it has already lowered the lr to 1/1000 of its
-        peak: a curve flat at the current lr is not finished when the lr will still fall.
+        peak: a curve flat at the current lr is not finished when the lr will still fall. When the
+        schedule is over (it says so: a MultiStepLR past its last milestone, a Keras schedule whose
+        remaining rates are all the current one ...), the hold ends once an epoch has been trained
+        at its last lr. ``stop_gain`` is held the same way.
     restore_best_weights : bool
         When stopping, load the weights of the best ``monitor`` epoch.
     reduce_lr_on : iterable of cause ids
@@ -122,7 +135,9 @@ class Watcher:
         Also stop when going on to the planned last epoch is forecast to lower ``monitor`` by
         less than this fraction (0.01 = 1%): :class:`losslens.stopping.ForecastStopping`, whatever
         the verdict. None (default): off. Benchmark: 21% fewer epochs than Keras
-        ``EarlyStopping(patience=10)`` at 0.85% median regret on 2,515 real curves.
+        ``EarlyStopping(patience=10)`` at 0.85% median regret on 2,515 real curves. Held, like
+        ``converged``, while an lr schedule will still lower the lr: the forecast extrapolates the
+        curve at the current lr, and the drops the schedule still has to make are not in it.
     horizon : float or None
         The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to;
         the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs``,
@@ -253,15 +268,25 @@ class Watcher:
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.forecast
+        # The gain the rule decided on (against the best value so far), not the forecast's own
+        # gain against the smoothed level: on a bouncing curve the two differ by tens of percent.
+        gain = self._stopper.decided_gain
         end = "the planned end" if self.horizon is None else f"{self.axis_name} {axis_text(self.horizon)}"
+        if self._schedule_running():
+            self._stopper.resume()
+            self.say_once("schedule-forecast", f"losslens: {self.best_key} is forecast to improve "
+                          f"{max(gain, 0.0):.1%} by {end} at the current lr, less than stop_gain="
+                          f"{self.stop_gain:g}, but the lr schedule ({self._schedule.name}) still runs: "
+                          f"not stopping")
+            return
         sign = -1.0 if mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
         if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
             hi = min(hi, 1.0)
         what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
-                f"{max(fc.gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
+                f"{max(gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
-        self._stop(decision, epoch, what, cause="forecast", gain=float(fc.gain))
+        self._stop(decision, epoch, what, cause="forecast", gain=float(gain))
 
     def _stop(self, decision: Decision, epoch, what: str, **info):
         """Stop (restoring the best weights when asked) and say why: ``what``, plus the restore."""
@@ -413,21 +438,32 @@ class Watcher:
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
 
     def _schedule_holds(self, d) -> bool:
-        """True: do not stop on this ``converged`` verdict, an lr schedule will still lower the lr.
+        """True: do not stop on this ``converged`` verdict, an lr schedule will still lower the lr."""
+        return d.verdict == "converged" and self._schedule_running()
 
-        A curve flat at the current lr is flat *at that lr*: a step decay, a cosine tail or a
-        ReduceLROnPlateau still to come lowers it further. Unless the schedule has already
-        annealed the lr to 1/1000 of its peak (or is a ReduceLROnPlateau at its ``min_lr``).
+    def _schedule_running(self) -> bool:
+        """True: an lr schedule will still lower the lr, so a flat curve (``converged``, a small
+        forecast gain) is flat only *at this lr*: a step decay, a cosine tail or a
+        ReduceLROnPlateau still to come lowers it further. False once the schedule is over (a
+        MultiStepLR past its last milestone, a ReduceLROnPlateau at its ``min_lr`` ...) and an
+        epoch has been trained at its last lr, or once it has annealed the lr to 1/1000 of its peak.
         """
         schedule = self._schedule
-        if d.verdict != "converged" or schedule is None or not schedule.running:
+        if schedule is None:
             return False
         # The same bound the diagnosis calls annealed: at it, a flat curve is converged, as without a schedule.
         from ..diagnosis import DEFAULT
 
         lrs = np.asarray(self.history.get("lr", []), dtype=float)
         lrs = lrs[np.isfinite(lrs)]
-        return not (lrs.size and lrs.max() > 0 and lrs[-1] <= DEFAULT.annealed_lr_ratio * lrs.max())
+        if lrs.size and lrs.max() > 0 and lrs[-1] <= DEFAULT.annealed_lr_ratio * lrs.max():
+            return False
+        if schedule.still_runs():  # last: for a Keras schedule it calls the user's code
+            return True
+        # Over, but its last change may not have been trained at yet: a scheduler stepped before
+        # the epoch's end shows the next epoch's lr. Two epochs recorded at it: at least one trained.
+        changed = np.flatnonzero(np.abs(np.diff(lrs)) > 1e-3 * np.abs(lrs[:-1]))
+        return changed.size > 0 and lrs.size - 1 - changed[-1] < 2
 
     def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
         self.reported = d

@@ -13,13 +13,18 @@ diagnosed cause. On the torch backend it also records the gradient norm and the
 update-to-weight ratio every ``grad_every`` batches.
 
 An lr schedule (a ``LearningRateSchedule`` as the optimizer's lr, a ``LearningRateScheduler`` or
-``ReduceLROnPlateau`` among ``fit``'s callbacks) keeps ``converged`` from stopping the run while
-it will still change the lr; a schedule that sets the lr itself keeps ``reduce_lr_on`` from acting.
+``ReduceLROnPlateau`` among ``fit``'s callbacks) keeps ``converged`` and ``stop_gain`` from stopping
+the run while it will still change the lr before ``fit``'s last epoch (a schedule object and a
+scheduler's function are asked for the rates still to come, only when a stop is being weighed);
+a schedule that sets the lr itself keeps ``reduce_lr_on`` from acting. Keras hands a callback no
+list of its siblings: they are found on the call stack (``_fit_callbacks``), and when that fails
+the callback warns once and sees only the optimizer's own schedule.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -59,6 +64,15 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             if epochs:
                 self.watcher.plan(int(epochs) - 1)  # Keras counts epochs from 0
             self._siblings = _fit_callbacks(self)
+            if self._siblings is None:
+                self._siblings = []
+                if "converged" in self.watcher.stop_on or self.watcher.stop_gain is not None \
+                        or self.watcher.reduce_lr_on:
+                    self.watcher.advise_once("siblings", "could not find the other callbacks of this fit "
+                                             "(Keras' CallbackList was not on the call stack): a "
+                                             "LearningRateScheduler or ReduceLROnPlateau among them is not "
+                                             "seen, so converged and stop_gain may stop, and reduce_lr_on may "
+                                             "act, while it still sets the lr")
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
 
@@ -75,7 +89,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         try:
             lr = self._get_lr()
             decision = self.watcher.end_epoch(epoch, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
-                                              schedule=self._schedule(lr))
+                                              schedule=self._schedule(lr, epoch))
             if decision.improved and self.watcher.restore_best_weights:
                 self.best_weights = self.model.get_weights()
             if decision.new_lr is not None:
@@ -102,39 +116,70 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         except Exception:
             return None
 
-    def _schedule(self, lr):
+    def _schedule(self, lr, epoch):
         """The lr scheduler(s) of this fit, if any (see :class:`~losslens.integrations._core.LRSchedule`)."""
-        found = []  # (name, running, owns_lr)
+        found = []  # (name, running: a bool or a function that tells, owns_lr)
         opt = getattr(self.model, "optimizer", None)
         own = getattr(opt, "_learning_rate", None)
         if isinstance(own, keras.optimizers.schedules.LearningRateSchedule):
-            found.append((type(own).__name__, self._schedule_changes(own, opt), True))
+            found.append((type(own).__name__, lambda: self._schedule_changes(own, opt, epoch), True))
         elif callable(own) and not hasattr(own, "assign"):
             found.append(("a callable learning rate", True, True))
         for cb in self._siblings:
             if isinstance(cb, keras.callbacks.LearningRateScheduler):
-                found.append(("LearningRateScheduler", True, True))
+                found.append(("LearningRateScheduler",
+                              lambda cb=cb: self._scheduler_changes(cb, epoch, lr), True))
             elif isinstance(cb, keras.callbacks.ReduceLROnPlateau):
                 # It lowers the lr it finds (a lr set here stays) until min_lr.
                 running = lr is None or lr > float(np.float32(cb.min_lr))
                 found.append(("ReduceLROnPlateau", running, False))
         if not found:
             return None
-        return LRSchedule(", ".join(name for name, _, _ in found), running=any(r for _, r, _ in found),
+        runs = [r for _, r, _ in found]
+        return LRSchedule(", ".join(name for name, _, _ in found),
+                          running=lambda: any(r() if callable(r) else r for r in runs),
                           owns_lr=any(o for _, _, o in found))
 
-    def _schedule_changes(self, schedule, opt) -> bool:
+    def _remaining_epochs(self, epoch):
+        """The epochs of this fit after ``epoch`` (None when ``fit`` did not say how many)."""
+        epochs = (self.params or {}).get("epochs")
+        return None if not epochs else range(int(epoch) + 1, int(epochs))
+
+    def _schedule_changes(self, schedule, opt, epoch) -> bool:
         """Whether a LearningRateSchedule still changes the lr between now and the fit's last step
-        (read at 8 points; True when the number of steps is unknown)."""
+        (read at 9 points; True when the number of steps is unknown)."""
         try:
-            steps, epochs = self.params.get("steps"), self.params.get("epochs")
-            now = int(keras.ops.convert_to_numpy(opt.iterations))
-            if not steps or not epochs:
+            steps, remaining = self.params.get("steps"), self._remaining_epochs(epoch)
+            if not steps or remaining is None:
                 return True
-            end = int(steps) * int(epochs)
+            now = int(keras.ops.convert_to_numpy(opt.iterations))
+            # From the optimizer's step count, not from 0: a second fit of the same model goes on counting.
+            end = now + int(steps) * len(remaining)
             values = [float(keras.ops.convert_to_numpy(schedule(step)))
                       for step in np.linspace(now, end, 9).round().astype(int)]
-            return any(abs(v - values[0]) > 1e-3 * abs(values[0]) for v in values[1:])
+            return _changes(values)
+        except Exception:
+            return True
+
+    def _scheduler_changes(self, callback, epoch, lr) -> bool:
+        """Whether a LearningRateScheduler's function will still change the lr in this fit's
+        remaining epochs: asked for them in turn, as Keras asks it at each epoch's start (with
+        the lr it returned last). True when that cannot be read (no epoch count, no lr, an error)."""
+        remaining = self._remaining_epochs(epoch)
+        if remaining is None or lr is None:
+            return True
+        try:
+            values, current = [float(lr)], float(lr)
+            for e in remaining:
+                try:
+                    new = callback.schedule(e, current)
+                except TypeError:  # Keras' own fallback: a schedule of the epoch alone
+                    new = callback.schedule(e)
+                current = float(keras.ops.convert_to_numpy(new))
+                values.append(current)
+                if _changes(values):
+                    return True
+            return False
         except Exception:
             return True
 
@@ -145,20 +190,35 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self.watcher.warn_once(exc, "setting the learning rate (a schedule?)")
 
 
-def _fit_callbacks(callback) -> list:
+def _changes(values) -> bool:
+    """Any value more than 1/1000 away from the first, or not a finite number (then: assume it changes)."""
+    first = values[0]
+    return any(not math.isfinite(v) or abs(v - first) > 1e-3 * abs(first) for v in values[1:])
+
+
+def _fit_callbacks(callback) -> list | None:
     """The other callbacks of the running ``fit``: Keras hands a callback no list of its
     siblings, so this finds the ``CallbackList`` that is calling ``on_train_begin`` (a few
-    frames up). Empty when it cannot be found."""
+    frames up). None when it cannot be found: called outside ``fit``, or a Keras (or Python)
+    whose internals differ (no ``CallbackList``, no ``callbacks`` on it, no frames)."""
+    kind = getattr(keras.callbacks, "CallbackList", None)
+    if not isinstance(kind, type):
+        return None
     frame = inspect.currentframe()
     try:
-        f = frame.f_back
+        f = getattr(frame, "f_back", None)
         for _ in range(10):
             if f is None:
                 break
-            owner = f.f_locals.get("self")
-            if isinstance(owner, keras.callbacks.CallbackList):
-                return [cb for cb in owner.callbacks if cb is not callback]
-            f = f.f_back
+            owner = getattr(f, "f_locals", {}).get("self")
+            if isinstance(owner, kind):
+                siblings = getattr(owner, "callbacks", None)
+                if siblings is None:
+                    return None
+                return [cb for cb in siblings if cb is not callback]
+            f = getattr(f, "f_back", None)
+    except Exception:
+        return None
     finally:
         del frame
-    return []
+    return None

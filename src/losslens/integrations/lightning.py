@@ -18,8 +18,10 @@ by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
 ``self.log("train_loss", loss)`` in ``training_step`` logs per step only (Lightning's default
 there): its epoch-end value is the last batch's loss. The callback then warns once and records
 the mean of the losses ``training_step`` returned in the epoch instead (when the logged value is
-that loss). An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` from stopping
-the run while it will still change the lr.
+that loss). Which names are logged per step only is read off Lightning's private result
+collection; a Lightning where it cannot be read gets a one-time warning and the logged value.
+An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` and ``stop_gain`` from
+stopping the run while it will still change the lr.
 """
 
 from __future__ import annotations
@@ -144,7 +146,16 @@ class LosslensCallback(WatcherViews, Callback):
         replace it by the epoch mean of the losses training_step returned when it is that loss."""
         total, n, last = self._loss_sum, self._loss_n, self._loss_last
         self._loss_sum, self._loss_n, self._loss_last = None, 0, None
-        names = [name for name in _per_step_only(trainer) if name in logs and canonical(name) == "train_loss"]
+        per_step = _per_step_only(trainer)
+        if per_step is None:
+            if any(canonical(k) == "train_loss" for k in logs):
+                self.watcher.advise_once("per-step unknown", "cannot tell whether the training loss is "
+                                         "logged per step only (Lightning's trainer._results, a private "
+                                         "API, is not readable in this version): it is recorded as logged. "
+                                         "If training_step logs it with self.log's default (per step), its "
+                                         "epoch value is the last batch's: log it with on_epoch=True")
+            return
+        names = [name for name in per_step if name in logs and canonical(name) == "train_loss"]
         if not names or any(canonical(k) == "train_loss" and k not in names for k in logs):
             return  # nothing logged per step only, or an epoch value of it is there too
         name = names[0]
@@ -173,12 +184,21 @@ class LosslensCallback(WatcherViews, Callback):
             return None
 
 
-def _per_step_only(trainer) -> list:
-    """Names logged in the training loop with ``on_step=True, on_epoch=False`` (Lightning's
-    result collection, a private API: empty when it cannot be read)."""
+def _per_step_only(trainer) -> list | None:
+    """Names logged in the training loop with ``on_step=True, on_epoch=False``, read off
+    Lightning's result collection (``trainer._results``, a private API). None when it cannot be
+    read: a Lightning without it, or whose entries carry no ``meta`` with ``on_step`` and ``on_epoch``."""
+    results = getattr(trainer, "_results", None)
+    if results is None or not hasattr(results, "values"):
+        return None
     try:
-        results = trainer._results
-        return [m.meta.name for m in results.values()
-                if getattr(m.meta, "on_step", False) and not getattr(m.meta, "on_epoch", True)]
+        names = []
+        for m in results.values():
+            meta = getattr(m, "meta", None)
+            if meta is None or not (hasattr(meta, "on_step") and hasattr(meta, "on_epoch")):
+                return None
+            if meta.on_step and not meta.on_epoch:
+                names.append(meta.name)
+        return names
     except Exception:
-        return []
+        return None

@@ -44,9 +44,10 @@ class Monitor(WatcherViews):
         scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
         schedule continues from the lower rate.
     scheduler : torch.optim.lr_scheduler.LRScheduler (or ReduceLROnPlateau), optional
-        The loop's lr scheduler. Given, ``converged`` does not stop the loop while it will still
-        change the lr (until it has lowered the lr to 1/1000 of its peak, or a ReduceLROnPlateau
-        is at its ``min_lr``): a curve flat at the current lr is not finished.
+        The loop's lr scheduler. Given, ``converged`` and ``stop_gain`` do not stop the loop while
+        it will still change the lr (until it has lowered the lr to 1/1000 of its peak, a
+        ReduceLROnPlateau is at its ``min_lr``, a MultiStepLR is past its last milestone or a
+        OneCycleLR at its ``total_steps``): a curve flat at the current lr is not finished.
     grad_every : int or None
         Sample gradient evidence every this many ``step`` calls (None: off).
     epochs : int or None
@@ -157,8 +158,10 @@ def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
 
 def torch_schedule(schedulers) -> LRSchedule | None:
     """What the Watcher needs to know about torch lr schedulers: their names and whether any will
-    still change the lr (every scheduler will, but a ReduceLROnPlateau whose every param group is
-    at its ``min_lr``). None without a scheduler."""
+    still change the lr (read off the scheduler's own state where it says: a ReduceLROnPlateau
+    whose every param group is at its ``min_lr``, a MultiStepLR past its last milestone, a
+    OneCycleLR at its ``total_steps``, a LinearLR / ConstantLR / PolynomialLR past its
+    ``total_iters`` are done; any other is taken to run). None without a scheduler."""
     schedulers = [s for s in schedulers if s is not None]
     if not schedulers:
         return None
@@ -174,6 +177,19 @@ def _still_changes(scheduler) -> bool:
                        for g, m in zip(groups, scheduler.min_lrs))
         except (AttributeError, KeyError, TypeError):
             return True
+    try:
+        step = int(scheduler.last_epoch)
+        if isinstance(scheduler, torch.optim.lr_scheduler.MultiStepLR):
+            # The lr changes at a step that lands on a milestone, never after the last one.
+            return float(scheduler.gamma) != 1.0 and any(int(m) > step for m in scheduler.milestones)
+        if isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR):
+            # Its last phase ends at step total_steps - 1; stepping past total_steps raises.
+            return step < int(scheduler.total_steps) - 1
+        if isinstance(scheduler, (torch.optim.lr_scheduler.LinearLR, torch.optim.lr_scheduler.ConstantLR,
+                                  torch.optim.lr_scheduler.PolynomialLR)):
+            return step < int(scheduler.total_iters)
+    except (AttributeError, TypeError, ValueError):
+        pass  # a torch whose schedulers keep their state elsewhere: assume it still runs
     return True
 
 
