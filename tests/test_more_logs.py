@@ -472,7 +472,7 @@ def _column(path: Path, name: str) -> np.ndarray:
         return np.array([float(r[name]) if r[name] else np.nan for r in csv.DictReader(f)])
 
 
-# ---- 7. verdicts on real logs that read wrong: a bouncing lr stopped early, a slow rise, sparse rounds -----
+# ---- 8. verdicts on real logs that read wrong: a bouncing lr stopped early, a slow rise, sparse rounds -----
 def test_keras_early_stopping_at_a_bouncing_lr_reads_lr_too_high(unchanged):
     # SGD(0.3, momentum 0.9) on digits, stopped by EarlyStopping: after 4 epochs (patience 3) validation went
     # 0.27 -> 0.81 -> 0.53 while training never got below 0.27, and read "overfitting (0.95)"; after 15
