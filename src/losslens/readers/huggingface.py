@@ -17,6 +17,7 @@ logged summed over ``k`` accumulated batches is read divided by ``k``, with a wa
 
 from __future__ import annotations
 
+import logging
 from typing import Mapping
 
 import numpy as np
@@ -133,8 +134,6 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     if isinstance(run.meta.get("train_loss_mean"), (int, float)):
         run.meta["train_loss_mean"] /= k
     run.meta["train_loss_divided_by"] = k
-    import logging
-
     logging.getLogger("losslens").warning(
         "losslens: %s: the training loss was logged %dx too high (%.1fx the eval loss, %d accumulated batches per "
         "step: Transformers summed their losses, and its gradients were %dx too): read divided by %d",
