@@ -66,6 +66,18 @@ def test_fail_on_exits_1_only_when_the_verdict_matches(keras_csv):
     assert res.exit_code == 2 and "bogus" in res.output
 
 
+def test_fail_on_takes_several_causes_and_names_the_run_that_matched(keras_csv):
+    res = runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "overfitting,converged", "--json"])
+    assert res.exit_code == 1
+    assert f"--fail-on: {keras_csv} (" in res.output and ") is converged" in res.output
+    assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "diverged", "--fail-on", "converged"]).exit_code == 1
+    assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "overfitting, diverged"]).exit_code == 0
+    # The space-separated form hands the second cause to the paths: one line saying how to write it.
+    res = runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "overfitting", "diverged"])
+    assert res.exit_code == 2
+    assert "--fail-on diverged,overfitting" in res.output and len(res.output.strip().splitlines()) == 1
+
+
 def test_metric_and_classes_options(tmp_path):
     hist = json.loads((ARTICLE / "exp2_random_images.json").read_text())["history"]
     path = tmp_path / "history.json"

@@ -271,7 +271,7 @@ def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data
     res = runner.invoke(app, ["diagnose", str(path)])
     assert res.exit_code == 2
     assert res.output.count("\n") == 1 and f"{path}: column 'train_size' holds training-set sizes" in res.output
-    assert "`losslens data`" in res.output
+    assert f"`losslens data {path}`" in res.output and "columns=" not in res.output  # no Python advice in a shell
     with pytest.raises(LosslensError, match="learning curve over data"):
         losslens.diagnose(str(path))
     # With an epoch column the size is just another column of a training log.

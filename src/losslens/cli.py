@@ -7,6 +7,7 @@ next to its code and ``losslens diagnose`` imports nothing heavy.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import List, Optional
 
@@ -79,7 +80,7 @@ def diagnose(
     metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per run (JSON Lines, schema losslens.diagnosis/1)."),
     classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
-    fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Exit 1 when any run's verdict is one of these causes."),
+    fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Exit 1 when any run's verdict is one of these causes (comma-separated, or the option repeated)."),
     horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field."),
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
     higher: Optional[bool] = higher_option(),
@@ -88,10 +89,15 @@ def diagnose(
     from .commands.report import diagnose_runs, read_paths
     from .report import text
 
-    wanted = set(fail_on or [])  # checked before any file is read
-    bad = [c for c in wanted if c not in _causes()]
+    wanted = {c.strip() for v in fail_on or [] for c in v.split(",") if c.strip()}  # checked before any file is read
+    bad = sorted(c for c in wanted if c not in _causes())
     if bad:
         fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
+    # `--fail-on overfitting diverged` hands "diverged" to the paths: say how to name several causes.
+    stray = [p for p in paths if p in _causes() and not os.path.exists(p)]
+    if stray:
+        fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
+             f"--fail-on {','.join(sorted(wanted | set(stray)))}")
     runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                           higher_is_better=higher)
@@ -100,7 +106,11 @@ def diagnose(
             sys.stdout.write(d.to_json() + "\n")
     else:
         text.print_diagnoses(results)
-    if wanted and any(d.verdict in wanted for d in results):
+    matched = [d for d in results if d.verdict in wanted]
+    if matched:
+        for d in matched:  # stderr: --json keeps stdout one object per line
+            where = d.run_name if not d.source or d.source.endswith(d.run_name) else f"{d.source} ({d.run_name})"
+            typer.echo(f"losslens: --fail-on: {where} is {d.verdict}", err=True)
         raise typer.Exit(1)
 
 

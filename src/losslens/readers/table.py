@@ -117,9 +117,11 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         # confident, wrong "still improving".
         size_col = next((c for c in numeric if normalise(c) in TRAINING_SET_SIZE), None)
         if size_col is not None:
-            raise ReadError(f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve "
-                            "over data; `losslens data` forecasts it (or name the epoch column with "
+            what = f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve over data"
+            err = ReadError(f"{what}; losslens.more_data() forecasts it (or name the epoch column with "
                             "columns={'epoch': COLUMN})", source)
+            err.cli_message = f"{source}: {what}; `losslens data {source}` forecasts it"
+            raise err
     plan = _Plan(list(numeric), columns, metric, axis, source, values=numeric)
     base_meta = dict(meta or {})
     base_meta["format"] = fmt
