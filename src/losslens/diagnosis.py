@@ -67,11 +67,14 @@ class Thresholds:
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
+    improving_short_t: float = -2.0       # a tail of ≤ 5 points (≤ 3 degrees of freedom) ending at the run's
+                                          # minimum: t below this is enough
     forecast_gain: float = 0.05           # or: forecast ≥ 5% lower at twice the length ...
     forecast_likely: float = 0.92         # ... with P(gain > 1%) ≥ 0.92 (calibrated; the model's raw 0.7)
     forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
     forecast_unlikely: float = 0.28       # ... with P(gain > 1%) < 0.28 (raw 0.3) is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
+    lr_low_half_share: float = 0.25       # ... and ≥ 25% of it in the first half (a line gives 50%; a late break ~0)
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value,
     lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds;
     lr_low_end_rate: float = 0.5          # either way steady to the end: the last 10% falls at ≥ half the tail's rate
@@ -82,6 +85,9 @@ class Thresholds:
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_level_chance: float = 0.40   # ... or, K classes known, ≥ 40% of ln K (a uniform guess's loss),
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level
+    underfit_guess: float = 0.80          # still falling, but ≥ 80% of ln K now and, forecast at twice the
+    underfit_guess_forecast: float = 0.67 # length, ≥ 2/3 of ln K: near a uniform guess however long it trains
+    relapse_share: float = 0.50           # both curves ended ≥ 50% of their improvement above their best
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
     spike_range: float = 0.05             # ... and ≥ 5% of its improvement, in the second half: unstable
@@ -155,9 +161,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
-    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, overfitting,
+    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, relapsed, overfitting,
                  bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
-        cause = rule(losses if rule in (diverged, collapsed, overfitting, bounced) and losses is not None else f, t)
+        cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
+                     else f, t)
         if cause is not None:
             causes.append(cause)
     if losses is not None:
@@ -166,8 +173,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
     low = lr_too_low(f, t)
+    # (Nor where both curves went back up after their best: "flat since X" is then at a level the run
+    # left, not one it holds.)
+    relapse = any("train_back" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
-            and not (low is not None and _crawling(f, t)):
+            and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
     causes.extend(c for c in (low, data_limited(f, causes), temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
@@ -183,6 +193,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             continue
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
+        causes.insert(0, causes.pop(i))
+    # Still falling, but near a uniform guess now and by the forecast at twice the length: how
+    # far more epochs take it matters less than where it can get, and that is the model's size.
+    # (Not over a likely lr_too_low: a tiny step keeps a big model near ln K just as well -- DeepOBS'
+    # 3c3d on CIFAR-10 at SGD lr 1e-5 -- and a logged constant rate says which.)
+    guess = None if any(c.id == "lr_too_low" and c.status == "likely" for c in causes) else _near_a_guess(f, t)
+    i = next((i for i, c in enumerate(causes) if c.id == "underfitting" and c.status == "likely"), None)
+    if guess is not None and i is not None and causes[0].id in ("still_improving", "lr_too_low", "temporary_plateau"):
+        causes[i].evidence.append(guess)
+        causes[i].confidence = max(causes[i].confidence, causes[0].confidence)
         causes.insert(0, causes.pop(i))
 
     if _boosted_trees(run):
@@ -566,6 +586,45 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     return None
 
 
+def relapsed(f: Facts, t: Thresholds) -> Cause | None:
+    """After validation's best, both curves went back up and stayed up: the median of the last
+    points (2 or 3, all after the best) of validation and of the epoch-mean training loss each sits
+    ≥ half of that curve's improvement above its best (and ≥ 3 noise sds). Memorising lowers the
+    training loss; a training loss that lost half of what it had learned, at a constant step, is the
+    step throwing the weights off. Needs no 20 points, so a callback sees it two epochs after the
+    collapse: SGD at lr 1.0 on digits (an MLP), val 2.01 -> 0.559 at epoch 5 -> 1.68, 1.98 while
+    train went 2.30 -> 1.15 -> 2.06, 1.90 (a PyTorch Monitor had stopped it as converged at epoch
+    7); over 40 epochs it ended at val 1.99, at lr 0.1 at 0.126."""
+    g, ty = f.generalization, f.train_y
+    if g is None or ty is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss" \
+            or f.axis_name != "epoch" or f.optimizer.lr_schedule not in (None, "constant") \
+            or g.val_best_epoch is None or f.train_plateau is None:
+        return None
+    after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch))
+    if after < 2 or ty.shape[0] < 3:  # one point after the best is a blip
+        return None
+    k = min(3, after)
+    val_end, train_end = float(np.median(f.y[-k:])), float(np.median(ty[-k:]))
+    vp, tp = f.plateau, f.train_plateau
+    val_back = _ratio(val_end - g.val_best, vp.improvement)
+    train_back = _ratio(train_end - tp.floor, tp.improvement)
+    if not (val_back >= t.relapse_share and train_back >= t.relapse_share
+            and val_end - g.val_best >= t.stuck_noise * f.noise
+            and train_end - tp.floor >= t.stuck_noise * (f.train_noise or 0.0)):
+        return None
+    ax = f.axis_name
+    ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}; over the last {k} {ax}s it "
+          f"sits at {val_end:.4g}, {_pct(val_back)} of its improvement back up",
+          f"train_loss went back up with it: {train_end:.4g} over the last {k} {ax}s, its smoothed best {tp.floor:.4g} "
+          f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is the step "
+          "throwing the weights off, not the model memorising its training data"]
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    return Cause("lr_too_high", _ramp(min(val_back, train_back), t.relapse_share, 1.0, 0.6, 0.85), ev,
+                 ACTIONS["lr_too_high"] + [f"restart from the weights of {ax} {_n(g.val_best_epoch)} at a lower rate"],
+                 {"val_back": val_back, "train_back": train_back, "val_best_epoch": g.val_best_epoch})
+
+
 def bounced(f: Facts, t: Thresholds) -> Cause | None:
     """Validation reached its best by bouncing: just before it, it climbed far above its previous
     best (≥ 5 noise sds and ≥ half its whole improvement) while the epoch-mean training loss rose
@@ -689,7 +748,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     if f.optimizer.lr_schedule not in (None, "constant"):
         return None
     # (A negative early share is a curve that rose first: not a descent at all.)
-    straight = 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop
+    straight = 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
+        and not tr.half_share < t.lr_low_half_share
     drift = tr.tail_drop_noise >= t.lr_low_drift_noise
     # A descent that just flattened (a cooldown that ended, a floor reached) is not held back
     # by its step size.
@@ -757,6 +817,13 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
         osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:
         return None
+    # No floor to bounce around: a tail still falling (significantly, and by ≥ 10 noise sds: the
+    # drift, not the bounce, dominates) measures its spread against a small improvement so far. A
+    # 1-unit MLP on circles, val 0.700 -> 0.629 and falling (t = -11, 51 sds) read both lr_too_low
+    # and lr_too_high "likely" (sd 2.8% of its improvement); lr / 10 ended 11% higher.
+    tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
+    if tr.slope_t < t.improving_t and tr.tail_drop_noise >= t.lr_low_drift_noise:
+        return None
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
     bound = "ceiling" if _higher(f) and name == f.metric else "floor"
     ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
@@ -805,6 +872,23 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of {ref_name}"]
     ev.append(f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either")
     return Cause("underfitting", conf, ev, ACTIONS["underfitting"], {"level_rel": level_rel})
+
+
+def _near_a_guess(f: Facts, t: Thresholds) -> str | None:
+    """Evidence that a still-falling loss stays close to ln K (a uniform guess among K classes) however
+    long it trains: ≥ ``underfit_guess`` of ln K now and ≥ ``underfit_guess_forecast`` of it forecast at
+    twice the length; else None. A 1-unit MLP on circles, val 0.629 = 91% of ln 2 after 60 epochs and
+    still falling, forecast 0.533 (77%) at 118: 4x the epochs gave 0.607, 16 units 0.033."""
+    k, fc = f.chance.classes if f.chance is not None else None, f.forecast
+    if not k or _higher(f) or not fc or fc.get("value") is None or fc.get("reason"):
+        return None
+    ref, now = math.log(k), float(f.smoothed[-1])
+    if now < t.underfit_guess * ref or fc["value"] < t.underfit_guess_forecast * ref:
+        return None
+    inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
+    return (f"{f.metric} still falls, but sits at {now:.4g} = {now / ref:.0%} of ln {k}{inferred}, and even the forecast "
+            f"for {f.axis_name} {_n(fc['horizon'])} ({fc['value']:.4g}) is {fc['value'] / ref:.0%} of it: near a "
+            "uniform guess however long it trains")
 
 
 def converged(f: Facts, t: Thresholds) -> Cause:
@@ -1012,12 +1096,28 @@ def _falling(f: Facts, t: Thresholds) -> bool:
     if f.n_points < 2 * MIN_TAIL_POINTS and pl.index is not None and pl.index == pl.floor_index == f.n_points - 1 \
             and pl.improvement > t.stuck_noise * f.noise:
         return True
-    falling = tr.slope_t < t.improving_t and (tr.tail_drop > t.improving_tail_drop
-                                              or tr.tail_drop_level > t.improving_tail_level)
+    paid = tr.tail_drop > t.improving_tail_drop or tr.tail_drop_level > t.improving_tail_level
+    falling = tr.slope_t < t.improving_t and paid
+    if not falling and paid and f.n_points - tr.tail_start <= 5 and tr.slope_t < t.improving_short_t \
+            and _last_step_drop(f) >= t.improving_tail_level:
+        # A tail of 4-5 points has 2-3 degrees of freedom: t = -3 asks for near-perfect steps. One
+        # whose last step reached a new low by ≥ 5% of the level still falls (Keras Adam on digits,
+        # val 0.228 -> 0.196 -> 0.171 at epoch 10, t = -2.7, was stopped as converged; it reached
+        # 0.111 at epoch 38). A last step of 1% (1.1, 0.9, 0.85, 0.84) is a curve levelling off.
+        falling = True
     fc = f.forecast
     if falling and fc and fc.get("gain") is not None and fc.get("p_improve") is not None:
         return not (fc["gain"] < t.forecast_little and fc["p_improve"] < t.forecast_unlikely)
     return falling
+
+
+def _last_step_drop(f: Facts) -> float:
+    """How far the last raw point fell below every earlier one, as a fraction of its level (0 when it
+    is not the run's new best)."""
+    y = _sign(f) * f.y
+    if y.shape[0] < 2 or not y[-1] < np.min(y[:-1]) or y[-1] == 0:
+        return 0.0
+    return float((np.min(y[:-1]) - y[-1]) / abs(y[-1]))
 
 
 def _crawling(f: Facts, t: Thresholds, tr=None) -> bool:
@@ -1027,8 +1127,10 @@ def _crawling(f: Facts, t: Thresholds, tr=None) -> bool:
     because a floor is near, so "nothing left to gain" must not read it as stuck or converged.
     ``tr``: the trend to judge (default the metric's; the training curve's for underfitting)."""
     tr = tr or f.trend
+    # (A curve flat for its first half that then broke down is no line: < 25% of the drop by halfway.)
     return f.n_points >= t.shape_min_points and tr.slope_t < t.improving_t \
         and 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
+        and not tr.half_share < t.lr_low_half_share \
         and tr.tail_drop_noise >= t.lr_low_drift_noise and f.optimizer.lr_schedule in (None, "constant")
 
 

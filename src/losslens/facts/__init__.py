@@ -71,6 +71,7 @@ class Facts:
     higher_is_better: bool = False  # the metric is a score (accuracy, R², reward ...)
     direction_assumed: bool = False  # neither given nor told by the name: read as a loss
     train_metric: str | None = None  # the training series ``generalization`` compares with
+    train_y: np.ndarray | None = field(default=None, repr=False)  # training-loss values (next to a validation metric)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -201,7 +202,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
                  train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
-                 train_metric=train_metric if gen is not None else None)
+                 train_metric=train_metric if gen is not None else None,
+                 train_y=yt if metric != "train_loss" else None)
 
 
 def paired_train(run: Run, metric: str) -> str | None:

@@ -26,6 +26,7 @@ class TrendFacts:
     total_drop_rel: float      # (L(0) - L_end) / |L(0)|: how far the run got, relative to where it began
     tail_drop_noise: float = float("nan")  # the smoothed tail drop in noise sds (drift against diffusion)
     end_rate: float = float("nan")         # slope over the last 10% (>= 3 points) / the tail's slope
+    half_share: float = float("nan")       # share of the whole drop achieved in the first half (straight: ~0.5)
 
 
 def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
@@ -45,6 +46,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     q = max(1, int(round(n * 0.25)))
     total = start - s[-1]
     early_share = float((start - s[q]) / total) if total > 0 else float("nan")
+    half_share = float((start - s[n // 2]) / total) if total > 0 else float("nan")
     total_drop_rel = float(total / abs(start)) if start != 0 else float("nan")
     drop = float(s[t0] - s[-1]) if k > 1 else 0.0
     if noise is None or not noise > 0:
@@ -70,7 +72,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
         if not (end_slope - slope > 2 * se):
             end_rate = 1.0
     return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise,
-                      end_rate)
+                      end_rate, half_share)
 
 
 def _ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
