@@ -7,9 +7,12 @@ half the size, twice or half the data, shuffled labels) and says whether the pre
 
 Read two figures: of the verdicts that are right, how many retraining confirms; of those that are
 wrong, how many it flags (not confirmed). A third row follows the workflow a user would: when the
-verdict is not confirmed, take another cause whose prediction held on the runs already made
-(verify reads every cause's prediction off each retrained run), else check the diagnosis's other
-causes in order and take the first whose prediction holds; a confirmed ``converged`` whose
+verdict is not confirmed, or is confirmed but another cause's change moved the loss at least twice as
+far, take the cause verify's last line points to (``Verification.points_to``: one that held on the
+run that failed the verdict, else the one whose change moved the loss furthest), else another cause
+whose prediction held on the runs already made (verify reads every cause's prediction off each
+retrained run), else check the diagnosis's other causes in order and take the first whose
+prediction holds; a confirmed ``converged`` whose
 follow-up shows a model twice the size going lower on training and validation loss reads
 ``underfitting`` (the floor is the model's). The checks are the same kind of intervention the labels were made with (the
 labels' own 15% / 2% bars, though not the same runs: lr/10 from the plateau rather than from 2/3
@@ -100,7 +103,9 @@ def evaluate(cases, log=print) -> list[dict]:
             ordered = sorted(v.results, key=lambda r: not r.shared)
             held = [r.check.cause for r in ordered if r.holds and r.check.cause != d.verdict
                     and v.holds(r.check.cause)]
-            if confirmed is True and d.verdict == "converged" and "underfitting" in held:
+            if v.points_to is not None:
+                final = v.points_to  # verify's last line: "the retraining points to X"
+            elif confirmed is True and d.verdict == "converged" and "underfitting" in held:
                 final = "underfitting"  # at a floor, and a bigger model goes lower: the model's floor
             elif confirmed is False and held:
                 final = held[0]  # another cause's prediction held on the runs already made
@@ -123,7 +128,7 @@ def evaluate(cases, log=print) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     out = ["| split | cases | verdict right | … confirmed by retraining | verdict wrong | … flagged (not confirmed) "
-           "| no check (stuck / temporary plateau) | accuracy, macro-F1: diagnosis | after retraining the alternatives |",
+           "| no check (stuck at init) | accuracy, macro-F1: diagnosis | after retraining the alternatives |",
            "|---|---|---|---|---|---|---|---|---|"]
     for split, name in (("test", "held-out"), ("train", "train"), (None, "all")):
         rs = [r for r in rows if split is None or r["split"] == split]

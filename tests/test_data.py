@@ -124,7 +124,8 @@ def test_cli_reads_a_long_table_and_says_data_limited(knn, tmp_path):
     res = runner.invoke(app, ["data", str(path)])
     assert res.exit_code == 0, res.output
     first = res.output.splitlines()[0]
-    assert first.startswith(f"{path}: data_limited")
+    # a val_acc curve is forecast as its error: the verdict names it (not "the validation loss")
+    assert first == f"{path}: data_limited: more data will lower the error 1 - val_acc (val_acc will rise)"
     assert "2x the data (2,000 -> 4,000 samples)" in res.output and "mean of 5 folds" in res.output
     out = json.loads(runner.invoke(app, ["data", str(path), "--json", "--factor", "4"]).output)
     assert out["schema"] == "losslens.data/1" and out["factor"] == 4 and out["data_limited"] is True
@@ -303,7 +304,8 @@ def test_a_table_of_several_models_is_several_curves_not_folds(knn, logreg, tmp_
     alone = losslens.more_data(SIZES, knn[0], metric="val_acc")
     assert out[0]["value"] == pytest.approx(alone.value) and out[0]["learning_curve"]["sizes"] == SIZES
     res = runner.invoke(app, ["data", str(path), "--curve", "logreg"])
-    assert res.output.startswith(f"{path} [logreg]: not clearly data-limited")
+    assert res.output.startswith(f"{path} [logreg]: not clearly data-limited: doubling the data is not forecast "
+                                 "to lower the error by 10%")
     with pytest.raises(LosslensError, match="holds 2 learning curves \\(by model: knn, logreg\\)"):
         losslens.more_data(str(path))
     assert losslens.more_data(str(path), curve="logreg").data_limited is False

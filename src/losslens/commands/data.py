@@ -141,8 +141,14 @@ def describe(fc, name: str) -> str:
     from losslens.facts.learning_curve import DATA_GAIN, MIN_SIZES
 
     lc = fc.curve
-    verdict = ("data_limited: more data will lower the validation loss" if fc.data_limited
-               else f"not clearly data-limited: doubling the data is not forecast to lower the loss by {DATA_GAIN:.0%}"
+    # A score's curve is forecast as its error (1 - val_acc): say so, and that the score rises.
+    m = fc.metric
+    score = m[4:].split("/")[0] if m.startswith("1 - ") else m[1:] if m.startswith("-") else None
+    what = "the validation loss" if m == "val_loss" else f"the error {m}" if m.startswith("1 - ") else m
+    noun = "the error" if score else "the loss"
+    verdict = (f"data_limited: more data will lower {what}" + (f" ({score} will rise)" if score else "")
+               if fc.data_limited
+               else f"not clearly data-limited: doubling the data is not forecast to lower {noun} by {DATA_GAIN:.0%}"
                if lc.gain_if_doubled < DATA_GAIN else "possibly data-limited: the forecast gain is large, but from two sizes only"
                if lc.sizes.shape[0] < MIN_SIZES else "possibly data-limited: the forecast gain is large but the folds disagree")
     folds = lc.losses.shape[0]

@@ -497,7 +497,13 @@ def verification_figure(v):
             ax.spines[spine].set_visible(False)
         ax.legend(fontsize=7.5, frameon=False, loc="best")
     verdict = {True: "confirmed", False: "NOT confirmed", None: "not checked"}[v.confirmed]
-    axes[0].set_title(f"{_label(v.diagnosis.verdict)}: {verdict} by retraining", fontsize=10.5, loc="left",
+    verdict += " by retraining"
+    rival = getattr(v, "points_to", None)
+    if rival:  # the title must not say "confirmed" alone where another cause's change did far more
+        verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; retraining points to {_label(rival)}"
+    if len(v.seeds) == 1 and v.confirmed is not None:
+        verdict += " (one seed)"
+    axes[0].set_title(f"{_label(v.diagnosis.verdict)}: {verdict}", fontsize=10.5, loc="left",
                       fontweight="bold", pad=16)
     axes[0].text(0, 1.0, shorten(str(v.diagnosis.run_name), 90), transform=axes[0].transAxes, fontsize=8,
                  color="#555555", va="bottom", ha="left")
