@@ -12,7 +12,7 @@ from losslens import Run
 from losslens.exceptions import EmptyRunError
 from losslens.forecasting import MIN_POINTS, forecast_curve, forecast_run
 
-from conftest import ARTICLE
+from conftest import ARTICLE, REPO
 
 
 def _held_out(run_id: str) -> bool:
@@ -97,6 +97,26 @@ def test_rising_validation_is_forecast_to_rise(shared_curves):
     assert fc.value > fc.level and fc.gain < 0
     assert fc.p_improve < 0.2
     assert fc.plateau_epoch <= x[np.argmin(y)] + 2  # X sits at the validation minimum
+
+
+def test_a_validation_loss_that_turned_up_is_forecast_from_its_trough():
+    """The Keras CSVLogger example (a real run): val_loss falls to 0.282 at epoch 15 and rises
+    nearly every epoch to 0.376 at 79. Fitted across the turn, the fall outweighed the rise and
+    the forecast said "0.7% lower by epoch 200"; fitted from the trough it keeps rising. A noisy
+    flat tail (the article's MLP at its noise floor) has no such trough."""
+    import losslens
+    from losslens.forecasting import _trough
+
+    run = losslens.read(REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv")[0]
+    x, y = run.finite("val_loss")
+    assert np.argmin(y) == 15 and y[-1] > 1.3 * y.min()
+    fc = forecast_run(run, horizon=200, metric="val_loss")
+    assert fc.value > fc.level > 0.36 and fc.gain < -0.05 and fc.p_improve < 0.3
+    # fitted from the trough (epoch 11 once the lone dip at 15 is despiked); X still from the start
+    assert 11 <= fc.x0 <= 15 and fc.plateau_epoch < 11
+    for name in ("exp1_complex.json", "exp1_linear.json", "exp3_sgd.json"):
+        _, flat = losslens.read(ARTICLE / name)[0].finite("val_loss")
+        assert _trough(flat) is None, name
 
 
 @functools.lru_cache(maxsize=None)
