@@ -89,6 +89,13 @@ class Thresholds:
     underfit_guess_forecast: float = 0.67 # length, ≥ 2/3 of ln K: near a uniform guess however long it trains
     relapse_share: float = 0.50           # both curves ended ≥ 50% of their improvement above their best
     gradient_shrink: float = 5.0          # grad norm fell ≥ 5x: "gradients shrank"
+    fit_lost: float = 0.25                # training accuracy ended ≥ 25% of its peak's margin over chance below
+    fit_lost_sd: float = 5.0              # ... that peak (and ≥ 5 sds of its tail) while the training loss sat
+                                          # at its lowest: the loss minimized is no longer the fit (a penalty)
+    val_below_share: float = 0.9          # validation below training at ≥ 90% of its points ...
+    val_below_ratio: float = 2 / 3        # ... and ending ≤ 2/3 of it: which is the held-out level is in doubt
+    gradient_explode: float = 10.0        # grad norm peaked ≥ 10x its early median: exploding (a healthy run's
+                                          # norm rises 2-5x as it leaves the init, not 10x)
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
     spike_range: float = 0.05             # ... and ≥ 5% of its improvement, in the second half: unstable
 
@@ -208,6 +215,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if _boosted_trees(run):
         _booster_actions(causes)
     verdict = causes[0]
+    _val_below_train(f, t, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -258,14 +266,35 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
             continue
         growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
         if d.nonfinite_from is not None:
-            return Cause("diverged", 0.97, [f"{name} became NaN/inf at {f.axis_name} {_n(d.nonfinite_from)}"],
-                         ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from})
+            return _exploding(f, t, Cause("diverged", 0.97, [f"{name} became NaN/inf at {f.axis_name} "
+                                                             f"{_n(d.nonfinite_from)}"],
+                                          ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from}))
         if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
             conf = _ramp(d.growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.95)
-            return Cause("diverged", conf, [f"{name} ended {d.growth:.0%} above its starting value "
-                                            f"({d.growth_noise:.0f} noise sds)"],
-                         ACTIONS["diverged"], {"growth": d.growth})
+            return _exploding(f, t, Cause("diverged", conf, [f"{name} ended {d.growth:.0%} above its starting value "
+                                                             f"({d.growth_noise:.0f} noise sds)"],
+                                          ACTIONS["diverged"], {"growth": d.growth}))
     return None
+
+
+def _exploded(f: Facts, t: Thresholds) -> bool:
+    o = f.optimizer
+    return o.grad_norm_rise is not None and o.grad_norm_rise >= t.gradient_explode
+
+
+def _exploding(f: Facts, t: Thresholds, cause: Cause) -> Cause:
+    """A divergence whose logged gradient norm blew up first: the gradients exploded, which clipping
+    bounds at any lr (an RNN's recurrent weights, a transformer without warm-up); the evidence shows it."""
+    if not _exploded(f, t):
+        return cause
+    o = f.optimizer
+    cause.evidence.append(f"gradient norm exploded: {o.grad_norm_rise:.0f}x its early level (median "
+                          f"{o.grad_norm_early:.3g} over the first 10% of points → {o.grad_norm_peak:.3g} at "
+                          f"{f.axis_name} {_n(o.grad_norm_peak_at)})")
+    cause.actions = ["gradient clipping (torch.nn.utils.clip_grad_norm_(params, 1.0), Keras clipnorm=1.0)"] + \
+        [a for a in cause.actions if a != "gradient clipping"]
+    cause.numbers["grad_norm_rise"] = o.grad_norm_rise
+    return cause
 
 
 def unstable(f: Facts, t: Thresholds) -> Cause | None:
@@ -342,15 +371,15 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
     # A slow, steady descent that still pays is lr_too_low; one forecast to gain < 1% is stuck.
     steady = tr.slope_t < t.improving_t and tr.early_share < 0.5 and (_falling(f, t) or _crawling(f, t))
-    if not (small_rel or small_noise) or steady or blew_up(f, t) is not None:
-        return None  # (back at its start after a blow-up: the blow-up is the story)
+    if not (small_rel or small_noise) or steady or blew_up(f, t) is not None or _exploded(f, t):
+        return None  # (back at its start after a blow-up, or gradients that exploded: the blow-up is the story)
     if name != "train_loss" and _accuracy_rose(f):
         return None  # validation loss from its first point on, accuracy up: it learned (overfitting)
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
           f"({pl.improvement / abs(pl.start) if pl.start else 0:.1%} lower)"]
     o = f.optimizer
     conf = 0.8
-    if o.grad_norm_early is not None and o.grad_norm_ratio is not None and o.grad_norm_ratio < 2:
+    if o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
         conf = 0.9
     return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
@@ -847,7 +876,65 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     return None
 
 
+def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
+    """Validation far below training throughout is no verdict (one curve pair cannot say why), but every
+    verdict read off it is in doubt: the training loss is measured with dropout or augmentation on, on
+    noisier labels than validation's (label noise leaves a training floor far above 0), or validation
+    overlaps the training set (leakage). The verdict's evidence says so and what to check."""
+    g = f.generalization
+    if g is None or g.val_train_ratio_end is None or f.train_metric != "train_loss" or _higher(f) \
+            or f.metric != "val_loss" or f.train_y is None:
+        return
+    if g.val_below_share < t.val_below_share or g.val_train_ratio_end > t.val_below_ratio:
+        return
+    verdict.evidence.append(
+        f"val_loss sat below train_loss at {g.val_below_share:.0%} of its points and ends at "
+        f"{g.val_train_ratio_end:.2g}x it ({float(f.smoothed[-1]):.4g} vs {float(f.smoothed[-1]) / g.val_train_ratio_end:.4g}): "
+        "the training loss is taken with dropout/augmentation on or on noisier labels, or validation "
+        "overlaps the training set; the curves cannot tell which")
+    verdict.actions.append("check: score the training set in eval mode (equal to validation: it was dropout or "
+                           "augmentation; still higher: noisy training labels); look for rows shared by both "
+                           "splits (duplicates, a split taken after augmentation or oversampling)")
+    verdict.numbers["val_train_ratio_end"] = g.val_train_ratio_end
+
+
+def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
+    """The training accuracy fell far from its peak while the training loss fell to its lowest: what
+    the optimizer minimizes is no longer the fit but a term beside it. Keras adds its L2 / weight
+    penalties to the logged loss, so a too-strong kernel_regularizer lowers the loss by shrinking
+    the weights until the model predicts little (L2 0.1 on digits: accuracy 0.70 -> 0.36 while the
+    loss fell 2.6 -> 2.29; L2 1e-4 reaches 99.6%). An lr too high or a collapse raises the loss too."""
+    c = f.chance
+    if c.train_acc_peak is None or c.train_acc_tail is None or f.train_metric not in (None, "train_loss"):
+        return None
+    yt = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
+    if yt is None or yt.shape[0] < 8 or _higher(f):
+        return None
+    low, start, tail = float(np.min(yt)), float(yt[0]), float(np.median(yt[-max(2, yt.shape[0] // 4):]))
+    if not start > low or tail - low > t.underfit_gap * (start - low):
+        return None  # the training loss is not at its lowest now: instability or a collapse, not a penalty
+    base = c.chance or 0.0
+    lost = c.train_acc_peak - c.train_acc_tail
+    sd = c.train_acc_tail_sd
+    if not (c.train_acc_peak > base and lost >= t.fit_lost * (c.train_acc_peak - base)):
+        return None
+    if sd is not None and sd > 0 and lost < t.fit_lost_sd * sd:
+        return None
+    ev = [f"training accuracy fell from {c.train_acc_peak:.3g} ({f.axis_name} {_n(c.train_acc_peak_at)}) to "
+          f"{c.train_acc_tail:.3g} over the last quarter while the training loss fell to its lowest ({low:.4g}, "
+          f"from {start:.4g}): the loss being minimized is no longer the fit",
+          "a regularization term in the loss outweighs the data term: Keras adds kernel_regularizer / "
+          "weight penalties to the logged loss; an auxiliary loss does the same"]
+    acts = ["less regularization: weaken the L2 / weight decay (e.g. 1/100) or drop the auxiliary loss's weight",
+            "then, if training accuracy still stalls, a bigger model or better features"]
+    return Cause("underfitting", _ramp(lost / max(c.train_acc_peak - base, 1e-12), t.fit_lost, 0.75, 0.65, 0.9),
+                 ev, acts, {"train_acc_peak": c.train_acc_peak, "train_acc_tail": c.train_acc_tail})
+
+
 def underfitting(f: Facts, t: Thresholds) -> Cause | None:
+    penalty = _penalty_wins(f, t)
+    if penalty is not None:
+        return penalty
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \

@@ -154,7 +154,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state)
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma)
-    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement)
+    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
@@ -186,7 +186,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     n_val = run.meta.get("n_val")
     ch = chance_facts(_fraction(run.get("val_acc")), _fraction(run.get("train_acc")),
                       classes or run.meta.get("classes"), first_loss,
-                      int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None)
+                      int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None, run.axis)
 
     # A "rising validation" phase only where the rise is real: well above the noise and either
     # still climbing at the end or large against the improvement (a noisy floor is no phase).

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .smoothing import median3
+
 
 @dataclass
 class ChanceFacts:
@@ -19,6 +21,9 @@ class ChanceFacts:
     above_chance_sd: float | None  # (val_acc_tail - chance) / its binomial standard error
     n_val: int | None              # validation-set size behind the accuracy (given, or read off its steps)
     val_acc_start: float | None = None  # the first validation accuracy
+    train_acc_peak: float | None = None     # the highest training accuracy (running median of 3: one lucky epoch is no peak)
+    train_acc_peak_at: float | None = None  # its axis value
+    train_acc_tail_sd: float | None = None
 
 
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
@@ -39,7 +44,7 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
 
 
 def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
-                 first_loss: float | None, n_val: int | None = None) -> ChanceFacts:
+                 first_loss: float | None, n_val: int | None = None, axis: np.ndarray | None = None) -> ChanceFacts:
     inferred = False
     if classes is None:
         first_acc = None
@@ -62,7 +67,14 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     start = None
     if val_acc is not None and np.isfinite(val_acc).any():
         start = float(val_acc[np.isfinite(val_acc)][0])
-    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start)
+    peak = peak_at = None
+    if train_acc is not None and axis is not None and axis.shape == train_acc.shape:
+        ok = np.isfinite(train_acc)
+        if ok.sum() >= 3:
+            a = median3(train_acc[ok])
+            i = int(np.argmax(a))
+            peak, peak_at = float(a[i]), float(axis[ok][i])
+    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1])
 
 
 def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:

@@ -31,6 +31,8 @@ class GeneralizationFacts:
     val_bounce_from: float | None = None  # axis values of that previous best and of the climb's peak
     val_bounce_peak: float | None = None
     train_rise_in_bounce: float = 0.0  # the training loss's own rise over that climb, fraction of its range
+    val_below_share: float = 0.0     # share of validation points (inside training's span) below the training loss
+    val_train_ratio_end: float | None = None  # smoothed val / smoothed train at the end
 
 
 def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
@@ -49,8 +51,8 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
     improvement_noise = rng / sig
     train_drop = float("nan")
     train_t = float("nan")
-    gap_end = gap_min = None
-    growth = 0.0
+    gap_end = gap_min = ratio_end = None
+    growth = below_share = 0.0
     if yt is not None and yt.shape[0] >= 4:
         st = smooth(yt)
         t_at = np.interp(xv, xt, st)
@@ -63,6 +65,11 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         k = max(4, yt.shape[0] // 4)
         train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
         growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0
+        inside = (xv >= xt[0]) & (xv <= xt[-1])
+        if inside.any():
+            below_share = float(np.mean(yv[inside] < np.interp(xv[inside], xt, yt)))
+        if t_at[-1] > 0 and sv[-1] >= 0:
+            ratio_end = float(sv[-1] / t_at[-1])
     rising = i if i < yv.shape[0] - 1 else None
     b = int(np.argmin(yv))
     bounce, frm, peak, train_rise = _bounce(xv, yv, b, xt, yt)
@@ -70,7 +77,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
                                rise / rng if rng > 0 else float("inf") if rise > 0 else 0.0,
                                improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising,
                                float(yt.min()) if yt is not None and yt.shape[0] else None,
-                               bounce, frm, peak, train_rise)
+                               bounce, frm, peak, train_rise, below_share, ratio_end)
 
 
 def _bounce(xv, yv, b, xt, yt):
