@@ -176,3 +176,27 @@ def test_a_one_unit_mlp_near_ln_2_reads_underfitting(classes):
 def test_the_sixteen_unit_run_is_not_called_underfitting():
     d = losslens.diagnose(str(LIGHTNING / "cf_h16_metrics.csv"))
     assert d.verdict != "underfitting" and "underfitting" not in _ids(d, "likely"), d
+
+
+def test_a_score_forecast_quotes_its_error_change_the_probability_is_about():
+    """A scikit-learn MLP's val_acc near 0.99: the score's own change rounds to '+0%' while
+    p_improve (the error 1 - val_acc falling > 1%) said 70%; the error's change is quoted beside it."""
+    import re
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(64,), early_stopping=True, max_iter=300, random_state=0).fit(X / 16, y)
+    d = losslens.diagnose(clf)
+    assert d.metric == "val_acc"
+    fc = d.forecast
+    line = next(e for c in d.causes for e in c.evidence if e.startswith("forecast at"))
+    m = re.search(r"its error 1 − val_acc ([+-][0-9.]+)%", line)
+    assert m, line
+    err_now, err_then = 1 - fc["level"], 1 - fc["value"]
+    assert float(m.group(1)) == pytest.approx(100 * (err_then - err_now) / err_now, rel=0.05, abs=0.05)
+    assert "(+0% vs. now)" not in line

@@ -1286,8 +1286,19 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     last = float(f.smoothed[-1])
     if last:
         change = (value - last) / abs(last)
+        vs_now = _signed_pct(change)
+        top = None
+        if _higher(f) and fc.get("level") is not None:
+            from .forecasting import score_top
+
+            top = score_top(f.y)
+        if top and top - fc["level"] > 0:
+            # A score near its ceiling barely moves while its error halves; p_improve below is
+            # about the error, so the error's change (from the forecast's level) is the one to read it by.
+            err_change = ((top - value) - (top - fc["level"])) / (top - fc["level"])
+            vs_now += f"; its error {top:g} − {f.metric} {_signed_pct(err_change)}"
         floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if fc.get("note") else ""
-        cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({change:+.0%} vs. now), "
+        cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         gains = "gains > 1%"
@@ -1364,6 +1375,11 @@ def _ramp(value, lo, hi, c_lo, c_hi) -> float:
 def _pct(v: float) -> str:
     """A share as a percentage people can compare: 0.4% is not "0%"."""
     return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
+
+
+def _signed_pct(v: float) -> str:
+    """A relative change with its sign, as :func:`_pct` writes shares (-0.04% is not "-0%")."""
+    return ("+" if v > 0 else "-" if v < 0 else "") + _pct(abs(v))
 
 
 def _noise_sds(v: float) -> str:
