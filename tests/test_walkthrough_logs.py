@@ -200,3 +200,24 @@ def test_a_score_forecast_quotes_its_error_change_the_probability_is_about():
     err_now, err_then = 1 - fc["level"], 1 - fc["value"]
     assert float(m.group(1)) == pytest.approx(100 * (err_then - err_now) / err_now, rel=0.05, abs=0.05)
     assert "(+0% vs. now)" not in line
+
+
+def test_a_converged_stop_waits_while_the_forecast_expects_a_real_gain():
+    """The live callbacks diagnose without the forecast; before stopping as converged they ask it.
+    Replayed on the user's full log, the stop at epoch 15 (val 0.136, the tail flat in 4 noisy
+    points) is held: the forecast expects 14% more by epoch 30 (the run reached 0.111 at 38)."""
+    from losslens.integrations._core import Watcher
+
+    run = _keras_log("training.log")
+    w = Watcher(stop_on=("converged", "overfitting", "diverged"))
+    stopped = None
+    for i, epoch in enumerate(run.axis):
+        logs = {k: float(v[i]) for k, v in run.series.items() if np.isfinite(v[i])}
+        if w.end_epoch(epoch, logs).stop:
+            stopped = epoch
+            break
+    assert stopped is not None and stopped > 15, stopped
+    said = [m for m in w.messages if "not stopping as converged" in m]
+    assert said and "epoch 15" in said[0] and "lower by epoch" in said[0], w.messages
+    # Without the forecast's check the same replay stops at 15, where val is 0.136.
+    assert float(run.series["val_loss"][15]) == pytest.approx(0.1356, abs=1e-3)

@@ -71,6 +71,8 @@ class Thresholds:
                                           # minimum: t below this is enough
     forecast_gain: float = 0.05           # or: forecast ≥ 5% lower at twice the length ...
     forecast_likely: float = 0.92         # ... with P(gain > 1%) ≥ 0.92 (calibrated; the model's raw 0.7)
+    forecast_gain_large: float = 0.10     # or: forecast ≥ 10% lower ...
+    forecast_large_likely: float = 0.72   # ... with P(gain > 1%) ≥ 0.72 (the model's raw 0.6): a big gain needs less certainty
     forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
     forecast_unlikely: float = 0.28       # ... with P(gain > 1%) < 0.28 (raw 0.3) is not "still improving"
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
@@ -1229,8 +1231,9 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
         return False
     # The tail must creep at all: a last quarter that did not fall by one noise sd is flat, and a
     # forecast gain there comes from the shape of the early curve (a blow-up and recovery).
-    return f.trend.slope_t < 0 and f.trend.tail_drop_noise >= 1.0 and fc["gain"] >= t.forecast_gain \
-        and fc["p_improve"] >= t.forecast_likely
+    return f.trend.slope_t < 0 and f.trend.tail_drop_noise >= 1.0 and (
+        (fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely)
+        or (fc["gain"] >= t.forecast_gain_large and fc["p_improve"] >= t.forecast_large_likely))
 
 
 def _forecast(f: Facts, horizon):

@@ -103,7 +103,9 @@ class Watcher:
         peak: a curve flat at the current lr is not finished when the lr will still fall. When the
         schedule is over (it says so: a MultiStepLR past its last milestone, a Keras schedule whose
         remaining rates are all the current one ...), the hold ends once an epoch has been trained
-        at its last lr. ``stop_gain`` is held the same way.
+        at its last lr. ``stop_gain`` is held the same way. Each epoch is diagnosed without the
+        forecast (its costly part); before a ``converged`` stop the run is diagnosed again with
+        it, and a forecast that still expects a real gain (still_improving) holds the stop.
     restore_best_weights : bool
         When stopping, load the weights of the best ``monitor`` epoch.
     reduce_lr_on : iterable of cause ids
@@ -395,6 +397,8 @@ class Watcher:
             if values is None or not np.isfinite(values[-1]):
                 return  # missing values (broken metrics), not a loss that blew up
         ready = self.wait >= self.patience or d.verdict == "diverged"
+        if d.verdict == "converged" == self._last_verdict and "converged" in self.stop_on and ready:
+            d = self._backed_by_forecast(d)
         # Early verdicts on a handful of points flip: report and act on one only when two
         # diagnoses in a row agree (a diverged run needs no second opinion).
         previous, self._last_verdict = self._last_verdict, d.verdict
@@ -436,6 +440,30 @@ class Watcher:
                 self._act("lower_lr", epoch, f"lowered the learning rate {lr:.3g} -> {new_lr:.3g} "
                                              f"({cause.id}, confidence {cause.confidence:.2f})",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
+
+    def _backed_by_forecast(self, d):
+        """The diagnosis again, with the forecast, before a ``converged`` stop.
+
+        Each epoch's diagnosis skips the forecast (its costly part); a stop should not. A noisy
+        tail of a few points can look flat while the curve still creeps down: the forecast
+        weighs the whole curve (DESIGN: converged is backed by a forecast gain near zero). When
+        it expects a real gain the verdict becomes the forecast's (still_improving), the run goes
+        on, and the same check is made at the next candidate stop.
+        """
+        try:
+            full = diagnose_run_with_forecast(self.run(), self._metric(), self.classes)
+        except LosslensError:
+            return d
+        if full.verdict == "converged":
+            return d
+        self.diagnosis = full
+        fc = full.forecast or {}
+        if fc.get("gain") is not None and fc.get("horizon") is not None:
+            self.say_once("forecast-converged", (
+                f"losslens: {full.metric} looks flat at {self.axis_name} {axis_text(self.axis[-1])}, but the "
+                f"forecast expects it {fc['gain']:.0%} lower by {self.axis_name} {axis_text(fc['horizon'])} "
+                f"(P = {fc.get('p_improve') or 0:.0%}): not stopping as converged"))
+        return full
 
     def _schedule_holds(self, d) -> bool:
         """True: do not stop on this ``converged`` verdict, an lr schedule will still lower the lr."""
@@ -666,6 +694,11 @@ def _diagnoser():
 def _diagnose(run, metric, classes):
     fn, extra = _diagnoser()
     return fn(run, metric=metric, classes=classes, **extra)
+
+
+def diagnose_run_with_forecast(run, metric, classes):
+    fn, _ = _diagnoser()
+    return fn(run, metric=metric, classes=classes)
 
 
 def _reported(d):
