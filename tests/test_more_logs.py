@@ -529,3 +529,33 @@ def test_lightgbm_printed_every_10_rounds_is_overfitting_not_no_signal(unchanged
     assert d.verdict == "overfitting" and "no_signal" not in d.cause_ids(), str(d)
     assert d.causes[0].numbers["val_best_epoch"] == 10 and "the best round is 10" in d.causes[0].actions[0]
     assert losslens.diagnose(folder / "record_eval.json").verdict == "overfitting"
+
+
+# ---- 9. XGBoost's scikit-learn API: eval_set=[(X_train, y_train), (X_val, y_val)] -----------------------
+XGB_SK = ECO / "xgboost_sklearn_eval_set"
+
+
+@pytest.mark.parametrize("name", ["evals_result.json", "printed.log"])
+def test_xgboost_sklearn_eval_set_reads_validation_0_as_the_training_set(name):
+    """The sklearn API names both sets validation_N; validation_0 (the training set) had been dropped, so
+    a run whose validation rose 25% after round 40 read 'converged' or 'no training curve logged'."""
+    res = json.loads((XGB_SK / "evals_result.json").read_text())
+    train, val = np.array(res["validation_0"]["logloss"]), np.array(res["validation_1"]["logloss"])
+    assert np.all(np.diff(train) <= 0) and int(np.argmin(val)) == 40 and val[-1] > 1.2 * val.min()  # the premise
+    run = losslens.read(str(XGB_SK / name))[0]
+    assert run.has("train_loss") and run.has("val_loss")
+    d = losslens.diagnose(run)
+    assert d.verdict == "overfitting", d
+    assert any("early_stopping_rounds" in a for a in d.cause.actions), d.cause.actions
+
+
+def test_two_held_out_sets_are_not_taken_for_a_training_set():
+    """Numbered sets that do not fall at every round (a validation and a test set) keep their reading:
+    the last is validation, the first keeps its name."""
+    from losslens.columns import flatten_splits
+
+    rng = np.random.default_rng(0)
+    base = 0.3 + 0.4 * np.exp(-np.arange(50) / 8)
+    out = flatten_splits({"validation_0": {"logloss": list(base + 0.01 * rng.standard_normal(50))},
+                          "validation_1": {"logloss": list(base + 0.01 * rng.standard_normal(50))}})
+    assert "train_loss" not in out and "val_loss" in out and "validation_0_logloss" in out

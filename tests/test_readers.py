@@ -266,15 +266,16 @@ def test_nested_split_history_from_a_torch_loop():
 
 def test_boosting_evals_result_read_per_round():
     """XGBoost's ``evals_result()`` and LightGBM's ``record_evaluation`` (make_logs.py boosting):
-    the validation set is XGBoost's last numbered set / LightGBM's valid_N, the training set only
-    where it is named so; the axis is the boosting round."""
+    the validation set is XGBoost's last numbered set / LightGBM's valid_N, the training set where it
+    is named so or boosted on (falls at every round); the axis is the boosting round."""
     xgb = json.loads((LOGS / "xgboost_evals_result.json").read_text())
     [run] = read(LOGS / "xgboost_evals_result.json")
     assert run.axis_name == "step" and run.axis[0] == 0 and len(run.axis) == 300
     _same(run.series["val_loss"], xgb["validation_1"]["logloss"])
-    # eval_set=[train, validation] is an idiom, not a rule: the first set is not guessed to be training.
-    assert "train_loss" not in run.series
-    _same(run.series["validation_0_logloss"], xgb["validation_0"]["logloss"])
+    # eval_set=[(X_train, y_train), (X_val, y_val)] (make_logs.py): validation_0 falls at every round and
+    # ends below validation_1's best, the signature of the set the trees are fitted on (test_more_logs has
+    # two held-out sets that keep their names).
+    _same(run.series["train_loss"], xgb["validation_0"]["logloss"])
     lgb = json.loads((LOGS / "lightgbm_evals_result.json").read_text())
     assert set(lgb) == {"training", "valid_1"}
     [run] = read(LOGS / "lightgbm_evals_result.json")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 # canonical name -> aliases (compared after normalising: lower case, '/', '-', ' ' and '.' -> '_')
 ALIASES: dict[str, tuple[str, ...]] = {
     "train_loss": ("loss", "train_loss", "training_loss", "train_loss_epoch", "loss_train",
@@ -252,13 +254,26 @@ def negated_loss(name: str) -> str | None:
     return f"{role}_loss" if role else None
 
 
+def _boosting_on(first: dict, last: dict) -> bool:
+    """True when ``first`` is the set a booster is fitted on: its first metric falls at ≥ 99% of
+    the rounds (each round lowers the training objective) and ends below the best ``last`` ever
+    reached. A second held-out set neither falls every round nor ends below the validation's best."""
+    a = np.asarray(next(iter(first.values()), []), dtype=float)
+    b = np.asarray(next(iter(last.values()), []), dtype=float)
+    if a.size < 10 or b.size < 2 or not (np.isfinite(a).all() and np.isfinite(b).any()):
+        return False
+    return float(np.mean(np.diff(a) <= 0)) >= 0.99 and a[-1] < np.nanmin(b)
+
+
 def flatten_splits(obj) -> dict | None:
     """``{split: {metric: values}}`` as flat columns, or None when ``obj`` is not that shape.
 
     The training split (``train``, ``training`` …) gives ``train_*``; the validation split
     gives ``val_*``: the one named ``val``/``valid``/``validation``/``eval``/``dev``, else a
     ``test`` split, else — for numbered sets such as XGBoost's ``validation_0``,
-    ``validation_1`` or LightGBM's ``valid_0`` — the last one, which XGBoost early-stops on.
+    ``validation_1`` or LightGBM's ``valid_0`` — the last one, which XGBoost early-stops on; and
+    the first numbered set is the training set when it falls at every round and ends below the
+    last one's best (XGBoost's ``eval_set=[(X_train, y_train), (X_val, y_val)]``).
     Other splits keep their names (``validation_0_logloss``). In each split the metric named
     ``loss``, else the first ending in ``loss`` (``logloss``, ``binary_logloss``), becomes
     ``*_loss``, an accuracy ``*_acc``; other metrics keep theirs (``val_rmse``). Plain lists beside
@@ -283,6 +298,10 @@ def flatten_splits(obj) -> dict | None:
            or (rest[0] if len(rest) == 1 else None))
     if val is not None:
         role[val] = "val"
+    if numbered and not role.keys() - {val} and len(rest) >= 2 and _boosting_on(splits[rest[0]], splits[val]):
+        # XGBoost's scikit-learn API names its eval_set validation_0, validation_1 ... whatever
+        # they hold, and eval_set=[(X_train, y_train), (X_val, y_val)] is its common form.
+        role[rest[0]] = "train"
     out: dict = {str(k): v for k, v in obj.items() if isinstance(v, (list, tuple))}
     for split, metrics in splits.items():
         mnames = {m: normalise(m) for m in metrics}
