@@ -996,7 +996,11 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     g = f.generalization
     if g is not None and g.gap_end is not None:
         grew = g.gap_growth_range > t.overfit_gap_growth / 3
-        ev.append(f"{'the gap grew' if grew else 'no gap growth'}: {_gap_name(f)} = {g.gap_end:.3g} at the end")
+        if grew or g.gap_at_val_min is None:
+            ev.append(f"{'the gap grew' if grew else 'no gap growth'}: {_gap_name(f)} = {g.gap_end:.3g} at the end")
+        else:  # "no growth" read as a fact about the gap misleads when it went 0.111 -> 0.138: say both
+            ev.append(f"the gap grew little next to the improvement ({_pct(g.gap_growth_range)} of it): "
+                      f"{_gap_name(f)} = {g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     later = _fell_after_plateau(f)
