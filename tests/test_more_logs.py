@@ -559,3 +559,14 @@ def test_two_held_out_sets_are_not_taken_for_a_training_set():
     out = flatten_splits({"validation_0": {"logloss": list(base + 0.01 * rng.standard_normal(50))},
                           "validation_1": {"logloss": list(base + 0.01 * rng.standard_normal(50))}})
     assert "train_loss" not in out and "val_loss" in out and "validation_0_logloss" in out
+
+
+def test_a_small_gap_growth_is_quoted_not_denied():
+    """A Keras CNN on 300 digits: the gap went 0.111 -> 0.138, too little next to an improvement of 2.0
+    to call overfitting, but 'no gap growth' read as false; both ends are quoted."""
+    run = losslens.read(str(ECO / "keras_cnn_digits" / "noaug_60.csv"))[0]
+    val, train = run.series["val_loss"], run.series["train_loss"]
+    assert val[-1] > 1.1 * val.min() and train[-1] < 0.002  # the premise
+    d = losslens.diagnose(run)
+    line = next(e for c in d.causes for e in c.evidence if "gap" in e)
+    assert "no gap growth" not in line and "at the best" in line and "0.138 at the end" in line, line
