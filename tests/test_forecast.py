@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import losslens
 from losslens import Run
 from losslens.exceptions import EmptyRunError
 from losslens.forecasting import MIN_POINTS, forecast_curve, forecast_run
@@ -260,3 +261,17 @@ def test_a_trend_that_reaches_zero_says_its_value_is_a_lower_bound():
     assert near.value > 0 and near.note is None
     acc = forecast_run(Run(x, {"val_acc": 1.0 - y / y.max()}), horizon=4 * y.size)
     assert acc.value == 1.0 and "upper bound" in acc.note
+
+
+def test_a_horizon_inside_the_logged_run_is_a_one_line_error():
+    """--horizon 20 on an 80-epoch run printed a 'forecast' of epoch 20 with exit 0."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    last = float(losslens.read(path)[0].axis[-1])
+    res = CliRunner().invoke(app, ["forecast", str(path), "--horizon", "20"])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert str(path) in res.output and f"({last:g})" in res.output and "looks ahead" in res.output
+    assert CliRunner().invoke(app, ["forecast", str(path), "--horizon", str(last + 20)]).exit_code == 0

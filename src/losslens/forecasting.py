@@ -523,6 +523,10 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     x, y = run.finite(metric)
     if x.size == 0:
         raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)
+    if horizon is not None and float(horizon) <= float(x[-1]):
+        # A value inside the logged range is a fit, not a forecast: "will more epochs help?" has no answer there.
+        raise ValueError(f"{run.source or run.name}: horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
+                         f"({float(x[-1]):g}): a forecast looks ahead")
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     top = score_top(y) if higher else None
     try:
