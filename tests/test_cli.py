@@ -442,3 +442,9 @@ def test_a_trained_first_epoch_is_not_taken_for_an_untrained_binary_model(shared
     [run] = losslens.read(shared_curves / "keras_notebook_curves.csv", run_id=rid)
     d = losslens.diagnose(run)
     assert d.facts.chance.classes is None and d.verdict == "converged"
+
+
+def test_a_misspelt_metric_is_named_with_the_nearest_series(keras_csv):
+    res = runner.invoke(app, ["diagnose", str(keras_csv), "--metric", "val_los"])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
+    assert "no series 'val_los'" in res.output and "did you mean val_loss?" in res.output

@@ -112,9 +112,15 @@ def choose_metric(run: Run, metric: str | None) -> str:
             metric = (run.meta.get("read_as", {}).get(normalise(metric)) or canonical(metric)
                       or (normalise(metric) if normalise(metric) in run.series else metric))
         if run.get(metric) is None:
+            has = f"(has: {', '.join(run.metrics) or 'none'})"
+            if metric not in run.series:  # not logged at all: most often a typo
+                import difflib
+
+                near = difflib.get_close_matches(asked, list(run.series), n=1, cutoff=0.6)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                raise EmptyRunError(f"no series {asked!r} in this run {has}{hint}", run.source or run.name)
             read_as = f", read as {metric}" if metric != asked else ""
-            raise EmptyRunError(f"no finite values for {asked!r}{read_as} (has: {', '.join(run.metrics) or 'none'})",
-                                run.source or run.name)
+            raise EmptyRunError(f"no finite values for {asked!r}{read_as} {has}", run.source or run.name)
         return metric
     m = run.default_metric()
     if m in ("val_loss", "val_acc") and run.has("train_loss"):
