@@ -119,3 +119,24 @@ def test_lightning_per_step_check_falls_back_without_the_private_api():
         warnings.simplefilter("always")
         quiet._epoch_train_loss(SimpleNamespace(), module, {"val_loss": 0.6})   # no training loss logged
     assert not [w for w in caught if "losslens" in str(w.message)]
+
+
+def test_a_converged_report_under_a_running_schedule_does_not_advise_stopping():
+    """The live report said 'Try: stop at epoch 5: more epochs will not lower the loss' while the
+    schedule (held by the callback) was still to lower the lr; the run then fell 5x further. The
+    report now says what the schedule will do; without a schedule it keeps the advice."""
+    from losslens.integrations._core import LRSchedule, Watcher
+
+    rng = np.random.default_rng(0)
+    curve = 0.1 + np.exp(-np.arange(30) / 3) + 0.002 * rng.normal(size=30)
+
+    def reports(schedule):
+        w = Watcher(verbose=0, framework="test")
+        for e, v in enumerate(curve):
+            w.end_epoch(e, {"loss": v, "val_loss": v}, lr=0.1, schedule=schedule)
+        return [r for r in w.messages if "converged" in r and r.startswith("losslens (test")]
+
+    held = reports(LRSchedule("StepLR", running=True))
+    assert held and all("Try: stop" not in r and "(StepLR) will still lower the lr" in r for r in held), held
+    free = reports(None)
+    assert free and any("Try: stop" in r for r in free), free

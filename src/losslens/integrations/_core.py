@@ -413,7 +413,9 @@ class Watcher:
             # confidence would alternate), unless the run stops on it; end_training has the last word.
             if stop or not any(r["verdict"] == d.verdict for r in self.reports):
                 was = None if self.reported is None else self.reported.verdict
-                self._report(d, epoch, format_report(d, epoch, self.framework, was=was), decision)
+                running = None if stop or d.verdict != "converged" or not self._schedule_running() \
+                    else self._schedule.name
+                self._report(d, epoch, format_report(d, epoch, self.framework, was=was, schedule=running), decision)
         if held:
             self.say_once("schedule", f"losslens: converged at the current lr, but the lr schedule "
                                       f"({self._schedule.name}) still runs: not stopping")
@@ -637,10 +639,13 @@ class GradientProbe:
         return out
 
 
-def format_report(d, epoch, framework: str, final: bool = False, was: str | None = None) -> str:
+def format_report(d, epoch, framework: str, final: bool = False, was: str | None = None,
+                  schedule: str | None = None) -> str:
     """One short paragraph: verdict and X, the strongest evidence, the first actions.
 
-    ``was``: the verdict reported before, when this report replaces it.
+    ``was``: the verdict reported before, when this report replaces it. ``schedule``: the name of
+    an lr schedule that will still lower the lr, for a ``converged`` report: its "stop at X" advice
+    is then replaced by what the schedule will do.
     """
     from ..report.text import headline
 
@@ -650,7 +655,10 @@ def format_report(d, epoch, framework: str, final: bool = False, was: str | None
     parts = [f"losslens ({framework}, {when}): {headline(d)}."]
     if d.cause.evidence:
         parts.append("Evidence: " + "; ".join(d.cause.evidence[:3]) + ".")
-    if d.cause.actions:
+    if schedule is not None and d.verdict == "converged":
+        parts.append(f"The lr schedule ({schedule}) will still lower the lr: flat at this lr, the curve is "
+                     f"expected to fall again when it does, so not a reason to stop yet.")
+    elif d.cause.actions:
         parts.append("Try: " + "; ".join(d.cause.actions[:2]) + ".")
     return " ".join(parts)
 
