@@ -570,3 +570,20 @@ def test_a_small_gap_growth_is_quoted_not_denied():
     d = losslens.diagnose(run)
     line = next(e for c in d.causes for e in c.evidence if "gap" in e)
     assert "no gap growth" not in line and "at the best" in line and "0.138 at the end" in line, line
+
+
+def test_lightning_validate_and_test_after_fit_in_tensorboard_are_not_the_curve():
+    """trainer.validate/test(ckpt_path="best") after fit each open an event file in the fit's version
+    folder, one point one step past the last: read as the curve, the best checkpoint's 0.5805 came
+    back as the last epoch of an overfitting run (0.7294), and the folder's CSV copy read as a second run."""
+    here = ECO / "lightning_validate_tb" / "logs"
+    csv_run = losslens.read(str(here / "csv" / "version_0" / "metrics.csv"))[0]
+    x, v = csv_run.finite("val_loss")
+    assert len(x) == 40 and v[-1] > 1.2 * v.min()  # the premise: the fit's own curve ends high
+    tb_run = losslens.read("tb:" + str(here / "tb" / "version_0"))[0]
+    xt, vt = tb_run.finite("val_loss")
+    assert len(xt) == 40 and np.allclose(vt, v, rtol=1e-6)
+    after = tb_run.meta["evaluated_after_training"]
+    assert after["val_loss"] == pytest.approx(v.min(), rel=1e-6) and "test_loss" in after
+    runs = losslens.read(str(here))
+    assert len(runs) == 1 and losslens.diagnose(runs[0]).verdict == "overfitting"

@@ -305,6 +305,7 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
     events = {tag: acc.Tensors(tag) for tag in acc.Tags().get(pea.TENSORS, [])
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
+    events = _drop_closing_evaluation(path, events, pea)
     out = Scalars()
     for tag, (kept, after) in _split_after_training(events).items():
         out[tag] = (np.fromiter((e.step for e in kept), dtype=float, count=len(kept)),
@@ -322,6 +323,43 @@ class Scalars(dict):
         self.after: dict[str, float] = {}
 
 
+def _drop_closing_evaluation(path, events: dict, pea) -> dict:
+    """``events`` with closing ``validate()``/``test()`` files' points marked as after training.
+
+    Lightning's ``trainer.validate(model)`` (and ``test``) after ``fit`` opens a new event file in
+    the same version folder holding one point per validation tag (and ``epoch``), one step past
+    the last: read as the curve it is a flat last epoch that can hide a rise. The last event files
+    of a folder (never its first), each holding at most one point per tag and only
+    validation/test tags, are those. Their points move to an ``after/`` copy of each tag that
+    :func:`_split_after_training` reports.
+    """
+    files = sorted(f for f in os.listdir(path) if is_event_file(f)) if os.path.isdir(path) else []
+    out = dict(events)
+    for name in reversed(files[1:]):
+        acc = pea.EventAccumulator(os.path.join(str(path), name), size_guidance={pea.TENSORS: 0})
+        try:
+            acc.Reload()
+        except Exception:
+            break
+        tags = [t for t in acc.Tags().get(pea.TENSORS, [])
+                if acc.SummaryMetadata(t).plugin_data.plugin_name == "scalars"]
+        late = {t: acc.Tensors(t) for t in tags}
+        values = [t for t in late if normalise(t) != "epoch"]
+        if not values or any(len(ev) > 1 for ev in late.values()) \
+                or not all(is_validation(column_name(t)) for t in values):
+            break
+        for tag, ev in late.items():
+            marks = {(e.wall_time, e.step) for e in ev}
+            if tag in out:
+                out[tag] = [e for e in out[tag] if (e.wall_time, e.step) not in marks]
+                if tag in values:
+                    out[_AFTER + tag] = list(ev) + out.get(_AFTER + tag, [])
+    return out
+
+
+_AFTER = "\0after/"  # a tag no writer can produce: the closing evaluation's points of a tag
+
+
 def _split_after_training(events: dict) -> dict:
     """``{tag: (events on the curve, events after training)}``.
 
@@ -330,15 +368,17 @@ def _split_after_training(events: dict) -> dict:
     summary (``train/train_runtime``): averaged into the last epoch it halved an overfitting
     run's final rise. Validation events written after that summary, at no later step, are not the curve.
     """
+    closing = {tag[len(_AFTER):]: ev for tag, ev in events.items() if tag.startswith(_AFTER)}
+    events = {tag: ev for tag, ev in events.items() if not tag.startswith(_AFTER)}
     summary = next((ev for tag, ev in events.items() if normalise(tag).endswith("train_runtime") and ev), None)
     if summary is None:
-        return {tag: (ev, []) for tag, ev in events.items()}
+        return {tag: (ev, closing.get(tag, [])) for tag, ev in events.items()}
     end_time, end_step = summary[-1].wall_time, summary[-1].step
     out = {}
     for tag, ev in events.items():
         evaluation = is_validation(column_name(tag))
         late = [evaluation and e.wall_time > end_time and e.step <= end_step for e in ev]
-        out[tag] = ([e for e, x in zip(ev, late) if not x], [e for e, x in zip(ev, late) if x])
+        out[tag] = ([e for e, x in zip(ev, late) if not x], [e for e, x in zip(ev, late) if x] + closing.get(tag, []))
     return out
 
 
