@@ -400,3 +400,34 @@ def test_a_score_is_verified_as_its_error_not_as_a_loss():
     [r] = [r for r in v.results if r.check.cause == "still_improving"]
     assert r.check.measured() == "1 - val_acc" and 0 < r.value < r.baseline < 1 and r.holds
     assert v.confirmed is True and "predicts 1 - val_acc ends ≥ 2% lower" in str(v)
+
+
+def _diabetes_mlp(epochs_factor=1.0, seed=0):
+    """A user's scikit-learn MLPRegressor on diabetes with early_stopping (val R² read): diagnosed
+    still_improving, and twice the patience barely moves it."""
+    import warnings
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    Xtr, _, ytr, _ = train_test_split(X, y, test_size=0.25, random_state=0)
+    Xtr = StandardScaler().fit(Xtr).transform(Xtr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=2000, early_stopping=True,
+                            n_iter_no_change=int(10 * epochs_factor), random_state=seed).fit(Xtr, ytr)
+
+
+def test_a_failed_verdict_names_the_cause_its_retraining_is_consistent_with():
+    """'NOT confirmed' and nothing else, while the same retrained run held converged's reading."""
+    v = verify(_diabetes_mlp, progress=False)
+    own = [r for r in v.results if r.check.cause == v.diagnosis.verdict]
+    other = [r for r in v.results if r.check.cause == "converged"]
+    assert v.diagnosis.verdict == "still_improving" and v.confirmed is False  # the premise
+    assert other and other[0].holds and v.points_to is None and own[0].holds is False
+    line = v.summary()
+    assert line.startswith("NOT confirmed; consistent with converged (twice the epochs: ")
+    assert "--cause converged runs its other checks" in line
