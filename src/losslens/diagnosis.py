@@ -626,9 +626,8 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     collapse: SGD at lr 1.0 on digits (an MLP), val 2.01 -> 0.559 at epoch 5 -> 1.68, 1.98 while
     train went 2.30 -> 1.15 -> 2.06, 1.90 (a PyTorch Monitor had stopped it as converged at epoch
     7); over 40 epochs it ended at val 1.99, at lr 0.1 at 0.126."""
-    g, ty = f.generalization, f.train_y
-    if g is None or ty is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss" \
-            or f.axis_name != "epoch" or f.optimizer.lr_schedule not in (None, "constant") \
+    g, ty = _val_beside_train(f), f.train_y
+    if g is None or ty is None or f.axis_name != "epoch" or f.optimizer.lr_schedule not in (None, "constant") \
             or g.val_best_epoch is None or f.train_plateau is None:
         return None
     after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch))
@@ -647,8 +646,7 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}; over the last {k} {ax}s it "
           f"sits at {val_end:.4g}, {_pct(val_back)} of its improvement back up",
           f"train_loss went back up with it: {train_end:.4g} over the last {k} {ax}s, its smoothed best {tp.floor:.4g} "
-          f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is the step "
-          "throwing the weights off, not the model memorising its training data"]
+          f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is {_STEP_NOT_MEMORY}"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", _ramp(min(val_back, train_back), t.relapse_share, 1.0, 0.6, 0.85), ev,
@@ -664,9 +662,8 @@ def bounced(f: Facts, t: Thresholds) -> Cause | None:
     oscillation rule's 20 points can: Keras SGD at lr 0.3 on digits, stopped by EarlyStopping
     after 15 epochs, val 0.19 -> 0.58 -> 0.15 while train went 0.135 -> 0.197 -> 0.129; at lr 0.03
     it reached 0.11."""
-    g = f.generalization
-    if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss" \
-            or f.optimizer.lr_schedule not in (None, "constant") or g.val_bounce_peak is None:
+    g = _val_beside_train(f)
+    if g is None or f.optimizer.lr_schedule not in (None, "constant") or g.val_bounce_peak is None:
         return None
     rel = _ratio(g.val_bounce, f.plateau.improvement)
     if not (g.val_bounce >= t.lr_high_floor_noise * f.noise and rel >= t.bounce_range
@@ -677,7 +674,7 @@ def bounced(f: Facts, t: Thresholds) -> Cause | None:
           f"{ax} {_n(g.val_bounce_from)} to {_n(g.val_bounce_peak)} it climbed {g.val_bounce:.3g} "
           f"({_pct(rel)} of its whole improvement, {_noise_sds(g.val_bounce / f.noise)} of its noise)",
           f"train_loss rose with it ({_pct(g.train_rise_in_bounce)} of its improvement): both curves worse at "
-          "once is the step throwing the weights off, not the model memorising its training data"]
+          f"once is {_STEP_NOT_MEMORY}"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev, ACTIONS["lr_too_high"],
@@ -691,8 +688,8 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
     2.31 (ln 10, accuracy 0.095), training 4.28 -> 2.33; at lr 0.1 the same model reached 0.89.
     A validation curve best at its first point (an epoch of a large step already learned most)
     that then climbed ≥ 10% above it while training, learning, never got below it, reads the same."""
-    g = f.generalization
-    if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss":
+    g = _val_beside_train(f)
+    if g is None:
         return None
     never_below = _never_below(g)
     if g.gap_end is None or (g.gap_end > 0 and not never_below):
@@ -722,6 +719,19 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
     if c.val_acc_tail is not None and c.val_acc_start is not None:
         ev.append(f"validation accuracy fell from {c.val_acc_start:.3f} to {c.val_acc_tail:.3f}")
     return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"], {"val_rise_range": g.val_rise_range})
+
+
+#: Why both curves worsening together reads lr_too_high, not overfitting.
+_STEP_NOT_MEMORY = "the step throwing the weights off, not the model memorising its training data"
+
+
+def _val_beside_train(f: Facts):
+    """The generalization facts of a validation loss read beside the training loss (one measure,
+    lower is better), else None: the rules that compare how the two curves moved need both."""
+    g = f.generalization
+    if g is None or not f.metric.startswith("val_") or _higher(f) or f.train_metric != "train_loss":
+        return None
+    return g
 
 
 def _never_below(g) -> bool:
@@ -1290,37 +1300,35 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         return
     if value is None or horizon is None or not interval or any(v is None for v in interval):
         return  # (an overflowing band is written as null in JSON: nothing to quote)
+    # A score is forecast as its distance below its ceiling: p_improve and the error's change are about that.
+    top = None
+    if _higher(f):
+        from .forecasting import score_top
+
+        top = score_top(f.y)
     last = float(f.smoothed[-1])
     if last:
         change = (value - last) / abs(last)
         vs_now = _signed_pct(change)
-        top = None
-        if _higher(f) and fc.get("level") is not None:
-            from .forecasting import score_top
-
-            top = score_top(f.y)
-        if top and top - fc["level"] > 0:
+        level = fc.get("level")
+        if top and level is not None and top - level > 0:
             # A score near its ceiling barely moves while its error halves; p_improve below is
             # about the error, so the error's change (from the forecast's level) is the one to read it by.
-            err_change = ((top - value) - (top - fc["level"])) / (top - fc["level"])
+            err_change = ((top - value) - (top - level)) / (top - level)
             vs_now += f"; its error {top:g} − {f.metric} {_signed_pct(err_change)}"
         floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if fc.get("note") else ""
         cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         gains = "gains > 1%"
-        if _higher(f):  # p_improve is about the distance below the score's ceiling, not the score
-            from .forecasting import score_top
-
-            top = score_top(f.y)
+        if _higher(f):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         cause.evidence.append(f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}")
-        if cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain \
-                and _annealed(f, DEFAULT):
+        expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain
+        if expects_more and _annealed(f, DEFAULT):
             cause.evidence.append("(the forecast extends the schedule's last drop; with the learning rate at its "
                                   "floor, more epochs will not repeat it)")
-        elif cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain \
-                and f.trend.slope_t >= 0:
+        elif expects_more and f.trend.slope_t >= 0:
             # The learning-curve families only fall; fitted over a drop the tail has left behind
             # (an lr step), they extrapolate another one.
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "

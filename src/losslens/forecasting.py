@@ -455,17 +455,17 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     # diagnosis.py's divergence growth) is forecast from its peak: every family decays from its
     # first point, and the climb would read as a decay.
     peak = int(np.argmax(y))
-    if 0 < peak < n // 2 and n - peak >= MIN_POINTS and y[peak] - y[0] > 0.25 * abs(y[0]) and horizon > x[peak]:
-        x, y = x[peak:], y[peak:]
-        n = x.shape[0]
-        x0, span = float(x[0]), x_last - float(x[0])
+    start = peak if 0 < peak < n // 2 and n - peak >= MIN_POINTS and y[peak] - y[0] > 0.25 * abs(y[0]) \
+        and horizon > x[peak] else 0
     # A curve that fell and has risen since (validation loss once the model memorises) is fitted
     # from its trough: each family is monotone, and fitted across the turn the fall outweighs the
     # rise, so anchoring at today's level left a flattening fall that forecast a further drop
     # (keras_csvlogger: 0.282 at epoch 15 rising to 0.376 at 79, forecast "0.7% lower by 200").
-    trough = _trough(y)
-    if trough is not None and horizon > x[trough]:
-        x, y = x[trough:], y[trough:]
+    trough = _trough(y[start:])
+    if trough is not None and horizon > x[start + trough]:
+        start += trough
+    if start:
+        x, y = x[start:], y[start:]
         n = x.shape[0]
         x0, span = float(x[0]), x_last - float(x[0])
     y_ref = float(np.median(y))

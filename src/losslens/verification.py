@@ -340,16 +340,17 @@ class Verification:
         if own is None:
             return "not checked"
         if own is False:
-            text = "NOT confirmed" + (f"; the retraining points to {rival} instead ({self._moved(rival)})"
-                                      if rival else "")
-            # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
-            # went < 2% lower") is not established, but it is where the retraining leans: say which
-            # of its checks would settle it.
-            leaning = sorted({r.check.cause for r in self.results
-                              if r.holds and r.check.cause != self.diagnosis.verdict}) if not rival else []
-            if leaning:
-                text += (f"; consistent with {leaning[0]} ({self._moved(leaning[0])}; --cause {leaning[0]} "
-                         f"runs its other checks)")
+            text = "NOT confirmed"
+            if rival:
+                text += f"; the retraining points to {rival} instead ({self._moved(rival)})"
+            else:
+                # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
+                # went < 2% lower") is not established, but it is where the retraining leans: say which
+                # of its checks would settle it.
+                leaning = min((r.check.cause for r in self.results
+                               if r.holds and r.check.cause != self.diagnosis.verdict), default=None)
+                if leaning:
+                    text += f"; consistent with {leaning} ({self._moved(leaning)}; --cause {leaning} runs its other checks)"
         elif rival:
             text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but the retraining points to "
                     f"{rival} ({self._moved(rival)})")

@@ -92,19 +92,18 @@ def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, f
     return ratio, early, late
 
 
-def grad_norm_peak(g: np.ndarray | None, axis: np.ndarray | None) -> tuple[float | None, float | None, float | None]:
-    """The largest finite gradient norm, its axis value, and how many times the early median it is.
+def grad_norm_peak(g: np.ndarray | None, axis: np.ndarray | None,
+                   early: float | None) -> tuple[float | None, float | None, float | None]:
+    """The largest finite gradient norm, its axis value, and how many times ``early`` (the median of
+    the first 10%, :func:`grad_norm_decay`'s) it is.
 
     The early/late ratio misses an explosion that ends in NaN: the late points are the last finite
     ones, often the peak itself, so a norm that rose 200x reads as a ratio of 1/200, not as "stayed".
     """
-    if g is None or axis is None or g.shape != axis.shape:
+    if g is None or axis is None or early is None or g.shape != axis.shape:
         return None, None, None
     ok = np.isfinite(g) & (g >= 0)
-    if ok.sum() < 4:
-        return None, None, None
     gf, af = g[ok], axis[ok]
-    early = float(np.median(gf[:max(1, gf.shape[0] // 10)]))
     i = int(np.argmax(gf))
     peak = float(gf[i])
     return peak, float(af[i]), (peak / early if early > 0 else float("inf"))
@@ -114,7 +113,7 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
     sched, ratio = lr_schedule(lr)
     osc, sd = oscillation(y, tail_start, improvement)
     g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
-    g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis)
+    g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis, g_early)
     last = None
     if lr is not None and np.isfinite(lr).any():
         last = float(lr[np.isfinite(lr)][-1])

@@ -413,8 +413,7 @@ class Watcher:
             # confidence would alternate), unless the run stops on it; end_training has the last word.
             if stop or not any(r["verdict"] == d.verdict for r in self.reports):
                 was = None if self.reported is None else self.reported.verdict
-                running = None if stop or d.verdict != "converged" or not self._schedule_running() \
-                    else self._schedule.name
+                running = self._schedule.name if not stop and self._schedule_holds(d) else None
                 self._report(d, epoch, format_report(d, epoch, self.framework, was=was, schedule=running), decision)
         if held:
             self.say_once("schedule", f"losslens: converged at the current lr, but the lr schedule "

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import os
 import re
 from pathlib import Path
@@ -136,10 +135,9 @@ def _missing_start(run: Run) -> None:
     if first <= max(1.0, spacing):
         return
     run.meta["starts_at_epoch"] = first
-    logging.getLogger("losslens").warning(
-        "losslens: %s: the log starts at epoch %g, the earlier epochs are missing (a resumed fit: in another log, "
-        "or overwritten, as CSVLogger(version=0) does); X is measured from epoch %g", run.source or run.name,
-        first, first)
+    _source.warn(run.source or run.name, "the log starts at epoch %g, the earlier epochs are missing (a resumed "
+                 "fit: in another log, or overwritten, as CSVLogger(version=0) does); X is measured from epoch %g",
+                 first, first)
 
 
 def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Run]:

@@ -160,6 +160,14 @@ def cut_last_line(text: str) -> str | None:
     return None
 
 
+def warn(where, message: str, *args) -> None:
+    """A reader's one-line warning about ``where`` (a file, folder or store) on the ``losslens`` logger:
+    ``losslens: <where>: <message % args>``."""
+    import logging
+
+    logging.getLogger("losslens").warning("losslens: %s: " + message, where, *args)
+
+
 def without_cut_line(text: str, source: str, detect=None) -> str:
     """``text`` without a last line a killed writer left half-written (found by ``detect``, default
     :func:`cut_last_line`; a format with its own line shape passes its own), said in one warning:
@@ -167,10 +175,7 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
     cut = (detect or cut_last_line)(text)
     if cut is None:
         return text
-    import logging
-
-    logging.getLogger("losslens").warning("losslens: %s: the last line was cut off mid-write (%r, no newline "
-                                          "at the end): left out", source, cut.strip()[-40:])
+    warn(source, "the last line was cut off mid-write (%r, no newline at the end): left out", cut.strip()[-40:])
     return text[:len(text) - len(cut)]
 
 

@@ -22,7 +22,6 @@ Hugging Face writes ``trainer_state.json`` into the output folder and into every
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections import Counter
@@ -32,7 +31,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError
 from ..run import Run
-from . import catboost, dvclive, mmengine
+from . import _source, catboost, dvclive, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -107,8 +106,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
                         f"{': ' + detail if detail else ''})", source)
     runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
-        logging.getLogger("losslens").warning("losslens: %s: passed over %d file(s): %s",
-                                              source, len(problems), detail)
+        _source.warn(source, "passed over %d file(s): %s", len(problems), detail)
     return _select(runs, run_id, source)
 
 

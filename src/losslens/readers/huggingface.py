@@ -17,14 +17,13 @@ logged summed over ``k`` accumulated batches is read divided by ``k``, with a wa
 
 from __future__ import annotations
 
-import logging
 from typing import Mapping
 
 import numpy as np
 
 from ..exceptions import ReadError
 from ..run import Run
-from . import records, table
+from . import _source, records, table
 
 _META_KEYS = ("global_step", "max_steps", "num_train_epochs", "logging_steps", "eval_steps",
               "save_steps", "train_batch_size", "best_metric", "best_model_checkpoint",
@@ -134,7 +133,6 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     if isinstance(run.meta.get("train_loss_mean"), (int, float)):
         run.meta["train_loss_mean"] /= k
     run.meta["train_loss_divided_by"] = k
-    logging.getLogger("losslens").warning(
-        "losslens: %s: the training loss was logged %dx too high (%.1fx the eval loss, %d accumulated batches per "
-        "step: Transformers summed their losses, and its gradients were %dx too): read divided by %d",
-        source, k, ratio, k, k, k)
+    _source.warn(source, "the training loss was logged %dx too high (%.1fx the eval loss, %d accumulated batches "
+                 "per step: Transformers summed their losses, and its gradients were %dx too): read divided by %d",
+                 k, ratio, k, k, k)

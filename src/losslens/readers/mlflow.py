@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 from ..exceptions import ReadError
 from ..run import Run
+from . import _source
 from .tensorboard import scalars_to_run
 
 # An unreachable server must fail in seconds, not after MLflow's default 7 retries with backoff.
@@ -218,8 +219,7 @@ def _say_passed_over(tracking_uri: str, label: str, folders: list[str]) -> None:
         root = Path(label) if Path(label).is_dir() else Path(unquote(urlparse(tracking_uri).path))
     hint = _stores_beside(root, "their runs may be in the store beside it") if root is not None else ""
     shown = ", ".join(f"{f}/" for f in folders[:5]) + (" ..." if len(folders) > 5 else "")
-    logging.getLogger("losslens").warning("losslens: %s: passed over %s: not an experiment (no meta.yaml)%s",
-                                          label, shown, hint)
+    _source.warn(label, "passed over %s: not an experiment (no meta.yaml)%s", shown, hint)
 
 
 def _find_runs(client, run_id, experiment, label):

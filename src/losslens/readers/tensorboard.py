@@ -305,9 +305,9 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
     events = {tag: acc.Tensors(tag) for tag in acc.Tags().get(pea.TENSORS, [])
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
-    events = _drop_closing_evaluation(path, events, pea)
+    events, closing = _closing_evaluations(path, events, pea)
     out = Scalars()
-    for tag, (kept, after) in _split_after_training(events).items():
+    for tag, (kept, after) in _split_after_training(events, closing).items():
         out[tag] = (np.fromiter((e.step for e in kept), dtype=float, count=len(kept)),
                     np.array([_scalar(tensor_util, e.tensor_proto) for e in kept], dtype=float))
         if after:
@@ -323,20 +323,23 @@ class Scalars(dict):
         self.after: dict[str, float] = {}
 
 
-def _drop_closing_evaluation(path, events: dict, pea) -> dict:
-    """``events`` with closing ``validate()``/``test()`` files' points marked as after training.
+def _closing_evaluations(path, events: dict, pea) -> tuple[dict, dict]:
+    """``(events without them, {tag: events})`` of closing ``validate()``/``test()`` files.
 
     Lightning's ``trainer.validate(model)`` (and ``test``) after ``fit`` opens a new event file in
     the same version folder holding one point per validation tag (and ``epoch``), one step past
     the last: read as the curve it is a flat last epoch that can hide a rise. The last event files
     of a folder (never its first), each holding at most one point per tag and only
-    validation/test tags, are those. Their points move to an ``after/`` copy of each tag that
-    :func:`_split_after_training` reports.
+    validation/test tags, are those. (A file of more than :data:`_CLOSING_MAX_BYTES` holds more
+    than that: it is not read a second time to find out.)
     """
     files = sorted(f for f in os.listdir(path) if is_event_file(f)) if os.path.isdir(path) else []
-    out = dict(events)
+    out, closing = dict(events), {}
     for name in reversed(files[1:]):
-        acc = pea.EventAccumulator(os.path.join(str(path), name), size_guidance={pea.TENSORS: 0})
+        file = os.path.join(str(path), name)
+        if os.path.getsize(file) > _CLOSING_MAX_BYTES:
+            break
+        acc = pea.EventAccumulator(file, size_guidance={pea.TENSORS: 0})
         try:
             acc.Reload()
         except Exception:
@@ -353,23 +356,25 @@ def _drop_closing_evaluation(path, events: dict, pea) -> dict:
             if tag in out:
                 out[tag] = [e for e in out[tag] if (e.wall_time, e.step) not in marks]
                 if tag in values:
-                    out[_AFTER + tag] = list(ev) + out.get(_AFTER + tag, [])
-    return out
+                    closing[tag] = list(ev) + closing.get(tag, [])
+    return out, closing
 
 
-_AFTER = "\0after/"  # a tag no writer can produce: the closing evaluation's points of a tag
+#: One scalar event takes ~50-100 bytes: a file of one point per tag stays far below this.
+_CLOSING_MAX_BYTES = 64 * 1024
 
 
-def _split_after_training(events: dict) -> dict:
+def _split_after_training(events: dict, closing: dict | None = None) -> dict:
     """``{tag: (events on the curve, events after training)}``.
 
     A Trainer's ``train(); evaluate()`` logs the closing evaluation -- of the restored best
     model, with ``load_best_model_at_end=True`` -- at the last training step, after the run's
     summary (``train/train_runtime``): averaged into the last epoch it halved an overfitting
     run's final rise. Validation events written after that summary, at no later step, are not the curve.
+    ``closing``: points already known to come after training (:func:`_closing_evaluations`), added
+    to their tag's.
     """
-    closing = {tag[len(_AFTER):]: ev for tag, ev in events.items() if tag.startswith(_AFTER)}
-    events = {tag: ev for tag, ev in events.items() if not tag.startswith(_AFTER)}
+    closing = closing or {}
     summary = next((ev for tag, ev in events.items() if normalise(tag).endswith("train_runtime") and ev), None)
     if summary is None:
         return {tag: (ev, closing.get(tag, [])) for tag, ev in events.items()}
