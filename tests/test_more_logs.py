@@ -587,3 +587,18 @@ def test_lightning_validate_and_test_after_fit_in_tensorboard_are_not_the_curve(
     assert after["val_loss"] == pytest.approx(v.min(), rel=1e-6) and "test_loss" in after
     runs = losslens.read(str(here))
     assert len(runs) == 1 and losslens.diagnose(runs[0]).verdict == "overfitting"
+
+
+def test_an_event_file_without_scalars_after_the_closing_evaluations_is_passed_over(tmp_path):
+    """A stray event file after validate()/test()'s (a writer that logged nothing, one of random bytes)
+    held the search for the closing evaluations: the best checkpoint's 0.5805 became the last epoch."""
+    import shutil
+
+    run_dir = tmp_path / "version_0"
+    shutil.copytree(ECO / "lightning_validate_tb" / "logs" / "tb" / "version_0", run_dir)
+    (run_dir / "events.out.tfevents.9999999999.vm.1.9").write_bytes(bytes(range(150)))
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    run = losslens.read("tb:" + str(run_dir))[0]
+    assert "val_loss" in run.meta["evaluated_after_training"]
+    assert losslens.diagnose(run).verdict == "overfitting"
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before

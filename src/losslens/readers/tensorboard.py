@@ -330,7 +330,7 @@ def _closing_evaluations(path, events: dict, pea) -> tuple[dict, dict]:
     the same version folder holding one point per validation tag (and ``epoch``), one step past
     the last: read as the curve it is a flat last epoch that can hide a rise. The last event files
     of a folder (never its first), each holding at most one point per tag and only
-    validation/test tags, are those. (A file of more than :data:`_CLOSING_MAX_BYTES` holds more
+    validation/test tags, are those; a file with no scalars among them is passed over. (A file of more than :data:`_CLOSING_MAX_BYTES` holds more
     than that: it is not read a second time to find out.)
     """
     files = sorted(f for f in os.listdir(path) if is_event_file(f)) if os.path.isdir(path) else []
@@ -348,6 +348,8 @@ def _closing_evaluations(path, events: dict, pea) -> tuple[dict, dict]:
                 if acc.SummaryMetadata(t).plugin_data.plugin_name == "scalars"]
         late = {t: acc.Tensors(t) for t in tags}
         values = [t for t in late if normalise(t) != "epoch"]
+        if not late:
+            continue  # no scalars (a writer that logged nothing, a stray file): neither curve nor evaluation
         if not values or any(len(ev) > 1 for ev in late.values()) \
                 or not all(is_validation(column_name(t)) for t in values):
             break
