@@ -628,3 +628,25 @@ def test_overfitting_boosted_trees_get_a_boosters_actions(path):
     # A Keras History (no booster metric names) keeps the network's actions.
     assert "dropout" in " ".join(losslens.diagnose(ECO / "keras_nan" / "history.json").causes[0].actions
                                  + losslens.diagnose(ECO / "keras_metrics" / "h3.log").causes[0].actions)
+
+
+def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high():
+    # A loop's CSV (the training loss and lr at every step, validation at each epoch's end), OneCycleLR at
+    # max_lr 1.0 on the digits MLP: validation 2.12 -> 1.20 at epoch 1 -> 2.304 = ln 10 (accuracy 0.10),
+    # training back at ln 10 too. With SGD it read "overfitting: regularize" (underfitting 0.55 beside
+    # it), with Adam "overfitting"; the schedule's lr kept the collapse rule (relapsed) from looking.
+    # The counterfactual, max_lr 0.1: val 0.427 at the end, accuracy 0.885.
+    folder = ECO / "torch_onecycle_collapse"
+    cf = read(folder / "onecycle_sgd_maxlr0.1.csv")[0]
+    assert _finite(cf, "val_loss")[-1] < 0.5
+    for opt in ("sgd", "adam"):
+        [run] = read(folder / f"onecycle_{opt}_maxlr1.0.csv")
+        val, train, lr = _finite(run, "val_loss"), _finite(run, "train_loss"), _finite(run, "lr")
+        assert run.axis_name == "epoch" and abs(val[-1] - np.log(10)) < 0.01 and abs(train[-1] - np.log(10)) < 0.05
+        assert val.min() < 0.75 * np.log(10) and lr[-1] < 0.01 * lr.max()  # learned first; a schedule ran
+        d = losslens.diagnose(run)
+        assert d.verdict == "lr_too_high", opt
+        assert not {"overfitting", "underfitting", "converged"} & set(d.cause_ids()), opt
+        ev = " ".join(d.causes[0].evidence)
+        assert "uniform guess's loss, ln 10" in ev and "did not bring it back" in ev
+        assert "max_lr" in d.causes[0].actions[0]

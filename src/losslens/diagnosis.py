@@ -176,6 +176,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                      else f, t)
         if cause is not None:
             causes.append(cause)
+    if any("uniform_guess" in c.numbers for c in causes):
+        # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
+        # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
+        causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
     if losses is not None:
         _restore_by_metric(causes, f)
     ids = {c.id for c in causes}
@@ -627,31 +631,56 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     train went 2.30 -> 1.15 -> 2.06, 1.90 (a PyTorch Monitor had stopped it as converged at epoch
     7); over 40 epochs it ended at val 1.99, at lr 0.1 at 0.126."""
     g, ty = _val_beside_train(f), f.train_y
-    if g is None or ty is None or f.axis_name != "epoch" or f.optimizer.lr_schedule not in (None, "constant") \
-            or g.val_best_epoch is None or f.train_plateau is None:
+    if g is None or ty is None or f.axis_name != "epoch" or g.val_best_epoch is None or f.train_plateau is None:
         return None
     after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch))
     if after < 2 or ty.shape[0] < 3:  # one point after the best is a blip
         return None
     k = min(3, after)
     val_end, train_end = float(np.median(f.y[-k:])), float(np.median(ty[-k:]))
+    # Under a schedule both curves also rise for a while with the lr (a warm restart); ending at a uniform
+    # guess -- validation at ln K with its accuracy at 1/K, training at ln K too -- is no such detour: the
+    # network was knocked back to predicting the class frequencies, whatever the lr did afterwards
+    # (OneCycleLR at max_lr 1.0 on digits: val 2.12 -> 1.20 -> 2.30 = ln 10, accuracy 0.10).
     vp, tp = f.plateau, f.train_plateau
     val_back = _ratio(val_end - g.val_best, vp.improvement)
     train_back = _ratio(train_end - tp.floor, tp.improvement)
-    if not (val_back >= t.relapse_share and train_back >= t.relapse_share
-            and val_end - g.val_best >= t.stuck_noise * f.noise
-            and train_end - tp.floor >= t.stuck_noise * (f.train_noise or 0.0)):
+    rose = val_end - g.val_best >= t.stuck_noise * f.noise and train_end - tp.floor >= t.stuck_noise * (f.train_noise or 0.0)
+    relapse = rose and val_back >= t.relapse_share and train_back >= t.relapse_share
+    guess = _back_to_a_guess(f, val_end)
+    if guess is not None and not (rose and abs(train_end - math.log(guess)) <= 0.05 * math.log(guess)
+                                  and tp.floor < 0.8 * math.log(guess)):
+        guess = None
+    if not (guess is not None or (relapse and f.optimizer.lr_schedule in (None, "constant"))):
         return None
     ax = f.axis_name
-    ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}; over the last {k} {ax}s it "
-          f"sits at {val_end:.4g}, {_pct(val_back)} of its improvement back up",
-          f"train_loss went back up with it: {train_end:.4g} over the last {k} {ax}s, its smoothed best {tp.floor:.4g} "
-          f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is {_STEP_NOT_MEMORY}"]
+    if guess is None:
+        ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}; over the last {k} {ax}s it "
+              f"sits at {val_end:.4g}, {_pct(val_back)} of its improvement back up",
+              f"train_loss went back up with it: {train_end:.4g} over the last {k} {ax}s, its smoothed best {tp.floor:.4g} "
+              f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is {_STEP_NOT_MEMORY}"]
+        conf = _ramp(min(val_back, train_back), t.relapse_share, 1.0, 0.6, 0.85)
+    else:
+        o = f.optimizer
+        ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)} and train_loss its smoothed "
+              f"best {tp.floor:.4g}; over the last {k} {ax}s both sit at a uniform guess's loss, ln {guess} = "
+              f"{math.log(guess):.4g} ({val_end:.4g} and {train_end:.4g}), validation accuracy "
+              f"{f.chance.val_acc_tail:.3f} ≈ 1/{guess}: the network was knocked back to predicting the class frequencies; "
+              f"both curves losing what they learned is {_STEP_NOT_MEMORY}"]
+        if o.lr_schedule not in (None, "constant"):
+            ev.append(f"the lr schedule's later, smaller steps (down to {o.lr_last:.2g}) did not bring it back: a "
+                      "collapse under the schedule's peak lr, not a fit that levelled off")
+        conf = 0.85
+        train_back = max(train_back, t.relapse_share)  # (read by _diagnose: no converged beside a collapse)
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
-    return Cause("lr_too_high", _ramp(min(val_back, train_back), t.relapse_share, 1.0, 0.6, 0.85), ev,
-                 ACTIONS["lr_too_high"] + [f"restart from the weights of {ax} {_n(g.val_best_epoch)} at a lower rate"],
-                 {"val_back": val_back, "train_back": train_back, "val_best_epoch": g.val_best_epoch})
+    acts = ACTIONS["lr_too_high"] if guess is None or f.optimizer.lr_schedule in (None, "constant") else \
+        ["lower the schedule's peak learning rate (try 1/10 of it: OneCycleLR's max_lr, the warm-up's target)",
+         "a longer warm-up; gradient clipping"]
+    return Cause("lr_too_high", conf, ev,
+                 acts + [f"restart from the weights of {ax} {_n(g.val_best_epoch)} at a lower rate"],
+                 {"val_back": val_back, "train_back": train_back, "val_best_epoch": g.val_best_epoch,
+                  **({"uniform_guess": guess} if guess is not None else {})})
 
 
 def bounced(f: Facts, t: Thresholds) -> Cause | None:
