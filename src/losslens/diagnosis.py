@@ -776,7 +776,7 @@ def _back_to_a_guess(f: Facts, end: float) -> int | None:
     the loss had been well below ln K (K given, or the K whose ln the loss sits at): a network
     knocked back to predicting the class frequencies."""
     c = f.chance
-    if c.val_acc_tail is None or end <= math.log(2):
+    if c.val_acc_tail is None or not math.log(2) < end < 50:  # (ln K ≥ 50 is no class count: a blow-up)
         return None
     k = c.classes or int(round(math.exp(end)))
     if k < 2 or abs(end - math.log(k)) > 0.02 * math.log(k) or abs(c.val_acc_tail - 1 / k) > 0.3 / k:
