@@ -650,3 +650,46 @@ def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high():
         ev = " ".join(d.causes[0].evidence)
         assert "uniform guess's loss, ln 10" in ev and "did not bring it back" in ev
         assert "max_lr" in d.causes[0].actions[0]
+
+
+def _noisy_mlp_regressor(**kw):
+    """scikit-learn's MLPRegressor (100 units, lr 0.01) on 80 noisy points (y = sin 2x1 + x2 x3 + x4/2 + N(0, 0.3²)),
+    with the test set's MSE."""
+    import warnings
+
+    from sklearn.metrics import mean_squared_error
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.default_rng(0)
+
+    def data(n):
+        X = rng.uniform(-2, 2, size=(n, 5))
+        return X, np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + 0.5 * X[:, 3] + rng.normal(0, 0.3, n)
+
+    (Xtr, ytr), (Xte, yte) = data(80), data(2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        m = MLPRegressor(hidden_layer_sizes=(100,), random_state=0, **{"learning_rate_init": 1e-2, **kw}).fit(Xtr, ytr)
+    return m, mean_squared_error(yte, m.predict(Xte))
+
+
+def test_a_training_loss_without_validation_does_not_advise_training_on_unhedged():
+    # Only loss_curve_ (no early_stopping): stopped by its tol at iteration 153 with the training loss still
+    # falling, it read "keep training", "raise the learning rate". Retrained, both made the test MSE worse:
+    # 0.368 -> 0.436 (1000 iterations), 0.665 (lr x10). Without a held-out curve the training loss cannot
+    # tell fitting from overfitting; the advice says so and names the held-out curve to read first.
+    pytest.importorskip("sklearn")
+    m, test_mse = _noisy_mlp_regressor()
+    _, longer = _noisy_mlp_regressor(max_iter=1000, n_iter_no_change=1000)
+    _, faster = _noisy_mlp_regressor(learning_rate_init=0.1)
+    assert m.n_iter_ < 200 and longer > 1.1 * test_mse and faster > 1.1 * test_mse  # what following it gave
+    d = losslens.diagnose(m)
+    assert d.metric == "train_loss" and d.verdict in ("still_improving", "lr_too_low")  # the training loss does fall
+    for c in d.causes:
+        if c.id in ("still_improving", "lr_too_low"):
+            assert "no validation curve" in " ".join(c.evidence)
+            assert c.actions[0].startswith("before you") and "early_stopping=True" in c.actions[0]
+            assert not any(a.startswith(("keep training: it is", "raise the learning rate (an lr range test")) for a in c.actions)
+    # What the advice leads to: with early_stopping the held-out score is read, and it is not still improving.
+    es, es_mse = _noisy_mlp_regressor(early_stopping=True)
+    assert losslens.diagnose(es).metric == "val_r2" and losslens.diagnose(es).verdict != "still_improving"
