@@ -693,3 +693,29 @@ def test_a_training_loss_without_validation_does_not_advise_training_on_unhedged
     # What the advice leads to: with early_stopping the held-out score is read, and it is not still improving.
     es, es_mse = _noisy_mlp_regressor(early_stopping=True)
     assert losslens.diagnose(es).metric == "val_r2" and losslens.diagnose(es).verdict != "still_improving"
+
+
+def test_every_view_of_one_keras_fit_quotes_the_same_epochs(tmp_path):
+    # One fit: CSVLogger's training.log (0-based), the callback's run.json and reports, and what fit(verbose=2)
+    # and the callback printed. The printed log read 1-based ("Epoch 4/40" -> epoch 4) and so put X at 4 where
+    # every other view said 3; the last epoch's values were also taken from the callback's own printed line.
+    folder = ECO / "keras_epoch_numbers"
+    views = {name: read(folder / name)[0] for name in ("training.log", "run.json", "console.txt")}
+    for name, run in views.items():
+        assert list(run.axis) == list(range(13)), name
+        assert np.allclose(run.series["val_loss"], views["training.log"].series["val_loss"], rtol=1e-3, atol=1e-4), name
+    xs = {name: losslens.diagnose(run).plateau_epoch for name, run in views.items()}
+    saved = json.loads((folder / "run.json").read_text())["meta"]
+    assert len(set(xs.values())) == 1 and saved["reports"][0]["plateau_epoch"] == xs["training.log"], xs
+    assert losslens.forecast(folder / "training.log").plateau_epoch == xs["training.log"]
+    console = (folder / "console.txt").read_text()
+    stop = saved["stopped_epoch"]
+    assert f"losslens: stopped at epoch {stop} " in console and f"after epoch {stop})" in console
+    # The callback says once how its epochs meet the progress bar's.
+    assert console.count(f"epoch {stop} is the one Keras printed as 'Epoch {stop + 1}/40'") == 1
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    out = CliRunner().invoke(app, ["diagnose", str(folder / "console.txt"), "--json"])
+    assert json.loads(out.stdout.splitlines()[0])["plateau_epoch"] == xs["training.log"]

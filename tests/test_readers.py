@@ -1045,7 +1045,7 @@ json.dump(h.history, open({hist!r}, "w"))
 def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
     """The console output of a real Keras 3 fit (verbose=1: the bar redrawn with carriage returns,
     backspaces and colour codes; verbose=2: a line per epoch), captured to a file and saved in a
-    notebook cell's output: the epochs as printed (1-6) and the History's values to the printed
+    notebook cell's output: the epochs as History numbers them (0-5: "Epoch 1/6" is epoch 0) and the History's values to the printed
     four decimals. A log people have when they kept nothing else."""
     pytest.importorskip("keras")
     import os
@@ -1059,14 +1059,14 @@ def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
     log = tmp_path / "out.txt"
     log.write_text(out)
     [run] = read(log)
-    assert run.meta["format"] == "keras_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
+    assert run.meta["format"] == "keras_console" and list(run.axis) == [0, 1, 2, 3, 4, 5]
     for key, canon in (("loss", "train_loss"), ("val_loss", "val_loss"), ("val_mae", "val_mae")):
         assert run.series[canon] == pytest.approx(expected[key], rel=1e-3, abs=1e-4)
     if verbose == 2:  # the job killed while printing the last epoch: "... val_mae: 0.0" with no newline
         cut = tmp_path / "cut.txt"
         cut.write_text(out.rstrip("\n")[:-3])
         [short] = read(cut)
-        assert list(short.axis) == [1, 2, 3, 4, 5] and short.val_loss == pytest.approx(run.val_loss[:5])
+        assert list(short.axis) == [0, 1, 2, 3, 4] and short.val_loss == pytest.approx(run.val_loss[:5])
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
           "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# training"]},
                     {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["model.fit(...)"],

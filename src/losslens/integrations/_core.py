@@ -199,6 +199,9 @@ class Watcher:
     _stopper: Any = field(default=None, init=False)
     _schedule: Any = field(default=None, init=False)     # the LRSchedule of the last epoch
     _said: set = field(default_factory=set, init=False)    # one-time notes already given
+    # How the framework's own printout numbers this epoch, when it differs from the log's (Keras prints
+    # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
+    epoch_note: Any = field(default=None, init=False)
 
     def __post_init__(self):
         if self.name is None:
@@ -535,6 +538,9 @@ class Watcher:
         self.save()
 
     def say(self, text: str):
+        if self.epoch_note and "epoch-note" not in self._said and text.startswith("losslens"):
+            self._said.add("epoch-note")
+            text += " " + self.epoch_note
         self.messages.append(text)
         logger.info(text)
         if self.verbose:

@@ -87,6 +87,11 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         try:
+            total = (self.params or {}).get("epochs")
+            # Epochs here are History's and CSVLogger's, from 0 (as `losslens diagnose` reads those logs);
+            # the progress bar above prints this one as "Epoch {epoch + 1}/N".
+            self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {epoch} "
+                                       f"is the one Keras printed as 'Epoch {epoch + 1}/{total or '…'}'.)")
             lr = self._get_lr()
             decision = self.watcher.end_epoch(epoch, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
                                               schedule=self._schedule(lr, epoch))

@@ -6,7 +6,10 @@ Each epoch starts with ``Epoch 3/20``; the progress line that follows ends with 
 metrics, ``... - loss: 0.4556 - mae: 0.5441 - val_loss: 0.1685 - val_mae: 0.3362`` (Keras 2's
 ``[=====]`` bar and Keras 3's, ``verbose=1`` or ``2``). With ``verbose=1`` the bar is redrawn with
 carriage returns, backspaces and colour codes; the last drawing of each epoch holds its end-of-epoch
-values, validation included. Epochs keep the printed (1-based) numbers, the ones the user saw.
+values, validation included. ``Epoch k/N`` is epoch ``k - 1``: Keras prints its 0-based epoch plus one,
+and the run is numbered as its History, CSVLogger and the losslens callback number it (DESIGN: X in the
+log's own axis, 0-based for Keras), so every view of one fit quotes the same epochs. Lines the losslens
+callback printed among them (``losslens: stopped at epoch 8: ...``) are not metrics.
 Messages of callbacks (``Epoch 5: val_loss improved ...``, ``early stopping``) carry no
 ``name: value`` pairs and are skipped; a second ``Epoch 1/N`` starts a new ``fit`` (the table
 reader tells continued training from a new model).
@@ -48,9 +51,9 @@ def keras_console_columns(text: str) -> dict[str, np.ndarray]:
         if m:
             if epoch is not None and last:
                 rows.append((epoch, last))
-            epoch, last = int(m.group(1)), None
+            epoch, last = int(m.group(1)) - 1, None
             continue
-        if epoch is None:
+        if epoch is None or ln.lstrip().startswith("losslens"):
             continue
         pairs = {k: float(v) for k, v in _PAIR.findall(ln)}
         if pairs:
