@@ -275,3 +275,41 @@ def test_a_horizon_inside_the_logged_run_is_a_one_line_error():
     assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
     assert str(path) in res.output and f"({last:g})" in res.output and "looks ahead" in res.output
     assert CliRunner().invoke(app, ["forecast", str(path), "--horizon", str(last + 20)]).exit_code == 0
+
+
+def test_a_forecast_made_after_an_lr_cut_does_not_carry_the_drop_below_the_noise_floor(tmp_path):
+    """Keras ReduceLROnPlateau(factor=0.3, patience=2) on y = 2 x1 + 3 x2 + N(0, 0.3²), 1000 held-out points
+    (fixture keras_rlrop_noise_floor, 4 seeds): no model's expected validation MSE is below 0.09. Forecasts
+    made right after a cut, fitted across it, carried the drop on: at epoch 11 (cut to 9e-4 at 11) the
+    forecast for epoch 39 was 0.0869-0.0898, below the noise variance, while the run went on to 0.098."""
+    from losslens.forecasting import forecast_run, last_lr_cut
+    from losslens.readers import read
+
+    folder = REPO / "tests" / "fixtures" / "ecosystem" / "keras_rlrop_noise_floor"
+    below, errs = 0, []
+    for path in sorted(folder.glob("rlrop_40*.csv")):
+        [run] = read(path)
+        lr, (x, y) = run.series["lr"], run.finite("val_loss")
+        truth = float(np.median(y[-3:]))
+        assert truth > 0.09  # the floor holds in the run itself
+        lines = path.read_text().splitlines()
+        for n in range(8, len(x) - 5):
+            cut = last_lr_cut(x[:n], lr[:n])
+            if cut is None:
+                continue
+            part = tmp_path / f"{path.stem}_{n}.csv"
+            part.write_text("\n".join(lines[:n + 1]) + "\n")
+            fc = forecast_run(read(part)[0], horizon=float(x[-1]))
+            below += fc.value < 0.09
+            errs.append(abs(fc.value - truth) / truth)
+            assert fc.note and f"lr was cut at {cut:.4g}" in fc.note
+            assert fc.interval[0] <= truth <= fc.interval[1]
+    assert len(errs) > 50 and below == 0 and np.median(errs) < 0.01
+    # Right after the cut (one point at the new rate) the forecast is the level now, and says why.
+    part = tmp_path / "first12.csv"
+    lines12 = (folder / "rlrop_40.csv").read_text().splitlines()[:13]
+    part.write_text("\n".join(lines12) + "\n")
+    fc = forecast_run(read(part)[0], horizon=39)
+    assert fc.value == pytest.approx(fc.level) == pytest.approx(float(lines12[-1].split(",")[-1]))
+    assert "only 1 point(s) since the lr was cut at 11" in fc.note
+    assert fc.value > 0.09 and fc.path()["mid"][-1] == pytest.approx(fc.value)

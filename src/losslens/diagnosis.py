@@ -166,6 +166,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if forecast:
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
         # pay?"); a user's own horizon is forecast separately below, for the report.
+        f.lr_cut = _lr_cut(run)
         _forecast(f, None)
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
@@ -1292,7 +1293,7 @@ def _forecast(f: Facts, horizon):
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
-        fc = forecast_curve(x, y, horizon=horizon)
+        fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
@@ -1305,6 +1306,16 @@ def _forecast(f: Facts, horizon):
             d["gain"] = (d["value"] - d["level"]) / abs(d["level"])
     f.forecast = d
     return d
+
+
+def _lr_cut(run: Run) -> float | None:
+    """Where the logged lr was last cut to the rate it holds now (the forecast fits the curve from there)."""
+    lr = run.get("lr")
+    if lr is None:
+        return None
+    from .forecasting import last_lr_cut
+
+    return last_lr_cut(run.axis, lr)
 
 
 def _negate_forecast(d: dict, top: float = 0.0) -> dict:
@@ -1346,7 +1357,10 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             # about the error, so the error's change (from the forecast's level) is the one to read it by.
             err_change = ((top - value) - (top - level)) / (top - level)
             vs_now += f"; its error {top:g} − {f.metric} {_signed_pct(err_change)}"
-        floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if fc.get("note") else ""
+        note = fc.get("note") or ""
+        floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if "the fitted trend reaches" in note else ""
+        if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
+            floor += f" ({note.split(';')[0]})"
         cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
                               f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
