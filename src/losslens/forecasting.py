@@ -444,6 +444,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         Name carried into the result.
     random_state : int or None
         Unused (the fit is a deterministic grid); kept for a stable signature.
+    since : float, optional
+        Axis value where the lr was last cut to the rate it holds now (:func:`last_lr_cut`): the curve
+        is fitted from there; with fewer than :data:`MIN_POINTS` points since, the forecast holds their
+        median. ``note`` says which.
 
     Returns
     -------
@@ -485,10 +489,6 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     peak = int(np.argmax(y))
     start = peak if 0 < peak < n // 2 and n - peak >= MIN_POINTS and y[peak] - y[0] > 0.25 * abs(y[0]) \
         and horizon > x[peak] else 0
-    # A curve that fell and has risen since (validation loss once the model memorises) is fitted
-    # from its trough: each family is monotone, and fitted across the turn the fall outweighs the
-    # rise, so anchoring at today's level left a flattening fall that forecast a further drop
-    # (keras_csvlogger: 0.282 at epoch 15 rising to 0.376 at 79, forecast "0.7% lower by 200").
     # The lr was cut at `since`: the curve before it ran at another step, and the families fitted across
     # the cut extend its drop (a curve right after a cut drops, then flattens at the new rate).
     after_cut = None
@@ -497,6 +497,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         after_cut = (float(x[i]), n - i)
         if n - i >= MIN_POINTS:
             start = i
+    # A curve that fell and has risen since (validation loss once the model memorises) is fitted
+    # from its trough: each family is monotone, and fitted across the turn the fall outweighs the
+    # rise, so anchoring at today's level left a flattening fall that forecast a further drop
+    # (keras_csvlogger: 0.282 at epoch 15 rising to 0.376 at 79, forecast "0.7% lower by 200").
     trough = _trough(y[start:])
     if trough is not None and horizon > x[start + trough]:
         start += trough
@@ -539,8 +543,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         # on (Keras ReduceLROnPlateau on y = 2 x1 + 3 x2 + N(0, 0.3²), 4 seeds: 23 of 57 forecasts made 1-4
         # epochs after a cut fell below the noise variance 0.09, median error 4.9%; held at the median of
         # the points since the cut: 0.33%, none below). The level now is that median too.
-        note = (f"only {after_cut[1]} point(s) since the lr was cut at {_g(after_cut[0])}: a curve right after a cut drops, "
-                f"then flattens, and the fit across the cut would carry the drop on (to {_g(mid_h)}); the value is "
+        note = (f"only {after_cut[1]} point(s) since the lr was cut at {_g(after_cut[0])}: a curve right after a cut drops (a score jumps), "
+                f"then flattens, and the fit across the cut would carry that on (to {_g(mid_h)}); the value is "
                 "the level since the cut, the interval spans both")
         model.hold = float(np.median(y_all[-after_cut[1]:]))  # the points at the new rate
         mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
@@ -616,9 +620,14 @@ class _FlippedForecast(Forecast):
         out.value = top - fc.value
         out.interval = (top - hi, top - lo)
         out.level = top - fc.level
-        if fc.note:
-            out.note = (f"the fitted trend reaches {top:g} before the horizon: the curve shows no ceiling "
-                        f"yet, so the value is an upper bound (clipped at {top:g}); the interval is the better guide")
+        if fc.note and "since the lr was cut" in fc.note:  # the value the fit across the cut gave, as a score
+            import re
+
+            out.note = re.sub(r"\(to ([^)]+)\)", lambda m: f"(to {top - float(m.group(1)):.4g})", fc.note)
+        if fc.note and "the fitted trend reaches 0" in fc.note:
+            out.note = out.note[:out.note.index("the fitted trend reaches 0")] + (
+                f"the fitted trend reaches {top:g} before the horizon: the curve shows no ceiling "
+                f"yet, so the value is an upper bound (clipped at {top:g}); the interval is the better guide")
         return out
 
     def _band(self, xs):
