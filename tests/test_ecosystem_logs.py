@@ -630,7 +630,7 @@ def test_overfitting_boosted_trees_get_a_boosters_actions(path):
                                  + losslens.diagnose(ECO / "keras_metrics" / "h3.log").causes[0].actions)
 
 
-def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high():
+def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high(tmp_path):
     # A loop's CSV (the training loss and lr at every step, validation at each epoch's end), OneCycleLR at
     # max_lr 1.0 on the digits MLP: validation 2.12 -> 1.20 at epoch 1 -> 2.304 = ln 10 (accuracy 0.10),
     # training back at ln 10 too. With SGD it read "overfitting: regularize" (underfitting 0.55 beside
@@ -650,6 +650,13 @@ def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high():
         ev = " ".join(d.causes[0].evidence)
         assert "uniform guess's loss, ln 10" in ev and "did not bring it back" in ev
         assert "max_lr" in d.causes[0].actions[0]
+        # On the step axis (the same file without its epoch column) it read lr_too_high with "converged:
+        # stop here, the schedule has run its course" beside it; a network at a uniform guess is not done.
+        lines = (folder / f"onecycle_{opt}_maxlr1.0.csv").read_text().splitlines()
+        steps = tmp_path / f"{opt}_steps.csv"
+        steps.write_text("\n".join(",".join(c for i, c in enumerate(ln.split(",")) if i != 1) for ln in lines) + "\n")
+        d = losslens.diagnose(steps)
+        assert read(steps)[0].axis_name == "step" and d.verdict == "lr_too_high" and "converged" not in d.cause_ids()
 
 
 def _noisy_mlp_regressor(**kw):

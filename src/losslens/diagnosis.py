@@ -189,7 +189,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     low = lr_too_low(f, t)
     # (Nor where both curves went back up after their best: "flat since X" is then at a level the run
     # left, not one it holds.)
-    relapse = any("train_back" in c.numbers for c in causes)
+    # (Nor where the run ended at a uniform guess after having learned: flat at ln K is a network knocked
+    # back, whatever the lr did afterwards; "stop here" would keep a model that predicts the class frequencies.)
+    relapse = any("train_back" in c.numbers or "uniform_guess" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
@@ -349,12 +351,14 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{name} climbed from {d.start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
           f"({d.peak_growth:.0%} above its start) before it came back down"]
     c, end = f.chance, float(f.smoothed[-1])
+    guess = {}
     if c.classes and end > 0 and abs(end - math.log(c.classes)) < 0.01 * math.log(c.classes):
         ev.append(f"{f.metric} ends at {end:.4g} = ln {c.classes}, the uniform guess: the weights did not recover")
+        guess = {"uniform_guess": c.classes}
     return Cause("lr_too_high", _ramp(d.peak_growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.85), ev,
                  ["learning-rate warm-up, or a lower peak learning rate", "gradient clipping",
                   "lower the learning rate (try 1/10) if the later curve bounces too"],
-                 {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth})
+                 {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth, **guess})
 
 
 def _accuracy_rose(f: Facts) -> bool:
@@ -733,7 +737,8 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
         and tp is not None and tp.improvement > t.memorise_drop * abs(tp.start)
     if not (improved or climbed) or g.val_rise_noise < t.overfit_rise_noise:
         return None
-    k = None if end > first else _back_to_a_guess(f, end)
+    guess = _back_to_a_guess(f, end)
+    k = None if end > first else guess
     if end <= first and k is None:
         return None
     where = f"above where it started ({first:.4g} → {end:.4g})" if k is None else \
@@ -749,7 +754,8 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.val_acc_tail is not None and c.val_acc_start is not None:
         ev.append(f"validation accuracy fell from {c.val_acc_start:.3f} to {c.val_acc_tail:.3f}")
-    return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"], {"val_rise_range": g.val_rise_range})
+    return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"],
+                 {"val_rise_range": g.val_rise_range, **({"uniform_guess": guess} if guess is not None else {})})
 
 
 #: Why both curves worsening together reads lr_too_high, not overfitting.
