@@ -56,14 +56,15 @@ def test_gpt2_overfitting_is_reported_stopped_and_saved(tmp_path, capsys):
                                    eval_dataset=markov(64, 1), callbacks=[cb])
     trainer.train()
 
-    assert cb.actions == [{"action": "stop", "epoch": cb.stopped_epoch, "cause": "overfitting"}]
+    assert cb.actions == [{"action": "stop", "step": cb.stopped_epoch, "cause": "overfitting"}]
     assert cb.stopped_epoch is not None and trainer.state.epoch < 40  # the Trainer stopped early
     # Reported when first firm (converged, as validation flattens, or overfitting), and again if
     # the verdict changed: the last report is the cause it stopped on.
     assert cb.reports[0]["verdict"] in ("converged", "overfitting") and cb.reported.verdict == "overfitting"
     assert capsys.readouterr().out.count("losslens (transformers") == len(cb.reports) <= 2
     run = cb.run()
-    assert run.axis_name == "epoch" and run.has("grad_norm") and run.has("lr")
+    assert run.axis_name == "step" and run.has("grad_norm") and run.has("lr")
+    assert run.series["epoch_frac"][-1] == pytest.approx(trainer.state.epoch)
     assert np.nanargmin(run.val_loss) < len(run) - 1  # validation turned up before the stop
     # restore_best_weights: the model holds the weights of the validation minimum again.
     assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(run.val_loss), rel=1e-4)
@@ -75,7 +76,8 @@ def test_gpt2_overfitting_is_reported_stopped_and_saved(tmp_path, capsys):
 
 
 def test_gpt2_stop_gain_reads_num_train_epochs(tmp_path):
-    """The forecast rule inside the Trainer callback: horizon = num_train_epochs; a validation
+    """The forecast rule inside the Trainer callback: horizon = max_steps (num_train_epochs on the
+    epoch axis); a validation
     loss forecast to rise (memorisation) gains nothing, so it stops once 10% of the way is done."""
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path), num_train_epochs=40, per_device_train_batch_size=8, learning_rate=3e-3,
@@ -85,7 +87,7 @@ def test_gpt2_stop_gain_reads_num_train_epochs(tmp_path):
     trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(16, 0),
                                    eval_dataset=markov(64, 1), callbacks=[cb])
     trainer.train()
-    assert cb.watcher.horizon == 40
+    assert cb.watcher.horizon == 40 * 2   # 16 sequences, batches of 8: 2 steps an epoch
     assert cb.actions[-1]["cause"] == "forecast" and trainer.state.epoch < 40
     run = cb.run()
     assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(run.val_loss), rel=1e-4)
@@ -167,7 +169,7 @@ def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):
     dropped = run.axis[np.argmax(run.val_loss < 0.6 * run.val_loss[0])]   # the first evaluation after the drop
     assert np.nanmin(run.val_loss) < 0.6 * run.val_loss[0] and out.count("losslens (transformers") >= 2
     first, last = cb.reports[0], cb.reports[-1]
-    assert first["epoch"] < dropped <= last["epoch"]                  # reported on the flat start, then again
+    assert first["step"] < dropped <= last["step"]                  # reported on the flat start, then again
     assert last["verdict"] != first["verdict"] and f", no longer {first['verdict']}" in out
     assert out.count("losslens (transformers") == len(cb.reports) <= 3 < len(run) // 4   # not at every evaluation
     assert last["verdict"] == cb.diagnosis.verdict                  # the last word is the run's end

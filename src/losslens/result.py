@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 SCHEMA = "losslens.diagnosis/1"
 
 CAUSES = ("still_improving", "converged", "overfitting", "lr_too_high", "lr_too_low",
@@ -80,6 +82,10 @@ class Diagnosis:
     def cause_ids(self) -> list[str]:
         return [c.id for c in self.causes]
 
+    def epoch_at(self, v) -> float | None:
+        """The Trainer epoch at step ``v`` (see :func:`trainer_epoch`); None where there is none."""
+        return trainer_epoch(self.run, v)
+
     def to_dict(self) -> dict:
         facts = self.facts.to_dict() if hasattr(self.facts, "to_dict") else {}
         return {
@@ -90,7 +96,9 @@ class Diagnosis:
             "length": self.length,
             "metric": self.metric,
             "plateau_epoch": None if self.plateau is None else _clean(self.plateau.epoch),
-            "plateau": None if self.plateau is None else self.plateau.to_dict(),
+            "plateau": None if self.plateau is None else {
+                **self.plateau.to_dict(),
+                **({"epoch_frac": e} if (e := self.epoch_at(self.plateau.epoch)) is not None else {})},
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
@@ -124,6 +132,25 @@ class Diagnosis:
     def _repr_html_(self) -> str:  # notebooks
         from .report.html import diagnosis_card_html
         return diagnosis_card_html(self)
+
+
+def trainer_epoch(run, v) -> float | None:
+    """The epoch at step ``v`` of a run on the step axis that logged its fractional epoch too
+    (a Hugging Face Trainer's ``epoch_frac``: its printout and ``state.epoch`` count in epochs,
+    its ``trainer_state.json`` and checkpoints in steps), so X is quoted in both: "step 300
+    (epoch 2.4)". None where the run has no such series."""
+    if run is None or v is None or getattr(run, "axis_name", None) != "step" \
+            or "epoch_frac" not in getattr(run, "series", {}):
+        return None
+    x = np.asarray(run.axis, dtype=float)
+    e = np.asarray(run.series["epoch_frac"], dtype=float)
+    ok = np.isfinite(x) & np.isfinite(e)
+    if ok.sum() < 2 or not math.isfinite(float(v)):
+        return None
+    x, e = x[ok], e[ok]
+    if np.any(np.diff(x) < 0) or np.any(np.diff(e) < 0):
+        return None
+    return round(float(np.interp(float(v), x, e)), 4)
 
 
 def axis_text(v) -> str:

@@ -32,6 +32,7 @@ def register(app):
         from losslens.cli import run_guarded
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
+        from losslens.result import trainer_epoch
 
         runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
         forecasts = run_guarded(map_runs, lambda run: (run, forecast_run(run, horizon=horizon, metric=metric,
@@ -44,18 +45,21 @@ def register(app):
                 out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                        "axis": run.axis_name}
                 out.update(fc.to_dict())
+                if (e := trainer_epoch(run, fc.plateau_epoch)) is not None:
+                    out["plateau_epoch_frac"] = e
                 if stop is not None:
                     out["stopping"] = stop
                 sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
             else:
-                typer.echo(describe(fc, run.name, run.axis_name))
+                typer.echo(describe(fc, run.name, run.axis_name, run))
                 if stop is not None:
                     typer.echo(describe_stop(stop, run.axis_name))
 
 
-def describe(fc, name: str, axis: str) -> str:
-    """A few lines for people: value at the horizon, interval, gain, p(improve), X."""
-    from losslens.result import axis_text
+def describe(fc, name: str, axis: str, run=None) -> str:
+    """A few lines for people: value at the horizon, interval, gain, p(improve), X (and, for a
+    Trainer's step axis, the epoch at X)."""
+    from losslens.result import axis_text, trainer_epoch
 
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
@@ -72,7 +76,9 @@ def describe(fc, name: str, axis: str) -> str:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
-        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)} ({where}; 95% of the improvement "
+        e = trainer_epoch(run, fc.plateau_epoch)
+        also = "" if e is None else f" (epoch {axis_text(e)})"
+        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)}{also} ({where}; 95% of the improvement "
                      f"forecast by {axis} {axis_text(fc.horizon)})")
     return "\n".join(lines)
 

@@ -9,8 +9,11 @@
 One row per evaluation (``eval_strategy="epoch"`` or ``"steps"``), or per epoch when the
 Trainer does not evaluate. A row holds the mean of the training losses logged since the
 previous row, the mean ``grad_norm`` (the Trainer logs it), the current learning rate and
-the ``eval_*`` metrics. The axis is the Trainer's fractional epoch (``state.epoch``); pass
-``axis="step"`` for the global step. The run is saved to ``save_path``, by default
+the ``eval_*`` metrics. The axis is the global step, as in the run's ``trainer_state.json``
+(its ``log_history``, which ``losslens diagnose`` reads, and its ``checkpoint-<step>`` folders),
+so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
+is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 40 (epoch 4)".
+``axis="epoch"`` puts the run on the fractional epoch instead (then the file's read differs). The run is saved to ``save_path``, by default
 ``<args.output_dir>/losslens.json``. Lowering the lr scales the optimizer's param groups and
 the scheduler's ``base_lrs``, so a warm-up/decay schedule continues from the lower rate.
 With an ``lr_scheduler_type`` other than ``"constant"`` (the Trainer's default is ``"linear"``)
@@ -38,9 +41,9 @@ _DEFAULT = object()
 
 class LosslensCallback(WatcherViews, TrainerCallback):
     """Parameters are those of :class:`~losslens.integrations._core.Watcher` (``monitor``
-    defaults to ``eval_loss`` → ``val_loss``) plus ``axis`` (``"epoch"`` or ``"step"``)."""
+    defaults to ``eval_loss`` → ``val_loss``) plus ``axis`` (``"step"``, the default, or ``"epoch"``)."""
 
-    def __init__(self, *, axis: str = "epoch", save_path=_DEFAULT, **options):
+    def __init__(self, *, axis: str = "step", save_path=_DEFAULT, **options):
         if axis not in ("epoch", "step"):
             raise ValueError(f"axis must be 'epoch' or 'step', got {axis!r}")
         self._default_save = save_path is _DEFAULT
@@ -106,7 +109,10 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             where = state.epoch if self.watcher.axis_name == "epoch" else state.global_step
             if where is None:
                 return
-            decision = self.watcher.end_epoch(float(where), logs, lr=lr, schedule=_schedule(args, state, kwargs))
+            extra = {"epoch_frac": float(state.epoch)} \
+                if self.watcher.axis_name == "step" and state.epoch is not None else None
+            decision = self.watcher.end_epoch(float(where), logs, lr=lr, extra=extra,
+                                              schedule=_schedule(args, state, kwargs))
             model = kwargs.get("model")
             if decision.improved and self.watcher.restore_best_weights and model is not None:
                 self.best_state = copy_state(model)

@@ -184,6 +184,9 @@ def card_html(d, data: dict | None = None) -> str:
     axis = esc(d.axis or "epoch")
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         x = _at(d.plateau.epoch)
+        e = d.epoch_at(d.plateau.epoch) if hasattr(d, "epoch_at") else None
+        if e is not None:  # a Trainer's step: its epoch beside it
+            x += f" (epoch {_at(e)})"
         iv = d.plateau.interval
         if iv is not None and len(iv) == 2 and finite_or_none(iv[0]) is not None and finite_or_none(iv[1]) is not None:
             x += f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>"

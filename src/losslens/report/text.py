@@ -34,9 +34,11 @@ def headline(d: Diagnosis) -> str:
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.plateau is not None:
         lo, hi = d.plateau.interval
-        where = f"plateau at {d.axis} {axis_text(d.plateau.epoch)} [{axis_text(lo)}, {axis_text(hi)}]"
+        e = d.epoch_at(d.plateau.epoch)  # a Trainer's step: its epoch beside it
+        at = f"{d.axis} {axis_text(d.plateau.epoch)}" + ("" if e is None else f" (epoch {axis_text(e)})")
+        where = f"plateau at {at} [{axis_text(lo)}, {axis_text(hi)}]"
         if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
-            where = f"flattened at {d.axis} {axis_text(d.plateau.epoch)} [{axis_text(lo)}, {axis_text(hi)}]"
+            where = f"flattened at {at} [{axis_text(lo)}, {axis_text(hi)}]"
             if d.verdict == "still_improving":
                 verdict = "still improving slowly"
     else:

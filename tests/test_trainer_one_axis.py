@@ -1,0 +1,69 @@
+"""One Hugging Face Trainer run, one X: the live callback and the run's trainer_state.json agree.
+
+The callback reported on the Trainer's fractional epoch ("plateau at epoch 4") while
+``losslens diagnose trainer_state.json`` read the log_history's steps ("plateau at step 40"). Both
+are on the step axis now (the log_history's index and the checkpoints' names), and both quote the
+epoch beside X. A tiny BERT (built from a config, nothing downloaded) trains in a few seconds."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+import losslens  # noqa: E402
+from losslens.integrations.transformers import LosslensCallback  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
+
+
+def keyword_task(n, seed, flip=0.1):
+    """Is token 7 or 9 among 16 random tokens of 64? 10% of the labels flipped."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, 64, size=(n, 16))
+    labels = ((ids == 7) | (ids == 9)).any(1).astype(int)
+    labels = np.where(rng.random(n) < flip, 1 - labels, labels)
+    return [{"input_ids": torch.tensor(i), "attention_mask": torch.ones(16, dtype=torch.long),
+             "labels": torch.tensor(label)} for i, label in zip(ids, labels)]
+
+
+def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=16, num_labels=2)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=8, per_device_train_batch_size=16,
+        per_device_eval_batch_size=256, eval_strategy="steps", eval_steps=5, logging_steps=5,
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, learning_rate=1e-3,
+        lr_scheduler_type="constant")
+    cb = LosslensCallback()
+    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
+                                   train_dataset=keyword_task(160, 0), eval_dataset=keyword_task(128, 1),
+                                   callbacks=[cb])
+    trainer.train()
+    trainer.save_state()
+    printed = capsys.readouterr().out
+    live = cb.diagnosis
+    state = tmp_path / "trainer_state.json"
+    read = losslens.diagnose(state)
+
+    assert live.plateau is not None and read.plateau is not None
+    assert (live.axis, live.plateau.epoch) == (read.axis, read.plateau.epoch)   # one X, one unit
+    assert live.plateau.interval == read.plateau.interval
+    steps_per_epoch = 160 // 16
+    x = read.plateau.epoch
+    # Both quote the Trainer's epoch beside the step, as the Trainer counts it.
+    assert live.epoch_at(x) == read.epoch_at(x) == pytest.approx(x / steps_per_epoch)
+    quoted = f"{read.axis} {x:g} (epoch {x / steps_per_epoch:g})"
+    assert quoted in live.summary() and quoted in read.summary() and quoted in printed
+    assert read.to_dict()["plateau"]["epoch_frac"] == live.to_dict()["plateau"]["epoch_frac"]
+    # The file the callback saved reads back on the same axis, and the CLI says the same.
+    assert losslens.diagnose(tmp_path / "losslens.json").plateau.epoch == x
+    from losslens.cli import app
+    out = CliRunner().invoke(app, ["diagnose", str(state), "--json"]).output
+    assert json.loads(out.splitlines()[0])["plateau"] == read.to_dict()["plateau"]
+    fc = CliRunner().invoke(app, ["forecast", str(state)]).output
+    assert f"plateau step X = " in fc and "(epoch " in fc
