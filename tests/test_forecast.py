@@ -279,18 +279,21 @@ def test_a_horizon_inside_the_logged_run_is_a_one_line_error():
 
 def test_a_forecast_made_after_an_lr_cut_does_not_carry_the_drop_below_the_noise_floor(tmp_path):
     """Keras ReduceLROnPlateau(factor=0.3, patience=2) on y = 2 x1 + 3 x2 + N(0, 0.3²), 1000 held-out points
-    (fixture keras_rlrop_noise_floor, 4 seeds): no model's expected validation MSE is below 0.09. Forecasts
+    (fixture keras_rlrop_noise_floor, 8 seeds): no model's expected validation MSE is below 0.09. Forecasts
     made right after a cut, fitted across it, carried the drop on: at epoch 11 (cut to 9e-4 at 11) the
-    forecast for epoch 39 was 0.0869-0.0898, below the noise variance, while the run went on to 0.098."""
+    forecast for epoch 39 was 0.0869-0.0898, below the noise variance, while the run went on to 0.098.
+    Held at the level since the cut, the value was right but the 90% interval kept the fit's lower bound
+    (0 at worst, a median half-width of 27%: every final value inside); it is the noise at the new rate
+    now, and covers about 90%."""
     from losslens.forecasting import forecast_run, last_lr_cut
     from losslens.readers import read
 
     folder = REPO / "tests" / "fixtures" / "ecosystem" / "keras_rlrop_noise_floor"
-    below, errs = 0, []
+    below, errs, held = 0, [], []
     for path in sorted(folder.glob("rlrop_40*.csv")):
         [run] = read(path)
         lr, (x, y) = run.series["lr"], run.finite("val_loss")
-        truth = float(np.median(y[-3:]))
+        truth = float(y[-1])
         assert truth > 0.09  # the floor holds in the run itself
         lines = path.read_text().splitlines()
         for n in range(8, len(x) - 5):
@@ -303,8 +306,14 @@ def test_a_forecast_made_after_an_lr_cut_does_not_carry_the_drop_below_the_noise
             below += fc.value < 0.09
             errs.append(abs(fc.value - truth) / truth)
             assert fc.note and f"lr was cut at {cut:.4g}" in fc.note
-            assert fc.interval[0] <= truth <= fc.interval[1]
-    assert len(errs) > 50 and below == 0 and np.median(errs) < 0.01
+            if np.sum(x[:n] >= cut) < 5:  # held at the level since the cut
+                held.append((fc.interval[0] <= truth <= fc.interval[1], fc.interval[0]))
+            else:
+                assert fc.interval[0] <= truth <= fc.interval[1]
+    assert len(errs) > 150 and below == 0 and np.median(errs) < 0.01
+    coverage = np.mean([c for c, _ in held])
+    assert len(held) > 100 and 0.85 <= coverage <= 0.95, coverage   # was 100%, at bounds down to 0
+    assert min(lo for _, lo in held) > 0.06                          # was 0: far below the floor 0.09
     # Right after the cut (one point at the new rate) the forecast is the level now, and says why.
     part = tmp_path / "first12.csv"
     lines12 = (folder / "rlrop_40.csv").read_text().splitlines()[:13]

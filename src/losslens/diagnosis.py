@@ -166,7 +166,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if forecast:
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
         # pay?"); a user's own horizon is forecast separately below, for the report.
-        f.lr_cut = _lr_cut(run)
+        f.lr_cut, f.lr_cut_ratio = _lr_cut(run)
         _forecast(f, None)
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
@@ -1299,7 +1299,7 @@ def _forecast(f: Facts, horizon):
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
-        fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut)
+        fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
@@ -1314,14 +1314,15 @@ def _forecast(f: Facts, horizon):
     return d
 
 
-def _lr_cut(run: Run) -> float | None:
-    """Where the logged lr was last cut to the rate it holds now (the forecast fits the curve from there)."""
+def _lr_cut(run: Run) -> tuple[float | None, float | None]:
+    """Where the logged lr was last cut to the rate it holds now (the forecast fits the curve from there),
+    and the new rate over the old."""
     lr = run.get("lr")
     if lr is None:
-        return None
-    from .forecasting import last_lr_cut
+        return None, None
+    from .forecasting import lr_cut
 
-    return last_lr_cut(run.axis, lr)
+    return lr_cut(run.axis, lr)
 
 
 def _negate_forecast(d: dict, top: float = 0.0) -> dict:

@@ -65,6 +65,7 @@ class Facts:
     learning_curve: LearningCurveFacts | None = None
     forecast: Any = None
     lr_cut: float | None = None   # axis value where the logged lr was last cut to its current rate (the forecast fits from there)
+    lr_cut_ratio: float | None = None  # the lr since that cut over the lr before it
     train_spike: float = 0.0      # largest training-loss jump above its trend (second half), noise sds
     train_spike_rel: float = 0.0  # the same jump as a fraction of the training loss's improvement
     train_spike_points: int = 0   # points scanned for it (the threshold grows with them)
