@@ -659,6 +659,33 @@ def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high(tmp_path):
         assert read(steps)[0].axis_name == "step" and d.verdict == "lr_too_high" and "converged" not in d.cause_ids()
 
 
+def test_a_collapse_read_off_the_training_loss_alone_is_not_converged(tmp_path):
+    # The same OneCycleLR max_lr 1.0 runs as a loop that logs only its training loss per step (with and
+    # without the lr), the number of classes not given: no ln K to recognise. The loss fell from 2.32 to
+    # about 0.3, climbed back (to 1.7e9 with SGD) and sat flat at 2.305; it read lr_too_high with
+    # "converged (0.65): stop once it is flat" beside it. A curve back near its start after having been
+    # far below it is a level the run fell back to, not a floor to stop at. max_lr 0.1 still converges.
+    folder = ECO / "torch_onecycle_collapse"
+
+    def keep(src, dst, names):
+        rows = [ln.split(",") for ln in (folder / src).read_text().splitlines()]
+        cols = [rows[0].index(n) for n in names]
+        dst.write_text("\n".join(",".join(r[i] for i in cols) for r in rows) + "\n")
+        return dst
+
+    for opt in ("sgd", "adam"):
+        for names in (("step", "train_loss"), ("step", "train_loss", "lr")):
+            path = keep(f"onecycle_{opt}_maxlr1.0.csv", tmp_path / f"{opt}_{len(names)}.csv", names)
+            run = read(path)[0]
+            assert run.axis_name == "step" and "classes" not in run.meta and not run.has("val_loss")
+            d = losslens.diagnose(path)
+            assert d.metric == "train_loss" and d.verdict == "lr_too_high", (opt, names)
+            assert "converged" not in d.cause_ids(), (opt, names)
+            assert "of the way up to its start: the weights did not recover" in " ".join(d.causes[0].evidence)
+    path = keep("onecycle_sgd_maxlr0.1.csv", tmp_path / "cf.csv", ("step", "train_loss"))
+    assert losslens.diagnose(path).verdict == "converged"
+
+
 def _noisy_mlp_regressor(**kw):
     """scikit-learn's MLPRegressor (100 units, lr 0.01) on 80 noisy points (y = sin 2x1 + x2 x3 + x4/2 + N(0, 0.3²)),
     with the test set's MSE."""

@@ -191,7 +191,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # left, not one it holds.)
     # (Nor where the run ended at a uniform guess after having learned: flat at ln K is a network knocked
     # back, whatever the lr did afterwards; "stop here" would keep a model that predicts the class frequencies.)
-    relapse = any("train_back" in c.numbers or "uniform_guess" in c.numbers for c in causes)
+    relapse = any(k in c.numbers for c in causes for k in ("train_back", "uniform_guess", "back_to_start"))
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
@@ -355,6 +355,16 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
     if c.classes and end > 0 and abs(end - math.log(c.classes)) < 0.01 * math.log(c.classes):
         ev.append(f"{f.metric} ends at {end:.4g} = ln {c.classes}, the uniform guess: the weights did not recover")
         guess = {"uniform_guess": c.classes}
+    elif name == f.metric:
+        # K not given: the curve it reads was well below where it ended (>= 5 noise sds of improvement)
+        # and climbed back at least halfway to its start. Flat there is a level the run fell back to.
+        i = int(np.argmin(f.smoothed))
+        gained = d.start - float(f.smoothed[i])
+        if gained > 5 * f.noise and end - float(f.smoothed[i]) >= 0.5 * gained:
+            ev.append(f"{f.metric} had got down to {float(f.smoothed[i]):.4g} at {f.axis_name} {_n(f.x[i])} and ended "
+                      f"back at {end:.4g}, {(end - float(f.smoothed[i])) / gained:.0%} of the way up to its start: "
+                      "the weights did not recover")
+            guess = {"back_to_start": (end - float(f.smoothed[i])) / gained}
     return Cause("lr_too_high", _ramp(d.peak_growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.85), ev,
                  ["learning-rate warm-up, or a lower peak learning rate", "gradient clipping",
                   "lower the learning rate (try 1/10) if the later curve bounces too"],
