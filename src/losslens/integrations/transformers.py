@@ -13,9 +13,10 @@ the ``eval_*`` metrics. The axis is the global step, as in the run's ``trainer_s
 (its ``log_history``, which ``losslens diagnose`` reads, and its ``checkpoint-<step>`` folders),
 so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
 is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 40 (epoch 4)".
-``axis="epoch"`` puts the run on the fractional epoch instead (then the file's read differs). The run is saved to ``save_path``, by default
-``<args.output_dir>/losslens.json``. Lowering the lr scales the optimizer's param groups and
-the scheduler's ``base_lrs``, so a warm-up/decay schedule continues from the lower rate.
+``axis="epoch"`` puts the run on the fractional epoch instead (then the file's read differs).
+The run is saved to ``save_path``, by default ``<args.output_dir>/losslens.json``. Lowering
+the lr scales the optimizer's param groups and the scheduler's ``base_lrs``, so a warm-up/decay
+schedule continues from the lower rate.
 With an ``lr_scheduler_type`` other than ``"constant"`` (the Trainer's default is ``"linear"``)
 ``converged`` does not stop the run while the schedule still changes the lr.
 """
