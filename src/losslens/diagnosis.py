@@ -52,6 +52,10 @@ class Thresholds:
     chance_margin: float = 0.10           # val accuracy < 10% of the way from chance to perfect,
     chance_z: float = 2.0                 # or < 2 binomial standard errors above it
     memorise_drop: float = 0.05           # training loss ≥ 5% below its start: the model fits something
+    train_guess_level: float = 0.95       # (no training accuracy, K known) training loss's last quarter ≥ 95% of
+                                          # ln K: it fitted nothing, not even its training data
+    blown_start: float = 2.0              # ... having started ≥ 2x ln K (an untrained softmax starts near ln K):
+                                          # the first steps threw the outputs out, and it never came back
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
     no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain;
@@ -492,7 +496,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         tp = f.train_plateau or (f.plateau if f.metric == "train_loss" else None)
         # (No training curve at all: nothing says it memorised.)
         train_fits = tp is not None and tp.improvement > t.memorise_drop * abs(tp.start)
-        memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else train_fits
+        memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else \
+            train_fits and _train_loss_at_guess(f, t) is None
         if at_chance and not memorising:
             return None  # nothing fitted: underfitting decides
         if at_chance and c.val_acc_start is not None and c.n_val and c.val_acc_start >= max(margin, c.chance + 0.1) \
@@ -924,8 +929,22 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     """Training accuracy at chance: the model cannot fit even the training data. Ahead of a
     bouncing floor (lr_too_high by oscillation): a loss bouncing at the chance level is not a
-    minimum the step overshoots."""
+    minimum the step overshoots. With no training accuracy, a training loss still at ln K says the
+    same; one that started far above ln K was thrown there by the first steps: a step too large."""
     c = f.chance
+    guess = _train_loss_at_guess(f, t)
+    if guess is not None:
+        start, tail = guess
+        k = c.classes
+        ev = [f"train_loss ends at {tail:.4g} = {tail / math.log(k):.0%} of ln {k} = {math.log(k):.4g}, a uniform "
+              "guess's loss: the model fitted nothing, not even its training data"]
+        if start >= t.blown_start * math.log(k):
+            ev.append(f"it started at {start:.4g}, {start / math.log(k):.1f}x ln {k}: an untrained network starts near "
+                      "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
+            return Cause("lr_too_high", 0.8, ev,
+                         ["lower the learning rate (try 1/10) and restart from scratch",
+                          "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
+        return Cause("underfitting", 0.7, ev, ACTIONS["underfitting"], {"train_tail": tail})
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
         inferred = " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)" if c.classes_inferred else ""
         return Cause("underfitting", 0.75,
@@ -1231,9 +1250,29 @@ def _chance_margin(c, t: Thresholds) -> float:
 
 
 def _train_at_chance(f: Facts, t: Thresholds) -> bool:
-    """Training accuracy logged and at chance: the model fitted nothing, not even its training data."""
+    """Training accuracy logged and at chance, or with none logged a training loss still at ln K:
+    the model fitted nothing, not even its training data."""
     c = f.chance
+    if c.chance is not None and c.train_acc_tail is None:
+        return _train_loss_at_guess(f, t) is not None
     return c.chance is not None and c.train_acc_tail is not None and c.train_acc_tail < _chance_margin(c, t)
+
+
+def _train_loss_at_guess(f: Facts, t: Thresholds) -> tuple[float, float] | None:
+    """(first, last-quarter median) of the training loss when K is known, no training accuracy is
+    logged and that median is ≥ ``train_guess_level`` of ln K (a uniform guess's cross-entropy); else
+    None. A scikit-learn MLPClassifier at Adam lr 1.0 on digits: loss_curve_ 24.9 -> 2.38 (ln 10 = 2.30)
+    while its early-stopping validation accuracy sat at 0.08-0.19; lr 0.01 reached 0.975."""
+    c = f.chance
+    yt = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
+    if not c.classes or c.classes < 2 or c.train_acc_tail is not None or yt is None \
+            or f.train_metric not in (None, "train_loss"):
+        return None
+    yt = yt[np.isfinite(yt)]
+    if yt.shape[0] < 4:
+        return None
+    tail = float(np.median(yt[-max(2, yt.shape[0] // 4):]))
+    return (float(yt[0]), tail) if tail >= t.train_guess_level * math.log(c.classes) else None
 
 
 def _falling(f: Facts, t: Thresholds) -> bool:
