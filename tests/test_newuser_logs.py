@@ -5,6 +5,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - sklearn_mlp_lr1: MLPClassifier(early_stopping=True) at Adam lr 1.0 on digits: its loss_curve_ went
   24.9 -> 2.38 (ln 10 = 2.30), validation accuracy 0.08-0.19; read no_signal ("check the labels"),
   with overfitting 0.95 beside it. At lr 0.01 the same model reaches 0.975.
+- hf_linear_decay_low_lr: a Trainer run (eval every 20 steps, linear decay) at lr 3e-5 that flattened at
+  97% of ln 2 as the schedule ran the lr to 0: read underfitting and converged, lr_too_low not named
+  (it reads constant-rate runs only); at lr 1e-3 the same model reaches 0.0019.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import losslens
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 SKL = ECO / "sklearn_mlp_lr1"
+HF = ECO / "hf_linear_decay_low_lr"
 
 
 def _ids(d, status=None):
@@ -58,3 +62,41 @@ def test_mlp_whose_training_loss_ends_at_ln_k_is_not_no_signal():
 def test_the_counterfactual_mlp_still_reads_converged():
     d = losslens.diagnose(_FittedMLP(SKL / "mlp_lr0.01.json"))
     assert d.verdict == "converged", d
+
+
+def _evals(path: Path) -> list[float]:
+    return [h["eval_loss"] for h in json.loads(path.read_text())["log_history"] if "eval_loss" in h]
+
+
+def test_the_premise_a_larger_step_not_a_larger_model_takes_the_trainer_run_below_ln_2():
+    run, cf = _evals(HF / "lr3e-5" / "trainer_state.json"), _evals(HF / "cf_lr1e-3" / "trainer_state.json")
+    assert round(run[-1], 4) == 0.6744 and run[-1] > 0.95 * math.log(2)
+    assert cf[-1] < 0.01
+    # lr x 10 (verify's check) reaches 0.046; a model 4x as wide at lr 3e-5 stays at 94% of ln 2.
+    assert _evals(HF / "cf_lr3e-4" / "trainer_state.json")[-1] < 0.05
+    assert _evals(HF / "cf_wide256" / "trainer_state.json")[-1] > 0.9 * math.log(2)
+    lrs = [h["learning_rate"] for h in json.loads((HF / "lr3e-5" / "trainer_state.json").read_text())["log_history"]
+           if "learning_rate" in h]
+    assert lrs[-1] < 0.01 * max(lrs)  # the linear schedule ran the step down to ~0
+
+
+def test_a_decayed_lr_that_left_the_loss_at_a_guess_names_lr_too_low():
+    """Was underfitting (0.78) and converged, "a bigger model"; lr_too_low was never listed, so verify
+    never retrained at a larger step."""
+    d = losslens.diagnose(str(HF / "lr3e-5" / "trainer_state.json"))
+    assert "lr_too_low" in _ids(d, "likely"), d
+    low = next(c for c in d.causes if c.id == "lr_too_low")
+    assert "decayed to 0.6% of its peak 2.85e-05" in " ".join(low.evidence)
+    from losslens.verification import checks_for
+    assert any(c.change.get("lr_factor") == 10 for c in checks_for(d))
+
+
+def test_the_wider_model_at_the_same_small_lr_reads_lr_too_low():
+    """Was underfitting (0.90), "a bigger model": it is the bigger model, and lr x 10 is what helps."""
+    d = losslens.diagnose(str(HF / "cf_wide256" / "trainer_state.json"))
+    assert d.verdict == "lr_too_low", d
+
+
+def test_the_counterfactual_trainer_run_names_no_lr_too_low():
+    d = losslens.diagnose(str(HF / "cf_lr1e-3" / "trainer_state.json"))
+    assert "lr_too_low" not in _ids(d)

@@ -199,7 +199,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
-    causes.extend(c for c in (low, data_limited(f, causes), temporary_plateau(f, t)) if c)
+    causes.extend(c for c in (low or decayed_at_a_guess(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
@@ -883,6 +883,33 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
+
+
+def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
+    """A loss that flattened still near ln K (≥ ``underfit_guess`` of it) while the logged lr was
+    decayed to under 1/10 of its peak: the schedule ran the step down before the model learned more
+    than a guess, so the flat end says nothing about what the model can reach -- a step too small
+    (lr_too_low) fits as well as a model too small, and one retraining at 10x the lr tells them
+    apart. (lr_too_low itself reads only constant-rate runs: under a decaying lr a slowing descent is
+    the schedule's.) A tiny BERT under the Trainer's linear decay at lr 3e-5: eval_loss 0.687 -> 0.674
+    = 97% of ln 2, the majority class's share throughout; at lr 1e-3 it reached 0.0019."""
+    o, k = f.optimizer, (f.chance.classes if f.chance is not None else None)
+    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= 0.1 or not k or _higher(f) \
+            or f.metric not in ("val_loss", "train_loss"):
+        return None
+    level, ref = float(f.smoothed[-1]), math.log(k)
+    if level < t.underfit_guess * ref:
+        return None
+    inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
+    peak = f" {o.lr_last / o.lr_ratio:.3g}" if o.lr_last and o.lr_ratio > 0 else ""
+    return Cause("lr_too_low", 0.6,
+                 [f"{f.metric} ends at {level:.4g} = {level / ref:.0%} of ln {k}{inferred}, near a uniform "
+                  f"guess, while the logged learning rate decayed to {o.lr_ratio:.1%} of its peak{peak}: the "
+                  "schedule ran the step down before the model learned more than a guess; a step too small fits "
+                  "this as well as a model too small"],
+                 ["retrain at 10x the peak learning rate (losslens verify --cause lr_too_low): if the loss falls "
+                  "far below ln K, the step was too small, not the model",
+                  "an lr range test finds the range"], {"level_rel": level / ref, "lr_ratio": o.lr_ratio})
 
 
 def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
