@@ -8,6 +8,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - hf_linear_decay_low_lr: a Trainer run (eval every 20 steps, linear decay) at lr 3e-5 that flattened at
   97% of ln 2 as the schedule ran the lr to 0: read underfitting and converged, lr_too_low not named
   (it reads constant-rate runs only); at lr 1e-3 the same model reaches 0.0019.
+- wandb_offline_small_data: a W&B offline run on 60 digits said "validation ends 107% above training"
+  where validation (0.76) ended a thousand times above training (0.0007): the 107% was the gap over
+  validation's best. Twice the data lowers the best validation loss 25%, four times 41%.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import losslens
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 SKL = ECO / "sklearn_mlp_lr1"
 HF = ECO / "hf_linear_decay_low_lr"
+WB = ECO / "wandb_offline_small_data"
 
 
 def _ids(d, status=None):
@@ -100,3 +104,19 @@ def test_the_wider_model_at_the_same_small_lr_reads_lr_too_low():
 def test_the_counterfactual_trainer_run_names_no_lr_too_low():
     d = losslens.diagnose(str(HF / "cf_lr1e-3" / "trainer_state.json"))
     assert "lr_too_low" not in _ids(d)
+
+
+def test_the_premise_more_data_lowers_the_small_runs_validation_loss():
+    best = {line.split()[0]: float(line.split("val best ")[1].split()[0])
+            for line in (WB / "make.out").read_text().splitlines()}
+    assert best["cf_n120"] < 0.8 * best["n60"] and best["cf_n240"] < 0.6 * best["n60"]
+
+
+def test_the_data_limited_gap_is_named_as_what_it_measures():
+    """Was "validation ends 107% above training" beside a validation loss 1000x the training loss."""
+    pytest.importorskip("wandb")
+    d = losslens.diagnose("wandb:" + str(WB / "wandb" / "offline-run-20261202_122157-vg2guk6y"))
+    assert d.verdict == "overfitting"
+    ev = " ".join(next(c for c in d.causes if c.id == "data_limited").evidence)
+    assert "% above training" not in ev and "ends 0.761 above training" in ev
+    assert "107% of validation's smoothed best (0.7131)" in ev

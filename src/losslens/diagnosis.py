@@ -1144,8 +1144,8 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if rel_gap < 0.1 or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
-                 [f"validation ends {rel_gap:.0%} {'below' if _higher(f) else 'above'} training: "
-                  "a gap more data could close"],
+                 [f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap of "
+                  f"{rel_gap:.0%} of validation's smoothed best ({abs(g.val_min):.4g}): a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
                   "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
                   "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
