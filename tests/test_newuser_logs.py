@@ -11,6 +11,8 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - wandb_offline_small_data: a W&B offline run on 60 digits said "validation ends 107% above training"
   where validation (0.76) ended a thousand times above training (0.0007): the 107% was the gap over
   validation's best. Twice the data lowers the best validation loss 25%, four times 41%.
+- torch_multitask: a multi-task loop's CSV with per-task validation losses and no total: diagnosed on
+  "val_loss", a column the user never logged (the reader's sum of the parts), without saying so.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 SKL = ECO / "sklearn_mlp_lr1"
 HF = ECO / "hf_linear_decay_low_lr"
 WB = ECO / "wandb_offline_small_data"
+MT = ECO / "torch_multitask"
 
 
 def _ids(d, status=None):
@@ -120,3 +123,12 @@ def test_the_data_limited_gap_is_named_as_what_it_measures():
     ev = " ".join(next(c for c in d.causes if c.id == "data_limited").evidence)
     assert "% above training" not in ev and "ends 0.761 above training" in ev
     assert "107% of validation's smoothed best (0.7131)" in ev
+
+
+def test_a_summed_validation_loss_says_what_it_sums():
+    d = losslens.diagnose(str(MT / "n300.csv"))
+    assert d.metric == "val_loss" and d.verdict == "overfitting"
+    assert "val_loss is the sum val_cls_loss + val_ink_loss (no total logged)" in " ".join(d.causes[0].evidence)
+    # The named task alone: the classification head overfits from epoch 17 on (0.3298 -> 0.3769).
+    one = losslens.diagnose(str(MT / "n300.csv"), metric="val_cls_loss")
+    assert one.verdict == "overfitting" and "sum" not in " ".join(one.causes[0].evidence)

@@ -232,6 +232,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
+    parts = (run.meta.get("loss_parts") or {}).get(f.metric)
+    if parts:
+        # No total of this split was logged: the readers summed its parts (YOLO's box/cls/dfl, a
+        # multi-task loop's per-task losses). Say so: the user's log has no column of that name.
+        verdict.evidence.append(f"{f.metric} is the sum {' + '.join(parts)} (no total logged); "
+                                f"--metric {parts[0]} reads one of them alone")
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
 
