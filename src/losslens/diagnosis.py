@@ -962,22 +962,24 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     """Training accuracy at chance: the model cannot fit even the training data. Ahead of a
     bouncing floor (lr_too_high by oscillation): a loss bouncing at the chance level is not a
-    minimum the step overshoots. With no training accuracy, a training loss still at ln K says the
-    same; one that started far above ln K was thrown there by the first steps: a step too large."""
+    minimum the step overshoots. With no training accuracy, a training loss still at ln K that started
+    far above it was thrown there by the first steps: a step too large. (One that started near ln K
+    and stayed is left to the other rules: a straight crawl at a tiny step looks the same.)"""
     c = f.chance
     guess = _train_loss_at_guess(f, t)
     if guess is not None:
         start, tail = guess
         k = c.classes
-        ev = [f"train_loss ends at {tail:.4g} = {tail / math.log(k):.0%} of ln {k} = {math.log(k):.4g}, a uniform "
-              "guess's loss: the model fitted nothing, not even its training data"]
-        if start >= t.blown_start * math.log(k):
-            ev.append(f"it started at {start:.4g}, {start / math.log(k):.1f}x ln {k}: an untrained network starts near "
-                      "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
-            return Cause("lr_too_high", 0.8, ev,
-                         ["lower the learning rate (try 1/10) and restart from scratch",
-                          "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
-        return Cause("underfitting", 0.7, ev, ACTIONS["underfitting"], {"train_tail": tail})
+        if start < t.blown_start * math.log(k):
+            return None
+        return Cause("lr_too_high", 0.8,
+                     [f"train_loss ends at {tail:.4g} = {tail / math.log(k):.0%} of ln {k} = {math.log(k):.4g}, a "
+                      "uniform guess's loss: the model fitted nothing, not even its training data",
+                      f"it started at {start:.4g}, {start / math.log(k):.1f}x ln {k}: an untrained network starts "
+                      "near ln K, so the first steps threw its outputs far out, and training never got back below "
+                      "a guess"],
+                     ["lower the learning rate (try 1/10) and restart from scratch",
+                      "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
         inferred = " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)" if c.classes_inferred else ""
         return Cause("underfitting", 0.75,
