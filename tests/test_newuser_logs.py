@@ -13,6 +13,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
   validation's best. Twice the data lowers the best validation loss 25%, four times 41%.
 - torch_multitask: a multi-task loop's CSV with per-task validation losses and no total: diagnosed on
   "val_loss", a column the user never logged (the reader's sum of the parts), without saying so.
+- lightning_val_interval: Lightning with val_check_interval=0.25, SGD at lr 0.01 for 10 epochs: folded
+  onto epochs, its 40 validation checks were 10 points, too few for the shape rules, and it read
+  underfitting, "a bigger model"; lr 0.1 ends 88% lower (0.269 vs 2.184), 40 epochs 59% lower.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ SKL = ECO / "sklearn_mlp_lr1"
 HF = ECO / "hf_linear_decay_low_lr"
 WB = ECO / "wandb_offline_small_data"
 MT = ECO / "torch_multitask"
+VI = ECO / "lightning_val_interval"
 
 
 def _ids(d, status=None):
@@ -132,3 +136,22 @@ def test_a_summed_validation_loss_says_what_it_sums():
     # The named task alone: the classification head overfits from epoch 17 on (0.3298 -> 0.3769).
     one = losslens.diagnose(str(MT / "n300.csv"), metric="val_cls_loss")
     assert one.verdict == "overfitting" and "sum" not in " ".join(one.causes[0].evidence)
+
+
+def _last_val(path: Path) -> float:
+    import csv
+    with open(path, newline="") as f:
+        return [float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"]][-1]
+
+
+def test_the_premise_a_larger_step_takes_the_val_check_interval_run_far_lower():
+    run, lr10, ep4 = (_last_val(VI / d / "metrics.csv") for d in ("sgd0.01", "cf_sgd0.1", "cf_sgd0.01_ep40"))
+    assert round(run, 4) == 2.1841 and lr10 < 0.15 * run and ep4 < 0.5 * run
+
+
+def test_validation_checked_four_times_an_epoch_is_read_check_by_check():
+    """Was underfitting (0.95) on 10 folded points ("a bigger model"), lr_too_low not listed."""
+    [run] = losslens.read(str(VI / "sgd0.01" / "metrics.csv"))
+    assert run.axis_name == "step" and run.finite("val_loss")[0].shape[0] == 40
+    d = losslens.diagnose(run)
+    assert d.verdict == "lr_too_low", d

@@ -50,10 +50,11 @@ def per_epoch(epoch: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndar
     series : dict of name -> array of shape (n_epochs,)
         Per epoch, the mean of the finite values logged in it: the value itself for
         epoch-level columns (one value per epoch), the epoch mean for step-level ones
-        (like Lightning's own ``on_epoch=True`` reduction). A validation series checked several
-        times an epoch (``val_check_interval=0.25``) takes the epoch's last check instead: the
-        weights the epoch ended with, what Keras reports as an epoch's ``val_loss`` (a mean of
-        the checks lags the model it describes). NaN where nothing was logged; an infinite value
+        (like Lightning's own ``on_epoch=True`` reduction). A validation series with more than one
+        value in an epoch takes the epoch's last instead: the weights the epoch ended with, what
+        Keras reports as an epoch's ``val_loss`` (a mean of the checks lags the model it
+        describes). (A log whose validation is checked several times in most epochs,
+        ``val_check_interval=0.25``, is not folded: the table reader keeps it on the step axis.) NaN where nothing was logged; an infinite value
         stays infinite (a diverged step must not vanish in a mean).
     """
     axis, inverse = np.unique(epoch, return_inverse=True)
