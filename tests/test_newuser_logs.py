@@ -16,6 +16,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - lightning_val_interval: Lightning with val_check_interval=0.25, SGD at lr 0.01 for 10 epochs: folded
   onto epochs, its 40 validation checks were 10 points, too few for the shape rules, and it read
   underfitting, "a bigger model"; lr 0.1 ends 88% lower (0.269 vs 2.184), 40 epochs 59% lower.
+- keras_validation_freq: a Keras regression at its noise floor (val 0.0896-0.0951, noise variance 0.09)
+  with validation_freq=5 read lr_too_high: the bounce was measured against validation's improvement
+  from epoch 4, after most of the descent; lr / 10 from epoch 30 ends 2.5% lower.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ HF = ECO / "hf_linear_decay_low_lr"
 WB = ECO / "wandb_offline_small_data"
 MT = ECO / "torch_multitask"
 VI = ECO / "lightning_val_interval"
+KV = ECO / "keras_validation_freq"
 
 
 def _ids(d, status=None):
@@ -155,3 +159,23 @@ def test_validation_checked_four_times_an_epoch_is_read_check_by_check():
     assert run.axis_name == "step" and run.finite("val_loss")[0].shape[0] == 40
     d = losslens.diagnose(run)
     assert d.verdict == "lr_too_low", d
+
+
+def _keras_val(path: Path) -> list[float]:
+    import csv
+    with open(path, newline="") as f:
+        return [float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"] not in ("", "NA")]
+
+
+def test_the_premise_lr_div_10_gains_nothing_at_the_noise_floor():
+    run, cf = _keras_val(KV / "w64.csv"), _keras_val(KV / "cf_lr_div10_from30.csv")
+    assert len(run) == 20 and min(run) > 0.089 and max(run[-5:]) < 0.096  # noise variance 0.09
+    assert cf[-1] > 0.95 * run[-1]  # lr / 10 from epoch 30: 0.0895 vs 0.0918, not the >= 15% lr_too_high predicts
+
+
+def test_validation_every_5th_epoch_at_a_noise_floor_is_converged_not_lr_too_high():
+    """Was lr_too_high (0.54): val sd 3% of an improvement measured from epoch 4 (0.175 -> 0.090),
+    while training had fallen 0.39 -> 0.19 before that first check."""
+    d = losslens.diagnose(str(KV / "w64.csv"))
+    assert d.verdict == "converged", d
+    assert "lr_too_high" not in _ids(d)

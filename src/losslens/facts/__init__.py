@@ -74,6 +74,7 @@ class Facts:
     direction_assumed: bool = False  # neither given nor told by the name: read as a loss
     train_metric: str | None = None  # the training series ``generalization`` compares with
     train_y: np.ndarray | None = field(default=None, repr=False)  # training-loss values (next to a validation metric)
+    train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -211,7 +212,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
                  train_metric=train_metric if gen is not None else None,
-                 train_y=yt if metric != "train_loss" else None)
+                 train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None)
 
 
 def paired_train(run: Run, metric: str) -> str | None:
