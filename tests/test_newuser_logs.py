@@ -19,6 +19,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - keras_validation_freq: a Keras regression at its noise floor (val 0.0896-0.0951, noise variance 0.09)
   with validation_freq=5 read lr_too_high: the bounce was measured against validation's improvement
   from epoch 4, after most of the descent; lr / 10 from epoch 30 ends 2.5% lower.
+- torch_monitor_steplr: a loop with the PyTorch Monitor, SGD momentum 0.9 at lr 0.3 under StepLR:
+  training climbed back 0.41 -> 2.37 at the peak lr and settled only after the first cut; read
+  converged, lr_too_high not listed (its rules read constant rates only). lr 0.03 ends 53% lower.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ WB = ECO / "wandb_offline_small_data"
 MT = ECO / "torch_multitask"
 VI = ECO / "lightning_val_interval"
 KV = ECO / "keras_validation_freq"
+MON = ECO / "torch_monitor_steplr"
 
 
 def _ids(d, status=None):
@@ -179,3 +183,17 @@ def test_validation_every_5th_epoch_at_a_noise_floor_is_converged_not_lr_too_hig
     d = losslens.diagnose(str(KV / "w64.csv"))
     assert d.verdict == "converged", d
     assert "lr_too_high" not in _ids(d)
+
+
+def test_the_premise_lr_div_10_under_the_same_steplr_ends_half_as_high():
+    run, cf = (json.loads((MON / f).read_text()) for f in ("lr0.3.json", "cf_lr0.03.json"))
+    [run_val], [cf_val] = ([v for v in r["val_loss"] if v is not None][-1:] for r in (run, cf))
+    assert round(run_val, 4) == 0.8185 and cf_val < 0.5 * run_val
+
+
+def test_a_training_loss_that_climbed_back_at_the_schedules_peak_lr_is_lr_too_high():
+    """Was converged (0.75), "change the data or the model"; no lr_too_high at all."""
+    d = losslens.diagnose(str(MON / "lr0.3.json"))
+    assert d.verdict == "lr_too_high", d
+    assert "climbed back from 0.4141 to 2.366 at epoch 7" in d.causes[0].evidence[0]
+    assert losslens.diagnose(str(MON / "cf_lr0.03.json")).verdict == "converged"

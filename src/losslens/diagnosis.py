@@ -105,6 +105,8 @@ class Thresholds:
                                           # norm rises 2-5x as it leaves the init, not 10x)
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
     spike_range: float = 0.05             # ... and ≥ 5% of its improvement, in the second half: unstable
+    peak_relapse: float = 0.5             # under a schedule, the training loss climbed back ≥ 50% of what it had
+                                          # gained while the lr was still at its peak (and ≥ 5 noise sds)
 
 
 DEFAULT = Thresholds()
@@ -176,7 +178,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
-    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, relapsed, overfitting,
+    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, peak_unstable,
+                 relapsed, overfitting,
                  bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
@@ -339,6 +342,28 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
                  ACTIONS["lr_too_high"] + ["gradient clipping"], {"train_spike": f.train_spike,
                                                                   "train_spike_rel": f.train_spike_rel})
+
+
+def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
+    """Under an lr schedule (``unstable`` reads constant rates only): the epoch-mean training loss
+    climbed back over half of what it had gained while the lr was still at its peak, and only the
+    schedule's cut brought it down. The step the run started with was too large; the schedule hid
+    it. A PyTorch loop, SGD momentum 0.9 at lr 0.3 with StepLR(15, 0.3): training 2.14 -> 0.41 -> 2.37
+    by epoch 7, settled after the cut at 14, and ended at val 0.818; at lr 0.03 it ends at 0.384."""
+    r = f.peak_relapse
+    if r is None or f.optimizer.lr_schedule in (None, "constant"):
+        return None
+    share, best, peak, at, cut = r
+    if share < t.peak_relapse or not peak - best > 5 * (f.train_noise or 0.0):
+        return None
+    top = f" {f.optimizer.lr_last / f.optimizer.lr_ratio:.3g}" if f.optimizer.lr_last and f.optimizer.lr_ratio else ""
+    after = f" until the schedule cut it at {f.axis_name} {_n(cut)}" if cut is not None else ""
+    return Cause("lr_too_high", _ramp(share, t.peak_relapse, 2.0, 0.6, 0.85),
+                 [f"train_loss climbed back from {best:.4g} to {peak:.4g} at {f.axis_name} {_n(at)} ({share:.0%} of what "
+                  f"it had gained) while the learning rate was still at its peak{top}{after}: a step too large, "
+                  "which the schedule's later cuts hid"],
+                 ["a lower peak learning rate (try 1/10), or warm-up to it", "gradient clipping"],
+                 {"peak_relapse": share})
 
 
 def blew_up(f: Facts, t: Thresholds) -> Cause | None:

@@ -28,7 +28,7 @@ from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import OptimizerFacts, optimizer_facts, oscillation, spikes
+from .optimizer import OptimizerFacts, optimizer_facts, oscillation, peak_lr_relapse, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
 from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
@@ -75,6 +75,7 @@ class Facts:
     train_metric: str | None = None  # the training series ``generalization`` compares with
     train_y: np.ndarray | None = field(default=None, repr=False)  # training-loss values (next to a validation metric)
     train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
+    peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -212,7 +213,9 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
                  train_metric=train_metric if gen is not None else None,
-                 train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None)
+                 train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
+                 peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
+                 if run.axis_name == "epoch" else None)
 
 
 def paired_train(run: Run, metric: str) -> str | None:

@@ -79,6 +79,39 @@ def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
     return top / noise, top / improvement, m
 
 
+def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.ndarray) -> tuple | None:
+    """The training loss going back up while a schedule still held the lr at its peak, before its
+    first cut: ``(rise share, running best, peak value, peak axis, cut axis)`` -- the largest rise
+    above the running minimum over the stretch's improvement so far -- or None (no logged schedule
+    that cut the lr, or fewer than 5 training points at the peak). At a step the model can take, an
+    epoch-mean loss falls and flattens at a constant lr; climbing back over half of what it gained is
+    a step too large, whatever the schedule did afterwards."""
+    if lr is None or loss is None or lr.shape != loss.shape:
+        return None
+    ok = np.isfinite(lr) & np.isfinite(loss)
+    if ok.sum() < 10:
+        return None
+    lr_, y, x = lr[ok], loss[ok], axis[ok]
+    top = float(lr_.max())
+    if not top > 0 or lr_[-1] >= 0.5 * top:
+        return None
+    cut = int(np.argmax(lr_ < 0.999 * top)) if (lr_ < 0.999 * top).any() else len(lr_)
+    start = int(np.argmax(lr_ >= 0.999 * top))  # after a warm-up
+    seg = y[start:cut]
+    if seg.shape[0] < 5:
+        return None
+    best = np.minimum.accumulate(seg)
+    rise = seg - best
+    gained = seg[0] - best
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(gained > 0, rise / np.maximum(gained, 1e-300), 0.0)
+    i = int(np.argmax(share))
+    if share[i] <= 0:
+        return None
+    j = int(np.argmin(seg[:i + 1]))
+    return float(share[i]), float(seg[j]), float(seg[i]), float(x[start + i]), float(x[cut]) if cut < len(x) else None
+
+
 def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, float | None]:
     """Median gradient norm in the first and last 10% of the logged points, and their ratio."""
     if g is None:
