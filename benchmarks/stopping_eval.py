@@ -10,7 +10,7 @@ says when to stop. Rules:
   PQ_a (GL / training progress over 5-epoch strips above a; needs the training loss, so
   curves without one are left out of that row), UP_s (validation up in s successive strips).
 * losslens ``ForecastStopping`` (defaults: min_gain 1%, patience 1, gain measured against
-  the best value so far, no decision before 10% of the way to the horizon), horizon = the
+  the best of the running median of 3, no decision before 10% of the way to the horizon), horizon = the
   run's planned last point (``model.fit(epochs=N)`` knows it), forecasting every
   max(1, n // 25) points. Also the rule without the 10% guard (``min_fraction 0``, the
   default before), and a clairvoyant bound: each curve stopped at its first point within
@@ -124,6 +124,8 @@ def rules():
     out.append((DEFAULT, lambda c: forecast_stop(c.x, c.y, 0.01)))
     out.append(("losslens ForecastStopping, min_gain 0.01, min_fraction 0 (the default before)",
                 lambda c: forecast_stop(c.x, c.y, 0.01, min_fraction=0.0)))
+    out.append(("losslens ForecastStopping, min_gain 0.01, against the raw best (the default before)",
+                lambda c: forecast_stop(c.x, c.y, 0.01, against="best")))
     for g in (0.005, 0.02):
         out.append((f"losslens ForecastStopping, min_gain {g:g}", lambda c, g=g: forecast_stop(c.x, c.y, g)))
     out.append(("losslens ForecastStopping, min_gain 0.01, patience 2",
