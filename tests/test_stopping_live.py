@@ -7,6 +7,8 @@ the same), and the rest of the run says what stopping there gave up.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,45 @@ def _replay(watcher, rows):
         if watcher.end_epoch(epoch, logs, lr=lr, extra=extra).stop:
             return epoch
     return None
+
+
+def _gru_rows():
+    d = json.loads((ECO / "torch_gru_cliff" / "run.json").read_text())
+    return d, [(e, {"loss": d["loss"][i], "val_loss": d["val_loss"][i]}, d["lr"][i],
+                {"grad_norm": d["grad_norm"][i], "update_ratio": d["update_ratio"][i]})
+               for i, e in enumerate(d["epoch"])]
+
+
+def test_converged_is_not_stopped_on_right_after_the_first_cliff():
+    """A GRU's first epoch took val_loss from 0.144 to 0.032; at epoch 8 the run read converged (within 5% of
+    that whole improvement since epoch 2) and was stopped at 0.0158, while training on reached 0.0110 (the
+    whole curve's forecast, dominated by the cliff, expected 2% more). The stretch since the plateau epoch,
+    forecast on its own, expected 3% more there: the stop waits until it expects < 1% twice in a row (epoch 53
+    here, at the run's best 0.01095; the curve is flat at ~0.012 from epoch 25 on, and its forecast still saw
+    the slow fall from epoch 4)."""
+    d, rows = _gru_rows()
+    val = np.asarray(d["val_loss"])
+    w = Watcher(stop_on=("converged", "overfitting", "diverged"), reduce_lr_on=("lr_too_high",),
+                restore_best_weights=True, horizon=59, verbose=0, framework="torch", time_budget_ms=None)
+    stopped = _replay(w, rows)
+    assert stopped is not None and stopped >= 15, w.messages        # was epoch 8
+    i = int(stopped)
+    assert w.best <= 1.05 * val.min(), (w.best, val.min())   # was 0.0158, 45% above the run's best
+    assert w.best == val[:i + 1].min()
+    assert any("that stretch alone is forecast" in m for m in w.messages)
+
+
+@pytest.mark.slow
+def test_gru_monitor_trains_past_the_cliff():
+    """The real loop (tests/fixtures/ecosystem/torch_gru_cliff/make.py) with stop_on: not stopped at the
+    cliff's end (epoch 8, val 0.0158), and the weights kept are within 5% of the 60 epochs' best (0.0110)."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"))
+    assert monitor.stopped_epoch is None or monitor.stopped_epoch >= 15, monitor.messages
+    assert min(vals) <= 0.0115
 
 
 def _cnn_rows(seed):
