@@ -10,6 +10,7 @@ transformers = pytest.importorskip("transformers")
 
 import losslens  # noqa: E402
 from losslens.integrations.transformers import LosslensCallback  # noqa: E402
+from hf_models import keyword_task  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -132,16 +133,6 @@ def test_what_the_trainer_printed_reads_as_its_log_history(tmp_path, capsys):
     assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
 
-
-def keyword_task(n, seed, flip=0.1):
-    """Is token 7 or 9 in the sequence? 16 random tokens of 64, 10% of the labels flipped. A tiny
-    BERT sits at the chance loss for a few epochs, then learns it in one drop."""
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(1, 64, size=(n, 16))
-    labels = ((ids == 7) | (ids == 9)).any(1).astype(int)
-    labels = np.where(rng.random(n) < flip, 1 - labels, labels)
-    return [{"input_ids": torch.tensor(i), "attention_mask": torch.ones(16, dtype=torch.long),
-             "labels": torch.tensor(label)} for i, label in zip(ids, labels)]
 
 
 def tiny_bert_trainer(tmp_path, cb, **arguments):

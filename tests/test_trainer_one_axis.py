@@ -7,7 +7,6 @@ epoch beside X. A tiny BERT (built from a config, nothing downloaded) trains in 
 
 import json
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -16,18 +15,10 @@ transformers = pytest.importorskip("transformers")
 import losslens  # noqa: E402
 from losslens.integrations.transformers import LosslensCallback  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
+from hf_models import keyword_task  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
-
-def keyword_task(n, seed, flip=0.1):
-    """Is token 7 or 9 among 16 random tokens of 64? 10% of the labels flipped."""
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(1, 64, size=(n, 16))
-    labels = ((ids == 7) | (ids == 9)).any(1).astype(int)
-    labels = np.where(rng.random(n) < flip, 1 - labels, labels)
-    return [{"input_ids": torch.tensor(i), "attention_mask": torch.ones(16, dtype=torch.long),
-             "labels": torch.tensor(label)} for i, label in zip(ids, labels)]
 
 
 def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
