@@ -35,7 +35,8 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
     accuracy through and Keras' epoch-end 0.76 read as an untrained binary model); otherwise None
     (pass ``classes=`` to be sure).
     """
-    if first_acc is None or first_loss is None or not math.isfinite(first_loss) or first_loss <= 0.5:
+    # Past ln(10000) / 0.85 no K <= 10000 can match (and exp() of a huge loss overflows).
+    if first_acc is None or first_loss is None or not math.isfinite(first_loss) or not 0.5 < first_loss <= 11.0:
         return None
     k = int(round(math.exp(first_loss)))
     if k < 2 or k > 10000 or not first_acc <= 1.0 / k + min(1.0 / k, 0.15):
