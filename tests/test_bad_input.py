@@ -9,10 +9,12 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import losslens
+import losslens.readers
 from losslens.cli import app
 from losslens.exceptions import LosslensError
 
@@ -59,3 +61,38 @@ def test_huge_values_in_a_keras_history_are_read_not_a_traceback(tmp_path):
         assert res.exit_code == 0, (cmd, res.output)
     assert losslens.diagnose(path).verdict
     assert _sha(path) == before
+
+
+TB_EVENTS = next((FIXTURES / "ecosystem" / "torch_tb" / "runs" / "exp1").glob("events.out.tfevents.*"))
+
+
+@pytest.mark.parametrize("cut", ["tail", "crc"])
+def test_a_cut_or_corrupt_tensorboard_record_is_said_not_read_silently(tmp_path, cut, caplog):
+    # torch.utils.tensorboard's SummaryWriter wrote the fixture. TensorBoard's loader stops at a
+    # half-written or CRC-failing record and says so only in a debug line: the run was read shorter
+    # (a flipped byte mid-file lost half of it) with no word.
+    data = TB_EVENTS.read_bytes()
+    if cut == "tail":
+        data = data[:-7]
+    else:
+        mid = len(data) // 2
+        data = data[:mid] + bytes([data[mid] ^ 0xFF]) + data[mid + 1:]
+    path = tmp_path / "run" / TB_EVENTS.name
+    path.parent.mkdir()
+    path.write_bytes(data)
+    before = _sha(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and str(path) in said[0], said
+    assert ("cut off mid-write" if cut == "tail" else "corrupt record at byte") in said[0]
+    assert _cli("diagnose", path).exit_code == 0  # read, with the warning (on the losslens logger)
+    assert _sha(path) == before
+    whole = losslens.readers.read(TB_EVENTS)[0]
+    assert len(run) < len(whole) or np.isnan(run.series["val_loss"][-1])
+
+
+def test_a_whole_tensorboard_file_says_nothing(caplog):
+    with caplog.at_level("WARNING", logger="losslens"):
+        losslens.readers.read(TB_EVENTS)
+    assert not [r for r in caplog.records if r.name == "losslens"]

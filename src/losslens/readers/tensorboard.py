@@ -295,14 +295,18 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     from tensorboard.backend.event_processing import plugin_event_accumulator as pea
     from tensorboard.util import tensor_util
 
-    # The accumulator logs a warning for each half-written record; we tolerate those quietly.
+    # The accumulator stops at a half-written or corrupt record and says so only in a debug line:
+    # those files are caught (_StoppedEarly) and said in one warning each, with what was left out.
     logging.getLogger("tensorboard").setLevel(logging.ERROR)
     acc = pea.EventAccumulator(str(path), size_guidance={pea.TENSORS: 0})
     try:
-        acc.Reload()
+        with _StoppedEarly() as stopped:
+            acc.Reload()
     except Exception as exc:  # corrupt records, unreadable files
         raise ReadError(f"not a readable TensorBoard event file ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
+    for file in dict.fromkeys(stopped.files):
+        _warn_unread_tail(file)
     events = {tag: acc.Tensors(tag) for tag in acc.Tags().get(pea.TENSORS, [])
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
     events, closing = _closing_evaluations(path, events, pea)
@@ -313,6 +317,81 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         if after:
             out.after[tag] = _scalar(tensor_util, after[-1].tensor_proto)
     return out
+
+
+class _StoppedEarly:
+    """Collects the event files TensorBoard's loader stopped reading at a bad record (its
+    ``Truncated record in PATH (...)`` debug line: a record cut off mid-write or failing its CRC)."""
+
+    _LOGGER = "tensorboard"  # the loader logs on tensorboard's own logger
+
+    def __enter__(self):
+        import logging
+
+        outer = self
+
+        class _Handler(logging.Handler):
+            def emit(self, record):
+                if record.msg.startswith("Truncated record in") and record.args:
+                    outer.files.append(str(record.args[0]))
+
+        self.files: list[str] = []
+        self._log = logging.getLogger(self._LOGGER)
+        self._saved = (self._log.level, self._log.propagate)
+        self._handler = _Handler(logging.DEBUG)
+        self._log.addHandler(self._handler)
+        self._log.setLevel(logging.DEBUG)
+        self._log.propagate = False  # its debug lines reach no other handler
+        return self
+
+    def __exit__(self, *exc):
+        self._log.removeHandler(self._handler)
+        self._log.setLevel(self._saved[0])
+        self._log.propagate = self._saved[1]
+        return False
+
+
+def _unread_tail(file: str) -> tuple[int, int, str] | None:
+    """``(offset, size, why)``: where the whole records of a TFRecord file end, the file's size and
+    what is at that offset (a record cut off, or one failing its CRC); None when all of it is whole."""
+    import struct
+
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    with open(file, "rb") as fh:
+        data = fh.read()
+    pos, size = 0, len(data)
+    while pos < size:
+        if size - pos < 12:
+            return pos, size, "cut"
+        (length,) = struct.unpack("<Q", data[pos:pos + 8])
+        if struct.unpack("<I", data[pos + 8:pos + 12])[0] != masked_crc32c(data[pos:pos + 8]):
+            return pos, size, "crc"
+        end = pos + 12 + length + 4
+        if end > size:
+            return pos, size, "cut"
+        if struct.unpack("<I", data[end - 4:end])[0] != masked_crc32c(data[pos + 12:end - 4]):
+            return pos, size, "crc"
+        pos = end
+    return None
+
+
+def _warn_unread_tail(file: str) -> None:
+    from ._source import warn
+
+    try:
+        found = _unread_tail(file)
+    except OSError:
+        found = None
+    if found is None:
+        warn(file, "TensorBoard stopped reading at a bad record: the rest of the file was left out")
+        return
+    pos, size, why = found
+    if why == "cut":
+        warn(file, "the last record was cut off mid-write (%d bytes at the end): left out", size - pos)
+    else:
+        warn(file, "corrupt record at byte %d (fails its CRC check): the %d bytes from there (%d%% of the file) "
+                   "were not read", pos, size - pos, round(100 * (size - pos) / size))
 
 
 class Scalars(dict):
