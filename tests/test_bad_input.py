@@ -96,3 +96,19 @@ def test_a_whole_tensorboard_file_says_nothing(caplog):
     with caplog.at_level("WARNING", logger="losslens"):
         losslens.readers.read(TB_EVENTS)
     assert not [r for r in caplog.records if r.name == "losslens"]
+
+
+@pytest.mark.parametrize("fixture", ["logs/torch_loop.jsonl", "ecosystem/mmengine/scalars.json"])
+def test_a_json_lines_log_cut_mid_line_says_so(tmp_path, fixture, caplog):
+    # A CSV's half-written last line was left out with a warning; a JSON Lines one (a loop's own
+    # log, MMEngine's vis_data/scalars.json) was dropped in silence: a shorter run, no word.
+    data = (FIXTURES / fixture).read_bytes()
+    path = tmp_path / Path(fixture).name
+    path.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 25])  # 24 bytes into the last line
+    before = _sha(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], said
+    assert _cli("diagnose", path).exit_code == 0
+    assert _sha(path) == before

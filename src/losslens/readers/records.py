@@ -41,7 +41,7 @@ def loads(text: str):
 def parse_jsonl(text: str, source: str) -> list[dict]:
     """Parse JSON Lines into a list of objects.
 
-    A broken *last* line is dropped (a run killed mid-write leaves one); a broken line
+    A broken *last* line is dropped, with a warning (a run killed mid-write leaves one); a broken line
     elsewhere is an error naming its line number. Lines that hold no object are skipped.
     """
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -54,6 +54,9 @@ def parse_jsonl(text: str, source: str) -> list[dict]:
                 rows.append(json.loads(line))
             except (ValueError, RecursionError) as exc:
                 if i == len(lines) - 1 and i > 0:
+                    from ._source import warn
+                    warn(source, "the last line was cut off mid-write (%r, not whole JSON): left out",
+                         line.strip()[-40:])
                     break
                 raise ReadError(f"unreadable JSON Lines: line {i + 1}: {_msg(exc)}", source) from None
     return [r for r in rows if isinstance(r, dict)]
