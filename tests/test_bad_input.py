@@ -112,3 +112,44 @@ def test_a_json_lines_log_cut_mid_line_says_so(tmp_path, fixture, caplog):
     assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], said
     assert _cli("diagnose", path).exit_code == 0
     assert _sha(path) == before
+
+
+def _one_cell(data: bytes, row: int, column: str, value: str) -> bytes:
+    lines = data.decode().split("\n")
+    j = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[j] = value
+    lines[row] = ",".join(cells)
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("fixture,column,row", [
+    ("logs/keras_csvlogger.csv", "loss", 3),                     # Keras CSVLogger
+    ("logs/lightning/version_0/metrics.csv", "train_loss_step", 3),  # Lightning CSVLogger
+    ("ecosystem/wandb_history/history_per_epoch.csv", "train_loss", 4),
+])
+def test_a_word_in_a_loss_column_of_numbers_is_named(tmp_path, fixture, column, row):
+    # 'abc' in one cell made the whole loss column text: Keras' read 'no loss or accuracy column
+    # (found: epoch)'; Lightning's train_loss_step silently went missing (diagnosed without it).
+    path = tmp_path / Path(fixture).name
+    path.write_bytes(_one_cell((FIXTURES / fixture).read_bytes(), row, column, "abc"))
+    _refused(path, f"column {column!r} holds 'abc'", "among numbers")
+
+
+def test_a_word_in_a_loss_column_past_the_first_rows_is_named(tmp_path):
+    # Past the 200 rows that decide a column's type, the cell was read as a gap (NaN) in silence.
+    lines = ["epoch,loss,val_loss"] + [f"{i},{1 / (i + 1):.5f},{1.1 / (i + 1):.5f}" for i in range(400)]
+    lines[300] = "299,0.0033x,0.00367"
+    path = tmp_path / "training.log"
+    path.write_text("\n".join(lines) + "\n")
+    _refused(path, "column 'loss' holds '0.0033x' in data row 300")
+
+
+def test_missing_value_spellings_stay_gaps(tmp_path):
+    lines = ["epoch,loss,val_loss"] + [f"{i},{1 / (i + 1):.5f},{'NA' if i % 3 else 1.1 / (i + 1)}"
+                                       for i in range(300)]
+    lines[250] = "249,-,?"
+    path = tmp_path / "training.log"
+    path.write_text("\n".join(lines) + "\n")
+    [run] = losslens.readers.read(path)
+    assert np.isnan(run.series["train_loss"][249]) and len(run) == 300

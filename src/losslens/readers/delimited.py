@@ -111,10 +111,40 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         body = body.replace(",", ".")
         sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
     text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
-    columns = _fast(body, delimiter, names, text_cols)
+    columns = _fast(body, delimiter, names, text_cols, source)
     if columns is None:
         columns = _slow(body, delimiter, names, text_cols, source)
+    for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
+        _refuse_stray_text(names[j], columns[names[j]], source)
     return columns
+
+
+def _curve_name(name: str) -> bool:
+    from ..columns import axis_kind, canonical, normalise
+
+    n = normalise(name)
+    return bool(canonical(name) or axis_kind(name) or any(w in n for w in ("loss", "acc", "score", "error")))
+
+
+def _refuse_stray_text(name: str, cells, source: str) -> None:
+    """A curve's column (loss, accuracy, epoch ...) of numbers holding a cell of other text ('abc',
+    '0.5.1') raises, naming it: read as a text column (or that cell as a gap) the curve silently went
+    missing. Missing-value spellings (NA, empty, nan ...) are gaps, not text."""
+    if not _curve_name(name):
+        return
+    bad, numbers, present = None, 0, 0
+    for i, v in enumerate(cells):
+        v = str(v).strip()
+        if v.lower() in MISSING:
+            continue
+        present += 1
+        if is_number(v):
+            numbers += 1
+        elif bad is None:
+            bad = (i, v)
+    if bad is not None and numbers >= 2 and 2 * numbers >= present:
+        raise ReadError(f"column {name!r} holds {bad[1][:40]!r} in data row {bad[0] + 1} among numbers "
+                        "(a damaged or mistyped cell; write NA for a missing value)", source)
 
 
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
@@ -192,7 +222,7 @@ def _is_text_column(sample: list[list[str]], j: int) -> bool:
     return False
 
 
-def _fast(body: str, delimiter: str | None, names: list[str], text_cols: list[int]):
+def _fast(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str = ""):
     """numpy.loadtxt's C parser; None when the file is ragged or otherwise irregular."""
     n = len(names)
     numeric = [j for j in range(n) if j not in text_cols]
@@ -201,7 +231,7 @@ def _fast(body: str, delimiter: str | None, names: list[str], text_cols: list[in
         out: dict[str, np.ndarray] = {}
         values = None
         if numeric:
-            values = _load_numbers(body, delimiter, numeric, options)
+            values = _load_numbers(body, delimiter, numeric, options, names, source)
         texts = None
         if text_cols:
             texts = np.loadtxt(io.StringIO(body), usecols=text_cols, dtype=object, **options)
@@ -218,7 +248,8 @@ def _fast(body: str, delimiter: str | None, names: list[str], text_cols: list[in
     return out
 
 
-def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options: dict) -> np.ndarray:
+def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options: dict,
+                  names: list[str] | None = None, source: str = "") -> np.ndarray:
     """The numeric columns as a 2-D float array, missing cells NaN.
 
     Missing-value cells (``NA``, empty ...) are first rewritten to ``nan`` with plain string
@@ -230,6 +261,10 @@ def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options:
         return np.loadtxt(io.StringIO(patched or body), usecols=usecols, dtype=float, **options)
     except ValueError:
         pass
+    if names is not None:  # text in a numeric cell past the first rows: a damaged cell of a curve?
+        rows = _rows(body, delimiter)
+        for j in usecols:
+            _refuse_stray_text(names[j], (row[j] if j < len(row) else "" for row in rows), source)
     return np.loadtxt(io.StringIO(body), usecols=usecols, dtype=float, converters=cell, **options)
 
 
@@ -276,6 +311,7 @@ def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[in
         if j in text_cols:
             out[names[j]] = np.array([v.strip() for v in values], dtype=object)
         else:
+            _refuse_stray_text(names[j], values, source)
             out[names[j]] = np.array([cell(v) for v in values], dtype=float)
     return out
 
