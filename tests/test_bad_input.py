@@ -153,3 +153,42 @@ def test_missing_value_spellings_stay_gaps(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     [run] = losslens.readers.read(path)
     assert np.isnan(run.series["train_loss"][249]) and len(run) == 300
+
+
+def test_keras_csvlogger_resumed_with_initial_epoch_reads_the_resumed_rows(tmp_path, caplog):
+    """A job killed after epoch 4, resumed from the epoch-1 checkpoint with fit(initial_epoch=2) and
+    CSVLogger(append=True): the file logs epochs 2-4 twice. They were appended as epochs 5-7 (one run
+    of 8 epochs, X pushed three epochs late) with no word; now the resumed rows supersede the
+    earlier ones (6 epochs, the resumed run's own values), said in one warning."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":  # pragma: no cover
+        pytest.skip("Keras on the torch backend")
+    rng = np.random.default_rng(0)
+    x = rng.random((300, 2))
+    y = 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, 300)
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    path, ckpt = tmp_path / "training.log", tmp_path / "epoch1.weights.h5"
+
+    class SaveAtEpoch1(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.save_weights(str(ckpt))
+
+    m.fit(x, y, validation_split=0.2, epochs=5, batch_size=32, verbose=0,
+          callbacks=[keras.callbacks.CSVLogger(str(path), append=True), SaveAtEpoch1()])
+    m.load_weights(str(ckpt))
+    h = m.fit(x, y, validation_split=0.2, epochs=6, initial_epoch=2, batch_size=32, verbose=0,
+              callbacks=[keras.callbacks.CSVLogger(str(path), append=True)])
+    before = _sha(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(path)
+    assert list(run.axis) == list(range(6))
+    assert run.train_loss[2:] == pytest.approx(h.history["loss"], rel=1e-6)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and str(path) in said[0] and "resumed at epoch 2" in said[0], said
+    assert _sha(path) == before

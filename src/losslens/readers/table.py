@@ -271,6 +271,10 @@ def id_label(value) -> str:
     return str(value)
 
 
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 class _Plan:
     """What to do with each column, decided once per file from the column names."""
 
@@ -428,6 +432,21 @@ class _Plan:
                          and abs(here[0] - previous[1]) < abs(here[0] - previous[0]))
             if continued:
                 ce, se = current[self.epoch], seg[self.epoch]
+                first = float(se[np.isfinite(se)][0])
+                if first > 0:
+                    # fit(initial_epoch=k), resumed from a checkpoint: its epochs are the run's own
+                    # count, and the rows it logs again (k onwards) supersede the earlier ones.
+                    redone = ~(ce < first)
+                    gone = [_num(v) for v in ce[redone & np.isfinite(ce)]]
+                    from ._source import warn
+                    warn(self.source, "the epoch count went back from %s to %s (training resumed at epoch %s): "
+                                      "read from there on; the earlier rows of epoch%s %s left out",
+                         _num(ce[np.isfinite(ce)][-1]), _num(first), _num(first), "s" if len(gone) > 1 else "",
+                         ", ".join(gone[:6]) + (" ..." if len(gone) > 6 else ""))
+                    kept = {k: v[~redone] for k, v in current.items()}
+                    current = {k: np.concatenate([kept[k], seg[k]]) for k in current}
+                    previous = here if here is not None else previous
+                    continue
                 shifted = dict(seg)
                 shifted[self.epoch] = se - np.nanmin(se) + np.nanmax(ce) + 1
                 current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
