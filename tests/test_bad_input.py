@@ -192,3 +192,16 @@ def test_keras_csvlogger_resumed_with_initial_epoch_reads_the_resumed_rows(tmp_p
     said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
     assert len(said) == 1 and str(path) in said[0] and "resumed at epoch 2" in said[0], said
     assert _sha(path) == before
+
+
+def test_report_refuses_to_write_over_its_input_log(tmp_path, monkeypatch):
+    # `losslens report training.log -o training.log` replaced the Keras log with the HTML page.
+    path = tmp_path / "training.log"
+    path.write_bytes((FIXTURES / "logs" / "keras_csvlogger.csv").read_bytes())
+    before = _sha(path)
+    monkeypatch.chdir(tmp_path)
+    for out in (path, "training.log", "./training.log"):
+        res = _cli("report", path, "-o", out)
+        assert res.exit_code == 2 and "input log" in res.stderr and "\n" not in res.stderr.strip(), res.output
+        assert _sha(path) == before
+    assert _cli("report", path, "-o", tmp_path / "r.html").exit_code == 0 and _sha(path) == before

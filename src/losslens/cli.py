@@ -38,6 +38,20 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     raise typer.Exit(code)
 
 
+def refuse_overwriting_input(output, paths, option: str = "--output") -> None:
+    """Fail with one line, before anything is read, when ``output`` is one of the input logs:
+    writing the report (or figure) there would replace the log it was made from."""
+    if output is None or not os.path.exists(output):
+        return
+    for p in paths:
+        try:
+            same = os.path.isfile(p) and os.path.samefile(p, output)
+        except OSError:
+            continue
+        if same:
+            fail(f"{output}: {option} names an input log; it would be overwritten: write to another file")
+
+
 def require_matplotlib(what: str) -> None:
     """Fail with one line, before any work, when a figure was asked for without matplotlib."""
     try:

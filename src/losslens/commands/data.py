@@ -31,9 +31,13 @@ def register(app):
         curves (one per model or dataset) gets one row each."""
         from pathlib import Path
 
-        from losslens.cli import fail, require_matplotlib, run_guarded
+        from losslens.cli import fail, refuse_overwriting_input, require_matplotlib, run_guarded
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
+        if plot is not None:
+            for i in range(len(paths)):
+                refuse_overwriting_input(Path(plot) if len(paths) == 1 else
+                                         Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}"), paths, "--plot")
         if factor <= 1.0:
             fail("--factor must be above 1 (times the largest training set)")
         if plot is not None:
