@@ -205,3 +205,35 @@ def test_report_refuses_to_write_over_its_input_log(tmp_path, monkeypatch):
         assert res.exit_code == 2 and "input log" in res.stderr and "\n" not in res.stderr.strip(), res.output
         assert _sha(path) == before
     assert _cli("report", path, "-o", tmp_path / "r.html").exit_code == 0 and _sha(path) == before
+
+
+def test_an_unreadable_folder_under_a_log_directory_is_said(tmp_path, monkeypatch, caplog):
+    # os.walk passes over a folder it cannot list (permission denied) in silence: one of two runs
+    # went missing from `losslens diagnose runs/` with no word. (The tests run as root, where
+    # chmod 000 does not stop a read: the refusal is simulated at os.scandir, which os.walk calls.)
+    import os
+
+    for name in ("a", "b"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "metrics.csv").write_bytes(
+            (FIXTURES / "logs" / "lightning" / "version_0" / "metrics.csv").read_bytes())
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == tmp_path / "runs" / "b":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with caplog.at_level("WARNING", logger="losslens"):
+        runs = losslens.readers.read(tmp_path / "runs")
+    assert [r.name for r in runs] == ["a"]
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and "b: cannot read this folder (Permission denied)" in said[0], said
+
+    def denied(path="."):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(LosslensError, match="cannot read this folder"):
+        losslens.readers.read(tmp_path / "runs")

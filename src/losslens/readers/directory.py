@@ -59,7 +59,13 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     consumed: set[Path] = set()
     files: list[Path] = []
     looked = 0
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(exc: OSError) -> None:  # os.walk passed over such a folder in silence
+        where = Path(exc.filename) if exc.filename else root
+        problems.append(f"{_rel(where, root) if where != root else '.'}: cannot read this folder "
+                        f"({exc.strerror or exc})")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         if _is_mlflow_store(here, dirnames):
