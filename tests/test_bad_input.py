@@ -237,3 +237,37 @@ def test_an_unreadable_folder_under_a_log_directory_is_said(tmp_path, monkeypatc
     monkeypatch.setattr(os, "scandir", denied)
     with pytest.raises(LosslensError, match="cannot read this folder"):
         losslens.readers.read(tmp_path / "runs")
+
+
+@pytest.mark.parametrize("fixture", ["logs/keras_history.json", "logs/torch_loop.jsonl",
+                                     "logs/hf_output/trainer_state.json"])
+def test_a_word_among_a_json_logs_loss_values_is_named(tmp_path, fixture):
+    # "loss": "abc" in one entry of a Keras History, a loop's JSON Lines or a Trainer's log_history
+    # was read as a gap (NaN), the run diagnosed without that point and no word said.
+    src = FIXTURES / fixture
+    path = tmp_path / src.name
+    if src.suffix == ".jsonl":
+        lines = src.read_text().splitlines()
+        i = next(i for i, ln in enumerate(lines) if '"loss"' in ln and i > 2)
+        row = json.loads(lines[i])
+        row["loss"] = "abc"
+        lines[i] = json.dumps(row)
+        path.write_text("\n".join(lines) + "\n")
+    else:
+        obj = json.loads(src.read_text())
+        if "log_history" in obj:
+            rows = [r for r in obj["log_history"] if "loss" in r]
+            rows[len(rows) // 2]["loss"] = "abc"
+        else:
+            obj["loss"][2] = "abc"
+        path.write_text(json.dumps(obj))
+    _refused(path, "'loss' holds 'abc'", "among numbers")
+
+
+def test_null_and_numbers_as_strings_in_a_json_log_are_still_read(tmp_path):
+    obj = json.loads((FIXTURES / "logs" / "keras_history.json").read_text())
+    obj["loss"][2], obj["loss"][3] = None, str(obj["loss"][3])
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(obj))
+    [run] = losslens.readers.read(path)
+    assert np.isnan(run.train_loss[2]) and run.train_loss[3] == pytest.approx(float(obj["loss"][3]))

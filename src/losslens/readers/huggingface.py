@@ -74,7 +74,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     if not isinstance(log, list):
         raise ReadError("trainer_state.json whose log_history is not a list", source)
     log, after, summary = split_after_training(log)
-    cols = records.to_columns(log, drop=_timing, skip=is_summary)
+    cols = records.to_columns(log, drop=_timing, skip=is_summary, source=source)
     step = cols.get("step")
     if not log or (step is not None and np.isnan(step).all() and len(cols) == 1):
         raise ReadError("trainer_state.json with an empty log_history (nothing logged yet: "

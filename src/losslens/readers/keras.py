@@ -71,6 +71,8 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     if not lists:
         raise UnknownFormatError(f"JSON object without lists of values (keys: {table._listing(hist)})",
                                  source)
+    for key, values in lists.items():
+        records.refuse_stray_strings(key, values, source, where="value")
     lengths = {len(v) for v in lists.values()}
     if _has_text_column(lists) and len(lengths) == 1:
         # Columns, not a History: e.g. {"run_id": [...], "epoch": [...], "loss": [...]}.

@@ -66,12 +66,30 @@ def _msg(exc: Exception) -> str:
     return getattr(exc, "msg", None) or str(exc).splitlines()[0][:120]
 
 
-def to_columns(records: list, drop=None, skip=None) -> dict[str, np.ndarray]:
+def refuse_stray_strings(key: str, values, source: str | None, where: str = "record") -> None:
+    """A curve's values (loss, accuracy, epoch ...) that are numbers but for a word ("abc", "0.5.1")
+    raise, naming it: read as a gap, the damaged value vanished in silence. null and the
+    missing-value spellings (NA, nan ...) stay gaps; numbers written as strings ("0.5") are numbers."""
+    from .delimited import MISSING, _curve_name, is_number
+
+    if source is None or not _curve_name(key):
+        return
+    values = list(values)
+    if sum(1 for v in values if isinstance(v, numbers.Real)) < 2:
+        return
+    for i, v in enumerate(values):
+        if isinstance(v, str) and v.strip().lower() not in MISSING and not is_number(v):
+            raise ReadError(f"{key!r} holds {v.strip()[:40]!r} in {where} {i + 1} among numbers "
+                            "(a damaged or mistyped value)", source)
+
+
+def to_columns(records: list, drop=None, skip=None, source: str | None = None) -> dict[str, np.ndarray]:
     """Objects -> ``{key: array}``: floats where the values are numbers, str where they are text.
 
     Nested values (lists, dicts) become NaN; entries that are not objects are all-NaN rows;
     ``drop(key) -> bool`` leaves keys out; ``skip(keys) -> bool`` blanks whole rows by their
     key tuple (Hugging Face's closing summary row). Every array has ``len(records)`` entries.
+    With ``source``, a word among a curve's numbers raises (:func:`refuse_stray_strings`).
 
     Loggers write few kinds of rows (a train row, an eval row ...), each always with the same
     keys in the same order, so rows are grouped by their key tuple and each group converted
@@ -119,6 +137,7 @@ def to_columns(records: list, drop=None, skip=None) -> dict[str, np.ndarray]:
         if texts > numbers_:
             out[key] = np.array(["" if v is None else str(v) for v in values], dtype=object)
         elif numbers_:
+            refuse_stray_strings(key, values, source)
             out[key] = np.array([_number(v) for v in values], dtype=float)
     return out
 
