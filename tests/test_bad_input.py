@@ -271,3 +271,15 @@ def test_null_and_numbers_as_strings_in_a_json_log_are_still_read(tmp_path):
     path.write_text(json.dumps(obj))
     [run] = losslens.readers.read(path)
     assert np.isnan(run.train_loss[2]) and run.train_loss[3] == pytest.approx(float(obj["loss"][3]))
+
+
+def test_a_learning_curve_cut_mid_value_is_said(tmp_path, caplog):
+    # `losslens data`: '1600,0.3' cut from '1600,0.39' was read as the value 0.3 (the forecast
+    # from it), no word; a training log's cut line is left out with a warning, and now this too.
+    path = tmp_path / "curve.csv"
+    path.write_text("n_train,val_loss\n100,0.9\n200,0.7\n400,0.55\n800,0.45\n1600,0.3")
+    with caplog.at_level("WARNING", logger="losslens"):
+        res = _cli("data", path)
+    assert res.exit_code == 0 and "800 -> 1,600 samples" in res.stdout, res.output
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], said

@@ -49,8 +49,8 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     text = content.text
     if text.lstrip()[:1] in ("{", "["):
         cols = _json_columns(text, source)
-    else:
-        cols = delimited.parse(text, source)
+    else:  # a last line cut off mid-write is left out, with a warning, as read_file does
+        cols = delimited.parse(_source.without_cut_line(text, source), source)
     lower = {k.lower(): k for k in cols}
     size_col = _pick(lower, size, SIZE_NAMES, source, "training-set size",
                      "name it with --size (e.g. --size n_train)")
