@@ -283,3 +283,19 @@ def test_a_learning_curve_cut_mid_value_is_said(tmp_path, caplog):
     assert res.exit_code == 0 and "800 -> 1,600 samples" in res.stdout, res.output
     said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
     assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], said
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("gzip", "gzip-compressed event file: decompress it first"),
+    ("garbage", "its first record is corrupt"),
+    ("empty", "empty file"),
+])
+def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):
+    import gzip
+    import random
+
+    data = TB_EVENTS.read_bytes()
+    data = {"gzip": gzip.compress(data), "garbage": random.Random(0).randbytes(3000), "empty": b""}[kind]
+    path = tmp_path / TB_EVENTS.name
+    path.write_bytes(data)
+    _refused(path, words)

@@ -61,6 +61,8 @@ def read_tensorboard(path) -> list[Run]:
         raise ReadError("no such file or directory", path)
     _require_tensorboard(path)
     if path.is_file():
+        if path.stat().st_size == 0:
+            raise ReadError("empty file", path)
         scalars = _load_scalars(path)
         if not scalars:
             raise ReadError("event file holds no scalar summaries", path)
@@ -306,7 +308,7 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         raise ReadError(f"not a readable TensorBoard event file ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
     for file in dict.fromkeys(stopped.files):
-        _warn_unread_tail(file)
+        _warn_unread_tail(file, alone=os.path.isfile(path))
     events = {tag: acc.Tensors(tag) for tag in acc.Tags().get(pea.TENSORS, [])
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
     events, closing = _closing_evaluations(path, events, pea)
@@ -376,8 +378,10 @@ def _unread_tail(file: str) -> tuple[int, int, str] | None:
     return None
 
 
-def _warn_unread_tail(file: str) -> None:
-    from ._source import warn
+def _warn_unread_tail(file: str, alone: bool = False) -> None:
+    """One warning for a file read only up to a bad record; when the file read is that one and
+    not one whole record came before it, the error instead (a warning, then 'no scalars', is two lines)."""
+    from ._source import GZIP_MAGIC, warn
 
     try:
         found = _unread_tail(file)
@@ -387,6 +391,13 @@ def _warn_unread_tail(file: str) -> None:
         warn(file, "TensorBoard stopped reading at a bad record: the rest of the file was left out")
         return
     pos, size, why = found
+    if pos == 0 and alone:
+        with open(file, "rb") as fh:
+            head = fh.read(4)
+        if head.startswith(GZIP_MAGIC):
+            raise ReadError("a gzip-compressed event file: decompress it first (gunzip)", file)
+        raise ReadError("not a readable TensorBoard event file: its first record is "
+                        + ("cut off" if why == "cut" else "corrupt (fails its CRC check)"), file)
     if why == "cut":
         warn(file, "the last record was cut off mid-write (%d bytes at the end): left out", size - pos)
     else:
