@@ -299,3 +299,30 @@ def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):
     path = tmp_path / TB_EVENTS.name
     path.write_bytes(data)
     _refused(path, words)
+
+
+def test_an_mlflow_folder_store_metric_cut_mid_line_is_said(tmp_path, caplog):
+    # MLflow (mlflow.keras.autolog, committed) wrote the store; its val_loss file cut mid-line was
+    # read by MLflow as a shorter run, the stump a point, with no word.
+    pytest.importorskip("mlflow")
+    import shutil
+
+    store = tmp_path / "mlruns"
+    shutil.copytree(FIXTURES / "ecosystem" / "mlflow_two_stores" / "mlruns", store)
+    [metric] = store.glob("*/*/metrics/val_loss")
+    before_other = _sha(next(store.glob("*/*/metrics/loss")))
+    metric.write_bytes(metric.read_bytes()[:300])
+    with caplog.at_level("WARNING", logger="losslens"):
+        losslens.readers.read(store)
+    said = [r.getMessage() for r in caplog.records if "cut off mid-write" in r.getMessage()]
+    assert len(said) == 1 and "metrics/val_loss" in said[0] and str(store) in said[0], said
+    assert _sha(next(store.glob("*/*/metrics/loss"))) == before_other
+
+
+def test_a_word_among_sacred_metric_values_is_named(tmp_path):
+    obj = json.loads((FIXTURES / "ecosystem" / "sacred" / "metrics.json").read_text())
+    tag = next(t for t in obj if "loss" in t)
+    obj[tag]["values"][3] = "abc"
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(obj))
+    _refused(path, f"{tag!r} holds 'abc'")

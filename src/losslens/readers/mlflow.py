@@ -122,11 +122,38 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
     if passed_over:
         _say_passed_over(tracking_uri, label, passed_over)
+    if tracking_uri.startswith("file:"):
+        _say_cut_metric_files(tracking_uri, label)
     out = [r for r in out if r is not None]
     if not out:
         what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
         raise ReadError(f"{what} has no run with logged metrics", label)
     return out
+
+
+def _say_cut_metric_files(tracking_uri: str, label: str) -> None:
+    """A folder store's metric file (one ``timestamp value step`` line per logged point, each ended
+    by a newline) whose last line has no newline was cut off mid-write: MLflow reads its stump as a
+    point ('... 0.3' of '... 0.39'). Said, one warning for the store."""
+    from urllib.parse import unquote, urlparse
+
+    from ._source import warn
+
+    root = Path(unquote(urlparse(tracking_uri).path))
+    cut = []
+    try:
+        for f in sorted(root.glob("*/*/metrics/**/*")):
+            if f.is_file() and f.stat().st_size:
+                with open(f, "rb") as fh:
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        cut.append(f.relative_to(root).as_posix())
+    except OSError:
+        return
+    if cut:
+        warn(label, "%d metric file(s) end in a line cut off mid-write (no newline at the end), read as MLflow "
+                    "reads them (the last value may be cut short): %s", len(cut),
+             ", ".join(cut[:3]) + (" ..." if len(cut) > 3 else ""))
 
 
 def _tracking_uri(text: str) -> tuple[str, str]:

@@ -18,7 +18,7 @@ def is_metrics(obj) -> bool:
 
 
 def read_metrics(obj: dict, *, name: str, source: str, **_options) -> list[Run]:
-    from .records import _number
+    from .records import _number, refuse_stray_strings
     from .tensorboard import scalars_to_run
 
     scalars = {}
@@ -26,5 +26,6 @@ def read_metrics(obj: dict, *, name: str, source: str, **_options) -> list[Run]:
         steps, values = entry["steps"], entry["values"]
         if len(steps) != len(values):
             raise ReadError(f"metric {tag!r} has {len(steps)} steps but {len(values)} values", source)
+        refuse_stray_strings(tag, values, source, where="value")
         scalars[tag] = ([_number(s) for s in steps], [_number(v) for v in values])
     return [scalars_to_run(scalars, name=name, source=source, meta={"format": "sacred"})]
