@@ -326,3 +326,11 @@ def test_a_word_among_sacred_metric_values_is_named(tmp_path):
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps(obj))
     _refused(path, f"{tag!r} holds 'abc'")
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n\r\n", b"\xff\xfe\n\x00"])
+def test_a_file_of_only_a_byte_order_mark_is_an_empty_file(tmp_path, data):
+    # Excel's "CSV UTF-8" of an empty sheet: was 'no header row'.
+    path = tmp_path / "training.csv"
+    path.write_bytes(data)
+    _refused(path, "empty file")

@@ -123,7 +123,10 @@ def load(path: Path, source: str) -> Content:
     kind = sniff_bytes(data[:64], path.name)
     if kind is not None:
         return Content(kind)
-    return Content("text", decode(data, source))
+    text = decode(data, source)
+    if not text.strip():  # a byte-order mark and blank lines: nothing was written
+        raise ReadError("empty file", source)
+    return Content("text", text)
 
 
 _FIELDS = re.compile(r"[,\t;| ]+")
