@@ -334,3 +334,21 @@ def test_a_file_of_only_a_byte_order_mark_is_an_empty_file(tmp_path, data):
     path = tmp_path / "training.csv"
     path.write_bytes(data)
     _refused(path, "empty file")
+
+
+def test_a_file_that_cannot_be_opened_is_one_line(tmp_path, monkeypatch):
+    # chmod 000 does not stop root (the tests' user): the refusal is simulated at the reader's open().
+    import builtins
+
+    from losslens.readers import _source
+
+    path = tmp_path / "training.log"
+    path.write_bytes((FIXTURES / "logs" / "keras_csvlogger.csv").read_bytes())
+
+    def denied(file, *args, **kwargs):
+        if Path(file) == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(_source, "open", denied, raising=False)
+    _refused(path, "cannot read: permission denied")
