@@ -84,7 +84,11 @@ def run_guarded(fn, *args, **kwargs):
     except LosslensError as exc:
         # A reader's message may name the Python way (columns={...}); the command line's is kept beside it.
         fail(getattr(exc, "cli_message", None) or str(exc))
-    except (ValueError, OSError) as exc:
+    except OSError as exc:  # the output: "r.html: No such file or directory", not "[Errno 2] ..."
+        if exc.filename is not None and exc.strerror:
+            fail(f"{exc.filename}: {exc.strerror.lower()}")
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except ValueError as exc:
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
