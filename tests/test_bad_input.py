@@ -360,3 +360,22 @@ def test_an_output_that_cannot_be_written_is_named_plainly(tmp_path):
                          (tmp_path, "is a directory")):
         res = _cli("report", log, "-o", out)
         assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {out}: {problem}", res.stderr
+
+
+@pytest.mark.parametrize("damage, words", [("abc", "line 5: "), ("empty", "is empty"), ("binary", "is not text")])
+def test_a_damaged_mlflow_metric_file_is_named(tmp_path, damage, words):
+    # MLflow's own error named the value ("could not convert string to float: 'abc'"), not the file.
+    pytest.importorskip("mlflow")
+    import random
+    import shutil
+
+    store = tmp_path / "mlruns"
+    shutil.copytree(FIXTURES / "ecosystem" / "mlflow_two_stores" / "mlruns", store)
+    [metric] = store.glob("*/*/metrics/val_loss")
+    lines = metric.read_text().splitlines(keepends=True)
+    lines[4] = " ".join(lines[4].split()[:1] + ["abc"] + lines[4].split()[2:]) + "\n"
+    metric.write_bytes({"abc": "".join(lines).encode(), "empty": b"",
+                        "binary": random.Random(0).randbytes(500)}[damage])
+    with pytest.raises(LosslensError, match="metric file .*metrics/val_loss") as exc:
+        losslens.readers.read(f"mlflow:{store}")
+    assert words in str(exc.value) and "\n" not in str(exc.value)

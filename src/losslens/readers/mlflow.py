@@ -120,6 +120,10 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             raise ReadError(_one_line(exc), label) from None
         except (OSError, ConnectionError) as exc:
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
+        except (ValueError, TypeError, IndexError) as exc:  # MLflow's parse of a damaged file
+            if tracking_uri.startswith("file:"):
+                _name_damaged_metric_file(tracking_uri, label)
+            raise exc
     if passed_over:
         _say_passed_over(tracking_uri, label, passed_over)
     if tracking_uri.startswith("file:"):
@@ -131,15 +135,46 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     return out
 
 
+def _store_root(tracking_uri: str) -> Path:
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(tracking_uri).path))
+
+
+def _name_damaged_metric_file(tracking_uri: str, label: str) -> None:
+    """Raise a ReadError naming the folder store's first metric file with a line that is not
+    ``timestamp value [step]`` (MLflow's own error names the value, not the file); else return."""
+    root = _store_root(tracking_uri)
+    for f in sorted(root.glob("*/*/metrics/**/*")):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(root).as_posix()
+        try:
+            text = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise ReadError(f"metric file {rel} is not text (a damaged file)", label) from None
+        except OSError:
+            continue
+        if not text.strip():
+            raise ReadError(f"metric file {rel} is empty (a damaged file)", label)
+        for n, line in enumerate(text.splitlines(), 1):
+            parts = line.split()
+            try:
+                if len(parts) not in (2, 3):
+                    raise ValueError
+                int(parts[0]), float(parts[1]), [int(p) for p in parts[2:]]
+            except ValueError:
+                raise ReadError(f"metric file {rel}, line {n}: {line.strip()[:40]!r} is not "
+                                "'timestamp value step' (a damaged file)", label) from None
+
+
 def _say_cut_metric_files(tracking_uri: str, label: str) -> None:
     """A folder store's metric file (one ``timestamp value step`` line per logged point, each ended
     by a newline) whose last line has no newline was cut off mid-write: MLflow reads its stump as a
     point ('... 0.3' of '... 0.39'). Said, one warning for the store."""
-    from urllib.parse import unquote, urlparse
-
     from ._source import warn
 
-    root = Path(unquote(urlparse(tracking_uri).path))
+    root = _store_root(tracking_uri)
     cut = []
     try:
         for f in sorted(root.glob("*/*/metrics/**/*")):
