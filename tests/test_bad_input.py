@@ -379,3 +379,83 @@ def test_a_damaged_mlflow_metric_file_is_named(tmp_path, damage, words):
     with pytest.raises(LosslensError, match="metric file .*metrics/val_loss") as exc:
         losslens.readers.read(f"mlflow:{store}")
     assert words in str(exc.value) and "\n" not in str(exc.value)
+
+
+EXAMPLES = Path(losslens.__file__).resolve().parent / "examples"
+
+
+def _keras_csv(tmp_path, edit) -> Path:
+    """A copy of the Keras CSVLogger example with ``edit(rows, header)`` applied."""
+    lines = (EXAMPLES / "keras_csvlogger.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:]]
+    edit(rows, header)
+    path = tmp_path / "keras_csvlogger.csv"
+    path.write_text("\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n")
+    return path
+
+
+def test_one_absurd_spike_is_named_as_a_glitch_and_left_out(tmp_path):
+    # One row of 1e300 (a logging glitch) in the middle: it read "stuck at initialization" / "lr too
+    # high ... 7e298 sds of its noise"; it is now the diagnosis of the run without it, the spike named.
+    clean = losslens.diagnose(EXAMPLES / "keras_csvlogger.csv")
+
+    def spike(rows, header):
+        for col in ("loss", "val_loss"):
+            rows[40][header.index(col)] = "1e300"
+
+    path = _keras_csv(tmp_path, spike)
+    d = losslens.diagnose(path)
+    assert d.verdict == clean.verdict == "overfitting"
+    assert d.plateau.epoch == clean.plateau.epoch
+    text = " ".join(d.causes[0].evidence)
+    assert "val_loss is 1e+300 at epoch 40 (1 of 80 points)" in text and "glitch" in text, text
+    assert all("glitch" in e or "e+" not in e for c in d.causes for e in c.evidence)  # no 7e298 "sds"
+    res = _cli("diagnose", path)
+    assert res.exit_code == 0 and "read as a glitch" in res.stdout and "overfitting" in res.stdout.splitlines()[0]
+
+
+def test_an_absurd_spike_in_a_json_lines_log_is_left_out(tmp_path):
+    lines = (FIXTURES / "logs" / "torch_loop.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows[len(rows) // 2]["loss"] = 1e300
+    path = tmp_path / "torch_loop.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    clean = losslens.diagnose(FIXTURES / "logs" / "torch_loop.jsonl")
+    d = losslens.diagnose(path)
+    assert d.verdict == clean.verdict
+    assert any("read as a glitch" in e for e in d.causes[0].evidence)
+
+
+def test_a_spike_the_run_never_came_back_from_is_still_a_divergence(tmp_path):
+    def blow_up(rows, header):
+        for r in rows[60:]:
+            r[header.index("loss")] = r[header.index("val_loss")] = "1e300"
+
+    d = losslens.diagnose(_keras_csv(tmp_path, blow_up))
+    assert d.verdict == "diverged"
+    assert not any("glitch" in e for c in d.causes for e in c.evidence)
+
+
+def test_a_nan_inside_a_run_is_said_to_be_read_as_a_gap(tmp_path):
+    # One NaN val_loss at epoch 7 with finite values after it (an fp16 skipped step): it was dropped
+    # without a word.
+    path = _keras_csv(tmp_path, lambda rows, header: rows[7].__setitem__(header.index("val_loss"), "nan"))
+    d = losslens.diagnose(path)
+    assert d.verdict == "overfitting"
+    assert "val_loss is NaN at epoch 7 (1 of 80 points), read as a gap" in d.causes[0].evidence
+    res = _cli("diagnose", path)
+    assert res.exit_code == 0 and res.stdout.count("read as a gap") == 1
+
+
+def test_nan_to_the_end_is_still_diverged_and_an_earlier_inf_a_gap(tmp_path):
+    def edit(rows, header):
+        rows[19][header.index("loss")] = "inf"
+        for r in rows[59:]:
+            r[header.index("loss")] = r[header.index("val_loss")] = "nan"
+
+    d = losslens.diagnose(_keras_csv(tmp_path, edit))
+    assert d.verdict == "diverged"
+    ev = d.causes[0].evidence
+    assert any("became NaN/inf at epoch 59" in e for e in ev), ev
+    assert "train_loss is inf at epoch 19 (1 of 80 points), read as a gap" in ev

@@ -168,6 +168,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
         return nonfinite
+    logged, notes = run, []
+    run, notes = _glitches(run, metric)
     f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
     if forecast:
@@ -242,6 +244,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # multi-task loop's per-task losses). Say so: the user's log has no column of that name.
         verdict.evidence.append(f"{f.metric} is the sum {' + '.join(parts)} (no total logged); "
                                 f"--metric {parts[0]} reads one of them alone")
+    # An absurd point left out, a NaN read as a gap: said, once, under the verdict.
+    verdict.evidence.extend(notes)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
 
@@ -279,7 +283,85 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
-                     forecast=fc, facts=f, run=run)
+                     forecast=fc, facts=f, run=logged)
+
+
+# A point this many times the spread of the rest away from their median is no training value (1e300
+# among losses of 0.01 to 2: a logging glitch, a float64 overflow). A real blow-up the run came back from
+# reaches far less (Keras' handson-ml2 regression at a too-high rate: 8e9 among 0.8-1.4, 1e10 spreads),
+# and the unstable / blew_up / lr_too_high rules read those.
+GLITCH_SPREADS = 1e12
+# ... and only where the rest of the run is tame: no other point beyond this many interquartile ranges (a run that
+# blew up to 5e10 and to 6e29 is wild, not glitched: DeepOBS' SVHN WRN at Adam lr 1).
+TAME_SPREADS = 1e3
+
+
+def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
+    """``run`` with absurd isolated points of its losses left out (NaN), and one line of evidence per
+    series for them and for the NaN/inf points inside the run that are read as gaps.
+
+    A point is absurd when it lies more than ``GLITCH_SPREADS`` times the range of the other finite
+    values from their median, and a sane finite value follows it (one that never came back is a
+    divergence, left for that rule). NaN/inf points with finite values after them are gaps (a skipped
+    fp16 step, a bad batch) and were always read so; they are now said, when they are few (<= 10% of
+    the logged points: a validation every k epochs leaves regular NaN that need no word)."""
+    keys = [k for k in dict.fromkeys([metric, "train_loss", "val_loss"]) if k and k in run.series]
+    notes: list[str] = []
+    series = dict(run.series)
+    for key in keys:
+        y = np.asarray(series[key], dtype=float)
+        ok = np.isfinite(y)
+        n_ok = int(ok.sum())
+        if n_ok < 4:
+            continue
+        absurd = np.zeros_like(ok)
+        for _ in range(max(1, n_ok // 10)):
+            rest = ok & ~absurd
+            vals = y[rest]
+            med = float(np.median(vals))
+            dist = np.where(rest, np.abs(y - med), -1.0)
+            i = int(np.argmax(dist))
+            others = rest.copy()
+            others[i] = False
+            spread = float(np.ptp(y[others])) if others.any() else 0.0
+            # (A floor of 0.1% of the level: a curve flat after its first point has no spread to speak of.)
+            spread = max(spread, 1e-3 * abs(med), 1e-300)
+            if not dist[i] > GLITCH_SPREADS * spread or not others[i + 1:].any():
+                break  # nothing absurd left, or the run never came back: a divergence
+            absurd[i] = True
+        if absurd.any():
+            rest = ok & ~absurd
+            vals = y[rest]
+            med = float(np.median(vals))
+            q1, q3 = np.percentile(vals, [25, 75])
+            if np.abs(vals - med).max() > TAME_SPREADS * max(float(q3 - q1), 1e-3 * abs(med), 1e-300):
+                absurd[:] = False  # the rest blew up too: a wild run, for the rules to read whole
+        if absurd.any():
+            idx = np.flatnonzero(absurd)
+            rest = y[ok & ~absurd]
+            where = ", ".join(f"{y[i]:.3g} at {run.axis_name} {_n(run.axis[i])}" for i in idx[:3])
+            more = f" and {len(idx) - 3} more" if len(idx) > 3 else ""
+            notes.append(f"{key} is {where}{more} ({len(idx)} of {n_ok} points), far outside the rest of the run "
+                         f"({float(rest.min()):.3g} to {float(rest.max()):.3g}): read as a glitch (an overflow, "
+                         "a logging error) and left out")
+            y = y.copy()
+            y[absurd] = np.nan
+            series[key] = y
+        # NaN/inf inside the run (finite values after it), as the log wrote it: gaps.
+        logged = np.asarray(run.series[key], dtype=float)
+        after = np.flip(np.maximum.accumulate(np.flip(np.isfinite(logged))))
+        started = np.maximum.accumulate(np.isfinite(logged))
+        inner = ~np.isfinite(logged) & after & started
+        if inner.any() and inner.sum() <= max(1, 0.1 * len(logged)):
+            idx = np.flatnonzero(inner)
+            kinds = sorted({"NaN" if np.isnan(logged[i]) else "inf" for i in idx})
+            at = ", ".join(_n(run.axis[i]) for i in idx[:3]) + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
+            notes.append(f"{key} is {'/'.join(kinds)} at {run.axis_name} {at} ({len(idx)} of {len(logged)} points), "
+                         "read as a gap")
+    if not notes:
+        return run, notes
+    clean = Run(run.axis, series, run.axis_name, run.name, run.source, dict(run.meta))
+    return clean, notes
 
 
 # ---- the rules --------------------------------------------------------------------------------
@@ -295,8 +377,8 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
                                           ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from}))
         if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
             conf = _ramp(d.growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.95)
-            return _exploding(f, t, Cause("diverged", conf, [f"{name} ended {d.growth:.0%} above its starting value "
-                                                             f"({d.growth_noise:.0f} noise sds)"],
+            return _exploding(f, t, Cause("diverged", conf, [f"{name} ended {_pct(d.growth)} above its starting value "
+                                                             f"({_count(d.growth_noise)} noise sds)"],
                                           ACTIONS["diverged"], {"growth": d.growth}))
     return None
 
@@ -1596,8 +1678,15 @@ def _ramp(value, lo, hi, c_lo, c_hi) -> float:
 
 
 def _pct(v: float) -> str:
-    """A share as a percentage people can compare: 0.4% is not "0%"."""
+    """A share as a percentage people can compare: 0.4% is not "0%"; 1e300 is not 300 digits."""
+    if abs(v) >= 1e4:
+        return f"{100 * v:.2g}%"
     return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
+
+
+def _count(v: float) -> str:
+    """A multiple (noise sds) as people read it: 1e300 is not 300 digits."""
+    return f"{v:.0f}" if abs(v) < 1e6 else f"{v:.2g}"
 
 
 def _signed_pct(v: float) -> str:
