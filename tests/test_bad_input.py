@@ -459,3 +459,22 @@ def test_nan_to_the_end_is_still_diverged_and_an_earlier_inf_a_gap(tmp_path):
     ev = d.causes[0].evidence
     assert any("became NaN/inf at epoch 59" in e for e in ev), ev
     assert "train_loss is inf at epoch 19 (1 of 80 points), read as a gap" in ev
+
+
+def test_api_usage_errors_are_losslens_errors_and_still_value_errors(tmp_path):
+    # A file of two runs to diagnose()/forecast(), a horizon before the last point: a plain ValueError,
+    # which `except LosslensError` missed. Now UsageError: both.
+    lines = (EXAMPLES / "keras_csvlogger.csv").read_text().splitlines()
+    long = tmp_path / "runs.csv"
+    long.write_text("\n".join(["run_id," + lines[0]] + [f"{r}," + line for r in "ab" for line in lines[1:]]) + "\n")
+    one = EXAMPLES / "keras_csvlogger.csv"
+    for call, path, words in ((lambda: losslens.diagnose(long), long, "holds 2 runs; use losslens.diagnose_all()"),
+                              (lambda: losslens.forecast(long), long, "holds 2 runs; pick one with run_id="),
+                              (lambda: losslens.forecast(one, horizon=10), one,
+                               "horizon 10 is not after the last logged epoch of val_loss (79)")):
+        with pytest.raises(losslens.UsageError) as err:
+            call()
+        assert isinstance(err.value, ValueError) and isinstance(err.value, LosslensError)
+        assert str(path) in str(err.value) and words in str(err.value) and "\n" not in str(err.value)
+    res = _cli("forecast", "--horizon", 10, one)
+    assert res.exit_code == 2 and res.stderr.strip().count("\n") == 0 and "a forecast looks ahead" in res.stderr

@@ -11,14 +11,14 @@ Importing losslens imports no deep-learning framework; integrations import their
 """
 
 from .exceptions import (EmptyRunError, LosslensError, NoLossError, ReadError,
-                         UnknownFormatError)
+                         UnknownFormatError, UsageError)
 from .result import CAUSES, Cause, Diagnosis, Plateau
 from .run import Run
 
 __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
-           "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError",
+           "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError", "UsageError",
            "forecast", "more_data", "verify"]
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
+from .exceptions import UsageError
 from .run import Run
 
 _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
@@ -32,8 +34,8 @@ def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_b
 def diagnose(source: Any, **options):
     runs = to_runs(source, **options)
     if len(runs) != 1:
-        raise ValueError(f"{getattr(source, 'name', source)} holds {len(runs)} runs; "
-                         "use losslens.diagnose_all() or pick one with run_id=")
+        raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
+                         _where(source))
     return _diagnose_run(runs[0], **options)
 
 
@@ -45,8 +47,30 @@ def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **op
     from .forecasting import forecast_run
     runs = to_runs(source, **options)
     if len(runs) != 1:
-        raise ValueError(f"{source} holds {len(runs)} runs; pick one with run_id=")
+        raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
+    _horizon_ahead(runs[0], horizon, metric)
     return forecast_run(runs[0], horizon=horizon, metric=metric, higher_is_better=higher_is_better)
+
+
+def _where(source) -> object:
+    """The source as an error names it: a path whole, an object (a DataFrame, a store) by its name."""
+    import os
+
+    return source if isinstance(source, (str, os.PathLike)) else getattr(source, "name", source)
+
+
+def _horizon_ahead(run: Run, horizon, metric) -> None:
+    """A horizon at or before the last logged point is a usage error (a forecast looks ahead), raised
+    as :class:`UsageError` with the words :func:`~losslens.forecasting.forecast_run` uses."""
+    if horizon is None:
+        return
+    from .facts import choose_metric
+
+    metric = choose_metric(run, metric)
+    x, _ = run.finite(metric)
+    if x.size and math.isfinite(float(horizon)) and float(horizon) <= float(x[-1]):
+        raise UsageError(f"horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
+                         f"({float(x[-1]):g}): a forecast looks ahead", run.source or run.name)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

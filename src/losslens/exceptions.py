@@ -27,3 +27,9 @@ class NoLossError(ReadError):
 
 class EmptyRunError(LosslensError):
     """The run has no finite values for the metric to diagnose."""
+
+
+class UsageError(LosslensError, ValueError):
+    """A call losslens cannot answer as asked: a source of several runs given to ``diagnose()`` or
+    ``forecast()`` (pick one with ``run_id=``), a forecast horizon not after the last logged point.
+    Also a :class:`ValueError`, as these were before, so ``except ValueError`` still catches them."""
