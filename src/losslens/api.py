@@ -48,6 +48,9 @@ def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **op
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
+    from .facts import require_length
+
+    require_length(runs[0], metric)  # as diagnose(): 2 points are too short
     _horizon_ahead(runs[0], horizon, metric)
     return forecast_run(runs[0], horizon=horizon, metric=metric, higher_is_better=higher_is_better)
 

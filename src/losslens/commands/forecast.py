@@ -35,9 +35,13 @@ def register(app):
         from losslens.result import trainer_epoch
 
         runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
-        forecasts = run_guarded(map_runs, lambda run: (run, forecast_run(run, horizon=horizon, metric=metric,
-                                                                         higher_is_better=higher)),
-                                runs, what="forecasting")
+        from losslens.facts import require_length
+
+        def one(run):
+            require_length(run, metric)  # as diagnose: a run of 2 points is too short, said in one line
+            return run, forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
+
+        forecasts = run_guarded(map_runs, one, runs, what="forecasting")
         for run, fc in forecasts:
             stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
                                                               higher_is_better=higher)

@@ -143,6 +143,17 @@ def _curve(run: Run, key: str):
     return downsample(x, y)
 
 
+def require_length(run: Run, metric: str | None, what: str = "forecast") -> None:
+    """Refuse, as :func:`measure` does, a curve of fewer than ``MIN_POINTS_TO_DIAGNOSE`` finite values:
+    ``losslens forecast`` printed a "forecast" of a 2-point run that ``diagnose`` called too short.
+    (No finite value at all is left to the caller's own error.)"""
+    metric = choose_metric(run, metric)
+    n = int(np.isfinite(np.asarray(run.series[metric], dtype=float)).sum())
+    if 0 < n < MIN_POINTS_TO_DIAGNOSE:
+        raise EmptyRunError(f"only {n} value(s) of {metric}: too short to {what} "
+                            f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
+
+
 def measure(run: Run, metric: str | None = None, classes: int | None = None,
             random_state: int = 0, higher_is_better: bool | None = None) -> Facts:
     """Measure every fact of ``run`` for ``metric`` (default: val_loss, else train_loss);
