@@ -478,3 +478,30 @@ def test_api_usage_errors_are_losslens_errors_and_still_value_errors(tmp_path):
         assert str(path) in str(err.value) and words in str(err.value) and "\n" not in str(err.value)
     res = _cli("forecast", "--horizon", 10, one)
     assert res.exit_code == 2 and res.stderr.strip().count("\n") == 0 and "a forecast looks ahead" in res.stderr
+
+
+def test_forecast_refuses_a_run_diagnose_calls_too_short(tmp_path):
+    # The first 2 epochs of the CSVLogger example: diagnose said "too short"; forecast printed a forecast
+    # (interval 0 to 1.938, exit 0). Both now refuse it in one line saying how many points are needed.
+    path = tmp_path / "keras_csvlogger.csv"
+    path.write_text("\n".join((EXAMPLES / "keras_csvlogger.csv").read_text().splitlines()[:3]) + "\n")
+    for cmd in (["diagnose"], ["forecast"], ["forecast", "--json"]):
+        res = _cli(*cmd, path)
+        err = res.stderr.strip()
+        assert res.exit_code == 2 and "\n" not in err and str(path) in err, (cmd, res.output)
+        assert "only 2 value(s) of val_loss: too short to" in err and "(need 3 epochs or more)" in err, err
+    for call in (lambda: losslens.diagnose(path), lambda: losslens.forecast(path)):
+        with pytest.raises(LosslensError, match="need 3 epochs or more"):
+            call()
+
+
+@pytest.mark.parametrize("word", ["nan", "NaN", "-inf", "Infinity"])
+def test_a_lightgbm_printed_log_reads_nan_however_spelled(tmp_path, word):
+    # LightGBM prints a NaN metric as "nan" (C++) but a log written through Python reads "NaN": "NaN"
+    # was "line 3 is not a round of this printed boosting log".
+    src = FIXTURES / "ecosystem" / "lightgbm_printed" / "printed_train.log"
+    path = tmp_path / "printed_train.log"
+    path.write_text(src.read_text().replace("0.571325", word))
+    d = losslens.diagnose(path)
+    assert d.verdict == losslens.diagnose(src).verdict
+    assert any("val_loss is" in e and "at step 30 (1 of 20 points), read as a gap" in e for e in d.causes[0].evidence)

@@ -27,7 +27,7 @@ from ..columns import flatten_splits
 from ..exceptions import ReadError
 
 _ROUND = re.compile(r"^\[(\d+)\]\t(.*\S)\s*$")
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|-?inf"
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|(?i:nan)|[-+]?(?i:inf(?:inity)?)"  # NaN as C++ or Python prints it
 _XGB_PAIR = re.compile(r"^([^\t:]+?)-([^\t:-]+):(" + _NUM + r")$")
 _LGB_PAIR = re.compile(r"^(.+?)'s ([^\t:]+): (" + _NUM + r")$")
 
