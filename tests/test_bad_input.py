@@ -411,6 +411,9 @@ def test_one_absurd_spike_is_named_as_a_glitch_and_left_out(tmp_path):
     text = " ".join(d.causes[0].evidence)
     assert "val_loss is 1e+300 at epoch 40 (1 of 80 points)" in text and "glitch" in text, text
     assert all("glitch" in e or "e+" not in e for c in d.causes for e in c.evidence)  # no 7e298 "sds"
+    assert np.isnan(d.run.series["val_loss"][40])  # plotted and reported as the gap it was read as
+    res = _cli("plot", path, "-o", tmp_path / "p.png")
+    assert res.exit_code == 0 and (tmp_path / "p.png").stat().st_size > 0
     res = _cli("diagnose", path)
     assert res.exit_code == 0 and "read as a glitch" in res.stdout and "overfitting" in res.stdout.splitlines()[0]
 

@@ -168,7 +168,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     nonfinite = _never_finite(run, metric)
     if nonfinite is not None:
         return nonfinite
-    logged, notes = run, []
+    # The run as diagnosed, plotted and reported: an absurd point left out (a gap, said in the evidence).
     run, notes = _glitches(run, metric)
     f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
@@ -283,7 +283,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
-                     forecast=fc, facts=f, run=logged)
+                     forecast=fc, facts=f, run=run)
 
 
 # A point this many times the spread of the rest away from their median is no training value (1e300
