@@ -322,3 +322,33 @@ def test_a_forecast_made_after_an_lr_cut_does_not_carry_the_drop_below_the_noise
     assert fc.value == pytest.approx(fc.level) == pytest.approx(float(lines12[-1].split(",")[-1]))
     assert "only 1 point(s) since the lr was cut at 11" in fc.note
     assert fc.value > 0.09 and fc.path()["mid"][-1] == pytest.approx(fc.value)
+
+
+def test_a_short_curve_whose_fit_misses_it_gets_no_forecast():
+    """A Trainer's printed console (fixture hf_console_short): 5 eval_loss points, 0.676 0.628 0.055 0.017
+    0.014. The ensemble, with no last points to hold out, fitted a Weibull through the cliff that put the
+    level now at -0.0029; diagnose quoted "forecast at epoch 7.2: 0 (-100% vs. now), 90% interval [0, 1.33]"
+    and `losslens forecast` printed "now -0.002905 ... 100.0% higher". Now: no forecast, and the number of
+    points it needs."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    from losslens.forecasting import CHECKED_POINTS
+
+    path = REPO / "tests" / "fixtures" / "ecosystem" / "hf_console_short" / "console.txt"
+    [run] = losslens.read(path)
+    x, y = run.finite("val_loss")
+    assert len(x) == 5 and y[-1] == pytest.approx(0.01408)
+    fc = forecast_run(run)
+    assert fc.reason and fc.p_improve is None and f"need {CHECKED_POINTS}" in fc.reason
+    assert fc.level == pytest.approx(0.01408) and fc.value == pytest.approx(0.01408)
+    ev = " ".join(losslens.diagnose(run).cause.evidence)
+    assert "no forecast: only 5 points" in ev and f"need {CHECKED_POINTS}" in ev
+    assert "forecast at" not in ev and "-100%" not in ev
+    out = CliRunner().invoke(app, ["forecast", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "no forecast of val_loss" in out.output and "now 0.01408" in out.output and "interval" not in out.output
+    # A longer curve of a saturating shape keeps its forecast; so do 5 points that a family fits.
+    xs = np.arange(1.0, 6.0)
+    ok = forecast_curve(xs, 0.1 + 1.0 / xs)
+    assert ok.reason is None and 0.1 < ok.value < 0.3

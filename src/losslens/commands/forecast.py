@@ -68,12 +68,12 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
 
+    if fc.reason:  # too few points: its value and interval (in --json) are a wide guess, not a forecast to print
+        return (f"{name}: no forecast of {fc.metric} to {axis} {axis_text(fc.horizon)}; now {g(fc.level)} at {axis} "
+                f"{axis_text(fc.x_last)}\n  {fc.reason.split('; ')[0]}")
     lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}: {g(fc.value)} "
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
              f"at {axis} {axis_text(fc.x_last)}"]
-    if fc.reason:
-        lines.append(f"  {fc.reason}")
-        return "\n".join(lines)
     lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     if fc.note:
