@@ -82,6 +82,25 @@ class Diagnosis:
     def cause_ids(self) -> list[str]:
         return [c.id for c in self.causes]
 
+    def logged_to(self) -> str:
+        """Where the run's log ends, on its own axis, e.g. ``"epoch 59"`` or ``"step 249 (epoch 9)"``: what
+        the summary tables' "logged to" column shows. ``length`` counts the log's rows (a Lightning run read
+        on the step axis has a row per logged step: 90 rows for 10 epochs, 40 validation points)."""
+        last = self.last_axis()
+        if last is None:
+            return f"{self.length} rows"
+        e = self.epoch_at(last)
+        return f"{self.axis} {axis_text(last)}" + ("" if e is None else f" (epoch {axis_text(e)})")
+
+    def last_axis(self) -> float | None:
+        """The last finite axis value of the run (None without the run)."""
+        ax = getattr(self.run, "axis", None)
+        if ax is None:
+            return None
+        ax = np.asarray(ax, dtype=float)
+        ax = ax[np.isfinite(ax)]
+        return float(ax.max()) if ax.size else None
+
     def epoch_at(self, v) -> float | None:
         """The Trainer epoch at step ``v`` (see :func:`trainer_epoch`); None where there is none."""
         return trainer_epoch(self.run, v)

@@ -196,7 +196,7 @@ def card_html(d, data: dict | None = None) -> str:
     else:
         facts.append(("plateau X", "none (not plateaued)"))
     facts.append(("metric", esc(d.metric)))
-    facts.append(("length", f"{esc(d.length)} {axis}s"))
+    facts.append(("logged to", esc(d.logged_to())))
     if data:
         vm = data.get("valmin")
         if vm:
@@ -275,7 +275,7 @@ def _overview(diagnoses, datas) -> str:
         ivs = (f"{_at(iv[0])}\u2013{_at(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}" '
-            f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.length)}" '
+            f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
             f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}">'
             f'<td class="ll-num">{i}</td>'
             f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
@@ -283,7 +283,7 @@ def _overview(diagnoses, datas) -> str:
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
             f'<td class="ll-num">{ivs}</td>'
-            f'<td class="ll-num">{esc(d.length)}</td>'
+            f'<td class="ll-num">{esc(d.logged_to())}</td>'
             f'<td class="ll-num">{_fmt(vm["y"]) if vm else DASH}</td>'
             f'<td class="ll-num">{_fmt(gap["value"]) if gap else DASH}</td></tr>')
     verdicts = sorted({str(d.verdict) for d in diagnoses})
@@ -292,7 +292,7 @@ def _overview(diagnoses, datas) -> str:
     head = ('<tr><th data-key="i" data-type="num">#</th><th data-key="name">run</th>'
             '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'
-            '<th data-key="len" data-type="num">length</th>'
+            '<th data-key="len" data-type="num">logged to</th>'
             '<th data-key="valmin" data-type="num">val min</th><th data-key="gap" data-type="num">gap</th></tr>')
     return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'

@@ -86,14 +86,14 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     out = console(file)
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
-        for col in ("run", "verdict", "X", "interval", "conf.", "metric", "length"):
+        for col in ("run", "verdict", "X", "interval", "conf.", "metric", "logged to"):
             table.add_column(col, overflow="fold")
         for d in diagnoses:
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
-                          escape(d.metric), str(d.length))
+                          escape(d.metric), escape(d.logged_to()))
         out.print(table)
         if len(diagnoses) > 20:
             return
