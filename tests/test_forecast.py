@@ -345,6 +345,10 @@ def test_a_short_curve_whose_fit_misses_it_gets_no_forecast():
     ev = " ".join(losslens.diagnose(run).cause.evidence)
     assert "no forecast: only 5 points" in ev and f"need {CHECKED_POINTS}" in ev
     assert "forecast at" not in ev and "-100%" not in ev
+    from losslens.report.plot import chart_data
+
+    d = losslens.diagnose(run)
+    assert d.forecast["reason"] and chart_data(d)["forecast"] is None  # no band drawn for a guess
     out = CliRunner().invoke(app, ["forecast", str(path)])
     assert out.exit_code == 0, out.output
     assert "no forecast of val_loss" in out.output and "now 0.01408" in out.output and "interval" not in out.output

@@ -198,3 +198,14 @@ def test_no_decision_in_the_first_tenth_of_the_planned_run(shared_curves):
     used = len(y) if stop is None else stop + 1
     assert x[used - 1] - x[0] >= 0.1 * (x[-1] - x[0])
     assert y[:used].min() / y.min() - 1 < 0.02
+
+
+def test_no_stop_is_decided_on_a_short_curve_that_has_no_forecast():
+    """A Trainer console's 5 eval points (fixture hf_console_short: 0.676 0.628 0.055 0.017 0.014): the fit
+    misses where the curve is now, so there is no forecast; its stand-in value, the last point, would read
+    as "no gain" and stop the run on a guess."""
+    x = [0.8, 1.6, 2.4, 3.2, 4.0]
+    y = [0.6757, 0.6282, 0.05472, 0.01747, 0.01408]
+    rule = ForecastStopping(min_gain=0.01, horizon=7.2, patience=1)
+    assert rule.replay(x, y) is None
+    assert rule.forecast is not None and rule.forecast.reason

@@ -159,7 +159,11 @@ class ForecastStopping:
         fc = self.forecast
         ref = self._reference(np.asarray(self._y), fc)
         self.decided_gain = (ref - fc.value) / max(abs(ref), 1e-12)
-        if self.max_p is None or fc.p_improve is None:
+        if fc.reason:
+            # No forecast (a short curve whose fit misses where it is now): its value is the last point, a
+            # guess that would read as "no gain"; a stop is not decided on it.
+            low = False
+        elif self.max_p is None or fc.p_improve is None:
             low = self.decided_gain < self.min_gain
         else:
             low = fc.prob_below(ref - self.min_gain * abs(ref)) < self.max_p

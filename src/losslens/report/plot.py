@@ -143,8 +143,8 @@ def _forecast(d, last_x: float, drawn: list[str]) -> dict | None:
     Drawn only when it forecasts one of the ``drawn`` loss series (it shares their y axis).
     """
     f = d.forecast
-    if not isinstance(f, dict) or f.get("metric", d.metric) not in drawn:
-        return None
+    if not isinstance(f, dict) or f.get("metric", d.metric) not in drawn or f.get("reason"):
+        return None  # (with a reason there is no forecast: its value and interval are a wide guess)
     path = f.get("path")
     if isinstance(path, dict) and all(k in path for k in ("x", "lo", "mid", "hi")):
         try:
