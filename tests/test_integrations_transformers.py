@@ -17,8 +17,6 @@ pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("
 VOCAB, LENGTH = 32, 16
 
 
-
-
 def markov(n, seed):
     """Token sequences from one fixed Markov chain (each token has 3 likely successors).
 
@@ -132,7 +130,6 @@ def test_what_the_trainer_printed_reads_as_its_log_history(tmp_path, capsys):
     assert run.meta["format"] == "hf_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
     assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
-
 
 
 def tiny_bert_trainer(tmp_path, cb, **arguments):

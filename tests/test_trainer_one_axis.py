@@ -20,7 +20,6 @@ from hf_models import keyword_task  # noqa: E402
 pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
 
-
 def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
     torch.manual_seed(0)
     config = transformers.BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
