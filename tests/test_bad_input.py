@@ -508,3 +508,23 @@ def test_a_lightgbm_printed_log_reads_nan_however_spelled(tmp_path, word):
     d = losslens.diagnose(path)
     assert d.verdict == losslens.diagnose(src).verdict
     assert any("val_loss is" in e and "at step 30 (1 of 20 points), read as a gap" in e for e in d.causes[0].evidence)
+
+
+def test_a_diagnose_horizon_inside_the_run_is_no_backcast(tmp_path):
+    # `diagnose --horizon 5` on the 80-epoch CSVLogger example filled the forecast with the fitted
+    # value at epoch 5 (0.451, "gain" -19.8%, p_improve 0): a backcast quoted as a forecast. One run:
+    # the one-line error forecast gives; a folder of runs of different lengths: a warning for each run
+    # the horizon is not ahead of, and no forecast for it; the longer runs are still forecast.
+    one = EXAMPLES / "keras_csvlogger.csv"
+    res = _cli("diagnose", "--horizon", 5, one)
+    assert res.exit_code == 2 and res.stderr.strip().count("\n") == 0 and "a forecast looks ahead" in res.stderr
+    with pytest.raises(losslens.UsageError, match="horizon 5 is not after the last logged epoch"):
+        losslens.diagnose(one, horizon=5)
+    lines = one.read_text().splitlines()
+    (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "short.csv").write_text("\n".join(lines[:31]) + "\n")   # epochs 0-29
+    res = _cli("diagnose", "--json", "--horizon", 50, tmp_path)
+    assert res.exit_code == 0, res.output
+    forecasts = {Path(d["source"]).name: d["forecast"] for d in map(json.loads, res.stdout.splitlines())}
+    assert forecasts["short.csv"]["horizon"] == 50 and forecasts["long.csv"] is None, forecasts
+    assert "long.csv" in res.stderr and "no forecast for this run" in res.stderr

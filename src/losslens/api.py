@@ -36,6 +36,7 @@ def diagnose(source: Any, **options):
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))
+    _horizon_ahead(runs[0], options.get("horizon"), options.get("metric"))
     return _diagnose_run(runs[0], **options)
 
 

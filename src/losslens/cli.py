@@ -117,6 +117,8 @@ def diagnose(
         fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
              f"--fail-on {','.join(sorted(wanted | set(stray)))}")
     runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+    if horizon is not None:
+        _horizon_inside(runs, horizon, metric)
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                           higher_is_better=higher)
     if json_out:
@@ -130,6 +132,23 @@ def diagnose(
             where = d.run_name if not d.source or d.source.endswith(d.run_name) else f"{d.source} ({d.run_name})"
             typer.echo(f"losslens: --fail-on: {where} is {d.verdict}", err=True)
         raise typer.Exit(1)
+
+
+def _horizon_inside(runs, horizon, metric) -> None:
+    """A --horizon at or before a run's last point: one run, the one-line error; several (a folder of runs
+    of different lengths), a warning for each run that gets no forecast."""
+    from .api import _horizon_ahead
+    from .exceptions import LosslensError
+
+    for run in runs:
+        try:
+            _horizon_ahead(run, horizon, metric)
+        except LosslensError as exc:
+            if len(runs) == 1:
+                fail(str(exc))
+            typer.echo(f"losslens: {exc}; no forecast for this run", err=True)
+        except ValueError:  # no such metric: diagnose says so in its own words
+            pass
 
 
 def _causes():

@@ -1503,6 +1503,8 @@ def _forecast(f: Facts, horizon):
         from .forecasting import forecast_curve, score_top
     except ImportError:
         return None
+    if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
+        return None  # a horizon inside the run would be a backcast quoted as a forecast
     higher = _higher(f)
     # Higher is better: forecast the distance below the score's ceiling (1 - acc: its floor is 0,
     # so the forecast cannot promise an accuracy above 1).
