@@ -6,6 +6,7 @@ are on the step axis now (the log_history's index and the checkpoints' names), a
 epoch beside X. A tiny BERT (built from a config, nothing downloaded) trains in a few seconds."""
 
 import json
+import re
 
 import pytest
 
@@ -49,6 +50,9 @@ def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
     assert live.epoch_at(x) == read.epoch_at(x) == pytest.approx(x / steps_per_epoch)
     quoted = f"{read.axis} {x:g} (epoch {x / steps_per_epoch:g})"
     assert quoted in live.summary() and quoted in read.summary() and quoted in printed
+    # The live report's own header names the epoch beside the step it was written after.
+    headers = re.findall(r"losslens \(transformers, after step (\d+) \(epoch ([\d.]+)\)\)", printed)
+    assert headers and all(float(e) == pytest.approx(int(s) / steps_per_epoch) for s, e in headers), printed
     assert read.to_dict()["plateau"]["epoch_frac"] == live.to_dict()["plateau"]["epoch_frac"]
     # The file the callback saved reads back on the same axis, and the CLI says the same.
     assert losslens.diagnose(tmp_path / "losslens.json").plateau.epoch == x

@@ -726,6 +726,9 @@ def format_report(d, epoch, framework: str, final: bool = False, was: str | None
     from ..report.text import headline
 
     when = "at the end of training" if final else f"after {d.axis} {axis_text(epoch)}"
+    e = None if final or d.axis == "epoch" else d.epoch_at(epoch)
+    if e is not None:  # a Trainer's step axis: the epoch beside it, as the headline quotes X
+        when += f" (epoch {axis_text(e)})"
     if was is not None:
         when += f", no longer {was}"
     parts = [f"losslens ({framework}, {when}): {headline(d)}."]
