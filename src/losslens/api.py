@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
 from .exceptions import UsageError
@@ -36,7 +35,9 @@ def diagnose(source: Any, **options):
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))
-    _horizon_ahead(runs[0], options.get("horizon"), options.get("metric"))
+    from .facts import require_ahead
+
+    require_ahead(runs[0], options.get("horizon"), options.get("metric"))
     return _diagnose_run(runs[0], **options)
 
 
@@ -51,8 +52,7 @@ def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **op
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
     from .facts import require_length
 
-    require_length(runs[0], metric)  # as diagnose(): 2 points are too short
-    _horizon_ahead(runs[0], horizon, metric)
+    require_length(runs[0], metric)  # as diagnose(): 2 points are too short; forecast_run refuses a horizon inside
     return forecast_run(runs[0], horizon=horizon, metric=metric, higher_is_better=higher_is_better)
 
 
@@ -61,20 +61,6 @@ def _where(source) -> object:
     import os
 
     return source if isinstance(source, (str, os.PathLike)) else getattr(source, "name", source)
-
-
-def _horizon_ahead(run: Run, horizon, metric) -> None:
-    """A horizon at or before the last logged point is a usage error (a forecast looks ahead), raised
-    as :class:`UsageError` with the words :func:`~losslens.forecasting.forecast_run` uses."""
-    if horizon is None:
-        return
-    from .facts import choose_metric
-
-    metric = choose_metric(run, metric)
-    x, _ = run.finite(metric)
-    if x.size and math.isfinite(float(horizon)) and float(horizon) <= float(x[-1]):
-        raise UsageError(f"horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
-                         f"({float(x[-1]):g}): a forecast looks ahead", run.source or run.name)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -137,12 +137,12 @@ def diagnose(
 def _horizon_inside(runs, horizon, metric) -> None:
     """A --horizon at or before a run's last point: one run, the one-line error; several (a folder of runs
     of different lengths), a warning for each run that gets no forecast."""
-    from .api import _horizon_ahead
     from .exceptions import LosslensError
+    from .facts import require_ahead
 
     for run in runs:
         try:
-            _horizon_ahead(run, horizon, metric)
+            require_ahead(run, horizon, metric)
         except LosslensError as exc:
             if len(runs) == 1:
                 fail(str(exc))

@@ -438,7 +438,7 @@ def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
     share, best, peak, at, cut = r
     if share < t.peak_relapse or not peak - best > 5 * (f.train_noise or 0.0):
         return None
-    top = f" {f.optimizer.lr_last / f.optimizer.lr_ratio:.3g}" if f.optimizer.lr_last and f.optimizer.lr_ratio else ""
+    top = _peak_lr(f.optimizer)
     after = f" until the schedule cut it at {f.axis_name} {_n(cut)}" if cut is not None else ""
     return Cause("lr_too_high", _ramp(share, t.peak_relapse, 2.0, 0.6, 0.85),
                  [f"train_loss climbed back from {best:.4g} to {peak:.4g} at {f.axis_name} {_n(at)} ({share:.0%} of what "
@@ -1015,7 +1015,7 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     if level < t.underfit_guess * ref:
         return None
     inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
-    peak = f" {o.lr_last / o.lr_ratio:.3g}" if o.lr_last and o.lr_ratio > 0 else ""
+    peak = _peak_lr(o)
     return Cause("lr_too_low", 0.6,
                  [f"{f.metric} ends at {level:.4g} = {level / ref:.0%} of ln {k}{inferred}, near a uniform "
                   f"guess, while the logged learning rate decayed to {o.lr_ratio:.1%} of its peak{peak}: the "
@@ -1698,6 +1698,12 @@ def _signed_pct(v: float) -> str:
 
 def _noise_sds(v: float) -> str:
     return "many times the sd" if not math.isfinite(v) else f"{v:.0f} sds"
+
+
+def _peak_lr(o) -> str:
+    """The schedule's peak lr (the last lr over its ratio to the peak) as ' 0.3', for "... at its peak 0.3";
+    '' where the log does not give it."""
+    return f" {o.lr_last / o.lr_ratio:.3g}" if o.lr_last and o.lr_ratio else ""
 
 
 def _lr(f: Facts) -> str:

@@ -416,10 +416,11 @@ def _quantiles(ratio):
 
 
 # ---- the entry points -------------------------------------------------------------------------
-def last_lr_cut(x, lr) -> float | None:
-    """The axis value of the first point logged at the current lr, when the lr got there by a cut:
-    a step down of >= 20% from a rate held for >= 2 points, held since (ReduceLROnPlateau, StepLR,
-    MultiStepLR); None otherwise (a constant lr, a smooth decay or warm-up changes at every point)."""
+def _cut(x, lr):
+    """``(x, lr, i)`` of the finite pairs with ``i`` the first point of the last constant stretch, when
+    the lr got there by a cut (see :func:`last_lr_cut`); None otherwise."""
+    if lr is None:
+        return None
     x = np.asarray(x, dtype=float)
     lr = np.asarray(lr, dtype=float)
     ok = np.isfinite(x) & np.isfinite(lr)
@@ -432,21 +433,25 @@ def last_lr_cut(x, lr) -> float | None:
         i -= 1  # i: the first point of the last constant stretch
     if i < 2 or not lr[i] <= 0.8 * lr[i - 1] or abs(lr[i - 1] - lr[i - 2]) > 0.01 * lr[i - 1]:
         return None
-    return float(x[i])
+    return x, lr, i
+
+
+def last_lr_cut(x, lr) -> float | None:
+    """The axis value of the first point logged at the current lr, when the lr got there by a cut:
+    a step down of >= 20% from a rate held for >= 2 points, held since (ReduceLROnPlateau, StepLR,
+    MultiStepLR); None otherwise (a constant lr, a smooth decay or warm-up changes at every point)."""
+    c = _cut(x, lr)
+    return None if c is None else float(c[0][c[2]])
 
 
 def lr_cut(x, lr) -> tuple[float | None, float | None]:
     """``(where, ratio)``: :func:`last_lr_cut`, and the lr held since over the lr before the cut
-    (0.3 for ReduceLROnPlateau(factor=0.3)); ``(None, None)`` without a cut."""
-    at = last_lr_cut(x, lr)
-    if at is None:
+    (0.3 for ReduceLROnPlateau(factor=0.3)); ``(None, None)`` without a cut or without an lr (None)."""
+    c = _cut(x, lr)
+    if c is None:
         return None, None
-    x = np.asarray(x, dtype=float)
-    lr = np.asarray(lr, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(lr)
-    x, lr = x[ok], lr[ok]
-    i = int(np.searchsorted(x, at))
-    return at, float(lr[-1] / lr[i - 1])
+    x, lr, i = c
+    return float(x[i]), float(lr[-1] / lr[i - 1])
 
 
 def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
@@ -615,20 +620,18 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     higher = better: ``value``/``interval``/``level`` are scores, ``gain`` and ``p_improve``
     refer to the score rising.
     """
-    from .facts import choose_metric, metric_direction
+    from .facts import choose_metric, metric_direction, require_ahead
 
     metric = choose_metric(run, metric)  # the file's own spelling is fine ("eval_accuracy" -> val_acc)
     x, y = run.finite(metric)
     if x.size == 0:
         raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)
-    if horizon is not None and float(horizon) <= float(x[-1]):
-        # A value inside the logged range is a fit, not a forecast: "will more epochs help?" has no answer there.
-        raise ValueError(f"{run.source or run.name}: horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
-                         f"({float(x[-1]):g}): a forecast looks ahead")
+    # A value inside the logged range is a fit, not a forecast: "will more epochs help?" has no answer there.
+    require_ahead(run, horizon, metric)
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     top = score_top(y) if higher else None
     lr = run.get("lr")
-    since, ratio = (None, None) if lr is None else lr_cut(run.axis, lr)
+    since, ratio = lr_cut(run.axis, lr)
     try:
         fc = forecast_curve(x, top - y if higher else y, horizon, metric=metric, since=since, cut_ratio=ratio)
     except EmptyRunError as exc:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import EmptyRunError
+from ..exceptions import EmptyRunError, UsageError
 from ..run import Run
 from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
@@ -152,6 +152,18 @@ def require_length(run: Run, metric: str | None, what: str = "forecast") -> None
     if 0 < n < MIN_POINTS_TO_DIAGNOSE:
         raise EmptyRunError(f"only {n} value(s) of {metric}: too short to {what} "
                             f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
+
+
+def require_ahead(run: Run, horizon, metric: str | None) -> None:
+    """Refuse a forecast horizon at or before the last logged point of ``metric`` (a forecast looks ahead;
+    a value inside the run is a fit) with a :class:`~losslens.exceptions.UsageError`; None passes."""
+    if horizon is None:
+        return
+    metric = choose_metric(run, metric)
+    x, _ = run.finite(metric)
+    if x.size and math.isfinite(float(horizon)) and float(horizon) <= float(x[-1]):
+        raise UsageError(f"horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
+                         f"({float(x[-1]):g}): a forecast looks ahead", run.source or run.name)
 
 
 def measure(run: Run, metric: str | None = None, classes: int | None = None,
