@@ -166,9 +166,9 @@ def test_keras_csvlogger_resumed_with_initial_epoch_reads_the_resumed_rows(tmp_p
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "torch":  # pragma: no cover
         pytest.skip("Keras on the torch backend")
-    rng = np.random.default_rng(0)
-    x = rng.random((300, 2))
-    y = 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, 300)
+    from keras_models import article_data
+
+    x, y = article_data(0, n=300)   # y = 2 x1 + 3 x2 + N(0, 0.1²)
     keras.utils.set_random_seed(0)
     m = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
     m.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")

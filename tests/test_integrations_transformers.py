@@ -10,7 +10,7 @@ transformers = pytest.importorskip("transformers")
 
 import losslens  # noqa: E402
 from losslens.integrations.transformers import LosslensCallback  # noqa: E402
-from hf_models import keyword_task  # noqa: E402
+from hf_models import tiny_bert_trainer  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -130,19 +130,6 @@ def test_what_the_trainer_printed_reads_as_its_log_history(tmp_path, capsys):
     assert run.meta["format"] == "hf_console" and list(run.axis) == [1, 2, 3, 4, 5, 6]
     assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
-
-
-def tiny_bert_trainer(tmp_path, cb, **arguments):
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=64, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=128, max_position_embeddings=16, num_labels=2)
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path), num_train_epochs=10, per_device_train_batch_size=16,
-        per_device_eval_batch_size=256, eval_strategy="steps", eval_steps=10, logging_steps=5,
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, **arguments)
-    return transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
-                                train_dataset=keyword_task(512, 0), eval_dataset=keyword_task(256, 1),
-                                callbacks=[cb])
 
 
 def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):

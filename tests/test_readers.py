@@ -919,9 +919,9 @@ def test_keras_csvlogger_appended_over_two_fits(tmp_path, continued):
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "torch":  # pragma: no cover
         pytest.skip("Keras on the torch backend")
-    rng = np.random.default_rng(0)
-    x = rng.random((400, 2))
-    y = 2 * x[:, 0] + 3 * x[:, 1] + rng.normal(0, 0.1, 400)
+    from keras_models import article_data
+
+    x, y = article_data(0, n=400)   # y = 2 x1 + 3 x2 + N(0, 0.1²)
 
     def model():
         keras.utils.set_random_seed(0)

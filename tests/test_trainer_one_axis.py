@@ -16,24 +16,15 @@ transformers = pytest.importorskip("transformers")
 import losslens  # noqa: E402
 from losslens.integrations.transformers import LosslensCallback  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
-from hf_models import keyword_task  # noqa: E402
+from hf_models import tiny_bert_trainer  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
-    torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=64, max_position_embeddings=16, num_labels=2)
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path), num_train_epochs=8, per_device_train_batch_size=16,
-        per_device_eval_batch_size=256, eval_strategy="steps", eval_steps=5, logging_steps=5,
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, learning_rate=1e-3,
-        lr_scheduler_type="constant")
     cb = LosslensCallback()
-    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
-                                   train_dataset=keyword_task(160, 0), eval_dataset=keyword_task(128, 1),
-                                   callbacks=[cb])
+    trainer = tiny_bert_trainer(tmp_path, cb, hidden=32, layers=1, n_train=160, n_eval=128, epochs=8, eval_steps=5,
+                                learning_rate=1e-3, lr_scheduler_type="constant")
     trainer.train()
     trainer.save_state()
     printed = capsys.readouterr().out
