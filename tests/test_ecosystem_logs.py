@@ -753,3 +753,42 @@ def test_every_view_of_one_keras_fit_quotes_the_same_epochs(tmp_path):
 
     out = CliRunner().invoke(app, ["diagnose", str(folder / "console.txt"), "--json"])
     assert json.loads(out.stdout.splitlines()[0])["plateau_epoch"] == xs["training.log"]
+
+
+def test_lightning_weight_decay_floor_reads_underfitting_with_the_decay_quoted():
+    # SGD with weight_decay=0.05: both losses settle level at ~0.7 and the run read "converged" (stop
+    # there; change the data or the model). weight_decay=1e-5 ends 80% lower; a model 8x wider at 0.05
+    # no lower: the penalty sets the floor.
+    here = ECO / "lightning_weight_decay"
+    strong, weak, wide = (read(here / d / "metrics.csv")[0] for d in ("wd_0.05", "wd_1e-05", "wd_0.05_width512"))
+    assert strong.meta["hparams"]["weight_decay"] == 0.05
+    end = {k: float(_finite(r, "val_loss")[-1]) for k, r in (("strong", strong), ("weak", weak), ("wide", wide))}
+    assert end["weak"] < 0.3 * end["strong"] and end["wide"] > 0.95 * end["strong"]  # the interventions
+    d = losslens.diagnose(strong)
+    assert d.verdict == "underfitting" and d.causes[0].numbers["weight_decay"] == 0.05
+    assert "weight_decay = 0.05 (hparams.yaml)" in " ".join(d.causes[0].evidence)
+    assert d.causes[0].actions[0].startswith("lower the weight decay")
+    assert "converged" in [c.id for c in d.causes]  # flat it is: at this setting, more epochs will not help
+    assert "held by a weight penalty" in str(d)
+    assert losslens.diagnose(wide).verdict == "underfitting"
+    assert losslens.diagnose(weak).verdict == "converged"  # train 0.013 far below val 0.157: no penalty floor
+
+
+def test_weight_decay_floor_needs_the_decay_in_the_log(tmp_path):
+    # The same metrics.csv without its hparams.yaml: nothing names a penalty; the curves alone
+    # cannot tell it from a model too small or the data's floor, and the verdict stays converged.
+    (tmp_path / "metrics.csv").write_bytes((ECO / "lightning_weight_decay" / "wd_0.05" / "metrics.csv").read_bytes())
+    [run] = read(tmp_path / "metrics.csv")
+    assert "hparams" not in run.meta
+    assert losslens.diagnose(run).verdict == "converged"
+
+
+def test_hparams_yaml_scalars_nested_and_odd_lines():
+    from losslens.readers.hparams import scalars
+    text = ("lr: 0.001\noptimizer:\n  name: AdamW\n  weight_decay: 1.0e-05  # decoupled\n"
+            "layers: [64, 64]\nloss_fn: !!python/object:torch.nn.CrossEntropyLoss {}\nmodel:\n  width: 32\n")
+    out = scalars(text)
+    assert out == {"lr": 0.001, "optimizer.name": "AdamW", "optimizer.weight_decay": 1e-5, "model.width": 32.0}
+    from losslens.facts.regularization import weight_decay
+    reg = weight_decay({"hparams": out})
+    assert (reg.name, reg.value, reg.where) == ("optimizer.weight_decay", 1e-5, "hparams.yaml")

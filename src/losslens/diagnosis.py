@@ -99,6 +99,11 @@ class Thresholds:
     fit_lost: float = 0.25                # training accuracy ended ≥ 25% of its peak's margin over chance below
     fit_lost_sd: float = 5.0              # ... that peak (and ≥ 5 sds of its tail) while the training loss sat
                                           # at its lowest: the loss minimized is no longer the fit (a penalty)
+    penalty_gap: float = 0.25             # validation ends < 25% above training's floor (and, under a logged weight
+                                          # decay, that floor ...
+    penalty_level: float = 0.10           # ... ≥ 10% of its start): held level by a penalty. Digits MLP, SGD / Adam
+                                          # with L2 0.05: val 0.07-0.12 above train at 28-36% of its start (wd 1e-5:
+                                          # val 0.7-11x above a floor of 1-5%, and val 76-80% lower)
     val_below_share: float = 0.9          # validation below training at ≥ 90% of its points ...
     val_below_ratio: float = 2 / 3        # ... and ending ≤ 2/3 of it: which is the held-out level is in doubt
     gradient_explode: float = 10.0        # grad norm peaked ≥ 10x its early median: exploding (a healthy run's
@@ -1168,13 +1173,57 @@ def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
     acts = ["less regularization: weaken the L2 / weight decay (e.g. 1/100) or drop the auxiliary loss's weight",
             "then, if training accuracy still stalls, a bigger model or better features"]
     return Cause("underfitting", _ramp(lost / max(c.train_acc_peak - base, 1e-12), t.fit_lost, 0.75, 0.65, 0.9),
-                 ev, acts, {"train_acc_peak": c.train_acc_peak, "train_acc_tail": c.train_acc_tail})
+                 ev, acts, {"train_acc_peak": c.train_acc_peak, "train_acc_tail": c.train_acc_tail, "penalty": 1.0})
+
+
+def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
+    """Training flattened well above 0 with validation level with it, under a weight decay the log gives:
+    the model fits its training data no better than held-out data, and the penalty holds both there.
+    Weight decay (coupled L2 in SGD or Adam) shrinks the weights until its pull balances the data's; the
+    loss settles where the two meet and reads as converged. A digits MLP (Lightning, SGD 0.05 / Adam 1e-3,
+    weight_decay 0.05): val 0.773 / 0.761, train 0.69 / 0.71; weight_decay 1e-5 gave val 0.157 / 0.185
+    (80% / 76% lower), an 8x wider model at 0.05 gave 0.782 / 0.745 (no better): the penalty, not the
+    capacity, set the floor. A model too small looks the same in the curves; the logged decay says which
+    to try first, and without one nothing here says it (``underfitting`` by level decides)."""
+    pl, g, reg = f.train_plateau, f.generalization, f.regularization
+    if reg is None or not reg.value > 0:
+        return None
+    if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
+            or f.train_metric != "train_loss":
+        return None
+    if f.train_trend is not None and _crawling(f, t, f.train_trend):
+        return None  # still crawling down: not held anywhere yet
+    if pl.floor < t.penalty_level * pl.start or abs(g.gap_end) > t.penalty_gap * pl.floor:
+        return None  # fitted its training data (floor near 0) or fitted it better than held-out data (a gap)
+    ev = [f"training loss flattened at {pl.floor:.4g} ({pl.floor / pl.start:.0%} of its start {pl.start:.4g}) and "
+          f"validation ends level with it (gap {g.gap_end:.3g}, {abs(g.gap_end) / pl.floor:.0%} of it): the model fits "
+          "its training data no better than held-out data, so more epochs will not lower either",
+          f"{reg.name} = {reg.value:g} ({reg.where}): a weight penalty holds the weights where its pull balances the "
+          "data's, and both losses settle at that level"]
+    acts = [f"lower the weight decay ({reg.name} = {reg.value:g}; try 1/100 of it) and compare the validation loss",
+            "if both losses stay level and high at a small decay, a bigger model or better features (a model too "
+            "small holds them level too)",
+            "check that the loss is not at the data's noise floor before scaling up"]
+    return Cause("underfitting", 0.6, ev, acts, {"weight_decay": reg.value, "level_rel": pl.floor / pl.start,
+                                                 "penalty": 1.0})
 
 
 def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     penalty = _penalty_wins(f, t)
     if penalty is not None:
         return penalty
+    level = _underfit_level(f, t)
+    if level is not None:
+        reg = f.regularization
+        if reg is not None and reg.value > 0:
+            level.evidence.append(f"{reg.name} = {reg.value:g} ({reg.where}): a weight penalty can hold the loss "
+                                  "this high; lower it first")
+            level.actions.insert(0, f"lower the weight decay ({reg.name} = {reg.value:g}; try 1/100 of it)")
+        return level
+    return _penalty_floor(f, t)
+
+
+def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
@@ -1198,7 +1247,7 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     conf = _ramp(level_rel, least, 1.0, 0.5, 0.8)
     ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of {ref_name}"]
     ev.append(f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either")
-    return Cause("underfitting", conf, ev, ACTIONS["underfitting"], {"level_rel": level_rel})
+    return Cause("underfitting", conf, ev, list(ACTIONS["underfitting"]), {"level_rel": level_rel})
 
 
 def _near_a_guess(f: Facts, t: Thresholds) -> str | None:

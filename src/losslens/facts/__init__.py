@@ -11,6 +11,7 @@ own module and is a pure function of arrays:
 - :mod:`.chance` — chance level for K classes and validation accuracy against it
 - :mod:`.divergence` — NaN/inf and sustained growth
 - :mod:`.learning_curve` — the gain from doubling the data, when a learning curve was measured
+- :mod:`.regularization` — the weight decay / L2 coefficient, where the log's saved settings give it
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import OptimizerFacts, optimizer_facts, oscillation, peak_lr_relapse, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
+from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
@@ -76,6 +78,7 @@ class Facts:
     train_y: np.ndarray | None = field(default=None, repr=False)  # training-loss values (next to a validation metric)
     train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
     peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
+    regularization: RegularizationFacts | None = None  # the weight decay the log's saved settings give
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -85,7 +88,7 @@ class Facts:
         out["higher_is_better"] = self.higher_is_better
         out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
-                     "chance", "train_trend", "train_plateau", "learning_curve"):
+                     "chance", "train_trend", "train_plateau", "learning_curve", "regularization"):
             value = getattr(self, name)
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
@@ -238,7 +241,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
-                 if run.axis_name == "epoch" else None)
+                 if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta))
 
 
 def paired_train(run: Run, metric: str) -> str | None:

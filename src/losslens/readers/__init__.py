@@ -59,7 +59,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, boosting, catboost, console, delimited, dvclive, huggingface, keras, mmengine, records, sacred, table
+from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table
 
 __all__ = ["read", "read_file"]
 
@@ -183,7 +183,18 @@ def _read_stdin(**options) -> list[Run]:
 def read_file(path: Path, source: str | None = None, *, columns=None, run_column=None, run_id=None,
               metric=None, experiment=None) -> list[Run]:
     """Read one file (not a directory); ``source`` is the string quoted in errors and on Runs."""
-    source = str(path) if source is None else source
+    runs = _read_file(path, str(path) if source is None else source, columns=columns, run_column=run_column,
+                      run_id=run_id, metric=metric, experiment=experiment)
+    # Lightning's loggers write hparams.yaml beside metrics.csv / the event file; another file in that
+    # folder need not be the same run's.
+    saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name else None
+    if saved:
+        for run in runs:
+            run.meta.setdefault("hparams", saved)
+    return runs
+
+
+def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, experiment) -> list[Run]:
     content = _source.load(path, source)
     if content.kind == "tfevents":
         return _select(delegate("tensorboard", source, str(path)), run_id, source)

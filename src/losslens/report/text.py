@@ -32,6 +32,8 @@ VERDICT_TEXT = {
 def headline(d: Diagnosis) -> str:
     """``run: overfitting — plateau at epoch 4 [3, 6] (confidence 0.87)``."""
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
+    if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("penalty"):
+        verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         e = d.epoch_at(d.plateau.epoch)  # a Trainer's step: its epoch beside it

@@ -1,0 +1,52 @@
+"""The weight penalty a run was trained with, where its log says: a number the rules quote, not measure.
+
+Found in the hyperparameters a logger saved with the run: Lightning's ``hparams.yaml``
+(``Run.meta["hparams"]``), W&B's run config (``meta["config"]``), MLflow's params
+(``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field),
+or what a losslens callback read off the optimizer (``meta["weight_decay"]``). The names are those
+the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
+L2 factor (``l2``), and the common spellings of an L2 coefficient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_NAMES = ("weight_decay", "wd", "l2", "l2_reg", "l2_regularization", "l2_lambda", "lambda_l2", "l2_penalty",
+          "kernel_regularizer.l2", "decay_weight")
+
+
+@dataclass
+class RegularizationFacts:
+    name: str       # the key as logged ("weight_decay", "optimizer.weight_decay", "l2")
+    value: float
+    where: str      # where it was found ("hparams.yaml", "W&B config", "MLflow params", "optimizer")
+
+
+def _number(v) -> float | None:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if v == v and v >= 0 else None
+
+
+def weight_decay(meta: dict) -> RegularizationFacts | None:
+    """The logged weight decay / L2 coefficient, or None where the log gives none."""
+    direct = meta.get("weight_decay")
+    if isinstance(direct, dict) and _number(direct.get("value")) is not None:
+        return RegularizationFacts(str(direct.get("name", "weight_decay")), _number(direct["value"]),
+                                   str(direct.get("where", "optimizer")))
+    for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
+        saved = meta.get(key)
+        if not isinstance(saved, dict):
+            continue
+        for name, value in saved.items():
+            leaf = str(name).lower()
+            if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
+                value = value.get("value")
+            if (leaf in _NAMES or leaf.rsplit(".", 1)[-1] in _NAMES) and _number(value) is not None:
+                if key == "params" and meta.get("format") != "mlflow":
+                    where = "the run's params"
+                return RegularizationFacts(str(name), _number(value), where)
+    return None
