@@ -792,3 +792,23 @@ def test_hparams_yaml_scalars_nested_and_odd_lines():
     from losslens.facts.regularization import weight_decay
     reg = weight_decay({"hparams": out})
     assert (reg.name, reg.value, reg.where) == ("optimizer.weight_decay", 1e-5, "hparams.yaml")
+
+
+@pytest.mark.parametrize("case, switch", [("bc_flip30", 8), ("digits_flip35", 7)])
+def test_label_noise_bounce_is_memorising_not_lr_too_high(case, switch):
+    # Labels flipped at random: validation's best sits high and bounces as the model memorises the
+    # flips; "lr_too_high likely" (0.85 / 0.78) told the user to lower the lr. lr/10 from the start or
+    # from the best epoch reaches no lower best; the clean labels reach a fraction of it.
+    here = ECO / "torch_label_noise"
+    best = {s: float(np.min(_finite(read(here / f"{case}{s}.csv")[0], "val_loss")))
+            for s in ("", "_lr1e-4", f"_lr1e-4_from{switch}")}
+    clean = float(np.min(_finite(read(here / f"{case.split('_')[0]}_clean.csv")[0], "val_loss")))
+    assert min(best["_lr1e-4"], best[f"_lr1e-4_from{switch}"]) > 0.98 * best[""] and clean < 0.2 * best[""]
+    d = losslens.diagnose(here / f"{case}.csv")
+    assert d.verdict == "overfitting" and "lr_too_high" not in [c.id for c in d.causes]
+    text = " ".join(d.causes[0].evidence + d.causes[0].actions)
+    assert "memorises" in text and "check the labels" in text
+    assert any("early stopping" in a.lower() for a in d.causes[0].actions)
+    # The clean run overfits too, but its best is far below its start: no word about the labels.
+    clean_d = losslens.diagnose(here / f"{case.split('_')[0]}_clean.csv")
+    assert "check the labels" not in " ".join(clean_d.causes[0].actions)
