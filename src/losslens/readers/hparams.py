@@ -4,45 +4,60 @@ Lightning's ``CSVLogger`` and ``TensorBoardLogger`` write ``hparams.yaml`` next 
 / the event file (``{}`` unless the module called ``save_hyperparameters()``). Its scalars go to
 ``Run.meta["hparams"]``, flattened (``optimizer: {weight_decay: 0.05}`` -> ``optimizer.weight_decay``),
 so that a rule can quote the setting it blames (a weight decay whose penalty sets the floor).
-Only ``key: scalar`` lines are read (no YAML library needed): lists, anchors and Python
-objects Lightning pickles into the file are passed over, never an error.
+
+Parsed with PyYAML (Lightning depends on it, so it is there wherever this file is written; without
+it the file is passed over). Python objects Lightning pickles into the file (``!!python/object``
+tags) and lists are passed over, never an error: the file is context for a quote, not the run.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 FILE = "hparams.yaml"
-_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w.\-]*):(?:[ \t]+(?P<value>[^#\n]*?))?[ \t]*(?:#.*)?$")
 _MAX_BYTES = 1 << 20  # a hparams file is a few lines; a huge one is not worth parsing for a quote
 
 
-def scalars(text: str) -> dict[str, object]:
-    """``{dotted.key: value}`` for every ``key: scalar`` line (numbers as float, else the string)."""
-    out: dict[str, object] = {}
-    stack: list[tuple[int, str]] = []  # (indent, key) of the mappings enclosing the current line
-    for line in text.splitlines():
-        m = _LINE.match(line)
-        if m is None:
-            continue
-        indent, key, value = len(m["indent"]), m["key"], (m["value"] or "").strip()
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        if not value:
-            stack.append((indent, key))
-            continue
-        if value.startswith(("!", "&")):  # a tagged or anchored mapping (a pickled object): its keys are its own
-            stack.append((indent, key))
-            continue
-        if value.startswith(("*", "[", "{", "|", ">")):
-            continue
-        name = ".".join([k for _, k in stack] + [key])
-        value = value.strip("'\"")
-        try:
+def _loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader that reads any tag it does not know (a pickled Python object) as None."""
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return yaml, Loader
+
+
+def _flatten(tree: dict, prefix: str, out: dict[str, object]) -> None:
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, f"{name}.", out)
+        elif isinstance(value, bool):
+            out[name] = str(value).lower()
+        elif isinstance(value, (int, float)):
             out[name] = float(value)
-        except ValueError:
-            out[name] = value
+        elif isinstance(value, str):
+            try:  # YAML 1.1 reads "1e-5" (no dot) as a string; a setting means the number
+                out[name] = float(value)
+            except ValueError:
+                out[name] = value
+
+
+def scalars(text: str) -> dict[str, object]:
+    """``{dotted.key: value}`` for every scalar in the file (numbers as float, else the string);
+    {} where PyYAML is missing or the text is not a YAML mapping."""
+    try:
+        yaml, loader = _loader()
+    except ImportError:
+        return {}
+    try:
+        tree = yaml.load(text, Loader=loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, object] = {}
+    if isinstance(tree, dict):
+        _flatten(tree, "", out)
     return out
 
 
