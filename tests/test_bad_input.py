@@ -6,6 +6,7 @@ input file."""
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from pathlib import Path
 
@@ -528,3 +529,85 @@ def test_a_diagnose_horizon_inside_the_run_is_no_backcast(tmp_path):
     forecasts = {Path(d["source"]).name: d["forecast"] for d in map(json.loads, res.stdout.splitlines())}
     assert forecasts["short.csv"]["horizon"] == 50 and forecasts["long.csv"] is None, forecasts
     assert "long.csv" in res.stderr and "no forecast for this run" in res.stderr
+
+
+KERAS_CONSOLE = FIXTURES / "ecosystem" / "keras_console"
+
+
+def _text(path: Path) -> str:
+    """The file's text as written: carriage returns kept (read_text would make each redrawing a line)."""
+    return path.read_bytes().decode()
+
+
+def _keras_epoch_value(text: str, epoch: int, name: str, value: str) -> tuple[str, int]:
+    """``text`` with the value of ``name`` that ``fit`` printed last for 1-based epoch ``epoch`` replaced by
+    ``value``, and the (1-based) line it is on."""
+    start = text.index(f"Epoch {epoch}/")
+    end = text.index(f"Epoch {epoch + 1}/", start)
+    at = text.rindex(f" - {name}: ", start, end) + len(f" - {name}: ")
+    old = re.match(r"\S+", text[at:]).group()
+    return text[:at] + value + text[at + len(old):], text.count("\n", 0, at) + 1
+
+
+@pytest.mark.parametrize("fixture", ["verbose1.txt", "verbose2.txt"])
+@pytest.mark.parametrize("name", ["loss", "val_loss"])
+def test_a_word_for_a_value_in_a_keras_console_log_is_named(tmp_path, fixture, name):
+    # What fit(verbose=1 or 2) printed, one value of epoch 10 made a word: the epoch was read with that
+    # value a gap, said as 'train_loss is NaN at epoch 9' (it was not NaN), or, its only metric, the epoch
+    # missing; with verbose=1 the last good drawing's mid-epoch batch value stood in for it.
+    text, line = _keras_epoch_value(_text(KERAS_CONSOLE / fixture), 10, name, "abc")
+    path = tmp_path / fixture
+    path.write_bytes(text.encode())
+    _refused(path, f"line {line}: {name!r} holds 'abc' among numbers")
+
+
+@pytest.mark.parametrize("fixture", ["verbose1.txt", "verbose2.txt"])
+def test_nan_printed_by_keras_is_a_number_read_as_a_gap(tmp_path, fixture, caplog):
+    text, _ = _keras_epoch_value(_text(KERAS_CONSOLE / fixture), 10, "loss", "nan")
+    path = tmp_path / fixture
+    path.write_bytes(text.encode())
+    [run] = losslens.readers.read(path)
+    assert len(run) == 40 and np.isnan(run.train_loss[9]) and np.isfinite(run.train_loss[8])
+    assert _cli("diagnose", path).exit_code == 0
+
+
+def test_a_word_in_a_keras_log_saved_in_a_notebook_names_the_cell(tmp_path):
+    text, _ = _keras_epoch_value(_text(KERAS_CONSOLE / "verbose1.txt"), 10, "loss", "abc")
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# fit"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["model.fit(...)"],
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": text.splitlines(keepends=True)}]}]}
+    path = tmp_path / "fit.ipynb"
+    path.write_text(json.dumps(nb))
+    _refused(path, "cell 2, output line", "'loss' holds 'abc' among numbers")
+
+
+def test_a_word_in_a_trainer_console_dict_is_named(tmp_path):
+    # Transformers' Trainer printed {'loss': '3.186', ...}; 'abc' there was dropped (the point a gap).
+    lines = _text(FIXTURES / "logs" / "hf_console.txt").split("\n")
+    i = next(i for i, ln in enumerate(lines) if ln.startswith("{'loss'") and i > 2)
+    lines[i] = re.sub(r"'loss': '[^']*'", "'loss': 'abc'", lines[i])
+    path = tmp_path / "hf_console.txt"
+    path.write_bytes(("\n".join(lines)).encode())
+    _refused(path, f"line {i + 1}: 'loss' holds 'abc' among numbers")
+
+
+def test_a_word_in_a_tqdm_postfix_is_named(tmp_path):
+    # tqdm's set_postfix(train_loss=..., val_loss=...) bar: 'train_loss=abc' was left out of that epoch
+    # (a gap), with no word.
+    text = _text(FIXTURES / "ecosystem" / "tqdm_postfix" / "b.log")
+    at = text.index("train_loss=0.952")
+    path = tmp_path / "b.log"
+    path.write_bytes((text[:at] + "train_loss=abc" + text[at + len("train_loss=0.952"):]).encode())
+    _refused(path, f"line {text.count(chr(10), 0, at) + 1}: 'train_loss' holds 'abc' among numbers")
+
+
+def test_a_word_in_a_fastai_printed_table_is_named(tmp_path):
+    # fastai's printed table (#na# is its own missing value, read as a gap): a word in valid_loss was NaN.
+    lines = _text(FIXTURES / "ecosystem" / "fastai" / "printed_big_lr.log").split("\n")
+    i = next(i for i, ln in enumerate(lines) if ln.split("\r")[-1].startswith("3 "))
+    last = lines[i].split("\r")[-1]
+    lines[i] = lines[i][: len(lines[i]) - len(last)] + last.replace(last.split()[2], "abc", 1)
+    path = tmp_path / "printed_big_lr.log"
+    path.write_bytes(("\n".join(lines)).encode())
+    _refused(path, f"line {i + 1}: 'valid_loss' holds 'abc' among numbers")

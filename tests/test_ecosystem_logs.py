@@ -729,6 +729,19 @@ def test_a_training_loss_without_validation_does_not_advise_training_on_unhedged
     assert losslens.diagnose(es).metric == "val_r2" and losslens.diagnose(es).verdict != "still_improving"
 
 
+def test_a_keras_console_log_with_callback_messages_reads_as_its_csvlogger():
+    # fit(verbose=1 or 2) with EarlyStopping(restore_best_weights=True, verbose=1) ends in "Restoring model
+    # weights from the end of the best epoch: 40.": that 'epoch: 40.' was read as the last epoch's metrics
+    # and the epoch column, and the log refused ('train_loss and val_loss have no values').
+    folder = ECO / "keras_console"
+    logged = read(folder / "training.log")[0]
+    for name in ("verbose1.txt", "verbose2.txt"):
+        run = read(folder / name)[0]
+        assert list(run.axis) == list(range(40)), name
+        for col in ("train_loss", "val_loss", "lr"):
+            assert np.allclose(run.series[col], logged.series[col], rtol=1e-3, atol=1e-4), (name, col)
+
+
 def test_every_view_of_one_keras_fit_quotes_the_same_epochs(tmp_path):
     # One fit: CSVLogger's training.log (0-based), the callback's run.json and reports, and what fit(verbose=2)
     # and the callback printed. The printed log read 1-based ("Epoch 4/40" -> epoch 4) and so put X at 4 where

@@ -211,7 +211,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     options = dict(name=name, source=source, columns=columns, run_column=run_column, run_id=run_id,
                    metric=metric)
     if console.is_hf_console(text):  # Python dicts, one per line: before JSON, which they resemble
-        rows, after, _ = huggingface.split_after_training(console.hf_console_rows(text))
+        rows, after, _ = huggingface.split_after_training(console.hf_console_rows(text, source))
         return table.to_runs(records.to_columns(rows, skip=huggingface.is_summary), fmt="hf_console",
                              meta={"evaluated_after_training": after} if after else None, **options)
     if booster is not None:
@@ -222,7 +222,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     if own is not None:
         return own
     logged_nan = len(_NONFINITE.findall(text))
-    printed = console.printed_columns(text)
+    printed = console.printed_columns(text, source)
     if printed is not None:
         cols, fmt = printed
         return table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options)
@@ -306,7 +306,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
 
 def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Run]:
     """Every code cell whose saved output is a Keras fit log, a run each (``name#cell7``)."""
-    cells = console.notebook_logs(nb)
+    cells = console.notebook_logs(nb, source)
     if not cells:
         raise UnknownFormatError("a notebook without a training log in its saved outputs (run it, save it, "
                                  "or point losslens at the log the training wrote)", source)

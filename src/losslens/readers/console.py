@@ -10,9 +10,14 @@ values, validation included. ``Epoch k/N`` is epoch ``k - 1``: Keras prints its 
 and the run is numbered as its History, CSVLogger and the losslens callback number it (DESIGN: X in the
 log's own axis, 0-based for Keras), so every view of one fit quotes the same epochs. Lines the losslens
 callback printed among them (``losslens: stopped at epoch 8: ...``) are not metrics.
-Messages of callbacks (``Epoch 5: val_loss improved ...``, ``early stopping``) carry no
-``name: value`` pairs and are skipped; a second ``Epoch 1/N`` starts a new ``fit`` (the table
-reader tells continued training from a new model).
+Messages of callbacks (``Epoch 5: val_loss improved ...``, ``early stopping``, ``Restoring model
+weights from the end of the best epoch: 7.``) are skipped: Keras writes a metric as `` - name: value``,
+and only those pairs are read. A second ``Epoch 1/N`` starts a new ``fit`` (the table reader tells
+continued training from a new model).
+
+A value that is not a number where a number is printed (``loss: abc``, ``{'loss': 'abc'}``,
+``loss=abc`` in a tqdm postfix) in a line that is read is a damaged log: a ReadError names the line, the
+name and the value (read as a gap, the point vanished in silence). ``nan`` and ``inf`` are numbers.
 """
 
 from __future__ import annotations
@@ -22,16 +27,43 @@ import re
 import numpy as np
 
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
+from ..exceptions import ReadError
 from .delimited import ANSI as _ANSI
+from .delimited import MISSING, _curve_name
 
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
-_PAIR = re.compile(r"(?<![\w.])([A-Za-z_][\w./]*): ([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)(?![\w.])")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
+# Keras joins its metrics with " - " ("10/10 - 0s - 3ms/step - loss: 0.4556 - val_loss: 0.1685"):
+# a callback's message ("... the end of the best epoch: 7.") has a "name: value" too, but no " - ".
+_METRIC = re.compile(r"(?:^|(?<=\s))-\s+([A-Za-z_][\w./]*): (\S+)")
+_KERAS_VALUE = re.compile(r"(?:" + _NUMBER + r")", re.I)
+# The step counter a Keras progress line opens with ("10/10", Keras 3's "     12/Unknown").
+_KERAS_STEPS = re.compile(r"^\s*\d+/(?:\d+|Unknown)\b")
 
 
 def _lines(text: str) -> list[str]:
     """Every drawing of every line: colour codes and backspaces gone, carriage returns split."""
+    return [seg for _, seg in _numbered_lines(text)]
+
+
+def _numbered_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, drawing)`` of every drawing of every line, numbered from 1 as an editor
+    numbers the file's lines (a line redrawn with carriage returns is one line)."""
     text = _ANSI.sub("", text).replace("\b", "")
-    return [seg for line in text.split("\n") for seg in line.split("\r")]
+    return [(n, seg) for n, line in enumerate(text.split("\n"), 1) for seg in line.split("\r")]
+
+
+def _damaged(source, where: str, name: str, value: str):
+    """The error for a word printed where a curve's number is (``loss: abc``)."""
+    return ReadError(f"{where}: {name!r} holds {value.strip()[:40]!r} among numbers (a damaged or "
+                     "mistyped value)", source)
+
+
+def _stray(name: str, value: str) -> bool:
+    """A printed value of a curve (loss, accuracy, epoch ...) that is neither a number nor a missing-value
+    spelling."""
+    v = value.strip().lower()
+    return _curve_name(name) and v not in MISSING and not _KERAS_VALUE.fullmatch(v)
 
 
 def is_keras_console(text: str) -> bool:
@@ -42,24 +74,38 @@ def is_keras_console(text: str) -> bool:
     return sum(1 for ln in _lines(head) if _EPOCH.match(ln)) >= 2
 
 
-def keras_console_columns(text: str) -> dict[str, np.ndarray]:
-    """``{"epoch": ..., metric: ...}`` from the last metrics line of each printed epoch."""
+def keras_console_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray]:
+    """``{"epoch": ..., metric: ...}`` from the last metrics line of each printed epoch.
+
+    With ``source``, a value of that line that is not a number raises, naming the line (``where`` and
+    its number: a notebook's cell says which output)."""
     rows: list[tuple[int, dict]] = []
-    epoch, last = None, None
-    for ln in _lines(text):
+    epoch, last, bad = None, None, None
+
+    def close():
+        if epoch is None:
+            return
+        if bad and source is not None:
+            raise _damaged(source, *bad)
+        if last:
+            rows.append((epoch, last))
+
+    for n, ln in _numbered_lines(text):
         m = _EPOCH.match(ln)
         if m:
-            if epoch is not None and last:
-                rows.append((epoch, last))
-            epoch, last = int(m.group(1)) - 1, None
+            close()
+            epoch, last, bad = int(m.group(1)) - 1, None, None
             continue
         if epoch is None or ln.lstrip().startswith("losslens"):
             continue
-        pairs = {k: float(v) for k, v in _PAIR.findall(ln)}
-        if pairs:
+        found = _METRIC.findall(ln)
+        pairs = {k: float(v) for k, v in found if _KERAS_VALUE.fullmatch(v)}
+        if pairs or (found and _KERAS_STEPS.match(ln)):
+            # The epoch's last drawing holds its values: a damaged value in an earlier one is not read.
             last = pairs
-    if epoch is not None and last:
-        rows.append((epoch, last))
+            # (Keras 2's "- ETA: 0s" is no metric.)
+            bad = next(((f"{where} {n}", k, v) for k, v in found if k not in pairs and _stray(k, v)), None)
+    close()
     names = list(dict.fromkeys(k for _, r in rows for k in r))
     cols = {"epoch": np.array([e for e, _ in rows], dtype=float)}
     for name in names:
@@ -72,7 +118,7 @@ def is_notebook(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("cells"), list) and "nbformat" in obj
 
 
-def notebook_logs(nb: dict) -> list[tuple[int, dict[str, np.ndarray], str]]:
+def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray], str]]:
     """``(cell number, columns, format)`` of every code cell whose saved output is a training log,
     Keras' or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows
     them)."""
@@ -88,23 +134,24 @@ def notebook_logs(nb: dict) -> list[tuple[int, dict[str, np.ndarray], str]]:
             if text is None and isinstance(out.get("data"), dict):
                 text = out["data"].get("text/plain")
             parts.append("".join(text) if isinstance(text, list) else str(text or ""))
-        parsed = printed_columns("".join(parts))
+        parsed = printed_columns("".join(parts), source, where=f"cell {i}, output line")
         if parsed is not None:
             found.append((i, *parsed))
     return found
 
 
-def printed_columns(text: str) -> tuple[dict[str, np.ndarray], str] | None:
+def printed_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], str] | None:
     """A printed log's columns and its format name (Keras' ``fit``, else a loop's own prints), or
-    None when the text is neither."""
+    None when the text is neither. With ``source``, a word printed for a value that is read raises
+    (``where`` and a number say where)."""
     if is_keras_console(text):
-        return keras_console_columns(text), "keras_console"
-    table = printed_table_columns(text)
+        return keras_console_columns(text, source, where), "keras_console"
+    table = printed_table_columns(text, source, where)
     if table is not None:
         return table, "printed_table"
     if is_printed_log(text):
         return printed_log_columns(text), "printed_log"
-    bar = tqdm_postfix_columns(text)
+    bar = tqdm_postfix_columns(text, source, where)
     if bar is not None:
         return bar, "tqdm_postfix"
     return None
@@ -128,8 +175,11 @@ def is_hf_console(text: str) -> bool:
     return False
 
 
-def hf_console_rows(text: str) -> list[dict]:
+def hf_console_rows(text: str, source=None) -> list[dict]:
     """One row per printed log dict, values as numbers (recent versions print them as strings).
+
+    With ``source``, a curve's value that is neither a number nor a missing-value spelling
+    (``'loss': 'abc'``) raises, naming the line.
 
     The end-of-training summary (``train_runtime``, a mean ``train_loss``) is kept, for
     :func:`~losslens.readers.huggingface.split_after_training`; it is not a point of the curve
@@ -137,7 +187,7 @@ def hf_console_rows(text: str) -> list[dict]:
     import ast
 
     rows = []
-    for ln in _lines(text):
+    for n, ln in _numbered_lines(text):
         s = ln.strip()
         if not (_HF_DICT.match(s) and s.endswith("}")):
             continue
@@ -152,7 +202,8 @@ def hf_console_rows(text: str) -> list[dict]:
             try:
                 row[str(k)] = float(v)
             except (TypeError, ValueError):
-                pass
+                if source is not None and isinstance(v, str) and _stray(str(k), v):
+                    raise _damaged(source, f"line {n}", str(k), v) from None
         if "epoch" in row or "train_runtime" in row:
             rows.append(row)
     return rows
@@ -165,7 +216,6 @@ def hf_console_rows(text: str) -> list[dict]:
 # ("Epoch [1/10], Step [100/600], Loss: 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
 _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
                    r"(?:\s*(?:/|of)\s*\d+)?\s*\]?", re.I)
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf"
 _NAMED = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:\s*[:=]\s*|\s+)(" + _NUMBER
                     + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
 
@@ -327,36 +377,42 @@ def collect(sums: dict, x: float, pairs: dict[str, float]) -> None:
 _BAR_ONLY = re.compile(r"^[\s\u2580-\u259f|#=>.\-]*$")
 
 
-def _final_drawings(text: str) -> list[str]:
-    """Each line as the terminal left it: the last drawing of a line redrawn with carriage returns,
-    colour codes gone; lines of nothing but bar glyphs (fastai's ``\u2588``) left out."""
+def _final_drawings(text: str) -> list[tuple[int, str]]:
+    """``(line number, line)`` of each line as the terminal left it: the last drawing of a line redrawn
+    with carriage returns, colour codes gone; lines of nothing but bar glyphs (fastai's ``\u2588``) left out."""
     text = _ANSI.sub("", text).replace("\b", "")
     out = []
-    for line in text.split("\n"):
+    for n, line in enumerate(text.split("\n"), 1):
         segs = [seg for seg in line.split("\r") if seg.strip()]
         if segs and not _BAR_ONLY.match(segs[-1]):
-            out.append(segs[-1].rstrip())
+            out.append((n, segs[-1].rstrip()))
     return out
 
 
-def printed_table_columns(text: str) -> dict[str, np.ndarray] | None:
+def printed_table_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray] | None:
     """fastai's printed table (``fit``'s ``epoch  train_loss  valid_loss  accuracy  time``, a row per epoch,
     each drawn after the epoch's progress bars on the same line), or None when the text has no such table.
 
     The header is a line of single words holding ``epoch`` and a loss; rows are the lines with as many
     fields whose first is the epoch number. ``#na#`` (fastai's missing value) is NaN; a column without any
-    number (``time``, ``00:01``) is left out."""
+    number (``time``, ``00:01``) is left out. With ``source``, other text in a curve's column raises."""
     if "\r" not in text[:2_000_000] or "epoch" not in text[:2_000_000]:
         return None
     lines = _final_drawings(text[:50_000_000])
-    for i, line in enumerate(lines[:50]):
+    for i, (_, line) in enumerate(lines[:50]):
         names = line.split()
         if len(names) < 2 or names[0].lower() != "epoch" or not any("loss" in n.lower() for n in names) \
                 or not all(re.fullmatch(r"[A-Za-z_][\w./-]*", n) for n in names):
             continue
-        rows = [f for f in (ln.split() for ln in lines[i + 1:]) if len(f) == len(names) and f[0].isdigit()]
+        numbered = [(n, f) for n, f in ((n, ln.split()) for n, ln in lines[i + 1:])
+                    if len(f) == len(names) and f[0].isdigit()]
+        rows = [f for _, f in numbered]
         if len(rows) < 2:
             return None
+        for n, f in numbered if source is not None else ():
+            bad = next((j for j, name in enumerate(names) if f[j] != "#na#" and _stray(name, f[j])), None)
+            if bad is not None:
+                raise _damaged(source, f"{where} {n}", names[bad], f[bad])
         cols = {}
         for j, name in enumerate(names):
             values = np.array([_cell(r[j]) for r in rows], dtype=float)
@@ -376,24 +432,31 @@ def _cell(field: str) -> float:
 # ---- tqdm's postfix: trange(epochs) with set_postfix(train_loss=..., val_loss=...) ------------------
 # "training:  7%|▋         | 4/60 [00:00<00:01, 39.17it/s, train_loss=0.515, val_acc=0.878, val_loss=0.504]"
 _TQDM = re.compile(r"^(?P<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?P<n>\d+)/(?P<total>\d+)\s*\[(?P<inside>[^\]]*)\]\s*$")
-_POSTFIX = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(" + _NUMBER + r")\s*$", re.I)
+# A value may carry a percent sign (set_postfix(acc=f"{acc:.1f}%")), read as the number printed.
+_POSTFIX = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(" + _NUMBER + r")%?\s*$", re.I)
+_POSTFIX_ANY = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(.*)$")
 
 
-def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float]] | None:
-    """``((desc, total), postfix values)`` of one drawing of a tqdm bar with a numeric postfix, else None."""
+def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float], tuple[str, str] | None] | None:
+    """``((desc, total), postfix values, (name, text) of a curve's value that is not a number, or None)``
+    of one drawing of a tqdm bar with a postfix, else None."""
     m = _TQDM.match(line)
     if m is None:
         return None
     parts = m.group("inside").split(", ")[2:]  # elapsed<remaining, rate, then the postfix
-    pairs = {}
+    pairs, bad = {}, None
     for part in parts:
         p = _POSTFIX.match(part)
         if p:
             pairs[p.group(1)] = float(p.group(2))
-    return ((m.group("desc").strip(), int(m.group("total"))), pairs) if pairs else None
+            continue
+        p = _POSTFIX_ANY.match(part)
+        if p and bad is None and _stray(p.group(1), p.group(2)):
+            bad = (p.group(1), p.group(2))
+    return ((m.group("desc").strip(), int(m.group("total"))), pairs, bad) if pairs or bad else None
 
 
-def tqdm_postfix_columns(text: str) -> dict[str, np.ndarray] | None:
+def tqdm_postfix_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray] | None:
     """The values a tqdm bar shows in its postfix, a point per change, or None when the text holds no bar
     whose postfix names a loss.
 
@@ -403,16 +466,22 @@ def tqdm_postfix_columns(text: str) -> dict[str, np.ndarray] | None:
     from 0 as ``range`` does. (tqdm's counter is no guide: it is drawn only every ``mininterval``.) A bar
     whose postfix holds a validation value iterates over epochs; other bars over steps. Of several bars,
     the one with a validation value (else the first with a loss) is read. A postfix set twice to the same
-    printed values reads as one iteration."""
+    printed values reads as one iteration. With ``source``, a word in the read bar's postfix where a curve's
+    number is (``loss=abc``) raises, naming the line."""
     head = text[:2_000_000]
     if "%|" not in head or "=" not in head:
         return None
     bars: dict[tuple[str, int], list[dict[str, float]]] = {}
-    for line in _lines(text[:50_000_000]):
+    damaged: dict[tuple[str, int], tuple] = {}
+    for n, line in _numbered_lines(text[:50_000_000]):
         found = _tqdm_drawing(line)
         if found is None:
             continue
-        key, pairs = found
+        key, pairs, bad = found
+        if bad is not None:
+            damaged.setdefault(key, (f"{where} {n}", *bad))
+        if not pairs:
+            continue
         points = bars.setdefault(key, [])
         if not points or points[-1] != pairs:
             points.append(pairs)
@@ -420,6 +489,8 @@ def tqdm_postfix_columns(text: str) -> dict[str, np.ndarray] | None:
     if not lossy:
         return None
     key = next((k for k in lossy if any(is_validation(n) for p in bars[k] for n in p)), lossy[0])
+    if key in damaged and source is not None:
+        raise _damaged(source, *damaged[key])
     points = bars[key]
     axis = "epoch" if any(is_validation(n) for p in points for n in p) else "step"
     cols = {axis: np.arange(len(points), dtype=float)}
