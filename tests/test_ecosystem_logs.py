@@ -659,6 +659,27 @@ def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high(tmp_path):
         assert read(steps)[0].axis_name == "step" and d.verdict == "lr_too_high" and "converged" not in d.cause_ids()
 
 
+def test_a_collapse_reports_the_training_loss_share_it_measured():
+    # The collapse rule raised its JSON train_back to 0.5 (relapse_share) whenever the run ended at ln K:
+    # with Adam, training lost 19% of its gain (1.693 -> 2.303 of 4.985 -> 1.693) and the JSON said 50%.
+    # The verdicts hold without it: no converged, overfitting or underfitting beside the collapse.
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    folder = ECO / "torch_onecycle_collapse"
+    for opt in ("sgd", "adam"):
+        path = folder / f"onecycle_{opt}_maxlr1.0.csv"
+        out = json.loads(CliRunner().invoke(app, ["diagnose", str(path), "--json"]).stdout.splitlines()[0])
+        [cause] = out["causes"]
+        assert cause["id"] == "lr_too_high" and cause["numbers"]["uniform_guess"] == 10, opt
+        tp = out["facts"]["train_plateau"]
+        train = _finite(read(path)[0], "train_loss")
+        measured = (np.median(train[-3:]) - tp["floor"]) / tp["improvement"]  # the last 3 epochs, all after the best
+        assert cause["numbers"]["train_back"] == pytest.approx(measured, rel=1e-9), opt
+    assert out["causes"][0]["numbers"]["train_back"] < 0.25  # Adam's: well below the rule's 0.5
+
+
 def test_a_collapse_read_off_the_training_loss_alone_is_not_converged(tmp_path):
     # The same OneCycleLR max_lr 1.0 runs as a loop that logs only its training loss per step (with and
     # without the lr), the number of classes not given: no ln K to recognise. The loss fell from 2.32 to

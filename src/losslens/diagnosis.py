@@ -212,6 +212,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # left, not one it holds.)
     # (Nor where the run ended at a uniform guess after having learned: flat at ln K is a network knocked
     # back, whatever the lr did afterwards; "stop here" would keep a model that predicts the class frequencies.)
+    # Each of those causes carries its mark among its numbers: relapsed's train_back (both curves back up),
+    # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
+    # back_to_start. Their values are what was measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes for k in ("train_back", "uniform_guess", "back_to_start"))
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
@@ -818,7 +821,6 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(f"the lr schedule's later, smaller steps (down to {o.lr_last:.2g}) did not bring it back: a "
                       "collapse under the schedule's peak lr, not a fit that levelled off")
         conf = 0.85
-        train_back = max(train_back, t.relapse_share)  # (read by _diagnose: no converged beside a collapse)
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     acts = ACTIONS["lr_too_high"] if guess is None or f.optimizer.lr_schedule in (None, "constant") else \
