@@ -64,6 +64,22 @@ def test_huge_values_in_a_keras_history_are_read_not_a_traceback(tmp_path):
     assert _sha(path) == before
 
 
+@pytest.mark.parametrize("name", ["lr0.27.csv", "lr0.3.csv"])
+def test_evidence_writes_huge_numbers_short(name):
+    # Keras' CSVLogger of a linear model at a too-large SGD step: the loss climbs to 1e33-1e34 (at lr 0.3
+    # then inf and NaN). The evidence wrote them out in full: 'a gap of 177275556633594321201240541581279232%
+    # of validation's smoothed best', '(12683049614918 noise sds)'.
+    path = FIXTURES / "ecosystem" / "keras_sgd_blowup" / name
+    assert np.nanmax(losslens.read(path)[0].series["val_loss"]) > 1e30
+    d = losslens.diagnose(path)
+    lines = [line for c in d.causes for line in c.evidence + c.actions]
+    assert lines and "diverged" in d.cause_ids()
+    for line in lines:
+        assert len(line) <= 300 and not re.search(r"\d{13}", line), line
+    out = _cli("diagnose", path).output
+    assert not re.search(r"\d{13}", out), out
+
+
 TB_EVENTS = next((FIXTURES / "ecosystem" / "torch_tb" / "runs" / "exp1").glob("events.out.tfevents.*"))
 
 

@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis): whatever the numbers, the diagnosis answers or says why in one line."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -33,6 +34,9 @@ def check(run, **kw):
     assert d.causes[0].id == d.verdict and 0 <= d.cause.confidence <= 1
     d.to_json()  # always valid JSON (no NaN sneaks in)
     str(d)
+    for c in d.causes:  # a number of any size is written short (1e300 is not 300 digits)
+        for line in c.evidence + c.actions:
+            assert not re.search(r"\d{13}", line), line
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         assert lo <= d.plateau.epoch <= hi

@@ -409,7 +409,7 @@ def _exploding(f: Facts, t: Thresholds, cause: Cause) -> Cause:
     if not _exploded(f, t):
         return cause
     o = f.optimizer
-    cause.evidence.append(f"gradient norm exploded: {o.grad_norm_rise:.0f}x its early level (median "
+    cause.evidence.append(f"gradient norm exploded: {_count(o.grad_norm_rise)}x its early level (median "
                           f"{o.grad_norm_early:.3g} over the first 10% of points → {o.grad_norm_peak:.3g} at "
                           f"{f.axis_name} {_n(o.grad_norm_peak_at)})")
     cause.actions = ["gradient clipping (torch.nn.utils.clip_grad_norm_(params, 1.0), Keras clipnorm=1.0)"] + \
@@ -433,7 +433,7 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
     if not (f.train_spike >= bar and f.train_spike_rel >= t.spike_range):
         return None
     ev = [f"train_loss jumps above its trend in the second half of the run: the largest jump is "
-          f"{_noise_sds(f.train_spike)} of its noise, {f.train_spike_rel:.0%} of its whole improvement"]
+          f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
@@ -456,7 +456,7 @@ def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
     top = _peak_lr(f.optimizer)
     after = f" until the schedule cut it at {f.axis_name} {_n(cut)}" if cut is not None else ""
     return Cause("lr_too_high", _ramp(share, t.peak_relapse, 2.0, 0.6, 0.85),
-                 [f"train_loss climbed back from {best:.4g} to {peak:.4g} at {f.axis_name} {_n(at)} ({share:.0%} of what "
+                 [f"train_loss climbed back from {best:.4g} to {peak:.4g} at {f.axis_name} {_n(at)} ({_pct(share)} of what "
                   f"it had gained) while the learning rate was still at its peak{top}{after}: a step too large, "
                   "which the schedule's later cuts hid"],
                  ["a lower peak learning rate (try 1/10), or warm-up to it", "gradient clipping"],
@@ -482,7 +482,7 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
     if d.growth > 0.5 * d.peak_growth:
         return None  # it did not come back halfway: diverged (or nothing) decides
     ev = [f"{name} climbed from {d.start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
-          f"({d.peak_growth:.0%} above its start) before it came back down"]
+          f"({_pct(d.peak_growth)} above its start) before it came back down"]
     c, end = f.chance, float(f.smoothed[-1])
     guess = {}
     if c.classes and end > 0 and abs(end - math.log(c.classes)) < 0.01 * math.log(c.classes):
@@ -495,7 +495,7 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
         gained = d.start - float(f.smoothed[i])
         if gained > 5 * f.noise and end - float(f.smoothed[i]) >= 0.5 * gained:
             ev.append(f"{f.metric} had got down to {float(f.smoothed[i]):.4g} at {f.axis_name} {_n(f.x[i])} and ended "
-                      f"back at {end:.4g}, {(end - float(f.smoothed[i])) / gained:.0%} of the way up to its start: "
+                      f"back at {end:.4g}, {_pct((end - float(f.smoothed[i])) / gained)} of the way up to its start: "
                       "the weights did not recover")
             guess = {"back_to_start": (end - float(f.smoothed[i])) / gained}
     return Cause("lr_too_high", _ramp(d.peak_growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.85), ev,
@@ -531,7 +531,7 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     if name != "train_loss" and _accuracy_rose(f):
         return None  # validation loss from its first point on, accuracy up: it learned (overfitting)
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
-          f"({pl.improvement / abs(pl.start) if pl.start else 0:.1%} lower)"]
+          f"({_pct(pl.improvement / abs(pl.start) if pl.start else 0.0)} lower)"]
     o = f.optimizer
     conf = 0.8
     if o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2:
@@ -603,8 +603,8 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     lo, hi = fc.interval
     return Cause("data_limited", _ramp(fc.gain, t.data_gain, 0.5, 0.7, 0.95),
                  [f"learning curve (training-set size: {lc.metric}) {curve}",
-                  f"still falling at the largest sizes: log-log slope {lc.slope:.2f}{seeds}",
-                  f"twice the data ({_n(fc.size)} -> {_n(fc.size_new)}): forecast {fc.value:.4g}, {fc.gain:.0%} lower "
+                  f"still falling at the largest sizes: log-log slope {_count(lc.slope, 2)}{seeds}",
+                  f"twice the data ({_n(fc.size)} -> {_n(fc.size_new)}): forecast {fc.value:.4g}, {_pct(fc.gain)} lower "
                   f"(90% interval {lo:.4g} to {hi:.4g}; P(more than {t.data_gain:.0%} lower) = {fc.p_gain:.2f})"],
                  ACTIONS["data_limited"],
                  {"gain_if_doubled": fc.gain, "slope": lc.slope, "slope_t": st, "p_gain": fc.p_gain})
@@ -641,7 +641,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             if c.train_acc_tail is not None and c.train_acc_tail > margin:
                 ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
             if c.above_chance_sd is not None and c.val_acc_tail >= margin:
-                ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {c.above_chance_sd:.1f} "
+                ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {_count(c.above_chance_sd, 1)} "
                           "binomial standard errors of chance")
             if g is not None and g.val_rise_noise > t.overfit_rise_noise:
                 what, worse = (f.metric, "fell") if _higher(f) else ("validation loss", "rose")
@@ -663,7 +663,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
         share = f.plateau.improvement / tp.improvement
         ev = [f"val_loss never got below {g.val_best:.4g}, where training started ({tp.start:.4g}); it improved "
-              f"only {share:.0%} as much as train_loss: nothing learned carries over to validation data"]
+              f"only {_pct(share)} as much as train_loss: nothing learned carries over to validation data"]
         if g.val_rise_noise > t.overfit_rise_noise:
             ev.append(f"validation loss rose {g.val_rise:.3g} above its best while training memorised")
         return Cause("no_signal", 0.7, ev, ACTIONS["no_signal"], {"val_share": share})
@@ -679,8 +679,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
         return Cause("no_signal", 0.65,
-                     [f"val_loss never improved by more than {g.val_improvement_noise:.1f} noise sds "
-                      f"while train_loss fell {_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)):.0%}"],
+                     [f"val_loss never improved by more than {_count(g.val_improvement_noise, 1)} noise sds "
+                      f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
 
@@ -736,7 +736,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g} "
-              f"({share}{g.val_rise_noise:.0f} noise sds)"]
+              f"({share}{_count(g.val_rise_noise)} noise sds)"]
         if creeping and not g.val_rise_range > t.overfit_rise_range and not far_above \
                 and not g.val_rise / abs(g.val_min) > t.overfit_rise_level:
             # Small against the level: the two trends' significance is the evidence.
@@ -947,10 +947,10 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
     sign = _sign(f)
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
           f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}); that stretch gave "
-          f"{tr.tail_drop:.0%} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
-          f"{tr.tail_drop_level:.0%} of the current level"]
+          f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
+          f"{_pct(tr.tail_drop_level)} of the current level"]
     if not _falling(f, t):
-        ev.append(f"slowly, but the learning-curve forecast expects {f.forecast['gain']:.0%} more by "
+        ev.append(f"slowly, but the learning-curve forecast expects {_pct(f.forecast['gain'])} more by "
                   f"{f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
     return Cause("still_improving", conf, ev, ACTIONS["still_improving"],
                  {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
@@ -979,7 +979,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     ev, up = [], _higher(f)
     if straight:
         conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
-        ev += [f"a nearly straight {'climb' if up else 'descent'}: {tr.early_share:.0%} of the "
+        ev += [f"a nearly straight {'climb' if up else 'descent'}: {_pct(tr.early_share)} of the "
                f"{'gain' if up else 'drop'} came in the first quarter (an exponential-like curve front-loads it)",
                f"far from a floor: {_pct(tr.total_drop_rel)} {'above' if up else 'below'} its starting value after "
                f"{f.n_points} points"]
@@ -1006,8 +1006,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         level = abs(float(f.smoothed[-1]))
         per_pct = 0.01 * level / abs(tr.slope) if tr.slope and level else float("inf")
         ev.append(f"at {abs(tr.slope):.2g} per {f.axis_name}, each 1% {'higher' if up else 'lower'} costs about "
-                  f"{per_pct:.0f} more {f.axis_name}s")
-        acts[-1] = f"keeping this rate: about {per_pct:.0f} {f.axis_name}s for each 1% it gains"
+                  f"{_count(per_pct)} more {f.axis_name}s")
+        acts[-1] = f"keeping this rate: about {_count(per_pct)} {f.axis_name}s for each 1% it gains"
     return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
@@ -1031,7 +1031,7 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
     peak = _peak_lr(o)
     return Cause("lr_too_low", 0.6,
-                 [f"{f.metric} ends at {level:.4g} = {level / ref:.0%} of ln {k}{inferred}, near a uniform "
+                 [f"{f.metric} ends at {level:.4g} = {_pct(level / ref)} of ln {k}{inferred}, near a uniform "
                   f"guess, while the logged learning rate decayed to {o.lr_ratio:.1%} of its peak{peak}: the "
                   "schedule ran the step down before the model learned more than a guess; a step too small fits "
                   "this as well as a model too small"],
@@ -1077,7 +1077,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
     bound = "ceiling" if _higher(f) and name == f.metric else "floor"
     ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
-          f"{osc:.0%} of its whole improvement"]
+          f"{_pct(osc)} of its whole improvement"]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
@@ -1157,9 +1157,9 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
         if start < t.blown_start * math.log(k):
             return None
         return Cause("lr_too_high", 0.8,
-                     [f"train_loss ends at {tail:.4g} = {tail / math.log(k):.0%} of ln {k} = {math.log(k):.4g}, a "
+                     [f"train_loss ends at {tail:.4g} = {_pct(tail / math.log(k))} of ln {k} = {math.log(k):.4g}, a "
                       "uniform guess's loss: the model fitted nothing, not even its training data",
-                      f"it started at {start:.4g}, {start / math.log(k):.1f}x ln {k}: an untrained network starts "
+                      f"it started at {start:.4g}, {_count(start / math.log(k), 1)}x ln {k}: an untrained network starts "
                       "near ln K, so the first steps threw its outputs far out, and training never got back below "
                       "a guess"],
                      ["lower the learning rate (try 1/10) and restart from scratch",
@@ -1297,7 +1297,7 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     if level_rel < least or abs(g.gap_end) > t.underfit_gap * abs(pl.floor):
         return None
     conf = _ramp(level_rel, least, 1.0, 0.5, 0.8)
-    ev = [f"training loss flattened at {pl.floor:.4g}, {level_rel:.0%} of {ref_name}"]
+    ev = [f"training loss flattened at {pl.floor:.4g}, {_pct(level_rel)} of {ref_name}"]
     ev.append(f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either")
     return Cause("underfitting", conf, ev, list(ACTIONS["underfitting"]), {"level_rel": level_rel})
 
@@ -1314,8 +1314,8 @@ def _near_a_guess(f: Facts, t: Thresholds) -> str | None:
     if now < t.underfit_guess * ref or fc["value"] < t.underfit_guess_forecast * ref:
         return None
     inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
-    return (f"{f.metric} still falls, but sits at {now:.4g} = {now / ref:.0%} of ln {k}{inferred}, and even the forecast "
-            f"for {f.axis_name} {_n(fc['horizon'])} ({fc['value']:.4g}) is {fc['value'] / ref:.0%} of it: near a "
+    return (f"{f.metric} still falls, but sits at {now:.4g} = {_pct(now / ref)} of ln {k}{inferred}, and even the forecast "
+            f"for {f.axis_name} {_n(fc['horizon'])} ({fc['value']:.4g}) is {_pct(fc['value'] / ref)} of it: near a "
             "uniform guess however long it trains")
 
 
@@ -1329,7 +1329,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   f"t = {_t(sign * tr.slope_t)})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
-        ev.append(f"gradient norm fell {o.grad_norm_ratio:.0f}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
+        ev.append(f"gradient norm fell {_count(o.grad_norm_ratio)}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
                   "while the loss flattened")
         conf = min(0.95, conf + 0.1)
     g = f.generalization
@@ -1381,7 +1381,7 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
                  [f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap of "
-                  f"{rel_gap:.0%} of validation's smoothed best ({abs(g.val_min):.4g}): a gap more data could close"],
+                  f"{_pct(rel_gap)} of validation's smoothed best ({abs(g.val_min):.4g}): a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
                   "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
                   "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
@@ -1409,7 +1409,7 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
             moved = "rose" if sign < 0 else "fell"
             return Cause("temporary_plateau", 0.6,
                          [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])}, "
-                          f"then {moved} another {later / rng:.0%} of its improvement"],
+                          f"then {moved} another {_pct(later / rng)} of its improvement"],
                          ACTIONS["temporary_plateau"],
                          {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1})
     return None
@@ -1787,9 +1787,9 @@ def _pct(v: float) -> str:
     return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
 
 
-def _count(v: float) -> str:
-    """A multiple (noise sds) as people read it: 1e300 is not 300 digits."""
-    return f"{v:.0f}" if abs(v) < 1e6 else f"{v:.2g}"
+def _count(v: float, decimals: int = 0) -> str:
+    """A multiple (noise sds, epochs, "x ln K") as people read it: 1e300 is not 300 digits."""
+    return f"{v:.{decimals}f}" if abs(v) < 1e6 else f"{v:.2g}"
 
 
 def _signed_pct(v: float) -> str:
@@ -1798,7 +1798,7 @@ def _signed_pct(v: float) -> str:
 
 
 def _noise_sds(v: float) -> str:
-    return "many times the sd" if not math.isfinite(v) else f"{v:.0f} sds"
+    return "many times the sd" if not math.isfinite(v) else f"{_count(v)} sds"
 
 
 def _peak_lr(o) -> str:
