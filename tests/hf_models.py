@@ -19,18 +19,19 @@ def keyword_task(n, seed, flip=0.1):
 def tiny_bert_trainer(tmp_path, cb, *, hidden=64, layers=2, n_train=512, n_eval=256, epochs=10, eval_steps=10,
                       **arguments):
     """A Trainer of a tiny BERT (built from a config: nothing downloaded) on :func:`keyword_task`, with the
-    losslens callback ``cb``; evaluated every ``eval_steps`` steps, nothing saved. ``arguments`` go to
-    TrainingArguments (learning_rate, lr_scheduler_type ...)."""
+    losslens callback ``cb``; evaluated every ``eval_steps`` steps (``None``: never, no eval set), nothing
+    saved. ``arguments`` go to TrainingArguments (learning_rate, lr_scheduler_type, logging_steps ...)."""
     import torch
     import transformers
 
     torch.manual_seed(0)
     config = transformers.BertConfig(vocab_size=64, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
                                      intermediate_size=2 * hidden, max_position_embeddings=16, num_labels=2)
+    evaluation = {"eval_strategy": "no"} if eval_steps is None else {"eval_strategy": "steps", "eval_steps": eval_steps}
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path), num_train_epochs=epochs, per_device_train_batch_size=16,
-        per_device_eval_batch_size=256, eval_strategy="steps", eval_steps=eval_steps, logging_steps=5,
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0, **arguments)
+        per_device_eval_batch_size=256, save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+        **evaluation, **{"logging_steps": 5, **arguments})
     return transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
-                                train_dataset=keyword_task(n_train, 0), eval_dataset=keyword_task(n_eval, 1),
-                                callbacks=[cb])
+                                train_dataset=keyword_task(n_train, 0),
+                                eval_dataset=None if eval_steps is None else keyword_task(n_eval, 1), callbacks=[cb])

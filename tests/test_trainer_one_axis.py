@@ -52,3 +52,27 @@ def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
     assert json.loads(out.splitlines()[0])["plateau"] == read.to_dict()["plateau"]
     fc = CliRunner().invoke(app, ["forecast", str(state)]).output
     assert f"plateau step X = " in fc and "(epoch " in fc
+
+
+def test_a_trainer_without_evaluation_reads_the_same_live_and_from_its_file(tmp_path):
+    # No eval set, the training loss logged every 5 steps of a 10-step epoch: the callback kept a row per
+    # epoch (the mean of its two logged losses, 8 points) while trainer_state.json holds a row per log
+    # (16 points): the live report said "still improving, no plateau by step 80", the file "converged,
+    # plateau at step 65". Now the callback's rows are the logged ones. (Neither reading is the last word on
+    # this short noisy run: trained on to 16 epochs, the logged loss went from 0.49 at steps 65-80 to 0.21.)
+    cb = LosslensCallback()
+    trainer = tiny_bert_trainer(tmp_path, cb, hidden=32, layers=1, n_train=160, epochs=8, eval_steps=None,
+                                learning_rate=1e-3, lr_scheduler_type="constant", logging_steps=5)
+    trainer.train()
+    trainer.save_state()
+    live_run = losslens.read(tmp_path / "losslens.json")[0]
+    file_run = losslens.read(tmp_path / "trainer_state.json")[0]
+    assert live_run.axis_name == file_run.axis_name == "step"
+    assert list(live_run.axis) == list(file_run.axis) == list(range(5, 81, 5))
+    assert live_run.series["train_loss"] == pytest.approx(file_run.series["train_loss"], rel=1e-6)
+    live, read = cb.diagnosis, losslens.diagnose(tmp_path / "trainer_state.json")
+    assert (live.verdict, live.metric, live.length) == (read.verdict, read.metric, read.length)
+    assert (live.plateau is None) == (read.plateau is None)
+    if read.plateau is not None:
+        assert (live.plateau.epoch, live.plateau.interval) == (read.plateau.epoch, read.plateau.interval)
+    assert live.summary().split(": ", 1)[1] == read.summary().split(": ", 1)[1]

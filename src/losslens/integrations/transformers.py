@@ -6,9 +6,10 @@
                       callbacks=[LosslensCallback(stop_on=("converged", "overfitting", "diverged"))])
     trainer.train()
 
-One row per evaluation (``eval_strategy="epoch"`` or ``"steps"``), or per epoch when the
-Trainer does not evaluate. A row holds the mean of the training losses logged since the
-previous row, the mean ``grad_norm`` (the Trainer logs it), the current learning rate and
+One row per evaluation (``eval_strategy="epoch"`` or ``"steps"``), or, when the Trainer does
+not evaluate, per logged training loss (every ``logging_steps``): the points its
+``trainer_state.json`` holds. A row at an evaluation holds the mean of the training losses logged
+since the previous row, the mean ``grad_norm`` (the Trainer logs it), the current learning rate and
 the ``eval_*`` metrics. The axis is the global step, as in the run's ``trainer_state.json``
 (its ``log_history``, which ``losslens diagnose`` reads, and its ``checkpoint-<step>`` folders),
 so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
@@ -76,15 +77,18 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                     self._pending.setdefault(key, []).append(math.nan if value is None else value)
         except Exception as exc:
             self.watcher.warn_once(exc, "log")
+            return
+        if self._training and not self._evaluates and logs and "loss" in logs:
+            # Without evaluations the run's points are its logged training losses, each the Trainer's
+            # mean over its logging window at that step: trainer_state.json's log_history holds the same
+            # rows, so the live report and `losslens diagnose trainer_state.json` read one curve (epoch
+            # means of them are another curve, with another X and verdict).
+            self._row(args, state, control, {}, kwargs)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if not self._training:  # trainer.evaluate() after training is not part of the run
             return
         self._row(args, state, control, metrics or {}, kwargs)
-
-    def on_epoch_end(self, args, state, control, **kwargs):
-        if not self._evaluates:
-            self._row(args, state, control, {}, kwargs)
 
     def on_train_end(self, args, state, control, **kwargs):
         self._training = False
