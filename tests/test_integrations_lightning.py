@@ -294,3 +294,62 @@ def test_lightning_per_step_train_loss_warns_and_records_the_epoch_mean(tmp_path
     assert len(ours) == 1 and "train_loss is logged per step only" in ours[0] and "on_epoch=True" in ours[0]
     # Logged with on_epoch=True (Lightning's own epoch mean): no warning, the same curve.
     assert not fit(on_epoch=True, epochs=3)
+
+
+class DecayedDigits(L.LightningModule):
+    """The MLP of tests/fixtures/ecosystem/lightning_weight_decay/make.py, the decay given to SGD only (no
+    hparams.yaml: the callback must read it off the optimizer)."""
+
+    def __init__(self, weight_decay):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        self.weight_decay = weight_decay
+
+    def training_step(self, batch, _):
+        x, y = batch
+        loss = torch.nn.functional.cross_entropy(self.net(x), y)
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        x, y = batch
+        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(x), y))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.05, momentum=0.9, weight_decay=self.weight_decay)
+
+
+def decayed_fit(tmp_path, weight_decay):
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = (torch.tensor(a) for a in digits_split())
+    ds = torch.utils.data.TensorDataset
+    train = torch.utils.data.DataLoader(ds(xtr, ytr), batch_size=32, shuffle=True,
+                                        generator=torch.Generator().manual_seed(0))
+    val = torch.utils.data.DataLoader(ds(xva, yva), batch_size=1000)
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=tmp_path / "run.json", verbose=0, classes=10)
+    L.Trainer(max_epochs=40, callbacks=[cb], default_root_dir=tmp_path, logger=False, enable_progress_bar=False,
+              enable_model_summary=False, enable_checkpointing=False, accelerator="cpu",
+              devices=1).fit(DecayedDigits(weight_decay), train, val)
+    return cb
+
+
+def test_lightning_reads_the_optimizers_weight_decay_live(tmp_path):
+    # SGD weight_decay=0.05 (only in configure_optimizers, no logger): val 0.794, train 0.703 level at 31%
+    # of its start, read "converged" live. At 1e-5 it ends at 0.153 (the next test), as in the fixture's
+    # make.py (0.157; a 512-wide model at 0.05: 0.782).
+    cb = decayed_fit(tmp_path, 0.05)
+    d = cb.diagnosis
+    assert d.verdict == "underfitting" and d.cause.numbers["weight_decay"] == 0.05, d.verdict
+    assert "weight_decay = 0.05 (SGD optimizer)" in " ".join(d.cause.evidence)
+    assert d.cause.actions[0].startswith("lower the weight decay")
+    assert cb.run().val_loss[-1] > 0.6 and [r["verdict"] for r in cb.reports] == ["underfitting"]
+    assert json.loads((tmp_path / "run.json").read_text())["meta"]["weight_decay"]["where"] == "SGD optimizer"
+
+
+def test_lightning_weak_weight_decay_still_reads_converged(tmp_path):
+    cb = decayed_fit(tmp_path, 1e-5)
+    assert cb.run().meta["weight_decay"]["value"] == 1e-5
+    assert cb.diagnosis.verdict == "converged" and cb.run().val_loss[-1] < 0.25
+    assert all(r["verdict"] != "underfitting" for r in cb.reports)

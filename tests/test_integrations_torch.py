@@ -358,3 +358,63 @@ def test_torch_schedulers_say_when_they_are_over():
     assert steps_until_over(lambda o: lr_scheduler.LinearLR(o, 0.1, 1.0, total_iters=4), 20) == 4
     assert steps_until_over(lambda o: lr_scheduler.StepLR(o, 5, 0.1), 30) is None
     assert steps_until_over(lambda o: lr_scheduler.MultiStepLR(o, [3], gamma=1.0), 5) == 0
+
+
+def digits_fit(optimizer_cls, tmp_path=None, width=64, **optimizer_kwargs):
+    """The 64-wide MLP on 600 digits (tests/digits_task.py), 40 epochs of batch 32, through the Monitor."""
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = (torch.tensor(a) for a in digits_split())
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, width), torch.nn.ReLU(), torch.nn.Linear(width, 10))
+    opt = optimizer_cls(model.parameters(), **optimizer_kwargs)
+    return fit(model, opt, (xtr, ytr), (xva, yva), epochs=40, batch=32, loss_fn=torch.nn.functional.cross_entropy,
+               classes=10, save_path=None if tmp_path is None else tmp_path / "run.json")
+
+
+def test_a_coupled_weight_decay_that_holds_both_losses_reads_underfitting_live(tmp_path):
+    # SGD(0.05, momentum 0.9, weight_decay=0.05): train 0.688, val 0.731, level at 31% of the start, read
+    # "converged" (the Monitor never told the diagnosis the decay). weight_decay=1e-5 from the same start
+    # ends at val 0.149; a 512-wide model at 0.05 at 0.729: the decay holds it, not the size.
+    mon = digits_fit(torch.optim.SGD, tmp_path, lr=0.05, momentum=0.9, weight_decay=0.05)
+    d = mon.diagnosis
+    assert d.verdict == "underfitting" and d.cause.numbers["weight_decay"] == 0.05, d.verdict
+    assert mon.run().meta["weight_decay"] == {"name": "weight_decay", "value": 0.05, "where": "SGD optimizer"}
+    assert "weight_decay = 0.05 (SGD optimizer)" in " ".join(d.cause.evidence)
+    assert d.cause.actions[0].startswith("lower the weight decay")
+    assert 0.6 < mon.run().val_loss[-1] < 0.9 and [r["verdict"] for r in mon.reports] == ["underfitting"]
+    # The saved run carries the decay: the file reads the same as the live run.
+    assert json.loads((tmp_path / "run.json").read_text())["meta"]["weight_decay"]["value"] == 0.05
+    assert losslens.diagnose(tmp_path / "run.json").verdict == "underfitting"
+
+
+def test_a_weak_weight_decay_leaves_the_verdict_alone():
+    mon = digits_fit(torch.optim.SGD, lr=0.05, momentum=0.9, weight_decay=1e-5)
+    assert mon.run().meta["weight_decay"]["value"] == 1e-5
+    assert mon.diagnosis.verdict == "converged"  # fitted: training at 0.012, val 0.149
+    assert all(r["verdict"] != "underfitting" for r in mon.reports)  # at no epoch either
+    assert mon.run().val_loss[-1] < 0.25
+
+
+def test_adamw_decoupled_decay_is_recorded_not_blamed():
+    # AdamW(1e-3) ends at val 0.199 with weight_decay=0.05 and 0.195 with 1e-5: its decay, decoupled from
+    # the loss, is no penalty at that value (coupled Adam at 0.05: 0.764). Recorded apart, never quoted.
+    mon = digits_fit(torch.optim.AdamW, lr=1e-3, weight_decay=0.05)
+    meta = mon.run().meta
+    assert "weight_decay" not in meta
+    assert meta["decoupled_weight_decay"] == {"name": "weight_decay", "value": 0.05, "where": "AdamW optimizer"}
+    assert mon.diagnosis.verdict != "underfitting" and mon.run().val_loss[-1] < 0.25
+    assert not any("weight_decay" in e for c in mon.diagnosis.causes for e in c.evidence)
+
+
+def test_the_decay_is_the_largest_of_the_groups_that_hold_parameters():
+    from losslens.integrations.torch import optimizer_decay
+
+    w, b = torch.nn.Parameter(torch.zeros(3, 3)), torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([{"params": [w], "weight_decay": 0.05}, {"params": [b], "weight_decay": 0.0}], lr=0.1)
+    opt.add_param_group({"params": [], "weight_decay": 1.0})  # an empty group decays nothing
+    assert optimizer_decay([opt])["weight_decay"]["value"] == 0.05
+    assert optimizer_decay([torch.optim.SGD([w], lr=0.1)]) == {}  # no decay: nothing recorded
+    both = optimizer_decay([torch.optim.Adam([w], weight_decay=0.01, decoupled_weight_decay=True)])
+    assert list(both) == ["decoupled_weight_decay"]
+    assert optimizer_decay([None]) == {}

@@ -165,3 +165,60 @@ def test_a_decaying_lr_schedule_keeps_converged_from_stopping(tmp_path, capsys):
     if cb.stopped_epoch is not None:
         assert cb.actions[-1]["cause"] == "overfitting"
         assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(cb.run().val_loss), rel=1e-4)
+
+
+class DigitsMLP(torch.nn.Module):
+    """A 64-wide MLP for tests/digits_task.py, in the Trainer's model contract (a dict with the loss)."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+
+    def forward(self, x, labels=None):
+        out = self.net(x)
+        return {"loss": torch.nn.functional.cross_entropy(out, labels), "logits": out}
+
+
+def digits_trainer_run(tmp_path, **arguments):
+    """40 epochs of batch 32, evaluated every epoch, a constant lr; ``arguments``: TrainingArguments."""
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = digits_split()
+    rows = lambda x, y: [{"x": torch.tensor(a), "labels": torch.tensor(int(b))} for a, b in zip(x, y)]  # noqa: E731
+    torch.manual_seed(0)
+    cb = LosslensCallback(verbose=0, classes=10)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=40, per_device_train_batch_size=32, per_device_eval_batch_size=1000,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[], use_cpu=True,
+        disable_tqdm=True, seed=0, lr_scheduler_type="constant", **arguments)
+    transformers.Trainer(model=DigitsMLP(), args=args, train_dataset=rows(xtr, ytr), eval_dataset=rows(xva, yva),
+                         callbacks=[cb]).train()
+    return cb
+
+
+def test_trainer_sgd_weight_decay_that_holds_both_losses_reads_underfitting(tmp_path):
+    # optim="sgd" (momentum 0.9), lr 0.05, weight_decay=0.05 on the weights (the Trainer leaves biases at 0):
+    # eval_loss 0.721, training 0.679 level at 31% of its start, read "converged" live. weight_decay=1e-5
+    # ends at 0.149; a 512-wide model at 0.05 at 0.721 (no lower).
+    cb = digits_trainer_run(tmp_path, optim="sgd", optim_args="momentum=0.9", learning_rate=0.05, weight_decay=0.05)
+    d = cb.diagnosis
+    assert d.verdict == "underfitting" and d.cause.numbers["weight_decay"] == 0.05, d.verdict
+    assert "weight_decay = 0.05 (SGD optimizer)" in " ".join(d.cause.evidence)
+    assert d.cause.actions[0].startswith("lower the weight decay")
+    saved = json.loads((tmp_path / "losslens.json").read_text())
+    assert saved["meta"]["weight_decay"] == {"name": "weight_decay", "value": 0.05, "where": "SGD optimizer"}
+
+    weak = digits_trainer_run(tmp_path, optim="sgd", optim_args="momentum=0.9", learning_rate=0.05,
+                              weight_decay=1e-5)
+    assert weak.diagnosis.verdict == "converged" and weak.run().val_loss[-1] < 0.25
+    assert all(r["verdict"] != "underfitting" for r in weak.reports)
+
+
+def test_trainer_adamw_decay_is_recorded_not_blamed(tmp_path):
+    # The Trainer's default optimizer, AdamW (1e-3), at weight_decay=0.05: eval_loss 0.199 (1e-5 in a plain
+    # loop: 0.195): decoupled from the loss, that decay holds nothing, and is not quoted.
+    cb = digits_trainer_run(tmp_path, learning_rate=1e-3, weight_decay=0.05)
+    meta = cb.run().meta
+    assert "weight_decay" not in meta and meta["decoupled_weight_decay"]["value"] == 0.05
+    assert meta["decoupled_weight_decay"]["where"] == "AdamW optimizer"
+    assert cb.diagnosis.verdict != "underfitting" and cb.run().val_loss[-1] < 0.25

@@ -215,6 +215,9 @@ class Watcher:
     # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
     epoch_note: Any = field(default=None, init=False)
     _flat_backed: Any = field(default=None, init=False)    # rows when the flat stretch last backed a stop
+    # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
+    # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
+    meta: dict = field(default_factory=dict, init=False)
 
     def __post_init__(self):
         if self.name is None:
@@ -351,7 +354,8 @@ class Watcher:
         return Run(np.asarray(self.axis, dtype=float),
                    {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
-                   meta={"framework": self.framework, **({"classes": self.classes} if self.classes else {})})
+                   meta={**self.meta, "framework": self.framework,
+                         **({"classes": self.classes} if self.classes else {})})
 
     def _monitored(self) -> tuple[str, float]:
         """(series, its value this epoch): ``monitor`` once it has had a finite value, before that
@@ -635,6 +639,7 @@ class Watcher:
         for key, values in self.history.items():
             out[KERAS_KEYS.get(key, key)] = [_json_num(v) for v in values]
         out["meta"] = {
+            **self.meta,
             "format": "losslens.run/1", "framework": self.framework, "name": self.name,
             "monitor": self.monitor_key, "best_epoch": _num(self.best_epoch),
             "stopped_epoch": _num(self.stopped_epoch), "actions": self.actions,
@@ -740,6 +745,24 @@ def format_report(d, epoch, framework: str, final: bool = False, was: str | None
     elif d.cause.actions:
         parts.append("Try: " + "; ".join(d.cause.actions[:2]) + ".")
     return " ".join(parts)
+
+
+def decay_meta(coupled, decoupled) -> dict:
+    """``Watcher.meta`` entries for the weight penalty an adapter read off the optimizer / model.
+
+    ``coupled``, ``decoupled``: lists of (value, name, where). The largest coupled one (an L2 term in the
+    loss or its gradient: torch's SGD / Adam ``weight_decay``, Keras' ``kernel_regularizer``) becomes
+    ``weight_decay``, the dict facts/regularization.py reads and the rules quote. A decoupled decay
+    (AdamW's, every Keras optimizer's ``weight_decay``) is kept as ``decoupled_weight_decay``, a separate key
+    so that no version of the rules takes it for a penalty (see :func:`losslens.integrations.torch.optimizer_decay`).
+    """
+    out = {}
+    for key, found in (("weight_decay", coupled), ("decoupled_weight_decay", decoupled)):
+        found = [f for f in found if f[0] is not None and f[0] > 0]
+        if found:
+            value, name, where = max(found, key=lambda f: f[0])
+            out[key] = {"name": name, "value": float(value), "where": where}
+    return out
 
 
 def save_json_atomic(path, obj) -> None:

@@ -22,6 +22,9 @@ that loss). Which names are logged per step only is read off Lightning's private
 collection; a Lightning where it cannot be read gets a one-time warning and the logged value.
 An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` and ``stop_gain`` from
 stopping the run while it will still change the lr.
+The optimizers' ``weight_decay`` (``trainer.optimizers``) is read once, at the start: a coupled
+decay (SGD's, Adam's) that holds both losses level and high reads ``underfitting`` (held by a weight
+penalty), not ``converged``; AdamW's decoupled decay is recorded, not blamed.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ except ImportError:  # the older package name
 
 from ..columns import canonical
 from ._core import GradientProbe, Watcher, WatcherViews, _to_float
-from .torch import copy_state, set_lr, torch_schedule
+from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
 
@@ -82,6 +85,12 @@ class LosslensCallback(WatcherViews, Callback):
                     self.watcher.save_path = os.path.join(directory, "losslens.json")
             except Exception as exc:
                 self.watcher.warn_once(exc, "finding the log directory")
+
+    def on_train_start(self, trainer, pl_module):
+        try:  # read once: configure_optimizers has run by now
+            self.watcher.meta.update(optimizer_decay(trainer.optimizers or []))
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading the weight decay")
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer):
         if self.probe.every is None:

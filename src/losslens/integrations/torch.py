@@ -29,7 +29,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise
     raise ImportError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
 
 
 class Monitor(WatcherViews):
@@ -42,7 +42,10 @@ class Monitor(WatcherViews):
     optimizer : torch.optim.Optimizer, optional
         Needed to read the learning rate and to lower it (``reduce_lr_on``). When an lr
         scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
-        schedule continues from the lower rate.
+        schedule continues from the lower rate. Its ``weight_decay`` is read once, here: a coupled decay
+        (SGD's, Adam's) that holds both losses level and high reads ``underfitting`` (held by a
+        weight penalty), not ``converged``; AdamW's decoupled decay is recorded, not blamed
+        (see :func:`optimizer_decay`).
     scheduler : torch.optim.lr_scheduler.LRScheduler (or ReduceLROnPlateau), optional
         The loop's lr scheduler. Given, ``converged`` and ``stop_gain`` do not stop the loop while
         it will still change the lr (until it has lowered the lr to 1/1000 of its peak, a
@@ -74,7 +77,10 @@ class Monitor(WatcherViews):
         self.best_state = None
         self._loss_sum = None
         self._loss_n = 0
-
+        try:  # read once: the optimizer is built before the loop
+            self.watcher.meta.update(optimizer_decay([optimizer]))
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading the weight decay")
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
@@ -191,6 +197,39 @@ def _still_changes(scheduler) -> bool:
     except (AttributeError, TypeError, ValueError):
         pass  # a torch whose schedulers keep their state elsewhere: assume it still runs
     return True
+
+
+def optimizer_decay(optimizers) -> dict:
+    """The weight decay of torch optimizers, as :class:`~losslens.integrations._core.Watcher` ``meta``
+    entries (see :func:`~losslens.integrations._core.decay_meta`): the largest ``weight_decay`` over the
+    param groups that hold parameters (a group of biases and norms at 0 does not hide the others').
+
+    Coupled decay (SGD, Adam, RMSprop ... add ``weight_decay * w`` to the gradient: an L2 penalty) is the
+    penalty the rules quote. Decoupled decay (AdamW, ``decoupled_weight_decay=True``; by name, Lion's too)
+    is not: it shrinks ``w`` by ``lr * weight_decay * w`` beside Adam's normalised step, a different scale.
+    On a 64-wide MLP on 600 digits (40 epochs, batch 32), coupled 0.05 holds validation at 0.731 (SGD
+    0.05, momentum 0.9) / 0.764 (Adam 1e-3) against 0.149 at 1e-5, while AdamW (1e-3) ends at 0.199 with
+    0.05 and 0.195 with 1e-5: no effect. It took 10 (200x) to hold it (1.667). Quoted, AdamW's default
+    0.01 would blame a penalty on every AdamW run whose losses sit level.
+    """
+    coupled, decoupled = [], []
+    for opt in optimizers:
+        inner = opt
+        for _ in range(4):  # accelerate's AcceleratedOptimizer (the Trainer's) wraps the real one
+            below = getattr(inner, "optimizer", None)
+            if below is None or not hasattr(below, "param_groups"):
+                break
+            inner = below
+        kind = type(inner).__name__
+        for group in getattr(inner, "param_groups", None) or []:
+            if not group.get("params"):
+                continue
+            value = _to_float(group.get("weight_decay"))
+            split = group.get("decoupled_weight_decay")
+            if split is None:  # a torch before the flag, or another library's optimizer
+                split = isinstance(inner, torch.optim.AdamW) or kind.lower().startswith(("adamw", "lion"))
+            (decoupled if split else coupled).append((value, "weight_decay", f"{kind} optimizer"))
+    return decay_meta(coupled, decoupled)
 
 
 def copy_state(module) -> dict:

@@ -20,6 +20,9 @@ the lr scales the optimizer's param groups and the scheduler's ``base_lrs``, so 
 schedule continues from the lower rate.
 With an ``lr_scheduler_type`` other than ``"constant"`` (the Trainer's default is ``"linear"``)
 ``converged`` does not stop the run while the schedule still changes the lr.
+``args.weight_decay`` is read off the optimizer's param groups at the start: the Trainer's default
+AdamW decouples it from the loss (it is recorded, not blamed for a high loss); with ``optim="sgd"``
+(or another coupled optimizer) a decay that holds both losses level and high reads ``underfitting``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
                       "pip install 'losslens[transformers]'") from exc
 
 from ._core import LRSchedule, Watcher, WatcherViews, _to_float
-from .torch import copy_state, set_lr, torch_schedule
+from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
 
@@ -68,6 +71,10 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
+        try:  # the Trainer has built its optimizer by now (AdamW unless args.optim says otherwise)
+            self.watcher.meta.update(optimizer_decay([kwargs.get("optimizer")]))
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading the weight decay")
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         try:
