@@ -408,6 +408,10 @@ def test_keras_decay_reads_the_layers_l2_and_keeps_the_optimizers_decay_apart():
     # Keras decays after the step in every optimizer (w -= lr * wd * w): for SGD without momentum that is
     # the gradient of an L2, so it counts; with momentum it is not (SGD 0.05, momentum 0.9, wd 0.05 on
     # digits: val 0.194, against 0.751 without momentum).
+    # An LSTM keeps its regularizers on its cell.
+    rnn = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(4, recurrent_regularizer=keras.regularizers.L2(0.2)),
+                            keras.layers.Dense(1)])
+    assert keras_decay(rnn)["weight_decay"]["name"] == "recurrent_regularizer L2"
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     plain.compile(keras.optimizers.SGD(0.05, weight_decay=0.05), "mse")
     assert keras_decay(plain)["weight_decay"]["where"] == "SGD optimizer"

@@ -220,13 +220,7 @@ def keras_decay(model) -> dict:
     0.73. Without momentum that shrink is exactly the gradient of an L2 of ``wd / 2``: then it counts.
     """
     coupled, decoupled = [], []
-    seen, stack = set(), list(getattr(model, "layers", None) or [])
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        stack.extend(getattr(layer, "layers", None) or [])  # a nested model
+    for layer in _sublayers(model):
         for attr, reg in vars(layer).items():
             if attr.endswith("_regularizer") and attr != "activity_regularizer" and reg is not None:
                 coupled.append((_to_float(getattr(reg, "l2", None)), f"{attr} L2", "Keras layers"))
@@ -238,6 +232,27 @@ def keras_decay(model) -> dict:
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
     return decay_meta(coupled, decoupled)
+
+
+def _sublayers(model) -> list:
+    """Every layer inside ``model``: nested models', an RNN's cell (an LSTM keeps its regularizers on
+    its cell) and a wrapper's (TimeDistributed) too. Keras' own ``_flatten_layers`` where it has one,
+    else the public ``layers`` walked."""
+    flatten = getattr(model, "_flatten_layers", None)
+    if callable(flatten):
+        try:
+            return list(flatten(include_self=False, recursive=True))
+        except Exception:
+            pass
+    seen, out, stack = set(), [], list(getattr(model, "layers", None) or [])
+    while stack:
+        layer = stack.pop()
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(getattr(layer, "layers", None) or [])
+            stack.extend(getattr(layer, a) for a in ("cell", "layer") if getattr(layer, a, None) is not None)
+    return out
 
 
 def _changes(values) -> bool:
