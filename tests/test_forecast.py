@@ -324,6 +324,66 @@ def test_a_forecast_made_after_an_lr_cut_does_not_carry_the_drop_below_the_noise
     assert fc.value > 0.09 and fc.path()["mid"][-1] == pytest.approx(fc.value)
 
 
+def test_a_fit_on_the_first_points_after_a_plateau_cut_does_not_carry_the_drop_below_them():
+    """Keras ReduceLROnPlateau(factor=0.1, patience=10) on y = 2 x1 + 3 x2 + N(0, 0.3²), validation MSE >= 0.09
+    (fixture keras_rlrop_noise_floor/rlrop_60_s1_f0.1_p10.csv). The lr was cut at epoch 14 after the curve had
+    stopped improving; the points since fell 0.0953 -> 0.0912 and the run ended at 0.0915. Fitted on those 5
+    points, the forecast read the drop as a trend: 0.0835 at epoch 59 (interval from 0.037), 0.0787 at 1000
+    (interval from 0). Now it stays above the lowest point since the cut less its noise at the new rate."""
+    path = REPO / "tests" / "fixtures" / "ecosystem" / "keras_rlrop_noise_floor" / "rlrop_60_s1_f0.1_p10.csv"
+    [run] = losslens.read(path)
+    x, y = run.finite("val_loss")
+    end = float(y[-1])
+    assert end > 0.09 and float(np.min(y)) > 0.09
+    for n in range(19, 24):                      # 5-9 points at the lr set at epoch 14
+        part = Run(run.axis[:n], {k: v[:n] for k, v in run.series.items()})
+        for horizon in (float(x[-1]), 1000.0):
+            fc = forecast_run(part, horizon=horizon)
+            assert "lr was cut at 14" in fc.note
+            assert fc.value >= 0.089 and fc.interval[0] >= 0.085, (n, horizon, fc.value, fc.interval)
+            assert fc.interval[0] <= end <= fc.interval[1]
+            assert fc.path()["lo"][-1] == pytest.approx(fc.interval[0])
+
+
+def test_a_steady_descent_cut_by_steplr_keeps_its_fit():
+    """A PyTorch SGD + StepLR(8, 0.3) MLP on digits: still falling at every cut (the last point before each cut
+    its lowest), so the points after a cut are the trend at the new rate, not a spread settling: the
+    forecast is the fit's, as before, with no floor."""
+    torch = pytest.importorskip("torch")
+    from sklearn.datasets import load_digits
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    X, t = load_digits(return_X_y=True)
+    X = torch.tensor(X[:1000] / 16.0, dtype=torch.float32)
+    t = torch.tensor(t[:1000])
+    xtr, ttr, xva, tva = X[:700], t[:700], X[700:], t[700:]
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 8, 0.3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    lrs, vals = [], []
+    for _ in range(30):
+        lrs.append(opt.param_groups[0]["lr"])
+        for idx in torch.randperm(700).split(64):
+            opt.zero_grad()
+            loss_fn(model(xtr[idx]), ttr[idx]).backward()
+            opt.step()
+        with torch.no_grad():
+            vals.append(loss_fn(model(xva), tva).item())
+        sched.step()
+    vals = np.asarray(vals)
+    assert np.all(np.diff(vals) < 0)  # a steady descent through both cuts
+    seen = 0
+    for n in (21, 22, 23, 29, 30):                # 5-6 points after the cuts at 16 and 24
+        part = Run(np.arange(n, dtype=float), {"val_loss": vals[:n], "lr": np.asarray(lrs[:n])})
+        fc = forecast_run(part, horizon=60)
+        assert "lr was cut at" in fc.note and "not below" not in fc.note
+        assert fc.value < vals[n - 1]             # the descent goes on below the lowest point so far
+        seen += 1
+    assert seen == 5
+
+
 def test_a_short_curve_whose_fit_misses_it_gets_no_forecast():
     """A Trainer's printed console (fixture hf_console_short): 5 eval_loss points, 0.676 0.628 0.055 0.017
     0.014. The ensemble, with no last points to hold out, fitted a Weibull through the cliff that put the
