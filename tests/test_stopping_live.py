@@ -66,6 +66,25 @@ def test_gru_monitor_trains_past_the_cliff():
     assert min(vals) <= 0.0115
 
 
+@pytest.mark.slow
+def test_gru_at_ten_times_the_lr_gets_its_lr_cut_before_a_converged_stop():
+    """The same loop at Adam(0.1): the validation loss bounces at its floor (0.013-0.029). With stop_on=("converged",
+    ...) and reduce_lr_on=("lr_too_high",) it was stopped at epoch 10 as converged (best 0.0151): the bounce rule
+    needs 20 points, so the lr check asked for never ran. Trained on without actions it reads lr_too_high from
+    epoch 19 (best 0.0130 by epoch 60); with the lr cut there, 0.0120. Now the converged stop waits for the check,
+    the lr is cut to 0.01, and the stop waits out the cooldown at the new rate."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    # Every epoch diagnosed (no time budget), so the epochs checked do not depend on the machine's load.
+    monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), lr=0.1, time_budget_ms=None)
+    cuts = [a for a in monitor.actions if a["action"] == "lower_lr"]
+    assert cuts and cuts[0]["cause"] == "lr_too_high" and cuts[0]["new_lr"] == pytest.approx(0.01), monitor.actions
+    assert monitor.stopped_epoch is None or monitor.stopped_epoch >= cuts[0]["epoch"] + monitor.watcher.cooldown
+    assert min(vals) <= 0.0130                                  # was 0.0151, stopped at epoch 10
+
+
 def _cnn_rows(seed):
     import csv
 

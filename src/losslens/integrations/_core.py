@@ -119,7 +119,9 @@ class Watcher:
     reduce_lr_on : iterable of cause ids
         Lower the learning rate when the verdict is one of these, e.g. ``("lr_too_high",)``.
         Not while a scheduler sets the lr itself (it would put the old rate back): then it
-        warns once and does nothing.
+        warns once and does nothing. With ``lr_too_high`` here, a ``converged`` stop waits until the
+        run has the points the bounce check needs (``Thresholds.shape_min_points``, 20), and after
+        a cut until ``cooldown`` epochs were trained at the new rate.
     factor, min_lr, cooldown :
         New lr = max(lr * factor, min_lr); after a change, wait ``cooldown`` epochs before the
         next one (the curve needs time to show the effect).
@@ -429,6 +431,8 @@ class Watcher:
         if d.verdict == "converged" and "converged" in self.stop_on and ready and not held \
                 and not self._backed_by_flat_stretch(d, say=stop):
             stop = False
+        if stop and d.verdict == "converged" and self._lr_check_pending(d, lr):
+            stop = False
         if firm and (self.reported is None or d.verdict != self.reported.verdict):
             # The first firm verdict, and a firm verdict that differs from the one reported (an
             # early "underfitting" mid-drop that became "converged"): the report follows the run.
@@ -543,6 +547,36 @@ class Watcher:
                 f"that stretch alone is forecast to go {gain:.0%} lower by the planned end: not stopping as "
                 f"converged yet"))
         return False
+
+    def _lr_check_pending(self, d, lr) -> bool:
+        """True: hold a ``converged`` stop, ``reduce_lr_on`` asks for an lr_too_high check that has not had
+        the points to run. A curve bouncing at its floor reads converged from a handful of points, and the
+        bounce rule needs ``shape_min_points`` (20): a GRU on a noisy sine at Adam(0.1) was stopped at epoch 10
+        as converged (best 0.0151); trained on, it read lr_too_high at epoch 19, the lr was cut to 0.01 and it
+        reached 0.0120 (tests/fixtures/ecosystem/torch_gru_cliff). Not once losslens has lowered the lr, nor
+        where it cannot (no lr known, a scheduler sets it). After losslens lowered the lr, the stop waits out the
+        ``cooldown`` too: the flat curve is the old rate's (that GRU, stopped 2 epochs after its cut at 0.0136,
+        reached 0.0120)."""
+        if "lr_too_high" not in self.reduce_lr_on or lr is None:
+            return False
+        if any(a["action"] == "lower_lr" for a in self.actions):
+            if self._cooldown_left > 0:
+                self.say_once("lr-cooldown", f"losslens: {d.metric} looks converged, but the lr was lowered "
+                              f"{self.cooldown - self._cooldown_left} {self.axis_name}(s) ago: not stopping until "
+                              f"{self.cooldown} have been trained at it")
+                return True
+            return False
+        if self._schedule is not None and self._schedule.owns_lr:
+            return False
+        from ..diagnosis import DEFAULT
+
+        values = np.asarray(self.history.get(d.metric, ()), dtype=float)
+        if np.isfinite(values).sum() >= DEFAULT.shape_min_points:
+            return False
+        self.say_once("lr-check", (
+            f"losslens: {d.metric} looks converged at {self.axis_name} {axis_text(self.axis[-1])}, but reduce_lr_on="
+            f"('lr_too_high',) needs {DEFAULT.shape_min_points} points to tell a floor from a bounce: not stopping yet"))
+        return True
 
     def _schedule_holds(self, d) -> bool:
         """True: do not stop on this ``converged`` verdict, an lr schedule will still lower the lr."""
