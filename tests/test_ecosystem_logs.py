@@ -819,13 +819,32 @@ def test_weight_decay_floor_needs_the_decay_in_the_log(tmp_path):
 
 def test_hparams_yaml_scalars_nested_and_odd_lines():
     from losslens.readers.hparams import scalars
-    text = ("lr: 0.001\noptimizer:\n  name: AdamW\n  weight_decay: 1.0e-05  # decoupled\n"
+    text = ("lr: 0.001\noptimizer:\n  name: SGD\n  weight_decay: 1.0e-05  # coupled\n"
             "layers: [64, 64]\nloss_fn: !!python/object:torch.nn.CrossEntropyLoss {}\nmodel:\n  width: 32\n")
     out = scalars(text)
-    assert out == {"lr": 0.001, "optimizer.name": "AdamW", "optimizer.weight_decay": 1e-5, "model.width": 32.0}
+    assert out == {"lr": 0.001, "optimizer.name": "SGD", "optimizer.weight_decay": 1e-5, "model.width": 32.0}
     from losslens.facts.regularization import weight_decay
     reg = weight_decay({"hparams": out})
     assert (reg.name, reg.value, reg.where) == ("optimizer.weight_decay", 1e-5, "hparams.yaml")
+
+
+@pytest.mark.parametrize("hparams", [
+    {"lr": 1e-3, "optimizer": "AdamW", "weight_decay": 0.05},                         # save_hyperparameters()
+    {"optimizer": {"class_path": "torch.optim.AdamW", "init_args": {"weight_decay": 0.05}}},  # LightningCLI
+    {"optim": "adamw_torch_fused", "weight_decay": 0.05},                              # Trainer's args
+])
+def test_an_adamw_decay_in_saved_settings_is_not_quoted_as_a_penalty(tmp_path, hparams):
+    # AdamW's decay is decoupled: at 0.05 it leaves val at 0.199 vs 0.195 at 1e-5 (docs/integrations.md),
+    # and the callbacks keep it apart; a decay read from the file Lightning writes follows the same rule.
+    from lightning.pytorch.core.saving import save_hparams_to_yaml
+    from losslens.facts.regularization import weight_decay
+    from losslens.readers.hparams import beside
+    save_hparams_to_yaml(tmp_path / "hparams.yaml", hparams)
+    saved = beside(tmp_path / "metrics.csv")
+    assert any(k.endswith("weight_decay") and v == 0.05 for k, v in saved.items())
+    assert weight_decay({"hparams": saved}) is None
+    sgd = {k: ("SGD" if isinstance(v, str) and "adamw" in v.lower() else v) for k, v in saved.items()}
+    assert weight_decay({"hparams": sgd}).value == 0.05
 
 
 @pytest.mark.parametrize("case, switch", [("bc_flip30", 8), ("digits_flip35", 7)])
