@@ -22,6 +22,10 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - torch_monitor_steplr: a loop with the PyTorch Monitor, SGD momentum 0.9 at lr 0.3 under StepLR:
   training climbed back 0.41 -> 2.37 at the peak lr and settled only after the first cut; read
   converged, lr_too_high not listed (its rules read constant rates only). lr 0.03 ends 53% lower.
+- keras_unscaled_inputs: a Keras binary classifier on unscaled breast_cancer features (5% positives)
+  whose sigmoid saturated in the first steps: val_loss the same to the last digit at all 60 epochs read
+  "converged, plateau at epoch 0: change the data or the model". lr / 10 and / 100 and an 8x wider
+  model stay dead; the same inputs standardized reach 0.028.
 """
 
 from __future__ import annotations
@@ -197,3 +201,36 @@ def test_a_training_loss_that_climbed_back_at_the_schedules_peak_lr_is_lr_too_hi
     assert d.verdict == "lr_too_high", d
     assert "climbed back from 0.4141 to 2.366 at epoch 7" in d.causes[0].evidence[0]
     assert losslens.diagnose(str(MON / "cf_lr0.03.json")).verdict == "converged"
+
+
+KUI = ECO / "keras_unscaled_inputs"
+
+
+def _val(name):
+    import csv
+
+    with open(KUI / name, newline="") as fh:
+        return [float(r["val_loss"]) for r in csv.DictReader(fh)]
+
+
+def test_the_premise_standardized_inputs_not_a_smaller_step_bring_the_dead_run_to_life():
+    base = _val("adam_lr0.1.csv")
+    assert len(set(base)) == 1 and len(base) == 60
+    for name in ("cf_adam_lr0.01.csv", "cf_adam_lr0.001.csv", "cf_adam_lr0.1_width256.csv"):
+        assert min(_val(name)) >= 0.99 * base[0], name
+    assert min(_val("cf_adam_lr0.1_scaled.csv")) < 0.05 * base[0]
+
+
+def test_a_loss_frozen_from_its_first_point_is_a_dead_network_not_converged():
+    d = losslens.diagnose(KUI / "adam_lr0.1.csv")
+    assert d.verdict == "stuck_at_init"
+    assert "converged" not in [c.id for c in d.causes]
+    text = str(d)
+    assert "at all 60 epochs, from the first" in text
+    assert "train_loss froze too" in text  # Keras' running mean jitters in its last bit: still frozen
+    assert "standardize the inputs" in d.causes[0].actions[0]
+
+
+def test_the_living_counterfactual_is_not_read_as_dead():
+    d = losslens.diagnose(KUI / "cf_adam_lr0.1_scaled.csv")
+    assert d.verdict != "stuck_at_init"

@@ -191,7 +191,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
-    for rule in (diverged, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, peak_unstable,
+    for rule in (diverged, dead_from_start, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, overfitting,
                  bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
@@ -538,6 +538,50 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
         conf = 0.9
     return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
+
+
+def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
+    """The loss sits at one exact value at every point, from its first: the network was dead (constant
+    outputs, zero gradients) before it was first evaluated, not a model that learned it all in one epoch.
+
+    A live network's validation loss moves in its last digits whenever the weights do. Keras' binary
+    classifier on unscaled breast_cancer features (values up to ~4000) saturates its sigmoid in the
+    first steps: val_loss 0.998542 at all 60 epochs, at Adam 0.1, 0.01 and 0.001 alike, and with 8x
+    the width; the same features standardized reach 0.028 (tests/fixtures/ecosystem/keras_unscaled_inputs).
+    """
+    n = _frozen_tail(f.y)
+    if _higher(f) or n < 5 or n < f.n_points or _annealed(f, t):
+        return None
+    level = float(f.y[-1])
+    if level == 0:
+        return None  # a loss of exactly 0 throughout is a bound reached (a task solved before the log began)
+    ev = [f"{f.metric} is exactly {level:.6g} at all {n} {f.axis_name}s, from the first: constant outputs, "
+          "zero gradients: the network was dead (saturated or dead units) before its first evaluation"]
+    acts = ["standardize the inputs (StandardScaler, a Normalization layer): unscaled features of "
+            "hundreds or thousands saturate the units in the first steps, whatever the learning rate",
+            "check the initialization and activations (dead ReLUs, saturated sigmoids)",
+            "inputs already scaled: lower the learning rate (try 1/10) and restart from scratch: "
+            "dead weights will not recover"]
+    if f.metric != "train_loss" and f.train_y is not None and f.train_y.shape[0] >= 2:
+        ty = f.train_y[np.isfinite(f.train_y)]
+        k = _frozen_tail(ty)
+        if k >= 2:
+            ev.append(f"train_loss froze too: exactly {float(ty[-1]):.6g} for its last {k} {f.axis_name}s")
+        else:
+            ev.append("train_loss kept changing meanwhile: check that validation evaluates the model being "
+                      "trained (a copy, an un-updated checkpoint, cached predictions)")
+            acts.insert(0, "check the validation step: does it evaluate the model being trained?")
+    return Cause("stuck_at_init", 0.85, ev, acts, {"constant_tail": n, "level": level})
+
+
+def _frozen_tail(y: np.ndarray) -> int:
+    """How many points at the end equal the last to float32's precision (a relative 1e-6): Keras' epoch
+    loss is a running mean over batches whose summation order moves its last bit (0.7354264 / 0.7354265)
+    even when every output is the same."""
+    if y.shape[0] < 2:
+        return int(y.shape[0])
+    same = np.abs(y[::-1] - y[-1]) <= 1e-6 * abs(y[-1])
+    return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
 def _annealed(f: Facts, t: Thresholds) -> bool:
