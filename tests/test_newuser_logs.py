@@ -26,6 +26,11 @@ test checks the premise (what the counterfactual reached) as well as the verdict
   whose sigmoid saturated in the first steps: val_loss the same to the last digit at all 60 epochs read
   "converged, plateau at epoch 0: change the data or the model". lr / 10 and / 100 and an 8x wider
   model stay dead; the same inputs standardized reach 0.028.
+- torch_imbalanced_prior: a PyTorch loop on the same unscaled, 5%-positive data at Adam 0.1: the training
+  loss fell 25.1 -> 0.1855, the prior's entropy, validation accuracy 0.9381 (the majority share) at every
+  epoch, ROC AUC 0.500: read "converged, change the data or the model". lr 0.01 ends at 0.074 (AUC 0.991),
+  256 wide stays at 0.235. At SGD 0.01 it read "still improving, keep training": 240 epochs end at 0.234,
+  AUC 0.495, while lr 0.001 reaches 0.080.
 """
 
 from __future__ import annotations
@@ -234,3 +239,44 @@ def test_a_loss_frozen_from_its_first_point_is_a_dead_network_not_converged():
 def test_the_living_counterfactual_is_not_read_as_dead():
     d = losslens.diagnose(KUI / "cf_adam_lr0.1_scaled.csv")
     assert d.verdict != "stuck_at_init"
+
+
+TIP = ECO / "torch_imbalanced_prior"
+
+
+def _val_tip(name):
+    import csv
+
+    with open(TIP / name, newline="") as fh:
+        return [float(r["val_loss"]) for r in csv.DictReader(fh)]
+
+
+def test_the_premise_a_smaller_step_not_a_bigger_model_or_more_epochs_learns_past_the_prior():
+    base, sgd = _val_tip("adam_lr0.1.csv")[-1], _val_tip("sgd_lr0.01.csv")[-1]
+    assert _val_tip("cf_adam_lr0.01.csv")[-1] < 0.4 * base
+    assert _val_tip("cf_adam_lr0.1_width256.csv")[-1] > 0.95 * base
+    assert _val_tip("cf_sgd_lr0.001.csv")[-1] < 0.3 * sgd
+    assert _val_tip("cf_sgd_lr0.01_ep240.csv")[-1] > 0.95 * base  # four times the epochs: the prior's level
+
+
+def test_a_model_that_learned_only_the_class_prior_is_lr_too_high_not_converged():
+    d = losslens.diagnose(TIP / "adam_lr0.1.csv")
+    assert d.verdict == "lr_too_high"
+    assert "converged" not in [c.id for c in d.causes]
+    text = str(d)
+    assert "val_acc is 0.9381 at all 60 epochs" in text
+    assert "entropy of a 93.8%/6.2% class split" in text
+    assert d.causes[0].actions[0].startswith("lower the learning rate")
+
+
+def test_a_still_falling_loss_toward_the_prior_is_not_keep_training():
+    d = losslens.diagnose(TIP / "sgd_lr0.01.csv")
+    assert d.verdict == "lr_too_high"
+    assert not {"still_improving", "lr_too_low"} & {c.id for c in d.causes}
+    assert "toward that entropy" in str(d)
+
+
+def test_the_learning_counterfactuals_are_not_read_as_a_constant_guess():
+    for name in ("cf_adam_lr0.001.csv", "cf_adam_lr0.1_std.csv", "cf_sgd_lr0.001.csv"):
+        d = losslens.diagnose(TIP / name)
+        assert all("constant_guess" not in c.numbers for c in d.causes), name

@@ -62,6 +62,8 @@ class Thresholds:
     no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain;
                                           # a first validation point that far above training's: fitted before the log)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
+    frozen_acc_points: int = 10           # validation accuracy the same at every one of ≥ 10 points: no decision
+                                          # flipped in the whole run (a live model's flip within a few epochs)
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
     data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
@@ -191,7 +193,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
-    for rule in (diverged, dead_from_start, stuck_at_init, collapsed, no_signal, data_limited_measured, unstable, peak_unstable,
+    for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, overfitting,
                  bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
@@ -202,20 +204,31 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
+    guessing = any("constant_guess" in c.numbers for c in causes)
+    if guessing:
+        # Still falling toward a constant prediction's loss: more epochs (or a larger step) only get it closer
+        # to predicting the class frequencies (SGD 0.01 on the unscaled inputs: 0.307 at 60 epochs, 0.234 at
+        # 240, ROC AUC 0.495 at both; lr 0.001 reaches 0.080).
+        causes = [c for c in causes if c.id != "still_improving"]
+        if _falling(f, t):
+            next(c for c in causes if "constant_guess" in c.numbers).evidence.append(
+                f"{f.metric} still falls, toward that entropy: more epochs only bring it closer to a constant prediction")
     if losses is not None:
         _restore_by_metric(causes, f)
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
-    low = lr_too_low(f, t)
+    low = None if guessing else lr_too_low(f, t)
     # (Nor where both curves went back up after their best: "flat since X" is then at a level the run
     # left, not one it holds.)
     # (Nor where the run ended at a uniform guess after having learned: flat at ln K is a network knocked
     # back, whatever the lr did afterwards; "stop here" would keep a model that predicts the class frequencies.)
     # Each of those causes carries its mark among its numbers: relapsed's train_back (both curves back up),
     # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
-    # back_to_start. Their values are what was measured, for whoever reads the JSON; only the key counts here.
-    relapse = any(k in c.numbers for c in causes for k in ("train_back", "uniform_guess", "back_to_start"))
+    # back_to_start, constant_guess's (a binary model that learned only the class prior). Their values are
+    # what was measured, for whoever reads the JSON; only the key counts here.
+    relapse = any(k in c.numbers for c in causes
+                  for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess"))
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
@@ -278,7 +291,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
     # and so did any other plateaued curve flat from its first point.
-    open_ended = verdict.id in ("lr_too_low", "still_improving") and (_falling(f, t) or _crawling(f, t))
+    open_ended = (verdict.id in ("lr_too_low", "still_improving") or "constant_guess" in verdict.numbers) \
+        and (_falling(f, t) or _crawling(f, t))
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
@@ -582,6 +596,50 @@ def _frozen_tail(y: np.ndarray) -> int:
         return int(y.shape[0])
     same = np.abs(y[::-1] - y[-1]) <= 1e-6 * abs(y[-1])
     return int(same.argmin()) if not same.all() else int(y.shape[0])
+
+
+def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
+    """A two-class model that predicts the class frequencies and nothing else, after its first steps threw
+    its outputs out: lr_too_high, not a floor. The validation accuracy is the same at every point (not one
+    decision flipped: the majority class throughout) and the validation loss is no lower than the entropy of
+    that split, the least any constant prediction scores; the training loss started ≥ 2x above both ln 2
+    (an untrained binary model's loss) and where validation ends.
+
+    A PyTorch loop on unscaled breast_cancer features, 5% positives, Adam 0.1: train_loss 25.1 -> 0.1855
+    (the training prior's entropy, 0.1854), val_loss 0.2334 against 0.2335 for the 93.8/6.2 split, ROC AUC
+    0.500, read "converged, change the data or the model"; lr 0.01 reaches 0.074 (AUC 0.991), 256 wide
+    stays at 0.235, standardized inputs at 0.1 reach 0.0001 (tests/fixtures/ecosystem/torch_imbalanced_prior).
+    Two classes only: with K > 2 a constant prediction's loss, the entropy of all K shares, is not known
+    from the accuracy.
+    """
+    c = f.chance
+    a = c.val_acc_start
+    if c.val_acc_frozen < t.frozen_acc_points or a is None or not 0 < a < 1 or _higher(f) \
+            or f.metric != "val_loss" or f.train_y is None or (c.classes is not None and c.classes != 2):
+        return None
+    m = max(a, 1 - a)
+    guess = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    tail = float(np.median(f.y[-max(2, f.y.shape[0] // 4):]))
+    yt = f.train_y[np.isfinite(f.train_y)]
+    if yt.shape[0] < 2 or tail < t.train_guess_level * guess:
+        return None
+    start = float(yt[0])
+    if start < t.blown_start * max(math.log(2), tail):
+        return None  # started where an untrained model does: nothing says the step threw it (no signal looks the same)
+    n = c.val_acc_frozen
+    return Cause("lr_too_high", 0.8,
+                 [f"val_acc is {a:.4g} at all {n} {f.axis_name}s: not one validation decision changed, the model "
+                  "predicts one class throughout",
+                  f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {guess:.4g}, the entropy of a {m:.1%}/{1 - m:.1%} "
+                  "class split, which a constant prediction scores at best: it learned the class frequencies, "
+                  "nothing of the inputs",
+                  f"train_loss started at {start:.4g}, {start / math.log(2):.0f}x ln 2 = 0.6931 (an untrained two-class "
+                  "model's loss): the first steps threw the outputs far out, and it never got back to learning from the inputs"],
+                 ["lower the learning rate (try 1/10) and restart from scratch",
+                  "standardize the inputs (unscaled features make the first steps that large)",
+                  "on imbalanced classes, watch a ranking score too (ROC AUC): an accuracy at the majority share "
+                  "hides a model that learned nothing"],
+                 {"constant_guess": guess, "val_acc_frozen": n, "train_start": start})
 
 
 def _annealed(f: Facts, t: Thresholds) -> bool:
