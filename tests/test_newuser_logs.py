@@ -31,6 +31,8 @@ test checks the premise (what the counterfactual reached) as well as the verdict
   epoch, ROC AUC 0.500: read "converged, change the data or the model". lr 0.01 ends at 0.074 (AUC 0.991),
   256 wide stays at 0.235. At SGD 0.01 it read "still improving, keep training": 240 epochs end at 0.234,
   AUC 0.495, while lr 0.001 reaches 0.080.
+- torch_high_lr_relapse: SGD 0.5 on digits, validation 1.959, 1.653 and back up to 2.33: "inf% of its
+  improvement back up" (its smoothed curve is best at its first point). lr 0.05 ends at 0.108.
 """
 
 from __future__ import annotations
@@ -280,3 +282,18 @@ def test_the_learning_counterfactuals_are_not_read_as_a_constant_guess():
     for name in ("cf_adam_lr0.001.csv", "cf_adam_lr0.1_std.csv", "cf_sgd_lr0.001.csv"):
         d = losslens.diagnose(TIP / name)
         assert all("constant_guess" not in c.numbers for c in d.causes), name
+
+
+HLR = ECO / "torch_high_lr_relapse"
+
+
+def test_a_climb_from_a_curve_best_at_its_start_is_quoted_as_a_number_not_inf():
+    import csv
+
+    with open(HLR / "cf_lr0.05.csv", newline="") as fh:
+        assert float(list(csv.DictReader(fh))[-1]["val_loss"]) < 0.2  # the premise: a tenth of the step learns
+    d = losslens.diagnose(HLR / "lr0.5.csv")
+    assert d.verdict == "lr_too_high"
+    text = str(d)
+    assert "inf%" not in text and "nan%" not in text
+    assert "226% of its improvement back up" in text  # (2.344 - 1.653) / (1.959 - 1.653)

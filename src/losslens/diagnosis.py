@@ -895,7 +895,10 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     # network was knocked back to predicting the class frequencies, whatever the lr did afterwards
     # (OneCycleLR at max_lr 1.0 on digits: val 2.12 -> 1.20 -> 2.30 = ln 10, accuracy 0.10).
     vp, tp = f.plateau, f.train_plateau
-    val_back = _ratio(val_end - g.val_best, vp.improvement)
+    # A smoothed curve whose best is its first point has no improvement to measure the climb against, though
+    # a raw point below it was the best (SGD 0.5 on digits: 1.959, 1.653, then 2.24 ... 2.34): measured from
+    # the first point to that best instead, and said as a climb above the best where even that is 0.
+    val_back = _ratio(val_end - g.val_best, vp.improvement if vp.improvement > 0 else float(f.y[0]) - g.val_best)
     train_back = _ratio(train_end - tp.floor, tp.improvement)
     rose = val_end - g.val_best >= t.stuck_noise * f.noise and train_end - tp.floor >= t.stuck_noise * (f.train_noise or 0.0)
     relapse = rose and val_back >= t.relapse_share and train_back >= t.relapse_share
@@ -908,9 +911,9 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     ax = f.axis_name
     if guess is None:
         ev = [f"{f.metric} reached its best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}; over the last {k} {ax}s it "
-              f"sits at {val_end:.4g}, {_pct(val_back)} of its improvement back up",
+              f"sits at {val_end:.4g}, {_back(val_back, val_end - g.val_best)}",
               f"train_loss went back up with it: {train_end:.4g} over the last {k} {ax}s, its smoothed best {tp.floor:.4g} "
-              f"({_pct(train_back)} of its improvement lost): both curves losing what they learned is {_STEP_NOT_MEMORY}"]
+              f"({_back(train_back, train_end - tp.floor, 'lost')}): both curves losing what they learned is {_STEP_NOT_MEMORY}"]
         conf = _ramp(min(val_back, train_back), t.relapse_share, 1.0, 0.6, 0.85)
     else:
         o = f.optimizer
@@ -1836,6 +1839,14 @@ def _tail(f: Facts) -> str:
     if k >= f.n_points:
         return f"the whole run ({f.n_points} points)"
     return "the last quarter" if k == int(round(f.n_points * TAIL_FRACTION)) else f"the last {k} of {f.n_points} points"
+
+
+def _back(share: float, rise: float, word: str = "back up") -> str:
+    """"62% of its improvement back up", or, where the curve improved nothing to measure it by (its best was
+    its first point), the climb itself: never "inf%"."""
+    if math.isfinite(share):
+        return f"{_pct(share)} of its improvement {word}"
+    return f"{rise:.3g} above its best, its first point"
 
 
 def _ratio(a: float, b: float) -> float:
