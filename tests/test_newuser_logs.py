@@ -33,6 +33,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
   AUC 0.495, while lr 0.001 reaches 0.080.
 - torch_high_lr_relapse: SGD 0.5 on digits, validation 1.959, 1.653 and back up to 2.33: "inf% of its
   improvement back up" (its smoothed curve is best at its first point). lr 0.05 ends at 0.108.
+- torch_diabetes_small: 80 diabetes rows, Adam 1e-2: overfitting, with "also likely: lr_too_high (0.85)"
+  from validation bouncing as it climbs while training sat memorised at 0.005; lr / 10 reaches the same best
+  (0.435 vs 0.437), later.
 """
 
 from __future__ import annotations
@@ -297,3 +300,26 @@ def test_a_climb_from_a_curve_best_at_its_start_is_quoted_as_a_number_not_inf():
     text = str(d)
     assert "inf%" not in text and "nan%" not in text
     assert "226% of its improvement back up" in text  # (2.344 - 1.653) / (1.959 - 1.653)
+
+
+DIA = ECO / "torch_diabetes_small"
+
+
+def test_the_premise_a_tenth_of_the_step_reaches_no_lower_best_on_the_small_regression():
+    import csv
+
+    def best(name):
+        with open(DIA / name, newline="") as fh:
+            return min(float(r["val_loss"]) for r in csv.DictReader(fh))
+
+    assert best("cf_lr0.001.csv") > 0.98 * best("lr0.01.csv")
+    assert best("cf_lr0.001_ep300.csv") > 0.98 * best("lr0.01.csv")
+
+
+def test_a_bounce_while_training_sits_memorised_is_not_lr_too_high():
+    d = losslens.diagnose(DIA / "lr0.01.csv")
+    assert d.verdict == "overfitting"
+    assert "lr_too_high" not in [c.id for c in d.causes]
+    text = str(d)
+    assert "train_loss sits memorised" in text
+    assert "check the labels" not in text  # a regression's floor is its targets' noise: no label claim
