@@ -25,7 +25,8 @@ test checks the premise (what the counterfactual reached) as well as the verdict
 - keras_unscaled_inputs: a Keras binary classifier on unscaled breast_cancer features (5% positives)
   whose sigmoid saturated in the first steps: val_loss the same to the last digit at all 60 epochs read
   "converged, plateau at epoch 0: change the data or the model". lr / 10 and / 100 and an 8x wider
-  model stay dead; the same inputs standardized reach 0.028.
+  model stay dead; the same inputs standardized reach 0.028. (torch_weights_not_updated: a loop whose
+  optimizer got another module's parameters, the other way a loss sits at one value from its first.)
 - torch_imbalanced_prior: a PyTorch loop on the same unscaled, 5%-positive data at Adam 0.1: the training
   loss fell 25.1 -> 0.1855, the prior's entropy, validation accuracy 0.9381 (the majority share) at every
   epoch, ROC AUC 0.500: read "converged, change the data or the model". lr 0.01 ends at 0.074 (AUC 0.991),
@@ -237,8 +238,20 @@ def test_a_loss_frozen_from_its_first_point_is_a_dead_network_not_converged():
     assert "converged" not in [c.id for c in d.causes]
     text = str(d)
     assert "at all 60 epochs, from the first" in text
-    assert "train_loss froze too" in text  # Keras' running mean jitters in its last bit: still frozen
+    assert "then froze at 0.735426 for its last 59 epochs" in text  # Keras' running mean jitters in its last bit
     assert "standardize the inputs" in d.causes[0].actions[0]
+
+
+WNU = ECO / "torch_weights_not_updated"
+
+
+@pytest.mark.parametrize("name", ["no_dropout.csv", "dropout0.5.csv"])
+def test_a_loss_frozen_from_the_start_with_training_that_never_moved_points_at_the_optimizer(name):
+    d = losslens.diagnose(WNU / name)
+    assert d.verdict == "stuck_at_init"
+    assert "the weights were never updated" in str(d)
+    assert d.causes[0].actions[0].startswith("check that the optimizer updates the model's weights")
+    assert not any("standardize" in a for a in d.causes[0].actions)
 
 
 def test_the_living_counterfactual_is_not_read_as_dead():

@@ -558,13 +558,18 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
-    """The loss sits at one exact value at every point, from its first: the network was dead (constant
-    outputs, zero gradients) before it was first evaluated, not a model that learned it all in one epoch.
+    """The loss sits at one value at every point, from its first: the model's outputs never changed
+    between evaluations, which no model that learns does. Not a model that learned it all in one epoch:
+    a live network's validation loss moves in its last digits whenever the weights do. The training loss
+    says which: frozen after a fall (units that saturated or died), never having moved (weights never
+    updated: an optimizer over other parameters), or still improving (validation scores another model).
 
-    A live network's validation loss moves in its last digits whenever the weights do. Keras' binary
-    classifier on unscaled breast_cancer features (values up to ~4000) saturates its sigmoid in the
-    first steps: val_loss 0.998542 at all 60 epochs, at Adam 0.1, 0.01 and 0.001 alike, and with 8x
-    the width; the same features standardized reach 0.028 (tests/fixtures/ecosystem/keras_unscaled_inputs).
+    Keras' binary classifier on unscaled breast_cancer features (values up to ~4000) saturates its
+    sigmoid in the first steps: val_loss 0.998466 at all 60 epochs, at Adam 0.1, 0.01 and 0.001 alike,
+    and with 8x the width; the same features standardized reach 0.028
+    (tests/fixtures/ecosystem/keras_unscaled_inputs). A loop whose optimizer got another module's
+    parameters: both losses at ln 10 throughout, or training moved only by dropout
+    (tests/fixtures/ecosystem/torch_weights_not_updated)
     """
     n = _frozen_tail(f.y)
     if _higher(f) or n < 5 or n < f.n_points or _annealed(f, t):
@@ -572,22 +577,34 @@ def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
     level = float(f.y[-1])
     if level == 0:
         return None  # a loss of exactly 0 throughout is a bound reached (a task solved before the log began)
-    ev = [f"{f.metric} is exactly {level:.6g} at all {n} {f.axis_name}s, from the first: constant outputs, "
-          "zero gradients: the network was dead (saturated or dead units) before its first evaluation"]
-    acts = ["standardize the inputs (StandardScaler, a Normalization layer): unscaled features of "
+    ev = [f"{f.metric} is exactly {level:.6g} at all {n} {f.axis_name}s, from the first: the model's outputs "
+          "never changed between evaluations"]
+    dead = ["standardize the inputs (StandardScaler, a Normalization layer): unscaled features of "
             "hundreds or thousands saturate the units in the first steps, whatever the learning rate",
             "check the initialization and activations (dead ReLUs, saturated sigmoids)",
             "inputs already scaled: lower the learning rate (try 1/10) and restart from scratch: "
             "dead weights will not recover"]
-    if f.metric != "train_loss" and f.train_y is not None and f.train_y.shape[0] >= 2:
-        ty = f.train_y[np.isfinite(f.train_y)]
-        k = _frozen_tail(ty)
-        if k >= 2:
-            ev.append(f"train_loss froze too: exactly {float(ty[-1]):.6g} for its last {k} {f.axis_name}s")
-        else:
-            ev.append("train_loss kept changing meanwhile: check that validation evaluates the model being "
-                      "trained (a copy, an un-updated checkpoint, cached predictions)")
-            acts.insert(0, "check the validation step: does it evaluate the model being trained?")
+    frozen_weights = ["check that the optimizer updates the model's weights: its parameter list (built "
+                      "for another module, or before the model was replaced), requires_grad, an lr of 0, "
+                      "optimizer.step() called"]
+    ty = f.train_y[np.isfinite(f.train_y)] if f.metric != "train_loss" and f.train_y is not None else None
+    if ty is None or ty.shape[0] < 2:
+        return Cause("stuck_at_init", 0.8, ev, frozen_weights + dead, {"constant_tail": n, "level": level})
+    k, tp = _frozen_tail(ty), f.train_plateau
+    moved = tp is not None and tp.improvement >= t.stuck_rel * abs(tp.start) \
+        and tp.improvement >= t.stuck_noise * (f.train_noise or 0.0)
+    if k == ty.shape[0] or not moved:
+        still = "is the same at every point too" if k == ty.shape[0] else "never improved either (only batches and dropout move it)"
+        ev.append(f"train_loss {still}: the weights were never updated")
+        acts = frozen_weights + dead[1:2]
+    elif k >= 2:
+        ev.append(f"train_loss fell from {float(ty[0]):.4g}, then froze at {float(ty[-1]):.6g} for its last {k} "
+                  f"{f.axis_name}s: constant outputs, zero gradients: the units saturated or died in the first steps")
+        acts = dead
+    else:
+        ev.append("train_loss kept improving meanwhile: validation is not scoring the model being trained "
+                  "(a copy, an un-updated checkpoint, cached predictions)")
+        acts = ["check the validation step: does it evaluate the model being trained?"]
     return Cause("stuck_at_init", 0.85, ev, acts, {"constant_tail": n, "level": level})
 
 
