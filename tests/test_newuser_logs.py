@@ -33,7 +33,9 @@ test checks the premise (what the counterfactual reached) as well as the verdict
   256 wide stays at 0.235. At SGD 0.01 it read "still improving, keep training": 240 epochs end at 0.234,
   AUC 0.495, while lr 0.001 reaches 0.080.
 - torch_high_lr_relapse: SGD 0.5 on digits, validation 1.959, 1.653 and back up to 2.33: "inf% of its
-  improvement back up" (its smoothed curve is best at its first point). lr 0.05 ends at 0.108.
+  improvement back up" (its smoothed curve is best at its first point). lr 0.05 ends at 0.108. The same
+  MLP at Adam 1.0: training 625 -> 2.39, validation accuracy 0.10 throughout, read converged (K not
+  inferable from a first val_loss of 6.99); Adam 0.01 ends at 0.146.
 - torch_diabetes_small: 80 diabetes rows, Adam 1e-2: overfitting, with "also likely: lr_too_high (0.85)"
   from validation bouncing as it climbs while training sat memorised at 0.005; lr / 10 reaches the same best
   (0.435 vs 0.437), later.
@@ -336,3 +338,17 @@ def test_a_bounce_while_training_sits_memorised_is_not_lr_too_high():
     text = str(d)
     assert "train_loss sits memorised" in text
     assert "check the labels" not in text  # a regression's floor is its targets' noise: no label claim
+
+
+def test_a_classifier_whose_accuracy_never_rose_after_a_thrown_start_is_lr_too_high_without_k():
+    import csv
+
+    with open(HLR / "cf_adam_lr0.01.csv", newline="") as fh:
+        assert float(list(csv.DictReader(fh))[-1]["val_loss"]) < 0.2  # the premise: a smaller step learns
+    d = losslens.diagnose(HLR / "adam_lr1.0.csv")
+    assert d.facts.chance.classes is None  # nothing to read ln K off
+    assert d.verdict == "lr_too_high"
+    assert "converged" not in [c.id for c in d.causes]
+    text = str(d)
+    assert "val_acc never rose" in text and "ln(1/0.100) = 2.301" in text
+    assert "ROC AUC" not in text  # ten balanced classes: no imbalance advice

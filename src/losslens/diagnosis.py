@@ -619,47 +619,68 @@ def _frozen_tail(y: np.ndarray) -> int:
 
 
 def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
-    """A two-class model that predicts the class frequencies and nothing else, after its first steps threw
-    its outputs out: lr_too_high, not a floor. The validation accuracy is the same at every point (not one
-    decision flipped: the majority class throughout) and the validation loss is no lower than the entropy of
-    that split, the least any constant prediction scores; the training loss started ≥ 2x above both ln 2
-    (an untrained binary model's loss) and where validation ends.
+    """A classifier that learned nothing of its inputs after its first steps threw its outputs out:
+    lr_too_high, not a floor. Its validation accuracy never rose (two classes: the same at every point,
+    the majority class throughout; otherwise, below 1/2, at no point higher than at its first, nor lower
+    over the last quarter, within 2 binomial standard errors: a fit learned, then lost, is another story) and its validation loss is no lower than the least a
+    prediction that ignores the inputs scores at that accuracy (two classes: the entropy of the split;
+    otherwise ln(1/acc), as a distribution's entropy is at least -ln of its largest share); the training
+    loss started ≥ 2x above both ln 2 (an untrained binary model's loss) and where validation ends.
 
     A PyTorch loop on unscaled breast_cancer features, 5% positives, Adam 0.1: train_loss 25.1 -> 0.1855
-    (the training prior's entropy, 0.1854), val_loss 0.2334 against 0.2335 for the 93.8/6.2 split, ROC AUC
+    (the training prior's entropy, 0.1854), val_loss 0.2334 against 0.2335 for the 93.8/6.2 split, AUC
     0.500, read "converged, change the data or the model"; lr 0.01 reaches 0.074 (AUC 0.991), 256 wide
     stays at 0.235, standardized inputs at 0.1 reach 0.0001 (tests/fixtures/ecosystem/torch_imbalanced_prior).
-    Two classes only: with K > 2 a constant prediction's loss, the entropy of all K shares, is not known
-    from the accuracy.
+    A digits MLP at Adam 1.0 (train 625 -> 2.39, val accuracy 0.10 throughout, K not inferable from a first
+    val_loss of 6.99) read converged; lr 0.01 reaches 0.146 (torch_high_lr_relapse/adam_lr1.0.csv).
     """
     c = f.chance
     a = c.val_acc_start
-    if c.val_acc_frozen < t.frozen_acc_points or a is None or not 0 < a < 1 or _higher(f) \
-            or f.metric != "val_loss" or f.train_y is None or (c.classes is not None and c.classes != 2):
+    if a is None or not 0 < a < 1 or _higher(f) or f.metric != "val_loss" or f.train_y is None:
         return None
-    m = max(a, 1 - a)
-    guess = -(m * math.log(m) + (1 - m) * math.log(1 - m))
     tail = float(np.median(f.y[-max(2, f.y.shape[0] // 4):]))
+    ax = f.axis_name
+    binary = c.val_acc_frozen >= t.frozen_acc_points and (a >= 0.5 or c.classes == 2) and c.classes in (None, 2)
+    if binary:
+        m = max(a, 1 - a)
+        guess = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+        ev = [f"val_acc is {a:.4g} at all {c.val_acc_frozen} {ax}s: not one validation decision changed, the model "
+              "predicts one class throughout",
+              f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {guess:.4g}, the entropy of a "
+              f"{m:.1%}/{1 - m:.1%} class split, which a constant prediction scores at best: it learned the class "
+              "frequencies, nothing of the inputs"]
+    elif (c.classes is None or c.classes > 2) and c.val_acc_tail is not None and c.val_acc_tail < 0.5 \
+            and f.n_points >= t.frozen_acc_points:
+        at = c.val_acc_tail
+        se = math.sqrt(at * (1 - at) / c.n_val) if c.n_val else (c.val_acc_tail_sd or 0.0)
+        tol = max(t.chance_z * se, 0.01)
+        # Flat: not above its first value at any point (a fit that was learned, then lost, is another story:
+        # a penalty outweighing the fit, a collapse under a schedule's peak), nor below it at the end.
+        if (c.val_acc_peak or at) - a > tol or a - at > tol or at <= 0:
+            return None
+        guess = math.log(1 / at)
+        ev = [f"val_acc never rose: {at:.3f} over the last quarter, {a:.3f} at its first point",
+              f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than ln(1/{at:.3f}) = {guess:.4g}, the least "
+              "a prediction that ignores the inputs scores at that accuracy: it learned nothing of the inputs"]
+    else:
+        return None
     yt = f.train_y[np.isfinite(f.train_y)]
     if yt.shape[0] < 2 or tail < t.train_guess_level * guess:
         return None
     start = float(yt[0])
     if start < t.blown_start * max(math.log(2), tail):
         return None  # started where an untrained model does: nothing says the step threw it (no signal looks the same)
-    n = c.val_acc_frozen
-    return Cause("lr_too_high", 0.8,
-                 [f"val_acc is {a:.4g} at all {n} {f.axis_name}s: not one validation decision changed, the model "
-                  "predicts one class throughout",
-                  f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {guess:.4g}, the entropy of a {m:.1%}/{1 - m:.1%} "
-                  "class split, which a constant prediction scores at best: it learned the class frequencies, "
-                  "nothing of the inputs",
-                  f"train_loss started at {start:.4g}, {start / math.log(2):.0f}x ln 2 = 0.6931 (an untrained two-class "
-                  "model's loss): the first steps threw the outputs far out, and it never got back to learning from the inputs"],
-                 ["lower the learning rate (try 1/10) and restart from scratch",
-                  "standardize the inputs (unscaled features make the first steps that large)",
-                  "on imbalanced classes, watch a ranking score too (ROC AUC): an accuracy at the majority share "
-                  "hides a model that learned nothing"],
-                 {"constant_guess": guess, "val_acc_frozen": n, "train_start": start})
+    ev.append(f"train_loss started at {start:.4g}, {start / max(math.log(2), tail):.0f}x "
+              + ("ln 2 = 0.6931 (an untrained two-class model's loss)" if tail <= math.log(2)
+                 else f"where validation ends ({tail:.4g})")
+              + ": the first steps threw the outputs far out, and it never got back to learning from the inputs")
+    acts = ["lower the learning rate (try 1/10) and restart from scratch",
+            "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
+    if binary:
+        acts.append("on imbalanced classes, watch a ranking score too (ROC AUC): an accuracy at the majority share "
+                    "hides a model that learned nothing")
+    return Cause("lr_too_high", 0.8, ev, acts,
+                 {"constant_guess": guess, "val_acc_frozen": c.val_acc_frozen, "train_start": start})
 
 
 def _annealed(f: Facts, t: Thresholds) -> bool:

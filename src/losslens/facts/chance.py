@@ -25,6 +25,7 @@ class ChanceFacts:
     train_acc_peak_at: float | None = None  # its axis value
     train_acc_tail_sd: float | None = None
     val_acc_frozen: int = 0  # validation accuracy points, when every one equals the first (no decision ever flipped)
+    val_acc_peak: float | None = None  # the highest validation accuracy (running median of 3)
 
 
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
@@ -76,12 +77,15 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             a = median3(train_acc[ok])
             i = int(np.argmax(a))
             peak, peak_at = float(a[i]), float(axis[ok][i])
-    frozen = 0
+    frozen, val_peak = 0, None
     if val_acc is not None:
         fin = val_acc[np.isfinite(val_acc)]
         if fin.shape[0] and np.all(np.abs(fin - fin[0]) <= 1e-6):
             frozen = int(fin.shape[0])
-    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen)
+        if fin.shape[0] >= 3:
+            val_peak = float(median3(fin).max())
+    return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
+                       val_peak)
 
 
 def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:
