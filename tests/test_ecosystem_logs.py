@@ -486,6 +486,20 @@ def test_losses_that_were_nan_from_the_first_epoch_read_diverged(name):
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("name", ["lr0.27.csv", "lr0.3.csv"])
+def test_a_blow_up_lists_the_step_beside_diverged_not_what_its_huge_values_mimic(name):
+    # Keras SGD above its stable step on a linear model: the loss climbs to 1e33-1e34 (at lr 0.3 then
+    # inf and NaN). Beside diverged it also listed overfitting ("train_loss held its level" while it rose
+    # 1e33x), stuck_at_init ("never moved far from its initial value") and data_limited (a gap of 1.8e+35%
+    # "more data could close"). The same make.py at lr 0.027 (1/10) ends at val 0.28.
+    path = ECO / "keras_sgd_blowup" / name
+    run = read(path)[0]
+    assert np.nanmax(run.series["train_loss"]) > 1e30                          # the premise: it blew up
+    d = losslens.diagnose(path)
+    assert d.verdict == "diverged" and d.cause_ids() == ["diverged", "lr_too_high"], str(d)
+    assert "lower the learning rate" in d.causes[0].actions
+
+
 def test_a_loss_column_left_empty_is_still_no_loss(tmp_path):
     # Empty cells are "not logged", not a blow-up: only a value spelled nan/inf says the run diverged.
     path = tmp_path / "empty.csv"

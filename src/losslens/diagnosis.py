@@ -218,6 +218,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 f"{f.metric} still falls, toward that entropy: more epochs only bring it closer to a constant prediction")
     if losses is not None:
         _restore_by_metric(causes, f)
+    # A loss that climbed to many times its start is read by the rules below diverged as a curve like any
+    # other: validation "rose" while training "held" (its share of an improvement it never made), a gap of
+    # 1e35% "more data could close", "never moved from its start" of a loss at 1e34. Beside such a
+    # blow-up only what explains one is listed: the step (lr_too_high), a measured learning curve (no
+    # reading of this run), and stuck_at_init where the loss then held the level it jumped to (DeepOBS' VAEs
+    # at SGD lr 0.1-0.25: 133.7 -> 157-184 in one epoch, then flat to within 1% of that climb for 99 epochs: it never learned).
+    blown = bool(causes) and causes[0].id == "diverged" and _blown_up(f, t)
+    if blown:
+        causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
+                  or (c.id == "stuck_at_init" and _held_after_climb(f))]
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
@@ -235,7 +245,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and _crawling(f, t)) and not relapse:
         causes.append(converged(f, t))
-    causes.extend(c for c in (low or decayed_at_a_guess(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
+    if not blown:
+        causes.extend(c for c in (low or decayed_at_a_guess(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
@@ -413,6 +424,29 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
                                                              f"({_count(d.growth_noise)} noise sds)"],
                                           ACTIONS["diverged"], {"growth": d.growth}))
     return None
+
+
+def _blown_up(f: Facts, t: Thresholds) -> bool:
+    """diverged's climb, whether or not NaN followed it: the loss that rule reads (training's, else the
+    metric's) ended ≥ 25% and ≥ 5 noise sds above its start, over its finite points."""
+    for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
+        if d is None:
+            continue
+        growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
+        if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
+            return True
+    return False
+
+
+def _held_after_climb(f: Facts) -> bool:
+    """After climbing above its start, the metric's second half stayed within 5% of the climb (the
+    plateau's own 5%): it jumped once and sat there, rather than wandering with the blow-up."""
+    y = f.y[np.isfinite(f.y)]
+    if y.shape[0] < 4:
+        return False
+    climb = float(y[-1] - y[0])
+    half = y[y.shape[0] // 2:]
+    return climb > 0 and float(np.max(half) - np.min(half)) <= PLATEAU_FRACTION * climb
 
 
 def _exploded(f: Facts, t: Thresholds) -> bool:
