@@ -500,6 +500,21 @@ def test_a_blow_up_lists_the_step_beside_diverged_not_what_its_huge_values_mimic
     assert "lower the learning rate" in d.causes[0].actions
 
 
+def test_a_short_noisy_training_loss_still_falling_is_not_read_converged_off_a_four_point_tail():
+    # A Trainer with no eval set, its training loss logged every 5 of 10 steps per epoch: 8 epochs give 16
+    # points, whose last 4 (0.44, 0.56, 0.46, 0.51: t = +0.3) overruled a forecast of -23% (P 84%): "converged,
+    # plateau at step 65". On 4 points with this curve's noise even the forecast's own descent would show
+    # t = -0.5: the tail cannot tell. Trained on from the same start to 16 epochs, the loss fell to 0.1-0.3.
+    e8, e16 = (read(ECO / "hf_no_eval_short" / f"e{n}_trainer_state.json")[0] for n in (8, 16))
+    y8, y16 = e8.series["train_loss"], e16.series["train_loss"]
+    assert e8.axis_name == "step" and len(y8) == 16 and y16[:16] == pytest.approx(y8, rel=1e-3)  # one run, trained on
+    assert np.median(y16[-4:]) < 0.5 * np.median(y8[-4:])                     # the premise: it kept falling
+    d = losslens.diagnose(ECO / "hf_no_eval_short" / "e8_trainer_state.json")
+    assert d.verdict == "still_improving", str(d)
+    assert "converged" not in d.cause_ids()
+    assert any("too few to show a trend" in e for e in d.causes[0].evidence), d.causes[0].evidence
+
+
 def test_a_loss_column_left_empty_is_still_no_loss(tmp_path):
     # Empty cells are "not logged", not a blow-up: only a value spelled nan/inf says the run diverged.
     path = tmp_path / "empty.csv"

@@ -58,8 +58,8 @@ def test_a_trainer_without_evaluation_reads_the_same_live_and_from_its_file(tmp_
     # No eval set, the training loss logged every 5 steps of a 10-step epoch: the callback kept a row per
     # epoch (the mean of its two logged losses, 8 points) while trainer_state.json holds a row per log
     # (16 points): the live report said "still improving, no plateau by step 80", the file "converged,
-    # plateau at step 65". Now the callback's rows are the logged ones. (Neither reading is the last word on
-    # this short noisy run: trained on to 16 epochs, the logged loss went from 0.49 at steps 65-80 to 0.21.)
+    # plateau at step 65". Now the callback's rows are the logged ones. (Both now read still_improving: trained on
+    # to 16 epochs, the logged loss went from 0.49 at steps 65-80 to 0.21; test_ecosystem_logs' hf_no_eval_short.)
     cb = LosslensCallback()
     trainer = tiny_bert_trainer(tmp_path, cb, hidden=32, layers=1, n_train=160, epochs=8, eval_steps=None,
                                 learning_rate=1e-3, lr_scheduler_type="constant", logging_steps=5)

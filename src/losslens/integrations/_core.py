@@ -638,7 +638,13 @@ class Watcher:
         """At the end: report the final verdict if nothing was reported yet, or if it is not the
         one reported last (the run went on past that report); save."""
         if len(self.axis) >= 3:
-            self._diagnose()
+            # The last word with the forecast each epoch's diagnosis skips, as the saved run is read: a
+            # short noisy tail that looks flat beside a forecast of -18% is still_improving there, and
+            # the report at the end must not say "converged" of the same points.
+            try:
+                self.diagnosis = diagnose_run_with_forecast(self.run(), self._metric(), self.classes)
+            except LosslensError:
+                self._diagnose()
             d = self.diagnosis
             if d is not None and (self.reported is None or d.verdict != self.reported.verdict):
                 was = None if self.reported is None else self.reported.verdict
