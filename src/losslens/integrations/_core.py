@@ -486,11 +486,18 @@ class Watcher:
             return d
         self.diagnosis = full
         fc = full.forecast or {}
-        if fc.get("gain") is not None and fc.get("horizon") is not None:
+        flat = f"losslens: {full.metric} looks flat at {self.axis_name} {axis_text(self.axis[-1])}"
+        if fc.get("gain") is not None and fc["gain"] > 0 and fc.get("horizon") is not None:
+            from ..diagnosis import _pct  # shares as the evidence writes them: 2.9%, never 30 digits
+
+            p = fc.get("p_improve")
+            likely = f" ({_pct(p)} likely to gain more than 1%)" if p is not None else ""
             self.say_once("forecast-converged", (
-                f"losslens: {full.metric} looks flat at {self.axis_name} {axis_text(self.axis[-1])}, but the "
-                f"forecast expects it {fc['gain']:.0%} lower by {self.axis_name} {axis_text(fc['horizon'])} "
-                f"(P = {fc.get('p_improve') or 0:.0%}): not stopping as converged"))
+                f"{flat}, but the forecast expects it {_pct(fc['gain'])} lower by {self.axis_name} "
+                f"{axis_text(fc['horizon'])}{likely}: not stopping as converged"))
+        else:  # (the forecast changed the reading some other way: name it rather than quote a gain it lacks)
+            self.say_once("forecast-converged", f"{flat}, but with the forecast it reads {full.verdict}: "
+                                                "not stopping as converged")
         return full
 
     def _flat_stretch_gain(self, d) -> float | None:
@@ -542,9 +549,11 @@ class Watcher:
         if gain is None or (backed and before == len(self.axis) - 1):
             return True
         if not backed and say:
+            from ..diagnosis import _pct
+
             self.say_once("flat-stretch", (
                 f"losslens: {d.metric} looks flat since {self.axis_name} {axis_text(d.plateau_epoch)}, but "
-                f"that stretch alone is forecast to go {gain:.0%} lower by the planned end: not stopping as "
+                f"that stretch alone is forecast to go {_pct(gain)} lower by the planned end: not stopping as "
                 f"converged yet"))
         return False
 
