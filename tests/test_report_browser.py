@@ -4,7 +4,7 @@ DevTools protocol on a pipe, so no websocket library or browser download is need
 Checks: no console errors, exceptions or dialogs (an ``alert`` from a hostile run name would
 show as a dialog); nothing fetched but the file itself (works offline, no CDN); the charts
 draw (chart pixels in a screenshot); hover and zoom work; the overview lists every run and
-sorts; a 1,000-run report opens within 3 s.
+sorts; a 1,000-run report opens and lists every run (how fast: benchmarks/report_open.py).
 
 Install the browser with ``apt-get install -y chromium`` (CI does); without it these tests skip.
 """
@@ -331,7 +331,7 @@ def test_overview_sorts_and_filters(browser, small_report):
 
 
 @pytest.mark.slow
-def test_thousand_run_report_opens_within_3_s(browser, shared_curves, tmp_path):
+def test_thousand_run_report_opens_and_lists_every_run(browser, shared_curves, tmp_path):
     runs = losslens.read(shared_curves / "deepobs_baselines_curves.csv.gz")[:1000]
     ds = [losslens.diagnose(r) for r in runs]
     path = write_report(ds, tmp_path / "big.html")
@@ -342,6 +342,5 @@ def test_thousand_run_report_opens_within_3_s(browser, shared_curves, tmp_path):
     status = b.eval("document.getElementById('ll-status').textContent")
     print(f"1,000-run report ({path.stat().st_size / 1e6:.1f} MB) ready in {seconds:.2f} s: {status}")
     assert b.eval("document.getElementById('ll-status').dataset.state") == "ok", status
-    assert seconds <= 3.0
     assert b.eval("document.querySelectorAll('#ll-overview tbody tr').length") == 1000
     assert b.problems() == []
