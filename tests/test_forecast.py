@@ -43,6 +43,8 @@ def _score(curves, frac):
     for x, y in curves:
         k = max(MIN_POINTS, int(math.ceil(frac * len(x))))
         fc = forecast_curve(x[:k], y[:k], horizon=x[-1])
+        if fc.reason:  # withheld (the fit misses where the curve is now): neither an error nor coverage
+            continue
         lo, hi = fc.interval
         hits.append(lo <= y[-1] <= hi)
         err.append(abs(fc.value - y[-1]) / abs(y[-1]))
@@ -77,6 +79,8 @@ def test_recalibrated_p_improve_beats_the_raw_probability_on_held_out_curves(sha
     for x, y in curves:
         k = max(MIN_POINTS, int(math.ceil(0.25 * len(x))))
         fc = forecast_curve(x[:k], y[:k], horizon=x[-1])
+        if fc.reason:  # withheld: no probability to score
+            continue
         raw.append(fc.prob_below(fc.level * 0.99))
         cal.append(fc.p_improve)
         seen.append(float(smooth(y)[-1] < 0.99 * fc.level))
@@ -416,3 +420,75 @@ def test_a_short_curve_whose_fit_misses_it_gets_no_forecast():
     xs = np.arange(1.0, 6.0)
     ok = forecast_curve(xs, 0.1 + 1.0 / xs)
     assert ok.reason is None and 0.1 < ok.value < 0.3
+
+
+BLOWUP = REPO / "tests" / "fixtures" / "ecosystem" / "deepobs_blowup"
+
+
+def test_a_fit_that_misses_a_blown_up_curves_present_gets_no_forecast():
+    """DeepOBS cifar10_3c3d, Adam at lr 1.58 (fixture deepobs_blowup, cut from the shared real curves): the
+    test loss blew up from 3.59 to 3.5e4 and is coming back down, 45.7 -> 7.22 over its last 10 epochs. The
+    ensemble's level now was -536: `losslens forecast` printed "now -536 ... 0 (90% interval 0 to 435.1)
+    ... 100.0% higher", with 101 points, past the short-curve check. Now: no forecast, and why."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = BLOWUP / "adam_lr1.58.csv"
+    [run] = losslens.read(path)
+    fc = forecast_run(run)
+    assert fc.reason and fc.reason.startswith("the fit misses where the curve is now")
+    assert fc.p_improve is None and fc.plateau_epoch is None
+    assert fc.level == pytest.approx(7.22151) and fc.value == pytest.approx(7.22151)  # the last point, not -536
+    out = CliRunner().invoke(app, ["forecast", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "no forecast of val_loss" in out.output and "now 7.222" in out.output
+    assert "the fit misses where the curve is now" in out.output and "its level now -536" in out.output
+    assert "interval" not in out.output and "higher by" not in out.output
+    out = CliRunner().invoke(app, ["diagnose", str(path), "--json", "--horizon", "200"])
+    assert out.exit_code == 0, out.output
+    d = _json.loads(out.output)
+    assert d["forecast"]["reason"].startswith("the fit misses") and d["forecast"]["p_improve"] is None
+    ev = " ".join(d["causes"][0]["evidence"])
+    assert "no forecast: the fit misses where the curve is now" in ev and "forecast at" not in ev
+    # Any cut of it the fit misses is withheld, never a forecast from a level the curve is not at.
+    x, y = run.finite("val_loss")
+    for k in range(20, len(x) + 1, 5):
+        part = forecast_curve(x[:k], y[:k], horizon=200)
+        assert part.reason is not None or part.level >= 0.5 * float(np.min(y[k - 10:k]))
+
+
+def test_a_blown_up_curve_back_at_a_guess_is_not_still_improving_by_its_forecast():
+    """DeepOBS cifar10_3c3d, Adam at lr 0.158 (fixture deepobs_blowup): blew up to 610 and came back to
+    2.31 = ln 10, a uniform guess over 10 classes, flat for its last 30 epochs. A fit through the blow-up
+    put the level now at 0.698 and forecast 0 by epoch 200 (P = 96%), and diagnose read "still improving
+    slowly, but the learning-curve forecast expects 100% more". The DeepOBS grid retrained the same network
+    at lr/100 (0.00158): test loss 0.845 at epoch 100 (accuracy 0.80 against 0.10 here). Now no forecast,
+    and the verdict is the blow-up: lr_too_high."""
+    path = BLOWUP / "adam_lr0.158.csv"
+    [run] = losslens.read(path)
+    fc = forecast_run(run)
+    assert fc.reason and "its level now 0.6978" in fc.reason and fc.value == pytest.approx(2.3124)
+    d = losslens.diagnose(run)
+    ev = " ".join(c for cause in d.causes for c in cause.evidence)
+    assert d.verdict == "lr_too_high"
+    assert "learning-curve forecast expects" not in ev and "-100%" not in ev
+
+
+def test_an_ordinary_descent_keeps_its_forecast(monkeypatch):
+    """The same network at lr 1e-3 (fixture deepobs_blowup, test loss 3.59 -> 0.7535): its forecast, of the
+    whole run and of its first 10/25/50%, is the fit's, the same as without the check, and no reason."""
+    import losslens.forecasting as F
+
+    [run] = losslens.read(BLOWUP / "adam_lr0.001.csv")
+    x, y = run.finite("val_loss")
+    cuts = [(x, y, None)] + [(x[:k], y[:k], float(x[-1])) for k in (11, 26, 51)]
+    kept = [forecast_curve(a, b, h).to_dict() for a, b, h in cuts]
+    monkeypatch.setattr(F, "_missed_present", lambda *a, **k: None)
+    fitted = [forecast_curve(a, b, h).to_dict() for a, b, h in cuts]
+    for got, want in zip(kept, fitted):
+        assert got["reason"] is None and got["p_improve"] is not None
+        assert got == want
+    assert abs(kept[-1]["value"] - y[-1]) / y[-1] < 0.1  # given half the run, within 10% of where it ended

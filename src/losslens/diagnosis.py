@@ -1890,8 +1890,9 @@ def _negate_forecast(d: dict, top: float = 0.0) -> dict:
 
 def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
-    if fc.get("reason"):  # too few points: its "interval" is a wide guess, not evidence
+    if fc.get("reason"):  # too few points, or a fit that misses the curve's present: its "interval" is a wide guess
         cause.evidence.append(f"no forecast: {fc['reason'].split('; ')[0]}")
+        cause.actions = [a for a in cause.actions if not a.startswith("see the forecast")]
         return
     if value is None or horizon is None or not interval or any(v is None for v in interval):
         return  # (an overflowing band is written as null in JSON: nothing to quote)

@@ -160,8 +160,9 @@ class ForecastStopping:
         ref = self._reference(np.asarray(self._y), fc)
         self.decided_gain = (ref - fc.value) / max(abs(ref), 1e-12)
         if fc.reason:
-            # No forecast (a short curve whose fit misses where it is now): its value is the last point, a
-            # guess that would read as "no gain"; a stop is not decided on it.
+            # No forecast (a fit that misses where the curve is now: too few points, or a blow-up and its
+            # recovery): its value is the last point, a guess that would read as "no gain"; a stop is not
+            # decided on it.
             low = False
         elif self.max_p is None or fc.p_improve is None:
             low = self.decided_gain < self.min_gain
