@@ -163,14 +163,17 @@ def test_a_summed_validation_loss_says_what_it_sums():
     assert one.verdict == "overfitting" and "sum" not in " ".join(one.causes[0].evidence)
 
 
-def _last_val(path: Path) -> float:
+def _val_loss(path: Path) -> list[float]:
+    """The val_loss column of a fixture CSV as written, rows without one left out (the premises'
+    numbers, read without losslens)."""
     import csv
+
     with open(path, newline="") as f:
-        return [float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"]][-1]
+        return [float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"] not in ("", "NA")]
 
 
 def test_the_premise_a_larger_step_takes_the_val_check_interval_run_far_lower():
-    run, lr10, ep4 = (_last_val(VI / d / "metrics.csv") for d in ("sgd0.01", "cf_sgd0.1", "cf_sgd0.01_ep40"))
+    run, lr10, ep4 = (_val_loss(VI / d / "metrics.csv")[-1] for d in ("sgd0.01", "cf_sgd0.1", "cf_sgd0.01_ep40"))
     assert round(run, 4) == 2.1841 and lr10 < 0.15 * run and ep4 < 0.5 * run
 
 
@@ -182,14 +185,8 @@ def test_validation_checked_four_times_an_epoch_is_read_check_by_check():
     assert d.verdict == "lr_too_low", d
 
 
-def _keras_val(path: Path) -> list[float]:
-    import csv
-    with open(path, newline="") as f:
-        return [float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"] not in ("", "NA")]
-
-
 def test_the_premise_lr_div_10_gains_nothing_at_the_noise_floor():
-    run, cf = _keras_val(KV / "w64.csv"), _keras_val(KV / "cf_lr_div10_from30.csv")
+    run, cf = _val_loss(KV / "w64.csv"), _val_loss(KV / "cf_lr_div10_from30.csv")
     assert len(run) == 20 and min(run) > 0.089 and max(run[-5:]) < 0.096  # noise variance 0.09
     assert cf[-1] > 0.95 * run[-1]  # lr / 10 from epoch 30: 0.0895 vs 0.0918, not the >= 15% lr_too_high predicts
 
@@ -219,19 +216,12 @@ def test_a_training_loss_that_climbed_back_at_the_schedules_peak_lr_is_lr_too_hi
 KUI = ECO / "keras_unscaled_inputs"
 
 
-def _val(name):
-    import csv
-
-    with open(KUI / name, newline="") as fh:
-        return [float(r["val_loss"]) for r in csv.DictReader(fh)]
-
-
 def test_the_premise_standardized_inputs_not_a_smaller_step_bring_the_dead_run_to_life():
-    base = _val("adam_lr0.1.csv")
+    base = _val_loss(KUI / "adam_lr0.1.csv")
     assert len(set(base)) == 1 and len(base) == 60
     for name in ("cf_adam_lr0.01.csv", "cf_adam_lr0.001.csv", "cf_adam_lr0.1_width256.csv"):
-        assert min(_val(name)) >= 0.99 * base[0], name
-    assert min(_val("cf_adam_lr0.1_scaled.csv")) < 0.05 * base[0]
+        assert min(_val_loss(KUI / name)) >= 0.99 * base[0], name
+    assert min(_val_loss(KUI / "cf_adam_lr0.1_scaled.csv")) < 0.05 * base[0]
 
 
 def test_a_loss_frozen_from_its_first_point_is_a_dead_network_not_converged():
@@ -264,19 +254,12 @@ def test_the_living_counterfactual_is_not_read_as_dead():
 TIP = ECO / "torch_imbalanced_prior"
 
 
-def _val_tip(name):
-    import csv
-
-    with open(TIP / name, newline="") as fh:
-        return [float(r["val_loss"]) for r in csv.DictReader(fh)]
-
-
 def test_the_premise_a_smaller_step_not_a_bigger_model_or_more_epochs_learns_past_the_prior():
-    base, sgd = _val_tip("adam_lr0.1.csv")[-1], _val_tip("sgd_lr0.01.csv")[-1]
-    assert _val_tip("cf_adam_lr0.01.csv")[-1] < 0.4 * base
-    assert _val_tip("cf_adam_lr0.1_width256.csv")[-1] > 0.95 * base
-    assert _val_tip("cf_sgd_lr0.001.csv")[-1] < 0.3 * sgd
-    assert _val_tip("cf_sgd_lr0.01_ep240.csv")[-1] > 0.95 * base  # four times the epochs: the prior's level
+    base, sgd = _val_loss(TIP / "adam_lr0.1.csv")[-1], _val_loss(TIP / "sgd_lr0.01.csv")[-1]
+    assert _val_loss(TIP / "cf_adam_lr0.01.csv")[-1] < 0.4 * base
+    assert _val_loss(TIP / "cf_adam_lr0.1_width256.csv")[-1] > 0.95 * base
+    assert _val_loss(TIP / "cf_sgd_lr0.001.csv")[-1] < 0.3 * sgd
+    assert _val_loss(TIP / "cf_sgd_lr0.01_ep240.csv")[-1] > 0.95 * base  # four times the epochs: the prior's level
 
 
 def test_a_model_that_learned_only_the_class_prior_is_lr_too_high_not_converged():
