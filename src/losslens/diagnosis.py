@@ -416,12 +416,11 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
         if d is None:
             continue
-        growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
         if d.nonfinite_from is not None:
             return _exploding(f, t, Cause("diverged", 0.97, [f"{name} became NaN/inf at {f.axis_name} "
                                                              f"{_n(d.nonfinite_from)}"],
                                           ACTIONS["diverged"], {"nonfinite_from": d.nonfinite_from}))
-        if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
+        if _climbed(f, t, name, d):
             conf = _ramp(d.growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.95)
             return _exploding(f, t, Cause("diverged", conf, [f"{name} ended {_pct(d.growth)} above its starting value "
                                                              f"({_count(d.growth_noise)} noise sds)"],
@@ -432,13 +431,16 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
 def _blown_up(f: Facts, t: Thresholds) -> bool:
     """diverged's climb, whether or not NaN followed it: the loss that rule reads (training's, else the
     metric's) ended ≥ 25% and ≥ 5 noise sds above its start, over its finite points."""
-    for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
-        if d is None:
-            continue
-        growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
-        if growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f):
-            return True
-    return False
+    return any(d is not None and _climbed(f, t, name, d)
+               for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)))
+
+
+def _climbed(f: Facts, t: Thresholds, name: str, d) -> bool:
+    """The loss ``name`` (its divergence facts ``d``) ended ≥ 25% and ≥ 5 noise sds above its start. The
+    metric's own climb counts only without a training loss, and not where its accuracy rose (a validation
+    loss that climbs while accuracy rises is overfitting's)."""
+    growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
+    return growth_counts and d.growth > t.diverge_growth and d.growth_noise > t.diverge_noise and not _higher(f)
 
 
 def _held_after_climb(f: Facts) -> bool:
@@ -1290,7 +1292,7 @@ def _memorising(f: Facts, t: Thresholds) -> bool:
         return False
     if not f.trend.slope_t > t.memorise_val_t:
         return False
-    tail = float(np.median(yt[-max(3, yt.shape[0] // 10):]))
+    tail = _train_tail(yt)
     if tt.slope_t < t.improving_t and tt.tail_drop_noise >= t.lr_low_drift_noise:
         return tail < g.val_min
     # Or it has memorised already: a training loss a tenth of validation's best, however flat, is not a step
@@ -1308,7 +1310,7 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
             or not t.lr_high_oscillation <= osc < math.inf:
         return
     g = f.generalization
-    tail = float(np.median(f.train_y[-max(3, f.train_y.shape[0] // 10):]))
+    tail = _train_tail(f.train_y)
     falls = f.train_trend.slope_t < t.improving_t
     verdict.evidence.append(
         f"val_loss bounces as it climbs (sd {osc:.0%} of its improvement) while train_loss "
@@ -1328,6 +1330,11 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
         verdict.actions.append("check the labels: a share of wrong or ambiguous labels is fitted one by one (look "
                                "at the training examples with the highest loss); a lower lr only slows the "
                                "memorising, early stopping keeps the best")
+
+
+def _train_tail(yt: np.ndarray) -> float:
+    """Where the training loss sits now: the median of its last tenth (at least 3 points)."""
+    return float(np.median(yt[-max(3, yt.shape[0] // 10):]))
 
 
 def _late_start_share(f: Facts) -> float:
