@@ -670,6 +670,14 @@ class Watcher:
         if self.verbose:
             print(text, flush=True)
 
+    def read_penalty(self, read) -> None:
+        """Add the weight penalty ``read()`` finds (:func:`decay_meta` entries) to ``meta``: called once by
+        each adapter, when its optimizer exists. A failure warns once; training goes on without it."""
+        try:
+            self.meta.update(read())
+        except Exception as exc:
+            self.warn_once(exc, "reading the weight penalty")
+
     def warn_once(self, exc: BaseException, where: str):
         """A failure inside losslens: warn the first time, never raise into the training loop."""
         if self._warned:

@@ -79,10 +79,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                                              "act, while it still sets the lr")
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
-        try:  # read once: compile() has set the optimizer, the layers are built
-            self.watcher.meta.update(keras_decay(self.model))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading the weight penalty")
+        # Once: compile() has set the optimizer, the layers are built.
+        self.watcher.read_penalty(lambda: keras_decay(self.model))
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._torch:

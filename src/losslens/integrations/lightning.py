@@ -87,10 +87,8 @@ class LosslensCallback(WatcherViews, Callback):
                 self.watcher.warn_once(exc, "finding the log directory")
 
     def on_train_start(self, trainer, pl_module):
-        try:  # read once: configure_optimizers has run by now
-            self.watcher.meta.update(optimizer_decay(trainer.optimizers or []))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading the weight decay")
+        # Once: configure_optimizers has run by now.
+        self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []))
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer):
         if self.probe.every is None:

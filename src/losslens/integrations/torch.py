@@ -77,10 +77,7 @@ class Monitor(WatcherViews):
         self.best_state = None
         self._loss_sum = None
         self._loss_n = 0
-        try:  # read once: the optimizer is built before the loop
-            self.watcher.meta.update(optimizer_decay([optimizer]))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading the weight decay")
+        self.watcher.read_penalty(lambda: optimizer_decay([optimizer]))  # once: built before the loop
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""

@@ -71,10 +71,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
-        try:  # the Trainer has built its optimizer by now (AdamW unless args.optim says otherwise)
-            self.watcher.meta.update(optimizer_decay([kwargs.get("optimizer")]))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading the weight decay")
+        # The Trainer has built its optimizer by now (AdamW unless args.optim says otherwise).
+        self.watcher.read_penalty(lambda: optimizer_decay([kwargs.get("optimizer")]))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         try:
