@@ -626,9 +626,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         # ReduceLROnPlateau(factor=0.3) on y = 2 x1 + 3 x2 + N(0, 0.3²), 8 seeds, 114 forecasts made 1-4
         # epochs after a cut: the final value inside 94% (was 100% at a median half-width of 27%), the
         # later points 96%, lowest bound 0.069 (was 0); keras_rlrop.csv 89%.
-        ratio = 1.0 if cut_ratio is None or not 0 < cut_ratio <= 1 else float(cut_ratio)
-        noise = difference_noise(y_all[-10:])
-        model.hold_width = 1.645 * noise * math.sqrt(ratio * (1.0 + 1.0 / k_cut))
+        model.hold_width = _noise_at_new_rate(y_all, k_cut, cut_ratio)
         mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
         plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
         level, gain, p_improve = model.hold, 0.0, min(p_improve, calibrate_p(0.5))
@@ -652,9 +650,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
             # old lr)), below the lowest point logged since the cut (a low the despiking smoothed away was reached);
             # at least the band's own floor, 1e-3 of the level: an lr decayed to nothing leaves no noise to measure,
             # and the curve still moves by a few 1e-8 (keras_rlrop_noise_floor at min_lr 3e-5).
-            ratio = 1.0 if cut_ratio is None or not 0 < cut_ratio <= 1 else float(cut_ratio)
             lowest = float(np.min(y_logged[-k_cut:]))
-            width = 1.645 * difference_noise(y_all[-10:]) * math.sqrt(ratio * (1.0 + 1.0 / k_cut))
+            width = _noise_at_new_rate(y_all, k_cut, cut_ratio)
             model.low = lowest - max(width, 1e-3 * abs(lowest))
             if mid_h < model.low or lo_h < model.low:
                 mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
@@ -777,6 +774,14 @@ def _trough(y: np.ndarray) -> int | None:
     ranks = np.argsort(np.argsort(tail))
     rho = float(np.corrcoef(np.arange(tail.shape[0]), ranks)[0, 1])
     return m if rho >= 0.5 else None
+
+
+def _noise_at_new_rate(y: np.ndarray, k_cut: int, cut_ratio: float | None) -> float:
+    """The 90% half-width of one point at the lr since a cut, around the median of the ``k_cut`` points
+    logged since: the last 10 points' noise times sqrt(new lr / old lr) (the spread at a constant step
+    scales as sqrt(lr); ``cut_ratio`` None or out of (0, 1]: 1), widened by that median's own error."""
+    ratio = 1.0 if cut_ratio is None or not 0 < cut_ratio <= 1 else float(cut_ratio)
+    return 1.645 * difference_noise(y[-10:]) * math.sqrt(ratio * (1.0 + 1.0 / k_cut))
 
 
 def _missed_present(x: np.ndarray, y: np.ndarray, level: float, nonneg: bool):
