@@ -21,6 +21,11 @@ Runs are split by a hash of the run id into a training half (where the interval'
 conformal quantiles are fitted: ``--calibrate`` prints them) and a held-out half (where
 every number in the table is measured).
 
+The table's curves are all held-out losses. The training losses of the same DeepOBS runs and of
+every Keras notebook run (those without a validation set too) are forecast the same way for
+``p_improve`` alone: a training loss has its own recalibration map (``_P_CAL_TRAIN``), fitted on
+their training half and scored on the other (the last section).
+
     python benchmarks/forecast_eval.py [--mcmc 60] [--calibrate] [--limit N]
 """
 
@@ -89,6 +94,30 @@ def load_curves(root: Path = CURVES) -> list[Curve]:
     if (root / "keras_notebook_curves.csv").exists():
         k = pd.read_csv(root / "keras_notebook_curves.csv")
         add("keras", k[k["val_loss"].notna()], "epoch", "val_loss", "train_loss")
+    return out
+
+
+def load_train_curves(root: Path = CURVES) -> list[Curve]:
+    """The training losses: DeepOBS's train_loss, every Keras notebook run's loss (with or without a
+    validation set); for ``p_improve``'s training-loss map."""
+    import pandas as pd
+
+    out = []
+
+    def add(dataset, frame, ycol):
+        for rid, g in frame.groupby("run_id", sort=True):
+            x = g["epoch"].to_numpy(float)
+            y = g[ycol].to_numpy(float)
+            if not np.isfinite(y[-1]):
+                continue
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() >= 6:
+                out.append(Curve(dataset, str(rid), x[ok], y[ok]))
+
+    if (root / "deepobs_baselines_curves.csv.gz").exists():
+        add("deepobs", pd.read_csv(root / "deepobs_baselines_curves.csv.gz"), "train_loss")
+    if (root / "keras_notebook_curves.csv").exists():
+        add("keras", pd.read_csv(root / "keras_notebook_curves.csv"), "train_loss")
     return out
 
 
@@ -273,9 +302,10 @@ def normalised_score(fc, y_true):
     return float((z_true - mean[0]) / u[0])
 
 
-def evaluate(curves, mcmc_n=8, seed=0):
+def evaluate(curves, mcmc_n=8, seed=0, training=False):
     """One row per (curve, fraction); Domhan's MCMC on ``mcmc_n`` held-out rows per
-    (dataset, fraction), picked by a hash of the run id."""
+    (dataset, fraction), picked by a hash of the run id. ``training``: the curves are training
+    losses (p_improve through the training-loss map)."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -293,7 +323,7 @@ def evaluate(curves, mcmc_n=8, seed=0):
                 continue
             xp, yp = c.x[:k], c.y[:k]
             t0 = time.perf_counter()
-            fc = forecast_curve(xp, yp, horizon)
+            fc = forecast_curve(xp, yp, horizon, training=training)
             ms = 1e3 * (time.perf_counter() - t0)
             better = fc.level - IMPROVE_FRACTION * abs(fc.level)  # the level p_improve is about
             row = dict(dataset=c.dataset, run=c.run_id, held_out=c.held_out, frac=frac, n=n, k=k,
@@ -421,6 +451,24 @@ def paired(df, reps=2000, seed=0):
     return "\n".join(lines)
 
 
+def reliability_train(df):
+    """p_improve on the held-out half of the training losses: Brier score of the training-loss map
+    (fitted on their other half) against the held-out losses' map, by dataset."""
+    from losslens.forecasting import calibrate_p
+
+    te = df[df.held_out & df.p_improve.notna() & df.p_raw.notna()]
+    lines = ["| data | forecasts | share that improved > 1% | Brier, held-out losses' map | Brier, training-loss map |",
+             "|---|---|---|---|---|"]
+    for ds in ["deepobs", "keras", "all"]:
+        d = te if ds == "all" else te[te.dataset == ds]
+        if d.empty:
+            continue
+        val_map = np.array([calibrate_p(p) for p in d.p_raw])
+        lines.append(f"| {ds} | {len(d)} | {d.improved.mean():.2f} | {np.mean((val_map - d.improved) ** 2):.3f} | "
+                     f"{np.mean((d.p_improve - d.improved) ** 2):.3f} |")
+    return "\n".join(lines)
+
+
 def reliability(df):
     """Is p_improve calibrated? Observed share of held-out forecasts whose smoothed curve
     did end more than 1% below the level at the forecast time, by predicted probability:
@@ -480,11 +528,18 @@ def main(argv=None):
         curves = keep
     t0 = time.time()
     df = evaluate(curves, mcmc_n=args.mcmc)
+    train_curves = load_train_curves()
+    if args.limit:
+        train_curves = [c for c in train_curves if c.run_id in {k.run_id for k in curves}]
+    df_train = evaluate(train_curves, mcmc_n=0, training=True)
     if args.calibrate:
         for frac, (lo, hi) in calibrate(df).items():
             print(f"fraction {frac}: ratio {1 / frac:.0f}  q05 {lo:+.3f}  q95 {hi:+.3f}")
         grid, knots = calibrate_p_improve(df)
         print("p_improve knots (_P_CAL at _P_RAW = %s):" % ", ".join(f"{g:.2f}" for g in grid))
+        print(", ".join(f"{v:.2f}" for v in knots))
+        grid, knots = calibrate_p_improve(df_train)
+        print("training losses' p_improve knots (_P_CAL_TRAIN):")
         print(", ".join(f"{v:.2f}" for v in knots))
     out = table(df)
     header = ("# Forecast benchmark (held-out half of the runs)\n\n"
@@ -498,6 +553,8 @@ def main(argv=None):
               "internet, which this machine cannot do.\n\n")
     text = (header + out + "\n\n## How sure is each cell's ranking? (held-out, 2000 curve resamples, paired)\n\n"
             + paired(df) + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
+            + f"\n\n## p_improve on training losses (held-out half of {len(train_curves)} curves, all fractions)\n\n"
+            + reliability_train(df_train)
             + "\n\n## Cost per curve\n\n" + timing(curves)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
     publish(text, None if args.no_write else RESULTS / "forecast.md")

@@ -1841,7 +1841,7 @@ def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
 
 def _forecast(f: Facts, horizon):
     try:
-        from .forecasting import forecast_curve, score_top
+        from .forecasting import forecast_curve, score_top, training_loss
     except ImportError:
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
@@ -1853,7 +1853,8 @@ def _forecast(f: Facts, horizon):
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
-        fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio)
+        fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
+                            training=training_loss(f.metric, higher))
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
