@@ -253,18 +253,21 @@ def test_one_exploding_evaluation_does_not_decide_the_forecast():
     assert noisy.interval[1] < 2 * clean.interval[1]
 
 
-def test_a_trend_that_reaches_zero_says_its_value_is_a_lower_bound():
-    """The article's linear model (Keras, Adam(1e-3), 50 epochs, still far from its floor) forecast
-    to epoch 200: the fitted trend goes through 0 and is clipped there -- said, not silently printed."""
+def test_a_trend_through_zero_is_not_forecast_at_zero():
+    """The article's linear model (Keras, Adam(1e-3), 50 epochs, val MSE 12.7 -> 1.68 on data with noise
+    variance 0.01) forecast to epoch 200: the fit's asymptote sat on the floor 0 and the anchor shift carried
+    the trend through it, clipped to a value of exactly 0 (with a note calling it a lower bound). The same
+    code trained to 200 epochs ended at 0.153. The anchored trend now keeps its asymptote on the floor: a
+    positive value, no clipping, and the same for its accuracy-like flip (never exactly 1)."""
     y = np.asarray(json.loads((ARTICLE / "exp1_linear.json").read_text())["history"]["val_loss"], dtype=float)
     x = np.arange(y.size, dtype=float)
     fc = forecast_curve(x, y, 4 * y.size)
-    assert fc.value == 0.0 and fc.interval[1] > 0
-    assert fc.note and "lower bound" in fc.note and fc.to_dict()["note"] == fc.note
-    near = forecast_curve(x, y, 2 * y.size)           # not as far out: a positive value, no note
+    assert 0 < fc.value < y[-1] and fc.interval[0] <= 0.153 <= fc.interval[1]
+    assert fc.note is None
+    near = forecast_curve(x, y, 2 * y.size)
     assert near.value > 0 and near.note is None
     acc = forecast_run(Run(x, {"val_acc": 1.0 - y / y.max()}), horizon=4 * y.size)
-    assert acc.value == 1.0 and "upper bound" in acc.note
+    assert acc.value < 1.0 and acc.note is None
 
 
 def test_a_horizon_inside_the_logged_run_is_a_one_line_error():
@@ -492,3 +495,57 @@ def test_an_ordinary_descent_keeps_its_forecast(monkeypatch):
         assert got["reason"] is None and got["p_improve"] is not None
         assert got == want
     assert abs(kept[-1]["value"] - y[-1]) / y[-1] < 0.1  # given half the run, within 10% of where it ended
+
+
+LONG = REPO / "tests" / "fixtures" / "ecosystem" / "torch_forecast_long"
+
+
+def test_an_s_shaped_loss_is_never_forecast_at_exactly_zero():
+    """Plain PyTorch loops on the digits (fixture torch_forecast_long), run long enough that their later
+    epochs are the "train on" check. A sigmoid MLP, SGD(0.5): flat at ln 10 for ~150 epochs, a steep drop,
+    validation bottoming out near 0.22; a ReLU MLP at Adam(3e-4), batch 512: a slow start, then a steep fall.
+    Cut mid-fall, the ensemble's asymptote sat on the floor 0 (no floor shows yet) and the anchor shift,
+    moving the fit down to the last points, carried it below 0: the forecast was clipped to exactly 0.
+    Given 300 of 1200 epochs, val_loss at epoch 598 was forecast 0.0074 and at 1199 exactly 0; the run
+    held 0.22 and 0.23 there. The anchored candidates now keep their asymptote on the floor."""
+    sig = losslens.read(LONG / "sigmoid_sgd.csv")[0]
+    x, y = sig.finite("val_loss")
+    assert y[:150].min() > 2.25 and y[299] < 0.8 and y[-300:].min() > 0.2  # the premise: an S, ending > 0.2
+    fc = forecast_curve(x[:300], y[:300], 2 * x[299] - x[0])
+    assert 0.5 < fc.value / y[int(2 * x[299] - x[0])] < 2.0
+    end = forecast_curve(x[:300], y[:300], x[-1])
+    assert end.value > 0 and end.interval[0] <= y[-1] <= end.interval[1]
+    relu = losslens.read(LONG / "relu_adam_bs512.csv")[0]
+    tx, ty = relu.finite("train_loss")
+    fc = forecast_curve(tx[:200], ty[:200], tx[-1])  # 0 before; the run went on to 0.055
+    assert fc.value > 0 and fc.interval[0] <= ty[-1] <= fc.interval[1]
+    for run in (sig, relu):
+        for metric in ("train_loss", "val_loss"):
+            x, y = run.finite(metric)
+            n = len(x)
+            for k in range(n // 10, n + 1, n // 10):
+                for h in (2 * x[k - 1] - x[0], x[-1]):
+                    if h > x[k - 1]:
+                        assert forecast_curve(x[:k], y[:k], h).value > 0, (run.name, metric, k, h)
+
+
+@pytest.mark.parametrize("name", ["train_only_digits.csv", "train_only_breast_cancer.csv"])
+def test_a_training_loss_reads_p_improve_through_the_training_loss_map(name):
+    """A training loss alone (fixture torch_forecast_long: 16-16 MLPs, SGD(0.3), no validation set),
+    diagnosed at epoch 9: the forecast expected 7-9% more by epoch 18, but P = 0.71-0.73 through the map
+    fitted on held-out losses, under the bar of 0.92, and the verdict was converged. Training losses improve
+    > 1% far more often (raw 0.55-0.6 came true 91% of the time on the benchmark's training losses); through
+    their own map P >= 0.92 and the verdict is still_improving. Training on (the rest of the file) took the
+    loss 43% (breast cancer) and 83% (digits) lower by epoch 19."""
+    from losslens.forecasting import calibrate_p
+
+    y = np.loadtxt(LONG / name, delimiter=",", skiprows=1)[:, 1]
+    level = float(np.median(y[7:10]))
+    assert y[19] < 0.6 * level  # the intervention: trained on, it fell > 40%
+    d = losslens.diagnose({"loss": list(y[:10])})
+    assert d.verdict == "still_improving" and d.forecast["p_improve"] >= 0.92
+    fc = losslens.forecast({"loss": list(y[:10])})
+    assert fc.p_improve == pytest.approx(calibrate_p(fc.prob_below(fc.level * 0.99), training=True))
+    held = forecast_run(Run(np.arange(10.0), {"val_loss": y[:10]}))  # the same curve called held-out
+    assert held.p_improve == pytest.approx(calibrate_p(held.prob_below(held.level * 0.99)))
+    assert held.p_improve < fc.p_improve
