@@ -79,6 +79,7 @@ class Facts:
     train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
     peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
     regularization: RegularizationFacts | None = None  # the weight decay the log's saved settings give
+    early_stopping: dict | None = None  # the patience that ended the run on this curve, where the log says (scikit-learn's MLP)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -241,7 +242,17 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
-                 if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta))
+                 if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
+                 early_stopping=_stopped_by(run, metric))
+
+
+def _stopped_by(run: Run, metric: str) -> dict | None:
+    """``meta["early_stopping"]`` (its ``patience``), where the run says early stopping ended it on ``metric``:
+    the series the reader made the default (scikit-learn stops on ``validation_scores_``)."""
+    es = run.meta.get("early_stopping")
+    if not isinstance(es, dict) or not isinstance(es.get("patience"), int) or es["patience"] < 1:
+        return None
+    return es if metric == run.meta.get("default_metric") else None
 
 
 def paired_train(run: Run, metric: str) -> str | None:

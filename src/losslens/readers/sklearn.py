@@ -6,9 +6,17 @@ minimised, L2 penalty included) and, with ``early_stopping=True``, the score on 
 regressor: a score, so it is named ``val_acc`` / ``val_r2`` and read as rising; early stopping
 stopped the fit on it, so it is the curve diagnosed by default). A classifier's ``classes_``
 gives K for the chance level. Duck-typed: scikit-learn is not imported.
+
+A fit that early stopping ended (``n_iter_ < max_iter``; with ``solver='adam'`` or a
+non-adaptive ``'sgd'``, where running out of patience stops rather than cuts the step) carries
+``meta["early_stopping"]`` (its ``n_iter_no_change``, ``tol`` and ``validation_fraction``) and
+``meta["n_val"]``, the size of the held-out split the score was measured on (``t_`` counts the
+training samples seen, ``n_iter_`` epochs of them; scikit-learn holds out ``ceil(fraction * n)``).
 """
 
 from __future__ import annotations
+
+import math
 
 from ..exceptions import ReadError
 from ..run import Run
@@ -37,4 +45,36 @@ def from_estimator(est, columns=None) -> Run:
         meta["default_metric"] = next(k for k in history if k != "loss")
     if classes is not None and len(classes) >= 2:
         meta["classes"] = int(len(classes))
+    if len(history) > 1:
+        meta.update(_early_stop(est, len(curve), classes is not None))
     return Run.from_history(history, name=name, columns=columns, meta=meta)
+
+
+def _early_stop(est, n_iter: int, is_classifier: bool) -> dict:
+    """What stopped the fit, and on how many samples it was scored: {} where the estimator does not say."""
+    try:
+        params = est.get_params()
+    except Exception:  # a half-built estimator: no settings to read
+        return {}
+    patience, max_iter = params.get("n_iter_no_change"), params.get("max_iter")
+    fraction = params.get("validation_fraction")
+    if not params.get("early_stopping") or not isinstance(patience, int) or not isinstance(max_iter, int):
+        return {}
+    if n_iter >= max_iter or (params.get("solver") == "sgd" and params.get("learning_rate") == "adaptive"):
+        return {}  # ran out of iterations, or patience cut the step: not stopped on it
+    out = {"early_stopping": {"patience": patience, "tol": params.get("tol"), "validation_fraction": fraction}}
+    seen = getattr(est, "t_", None)
+    if isinstance(seen, (int, float)) and seen > 0 and n_iter > 0 and isinstance(fraction, float) and 0 < fraction < 1:
+        n_train = int(round(seen / n_iter))
+        # train_test_split holds out ceil(fraction * n) of n samples: the n that leaves n_train.
+        # Two n can leave the same n_train (1000 and 1001 at 0.1 both leave 900): an accuracy's values are
+        # multiples of 1/n_val, which tells them apart.
+        sizes = [m - n_train for m in range(n_train + 1, int(n_train / (1 - fraction)) + 3)
+                 if m - math.ceil(fraction * m) == n_train]
+        if is_classifier:
+            scores = [float(v) for v in getattr(est, "validation_scores_", None) or []]
+            exact = [k for k in sizes if all(abs(v * k - round(v * k)) < 1e-6 * k for v in scores)]
+            sizes = exact or sizes
+        if sizes:
+            out["n_val"] = sizes[0]
+    return out
