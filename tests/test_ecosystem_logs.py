@@ -515,6 +515,49 @@ def test_a_short_noisy_training_loss_still_falling_is_not_read_converged_off_a_f
     assert any("too few to show a trend" in e for e in d.causes[0].evidence), d.causes[0].evidence
 
 
+def _steps_mean(run, steps=20):
+    """The mean training loss over the run's last ``steps`` steps (whatever its logging_steps)."""
+    x, y = run.finite("train_loss")
+    return float(np.mean(y[x > x[-1] - steps]))
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_training_loss_logged_every_step_or_two_still_falling_is_no_temporary_plateau(every):
+    # hf_no_eval_short's run logged every step (80 points) or every 2 (40): each point one or two batches'
+    # loss, noise 15-25% of the improvement. Smoothed over n/15 points that noise was still 3-5x the "flat
+    # within 2%" band, so two points of the steady descent 11 steps apart matched by chance: "temporary
+    # plateau, flat from step 46 to 57, then fell another 36%" (every 2: "from 26 to 36, then 76%"), with
+    # converged behind it. The same run logged every 5 or 10 steps reads still_improving.
+    hf = ECO / "hf_logging_steps"
+    [e8], [e16] = read(hf / f"ls{every}_e8_trainer_state.json"), read(hf / f"ls{every}_e16_trainer_state.json")
+    y8, y16 = e8.series["train_loss"], e16.series["train_loss"]
+    assert e8.axis_name == "step" and len(y8) == 80 // every and y16[:len(y8)] == pytest.approx(y8, rel=1e-6)
+    assert _steps_mean(e16) < 0.5 * _steps_mean(e8)                  # the premise: trained on, it kept falling
+    d = losslens.diagnose(hf / f"ls{every}_e8_trainer_state.json")
+    assert "temporary_plateau" not in d.cause_ids() and "converged" not in d.cause_ids(), str(d)
+    assert d.verdict in ("still_improving", "lr_too_low") and "still_improving" in d.cause_ids(), str(d)
+    assert d.forecast is not None and d.forecast["value"] < _steps_mean(e8)
+    if d.verdict == "lr_too_low":  # what `losslens verify --cause lr_too_low` tries: 10x the lr from the start
+        [faster] = read(hf / "lr1e-2_ls1_e8_trainer_state.json")
+        assert _steps_mean(faster) < 0.85 * _steps_mean(e8)
+
+
+@pytest.mark.parametrize("every", [1, 2])
+def test_a_long_tail_of_batch_losses_too_noisy_to_show_the_descent_leaves_it_to_the_forecast(every):
+    # The same run at 16 epochs: its last 40 (20) points fall at t = -1.3 against batch noise of 0.11 (0.07),
+    # where the forecast's own descent would reach only t = -1.1 (-1.3): "converged, plateau at step 147,
+    # now 0.4388" (one batch's loss). Trained on to 32 epochs the last 20 steps' mean fell 0.178 -> 0.080.
+    hf = ECO / "hf_logging_steps"
+    [e16], [e32] = read(hf / f"ls{every}_e16_trainer_state.json"), read(hf / "ls1_e32_trainer_state.json")
+    assert _steps_mean(e32) < 0.6 * _steps_mean(e16)                 # the premise
+    d = losslens.diagnose(hf / f"ls{every}_e16_trainer_state.json")
+    assert d.verdict == "still_improving" and "converged" not in d.cause_ids(), str(d)
+    assert any("too noisy to show a trend" in e for e in d.causes[0].evidence), d.causes[0].evidence
+    # Where the loss did flatten (at 32 epochs, ~0.08 from step 200 on, a tail at t = +0.8 whose slope is 2
+    # standard errors above the forecast's), it still reads converged.
+    assert losslens.diagnose(hf / "ls1_e32_trainer_state.json").verdict == "converged"
+
+
 def test_a_loss_column_left_empty_is_still_no_loss(tmp_path):
     # Empty cells are "not logged", not a blow-up: only a value spelled nan/inf says the run diverged.
     path = tmp_path / "empty.csv"

@@ -34,7 +34,7 @@ import numpy as np
 from .columns import is_validation
 from .facts import Facts, measure
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.smoothing import smooth
+from .facts.smoothing import difference_noise, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
@@ -124,6 +124,8 @@ class Thresholds:
                                           # norm rises 2-5x as it leaves the init, not 10x)
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
     spike_range: float = 0.05             # ... and ≥ 5% of its improvement, in the second half: unstable
+    plateau_flat: float = 0.02            # temporary_plateau: a stretch within 2% of the improvement is flat (judged
+                                          # on a curve smoothed until its noise is half that)
     peak_relapse: float = 0.5             # under a schedule, the training loss climbed back ≥ 50% of what it had
                                           # gained while the lr was still at its peak (and ≥ 5 noise sds)
     es_room_sd: float = 2.0               # stopped by early stopping on an accuracy of n_val samples: its best ≥ 2
@@ -1148,11 +1150,13 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
           f"{_pct(tr.tail_drop_level)} of the current level"]
     blind = None if _falling(f, t) else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
-        # The tail did not fall, but is too short to have shown the forecast's descent: say that, not "still falling".
+        # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
+        # say that, not "still falling".
         k = f.n_points - tr.tail_start
-        ev = [f"the last {k} points are too few to show a trend: {sign * tr.slope:.3g}/{f.axis_name} "
+        few, noise = ("few", "this curve's noise") if k <= 5 else ("noisy", "their own noise")
+        ev = [f"the last {k} points are too {few} to show a trend: {sign * tr.slope:.3g}/{f.axis_name} "
               f"(t = {_t(sign * tr.slope_t)}), where the forecast's {sign * blind[0]:.3g}/{f.axis_name} would "
-              f"give t = {_t(sign * blind[1])} against this curve's noise"]
+              f"give t = {_t(sign * blind[1])} against {noise}"]
         ev.append(f"the learning-curve forecast, fitted to all {f.n_points} points, expects {_pct(f.forecast['gain'])} "
                   f"more by {f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
         conf = 0.6
@@ -1676,12 +1680,27 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
     s = sign * s
     rng = f.plateau.improvement
     w = max(3, n // 7)
+    # "Flat within 2% of the improvement" means something only where the smoothed curve is that precise.
+    # A training loss logged every step or two carries each batch's noise (a tiny BERT at logging_steps=1:
+    # a point's noise 17% of the improvement; smoothed over n/15 points, still 4-5x the band): two smoothed
+    # points of a steady descent then land within 2% by chance, and the descent reads as pause-then-drop.
+    # Smooth over as many points as it takes for their mean's noise to be half the band; a stretch shorter
+    # than that cannot be shown flat, and a curve with no room for one and a drop after it has none to show.
+    band = t.plateau_flat * rng
+    sigma = max(f.noise, difference_noise(sign * f.y))
+    need = math.ceil((2 * sigma / band) ** 2) if band > 0 else n
+    if need > window_for(n):
+        need |= 1
+        if 2 * need >= n:
+            return None
+        s = smooth(sign * f.y, need)
+        w = max(w, need)
     for i in range(0, n - 2 * w, max(1, w // 3)):
-        flat = abs(s[i] - s[i + w]) < 0.02 * rng and s[i] - s[:i + 1].min() < 0.05 * rng
+        flat = abs(s[i] - s[i + w]) < band and s[i] - s[:i + 1].min() < 0.05 * rng
         later = s[i + w] - s[i + w:].min()
         if flat and later > 0.25 * rng and s[i] - f.plateau.floor > 0.25 * rng:
             j = i + w  # the stretch's real end: as long as the curve stays within 2% of its level
-            while j + 1 < n and abs(s[i] - s[j + 1]) < 0.02 * rng:
+            while j + 1 < n and abs(s[i] - s[j + 1]) < band:
                 j += 1
             moved = "rose" if sign < 0 else "fell"
             return Cause("temporary_plateau", 0.6,
@@ -1879,24 +1898,37 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
 
 
 def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
-    """A tail too short to tell a flat curve from the forecast's: (the forecast's slope over the tail,
-    the t a tail following it exactly would reach), where the tail has ≤ 5 points, that t is within
-    ``blind_tail_t`` of 0, and the slope measured is not ``blind_tail_t`` standard errors above the
-    forecast's (the tail does not contradict it); else None. The standard error is the curve's noise
-    over the tail's spread of axis values, not the tail's own residuals (2 degrees of freedom).
+    """A tail too short or too noisy to tell a flat curve from the forecast's: (the forecast's slope over the
+    tail, the t a tail following it exactly would reach), where that t is within ``blind_tail_t`` of 0 and
+    the slope measured is not ``blind_tail_t`` standard errors above the forecast's (the tail does not
+    contradict it); else None. The standard error is a point's noise over the tail's spread of axis values:
+    on a tail of ≤ 5 points the curve's noise (the tail's own residuals have 2 degrees of freedom); on a
+    longer one, which only a training loss logged by step is read for here, the tail's own noise.
 
     A tiny BERT's training loss logged every 5 steps for 8 epochs (16 points): the last 4 read 0.44, 0.56,
     0.46, 0.51 (t = +0.3), while the forecast fitted to all 16 falls 0.0016/step there, which would reach
     only t = -0.45 on 4 points with noise 0.04; trained on to 16 epochs it fell to 0.21."""
     tr, fc = f.trend, f.forecast
-    if f.n_points - tr.tail_start > 5 or not fc or not fc.get("path") or not f.noise > 0:
+    k = f.n_points - tr.tail_start
+    # A training loss logged by step is a batch's loss (or a few batches' mean): its spread is which batch
+    # was drawn, and a tail of many such points holds no more than the few epoch means they average to. The
+    # BERT above logged every step has 20 points over those 4, t = +0.3 again, where the forecast's descent
+    # would reach t = -0.4 against their noise 0.14 (second differences: robust to the spikes and the trend).
+    # (Not a validation curve or an epoch mean: there a long flat tail is the curve, not the batches drawn.)
+    batches = f.axis_name == "step" and not is_validation(f.metric)
+    if (k > 5 and not batches) or not fc or not fc.get("path") or not f.noise > 0:
         return None
     px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
     xt = f.x[tr.tail_start:]
     if xt.shape[0] < 3 or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
         return None  # (fitted from an lr cut inside the tail: no forecast of the tail's own stretch)
     xc = xt - xt.mean()
-    se = f.noise / math.sqrt(float(xc @ xc))
+    # (The tail's own noise, not the whole curve's: batch losses spread as the model fits some batches and
+    # not yet others -- the BERT above, sd 0.03 over its first 20 steps at chance, 0.10 over its last 20.)
+    noise = f.noise if k <= 5 else difference_noise(_sign(f) * f.y[tr.tail_start:])
+    if not noise > 0:
+        return None
+    se = noise / math.sqrt(float(xc @ xc))
     slope = _sign(f) * float(np.interp(xt[-1], px, mid) - np.interp(xt[0], px, mid)) / float(xt[-1] - xt[0])
     if abs(slope / se) >= t.blind_tail_t or tr.slope - slope > t.blind_tail_t * se:
         return None
