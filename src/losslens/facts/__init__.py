@@ -29,7 +29,7 @@ from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import OptimizerFacts, optimizer_facts, oscillation, peak_lr_relapse, spikes
+from .optimizer import LrPhases, OptimizerFacts, lr_phases, optimizer_facts, oscillation, peak_lr_relapse, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
@@ -80,6 +80,8 @@ class Facts:
     peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
     regularization: RegularizationFacts | None = None  # the weight decay the log's saved settings give
     early_stopping: dict | None = None  # the patience that ended the run on this curve, where the log says (scikit-learn's MLP)
+    lr_phases: LrPhases | None = None  # the curve at the schedule's peak lr and after it anneals (optimizer.lr_phases)
+    train_lr_phases: LrPhases | None = None  # the same of the training loss read beside a validation metric
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -89,7 +91,8 @@ class Facts:
         out["higher_is_better"] = self.higher_is_better
         out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
-                     "chance", "train_trend", "train_plateau", "learning_curve", "regularization"):
+                     "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
+                     "train_lr_phases"):
             value = getattr(self, name)
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
@@ -192,11 +195,12 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     pl = plateau_onset(x, y, random_state=random_state)
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
+    annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
-    train_div = train_tr = train_pl = train_osc = train_noise = None
+    train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
     train_spike, train_points = (0.0, 0.0, 0), 0
     if metric == "train_loss":  # the metric is the training curve: its spikes and length count
         train_spike, train_points = spikes(y, pl.improvement), int(y.shape[0])
@@ -209,6 +213,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
         train_spike = spikes(yt, train_pl.improvement)
         train_points = int(yt.shape[0])
+        # (Only under a schedule the metric's own curve shows annealing once: the rules read them together.)
+        train_phases = lr_phases(run.get("lr"), run.axis, xt, yt, st) if annealing is not None else None
     gen, train_metric = None, None
     if metric in ("val_loss", "train_loss"):
         gen, train_metric = generalization(xv, yv, xt, yt), "train_loss"
@@ -243,7 +249,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
-                 early_stopping=_stopped_by(run, metric))
+                 early_stopping=_stopped_by(run, metric),
+                 lr_phases=annealing, train_lr_phases=train_phases)
 
 
 def _stopped_by(run: Run, metric: str) -> dict | None:

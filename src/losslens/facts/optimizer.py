@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .smoothing import difference_noise, residuals, robust_sd
+from .trend import MIN_TAIL_POINTS, _ols_slope_t
 
 
 @dataclass
@@ -22,6 +23,70 @@ class OptimizerFacts:
     grad_norm_peak: float | None = None     # the largest finite grad norm logged
     grad_norm_peak_at: float | None = None  # its axis value
     grad_norm_rise: float | None = None     # that peak / the early median (200 = rose 200x: exploding)
+    lr_peak: float | None = None            # the largest logged lr (a schedule that ends at 0 still has one)
+
+
+@dataclass
+class LrPhases:
+    """A curve read against the lr schedule that trained it: the stretch where the lr was near its peak
+    (at least half of it) and the annealed stretch after it. Slopes are per unit of lr-time, the lr
+    integrated over the axis and divided by its peak (axis units at the peak rate): per unit of lr-time a
+    descent the step size sets keeps its pace when the schedule slows it, and only a loss landscape's
+    floor (or the step's own noise, which annealing removes) changes it."""
+    peak_from: float         # axis value where the lr first reached half its peak (after any warm-up)
+    peak_to: float           # the last axis value at >= half its peak; the annealed stretch follows it
+    peak_points: int         # metric points in the peak stretch ...
+    annealed_points: int     # ... and after it
+    peak_slope: float        # the late half of the peak stretch: metric per unit of lr-time ...
+    peak_slope_t: float      # ... and its t (negative: still falling while the lr was high)
+    annealed_slope: float    # the annealed stretch: the same
+    annealed_slope_t: float
+    annealed_drop: float     # smoothed metric at the peak stretch's last point minus at the end
+    peak_level: float        # median of the peak stretch's late half: the level the peak lr held
+    end_level: float         # the smoothed metric at the end
+    peak_noise: float        # point noise sd over the peak stretch (second differences: blind to its trend)
+
+    @property
+    def pace_ratio(self) -> float:
+        """Annealed slope / late-peak slope, per unit of lr-time (1: the same pace; NaN: no descent at the peak)."""
+        return self.annealed_slope / self.peak_slope if self.peak_slope < 0 else float("nan")
+
+
+def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
+              s: np.ndarray) -> LrPhases | None:
+    """Split the curve ``(x, y)`` (lower is better; ``s`` its smooth) where a logged lr decayed once:
+    the stretch at >= half the peak lr, the stretch after it. None without a logged lr, where it did not
+    fall below half its peak, where it rose back to half its peak after falling below it (cycles, warm
+    restarts: no single anneal), or with fewer than 2 x ``MIN_TAIL_POINTS`` points at the peak or
+    ``MIN_TAIL_POINTS`` after it. The lr is read at the curve's own points (interpolated: a validation
+    loss logged beside an lr of every step), its integral over the run's axis is the lr-time."""
+    if lr is None or lr_axis is None or lr.shape != lr_axis.shape:
+        return None
+    ok = np.isfinite(lr) & np.isfinite(lr_axis)
+    if ok.sum() < 2:
+        return None
+    ax, lv = lr_axis[ok], lr[ok]
+    order = np.argsort(ax, kind="stable")
+    ax, lv = ax[order], lv[order]
+    top = float(lv.max())
+    if not top > 0 or lv.min() < 0:
+        return None
+    at = np.interp(x, ax, lv)
+    high = np.flatnonzero(at >= 0.5 * top)
+    if high.size == 0:
+        return None
+    a, b = int(high[0]), int(high[-1])
+    n = y.shape[0]
+    if (b - a + 1) != high.size or n - 1 - b < MIN_TAIL_POINTS or b - a + 1 < 2 * MIN_TAIL_POINTS:
+        return None
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (lv[1:] + lv[:-1]) * np.diff(ax))]) / top
+    tau = np.interp(x, ax, cum)
+    late = slice(a + (b - a + 1) // 2, b + 1)
+    after = slice(b + 1, n)
+    ps, pt = _ols_slope_t(tau[late], y[late])
+    an, at_ = _ols_slope_t(tau[after], y[after])
+    return LrPhases(float(x[a]), float(x[b]), b - a + 1, n - 1 - b, ps, pt, an, at_,
+                    float(s[b] - s[-1]), float(np.median(y[late])), float(s[-1]), difference_noise(y[a:b + 1]))
 
 
 def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
@@ -147,7 +212,8 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
     osc, sd = oscillation(y, tail_start, improvement)
     g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
     g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis, g_early)
-    last = None
+    last = top = None
     if lr is not None and np.isfinite(lr).any():
         last = float(lr[np.isfinite(lr)][-1])
-    return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise)
+        top = float(np.max(lr[np.isfinite(lr)]))
+    return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top)
