@@ -643,6 +643,57 @@ def test_a_finished_one_cycle_schedule_is_not_still_improving():
     assert "the learning rate was decayed to" in ev and "more epochs will not repeat it" in ev
 
 
+COS = ECO / "torch_cosine_peak"
+
+
+def _cosine_run(name):
+    """A torch_cosine_peak save, its validation loss and its final value (median of the last 3, as make.out)."""
+    [run] = read(COS / f"{name}.json")
+    val = _finite(run, "val_loss")
+    return run, val, float(np.median(val[-3:]))
+
+
+def test_a_cosine_schedule_that_annealed_a_small_peak_lr_reads_lr_too_low():
+    # CosineAnnealingLR over 30 epochs, Adam at peak 3e-4: validation flattens at 0.239 because the lr ran to
+    # 0, and read "converged: stop here". Per unit of lr it still fell 62 noise sds over the annealed half, at
+    # 38% of its pace at the peak. Peak 3e-3 (the counterfactual, x10) ends at 0.091 (-62% over 3 seeds,
+    # make.out); there the annealed half fell by its noise, and it stays converged.
+    low, val, end = _cosine_run("adam_lr0.0003")
+    _, _, tuned_end = _cosine_run("adam_lr0.003")
+    lr = _finite(low, "lr")
+    assert lr[-1] == 0 and lr.max() < 3.01e-4 and tuned_end <= 0.85 * end      # the premise: a schedule; x10 pays
+    assert np.all(np.abs(np.diff(val[-8:])) < 0.01 * (val[0] - end))           # ... and it does look flat
+    d = losslens.diagnose(COS / "adam_lr0.0003.json")
+    assert d.verdict == "lr_too_low" and d.causes[0].status == "likely"
+    assert not {"converged", "lr_too_high"} & set(d.cause_ids())
+    assert "annealed to 0" in d.causes[0].evidence[0] and "not at a floor" in d.causes[0].evidence[0]
+    assert d.causes[0].numbers["pace_ratio"] <= 1
+    acts = " ".join(d.causes[0].actions)
+    assert "higher peak learning rate" in acts and "longer schedule" in acts
+    for tuned in ("adam_lr0.003", "sgd_lr0.03"):
+        d = losslens.diagnose(COS / f"{tuned}.json")
+        assert d.verdict == "converged" and not {"lr_too_low", "lr_too_high"} & set(d.cause_ids()), tuned
+
+
+def test_a_cosine_schedule_whose_peak_lr_held_the_loss_up_reads_lr_too_high():
+    # SGD momentum 0.9 at peak 0.3: validation bounced 0.75-1.98 for the 15 epochs at half the peak lr or more,
+    # then fell to 0.312 as the lr annealed: read "temporary_plateau" (a flat stretch the run left). Peak 0.03
+    # ends at 0.097 (-92% over 3 seeds, make.out). Adam at peak 3e-2: validation climbed 0.136 -> 0.309 at
+    # epoch 12 with training rising too, ending at 0.150: read converged; peak 3e-3 ends at 0.091 (-28%).
+    high, val, end = _cosine_run("sgd_lr0.3")
+    _, _, tenth_end = _cosine_run("sgd_lr0.03")
+    assert tenth_end <= 0.85 * end and val[:15].max() > 1.5 * val[:15].min()   # bounced at the peak; /10 pays
+    d = losslens.diagnose(COS / "sgd_lr0.3.json")
+    assert d.verdict == "lr_too_high" and d.causes[0].status == "likely"
+    assert "only as the lr annealed" in d.causes[0].evidence[0] and "lower peak" in d.causes[0].actions[0]
+    _, _, end = _cosine_run("adam_lr0.03")
+    assert _cosine_run("adam_lr0.003")[2] <= 0.85 * end
+    d = losslens.diagnose(COS / "adam_lr0.03.json")
+    assert d.verdict == "lr_too_high" and "lr_too_low" not in d.cause_ids()
+    ev = " ".join(d.causes[0].evidence)
+    assert "out of a bounce" in ev and "near its peak" in ev and "lower peak" in d.causes[0].actions[0]
+
+
 def test_a_learning_rate_that_undoes_what_was_learned_reads_lr_too_high():
     # fastai fit_one_cycle at lr_max 1.0: validation 1.89 -> 1.78 -> 2.31 (= ln 10, accuracy 0.095)
     # while the training loss stayed above it (4.28 -> 2.33). Read "overfitting: regularize, a

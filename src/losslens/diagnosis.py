@@ -11,11 +11,13 @@ Verdict order when several causes fire (the order of the rule list in ``_diagnos
 run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
 then a measured learning curve (data_limited), an unstable run (training-loss spikes =
 lr_too_high), overfitting, "not done yet" (still_improving),
-the causes of a plateau (lr_too_high by an early blow-up the run came back from; underfitting
-when training accuracy sits at chance; lr_too_high by oscillation; underfitting by level, against
-ln K where K is known) and finally converged, the plateau nothing else explains. Two specific
-readings then take the verdict from their general one: lr_too_low (when "likely": with a logged
-constant lr, or the straight-descent shape) from still_improving, and temporary_plateau (a flat
+the causes of a plateau (lr_too_high by a peak lr that held both curves up until a schedule annealed
+it; by an early blow-up the run came back from; underfitting when training accuracy sits at chance;
+lr_too_high by oscillation; underfitting by level, against ln K where K is known) and finally
+converged, the plateau nothing else explains. Two specific readings then take the verdict from their
+general one: lr_too_low (when "likely": with a logged constant lr, or the straight-descent shape; or a
+schedule that annealed the lr while the descent kept its pace per unit of lr, which also takes it
+from underfitting and leaves no converged) from still_improving, and temporary_plateau (a flat
 stretch of ≥ 5 points) from converged / still_improving / lr_too_low.
 
 The learning-curve forecast (:mod:`losslens.forecasting`, at twice the logged length) is one of
@@ -139,6 +141,11 @@ class Thresholds:
                                           # 50 and 0 of 3 on 12,000 synthetic samples (n_val 1,200: 2 sds are 27%).
                                           # 32 hidden on 1,500 digits: 5 of 5 at patience 10, 4 raised by patience
                                           # 50; the fifth's patience-50 run reads so too, and 200 took 0.939 to 0.983
+    annealed_lr: float = 0.1              # a schedule that ended the lr below 1/10 of its peak ran the step down:
+                                          # a curve that flattened then may have flattened with it
+    peak_held_share: float = 0.25         # under a schedule, a loss flat at the peak lr that came ≥ 25% of its
+                                          # improvement (and ≥ 5 noise sds) lower only once the lr annealed,
+                                          # the training loss ≥ 25% of its own too
 
 
 DEFAULT = Thresholds()
@@ -214,7 +221,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, overfitting,
-                 bounced, unlearned, still_improving, blew_up, fits_nothing, lr_too_high, underfitting):
+                 bounced, unlearned, still_improving, peak_held, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -248,6 +255,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
     low = None if guessing else lr_too_low(f, t)
+    high = "lr_too_high" in ids
+    if high and low is not None and "pace_ratio" in low.numbers:
+        low = None  # (a step shown too large at the peak is not also too small: the schedule's reading yields)
     # (Nor where both curves went back up after their best: "flat since X" is then at a level the run
     # left, not one it holds.)
     # (Nor where the run ended at a uniform guess after having learned: flat at ln K is a network knocked
@@ -258,21 +268,31 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # what was measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
                   for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess"))
+    # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
+    # end is the schedule's, not a floor.)
+    cut_short = low is not None and low.status == "likely" and "pace_ratio" in low.numbers
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
-            and not (low is not None and _crawling(f, t)) and not relapse:
+            and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse:
         causes.append(converged(f, t))
     if not blown:
-        causes.extend(c for c in (low or decayed_at_a_guess(f, t), data_limited(f, causes), temporary_plateau(f, t)) if c)
+        # (A loss near a guess beside a step shown too large -- it bounced, blew up, or fell only once the lr
+        # annealed -- is that step's doing, not a schedule that ran a small step down too soon.)
+        causes.extend(c for c in (low or (None if high else decayed_at_a_guess(f, t)), data_limited(f, causes),
+                                  temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
     # (The flat stretch the run left is an observed event; a too-small step is an inference from
     # the tail, which the drop out of that stretch can mimic: the event wins, if the stretch is
     # long enough, >= 5 points, not to be a lull in the noise of a descent.)
-    for specific, general in (("lr_too_low", "still_improving"), ("temporary_plateau", "converged"),
+    # (A descent the schedule cut short flattened with the lr, not at a capacity limit: "flattened at ≥ 40% of
+    # ln K" then measures where the lr ran out, and 10x the peak lr is the check that tells.)
+    for specific, general in (("lr_too_low", "still_improving"), ("lr_too_low", "underfitting"), ("temporary_plateau", "converged"),
                               ("temporary_plateau", "still_improving"), ("temporary_plateau", "lr_too_low")):
         i = next((i for i, c in enumerate(causes) if c.id == specific and c.status == "likely"), None)
         if causes[0].id != general or i is None:
+            continue
+        if general == "underfitting" and not cut_short:
             continue
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
@@ -312,6 +332,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         fc = f.forecast if horizon is None else _forecast(f, horizon)
         if fc is not None:
             _quote_forecast(verdict, fc, f)
+            if verdict.id == "lr_too_low" and "pace_ratio" in verdict.numbers and not fc.get("reason"):
+                verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
+                                        "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
     pl = f.plateau
     plateau = None
@@ -1040,7 +1063,15 @@ def bounced(f: Facts, t: Thresholds) -> Cause | None:
     after 15 epochs, val 0.19 -> 0.58 -> 0.15 while train went 0.135 -> 0.197 -> 0.129; at lr 0.03
     it reached 0.11."""
     g = _val_beside_train(f)
-    if g is None or f.optimizer.lr_schedule not in (None, "constant") or g.val_bounce_peak is None:
+    if g is None or g.val_bounce_peak is None:
+        return None
+    # Under a schedule, only a climb that peaked while the lr was near its peak (one anneal, LrPhases): the
+    # step then was the peak's. (A climb as a OneCycle's warm-up raises the lr, or a restart's, is the
+    # schedule's own doing.) The digits MLP under CosineAnnealingLR, Adam at peak 3e-2: val 0.136 -> 0.309
+    # at epoch 12 while training rose 0.049 -> 0.098, ending at 0.150; at 3e-3: 0.091.
+    p = f.lr_phases
+    scheduled = f.optimizer.lr_schedule not in (None, "constant")
+    if scheduled and (p is None or not p.peak_from <= g.val_bounce_peak <= p.peak_to):
         return None
     rel = _ratio(g.val_bounce, f.plateau.improvement)
     if not (g.val_bounce >= t.lr_high_floor_noise * f.noise and rel >= t.bounce_range
@@ -1054,7 +1085,11 @@ def bounced(f: Facts, t: Thresholds) -> Cause | None:
           f"once is {_STEP_NOT_MEMORY}"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
-    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev, ACTIONS["lr_too_high"],
+    elif scheduled:
+        ev.append(f"while the learning rate was near its peak{_peak_lr(f.optimizer)} (half of it or more until "
+                  f"{ax} {_n(p.peak_to)}): the schedule's later, smaller steps settled it, the peak's threw it off")
+    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev,
+                 ["a lower peak learning rate (try 1/10 of it)"] + ACTIONS["lr_too_high"][1:] if scheduled else ACTIONS["lr_too_high"],
                  {"val_bounce": g.val_bounce, "val_bounce_range": rel, "train_rise": g.train_rise_in_bounce})
 
 
@@ -1227,10 +1262,10 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     many noise sds, smoothly. At a well-tuned rate a run spends its last quarter where the
     gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
     tr = f.trend
+    if f.optimizer.lr_schedule not in (None, "constant"):
+        return annealed_early(f, t)
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
     if not (_falling(f, t) or _forecast_pays(f, t) or _crawling(f, t)) or f.n_points < t.shape_min_points:
-        return None
-    if f.optimizer.lr_schedule not in (None, "constant"):
         return None
     # (A negative early share is a curve that rose first: not a descent at all.)
     straight = 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
@@ -1277,13 +1312,103 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
 
 
+def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
+    """Under a schedule that ran the lr down to under 1/10 of its peak, the curve flattened with the lr,
+    not at a floor: read per unit of lr-time (the lr integrated over the run, :class:`LrPhases`) it was
+    still falling significantly over the late half of the peak stretch (t < -3) and over the annealed
+    stretch (t < -3, by ≥ 10 noise sds), and no faster there than at the peak (pace ratio ≤ 1). A tuned
+    peak reaches a floor at the peak lr, which the anneal lowers by about its noise, and faster per unit of
+    lr than the descent before it (the anneal removes the step's noise): not both. The digits
+    MLP under CosineAnnealingLR over 30 epochs, Adam at peak 3e-4: val 2.21 -> 0.239-0.246, flat for the
+    last 8 epochs (read converged); per unit of lr still falling 40-55 noise sds over the annealed half, at
+    0.40-0.43 of its pace at the peak; peak 3e-3 ends at 0.090-0.092 (62% lower), and there the annealed
+    half fell 1.6-5 sds. A training loss alone falls like this at a tuned peak too (memorising): possible."""
+    p, o = f.lr_phases, f.optimizer
+    if p is None or _higher(f) or f.n_points < t.shape_min_points or o.lr_ratio is None \
+            or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
+        return None
+    drop_noise = p.annealed_drop / f.noise
+    if not (p.peak_slope_t < t.improving_t and p.annealed_slope_t < t.improving_t
+            and drop_noise >= t.lr_low_drift_noise and 0 < p.pace_ratio <= 1):
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    to = f"0 from its peak{peak}" if o.lr_last == 0 else f"{o.lr_ratio:.2g} of its peak{peak}"
+    ev = [f"{f.metric} flattened as the learning rate annealed to {to}, not at a "
+          f"floor: per unit of learning rate it still fell {_noise_sds(drop_noise)} of its noise after "
+          f"{ax} {_n(p.peak_to)} (the last at half the peak lr or more; t = {_t(p.annealed_slope_t)}), at "
+          f"{_pct(p.pace_ratio)} of its pace at the peak (t = {_t(p.peak_slope_t)}): the schedule ran the step "
+          "down before the descent reached a floor"]
+    status, conf = "likely", _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.6, 0.85)
+    if not is_validation(f.metric):
+        ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this at a tuned "
+                  "peak too")
+        status, conf = "possible", min(conf, 0.5)
+    return Cause("lr_too_low", conf, ev,
+                 [f"a higher peak learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
+                  "or a longer schedule (more epochs for the same decay): the descent had not finished"],
+                 {"pace_ratio": p.pace_ratio, "annealed_drop_noise": drop_noise, "lr_ratio": o.lr_ratio},
+                 status=status)
+
+
+def peak_held(f: Facts, t: Thresholds) -> Cause | None:
+    """Under a schedule that annealed the lr, the curve made no significant progress over the late half
+    of the stretch where the lr was near its peak (≥ half of it; slope t ≥ -3: flat or bouncing), and came
+    ≥ 25% of its whole improvement (and ≥ 5 noise sds) below that level only once the lr annealed, the
+    training loss ≥ 25% of its own too: the peak step held both up, and the schedule's smaller steps did
+    the learning. A tuned peak has learned most of it at the peak; its anneal adds a few percent. The digits
+    MLP under CosineAnnealingLR over 30 epochs, SGD momentum 0.9 at peak 0.3: val bouncing 0.75-1.98 for 14
+    epochs, then 0.312 (read temporary_plateau), training 37% of its improvement after the peak; at peak
+    0.03 it ends at 0.097. Tuned peaks there: 1-11% of the improvement."""
+    p, o = f.lr_phases, f.optimizer
+    if p is None or _higher(f) or f.n_points < t.shape_min_points or o.lr_schedule != "decayed":
+        return None
+    if f.axis_name == "step" and not is_validation(f.metric):
+        return None  # (a batch loss bounces with the batch drawn, whatever the step: as lr_too_high's oscillation)
+    imp = f.plateau.improvement
+    if not imp > t.stuck_noise * f.noise or p.peak_slope_t < t.improving_t:
+        return None
+    # (Bouncing there, as the constant-rate reading asks of a floor: a smooth descent whose few points at the
+    # peak show no significant slope made progress all the same. Keras' ExponentialDecay on Fashion MNIST,
+    # val 0.50 -> 0.36 over 8 epochs at half the peak lr or more (t = -1.5 on 4 points), sd 0.3% of its
+    # improvement, then 0.335 as the lr fell to 1/9: converged.)
+    bounce = p.peak_noise / imp
+    gain = p.peak_level - p.end_level
+    share = gain / imp
+    if bounce < t.lr_high_oscillation or share < t.peak_held_share or not gain >= t.lr_high_floor_noise * f.noise:
+        return None
+    # Training too: a peak step too large to descend fits its own data no better until the lr anneals. One
+    # that kept lowering the training loss at the peak was learning there; its validation's bounce is the
+    # weights wandering at a level the schedule's drop then settles, as designed. Keras SGD at 0.15 with
+    # LearningRateScheduler 0.15 / 0.015 / 0.0015 on a noisy regression: validation bounced 0.13-0.47 at the
+    # peak and ended at 0.086, 51% of its improvement after the cut, while training fell 0.176 -> 0.102 at the
+    # peak (9% after); peak 0.015 ends at 0.136.
+    tp, tpl = (p, f.plateau) if f.metric == "train_loss" else (f.train_lr_phases, f.train_plateau)
+    if tp is None or tpl is None or not tpl.improvement > 0:
+        return None
+    train_share = (tp.peak_level - tp.end_level) / tpl.improvement
+    if train_share < t.peak_held_share:
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    return Cause("lr_too_high", _ramp(share, t.peak_held_share, 2 * t.peak_held_share, 0.6, 0.8),
+                 [f"while the learning rate was near its peak{peak} ({ax} {_n(p.peak_from)} to {_n(p.peak_to)}, at half "
+                  f"of it or more) {f.metric} made no progress over the later half (t = {_t(p.peak_slope_t)}, "
+                  f"around {p.peak_level:.4g}, bouncing with sd {_pct(bounce)} of its whole improvement); it came "
+                  f"down to {p.end_level:.4g} only as the lr annealed, "
+                  f"{_pct(share)} of its whole improvement"
+                  + ("" if tp is p else f", and train_loss {_pct(train_share)} of its own") +
+                  ": the peak step held the loss up, the annealed steps did the learning"],
+                 ["a lower peak learning rate (try 1/10 of it)", "or a warm-up to it; gradient clipping"],
+                 {"peak_held": share, "train_peak_held": train_share, "peak_slope_t": p.peak_slope_t,
+                  "peak_bounce": bounce})
+
+
 def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     """A loss that flattened still near ln K (≥ ``underfit_guess`` of it) while the logged lr was
     decayed to under 1/10 of its peak: the schedule ran the step down before the model learned more
     than a guess, so the flat end says nothing about what the model can reach -- a step too small
     (lr_too_low) fits as well as a model too small, and one retraining at 10x the lr tells them
-    apart. (lr_too_low itself reads only constant-rate runs: under a decaying lr a slowing descent is
-    the schedule's.) A tiny BERT under the Trainer's linear decay at lr 3e-5: eval_loss 0.687 -> 0.674
+    apart. (lr_too_low reads a decaying lr only where the descent kept its pace per unit of lr,
+    :func:`annealed_early`: otherwise a slowing descent is the schedule's.) A tiny BERT under the Trainer's linear decay at lr 3e-5: eval_loss 0.687 -> 0.674
     = 97% of ln 2, the majority class's share throughout; at lr 1e-3 it reached 0.0019."""
     o, k = f.optimizer, (f.chance.classes if f.chance is not None else None)
     if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= 0.1 or not k or _higher(f) \
@@ -2148,8 +2273,10 @@ def _noise_sds(v: float) -> str:
 
 
 def _peak_lr(o) -> str:
-    """The schedule's peak lr (the last lr over its ratio to the peak) as ' 0.3', for "... at its peak 0.3";
-    '' where the log does not give it."""
+    """The schedule's peak lr (the largest logged) as ' 0.3', for "... at its peak 0.3"; '' where the log
+    does not give it."""
+    if o.lr_peak and o.lr_peak > 0:
+        return f" {o.lr_peak:.3g}"
     return f" {o.lr_last / o.lr_ratio:.3g}" if o.lr_last and o.lr_ratio else ""
 
 
