@@ -239,7 +239,7 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     else:
         callbacks = [keras.callbacks.ReduceLROnPlateau(factor=0.1, patience=3)]
     model = sgd_mlp(lr)
-    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, time_budget_ms=None)  # (stop by the hold, not by timing)
     history = model.fit(x, y, validation_data=val, epochs=24, batch_size=16, verbose=0, callbacks=callbacks + [cb])
     if schedule == "LearningRateScheduler":   # once it is over: 0.0015 set at epoch 18, trained at 18 and 19
         assert cb.stopped_epoch is not None and 19 <= cb.stopped_epoch < 23, cb.messages
