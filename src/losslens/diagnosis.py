@@ -36,7 +36,7 @@ import numpy as np
 from .columns import is_validation
 from .facts import Facts, measure
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.smoothing import difference_noise, smooth, window_for
+from .facts.smoothing import difference_noise, median, median3, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
@@ -400,7 +400,7 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
         for _ in range(max(1, n_ok // 10)):
             rest = ok & ~absurd
             vals = y[rest]
-            med = float(np.median(vals))
+            med = float(median(vals))
             dist = np.where(rest, np.abs(y - med), -1.0)
             i = int(np.argmax(dist))
             others = rest.copy()
@@ -414,7 +414,7 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
         if absurd.any():
             rest = ok & ~absurd
             vals = y[rest]
-            med = float(np.median(vals))
+            med = float(median(vals))
             q1, q3 = np.percentile(vals, [25, 75])
             if np.abs(vals - med).max() > TAME_SPREADS * max(float(q3 - q1), 1e-3 * abs(med), 1e-300):
                 absurd[:] = False  # the rest blew up too: a wild run, for the rules to read whole
@@ -714,7 +714,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
     a = c.val_acc_start
     if a is None or not 0 < a < 1 or _higher(f) or f.metric != "val_loss" or f.train_y is None:
         return None
-    tail = float(np.median(f.y[-max(2, f.y.shape[0] // 4):]))
+    tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
     ax = f.axis_name
     binary = c.val_acc_frozen >= t.frozen_acc_points and (a >= 0.5 or c.classes == 2) and c.classes in (None, 2)
     if binary:
@@ -1006,7 +1006,7 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     if after < 2 or ty.shape[0] < 3:  # one point after the best is a blip
         return None
     k = min(3, after)
-    val_end, train_end = float(np.median(f.y[-k:])), float(np.median(ty[-k:]))
+    val_end, train_end = float(median(f.y[-k:])), float(median(ty[-k:]))
     # Under a schedule both curves also rise for a while with the lr (a warm restart); ending at a uniform
     # guess -- validation at ln K with its accuracy at 1/K, training at ln K too -- is no such detour: the
     # network was knocked back to predicting the class frequencies, whatever the lr did afterwards
@@ -1226,7 +1226,7 @@ def _cut_in_noise(f: Facts, t: Thresholds) -> Cause | None:
     sd = math.sqrt(best * err / n_val)
     if after.shape[0] == 0 or not err > 0 or not err >= t.es_room_sd * sd or t.chance_z * sd < t.es_blind_share * err:
         return None
-    held = float(np.median(after))
+    held = float(median(after))
     if held < best - t.es_window_sd * sd:
         return None
     xt, yt = f.train_x, f.train_y
@@ -1527,7 +1527,7 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
 
 def _train_tail(yt: np.ndarray) -> float:
     """Where the training loss sits now: the median of its last tenth (at least 3 points)."""
-    return float(np.median(yt[-max(3, yt.shape[0] // 10):]))
+    return float(median(yt[-max(3, yt.shape[0] // 10):]))
 
 
 def _late_start_share(f: Facts) -> float:
@@ -1613,7 +1613,7 @@ def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
     yt = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
     if yt is None or yt.shape[0] < 8 or _higher(f):
         return None
-    low, start, tail = float(np.min(yt)), float(yt[0]), float(np.median(yt[-max(2, yt.shape[0] // 4):]))
+    low, start, tail = float(np.min(yt)), float(yt[0]), float(median(yt[-max(2, yt.shape[0] // 4):]))
     if not start > low or tail - low > t.underfit_gap * (start - low):
         return None  # the training loss is not at its lowest now: instability or a collapse, not a penalty
     base = c.chance or 0.0
@@ -1876,7 +1876,8 @@ def _fell_after_plateau(f: Facts, share: float = 0.10):
     if i is None or i >= f.n_points - 3:
         return None
     y = _sign(f) * f.y
-    med = np.array([np.median(y[k:k + 3]) for k in range(i, f.n_points - 2)])
+    # median3's min/max form is np.median of each 3-point window, exactly (NaN too), without a call per window.
+    med = median3(y[i:])[1:-1]
     j = int(np.argmin(med))
     if not med[0] or (med[0] - med[j]) / abs(med[0]) < share:
         return None
@@ -1955,7 +1956,7 @@ def _train_loss_at_guess(f: Facts, t: Thresholds) -> tuple[float, float] | None:
     yt = yt[np.isfinite(yt)]
     if yt.shape[0] < 4:
         return None
-    tail = float(np.median(yt[-max(2, yt.shape[0] // 4):]))
+    tail = float(median(yt[-max(2, yt.shape[0] // 4):]))
     return (float(yt[0]), tail) if tail >= t.train_guess_level * math.log(c.classes) else None
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .smoothing import noise_sigma, smooth
+from .smoothing import median, noise_sigma, smooth
 from .trend import _ols_slope_t
 
 
@@ -44,7 +44,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
     # The rise is read off the median of the last quarter, so one late spike of a bouncing
     # curve is not taken for a sustained climb.
     k = max(1, yv.shape[0] // 4)
-    rise = float(max(0.0, min(sv[-1], np.median(yv[-k:])) - sv[i]))
+    rise = float(max(0.0, min(sv[-1], median(yv[-k:])) - sv[i]))
     rng = float(yv[0] - sv[i])
     # A noiseless curve still gets a tiny sd (relative to its own scale, never an absolute one).
     sig = max(noise_sigma(yv), 1e-9 * max(abs(float(sv[i])), abs(rng), 1e-300))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .smoothing import difference_noise, residuals, robust_sd
+from .smoothing import difference_noise, median, residuals, robust_sd
 from .trend import MIN_TAIL_POINTS, _ols_slope_t
 
 
@@ -86,7 +86,7 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
     ps, pt = _ols_slope_t(tau[late], y[late])
     an, at_ = _ols_slope_t(tau[after], y[after])
     return LrPhases(float(x[a]), float(x[b]), b - a + 1, n - 1 - b, ps, pt, an, at_,
-                    float(s[b] - s[-1]), float(np.median(y[late])), float(s[-1]), difference_noise(y[a:b + 1]))
+                    float(s[b] - s[-1]), float(median(y[late])), float(s[-1]), difference_noise(y[a:b + 1]))
 
 
 def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
@@ -185,7 +185,7 @@ def grad_norm_decay(g: np.ndarray | None) -> tuple[float | None, float | None, f
     if g.shape[0] < 4:
         return None, None, None
     k = max(1, g.shape[0] // 10)
-    early, late = float(np.median(g[:k])), float(np.median(g[-k:]))
+    early, late = float(median(g[:k])), float(median(g[-k:]))
     ratio = early / late if late > 0 else float("inf")
     return ratio, early, late
 
