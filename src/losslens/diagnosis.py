@@ -36,7 +36,7 @@ import numpy as np
 from .columns import is_validation
 from .facts import Facts, measure
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.smoothing import difference_noise, median, median3, smooth, window_for
+from .facts.smoothing import difference_noise, median, median3, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
@@ -199,7 +199,7 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     """
     # Absurd inputs (1e300, inf next to 0) overflow in intermediate sums; every rule compares
     # with NaN-safe tests, so the numerics may stay quiet and the answer still stands.
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), shared():
         return _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_better)
 
 
@@ -356,9 +356,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = at_start
     elif verdict.id == "diverged":
         if pl.floor_index < f.n_points - 1:
-            plateau = Plateau(pl.epoch, pl.interval, pl.level) if improved else at_start
+            plateau = Plateau(pl.epoch, pl.interval_later(), pl.level) if improved else at_start
     elif pl.index is not None and not open_ended:
-        plateau = Plateau(pl.epoch, pl.interval, pl.level)
+        plateau = Plateau(pl.epoch, pl.interval_later(), pl.level)
     elif verdict.id == "overfitting" and f.generalization is not None:
         # Validation turned up before its smoothed curve improved at all: X is the minimum itself.
         g = f.generalization

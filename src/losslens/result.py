@@ -37,17 +37,49 @@ class Cause:
                 "numbers": {k: _clean(v) for k, v in self.numbers.items()}}
 
 
+def deferred(name: str) -> property:
+    """A dataclass field read through a property: it holds its value, or a function without arguments
+    that makes it, called at the first read and kept. The plateau's bootstrap interval is made this way:
+    the live callbacks diagnose every epoch and read it only in a report (a third of a long run's
+    diagnosis); a report, ``to_dict`` or a pickle reads the same value as before."""
+    key = "_" + name
+
+    def get(self):
+        value = self.__dict__[key]
+        if callable(value):
+            value = self.__dict__[key] = value()
+        return value
+
+    def put(self, value):
+        self.__dict__[key] = value
+
+    return property(get, put)
+
+
+def resolved_state(self) -> dict:
+    """``__getstate__`` of a class with :func:`deferred` fields: made first (a function cannot be pickled)."""
+    for name, attr in vars(type(self)).items():
+        if isinstance(attr, property) and "_" + name in self.__dict__:
+            getattr(self, name)
+    return self.__dict__
+
+
 @dataclass
 class Plateau:
     """Plateau onset X (in the log's axis units) with its interval and the level reached."""
 
     epoch: float
-    interval: tuple[float, float]
+    interval: tuple[float, float]  # (or a function that makes it: see deferred)
     level: float
 
     def to_dict(self) -> dict:
         return {"epoch": _clean(self.epoch), "interval": [_clean(self.interval[0]), _clean(self.interval[1])],
                 "level": _clean(self.level)}
+
+    __getstate__ = resolved_state
+
+
+Plateau.interval = deferred("interval")
 
 
 @dataclass

@@ -10,10 +10,12 @@ re-measure, take the 5% and 95% quantiles.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..result import deferred, resolved_state
 from .smoothing import residuals, robust_sd, smooth, window_for
 
 FRACTION = 0.05  # 95% of the improvement
@@ -25,12 +27,22 @@ CLEAN_NOISE = 0.04  # noise sd below 4% of the improvement: a clean curve, smoot
 class PlateauFacts:
     index: int | None          # position of X in the (finite) series, None if no improvement
     epoch: float | None        # X in axis units
-    interval: tuple[float, float] | None
+    interval: tuple[float, float] | None  # bootstrapped at its first read (result.deferred)
     level: float | None        # smoothed value at X
     floor: float               # L*: minimum of the smoothed curve
     floor_index: int
     start: float               # L(0)
     improvement: float         # L(0) - L*
+
+    __getstate__ = resolved_state
+
+    def interval_later(self):
+        """The interval, or, not bootstrapped yet, a function that reads it (for result.Plateau)."""
+        value = self.__dict__["_interval"]
+        return (lambda: self.interval) if callable(value) else value
+
+
+PlateauFacts.interval = deferred("interval")
 
 
 def crossing_index(s: np.ndarray, start: float, fraction: float = FRACTION) -> np.ndarray | int | None:
@@ -63,23 +75,30 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> Pla
     if n < 3 or not improvement > 0:
         return PlateauFacts(None, None, None, None, floor, fi, start, max(improvement, 0.0))
     i = int(crossing_index(s, start))
-    # Bootstrap: moving blocks of the residuals keep their autocorrelation.
-    rng = np.random.default_rng(random_state)
-    # The smoother cannot follow the first cliff; clipping keeps those few huge residuals from
-    # being resampled into the flat tail as if they were noise.
-    resid = np.clip(resid, -3 * (sd + 1e-300), 3 * (sd + 1e-300))
-    block = max(1, w)
-    n_blocks = -(-n // block)
-    starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
-    yb = s[None, :] + resid[idx]
-    yb[:, 0] = y[0]
-    sb = smooth(yb, w)
-    ib = crossing_index(sb, start)
-    lo, hi = _quantiles(np.concatenate([ib, [i]]))
+    return PlateauFacts(i, float(x[i]), functools.partial(_interval, x.copy(), s.copy(), resid, sd, w, i, start,
+                                                          random_state), float(s[i]), floor, fi, start, improvement)
+
+
+def _interval(x, s, resid, sd, w, i, start, random_state) -> tuple[float, float]:
+    """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``."""
+    n = s.shape[0]
+    with np.errstate(all="ignore"):  # (as inside diagnose_run, where it was made before it was deferred)
+        # Bootstrap: moving blocks of the residuals keep their autocorrelation.
+        rng = np.random.default_rng(random_state)
+        # The smoother cannot follow the first cliff; clipping keeps those few huge residuals from
+        # being resampled into the flat tail as if they were noise.
+        resid = np.clip(resid, -3 * (sd + 1e-300), 3 * (sd + 1e-300))
+        block = max(1, w)
+        n_blocks = -(-n // block)
+        starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
+        idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
+        yb = s[None, :] + resid[idx]
+        yb[:, 0] = start
+        sb = smooth(yb, w)
+        ib = crossing_index(sb, start)
+        lo, hi = _quantiles(np.concatenate([ib, [i]]))
     lo_i, hi_i = int(np.floor(min(lo, i))), int(np.ceil(max(hi, i)))
-    return PlateauFacts(i, float(x[i]), (float(x[lo_i]), float(x[hi_i])), float(s[i]), floor, fi,
-                        start, improvement)
+    return float(x[lo_i]), float(x[hi_i])
 
 
 _Q = np.array([0.05, 0.95])

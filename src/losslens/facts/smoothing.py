@@ -7,6 +7,8 @@ Hampel 1974) of the residuals around a moving-average smooth.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 
 import numpy as np
@@ -21,6 +23,35 @@ def window_for(n: int) -> int:
     return w if w % 2 == 1 else w + 1
 
 
+# Inside one diagnosis the same curve is smoothed, and its residuals measured, by the facts, the plateau,
+# the generalization gap and the oscillation alike (5 times the validation curve's residuals, 3 times
+# the training curve's): ``shared()`` computes each once. Keyed by the values, so only the same input
+# gets the same answer; callers get copies, so no one's array is shared.
+_SHARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("losslens_smoothing_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared():
+    """Within this block, :func:`smooth` and :func:`residuals` of a 1-D curve (and :func:`noise_sigma`)
+    are computed once per distinct curve and window."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _once(kind: str, y: np.ndarray, window, compute):
+    memo = _SHARED.get()
+    if memo is None or y.ndim != 1:
+        return compute()
+    key = (kind, window, y.shape[0], y.tobytes())
+    if key not in memo:
+        memo[key] = compute()
+    out = memo[key]
+    return out.copy() if isinstance(out, np.ndarray) else out
+
+
 def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
     """Median-of-3 (kills single spikes) then a centred moving average; shape (n,) -> (n,).
 
@@ -31,6 +62,10 @@ def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
     Works on a 2-D array of shape (B, n) row by row (used by the bootstrap).
     """
     y = np.asarray(y, dtype=float)
+    return _once("smooth", y, window, lambda: _smooth(y, window))
+
+
+def _smooth(y: np.ndarray, window: int | None) -> np.ndarray:
     n = y.shape[-1]
     if n < 3:
         return y.copy()
@@ -78,8 +113,11 @@ def residuals(y: np.ndarray) -> np.ndarray:
     noise estimate this way.
     """
     y = np.asarray(y, dtype=float)
-    n = y.shape[-1]
-    w = max(3, window_for(n))
+    return _once("residuals", y, None, lambda: _residuals(y))
+
+
+def _residuals(y: np.ndarray) -> np.ndarray:
+    w = max(3, window_for(y.shape[-1]))
     return (y - smooth(y, w)) / np.sqrt(1 - 1 / w)
 
 
@@ -123,7 +161,7 @@ def noise_sigma(y: np.ndarray) -> float:
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 3:
         return 0.0
-    return robust_sd(residuals(y))
+    return _once("noise", y, None, lambda: robust_sd(residuals(y)))
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
