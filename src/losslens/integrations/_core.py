@@ -850,6 +850,11 @@ def _diagnoser():
     """``diagnose_run``, asked to skip the forecast when it can (the forecast is its costly part)."""
     global _DIAGNOSE
     if _DIAGNOSE is None:
+        # np.median imports numpy.ma at its first call (numpy 2 loads it lazily): ~20-30 ms of CPU that
+        # would land in the first diagnosis of a run long enough to use it (20 points) and make the time
+        # budget skip the next epochs. Taken here, when the callback is made, with the diagnosis itself.
+        import numpy.ma  # noqa: F401
+
         from ..diagnosis import diagnose_run
 
         params = inspect.signature(diagnose_run).parameters
