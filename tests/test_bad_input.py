@@ -627,3 +627,42 @@ def test_a_word_in_a_fastai_printed_table_is_named(tmp_path):
     path = tmp_path / "printed_big_lr.log"
     path.write_bytes(("\n".join(lines)).encode())
     _refused(path, f"line {i + 1}: 'valid_loss' holds 'abc' among numbers")
+
+
+PRINTED = FIXTURES / "ecosystem" / "torch_printed_damaged"
+
+
+def test_a_damaged_value_in_a_loops_printed_log_is_said_and_the_other_lines_read(caplog):
+    # 'Epoch [7/12], Step [20/30], Loss: <bytes>' among the loop's prints was skipped in silence: epoch 7's
+    # loss became the mean of two batches instead of three, no word. Now one warning names the file and the
+    # line; the other lines are read as before.
+    path = PRINTED / "damaged.log"
+    before = _sha(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and str(path) in said[0] and "line 20: 'Loss' holds" in said[0], said
+    assert "\n" not in said[0] and "left out" in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="losslens"):
+        [clean] = losslens.readers.read(PRINTED / "train.log")
+    assert not [r for r in caplog.records if r.name == "losslens"]  # the undamaged log: no word
+    values = [float(ln.rsplit(": ", 1)[1]) for ln in (PRINTED / "train.log").read_text().splitlines()]
+    epoch7 = [v for i, v in enumerate(values) if i // 3 == 6 and i != 19]  # lines 19 and 21
+    assert list(run.axis) == list(clean.axis) and len(run) == 12
+    other = np.arange(12) != 6
+    assert run.train_loss[other] == pytest.approx(clean.train_loss[other])
+    assert run.train_loss[6] == pytest.approx(np.mean(epoch7))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="losslens"):
+        res = _cli("diagnose", path)
+    assert res.exit_code == 0 and "epochs" in res.stdout, res.output
+    assert [r.getMessage() for r in caplog.records if r.name == "losslens"] == said
+    assert _sha(path) == before
+
+
+def test_a_loops_printed_log_with_no_number_left_is_one_line(tmp_path):
+    lines = (PRINTED / "train.log").read_text().splitlines()
+    path = tmp_path / "damaged.log"
+    path.write_text("\n".join(ln.rsplit(": ", 1)[0] + ": tensor(" + ln.rsplit(": ", 1)[1] + ")" for ln in lines) + "\n")
+    _refused(path, "line 1: 'Loss' holds 'tensor(", "where a number is printed")

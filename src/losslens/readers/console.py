@@ -18,6 +18,10 @@ continued training from a new model).
 A value that is not a number where a number is printed (``loss: abc``, ``{'loss': 'abc'}``,
 ``loss=abc`` in a tqdm postfix) in a line that is read is a damaged log: a ReadError names the line, the
 name and the value (read as a gap, the point vanished in silence). ``nan`` and ``inf`` are numbers.
+A loop's own prints are the exception: there a line shaped like the loop's (``Epoch [3/10], Step
+[100/600], Loss: abc``) is left out with one warning naming the line, the name and the value, and the
+other lines are read (a loop's prints are the user's own text; a word beside ``loss:`` need not mean
+the rest of the log is wrong). A log with no readable line left is the usual one-line error.
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def printed_columns(text: str, source=None, where: str = "line") -> tuple[dict[s
     if table is not None:
         return table, "printed_table"
     if is_printed_log(text):
-        return printed_log_columns(text), "printed_log"
+        return printed_log_columns(text, source, where), "printed_log"
     bar = tqdm_postfix_columns(text, source, where)
     if bar is not None:
         return bar, "tqdm_postfix"
@@ -272,6 +276,30 @@ def _series_name(name: str) -> str:
     return name
 
 
+# "name: value" / "name=value" with any token for the value: a curve's name so printed, with a token
+# _NAMED did not read as a number, is a damaged value. A bare "loss improved" has no ':' or '=': a message.
+_SAID = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})\s*[:=]\s*([^\s,;|]+)")
+# A name, then ':' or '=' and no number after it: the few lines worth the full look (logs run to 10^6 lines).
+_MAYBE_UNREAD = re.compile(r"[A-Za-z_]\s*[:=]\s*(?![-+]?[\d.]|[\[(]|$)")
+
+
+def _unread_value(line: str) -> tuple[str, str] | None:
+    """``(name, value)`` of the first curve value of a loop's printed line (one with an epoch/step/iter
+    number) that is neither a number nor a missing-value spelling (``Loss: abc``), else None."""
+    # losslens's own lines ("losslens: stopped at epoch 7 ...") are its messages, not the loop's values.
+    if not _MAYBE_UNREAD.search(line) or not _AXIS.search(line) or line.lstrip().startswith("losslens"):
+        return None
+    rest = _AXIS.sub(" , ", line)
+    read = {m.start(2) for m in _NAMED.finditer(rest)}
+    for m in _SAID.finditer(rest):
+        name, value = m.group(1), m.group(2)
+        # scheduler.get_last_lr() prints "[0.001]": a number in brackets is no damage, only not read.
+        if m.start(2) in read or not _stray(name.split()[-1], value.strip("[]()%")):
+            continue
+        return name, value
+    return None
+
+
 def is_printed_log(text: str) -> bool:
     """At least three printed lines with an epoch/step/iter number and a loss value on the line (or
     a file of nothing but such lines)."""
@@ -282,7 +310,7 @@ def is_printed_log(text: str) -> bool:
     low = head[:1_000_000].lower()
     if "loss" not in low or not any(k in low for k in ("epoch", "step", "iter")):
         return False
-    hits = 0
+    hits = damaged = 0
     lines = [ln for ln in _lines(head)[:50_000] if ln.strip()]
     for ln in lines:
         if not _AXIS.search(ln):
@@ -292,8 +320,11 @@ def is_printed_log(text: str) -> bool:
             hits += 1
             if hits >= 3:
                 return True
-    # A log of one or two epochs is still a log (too short to diagnose, and said so), when that is all it holds.
-    return 0 < hits == len(lines)
+        elif _unread_value(ln):
+            damaged += 1
+    # A log of one or two epochs is still a log (too short to diagnose, and said so), when that is all it
+    # holds (a damaged line of it included: said by printed_log_columns, or refused with no number left).
+    return 0 < hits + damaged == len(lines)
 
 
 def first_line(text: str) -> str:
@@ -310,7 +341,7 @@ def _table_header(line: str) -> bool:
     return False
 
 
-def printed_log_columns(text: str) -> dict[str, np.ndarray]:
+def printed_log_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray]:
     """``{"epoch" or "step": ..., name: ...}`` from a loop's printed lines.
 
     The axis is the epoch when lines carry epoch numbers (values printed several times within an
@@ -319,9 +350,25 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
     epoch's until validation ends), else the step or iteration. A line without a number of its
     own (llm.c's ``val loss 3.28``) belongs to the last one printed. Names keep the printed words
     ("train loss", ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
+
+    A loop's line whose curve value is not a number (``Loss: abc``: a damaged write) is left out of
+    that point, said in one warning about ``source`` naming the first such line (``where`` and its
+    number) and how many there were.
     """
-    parsed = [_printed_pairs(ln) for ln in _lines(text)]
-    parsed = [(a, p) for a, p in parsed if p]
+    parsed, damaged = [], []
+    for n, ln in _numbered_lines(text):
+        axes, pairs = _printed_pairs(ln)
+        if pairs:
+            parsed.append((axes, pairs))
+        bad = _unread_value(ln) if axes else None
+        if bad:
+            damaged.append((n, *bad))
+    if damaged and not parsed:
+        n, name, value = damaged[0]
+        raise ReadError(f"{where} {n}: {name.strip()!r} holds {value[:40]!r} where a number is printed, and no "
+                        "line of this log holds a number (a damaged or mistyped value)", source)
+    if damaged:
+        _say_damaged(source, where, damaged)
     epochs = {a["epoch"] for a, _ in parsed if "epoch" in a}
     kind = "epoch" if len(epochs) >= 2 else "step"
     sums: dict[int, dict[str, list[float]]] = {}
@@ -344,6 +391,16 @@ def printed_log_columns(text: str) -> dict[str, np.ndarray]:
     # batch loss.
     explicit_train = any(n != "loss" and canonical(_series_name(n)) == "train_loss" for n in names)
     return fold(sums, kind, lambda name: "batch loss" if name == "loss" and explicit_train else _series_name(name))
+
+
+def _say_damaged(source, where: str, damaged: list[tuple[int, str, str]]) -> None:
+    """One warning for a loop's printed values that are not numbers: the first named, the rest counted."""
+    from ._source import warn
+
+    n, name, value = damaged[0]
+    more = "" if len(damaged) == 1 else f" ({len(damaged)} such lines, the last {where} {damaged[-1][0]})"
+    warn(source or "printed log", "%s %d: %r holds %r where a number is printed (a damaged or mistyped value): "
+         "left out, the other lines read%s", where, n, name.strip(), value[:40], more)
 
 
 def fold(sums: dict[float, dict[str, list[float]]], axis: str, name_of=lambda name: name) -> dict[str, np.ndarray]:
