@@ -435,6 +435,57 @@ def _diabetes_mlp(epochs_factor=1.0, seed=0):
                             n_iter_no_change=int(10 * epochs_factor), random_state=seed).fit(Xtr, ytr)
 
 
+def _diabetes_mlp_budget(fitted: dict, patience_too: bool):
+    """The same user's MLPRegressor, whose epochs_factor scales max_iter (2000) alone, or (patience_too)
+    a budget of 100 iterations that n_iter_no_change = max_iter lets it train to the end of; each fitted
+    estimator is kept in ``fitted`` by its epochs_factor."""
+    def train(epochs_factor=1.0, seed=0):
+        import warnings
+
+        from sklearn.datasets import load_diabetes
+        from sklearn.model_selection import train_test_split
+        from sklearn.neural_network import MLPRegressor
+        from sklearn.preprocessing import StandardScaler
+        from threadpoolctl import threadpool_limits
+
+        X, y = load_diabetes(return_X_y=True)
+        Xtr, _, ytr, _ = train_test_split(X, y, test_size=0.25, random_state=0)
+        Xtr = StandardScaler().fit(Xtr).transform(Xtr)
+        budget = round((100 if patience_too else 2000) * epochs_factor)
+        est = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=budget, early_stopping=True, random_state=seed,
+                           **({"n_iter_no_change": budget} if patience_too else {}))
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            fitted[epochs_factor] = est.fit(Xtr, ytr)
+        return fitted[epochs_factor]
+    return train
+
+
+def test_twice_the_epochs_that_trained_no_longer_is_not_read():
+    # max_iter 2000 -> 4000, but early stopping ends both fits at iteration 313: the same run read twice
+    # said "twice the epochs: +0.0%: does NOT hold", and "NOT confirmed; consistent with converged".
+    fitted = {}
+    v = verify(_diabetes_mlp_budget(fitted, patience_too=False), progress=False)
+    base, twice = fitted[1.0], fitted[2.0]
+    assert (base.max_iter, twice.max_iter) == (2000, 4000) and twice.n_iter_ == base.n_iter_ < 2000  # the premise
+    assert v.diagnosis.verdict == "still_improving"
+    [r] = [r for r in v.results if r.check.cause == "still_improving"]
+    assert r.holds is None and not [o for o in v.results if o.shared]  # nor read for converged off it
+    assert "trained no longer" in r.skipped and f"n_iter_ {base.n_iter_} of max_iter 4000" in r.skipped
+    assert "early_stopping ended it" in r.skipped and "n_iter_no_change" in r.skipped
+    assert v.confirmed is None and "consistent with converged" not in v.summary()
+    assert "not run (train(epochs_factor=2.0) trained no longer" in str(v)
+
+
+def test_twice_the_epochs_that_trains_twice_as_long_is_read():
+    fitted = {}
+    v = verify(_diabetes_mlp_budget(fitted, patience_too=True), causes=["still_improving"], progress=False)
+    assert (fitted[1.0].n_iter_, fitted[2.0].n_iter_) == (100, 200)
+    [r] = [r for r in v.results if r.check.cause == "still_improving"]
+    assert r.skipped is None and r.holds is not None and len(r.runs[0]) == 2 * len(v.baseline_runs[0]) == 200
+    assert r.value != r.baseline
+
+
 def test_a_failed_verdict_names_the_cause_its_retraining_is_consistent_with():
     """'NOT confirmed' and nothing else, while the same retrained run held converged's reading."""
     v = verify(_diabetes_mlp, progress=False)

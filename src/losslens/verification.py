@@ -45,7 +45,9 @@ reads (a Keras ``History``, a dict of lists, a DataFrame, a log path, a Run)::
     report = losslens.verify(train)        # diagnose train(), then run the checks its causes call for
     print(report)
 
-A check whose keyword ``train`` does not take is skipped (and says so); give ``train`` a
+A check whose keyword ``train`` does not take is skipped (and says so), and so is twice the epochs when
+the retrained run ends where the baseline's did (a stopping rule ended both: scikit-learn's MLP stops
+at ``tol`` / ``n_iter_no_change`` whatever ``max_iter`` says; the skip names what stopped it); give ``train`` a
 ``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds. ``lr_too_high`` is about the
 step at the floor, so its lr/10 is applied from the plateau on when ``train`` takes
 ``from_epoch`` (train as the baseline for that many epochs, then make the change: a step
@@ -530,6 +532,9 @@ class _Retrainer:
         # change -> the retrained runs (one per seed), or the exception train raised making them
         self.runs: dict[tuple, list | Exception] = {}
         self.verdicts: dict[tuple, list] = {}  # change -> losslens's verdict on each run
+        # (change, seed) -> (estimator's class name, n_iter_, get_params()) where train returned a fitted
+        # scikit-learn estimator: what stopped it is in its settings, not in its curve
+        self.fitted: dict[tuple, tuple] = {}
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -541,6 +546,11 @@ class _Retrainer:
         kw = dict(change, **({} if seed is None else {"seed": seed}))
         self.bar.say(f"{_kwtext(change) or 'baseline'}{'' if seed is None else f' (seed {seed})'}")
         out = self.train(**kw)
+        if hasattr(out, "get_params") and isinstance(getattr(out, "n_iter_", None), int):
+            try:
+                self.fitted[(tuple(sorted(change.items())), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
+            except Exception:  # noqa: BLE001 — a half-built estimator: no settings to quote
+                pass
         try:
             runs = to_runs(out)
         except TypeError:
@@ -613,6 +623,9 @@ class _Retrainer:
     def read(self, check: Check, runs: list, t0: float, shared: bool = False) -> CheckResult:
         """The check's statistic on the baseline and on ``runs`` (means over seeds), compared;
         ``seconds`` counts from ``t0`` (before the retraining, where this check made it)."""
+        why_not = self.not_longer(check, runs)
+        if why_not:
+            return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
         base_vals = [_statistic(r, check.metric, check.statistic, check.top) for r in self.base_runs]
         vals = [_statistic(r, check.metric, check.statistic, check.top) for r in runs]
         if any(v is None for v in base_vals + vals):
@@ -622,6 +635,33 @@ class _Retrainer:
                            holds=_holds(check, b, v), runs=runs,
                            verdicts=self.verdicts_of(tuple(sorted(check.change.items()))),
                            seconds=time.perf_counter() - t0, shared=shared)
+
+    def not_longer(self, check: Check, runs: list) -> str | None:
+        """Why a change of the epoch budget did not change how long the run trained, else None.
+
+        A run its own stopping rule ended (scikit-learn's MLP at ``tol`` / ``n_iter_no_change``, a Keras
+        EarlyStopping) stops at the same epoch under any budget: the same run read twice, "twice the
+        epochs: +0.0%", would count against still_improving and for converged without training on."""
+        factor = check.change.get("epochs_factor")
+        if factor is None or factor == 1:
+            return None
+        for i, (base, new) in enumerate(zip(self.base_runs, runs)):
+            if not len(base) or not len(new):
+                continue
+            b, n = float(base.axis[-1]), float(new.axis[-1])
+            if (n > b) if factor > 1 else (n < b):
+                continue
+            seed = self.seeds[i] if i < len(self.seeds) else None
+            of_seed = "" if seed is None else f" (seed {seed})"
+            said = (f"{_name(self.train)}({_kwtext(check.change)}) trained no {'longer' if factor > 1 else 'shorter'}: "
+                    f"its run ends at {new.axis_name} {n:g}{of_seed}, the baseline's at {b:g}")
+            fit = self.fitted.get((tuple(sorted(check.change.items())), seed))
+            fit0 = self.fitted.get(((), seed))
+            if fit and fit0:
+                return said + "; " + _sklearn_stop(fit0, fit)
+            return said + ("; a stopping rule (early stopping, a tolerance) ended both short of their budget: "
+                           "make epochs_factor scale a budget that nothing stops short of")
+        return None
 
     def verdicts_of(self, key: tuple) -> list[str]:
         from .api import diagnose
@@ -649,6 +689,22 @@ def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     else:
         i = (2 * n) // 3
     return dict(check.change, from_epoch=int(min(max(i, 1), max(n - 2, 1))))
+
+
+def _sklearn_stop(base: tuple, new: tuple) -> str:
+    """What stopped a scikit-learn MLP short of ``max_iter`` (its settings), and how to let it train on."""
+    name, n_iter, params = new
+    _, n_iter0, params0 = base
+    told = f"{name} stopped at n_iter_ {n_iter} of max_iter {params.get('max_iter')} (baseline {n_iter0} of " \
+           f"{params0.get('max_iter')})"
+    patience, tol = params.get("n_iter_no_change"), params.get("tol")
+    if params.get("early_stopping"):
+        rule = f"early_stopping ended it (the validation score gained < tol={tol} for n_iter_no_change={patience} " \
+               "iterations)"
+    else:
+        rule = f"the training loss gained < tol={tol} for n_iter_no_change={patience} iterations"
+    return (f"{told}: {rule}, whatever max_iter says; to train longer, scale n_iter_no_change with epochs_factor "
+            "as well (n_iter_no_change=max_iter, both scaled, trains exactly max_iter iterations)")
 
 
 def _holds(check: Check, base: float, value: float) -> bool:
