@@ -221,7 +221,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, overfitting,
-                 bounced, unlearned, still_improving, peak_held, blew_up, fits_nothing, lr_too_high, underfitting):
+                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -1400,6 +1400,60 @@ def peak_held(f: Facts, t: Thresholds) -> Cause | None:
                  ["a lower peak learning rate (try 1/10 of it)", "or a warm-up to it; gradient clipping"],
                  {"peak_held": share, "train_peak_held": train_share, "peak_slope_t": p.peak_slope_t,
                   "peak_bounce": bounce})
+
+
+def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
+    """Under a schedule that cut the lr (ReduceLROnPlateau, StepLR; LrPhases' peak stretch, at >= half the
+    peak lr, and the rest): validation bounced at the peak with point sd >= ``lr_high_oscillation`` of its
+    whole improvement (the bar a constant rate bouncing at its floor is held to) and made no steady progress
+    over the late half of that stretch (t >= -3); nothing after the cut got below the best the bounce had
+    touched; and training then fitted its data to <= ``memorised_share`` of validation's best. The steps
+    threw the weights about until the cut, and the smaller ones settled where the last throw left them:
+    a lower start, or a cut as soon as it bounces, is what helps. Read beside overfitting, whose
+    validation-above-training is the same run's. A digits MLP on 150 rows, Adam 3e-2 with
+    ReduceLROnPlateau(0.3, patience 5 or 10), 3 seeds each: peak point sd 2.6-23% of the improvement, best
+    0.425-0.576 (read overfitting or converged), training ending <= 0.5% of it; at 3e-3 the best is
+    0.288-0.374 (-32% to -39% per seed).
+    Not read: where the cut found lower ground (a tuned step schedule's drop: the peak explored, the cut
+    harvested); where validation climbed at the peak while training fell steadily (memorising, as
+    :func:`_memorising` reads a constant rate); where training stayed near validation (flipped labels:
+    30-35% flipped under the same scheduler, training ended at 40-90% of validation's best, and Adam 1e-2
+    reached no lower best than 1e-3; a floor the data's noise sets: Keras' Adam 1e-2 on a noisy regression,
+    ``keras_rlrop_noise_floor``, 69-80%); and at a tuned peak, whose validation barely bounces (the 3e-3
+    runs: 0.5-1.5% of the improvement; their lr/10 reached no lower best)."""
+    p, tp, o = f.lr_phases, f.train_lr_phases, f.optimizer
+    if p is None or tp is None or o.lr_schedule != "decayed" or f.metric != "val_loss" or _higher(f) \
+            or f.n_points < t.shape_min_points:
+        return None
+    imp = f.plateau.improvement
+    if not imp > t.lr_high_floor_noise * f.noise:
+        return None  # (no floor to bounce at)
+    bounce = p.peak_noise / imp
+    if bounce < t.lr_high_oscillation or p.peak_slope_t < t.improving_t:
+        return None
+    if p.peak_slope_t > t.memorise_val_t and tp.peak_slope_t < t.improving_t:
+        return None
+    at, after = (f.x >= p.peak_from) & (f.x <= p.peak_to), f.x > p.peak_to
+    if not after.any() or not f.y[after].min() >= f.y[at].min():
+        return None
+    best = float(f.y.min())
+    if not 0 <= tp.end_level <= t.memorised_share * best:
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    idx = np.flatnonzero(at)
+    late = f.y[idx[idx.shape[0] // 2:]]  # (LrPhases' late half: the early half is the descent)
+    ev = [f"while the learning rate was at its peak{peak} ({ax} {_n(p.peak_from)} to {_n(p.peak_to)}, half of it or "
+          f"more) {f.metric} bounced between {late.min():.4g} and {late.max():.4g} over the later half (point sd "
+          f"{_pct(bounce)} of its whole improvement) and did not come down over it (t = {_t(p.peak_slope_t)}): a constant rate "
+          "bouncing like this reads lr_too_high",
+          f"after the cut {f.metric} held {float(np.median(f.y[after])):.4g}, never below the best {best:.4g} the "
+          f"bounce had touched, while train_loss fell to {tp.end_level:.4g} ({_pct(tp.end_level / best)} of that "
+          "best: the model fits its data): the smaller steps settled where the peak's last throw left the weights"]
+    return Cause("lr_too_high", _ramp(bounce, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.55, 0.8), ev,
+                 ["start at a lower learning rate (try 1/10 of the peak)",
+                  "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
+                  "gradient clipping"],
+                 {"peak_bounce": bounce, "peak_slope_t": p.peak_slope_t, "train_fit": tp.end_level / best})
 
 
 def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
