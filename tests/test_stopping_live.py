@@ -57,6 +57,41 @@ def test_converged_is_not_stopped_on_right_after_the_first_cliff():
     assert said and re.search(r"forecast to go \d\.\d% lower by the planned end", said[0]), said
 
 
+class _SixMsDiagnoses:
+    """``time`` for losslens.integrations._core with every diagnosis costing 6 ms of CPU (``thread_time`` is read
+    once before and once after each): what one costs on this 2-core machine, above the 5 ms default budget, so the
+    Watcher diagnoses every other epoch. The wall clock is the real one."""
+
+    def __init__(self):
+        import time
+
+        self.perf_counter, self._cpu = time.perf_counter, 0.0
+
+    def thread_time(self):
+        self._cpu += 0.006
+        return self._cpu
+
+
+def test_converged_stop_is_not_lost_when_the_time_budget_skips_epochs(monkeypatch):
+    """With the default time budget (5 ms) and a diagnosis of 6 ms, every other epoch is skipped. The stretch
+    since X had to back the stop at two *epochs* in a row, which never happens then: the GRU run was never stopped
+    (all 60 epochs; with the budget exactly met, at epoch 53). Two diagnoses in a row is what the check means."""
+    import losslens.integrations._core as core
+
+    d, rows = _gru_rows()
+    val = np.asarray(d["val_loss"])
+    kw = dict(stop_on=("converged", "overfitting", "diverged"), reduce_lr_on=("lr_too_high",),
+              restore_best_weights=True, horizon=59, verbose=0, framework="torch")
+    unhurried = _replay(Watcher(time_budget_ms=None, **kw), rows)
+    monkeypatch.setattr(core, "time", _SixMsDiagnoses())
+    w = Watcher(**kw)                                     # the default budget, 5 ms
+    stopped = _replay(w, rows)
+    assert len(w.cpu_timings) <= len(rows) // 2 + 1       # every other epoch was diagnosed
+    assert stopped is not None, w.messages                # was: never stopped
+    assert unhurried <= stopped <= unhurried + 3, (unhurried, stopped)
+    assert w.best <= 1.01 * val.min()
+
+
 @pytest.mark.slow
 def test_gru_monitor_trains_past_the_cliff():
     """The real loop (tests/fixtures/ecosystem/torch_gru_cliff/make.py) with stop_on: not stopped at the
