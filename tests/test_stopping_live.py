@@ -145,6 +145,23 @@ def test_gru_at_ten_times_the_lr_gets_its_lr_cut_before_a_converged_stop():
     assert min(vals) <= 0.0130                                  # was 0.0151, stopped at epoch 10
 
 
+@pytest.mark.slow
+def test_converged_after_an_lr_cut_reads_the_stretch_at_the_new_rate():
+    """The fixture's loop at seed 4 reads lr_too_high at epoch 19 (Adam 1e-2 bouncing: lr/10 from there lowers the
+    final val_loss 0.01341 -> 0.0105, -22%) and losslens cuts the lr. It was stopped at epoch 28 as converged, at
+    0.01118, still creeping down: the stretch since X = 15 straddled the cut, and its drop read as the level held.
+    Training on at the new rate reached 0.01040. The stretch is now the one at the new rate."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=4, time_budget_ms=None)
+    cuts = [a["epoch"] for a in monitor.actions if a["action"] == "lower_lr"]
+    assert cuts, monitor.actions
+    assert monitor.stopped_epoch is None or monitor.stopped_epoch >= cuts[0] + 15, monitor.actions  # was 28
+    assert monitor.watcher.best <= 0.0108                                                      # was 0.01118
+
+
 def _cnn_rows(seed):
     import csv
 

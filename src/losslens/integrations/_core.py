@@ -524,6 +524,12 @@ class Watcher:
         if X is None or y.shape != x.shape:
             return None
         ok = np.isfinite(y) & (x >= float(X))
+        # After losslens lowered the lr, the stretch is the one trained at the new rate: across the cut, the
+        # drop it made reads as a level the curve already holds (the GRU at Adam(1e-2), seed 4, lr cut at
+        # epoch 19, was stopped at 28 at 0.01118, still creeping down; training on reached 0.0103).
+        cuts = [a[self.axis_name] for a in self.actions if a["action"] == "lower_lr"]
+        if cuts and cuts[-1] is not None and float(cuts[-1]) >= float(X):
+            ok &= x > float(cuts[-1])
         xs, ys = x[ok], y[ok]
         if xs.size < MIN_POINTS:
             at_end = self.horizon is not None and float(self.horizon) <= x[-1]
