@@ -529,7 +529,7 @@ class Watcher:
         ok = np.isfinite(y) & (x >= float(X))
         # After losslens lowered the lr, the stretch is the one trained at the new rate: across the cut, the
         # drop it made reads as a level the curve already holds (the GRU at Adam(1e-2), seed 4, lr cut at
-        # epoch 19, was stopped at 28 at 0.01118, still creeping down; training on reached 0.0103).
+        # epoch 19, was stopped at 28 at 0.01118, still creeping down; training on reached 0.0104).
         cuts = [a[self.axis_name] for a in self.actions if a["action"] == "lower_lr"]
         if cuts and cuts[-1] is not None and float(cuts[-1]) >= float(X):
             ok &= x > float(cuts[-1])
@@ -552,8 +552,8 @@ class Watcher:
 
     def _backed_by_flat_stretch(self, d, say: bool = True) -> bool:
         """True when the stretch since X backs a ``converged`` stop (see :meth:`_flat_stretch_gain`):
-        forecast to gain less than 1% (as ``stop_gain=0.01`` asks) at this diagnosis and at the
-        one before. One noisy epoch moves the forecast (it starts from the last points), so, like the
+        forecast to change less than 1% either way (as ``stop_gain=0.01`` asks of a gain) at this
+        diagnosis and at the one before. One noisy epoch moves the forecast (it starts from the last points), so, like the
         verdict, the stretch must say so twice in a row. Otherwise the stop waits, and says so once.
 
         In a row means two diagnoses, not two epochs: when the time budget skips epochs (a 6 ms diagnosis
@@ -561,7 +561,7 @@ class Watcher:
         GRU run of tests/fixtures/ecosystem/torch_gru_cliff was never stopped (at epoch 53 without skips)."""
         gain = self._flat_stretch_gain(d)
         # Flat means within 1% either way: a stretch of 6-8 noisy points ending on a spike was forecast to
-        # rise 25-41% (a GRU stopped at epoch 12, 40% above the best training on reached).
+        # rise 24-41% (a GRU stopped at epoch 12, 40% above the best training on reached).
         backed = gain is None or abs(gain) < 0.01
         made = len(self.timings)  # one per diagnosis of an epoch
         before, self._flat_backed = self._flat_backed, (made if backed else None)
