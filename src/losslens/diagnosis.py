@@ -1451,7 +1451,7 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
           f"train_loss sat around {tp.peak_level:.4g} there ({_pct(tp.peak_level / best)} of validation's best "
           f"{best:.4g}) and fell to {tp.end_level:.4g} only after the cut: the peak step kept the model from "
           "fitting its own data",
-          f"after the cut {f.metric} held {float(np.median(f.y[after])):.4g}, never below that best: the smaller "
+          f"after the cut {f.metric} held {float(median(f.y[after])):.4g}, never below that best: the smaller "
           "steps settled where the peak's last throw left the weights"]
     return Cause("lr_too_high", _ramp(bounce, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.55, 0.8), ev,
                  ["start at a lower learning rate (try 1/10 of the peak)",

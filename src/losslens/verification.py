@@ -414,7 +414,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
         if cause not in CHECKS and cause not in _OBSERVED:
             raise ValueError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
         for c in CHECKS.get(cause, []):
-            key = (c.cause, tuple(sorted(c.change.items())), c.statistic, c.metric)
+            key = (c.cause, _change_key(c.change), c.statistic, c.metric)
             if key not in seen:
                 seen.add(key)
                 out.append(c)
@@ -487,7 +487,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             shared = []
             for check in checks:
                 check, why_not = lab.resolve(check, d)
-                runs = None if why_not else lab.runs.get(tuple(sorted(check.change.items())))
+                runs = None if why_not else lab.runs.get(_change_key(check.change))
                 if isinstance(runs, list):
                     shared.append(lab.read(check, runs, time.perf_counter(), shared=True))
             for rs in _by_change(shared).values():
@@ -500,7 +500,12 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
 
 def _key(r: CheckResult) -> tuple:
     """The retraining a reading read (one change, one set of runs)."""
-    return tuple(sorted(r.check.change.items()))
+    return _change_key(r.check.change)
+
+
+def _change_key(change: dict) -> tuple:
+    """A change of keywords as a dict key: the same retraining whatever order its keywords came in."""
+    return tuple(sorted(change.items()))
 
 
 def _by_change(results: Iterable[CheckResult]) -> dict[tuple, list[CheckResult]]:
@@ -548,7 +553,7 @@ class _Retrainer:
         out = self.train(**kw)
         if hasattr(out, "get_params") and isinstance(getattr(out, "n_iter_", None), int):
             try:
-                self.fitted[(tuple(sorted(change.items())), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
+                self.fitted[(_change_key(change), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
             except Exception:  # noqa: BLE001 — a half-built estimator: no settings to quote
                 pass
         try:
@@ -610,7 +615,7 @@ class _Retrainer:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one
         change). What train raises is kept for that change alone (e.g. no more data for
         data_factor=2); a return value that is not a run stops everything."""
-        key = tuple(sorted(change.items()))
+        key = _change_key(change)
         if key not in self.runs:
             try:
                 self.runs[key] = [self.run(change, s) for s in self.seeds]
@@ -633,7 +638,7 @@ class _Retrainer:
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
         return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
                            holds=_holds(check, b, v), runs=runs,
-                           verdicts=self.verdicts_of(tuple(sorted(check.change.items()))),
+                           verdicts=self.verdicts_of(_change_key(check.change)),
                            seconds=time.perf_counter() - t0, shared=shared)
 
     def not_longer(self, check: Check, runs: list) -> str | None:
@@ -655,7 +660,7 @@ class _Retrainer:
             of_seed = "" if seed is None else f" (seed {seed})"
             said = (f"{_name(self.train)}({_kwtext(check.change)}) trained no {'longer' if factor > 1 else 'shorter'}: "
                     f"its run ends at {new.axis_name} {n:g}{of_seed}, the baseline's at {b:g}")
-            fit = self.fitted.get((tuple(sorted(check.change.items())), seed))
+            fit = self.fitted.get((_change_key(check.change), seed))
             fit0 = self.fitted.get(((), seed))
             if fit and fit0:
                 return said + "; " + _sklearn_stop(fit0, fit)
