@@ -78,6 +78,27 @@ def test_converged_is_not_stopped_on_a_stretch_too_short_or_too_noisy_to_read(se
     assert any(said in m for m in w.messages), w.messages
 
 
+@pytest.mark.parametrize("seed, old_stop", [(8, 26), (9, 27)])
+def test_converged_after_an_lr_cut_waits_while_the_new_rate_creeps_down(seed, old_stop):
+    """The fixture's GRU at seeds 8 and 9 (make.py cut-seeds: reduce_lr_on=("lr_too_high",), no stop), where losslens
+    cuts the lr to 1e-3 at epoch 19 and the loss then creeps down at the new rate to the end (0.2-0.5% an epoch at
+    first, ~0.1% later). With stop_on=("converged", ...) too, they were stopped at epochs 26 and 27, 3.4% and 4.7%
+    above the best of the 60 epochs: the 7-8 points since the cut, forecast by saturating families, read as already
+    flat (0.9% more by epoch 59). Their own Theil-Sen slope, carried to the same horizon, now holds the stop while it
+    is worth 1% or more: stopped at 52 and 53, 0.4% and 0.5% above it."""
+    d, rows = _gru_rows(f"seed{seed}.json")
+    val = np.asarray(d["val_loss"])
+    w = Watcher(stop_on=("converged", "overfitting", "diverged"), reduce_lr_on=("lr_too_high",),
+                restore_best_weights=True, horizon=59, verbose=0, framework="torch", time_budget_ms=None)
+    stopped = _replay(w, rows)
+    # The replay cuts where the recorded run was cut: the rows it sees are the ones a live run sees up to its stop.
+    cuts = [a["epoch"] for a in w.actions if a["action"] == "lower_lr"]
+    assert cuts == [a["epoch"] for a in d["meta"]["actions"]] == [19], (w.actions, d["meta"]["actions"])
+    assert stopped is None or stopped >= old_stop + 15, w.messages
+    assert w.best <= 1.01 * val.min(), (w.best, val.min())      # was 3.4% / 4.7% above
+    assert any("since the lr was lowered at epoch 19 still fall" in m for m in w.messages), w.messages
+
+
 class _SixMsDiagnoses:
     """``time`` for losslens.integrations._core with every diagnosis costing 6 ms of CPU (``thread_time`` is read
     once before and once after each): what one costs on this 2-core machine, above the 5 ms default budget, so the
@@ -163,6 +184,21 @@ def test_converged_after_an_lr_cut_reads_the_stretch_at_the_new_rate():
     assert cuts, monitor.actions
     assert monitor.stopped_epoch is None or monitor.stopped_epoch >= cuts[0] + 15, monitor.actions  # was 28
     assert monitor.watcher.best <= 0.0108                                                      # was 0.01118
+
+
+@pytest.mark.slow
+def test_gru_monitor_after_an_lr_cut_trains_on_while_the_new_rate_creeps_down():
+    """The live loop at seed 8 (the replay above, through the real Monitor): lr cut at 19; was stopped at 26 at
+    0.01179, 3.4% above the 0.01140 that training on at the new rate reached (seed8.json)."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    best = min(json.loads((ECO / "torch_gru_cliff" / "seed8.json").read_text())["val_loss"])
+    monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
+    assert [a["epoch"] for a in monitor.actions if a["action"] == "lower_lr"] == [19], monitor.actions
+    assert monitor.stopped_epoch is None or monitor.stopped_epoch >= 41, monitor.actions   # was 26
+    assert monitor.watcher.best <= 1.01 * best, (monitor.watcher.best, best)                 # was 0.01179
 
 
 def _cnn_rows(seed):

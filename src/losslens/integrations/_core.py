@@ -108,7 +108,10 @@ class Watcher:
         it, and a forecast that still expects a real gain (still_improving) holds the stop. So
         does the stretch since the plateau epoch X (since losslens's last lr cut, when later)
         forecast on its own, until it has 5 points and expects less than 1% change either way at
-        two diagnoses in a row: after a cliff (a GRU's first epoch, 0.144 ->
+        two diagnoses in a row (after losslens's own lr cut, so must the stretch's Theil-Sen slope carried
+        to the planned end: a curve creeping down at the new rate looks flat to a forecast on its first
+        points; the GRU below at seeds 8 and 9 was stopped 7-8 epochs after its cut, 3.4% and 4.7% above
+        what training on reached, now 0.4% and 0.5%): after a cliff (a GRU's first epoch, 0.144 ->
         0.032) the whole curve's improvement is the cliff's, a tail still falling a quarter of
         its level is "within 5%" of it, and the whole curve's forecast is the cliff's too
         (tests/fixtures/ecosystem/torch_gru_cliff: stopped at epoch 8 at 0.0158, 0.0110 reached).
@@ -220,6 +223,7 @@ class Watcher:
     # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
     epoch_note: Any = field(default=None, init=False)
     _flat_backed: Any = field(default=None, init=False)    # diagnoses made when the flat stretch last backed a stop
+    _stretch_trend: Any = field(default=None, init=False)  # (fall a unit / level, points, cut) when a creep at the new rate held the stop
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
@@ -518,9 +522,13 @@ class Watcher:
         length, short of the diagnosis's bars for still_improving (5% at P >= 0.92, 10% at
         P >= 0.72), and the run was stopped at epoch 8 at 0.0158 (training on reached 0.0110).
         The stretch the verdict calls flat, forecast alone, expected 2.9% more: not flat.
+
+        After losslens lowered the lr, the stretch's own Theil-Sen slope carried to the same horizon, when it
+        is worth 1% or more and more than the forecast: the gain returned, and ``_stretch_trend`` says so.
         """
         from ..forecasting import MIN_POINTS, forecast_curve
 
+        self._stretch_trend = None
         X = d.plateau_epoch
         x = np.asarray(self.axis, dtype=float)
         y = np.asarray(self.history.get(d.metric, ()), dtype=float)
@@ -548,7 +556,24 @@ class Watcher:
             fc = forecast_curve(xs, ys, horizon)
         except LosslensError:
             return None
-        return float(fc.gain)
+        gain = float(fc.gain)
+        if cuts and cuts[-1] is not None:
+            # The stretch lies wholly at the rate losslens set. An lr cut to a tenth moves the weights a tenth as far a
+            # step: the curve creeps down at the new rate for tens of epochs, a fraction of its noise an epoch, and on
+            # the few points since the cut the saturating families read that creep as a drop that has already
+            # flattened (the GRU at Adam(1e-2), seed 8, lr cut at epoch 19: at 28 each family forecast < 0.2% more by
+            # epoch 59 while the 9 points since the cut fell 0.2% an epoch; stopped at 26, 3.4% above what training
+            # on at the new rate reached, 2.8% more after epoch 28). Their own slope says what the families cannot:
+            # Theil-Sen (the median pairwise slope: one spike moves it by one pair in n, and it is in the loss's own
+            # units, so relative to its level it is scale-free), carried straight to the same horizon. A straight line
+            # overstates what a flattening curve still gains, so this errs towards training on; it only ever holds a
+            # stop (a forecast rise or fall is never made flat). Seed 8 now stops at 52, 0.4% above that best.
+            rate = -_theil_sen(xs, ys) / max(abs(float(fc.level)), 1e-12)
+            carried = rate * (horizon - float(xs[-1]))
+            if carried >= FLAT_BAND and carried > gain:
+                self._stretch_trend = (rate, xs.size, float(cuts[-1]))
+                gain = carried
+        return gain
 
     def _backed_by_flat_stretch(self, d, say: bool = True) -> bool:
         """True when the stretch since X backs a ``converged`` stop (see :meth:`_flat_stretch_gain`):
@@ -562,7 +587,7 @@ class Watcher:
         gain = self._flat_stretch_gain(d)
         # Flat means within 1% either way: a stretch of 6-8 noisy points ending on a spike was forecast to
         # rise 24-41% (a GRU stopped at epoch 12, 40% above the best training on reached).
-        backed = gain is None or abs(gain) < 0.01
+        backed = gain is None or abs(gain) < FLAT_BAND
         made = len(self.timings)  # one per diagnosis of an epoch
         before, self._flat_backed = self._flat_backed, (made if backed else None)
         if gain is None or (backed and before == made - 1):
@@ -577,6 +602,12 @@ class Watcher:
                 self.say_once("flat-stretch-short", (
                     f"{since}{MIN_POINTS} points since then are needed to tell a flat stretch from a slow fall: "
                     f"not stopping as converged yet"))
+            elif self._stretch_trend is not None:
+                rate, n, cut = self._stretch_trend
+                self.say_once("flat-stretch-creep", (
+                    f"{since}the {n} points since the lr was lowered at {self.axis_name} {axis_text(cut)} still fall "
+                    f"{_pct(rate)} per {self.axis_name}: carried on, {_pct(gain)} lower by the planned end: not stopping "
+                    f"as converged yet"))
             else:
                 self.say_once("flat-stretch" if gain > 0 else "flat-stretch-rise", (
                     f"{since}that stretch alone is forecast to go {_pct(abs(gain))} "
@@ -867,6 +898,21 @@ def save_json_atomic(path, obj) -> None:
         except OSError:
             pass
         raise
+
+
+# A stretch forecast to change less than this share of its level either way by the planned end is flat (as
+# ``stop_gain=0.01`` asks of a gain).
+FLAT_BAND = 0.01
+
+
+def _theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 200) -> float:
+    """The median of the pairwise slopes (Theil 1950, Sen 1968), over at most ``max_points`` evenly spaced points
+    (n^2 / 2 pairs: a stretch of thousands of steps would take hundreds of MB)."""
+    if x.shape[0] > max_points:
+        keep = np.unique(np.linspace(0, x.shape[0] - 1, max_points).round().astype(int))
+        x, y = x[keep], y[keep]
+    i, j = np.triu_indices(x.shape[0], 1)
+    return float(np.median((y[j] - y[i]) / (x[j] - x[i])))
 
 
 _DIAGNOSE = None
