@@ -416,9 +416,11 @@ def test_a_score_is_verified_as_its_error_not_as_a_loss():
     assert v.confirmed is True and "predicts 1 - val_acc ends ≥ 2% lower" in str(v)
 
 
-def _diabetes_mlp(epochs_factor=1.0, seed=0):
+def _diabetes_mlp(epochs_factor=1.0, seed=3):
     """A user's scikit-learn MLPRegressor on diabetes with early_stopping (val R² read): diagnosed
-    still_improving, and twice the patience barely moves it."""
+    still_improving, and twice the patience barely moves it. (Seed 3: the forecast expects 23% more. Seed 0,
+    the user's, read still_improving off a creep measured against R² itself, and now reads converged:
+    tests/test_sklearn_creep.py.)"""
     import warnings
 
     from sklearn.datasets import load_diabetes
@@ -435,11 +437,11 @@ def _diabetes_mlp(epochs_factor=1.0, seed=0):
                             n_iter_no_change=int(10 * epochs_factor), random_state=seed).fit(Xtr, ytr)
 
 
-def _diabetes_mlp_budget(fitted: dict, patience_too: bool):
+def _diabetes_mlp_budget(fitted: dict, patience_too: bool, default_seed: int = 0):
     """The same user's MLPRegressor, whose epochs_factor scales max_iter (2000) alone, or (patience_too)
     a budget of 100 iterations that n_iter_no_change = max_iter lets it train to the end of; each fitted
     estimator is kept in ``fitted`` by its epochs_factor."""
-    def train(epochs_factor=1.0, seed=0):
+    def train(epochs_factor=1.0, seed=default_seed):
         import warnings
 
         from sklearn.datasets import load_diabetes
@@ -464,8 +466,9 @@ def _diabetes_mlp_budget(fitted: dict, patience_too: bool):
 def test_twice_the_epochs_that_trained_no_longer_is_not_read():
     # max_iter 2000 -> 4000, but early stopping ends both fits at iteration 313: the same run read twice
     # said "twice the epochs: +0.0%: does NOT hold", and "NOT confirmed; consistent with converged".
+    # (Seed 3 here: seed 0's creep no longer reads still_improving, see _diabetes_mlp.)
     fitted = {}
-    v = verify(_diabetes_mlp_budget(fitted, patience_too=False), progress=False)
+    v = verify(_diabetes_mlp_budget(fitted, patience_too=False, default_seed=3), progress=False)
     base, twice = fitted[1.0], fitted[2.0]
     assert (base.max_iter, twice.max_iter) == (2000, 4000) and twice.n_iter_ == base.n_iter_ < 2000  # the premise
     assert v.diagnosis.verdict == "still_improving"

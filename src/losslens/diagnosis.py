@@ -1182,7 +1182,7 @@ def still_improving(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
           f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}); that stretch gave "
           f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
-          f"{_pct(tr.tail_drop_level)} of the current level"]
+          f"{_pct(tr.tail_drop_level)} of {_level_name(f)}"]
     blind = None if _falling(f, t) else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
@@ -2249,6 +2249,17 @@ def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
                      f"then {'keep training while' if c.id == 'still_improving' else 'raise the rate if'} the held-out "
                      "loss still falls" + ("" if c.id == "still_improving" else " slowly")]
         c.numbers["no_validation"] = 1.0
+
+
+def _level_name(f: Facts) -> str:
+    """What ``trend.tail_drop_level`` is a share of: a score's distance below its ceiling, else the level."""
+    if _higher(f):
+        from .forecasting import score_top
+
+        top = score_top(f.y)
+        if top:
+            return f"its distance below {top:g}"
+    return "the current level"
 
 
 def _tail(f: Facts) -> str:

@@ -193,7 +193,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     s = smooth(y)
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state)
-    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma)
+    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y) if higher_better else 0.0)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
@@ -251,6 +251,12 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases)
+
+
+def _score_top(y: np.ndarray) -> float:
+    from ..forecasting import score_top  # the ceiling the forecast reads a score below
+
+    return score_top(y)
 
 
 def _stopped_by(run: Run, metric: str) -> dict | None:
