@@ -208,6 +208,29 @@ def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
     assert re.search(r"about (\d+) more epochs", pace) and abs(int(re.search(r"about (\d+)", pace)[1]) - per_pct) < 5
 
 
+def test_a_level_held_by_a_small_step_after_a_slow_start_is_lr_too_low_not_underfitting():
+    # A 5-layer linear network started small, plain SGD 0.3, lr logged (torch_deep_linear_slow): val_loss
+    # took ~6 epochs to get going (an S-shaped start), then held at 51% of its start while still drifting
+    # down, and read "underfitting". lr 3 from the start reached 28% lower, lr 3 from epoch 30 20% lower, while
+    # twice the width (the same small start) lowered the training loss only 2%: the step held it, not capacity.
+    folder = ECO / "torch_deep_linear_slow"
+    [run] = read(folder / "sgd_lr0.3.csv")
+    val, train = _finite(run, "val_loss"), _finite(run, "train_loss")
+    assert np.all(run.series["lr"] == 0.3)
+    steps = -np.diff(val)
+    assert 0 < steps[0] < 0.2 * steps.max() and int(np.argmax(steps)) >= 3  # the slow start, as logged
+    end = lambda name: _finite(read(folder / name)[0], "val_loss")[-1]  # noqa: E731
+    assert end("cf_sgd_lr3.csv") < 0.85 * val[-1] and end("cf_sgd_lr0.3_to3_at30.csv") < 0.85 * val[-1]
+    assert _finite(read(folder / "cf_sgd_lr0.3_width192.csv")[0], "train_loss")[-1] > 0.9 * train[-1]
+    d = losslens.diagnose(run)
+    assert d.verdict == "lr_too_low" and d.causes[0].status == "likely"
+    assert "slow start" in d.causes[0].evidence[0]
+    assert "underfitting" in {c.id for c in d.causes[1:]}  # a model too small stays the alternative
+    assert "10x the learning rate" in d.causes[0].actions[0]
+    # The counterfactual at 10x from the start reads no slow start: it got going at once.
+    assert all("slow_start" not in c.numbers for c in losslens.diagnose(folder / "cf_sgd_lr3.csv").causes)
+
+
 def test_a_fit_resumed_from_its_checkpoint_is_one_run_across_version_folders():
     # A new Trainer resuming last.ckpt logs into version_1 (epochs 12-39) beside version_0 (0-11);
     # read apart, the resumed half was judged without its start.

@@ -18,7 +18,9 @@ converged, the plateau nothing else explains. Two specific readings then take th
 general one: lr_too_low (when "likely": with a logged constant lr, or the straight-descent shape; or a
 schedule that annealed the lr while the descent kept its pace per unit of lr, which also takes it
 from underfitting and leaves no converged) from still_improving, and temporary_plateau (a flat
-stretch of ≥ 5 points) from converged / still_improving / lr_too_low.
+stretch of ≥ 5 points) from converged / still_improving / lr_too_low. Under a logged constant lr, a slow
+(S-shaped) start with a level still drifting down takes the verdict from underfitting's level reading as
+lr_too_low (``slow_start``).
 
 The learning-curve forecast (:mod:`losslens.forecasting`, at twice the logged length) is one of
 the facts: it vetoes "still improving" for a creep forecast to gain < 1%, and turns a
@@ -93,6 +95,9 @@ class Thresholds:
     lr_low_drift_noise: float = 10.0      # or a drift-dominated tail: the last quarter fell ≥ 10 noise sds;
     lr_low_end_rate: float = 0.5          # either way steady to the end: the last 10% falls at ≥ half the tail's rate
     shape_min_points: int = 20            # lr_too_low / lr_too_high judge a shape: fewer points cannot show it
+    slow_start_share: float = 0.5         # a slow start: the first step fell < half of the steepest one ...
+    slow_start_steps: int = 2             # ... which came ≥ 2 steps later (one later step can be noise or Adam) ...
+    slow_start_noise: float = 5.0         # ... and steeper by ≥ 5 noise sds
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement,
     lr_high_floor_noise: float = 5.0      # ... of a curve that improved ≥ 5 noise sds (else no floor to bounce at)
     bounce_range: float = 0.5             # or reached its best out of a climb ≥ half its improvement (and ≥ 5 sds)
@@ -297,6 +302,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
         causes.insert(0, causes.pop(i))
+    # A level held only as long as the step takes to reach the next mode is no capacity limit (slow_start).
+    if causes[0].id == "underfitting" and "level_rel" in causes[0].numbers \
+            and not any(c.id == "lr_too_low" for c in causes):
+        slow = slow_start(f, t)
+        if slow is not None:
+            causes.insert(0, slow)
     # Still falling, but near a uniform guess now and by the forecast at twice the length: how
     # far more epochs take it matters less than where it can get, and that is the model's size.
     # (Not over a likely lr_too_low: a tiny step keeps a big model near ln K just as well -- DeepOBS'
@@ -1459,6 +1470,57 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
                   "gradient clipping"],
                  {"peak_bounce": bounce, "peak_slope_t": p.peak_slope_t,
                   "train_peak_fit": tp.peak_level / best, "train_fit": tp.end_level / best})
+
+
+def slow_start(f: Facts, t: Thresholds) -> Cause | None:
+    """An underfitting level read off a run whose step is what holds it there: under a logged constant lr
+    the loss took several points to get going (its first step fell < ``slow_start_share`` of its steepest
+    one, ≥ ``slow_start_steps`` steps later: an S-shaped start) and, flattened at that level, still drifts
+    down steadily (tail t < -3, ≥ ``lr_low_drift_noise`` noise sds over the last quarter, to the end).
+
+    Why: gradient descent learns a network's input-output modes one after another, each along a sigmoid
+    whose duration scales as 1 / (lr * the mode's strength) (Saxe, McClelland & Ganguli 2014, deep linear
+    networks; a char-RNN's unigram plateau is the same picture). A start that took several points means
+    even the strongest mode needed that long at this step, and the weaker ones that hold the rest of the
+    loss need proportionally longer: the level is where the run stopped waiting, and its steady downward
+    drift is the next modes growing. A model too small at a workable step reaches its level convexly (the
+    gradient is largest at the start) and then sits in its noise. (An S-start alone is no proof: DeepOBS'
+    All-CNN-C at its best momentum rate starts so too, and converges; so it only re-reads a level.)
+
+    A 5-layer linear network started small, SGD 0.3, 60 epochs: val 0.0417 -> 0.0227 (51% of its start,
+    read underfitting), first step 0.00046/epoch, steepest 0.0039 at epoch 6-7; lr 3 from the start reached
+    0.0163 (-28%), from epoch 30 0.0181 (-20%), twice the width 0.0223 (train -2%). DeepOBS' char-RNN on
+    Tolstoi at SGD 1e-4 to 2.5e-4 (best 1.58): 4.44 -> 3.13 at the unigram level, still falling.
+    What it cannot tell is how many modes are left: the same network through a 4-wide bottleneck at SGD 1.0
+    (3 weak modes left to learn, not 79) reads so too, where 10x the lr gained nothing (0.0239 both) and no
+    bottleneck 18%: hence underfitting stays listed, and the first action is the 10x run that decides."""
+    tr = f.trend
+    if f.optimizer.lr_schedule != "constant" or f.n_points < t.shape_min_points \
+            or not (tr.slope_t < t.improving_t and tr.tail_drop_noise >= t.lr_low_drift_noise
+                    and tr.end_rate >= t.lr_low_end_rate):
+        return None  # (unlogged, an S-start may be a warm-up; a level sitting in its noise is a floor)
+    # Per unit of the axis (uneven logging), on a running median of 3 (one noisy point makes no start).
+    m = median3(_sign(f) * f.y)
+    dx = np.diff(f.x)
+    rate = (m[:-1] - m[1:]) / np.where(dx > 0, dx, np.nan)
+    if not np.isfinite(rate[0]) or not rate[0] > 0:
+        return None  # (a first step that rose is a step too large, not too small)
+    j = int(np.nanargmax(rate))
+    if j < t.slow_start_steps or not rate[0] < t.slow_start_share * rate[j] \
+            or not (rate[j] - rate[0]) * dx[j] >= t.slow_start_noise * f.noise:
+        return None
+    ax = f.axis_name
+    ev = [f"a slow start: {f.metric} fell {rate[0]:.3g}/{ax} over its first step, {_pct(rate[0] / rate[j])} of its "
+          f"steepest {rate[j]:.3g}/{ax} ({ax} {_n(f.x[j])} to {_n(f.x[j + 1])}): at this step even the strongest "
+          "thing it learned took several points, and weaker ones take proportionally longer",
+          f"the level is not flat: {_tail(f)} still fell {_noise_sds(tr.tail_drop_noise)} of the curve's noise, "
+          f"steadily (t = {_t(tr.slope_t)})",
+          f"learning rate constant at {_lr(f)}"]
+    return Cause("lr_too_low", 0.6, ev,
+                 ["retrain at 10x the learning rate (losslens verify --cause lr_too_low): a step too small holds "
+                  "the loss at this level as a model too small would, and that run tells them apart"]
+                 + list(ACTIONS["lr_too_low"][:-1]),  # (not "keep training": the forecast sees ~nothing)
+                 {"slow_start": float(rate[0] / rate[j]), "tail_drop_noise": tr.tail_drop_noise})
 
 
 def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
