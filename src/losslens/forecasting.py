@@ -91,7 +91,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import EmptyRunError
-from .facts.smoothing import difference_noise, robust_sd
+from .facts.smoothing import difference_noise, robust_sd, theil_sen
 from .result import finite_or_none
 
 __all__ = ["Forecast", "forecast_curve", "forecast_run", "last_lr_cut", "lr_cut", "score_top", "MIN_POINTS"]
@@ -880,9 +880,8 @@ def _missed_present(x: np.ndarray, y: np.ndarray, level: float, nonneg: bool):
     n = y.shape[0]
     k = min(max(3, n // 10), 50, n)
     xs, ys = x[-k:], y[-k:]
-    i, j = np.triu_indices(k, 1)
     with np.errstate(over="ignore", invalid="ignore"):
-        slope = float(np.median((ys[j] - ys[i]) / (xs[j] - xs[i])))
+        slope = theil_sen(xs, ys)
         carried = float(np.median(ys + slope * (xs[-1] - xs)))
     median = float(np.median(ys))
     noise = difference_noise(y[-max(10, k):])

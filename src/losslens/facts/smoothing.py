@@ -146,6 +146,16 @@ def robust_sd(r: np.ndarray) -> float:
     return float(1.4826 * median(np.abs(r - median(r))))
 
 
+def theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 200) -> float:
+    """The median of the pairwise slopes (Theil 1950, Sen 1968), over at most ``max_points`` evenly spaced points
+    (n^2 / 2 pairs: a stretch of thousands of steps would take hundreds of MB)."""
+    if x.shape[0] > max_points:
+        keep = np.unique(np.linspace(0, x.shape[0] - 1, max_points).round().astype(int))
+        x, y = x[keep], y[keep]
+    i, j = np.triu_indices(x.shape[0], 1)
+    return float(np.median((y[j] - y[i]) / (x[j] - x[i])))
+
+
 def difference_noise(y: np.ndarray) -> float:
     """Point noise sd from second differences, MAD / sqrt(6): unbiased on white noise, blind to a
     slowly varying trend and to a few outliers. 0 for fewer than 4 points."""

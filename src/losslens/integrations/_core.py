@@ -28,6 +28,7 @@ import numpy as np
 
 from ..columns import canonical, map_columns, normalise
 from ..exceptions import LosslensError
+from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import axis_text, finite_or_none
 
@@ -568,7 +569,7 @@ class Watcher:
             # units, so relative to its level it is scale-free), carried straight to the same horizon. A straight line
             # overstates what a flattening curve still gains, so this errs towards training on; it only ever holds a
             # stop (a forecast rise or fall is never made flat). Seed 8 now stops at 52, 0.4% above that best.
-            rate = -_theil_sen(xs, ys) / max(abs(float(fc.level)), 1e-12)
+            rate = -theil_sen(xs, ys) / max(abs(float(fc.level)), 1e-12)
             carried = rate * (horizon - float(xs[-1]))
             if carried >= FLAT_BAND and carried > gain:
                 self._stretch_trend = (rate, xs.size, float(cuts[-1]))
@@ -903,16 +904,6 @@ def save_json_atomic(path, obj) -> None:
 # A stretch forecast to change less than this share of its level either way by the planned end is flat (as
 # ``stop_gain=0.01`` asks of a gain).
 FLAT_BAND = 0.01
-
-
-def _theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 200) -> float:
-    """The median of the pairwise slopes (Theil 1950, Sen 1968), over at most ``max_points`` evenly spaced points
-    (n^2 / 2 pairs: a stretch of thousands of steps would take hundreds of MB)."""
-    if x.shape[0] > max_points:
-        keep = np.unique(np.linspace(0, x.shape[0] - 1, max_points).round().astype(int))
-        x, y = x[keep], y[keep]
-    i, j = np.triu_indices(x.shape[0], 1)
-    return float(np.median((y[j] - y[i]) / (x[j] - x[i])))
 
 
 _DIAGNOSE = None
