@@ -229,7 +229,10 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     not finished while a schedule will still lower it. The LearningRateScheduler's last change is at
     epoch 18: its function, asked for the epochs still to come, gives 0.0015 to the end, so the
     hold ends once an epoch has trained at it (before: held to the end, 0.0015 being 1/100 of the
-    peak, not the 1/1000 the hold waited for)."""
+    peak, not the 1/1000 the hold waited for). At 0.0015 the loss still creeps down, 0.0877 at 18 to
+    0.0862 at 23 (0.08267 by epoch 39 in a 40-epoch fit): it was stopped at 21 (0.08666, 4.8% above
+    that): the stretch read was the one since X, across the cut. It is now the one since the schedule's
+    last cut, and the stop waits for its 5 points: the fit's last epoch (23, its best)."""
     (x, y), val = bouncing_regression(600)
     lr, callbacks = 0.15, []
     if schedule == "LearningRateScheduler":
@@ -242,7 +245,7 @@ def test_keras_converged_waits_for_the_lr_schedule(schedule, capsys):
     cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, time_budget_ms=None)  # (stop by the hold, not by timing)
     history = model.fit(x, y, validation_data=val, epochs=24, batch_size=16, verbose=0, callbacks=callbacks + [cb])
     if schedule == "LearningRateScheduler":   # once it is over: 0.0015 set at epoch 18, trained at 18 and 19
-        assert cb.stopped_epoch is not None and 19 <= cb.stopped_epoch < 23, cb.messages
+        assert cb.stopped_epoch is not None and cb.stopped_epoch >= 22, cb.messages   # the hold ended; was 21
         assert cb.run().lr[-1] == pytest.approx(0.0015, rel=1e-5)
     elif cb.stopped_epoch is not None:   # only once the schedule has annealed the lr to 1/1000 of its peak
         assert cb.run().lr[-1] <= 0.15e-3 * (1 + 1e-6) and cb.stopped_epoch >= 18, cb.messages

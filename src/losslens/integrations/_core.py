@@ -107,9 +107,10 @@ class Watcher:
         at its last lr. ``stop_gain`` is held the same way. Each epoch is diagnosed without the
         forecast (its costly part); before a ``converged`` stop the run is diagnosed again with
         it, and a forecast that still expects a real gain (still_improving) holds the stop. So
-        does the stretch since the plateau epoch X (since losslens's last lr cut, when later)
+        does the stretch since the plateau epoch X (since the last lr cut, when later)
         forecast on its own, until it has 5 points and expects less than 1% change either way at
-        two diagnoses in a row (after losslens's own lr cut, so must the stretch's Theil-Sen slope carried
+        two diagnoses in a row (after an lr cut, losslens's own or the last step down of the logged lr once the
+        user's schedule is over, the stretch starts at the cut, and so must the stretch's Theil-Sen slope carried
         to the planned end: a curve creeping down at the new rate looks flat to a forecast on its first
         points; the GRU below at seeds 8 and 9 was stopped 7-8 epochs after its cut, 3.4% and 4.7% above
         what training on reached, now 0.4% and 0.5%): after a cliff (a GRU's first epoch, 0.144 ->
@@ -524,7 +525,8 @@ class Watcher:
         P >= 0.72), and the run was stopped at epoch 8 at 0.0158 (training on reached 0.0110).
         The stretch the verdict calls flat, forecast alone, expected 2.9% more: not flat.
 
-        After losslens lowered the lr, the stretch's own Theil-Sen slope carried to the same horizon, when it
+        After an lr cut (:meth:`_last_cut`: losslens's, or the user's logged one), the stretch's own Theil-Sen slope
+        carried to the same horizon, when it
         is worth 1% or more and more than the forecast: the gain returned, and ``_stretch_trend`` says so.
         """
         from ..forecasting import MIN_POINTS, forecast_curve
@@ -536,12 +538,12 @@ class Watcher:
         if X is None or y.shape != x.shape:
             return None
         ok = np.isfinite(y) & (x >= float(X))
-        # After losslens lowered the lr, the stretch is the one trained at the new rate: across the cut, the
-        # drop it made reads as a level the curve already holds (the GRU at Adam(1e-2), seed 4, lr cut at
+        # After an lr cut (losslens's or the user's), the stretch is the one trained at the new rate: across the cut,
+        # the drop it made reads as a level the curve already holds (the GRU at Adam(1e-2), seed 4, lr cut at
         # epoch 19, was stopped at 28 at 0.01118, still creeping down; training on reached 0.0104).
-        cuts = [a[self.axis_name] for a in self.actions if a["action"] == "lower_lr"]
-        if cuts and cuts[-1] is not None and float(cuts[-1]) >= float(X):
-            ok &= x > float(cuts[-1])
+        cut = self._last_cut()
+        if cut is not None and cut >= float(X):
+            ok &= x > cut
         xs, ys = x[ok], y[ok]
         if xs.size < MIN_POINTS:
             at_end = self.horizon is not None and float(self.horizon) <= x[-1]
@@ -558,13 +560,15 @@ class Watcher:
         except LosslensError:
             return None
         gain = float(fc.gain)
-        if cuts and cuts[-1] is not None:
-            # The stretch lies wholly at the rate losslens set. An lr cut to a tenth moves the weights a tenth as far a
-            # step: the curve creeps down at the new rate for tens of epochs, a fraction of its noise an epoch, and on
-            # the few points since the cut the saturating families read that creep as a drop that has already
-            # flattened (the GRU at Adam(1e-2), seed 8, lr cut at epoch 19: at 28 each family forecast < 0.2% more by
-            # epoch 59 while the 9 points since the cut fell 0.2% an epoch; stopped at 26, 3.4% above what training
-            # on at the new rate reached, 2.8% more after epoch 28). Their own slope says what the families cannot:
+        if cut is not None:
+            # The stretch lies wholly at the rate the cut set (losslens's, or the user's schedule's last step: the
+            # same GRU under MultiStepLR([20], 0.1), seed 8, was stopped at 30, 2.9% above what training on reached).
+            # An lr cut to a tenth moves the weights a tenth as far a step: the curve creeps down at the new rate for
+            # tens of epochs, a fraction of its noise an epoch, and on the few points since the cut the saturating
+            # families read that creep as a drop that has already flattened (the GRU at Adam(1e-2), seed 8, lr cut at
+            # epoch 19: at 28 each family forecast < 0.2% more by epoch 59 while the 9 points since the cut fell
+            # 0.2% an epoch; stopped at 26, 3.4% above what training on at the new rate reached, 2.8% more after
+            # epoch 28). Their own slope says what the families cannot:
             # Theil-Sen (the median pairwise slope: one spike moves it by one pair in n, and it is in the loss's own
             # units, so relative to its level it is scale-free), carried straight to the same horizon. A straight line
             # overstates what a flattening curve still gains, so this errs towards training on; it only ever holds a
@@ -572,9 +576,30 @@ class Watcher:
             rate = -theil_sen(xs, ys) / max(abs(float(fc.level)), 1e-12)
             carried = rate * (horizon - float(xs[-1]))
             if carried >= FLAT_BAND and carried > gain:
-                self._stretch_trend = (rate, xs.size, float(cuts[-1]))
+                self._stretch_trend = (rate, xs.size, cut)
                 gain = carried
         return gain
+
+    def _last_cut(self) -> float | None:
+        """The axis value after which the lr is the one the run holds now, when it got there by a cut: losslens's
+        own last ``lower_lr`` (the epoch it decided at; the next is the first trained at the new rate), or,
+        when the lr has changed since (or losslens never cut it), the last step down of the logged lr
+        (:func:`losslens.forecasting.last_lr_cut`: a ReduceLROnPlateau, StepLR or MultiStepLR of the user's, or a
+        rate the user set by hand). A stop is weighed here only once a schedule the adapter passed is over
+        (``_schedule_holds``), so a cut of that schedule found here is the last it makes. The user's cut leaves
+        the same creep as losslens's: the GRU of tests/fixtures/ecosystem/torch_gru_cliff under MultiStepLR([20],
+        0.1) was stopped at 28-48, up to 7.5% above what training on at the new rate reached."""
+        own = next((a for a in reversed(self.actions) if a["action"] == "lower_lr"), None)
+        lrs = self.history.get("lr")
+        now = next((v for v in reversed(lrs) if math.isfinite(v)), None) if lrs else None
+        if own is not None and own.get(self.axis_name) is not None and (
+                now is None or abs(now - float(own.get("new_lr", now))) <= 0.01 * abs(now)):
+            return float(own[self.axis_name])
+        if lrs is None:
+            return None
+        from ..forecasting import last_lr_cut
+
+        return last_lr_cut(self.axis, lrs)
 
     def _backed_by_flat_stretch(self, d, say: bool = True) -> bool:
         """True when the stretch since X backs a ``converged`` stop (see :meth:`_flat_stretch_gain`):
