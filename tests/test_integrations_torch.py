@@ -321,8 +321,8 @@ def test_converged_stops_once_the_scheduler_is_done(kind):
 def test_a_finished_multistep_schedule_no_longer_holds_the_stop(options, capsys):
     """MultiStepLR(milestones=[15, 25]) lowers the lr 0.1 -> 0.01 -> 0.001 and then never again.
     stop_on=("converged",) was held to the end (60 of 60 epochs, best val 0.0099): 0.001 is 1/100 of
-    the peak, not the 1/1000 the hold waited for; it now stops at epoch 25, the first trained at the
-    last lr. stop_gain=0.01 was not held at all: it stopped at epoch 6 (best val 0.0189) on a
+    the peak, not the 1/1000 the hold waited for; it now stops at epoch 30 (val 0.00996), once 5 epochs
+    trained at the last lr show it flat. stop_gain=0.01 was not held at all: it stopped at epoch 6 (best val 0.0189) on a
     forecast of the curve at lr 0.1, quoting a gain of 2.6% "less than stop_gain=0.01"; it now waits
     for the schedule and stops at epoch 46 (0.0099), quoting the gain it decided on."""
     mon, vals, lrs = scheduled_fit("MultiStepLR", 60, **options)
