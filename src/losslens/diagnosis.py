@@ -2189,8 +2189,15 @@ def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
 
 def _half_refutes(f: Facts, t: Thresholds) -> bool:
     """Whether the later half of the run (twice the tail's points) contradicts the forecast: its slope more than
-    ``blind_tail_t`` standard errors above the forecast's over the same stretch, the tail's own test (_tail_blind)
-    where the noise has averaged down by 2^1.5. The error is from the stretch's own noise (second differences) on
+    ``blind_tail_t`` standard errors above the forecast's over the same stretch (:func:`_half_excess`)."""
+    z = _half_excess(f)
+    return z is not None and z > t.blind_tail_t
+
+
+def _half_excess(f: Facts) -> float | None:
+    """How many standard errors the slope of the later half of the run (twice the tail's points) sits above the
+    forecast's over the same stretch (None where it cannot be read): the tail's own test (_tail_blind) where the
+    noise has averaged down by 2^1.5. The error is from the stretch's own noise (second differences) on
     a batch loss logged by step, else from the curve's.
 
     A learning-curve family fitted to a drop and the flat stretch after it bends the flat stretch into a slow
@@ -2202,22 +2209,22 @@ def _half_refutes(f: Facts, t: Thresholds) -> bool:
     would fall at t = -2.0 / -2.5 and the losses sit 2.7 / 3.0 standard errors above it (t = +0.7 / +0.5)."""
     fc = f.forecast
     if not fc or not fc.get("path"):
-        return False
+        return None
     px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
     h0 = f.n_points // 2
     xh, yh = f.x[h0:], _sign(f) * f.y[h0:]
     if h0 >= f.trend.tail_start or xh.shape[0] < 8 or px.shape[0] < 2 or xh[0] < px[0] \
             or not np.all(np.isfinite(mid)):
-        return False
+        return None
     batches = f.axis_name == "step" and not is_validation(f.metric)
     noise = difference_noise(yh) if batches else f.noise
     xc = xh - xh.mean()
     if not noise > 0:
-        return False
+        return None
     se = noise / math.sqrt(float(xc @ xc))
     forecast = _sign(f) * float(np.interp(xh[-1], px, mid) - np.interp(xh[0], px, mid)) / float(xh[-1] - xh[0])
     measured = float(xc @ (yh - yh.mean())) / float(xc @ xc)
-    return measured - forecast > t.blind_tail_t * se
+    return (measured - forecast) / se
 
 
 def _forecast(f: Facts, horizon):
@@ -2321,6 +2328,11 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             # (an lr step), they extrapolate another one.
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "
                                   f"fall (t = {_t(_sign(f) * f.trend.slope_t)}): the verdict goes by the tail)")
+        elif expects_more and (z := _half_excess(f)) is not None and z > DEFAULT.blind_tail_t:
+            # (A flat stretch after a drop, bent into a descent by a family fitted through both: see _half_refutes.)
+            cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but over the later half of the "
+                                  f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
+                                  "verdict goes by the run)")
 
 
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
