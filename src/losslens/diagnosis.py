@@ -1373,7 +1373,7 @@ def peak_held(f: Facts, t: Thresholds) -> Cause | None:
     p, o = f.lr_phases, f.optimizer
     if p is None or _higher(f) or f.n_points < t.shape_min_points or o.lr_schedule != "decayed":
         return None
-    if f.axis_name == "step" and not is_validation(f.metric):
+    if _batch_loss(f):
         return None  # (a batch loss bounces with the batch drawn, whatever the step: as lr_too_high's oscillation)
     imp = f.plateau.improvement
     if not imp > t.stuck_noise * f.noise or p.peak_slope_t < t.improving_t:
@@ -2142,11 +2142,10 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     blind = _tail_blind(f, t) is not None
     # Where the tail cannot test the forecast (too few points, or batch losses whose creep of a noise sd or
     # so is which batches were drawn), the later half of the run must not contradict it (_half_refutes).
-    batches = f.axis_name == "step" and not is_validation(f.metric)
     return (creeps or blind) and (
         (fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely)
         or (fc["gain"] >= t.forecast_gain_large and fc["p_improve"] >= t.forecast_large_likely)) \
-        and not ((blind or batches) and _half_refutes(f, t))
+        and not ((blind or _batch_loss(f)) and _half_refutes(f, t))
 
 
 def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
@@ -2160,19 +2159,18 @@ def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
     A tiny BERT's training loss logged every 5 steps for 8 epochs (16 points): the last 4 read 0.44, 0.56,
     0.46, 0.51 (t = +0.3), while the forecast fitted to all 16 falls 0.0016/step there, which would reach
     only t = -0.45 on 4 points with noise 0.04; trained on to 16 epochs it fell to 0.21."""
-    tr, fc = f.trend, f.forecast
+    tr = f.trend
     k = f.n_points - tr.tail_start
     # A training loss logged by step is a batch's loss (or a few batches' mean): its spread is which batch
     # was drawn, and a tail of many such points holds no more than the few epoch means they average to. The
     # BERT above logged every step has 20 points over those 4, t = +0.3 again, where the forecast's descent
     # would reach t = -0.4 against their noise 0.14 (second differences: robust to the spikes and the trend).
     # (Not a validation curve or an epoch mean: there a long flat tail is the curve, not the batches drawn.)
-    batches = f.axis_name == "step" and not is_validation(f.metric)
-    if (k > 5 and not batches) or not fc or not fc.get("path") or not f.noise > 0:
+    if (k > 5 and not _batch_loss(f)) or not f.noise > 0:
         return None
-    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
     xt = f.x[tr.tail_start:]
-    if xt.shape[0] < 3 or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
+    slope = _forecast_slope(f, xt) if xt.shape[0] >= 3 else None
+    if slope is None:
         return None  # (fitted from an lr cut inside the tail: no forecast of the tail's own stretch)
     xc = xt - xt.mean()
     # (The tail's own noise, not the whole curve's: batch losses spread as the model fits some batches and
@@ -2181,7 +2179,6 @@ def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
     if not noise > 0:
         return None
     se = noise / math.sqrt(float(xc @ xc))
-    slope = _sign(f) * float(np.interp(xt[-1], px, mid) - np.interp(xt[0], px, mid)) / float(xt[-1] - xt[0])
     if abs(slope / se) >= t.blind_tail_t or tr.slope - slope > t.blind_tail_t * se:
         return None
     return slope, slope / se
@@ -2207,24 +2204,35 @@ def _half_excess(f: Facts) -> float | None:
     batch losses fall at t = -0.9 / -1.0, where the forecast's descent would give t = -0.5 / -0.7 (too noisy to
     tell), so its "16% / 23% more (P = 91% / 93%)" read still_improving. Over the last 188 steps the forecast
     would fall at t = -2.0 / -2.5 and the losses sit 2.7 / 3.0 standard errors above it (t = +0.7 / +0.5)."""
-    fc = f.forecast
-    if not fc or not fc.get("path"):
-        return None
-    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
     h0 = f.n_points // 2
     xh, yh = f.x[h0:], _sign(f) * f.y[h0:]
-    if h0 >= f.trend.tail_start or xh.shape[0] < 8 or px.shape[0] < 2 or xh[0] < px[0] \
-            or not np.all(np.isfinite(mid)):
+    forecast = _forecast_slope(f, xh) if h0 < f.trend.tail_start and xh.shape[0] >= 8 else None
+    if forecast is None:
         return None
-    batches = f.axis_name == "step" and not is_validation(f.metric)
-    noise = difference_noise(yh) if batches else f.noise
+    noise = difference_noise(yh) if _batch_loss(f) else f.noise
     xc = xh - xh.mean()
     if not noise > 0:
         return None
     se = noise / math.sqrt(float(xc @ xc))
-    forecast = _sign(f) * float(np.interp(xh[-1], px, mid) - np.interp(xh[0], px, mid)) / float(xh[-1] - xh[0])
     measured = float(xc @ (yh - yh.mean())) / float(xc @ xc)
     return (measured - forecast) / se
+
+
+def _forecast_slope(f: Facts, x: np.ndarray) -> float | None:
+    """The forecast path's mean slope between ``x[0]`` and ``x[-1]`` (per axis unit, lower is better); None
+    without a finite path that covers them (one fitted from an lr cut after ``x[0]``)."""
+    fc = f.forecast
+    if not fc or not fc.get("path"):
+        return None
+    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
+    if px.shape[0] < 2 or x[0] < px[0] or not np.all(np.isfinite(mid)):
+        return None
+    return _sign(f) * float(np.interp(x[-1], px, mid) - np.interp(x[0], px, mid)) / float(x[-1] - x[0])
+
+
+def _batch_loss(f: Facts) -> bool:
+    """A training loss logged by step: a batch's loss (or a few batches' mean), whose spread is the batch drawn."""
+    return f.axis_name == "step" and not is_validation(f.metric)
 
 
 def _forecast(f: Facts, horizon):
