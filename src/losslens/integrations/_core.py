@@ -225,7 +225,6 @@ class Watcher:
     # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
     epoch_note: Any = field(default=None, init=False)
     _flat_backed: Any = field(default=None, init=False)    # diagnoses made when the flat stretch last backed a stop
-    _stretch_trend: Any = field(default=None, init=False)  # (fall a unit / level, points, cut) when a creep at the new rate held the stop
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
@@ -509,10 +508,10 @@ class Watcher:
                                                 "not stopping as converged")
         return full
 
-    def _flat_stretch_gain(self, d) -> float | None:
-        """What the stretch since the plateau epoch X, forecast on its own to the planned last
+    def _flat_stretch_gain(self, d) -> tuple[float | None, tuple | None]:
+        """``(gain, creep)``: what the stretch since the plateau epoch X, forecast on its own to the planned last
         epoch (at most 10x the stretch: the range its interval is calibrated for), still expects:
-        the forecast's gain over its current level. None: nothing to weigh (no X, or at the planned
+        the forecast's gain over its current level. Gain None: nothing to weigh (no X, or at the planned
         end). NaN: too early to weigh, fewer than ``MIN_POINTS`` (5) finite points since X: the stop
         waits for them (a GRU whose X was epoch 2 was stopped at epoch 5, 75% above the best that
         training on reached; the four points since X could not tell flat from falling).
@@ -526,17 +525,16 @@ class Watcher:
         The stretch the verdict calls flat, forecast alone, expected 2.9% more: not flat.
 
         After an lr cut (:meth:`_last_cut`: losslens's, or the user's logged one), the stretch's own Theil-Sen slope
-        carried to the same horizon, when it
-        is worth 1% or more and more than the forecast: the gain returned, and ``_stretch_trend`` says so.
+        carried to the same horizon, when it is worth 1% or more and more than the forecast, is the gain, and
+        ``creep`` is ``(its fall per axis unit over the level, the stretch's points, the cut)``; else None.
         """
         from ..forecasting import MIN_POINTS, forecast_curve
 
-        self._stretch_trend = None
         X = d.plateau_epoch
         x = np.asarray(self.axis, dtype=float)
         y = np.asarray(self.history.get(d.metric, ()), dtype=float)
         if X is None or y.shape != x.shape:
-            return None
+            return None, None
         ok = np.isfinite(y) & (x >= float(X))
         # After an lr cut (losslens's or the user's), the stretch is the one trained at the new rate: across the cut,
         # the drop it made reads as a level the curve already holds (the GRU at Adam(1e-2), seed 4, lr cut at
@@ -547,18 +545,18 @@ class Watcher:
         xs, ys = x[ok], y[ok]
         if xs.size < MIN_POINTS:
             at_end = self.horizon is not None and float(self.horizon) <= x[-1]
-            return None if at_end else math.nan
+            return (None if at_end else math.nan), None
         if getattr(d.facts, "higher_is_better", False):
             ys = -ys
         span = float(xs[-1] - xs[0])
         horizon = self.horizon if self.horizon is not None else float(xs[-1]) + span
         horizon = min(float(horizon), float(xs[0]) + 10.0 * span)
         if horizon <= xs[-1]:
-            return None
+            return None, None
         try:
             fc = forecast_curve(xs, ys, horizon)
         except LosslensError:
-            return None
+            return None, None
         gain = float(fc.gain)
         if cut is not None:
             # The stretch lies wholly at the rate the cut set (losslens's, or the user's schedule's last step: the
@@ -576,9 +574,8 @@ class Watcher:
             rate = -theil_sen(xs, ys) / max(abs(float(fc.level)), 1e-12)
             carried = rate * (horizon - float(xs[-1]))
             if carried >= FLAT_BAND and carried > gain:
-                self._stretch_trend = (rate, xs.size, cut)
-                gain = carried
-        return gain
+                return carried, (rate, xs.size, cut)
+        return gain, None
 
     def _last_cut(self) -> float | None:
         """The axis value after which the lr is the one the run holds now, when it got there by a cut: losslens's
@@ -610,7 +607,7 @@ class Watcher:
         In a row means two diagnoses, not two epochs: when the time budget skips epochs (a 6 ms diagnosis
         against the 5 ms budget skips every other one) consecutive epochs are never both diagnosed, and the
         GRU run of tests/fixtures/ecosystem/torch_gru_cliff was never stopped (at epoch 53 without skips)."""
-        gain = self._flat_stretch_gain(d)
+        gain, creep = self._flat_stretch_gain(d)
         # Flat means within 1% either way: a stretch of 6-8 noisy points ending on a spike was forecast to
         # rise 24-41% (a GRU stopped at epoch 12, 40% above the best training on reached).
         backed = gain is None or abs(gain) < FLAT_BAND
@@ -628,8 +625,8 @@ class Watcher:
                 self.say_once("flat-stretch-short", (
                     f"{since}{MIN_POINTS} points since then are needed to tell a flat stretch from a slow fall: "
                     f"not stopping as converged yet"))
-            elif self._stretch_trend is not None:
-                rate, n, cut = self._stretch_trend
+            elif creep is not None:
+                rate, n, cut = creep
                 self.say_once("flat-stretch-creep", (
                     f"{since}the {n} points since the lr was lowered at {self.axis_name} {axis_text(cut)} still fall "
                     f"{_pct(rate)} per {self.axis_name}: carried on, {_pct(gain)} lower by the planned end: not stopping "
