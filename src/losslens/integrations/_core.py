@@ -585,7 +585,13 @@ class Watcher:
         rate the user set by hand). A stop is weighed here only once a schedule the adapter passed is over
         (``_schedule_holds``), so a cut of that schedule found here is the last it makes. The user's cut leaves
         the same creep as losslens's: the GRU of tests/fixtures/ecosystem/torch_gru_cliff under MultiStepLR([20],
-        0.1) was stopped at 28-48, up to 7.5% above what training on at the new rate reached."""
+        0.1) was stopped at 28-48, up to 7.5% above what training on at the new rate reached.
+
+        The user's cut is the first point logged at the new lr, and the stretch starts after it: the lr a
+        callback reads at an epoch's end is often the next epoch's already (a torch loop steps its scheduler
+        before the Monitor; a Keras ReduceLROnPlateau listed before the losslens callback has lowered it), so
+        that point may have been trained at the old rate. One point fewer costs little; a point from the old
+        rate would carry the cut's drop into the creep's slope."""
         own = next((a for a in reversed(self.actions) if a["action"] == "lower_lr"), None)
         lrs = self.history.get("lr")
         now = next((v for v in reversed(lrs) if math.isfinite(v)), None) if lrs else None
