@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError
 from ..run import Run
 from .chance import ChanceFacts, chance_facts
@@ -192,7 +193,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     y = sign * y
     s = smooth(y)
     sigma = noise_sigma(y)
-    pl = plateau_onset(x, y, random_state=random_state)
+    pl = plateau_onset(x, y, random_state=random_state, batch=batch_loss(run.axis_name, metric))
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y) if higher_better else 0.0)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
@@ -240,6 +241,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     ph = phases(x, s, pl.start, pl.index, rising)
     if sign < 0:  # report levels in the metric's own direction
         pl.level = None if pl.level is None else -pl.level
+        pl.end = None if pl.end is None else -pl.end
+        pl.x_floor = None if pl.x_floor is None else -pl.x_floor
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
@@ -251,6 +254,12 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases)
+
+
+def batch_loss(axis_name: str, metric: str) -> bool:
+    """A training series logged by step: each point a batch's loss (or a few batches' mean), whose spread is
+    the batch drawn."""
+    return axis_name == "step" and not is_validation(metric)
 
 
 def _score_top(y: np.ndarray) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import math
 
 import numpy as np
 
@@ -95,6 +96,49 @@ def _taper(n: int, half: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for a in out:
         a.setflags(write=False)
     return out
+
+
+# Fewer points than this: a log whose points are each already the mean of many batches (a Trainer's at
+# logging_steps=8: 20 points), where a window of a quarter of the run would place X no better than its points.
+MIN_BATCH_POINTS = 30
+
+
+def batch_window(y: np.ndarray, band: float) -> int | None:
+    """The odd window whose mean's noise is half of ``band`` on a curve of batch losses ``y``, at most a
+    quarter of the run; None where the curve's own smooth (:func:`window_for`) already averages that much.
+
+    A batch's loss scatters by the batch drawn, around a level, with a long upper tail (a few hard or
+    mislabelled examples): a mean of w batches has that scatter's standard deviation over sqrt(w). The
+    robust noise (MAD) the other facts use reads the bulk and misses the tail (a tiny BERT's flat batch
+    losses: MAD-based 0.10, standard deviation 0.16), so the spread here is the root mean square of
+    second differences (blind to a slow trend, as :func:`difference_noise`) over the later half of the run,
+    where the level is read, and clear of the first drop's bend (a boosting round's deterministic curve: its
+    first rounds' second differences are the drop, not noise)."""
+    n = y.shape[0]
+    if n < MIN_BATCH_POINTS or not band > 0:
+        return None
+    sd = float(np.sqrt(np.mean(np.diff(y[n // 2:], 2) ** 2) / 6.0))
+    need = math.ceil((2 * sd / band) ** 2)
+    if need <= window_for(n):
+        return None
+    return min(need, max(window_for(n), n // 4)) | 1
+
+
+def level_smooth(y: np.ndarray, window: int) -> np.ndarray:
+    """Moving mean of ``window`` batch losses: narrowed towards the start as :func:`tapered_mean` (the first
+    drop is not smeared forward), one-sided at the end, the last value the mean of the last half-window.
+
+    :func:`smooth` narrows to the point itself at the end, so that an epoch curve is not dragged towards
+    older values; a batch loss's last point is one batch, and its scatter, not the drag, is what would
+    set the level there."""
+    n = y.shape[-1]
+    half = window // 2
+    i = np.arange(n)
+    h = np.minimum(i, half)
+    lo, hi = i - h, np.minimum(i + h, n - 1) + 1
+    c = np.zeros(y.shape[:-1] + (n + 1,))
+    np.cumsum(y, axis=-1, out=c[..., 1:])
+    return (c[..., hi] - c[..., lo]) / (hi - lo)
 
 
 def median3(y: np.ndarray) -> np.ndarray:

@@ -51,6 +51,16 @@ def smooth(y: np.ndarray) -> np.ndarray:
     return _smooth(np.asarray(y, dtype=float))
 
 
+def _batch_window(d, key: str, n: int) -> int | None:
+    """The window of batches the diagnosed curve ``key``'s X was read on, where it has one and was read on these
+    ``n`` points (not bin-averaged first)."""
+    f = getattr(d, "facts", None)
+    pl = getattr(f, "plateau", None)
+    if key != getattr(d, "metric", None) or pl is None or getattr(f, "n_points", None) != n:
+        return None
+    return getattr(pl, "window", None)
+
+
 def _sig(v, digits: int = 5):
     """JSON-safe number rounded to ``digits`` significant digits; NaN -> None; 3.0 -> 3.
 
@@ -201,6 +211,10 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         ok = np.isfinite(raw)
         sm = np.full(raw.shape, np.nan)
         sm[ok] = smooth(raw[ok])
+        window = _batch_window(d, key, int(ok.sum()))
+        if window:  # a batch loss: drawn as the mean X was read on (facts.plateau.window), not its last batch
+            from ..facts.smoothing import level_smooth
+            sm[ok] = level_smooth(raw[ok], window)
         smoothed[key] = sm
         loss.append({"key": key, "label": _label(key), "role": _role(key),
                      "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
