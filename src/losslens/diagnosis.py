@@ -1999,13 +1999,14 @@ def _fell_after_plateau(f: Facts, share: float = 0.10):
     y = _sign(f) * f.y
     if f.plateau.window:
         # A batch loss: its running medians of 3 are three batches, which scatter by the batch drawn (a tiny
-        # BERT's, flat at 0.33: "64% lower by step 217 (0.264 -> 0.094)"); the means X was read on are its level.
+        # BERT's, flat at 0.33: "64% lower by step 217 (0.264 -> 0.094)"), and the lowest of the means X was read
+        # on a dip of theirs ("13% lower by step 230 (0.3518 -> 0.3054)"): the level it reached is L* as X read it.
         lvl = level_smooth(y, f.plateau.window)[i:]
-        j = int(np.argmin(lvl))
-        if not lvl[0] or (lvl[0] - lvl[j]) / abs(lvl[0]) < share:
+        floor = _sign(f) * f.plateau.x_floor
+        if not lvl[0] or (lvl[0] - floor) / abs(lvl[0]) < share:
             return None
-        return float((lvl[0] - lvl[j]) / abs(lvl[0])), float(f.x[i + j]), float(_sign(f) * lvl[j]), \
-            float(_sign(f) * lvl[0])
+        return float((lvl[0] - floor) / abs(lvl[0])), float(f.x[i + int(np.argmax(lvl <= floor))]), \
+            float(_sign(f) * floor), float(_sign(f) * lvl[0])
     # median3's min/max form is np.median of each 3-point window, exactly (NaN too), without a call per window.
     med = median3(y[i:])[1:-1]
     j = int(np.argmin(med))

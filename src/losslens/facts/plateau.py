@@ -35,7 +35,8 @@ class PlateauFacts:
     improvement: float         # L(0) - L*
     window: int | None = None  # a batch loss's: the window of batches X was read on (level_smooth), where the
                                # curve's own smooth is too noisy to place it; None otherwise
-    x_floor: float | None = None  # with ``window``: the L* X was read against, that mean's minimum
+    x_floor: float | None = None  # with ``window``: the L* X was read against (batch_floor: that mean's minimum,
+                                  # raised by the depth of its noise's dip)
     end: float | None = None   # with ``window``: the level at the last point (the mean of its last half-window)
 
     __getstate__ = resolved_state
@@ -81,37 +82,58 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
         return PlateauFacts(None, None, None, None, floor, fi, start, max(improvement, 0.0))
     # A batch loss's X is read on a wider mean (_batch_level); floor and improvement stay the smooth's, which
     # the rules read beside the smooth's other numbers (its tail drop, its stretches).
-    base, wb = s, None
+    base, wb, most = s, None, 0.0
     if batch:
-        wb, s = _batch_level(y, start, s)
+        wb, s, most = _batch_level(y, start, s)
         w = wb or w
-    i = int(crossing_index(s, start))
+    i = int(_batch_crossing(s, start, most) if wb else crossing_index(s, start))
     return PlateauFacts(i, float(x[i]), functools.partial(_interval, x.copy(), base.copy(), resid, sd, w, i, start,
-                                                          random_state, wb is not None), float(s[i]), floor, fi,
-                        start, improvement, wb, float(s.min()) if wb else None, float(s[-1]) if wb else None)
+                                                          random_state, most if wb else None), float(s[i]), floor,
+                        fi, start, improvement, wb, float(batch_floor(s, most)[0]) if wb else None,
+                        float(s[-1]) if wb else None)
 
 
-def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None, np.ndarray]:
-    """``(window, curve)`` X of a batch loss is read on: the moving mean of as many batches as it takes for the
-    mean's noise to be half of 5% of the improvement (at most a quarter of the run), or ``(None, s)`` where the
-    smooth ``s`` is already that precise.
+def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None, np.ndarray, float]:
+    """``(window, curve, most)`` X of a batch loss is read on: the moving mean of as many batches as it takes for
+    the mean's noise to be half of 5% of the improvement (at most a quarter of the run), and two standard errors
+    of that mean, the most :func:`batch_floor` raises L* above the mean's minimum: a minimum of a few such means
+    sits below the level they scatter around by up to about two of them. ``(None, s, 0)`` where the smooth ``s``
+    is already that precise.
 
     The curve's own smooth averages n/15 points and keeps the last one as it is: on a tiny BERT's batch losses,
     flat at 0.33 for 240 steps, that mean still scattered by 0.03 (1.7 times the 5% band) and its last point was the
     last batch, 0.15: L*, the minimum, was that batch, and X the last step. The band is re-read once on the
     wider mean (the improvement to its floor, not to the noisiest dip)."""
-    window = None
+    window, spread = None, 0.0
     for _ in range(2):
-        w = batch_window(y, FRACTION * (start - float(s.min())))
+        w, spread = batch_window(y, FRACTION * (start - float(s.min())))
         if w is None or w == window:
             break
         window, s = w, level_smooth(y, w)
-    return window, s
+    return window, s, (2 * spread / np.sqrt(window) if window else 0.0)
 
 
-def _interval(x, s, resid, sd, w, i, start, random_state, batch=False) -> tuple[float, float]:
+def batch_floor(s: np.ndarray, most: float) -> np.ndarray:
+    """L* of a batch loss's moving mean ``s`` ((n,) or (B, n), kept dims): its minimum, raised by as much of
+    ``most`` (two standard errors of the mean) as its last value sits above it. A flat tail's minimum is a dip
+    of the mean's noise, and its end, where the curve sits now, shows how deep; a tail still falling has its
+    minimum at the end and keeps it (raised in full, L* read 'flattened at step 54' of 80 on a Trainer's batch
+    loss still falling in a straight line, hf_logging_steps ls1_e8, where the minimum itself reads 74)."""
+    lowest = s.min(axis=-1, keepdims=True)
+    return lowest + np.clip(s[..., -1:] - lowest, 0.0, most)
+
+
+def _batch_crossing(s: np.ndarray, start: float, most: float) -> np.ndarray | int:
+    """:func:`crossing_index` of a batch loss's moving mean ``s`` against :func:`batch_floor`."""
+    floor = batch_floor(s, most)
+    return (s <= floor + FRACTION * (start - floor)).argmax(axis=-1)
+
+
+def _interval(x, s, resid, sd, w, i, start, random_state, most=None) -> tuple[float, float]:
     """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``
-    (``batch``: each resample read as X was, by a moving mean of ``w`` batches)."""
+    (``most`` not None: a batch loss, each resample read as X was, by a moving mean of ``w`` batches against
+    :func:`batch_floor`; the interval then reaches back half a window, where the mean that crossed at X begins:
+    the curve may have reached its level anywhere in it)."""
     n = s.shape[0]
     with np.errstate(all="ignore"):  # (as inside diagnose_run, where it was made before it was deferred)
         # Bootstrap: moving blocks of the residuals keep their autocorrelation.
@@ -125,10 +147,10 @@ def _interval(x, s, resid, sd, w, i, start, random_state, batch=False) -> tuple[
         idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
         yb = s[None, :] + resid[idx]
         yb[:, 0] = start
-        sb = level_smooth(yb, w) if batch else smooth(yb, w)
-        ib = crossing_index(sb, start)
+        sb = smooth(yb, w) if most is None else level_smooth(yb, w)
+        ib = crossing_index(sb, start) if most is None else _batch_crossing(sb, start, most)
         lo, hi = _quantiles(np.concatenate([ib, [i]]))
-    lo_i, hi_i = int(np.floor(min(lo, i))), int(np.ceil(max(hi, i)))
+    lo_i, hi_i = int(np.floor(min(lo, i if most is None else max(0, i - w // 2)))), int(np.ceil(max(hi, i)))
     return float(x[lo_i]), float(x[hi_i])
 
 

@@ -103,9 +103,10 @@ def _taper(n: int, half: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 MIN_BATCH_POINTS = 30
 
 
-def batch_window(y: np.ndarray, band: float) -> int | None:
-    """The odd window whose mean's noise is half of ``band`` on a curve of batch losses ``y``, at most a
-    quarter of the run; None where the curve's own smooth (:func:`window_for`) already averages that much.
+def batch_window(y: np.ndarray, band: float) -> tuple[int | None, float]:
+    """``(window, spread)``: the odd window whose mean's noise is half of ``band`` on a curve of batch losses
+    ``y``, at most a quarter of the run (None where the curve's own smooth, :func:`window_for`, already averages
+    that much), and the batches' spread (sd) it was sized by.
 
     A batch's loss scatters by the batch drawn, around a level, with a long upper tail (a few hard or
     mislabelled examples): a mean of w batches has that scatter's standard deviation over sqrt(w). The
@@ -116,12 +117,12 @@ def batch_window(y: np.ndarray, band: float) -> int | None:
     first rounds' second differences are the drop, not noise)."""
     n = y.shape[0]
     if n < MIN_BATCH_POINTS or not band > 0:
-        return None
+        return None, 0.0
     sd = float(np.sqrt(np.mean(np.diff(y[n // 2:], 2) ** 2) / 6.0))
     need = math.ceil((2 * sd / band) ** 2)
     if need <= window_for(n):
-        return None
-    return min(need, max(window_for(n), n // 4)) | 1
+        return None, sd
+    return min(need, max(window_for(n), n // 4)) | 1, sd
 
 
 def level_smooth(y: np.ndarray, window: int) -> np.ndarray:
