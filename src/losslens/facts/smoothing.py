@@ -111,7 +111,7 @@ def batch_window(y: np.ndarray, band: float) -> tuple[int | None, float]:
     A batch's loss scatters by the batch drawn, around a level, with a long upper tail (a few hard or
     mislabelled examples): a mean of w batches has that scatter's standard deviation over sqrt(w). The
     robust noise (MAD) the other facts use reads the bulk and misses the tail (a tiny BERT's flat batch
-    losses: MAD-based 0.10, standard deviation 0.16), so the spread here is the root mean square of
+    losses: MAD-based 0.09-0.13, standard deviation 0.16-0.18), so the spread here is the root mean square of
     second differences (blind to a slow trend, as :func:`difference_noise`) over the later half of the run,
     where the level is read, and clear of the first drop's bend (a boosting round's deterministic curve: its
     first rounds' second differences are the drop, not noise)."""
