@@ -1,0 +1,31 @@
+"""Sequence models a user brings (a character-level language model, time-series forecasters), each run
+by the real library with its counterfactual beside it (tests/fixtures/ecosystem/, README.md there)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _end(path: Path) -> float:
+    return float(np.median(json.loads(path.read_text())["val_loss"][-3:]))
+
+
+def test_charlm_gap_widening_faster_than_validation_falls_is_not_a_small_step():
+    # A char-level GRU at Adam 3e-3: validation still falls smoothly (18 noise sds over the last quarter),
+    # which read "lr_too_low likely" and told the user to raise the lr. Training fell ~3x faster than
+    # validation over that stretch; 10x the lr ended higher, twice the epochs lower.
+    here = ECO / "torch_charlm_gap"
+    base = _end(here / "run.json")
+    assert _end(here / "lr10x.json") > 0.85 * base          # lr_too_low's prediction (>= 15% lower) fails
+    assert _end(here / "epochs40.json") < 0.98 * base       # still_improving's (>= 2% lower) holds
+    d = losslens.diagnose(here / "run.json")
+    assert d.verdict == "still_improving" and d.plateau_epoch is None
+    low = [c for c in d.causes if c.id == "lr_too_low"]
+    assert low and low[0].status == "possible"
+    assert any("gap widens faster than validation falls" in e for e in low[0].evidence)
