@@ -42,3 +42,30 @@ def test_converged_quotes_the_gap_growing_since_the_plateau_when_validation_cree
     line = next(e for e in d.causes[0].evidence if "gap" in e)
     assert "since the plateau" in line and "at epoch 10" in line and "0.873 at the end" in line, line
     assert "grew little" not in line
+
+
+def test_a_language_model_logging_perplexity_only_is_read_on_its_cross_entropy():
+    # Lightning's CSVLogger with train_ppl / val_ppl and no loss: refused before ("no loss or accuracy
+    # column"); now the loss each perplexity is the exp of, and said so under the verdict.
+    path = ECO / "lightning_charlm_ppl" / "metrics.csv"
+    [run] = losslens.read(str(path))
+    for split in ("train", "val"):
+        x, ppl = run.finite(f"{split}_ppl")
+        x2, loss = run.finite(f"{split}_loss")
+        assert np.array_equal(x, x2) and np.allclose(loss, np.log(ppl))
+    assert run.meta["loss_from"] == {"train_loss": "ln(train_ppl)", "val_loss": "ln(val_ppl)"}
+    d = losslens.diagnose(run)
+    assert d.metric == "val_loss"
+    assert any("val_loss is ln(val_ppl)" in e for e in d.causes[0].evidence)
+
+
+def test_bits_per_char_is_the_loss_times_ln2_and_a_logged_loss_wins(tmp_path):
+    rows = [(e, 4.0 / (1 + e), 4.2 / (1 + 0.8 * e)) for e in range(12)]
+    p = tmp_path / "bpc.csv"
+    p.write_text("epoch,train_bpc,valid_bpc\n" + "".join(f"{e},{a},{b}\n" for e, a, b in rows))
+    [run] = losslens.read(str(p))
+    assert np.allclose(run.finite("val_loss")[1], [b * np.log(2) for *_, b in rows])
+    q = tmp_path / "both.csv"
+    q.write_text("epoch,loss,val_loss,val_ppl\n" + "".join(f"{e},{a},{b},{np.exp(b) + 1}\n" for e, a, b in rows))
+    [run] = losslens.read(str(q))
+    assert np.allclose(run.finite("val_loss")[1], [b for *_, b in rows]) and "loss_from" not in run.meta

@@ -66,6 +66,29 @@ _NOT_SPLITS = ("meta", "params", "config", "hparams", "args", "metadata")
 LOSS_STEMS = ("log_loss", "logloss", "binary_logloss", "multi_logloss", "mlogloss", "cross_entropy", "crossentropy",
               "ce", "nll", "objective", "mse", "rmse", "mae", "l2", "l1", "error")
 
+#: A language model's cross-entropy on another scale: perplexity is exp(loss), bits per character (or byte)
+#: loss / ln 2. A split that logs one of these and no loss (``val_ppl``, ``train_perplexity``, ``valid_bpc``;
+#: bare, the training one) is read as the loss it rescales, ``ln(ppl)`` or ``bpc * ln 2``: then X, the
+#: forecast and the comparison with ln K are those of the cross-entropy, not of its exponential.
+RESCALED_STEMS = {"ppl": "exp", "perplexity": "exp", "bpc": "bits", "bpb": "bits", "bits_per_char": "bits",
+                  "bits_per_character": "bits", "bits_per_byte": "bits"}
+
+
+def rescaled_loss(name: str) -> tuple[str, str] | None:
+    """``("val_loss", "exp")`` for ``val_ppl``, ``("train_loss", "bits")`` for ``train_bpc`` (and a bare
+    ``perplexity``): the loss a perplexity or bits-per-character column rescales, else None."""
+    n = normalise(name)
+    if n in RESCALED_STEMS:
+        return "train_loss", RESCALED_STEMS[n]
+    for stem, kind in RESCALED_STEMS.items():
+        for split in (n[: -len(stem) - 1] if n.endswith("_" + stem) else None,
+                      n[len(stem) + 1:] if n.startswith(stem + "_") else None):
+            role = split_role(split) if split else None
+            if role is not None:
+                return f"{role}_loss", kind
+    return None
+
+
 #: ``<split>_<name>_loss`` columns, with ``<name>`` as group 1: parts of one loss when both sides log
 #: the same names (YOLO's train/box_loss, val/box_loss ...), else evaluation sets (eval_g0_loss ...).
 LOSS_PARTS = {

@@ -335,6 +335,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # multi-task loop's per-task losses). Say so: the user's log has no column of that name.
         verdict.evidence.append(f"{f.metric} is the sum {' + '.join(parts)} (no total logged); "
                                 f"--metric {parts[0]} reads one of them alone")
+    rescaled = (run.meta.get("loss_from") or {}).get(f.metric)
+    if rescaled:
+        # No loss of this split was logged: the reader took the cross-entropy its perplexity or
+        # bits-per-character column rescales. The user's log has no column of that name.
+        verdict.evidence.append(f"{f.metric} is {rescaled}, the cross-entropy that column rescales (no loss logged); "
+                                f"X and the forecast are read on it")
     # An absurd point left out, a NaN read as a gap: said, once, under the verdict.
     verdict.evidence.extend(notes)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)

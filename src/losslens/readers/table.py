@@ -28,13 +28,14 @@ here, so one set of rules decides for all of them:
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Mapping
 
 import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
-                       axis_kind, canonical, map_columns, negated_loss, normalise, split_role)
+                       axis_kind, canonical, map_columns, negated_loss, normalise, rescaled_loss, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -309,10 +310,15 @@ class _Plan:
                 # The same named parts on both sides: components of one loss (YOLO's box/cls/dfl).
                 self.parts[target] = parts
         self.negated, self.score = self._negated(mapped, canon, values or {})
+        self.rescaled = {}
+        for col, name in mapped.items():
+            hit = rescaled_loss(name)
+            if hit is not None and hit[0] not in canon and hit[0] not in self.negated and hit[0] not in self.rescaled:
+                self.rescaled[hit[0]] = (col, hit[1])
         # The user names the column as the file spells it; the Run holds it under its canonical name.
         self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
-                                 | set(self.parts) | set(self.negated))
+                                 | set(self.parts) | set(self.negated) | set(self.rescaled))
         has_metric = metric is not None and (metric in canon or metric in names)
         if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
             self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]
@@ -528,6 +534,12 @@ class _Plan:
             if mapping.get(col) in series:
                 series[target] = -series[mapping[col]]
                 meta.setdefault("negated", {})[target] = mapping[col]
+        for target, (col, kind) in self.rescaled.items():
+            held = mapping.get(col)
+            if held in series and target not in series:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    series[target] = np.log(series[held]) if kind == "exp" else series[held] * math.log(2)
+                meta.setdefault("loss_from", {})[target] = f"ln({held})" if kind == "exp" else f"{held} x ln 2"
         if self.score is not None and mapping.get(self.score) in series and not any(
                 _has_values(series.get(n)) for n in LOSS_SERIES + tuple(ACCURACY_FALLBACK)):
             meta.setdefault("default_metric", mapping[self.score])
