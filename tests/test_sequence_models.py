@@ -69,3 +69,24 @@ def test_bits_per_char_is_the_loss_times_ln2_and_a_logged_loss_wins(tmp_path):
     q.write_text("epoch,loss,val_loss,val_ppl\n" + "".join(f"{e},{a},{b},{np.exp(b) + 1}\n" for e, a, b in rows))
     [run] = losslens.read(str(q))
     assert np.allclose(run.finite("val_loss")[1], [b for *_, b in rows]) and "loss_from" not in run.meta
+
+
+def _acc_end(path: Path) -> float:
+    return float(np.median(json.loads(path.read_text())["val_accuracy"][-3:]))
+
+
+def test_a_long_sequence_gru_at_chance_says_its_floor_is_a_guess():
+    # A GRU must name the first of 60 tokens: validation accuracy at chance (1/4), the training loss crawling
+    # just below ln 4. It read "converged: stop at epoch 1" with nothing about the guess. Twice the epochs,
+    # twice the width and lr x10 stayed at chance; over 10 tokens the same model reached 100%.
+    here = ECO / "torch_gru_long_sequence"
+    for name in ("run", "epochs60", "wide64", "lr1e-2"):
+        assert _acc_end(here / f"{name}.json") < 0.3, name
+    assert _acc_end(here / "seq10.json") > 0.95
+    d = losslens.diagnose(here / "run.json")
+    assert d.verdict == "converged"
+    assert any("at chance 1/4" in e and "a guess's" in e for e in d.causes[0].evidence)
+    assert any("long sequences" in a for a in d.causes[0].actions)
+    # Trained on, the model memorises and the verdict is no_signal: its actions name the same check.
+    longer = losslens.diagnose(here / "epochs60.json")
+    assert longer.verdict == "no_signal" and any("long sequences" in a for a in longer.causes[0].actions)

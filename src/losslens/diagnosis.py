@@ -172,7 +172,9 @@ ACTIONS = {
     "underfitting": ["a bigger model or better features", "less regularization",
                      "check that the loss is not at the data's noise floor before scaling up"],
     "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
-                  "train on a tiny subset: if it cannot memorise it, the pipeline is broken"],
+                  "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
+                  "labels right? the model may not reach the signal: a recurrent net over long sequences loses the "
+                  "gradient from early steps (shorter sequences or windows, attention or convolutions)"],
     "diverged": ["lower the learning rate", "gradient clipping", "learning-rate warm-up",
                  "check the inputs for NaN/inf and the loss for log(0)"],
     "stuck_at_init": ["check the initialization and activations (dead ReLUs, saturated sigmoids)",
@@ -1904,6 +1906,24 @@ def _gap_since_plateau(f: Facts) -> tuple[float, float] | None:
     return gap_x, growth
 
 
+def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
+    """A converged verdict whose validation accuracy sits at chance (the test no_signal uses): the floor
+    reached is a guess's, which "flat since X" does not say. No_signal needs the model to have memorised
+    and underfitting a training loss that stopped falling; a GRU reading the first of 60 tokens (K = 4)
+    fitted neither in 30 epochs (training 1.383 -> 1.351, crawling) and read converged at epoch 0 with
+    validation accuracy 0.23: twice the epochs, twice the width or lr x10 left it at chance, the same
+    task over 10 tokens reached 100% (tests/fixtures/ecosystem/torch_gru_long_sequence)."""
+    c = f.chance
+    if c is None or c.chance is None or c.val_acc_tail is None or _higher(f):
+        return None
+    at_chance = c.val_acc_tail < _chance_margin(c, t) or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
+    if not at_chance:
+        return None
+    inferred = " (K inferred from the initial loss ≈ ln K)" if c.classes_inferred else ""
+    return (f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance 1/{c.classes} = "
+            f"{c.chance:.3f}{inferred}: the floor reached is a guess's")
+
+
 def converged(f: Facts, t: Thresholds) -> Cause:
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
@@ -1939,6 +1959,11 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                       f"{_gap_name(f)} = {g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
             if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    guess = _converged_at_chance(f, t)
+    if guess is not None:
+        ev.append(guess)
+        acts.append("the model learned nothing beyond a guess: check that the inputs carry the label (the data "
+                    "pipeline), and that this model can reach it: " + ACTIONS["no_signal"][-1].split(": ", 1)[1])
     later = _fell_after_plateau(f)
     if later is not None:
         # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
