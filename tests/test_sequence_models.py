@@ -86,6 +86,8 @@ def test_a_long_sequence_gru_at_chance_says_its_floor_is_a_guess():
     d = losslens.diagnose(here / "run.json")
     assert d.verdict == "converged"
     assert any("at chance 1/4" in e and "a guess's" in e for e in d.causes[0].evidence)
+    # One X: the header's first epoch (the curve never moved beyond its noise) is the epoch to stop at too.
+    assert d.plateau_epoch == 0 and d.causes[0].actions[0].startswith("stop at epoch 0:"), d.causes[0].actions[0]
     assert any("long sequences" in a for a in d.causes[0].actions)
     # Trained on, the model memorises and the verdict is no_signal: its actions name the same check.
     longer = losslens.diagnose(here / "epochs60.json")

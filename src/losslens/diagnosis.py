@@ -370,9 +370,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    # (A plateaued curve that never improved beyond its noise nor by 5% of its start learned all
-    # it could before its first point; a bouncing one that came down more has an X to find.)
-    flat_from_start = not improved and pl.improvement < t.flat_start_rel * abs(pl.start)
+    flat_from_start = _flat_from_start(f, t)
     if verdict.id == "stuck_at_init" or (flat_from_start and not open_ended and verdict.id != "diverged"):
         plateau = at_start
     elif verdict.id == "diverged":
@@ -1924,12 +1922,25 @@ def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
             f"{c.chance:.3f}{inferred}: the floor reached is a guess's")
 
 
+def _flat_from_start(f: Facts, t: Thresholds) -> bool:
+    """A plateaued curve that never improved beyond its noise nor by 5% of its start learned all it could
+    before its first point: X is that point (a bouncing one that came down more has an X to find)."""
+    pl = f.plateau
+    improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
+    return not improved and pl.improvement < t.flat_start_rel * abs(pl.start)
+
+
 def converged(f: Facts, t: Thresholds) -> Cause:
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
+    # (Where the curve never moved beyond its noise, X is its first point, as the verdict's header says:
+    # "since epoch 1 ... stop at epoch 1" under "plateau at epoch 0" read as two answers.)
+    x = float(f.x[0]) if pl.index is not None and _flat_from_start(f, t) else pl.epoch
     if pl.index is not None:
         sign = _sign(f)
-        ev.append(f"{f.metric} within 5% of its whole improvement since {f.axis_name} {_n(pl.epoch)}; "
+        since = (f"never {'rose' if _higher(f) else 'fell'} beyond its noise nor by 5% from its first value"
+                 if x != pl.epoch else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}")
+        ev.append(f"{f.metric} {since}; "
                   f"now {_now(f):.4g} (tail slope {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
                   f"t = {_t(sign * tr.slope_t)})")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
@@ -1957,8 +1968,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         else:  # "no growth" read as a fact about the gap misleads when it went 0.111 -> 0.138: say both
             ev.append(f"the gap grew little next to the improvement ({_pct(g.gap_growth_range)} of it): "
                       f"{_gap_name(f)} = {g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
-    acts = [f"stop at {f.axis_name} {_n(pl.epoch)}: more epochs will not lower the loss"
-            if pl.epoch is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    acts = [f"stop at {f.axis_name} {_n(x)}: more epochs will not lower the loss"
+            if x is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     guess = _converged_at_chance(f, t)
     if guess is not None:
         ev.append(guess)
