@@ -79,3 +79,15 @@ def test_the_first_12_epochs_read_still_improving_not_converged():
     v = _col(rows, "val_loss")
     assert v[23] < 0.9 * v[11]
 
+
+def test_an_augmented_run_still_falling_has_no_plateau_epoch_yet():
+    rows = _rows(AUG / "aug_80.csv")
+    loss, v = _col(rows, "loss"), _col(rows, "val_loss")
+    assert (loss[5:] > v[5:]).all()            # augmentation: training above validation
+    assert v[79] < 0.8 * v[39]                 # the next 40 epochs: 34% lower
+    d = losslens.diagnose(_history(rows[:40]))
+    ids = [c.id for c in d.causes if c.status == "likely"]
+    assert d.verdict in ("temporary_plateau", "still_improving", "lr_too_low") and "still_improving" in ids, d
+    assert d.plateau_epoch is None, d           # was 'plateau at epoch 35 [35, 37]'
+    assert "converged" not in [c.id for c in d.causes]
+    assert d.cause.actions[0].startswith("keep training"), d.cause.actions

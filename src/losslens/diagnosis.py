@@ -78,6 +78,8 @@ class Thresholds:
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
+    still_falling_share: float = 0.10     # a temporary plateau the run left, still falling with its last quarter giving
+                                          # ≥ 10% of the improvement (twice the 5% X is measured with): no X yet
     improving_short_t: float = -2.0       # a tail of ≤ 5 points (≤ 3 degrees of freedom) ending at the run's
                                           # minimum: t below this is enough
     forecast_gain: float = 0.05           # or: forecast ≥ 5% lower at twice the length ...
@@ -369,8 +371,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
     # and so did any other plateaued curve flat from its first point.
-    open_ended = (verdict.id in ("lr_too_low", "still_improving") or "constant_guess" in verdict.numbers) \
+    # (A temporary plateau is named for the flat stretch the run left; where the run is still falling fast after
+    # it -- a CNN behind augmentation layers, flat for its first 6 epochs, its last quarter 21% of the improvement
+    # -- "plateau at epoch 35" was the 95% point of a drop still under way: 40 more epochs went 34% lower.)
+    open_ended = (verdict.id in ("lr_too_low", "still_improving") or "constant_guess" in verdict.numbers
+                  or (verdict.id == "temporary_plateau" and f.trend.tail_drop >= t.still_falling_share)) \
         and (_falling(f, t) or _crawling(f, t))
+    if open_ended and verdict.id == "temporary_plateau":
+        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still falling")
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
