@@ -91,3 +91,21 @@ def test_an_augmented_run_still_falling_has_no_plateau_epoch_yet():
     assert d.plateau_epoch is None, d           # was 'plateau at epoch 35 [35, 37]'
     assert "converged" not in [c.id for c in d.causes]
     assert d.cause.actions[0].startswith("keep training"), d.cause.actions
+
+
+@pytest.mark.parametrize("stop_on", [(), ("converged",)])
+def test_a_class_weighted_run_is_not_reported_converged_three_points_after_x(stop_on):
+    """keras_class_weight: the weighted training loss sits above validation, and validation is noisy (0.813,
+    0.986, 0.690, 0.620, 0.799 at epochs 14-18). The callback reported 'converged ... stop at epoch 16' at
+    epoch 16 (18 with stop_on converged, whose stop it held for want of 5 points since X); training on reached
+    0.268 at epoch 39."""
+    rows = _rows(ECO / "keras_class_weight" / "class_weight.csv")
+    loss, v = _col(rows, "loss"), _col(rows, "val_loss")
+    assert (loss[:10] > v[:10]).all() and v[39] < 0.4 * v[18]
+    w = Watcher(stop_on=stop_on, horizon=39, verbose=0, framework="keras", time_budget_ms=None)
+    for r in rows:
+        assert not w.end_epoch(int(r["epoch"]), {"loss": float(r["loss"]), "val_loss": float(r["val_loss"])},
+                               lr=0.01).stop
+    w.end_training()
+    assert w.reports and all(r["verdict"] != "converged" for r in w.reports), w.reports
+    assert w.reports[-1]["verdict"] == "still_improving"

@@ -525,7 +525,10 @@ class Watcher:
         if d.verdict != "converged":
             return False
         gain, _ = self._flat_stretch_gain(d)
-        return gain is not None and not math.isnan(gain) and gain >= FLAT_BAND
+        # (Too few points since X to tell flat from falling, NaN, holds it too: a class-weighted CNN's noisy validation
+        # loss was reported converged at epoch 18, 3 points after X, at 0.799: it reached 0.268 at epoch 39. Not while
+        # an lr schedule still runs: that report says the curve is flat at this lr and will fall again when it drops.)
+        return gain is not None and (gain >= FLAT_BAND or (math.isnan(gain) and not self._schedule_holds(d)))
 
     def _flat_stretch_gain(self, d) -> tuple[float | None, tuple | None]:
         """``(gain, creep)``: what the stretch since the plateau epoch X, forecast on its own to the planned last
