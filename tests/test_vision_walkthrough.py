@@ -109,3 +109,22 @@ def test_a_class_weighted_run_is_not_reported_converged_three_points_after_x(sto
     w.end_training()
     assert w.reports and all(r["verdict"] != "converged" for r in w.reports), w.reports
     assert w.reports[-1]["verdict"] == "still_improving"
+
+
+def test_a_two_head_model_names_its_heads_beside_the_total():
+    """keras_two_heads: val_loss is val_out_a_loss (cross-entropy, 0.119) + val_out_b_loss (MSE, 0.0027); the
+    verdict on the total is the classifier's, and nothing said that the regression head was there at all."""
+    path = ECO / "keras_two_heads" / "two_heads.csv"
+    rows = _rows(path)
+    v, a, b = (_col(rows, k) for k in ("val_loss", "val_out_a_loss", "val_out_b_loss"))
+    assert np.allclose(v, a + b, rtol=1e-4)
+    d = losslens.diagnose(str(path))
+    assert d.metric == "val_loss"
+    line = next((e for e in d.cause.evidence if "outputs' losses" in e), None)
+    assert line is not None, d
+    assert "val_out_a_loss 0.1186 (best 0.1151 at epoch 26)" in line and "val_out_b_loss 0.002667" in line, line
+    assert "--metric val_out_b_loss" in line
+    assert losslens.diagnose(str(path), metric="val_out_b_loss").metric == "val_out_b_loss"
+    # the training side names the training heads
+    t = losslens.diagnose(str(path), metric="train_loss")
+    assert any("out_a_loss" in e and "val_out" not in e for e in t.cause.evidence), t

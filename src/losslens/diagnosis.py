@@ -343,6 +343,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # multi-task loop's per-task losses). Say so: the user's log has no column of that name.
         verdict.evidence.append(f"{f.metric} is the sum {' + '.join(parts)} (no total logged); "
                                 f"--metric {parts[0]} reads one of them alone")
+    else:
+        heads = _head_losses(run, f.metric, t)
+        if heads:
+            verdict.evidence.append(heads)
     rescaled = (run.meta.get("loss_from") or {}).get(f.metric)
     if rescaled:
         # No loss of this split was logged: the reader took the cross-entropy its perplexity or
@@ -2274,6 +2278,41 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
         (fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely)
         or (fc["gain"] >= t.forecast_gain_large and fc["p_improve"] >= t.forecast_large_likely)) \
         and not ((blind or _batch_loss(f)) and _half_refutes(f, t))
+
+
+def _head_losses(run: Run, metric: str, t: Thresholds) -> str | None:
+    """One line of evidence naming the per-output losses a multi-output model logged beside the total diagnosed
+    (Keras' ``out_a_loss`` / ``val_out_a_loss`` per head, ``loss`` / ``val_loss`` their weighted sum): each head's
+    last value and best, and a head that has given back ≥ ``overfit_rise_range`` of its own improvement since its
+    best. The total is what the optimizer lowers, but the head with the largest loss sets its shape: on a
+    two-head digits model the classifier's cross-entropy (0.11) is 99% of the total and the regression head's MSE
+    (0.0008) moves it by less than its noise. None with fewer than two heads."""
+    if metric not in ("val_loss", "train_loss"):
+        return None
+    val = metric == "val_loss"
+    heads = []
+    for k, y in run.series.items():
+        if k in ("val_loss", "train_loss") or not k.endswith("_loss") or k.startswith("val_") != val \
+                or (not val and k.startswith("train_")):
+            continue
+        y = np.asarray(y, dtype=float)
+        ok = np.flatnonzero(np.isfinite(y))
+        if ok.size >= 3:
+            heads.append((k, y[ok], np.asarray(run.axis, dtype=float)[ok]))
+    if len(heads) < 2:
+        return None
+    parts, rising = [], []
+    for k, y, x in heads:
+        b = int(np.argmin(y))
+        parts.append(f"{k} {y[-1]:.4g} (best {y[b]:.4g} at {run.axis_name} {_n(x[b])})")
+        end = float(median(y[-3:]))
+        if y[0] > y[b] and end - y[b] >= t.overfit_rise_range * (y[0] - y[b]):
+            rising.append(f"{k} has given back {_pct((end - y[b]) / (y[0] - y[b]))} of its improvement since "
+                          f"{run.axis_name} {_n(x[b])}")
+    line = (f"{metric} is the weighted sum of {len(heads)} outputs' losses: {', '.join(parts)}"
+            + (f"; {'; '.join(rising)}" if rising else "")
+            + f"; --metric {heads[-1][0]} diagnoses one alone")
+    return line
 
 
 def _forecast_refutes_flat(f: Facts, t: Thresholds) -> bool:
