@@ -549,3 +549,14 @@ def test_a_training_loss_reads_p_improve_through_the_training_loss_map(name):
     held = forecast_run(Run(np.arange(10.0), {"val_loss": y[:10]}))  # the same curve called held-out
     assert held.p_improve == pytest.approx(calibrate_p(held.prob_below(held.level * 0.99)))
     assert held.p_improve < fc.p_improve
+
+
+def test_a_forecast_plateau_epoch_on_a_log_of_whole_epochs_is_a_whole_epoch():
+    # A char-level GRU's Monitor save (tests/fixtures/ecosystem/torch_charlm_gap): the forecast's grid put X
+    # at "epoch 26.41"; the run logs whole epochs, and X is the first of them at 95% of the improvement.
+    run = losslens.read(REPO / "tests/fixtures/ecosystem/torch_charlm_gap/run.json")[0]
+    fc = forecast_run(run, horizon=38)
+    assert fc.plateau_epoch is not None and fc.plateau_epoch > run.axis[-1]
+    assert float(fc.plateau_epoch).is_integer()
+    fine = forecast_curve(run.axis + 0.5, run.get("val_loss"), horizon=38.5)  # a fractional axis keeps its grid
+    assert fine.plateau_epoch is not None and not float(fine.plateau_epoch).is_integer()

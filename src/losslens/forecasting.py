@@ -1004,6 +1004,10 @@ def _plateau_epoch(model: _Model, x0: float, horizon: float, x=None, y=None) -> 
     if drop <= 0:
         return float(x0)
     idx = int(np.argmax(mid - l_star <= PLATEAU_FRACTION * drop))
+    if x is not None and np.all(x == np.round(x)):
+        # The forecast's grid is finer than a log counting whole epochs or steps: X is the first of them that
+        # gets there ("X = 26.91" on an epoch log).
+        return float(math.ceil(xs[idx] - 1e-9))
     return float(xs[idx])
 
 
