@@ -157,6 +157,10 @@ class Thresholds:
     peak_held_share: float = 0.25         # under a schedule, a loss flat at the peak lr that came ≥ 25% of its
                                           # improvement (and ≥ 5 noise sds) lower only once the lr annealed,
                                           # the training loss ≥ 25% of its own too
+    solved_share: float = 0.25            # validation accuracy within one example of 100% over ≥ the last quarter
+    solved_points: int = 3                # (and ≥ 3 evaluations): solved; a loss still falling only sharpens
+                                          # the confidence (a GRU at 100% from epoch 4: twice the epochs -72%
+                                          # val loss, lr x10 -96%, accuracy 1.000 in all three)
 
 
 DEFAULT = Thresholds()
@@ -329,6 +333,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[i].confidence = max(causes[i].confidence, causes[0].confidence)
         causes.insert(0, causes.pop(i))
 
+    solved = _solved(f, t)
+    if solved is not None:
+        causes = _read_solved(causes, f, t, solved)
     if _boosted_trees(run):
         _booster_actions(causes)
     verdict = causes[0]
@@ -2016,6 +2023,71 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
+
+
+def _solved(f: Facts, t: Thresholds) -> dict | None:
+    """Validation accuracy at its ceiling (within one example of 100%) over at least the run's last quarter,
+    read beside a loss: the numbers the solved reading quotes, else None. Training accuracy alone never counts:
+    100% there is what memorising looks like."""
+    c = f.chance
+    if _higher(f) or c.val_acc_top_since is None or c.val_acc_top_points < t.solved_points \
+            or c.val_acc_top_points < t.solved_share * c.val_acc_points:
+        return None
+    return {"solved_since": c.val_acc_top_since, "solved_points": c.val_acc_top_points,
+            "solved_min_acc": c.val_acc_top_min, "n_val": c.n_val, "acc_step": None if c.n_val else c.val_acc_step}
+
+
+def _read_solved(causes: list[Cause], f: Facts, t: Thresholds, s: dict) -> list[Cause]:
+    """A task solved on the validation set, its loss still falling, leads with that: no prediction on it can
+    improve, the loss only grows more confident (a separable problem's cross-entropy falls toward 0 without
+    end, Soudry et al. 2018). The loss's own verdict stays still_improving -- twice the epochs does lower it
+    (a GRU at 100% from epoch 4: -72%), so "converged" would be false of the curve diagnosed -- but the actions
+    are the solved task's: stop, and check the validation set if 100% is a surprise. The step size is no
+    longer the story: lr x10 took the same GRU's loss 96% lower and its accuracy nowhere (it was 1.000)."""
+    head = causes[0]
+    lines = _solved_lines(f, s)
+    leak = ("if 100% is a surprise, check the validation set: not too easy, and nothing leaked from training "
+            "(the same examples on both sides of the split, the label or an id among the inputs)")
+    if head.id == "converged":
+        head.evidence.append(lines[0])
+        head.actions.append(leak)
+        return causes
+    if head.id not in ("still_improving", "lr_too_low", "temporary_plateau"):
+        return causes
+    i = next((i for i, c in enumerate(causes) if c.id == "still_improving"), None)
+    if i is None:
+        return causes
+    si = causes.pop(i)
+    si.evidence[:0] = lines
+    si.actions = [f"stop here: the task is solved on this validation set (every evaluation since {f.axis_name} "
+                  f"{_n(s['solved_since'])} at the ceiling); more epochs only sharpen the confidence", leak,
+                  "train on only where the probabilities themselves matter (calibration, a margin): the loss, "
+                  "not the accuracy, shows that"]
+    si.numbers.update({k: v for k, v in s.items() if v is not None})
+    for c in causes:
+        if c.id == "lr_too_low":
+            c.status, c.confidence = "possible", min(c.confidence, 0.4)
+            c.evidence.append("(that is the pace of a loss heading to 0 with every prediction already right: a "
+                              "larger step gets there sooner and changes no decision)")
+            c.actions = ["a larger step only if the loss's own pace matters: the accuracy has nowhere left to go"]
+    return [si] + causes
+
+
+def _solved_lines(f: Facts, s: dict) -> list[str]:
+    n, since, k = s["n_val"] or s["acc_step"], s["solved_since"], s["solved_points"]
+    at = "at 100%" if s["solved_min_acc"] >= 1.0 - 1e-6 else "at 100% or one example short of it"
+    on = " (the log does not say on how many examples)"
+    if n:
+        # 0 errors in n examples: the true error rate is below 3/n at 95% (the rule of three).
+        bound = 3.0 / n
+        how = "" if s["n_val"] else (f", read off its values' steps of 1/{_count(n)}"
+                                      + (" (or the log's rounding)" if math.log10(n) == int(math.log10(n)) else ""))
+        on = (f", scored on {_count(n)} examples{how}; 0 errors in {_count(n)} put the error rate below {_pct(bound)} at 95%"
+              + (" -- few examples, weak evidence: a larger validation set says more" if bound >= 0.05 else ""))
+    first = (f"validation accuracy {at} since {f.axis_name} {_n(since)} ({k} evaluations in a row): the task is "
+             f"solved on this validation set{on}")
+    return [first, f"{f.metric} goes on falling toward 0, as a separable problem's cross-entropy does without end "
+                   "(Soudry et al. 2018): more epochs, or a larger step, only make right predictions more confident"]
 
 
 def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:

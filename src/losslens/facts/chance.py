@@ -26,6 +26,11 @@ class ChanceFacts:
     train_acc_tail_sd: float | None = None
     val_acc_frozen: int = 0  # validation accuracy points, when every one equals the first (no decision ever flipped)
     val_acc_peak: float | None = None  # the highest validation accuracy (running median of 3)
+    val_acc_points: int = 0  # finite validation accuracy points
+    val_acc_top_since: float | None = None  # axis value from which every validation accuracy is within one example of 100%
+    val_acc_top_points: int = 0  # how many points that final stretch holds
+    val_acc_top_min: float | None = None  # the lowest accuracy in it
+    val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
 
 
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
@@ -84,8 +89,50 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             frozen = int(fin.shape[0])
         if fin.shape[0] >= 3:
             val_peak = float(median3(fin).max())
+    step = None
+    if n_val is None and val_acc is not None and np.isfinite(val_acc).any() and val_acc[np.isfinite(val_acc)][-1] >= 0.9:
+        step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
+    top = at_the_top(val_acc, axis, n_val or step)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
-                       val_peak)
+                       val_peak, *top, step)
+
+
+def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | None:
+    """The smallest M for which every accuracy is a multiple of 1/M, to the 6 decimals a log keeps: 45 examples
+    give 31/45, 44/45 ... (M = 45, where :func:`accuracy_denominator` wants the smallest gap to be 1/M).
+    Needs 3 distinct values strictly between 0 and 1, and a fit chance alone would rarely give (< 0.01 such M
+    expected). With n examples scoring every value, M divides n."""
+    a = np.unique(np.round(acc[np.isfinite(acc)], 6))
+    a = a[(a > 0) & (a < 1)][:most]
+    if a.shape[0] < 3:
+        return None
+    m = np.arange(2, max_n + 1, dtype=float)
+    for v in a:  # one value at a time: each keeps the few M it fits
+        m = m[np.abs(v * m - np.round(v * m)) <= 0.5e-6 * m + 1e-6]
+        if m.shape[0] == 0:
+            return None
+    n = float(m[0])
+    # As many M below it as could have fitted these values by chance (each within +-tol of a multiple):
+    # a large M fits rounded noise (4 averaged accuracies fitted M = 96,096).
+    chance = n * (2 * (0.5e-6 * n + 1e-6)) ** a.shape[0]
+    return int(n) if chance < 0.01 else None
+
+
+def at_the_top(acc: np.ndarray | None, axis: np.ndarray | None, n: int | None) -> tuple[int, float | None, int, float | None]:
+    """``(points, since, top_points, top_min)``: the final stretch of ``acc`` within one example (1/n) of a
+    perfect score, where it starts on ``axis``, its length and lowest value. One example is the resolution of
+    an accuracy on n examples: a single flip is the smallest move it can make. Without n only exactly 1 counts."""
+    if acc is None or axis is None or axis.shape != acc.shape:
+        return 0, None, 0, None
+    ok = np.isfinite(acc)
+    a, x = acc[ok], np.asarray(axis, dtype=float)[ok]
+    if a.shape[0] == 0:
+        return 0, None, 0, None
+    below = a < 1.0 - (1.0 / n if n else 0.0) - 1e-6
+    k = a.shape[0] - 1 - int(np.flatnonzero(below)[-1]) if below.any() else a.shape[0]
+    if k == 0:
+        return int(a.shape[0]), None, 0, None
+    return int(a.shape[0]), float(x[-k]), int(k), float(a[-k:].min())
 
 
 def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:

@@ -34,6 +34,9 @@ def headline(d: Diagnosis) -> str:
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("penalty"):
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
+    if d.verdict == "still_improving" and d.causes and "solved_since" in d.causes[0].numbers:
+        # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
+        verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         e = d.epoch_at(d.plateau.epoch)  # a Trainer's step: its epoch beside it

@@ -1,0 +1,64 @@
+"""A task solved on the validation set (accuracy at 100%) while its cross-entropy creeps toward 0: the report leads
+with "solved, stop here", not "raise the learning rate" / "keep training". Files written by Keras 3's CSVLogger
+(keras_solved/make.py) and by losslens' torch Monitor (torch_gru_long_sequence/seq10.json)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.report.text import render_text
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _diagnose(path):
+    return losslens.diagnose(str(path))
+
+
+@pytest.mark.parametrize("name, n, since", [("digits01.log", 108, 4), ("iris_setosa.log", 45, 21),
+                                             ("separable.log", 180, 13)])
+def test_keras_solved_leads_with_stop(name, n, since):
+    d = _diagnose(ECO / "keras_solved" / name)
+    # The loss does still fall (twice the epochs: 0.0097 -> 0.0038 on digits01), so the verdict names that ...
+    assert d.verdict == "still_improving" and d.plateau is None
+    c = d.causes[0]
+    assert c.numbers["solved_since"] == since and (c.numbers.get("n_val") or c.numbers.get("acc_step")) == n
+    # ... but the advice is the solved task's: stop, and check the validation set.
+    assert c.actions[0].startswith("stop here: the task is solved")
+    assert "leaked" in c.actions[1]
+    assert not any("raise the learning rate" in a or a.startswith("keep training") for a in c.actions)
+    assert all(x.status == "possible" for x in d.causes if x.id == "lr_too_low")
+    text = render_text(d)
+    assert text.splitlines()[0].startswith(f"{name[:-4]}: solved")
+    assert f"scored on {n} examples" in text
+    # 45 examples: 0 errors still allow 6.7% (rule of three); said as weak evidence, not for 108 or 180.
+    assert ("weak evidence" in text) == (n < 60)
+
+
+def test_interventions_move_the_loss_not_the_accuracy():
+    """The counterfactuals of keras_solved/make.py: twice the epochs and lr x10 lower the loss, not the accuracy."""
+    runs = {p: losslens.read(str(ECO / "keras_solved" / p))[0] for p in
+            ("digits01.log", "digits01_e80.log", "digits01_lr1e-2.log")}
+    base = runs["digits01.log"]
+    for p, r in runs.items():
+        assert np.all(r.series["val_acc"][-10:] == 1.0)
+    assert runs["digits01_e80.log"].series["val_loss"][-1] < 0.5 * base.series["val_loss"][-1]
+    assert runs["digits01_lr1e-2.log"].series["val_loss"][-1] < 0.1 * base.series["val_loss"][-1]
+
+
+def test_torch_monitor_gru_solved_is_not_lr_too_low():
+    d = _diagnose(ECO / "torch_gru_long_sequence" / "seq10.json")
+    assert d.verdict == "still_improving"
+    assert d.causes[0].numbers["solved_since"] == 4
+    assert d.causes[0].actions[0].startswith("stop here")
+    assert "1/1000" in render_text(d)
+
+
+def test_training_accuracy_alone_is_not_solved():
+    """100% on training data only is memorising: the digits MLP that overfits 300 images."""
+    d = _diagnose(ECO / "walkthrough_keras_still_falling" / "training.log")
+    r = losslens.read(str(ECO / "walkthrough_keras_still_falling" / "training.log"))[0]
+    assert np.nanmax(r.series["train_acc"]) >= 0.999 and np.nanmax(r.series["val_acc"]) < 0.999
+    assert all("solved_since" not in c.numbers for c in d.causes)
+    assert not render_text(d).splitlines()[0].split(": ", 1)[1].startswith("solved")
