@@ -2086,8 +2086,15 @@ def _solved_lines(f: Facts, s: dict) -> list[str]:
               + (" -- few examples, weak evidence: a larger validation set says more" if bound >= 0.05 else ""))
     first = (f"validation accuracy {at} since {f.axis_name} {_n(since)} ({k} evaluations in a row): the task is "
              f"solved on this validation set{on}")
-    return [first, f"{f.metric} goes on falling toward 0, as a separable problem's cross-entropy does without end "
-                   "(Soudry et al. 2018): more epochs, or a larger step, only make right predictions more confident"]
+    lines = [first, f"{f.metric} goes on falling toward 0, as a separable problem's cross-entropy does without end "
+                    "(Soudry et al. 2018): more epochs, or a larger step, only make right predictions more confident"]
+    c = f.chance
+    if c.train_acc_tail is not None and c.train_acc_tail + 2 * (c.train_acc_tail_sd or 0.0) < s["solved_min_acc"]:
+        # Held-out data scored better than the data it was fitted on: an easy or leaked validation set, or a
+        # training figure taken with dropout / augmentation on (iris setosa: 0.990 beside 1.000).
+        lines.append(f"training accuracy ends lower, at {c.train_acc_tail:.3f}: the validation set is easier than the "
+                     "training data, unless dropout or augmentation count in the training figure")
+    return lines
 
 
 def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
