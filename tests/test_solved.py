@@ -64,3 +64,16 @@ def test_training_accuracy_alone_is_not_solved():
     assert np.nanmax(r.series["train_acc"]) >= 0.999 and np.nanmax(r.series["val_acc"]) < 0.999
     assert all("solved_since" not in c.numbers for c in d.causes)
     assert not render_text(d).splitlines()[0].split(": ", 1)[1].startswith("solved")
+
+
+def test_converged_at_a_floor_says_solved():
+    """Label smoothing gives the loss a floor: it flattens (twice the epochs: 0.2035 -> 0.2026), the verdict is
+    converged, and the report adds that every validation prediction is right -- no "to go lower" advice."""
+    d = _diagnose(ECO / "keras_solved" / "digits01_smooth.log")
+    assert d.verdict == "converged" and d.plateau is not None
+    c = d.causes[0]
+    assert c.numbers["solved_since"] == 0
+    assert any("solved on this validation set" in e for e in c.evidence)
+    assert "leaked" in c.actions[-1] and not any("to go lower" in a for a in c.actions)
+    longer = losslens.read(str(ECO / "keras_solved" / "digits01_smooth_e80.log"))[0]
+    assert longer.series["val_loss"][-1] > 0.99 * d.run.series["val_loss"][-1]

@@ -2049,8 +2049,11 @@ def _read_solved(causes: list[Cause], f: Facts, t: Thresholds, s: dict) -> list[
     leak = ("if 100% is a surprise, check the validation set: not too easy, and nothing leaked from training "
             "(the same examples on both sides of the split, the label or an id among the inputs)")
     if head.id == "converged":
+        # (A loss with a floor above 0 -- label smoothing's -- flattens while every prediction is right: "to go
+        # lower, change the data or the model" would chase a loss the task no longer needs.)
         head.evidence.append(lines[0])
-        head.actions.append(leak)
+        head.actions = [a for a in head.actions if a != ACTIONS["converged"][1]] + [leak]
+        head.numbers.update({k: v for k, v in s.items() if v is not None})
         return causes
     if head.id not in ("still_improving", "lr_too_low", "temporary_plateau"):
         return causes
