@@ -2085,7 +2085,8 @@ def _solved_lines(f: Facts, s: dict) -> list[str]:
         bound = 3.0 / n
         how = "" if s["n_val"] else (f", read off its values' steps of 1/{_count(n)}"
                                       + (" (or the log's rounding)" if math.log10(n) == int(math.log10(n)) else ""))
-        on = (f", scored on {_count(n)} examples{how}; 0 errors in {_count(n)} put the error rate below {_pct(bound)} at 95%"
+        on = (f", scored on {_count(n)} examples{how}; 0 errors in {_count(n)} put the error rate below "
+              f"{_pct(bound)} at 95%"
               + (" -- few examples, weak evidence: a larger validation set says more" if bound >= 0.05 else ""))
     first = (f"validation accuracy {at} since {f.axis_name} {_n(since)} ({k} evaluations in a row): the task is "
              f"solved on this validation set{on}")

@@ -27,7 +27,8 @@ class ChanceFacts:
     val_acc_frozen: int = 0  # validation accuracy points, when every one equals the first (no decision ever flipped)
     val_acc_peak: float | None = None  # the highest validation accuracy (running median of 3)
     val_acc_points: int = 0  # finite validation accuracy points
-    val_acc_top_since: float | None = None  # axis value from which every validation accuracy is within one example of 100%
+    val_acc_top_since: float | None = None  # axis value from which every validation accuracy is within one
+                                            # example of 100%
     val_acc_top_points: int = 0  # how many points that final stretch holds
     val_acc_top_min: float | None = None  # the lowest accuracy in it
     val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
@@ -90,7 +91,8 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         if fin.shape[0] >= 3:
             val_peak = float(median3(fin).max())
     step = None
-    if n_val is None and val_acc is not None and np.isfinite(val_acc).any() and val_acc[np.isfinite(val_acc)][-1] >= 0.9:
+    last = val_acc[np.isfinite(val_acc)] if val_acc is not None else np.empty(0)
+    if n_val is None and last.size and last[-1] >= 0.9:
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
@@ -118,7 +120,8 @@ def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | 
     return int(n) if chance < 0.01 else None
 
 
-def at_the_top(acc: np.ndarray | None, axis: np.ndarray | None, n: int | None) -> tuple[int, float | None, int, float | None]:
+def at_the_top(acc: np.ndarray | None, axis: np.ndarray | None,
+               n: int | None) -> tuple[int, float | None, int, float | None]:
     """``(points, since, top_points, top_min)``: the final stretch of ``acc`` within one example (1/n) of a
     perfect score, where it starts on ``axis``, its length and lowest value. One example is the resolution of
     an accuracy on n examples: a single flip is the smallest move it can make. Without n only exactly 1 counts."""
