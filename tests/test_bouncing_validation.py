@@ -8,6 +8,7 @@ import numpy as np
 
 import losslens
 from losslens.facts import measure
+from losslens.forecasting import forecast_curve
 from losslens.readers import read
 
 RUN = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_rw_level_cnn" / "rw_level_cnn_120.csv"
@@ -43,3 +44,23 @@ def test_bouncing_validation_still_falling_is_not_converged_at_its_first_epochs(
     [run] = read(path)
     tr = measure(run, "val_loss").trend
     assert tr.slope_t > -3 > tr.slope_t_median3  # least squares alone misses it
+
+
+def test_a_forecast_interval_reaching_zero_is_named_uncertain(tmp_path):
+    # [0, 16.47] around 3.09 where the loss sits near 3.3 was quoted as "forecast at epoch 118: 3.092 ...,
+    # 90% interval [0, 16.47]": it admits anything from a solved task to five times the level.
+    path = _first(tmp_path, 60)
+    [run] = read(path)
+    x, y = run.finite("val_loss")
+    fc = forecast_curve(x, y, 118, metric="val_loss")
+    assert fc.interval[0] <= 0 or fc.interval[1] - fc.interval[0] >= fc.level
+    assert fc.uncertain and fc.to_dict()["uncertain"] == fc.uncertain
+    ev = " ".join(e for c in losslens.diagnose(path).causes for e in c.evidence)
+    assert "the forecast is uncertain" in ev and "forecast at epoch" not in ev
+    acts = " ".join(a for c in losslens.diagnose(path).causes for a in c.actions)
+    assert "see the forecast" not in acts
+
+    # A clean curve's narrow interval is quoted as before.
+    xs = np.arange(60.0)
+    clean = 1.0 + 2.0 * np.exp(-xs / 8) + 0.005 * np.random.default_rng(0).normal(size=60)
+    assert forecast_curve(xs, clean, 118).uncertain is None

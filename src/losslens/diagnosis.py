@@ -2570,6 +2570,7 @@ def _negate_forecast(d: dict, top: float = 0.0) -> dict:
     """A forecast of ``top - metric`` back on the metric's scale (value, interval, level, path)."""
     neg = lambda v: None if v is None else top - v  # noqa: E731
     d = dict(d)
+    d["uncertain"] = None  # (judged on losses: an error at its ceiling's 0 is a perfect score, not a vanished loss)
     d["value"] = neg(d.get("value"))
     d["level"] = neg(d.get("level"))
     if d.get("interval"):
@@ -2610,8 +2611,18 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if "the fitted trend reaches" in note else ""
         if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
             floor += f" ({note.split(';')[0]})"
-        cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
-                              f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
+        if fc.get("uncertain"):
+            # An interval from 0 (or wider than the level) quoted beside a value reads as a forecast; it is none.
+            cause.evidence.append(f"the forecast is uncertain: {fc['uncertain']} ([{interval[0]:.4g}, {interval[1]:.4g}] "
+                                  f"at {f.axis_name} {_n(horizon)}, around {value:.4g}, {vs_now} vs. now {last:.4g}), "
+                                  "so its value says little (forecasts this wide were off by a median 19% at the run's "
+                                  f"end on the forecast benchmark, 3% for the rest){floor}")
+            cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
+                              f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
+                             if a.startswith("see the forecast") else a for a in cause.actions]
+        else:
+            cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
+                                  f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         gains = "gains > 1%"
         if _higher(f):
