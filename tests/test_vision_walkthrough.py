@@ -13,6 +13,7 @@ tests/fixtures/ecosystem/), each checked against the counterfactual run it was j
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,32 @@ def test_a_two_head_model_names_its_heads_beside_the_total():
     # the training side names the training heads
     t = losslens.diagnose(str(path), metric="train_loss")
     assert any("out_a_loss" in e and "val_out" not in e for e in t.cause.evidence), t
+
+
+def test_the_converged_report_check_is_paced_within_the_time_budget(monkeypatch):
+    """The forecast check of a converged report (a diagnosis with the forecast, 5-10 ms) ran at every epoch end
+    while the autoencoder's converged verdict was held: 8-13 ms an epoch end on average against the 5 ms budget.
+    Within the budget it is paced like the diagnoses, and the report it holds stays held."""
+    rows = _rows(AE / "ae_code2.csv")
+    counts = {}
+    for budget in (None, 5.0):
+        w = Watcher(stop_on=(), horizon=59, verbose=0, framework="keras", time_budget_ms=budget)
+        calls = []
+        real = w._backed_by_forecast
+
+        def check(d, say=True):
+            # As slow as the check is on a slow machine (it took 5-10 ms here), whatever this machine's speed.
+            calls.append(d)
+            t0 = time.thread_time()
+            while time.thread_time() - t0 < 0.02:
+                pass
+            return real(d, say=say)
+
+        monkeypatch.setattr(w, "_backed_by_forecast", check)
+        for r in rows:
+            w.end_epoch(int(r["epoch"]), {"loss": float(r["loss"]), "val_loss": float(r["val_loss"])}, lr=1e-3)
+        w.end_training()
+        assert all(r["verdict"] != "converged" for r in w.reports), w.reports
+        counts[budget] = len(calls)
+    assert counts[None] >= 5, counts                   # held at many epoch ends, each checked
+    assert counts[5.0] < counts[None], counts          # the same run within the budget: fewer checks
