@@ -90,3 +90,19 @@ def test_lightning_csvlogger_solved():
     acc = longer.series["val_acc"][np.isfinite(longer.series["val_acc"])]
     loss = longer.series["val_loss"][np.isfinite(longer.series["val_loss"])]
     assert np.all(acc[4:] == 1.0) and loss[-1] < 0.5 * loss[29]
+
+
+def test_the_html_card_and_a_headline_with_x_say_solved():
+    """The HTML card showed a bare "still improving" above the solved evidence; and a still_improving verdict that
+    keeps an X headlines "still improving slowly", which would have replaced the solved headline."""
+    import dataclasses
+
+    from losslens.report.html import card_html
+    from losslens.result import Plateau
+
+    d = _diagnose(ECO / "keras_solved" / "digits01.log")
+    card = card_html(d)
+    verdict_div = card[card.index('class="ll-verdict"'):card.index("</div>")]
+    assert "solved" in verdict_div
+    with_x = dataclasses.replace(d, plateau=Plateau(20.0, (18.0, 24.0), float(d.causes[0].numbers.get("level", 0.01))))
+    assert render_text(with_x).splitlines()[0].startswith("digits01: solved"), render_text(with_x).splitlines()[0]

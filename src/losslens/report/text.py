@@ -34,7 +34,8 @@ def headline(d: Diagnosis) -> str:
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("penalty"):
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
-    if d.verdict == "still_improving" and d.causes and "solved_since" in d.causes[0].numbers:
+    solved = d.verdict == "still_improving" and bool(d.causes) and "solved_since" in d.causes[0].numbers
+    if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
         verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
     if d.plateau is not None:
@@ -44,7 +45,7 @@ def headline(d: Diagnosis) -> str:
         where = f"plateau at {at} [{axis_text(lo)}, {axis_text(hi)}]"
         if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
             where = f"flattened at {at} [{axis_text(lo)}, {axis_text(hi)}]"
-            if d.verdict == "still_improving":
+            if d.verdict == "still_improving" and not solved:
                 verdict = "still improving slowly"
     else:
         where = f"no plateau in {d.length} {d.axis}s"
