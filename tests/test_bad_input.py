@@ -666,3 +666,20 @@ def test_a_loops_printed_log_with_no_number_left_is_one_line(tmp_path):
     path = tmp_path / "damaged.log"
     path.write_text("\n".join(ln.rsplit(": ", 1)[0] + ": tensor(" + ln.rsplit(": ", 1)[1] + ")" for ln in lines) + "\n")
     _refused(path, "line 1: 'Loss' holds 'tensor(", "where a number is printed")
+
+
+@pytest.mark.parametrize("bad, words", [("-1", ("'val_ppl' holds -1 at epoch", "perplexity is >= 1")),
+                                        ("abc", ("'val_ppl' holds 'abc'", "among numbers"))])
+def test_a_damaged_perplexity_cell_is_said(tmp_path, bad, words):
+    """Lightning's CSVLogger of a char-LM logging only perplexities (lightning_charlm_ppl): ln of a perplexity
+    below 1 was a gap nobody was told of, and a word in the column dropped the whole column ('no loss column')."""
+    lines = (FIXTURES / "ecosystem" / "lightning_charlm_ppl" / "metrics.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    j = head.index("val_ppl")
+    i = next(k for k, line in enumerate(lines[1:], 1) if line.split(",")[j] and line.split(",")[0] == "5")
+    cells = lines[i].split(",")
+    cells[j] = bad
+    lines[i] = ",".join(cells)
+    path = tmp_path / "metrics.csv"
+    path.write_text("\n".join(lines) + "\n")
+    _refused(path, *words)

@@ -120,10 +120,11 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
 
 
 def _curve_name(name: str) -> bool:
-    from ..columns import axis_kind, canonical, normalise
+    from ..columns import axis_kind, canonical, normalise, rescaled_loss
 
     n = normalise(name)
-    return bool(canonical(name) or axis_kind(name) or any(w in n for w in ("loss", "acc", "score", "error")))
+    return bool(canonical(name) or axis_kind(name) or rescaled_loss(name)
+                or any(w in n for w in ("loss", "acc", "score", "error")))
 
 
 def _refuse_stray_text(name: str, cells, source: str) -> None:

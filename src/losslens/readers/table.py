@@ -537,6 +537,14 @@ class _Plan:
         for target, (col, kind) in self.rescaled.items():
             held = mapping.get(col)
             if held in series and target not in series:
+                v = series[held]
+                low = np.flatnonzero(np.isfinite(v) & (v < (1.0 if kind == "exp" else 0.0)))
+                if low.size:
+                    # ln of a perplexity below 1 is a negative loss, of one <= 0 a NaN: read as a gap, the point
+                    # would go missing without a word.
+                    what = "a perplexity is >= 1" if kind == "exp" else "bits per character are >= 0"
+                    raise ReadError(f"column {col!r} holds {v[low[0]]:g} at {axis_name} {axis[low[0]]:g}: {what} "
+                                    "(is it another quantity? name the loss with --metric)", source)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     series[target] = np.log(series[held]) if kind == "exp" else series[held] * math.log(2)
                 meta.setdefault("loss_from", {})[target] = f"ln({held})" if kind == "exp" else f"{held} x ln 2"
