@@ -99,3 +99,8 @@ def test_a_noise_free_descent_prints_a_readable_t_statistic():
     assert d.verdict == "still_improving"
     text = " ".join(d.cause.evidence)
     assert "t = -" in text and not re.search(r"\d{8}", text)
+
+
+def test_a_flat_validation_curve_ending_on_a_huge_value_reads_without_overflow():
+    # Found by the property test above: the tail's skewness (the bouncing-curve reading) cubed residuals of 1e103.
+    check(losslens.Run.from_history({"val_loss": [0.0] * 29 + [2.0900585374788004e+103]}))
