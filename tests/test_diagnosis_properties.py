@@ -104,3 +104,11 @@ def test_a_noise_free_descent_prints_a_readable_t_statistic():
 def test_a_flat_validation_curve_ending_on_a_huge_value_reads_without_overflow():
     # Found by the property test above: the tail's skewness (the bouncing-curve reading) cubed residuals of 1e103.
     check(losslens.Run.from_history({"val_loss": [0.0] * 29 + [2.0900585374788004e+103]}))
+
+
+def test_a_batch_loss_ending_on_a_huge_batch_reads_without_overflow():
+    # A training loss logged by step is read on a moving mean sized by its batches' spread, which a last batch
+    # of 1e300 made infinite (OverflowError converting it to a window).
+    y = list(1 + 0.3 * np.random.default_rng(0).standard_normal(50))
+    y[-1] = 1e300
+    check(losslens.Run.from_history({"loss": y, "step": list(range(0, 500, 10))}))

@@ -118,8 +118,11 @@ def batch_window(y: np.ndarray, band: float) -> tuple[int | None, float]:
     n = y.shape[0]
     if n < MIN_BATCH_POINTS or not band > 0:
         return None, 0.0
-    sd = float(np.sqrt(np.mean(np.diff(y[n // 2:], 2) ** 2) / 6.0))
-    need = math.ceil((2 * sd / band) ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd = float(np.sqrt(np.mean(np.diff(y[n // 2:], 2) ** 2) / 6.0))
+        ratio = float(np.square(2 * sd / band))
+    # (A batch of 1e300 among losses near 1 makes the spread overflow: the widest window, as for any huge spread.)
+    need = math.ceil(ratio) if math.isfinite(ratio) and ratio < n else n
     if need <= window_for(n):
         return None, sd
     return min(need, max(window_for(n), n // 4)) | 1, sd
