@@ -57,8 +57,8 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     if k >= 2 * MIN_TAIL_POINTS:
         with np.errstate(over="ignore", invalid="ignore"):
             r = yt - yt.mean() - slope * (xt - xt.mean())
-            top = float(np.max(np.abs(r))) if np.isfinite(r).all() else 0.0
-            r = r / top if top > 0 else r * 0.0  # (skewness is scale-free: 1e103 cubed overflows)
+            largest = float(np.max(np.abs(r))) if np.isfinite(r).all() else 0.0
+            r = r / largest if largest > 0 else r * 0.0  # (skewness is scale-free: 1e103 cubed overflows)
             m2 = float(np.mean(r ** 2))
             if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > 1.0:  # (a flat line's residuals underflow)
                 t_med3 = _ols_slope_t(xt, median3(y)[t0:])[1]
