@@ -158,3 +158,14 @@ def test_the_converged_report_check_is_paced_within_the_time_budget(monkeypatch)
         counts[budget] = len(calls)
     assert counts[None] >= 5, counts                   # held at many epoch ends, each checked
     assert counts[5.0] < counts[None], counts          # the same run within the budget: fewer checks
+
+
+def test_diagnosing_a_run_again_gives_the_same_actions():
+    """The augmented CNN's verdict gets a "check: score the training set in eval mode" action (validation below
+    training); appended to the shared ACTIONS list it piled up: 3, 4, 5 actions on three diagnoses of one file."""
+    from losslens.diagnosis import ACTIONS
+
+    before = {k: list(v) for k, v in ACTIONS.items()}
+    runs = [losslens.diagnose(AUG / "aug_80.csv") for _ in range(3)]
+    assert [r.cause.actions for r in runs[1:]] == [runs[0].cause.actions] * 2
+    assert {k: list(v) for k, v in ACTIONS.items()} == before

@@ -31,6 +31,12 @@ class Cause:
     numbers: dict[str, float] = field(default_factory=dict)
     status: str = "likely"  # "likely" or "possible" (possible: needs the named experiment)
 
+    def __post_init__(self):
+        # Its own lists: the rules pass the shared ACTIONS lists, and a later rule appends to the verdict's
+        # (a validation loss below training's adds a check); appended to the shared list, that check piled up
+        # once per diagnosis in every later run's still_improving (ten times in one test session).
+        self.evidence, self.actions, self.numbers = list(self.evidence), list(self.actions), dict(self.numbers)
+
     def to_dict(self) -> dict:
         return {"id": self.id, "confidence": round(float(self.confidence), 3), "status": self.status,
                 "evidence": list(self.evidence), "actions": list(self.actions),
