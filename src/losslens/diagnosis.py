@@ -875,10 +875,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
         margin = _chance_margin(c, t)
-        # At chance: within 10% of the way from chance to perfect (however significant the
-        # difference on a large validation set), or not distinguishable from chance on a small
-        # one (binomial z < 2: 0.30 on 20 images is chance for 5 classes).
-        at_chance = c.val_acc_tail < margin or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
+        at_chance = _val_at_chance(c, t)
         g = f.generalization
         # Memorising: training accuracy above chance where it is logged (the direct evidence),
         # else a training loss that fell well below its start (≥ 5%): it fitted something that
@@ -1940,8 +1937,7 @@ def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
     c = f.chance
     if c is None or c.chance is None or c.val_acc_tail is None or _higher(f):
         return None
-    at_chance = c.val_acc_tail < _chance_margin(c, t) or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
-    if not at_chance:
+    if not _val_at_chance(c, t):
         return None
     inferred = " (K inferred from the initial loss ≈ ln K)" if c.classes_inferred else ""
     return (f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance 1/{c.classes} = "
@@ -2271,6 +2267,13 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
 def _chance_margin(c, t: Thresholds) -> float:
     """An accuracy below this is at chance: within ``chance_margin`` of the way from 1/K to perfect."""
     return c.chance + t.chance_margin * (1 - c.chance)
+
+
+def _val_at_chance(c, t: Thresholds) -> bool:
+    """Validation accuracy (its last quarter, ``c.val_acc_tail`` known) at chance: within 10% of the way from
+    chance to perfect (however significant the difference on a large validation set), or not distinguishable
+    from chance on a small one (binomial z < 2: 0.30 on 20 images is chance for 5 classes)."""
+    return c.val_acc_tail < _chance_margin(c, t) or (c.above_chance_sd is not None and c.above_chance_sd < t.chance_z)
 
 
 def _train_at_chance(f: Facts, t: Thresholds) -> bool:
@@ -2612,11 +2615,12 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
             floor += f" ({note.split(';')[0]})"
         if fc.get("uncertain"):
+            from .forecasting import UNCERTAIN_TRACK_RECORD
+
             # An interval from 0 (or wider than the level) quoted beside a value reads as a forecast; it is none.
             cause.evidence.append(f"the forecast is uncertain: {fc['uncertain']} ([{interval[0]:.4g}, {interval[1]:.4g}] "
                                   f"at {f.axis_name} {_n(horizon)}, around {value:.4g}, {vs_now} vs. now {last:.4g}), "
-                                  "so its value says little (forecasts this wide were off by a median 19% at the run's "
-                                  f"end on the forecast benchmark, 3% for the rest){floor}")
+                                  f"so its value says little ({UNCERTAIN_TRACK_RECORD}){floor}")
             cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
                               f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
                              if a.startswith("see the forecast") else a for a in cause.actions]

@@ -77,8 +77,9 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     if fc.uncertain:
-        lines.append(f"  uncertain: {fc.uncertain}; the value says little (forecasts this wide were off by a median "
-                     "19% at the run's end on the forecast benchmark, 3% for the rest)")
+        from losslens.forecasting import UNCERTAIN_TRACK_RECORD
+
+        lines.append(f"  uncertain: {fc.uncertain}; the value says little ({UNCERTAIN_TRACK_RECORD})")
     if fc.note:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:

@@ -410,16 +410,20 @@ class Watcher:
             took_ms = 1e3 * (time.thread_time() - cpu0)
             self.cpu_timings.append(took_ms / 1e3)
             if self.time_budget_ms:
-                allowed = max(self.time_budget_ms, 10 * self._epoch_seconds)
-                self._skip = max(0, math.ceil(took_ms / allowed) - 1)
+                self._skip = self._over_budget(took_ms)
 
     def _pace_report_check(self, took_ms: float) -> None:
         """Skip the next checks of a converged report so that their CPU time averages within the budget (or 1% of
         an epoch): while a converged verdict is held by the forecast, each epoch end had cost one diagnosis with the
         forecast more (8-13 ms on average at 10-50 epochs against the 5 ms budget)."""
         if self.time_budget_ms:
-            allowed = max(self.time_budget_ms, 10 * self._epoch_seconds)
-            self._report_check_skip = max(0, math.ceil(took_ms / allowed) - 1)
+            self._report_check_skip = self._over_budget(took_ms)
+
+    def _over_budget(self, took_ms: float) -> int:
+        """How many of the next epochs to skip so that work that took ``took_ms`` of CPU averages within
+        ``time_budget_ms`` (or 1% of an epoch, when epochs are long)."""
+        allowed = max(self.time_budget_ms, 10 * self._epoch_seconds)
+        return max(0, math.ceil(took_ms / allowed) - 1)
 
     def _metric(self):
         run_has = [k for k, v in self.history.items() if np.isfinite(v).any()]
