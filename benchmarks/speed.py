@@ -6,6 +6,7 @@
 2. a 100,000-step Hugging Face trainer_state.json read and diagnosed (target <= 300 ms)
 3. all 1,080 DeepOBS runs read and diagnosed (target <= 30 s on 2 cores)
 4. `losslens diagnose run.csv` wall time including Python start-up (target <= 1 s)
+5. a 1,000,000-row CSV (a per-step log) read (no target; the tests check it reads right, this how fast)
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def hf_100k(tmp: Path):
     return best_of(lambda: [diagnose_run(r) for r in losslens.read(path)], repeat=5)
 
 
+def csv_million(tmp: Path):
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    loss = np.exp(-np.arange(n) / 2e5) + 0.01 * rng.random(n)
+    path = tmp / "big.csv"
+    path.write_text("step,loss,val_loss,lr\n" + "\n".join(
+        f"{i},{a:.6g},{f'{a + 0.05:.6g}' if i % 10 == 9 else 'NA'},0.001" for i, a in enumerate(loss)) + "\n")
+    return best_of(lambda: losslens.read(path), repeat=3)
+
+
 def deepobs_all():
     path = CURVES / "deepobs_baselines_curves.csv.gz"
     t = time.perf_counter()
@@ -92,6 +103,8 @@ def main():
                      "<= 300 ms"))
         best, med = cli_wall(Path(d))
         rows.append(("`losslens diagnose run.csv` wall time", f"{best:.2f} s (median {med:.2f})", "<= 1 s"))
+        best, med = csv_million(Path(d))
+        rows.append(("1,000,000-row CSV read", f"{best:.2f} s (median {med:.2f})", "-"))
     if (CURVES / "deepobs_baselines_curves.csv.gz").exists():
         n, t_read, total = deepobs_all()
         rows.append((f"all {n} DeepOBS runs read + diagnosed", f"{total:.1f} s (read {t_read:.1f} s)", "<= 30 s"))

@@ -187,7 +187,7 @@ _cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-
                    st.sampled_from(["", "NA", "nan", "x", "1e400", "-0"]))
 
 
-@settings(max_examples=150, deadline=2000, derandomize=True,
+@settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(header=st.sampled_from(["train_size,val_acc", "n_train,fold,val_loss", "size;score", "train_size\tloss",
                                "samples,seed,accuracy", "train_size,val_acc,extra"]),
@@ -206,7 +206,7 @@ def test_any_table_gives_a_forecast_or_one_line(tmp_path, header, rows):
     assert path.read_bytes() == before
 
 
-@settings(max_examples=100, deadline=2000, derandomize=True,
+@settings(max_examples=100, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
 def test_any_bytes_give_a_forecast_or_one_line(tmp_path, data):

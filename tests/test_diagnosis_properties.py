@@ -1,6 +1,7 @@
 """Property-based tests (hypothesis): whatever the numbers, the diagnosis answers or says why in one line."""
 
 import math
+import os
 import re
 import warnings
 
@@ -19,7 +20,11 @@ values = st.one_of(
 )
 curves = st.lists(values, min_size=0, max_size=120)
 
-SETTINGS = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# CI replays the same examples (a random draw that fails once would be a flaky CI, not a finding);
+# LOSSLENS_FUZZ_EXAMPLES=5000 explores further with random seeds. No deadline: speed is benchmarked, not tested.
+_FUZZ = int(os.environ.get("LOSSLENS_FUZZ_EXAMPLES", "0"))
+SETTINGS = settings(max_examples=_FUZZ or 150, deadline=None, derandomize=not _FUZZ,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def check(run, **kw):
@@ -73,7 +78,7 @@ def test_constant_curves(level, n):
         assert d.verdict in ("stuck_at_init", "converged")
 
 
-@settings(max_examples=25, deadline=5000)
+@settings(max_examples=25, deadline=None, derandomize=not _FUZZ)
 @given(scale=st.floats(min_value=1e-12, max_value=1e12))
 def test_verdict_and_x_do_not_depend_on_the_loss_units(scale):
     """Thresholds scale with the curve: the same curve in other units gets the same answer."""

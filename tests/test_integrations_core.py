@@ -131,7 +131,8 @@ def test_a_converged_report_under_a_running_schedule_does_not_advise_stopping():
     curve = 0.1 + np.exp(-np.arange(30) / 3) + 0.002 * rng.normal(size=30)
 
     def reports(schedule):
-        w = Watcher(verbose=0, framework="test")
+        # (time_budget_ms=None: which epochs a paced report check lands on depends on the machine's speed)
+        w = Watcher(verbose=0, framework="test", time_budget_ms=None)
         for e, v in enumerate(curve):
             w.end_epoch(e, {"loss": v, "val_loss": v}, lr=0.1, schedule=schedule)
         return [r for r in w.messages if "converged" in r and r.startswith("losslens (test")]

@@ -180,7 +180,8 @@ def test_lightning_converged_waits_for_the_lr_scheduler(tmp_path, capsys, kind):
     0.027 (ReduceLROnPlateau). It goes on now while the scheduler will change the lr: to the end for
     StepLR, until ReduceLROnPlateau is at its min_lr."""
     torch.manual_seed(0)
-    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=None)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=None,
+                          time_budget_ms=None)  # (the report by the hold, not by timing)
     t = trainer(tmp_path, cb, epochs=24)
     t.fit(Scheduled(kind), *bouncing_loaders())
     run = cb.run()
@@ -203,7 +204,7 @@ def test_lightning_stop_waits_for_a_multistep_schedule_and_no_longer(tmp_path, c
     17, 0.0940, before the stretch after a user's cut was read on its own). stop_gain=0.01 was not held: it stopped at epoch 4 (val 0.144); it now
     goes past the last milestone (stopping at epoch 24, val 0.093)."""
     torch.manual_seed(0)
-    cb = LosslensCallback(restore_best_weights=True, save_path=None, **options)
+    cb = LosslensCallback(restore_best_weights=True, save_path=None, time_budget_ms=None, **options)  # (not timing)
     trainer(tmp_path, cb, epochs=30).fit(Scheduled("MultiStepLR"), *bouncing_loaders())
     assert cb.stopped_epoch is not None and 14 <= cb.stopped_epoch < 29, cb.messages
     assert cb.run().lr[-1] == pytest.approx(0.0015, rel=1e-6)

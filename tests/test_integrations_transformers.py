@@ -49,7 +49,7 @@ def test_gpt2_overfitting_is_reported_stopped_and_saved(tmp_path, capsys):
         output_dir=str(tmp_path), num_train_epochs=40, per_device_train_batch_size=8, learning_rate=3e-3,
         eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[],
         use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
-    cb = LosslensCallback(stop_on=("overfitting",), restore_best_weights=True)
+    cb = LosslensCallback(stop_on=("overfitting",), restore_best_weights=True, time_budget_ms=None)  # (reports by rule, not timing)
     model = tiny_gpt2()
     trainer = transformers.Trainer(model=model, args=args, train_dataset=markov(16, 0),
                                    eval_dataset=markov(64, 1), callbacks=[cb])
@@ -136,7 +136,7 @@ def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):
     """At lr 1e-4 the validation loss sits near ln 2 for 6 epochs, then drops. The callback reported
     'underfitting' on the flat start and never again: the run ended 50% lower with no word. It
     reports again when a firm verdict differs from the one reported (not at every evaluation)."""
-    cb = LosslensCallback()
+    cb = LosslensCallback(time_budget_ms=None)  # (which evaluations report: by rule, not by timing)
     trainer = tiny_bert_trainer(tmp_path, cb, learning_rate=1e-4, lr_scheduler_type="constant")
     trainer.train()
     out = capsys.readouterr().out
@@ -155,7 +155,8 @@ def test_a_decaying_lr_schedule_keeps_converged_from_stopping(tmp_path, capsys):
     """lr_scheduler_type="linear" (the Trainer's default): stop_on=("converged", ...) stopped at
     epoch 4.06, flat at the current lr while the schedule still lowered it. It goes on now; an
     overfitting stop is kept as it was."""
-    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True)
+    cb = LosslensCallback(stop_on=("converged", "overfitting", "diverged"), restore_best_weights=True,
+                          time_budget_ms=None)  # (stops and reports by rule, not by the machine's speed)
     trainer = tiny_bert_trainer(tmp_path, cb, learning_rate=5e-4, lr_scheduler_type="linear", warmup_steps=32)
     trainer.train()
     assert not [a for a in cb.actions if a.get("cause") == "converged"]

@@ -119,7 +119,6 @@ def test_seed_lab_honest_outcome(tmp_path):
     assert mlp.verdicts()["converged"] >= 2 and not mlp.verdicts().get("overfitting")
     assert lin.verdicts()["lr_too_low"] == 3
     assert sgd.verdicts()["lr_too_low"] >= 2 and adam.verdicts()["lr_too_low"] >= 2
-    assert res.seconds < 120
 
 
 @pytest.mark.slow
