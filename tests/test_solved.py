@@ -106,3 +106,63 @@ def test_the_html_card_and_a_headline_with_x_say_solved():
     assert "solved" in verdict_div
     with_x = dataclasses.replace(d, plateau=Plateau(20.0, (18.0, 24.0), float(d.causes[0].numbers.get("level", 0.01))))
     assert render_text(with_x).splitlines()[0].startswith("digits01: solved"), render_text(with_x).splitlines()[0]
+
+
+def _replay(path, **options):
+    """Feed a Keras CSVLogger file to the callbacks' Watcher epoch by epoch, as the callback would have seen it."""
+    from losslens.integrations._core import Watcher
+
+    run = losslens.read(str(path))[0]
+    # (time_budget_ms=None: the decisions by rule, whatever the machine's speed)
+    w = Watcher(verbose=0, framework="keras", time_budget_ms=None, horizon=float(run.axis[-1]), **options)
+    keys = {"loss": "train_loss", "val_loss": "val_loss", "accuracy": "train_acc", "val_accuracy": "val_acc"}
+    for i, e in enumerate(run.axis):
+        if w.end_epoch(int(e), {k: float(run.series[v][i]) for k, v in keys.items()}, lr=1e-3).stop:
+            break
+    w.end_training()
+    return w
+
+
+@pytest.mark.parametrize("name, since", [("digits01.log", 4), ("iris_setosa.log", 21), ("separable.log", 13)])
+def test_the_callbacks_report_a_solved_task_once_and_stop_on_it_under_converged(name, since):
+    """The callback said nothing while the task sat at 100% (still_improving is too quiet to report live) and, under
+    stop_on=("converged",), ran all 40 epochs while its own final report said "stop here"."""
+    path = ECO / "keras_solved" / name
+    quiet = _replay(path)
+    solved = [r for r in quiet.reports if r.get("solved")]
+    assert len(solved) == 1 and since + 2 <= solved[0]["epoch"] <= since + 8, quiet.reports
+    said = [m for m in quiet.messages if ": solved (validation accuracy at its ceiling)" in m]
+    assert len(said) == 1 and "Try: stop here" in said[0]
+    assert not quiet.actions   # reports only: stop_on is empty by default
+    stopping = _replay(path, stop_on=("converged",))
+    assert stopping.stopped_epoch == solved[0]["epoch"] < 39
+    assert stopping.actions == [{"action": "stop", "epoch": stopping.stopped_epoch, "cause": "still_improving",
+                                 "solved": True}]
+    run = losslens.read(str(path))[0]
+    assert np.all(run.series["val_acc"][stopping.stopped_epoch:] == 1.0)   # nothing left to gain by going on
+
+
+@pytest.mark.framework
+def test_a_live_keras_fit_stops_once_the_task_is_solved(one_torch_thread):
+    """The run of keras_solved/make.py (digits 0 vs 1, Dense(16), Adam(1e-3)) with LosslensCallback: it stops a few
+    epochs after validation accuracy reached 100%; the 40-epoch run shows it stays there (twice the epochs too)."""
+    import os
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import importlib.util
+
+    import keras
+
+    from losslens.integrations.keras import LosslensCallback
+
+    spec = importlib.util.spec_from_file_location("keras_solved_make", ECO / "keras_solved" / "make.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    Xtr, Xva, ytr, yva = make.data("digits01")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((Xtr.shape[1],)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    cb = LosslensCallback(stop_on=("converged",), verbose=0, save_path=None, time_budget_ms=None)
+    h = model.fit(Xtr, ytr, validation_data=(Xva, yva), epochs=40, batch_size=32, verbose=0, callbacks=[cb])
+    assert cb.stopped_epoch is not None and cb.stopped_epoch < 15, cb.messages
+    assert h.history["val_accuracy"][-1] == 1.0 and cb.reports[-1].get("solved")
