@@ -166,9 +166,9 @@ def main(argv=None):
                 delays = np.array([p - r["first"] for p, r in zip(points, conv) if p is not None])
                 regrets = np.array([regret(r["y"], p) for r in sel if (p := report_point(r, rule)) is not None])
                 never = sum(p is None for p in points)
-                print(f"| {name} | {never} ({100 * never / len(conv):.0f}%) | "
-                      f"{np.median(delays):.0f} / {delays.mean():.1f} | {regrets.size} | "
-                      f"{100 * np.quantile(regrets, 0.9):.1f}% / {100 * regrets.mean():.2f}% |")
+                delay = f"{np.median(delays):.0f} / {delays.mean():.1f}" if delays.size else "-"
+                cost = f"{100 * np.quantile(regrets, 0.9):.1f}% / {100 * regrets.mean():.2f}%" if regrets.size else "-"
+                print(f"| {name} | {never} ({100 * never / len(conv):.0f}%) | {delay} | {regrets.size} | {cost} |")
 
 
 if __name__ == "__main__":
