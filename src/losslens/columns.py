@@ -13,10 +13,15 @@ import numpy as np
 # canonical name -> aliases (compared after normalising: lower case, '/', '-', ' ' and '.' -> '_')
 ALIASES: dict[str, tuple[str, ...]] = {
     "train_loss": ("loss", "train_loss", "training_loss", "train_loss_epoch", "loss_train",
-                   "train_loss_step", "trn_loss", "tr_loss"),
+                   "train_loss_step", "trn_loss", "tr_loss",
+                   # (the sum a loss of several terms logs beside them: keras.io's VAE example's trackers,
+                   # total_loss next to reconstruction_loss and kl_loss, and no plain loss)
+                   "total_loss", "train_total_loss", "loss_total"),
     "val_loss": ("val_loss", "eval_loss", "validation_loss", "valid_loss", "test_loss",
                  "loss_val", "val_loss_epoch", "dev_loss", "loss_valid", "loss_validation",
-                 "validation_loss_epoch", "val_loss_step", "loss_test"),
+                 "validation_loss_epoch", "val_loss_step", "loss_test",
+                 "val_total_loss", "valid_total_loss", "validation_total_loss", "eval_total_loss",
+                 "test_total_loss", "val_loss_total"),
     "train_acc": ("accuracy", "acc", "train_acc", "train_accuracy", "training_accuracy",
                   "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
                   "train_acc_epoch", "acc_train", "accuracy_train"),

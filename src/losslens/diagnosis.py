@@ -340,6 +340,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         _booster_actions(causes)
     verdict = causes[0]
     _val_below_train(f, t, verdict)
+    _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
@@ -1848,6 +1849,9 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     penalty = _penalty_wins(f, t)
     if penalty is not None:
         return penalty
+    collapse = _posterior_collapse(f)
+    if collapse is not None:
+        return collapse
     level = _underfit_level(f, t)
     if level is not None:
         reg = f.regularization
@@ -1859,12 +1863,58 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     return _penalty_floor(f, t)
 
 
+def _kl_warming(f: Facts, verdict: Cause) -> None:
+    """A plateau X before the logged KL weight reached its last value (KL warm-up): the loss up to there is
+    another objective each epoch, its weight on the KL still rising, so a flat stretch there is the climbing
+    KL cost offsetting what the reconstruction gains, not a floor of the loss trained at the end."""
+    e, pl = f.elbo, f.plateau
+    if e is None or e.weight is None or e.weight_settled_at is None or pl.epoch is None \
+            or e.weight_start == e.weight_end or not pl.epoch < e.weight_settled_at or f.x[0] >= e.weight_settled_at:
+        return
+    verdict.evidence.append(
+        f"{e.weight} went from {e.weight_start:.3g} to {e.weight_end:.3g} until {f.axis_name} {_n(e.weight_settled_at)}: "
+        f"{f.axis_name} {_n(pl.epoch)} is inside that warm-up, where each {f.axis_name} weighs the KL term "
+        f"more; the objective trained at the end starts at {f.axis_name} {_n(e.weight_settled_at)}")
+    # (Stopping there keeps a model trained for a KL weight below the one asked for.)
+    verdict.actions[:] = [a for a in verdict.actions if not a.startswith("stop at ")]
+    verdict.actions.insert(0, f"judge the plateau from {f.axis_name} {_n(e.weight_settled_at)} on, where "
+                              f"{e.weight} stops changing, not by the loss during the warm-up; do not stop "
+                              "inside the warm-up")
+
+
+def _posterior_collapse(f: Facts) -> Cause | None:
+    """A VAE whose KL term, logged beside its loss, fell to ~0 (``facts.elbo``): the encoder's code carries
+    nothing and the decoder models the data alone, so the loss holds at an average input's reconstruction.
+    More capacity is no cure: a beta = 10 VAE on digits (KL 0.0013 of a loss of 27.3) with a 4x wider,
+    twice as deep encoder and decoder ended at the same level, where beta = 1 reached 25.4 with a KL of 2.5
+    (tests/fixtures/ecosystem/lightning_vae)."""
+    e = f.elbo
+    if e is None or not e.collapsed or _higher(f) or f.plateau.index is None:
+        return None
+    ev = [f"{e.kl} ends at {e.kl_tail:.3g}, {_pct(e.kl_tail / abs(e.loss_tail))} of {f.metric} ({e.loss_tail:.4g}): "
+          "posterior collapse — the latent code carries next to nothing, the decoder models the data alone, "
+          "and the loss holds at an average input's reconstruction"]
+    weight = f"the KL weight ({e.weight} = {e.weight_end:g})" if e.weight is not None else "the KL weight (beta)"
+    acts = [f"lower {weight}: the code is kept only where it pays more than beta x its KL",
+            "warm the KL weight up from 0 over the first epochs (KL annealing), or free bits (a floor on each "
+            "latent dimension's KL)",
+            "a bigger model will not help: a stronger decoder ignores the code more easily"]
+    return Cause("underfitting", 0.75, ev, acts, {"kl_tail": e.kl_tail, "kl_rel": e.kl_tail / abs(e.loss_tail),
+                                                  "kl_collapse": 1.0})
+
+
 def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     # Needs both curves: "train ≈ val and both high" is the evidence; one curve cannot show it.
     pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
             or f.train_metric != "train_loss":
         return None  # (the gap must be one between the losses: the training loss's level is judged)
+    if f.elbo is not None and not (f.chance is not None and f.chance.classes):
+        # A negative ELBO (its KL term logged beside it) has no "high" to measure: its floor is the data's
+        # entropy under the decoder, far above 0 and unknown here (digits' pixels / 16: 13.7 nats for a perfect
+        # reconstruction, against 44.4 untrained). A beta = 1 VAE flat at 60% of its start: a 4x wider, twice
+        # as deep model ended 2.9% lower, twice the epochs 2.0%, lr x10 from the plateau 0.8%.
+        return None
     if f.train_trend is not None and _crawling(f, t, f.train_trend):
         return None  # not flattened: still crawling down at a step too small to show a level
     # "High" needs a reference. With K classes it is ln K, the cross-entropy of a uniform guess:

@@ -29,6 +29,7 @@ from ..run import Run
 from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .generalization import GeneralizationFacts, generalization
+from .elbo import ElboFacts, elbo_facts
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import LrPhases, OptimizerFacts, lr_phases, optimizer_facts, oscillation, peak_lr_relapse, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
@@ -83,6 +84,7 @@ class Facts:
     early_stopping: dict | None = None  # the patience that ended the run on this curve, where the log says (scikit-learn's MLP)
     lr_phases: LrPhases | None = None  # the curve at the schedule's peak lr and after it anneals (optimizer.lr_phases)
     train_lr_phases: LrPhases | None = None  # the same of the training loss read beside a validation metric
+    elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -93,7 +95,7 @@ class Facts:
         out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
-                     "train_lr_phases"):
+                     "train_lr_phases", "elbo"):
             value = getattr(self, name)
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
@@ -253,7 +255,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  early_stopping=_stopped_by(run, metric),
-                 lr_phases=annealing, train_lr_phases=train_phases)
+                 lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric))
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:

@@ -34,6 +34,8 @@ def headline(d: Diagnosis) -> str:
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("penalty"):
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
+    if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("kl_collapse"):
+        verdict = "underfitting (posterior collapse: the KL term is ~0)"  # not a capacity limit either
     solved = d.verdict == "still_improving" and bool(d.causes) and "solved_since" in d.causes[0].numbers
     if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
