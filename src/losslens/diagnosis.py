@@ -672,7 +672,32 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     if o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
         conf = 0.9
-    return Cause("stuck_at_init", conf, ev, ACTIONS["stuck_at_init"], {"improvement": pl.improvement})
+    acts = list(ACTIONS["stuck_at_init"])
+    guess = _at_a_guess(f, pl.floor, name)
+    if guess is not None:
+        ev.append(guess)
+        acts.insert(0, "check that the targets depend on the inputs: labels shuffled or misaligned with their "
+                       "inputs, a contrastive loss's positive pairs that share nothing (its chance is ln(2B − 1) for "
+                       "B pairs a batch, not ln of the classes): with nothing to learn a model sits at a uniform "
+                       "guess at any lr or initialization")
+    return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+
+
+def _at_a_guess(f: Facts, level: float, name: str) -> str | None:
+    """A loss that never left ln K is a uniform guess among K: no output ever favoured the right answer,
+    which a broken network and targets unrelated to the inputs give alike. NT-Xent on two views of
+    different digits sat at 5.54 ≈ ln 255 for B = 128 (K read off the first loss: 258), and at 10x the lr too,
+    where the same loop and initialization with matching views fell to 4.2 in 10 epochs
+    (tests/fixtures/ecosystem/torch_contrastive)."""
+    c = f.chance
+    if c is None or not c.classes or _higher(f) or not math.isfinite(level):
+        return None
+    ref = math.log(c.classes)
+    if abs(level - ref) > 0.01 * ref:
+        return None
+    inferred = " (K inferred from the initial loss)" if c.classes_inferred else ""
+    return (f"{name} sits at ln {c.classes} = {ref:.4g}{inferred}, a uniform guess's loss: no output ever "
+            "favoured the right answer")
 
 
 def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:

@@ -1,5 +1,7 @@
-"""A VAE's loss read with its KL term (facts/elbo.py): logs written by Lightning's CSVLogger and Keras 3's
-CSVLogger (keras.io's VAE example), tests/fixtures/ecosystem/lightning_vae and keras_vae."""
+"""Losses shaped unlike MSE or cross-entropy over the classes. A VAE's loss read with its KL term
+(facts/elbo.py): logs written by Lightning's CSVLogger and Keras 3's CSVLogger (keras.io's VAE example),
+tests/fixtures/ecosystem/lightning_vae and keras_vae. A contrastive loss (NT-Xent) at its chance level
+ln(2B - 1): a torch loop's losslens Monitor, tests/fixtures/ecosystem/torch_contrastive."""
 
 from __future__ import annotations
 
@@ -96,3 +98,21 @@ def test_the_kl_column_of_the_diagnosed_split(names, kl):
     run = Run.from_history(cols)
     e = elbo_facts(run, "val_loss")
     assert (e.kl if e else None) == kl
+
+
+def test_a_contrastive_loss_held_at_its_chance_level_asks_about_the_pairs_first():
+    # NT-Xent whose two views are of different images: nothing to learn, the loss sits at ln(2B - 1) = 5.541.
+    # "stuck at initialization" led with the initialization, normalization and a larger lr; 10x the lr sits at
+    # the same level, and the same loop and initialization with matching views learns (the init is fine).
+    here = ECO / "torch_contrastive"
+    unpaired, faster, paired = (read(here / f)[0] for f in ("unpaired.json", "unpaired_lr0.01.json", "paired.json"))
+    chance = np.log(2 * 128 - 1)
+    assert abs(_end(faster, "train_loss") - chance) < 0.002 * chance  # the interventions
+    assert _end(paired, "val_loss") < 0.8 * chance
+    d = losslens.diagnose(unpaired)
+    assert d.verdict == "stuck_at_init"
+    assert "a uniform guess's loss" in " ".join(d.causes[0].evidence)
+    assert d.causes[0].actions[0].startswith("check that the targets depend on the inputs")
+    assert "ln(2B − 1)" in d.causes[0].actions[0]
+    # A model that learns is not told so.
+    assert not any("targets depend" in a for c in losslens.diagnose(paired).causes for a in c.actions)
