@@ -116,3 +116,18 @@ def test_a_contrastive_loss_held_at_its_chance_level_asks_about_the_pairs_first(
     assert "ln(2B − 1)" in d.causes[0].actions[0]
     # A model that learns is not told so.
     assert not any("targets depend" in a for c in losslens.diagnose(paired).causes for a in c.actions)
+
+
+def test_shuffled_labels_under_a_focal_loss_say_nothing_carries_over():
+    # CategoricalFocalCrossentropy starts at alpha (1 - 1/K)^gamma ln K (0.48 here), not ln K, so K is not
+    # inferred and shuffled labels read "overfitting, early stopping at epoch 0" (cross-entropy and label
+    # smoothing, K inferred, read no_signal). The right labels reach validation accuracy 0.94 on the same model.
+    here = ECO / "keras_focal"
+    shuffled, clean = (read(here / f)[0] for f in ("shuffled.csv", "clean.csv"))
+    assert _end(clean, "val_acc") > 0.9 and _end(shuffled, "val_acc") < 0.15  # the intervention
+    d = losslens.diagnose(shuffled)
+    assert d.verdict == "overfitting"
+    assert "nothing fitted carries over" in " ".join(d.causes[0].evidence)
+    assert d.causes[0].actions[0].startswith("pass the number of classes (--classes K")
+    assert losslens.diagnose(shuffled, classes=10).verdict == "no_signal"  # what the action leads to
+    assert not any("carries over" in e for c in losslens.diagnose(clean).causes for e in c.evidence)

@@ -342,6 +342,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
+    _nothing_carries_over(f, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -1727,6 +1728,31 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
         verdict.actions.append("check the labels: a share of wrong or ambiguous labels is fitted one by one (look "
                                "at the training examples with the highest loss); a lower lr only slows the "
                                "memorising, early stopping keeps the best")
+
+
+def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
+    """An overfitting verdict, K unknown, whose validation accuracy ended no higher than its first value (2
+    binomial standard errors on n_val) while training accuracy climbed ≥ 0.5 above it: nothing the model fitted
+    carries over, what labels unrelated to the inputs give (no_signal), and 1/K would tell. K is read off a
+    first loss near ln K, which a focal loss does not start at (alpha (1 - 1/K)^gamma ln K: 0.47 for 10
+    classes at Keras' defaults): digits with shuffled labels under CategoricalFocalCrossentropy read
+    "overfitting, early stopping at epoch 0" where cross-entropy and label smoothing read no_signal
+    (tests/fixtures/ecosystem/keras_focal)."""
+    c = f.chance
+    if verdict.id != "overfitting" or c is None or c.classes or c.val_acc_start is None or c.val_acc_tail is None \
+            or c.train_acc_peak is None or not c.n_val or c.val_acc_points < 5 or _higher(f):
+        return
+    a = c.val_acc_start
+    se = math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
+    if c.val_acc_tail > a + 2 * se or c.train_acc_peak < c.val_acc_tail + 0.5:
+        return
+    verdict.evidence.append(
+        f"validation accuracy ends at {c.val_acc_tail:.3f}, no higher than its first {a:.3f}, while training "
+        f"accuracy reached {c.train_acc_peak:.3f}: nothing fitted carries over to held-out data; near 1/K that "
+        "is no learnable signal (labels unrelated to the inputs), not a model to stop early")
+    verdict.actions.insert(0, "pass the number of classes (--classes K, classes=K) to test validation accuracy "
+                              "against chance 1/K, and check the labels and the data pipeline (shuffled or "
+                              "misaligned labels?)")
 
 
 def _train_tail(yt: np.ndarray) -> float:
