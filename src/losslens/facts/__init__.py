@@ -28,8 +28,8 @@ from ..exceptions import EmptyRunError, UsageError
 from ..run import Run
 from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
-from .generalization import GeneralizationFacts, generalization
 from .elbo import ElboFacts, elbo_facts
+from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import LrPhases, OptimizerFacts, lr_phases, optimizer_facts, oscillation, peak_lr_relapse, spikes
 from .plateau import PlateauFacts, phases, plateau_onset
