@@ -94,6 +94,53 @@ def rescaled_loss(name: str) -> tuple[str, str] | None:
     return None
 
 
+#: A GAN's two losses, the discriminator's and the generator's, logged side by side (``d_loss``/``g_loss``,
+#: ``loss_D``/``loss_G``, ``disc_loss``/``gen_loss``, ``discriminator_loss``/``generator_loss``, with a split word
+#: before or after, ``train/d_loss``, ``val_loss_D``): two players of a game, neither the model's objective nor parts
+#: of one loss to be summed. A name matches as ``<word>``, ``<word>_loss`` or ``loss_<word>``.
+ADVERSARIAL_WORDS = {"d": ("d", "disc", "dis", "discriminator", "netd", "errd", "critic"),
+                     "g": ("g", "gen", "generator", "netg", "errg")}
+
+
+def adversarial_role(stem: str) -> str | None:
+    """``"d"`` or ``"g"`` for a GAN loss's name with its split word taken off (``d_loss``, ``loss_g``, ``gen``)."""
+    word = stem[:-5] if stem.endswith("_loss") else stem[5:] if stem.startswith("loss_") else stem
+    for role, words in ADVERSARIAL_WORDS.items():
+        if word in words:
+            return role
+    return None
+
+
+def adversarial_pair(names) -> dict[str, tuple[str, str]]:
+    """``{"train": (d_column, g_column), "val": (...)}`` for each split that logs both a discriminator's and a
+    generator's loss; a name with no split word is the training one, as a bare ``loss`` is. Empty for any other log.
+    (Bare ``d`` / ``g`` count only with a loss word: ``train_d`` alone is no loss.)"""
+    found: dict[str, dict[str, str]] = {}
+    for name in names:
+        n = normalise(name)
+        for suffix in ("_epoch", "_step"):
+            if n.endswith(suffix):
+                n = n[: -len(suffix)]
+        role, stem = "train", n
+        head, _, rest = n.partition("_")
+        before, _, tail = n.rpartition("_")
+        if rest and split_role(head) and adversarial_role(rest):
+            role, stem = split_role(head), rest
+        elif before and split_role(tail) and adversarial_role(before):
+            role, stem = split_role(tail), before
+        who = adversarial_role(stem)
+        if who is None or ("loss" not in stem.split("_") and stem not in ("errd", "errg")):
+            continue
+        found.setdefault(role, {}).setdefault(who, name)
+    return {r: (p["d"], p["g"]) for r, p in found.items() if "d" in p and "g" in p}
+
+
+def adversarial_middles(middles) -> bool:
+    """The ``<name>`` parts of ``<split>_<name>_loss`` columns (:data:`LOSS_PARTS`) are a GAN's two players."""
+    roles = {adversarial_role(m) for m in middles}
+    return roles == {"d", "g"}
+
+
 #: ``<split>_<name>_loss`` columns, with ``<name>`` as group 1: parts of one loss when both sides log
 #: the same names (YOLO's train/box_loss, val/box_loss ...), else evaluation sets (eval_g0_loss ...).
 LOSS_PARTS = {
@@ -186,7 +233,7 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     if "val_loss" not in taken:
         groups = {c: m.group(1) for c in names if c not in mapping for m in [LOSS_PARTS["val_loss"].match(norm[c])] if m}
         train_parts = {m.group(1) for c in names for m in [LOSS_PARTS["train_loss"].match(norm[c])] if m}
-        chosen = None if set(groups.values()) & train_parts else (
+        chosen = None if set(groups.values()) & train_parts or adversarial_middles(groups.values()) else (
             next((c for c, g in groups.items() if g in VAL_SPLITS or g in TEST_SPLITS), None)
             or next((c for c, g in groups.items() if g not in TRAIN_SPLITS), None))
         if chosen is not None:

@@ -336,6 +336,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     solved = _solved(f, t)
     if solved is not None:
         causes = _read_solved(causes, f, t, solved)
+    if f.adversarial is not None:
+        causes = _read_adversarial(causes, f, t)
     if _boosted_trees(run):
         _booster_actions(causes)
     verdict = causes[0]
@@ -368,7 +370,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes = [verdict] + rest
 
     fc = None
-    if forecast and (horizon is not None or verdict.id in ("still_improving", "lr_too_low", "converged")):
+    # (Not for one player of a GAN unasked: "training on gains 1%" of a discriminator's loss is no gain.)
+    if forecast and (horizon is not None or (verdict.id in ("still_improving", "lr_too_low", "converged")
+                                             and "adversarial" not in verdict.numbers)):
         fc = f.forecast if horizon is None else _forecast(f, horizon)
         if fc is not None:
             _quote_forecast(verdict, fc, f)
@@ -2174,6 +2178,85 @@ def _read_solved(causes: list[Cause], f: Facts, t: Thresholds, s: dict) -> list[
                               "larger step gets there sooner and changes no decision)")
             c.actions = ["a larger step only if the loss's own pace matters: the accuracy has nowhere left to go"]
     return [si] + causes
+
+
+#: A BCE discriminator's loss below this share of its equilibrium (ln 2) has won the game: it tells real from
+#: fake with a geometric-mean probability of the right label above 2^-1/2 = 0.71 -- no longer near the 1/2 a
+#: balanced game holds. A Lightning GAN on 8 Gaussians (tests/fixtures/ecosystem/lightning_gan): D lr x10 and
+#: 5 D steps per G step ends at 29% of ln 2 (g_loss 2.56), its samples on 1 of the 8 modes; one D step lifts it to
+#: 44% (4 of 8 modes), one D step at G's lr to 76% (5 modes). D's lr back to G's with 5 D steps kept did not
+#: (26%, 1 mode): the steps, not the rate, were the lever there.
+D_WINS_SHARE = 0.5
+#: ... and one above this share is losing: worse than a coin on real against fake.
+D_LOSES_SHARE = 1.5
+
+
+def _read_adversarial(causes: list[Cause], f: Facts, t: Thresholds) -> list[Cause]:
+    """A GAN's discriminator loss read as what it is: one player's score in a two-player game (facts.adversarial).
+    Its curve is no objective approaching a floor -- it falls only as far as the generator lets it -- so "flat"
+    says the players are balanced, not converged, and its epoch-to-epoch bounce is the game's, not a step too
+    large: the "lower the learning rate" reading of that bounce is dropped. The cause stays the curve's; the
+    evidence and actions are the game's: balanced near the BCE equilibrium, or the discriminator winning."""
+    a = f.adversarial
+    if _higher(f):
+        return causes
+    # (Nor "diverged" for a finite climb, nor "stuck at initialization" for a level held: a discriminator
+    # that won in its first epoch rises as the generator catches up -- D lr x10, 5 D steps: 0.116 -> 0.198,
+    # "73% above its start" -- or holds where the game settles. A NaN is a divergence all the same.)
+    kept = [c for c in causes if c.id not in ("lr_too_high", "stuck_at_init")
+            and not (c.id == "diverged" and "nonfinite_from" not in c.numbers)]
+    if not any(c.id == "converged" for c in kept) and not any(c.id == "diverged" for c in kept):
+        kept.insert(0, converged(f, t))
+    head = kept[0]
+    who = "discriminator" if f.metric == a.d else "generator"
+    lines = [f"{a.d} and {a.g} are a GAN's discriminator and generator losses: a two-player game, not one objective. "
+             f"Read here: {f.metric} (the {who}'s), with {a.g if f.metric == a.d else a.d} beside it. Each falls only "
+             "at the other's expense, so neither plateaus like a model's loss, and neither tracks sample quality"]
+    judge = ("judge the run by its samples, not its losses: look at them, and score them on held-out data (FID, "
+             "precision / recall, mode coverage); keep checkpoints and stop where that score stops improving")
+    numbers = {"adversarial": 1.0}
+    share = a.d_share
+    if share is not None:
+        eq = "ln 2" if a.equilibrium < 1.0 else "2 ln 2 (real and fake terms summed)"
+        at = f"{a.d} ends at {a.d_tail:.3g}, {_pct(share)} of its BCE equilibrium {eq} = {a.equilibrium:.3f}"
+        numbers.update({"d_share": share, "d_tail": a.d_tail, "equilibrium": a.equilibrium})
+    if share is not None and share < D_WINS_SHARE:
+        g_at = f"{a.g} ends at {a.g_tail:.3g}"
+        if a.g_climbed:
+            g_at += f", up from {a.g_low:.3g} at {f.axis_name} {_n(a.g_low_at)}"
+        lines.append(f"{at}: the discriminator is winning -- it tells real from fake with confidence -- while {g_at}: "
+                     "the generator's gradients shrink as D grows sure, and it tends to collapse onto the few modes D "
+                     "lets through")
+        acts = ["weaken the discriminator: fewer D steps per G step first, then a D learning rate no higher than "
+                "G's (TTUR tunes the two rates apart, Heusel et al. 2017)",
+                "label smoothing (real targets 0.9) or instance noise on D's inputs, so that D cannot become certain",
+                "a non-saturating generator loss (-log D(G(z)), not log(1 - D(G(z)))), or a Wasserstein loss with a "
+                "gradient penalty, whose gradients do not vanish when D wins", judge]
+        numbers["d_wins"] = 1.0
+    elif share is not None and share > D_LOSES_SHARE:
+        lines.append(f"{at}: the discriminator does worse than a coin on real against fake -- it is losing the "
+                     "game (too weak, too slow, or its lr too low), and gives the generator little to learn from")
+        acts = ["strengthen the discriminator: more D steps per G step or a higher D learning rate", judge]
+    elif share is not None:
+        lines.append(f"{at}: the players are balanced; a {a.d} flat there is the game holding, not a model that "
+                     "converged, and its bounce is the game's, not a learning rate too high")
+        acts = [judge, f"a flat {a.d} near its equilibrium is no reason to change the learning rate; if the samples "
+                "collapse onto a few modes, or oscillate, look to the game (TTUR, a Wasserstein loss with a "
+                "gradient penalty, minibatch discrimination)"]
+    else:
+        lines.append(f"{a.d} has no BCE equilibrium to read (below 0 or far above 2 ln 2: a Wasserstein critic's or a "
+                     "hinge loss): its level is the critic's estimate of a distance, and the game is judged by samples")
+        acts = [judge]
+    if head.id in ("diverged", "stuck_at_init", "no_signal"):
+        head.evidence.extend(lines)
+    else:
+        head.evidence[:0] = lines
+        head.actions = acts
+    head.numbers.update(numbers)
+    # (A "stop at X: more epochs will not lower the loss" beside it would read one player's score as the model's.)
+    for c in kept[1:]:
+        c.actions = [x for x in c.actions if not x.startswith("stop at ")]
+    return kept
 
 
 def _solved_lines(f: Facts, s: dict) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import ACCURACY_FALLBACK, CANONICAL, axis_kind, flatten_splits, map_columns
+from .columns import ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -160,6 +160,11 @@ class Run:
         for key in ("val_loss", "val_acc", "train_loss"):
             if self.has(key):
                 return key
+        # A GAN's log: its discriminator's loss, the player whose equilibrium is known (the generator's is read
+        # beside it); ``loss_D`` ends in no "loss" and would otherwise find nothing.
+        pair = adversarial_pair(self.metrics)
+        if pair:
+            return (pair.get("val") or pair["train"])[0]
         losses = [k for k in self.metrics if k.endswith("loss")]
         if losses:
             return losses[0]

@@ -34,7 +34,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
+from ..columns import (ACCURACY_FALLBACK, adversarial_middles, adversarial_pair, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        axis_kind, canonical, map_columns, negated_loss, normalise, rescaled_loss, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
@@ -306,7 +306,7 @@ class _Plan:
             if target in canon or not parts:
                 continue
             other = "val_loss" if target == "train_loss" else "train_loss"
-            if middle[target] == middle[other]:
+            if middle[target] == middle[other] and not adversarial_middles(middle[target]):
                 # The same named parts on both sides: components of one loss (YOLO's box/cls/dfl).
                 self.parts[target] = parts
         self.negated, self.score = self._negated(mapped, canon, values or {})
@@ -318,7 +318,9 @@ class _Plan:
         # The user names the column as the file spells it; the Run holds it under its canonical name.
         self.metric = mapped.get(metric, metric) if metric is not None else None
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
-                                 | set(self.parts) | set(self.negated) | set(self.rescaled))
+                                 | set(self.parts) | set(self.negated) | set(self.rescaled)
+                                 # (a GAN's loss_D / loss_G end in no "loss")
+                                 | {v for pair in adversarial_pair(canon).values() for v in pair})
         has_metric = metric is not None and (metric in canon or metric in names)
         if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
             self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]

@@ -36,6 +36,13 @@ def headline(d: Diagnosis) -> str:
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("kl_collapse"):
         verdict = "underfitting (posterior collapse: the KL term is ~0)"  # not a capacity limit either
+    if d.causes and d.causes[0].numbers.get("adversarial"):
+        # A GAN's loss: "converged" or "learning rate too high" would read one player's score as the objective.
+        n = d.causes[0].numbers
+        verdict = ("a GAN's discriminator winning (its loss far below the BCE equilibrium)" if n.get("d_wins") else
+                   "a GAN's players balanced (the discriminator's loss near its BCE equilibrium)"
+                   if "d_share" in n and 1 / 2 <= n["d_share"] <= 3 / 2 else "a GAN's game (two losses, not one objective)") \
+            + f"; read as {VERDICT_TEXT.get(d.verdict, d.verdict)}"
     solved = d.verdict == "still_improving" and bool(d.causes) and "solved_since" in d.causes[0].numbers
     if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
