@@ -34,8 +34,9 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, adversarial_middles, adversarial_pair, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
-                       axis_kind, canonical, map_columns, negated_loss, normalise, rescaled_loss, split_role)
+from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
+                       adversarial_middles, adversarial_pair, axis_kind, canonical, map_columns, negated_loss, normalise,
+                       rescaled_loss, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
