@@ -683,3 +683,38 @@ def test_a_damaged_perplexity_cell_is_said(tmp_path, bad, words):
     path = tmp_path / "metrics.csv"
     path.write_text("\n".join(lines) + "\n")
     _refused(path, *words)
+
+
+def _blank_column(src, dst, column, value="nan"):
+    """A copy of a real log with one column's every cell replaced (the original is left as it is)."""
+    import csv
+
+    with open(src, newline="") as fh:
+        rows = list(csv.reader(fh))
+    i = rows[0].index(column)
+    for r in rows[1:]:
+        r[i] = value
+    with open(dst, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return dst
+
+
+@pytest.mark.parametrize("src, column, value, read", [
+    ("lightning_gan/balanced/metrics.csv", "d_loss", "nan", "g_loss"),       # Lightning CSVLogger, a GAN
+    ("keras_solved/digits01.log", "loss", "nan", "val_loss"),                # Keras 3 CSVLogger
+    ("keras_solved/digits01.log", "val_loss", "", "val_acc")])
+def test_a_loss_logged_with_no_finite_value_is_named_not_passed_over(tmp_path, src, column, value, read):
+    """A GAN log whose d_loss was NaN at every epoch read "still improving" on g_loss alone, and a Keras log whose
+    training loss was NaN throughout read on val_loss, the report silent on the column it had left out."""
+    eco = Path(__file__).parent / "fixtures" / "ecosystem"
+    before = (eco / src).read_bytes()
+    path = _blank_column(eco / src, tmp_path / Path(src).name, column, value)
+    d = losslens.diagnose(str(path))
+    assert d.metric == read
+    canon = {"loss": "train_loss"}.get(column, column)
+    said = [e for e in d.cause.evidence if "has no finite value" in e]
+    assert said == [f"{canon} has no finite value in this file (NaN, inf or blank at every {d.axis}, or never "
+                    f"logged): it is left out, and the verdict is read on {read}"], d.cause.evidence
+    assert (eco / src).read_bytes() == before
+    clean = losslens.diagnose(str(eco / src))
+    assert not any("has no finite value" in e for c in clean.causes for e in c.evidence)

@@ -345,6 +345,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
+    _unread_losses(run, f, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -1732,6 +1733,22 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
         verdict.actions.append("check the labels: a share of wrong or ambiguous labels is fitted one by one (look "
                                "at the training examples with the highest loss); a lower lr only slows the "
                                "memorising, early stopping keeps the best")
+
+
+def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
+    """A loss the file logs with no finite value in it (NaN or blank throughout) is left out of the reading, and the
+    report said nothing of it: a GAN log whose d_loss was NaN at every epoch read "still improving" on g_loss alone,
+    a Keras log whose training loss was NaN throughout read on val_loss as if it were the whole run."""
+    from .columns import adversarial_pair
+
+    players = {c for pair in adversarial_pair(run.series).values() for c in pair}
+    for name in run.series:
+        if name == f.metric or run.has(name) or not (name in ("train_loss", "val_loss") or name in players):
+            continue
+        if name == "train_loss" and any(e.startswith("no training curve logged") for e in verdict.evidence):
+            continue  # (the overfitting reading says so already, and what it cannot tell without it)
+        verdict.evidence.append(f"{name} has no finite value in this file (NaN, inf or blank at every "
+                                f"{f.axis_name}, or never logged): it is left out, and the verdict is read on {f.metric}")
 
 
 def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
