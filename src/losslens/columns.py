@@ -111,23 +111,30 @@ def adversarial_role(stem: str) -> str | None:
     return None
 
 
+def role_and_stem(name: str) -> tuple[str, str]:
+    """``("val", "kl")`` for ``val_kl`` / ``kl_val`` / ``val_kl_epoch``: the split word before or after (Lightning's
+    ``_epoch`` / ``_step`` copies of one logged name taken off) and the rest, normalised; a name with no split word
+    is the training one, as a bare ``loss`` is."""
+    n = normalise(name)
+    for suffix in ("_epoch", "_step"):
+        if n.endswith(suffix):
+            n = n[: -len(suffix)]
+    head, _, rest = n.partition("_")
+    if rest and split_role(head):
+        return split_role(head), rest
+    rest, _, tail = n.rpartition("_")
+    if rest and split_role(tail):
+        return split_role(tail), rest
+    return "train", n
+
+
 def adversarial_pair(names) -> dict[str, tuple[str, str]]:
     """``{"train": (d_column, g_column), "val": (...)}`` for each split that logs both a discriminator's and a
     generator's loss; a name with no split word is the training one, as a bare ``loss`` is. Empty for any other log.
     (Bare ``d`` / ``g`` count only with a loss word: ``train_d`` alone is no loss.)"""
     found: dict[str, dict[str, str]] = {}
     for name in names:
-        n = normalise(name)
-        for suffix in ("_epoch", "_step"):
-            if n.endswith(suffix):
-                n = n[: -len(suffix)]
-        role, stem = "train", n
-        head, _, rest = n.partition("_")
-        before, _, tail = n.rpartition("_")
-        if rest and split_role(head) and adversarial_role(rest):
-            role, stem = split_role(head), rest
-        elif before and split_role(tail) and adversarial_role(before):
-            role, stem = split_role(tail), before
+        role, stem = role_and_stem(name)
         who = adversarial_role(stem)
         if who is None or ("loss" not in stem.split("_") and stem not in ("errd", "errg")):
             continue

@@ -2260,6 +2260,7 @@ def _read_adversarial(causes: list[Cause], f: Facts, t: Thresholds) -> list[Caus
         acts = [judge, f"a flat {a.d} near its equilibrium is no reason to change the learning rate; if the samples "
                 "collapse onto a few modes, or oscillate, look to the game (TTUR, a Wasserstein loss with a "
                 "gradient penalty, minibatch discrimination)"]
+        numbers["d_balanced"] = 1.0
     else:
         lines.append(f"{a.d} has no BCE equilibrium to read (below 0 or far above 2 ln 2: a Wasserstein critic's or a "
                      "hinge loss): its level is the critic's estimate of a distance, and the game is judged by samples")

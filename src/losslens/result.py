@@ -117,6 +117,12 @@ class Diagnosis:
     def cause(self) -> Cause:
         return self.causes[0]
 
+    @property
+    def solved(self) -> bool:
+        """A task solved on the validation set (accuracy at its ceiling) while its loss still falls: the verdict is
+        still_improving, its advice "stop here" (diagnosis._read_solved)."""
+        return self.verdict == "still_improving" and bool(self.causes) and "solved_since" in self.causes[0].numbers
+
     def cause_ids(self) -> list[str]:
         return [c.id for c in self.causes]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..columns import adversarial_pair, normalise
-from .smoothing import median3, noise_sigma
+from .smoothing import median3, noise_sigma, tail_median
 
 #: A BCE discriminator's loss at the equilibrium: the mean of its real and fake terms, or their sum.
 EQUILIBRIA = (math.log(2), 2 * math.log(2))
@@ -62,7 +62,6 @@ def adversarial_facts(run, metric: str) -> AdversarialFacts | None:
         xg, yg = run.finite(g)
         if yd.shape[0] < 3 or yg.shape[0] < 3:
             return None
-        q = lambda y: float(np.median(y[-max(1, y.shape[0] // 4):]))
         sd, sg = median3(yd), median3(yg)
         i = int(np.argmin(sg))
         eq = None
@@ -72,6 +71,6 @@ def adversarial_facts(run, metric: str) -> AdversarialFacts | None:
         top = float(np.max(sd))
         if float(np.min(yd)) >= 0 and top <= 2 * EQUILIBRIA[1]:
             eq = min(EQUILIBRIA, key=lambda e: abs(math.log(max(top, 1e-12) / e)))
-        return AdversarialFacts(d, g, float(yd[0]), q(yd), float(np.min(sd)), float(yg[0]), q(yg), float(sg[i]),
+        return AdversarialFacts(d, g, float(yd[0]), tail_median(yd), float(np.min(sd)), float(yg[0]), tail_median(yg), float(sg[i]),
                                 float(xg[i]), float(noise_sigma(yg)), eq)
     return None

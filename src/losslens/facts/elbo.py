@@ -13,16 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..columns import normalise, split_role
-from .smoothing import median3
+from ..columns import role_and_stem
+from .smoothing import median3, tail_median
 
 #: The KL term's names, after a split word is taken off (``val_kl``, ``kl_val``, ``train/kl_loss``, ``kld``).
 KL_STEMS = ("kl", "kld", "kl_loss", "kld_loss", "kl_div", "kl_divergence", "kl_term", "loss_kl", "kl_divergence_loss")
 #: The KL term's weight, where the run logs it (beta-VAE, KL warm-up / annealing).
 WEIGHT_STEMS = ("beta", "kl_weight", "kl_beta", "beta_kl", "kl_coef", "kl_coeff", "kl_scale", "kl_factor",
                 "kl_anneal", "kl_annealing", "kl_multiplier")
-# (Lightning's on_step / on_epoch copies of one logged name)
-_SUFFIXES = ("_epoch", "_step")
 
 #: A KL term whose last quarter (median) is at most this share of the loss's own has collapsed: the code
 #: carries next to nothing of what the loss measures. Both are nats per example, so the ratio holds on any
@@ -55,26 +53,10 @@ class ElboFacts:
                 "weight_settled_at": self.weight_settled_at}
 
 
-def _role_and_stem(name: str) -> tuple[str, str]:
-    """``("val", "kl")`` for ``val_kl`` / ``kl_val`` / ``val_kl_epoch``; a name with no split word is the
-    training one (``kl_loss``, ``beta``), as a bare ``loss`` is."""
-    n = normalise(name)
-    for suffix in _SUFFIXES:
-        if n.endswith(suffix):
-            n = n[: -len(suffix)]
-    head, _, rest = n.partition("_")
-    if rest and split_role(head):
-        return split_role(head), rest
-    rest, _, tail = n.rpartition("_")
-    if rest and split_role(tail):
-        return split_role(tail), rest
-    return "train", n
-
-
 def _find(run, stems: tuple[str, ...], role: str) -> str | None:
     found = {}
     for key in run.series:
-        r, stem = _role_and_stem(key)
+        r, stem = role_and_stem(key)
         if stem in stems and run.has(key):
             found.setdefault(r, key)
     # (A weight logged once, with the training step, holds for validation too.)
@@ -94,14 +76,12 @@ def elbo_facts(run, metric: str) -> ElboFacts | None:
     x, kl = run.finite(kl_name)
     if kl.shape[0] < 5:
         return None
-    k = max(1, kl.shape[0] // 4)
     smooth = median3(kl)
     i = int(np.argmax(smooth))
     _, loss = run.finite(metric)
     if loss.shape[0] == 0:
         return None
-    tail = float(np.median(loss[-max(1, loss.shape[0] // 4):]))
-    facts = ElboFacts(kl_name, float(np.median(kl[-k:])), float(smooth[i]), float(x[i]), int(kl.shape[0]), tail)
+    facts = ElboFacts(kl_name, tail_median(kl), float(smooth[i]), float(x[i]), int(kl.shape[0]), tail_median(loss))
     w_name = _find(run, WEIGHT_STEMS, role)
     if w_name is not None:
         wx, w = run.finite(w_name)

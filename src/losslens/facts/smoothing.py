@@ -153,6 +153,11 @@ def median3(y: np.ndarray) -> np.ndarray:
     return out
 
 
+def tail_median(y: np.ndarray) -> float:
+    """Where a series sits at the end: the median of its last quarter (at least its last point)."""
+    return float(np.median(y[-max(1, y.shape[0] // 4):]))
+
+
 def residuals(y: np.ndarray) -> np.ndarray:
     """Deviations from a smooth of at least 3 points, rescaled so their sd estimates the noise sd.
 

@@ -463,7 +463,7 @@ class Watcher:
         # Early verdicts on a handful of points flip: report and act on one only when two
         # diagnoses in a row agree (a diverged run needs no second opinion).
         previous, self._last_verdict = self._last_verdict, d.verdict
-        if _solved(d) and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
+        if d.solved and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
             return
         firm = (d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
                 and (d.verdict == previous or d.verdict == "diverged"))
@@ -1030,11 +1030,6 @@ def _diagnose(run, metric, classes):
 def diagnose_run_with_forecast(run, metric, classes):
     fn, _ = _diagnoser()
     return fn(run, metric=metric, classes=classes)
-
-
-def _solved(d) -> bool:
-    """The diagnosis reads a task solved on the validation set (diagnosis._read_solved) while its loss still falls."""
-    return d.verdict == "still_improving" and "solved_since" in d.cause.numbers
 
 
 def _reported(d):

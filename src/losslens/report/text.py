@@ -41,9 +41,9 @@ def headline(d: Diagnosis) -> str:
         n = d.causes[0].numbers
         verdict = ("a GAN's discriminator winning (its loss far below the BCE equilibrium)" if n.get("d_wins") else
                    "a GAN's players balanced (the discriminator's loss near its BCE equilibrium)"
-                   if "d_share" in n and 1 / 2 <= n["d_share"] <= 3 / 2 else "a GAN's game (two losses, not one objective)") \
+                   if n.get("d_balanced") else "a GAN's game (two losses, not one objective)") \
             + f"; read as {VERDICT_TEXT.get(d.verdict, d.verdict)}"
-    solved = d.verdict == "still_improving" and bool(d.causes) and "solved_since" in d.causes[0].numbers
+    solved = d.solved
     if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
         verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
