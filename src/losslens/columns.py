@@ -142,6 +142,11 @@ def adversarial_pair(names) -> dict[str, tuple[str, str]]:
     return {r: (p["d"], p["g"]) for r, p in found.items() if "d" in p and "g" in p}
 
 
+def adversarial_players(names) -> set[str]:
+    """Every column of :func:`adversarial_pair`'s pairs: the names that are one GAN player's loss."""
+    return {c for pair in adversarial_pair(names).values() for c in pair}
+
+
 def adversarial_middles(middles) -> bool:
     """The ``<name>`` parts of ``<split>_<name>_loss`` columns (:data:`LOSS_PARTS`) are a GAN's two players."""
     roles = {adversarial_role(m) for m in middles}

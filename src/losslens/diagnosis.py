@@ -1739,9 +1739,9 @@ def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
     """A loss the file logs with no finite value in it (NaN or blank throughout) is left out of the reading, and the
     report said nothing of it: a GAN log whose d_loss was NaN at every epoch read "still improving" on g_loss alone,
     a Keras log whose training loss was NaN throughout read on val_loss as if it were the whole run."""
-    from .columns import adversarial_pair
+    from .columns import adversarial_players
 
-    players = {c for pair in adversarial_pair(run.series).values() for c in pair}
+    players = adversarial_players(run.series)
     for name in run.series:
         if name == f.metric or run.has(name) or not (name in ("train_loss", "val_loss") or name in players):
             continue

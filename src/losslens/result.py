@@ -123,6 +123,12 @@ class Diagnosis:
         still_improving, its advice "stop here" (diagnosis._read_solved)."""
         return self.verdict == "still_improving" and bool(self.causes) and "solved_since" in self.causes[0].numbers
 
+    @property
+    def adversarial(self) -> bool:
+        """Read on a GAN's discriminator or generator loss, one player's score in a two-player game
+        (diagnosis._read_adversarial): its plateau is the game holding, not the model converging."""
+        return bool(self.causes) and "adversarial" in self.causes[0].numbers
+
     def cause_ids(self) -> list[str]:
         return [c.id for c in self.causes]
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import canonical, map_columns, normalise
+from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise
 from ..exceptions import LosslensError
 from ..facts.smoothing import theil_sen
 from ..run import Run
@@ -282,10 +282,19 @@ class Watcher:
         elif len(self.axis) >= max(self.start_from_epoch, 3) or self._nonfinite:
             self._diagnose()
             self._decide(decision, epoch, lr)
-        if self.stop_gain is not None and not decision.stop:
+        if self.stop_gain is not None and not decision.stop and not self._on_a_player(key):
             self._forecast_stop(decision, epoch, value)
         self.save()
         return decision
+
+    def _on_a_player(self, key: str) -> bool:
+        """``key`` is a GAN player's loss (``d_loss``, ``loss_G`` ...): ``stop_gain``'s forecast would read the game's
+        balance as a curve approaching its floor."""
+        if key not in adversarial_players(self.history):
+            return False
+        if self.diagnosis is not None:
+            self._game_holds(self.diagnosis)
+        return True
 
     def plan(self, horizon) -> None:
         """The trainer's planned last epoch (or step), for ``stop_gain``; the user's ``horizon`` wins."""
@@ -348,9 +357,9 @@ class Watcher:
                 row[name] = value
         # A NaN/inf training loss is divergence evidence: keep it (as inf, which the diagnosis
         # reads as "became NaN/inf"). Any other NaN (a validation set that produced no value,
-        # a broken metric) is a missing value.
-        train = row.get("train_loss")
-        diverged = train is not None and not math.isfinite(train)
+        # a broken metric) is a missing value. A GAN's training losses are its two players'.
+        train = [row.get(k) for k in ("train_loss", *adversarial_pair(row).get("train", ()))]
+        diverged = any(v is not None and not math.isfinite(v) for v in train)
         self._nonfinite = self._nonfinite or diverged
         for name in [k for k, v in row.items() if not math.isfinite(v)]:
             row[name] = math.inf if diverged and name.endswith("loss") else math.nan
@@ -442,7 +451,13 @@ class Watcher:
             if values is None or not np.isfinite(values[-1]):
                 return  # missing values (broken metrics), not a loss that blew up
         ready = self.wait >= self.patience or d.verdict == "diverged"
-        stopping = "converged" in self.stop_on and ready
+        # A GAN's losses say how the game stands, not when the samples stop improving: no stop or lr change on
+        # them (a NaN is a divergence all the same). Lightning GAN on 8 Gaussians (fixtures lightning_gan): d_loss
+        # flat from epoch 4 and a converged stop at 13 with 0 of 8 modes covered; trained on, 5 modes by epoch 42.
+        game = d.adversarial and d.verdict != "diverged"
+        if game and ready:
+            self._game_holds(d)
+        stopping = "converged" in self.stop_on and ready and not game
         held_report = None  # the converged report's check, where it was made (or skipped: held)
         if d.verdict == "converged" == self._last_verdict and (stopping or not any(
                 r["verdict"] == "converged" for r in self.reports)):
@@ -468,7 +483,7 @@ class Watcher:
         firm = (d.verdict not in QUIET and d.cause.confidence >= self.min_confidence
                 and (d.verdict == previous or d.verdict == "diverged"))
         held = firm and d.verdict in self.stop_on and ready and self._schedule_holds(d)
-        stop = firm and d.verdict in self.stop_on and ready and not held
+        stop = firm and d.verdict in self.stop_on and ready and not held and not game
         if d.verdict == "converged" and "converged" in self.stop_on and ready and not held \
                 and not self._backed_by_flat_stretch(d, say=stop):
             stop = False
@@ -493,8 +508,8 @@ class Watcher:
             return
         # The lr acts on any likely cause, not only the verdict: a run can be both stuck and
         # bouncing, and the bouncing is what a lower rate fixes.
-        cause = next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
-                      and c.confidence >= self.min_confidence), None)
+        cause = None if game else next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
+                                        and c.confidence >= self.min_confidence), None)
         schedule = self._schedule
         if cause is not None and schedule is not None and schedule.owns_lr:
             # A scheduler sets the lr at every epoch/step: a lower rate would be put back at once.
@@ -510,6 +525,15 @@ class Watcher:
                 self._act("lower_lr", epoch, f"lowered the learning rate {lr:.3g} -> {new_lr:.3g} "
                                              f"({cause.id}, confidence {cause.confidence:.2f})",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
+
+    def _game_holds(self, d) -> None:
+        """Say once why ``stop_on`` / ``reduce_lr_on`` / ``stop_gain`` do not act on a GAN's losses."""
+        acting = [c.id for c in d.causes if c.id in self.stop_on or c.id in self.reduce_lr_on]
+        if acting or (self.stop_gain is not None and self.best_key in adversarial_players(self.history)):
+            self.say_once("adversarial", f"losslens: {d.metric} is one player's loss in a GAN's game: it does not say "
+                          f"when the samples stop improving, so losslens does not stop or change the lr on it; to stop on "
+                          f"the samples, log a quality score (FID, mode coverage), keep checkpoints and stop on that "
+                          f"score with a patience (the framework's EarlyStopping)")
 
     def _solved_report(self, d, epoch, ready: bool, decision: Decision) -> bool:
         """A task solved on the validation set (accuracy at its ceiling while the loss still falls: the diagnosis's

@@ -36,7 +36,7 @@ def headline(d: Diagnosis) -> str:
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("kl_collapse"):
         verdict = "underfitting (posterior collapse: the KL term is ~0)"  # not a capacity limit either
-    if d.causes and d.causes[0].numbers.get("adversarial"):
+    if d.adversarial and d.verdict != "diverged":
         # A GAN's loss: "converged" or "learning rate too high" would read one player's score as the objective.
         n = d.causes[0].numbers
         verdict = ("a GAN's discriminator winning (its loss far below the BCE equilibrium)" if n.get("d_wins") else
