@@ -31,7 +31,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                 "accuracy_val", "accuracy_validation", "eval_top1", "val_top1", "top1", "acc1", "val_acc1",
                 "accuracy_top1", "metrics_accuracy_top1", "val_accuracy_top1"),
     "lr": ("lr", "learning_rate", "lr_0", "lr_pg0", "learningrate", "lr_adam", "lr_adamw", "lr_sgd", "train_lr",
-           "lr_group_0"),
+           "lr_group_0", "train_learning_rate"),
     "grad_norm": ("grad_norm", "gradient_norm", "grad_norm_2", "global_grad_norm", "train_grad_norm",
                   "grad_2_0_norm_total", "gnorm", "train_gnorm", "total_norm", "grad_total_norm"),
     "update_ratio": ("update_ratio", "update_to_weight", "update_to_weight_ratio"),
@@ -41,7 +41,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 AXIS_NAMES = {
     "epoch": ("epoch", "epochs", "ep"),
     "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step",
-             "training_iteration"),
+             "training_iteration",
+             # reinforcement learning counts environment steps (Stable-Baselines3, RLlib)
+             "time_total_timesteps", "total_timesteps", "timesteps_total", "num_env_steps_sampled_lifetime"),
 }
 
 #: Columns of training-set sizes. A table with one of these and no epoch or step column is a
@@ -140,6 +142,28 @@ def adversarial_pair(names) -> dict[str, tuple[str, str]]:
             continue
         found.setdefault(role, {}).setdefault(who, name)
     return {r: (p["d"], p["g"]) for r, p in found.items() if "d" in p and "g" in p}
+
+
+#: The episode reward (or return) of a reinforcement-learning agent's log, by the names the common libraries
+#: give it: Stable-Baselines3 (rollout/ep_rew_mean, eval/mean_reward), CleanRL (charts/episodic_return), RLlib
+#: (episode_reward_mean, env_runners/episode_return_mean), and plain loops (episode_reward, reward).
+RL_REWARDS = ("ep_rew_mean", "mean_reward", "episode_reward_mean", "episode_reward", "episodic_return",
+              "episode_return_mean", "episode_return", "ep_return", "ep_reward", "mean_episode_reward", "reward",
+              "rewards", "avg_reward", "average_reward", "mean_return", "avg_return", "average_return")
+
+
+def rl_reward(names) -> str | None:
+    """The column an RL agent's log is judged on, its episode reward (an evaluation's before the training
+    rollouts'), or None when ``names`` hold none. Its losses (PPO's policy / value / entropy terms, a DQN's TD
+    loss) are no measure of progress: the data change with the policy, and a value loss grows with the returns."""
+    hits = []
+    for name in names:
+        n = normalise(name)
+        last = next((r for r in RL_REWARDS if n == r or n.endswith("_" + r)), None)
+        if last is not None:
+            evaluated = n.startswith(("eval", "evaluation", "test"))
+            hits.append((not evaluated, name))
+    return min(hits)[1] if hits else None
 
 
 def adversarial_players(names) -> set[str]:
@@ -259,6 +283,12 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     for c in names:
         if c not in mapping:
             mapping[c] = norm[c] or c
+    if rl_reward(names) is not None:
+        # An RL agent's losses are not a model's training / validation loss: the rules that read those (a
+        # train-validation gap, a training loss that bounces) would read the algorithm's bookkeeping.
+        for c, canon in mapping.items():
+            if canon in LOSS_SERIES:
+                mapping[c] = "rl_" + norm[c] if norm[c] in LOSS_SERIES or norm[c] in _LOOKUP else norm[c]
     return mapping
 
 

@@ -333,6 +333,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[i].confidence = max(causes[i].confidence, causes[0].confidence)
         causes.insert(0, causes.pop(i))
 
+    if _rl_reward_read(run, f):
+        causes = _rl_step(causes)
     solved = _solved(f, t)
     if solved is not None:
         causes = _read_solved(causes, f, t, solved)
@@ -346,6 +348,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
     _unread_losses(run, f, verdict)
+    _reinforcement(run, f, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -1751,6 +1754,47 @@ def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
                                 f"{f.axis_name}, or never logged): it is left out, and the verdict is read on {f.metric}")
 
 
+def _rl_reward_read(run: Run, f: Facts) -> bool:
+    """The diagnosis reads an RL agent's episode reward (columns.rl_reward)."""
+    from .columns import rl_reward
+
+    return f.metric == rl_reward(k for k in run.metrics if run.has(k))
+
+
+def _rl_step(causes: list[Cause]) -> list[Cause]:
+    """"A smooth, steady climb: the step size sets the pace" is read off the climb's size against the curve's
+    noise; an episode reward logged as a running mean (Stable-Baselines3's ep_rew_mean averages the last 100
+    episodes) has had its noise averaged away, and reads so at any step size: PPO on CartPole, 30k steps, read
+    lr_too_low at lr 3e-5, 3e-4 and 3e-3 alike. At 3e-4 lr x10 gave +20% reward (seed 0; +13% seed 1), lr x3.3
+    +14%, lr/10 -61%, twice the steps +58%: training on is the surer lever, and the lr a possibility to try."""
+    i = next((i for i, c in enumerate(causes) if c.id == "lr_too_low"), None)
+    if i is None:
+        return causes
+    c = causes[i]
+    c.status = "possible"
+    c.evidence.append("an episode reward averaged over many episodes climbs smoothly at any step size: this "
+                      "smoothness does not show the step is too small; an lr x3-x10 run tells")
+    if i == 0 and any(x.id == "still_improving" for x in causes[1:]):
+        causes.insert(0, causes.pop(next(j for j, x in enumerate(causes) if x.id == "still_improving")))
+    return causes
+
+
+def _reinforcement(run: Run, f: Facts, verdict: Cause) -> None:
+    """An RL agent's log is read on its episode reward (columns.rl_reward), and the report says why its losses are
+    not: Stable-Baselines3's PPO on CartPole (tests/fixtures/ecosystem/sb3_ppo) read "learning rate too high:
+    train_loss jumps above its trend" off PPO's loss while the episode reward climbed 25 -> 236 and went on to
+    climb when trained longer."""
+    if not _rl_reward_read(run, f):
+        return
+    losses = [k for k in run.metrics if k.endswith("loss") and run.has(k)]
+    if not losses:
+        return
+    shown = ", ".join(losses[:4]) + (" ..." if len(losses) > 4 else "")
+    verdict.evidence.append(f"an RL agent's log: read on {f.metric}, its episode reward; its losses ({shown}) are not "
+                            "read -- the data change with the policy and a value loss grows with the returns, so they "
+                            "do not say whether the agent still improves")
+
+
 def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
     """An overfitting verdict, K unknown, whose validation accuracy ended no higher than its first value (2
     binomial standard errors on n_val) while training accuracy climbed ≥ 0.5 above it: nothing the model fitted
@@ -2740,7 +2784,7 @@ def _forecast(f: Facts, horizon):
     higher = _higher(f)
     # Higher is better: forecast the distance below the score's ceiling (1 - acc: its floor is 0,
     # so the forecast cannot promise an accuracy above 1).
-    top = score_top(f.y) if higher else 0.0
+    top = score_top(f.y, f.metric) if higher else 0.0
     from .facts.smoothing import downsample
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
@@ -2801,7 +2845,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     if _higher(f):
         from .forecasting import score_top
 
-        top = score_top(f.y)
+        top = score_top(f.y, f.metric)
     last = _now(f)
     if last:
         change = (value - last) / abs(last)
@@ -2883,7 +2927,7 @@ def _level_name(f: Facts) -> str:
     if _higher(f):
         from .forecasting import score_top
 
-        top = score_top(f.y)
+        top = score_top(f.y, f.metric)
         if top:
             return f"its distance below {top:g}"
     return "the current level"

@@ -765,7 +765,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     # A value inside the logged range is a fit, not a forecast: "will more epochs help?" has no answer there.
     require_ahead(run, horizon, metric)
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
-    top = score_top(y) if higher else None
+    top = score_top(y, metric) if higher else None
     lr = run.get("lr")
     since, ratio = lr_cut(run.axis, lr)
     try:
@@ -786,11 +786,16 @@ def training_loss(metric: str, higher: bool = False) -> bool:
     return not higher and not is_validation(metric)
 
 
-def score_top(y: np.ndarray) -> float:
+def score_top(y: np.ndarray, metric: str | None = None) -> float:
     """The ceiling a score is forecast below: 1 when every value is at most 1 (accuracy, F1, and
     R² or a correlation, which can start negative), 100 for a percentage, else 0 (``-score``: no
     ceiling known). The distance to the ceiling keeps a floor at 0, so the forecast cannot promise
-    an accuracy above 1."""
+    an accuracy above 1. An RL agent's episode reward (``metric``, columns.rl_reward) has no such
+    ceiling: a PPO reward at 96 after 30k steps was forecast "at most 100" as if it were a percentage."""
+    from .columns import rl_reward
+
+    if metric is not None and rl_reward([metric]) is not None:
+        return 0.0
     y = np.asarray(y, dtype=float)
     y = y[np.isfinite(y)]
     if not y.size:

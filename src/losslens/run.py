@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns
+from .columns import ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns, rl_reward
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -157,6 +157,9 @@ class Run:
         chosen = self.meta.get("default_metric")
         if chosen and self.has(chosen):
             return chosen
+        reward = rl_reward(k for k in self.metrics if self.has(k))
+        if reward is not None:
+            return reward  # an RL agent's log: the episode reward, not the algorithm's losses
         for key in ("val_loss", "val_acc", "train_loss"):
             if self.has(key):
                 return key

@@ -609,7 +609,7 @@ class _Retrainer:
         if base.has("val_loss"):
             return replace(check, metric="val_loss")
         values = base.series.get(check.metric)
-        return replace(check, top=score_top(values) if values is not None else 1.0)
+        return replace(check, top=score_top(values, check.metric) if values is not None else 1.0)
 
     def retrain(self, change: dict) -> list | Exception:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one

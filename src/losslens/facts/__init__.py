@@ -198,7 +198,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     s = smooth(y)
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state, batch=batch_loss(run.axis_name, metric))
-    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y) if higher_better else 0.0)
+    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y, metric) if higher_better else 0.0)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
@@ -267,10 +267,10 @@ def batch_loss(axis_name: str, metric: str) -> bool:
     return axis_name == "step" and not is_validation(metric)
 
 
-def _score_top(y: np.ndarray) -> float:
+def _score_top(y: np.ndarray, metric: str) -> float:
     from ..forecasting import score_top  # the ceiling the forecast reads a score below
 
-    return score_top(y)
+    return score_top(y, metric)
 
 
 def _stopped_by(run: Run, metric: str) -> dict | None:

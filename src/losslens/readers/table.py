@@ -501,8 +501,9 @@ class _Plan:
         for col, canon in mapping.items():
             if canon not in series:
                 series[canon] = data[col]
-                if canon in CANONICAL and canonical(col) not in (None, canon):
-                    # fastai's bare "accuracy" is val_acc: --metric accuracy must find it there
+                if canonical(col) not in (None, canon):
+                    # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
+                    # accuracy / train/loss must find them there
                     meta.setdefault("read_as", {})[normalise(col)] = canon
         if mode == "step":
             axis = data[self.step]
