@@ -69,6 +69,18 @@ def test_the_losses_stay_readable_by_name():
     assert d.metric == "rl_train_loss"
 
 
+@pytest.mark.framework
+def test_sb3_tensorboard_keeps_the_losses_apart():
+    """SB3's TensorBoard writer: train/value_loss, train/entropy_loss, train/policy_gradient_loss and train/loss all
+    read as one "loss" (a namespace stripped word by word), the last one written winning."""
+    pytest.importorskip("tensorboard")
+    run = read(HERE / "tensorboard")[0]
+    assert {"train_value_loss", "train_entropy_loss", "train_policy_gradient_loss", "rl_train_loss"} <= set(run.series)
+    assert "loss" not in run.series and run.axis_name == "step" and run.axis[-1] >= 12_000
+    d = diagnose(HERE / "tensorboard")
+    assert d.metric == REWARD and d.verdict == "still_improving"
+
+
 @pytest.mark.parametrize("names, reward", [
     (["rollout/ep_rew_mean", "eval/mean_reward", "train/loss"], "eval/mean_reward"),     # SB3 with an EvalCallback
     (["charts/episodic_return", "losses/value_loss"], "charts/episodic_return"),          # CleanRL

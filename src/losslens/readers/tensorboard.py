@@ -130,10 +130,14 @@ def column_name(tag: str) -> str:
             return rest if tokens[0] in ("train", "training") else "val_" + canon[len("train_"):]
         if canon is not None:
             return rest
-    # A namespace before the name (Ray Tune's ``ray/tune/val_loss``, ``charts/loss``).
+    # A namespace before the name (Ray Tune's ``ray/tune/val_loss``, ``charts/loss``): whole path parts, or
+    # words that leave a split word in front (``run3_val_loss``). Not the words of the name itself: SB3's
+    # ``train/value_loss``, ``train/entropy_loss`` and ``train/loss`` all read as one ``loss``.
+    parts = [normalise(p) for p in str(tag).split("/")]
+    whole = {"_".join(parts[j:]) for j in range(1, len(parts))}
     for i in range(1, len(tokens)):
         rest = "_".join(tokens[i:])
-        if canonical(rest):
+        if canonical(rest) and (rest in whole or tokens[i] in _SPLIT_TOKENS):
             return rest
     return norm
 
