@@ -1782,7 +1782,7 @@ def _rl_step(causes: list[Cause]) -> list[Cause]:
 def _reinforcement(run: Run, f: Facts, verdict: Cause) -> None:
     """An RL agent's log is read on its episode reward (columns.rl_reward), and the report says why its losses are
     not: Stable-Baselines3's PPO on CartPole (tests/fixtures/ecosystem/sb3_ppo) read "learning rate too high:
-    train_loss jumps above its trend" off PPO's loss while the episode reward climbed 25 -> 236 and went on to
+    train_loss jumps above its trend" off PPO's loss while the episode reward climbed 25 -> 247 and went on to
     climb when trained longer."""
     if not _rl_reward_read(run, f):
         return
