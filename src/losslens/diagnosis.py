@@ -228,10 +228,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     run, notes = _glitches(run, metric)
     f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
+    # Where the logged lr was last cut to the rate it ends at: the forecast fits from there, and a curve that still
+    # falls at that rate is not one an annealed lr froze (_moves_at_floor).
+    f.lr_cut, f.lr_cut_ratio = _lr_cut(run)
     if forecast:
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
         # pay?"); a user's own horizon is forecast separately below, for the report.
-        f.lr_cut, f.lr_cut_ratio = _lr_cut(run)
         _forecast(f, None)
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
@@ -244,7 +246,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if cause is not None:
             causes.append(cause)
     if not causes and _forecast_refutes_flat(f, t):
-        causes.append(still_improving(f, t, refuted=True))
+        refuted = still_improving(f, t, refuted=True)
+        if refuted is not None:  # (None: an lr annealed to its floor, where the forecast's fall is not read)
+            causes.append(refuted)
     if any("uniform_guess" in c.numbers for c in causes):
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
@@ -838,9 +842,23 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
 
 def _annealed(f: Facts, t: Thresholds) -> bool:
     """The logged learning rate was decayed to under 1/1000 of its peak: updates that small leave
-    the loss where it is, to the last digit."""
+    the loss where it is, to the last digit -- unless the curve shows they do not (:func:`_moves_at_floor`)."""
     o = f.optimizer
-    return o.lr_schedule == "decayed" and o.lr_ratio is not None and o.lr_ratio < t.annealed_lr_ratio
+    return o.lr_schedule == "decayed" and o.lr_ratio is not None and o.lr_ratio < t.annealed_lr_ratio \
+        and not _moves_at_floor(f, t)
+
+
+def _moves_at_floor(f: Facts, t: Thresholds) -> bool:
+    """The lr was cut to the rate it ends at before the last quarter began, and over that quarter the curve still
+    fell by its own t-test (t < -3, >= 1 noise sd): at that rate the weights still move, whatever its ratio to the
+    peak. 1/1000 of a peak is the end of a schedule for a peak tuned to the model; after a head trained at Adam(3e-2)
+    on frozen features, the whole CNN fine-tuned at 1e-5 (1/3000) fell 19% in 30 epochs (t = -24 over the last
+    quarter) and 18% more in the next 30 (tests/fixtures/ecosystem/keras_transfer), where the log was read as frozen
+    weights: converged, "steps that small no longer move the weights"."""
+    tr = f.trend
+    if f.lr_cut is None or not 0 <= tr.tail_start < f.x.shape[0]:
+        return False
+    return f.lr_cut <= float(f.x[tr.tail_start]) and tr.slope_t < t.improving_t and tr.tail_drop_noise >= 1.0
 
 
 def collapsed(f: Facts, t: Thresholds) -> Cause | None:
