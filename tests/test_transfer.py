@@ -2,6 +2,7 @@
 with a new head, then the base unfrozen at a much lower lr (tests/fixtures/ecosystem/keras_transfer; its make.py
 says what was run and measured)."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ pytest.importorskip("torch")
 
 import losslens  # noqa: E402
 from losslens.diagnosis import diagnose_run  # noqa: E402
+from losslens.integrations.keras import LosslensCallback  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -45,6 +47,78 @@ def test_fine_tuning_at_a_thousandth_of_the_heads_lr_reads_still_improving_not_f
         assert not any("no longer move the weights" in e for c in d.causes for e in c.evidence)
     # What it says holds: fine-tuned twice as long, validation went on down.
     assert _end(_log("transfer_e60.log")["val_loss"]) < 0.9 * _end(_log("transfer.log")["val_loss"])
+
+
+def test_a_second_fit_without_initial_epoch_is_read_as_one_run_and_says_so(caplog):
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        [run] = losslens.read(HERE / "transfer_restart.log")
+    assert np.array_equal(run.axis, np.arange(70))
+    assert "the epoch count started again at 0 after epoch 39" in caplog.text
+    assert "that fit's epochs as 40-69" in caplog.text
+
+
+def _replay(cb, model, rows, lr, epochs, first):
+    """What Keras' fit calls on the callback, with the logged rows of one fit (the model recompiled as phase 2 is)."""
+    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy")
+    model.stop_training = False
+    cb.set_model(model)
+    cb.set_params({"epochs": epochs, "steps": 7, "verbose": 0})
+    cb.on_train_begin()
+    for i, row in enumerate(rows):
+        cb.on_epoch_end(first + i, dict(row))
+        if model.stop_training:
+            break
+    cb.on_train_end()
+
+
+def _rows(name):
+    log = _log(name)
+    keys = [k for k in log if k != "epoch"]
+    return [{k: float(log[k][i]) for k in keys} for i in range(len(log["epoch"]))]
+
+
+@pytest.mark.filterwarnings("ignore:.*could not find the other callbacks")
+@pytest.mark.parametrize("initial_epoch", [True, False])
+def test_one_callback_over_both_fits_keeps_one_count_and_does_not_stop_fine_tuning_at_its_start(initial_epoch):
+    # The same LosslensCallback in both fits: phase 2 was stopped as converged after its first epoch (the
+    # planned end was still phase 1's), and without initial_epoch its epochs 0-29 overwrote phase 1's.
+    rows = _rows("transfer.log")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(5, activation="softmax")])
+    cb = LosslensCallback(stop_on=("converged",), verbose=0, grad_every=None, time_budget_ms=None)
+    _replay(cb, model, rows[:PHASE1], 3e-2, PHASE1, 0)
+    first = PHASE1 if initial_epoch else 0
+    _replay(cb, model, rows[PHASE1:], 1e-5, first + len(rows) - PHASE1, first)
+    run = cb.run()
+    assert np.array_equal(run.axis, np.arange(len(run.axis)))
+    assert run.get("val_loss")[:PHASE1] == pytest.approx([r["val_loss"] for r in rows[:PHASE1]])
+    # Phase 2 fell to its last epoch (19% in 30, 18% more in the next 30): no stop in it.
+    assert len(run.axis) == len(rows)
+    assert all(a["epoch"] < PHASE1 for a in cb.actions if a["action"] == "stop")
+
+
+def test_a_second_real_fit_of_the_same_model_continues_the_callbacks_count():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    cb = LosslensCallback(verbose=0, grad_every=None, time_budget_ms=None)
+    first = model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[cb])
+    second = model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[cb])  # no initial_epoch
+    run = cb.run()
+    assert np.array_equal(run.axis, np.arange(6))
+    assert run.get("val_loss") == pytest.approx(first.history["val_loss"] + second.history["val_loss"])
+
+
+def test_a_history_of_a_fit_with_initial_epoch_keeps_its_epochs():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    history = model.fit(x, x[:, :1], initial_epoch=3, epochs=6, verbose=0)
+    assert history.epoch == [3, 4, 5]
+    assert np.array_equal(losslens.Run.from_history(history).axis, [3, 4, 5])
 
 
 def test_the_whole_base_at_a_high_lr_on_a_tiny_set_reads_lr_too_high_as_lr_over_10_confirms():

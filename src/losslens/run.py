@@ -75,7 +75,12 @@ class Run:
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
         """
         if hasattr(history, "history") and isinstance(getattr(history, "history"), Mapping):
+            epochs = getattr(history, "epoch", None)
             history = history.history
+            if isinstance(epochs, list) and epochs and not any(axis_kind(str(k)) for k in history) \
+                    and all(len(v) <= len(epochs) for v in history.values() if _is_sequence(v)):
+                # Keras' History.epoch: a fit(initial_epoch=40) logged epochs 40, 41 ..., as its CSVLogger does.
+                history = {**history, "epoch": epochs}
         if not isinstance(history, Mapping):
             raise TypeError(f"expected a dict of lists (Keras History.history), got {type(history).__name__}")
         history = flatten_splits(dict(history)) or history  # {"train": {"loss": [...]}, "val": {...}}

@@ -228,6 +228,13 @@ class Watcher:
     # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
     epoch_note: Any = field(default=None, init=False)
     _flat_backed: Any = field(default=None, init=False)    # diagnoses made when the flat stretch last backed a stop
+    # A further fit of the same model with this callback (Keras' fit called again, as fine-tuning does after a
+    # frozen phase; see :meth:`begin_fit`): its planned last epoch in the trainer's count until its first epoch,
+    # then the number added to the trainer's epochs and the last epoch of the fit before.
+    _next_fit: Any = field(default=None, init=False)
+    offset: float = field(default=0.0, init=False)
+    _fit_start: Any = field(default=None, init=False)
+    _user_horizon: bool = field(default=False, init=False)
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
@@ -236,6 +243,7 @@ class Watcher:
         if self.name is None:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
                 if self.save_path is not None else self.framework
+        self._user_horizon = self.horizon is not None
         self.stop_on = tuple(self.stop_on or ())
         self.reduce_lr_on = tuple(self.reduce_lr_on or ())
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
@@ -300,6 +308,46 @@ class Watcher:
         """The trainer's planned last epoch (or step), for ``stop_gain``; the user's ``horizon`` wins."""
         if self.horizon is None and horizon is not None and math.isfinite(float(horizon)) and float(horizon) > 0:
             self.horizon = float(horizon)
+
+    def begin_fit(self, last=None) -> None:
+        """A fit starts; ``last``: its planned last epoch in the trainer's own count (Keras' ``epochs - 1``).
+
+        The first fit only plans (:meth:`plan`). A further fit of the same model with the same callback (the
+        second ``fit`` of transfer learning: the base unfrozen, recompiled at a lower lr) continues the run: the
+        history stays, the epochs go on from where it ended (a fit without ``initial_epoch`` counts from 0 again,
+        and each of its epochs would overwrite the earlier fit's), and what decided a stop starts over as Keras'
+        ``EarlyStopping`` does at each fit: the wait for ``patience``, the verdict seen last, the planned end
+        (kept at the first fit's, the second fit was at its end from its first epoch and a ``converged`` stop was
+        not held: a CNN fine-tuned after 40 frozen epochs was stopped after 1 of its 30, at val_loss 0.253; it
+        reached 0.207). The flat stretch a ``converged`` stop waits on starts at the new fit, as after an lr cut
+        (:meth:`_last_cut`): a recompiled optimizer, a new lr and more weights to train make a new curve."""
+        if not self.axis:
+            self.plan(last)
+            return
+        self._next_fit = (last,)
+
+    def fit_epoch(self, epoch) -> float:
+        """``epoch`` of the trainer's count as this run's axis value (see :meth:`begin_fit`)."""
+        if self._next_fit is not None and self.axis:
+            (last,), self._next_fit = self._next_fit, None
+            before = float(self.axis[-1])
+            # Counting from the start again: after the run so far. Resumed at an epoch inside it (Keras'
+            # initial_epoch=k): its own count, the epochs it trains again superseding the earlier rows (as the
+            # CSV reader reads a CSVLogger(append=True) file resumed so).
+            self.offset = before + 1.0 - float(epoch) if float(epoch) <= float(self.axis[0]) else 0.0
+            self._fit_start = before
+            self.wait, self.stopped_epoch, self._last_verdict, self._flat_backed = 0, None, None, None
+            self._stopper = None
+            if not self._user_horizon:
+                self.horizon = None
+                self.plan(None if last is None else float(last) + self.offset)
+            if self.offset:
+                self.say_once("fit-offset", (
+                    f"losslens: a further fit of the same model counts its {self.axis_name}s from "
+                    f"{axis_text(epoch)} again: recorded from {self.axis_name} {axis_text(float(epoch) + self.offset)} "
+                    f"on, after the {axis_text(before + 1)} {self.axis_name}s before it (pass initial_epoch= to fit to "
+                    f"keep one count)"))
+        return float(epoch) + self.offset
 
     def _forecast_stop(self, decision: Decision, epoch, value):
         """``stop_gain``: feed the monitored value to ForecastStopping; stop when it says so."""
@@ -689,12 +737,14 @@ class Watcher:
         now = next((v for v in reversed(lrs) if math.isfinite(v)), None) if lrs else None
         if own is not None and own.get(self.axis_name) is not None and (
                 now is None or abs(now - float(own.get("new_lr", now))) <= 0.01 * abs(now)):
-            return float(own[self.axis_name])
-        if lrs is None:
-            return None
-        from ..forecasting import last_lr_cut
+            cut = float(own[self.axis_name])
+        else:
+            from ..forecasting import last_lr_cut
 
-        return last_lr_cut(self.axis, lrs)
+            cut = None if lrs is None else last_lr_cut(self.axis, lrs)
+        if self._fit_start is not None and (cut is None or cut < self._fit_start):
+            return self._fit_start  # a further fit (begin_fit): a new curve from its first epoch, lr cut or not
+        return cut
 
     def _backed_by_flat_stretch(self, d, say: bool = True) -> bool:
         """True when the stretch since X backs a ``converged`` stop (see :meth:`_flat_stretch_gain`):

@@ -20,6 +20,11 @@ a schedule that sets the lr itself keeps ``reduce_lr_on`` from acting. Keras han
 list of its siblings: they are found on the call stack (``_fit_callbacks``), and when that fails
 the callback warns once and sees only the optimizer's own schedule.
 
+One callback may watch several fits of the same model (transfer learning: the head on a frozen base, then the
+base unfrozen and recompiled at a lower lr): the run goes on across them, a fit without ``initial_epoch`` recorded
+after the epochs before it, and the planned end, the wait for ``patience`` and the stretch a ``converged`` stop
+weighs start over at each (:meth:`~losslens.integrations._core.Watcher.begin_fit`).
+
 The weight penalty is read once, at the start (:func:`keras_decay`): a ``kernel_regularizer`` L2 that
 holds both reported losses level and high reads ``underfitting`` (held by a weight penalty), not
 ``converged``. The optimizer's own ``weight_decay`` is decoupled in Keras and is recorded, not blamed.
@@ -65,8 +70,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         try:
             epochs = (self.params or {}).get("epochs")
-            if epochs:
-                self.watcher.plan(int(epochs) - 1)  # Keras counts epochs from 0
+            # Keras counts epochs from 0; a second fit of the same model (fine-tuning) goes on with the run.
+            self.watcher.begin_fit(int(epochs) - 1 if epochs else None)
             self._siblings = _fit_callbacks(self)
             if self._siblings is None:
                 self._siblings = []
@@ -94,12 +99,13 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         try:
             total = (self.params or {}).get("epochs")
+            at = self.watcher.fit_epoch(epoch)  # (a second fit without initial_epoch counts from 0 again)
             # Epochs here are History's and CSVLogger's, from 0 (as `losslens diagnose` reads those logs);
             # the progress bar above prints this one as "Epoch {epoch + 1}/N".
-            self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {epoch} "
+            self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {_n(at)} "
                                        f"is the one Keras printed as 'Epoch {epoch + 1}/{total or '…'}'.)")
             lr = self._get_lr()
-            decision = self.watcher.end_epoch(epoch, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
+            decision = self.watcher.end_epoch(at, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
                                               schedule=self._schedule(lr, epoch))
             if decision.improved and self.watcher.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -251,6 +257,10 @@ def _sublayers(model) -> list:
             stack.extend(getattr(layer, "layers", None) or [])
             stack.extend(getattr(layer, a) for a in ("cell", "layer") if getattr(layer, a, None) is not None)
     return out
+
+
+def _n(x: float):
+    return int(x) if float(x).is_integer() else x
 
 
 def _changes(values) -> bool:

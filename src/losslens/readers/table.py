@@ -458,6 +458,14 @@ class _Plan:
                     continue
                 shifted = dict(seg)
                 shifted[self.epoch] = se - np.nanmin(se) + np.nanmax(ce) + 1
+                # Said, as the resumed case is: X and the forecast quote the renumbered epochs, which are not
+                # the ones in the file (a second fit of transfer learning, the base unfrozen, without initial_epoch).
+                from ._source import warn
+                now = shifted[self.epoch][np.isfinite(shifted[self.epoch])]
+                warn(self.source, "the epoch count started again at %s after epoch %s, the loss going on from where "
+                                  "it was (a further fit of the same model, as fine-tuning after a frozen phase "
+                                  "does): read as one run, that fit's epochs as %s-%s (fit(initial_epoch=) keeps "
+                                  "one count)", _num(first), _num(np.nanmax(ce)), _num(now[0]), _num(now[-1]))
                 current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
                 appended += 1
             else:
