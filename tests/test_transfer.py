@@ -127,3 +127,43 @@ def test_the_whole_base_at_a_high_lr_on_a_tiny_set_reads_lr_too_high_as_lr_over_
     assert d.verdict == "lr_too_high"
     assert "lower the learning rate" in d.cause.actions[0]
     assert _end(_log("tiny_lr1e-4.log")["val_loss"]) < 0.85 * _end(_log("tiny_lr1e-3.log")["val_loss"])
+
+
+def test_one_lightning_callback_over_two_trainers_keeps_one_count():
+    # Fine-tuning with a second Trainer (the first fit the head, the second the unfrozen model): its epochs count
+    # from 0 again, and each overwrote the first fit's.
+    pl = pytest.importorskip("lightning.pytorch")
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from losslens.integrations.lightning import LosslensCallback as LightningCallback
+
+    class Net(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Linear(2, 2)
+
+        def training_step(self, batch, _):
+            loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+            self.log("train_loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def validation_step(self, batch, _):
+            self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), 1e-2)
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2)).astype("float32")
+    data = TensorDataset(torch.tensor(x), torch.tensor((x[:, 0] > 0).astype("int64")))
+    pl.seed_everything(0)
+    model, cb, seen = Net(), LightningCallback(verbose=0, time_budget_ms=None), []
+    for _ in range(2):
+        trainer = pl.Trainer(max_epochs=3, callbacks=[cb], logger=False, enable_checkpointing=False,
+                             enable_progress_bar=False, enable_model_summary=False, accelerator="cpu")
+        trainer.fit(model, DataLoader(data, batch_size=16, shuffle=True), DataLoader(data, batch_size=16))
+        seen.append(float(trainer.callback_metrics["val_loss"]))
+    run = cb.run()
+    assert np.array_equal(run.axis, np.arange(6))
+    assert run.get("val_loss")[[2, 5]] == pytest.approx(seen)

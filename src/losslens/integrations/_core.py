@@ -345,8 +345,8 @@ class Watcher:
                 self.say_once("fit-offset", (
                     f"losslens: a further fit of the same model counts its {self.axis_name}s from "
                     f"{axis_text(epoch)} again: recorded from {self.axis_name} {axis_text(float(epoch) + self.offset)} "
-                    f"on, after the {axis_text(before + 1)} {self.axis_name}s before it (pass initial_epoch= to fit to "
-                    f"keep one count)"))
+                    f"on, after the {axis_text(before + 1)} {self.axis_name}s before it"
+                    + (" (pass initial_epoch= to fit to keep one count)" if self.framework == "keras" else "")))
         return float(epoch) + self.offset
 
     def _forecast_stop(self, decision: Decision, epoch, value):

@@ -74,8 +74,9 @@ class LosslensCallback(WatcherViews, Callback):
 
     def on_fit_start(self, trainer, pl_module):
         try:
-            if trainer.max_epochs and trainer.max_epochs > 0:
-                self.watcher.plan(trainer.max_epochs - 1)  # for stop_gain: the last epoch planned
+            # For stop_gain: the last epoch planned. A further fit with this callback (a new Trainer, as fine-tuning
+            # after a frozen phase may use) goes on with the run (Watcher.begin_fit).
+            self.watcher.begin_fit(trainer.max_epochs - 1 if trainer.max_epochs and trainer.max_epochs > 0 else None)
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs")
         if self._default_save and self.watcher.save_path is None:
@@ -127,7 +128,8 @@ class LosslensCallback(WatcherViews, Callback):
             self._val_ran = False
             self._epoch_train_loss(trainer, pl_module, logs)
             configs = getattr(trainer, "lr_scheduler_configs", None) or []
-            decision = self.watcher.end_epoch(trainer.current_epoch, logs, lr=self._get_lr(trainer),
+            at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
+            decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer),
                                               extra=self.probe.pop_epoch(),
                                               schedule=torch_schedule([c.scheduler for c in configs]))
             if decision.improved and self.watcher.restore_best_weights:
