@@ -129,7 +129,8 @@ def test_the_whole_base_at_a_high_lr_on_a_tiny_set_reads_lr_too_high_as_lr_over_
     assert _end(_log("tiny_lr1e-4.log")["val_loss"]) < 0.85 * _end(_log("tiny_lr1e-3.log")["val_loss"])
 
 
-def test_one_lightning_callback_over_two_trainers_keeps_one_count():
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_one_lightning_callback_over_two_trainers_keeps_one_count(tmp_path):
     # Fine-tuning with a second Trainer (the first fit the head, the second the unfrozen model): its epochs count
     # from 0 again, and each overwrote the first fit's.
     pl = pytest.importorskip("lightning.pytorch")
@@ -161,7 +162,8 @@ def test_one_lightning_callback_over_two_trainers_keeps_one_count():
     model, cb, seen = Net(), LightningCallback(verbose=0, time_budget_ms=None), []
     for _ in range(2):
         trainer = pl.Trainer(max_epochs=3, callbacks=[cb], logger=False, enable_checkpointing=False,
-                             enable_progress_bar=False, enable_model_summary=False, accelerator="cpu")
+                             default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False,
+                             accelerator="cpu")
         trainer.fit(model, DataLoader(data, batch_size=16, shuffle=True), DataLoader(data, batch_size=16))
         seen.append(float(trainer.callback_metrics["val_loss"]))
     run = cb.run()
