@@ -44,6 +44,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
     raise ImportError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
+from ..result import axis_text
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
 
 
@@ -102,7 +103,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             at = self.watcher.fit_epoch(epoch)  # (a second fit without initial_epoch counts from 0 again)
             # Epochs here are History's and CSVLogger's, from 0 (as `losslens diagnose` reads those logs);
             # the progress bar above prints this one as "Epoch {epoch + 1}/N".
-            self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {_n(at)} "
+            self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {axis_text(at)} "
                                        f"is the one Keras printed as 'Epoch {epoch + 1}/{total or '…'}'.)")
             lr = self._get_lr()
             decision = self.watcher.end_epoch(at, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
@@ -257,10 +258,6 @@ def _sublayers(model) -> list:
             stack.extend(getattr(layer, "layers", None) or [])
             stack.extend(getattr(layer, a) for a in ("cell", "layer") if getattr(layer, a, None) is not None)
     return out
-
-
-def _n(x: float):
-    return int(x) if float(x).is_integer() else x
 
 
 def _changes(values) -> bool:
