@@ -169,3 +169,59 @@ def test_one_lightning_callback_over_two_trainers_keeps_one_count(tmp_path):
     run = cb.run()
     assert np.array_equal(run.axis, np.arange(6))
     assert run.get("val_loss")[[2, 5]] == pytest.approx(seen)
+
+
+@pytest.mark.framework
+def test_a_converged_head_on_a_frozen_base_is_told_to_unfreeze_it(tmp_path, monkeypatch):
+    """Phase 1 of make.py live (the head on the frozen CNN, 40 epochs): read converged, "change the data or the model";
+    fine-tuning the base at 1e-5 lowered val_loss 19% (transfer.log), the head trained on instead 13% (frozen70.log).
+    The callback counts the frozen weights and the advice names unfreezing; once the base is unfrozen, it does not."""
+    import importlib.util
+
+    monkeypatch.chdir(tmp_path)
+    spec = importlib.util.spec_from_file_location("keras_transfer_make", HERE / "make.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    make.pretrain()
+    cb = LosslensCallback(verbose=0, grad_every=None, time_budget_ms=None, save_path=None)
+    make.transfer("phase1.log", phase2=False, callback=cb)
+    fz = cb.watcher.meta["frozen"]
+    assert fz["share"] > 0.9 and fz["total"] - fz["frozen"] == 32 * 5 + 5   # only the Dense(5) head trains
+    d = cb.watcher.diagnosis
+    assert d.verdict in ("converged", "underfitting"), d.verdict
+    assert any(a.startswith("unfreeze the frozen weights") for a in d.cause.actions)
+    assert any("of the weights are frozen" in e for e in d.cause.evidence)
+    # the same diagnosis without the count (the CSV log) says nothing of it
+    logged = losslens.diagnose(str(tmp_path / "phase1.log"))
+    assert not any(a.startswith("unfreeze") for c in logged.causes for a in c.actions)
+    # unfrozen (a short phase 2): the count is gone, and with it the advice
+    cb2 = LosslensCallback(verbose=0, grad_every=None, time_budget_ms=None, save_path=None)
+    make.transfer("both.log", e1=5, e2=3, callback=cb2)
+    assert "frozen" not in cb2.watcher.meta
+    assert not any(a.startswith("unfreeze") for a in losslens.diagnose(cb2.run()).cause.actions)
+
+
+def test_the_torch_monitor_counts_frozen_parameters():
+    """requires_grad=False parameters (a frozen first layer of a digits MLP, 520 of 610) are what meta["frozen"] counts."""
+    import torch
+    from sklearn.datasets import load_digits
+
+    from losslens.integrations.torch import Monitor
+
+    X, y = load_digits(return_X_y=True)
+    X, y = torch.tensor(X / 16, dtype=torch.float32), torch.tensor(y)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 8), torch.nn.ReLU(), torch.nn.Linear(8, 10))
+    net[0].requires_grad_(False)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], 1e-2)
+    mon = Monitor(model=net, optimizer=opt, verbose=0, save_path=None, time_budget_ms=None, grad_every=None)
+    for _ in range(3):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(X), y)
+        loss.backward()
+        opt.step()
+        mon.epoch_end(train_loss=loss.item())
+    assert mon.watcher.meta["frozen"] == {"share": 520 / 610, "frozen": 520, "total": 610}
+    net[0].requires_grad_(True)
+    mon.epoch_end(train_loss=loss.item())
+    assert "frozen" not in mon.watcher.meta

@@ -353,6 +353,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _nothing_carries_over(f, verdict)
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict)
+    _frozen_weights(run, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -1770,6 +1771,29 @@ def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
             continue  # (the overfitting reading says so already, and what it cannot tell without it)
         verdict.evidence.append(f"{name} has no finite value in this file (NaN, inf or blank at every "
                                 f"{f.axis_name}, or never logged): it is left out, and the verdict is read on {f.metric}")
+
+
+#: The share of frozen weights (``trainable=False`` / ``requires_grad=False``, read by the callbacks) from which a
+#: converged or underfitting verdict names unfreezing them.
+FROZEN_SHARE = 0.1
+
+
+def _frozen_weights(run: Run, verdict: Cause) -> None:
+    """A run the callbacks saw with part of its weights frozen (a pretrained base with a new head) that converged or
+    underfits: unfreezing them at a low lr is the lever before a bigger model or other data. Transfer learning as
+    keras.io does it (tests/fixtures/ecosystem/keras_transfer): phase 1, the head on a frozen CNN, read converged
+    ("change the data or the model"); the base fine-tuned at 1e-5 lowered val_loss 19% (the head trained on instead:
+    13%); a Lightning BackboneFinetuning run's frozen phase read underfitting, and unfreezing took its val_loss from
+    about 1.0 to 0.1."""
+    fz = run.meta.get("frozen") if isinstance(run.meta, dict) else None
+    if not fz or fz.get("share", 0) < FROZEN_SHARE or verdict.id not in ("converged", "underfitting"):
+        return
+    verdict.evidence.append(f"{_pct(fz['share'])} of the weights are frozen ({_count(fz['frozen'])} of "
+                            f"{_count(fz['total'])}: trainable=False / requires_grad=False)")
+    act = ("unfreeze the frozen weights (the top layers first) and fine-tune at a low lr, 1/10 to 1/100 of this one: "
+           "the next lever before a bigger model or more data (with adapters by design, LoRA: a higher rank or more "
+           "adapted layers)")
+    verdict.actions.insert(0 if verdict.id == "underfitting" else min(1, len(verdict.actions)), act)
 
 
 def _rl_reward_read(run: Run, f: Facts) -> bool:

@@ -906,6 +906,20 @@ class Watcher:
         except Exception as exc:
             self.warn_once(exc, "reading the weight penalty")
 
+    def read_frozen(self, read) -> None:
+        """Set ``meta["frozen"]`` from ``read()``, ``(frozen, total)`` weight counts (``trainable=False`` /
+        ``requires_grad=False``): read at every epoch end, as a backbone is unfrozen mid-fit (Lightning's
+        ``BackboneFinetuning``) or between fits. A failure warns once; training goes on without it."""
+        try:
+            frozen, total = read()
+        except Exception as exc:
+            self.warn_once(exc, "counting frozen weights")
+            return
+        if frozen and total:
+            self.meta["frozen"] = {"share": frozen / total, "frozen": int(frozen), "total": int(total)}
+        else:
+            self.meta.pop("frozen", None)
+
     def warn_once(self, exc: BaseException, where: str):
         """A failure inside losslens: warn the first time, never raise into the training loop."""
         if self._warned:

@@ -106,6 +106,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self.watcher.epoch_note = (f"(losslens counts epochs from 0, as History and CSVLogger do: epoch {axis_text(at)} "
                                        f"is the one Keras printed as 'Epoch {epoch + 1}/{total or '…'}'.)")
             lr = self._get_lr()
+            self.watcher.read_frozen(lambda: keras_frozen(self.model))
             decision = self.watcher.end_epoch(at, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
                                               schedule=self._schedule(lr, epoch))
             if decision.improved and self.watcher.restore_best_weights:
@@ -258,6 +259,23 @@ def _sublayers(model) -> list:
             stack.extend(getattr(layer, "layers", None) or [])
             stack.extend(getattr(layer, a) for a in ("cell", "layer") if getattr(layer, a, None) is not None)
     return out
+
+
+def keras_frozen(model) -> tuple[int, int]:
+    """``(frozen, total)`` weight counts of a Keras model's innermost layers: frozen ones sit in a layer with
+    ``trainable=False`` (``base.trainable = False`` sets it on every layer inside); a BatchNormalization's moving
+    statistics, never trained by gradient, count as neither."""
+    frozen = total = 0
+    for layer in _sublayers(model):
+        if _sublayers(layer):
+            continue  # (a model inside the model: its layers are counted themselves)
+        n = sum(int(np.prod(w.shape)) for w in getattr(layer, "trainable_weights", []) or [])
+        n_all = n + sum(int(np.prod(w.shape)) for w in getattr(layer, "non_trainable_weights", []) or []
+                        if "moving" not in str(getattr(w, "path", getattr(w, "name", ""))))
+        total += n_all
+        if not getattr(layer, "trainable", True):
+            frozen += n_all
+    return frozen, total
 
 
 def _changes(values) -> bool:

@@ -45,7 +45,7 @@ except ImportError:  # the older package name
 
 from ..columns import canonical
 from ._core import GradientProbe, Watcher, WatcherViews, _to_float
-from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
+from .torch import copy_state, module_frozen, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
 
@@ -128,6 +128,7 @@ class LosslensCallback(WatcherViews, Callback):
             self._val_ran = False
             self._epoch_train_loss(trainer, pl_module, logs)
             configs = getattr(trainer, "lr_scheduler_configs", None) or []
+            self.watcher.read_frozen(lambda: module_frozen(pl_module))
             at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
             decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer),
                                               extra=self.probe.pop_epoch(),

@@ -106,6 +106,8 @@ class Monitor(WatcherViews):
                 logs["train_loss"] = train_loss
             if val_loss is not None:
                 logs["val_loss"] = val_loss
+            if self.model is not None:
+                self.watcher.read_frozen(lambda: module_frozen(self.model))
             decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch(),
                                               schedule=torch_schedule([self.scheduler]))
             if decision.improved and self.watcher.restore_best_weights and self.model is not None:
@@ -232,3 +234,13 @@ def optimizer_decay(optimizers) -> dict:
 def copy_state(module) -> dict:
     """A CPU copy of a module's state dict (for restore_best_weights)."""
     return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
+
+
+def module_frozen(module) -> tuple[int, int]:
+    """``(frozen, total)`` parameter counts of a torch module: frozen ones have ``requires_grad=False``."""
+    frozen = total = 0
+    for p in module.parameters():
+        total += p.numel()
+        if not p.requires_grad:
+            frozen += p.numel()
+    return frozen, total
