@@ -12,6 +12,7 @@ own module and is a pure function of arrays:
 - :mod:`.divergence` — NaN/inf and sustained growth
 - :mod:`.learning_curve` — the gain from doubling the data, when a learning curve was measured
 - :mod:`.regularization` — the weight decay / L2 coefficient, where the log's saved settings give it
+- :mod:`.epochs` — a step log's training loss within and between epochs (the memorisation staircase)
 """
 
 from __future__ import annotations

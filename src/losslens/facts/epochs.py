@@ -1,0 +1,99 @@
+"""The training loss per epoch of a run logged by step: does it fall within epochs, or only between them?
+
+A model that memorises does better on the examples it has already seen, and within an epoch each
+batch is one it has not seen since the last epoch: its loss falls at each epoch boundary (the same
+examples come round again) and holds, or creeps up, in between -- the staircase of a language
+model's fine-tuning loss over a few epochs. A model that generalises does better on every batch as
+training goes on: its loss falls within the epoch as much as across the boundary.
+
+:func:`epoch_staircase` fits one line per epoch (after the first: the first pass sees every
+example fresh) with a slope shared by all of them, ``y = a_k + b (e - k)`` for the fractional epoch
+``e`` in epoch ``k``: ``b`` is the fall within an epoch, ``(a_1 - a_E) / (E - 1)`` the fall per epoch
+in all, both with standard errors from the pooled residuals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_EPOCHS = 3            # complete epochs after the first, so there are two boundaries at least
+MIN_POINTS_PER_EPOCH = 4  # training-loss points logged in each, to fit the slope inside it
+
+
+@dataclass
+class StaircaseFacts:
+    epochs: int                # epochs fitted (the second to the last complete one)
+    points_per_epoch: float    # median training-loss points logged in each
+    fall_per_epoch: float      # the level's mean fall from one epoch to the next (loss units)
+    fall_se: float
+    within: float              # the shared slope inside an epoch, per epoch (negative: falls)
+    within_se: float
+    boundary_share: float      # share of the fall per epoch that happens between epochs: 1 - (-within) / fall
+    first_epoch: float         # the level (fitted mean) of the second epoch and of the last fitted one
+    last_epoch: float
+
+
+def epoch_staircase(epoch_frac: np.ndarray, y: np.ndarray, lr: np.ndarray | None = None) -> StaircaseFacts | None:
+    """The staircase facts of a training loss ``y`` logged at fractional epochs ``epoch_frac``; None where the
+    run is too short, logs too few points an epoch, or its lr changes at the boundaries (a per-epoch step
+    schedule makes the same staircase for another reason). ``lr`` is the logged lr at the same points."""
+    e = np.asarray(epoch_frac, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(e) & np.isfinite(y)
+    if lr is not None:
+        lr = np.asarray(lr, dtype=float)[ok]
+    e, y = e[ok], y[ok]
+    if e.size < 2 or np.any(np.diff(e) < 0):
+        return None
+    # A point logged at epoch 1.0 closes the first epoch: its window lies inside it.
+    k = np.ceil(e - 1e-9).astype(int) - 1
+    last = int(math.floor(e[-1] + 1e-9)) - 1   # the last complete epoch (0-based)
+    keep = (k >= 1) & (k <= last)
+    if last < MIN_EPOCHS or not keep.any():
+        return None
+    e, y, k = e[keep], y[keep], k[keep]
+    epochs = np.arange(1, last + 1)
+    counts = np.array([(k == j).sum() for j in epochs])
+    if len(epochs) < MIN_EPOCHS or counts.min() < MIN_POINTS_PER_EPOCH:
+        return None
+    if lr is not None and _stepped(lr[keep], k):
+        return None
+    pos = e - k - 0.5  # position inside the epoch, -0.5 .. 0.5
+    design = np.zeros((e.size, len(epochs) + 1))
+    design[np.arange(e.size), k - 1] = 1.0
+    design[:, -1] = pos
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ coef
+    dof = e.size - design.shape[1]
+    if dof < 3:
+        return None
+    s2 = float(resid @ resid) / dof
+    try:
+        cov = s2 * np.linalg.inv(design.T @ design)
+    except np.linalg.LinAlgError:
+        return None
+    n_ep = len(epochs)
+    contrast = np.zeros(n_ep + 1)
+    contrast[0], contrast[n_ep - 1] = 1.0 / (n_ep - 1), -1.0 / (n_ep - 1)
+    fall = float(contrast @ coef)
+    fall_se = float(math.sqrt(max(contrast @ cov @ contrast, 0.0)))
+    within, within_se = float(coef[-1]), float(math.sqrt(max(cov[-1, -1], 0.0)))
+    share = 1.0 + within / fall if fall > 0 else math.nan
+    return StaircaseFacts(epochs=n_ep, points_per_epoch=float(np.median(counts)), fall_per_epoch=fall,
+                          fall_se=fall_se, within=within, within_se=within_se, boundary_share=share,
+                          first_epoch=float(coef[0]), last_epoch=float(coef[n_ep - 1]))
+
+
+def _stepped(lr: np.ndarray, k: np.ndarray) -> bool:
+    """The lr moves between epochs more than inside them (a per-epoch StepLR, ReduceLROnPlateau on an
+    epoch's score), where a per-step schedule moves it a little at every point."""
+    ok = np.isfinite(lr)
+    if ok.sum() < 3:
+        return False
+    lr, k = lr[ok], k[ok]
+    d = np.abs(np.diff(lr))
+    across = k[1:] != k[:-1]
+    return bool(across.any() and d[across].sum() > d[~across].sum())

@@ -1,0 +1,64 @@
+"""A language model's fine-tune read from the Trainer's own trainer_state.json: a tiny GPT-2 pretrained on
+Python source, fine-tuned 6 epochs on 64 blocks of docstrings (tests/fixtures/ecosystem/hf_lm_finetune,
+make.py and make.out)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.facts.epochs import epoch_staircase
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "hf_lm_finetune"
+
+
+def _staircase_lines(d) -> list[str]:
+    return [line for c in d.causes for line in c.evidence if "epoch boundaries" in line]
+
+
+def _eval(name: str) -> tuple[list[int], list[float]]:
+    log = json.loads((HERE / name / "trainer_state.json").read_text())["log_history"]
+    rows = [r for r in log if "eval_loss" in r]
+    return [r["step"] for r in rows], [r["eval_loss"] for r in rows]
+
+
+def test_the_fine_tune_overfits_at_its_eval_minimum_and_its_staircase_is_read_as_memorisation():
+    # eval_loss is lowest at step 16, the end of epoch 1 (5.257), and ends at 5.296; 1 epoch alone ended at
+    # 5.294. Training fell 0.215 an epoch after the first, +0.06 +- 0.10 inside an epoch: before, the report
+    # said nothing of that staircase.
+    d = losslens.diagnose(HERE / "ft_e6")
+    steps, evals = _eval("ft_e6")
+    assert d.verdict == "overfitting" and d.plateau.epoch == steps[int(np.argmin(evals))] == 16
+    [line] = _staircase_lines(d)
+    assert d.causes[0].evidence[-1] == line and "memorisation" in line and "did not fall" in line
+    assert min(_eval("ft_e1")[1]) == pytest.approx(evals[-1], abs=0.01)   # 6 epochs ended where 1 did
+
+
+def test_without_an_eval_set_the_staircase_is_said_beside_still_falling():
+    # The same training run with no eval set: "still improving slowly" (the training loss does fall with more
+    # epochs) now says the fall comes at the epoch boundaries, what an eval set would show of it.
+    d = losslens.diagnose(HERE / "ft_e6_noeval")
+    assert d.metric == "train_loss"
+    [line] = _staircase_lines(d)
+    assert "a held-out loss would show" in line and line in d.causes[0].evidence
+
+
+@pytest.mark.parametrize("name", ["ft_e6_lr3e-4", "pre_e8"])
+def test_a_loss_that_also_falls_inside_its_epochs_is_no_staircase(name):
+    # lr 3e-4: 53% of the fall at the boundaries, eval_loss still lowest at the end (5.049); pretraining 8 epochs
+    # on 504 blocks: the loss falls inside each epoch as much as across (-0.25 +- 0.06 an epoch inside).
+    assert not _staircase_lines(losslens.diagnose(HERE / name))
+
+
+def test_an_lr_stepped_at_the_epoch_boundaries_makes_no_memorisation_staircase():
+    # A per-epoch StepLR drops the loss at each boundary for another reason: the lr moved there, not inside.
+    e = np.repeat(np.arange(6), 8) + np.tile(np.arange(1, 9) / 8, 6)
+    k = np.ceil(e - 1e-9) - 1
+    y = 3.0 - 0.2 * k + 0.01 * np.sin(np.arange(e.size))
+    assert epoch_staircase(e, y) is not None
+    assert epoch_staircase(e, y, lr=1e-3 * 0.5 ** k) is None
+    assert epoch_staircase(e, y, lr=1e-3 * (1 - e / 6)) is not None   # a linear decay moves it at every step
