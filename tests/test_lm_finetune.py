@@ -38,6 +38,21 @@ def test_the_fine_tune_overfits_at_its_eval_minimum_and_its_staircase_is_read_as
     assert min(_eval("ft_e1")[1]) == pytest.approx(evals[-1], abs=0.01)   # 6 epochs ended where 1 did
 
 
+@pytest.mark.parametrize("name, before", [("ft_e6_evalepoch", "converged"), ("ft_e6_evalepoch_ls3", "no_signal")])
+def test_evaluated_once_an_epoch_the_same_fine_tune_still_reads_overfitting_at_epoch_1(name, before):
+    # eval_strategy="epoch" logs ft_e6's evaluations at 16, 32 ... 96: the first is the best (5.257), the rest
+    # 5.28-5.33, while training falls 0.215 an epoch, in steps. Validation's improvement is then 0, and the gap
+    # growing from 0.14 to 1.91 read as "0% of it" (converged, "stop here"); training's tail t (-1.8: flat inside
+    # its last epoch and a half) missed the fall that the staircase measures. With logging_steps=3 (windows
+    # across the boundaries) it read no_signal: "val_loss never improved" -- but it was already 0.40 below where
+    # training started, 19% of training's gain.
+    d = losslens.diagnose(HERE / name)
+    steps, evals = _eval(name)
+    assert len(steps) == 6 and steps == _eval("ft_e6")[0][1::2]
+    assert d.verdict == "overfitting" != before and d.plateau.epoch == 16 == steps[int(np.argmin(evals))]
+    assert _staircase_lines(d)
+
+
 def test_without_an_eval_set_the_staircase_is_said_beside_still_falling():
     # The same training run with no eval set: "still improving slowly" (the training loss does fall with more
     # epochs) now says the fall comes at the epoch boundaries, what an eval set would show of it.

@@ -394,7 +394,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
-    _staircase(run, f, causes)
+    _staircase(f, causes)
     pl = f.plateau
     plateau = None
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
@@ -995,12 +995,24 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and g.gap_end > t.no_signal_gap * f.train_plateau.improvement \
             and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
             and f.train_plateau.improvement > 0 \
-            and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start):
+            and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start) \
+            and not _learned_before_first_check(f, t):
         return Cause("no_signal", 0.65,
                      [f"val_loss never improved by more than {_count(g.val_improvement_noise, 1)} noise sds "
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
+
+
+def _learned_before_first_check(f: Facts, t: Thresholds) -> bool:
+    """Validation best at its first check, which came after training had learned and already sat below where
+    training started by > 10% of training's gain: it "never improved" because it was first measured after
+    the improvement (a Trainer evaluating once an epoch: a GPT-2 fine-tune's eval_loss 5.257 at epoch 1, its
+    best, 0.40 below training's start, 19% of its gain; then memorisation), not because nothing carried over."""
+    g, tp = f.generalization, f.train_plateau
+    return g is not None and tp is not None and f.train_x is not None and f.train_x.size and g.val_best_epoch is not None \
+        and float(f.x[0]) > float(f.train_x[0]) and g.val_best_epoch <= float(f.x[0]) \
+        and g.val_best < tp.start - t.no_signal_val_share * tp.improvement
 
 
 def overfitting(f: Facts, t: Thresholds) -> Cause | None:
@@ -1078,12 +1090,16 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     flat_val = f.trend.slope_t > t.improving_t
     # A flat validation that reached its best by bouncing measures its gap at a lucky low: the
     # bounce (lr_too_high) is the story, not a gap that grew.
-    if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and g.train_slope_t < t.improving_t \
+    # (Training's tail t misses a fall that comes only at the epoch boundaries, flat or rising in between: the
+    # staircase's fall per epoch says it still falls. A GPT-2 fine-tune evaluated once an epoch, best at the first.)
+    train_falls = g.train_slope_t < t.improving_t or _memorising_steps(f) is not None
+    if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and train_falls \
             and g.train_drop_after_val_min > 0.05 and bounced(f, t) is None:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
                      [f"{f.metric} flat since {f.axis_name} {_n(g.val_min_epoch)} while {train} kept {better} "
-                      f"(t = {_t((-1 if better == 'rising' else 1) * g.train_slope_t)})",
+                      + (f"(t = {_t((-1 if better == 'rising' else 1) * g.train_slope_t)})"
+                         if g.train_slope_t < t.improving_t else "at each epoch boundary (below)"),
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
                      ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
     return None
@@ -2970,28 +2986,18 @@ def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
         c.numbers["no_validation"] = 1.0
 
 
-def _staircase(run: Run, f: Facts, causes: list[Cause]) -> None:
+def _staircase(f: Facts, causes: list[Cause]) -> None:
     """A training loss logged by step that, after its first epoch, falls only at the epoch boundaries
     (``facts.epochs``): it does better on examples it has seen again, not on the new batches inside an
     epoch, so its fall is memorisation. Said under the verdict whichever curve it is read off. A tiny
     GPT-2 fine-tuned for 6 epochs on 64 blocks of docstrings (hf_lm_finetune/ft_e6): training fell 0.215
     an epoch, +0.06 +- 0.10 inside one, while eval_loss was lowest at the end of epoch 1 (5.257, 5.296 at
     the end; 1 epoch alone ended at 5.294); read off the training loss alone it said "still improving"
-    with nothing of the steps. Twice the data under a cosine schedule (training rising +0.21 +- 0.06
-    inside epochs) still lowered eval_loss 3.6% after epoch 1, against training's 15%: the staircase
-    says what the training loss's fall is, not that held-out loss stopped."""
-    from .facts.epochs import epoch_staircase
-
-    if run.axis_name != "step" or not run.has("train_loss") or "epoch_frac" not in run.series:
-        return
-    x = np.asarray(run.axis, dtype=float)
-    ok = np.isfinite(np.asarray(run.series["train_loss"], dtype=float))
-    lr = run.series.get("lr")
-    s = epoch_staircase(np.asarray(run.series["epoch_frac"], dtype=float)[ok], run.series["train_loss"][ok],
-                        None if lr is None else np.asarray(lr, dtype=float)[ok])
-    t = DEFAULT
-    if s is None or s.fall_per_epoch < t.staircase_t * s.fall_se or s.boundary_share < t.staircase_share \
-            or s.within < -t.staircase_t * s.within_se or not x.size:
+    with nothing of the steps. Twice the data (ft_e6_n128: training rising +0.17 +- 0.07 inside epochs)
+    still lowered eval_loss until epoch 4: the staircase says what the training loss's fall is, not
+    where held-out loss stopped."""
+    s = _memorising_steps(f)
+    if s is None:
         return
     inside = "rose" if s.within > 2 * s.within_se else "did not fall"
     line = (f"train_loss fell in steps at the epoch boundaries, {s.fall_per_epoch:.3g} an epoch over epochs "
@@ -3003,6 +3009,15 @@ def _staircase(run: Run, f: Facts, causes: list[Cause]) -> None:
     causes[0].evidence.append(line)
     causes[0].numbers["staircase_fall"] = s.fall_per_epoch
     causes[0].numbers["staircase_within"] = s.within
+
+
+def _memorising_steps(f: Facts):
+    """``f.staircase`` where the training loss falls in steps at the epoch boundaries (``_staircase``), else None."""
+    s, t = f.staircase, DEFAULT
+    if s is None or s.fall_per_epoch < t.staircase_t * s.fall_se or s.boundary_share < t.staircase_share \
+            or s.within < -t.staircase_t * s.within_se:
+        return None
+    return s
 
 
 def _level_name(f: Facts) -> str:

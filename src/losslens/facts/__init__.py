@@ -31,6 +31,7 @@ from .chance import ChanceFacts, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
+from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import LrPhases, OptimizerFacts, lr_phases, optimizer_facts, oscillation, peak_lr_relapse, spikes
@@ -88,6 +89,7 @@ class Facts:
     train_lr_phases: LrPhases | None = None  # the same of the training loss read beside a validation metric
     elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
+    staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -98,7 +100,7 @@ class Facts:
         out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
-                     "train_lr_phases", "elbo", "adversarial"):
+                     "train_lr_phases", "elbo", "adversarial", "staircase"):
             value = getattr(self, name)
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
@@ -259,7 +261,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric),
-                 adversarial=adversarial_facts(run, metric))
+                 adversarial=adversarial_facts(run, metric), staircase=run_staircase(run))
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:

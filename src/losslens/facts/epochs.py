@@ -48,18 +48,24 @@ def epoch_staircase(epoch_frac: np.ndarray, y: np.ndarray, lr: np.ndarray | None
     e, y = e[ok], y[ok]
     if e.size < 2 or np.any(np.diff(e) < 0):
         return None
+    # Each point is the mean loss since the one before (the Trainer's logging window): placed at its window's
+    # middle, and left out where that window spans a boundary (logging_steps=3 of 16 steps an epoch mixes the
+    # epochs' batches).
+    w = np.diff(e, prepend=e[0] - (e[1] - e[0]) if e.size > 1 else e[0])
     # A point logged at epoch 1.0 closes the first epoch: its window lies inside it.
     k = np.ceil(e - 1e-9).astype(int) - 1
+    k_from = np.ceil(e - w + 1e-9).astype(int) - 1
     last = int(math.floor(e[-1] + 1e-9)) - 1   # the last complete epoch (0-based)
-    keep = (k >= 1) & (k <= last)
+    keep = (k >= 1) & (k <= last) & (k_from == k)
+    e = e - w / 2
     if last < MIN_EPOCHS or not keep.any():
+        return None
+    if lr is not None and _stepped(lr, k):
         return None
     e, y, k = e[keep], y[keep], k[keep]
     epochs = np.arange(1, last + 1)
     counts = np.array([(k == j).sum() for j in epochs])
     if len(epochs) < MIN_EPOCHS or counts.min() < MIN_POINTS_PER_EPOCH:
-        return None
-    if lr is not None and _stepped(lr[keep], k):
         return None
     pos = e - k - 0.5  # position inside the epoch, -0.5 .. 0.5
     design = np.zeros((e.size, len(epochs) + 1))
@@ -85,6 +91,18 @@ def epoch_staircase(epoch_frac: np.ndarray, y: np.ndarray, lr: np.ndarray | None
     return StaircaseFacts(epochs=n_ep, points_per_epoch=float(np.median(counts)), fall_per_epoch=fall,
                           fall_se=fall_se, within=within, within_se=within_se, boundary_share=share,
                           first_epoch=float(coef[0]), last_epoch=float(coef[n_ep - 1]))
+
+
+def run_staircase(run) -> StaircaseFacts | None:
+    """:func:`epoch_staircase` of a run's training loss, where it is logged by step beside the fractional
+    epoch (a Hugging Face Trainer's ``epoch_frac``); None otherwise."""
+    if run.axis_name != "step" or not run.has("train_loss") or "epoch_frac" not in run.series:
+        return None
+    y = np.asarray(run.series["train_loss"], dtype=float)
+    ok = np.isfinite(y)
+    lr = run.series.get("lr")
+    return epoch_staircase(np.asarray(run.series["epoch_frac"], dtype=float)[ok], y[ok],
+                           None if lr is None else np.asarray(lr, dtype=float)[ok])
 
 
 def _stepped(lr: np.ndarray, k: np.ndarray) -> bool:

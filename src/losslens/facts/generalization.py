@@ -64,7 +64,8 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         train_drop = float((st[j] - st[-1]) / trng) if trng > 0 else 0.0
         k = max(4, yt.shape[0] // 4)
         train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
-        growth = float((gap_end - gap_min) / rng) if rng > 0 else 0.0
+        # (Validation best at its first check, the gap then growing: unbounded against no improvement, as the rise is.)
+        growth = float((gap_end - gap_min) / rng) if rng > 0 else float("inf") if gap_end > gap_min else 0.0
         inside = (xv >= xt[0]) & (xv <= xt[-1])
         if inside.any():
             below_share = float(np.mean(yv[inside] < np.interp(xv[inside], xt, yt)))
