@@ -77,3 +77,54 @@ def test_an_lr_stepped_at_the_epoch_boundaries_makes_no_memorisation_staircase()
     assert epoch_staircase(e, y) is not None
     assert epoch_staircase(e, y, lr=1e-3 * 0.5 ** k) is None
     assert epoch_staircase(e, y, lr=1e-3 * (1 - e / 6)) is not None   # a linear decay moves it at every step
+
+
+@pytest.mark.slow
+@pytest.mark.framework
+@pytest.mark.usefixtures("one_torch_thread")
+def test_the_callback_evaluating_once_an_epoch_stops_the_fine_tune_on_overfitting(tmp_path):
+    # make.py's ft_e6_evalepoch, live (its pretraining too: a minute on one thread). A row per
+    # evaluation holds the epoch's mean training loss, 5.36 beside eval_loss 5.26 at epoch 1 (its best: 5.76
+    # before training): "val_loss never got below where training started (5.364): no learnable signal", no
+    # stop, all 6 epochs. The first training loss logged is now a row of its own, as in trainer_state.json.
+    pytest.importorskip("transformers")
+    import random
+    import sys
+
+    import torch
+    import transformers
+    from losslens.integrations.transformers import LosslensCallback
+
+    sys.path.insert(0, str(HERE))
+    try:
+        import make
+    finally:
+        sys.path.remove(str(HERE))
+
+    def args(out, **more):
+        return transformers.TrainingArguments(output_dir=str(tmp_path / out), save_strategy="no", report_to=[], seed=0,
+                                              use_cpu=True, disable_tqdm=True, **more)
+
+    code = make.blocks(make.code_text())
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=len(make.VOCAB) + 1, n_positions=make.BLOCK, n_embd=256, n_layer=2,
+                                     n_head=4, bos_token_id=0, eos_token_id=0)
+    model = transformers.GPT2LMHeadModel(config)
+    transformers.Trainer(model=model, train_dataset=code[:-48], args=args(
+        "pre", num_train_epochs=4, per_device_train_batch_size=16, learning_rate=2e-3, lr_scheduler_type="cosine",
+        warmup_steps=0.05)).train()
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+    docs = make.blocks(make.doc_text())
+    random.Random(0).shuffle(docs)
+    cb = LosslensCallback(stop_on=("overfitting",), restore_best_weights=True, time_budget_ms=None, verbose=0)
+    trainer = transformers.Trainer(model=model, train_dataset=docs[40:104], eval_dataset=docs[:40], callbacks=[cb], args=args(
+        "ft", num_train_epochs=6, per_device_train_batch_size=4, learning_rate=3e-3, lr_scheduler_type="linear",
+        warmup_steps=0.1, logging_steps=2, eval_strategy="epoch"))
+    trainer.train()
+    run = cb.run()
+    xv, val = run.finite("val_loss")
+    assert cb.actions and cb.actions[-1]["cause"] == "overfitting" and trainer.state.epoch < 6
+    assert np.argmin(val) == 0 and cb.diagnosis.plateau.epoch == xv[0]       # stopped on its best at epoch 1
+    assert trainer.evaluate()["eval_loss"] == pytest.approx(val[0], rel=1e-4)  # whose weights it restored

@@ -10,7 +10,8 @@ One row per evaluation (``eval_strategy="epoch"`` or ``"steps"``), or, when the 
 not evaluate, per logged training loss (every ``logging_steps``): the points its
 ``trainer_state.json`` holds. A row at an evaluation holds the mean of the training losses logged
 since the previous row, the mean ``grad_norm`` (the Trainer logs it), the current learning rate and
-the ``eval_*`` metrics. The axis is the global step, as in the run's ``trainer_state.json``
+the ``eval_*`` metrics; the first training loss logged before the first evaluation is a row of its own
+(where training started: evaluated once an epoch, a fine-tune's first eval_loss is often its best). The axis is the global step, as in the run's ``trainer_state.json``
 (its ``log_history``, which ``losslens diagnose`` reads, and its ``checkpoint-<step>`` folders),
 so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
 is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 40 (epoch 4)".
@@ -58,6 +59,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._pending: dict[str, list[float]] = {}
         self._evaluates = False
         self._training = False
+        self._start = None  # (step, epoch, loss, lr) of the first training loss logged, before any evaluation
 
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -80,6 +82,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 if logs and key in logs:
                     value = _to_float(logs[key])
                     self._pending.setdefault(key, []).append(math.nan if value is None else value)
+            if self._training and self._evaluates and logs and "loss" in logs and self._start is None \
+                    and not self.watcher.axis:
+                self._start = (state.global_step, state.epoch, _to_float(logs["loss"]), _to_float(logs.get("learning_rate")))
         except Exception as exc:
             self.watcher.warn_once(exc, "log")
             return
@@ -106,6 +111,23 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         try:
             logs = {k: v for k, v in metrics.items() if not k.endswith(("_runtime", "_per_second"))}
             pending, self._pending = self._pending, {}
+            start, self._start = self._start, None
+            if start is not None and metrics and not self.watcher.axis and start[0] < state.global_step \
+                    and len(pending.get("loss", ())) > 1 and start[2] is not None:
+                # The first training loss logged, as a row of its own before the first evaluation (as the run's
+                # trainer_state.json holds it): evaluated once an epoch, a fine-tune's first eval_loss is often
+                # its best, and only training's own start shows that it had learned by then (the epoch's mean
+                # training loss beside it read "never got below where training started": no_signal).
+                step, epoch, loss, lr0 = start
+                where0 = epoch if self.watcher.axis_name == "epoch" else step
+                if where0 is not None:
+                    self.watcher._append(float(where0), {"loss": loss}, lr0,
+                                         {"epoch_frac": float(epoch)} if self.watcher.axis_name == "step"
+                                         and epoch is not None else None)
+                    pending["loss"] = pending["loss"][1:]
+                    for key in ("grad_norm", "learning_rate"):
+                        if len(pending.get(key, ())) > 1:
+                            pending[key] = pending[key][1:]
             for key, values in pending.items():
                 finite = [v for v in values if math.isfinite(v)]
                 if key == "learning_rate":
