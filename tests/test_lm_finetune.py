@@ -62,6 +62,20 @@ def test_without_an_eval_set_the_staircase_is_said_beside_still_falling():
     assert "a held-out loss would show" in line and line in d.causes[0].evidence
 
 
+def test_a_pretraining_run_resumed_with_more_epochs_reads_whole_and_still_improving():
+    # pre_e2 (64 steps, cosine run out) read still improving: resumed from its last checkpoint with
+    # num_train_epochs=4, eval_loss went 4.095 -> 3.854 (-5.9%; a fresh 4-epoch schedule 3.818, 8 epochs 3.612).
+    # The resumed state's step 64 holds the first run's closing evaluation and no training loss (no logging
+    # step): that absence was said as "train_loss is NaN at step 64 (1 of 27 points), read as a gap".
+    assert losslens.diagnose(HERE / "pre_e2").verdict == "still_improving"
+    steps, evals = _eval("pre_e2_resumed_e4")
+    assert evals[-1] < 0.95 * dict(zip(steps, evals))[64]
+    d = losslens.diagnose(HERE / "pre_e2_resumed_e4")
+    [run] = losslens.read(HERE / "pre_e2_resumed_e4")
+    assert np.isnan(run.train_loss[list(run.axis).index(64)])
+    assert d.verdict == "still_improving" and not [e for c in d.causes for e in c.evidence if "read as a gap" in e]
+
+
 @pytest.mark.parametrize("name", ["ft_e6_lr3e-4", "pre_e8"])
 def test_a_loss_that_also_falls_inside_its_epochs_is_no_staircase(name):
     # lr 3e-4: 53% of the fall at the boundaries, eval_loss still lowest at the end (5.049); pretraining 8 epochs

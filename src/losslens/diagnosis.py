@@ -441,6 +441,30 @@ GLITCH_SPREADS = 1e12
 TAME_SPREADS = 1e3
 
 
+def _evaluation_only(run: Run, key: str) -> np.ndarray:
+    """Rows where a training series ``key`` is NaN because only an evaluation was logged there (its values and
+    the epoch, nothing of training's: no lr, no gradient norm): not logged, no NaN. A Trainer evaluating at a
+    step that is no logging step (the end of a run resumed with more epochs, step 64 of logging_steps=5) read
+    "train_loss is NaN at step 64, read as a gap"; a NaN loss the Trainer logged comes with its lr. Only in a
+    trainer_state.json, whose records each hold what was logged at that moment: a table's row with a NaN loss
+    beside its validation loss (Keras' CSVLogger) is a NaN logged."""
+    if is_validation(key) or run.meta.get("format") != "hf_trainer_state":
+        return np.zeros(len(run.axis), dtype=bool)
+    training, evaluation = np.zeros(len(run.axis), dtype=bool), np.zeros(len(run.axis), dtype=bool)
+    for name, values in run.series.items():
+        if name in ("epoch", "epoch_frac"):
+            continue
+        try:
+            present = np.isfinite(np.asarray(values, dtype=float))
+        except (TypeError, ValueError):
+            continue
+        if is_validation(name):
+            evaluation |= present
+        else:
+            training |= present
+    return evaluation & ~training
+
+
 def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
     """``run`` with absurd isolated points of its losses left out (NaN), and one line of evidence per
     series for them and for the NaN/inf points inside the run that are read as gaps.
@@ -496,7 +520,7 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
         logged = np.asarray(run.series[key], dtype=float)
         after = np.flip(np.maximum.accumulate(np.flip(np.isfinite(logged))))
         started = np.maximum.accumulate(np.isfinite(logged))
-        inner = ~np.isfinite(logged) & after & started
+        inner = ~np.isfinite(logged) & after & started & ~_evaluation_only(run, key)
         if inner.any() and inner.sum() <= max(1, 0.1 * len(logged)):
             idx = np.flatnonzero(inner)
             kinds = sorted({"NaN" if np.isnan(logged[i]) else "inf" for i in idx})
