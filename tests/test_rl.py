@@ -94,3 +94,20 @@ def test_reward_columns(names, reward):
     assert rl_reward(names) == reward
     canon = set(map_columns(names).values())
     assert ("train_loss" in canon or "val_loss" in canon) == (reward is None)
+
+
+def test_a_reward_column_with_no_value_is_named(tmp_path):
+    """The reward blank throughout (a copy of the real log, damaged): read on PPO's loss, and the report says so."""
+    import csv
+
+    rows = list(csv.reader(open(HERE / "base" / "progress.csv")))
+    i = rows[0].index("rollout/ep_rew_mean")
+    for row in rows[1:]:
+        row[i] = ""
+    path = tmp_path / "progress.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    d = diagnose(path)
+    assert d.metric == "rl_train_loss"
+    assert any(e.startswith("rollout_ep_rew_mean, the episode reward an RL agent is judged on, has no finite value")
+               for e in d.cause.evidence)

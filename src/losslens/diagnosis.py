@@ -1873,6 +1873,14 @@ def _reinforcement(run: Run, f: Facts, verdict: Cause) -> None:
     train_loss jumps above its trend" off PPO's loss while the episode reward climbed 25 -> 247 and went on to
     climb when trained longer."""
     if not _rl_reward_read(run, f):
+        from .columns import rl_reward
+
+        empty = rl_reward(k for k in run.series if not run.has(k))
+        if empty is not None and f.metric != empty:
+            # (A reward column with no finite value: the reading fell back to the algorithm's own loss.)
+            verdict.evidence.append(f"{empty}, the episode reward an RL agent is judged on, has no finite value in "
+                                    f"this file: the verdict is read on {f.metric}, which does not say whether the "
+                                    "agent improves")
         return
     losses = [k for k in run.metrics if k.endswith("loss") and run.has(k)]
     if not losses:
