@@ -288,7 +288,7 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
         # train-validation gap, a training loss that bounces) would read the algorithm's bookkeeping.
         for c, canon in mapping.items():
             if canon in LOSS_SERIES:
-                mapping[c] = "rl_" + norm[c] if norm[c] in LOSS_SERIES or norm[c] in _LOOKUP else norm[c]
+                mapping[c] = "rl_" + norm[c] if norm[c] in _LOOKUP else norm[c]
     return mapping
 
 

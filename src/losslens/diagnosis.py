@@ -342,7 +342,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[i].confidence = max(causes[i].confidence, causes[0].confidence)
         causes.insert(0, causes.pop(i))
 
-    if _rl_reward_read(run, f):
+    rl = _rl_reward_read(run, f)
+    if rl:
         causes = _rl_step(causes)
     solved = _solved(f, t)
     if solved is not None:
@@ -357,7 +358,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
     _unread_losses(run, f, verdict)
-    _reinforcement(run, f, verdict)
+    _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
@@ -441,14 +442,14 @@ GLITCH_SPREADS = 1e12
 TAME_SPREADS = 1e3
 
 
-def _evaluation_only(run: Run, key: str) -> np.ndarray:
-    """Rows where a training series ``key`` is NaN because only an evaluation was logged there (its values and
+def _evaluation_only(run: Run) -> np.ndarray:
+    """Rows where a training series is NaN because only an evaluation was logged there (its values and
     the epoch, nothing of training's: no lr, no gradient norm): not logged, no NaN. A Trainer evaluating at a
     step that is no logging step (the end of a run resumed with more epochs, step 64 of logging_steps=5) read
     "train_loss is NaN at step 64, read as a gap"; a NaN loss the Trainer logged comes with its lr. Only in a
     trainer_state.json, whose records each hold what was logged at that moment: a table's row with a NaN loss
     beside its validation loss (Keras' CSVLogger) is a NaN logged."""
-    if is_validation(key) or run.meta.get("format") != "hf_trainer_state":
+    if run.meta.get("format") != "hf_trainer_state":
         return np.zeros(len(run.axis), dtype=bool)
     training, evaluation = np.zeros(len(run.axis), dtype=bool), np.zeros(len(run.axis), dtype=bool)
     for name, values in run.series.items():
@@ -477,6 +478,7 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
     keys = [k for k in dict.fromkeys([metric, "train_loss", "val_loss"]) if k and k in run.series]
     notes: list[str] = []
     series = dict(run.series)
+    eval_only = None  # (the same rows for every training series: found once, where a NaN asks)
     for key in keys:
         y = np.asarray(series[key], dtype=float)
         ok = np.isfinite(y)
@@ -520,7 +522,10 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
         logged = np.asarray(run.series[key], dtype=float)
         after = np.flip(np.maximum.accumulate(np.flip(np.isfinite(logged))))
         started = np.maximum.accumulate(np.isfinite(logged))
-        inner = ~np.isfinite(logged) & after & started & ~_evaluation_only(run, key)
+        inner = ~np.isfinite(logged) & after & started
+        if inner.any() and not is_validation(key):
+            eval_only = _evaluation_only(run) if eval_only is None else eval_only
+            inner &= ~eval_only
         if inner.any() and inner.sum() <= max(1, 0.1 * len(logged)):
             idx = np.flatnonzero(inner)
             kinds = sorted({"NaN" if np.isnan(logged[i]) else "inf" for i in idx})
@@ -1867,12 +1872,12 @@ def _rl_step(causes: list[Cause]) -> list[Cause]:
     return causes
 
 
-def _reinforcement(run: Run, f: Facts, verdict: Cause) -> None:
+def _reinforcement(run: Run, f: Facts, verdict: Cause, rl: bool) -> None:
     """An RL agent's log is read on its episode reward (columns.rl_reward), and the report says why its losses are
     not: Stable-Baselines3's PPO on CartPole (tests/fixtures/ecosystem/sb3_ppo) read "learning rate too high:
     train_loss jumps above its trend" off PPO's loss while the episode reward climbed 25 -> 247 and went on to
-    climb when trained longer."""
-    if not _rl_reward_read(run, f):
+    climb when trained longer. ``rl``: the diagnosis reads that reward (:func:`_rl_reward_read`)."""
+    if not rl:
         from .columns import rl_reward
 
         empty = rl_reward(k for k in run.series if not run.has(k))

@@ -35,7 +35,7 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
-                       adversarial_middles, adversarial_pair, axis_kind, canonical, map_columns, negated_loss, normalise,
+                       adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
                        rescaled_loss, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
@@ -321,7 +321,7 @@ class _Plan:
         self.loss_names = sorted({v for v in canon if v in LOSS_SERIES or v.endswith("loss")}
                                  | set(self.parts) | set(self.negated) | set(self.rescaled)
                                  # (a GAN's loss_D / loss_G end in no "loss")
-                                 | {v for pair in adversarial_pair(canon).values() for v in pair})
+                                 | adversarial_players(canon))
         has_metric = metric is not None and (metric in canon or metric in names)
         if not self.loss_names:  # a log of accuracies only is diagnosed on them (Run.default_metric)
             self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]
