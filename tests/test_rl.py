@@ -111,3 +111,32 @@ def test_a_reward_column_with_no_value_is_named(tmp_path):
     assert d.metric == "rl_train_loss"
     assert any(e.startswith("rollout_ep_rew_mean, the episode reward an RL agent is judged on, has no finite value")
                for e in d.cause.evidence)
+
+
+def test_a_log_of_rewards_only_is_read(tmp_path):
+    """The reward and its step alone (a CleanRL-style log; here the real SB3 log's two columns): was refused as
+    'no loss or accuracy column'."""
+    import csv
+
+    rows = list(csv.reader(open(HERE / "base" / "progress.csv")))
+    keep = [rows[0].index("time/total_timesteps"), rows[0].index("rollout/ep_rew_mean")]
+    path = tmp_path / "rewards.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([[r[i] for i in keep] for r in rows])
+    d = diagnose(path)
+    assert d.metric == REWARD and d.verdict == "still_improving" and d.run.axis_name == "step"
+
+
+def test_a_word_in_the_reward_column_is_an_error_naming_the_cell(tmp_path):
+    import csv
+
+    from losslens.exceptions import ReadError
+
+    rows = list(csv.reader(open(HERE / "base" / "progress.csv")))
+    i = rows[0].index("rollout/ep_rew_mean")
+    rows[5][i] = "abc"
+    path = tmp_path / "progress.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(ReadError, match=r"column 'rollout/ep_rew_mean' holds 'abc' in data row 5"):
+        read(path)

@@ -120,10 +120,10 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
 
 
 def _curve_name(name: str) -> bool:
-    from ..columns import axis_kind, canonical, normalise, rescaled_loss
+    from ..columns import axis_kind, canonical, normalise, rescaled_loss, rl_reward
 
     n = normalise(name)
-    return bool(canonical(name) or axis_kind(name) or rescaled_loss(name)
+    return bool(canonical(name) or axis_kind(name) or rescaled_loss(name) or rl_reward([name])
                 or any(w in n for w in ("loss", "acc", "score", "error")))
 
 

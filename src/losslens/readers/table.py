@@ -36,7 +36,7 @@ import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
-                       rescaled_loss, split_role)
+                       rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -327,6 +327,8 @@ class _Plan:
             self.loss_names = [a for a in ACCURACY_FALLBACK if a in canon]
         if not self.loss_names and self.score is not None:  # a validation score only (HistGradientBoosting's)
             self.loss_names = [mapped[self.score]]
+        if not self.loss_names and rl_reward(canon) is not None:  # an RL agent's episode rewards only (CleanRL's)
+            self.loss_names = [rl_reward(canon)]
         if not self.loss_names and not has_metric:
             err = NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
