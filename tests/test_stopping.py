@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,7 +80,8 @@ def test_nan_is_ignored_and_stop_is_sticky():
     assert rule.stopped_epoch is None and rule.update(0, 1.0) is False
 
 
-@pytest.mark.parametrize("kwargs", [{"mode": "up"}, {"min_gain": -0.1}, {"min_gain": math.nan}])
+@pytest.mark.parametrize("kwargs", [{"mode": "up"}, {"min_gain": -0.1}, {"min_gain": math.nan},
+                                    {"min_progress": -1.0}])
 def test_bad_parameters(kwargs):
     with pytest.raises(ValueError):
         ForecastStopping(**kwargs)
@@ -191,8 +193,10 @@ def test_no_decision_in_the_first_tenth_of_the_planned_run(shared_curves):
     assert g.run_id.nunique() == 1
     x, y = g.epoch.to_numpy(float), g.test_loss.to_numpy(float)
     every = max(1, len(y) // 25)
-    eager = ForecastStopping(horizon=x[-1], min_fraction=0.0, check_every=every).replay(x, y)
+    eager = ForecastStopping(horizon=x[-1], min_fraction=0.0, min_progress=0.0, check_every=every).replay(x, y)
     assert eager == 4 and y[:eager + 1].min() / y.min() - 1 > 0.5
+    # (the progress guard alone holds it too: those 5 points are not 3 noise sds below their start)
+    assert ForecastStopping(horizon=x[-1], min_fraction=0.0, check_every=every).replay(x, y) != 4
     rule = ForecastStopping(horizon=x[-1], check_every=every)
     stop = rule.replay(x, y)
     used = len(y) if stop is None else stop + 1
@@ -209,3 +213,57 @@ def test_no_stop_is_decided_on_a_short_curve_that_has_no_forecast():
     rule = ForecastStopping(min_gain=0.01, horizon=7.2, patience=1)
     assert rule.replay(x, y) is None
     assert rule.forecast is not None and rule.forecast.reason
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _columns(path, *names):
+    import csv
+
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [np.array([float(r[n]) for r in rows]) for n in names]
+
+
+def test_no_forecast_stop_before_a_score_leaves_its_start_yolo():
+    """A real YOLOv8 run's validation mAP50-95 (fixture yolo_map_late: 40 epochs) swings in its first 12 epochs
+    (0.31 0.31 0.53 0.27 0.20 0.49 0.43 0.06 ...) before it climbs to 0.65 at epoch 13 and 0.74 at the end. The old
+    rule stopped at epoch 5, its forecast extrapolating the 0.53 -> 0.20 slide (best 0.525: 29% short of the run's
+    best; Keras EarlyStopping(patience=10) did not stop it). A curve that has not yet got beyond 3 noise sds of its
+    start has no trend for a forecast to carry: no stop on a forecast decline until it has."""
+    x, y = _columns(FIXTURES / "yolo_map_late" / "results.csv", "epoch", "metrics/mAP50-95(B)")
+    rule = ForecastStopping(min_gain=0.01, horizon=x[-1], mode="max")
+    stop = rule.replay(x, y)
+    used = len(y) if stop is None else stop + 1
+    assert used > 13                       # past the take-off at epoch 13
+    assert 1 - y[:used].max() / y.max() < 0.10
+
+
+def test_no_forecast_stop_before_a_score_leaves_its_start_gan():
+    """The balanced Lightning GAN's sample-quality score hq (fixture lightning_gan: the share of samples within 3 sd
+    of a mode) sits near 0.02 for its first 12 epochs and climbs to 0.6 by epoch 56. Under stop_gain=0.01 the
+    callbacks stopped at epoch 9, on a dip to 0.0095 that the forecast carried to the horizon (-27%); Keras'
+    patience 5 or 10 did not stop the run. Now the forecast decides once hq has left its start by 3 noise sds
+    (epoch 12), and from there it sees the climb."""
+    from losslens.integrations._core import Watcher
+
+    x, hq, d, g = _columns(FIXTURES / "lightning_gan" / "balanced" / "metrics.csv", "epoch", "hq", "d_loss", "g_loss")
+    w = Watcher(verbose=0, framework="lightning", time_budget_ms=None, horizon=float(x[-1]), monitor="hq",
+                mode="max", stop_gain=0.01)
+    for i, e in enumerate(x):
+        if w.end_epoch(int(e), {"d_loss": d[i], "g_loss": g[i], "hq": hq[i]}, lr=1e-3).stop:
+            break
+    w.end_training()
+    stopped = w.stopped_epoch
+    assert stopped is None or hq[:int(stopped) + 1].max() > 0.5
+
+
+def test_a_score_that_never_leaves_its_start_still_stops_when_forecast_flat():
+    """A network knocked to a constant prediction (DeepOBS fmnist_2c2d at Adam lr 1.58: test accuracy 0.1201 at
+    epoch 0, 0.1001 at every epoch after) never leaves its start; forecast to stay where it is, it is stopped at
+    10% of the way, as before (a forecast decline is what is not acted on before progress)."""
+    y = np.r_[0.120092, np.full(100, 0.10006)]
+    x = np.arange(101.0)
+    stop = ForecastStopping(min_gain=0.01, horizon=100.0, mode="max", check_every=4).replay(x, y)
+    assert stop is not None and stop <= 15

@@ -27,6 +27,15 @@ curves the smoothed reference saves 18% of epochs against patience 10 at 0.60% m
 p90 regret (mean 19%), the raw best 21% at 0.85% and 5.8% (mean 44%); checked at every point, as
 the callbacks do, 20% at 0.67% and 5.6% against 22% at 0.91% and 7.7%.
 
+No stop is decided on a forecast decline before the curve has got better than its start by 3 noise sds
+(``min_progress=3``; start: the median of its first 3 points; noise: from second differences): a fit to a curve with
+no trend yet carries a dip or a swing to the horizon and has nothing to say about a take-off to come. Before that only
+a curve forecast to stay where it is (within ``min_gain`` of its own level: stuck, as a network knocked to a constant
+prediction is) is stopped. Scores met this first: a YOLOv8 run's mAP50-95 swinging 0.31 0.53 0.27 0.20 in its first
+epochs was stopped at epoch 5, 29% short of the 0.74 it reached (tests/fixtures/ecosystem/yolo_map_late), a Lightning
+GAN's sample-quality share at epoch 9 on a dip to 0.0095, before it climbed from 0.02 to 0.6 (lightning_gan); Keras
+patience 10 stopped neither. SCORES_NUMBERS
+
 The class is pure (no framework): the losslens callbacks run it with ``stop_gain=`` (the
 horizon taken from the trainer's planned epochs, see ``integrations/_core.Watcher``), any other
 loop can feed it ``update(epoch, value)`` and act on the returned bool, and ``losslens forecast
@@ -78,6 +87,11 @@ class ForecastStopping:
         or the current smoothed level (the fewest stops).
     mode : ``"min"`` or ``"max"``
         ``"max"`` for a metric where higher is better (accuracy): forecast ``-value``.
+    min_progress : float, default 3.0
+        Noise sds (second differences' robust sd) by which the curve must have got better than its start (the
+        median of its first 3 points; the best: the lowest running median of 3) before a forecast decline stops
+        it; until then it stops only when forecast to stay within ``min_gain`` of its current level (stuck).
+        0: no such guard (the default before).
 
     Attributes
     ----------
@@ -93,8 +107,10 @@ class ForecastStopping:
 
     def __init__(self, min_gain: float = 0.01, horizon: float | None = None, *, min_points: int = 5,
                  patience: int = 1, max_p: float | None = None, min_fraction: float = 0.1,
-                 check_every: int = 1, against: str = "smoothed", mode: str = "min"):
+                 check_every: int = 1, against: str = "smoothed", mode: str = "min",
+                 min_progress: float = 3.0):
         self.min_gain = min_gain
+        self.min_progress = min_progress
         self.horizon = horizon
         self.min_points = min_points
         self.patience = patience
@@ -113,6 +129,8 @@ class ForecastStopping:
             raise ValueError(f"against must be 'best', 'smoothed' or 'level', got {self.against!r}")
         if not (self.min_gain >= 0):
             raise ValueError(f"min_gain must be >= 0, got {self.min_gain}")
+        if not (self.min_progress >= 0):
+            raise ValueError(f"min_progress must be >= 0 (noise sds), got {self.min_progress}")
         self._x: list[float] = []
         self._y: list[float] = []
         self._updates = 0
@@ -155,6 +173,7 @@ class ForecastStopping:
             return False  # at or past the planned end: nothing left to decide
         if horizon is not None and self._x[-1] - self._x[0] < self.min_fraction * (horizon - self._x[0]):
             return False
+        progressed = self._progressed()
         self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
         fc = self.forecast
         ref = self._reference(np.asarray(self._y), fc)
@@ -168,11 +187,30 @@ class ForecastStopping:
             low = self.decided_gain < self.min_gain
         else:
             low = fc.prob_below(ref - self.min_gain * abs(ref)) < self.max_p
+        if not progressed and not fc.reason:
+            # Not yet beyond its noise from its start: a forecast decline (or rise) carries a dip or a swing, not a
+            # trend, and says nothing of a take-off to come; only a curve forecast to stay where it is (stuck: a
+            # network knocked to a constant prediction) is stopped, weighed against its own level.
+            self.decided_gain = (fc.level - fc.value) / max(abs(fc.level), 1e-12)
+            low = abs(self.decided_gain) < self.min_gain
         self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
             self.stopped_epoch = float(epoch)
             return True
         return False
+
+    def _progressed(self) -> bool:
+        """Has the curve got better than its start by more than ``min_progress`` noise sds? The start is the median of
+        the first 3 points (one wild first epoch does not set it), the best the lowest running median of 3 among
+        points with a neighbour on each side, the noise sd from second differences (blind to the trend)."""
+        if not self.min_progress:
+            return True
+        from .facts.smoothing import difference_noise, median3
+
+        y = np.asarray(self._y)
+        start = float(np.median(y[:3]))
+        best = float(np.min(median3(y)[1:-1]))
+        return start - best > self.min_progress * difference_noise(y)
 
     def _reference(self, y: np.ndarray, fc) -> float:
         """What the forecast at the horizon must beat by ``min_gain`` (lower-is-better units)."""
@@ -206,4 +244,4 @@ class ForecastStopping:
     def __repr__(self) -> str:
         return (f"ForecastStopping(min_gain={self.min_gain}, horizon={self.horizon}, "
                 f"min_points={self.min_points}, patience={self.patience}, min_fraction={self.min_fraction}, "
-                f"mode={self.mode!r})")
+                f"min_progress={self.min_progress}, mode={self.mode!r})")
