@@ -14,7 +14,8 @@ says when to stop. Rules:
   forecast decline before the curve is 3 noise sds better than its start), horizon = the
   run's planned last point (``model.fit(epochs=N)`` knows it), forecasting every
   max(1, n // 25) points. Also the rule without the 10% guard (``min_fraction 0``, the
-  default before), without the progress guard (``min_progress 0``, the default before), and a clairvoyant bound: each curve stopped at its first point within
+  default before), without the progress guard (``min_progress 0``, the default before), and a
+  clairvoyant bound: each curve stopped at its first point within
   1% of the run's best (no rule that keeps every curve within 1% can save more).
 
 Per curve: the fraction of its points used (stop index + 1, or all), and the regret with

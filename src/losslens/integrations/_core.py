@@ -156,12 +156,12 @@ class Watcher:
     stop_gain : float or None
         Also stop when going on to the planned last epoch is forecast to lower ``monitor`` by
         less than this fraction (0.01 = 1%): :class:`losslens.stopping.ForecastStopping`, whatever
-        the verdict. None (default): off. Benchmark: 18% fewer epochs than Keras
-        ``EarlyStopping(patience=10)`` at 0.60% median (4.3% p90) regret on 2,515 real curves;
-        checked at every epoch, as here, 20% fewer at 0.67% (5.6% p90). The forecast is weighed
-        against the best of the running median of 3, not the raw best: one lucky epoch that the
-        next undoes no longer ends a run still falling (a Keras CNN stopped at epoch 35 at 0.0736,
-        the epoch after its best, now goes on to 49 at 0.0615; 0.0570 was reachable). Held, like
+        the verdict. None (default): off. Benchmark: 17% fewer epochs than Keras
+        ``EarlyStopping(patience=10)`` at 0.59% median (3.9% p90) regret on 2,515 real curves;
+        checked at every epoch, as here, 20% fewer at 0.67% (5.6% p90) before the progress guard
+        (not remeasured since). The forecast is weighed against the best of the running median of 3,
+        not the raw best: one lucky epoch that the next undoes no longer ends a run still falling
+        (a Keras CNN stopped at epoch 35 at 0.0736, the epoch after its best, now goes on to 49 at 0.0615; 0.0570 was reachable). Held, like
         ``converged``, while an lr schedule will still lower the lr: the forecast extrapolates the
         curve at the current lr, and the drops the schedule still has to make are not in it.
     horizon : float or None
