@@ -2319,6 +2319,30 @@ def converged(f: Facts, t: Thresholds) -> Cause:
 _LOSS_PART_WORDS = ("loss", "kl", "kld", "nll", "elbo", "likelihood", "recon", "reconstruction")
 
 
+def logged_quality_metrics(names, metric: str | None) -> list[tuple[str, bool]]:
+    """The metrics among ``names`` (series names) that measure what the loss ``metric`` trains for, as
+    ``[(name, higher_is_better), ...]``: a name that says its direction (:func:`~losslens.facts.metric_direction`;
+    one that does not say is not read), not ``metric`` itself, not a training-split metric (what the training loss
+    already says; Keras names it bare, ``mae`` beside ``val_mae``), not a part of a loss (a KL term, a head's loss: one part falls while another rises under a flat
+    total), not the canonical series (the accuracies, which the solved / chance rules read). Read by
+    :func:`_logged_metric_improves` after the run and by the callbacks' ``converged`` / ``stop_gain`` stops live."""
+    names = list(names)
+    out = []
+    for name in names:
+        low = name.lower()
+        if name in CANONICAL or name == metric or axis_kind(name):
+            continue
+        if f"val_{name}" in names:  # Keras's ``mae`` beside ``val_mae``: the training split, named bare
+            continue
+        words = [w for w in low.replace("/", "_").replace("-", "_").replace(".", "_").split("_") if w]
+        if any(w in TRAIN_SPLITS for w in words) or "loss" in low or any(w in _LOSS_PART_WORDS for w in words):
+            continue
+        direction = metric_direction(name)
+        if direction is not None:
+            out.append((name, bool(direction)))
+    return out
+
+
 def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
     """A measure the user logged beside the loss that kept improving after the loss's plateau X.
 
@@ -2341,16 +2365,8 @@ def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
         return None
     x_from = float(f.x[pl.index])
     found = None
-    for name, values in run.series.items():
-        low = name.lower()
-        if name in CANONICAL or name == f.metric or axis_kind(name):
-            continue
-        words = [w for w in low.replace("/", "_").replace("-", "_").replace(".", "_").split("_") if w]
-        if any(w in TRAIN_SPLITS for w in words) or "loss" in low or any(w in _LOSS_PART_WORDS for w in words):
-            continue
-        direction = metric_direction(name)
-        if direction is None:
-            continue
+    for name, direction in logged_quality_metrics(run.series, f.metric):
+        values = run.series[name]
         ax = np.asarray(run.axis, dtype=float)
         ok = np.isfinite(values) & (ax >= x_from)
         if int(ok.sum()) < 2 * MIN_TAIL_POINTS:

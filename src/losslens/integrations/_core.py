@@ -124,6 +124,14 @@ class Watcher:
         0.9% 90th-percentile / 1.0% mean regret (Keras patience 10: 83.7%, 1.1% / 1.6%); without
         the flat-stretch check 71%, 14% / 6.3%; with it before the 5 points and the 1% either way,
         86.3%, 1.3% / 2.2% (DeepOBS 15.1% / 5.6%, now 3.1% / 2.6%).
+        A ``converged`` stop (and its report, "stop at X") is also held while a metric logged beside the loss, whose
+        name says which way is better (a sample-quality distance, a BLEU, an F1; not a training-split metric, not a
+        part of a loss, not the accuracies: the metrics the diagnosis reads after the run), still sets new bests
+        beyond its noise within its last quarter (at least ``patience`` points, and 10 once it has 20): the loss is
+        flat, the run is not done in the measure the user chose; the callback says once why it holds
+        (:meth:`_logged_metric_holds`). A DDPM on two moons (tests/fixtures/ecosystem/lightning_ddpm, seeds 0-2)
+        was stopped at epoch 8, 12, 18 with its samples' energy distance at 0.047, 0.034, 0.023; held, it trains
+        on to epoch 39 (0.027, 0.026, 0.025; 0.010 at epoch 79 of the 80-epoch run).
     restore_best_weights : bool
         When stopping, load the weights of the best ``monitor`` epoch.
     reduce_lr_on : iterable of cause ids
@@ -163,7 +171,9 @@ class Watcher:
         not the raw best: one lucky epoch that the next undoes no longer ends a run still falling
         (a Keras CNN stopped at epoch 35 at 0.0736, the epoch after its best, now goes on to 49 at 0.0615; 0.0570 was reachable). Held, like
         ``converged``, while an lr schedule will still lower the lr: the forecast extrapolates the
-        curve at the current lr, and the drops the schedule still has to make are not in it.
+        curve at the current lr, and the drops the schedule still has to make are not in it. A stop on a loss is
+        held, like ``converged``, while a metric logged beside it still improves (the DDPM above: stopped at
+        epoch 5, 4, 10 on val_loss, now at 33, 15, 13).
     horizon : float or None
         The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to;
         the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs``,
@@ -370,6 +380,9 @@ class Watcher:
                           f"{self.stop_gain:g}, but the lr schedule ({self._schedule.name}) still runs: "
                           f"not stopping")
             return
+        if "loss" in str(self.best_key) and self._logged_metric_holds(self.best_key, "stop_gain"):
+            self._stopper.resume()
+            return
         sign = -1.0 if mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
         lo, hi = sorted(sign * v for v in fc.interval)
         if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
@@ -537,6 +550,8 @@ class Watcher:
             stop = False
         if stop and d.verdict == "converged" and self._lr_check_pending(d, lr):
             stop = False
+        if stop and d.verdict == "converged" and self._logged_metric_holds(d.metric, "converged"):
+            stop = False
         if firm and (self.reported is None or d.verdict != self.reported.verdict):
             # The first firm verdict, and a firm verdict that differs from the one reported (an
             # early "underfitting" mid-drop that became "converged"): the report follows the run.
@@ -642,6 +657,8 @@ class Watcher:
         trained on, it reached 0.0532 at epoch 23 and 0.0427 at 59 (seed 1: reported at 10; 0.0616 -> 0.0451)."""
         if d.verdict != "converged":
             return False
+        if self._logged_metric_holds(d.metric, None):
+            return True  # (the stop is held too: "stop at X" is not what the metric the user logged says)
         gain, _ = self._flat_stretch_gain(d)
         # (Too few points since X to tell flat from falling, NaN, holds it too: a class-weighted CNN's noisy validation
         # loss was reported converged at epoch 18, 3 points after X, at 0.799: it reached 0.268 at epoch 39. Not while
@@ -783,6 +800,57 @@ class Watcher:
                 self.say_once("flat-stretch" if gain > 0 else "flat-stretch-rise", (
                     f"{since}that stretch alone is forecast to go {_pct(abs(gain))} "
                     f"{'lower' if gain > 0 else 'higher'} by the planned end: not stopping as converged yet"))
+        return False
+
+    def _logged_metric_holds(self, loss, stop: str | None) -> bool:
+        """True: hold a stop on the loss ``loss`` (``stop``: ``"converged"`` or ``"stop_gain"``, which it names when it
+        says once why; None: say nothing), a metric logged beside it still improves. The run is not done in the
+        measure the user chose: a sample-quality distance, a BLEU, an F1 (the metrics
+        :func:`losslens.diagnosis.logged_quality_metrics` reads, as the diagnosis does after the run: a name that says
+        its direction, not a training-split metric, not a part of a loss, not the canonical accuracies).
+
+        Still improves: its best over its last ``w`` points, w = max(``patience``, min(10, n // 2), n / 4) of its n
+        points so far, beats its best before them by more than its point noise (:func:`difference_noise`) and 1% of
+        that best's level, at this check or at the one before (one point more or less: like a verdict, a lapse must
+        be seen twice in a row). A window that grows with the run (a quarter of it) asks for the gains of a slowing
+        curve on the scale of the run so far. The diagnosis's own reading of such a metric (its fitted slope since X,
+        ``_logged_metric_improves``) needs 8 points after the loss's X; live, the stop comes before them. A DDPM on
+        two moons (tests/fixtures/ecosystem/lightning_ddpm, 3 seeds) was stopped as converged at epoch 8, 12, 18 with
+        the samples' energy distance 0.047, 0.034, 0.023 while it still set new bests; held, the runs train on."""
+        from ..diagnosis import logged_quality_metrics
+        from ..facts.smoothing import difference_noise
+        from ..forecasting import score_top
+
+        for name, higher in logged_quality_metrics(list(self.history), loss):
+            values = np.asarray(self.history[name], dtype=float)
+            values = values[np.isfinite(values)]
+            z = -values if higher else values
+            found = None
+            for k in (z.shape[0], z.shape[0] - 1):  # this check and the one before
+                if k < 5:
+                    continue
+                w = max(int(self.patience), min(10, k // 2), math.ceil(k / 4))
+                if w >= k:
+                    continue
+                before, recent = float(z[:k - w].min()), float(z[k - w:k].min())
+                top = score_top(values[:k], name) if higher else 0.0
+                level = top + before if top else abs(before)  # a score's level is its distance below the ceiling
+                noise = difference_noise(z[1:k])  # (from the second point: the first is often a cliff away)
+                if before - recent > max(noise, FLAT_BAND * level):
+                    found = (w, before, recent, noise)
+                    break
+            if found is None:
+                continue
+            if stop is not None:
+                w, before, recent, noise = found
+                sign = -1.0 if higher else 1.0
+                what = "looks converged" if stop == "converged" else "is forecast to improve less than stop_gain"
+                self.say_once(f"logged-metric-{stop}", (
+                    f"losslens: {loss} {what} at {self.axis_name} {axis_text(self.axis[-1])}, but {name}, also "
+                    f"logged, still improves: {sign * recent:.4g} over its last {w} points against {sign * before:.4g} "
+                    f"before them (its noise {noise:.2g}): not stopping while it does (monitor='{name}' with a "
+                    f"patience stops on it)"))
+            return True
         return False
 
     def _lr_check_pending(self, d, lr) -> bool:
