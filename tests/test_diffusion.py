@@ -138,12 +138,15 @@ def test_a_converged_stop_waits_while_the_samples_improve(name, old_stop):
     assert rows[last]["sample_energy_distance"] < rows[old_stop]["sample_energy_distance"] * (0.5 if last > 40 else 1.1)
 
 
-@pytest.mark.parametrize("name, old_stop", [("base", 5), ("base_seed1", 4), ("base_seed2", 10)])
-def test_a_stop_gain_stop_on_the_loss_waits_while_the_samples_improve(name, old_stop):
+@pytest.mark.parametrize("name, old_stop, held", [("base", 5, True), ("base_seed1", 4, False), ("base_seed2", 10, True)])
+def test_a_stop_gain_stop_on_the_loss_waits_while_the_samples_improve(name, old_stop, held):
+    # Seed 1's early stops are now kept off by ForecastStopping's own progress guard (min_progress): val_loss had
+    # not got 3 noise sds below its start (median of 3 against noise from second differences) until epoch 13, and by
+    # the stop at 15 the distance no longer set new bests.
     w, rows = _replay(name, stop_gain=0.01)
     assert w.stopped_epoch is None or w.stopped_epoch >= 13, w.messages
-    assert any("val_loss is forecast to improve less than stop_gain" in m and "still improves" in m
-               for m in w.messages), w.messages
+    said = any("val_loss is forecast to improve less than stop_gain" in m and "still improves" in m for m in w.messages)
+    assert said == held, w.messages
 
 
 def test_a_metric_that_is_not_read_does_not_hold_the_stop(tmp_path):
