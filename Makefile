@@ -23,9 +23,11 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
 		echo "chromium not installed: the browser tests will be skipped"
 
+# Both suites on 2 workers: the slow one trains small models on one torch thread each (tests/conftest.py
+# one_torch_thread), so two at once use both cores; serial, it alone took ~7 of CI's ~15 minutes.
 test: setup browser
 	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 tests
-	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -m slow --maxfail=3 tests
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 -m slow --maxfail=3 tests
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks
