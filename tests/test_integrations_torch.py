@@ -324,16 +324,20 @@ def test_a_finished_multistep_schedule_no_longer_holds_the_stop(options, capsys)
     the peak, not the 1/1000 the hold waited for; it now stops at epoch 30 (val 0.00996), once 5 epochs
     trained at the last lr show it flat. stop_gain=0.01 was not held at all: it stopped at epoch 6 (best val 0.0189) on a
     forecast of the curve at lr 0.1, quoting a gain of 2.6% "less than stop_gain=0.01"; it now waits
-    for the schedule and stops at epoch 46 (0.0099), quoting the gain it decided on."""
+    for the schedule and stops at epoch 46 (0.0099), quoting the gain it decided on. Since ForecastStopping's
+    progress guard (min_progress=3) the epoch-6 stop is not even weighed: at lr 0.1 val_loss swings (0.077 at
+    epoch 5) and has not left its start by 3 noise sds, so the schedule hold has nothing to hold and says nothing
+    (the hold's message for stop_gain is checked in test_integrations_keras)."""
     mon, vals, lrs = scheduled_fit("MultiStepLR", 60, **options)
     assert mon.stopped_epoch is not None and 25 <= mon.stopped_epoch < 59, mon.messages
     assert lrs[-1] == pytest.approx(1e-3)   # stopped at the schedule's last lr, 1/100 of its peak
     assert min(vals) < 0.0105
     out = capsys.readouterr().out
-    assert out.count("the lr schedule (MultiStepLR) still runs: not stopping") == 1
     if "stop_gain" in options:
-        assert "less than stop_gain=0.01, but the lr schedule" in out
+        assert "less than stop_gain=0.01" in out and "but the lr schedule" not in out
         assert mon.actions[-1]["cause"] == "forecast" and mon.actions[-1]["gain"] < 0.01
+    else:
+        assert out.count("the lr schedule (MultiStepLR) still runs: not stopping") == 1
 
 
 def test_torch_schedulers_say_when_they_are_over():
