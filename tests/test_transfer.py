@@ -175,6 +175,8 @@ def test_one_lightning_callback_over_two_trainers_keeps_one_count(tmp_path):
 def test_a_converged_head_on_a_frozen_base_is_told_to_unfreeze_it(tmp_path, monkeypatch):
     """Phase 1 of make.py live (the head on the frozen CNN, 40 epochs): read converged, "change the data or the model";
     fine-tuning the base at 1e-5 lowered val_loss 19% (transfer.log), the head trained on instead 13% (frozen70.log).
+    Now still_improving (22% lower along the line since X = 16, t = -8.8, where the last quarter's t = -1.4 read flat;
+    _still_falling_since_x): keep training, and the unfreezing advice stays beside it.
     The callback counts the frozen weights and the advice names unfreezing; once the base is unfrozen, it does not."""
     import importlib.util
 
@@ -188,7 +190,7 @@ def test_a_converged_head_on_a_frozen_base_is_told_to_unfreeze_it(tmp_path, monk
     fz = cb.watcher.meta["frozen"]
     assert fz["share"] > 0.9 and fz["total"] - fz["frozen"] == 32 * 5 + 5   # only the Dense(5) head trains
     d = cb.watcher.diagnosis
-    assert d.verdict in ("converged", "underfitting"), d.verdict
+    assert d.verdict in ("converged", "underfitting", "still_improving"), d.verdict
     assert any(a.startswith("unfreeze the frozen weights") for a in d.cause.actions)
     assert any("of the weights are frozen" in e for e in d.cause.evidence)
     # the same diagnosis without the count (the CSV log) says nothing of it
