@@ -218,6 +218,8 @@ def test_a_converged_stop_waits_while_the_forecast_expects_a_real_gain():
             break
     assert stopped is not None and stopped > 15, stopped
     said = [m for m in w.messages if "not stopping as converged" in m]
-    assert said and "epoch 15" in said[0] and "lower by epoch" in said[0], w.messages
+    # (Since _still_falling_since_x the diagnosis itself reads epochs 14 and 16-19 still_improving -- 0.136 at 15 fell
+    # 18% by 38 -- so the hold at 15 is no longer needed; the forecast's hold is said later, at 37.)
+    assert any("the forecast expects it" in m and "lower by epoch" in m for m in said), w.messages
     # Without the forecast's check the same replay stops at 15, where val is 0.136.
     assert float(run.series["val_loss"][15]) == pytest.approx(0.1356, abs=1e-3)
