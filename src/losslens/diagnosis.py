@@ -2429,7 +2429,7 @@ def _still_falling_since_x(f: Facts, t: Thresholds) -> Cause | None:
     (seeds 0 / 1 / 2) read "converged: more epochs will not lower it"; over epochs 10-39 the line fell 36% / 30%
     at t = -3.9 / -3.8 (seeds 0 / 1; seed 2: t = -0.9, still converged), and twice the epochs lowered it 51-57%
     (3 seeds; the 80-epoch run of seed 0, which read converged when cut at 50 and 60 epochs, reaches 0.010 vs
-    0.025)."""
+    0.027 at 40)."""
     pl = f.plateau
     if pl.index is None or f.adversarial is not None or _batch_loss(f) or _annealed(f, t) or f.n_points < 3 \
             or f.metric in ACCURACY_FALLBACK:
