@@ -3188,6 +3188,9 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if _higher(f):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         cause.evidence.append(f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}")
+        if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
+                and not _annealed(f, DEFAULT) and not _batch_loss(f):
+            _hedge_converged(cause, f, horizon, fc["p_improve"])
         expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain
         if expects_more and _annealed(f, DEFAULT):
             cause.evidence.append("(the forecast extends the schedule's last drop; with the learning rate at its "
@@ -3202,6 +3205,27 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but over the later half of the "
                                   f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
                                   "verdict goes by the run)")
+
+
+def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
+    """A ``converged`` reading whose forecast is too wide to say (its 90% interval wider than the level) and that
+    gives training on better-than-even odds: flat within its noise so far is all the run shows, so "more epochs
+    will not lower it" is not said as a fact. A DDPM's sample energy distance on two moons (lightning_ddpm,
+    seed 2, 40 epochs): flat within its noise from epoch 17 (last quarter t = -1.5; P = 68% that training on to
+    epoch 78 gains > 1%), read "stop at about 17: more epochs will not lower the loss"; twice the epochs lowered
+    it 51-57% on 3 seeds. The verdict stays (the curve is flat as measured); the advice names the way to find out.
+    Not after an lr annealed to its floor (more epochs there do not repeat the schedule's drops) nor on a batch loss
+    logged by step (its scatter is the batch drawn, and the half test reads it: a tiny BERT flat after its first
+    epoch, tests/fixtures/ecosystem/hf_flat_batches, gains nothing trained on)."""
+    first = cause.actions[0]
+    if not any(claim in first for claim in ("more epochs will not", "more epochs at this setting will not")):
+        return
+    given_up = first.split("; ", 1)[1] if "; stopping at" in first else None  # _fell_after_plateau's figure
+    cause.actions[0] = (f"rather than stop, train on with early stopping on {f.metric} (a patience of a few "
+                        f"{f.axis_name}s, restoring the best weights): flat within its noise so far, but the noise "
+                        f"leaves room for more (P = {p_improve:.0%} that training on to {f.axis_name} {_n(horizon)} "
+                        "gains > 1%)" + (f"; {given_up}" if given_up else ""))
+    cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
 
 
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
