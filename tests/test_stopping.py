@@ -240,22 +240,28 @@ def test_no_forecast_stop_before_a_score_leaves_its_start_yolo():
     assert 1 - y[:used].max() / y.max() < 0.10
 
 
-def test_no_forecast_stop_before_a_score_leaves_its_start_gan():
-    """The balanced Lightning GAN's sample-quality score hq (fixture lightning_gan: the share of samples within 3 sd
-    of a mode) sits near 0.02 for its first 12 epochs and climbs to 0.6 by epoch 56. Under stop_gain=0.01 the
-    callbacks stopped at epoch 9, on a dip to 0.0095 that the forecast carried to the horizon (-27%); Keras'
-    patience 5 or 10 did not stop the run. Now the forecast decides once hq has left its start by 3 noise sds
-    (epoch 12), and from there it sees the climb."""
+def _replay_gan_hq(run: str):
+    """Replay a lightning_gan fixture's epochs through the callbacks' Watcher under stop_gain=0.01 on hq (mode max):
+    ``(epochs, hq, stopped epoch or None)``."""
     from losslens.integrations._core import Watcher
 
-    x, hq, d, g = _columns(FIXTURES / "lightning_gan" / "balanced" / "metrics.csv", "epoch", "hq", "d_loss", "g_loss")
+    x, hq, d, g = _columns(FIXTURES / "lightning_gan" / run / "metrics.csv", "epoch", "hq", "d_loss", "g_loss")
     w = Watcher(verbose=0, framework="lightning", time_budget_ms=None, horizon=float(x[-1]), monitor="hq",
                 mode="max", stop_gain=0.01)
     for i, e in enumerate(x):
         if w.end_epoch(int(e), {"d_loss": d[i], "g_loss": g[i], "hq": hq[i]}, lr=1e-3).stop:
             break
     w.end_training()
-    stopped = w.stopped_epoch
+    return x, hq, w.stopped_epoch
+
+
+def test_no_forecast_stop_before_a_score_leaves_its_start_gan():
+    """The balanced Lightning GAN's sample-quality score hq (fixture lightning_gan: the share of samples within 3 sd
+    of a mode) sits near 0.02 for its first 12 epochs and climbs to 0.6 by epoch 56. Under stop_gain=0.01 the
+    callbacks stopped at epoch 9, on a dip to 0.0095 that the forecast carried to the horizon (-27%); Keras'
+    patience 5 or 10 did not stop the run. Now the forecast decides once hq has left its start by 3 noise sds
+    (epoch 12), and from there it sees the climb."""
+    x, hq, stopped = _replay_gan_hq("balanced")
     assert stopped is None or hq[:int(stopped) + 1].max() > 0.5
 
 
@@ -276,16 +282,7 @@ def test_a_noisy_score_near_its_floor_is_not_stopped_as_stuck_on_a_few_points(ru
     to 0.57-0.60. The callbacks under stop_gain=0.01 stopped them at epochs 10 and 7 (91% and 95% short of the run's
     best; Keras patience 10: epochs 11 and 13, no better): the fit to 8-11 such points was flat, read as stuck. A
     curve that noisy is read as stuck only from 15 points on, and by then these have begun to climb."""
-    from losslens.integrations._core import Watcher
-
-    x, hq, d, g = _columns(FIXTURES / "lightning_gan" / run / "metrics.csv", "epoch", "hq", "d_loss", "g_loss")
-    w = Watcher(verbose=0, framework="lightning", time_budget_ms=None, horizon=float(x[-1]), monitor="hq",
-                mode="max", stop_gain=0.01)
-    for i, e in enumerate(x):
-        if w.end_epoch(int(e), {"d_loss": d[i], "g_loss": g[i], "hq": hq[i]}, lr=1e-3).stop:
-            break
-    w.end_training()
-    stopped = w.stopped_epoch
+    x, hq, stopped = _replay_gan_hq(run)
     used = len(hq) if stopped is None else int(stopped) + 1
     assert stopped is None or stopped > 2 * old_stop
     assert 1 - hq[:used].max() / hq.max() < 0.05
