@@ -2384,9 +2384,9 @@ def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
         return None
     name, gain, slope_t, higher, k, first, last, flat_from = found
     ax = f.axis_name
-    way, more = ("rising", "higher") if higher else ("falling", "lower")
+    way = "rising" if higher else "falling"
     ev = [f"{f.metric} is flat since {ax} {_n(pl.epoch)}, but {name}, also logged, kept {way} after it: "
-          f"{first:.4g} → {last:.4g}, {_pct(gain)} {more} along the line fitted to its {k} points since then "
+          f"{first:.4g} → {last:.4g}, {_gain_words(gain, higher)} along the line fitted to its {k} points since then "
           f"(t = {_t(-slope_t if higher else slope_t)})",
           f"{f.metric}'s last gains are small next to its noise; what it trains the model for still improves"]
     acts = [f"keep training while {name} improves; stop on it, not on {f.metric} (monitor='{name}' with a "
@@ -2443,13 +2443,19 @@ def _still_falling_since_x(f: Facts, t: Thresholds) -> Cause | None:
     ax, sign = f.axis_name, _sign(f)
     ev = [f"{f.metric} is within 5% of its whole improvement since {ax} {_n(pl.epoch)}, but still "
           f"{'rising' if sign < 0 else 'falling'} by a large part of its level: {first:.4g} → {last:.4g} from {ax} "
-          f"{_n(float(x[x >= x_from][0]))}, {_pct(gain)} {'higher' if sign < 0 else 'lower'} along the line fitted "
+          f"{_n(float(x[x >= x_from][0]))}, {_gain_words(gain, sign < 0)} along the line fitted "
           f"to its {k} points since then (t = {_t(sign * slope_t)}), not flattening over their later half",
           f"the last quarter alone is too noisy to show it (t = {_t(sign * f.trend.slope_t)})"]
     return Cause("still_improving", _ramp(gain, t.logged_metric_gain, 3 * t.logged_metric_gain, 0.6, 0.85), ev,
                  list(ACTIONS["still_improving"]),
                  {"slope": f.trend.slope, "slope_t": f.trend.slope_t, "since_x_gain": gain, "since_x_t": slope_t,
                   "since_x_from": x_from})
+
+
+def _gain_words(gain: float, higher: bool) -> str:
+    """:func:`_improves_from`'s gain in words: a loss's as "N% lower"; a score's gain is a share of its distance below
+    its ceiling (0.95 -> 0.975 is half of the way to 1, not 2.6% higher), and is said so."""
+    return f"{_pct(gain)} of its distance below its ceiling closed" if higher else f"{_pct(gain)} lower"
 
 
 def _improves_from(ax: np.ndarray, values: np.ndarray, direction: bool, name: str, x_from: float, t: Thresholds):
