@@ -2306,7 +2306,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   f"{_pct(drop)} {'higher' if _higher(f) else 'lower'} by {f.axis_name} {_n(at)} "
                   f"({v_x:.4g} → {best:.4g}) before it flattened")
         acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}: more epochs will not lower the loss; "
-                   f"stopping at {_n(pl.epoch)} would have given up {_pct(drop)}")
+                   f"{_given_up(f, drop)}")
     if _annealed(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
@@ -2322,6 +2322,11 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
+
+
+def _given_up(f: Facts, drop: float) -> str:
+    """What stopping at X would have cost a curve that went on falling after it (``drop``: a fraction of X's value)."""
+    return f"stopping at {_n(f.plateau.epoch)} would have given up {_pct(drop)}"
 
 
 # Words of a column that is part of a loss, not a measure of what the loss trains for: a VAE's KL term and
@@ -3226,11 +3231,11 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
     first = cause.actions[0]
     if not any(claim in first for claim in ("more epochs will not", "more epochs at this setting will not")):
         return
-    given_up = first.split("; ", 1)[1] if "; stopping at" in first else None  # _fell_after_plateau's figure
+    later = _fell_after_plateau(f)  # (converged's own figure: it went on falling after X)
     cause.actions[0] = (f"rather than stop, train on with early stopping on {f.metric} (a patience of a few "
                         f"{f.axis_name}s, restoring the best weights): flat within its noise so far, but the noise "
                         f"leaves room for more (P = {p_improve:.0%} that training on to {f.axis_name} {_n(horizon)} "
-                        "gains > 1%)" + (f"; {given_up}" if given_up else ""))
+                        "gains > 1%)" + ("" if later is None else f"; {_given_up(f, later[0])}"))
     cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
 
 
