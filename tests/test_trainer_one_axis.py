@@ -40,7 +40,10 @@ def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
     # Both quote the Trainer's epoch beside the step, as the Trainer counts it.
     assert live.epoch_at(x) == read.epoch_at(x) == pytest.approx(x / steps_per_epoch)
     quoted = f"{read.axis} {x:g} (epoch {x / steps_per_epoch:g})"
-    assert quoted in live.summary() and quoted in read.summary() and quoted in printed
+    assert quoted in live.summary() and quoted in read.summary()
+    # The report printed during training (after step 60: X then at step 40, the minimum) quotes it the same way.
+    printed_x = re.findall(r"plateau at step (\d+) \(epoch ([\d.]+)\)", printed)
+    assert printed_x and all(float(e) == pytest.approx(int(s) / steps_per_epoch) for s, e in printed_x), printed
     # The live report's own header names the epoch beside the step it was written after.
     headers = re.findall(r"losslens \(transformers, after step (\d+) \(epoch ([\d.]+)\)\)", printed)
     assert headers and all(float(e) == pytest.approx(int(s) / steps_per_epoch) for s, e in headers), printed

@@ -6,6 +6,11 @@ the floor (the minimum of the smoothed curve; for an overfitting validation curv
 minimum). On one noisy run X is measured on a smoothed curve, and its interval comes from a
 moving-block residual bootstrap (Künsch 1989): resample the residuals in blocks, re-smooth,
 re-measure, take the 5% and 95% quantiles.
+
+The smooth's minimum is the deepest of many noisy means, so it sits below the level the curve
+settled at (the selection bias of a minimum): X is read against that minimum raised by up to
+``FLOOR_SES`` standard errors of the smooth, as far as the curve's last value sits above it
+(:func:`raised_floor`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from .smoothing import batch_window, level_smooth, residuals, robust_sd, smooth,
 FRACTION = 0.05  # 95% of the improvement
 N_BOOTSTRAP = 48
 CLEAN_NOISE = 0.04  # noise sd below 4% of the improvement: a clean curve, smoothed less (set on the train split)
+FLOOR_SES = 2.0  # how far (standard errors of the smooth) the minimum of a noisy smooth sits below its level
 
 
 @dataclass
@@ -35,7 +41,7 @@ class PlateauFacts:
     improvement: float         # L(0) - L*
     window: int | None = None  # a batch loss's: the window of batches X was read on (level_smooth), where the
                                # curve's own smooth is too noisy to place it; None otherwise
-    x_floor: float | None = None  # with ``window``: the L* X was read against (batch_floor: that mean's minimum,
+    x_floor: float | None = None  # with ``window``: the L* X was read against (raised_floor: that mean's minimum,
                                   # raised by the depth of its noise's dip)
     end: float | None = None   # with ``window``: the level at the last point (the mean of its last half-window)
 
@@ -48,14 +54,6 @@ class PlateauFacts:
 
 
 PlateauFacts.interval = deferred("interval")
-
-
-def crossing_index(s: np.ndarray, start: float, fraction: float = FRACTION) -> np.ndarray | int | None:
-    """First index where ``s - min(s) <= fraction * (start - min(s))``; s may be (n,) or (B, n)."""
-    floor = s.min(axis=-1, keepdims=True)
-    thresh = floor + fraction * (start - floor)
-    hit = s <= thresh
-    return hit.argmax(axis=-1)
 
 
 def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch: bool = False) -> PlateauFacts:
@@ -81,22 +79,25 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
     if n < 3 or not improvement > 0:
         return PlateauFacts(None, None, None, None, floor, fi, start, max(improvement, 0.0))
     # A batch loss's X is read on a wider mean (_batch_level); floor and improvement stay the smooth's, which
-    # the rules read beside the smooth's other numbers (its tail drop, its stretches).
-    base, wb, most = s, None, 0.0
+    # the rules read beside the smooth's other numbers (its tail drop, its stretches). Either way X is read
+    # against the raised floor: against the bare minimum, a validation loss flat at ln 2 from epoch 6 of 50
+    # (scenario under_circles) read X = 17, where a dip of its noise 0.0006 deep sat.
+    base, wb, most = s, None, FLOOR_SES * sd / np.sqrt(w)
     if batch:
-        wb, s, most = _batch_level(y, start, s)
-        w = wb or w
-    i = int(_batch_crossing(s, start, most) if wb else crossing_index(s, start))
+        wb, s, most_b = _batch_level(y, start, s)
+        if wb:
+            w, most = wb, most_b
+    i = int(crossing_index(s, start, most))
     return PlateauFacts(i, float(x[i]), functools.partial(_interval, x.copy(), base.copy(), resid, sd, w, i, start,
-                                                          random_state, most if wb else None), float(s[i]), floor,
-                        fi, start, improvement, wb, float(batch_floor(s, most)[0]) if wb else None,
+                                                          random_state, most, bool(wb)), float(s[i]), floor,
+                        fi, start, improvement, wb, float(raised_floor(s, most)[0]) if wb else None,
                         float(s[-1]) if wb else None)
 
 
 def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None, np.ndarray, float]:
     """``(window, curve, most)`` X of a batch loss is read on: the moving mean of as many batches as it takes for
     the mean's noise to be half of 5% of the improvement (at most a quarter of the run), and two standard errors
-    of that mean, the most :func:`batch_floor` raises L* above the mean's minimum: a minimum of a few such means
+    of that mean, the most :func:`raised_floor` raises L* above the mean's minimum: a minimum of a few such means
     sits below the level they scatter around by up to about two of them. ``(None, s, 0)`` where the smooth ``s``
     is already that precise.
 
@@ -110,30 +111,30 @@ def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None
         if w is None or w == window:
             break
         window, s = w, level_smooth(y, w)
-    return window, s, (2 * spread / np.sqrt(window) if window else 0.0)
+    return window, s, (FLOOR_SES * spread / np.sqrt(window) if window else 0.0)
 
 
-def batch_floor(s: np.ndarray, most: float) -> np.ndarray:
-    """L* of a batch loss's moving mean ``s`` ((n,) or (B, n), kept dims): its minimum, raised by as much of
-    ``most`` (two standard errors of the mean) as its last value sits above it. A flat tail's minimum is a dip
-    of the mean's noise, and its end, where the curve sits now, shows how deep; a tail still falling has its
-    minimum at the end and keeps it (raised in full, L* read 'flattened at step 54' of 80 on a Trainer's batch
-    loss still falling in a straight line, hf_logging_steps ls1_e8, where the minimum itself reads 74)."""
+def raised_floor(s: np.ndarray, most: float) -> np.ndarray:
+    """L* of a smooth ``s`` ((n,) or (B, n), kept dims): its minimum, raised by as much of ``most`` (``FLOOR_SES``
+    standard errors of the smooth) as its last value sits above it. A flat tail's minimum is a dip of the smooth's
+    noise, and its end, where the curve sits now, shows how deep; a tail still falling has its minimum at the end
+    and keeps it (raised in full, L* read 'flattened at step 54' of 80 on a Trainer's batch loss still falling in a
+    straight line, hf_logging_steps ls1_e8, where the minimum itself reads 74)."""
     lowest = s.min(axis=-1, keepdims=True)
     return lowest + np.clip(s[..., -1:] - lowest, 0.0, most)
 
 
-def _batch_crossing(s: np.ndarray, start: float, most: float) -> np.ndarray | int:
-    """:func:`crossing_index` of a batch loss's moving mean ``s`` against :func:`batch_floor`."""
-    floor = batch_floor(s, most)
+def crossing_index(s: np.ndarray, start: float, most: float = 0.0) -> np.ndarray | int:
+    """First index where ``s - L* <= FRACTION * (start - L*)``, L* the :func:`raised_floor`; s (n,) or (B, n)."""
+    floor = raised_floor(s, most)
     return (s <= floor + FRACTION * (start - floor)).argmax(axis=-1)
 
 
-def _interval(x, s, resid, sd, w, i, start, random_state, most=None) -> tuple[float, float]:
-    """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``
-    (``most`` not None: a batch loss, each resample read as X was, by a moving mean of ``w`` batches against
-    :func:`batch_floor`; the interval then reaches back half a window, where the mean that crossed at X begins:
-    the curve may have reached its level anywhere in it)."""
+def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[float, float]:
+    """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``, each resample
+    read as X was, against :func:`raised_floor` (``batch``: a batch loss, re-read by a moving mean of ``w``
+    batches; the interval then reaches back half a window, where the mean that crossed at X begins: the curve
+    may have reached its level anywhere in it)."""
     n = s.shape[0]
     with np.errstate(all="ignore"):  # (as inside diagnose_run, where it was made before it was deferred)
         # Bootstrap: moving blocks of the residuals keep their autocorrelation.
@@ -147,10 +148,10 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most=None) -> tuple[fl
         idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
         yb = s[None, :] + resid[idx]
         yb[:, 0] = start
-        sb = smooth(yb, w) if most is None else level_smooth(yb, w)
-        ib = crossing_index(sb, start) if most is None else _batch_crossing(sb, start, most)
+        sb = level_smooth(yb, w) if batch else smooth(yb, w)
+        ib = crossing_index(sb, start, most)
         lo, hi = _quantiles(np.concatenate([ib, [i]]))
-    lo_i, hi_i = int(np.floor(min(lo, i if most is None else max(0, i - w // 2)))), int(np.ceil(max(hi, i)))
+    lo_i, hi_i = int(np.floor(min(lo, max(0, i - w // 2) if batch else i))), int(np.ceil(max(hi, i)))
     return float(x[lo_i]), float(x[hi_i])
 
 
