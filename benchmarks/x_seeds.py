@@ -20,20 +20,21 @@ one CPU core; ``--cache DIR`` keeps the curves (``seeds_<config>_0_<n>.json``) f
 
     python benchmarks/x_seeds.py --cache /tmp/x_seeds [--configs high_reg,conv_blobs] [--out -]
 
-What it showed (results/x_seeds.md, 40 seeds): losslens's X is 7.92% of the run from its 5-seed
-group's X on average over the 14 configurations (8.88% from the 40-seed mean's), where a perfect
+What it showed (results/x_seeds.md, 40 seeds): losslens's X is 7.05% of the run from its 5-seed
+group's X on average over the 14 configurations (7.25% from the 40-seed mean's), where a perfect
 estimate of the expected curve's X would still be 2.72% from the groups'. The rest comes from
 (1) verdicts that give no X (under_digits read still_improving / lr_too_low on a mean curve still
-2.5% lower over its last 14 epochs: scored as the last epoch, 25.6%); (2) seed outcomes no single
+2.5% lower over its last 14 epochs: scored as the last epoch, 25%); (2) seed outcomes no single
 curve shows: a temporary plateau is left at a different epoch by each seed and X of the mean is set
 by the late ones (temp_deeplinear: 37 of 40 seeds' own X before the 40-seed mean's, median 56.5 vs
-71); (3) curves bouncing at their floor with noise near the 5% band, read late (high_reg +9.2%,
-high_moons +25.7%, conv_blobs +10.7%): L* is the smoothed curve's minimum, about two noise sds below
-the floor. Reading L* on a curve averaged to 1% noise took those to +2.1 / +8.0 / +7.6% (7.01 / 7.37
-overall) but was not kept: the benchmark's generated held-out X error went 5.28 -> 5.69 (train
-8.95 -> 8.46), spiky curves came early (high_blobs -3.1 -> -4.4%; an SGD regression on other data,
-60 seeds: +1.4 -> -3.0%), and a Transformers Trainer's 16-point overfitting curve lost its X at the
-minimum (step 40 -> 35; tests/test_trainer_one_axis.py).
+71); (3) curves bouncing at their floor with noise near the 5% band (high_moons +7.0%).
+Before X was read against the smooth's minimum raised by up to two of its standard errors
+(facts.plateau.raised_floor) those read late, L* being the deepest dip of the noise: 7.98% from the
+groups and 8.93% from the 40-seed means, high_reg +10.0 -> +0.0%, high_moons +25.7 -> +7.0%,
+conv_blobs +10.7 -> +2.4%; spiky curves come a little earlier (high_blobs -3.1 -> -4.8%). An earlier
+try, L* read on a curve averaged to 1% noise, was not kept: it took the generated held-out X error
+5.28 -> 5.69 (the raised floor: 5.17). Both move a Transformers Trainer's 16-point overfitting curve
+from its minimum, step 40, to step 35, already within the band (tests/test_trainer_one_axis.py).
 """
 
 from __future__ import annotations
