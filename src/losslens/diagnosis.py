@@ -39,7 +39,7 @@ from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, is_v
 from .facts import Facts, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.smoothing import difference_noise, level_smooth, median, median3, shared, smooth, window_for
-from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, _ols_slope_t
+from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .run import Run
@@ -2475,7 +2475,7 @@ def _improves_from(ax: np.ndarray, values: np.ndarray, direction: bool, name: st
     if int(ok.sum()) < 2 * MIN_TAIL_POINTS:
         return None
     x, z = ax[ok], (-1.0 if direction else 1.0) * values[ok]
-    slope, slope_t = _ols_slope_t(x, z)
+    slope, slope_t = ols_slope_t(x, z)
     if not slope_t < t.improving_t:
         return None
     start = float(np.mean(z) + slope * (x[0] - np.mean(x)))
@@ -2500,8 +2500,8 @@ def _improves_from(ax: np.ndarray, values: np.ndarray, direction: bool, name: st
 
 def _slope_se(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """OLS slope of ``y`` on ``x`` and its standard error, AR(1)-inflated as the tail test's
-    (``facts.trend._ols_slope_t``); 0 for points exactly on a line."""
-    slope, t_stat = _ols_slope_t(x, y)
+    (``facts.trend.ols_slope_t``); 0 for points exactly on a line."""
+    slope, t_stat = ols_slope_t(x, y)
     if np.isfinite(t_stat) and t_stat != 0:
         return slope, abs(slope / t_stat)
     xc = x - x.mean()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .smoothing import median, noise_sigma, smooth
-from .trend import _ols_slope_t
+from .trend import ols_slope_t
 
 
 @dataclass
@@ -63,7 +63,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
         j = min(j, yt.shape[0] - 1)
         train_drop = float((st[j] - st[-1]) / trng) if trng > 0 else 0.0
         k = max(4, yt.shape[0] // 4)
-        train_t = _ols_slope_t(xt[-k:], yt[-k:])[1]
+        train_t = ols_slope_t(xt[-k:], yt[-k:])[1]
         # (Validation best at its first check, the gap then growing: unbounded against no improvement, as the rise is.)
         growth = float((gap_end - gap_min) / rng) if rng > 0 else float("inf") if gap_end > gap_min else 0.0
         inside = (xv >= xt[0]) & (xv <= xt[-1])

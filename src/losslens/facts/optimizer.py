@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .smoothing import difference_noise, median, residuals, robust_sd
-from .trend import MIN_TAIL_POINTS, _ols_slope_t
+from .trend import MIN_TAIL_POINTS, ols_slope_t
 
 
 @dataclass
@@ -83,8 +83,8 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
     tau = np.interp(x, ax, cum)
     late = slice(a + (b - a + 1) // 2, b + 1)
     after = slice(b + 1, n)
-    ps, pt = _ols_slope_t(tau[late], y[late])
-    an, at_ = _ols_slope_t(tau[after], y[after])
+    ps, pt = ols_slope_t(tau[late], y[late])
+    an, at_ = ols_slope_t(tau[after], y[after])
     return LrPhases(float(x[a]), float(x[b]), b - a + 1, n - 1 - b, ps, pt, an, at_,
                     float(s[b] - s[-1]), float(median(y[late])), float(s[-1]), difference_noise(y[a:b + 1]))
 

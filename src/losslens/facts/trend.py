@@ -43,7 +43,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     k = min(k, n)
     t0 = n - k
     xt, yt = x[t0:], y[t0:]
-    slope, t = _ols_slope_t(xt, yt)
+    slope, t = ols_slope_t(xt, yt)
     # Least squares weighs a validation curve that bounces (isolated points several times its level, one side
     # only) as if each bounce were the trend's noise: a 1-D CNN on unscaled random-walk levels, validation
     # 3.3-4.5 with bounces to 10.8 over its last quarter while training fell steadily (t = -5.9), read t = -2.98
@@ -61,7 +61,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
             r = r / largest if largest > 0 else r * 0.0  # (skewness is scale-free: 1e103 cubed overflows)
             m2 = float(np.mean(r ** 2))
             if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > 1.0:  # (a flat line's residuals underflow)
-                t_med3 = _ols_slope_t(xt, median3(y)[t0:])[1]
+                t_med3 = ols_slope_t(xt, median3(y)[t0:])[1]
     rng = start - floor
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         tail_drop = float((s[t0] - s[-1]) / rng) if k > 1 and rng > 0 else 0.0
@@ -88,7 +88,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     # points that merely look flatter keep the ratio at 1.
     m = min(n, max(3, int(round(n * 0.1))))
     xe, ye = x[n - m:], y[n - m:]
-    end_slope, _ = _ols_slope_t(xe, ye)
+    end_slope, _ = ols_slope_t(xe, ye)
     end_rate = float(end_slope / slope) if slope < 0 else float("nan")
     if slope < 0 and end_rate < 1:
         # Shallower beyond the noise? The end slope's error from the curve's own noise sd (a
@@ -103,7 +103,12 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
                       end_rate, half_share, t_med3)
 
 
-def _ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """OLS slope of ``y`` on ``x`` (shapes (n,), units of y per axis unit) and its t statistic, the standard error
+    inflated by (1 + r1) / (1 - r1) for lag-1 autocorrelation r1 of the residuals (clipped to [0, 0.9]): the
+    effective-sample-size correction for AR(1) errors (Wilks, *Statistical Methods in the Atmospheric
+    Sciences*); neighbouring epochs of a training curve are not independent draws.
+    ``(0, 0)`` under 3 points or with no spread in x; an exact line gives t = +-inf."""
     n = x.shape[0]
     if n < 3:
         return 0.0, 0.0
