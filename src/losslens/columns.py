@@ -166,6 +166,57 @@ def rl_reward(names) -> str | None:
     return min(hits)[1] if hits else None
 
 
+#: Which score a log of scores only (no loss, no accuracy: a YOLO ``results.csv`` cut to its metrics) is
+#: diagnosed on, best first: (rank, why). A detection mAP over IoU 0.50:0.95 first -- COCO ranks by it and
+#: Ultralytics' own fitness is 0.9 x mAP50-95 + 0.1 x mAP50 --, then a mAP at one IoU or object size, then
+#: any other name :func:`losslens.facts.metric_direction` calls a score (F1, Dice, BLEU, R² ...), then
+#: precision and recall last: each is half of what a mAP or an F1 weighs together.
+SCORE_PREFERENCE = (
+    "mAP over IoU 0.50:0.95 (COCO ranks by it; Ultralytics' fitness weighs it 0.9)",
+    "a detection mAP",
+    "a score by its name (higher is better)",
+    "precision (no mAP, F1 or other summary score logged)",
+    "recall (no mAP, F1 or other summary score logged)",
+)
+
+
+def _score_rank(name: str) -> int | None:
+    """Index into :data:`SCORE_PREFERENCE` of a column name, or None for a name that is no score."""
+    from .facts import metric_direction
+
+    if metric_direction(name) is not True:
+        return None
+    words = [w for w in re.split(r"[^a-z0-9]+", str(name).lower()) if w]
+    for i, w in enumerate(words):
+        m = re.fullmatch(r"map(\d*)", w)
+        if m is None:
+            continue
+        # mAP50-95 (Ultralytics), map (torchmetrics, MMDetection's coco/bbox_mAP: COCO's 0.50:0.95),
+        # against mAP50, map_75, map_small / bbox_mAP_s.
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if m.group(1):
+            return 0 if after == "95" else 1
+        return 1 if after.isdigit() or after in ("s", "m", "l", "small", "medium", "large") else 0
+    if any(w.startswith("precision") for w in words):
+        return 3
+    if any(w.startswith("recall") for w in words):
+        return 4
+    return 2
+
+
+def primary_score(names) -> tuple[str, str, list[str]] | None:
+    """The score a log without loss or accuracy is read on: ``(name, why, the other scores)``, or None.
+
+    By :data:`SCORE_PREFERENCE`; within one rank a held-out set's score (``val_f1``) before others, then the
+    log's column order. ``names``: the Run's series names (normalised column names)."""
+    ranked = [(rank, not is_validation(n), i, n) for i, n in enumerate(names)
+              if axis_kind(n) is None and (rank := _score_rank(n)) is not None]
+    if not ranked:
+        return None
+    ranked.sort()
+    return ranked[0][3], SCORE_PREFERENCE[ranked[0][0]], [r[3] for r in ranked[1:]]
+
+
 def adversarial_players(names) -> set[str]:
     """Every column of :func:`adversarial_pair`'s pairs: the names that are one GAN player's loss."""
     return {c for pair in adversarial_pair(names).values() for c in pair}
@@ -290,6 +341,14 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
             if canon in LOSS_SERIES:
                 mapping[c] = "rl_" + norm[c] if norm[c] in _LOOKUP else norm[c]
     return mapping
+
+
+def spelt_as(meta: dict, column: str, key: str) -> None:
+    """Record in ``meta["column_names"]`` that series ``key`` is the log's ``column``, where the reader
+    only normalised its name (``metrics/mAP50-95(B)`` -> ``metrics_map50_95(b)``): reports show the
+    user's spelling (:meth:`losslens.run.Run.label`). Canonical series keep their own names."""
+    if key != column and key not in _LOOKUP.values() and key == normalise(column):
+        meta.setdefault("column_names", {})[key] = str(column)
 
 
 #: Accuracy names with no split word: Keras' training accuracy (beside its ``val_accuracy``), and the

@@ -410,6 +410,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                                 f"X and the forecast are read on it")
     # An absurd point left out, a NaN read as a gap: said, once, under the verdict.
     verdict.evidence.extend(notes)
+    picked = run.default_note() if metric is None and f.metric == run.default_metric() else None
+    if picked:
+        # No loss nor accuracy logged: the verdict is on a score the user did not name; say which, first.
+        verdict.evidence.insert(0, picked)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
 

@@ -12,7 +12,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns, rl_reward
+from .columns import (ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns,
+                      primary_score, rl_reward, spelt_as)
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -111,11 +112,13 @@ class Run:
                 aligned[key] = full
         mapping = map_columns(list(aligned), columns)
         series = {}
+        meta = dict(meta or {})
         for col, arr in aligned.items():
             canon = mapping[col]
             if canon not in series:
                 series[canon] = arr
-        return cls(axis=axis, series=series, axis_name=kind, name=name, source=source, meta=dict(meta or {}))
+                spelt_as(meta, col, canon)
+        return cls(axis=axis, series=series, axis_name=kind, name=name, source=source, meta=meta)
 
     @classmethod
     def from_dataframe(cls, frame, *, name: str = "run", source: str | None = None,
@@ -179,8 +182,31 @@ class Run:
         for key in ACCURACY_FALLBACK:
             if self.has(key):
                 return key
+        score = primary_score(self.metrics)
+        if score is not None:  # scores only (a YOLO results.csv cut to its mAPs): the primary one
+            return score[0]
         raise NoLossError(f"no loss or accuracy column (found: {', '.join(self.metrics) or 'none'}); "
                           "name one with --metric", self.source or self.name)
+
+    def default_note(self) -> str | None:
+        """One line saying which score :meth:`default_metric` read and why, where the run logs no loss nor
+        accuracy (else None): a verdict on a column the user never named must say which it is."""
+        try:
+            chosen = self.default_metric()
+        except NoLossError:
+            return None
+        score = primary_score(self.metrics)
+        if score is None or score[0] != chosen or self.meta.get("default_metric") == chosen:
+            return None
+        name, why, others = score
+        passed = f", before {', '.join(self.label(o) for o in others[:3])}" if others else ""
+        return f"no loss logged: read on {self.label(name)}, {why}{passed}; --metric COLUMN reads another"
+
+    def label(self, key: str) -> str:
+        """``key`` as the log spelt it (``metrics_map50_95(b)`` -> ``metrics/mAP50-95(B)``), for reports:
+        readers keep a column that maps to no canonical series under its normalised name
+        (``meta["column_names"]``); canonical series (``val_loss`` ...) keep theirs."""
+        return (self.meta.get("column_names") or {}).get(key, key)
 
     def finite(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """``(axis, values)`` of the points where ``key`` is finite (NaN gaps removed)."""

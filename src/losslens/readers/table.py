@@ -36,6 +36,7 @@ import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
+                       primary_score, spelt_as,
                        rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, UnknownFormatError
 from ..run import Run
@@ -330,6 +331,11 @@ class _Plan:
         if not self.loss_names and rl_reward(canon) is not None:  # an RL agent's episode rewards only (CleanRL's)
             self.loss_names = [rl_reward(canon)]
         if not self.loss_names and not has_metric:
+            # Scores only (a YOLO results.csv cut to its mAPs): the primary one, as Run.default_metric picks it.
+            score = primary_score(list(dict.fromkeys(mapped.values())))
+            if score is not None:
+                self.loss_names = [score[0]]
+        if not self.loss_names and not has_metric:
             err = NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
             # The command line has no columns= (the CLI prints this instead).
@@ -511,6 +517,7 @@ class _Plan:
         for col, canon in mapping.items():
             if canon not in series:
                 series[canon] = data[col]
+                spelt_as(meta, col, canon)
                 if canonical(col) not in (None, canon):
                     # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
                     # accuracy / train/loss must find them there

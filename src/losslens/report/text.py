@@ -6,6 +6,8 @@ output piped to a file or a CI log stays readable.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..result import Diagnosis, axis_text
@@ -62,7 +64,19 @@ def headline(d: Diagnosis) -> str:
         if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
             # evaluations every k steps: "29 steps" would undercount the run
             where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({d.length} points)"
-    return f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})"
+    return as_logged(d, f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})")
+
+
+def as_logged(d: Diagnosis, text: str) -> str:
+    """``text`` with each series the reader only normalised spelt as the log spelt it
+    (``metrics_map50_95(b)`` -> ``metrics/mAP50-95(B)``: :meth:`losslens.run.Run.label`). Text only: the
+    JSON keeps the Run's keys, which ``--metric`` also accepts."""
+    names = (getattr(d.run, "meta", None) or {}).get("column_names") or {}
+    if not names:
+        return text
+    # Whole names only (a key is never replaced inside a longer one), longest first.
+    pattern = re.compile("|".join(rf"(?<![\w/]){re.escape(k)}(?![\w(])" for k in sorted(names, key=len, reverse=True)))
+    return pattern.sub(lambda m: names[m.group(0)], text)
 
 
 def render_text(d: Diagnosis) -> str:
@@ -81,7 +95,7 @@ def render_text(d: Diagnosis) -> str:
         else:
             for a in c.actions[:2]:
                 lines.append(f"  → {a}")
-    return "\n".join(lines)
+    return "\n".join([lines[0]] + [as_logged(d, line) for line in lines[1:]])
 
 
 def console(file=None):
@@ -108,7 +122,7 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
-                          escape(d.metric), escape(d.logged_to()))
+                          escape(as_logged(d, d.metric)), escape(d.logged_to()))
         out.print(table)
         if len(diagnoses) > 20:
             return
