@@ -45,7 +45,8 @@ def test_ppo_is_read_on_its_reward_and_still_improving():
     # raising the lr helped less than training on: a possibility, not the verdict
     assert all(c.status == "possible" for c in d.causes if c.id == "lr_too_low")
     text = render_text(d)
-    assert "an RL agent's log" in text and "train_value_loss" in text
+    assert "an RL agent's log" in text and "train/value_loss" in text  # (spelt as SB3's progress.csv does)
+    assert "no loss logged" not in text  # the reward is read as an agent's, not as a table's only score
     # the forecast to twice the steps holds what training on gave
     fc = forecast(HERE / "base" / "progress.csv", horizon=60_000)
     later = _reward_at("base_60k", 60_000)

@@ -209,6 +209,9 @@ def primary_score(names) -> tuple[str, str, list[str]] | None:
 
     By :data:`SCORE_PREFERENCE`; within one rank a held-out set's score (``val_f1``) before others, then the
     log's column order. ``names``: the Run's series names (normalised column names)."""
+    names = list(names)
+    if {"fit_time", "score_time"} <= {normalise(n) for n in names}:
+        return None  # scikit-learn's cross_validate results: a row per fold, not a curve
     ranked = [(rank, not is_validation(n), i, n) for i, n in enumerate(names)
               if axis_kind(n) is None and (rank := _score_rank(n)) is not None]
     if not ranked:

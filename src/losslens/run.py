@@ -160,31 +160,36 @@ class Run:
         (Validation measured only as an accuracy -- MMEngine's and timm's defaults -- is still
         the curve whose plateau the question is about; the training loss is read beside it.)
         Falls back to any series whose name ends in ``loss``, then to ``train_acc``. A reader
-        that knows better sets ``meta["default_metric"]`` (scikit-learn's early-stopping score).
+        that knows better sets ``meta["default_metric"]`` (scikit-learn's early-stopping score). With no loss
+        nor accuracy, the primary score (:func:`losslens.columns.primary_score`; :meth:`default_note` says so).
         """
+        return self._default()[0]
+
+    def _default(self) -> tuple[str, tuple | None]:
+        """``(default metric, primary_score's answer where it was chosen as the primary score, else None)``."""
         chosen = self.meta.get("default_metric")
         if chosen and self.has(chosen):
-            return chosen
+            return chosen, None
         reward = rl_reward(k for k in self.metrics if self.has(k))
         if reward is not None:
-            return reward  # an RL agent's log: the episode reward, not the algorithm's losses
+            return reward, None  # an RL agent's log: the episode reward, not the algorithm's losses
         for key in ("val_loss", "val_acc", "train_loss"):
             if self.has(key):
-                return key
+                return key, None
         # A GAN's log: its discriminator's loss, the player whose equilibrium is known (the generator's is read
         # beside it); ``loss_D`` ends in no "loss" and would otherwise find nothing.
         pair = adversarial_pair(self.metrics)
         if pair:
-            return (pair.get("val") or pair["train"])[0]
+            return (pair.get("val") or pair["train"])[0], None
         losses = [k for k in self.metrics if k.endswith("loss")]
         if losses:
-            return losses[0]
+            return losses[0], None
         for key in ACCURACY_FALLBACK:
             if self.has(key):
-                return key
+                return key, None
         score = primary_score(self.metrics)
         if score is not None:  # scores only (a YOLO results.csv cut to its mAPs): the primary one
-            return score[0]
+            return score[0], score
         raise NoLossError(f"no loss or accuracy column (found: {', '.join(self.metrics) or 'none'}); "
                           "name one with --metric", self.source or self.name)
 
@@ -192,11 +197,10 @@ class Run:
         """One line saying which score :meth:`default_metric` read and why, where the run logs no loss nor
         accuracy (else None): a verdict on a column the user never named must say which it is."""
         try:
-            chosen = self.default_metric()
+            score = self._default()[1]
         except NoLossError:
             return None
-        score = primary_score(self.metrics)
-        if score is None or score[0] != chosen or self.meta.get("default_metric") == chosen:
+        if score is None:
             return None
         name, why, others = score
         passed = f", before {', '.join(self.label(o) for o in others[:3])}" if others else ""
