@@ -139,3 +139,18 @@ def test_names_already_plain_are_left_alone():
     [run] = losslens.read(path)
     assert not run.meta.get("column_names")
     assert losslens.diagnose(path).summary().endswith("(confidence 0.60, val_loss)")
+
+
+def test_the_html_report_spells_the_columns_as_logged(tmp_path):
+    # The page's facts, evidence, actions, legend and y label: the log's "metrics/mAP50-95(B)", as in the text.
+    import re
+
+    from losslens.report.html import write_report
+
+    d = losslens.diagnose(MAP_ONLY)
+    page = write_report([d], tmp_path / "report.html").read_text()
+    assert "no loss logged: read on metrics/mAP50-95(B)" in page
+    assert "metrics_map50_95(b)" not in page
+    chart = json.loads(re.search(r'<script type="application/json" id="ll-data-1">(.*?)</script>', page, re.S).group(1))
+    assert chart["ylabel"] == "metrics/mAP50-95(B)"
+    assert "metrics/mAP50-95(B)" in [c["label"] for c in chart["cols"]]

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..result import finite_or_none
 from . import plot
+from .text import as_logged
 
 #: One colour per cause id (verdict badges, overview dots).
 CAUSE_COLORS = {
@@ -198,7 +199,7 @@ def card_html(d, data: dict | None = None) -> str:
             facts.append(("level at X", _fmt(d.plateau.level)))
     else:
         facts.append(("plateau X", "none (not plateaued)"))
-    facts.append(("metric", esc(d.metric)))
+    facts.append(("metric", esc(as_logged(d, str(d.metric)))))
     facts.append(("logged to", esc(d.logged_to())))
     if data:
         vm = data.get("valmin")
@@ -223,9 +224,11 @@ def card_html(d, data: dict | None = None) -> str:
     out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if top is not None:
         if top.evidence:
-            out.append("<h3>Evidence</h3><ul>" + "".join(f"<li>{esc(e)}</li>" for e in top.evidence) + "</ul>")
+            out.append("<h3>Evidence</h3><ul>" + "".join(f"<li>{esc(as_logged(d, e))}</li>" for e in top.evidence)
+                       + "</ul>")
         if top.actions:
-            out.append("<h3>What to do</h3><ul>" + "".join(f"<li>{esc(a)}</li>" for a in top.actions) + "</ul>")
+            out.append("<h3>What to do</h3><ul>" + "".join(f"<li>{esc(as_logged(d, a))}</li>" for a in top.actions)
+                       + "</ul>")
     if len(causes) > 1:
         out.append("<h3>Other causes</h3>")
         for c in causes[1:]:
@@ -233,8 +236,8 @@ def card_html(d, data: dict | None = None) -> str:
             head = (f'<span class="ll-dot" style="background:{_color(c.id)}"></span> {esc(_label(c.id))}'
                     f'{f" {cc:.0%}" if cc is not None else ""}'
                     f'{f" <span class=ll-tag>{esc(c.status)}</span>" if c.status else ""}')
-            body = "".join(f"<li>{esc(e)}</li>" for e in c.evidence)
-            body += "".join(f"<li><b>try:</b> {esc(a)}</li>" for a in c.actions)
+            body = "".join(f"<li>{esc(as_logged(d, e))}</li>" for e in c.evidence)
+            body += "".join(f"<li><b>try:</b> {esc(as_logged(d, a))}</li>" for a in c.actions)
             out.append(f"<details><summary>{head}</summary><ul>{body}</ul></details>")
     out.append("</aside>")
     return "".join(out)

@@ -83,6 +83,13 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
+def _series_label(run, key: str) -> str:
+    """A series' legend: as the log spelt it where the reader only normalised its name (``metrics/mAP50-95(B)``,
+    :meth:`losslens.run.Run.label`), else the key in words (``val loss``)."""
+    logged = run.label(key) if hasattr(run, "label") else key
+    return logged if logged != key else _label(key)
+
+
 def _loss_keys(d) -> list[str]:
     """The series of the main panel: train and validation loss, plus the diagnosed metric; for a
     diagnosed score (accuracy, R², ...), that score and its training twin, with the losses in a
@@ -216,7 +223,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             from ..facts.smoothing import level_smooth
             sm[ok] = level_smooth(raw[ok], window)
         smoothed[key] = sm
-        loss.append({"key": key, "label": _label(key), "role": _role(key),
+        loss.append({"key": key, "label": _series_label(run, key), "role": _role(key),
                      "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
@@ -257,7 +264,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             logy_p = bool(log_ok and vals.size and np.all(vals > 0) and vals.max() / vals.min() > 20)
             panels.append({"title": title, "logy": logy_p, "series": series})
     return {
-        "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": str(d.metric),
+        "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
