@@ -422,3 +422,23 @@ def test_keras_decay_reads_the_layers_l2_and_keeps_the_optimizers_decay_apart():
     assert list(keras_decay(plain)) == ["decoupled_weight_decay"]
     plain.compile(keras.optimizers.Adam(1e-3), "mse")
     assert keras_decay(plain) == {}
+
+
+def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
+    # A metric the user named "RMSE": Keras logs RMSE / val_RMSE, the Run keys them val_rmse; the live report, the
+    # diagnosis of cb.run() and the file the callback saved all spell it val_RMSE, and --metric takes both.
+    x, y = article_data(0, n=400)
+    xv, yv = article_data(1, n=100)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
+                  metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    path = tmp_path / "run.json"
+    cb = LosslensCallback(save_path=path, verbose=0, time_budget_ms=None)
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=8, batch_size=32, verbose=0, callbacks=[cb])
+    assert "val_RMSE" in history.history
+    run = cb.run()
+    assert run.has("val_rmse") and run.label("val_rmse") == "val_RMSE"
+    for d in (losslens.diagnose(run, metric="val_RMSE"), losslens.diagnose(path, metric="val_rmse")):
+        text = d.render() if hasattr(d, "render") else str(d)
+        assert "val_RMSE" in text and "val_rmse" not in text, text

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise
+from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise, spelt_as
 from ..exceptions import LosslensError
 from ..facts.smoothing import theil_sen
 from ..run import Run
@@ -413,6 +413,7 @@ class Watcher:
             name = mapping[str(key)]
             if name in row:
                 continue
+            spelt_as(self.meta, str(key), name)  # reports spell it as the framework logged it (Run.label)
             value = _to_float(raw)
             if value is not None:
                 row[name] = value
