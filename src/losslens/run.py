@@ -204,7 +204,8 @@ class Run:
             return None
         name, why, others = score
         passed = f", before {', '.join(self.label(o) for o in others[:3])}" if others else ""
-        return f"no loss logged: read on {self.label(name)}, {why}{passed}; --metric COLUMN (metric= in Python) reads another"
+        return (f"no loss logged: read on {self.label(name)}, {why}{passed}; --metric COLUMN (metric= in Python) "
+                "reads another")
 
     def label(self, key: str) -> str:
         """``key`` as the log spelt it (``metrics_map50_95(b)`` -> ``metrics/mAP50-95(B)``), for reports:
