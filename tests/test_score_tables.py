@@ -154,3 +154,18 @@ def test_the_html_report_spells_the_columns_as_logged(tmp_path):
     chart = json.loads(re.search(r'<script type="application/json" id="ll-data-1">(.*?)</script>', page, re.S).group(1))
     assert chart["ylabel"] == "metrics/mAP50-95(B)"
     assert "metrics/mAP50-95(B)" in [c["label"] for c in chart["cols"]]
+
+
+@pytest.mark.parametrize("rows, said", [
+    ("1,,\n2,,\n3,,\n", "metrics/mAP50-95(B) has no values (all empty or NaN)"),
+    ("1,0.41158,0.30904\n", "only 1 value(s) of metrics/mAP50-95(B): too short to diagnose"),
+    # A damaged cell in the primary score: said, not a silent switch to mAP50 (the column read as text).
+    ("1,0.41158,0.30904\n2,0.40444,0.3O546\n3,0.52,0.41\n", "column 'metrics/mAP50-95(B)' holds '0.3O546' in data row 2"),
+])
+def test_a_broken_score_table_gets_one_line_naming_the_column_as_logged(tmp_path, rows, said):
+    path = tmp_path / "results.csv"
+    path.write_text("epoch,metrics/mAP50(B),metrics/mAP50-95(B)\n" + rows)
+    before = path.read_bytes()
+    res = _cli("diagnose", path)
+    assert res.exit_code == 2 and said in res.output and len(res.output.strip().splitlines()) == 1, res.output
+    assert "metrics_map50_95(b)" not in res.output and path.read_bytes() == before

@@ -191,10 +191,10 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     raw = run.series[metric]
     x, y = _curve(run, metric)
     if y is None or y.shape[0] == 0:
-        raise EmptyRunError(f"{metric} has no finite values", run.source or run.name)
+        raise EmptyRunError(f"{run.label(metric)} has no finite values", run.source or run.name)
     if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(np.asarray(raw, dtype=float)) is None:
         # One or two values show a direction at most; a run that then went NaN/inf did diverge.
-        raise EmptyRunError(f"only {y.shape[0]} value(s) of {metric}: too short to diagnose "
+        raise EmptyRunError(f"only {y.shape[0]} value(s) of {run.label(metric)}: too short to diagnose "
                             f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
     sign = -1.0 if higher_better else 1.0
     y = sign * y

@@ -121,10 +121,13 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
 
 def _curve_name(name: str) -> bool:
     from ..columns import axis_kind, canonical, normalise, rescaled_loss, rl_reward
+    from ..facts import metric_direction
 
     n = normalise(name)
+    # (A name that says which way is better -- mAP50-95, F1, BLEU -- is a curve too: a score-only table is read
+    # on one, and a damaged cell must not turn it into a text column and move the diagnosis to another.)
     return bool(canonical(name) or axis_kind(name) or rescaled_loss(name) or rl_reward([name])
-                or any(w in n for w in ("loss", "acc", "score", "error")))
+                or any(w in n for w in ("loss", "acc", "score", "error")) or metric_direction(name) is not None)
 
 
 def _refuse_stray_text(name: str, cells, source: str) -> None:

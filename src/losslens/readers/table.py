@@ -369,8 +369,10 @@ class _Plan:
         return negated, score
 
     def loss_label(self) -> str:
+        """The curve(s) read, for errors: spelt as the file does where the reader only normalised a name."""
         names = self.loss_names or [self.metric]
-        return " and ".join(str(n) for n in names[:3])
+        logged = {canon: col for col, canon in self.maps["epoch"].items() if canon == normalise(col) != col}
+        return " and ".join(str(logged.get(n, n)) for n in names[:3])
 
     def _mode(self, data) -> str:
         e = data.get(self.epoch) if self.epoch else None
