@@ -9,7 +9,7 @@ For each curve and fraction f, the first ceil(f * n) points (at least 5 are need
 curves drop out at 10% and 25%; counts are in the table) are forecast to the last logged
 axis value. Metrics: median absolute % error of the final value, coverage of the 90%
 interval, median |X error| as a fraction of the run's length (X = DESIGN.md's plateau
-epoch; truth from the smoothed full curve), milliseconds per curve.
+epoch; truth: the diagnosis's X on the full curve), milliseconds per curve.
 
 Methods side by side: losslens (this package), last value, a single pow3 fit
 (scipy.optimize.curve_fit, interval from its parameter covariance plus noise), and
@@ -122,13 +122,13 @@ def load_train_curves(root: Path = CURVES) -> list[Curve]:
 
 
 def true_plateau(x: np.ndarray, y: np.ndarray) -> float:
-    """DESIGN.md's X on the smoothed full curve."""
-    s = smooth(y)
-    l_star = s.min()
-    drop = s[0] - l_star
-    if drop <= 0:
-        return float(x[0])
-    return float(x[int(np.argmax(s - l_star <= 0.05 * drop))])
+    """DESIGN.md's X on the full curve, read as the diagnosis reads it (:func:`losslens.facts.plateau.plateau_onset`:
+    on the smooth, against its minimum raised by up to two standard errors, the depth of a noisy floor's dip;
+    read against the bare minimum, as before, the truth sat late on noisy floors)."""
+    from losslens.facts.plateau import plateau_onset
+
+    pl = plateau_onset(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return float(x[0]) if pl.epoch is None else float(pl.epoch)
 
 
 def prefix_len(n: int, frac: float) -> int:
@@ -547,7 +547,7 @@ def main(argv=None):
               "usable at some fraction); the first 10/25/50% of each curve (>= 5 points) forecast to its last logged "
               "point. Where losslens gives no forecast (its fit misses where the curve is now: a blow-up and its "
               "recovery) the curve is counted under withheld and left out of every method's error and coverage. Errors are on the held-out half (hash of run id); interval quantiles were fitted on the other "
-              "half. X error is |X_forecast - X_true| as % of the run's length (X_true from the smoothed full curve). "
+              "half. X error is |X_forecast - X_true| as % of the run's length (X_true: the diagnosis's X on the full curve, facts.plateau.plateau_onset). "
               "Domhan's MCMC ensemble (5 of the 11 families, emcee, 64 walkers x 800 steps, about a second per curve, see ms/curve) runs on a hash-picked "
               "subsample per dataset. LC-PFN is not included: it needs pretrained weights downloaded from the "
               "internet, which this machine cannot do.\n\n")
