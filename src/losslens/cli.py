@@ -99,7 +99,9 @@ def diagnose(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per run (JSON Lines, schema losslens.diagnosis/1)."),
     classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
     fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Exit 1 when any run's verdict is one of these causes (comma-separated, or the option repeated)."),
-    horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field."),
+    horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field. Default: "
+                                                 "the planned end the log states (max_steps, 'Epoch 3/20') where the run has "
+                                                 "not reached it, else twice the logged length."),
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
     higher: Optional[bool] = higher_option(),
 ):

@@ -418,12 +418,23 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes = [verdict] + rest
 
     fc = None
+    # The end the log plans (a Trainer's max_steps, Keras' "Epoch 3/20") where the run has not got there: the
+    # horizon of the forecast quoted, in place of twice the logged length. The rules above read the forecast at
+    # twice the length all the same, the yardstick their thresholds were set on.
+    planned = _planned(run, f) if horizon is None else None
+    if planned is not None:
+        verdict.evidence.append(_planned_line(run, f, planned))
     # (Not for one player of a GAN unasked: "training on gains 1%" of a discriminator's loss is no gain.)
     if forecast and (horizon is not None or (verdict.id in ("still_improving", "lr_too_low", "converged")
                                              and "adversarial" not in verdict.numbers)):
-        fc = f.forecast if horizon is None else _forecast(f, horizon)
+        fc = (f.forecast if planned is None else _forecast(f, planned[0], planned[1])) if horizon is None \
+            else _forecast(f, horizon)
         if fc is not None:
             _quote_forecast(verdict, fc, f)
+            if planned is not None and not fc.get("reason"):
+                schedule = _schedule_ahead(run, f)
+                if schedule:
+                    verdict.evidence.append(schedule)
             if verdict.id == "lr_too_low" and "pace_ratio" in verdict.numbers and not fc.get("reason"):
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
@@ -3099,7 +3110,45 @@ def _batch_loss(f: Facts) -> bool:
     return batch_loss(f.axis_name, f.metric)
 
 
-def _forecast(f: Facts, horizon):
+def _planned(run: Run, f: Facts) -> tuple[float, str] | None:
+    """``(planned end, where the log states it)`` beyond the run's last point (forecasting.planned_horizon)."""
+    if not f.x.size:
+        return None
+    from .forecasting import planned_horizon
+
+    return planned_horizon(run, float(f.x[-1]))
+
+
+def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:
+    """"at step 25 of 75": a run diagnosed before the end its log plans (a checkpoint of a run under way, a
+    killed job, an early stop), so the user reads the verdict as one on a run that has not had its full length."""
+    end, source = planned
+    last = float(np.nanmax(run.axis)) if run.axis.size else float(f.x[-1])
+    return (f"the run is at {f.axis_name} {_n(last)} of {_n(end)}, the planned end ({source}): it stopped, or this "
+            f"log was saved, {_n(end - last)} {f.axis_name}s short of it")
+
+
+def _schedule_ahead(run: Run, f: Facts) -> str | None:
+    """A caveat on a forecast to the planned end while the logged lr is still decaying toward it (a Trainer's
+    linear decay, a cosine): the forecast carries the curve on at the rates seen so far and cannot see the drops
+    the schedule still has to make. Read only where the last 3 logged rates each fell (a step schedule's
+    flat stretch says nothing of milestones to come) and the lr is not annealed to its floor."""
+    lr = run.get("lr")
+    if lr is None:
+        return None
+    lr = np.asarray(lr, dtype=float)
+    lr = lr[np.isfinite(lr)]
+    if lr.size < 3 or lr.max() <= 0 or lr[-1] <= DEFAULT.annealed_lr_ratio * lr.max():
+        return None
+    tail = lr[-3:]
+    if not np.all(np.diff(tail) < -1e-3 * np.abs(tail[:-1])):
+        return None
+    return (f"(the logged learning rate is still decaying, now {lr[-1]:.3g}, {_pct(lr[-1] / lr.max())} of its peak: "
+            "the forecast carries the curve on at the rates seen so far and cannot see the drops the schedule still "
+            "has to make)")
+
+
+def _forecast(f: Facts, horizon, horizon_from: str | None = None):
     try:
         from .forecasting import forecast_curve, score_top, training_loss
     except ImportError:
@@ -3119,6 +3168,8 @@ def _forecast(f: Facts, horizon):
         return None
     if fc is None:
         return None
+    if horizon_from:
+        fc.horizon_from = horizon_from
     d = fc.to_dict()
     d["metric"] = f.metric
     if higher:  # report in the metric's own direction, the gain as the metric's own rise
@@ -3165,6 +3216,8 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         return
     if value is None or horizon is None or not interval or any(v is None for v in interval):
         return  # (an overflowing band is written as null in JSON: nothing to quote)
+    # The horizon as the report names it: where the log plans to end, said as such.
+    at = f"{f.axis_name} {_n(horizon)}" + (f", the planned end ({fc['horizon_from']})" if fc.get("horizon_from") else "")
     # A score is forecast as its distance below its ceiling: p_improve and the error's change are about that.
     top = None
     if _higher(f):
@@ -3190,13 +3243,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
 
             # An interval from 0 (or wider than the level) quoted beside a value reads as a forecast; it is none.
             cause.evidence.append(f"the forecast is uncertain: {fc['uncertain']} ([{interval[0]:.4g}, {interval[1]:.4g}] "
-                                  f"at {f.axis_name} {_n(horizon)}, around {value:.4g}, {vs_now} vs. now {last:.4g}), "
+                                  f"at {at}, around {value:.4g}, {vs_now} vs. now {last:.4g}), "
                                   f"so its value says little ({UNCERTAIN_TRACK_RECORD}){floor}")
             cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
                               f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
                              if a.startswith("see the forecast") else a for a in cause.actions]
         else:
-            cause.evidence.append(f"forecast at {f.axis_name} {_n(horizon)}: {value:.4g} ({vs_now} vs. now), "
+            cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now} vs. now), "
                                   f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         gains = "gains > 1%"

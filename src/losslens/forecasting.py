@@ -337,6 +337,10 @@ class Forecast:
         A caveat on a forecast that was made: the fitted trend of a loss reaches 0 before the
         horizon (the curve shows no floor yet; the value is clipped at 0, a lower bound), which
         the floor kept after the anchor shift leaves to a level now at 0 itself.
+    horizon_from : str or None
+        Where the horizon came from when no horizon was asked for and the log states the run's planned
+        end beyond its last point (``"max_steps"``, ``"Epoch k/N"`` ...: :func:`planned_horizon`);
+        None for an asked horizon or the default, twice the logged length.
     """
 
     metric: str
@@ -354,6 +358,7 @@ class Forecast:
     reason: str | None = None
     note: str | None = None
     uncertain: str | None = None
+    horizon_from: str | None = None
     _model: Any = field(default=None, repr=False, compare=False)
 
     def summary(self, axis: str = "epoch") -> str:
@@ -432,7 +437,7 @@ class Forecast:
             "uncertain": self.uncertain,
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
             "path": self.path(),
-        }
+        } | ({"horizon_from": self.horizon_from} if self.horizon_from else {})
 
 
 class _Model:
@@ -764,6 +769,9 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
         raise EmptyRunError(f"no finite values of {metric}", run.source or run.name)
     # A value inside the logged range is a fit, not a forecast: "will more epochs help?" has no answer there.
     require_ahead(run, horizon, metric)
+    planned = planned_horizon(run, float(x[-1])) if horizon is None else None
+    if planned is not None:
+        horizon = planned[0]
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     top = score_top(y, metric) if higher else None
     lr = run.get("lr")
@@ -773,9 +781,33 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
                             training=training_loss(metric, higher))
     except EmptyRunError as exc:
         raise EmptyRunError(exc.problem, run.source or run.name) from None
+    if planned is not None:
+        fc.horizon_from = planned[1]
     if higher:
         fc = _FlippedForecast.wrap(fc, top)
     return fc
+
+
+def planned_horizon(run, x_last: float) -> tuple[float, str] | None:
+    """``(planned end, where the log states it)`` when the log states the run's planned end
+    (``run.meta["planned_end"]``, in the run's axis units and numbering, and ``meta["planned_end_from"]``:
+    a Trainer's ``max_steps``, Keras' ``Epoch k/N``) and it lies beyond ``x_last``, the last point
+    forecast from, in a run that did not get there (a checkpoint of a run under way, a killed job, an
+    early stop); else None, and the forecast goes to twice the logged length. A Trainer that finished
+    logs its last loss at the last multiple of ``logging_steps``, short of ``max_steps``: its
+    ``global_step`` says it got there."""
+    meta = getattr(run, "meta", None) or {}
+    end = meta.get("planned_end")
+    try:
+        end = float(end)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(end) or end <= x_last:
+        return None
+    done = meta.get("global_step")
+    if getattr(run, "axis_name", None) == "step" and isinstance(done, (int, float)) and done >= end:
+        return None
+    return end, str(meta.get("planned_end_from") or "the planned end")
 
 
 def training_loss(metric: str, higher: bool = False) -> bool:

@@ -16,7 +16,9 @@ def register(app):
     def forecast(
         paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs."),
         horizon: Optional[float] = typer.Option(
-            None, "--horizon", help="Epoch (or step) to forecast to; default twice the logged length."),
+            None, "--horizon", help="Epoch (or step) to forecast to; default the planned end the log states "
+            "(a Trainer's max_steps, Keras' 'Epoch 3/20') where the run has not reached it, else twice the logged "
+            "length."),
         metric: Optional[str] = typer.Option(
             None, "--metric", "-m", help="Series to forecast (default: val_loss, else train_loss)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object per run (JSON Lines)."),
@@ -71,7 +73,8 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     if fc.reason:  # too few points: its value and interval (in --json) are a wide guess, not a forecast to print
         return (f"{name}: no forecast of {fc.metric} to {axis} {axis_text(fc.horizon)}; now {g(fc.level)} at {axis} "
                 f"{axis_text(fc.x_last)}\n  {fc.reason.split('; ')[0]}")
-    lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}: {g(fc.value)} "
+    planned = f" (the planned end, {fc.horizon_from})" if getattr(fc, "horizon_from", None) else ""
+    lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}{planned}: {g(fc.value)} "
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
              f"at {axis} {axis_text(fc.x_last)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "

@@ -225,7 +225,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     printed = console.printed_columns(text, source)
     if printed is not None:
         cols, fmt = printed
-        return table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options)
+        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options), text, fmt)
     try:
         cols = delimited.parse(text, source)
         return table.to_runs(cols, fmt="csv", logged_nan=logged_nan, **options)
@@ -236,6 +236,15 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         "no training log in this text: not a table (no comma, tab or column header), and no printed epochs or "
         "steps with losses (what Keras' fit or a Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')",
         source) from None
+
+
+def _planned(runs: list[Run], text: str, fmt: str) -> list[Run]:
+    """The planned end a printed log states (``Epoch 3/20``, ``step:125/1750``: console.planned_end) in the
+    last run's meta, on the axis it was read on: a log of several fits states the last one's."""
+    found = console.planned_end(text, fmt) if runs else None
+    if found is not None and runs[-1].axis_name == found[1]:
+        runs[-1].meta["planned_end"], runs[-1].meta["planned_end_from"] = found[0], found[2]
+    return runs
 
 
 def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
@@ -311,11 +320,12 @@ def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Ru
         raise UnknownFormatError("a notebook without a training log in its saved outputs (run it, save it, "
                                  "or point losslens at the log the training wrote)", source)
     runs = []
-    for i, cols, fmt in cells:
+    for i, cols, fmt, text in cells:
         label = f"{name}#cell{i}"
         if run_id is not None and str(run_id) not in (label, f"cell{i}", str(i)):
             continue
-        runs.extend(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options))
+        runs.extend(_planned(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options),
+                             text, fmt))
     if not runs:
         raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, *_ in cells)})",
                         source)

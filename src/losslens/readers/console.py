@@ -122,8 +122,8 @@ def is_notebook(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("cells"), list) and "nbformat" in obj
 
 
-def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray], str]]:
-    """``(cell number, columns, format)`` of every code cell whose saved output is a training log,
+def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray], str, str]]:
+    """``(cell number, columns, format, the cell's output text)`` of every code cell whose saved output is a training log,
     Keras' or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows
     them)."""
     found = []
@@ -138,9 +138,10 @@ def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray
             if text is None and isinstance(out.get("data"), dict):
                 text = out["data"].get("text/plain")
             parts.append("".join(text) if isinstance(text, list) else str(text or ""))
-        parsed = printed_columns("".join(parts), source, where=f"cell {i}, output line")
+        text = "".join(parts)
+        parsed = printed_columns(text, source, where=f"cell {i}, output line")
         if parsed is not None:
-            found.append((i, *parsed))
+            found.append((i, *parsed, text))
     return found
 
 
@@ -219,7 +220,7 @@ def hf_console_rows(text: str, source=None) -> list[dict]:
 # "step 1/74 | loss 7.577 (+0.00z)| norm 1.2 ..."), and the usual hand-written forms
 # ("Epoch [1/10], Step [100/600], Loss: 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
 _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
-                   r"(?:\s*(?:/|of)\s*\d+)?\s*\]?", re.I)
+                   r"(?:\s*(?:/|of)\s*(\d+))?\s*\]?", re.I)
 _NAMED = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:\s*[:=]\s*|\s+)(" + _NUMBER
                     + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
 
@@ -298,6 +299,38 @@ def _unread_value(line: str) -> tuple[str, str] | None:
             continue
         return name, value
     return None
+
+
+def planned_end(text: str, fmt: str) -> tuple[float, str, str] | None:
+    """``(planned end, axis, how the log states it)`` of a printed log of format ``fmt``, in the axis units
+    and numbering its reader gives the run, where every line that states one states the same; else None.
+
+    Keras' ``Epoch 3/20`` plans epochs 0-19 (``Epoch k/N`` is epoch ``k - 1``): 19, as the last fit printed
+    it (a continued fit, ``initial_epoch=10, epochs=20``, prints ``Epoch 11/20``). A loop's
+    ``Epoch [1/10], Step [100/600]`` is read on its printed epochs: 10; modded-nanogpt's ``step:125/1750``
+    and llm.c's ``step 1/74`` on their steps: 1750, 74. A step total on a line that also numbers an epoch is
+    the epoch's own steps, no end of the run: not read."""
+    if fmt == "keras_console":
+        totals = [int(m.group(2)) for ln in _lines(text) if (m := _EPOCH.match(ln))]
+        return (float(totals[-1] - 1), "epoch", f"Epoch k/{totals[-1]}") if totals and totals[-1] >= 1 else None
+    if fmt != "printed_log":
+        return None
+    kind = "epoch" if len({a["epoch"] for a, _ in _parsed_axes(text) if "epoch" in a}) >= 2 else "step"
+    totals = []
+    for ln in _lines(text):
+        found = {("epoch" if m.group(1).lower() == "epoch" else "step"): m.group(3) for m in _AXIS.finditer(ln)}
+        if kind == "step" and "epoch" in found:
+            continue
+        if found.get(kind) is not None:
+            totals.append(int(found[kind]))
+    if not totals or len(set(totals)) != 1 or totals[0] < 1:
+        return None  # (totals that disagree: a printed "k/N" that is no plan of the run)
+    word = "Epoch" if kind == "epoch" else "step"
+    return float(totals[0]), kind, f"{word} k/{totals[0]}"
+
+
+def _parsed_axes(text: str) -> list[tuple[dict, dict]]:
+    return [(a, p) for a, p in map(_printed_pairs, _lines(text)) if p]
 
 
 def is_printed_log(text: str) -> bool:

@@ -12,7 +12,8 @@ The axis is the step. ``loss`` -> ``train_loss``, ``eval_loss`` -> ``val_loss``,
 a point on the curve: it goes to ``meta["train_loss_mean"]``. Timing columns
 (``*_runtime``, ``*_per_second``, ``total_flos``) are left out. A training loss that Transformers
 logged summed over ``k`` accumulated batches is read divided by ``k``, with a warning
-(``meta["train_loss_divided_by"]``).
+(``meta["train_loss_divided_by"]``). The planned end, ``max_steps``, is kept as ``meta["planned_end"]``:
+without a horizon asked, a checkpoint of a run under way is forecast to it.
 """
 
 from __future__ import annotations
@@ -91,7 +92,21 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)
     for run in runs:
         _undo_accumulated_sum(run, obj, summary, source)
+        plan_end(run, obj)
     return runs
+
+
+def plan_end(run: Run, obj: dict) -> None:
+    """The Trainer's planned end in ``run.meta["planned_end"]`` (``planned_end_from`` says which key):
+    ``max_steps`` on the step axis (the total the Trainer computed before its first step, whatever set it:
+    ``max_steps``, or ``num_train_epochs`` times the steps per epoch), ``num_train_epochs`` on an epoch
+    axis. A checkpoint saved mid-run (``checkpoint-500/trainer_state.json`` of 1000 steps) holds the
+    same plan as the finished run's state."""
+    key = "max_steps" if run.axis_name == "step" else "num_train_epochs"
+    end = obj.get(key)
+    if isinstance(end, (int, float)) and not isinstance(end, bool) and np.isfinite(end) and end > 0:
+        run.meta["planned_end"] = float(end)
+        run.meta["planned_end_from"] = key
 
 
 def _accumulated_batches(obj: dict, summary: dict | None) -> int | None:
