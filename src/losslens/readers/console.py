@@ -312,7 +312,7 @@ def planned_end(text: str, fmt: str) -> tuple[float, str, str] | None:
     the epoch's own steps, no end of the run: not read."""
     if fmt == "keras_console":
         totals = [int(m.group(2)) for ln in _lines(text) if (m := _EPOCH.match(ln))]
-        return (float(totals[-1] - 1), "epoch", f"Epoch k/{totals[-1]}") if totals and totals[-1] >= 1 else None
+        return (float(totals[-1] - 1), "epoch", f"Epoch k/{totals[-1]}: epochs 0-{totals[-1] - 1}") if totals and totals[-1] >= 1 else None
     if fmt != "printed_log":
         return None
     kind = "epoch" if len({a["epoch"] for a, _ in _parsed_axes(text) if "epoch" in a}) >= 2 else "step"

@@ -1,0 +1,179 @@
+"""The end a log plans: a run diagnosed before it is forecast to that end, not to twice its logged length.
+
+"My run is at checkpoint 40 of 80 and the loss went flat: should I let it finish?" The forecast used to go
+to twice the logged length (step 75 of a checkpoint logged from step 5 to 40) while the log says where the
+run will stop (max_steps 80; Keras' "Epoch 12/40"; "step:750/1500"). Without --horizon the planned end is
+the horizon where the run has not reached it; a finished run keeps twice its length; --horizon wins."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import losslens
+from losslens.cli import app
+from losslens.readers import read
+from typer.testing import CliRunner
+
+TESTS = Path(__file__).parent
+LOGS = TESTS / "fixtures" / "logs"
+
+
+def _cli(*args) -> str:
+    out = CliRunner().invoke(app, list(map(str, args)))
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+@pytest.mark.framework
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_trainer_checkpoint_is_forecast_to_max_steps_and_the_finished_run_to_twice_its_length(tmp_path):
+    """A real Trainer run (tests/hf_models.py's tiny BERT, 160 examples, 8 epochs = 80 steps, the Trainer's
+    default linear lr decay from 1e-3, evaluated every 5 steps) saving a checkpoint every 20 steps. Each
+    checkpoint's trainer_state.json is forecast to max_steps 80 (the old default: step 75 from checkpoint-40,
+    logged from step 5); the finished run's to twice its length, 155. Measured: the forecast of val_loss at
+    step 80 from checkpoint-40 was 0.6563 [0.644, 0.6741], from checkpoint-60 0.6433 [0.6332, 0.6579]; the
+    run reached 0.6517 there, inside both."""
+    transformers = pytest.importorskip("transformers")
+    sys.path.insert(0, str(TESTS))
+    from hf_models import tiny_bert_trainer
+
+    trainer = tiny_bert_trainer(tmp_path, transformers.TrainerCallback(), hidden=32, layers=1, n_train=160,
+                                n_eval=128, epochs=8, eval_steps=5, save_strategy="steps", save_steps=20,
+                                learning_rate=1e-3)
+    trainer.train()
+    trainer.save_state()
+    [full] = read(tmp_path / "trainer_state.json")
+    x, val = full.finite("val_loss")
+    assert x[-1] == 80 and full.meta["planned_end"] == 80
+    reached = float(val[-1])
+    for k in (40, 60):
+        state = tmp_path / f"checkpoint-{k}" / "trainer_state.json"
+        [run] = read(state)
+        assert (run.meta["planned_end"], run.meta["planned_end_from"]) == (80, "max_steps")
+        fc = losslens.forecast(state)
+        assert fc.metric == "val_loss" and fc.horizon == 80 and fc.horizon_from == "max_steps"
+        lo, hi = fc.interval
+        # The run's own end against the forecast made half-way (or three quarters of the way) there.
+        assert lo - 0.01 <= reached <= hi + 0.01, (k, fc.value, fc.interval, reached)
+        d = losslens.diagnose(state)
+        text = str(d)
+        assert f"the run is at step {k} of 80, the planned end (max_steps)" in text
+        if d.forecast is not None:
+            assert d.forecast["horizon"] == 80 and d.forecast["horizon_from"] == "max_steps"
+            assert "step 80, the planned end (max_steps)" in text
+            # The Trainer's linear decay still runs: the forecast cannot see what it does.
+            assert "the logged learning rate is still decaying" in text
+        printed = json.loads(_cli("diagnose", state, "--json").splitlines()[0])
+        assert printed["forecast"] is None or printed["forecast"]["horizon"] == 80
+        assert "at step 80 (the planned end, max_steps)" in _cli("forecast", state)
+        # --horizon wins.
+        assert losslens.forecast(state, horizon=100).horizon == 100
+        assert losslens.forecast(state, horizon=100).horizon_from is None
+        assert json.loads(_cli("diagnose", state, "--json", "--horizon", 100).splitlines()[0])["forecast"]["horizon"] == 100
+    d40 = losslens.diagnose(tmp_path / "checkpoint-40" / "trainer_state.json")
+    assert d40.forecast is not None, str(d40)  # (still improving at step 40: the forecast is quoted)
+    # The finished run (and its last checkpoint) got there: twice its logged length, 5 + 2 x 75.
+    for state in (tmp_path / "trainer_state.json", tmp_path / "checkpoint-80" / "trainer_state.json"):
+        fc = losslens.forecast(state)
+        assert fc.horizon == 155 and fc.horizon_from is None
+        assert "planned end" not in str(losslens.diagnose(state))
+
+
+def _keras_fit(stop: int) -> str:
+    """What fit(epochs=40, verbose=2) of the article's MLP printed, stopped by a callback after epoch ``stop``
+    (a job preempted, killed, stopped by hand; -1: run to its end)."""
+    import contextlib
+    import io
+
+    import keras
+
+    sys.path.insert(0, str(TESTS))
+    from keras_models import article_data, mlp
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == stop:
+                self.model.stop_training = True
+
+    x, y = article_data(0, n=400)
+    model = mlp()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        model.fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=2,
+                  callbacks=[Stop()] if stop >= 0 else [])
+    return printed.getvalue()
+
+
+@pytest.mark.framework
+def test_a_keras_fit_stopped_early_is_forecast_to_the_epochs_it_printed(tmp_path):
+    """A real Keras 3 fit (torch backend; the article's MLP, fit(epochs=40, verbose=2)) whose training a
+    callback stopped (model.stop_training = True) after epoch 11, "Epoch 12/40": the console log plans epochs
+    0-39, and the forecast goes to 39 (the old default: 22). The same fit run to its end (same seed) reached
+    val_loss 0.0085 at epoch 39; the forecast from epoch 11 said 0.0069 [0, 0.047] (uncertain: the interval
+    reaches 0), which holds it. The full fit's log keeps twice its length."""
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("run on the torch backend")
+    logs = {}
+    for stop in (11, -1):
+        logs[stop] = tmp_path / f"stop{stop}.txt"
+        logs[stop].write_text(_keras_fit(stop))
+    [run] = read(logs[11])
+    assert run.meta["format"] == "keras_console" and run.axis[-1] == 11
+    assert run.meta["planned_end"] == 39 and run.meta["planned_end_from"] == "Epoch k/40: epochs 0-39"
+    fc = losslens.forecast(logs[11])
+    assert fc.horizon == 39 and fc.horizon_from.startswith("Epoch k/40")
+    [full] = read(logs[-1])
+    assert full.axis[-1] == 39
+    reached = float(full.finite("val_loss")[1][-1])
+    assert fc.interval[0] <= reached <= fc.interval[1], (fc.value, fc.interval, reached)
+    d = losslens.diagnose(logs[11])
+    assert "the run is at epoch 11 of 39, the planned end (Epoch k/40: epochs 0-39)" in str(d)
+    assert d.forecast is not None and d.forecast["horizon"] == 39
+    # Run to its end: nothing planned lies ahead, twice its length (0 + 2 x 39).
+    assert losslens.forecast(logs[-1]).horizon == 78
+    assert "planned end" not in str(losslens.diagnose(logs[-1]))
+
+
+def _cut(name: str, before: str, tmp_path) -> Path:
+    """The committed printed log up to (not including) the first line starting with ``before``: what a job
+    killed there left."""
+    lines = (LOGS / name).read_text().splitlines(True)
+    keep = lines[:next(i for i, ln in enumerate(lines) if ln.lstrip().startswith(before))]
+    path = tmp_path / name
+    path.write_text("".join(keep))
+    return path
+
+
+@pytest.mark.parametrize("name, before, axis, last, end, said", [
+    ("printed_epochs.txt", "Epoch [7/", "epoch", 6, 12, "Epoch k/12"),  # the tutorial loop: epochs 1-12
+    ("printed_modded.txt", "step:875/", "step", 750, 1500, "step k/1500"),  # modded-nanogpt
+    ("printed_llmc.txt", "step  201/", "step", 200, 400, "step k/400"),  # llm.c
+])
+def test_a_loops_printed_total_is_the_planned_end_of_a_job_killed_before_it(tmp_path, name, before, axis, last,
+                                                                             end, said):
+    """A loop's own prints state the total beside each number ("Epoch [1/12], Step [5/20]", "step:125/1500",
+    "step 1/400"): cut where a killed job would have left them, the forecast goes to that total; the whole
+    log, which got there, keeps twice its length. A step total beside an epoch number (the tutorial's
+    "Step [5/20]": steps of one epoch) is no end of the run."""
+    cut = _cut(name, before, tmp_path)
+    [run] = read(cut)
+    assert run.axis_name == axis and run.axis[-1] == last
+    assert (run.meta["planned_end"], run.meta["planned_end_from"]) == (end, said)
+    fc = losslens.forecast(cut)
+    assert fc.horizon == end and fc.horizon_from == said
+    assert f"the run is at {axis} {last} of {end}, the planned end ({said})" in str(losslens.diagnose(cut))
+    [whole] = read(LOGS / name)
+    assert whole.meta["planned_end"] == end == whole.axis[-1]
+    fc = losslens.forecast(LOGS / name)
+    assert fc.horizon_from is None and fc.horizon == pytest.approx(whole.axis[0] + 2 * (whole.axis[-1] - whole.axis[0]))
+
+
+def test_a_single_printed_epoch_reads_no_plan_from_its_steps(tmp_path):
+    """One epoch of the tutorial loop is read on its steps (5-20 of "Step [s/20]"), and 20 is that epoch's
+    end, not the run's (12 epochs): no planned end."""
+    cut = _cut("printed_epochs.txt", "Epoch [2/", tmp_path)
+    [run] = read(cut)
+    assert run.axis_name == "step" and "planned_end" not in run.meta
