@@ -33,7 +33,8 @@ def diagnose(source, **options) -> Diagnosis:
 
     Options: ``metric`` (series to diagnose; default ``val_loss`` else ``train_loss``),
     ``classes`` (number of classes K, for the chance level), ``horizon`` (forecast horizon
-    in axis units), ``columns`` (column overrides for files). A file holding several runs
+    in axis units; default the planned end the log states, ``run.meta["planned_end"]``, where the run has
+    not reached it, else twice the logged length), ``columns`` (column overrides for files). A file holding several runs
     raises ValueError: use :func:`diagnose_all`.
     """
     from .api import diagnose as _diagnose
@@ -47,7 +48,8 @@ def diagnose_all(source, **options) -> list[Diagnosis]:
 
 
 def forecast(source, horizon=None, **options):
-    """Forecast where the run's curve is heading; see :mod:`losslens.forecasting`."""
+    """Forecast where the run's curve is heading, to ``horizon`` (axis units; default the planned end the
+    log states where the run has not reached it, else twice the logged length); see :mod:`losslens.forecasting`."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, **options)
 

@@ -212,10 +212,13 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     classes : int, optional
         Number of classes K, for the chance level 1/K (inferred from the log when possible).
     horizon : float, optional
-        Forecast to this axis value and fill ``Diagnosis.forecast``.
+        Forecast to this axis value and fill ``Diagnosis.forecast``. Default: the planned end the log
+        states (``run.meta["planned_end"]``) where the run has not reached it, for the forecast quoted;
+        else twice the logged length.
     forecast : bool, default True
-        Forecast (to ``horizon``, or twice the logged length) to quantify still_improving and
-        back converged; False skips it (about half the cost: callbacks at every epoch end).
+        Forecast (to ``horizon``, or the planned end, or twice the logged length) to quantify still_improving
+        and back converged (the rules read the forecast at twice the length, the yardstick their thresholds
+        were set on); False skips it (about half the cost: callbacks at every epoch end).
     higher_is_better : bool, optional
         Is ``metric`` a score (accuracy, R², Dice, reward)? Default: from its name
         (:func:`losslens.facts.metric_direction`); a name that does not say is read as a loss,
