@@ -81,7 +81,7 @@ def test_a_trainer_checkpoint_is_forecast_to_max_steps_and_the_finished_run_to_t
         assert "planned end" not in str(losslens.diagnose(state))
 
 
-def _keras_fit(stop: int) -> str:
+def _keras_fit(stop: int, verbose: int = 2) -> str:
     """What fit(epochs=40, verbose=2) of the article's MLP printed, stopped by a callback after epoch ``stop``
     (a job preempted, killed, stopped by hand; -1: run to its end)."""
     import contextlib
@@ -101,7 +101,7 @@ def _keras_fit(stop: int) -> str:
     model = mlp()
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        model.fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=2,
+        model.fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=verbose,
                   callbacks=[Stop()] if stop >= 0 else [])
     return printed.getvalue()
 
@@ -177,3 +177,27 @@ def test_a_single_printed_epoch_reads_no_plan_from_its_steps(tmp_path):
     cut = _cut("printed_epochs.txt", "Epoch [2/", tmp_path)
     [run] = read(cut)
     assert run.axis_name == "step" and "planned_end" not in run.meta
+
+
+@pytest.mark.framework
+def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_path):
+    """mlflow.keras.autolog logs fit()'s arguments (epochs=40, initial_epoch, steps_per_epoch) and the metrics at
+    step = the 0-based epoch: a fit stopped after epoch 11 is forecast to step 39 (the old default: 22)."""
+    keras = pytest.importorskip("keras")
+    mlflow = pytest.importorskip("mlflow")
+    if keras.backend.backend() != "torch":
+        pytest.skip("run on the torch backend")
+    store = tmp_path / "mlflow.db"
+    mlflow.set_tracking_uri(f"sqlite:///{store}")
+    mlflow.keras.autolog(log_models=False, log_datasets=False, silent=True)
+    try:
+        _keras_fit(11, verbose=0)
+    finally:
+        mlflow.keras.autolog(disable=True)
+        mlflow.set_tracking_uri(None)
+    [run] = read(store)
+    assert run.axis[-1] == 11 and run.meta["params"]["epochs"] == "40"
+    assert run.meta["planned_end"] == 39 and run.meta["planned_end_from"] == "fit(epochs=40): epochs 0-39"
+    fc = losslens.forecast(store)
+    assert fc.horizon == 39 and fc.horizon_from == "fit(epochs=40): epochs 0-39"
+    assert "at step 11 of 39, the planned end (fit(epochs=40)" in str(losslens.diagnose(store))

@@ -341,9 +341,28 @@ def _to_run(client, mlrun, label) -> Run | None:
     meta = {"format": "mlflow", "run_id": info.run_id, "experiment_id": info.experiment_id,
             "status": info.status, "params": dict(mlrun.data.params)}
     try:
-        return scalars_to_run(scalars, name=name, source=f"{label}#run={info.run_id}", meta=meta)
+        run = scalars_to_run(scalars, name=name, source=f"{label}#run={info.run_id}", meta=meta)
     except ReadError:
         return None  # only step/epoch counters logged
+    _keras_plan(run)
+    return run
+
+
+def _keras_plan(run: Run) -> None:
+    """The fit's planned epochs in ``run.meta["planned_end"]``, for a Keras autolog run: ``mlflow.keras.autolog``
+    logs ``fit``'s arguments as params (``epochs``, ``initial_epoch``, ``steps_per_epoch``: all three say it is
+    that fit's) and its metrics at step = the 0-based epoch, so ``epochs=40`` plans steps 0-39. Not read where
+    the logged steps go past ``epochs - 1`` (metrics logged by batch, ``log_every_n_steps``)."""
+    params = run.meta.get("params") or {}
+    if not {"epochs", "initial_epoch", "steps_per_epoch"} <= set(params):
+        return
+    try:
+        n = int(params["epochs"])
+    except (TypeError, ValueError):
+        return
+    if n >= 1 and run.axis.size and float(run.axis[-1]) <= n - 1:
+        run.meta["planned_end"] = float(n - 1)
+        run.meta["planned_end_from"] = f"fit(epochs={n}): epochs 0-{n - 1}"
 
 
 @contextlib.contextmanager
