@@ -201,3 +201,14 @@ def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_pat
     fc = losslens.forecast(store)
     assert fc.horizon == 39 and fc.horizon_from == "fit(epochs=40): epochs 0-39"
     assert "at step 11 of 39, the planned end (fit(epochs=40)" in str(losslens.diagnose(store))
+
+
+def test_a_planned_end_far_past_the_calibrated_range_is_said(tmp_path):
+    """llm.c's log killed at step 30 of 400: the planned end is 14x the logged length past its start, where the
+    forecast's interval width is held at its 10x calibration: said beside "at step 30 of 400"."""
+    cut = _cut("printed_llmc.txt", "step   31/", tmp_path)
+    text = str(losslens.diagnose(cut))
+    assert "the run is at step 30 of 400" in text and "14x the logged length, past the 10x" in text
+    assert "14x the logged length" in _cli("forecast", cut)
+    # Half-way, inside the calibrated range: not said.
+    assert "past the 10x" not in str(losslens.diagnose(_cut("printed_llmc.txt", "step  201/", tmp_path)))

@@ -3127,8 +3127,12 @@ def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:
     killed job, an early stop), so the user reads the verdict as one on a run that has not had its full length."""
     end, source = planned
     last = float(np.nanmax(run.axis)) if run.axis.size else float(f.x[-1])
-    return (f"the run is at {f.axis_name} {_n(last)} of {_n(end)}, the planned end ({source}): it stopped, or this "
+    line = (f"the run is at {f.axis_name} {_n(last)} of {_n(end)}, the planned end ({source}): it stopped, or this "
             f"log was saved, {_n(end - last)} {f.axis_name}s short of it")
+    from .forecasting import beyond_calibration
+
+    far = beyond_calibration(float(f.x[0]), float(f.x[-1]), end)
+    return line if far is None else f"{line}; {far}"
 
 
 def _schedule_ahead(run: Run, f: Facts) -> str | None:

@@ -810,6 +810,20 @@ def planned_horizon(run, x_last: float) -> tuple[float, str] | None:
     return end, str(meta.get("planned_end_from") or "the planned end")
 
 
+def beyond_calibration(x0: float, x_last: float, horizon: float) -> str | None:
+    """A caveat where ``horizon`` lies further past ``x0`` than the 10x the logged span (``x_last - x0``) the
+    interval's width was calibrated to (``_CAL_LOG_RATIO``; beyond it the width is held at the 10x value, so
+    the interval is too narrow): a planned end far ahead of a checkpoint early in a run. Else None."""
+    span = x_last - x0
+    if not span > 0:
+        return None
+    ratio = (horizon - x0) / span
+    if not ratio > float(np.exp(_CAL_LOG_RATIO[-1])) * 1.0001:
+        return None
+    return (f"that is {ratio:.0f}x the logged length, past the 10x the forecast's interval was calibrated on: "
+            "read it as narrower than the uncertainty")
+
+
 def training_loss(metric: str, higher: bool = False) -> bool:
     """A loss measured on the training data (``loss``, ``train_loss``), whose ``p_improve`` is read
     through the map fitted on training losses; a score (``higher``) or a held-out series is not."""

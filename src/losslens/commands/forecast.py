@@ -79,6 +79,12 @@ def describe(fc, name: str, axis: str, run=None) -> str:
              f"at {axis} {axis_text(fc.x_last)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
+    if planned:
+        from losslens.forecasting import beyond_calibration
+
+        far = beyond_calibration(fc.x0, fc.x_last, fc.horizon)
+        if far:
+            lines.append(f"  horizon: the planned end; {far}")
     if fc.uncertain:
         from losslens.forecasting import UNCERTAIN_TRACK_RECORD
 
