@@ -212,3 +212,30 @@ def test_a_planned_end_far_past_the_calibrated_range_is_said(tmp_path):
     assert "14x the logged length" in _cli("forecast", cut)
     # Half-way, inside the calibrated range: not said.
     assert "past the 10x" not in str(losslens.diagnose(_cut("printed_llmc.txt", "step  201/", tmp_path)))
+
+
+@pytest.mark.framework
+def test_a_loop_that_numbers_its_epochs_from_0_plans_n_minus_1(tmp_path):
+    """A PyTorch loop printing ``Epoch {epoch}/{epochs}`` for ``epoch in range(10)`` ends at "Epoch 9/10": run to
+    its end it keeps twice its length (not "at epoch 9 of 10, 1 short"); killed after epoch 5 it is forecast to 9."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([1.0, 2.0, 3.0]) + 0.1 * torch.randn(64)
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    lines = []
+    for epoch in range(10):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x).squeeze(1), y)
+        loss.backward()
+        opt.step()
+        lines.append(f"Epoch {epoch}/10 loss: {loss.item():.4f}\n")
+    (tmp_path / "done.txt").write_text("".join(lines))
+    (tmp_path / "killed.txt").write_text("".join(lines[:6]))
+    [done] = read(tmp_path / "done.txt")
+    assert done.axis_name == "epoch" and done.axis[-1] == 9 and done.meta["planned_end"] == 9
+    assert losslens.forecast(tmp_path / "done.txt").horizon == 18
+    assert "planned end" not in str(losslens.diagnose(tmp_path / "done.txt"))
+    fc = losslens.forecast(tmp_path / "killed.txt")
+    assert fc.horizon == 9 and fc.horizon_from == "Epoch k/10: epochs 0-9"

@@ -241,9 +241,9 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
 def _planned(runs: list[Run], text: str, fmt: str) -> list[Run]:
     """The planned end a printed log states (``Epoch 3/20``, ``step:125/1750``: console.planned_end) in the
     last run's meta, on the axis it was read on: a log of several fits states the last one's."""
-    found = console.planned_end(text, fmt) if runs else None
-    if found is not None and runs[-1].axis_name == found[1]:
-        runs[-1].meta["planned_end"], runs[-1].meta["planned_end_from"] = found[0], found[2]
+    found = console.planned_end(text, fmt, runs[-1].axis_name, runs[-1].axis) if runs else None
+    if found is not None:
+        runs[-1].meta["planned_end"], runs[-1].meta["planned_end_from"] = found
     return runs
 
 

@@ -301,36 +301,43 @@ def _unread_value(line: str) -> tuple[str, str] | None:
     return None
 
 
-def planned_end(text: str, fmt: str) -> tuple[float, str, str] | None:
-    """``(planned end, axis, how the log states it)`` of a printed log of format ``fmt``, in the axis units
-    and numbering its reader gives the run, where every line that states one states the same; else None.
+def planned_end(text: str, fmt: str, axis: str, numbers=()) -> tuple[float, str] | None:
+    """``(planned end, how the log states it)`` of a printed log of format ``fmt`` read on ``axis`` (``"epoch"``
+    or ``"step"``), in the axis units and numbering its reader gives the run; else None.
 
-    Keras' ``Epoch 3/20`` plans epochs 0-19 (``Epoch k/N`` is epoch ``k - 1``): 19, as the last fit printed
-    it (a continued fit, ``initial_epoch=10, epochs=20``, prints ``Epoch 11/20``). A loop's
-    ``Epoch [1/10], Step [100/600]`` is read on its printed epochs: 10; modded-nanogpt's ``step:125/1750``
-    and llm.c's ``step 1/74`` on their steps: 1750, 74. A step total on a line that also numbers an epoch is
-    the epoch's own steps, no end of the run: not read."""
+    Keras' ``Epoch 3/20`` plans epochs 0-19 (``Epoch k/N`` is epoch ``k - 1``): 19, as the last fit printed it
+    (a continued fit, ``initial_epoch=10, epochs=20``, prints ``Epoch 11/20``). A loop's ``Epoch [1/10], Step
+    [100/600]`` read on its printed epochs plans 10; modded-nanogpt's ``step:125/1750`` and llm.c's ``step 1/74``,
+    read on their steps, 1750 and 74, where every line that states a total states the same. A step total on a
+    line that also numbers an epoch counts the epoch's own steps, no end of the run: not read. ``numbers``, the
+    run's axis values, tell a loop's numbering: epochs printed from 0 (``Epoch 0/10``) end at ``N - 1``; steps
+    printed from 0 end at ``N`` (modded-nanogpt validates at ``step:0/N`` and ``step:N/N``) or at ``N - 1`` (a
+    ``range(N)``), so a run whose last step is ``N - 1`` could have finished or not: no plan read."""
     if fmt == "keras_console":
         totals = [int(m.group(2)) for ln in _lines(text) if (m := _EPOCH.match(ln))]
-        return (float(totals[-1] - 1), "epoch", f"Epoch k/{totals[-1]}: epochs 0-{totals[-1] - 1}") if totals and totals[-1] >= 1 else None
+        if axis != "epoch" or not totals or totals[-1] < 1:
+            return None
+        return float(totals[-1] - 1), f"Epoch k/{totals[-1]}: epochs 0-{totals[-1] - 1}"
     if fmt != "printed_log":
         return None
-    kind = "epoch" if len({a["epoch"] for a, _ in _parsed_axes(text) if "epoch" in a}) >= 2 else "step"
-    totals = []
+    totals = set()
     for ln in _lines(text):
-        found = {("epoch" if m.group(1).lower() == "epoch" else "step"): m.group(3) for m in _AXIS.finditer(ln)}
-        if kind == "step" and "epoch" in found:
+        found: dict[str, str | None] = {}
+        for m in _AXIS.finditer(ln):  # (the first number of a kind on a line is the one read, as _printed_pairs)
+            found.setdefault("epoch" if m.group(1).lower() == "epoch" else "step", m.group(3))
+        if axis == "step" and "epoch" in found:
             continue
-        if found.get(kind) is not None:
-            totals.append(int(found[kind]))
-    if not totals or len(set(totals)) != 1 or totals[0] < 1:
+        if found.get(axis) is not None:
+            totals.add(int(found[axis]))
+    if len(totals) != 1 or min(totals) < 1:
         return None  # (totals that disagree: a printed "k/N" that is no plan of the run)
-    word = "Epoch" if kind == "epoch" else "step"
-    return float(totals[0]), kind, f"{word} k/{totals[0]}"
-
-
-def _parsed_axes(text: str) -> list[tuple[dict, dict]]:
-    return [(a, p) for a, p in map(_printed_pairs, _lines(text)) if p]
+    total = totals.pop()
+    seen = {float(v) for v in numbers}
+    if axis == "epoch" and 0.0 in seen:
+        return float(total - 1), f"Epoch k/{total}: epochs 0-{total - 1}"
+    if axis == "step" and 0.0 in seen and max(seen) == total - 1:
+        return None
+    return float(total), f"{'Epoch' if axis == 'epoch' else 'step'} k/{total}"
 
 
 def is_printed_log(text: str) -> bool:
