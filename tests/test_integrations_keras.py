@@ -442,3 +442,27 @@ def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
     for d in (losslens.diagnose(run, metric="val_RMSE"), losslens.diagnose(path, metric="val_rmse")):
         text = d.render() if hasattr(d, "render") else str(d)
         assert "val_RMSE" in text and "val_rmse" not in text, text
+
+
+
+@pytest.mark.slow
+def test_keras_callback_messages_spell_the_metric_as_keras_logged_it(capsys):
+    # The callback's own lines, not only the reports: monitoring the metric the user named "RMSE" and stopping on a
+    # converged val_loss with the best weights restored (epoch 93 of 100, restored 91), what it prints -- the report's
+    # advice, the stop and restore line -- names val_RMSE as Keras logged it, never the key val_rmse; the saved meta
+    # keeps the key. (stop_gain's own line is checked in test_integrations_torch, on a loop's val_RMSE.)
+    x, y = article_data(0, n=400)
+    xv, yv = article_data(1, n=100)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
+                  metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    cb = LosslensCallback(monitor="val_RMSE", stop_on=("converged",), restore_best_weights=True, verbose=1,
+                          time_budget_ms=None)
+    model.fit(x, y, validation_data=(xv, yv), epochs=100, batch_size=32, verbose=0, callbacks=[cb])
+    out = capsys.readouterr().out
+    assert cb.actions[-1]["action"] == "stop" and cb.actions[-1]["cause"] == "converged", out
+    stop = next(m for m in cb.messages if "stopped at" in m)
+    assert "restoring the weights of epoch" in stop and "(val_RMSE 0." in stop, stop
+    assert "val_rmse" not in out and not any("val_rmse" in m for m in cb.messages), out
+    assert cb.watcher.to_history()["meta"]["monitor"] == "val_rmse"

@@ -424,3 +424,36 @@ def test_the_decay_is_the_largest_of_the_groups_that_hold_parameters():
     both = optimizer_decay([torch.optim.Adam([w], weight_decay=0.01, decoupled_weight_decay=True)])
     assert list(both) == ["decoupled_weight_decay"]
     assert optimizer_decay([None]) == {}
+
+
+def test_monitor_messages_spell_a_metric_as_the_loop_logged_it():
+    """A loop that logs its metric as ``val_RMSE`` (the Run keys it ``val_rmse``) and stops on it with stop_gain: the
+    stop and restore lines the Monitor prints spell it val_RMSE, as the reports do; the action it records and the
+    saved file's ``monitor`` keep the key, which ``monitor=`` and ``--metric`` accept in either spelling."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(512, 2, generator=g)
+    y = (2 * x[:, 0] + 3 * x[:, 1] + 0.1 * torch.randn(512, generator=g)).unsqueeze(1)
+    xv = torch.rand(256, 2, generator=g)
+    yv = (2 * xv[:, 0] + 3 * xv[:, 1] + 0.1 * torch.randn(256, generator=g)).unsqueeze(1)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = Monitor(model, opt, epochs=300, monitor="val_RMSE", stop_gain=0.01, restore_best_weights=True,
+                      verbose=0)
+    for epoch in range(300):
+        for i in range(0, 512, 32):
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x[i:i + 32]), y[i:i + 32])
+            loss.backward()
+            opt.step()
+            monitor.step(loss)
+        with torch.no_grad():
+            val = torch.nn.functional.mse_loss(model(xv), yv).item()
+        if monitor.epoch_end(val_loss=val, val_RMSE=math.sqrt(val)):
+            break
+    monitor.finish()
+    assert epoch < 299 and monitor.actions[-1]["cause"] == "forecast"
+    stop = next(m for m in monitor.messages if "stopped at" in m)
+    assert "val_RMSE is forecast to improve" in stop and "(val_RMSE 0." in stop, stop
+    assert not any("val_rmse" in m for m in monitor.messages), monitor.messages
+    assert monitor.watcher.best_key == "val_rmse" and monitor.watcher.to_history()["meta"]["monitor"] == "val_rmse"

@@ -354,6 +354,17 @@ def spelt_as(meta: dict, column: str, key: str) -> None:
         meta.setdefault("column_names", {})[key] = str(column)
 
 
+def respell(names: dict | None, text: str) -> str:
+    """``text`` with each normalised key of ``names`` (``meta["column_names"]``: key -> the log's spelling, as
+    :func:`spelt_as` records it) written as the log spelt it: ``val_rmse`` -> ``val_RMSE``. Whole names only (a key is
+    never replaced inside a longer one), longest first; a name already spelt as logged is left as it is. For text a
+    person reads; JSON and decisions keep the keys."""
+    if not names:
+        return text
+    pattern = re.compile("|".join(rf"(?<![\w/]){re.escape(k)}(?![\w(])" for k in sorted(names, key=len, reverse=True)))
+    return pattern.sub(lambda m: names[m.group(0)], text)
+
+
 #: Accuracy names with no split word: Keras' training accuracy (beside its ``val_accuracy``), and the
 #: names fastai gives its metrics.
 BARE_ACCURACY = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy")

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise, spelt_as
+from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise, respell, spelt_as
 from ..exceptions import LosslensError
 from ..facts.smoothing import theil_sen
 from ..run import Run
@@ -913,6 +913,7 @@ class Watcher:
         return changed.size > 0 and lrs.size - 1 - changed[-1] < 2
 
     def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
+        text = self.as_logged(text)
         self.reported = d
         self.reports.append({self.axis_name: _num(epoch), **_reported(d), **({"final": True} if final else {})})
         if decision is not None:
@@ -931,7 +932,7 @@ class Watcher:
         if key in self._said:
             return
         self._said.add(key)
-        msg = f"losslens {self.framework} callback: {text}"
+        msg = self.as_logged(f"losslens {self.framework} callback: {text}")
         self.messages.append(msg)
         logger.warning(msg)
         warnings.warn(msg, UserWarning, stacklevel=3)
@@ -958,7 +959,13 @@ class Watcher:
                              final=True)
         self.save()
 
+    def as_logged(self, text: str) -> str:
+        """``text`` with each metric spelt as the framework logged it (``val_rmse`` -> ``val_RMSE``: what
+        :meth:`_append` recorded, as the reports spell it); for what a person reads, never for keys."""
+        return respell(self.meta.get("column_names"), text)
+
     def say(self, text: str):
+        text = self.as_logged(text)
         if self.epoch_note and "epoch-note" not in self._said and text.startswith("losslens"):
             self._said.add("epoch-note")
             text += " " + self.epoch_note

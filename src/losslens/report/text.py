@@ -6,10 +6,9 @@ output piped to a file or a CI log stays readable.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
+from ..columns import respell
 from ..result import Diagnosis, axis_text
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
@@ -71,12 +70,7 @@ def as_logged(d: Diagnosis, text: str) -> str:
     """``text`` with each series the reader only normalised spelt as the log spelt it
     (``metrics_map50_95(b)`` -> ``metrics/mAP50-95(B)``: :meth:`losslens.run.Run.label`). Text only: the
     JSON keeps the Run's keys, which ``--metric`` also accepts."""
-    names = (getattr(d.run, "meta", None) or {}).get("column_names") or {}
-    if not names:
-        return text
-    # Whole names only (a key is never replaced inside a longer one), longest first.
-    pattern = re.compile("|".join(rf"(?<![\w/]){re.escape(k)}(?![\w(])" for k in sorted(names, key=len, reverse=True)))
-    return pattern.sub(lambda m: names[m.group(0)], text)
+    return respell((getattr(d.run, "meta", None) or {}).get("column_names"), text)
 
 
 def render_text(d: Diagnosis) -> str:
