@@ -14,7 +14,7 @@ the ``eval_*`` metrics; the first training loss logged before the first evaluati
 (where training started: evaluated once an epoch, a fine-tune's first eval_loss is often its best). The axis is the global step, as in the run's ``trainer_state.json``
 (its ``log_history``, which ``losslens diagnose`` reads, and its ``checkpoint-<step>`` folders),
 so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
-is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 40 (epoch 4)".
+is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 35 (epoch 3.5)".
 ``axis="epoch"`` puts the run on the fractional epoch instead (then the file's read differs).
 The run is saved to ``save_path``, by default ``<args.output_dir>/losslens.json``. Lowering
 the lr scales the optimizer's param groups and the scheduler's ``base_lrs``, so a warm-up/decay
