@@ -203,10 +203,17 @@ class ForecastStopping:
             return False  # at or past the planned end: nothing left to decide
         if horizon is not None and self._x[-1] - self._x[0] < self.min_fraction * (horizon - self._x[0]):
             return False
-        progressed = self._progressed()
-        self.forecast = forecast_curve(np.asarray(self._x), np.asarray(self._y), horizon)
+        from .facts.smoothing import difference_noise, median3
+
+        y = np.asarray(self._y)
+        # The running median of 3 and the noise sd, once per check: the progress guard, the reference and the stuck
+        # test read them off the same points (the stuck test is reached only through the guard, min_progress > 0).
+        m3 = median3(y)
+        noise = difference_noise(y) if self.min_progress else math.nan
+        progressed = self._progressed(y, m3, noise)
+        self.forecast = forecast_curve(np.asarray(self._x), y, horizon)
         fc = self.forecast
-        ref = self._reference(np.asarray(self._y), fc)
+        ref = self._reference(y, fc, m3)
         self.decided_gain = (ref - fc.value) / max(abs(ref), 1e-12)
         if fc.reason:
             # No forecast (a fit that misses where the curve is now: too few points, or a blow-up and its
@@ -222,27 +229,25 @@ class ForecastStopping:
             # trend, and says nothing of a take-off to come; only a curve forecast to stay where it is (stuck: a
             # network knocked to a constant prediction) is stopped, weighed against its own level.
             self.decided_gain = (fc.level - fc.value) / max(abs(fc.level), 1e-12)
-            low = abs(self.decided_gain) < self.min_gain and self._stuck_evidence(fc.level)
+            low = abs(self.decided_gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
         self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
             self.stopped_epoch = float(epoch)
             return True
         return False
 
-    def _progressed(self) -> bool:
+    def _progressed(self, y: np.ndarray, m3: np.ndarray, noise: float) -> bool:
         """Has the curve got better than its start by more than ``min_progress`` noise sds? The start is the median of
         the first 3 points (one wild first epoch does not set it), the best the lowest running median of 3 among
-        points with a neighbour on each side, the noise sd from second differences (blind to the trend)."""
+        points with a neighbour on each side (``m3``: ``median3(y)``), the noise sd from second differences (blind to
+        the trend: ``noise``, in ``y``'s units). ``y``: the curve so far, shape (n,), lower is better."""
         if not self.min_progress:
             return True
-        from .facts.smoothing import difference_noise, median3
-
-        y = np.asarray(self._y)
         start = float(np.median(y[:3]))
-        best = float(np.min(median3(y)[1:-1]))
-        return start - best > self.min_progress * difference_noise(y)
+        best = float(np.min(m3[1:-1]))
+        return start - best > self.min_progress * noise
 
-    def _stuck_evidence(self, level: float) -> bool:
+    def _stuck_evidence(self, level: float, noise: float) -> bool:
         """Is a flat forecast evidence of a stuck curve? Yes where the curve's noise (second differences' robust sd)
         is under ``stuck_noise`` of its level (a network knocked to a constant prediction repeats one value); a
         noisier one is read as stuck only from ``stuck_points`` finite values on: a flat fit to a few points
@@ -250,11 +255,9 @@ class ForecastStopping:
         epochs) is no evidence that the score will not take off."""
         if len(self._y) >= self.stuck_points:
             return True
-        from .facts.smoothing import difference_noise
+        return noise < self.stuck_noise * abs(level)
 
-        return difference_noise(np.asarray(self._y)) < self.stuck_noise * abs(level)
-
-    def _reference(self, y: np.ndarray, fc) -> float:
+    def _reference(self, y: np.ndarray, fc, m3: np.ndarray) -> float:
         """What the forecast at the horizon must beat by ``min_gain`` (lower-is-better units)."""
         if self.against == "best":
             return float(np.min(y))
@@ -263,9 +266,7 @@ class ForecastStopping:
         # "smoothed": the best of the running median of 3, so that one lucky epoch (a dip the
         # next epoch undoes) does not set the bar; the last point, which has no next epoch yet,
         # counts no lower than the forecast's level there (the trend through the last points).
-        from .facts.smoothing import median3
-
-        m = median3(y)
+        m = m3.copy()
         m[-1] = max(float(y[-1]), fc.level)
         return float(np.min(m))
 

@@ -238,6 +238,7 @@ class Watcher:
     # epoch e as "Epoch e+1/N"): said once, beside the first report that quotes an epoch.
     epoch_note: Any = field(default=None, init=False)
     _flat_backed: Any = field(default=None, init=False)    # diagnoses made when the flat stretch last backed a stop
+    _improving_memo: Any = field(default=None, init=False)  # ((rows, loss), what _improving_logged_metric found)
     # A further fit of the same model with this callback (Keras' fit called again, as fine-tuning does after a
     # frozen phase; see :meth:`begin_fit`): its planned last epoch in the trainer's count until its first epoch,
     # then the number added to the trainer's epochs and the last epoch of the fit before.
@@ -818,6 +819,28 @@ class Watcher:
         ``_logged_metric_improves``) needs 8 points after the loss's X; live, the stop comes before them. A DDPM on
         two moons (tests/fixtures/ecosystem/lightning_ddpm, 3 seeds) was stopped as converged at epoch 8, 12, 18 with
         the samples' energy distance 0.047, 0.034, 0.023 while it still set new bests; held, the runs train on."""
+        # Asked up to twice an epoch (the converged report's check and the stop's, or the report's and stop_gain's),
+        # on the same rows: read once per row count and loss.
+        key = (len(self.axis), loss)
+        if self._improving_memo is None or self._improving_memo[0] != key:
+            self._improving_memo = (key, self._improving_logged_metric(loss))
+        improving = self._improving_memo[1]
+        if improving is None:
+            return False
+        if stop is not None:
+            name, higher, (w, before, recent, noise) = improving
+            sign = -1.0 if higher else 1.0
+            what = "looks converged" if stop == "converged" else "is forecast to improve less than stop_gain"
+            self.say_once(f"logged-metric-{stop}", (
+                f"losslens: {loss} {what} at {self.axis_name} {axis_text(self.axis[-1])}, but {name}, also "
+                f"logged, still improves: {sign * recent:.4g} over its last {w} points against {sign * before:.4g} "
+                f"before them (its noise {noise:.2g}): not stopping while it does (monitor='{name}' with a "
+                f"patience stops on it)"))
+        return True
+
+    def _improving_logged_metric(self, loss) -> tuple | None:
+        """The first metric :meth:`_logged_metric_holds` finds still improving beside ``loss``, as ``(name,
+        higher_is_better, (w, best before, best of the last w, noise))`` in lower-is-better units, or None."""
         from ..diagnosis import logged_quality_metrics
         from ..facts.smoothing import difference_noise
         from ..forecasting import score_top
@@ -826,7 +849,6 @@ class Watcher:
             values = np.asarray(self.history[name], dtype=float)
             values = values[np.isfinite(values)]
             z = -values if higher else values
-            found = None
             for k in (z.shape[0], z.shape[0] - 1):  # this check and the one before
                 if k < 5:
                     continue
@@ -838,21 +860,8 @@ class Watcher:
                 level = top + before if top else abs(before)  # a score's level is its distance below the ceiling
                 noise = difference_noise(z[1:k])  # (from the second point: the first is often a cliff away)
                 if before - recent > max(noise, FLAT_BAND * level):
-                    found = (w, before, recent, noise)
-                    break
-            if found is None:
-                continue
-            if stop is not None:
-                w, before, recent, noise = found
-                sign = -1.0 if higher else 1.0
-                what = "looks converged" if stop == "converged" else "is forecast to improve less than stop_gain"
-                self.say_once(f"logged-metric-{stop}", (
-                    f"losslens: {loss} {what} at {self.axis_name} {axis_text(self.axis[-1])}, but {name}, also "
-                    f"logged, still improves: {sign * recent:.4g} over its last {w} points against {sign * before:.4g} "
-                    f"before them (its noise {noise:.2g}): not stopping while it does (monitor='{name}' with a "
-                    f"patience stops on it)"))
-            return True
-        return False
+                    return name, higher, (w, before, recent, noise)
+        return None
 
     def _lr_check_pending(self, d, lr) -> bool:
         """True: hold a ``converged`` stop, ``reduce_lr_on`` asks for an lr_too_high check that has not had
