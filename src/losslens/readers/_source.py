@@ -102,7 +102,11 @@ def load(path: Path, source: str) -> Content:
             if not compressed and not utf16 and b"\x00" in head.rstrip(b"\x00"):
                 # Checkpoints and other binaries: stop before reading gigabytes.
                 raise UnknownFormatError(_binary_kind(head, path.name), source)
-            data = head + fh.read()
+            if fh.seekable():  # read whole into one buffer: head + rest copied a 13 MB log once more
+                fh.seek(0)
+                data = fh.read()
+            else:  # a pipe (<(cmd))
+                data = head + fh.read()
             if not compressed and not utf16 and b"\x00" in data:
                 # A log whose tail is zeros (a machine that crashed mid-write leaves the file's
                 # last block NUL-filled) is the text before them; NULs inside are a binary file.
