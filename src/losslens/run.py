@@ -240,15 +240,24 @@ class Run:
 
     # ---- helpers ----------------------------------------------------------------------
     def _sort_and_merge(self):
-        order = np.argsort(self.axis, kind="stable")
-        axis = self.axis[order]
-        uniq, first = np.unique(axis, return_index=True)
+        axis = self.axis
+        if (axis[1:] >= axis[:-1]).all():
+            # In order, only repeated (a Trainer's eval row at its train row's step): no sort, no NaN.
+            order = None
+            new = np.empty(axis.shape[0], dtype=bool)
+            new[0], new[1:] = True, axis[1:] != axis[:-1]
+            uniq, idx = axis[new], np.cumsum(new) - 1
+        else:
+            order = np.argsort(axis, kind="stable")
+            axis = axis[order]
+            uniq = np.unique(axis, return_index=True)[0]  # (a stable sort: -0.0 and 0.0 keep the first's sign)
+            idx = np.searchsorted(uniq, axis)
         merged = {}
         for key, arr in self.series.items():
-            arr = arr[order]
+            if order is not None:
+                arr = arr[order]
             out = np.full(uniq.shape[0], np.nan)
             # Later rows overwrite earlier ones, but never with NaN (Lightning interleaves rows).
-            idx = np.searchsorted(uniq, axis)
             ok = np.isfinite(arr)
             out[idx[ok]] = arr[ok]
             merged[key] = out
