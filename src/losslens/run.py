@@ -134,7 +134,8 @@ class Run:
     def get(self, key: str) -> np.ndarray | None:
         """The series under ``key`` or None; a series with no finite value counts as absent."""
         arr = self.series.get(key)
-        if arr is None or not np.isfinite(arr).any():
+        # (Most curves start or end on a value: no pass over a 100,000-step series, asked ~70 times a diagnosis.)
+        if arr is None or not (len(arr) and (np.isfinite(arr[0]) or np.isfinite(arr[-1])) or np.isfinite(arr).any()):
             return None
         return arr
 
