@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from itertools import chain
+from itertools import chain, compress
 
 import numpy as np
 
@@ -153,8 +153,8 @@ def _row_groups(records: list[dict]) -> list[tuple[tuple, np.ndarray, list[dict]
         if len(distinct) == 1:
             index, rows = np.arange(n), records
         else:
-            index = np.flatnonzero(lengths == length)
-            rows = list(map(records.__getitem__, index.tolist()))
+            mask = lengths == length
+            index, rows = np.flatnonzero(mask), list(compress(records, mask.tolist()))
         keys = list(rows[0])
         if list(chain.from_iterable(rows)) == keys * len(rows):
             groups.append((int(index[0]), tuple(keys), index, rows))
