@@ -445,6 +445,30 @@ def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
 
 
 
+
+@pytest.mark.slow
+def test_keras_stop_gain_waits_while_val_rmse_still_falls_steadily():
+    # The regression above monitored on val_RMSE with stop_gain=0.02 over 80 epochs: val_RMSE falls 1.74 -> 0.36 in 4
+    # epochs, then a steady ~0.01 an epoch. A Weibull fit to that knee forecast it flat at epoch 9 (0.3173, down 10%
+    # over its last 3 epochs) and the callback stopped there, "a forecast gain of 0.0%", where training on reached
+    # 0.094. Monitoring val_loss the same flat forecast came at epoch 16 and was held only because val_RMSE, also
+    # logged, still improved. A stop is not taken while the curve's own last points fall faster than that.
+    x, y = article_data(0, n=400)
+    xv, yv = article_data(1, n=100)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
+                  metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    cb = LosslensCallback(monitor="val_RMSE", stop_gain=0.02, restore_best_weights=True, verbose=0,
+                          time_budget_ms=None)
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=80, batch_size=32, verbose=0, callbacks=[cb])
+    rmse = history.history["val_RMSE"]
+    assert len(rmse) > 40, (len(rmse), cb.messages)
+    assert min(rmse) < 0.5 * rmse[9], rmse                 # it did fall by a factor after epoch 9
+    if cb.stopped_epoch is not None:                        # a stop, if any, near the floor it reached
+        assert min(rmse) < 0.11, rmse
+
+
 @pytest.mark.slow
 def test_keras_callback_messages_spell_the_metric_as_keras_logged_it(capsys):
     # The callback's own lines, not only the reports: monitoring the metric the user named "RMSE" and stopping on a

@@ -55,6 +55,20 @@ and yolo_map_late, which holds 0.65-0.68 from its take-off at epoch 13 to 21, wh
 flat forecast stops it, 7.5% short of the 0.736 it reaches at 40 (patience 10 does not stop it; a stop on a decline
 only after the guard held 3 checks reaches 0.73 there but costs the scores 10 points of savings).
 
+A forecast that misses how fast the curve falls now is not stopped on: where the slope of the last 5 points is steeper
+than the fitted curve's over them by more than 3 of its noise sds, and that missed fall over those points (or to the
+horizon, if nearer) exceeds ``min_gain`` of the level (:meth:`ForecastStopping._misses_the_fall`). A fit that is all
+knee does that: a Keras regression's val_RMSE (``metrics=[RootMeanSquaredError()]``) falling 1.74 -> 0.36 in 4 epochs,
+then a steady 0.01 an epoch, was forecast flat at epoch 9 of 80 (a Weibull fit to the knee, 0.0% to come) and stopped
+with ``stop_gain=0.02`` at 0.3173, where training on reached 0.094; its val_loss, the same curve squared, was forecast
+flat at 16 (0.063, reaching 0.0089), a stop the Watcher held only because val_RMSE, also logged, still fell. On the
+2,515 benchmark losses (every stop decided as the benchmark does) 91 of the default rule's stops moved, all later,
+none to a higher regret (84 lower): 16.6% -> 16.1% fewer epochs than patience 10, median regret 0.59% as before, p90
+3.84% -> 3.69%, mean 8.97% -> 6.88% (a Keras NLP run stopped at its 6th epoch with 50x its best runs on); with
+``min_gain=0.02`` 15 moved, 24.4% -> 24.2%, p90 5.69% -> 5.53%. Of the 809 scores 2 moved, both later, neither to a
+higher regret. The window (5 points) and the 3 sds were set before
+the benchmark was run, not chosen on it.
+
 The class is pure (no framework): the losslens callbacks run it with ``stop_gain=`` (the
 horizon taken from the trainer's planned epochs, see ``integrations/_core.Watcher``), any other
 loop can feed it ``update(epoch, value)`` and act on the returned bool, and ``losslens forecast
@@ -230,6 +244,8 @@ class ForecastStopping:
             # network knocked to a constant prediction) is stopped, weighed against its own level.
             self.decided_gain = (fc.level - fc.value) / max(abs(fc.level), 1e-12)
             low = abs(self.decided_gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
+        if low and self.decided_gain >= 0 and self._misses_the_fall(np.asarray(self._x), y, fc, noise):
+            low = False
         self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
             self.stopped_epoch = float(epoch)
@@ -246,6 +262,31 @@ class ForecastStopping:
         start = float(np.median(y[:3]))
         best = float(np.min(m3[1:-1]))
         return start - best > self.min_progress * noise
+
+    def _misses_the_fall(self, x: np.ndarray, y: np.ndarray, fc, noise: float) -> bool:
+        """Does the forecast miss how fast the curve falls now? Yes where the least-squares slope of its last 5 points
+        is steeper than the fitted curve's slope over them by more than 3 of that slope's noise sds, and the missed
+        fall over that stretch (or to the horizon, if nearer) is more than ``min_gain`` of the level: the forecast's
+        flat tail is then a fit to an early knee, not to where the curve is going, and its gain says nothing. A
+        regression's val_RMSE falling 1.74 -> 0.36 in 4 epochs, then a steady 0.01 an epoch, was forecast flat at
+        epoch 9 of 80 by a Weibull fit to the knee (its last 4 points 0.3513 ... 0.3173, the fit's 0.3288 ... 0.3216)
+        and stopped there, where training on reached 0.094. ``x``, ``y``: the curve so far, shape (n,), lower is
+        better; ``noise``: second differences' robust sd in ``y``'s units (NaN: computed here)."""
+        k = 5
+        if y.shape[0] < k or fc._model is None:
+            return False
+        xs, ys = x[-k:], y[-k:]
+        dx = xs - xs.mean()
+        sxx = float(dx @ dx)
+        if not sxx > 0:
+            return False
+        missed = float(dx @ (fc.value_at(xs) - ys)) / sxx  # observed slope below the fitted one, per axis unit
+        if not math.isfinite(noise):
+            from .facts.smoothing import difference_noise
+
+            noise = difference_noise(y)
+        span = min(float(xs[-1] - xs[0]), float(self.horizon - x[-1]) if self.horizon is not None else math.inf)
+        return missed > 3.0 * noise / math.sqrt(sxx) and missed * span > self.min_gain * abs(fc.level)
 
     def _stuck_evidence(self, level: float, noise: float) -> bool:
         """Is a flat forecast evidence of a stuck curve? Yes where the curve's noise (second differences' robust sd)
