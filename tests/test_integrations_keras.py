@@ -424,15 +424,20 @@ def test_keras_decay_reads_the_layers_l2_and_keeps_the_optimizers_decay_apart():
     assert keras_decay(plain) == {}
 
 
-def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
-    # A metric the user named "RMSE": Keras logs RMSE / val_RMSE, the Run keys them val_rmse; the live report, the
-    # diagnosis of cb.run() and the file the callback saved all spell it val_RMSE, and --metric takes both.
-    x, y = article_data(0, n=400)
-    xv, yv = article_data(1, n=100)
+def rmse_regression():
+    """The article's regression data and a small net compiled with a metric the user named "RMSE" (Keras logs
+    RMSE / val_RMSE; the Run keys them rmse / val_rmse)."""
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
                   metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    return model, article_data(0, n=400), article_data(1, n=100)
+
+
+def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
+    # A metric the user named "RMSE": Keras logs RMSE / val_RMSE, the Run keys them val_rmse; the live report, the
+    # diagnosis of cb.run() and the file the callback saved all spell it val_RMSE, and --metric takes both.
+    model, (x, y), (xv, yv) = rmse_regression()
     path = tmp_path / "run.json"
     cb = LosslensCallback(save_path=path, verbose=0, time_budget_ms=None)
     history = model.fit(x, y, validation_data=(xv, yv), epochs=8, batch_size=32, verbose=0, callbacks=[cb])
@@ -444,8 +449,6 @@ def test_keras_metric_names_are_reported_as_keras_logged_them(tmp_path):
         assert "val_RMSE" in text and "val_rmse" not in text, text
 
 
-
-
 @pytest.mark.slow
 def test_keras_stop_gain_waits_while_val_rmse_still_falls_steadily():
     # The regression above monitored on val_RMSE with stop_gain=0.02 over 80 epochs: val_RMSE falls 1.74 -> 0.36 in 4
@@ -453,12 +456,7 @@ def test_keras_stop_gain_waits_while_val_rmse_still_falls_steadily():
     # over its last 3 epochs) and the callback stopped there, "a forecast gain of 0.0%", where training on reached
     # 0.094. Monitoring val_loss the same flat forecast came at epoch 16 and was held only because val_RMSE, also
     # logged, still improved. A stop is not taken while the curve's own last points fall faster than that.
-    x, y = article_data(0, n=400)
-    xv, yv = article_data(1, n=100)
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
-                  metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    model, (x, y), (xv, yv) = rmse_regression()
     cb = LosslensCallback(monitor="val_RMSE", stop_gain=0.02, restore_best_weights=True, verbose=0,
                           time_budget_ms=None)
     history = model.fit(x, y, validation_data=(xv, yv), epochs=80, batch_size=32, verbose=0, callbacks=[cb])
@@ -475,12 +473,7 @@ def test_keras_callback_messages_spell_the_metric_as_keras_logged_it(capsys):
     # converged val_loss with the best weights restored (epoch 93 of 100, restored 91), what it prints -- the report's
     # advice, the stop and restore line -- names val_RMSE as Keras logged it, never the key val_rmse; the saved meta
     # keeps the key. (stop_gain's own line is checked in test_integrations_torch, on a loop's val_RMSE.)
-    x, y = article_data(0, n=400)
-    xv, yv = article_data(1, n=100)
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse",
-                  metrics=[keras.metrics.RootMeanSquaredError(name="RMSE")])
+    model, (x, y), (xv, yv) = rmse_regression()
     cb = LosslensCallback(monitor="val_RMSE", stop_on=("converged",), restore_best_weights=True, verbose=1,
                           time_budget_ms=None)
     model.fit(x, y, validation_data=(xv, yv), epochs=100, batch_size=32, verbose=0, callbacks=[cb])

@@ -226,6 +226,24 @@ def test_atomic_save_leaves_the_previous_file_when_killed_mid_write(tmp_path, mo
     assert len(losslens.read(path)[0]) == 3
 
 
+def _fit_linear(model, opt, monitor, train, val_set, logged, epochs=300):
+    """Minibatches of 32 over ``train`` for up to ``epochs`` epochs, the Monitor told ``logged(val_mse)`` at each
+    epoch end; returns the last epoch run (the Monitor may stop the loop)."""
+    (x, y), (xv, yv) = train, val_set
+    for epoch in range(epochs):
+        for i in range(0, len(x), 32):
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x[i:i + 32]), y[i:i + 32])
+            loss.backward()
+            opt.step()
+            monitor.step(loss)
+        with torch.no_grad():
+            val = torch.nn.functional.mse_loss(model(xv), yv).item()
+        if monitor.epoch_end(**logged(val)):
+            break
+    return epoch
+
+
 def test_monitor_stop_gain_uses_the_planned_epochs():
     """A linear model on y = 2 x1 + 3 x2 + noise, SGD, 300 epochs planned: the forecast rule
     stops once the validation loss has nothing left to gain, and the best weights come back."""
@@ -239,17 +257,7 @@ def test_monitor_stop_gain_uses_the_planned_epochs():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     monitor = Monitor(model, opt, epochs=300, stop_gain=0.01, restore_best_weights=True, verbose=0)
     assert monitor.watcher.horizon == 299
-    for epoch in range(300):
-        for i in range(0, 512, 32):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[i:i + 32]), y[i:i + 32])
-            loss.backward()
-            opt.step()
-            monitor.step(loss)
-        with torch.no_grad():
-            val = torch.nn.functional.mse_loss(model(xv), yv).item()
-        if monitor.epoch_end(val_loss=val):
-            break
+    epoch = _fit_linear(model, opt, monitor, (x, y), (xv, yv), lambda val: {"val_loss": val})
     monitor.finish()
     assert 30 <= epoch < 200 and monitor.actions[-1]["cause"] == "forecast"
     with torch.no_grad():
@@ -440,17 +448,8 @@ def test_monitor_messages_spell_a_metric_as_the_loop_logged_it():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     monitor = Monitor(model, opt, epochs=300, monitor="val_RMSE", stop_gain=0.01, restore_best_weights=True,
                       verbose=0)
-    for epoch in range(300):
-        for i in range(0, 512, 32):
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[i:i + 32]), y[i:i + 32])
-            loss.backward()
-            opt.step()
-            monitor.step(loss)
-        with torch.no_grad():
-            val = torch.nn.functional.mse_loss(model(xv), yv).item()
-        if monitor.epoch_end(val_loss=val, val_RMSE=math.sqrt(val)):
-            break
+    epoch = _fit_linear(model, opt, monitor, (x, y), (xv, yv),
+                        lambda val: {"val_loss": val, "val_RMSE": math.sqrt(val)})
     monitor.finish()
     assert epoch < 299 and monitor.actions[-1]["cause"] == "forecast"
     stop = next(m for m in monitor.messages if "stopped at" in m)
