@@ -164,8 +164,8 @@ class Watcher:
     stop_gain : float or None
         Also stop when going on to the planned last epoch is forecast to lower ``monitor`` by
         less than this fraction (0.01 = 1%): :class:`losslens.stopping.ForecastStopping`, whatever
-        the verdict. None (default): off. Benchmark: 17% fewer epochs than Keras
-        ``EarlyStopping(patience=10)`` at 0.59% median (3.8% p90) regret on 2,515 real curves;
+        the verdict. None (default): off. Benchmark: 16% fewer epochs than Keras
+        ``EarlyStopping(patience=10)`` at 0.59% median (3.7% p90) regret on 2,515 real curves;
         checked at every epoch, as here, 20% fewer at 0.67% (5.6% p90) before the progress guard
         (not remeasured since). The forecast is weighed against the best of the running median of 3,
         not the raw best: one lucky epoch that the next undoes no longer ends a run still falling
