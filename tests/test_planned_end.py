@@ -182,7 +182,7 @@ def test_a_single_printed_epoch_reads_no_plan_from_its_steps(tmp_path):
 @pytest.mark.framework
 def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_path):
     """mlflow.keras.autolog logs fit()'s arguments (epochs=40, initial_epoch, steps_per_epoch) and the metrics at
-    step = the 0-based epoch: a fit stopped after epoch 11 is forecast to step 39 (the old default: 22)."""
+    step = the 0-based epoch: a fit stopped after epoch 11 is forecast to epoch 39 (the old default: 22), on an axis named epoch."""
     keras = pytest.importorskip("keras")
     mlflow = pytest.importorskip("mlflow")
     if keras.backend.backend() != "torch":
@@ -200,7 +200,8 @@ def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_pat
     assert run.meta["planned_end"] == 39 and run.meta["planned_end_from"] == "fit(epochs=40): epochs 0-39"
     fc = losslens.forecast(store)
     assert fc.horizon == 39 and fc.horizon_from == "fit(epochs=40): epochs 0-39"
-    assert "at step 11 of 39, the planned end (fit(epochs=40)" in str(losslens.diagnose(store))
+    assert run.axis_name == "epoch"
+    assert "at epoch 11 of 39, the planned end (fit(epochs=40)" in str(losslens.diagnose(store))
 
 
 def test_a_planned_end_far_past_the_calibrated_range_is_said(tmp_path):

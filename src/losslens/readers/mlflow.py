@@ -351,7 +351,8 @@ def _to_run(client, mlrun, label) -> Run | None:
 def _keras_plan(run: Run) -> None:
     """The fit's planned epochs in ``run.meta["planned_end"]``, for a Keras autolog run: ``mlflow.keras.autolog``
     logs ``fit``'s arguments as params (``epochs``, ``initial_epoch``, ``steps_per_epoch``: all three say it is
-    that fit's) and its metrics at step = the 0-based epoch, so ``epochs=40`` plans steps 0-39. Not read where
+    that fit's) and its metrics at step = the 0-based epoch, so ``epochs=40`` plans epochs 0-39 (the run's axis is
+    named ``epoch``). Not read where
     the logged steps go past ``epochs - 1`` (metrics logged by batch, ``log_every_n_steps``)."""
     params = run.meta.get("params") or {}
     if not {"epochs", "initial_epoch", "steps_per_epoch"} <= set(params):
@@ -361,6 +362,8 @@ def _keras_plan(run: Run) -> None:
     except (TypeError, ValueError):
         return
     if n >= 1 and run.axis.size and float(run.axis[-1]) <= n - 1:
+        # Its steps are epochs: said so, and its training loss is an epoch's mean, not one batch's.
+        run.axis_name = "epoch"
         run.meta["planned_end"] = float(n - 1)
         run.meta["planned_end_from"] = f"fit(epochs={n}): epochs 0-{n - 1}"
 
