@@ -352,8 +352,8 @@ def _keras_plan(run: Run) -> None:
     """The fit's planned epochs in ``run.meta["planned_end"]``, for a Keras autolog run: ``mlflow.keras.autolog``
     logs ``fit``'s arguments as params (``epochs``, ``initial_epoch``, ``steps_per_epoch``: all three say it is
     that fit's) and its metrics at step = the 0-based epoch, so ``epochs=40`` plans epochs 0-39 (the run's axis is
-    named ``epoch``). Not read where
-    the logged steps go past ``epochs - 1`` (metrics logged by batch, ``log_every_n_steps``)."""
+    named ``epoch``). Not read where the logged steps go past ``epochs - 1`` (metrics logged by batch,
+    ``log_every_n_steps``)."""
     params = run.meta.get("params") or {}
     if not {"epochs", "initial_epoch", "steps_per_epoch"} <= set(params):
         return
