@@ -221,13 +221,13 @@ class ForecastStopping:
             return False
         from .facts.smoothing import difference_noise, median3
 
-        y = np.asarray(self._y)
-        # The running median of 3 and the noise sd, once per check: the progress guard, the reference and the stuck
-        # test read them off the same points (the stuck test is reached only through the guard, min_progress > 0).
+        x, y = np.asarray(self._x), np.asarray(self._y)
+        # The running median of 3 and the noise sd, once per check: the progress guard, the reference, the stuck
+        # test and the missed-fall test read them off the same points.
         m3 = median3(y)
-        noise = difference_noise(y) if self.min_progress else math.nan
+        noise = difference_noise(y)
         progressed = self._progressed(y, m3, noise)
-        self.forecast = forecast_curve(np.asarray(self._x), y, horizon)
+        self.forecast = forecast_curve(x, y, horizon)
         fc = self.forecast
         ref = self._reference(y, fc, m3)
         self.decided_gain = (ref - fc.value) / max(abs(ref), 1e-12)
@@ -246,7 +246,7 @@ class ForecastStopping:
             # network knocked to a constant prediction) is stopped, weighed against its own level.
             self.decided_gain = (fc.level - fc.value) / max(abs(fc.level), 1e-12)
             low = abs(self.decided_gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
-        if low and self.decided_gain >= 0 and self._misses_the_fall(np.asarray(self._x), y, fc, noise):
+        if low and self.decided_gain >= 0 and self._misses_the_fall(x, y, fc, noise):
             low = False
         self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
@@ -273,7 +273,7 @@ class ForecastStopping:
         regression's val_RMSE falling 1.74 -> 0.36 in 4 epochs, then a steady 0.01 an epoch, was forecast flat at
         epoch 9 of 80 by a Weibull fit to the knee (its last 4 points 0.3513 ... 0.3173, the fit's 0.3288 ... 0.3216)
         and stopped there, where training on reached 0.094. ``x``, ``y``: the curve so far, shape (n,), lower is
-        better; ``noise``: second differences' robust sd in ``y``'s units (NaN: computed here)."""
+        better; ``noise``: second differences' robust sd in ``y``'s units."""
         k = 5
         if y.shape[0] < k or fc._model is None:
             return False
@@ -283,10 +283,6 @@ class ForecastStopping:
         if not sxx > 0:
             return False
         missed = float(dx @ (fc.value_at(xs) - ys)) / sxx  # observed slope below the fitted one, per axis unit
-        if not math.isfinite(noise):
-            from .facts.smoothing import difference_noise
-
-            noise = difference_noise(y)
         span = min(float(xs[-1] - xs[0]), float(self.horizon - x[-1]) if self.horizon is not None else math.inf)
         return missed > 3.0 * noise / math.sqrt(sxx) and missed * span > self.min_gain * abs(fc.level)
 
