@@ -483,3 +483,32 @@ def test_keras_callback_messages_spell_the_metric_as_keras_logged_it(capsys):
     assert "restoring the weights of epoch" in stop and "(val_RMSE 0." in stop, stop
     assert "val_rmse" not in out and not any("val_rmse" in m for m in cb.messages), out
     assert cb.watcher.to_history()["meta"]["monitor"] == "val_rmse"
+
+
+def test_keras_reads_the_class_count_off_the_compiled_classifier(tmp_path):
+    """The chance level (ln K) needs K, which no user passes: the callback reads it off the model's head and
+    loss, saves it with the run, and leaves heads whose uniform guess is not ln K alone."""
+    from losslens.integrations.keras import keras_classes
+
+    def compiled(units, activation, loss):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation)])
+        model.compile(optimizer="adam", loss=loss)
+        return model
+
+    assert keras_classes(compiled(3, "softmax", "sparse_categorical_crossentropy")) == 3
+    assert keras_classes(compiled(5, None, keras.losses.CategoricalCrossentropy(from_logits=True))) == 5
+    assert keras_classes(compiled(1, "sigmoid", "binary_crossentropy")) == 2
+    assert keras_classes(compiled(4, "sigmoid", "binary_crossentropy")) is None       # multi-label
+    assert keras_classes(compiled(3, None, "mse")) is None
+    assert keras_classes(compiled(3, "softmax", keras.losses.CategoricalFocalCrossentropy())) is None
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64)
+    path = tmp_path / "run.json"
+    cb = LosslensCallback(verbose=0, save_path=path)
+    compiled(3, "softmax", "sparse_categorical_crossentropy").fit(
+        x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[cb])
+    assert cb.watcher.classes == 3 and losslens.read(path)[0].meta["classes"] == 3
+    given = LosslensCallback(verbose=0, classes=7)                                     # the user's own K wins
+    compiled(3, "softmax", "sparse_categorical_crossentropy").fit(x, y, epochs=1, verbose=0, callbacks=[given])
+    assert given.watcher.classes == 7

@@ -150,6 +150,31 @@ def test_the_report_follows_the_run_when_the_verdict_changes(tmp_path, capsys):
     assert out.count("losslens (transformers") == len(cb.reports) <= 3 < len(run) // 4   # not at every evaluation
     assert last["verdict"] == cb.diagnosis.verdict                  # the last word is the run's end
     assert json.loads((tmp_path / "losslens.json").read_text())["meta"]["reports"] == cb.reports
+    # K = 2 read off the classifier's head: flat at ln 2, validation 0.2% up while training fell 2% is a model
+    # that learned nothing yet, not one that overfits (read overfitting at step 130 before K was known).
+    assert cb.watcher.classes == 2
+    assert not [r for r in cb.reports if r["step"] < dropped and r["verdict"] == "overfitting"]
+
+
+def test_the_class_count_is_read_only_off_a_single_label_classifier():
+    """A language model's config carries num_labels=2 too, and a regression head has problem_type set by its
+    first forward pass: neither gets a chance level."""
+    from losslens.integrations.transformers import model_classes
+
+    bert = dict(vocab_size=32, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+                max_position_embeddings=8)
+    ids = torch.randint(0, 32, (4, 8))
+    clf = transformers.BertForSequenceClassification(transformers.BertConfig(num_labels=3, **bert))
+    assert model_classes(clf) is None                               # before any forward pass: not yet known
+    clf(input_ids=ids, labels=torch.tensor([0, 1, 2, 0]))
+    assert model_classes(clf) == 3
+    reg = transformers.BertForSequenceClassification(transformers.BertConfig(num_labels=1, **bert))
+    reg(input_ids=ids, labels=torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    multi = transformers.BertForSequenceClassification(transformers.BertConfig(num_labels=3, **bert))
+    multi(input_ids=ids, labels=torch.tensor([[1.0, 0, 1]] * 4))
+    lm = transformers.GPT2LMHeadModel(transformers.GPT2Config(vocab_size=32, n_embd=16, n_layer=1, n_head=2,
+                                                              n_positions=8))
+    assert [model_classes(m) for m in (reg, multi, lm)] == [None, None, None]
 
 
 def test_a_decaying_lr_schedule_keeps_converged_from_stopping(tmp_path, capsys):

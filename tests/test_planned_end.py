@@ -204,6 +204,62 @@ def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_pat
     assert "at epoch 11 of 39, the planned end (fit(epochs=40)" in str(losslens.diagnose(store))
 
 
+@pytest.mark.framework
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_lightning_autolog_run_stopped_early_is_forecast_to_its_max_epochs(tmp_path):
+    """mlflow.pytorch.autolog logs a Lightning fit's Trainer(max_epochs=20) as the param epochs, beside
+    optimizer_name, and its epoch metrics at step = the 0-based epoch: a fit stopped after epoch 5 is forecast to
+    epoch 19 (before: to 10, twice what was logged, on an axis named step)."""
+    torch = pytest.importorskip("torch")
+    L = pytest.importorskip("lightning")
+    mlflow = pytest.importorskip("mlflow")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    x = torch.randn(256, 4)
+    y = x @ torch.tensor([1.0, -2.0, 0.5, 0.0]) + 0.1 * torch.randn(256)
+
+    class Linear(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 1)
+
+        def _loss(self, batch):
+            return torch.nn.functional.mse_loss(self.layer(batch[0]).squeeze(-1), batch[1])
+
+        def training_step(self, batch, i):
+            loss = self._loss(batch)
+            self.log("train_loss", loss, on_epoch=True, on_step=False)
+            return loss
+
+        def validation_step(self, batch, i):
+            self.log("val_loss", self._loss(batch))
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    class StopAfter5(L.Callback):
+        def on_validation_epoch_end(self, trainer, module):
+            trainer.should_stop = trainer.current_epoch >= 5
+
+    store = tmp_path / "mlflow.db"
+    mlflow.set_tracking_uri(f"sqlite:///{store}")
+    mlflow.pytorch.autolog(log_models=False, silent=True)
+    loader = DataLoader(TensorDataset(x, y), batch_size=32)
+    try:
+        with mlflow.start_run():
+            L.Trainer(max_epochs=20, callbacks=[StopAfter5()], logger=False, enable_checkpointing=False,
+                      enable_progress_bar=False, enable_model_summary=False).fit(Linear(), loader, loader)
+    finally:
+        mlflow.pytorch.autolog(disable=True)
+        mlflow.set_tracking_uri(None)
+    [run] = read(store)
+    assert run.axis[-1] == 5 and run.meta["params"]["epochs"] == "20" and run.axis_name == "epoch"
+    assert run.meta["planned_end"] == 19 and run.meta["planned_end_from"] == "Trainer(max_epochs=20): epochs 0-19"
+    assert losslens.forecast(store).horizon == 19
+    assert "at epoch 5 of 19, the planned end (Trainer(max_epochs=20)" in str(losslens.diagnose(store))
+
+
 def test_a_planned_end_far_past_the_calibrated_range_is_said(tmp_path):
     """llm.c's log killed at step 30 of 400: the planned end is 14x the logged length past its start, where the
     forecast's interval width is held at its 10x calibration: said beside "at step 30 of 400"."""

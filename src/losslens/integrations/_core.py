@@ -226,6 +226,7 @@ class Watcher:
     _cooldown_left: int = field(default=0, init=False)
     _nonfinite: bool = field(default=False, init=False)
     _warned: bool = field(default=False, init=False)
+    _classes_read: bool = field(default=False, init=False)
     _last_verdict: Any = field(default=None, init=False)
     _skip: int = field(default=0, init=False)
     _report_check_skip: int = field(default=0, init=False)  # epochs before a converged report is checked again
@@ -990,6 +991,22 @@ class Watcher:
             self.meta.update(read())
         except Exception as exc:
             self.warn_once(exc, "reading the weight penalty")
+
+    def read_classes(self, read) -> None:
+        """Set ``classes`` from ``read()``, the class count K of the model's classifier head (None where the
+        model does not say), unless the user gave it: the chance level (ln K, 1/K) that tells "learned nothing
+        yet" from overfitting. Until K is known, a tiny BERT flat at ln 2 whose validation loss wobbled 0.2%
+        up while its training loss fell 2% read overfitting. A failure warns once; training goes on without it."""
+        if self.classes is not None or self._classes_read:
+            return
+        self._classes_read = True
+        try:
+            k = read()
+        except Exception as exc:
+            self.warn_once(exc, "reading the number of classes")
+            return
+        if k is not None and int(k) >= 2:
+            self.classes = int(k)
 
     def read_frozen(self, read) -> None:
         """Set ``meta["frozen"]`` from ``read()``, ``(frozen, total)`` weight counts (``trainable=False`` /

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 
@@ -107,6 +108,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                                        f"is the one Keras printed as 'Epoch {epoch + 1}/{total or '…'}'.)")
             lr = self._get_lr()
             self.watcher.read_frozen(lambda: keras_frozen(self.model))
+            self.watcher.read_classes(lambda: keras_classes(self.model))
             decision = self.watcher.end_epoch(at, logs or {}, lr=lr, extra=self.probe.pop_epoch(),
                                               schedule=self._schedule(lr, epoch))
             if decision.improved and self.watcher.restore_best_weights:
@@ -238,6 +240,28 @@ def keras_decay(model) -> dict:
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
     return decay_meta(coupled, decoupled)
+
+
+def keras_classes(model) -> int | None:
+    """K, the class count of a one-output classifier compiled with a cross-entropy: the output's last
+    dimension under (sparse) categorical cross-entropy, 2 under binary cross-entropy on one unit. None
+    otherwise: a multi-label head (binary cross-entropy on K units), a regression, a focal or custom loss
+    (whose uniform guess is not ln K), several outputs, a subclassed model that declares no outputs."""
+    loss = getattr(model, "loss", None)
+    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()   # the class spelling, SparseCategoricalCrossentropy
+    try:
+        outputs = model.outputs or []
+    except (AttributeError, ValueError):
+        return None
+    units = outputs[0].shape[-1] if len(outputs) == 1 else None
+    if not isinstance(units, int):
+        return None
+    if name in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        return units if units >= 2 else None
+    return 2 if name == "binary_crossentropy" and units == 1 else None
 
 
 def _sublayers(model) -> list:

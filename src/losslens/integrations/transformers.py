@@ -143,6 +143,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 return
             extra = {"epoch_frac": float(state.epoch)} \
                 if self.watcher.axis_name == "step" and state.epoch is not None else None
+            # At the first row, not at train begin: the first forward pass is what sets config.problem_type.
+            self.watcher.read_classes(lambda: model_classes(kwargs.get("model")))
             decision = self.watcher.end_epoch(float(where), logs, lr=lr, extra=extra,
                                               schedule=_schedule(args, state, kwargs))
             model = kwargs.get("model")
@@ -175,6 +177,26 @@ def _schedule(args, state, kwargs) -> LRSchedule | None:
         except Exception:
             running = True
     return LRSchedule(f'lr_scheduler_type="{kind}"', running=running)
+
+
+#: The heads whose loss is one softmax cross-entropy over ``config.num_labels`` classes.
+_CLASSIFIERS = ("ForSequenceClassification", "ForImageClassification", "ForAudioClassification",
+                "ForVideoClassification")
+
+
+def model_classes(model) -> int | None:
+    """K, ``config.num_labels`` of a single-label classification head (``BertForSequenceClassification`` ...)
+    whose first forward pass set ``config.problem_type = "single_label_classification"`` (integer labels);
+    None for a regression or multi-label head, any other model (a language model's config carries
+    ``num_labels=2`` too), or a forward that does not set ``problem_type``. A PEFT wrapper keeps its base
+    model's class name suffix and config."""
+    cfg = getattr(model, "config", None)
+    if cfg is None or not type(model).__name__.endswith(_CLASSIFIERS):
+        return None
+    k = getattr(cfg, "num_labels", None)
+    if getattr(cfg, "problem_type", None) != "single_label_classification" or not isinstance(k, int):
+        return None
+    return k if k >= 2 else None
 
 
 def _lr(optimizer):

@@ -344,18 +344,23 @@ def _to_run(client, mlrun, label) -> Run | None:
         run = scalars_to_run(scalars, name=name, source=f"{label}#run={info.run_id}", meta=meta)
     except ReadError:
         return None  # only step/epoch counters logged
-    _keras_plan(run)
+    _fit_plan(run)
     return run
 
 
-def _keras_plan(run: Run) -> None:
-    """The fit's planned epochs in ``run.meta["planned_end"]``, for a Keras autolog run: ``mlflow.keras.autolog``
-    logs ``fit``'s arguments as params (``epochs``, ``initial_epoch``, ``steps_per_epoch``: all three say it is
-    that fit's) and its metrics at step = the 0-based epoch, so ``epochs=40`` plans epochs 0-39 (the run's axis is
-    named ``epoch``). Not read where the logged steps go past ``epochs - 1`` (metrics logged by batch,
-    ``log_every_n_steps``)."""
+def _fit_plan(run: Run) -> None:
+    """The fit's planned epochs in ``run.meta["planned_end"]``, for an autolog run whose metrics are logged at
+    step = the 0-based epoch: ``mlflow.keras.autolog`` logs ``fit``'s arguments as params (``epochs``,
+    ``initial_epoch``, ``steps_per_epoch``: all three say it is that fit's), ``mlflow.pytorch.autolog`` of a
+    Lightning fit logs ``epochs`` = ``Trainer(max_epochs=)`` beside ``optimizer_name``. ``epochs=40`` plans
+    epochs 0-39 (the run's axis is named ``epoch``). Not read where the logged steps go past ``epochs - 1``
+    (metrics logged by batch, ``log_every_n_steps``, ``on_step=True``)."""
     params = run.meta.get("params") or {}
-    if not {"epochs", "initial_epoch", "steps_per_epoch"} <= set(params):
+    if {"epochs", "initial_epoch", "steps_per_epoch"} <= set(params):
+        call = "fit(epochs={n})"
+    elif {"epochs", "optimizer_name"} <= set(params):
+        call = "Trainer(max_epochs={n})"
+    else:
         return
     try:
         n = int(params["epochs"])
@@ -365,7 +370,7 @@ def _keras_plan(run: Run) -> None:
         # Its steps are epochs: said so, and its training loss is an epoch's mean, not one batch's.
         run.axis_name = "epoch"
         run.meta["planned_end"] = float(n - 1)
-        run.meta["planned_end_from"] = f"fit(epochs={n}): epochs 0-{n - 1}"
+        run.meta["planned_end_from"] = f"{call.format(n=n)}: epochs 0-{n - 1}"
 
 
 @contextlib.contextmanager
