@@ -718,3 +718,26 @@ def test_a_loss_logged_with_no_finite_value_is_named_not_passed_over(tmp_path, s
     assert (eco / src).read_bytes() == before
     clean = losslens.diagnose(str(eco / src))
     assert not any("has no finite value" in e for c in clean.causes for e in c.evidence)
+
+
+@pytest.mark.parametrize("max_steps", ["abc", None, -1])
+def test_a_trainer_state_whose_max_steps_is_no_number_is_said(tmp_path, max_steps, caplog):
+    """A Trainer's trainer_state.json (committed, written by the real Trainer) with max_steps edited to text, null or
+    a negative number: the planned end is unknown and the forecast goes to twice the logged length; that used to
+    happen with no word. JSON's NaN is not valid JSON for the reader's parser, so null stands in for it."""
+    src = FIXTURES / "ecosystem" / "hf_linear_decay_low_lr" / "lr3e-5" / "trainer_state.json"
+    state = json.loads(src.read_text())
+    state["max_steps"] = max_steps
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    before = _sha(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert "planned_end" not in run.meta
+    if max_steps is None:
+        assert not said            # (no max_steps at all: nothing to say)
+        return
+    assert len(said) == 1 and str(path) in said[0] and f"max_steps is {max_steps!r}" in said[0], said
+    assert "twice the logged length" in said[0]
+    assert _cli("diagnose", path).exit_code == 0 and _sha(path) == before

@@ -92,21 +92,25 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)
     for run in runs:
         _undo_accumulated_sum(run, obj, summary, source)
-        plan_end(run, obj)
+        plan_end(run, obj, source)
     return runs
 
 
-def plan_end(run: Run, obj: dict) -> None:
+def plan_end(run: Run, obj: dict, source=None) -> None:
     """The Trainer's planned end in ``run.meta["planned_end"]`` (``planned_end_from`` says which key):
     ``max_steps`` on the step axis (the total the Trainer computed before its first step, whatever set it:
     ``max_steps``, or ``num_train_epochs`` times the steps per epoch), ``num_train_epochs`` on an epoch
     axis. A checkpoint saved mid-run (``checkpoint-500/trainer_state.json`` of 1000 steps) holds the
-    same plan as the finished run's state."""
+    same plan as the finished run's state. A value there that is no positive number (text, NaN, an edited
+    file) is said in a warning: the forecast then goes to twice the logged length."""
     key = "max_steps" if run.axis_name == "step" else "num_train_epochs"
     end = obj.get(key)
     if isinstance(end, (int, float)) and not isinstance(end, bool) and np.isfinite(end) and end > 0:
         run.meta["planned_end"] = float(end)
         run.meta["planned_end_from"] = key
+    elif end is not None and source is not None:
+        _source.warn(source, "%s is %r, not a positive number: the planned end is unknown, the forecast goes to "
+                     "twice the logged length", key, end)
 
 
 def _accumulated_batches(obj: dict, summary: dict | None) -> int | None:
