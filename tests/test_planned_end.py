@@ -296,3 +296,65 @@ def test_a_loop_that_numbers_its_epochs_from_0_plans_n_minus_1(tmp_path):
     assert "planned end" not in str(losslens.diagnose(tmp_path / "done.txt"))
     fc = losslens.forecast(tmp_path / "killed.txt")
     assert fc.horizon == 9 and fc.horizon_from == "Epoch k/10: epochs 0-9"
+
+
+YOLO = TESTS / "fixtures" / "ecosystem"
+
+
+def test_ultralytics_args_yaml_states_the_planned_end_and_the_lr_schedule():
+    """A real Ultralytics 8.4 run folder (fixture yolo_args: YOLOv8n from scratch, epochs=12, a job killed after
+    epoch 6): args.yaml beside results.csv gives the planned end in the CSV's numbering (rows 1-6: epoch 12), the
+    forecast goes there, the report says how far short the run stopped, and the lr schedule is kept."""
+    for path in (YOLO / "yolo_args" / "results.csv", YOLO / "yolo_args"):
+        [run] = read(path)
+        assert run.axis[0] == 1 and run.axis[-1] == 6
+        assert run.meta["planned_end"] == 12 and run.meta["planned_end_from"] == "args.yaml epochs=12"
+        s = run.meta["lr_schedule"]
+        assert (s["shape"], s["end"], s["final_ratio"], s["offset"], s["warmup"]) == ("linear", 12, 0.01, 1, 3)
+    fc = losslens.forecast(YOLO / "yolo_args" / "results.csv")
+    assert fc.horizon == 12 and fc.horizon_from == "args.yaml epochs=12"
+    assert "the run is at epoch 6 of 12, the planned end (args.yaml epochs=12)" in str(
+        losslens.diagnose(YOLO / "yolo_args"))
+
+
+def test_ultralytics_lr_factor_is_the_logged_schedule():
+    """Ultralytics 8.3's real results.csv (fixture yolo_results/v8_3: epochs=50, lrf=0.01, cos_lr=False, rows
+    numbered 1-50): past the 3-epoch warm-up, the logged lr over the schedule's lf is one constant (the initial
+    rate optimizer=auto chose), so the schedule read from args.yaml is the one the trainer ran."""
+    import numpy as np
+
+    from losslens.readers.ultralytics import apply_args, lr_factor
+
+    [run] = read(YOLO / "yolo_results" / "v8_3" / "results.csv")
+    apply_args([run], {"epochs": 50.0, "lrf": 0.01, "cos_lr": "false", "warmup_epochs": 3.0})
+    assert "planned_end" in run.meta  # setdefault: a finished run's end is its last epoch
+    ratio = np.asarray(run.get("lr"))[4:] / lr_factor(run.meta["lr_schedule"], run.axis[4:])
+    assert np.allclose(ratio, ratio[0], rtol=1e-3), ratio
+    assert losslens.forecast(YOLO / "yolo_results" / "v8_3" / "results.csv").horizon_from is None
+
+
+@pytest.mark.parametrize("args, end", [
+    (None, 24),  # the real args.yaml, epochs=25: 8.0 numbers rows 0-24, so the run got to its end
+    ("epochs: 40\n", 39),  # killed before epoch 40's row 39
+    ("epochs: 40\ntime: 0.5\n", None),  # a time budget overrides epochs in the trainer
+    ("epochs: [\n", None),  # not YAML
+    ("epochs: many\n", None),
+    ("- epochs\n- 40\n", None),  # not a mapping
+    ("\x00\x01\x02", None),
+])
+def test_ultralytics_args_yaml_numbering_and_a_bad_one_passed_over(tmp_path, args, end):
+    """Ultralytics 8.0's results.csv (fixture yolo_results/v8_0) numbers its rows from 0: args.yaml's
+    ``epochs=N`` is epoch N-1 there. An args.yaml that is not YAML, not a mapping, or has no whole ``epochs`` is
+    passed over like Lightning's hparams.yaml: results.csv reads as without it, and the CLI says nothing of it."""
+    import shutil
+
+    shutil.copy(YOLO / "yolo_results" / "v8_0" / "results.csv", tmp_path / "results.csv")
+    text = (YOLO / "yolo_args" / "args.yaml").read_text().replace("epochs: 12\n", "epochs: 25\n")
+    (tmp_path / "args.yaml").write_text(text if args is None else args)
+    [run] = read(tmp_path / "results.csv")
+    assert run.axis[0] == 0 and run.axis[-1] == 24
+    assert run.meta.get("planned_end") == end
+    horizon = losslens.forecast(tmp_path / "results.csv").horizon
+    assert horizon == (48 if end in (None, 24) else end)
+    out = _cli("diagnose", tmp_path / "results.csv")
+    assert ("of 39, the planned end (args.yaml epochs=40)" in out) == (end == 39)

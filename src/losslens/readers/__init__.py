@@ -59,7 +59,7 @@ import numpy as np
 
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
-from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table
+from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
 __all__ = ["read", "read_file"]
 
@@ -191,6 +191,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     if saved:
         for run in runs:
             run.meta.setdefault("hparams", saved)
+    # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
+    ultralytics.beside(path, runs)
     return runs
 
 
