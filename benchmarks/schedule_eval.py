@@ -23,7 +23,10 @@ are made on the training half; the table is the held-out half. The row "lr still
 integration would use the law: the last 3 logged rates of the prefix each fell, the lr above 10% of its peak
 (diagnosis' condition for its caveat), and a planned end beyond the prefix.
 
-    PYTHONPATH=src:. python benchmarks/schedule_eval.py [--calibrate] [--no-write]
+Result (docs/benchmarks.md): the law forecast worse than losslens in every group, even along the run's own future
+lr, so forecast_run does not use it.
+
+    PYTHONPATH=src:. python benchmarks/schedule_eval.py [--calibrate] [--train] [--no-write]
 """
 
 from __future__ import annotations
@@ -81,7 +84,8 @@ def load_yolo(root: Path = CURVES) -> list[LrCurve]:
         if np.isfinite(a.arg_epochs):
             end = float(a.arg_epochs) - 1.0 + offset
             stated = {"shape": "cosine" if str(a.arg_cos_lr).lower() == "true" else "linear", "end": end,
-                      "final_ratio": float(a.arg_lrf), "offset": offset, "warmup": 3.0, "from": "args"}
+                      "final_ratio": float(a.arg_lrf), "offset": offset, "from": "args",
+                      "warmup": 3.0}  # yolo_runs.csv has no warmup_epochs: Ultralytics' default
         for split in ("val", "train"):
             y = sum(g[f"{split}/{p}_loss"].to_numpy(float) for p in ("box", "cls", "dfl"))
             xx, yy, lr = _finite(x, y, g["lr/pg0"].to_numpy(float))
@@ -198,7 +202,7 @@ def table(df, title) -> str:
             e = d[d.frac == frac]
             if e.empty:
                 continue
-            n = e.run.nunique() if False else len(e[e.method == "last"])
+            n = len(e[e.method == "last"])
             errs = [f"{e[e.method == m].ape.median():.1f}%" for m in METHODS]
             covs = [f"{100 * e[e.method == m].covered.astype(float).mean():.0f}%" for m in METHODS if m != "last"]
             out.append(f"| {name} | {frac:.0%} | {n} | " + " | ".join(errs) + " | " + " | ".join(covs) + " |")

@@ -79,7 +79,7 @@ def train(split, n_out, schedule, opt_name, seed):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total_loss += float(loss) * len(idx)
+            total_loss += loss.item() * len(idx)
             n += len(idx)
             if sched is not None and schedule != "step":
                 sched.step()
