@@ -57,6 +57,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..columns import axis_kind
 from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
@@ -307,12 +308,28 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         return catboost.read_training_json(obj, name=name, source=source, **options)
     if sacred.is_metrics(obj):
         return _select(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
+    frame = records.pandas_frame(obj)
+    if frame is not None:
+        return _read_pandas_frame(*frame, name=name, source=source, **options)
     if keras.is_history(obj):
         return keras.read_history(obj, name=name, source=source, logged_nan=len(_NONFINITE.findall(text)), **options)
     if isinstance(obj, dict):
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "
                                  f"(keys: {table._listing(obj)})", source)
     raise UnknownFormatError(f"a JSON {type(obj).__name__}, not a training log", source)
+
+
+def _read_pandas_frame(rows: list[dict], index: list[int] | None, orient: str, *, name, source,
+                       **options) -> list[Run]:
+    """A DataFrame pandas wrote with ``to_json(orient=...)`` (:func:`records.pandas_frame`), read as its records
+    are. Where no column names an axis, the row index is the epoch: a Keras History's frame is indexed
+    0, 1, 2 ..., as History numbers its epochs; ``set_index("epoch")`` moves the epochs there."""
+    if not rows:
+        raise UnknownFormatError(f"a pandas DataFrame (to_json orient={orient!r}) without rows", source)
+    cols = records.to_columns(rows, source=source)
+    if index is not None and not any(axis_kind(c) for c in cols):
+        cols = {"epoch": np.asarray(index, dtype=float), **cols}
+    return table.to_runs(cols, name=name, source=source, fmt=f"pandas_json_{orient}", **options)
 
 
 def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Run]:

@@ -181,3 +181,58 @@ def _number(v) -> float:
         except ValueError:
             return NAN
     return NAN
+
+
+def _index_key(k) -> int | None:
+    """A pandas index label as ``to_json`` writes it (``"0"``, ``"17"``), as an int; else None."""
+    if isinstance(k, bool):
+        return None
+    if isinstance(k, int):
+        return k
+    if isinstance(k, str) and k.strip().lstrip("-").isdigit():
+        return int(k)
+    return None
+
+
+def _scalar(v) -> bool:
+    return v is None or isinstance(v, (numbers.Real, str))
+
+
+def pandas_frame(obj) -> tuple[list[dict], list[int] | None, str] | None:
+    """``(rows, index, orient)`` when ``obj`` is a DataFrame as pandas' ``to_json`` writes it in a layout other
+    than records, else None. ``pd.DataFrame(history.history).to_json("history.json")`` -- the usual way to save
+    a Keras History with pandas -- writes the default ``orient="columns"``, ``{"loss": {"0": 0.9, "1": 0.7 ...}}``,
+    a dict of dicts keyed by the row index; ``"index"`` writes ``{"0": {"loss": 0.9 ...}}``; ``"split"``
+    ``{"columns": [...], "index": [...], "data": [[...]]}``; ``"table"`` ``{"schema": ..., "data": [{...}]}``.
+    ``index`` is the row index where the layout keeps it (None where it is the rows' own ``index`` column)."""
+    if not isinstance(obj, dict) or not obj:
+        return None
+    keys = set(obj)
+    if {"columns", "data"} <= keys <= {"columns", "index", "data"} and isinstance(obj["columns"], list) \
+            and isinstance(obj["data"], list) and all(isinstance(r, list) and len(r) == len(obj["columns"])
+                                                      for r in obj["data"]):
+        rows = [dict(zip(map(str, obj["columns"]), r)) for r in obj["data"]]
+        idx = obj.get("index")
+        index = [_index_key(k) for k in idx] if isinstance(idx, list) and len(idx) == len(rows) else None
+        return rows, (index if index is not None and None not in index else None), "split"
+    if keys == {"schema", "data"} and isinstance(obj["schema"], dict) and "fields" in obj["schema"] \
+            and isinstance(obj["data"], list) and all(isinstance(r, dict) for r in obj["data"]):
+        key = obj["schema"].get("primaryKey")
+        rows = [dict(r) for r in obj["data"]]
+        index = None
+        if key == ["index"]:  # an unnamed index (pandas names it "index"): the row number, not a column
+            index = [_index_key(r.pop("index", None)) for r in rows]
+            index = None if None in index else index
+        return rows, index, "table"
+    inner = list(obj.values())
+    if all(isinstance(v, dict) for v in inner):
+        labels = [_index_key(k) for k in obj]
+        if None not in labels and all(all(_scalar(x) for x in v.values()) for v in inner):  # orient="index"
+            order = sorted(range(len(labels)), key=labels.__getitem__)
+            return [dict(inner[i]) for i in order], [labels[i] for i in order], "index"
+        sub = {k for v in inner for k in v}
+        index = sorted({_index_key(k) for k in sub}, key=lambda x: (x is None, x or 0))
+        if sub and None not in index and all(_scalar(x) for v in inner for x in v.values()):  # orient="columns"
+            cols = {str(c): {_index_key(k): x for k, x in v.items()} for c, v in obj.items()}
+            return [{c: cols[c].get(i) for c in cols} for i in index], index, "columns"
+    return None
