@@ -2003,6 +2003,9 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     far above it was thrown there by the first steps: a step too large. (One that started near ln K
     and stayed is left to the other rules: a straight crawl at a tiny step looks the same.)"""
     c = f.chance
+    thrown = _thrown_to_a_guess(f, t)
+    if thrown is not None:
+        return thrown
     guess = _train_loss_at_guess(f, t)
     if guess is not None:
         start, tail = guess
@@ -2024,6 +2027,53 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
                       "the model cannot fit even the training data"], ACTIONS["underfitting"],
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
+
+
+def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
+    """Both losses end at a uniform guess's ln K with the accuracies at 1/K, after a start (the first point of
+    either curve) ≥ ``blown_start`` x ln K: the first steps threw the outputs far out and the network never
+    fitted anything. K given, or the K whose ln the validation loss ends at (as :func:`_back_to_a_guess`): a
+    run thrown off in its first epoch starts far from ln K, so the first loss cannot give it. The first
+    validation loss is read as well as the first training loss: it is measured after the first epoch's steps,
+    where an epoch-mean training loss averages in the batches before the blow-up.
+
+    Keras SGD(3.0) on digits (a 64-128-10 MLP, tests/fixtures/ecosystem/keras_sgd_collapse): val_loss 6.79
+    after the first epoch, then 2.31-2.38 (ln 10 = 2.303) with both accuracies near 0.10 for 29 epochs, read
+    "underfitting (held by a weight penalty)" (the first epoch's mean training accuracy, 0.145, was the
+    "peak" it fell from) and with ``classes=10`` "underfitting (too little capacity)"; lr 0.3 reached
+    val accuracy 0.97 with the same model."""
+    c = f.chance
+    if f.metric != "val_loss" or c.val_acc_tail is None or f.train_y is None or f.n_points < 4:
+        return None
+    yt = f.train_y[np.isfinite(f.train_y)]
+    if yt.shape[0] < 4:
+        return None
+    val_end = float(median(f.y[-max(2, f.n_points // 4):]))
+    train_end = float(median(yt[-max(2, yt.shape[0] // 4):]))
+    if not math.log(2) < val_end < 50:  # (ln K ≥ 50 is no class count)
+        return None
+    k = c.classes or int(round(math.exp(val_end)))
+    if k < 2:
+        return None
+    lnk = math.log(k)
+    if abs(val_end - lnk) > 0.02 * lnk or abs(train_end - lnk) > 0.05 * lnk \
+            or abs(c.val_acc_tail - 1 / k) > 0.3 / k \
+            or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > 0.3 / k):
+        return None
+    firsts = [(float(f.y[0]), f.metric), (float(yt[0]), "train_loss")]
+    start, which = max(firsts)
+    if not start >= t.blown_start * lnk:
+        return None
+    train_acc = f" (training {c.train_acc_tail:.3f})" if c.train_acc_tail is not None else ""
+    return Cause("lr_too_high", 0.8,
+                 [f"{f.metric} and train_loss end at {val_end:.4g} and {train_end:.4g} ≈ ln {k} = {lnk:.4g}, a uniform "
+                  f"guess's loss, with validation accuracy {c.val_acc_tail:.3f} ≈ 1/{k}{train_acc}: the model fitted "
+                  "nothing, not even its training data",
+                  f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
+                  "ln K, so the first steps threw its outputs far out, and training never got back below a guess"],
+                 ["lower the learning rate (try 1/10) and restart from scratch",
+                  "learning-rate warm-up; gradient clipping"],
+                 {"uniform_guess": k, "start": start, "val_tail": val_end, "train_tail": train_end})
 
 
 def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
