@@ -18,11 +18,34 @@ def to_runs(source: Any, **options) -> list[Run]:
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
         return [Run.from_dataframe(source, columns=options.get("columns"))]
+    rows = _records(source)
+    if rows is not None:
+        from .readers import records, table
+        name = type(source).__name__ if not isinstance(source, (list, tuple)) else "run"
+        return table.to_runs(records.to_columns(rows, source=name), name=name, source=name, fmt="records",
+                             **{k: options[k] for k in ("columns", "run_column", "run_id", "metric")
+                                if options.get(k) is not None})
     from .readers import sklearn
-    if sklearn.is_estimator(source):  # a fitted MLPClassifier / MLPRegressor
+    if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
+    if not isinstance(source, (str, bytes)) and not hasattr(source, "__fspath__"):
+        raise TypeError("losslens reads a path or URI, a dict of lists (Keras History.history), a list of "
+                        "per-epoch dicts, a pandas DataFrame, a Run, or a fitted scikit-learn MLP or gradient-boosting "
+                        f"model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _records(source) -> list | None:
+    """A list of per-epoch dicts, as a hand-written loop appends them (``history.append({"epoch": e,
+    "train_loss": ..., "val_loss": ...})``) and as its JSON file holds them, or an object whose ``history``
+    is one (a skorch net's ``net.history``); else None."""
+    rows = source
+    if not isinstance(rows, (list, tuple)):
+        rows = getattr(source, "history", None)
+        if not isinstance(rows, list) or hasattr(source, "__fspath__"):
+            return None
+    return list(rows) if rows and all(isinstance(r, Mapping) for r in rows) else None
 
 
 def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_better=None, **_ignored):

@@ -560,7 +560,7 @@ class _Retrainer:
             runs = to_runs(out)
         except TypeError:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
-                               "History, a dict of lists, a DataFrame, a Run or a log path") from None
+                               "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         if len(runs) != 1:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
         if runs[0].name == "run":  # a history has no name of its own: call it after the function

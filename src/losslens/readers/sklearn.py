@@ -1,4 +1,5 @@
-"""A fitted scikit-learn neural network (``MLPClassifier`` / ``MLPRegressor``) as a Run.
+"""A fitted scikit-learn neural network (``MLPClassifier`` / ``MLPRegressor``) or gradient-boosting ensemble
+(``HistGradientBoosting*``, ``GradientBoosting*``: :func:`_from_boosting`) as a Run.
 
 scikit-learn keeps the training loss of every epoch in ``loss_curve_`` (the loss being
 minimised, L2 penalty included) and, with ``early_stopping=True``, the score on its held-out
@@ -18,19 +19,29 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..exceptions import ReadError
 from ..run import Run
 
 
 def is_estimator(obj) -> bool:
-    """A fitted iterative scikit-learn estimator (it has ``n_iter_``); only the MLPs fitted with
-    ``solver='sgd'``/``'adam'`` keep a curve, the rest get a one-line error."""
-    return hasattr(obj, "get_params") and (hasattr(obj, "loss_curve_") or hasattr(obj, "n_iter_"))
+    """A scikit-learn estimator (it has ``get_params`` and ``fit``): the MLPs fitted with
+    ``solver='sgd'``/``'adam'`` and the gradient-boosting ensembles keep a curve, the rest get a one-line error."""
+    return hasattr(obj, "get_params") and any(hasattr(obj, a) for a in ("fit", "loss_curve_", "n_iter_", "train_score_"))
 
 
 def from_estimator(est, columns=None) -> Run:
     name = type(est).__name__
+    if getattr(est, "loss_curve_", None) is None and hasattr(est, "train_score_"):
+        return _from_boosting(est, name, columns)
     curve = getattr(est, "loss_curve_", None)
+    if curve is None and not hasattr(est, "n_iter_") and not hasattr(est, "n_features_in_"):
+        raise ReadError("an unfitted estimator: fit it first", name)
+    if curve is None and not hasattr(est, "n_iter_"):
+        raise ReadError("no per-iteration curve: losslens reads scikit-learn's MLPClassifier/MLPRegressor "
+                        "(loss_curve_) and the gradient-boosting ensembles (train_score_); save what your loop "
+                        "measured instead (a CSV with a loss column per epoch)", name)
     if curve is None or len(curve) == 0:
         raise ReadError("no loss_curve_: losslens reads scikit-learn's MLPClassifier/MLPRegressor fitted "
                         "with solver='sgd' or 'adam' (lbfgs and other estimators record no curve)", name)
@@ -78,3 +89,37 @@ def _early_stop(est, n_iter: int, is_classifier: bool) -> dict:
         if sizes:
             out["n_val"] = sizes[0]
     return out
+
+
+def _from_boosting(est, name: str, columns=None) -> Run:
+    """A fitted gradient-boosting ensemble, one point per boosting iteration, read as the same columns saved
+    to a CSV are (the table reader's names and signs).
+
+    ``HistGradientBoosting*`` keeps ``train_score_`` and ``validation_score_`` (the first entry before the first
+    iteration) only with early stopping on; with the default ``scoring="loss"`` they are negated losses, read
+    with the sign flipped as the CSV reader does. ``GradientBoosting*`` keeps ``train_score_``, the loss on the
+    in-bag sample at each stage: the training loss. Its ``oob_scores_`` (``subsample < 1``) is not read as a
+    validation loss: each stage's out-of-bag samples were in the bag of earlier stages, so it falls with the
+    training loss (digits-like data with 20% flipped labels, 200 stages at lr 0.3: train 0.0053, "oob" 0.0056,
+    where held-out log loss cannot go below the label noise's). A held-out curve is ``staged_predict_proba``
+    on held-out data, saved beside it."""
+    from . import table
+
+    train = [float(v) for v in (getattr(est, "train_score_", None) if getattr(est, "train_score_", None) is not None
+                                else [])]
+    if hasattr(est, "validation_score_"):  # HistGradientBoosting*
+        val = [float(v) for v in est.validation_score_]
+        if not train and not val:
+            raise ReadError("no curve: HistGradientBoosting keeps train_score_ and validation_score_ only with early "
+                            "stopping on (early_stopping=True; n_iter_no_change=max_iter runs every iteration)", name)
+        cols = {"iteration": list(range(len(train))), "train_score": train}
+        if len(val) == len(train):
+            cols["validation_score"] = val
+    else:  # GradientBoosting*: its training loss only (oob_scores_ is no held-out curve: see above)
+        cols = {"iteration": list(range(1, len(train) + 1)), "train_loss": train}
+    data = {k: np.asarray(v, dtype=float) for k, v in cols.items()}
+    meta = {"estimator": name}
+    classes = getattr(est, "classes_", None)
+    if classes is not None and len(classes) >= 2:
+        meta["classes"] = int(len(classes))
+    return table.to_runs(data, name=name, source=name, fmt="sklearn_estimator", columns=columns, meta=meta)[0]

@@ -1,0 +1,86 @@
+"""What a new user passes to losslens.diagnose() in Python, read as the same run saved to a file is.
+
+- torch_loop_records: a hand-written PyTorch loop keeps its history as a list of per-epoch dicts; saved
+  with json.dump it was read, but the list itself, ``losslens.diagnose(history)``, raised
+  ``TypeError: read() takes a path or URI, got list``.
+- a fitted HistGradientBoostingClassifier (as in sklearn_hgb/make.py) raised "no loss_curve_ ... lbfgs and
+  other estimators record no curve" though it keeps train_score_/validation_score_, which losslens reads
+  from a CSV; a fitted GradientBoostingClassifier raised ``TypeError: read() takes a path or URI``.
+"""
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.exceptions import ReadError
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+TLR = ECO / "torch_loop_records" / "history.json"
+HGB = ECO / "sklearn_hgb" / "hgb_scores.csv"
+
+
+def test_a_list_of_per_epoch_dicts_reads_as_its_json_file():
+    history = json.loads(TLR.read_text())
+    assert isinstance(history, list) and set(history[0]) == {"epoch", "train_loss", "val_loss", "val_acc", "lr"}
+    d, ref = losslens.diagnose(history), losslens.diagnose(TLR)
+    assert d.run.series["val_loss"] == pytest.approx(ref.run.series["val_loss"])
+    assert list(d.run.axis) == list(ref.run.axis) == list(range(1, 61))
+    assert (d.verdict, d.plateau_epoch) == (ref.verdict, ref.plateau_epoch)
+    assert losslens.forecast(history, horizon=120).to_dict() == losslens.forecast(TLR, horizon=120).to_dict()
+
+
+def test_what_losslens_cannot_read_in_python_says_what_it_can():
+    for bad in (3, [1, 2, 3], [], None):
+        with pytest.raises(TypeError, match="a list of per-epoch dicts"):
+            losslens.diagnose(bad)
+
+
+def _hgb():
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    # As tests/fixtures/ecosystem/sklearn_hgb/make.py fitted the model behind hgb_scores.csv.
+    X, y = make_classification(n_samples=1500, n_features=20, n_informative=6, flip_y=0.2, random_state=0)
+    return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.3, max_leaf_nodes=63, min_samples_leaf=5,
+                                          early_stopping=True, validation_fraction=0.33, random_state=0,
+                                          n_iter_no_change=1000).fit(X, y)
+
+
+def test_a_fitted_hist_gradient_boosting_model_reads_as_its_scores_saved_to_csv():
+    m = _hgb()
+    with open(HGB, newline="") as fh:
+        saved = [float(r["validation_score"]) for r in csv.DictReader(fh)]
+    assert np.allclose(m.validation_score_, saved, rtol=1e-6)  # the same fit as the committed CSV
+    d, ref = losslens.diagnose(m), losslens.diagnose(HGB)
+    assert d.metric == ref.metric == "val_loss"
+    assert d.run.series["val_loss"] == pytest.approx(-np.asarray(m.validation_score_))
+    assert (d.verdict, d.plateau_epoch) == (ref.verdict, ref.plateau_epoch) == ("overfitting", ref.plateau_epoch)
+    assert d.facts.chance.classes == 2
+
+
+def test_gradient_boosting_reads_its_training_loss_and_not_its_oob_scores_as_validation():
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    X, y = make_classification(n_samples=600, n_features=20, n_informative=6, flip_y=0.2, random_state=0)
+    m = GradientBoostingClassifier(n_estimators=60, subsample=0.8, learning_rate=0.3, random_state=0).fit(X, y)
+    run = losslens.diagnose(m).run
+    assert run.series["train_loss"] == pytest.approx(m.train_score_)
+    assert "val_loss" not in run.series  # oob_scores_ falls with the training loss: each stage's OOB rows were in earlier bags
+    assert list(run.axis)[:2] == [1.0, 2.0]
+
+
+def test_estimators_without_a_curve_fail_in_one_line_naming_them():
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    X, y = make_classification(n_samples=300, random_state=0)
+    with pytest.raises(ReadError, match=r"^HistGradientBoostingClassifier: no curve: .*early_stopping=True"):
+        losslens.diagnose(HistGradientBoostingClassifier(max_iter=20).fit(X, y))  # 300 rows: early stopping off
+    with pytest.raises(ReadError, match=r"^RandomForestClassifier: no per-iteration curve"):
+        losslens.diagnose(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y))
+    with pytest.raises(ReadError, match=r"^RandomForestClassifier: an unfitted estimator"):
+        losslens.diagnose(RandomForestClassifier())
