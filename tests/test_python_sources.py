@@ -84,3 +84,21 @@ def test_estimators_without_a_curve_fail_in_one_line_naming_them():
         losslens.diagnose(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y))
     with pytest.raises(ReadError, match=r"^RandomForestClassifier: an unfitted estimator"):
         losslens.diagnose(RandomForestClassifier())
+
+
+@pytest.mark.parametrize("path", [HGB, ECO / "torch_multitask" / "n300.csv", ECO / "lightning_charlm_ppl" / "metrics.csv",
+                                  ECO / "yolo_results" / "v8_0" / "results.csv"])
+def test_a_dataframe_reads_as_the_csv_it_was_read_from(path):
+    # scikit-learn's negated scores, per-task validation losses, perplexities, YOLO's box/cls/dfl losses: the
+    # table reader's names meant something else (or nothing) when the same table came in as a DataFrame.
+    import pandas as pd
+
+    d, ref = losslens.diagnose(pd.read_csv(path)), losslens.diagnose(path)
+    assert (d.verdict, d.metric, d.plateau_epoch) == (ref.verdict, ref.metric, ref.plateau_epoch)
+
+
+def test_a_dataframe_whose_losses_are_all_nan_reads_diverged_as_before():
+    import pandas as pd
+
+    path = ECO / "keras_nan" / "nan_plain.csv"
+    assert losslens.diagnose(pd.read_csv(path)).verdict == losslens.diagnose(path).verdict == "diverged"

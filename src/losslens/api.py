@@ -17,7 +17,7 @@ def to_runs(source: Any, **options) -> list[Run]:
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
-        return [Run.from_dataframe(source, columns=options.get("columns"))]
+        return _from_frame(source, **options)
     rows = _records(source)
     if rows is not None:
         from .readers import records, table
@@ -34,6 +34,29 @@ def to_runs(source: Any, **options) -> list[Run]:
                         f"model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _from_frame(frame, **options) -> list[Run]:
+    """A DataFrame read as the same table in a CSV is (:func:`losslens.readers.table.to_runs`): scikit-learn's
+    negated scores, per-task losses, perplexities, a run-id column (several runs) ... mean what they mean in a
+    file. Number columns as floats (NaN missing), the rest as text."""
+    import numpy as np
+
+    from .readers import table
+    cols = {}
+    for c in frame.columns:
+        v = frame[c].to_numpy()
+        try:
+            cols[str(c)] = v.astype(float)
+        except (TypeError, ValueError):
+            cols[str(c)] = np.array(["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v],
+                                    dtype=object)
+    # (A frame holds NaN where a CSV holds "nan" or nothing: counted as logged, as Run.from_history took them,
+    # so a run whose losses are all NaN reads diverged rather than "no loss".)
+    logged_nan = int(sum(np.isnan(v).sum() for v in cols.values() if v.dtype != object))
+    return table.to_runs(cols, name="run", source="DataFrame", fmt="dataframe", logged_nan=logged_nan,
+                         **{k: options[k] for k in ("columns", "run_column", "run_id", "metric")
+                            if options.get(k) is not None})
 
 
 def _records(source) -> list | None:
