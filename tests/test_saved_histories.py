@@ -5,6 +5,10 @@ tests/fixtures/ecosystem/, each with the script that wrote it).
   (the usual answer to "how do I save a Keras history"). pandas' default layout, ``orient="columns"``, is a dict
   of dicts keyed by the row index; losslens refused it ("a JSON object without history, log_history or lists
   of values"), and read ``orient="split"`` as a table whose columns were ``columns``, ``index`` and ``data``.
+- torch_printed_tutorial: a PyTorch loop printing the PyTorch tutorials' block per epoch ("Epoch: 01 | Epoch
+  Time: 0m 0s" then "Train Loss: ... | Train Acc: ...%" and " Val. Loss: ... |  Val. Acc: ...%" below it) was
+  "not a training log: no numeric columns (found: Epoch: 01, Epoch Time: 0m 0s)", and "Val. Loss" was no
+  validation loss; one printing "[Epoch 1] Training loss: ..." was "unreadable JSON" (its opening bracket).
 """
 import csv
 import json
@@ -51,3 +55,41 @@ def test_a_json_object_that_is_no_frame_is_still_refused_in_one_line(tmp_path):
     res = CliRunner().invoke(app, ["diagnose", str(p)])
     assert res.exit_code == 2
     assert "final.json" in res.output and "Traceback" not in res.output
+
+
+TPT = ECO / "torch_printed_tutorial"
+
+
+def _csv(name):
+    with open(TPT / name, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: [float(r[k]) for r in rows] for k in rows[0]}
+
+
+@pytest.mark.parametrize("name, digits", [("train.log", 3), ("bracket.log", 4)])
+def test_a_loop_printing_a_tutorials_epoch_lines_reads_as_its_csv(name, digits):
+    ref = _csv("history.csv")
+    run = losslens.read(TPT / name)[0]
+    assert list(run.axis) == ref["epoch"]
+    tol = 0.51 * 10 ** -digits
+    assert run.series["val_loss"] == pytest.approx(ref["val_loss"], abs=tol)
+    assert run.series["train_loss"] == pytest.approx(ref["train_loss"], abs=tol)
+    scale = 100 if name == "train.log" else 1  # "Val. Acc: 72.33%"
+    assert run.series["val_acc"] == pytest.approx([scale * v for v in ref["val_acc"]], abs=scale * tol)
+    d, want = losslens.diagnose(TPT / name), losslens.diagnose(TPT / "history.csv")
+    assert (d.verdict, d.metric, d.plateau_epoch) == (want.verdict, want.metric, want.plateau_epoch)
+
+
+def test_the_tutorial_log_piped_in_reads_the_same():
+    res = CliRunner().invoke(app, ["diagnose", "-", "--json"], input=(TPT / "train.log").read_text())
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output.splitlines()[0])["metric"] == "val_loss"
+
+
+def test_text_that_opens_with_a_bracket_but_is_no_log_says_so_not_json(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("[INFO] starting the job\n[INFO] nothing else happened here\n")
+    res = CliRunner().invoke(app, ["diagnose", str(p)])
+    assert res.exit_code == 2 and "notes.txt" in res.output
+    assert "JSON" not in res.output
+

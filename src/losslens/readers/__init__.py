@@ -207,7 +207,9 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         return _select(delegate("wandb", source, str(path)), run_id, source)
     text = content.text
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
-    json_like = text[:4096].lstrip()[:1] in ("{", "[") and booster is None
+    # (A printed line may open with "[" too: "[Epoch 1] Training loss: ...", "[INFO] ...": JSON only where a
+    # value follows it.)
+    json_like = _JSON_START.match(text[:4096].lstrip()) is not None and booster is None
     if not json_like:  # (a cut JSON document is unreadable JSON, said as such)
         text = _source.without_cut_line(text, source, boosting.cut_last_line if booster else None)
     name = _source.run_name(path)
@@ -267,6 +269,8 @@ def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
         return table.to_runs(mmengine.columns(mmengine.log_rows(text)), fmt="mmengine_log", **options)
     return None
 
+
+_JSON_START = re.compile(r'\{|\[\s*(?:[\[{"\]\d.-]|true|false|null|NaN|-?Infinity|$)')
 
 # A value spelled nan / inf (any case) between delimiters: what a log writes for a blown-up loss.
 _NONFINITE = re.compile(r"(?i)(?<![\w.])[-+]?(?:nan|inf|infinity)(?![\w.])")

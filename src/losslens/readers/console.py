@@ -238,7 +238,8 @@ def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
     pairs, split, end = {}, None, 0
     for m in _NAMED.finditer(rest):
         split = _last_split(rest[end:m.start()]) or split
-        name = m.group(1).lower()
+        # An abbreviation's period is no part of the name: the PyTorch tutorials' "Val. Loss: 0.674 | Val. Acc: 59.47%".
+        name = re.sub(r"\.(?=\s|$)", "", m.group(1).lower())
         own = _SPLIT_WORDS.get(name.split()[0])
         if own:
             split = own
@@ -352,14 +353,29 @@ def is_printed_log(text: str) -> bool:
         return False
     hits = damaged = 0
     lines = [ln for ln in _lines(head)[:50_000] if ln.strip()]
+    block = 0  # lines since an epoch/step line whose losses were not on it
     for ln in lines:
         if not _AXIS.search(ln):
+            # A block per epoch, the numbered line first and the losses on the lines below it (the PyTorch
+            # tutorials' "Epoch: 01 | Epoch Time: 0m 7s" / "\tTrain Loss: 0.686 | Train Acc: 55.34%" /
+            # "\t Val. Loss: 0.674 |  Val. Acc: 59.47%"): printed_log_columns gives such lines to the last number.
+            if 0 < block <= 3 and "loss" in ln.lower() and any("loss" in k for k in _printed_pairs(ln)[1]):
+                hits, block = hits + 1, 0
+                if hits >= 3:
+                    return True
+            elif block:
+                block += 1
             continue
         axes, pairs = _printed_pairs(ln)
+        block = 0
         if axes and any("loss" in k for k in pairs):
             hits += 1
             if hits >= 3:
                 return True
+        elif axes:
+            block = 1
+            if _unread_value(ln):
+                damaged += 1
         elif _unread_value(ln):
             damaged += 1
     # A log of one or two epochs is still a log (too short to diagnose, and said so), when that is all it
@@ -398,12 +414,18 @@ def printed_log_columns(text: str, source=None, where: str = "line") -> dict[str
     parsed, damaged = [], []
     for n, ln in _numbered_lines(text):
         axes, pairs = _printed_pairs(ln)
-        if pairs:
+        if pairs or axes:
             parsed.append((axes, pairs))
         bad = _unread_value(ln) if axes else None
         if bad:
             damaged.append((n, *bad))
-    if damaged and not parsed:
+    if any(a and any("loss" in k for k in p) for a, p in parsed):
+        parsed = [(a, p) for a, p in parsed if p]
+    # (else no numbered line prints a loss: a block per epoch, its number alone on a line, the losses on the
+    # lines below -- the PyTorch tutorials' "Epoch: 01 | Epoch Time: 0m 7s" / " Val. Loss: 0.674 | ...":
+    # a number alone opens the point the next lines fill. Where numbered lines print losses, a number alone
+    # is another line's: a script's source echoed above its log.)
+    if damaged and not any(p for _, p in parsed):
         n, name, value = damaged[0]
         raise ReadError(f"{where} {n}: {name.strip()!r} holds {value[:40]!r} where a number is printed, and no "
                         "line of this log holds a number (a damaged or mistyped value)", source)
