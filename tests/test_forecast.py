@@ -560,3 +560,26 @@ def test_a_forecast_plateau_epoch_on_a_log_of_whole_epochs_is_a_whole_epoch():
     assert float(fc.plateau_epoch).is_integer()
     fine = forecast_curve(run.axis + 0.5, run.get("val_loss"), horizon=38.5)  # a fractional axis keeps its grid
     assert fine.plateau_epoch is not None and not float(fine.plateau_epoch).is_integer()
+
+
+def test_diagnose_and_forecast_quote_one_level_now():
+    """A plain PyTorch loop's history.json (fixture torch_loop_records), val_loss still rising slowly at epoch 60:
+    `losslens forecast` said "now 0.4772 ... 7.9% higher" while `losslens diagnose` said "+5.6% vs. now" (its smoothed
+    last value, 0.4875) for the same forecast. Both measure from the forecast's fitted level now."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = REPO / "tests" / "fixtures" / "ecosystem" / "torch_loop_records" / "history.json"
+    d = losslens.diagnose(path)
+    line = next(e for c in d.causes for e in c.evidence if e.startswith("forecast at"))
+    m = re.search(r"\(([+-][0-9.]+)% vs\. its fitted level now, ([0-9.]+)\)", line)
+    assert m, line
+    out = CliRunner().invoke(app, ["forecast", str(path)]).output
+    level = re.search(r"now ([0-9.]+) at epoch", out).group(1)
+    change = re.search(r"forecast: ([0-9.]+)% (higher|lower)", out)
+    signed = float(change.group(1)) * (1 if change.group(2) == "higher" else -1)
+    assert m.group(2) == level and float(m.group(1)) == pytest.approx(signed, abs=0.1), (line, out)
+    assert d.forecast["level"] == pytest.approx(float(level), rel=1e-3)

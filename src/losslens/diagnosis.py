@@ -3281,11 +3281,15 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         from .forecasting import score_top
 
         top = score_top(f.y, f.metric)
-    last = _now(f)
+    # "Now" is the forecast's own fitted level, the one its gain and p_improve are measured from and that
+    # `losslens forecast` quotes; the smoothed last value (_now) can sit elsewhere on a curve that still moves
+    # (a torch loop's val_loss: smoothed 0.4875, fitted 0.4772: "+5.6% vs. now" here, "7.9% higher" there).
+    level = fc.get("level")
+    fitted = level is not None and math.isfinite(level) and level != 0
+    last = level if fitted else _now(f)
     if last:
         change = (value - last) / abs(last)
-        vs_now = _signed_pct(change)
-        level = fc.get("level")
+        vs_now = _signed_pct(change) + (f" vs. its fitted level now, {last:.4g}" if fitted else " vs. now")
         if top and level is not None and top - level > 0:
             # A score near its ceiling barely moves while its error halves; p_improve below is
             # about the error, so the error's change (from the forecast's level) is the one to read it by.
@@ -3300,13 +3304,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
 
             # An interval from 0 (or wider than the level) quoted beside a value reads as a forecast; it is none.
             cause.evidence.append(f"the forecast is uncertain: {fc['uncertain']} ([{interval[0]:.4g}, {interval[1]:.4g}] "
-                                  f"at {at}, around {value:.4g}, {vs_now} vs. now {last:.4g}), "
+                                  f"at {at}, around {value:.4g}, {vs_now}), "
                                   f"so its value says little ({UNCERTAIN_TRACK_RECORD}){floor}")
             cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
                               f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
                              if a.startswith("see the forecast") else a for a in cause.actions]
         else:
-            cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now} vs. now), "
+            cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now}), "
                                   f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
         gains = "gains > 1%"
