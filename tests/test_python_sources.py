@@ -102,3 +102,18 @@ def test_a_dataframe_whose_losses_are_all_nan_reads_diverged_as_before():
 
     path = ECO / "keras_nan" / "nan_plain.csv"
     assert losslens.diagnose(pd.read_csv(path)).verdict == losslens.diagnose(path).verdict == "diverged"
+
+
+def test_a_dict_of_equal_columns_reads_as_the_same_table_in_a_csv():
+    """{"iteration": ..., "train_score": m.train_score_, "validation_score": m.validation_score_} of the fitted model
+    behind hgb_scores.csv read converged on validation_score (a score, by Run.from_history), where the CSV of the
+    same columns reads the negated log-loss scikit-learn logs, overfitting. A dict of equally long lists is a table
+    now; one of unequal lists (validation every k epochs) keeps the History alignment."""
+    m = _hgb()
+    columns = {"iteration": list(range(len(m.train_score_))), "train_score": list(m.train_score_),
+               "validation_score": list(m.validation_score_)}
+    d, ref = losslens.diagnose(columns), losslens.diagnose(HGB)
+    assert (d.metric, d.verdict, d.plateau_epoch) == (ref.metric, ref.verdict, ref.plateau_epoch)
+    assert ref.verdict == "overfitting"
+    sparse = losslens.diagnose({"loss": [1.0, 0.8, 0.7, 0.65, 0.62, 0.6, 0.59, 0.585], "val_loss": [0.9, 0.7, 0.66, 0.65]})
+    assert np.isnan(sparse.run.series["val_loss"][0]) and sparse.run.series["val_loss"][1] == 0.9

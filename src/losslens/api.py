@@ -14,6 +14,8 @@ def to_runs(source: Any, **options) -> list[Run]:
     """Any supported source as a list of Runs."""
     if isinstance(source, Run):
         return [source]
+    if isinstance(source, Mapping) and _flat_table(source):
+        return _from_frame(source, **options)
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
@@ -36,16 +38,40 @@ def to_runs(source: Any, **options) -> list[Run]:
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
 
 
+def _flat_table(source: Mapping) -> bool:
+    """A dict of equally long lists of numbers, the columns of a table (``{"epoch": [...], "train_score": [...],
+    "validation_score": [...]}``): read as that table in a CSV is. Lists of unequal length (validation every k
+    epochs), nested splits (``{"train": {...}}``) and Keras' History object keep :meth:`Run.from_history`'s
+    alignment."""
+    import numpy as np
+
+    lengths = set()
+    for v in source.values():
+        if isinstance(v, (Mapping, str, bytes)) or not hasattr(v, "__len__"):
+            return False
+        if np.ndim(v) != 1:
+            return False
+        lengths.add(len(v))
+    return len(lengths) == 1 and lengths != {0}
+
+
 def _from_frame(frame, **options) -> list[Run]:
-    """A DataFrame read as the same table in a CSV is (:func:`losslens.readers.table.to_runs`): scikit-learn's
-    negated scores, per-task losses, perplexities, a run-id column (several runs) ... mean what they mean in a
-    file. Number columns as floats (NaN missing), the rest as text."""
+    """A DataFrame (or a dict of equally long columns) read as the same table in a CSV is
+    (:func:`losslens.readers.table.to_runs`): scikit-learn's negated scores, per-task losses, perplexities, a
+    run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
+    rest as text."""
     import numpy as np
 
     from .readers import table
+    if isinstance(frame, Mapping):
+        source, fmt, names = "dict", "dict", list(frame)
+        column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
+    else:
+        source, fmt, names = "DataFrame", "dataframe", list(frame.columns)
+        column = lambda c: frame[c].to_numpy()  # noqa: E731
     cols = {}
-    for c in frame.columns:
-        v = frame[c].to_numpy()
+    for c in names:
+        v = column(c)
         try:
             cols[str(c)] = v.astype(float)
         except (TypeError, ValueError):
@@ -54,7 +80,7 @@ def _from_frame(frame, **options) -> list[Run]:
     # (A frame holds NaN where a CSV holds "nan" or nothing: counted as logged, as Run.from_history took them,
     # so a run whose losses are all NaN reads diverged rather than "no loss".)
     logged_nan = int(sum(np.isnan(v).sum() for v in cols.values() if v.dtype != object))
-    return table.to_runs(cols, name="run", source="DataFrame", fmt="dataframe", logged_nan=logged_nan,
+    return table.to_runs(cols, name="run", source=source, fmt=fmt, logged_nan=logged_nan,
                          **{k: options[k] for k in ("columns", "run_column", "run_id", "metric")
                             if options.get(k) is not None})
 
