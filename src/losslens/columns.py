@@ -349,8 +349,12 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
 def spelt_as(meta: dict, column: str, key: str) -> None:
     """Record in ``meta["column_names"]`` that series ``key`` is the log's ``column``, where the reader
     only normalised its name (``metrics/mAP50-95(B)`` -> ``metrics_map50_95(b)``): reports show the
-    user's spelling (:meth:`losslens.run.Run.label`). Canonical series keep their own names."""
+    user's spelling (:meth:`losslens.run.Run.label`). Canonical series keep their own names, except the first of
+    Lightning's validation dataloaders (``val_loss/dataloader_idx_0`` read as ``val_loss``): the report names the
+    loader it read, beside ``val_loss/dataloader_idx_1`` and the others."""
     if key != column and key not in _LOOKUP.values() and key == normalise(column):
+        meta.setdefault("column_names", {})[key] = str(column)
+    elif key != column and normalise(column).endswith("_dataloader_idx_0"):
         meta.setdefault("column_names", {})[key] = str(column)
 
 
