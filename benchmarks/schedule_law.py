@@ -248,11 +248,9 @@ class ScheduleForecast:
     fit: ScheduleFit
 
 
-def forecast(x, y, lr, horizon: float, end: float | None = None, schedule: dict | None = None,
-             true_lr=None, q=(None, None), alphas=ALPHAS, tau_fractions=TAU_FRACTIONS) -> ScheduleForecast | None:
-    """The law's value at ``horizon`` (float) for the curve ``(x, y)`` (lower is better) logged with ``lr``
-    (same points), with a 90% interval from the calibrated quantiles (``q`` = (q05, q95) overrides them);
-    None where the lr or the fit is unusable."""
+def _fitted(x, y, lr, horizon, end, schedule, true_lr, alphas, tau_fractions):
+    """``(x, y, lr, path, fit)`` on the finite points, the lr path to ``horizon`` and the law fitted along it; None
+    where there are too few points or the lr or the fit is unusable."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     lr = np.asarray(lr, dtype=float)
@@ -265,8 +263,18 @@ def forecast(x, y, lr, horizon: float, end: float | None = None, schedule: dict 
         return None
     span = float(max(end if end is not None else horizon, horizon) - p.grid[0])
     f = fit(x, y, p, span, alphas, tau_fractions)
-    if f is None:
+    return None if f is None else (x, y, lr, p, f)
+
+
+def forecast(x, y, lr, horizon: float, end: float | None = None, schedule: dict | None = None,
+             true_lr=None, q=(None, None), alphas=ALPHAS, tau_fractions=TAU_FRACTIONS) -> ScheduleForecast | None:
+    """The law's value at ``horizon`` (float) for the curve ``(x, y)`` (lower is better) logged with ``lr``
+    (same points), with a 90% interval from the calibrated quantiles (``q`` = (q05, q95) overrides them);
+    None where the lr or the fit is unusable."""
+    got = _fitted(x, y, lr, horizon, end, schedule, true_lr, alphas, tau_fractions)
+    if got is None:
         return None
+    x, y, lr, p, f = got
     k = max(2, x.size // 10)
     level = float(np.median(y[-k:]))
     shift = float(np.median(y[-k:] - f.value_at(x[-k:])))  # start from where the curve is now
@@ -293,20 +301,10 @@ def annealing_gain(x, y, lr, horizon: float, end: float | None = None, schedule:
                    true_lr=None, alphas=ALPHAS, tau_fractions=TAU_FRACTIONS):
     """``(delta, how, fit)``: what the lr still to come changes at ``horizon`` against the lr held at its last
     logged value, by the fitted law (negative: the schedule's drops lower the loss); None where unusable."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    lr = np.asarray(lr, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(lr)
-    x, y, lr = x[ok], y[ok], lr[ok]
-    if x.size < MIN_POINTS:
+    got = _fitted(x, y, lr, horizon, end, schedule, true_lr, alphas, tau_fractions)
+    if got is None:
         return None
-    p = lr_path(x, lr, horizon, end, schedule, true_lr)
-    if p is None:
-        return None
-    span = float(max(end if end is not None else horizon, horizon) - p.grid[0])
-    f = fit(x, y, p, span, alphas, tau_fractions)
-    if f is None:
-        return None
+    x, y, lr, p, f = got
     held = LrPath(p.grid, np.where(p.grid > x[-1], lr[-1], p.lr), "held", p.peak)
     delta = float(_value_along(f, p, horizon) - _value_along(f, held, horizon))
     return delta, p.how, f

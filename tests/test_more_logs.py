@@ -609,37 +609,14 @@ def test_an_event_file_without_scalars_after_the_closing_evaluations_is_passed_o
 def test_lightning_with_two_validation_loaders_names_the_one_it_read(tmp_path):
     """A Lightning fit with two validation dataloaders logs val_loss/dataloader_idx_0 and ..._1 (CSVLogger). The
     first is read as val_loss, as before; the report now names it as logged, beside the other loader's series."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     L = pytest.importorskip("lightning")
-    from torch.utils.data import DataLoader, TensorDataset
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lightning_models import LinearRegressor, linear_loaders
 
-    torch.manual_seed(0)
-    x = torch.randn(384, 4)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 0.0]) + 0.1 * torch.randn(384)
-
-    class Linear(L.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.layer = torch.nn.Linear(4, 1)
-
-        def _loss(self, batch):
-            return torch.nn.functional.mse_loss(self.layer(batch[0]).squeeze(-1), batch[1])
-
-        def training_step(self, batch, i):
-            loss = self._loss(batch)
-            self.log("train_loss", loss, on_epoch=True, on_step=False)
-            return loss
-
-        def validation_step(self, batch, i, dataloader_idx=0):
-            self.log("val_loss", self._loss(batch))
-
-        def configure_optimizers(self):
-            return torch.optim.SGD(self.parameters(), lr=0.02)
-
-    loader = lambda a, b: DataLoader(TensorDataset(x[a:b], y[a:b]), batch_size=32)  # noqa: E731
+    train, val0, val1 = linear_loaders(384, [(0, 256), (256, 320), (320, 384)])
     L.Trainer(max_epochs=12, logger=L.pytorch.loggers.CSVLogger(tmp_path, name="logs"), enable_checkpointing=False,
-              enable_progress_bar=False, enable_model_summary=False).fit(
-        Linear(), loader(0, 256), [loader(256, 320), loader(320, 384)])
+              enable_progress_bar=False, enable_model_summary=False).fit(LinearRegressor(lr=0.02), train, [val0, val1])
     [path] = tmp_path.glob("logs/version_0/metrics.csv")
     assert "val_loss/dataloader_idx_1" in path.read_text().splitlines()[0]
     d = losslens.diagnose(path)

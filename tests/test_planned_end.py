@@ -210,33 +210,11 @@ def test_a_lightning_autolog_run_stopped_early_is_forecast_to_its_max_epochs(tmp
     """mlflow.pytorch.autolog logs a Lightning fit's Trainer(max_epochs=20) as the param epochs, beside
     optimizer_name, and its epoch metrics at step = the 0-based epoch: a fit stopped after epoch 5 is forecast to
     epoch 19 (before: to 10, twice what was logged, on an axis named step)."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     L = pytest.importorskip("lightning")
     mlflow = pytest.importorskip("mlflow")
-    from torch.utils.data import DataLoader, TensorDataset
-
-    torch.manual_seed(0)
-    x = torch.randn(256, 4)
-    y = x @ torch.tensor([1.0, -2.0, 0.5, 0.0]) + 0.1 * torch.randn(256)
-
-    class Linear(L.LightningModule):
-        def __init__(self):
-            super().__init__()
-            self.layer = torch.nn.Linear(4, 1)
-
-        def _loss(self, batch):
-            return torch.nn.functional.mse_loss(self.layer(batch[0]).squeeze(-1), batch[1])
-
-        def training_step(self, batch, i):
-            loss = self._loss(batch)
-            self.log("train_loss", loss, on_epoch=True, on_step=False)
-            return loss
-
-        def validation_step(self, batch, i):
-            self.log("val_loss", self._loss(batch))
-
-        def configure_optimizers(self):
-            return torch.optim.SGD(self.parameters(), lr=0.01)
+    sys.path.insert(0, str(TESTS))
+    from lightning_models import LinearRegressor, linear_loaders
 
     class StopAfter5(L.Callback):
         def on_validation_epoch_end(self, trainer, module):
@@ -245,11 +223,11 @@ def test_a_lightning_autolog_run_stopped_early_is_forecast_to_its_max_epochs(tmp
     store = tmp_path / "mlflow.db"
     mlflow.set_tracking_uri(f"sqlite:///{store}")
     mlflow.pytorch.autolog(log_models=False, silent=True)
-    loader = DataLoader(TensorDataset(x, y), batch_size=32)
+    [loader] = linear_loaders(256, [(0, 256)])
     try:
         with mlflow.start_run():
             L.Trainer(max_epochs=20, callbacks=[StopAfter5()], logger=False, enable_checkpointing=False,
-                      enable_progress_bar=False, enable_model_summary=False).fit(Linear(), loader, loader)
+                      enable_progress_bar=False, enable_model_summary=False).fit(LinearRegressor(), loader, loader)
     finally:
         mlflow.pytorch.autolog(disable=True)
         mlflow.set_tracking_uri(None)
