@@ -336,3 +336,23 @@ def test_ultralytics_args_yaml_numbering_and_a_bad_one_passed_over(tmp_path, arg
     assert horizon == (48 if end in (None, 24) else end)
     out = _cli("diagnose", tmp_path / "results.csv")
     assert ("of 39, the planned end (args.yaml epochs=40)" in out) == (end == 39)
+
+
+def test_a_stated_schedule_says_how_far_the_lr_still_falls(tmp_path):
+    """Ultralytics 8.3's real results.csv (fixture yolo_results/v8_3, epochs=50, lrf=0.01, linear) cut after epoch 25,
+    beside an args.yaml in the trainer's own format (the yolo_args fixture's, with this run's epochs=50): the caveat
+    said only that the lr still decays; it now says the rate the schedule reaches by the planned end, which is the
+    rate the full run logged at epoch 50."""
+    import re
+
+    rows = (YOLO / "yolo_results" / "v8_3" / "results.csv").read_text().splitlines()
+    (tmp_path / "results.csv").write_text("\n".join(rows[:26]) + "\n")
+    args = (YOLO / "yolo_args" / "args.yaml").read_text()
+    assert "epochs: 12\n" in args and "lrf: 0.01\n" in args and "cos_lr: false\n" in args
+    (tmp_path / "args.yaml").write_text(args.replace("epochs: 12\n", "epochs: 50\n"))
+    text = str(losslens.diagnose(tmp_path / "results.csv"))
+    m = re.search(r"args\.yaml \(linear to lrf=0\.01 at epochs=50\) takes it to ([0-9.e-]+), [0-9.]+% of now, by epoch 50",
+                  text)
+    assert m, text
+    [full] = read(YOLO / "yolo_results" / "v8_3" / "results.csv")
+    assert float(m.group(1)) == pytest.approx(float(full.get("lr")[-1]), rel=0.01)

@@ -435,7 +435,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if fc is not None:
             _quote_forecast(verdict, fc, f)
             if planned is not None and not fc.get("reason"):
-                schedule = _schedule_ahead(run, f)
+                schedule = _schedule_ahead(run, f, planned[0])
                 if schedule:
                     verdict.evidence.append(schedule)
             if verdict.id == "lr_too_low" and "pace_ratio" in verdict.numbers and not fc.get("reason"):
@@ -3185,11 +3185,14 @@ def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:
     return line if far is None else f"{line}; {far}"
 
 
-def _schedule_ahead(run: Run, f: Facts) -> str | None:
-    """A caveat on a forecast to the planned end while the logged lr is still decaying toward it (a Trainer's
-    linear decay, a cosine): the forecast carries the curve on at the rates seen so far and cannot see the drops
-    the schedule still has to make. Read only where the last 3 logged rates each fell (a step schedule's
-    flat stretch says nothing of milestones to come) and the lr is not annealed to its floor."""
+def _schedule_ahead(run: Run, f: Facts, end: float | None = None) -> str | None:
+    """A caveat on a forecast to the planned end ``end`` while the logged lr is still decaying toward it (a
+    Trainer's linear decay, a cosine): the forecast carries the curve on at the rates seen so far and cannot see
+    the drops the schedule still has to make. Read only where the last 3 logged rates each fell (a step
+    schedule's flat stretch says nothing of milestones to come) and the lr is not annealed to its floor. Where
+    the log states the schedule (Ultralytics' ``args.yaml``: ``meta["lr_schedule"]``), the rate it reaches by
+    ``end`` is said: how much of the annealing the forecast leaves out. (Forecasting along it was measured and
+    not kept: benchmarks/schedule_eval.py.)"""
     lr = run.get("lr")
     if lr is None:
         return None
@@ -3200,9 +3203,31 @@ def _schedule_ahead(run: Run, f: Facts) -> str | None:
     tail = lr[-3:]
     if not np.all(np.diff(tail) < -1e-3 * np.abs(tail[:-1])):
         return None
-    return (f"(the logged learning rate is still decaying, now {lr[-1]:.3g}, {_pct(lr[-1] / lr.max())} of its peak: "
-            "the forecast carries the curve on at the rates seen so far and cannot see the drops the schedule still "
-            "has to make)")
+    stated = _stated_lr_at(run, end, float(lr[-1])) if end is not None else None
+    now = f"the logged learning rate is still decaying, now {lr[-1]:.3g}, {_pct(lr[-1] / lr.max())} of its peak"
+    if stated is None:
+        return (f"({now}: the forecast carries the curve on at the rates seen so far and cannot see the drops the "
+                "schedule still has to make)")
+    lr_end, said = stated
+    return (f"({now}; {said} takes it to {lr_end:.3g}, {_pct(lr_end / lr[-1])} of now, by {f.axis_name} {_n(end)}: "
+            "the forecast carries the curve on at the rates seen so far and cannot see those drops)")
+
+
+def _stated_lr_at(run: Run, end: float, lr_now: float) -> tuple[float, str] | None:
+    """``(lr at end, where the schedule is stated)`` from the schedule the log states (``meta["lr_schedule"]``,
+    Ultralytics' ``lf`` from ``args.yaml``), scaled to the rate logged last; None where none is stated."""
+    schedule = (getattr(run, "meta", None) or {}).get("lr_schedule")
+    if not isinstance(schedule, dict) or not run.axis.size:
+        return None
+    from .readers.ultralytics import lr_factor
+
+    try:
+        now, then = (float(v) for v in lr_factor(schedule, np.array([float(run.axis[-1]), float(end)])))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (now > 0 and math.isfinite(then) and then >= 0):
+        return None
+    return lr_now * then / now, str(schedule.get("from") or "the stated schedule")
 
 
 def _forecast(f: Facts, horizon, horizon_from: str | None = None):

@@ -17,8 +17,10 @@ things in it are the run's own and not in the table:
   ``optimizer=auto`` the trainer picks its own initial rate: the logged rate divided by ``lf`` gives it).
   ``meta["lr_schedule"]`` = ``{"shape": "linear"|"cosine", "end": planned end, "final_ratio": lrf,
   "offset": the numbering's offset, "warmup": warmup_epochs, "from": "args.yaml ..."}``: the lr still to come.
-  (Nothing in losslens forecasts along it yet: the schedule-aware forecast benchmarks/schedule_eval.py measured,
-  the annealing law of Tissue et al. 2024, forecast worse than the plain one; docs/benchmarks.md.)
+  The report says the rate it reaches by the planned end beside a forecast made while the lr still decays
+  (``diagnosis._schedule_ahead``). Nothing forecasts along it: the schedule-aware forecast
+  benchmarks/schedule_eval.py measured, the annealing law of Tissue et al. 2024, forecast worse than the plain
+  one (docs/benchmarks.md).
 
 Parsed with PyYAML (Ultralytics depends on it). A file that is not a YAML mapping, or whose ``epochs`` is
 not a positive whole number, is passed over like Lightning's ``hparams.yaml`` (:mod:`.hparams`): it is
