@@ -25,8 +25,7 @@ def to_runs(source: Any, **options) -> list[Run]:
         from .readers import records, table
         name = type(source).__name__ if not isinstance(source, (list, tuple)) else "run"
         return table.to_runs(records.to_columns(rows, source=name), name=name, source=name, fmt="records",
-                             **{k: options[k] for k in ("columns", "run_column", "run_id", "metric")
-                                if options.get(k) is not None})
+                             **_table_options(options))
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
@@ -36,6 +35,11 @@ def to_runs(source: Any, **options) -> list[Run]:
                         f"model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _table_options(options: dict) -> dict:
+    """The options :func:`losslens.readers.table.to_runs` takes, of those given (None: not given)."""
+    return {k: options[k] for k in ("columns", "run_column", "run_id", "metric") if options.get(k) is not None}
 
 
 def _flat_table(source: Mapping) -> bool:
@@ -81,8 +85,7 @@ def _from_frame(frame, **options) -> list[Run]:
     # so a run whose losses are all NaN reads diverged rather than "no loss".)
     logged_nan = int(sum(np.isnan(v).sum() for v in cols.values() if v.dtype != object))
     return table.to_runs(cols, name="run", source=source, fmt=fmt, logged_nan=logged_nan,
-                         **{k: options[k] for k in ("columns", "run_column", "run_id", "metric")
-                            if options.get(k) is not None})
+                         **_table_options(options))
 
 
 def _records(source) -> list | None:

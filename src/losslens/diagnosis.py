@@ -1347,18 +1347,25 @@ def _never_below(g) -> bool:
         and g.train_best >= g.val_best
 
 
-def _back_to_a_guess(f: Facts, end: float) -> int | None:
-    """K when the validation loss ended at ln K (within 2%) and the validation accuracy at 1/K, after
-    the loss had been well below ln K (K given, or the K whose ln the loss sits at): a network
-    knocked back to predicting the class frequencies."""
+def _ended_at_a_guess(f: Facts, end: float) -> int | None:
+    """K when the validation loss ended at ``end`` = ln K (within 2%) and the validation accuracy at 1/K (K given,
+    or the K whose ln the loss sits at): the model predicts the class frequencies now. None without a validation
+    accuracy, or where ``end`` is no ln K."""
     c = f.chance
     if c.val_acc_tail is None or not math.log(2) < end < 50:  # (ln K ≥ 50 is no class count: a blow-up)
         return None
     k = c.classes or int(round(math.exp(end)))
     if k < 2 or abs(end - math.log(k)) > 0.02 * math.log(k) or abs(c.val_acc_tail - 1 / k) > 0.3 / k:
         return None
+    return k
+
+
+def _back_to_a_guess(f: Facts, end: float) -> int | None:
+    """K when the validation loss ended at a uniform guess's ln K (:func:`_ended_at_a_guess`) after it had been
+    well below ln K: a network knocked back to predicting the class frequencies."""
+    k = _ended_at_a_guess(f, end)
     g = f.generalization
-    return k if g is not None and g.val_best < 0.8 * math.log(k) else None
+    return k if k is not None and g is not None and g.val_best < 0.8 * math.log(k) else None
 
 
 def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | None:
@@ -2032,7 +2039,7 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
 def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     """Both losses end at a uniform guess's ln K with the accuracies at 1/K, after a start (the first point of
     either curve) ≥ ``blown_start`` x ln K: the first steps threw the outputs far out and the network never
-    fitted anything. K given, or the K whose ln the validation loss ends at (as :func:`_back_to_a_guess`): a
+    fitted anything. K given, or the K whose ln the validation loss ends at (:func:`_ended_at_a_guess`, the test :func:`_back_to_a_guess` reads): a
     run thrown off in its first epoch starts far from ln K, so the first loss cannot give it. The first
     validation loss is read as well as the first training loss: it is measured after the first epoch's steps,
     where an epoch-mean training loss averages in the batches before the blow-up.
@@ -2050,15 +2057,11 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
         return None
     val_end = float(median(f.y[-max(2, f.n_points // 4):]))
     train_end = float(median(yt[-max(2, yt.shape[0] // 4):]))
-    if not math.log(2) < val_end < 50:  # (ln K ≥ 50 is no class count)
-        return None
-    k = c.classes or int(round(math.exp(val_end)))
-    if k < 2:
+    k = _ended_at_a_guess(f, val_end)
+    if k is None:
         return None
     lnk = math.log(k)
-    if abs(val_end - lnk) > 0.02 * lnk or abs(train_end - lnk) > 0.05 * lnk \
-            or abs(c.val_acc_tail - 1 / k) > 0.3 / k \
-            or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > 0.3 / k):
+    if abs(train_end - lnk) > 0.05 * lnk or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > 0.3 / k):
         return None
     firsts = [(float(f.y[0]), f.metric), (float(yt[0]), "train_loss")]
     start, which = max(firsts)

@@ -29,23 +29,15 @@ context for the forecast, not the run, and ``results.csv`` reads as it would wit
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
+from ..result import finite_or_none as _number
 from . import hparams
 
 FILE = "args.yaml"
 RESULTS = "results.csv"
-
-
-def _number(value) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _flag(value) -> bool | None:
