@@ -1,6 +1,7 @@
 """What the training-loop monitor costs: added step time and end-of-epoch diagnosis time.
 
-    python -m benchmarks.callback_overhead            # about a minute on one CPU core
+    python -m benchmarks.callback_overhead                 # about a minute on one CPU core
+    python -m benchmarks.callback_overhead --device cuda   # the same steps on a GPU, plus a transformer
 
 1. Step time of a small CNN on CPU (2 conv layers + linear head, 1x28x28 inputs, batch 64,
    one torch thread) with and without :class:`losslens.integrations.torch.Monitor`:
@@ -13,6 +14,10 @@
    10 to 1,000 epochs: one diagnosis (median and 90th percentile) and the average per epoch
    end, which the watcher's ``time_budget_ms=5`` keeps low by skipping epochs after a slow
    diagnosis. Target: <= 5 ms.
+
+On a GPU (``--device cuda``) step times are wall-clock, with the device synchronised at the
+end of each block, and a second model is timed: a 6-layer transformer encoder (d_model 512,
+8 heads, batch 32 x 256 tokens, AdamW), whose step is long enough to hide a CPU-side cost.
 
 Cockpit (Schneider et al., NeurIPS 2021, "Cockpit: A Practical Debugging Tool for the
 Training of Deep Neural Networks", Fig. 6) reports 1.51x step time for its economy
@@ -37,33 +42,67 @@ def small_cnn():
         torch.nn.Flatten(), torch.nn.Linear(16 * 7 * 7, 10))
 
 
-def step_overhead(blocks: int = 30, steps: int = 32, batch: int = 64) -> dict[str, float]:
+TRANSFORMER_BATCH = (32, 256)  # sequences x tokens per step
+
+
+def small_transformer():
+    import torch
+
+    layer = torch.nn.TransformerEncoderLayer(512, 8, 2048, batch_first=True)
+    return torch.nn.Sequential(torch.nn.TransformerEncoder(layer, 6), torch.nn.Linear(512, 1))
+
+
+def _workload(kind: str, device: str):
+    """(model, optimizer, loss closure) of one benchmark workload on ``device``."""
+    import torch
+
+    torch.manual_seed(0)
+    if kind == "cnn":
+        model = small_cnn().to(device)
+        x = torch.randn(64, 1, 28, 28, device=device)
+        y = torch.randint(0, 10, (64,), device=device)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        return model, opt, lambda: loss_fn(model(x), y)
+    model = small_transformer().to(device)
+    batch, tokens = TRANSFORMER_BATCH
+    x = torch.randn(batch, tokens, 512, device=device)
+    y = torch.randn(batch, tokens, 1, device=device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    return model, opt, lambda: torch.nn.functional.mse_loss(model(x), y)
+
+
+def step_overhead(blocks: int = 30, steps: int = 32, kind: str = "cnn",
+                  device: str = "cpu") -> dict[str, float]:
     """Median added step time (fraction) per variant, over interleaved blocks of ``steps`` steps."""
     import torch
 
     from losslens.integrations.torch import Monitor
 
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    x = torch.randn(batch, 1, 28, 28)
-    y = torch.randint(0, 10, (batch,))
-    model = small_cnn()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    gpu = device != "cpu"
+    if not gpu:
+        torch.set_num_threads(1)
+    model, opt, compute_loss = _workload(kind, device)
     variants = {"default (grad_every=16)": 16, "every step (grad_every=1)": 1, "probe off": None}
     monitors = {name: Monitor(model, opt, grad_every=every, verbose=0) for name, every in variants.items()}
 
     def block(monitor):
-        # CPU time of this process, not wall time: the other jobs on a shared machine
-        # (and their bursts) then cost the baseline and the monitored blocks alike.
-        t0 = time.process_time()
+        # On CPU: CPU time of this process, not wall time, so the other jobs on a shared
+        # machine (and their bursts) cost the baseline and the monitored blocks alike. On a
+        # GPU: wall time to the end of the block's last kernel, which is what a sync costs.
+        if gpu:
+            torch.cuda.synchronize()
+        t0 = time.perf_counter() if gpu else time.process_time()
         for _ in range(steps):
             opt.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = compute_loss()
             loss.backward()
             opt.step()
             if monitor is not None:
                 monitor.step(loss)
+        if gpu:
+            torch.cuda.synchronize()
+            return time.perf_counter() - t0
         return time.process_time() - t0
 
     for _ in range(3):  # warm-up: allocator, kernels, first probe samples
@@ -79,6 +118,8 @@ def step_overhead(blocks: int = 30, steps: int = 32, batch: int = 64) -> dict[st
             after = block(None)
             ratios[name].append(with_monitor / ((before + after) / 2) - 1)
             base_times.append(before)
+    for m in monitors.values():  # the epoch end reads the samples: its cost, once per epoch
+        m.probe.pop_epoch()
     out = {name: statistics.median(r) for name, r in ratios.items()}
     out["base step (ms)"] = 1e3 * statistics.median(base_times) / steps
     return out
@@ -142,23 +183,38 @@ def epoch_end_time(lengths=(10, 50, 200, 1000), repeats: int = 30) -> dict[int, 
     return out
 
 
+def _print_steps(res: dict[str, float], indent: str = "   ") -> float:
+    """Print one workload's figures; returns its baseline step in ms."""
+    base = res.pop("base step (ms)")
+    print(f"{indent}baseline step: {base:.2f} ms")
+    for name, frac in res.items():
+        print(f"{indent}{name:28s} {100 * frac:+6.2f}%   ({1 + frac:.3f}x)")
+    return base
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--blocks", type=int, default=30, help="interleaved blocks per variant")
+    parser.add_argument("--device", default="cpu", help="torch device of the step benchmark: cpu, cuda, cuda:1 ...")
     args = parser.parse_args(argv)
 
-    print("1. added step time, small CNN on CPU (1 thread, batch 64)")
-    res = step_overhead(blocks=args.blocks)
-    base = res.pop("base step (ms)")
-    print(f"   baseline step: {base:.2f} ms (CPU time)")
-    for name, frac in res.items():
-        print(f"   {name:28s} {100 * frac:+6.2f}%   ({1 + frac:.3f}x)")
-    print("   Cockpit (economy, GPU): 1.51x every step, 1.04x every 16th step")
-    cost = step_call_cost()
-    step_us = 1e3 * base
-    print(f"   per call: {cost['plain']:.1f} us plain, {cost['sampled']:.1f} us sampled -> "
-          f"{100 * (15 * cost['plain'] + cost['sampled']) / 16 / step_us:.2f}% at grad_every=16, "
-          f"{100 * cost['sampled'] / step_us:.2f}% at grad_every=1 of a {base:.2f} ms step")
+    if args.device == "cpu":
+        print("1. added step time, small CNN on CPU (1 thread, batch 64)")
+        base = _print_steps(step_overhead(blocks=args.blocks))
+        print("   Cockpit (economy, GPU): 1.51x every step, 1.04x every 16th step")
+        cost = step_call_cost()
+        step_us = 1e3 * base
+        print(f"   per call: {cost['plain']:.1f} us plain, {cost['sampled']:.1f} us sampled -> "
+              f"{100 * (15 * cost['plain'] + cost['sampled']) / 16 / step_us:.2f}% at grad_every=16, "
+              f"{100 * cost['sampled'] / step_us:.2f}% at grad_every=1 of a {base:.2f} ms step")
+    else:
+        import torch
+
+        print(f"1. added step time on {torch.cuda.get_device_name(args.device)} (wall time, torch {torch.__version__})")
+        for kind, what in (("cnn", "small CNN, batch 64"), ("transformer", "6-layer transformer, 32 x 256 tokens")):
+            print(f"   {what}:")
+            _print_steps(step_overhead(blocks=args.blocks, kind=kind, device=args.device), indent="     ")
+        print("   Cockpit (economy, GPU): 1.51x every step, 1.04x every 16th step")
     print("2. end-of-epoch time (record + diagnose + decide), 30 epoch ends per run length")
     for n, r in epoch_end_time().items():
         print(f"   {n:5d} epochs: one diagnosis {r['diagnosis median']:5.2f} ms CPU median "

@@ -99,6 +99,49 @@ def test_gradient_evidence_is_sampled_and_shrinks_as_the_loss_flattens():
     assert 1e-5 < np.nanmedian(u) < 1e-1, u  # Adam(1e-2) on these weights: a small relative step
 
 
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA device"))])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_gradient_probe_reads_the_global_norm_and_the_relative_step(dtype, device):
+    # The probe keeps its norms on the parameters' device until the epoch ends (no GPU sync per
+    # sample); what it reports must still be the plain global gradient norm and ||dw|| / ||w||.
+    from losslens.integrations._core import GradientProbe
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)).to(device, dtype)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    probe = GradientProbe(every=2)
+    x, y = torch.randn(16, 4, dtype=dtype, device=device), torch.randn(16, 1, dtype=dtype, device=device)
+    norms, ratios = [], []
+    for step in range(4):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        before = [p.detach().clone() for p in model.parameters()]
+        if step % 2 == 0:  # sampled: steps 0 and 2
+            norms.append(torch.cat([p.grad.float().flatten() for p in model.parameters()]).norm().item())
+        probe.observe(model.parameters())
+        opt.step()
+        if step % 2 == 0:
+            ratios.append((torch.cat([(p.float() - b.float()).flatten() for p, b in zip(model.parameters(), before)])
+                           .norm() / torch.cat([b.float().flatten() for b in before]).norm()).item())
+    out = probe.pop_epoch()  # steps 1 and 3 measured how far steps 0 and 2 moved the weights
+    tol = 1e-5 if dtype == torch.float32 else 2e-2
+    assert out["grad_norm"] == pytest.approx(np.mean(norms), rel=tol)
+    assert out["update_ratio"] == pytest.approx(np.mean(ratios), rel=tol)
+    assert probe.pop_epoch() == {}  # read once
+
+
+def test_gradient_probe_skips_the_relative_step_of_zero_weights():
+    from losslens.integrations._core import GradientProbe
+
+    w = torch.nn.Parameter(torch.zeros(3))
+    probe = GradientProbe(every=1)
+    w.grad = torch.ones(3)
+    probe.observe([w])
+    probe.observe([w])
+    assert probe.pop_epoch() == {"grad_norm": pytest.approx(3 ** 0.5)}
+
+
 def test_stops_on_overfitting_and_restores_the_best_weights():
     # 20 noisy points, 10 features, a 256-wide MLP: it memorises and validation turns up.
     # (Not at Adam's early overshoot: validation 1.08 -> 2.28 at epochs 11-18 while training never got
