@@ -40,7 +40,7 @@ def test_torch_monitor_stops_on_overfitting_and_restores_the_best_weights_on_the
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(10, 256), torch.nn.ReLU(), torch.nn.Linear(256, 1)).to(DEVICE)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    mon = Monitor(model, opt, stop_on=("overfitting",), restore_best_weights=True, verbose=0)
+    mon = Monitor(model, opt, stop_on=("overfitting",), restore_best_weights=True, verbose=0, time_budget_ms=None)
     mse = torch.nn.functional.mse_loss
     for _ in range(300):
         opt.zero_grad()
@@ -68,7 +68,7 @@ def test_lightning_callback_on_a_gpu_trainer(tmp_path, capsys):
     from losslens.integrations.lightning import LosslensCallback
 
     torch.manual_seed(0)
-    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, time_budget_ms=None)
     t = L.Trainer(max_epochs=40, callbacks=[cb], default_root_dir=tmp_path, enable_progress_bar=False,
                   enable_model_summary=False, enable_checkpointing=False, log_every_n_steps=8,
                   accelerator="gpu" if DEVICE == "cuda" else "cpu", devices=1)
