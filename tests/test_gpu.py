@@ -1,4 +1,5 @@
-"""The callbacks on a CUDA device: the runs of the CPU tests, with the model and data on the GPU.
+"""The callbacks on a CUDA device (a PyTorch loop, Lightning, Transformers, Keras 3 on torch): the
+runs of the CPU tests, with the model and data on the GPU.
 
 Skipped without a CUDA device (CI has none); run where one is lent:
 ``python -m pytest tests/test_gpu.py`` (``LOSSLENS_TEST_DEVICE=cpu`` runs them on the CPU, to check
@@ -108,3 +109,23 @@ def test_transformers_callback_on_a_gpu_trainer(tmp_path):
     assert trainer.evaluate()["eval_loss"] == pytest.approx(np.nanmin(run.val_loss), rel=1e-4)
     saved = tmp_path / "losslens.json"
     assert json.loads(saved.read_text())["meta"]["stopped_epoch"] == pytest.approx(cb.stopped_epoch)
+
+
+def test_keras_callback_on_the_torch_backend_on_a_gpu(tmp_path):
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("Keras runs on the torch backend here")
+    from keras_models import article_data, mlp
+    from losslens.integrations.keras import LosslensCallback
+
+    x, y = article_data(0)
+    xv, yv = article_data(1, n=200)
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, save_path=tmp_path / "run.json",
+                          verbose=0, time_budget_ms=None)
+    model = mlp()
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=40, batch_size=32, verbose=0, callbacks=[cb])
+    assert model.trainable_variables[0].value.device.type == DEVICE  # Keras put the model on the GPU
+    assert cb.stopped_epoch == len(history.history["loss"]) - 1 < 39 and cb.reported.verdict == "converged"
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(min(history.history["val_loss"]), rel=1e-4)
+    g = cb.run().get("grad_norm")
+    assert np.isfinite(g).all() and g[0] > 3 * g[-1]
