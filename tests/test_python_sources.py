@@ -117,3 +117,52 @@ def test_a_dict_of_equal_columns_reads_as_the_same_table_in_a_csv():
     assert ref.verdict == "overfitting"
     sparse = losslens.diagnose({"loss": [1.0, 0.8, 0.7, 0.65, 0.62, 0.6, 0.59, 0.585], "val_loss": [0.9, 0.7, 0.66, 0.65]})
     assert np.isnan(sparse.run.series["val_loss"][0]) and sparse.run.series["val_loss"][1] == 0.9
+
+
+@pytest.mark.parametrize("path", [
+    ECO / "keras_transfer" / "transfer_restart.log",  # Keras CSVLogger(append=True) over two fits, epochs restarting
+    HGB,                                              # HistGradientBoosting's negated train_score_/validation_score_
+    ECO / "lightning_onecycle" / "logs" / "onecycle" / "version_0" / "metrics.csv",  # Lightning CSVLogger + lr monitor
+])
+def test_run_from_dataframe_is_the_run_diagnose_reads(path):
+    """Run.from_dataframe read through Run.from_history while losslens.diagnose(frame) read the table reader: on
+    these real frames (pd.read_csv of committed logs) the two Runs differed -- the Keras log of two fits kept 40 of
+    its 70 epochs (lr_too_high against still_improving), the boosting scores stayed scores (converged on
+    validation_score against overfitting on the log loss), Lightning's step rows made a 41st epoch (still_improving
+    against converged). Now both are the table reader's Run."""
+    import pandas as pd
+
+    from losslens import Run
+    from losslens.api import to_runs
+
+    frame = pd.read_csv(path)
+    run, [ref] = Run.from_dataframe(frame), to_runs(frame)
+    assert (run.axis_name, run.name, run.source, run.meta) == (ref.axis_name, ref.name, ref.source, ref.meta)
+    np.testing.assert_array_equal(run.axis, ref.axis)
+    assert run.series.keys() == ref.series.keys()
+    for key in ref.series:
+        np.testing.assert_array_equal(run.series[key], ref.series[key])
+    d, by_path = losslens.diagnose(run).to_dict(), losslens.diagnose(frame).to_dict()
+    assert d == by_path
+    assert (d["verdict"], len(run)) == {"transfer_restart.log": ("still_improving", 70),
+                                        "hgb_scores.csv": ("overfitting", 301),
+                                        "metrics.csv": ("converged", 40)}[path.name]
+
+
+def test_run_from_dataframe_names_first_epoch_and_picks_a_run():
+    """``first_epoch`` numbers the rows where no column names the axis, as it did; a frame of several runs (a run
+    column over two real Lightning logs) is refused as diagnose() refuses it, and ``run_id=`` picks one."""
+    import pandas as pd
+
+    from losslens import Run, UsageError
+
+    frame = pd.read_csv(ECO / "keras_transfer" / "transfer.log").drop(columns="epoch")
+    assert Run.from_dataframe(frame).axis[0] == 0 and Run.from_dataframe(frame, first_epoch=1).axis[0] == 1
+    logs = [pd.read_csv(ECO / "lightning_sgd_slow" / lr / "metrics.csv").assign(run=lr) for lr in ("lr_0.001", "lr_0.1")]
+    both = pd.concat(logs, ignore_index=True)
+    with pytest.raises(UsageError, match="holds 2 runs"):
+        Run.from_dataframe(both)
+    with pytest.raises(UsageError, match="holds 2 runs"):
+        losslens.diagnose(both)
+    run = Run.from_dataframe(both, run_id="lr_0.1")
+    assert run.name == "lr_0.1" and len(run) == 30

@@ -59,19 +59,20 @@ def _flat_table(source: Mapping) -> bool:
     return len(lengths) == 1 and lengths != {0}
 
 
-def _from_frame(frame, **options) -> list[Run]:
+def _from_frame(frame, *, name: str = "run", source: str | None = None, **options) -> list[Run]:
     """A DataFrame (or a dict of equally long columns) read as the same table in a CSV is
     (:func:`losslens.readers.table.to_runs`): scikit-learn's negated scores, per-task losses, perplexities, a
     run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
-    rest as text."""
+    rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
+    reads through here too."""
     import numpy as np
 
     from .readers import table
     if isinstance(frame, Mapping):
-        source, fmt, names = "dict", "dict", list(frame)
+        fmt, names, source = "dict", list(frame), source or "dict"
         column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
     else:
-        source, fmt, names = "DataFrame", "dataframe", list(frame.columns)
+        fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
         column = lambda c: frame[c].to_numpy()  # noqa: E731
     cols = {}
     for c in names:
@@ -84,7 +85,7 @@ def _from_frame(frame, **options) -> list[Run]:
     # (A frame holds NaN where a CSV holds "nan" or nothing: counted as logged, as Run.from_history took them,
     # so a run whose losses are all NaN reads diverged rather than "no loss".)
     logged_nan = int(sum(np.isnan(v).sum() for v in cols.values() if v.dtype != object))
-    return table.to_runs(cols, name="run", source=source, fmt=fmt, logged_nan=logged_nan,
+    return table.to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan,
                          **_table_options(options))
 
 

@@ -122,10 +122,52 @@ class Run:
 
     @classmethod
     def from_dataframe(cls, frame, *, name: str = "run", source: str | None = None,
-                       columns: Mapping[str, str] | None = None, first_epoch: int = 0) -> "Run":
-        """Build from a pandas DataFrame with one row per epoch (or step) and one column per series."""
-        data = {str(c): frame[c].to_numpy() for c in frame.columns}
-        return cls.from_history(data, name=name, source=source, columns=columns, first_epoch=first_epoch)
+                       columns: Mapping[str, str] | None = None, first_epoch: int = 0,
+                       run_id: str | None = None) -> "Run":
+        """Build from a pandas DataFrame, read as the same table saved to a CSV is: the Run ``losslens.diagnose(frame)``
+        diagnoses.
+
+        The table reader (:func:`losslens.readers.table.to_runs`) reads it: a Lightning ``metrics.csv``'s step,
+        epoch and validation rows folded onto epochs, scikit-learn's negated ``train_score``/``validation_score``
+        as losses, a Keras ``CSVLogger`` appended over two fits as one run, a run-id column as several runs.
+
+        Parameters
+        ----------
+        frame : DataFrame of shape (n_rows, n_columns)
+            One row per logged point (an epoch, a step, or a Lightning-style partial row), one column per series;
+            an ``epoch``/``step`` column, when present, is the axis. Number columns are read as floats (NaN: not
+            logged), others as text (a run id).
+        name : str
+            Run name shown in reports (a run-id column names its runs instead).
+        source : str or None
+            Quoted in errors and kept on the Run; None: ``"DataFrame"``.
+        columns : dict of canonical name -> column, optional
+            Overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
+        first_epoch : int
+            The first row's epoch where no column names the axis (rows are numbered from it; Keras counts from 0).
+        run_id : str or None
+            The run to keep where a run-id column holds several.
+
+        Returns
+        -------
+        Run
+
+        Raises
+        ------
+        UsageError
+            The frame holds several runs and ``run_id`` picks none (``losslens.diagnose_all(frame)`` reads each).
+        """
+        from .api import _from_frame  # (api builds on this module)
+        from .exceptions import UsageError
+
+        runs = _from_frame(frame, name=name, source=source, columns=columns, run_id=run_id)
+        if len(runs) != 1:
+            raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
+                             runs[0].source)
+        run = runs[0]
+        if first_epoch and str(run.meta.get("axis_from", "")).startswith("row number"):
+            run.axis = run.axis + float(first_epoch)
+        return run
 
     # ---- access ---------------------------------------------------------------------
     def __len__(self) -> int:
