@@ -301,7 +301,8 @@ def test_ultralytics_lr_factor_is_the_logged_schedule():
     rate optimizer=auto chose), so the schedule read from args.yaml is the one the trainer ran."""
     import numpy as np
 
-    from losslens.readers.ultralytics import apply_args, lr_factor
+    from losslens.readers.ultralytics import apply_args
+    from losslens.schedules import lr_factor
 
     [run] = read(YOLO / "yolo_results" / "v8_3" / "results.csv")
     apply_args([run], {"epochs": 50.0, "lrf": 0.01, "cos_lr": "false", "warmup_epochs": 3.0})

@@ -43,6 +43,7 @@ from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .run import Run
+from .schedules import lr_factor
 
 
 @dataclass(frozen=True)
@@ -3218,12 +3219,11 @@ def _schedule_ahead(run: Run, f: Facts, end: float | None = None) -> str | None:
 
 def _stated_lr_at(run: Run, end: float, lr_now: float) -> tuple[float, str] | None:
     """``(lr at end, where the schedule is stated)`` from the schedule the log states (``meta["lr_schedule"]``,
-    Ultralytics' ``lf`` from ``args.yaml``), scaled to the rate logged last; None where none is stated."""
+    :func:`losslens.schedules.lr_factor`; Ultralytics' ``args.yaml`` states one), scaled to the rate logged last;
+    None where none is stated."""
     schedule = (getattr(run, "meta", None) or {}).get("lr_schedule")
     if not isinstance(schedule, dict) or not run.axis.size:
         return None
-    from .readers.ultralytics import lr_factor
-
     try:
         now, then = (float(v) for v in lr_factor(schedule, np.array([float(run.axis[-1]), float(end)])))
     except (KeyError, TypeError, ValueError):

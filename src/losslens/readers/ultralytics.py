@@ -16,7 +16,8 @@ things in it are the run's own and not in the table:
   warm-up of ``warmup_epochs``; the row of 0-based epoch ``e`` logs the rate used in it, ``lr0 lf(e)`` (with
   ``optimizer=auto`` the trainer picks its own initial rate: the logged rate divided by ``lf`` gives it).
   ``meta["lr_schedule"]`` = ``{"shape": "linear"|"cosine", "end": planned end, "final_ratio": lrf,
-  "offset": the numbering's offset, "warmup": warmup_epochs, "from": "args.yaml ..."}``: the lr still to come.
+  "offset": the numbering's offset, "warmup": warmup_epochs, "from": "args.yaml ..."}``: the lr still to come
+  (:func:`losslens.schedules.stated`; :func:`losslens.schedules.lr_factor` is ``lf``).
   The report says the rate it reaches by the planned end beside a forecast made while the lr still decays
   (``diagnosis._schedule_ahead``). Nothing forecasts along it: the schedule-aware forecast
   benchmarks/schedule_eval.py measured, the annealing law of Tissue et al. 2024, forecast worse than the plain
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ..result import finite_or_none as _number
+from ..schedules import stated
 from . import hparams
 
 FILE = "args.yaml"
@@ -78,11 +80,10 @@ def apply_args(runs, args: dict[str, object]) -> None:
         run.meta.setdefault("planned_end", end)
         run.meta.setdefault("planned_end_from", f"args.yaml epochs={int(epochs)}")
         if lrf is not None and 0.0 <= lrf <= 1.0 and cos is not None:
-            shape = "cosine" if cos else "linear"
-            run.meta.setdefault("lr_schedule", {
-                "shape": shape, "end": end, "final_ratio": lrf, "offset": offset,
-                "warmup": warmup if warmup is not None and warmup >= 0 else 0.0,
-                "from": f"args.yaml ({'cos_lr' if cos else 'linear'} to lrf={lrf:g} at epochs={int(epochs)})"})
+            run.meta.setdefault("lr_schedule", stated(
+                "cosine" if cos else "linear", end, lrf, offset=offset,
+                warmup=warmup if warmup is not None and warmup >= 0 else 0.0,
+                source=f"args.yaml ({'cos_lr' if cos else 'linear'} to lrf={lrf:g} at epochs={int(epochs)})"))
 
 
 def beside(path: Path, runs) -> None:
@@ -92,13 +93,3 @@ def beside(path: Path, runs) -> None:
     args = read_args(path)
     if args:
         apply_args(runs, args)
-
-
-def lr_factor(schedule: dict, epoch) -> np.ndarray:
-    """Ultralytics' ``lf`` at the run's epoch numbers ``epoch`` (array), warm-up not included."""
-    e = np.asarray(epoch, dtype=float) - float(schedule.get("offset", 0.0))
-    n = float(schedule["end"]) - float(schedule.get("offset", 0.0)) + 1.0  # epochs
-    lrf = float(schedule["final_ratio"])
-    if schedule["shape"] == "cosine":
-        return 1.0 - (1.0 - lrf) * (1.0 - np.cos(np.pi * np.clip(e, 0, n) / n)) / 2.0
-    return np.maximum(1.0 - e / n, 0.0) * (1.0 - lrf) + lrf
