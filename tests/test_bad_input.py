@@ -741,3 +741,83 @@ def test_a_trainer_state_whose_max_steps_is_no_number_is_said(tmp_path, max_step
     assert len(said) == 1 and str(path) in said[0] and f"max_steps is {max_steps!r}" in said[0], said
     assert "twice the logged length" in said[0]
     assert _cli("diagnose", path).exit_code == 0 and _sha(path) == before
+
+
+def _one_warning_from_the_cli(log: Path, yaml_file: Path) -> str:
+    """``losslens diagnose LOG`` in a process of its own (pytest's log capture would swallow what the CLI shows):
+    exit 0, a verdict on stdout, one line on stderr naming ``yaml_file``; that line."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(log)], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"losslens: {yaml_file}: "), err
+    return err
+
+
+YOLO_ARGS = FIXTURES / "ecosystem" / "yolo_args"
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda t: "epochs: [\n", "not YAML (expected the node content, but found '<stream end>' at line 2, column 1)"),
+    (lambda t: "- epochs\n- 12\n", "not a mapping of settings (it holds a list)"),
+    (lambda t: t[: len(t) // 2] + "\x00" + t[len(t) // 2:], "not YAML (unacceptable character #x0000"),
+    (lambda t: t.replace("epochs: 12\n", "epochs: many\n"), "epochs is 'many', not a positive whole number"),
+    (lambda t: t.replace("epochs: 12\n", ""), "no epochs in it"),
+    (lambda t: t.replace("lrf: 0.01\n", "lrf: 10\n"), "lrf is 10, not a number from 0 to 1: the lr schedule is unknown"),
+    (lambda t: t.replace("cos_lr: false\n", "cos_lr: sometimes\n"), "cos_lr is 'sometimes', neither true nor false")], ids=["cut", "list", "nul", "epochs_text", "no_epochs", "lrf", "cos_lr"])
+def test_a_malformed_args_yaml_beside_an_ultralytics_results_csv_is_said(tmp_path, edit, problem, caplog):
+    """Ultralytics' real results.csv and args.yaml (fixture yolo_args, epochs=12, linear to lrf=0.01) copied, the
+    args.yaml cut, corrupted or edited: the planned end or the lr schedule went unread with no word. Now one
+    warning names the file and the problem; results.csv still reads and diagnoses (exit 0) as without it."""
+    import shutil
+
+    for name in ("results.csv", "args.yaml"):
+        shutil.copy(YOLO_ARGS / name, tmp_path / name)
+    args = tmp_path / "args.yaml"
+    args.write_text(edit(args.read_text()))
+    before = _sha(args), _sha(tmp_path / "results.csv")
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(tmp_path / "results.csv")
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {args}: ") and problem in said[0], said
+    assert "lr_schedule" not in run.meta
+    assert ("planned_end" in run.meta) == problem.startswith(("lrf", "cos_lr"))  # those leave the end it states
+    assert problem in _one_warning_from_the_cli(tmp_path / "results.csv", args)
+    assert (_sha(args), _sha(tmp_path / "results.csv")) == before
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="losslens"):  # the file as the trainer wrote it says nothing
+        [clean] = losslens.readers.read(YOLO_ARGS / "results.csv")
+    assert not [r for r in caplog.records if r.name == "losslens"] and "lr_schedule" in clean.meta
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("lr: 0.05\nweight_decay: [0.05\nwidth: 64\n", "not YAML (expected ',' or ']', but got"),
+    ("- lr: 0.05\n- weight_decay: 0.05\n", "not a mapping of settings (it holds a list)"),
+    ("lr: 0.05\nweight_decay: 0.05\nwidth: 64\n\tdepth: 2\n", "not YAML (found character '\\t' that cannot start any token")], ids=["cut", "list", "tab"])
+def test_a_malformed_hparams_yaml_beside_a_lightning_metrics_csv_is_said(tmp_path, text, problem, caplog):
+    """Lightning's real metrics.csv and hparams.yaml (fixture lightning_weight_decay/wd_0.05: weight_decay=0.05 reads
+    'underfitting (held by a weight penalty)') copied, the hparams.yaml broken: the weight decay went unread with no
+    word. Now one warning names the file and the problem; metrics.csv reads as it does with no hparams.yaml
+    (converged, tests/test_ecosystem_logs.py), exit 0."""
+    import shutil
+
+    src = FIXTURES / "ecosystem" / "lightning_weight_decay" / "wd_0.05"
+    shutil.copy(src / "metrics.csv", tmp_path / "metrics.csv")
+    hp = tmp_path / "hparams.yaml"
+    hp.write_text(text)
+    before = _sha(hp)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.readers.read(tmp_path / "metrics.csv")
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {hp}: ") and problem in said[0], said
+    assert "hparams" not in run.meta and losslens.diagnose(run).verdict == "converged"
+    assert problem in _one_warning_from_the_cli(tmp_path / "metrics.csv", hp)
+    assert _sha(hp) == before
+    caplog.clear()
+    for fine in ("{}\n", "lr: 0.05\nloss_fn: !!python/object:torch.nn.MSELoss {}\n"):  # Lightning writes these
+        hp.write_text(fine)
+        with caplog.at_level("WARNING", logger="losslens"):
+            losslens.readers.read(tmp_path / "metrics.csv")
+    assert not [r for r in caplog.records if r.name == "losslens"]

@@ -324,7 +324,8 @@ def test_ultralytics_lr_factor_is_the_logged_schedule():
 def test_ultralytics_args_yaml_numbering_and_a_bad_one_passed_over(tmp_path, args, end):
     """Ultralytics 8.0's results.csv (fixture yolo_results/v8_0) numbers its rows from 0: args.yaml's
     ``epochs=N`` is epoch N-1 there. An args.yaml that is not YAML, not a mapping, or has no whole ``epochs`` is
-    passed over like Lightning's hparams.yaml: results.csv reads as without it, and the CLI says nothing of it."""
+    passed over like a malformed hparams.yaml: results.csv reads as without it (the one warning that says so is
+    tests/test_bad_input.py's)."""
     import shutil
 
     shutil.copy(YOLO / "yolo_results" / "v8_0" / "results.csv", tmp_path / "results.csv")

@@ -7,7 +7,10 @@ so that a rule can quote the setting it blames (a weight decay whose penalty set
 
 Parsed with PyYAML (Lightning depends on it, so it is there wherever this file is written; without
 it the file is passed over). Python objects Lightning pickles into the file (``!!python/object``
-tags) and lists are passed over, never an error: the file is context for a quote, not the run.
+tags) and lists are passed over, never an error: the file is context for a quote, not the run. A file
+that is not YAML, or whose top level is no mapping of settings (an edited or half-written file), is
+passed over too, said in one warning naming it (:func:`read_mapping`, which Ultralytics' ``args.yaml``
+is read through as well): the log beside it reads as it would without it.
 """
 
 from __future__ import annotations
@@ -44,29 +47,64 @@ def _flatten(tree: dict, prefix: str, out: dict[str, object]) -> None:
                 out[name] = value
 
 
-def scalars(text: str) -> dict[str, object]:
-    """``{dotted.key: value}`` for every scalar in the file (numbers as float, else the string);
-    {} where PyYAML is missing or the text is not a YAML mapping."""
+def _parse(text: str) -> tuple[dict[str, object] | None, str | None]:
+    """``(scalars, problem)``: ``{dotted.key: value}`` for every scalar in the text, and None, or ``({}, what is
+    wrong)`` for text that is not YAML or whose top level is no mapping. An empty file is ``({}, None)``: nothing
+    to read, nothing wrong with it; PyYAML missing is ``(None, None)``: the file cannot be read here."""
     try:
         yaml, loader = _loader()
     except ImportError:
-        return {}
+        return None, None
     try:
         tree = yaml.load(text, Loader=loader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError:
-        return {}
+    except yaml.YAMLError as exc:
+        return {}, f"not YAML ({_yaml_problem(exc)})"
+    if tree is None:
+        return {}, None
+    if not isinstance(tree, dict):
+        kind = "a list" if isinstance(tree, list) else f"a single value, {str(tree)[:40]!r}"
+        return {}, f"not a mapping of settings (it holds {kind})"
     out: dict[str, object] = {}
-    if isinstance(tree, dict):
-        _flatten(tree, "", out)
+    _flatten(tree, "", out)
+    return out, None
+
+
+def _yaml_problem(exc) -> str:
+    """PyYAML's error in one line: its problem and where (``expected ',' or ']' at line 2, column 1``)."""
+    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        text = f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    else:  # a ReaderError (a control character): its message names the character
+        text = (str(exc).splitlines() or ["unreadable"])[0]
+    return " ".join(text.split())
+
+
+def scalars(text: str) -> dict[str, object]:
+    """``{dotted.key: value}`` for every scalar in the file (numbers as float, else the string);
+    {} where PyYAML is missing or the text is not a YAML mapping."""
+    return _parse(text)[0] or {}
+
+
+def read_mapping(f: Path, passed_over: str) -> dict[str, object] | None:
+    """The scalars of the YAML file ``f`` (``{}`` for an empty file or an empty mapping), or None where there is
+    none to read: no such file, over 1 MiB, unreadable, PyYAML missing -- passed over in silence -- or not YAML or
+    not a mapping, said in one warning naming ``f``, the problem and ``passed_over`` (what goes unread)."""
+    try:
+        if not f.is_file() or f.stat().st_size > _MAX_BYTES:
+            return None
+        text = f.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    out, problem = _parse(text)
+    if problem is not None:
+        from ._source import warn
+
+        warn(f, "%s: passed over, %s", problem, passed_over)
+        return None
     return out
 
 
 def beside(path: Path) -> dict[str, object] | None:
-    """The scalars of the ``hparams.yaml`` in ``path``'s folder, or None (no such file, unreadable)."""
-    try:
-        f = path.parent / FILE
-        if not f.is_file() or f.stat().st_size > _MAX_BYTES:
-            return None
-        return scalars(f.read_text(encoding="utf-8", errors="replace")) or None
-    except OSError:
-        return None
+    """The scalars of the ``hparams.yaml`` in ``path``'s folder, or None (no such file, unreadable, empty; not a
+    YAML mapping, said in a warning)."""
+    return read_mapping(path.parent / FILE, "its settings (a weight decay to quote) are not read") or None

@@ -23,9 +23,12 @@ things in it are the run's own and not in the table:
   benchmarks/schedule_eval.py measured, the annealing law of Tissue et al. 2024, forecast worse than the plain
   one (docs/benchmarks.md).
 
-Parsed with PyYAML (Ultralytics depends on it). A file that is not a YAML mapping, or whose ``epochs`` is
-not a positive whole number, is passed over like Lightning's ``hparams.yaml`` (:mod:`.hparams`): it is
-context for the forecast, not the run, and ``results.csv`` reads as it would without it.
+Parsed with PyYAML (Ultralytics depends on it). A file that is not a YAML mapping, has no ``epochs`` or one
+that is not a positive whole number, is passed over like a malformed ``hparams.yaml``
+(:func:`.hparams.read_mapping`), and an ``lrf`` that is no number from 0 to 1 or a ``cos_lr`` that is neither
+true nor false leaves the schedule unread: each said in one warning naming the file (the trainer always writes
+them: such a file was edited or cut). It is context for the forecast, not the run: ``results.csv`` reads as it
+would without it.
 """
 
 from __future__ import annotations
@@ -51,16 +54,32 @@ def _flag(value) -> bool | None:
 
 
 def read_args(path: Path) -> dict[str, object] | None:
-    """The scalars of the ``args.yaml`` beside ``path`` (a ``results.csv``), or None (no file, unreadable,
-    not a mapping with an ``epochs``)."""
-    try:
-        f = path.parent / FILE
-        if not f.is_file() or f.stat().st_size > hparams._MAX_BYTES:
-            return None
-        args = hparams.scalars(f.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+    """The scalars of the ``args.yaml`` beside ``path`` (a ``results.csv``), or None (no file, unreadable; not
+    YAML or not a mapping, said in one warning)."""
+    return hparams.read_mapping(path.parent / FILE, "the planned end and the lr schedule it states are unknown")
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def args_problem(args: dict[str, object]) -> str | None:
+    """What in ``args`` (an ``args.yaml``'s scalars) keeps its planned end or lr schedule from being read, in
+    words for a warning; None where nothing does (a ``time`` budget states no planned end, rightly)."""
+    if "epochs" not in args:
+        return "no epochs in it: the planned end and the lr schedule are unknown"
+    epochs = _number(args.get("epochs"))
+    if epochs is None or epochs < 1 or epochs != int(epochs):
+        return (f"epochs is {_shown(args['epochs'])}, not a positive whole number: the planned end and the lr "
+                "schedule are unknown")
+    if args.get("time") not in (None, "null", "None"):
         return None
-    return args if "epochs" in args else None
+    lrf = _number(args.get("lrf"))
+    if "lrf" in args and (lrf is None or not 0.0 <= lrf <= 1.0):
+        return f"lrf is {_shown(args['lrf'])}, not a number from 0 to 1: the lr schedule is unknown"
+    if "cos_lr" in args and _flag(args["cos_lr"]) is None:
+        return f"cos_lr is {_shown(args['cos_lr'])}, neither true nor false: the lr schedule is unknown"
+    return None
 
 
 def apply_args(runs, args: dict[str, object]) -> None:
@@ -91,5 +110,11 @@ def beside(path: Path, runs) -> None:
     if path.name != RESULTS:
         return
     args = read_args(path)
-    if args:
-        apply_args(runs, args)
+    if args is None:
+        return
+    problem = args_problem(args)
+    if problem is not None:
+        from ._source import warn
+
+        warn(path.parent / FILE, "%s", problem)
+    apply_args(runs, args)
