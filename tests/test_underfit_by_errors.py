@@ -1,0 +1,59 @@
+"""Underfitting read off the error rates where the loss gap is validation's confident mistakes.
+
+A new user's Keras MLP on digits with a 1-unit ReLU bottleneck (tests/fixtures/ecosystem/keras_bottleneck:
+Adam 3e-3, ``validation_split=0.2``) levels at a training loss of 1.29 (59% of ln K) with 61% of its own
+training examples wrong, and read ``converged``: validation's loss ended 0.33 above training's (25% of the
+level, where the loss-gap test allows 10%), while its error rate (0.66) is barely above training's (0.61).
+The same network with a 64-unit bottleneck reaches a training loss of 0.0004: underfitting's own check (a
+bigger model lowers the training loss >= 30%).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+BN = Path(__file__).parent / "fixtures" / "ecosystem" / "keras_bottleneck"
+
+
+def _last(path: Path, key: str) -> float:
+    with open(path, newline="") as fh:
+        return float(list(csv.DictReader(fh))[-1][key])
+
+
+def test_the_premise_a_bigger_bottleneck_lowers_the_training_loss_far_more_than_30_percent():
+    run, big = _last(BN / "run.csv", "loss"), _last(BN / "cf_w64.csv", "loss")
+    assert run == pytest.approx(1.2898, abs=1e-3) and big < 0.01 < 0.7 * run
+    assert _last(BN / "run.csv", "accuracy") < 0.4 and _last(BN / "cf_w64.csv", "accuracy") == 1.0
+
+
+def test_a_bottleneck_whose_error_rates_match_reads_underfitting_not_converged():
+    """Was converged (0.80), underfitting not listed: the loss gap, 0.33, was over 10% of the level."""
+    d = losslens.diagnose(BN / "run.csv")
+    assert d.verdict == "underfitting", d
+    text = str(d)
+    assert "of its own training examples wrong" in text and "the error rates nearly match" in text
+    assert "a bigger model" in d.cause.actions[0]
+
+
+def test_the_bigger_model_is_not_read_as_underfitting():
+    d = losslens.diagnose(BN / "cf_w64.csv")
+    assert "underfitting" not in [c.id for c in d.causes], d
+
+
+@pytest.mark.slow
+def test_the_real_bottleneck_run_reads_underfitting(tmp_path, one_torch_thread):
+    """The run itself, trained here (about 15 s on one thread)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bottleneck_make", BN / "make.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    h = make.train(1, str(tmp_path / "run.csv"))
+    assert h["accuracy"][-1] < 0.5 and h["loss"][-1] > 1.0  # the premise: far from fitting its training data
+    d = losslens.diagnose(tmp_path / "run.csv")
+    assert d.verdict == "underfitting", d
