@@ -57,3 +57,21 @@ def test_the_real_bottleneck_run_reads_underfitting(tmp_path, one_torch_thread):
     assert h["accuracy"][-1] < 0.5 and h["loss"][-1] > 1.0  # the premise: far from fitting its training data
     d = losslens.diagnose(tmp_path / "run.csv")
     assert d.verdict == "underfitting", d
+
+
+RL = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_rlrop_high_lr"
+
+
+def test_the_premise_a_tenth_of_the_step_reaches_a_sixth_of_the_frozen_loss():
+    run, small, adam = (_last(RL / name, "val_loss") for name in ("run.csv", "cf_sgd0.05.csv", "cf_adam.csv"))
+    assert run == pytest.approx(0.694, abs=1e-3) and small < 0.2 * run and adam < 0.2 * run
+    assert _last(RL / "run.csv", "lr") < 1e-8  # ReduceLROnPlateau cut it to nothing
+
+
+def test_error_rates_alike_under_an_lr_cut_to_nothing_are_not_read_as_too_small_a_model():
+    """SGD 0.5 under ReduceLROnPlateau: the peak step threw the weights about (training accuracy 0.83 -> 0.67)
+    and the cuts froze them there, at error rates 0.28 / 0.31 and a loss gap of 18% of the level. The level is
+    where the step ran out, not the model's capacity: 64 hidden units reach 0.11 at lr 0.05."""
+    d = losslens.diagnose(RL / "run.csv")
+    assert "underfitting" not in [c.id for c in d.causes], d
+    assert "no longer move the weights" in str(d)

@@ -2256,6 +2256,13 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if abs(g.gap_end) <= t.underfit_gap * abs(pl.floor):
         same = f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either"
+    elif _annealed(f, t) or f.constant_tail >= 5:
+        # (A loss the logged lr froze -- cut to under 1/1000 of its peak -- or one the same to the last digit
+        # for 5 points flattened where the weights stopped moving, not at the model's capacity: the error
+        # rates then say where the step left them. SGD 0.5, momentum 0.9, on digits under
+        # ReduceLROnPlateau(patience 3): validation bounced 0.57-1.25 at the peak, training accuracy fell
+        # 0.83 -> 0.67, then the cuts froze it at 0.69 with error rates 0.28 / 0.31.)
+        return None
     else:
         same = _errs_alike(f, t)
         if same is None:
