@@ -75,3 +75,13 @@ def test_error_rates_alike_under_an_lr_cut_to_nothing_are_not_read_as_too_small_
     d = losslens.diagnose(RL / "run.csv")
     assert "underfitting" not in [c.id for c in d.causes], d
     assert "no longer move the weights" in str(d)
+
+
+def test_an_inferred_class_count_is_said_to_be_inferred():
+    # The log has no class count: K comes from the first loss (2.2 ≈ ln 9, for digits' 10 classes), and the
+    # report says so and how to give it, as the other chance-level evidence does.
+    d = losslens.diagnose(BN / "run.csv")
+    assert d.verdict == "underfitting"
+    assert "(K inferred from the initial loss ≈ ln K; pass classes= to be exact)" in d.cause.evidence[0]
+    given = losslens.diagnose(BN / "run.csv", classes=10)
+    assert "ln 10 = 2.303" in given.cause.evidence[0] and "inferred" not in given.cause.evidence[0]

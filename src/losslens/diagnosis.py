@@ -2249,6 +2249,8 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     if k:
         ref, least = math.log(k), t.underfit_level_chance
         ref_name = f"ln {k} = {ref:.4g}, a uniform guess's loss"
+        if f.chance.classes_inferred:
+            ref_name += " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)"
     else:
         ref, least, ref_name = pl.start, t.underfit_level, f"its starting value {pl.start:.4g}"
     level_rel = pl.floor / ref
