@@ -190,6 +190,82 @@ def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread, 
     assert fig.stat().st_size > 10_000 and f"wrote {fig}" in res.stdout
 
 
+# A user's own train.py, as a newcomer writes it: a tiny PyTorch regression, SGD at lr 0.05 x lr_factor.
+USER_TRAIN = """
+import torch
+
+def fit(lr, epochs, seed=0, missing_value=False):
+    torch.manual_seed(seed)
+    x = torch.rand(200, 2)
+    if missing_value:  # a NaN in the inputs: every loss is NaN
+        x[0, 0] = float("nan")
+    y = x @ torch.tensor([[2.0], [3.0]]) + 0.1 * torch.randn(200, 1)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    history = {"loss": [], "val_loss": []}
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = torch.mean((model(x[:150]) - y[:150]) ** 2)
+        loss.backward()
+        opt.step()
+        history["loss"].append(loss.item())
+        with torch.no_grad():
+            history["val_loss"].append(torch.mean((model(x[150:]) - y[150:]) ** 2).item())
+    return history
+"""
+
+
+def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_torch_thread):
+    pytest.importorskip("torch")
+    called = tmp_path / "called"
+    scripts = {
+        # a positional parameter verify never passes
+        "positional": "def train(lr):\n    return fit(lr, 20)\n",
+        # a bug inside the user's code (a TypeError, not a wrong signature)
+        "bug": "def train(lr_factor=1.0):\n    return fit('0.05' * lr_factor, 20)\n",
+        "exits": "import sys\ndef train(lr_factor=1.0):\n    sys.exit(3)\n",
+        "nan": "def train(lr_factor=1.0):\n    return fit(0.05 * lr_factor, 10, missing_value=True)\n",
+        "short": "def train(lr_factor=1.0):\n    return fit(0.05 * lr_factor, 2)\n",
+        "argparse_required": "import argparse\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\n"
+                             "args = p.parse_args()\ndef train(lr_factor=1.0):\n    return fit(0.05, 20)\n",
+        "writes": f"def train(lr_factor=1.0):\n    open({str(called)!r}, 'w').close()\n    return fit(0.05, 20)\n",
+    }
+    for name, body in scripts.items():
+        (tmp_path / f"{name}.py").write_text(USER_TRAIN + body)
+    cases = [
+        (["positional.py:train"], "train() requires 'lr' (no default), which verify never passes"),
+        (["bug.py:train"], "training raised TypeError"),
+        (["exits.py:train"], "training called sys.exit(3)"),
+        (["nan.py:train"], "train() returned a run losslens cannot read"),
+        (["short.py:train"], "train() returned a run losslens cannot diagnose: only 2 value(s)"),
+        (["argparse_required.py:train"], "importing it exited (sys.exit(2): "),
+        (["writes.py:train", "--plot", str(tmp_path / "no_dir" / "v.png")], "no such directory"),
+        (["writes.py:train", "--classes", "1"], "--classes"),
+    ]
+    for args, message in cases:
+        res = runner.invoke(app, ["verify", str(tmp_path / args[0]), *args[1:]])
+        assert res.exit_code == 2, (args, res.output)
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert lines and message in res.stderr and "Traceback" not in res.output, (args, res.stderr)
+        if args[-1] != "1":  # typer's own usage error for --classes 1 is its three lines
+            assert len(lines) == 1, (args, res.stderr)
+        # training was never blamed for what losslens could not read, nor the reverse
+        assert ("training raised" in lines[0]) == (args[0] == "bug.py:train"), (args, lines)
+    assert not called.exists()  # the bad --plot and --classes were refused before any training
+
+
+def test_verify_imports_a_script_that_parses_its_own_arguments(tmp_path, one_torch_thread):
+    """`args = parser.parse_args()` at the top of train.py sees `train.py`'s command line, not losslens's."""
+    pytest.importorskip("torch")
+    script = tmp_path / "train.py"
+    script.write_text(USER_TRAIN + "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.05)\n"
+                      "args = p.parse_args()\n\ndef train(lr_factor=1.0, epochs_factor=1.0):\n"
+                      "    return fit(float(args.lr) * lr_factor, round(30 * epochs_factor))\n")
+    res = runner.invoke(app, ["verify", f"{script}:train", "--json"])
+    assert res.exit_code in (0, 1), res.output
+    assert json.loads(res.stdout)["checks"]
+
+
 def test_verify_compares_with_a_baseline_log_instead_of_retraining_it(tmp_path, one_torch_thread):
     pytest.importorskip("torch")
     import importlib.util

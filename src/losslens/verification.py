@@ -64,10 +64,11 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .exceptions import LosslensError
 from .facts.divergence import nonfinite_start
 from .result import finite_or_none
 
-__all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN"]
+__all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN", "TrainingError"]
 
 #: A clear change: the counterfactual's loss is at least 15% lower (or higher).
 GAIN = 0.15
@@ -463,7 +464,12 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress))
     try:
         lab.baseline(baseline)
-        d = diagnose(lab.base_runs[0], **lab.diag_opts)
+        try:
+            d = diagnose(lab.base_runs[0], **lab.diag_opts)
+        except LosslensError as e:
+            if baseline is not None:  # the log given names itself
+                raise
+            raise _Unreadable(f"{_name(train)}() returned a run losslens cannot diagnose: {e.problem}") from None
         plan = checks_for(d, causes)
         results = []
         for check in plan:
@@ -471,7 +477,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             check, why_not = lab.resolve(check, d)
             runs = None if why_not else lab.retrain(check.change)
             if isinstance(runs, Exception):
-                why_not = f"{_name(train)}({_kwtext(check.change)}) raised {type(runs).__name__}: {_first_line(runs)}"
+                why_not = _first_line(runs)
             results.append(CheckResult(check, skipped=why_not) if why_not else lab.read(check, runs, t0))
         # Other causes' predictions about a change already made are read off the same runs, free,
         # and reported where they hold: a converged verdict whose lr/10 run went much lower has
@@ -517,7 +523,21 @@ def _by_change(results: Iterable[CheckResult]) -> dict[tuple, list[CheckResult]]
 
 
 class _ReturnError(TypeError):
-    """``train`` returned something that is not one run: a mistake in every call, not one check's."""
+    """``train`` returned something that is not one run, or cannot be called as verify calls it:
+    a mistake in every call, not one check's."""
+
+
+class TrainingError(Exception):
+    """``train`` itself raised (or called ``sys.exit``); the exception it raised is ``__cause__``
+    (and ``.error``). Raised for the baseline; a check's retraining that raises is skipped instead."""
+
+    def __init__(self, message: str, error: BaseException):
+        super().__init__(message)
+        self.error = error
+
+
+class _Unreadable(LosslensError):
+    """``train`` returned a run losslens cannot read or diagnose (all NaN, too short, no such log)."""
 
 
 class _Retrainer:
@@ -527,6 +547,7 @@ class _Retrainer:
     def __init__(self, train, seeds, diag_opts: dict, bar: "_Progress"):
         self.train, self.diag_opts, self.bar = train, diag_opts, bar
         self.accepted = _keywords(train)
+        _require_callable_as_verify_calls(train)
         if seeds is not None and "seed" not in self.accepted:
             raise TypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
                             f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
@@ -550,7 +571,12 @@ class _Retrainer:
 
         kw = dict(change, **({} if seed is None else {"seed": seed}))
         self.bar.say(f"{_kwtext(change) or 'baseline'}{'' if seed is None else f' (seed {seed})'}")
-        out = self.train(**kw)
+        try:
+            out = self.train(**kw)
+        except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
+            what = f"called sys.exit({e.code!r})" if isinstance(e, SystemExit) \
+                else f"raised {type(e).__name__}: {_first_line(e)}"
+            raise TrainingError(f"{_name(self.train)}({_kwtext(kw)}) {what}", e) from e
         if hasattr(out, "get_params") and isinstance(getattr(out, "n_iter_", None), int):
             try:
                 self.fitted[(_change_key(change), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
@@ -558,6 +584,10 @@ class _Retrainer:
                 pass
         try:
             runs = to_runs(out)
+        except LosslensError as e:
+            # "dict: no numeric columns" names losslens's view of it; say whose run it is
+            said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
+            raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
         except TypeError:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
                                "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
@@ -742,6 +772,24 @@ def _statistic(run, metric: str, statistic: str, top: float | None = None) -> fl
     if nonfinite_start(raw) is not None:
         return math.inf
     return float(np.median(y[-max(3, y.size // 20):]))
+
+
+def _require_callable_as_verify_calls(fn) -> None:
+    """A ``train`` with a parameter verify never passes (``def train(lr)``) fails every call: say so
+    once, before any training, rather than as the baseline's TypeError."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return
+    required = [p.name for p in params if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if required:
+        never = [r for r in required if r not in KEYWORDS and r != "seed"]
+        raise _ReturnError(
+            f"{_name(fn)}() requires {', '.join(map(repr, required))} (no default)"
+            + (", which verify never passes" if never else "")
+            + f"; verify calls {_name(fn)}() with no arguments for the baseline and with only the keywords a check "
+            f"changes ({', '.join(KEYWORDS)}; seed with seeds) for the others: give every parameter a default")
 
 
 def _keywords(fn) -> set[str]:

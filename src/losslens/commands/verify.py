@@ -23,7 +23,7 @@ def register(app):
         seeds: Optional[str] = typer.Option(
             None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (train must take `seed`); means are compared."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose."),
-        classes: Optional[int] = typer.Option(None, "--classes", help="Number of classes K (chance level 1/K)."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1)."),
         plot: Optional[str] = typer.Option(
             None, "--plot", help="Also draw the baseline and each retrained curve to this .png/.svg/.pdf."),
@@ -39,10 +39,12 @@ def register(app):
         2: bad input."""
         from losslens.api import to_runs
         from losslens.cli import fail, require_matplotlib, run_guarded
-        from losslens.verification import verify as _verify
+        from losslens.exceptions import LosslensError
+        from losslens.verification import TrainingError, verify as _verify
 
-        if plot:
-            require_matplotlib("--plot")  # before any retraining
+        if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
+            require_matplotlib("--plot")
+            _check_figure_path(plot)
         train = load_target(target)
         base = None
         if baseline:
@@ -56,11 +58,15 @@ def register(app):
         try:
             result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                              classes=classes, progress=None if not json_out else False)
-        except (TypeError, ValueError) as exc:
+        except TrainingError as exc:  # the user's training code failed: one line, not our traceback
+            err = exc.error
+            what = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
+                    else f"raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+            fail(f"{target}: training {what} (call it in Python for the traceback)")
+        except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed
             fail(f"{target}: {str(exc).splitlines()[0]}")
-        except Exception as exc:  # noqa: BLE001 — the user's training code failed: one line, not our traceback
-            fail(f"{target}: training raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-                 "(call it in Python for the traceback)")
+        except (TypeError, ValueError) as exc:  # how train is called or returns, --cause, --seeds
+            fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:
             typer.echo(json.dumps(result.to_dict(), allow_nan=False))
         else:
@@ -75,8 +81,10 @@ def register(app):
 
 def load_target(target: str):
     """``path/to/file.py:function`` or ``package.module:function`` -> the function."""
+    import contextlib
     import importlib
     import importlib.util
+    import io
     import sys
     from pathlib import Path
 
@@ -93,14 +101,47 @@ def load_target(target: str):
             spec = importlib.util.spec_from_file_location(path.stem, path)
             module = importlib.util.module_from_spec(spec)
             sys.path.insert(0, str(path.resolve().parent))  # its own imports of neighbouring files
-            spec.loader.exec_module(module)
+            # A script that parses its arguments on import (argparse at module level) sees the command line
+            # `python train.py` gives it, not losslens's (`verify train.py:train` it would call unrecognized).
+            # What it prints to stderr while importing is held back, and given back unless it exits: an
+            # argparse error is then one line of ours, not its usage block.
+            argv, sys.argv = sys.argv, [str(path)]
+            said = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(said):
+                    spec.loader.exec_module(module)
+            except SystemExit as exc:
+                last = [ln for ln in said.getvalue().splitlines() if ln.strip()][-1:]
+                fail(f"{module_name}: importing it exited (sys.exit({exc.code!r})"
+                     + (f": {last[0].strip()}" if last else "")
+                     + "): the code at the top of the file ran; put it under `if __name__ == \"__main__\":` "
+                     "so verify can import train without running it")
+            finally:
+                sys.argv = argv
+            sys.stderr.write(said.getvalue())
         else:
             module = importlib.import_module(module_name)
     except typer.Exit:
         raise
+    except SystemExit as exc:  # a module imported by name that exits on import
+        fail(f"{module_name}: importing it exited (sys.exit({exc.code!r})): the code at the top of the module ran")
     except Exception as exc:  # noqa: BLE001 — any import error of the user's file is one line
         fail(f"{module_name}: could not import it: {type(exc).__name__}: {exc}")
     fn = getattr(module, attr, None)
     if not callable(fn):
         fail(f"{target}: {module_name} has no function {attr!r}")
     return fn
+
+
+def _check_figure_path(plot: str) -> None:
+    """Fail in one line, before any training, when the figure could not be written."""
+    from pathlib import Path
+
+    from losslens.cli import fail
+
+    out = Path(plot)
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"{plot}: unknown figure format {out.suffix or '(none)'!r}; use .png, .svg or .pdf")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        fail(f"{plot}: no such directory {str(parent)!r} for the --plot figure")
