@@ -320,3 +320,45 @@ def test_the_summary_tables_say_where_each_run_ends_on_its_own_axis():
     # An epoch-axis log says its last epoch (Keras counts from 0: 80 epochs end at epoch 79).
     [d] = losslens.diagnose_all(EXAMPLE)
     assert d.logged_to() == "epoch 79"
+
+
+def _lr_range_run(epochs=30):
+    """A real PyTorch run whose learning rate grows 60% an epoch (an lr range test left running):
+    the loss falls, then the steps overshoot and it overflows to inf, then NaN."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    x = torch.randn(256, 4)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]]) + 0.1 * torch.randn(256, 1)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for group in opt.param_groups:
+            group["lr"] = 0.01 * 1.6 ** epoch
+        opt.zero_grad()
+        loss = torch.mean((model(x[:192]) - y[:192]) ** 2)
+        loss.backward()
+        opt.step()
+        history["loss"].append(loss.item())
+        with torch.no_grad():
+            history["val_loss"].append(torch.mean((model(x[192:]) - y[192:]) ** 2).item())
+    return history
+
+
+def test_a_diverged_run_s_chart_marks_where_the_loss_turned_nan(tmp_path):
+    """The curve stops at the last finite point; without a mark, a diverged run's chart showed a clean
+    descent and nothing of why the verdict is `diverged`."""
+    pytest.importorskip("matplotlib")
+    h = _lr_range_run()
+    first = {k: next(i for i, v in enumerate(h[k]) if not np.isfinite(v)) for k in h}
+    # falls first (measured: to 0.01), breaks down before the end: validation at 22, training at 23
+    assert 5 < min(first.values()) < 29 and not np.isfinite(h["loss"][-1])
+    d = losslens.diagnose(h)
+    assert d.verdict == "diverged"
+    marks = chart_data(d)["nonfinite"]
+    assert {(m["x"], m["label"].split(" loss")[0]) for m in marks} == {(first["loss"], "train"), (first["val_loss"], "val")}
+    assert all(m["label"].endswith(f"from epoch {m['x']}") for m in marks)
+    svg = save_plot(d, tmp_path / "diverged.svg").read_text()
+    assert f"from epoch {first['loss']}" in svg  # in the legend
+    page = report_html.report_html([d])
+    assert '"nonfinite":[{"x":%d' % min(first.values()) in page  # the HTML chart draws it too

@@ -162,7 +162,7 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
     return {"axis": data["axis"], "ylabel": ylabel, "x": [plot._sig(v) for v in x], "cols": cols,
             "logy": data["logy"],
             "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
-            "forecast": forecast, "panels": panels,
+            "nonfinite": data.get("nonfinite") or [], "forecast": forecast, "panels": panels,
             "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}
 
 

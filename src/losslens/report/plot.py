@@ -24,6 +24,7 @@ VAL_COLOR = "#e8710a"
 EXTRA_COLOR = "#7b4fb0"
 FORECAST_COLOR = "#2a9d8f"
 PLATEAU_COLOR = "#c0392b"
+NONFINITE_COLOR = "#8b0000"  # the diverged verdict's colour in the HTML report
 PHASES = {
     "steep_drop": ("steep drop", "#4e79a7"),
     "slow_descent": ("slow descent", "#59a14f"),
@@ -266,9 +267,28 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
-        "valmin": _valmin(d), "gap": _gap(axis, smoothed),
+        "valmin": _valmin(d), "gap": _gap(axis, smoothed), "nonfinite": _nonfinite(run, axis, list(smoothed)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
     }
+
+
+def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
+    """Where each drawn loss turned NaN/inf for good (``facts.divergence.nonfinite_start``): the curve
+    just stops there, so a diverged run's chart would otherwise show a clean descent. One mark per
+    epoch, naming every series that broke there: ``[{x, label}]``."""
+    from ..facts.divergence import nonfinite_start
+
+    at: dict = {}
+    for key in keys:
+        raw = np.asarray(run.series[key], dtype=float)
+        i = nonfinite_start(raw)
+        if i is None:
+            continue
+        kind = "inf" if np.isinf(raw[i]) else "NaN"  # the first value it broke down to (overflow: inf, then NaN)
+        at.setdefault((float(axis[i]), kind), []).append(_series_label(run, key))
+    name = str(run.axis_name)
+    return [{"x": _sig(x), "label": f"{' and '.join(what)} {kind} from {name} {x:g}"}
+            for (x, kind), what in sorted(at.items())]
 
 
 # ---- matplotlib ------------------------------------------------------------------------------
@@ -312,6 +332,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if vm:
         ax.plot([vm["x"]], [vm["y"]], marker="o", mfc="white", mec=VAL_COLOR, mew=1.8, ms=7, ls="none",
                 label=f"{vm.get('label', 'val min')} {vm['y']:.4g} @ {vm['x']:g}", zorder=5)
+    for m in data.get("nonfinite") or []:  # the loss broke down here: the curve stops, the reason is drawn
+        ax.axvline(m["x"], color=NONFINITE_COLOR, lw=1.4, ls=(0, (4, 3)), label=m["label"])
     pl = data["plateau"]
     if pl:
         if pl["lo"] is not None and pl["hi"] is not None:

@@ -83,6 +83,22 @@
       ctx.fillStyle = "#6b7280";
       ctx.fillText(p.label, cx, b.top + 4 * DPR);
     });
+    (d.nonfinite || []).forEach(function (m) {
+      // The loss turned NaN/inf here for good: the curve stops, the mark says why.
+      var nx = xpos(u, m.x);
+      ctx.save();
+      ctx.strokeStyle = "#8b0000";
+      ctx.lineWidth = 1.5 * DPR;
+      ctx.setLineDash([4 * DPR, 3 * DPR]);
+      ctx.beginPath(); ctx.moveTo(nx, b.top); ctx.lineTo(nx, b.top + b.height); ctx.stroke();
+      ctx.fillStyle = "#8b0000";
+      ctx.font = (11 * DPR) + "px system-ui, sans-serif";
+      ctx.textBaseline = "bottom";
+      var nw = ctx.measureText(m.label).width, nr = nx - 5 * DPR - nw > b.left;
+      ctx.textAlign = nr ? "right" : "left";
+      ctx.fillText(m.label, nr ? nx - 5 * DPR : nx + 5 * DPR, b.top + b.height - 4 * DPR);
+      ctx.restore();
+    });
     var pl = d.plateau;
     if (pl) {
       var x = xpos(u, pl.x);
