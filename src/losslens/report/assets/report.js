@@ -83,7 +83,8 @@
       ctx.fillStyle = "#6b7280";
       ctx.fillText(p.label, cx, b.top + 4 * DPR);
     });
-    (d.nonfinite || []).forEach(function (m) {
+    var marks = d.nonfinite || [];
+    marks.forEach(function (m, i) {
       // The loss turned NaN/inf here for good: the curve stops, the mark says why.
       var nx = xpos(u, m.x);
       ctx.save();
@@ -96,7 +97,8 @@
       ctx.textBaseline = "bottom";
       var nw = ctx.measureText(m.label).width, nr = nx - 5 * DPR - nw > b.left;
       ctx.textAlign = nr ? "right" : "left";
-      ctx.fillText(m.label, nr ? nx - 5 * DPR : nx + 5 * DPR, b.top + b.height - 4 * DPR);
+      // one line each, the last mark lowest: two series that broke an epoch apart do not overprint
+      ctx.fillText(m.label, nr ? nx - 5 * DPR : nx + 5 * DPR, b.top + b.height - (4 + 14 * (marks.length - 1 - i)) * DPR);
       ctx.restore();
     });
     var pl = d.plateau;
