@@ -363,3 +363,30 @@ def test_an_sqlite_file_that_is_no_mlflow_store_is_never_written(tmp_path):
                                                                        for i in range(10)))
     assert [r.name for r in losslens.read(project)] == ["project"]  # (the log; the cache passed over)
     assert db.read_bytes() == before and (project / "data" / "cache.sqlite").read_bytes() == before
+
+
+def test_mlflow_runs_of_one_name_in_two_experiments_are_told_apart(tmp_path):
+    """run_name="baseline" in two experiments: the table showed two identical rows, and `losslens plot
+    --run baseline` answered "holds 2 runs; pick one with --run (e.g. --run 'baseline')", a loop."""
+    mlflow = pytest.importorskip("mlflow")
+    from typer.testing import CliRunner
+    from losslens.cli import app
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = mlflow.MlflowClient(uri)
+    ids = {}
+    for exp, rate in (("resnet", 0.5), ("vit", 0.05)):
+        run = client.create_run(client.create_experiment(exp), run_name="baseline")
+        for step in range(15):
+            client.log_metric(run.info.run_id, "val_loss", 1 / (1 + rate * step) + 0.2, step=step)
+        client.set_terminated(run.info.run_id)
+        ids[exp] = run.info.run_id
+    runner = CliRunner()
+    res = runner.invoke(app, ["diagnose", f"mlflow:{uri}"])
+    assert res.exit_code == 0, res.output
+    for run_id in ids.values():  # each row and each report names the id --run takes
+        assert f"baseline (--run {run_id})" in res.stdout
+    res = runner.invoke(app, ["plot", f"mlflow:{uri}", "--run", "baseline", "-o", str(tmp_path / "b.png")])
+    assert res.exit_code == 2 and "pick one by its id" in res.stderr and ids["vit"] in res.stderr, res.stderr
+    res = runner.invoke(app, ["plot", f"mlflow:{uri}", "--run", ids["vit"], "-o", str(tmp_path / "b.png")])
+    assert res.exit_code == 0 and (tmp_path / "b.png").stat().st_size > 10_000, res.output

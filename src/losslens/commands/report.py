@@ -59,8 +59,15 @@ def register(app):
         require_matplotlib("losslens plot")
         runs = run_guarded(read_paths, [path], run_id=run_id, metric=metric, progress=False)
         if len(runs) != 1:
-            fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})"
-                 if runs else f"{path}: no run found")
+            if not runs:
+                fail(f"{path}: no run found")
+            from losslens.report.text import distinct_names
+            ids = [r.meta.get("run_id") for r in runs]
+            if len({r.name for r in runs}) == len(runs) or not all(ids):
+                fail(f"{path}: holds {len(runs)} runs; pick one with --run (e.g. --run {runs[0].name!r})")
+            # several runs share a name (--run NAME matched them all): only an id tells them apart
+            fail(f"{path}: holds {len(runs)} runs{' named ' + repr(run_id) if run_id else ''}; pick one by its id "
+                 f"with --run: {'; '.join(distinct_names(runs))}")
         diagnoses = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                                 progress=False, higher_is_better=higher)
         from losslens.report.plot import save_plot

@@ -101,28 +101,51 @@ def console(file=None):
     return out if out.is_terminal else Console(file=file, highlight=False, soft_wrap=True, width=200)
 
 
+def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
+    """Each run's name, with what tells it apart where several runs share one (MLflow runs named
+    "baseline" in two experiments): ``baseline (--run 57f92c36…)``, the id ``--run`` takes, else its
+    source. Unique names are left as they are."""
+    names = [getattr(r, "name", "run") for r in runs] if names is None else list(names)
+    seen: dict = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    out = []
+    for r, n in zip(runs, names):
+        meta = getattr(r, "meta", None) or {}
+        if seen[n] < 2:
+            out.append(n)
+        elif meta.get("run_id"):
+            out.append(f"{n} (--run {meta['run_id']})")
+        else:
+            out.append(f"{n} ({getattr(r, 'source', None) or '?'})")
+    return out
+
+
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     """Print one report per run; with several runs, a summary table first."""
     from rich.markup import escape
     from rich.table import Table
 
     out = console(file)
+    names = distinct_names([getattr(d, "run", None) for d in diagnoses], [d.run_name for d in diagnoses])
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         for col in ("run", "verdict", "X", "interval", "conf.", "metric", "logged to"):
             table.add_column(col, overflow="fold")
-        for d in diagnoses:
+        for d, name in zip(diagnoses, names):
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
-            table.add_row(escape(d.run_name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
+            table.add_row(escape(name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
                           escape(as_logged(d, d.metric)), escape(d.logged_to()))
         out.print(table)
         if len(diagnoses) > 20:
             return
         out.print()
-    for d in diagnoses:
+    for d, name in zip(diagnoses, names):
         text = render_text(d).split("\n")
+        if name != d.run_name and text[0].startswith(d.run_name):  # two runs of one name: which is which
+            text[0] = name + text[0][len(d.run_name):]
         colour = COLOURS.get(d.verdict, "white")
         out.print(f"[bold {colour}]{escape(text[0])}[/]")
         for line in text[1:]:
