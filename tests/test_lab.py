@@ -93,6 +93,12 @@ def test_short_seed_lab_saves_runs_that_diagnose_reads(tmp_path):
     assert "The article says" in text and "losslens's diagnosis" in text and "2 seeds" in text
     for arm in res.arms():
         assert len(arm.diagnoses) == 2
+    # What the runs show was measured on 50-epoch runs: 6 epochs are not judged against it (before: "losslens
+    # agrees ... for 0/5" and "DISAGREES: the runs show converged" of a deep net whose loss fell 98% in 4 epochs).
+    assert all(arm.agrees() is None for arm in res.arms())
+    assert "DISAGREES" not in text and "agrees with what the runs show for" not in text
+    assert "not compared: what the runs show (converged) was measured at 50 epochs, these ran 6" in text
+    assert "(at the article’s 50 epochs; these ran 6)" in text
 
 
 @pytest.mark.slow

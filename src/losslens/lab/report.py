@@ -89,6 +89,9 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
         for r in v.results:
             lines.append(f"checked by retraining ({len(a.seeds)} seeds, means): {r.line()}")
     agree = a.agrees()
+    if agree is None and a.arm.expected and a.meta.get("expected_at_epochs") not in (None, a.meta.get("epochs")):
+        lines.append(f"not compared: what the runs show ({a.arm.expected}) was measured at "
+                     f"{a.meta['expected_at_epochs']} epochs, these ran {a.meta.get('epochs')}")
     if agree is not None:
         lines.append("agrees with what the runs show" if agree else
                      f"DISAGREES: the runs show {a.arm.expected}; see the saved runs {a.arm.key}_seed*.json")
@@ -101,7 +104,8 @@ def experiment_text(e: ExperimentResult) -> str:
     epochs = e.arms[0].meta.get("epochs", exp.epochs) if e.arms else exp.epochs
     out = [exp.title, "-" * min(len(exp.title), 100),
            f"The article says: {exp.claim}.",
-           f"What a run as written shows: {exp.truth}.",
+           f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
+           f"{exp.truth}.",
            f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds):"]
     for a in e.arms:
         out.append(f"  {a.arm.label}:")
@@ -126,7 +130,9 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
             f"Trained in {result.seconds:.1f} s on {result.threads} thread(s)"
             + (f"; each verdict checked by retraining in {result.verify_seconds:.1f} s more." if result.verify_seconds
                else "."),
-            f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings."]
+            (f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings."
+             if agree else "What the runs show was measured at the article's epochs, not these: "
+                           "losslens's verdicts are not compared with it.")]
     checked = [a.verification.confirmed for a in arms if a.verification is not None]
     if checked:
         head.append(f"Its verdict was confirmed by retraining with the counterfactual for "

@@ -50,9 +50,19 @@ class ArmResult:
         counts = self.verdicts()
         return counts.most_common(1)[0][0] if counts else None
 
+    def expected(self) -> Optional[str]:
+        """The verdict a run as written earns, where these runs are as long as the runs it was measured on
+        (``--epochs 5`` stops the article's runs long before they converge: 50 epochs' verdict says nothing
+        of them); else None."""
+        planned = self.meta.get("expected_at_epochs")
+        if not self.arm.expected or (planned is not None and self.meta.get("epochs") != planned):
+            return None
+        return self.arm.expected
+
     def agrees(self) -> Optional[bool]:
-        """Whether most seeds' verdicts are the one the run really earns (None when none is expected)."""
-        if not self.arm.expected:
+        """Whether most seeds' verdicts are the one the run really earns (None when none is expected,
+        or when the runs are not as long as those it was measured on)."""
+        if not self.expected():
             return None
         return self.verdicts().get(self.arm.expected, 0) * 2 > len(self.diagnoses)
 
@@ -109,13 +119,14 @@ def train_arm(exp: Experiment, arm: Arm, seeds: Sequence[int], *, epochs: Option
     data = Data.stack([make_data(s) for s in seeds], classification=exp.classification)
     options = dict(arm.options)
     batch_size = options.pop("batch_size", exp.batch_size)
+    planned = options.get("epochs", exp.epochs)  # the length the arm's expected verdict was measured at
     epochs = options.pop("epochs", epochs)
     hist = fit(arm.build(seeds), data, seeds, classification=exp.classification, optimizer=arm.optimizer,
                lr=arm.lr, epochs=epochs, batch_size=batch_size, on_epoch=on_epoch, **options)
     seconds = time.perf_counter() - t0
     meta = {"experiment": exp.key, "arm": arm.key, "model": arm.label, "optimizer": arm.optimizer,
             "lr": arm.lr, "epochs": epochs, "batch_size": batch_size, "framework": "torch",
-            "expected_verdict": arm.expected, "n_train": int(data.n_train),
+            "expected_verdict": arm.expected, "expected_at_epochs": planned, "n_train": int(data.n_train),
             "n_val": int(data.x_val.shape[1])}
     meta.update({k: v for k, v in options.items() if isinstance(v, (int, float, str))})
     if exp.classes:
