@@ -499,3 +499,34 @@ def test_a_failed_verdict_names_the_cause_its_retraining_is_consistent_with():
     line = v.summary()
     assert line.startswith("NOT confirmed; consistent with converged (twice the epochs: ")
     assert "--cause converged runs its other checks" in line
+
+
+def test_a_counterfactual_that_overflows_in_its_first_epoch_counts_as_diverged_not_skipped():
+    """lr x 10 past the edge of stability: the first epoch's mean loss is already NaN and every one after.
+    No reader takes an all-NaN history for a log; the check was skipped ("not checked", exit 0) where its
+    answer is plain: the change diverged, so lr_too_low's prediction fails."""
+    torch = pytest.importorskip("torch")
+
+    def train(lr_factor=1.0, seed=0):
+        torch.manual_seed(seed)
+        x = 10 * torch.randn(200, 2)  # large inputs: SGD is stable below lr ~ 0.01
+        y = x @ torch.tensor([[2.0], [3.0]]) + torch.randn(200, 1)
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.004 * lr_factor)
+        history = {"loss": []}
+        for _ in range(15):
+            total = 0.0
+            for i in range(0, 200, 2):  # 100 steps an epoch: at lr 0.04 it overflows within the first
+                opt.zero_grad()
+                loss = torch.mean((model(x[i:i + 2]) - y[i:i + 2]) ** 2)
+                loss.backward()
+                opt.step()
+                total += loss.item()
+            history["loss"].append(total / 100)
+        return history
+
+    assert np.isnan(train(lr_factor=10.0)["loss"]).all()  # measured: NaN from epoch 0
+    v = verify(train, causes=["lr_too_low"], progress=False)
+    (r,) = [r for r in v.results if r.check.cause == "lr_too_low"]
+    assert r.skipped is None and r.holds is False and r.value == float("inf"), r.line()
+    assert "inf (diverged)" in r.line() and v.holds("lr_too_low") is False

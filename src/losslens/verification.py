@@ -234,6 +234,7 @@ class Verification:
     seeds: list[int | None]
     baseline_runs: list = field(default_factory=list, repr=False)
     seedable: bool = False  # train takes a `seed` keyword (--seeds could repeat each run)
+    asked: list = field(default_factory=list)  # the causes asked about (None: the default plan)
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held; None if none of its checks ran.
@@ -327,7 +328,9 @@ class Verification:
         lines = [f"{d.run_name}: {d.verdict}{x} on {d.metric}; each cause's prediction, retrained{seeds}:"]
         lines += [f"  {r.line()}" for r in self.results]
         if not self.results:
-            lines.append(f"  no counterfactual for {d.verdict}: it is an observation of the curve, nothing to retrain")
+            observed = [c for c in (self.asked or [d.verdict]) if c in _OBSERVED] or [d.verdict]
+            lines.append(f"  no counterfactual for {', '.join(observed)}: it is an observation of the curve, "
+                         "nothing to retrain")
         lines.append(f"verdict {d.verdict}: {self.summary()}")
         fc = self.learning_curve
         if fc is not None:
@@ -458,6 +461,16 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     Verification
         ``.confirmed``, ``.holds(cause)``, ``.results`` (one :class:`CheckResult` per check),
         ``str()`` for a report, ``to_dict()`` for JSON.
+
+    Raises
+    ------
+    TrainingError
+        ``train()`` raised (or called ``sys.exit``) making the baseline; the original is ``__cause__``.
+        A check's retraining that raises is skipped and says why instead.
+    TypeError
+        ``train`` has a parameter without a default (verify calls ``train()``), or returned no run.
+    LosslensError
+        The baseline run cannot be read or diagnosed (every loss NaN, two epochs, no such ``metric``).
     """
     from .api import diagnose
 
@@ -501,7 +514,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     results += rs
     finally:
         lab.bar.done()
-    return Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"))
+    return Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []))
 
 
 def _key(r: CheckResult) -> tuple:
@@ -585,6 +598,10 @@ class _Retrainer:
         try:
             runs = to_runs(out)
         except LosslensError as e:
+            broke = _broke_down_from_the_start(out) if change else None
+            if broke is not None:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
+                broke.name = _name(self.train)
+                return broke
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
             raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
@@ -709,6 +726,32 @@ class _Retrainer:
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     self.verdicts[key].append(f"not diagnosed ({e})")
         return self.verdicts[key]
+
+
+def _broke_down_from_the_start(out):
+    """A history (dict of lists, Keras ``History``) whose every value is NaN or inf, as a Run of +inf;
+    else None. A counterfactual that overflowed in its first epoch (lr x 10 on a step already near the
+    edge) logs NaN throughout, which no reader takes for a training log; for a check it is the clearest
+    answer there is: that change diverged (``_statistic`` reads a run non-finite throughout as +inf)."""
+    from collections.abc import Mapping
+
+    from .api import to_runs
+
+    history = getattr(out, "history", out)
+    if not isinstance(history, Mapping) or not history:
+        return None
+    try:
+        cols = {str(k): np.asarray(v, dtype=float) for k, v in history.items()}
+    except (TypeError, ValueError):
+        return None
+    lengths = {c.shape for c in cols.values()}
+    if len(lengths) != 1 or next(iter(lengths)) in ((), (0,)) or any(np.isfinite(c).any() for c in cols.values()):
+        return None
+    try:
+        (run,) = to_runs({k: np.full(c.shape, np.inf) for k, c in cols.items()})
+    except (LosslensError, ValueError, TypeError):
+        return None
+    return run
 
 
 def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
