@@ -583,3 +583,45 @@ def test_diagnose_and_forecast_quote_one_level_now():
     signed = float(change.group(1)) * (1 if change.group(2) == "higher" else -1)
     assert m.group(2) == level and float(m.group(1)) == pytest.approx(signed, abs=0.1), (line, out)
     assert d.forecast["level"] == pytest.approx(float(level), rel=1e-3)
+
+
+def test_a_run_that_turned_nan_gets_no_forecast_and_says_why():
+    """A real PyTorch run whose lr grows 60% an epoch: it falls to 0.01, then overflows (val inf at epoch 22,
+    train at 23). The fit of the finite stretch forecast a further fall of a run that had ended in NaN."""
+    from test_report import _lr_range_run
+    from losslens.forecasting import forecast_run
+
+    h = _lr_range_run()
+    run = losslens.Run.from_history(h)
+    fc = forecast_run(run, metric="train_loss")
+    assert fc.reason and "train_loss turned inf at epoch 23 and stayed so: the run diverged" in fc.reason
+    assert fc.p_improve is None and fc.plateau_epoch is None
+    fc = losslens.forecast(h)  # val_loss, and the same from the top-level function
+    assert fc.reason.startswith("val_loss turned inf at epoch 22")
+
+
+def test_a_clean_descent_that_ends_in_nan_is_not_forecast_to_fall_on():
+    """A real PyTorch run still falling when a corrupt record (a NaN input) reaches it at epoch 12: every loss
+    after is NaN. Before, `losslens forecast` fit the clean descent and answered '... lower by epoch 24,
+    P = 0.96' of a run that had ended in NaN."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    x = torch.rand(200, 2)
+    y = x @ torch.tensor([[2.0], [3.0]]) + 0.1 * torch.randn(200, 1)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(16):
+        if epoch == 12:
+            x[3, 0] = float("nan")  # the corrupt record
+        opt.zero_grad()
+        loss = torch.mean((model(x[:150]) - y[:150]) ** 2)
+        loss.backward()
+        opt.step()
+        history["loss"].append(loss.item())
+        with torch.no_grad():
+            history["val_loss"].append(torch.mean((model(x[150:]) - y[150:]) ** 2).item())
+    assert np.isnan(history["loss"][12:]).all() and np.isfinite(history["loss"][:12]).all()
+    assert history["val_loss"][11] < history["val_loss"][5]  # still falling when it broke
+    fc = losslens.forecast(history)
+    assert fc.reason is not None and "turned NaN at epoch 1" in fc.reason and fc.p_improve is None
