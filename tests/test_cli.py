@@ -228,6 +228,7 @@ def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_
         "short": "def train(lr_factor=1.0):\n    return fit(0.05 * lr_factor, 2)\n",
         "argparse_required": "import argparse\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\n"
                              "args = p.parse_args()\ndef train(lr_factor=1.0):\n    return fit(0.05, 20)\n",
+        "nokeywords": "def train(seed=0):\n    return fit(0.05, 20, seed)\n",
         "writes": f"def train(lr_factor=1.0):\n    open({str(called)!r}, 'w').close()\n    return fit(0.05, 20)\n",
     }
     for name, body in scripts.items():
@@ -239,6 +240,7 @@ def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_
         (["nan.py:train"], "train() returned a run losslens cannot read"),
         (["short.py:train"], "train() returned a run losslens cannot diagnose: only 2 value(s)"),
         (["argparse_required.py:train"], "importing it exited (sys.exit(2): "),
+        (["nokeywords.py:train"], "train takes none of the keywords verify changes"),
         (["writes.py:train", "--plot", str(tmp_path / "no_dir" / "v.png")], "no such directory"),
         (["writes.py:train", "--classes", "1"], "--classes"),
     ]

@@ -46,6 +46,15 @@ def register(app):
             require_matplotlib("--plot")
             _check_figure_path(plot)
         train = load_target(target)
+        from losslens.verification import KEYWORDS, _keywords, _require_callable_as_verify_calls
+        try:  # a parameter verify never passes first: it is the mistake to fix
+            _require_callable_as_verify_calls(train)
+        except TypeError as exc:
+            fail(f"{target}: {exc}")
+        takes = _keywords(train)
+        if "*" not in takes and not takes & set(KEYWORDS):  # every check would be skipped, after the baseline's training
+            fail(f"{target}: train takes none of the keywords verify changes ({', '.join(KEYWORDS)}): there is "
+                 "nothing to retrain; give it those your training can vary (losslens diagnose reads a run as it is)")
         base = None
         if baseline:
             base = [r for b in baseline for r in run_guarded(to_runs, b)]
