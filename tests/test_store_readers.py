@@ -390,3 +390,26 @@ def test_mlflow_runs_of_one_name_in_two_experiments_are_told_apart(tmp_path):
     assert res.exit_code == 2 and "pick one by its id" in res.stderr and ids["vit"] in res.stderr, res.stderr
     res = runner.invoke(app, ["plot", f"mlflow:{uri}", "--run", ids["vit"], "-o", str(tmp_path / "b.png")])
     assert res.exit_code == 0 and (tmp_path / "b.png").stat().st_size > 10_000, res.output
+
+
+def test_a_lightning_tensorboard_version_is_picked_by_the_name_tb_gives_it_on_a_plain_path_too(tmp_path, writer):
+    """Lightning's TensorBoardLogger("lightning_logs", name="mymodel") writes mymodel/version_0, version_1.
+    `tb:lightning_logs` names them "mymodel/version_1", the plain folder "version_1"; `--run mymodel/version_1`
+    on the plain folder answered "no run 'mymodel/version_1' (2 runs: version_0, version_1)"."""
+    from typer.testing import CliRunner
+    from losslens.cli import app
+
+    root = tmp_path / "lightning_logs"
+    for v, scale in ((0, 1.0), (1, 2.0)):
+        w = writer(str(root / "mymodel" / f"version_{v}"))
+        for e in range(EPOCHS):
+            w.add_scalar("train_loss", scale * TRAIN[e], e)
+            w.add_scalar("val_loss", scale * VAL[e], e)
+        w.close()
+    assert sorted(r.name for r in losslens.read(f"tb:{root}")) == ["mymodel/version_0", "mymodel/version_1"]
+    for path in (str(root), f"tb:{root}"):
+        for name in ("version_1", "mymodel/version_1"):
+            (run,) = losslens.read(path, run_id=name)
+            assert run.val_loss == pytest.approx([2 * v for v in VAL], rel=1e-6), (path, name)
+    res = CliRunner().invoke(app, ["diagnose", str(root), "--run", "mymodel/version_1", "--json"])
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 1, res.output

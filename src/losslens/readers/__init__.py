@@ -427,6 +427,10 @@ def _select(runs: list[Run], run_id, source: str) -> list[Run]:
     kept = [r for r in runs if r.name == wanted or str(r.meta.get("run_id")) == wanted]
     # (A resumed fit joined across its version folders, "version_0+version_1", is either version.)
     kept = kept or [r for r in runs if any(part == wanted or part.endswith("/" + wanted) for part in r.name.split("+"))]
+    # (A folder's runs are named by their last folder, "version_1"; `tb:` names the same run by its path under
+    # the root, "mymodel/version_1": either names it.)
+    tail = "/" + wanted.replace("\\", "/").strip("/")
+    kept = kept or [r for r in runs if r.source and str(r.source).replace(os.sep, "/").rstrip("/").endswith(tail)]
     if not kept:
         names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
         raise ReadError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)
