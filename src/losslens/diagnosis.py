@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, is_validation
-from .facts import Facts, batch_loss, measure, metric_direction
+from .facts import Facts, _fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.smoothing import difference_noise, level_smooth, median, median3, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
@@ -162,6 +162,12 @@ class Thresholds:
     peak_held_share: float = 0.25         # under a schedule, a loss flat at the peak lr that came ≥ 25% of its
                                           # improvement (and ≥ 5 noise sds) lower only once the lr annealed,
                                           # the training loss ≥ 25% of its own too
+    peak_fit_lost: float = 0.05           # under a schedule, training accuracy fell ≥ 5% of its margin over
+                                          # chance from its best while the lr was still at its peak, validation
+                                          # best there and never beaten after the cut: a converged verdict gets
+                                          # lr_too_high beside it (peak_threw_fit; digits MLPs under
+                                          # ReduceLROnPlateau, 0-40% of labels flipped: ≤ 0.3% on 16 runs at SGD
+                                          # 0.05, ≤ 0.7% on 14 at Adam 1e-3-3e-2; 11-76% where SGD 0.15-0.5 fell)
     solved_share: float = 0.25            # validation accuracy within one example of 100% over ≥ the last quarter
     solved_points: int = 3                # (and ≥ 3 evaluations): solved; a loss still falling only sharpens
                                           # the confidence (a GRU at 100% from epoch 4: twice the epochs -72%
@@ -395,6 +401,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
+    threw = peak_threw_fit(run, f, t, verdict, causes)
+    if threw is not None:
+        causes.append(threw)
     if f.direction_assumed:
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
@@ -1689,6 +1698,69 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
                   "gradient clipping"],
                  {"peak_bounce": bounce, "peak_slope_t": p.peak_slope_t,
                   "train_peak_fit": tp.peak_level / best, "train_fit": tp.end_level / best})
+
+
+def peak_threw_fit(run: Run, f: Facts, t: Thresholds, verdict: Cause, causes: list[Cause]) -> Cause | None:
+    """Beside a ``converged`` verdict under a schedule that cut the lr (LrPhases: the stretch at ≥ half the
+    peak lr, then the rest), ``lr_too_high`` as possible: validation's best came while the lr was at its
+    peak, nothing after the cut got below it, and the training accuracy (epoch means, running median of 3)
+    fell ≥ ``peak_fit_lost`` of its margin over chance (1/K where K was given, else 0) from its best to the
+    stretch's last point while the lr was still there. At a workable step the model does not get worse at
+    its own data while the step is held; one that does is being thrown out of what it had fitted, and the
+    cuts then freeze it where the last throw left it, not at a floor the model or data set.
+
+    A digits MLP (tests/fixtures/ecosystem/torch_rlrop_high_lr), SGD momentum 0.9 under
+    ReduceLROnPlateau(patience=3) at lr 0.5: training accuracy 0.767 -> 0.686 at the peak (11% of it),
+    validation frozen at 0.694 above its best 0.567 with the lr at 5e-9, read converged; lr 0.05 ends at
+    0.112. The same setup at SGD 0.05 / 0.15 / 0.3 / 0.5 and Adam 1e-3 / 1e-2 / 3e-2, 0-40% of the labels flipped
+    (a noise floor no lr gets under; tests/fixtures/ecosystem/torch_rlrop_flipped_labels), seeds 0-2 (0-6 for
+    clean labels at SGD 0.05 and 0.5), 71 runs: of the 23 whose best came at the peak and was never beaten after the
+    cut, the fall was 11-76% on 7, on each of which SGD 0.05 ended lower (+5% to +1058%), and ≤ 0.7% on the other
+    16 -- SGD 0.05 and Adam at any of the three rates, flipped-label floors among them, and 4 at SGD 0.15-0.3 it
+    misses (+3% to +44%; 3 read lr_too_high already). Only the run above, of the 7, reads converged; the others
+    read lr_too_high or stuck_at_init. Not read without a training accuracy (the training loss's climb-back at
+    the peak is ``peak_unstable``'s, at ≥ 50% of its gain; this run's is 36%)."""
+    if verdict.id != "converged" or any(c.id == "lr_too_high" for c in causes):
+        return None
+    p, o = f.lr_phases, f.optimizer
+    if p is None or o.lr_schedule != "decayed" or f.metric != "val_loss" or _higher(f):
+        return None
+    acc = _fraction(run.get("train_acc"))
+    if acc is None or acc.shape != run.axis.shape:
+        return None
+    at, after = (f.x >= p.peak_from) & (f.x <= p.peak_to), f.x > p.peak_to
+    if not at.any() or not after.any():
+        return None
+    best = float(f.y[at].min())
+    if not f.y[after].min() >= best:
+        return None  # (a cut that found lower ground: the schedule did what it was for)
+    ok = np.isfinite(acc)
+    ax, m = run.axis[ok], median3(acc[ok])
+    peak = np.flatnonzero((ax >= p.peak_from) & (ax <= p.peak_to))
+    if peak.shape[0] < 3:
+        return None
+    top = int(peak[np.argmax(m[peak])])
+    end = int(peak[-1])
+    # (1/K only where K was given: one inferred from an epoch-mean first loss can be far off -- the run above,
+    # 1.02 after a first epoch at lr 0.5, reads K = 3 -- and 0 asks the larger fall.)
+    c = f.chance
+    base = c.chance if c is not None and c.chance is not None and not c.classes_inferred else 0.0
+    lost = float(m[top] - m[end])
+    if not m[top] > base or not lost >= t.peak_fit_lost * float(m[top] - base):
+        return None
+    ax_name, lr_peak = f.axis_name, _peak_lr(o)
+    bx = float(f.x[at][np.argmin(f.y[at])])
+    ev = [f"while the learning rate was at its peak{lr_peak} ({ax_name} {_n(p.peak_from)} to {_n(p.peak_to)}, half of "
+          f"it or more) training accuracy fell from {m[top]:.3g} ({ax_name} {_n(ax[top])}) to {m[end]:.3g} "
+          f"({_pct(lost / (m[top] - base))} of {'its margin over chance' if base else 'it'}): the step threw the "
+          "model out of what it had fitted of its own data",
+          f"validation's best {best:.4g} came there ({ax_name} {_n(bx)}); after the cut {f.metric} never got below "
+          f"it and froze at {_now(f):.4g}: the smaller steps settled where the peak's last throw left the weights, "
+          "not at a floor the model or the data set"]
+    return Cause("lr_too_high", 0.45, ev,
+                 ["lower the initial learning rate (try 1/10) and retrain; verify with losslens verify --cause "
+                  "lr_too_high", "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)"],
+                 {"peak_fit_lost": lost / float(m[top] - base)}, status="possible")
 
 
 def slow_start(f: Facts, t: Thresholds) -> Cause | None:
