@@ -600,10 +600,9 @@ def test_a_run_that_turned_nan_gets_no_forecast_and_says_why():
     assert fc.reason.startswith("val_loss turned inf at epoch 22")
 
 
-def test_a_clean_descent_that_ends_in_nan_is_not_forecast_to_fall_on():
-    """A real PyTorch run still falling when a corrupt record (a NaN input) reaches it at epoch 12: every loss
-    after is NaN. Before, `losslens forecast` fit the clean descent and answered '... lower by epoch 24,
-    P = 0.96' of a run that had ended in NaN."""
+def _nan_record_run() -> dict:
+    """A real PyTorch run (linear regression, SGD 0.05) still falling when a corrupt record (a NaN input)
+    reaches it at epoch 12: every loss after is NaN."""
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     x = torch.rand(200, 2)
@@ -621,7 +620,24 @@ def test_a_clean_descent_that_ends_in_nan_is_not_forecast_to_fall_on():
         history["loss"].append(loss.item())
         with torch.no_grad():
             history["val_loss"].append(torch.mean((model(x[150:]) - y[150:]) ** 2).item())
+    return history
+
+
+def test_a_clean_descent_that_ends_in_nan_is_not_forecast_to_fall_on():
+    """Before, `losslens forecast` fit the clean descent and answered '... lower by epoch 24, P = 0.96' of a
+    run that had ended in NaN."""
+    history = _nan_record_run()
     assert np.isnan(history["loss"][12:]).all() and np.isfinite(history["loss"][:12]).all()
     assert history["val_loss"][11] < history["val_loss"][5]  # still falling when it broke
     fc = losslens.forecast(history)
     assert fc.reason is not None and "turned NaN at epoch 1" in fc.reason and fc.p_improve is None
+
+
+def test_diagnose_with_a_horizon_gives_no_forecast_of_a_run_that_turned_nan():
+    """`diagnose --horizon 40` of the same run: the forecast asked for is withheld with its reason, as
+    `losslens forecast` does (it quoted a fall 'P = 96%' beside the diverged verdict)."""
+    d = losslens.diagnose(_nan_record_run(), horizon=40)
+    assert d.verdict == "diverged"
+    assert d.forecast["p_improve"] is None and d.forecast["reason"].startswith("val_loss turned NaN at epoch 12")
+    assert any(e.startswith("no forecast: val_loss turned NaN at epoch 12") for e in d.cause.evidence)
+    assert "P = " not in " ".join(d.cause.evidence)

@@ -442,8 +442,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # (Not for one player of a GAN unasked: "training on gains 1%" of a discriminator's loss is no gain.)
     if forecast and (horizon is not None or (verdict.id in ("still_improving", "lr_too_low", "converged")
                                              and "adversarial" not in verdict.numbers)):
-        fc = (f.forecast if planned is None else _forecast(f, planned[0], planned[1])) if horizon is None \
-            else _forecast(f, horizon)
+        fc = (f.forecast if planned is None else _forecast(f, planned[0], planned[1], run)) if horizon is None \
+            else _forecast(f, horizon, run=run)
         if fc is not None:
             _quote_forecast(verdict, fc, f)
             if planned is not None and not fc.get("reason"):
@@ -3344,13 +3344,21 @@ def _stated_lr_at(run: Run, end: float, lr_now: float) -> tuple[float, str] | No
     return lr_now * then / now, str(schedule.get("from") or "the stated schedule")
 
 
-def _forecast(f: Facts, horizon, horizon_from: str | None = None):
+def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | None = None):
+    """The forecast of ``f.metric`` to ``horizon`` as the JSON's ``forecast`` dict (None where there is none);
+    given the ``run``, withheld with its reason where the metric turned NaN/inf for good."""
     try:
-        from .forecasting import forecast_curve, score_top, training_loss
+        from .forecasting import broken_down, forecast_curve, score_top, training_loss
     except ImportError:
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
         return None  # a horizon inside the run would be a backcast quoted as a forecast
+    withheld = broken_down(run, f.metric, f.x, f.y, horizon) if run is not None and f.metric in run.series \
+        else None
+    if withheld is not None:  # (a diverged run: "training on gains 60%, P = 96%" beside it was a fit of before)
+        d = withheld.to_dict()
+        d["metric"] = f.metric
+        return d
     higher = _higher(f)
     # Higher is better: forecast the distance below the score's ceiling (1 - acc: its floor is 0,
     # so the forecast cannot promise an accuracy above 1).

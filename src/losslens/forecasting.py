@@ -781,14 +781,9 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
                             training=training_loss(metric, higher))
     except EmptyRunError as exc:
         raise EmptyRunError(exc.problem, run.source or run.name) from None
-    broke = _broke_down(run, metric)
-    if broke is not None:
-        # The curve turned NaN/inf for good: the run diverged. A fit of the finite stretch before it (a clean
-        # descent, often) forecast "55% lower by epoch 24" of a run that ended in NaN at 13; none is given.
-        fc = _insufficient(x, y, fc.horizon, metric, reason=(
-            f"{metric} turned {broke}: the run diverged (losslens diagnose says why), and a fit of the curve "
-            "before it broke down says nothing of where it is heading"))
-        higher = False  # the values are the metric's own already
+    withheld = broken_down(run, metric, x, y, fc.horizon)
+    if withheld is not None:
+        fc, higher = withheld, False  # (its values are the metric's own already)
     if planned is not None:
         fc.horizon_from = planned[1]
     if higher:
@@ -796,9 +791,11 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     return fc
 
 
-def _broke_down(run, metric: str) -> str | None:
-    """``"NaN at epoch 13 and stayed so"`` where ``metric`` turned NaN/inf for good
-    (:func:`~losslens.facts.divergence.nonfinite_start`), else None."""
+def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
+    """The forecast withheld, with its reason, where ``metric`` turned NaN/inf for good
+    (:func:`~losslens.facts.divergence.nonfinite_start`: the run diverged), else None. A fit of the finite
+    stretch before it (a clean descent, often) forecast "55% lower by epoch 24" of a Keras run that had
+    ended in NaN at 13. ``x``, ``y``: the finite points of ``metric`` (shape (n,)), in its own direction."""
     from .facts.divergence import nonfinite_start
 
     raw = np.asarray(run.series[metric], dtype=float)
@@ -806,7 +803,9 @@ def _broke_down(run, metric: str) -> str | None:
     if i is None:
         return None
     kind = "inf" if np.isinf(raw[i]) else "NaN"
-    return f"{kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so"
+    return _insufficient(np.asarray(x, dtype=float), np.asarray(y, dtype=float), horizon, metric, reason=(
+        f"{metric} turned {kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so: the run diverged, and "
+        "a fit of the curve before it broke down says nothing of where it is heading"))
 
 
 def planned_horizon(run, x_last: float) -> tuple[float, str] | None:
