@@ -1395,7 +1395,7 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
           f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}{robust}); that stretch gave "
           f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
-          f"{_pct(tr.tail_drop_level)} of {_level_name(f)}"]
+          f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}"]
     blind = None if _falling(f, t) else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
@@ -3642,6 +3642,12 @@ def _pct(v: float) -> str:
     if abs(v) >= 1e4:
         return f"{100 * v:.2g}%"
     return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
+
+
+def _share_or_times(v: float) -> str:
+    """``"29% of"`` below 1, ``"10x"`` from there: a short run's last stretch can fall many times the level it
+    ends at, and "a drop of 1009% of the current level" reads as a typo."""
+    return f"{_pct(v)} of" if abs(v) < 1 else f"{_count(v, 1 if abs(v) < 10 else 0)}x"
 
 
 def _count(v: float, decimals: int = 0) -> str:
