@@ -139,6 +139,18 @@ def test_a_diverged_run_is_confirmed_by_a_smaller_step_and_its_numbers_stay_json
     assert "inf (diverged)" in str(v)
 
 
+def test_a_diverged_baseline_decides_no_prediction_that_a_change_will_not_help():
+    """Asked about converged, a run diverged at lr 2.0 and its retrainings diverged too: "twice the epochs ends
+    < 2% lower" held of inf -> inf, and the report said converged holds of a run that never trained."""
+    v = verify(trainer(lr=2.0, epochs=30), causes=["converged"], progress=False)
+    assert v.diagnosis.verdict == "diverged" and v.results
+    for r in v.results:
+        assert math.isinf(r.baseline) and math.isinf(r.value) and r.holds is None
+        assert "not decided (the baseline and this run both diverged" in r.line()
+    assert v.holds("converged") is None
+    assert json.loads(json.dumps(v.to_dict(), allow_nan=False))["checks"][0]["holds"] is None
+
+
 def test_no_signal_holds_when_shuffling_changes_nothing_and_fails_when_there_was_signal():
     kw = dict(opt="adam", lr=1e-2, hidden=(64, 64), n=64, batch=16, epochs=60)
     noise = verify(trainer(signal=False, **kw), causes=["no_signal"], progress=False)

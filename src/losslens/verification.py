@@ -190,6 +190,8 @@ class CheckResult:
         when = f" from epoch {c.change['from_epoch']} on" if "from_epoch" in c.change else ""
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction()}"
         if self.skipped:
+            if self.value is not None:  # it ran, and its reading decides nothing
+                return f"· {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}: not decided ({self.skipped})"
             return f"· {head}: not run ({self.skipped})"
         rel = self.change_rel
         moved = "" if rel is None else f" ({rel:+.1%}"
@@ -683,8 +685,12 @@ class _Retrainer:
         if any(v is None for v in base_vals + vals):
             return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
+        # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
+        # would read as converged's prediction holding of a run that never trained: that one decides nothing.
+        undecided = "the baseline and this run both diverged: inf either way says nothing of it" \
+            if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
         return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                           holds=_holds(check, b, v), runs=runs,
+                           holds=None if undecided else _holds(check, b, v), skipped=undecided, runs=runs,
                            verdicts=self.verdicts_of(_change_key(check.change)),
                            seconds=time.perf_counter() - t0, shared=shared)
 
