@@ -641,3 +641,5 @@ def test_diagnose_with_a_horizon_gives_no_forecast_of_a_run_that_turned_nan():
     assert d.forecast["p_improve"] is None and d.forecast["reason"].startswith("val_loss turned NaN at epoch 12")
     assert any(e.startswith("no forecast: val_loss turned NaN at epoch 12") for e in d.cause.evidence)
     assert "P = " not in " ".join(d.cause.evidence)
+    # ... nor "also likely: still_improving, keep training" of the descent before the NaN.
+    assert [c.id for c in d.causes if c.id in ("still_improving", "lr_too_low", "temporary_plateau")] == []

@@ -393,6 +393,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes = _read_adversarial(causes, f, t)
     if _boosted_trees(run):
         _booster_actions(causes)
+    if causes[0].id == "diverged" and "nonfinite_from" in causes[0].numbers:
+        # The loss turned NaN/inf for good: the weights are gone, and what the finite stretch before it
+        # showed ("keep training: it is still improving", "raise the learning rate") would be advice for a
+        # run that no longer exists (a NaN record at epoch 12 of a descent read "also likely: still_improving").
+        causes = [causes[0]] + [c for c in causes[1:] if c.id not in _GONE_ON]
     verdict = causes[0]
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
@@ -598,6 +603,11 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
 
 
 # ---- the rules --------------------------------------------------------------------------------
+
+#: Causes whose advice is to go on with the same weights (or a larger step): not beside a loss that turned
+#: NaN/inf for good.
+_GONE_ON = ("still_improving", "lr_too_low", "temporary_plateau")
+
 
 def diverged(f: Facts, t: Thresholds) -> Cause | None:
     for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
