@@ -72,9 +72,13 @@ def _workload(kind: str, device: str):
     return model, opt, lambda: torch.nn.functional.mse_loss(model(x), y)
 
 
-def step_overhead(blocks: int = 30, steps: int = 32, kind: str = "cnn",
-                  device: str = "cpu") -> dict[str, float]:
-    """Median added step time (fraction) per variant, over interleaved blocks of ``steps`` steps."""
+DEFAULT_VARIANTS = {"default (grad_every=16)": 16, "every step (grad_every=1)": 1, "probe off": None}
+
+
+def step_overhead(blocks: int = 30, steps: int = 32, kind: str = "cnn", device: str = "cpu",
+                  variants: dict | None = None) -> dict[str, float]:
+    """Median added step time (fraction) per variant ({name: grad_every}, default :data:`DEFAULT_VARIANTS`),
+    over interleaved blocks of ``steps`` steps."""
     import torch
 
     from losslens.integrations.torch import Monitor
@@ -83,7 +87,7 @@ def step_overhead(blocks: int = 30, steps: int = 32, kind: str = "cnn",
     if not gpu:
         torch.set_num_threads(1)
     model, opt, compute_loss = _workload(kind, device)
-    variants = {"default (grad_every=16)": 16, "every step (grad_every=1)": 1, "probe off": None}
+    variants = DEFAULT_VARIANTS if variants is None else variants
     monitors = {name: Monitor(model, opt, grad_every=every, verbose=0) for name, every in variants.items()}
 
     def block(monitor):
