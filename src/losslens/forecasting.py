@@ -796,13 +796,12 @@ def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
     (:func:`~losslens.facts.divergence.nonfinite_start`: the run diverged), else None. A fit of the finite
     stretch before it (a clean descent, often) forecast "55% lower by epoch 24" of a Keras run that had
     ended in NaN at 13. ``x``, ``y``: the finite points of ``metric`` (shape (n,)), in its own direction."""
-    from .facts.divergence import nonfinite_start
+    from .facts.divergence import nonfinite_onset
 
-    raw = np.asarray(run.series[metric], dtype=float)
-    i = nonfinite_start(raw)
-    if i is None:
+    onset = nonfinite_onset(np.asarray(run.series[metric], dtype=float))
+    if onset is None:
         return None
-    kind = "inf" if np.isinf(raw[i]) else "NaN"
+    i, kind = onset
     return _insufficient(np.asarray(x, dtype=float), np.asarray(y, dtype=float), horizon, metric, reason=(
         f"{metric} turned {kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so: the run diverged, and "
         "a fit of the curve before it broke down says nothing of where it is heading"))

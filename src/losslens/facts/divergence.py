@@ -40,6 +40,15 @@ def nonfinite_start(raw: np.ndarray) -> int | None:
     return None
 
 
+def nonfinite_onset(raw: np.ndarray) -> tuple[int, str] | None:
+    """``(index, "NaN" or "inf")`` where ``raw`` turned NaN/inf for good (:func:`nonfinite_start`), the kind
+    being the first value it broke down to (an overflow: inf, then NaN); else None."""
+    i = nonfinite_start(raw)
+    if i is None:
+        return None
+    return i, "inf" if np.isinf(raw[i]) else "NaN"
+
+
 def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float,
                x: np.ndarray | None = None, y: np.ndarray | None = None) -> DivergenceFacts:
     """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series; ``(x, y)`` the

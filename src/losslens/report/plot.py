@@ -276,15 +276,14 @@ def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
     """Where each drawn loss turned NaN/inf for good (``facts.divergence.nonfinite_start``): the curve
     just stops there, so a diverged run's chart would otherwise show a clean descent. One mark per
     epoch, naming every series that broke there: ``[{x, label}]``."""
-    from ..facts.divergence import nonfinite_start
+    from ..facts.divergence import nonfinite_onset
 
     at: dict = {}
     for key in keys:
-        raw = np.asarray(run.series[key], dtype=float)
-        i = nonfinite_start(raw)
-        if i is None:
+        onset = nonfinite_onset(np.asarray(run.series[key], dtype=float))
+        if onset is None:
             continue
-        kind = "inf" if np.isinf(raw[i]) else "NaN"  # the first value it broke down to (overflow: inf, then NaN)
+        i, kind = onset
         at.setdefault((float(axis[i]), kind), []).append(_series_label(run, key))
     name = str(run.axis_name)
     return [{"x": _sig(x), "label": f"{' and '.join(what)} {kind} from {name} {x:g}"}
