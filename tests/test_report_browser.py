@@ -311,6 +311,45 @@ def test_charts_draw_hover_and_zoom(browser, small_report):
     assert b.problems() == []
 
 
+def _label_rows(png: bytes, left: float, right: float, top: float, bottom: float) -> list[int]:
+    """The text lines (their first pixel rows) in a strip of a screenshot: rows holding the axis's text colour."""
+    import matplotlib.image as mpimg
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    strip = img[int(top):int(bottom), int(left):int(right)]
+    dark = (np.abs(strip - _rgb("#4b5563")).max(axis=-1) < 60).sum(axis=1) > 0
+    return [int(top) + i for i in np.flatnonzero(dark & ~np.r_[False, dark[:-1]])]
+
+
+BLOWUP = os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "keras_sgd_blowup")
+
+
+def test_log_axis_labelled_over_any_range(browser, tmp_path):
+    # Keras SGD above its stable step (CSVLogger): the loss climbs from 3.7 to 1e34 (lr 0.27) or to 3e33 and
+    # then inf (lr 0.3), 33-34 decades on a log axis, where uPlot drew no tick and no label. Beside them the
+    # example's 3 decades (0.001 to 2) keep theirs.
+    ds = [losslens.diagnose(os.path.join(BLOWUP, f)) for f in ("lr0.27.csv", "lr0.3.csv")]
+    ds += [losslens.diagnose(EXAMPLE)]
+    assert [d.verdict for d in ds[:2]] == ["diverged", "diverged"]
+    path = write_report(ds, tmp_path / "blowup.html")
+    b = browser
+    b.events.clear()
+    b.open(path.as_uri(), READY)
+    for i in range(1, len(ds) + 1):
+        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
+        b.pump(0.3)
+        png = _element_shot(b, f"#ll-chart-{i} .uplot")
+        over = b.eval(f"(function(){{var u=document.querySelector('#ll-chart-{i} .uplot'),"
+                      f"o=u.querySelector('.u-over'),a=u.getBoundingClientRect(),r=o.getBoundingClientRect();"
+                      "return {x:r.x-a.x,y:r.y-a.y,h:r.height};})()")
+        assert b.eval(f"losslensReport.charts.filter(function(c){{return c.el.id==='ll-chart-{i}'}})[0]"
+                      ".u.scales.y.distr") == 3
+        # Between the rotated axis title (16 px) and the ticks: one text line per tick label.
+        rows = _label_rows(png, 18, over["x"] - 12, over["y"], over["y"] + over["h"])
+        assert 3 <= len(rows) <= 9, (ds[i - 1].run_name, rows)
+    assert b.problems() == []
+
+
 def test_overview_sorts_and_filters(browser, small_report):
     path, ds = small_report
     b = browser

@@ -175,24 +175,85 @@
     return function (u, splits) { return splits.map(function (v) { return v == null ? "" : fmt(v); }); };
   }
 
-  function decadesOnly(u, splits, axisIdx) {
-    // uPlot puts log ticks at 1..9 x 10^k. Over two decades or more keep the powers of ten;
-    // over less keep 1, 2 and 5 x 10^k, so that a narrow plateau still has labelled lines.
-    var sc = u.scales[u.axes[axisIdx].scale];
-    if (!sc || sc.distr !== 3 || sc.min == null || !(sc.min > 0)) return splits;
-    var wide = sc.max / sc.min >= 100;
-    return splits.map(function (v) {
-      if (!(v > 0)) return null;
-      var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-      var keep = wide ? Math.abs(m - 1) < 1e-6 : [1, 2, 5].some(function (k) { return Math.abs(m - k) < 1e-6; });
-      return keep ? v : null;
+  function logTicks(u, space) {
+    // The y ticks of a log axis, chosen and drawn here (drawLogAxis) rather than by uPlot: its axis gives up on
+    // a range with values beyond 1e17 (past a float64's digits), so a diverged loss (3.7 to 1e34) had no tick
+    // and no label at all. Of every k-th power of ten (k = 1, 2, 3, 5, 10 ...), 1, 2 and 5 x 10^k, and 1..9 x 10^k, the most ticks
+    // that keep the axis's spacing; where that is one tick, or two inside a decade (nearly linear there),
+    // evenly spaced round values.
+    var min = u.scales.y.min, max = u.scales.y.max;
+    if (min == null || max == null || !(min > 0) || !(max > min) || !isFinite(max)) return [];
+    var most = Math.max(2, Math.floor(u.bbox.height / DPR / space) + 1);
+    var lo = Math.log10(min), hi = Math.log10(max), best = [];
+    function fits(vals) {
+      if (vals.length > most) return false;
+      for (var i = 1; i < vals.length; i++) {
+        if (Math.abs(u.valToPos(vals[i], "y") - u.valToPos(vals[i - 1], "y")) < space * 0.75) return false;
+      }
+      return true;
+    }
+    function keep(vals) { if (vals.length > best.length && fits(vals)) best = vals; }
+    [1, 2, 3, 5, 10, 20, 25, 50, 100].forEach(function (k) {
+      var vals = [];
+      for (var e = Math.ceil(lo / k - 1e-9); e <= Math.floor(hi / k + 1e-9); e++) vals.push(Number("1e" + e * k));
+      keep(vals);
     });
+    [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]].forEach(function (ms) {
+      if (hi - lo > 4) return;
+      var vals = [];
+      for (var e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+        ms.forEach(function (m) { var v = Number(m + "e" + e); if (v >= min && v <= max) vals.push(v); });
+      }
+      keep(vals);
+    });
+    if (best.length < 2 || (hi - lo < 1 && best.length < 3)) {
+      var mag = Math.pow(10, Math.floor(Math.log10(max - min)) - 2);
+      for (var j = 0; j < 12; j++) {
+        var step = [1, 2, 5][j % 3] * mag * Math.pow(10, Math.floor(j / 3)), vals = [];
+        for (var i = Math.ceil(min / step - 1e-9); i * step <= max * (1 + 1e-12); i++) vals.push(+(i * step).toPrecision(12));
+        if (vals.length >= 2 && fits(vals)) { best = vals; break; }
+      }
+    }
+    return best;
   }
+
+  function drawLogAxis(u, space) {
+    // Grid lines, ticks and labels where uPlot draws its own (uPlot's are off on a log axis: logAxis).
+    var ctx = u.ctx, b = u.bbox, ticks = logTicks(u, space);
+    ctx.save();
+    ctx.setLineDash([]);
+    ctx.font = (12 * DPR) + "px system-ui, sans-serif";
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = "#4b5563";
+    ctx.lineWidth = DPR;
+    ticks.forEach(function (v) {
+      var y = Math.round(u.valToPos(v, "y", true)) + 0.5;
+      ctx.strokeStyle = "#eceff3";
+      ctx.beginPath(); ctx.moveTo(b.left, y); ctx.lineTo(b.left + b.width, y); ctx.stroke();
+      ctx.strokeStyle = "#d1d5db";
+      ctx.beginPath(); ctx.moveTo(b.left - 10 * DPR, y); ctx.lineTo(b.left, y); ctx.stroke();
+      ctx.fillText(fmt(v), b.left - 15 * DPR, y);
+    });
+    ctx.restore();
+  }
+
+  function noSplits() { return []; }
 
   function logRange(u, min, max) {
     // A little air around the data instead of uPlot's whole decades (which can waste half the height).
     if (min == null || max == null || !(min > 0)) return [min, max];
     return [min / 1.15, max * 1.15];
+  }
+
+  function logAxis(o, logy) {
+    // Call last: it adds a hook to those the chart set.
+    o.scales = { x: { time: false, range: padX }, y: logy ? { distr: 3, log: 10, range: logRange } : {} };
+    if (logy) {
+      var space = o.axes[1].space;
+      o.axes[1].splits = noSplits;
+      o.hooks.drawAxes = (o.hooks.drawAxes || []).concat([function (u) { drawLogAxis(u, space); }]);
+    }
   }
 
   function baseOpts(width, height, syncKey, axisLabel, showX) {
@@ -206,9 +267,8 @@
       axes: [
         { show: showX, label: showX ? axisLabel : null, stroke: "#4b5563", grid: { stroke: "#eceff3" },
           ticks: { stroke: "#d1d5db" } },
-        { stroke: "#4b5563", grid: { stroke: "#eceff3", filter: decadesOnly },
-          ticks: { stroke: "#d1d5db", filter: decadesOnly }, size: 60, space: 36, values: axisValues(),
-          filter: decadesOnly, labelSize: 16, labelFont: "12px system-ui, sans-serif" }
+        { stroke: "#4b5563", grid: { stroke: "#eceff3" }, ticks: { stroke: "#d1d5db" }, size: 60, space: 36,
+          values: axisValues(), labelSize: 16, labelFont: "12px system-ui, sans-serif" }
       ],
       series: [{ label: axisLabel, value: function (u, v) { return v == null ? "\u2013" : fmt(v); } }]
     };
@@ -217,7 +277,6 @@
   function mainChart(el, d, width) {
     var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
     o.axes[1].label = d.ylabel;
-    o.scales = { x: { time: false, range: padX }, y: d.logy ? { distr: 3, log: 10, range: logRange } : {} };
     var data = [d.x];
     var bands = [];
     var idx = {};
@@ -249,12 +308,12 @@
       drawClear: [function (u) { drawBackground(u, d); }],
       draw: [function (u) { drawMarks(u, d); }]
     };
+    logAxis(o, d.logy);
     return new uPlot(o, data, el);
   }
 
   function panelChart(el, d, p, width, last) {
     var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last);
-    o.scales = { x: { time: false, range: padX }, y: p.logy ? { distr: 3, log: 10, range: logRange } : {} };
     o.axes[1].label = p.title;
     o.axes[1].space = 24;
     var data = [d.x];
@@ -276,6 +335,7 @@
         ctx.restore();
       }]
     };
+    logAxis(o, p.logy);
     return new uPlot(o, data, el);
   }
 
