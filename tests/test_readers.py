@@ -415,6 +415,11 @@ def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
     np.testing.assert_allclose(run.series["train_loss"], means, atol=5e-5)
     np.testing.assert_allclose(run.series["val_loss"], val[:, 1], atol=5e-5)
     np.testing.assert_allclose(run.series["val_acc"], val[:, 2], atol=5e-3)  # percent, "%" dropped
+    # The rules read it as a fraction of examples right (facts.chance.accuracy_fraction); a fraction stays one.
+    from losslens.facts import accuracy_fraction
+    np.testing.assert_allclose(accuracy_fraction(run.series["val_acc"]), val[:, 2] / 100, atol=5e-5)
+    np.testing.assert_array_equal(accuracy_fraction(run.series["val_acc"] / 100), run.series["val_acc"] / 100)
+    assert accuracy_fraction(None) is None
     # Prose around the numbers is not a log: a file that only mentions epochs and losses.
     path = tmp_path / "notes.txt"
     path.write_text("We trained for 12 epochs; the loss fell.\nStep 2 lowered the loss again.\nepoch 3 was best\n")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, is_validation
-from .facts import Facts, _fraction, batch_loss, measure, metric_direction
+from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.smoothing import difference_noise, level_smooth, median, median3, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
@@ -1735,7 +1735,7 @@ def peak_threw_fit(run: Run, f: Facts, t: Thresholds, verdict: Cause, causes: li
     p, o = f.lr_phases, f.optimizer
     if p is None or o.lr_schedule != "decayed" or f.metric != "val_loss" or _higher(f):
         return None
-    acc = _fraction(run.get("train_acc"))
+    acc = accuracy_fraction(run.get("train_acc"))
     if acc is None or acc.shape != run.axis.shape:
         return None
     at, after = (f.x >= p.peak_from) & (f.x <= p.peak_to), f.x > p.peak_to

@@ -27,7 +27,7 @@ import numpy as np
 from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError
 from ..run import Run
-from .chance import ChanceFacts, chance_facts
+from .chance import ChanceFacts, accuracy_fraction, chance_facts
 from .divergence import DivergenceFacts, divergence, nonfinite_start
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
@@ -235,7 +235,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
             first_loss = float(arr[np.isfinite(arr)][0])
             break
     n_val = run.meta.get("n_val")
-    ch = chance_facts(_fraction(run.get("val_acc")), _fraction(run.get("train_acc")),
+    ch = chance_facts(accuracy_fraction(run.get("val_acc")), accuracy_fraction(run.get("train_acc")),
                       classes or run.meta.get("classes"), first_loss,
                       int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None, run.axis)
 
@@ -308,14 +308,6 @@ def _validation_gap(run: Run, metric: str, x, y, sign: float):
     return gen, (pair or "train_loss") if yt is not None else None
 
 
-def _fraction(acc: np.ndarray | None) -> np.ndarray | None:
-    """An accuracy as a fraction: one logged in percent (values up to 100) is divided by 100."""
-    if acc is None:
-        return None
-    fin = acc[np.isfinite(acc)]
-    return acc / 100.0 if fin.size and 1.0 < fin.max() <= 100.0 and fin.min() >= 0 else acc
-
-
 def constant_tail(y: np.ndarray) -> int:
     """How many points at the end repeat the last value exactly.
 
@@ -356,8 +348,3 @@ def metric_direction(metric: str) -> bool | None:
     if any(k in m for k in SCORE_PARTS) or any(w.startswith(SCORE_WORDS) or w in SCORE_SHORT for w in words):
         return True
     return None
-
-
-def _higher_is_better(metric: str) -> bool:
-    """By name; a name that does not say is read as a loss."""
-    return metric_direction(metric) is True

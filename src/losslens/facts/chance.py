@@ -34,6 +34,25 @@ class ChanceFacts:
     val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
 
 
+def accuracy_fraction(acc: np.ndarray | None) -> np.ndarray | None:
+    """An accuracy series as a fraction of examples right, whatever scale it was logged on.
+
+    Parameters
+    ----------
+    acc : array of shape (n,) or None
+        The accuracy as logged: a fraction in [0, 1], or a percentage in [0, 100] (read as one where its
+        largest finite value is above 1 and none is negative). NaN = not logged at that point.
+
+    Returns
+    -------
+    array of shape (n,) in [0, 1] (a percentage divided by 100, NaN kept), or None where ``acc`` is None.
+    """
+    if acc is None:
+        return None
+    fin = acc[np.isfinite(acc)]
+    return acc / 100.0 if fin.size and 1.0 < fin.max() <= 100.0 and fin.min() >= 0 else acc
+
+
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
     """K from a cross-entropy log: an untrained K-class softmax starts near ln K with accuracy near 1/K.
 

@@ -116,16 +116,16 @@ def _role(key: str) -> str:
 def _diagnosed_higher(d) -> bool:
     """Is the diagnosed metric a score? As the diagnosis read it (a ``higher_is_better`` given),
     else by its name."""
-    from ..facts import _higher_is_better
+    from ..facts import metric_direction
 
     facts = getattr(d, "facts", None)
-    return bool(facts.higher_is_better) if facts is not None else _higher_is_better(str(d.metric))
+    return bool(facts.higher_is_better) if facts is not None else metric_direction(str(d.metric)) is True
 
 
 def _valmin(d) -> dict | None:
     """The best validation point (axis value, value) of the diagnosed metric or val_loss: the
     minimum of a loss, the maximum of an accuracy; ``label`` says which ("val min" / "val max")."""
-    from ..facts import _higher_is_better
+    from ..facts import metric_direction
 
     run = d.run
     key = d.metric if d.metric and _role(d.metric) == "val" and run.has(d.metric) else (
@@ -133,7 +133,7 @@ def _valmin(d) -> dict | None:
     if key is None:
         return None
     x, y = run.finite(key)
-    higher = _diagnosed_higher(d) if key == d.metric else _higher_is_better(key)
+    higher = _diagnosed_higher(d) if key == d.metric else metric_direction(key) is True
     i = int(np.argmax(y) if higher else np.argmin(y))
     return {"key": key, "x": _sig(x[i]), "y": _sig(y[i]), "label": "val max" if higher else "val min"}
 
