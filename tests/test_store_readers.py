@@ -413,3 +413,57 @@ def test_a_lightning_tensorboard_version_is_picked_by_the_name_tb_gives_it_on_a_
             assert run.val_loss == pytest.approx([2 * v for v in VAL], rel=1e-6), (path, name)
     res = CliRunner().invoke(app, ["diagnose", str(root), "--run", "mymodel/version_1", "--json"])
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == 1, res.output
+
+
+def test_run_picked_from_whichever_of_several_paths_holds_it(tmp_path, writer):
+    """`diagnose A B --run ID` looked for ID in every path and stopped with "B: no run 'ID'" where only A held it
+    (an MLflow store beside a Keras CSVLogger file; two TensorBoard folders). The run is read where it is, each
+    path without it is a "skipped" line on stderr, and an ID no path holds is one line naming every path."""
+    mlflow = pytest.importorskip("mlflow")
+    from typer.testing import CliRunner
+    from losslens.cli import app
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = mlflow.MlflowClient(uri)
+    run = client.create_run(client.create_experiment("demo"), run_name="baseline")
+    for e in range(EPOCHS):
+        client.log_metric(run.info.run_id, "loss", TRAIN[e], step=e)
+        client.log_metric(run.info.run_id, "val_loss", VAL[e], step=e)
+    client.set_terminated(run.info.run_id)
+    csv = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
+    for root, names in (("tbA", ("a1", "a2")), ("tbB", ("b1",))):
+        for scale, name in enumerate(names, 1):
+            w = writer(str(tmp_path / root / name))
+            for e in range(EPOCHS):
+                w.add_scalar("train_loss", scale * TRAIN[e], e)
+                w.add_scalar("val_loss", scale * VAL[e], e)
+            w.close()
+    tb_a, tb_b = str(tmp_path / "tbA"), str(tmp_path / "tbB")
+    before = digest(tmp_path)
+    runner = CliRunner()
+
+    res = runner.invoke(app, ["diagnose", f"mlflow:{uri}", str(csv), "--run", "baseline", "--json"])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["run"] for line in res.stdout.splitlines()] == ["baseline"]
+    assert res.stderr.strip().splitlines() == [f"losslens: skipped {csv}: no run 'baseline': the file holds one run "
+                                               f"(keras_csvlogger) and no run-id column"]
+    res = runner.invoke(app, ["diagnose", tb_a, tb_b, "--run", "a2", "--json"])
+    assert res.exit_code == 0, res.output
+    (line,) = res.stdout.splitlines()
+    assert json.loads(line)["run"] == "a2"
+    assert res.stderr.strip() == f"losslens: skipped {tb_b}: no run 'a2' (1 runs: b1)"
+    res = runner.invoke(app, ["report", tb_a, tb_b, "--run", "b1", "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0 and "(1 run)" in res.stdout and f"skipped {tb_a}" in res.stderr, res.output
+    res = runner.invoke(app, ["forecast", tb_a, tb_b, "--run", "b1"])
+    assert res.exit_code == 0 and res.stdout.startswith("b1:"), res.output
+    # Nowhere: one line naming every path, exit 2, no traceback.
+    res = runner.invoke(app, ["diagnose", f"mlflow:{uri}", tb_a, tb_b, "--run", "zz"])
+    assert res.exit_code == 2 and res.stdout == "", res.output
+    (err,) = res.stderr.strip().splitlines()
+    assert err.startswith("losslens: no run 'zz' in any of the 3 paths: ") and uri in err, err
+    assert f"{tb_a}: no run 'zz' (2 runs: a1, a2)" in err and f"{tb_b}: no run 'zz' (1 runs: b1)" in err
+    # One path: its own line, as before.
+    res = runner.invoke(app, ["diagnose", tb_a, "--run", "zz"])
+    assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {tb_a}: no run 'zz' (2 runs: a1, a2)"
+    (tmp_path / "r.html").unlink()
+    assert digest(tmp_path) == before

@@ -10,7 +10,7 @@
 Importing losslens imports no deep-learning framework; integrations import theirs when used.
 """
 
-from .exceptions import (EmptyRunError, LosslensError, NoLossError, ReadError,
+from .exceptions import (EmptyRunError, LosslensError, NoLossError, ReadError, RunNotFoundError,
                          UnknownFormatError, UsageError)
 from .result import CAUSES, Cause, Diagnosis, Plateau
 from .run import Run
@@ -18,8 +18,8 @@ from .run import Run
 __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
-           "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "EmptyRunError", "UsageError",
-           "forecast", "more_data", "verify"]
+           "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "RunNotFoundError", "EmptyRunError",
+           "UsageError", "forecast", "more_data", "verify"]
 
 
 def read(source, **options) -> list[Run]:

@@ -102,7 +102,7 @@ def diagnose(
     horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast horizon in epochs (or steps): fills the forecast field. Default: "
                                                  "the planned end the log states (max_steps, 'Epoch 3/20') where the run has "
                                                  "not reached it, else twice the logged length."),
-    run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
+    run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
     higher: Optional[bool] = higher_option(),
 ):
     """Diagnose each run: the verdict and plateau epoch X, the evidence, and what to do."""

@@ -25,6 +25,10 @@ class NoLossError(ReadError):
     """The source has no column losslens can use as a loss (name one with ``metric=``)."""
 
 
+class RunNotFoundError(ReadError):
+    """The source holds no run with the id or name asked for (``run_id=``, ``--run``)."""
+
+
 class EmptyRunError(LosslensError):
     """The run has no finite values for the metric to diagnose."""
 

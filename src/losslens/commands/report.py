@@ -26,7 +26,7 @@ def register(app):
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
         horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast band."),
-        run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, stores)."),
+        run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
         title: str = typer.Option("losslens report", "--title", help="Page title."),
         higher: Optional[bool] = higher_option(),
     ):
@@ -89,19 +89,32 @@ def progress_bar(enabled: bool):
 
 
 def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
-    """Every run in every path (with a bar on a terminal)."""
+    """Every run in every path (with a bar on a terminal). ``run_id`` is looked for in each path: it is read
+    where it is, and each path that lacks it is one "skipped" line on stderr; where no path holds it, one
+    line naming every path is the error."""
     from rich.markup import escape
 
     from losslens.api import to_runs
+    from losslens.cli import end_skipped
+    from losslens.exceptions import RunNotFoundError
 
-    runs = []
+    runs, lacking = [], []
     # One large long-format file can take seconds to read: the bar names the file being read.
     with progress_bar(progress) as bar:
         task = bar.add_task("reading", total=len(paths))
         for p in paths:
             bar.update(task, description=f"reading {escape(Path(str(p)).name)}")
-            runs.extend(to_runs(p, run_id=run_id, metric=metric))
+            try:
+                runs.extend(to_runs(p, run_id=run_id, metric=metric))
+            except RunNotFoundError as exc:
+                if len(paths) == 1:
+                    raise
+                lacking.append(exc)
             bar.advance(task)
+    if lacking and not runs:
+        raise RunNotFoundError(f"no run {run_id!r} in any of the {len(paths)} paths: "
+                               + "; ".join(str(exc) for exc in lacking))
+    end_skipped([str(exc) for exc in lacking], len(runs))
     return runs
 
 

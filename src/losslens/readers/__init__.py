@@ -58,7 +58,7 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind
-from ..exceptions import LosslensError, ReadError, UnknownFormatError
+from ..exceptions import LosslensError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
@@ -350,7 +350,7 @@ def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Ru
         runs.extend(_planned(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options),
                              text, fmt))
     if not runs:
-        raise ReadError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, *_ in cells)})",
+        raise RunNotFoundError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, *_ in cells)})",
                         source)
     return runs
 
@@ -433,5 +433,5 @@ def _select(runs: list[Run], run_id, source: str) -> list[Run]:
     kept = kept or [r for r in runs if r.source and str(r.source).replace(os.sep, "/").rstrip("/").endswith(tail)]
     if not kept:
         names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
-        raise ReadError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)
+        raise RunNotFoundError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)
     return kept

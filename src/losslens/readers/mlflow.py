@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from ..exceptions import ReadError
+from ..exceptions import ReadError, RunNotFoundError
 from ..run import Run
 from . import _source
 from .tensorboard import scalars_to_run
@@ -312,7 +312,7 @@ def _find_runs(client, run_id, experiment, label):
         name = str(run_id).replace("'", "\\'")
         runs = _search_all(client, exp_ids, f"attributes.run_name = '{name}'")
         if not runs:
-            raise ReadError(f"no run with id or name {run_id!r}", label)
+            raise RunNotFoundError(f"no run with id or name {run_id!r}", label)
         return runs
     return _search_all(client, exp_ids, "")
 

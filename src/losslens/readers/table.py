@@ -38,7 +38,7 @@ from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SC
                        adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
                        primary_score, spelt_as,
                        rescaled_loss, rl_reward, split_role)
-from ..exceptions import NoLossError, ReadError, UnknownFormatError
+from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import lightning
 
@@ -130,7 +130,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     base_meta["format"] = fmt
     if key is None:
         if run_id is not None and str(run_id) != name:
-            raise ReadError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
+            raise RunNotFoundError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
         pieces = plan.restarts(numeric)
         runs = []
         for k, (data, extra) in enumerate(pieces):
@@ -152,7 +152,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         wanted = str(run_id)
         if wanted not in labels:
             shown = ", ".join(labels[:5]) + (" ..." if len(labels) > 5 else "")
-            raise ReadError(f"no run {wanted!r} in column {key!r} ({len(labels)} runs: {shown})", source)
+            raise RunNotFoundError(f"no run {wanted!r} in column {key!r} ({len(labels)} runs: {shown})", source)
         keep = labels.index(wanted)
         labels, groups = [labels[keep]], [groups[keep]]
     runs, empty = [], []
