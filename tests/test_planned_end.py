@@ -358,3 +358,13 @@ def test_a_stated_schedule_says_how_far_the_lr_still_falls(tmp_path):
     assert m, text
     [full] = read(YOLO / "yolo_results" / "v8_3" / "results.csv")
     assert float(m.group(1)) == pytest.approx(float(full.get("lr")[-1]), rel=0.01)
+
+
+def test_a_schedule_still_decaying_is_a_measured_fact():
+    """Whether the logged lr is still falling at the end (the forecast caveat "the logged learning rate is still
+    decaying" reads it) is measured with the other lr facts, OptimizerFacts.lr_falling: a Trainer's linear
+    decay still running at its last logged step is; ReduceLROnPlateau's last cut, held flat since, is not."""
+    o = losslens.diagnose(LOGS / "hf_output" / "trainer_state.json").facts.optimizer
+    assert o.lr_falling and o.lr_schedule == "decayed"
+    o = losslens.diagnose(TESTS / "fixtures" / "ecosystem" / "torch_rlrop_high_lr" / "run.csv").facts.optimizer
+    assert not o.lr_falling and o.lr_schedule == "decayed" and o.lr_last < 1e-8

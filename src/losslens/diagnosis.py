@@ -3314,27 +3314,21 @@ def _schedule_ahead(run: Run, f: Facts, end: float | None = None) -> str | None:
     """A caveat on a forecast to the planned end ``end`` while the logged lr is still decaying toward it (a
     Trainer's linear decay, a cosine): the forecast carries the curve on at the rates seen so far and cannot see
     the drops the schedule still has to make. Read only where the last 3 logged rates each fell (a step
-    schedule's flat stretch says nothing of milestones to come) and the lr is not annealed to its floor. Where
-    the log states the schedule (Ultralytics' ``args.yaml``: ``meta["lr_schedule"]``), the rate it reaches by
-    ``end`` is said: how much of the annealing the forecast leaves out. (Forecasting along it was measured and
-    not kept: benchmarks/schedule_eval.py.)"""
-    lr = run.get("lr")
-    if lr is None:
+    schedule's flat stretch says nothing of milestones to come: ``OptimizerFacts.lr_falling``) and the lr is not
+    annealed to its floor. Where the log states the schedule (Ultralytics' ``args.yaml``: ``meta["lr_schedule"]``),
+    the rate it reaches by ``end`` is said: how much of the annealing the forecast leaves out. (Forecasting along
+    it was measured and not kept: benchmarks/schedule_eval.py.)"""
+    o = f.optimizer
+    if not o.lr_falling or not o.lr_peak > 0 or o.lr_last <= DEFAULT.annealed_lr_ratio * o.lr_peak:
         return None
-    lr = np.asarray(lr, dtype=float)
-    lr = lr[np.isfinite(lr)]
-    if lr.size < 3 or lr.max() <= 0 or lr[-1] <= DEFAULT.annealed_lr_ratio * lr.max():
-        return None
-    tail = lr[-3:]
-    if not np.all(np.diff(tail) < -1e-3 * np.abs(tail[:-1])):
-        return None
-    stated = _stated_lr_at(run, end, float(lr[-1])) if end is not None else None
-    now = f"the logged learning rate is still decaying, now {lr[-1]:.3g}, {_pct(lr[-1] / lr.max())} of its peak"
+    last, peak = o.lr_last, o.lr_peak
+    stated = _stated_lr_at(run, end, last) if end is not None else None
+    now = f"the logged learning rate is still decaying, now {last:.3g}, {_pct(last / peak)} of its peak"
     if stated is None:
         return (f"({now}: the forecast carries the curve on at the rates seen so far and cannot see the drops the "
                 "schedule still has to make)")
     lr_end, said = stated
-    return (f"({now}; {said} takes it to {lr_end:.3g}, {_pct(lr_end / lr[-1])} of now, by {f.axis_name} {_n(end)}: "
+    return (f"({now}; {said} takes it to {lr_end:.3g}, {_pct(lr_end / last)} of now, by {f.axis_name} {_n(end)}: "
             "the forecast carries the curve on at the rates seen so far and cannot see those drops)")
 
 

@@ -57,9 +57,10 @@ class Run:
                 raise ValueError(f"series {key!r} has {arr.shape[0]} points, the axis has {n}")
             clean[str(key)] = arr
         self.series = clean
-        if n > 1 and np.any(np.diff(self.axis) <= 0):
+        step = np.diff(self.axis)
+        if np.any(step <= 0):
             # Logs restart, repeat or interleave rows: keep the last value written per axis point.
-            self._sort_and_merge()
+            self._sort_and_merge(in_order=bool(np.all(step >= 0)))
 
     # ---- construction -------------------------------------------------------------
     @classmethod
@@ -282,9 +283,10 @@ class Run:
                 f"series={self.metrics})")
 
     # ---- helpers ----------------------------------------------------------------------
-    def _sort_and_merge(self):
+    def _sort_and_merge(self, in_order: bool):
+        """One point per axis value, in order. ``in_order``: the axis never goes back, only repeats."""
         axis = self.axis
-        if (axis[1:] >= axis[:-1]).all():
+        if in_order:
             # In order, only repeated (a Trainer's eval row at its train row's step): no sort, no NaN.
             order = None
             new = np.empty(axis.shape[0], dtype=bool)

@@ -24,6 +24,7 @@ class OptimizerFacts:
     grad_norm_peak_at: float | None = None  # its axis value
     grad_norm_rise: float | None = None     # that peak / the early median (200 = rose 200x: exploding)
     lr_peak: float | None = None            # the largest logged lr (a schedule that ends at 0 still has one)
+    lr_falling: bool = False                # the last 3 logged rates each fell (by > 0.1% of the one before)
 
 
 @dataclass
@@ -213,7 +214,10 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
     g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
     g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis, g_early)
     last = top = None
+    falling = False
     if lr is not None and np.isfinite(lr).any():
-        last = float(lr[np.isfinite(lr)][-1])
-        top = float(np.max(lr[np.isfinite(lr)]))
-    return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top)
+        fin = lr[np.isfinite(lr)]
+        last, top = float(fin[-1]), float(np.max(fin))
+        falling = fin.size >= 3 and bool(np.all(np.diff(fin[-3:]) < -1e-3 * np.abs(fin[-3:-1])))
+    return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top,
+                          falling)
