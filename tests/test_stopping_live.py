@@ -52,9 +52,11 @@ def test_converged_is_not_stopped_on_right_after_the_first_cliff():
     assert w.best <= 1.05 * val.min(), (w.best, val.min())   # was 0.0158, 45% above the run's best
     assert w.best == val[:i + 1].min()
     said = [m for m in w.messages if "that stretch alone is forecast" in m]
-    # The gain written as the evidence writes shares (_pct): "2.9%", not a rounded "3%" (nor, for a loss
+    # The gain written as the evidence writes shares (result.share_text): "2.9%", not a rounded "3%" (nor, for a loss
     # near 0, a number of 30 digits).
     assert said and re.search(r"forecast to go \d\.\d% lower by the planned end", said[0]), said
+    from losslens.result import share_text  # (one formatter, public, for the evidence and the callbacks)
+    assert [share_text(v) for v in (0.029, 0.004, 0.3, 0.0, 1e300)] == ["2.9%", "0.4%", "30%", "0%", "1e+302%"]
 
 
 @pytest.mark.parametrize("seed, old_stop, said", [

@@ -42,6 +42,7 @@ from .facts.smoothing import difference_noise, level_smooth, median, median3, sh
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
+from .result import share_text as _pct
 from .run import Run
 from .schedules import lr_factor
 
@@ -3641,13 +3642,6 @@ def _ramp(value, lo, hi, c_lo, c_hi) -> float:
     return round(c_lo + u * (c_hi - c_lo), 3)
 
 
-def _pct(v: float) -> str:
-    """A share as a percentage people can compare: 0.4% is not "0%"; 1e300 is not 300 digits."""
-    if abs(v) >= 1e4:
-        return f"{100 * v:.2g}%"
-    return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
-
-
 def _share_or_times(v: float) -> str:
     """``"29% of"`` below 1, ``"10x"`` from there: a short run's last stretch can fall many times the level it
     ends at, and "a drop of 1009% of the current level" reads as a typo."""
@@ -3660,7 +3654,7 @@ def _count(v: float, decimals: int = 0) -> str:
 
 
 def _signed_pct(v: float) -> str:
-    """A relative change with its sign, as :func:`_pct` writes shares (-0.04% is not "-0%")."""
+    """A relative change with its sign, as :func:`losslens.result.share_text` writes shares (-0.04% is not "-0%")."""
     return ("+" if v > 0 else "-" if v < 0 else "") + _pct(abs(v))
 
 

@@ -233,6 +233,14 @@ def axis_text(v) -> str:
     return str(int(v)) if v.is_integer() else str(int(round(v))) if abs(v) >= 1000 else f"{v:.4g}"
 
 
+def share_text(v: float) -> str:
+    """A share (0.029 = 2.9%) as a percentage people can compare, as the evidence writes it: 0.4% is not "0%";
+    1e300 is not 300 digits."""
+    if abs(v) >= 1e4:
+        return f"{100 * v:.2g}%"
+    return f"{v:.0%}" if abs(v) >= 0.1 or v == 0 else f"{100 * v:.2g}%"
+
+
 def finite_or_none(v) -> float | None:
     """A finite float, else None (None, NaN, ±inf, or not a number): what JSON and charts take."""
     try:

@@ -30,7 +30,7 @@ from ..columns import adversarial_pair, adversarial_players, canonical, map_colu
 from ..exceptions import LosslensError
 from ..facts.smoothing import theil_sen
 from ..run import Run
-from ..result import axis_text, finite_or_none
+from ..result import axis_text, finite_or_none, share_text
 
 logger = logging.getLogger("losslens.integrations")
 
@@ -639,12 +639,10 @@ class Watcher:
         fc = full.forecast or {}
         flat = f"losslens: {full.metric} looks flat at {self.axis_name} {axis_text(self.axis[-1])}"
         if fc.get("gain") is not None and fc["gain"] > 0 and fc.get("horizon") is not None:
-            from ..diagnosis import _pct  # shares as the evidence writes them: 2.9%, never 30 digits
-
             p = fc.get("p_improve")
-            likely = f" ({_pct(p)} likely to gain more than 1%)" if p is not None else ""
+            likely = f" ({share_text(p)} likely to gain more than 1%)" if p is not None else ""
             self.say_once("forecast-converged", (
-                f"{flat}, but the forecast expects it {_pct(fc['gain'])} lower by {self.axis_name} "
+                f"{flat}, but the forecast expects it {share_text(fc['gain'])} lower by {self.axis_name} "
                 f"{axis_text(fc['horizon'])}{likely}: not stopping as converged"))
         else:  # (the forecast changed the reading some other way: name it rather than quote a gain it lacks)
             self.say_once("forecast-converged", f"{flat}, but with the forecast it reads {full.verdict}: "
@@ -784,8 +782,6 @@ class Watcher:
         if gain is None or (backed and before == made - 1):
             return True
         if not backed and say:
-            from ..diagnosis import _pct
-
             since = f"losslens: {d.metric} looks flat since {self.axis_name} {axis_text(d.plateau_epoch)}, but "
             if math.isnan(gain):
                 from ..forecasting import MIN_POINTS
@@ -797,11 +793,11 @@ class Watcher:
                 rate, n, cut = creep
                 self.say_once("flat-stretch-creep", (
                     f"{since}the {n} points since the lr was lowered at {self.axis_name} {axis_text(cut)} still fall "
-                    f"{_pct(rate)} per {self.axis_name}: carried on, {_pct(gain)} lower by the planned end: not stopping "
-                    f"as converged yet"))
+                    f"{share_text(rate)} per {self.axis_name}: carried on, {share_text(gain)} lower by the planned end: "
+                    f"not stopping as converged yet"))
             else:
                 self.say_once("flat-stretch" if gain > 0 else "flat-stretch-rise", (
-                    f"{since}that stretch alone is forecast to go {_pct(abs(gain))} "
+                    f"{since}that stretch alone is forecast to go {share_text(abs(gain))} "
                     f"{'lower' if gain > 0 else 'higher'} by the planned end: not stopping as converged yet"))
         return False
 
