@@ -60,7 +60,6 @@ MIN_VAL_POINTS = 8
 BEST_SEEDS_FULL = (43, 44, 45)
 BEST_SEEDS_HEAD = (46, 47, 48)
 CAP = 60
-X_TYPICAL = 0.10  # a seed's X is the mean's only when it ends within 10% of the mean's drop of the mean
 # Classes of DeepOBS's classification problems (tolstoi: 83 characters); the others are not classifiers.
 DEEPOBS_CLASSES = {"cifar10_3c3d": 10, "cifar100_allcnnc": 100, "fmnist_2c2d": 10, "svhn_wrn164": 10,
                    "tolstoi_char_rnn": 83}
@@ -171,7 +170,7 @@ def label_deepobs(runs, curves) -> list[dict]:
                                                                       if k != "holds"}
                 # The mean's X stands for this seed only when the seed ends where the mean does.
                 own_end, mean_end = rules.tail_level(val), rules.tail_level(M)
-                typical = abs(own_end - mean_end) <= X_TYPICAL * (M[0] - np.nanmin(M))
+                typical = rules.typical_seed(own_end, mean_end, M[0] - np.nanmin(M))
                 nums |= {"seed_end": own_end, "mean_end": mean_end}
                 xs = {"x_true": x if typical else "",
                       "x_source": "DESIGN X on the 10-seed mean test_loss" if typical else
@@ -196,7 +195,7 @@ def label_deepobs(runs, curves) -> list[dict]:
                     train_tg = rules.tail_gain(Mtr[:cut])
                     nums["mean_train_tail_gain_in_case"] = train_tg
                     own = rules.tail_level(val[:cut])
-                    typical = abs(own - level) <= X_TYPICAL * (M[0] - np.nanmin(M[:cut]))
+                    typical = rules.typical_seed(own, level, M[0] - np.nanmin(M[:cut]))
                     if cause == "converged" and not rules.gained(future, level, rules.NO_GAIN) \
                             and not train_tg >= rules.CONVERGED_TRAIN_FLAT:
                         out.append(base | {"cut": cut, "length": float(axis[cut - 1]),

@@ -28,6 +28,13 @@ Thresholds (chosen before any tool was run, from the issue and DESIGN.md):
 ``X_FRACTION = 0.05``
     DESIGN.md's plateau epoch: ``X = min{t : L(t) - L* <= 0.05 (L(0) - L*)}``, ``L*`` the
     curve's minimum (for an overfitting validation curve, its minimum).
+``X_TYPICAL = 0.10``
+    A multi-seed mean's X is one seed's ground truth only when that seed's level is within
+    10% of the mean's drop of the mean's: a seed on another floor (stuck at ln K while the
+    others learn, a VAE on the other of two floors) has another ``L*``, and the mean's X,
+    read against the mean's ``L*``, does not describe its curve. The real part compares
+    where the curves end (DeepOBS's best-rate seeds); the generated part compares ``L*``
+    itself (``floor_level``), which for an overfitting curve is its minimum, not its end.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ OVERFIT_RISE_REL = 0.05
 TRAIN_STILL_FALLING = 0.05
 STUCK = 0.02
 X_FRACTION = 0.05
+X_TYPICAL = 0.10
 CONVERGED_MIN_DROP = 0.10
 CONVERGED_MAX_RISE = 0.05
 CONVERGED_TRAIN_FLAT = 0.10
@@ -75,6 +83,22 @@ def plateau_x(values, axis=None, fraction: float = X_FRACTION):
         return None
     idx = int(np.argmax(v - lstar <= fraction * drop))
     return float(a[idx])
+
+
+def typical_seed(own: float, mean: float, mean_drop: float, typical: float = X_TYPICAL) -> bool:
+    """True when a seed at level ``own`` (its end or its floor) shares the floor of the mean curve at the same
+    level ``mean`` after dropping ``mean_drop``: the mean's X is then that seed's ground truth (``X_TYPICAL``)."""
+    return bool(abs(own - mean) <= typical * mean_drop)
+
+
+def floor_level(values) -> float:
+    """DESIGN.md's ``L*`` of one run: its lowest point, on a running median of 3 (one dip of a noisy
+    seed is not the level it reached); for a curve that rose after its best (overfitting), that best."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 3:
+        return float(np.min(v)) if v.size else float("nan")
+    return float(np.min(np.median(np.lib.stride_tricks.sliding_window_view(v, 3), axis=1)))
 
 
 def gained(better: float, original: float, gain: float = GAIN) -> bool:
