@@ -168,6 +168,51 @@ def test_generated_labels_carry_intervention_numbers_that_meet_their_rule():
     assert (REPO / "benchmarks" / "scenarios" / "curves.csv.gz").stat().st_size < 2_000_000
 
 
+def test_a_generated_seed_gets_the_means_x_only_on_the_means_floor():
+    """The 5-seed mean's X is a seed's truth only where the seed reaches the mean's floor L* (as the real
+    part's seeds): under_digits' seed 0 stayed at ln 10 (2.30) while the others learned to ~1.6, and the
+    mean's X = 36 (its slow fall) was scored against a run flat from epoch ~7."""
+    path = REPO / "benchmarks" / "scenarios" / "labels.csv"
+    if not path.exists():
+        pytest.skip("generated scenarios not built (python -m benchmarks.scenarios)")
+    with open(path, newline="") as f:
+        labels = {r["case_id"]: r for r in csv.DictReader(f)}
+    with gzip.open(REPO / "benchmarks" / "scenarios" / "curves.csv.gz", "rt", newline="") as f:
+        val = {}
+        for r in csv.DictReader(f):
+            val.setdefault(r["case_id"], []).append(float(r["val_loss"]) if r["val_loss"] else np.nan)
+    configs = {}
+    for cid, r in labels.items():
+        configs.setdefault(r["config"], []).append(cid)
+    checked = 0
+    for cfg, cids in configs.items():
+        if len(cids) < 5 or not json.loads(labels[cids[0]]["numbers"]).get("mean_floor"):
+            continue  # a seed dropped by its intervention is not stored: the mean cannot be rebuilt here
+        mean = np.nanmean([val[c] for c in cids], axis=0)
+        drop = mean[0] - np.nanmin(mean)
+        for c in cids:
+            n, r = json.loads(labels[c]["numbers"]), labels[c]
+            assert n["seed_floor"] == pytest.approx(rules.floor_level(val[c]), abs=1e-5), c
+            if rules.typical_seed(n["seed_floor"], rules.floor_level(mean), drop):
+                assert float(r["x_true"]) == rules.plateau_x(mean), c
+            else:
+                assert r["x_true"] == "" and r["x_source"].startswith("none"), c
+            checked += 1
+    assert checked >= 50
+    stuck = labels["gen/under_digits/seed0"]
+    assert abs(rules.floor_level(val["gen/under_digits/seed0"]) - np.log(10)) < 0.01  # a uniform guess
+    assert stuck["x_true"] == "" and stuck["x_source"].startswith("none")
+    learned = labels["gen/under_digits/seed1"]
+    assert float(learned["x_true"]) == 36.0  # the seeds on the mean's floor keep its X
+
+
+def test_floor_level_is_the_best_of_a_curve_that_rose_after_it(keras_curves):
+    c = keras_curves[IMDB]  # overfitting: validation's best, then a long rise
+    val = c.val_loss.to_numpy()
+    assert rules.floor_level(val) < rules.tail_level(val)
+    assert val.min() <= rules.floor_level(val) <= np.sort(val)[2]
+
+
 def test_a_run_that_grew_from_its_first_epochs_has_the_first_epoch_as_x():
     """gen/high_moons/seed4: SGD(0.3) on moons, whose training loss drifted up from epoch 1 to
     57% above its start. DESIGN's X with L* its (barely lower than the start) best is the first
@@ -179,7 +224,8 @@ def test_a_run_that_grew_from_its_first_epochs_has_the_first_epoch_as_x():
     d = diagnose_run(case.run, metric=case.metric)
     assert d.verdict == "diverged"
     assert d.plateau_epoch == case.run.axis[0]
-    assert abs(d.plateau_epoch - case.x_true) < 0.25 * len(case.run)
+    # Its best (a dip at epoch 2) is not the floor the 5-seed mean reached: the mean's X = 9 is not its truth.
+    assert case.x_true is None
 
 
 # ------------------------------------------------------------------------------ scoring
