@@ -1,0 +1,442 @@
+"""The README's and docs' examples work as printed.
+
+A new user copies them. Every fenced block of README.md and docs/*.md is read here:
+
+- every ``losslens ...`` command (in a code block or an inline code span) names a command and
+  options that exist;
+- a command whose files are committed is run from the repository root, and where the docs print
+  its output (the plain block after it, or one marked ``<!-- output of: COMMAND -->``) the output
+  must match: the lines a reader acts on exactly (the verdict with X and its interval, the causes'
+  headings and confidences, the actions, a forecast's value and interval), the evidence bullets
+  (``  - ...``) and verify's per-check lines with their numbers masked (their wording is checked,
+  not every digit);
+- every ``python`` block runs, in a fresh namespace in an empty folder, unless the line above it
+  says ``<!-- not run: WHY -->`` (it needs the user's own model or data; the keywords it passes to
+  losslens are still checked against the signatures) or ``<!-- run with: NAME, ... -->``, which
+  names the user's objects this module stands in for (``STANDINS`` below: what each one is);
+- every ``json`` block parses.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from losslens.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+EXAMPLES = REPO / "src" / "losslens" / "examples"
+CLI = typer.main.get_command(app)
+OUTPUT_OPTIONS = {"-o", "--output", "--plot"}   # their value is a file the command writes: sent to a temporary folder
+
+
+@dataclass
+class Block:
+    path: Path
+    line: int           # 1-based line of the opening fence
+    lang: str
+    text: str
+    marker: str | None  # the <!-- ... --> comment on the line above the fence, if any
+
+    def __str__(self):
+        where = self.path.relative_to(REPO) if self.path.is_relative_to(REPO) else self.path
+        return f"{where}:{self.line}"
+
+
+def fenced_blocks(path: Path) -> list[Block]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks, i = [], 0
+    while i < len(lines):
+        m = re.match(r"^```(\w*)\s*$", lines[i])
+        if not m:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].rstrip() != "```":
+            j += 1
+        above = lines[i - 1].strip() if i else ""
+        marker = above[4:-3].strip() if above.startswith("<!--") and above.endswith("-->") else None
+        blocks.append(Block(path, i + 1, m.group(1), "\n".join(lines[i + 1:j]), marker))
+        i = j + 1
+    return blocks
+
+
+BLOCKS = [b for p in DOCS for b in fenced_blocks(p)]
+
+
+# ---- commands and their options ------------------------------------------------------------------
+
+def command_lines(block: Block) -> list[str]:
+    """The ``losslens`` commands of a shell block (``$ `` prompts and trailing comments dropped)."""
+    out = []
+    for line in block.text.splitlines():
+        line = line.strip().removeprefix("$ ")
+        if line.startswith("losslens ") and not line.startswith("losslens ("):
+            out.append(line)
+    return out
+
+
+def inline_commands(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    spans = re.findall(r"`(losslens [a-z][^`]*)`", text)
+    # a table cell escapes the pipe: `python train.py \| losslens diagnose -`
+    spans += [s.split("| ")[-1] for s in re.findall(r"`([^`]*\\\| losslens [^`]*)`", text)]
+    return [s.replace("\\|", "|") for s in spans]
+
+
+def split(cmd: str) -> list[str]:
+    return shlex.split(cmd.replace("…", "..."), comments=True)
+
+
+def resolve(argv: list[str]):
+    """The (click) command ``argv`` names, and the arguments left for it."""
+    cmd, rest = CLI, argv[1:]
+    while hasattr(cmd, "commands"):   # a group (Typer's own click, not necessarily the installed one)
+        assert rest, f"{' '.join(argv)}: names no command of {cmd.name}"
+        assert rest[0] in cmd.commands, f"`{' '.join(argv)}`: no command {rest[0]!r} (there are {sorted(cmd.commands)})"
+        cmd, rest = cmd.commands[rest[0]], rest[1:]
+    return cmd, rest
+
+
+def check_options(cmd_line: str) -> None:
+    argv = split(cmd_line)
+    cmd, rest = resolve(argv)
+    known = {o for p in cmd.params for o in p.opts + p.secondary_opts}
+    for token in rest:
+        if token.startswith("-") and token != "-":
+            name = token.split("=")[0]
+            assert name in known, f"`{cmd_line}`: {cmd.name} has no option {name} (it has {sorted(known)})"
+
+
+ALL_COMMANDS = sorted({(str(b), c) for b in BLOCKS if b.lang in ("", "bash", "sh") for c in command_lines(b)}
+                      | {(str(p.relative_to(REPO)), c) for p in DOCS for c in inline_commands(p)})
+
+
+@pytest.mark.parametrize("where, cmd", ALL_COMMANDS)
+def test_every_command_and_option_exists(where, cmd):
+    check_options(cmd)
+
+
+# ---- printed output -----------------------------------------------------------------------------
+
+def runnable(cmd_line: str) -> bool:
+    """Every file the command reads is committed (placeholders such as run.csv are the user's)."""
+    argv = split(cmd_line)
+    cmd, rest = resolve(argv)
+    takes_value = {o for p in cmd.params if p.param_type_name == "option" and not p.is_flag for o in p.opts}
+    inputs, skip = [], False
+    for token in rest:
+        if skip:
+            skip = False
+        elif token.startswith("-") and token != "-":
+            skip = token.split("=")[0] in takes_value and "=" not in token
+        else:
+            inputs.append(token)
+    return bool(inputs) and all((REPO / t.split(":")[0]).exists() for t in inputs)
+
+
+def documented_outputs() -> list[tuple[str, str, Block]]:
+    """(where, command, output block): a plain block after a shell block, or one marked ``output of:``."""
+    out = []
+    for i, b in enumerate(BLOCKS):
+        if not b.lang and b.text.startswith("$ losslens ") and runnable(b.text.splitlines()[0][2:]):
+            # a prompt, then what it printed
+            cmd, _, printed = b.text.partition("\n")
+            out.append((str(b), cmd[2:], Block(b.path, b.line + 1, "", printed, None)))
+            continue
+        if b.lang or b.text.lstrip().startswith(("$ ", "losslens ")):
+            continue
+        if b.marker and b.marker.startswith("output of:"):
+            out.append((str(b), b.marker.removeprefix("output of:").strip(), b))
+        elif i and BLOCKS[i - 1].path == b.path and BLOCKS[i - 1].lang in ("bash", "sh") \
+                and BLOCKS[i - 1].line + BLOCKS[i - 1].text.count("\n") + 3 == b.line:
+            cmds = [c for c in command_lines(BLOCKS[i - 1]) if runnable(c)]
+            if cmds:
+                out.append((str(b), cmds[0], b))
+    return out
+
+
+NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?(e[-+]?\d+)?%?")
+
+
+def pinned(line: str) -> str:
+    """A printed line as the docs pin it: evidence bullets and verify's per-check lines keep their
+    wording, not their digits; every other line (verdict, X and its interval, the causes' headings,
+    the actions, a forecast) is pinned whole."""
+    if line.startswith(("  - ", "  ✓ ", "  ✗ ", "  ? ")):
+        return NUMBER.sub("N", line)
+    return line
+
+
+def run_cli(cmd_line: str, tmp_path: Path, monkeypatch) -> str:
+    argv = split(cmd_line)[1:]
+    for k, token in enumerate(argv[:-1]):
+        if token in OUTPUT_OPTIONS:
+            argv[k + 1] = str(tmp_path / Path(argv[k + 1]).name)
+    monkeypatch.chdir(REPO)
+    res = CliRunner().invoke(app, argv)
+    assert res.exit_code == 0, f"`{cmd_line}` exited {res.exit_code}: {res.output[-2000:]}"
+    return res.stdout
+
+
+def matches(want: list[str], have: list[str]) -> bool:
+    """``have`` is ``want``, where the docs elide: a line ``...`` stands for any lines, a line
+    ending in `` ...`` for any line it begins."""
+    if not want:
+        return not have
+    head = want[0]
+    if head.strip() == "...":
+        return any(matches(want[1:], have[k:]) for k in range(len(have) + 1))
+    if not have:
+        return False
+    if head.endswith(" ..."):
+        ok = have[0].startswith(head[:-4])
+    else:
+        ok = have[0] == head
+    return ok and matches(want[1:], have[1:])
+
+
+def compare_output(cmd_line: str, printed: str, got: str, where: str) -> None:
+    want = [pinned(x) for x in printed.rstrip("\n").splitlines()]
+    have = [pinned(x) for x in got.rstrip("\n").splitlines()]
+    assert matches(want, have), (f"{where}: `{cmd_line}` prints\n" + "\n".join(got.rstrip().splitlines())
+                                 + "\nnot what the docs show (evidence digits aside)")
+
+
+OUTPUTS = documented_outputs()
+
+
+@pytest.mark.parametrize("where, cmd, block", OUTPUTS, ids=[f"{w} {c.split()[1]}" for w, c, _ in OUTPUTS])
+def test_printed_output_is_what_the_command_prints(where, cmd, block, tmp_path, monkeypatch):
+    if "verify" in cmd.split()[:2]:
+        pytest.importorskip("torch")
+    compare_output(cmd, block.text, run_cli(cmd, tmp_path, monkeypatch), where)
+
+
+def test_every_output_block_after_a_runnable_command_is_checked():
+    """The README's examples with printed output: the diagnosis, the learning curve, verify."""
+    checked = {(Path(w.split(":")[0]).name, c.split()[1]) for w, c, _ in OUTPUTS}
+    assert {("README.md", "diagnose"), ("README.md", "data"), ("README.md", "verify"),
+            ("reading.md", "diagnose")} <= checked
+
+
+@pytest.mark.parametrize("where, cmd", sorted({(str(b), c) for b in BLOCKS if b.lang in ("bash", "sh")
+                                               for c in command_lines(b) if runnable(c)}))
+def test_every_runnable_command_runs(where, cmd, tmp_path, monkeypatch):
+    if "verify" in cmd.split()[:2]:
+        pytest.skip("run above, where its output is printed")
+    run_cli(cmd, tmp_path, monkeypatch)
+
+
+# ---- python blocks ------------------------------------------------------------------------------
+
+def _history(tmp):
+    import csv
+    rows = list(csv.DictReader(open(EXAMPLES / "keras_csvlogger.csv")))
+    return {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+
+
+def _run_csv(tmp):
+    shutil.copy(EXAMPLES / "keras_csvlogger.csv", tmp / "run.csv")
+
+
+def _runs(tmp):
+    (tmp / "runs").mkdir()
+    shutil.copy(EXAMPLES / "keras_csvlogger.csv", tmp / "runs" / "a.csv")
+    shutil.copy(REPO / "tests" / "fixtures" / "logs" / "keras_history.json", tmp / "runs" / "b.json")
+
+
+def _curves(tmp):
+    import gzip
+    h = _history(tmp)
+    with gzip.open(tmp / "curves.csv.gz", "wt") as fh:
+        fh.write("run_id,epoch,loss,val_loss\n")
+        for run, cut in (("a", None), ("b", 40)):
+            fh.writelines(f"{run},{e},{a},{b}\n" for e, (a, b) in enumerate(zip(h["loss"][:cut], h["val_loss"][:cut])))
+
+
+def _sklearn_model(tmp):
+    from sklearn.datasets import make_classification
+    from sklearn.naive_bayes import GaussianNB   # fits in a millisecond: the block fits it 25 times over
+    x, y = make_classification(n_samples=600, n_features=20, n_informative=12, random_state=0)
+    return {"model": GaussianNB(), "X": x, "y": y}
+
+
+def _train(tmp):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("verify_train", EXAMPLES / "verify_train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {"train": module.train}
+
+
+# What a block marked <!-- run with: NAME, ... --> is given in place of the user's own: each makes
+# files in the block's (empty) working folder or returns the names it binds.
+STANDINS = {
+    "history": lambda tmp: {"history": _history(tmp)},      # the example log as a dict of lists
+    "run.csv": _run_csv,                                      # the example log
+    "runs/": _runs,                                           # two committed logs
+    "curves.csv.gz": _curves,                                 # the example log as two runs, long format
+    "model, X, y": _sklearn_model,                            # a naive Bayes classifier, 600 generated samples
+    "train": _train,                                          # src/losslens/examples/verify_train.py:train
+}
+SLOW_STANDINS = {"train"}   # retrains: @pytest.mark.slow
+
+
+def standins(marker: str) -> list[str]:
+    names = marker.removeprefix("run with:").strip()
+    found = [s for s in STANDINS if s in names]
+    rest = names
+    for s in found:
+        rest = rest.replace(s, "")
+    assert not rest.strip(" ,;"), f"<!-- {marker} -->: no stand-in for {rest.strip(' ,;')!r} (known: {sorted(STANDINS)})"
+    return found
+
+
+def python_blocks():
+    for b in BLOCKS:
+        if b.lang != "python":
+            continue
+        run = not (b.marker or "").startswith("not run:")
+        slow = run and bool(b.marker) and b.marker.startswith("run with:") and bool(set(standins(b.marker)) & SLOW_STANDINS)
+        yield pytest.param(b, run, id=str(b), marks=[pytest.mark.slow] if slow else [])
+
+
+def run_python_block(block: Block, tmp_path: Path, monkeypatch) -> dict:
+    namespace = {"__name__": "__docs__"}
+    monkeypatch.chdir(tmp_path)
+    if block.marker and block.marker.startswith("run with:"):
+        for name in standins(block.marker):
+            namespace.update(STANDINS[name](tmp_path) or {})
+    else:
+        assert block.marker is None, f"{block}: unknown marker <!-- {block.marker} -->"
+    exec(compile(block.text, str(block), "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("block, run", list(python_blocks()))
+def test_python_block_runs(block, run, tmp_path, monkeypatch):
+    tree = ast.parse(block.text, str(block))
+    check_keywords(tree, str(block))
+    if run:
+        run_python_block(block, tmp_path, monkeypatch)
+
+
+def _signature_names(module: str, name: str) -> set[str] | None:
+    """The keywords ``module.name`` takes, or None when it takes any. The integrations are read from
+    their source, not imported: importing Keras, Lightning or Transformers takes seconds."""
+    if module.startswith("losslens.integrations"):
+        from losslens.integrations._core import Watcher
+        path = REPO / "src" / Path(*module.split(".")).with_suffix(".py")
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name == name:
+                fn = node if isinstance(node, ast.FunctionDef) else next(
+                    (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+                if fn is None:
+                    return None
+                a = fn.args
+                names = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} - {"self"}
+                if a.kwarg:   # **options, handed to the Watcher
+                    names |= set(inspect.signature(Watcher).parameters)
+                return names
+        raise AssertionError(f"{module} has no {name}")
+    import importlib
+    obj = importlib.import_module(module)
+    for part in name.split("."):
+        assert hasattr(obj, part), f"{module} has no {name}"
+        obj = getattr(obj, part)
+    try:
+        params = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        if module == "losslens":   # losslens.diagnose(...) and the like hand their options to the module that does the work
+            for where in ("losslens.api", "losslens.verification"):
+                inner = getattr(importlib.import_module(where), name, None)
+                if inner is not None and inner is not obj:
+                    return _signature_names(where, name)
+        return None
+    return {p.name for p in params}
+
+
+def check_keywords(tree: ast.AST, where: str) -> None:
+    """Names imported from losslens exist, and the keywords passed to them are ones they take."""
+    bound: dict[str, tuple[str, str]] = {}
+    modules: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("losslens"):
+            for alias in node.names:
+                bound[alias.asname or alias.name] = (node.module, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("losslens"):
+                    modules[alias.asname or alias.name] = alias.name
+    for name, (module, attr) in bound.items():
+        _signature_names(module, attr)   # raises if it is gone
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = None
+        if isinstance(node.func, ast.Name) and node.func.id in bound:
+            target = bound[node.func.id]
+        elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id in modules:
+            target = (modules[node.func.value.id], node.func.attr)
+        if target is None:
+            continue
+        names = _signature_names(*target)
+        if names is None:
+            continue
+        for kw in node.keywords:
+            assert kw.arg is None or kw.arg in names, \
+                f"{where}: {target[0]}.{target[1]}() takes no keyword {kw.arg!r} (it takes {sorted(names)})"
+
+
+# ---- json blocks --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "json" and "..." not in b.text], ids=str)
+def test_json_block_parses(block):
+    json.loads(block.text)   # (a sketch of a schema, with "...", is not JSON)
+
+
+# ---- the checks fail when an example drifts -----------------------------------------------------
+
+def test_a_drifted_example_fails(tmp_path, monkeypatch):
+    """Edited copies of the README's examples: each edit is caught."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    copy = tmp_path / "README.md"
+    [(cmd, block)] = [(c, b) for w, c, b in OUTPUTS if w.startswith("README.md") and c.split()[1] == "diagnose"]
+    got = run_cli(cmd, tmp_path, monkeypatch)
+    compare_output(cmd, block.text, got, "README.md")
+    for old, new in [("plateau at epoch 6 [6, 6]", "plateau at epoch 6 [5, 7]"),      # X's interval
+                     ("also possible: data_limited (0.50)", "also likely: data_limited (0.70)"),
+                     ("the best weights are from epoch 15", "the best weights are from epoch 14"),
+                     ("train_loss kept falling after it", "train_loss kept rising after it")]:
+        assert old in block.text
+        with pytest.raises(AssertionError):
+            compare_output(cmd, block.text.replace(old, new), got, "copy")
+    # an evidence digit is not pinned
+    compare_output(cmd, block.text.replace("19 noise sds", "18 noise sds"), got, "copy")
+    with pytest.raises(AssertionError, match="no option --horizons"):
+        check_options("losslens forecast run.csv --horizons 200")
+    with pytest.raises(AssertionError, match="no command 'diagnoses'"):
+        check_options("losslens diagnoses run.csv")
+    copy.write_text(readme.replace("losslens.more_data(sizes, val_scores)", "losslens.more_data(sizes, val_scores, factors=2)"))
+    [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "learning_curve(" in b.text]
+    with pytest.raises(AssertionError, match="takes no keyword 'factors'"):
+        check_keywords(ast.parse(block.text), "copy")
+    copy.write_text(readme.replace("d.plateau.interval", "d.plateau.intervals"))
+    [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "d.plateau" in b.text]
+    with pytest.raises(AttributeError):
+        run_python_block(block, tmp_path, monkeypatch)
