@@ -410,6 +410,74 @@ def test_json_block_parses(block):
     json.loads(block.text)   # (a sketch of a schema, with "...", is not JSON)
 
 
+def _keys(obj, acc: set) -> set:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            acc.add(k)
+            _keys(v, acc)
+    elif isinstance(obj, list):
+        for v in obj:
+            _keys(v, acc)
+    return acc
+
+
+def _toy_train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+    """A run verify can retrain in a millisecond: a loss falling at a pace set by the lr."""
+    n = round(30 * epochs_factor)
+    return {"loss": [1 / (1 + 0.02 * lr_factor * e) for e in range(n)],
+            "val_loss": [1.05 / (1 + 0.02 * lr_factor * e) for e in range(n)]}
+
+
+def _schema_output(schema: str, monkeypatch) -> dict:
+    monkeypatch.chdir(REPO)
+    if schema == "losslens.verification/1":
+        import losslens
+        return losslens.verify(_toy_train).to_dict()
+    argv = {"losslens.diagnosis/1": ["diagnose", "src/losslens/examples/keras_csvlogger.csv", "--json", "--horizon", "200"],
+            "losslens.data/1": ["data", "src/losslens/examples/curve.csv", "--json"]}[schema]
+    res = CliRunner().invoke(app, argv)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "json" and '"schema": "losslens.' in b.text], ids=str)
+def test_json_sketch_names_only_keys_the_output_has(block, monkeypatch):
+    """A schema sketched with "..." is no JSON, but every key it names is one the real output has."""
+    schema = re.search(r'"schema": "(losslens\.[a-z]+/\d+)"', block.text).group(1)
+    missing = set(re.findall(r'"(\w+)":', block.text)) - _keys(_schema_output(schema, monkeypatch), set())
+    assert not missing, f"{block}: the {schema} sketch names keys the output does not have: {sorted(missing)}"
+
+
+DOTTED = sorted({(p.name, m) for p in [*DOCS, REPO / "DEVELOPERS.md"]
+                 for span in re.findall(r"`([^`]+)`", p.read_text(encoding="utf-8"))
+                 for m in re.findall(r"\blosslens(?:\.[A-Za-z_]\w*)+(?![\w/])", span)})
+
+
+@pytest.mark.parametrize("where, name", DOTTED)
+def test_every_dotted_name_exists(where, name):
+    """``losslens.stopping.ForecastStopping``, ``losslens.verification.TrainingError`` ... name what there is."""
+    import importlib
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        module, rest = ".".join(parts[:i]), parts[i:]
+        if module.startswith("losslens.integrations."):   # read, not imported (Keras, Lightning ... are slow)
+            path = REPO / "src" / Path(*parts[:i]).with_suffix(".py")
+            if path.exists():
+                assert not rest or re.search(rf"^(class|def) {rest[0]}\b|^{rest[0]} *=", path.read_text(), re.M), \
+                    f"{where}: {module} has no {rest[0]}"
+                return
+            continue
+        try:
+            obj = importlib.import_module(module)
+        except ImportError:
+            continue
+        for r in rest:
+            assert hasattr(obj, r), f"{where}: {name}: {module} has no {r}"
+            obj = getattr(obj, r)
+        return
+    raise AssertionError(f"{where}: no module {name}")
+
+
 # ---- the checks fail when an example drifts -----------------------------------------------------
 
 def test_a_drifted_example_fails(tmp_path, monkeypatch):
