@@ -478,6 +478,28 @@ def test_every_dotted_name_exists(where, name):
     raise AssertionError(f"{where}: no module {name}")
 
 
+def _attribute_owners():
+    from losslens.integrations._core import WatcherViews
+    from losslens.result import Diagnosis
+    from losslens.verification import Verification
+    return {"cb": WatcherViews, "d": Diagnosis, "report": Verification}
+
+
+ATTRIBUTES = sorted({(p.name, var, attr) for p in DOCS
+                     for span in re.findall(r"`([^`\n]+)`", p.read_text(encoding="utf-8"))
+                     for var, attr in re.findall(r"(?<![\w./])(cb|d|report)\.([A-Za-z_]\w*)\b(?!/)", span)
+                     if attr not in ("html", "png", "csv", "json", "py")                # file names
+                     and not (REPO / "src" / "losslens" / var / f"{attr}.py").exists()})  # report/text.py
+
+
+@pytest.mark.parametrize("where, var, attr", ATTRIBUTES)
+def test_every_attribute_quoted_exists(where, var, attr):
+    """``cb.reports``, ``report.points_to``, ``d.save_plot`` ...: a callback's, a verification's, a diagnosis's."""
+    owner = _attribute_owners()[var]
+    fields = getattr(owner, "__dataclass_fields__", {})
+    assert hasattr(owner, attr) or attr in fields, f"{where}: `{var}.{attr}`: {owner.__name__} has no {attr}"
+
+
 # ---- the checks fail when an example drifts -----------------------------------------------------
 
 def test_a_drifted_example_fails(tmp_path, monkeypatch):
