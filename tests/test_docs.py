@@ -176,6 +176,10 @@ def pinned(line: str) -> str:
     the actions, a forecast) is pinned whole."""
     if line.startswith(("  - ", "  ✓ ", "  ✗ ", "  ? ")):
         return NUMBER.sub("N", line)
+    if line.startswith("losslens (") and ". Evidence: " in line:   # a callback's report: verdict. Evidence: … Try: …
+        head, _, rest = line.partition(". Evidence: ")
+        evidence, sep, actions = rest.partition(" Try: ")
+        return f"{head}. Evidence: {NUMBER.sub('N', evidence)}{sep}{actions}"
     return line
 
 
@@ -273,6 +277,12 @@ def _sklearn_model(tmp):
     return {"model": GaussianNB(), "X": x, "y": y}
 
 
+def _keras_model(tmp):
+    from keras_models import article_data, mlp   # tests/keras_models.py
+    x, y = article_data(0)
+    return {"model": mlp(), "x": x, "y": y}
+
+
 def _train(tmp):
     import importlib.util
     spec = importlib.util.spec_from_file_location("verify_train", EXAMPLES / "verify_train.py")
@@ -290,13 +300,15 @@ STANDINS = {
     "curves.csv.gz": _curves,                                 # the example log as two runs, long format
     "model, X, y": _sklearn_model,                            # a naive Bayes classifier, 600 generated samples
     "train": _train,                                          # src/losslens/examples/verify_train.py:train
+    "keras model, x, y": _keras_model,                        # the article's data, a 64-64 MLP (tests/keras_models.py)
 }
-SLOW_STANDINS = {"train"}   # retrains: @pytest.mark.slow
+SLOW_STANDINS = {"train", "keras model, x, y"}   # they train: @pytest.mark.slow
 
 
 def standins(marker: str) -> list[str]:
     names = marker.removeprefix("run with:").strip()
-    found = [s for s in STANDINS if s in names]
+    found = [s for s in sorted(STANDINS, key=len, reverse=True) if s in names]
+    found = [s for s in found if not any(s != o and s in o for o in found)]   # "keras model, x, y", not also "train"...
     rest = names
     for s in found:
         rest = rest.replace(s, "")
@@ -325,12 +337,24 @@ def run_python_block(block: Block, tmp_path: Path, monkeypatch) -> dict:
     return namespace
 
 
+def printed_after(block: Block) -> Block | None:
+    """The block marked as what ``block`` prints, when the docs show it."""
+    k = BLOCKS.index(block)
+    after = BLOCKS[k + 1] if k + 1 < len(BLOCKS) and BLOCKS[k + 1].path == block.path else None
+    return after if after is not None and after.marker == "output of the python block above" else None
+
+
 @pytest.mark.parametrize("block, run", list(python_blocks()))
-def test_python_block_runs(block, run, tmp_path, monkeypatch):
+def test_python_block_runs(block, run, tmp_path, monkeypatch, capsys):
     tree = ast.parse(block.text, str(block))
     check_keywords(tree, str(block))
     if run:
         run_python_block(block, tmp_path, monkeypatch)
+        shown = printed_after(block)
+        if shown is not None:   # what losslens printed (Keras' progress bars aside)
+            out = capsys.readouterr().out
+            got = "\n".join(m.group(0) for m in re.finditer(r"losslens[:( ].*", out))
+            compare_output("the block", shown.text, got, str(shown))
 
 
 def _signature_names(module: str, name: str) -> set[str] | None:
