@@ -7,6 +7,9 @@ training on 2x the data for real.
 
 import csv
 import json
+import logging
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +18,8 @@ from typer.testing import CliRunner
 import losslens
 from losslens.cli import app
 from losslens.exceptions import LosslensError
+
+EXAMPLE = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
 
 runner = CliRunner()
 SIZES = [125, 250, 500, 1000, 2000]
@@ -263,7 +268,7 @@ def test_json_records_and_columns_read_like_the_csv(knn, tmp_path):
         assert got.value == pytest.approx(want.value) and got.interval == pytest.approx(want.interval)
 
 
-def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data(knn, tmp_path):
+def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data(knn, tmp_path, caplog):
     """Rows of training-set sizes are not epochs: read as 0, 1, 2 ... they made a confident,
     wrong "still improving (not plateaued) in 5 epochs"."""
     scores, _ = knn
@@ -275,6 +280,13 @@ def test_diagnose_refuses_a_learning_curve_over_data_and_points_to_losslens_data
     assert f"`losslens data {path}`" in res.output and "columns=" not in res.output  # no Python advice in a shell
     with pytest.raises(LosslensError, match="learning curve over data"):
         losslens.diagnose(str(path))
+    # In a folder beside a training log it is passed over, and the line names the command as well as the function.
+    shutil.copy(EXAMPLE, tmp_path / "log.csv")
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        res = runner.invoke(app, ["diagnose", str(tmp_path)])
+    assert res.exit_code == 0 and "passed over 1 file(s): curve.csv" in caplog.text
+    assert "`losslens data` or losslens.more_data() forecasts it" in caplog.text
+    (tmp_path / "log.csv").unlink()
     # With an epoch column the size is just another column of a training log.
     log = tmp_path / "log.csv"
     log.write_text("epoch,train_size,loss,val_loss\n" + "".join(

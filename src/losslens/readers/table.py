@@ -121,8 +121,9 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         size_col = next((c for c in numeric if normalise(c) in TRAINING_SET_SIZE), None)
         if size_col is not None:
             what = f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve over data"
-            err = ReadError(f"{what}; losslens.more_data() forecasts it (or name the epoch column with "
-                            "columns={'epoch': COLUMN})", source)
+            # Both ways to forecast it: a folder's "passed over" line carries this text to CLI and Python users alike.
+            err = ReadError(f"{what}; `losslens data` or losslens.more_data() forecasts it (or name the epoch "
+                            "column with columns={'epoch': COLUMN})", source)
             err.cli_message = f"{source}: {what}; `losslens data {source}` forecasts it"
             raise err
     plan = _Plan(list(numeric), columns, metric, axis, source, values=numeric)
