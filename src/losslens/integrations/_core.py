@@ -338,6 +338,42 @@ class Watcher:
             return
         self._next_fit = (last,)
 
+    def carry_on(self, at, *, inclusive: bool = False, saved: Mapping | None = None) -> None:
+        """A run resumed past its start by a fresh callback (Keras' ``initial_epoch`` in a new process, Lightning's
+        ``ckpt_path``, the Trainer's ``resume_from_checkpoint``): take in the rows before ``at`` (up to it with
+        ``inclusive``: a Trainer's row at the checkpoint's step is not trained again) from ``saved`` (what
+        :meth:`to_history` gave, kept in the trainer's checkpoint) or else the file at ``save_path``, where the
+        earlier session saved them. Without them the run started at ``at`` and the file was overwritten with the
+        resumed part alone: a Keras run resumed at epoch 15 read "flattened at epoch 29" of its 15 points while the
+        whole run was still improving, a Trainer resumed at step 128 read "overfitting, best weights from step 160"
+        when its best, 0.375, was at 128. What decided a stop (the best, ``patience``) starts over, as at a further
+        fit (:meth:`begin_fit`): the weights of an earlier best are not held."""
+        if self.axis:
+            return
+        where = f"{self.axis_name} {axis_text(at)}"
+        source = "the checkpoint" if saved is not None else _str(self.save_path)
+        if saved is None and self.save_path is not None and os.path.isfile(self.save_path):
+            try:
+                with open(self.save_path) as fh:
+                    saved = json.load(fh)
+            except (OSError, ValueError) as exc:
+                self.say_once("carry-on", f"losslens: resumed at {where}, but the earlier rows in "
+                              f"{_str(self.save_path)} could not be read ({exc}): the run is recorded from {where}")
+                return
+        meta = saved.get("meta") if isinstance(saved, Mapping) else None
+        axis = saved.get(self.axis_name) if isinstance(meta, Mapping) else None
+        if not (isinstance(meta, Mapping) and meta.get("format") == "losslens.run/1"
+                and meta.get("framework") == self.framework and isinstance(axis, list)):
+            return  # nothing this callback saved for this run: it starts here
+        keep = [i for i, x in enumerate(axis) if isinstance(x, (int, float)) and (x <= at if inclusive else x < at)]
+        names = [k for k, v in saved.items() if k not in ("meta", self.axis_name, "epoch", "step")
+                 and isinstance(v, list) and len(v) == len(axis)]
+        for i in keep:
+            self._append(axis[i], {k: saved[k][i] for k in names if saved[k][i] is not None}, None, None)
+        if keep:
+            self.say_once("carry-on", f"losslens: resumed at {where}: the {len(keep)} rows {'up to' if inclusive else 'before'} it are carried on "
+                          f"from {source}, saved by the earlier session")
+
     def fit_epoch(self, epoch) -> float:
         """``epoch`` of the trainer's count as this run's axis value (see :meth:`begin_fit`)."""
         if self._next_fit is not None and self.axis:

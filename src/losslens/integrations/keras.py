@@ -101,6 +101,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         try:
             total = (self.params or {}).get("epochs")
+            if epoch > 0:  # fit(initial_epoch=k) with a new callback: a run resumed, its first k epochs saved earlier
+                self.watcher.carry_on(epoch)
             at = self.watcher.fit_epoch(epoch)  # (a second fit without initial_epoch counts from 0 again)
             # Epochs here are History's and CSVLogger's, from 0 (as `losslens diagnose` reads those logs);
             # the progress bar above prints this one as "Epoch {epoch + 1}/N".

@@ -70,7 +70,14 @@ class LosslensCallback(WatcherViews, Callback):
         self._loss_sum = None   # the losses training_step returned this epoch (per-step logging)
         self._loss_n = 0
         self._loss_last = None
+        self._saved = None      # the run so far, as a checkpoint this fit resumes from holds it
 
+    def state_dict(self):
+        # In every checkpoint: a fit resumed from it (ckpt_path=, a new process, a new log directory) carries the run on.
+        return {"run": self.watcher.to_history()}
+
+    def load_state_dict(self, state_dict):
+        self._saved = state_dict.get("run")
 
     def on_fit_start(self, trainer, pl_module):
         try:
@@ -129,6 +136,8 @@ class LosslensCallback(WatcherViews, Callback):
             self._epoch_train_loss(trainer, pl_module, logs)
             configs = getattr(trainer, "lr_scheduler_configs", None) or []
             self.watcher.read_frozen(lambda: module_frozen(pl_module))
+            if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
+                self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
             at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
             decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer),
                                               extra=self.probe.pop_epoch(),

@@ -71,6 +71,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
             if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
                 self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
+            if state.global_step > 0:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
+                self.watcher.carry_on(state.epoch if self.watcher.axis_name == "epoch" else state.global_step,
+                                      inclusive=True)
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
         # The Trainer has built its optimizer by now (AdamW unless args.optim says otherwise).
@@ -109,7 +112,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
 
     def _row(self, args, state, control, metrics, kwargs):
         try:
-            logs = {k: v for k, v in metrics.items() if not k.endswith(("_runtime", "_per_second"))}
+            # (The Trainer adds its fractional "epoch" to the metrics: kept as epoch_frac beside the step, as a
+            # column of its own it put the saved file back on epochs when evaluations fell on whole epochs.)
+            logs = {k: v for k, v in metrics.items() if k != "epoch" and not k.endswith(("_runtime", "_per_second"))}
             pending, self._pending = self._pending, {}
             start, self._start = self._start, None
             if start is not None and metrics and not self.watcher.axis and start[0] < state.global_step \

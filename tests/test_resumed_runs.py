@@ -1,0 +1,119 @@
+"""Training resumed by a fresh callback, as each community resumes: Keras' ``fit(initial_epoch=k)`` on a reloaded
+model in a new process, Lightning's ``fit(ckpt_path=...)``, the Trainer's ``train(resume_from_checkpoint=True)``.
+
+The new callback started the run at the resume point and saved that part alone over the earlier session's file
+(Keras, Transformers: the same ``save_path``; Lightning: a new version folder): the diagnosis saw half a run. A
+Keras digits MLP resumed at epoch 15 read "flattened at epoch 29" of its last 15 points while the whole run (its
+CSVLogger(append=True) file) was still improving; a tiny BERT resumed at step 128 read "overfitting, the best
+weights are from step 160" when its best validation loss (0.375) was at step 128. Now the earlier rows are
+carried on (Lightning: from the checkpoint, where the callback keeps the run). Also here: the Trainer's
+``eval_strategy="epoch"`` run saved an ``epoch`` column beside its steps, and the file read back on epochs while
+the live report spoke of steps."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import losslens  # noqa: E402
+
+pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
+
+
+def test_a_keras_fit_resumed_with_initial_epoch_carries_on_the_saved_run(tmp_path):
+    keras = pytest.importorskip("keras")
+    from losslens.integrations.keras import LosslensCallback
+    from digits_task import digits_split
+
+    x, y, xv, yv = digits_split()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    run_json, log = tmp_path / "run.json", tmp_path / "log.csv"
+    fit = dict(validation_data=(xv, yv), batch_size=64, verbose=0)
+    model.fit(x, y, epochs=6, callbacks=[LosslensCallback(save_path=run_json, time_budget_ms=None),
+                                         keras.callbacks.CSVLogger(log)], **fit)
+    model.save(tmp_path / "m.keras")
+    # A new process: the model reloaded, a new callback with the same save_path, fit on from epoch 6.
+    resumed = keras.models.load_model(tmp_path / "m.keras")
+    cb = LosslensCallback(save_path=run_json, time_budget_ms=None, verbose=0)
+    resumed.fit(x, y, epochs=12, initial_epoch=6, callbacks=[cb, keras.callbacks.CSVLogger(log, append=True)], **fit)
+
+    saved = json.loads(run_json.read_text())
+    assert saved["epoch"] == list(range(12))                     # was [6, ..., 11]
+    whole = losslens.read(log)[0]                                # Keras' own record of both sessions
+    assert np.allclose(saved["val_loss"], whole.series["val_loss"], rtol=1e-6)
+    assert np.allclose(saved["loss"], whole.series["train_loss"], rtol=1e-6)
+    assert any("resumed at epoch 6: the 6 rows before it are carried on from" in m for m in cb.messages)
+    assert cb.diagnosis.length == 12
+
+
+def test_a_lightning_fit_resumed_from_a_checkpoint_carries_on_the_run(tmp_path):
+    L = pytest.importorskip("lightning")
+    from losslens.integrations.lightning import LosslensCallback
+    from lightning_models import LinearRegressor, linear_loaders
+
+    train, val = linear_loaders(600, [(0, 400), (400, 600)])
+    common = dict(default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False,
+                  accelerator="cpu", devices=1, logger=L.pytorch.loggers.CSVLogger(tmp_path))
+    torch.manual_seed(0)
+    first = L.Trainer(max_epochs=5, callbacks=[LosslensCallback(time_budget_ms=None)], **common)
+    first.fit(LinearRegressor(), train, val)
+    ckpt = first.checkpoint_callback.best_model_path
+    # Resumed with a new Trainer and callback, as in a new process: a new log folder (version_1).
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    second = L.Trainer(max_epochs=10, callbacks=[cb], **{**common, "logger": L.pytorch.loggers.CSVLogger(tmp_path)})
+    second.fit(LinearRegressor(), train, val, ckpt_path=ckpt)
+
+    before = losslens.read(tmp_path / "lightning_logs" / "version_0" / "losslens.json")[0]
+    after = losslens.read(tmp_path / "lightning_logs" / "version_1" / "losslens.json")[0]
+    assert list(after.axis) == list(range(10))                   # was [5, ..., 9]
+    assert np.allclose(after.series["val_loss"][:5], before.series["val_loss"], rtol=1e-6)
+    assert any("resumed at epoch 5: the 5 rows before it are carried on from the checkpoint" in m
+               for m in cb.messages)
+
+
+def test_a_trainer_resumed_from_its_checkpoint_carries_on_the_saved_run(tmp_path):
+    pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+    from hf_models import tiny_bert_trainer
+
+    small = dict(hidden=32, layers=1, n_train=160, n_eval=128, epochs=8, eval_steps=10, learning_rate=1e-3,
+                 lr_scheduler_type="constant", save_strategy="steps", save_steps=40)
+    tiny_bert_trainer(tmp_path, LosslensCallback(time_budget_ms=None, verbose=0), max_steps=40, **small).train()
+    first = json.loads((tmp_path / "losslens.json").read_text())
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    trainer = tiny_bert_trainer(tmp_path, cb, max_steps=80, **small)
+    trainer.train(resume_from_checkpoint=True)
+
+    state = losslens.read(tmp_path / "checkpoint-80" / "trainer_state.json")[0]   # the Trainer's record of both
+    saved = losslens.read(tmp_path / "losslens.json")[0]
+    assert saved.axis_name == "step" and saved.axis[0] == first["step"][0] == 5   # was 45: the resumed part alone
+    assert [s for s in saved.axis if s % 10 == 0] == list(range(10, 81, 10))
+    evaluated = np.isfinite(state.series["val_loss"])
+    assert np.allclose(saved.series["val_loss"][np.isfinite(saved.series["val_loss"])],
+                       state.series["val_loss"][evaluated], rtol=1e-6)
+    assert any("resumed at step 40: the 5 rows up to it are carried on from" in m for m in cb.messages)
+
+
+def test_a_trainer_evaluated_each_epoch_saves_a_run_that_reads_back_on_steps(tmp_path):
+    pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+    from hf_models import tiny_bert_trainer
+
+    # Evaluated every 10 steps of 10-step epochs: at each epoch's end, as eval_strategy="epoch" (the README's snippet).
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    trainer = tiny_bert_trainer(tmp_path, cb, hidden=32, layers=1, n_train=160, n_eval=128, epochs=8, eval_steps=10,
+                                learning_rate=1e-3, lr_scheduler_type="constant")
+    trainer.train()
+    saved = json.loads((tmp_path / "losslens.json").read_text())
+    assert "epoch" not in saved                 # the Trainer's epoch, a column of its own, put the file on epochs
+    read = losslens.diagnose(tmp_path / "losslens.json")
+    live = cb.diagnosis
+    assert read.axis == live.axis == "step"
+    assert (read.verdict, read.plateau is None) == (live.verdict, live.plateau is None)
+    if live.plateau is not None:
+        assert read.plateau.epoch == live.plateau.epoch
