@@ -499,3 +499,59 @@ def test_monitor_messages_spell_a_metric_as_the_loop_logged_it():
     assert "val_RMSE is forecast to improve" in stop and "(val_RMSE 0." in stop, stop
     assert not any("val_rmse" in m for m in monitor.messages), monitor.messages
     assert monitor.watcher.best_key == "val_rmse" and monitor.watcher.to_history()["meta"]["monitor"] == "val_rmse"
+
+
+def _digits_loop(accumulate=1, zero_grad_first=True, monitor_before_step=True, scaler=False, epochs=3):
+    """A 64-wide MLP on 600 digits, batches of 8 (lr 0.05 per 8 examples), as loops are written: gradients
+    accumulated over ``accumulate`` batches, ``zero_grad()`` at the top of the loop or right after ``step()``,
+    ``monitor.step(loss)`` before or after ``optimizer.step()``, a ``GradScaler`` or none. The run recorded."""
+    from digits_task import digits_split
+
+    x, y, xv, yv = (torch.tensor(a) for a in digits_split())
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05 * accumulate)
+    scale = torch.amp.GradScaler("cpu") if scaler else None
+    monitor = Monitor(model, opt, verbose=0, time_budget_ms=None)
+    for _ in range(epochs):
+        for j, i in enumerate(range(0, 600, 8)):
+            if zero_grad_first and j % accumulate == 0:
+                opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x[i:i + 8]), y[i:i + 8]) / accumulate
+            (scale.scale(loss) if scaler else loss).backward()
+            if monitor_before_step:
+                monitor.step(loss * accumulate)
+            if (j + 1) % accumulate == 0:
+                if scaler:
+                    scale.step(opt)
+                    scale.update()
+                else:
+                    opt.step()
+                if not zero_grad_first:
+                    opt.zero_grad()
+            if not monitor_before_step:
+                monitor.step(loss * accumulate)
+        with torch.no_grad():
+            monitor.epoch_end(val_loss=torch.nn.functional.cross_entropy(model(xv), yv))
+    monitor.finish()
+    return monitor.run()
+
+
+def test_gradient_evidence_is_read_at_the_optimizer_step_however_the_loop_is_written():
+    """monitor.step() sampled the gradients where it was called: a loop accumulating over 4 batches recorded
+    update_ratio 0 at 3 of 4 epochs (no optimizer step since the sample) and the first batch's partial gradient;
+    ``step(); zero_grad(); monitor.step(loss)`` recorded no gradient evidence at all; under a GradScaler the norm
+    was the scaled one, 65,536x (63,793 against 0.973). Now sampled in the optimizer's pre-step hook."""
+    plain = _digits_loop()
+    assert np.all(plain.series["update_ratio"] > 1e-3) and np.all(plain.series["grad_norm"] > 0.5)
+    # zero_grad() right after step(), monitor.step() last: the same steps, the same evidence.
+    late = _digits_loop(zero_grad_first=False, monitor_before_step=False)
+    assert np.allclose(late.series["grad_norm"], plain.series["grad_norm"], rtol=1e-5)
+    assert np.allclose(late.series["update_ratio"], plain.series["update_ratio"], rtol=1e-5)
+    scaled = _digits_loop(scaler=True)
+    assert np.allclose(scaled.series["grad_norm"], plain.series["grad_norm"], rtol=1e-3)
+    for before in (True, False):
+        accumulated = _digits_loop(accumulate=4, zero_grad_first=False, monitor_before_step=before)
+        assert np.all(accumulated.series["update_ratio"] > 1e-3)     # each a real step's
+        # the whole window's gradient (the mean over 32 examples: smaller than a batch of 8's, not a quarter of it)
+        assert np.all(accumulated.series["grad_norm"] > 0.4 * plain.series["grad_norm"])

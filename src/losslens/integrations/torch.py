@@ -10,14 +10,15 @@
             loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
-            monitor.step(loss)                  # after backward(); samples gradient evidence
+            monitor.step(loss)                  # averages the loss; gradients are sampled inside optimizer.step()
         if monitor.epoch_end(val_loss=evaluate(model)):   # True: a stop cause was diagnosed
             break
     monitor.finish()
 
-``step(loss)`` averages the training loss over the epoch (without a device sync per step)
-and every ``grad_every`` steps records the global gradient norm and the update-to-weight
-ratio; ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
+``step(loss)`` averages the training loss over the epoch (without a device sync per step); every
+``grad_every`` optimizer steps the global gradient norm and the update-to-weight ratio are recorded, from
+the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
+``GradScaler`` are all read right; without an optimizer, at ``step`` after ``backward()``); ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Monitor(WatcherViews):
         ReduceLROnPlateau is at its ``min_lr``, a MultiStepLR is past its last milestone or a
         OneCycleLR at its ``total_steps``): a curve flat at the current lr is not finished.
     grad_every : int or None
-        Sample gradient evidence every this many ``step`` calls (None: off).
+        Sample gradient evidence every this many optimizer steps (None: off).
     epochs : int or None
         Epochs the loop is planned to run: the horizon of ``stop_gain`` (stop when going on is
         forecast to improve ``monitor`` by less than that fraction).
@@ -72,6 +73,13 @@ class Monitor(WatcherViews):
         if epochs is not None:
             self.watcher.plan(first_epoch + int(epochs) - 1)
         self.probe = GradientProbe(grad_every if model is not None else None)
+        # Gradients are sampled inside optimizer.step() (its pre-step hook), as Lightning's on_before_optimizer_step
+        # does, not at step(): there a loop accumulating gradients over k batches had not stepped since the last
+        # sample (update_ratio 0 in 5 of 6 epochs at k = 4), a loop calling zero_grad() before step() left no
+        # gradients (nothing recorded), and a GradScaler's gradients were still scaled.
+        self._hook = None
+        if self.probe.every is not None and hasattr(optimizer, "register_step_pre_hook"):
+            self._hook = optimizer.register_step_pre_hook(self._before_optimizer_step)
         self.epoch = first_epoch
         self.should_stop = False
         self.best_state = None
@@ -87,11 +95,20 @@ class Monitor(WatcherViews):
                 self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
                 self._loss_n += 1
             model = model if model is not None else self.model
-            if model is not None and self.probe.every is not None:
+            if model is not None and self.probe.every is not None and self._hook is None:
                 self.probe.observe(p for p in model.parameters() if p.requires_grad)
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "step")
+
+    def _before_optimizer_step(self, optimizer, args, kwargs):
+        if self.probe.every is None:
+            return
+        try:
+            self.probe.observe(p for p in self.model.parameters() if p.requires_grad)
+        except Exception as exc:  # never break training
+            self.probe.every = None
+            self.watcher.warn_once(exc, "gradient probe")
 
     def epoch_end(self, train_loss=None, val_loss=None, epoch=None, **metrics) -> bool:
         """Record one epoch (any other metric by keyword: ``val_acc=0.91``); True means stop."""
@@ -126,6 +143,9 @@ class Monitor(WatcherViews):
 
     def finish(self):
         """Report the final verdict if none was reported, and save."""
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
         try:
             self.watcher.end_training()
         except Exception as exc:
