@@ -405,10 +405,8 @@ def diagnosis_card_html(d) -> str:
 
 def _svg(d) -> str:
     """The matplotlib figure of ``d`` as an inline ``<svg>`` element."""
-    from matplotlib.figure import Figure
-
     data = plot.chart_data(d)
-    fig = Figure(figsize=plot._figsize(data, True))
+    fig = plot._figure_class()(figsize=plot._figsize(data, True))
     plot._draw_figure(fig, d, data, True)
     return plot.inline_svg(fig)
 

@@ -295,6 +295,19 @@ def _arr(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
+def _figure_class():
+    """matplotlib's bare ``Figure``; without matplotlib, an ImportError that names the extra to install
+    (the Python API's counterpart of the CLI's one line), not a bare "No module named 'matplotlib'"."""
+    try:
+        from matplotlib.figure import Figure
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "matplotlib":
+            raise
+        raise ModuleNotFoundError("losslens' charts need matplotlib: pip install 'losslens[plot]'",
+                                  name="matplotlib") from None
+    return Figure
+
+
 def draw_loss(ax, data: dict, legend: bool = True):
     """Draw the main panel of ``data`` (from :func:`chart_data`) on a matplotlib Axes."""
     x = _arr(data["x"])
@@ -369,6 +382,7 @@ def plot_diagnosis(d, ax=None, panels: bool = True):
         draw_loss(ax, data)
         _title(ax, d, data)
         return ax
+    _figure_class()  # matplotlib is there, or the error names the extra
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=_figsize(data, panels))
@@ -381,7 +395,7 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
     Uses a bare :class:`matplotlib.figure.Figure` (the Agg canvas), so it neither needs a
     display nor touches pyplot's global state.
     """
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     path, suffix = _figure_path(path)
     data = _data_or_fail(d)
@@ -498,7 +512,7 @@ def verification_figure(v):
     metric checked, the baseline run (black) and each retrained run (first seed; one colour per
     change), with a dotted line where a change began (``from_epoch``). Log scale when the
     curves span more than a decade."""
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     ran = [r for r in v.results if r.runs]
     metrics = list(dict.fromkeys(r.check.metric for r in ran)) or [v.diagnosis.metric]
@@ -565,7 +579,7 @@ def data_figure(fc):
     log-log: the learning curve (each fold/seed faint, their mean black), the damped power law
     from the largest size out to ``factor`` x the data, the forecast with its 90% interval, and
     the "10% lower" bar the verdict is read against."""
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     from ..facts.learning_curve import DATA_GAIN
 
