@@ -17,6 +17,11 @@ class ReadError(LosslensError):
     """The file or store could not be read (missing, empty, truncated, unreadable JSON ...)."""
 
 
+class MissingExtraError(ReadError):
+    """The source is one losslens reads only with an optional package that is not installed; the
+    message names the extra to install (``pip install 'losslens[tensorboard]'``)."""
+
+
 class UnknownFormatError(ReadError):
     """The content matches none of the formats losslens reads."""
 

@@ -58,7 +58,7 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind
-from ..exceptions import LosslensError, ReadError, RunNotFoundError, UnknownFormatError
+from ..exceptions import LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
@@ -398,8 +398,8 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
         if exc.name == qualified:
             raise UnknownFormatError(f"{what}: reading it needs the module {qualified}, "
                                      "which this losslens does not have", source) from None
-        raise ReadError(f"reading {what} needs the package {exc.name!r}: "
-                        f"pip install 'losslens[{module}]'", source) from None
+        raise MissingExtraError(f"reading {what} needs the package {exc.name!r}: "
+                                    f"pip install 'losslens[{module}]'", source) from None
     func = getattr(mod, func_name, None)
     if func is None:
         raise UnknownFormatError(f"{what}: {qualified} has no {func_name}()", source)
@@ -408,8 +408,8 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     except LosslensError:
         raise
     except ImportError as exc:
-        raise ReadError(f"reading {what} needs the package {exc.name or exc}: "
-                        f"pip install 'losslens[{module}]'", source) from None
+        raise MissingExtraError(f"reading {what} needs the package {exc.name or exc}: "
+                                    f"pip install 'losslens[{module}]'", source) from None
     except Exception as exc:  # noqa: BLE001 - the framework's own parsers raise anything on bad input
         first = (str(exc).strip().splitlines() or [""])[0][:160]
         raise ReadError(f"{what} could not be read ({type(exc).__name__}: {first})", source) from exc

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import LosslensError, ReadError
+from ..exceptions import LosslensError, MissingExtraError, ReadError
 from ..run import Run
 from . import _source, catboost, dvclive, mmengine
 
@@ -56,6 +56,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
 
     runs: list[Run] = []
     problems: list[str] = []
+    missing: list[MissingExtraError] = []  # the root's own store, unread for want of an optional package
     consumed: set[Path] = set()
     files: list[Path] = []
     looked = 0
@@ -69,12 +70,12 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         if _is_mlflow_store(here, dirnames):
-            runs += _guarded(problems, here, root, lambda: delegate("mlflow", str(here), str(here),
-                                                                     experiment=experiment))
+            runs += _guarded(problems, here, root, missing,
+                             lambda: delegate("mlflow", str(here), str(here), experiment=experiment))
             dirnames[:] = []
             continue
         if any(f.endswith(".wandb") for f in filenames):
-            runs += _guarded(problems, here, root, lambda: delegate("wandb", str(here), str(here)))
+            runs += _guarded(problems, here, root, missing, lambda: delegate("wandb", str(here), str(here)))
             dirnames[:] = []
             continue
         own = _library_folder(here, dirnames, filenames)
@@ -82,12 +83,12 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             read_own, dirnames[:], filenames = own
             # A library folder named as the root is the one run asked for: its errors are the answer.
             runs += read_own(here, str(here), **options) if here == root else \
-                _guarded(problems, here, root, lambda: read_own(here, str(here), **options))
+                _guarded(problems, here, root, None, lambda: read_own(here, str(here), **options))
         if any("tfevents" in f for f in filenames):
             run_dir = here.parent if here.name.lower() in SPLIT_FOLDERS and here != root else here
             if run_dir not in consumed and not any(p in consumed for p in run_dir.parents):
                 consumed.add(run_dir)
-                runs += _guarded(problems, run_dir, root,
+                runs += _guarded(problems, run_dir, root, missing,
                                  lambda: delegate("tensorboard", str(run_dir), str(run_dir)))
             filenames = [f for f in filenames if "tfevents" not in f]
         for fname in sorted(filenames):
@@ -105,8 +106,10 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         except OSError:
             continue
         looked += 1
-        runs += _guarded(problems, path, root, lambda: read_file(path, str(path), **options))
+        runs += _guarded(problems, path, root, None, lambda: read_file(path, str(path), **options))
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+    if not runs and missing:  # the folder named is a store this install cannot read: say which extra
+        raise missing[0]
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
@@ -214,12 +217,15 @@ def _folder(run: Run) -> Path:
     return source if source.is_dir() else source.parent
 
 
-def _guarded(problems: list[str], path: Path, root: Path, reader) -> list[Run]:
-    """Run a reader; a file that is no training log is noted and passed over."""
+def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, reader) -> list[Run]:
+    """Run a reader; a file that is no training log is noted and passed over. The root itself unread
+    for want of an optional package goes to ``missing`` too: with nothing else read, that is the error."""
     try:
         return list(reader())
     except LosslensError as exc:
         problems.append(f"{_rel(path, root)}: {exc.problem}")
+        if missing is not None and path == root and isinstance(exc, MissingExtraError):
+            missing.append(exc)
         return []
 
 

@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from ..exceptions import ReadError, RunNotFoundError
+from ..exceptions import MissingExtraError, ReadError, RunNotFoundError
 from ..run import Run
 from . import _source
 from .tensorboard import scalars_to_run
@@ -69,8 +69,8 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
     except ImportError:
-        raise ReadError("reading MLflow stores needs the mlflow package: "
-                        "pip install 'losslens[mlflow]'", label) from None
+        raise MissingExtraError("reading MLflow stores needs the mlflow package: "
+                                    "pip install 'losslens[mlflow]'", label) from None
 
     with contextlib.ExitStack() as stack:
         if tracking_uri.startswith("sqlite:///"):

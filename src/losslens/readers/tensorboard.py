@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, normalise
-from ..exceptions import ReadError
+from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 
 # Sub-directory names that hold one split of a run (Keras writes train/ and validation/).
@@ -290,8 +290,8 @@ def _require_tensorboard(path):
     try:
         import tensorboard  # noqa: F401
     except ImportError:
-        raise ReadError("reading TensorBoard logs needs the tensorboard package: "
-                        "pip install 'losslens[tensorboard]'", path) from None
+        raise MissingExtraError("reading TensorBoard logs needs the tensorboard package: "
+                                    "pip install 'losslens[tensorboard]'", path) from None
 
 
 def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -18,7 +18,7 @@ import json
 import struct
 from pathlib import Path
 
-from ..exceptions import ReadError
+from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from .tensorboard import scalars_to_run
 
@@ -50,8 +50,8 @@ def read_wandb(path) -> list[Run]:
     try:
         from wandb.proto import wandb_internal_pb2 as pb
     except ImportError:
-        raise ReadError("reading W&B offline runs needs the wandb package: "
-                        "pip install 'losslens[wandb]'", path) from None
+        raise MissingExtraError("reading W&B offline runs needs the wandb package: "
+                                    "pip install 'losslens[wandb]'", path) from None
     runs = []
     for f in files:
         run = _read_run_file(f, pb)
