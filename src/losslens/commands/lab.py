@@ -19,12 +19,19 @@ lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mo
                       help="The article's three experiments and the variants that make each phenomenon real.")
 
 
-def _need_torch():
+def _need_torch(digits: bool = False):
+    """One line naming the extra, before any training, when what the lab imports is missing (the digits
+    variant reads scikit-learn's bundled digits), not a traceback after the runs that went first."""
     from ..cli import fail
     try:
         import torch  # noqa: F401
     except ImportError:
         fail("the lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'")
+    if digits:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            fail("the data variant needs scikit-learn (its digits): pip install 'losslens[lab]'")
 
 
 def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, epochs: int = 50,
@@ -38,6 +45,12 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
 
     if framework not in ("torch", "keras"):
         fail(f"--framework: choose torch or keras, not {framework!r}")
+    if framework == "keras":  # before the PyTorch seeds train, not minutes after
+        from ..lab import keras_article
+        try:
+            keras_article._keras()
+        except ImportError as exc:
+            fail(str(exc))
     if seeds < 2:
         fail("--seeds: at least 2 seeds, so that there is a spread")
     out_dir = Path(out)
@@ -112,11 +125,11 @@ def variants(
     """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step."""
     from ..cli import fail, run_guarded
 
-    _need_torch()
     chosen = list(which or VARIANTS)
     bad = [w for w in chosen if w not in VARIANTS]
     if bad:
         fail(f"unknown variant {bad[0]!r}; choose from {', '.join(VARIANTS)}")
+    _need_torch(digits="data" in chosen)
     run_guarded(_run_variants, chosen, seeds, out)
 
 

@@ -23,7 +23,7 @@ def _keras():
     try:
         import keras
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("--framework keras needs keras 3 (pip install 'losslens[keras]')") from exc
+        raise ImportError("--framework keras needs Keras 3: pip install 'losslens[keras]'") from exc
     if keras.backend.backend() != "torch":
         raise ImportError(f"--framework keras runs on the torch backend; KERAS_BACKEND is {keras.backend.backend()!r}")
     return keras
