@@ -1,0 +1,178 @@
+"""losslens as ``pip install losslens`` leaves it: numpy, scipy, typer and rich, no extra.
+
+Every command runs in a subprocess where the optional packages cannot be imported (a
+``sys.meta_path`` finder raises ModuleNotFoundError for them, whatever this environment has), on
+the committed example logs. What the core can do works; what needs an extra is one line on stderr
+naming it (``pip install 'losslens[plot]'``), exit 2, no traceback; ``--help`` works everywhere.
+The finder also records every optional package anything tried to import: ``import losslens`` and
+``losslens diagnose run.csv`` try none but orjson, the optional fast JSON parser, so
+an eager import of a heavy module is caught here rather than by a user's slow start.
+"""
+
+import importlib.util
+import json
+import lzma
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+LOGS = ROOT / "tests" / "fixtures" / "logs"
+ECO = ROOT / "tests" / "fixtures" / "ecosystem"
+TB_DIR = LOGS / "keras_tensorboard"  # Keras' TensorBoard callback: train/ and validation/
+MLRUNS = ECO / "mlflow_two_stores" / "mlruns"
+WANDB_RUN = next((ECO / "wandb_offline_small_data" / "wandb").glob("offline-run-*"))
+OPTIONAL = ("torch", "keras", "lightning", "pytorch_lightning", "transformers", "accelerate", "matplotlib",
+            "pandas", "sklearn", "tbparse", "tensorboard", "mlflow", "wandb", "orjson", "yaml", "jax",
+            "tensorflow")
+
+# Runs each argv through the CLI in this one process (one start-up for all), stderr and stdout
+# captured per command; prints one JSON line per command.
+DRIVER = r"""
+import contextlib, io, json, sys, traceback
+BLOCKED = set(sys.argv[1].split(","))
+tried = set()
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in BLOCKED:
+            tried.add(top)
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, Missing())
+import losslens
+print(json.dumps({"import": sorted(tried)}), flush=True)
+from losslens.cli import main
+for argv in json.loads(sys.argv[2]):
+    tried.clear()
+    out, err, rc = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+            rc = "Traceback"
+    print(json.dumps({"argv": argv, "rc": rc, "out": out.getvalue(), "err": err.getvalue(),
+                      "tried": sorted(tried)}), flush=True)
+"""
+
+
+def _cli(commands, blocked=OPTIONAL):
+    """``({argv[0..1] joined: result}, what import losslens tried)`` for each command, run without ``blocked``."""
+    done = subprocess.run([sys.executable, "-c", DRIVER, ",".join(blocked), json.dumps(commands)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return lines[0]["import"], lines[1:]
+
+
+def _one_line_naming(res, extra):
+    err = res["err"].strip()
+    assert res["rc"] == 2, res
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.endswith(f"'losslens[{extra}]'") and ": pip install " in err, err
+
+
+def test_the_core_reads_diagnoses_forecasts_and_reports_without_any_extra(tmp_path):
+    curve = tmp_path / "learning_curve.csv"
+    curve.write_text("train_size,val_loss\n100,0.9\n200,0.7\n400,0.58\n800,0.5\n1600,0.45\n")
+    html = tmp_path / "r.html"
+    commands = [["diagnose", str(EXAMPLE)],
+                ["diagnose", "--json", "--horizon", "200", str(EXAMPLE)],
+                ["diagnose", str(LOGS / "keras_history.json")],
+                ["diagnose", str(LOGS / "hf_output" / "trainer_state.json")],
+                ["diagnose", str(LOGS / "lightning" / "version_0" / "metrics.csv")],
+                ["diagnose", str(ECO / "wandb_history" / "history_per_epoch.csv")],
+                ["forecast", str(EXAMPLE)],
+                ["report", str(EXAMPLE), "-o", str(html)],
+                ["data", str(curve)]]
+    tried_at_import, results = _cli(commands)
+    assert tried_at_import == []  # import losslens imports no optional package, not even to try
+    for res in results:
+        assert res["rc"] == 0, res
+        assert res["out"].strip() and "Traceback" not in res["err"], res
+    # reading a log tries one optional package: orjson, the fast JSON parser, where it is installed
+    assert all(set(res["tried"]) <= {"orjson"} for res in results[:7]), results
+    assert json.loads(results[1]["out"].splitlines()[0])["verdict"] == "overfitting"
+    assert "<html" in html.read_text(encoding="utf-8")[:500].lower()
+
+
+def test_what_needs_an_extra_is_one_line_naming_it(tmp_path):
+    db = tmp_path / "mlflow.db"
+    db.write_bytes(lzma.decompress((ECO / "mlflow_manual_loop" / "mlflow.db.xz").read_bytes()))
+    png = str(tmp_path / "x.png")
+    cases = [(["plot", str(EXAMPLE), "-o", png], "plot"),
+             (["data", str(EXAMPLE), "--plot", png], "plot"),
+             (["verify", f"{tmp_path / 'train.py'}:train", "--plot", png], "plot"),
+             (["diagnose", f"tb:{TB_DIR}"], "tensorboard"),
+             (["diagnose", str(TB_DIR)], "tensorboard"),  # a folder of event files, named as itself
+             (["diagnose", str(MLRUNS)], "mlflow"),
+             (["diagnose", f"mlflow:sqlite:///{db}"], "mlflow"),
+             (["diagnose", f"wandb:{WANDB_RUN}"], "wandb"),
+             (["diagnose", str(WANDB_RUN)], "wandb"),
+             (["demo", "-o", str(tmp_path / "lab")], "lab"),
+             (["lab", "seed", "-o", str(tmp_path / "lab")], "lab"),
+             (["lab", "variants", "-o", str(tmp_path / "lab")], "lab")]
+    _, results = _cli([argv for argv, _ in cases])
+    for res, (_, extra) in zip(results, cases):
+        _one_line_naming(res, extra)
+    assert not (tmp_path / "lab").exists() and not Path(png).exists()
+
+
+def test_help_works_everywhere():
+    commands = [["--help"], ["--version"]] + [[c, "--help"] for c in (
+        "diagnose", "forecast", "plot", "report", "data", "verify", "demo", "bench", "lab")] + \
+        [["lab", "seed", "--help"], ["lab", "variants", "--help"]]
+    _, results = _cli(commands)
+    for res in results:
+        assert res["rc"] == 0 and res["out"].strip() and not res["err"].strip(), res
+
+
+def test_python_api_without_extras_names_the_extra(tmp_path):
+    code = DRIVER.split("import losslens", 1)[0] + f"""
+import losslens
+d = losslens.diagnose({str(EXAMPLE)!r})
+assert losslens.forecast({str(EXAMPLE)!r}).value > 0
+assert "ll-" in d._repr_html_()  # a notebook shows the card without matplotlib
+for call in (lambda: d.save_plot({str(tmp_path / 'a.png')!r}), d.plot):
+    try:
+        call()
+    except ImportError as exc:
+        print("chart:", exc)
+for name in ("keras", "lightning", "transformers", "torch"):
+    try:
+        __import__("losslens.integrations." + name)
+    except ImportError as exc:
+        print(name + ":", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code, ",".join(OPTIONAL)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["chart: losslens' charts need matplotlib: pip install 'losslens[plot]'"] * 2
+    assert [line.split(":")[0] for line in lines[2:]] == ["keras", "lightning", "transformers", "torch"]
+    for line, extra in zip(lines[2:5], ("keras", "lightning", "transformers")):
+        assert line.endswith(f"pip install 'losslens[{extra}]'"), line
+    assert lines[5].endswith("pip install torch"), lines[5]
+    assert not (tmp_path / "a.png").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch, to get past the lab's first check")
+def test_the_lab_names_a_missing_part_of_its_extra_before_any_training(tmp_path):
+    """torch is there, the rest of 'losslens[lab]' (scikit-learn's digits) or Keras is not: one line,
+    before a run is trained or written (the Keras comparison ran after the PyTorch seeds)."""
+    out = tmp_path / "lab"
+    _, [digits] = _cli([["lab", "variants", "data", "-o", str(out)]], blocked=("sklearn",))
+    _one_line_naming(digits, "lab")
+    assert "scikit-learn" in digits["err"]
+    _, [kr] = _cli([["lab", "seed", "--framework", "keras", "--seeds", "2", "--epochs", "5", "--no-verify",
+                     "-q", "-o", str(out)]], blocked=("keras",))
+    _one_line_naming(kr, "keras")
+    assert not out.exists()
