@@ -1,0 +1,98 @@
+"""What the text report says is true of the run it reads.
+
+Each test reads a committed log written by the real library (Keras 3, Lightning, transformers; the scripts
+beside them made them) and checks a sentence of ``losslens diagnose`` against the numbers the same report
+quotes, or against ``losslens forecast`` on the same file.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+NUM = r"(-?[0-9.]+(?:e[-+]?[0-9]+)?)"
+
+
+def text_of(path: Path) -> str:
+    return str(losslens.diagnose(path))
+
+
+@pytest.mark.parametrize("path", ["keras_l2/l2_0.01_w512.csv", "keras_epoch_numbers/console.txt",
+                                  "hf_accum4/accum4_trainer_state.json",
+                                  "keras_autoencoder_code2/ae_code2_lr0.01.csv"])
+def test_gap_words_fit_the_gap(path):
+    """"The gap grew / narrowed / widens" is said of the gap's size, so only where validation sits above
+    training at both ends. Keras' L2 run read "the gap narrowed ... val − train = -0.00967 at epoch 10,
+    -0.0166 at the end" (validation moved further below training), a Keras console log "training on widens
+    the gap" as val − train went -0.106 -> 0.0009, and an autoencoder "grew little (-0.043% of it)"."""
+    text = text_of(ECO / path)
+    said = 0
+    for line in text.splitlines():
+        m = re.search(rf"the gap (grew|narrowed)[^:]*: val − train = {NUM} at [^,]+, {NUM} at the end", line)
+        if m:
+            said += 1
+            a, b = float(m.group(2)), float(m.group(3))
+            assert a >= 0 and b >= 0, line
+            assert (b >= a) == (m.group(1) == "grew"), line
+            assert "(-" not in line, line  # no "grew ... (-0.043% of it)"
+        m = re.search(rf"val − train (rose|fell)[^:]*: {NUM} at [^,]+, {NUM} at the end", line)
+        if m:
+            said += 1
+            a, b = float(m.group(2)), float(m.group(3))
+            assert (b >= a) == (m.group(1) == "rose"), line
+            assert "widens the gap" not in line, line
+    assert said, text  # each of these reads its gap
+
+
+@pytest.mark.parametrize("path", ["keras_earlystop_bounce/cf_lr0.03.csv",
+                                  "keras_autoencoder_code2/ae_code2_lr0.01.csv"])
+def test_converged_advice_agrees_with_its_forecast(path):
+    """"More epochs will not lower the loss" beside "probability that training on to 118 gains > 1%: 71%"
+    said two things (a Keras CNN on a bouncing validation set; an autoencoder whose 2-unit code still fell,
+    81%). The verdict stays converged; the advice prices the epochs with the forecast's own figures."""
+    d = losslens.diagnose(ECO / path)
+    assert d.verdict == "converged"
+    ev = "\n".join(d.cause.evidence)
+    p = int(re.search(r"probability that training on to \S+ gains > 1%: (\d+)%", ev).group(1))
+    assert p >= 50 and "the forecast is uncertain" not in ev
+    first = d.cause.actions[0]
+    assert "will not lower the loss" not in first
+    assert f"P = {p}%" in first and f"by epoch {d.forecast['horizon']:g}" in first
+
+
+@pytest.mark.parametrize("path", ["hf_accum4/accum4_trainer_state.json", "lightning_val_interval/sgd0.01"])
+def test_step_axis_advice_counts_steps(path):
+    """A Trainer's or a Lightning step axis: "stop at step 80: more epochs will not lower the loss" and
+    "see the forecast for how many more epochs pay" named a unit the run is not counted in."""
+    for d in losslens.diagnose_all(ECO / path):
+        assert d.axis == "step"
+        actions = [a for c in d.causes for a in c.actions]
+        assert not [a for a in actions if "more epochs" in a], actions
+        assert any("more steps" in a for a in actions), actions
+
+
+def test_diagnose_and_forecast_quote_one_horizon():
+    """`losslens diagnose` fitted its forecast on downsampled points and took twice the length from their
+    mean axis values: "training on to 750" there, "step 751" in `losslens forecast` for the same log (a tiny
+    BERT's 376 steps; a 351-point DeepOBS run read 699 and 700)."""
+    path = ECO / "hf_flat_batches" / "s3_e2_trainer_state.json"
+    d = losslens.diagnose(path)
+    fc = losslens.forecast(path)
+    fc = fc[0] if isinstance(fc, list) else fc
+    assert len(d.run) > 200  # more points than the diagnosis fits: downsampled
+    assert d.forecast["horizon"] == fc.horizon
+    assert f"training on to {fc.horizon:g} " in str(d)
+
+
+def test_a_tail_still_falling_is_not_called_flattened():
+    """Converged's "it went on falling after X: 14% lower by epoch 58 (0.5539 -> 0.4791) before it
+    flattened" on a Keras transfer run at lr 1e-5 whose best was epoch 58 of 60 and whose last quarter
+    fell at t = -20: it had not flattened."""
+    text = text_of(ECO / "keras_transfer" / "tiny_lr1e-5.log")
+    line = next(x for x in text.splitlines() if "but it went on falling after" in x)
+    assert "before it flattened" not in line
+    t = float(re.search(rf"still falls \(t = {NUM}\)", line).group(1))
+    assert t < -3
