@@ -96,3 +96,25 @@ def test_a_tail_still_falling_is_not_called_flattened():
     assert "before it flattened" not in line
     t = float(re.search(rf"still falls \(t = {NUM}\)", line).group(1))
     assert t < -3
+
+
+BLOWUP = ECO / "deepobs_blowup"
+
+
+def test_a_loss_nan_after_its_first_point_is_not_stuck_at_init():
+    """DeepOBS' 3c3d at Adam lr 63 (cut from the shared curves): 3.591 before training, NaN from epoch 1.
+    It read "also likely: stuck_at_init -- val_loss never moved far from its initial value 3.591 ... check
+    the initialization and activations": a run that never had a step to move with, sent away from the step
+    that broke it. The same reading stays where the loss did sit at its start before the NaN."""
+    d = losslens.diagnose(BLOWUP / "adam_lr63.1.csv")
+    assert d.verdict == "diverged"
+    assert [c.id for c in d.causes] == ["diverged"], str(d)
+    assert "lower the learning rate" in d.cause.actions
+
+
+def test_a_run_counted_from_epoch_0_is_not_miscounted():
+    """DeepOBS logs epoch 0 before training: 101 points are 100 epochs, and "no plateau in 101 epochs"
+    overcounted the run; the headline names the last epoch and the points instead."""
+    d = losslens.diagnose(BLOWUP / "adam_lr63.1.csv")
+    head = str(d).splitlines()[0]
+    assert "no plateau by epoch 100 (101 points)" in head and "101 epochs" not in head

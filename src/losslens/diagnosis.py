@@ -399,6 +399,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # showed ("keep training: it is still improving", "raise the learning rate") would be advice for a
         # run that no longer exists (a NaN record at epoch 12 of a descent read "also likely: still_improving").
         causes = [causes[0]] + [c for c in causes[1:] if c.id not in _GONE_ON]
+        if f.n_points < 2:
+            # One finite point, the loss before the first step: "never moved far from its initial value" is
+            # true of a run that never had a step to move with, and "check the initialization" sends the
+            # reader away from the step that broke it (DeepOBS' 3c3d at Adam lr 63: 3.591, then NaN at
+            # epoch 1; 165 of the DeepOBS runs that ended in NaN read "also likely: stuck_at_init" so).
+            causes = [c for c in causes if c.id != "stuck_at_init"]
     verdict = causes[0]
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
