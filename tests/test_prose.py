@@ -118,3 +118,18 @@ def test_a_run_counted_from_epoch_0_is_not_miscounted():
     d = losslens.diagnose(BLOWUP / "adam_lr63.1.csv")
     head = str(d).splitlines()[0]
     assert "no plateau by epoch 100 (101 points)" in head and "101 epochs" not in head
+
+
+def test_a_forecast_withheld_after_nan_does_not_call_the_last_finite_value_now():
+    """Keras SGD at lr 0.3 (keras_sgd_blowup): val_loss inf from epoch 13 of 60. `losslens forecast` read
+    "no forecast of val_loss to epoch 24; now 2.419e+34 at epoch 12": epoch 24 lies inside the run and
+    the value "now" is inf, not the last finite one."""
+    from losslens.commands.forecast import describe
+
+    path = ECO / "keras_sgd_blowup" / "lr0.3.csv"
+    run = losslens.read(path)[0]
+    fc = losslens.forecast(path)
+    fc = fc[0] if isinstance(fc, list) else fc
+    head = describe(fc, run.name, run.axis_name, run).splitlines()[0]
+    assert "now" not in head and "to epoch 24" not in head
+    assert "its last finite value 2.419e+34 at epoch 12" in head

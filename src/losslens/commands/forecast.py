@@ -65,14 +65,20 @@ def register(app):
 def describe(fc, name: str, axis: str, run=None) -> str:
     """A few lines for people: value at the horizon, interval, gain, p(improve), X (and, for a
     Trainer's step axis, the epoch at X)."""
+    import numpy as np
+
     from losslens.result import axis_text, trainer_epoch
 
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
 
     if fc.reason:  # too few points: its value and interval (in --json) are a wide guess, not a forecast to print
-        return (f"{name}: no forecast of {fc.metric} to {axis} {axis_text(fc.horizon)}; now {g(fc.level)} at {axis} "
-                f"{axis_text(fc.x_last)}\n  {fc.reason.split('; ')[0]}")
+        # After a NaN for good the last finite value is no "now": DeepOBS' 3c3d at lr 63 read "now 3.591 at
+        # epoch 0" of a run logged to epoch 100, NaN from epoch 1.
+        ended = run is not None and len(run.axis) and float(np.asarray(run.axis, dtype=float)[-1]) > fc.x_last
+        to = "" if ended else f" to {axis} {axis_text(fc.horizon)}"  # (twice its finite stretch: inside the run)
+        return (f"{name}: no forecast of {fc.metric}{to}; {'its last finite value' if ended else 'now'} "
+                f"{g(fc.level)} at {axis} {axis_text(fc.x_last)}\n  {fc.reason.split('; ')[0]}")
     planned = f" (the planned end, {fc.horizon_from})" if getattr(fc, "horizon_from", None) else ""
     lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}{planned}: {g(fc.value)} "
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
