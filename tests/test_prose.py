@@ -112,14 +112,6 @@ def test_a_loss_nan_after_its_first_point_is_not_stuck_at_init():
     assert "lower the learning rate" in d.cause.actions
 
 
-def test_a_run_counted_from_epoch_0_is_not_miscounted():
-    """DeepOBS logs epoch 0 before training: 101 points are 100 epochs, and "no plateau in 101 epochs"
-    overcounted the run; the headline names the last epoch and the points instead."""
-    d = losslens.diagnose(BLOWUP / "adam_lr63.1.csv")
-    head = str(d).splitlines()[0]
-    assert "no plateau by epoch 100 (101 points)" in head and "101 epochs" not in head
-
-
 def test_a_forecast_withheld_after_nan_does_not_call_the_last_finite_value_now():
     """Keras SGD at lr 0.3 (keras_sgd_blowup): val_loss inf from epoch 13 of 60. `losslens forecast` read
     "no forecast of val_loss to epoch 24; now 2.419e+34 at epoch 12": epoch 24 lies inside the run and
@@ -133,3 +125,19 @@ def test_a_forecast_withheld_after_nan_does_not_call_the_last_finite_value_now()
     head = describe(fc, run.name, run.axis_name, run).splitlines()[0]
     assert "now" not in head and "to epoch 24" not in head
     assert "its last finite value 2.419e+34 at epoch 12" in head
+
+
+@pytest.mark.parametrize("name", ["console.txt", "nan_plain.csv", "history.json"])
+def test_forecast_of_a_run_nan_throughout_names_its_columns(name):
+    """A Keras fit NaN from its first batch (keras_nan): `losslens forecast` said "no loss or accuracy
+    column (found: none)" of a log with loss and val_loss columns, where `losslens diagnose` says they
+    never had a finite value. One line, rc 2, naming the columns and what is wrong with them."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "losslens", "forecast", str(ECO / "keras_nan" / name)],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and not out.stdout
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr
+    assert "train_loss, val_loss never had a finite value" in lines[0] and "found: none" not in lines[0]

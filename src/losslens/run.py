@@ -234,6 +234,11 @@ class Run:
         score = primary_score(self.metrics)
         if score is not None:  # scores only (a YOLO results.csv cut to its mAPs): the primary one
             return score[0], score
+        if not self.metrics and self.series:
+            # Columns logged, none with a finite value (a Keras fit NaN from its first batch): "found: none"
+            # said the log named no loss at all.
+            raise NoLossError(f"{', '.join(sorted(self.series))} never had a finite value (all NaN/inf, "
+                              f"{len(self)} points logged): the run diverged from its start", self.source or self.name)
         raise NoLossError(f"no loss or accuracy column (found: {', '.join(self.metrics) or 'none'}); "
                           "name one with --metric", self.source or self.name)
 

@@ -60,10 +60,8 @@ def headline(d: Diagnosis) -> str:
     else:
         where = f"no plateau in {d.length} {d.axis}s"
         ax = None if d.run is None else np.asarray(d.run.axis, dtype=float)
-        if ax is not None and ax.size > 1 and (ax[-1] - ax[0] != ax.size - 1 or ax[0] != 1):
-            # evaluations every k steps: "29 steps" would undercount the run; counted from 0, the first
-            # point can be the model before training (DeepOBS' epoch 0: "no plateau in 101 epochs" of a
-            # 100-epoch run) or after its first epoch (Lightning's): "by epoch 100" is true of either
+        if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
+            # evaluations every k steps: "29 steps" would undercount the run
             where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({d.length} points)"
     return as_logged(d, f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})")
 
