@@ -141,3 +141,14 @@ def test_forecast_of_a_run_nan_throughout_names_its_columns(name):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr
     assert "train_loss, val_loss never had a finite value" in lines[0] and "found: none" not in lines[0]
+
+
+def test_underfitting_does_not_call_a_falling_training_loss_flattened():
+    """A Keras MLP on digits with a 1-unit bottleneck (keras_bottleneck): underfitting, rightly (a wider
+    model is what helped), but read "training loss flattened at 1.29" while the training loss's last quarter
+    fell at t = -17 (DeepOBS' All-CNN-C at Adam lr 6.3e-5 the same, t = -9). Flat by its 5% band is not flat."""
+    d = losslens.diagnose(ECO / "keras_bottleneck" / "run.csv")
+    assert d.verdict == "underfitting"
+    line = d.cause.evidence[0]
+    assert line.startswith("training loss") and "flattened" not in line
+    assert float(re.search(rf"still falls, t = {NUM}\)", line).group(1)) < -3
