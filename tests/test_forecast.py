@@ -244,6 +244,22 @@ def test_cli_forecast_json_and_errors(tmp_path):
     assert "nope.csv" in res.output and "Traceback" not in res.output
 
 
+
+def test_cli_forecast_names_its_plateau_epoch_as_the_fitted_curves():
+    """On the README's example log diagnose says X = 6 and forecast's fitted curve 7: the forecast line says
+    whose X it is, so a user running both does not read two answers to one question."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    d = losslens.diagnose(str(log))
+    out = CliRunner().invoke(app, ["forecast", str(log)]).stdout
+    line = next(ln for ln in out.splitlines() if "plateau epoch X" in ln)
+    fc_x = float(line.split("X = ")[1].split()[0])
+    assert fc_x != d.plateau_epoch  # the two definitions' readings differ here (7 vs 6) ...
+    assert "on the fitted curve" in line and "`losslens diagnose` reads X off the logged curve" in line  # ... and say so
+
 def test_one_exploding_evaluation_does_not_decide_the_forecast():
     x, y = _digits_run(epochs=40)
     spiked = y.copy()

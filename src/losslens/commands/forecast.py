@@ -101,8 +101,11 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
         e = trainer_epoch(run, fc.plateau_epoch)
         also = "" if e is None else f" (epoch {axis_text(e)})"
-        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)}{also} ({where}; 95% of the improvement "
-                     f"forecast by {axis} {axis_text(fc.horizon)})")
+        # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ
+        # by a point or two on the same run; unnamed, a user running both saw two answers to one question.
+        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)}{also} on the fitted curve ({where}; 95% of "
+                     f"the improvement forecast by {axis} {axis_text(fc.horizon)}; `losslens diagnose` reads X off "
+                     "the logged curve)")
     return "\n".join(lines)
 
 
