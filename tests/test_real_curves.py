@@ -134,3 +134,30 @@ def test_headline_counts_a_step_log_in_steps_not_points(shared_curves):
     run = next(r for name, r in runs.items() if "20260501_contra_muon/08cd60f9" in name)
     head = losslens.diagnose(run).summary()
     assert "by step 3225 (29 points)" in head and "29 steps" not in head
+
+
+def test_a_surer_cause_listed_after_the_verdict_says_why(shared_curves):
+    """DeepOBS F-MNIST 2c2d at Adam 6.3e-3: training spikes at 8 noise sds late in the run (lr_too_high, 0.62),
+    validation 0.31 -> 3.1 (overfitting, 0.95). The unstable step is read first -- the gap it leaves says little
+    until the step is fixed, and the grid's Adam 1e-4 to 1e-3 reach 0.238-0.252 -- but "also likely:
+    overfitting (0.95)" under a 0.62 verdict read as the surer diagnosis ranked second for no reason given.
+    CIFAR-10 3c3d at SGD 1e-4: lr_too_low (0.56) before still_improving (0.72), the description it explains."""
+    from losslens.report.text import render_text
+
+    runs = runs_by_name(shared_curves / DEEPOBS)
+    fmnist = next(r for name, r in runs.items() if name.startswith(
+        "fmnist_2c2d/AdamOptimizer/") and "lr__6.3095734448e-03/random_seed__42" in name)
+    d = losslens.diagnose(fmnist)
+    over = next(c for c in d.causes[1:] if c.id == "overfitting")
+    assert d.verdict == "lr_too_high" and over.confidence > d.cause.confidence
+    assert "ranked after it" in over.evidence[-1] and "step is too large" in over.evidence[-1]
+    assert "surer than the verdict (0.95 vs 0.62)" in render_text(d)
+
+    slow = next(r for name, r in runs.items() if name.startswith(
+        "cifar10_3c3d/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.e-04/random_seed__42"))
+    d = losslens.diagnose(slow)
+    still = next(c for c in d.causes[1:] if c.id == "still_improving")
+    assert d.verdict == "lr_too_low" and still.confidence > d.cause.confidence
+    assert still.evidence[-1].endswith("it claims less (the curve still falls), and lr_too_low says why")
+    # Every listed cause surer than the verdict it follows says so (here: none other).
+    assert all("ranked after it" in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
