@@ -814,6 +814,15 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
 
 
+def _k_source(c) -> str:
+    """Where an inferred K came from, for evidence that quotes 1/K or ln K ("" where K was given)."""
+    if not c.classes_inferred:
+        return ""
+    if c.classes_from == "constant loss":
+        return " (K read off a loss held constant at ln K: a uniform output)"
+    return " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)"
+
+
 def _at_a_guess(f: Facts, level: float, name: str) -> str | None:
     """A loss that never left ln K is a uniform guess among K: no output ever favoured the right answer,
     which a broken network and targets unrelated to the inputs give alike. NT-Xent on two views of
@@ -826,8 +835,7 @@ def _at_a_guess(f: Facts, level: float, name: str) -> str | None:
     ref = math.log(c.classes)
     if abs(level - ref) > 0.01 * ref:
         return None
-    inferred = " (K inferred from the initial loss)" if c.classes_inferred else ""
-    return (f"{name} sits at ln {c.classes} = {ref:.4g}{inferred}, a uniform guess's loss: no output ever "
+    return (f"{name} sits at ln {c.classes} = {ref:.4g}{_k_source(c)}, a uniform guess's loss: no output ever "
             "favoured the right answer")
 
 
@@ -1065,8 +1073,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             return None
         if at_chance:
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
-                  f"1/{c.classes} = {c.chance:.3f}" + (" (K inferred from the initial loss ≈ ln K)"
-                                                       if c.classes_inferred else "")]
+                  f"1/{c.classes} = {c.chance:.3f}{_k_source(c)}"]
             if c.train_acc_tail is not None and c.train_acc_tail > margin:
                 ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
             if c.above_chance_sd is not None and c.val_acc_tail >= margin:
@@ -1075,7 +1082,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             if g is not None and g.val_rise_noise > t.overfit_rise_noise:
                 what, worse = (f.metric, "fell") if _higher(f) else ("validation loss", "rose")
                 ev.append(f"{what} {worse} {g.val_rise:.3g} after its best at {f.axis_name} {_n(g.val_min_epoch)}")
-            return Cause("no_signal", 0.9 if not c.classes_inferred else 0.75, ev, ACTIONS["no_signal"],
+            return Cause("no_signal", 0.75 if c.classes_from == "initial loss" else 0.9, ev, ACTIONS["no_signal"],
                          {"val_acc": c.val_acc_tail, "chance": c.chance})
     g = f.generalization
     # Without accuracy: validation never got below where training started, and barely improved
@@ -1764,10 +1771,11 @@ def peak_threw_fit(run: Run, f: Facts, t: Thresholds, verdict: Cause, causes: li
         return None
     top = int(peak[np.argmax(m[peak])])
     end = int(peak[-1])
-    # (1/K only where K was given: one inferred from an epoch-mean first loss can be far off -- the run above,
-    # 1.02 after a first epoch at lr 0.5, reads K = 3 -- and 0 asks the larger fall.)
+    # (1/K only where K was given or pinned by a loss held at ln K: one inferred from an epoch-mean first loss
+    # can be far off -- the run above, 1.02 after a first epoch at lr 0.5, reads K = 3 -- and 0 asks the larger
+    # fall.)
     c = f.chance
-    base = c.chance if c is not None and c.chance is not None and not c.classes_inferred else 0.0
+    base = c.chance if c is not None and c.chance is not None and c.classes_from != "initial loss" else 0.0
     lost = float(m[top] - m[end])
     if not m[top] > base or not lost >= t.peak_fit_lost * float(m[top] - base):
         return None
@@ -1852,7 +1860,7 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     level, ref = float(f.smoothed[-1]), math.log(k)
     if level < t.underfit_guess * ref:
         return None
-    inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
+    inferred = _k_source(f.chance)
     peak = _peak_lr(o)
     return Cause("lr_too_low", 0.6,
                  [f"{f.metric} ends at {level:.4g} = {_pct(level / ref)} of ln {k}{inferred}, near a uniform "
@@ -2126,9 +2134,8 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
                      ["lower the learning rate (try 1/10) and restart from scratch",
                       "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
-        inferred = " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)" if c.classes_inferred else ""
         return Cause("underfitting", 0.75,
-                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{inferred}: "
+                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{_k_source(c)}: "
                       "the model cannot fit even the training data"], ACTIONS["underfitting"],
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
@@ -2343,9 +2350,7 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     k = f.chance.classes if f.chance is not None else None
     if k:
         ref, least = math.log(k), t.underfit_level_chance
-        ref_name = f"ln {k} = {ref:.4g}, a uniform guess's loss"
-        if f.chance.classes_inferred:
-            ref_name += " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)"
+        ref_name = f"ln {k} = {ref:.4g}, a uniform guess's loss{_k_source(f.chance)}"
     else:
         ref, least, ref_name = pl.start, t.underfit_level, f"its starting value {pl.start:.4g}"
     level_rel = pl.floor / ref
@@ -2409,8 +2414,7 @@ def _near_a_guess(f: Facts, t: Thresholds) -> str | None:
     ref, now = math.log(k), float(f.smoothed[-1])
     if now < t.underfit_guess * ref or fc["value"] < t.underfit_guess_forecast * ref:
         return None
-    inferred = " (K inferred from the initial loss)" if f.chance.classes_inferred else ""
-    return (f"{f.metric} still falls, but sits at {now:.4g} = {_pct(now / ref)} of ln {k}{inferred}, and even the forecast "
+    return (f"{f.metric} still falls, but sits at {now:.4g} = {_pct(now / ref)} of ln {k}{_k_source(f.chance)}, and even the forecast "
             f"for {f.axis_name} {_n(fc['horizon'])} ({fc['value']:.4g}) is {_pct(fc['value'] / ref)} of it: near a "
             "uniform guess however long it trains")
 
@@ -2451,9 +2455,8 @@ def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
         return None
     if not _val_at_chance(c, t):
         return None
-    inferred = " (K inferred from the initial loss ≈ ln K)" if c.classes_inferred else ""
     return (f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance 1/{c.classes} = "
-            f"{c.chance:.3f}{inferred}: the floor reached is a guess's")
+            f"{c.chance:.3f}{_k_source(c)}: the floor reached is a guess's")
 
 
 def _flat_from_start(f: Facts, t: Thresholds) -> bool:

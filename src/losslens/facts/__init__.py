@@ -237,7 +237,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     n_val = run.meta.get("n_val")
     ch = chance_facts(accuracy_fraction(run.get("val_acc")), accuracy_fraction(run.get("train_acc")),
                       classes or run.meta.get("classes"), first_loss,
-                      int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None, run.axis)
+                      int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None, run.axis,
+                      tuple(run.get(key) for key in ("val_loss", "train_loss")))
 
     # A "rising validation" phase only where the rise is real: well above the noise and either
     # still climbing at the end or large against the improvement (a noisy floor is no phase).
