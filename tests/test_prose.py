@@ -61,6 +61,8 @@ def test_converged_advice_agrees_with_its_forecast(path):
     first = d.cause.actions[0]
     assert "will not lower the loss" not in first
     assert f"P = {p}%" in first and f"by epoch {d.forecast['horizon']:g}" in first
+    # ... and no other action says the opposite ("to go lower, change the data or the model, not the epoch count").
+    assert not any("not the epoch count" in a for a in d.cause.actions), d.cause.actions
 
 
 @pytest.mark.parametrize("path", ["hf_accum4/accum4_trainer_state.json", "lightning_val_interval/sgd0.01"])

@@ -3537,6 +3537,8 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     for claim in (": more epochs will not lower the loss", ": more epochs at this setting will not lower the loss"):
         if claim in first:
             cause.actions[0] = first.replace(claim, price)
+            # The epochs priced above are an epoch count that may pay: "not the epoch count" would deny it.
+            cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
             return
 
 
