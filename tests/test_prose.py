@@ -12,7 +12,8 @@ import pytest
 
 import losslens
 
-ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+FIXTURES = Path(__file__).parent / "fixtures"
+ECO = FIXTURES / "ecosystem"
 NUM = r"(-?[0-9.]+(?:e[-+]?[0-9]+)?)"
 
 
@@ -154,3 +155,20 @@ def test_underfitting_does_not_call_a_falling_training_loss_flattened():
     line = d.cause.evidence[0]
     assert line.startswith("training loss") and "flattened" not in line
     assert float(re.search(rf"still falls, t = {NUM}\)", line).group(1)) < -3
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "logs" / "torch_splits.json",
+                                  ECO / "torch_rlrop_high_lr" / "n900_lr0.0003_s0.json"])
+def test_converged_on_a_tail_still_falling_quotes_how_little_more_epochs_give(path):
+    """Converged with "the last quarter still falls (t = -8.2)" in its evidence advised "more epochs will not lower
+    the loss": the forecast (-0.0076% by epoch 198, P = 0% of > 1%) is what makes that nearly true, so the action
+    quotes it instead of denying the fall."""
+    d = losslens.diagnose(path)
+    assert d.verdict == "converged"
+    ev = "\n".join(d.cause.evidence)
+    t = float(re.search(rf"the last quarter still falls \(t = {NUM}\)", ev).group(1))
+    p = int(re.search(r"probability that training on to \S+ gains > 1%: (\d+)%", ev).group(1))
+    assert t < -3 and p < 50
+    first = d.cause.actions[0]
+    assert "will not lower" not in first
+    assert f"P = {p}% that it gains > 1%" in first and f"by epoch {d.forecast['horizon']:g}" in first

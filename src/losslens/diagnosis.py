@@ -3521,6 +3521,14 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                 and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
+        elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
+                and f.trend.slope_t < DEFAULT.improving_t and not _higher(f):
+            # "the last quarter still falls (t = -8.2)" beside "more epochs will not lower the loss": both true only
+            # as far as the forecast says, so the action quotes it (torch_splits: -0.0076% by epoch 198, P = 0%).
+            cause.actions[0] = cause.actions[0].replace(
+                ": more epochs will not lower the loss",
+                f": more epochs will lower the loss by little ({_pct(max(fc['gain'], 0.0))} by {f.axis_name} "
+                f"{_n(horizon)}, the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)")
 
 
 def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
