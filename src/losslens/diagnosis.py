@@ -3379,7 +3379,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     """The forecast of ``f.metric`` to ``horizon`` as the JSON's ``forecast`` dict (None where there is none);
     given the ``run``, withheld with its reason where the metric turned NaN/inf for good."""
     try:
-        from .forecasting import broken_down, forecast_curve, score_top, training_loss
+        from .forecasting import broken_down, default_horizon, forecast_curve, score_top, training_loss
     except ImportError:
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
@@ -3388,7 +3388,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         # Twice the logged length from the points logged, as `losslens forecast` reads it, not from the
         # downsampled ones fitted below (bins' mean axis values): a 351-point DeepOBS run read "forecast at
         # epoch 699" here and "at epoch 700" there, a 600-epoch YOLO run 1196 and 1199.
-        horizon = float(f.x[0]) + 2.0 * float(f.x[-1] - f.x[0])
+        horizon = default_horizon(f.x)
     withheld = broken_down(run, f.metric, f.x, f.y, horizon) if run is not None and f.metric in run.series \
         else None
     if withheld is not None:  # (a diverged run: "training on gains 60%, P = 96%" beside it was a fit of before)

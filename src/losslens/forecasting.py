@@ -599,7 +599,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     x0, x_last = float(x[0]), float(x[-1])
     span = x_last - x0
     if horizon is None:
-        horizon = x0 + 2.0 * span if span > 0 else x_last + 1.0
+        horizon = default_horizon(x)
     horizon = float(horizon)
     if not math.isfinite(horizon):
         raise ValueError(f"horizon must be finite, got {horizon}")
@@ -805,6 +805,14 @@ def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
     return _insufficient(np.asarray(x, dtype=float), np.asarray(y, dtype=float), horizon, metric, reason=(
         f"{metric} turned {kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so: the run diverged, and "
         "a fit of the curve before it broke down says nothing of where it is heading"))
+
+
+def default_horizon(x: np.ndarray) -> float:
+    """The horizon when none is asked or planned: twice the logged length, ``x[0] + 2 (x[-1] - x[0])`` of the
+    axis values logged (shape (n,), increasing); one past the last point where there is only one. Shared by
+    ``losslens forecast`` and ``diagnose``, so the two quote one horizon for a run."""
+    x0, x_last = float(x[0]), float(x[-1])
+    return x0 + 2.0 * (x_last - x0) if x_last > x0 else x_last + 1.0
 
 
 def planned_horizon(run, x_last: float) -> tuple[float, str] | None:
