@@ -122,6 +122,27 @@ def test_lightning_stop_gain_reads_max_epochs_and_stops(tmp_path, capsys):
     assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(best, rel=1e-4)
 
 
+def test_lightning_max_steps_without_max_epochs_is_the_planned_end(tmp_path):
+    """Trainer(max_steps=197) alone (Lightning sets max_epochs to -1): the planned last epoch is the one that
+    reaches step 197, 16 optimizer steps an epoch (32 batches, accumulated in twos), epoch 12; the old callback
+    planned none (stop_gain and the converged hold forecast to twice the run so far)."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0, time_budget_ms=None)
+    t = L.Trainer(max_steps=197, accumulate_grad_batches=2, callbacks=[cb], default_root_dir=tmp_path,
+                  enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+                  logger=False, accelerator="cpu", devices=1)
+    t.fit(Regressor(), *loaders())
+    assert t.global_step == 197 and cb.run().axis[-1] == 12
+    assert cb.watcher.horizon == 12
+    # With max_epochs too, whichever ends the run first.
+    cb = LosslensCallback(save_path=None, verbose=0, time_budget_ms=None)
+    t = L.Trainer(max_steps=197, max_epochs=5, accumulate_grad_batches=2, callbacks=[cb],
+                  default_root_dir=tmp_path, enable_progress_bar=False, enable_model_summary=False,
+                  enable_checkpointing=False, logger=False, accelerator="cpu", devices=1)
+    t.fit(Regressor(), *loaders())
+    assert cb.watcher.horizon == 4 == cb.run().axis[-1]
+
+
 def test_two_validation_dataloaders_the_first_is_val_loss(tmp_path):
     """Lightning logs val_loss/dataloader_idx_0 and _1 with several validation loaders: the first
     is the run's validation loss (it was ignored, and the training loss diagnosed instead)."""

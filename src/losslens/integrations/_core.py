@@ -176,7 +176,7 @@ class Watcher:
         epoch 5, 4, 10 on val_loss, now at 33, 15, 13).
     horizon : float or None
         The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to;
-        the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs``,
+        the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs`` or ``max_steps``,
         Transformers ``num_train_epochs`` / ``max_steps``, ``Monitor(epochs=)``). None: twice
         the epochs seen so far.
     time_budget_ms : float or None

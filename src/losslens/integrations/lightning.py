@@ -80,12 +80,6 @@ class LosslensCallback(WatcherViews, Callback):
         self._saved = state_dict.get("run")
 
     def on_fit_start(self, trainer, pl_module):
-        try:
-            # For stop_gain: the last epoch planned. A further fit with this callback (a new Trainer, as fine-tuning
-            # after a frozen phase may use) goes on with the run (Watcher.begin_fit).
-            self.watcher.begin_fit(trainer.max_epochs - 1 if trainer.max_epochs and trainer.max_epochs > 0 else None)
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading max_epochs")
         if self._default_save and self.watcher.save_path is None:
             try:
                 directory = trainer.log_dir or trainer.default_root_dir
@@ -95,6 +89,13 @@ class LosslensCallback(WatcherViews, Callback):
                 self.watcher.warn_once(exc, "finding the log directory")
 
     def on_train_start(self, trainer, pl_module):
+        try:
+            # For stop_gain: the last epoch planned (here, not at fit start: max_steps needs the batches per epoch,
+            # known once the training data is set up). A further fit with this callback (a new Trainer, as
+            # fine-tuning after a frozen phase may use) goes on with the run (Watcher.begin_fit).
+            self.watcher.begin_fit(_planned_last_epoch(trainer, pl_module))
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading max_epochs / max_steps")
         # Once: configure_optimizers has run by now.
         self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []))
 
@@ -201,6 +202,24 @@ class LosslensCallback(WatcherViews, Callback):
             return float(trainer.optimizers[0].param_groups[0]["lr"])
         except (IndexError, AttributeError, KeyError, TypeError):
             return None
+
+
+def _planned_last_epoch(trainer, pl_module) -> int | None:
+    """The last epoch the Trainer will run, counted from 0: ``max_epochs - 1``, or the epoch that reaches
+    ``max_steps`` where that comes first. ``Trainer(max_steps=...)`` alone sets ``max_epochs`` to -1, and
+    without this the run had no planned end. None: neither is set, or the optimizer steps per epoch are
+    unknown (an iterable dataset of no length, manual optimization)."""
+    ends = []
+    if trainer.max_epochs is not None and trainer.max_epochs > 0:
+        ends.append(trainer.max_epochs - 1)
+    max_steps = getattr(trainer, "max_steps", -1)
+    batches = getattr(trainer, "num_training_batches", math.inf)
+    if (max_steps is not None and max_steps > 0 and math.isfinite(batches) and batches > 0
+            and pl_module.automatic_optimization):
+        # Lightning steps the optimizer at an epoch's last batch too, a partial accumulation.
+        per_epoch = math.ceil(batches / trainer.accumulate_grad_batches)
+        ends.append(math.ceil(max_steps / per_epoch) - 1)
+    return min(ends) if ends else None
 
 
 def _per_step_only(trainer) -> list | None:
