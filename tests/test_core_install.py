@@ -12,6 +12,7 @@ an eager import of a heavy module is caught here rather than by a user's slow st
 import importlib.util
 import json
 import lzma
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +125,27 @@ def test_what_needs_an_extra_is_one_line_naming_it(tmp_path):
     for res, (_, extra) in zip(results, cases):
         _one_line_naming(res, extra)
     assert not (tmp_path / "lab").exists() and not Path(png).exists()
+
+
+def test_a_folder_of_stores_this_install_cannot_read_names_their_extras_in_one_line(tmp_path):
+    """A parent folder holding an MLflow file store and a TensorBoard log (and a note), mlflow and tensorboard
+    not installed: one line naming each store, what it needs and the one install for both, rc 2 (it said
+    "no training runs found in this directory (1 files read: mlruns: reading MLflow stores needs ...; tb:
+    ...; notes.txt: ...)", the extras buried in what was passed over). One such store below the folder: the same."""
+    parent = tmp_path / "experiments"
+    shutil.copytree(MLRUNS, parent / "mlruns")
+    shutil.copytree(TB_DIR, parent / "tb")
+    (parent / "notes.txt").write_text("hello\n")
+    shutil.copytree(TB_DIR, tmp_path / "one" / "runs" / "tb")
+    before = sorted((p, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    _, [both, one] = _cli([["diagnose", str(parent)], ["diagnose", str(tmp_path / "one")]])
+    _one_line_naming(both, "mlflow,tensorboard")
+    assert both["err"].strip() == (f"losslens: {parent}: no training runs this install can read in this directory: "
+                                   "mlruns needs mlflow, tb needs tensorboard (1 other file read, no run in it): "
+                                   "pip install 'losslens[mlflow,tensorboard]'")
+    _one_line_naming(one, "tensorboard")
+    assert "runs/tb needs tensorboard: pip install" in one["err"]
+    assert sorted((p, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()) == before
 
 
 def test_help_works_everywhere():

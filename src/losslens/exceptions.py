@@ -21,6 +21,14 @@ class MissingExtraError(ReadError):
     """The source is one losslens reads only with an optional package that is not installed; the
     message names the extra to install (``pip install 'losslens[tensorboard]'``)."""
 
+    @property
+    def extra(self) -> str | None:
+        """The extra the message names (``tensorboard``), None where it names none."""
+        import re
+
+        found = re.search(r"losslens\[([\w-]+)\]", self.problem)
+        return found.group(1) if found else None
+
 
 class UnknownFormatError(ReadError):
     """The content matches none of the formats losslens reads."""

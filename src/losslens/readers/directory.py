@@ -56,7 +56,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
 
     runs: list[Run] = []
     problems: list[str] = []
-    missing: list[MissingExtraError] = []  # the root's own store, unread for want of an optional package
+    missing: list[tuple[Path, MissingExtraError]] = []  # stores unread for want of an optional package
     consumed: set[Path] = set()
     files: list[Path] = []
     looked = 0
@@ -108,8 +108,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         looked += 1
         runs += _guarded(problems, path, root, None, lambda: read_file(path, str(path), **options))
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
-    if not runs and missing:  # the folder named is a store this install cannot read: say which extra
-        raise missing[0]
+    if not runs and missing:  # stores this install cannot read: say which extras, not only what else was passed over
+        raise _missing_extras(missing, root, source, looked)
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
@@ -218,15 +218,31 @@ def _folder(run: Run) -> Path:
 
 
 def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, reader) -> list[Run]:
-    """Run a reader; a file that is no training log is noted and passed over. The root itself unread
-    for want of an optional package goes to ``missing`` too: with nothing else read, that is the error."""
+    """Run a reader; a file that is no training log is noted and passed over. A store unread for want of
+    an optional package goes to ``missing`` too: with nothing else read, that is the error."""
     try:
         return list(reader())
     except LosslensError as exc:
         problems.append(f"{_rel(path, root)}: {exc.problem}")
-        if missing is not None and path == root and isinstance(exc, MissingExtraError):
-            missing.append(exc)
+        if missing is not None and isinstance(exc, MissingExtraError):
+            missing.append((path, exc))
         return []
+
+
+def _missing_extras(missing: list, root: Path, source: str, others: int) -> MissingExtraError:
+    """The error for a folder whose only runs lie in stores this install cannot read: the root itself such a
+    store, its own error; else one line naming each store, what it needs and the one install for them all
+    (``no training runs found (... files read: mlruns: ... needs mlflow ...; tb: ...)`` left the user to
+    assemble it from the list of what was passed over)."""
+    if len(missing) == 1 and missing[0][0] == root:
+        return missing[0][1]
+    extras = list(dict.fromkeys(exc.extra for _, exc in missing if exc.extra))
+    stores = ", ".join(f"{_rel(path, root)} needs {exc.extra or exc.problem}" for path, exc in missing)
+    rest = f" ({others} other file{'s' if others != 1 else ''} read, no run in {'them' if others != 1 else 'it'})" \
+        if others else ""
+    install = f": pip install 'losslens[{','.join(extras)}]'" if extras else ""
+    return MissingExtraError(f"no training runs this install can read in this directory: {stores}{rest}{install}",
+                             source)
 
 
 def _rel(path: Path, root: Path) -> str:
