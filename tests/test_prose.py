@@ -172,3 +172,30 @@ def test_converged_on_a_tail_still_falling_quotes_how_little_more_epochs_give(pa
     first = d.cause.actions[0]
     assert "will not lower" not in first
     assert f"P = {p}% that it gains > 1%" in first and f"by epoch {d.forecast['horizon']:g}" in first
+
+
+@pytest.mark.parametrize("wording", ["stop at epoch {x}: more epochs will not lower the loss",
+                                     "stop here: more epochs at this setting will not lower the loss"])
+def test_the_small_gain_quote_reads_both_wordings_of_the_converged_claim(wording):
+    """Converged says "stop at X: more epochs will not lower the loss", and without an X "stop here: more epochs at
+    this setting will not lower the loss"; the forecast rules that price, hedge or quantify the claim find it by
+    these words (diagnosis.NO_GAIN, NO_GAIN_HERE). The small-gain quote matched only the first: given the second, the
+    run's tail still falling at t < -3 stood beside "will not lower the loss". On the 726 converged causes of the
+    fixtures, the benchmark cases and the shared curves the second wording is never the verdict's (only an also-possible
+    cause's, which quotes no forecast), so this reads the real torch_splits log's facts and forecast into each."""
+    from losslens import diagnosis
+    from losslens.facts import measure
+
+    path = FIXTURES / "logs" / "torch_splits.json"
+    [run] = losslens.read(path)
+    f = measure(run)
+    f.lr_cut, f.lr_cut_ratio = diagnosis._lr_cut(run)
+    fc = diagnosis._forecast(f, None)
+    cause = diagnosis.converged(f, diagnosis.DEFAULT)
+    said = wording.format(x=f"{f.plateau.epoch:g}")
+    cause.actions[0] = said
+    diagnosis._quote_forecast(cause, fc, f)
+    first = cause.actions[0]
+    assert "will not lower" not in first, first
+    assert first.startswith(said.split(" will not")[0] + " will lower the loss by little ("), first
+    assert f"P = {fc['p_improve']:.0%} that it gains > 1%" in first

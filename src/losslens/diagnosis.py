@@ -183,9 +183,15 @@ class Thresholds:
 DEFAULT = Thresholds()
 FORECAST_POINTS = 200
 
+# Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
+# that read the forecast (_price_converged, _hedge_converged, the small-gain quote in _quote_forecast) find it by
+# these words to price, hedge or quantify it: every one must know both.
+NO_GAIN = ": more epochs will not lower the loss"
+NO_GAIN_HERE = ": more epochs at this setting will not lower the loss"
+
 ACTIONS = {
     "still_improving": ["keep training: it is still improving", "see the forecast for how many more epochs pay"],
-    "converged": ["stop here: more epochs at this setting will not lower the loss",
+    "converged": ["stop here" + NO_GAIN_HERE,
                   "to go lower, change the data or the model, not the epoch count"],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
                     "regularize: weight decay, dropout", "a simpler or smaller model",
@@ -2506,7 +2512,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         else:  # "no growth" read as a fact about the gap misleads when it went 0.111 -> 0.138: say both
             ev.append(f"{_gap_moved(f, g.gap_at_val_min, g.gap_end, g.gap_growth_range, None)}: "
                       f"{_gap_name(f) + ' = ' if _gap_sized(g.gap_at_val_min, g.gap_end) else ''}{g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
-    acts = [f"stop at {f.axis_name} {_n(x)}: more epochs will not lower the loss"
+    acts = [f"stop at {f.axis_name} {_n(x)}{NO_GAIN}"
             if x is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     guess = _converged_at_chance(f, t)
     if guess is not None:
@@ -2525,7 +2531,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         ev.append(f"but it went on {'rising' if _higher(f) else 'falling'} after {f.axis_name} {_n(pl.epoch)}: "
                   f"{_pct(drop)} {'higher' if _higher(f) else 'lower'} by {f.axis_name} {_n(at)} "
                   f"({v_x:.4g} → {best:.4g}) {then}")
-        acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}: more epochs will not lower the loss; "
+        acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
                    f"{_given_up(f, drop)}")
     if _annealed(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
@@ -3522,13 +3528,20 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
         elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
-                and f.trend.slope_t < DEFAULT.improving_t and not _higher(f):
+                and f.trend.slope_t < DEFAULT.improving_t and not _higher(f) \
+                and (claim := _no_gain_claim(cause.actions)) is not None:
             # "the last quarter still falls (t = -8.2)" beside "more epochs will not lower the loss": both true only
             # as far as the forecast says, so the action quotes it (torch_splits: -0.0076% by epoch 198, P = 0%).
-            cause.actions[0] = cause.actions[0].replace(
-                ": more epochs will not lower the loss",
-                f": more epochs will lower the loss by little ({_pct(max(fc['gain'], 0.0))} by {f.axis_name} "
-                f"{_n(horizon)}, the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)")
+            cause.actions[0] = cause.actions[0].replace(claim, claim.replace(
+                "will not lower the loss",
+                f"will lower the loss by little ({_pct(max(fc['gain'], 0.0))} by {f.axis_name} "
+                f"{_n(horizon)}, the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)"))
+
+
+def _no_gain_claim(actions: list[str]) -> str | None:
+    """The words of converged's claim that more epochs will not pay (:data:`NO_GAIN`, :data:`NO_GAIN_HERE`) in
+    its first action; None where it makes none (already priced, hedged, or another first action)."""
+    return next((claim for claim in (NO_GAIN, NO_GAIN_HERE) if actions and claim in actions[0]), None)
 
 
 def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
@@ -3541,13 +3554,12 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     ahead = float(horizon) - float(f.x[-1])
     price = (f", unless {_pct(fc['gain'])} lower by {f.axis_name} {_n(horizon)} is worth {_n(ahead)} more "
              f"{f.axis_name}s (the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)")
-    first = cause.actions[0]
-    for claim in (": more epochs will not lower the loss", ": more epochs at this setting will not lower the loss"):
-        if claim in first:
-            cause.actions[0] = first.replace(claim, price)
-            # The epochs priced above are an epoch count that may pay: "not the epoch count" would deny it.
-            cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
-            return
+    claim = _no_gain_claim(cause.actions)
+    if claim is None:
+        return
+    cause.actions[0] = cause.actions[0].replace(claim, price)
+    # The epochs priced above are an epoch count that may pay: "not the epoch count" would deny it.
+    cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
 
 
 def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
@@ -3560,8 +3572,7 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
     Not after an lr annealed to its floor (more epochs there do not repeat the schedule's drops) nor on a batch loss
     logged by step (its scatter is the batch drawn, and the half test reads it: a tiny BERT flat after its first
     epoch, tests/fixtures/ecosystem/hf_flat_batches, gains nothing trained on)."""
-    first = cause.actions[0]
-    if not any(claim in first for claim in ("more epochs will not", "more epochs at this setting will not")):
+    if _no_gain_claim(cause.actions) is None:
         return
     later = _fell_after_plateau(f)  # (converged's own figure: it went on falling after X)
     cause.actions[0] = (f"rather than stop, train on with early stopping on {f.metric} (a patience of a few "
