@@ -81,6 +81,22 @@ def test_overfitting_rule_on_the_keras_book_examples(keras_curves):
     assert not rules.overfitting(c.train_loss.to_numpy())["holds"]
 
 
+def test_converged_shape_needs_the_curve_to_end_at_its_floor(keras_curves):
+    # handson-ml3 ch. 10 cell 92: val_loss falls 305.9 -> 0.37, then ends ~6x above that
+    # minimum. Beside the 306-unit drop the rise is ~1%, which the drop test alone passed as
+    # "converged"; a curve whose minimum is 15% or more below its end left its floor.
+    c = keras_curves["ageron/handson-ml3:10_neural_nets_with_keras.ipynb#cell92"]
+    val, train = c.val_loss.to_numpy(), c.train_loss.to_numpy()
+    cv = rules.converged_shape(val, train)
+    assert cv["rise_over_drop"] <= rules.CONVERGED_MAX_RISE  # the old test passed it
+    assert rules.tail_level(val) >= 1.5 * np.nanmin(val)
+    assert not cv["holds"]
+    # A Keras-book curve that does sit at its floor still holds.
+    held = [rid for rid, g in keras_curves.items()
+            if rules.converged_shape(g.val_loss.to_numpy(), g.train_loss.to_numpy())["holds"]]
+    assert len(held) >= 10
+
+
 def test_growth_with_falling_train_loss_is_not_divergence(keras_curves):
     c = keras_curves[IMDB]
     val, train = c.val_loss.to_numpy(), c.train_loss.to_numpy()

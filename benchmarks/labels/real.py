@@ -252,7 +252,8 @@ def label_shape(source: str, runs, curves, metric_source: str, extra=None, nan_i
             out.append(base | _row("still_improving", "last third gains >= 15%, minimum in the last 10%", nums))
         elif cv["holds"]:
             out.append(base | _row("converged", "converged shape rule (last third < 2% lower after a >= 10% "
-                                   "drop, rise <= 5% of the drop, train's last third < 10% lower)", nums))
+                                   "drop, rise <= 5% of the drop, end < 15% above the minimum, "
+                                   "train's last third < 10% lower)", nums))
     return out
 
 

@@ -18,7 +18,10 @@ Thresholds (chosen before any tool was run, from the issue and DESIGN.md):
 ``CONVERGED_*``
     Converged by shape (no intervention available): the last third gains < 2%, the curve
     dropped by >= 10% of its start before that, it rose by <= 5% of that drop after its
-    minimum (5-10% is left unlabeled: between converged and overfitting), and the training
+    minimum (5-10% is left unlabeled: between converged and overfitting), the minimum is not
+    "much better" (``GAIN``) than where the curve ends (DESIGN.md: converged *reached* the
+    floor; a curve whose minimum lies 15% or more below its end left that floor, however
+    small the rise is beside a steep first drop), and the training
     loss's last third gains < 10% (a flat validation curve beside a falling training curve
     is a growing gap, which DESIGN.md counts toward overfitting: left unlabeled).
 ``CHANCE = 0.01``
@@ -205,7 +208,8 @@ def converged_shape(val, train=None) -> dict:
     drop, rise, tg = v0 - vmin, vend - vmin, tail_gain(fin)
     out = {"tail_gain": tg, "drop_fraction": drop / v0 if v0 else float("nan"),
            "rise_over_drop": rise / drop if drop > 0 else float("nan")}
-    holds = tg < NO_GAIN and v0 > 0 and drop >= CONVERGED_MIN_DROP * v0 and rise <= CONVERGED_MAX_RISE * drop
+    holds = (tg < NO_GAIN and v0 > 0 and drop >= CONVERGED_MIN_DROP * v0 and rise <= CONVERGED_MAX_RISE * drop
+             and not gained(vmin, vend))
     if train is not None:
         ttg = tail_gain(train)
         out["train_tail_gain"] = ttg
