@@ -1,5 +1,6 @@
 """The `losslens diagnose` command as a user meets it: output, JSON, exit codes, one-line errors."""
 
+import inspect
 import json
 from pathlib import Path
 import subprocess
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from conftest import ARTICLE
 import losslens
 from losslens.cli import app
+from torch_loops import linear_regression_run
 
 runner = CliRunner()
 
@@ -190,28 +192,15 @@ def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread, 
     assert fig.stat().st_size > 10_000 and f"wrote {fig}" in res.stdout
 
 
-# A user's own train.py, as a newcomer writes it: a tiny PyTorch regression, SGD at lr 0.05 x lr_factor.
-USER_TRAIN = """
-import torch
+# A user's own train.py, as a newcomer writes it: a tiny PyTorch regression, SGD at lr 0.05 x lr_factor
+# (the loop of tests/torch_loops.py, pasted in: verify imports the script from its file).
+USER_TRAIN = "import torch\n\n\n" + inspect.getsource(linear_regression_run) + """
 
 def fit(lr, epochs, seed=0, missing_value=False):
-    torch.manual_seed(seed)
-    x = torch.rand(200, 2)
-    if missing_value:  # a NaN in the inputs: every loss is NaN
-        x[0, 0] = float("nan")
-    y = x @ torch.tensor([[2.0], [3.0]]) + 0.1 * torch.randn(200, 1)
-    model = torch.nn.Linear(2, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    history = {"loss": [], "val_loss": []}
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss = torch.mean((model(x[:150]) - y[:150]) ** 2)
-        loss.backward()
-        opt.step()
-        history["loss"].append(loss.item())
-        with torch.no_grad():
-            history["val_loss"].append(torch.mean((model(x[150:]) - y[150:]) ** 2).item())
-    return history
+    def corrupt(epoch, x, opt):
+        if missing_value and epoch == 0:  # a NaN in the inputs: every loss is NaN
+            x[0, 0] = float("nan")
+    return linear_regression_run(lr, epochs, seed=seed, before_epoch=corrupt)
 """
 
 

@@ -14,6 +14,7 @@ from losslens.exceptions import EmptyRunError
 from losslens.forecasting import MIN_POINTS, forecast_curve, forecast_run
 
 from conftest import ARTICLE, REPO
+from torch_loops import linear_regression_run
 
 
 def _held_out(run_id: str) -> bool:
@@ -619,24 +620,12 @@ def test_a_run_that_turned_nan_gets_no_forecast_and_says_why():
 def _nan_record_run() -> dict:
     """A real PyTorch run (linear regression, SGD 0.05) still falling when a corrupt record (a NaN input)
     reaches it at epoch 12: every loss after is NaN."""
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    x = torch.rand(200, 2)
-    y = x @ torch.tensor([[2.0], [3.0]]) + 0.1 * torch.randn(200, 1)
-    model = torch.nn.Linear(2, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    history = {"loss": [], "val_loss": []}
-    for epoch in range(16):
+    pytest.importorskip("torch")
+
+    def corrupt(epoch, x, opt):
         if epoch == 12:
             x[3, 0] = float("nan")  # the corrupt record
-        opt.zero_grad()
-        loss = torch.mean((model(x[:150]) - y[:150]) ** 2)
-        loss.backward()
-        opt.step()
-        history["loss"].append(loss.item())
-        with torch.no_grad():
-            history["val_loss"].append(torch.mean((model(x[150:]) - y[150:]) ** 2).item())
-    return history
+    return linear_regression_run(lr=0.05, epochs=16, before_epoch=corrupt)
 
 
 def test_a_clean_descent_that_ends_in_nan_is_not_forecast_to_fall_on():

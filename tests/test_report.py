@@ -19,6 +19,7 @@ import losslens
 from losslens.cli import app
 from losslens.report import html as report_html
 from losslens.report.plot import chart_data, save_plot
+from torch_loops import linear_regression_run
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"  # keras.callbacks.CSVLogger, 80 epochs
@@ -325,24 +326,13 @@ def test_the_summary_tables_say_where_each_run_ends_on_its_own_axis():
 def _lr_range_run(epochs=30):
     """A real PyTorch run whose learning rate grows 60% an epoch (an lr range test left running):
     the loss falls, then the steps overshoot and it overflows to inf, then NaN."""
-    torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    x = torch.randn(256, 4)
-    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]]) + 0.1 * torch.randn(256, 1)
-    model = torch.nn.Linear(4, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    history = {"loss": [], "val_loss": []}
-    for epoch in range(epochs):
+    pytest.importorskip("torch")
+
+    def lr_range(epoch, x, opt):
         for group in opt.param_groups:
             group["lr"] = 0.01 * 1.6 ** epoch
-        opt.zero_grad()
-        loss = torch.mean((model(x[:192]) - y[:192]) ** 2)
-        loss.backward()
-        opt.step()
-        history["loss"].append(loss.item())
-        with torch.no_grad():
-            history["val_loss"].append(torch.mean((model(x[192:]) - y[192:]) ** 2).item())
-    return history
+    return linear_regression_run(lr=0.01, epochs=epochs, weights=(1.0, -2.0, 0.5, 3.0), n=256, n_train=192,
+                                 inputs="randn", before_epoch=lr_range)
 
 
 def test_a_diverged_run_s_chart_marks_where_the_loss_turned_nan(tmp_path):
