@@ -1,6 +1,7 @@
 """losslens.verify on real tiny PyTorch trainings: each counterfactual is trained, and a check
 holds or fails on what the retrained model actually did."""
 
+import copy
 import json
 import math
 
@@ -24,37 +25,53 @@ def _data(n, seed, noise, d, signal=True, shuffle=False):
     return torch.tensor(x, dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
 
 
+# Several tests verify the same configuration, and verify() retrains the same changes of it (twice the
+# epochs, lr / 10 ...): a training is deterministic in its arguments (seeded, one torch thread), so each is
+# run once per test process and handed out as a copy. What verify() does with the runs is unchanged.
+_RUNS: dict = {}
+
+
 def trainer(opt="sgd", lr=0.1, epochs=40, n=200, noise=0.3, batch=8, hidden=(), d=4, signal=True):
     """A regression training function with the keywords verify() passes (mini-batch, MSE)."""
     def train(lr_factor=1.0, epochs_factor=1.0, size_factor=1.0, data_factor=1.0, shuffle_labels=False,
               from_epoch=0, seed=0):
-        torch.manual_seed(seed)
-        xt, yt = _data(int(round(n * data_factor)), seed, noise, d, signal, shuffle_labels)
-        xv, yv = _data(500, 1000 + seed, noise, d, signal)
-        layers, k = [], d
-        for h in hidden:
-            w = max(1, int(h * size_factor))
-            layers += [torch.nn.Linear(k, w), torch.nn.ReLU()]
-            k = w
-        model = torch.nn.Sequential(*layers, torch.nn.Linear(k, 1))
-        optim = (torch.optim.SGD if opt == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr)
-        hist = {"loss": [], "val_loss": []}
-        for epoch in range(round(epochs * epochs_factor)):
-            for group in optim.param_groups:  # the change from `from_epoch` on (0: from the start)
-                group["lr"] = lr * (lr_factor if epoch >= from_epoch else 1.0)
-            perm, total = torch.randperm(len(xt)), 0.0
-            for i in range(0, len(xt), batch):
-                b = perm[i:i + batch]
-                optim.zero_grad()
-                loss = ((model(xt[b]) - yt[b]) ** 2).mean()
-                loss.backward()
-                optim.step()
-                total += loss.item() * len(b)
-            hist["loss"].append(total / len(xt))
-            with torch.no_grad():
-                hist["val_loss"].append(((model(xv) - yv) ** 2).mean().item())
-        return hist
+        key = (opt, lr, epochs, n, noise, batch, tuple(hidden), d, signal,
+               lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, from_epoch, seed)
+        if key not in _RUNS:
+            _RUNS[key] = _fit(opt, lr, epochs, n, noise, batch, hidden, d, signal,
+                              lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, from_epoch, seed)
+        return copy.deepcopy(_RUNS[key])
     return train
+
+
+def _fit(opt, lr, epochs, n, noise, batch, hidden, d, signal,
+         lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, from_epoch, seed):
+    torch.manual_seed(seed)
+    xt, yt = _data(int(round(n * data_factor)), seed, noise, d, signal, shuffle_labels)
+    xv, yv = _data(500, 1000 + seed, noise, d, signal)
+    layers, k = [], d
+    for h in hidden:
+        w = max(1, int(h * size_factor))
+        layers += [torch.nn.Linear(k, w), torch.nn.ReLU()]
+        k = w
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(k, 1))
+    optim = (torch.optim.SGD if opt == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr)
+    hist = {"loss": [], "val_loss": []}
+    for epoch in range(round(epochs * epochs_factor)):
+        for group in optim.param_groups:  # the change from `from_epoch` on (0: from the start)
+            group["lr"] = lr * (lr_factor if epoch >= from_epoch else 1.0)
+        perm, total = torch.randperm(len(xt)), 0.0
+        for i in range(0, len(xt), batch):
+            b = perm[i:i + batch]
+            optim.zero_grad()
+            loss = ((model(xt[b]) - yt[b]) ** 2).mean()
+            loss.backward()
+            optim.step()
+            total += loss.item() * len(b)
+        hist["loss"].append(total / len(xt))
+        with torch.no_grad():
+            hist["val_loss"].append(((model(xv) - yv) ** 2).mean().item())
+    return hist
 
 
 @pytest.mark.parametrize("seed", range(4))
