@@ -1032,21 +1032,25 @@ def test_a_log_appended_with_its_header_each_time_reads_as_one_log(tmp_path):
     assert list(run.axis) == list(range(len(frame))) and run.val_loss == pytest.approx(hist["val_loss"])
 
 
+# One process fits twice, verbose=1 then verbose=2 (importing Keras is most of a fit this small); a line
+# printed after each fit splits what they printed.
 _KERAS_FIT = """
 import json, sys
 sys.path.insert(0, {tests!r})
 import keras
 from keras_models import article_data, mlp
 x, y = article_data(0, n=400)
-model = mlp()
-model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse", metrics=["mae"])
-h = model.fit(x, y, validation_split=0.2, epochs=6, batch_size=32, verbose={verbose})
-json.dump(h.history, open({hist!r}, "w"))
+for verbose in (1, 2):
+    model = mlp()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse", metrics=["mae"])
+    h = model.fit(x, y, validation_split=0.2, epochs=6, batch_size=32, verbose=verbose)
+    json.dump(h.history, open({hist!r}.format(verbose), "w"))
+    print({split!r}, flush=True)
 """
+_SPLIT = "=== end of fit ==="
 
 
-@pytest.mark.parametrize("verbose", [1, 2])
-def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
+def test_what_keras_fit_printed_reads_as_its_history(tmp_path):
     """The console output of a real Keras 3 fit (verbose=1: the bar redrawn with carriage returns,
     backspaces and colour codes; verbose=2: a line per epoch), captured to a file and saved in a
     notebook cell's output: the epochs as History numbers them (0-5: "Epoch 1/6" is epoch 0) and the History's values to the printed
@@ -1055,32 +1059,36 @@ def test_what_keras_fit_printed_reads_as_its_history(tmp_path, verbose):
     import os
     import subprocess
 
-    hist = tmp_path / "history.json"
-    code = _KERAS_FIT.format(tests=str(Path(__file__).parent), verbose=verbose, hist=str(hist))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, KERAS_BACKEND="torch")).stdout
-    expected = json.loads(hist.read_text())
-    log = tmp_path / "out.txt"
-    log.write_text(out)
-    [run] = read(log)
-    assert run.meta["format"] == "keras_console" and list(run.axis) == [0, 1, 2, 3, 4, 5]
-    for key, canon in (("loss", "train_loss"), ("val_loss", "val_loss"), ("val_mae", "val_mae")):
-        assert run.series[canon] == pytest.approx(expected[key], rel=1e-3, abs=1e-4)
-    if verbose == 2:  # the job killed while printing the last epoch: "... val_mae: 0.0" with no newline
-        cut = tmp_path / "cut.txt"
-        cut.write_text(out.rstrip("\n")[:-3])
-        [short] = read(cut)
-        assert list(short.axis) == [0, 1, 2, 3, 4] and short.val_loss == pytest.approx(run.val_loss[:5])
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-          "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# training"]},
-                    {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["model.fit(...)"],
-                     "outputs": [{"output_type": "stream", "name": "stdout", "text": out.splitlines(True)}]}]}
-    (tmp_path / "train.ipynb").write_text(json.dumps(nb))
-    [cell] = read(tmp_path / "train.ipynb")
-    assert cell.name == "train#cell2" and cell.val_loss == pytest.approx(run.val_loss)
-    (tmp_path / "empty.ipynb").write_text(json.dumps(dict(nb, cells=nb["cells"][:1])))
-    with pytest.raises(UnknownFormatError, match="a notebook without a training log"):
-        read(tmp_path / "empty.ipynb")
+    hist = str(tmp_path / "history{}.json")
+    code = _KERAS_FIT.format(tests=str(Path(__file__).parent), hist=hist, split=_SPLIT)
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, KERAS_BACKEND="torch")).stdout.split(_SPLIT + "\n")
+    assert len(printed) == 3 and printed[2] == ""
+    for verbose, out in ((1, printed[0]), (2, printed[1])):
+        expected = json.loads(Path(hist.format(verbose)).read_text())
+        folder = tmp_path / f"verbose{verbose}"
+        folder.mkdir()
+        log = folder / "out.txt"
+        log.write_text(out)
+        [run] = read(log)
+        assert run.meta["format"] == "keras_console" and list(run.axis) == [0, 1, 2, 3, 4, 5], verbose
+        for key, canon in (("loss", "train_loss"), ("val_loss", "val_loss"), ("val_mae", "val_mae")):
+            assert run.series[canon] == pytest.approx(expected[key], rel=1e-3, abs=1e-4), verbose
+        if verbose == 2:  # the job killed while printing the last epoch: "... val_mae: 0.0" with no newline
+            cut = folder / "cut.txt"
+            cut.write_text(out.rstrip("\n")[:-3])
+            [short] = read(cut)
+            assert list(short.axis) == [0, 1, 2, 3, 4] and short.val_loss == pytest.approx(run.val_loss[:5])
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+              "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# training"]},
+                        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["model.fit(...)"],
+                         "outputs": [{"output_type": "stream", "name": "stdout", "text": out.splitlines(True)}]}]}
+        (folder / "train.ipynb").write_text(json.dumps(nb))
+        [cell] = read(folder / "train.ipynb")
+        assert cell.name == "train#cell2" and cell.val_loss == pytest.approx(run.val_loss), verbose
+        (folder / "empty.ipynb").write_text(json.dumps(dict(nb, cells=nb["cells"][:1])))
+        with pytest.raises(UnknownFormatError, match="a notebook without a training log"):
+            read(folder / "empty.ipynb")
 
 
 def test_a_trainer_console_reads_as_its_log_history():
