@@ -467,3 +467,48 @@ def test_run_picked_from_whichever_of_several_paths_holds_it(tmp_path, writer):
     assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {tb_a}: no run 'zz' (2 runs: a1, a2)"
     (tmp_path / "r.html").unlink()
     assert digest(tmp_path) == before
+
+
+def test_mlflow_metrics_logged_without_step_are_read_in_logging_order(tmp_path, monkeypatch, caplog):
+    """`log_metric("val_loss", v)` with no step= (MLflow's quickstart form) logs every value at step 0: the run
+    was skipped as "only 1 value(s) of val_loss" (the last one). Read in the order logged, with a warning."""
+    mlflow = pytest.importorskip("mlflow")
+    from typer.testing import CliRunner
+    from losslens.cli import app
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    client = mlflow.MlflowClient(store.as_uri())
+    run = client.create_run(client.create_experiment("demo"), run_name="no-step")
+    for e in range(EPOCHS):
+        client.log_metric(run.info.run_id, "loss", TRAIN[e])
+        client.log_metric(run.info.run_id, "val_loss", VAL[e])
+    client.set_terminated(run.info.run_id)
+    assert {m.step for m in client.get_metric_history(run.info.run_id, "val_loss")} == {0}
+    before = digest(store)
+    [r] = losslens.read(f"mlflow:{store}")
+    assert list(r.axis) == list(range(EPOCHS)) and r.meta["unstepped_metrics"] == ["loss", "val_loss"]
+    assert r.train_loss == pytest.approx(TRAIN) and r.val_loss == pytest.approx(VAL)
+    caplog.clear()
+    res = CliRunner().invoke(app, ["diagnose", str(store)])
+    assert res.exit_code == 0 and res.stdout.startswith("no-step: overfitting"), res.output
+    said = [r.getMessage() for r in caplog.records if "log_metric without step=" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {store}#run={run.info.run_id}: loss, val_loss"), said
+    assert digest(store) == before
+
+
+def test_mlflow_runs_with_the_same_values_in_one_folder_store_are_two_runs(tmp_path, monkeypatch):
+    """A seeded rerun logs exactly the values of the first run: `losslens diagnose mlruns/` dropped the second
+    as a copy of the first (the check meant for one fit written by two loggers), where `mlflow:mlruns` kept both."""
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    client = mlflow.MlflowClient(store.as_uri())
+    exp = client.create_experiment("demo")
+    for name in ("seed0", "seed0-rerun"):
+        run = client.create_run(exp, run_name=name)
+        for e in range(EPOCHS):
+            client.log_metric(run.info.run_id, "val_loss", VAL[e], step=e)
+        client.set_terminated(run.info.run_id)
+    assert [r.name for r in losslens.read(str(store))] == [r.name for r in losslens.read(f"mlflow:{store}")] \
+        == ["seed0", "seed0-rerun"]

@@ -173,11 +173,12 @@ def _drop_copies(runs: list[Run]) -> list[Run]:
     Ray Tune writes each trial as ``progress.csv``, ``result.json`` and an event file; Lightning's
     CSVLogger and TensorBoardLogger log one fit into ``version_0`` and ``version_1``. A run whose
     diagnosed series (compared at float32, TensorBoard's precision) equals an earlier run's,
-    in the same folder or written in another format, is dropped; the earlier keeps its name.
+    in the same folder or written in another format, is dropped; the earlier keeps its name. Runs a
+    store keeps apart by id (MLflow's, W&B's) are never one run: a seeded rerun logs the same values.
     """
     kept, seen = [], {}
     for run in runs:
-        folder = str(_folder(run))
+        folder = str(_folder(run)) + (f"#{run.meta['run_id']}" if run.meta.get("run_id") is not None else "")
         fmt = run.meta.get("format")
         try:
             metric = run.default_metric()

@@ -129,6 +129,10 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     if tracking_uri.startswith("file:"):
         _say_cut_metric_files(tracking_uri, label)
     out = [r for r in out if r is not None]
+    for run in out:  # said here: inside _quiet() the root logger's catcher would swallow it
+        if run.meta.get("unstepped_metrics"):
+            _source.warn(run.source, "%s logged at one step (log_metric without step=): read in the order logged, "
+                         "as steps 0, 1, 2 ...", ", ".join(run.meta["unstepped_metrics"]))
     if not out:
         what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
         raise ReadError(f"{what} has no run with logged metrics", label)
@@ -333,17 +337,26 @@ def _to_run(client, mlrun, label) -> Run | None:
     keys = sorted(mlrun.data.metrics)
     if not keys:
         return None
-    scalars = {}
+    scalars, unstepped = {}, []
     for key in keys:
         history = sorted(client.get_metric_history(info.run_id, key), key=lambda m: (m.step, m.timestamp))
-        scalars[key] = ([m.step for m in history], [m.value for m in history])
+        steps = [m.step for m in history]
+        if len(steps) > 1 and steps[0] == steps[-1]:
+            # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step,
+            # the last value would stand for the whole curve. The logging order (by timestamp) is the axis.
+            steps = list(range(len(steps)))
+            unstepped.append(key)
+        scalars[key] = (steps, [m.value for m in history])
     name = info.run_name or info.run_id[:8]
+    source = f"{label}#run={info.run_id}"
     meta = {"format": "mlflow", "run_id": info.run_id, "experiment_id": info.experiment_id,
             "status": info.status, "params": dict(mlrun.data.params)}
     try:
-        run = scalars_to_run(scalars, name=name, source=f"{label}#run={info.run_id}", meta=meta)
+        run = scalars_to_run(scalars, name=name, source=source, meta=meta)
     except ReadError:
         return None  # only step/epoch counters logged
+    if unstepped:
+        run.meta["unstepped_metrics"] = unstepped
     _fit_plan(run)
     return run
 
