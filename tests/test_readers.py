@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import losslens
 from losslens.exceptions import LosslensError, NoLossError, ReadError, UnknownFormatError
 from losslens.readers import read
 
@@ -877,6 +878,27 @@ def test_wandb_chart_export_splits_into_runs(tmp_path):
     assert [r.name for r in runs] == ["adam-1", "adam-2"] and runs[0].axis_name == "step"
     _same(runs[1].series["val_loss"], b.series["val_loss"])
     assert list(runs[0].series) == ["val_loss"]  # envelopes left out
+
+
+def test_wandb_chart_export_of_runs_of_different_lengths(tmp_path):
+    # A chart comparing a 30-epoch run with one stopped at 20: W&B's export shares one Step column, the shorter
+    # run's cells empty after its end (written here by hand in the format of the panel's "Export CSV", quoted
+    # cells, `<run> - <metric>` and its __MIN/__MAX envelopes; values from two real Keras CSVLogger runs). The
+    # blanks read as NaN to the end: "diverged — train_loss became NaN/inf at step 40".
+    [a] = read(LOGS.parent / "ecosystem" / "keras_cnn_spike" / "seed0.csv")
+    [b] = read(LOGS.parent / "ecosystem" / "keras_cnn_spike" / "seed2.csv")
+    n, stop = len(a), 40
+    header = ["Step"] + [f"{r} - loss{agg}" for r in ("long-run-1", "short-run-2") for agg in ("", "__MIN", "__MAX")]
+    with open(tmp_path / "wandb_export.csv", "w", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        w.writerow(header)
+        for i in range(n):
+            x, y = a.series["train_loss"][i], b.series["train_loss"][i]
+            w.writerow([i, x, x, x] + ([y, y, y] if i < stop else ["", "", ""]))
+    long, short = read(tmp_path / "wandb_export.csv")
+    assert (long.name, len(long), short.name, len(short)) == ("long-run-1", n, "short-run-2", stop)
+    _same(short.series["train_loss"], b.series["train_loss"][:stop])
+    assert losslens.diagnose(short).verdict != "diverged"
 
 
 def test_pandas_to_csv_of_a_history_drops_the_index_column(tmp_path):

@@ -98,7 +98,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         columns_data[joined] = np.array(["/".join(p) for p in zip(*parts)], dtype=object)
         run_column = joined
     if run_column is None:
-        wide = _wide_to_long(columns_data)
+        wide = _wide_to_long(columns_data, blank_is_unlogged=not logged_nan)
         if wide is not None:
             columns_data, run_column = wide, "run"
             fmt = "wandb_chart_csv"
@@ -176,12 +176,14 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
 _WIDE = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
 
 
-def _wide_to_long(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+def _wide_to_long(data: Mapping[str, np.ndarray], blank_is_unlogged: bool = False) -> dict[str, np.ndarray] | None:
     """A W&B chart export (``Step, run-a - val_loss, run-a - val_loss__MIN, run-b - ...``) in
     long format (``run, Step, val_loss``); None for any other table.
 
     Every column but the axis must read ``<run> - <metric>``; the ``__MIN`` / ``__MAX``
-    envelope columns W&B adds for smoothed or sampled charts are left out.
+    envelope columns W&B adds for smoothed or sampled charts are left out. The chart's steps are
+    every run's together: ``blank_is_unlogged`` (the file spells no nan/inf) leaves out a run's rows
+    after the last it has a value in -- a run shorter than the longest ended there, it did not turn NaN.
     """
     axes = [c for c in data if axis_kind(c)]
     others = [c for c in data if c not in axes]
@@ -201,6 +203,13 @@ def _wide_to_long(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | Non
     blank = np.full(n, np.nan)
     for metric in metrics:
         out[metric] = np.concatenate([data.get(f"{r} - {metric}", blank) for r in runs])
+    if blank_is_unlogged:
+        kept = []
+        for r in runs:
+            logged = np.flatnonzero(np.any([np.isfinite(data[c]) for c, m in zip(others, matches) if m["run"] == r],
+                                           axis=0))
+            kept.append(np.arange(n) <= (logged[-1] if logged.size else -1))
+        out = {k: v[np.concatenate(kept)] for k, v in out.items()}
     return out
 
 
