@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import json
 from pathlib import Path
 
@@ -821,3 +822,11 @@ def test_a_malformed_hparams_yaml_beside_a_lightning_metrics_csv_is_said(tmp_pat
         with caplog.at_level("WARNING", logger="losslens"):
             losslens.readers.read(tmp_path / "metrics.csv")
     assert not [r for r in caplog.records if r.name == "losslens"]
+
+
+def test_trainer_state_of_an_evaluation_alone_is_one_line(tmp_path):
+    # evaluate(); save_state() without train() (tests/fixtures/ecosystem/hf_eval_only): one eval row at step 0,
+    # max_steps 0. It read as two lines, "max_steps is 0, not a positive number" and "only 1 value(s) of val_loss".
+    path = tmp_path / "trainer_state.json"
+    shutil.copy(FIXTURES / "ecosystem" / "hf_eval_only" / "trainer_state.json", path)
+    _refused(path, "an evaluation alone", "evaluate() without train()")

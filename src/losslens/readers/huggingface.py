@@ -74,6 +74,12 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     log = obj.get("log_history")
     if not isinstance(log, list):
         raise ReadError("trainer_state.json whose log_history is not a list", source)
+    if obj.get("global_step") == 0 and not obj.get("max_steps") and \
+            not any(isinstance(r, dict) and "loss" in r for r in log):
+        # trainer.evaluate(); trainer.save_state() without train(): the state of an untrained model
+        # (max_steps 0), whose one eval row is no curve.
+        raise ReadError("trainer_state.json of an evaluation alone (global_step 0, no training logged: "
+                        "evaluate() without train()): no curve to diagnose", source)
     log, after, summary = split_after_training(log)
     cols = records.to_columns(log, drop=_timing, skip=is_summary, source=source)
     step = cols.get("step")
