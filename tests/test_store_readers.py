@@ -41,6 +41,35 @@ def writer():
     return tb.SummaryWriter
 
 
+def test_tensorboard_rerun_into_the_same_folder_is_not_spliced_into_the_first_run(tmp_path, writer, caplog):
+    """`SummaryWriter("runs/exp")` run a second time (no clearing) writes a second event file whose steps start at
+    0 again. A rerun killed at step 5 of a 12-step first try read as one 12-step run: steps 0-4 the rerun's, 5-11
+    the first try's. As TensorBoard drops a restart's orphans, the later writer's points replace the earlier from
+    the step it restarted at, said in one warning; a job resumed from a checkpoint (steps from 8) joins on."""
+    exp = tmp_path / "runs" / "exp"
+    for scale, epochs in ((3.0, EPOCHS), (1.0, 5)):
+        w = writer(str(exp))
+        for e in range(epochs):
+            w.add_scalar("Loss/train", scale * TRAIN[e], e)
+            w.add_scalar("Loss/val", scale * VAL[e], e)
+        w.close()
+        time.sleep(1.1)  # event files are ordered by the second in their name, as TensorBoard reads them
+    before = digest(exp)
+    [run] = losslens.read(f"tb:{exp}")
+    assert list(run.axis) == [0, 1, 2, 3, 4] and run.val_loss == pytest.approx(VAL[:5])
+    said = [r.getMessage() for r in caplog.records if "start again at 0 after step 11" in r.getMessage()]
+    assert len(said) == 1 and "(24 points left out)" in said[0], said
+    assert digest(exp) == before
+    w = writer(str(exp))  # resumed from a checkpoint at step 3: the rerun's steps 3-4 are replaced
+    for e in range(3, EPOCHS):
+        w.add_scalar("Loss/train", TRAIN[e], e)
+        w.add_scalar("Loss/val", VAL[e], e)
+    w.close()
+    [run] = losslens.read(str(exp))
+    assert list(run.axis) == list(range(EPOCHS)) and run.val_loss == pytest.approx(VAL, rel=1e-6)
+    assert losslens.diagnose(run).verdict == "overfitting"
+
+
 def test_tensorboard_log_dir_with_many_runs(tmp_path, writer):
     logdir = tmp_path / "runs"
     for name, (t_tag, v_tag) in {"a": ("train/loss", "val/loss"), "b": ("loss_train", "loss_val")}.items():

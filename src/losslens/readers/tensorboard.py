@@ -317,12 +317,44 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
     events, closing = _closing_evaluations(path, events, pea)
     out = Scalars()
+    restarts = []
     for tag, (kept, after) in _split_after_training(events, closing).items():
+        kept, restart = _without_orphans(kept)
+        if restart is not None:
+            restarts.append(restart)
         out[tag] = (np.fromiter((e.step for e in kept), dtype=float, count=len(kept)),
                     np.array([_scalar(tensor_util, e.tensor_proto) for e in kept], dtype=float))
         if after:
             out.after[tag] = _scalar(tensor_util, after[-1].tensor_proto)
+    if restarts:
+        (last, first, _), gone = min(restarts), sum(r[2] for r in restarts)
+        from ._source import warn
+
+        warn(path, "the steps start again at %d after step %d (a second writer into this folder: the script run "
+             "again, or resumed from a checkpoint): read as TensorBoard drops a restart's orphans, the later points "
+             "replacing the earlier ones from step %d on (%d points left out)", first, last, first, gone)
     return out
+
+
+def _without_orphans(events: list) -> tuple[list, tuple | None]:
+    """``(events, (last step, step it went back to, points dropped) or None)``: one tag's events, in the
+    order written, with those a later writer's restart orphaned dropped.
+
+    ``SummaryWriter("runs/exp")`` run twice writes a second event file into the same folder, its steps
+    from 0 again; a job resumed from a checkpoint, from that checkpoint's step. Read by step, the two
+    interleave: a rerun killed at step 12 of a 40-step first try read as one 40-step run, its steps 12-39
+    the first try's. A step lower than the one before drops the earlier points at or past it, as
+    TensorBoard's ``purge_orphaned_data`` does for the event files it reads by step alone."""
+    out, restart = [], None
+    for e in events:
+        if out and e.step < out[-1].step:
+            kept = [x for x in out if x.step < e.step]
+            if restart is None:
+                restart = (int(out[-1].step), int(e.step), 0)
+            restart = restart[:2] + (restart[2] + len(out) - len(kept),)
+            out = kept
+        out.append(e)
+    return out, restart
 
 
 class _StoppedEarly:
