@@ -197,7 +197,7 @@ def test_tensorboard_bad_input_is_one_line(tmp_path, writer):
 
 # ---- W&B ------------------------------------------------------------------------------------
 @pytest.mark.slow  # wandb starts its service process: a few seconds
-def test_wandb_offline_run(tmp_path, monkeypatch):
+def test_wandb_offline_run(tmp_path, monkeypatch, caplog):
     pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
@@ -228,8 +228,29 @@ def test_wandb_offline_run(tmp_path, monkeypatch):
     cut = tmp_path / "killed" / run_file.name
     cut.parent.mkdir()
     cut.write_bytes(data[:history_end])
+    assert not [r for r in caplog.records if "cut off" in r.getMessage()]  # the whole file: nothing to say
     [run] = losslens.read(f"wandb:{cut}")
     assert len(run) >= EPOCHS - 1 and run.train_loss[:EPOCHS - 1] == pytest.approx(TRAIN[:EPOCHS - 1])
+    # ... said, as for every other log cut off mid-write (it was left out in silence)
+    said = [r.getMessage() for r in caplog.records if "cut off" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {cut}: the last record was cut off mid-write (")
+    assert said[0].endswith(" bytes at the end): left out"), said
+
+
+def test_wandb_run_file_cut_mid_write_is_read_to_the_cut_with_a_warning(tmp_path, caplog):
+    """A run still writing (or killed) ends inside a record: read up to it, said in one line as for a TensorBoard
+    or CSV log cut off mid-write; the half record was left out in silence. On the committed offline run (W&B 0.31)."""
+    pytest.importorskip("wandb")
+    whole = next((FIXTURES.parent / "ecosystem" / "wandb_offline_small_data").rglob("run-*.wandb"))
+    [full] = losslens.read(f"wandb:{whole}")
+    assert not [r for r in caplog.records if "cut off" in r.getMessage()]
+    data = whole.read_bytes()
+    cut = tmp_path / whole.name
+    cut.write_bytes(data[:data.rfind(b"val/loss") + 40])
+    [run] = losslens.read(f"wandb:{cut}")
+    assert 0 < len(run) < len(full) and run.val_loss == pytest.approx(full.val_loss[:len(run)])
+    said = [r.getMessage() for r in caplog.records if "cut off" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {cut}: the last record was cut off mid-write ("), said
 
 
 def test_wandb_exported_history_csv_with_step_column(tmp_path):

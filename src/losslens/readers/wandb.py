@@ -9,7 +9,8 @@ An offline run keeps its history only in ``run-<id>.wandb``: a LevelDB-style log
 FULL/FIRST/MIDDLE/LAST fragments — the framing of LevelDB's log format). wandb ≥ 0.19 reads
 it only in its Go core and ships no Python reader, so we read the framing here (40 lines)
 and decode each record with the ``wandb`` package's own protobuf classes; without ``wandb``
-installed that is a one-line error. A half-written final record (a killed job) is skipped.
+installed that is a one-line error. A half-written final record (a run still writing, a killed job) is
+left out, with a warning.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def _read_run_file(path: Path, pb) -> Run | None:
     scalars: dict[str, tuple[list, list]] = {}
     name = path.stem[len("run-"):] if path.stem.startswith("run-") else path.stem
     meta = {"format": "wandb", "run_id": name}
-    for payload in _records(data):
+    cut: list[int] = []
+    for payload in _records(data, cut):
         rec = pb.Record()
         try:
             rec.ParseFromString(payload)
@@ -93,6 +95,10 @@ def _read_run_file(path: Path, pb) -> Run | None:
                                   if not i.key.startswith("_")}
         elif kind == "history":
             _add_history(rec.history, scalars)
+    if cut:  # a run still writing, or a killed job: what came before the cut is the run so far
+        from ._source import warn
+
+        warn(path, "the last record was cut off mid-write (%d bytes at the end): left out", cut[0])
     # _timestamp, _runtime and other underscore keys are W&B's bookkeeping, not metrics.
     rows = {k: v for k, v in scalars.items() if not k.startswith("_")}
     if not rows:
@@ -150,11 +156,13 @@ def _json_value(raw: str):
         return raw
 
 
-def _records(data: bytes):
-    """Yield record payloads from LevelDB-log framing (7-byte header: crc32 u32, length u16, type u8)."""
+def _records(data: bytes, cut: list | None = None):
+    """Yield record payloads from LevelDB-log framing (7-byte header: crc32 u32, length u16, type u8).
+    A final record cut off mid-write is left out, its bytes (those after the last whole record) put in ``cut``."""
     pos = len(_HEADER) + 3  # header: ':W&B', magic u16, version u8
     chunks: list[bytes] = []
     n = len(data)
+    whole = pos  # where the last whole record ended
     while pos + 7 <= n:
         left = _BLOCK - pos % _BLOCK
         if left < 7:  # trailer too small for a header: zero padding up to the next block
@@ -166,11 +174,12 @@ def _records(data: bytes):
             continue
         start, end = pos + 7, pos + 7 + length
         if end > n:
-            return  # half-written final record
+            break  # half-written final record
         payload = data[start:end]
         pos = end
         if kind == _FULL:
             chunks = []
+            whole = pos
             yield payload
         elif kind == _FIRST:
             chunks = [payload]
@@ -178,7 +187,11 @@ def _records(data: bytes):
             chunks.append(payload)
         elif kind == _LAST and chunks:
             chunks.append(payload)
+            whole = pos
             yield b"".join(chunks)
             chunks = []
         else:
             chunks = []
+            whole = pos
+    if cut is not None and any(data[whole:]):  # (zero bytes after the last record are a block's padding)
+        cut.append(n - whole)
