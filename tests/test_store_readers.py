@@ -545,6 +545,15 @@ def test_mlflow_metrics_logged_without_step_are_read_in_logging_order(tmp_path, 
     said = [r.getMessage() for r in caplog.records if "log_metric without step=" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith(f"losslens: {store}#run={run.info.run_id}: loss, val_loss"), said
     assert digest(store) == before
+    # Beside metrics logged by step, one logged without is left as it was (mlflow.keras.autolog logs such a
+    # validation_loss beside its val_loss by epoch: read in order, it stretched the axis and val_loss "diverged").
+    mixed = client.create_run(client.create_experiment("mixed"), run_name="mixed")
+    for e in range(EPOCHS):
+        client.log_metric(mixed.info.run_id, "val_loss", VAL[e], step=e)
+        client.log_metric(mixed.info.run_id, "eval_seconds", 1.0 + e)
+    [r] = losslens.read(f"mlflow:{store}#experiment=mixed")
+    assert list(r.axis) == list(range(EPOCHS)) and "unstepped_metrics" not in r.meta
+    assert losslens.diagnose(r).verdict == "overfitting"
 
 
 def test_mlflow_runs_with_the_same_values_in_one_folder_store_are_two_runs(tmp_path, monkeypatch):

@@ -337,16 +337,20 @@ def _to_run(client, mlrun, label) -> Run | None:
     keys = sorted(mlrun.data.metrics)
     if not keys:
         return None
-    scalars, unstepped = {}, []
+    scalars = {}
     for key in keys:
         history = sorted(client.get_metric_history(info.run_id, key), key=lambda m: (m.step, m.timestamp))
-        steps = [m.step for m in history]
-        if len(steps) > 1 and steps[0] == steps[-1]:
-            # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step,
-            # the last value would stand for the whole curve. The logging order (by timestamp) is the axis.
-            steps = list(range(len(steps)))
-            unstepped.append(key)
-        scalars[key] = (steps, [m.value for m in history])
+        scalars[key] = ([m.step for m in history], [m.value for m in history])
+    # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step, the last value
+    # would stand for the whole curve. Where no metric of the run has steps, the logging order (by timestamp)
+    # is the axis; beside stepped metrics such a one is left as it was (``mlflow.keras.autolog`` logs a
+    # ``validation_loss`` twice an epoch at step 0 beside its ``val_loss`` by epoch).
+    repeated = [k for k, (steps, _) in scalars.items() if len(steps) > 1]
+    unstepped = [k for k in repeated if scalars[k][0][0] == scalars[k][0][-1]]
+    if unstepped and unstepped == repeated:
+        scalars.update({k: (list(range(len(scalars[k][1]))), scalars[k][1]) for k in unstepped})
+    else:
+        unstepped = []
     name = info.run_name or info.run_id[:8]
     source = f"{label}#run={info.run_id}"
     meta = {"format": "mlflow", "run_id": info.run_id, "experiment_id": info.experiment_id,
