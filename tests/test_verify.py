@@ -124,6 +124,24 @@ def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_t
     assert v.points_to == "lr_too_high"
 
 
+
+def test_converged_confirmed_by_twice_the_epochs_alone_says_it_is_confirmed_only_in_part():
+    # The same SGD(0.2) run: with from_epoch, lr / 10 from the plateau refutes converged (above). A train
+    # without from_epoch cannot make that check, and twice the epochs alone cannot tell a floor from a
+    # bouncing step: "confirmed by retraining" would claim the check that did not run.
+    full = trainer(lr=0.2, noise=0.1, batch=4, d=4, epochs=40)
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        return full(lr_factor=lr_factor, epochs_factor=epochs_factor, seed=seed)
+    v = verify(train, causes=["converged"], progress=False)
+    assert v.diagnosis.verdict == "converged" and v.confirmed is True  # judged on the check that ran
+    assert [r.check.name for r in v.unrun] == ["learning rate / 10"]
+    assert ("verdict converged: confirmed in part by retraining (twice the epochs held; learning rate / 10 not "
+            "run: train() takes no from_epoch); from one seed") in str(v)
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+    assert "confirmed in part" in verification_figure(v).axes[0].get_title(loc="left")
+
 def test_lr_too_low_is_confirmed_by_a_ten_times_larger_step():
     v = verify(trainer(opt="adam", lr=1e-3, epochs=50, d=2, batch=32), progress=False)
     assert v.diagnosis.verdict == "lr_too_low"

@@ -303,6 +303,15 @@ class Verification:
         return self.holds(self.diagnosis.verdict)
 
     @property
+    def unrun(self) -> list:
+        """The verdict's checks that could not run, where its prediction needs them all (converged,
+        underfitting) and the others held: a verdict confirmed only in part."""
+        verdict = self.diagnosis.verdict
+        if verdict not in ALL_REQUIRED or not self.confirmed:
+            return []
+        return [r for r in self.results if r.check.cause == verdict and r.holds is None and r.value is None]
+
+    @property
     def learning_curve(self):
         """When half and twice the data were both retrained: the learning curve those runs make
         (best validation value at 0.5x, 1x, 2x the data, per seed) forecast out to 4x the data
@@ -362,6 +371,13 @@ class Verification:
         elif rival:
             text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but the retraining points to "
                     f"{rival} ({self._moved(rival)})")
+        elif self.unrun:
+            # converged's two checks tell a floor from a bouncing step; twice the epochs alone cannot (a step
+            # too large gains nothing from more epochs either): "confirmed" would claim the check not run.
+            held = ", ".join(dict.fromkeys(r.check.name for r in self.results
+                                           if r.check.cause == self.diagnosis.verdict and r.holds))
+            text = (f"confirmed in part by retraining ({held} held; {', '.join(r.check.name for r in self.unrun)} "
+                    f"not run: {self.unrun[0].skipped.split(':')[0]})")
         else:
             text = "confirmed by retraining"
         if len(self.seeds) == 1:

@@ -553,6 +553,8 @@ def verification_figure(v):
             ax.spines[spine].set_visible(False)
         ax.legend(fontsize=7.5, frameon=False, loc="best")
     verdict = {True: "confirmed", False: "NOT confirmed", None: "not checked"}[v.confirmed]
+    if getattr(v, "unrun", None):
+        verdict += " in part"
     verdict += " by retraining"
     rival = getattr(v, "points_to", None)
     if rival:  # the title must not say "confirmed" alone where another cause's change did far more
