@@ -372,6 +372,25 @@ def test_a_training_function_that_returns_no_history_is_told_what_to_return():
         verify(train, progress=False)
 
 
+
+def test_a_training_function_that_logged_no_epoch_is_told_its_history_is_empty():
+    # A loop whose epoch count rounds to 0 and Keras' fit(epochs=0) return empty histories: not a run that
+    # "diverged from its start" (the dict's old message), nor one missing a column --metric could name (the
+    # History's). The error says what happened.
+    empty_loop = trainer(epochs=0)
+    with pytest.raises(losslens.LosslensError, match=r"train\(\) returned a run losslens cannot diagnose: no epochs "
+                                                     r"logged: the history is empty \(columns: train_loss, val_loss\)$"):
+        verify(empty_loop, progress=False)
+    keras = pytest.importorskip("keras")  # KERAS_BACKEND=torch (conftest)
+
+    def train(lr_factor=1.0):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(1e-3 * lr_factor), loss="mse")
+        return model.fit(np.zeros((8, 2)), np.zeros(8), validation_split=0.25, epochs=0, verbose=0)
+    with pytest.raises(losslens.LosslensError, match=r"returned a run losslens cannot diagnose: no epochs logged: "
+                                                     r"the history is empty$"):
+        verify(train, progress=False)
+
 def test_without_from_epoch_converged_skips_lr_over_10_and_lr_too_high_trains_from_scratch():
     base = trainer()
 

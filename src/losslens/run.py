@@ -234,6 +234,11 @@ class Run:
         score = primary_score(self.metrics)
         if score is not None:  # scores only (a YOLO results.csv cut to its mAPs): the primary one
             return score[0], score
+        if not len(self):
+            # An empty history (Keras' fit(epochs=0), a loop that broke before its first epoch ended) logged
+            # nothing: not a run that diverged, nor one missing a column --metric could name.
+            named = f" (columns: {', '.join(sorted(self.series))})" if self.series else ""
+            raise NoLossError(f"no epochs logged: the history is empty{named}", self.source or self.name)
         if not self.metrics and self.series:
             # Columns logged, none with a finite value (a Keras fit NaN from its first batch): "found: none"
             # said the log named no loss at all.
