@@ -226,7 +226,8 @@ def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_
         (["positional.py:train"], "train() requires 'lr' (no default), which verify never passes"),
         (["bug.py:train"], "training raised TypeError"),
         (["exits.py:train"], "training called sys.exit(3)"),
-        (["nan.py:train"], "train() returned a run losslens cannot read"),
+        (["nan.py:train"], "train() returned a run losslens cannot read: every value of train_loss, val_loss is NaN or "
+                           "inf from its first epoch on"),  # not "no numeric columns": they are numbers
         (["short.py:train"], "train() returned a run losslens cannot diagnose: only 2 value(s)"),
         (["argparse_required.py:train"], "importing it exited (sys.exit(2): "),
         (["nokeywords.py:train"], "train takes none of the keywords verify changes"),

@@ -616,12 +616,16 @@ class _Retrainer:
         try:
             runs = to_runs(out)
         except LosslensError as e:
-            broke = _broke_down_from_the_start(out) if change else None
-            if broke is not None:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
+            broke = _broke_down_from_the_start(out)
+            if broke is not None and change:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
                 broke.name = _name(self.train)
                 return broke
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
+            if broke is not None:  # the baseline itself: its columns are numbers, none of them finite
+                said = (f"every value of {', '.join(broke.series)} is NaN or inf from its first epoch on (the run "
+                        "broke down at once: a NaN in the inputs or a step far too large does this); there is no "
+                        "curve to diagnose or compare with")
             raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
         except TypeError:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
