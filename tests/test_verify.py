@@ -596,3 +596,8 @@ def test_a_counterfactual_that_overflows_in_its_first_epoch_counts_as_diverged_n
     (r,) = [r for r in v.results if r.check.cause == "lr_too_low"]
     assert r.skipped is None and r.holds is False and r.value == float("inf"), r.line()
     assert "inf (diverged)" in r.line() and v.holds("lr_too_low") is False
+    # the chart has no line to draw for it, but its legend says what happened instead of leaving it out
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+    legend = [t.get_text() for t in verification_figure(v).axes[0].get_legend().get_texts()]
+    assert legend == ["baseline: converged", "learning rate x 10: diverged (no finite value)"], legend

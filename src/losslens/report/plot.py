@@ -538,6 +538,8 @@ def verification_figure(v):
                 continue
             x, y = run.finite(metric)
             if y.size == 0:
+                if run is not base:  # a change that diverged at once has no line to draw; the legend still says so
+                    ax.plot([], [], color=color, lw=1.8, ls="--", label=f"{label}: diverged (no finite value)")
                 continue
             is_base = run is base  # on top: a retrained run is the baseline's until its change
             ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2)
