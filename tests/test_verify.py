@@ -112,6 +112,28 @@ def test_a_bouncing_step_is_confirmed_by_lr_over_10_from_the_plateau():
     assert v.holds("converged") in (None, False)
 
 
+
+def test_a_change_from_the_plateau_is_said_where_the_run_s_own_epochs_show_it():
+    # The same bouncing SGD(0.15), logged as hand-written loops often log it, epochs numbered from 1. from_epoch
+    # counts the epochs trained as the baseline: the change first shows at epoch from_epoch + 1 of this log,
+    # which is what the line and the chart must say (they said "from epoch {from_epoch} on").
+    base = trainer(lr=0.15, noise=0.05, batch=1, d=4, epochs=30, n=100)
+
+    def train(lr_factor=1.0, epochs_factor=1.0, from_epoch=0, seed=0):
+        h = base(lr_factor=lr_factor, epochs_factor=epochs_factor, from_epoch=from_epoch, seed=seed)
+        return dict(h, epoch=list(range(1, len(h["loss"]) + 1)))
+    v = verify(train, causes=["lr_too_high"], progress=False)
+    (r,) = [r for r in v.results if r.check.cause == "lr_too_high"]
+    n = r.check.change["from_epoch"]
+    new, old = r.runs[0].series["val_loss"], v.baseline_runs[0].series["val_loss"]
+    assert np.array_equal(new[:n], old[:n]) and new[n] != old[n]  # the runs part at the (n + 1)-th logged epoch
+    assert r.runs[0].axis[n] == n + 1 and r.began == n + 1
+    assert f"lr_too_high — learning rate / 10 from epoch {n + 1} on: predicts" in str(v)
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+    legend = [t.get_text() for t in verification_figure(v).axes[0].get_legend().get_texts()]
+    assert any(t.startswith(f"learning rate / 10 from {n + 1} (") for t in legend), legend
+
 def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_the_same_run():
     # SGD(0.2), batch 4: a step too large from the first epoch, read converged (at X = 0) from the curve
     v = verify(trainer(lr=0.2, noise=0.1, batch=4, d=4, epochs=40), progress=False)

@@ -185,9 +185,20 @@ class CheckResult:
             return None
         return (self.value - self.baseline) / abs(self.baseline)
 
+    @property
+    def began(self) -> float | None:
+        """Where the change began on the run's own axis: ``from_epoch`` counts the epochs trained as the
+        baseline, so a log numbering its epochs from 1 first shows the change at ``from_epoch + 1``."""
+        start = self.check.change.get("from_epoch")
+        if start is None:
+            return None
+        axis = self.runs[0].axis if self.runs else ()
+        return float(axis[start]) if start < len(axis) else float(start)
+
     def line(self) -> str:
         c = self.check
-        when = f" from epoch {c.change['from_epoch']} on" if "from_epoch" in c.change else ""
+        when = f" from {self.runs[0].axis_name if self.runs else 'epoch'} {self.began:g} on" \
+            if self.began is not None else ""
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction()}"
         if self.skipped:
             if self.value is not None:  # it ran, and its reading decides nothing

@@ -529,7 +529,7 @@ def verification_figure(v):
                 continue
             seen.add(key)
             rel = r.change_rel
-            when = f" from {r.check.change['from_epoch']}" if "from_epoch" in r.check.change else ""
+            when = f" from {r.began:g}" if r.began is not None else ""
             label = r.check.name + when + ("" if rel is None else f" ({rel:+.0%})")
             curves.append((r.runs[0], label, CHECK_COLORS[(len(curves) - 1) % len(CHECK_COLORS)],
                            r.check.change.get("from_epoch")))
