@@ -164,6 +164,15 @@ def test_converged_confirmed_by_twice_the_epochs_alone_says_it_is_confirmed_only
     from losslens.report.plot import verification_figure
     assert "confirmed in part" in verification_figure(v).axes[0].get_title(loc="left")
 
+
+def test_a_cause_asked_about_by_name_gets_its_own_outcome_line():
+    # The same SGD(0.2) run, read converged; asked only whether the step is too small: lr x 10 blows up. The
+    # report ended "verdict converged: not checked", true of the verdict, silent on the question asked.
+    v = verify(trainer(lr=0.2, noise=0.1, batch=4, d=4, epochs=40), causes=["lr_too_low"], progress=False)
+    assert v.diagnosis.verdict == "converged" and v.holds("lr_too_low") is False
+    lines = str(v).splitlines()
+    assert lines[-2:] == ["asked lr_too_low: its prediction does NOT hold", "verdict converged: not checked"]
+
 def test_lr_too_low_is_confirmed_by_a_ten_times_larger_step():
     v = verify(trainer(opt="adam", lr=1e-3, epochs=50, d=2, batch=32), progress=False)
     assert v.diagnosis.verdict == "lr_too_low"

@@ -353,6 +353,13 @@ class Verification:
             observed = [c for c in (self.asked or [d.verdict]) if c in _OBSERVED] or [d.verdict]
             lines.append(f"  no counterfactual for {', '.join(observed)}: it is an observation of the curve, "
                          "nothing to retrain")
+        # A cause asked about by name (--cause) gets its own outcome: the verdict's line alone ("not checked"
+        # where only the asked cause was retrained) left the answer to the question asked to the ✓/✗ marks.
+        for cause in dict.fromkeys(c for c in self.asked if c != d.verdict and c not in _OBSERVED):
+            held = self.holds(cause)
+            said = {True: "its prediction held", False: "its prediction does NOT hold",
+                    None: "not checked (none of its checks ran)"}[held]
+            lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
         fc = self.learning_curve
         if fc is not None:
