@@ -169,7 +169,8 @@ def test_verify_says_in_one_line_what_is_wrong_with_the_target(tmp_path):
     syntax.write_text("def train(:\n")
     cases = [
         ([f"{tmp_path / 'missing.py'}:train"], "no such file"),
-        ([f"{broken}:fit"], "has no function 'fit'"),
+        ([f"{broken}:fit"], "has no function 'fit' (it defines train)"),
+        ([f"{broken}:__name__"], "'__name__' in " + str(broken) + " is not a function (its type: str)"),
         ([f"{broken}"], "expected FILE.py:FUNCTION"),
         ([f"{syntax}:train"], "could not import it: SyntaxError"),
         ([f"{broken}:train"], "training raised RuntimeError: CUDA out of memory"),

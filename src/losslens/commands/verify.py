@@ -93,6 +93,7 @@ def load_target(target: str):
     import contextlib
     import importlib
     import importlib.util
+    import inspect
     import io
     import sys
     from pathlib import Path
@@ -137,8 +138,14 @@ def load_target(target: str):
     except Exception as exc:  # noqa: BLE001 — any import error of the user's file is one line
         fail(f"{module_name}: could not import it: {type(exc).__name__}: {exc}")
     fn = getattr(module, attr, None)
-    if not callable(fn):
-        fail(f"{target}: {module_name} has no function {attr!r}")
+    if fn is not None and not callable(fn):
+        fail(f"{target}: {attr!r} in {module_name} is not a function (its type: {type(fn).__name__})")
+    if fn is None:
+        # an ill-named function is most often a typo: name the ones the file defines
+        own = [k for k, v in vars(module).items()
+               if inspect.isfunction(v) and v.__module__ == module.__name__ and not k.startswith("_")]
+        fail(f"{target}: {module_name} has no function {attr!r}"
+             + (f" (it defines {', '.join(own[:8])}{' …' if len(own) > 8 else ''})" if own else ""))
     return fn
 
 
