@@ -113,6 +113,7 @@ def test_a_bouncing_step_is_confirmed_by_lr_over_10_from_the_plateau():
 
 
 
+@pytest.mark.slow
 def test_a_change_from_the_plateau_is_said_where_the_run_s_own_epochs_show_it():
     # The same bouncing SGD(0.15), logged as hand-written loops often log it, epochs numbered from 1. from_epoch
     # counts the epochs trained as the baseline: the change first shows at epoch from_epoch + 1 of this log,
@@ -147,6 +148,7 @@ def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_t
 
 
 
+@pytest.mark.slow
 def test_converged_confirmed_by_twice_the_epochs_alone_says_it_is_confirmed_only_in_part():
     # The same SGD(0.2) run: with from_epoch, lr / 10 from the plateau refutes converged (above). A train
     # without from_epoch cannot make that check, and twice the epochs alone cannot tell a floor from a
@@ -404,6 +406,7 @@ def test_a_training_function_that_returns_no_history_is_told_what_to_return():
 
 
 
+@pytest.mark.slow
 def test_a_training_function_that_logged_no_epoch_is_told_its_history_is_empty():
     # A loop whose epoch count rounds to 0 and Keras' fit(epochs=0) return empty histories: not a run that
     # "diverged from its start" (the dict's old message), nor one missing a column --metric could name (the
