@@ -1011,3 +1011,41 @@ def test_label_noise_bounce_is_memorising_not_lr_too_high(case, switch):
     # The clean run overfits too, but its best is far below its start: no word about the labels.
     clean_d = losslens.diagnose(here / f"{case.split('_')[0]}_clean.csv")
     assert "check the labels" not in " ".join(clean_d.causes[0].actions)
+
+
+def _stuck_by_a_large_step(d):
+    """What a run stuck at its start by a step too large reads: stuck_at_init (the state), its first action
+    lowering the learning rate, none raising it, and lr_too_high after it with the reason it ranks second."""
+    assert d.verdict == "stuck_at_init"
+    assert "both curves ended above their first points" in d.cause.evidence[-1]
+    assert d.cause.actions[0].startswith("lower the learning rate")
+    assert not any("raise the learning rate" in a for a in d.cause.actions)
+    high = next(c for c in d.causes[1:] if c.id == "lr_too_high")
+    assert high.confidence > d.cause.confidence and "ranked after it: the run never got going" in high.evidence[-1]
+
+
+def test_stuck_at_its_start_by_a_step_too_large_lowers_the_lr():
+    """DeepOBS fmnist_2c2d at Adam 0.158 (the grid's best is 2.5e-4): both losses sit at ln 10 from before
+    training and end above it (val 2.301 -> 2.311, train 2.307 -> 2.312). It read "stuck at initialization"
+    with "raise the learning rate" among its actions and "also likely: lr_too_high (0.85)" surer, no reason
+    given. 1/10 of the rate learns (0.349): the steps moved the weights the wrong way, so the action lowers
+    the rate. So for a VAE, not at ln K (133 -> 150). A run stuck at a rate far too small (cifar100_allcnnc
+    at SGD 2.5e-5) never rose: it keeps "raise the learning rate"."""
+    eco = ECO / "deepobs_stuck_high_lr"
+    for name in ("fmnist_adam_lr0.158.csv", "fmnist_vae_sgd_lr0.251.csv"):
+        _stuck_by_a_large_step(losslens.diagnose(eco / name))
+    cf = losslens.read(eco / "fmnist_adam_lr0.0158.csv")[0]
+    assert np.nanmin(cf.series["val_loss"]) < 0.5  # the counterfactual: 1/10 of the rate learns
+    low = losslens.diagnose(eco / "cifar100_sgd_lr2.5e-05.csv")
+    assert low.verdict == "stuck_at_init" and "raise the learning rate" in low.cause.actions
+    assert not low.cause.actions[0].startswith("lower the learning rate")
+
+
+def test_a_torch_run_stuck_by_a_step_too_large_lowers_the_lr():
+    """A PyTorch loop that logs epoch 0 before training, as DeepOBS does: digits MLP at Adam 0.3, val 2.308 =
+    ln 10 before training, 2.358 at the end (train 2.308 -> 2.33); Adam 0.03 reaches 0.269, accuracy 0.96."""
+    torch_eco = ECO / "torch_stuck_high_lr"
+    d = losslens.diagnose(torch_eco / "adam_lr0.3.csv")
+    _stuck_by_a_large_step(d)
+    assert [c.id for c in d.causes[1:]] == ["lr_too_high"]
+    assert losslens.read(torch_eco / "cf_adam_lr0.03.csv")[0].series["val_loss"][-1] < 0.3

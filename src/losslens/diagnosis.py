@@ -215,6 +215,10 @@ ACTIONS = {
 }
 
 
+# stuck_at_init's first action where the steps threw the weights off their start (_stuck_by_the_step).
+STEP_TOO_LARGE = "lower the learning rate (try 10x lower, not higher: the steps moved the weights the wrong way)"
+
+
 def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None,
                  horizon: float | None = None, thresholds: Thresholds = DEFAULT,
                  forecast: bool = True, higher_is_better: bool | None = None) -> Diagnosis:
@@ -373,6 +377,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
         causes.insert(0, causes.pop(i))
+    _stuck_by_the_step(f, causes)
     # A level held only as long as the step takes to reach the next mode is no capacity limit (slow_start).
     if causes[0].id == "underfitting" and "level_rel" in causes[0].numbers \
             and not any(c.id == "lr_too_low" for c in causes):
@@ -818,6 +823,31 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
                        "B pairs a batch, not ln of the classes): with nothing to learn a model sits at a uniform "
                        "guess at any lr or initialization")
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+
+
+def _stuck_by_the_step(f: Facts, causes: list[Cause]) -> None:
+    """A run stuck at its start whose two curves both rose again and ended above their first points
+    (``relapsed``: each >= 3 noise sds above its best over its last points, at a constant lr) stays
+    stuck_at_init -- the state, DESIGN.md's "never got going" -- but its actions lower the learning rate
+    and drop "raise the learning rate": its steps moved the weights, and moved them the wrong way, not the
+    tiny gradients of a network too small a step leaves where it was. DeepOBS' grids (seed 42): fmnist_2c2d
+    at Adam 0.158-6.3 (val 2.301 = ln 10 before training, 2.311-2.61 at the end), where Adam 0.0158 reaches
+    0.349 and the grid's best, 2.5e-4, 0.246; at SGD 2.5-15.8 (best 0.158: 0.258) and momentum 0.1-1 (best
+    2.5e-3: 0.268); fmnist_vae at SGD 0.1-0.4 (133 -> 150-160; best 4e-3: 23.5). 32 DeepOBS runs read so,
+    each at 15x its grid's best rate or more. A run stuck at a rate too small never rises above its start
+    (cifar100_allcnnc at SGD 2.5e-5: 4.928 -> 4.914) and keeps "raise the learning rate"."""
+    if causes[0].id != "stuck_at_init" or \
+            not any(c.id == "lr_too_high" and "train_back" in c.numbers for c in causes[1:]):
+        return
+    ends = [(float(y[0]), float(np.nanmedian(y[-3:]))) for y in (f.y, f.train_y)]
+    if not all(end > first for first, end in ends):
+        return
+    (v0, v1), (t0, t1) = ends
+    stuck = causes[0]
+    stuck.evidence.append(f"both curves ended above their first points ({f.metric} {v0:.4g} -> {v1:.4g}, "
+                          f"train_loss {t0:.4g} -> {t1:.4g}): the steps moved the weights, the wrong way -- a "
+                          "step too large, not one too small")
+    stuck.actions = [STEP_TOO_LARGE] + [a for a in stuck.actions if a != "raise the learning rate"]
 
 
 def _k_source(c) -> str:
@@ -3688,7 +3718,11 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
     explains (converged beside lr_too_high 86 times, beside underfitting 57; still_improving beside
     lr_too_low 37); 12 overfitting or underfitting beside an lr too high (DeepOBS' fmnist 2c2d at Adam lr
     6.3e-3: training spiking at 8 noise sds, validation 0.31 -> 3.1; its best at Adam 1e-4 to 1e-3 is 0.238-0.252).
-    The other 56 pairs (stuck_at_init beside lr_too_high, 32) are left as they are."""
+    32 stuck_at_init beside lr_too_high (DeepOBS runs at >= 15x the grid's best rate, both curves ending above
+    their first points): the state is a run that never got going, the step its cause, and the verdict's
+    first action already lowers the rate (_stuck_by_the_step). Rerun over 3217 (with the fixtures since
+    added): 268 list a surer cause, 36 with no reason given (no_signal before overfitting 8, overfitting
+    before lr_too_high 6, lr_too_low and stuck_at_init before underfitting 5 each, ...)."""
     for c in rest:
         if not c.confidence > verdict.confidence:
             continue
@@ -3700,6 +3734,9 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
             what = "gap" if c.id == "overfitting" else "level"
             why = (f"the {what} is measured on a run whose step is too large, and says little until the step "
                    f"is fixed: lower the learning rate first, then read the {what} again")
+        elif verdict.id == "stuck_at_init" and c.id == "lr_too_high" and STEP_TOO_LARGE in verdict.actions:
+            why = ("the run never got going, which is the state; a step too large is its cause, and the "
+                   "verdict's first action already lowers the learning rate")
         if why is not None:
             c.evidence.append(f"surer than the verdict ({c.confidence:.2f} vs {verdict.confidence:.2f}) but "
                               f"ranked after it: {why}")
