@@ -1122,3 +1122,48 @@ def test_a_trainer_console_reads_as_its_log_history():
     assert list(run.axis) == [h["epoch"] for h in history if "eval_loss" in h]
     assert run.val_loss == pytest.approx([h["eval_loss"] for h in history if "eval_loss" in h], rel=1e-3)
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
+
+
+def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path):
+    """A plain torch loop writing rows with csv.DictWriter stops evaluating after epoch 23 and goes on
+    training: the last val_loss cells are empty. Read as NaN like a logged ``nan``, they read "diverged"
+    (val_loss NaN from epoch 24); a blank is "not logged". The same loop writing ``nan`` did diverge."""
+    import torch
+
+    torch.manual_seed(0)
+    X = torch.randn(200, 5)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * torch.randn(200)
+    model = torch.nn.Linear(5, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    mse = torch.nn.functional.mse_loss
+    rows = []
+    for epoch in range(30):
+        opt.zero_grad()
+        loss = mse(model(X[:150]).squeeze(1), y[:150])
+        loss.backward()
+        opt.step()
+        row = {"epoch": epoch, "train_loss": loss.item()}
+        if epoch < 24:
+            with torch.no_grad():
+                row["val_loss"] = mse(model(X[150:]).squeeze(1), y[150:]).item()
+        rows.append(row)
+
+    def written(name, rows):
+        path = tmp_path / name
+        with path.open("w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=["epoch", "train_loss", "val_loss"])
+            w.writeheader()
+            w.writerows(rows)
+        return path
+
+    blank = written("blank.csv", rows)
+    assert blank.read_text().splitlines()[-1].endswith(",")
+    d = losslens.diagnose(blank)
+    assert d.verdict != "diverged" and "diverged" not in [c.id for c in d.causes], str(d)
+    assert d.facts.divergence.nonfinite_from is None
+    assert d.run.meta["logged_until"] == {"val_loss": 23.0}
+    logged_nan = written("nan.csv", [dict(r, val_loss=r.get("val_loss", math.nan)) for r in rows])
+    assert losslens.diagnose(logged_nan).verdict == "diverged"
+    # Lightning's interleaved blanks fold onto epochs as before: nothing there stopped being logged.
+    [lightning] = read(LOGS / "lightning" / "version_0" / "metrics.csv")
+    assert "logged_until" not in lightning.meta

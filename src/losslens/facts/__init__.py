@@ -28,7 +28,7 @@ from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError
 from ..run import Run
 from .chance import ChanceFacts, accuracy_fraction, chance_facts
-from .divergence import DivergenceFacts, divergence, nonfinite_start
+from .divergence import DivergenceFacts, divergence, logged, nonfinite_start
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
@@ -188,11 +188,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     metric = choose_metric(run, metric)
     by_name = metric_direction(metric)
     higher_better = bool(by_name) if higher_is_better is None else bool(higher_is_better)
-    raw = run.series[metric]
+    raw = logged(run, metric)
     x, y = _curve(run, metric)
     if y is None or y.shape[0] == 0:
         raise EmptyRunError(f"{run.label(metric)} has no finite values", run.source or run.name)
-    if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(np.asarray(raw, dtype=float)) is None:
+    if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(raw) is None:
         # One or two values show a direction at most; a run that then went NaN/inf did diverge.
         raise EmptyRunError(f"only {y.shape[0]} value(s) of {run.label(metric)}: too short to diagnose "
                             f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
@@ -204,7 +204,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y, metric) if higher_better else 0.0)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
-    div = divergence(run.axis, sign * raw, s, pl.start, sigma, x, y)
+    div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
@@ -217,7 +217,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_pl = plateau_onset(xt, yt, random_state=random_state)
         train_noise = noise_sigma(yt)
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
-        train_div = divergence(run.axis, run.series["train_loss"], st, float(yt[0]), train_noise, xt, yt)
+        train_raw = logged(run, "train_loss")
+        train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
         train_spike = spikes(yt, train_pl.improvement)
         train_points = int(yt.shape[0])

@@ -21,6 +21,14 @@ class DivergenceFacts:
     start: float = 0.0            # L(0), the first finite value
 
 
+def logged(run, key: str) -> np.ndarray:
+    """``run.series[key]`` without the rows after the reader saw it stop being logged (blank cells to the
+    end of a table: ``meta["logged_until"]``), which are gaps, not a loss turned NaN."""
+    raw = np.asarray(run.series[key], dtype=float)
+    until = (run.meta.get("logged_until") or {}).get(key)
+    return raw if until is None else raw[: int(np.searchsorted(run.axis, until, side="right"))]
+
+
 def nonfinite_start(raw: np.ndarray) -> int | None:
     """Index where ``raw`` turned NaN/inf for good after being finite, or None.
 

@@ -136,7 +136,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         runs = []
         for k, (data, extra) in enumerate(pieces):
             label = name if len(pieces) == 1 else f"{name}#{k + 1}"
-            run = plan.build(data, label, source, dict(base_meta, **extra))
+            run = plan.build(data, label, source, dict(base_meta, **extra), blank_is_unlogged=not logged_nan)
             if run is None and logged_nan >= len(next(iter(data.values()))):
                 # Every loss printed as nan from the first epoch (a learning rate far too high, no
                 # TerminateOnNaN): a run that diverged before its first value, as the diagnosis says.
@@ -159,7 +159,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     runs, empty = [], []
     for label, rows in zip(labels, groups):
         data = {k: v[rows] for k, v in numeric.items()}
-        run = plan.build(data, label, source, dict(base_meta, run_id=label, run_column=key))
+        run = plan.build(data, label, source, dict(base_meta, run_id=label, run_column=key),
+                         blank_is_unlogged=not logged_nan)
         if run is None:
             empty.append(label)
         else:
@@ -518,9 +519,15 @@ class _Plan:
             own[c] = mapping[c] if mapping[c] not in own.values() else normalise(c)
         return own
 
-    def build(self, data, name, source, meta, never_finite: bool = False) -> Run | None:
+    def build(self, data, name, source, meta, never_finite: bool = False,
+              blank_is_unlogged: bool = False) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all (with
-        ``never_finite``: when it has no loss column, or fewer than 2 rows)."""
+        ``never_finite``: when it has no loss column, or fewer than 2 rows).
+
+        ``blank_is_unlogged`` (the text spells no nan/inf, so every gap is a blank cell): a series
+        whose last rows are empty while another loss is still logged stopped being logged there, it did
+        not turn NaN;
+        ``meta["logged_until"]`` keeps the last axis value it holds (see :func:`losslens.facts.divergence.logged`)."""
         mode = self._mode(data)
         meta = dict(meta)
         level = "step" if mode == "step" else "epoch"
@@ -592,6 +599,14 @@ class _Plan:
                     total = total + series[n]
                 series[target] = total
                 meta.setdefault("loss_parts", {})[target] = names
+        if blank_is_unlogged:
+            for key, v in series.items():
+                held = np.flatnonzero(np.isfinite(v))
+                # Only while a loss goes on being logged: pandas' to_csv writes a NaN as a blank cell too,
+                # and a run whose every loss ends blank together may have diverged.
+                if held.size and held[-1] < v.shape[0] - 1 and any(
+                        np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
+                    meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
         if never_finite:
             if not any(n in series for n in self.loss_names) or axis.shape[0] < 2:
                 return None

@@ -276,11 +276,11 @@ def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
     """Where each drawn loss turned NaN/inf for good (``facts.divergence.nonfinite_start``): the curve
     just stops there, so a diverged run's chart would otherwise show a clean descent. One mark per
     epoch, naming every series that broke there: ``[{x, label}]``."""
-    from ..facts.divergence import nonfinite_onset
+    from ..facts.divergence import logged, nonfinite_onset
 
     at: dict = {}
     for key in keys:
-        onset = nonfinite_onset(np.asarray(run.series[key], dtype=float))
+        onset = nonfinite_onset(logged(run, key))
         if onset is None:
             continue
         i, kind = onset
