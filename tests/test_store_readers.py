@@ -571,3 +571,44 @@ def test_mlflow_runs_with_the_same_values_in_one_folder_store_are_two_runs(tmp_p
         client.set_terminated(run.info.run_id)
     assert [r.name for r in losslens.read(str(store))] == [r.name for r in losslens.read(f"mlflow:{store}")] \
         == ["seed0", "seed0-rerun"]
+
+
+def test_an_mlflow_run_left_running_is_said_to_be_maybe_not_over(tmp_path, monkeypatch):
+    """A torch loop logging to MLflow, read while its run is open (or after a job killed before end_run:
+    status RUNNING, no end time). It was diagnosed as if finished, its status only in meta; the report says
+    so under the verdict. The same curve in a run that ended says nothing of it."""
+    mlflow = pytest.importorskip("mlflow")
+    import torch
+    from typer.testing import CliRunner
+    from losslens.cli import app
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    client = mlflow.MlflowClient(store.as_uri())
+    exp = client.create_experiment("demo")
+    torch.manual_seed(0)
+    X = torch.randn(200, 4)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.1 * torch.randn(200)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    open_run, done_run = (client.create_run(exp, run_name=n).info.run_id for n in ("open", "done"))
+    for epoch in range(25):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(X[:150]).squeeze(1), y[:150])
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            val = torch.nn.functional.mse_loss(model(X[150:]).squeeze(1), y[150:]).item()
+        for run_id in (open_run, done_run):
+            client.log_metric(run_id, "train_loss", loss.item(), step=epoch)
+            client.log_metric(run_id, "val_loss", val, step=epoch)
+    client.set_terminated(done_run)
+    assert client.get_run(open_run).info.status == "RUNNING" and client.get_run(open_run).info.end_time is None
+    before = digest(store)
+    res = CliRunner().invoke(app, ["diagnose", f"mlflow:{store}", "--run", "open"])
+    assert res.exit_code == 0, res.output
+    line = "the MLflow run is still RUNNING (no end time): the curve may not be over"
+    assert line in res.stdout, res.stdout
+    done = losslens.diagnose(f"mlflow:{store}#run=done")
+    assert "RUNNING" not in str(done)
+    assert digest(store) == before

@@ -361,6 +361,9 @@ def _to_run(client, mlrun, label) -> Run | None:
         return None  # only step/epoch counters logged
     if unstepped:
         run.meta["unstepped_metrics"] = unstepped
+    if info.status == "RUNNING":
+        # Training under way, or a job killed before mlflow.end_run(): either way the curve may go on.
+        run.meta["not_ended"] = "the MLflow run is still RUNNING (no end time)"
     _fit_plan(run)
     return run
 
