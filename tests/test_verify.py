@@ -635,3 +635,27 @@ def test_a_counterfactual_that_overflows_in_its_first_epoch_counts_as_diverged_n
     from losslens.report.plot import verification_figure
     legend = [t.get_text() for t in verification_figure(v).axes[0].get_legend().get_texts()]
     assert legend == ["baseline: converged", "learning rate x 10: diverged (no finite value)"], legend
+
+
+def test_the_progress_line_reads_as_a_sentence(monkeypatch):
+    """The status line verify() draws while it retrains read "verify: training with baseline"; it says
+    "training the baseline", and "training with lr_factor=…" for a change."""
+    import rich.console
+
+    said = []
+
+    class Status:
+        def start(self):
+            pass
+
+        def stop(self):
+            pass
+
+        def update(self, text):
+            said.append(text)
+
+    monkeypatch.setattr(rich.console.Console, "status", lambda self, text: Status())
+    verify(trainer(), causes=["converged"], progress=True)
+    assert said[0] == "verify: training the baseline", said
+    assert "verify: training with epochs_factor=2.0" in said, said
+    assert not any("with baseline" in s for s in said)

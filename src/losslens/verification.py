@@ -619,7 +619,8 @@ class _Retrainer:
         from .api import to_runs
 
         kw = dict(change, **({} if seed is None else {"seed": seed}))
-        self.bar.say(f"{_kwtext(change) or 'baseline'}{'' if seed is None else f' (seed {seed})'}")
+        what = f"with {_kwtext(change)}" if change else "the baseline"
+        self.bar.say(f"training {what}{'' if seed is None else f' (seed {seed})'}")
         try:
             out = self.train(**kw)
         except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
@@ -922,7 +923,7 @@ class _Progress:
 
     def say(self, what: str) -> None:
         if self._status is not None:
-            self._status.update(f"verify: training with {what}")
+            self._status.update(f"verify: {what}")
 
     def done(self) -> None:
         if self._status is not None:
