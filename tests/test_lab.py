@@ -155,7 +155,18 @@ def test_cli_lab_rejects_bad_options(tmp_path):
     r = CliRunner().invoke(app, ["lab", "seed", "--framework", "jax", "--out", str(tmp_path)])
     assert r.exit_code == 2 and "torch or keras" in r.output
     r = CliRunner().invoke(app, ["lab", "variants", "bogus", "--out", str(tmp_path)])
-    assert r.exit_code == 2 and "unknown variant" in r.output
+    assert r.exit_code == 2 and "'bogus' is not one of 'overfit', 'data', 'lr'" in r.output, r.output
+
+
+def test_cli_lab_variants_help_names_the_variants():
+    """Its help showed the argument as `which... <list[str]>`; it names what it takes."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    r = CliRunner().invoke(app, ["lab", "variants", "--help"])
+    assert r.exit_code == 0 and "list[str]" not in r.output, r.output
+    assert "NAME <list[overfit|data|lr]>" in r.output and "[NAME]..." in r.output, r.output
 
 
 def test_cli_lab_seed_writes_report(tmp_path):

@@ -5,6 +5,7 @@ Only typer and the standard library are imported here; torch and the lab load in
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -14,6 +15,13 @@ from .report import progress_bar
 
 DEFAULT_OUT = "losslens-lab"
 VARIANTS = ("overfit", "data", "lr")
+
+
+class Variant(str, Enum):
+    """The names ``lab variants`` takes: an Enum, so that its help lists them (a list of str shows ``<list[str]>``)."""
+    overfit = "overfit"
+    data = "data"
+    lr = "lr"
 
 lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                       help="The article's three experiments and the variants that make each phenomenon real.")
@@ -118,17 +126,15 @@ def seed(
 
 @lab_app.command("variants")
 def variants(
-    which: Optional[List[str]] = typer.Argument(None, help="overfit, data, lr (default: all three)."),
+    which: Optional[List[Variant]] = typer.Argument(None, metavar="NAME", show_default=False,
+                                                    help="Which variants (default: all three)."),
     seeds: int = typer.Option(3, "--seeds", "-n", min=1, help="Seeds per setting."),
     out: str = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the runs (JSON) and the report."),
 ):
     """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step."""
-    from ..cli import fail, run_guarded
+    from ..cli import run_guarded
 
-    chosen = list(which or VARIANTS)
-    bad = [w for w in chosen if w not in VARIANTS]
-    if bad:
-        fail(f"unknown variant {bad[0]!r}; choose from {', '.join(VARIANTS)}")
+    chosen = [Variant(w).value for w in which] if which else list(VARIANTS)
     _need_torch(digits="data" in chosen)
     run_guarded(_run_variants, chosen, seeds, out)
 
