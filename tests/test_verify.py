@@ -575,6 +575,9 @@ def test_twice_the_epochs_that_trained_no_longer_is_not_read():
     [r] = [r for r in v.results if r.check.cause == "still_improving"]
     assert r.holds is None and not [o for o in v.results if o.shared]  # nor read for converged off it
     assert "trained no longer" in r.skipped and f"n_iter_ {base.n_iter_} of max_iter 4000" in r.skipped
+    # One count: it said "ends at epoch 312" (the log's epochs from 0) beside "n_iter_ 313".
+    n = base.n_iter_
+    assert f"stopped after {n} iterations (n_iter_ {n} of max_iter 4000" in r.skipped and "ends at epoch" not in r.skipped
     assert "early_stopping ended it" in r.skipped and "n_iter_no_change" in r.skipped
     assert v.confirmed is None and "consistent with converged" not in v.summary()
     assert "not run (train(epochs_factor=2.0) trained no longer" in str(v)

@@ -750,12 +750,13 @@ class _Retrainer:
                 continue
             seed = self.seeds[i] if i < len(self.seeds) else None
             of_seed = "" if seed is None else f" (seed {seed})"
-            said = (f"{_name(self.train)}({_kwtext(check.change)}) trained no {'longer' if factor > 1 else 'shorter'}: "
-                    f"its run ends at {new.axis_name} {n:g}{of_seed}, the baseline's at {b:g}")
+            said = f"{_name(self.train)}({_kwtext(check.change)}) trained no {'longer' if factor > 1 else 'shorter'}: "
             fit = self.fitted.get((_change_key(check.change), seed))
             fit0 = self.fitted.get(((), seed))
             if fit and fit0:
-                return said + "; " + _sklearn_stop(fit0, fit)
+                # Counted in the estimator's iterations alone: its last epoch (from 0) is one less than n_iter_.
+                return said + _sklearn_stop(fit0, fit) + of_seed
+            said += f"its run ends at {new.axis_name} {n:g}{of_seed}, the baseline's at {b:g}"
             return said + ("; a stopping rule (early stopping, a tolerance) ended both short of their budget: "
                            "make epochs_factor scale a budget that nothing stops short of")
         return None
@@ -818,8 +819,8 @@ def _sklearn_stop(base: tuple, new: tuple) -> str:
     """What stopped a scikit-learn MLP short of ``max_iter`` (its settings), and how to let it train on."""
     name, n_iter, params = new
     _, n_iter0, params0 = base
-    told = f"{name} stopped at n_iter_ {n_iter} of max_iter {params.get('max_iter')} (baseline {n_iter0} of " \
-           f"{params0.get('max_iter')})"
+    told = f"{name} stopped after {n_iter} iterations (n_iter_ {n_iter} of max_iter {params.get('max_iter')}; the " \
+           f"baseline {n_iter0} of {params0.get('max_iter')})"
     patience, tol = params.get("n_iter_no_change"), params.get("tol")
     if params.get("early_stopping"):
         rule = f"early_stopping ended it (the validation score gained < tol={tol} for n_iter_no_change={patience} " \
