@@ -612,3 +612,37 @@ def test_an_mlflow_run_left_running_is_said_to_be_maybe_not_over(tmp_path, monke
     done = losslens.diagnose(f"mlflow:{store}#run=done")
     assert "RUNNING" not in str(done)
     assert digest(store) == before
+
+
+def test_tensorboard_validation_that_stopped_being_logged_is_not_divergence(tmp_path, writer):
+    """A torch loop writing to SummaryWriter stops adding val_loss after epoch 23 and trains on: the Run's
+    val_loss ends in NaN at the steps no record was written for, read "diverged" (NaN from epoch 24). A
+    record holding NaN is a loss that did turn NaN."""
+    import torch
+
+    torch.manual_seed(0)
+    X = torch.randn(200, 5)
+    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * torch.randn(200)
+    model = torch.nn.Linear(5, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    mse = torch.nn.functional.mse_loss
+    stopped, broke = writer(str(tmp_path / "stopped")), writer(str(tmp_path / "broke"))
+    for epoch in range(30):
+        opt.zero_grad()
+        loss = mse(model(X[:150]).squeeze(1), y[:150])
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            val = mse(model(X[150:]).squeeze(1), y[150:]).item()
+        for w in (stopped, broke):
+            w.add_scalar("train_loss", loss.item(), epoch)
+        if epoch < 24:
+            stopped.add_scalar("val_loss", val, epoch)
+        broke.add_scalar("val_loss", val if epoch < 24 else float("nan"), epoch)
+    stopped.close()
+    broke.close()
+    d = losslens.diagnose(tmp_path / "stopped")
+    assert d.verdict != "diverged" and d.facts.divergence.nonfinite_from is None, str(d)
+    assert d.run.meta["logged_until"] == {"val_loss": 23.0}
+    nan = losslens.diagnose(tmp_path / "broke")
+    assert nan.verdict == "diverged" and nan.facts.divergence.nonfinite_from == 24

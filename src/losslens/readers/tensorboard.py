@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, normalise
+from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, map_columns, normalise
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 
@@ -183,7 +183,25 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
             full = np.full(grid.shape[0], np.nan)
             full[np.searchsorted(grid, steps)] = values  # later duplicates overwrite earlier ones
             data[col] = full
-    return Run.from_history(data, name=name, source=source, axis_name=axis_name, meta=dict(meta or {}))
+    run = Run.from_history(data, name=name, source=source, axis_name=axis_name, meta=dict(meta or {}))
+    _mark_unlogged_tail(run, named)
+    return run
+
+
+def _mark_unlogged_tail(run: Run, named: dict) -> None:
+    """A series whose last record is a number, NaN after it in the Run: steps it was not logged at (validation
+    stopped, other tags went on), not a loss turned NaN; ``meta["logged_until"]`` as the table reader keeps it."""
+    mapping, seen = map_columns(list(named)), set()
+    for col, (steps, values) in named.items():
+        if mapping.get(col) in seen:  # the Run kept the first tag of that name
+            continue
+        seen.add(mapping.get(col))
+        v = run.series.get(mapping.get(col))
+        if v is None or not values.size or not np.isfinite(values[np.argsort(steps, kind="stable")[-1]]):
+            continue
+        held = np.flatnonzero(np.isfinite(v))
+        if held.size and held[-1] < v.shape[0] - 1:
+            run.meta.setdefault("logged_until", {})[mapping[col]] = float(run.axis[held[-1]])
 
 
 def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
