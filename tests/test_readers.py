@@ -1125,28 +1125,14 @@ def test_a_trainer_console_reads_as_its_log_history():
 
 
 def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path):
-    """A plain torch loop writing rows with csv.DictWriter stops evaluating after epoch 23 and goes on
-    training: the last val_loss cells are empty. Read as NaN like a logged ``nan``, they read "diverged"
+    """A plain torch loop's epochs written as rows by csv.DictWriter, the loop having stopped evaluating after
+    epoch 23 and trained on: the last val_loss cells are empty. Read as NaN like a logged ``nan``, they read "diverged"
     (val_loss NaN from epoch 24); a blank is "not logged". The same loop writing ``nan`` did diverge."""
-    import torch
+    from torch_loops import linear_regression_run
 
-    torch.manual_seed(0)
-    X = torch.randn(200, 5)
-    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * torch.randn(200)
-    model = torch.nn.Linear(5, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    mse = torch.nn.functional.mse_loss
-    rows = []
-    for epoch in range(30):
-        opt.zero_grad()
-        loss = mse(model(X[:150]).squeeze(1), y[:150])
-        loss.backward()
-        opt.step()
-        row = {"epoch": epoch, "train_loss": loss.item()}
-        if epoch < 24:
-            with torch.no_grad():
-                row["val_loss"] = mse(model(X[150:]).squeeze(1), y[150:]).item()
-        rows.append(row)
+    history = linear_regression_run(0.05, 30, weights=(1.0, -2.0, 0.5, 0.0, 3.0), inputs="randn")
+    rows = [{"epoch": e, "train_loss": t, **({"val_loss": v} if e < 24 else {})}
+            for e, (t, v) in enumerate(zip(history["loss"], history["val_loss"]))]
 
     def written(name, rows):
         path = tmp_path / name

@@ -578,7 +578,7 @@ def test_an_mlflow_run_left_running_is_said_to_be_maybe_not_over(tmp_path, monke
     status RUNNING, no end time). It was diagnosed as if finished, its status only in meta; the report says
     so under the verdict. The same curve in a run that ended says nothing of it."""
     mlflow = pytest.importorskip("mlflow")
-    import torch
+    from torch_loops import linear_regression_run
     from typer.testing import CliRunner
     from losslens.cli import app
 
@@ -586,21 +586,11 @@ def test_an_mlflow_run_left_running_is_said_to_be_maybe_not_over(tmp_path, monke
     store = tmp_path / "mlruns"
     client = mlflow.MlflowClient(store.as_uri())
     exp = client.create_experiment("demo")
-    torch.manual_seed(0)
-    X = torch.randn(200, 4)
-    y = X @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.1 * torch.randn(200)
-    model = torch.nn.Linear(4, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    history = linear_regression_run(0.05, 25, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
     open_run, done_run = (client.create_run(exp, run_name=n).info.run_id for n in ("open", "done"))
-    for epoch in range(25):
-        opt.zero_grad()
-        loss = torch.nn.functional.mse_loss(model(X[:150]).squeeze(1), y[:150])
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            val = torch.nn.functional.mse_loss(model(X[150:]).squeeze(1), y[150:]).item()
+    for epoch, (loss, val) in enumerate(zip(history["loss"], history["val_loss"])):
         for run_id in (open_run, done_run):
-            client.log_metric(run_id, "train_loss", loss.item(), step=epoch)
+            client.log_metric(run_id, "train_loss", loss, step=epoch)
             client.log_metric(run_id, "val_loss", val, step=epoch)
     client.set_terminated(done_run)
     assert client.get_run(open_run).info.status == "RUNNING" and client.get_run(open_run).info.end_time is None
@@ -618,24 +608,13 @@ def test_tensorboard_validation_that_stopped_being_logged_is_not_divergence(tmp_
     """A torch loop writing to SummaryWriter stops adding val_loss after epoch 23 and trains on: the Run's
     val_loss ends in NaN at the steps no record was written for, read "diverged" (NaN from epoch 24). A
     record holding NaN is a loss that did turn NaN."""
-    import torch
+    from torch_loops import linear_regression_run
 
-    torch.manual_seed(0)
-    X = torch.randn(200, 5)
-    y = X @ torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * torch.randn(200)
-    model = torch.nn.Linear(5, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    mse = torch.nn.functional.mse_loss
+    history = linear_regression_run(0.05, 30, weights=(1.0, -2.0, 0.5, 0.0, 3.0), inputs="randn")
     stopped, broke = writer(str(tmp_path / "stopped")), writer(str(tmp_path / "broke"))
-    for epoch in range(30):
-        opt.zero_grad()
-        loss = mse(model(X[:150]).squeeze(1), y[:150])
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            val = mse(model(X[150:]).squeeze(1), y[150:]).item()
+    for epoch, (loss, val) in enumerate(zip(history["loss"], history["val_loss"])):
         for w in (stopped, broke):
-            w.add_scalar("train_loss", loss.item(), epoch)
+            w.add_scalar("train_loss", loss, epoch)
         if epoch < 24:
             stopped.add_scalar("val_loss", val, epoch)
         broke.add_scalar("val_loss", val if epoch < 24 else float("nan"), epoch)
