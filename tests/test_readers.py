@@ -1124,7 +1124,7 @@ def test_a_trainer_console_reads_as_its_log_history():
     assert run.train_loss == pytest.approx([h["loss"] for h in history if "loss" in h], rel=1e-3)
 
 
-def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path):
+def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path, caplog):
     """A plain torch loop's epochs written as rows by csv.DictWriter, the loop having stopped evaluating after
     epoch 23 and trained on: the last val_loss cells are empty. Read as NaN like a logged ``nan``, they read "diverged"
     (val_loss NaN from epoch 24); a blank is "not logged". The same loop writing ``nan`` did diverge."""
@@ -1148,6 +1148,8 @@ def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path):
     assert d.verdict != "diverged" and "diverged" not in [c.id for c in d.causes], str(d)
     assert d.facts.divergence.nonfinite_from is None
     assert d.run.meta["logged_until"] == {"val_loss": 23.0}
+    # Said, since pandas writes a NaN as a blank too: the reading is the reader's guess, not the file's word.
+    assert "val_loss has no value after epoch 23 (blank cells while another loss goes on)" in caplog.text
     logged_nan = written("nan.csv", [dict(r, val_loss=r.get("val_loss", math.nan)) for r in rows])
     assert losslens.diagnose(logged_nan).verdict == "diverged"
     # Lightning's interleaved blanks fold onto epochs as before: nothing there stopped being logged.

@@ -607,6 +607,11 @@ class _Plan:
                 if held.size and held[-1] < v.shape[0] - 1 and any(
                         np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
                     meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
+                    from ._source import warn
+                    # Said aloud: a pandas-written NaN is a blank cell too, so this reading can be wrong.
+                    warn(self.source, "%s has no value after %s %s (blank cells while another loss goes on): "
+                         "read as no longer logged, not as NaN; write nan where it diverged", key, level,
+                         _num(axis[held[-1]]))
         if never_finite:
             if not any(n in series for n in self.loss_names) or axis.shape[0] < 2:
                 return None
