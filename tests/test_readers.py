@@ -1150,6 +1150,12 @@ def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path, capl
     assert d.run.meta["logged_until"] == {"val_loss": 23.0}
     # Said, since pandas writes a NaN as a blank too: the reading is the reader's guess, not the file's word.
     assert "val_loss has no value after epoch 23 (blank cells while another loss goes on)" in caplog.text
+    # Evaluated every 5th epoch, the last rows blank by that rhythm: nothing stopped, nothing to say.
+    caplog.clear()
+    every5 = written("every5.csv", [r if e % 5 == 0 else {"epoch": e, "train_loss": r["train_loss"]}
+                                    for e, r in enumerate(rows[:24])])
+    losslens.diagnose(every5)
+    assert "has no value after" not in caplog.text
     logged_nan = written("nan.csv", [dict(r, val_loss=r.get("val_loss", math.nan)) for r in rows])
     assert losslens.diagnose(logged_nan).verdict == "diverged"
     # Lightning's interleaved blanks fold onto epochs as before: nothing there stopped being logged.

@@ -607,8 +607,13 @@ class _Plan:
                 if held.size and held[-1] < v.shape[0] - 1 and any(
                         np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
                     meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
+                    if meta.get("format") != "csv" or v.shape[0] - 1 - held[-1] <= np.diff(held, prepend=-1).max() - 1:
+                        # A record without the key (JSON, a trainer state) is plainly not logged; a tail no longer
+                        # than the series' own gaps (val_loss every 10 steps) is its logging rhythm.
+                        continue
                     from ._source import warn
-                    # Said aloud: a pandas-written NaN is a blank cell too, so this reading can be wrong.
+                    # Said in a plain table only: pandas' to_csv writes a NaN as a blank cell too, so there
+                    # this reading is a guess.
                     warn(self.source, "%s has no value after %s %s (blank cells while another loss goes on): "
                          "read as no longer logged, not as NaN; write nan where it diverged", key, level,
                          _num(axis[held[-1]]))
