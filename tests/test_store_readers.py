@@ -600,8 +600,29 @@ def test_an_mlflow_run_left_running_is_said_to_be_maybe_not_over(tmp_path, monke
     line = "the MLflow run is still RUNNING (no end time): the curve may not be over"
     assert line in res.stdout, res.stdout
     done = losslens.diagnose(f"mlflow:{store}#run=done")
-    assert "RUNNING" not in str(done)
+    assert "RUNNING" not in str(done) and "the curve" not in str(done).split("\n")[0]
     assert digest(store) == before
+
+
+def test_an_mlflow_run_that_failed_is_said_to_be_cut(tmp_path, monkeypatch):
+    """An exception inside ``with mlflow.start_run()`` ends the run FAILED: its curve stops where the job died,
+    which the report says under the verdict, as it does for a run still RUNNING."""
+    mlflow = pytest.importorskip("mlflow")
+    from torch_loops import linear_regression_run
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    mlflow.set_tracking_uri(store.as_uri())
+    history = linear_regression_run(0.05, 12, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
+    with pytest.raises(RuntimeError):
+        with mlflow.start_run(run_name="crashed"):
+            for epoch, (loss, val) in enumerate(zip(history["loss"], history["val_loss"])):
+                mlflow.log_metrics({"train_loss": loss, "val_loss": val}, step=epoch)
+            raise RuntimeError("CUDA out of memory (the job dies)")
+    [run] = mlflow.search_runs(output_format="list")
+    assert run.info.status == "FAILED"
+    d = losslens.diagnose(f"mlflow:{store}#run=crashed")
+    assert "the MLflow run ended FAILED: the curve stops where the job failed" in str(d), str(d)
 
 
 def test_tensorboard_validation_that_stopped_being_logged_is_not_divergence(tmp_path, writer):

@@ -464,9 +464,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if planned is not None:
         verdict.evidence.append(_planned_line(run, f, planned))
     if run.meta.get("not_ended"):
-        # The store says the run never ended: a verdict on a curve that may still be going (or a killed job).
-        verdict.evidence.append(f"{run.meta['not_ended']}: the curve may not be over (training under way, or the "
-                                "job was killed before it ended the run)")
+        # The store says the run never ended, or ended cut (failed, killed): the verdict is on a curve cut short.
+        verdict.evidence.append(run.meta["not_ended"])
     # (Not for one player of a GAN unasked: "training on gains 1%" of a discriminator's loss is no gain.)
     if forecast and (horizon is not None or (verdict.id in ("still_improving", "lr_too_low", "converged")
                                              and "adversarial" not in verdict.numbers)):

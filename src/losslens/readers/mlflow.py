@@ -363,7 +363,13 @@ def _to_run(client, mlrun, label) -> Run | None:
         run.meta["unstepped_metrics"] = unstepped
     if info.status == "RUNNING":
         # Training under way, or a job killed before mlflow.end_run(): either way the curve may go on.
-        run.meta["not_ended"] = "the MLflow run is still RUNNING (no end time)"
+        run.meta["not_ended"] = ("the MLflow run is still RUNNING (no end time): the curve may not be over (training "
+                                 "under way, or the job was killed before it ended the run)")
+    elif info.status in ("FAILED", "KILLED"):
+        # mlflow.end_run(status=...) or an exception inside `with mlflow.start_run()`: the curve is cut, not finished.
+        run.meta["not_ended"] = (f"the MLflow run ended {info.status}: the curve stops where the job "
+                                 f"{'failed' if info.status == 'FAILED' else 'was killed'}, not where training "
+                                 "was planned to end")
     _fit_plan(run)
     return run
 
