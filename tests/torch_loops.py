@@ -27,3 +27,41 @@ def linear_regression_run(lr, epochs, weights=(2.0, 3.0), n=200, n_train=150, in
         with torch.no_grad():
             history["val_loss"].append(torch.mean((model(x[n_train:]) - y[n_train:]) ** 2).item())
     return history
+
+
+def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0):
+    """A user's minibatch SGD loop: a 64-unit ReLU MLP on scikit-learn's diabetes (standardised; 170 rows to
+    train, the last 102 to validate), batch 16, ``lr * lr_factor`` for ``round(epochs * epochs_factor)``
+    epochs. {"epoch", "train_loss", "val_loss"} per epoch, epochs counted from 1."""
+    import numpy as np
+    import torch
+    from sklearn.datasets import load_diabetes
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    X, y = load_diabetes(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    y = (y - y.mean()) / y.std()
+    order = np.random.RandomState(0).permutation(len(X))
+    t = lambda a: torch.tensor(a, dtype=torch.float32)  # noqa: E731
+    xtr, ytr = t(X[order[:170]]), t(y[order[:170]])[:, None]
+    xva, yva = t(X[order[340:]]), t(y[order[340:]])[:, None]
+    model = torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=lr * lr_factor)
+    history = {"epoch": [], "train_loss": [], "val_loss": []}
+    for epoch in range(round(epochs * epochs_factor)):
+        model.train()
+        perm, total = torch.randperm(len(xtr)), 0.0
+        for i in range(0, len(xtr), 16):
+            b = perm[i:i + 16]
+            opt.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(xtr[b]), ytr[b])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(b)
+        model.eval()
+        with torch.no_grad():
+            history["val_loss"].append(torch.nn.functional.mse_loss(model(xva), yva).item())
+        history["epoch"].append(epoch + 1)
+        history["train_loss"].append(total / len(xtr))
+    return history

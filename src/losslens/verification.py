@@ -9,7 +9,7 @@ see). Each cause makes a prediction about one change:
 - ``lr_too_high``: lr / 10 from the plateau on (``lr_factor=0.1``) -> the loss ends >= 15% lower;
 - ``lr_too_low``: lr x 10 (``lr_factor=10``) -> ends >= 15% lower;
 - ``still_improving``: twice the epochs (``epochs_factor=2``) -> ends >= 2% lower;
-- ``converged``: twice the epochs -> ends < 2% lower, and lr / 10 from the plateau -> ends < 15%
+- ``converged``: twice the epochs -> ends < 2% lower (and < 15% higher: a floor holds), and lr / 10 from the plateau -> ends < 15%
   lower (both: a floor is a floor for either change);
 - ``overfitting``: a model half the size (``size_factor=0.5``) or twice the data
   (``data_factor=2``) -> the best or the final validation loss >= 10% lower (any);
@@ -94,7 +94,9 @@ class Check:
     ``expect`` compares the counterfactual's ``statistic`` of ``metric`` (``"end"``: median of
     the last points; ``"best"``: the minimum) with the baseline's: ``"lower"`` / ``"higher"``
     by at least ``threshold`` (a fraction of the baseline), or ``"not_lower"`` /
-    ``"not_higher"``: by less than that.
+    ``"not_higher"``: by less than that. ``ceiling`` bounds a ``"not_lower"`` from the other side:
+    the run also ends less than that much higher (a floor holds; a run that climbs away from it
+    under more epochs was bouncing or drifting, not resting there).
     """
 
     cause: str
@@ -109,11 +111,14 @@ class Check:
     from_plateau: str = ""
     # A score with no loss logged beside it (accuracy only) is compared as its error, top - score.
     top: float | None = None
+    ceiling: float | None = None
 
     def prediction(self) -> str:
         by = f"{self.threshold:.0%}"
         what = {"lower": f"≥ {by} lower", "higher": f"≥ {by} higher",
                 "not_lower": f"< {by} lower", "not_higher": f"< {by} higher"}[self.expect]
+        if self.ceiling is not None:
+            what += f" and < {self.ceiling:.0%} higher"
         stat = "ends" if self.statistic == "end" else "best"
         return f"{self.measured() or 'the loss'} {stat} {what}"
 
@@ -129,7 +134,7 @@ CHECKS: dict[str, list[Check]] = {
     "lr_too_low": [Check("lr_too_low", {"lr_factor": 10.0}, "learning rate x 10")],
     "still_improving": [Check("still_improving", {"epochs_factor": 2.0}, "twice the epochs", threshold=NO_GAIN)],
     "converged": [Check("converged", {"epochs_factor": 2.0}, "twice the epochs", expect="not_lower",
-                        threshold=NO_GAIN),
+                        threshold=NO_GAIN, ceiling=GAIN),
                   Check("converged", {"lr_factor": 0.1}, "learning rate / 10", expect="not_lower",
                         from_plateau="require")],
     # A remedy for overfitting generalizes better at the run's best (a model that memorises
@@ -837,7 +842,10 @@ def _holds(check: Check, base: float, value: float) -> bool:
     scale = abs(base) if math.isfinite(base) and base != 0 else 1.0
     if check.expect in ("lower", "not_lower"):
         lower = value <= base - thr * scale if math.isfinite(base) else math.isfinite(value)
-        return lower if check.expect == "lower" else not lower
+        if check.expect == "lower":
+            return lower
+        return not lower and not (check.ceiling is not None and math.isfinite(base)
+                                  and value >= base + check.ceiling * scale)
     higher = value >= base + thr * scale if math.isfinite(value) else math.isfinite(base)
     return higher if check.expect == "higher" else not higher
 
