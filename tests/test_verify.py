@@ -181,6 +181,7 @@ def test_converged_is_refuted_when_twice_the_epochs_climbs_away_from_the_floor()
     [twice] = [r for r in v.results if r.check.name == "twice the epochs"]
     assert twice.change_rel >= 0.15 and not twice.holds, str(v)
     assert "predicts val_loss ends < 2% lower and < 15% higher" in str(v)
+    assert next(r for r in v.to_dict()["checks"] if r["name"] == "twice the epochs")["ceiling"] == 0.15
     assert v.confirmed is False and "verdict converged: NOT confirmed" in str(v)
 
 

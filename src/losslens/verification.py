@@ -234,7 +234,7 @@ class CheckResult:
     def to_dict(self) -> dict:
         c = self.check
         return {"cause": c.cause, "change": dict(c.change), "name": c.name, "metric": c.measured(),
-                "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold,
+                "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold, "ceiling": c.ceiling,
                 "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
                 "change_rel": finite_or_none(self.change_rel),
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
