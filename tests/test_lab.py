@@ -156,6 +156,10 @@ def test_cli_lab_rejects_bad_options(tmp_path):
     assert r.exit_code == 2 and "torch or keras" in r.output
     r = CliRunner().invoke(app, ["lab", "variants", "bogus", "--out", str(tmp_path)])
     assert r.exit_code == 2 and "'bogus' is not one of 'overfit', 'data', 'lr'" in r.output, r.output
+    # The CLI's names are the lab's variants (kept apart so the CLI imports no torch).
+    from losslens.commands.lab import Variant
+    from losslens.lab import variants
+    assert [v.value for v in Variant] == list(variants.VARIANTS)
 
 
 def test_cli_lab_variants_help_names_the_variants():

@@ -838,16 +838,22 @@ def _sklearn_stop(base: tuple, new: tuple) -> str:
 
 def _holds(check: Check, base: float, value: float) -> bool:
     """Compare on a loss (lower is better); a run that ended non-finite counts as +inf."""
-    thr = check.threshold
     scale = abs(base) if math.isfinite(base) and base != 0 else 1.0
-    if check.expect in ("lower", "not_lower"):
-        lower = value <= base - thr * scale if math.isfinite(base) else math.isfinite(value)
-        if check.expect == "lower":
-            return lower
-        return not lower and not (check.ceiling is not None and math.isfinite(base)
-                                  and value >= base + check.ceiling * scale)
-    higher = value >= base + thr * scale if math.isfinite(value) else math.isfinite(base)
-    return higher if check.expect == "higher" else not higher
+
+    def lower(by: float) -> bool:
+        return value <= base - by * scale if math.isfinite(base) else math.isfinite(value)
+
+    def higher(by: float) -> bool:
+        return value >= base + by * scale if math.isfinite(value) else math.isfinite(base)
+
+    thr = check.threshold
+    if check.expect == "lower":
+        return lower(thr)
+    if check.expect == "higher":
+        return higher(thr)
+    if check.expect == "not_lower":
+        return not lower(thr) and not (check.ceiling is not None and higher(check.ceiling))
+    return not higher(thr)
 
 
 def _statistic(run, metric: str, statistic: str, top: float | None = None) -> float | None:

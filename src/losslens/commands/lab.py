@@ -14,11 +14,11 @@ import typer
 from .report import progress_bar
 
 DEFAULT_OUT = "losslens-lab"
-VARIANTS = ("overfit", "data", "lr")
 
 
 class Variant(str, Enum):
-    """The names ``lab variants`` takes: an Enum, so that its help lists them (a list of str shows ``<list[str]>``)."""
+    """The names ``lab variants`` takes (``lab.variants.VARIANTS``' keys, not imported here: torch): an Enum, so that
+    its help lists them (a list of str shows ``<list[str]>``)."""
     overfit = "overfit"
     data = "data"
     lr = "lr"
@@ -134,7 +134,7 @@ def variants(
     """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step."""
     from ..cli import run_guarded
 
-    chosen = [Variant(w).value for w in which] if which else list(VARIANTS)
+    chosen = [w.value for w in (which or Variant)]
     _need_torch(digits="data" in chosen)
     run_guarded(_run_variants, chosen, seeds, out)
 
