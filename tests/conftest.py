@@ -34,6 +34,15 @@ def runs_by_name(path: Path) -> dict:
     return _CACHE[key]
 
 
+@pytest.fixture(autouse=True)
+def _run_outside_the_checkout(tmp_path_factory, monkeypatch):
+    """Each test starts in an empty folder of its own: what the libraries write to the working
+    directory by default (a callback's losslens.json, MLflow's ./mlruns artifacts,
+    lightning_logs/) lands there, never in the checkout. Tests that need the repository root
+    chdir to REPO themselves."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def one_torch_thread():
     """Training tests run torch on one thread: on a busy 2-core machine a second thread
