@@ -1049,3 +1049,21 @@ def test_a_torch_run_stuck_by_a_step_too_large_lowers_the_lr():
     _stuck_by_a_large_step(d)
     assert [c.id for c in d.causes[1:]] == ["lr_too_high"]
     assert losslens.read(torch_eco / "cf_adam_lr0.03.csv")[0].series["val_loss"][-1] < 0.3
+
+
+@pytest.mark.parametrize("path, climb", [
+    ("torch_stuck_high_lr/sgd_lr1.0.csv", "up to 140.5 at epoch 1"),
+    ("deepobs_stuck_high_lr/fmnist_momentum_lr10.csv", "up to 98.81 at epoch 42"),
+])
+def test_stuck_by_a_step_too_large_with_nothing_beside_it_lowers_the_lr(path, climb):
+    """The same state where no lr_too_high is read beside it: validation's rise within its noise (digits MLP at
+    SGD momentum 1.0: training loss 2.31 before training, 140 after epoch 1, then 2.35-2.43 at all 30 later
+    epochs, val 2.308 -> 2.334), or a loss bouncing so far above its start that its noise is the bounce
+    (DeepOBS fmnist_2c2d at momentum 10, the grid's best 2.5e-3: 2.31 -> 40-100). Both read "raise the learning
+    rate". The training loss, which the steps lower, stood above its start at every later point: steps too
+    large moved it there (Adam 0.03 and 0.003 on the digits reach 0.269 and 0.101)."""
+    d = losslens.diagnose(ECO / path)
+    assert d.verdict == "stuck_at_init"
+    assert "both curves ended above their first points" in d.cause.evidence[-1] and climb in d.cause.evidence[-1]
+    assert d.cause.actions[0].startswith("lower the learning rate")
+    assert not any("raise the learning rate" in a for a in d.cause.actions)
