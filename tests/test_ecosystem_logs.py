@@ -1067,3 +1067,26 @@ def test_stuck_by_a_step_too_large_with_nothing_beside_it_lowers_the_lr(path, cl
     assert "both curves ended above their first points" in d.cause.evidence[-1] and climb in d.cause.evidence[-1]
     assert d.cause.actions[0].startswith("lower the learning rate")
     assert not any("raise the learning rate" in a for a in d.cause.actions)
+
+
+@pytest.mark.parametrize("path, verdict, surer", [
+    ("../article/exp2_random_images.json", "no_signal", "overfitting"),
+    ("fastai_random_labels/printed_random_labels.log", "no_signal", "overfitting"),
+    ("torch_gru_long_sequence/wide64.json", "no_signal", "overfitting"),
+    ("hf_accum4/accum4_trainer_state.json", "underfitting", "temporary_plateau"),
+    ("lightning_val_interval/sgd0.01/metrics.csv", "lr_too_low", "underfitting"),
+    ("torch_contrastive/paired.json", "still_improving", "underfitting"),
+    ("torch_label_noise/bc_flip30_lr1e-4_from8.csv", "overfitting", "underfitting"),
+    ("torch_rlrop_high_lr/n150_lr0.03_s0.json", "overfitting", "lr_too_high"),
+])
+def test_a_surer_cause_ranked_after_the_verdict_says_why(path, verdict, surer):
+    """A cause listed after a verdict it outscores said nothing of why it ranks second, and read as the surer
+    diagnosis: overfitting (0.95) after no_signal (0.75-0.9: validation at chance while training memorises random
+    labels), underfitting's level after a curve still falling (lr_too_low, still_improving) or one that rose past
+    its best (overfitting), a flat stretch the run already left (temporary_plateau), a smaller step after
+    overfitting's early stopping. Each now says why, by the vocabulary's definitions."""
+    d = losslens.diagnose(ECO / path)
+    assert d.verdict == verdict
+    listed = next(c for c in d.causes[1:] if c.id == surer)
+    assert listed.confidence > d.cause.confidence
+    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)

@@ -161,3 +161,37 @@ def test_a_surer_cause_listed_after_the_verdict_says_why(shared_curves):
     assert still.evidence[-1].endswith("it claims less (the curve still falls), and lr_too_low says why")
     # Every listed cause surer than the verdict it follows says so (here: none other).
     assert all("ranked after it" in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+
+
+@pytest.mark.parametrize("run_id, verdict, surer", [
+    # Adam 0.04 (best 2.5e-4): ln 10 before training, 2.305 after 100 epochs; underfitting (0.90) read the level.
+    ("fmnist_2c2d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__epsilon__1.e-08__"
+     "lr__3.9810717055e-02/random_seed__42", "stuck_at_init", "underfitting"),
+    # A VAE at SGD 0.158 (best 4e-3): 133.7 -> 157 in one epoch, flat there: diverged, lr_too_high and stuck_at_init.
+    ("fmnist_vae/GradientDescentOptimizer/num_epochs__100__batch_size__64__lr__1.5848931925e-01/random_seed__42",
+     "diverged", "stuck_at_init"),
+    # Momentum 1e-5 (best 1e-3): a slow descent 350 epochs long; underfitting (0.75) read its level.
+    ("cifar100_allcnnc/MomentumOptimizer/num_epochs__350__batch_size__256__momentum__9.9e-01__use_nesterov__False__"
+     "lr__1.e-05/random_seed__42", "lr_too_low", "underfitting"),
+])
+def test_a_surer_state_or_level_after_the_verdict_says_why(shared_curves, run_id, verdict, surer):
+    """DeepOBS runs of the benchmark's train split that listed a cause surer than the verdict with no reason: a
+    level read on a run that never got going or is still falling (underfitting), the state a climb left
+    (stuck_at_init after diverged), and the step that caused a state whose first action already lowers it."""
+    runs = runs_by_name(shared_curves / DEEPOBS)
+    d = losslens.diagnose(next(r for name, r in runs.items() if name.startswith(run_id)))
+    assert d.verdict == verdict and next(c for c in d.causes if c.id == surer).confidence > d.cause.confidence
+    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+
+
+def test_a_loss_logged_to_few_digits_beside_a_metric_still_improving_is_no_collapse(shared_curves):
+    """Géron's sequence model (handson-ml3, chapter 15): val_loss printed as 0.0035 at its last 6 epochs while
+    val_mae fell 0.0554 -> 0.0469 after X. The verdict is still_improving on val_mae; collapsed's lr_too_high
+    ("constant outputs, zero gradients", 0.75) was listed surer than it: outputs that still improve a metric
+    changed. It stays listed, as possible, below the verdict."""
+    runs = runs_by_name(shared_curves / KERAS)
+    d = losslens.diagnose(next(r for name, r in runs.items()
+                               if "15_processing_sequences_using_rnns_and_cnns.ipynb#cell89" in name))
+    high = next(c for c in d.causes if c.id == "lr_too_high")
+    assert d.verdict == "still_improving" and high.status == "possible" and high.confidence < d.cause.confidence
+    assert "the outputs still change" in high.evidence[-1]

@@ -352,12 +352,19 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # by its step: the loss's own estimate scatters (a loss drawn at random timesteps, augmentations, a
         # small validation set). The diffusion runs above: lr / 10 ended 5-7% higher and their samples' distance
         # 2.1-2.4x; lr x 10 lower on 2 of 3 seeds. The reading stays listed, as possible, behind the verdict.
+        # So is a loss frozen at one value (collapsed's "constant outputs"): outputs that still improve a metric
+        # changed, and the repeat is the log's few digits (a Keras notebook's val_loss printed as 0.0035 at its
+        # last 6 epochs while val_mae fell 0.0554 -> 0.0469).
         for c in causes:
-            if c.id == "lr_too_high" and "oscillation" in c.numbers:
+            if c.id == "lr_too_high" and ("oscillation" in c.numbers or "constant_tail" in c.numbers):
                 c.status, c.confidence = "possible", min(c.confidence, 0.5)
-                c.evidence.append(f"but {logged.numbers['logged_metric']} still improves steadily (above): the "
-                                  "model is not held at a floor; the bounce may be the loss's own sampling noise "
-                                  "(a loss drawn at random -- timesteps, augmentations -- or a small validation set)")
+                name = logged.numbers["logged_metric"]
+                c.evidence.append(
+                    f"but {name} still improves steadily (above): the model is not held at a floor; the bounce may "
+                    "be the loss's own sampling noise (a loss drawn at random -- timesteps, augmentations -- or a "
+                    "small validation set)" if "oscillation" in c.numbers else
+                    f"but {name} still improves steadily (above): the outputs still change; the repeated value "
+                    "may be the log's rounding")
         causes.remove(logged)
         causes.insert(0, logged)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
@@ -3723,6 +3730,28 @@ def _ratio(a: float, b: float) -> float:
 #: What a cause listed after the verdict says of the curve, where it is a description the verdict explains.
 _DESCRIBES = {"converged": "the curve is flat", "still_improving": "the curve still falls"}
 
+#: Why a cause listed after a verdict it outscores ranks second, by (verdict, cause), from the vocabulary's
+#: definitions (DESIGN.md): a level read before the curve got going or finished falling is no capacity limit;
+#: a state (stuck, diverged) ranks before its cause where the verdict's first action already treats it.
+_RANKED_BECAUSE = {
+    ("no_signal", "overfitting"): "it claims less (validation stopped improving while training fitted), and "
+                                  "no_signal says why: validation sits at chance, so what training fits carries "
+                                  "nothing over: check the labels and the data before regularizing",
+    ("stuck_at_init", "underfitting"): "the level is where training started: a run that never got going says "
+                                       "nothing of the model's capacity; get it moving first, then read the level",
+    ("lr_too_low", "underfitting"): "the level is read on a descent a step too small holds back: raise the "
+                                    "learning rate first, then read the level again",
+    ("still_improving", "underfitting"): "the level is read on a curve still falling: train on first, then "
+                                         "read the level again",
+    ("overfitting", "underfitting"): "the level is read on a training loss still falling while validation "
+                                     "rose: the gap is what to act on first (keep the best weights)",
+    ("overfitting", "lr_too_high"): "the best weights are kept first (early stopping), from the same curve; "
+                                    "a smaller step is the next run's change, and lr / 10 tells which "
+                                    "(losslens verify retrains it)",
+    ("diverged", "stuck_at_init"): "it names where the climb left the run (held at the level it jumped to); "
+                                   "diverged names the climb, and its actions treat the step (a lower rate, clipping, warm-up)",
+}
+
 
 def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
     """A confidence is how plainly a cause's own evidence shows, not its rank: the verdict is the first rule
@@ -3736,7 +3765,10 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
     their first points): the state is a run that never got going, the step its cause, and the verdict's
     first action already lowers the rate (_stuck_by_the_step). Rerun over 3217 (with the fixtures since
     added): 268 list a surer cause, 36 with no reason given (no_signal before overfitting 8, overfitting
-    before lr_too_high 6, lr_too_low and stuck_at_init before underfitting 5 each, ...)."""
+    before lr_too_high 6, lr_too_low and stuck_at_init before underfitting 5 each, ...): each pair's reason is
+    now in _RANKED_BECAUSE, from the vocabulary's definitions, and a collapse reading beside a logged metric still
+    improving drops to possible (1 left of 3218: a printed log with no training curve whose validation learned,
+    blew up and came back to ln 10 reads stuck_at_init with overfitting surer, both wrong by the definitions)."""
     for c in rest:
         if not c.confidence > verdict.confidence:
             continue
@@ -3748,9 +3780,15 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
             what = "gap" if c.id == "overfitting" else "level"
             why = (f"the {what} is measured on a run whose step is too large, and says little until the step "
                    f"is fixed: lower the learning rate first, then read the {what} again")
-        elif verdict.id == "stuck_at_init" and c.id == "lr_too_high" and STEP_TOO_LARGE in verdict.actions:
-            why = ("the run never got going, which is the state; a step too large is its cause, and the "
+        elif c.id == "lr_too_high" and verdict.id in ("stuck_at_init", "diverged") \
+                and verdict.actions[0].startswith("lower the learning rate"):
+            state = "never got going" if verdict.id == "stuck_at_init" else "diverged"
+            why = (f"the run {state}, which is the state; a step too large is its cause, and the "
                    "verdict's first action already lowers the learning rate")
+        elif c.id == "temporary_plateau":
+            why = f"it describes a flat stretch the run already left, not the end {verdict.id} reads"
+        elif (verdict.id, c.id) in _RANKED_BECAUSE:
+            why = _RANKED_BECAUSE[verdict.id, c.id]
         if why is not None:
             c.evidence.append(f"surer than the verdict ({c.confidence:.2f} vs {verdict.confidence:.2f}) but "
                               f"ranked after it: {why}")
