@@ -1090,3 +1090,12 @@ def test_a_surer_cause_ranked_after_the_verdict_says_why(path, verdict, surer):
     listed = next(c for c in d.causes[1:] if c.id == surer)
     assert listed.confidence > d.cause.confidence
     assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+
+
+def test_stuck_by_a_large_step_read_on_accuracy_quotes_the_losses():
+    """Diagnosed on val_acc (--metric val_acc), the same run quoted "both curves ended above their first points
+    (val_acc 0.06901 -> 0.1016, ...)": an accuracy that ended higher rose, which says nothing of a step too
+    large. The losses logged beside it are what went up."""
+    d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "adam_lr0.3.csv", metric="val_acc")
+    assert d.verdict == "stuck_at_init" and d.cause.actions[0].startswith("lower the learning rate")
+    assert "(val_loss 2.308 -> 2.358, train_loss 2.308 -> 2.332" in d.cause.evidence[-1]

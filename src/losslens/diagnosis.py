@@ -384,7 +384,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
         causes.insert(0, causes.pop(i))
-    _stuck_by_the_step(f, t, causes)
+    _stuck_by_the_step(losses if losses is not None else f, t, causes)
     # A level held only as long as the step takes to reach the next mode is no capacity limit (slow_start).
     if causes[0].id == "underfitting" and "level_rel" in causes[0].numbers \
             and not any(c.id == "lr_too_low" for c in causes):
@@ -850,8 +850,8 @@ def _stuck_by_the_step(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     PyTorch digits MLP at SGD momentum 1.0 (training loss 140 after epoch 1, back to 2.38 above its 2.31),
     fmnist_2c2d at Adam 10-63 and momentum 1.6-10, where 1/10 of the rate learns."""
     ty = f.train_y
-    if causes[0].id != "stuck_at_init" or ty is None:
-        return
+    if causes[0].id != "stuck_at_init" or ty is None or _higher(f):
+        return  # (a score that ended above its first point rose: no step threw it off)
     (v0, v1), (t0, t1) = [(float(y[0]), float(np.nanmedian(y[-3:]))) for y in (f.y, ty)]
     # Above its first point at most of its later points: a sign test, >= 3 of its sds above the half that a
     # curve hovering at its start would give. (Not >= 3 noise sds at the end: a loss bouncing far above its
