@@ -612,14 +612,17 @@ def test_an_mlflow_run_that_failed_is_said_to_be_cut(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     store = tmp_path / "mlruns"
-    mlflow.set_tracking_uri(store.as_uri())
     history = linear_regression_run(0.05, 12, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
-    with pytest.raises(RuntimeError):
-        with mlflow.start_run(run_name="crashed"):
-            for epoch, (loss, val) in enumerate(zip(history["loss"], history["val_loss"])):
-                mlflow.log_metrics({"train_loss": loss, "val_loss": val}, step=epoch)
-            raise RuntimeError("CUDA out of memory (the job dies)")
-    [run] = mlflow.search_runs(output_format="list")
+    mlflow.set_tracking_uri(store.as_uri())
+    try:  # the tracking URI is process-wide: a later test's "mlflow:" (the default store) must not see this one
+        with pytest.raises(RuntimeError):
+            with mlflow.start_run(run_name="crashed"):
+                for epoch, (loss, val) in enumerate(zip(history["loss"], history["val_loss"])):
+                    mlflow.log_metrics({"train_loss": loss, "val_loss": val}, step=epoch)
+                raise RuntimeError("CUDA out of memory (the job dies)")
+        [run] = mlflow.search_runs(output_format="list")
+    finally:
+        mlflow.set_tracking_uri(None)
     assert run.info.status == "FAILED"
     d = losslens.diagnose(f"mlflow:{store}#run=crashed")
     assert "the MLflow run ended FAILED: the curve stops where the job failed" in str(d), str(d)
