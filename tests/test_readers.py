@@ -1161,3 +1161,75 @@ def test_blank_validation_cells_at_the_end_are_not_logged_not_nan(tmp_path, capl
     # Lightning's interleaved blanks fold onto epochs as before: nothing there stopped being logged.
     [lightning] = read(LOGS / "lightning" / "version_0" / "metrics.csv")
     assert "logged_until" not in lightning.meta
+
+
+def test_blank_cells_are_not_logged_per_column_beside_a_column_that_spells_inf(tmp_path, caplog):
+    """The same torch loop, stopped evaluating after epoch 23, also logs how far val_loss improved on the best so
+    far: ``best - val_loss`` with ``best = inf`` at first, so epoch 0's cell is ``inf``. Both writers spell that inf
+    (csv.DictWriter writes the blank val_loss cells from its restval, pandas' to_csv its NaN): the file spells a
+    non-finite value, but not in val_loss, whose blank tail is still "not logged". A nan written in val_loss's own
+    column still reads diverged."""
+    import pandas as pd
+    from torch_loops import linear_regression_run
+
+    history = linear_regression_run(0.05, 30, weights=(1.0, -2.0, 0.5, 0.0, 3.0), inputs="randn")
+    rows, best = [], math.inf
+    for e, (t, v) in enumerate(zip(history["loss"], history["val_loss"])):
+        row = {"epoch": e, "train_loss": t}
+        if e < 24:
+            row.update(val_loss=v, val_improvement=best - v)
+            best = min(best, v)
+        rows.append(row)
+    fields = ["epoch", "train_loss", "val_loss", "val_improvement"]
+    dictwriter = tmp_path / "dictwriter.csv"
+    with dictwriter.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    frame = pd.DataFrame(rows, columns=fields)
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    for path in (dictwriter, tmp_path / "pandas.csv"):
+        text = path.read_text()
+        assert ",inf" in text.splitlines()[1] and text.splitlines()[-1].endswith(",,"), text
+        caplog.clear()
+        d = losslens.diagnose(path)
+        assert d.verdict != "diverged" and d.facts.divergence.nonfinite_from is None, (path.name, str(d))
+        assert d.run.meta["logged_until"] == {"val_loss": 23.0}
+        assert "val_loss has no value after epoch 23" in caplog.text
+    # A nan in val_loss's own column: its writer spells NaN there, so the blanks may be NaN too.
+    nan = tmp_path / "nan.csv"
+    with nan.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows([dict(r, val_loss=math.nan) if e == 24 else r for e, r in enumerate(rows)])
+    assert losslens.diagnose(nan).verdict == "diverged"
+
+
+def test_a_dataframe_or_dict_of_a_loop_that_stopped_evaluating_reads_as_its_csv(tmp_path, caplog):
+    """The torch loop that stopped evaluating after epoch 23, passed to losslens.diagnose as Python objects: its
+    rows as a DataFrame (pandas fills the keys not logged with NaN), its DictWriter CSV read back by pandas
+    (blank cells read as NaN), a dict of lists with None where it did not evaluate. All three read "not logged"
+    as the CSV does (the old code read them diverged); a dict holding the float('nan') a loop logged diverged."""
+    import pandas as pd
+    from torch_loops import linear_regression_run
+
+    history = linear_regression_run(0.05, 30, weights=(1.0, -2.0, 0.5, 0.0, 3.0), inputs="randn")
+    rows = [{"epoch": e, "train_loss": t, **({"val_loss": v} if e < 24 else {})}
+            for e, (t, v) in enumerate(zip(history["loss"], history["val_loss"]))]
+    path = tmp_path / "loop.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["epoch", "train_loss", "val_loss"])
+        w.writeheader()
+        w.writerows(rows)
+    columns = {k: [r.get(k) for r in rows] for k in ("epoch", "train_loss", "val_loss")}
+    assert columns["val_loss"][-1] is None
+    for source, said in ((pd.DataFrame(rows), True), (pd.read_csv(path), True), (columns, False)):
+        caplog.clear()
+        d = losslens.diagnose(source)
+        assert d.verdict != "diverged" and d.facts.divergence.nonfinite_from is None, str(d)
+        assert d.run.meta["logged_until"] == {"val_loss": 23.0}
+        # NaN in a DataFrame may be a NaN the loop logged (pd.DataFrame(history.history)): the reading is said
+        assert ("val_loss has no value after epoch 23 (NaN to the end while another loss goes on)" in caplog.text) \
+            == said, caplog.text
+    logged = dict(columns, val_loss=[math.nan if v is None else v for v in columns["val_loss"]])
+    assert losslens.diagnose(logged).verdict == "diverged"

@@ -74,18 +74,23 @@ def _from_frame(frame, *, name: str = "run", source: str | None = None, **option
     else:
         fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
         column = lambda c: frame[c].to_numpy()  # noqa: E731
-    cols = {}
+    # What a gap means (docs/reading.md): pandas reads a blank cell as NaN, so a DataFrame's NaN is a CSV's blank
+    # (read from the losses beside it; NaN throughout is a History's diverged run); in a dict None is "not
+    # logged", a float NaN one a loop logged.
+    cols, stated, logged_nan = {}, set(), 0
     for c in names:
         v = column(c)
         try:
-            cols[str(c)] = v.astype(float)
+            cols[str(c)] = x = v.astype(float)
         except (TypeError, ValueError):
             cols[str(c)] = np.array(["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v],
                                     dtype=object)
-    # (A frame holds NaN where a CSV holds "nan" or nothing: counted as logged, as Run.from_history took them,
-    # so a run whose losses are all NaN reads diverged rather than "no loss".)
-    logged_nan = int(sum(np.isnan(v).sum() for v in cols.values() if v.dtype != object))
-    return table.to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan,
+            continue
+        logged = np.isinf(x) | (np.isnan(x) & np.not_equal(v, None)) if fmt == "dict" else np.isnan(x)
+        logged_nan += int(logged.sum())
+        if np.isinf(x).any() or (fmt == "dict" and logged.any()):
+            stated.add(str(c))
+    return table.to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
                          **_table_options(options))
 
 

@@ -226,14 +226,15 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     own = _library_file(path, text, options)
     if own is not None:
         return own
-    logged_nan = len(_NONFINITE.findall(text))
+    logged_nan = len(delimited.NONFINITE.findall(text))
     printed = console.printed_columns(text, source)
     if printed is not None:
         cols, fmt = printed
         return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options), text, fmt)
     try:
         cols = delimited.parse(text, source)
-        return table.to_runs(cols, fmt="csv", logged_nan=logged_nan, **options)
+        return table.to_runs(cols, fmt="csv", logged_nan=logged_nan,
+                             nan_columns=delimited.nonfinite_columns(text, source) if logged_nan else (), **options)
     except UnknownFormatError:
         if not _prose(text):
             raise
@@ -271,9 +272,6 @@ def _library_file(path: Path, text: str, options: dict) -> list[Run] | None:
 
 
 _JSON_START = re.compile(r'\{|\[\s*(?:[\[{"\]\d.-]|true|false|null|NaN|-?Infinity|$)')
-
-# A value spelled nan / inf (any case) between delimiters: what a log writes for a blown-up loss.
-_NONFINITE = re.compile(r"(?i)(?<![\w.])[-+]?(?:nan|inf|infinity)(?![\w.])")
 
 
 def _prose(text: str) -> bool:
@@ -316,7 +314,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
     if frame is not None:
         return _read_pandas_frame(*frame, name=name, source=source, **options)
     if keras.is_history(obj):
-        return keras.read_history(obj, name=name, source=source, logged_nan=len(_NONFINITE.findall(text)), **options)
+        return keras.read_history(obj, name=name, source=source, logged_nan=len(delimited.NONFINITE.findall(text)),
+                                  **options)
     if isinstance(obj, dict):
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "
                                  f"(keys: {table._listing(obj)})", source)

@@ -24,6 +24,8 @@ NAN = math.nan
 # Cells that mean "no value" (Keras CSVLogger writes NA; other loggers write the rest).
 MISSING = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--", "?", "nil", "undefined"})
 _DELIMITERS = (",", "\t", ";", "|")
+# A value spelled nan / inf (any case) between delimiters: what a log writes for a blown-up loss.
+NONFINITE = re.compile(r"(?i)(?<![\w.])[-+]?(?:nan|inf|infinity)(?![\w.])")
 _SAMPLE_ROWS = 200
 
 
@@ -68,6 +70,23 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
+    names, delimiter, body = _layout(text, source)
+    sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
+    if delimiter in (";", "\t") and _decimal_commas(sample):
+        # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
+        body = body.replace(",", ".")
+        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
+    text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
+    columns = _fast(body, delimiter, names, text_cols, source)
+    if columns is None:
+        columns = _slow(body, delimiter, names, text_cols, source)
+    for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
+        _refuse_stray_text(names[j], columns[names[j]], source)
+    return columns
+
+
+def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
+    """The column names, the delimiter (None: whitespace) and the body (the rows' text) of delimited text."""
     if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b[" in text:  # a table printed in colour (skorch marks each best value so, even in a file)
@@ -105,18 +124,19 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         # A log appended to with its header written again each time (pandas' to_csv(mode="a"),
         # a csv writer reopened): those lines are headers, not rows of text.
         body = "\n".join(line for line in body.splitlines() if line.strip() != head)
-    sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
-    if delimiter in (";", "\t") and _decimal_commas(sample):
-        # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
-        body = body.replace(",", ".")
-        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
-    text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
-    columns = _fast(body, delimiter, names, text_cols, source)
-    if columns is None:
-        columns = _slow(body, delimiter, names, text_cols, source)
-    for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
-        _refuse_stray_text(names[j], columns[names[j]], source)
-    return columns
+    return names, delimiter, body
+
+
+def nonfinite_columns(text: str, source: str) -> set[str]:
+    """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case). Only these can say where
+    a value turned non-finite; in the others every gap is a blank cell (csv.DictWriter's restval for a key not
+    logged, or pandas' ``to_csv`` NaN), read as one from the columns beside it."""
+    names, delimiter, body = _layout(text, source)
+    lines = "\n".join(line for line in body.splitlines() if NONFINITE.search(line))
+    found = set()
+    for row in _rows(lines, delimiter):
+        found.update(names[j] for j, c in enumerate(row[:len(names)]) if NONFINITE.fullmatch(c.strip()))
+    return found
 
 
 def _curve_name(name: str) -> bool:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Mapping
+from typing import Collection, Mapping
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.n
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
             columns: Mapping[str, str] | None = None, run_column: str | None = None,
             run_id: str | None = None, metric: str | None = None, axis: str | None = None,
-            meta: dict | None = None, logged_nan: int = 0) -> list[Run]:
+            meta: dict | None = None, logged_nan: int = 0, nan_columns: Collection[str] | None = None) -> list[Run]:
     """Turn parsed columns into Runs.
 
     Parameters
@@ -82,10 +82,15 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     logged_nan : how many values the text spells ``nan``/``inf``: at least one a row, a single run
         whose losses are all non-finite diverged before its first value (rather than logging no
         loss at all, which empty cells and ``NA`` say).
+    nan_columns : the columns that state a non-finite value (spell ``nan``/``inf``; hold a NaN a loop logged). A
+        loss's gaps after its last value, while another loss goes on, are "not logged" in the others: there a gap
+        is a blank cell (csv.DictWriter's restval; pandas' ``to_csv`` NaN, told apart by the losses beside it).
+        Default: every column where ``logged_nan``, else none.
     """
     if not columns_data:
         raise UnknownFormatError("no columns", source)
     columns_data = _drop_row_index(columns_data)
+    nan_columns = set(columns_data if logged_nan else ()) if nan_columns is None else set(nan_columns)
     if run_column is not None and not isinstance(run_column, str):
         # Several columns identify a run together (dataset + learner, model + seed ...).
         run_column = list(run_column)
@@ -98,9 +103,9 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         columns_data[joined] = np.array(["/".join(p) for p in zip(*parts)], dtype=object)
         run_column = joined
     if run_column is None:
-        wide = _wide_to_long(columns_data, blank_is_unlogged=not logged_nan)
+        wide = _wide_to_long(columns_data, nan_columns)
         if wide is not None:
-            columns_data, run_column = wide, "run"
+            (columns_data, nan_columns), run_column = wide, "run"
             fmt = "wandb_chart_csv"
     key = _run_column(columns_data, run_column, source)
     if key is None:
@@ -112,7 +117,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
                 columns_data[split] = np.array([f"{split}={id_label(v)}" for v in columns_data[split].tolist()],
                                                dtype=object)
     numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
-    if not numeric or not any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values()):
+    if not numeric or not (logged_nan or any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values())):
         raise UnknownFormatError(
             f"not a training log: no numeric columns (found: {_listing(columns_data)})", source)
     if not any(axis_kind(c) for c in numeric) and not {"epoch", "step"} & set(columns or {}):
@@ -136,11 +141,12 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         runs = []
         for k, (data, extra) in enumerate(pieces):
             label = name if len(pieces) == 1 else f"{name}#{k + 1}"
-            run = plan.build(data, label, source, dict(base_meta, **extra), blank_is_unlogged=not logged_nan)
+            run = plan.build(data, label, source, dict(base_meta, **extra), nan_columns=nan_columns)
             if run is None and logged_nan >= len(next(iter(data.values()))):
                 # Every loss printed as nan from the first epoch (a learning rate far too high, no
                 # TerminateOnNaN): a run that diverged before its first value, as the diagnosis says.
-                run = plan.build(data, label, source, dict(base_meta, **extra), never_finite=True)
+                run = plan.build(data, label, source, dict(base_meta, **extra), never_finite=True,
+                                 nan_columns=nan_columns)
             if run is not None:
                 runs.append(run)
         if not runs:
@@ -160,7 +166,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     for label, rows in zip(labels, groups):
         data = {k: v[rows] for k, v in numeric.items()}
         run = plan.build(data, label, source, dict(base_meta, run_id=label, run_column=key),
-                         blank_is_unlogged=not logged_nan)
+                         nan_columns=nan_columns)
         if run is None:
             empty.append(label)
         else:
@@ -177,13 +183,14 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
 _WIDE = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
 
 
-def _wide_to_long(data: Mapping[str, np.ndarray], blank_is_unlogged: bool = False) -> dict[str, np.ndarray] | None:
+def _wide_to_long(data: Mapping[str, np.ndarray], nan_columns: Collection[str] = ()
+                  ) -> tuple[dict[str, np.ndarray], set[str]] | None:
     """A W&B chart export (``Step, run-a - val_loss, run-a - val_loss__MIN, run-b - ...``) in
-    long format (``run, Step, val_loss``); None for any other table.
+    long format (``run, Step, val_loss``) and the metrics of ``nan_columns``; None for any other table.
 
     Every column but the axis must read ``<run> - <metric>``; the ``__MIN`` / ``__MAX``
     envelope columns W&B adds for smoothed or sampled charts are left out. The chart's steps are
-    every run's together: ``blank_is_unlogged`` (the file spells no nan/inf) leaves out a run's rows
+    every run's together: a run none of whose columns is in ``nan_columns`` (spells nan/inf) loses its rows
     after the last it has a value in -- a run shorter than the longest ended there, it did not turn NaN.
     """
     axes = [c for c in data if axis_kind(c)]
@@ -204,14 +211,14 @@ def _wide_to_long(data: Mapping[str, np.ndarray], blank_is_unlogged: bool = Fals
     blank = np.full(n, np.nan)
     for metric in metrics:
         out[metric] = np.concatenate([data.get(f"{r} - {metric}", blank) for r in runs])
-    if blank_is_unlogged:
-        kept = []
-        for r in runs:
-            logged = np.flatnonzero(np.any([np.isfinite(data[c]) for c, m in zip(others, matches) if m["run"] == r],
-                                           axis=0))
-            kept.append(np.arange(n) <= (logged[-1] if logged.size else -1))
-        out = {k: v[np.concatenate(kept)] for k, v in out.items()}
-    return out
+    kept = []
+    for r in runs:
+        own = [c for c, m in zip(others, matches) if m["run"] == r]
+        logged = np.flatnonzero(np.any([np.isfinite(data[c]) for c in own], axis=0))
+        last = n - 1 if nan_columns & set(own) else logged[-1] if logged.size else -1
+        kept.append(np.arange(n) <= last)
+    out = {k: v[np.concatenate(kept)] for k, v in out.items()}
+    return out, {m["metric"] for c, m in zip(others, matches) if c in nan_columns}
 
 
 def _listing(names, limit: int = 20) -> str:
@@ -520,11 +527,11 @@ class _Plan:
         return own
 
     def build(self, data, name, source, meta, never_finite: bool = False,
-              blank_is_unlogged: bool = False) -> Run | None:
+              nan_columns: Collection[str] = ()) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all (with
         ``never_finite``: when it has no loss column, or fewer than 2 rows).
 
-        ``blank_is_unlogged`` (the text spells no nan/inf, so every gap is a blank cell): a series
+        A series from columns not in ``nan_columns`` (:func:`to_runs`: every gap of theirs is a blank cell)
         whose last rows are empty while another loss is still logged stopped being logged there, it did
         not turn NaN;
         ``meta["logged_until"]`` keeps the last axis value it holds (see :func:`losslens.facts.divergence.logged`)."""
@@ -533,9 +540,12 @@ class _Plan:
         level = "step" if mode == "step" else "epoch"
         mapping = self._own_mapping(self.maps[level], data)
         series: dict[str, np.ndarray] = {}
+        stated = set()  # the series that state where they turned NaN (from a column of nan_columns)
         for col, canon in mapping.items():
             if canon not in series:
                 series[canon] = data[col]
+                if col in nan_columns:
+                    stated.add(canon)
                 spelt_as(meta, col, canon)
                 if canonical(col) not in (None, canon):
                     # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
@@ -574,6 +584,8 @@ class _Plan:
             if mapping.get(col) in series:
                 series[target] = -series[mapping[col]]
                 meta.setdefault("negated", {})[target] = mapping[col]
+                if mapping[col] in stated:
+                    stated.add(target)
         for target, (col, kind) in self.rescaled.items():
             held = mapping.get(col)
             if held in series and target not in series:
@@ -588,6 +600,8 @@ class _Plan:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     series[target] = np.log(series[held]) if kind == "exp" else series[held] * math.log(2)
                 meta.setdefault("loss_from", {})[target] = f"ln({held})" if kind == "exp" else f"{held} x ln 2"
+                if held in stated:
+                    stated.add(target)
         if self.score is not None and mapping.get(self.score) in series and not any(
                 _has_values(series.get(n)) for n in LOSS_SERIES + tuple(ACCURACY_FALLBACK)):
             meta.setdefault("default_metric", mapping[self.score])
@@ -599,24 +613,30 @@ class _Plan:
                     total = total + series[n]
                 series[target] = total
                 meta.setdefault("loss_parts", {})[target] = names
-        if blank_is_unlogged:
-            for key, v in series.items():
+                if stated & set(names):
+                    stated.add(target)
+        for key, v in series.items():
+            if key not in stated:
                 held = np.flatnonzero(np.isfinite(v))
                 # Only while a loss goes on being logged: pandas' to_csv writes a NaN as a blank cell too,
                 # and a run whose every loss ends blank together may have diverged.
                 if held.size and held[-1] < v.shape[0] - 1 and any(
                         np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
                     meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
-                    if meta.get("format") != "csv" or v.shape[0] - 1 - held[-1] <= np.diff(held, prepend=-1).max() - 1:
-                        # A record without the key (JSON, a trainer state) is plainly not logged; a tail no longer
-                        # than the series' own gaps (val_loss every 10 steps) is its logging rhythm.
+                    if meta.get("format") not in ("csv", "dataframe") or \
+                            v.shape[0] - 1 - held[-1] <= np.diff(held, prepend=-1).max() - 1:
+                        # A record without the key (JSON, a trainer state), a None in a dict, is plainly not
+                        # logged; a tail no longer than the series' own gaps (val_loss every 10 steps) is its
+                        # logging rhythm.
                         continue
                     from ._source import warn
-                    # Said in a plain table only: pandas' to_csv writes a NaN as a blank cell too, so there
-                    # this reading is a guess.
-                    warn(self.source, "%s has no value after %s %s (blank cells while another loss goes on): "
-                         "read as no longer logged, not as NaN; write nan where it diverged", key, level,
-                         _num(axis[held[-1]]))
+                    # Said in a plain table and a DataFrame only: pandas writes a NaN as a blank cell too (and
+                    # reads a blank cell as NaN), so there this reading is a guess.
+                    warn(self.source, "%s has no value after %s %s (%s while another loss goes on): read as no "
+                         "longer logged, %s", key, level, _num(axis[held[-1]]),
+                         *(("blank cells", "not as NaN; write nan where it diverged") if meta["format"] == "csv" else
+                           ("NaN to the end", "as a blank cell pandas read; a dict of lists holding float('nan') "
+                            "there says it diverged")))
         if never_finite:
             if not any(n in series for n in self.loss_names) or axis.shape[0] < 2:
                 return None
