@@ -519,6 +519,18 @@ def test_run_picked_from_whichever_of_several_paths_holds_it(tmp_path, writer):
     assert digest(tmp_path) == before
 
 
+def _logged_without_step(mlflow, store: Path):
+    """A folder store with one run whose loss and val_loss were logged by ``log_metric`` without ``step=``
+    (MLflow's quickstart form): (the client, the run)."""
+    client = mlflow.MlflowClient(store.as_uri())
+    run = client.create_run(client.create_experiment("demo"), run_name="no-step")
+    for e in range(EPOCHS):
+        client.log_metric(run.info.run_id, "loss", TRAIN[e])
+        client.log_metric(run.info.run_id, "val_loss", VAL[e])
+    client.set_terminated(run.info.run_id)
+    return client, run
+
+
 def test_mlflow_metrics_logged_without_step_are_read_in_logging_order(tmp_path, monkeypatch, caplog):
     """`log_metric("val_loss", v)` with no step= (MLflow's quickstart form) logs every value at step 0: the run
     was skipped as "only 1 value(s) of val_loss" (the last one). Read in the order logged, with a warning."""
@@ -528,12 +540,7 @@ def test_mlflow_metrics_logged_without_step_are_read_in_logging_order(tmp_path, 
 
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     store = tmp_path / "mlruns"
-    client = mlflow.MlflowClient(store.as_uri())
-    run = client.create_run(client.create_experiment("demo"), run_name="no-step")
-    for e in range(EPOCHS):
-        client.log_metric(run.info.run_id, "loss", TRAIN[e])
-        client.log_metric(run.info.run_id, "val_loss", VAL[e])
-    client.set_terminated(run.info.run_id)
+    client, run = _logged_without_step(mlflow, store)
     assert {m.step for m in client.get_metric_history(run.info.run_id, "val_loss")} == {0}
     before = digest(store)
     [r] = losslens.read(f"mlflow:{store}")
@@ -554,6 +561,34 @@ def test_mlflow_metrics_logged_without_step_are_read_in_logging_order(tmp_path, 
     [r] = losslens.read(f"mlflow:{store}#experiment=mixed")
     assert list(r.axis) == list(range(EPOCHS)) and "unstepped_metrics" not in r.meta
     assert losslens.diagnose(r).verdict == "overfitting"
+
+
+def test_losslens_warnings_said_while_mlflow_is_quieted_reach_stderr(tmp_path, monkeypatch):
+    """The MLflow reader quiets MLflow's logging (INFO lines, the file store's tracebacks) with a handler on the root
+    logger, which also kept Python's last resort from printing losslens's own warnings said meanwhile: a user
+    without logging set up (a script, the CLI) never saw them. In a fresh interpreter, as a user runs it: a real
+    store whose metrics were logged without step= says so once on stderr (the reader says it while reading), and
+    a warning said inside the quieted block is printed while MLflow's own lines are not."""
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(losslens.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]))
+    store = tmp_path / "mlruns"
+    client, run = _logged_without_step(mlflow, store)
+    script = (
+        "import logging, losslens\n"
+        "from losslens.readers import _source, mlflow\n"
+        "with mlflow._quiet():\n"
+        "    logging.getLogger('mlflow.store').warning('MLflow noise')\n"
+        "    _source.warn('here', 'a warning of losslens')\n"
+        f"print(losslens.diagnose({f'mlflow:{store}'!r}).verdict)\n")
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "overfitting", res.stderr
+    lines = res.stderr.splitlines()
+    assert "losslens: here: a warning of losslens" in lines and "MLflow noise" not in res.stderr, res.stderr
+    said = [ln for ln in lines if "log_metric without step=" in ln]
+    assert len(said) == 1 and said[0].startswith(f"losslens: {store}#run={run.info.run_id}: loss, val_loss"), \
+        res.stderr
 
 
 def test_mlflow_runs_with_the_same_values_in_one_folder_store_are_two_runs(tmp_path, monkeypatch):

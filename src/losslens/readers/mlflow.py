@@ -129,10 +129,6 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     if tracking_uri.startswith("file:"):
         _say_cut_metric_files(tracking_uri, label)
     out = [r for r in out if r is not None]
-    for run in out:  # said here: inside _quiet() the root logger's catcher would swallow it
-        if run.meta.get("unstepped_metrics"):
-            _source.warn(run.source, "%s logged at one step (log_metric without step=): read in the order logged, "
-                         "as steps 0, 1, 2 ...", ", ".join(run.meta["unstepped_metrics"]))
     if not out:
         what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
         raise ReadError(f"{what} has no run with logged metrics", label)
@@ -361,6 +357,8 @@ def _to_run(client, mlrun, label) -> Run | None:
         return None  # only step/epoch counters logged
     if unstepped:
         run.meta["unstepped_metrics"] = unstepped
+        _source.warn(source, "%s logged at one step (log_metric without step=): read in the order logged, "
+                     "as steps 0, 1, 2 ...", ", ".join(unstepped))
     if info.status == "RUNNING":
         # Training under way, or a job killed before mlflow.end_run(): either way the curve may go on.
         run.meta["not_ended"] = ("the MLflow run is still RUNNING (no end time): the curve may not be over (training "
@@ -432,13 +430,29 @@ class _Malformed(logging.Handler):
         return False
 
     def emit(self, record) -> None:
-        pass
+        # losslens's own warnings said while it reads (a reader's one line) reach stderr as they do elsewhere:
+        # only MLflow's noise is kept quiet, and as the only handler this one would end Python's last resort.
+        last = logging.lastResort
+        if record.name.partition(".")[0] == "losslens" and last is not None and record.levelno >= last.level \
+                and not self._handled_elsewhere(record):
+            last.handle(record)
+
+    def _handled_elsewhere(self, record) -> bool:
+        logger = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h is not self for h in logger.handlers):
+                return True
+            if not logger.propagate:
+                return False
+            logger = logger.parent
+        return False
 
 
 @contextlib.contextmanager
 def _quiet():
     """MLflow logs INFO lines (database set-up, retries) to stderr: keep the CLI's output clean. Yields
-    the list of ``mlruns`` folders MLflow could not read as experiments (filled on the way out of it)."""
+    the list of ``mlruns`` folders MLflow could not read as experiments (filled on the way out of it). losslens's own
+    warnings are said as ever (:meth:`_Malformed.emit`)."""
     logger = logging.getLogger("mlflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
