@@ -6,6 +6,7 @@ from pathlib import Path
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -517,3 +518,49 @@ def test_a_misspelt_metric_is_named_with_the_nearest_series(keras_csv):
     res = runner.invoke(app, ["diagnose", str(keras_csv), "--metric", "val_los"])
     assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1
     assert "no series 'val_los'" in res.output and "did you mean val_loss?" in res.output
+
+
+KERAS_NAN_TRAIN = """
+import numpy as np
+import keras
+
+
+def train(lr_factor=1.0, as_dict=False):
+    # A Keras MLP whose SGD step is far too large (lr 1e6): the loss overflows to NaN in its first epoch.
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(256, 4)).astype("float32")
+    y = x @ np.array([1.0, -2.0, 0.5, 3.0], dtype="float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1e6 * lr_factor), loss="mse")
+    history = model.fit(x, y, validation_split=0.25, epochs=6, verbose=0)
+    return dict(history.history) if as_dict else history
+
+
+def train_dict(lr_factor=1.0):
+    return train(lr_factor, as_dict=True)
+"""
+
+
+def test_a_keras_run_nan_from_its_first_epoch_reads_the_same_as_a_history_and_as_a_dict(tmp_path, one_torch_thread):
+    """A real Keras fit NaN from epoch 0: its History and its ``history.history`` dict are the same run. diagnose
+    read the History "diverged" and refused the dict ("no numeric columns"); verify retrained the History (lr/10, a
+    check against a baseline with no finite value) and refused the dict. Both now read "diverged", as a CSV spelling
+    nan from its first row does (docs/ARCHITECTURE.md), and verify refuses both in one line (exit 2)."""
+    pytest.importorskip("keras")
+    (tmp_path / "nan_keras.py").write_text(KERAS_NAN_TRAIN)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import nan_keras
+    finally:
+        sys.path.remove(str(tmp_path))
+    history = nan_keras.train()
+    assert np.isnan(history.history["loss"]).all() and np.isnan(history.history["val_loss"]).all()
+    for run in (history, dict(history.history)):
+        d = losslens.diagnose(run)
+        assert d.verdict == "diverged", str(d)
+    for name in ("train", "train_dict"):
+        res = runner.invoke(app, ["verify", f"{tmp_path / 'nan_keras.py'}:{name}"])
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert res.exit_code == 2 and len(lines) == 1, (name, res.output)
+        assert f"{name}() returned a run losslens cannot read: every value of train_loss, val_loss is NaN or inf " \
+               "from its first epoch on" in lines[0], (name, lines)

@@ -637,19 +637,22 @@ class _Retrainer:
                 self.fitted[(_change_key(change), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
             except Exception:  # noqa: BLE001 — a half-built estimator: no settings to quote
                 pass
+        broke = _broke_down_from_the_start(out)
+        if broke is not None and change:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
+            broke.name = _name(self.train)
+            return broke
+        if broke is not None:
+            # The baseline itself, a History or a dict alike: diagnose reads it "diverged", but no check can be
+            # read against a run without one finite value.
+            raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: every value "
+                              f"of {', '.join(broke.series)} is NaN or inf from its first epoch on (the run broke down "
+                              "at once: a NaN in the inputs or a step far too large does this); there is no curve "
+                              "to diagnose or compare with")
         try:
             runs = to_runs(out)
         except LosslensError as e:
-            broke = _broke_down_from_the_start(out)
-            if broke is not None and change:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
-                broke.name = _name(self.train)
-                return broke
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
-            if broke is not None:  # the baseline itself: its columns are numbers, none of them finite
-                said = (f"every value of {', '.join(broke.series)} is NaN or inf from its first epoch on (the run "
-                        "broke down at once: a NaN in the inputs or a step far too large does this); there is no "
-                        "curve to diagnose or compare with")
             raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
         except TypeError:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
@@ -782,8 +785,9 @@ class _Retrainer:
 def _broke_down_from_the_start(out):
     """A history (dict of lists, Keras ``History``) whose every value is NaN or inf, as a Run of +inf;
     else None. A counterfactual that overflowed in its first epoch (lr x 10 on a step already near the
-    edge) logs NaN throughout, which no reader takes for a training log; for a check it is the clearest
-    answer there is: that change diverged (``_statistic`` reads a run non-finite throughout as +inf)."""
+    edge) logs NaN throughout, a run with no curve (diagnose reads it "diverged"); for a check it is the
+    clearest answer there is: that change diverged (``_statistic`` reads a run non-finite throughout as +inf).
+    A None is a value not logged (docs/reading.md), not a NaN."""
     from collections.abc import Mapping
 
     from .api import to_runs
@@ -792,6 +796,8 @@ def _broke_down_from_the_start(out):
     if not isinstance(history, Mapping) or not history:
         return None
     try:
+        if any(x is None for v in history.values() for x in np.ravel(np.asarray(v, dtype=object))):
+            return None
         cols = {str(k): np.asarray(v, dtype=float) for k, v in history.items()}
     except (TypeError, ValueError):
         return None
