@@ -648,3 +648,36 @@ def test_diagnose_with_a_horizon_gives_no_forecast_of_a_run_that_turned_nan():
     assert "P = " not in " ".join(d.cause.evidence)
     # ... nor "also likely: still_improving, keep training" of the descent before the NaN.
     assert [c.id for c in d.causes if c.id in ("still_improving", "lr_too_low", "temporary_plateau")] == []
+
+
+def _diabetes_log(tmp_path, lr, epochs):
+    """A user's torch loop (tests/torch_loops.diabetes_mlp_run) written as the CSV it would log."""
+    from torch_loops import diabetes_mlp_run
+
+    h = diabetes_mlp_run(lr, epochs=epochs)
+    path = tmp_path / "run.csv"
+    path.write_text("epoch,train_loss,val_loss\n" + "".join(
+        f"{e},{a!r},{b!r}\n" for e, a, b in zip(h["epoch"], h["train_loss"], h["val_loss"])))
+    return path
+
+
+def test_cli_forecast_far_horizon_and_stop_replay_say_what_the_log_holds(tmp_path):
+    """A real 20-epoch SGD(1e-3) loop forecast to --horizon 400 (21x its length): the interval's width is held at
+    its 10x value there, which the planned end's caveat says and an asked horizon's did not; and the stopping
+    rule, replayed over the 20 logged points, said it "would not have stopped before epoch 400", epochs the log
+    does not hold."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = _diabetes_log(tmp_path, 0.001, 20)
+    res = CliRunner().invoke(app, ["forecast", str(log), "--horizon", "400", "--stop-gain", "0.01"])
+    assert res.exit_code == 0, res.output
+    assert "horizon: that is 21x the logged length, past the 10x" in res.stdout
+    assert "would not have stopped before" not in res.stdout
+    assert "would not have stopped by epoch 20, the last of the 20 logged points" in res.stdout
+    stop = json.loads(CliRunner().invoke(app, ["forecast", str(log), "--horizon", "400", "--stop-gain", "0.01",
+                                               "--json"]).stdout)["stopping"]
+    assert stop["stopped_epoch"] is None and stop["horizon"] == 400 and stop["last_epoch"] == 20
+    # Within 10x nothing is added.
+    assert "horizon:" not in CliRunner().invoke(app, ["forecast", str(log), "--horizon", "150"]).stdout
