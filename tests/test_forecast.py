@@ -681,3 +681,27 @@ def test_cli_forecast_far_horizon_and_stop_replay_say_what_the_log_holds(tmp_pat
     assert stop["stopped_epoch"] is None and stop["horizon"] == 400 and stop["last_epoch"] == 20
     # Within 10x nothing is added.
     assert "horizon:" not in CliRunner().invoke(app, ["forecast", str(log), "--horizon", "150"]).stdout
+
+
+def test_forecast_json_keys_are_the_documented_ones():
+    """Every key `losslens forecast --json --stop-gain` prints for a real Trainer's checkpoint (planned end,
+    step axis) is named in ARCHITECTURE's paragraph on schema losslens.forecast/1, which named only five of them
+    and said those were added to diagnose's object, which has them too."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = REPO / "tests/fixtures/logs/hf_output/checkpoint-50/trainer_state.json"
+    res = CliRunner().invoke(app, ["forecast", str(log), "--json", "--stop-gain", "0.01"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout.splitlines()[0])
+    assert out["schema"] == "losslens.forecast/1" and "horizon_from" in out and "plateau_epoch_frac" in out
+    doc = (REPO / "docs/ARCHITECTURE.md").read_text()
+    start = doc.index("schema `losslens.forecast/1`")
+    named = set(re.findall(r"`([a-z_]+)`", doc[start:doc.index("\n\n", start)]))
+    assert set(out) - named == set()
+    assert set(out["stopping"]) - named == set()
+    diagnose_forecast = set(json.loads(CliRunner().invoke(app, ["diagnose", str(log), "--json"]).stdout)["forecast"])
+    assert diagnose_forecast - named == set() and diagnose_forecast <= set(out)
