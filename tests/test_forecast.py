@@ -705,3 +705,14 @@ def test_forecast_json_keys_are_the_documented_ones():
     assert set(out["stopping"]) - named == set()
     diagnose_forecast = set(json.loads(CliRunner().invoke(app, ["diagnose", str(log), "--json"]).stdout)["forecast"])
     assert diagnose_forecast - named == set() and diagnose_forecast <= set(out)
+
+
+def test_forecast_summary_counts_the_runs_own_unit_as_a_whole_number(tmp_path):
+    """``losslens.forecast(...).summary()`` on a Trainer's checkpoint (logged by step) said "after 25 more epochs",
+    and on a real 20-epoch loop asked for epoch 2000 "after 1.98e+03 more epochs"."""
+    fc = losslens.forecast(REPO / "tests/fixtures/logs/hf_output/checkpoint-50/trainer_state.json")
+    assert fc.axis == "step" and "after 25 more steps" in fc.summary()
+    log = _diabetes_log(tmp_path, 0.003, 20)
+    fc = losslens.forecast(str(log), horizon=2000)
+    assert fc.axis == "epoch" and "after 1980 more epochs" in fc.summary()
+    assert "after 1980 more updates" in fc.summary("update")

@@ -341,6 +341,8 @@ class Forecast:
         Where the horizon came from when no horizon was asked for and the log states the run's planned
         end beyond its last point (``"max_steps"``, ``"Epoch k/N"`` ...: :func:`planned_horizon`);
         None for an asked horizon or the default, twice the logged length.
+    axis : str
+        What the axis counts, ``"epoch"`` or ``"step"``: the run's (:func:`forecast_run`), ``"epoch"`` for raw arrays.
     """
 
     metric: str
@@ -359,18 +361,23 @@ class Forecast:
     note: str | None = None
     uncertain: str | None = None
     horizon_from: str | None = None
+    axis: str = "epoch"
     _model: Any = field(default=None, repr=False, compare=False)
 
-    def summary(self, axis: str = "epoch") -> str:
+    def summary(self, axis: str | None = None) -> str:
         """One sentence for evidence lists, e.g. ``"val_loss forecast 12% lower after 40
-        more epochs (0.081, 90% interval 0.072 to 0.090; P(>1% lower) = 0.93)"``."""
+        more epochs (0.081, 90% interval 0.072 to 0.090; P(>1% lower) = 0.93)"``. ``axis``: the unit
+        counted, default the run's own (a Trainer's log counts steps)."""
+        from .result import axis_text
+
         def g(v):
             return "n/a" if v is None else f"{v:.3g}"
 
         more = self.horizon - self.x_last
         if self.reason:
             return f"{self.metric}: no forecast ({self.reason})"
-        return (f"{self.metric} forecast {self.change_text()} after {g(more)} more {axis}s "
+        # A count, as the log writes it: "after 1960 more epochs", not "1.96e+03".
+        return (f"{self.metric} forecast {self.change_text()} after {axis_text(more)} more {axis or self.axis}s "
                 f"({g(self.value)}, 90% interval {g(self.interval[0])} to {g(self.interval[1])}; "
                 f"P({self.improve_label()}) = {self.p_improve:.2f})")
 
@@ -788,6 +795,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
         fc.horizon_from = planned[1]
     if higher:
         fc = _FlippedForecast.wrap(fc, top)
+    fc.axis = run.axis_name
     return fc
 
 
