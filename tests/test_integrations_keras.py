@@ -512,3 +512,27 @@ def test_keras_reads_the_class_count_off_the_compiled_classifier(tmp_path):
     given = LosslensCallback(verbose=0, classes=7)                                     # the user's own K wins
     compiled(3, "softmax", "sparse_categorical_crossentropy").fit(x, y, epochs=1, verbose=0, callbacks=[given])
     assert given.watcher.classes == 7
+
+
+def test_keras_restore_best_weights_at_the_end_of_a_fit_it_did_not_stop(capsys):
+    """Keras 3's EarlyStopping(restore_best_weights=True) hands back the best epoch's weights when fit ends,
+    stopped or not; the callback restored them only on a stop of its own, so a fit that ran to its last epoch
+    while its validation loss rose (an MLP memorising 20%-flipped digit labels) kept the last weights."""
+    (x, y), (xv, yv) = noisy_digits()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    cb = LosslensCallback(restore_best_weights=True, time_budget_ms=None)  # nothing to stop on
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=15, batch_size=64, verbose=0, callbacks=[cb])
+    val = history.history["val_loss"]
+    assert len(val) == 15 and cb.stopped_epoch is None
+    best = int(np.argmin(val))
+    assert best < 12 and val[-1] > 1.02 * val[best]      # it overfit: the last weights are not the best
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(val[best], rel=1e-4)
+    out = capsys.readouterr().out
+    assert f"restoring the weights of epoch {best} (val_loss {val[best]:.4g}), the best, at the end of training" in out
+    # Without restore_best_weights the last weights stay, as in Keras.
+    cb = LosslensCallback(time_budget_ms=None)
+    history = model.fit(x, y, validation_data=(xv, yv), epochs=2, batch_size=64, verbose=0, callbacks=[cb])
+    assert model.evaluate(xv, yv, verbose=0) == pytest.approx(history.history["val_loss"][-1], rel=1e-4)

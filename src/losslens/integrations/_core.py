@@ -133,7 +133,8 @@ class Watcher:
         was stopped at epoch 8, 12, 18 with its samples' energy distance at 0.047, 0.034, 0.023; held, it trains
         on to epoch 39 (0.027, 0.026, 0.025; 0.010 at epoch 79 of the 80-epoch run).
     restore_best_weights : bool
-        When stopping, load the weights of the best ``monitor`` epoch.
+        When stopping, load the weights of the best ``monitor`` epoch (the Keras callback also at the end of a
+        fit it did not stop, as Keras 3's ``EarlyStopping``).
     reduce_lr_on : iterable of cause ids
         Lower the learning rate when the verdict is one of these, e.g. ``("lr_too_high",)``.
         Not while a scheduler sets the lr itself (it would put the old rate back): then it

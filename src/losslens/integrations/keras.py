@@ -126,9 +126,27 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         try:
+            self._restore_at_end()
+        except Exception as exc:
+            self.watcher.warn_once(exc, "restore at train end")
+        try:
             self.watcher.end_training()
         except Exception as exc:
             self.watcher.warn_once(exc, "train end")
+
+    def _restore_at_end(self):
+        """With ``restore_best_weights``, ``fit`` returns the best epoch's weights whether a stop came or not, as
+        Keras 3's ``EarlyStopping(restore_best_weights=True)`` does: a fit that ran to its last epoch while its
+        validation loss rose (a diabetes MLP, best at epoch 13 of 40, 13% lower than the last) handed back the
+        last weights, where a user moving from EarlyStopping gets the best."""
+        w = self.watcher
+        if not w.restore_best_weights or self.best_weights is None or w.stopped_epoch is not None:
+            return  # (a stop restored them already)
+        if w.best_epoch is None or not len(w.axis) or w.best_epoch == w.axis[-1]:
+            return
+        self.model.set_weights(self.best_weights)
+        w.say(f"losslens: restoring the weights of {w.axis_name} {axis_text(w.best_epoch)} ({w.best_key} "
+              f"{w.best:.4g}), the best, at the end of training (restore_best_weights, as Keras' EarlyStopping)")
 
     def _get_lr(self):
         opt = getattr(self.model, "optimizer", None)
