@@ -716,3 +716,17 @@ def test_forecast_summary_counts_the_runs_own_unit_as_a_whole_number(tmp_path):
     fc = losslens.forecast(str(log), horizon=2000)
     assert fc.axis == "epoch" and "after 1980 more epochs" in fc.summary()
     assert "after 1980 more updates" in fc.summary("update")
+
+
+def test_cli_stop_gain_is_a_fraction_below_1_as_the_callbacks_ask():
+    """`--stop-gain 1.5` on the example Keras log replayed a rule asking for a 150% fall and reported a stop at
+    its first decision; the callbacks refuse stop_gain >= 1. One line, exit 2, before the log is read."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = str(REPO / "src/losslens/examples/keras_csvlogger.csv")
+    res = CliRunner().invoke(app, ["forecast", log, "--stop-gain", "1.5"])
+    assert res.exit_code == 2 and "would have stopped" not in res.output
+    assert res.stderr.strip() == "losslens: --stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got 1.5"
+    assert CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.5"]).exit_code == 0

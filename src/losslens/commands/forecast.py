@@ -31,11 +31,15 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import run_guarded
+        from losslens.cli import fail, run_guarded
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import trainer_epoch
 
+        if stop_gain is not None and not stop_gain < 1:
+            # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
+            # "stopped" every run at its first decision.
+            fail(f"--stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
         runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
         from losslens.facts import require_length
 
