@@ -730,3 +730,22 @@ def test_cli_stop_gain_is_a_fraction_below_1_as_the_callbacks_ask():
     assert res.exit_code == 2 and "would have stopped" not in res.output
     assert res.stderr.strip() == "losslens: --stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got 1.5"
     assert CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.5"]).exit_code == 0
+
+
+def test_cli_stop_replay_on_a_checkpoint_forecasts_to_the_planned_end():
+    """A Trainer's checkpoint at step 50 of max_steps 75 (a real run's, tests/fixtures/logs/hf_output): the stopping
+    rule was replayed to the checkpoint's last point, the forecast quoted beside it to step 75; with that nearer
+    horizon it "would have stopped at step 45", the best so far 0.4871, where step 50 logged 0.391 (20% lower). The
+    callback live forecasts to max_steps, and so does the replay now: no stop by step 50."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = str(REPO / "tests/fixtures/logs/hf_output/checkpoint-50/trainer_state.json")
+    out = json.loads(CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.01", "--json"]).stdout)
+    assert out["horizon"] == 75 and out["horizon_from"] == "max_steps"
+    assert out["stopping"]["horizon"] == 75 and out["stopping"]["stopped_epoch"] is None
+    # --horizon still decides when given.
+    out = json.loads(CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.01", "--json", "--horizon",
+                                              "60"]).stdout)
+    assert out["stopping"]["horizon"] == 60

@@ -26,7 +26,8 @@ def register(app):
         stop_gain: Optional[float] = typer.Option(
             None, "--stop-gain", min=0.0,
             help="Also replay the forecast stopping rule over the log: where would it have stopped "
-                 "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the last logged point."),
+                 "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the planned end the log states "
+                 "where the run has not reached it, else the last logged point."),
         higher: Optional[bool] = higher_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
@@ -49,8 +50,10 @@ def register(app):
 
         forecasts = run_guarded(map_runs, one, runs, what="forecasting")
         for run, fc in forecasts:
-            stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, horizon,
-                                                              higher_is_better=higher)
+            # The planned end the log states (a Trainer checkpoint's max_steps), as the callback live would have
+            # forecast to, not the checkpoint's last point: 10% of the way there comes later.
+            end = horizon if horizon is not None or not fc.horizon_from else fc.horizon
+            stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, end, higher_is_better=higher)
             if json_out:
                 out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                        "axis": run.axis_name}
