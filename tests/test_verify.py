@@ -469,6 +469,26 @@ def test_the_verification_chart_is_written_and_bad_formats_are_refused(tmp_path)
         v.save_plot(tmp_path / "check.gif")
 
 
+def test_the_verification_chart_gives_a_change_one_colour_in_every_panel():
+    # converged's follow-up reads a model twice the size on train_loss and val_loss: one retraining, drawn in
+    # both panels. Its colour was picked by its place in each panel (teal on train_loss, where twice the
+    # epochs is teal on val_loss).
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+    t = trainer()
+    v = verify(t, baseline=t(), progress=False)
+    fig = verification_figure(v)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["val_loss", "train_loss"]
+    colours: dict = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if not line.get_label().startswith("_"):
+                colours.setdefault(line.get_label().split(" (")[0], set()).add(line.get_color())
+    assert all(len(c) == 1 for c in colours.values()), colours
+    names = [n for n in colours if not n.startswith("baseline")]
+    assert "a model twice the size" in names and len({next(iter(colours[n])) for n in names}) == len(names), colours
+
+
 def test_a_verification_shows_itself_in_a_notebook():
     pytest.importorskip("matplotlib")
     v = verify(trainer(opt="adam", lr=1e-3, epochs=50, d=2, batch=32), causes=["lr_too_low"], progress=False)

@@ -519,20 +519,24 @@ def verification_figure(v):
     fig = Figure(figsize=(7.5, 0.6 + 3.0 * len(metrics)))
     axes = fig.subplots(len(metrics), 1, squeeze=False)[:, 0]
     base = v.baseline_runs[0] if v.baseline_runs else v.diagnosis.run
+    # One colour per change across every panel: a change's lines in two panels (underfitting reads a bigger
+    # model on train_loss and val_loss) are one retraining, and must read as one.
+    colors: dict = {}
+    for r in ran:
+        colors.setdefault(_change_key(r), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
         curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
         seen = set()
         for r in (r for r in ran if r.check.metric == metric):
-            key = tuple(sorted(r.check.change.items()))
+            key = _change_key(r)
             if key in seen:  # two causes' checks that shared one retraining
                 continue
             seen.add(key)
             rel = r.change_rel
             when = f" from {r.began:g}" if r.began is not None else ""
             label = r.check.name + when + ("" if rel is None else f" ({rel:+.0%})")
-            curves.append((r.runs[0], label, CHECK_COLORS[(len(curves) - 1) % len(CHECK_COLORS)],
-                           r.check.change.get("from_epoch")))
+            curves.append((r.runs[0], label, colors[key], r.check.change.get("from_epoch")))
         for run, label, color, start in curves:
             if run is None or run.series.get(metric) is None:
                 continue
@@ -569,6 +573,10 @@ def verification_figure(v):
                  color="#555555", va="bottom", ha="left")
     fig.tight_layout()
     return fig
+
+
+def _change_key(result) -> tuple:
+    return tuple(sorted(result.check.change.items()))
 
 
 def save_data_plot(fc, path, dpi: int = 150) -> Path:
