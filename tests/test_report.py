@@ -352,3 +352,60 @@ def test_a_diverged_run_s_chart_marks_where_the_loss_turned_nan(tmp_path):
     assert f"from epoch {first['loss']}" in svg  # in the legend
     page = report_html.report_html([d])
     assert '"nonfinite":[{"x":%d' % min(first.values()) in page  # the HTML chart draws it too
+
+
+def _tensorboard_steps_run(logdir, steps=5000, every=100):
+    """A real PyTorch loop logged with torch's SummaryWriter: minibatch SGD on scikit-learn's diabetes, the
+    batch loss every step and the validation loss every ``every`` steps (as users log a long run)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("tensorboard")
+    from sklearn.datasets import load_diabetes
+    from torch.utils.tensorboard import SummaryWriter
+
+    x, y = load_diabetes(return_X_y=True)
+    x, y = (x - x.mean(0)) / x.std(0), (y - y.mean()) / y.std()
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    with SummaryWriter(str(logdir)) as writer:
+        for step in range(steps):
+            i = torch.randint(0, 350, (16,))
+            loss = ((net(x[i]) - y[i]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            writer.add_scalar("train/loss", loss.item(), step)
+            if step % every == every - 1:
+                with torch.no_grad():
+                    writer.add_scalar("val/loss", ((net(x[350:]) - y[350:]) ** 2).mean().item(), step)
+    return logdir
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_long_run_s_chart_keeps_every_point_of_a_sparsely_logged_validation_loss(tmp_path):
+    """5,000 steps thinned evenly to 2,000 points kept 3 of the validation loss's 50 points (logged every
+    100 steps): its line was drawn from step 3,400 on only, and its minimum sat off it."""
+    pytest.importorskip("matplotlib")
+    d = losslens.diagnose(_tensorboard_steps_run(tmp_path / "tb"))
+    assert d.axis == "step" and len(d.run) == 5000 and d.metric == "val_loss"
+    x, y = d.run.finite("val_loss")
+    data = chart_data(d)
+    assert len(data["x"]) < 2100  # still thinned
+    [val] = [s for s in data["loss"] if s["key"] == "val_loss"]
+    drawn = [(xv, v) for xv, v in zip(data["x"], val["raw"]) if v is not None]
+    assert [xv for xv, _ in drawn] == list(x) and len(drawn) == 50
+    assert (data["valmin"]["x"], data["valmin"]["y"]) in [(xv, pytest.approx(v, rel=1e-4)) for xv, v in drawn]
+    # the figure's smoothed validation line has them all, and the gap between the curves is filled
+    from matplotlib.figure import Figure
+
+    from losslens.report.plot import draw_loss
+    ax = Figure().subplots()
+    draw_loss(ax, data)
+    [line] = [ln for ln in ax.get_lines() if ln.get_label() == "val loss"]
+    assert len(line.get_xdata()) == 50
+    [gap] = [c for c in ax.collections if c.get_label() == "generalization gap"]
+    assert len(gap.get_paths()) >= 1 and gap.get_paths()[0].vertices.shape[0] > 100
+    payload = report_html.chart_payload(d)
+    [col] = [c for c in payload["cols"] if c["label"] == "val loss"]
+    assert sum(v is not None for v in col["values"]) == 50

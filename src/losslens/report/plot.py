@@ -198,6 +198,19 @@ def _decimate(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
+def _kept(run, keys, max_points: int) -> np.ndarray:
+    """The points a chart draws: ``max_points`` evenly spaced ones, and every point of a series logged
+    sparsely. Thinned evenly alone, a validation loss logged every 100 steps beside a loss logged every
+    step (5,000 steps to 2,000 points) lost 47 of its 50 points, and its minimum sat off its line."""
+    n = len(run.axis)
+    keep = _decimate(n, max_points)
+    if keep.shape[0] == n:
+        return keep
+    sparse = [idx for idx in (np.flatnonzero(np.isfinite(run.series[k])) for k in keys if run.has(k))
+              if idx.shape[0] <= max_points // 2]
+    return np.union1d(keep, np.concatenate(sparse)) if sparse else keep
+
+
 def chart_data(d, max_points: int = 2000) -> dict | None:
     """Everything one chart draws, as JSON-ready lists (NaN -> None); None without a Run.
 
@@ -212,7 +225,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     if run is None or len(run) == 0:
         return None
     axis = np.asarray(run.axis, dtype=float)
-    keep = _decimate(axis.shape[0], max_points)
+    drawn_keys = [*_loss_keys(d), "train_loss", "val_loss"] + [k for _, members, _ in PANEL_SERIES for k, _, _ in members]
+    keep = _kept(run, dict.fromkeys(drawn_keys), max_points)
     loss, smoothed = [], {}
     for key in _loss_keys(d):
         raw = np.asarray(run.series[key], dtype=float)
@@ -308,6 +322,19 @@ def _figure_class():
     return Figure
 
 
+def _bridged(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y`` with the gaps between its finite points filled by straight lines, as its line is drawn: a
+    validation loss logged every 100 steps shares few points with a training loss logged every step, and
+    the gap between them would be filled at those few points only (nothing visible)."""
+    ok = np.isfinite(y) & np.isfinite(x)
+    if ok.sum() < 2:
+        return y
+    out = y.copy()
+    inside = (x >= x[ok][0]) & (x <= x[ok][-1])
+    out[inside] = np.interp(x[inside], x[ok], y[ok])
+    return out
+
+
 def draw_loss(ax, data: dict, legend: bool = True):
     """Draw the main panel of ``data`` (from :func:`chart_data`) on a matplotlib Axes."""
     x = _arr(data["x"])
@@ -324,7 +351,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.plot(x[ok], sm[ok], color=c, lw=1.8, label=s["label"])
         curves[s["key"]] = sm
     if "train_loss" in curves and "val_loss" in curves:
-        tr, va = curves["train_loss"], curves["val_loss"]
+        tr, va = _bridged(x, curves["train_loss"]), _bridged(x, curves["val_loss"])
         both = np.isfinite(tr) & np.isfinite(va)
         ax.fill_between(x, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
                         label="generalization gap", interpolate=True)
