@@ -151,6 +151,12 @@ def test_an_accuracy_curve_is_drawn_as_one(tmp_path):
     assert labels.get("steep_drop", "steep rise") == "steep rise" and "descent" not in " ".join(labels.values())
     page = report_html.report_html([d])
     assert "val maximum" in page and "val_acc" in page
+    # the smoothed best is the smoothed curve's maximum, as an accuracy (it read "smoothed min -0.9028")
+    card = report_html.card_html(d, data)
+    [best] = re.findall(r"<dt>smoothed max</dt><dd>([-0-9.]+) at ([0-9]+)</dd>", card)
+    s = d.facts.smoothed
+    assert "smoothed min" not in card and float(best[0]) == pytest.approx(s.max(), rel=1e-3)
+    assert float(best[1]) == d.facts.x[np.argmax(s)]
 
 
 def test_a_score_diagnosed_next_to_losses_gets_the_main_panel_and_the_losses_a_panel_below(tmp_path):

@@ -208,8 +208,11 @@ def card_html(d, data: dict | None = None) -> str:
                           f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
         if g is not None and finite_or_none(getattr(g, "val_min", None)) is not None:
-            # The rules read the smoothed curve; its minimum can sit an epoch or two away.
-            facts.append(("smoothed min", f"{_fmt(g.val_min)} at {_at(g.val_min_epoch)}"))
+            # The rules read the smoothed curve; its best can sit an epoch or two away. The facts hold a
+            # score on the lower-is-better scale (an accuracy's best as -0.9028): shown in its own direction.
+            higher = bool(getattr(d.facts, "higher_is_better", False))
+            facts.append(("smoothed max" if higher else "smoothed min",
+                          f"{_fmt(-g.val_min if higher else g.val_min)} at {_at(g.val_min_epoch)}"))
         gap = data.get("gap")
         if gap:
             facts.append(("gap at end", f"{_fmt(gap['value'])} <span class='ll-sub'>(val {_fmt(gap['val'])}"
