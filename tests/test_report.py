@@ -415,3 +415,17 @@ def test_a_long_run_s_chart_keeps_every_point_of_a_sparsely_logged_validation_lo
     payload = report_html.chart_payload(d)
     [col] = [c for c in payload["cols"] if c["label"] == "val loss"]
     assert sum(v is not None for v in col["values"]) == 50
+
+
+def test_the_card_says_a_forecast_is_uncertain_where_diagnose_does():
+    """A real Trainer's run (fixture hf_output, 75 steps): diagnose says "the forecast is uncertain: its 90%
+    interval is wider than the level now"; the card quoted the same value and interval as a plain forecast."""
+    d = losslens.diagnose(LOGS / "hf_output")
+    assert d.forecast["uncertain"] == "its 90% interval is wider than the level now"
+    assert any(e.startswith("the forecast is uncertain") for e in d.causes[0].evidence)
+    card = report_html.card_html(d, chart_data(d))
+    [fc] = re.findall(r"<dt>forecast at 145</dt><dd>(.*?)</dd>", card)
+    assert "uncertain: its 90% interval is wider than the level now" in fc
+    plain = losslens.diagnose(LOGS / "keras_csvlogger.csv")
+    assert plain.forecast["value"] is not None and not plain.forecast["uncertain"]
+    assert "uncertain" not in report_html.card_html(plain, chart_data(plain))

@@ -221,7 +221,9 @@ def card_html(d, data: dict | None = None) -> str:
     if f and finite_or_none(f.get("value")) is not None:
         iv = f.get("interval") or []
         band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
-        facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}"))
+        # diagnose says "the forecast is uncertain" rather than quote it; the card's bare numbers must not read firmer
+        unsure = f" <span class='ll-tag'>uncertain: {esc(f['uncertain'])}</span>" if f.get("uncertain") else ""
+        facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}{unsure}"))
         if finite_or_none(f.get("p_improve")) is not None:
             facts.append(("P(improves)", f"{float(f['p_improve']):.0%}"))
     out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
