@@ -242,6 +242,30 @@ def test_cli_report_and_plot(tmp_path):
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("name", ["keras_csvlogger.csv", "trainer_state.json"])
+def test_an_output_that_names_a_log_inside_a_folder_read_is_refused(tmp_path, name):
+    """`losslens report runs/ -o runs/a.csv` wrote the HTML over the log a.csv: only the paths given were
+    compared with the output, not the logs found in a folder. (`plot` writes .png/.svg/.pdf only.)"""
+    import shutil
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    shutil.copy(LOGS / "keras_csvlogger.csv", folder)  # a real Keras CSVLogger log
+    if name == "trainer_state.json":  # a real Trainer's output folder
+        shutil.copy(LOGS / "hf_output" / "trainer_state.json", folder)
+        folder = tmp_path
+    target = next(tmp_path.rglob(name))
+    before = target.read_bytes()
+    res = CliRunner().invoke(app, ["report", str(folder), "-o", str(target)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert lines[-1] == f"losslens: {target}: --output names an input log; it would be overwritten: write to another file"
+    assert target.read_bytes() == before
+    ok = CliRunner().invoke(app, ["report", str(folder), "-o", str(tmp_path / "r.html")])
+    assert ok.exit_code == 0, ok.output
+    assert ("(2 runs)" if name == "trainer_state.json" else "(1 run)") in ok.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["report", "{missing}", "-o", "{tmp}/r.html"], "missing.csv"),
     (["plot", "{example}", "-o", "{tmp}/f.gif"], "unknown figure format"),

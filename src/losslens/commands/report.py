@@ -36,6 +36,8 @@ def register(app):
         refuse_overwriting_input(output, paths)
         diagnoses = run_guarded(diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
                                 run_id=run_id, higher_is_better=higher)
+        # A folder's logs are known only once read: `report runs/ -o runs/a.csv` replaced the log a.csv.
+        refuse_overwriting_input(output, {str(d.source) for d in diagnoses if d.source})
         path = run_guarded(_write, diagnoses, output, title)
         typer.echo(f"wrote {path} ({len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''})")
 
