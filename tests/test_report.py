@@ -453,3 +453,22 @@ def test_the_card_says_a_forecast_is_uncertain_where_diagnose_does():
     plain = losslens.diagnose(LOGS / "keras_csvlogger.csv")
     assert plain.forecast["value"] is not None and not plain.forecast["uncertain"]
     assert "uncertain" not in report_html.card_html(plain, chart_data(plain))
+
+
+def test_the_page_without_javascript_and_the_overview_of_a_loss_and_an_accuracy_run(tmp_path):
+    """Two real Keras CSVLogger runs, one read on its loss, one on its accuracy only: the overview's column
+    of best validation values holds a minimum and a maximum, so it is not headed "val min"; and with
+    JavaScript off the empty chart boxes say why, pointing to the card."""
+    with EXAMPLE.open() as fh:
+        rows = list(csv.DictReader(fh))
+    acc = tmp_path / "acc.csv"
+    acc.write_text("epoch,accuracy,val_accuracy\n" + "".join(
+        f"{r['epoch']},{r['accuracy']},{r['val_accuracy']}\n" for r in rows))
+    page = report_html.report_html([losslens.diagnose(EXAMPLE), losslens.diagnose(acc)])
+    head = re.search(r"<thead>(.*?)</thead>", page).group(1)
+    assert ">val best</th>" in head and ">val min</th>" not in head
+    best = [float(v) for v in re.findall(r'data-valmin="([^"]+)"', page)]
+    assert best[0] == pytest.approx(min(float(r["val_loss"]) for r in rows), rel=1e-4)
+    assert best[1] == pytest.approx(max(float(r["val_accuracy"]) for r in rows), rel=1e-4)
+    [noscript] = re.findall(r"<noscript>(.*?)</noscript>", page)[:1]
+    assert "JavaScript" in noscript and page.count("<noscript>") == 2

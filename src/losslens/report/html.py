@@ -257,7 +257,9 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
     if payload:
         h = 300 + 110 * len(payload["panels"]) + 40
         chart = (f'<div class="ll-chart" id="ll-chart-{i}" data-idx="{i}" style="min-height:{h}px"></div>')
-        hint = '<div class="ll-hint">drag to zoom, double-click to reset; click a legend entry to hide it</div>'
+        hint = ('<noscript><div class="ll-hint">the charts are drawn by JavaScript, which is off: the verdict '
+                'card beside each holds every number</div></noscript>'
+                '<div class="ll-hint">drag to zoom, double-click to reset; click a legend entry to hide it</div>')
         script = f'<script type="application/json" id="ll-data-{i}">{json_for_script(payload)}</script>'
     else:
         chart, hint, script = '<div class="ll-chart ll-nochart">no curve to draw</div>', "", ""
@@ -270,7 +272,7 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
 
 # Column widths of the overview (fixed layout); the run name takes the rest.
 _COLGROUP = ("<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in
-             ("44px", "", "150px", "62px", "70px", "110px", "70px", "84px", "84px")) + "</colgroup>")
+             ("44px", "", "150px", "62px", "70px", "110px", "96px", "84px", "84px")) + "</colgroup>")
 
 
 def _overview(diagnoses, datas) -> str:
@@ -304,7 +306,9 @@ def _overview(diagnoses, datas) -> str:
             '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'
             '<th data-key="len" data-type="num">logged to</th>'
-            '<th data-key="valmin" data-type="num">val min</th><th data-key="gap" data-type="num">gap</th></tr>')
+            # a loss's minimum, a score's maximum: an accuracy's best under "val min" read as its worst
+            '<th data-key="valmin" data-type="num" title="the best validation value: a loss\'s minimum, '
+            'a score\'s maximum">val best</th><th data-key="gap" data-type="num">gap</th></tr>')
     return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
