@@ -266,6 +266,13 @@ def test_an_output_that_names_a_log_inside_a_folder_read_is_refused(tmp_path, na
     assert ("(2 runs)" if name == "trainer_state.json" else "(1 run)") in ok.output
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_report_that_cannot_be_written_names_its_file():
+    """A full disk (Linux's /dev/full): the line said "[Errno 28] No space left on device", naming no file."""
+    res = CliRunner().invoke(app, ["report", str(EXAMPLE), "-o", "/dev/full"])
+    assert res.exit_code == 2 and res.output == "losslens: /dev/full: no space left on device\n", res.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["report", "{missing}", "-o", "{tmp}/r.html"], "missing.csv"),
     (["plot", "{example}", "-o", "{tmp}/f.gif"], "unknown figure format"),

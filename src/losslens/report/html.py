@@ -376,7 +376,12 @@ def write_report(diagnoses: Iterable, path, title: str = "losslens report",
     """Write :func:`report_html` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
     text = report_html(diagnoses, title=title, progress=progress, notes=notes, notes_title=notes_title)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a failed write (disk full) names no file: "[Errno 28] No space left on device"
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     return path
 
 
