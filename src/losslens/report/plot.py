@@ -219,7 +219,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
     (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
     and ``panels`` (accuracy, lr, grad norm: ``{title, logy, series: [{key, label, color,
-    values}]}``). Runs longer than ``max_points`` are thinned evenly after smoothing.
+    values}]}``). Runs longer than ``max_points`` are thinned evenly after smoothing, keeping every point
+    of a series logged sparsely (a validation loss every 100 steps).
     """
     run = getattr(d, "run", None)
     if run is None or len(run) == 0:
