@@ -479,3 +479,24 @@ def test_the_page_without_javascript_and_the_overview_of_a_loss_and_an_accuracy_
     assert best[1] == pytest.approx(max(float(r["val_accuracy"]) for r in rows), rel=1e-4)
     [noscript] = re.findall(r"<noscript>(.*?)</noscript>", page)[:1]
     assert "JavaScript" in noscript and page.count("<noscript>") == 2
+
+
+def test_the_legend_leaves_the_phase_names_readable():
+    """A real XGBoost evals_result (fixture): loc="best" weighs the curves, not text, and put the legend
+    over the "rising validation" phase name."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from losslens.report.plot import draw_loss
+    d = losslens.diagnose(LOGS / "xgboost_evals_result.json")
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.subplots()
+    draw_loss(ax, chart_data(d))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    names = [t for t in ax.texts if t.get_text()]
+    assert "rising validation" in [t.get_text() for t in names]
+    box = ax.get_legend().get_window_extent(renderer)
+    assert not [t.get_text() for t in names if t.get_window_extent(renderer).overlaps(box)]

@@ -393,7 +393,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
             ax.text((start + end) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
                     va="top", fontsize=7.5, color="#555555")
     if legend:
-        ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2)
+        # Placed below the strip the phase names take ("best" weighs curves, not text: a legend over a Lightning
+        # run's "rising validation" hid the name).
+        ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
+                  bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
 
 
