@@ -117,6 +117,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
                 columns_data[split] = np.array([f"{split}={id_label(v)}" for v in columns_data[split].tolist()],
                                                dtype=object)
     numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
+    # A column the log spelt nan throughout is numeric: a run that diverged before its first value (Keras'
+    # history.history of a fit on a NaN target), not a table of text.
     if not numeric or not (logged_nan or any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values())):
         raise UnknownFormatError(
             f"not a training log: no numeric columns (found: {_listing(columns_data)})", source)
