@@ -10,8 +10,8 @@
 Importing losslens imports no deep-learning framework; integrations import theirs when used.
 """
 
-from .exceptions import (EmptyRunError, LosslensError, NoLossError, ReadError, RunNotFoundError,
-                         UnknownFormatError, UsageError)
+from .exceptions import (CallbackFailureWarning, EmptyRunError, LosslensError, LosslensWarning, NoLossError,
+                         ReadError, RunNotFoundError, UnknownFormatError, UsageError)
 from .result import CAUSES, Cause, Diagnosis, Plateau
 from .run import Run
 
@@ -19,39 +19,84 @@ __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "RunNotFoundError", "EmptyRunError",
-           "UsageError", "forecast", "more_data", "verify"]
+           "UsageError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify"]
 
 
-def read(source, **options) -> list[Run]:
-    """Read every run in ``source`` (a path, directory or URI): a list of :class:`Run`."""
+def read(source, *, columns=None, run_column=None, run_id=None, experiment=None, metric=None) -> list[Run]:
+    """Read every run in ``source``: a path (str or os.PathLike), a directory or a URI
+    (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``); a list of :class:`Run`. The keywords are
+    :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
     from .readers import read as _read
-    return _read(source, **options)
+    return _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
+                 metric=metric)
 
 
-def diagnose(source, **options) -> Diagnosis:
-    """Diagnose one run: a path, a Keras History (or its ``.history`` dict), a DataFrame or a Run.
+def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
+             higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
+             experiment: str | None = None) -> Diagnosis:
+    """Diagnose one run: why its curve plateaued at X, and what to do.
 
-    Options: ``metric`` (series to diagnose; default ``val_loss`` else ``train_loss``),
-    ``classes`` (number of classes K, for the chance level), ``horizon`` (forecast horizon
-    in axis units; default the planned end the log states, ``run.meta["planned_end"]``, where the run has
-    not reached it, else twice the logged length), ``columns`` (column overrides for files). A file holding several runs
-    raises ValueError: use :func:`diagnose_all`.
+    Parameters
+    ----------
+    source : path, History, dict, list of dicts, DataFrame, Run or fitted estimator
+        A log file or directory (str or os.PathLike; format detected from the content) or a store URI,
+        a Keras ``History`` or its ``.history`` dict of per-epoch lists, a list of per-epoch dicts, a pandas
+        DataFrame (``pd.read_csv`` of a CSVLogger log or Lightning ``metrics.csv``), a :class:`Run`, or a
+        fitted scikit-learn MLP or gradient-boosting model.
+    metric : str, optional
+        The series to diagnose (``"val_loss"``, ``"train_loss"``, ``"val_acc"``, any logged column);
+        default ``val_loss``, else ``train_loss``.
+    classes : int >= 2, optional
+        The number of classes K: the chance level (ln K, 1/K) a classifier's loss is read against.
+    horizon : float, optional
+        Forecast to this epoch (or step: the log's axis units), after the last logged one; default the
+        planned end the log states (``run.meta["planned_end"]``) where the run has not reached it, else
+        twice the logged length.
+    higher_is_better : bool, optional
+        Whether ``metric`` is a score; default from its name (a loss where the name does not say).
+    columns : dict, optional
+        Column overrides ``{canonical name: column}`` (``{"val_loss": "my_dev_ce"}``).
+    run_column, run_id, experiment : optional
+        Which run of a source holding several (a long-format file, a folder, an MLflow store).
+
+    Returns
+    -------
+    Diagnosis
+        ``verdict``, ``plateau_epoch`` (X, in the log's axis units, counted from 0 as Keras' History is),
+        ``plateau.interval``, ``causes`` with evidence and actions; ``print(d)`` for the text,
+        ``d.to_dict()`` for the JSON schema.
+
+    Raises
+    ------
+    LosslensError
+        The source cannot be read or diagnosed (one line naming it and the problem); a source of several
+        runs raises :class:`UsageError` (a ValueError): use :func:`diagnose_all` or ``run_id=``.
     """
     from .api import diagnose as _diagnose
-    return _diagnose(source, **options)
+    return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
+                     columns=columns, run_column=run_column, run_id=run_id, experiment=experiment)
 
 
-def diagnose_all(source, **options) -> list[Diagnosis]:
-    """Diagnose every run in ``source`` (a long-format file or directory can hold many)."""
+def diagnose_all(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
+                 higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
+                 experiment: str | None = None) -> list[Diagnosis]:
+    """Diagnose every run in ``source`` (a long-format file or a directory can hold many); the keywords
+    are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
     from .api import diagnose_all as _diagnose_all
-    return _diagnose_all(source, **options)
+    return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
+                         columns=columns, run_column=run_column, run_id=run_id, experiment=experiment)
 
 
-def forecast(source, horizon=None, **options):
-    """Forecast where the run's curve is heading, to ``horizon`` (axis units; default the planned end the
-    log states where the run has not reached it, else twice the logged length); see :mod:`losslens.forecasting`."""
+def forecast(source, horizon: float | None = None, *, metric: str | None = None,
+             higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
+             experiment: str | None = None):
+    """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
+    default the planned end the log states where the run has not reached it, else twice the logged
+    length). ``source`` and the keywords are :func:`diagnose`'s. A
+    :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``)."""
     from .api import forecast as _forecast
-    return _forecast(source, horizon=horizon, **options)
+    return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
+                     run_column=run_column, run_id=run_id, experiment=experiment)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, **options):

@@ -108,10 +108,24 @@ def _records(source) -> list | None:
 
 def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_better=None, **_ignored):
     from .diagnosis import diagnose_run
+    _check_classes(classes)
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 
+def _check_classes(classes) -> None:
+    """``classes=`` as the CLI's ``--classes`` takes it (an integer K >= 2), refused before any reading: K = 1
+    ended in a ZeroDivisionError deep in the chance level, ``"10"`` in a TypeError there."""
+    import numbers
+
+    if classes is None:
+        return
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 2:
+        raise UsageError(f"classes={classes!r}: the number of classes K is an integer >= 2 "
+                         "(the chance level is ln K, 1/K); leave it None where there are none")
+
+
 def diagnose(source: Any, **options):
+    _check_classes(options.get("classes"))
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
@@ -123,6 +137,7 @@ def diagnose(source: Any, **options):
 
 
 def diagnose_all(source: Any, **options):
+    _check_classes(options.get("classes"))
     return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
 
 
