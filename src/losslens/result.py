@@ -187,6 +187,14 @@ class Diagnosis:
         from .report.text import render_text
         return render_text(self)
 
+    def __repr__(self) -> str:
+        # One line, as a list of them shows in a notebook (diagnose_all): the dataclass repr spelt out every
+        # evidence line, every measured fact and the Run, 14,000 characters for a 20-epoch Keras fit.
+        causes = ", ".join(f"{c.id} ({c.confidence:.2f})" for c in self.causes)
+        return (f"Diagnosis(run={self.run_name!r}, verdict={self.verdict!r}, "
+                f"plateau_epoch={None if self.plateau is None else _clean(self.plateau.epoch)!r}, "
+                f"metric={self.metric!r}, causes=[{causes}])")
+
     def plot(self, ax=None, panels: bool = True):
         """Draw the annotated chart with matplotlib (curves, X and its interval, phases, the best
         validation point, forecast); returns the Axes. See :func:`losslens.report.plot.plot_diagnosis`."""
