@@ -50,3 +50,14 @@ class UsageError(LosslensError, ValueError):
     """A call losslens cannot answer as asked: a source of several runs given to ``diagnose()`` or
     ``forecast()`` (pick one with ``run_id=``), a forecast horizon not after the last logged point.
     Also a :class:`ValueError`, as these were before, so ``except ValueError`` still catches them."""
+
+
+class LosslensWarning(UserWarning):
+    """Base class of the warnings losslens issues (the live callbacks' advice about how a run is set up), so
+    that one filter takes them all: ``warnings.filterwarnings("ignore", category=losslens.LosslensWarning)``.
+    (A log read in part, a cut-off last line, NaN: one line on the ``losslens`` logger, as the CLI prints it.)"""
+
+
+class CallbackFailureWarning(LosslensWarning, RuntimeWarning):
+    """A live callback's own step failed (reading the weight penalty, a gradient probe ...): training goes on
+    without it. Also a :class:`RuntimeWarning`, as it was before, so a filter on that still takes it."""

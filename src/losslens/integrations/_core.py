@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise, respell, spelt_as
-from ..exceptions import LosslensError
+from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import axis_text, finite_or_none, share_text
@@ -978,7 +978,7 @@ class Watcher:
         msg = self.as_logged(f"losslens {self.framework} callback: {text}")
         self.messages.append(msg)
         logger.warning(msg)
-        warnings.warn(msg, UserWarning, stacklevel=3)
+        warnings.warn(msg, LosslensWarning, stacklevel=3)
 
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
@@ -1064,7 +1064,7 @@ class Watcher:
         msg = f"losslens {self.framework} callback: {where} failed ({type(exc).__name__}: {exc}); " \
               "training continues, losslens skips what failed"
         logger.warning(msg)
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        warnings.warn(msg, CallbackFailureWarning, stacklevel=3)
 
     # ---- saving -----------------------------------------------------------------------------
     def to_history(self) -> dict:
