@@ -126,3 +126,26 @@ def test_the_callbacks_warnings_filter_by_one_losslens_class(monkeypatch, one_to
         warnings.filterwarnings("ignore", category=losslens.LosslensWarning)
         fit()
     assert not [w for w in caught if "losslens" in str(w.message)]
+
+
+def test_a_bare_array_says_how_to_name_it_and_a_series_or_a_list_of_paths_is_read(history, tmp_path):
+    """np.array(history.history["val_loss"]) got "losslens reads a path or URI, a dict of lists ..."; which curve
+    it is decides the reading, so the error now says how to name it, and a named pandas Series is read by
+    its name. A list of paths (the CLI takes several) was refused by read() and diagnose_all()."""
+    import pandas as pd
+
+    values = history.history["val_loss"]
+    for bare in (np.array(values), list(values), np.c_[history.history["loss"], values]):
+        with pytest.raises(TypeError, match=r"numbers does not say which curve.*'val_loss'"):
+            losslens.diagnose(bare)
+    expected = losslens.diagnose(history)
+    named = losslens.diagnose(pd.Series(values, name="val_loss"))
+    assert (named.verdict, named.plateau_epoch, named.metric) == (expected.verdict, expected.plateau_epoch, "val_loss")
+    paths = []
+    for k in range(2):
+        paths.append(tmp_path / f"run{k}.csv")
+        pd.DataFrame(history.history).rename_axis("epoch").to_csv(paths[-1])
+    assert [r.name for r in losslens.read(paths)] == ["run0", "run1"]
+    assert [d.verdict for d in losslens.diagnose_all([str(p) for p in paths])] == [expected.verdict] * 2
+    with pytest.raises(losslens.UsageError, match="holds 2 runs"):
+        losslens.diagnose(paths)

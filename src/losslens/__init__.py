@@ -24,11 +24,13 @@ __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Pla
 
 def read(source, *, columns=None, run_column=None, run_id=None, experiment=None, metric=None) -> list[Run]:
     """Read every run in ``source``: a path (str or os.PathLike), a directory or a URI
-    (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``); a list of :class:`Run`. The keywords are
-    :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
+    (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``), or a list of them; a list of :class:`Run`. The
+    keywords are :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
     from .readers import read as _read
-    return _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
-                 metric=metric)
+    options = dict(columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
+    if isinstance(source, (list, tuple)):
+        return [run for path in source for run in _read(path, **options)]
+    return _read(source, **options)
 
 
 def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
@@ -41,8 +43,9 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     source : path, History, dict, list of dicts, DataFrame, Run or fitted estimator
         A log file or directory (str or os.PathLike; format detected from the content) or a store URI,
         a Keras ``History`` or its ``.history`` dict of per-epoch lists, a list of per-epoch dicts, a pandas
-        DataFrame (``pd.read_csv`` of a CSVLogger log or Lightning ``metrics.csv``), a :class:`Run`, or a
-        fitted scikit-learn MLP or gradient-boosting model.
+        DataFrame (``pd.read_csv`` of a CSVLogger log or Lightning ``metrics.csv``) or a Series named for its
+        curve (``"val_loss"``), a :class:`Run`, or a fitted scikit-learn MLP or gradient-boosting model. A bare
+        array of numbers is refused: name it, ``{"val_loss": values}``.
     metric : str, optional
         The series to diagnose (``"val_loss"``, ``"train_loss"``, ``"val_acc"``, any logged column);
         default ``val_loss``, else ``train_loss``.
@@ -80,8 +83,8 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
 def diagnose_all(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
                  higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
                  experiment: str | None = None) -> list[Diagnosis]:
-    """Diagnose every run in ``source`` (a long-format file or a directory can hold many); the keywords
-    are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
+    """Diagnose every run in ``source`` (a long-format file or a directory can hold many; a list of paths
+    is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
     from .api import diagnose_all as _diagnose_all
     return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                          columns=columns, run_column=run_column, run_id=run_id, experiment=experiment)

@@ -12,6 +12,8 @@ _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
 
 def to_runs(source: Any, **options) -> list[Run]:
     """Any supported source as a list of Runs."""
+    import numpy as np
+
     if isinstance(source, Run):
         return [source]
     if isinstance(source, Mapping) and _flat_table(source):
@@ -20,6 +22,12 @@ def to_runs(source: Any, **options) -> list[Run]:
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
         return _from_frame(source, **options)
+    if hasattr(source, "to_frame") and isinstance(getattr(source, "name", None), str):  # a named pandas Series
+        return _from_frame(source.to_frame(), **options)
+    if _paths(source):
+        from .readers import read
+        opts = {k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None}
+        return [run for path in source for run in read(path, **opts)]
     rows = _records(source)
     if rows is not None:
         from .readers import records, table
@@ -29,12 +37,35 @@ def to_runs(source: Any, **options) -> list[Run]:
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
+    if _numbers(source):
+        # Which curve is it? Training and validation loss call for different readings (overfitting needs both).
+        raise TypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
+                        "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
+                        "or pass a pandas Series with its name")
     if not isinstance(source, (str, bytes)) and not hasattr(source, "__fspath__"):
-        raise TypeError("losslens reads a path or URI, a dict of lists (Keras History.history), a list of "
-                        "per-epoch dicts, a pandas DataFrame, a Run, or a fitted scikit-learn MLP or gradient-boosting "
-                        f"model; got {type(source).__name__}")
+        raise TypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
+                        "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
+                        f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _paths(source) -> bool:
+    """A list or tuple of paths, as the CLI takes several: their runs in order."""
+    return isinstance(source, (list, tuple)) and bool(source) and all(
+        isinstance(p, str) or hasattr(p, "__fspath__") for p in source)
+
+
+def _numbers(source) -> bool:
+    """An array or list of bare numbers (a loss curve with no name)."""
+    import numpy as np
+
+    if not isinstance(source, (list, tuple)) and not hasattr(source, "__array__"):
+        return False
+    try:
+        return np.size(source) > 0 and np.asarray(source).dtype.kind in "biuf"
+    except (TypeError, ValueError):
+        return False
 
 
 def _table_options(options: dict) -> dict:
