@@ -149,3 +149,18 @@ def test_a_bare_array_says_how_to_name_it_and_a_series_or_a_list_of_paths_is_rea
     assert [d.verdict for d in losslens.diagnose_all([str(p) for p in paths])] == [expected.verdict] * 2
     with pytest.raises(losslens.UsageError, match="holds 2 runs"):
         losslens.diagnose(paths)
+
+
+def test_plot_returns_axes_and_a_run_with_nothing_to_draw_warns_nothing(history, nan_history):
+    """d.plot() returns the Axes it drew on (the one given, else a new figure's); on a run NaN from its first
+    epoch matplotlib warned 'No artists with labels found to put in legend' into the notebook."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    assert losslens.diagnose(history).plot(ax=ax) is ax
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        drawn = losslens.diagnose(nan_history).plot()
+    assert drawn.figure is not None
+    plt.close("all")

@@ -392,7 +392,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
         if span and (end - start) / span > 0.12:
             ax.text((start + end) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
                     va="top", fontsize=7.5, color="#555555")
-    if legend:
+    if legend and ax.get_legend_handles_labels()[0]:  # a run NaN throughout draws no line: matplotlib warned
         # Placed below the strip the phase names take ("best" weighs curves, not text: a legend over a Lightning
         # run's "rising validation" hid the name).
         ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
