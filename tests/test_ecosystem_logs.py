@@ -9,6 +9,7 @@ goes to ~0.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -803,6 +804,24 @@ def test_a_one_cycle_collapse_to_a_uniform_guess_reads_lr_too_high(tmp_path):
         steps.write_text("\n".join(",".join(c for i, c in enumerate(ln.split(",")) if i != 1) for ln in lines) + "\n")
         d = losslens.diagnose(steps)
         assert read(steps)[0].axis_name == "step" and d.verdict == "lr_too_high" and "converged" not in d.cause_ids()
+
+
+def test_what_the_one_cycle_loop_printed_reads_as_its_csv():
+    # make.py also prints each epoch, "epoch 3 train_loss(last step) 6.7250 val_loss 41.9818 val_acc 0.316"
+    # (captured as out_sgd_maxlr*.txt). The noted name was dropped: no training curve, and max_lr 1.0 read
+    # stuck_at_init with overfitting (0.95) beside it, where its CSV reads lr_too_high. The printed training
+    # loss is each epoch's last step, as the note says.
+    folder = ECO / "torch_onecycle_collapse"
+    for lr in ("1.0", "0.1"):
+        [printed] = read(folder / f"out_sgd_maxlr{lr}.txt")
+        [logged] = read(folder / f"onecycle_sgd_maxlr{lr}.csv")
+        rows = list(csv.DictReader((folder / f"onecycle_sgd_maxlr{lr}.csv").open()))
+        last = {int(r["epoch"]): float(r["train_loss"]) for r in rows}  # each epoch's last step
+        np.testing.assert_allclose(printed.series["train_loss"], [last[e] for e in sorted(last)], atol=5e-5)
+        np.testing.assert_allclose(printed.series["val_loss"], _finite(logged, "val_loss"), atol=5e-5)
+        assert losslens.diagnose(printed).verdict == losslens.diagnose(logged).verdict, lr
+    d = losslens.diagnose(folder / "out_sgd_maxlr1.0.txt")
+    assert d.verdict == "lr_too_high" and not {"stuck_at_init", "overfitting"} & set(d.cause_ids())
 
 
 def test_a_collapse_reports_the_training_loss_share_it_measured():

@@ -1233,3 +1233,67 @@ def test_a_dataframe_or_dict_of_a_loop_that_stopped_evaluating_reads_as_its_csv(
             == said, caplog.text
     logged = dict(columns, val_loss=[math.nan if v is None else v for v in columns["val_loss"]])
     assert losslens.diagnose(logged).verdict == "diverged"
+
+
+# A torch loop that prints each epoch in the forms people write with a note in brackets between a name and
+# its value; one block per form on stdout, the values it printed saved beside them.
+_NOTED_LOOP = r'''
+import json, sys, torch
+torch.manual_seed(0)
+X = torch.randn(256, 8); y = (X[:, 0] + X[:, 1] > 0).long()
+Xv = torch.randn(128, 8); yv = (Xv[:, 0] + Xv[:, 1] > 0).long()
+model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+lf = torch.nn.CrossEntropyLoss()
+rows = []
+for epoch in range(6):
+    losses = []
+    for i in range(0, 256, 32):
+        opt.zero_grad(); loss = lf(model(X[i:i + 32]), y[i:i + 32]); loss.backward(); opt.step()
+        losses.append(loss.item())
+    with torch.no_grad():
+        out = model(Xv); val = lf(out, yv).item(); acc = (out.argmax(1) == yv).float().mean().item()
+    rows.append({"last": losses[-1], "avg": sum(losses) / len(losses), "val": val, "acc": acc})
+forms = [
+    "epoch {e} train_loss(last step) {last:.4f} val_loss {val:.4f} val_acc {acc:.3f}",
+    "epoch {e}: train_loss (avg) = {avg:.4f}, val_loss (avg) = {val:.4f}",
+    "Epoch {e} | Loss (train): {avg:.4f} | Loss (val): {val:.4f}",
+    "epoch {e} loss [train] {avg:.4f} loss [val] {val:.4f}",
+]
+for form in forms:
+    for e, r in enumerate(rows):
+        print(form.format(e=e, **r))
+    print("%s")
+json.dump(rows, open(sys.argv[1], "w"))
+'''
+
+
+def test_a_loops_names_with_a_note_in_brackets_are_read(tmp_path, caplog):
+    """``train_loss(last step) 2.1998``, ``train_loss (avg) = 0.2``, ``Loss (train): 0.52``, ``loss [val] 0.3``:
+    printed by a real torch loop and captured from its stdout. Each name was dropped (the note between the
+    name and its value; a run with no training curve read stuck_at_init). The note is no part of the column's
+    name; a split word in it names the split."""
+    pytest.importorskip("torch")
+    import subprocess
+
+    values = tmp_path / "values.json"
+    blocks = subprocess.run([sys.executable, "-c", _NOTED_LOOP % _SPLIT, str(values)], capture_output=True,
+                            text=True, check=True).stdout.split(_SPLIT + "\n")
+    rows = json.loads(values.read_text())
+    assert len(blocks) == 5 and blocks[4] == ""
+    for i, (out, train) in enumerate(zip(blocks, ("last", "avg", "avg", "avg"))):
+        log = tmp_path / f"form{i}.txt"
+        log.write_text(out)
+        [run] = read(log)
+        assert run.meta["format"] == "printed_log" and run.axis_name == "epoch", i
+        np.testing.assert_array_equal(run.axis, np.arange(6))
+        np.testing.assert_allclose(run.series["train_loss"], [r[train] for r in rows], atol=5e-5, err_msg=str(i))
+        np.testing.assert_allclose(run.series["val_loss"], [r["val"] for r in rows], atol=5e-5, err_msg=str(i))
+    np.testing.assert_allclose(read(tmp_path / "form0.txt")[0].series["val_acc"], [r["acc"] for r in rows], atol=5e-4)
+    # A word where a noted name's number is printed is a damaged value, said as one for a name without a note.
+    lines = blocks[1].splitlines()
+    lines[2] = lines[2].replace(f"= {rows[2]['avg']:.4f}", "= abc")
+    (tmp_path / "damaged.txt").write_text("\n".join(lines) + "\n")
+    [run] = read(tmp_path / "damaged.txt")
+    assert np.isnan(run.series["train_loss"][2]) and np.isfinite(run.series["train_loss"][[0, 1, 3, 4, 5]]).all()
+    assert "line 3: 'train_loss' holds 'abc'" in caplog.text

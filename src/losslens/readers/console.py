@@ -221,8 +221,13 @@ def hf_console_rows(text: str, source=None) -> list[dict]:
 # ("Epoch [1/10], Step [100/600], Loss: 0.2345", "Epoch: 1 Train Loss: 0.69 Val Loss: 0.68 Val Acc: 53.4%").
 _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*[:=#]?\s*\[?\s*(\d+)"
                    r"(?:\s*(?:/|of)\s*(\d+))?\s*\]?", re.I)
-_NAMED = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:\s*[:=]\s*|\s+)(" + _NUMBER
-                    + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
+# A note in brackets may stand between a name and its value: "train_loss(last step) 2.1998",
+# "train_loss (avg) = 0.2", "acc (%): 93.1", "Loss (train): 0.52". The note is no part of the column's
+# name (a loop's "(avg)" beside one value and "(mean)" beside the next are one kind of name), except a
+# split word, which names the split as a word before the name would ("Loss (val)" is "val loss").
+_NOTE = r"\s?[(\[][A-Za-z%][\w %./-]{0,29}[)\]]"
+_NAMED = re.compile(r"(?<![\w.@])(?P<name>[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?P<note>" + _NOTE
+                    + r")?(?:\s*[:=]\s*|\s+)(?P<value>" + _NUMBER + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
 
 
 def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
@@ -239,13 +244,16 @@ def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
     for m in _NAMED.finditer(rest):
         split = _last_split(rest[end:m.start()]) or split
         # An abbreviation's period is no part of the name: the PyTorch tutorials' "Val. Loss: 0.674 | Val. Acc: 59.47%".
-        name = re.sub(r"\.(?=\s|$)", "", m.group(1).lower())
+        name = re.sub(r"\.(?=\s|$)", "", m.group("name").lower())
         own = _SPLIT_WORDS.get(name.split()[0])
+        noted = _last_split(m.group("note") or "")
+        if noted and not own:
+            name, own = f"{noted} {name}", noted
         if own:
             split = own
         elif split:
             name = f"{split} {name}"
-        pairs.setdefault(name, float(m.group(2)))
+        pairs.setdefault(name, float(m.group("value")))
         end = m.end()
     return axes, pairs
 
@@ -280,9 +288,9 @@ def _series_name(name: str) -> str:
 
 # "name: value" / "name=value" with any token for the value: a curve's name so printed, with a token
 # _NAMED did not read as a number, is a damaged value. A bare "loss improved" has no ':' or '=': a message.
-_SAID = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})\s*[:=]\s*([^\s,;|]+)")
+_SAID = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:" + _NOTE + r")?\s*[:=]\s*([^\s,;|]+)")
 # A name, then ':' or '=' and no number after it: the few lines worth the full look (logs run to 10^6 lines).
-_MAYBE_UNREAD = re.compile(r"[A-Za-z_]\s*[:=]\s*(?![-+]?[\d.]|[\[(]|$)")
+_MAYBE_UNREAD = re.compile(r"[A-Za-z_)\]]\s*[:=]\s*(?![-+]?[\d.]|[\[(]|$)")
 
 
 def _unread_value(line: str) -> tuple[str, str] | None:
@@ -292,7 +300,7 @@ def _unread_value(line: str) -> tuple[str, str] | None:
     if not _MAYBE_UNREAD.search(line) or not _AXIS.search(line) or line.lstrip().startswith("losslens"):
         return None
     rest = _AXIS.sub(" , ", line)
-    read = {m.start(2) for m in _NAMED.finditer(rest)}
+    read = {m.start("value") for m in _NAMED.finditer(rest)}
     for m in _SAID.finditer(rest):
         name, value = m.group(1), m.group(2)
         # scheduler.get_last_lr() prints "[0.001]": a number in brackets is no damage, only not read.
@@ -405,7 +413,9 @@ def printed_log_columns(text: str, source=None, where: str = "line") -> dict[str
     losses; a validation value takes the epoch's last, as a progress bar shows the previous
     epoch's until validation ends), else the step or iteration. A line without a number of its
     own (llm.c's ``val loss 3.28``) belongs to the last one printed. Names keep the printed words
-    ("train loss", ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped.
+    ("train loss", ``val_loss``) and map like any column; units (``ms``, ``%``) are dropped, and so is a note
+    in brackets between a name and its value (``train_loss(last step) 2.1998``), unless it names the split
+    (``Loss (val): 0.3`` is ``val loss``).
 
     A loop's line whose curve value is not a number (``Loss: abc``: a damaged write) is left out of
     that point, said in one warning about ``source`` naming the first such line (``where`` and its
