@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import re
 from pathlib import Path
 import subprocess
 import sys
@@ -91,6 +92,19 @@ def test_metric_and_classes_options(tmp_path):
     res = runner.invoke(app, ["diagnose", str(path), "--metric", "loss", "--json"])
     assert json.loads(res.output)["metric"] == "train_loss"
 
+
+
+def test_diagnose_writes_the_metric_as_the_user_named_it():
+    """``--metric val_accuracy`` on a Keras CSVLogger log (its column is val_accuracy): the text said val_acc,
+    the key it is read under, in the headline and in the action "early stopping on val_acc" (Keras'
+    EarlyStopping(monitor="val_acc") finds no such metric). The JSON keeps the key."""
+    path = str(Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv")
+    text = runner.invoke(app, ["diagnose", path, "--metric", "val_accuracy"]).output
+    assert text.splitlines()[0].endswith(", val_accuracy)") and "early stopping on val_accuracy " in text
+    assert not re.search(r"\bval_acc\b", text)
+    assert json.loads(runner.invoke(app, ["diagnose", path, "--metric", "val_accuracy", "--json"]).output)["metric"] \
+        == "val_acc"
+    assert "early stopping on val_acc " in runner.invoke(app, ["diagnose", path, "--metric", "val_acc"]).output
 
 BAD_INPUTS = {
     "empty.csv": (b"", "empty"),

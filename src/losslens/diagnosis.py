@@ -31,7 +31,7 @@ when it expects ≥ 5% more. Gains are on the metric's own scale (an accuracy's 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -527,7 +527,17 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
-                     forecast=fc, facts=f, run=run)
+                     forecast=fc, facts=f, run=_as_asked(run, metric, f.metric))
+
+
+def _as_asked(run: Run, asked: str | None, key: str) -> Run:
+    """``run`` whose reports write series ``key`` as the user named it with ``--metric`` (``val_accuracy``,
+    read as ``val_acc``): the text speaks of the column the user asked about, in their words. The JSON keeps
+    the key."""
+    if not asked or asked == key or asked == run.label(key):
+        return run
+    names = {**(run.meta.get("column_names") or {}), key: asked}
+    return replace(run, meta={**run.meta, "column_names": names})
 
 
 # A point this many times the spread of the rest away from their median is no training value (1e300
