@@ -368,3 +368,22 @@ def test_a_schedule_still_decaying_is_a_measured_fact():
     assert o.lr_falling and o.lr_schedule == "decayed"
     o = losslens.diagnose(TESTS / "fixtures" / "ecosystem" / "torch_rlrop_high_lr" / "run.csv").facts.optimizer
     assert not o.lr_falling and o.lr_schedule == "decayed" and o.lr_last < 1e-8
+
+
+def test_still_improving_quotes_the_forecast_at_the_planned_end_it_reports():
+    """A Trainer's checkpoint at step 50 of max_steps 75 (tests/fixtures/logs/hf_output): still_improving's evidence
+    said "the learning-curve forecast expects 15% more by step 95 (P = 96%)", twice the logged length, while the
+    forecast the same report quotes (and the JSON's ``forecast``) goes to step 75, the planned end; one horizon now,
+    in the text and in --json. The rule still decides on twice the length, the yardstick its thresholds were set on."""
+    log = LOGS / "hf_output" / "checkpoint-50" / "trainer_state.json"
+    d = losslens.diagnose(log)
+    assert d.verdict == "still_improving" and d.forecast["horizon"] == 75
+    quoted = [e for e in d.cause.evidence if "forecast expects" in e]
+    assert quoted and all("by step 75, the planned end" in e for e in quoted), d.cause.evidence
+    assert f"(P = {d.forecast['p_improve']:.0%})" in quoted[0]
+    assert not any("step 95" in e for c in d.causes for e in c.evidence)
+    out = json.loads(CliRunner().invoke(app, ["diagnose", str(log), "--json"]).stdout)
+    assert out["forecast"]["horizon"] == 75 and "by step 75" in " ".join(out["causes"][0]["evidence"])
+    # A horizon the user asks for is the one quoted.
+    d = losslens.diagnose(log, horizon=150)
+    assert any("more by step 150 (P = " in e for e in d.cause.evidence), d.cause.evidence

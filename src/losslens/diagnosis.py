@@ -265,6 +265,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
         # pay?"); a user's own horizon is forecast separately below, for the report.
         _forecast(f, None)
+    # The end the log plans (a Trainer's max_steps, Keras' "Epoch 3/20") where the run has not got there: the
+    # horizon of the forecast quoted, in place of twice the logged length. The rules read the forecast at twice
+    # the length all the same, the yardstick their thresholds were set on; what their evidence quotes is the
+    # forecast the report shows, so that one run does not read "15% more by step 95" beside "at step 75".
+    planned = _planned(run, f) if horizon is None else None
+    if forecast and (horizon is not None or planned is not None):
+        f.quoted_forecast = _forecast(f, horizon, run=run) if horizon is not None \
+            else _forecast(f, planned[0], planned[1], run)
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
@@ -464,10 +472,6 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _ranked_after(verdict, rest)
 
     fc = None
-    # The end the log plans (a Trainer's max_steps, Keras' "Epoch 3/20") where the run has not got there: the
-    # horizon of the forecast quoted, in place of twice the logged length. The rules above read the forecast at
-    # twice the length all the same, the yardstick their thresholds were set on.
-    planned = _planned(run, f) if horizon is None else None
     if planned is not None:
         verdict.evidence.append(_planned_line(run, f, planned))
     if run.meta.get("not_ended"):
@@ -476,8 +480,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # (Not for one player of a GAN unasked: "training on gains 1%" of a discriminator's loss is no gain.)
     if forecast and (horizon is not None or (verdict.id in ("still_improving", "lr_too_low", "converged")
                                              and "adversarial" not in verdict.numbers)):
-        fc = (f.forecast if planned is None else _forecast(f, planned[0], planned[1], run)) if horizon is None \
-            else _forecast(f, horizon, run=run)
+        fc = f.forecast if horizon is None and planned is None else f.quoted_forecast
         if fc is not None:
             _quote_forecast(verdict, fc, f)
             if planned is not None and not fc.get("reason"):
@@ -1502,14 +1505,22 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
         ev = [f"the last {k} points are too {few} to show a trend: {sign * tr.slope:.3g}/{f.axis_name} "
               f"(t = {_t(sign * tr.slope_t)}), where the forecast's {sign * blind[0]:.3g}/{f.axis_name} would "
               f"give t = {_t(sign * blind[1])} against {noise}"]
-        ev.append(f"the learning-curve forecast, fitted to all {f.n_points} points, expects {_pct(f.forecast['gain'])} "
-                  f"more by {f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
+        ev.append(f"the learning-curve forecast, fitted to all {f.n_points} points, expects {_expects(f)}")
         conf = 0.6
     elif not _falling(f, t):
-        ev.append(f"slowly, but the learning-curve forecast expects {_pct(f.forecast['gain'])} more by "
-                  f"{f.axis_name} {_n(f.forecast['horizon'])} (P = {f.forecast['p_improve']:.0%})")
+        ev.append(f"slowly, but the learning-curve forecast expects {_expects(f)}")
     return Cause("still_improving", conf, ev, ACTIONS["still_improving"],
                  {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
+
+
+def _expects(f: Facts) -> str:
+    """"15% more by step 95 (P = 96%)": the gain the forecast expects, to the horizon the report's forecast is
+    quoted at (the planned end, a user's horizon) where that forecast has a value, else to twice the length."""
+    fc = f.quoted_forecast
+    if not fc or fc.get("reason") or fc.get("gain") is None or fc.get("p_improve") is None:
+        fc = f.forecast
+    at = f"{f.axis_name} {_n(fc['horizon'])}" + (", the planned end" if fc.get("horizon_from") else "")
+    return f"{_pct(fc['gain'])} more by {at} (P = {fc['p_improve']:.0%})"
 
 
 def _cut_in_noise(f: Facts, t: Thresholds) -> Cause | None:

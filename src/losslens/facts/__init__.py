@@ -71,6 +71,7 @@ class Facts:
     constant_tail: int = 0                   # points at the end with exactly the same value (a dead network)
     learning_curve: LearningCurveFacts | None = None
     forecast: Any = None
+    quoted_forecast: Any = None   # the forecast the report quotes (a user's horizon, the planned end), where not `forecast`
     lr_cut: float | None = None   # axis value where the logged lr was last cut to its current rate (the forecast fits from there)
     lr_cut_ratio: float | None = None  # the lr since that cut over the lr before it
     train_spike: float = 0.0      # largest training-loss jump above its trend (second half), noise sds
