@@ -376,3 +376,61 @@ def test_lightning_weak_weight_decay_still_reads_converged(tmp_path):
     assert cb.run().meta["weight_decay"]["value"] == 1e-5
     assert cb.diagnosis.verdict == "converged" and cb.run().val_loss[-1] < 0.25
     assert all(r["verdict"] != "underfitting" for r in cb.reports)
+
+
+class DigitsSGD(L.LightningModule):
+    """A 64-wide MLP on tests/digits_task.py's split, plain SGD(0.3): a curve that falls in bounces."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+
+    def training_step(self, batch, _):
+        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.3)
+
+
+def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
+    """stop_gain=0.01 stopped this run at epoch 19 of 40 (0.1898 after a best of about 0.165, "forecast to improve 0.0%
+    by epoch 39"); right after it, the final report read "still improving slowly ... Try: keep training", not a word of
+    the stop. Training on would have paid (the same run went on to 0.137 by epoch 32): the rule weighs the forecast
+    against the best so far, the diagnosis the curve from its level now, and both stand. The report now says that the
+    rule stopped the run and why, forecasts to the end the rule forecast to (epoch 39), and beside "keep training"
+    says the rule judged the gain left below stop_gain; the verdict is unchanged. Saved with the report too."""
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = digits_split()
+    ds = torch.utils.data.TensorDataset
+    g = torch.Generator().manual_seed(0)
+    train = torch.utils.data.DataLoader(ds(torch.tensor(xtr), torch.tensor(ytr)), batch_size=32, shuffle=True,
+                                        generator=g)
+    val = torch.utils.data.DataLoader(ds(torch.tensor(xva), torch.tensor(yva)), batch_size=1000)
+    torch.manual_seed(0)
+    save = tmp_path / "run.json"
+    cb = LosslensCallback(stop_gain=0.01, save_path=save, time_budget_ms=None)
+    trainer(tmp_path, cb, epochs=40).fit(DigitsSGD(), train, val)
+    assert cb.stopped_epoch == 19 and cb.actions[-1]["cause"] == "forecast", cb.messages
+    out = capsys.readouterr().out
+    final = [line for line in out.splitlines() if line.startswith("losslens (lightning, at the end of training)")]
+    assert len(final) == 1, out
+    final = final[0]
+    assert cb.reports[-1]["verdict"] == "still_improving" and "keep training" in final
+    assert ("Stopped at epoch 19 by stop_gain=0.01: training on to epoch 39 (the planned end) was forecast to improve "
+            "on the best val_loss so far by 0.0%, less than the 1% asked.") in final
+    assert final.index("Stopped at epoch 19") < final.index("keep training") < final.index(
+        "judged the gain left by epoch 39 (the planned end), 0.0%, below your stop_gain=0.01")
+    # One horizon: the forecast the report quotes goes to the end the rule forecast to.
+    assert cb.diagnosis.forecast["horizon"] == 39 and "epoch 78" not in final
+    saved = json.loads(save.read_text())["meta"]["reports"][-1]
+    stopped = saved["stopped_by"]
+    assert saved["final"] and stopped["gain"] < 0.01
+    assert {k: stopped[k] for k in ("rule", "epoch", "min_gain", "horizon")} == {
+        "rule": "stop_gain", "epoch": 19, "min_gain": 0.01, "horizon": 39}
+    assert losslens.read(save)[0].val_loss.size == 20
