@@ -9,8 +9,8 @@ list a surer cause with no reason, by (cause, verdict)::
     python -m benchmarks.ranking            # counts, by pair and split
     python -m benchmarks.ranking --list     # and each diagnosis left without a reason
 
-Measured: 3,218 diagnoses, 1 without a reason (a printed log whose training column the reader
-dropped); 36 before each pair's reason was written (``diagnosis._RANKED_BECAUSE``).
+Measured: 3,218 diagnoses, none without a reason; 36 before each pair's reason was written
+(``diagnosis._RANKED_BECAUSE``), 1 until the printed-log reader read a name with a bracketed note.
 """
 
 from __future__ import annotations
