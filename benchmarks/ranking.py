@@ -40,10 +40,10 @@ def _splits() -> dict[str, str]:
     return out
 
 
-def _runs():
-    """(source, split, Run) for every readable run: the shared curves, then the committed logs."""
+def _runs(shared: Path | None):
+    """(source, split, Run) for every readable run: the shared curves (where given), then the committed logs."""
     import losslens
-    shared, splits = curves_dir(), _splits()
+    splits = _splits()
     for name in SHARED if shared is not None else ():
         for run in losslens.read(shared / name):
             yield name, splits.get(run.name, "none"), run
@@ -59,8 +59,9 @@ def _runs():
                 yield str(path.relative_to(REPO)), "fixture", run
 
 
-def census() -> list[dict]:
-    """One record per diagnosis: its source, split, verdict and the surer causes listed with no reason."""
+def census(shared: Path | None = None) -> list[dict]:
+    """One record per diagnosis of the committed logs and, where ``shared`` names the shared curves' folder,
+    of those curves: its source, split, verdict and the surer causes listed with no reason."""
     import logging
 
     import losslens
@@ -70,7 +71,7 @@ def census() -> list[dict]:
     quiet.setLevel(logging.ERROR)  # the readers' one-line warnings: a census of thousands of runs is no place for them
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for source, split, run in _runs():
+        for source, split, run in _runs(shared):
             try:
                 d = losslens.diagnose(run)
             except Exception:  # a run with nothing to diagnose (one point, no loss) is no diagnosis
@@ -88,9 +89,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="print each diagnosis left without a reason")
     args = ap.parse_args(argv)
-    if curves_dir() is None:
+    shared = curves_dir()
+    if shared is None:
         print("no shared curves (set LOSSLENS_CURVES): counting the committed logs only")
-    rows = census()
+    rows = census(shared)
     bad = [r for r in rows if r["unexplained"]]
     print(f"{len(rows)} diagnoses; {len(bad)} list a surer cause without a reason")
     pairs = collections.Counter((c, r["verdict"], r["split"]) for r in bad for c in r["unexplained"])
