@@ -68,6 +68,29 @@ def test_exploding_gradients_show_in_the_divergence_and_are_not_stuck_at_init(tm
     assert '"grad norm"' in html and "gradient norm exploded" in html
 
 
+# ---- a step that grew until the loss blew up ------------------------------------------------------------
+def test_a_diverged_run_that_fell_first_gets_the_x_of_its_fall_not_its_first_epoch():
+    # A torch MLP on diabetes (tests/torch_loops.py), SGD 0.05 grown 35% an epoch (ExponentialLR), batch 64:
+    # val_loss fell 0.73 -> 0.47 over epochs 1-5, swung 1.2, 6.9, 1.0 ... and was NaN from epoch 13. Its X
+    # read "epoch 1 [1, 1]" (the swings counted as the curve's noise: 0.26 of fall under 3 noise sds).
+    import json
+
+    from torch_loops import diabetes_mlp_run
+
+    h = diabetes_mlp_run(0.05, epochs=16, lr_growth=1.35, batch=64)
+    v = np.array(h["val_loss"])
+    nan_from = int(np.flatnonzero(~np.isfinite(v))[0])
+    assert 10 <= nan_from <= 14 and int(np.argmin(v[:nan_from])) >= 3                # the premise
+    assert v[0] - v[:nan_from].min() > 0.2 and v[:nan_from].max() > 5 * v[0]
+    d = losslens.diagnose(h)
+    assert d.verdict == "diverged", str(d)
+    best = int(np.argmin(v[:nan_from]))
+    assert 3 <= d.plateau.epoch <= h["epoch"][best], d.plateau                     # where the fall flattened
+    assert d.plateau.interval[0] > h["epoch"][0] and d.plateau.level < v[0] - 0.15
+    out = json.loads(d.to_json())
+    assert out["plateau_epoch"] == d.plateau.epoch > h["epoch"][0]
+
+
 # ---- a penalty that outweighs the fit -------------------------------------------------------------------
 def test_a_keras_l2_penalty_that_outweighs_the_fit_is_underfitting_not_converged():
     # kernel_regularizer=l2(0.1) on a 64-128-10 digits MLP: Keras adds the penalty to the logged loss, which

@@ -29,10 +29,11 @@ def linear_regression_run(lr, epochs, weights=(2.0, 3.0), n=200, n_train=150, in
     return history
 
 
-def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0):
+def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0, lr_growth=1.0, batch=16):
     """A user's minibatch SGD loop: a 64-unit ReLU MLP on scikit-learn's diabetes (standardised; 170 rows to
-    train, the last 102 to validate), batch 16, ``lr * lr_factor`` for ``round(epochs * epochs_factor)``
-    epochs. {"epoch", "train_loss", "val_loss"} per epoch, epochs counted from 1."""
+    train, the last 102 to validate), ``batch`` rows a step, ``lr * lr_factor`` for ``round(epochs * epochs_factor)``
+    epochs, times ``lr_growth`` after each epoch (torch's ExponentialLR: a schedule that grows the step
+    until it blows up). {"epoch", "train_loss", "val_loss"} per epoch, epochs counted from 1."""
     import numpy as np
     import torch
     from sklearn.datasets import load_diabetes
@@ -48,17 +49,19 @@ def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0):
     xva, yva = t(X[order[340:]]), t(y[order[340:]])[:, None]
     model = torch.nn.Sequential(torch.nn.Linear(10, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
     opt = torch.optim.SGD(model.parameters(), lr=lr * lr_factor)
+    schedule = torch.optim.lr_scheduler.ExponentialLR(opt, lr_growth)
     history = {"epoch": [], "train_loss": [], "val_loss": []}
     for epoch in range(round(epochs * epochs_factor)):
         model.train()
         perm, total = torch.randperm(len(xtr)), 0.0
-        for i in range(0, len(xtr), 16):
-            b = perm[i:i + 16]
+        for i in range(0, len(xtr), batch):
+            b = perm[i:i + batch]
             opt.zero_grad()
             loss = torch.nn.functional.mse_loss(model(xtr[b]), ytr[b])
             loss.backward()
             opt.step()
             total += loss.item() * len(b)
+        schedule.step()
         model.eval()
         with torch.no_grad():
             history["val_loss"].append(torch.nn.functional.mse_loss(model(xva), yva).item())

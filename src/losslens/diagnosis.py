@@ -38,7 +38,8 @@ import numpy as np
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, is_validation
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.smoothing import difference_noise, level_smooth, median, median3, shared, smooth, window_for
+from .facts.plateau import plateau_onset
+from .facts.smoothing import difference_noise, level_smooth, median, median3, noise_sigma, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
@@ -521,6 +522,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = at_start
     elif verdict.id == "diverged":
         if pl.floor_index < f.n_points - 1:
+            before = _before_blowup(run, f, t)
+            if before is not None:
+                pl, improved = before
             plateau = Plateau(pl.epoch, pl.interval_later(), pl.level) if improved else at_start
     elif pl.index is not None and not open_ended:
         plateau = Plateau(pl.epoch, pl.interval_later(), pl.level)
@@ -541,6 +545,24 @@ def _as_asked(run: Run, asked: str | None, key: str) -> Run:
         return run
     names = {**(run.meta.get("column_names") or {}), key: asked}
     return replace(run, meta={**run.meta, "column_names": names})
+
+
+def _before_blowup(run: Run, f: Facts, t: Thresholds):
+    """``(plateau facts, improved beyond its noise)`` of the stretch a diverged curve logged before it blew
+    up, the points before the first that climbed above its start, or None where none did. Read on the whole
+    curve, the climb's swings count as its noise: a torch MLP on diabetes under an lr growing 35% an epoch
+    fell 0.73 -> 0.47 over epochs 1-5, swung to 6.9 and was NaN from 13, and read "plateau at epoch 1
+    [1, 1]" (a fall of 0.26 against 3 x a noise of 0.25; 0.024 before the swings)."""
+    pl = f.plateau
+    above = np.flatnonzero(f.y[1:] > pl.start)
+    end = 1 + int(above[0]) if above.size else f.n_points
+    if end >= f.n_points or end < 3:
+        return None
+    x, y = f.x[:end], f.y[:end]
+    before = plateau_onset(x, y, batch=batch_loss(run.axis_name, f.metric))
+    if before.index is None:
+        return None
+    return before, before.improvement > t.stuck_noise * noise_sigma(y)
 
 
 # A point this many times the spread of the rest away from their median is no training value (1e300
