@@ -562,7 +562,11 @@ def _before_blowup(run: Run, f: Facts, t: Thresholds):
     before = plateau_onset(x, y, batch=batch_loss(run.axis_name, f.metric))
     if before.index is None:
         return None
-    return before, before.improvement > t.stuck_noise * noise_sigma(y)
+    # A smooth of 3 follows a V of a few points, so their noise reads small: the fall must span ≥ MIN_TAIL_POINTS
+    # points to its best. (SGD 0.3 on moons, the benchmark's gen/high_moons/seed4, dipped 0.34 -> 0.27 -> 0.19 and
+    # drifted up from there: one deep point, kept as a curve that sat at its start.)
+    fell = before.floor_index + 1 >= MIN_TAIL_POINTS
+    return before, fell and before.improvement > t.stuck_noise * noise_sigma(y)
 
 
 # A point this many times the spread of the rest away from their median is no training value (1e300
