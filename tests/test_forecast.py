@@ -749,3 +749,28 @@ def test_cli_stop_replay_on_a_checkpoint_forecasts_to_the_planned_end():
     out = json.loads(CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.01", "--json", "--horizon",
                                               "60"]).stdout)
     assert out["stopping"]["horizon"] == 60
+
+
+
+def test_still_improving_beside_a_forecast_of_under_1_percent_says_so_and_claims_less():
+    """Keras Adam(0.1) on diabetes (a 32-unit MLP, 100 epochs, validation_split 0.2; CSVLogger, committed with
+    tests/fixtures/ecosystem/pathologies/make_keras_adam_diabetes.py): val_loss fell to 0.51 by epoch 5, then swung
+    between 0.52 and 1.6; its last quarter fell back from a swing (t = -3.9). It read "still_improving (0.64): keep
+    training: it is still improving" while the same diagnosis's forecast expected 0.85% more by epoch 198 with
+    P(> 1%) = 37%. The verdict stands (the tail did fall), but its confidence is no more than the forecast backs,
+    the evidence says the forecast disagrees and the advice trains on with early stopping."""
+    log = REPO / "tests" / "fixtures" / "ecosystem" / "pathologies" / "adam0.1_diabetes.csv"
+    before = log.read_bytes()
+    d = losslens.diagnose(log)
+    fc = d.forecast
+    assert fc is not None and fc["reason"] is None and not fc["uncertain"], str(d)
+    assert fc["gain"] < 0.01 and fc["p_improve"] < 0.5                                  # the premise: a flat forecast
+    assert d.facts.trend.slope_t < -3                                                   # ... beside a falling tail
+    assert d.verdict == "still_improving", str(d)
+    c = d.cause
+    assert c.confidence <= 0.6 + 1e-9, c.confidence
+    assert any(e.startswith("but the learning-curve forecast, fitted to all 100 points, expects only 0.85%")
+               and "P = 37% that it gains > 1%" in e for e in c.evidence), c.evidence
+    assert c.actions[0].startswith("train on only with early stopping on val_loss"), c.actions
+    assert json.loads(d.to_json())["causes"][0]["confidence"] <= 0.6 + 1e-9
+    assert log.read_bytes() == before

@@ -98,6 +98,8 @@ class Thresholds:
                                           # and the tail's slope is not 2 standard errors above it (see _tail_blind)
     forecast_little: float = 0.01         # a falling tail forecast to gain < 1% ...
     forecast_unlikely: float = 0.28       # ... with P(gain > 1%) < 0.28 (raw 0.3) is not "still improving"
+    forecast_doubt_p: float = 0.5         # ... with P < 1/2 (more likely no 1% than 1%): still_improving stands, but
+    forecast_doubt_confidence: float = 0.6  # ... at this confidence at most, the forecast's doubt said (_forecast_doubts)
     lr_low_early_share: float = 0.40      # a near-straight descent: < 40% of the drop in the first quarter
     lr_low_half_share: float = 0.25       # ... and ≥ 25% of it in the first half (a line gives 50%; a late break ~0)
     lr_low_total_drop: float = 0.50       # ... while far from a floor: lost < 50% of its starting value,
@@ -1535,7 +1537,18 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
         conf = 0.6
     elif not _falling(f, t):
         ev.append(f"slowly, but the learning-curve forecast expects {_expects(f)}")
-    return Cause("still_improving", conf, ev, ACTIONS["still_improving"],
+    actions = ACTIONS["still_improving"]
+    if _forecast_doubts(f, t):
+        # The tail fell, but the same run's forecast, fitted to the whole curve, gives more epochs less than 1%
+        # and more likely than not no 1% at all: "still improving" at 0.64-0.86 beside "P = 37%" contradicted
+        # itself (Keras Adam 0.1 on diabetes, a validation loss bouncing back from a swing at its floor).
+        ev.append(f"but the learning-curve forecast, fitted to all {f.n_points} points, expects {_expects(f)}: "
+                  "the fall may be a swing settling, not progress")
+        conf = min(conf, t.forecast_doubt_confidence)
+        actions = [f"train on only with early stopping on {f.metric} (patience of a few {f.axis_name}s, restoring "
+                   "the best weights): the tail still falls, but the forecast expects < 1% more",
+                   *actions[1:]]
+    return Cause("still_improving", conf, ev, actions,
                  {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
 
 
@@ -1547,6 +1560,17 @@ def _expects(f: Facts) -> str:
         fc = f.forecast
     at = f"{f.axis_name} {_n(fc['horizon'])}" + (", the planned end" if fc.get("horizon_from") else "")
     return f"{_pct(fc['gain'])} more by {at} (P = {fc['p_improve']:.0%})"
+
+
+def _forecast_doubts(f: Facts, t: Thresholds) -> bool:
+    """Whether a falling tail's forecast (a quotable one: no reason, not uncertain) at twice the length, the one
+    the rules decide on, expects < ``forecast_little`` more with P(> 1%) < 1/2 -- not low enough for
+    :func:`_falling` to call the tail done (P < ``forecast_unlikely``), too low to back "more epochs still pay"."""
+    fc = f.forecast
+    if not _falling(f, t) or not fc or fc.get("reason") or fc.get("uncertain") \
+            or fc.get("gain") is None or fc.get("p_improve") is None:
+        return False
+    return fc["gain"] < t.forecast_little and fc["p_improve"] < t.forecast_doubt_p
 
 
 def _cut_in_noise(f: Facts, t: Thresholds) -> Cause | None:
