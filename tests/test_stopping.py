@@ -58,13 +58,16 @@ def test_real_training_run_stops_late_enough():
     assert far.gain > 0.01
 
 
-def test_mode_max_matches_min_on_the_negated_curve(shared_curves):
+def test_mode_max_matches_min_on_the_score_s_error(shared_curves):
+    """A "max" score is forecast and weighed as its error, top - score (top 1 where every value is at most 1, as
+    ``losslens forecast`` reads it): the rule on a score stops where the rule on 1 - score does."""
     x, y = _imdb(shared_curves)
     a = _drive(ForecastStopping(horizon=x[-1]), x, y)
     rule = ForecastStopping(horizon=x[-1], mode="max")
-    b = _drive(rule, x, -y)
-    assert a == b
-    assert rule.best_value == pytest.approx(-y.min())
+    b = _drive(rule, x, 1 - y)
+    assert a == b and rule.top == 1
+    assert rule.best_value == pytest.approx(1 - y.min())
+    assert rule.as_metric(rule.forecast.value) == pytest.approx(1 - rule.forecast.value)
 
 
 def test_nan_is_ignored_and_stop_is_sticky():

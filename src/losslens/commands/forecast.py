@@ -125,7 +125,8 @@ def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_bette
     x, y = run.finite(metric)
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     end = float(x[-1]) if horizon is None else float(horizon)
-    rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min")
+    rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min",
+                            metric=metric)
     i = rule.replay(x, y)
     used = len(x) if i is None else i + 1
     return {"min_gain": min_gain, "horizon": end, "stopped_epoch": None if i is None else float(x[i]),

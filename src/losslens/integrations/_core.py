@@ -405,7 +405,8 @@ class Watcher:
         if self._stopper is None:
             from ..stopping import ForecastStopping
 
-            self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode)
+            self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode,
+                                             metric=str(self.best_key))
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.forecast
@@ -423,15 +424,16 @@ class Watcher:
         if "loss" in str(self.best_key) and self._logged_metric_holds(self.best_key, "stop_gain"):
             self._stopper.resume()
             return
-        sign = -1.0 if mode == "max" else 1.0  # ForecastStopping forecasts -acc for a "max" metric
-        lo, hi = sorted(sign * v for v in fc.interval)
+        lo, hi = sorted(self._stopper.as_metric(v) for v in fc.interval)  # (a "max" score's forecast is its error's)
         if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
             hi = min(hi, 1.0)
+        top = self._stopper.top
+        of = f" (its error, {top:g} - {self.best_key})" if mode == "max" and top else ""
         what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
-                f"{max(gain, 0.0):.1%} by {end}, less than stop_gain={self.stop_gain:g} "
-                f"(forecast {sign * fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g})")
+                f"{max(gain, 0.0):.1%}{of} by {end}, less than stop_gain={self.stop_gain:g} "
+                f"(forecast {self._stopper.as_metric(fc.value):.4g}, 90% interval {lo:.4g} to {hi:.4g})")
         self._stop(decision, epoch, what, cause="forecast", gain=float(gain), min_gain=self.stop_gain,
-                   horizon=_num(fc.horizon), planned=self.horizon is not None)
+                   horizon=_num(fc.horizon), planned=self.horizon is not None, **({"top": top} if of else {}))
 
     def _stop(self, decision: Decision, epoch, what: str, **info):
         """Stop (restoring the best weights when asked) and say why: ``what``, plus the restore."""
@@ -1028,8 +1030,9 @@ class Watcher:
         at = stop.get(self.axis_name)
         end = f"{self.axis_name} {axis_text(stop['horizon'])}" + (" (the planned end)" if stop.get("planned") else "")
         gain, bar = max(float(stop.get("gain") or 0.0), 0.0), float(stop["min_gain"])
+        of = f" (its error, {stop['top']:g} - {self.best_key})" if stop.get("top") else ""
         said = (f"Stopped at {self.axis_name} {axis_text(at)} by stop_gain={bar:g}: training on to {end} was forecast "
-                f"to improve on the best {self.best_key} so far by {gain:.1%}, less than the {bar:.0%} asked.")
+                f"to improve on the best {self.best_key} so far by {gain:.1%}{of}, less than the {bar:.0%} asked.")
         caveat = (f"That advice weighs the curve from its level now; the stopping rule weighed its forecast against "
                   f"the best so far and judged the gain left by {end}, {gain:.1%}, below your stop_gain={bar:g}: "
                   f"train on only if that is worth it (a smaller stop_gain would have)")
