@@ -482,11 +482,16 @@ def test_a_run_of_many_without_the_metric_asked_for_is_skipped_not_fatal(shared_
 
 
 def test_forecast_reads_the_metric_as_the_file_spells_it_and_skips_runs_without_it(shared_curves):
+    """The text writes the metric as the user named it (it said val_acc, the key, as diagnose's text did); the
+    JSON keeps the key."""
     path = str(shared_curves / "hf_trainer_state_logs.csv")
     res = runner.invoke(app, ["forecast", path, "--metric", "eval_accuracy"])
     assert res.exit_code == 0 and res.stderr.count("losslens: skipped") == 2
-    first = res.stdout.splitlines()[0]
-    assert first.startswith("arshiv-web/") and ": val_acc at step 19665: " in first   # steps as the log writes them
+    first, change = res.stdout.splitlines()[:2]
+    assert first.startswith("arshiv-web/") and ": eval_accuracy at step 19665: " in first   # steps as the log writes
+    assert not re.search(r"\bval_acc\b", res.stdout) and "(its error 1 - eval_accuracy " in change, change
+    res = runner.invoke(app, ["forecast", path, "--metric", "eval_accuracy", "--json"])
+    assert json.loads(res.stdout.splitlines()[0])["metric"] == "val_acc"
 
 
 def test_files_people_point_at_by_mistake_get_a_line_that_says_what_they_are(tmp_path):

@@ -64,9 +64,24 @@ def register(app):
                     out["stopping"] = stop
                 sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
             else:
-                typer.echo(describe(fc, run.name, run.axis_name, run))
+                typer.echo(describe(as_asked(fc, run, metric), run.name, run.axis_name, run))
                 if stop is not None:
                     typer.echo(describe_stop(stop, run.axis_name))
+
+
+def as_asked(fc, run, asked: str | None):
+    """``fc`` whose text writes its metric as the log spells it, or as the user named it with ``--metric``
+    (``eval_accuracy``, read as ``val_acc``), as ``diagnose``'s text does; the JSON keeps the key."""
+    import copy
+
+    from losslens.diagnosis import _as_asked
+
+    label = _as_asked(run, asked, fc.metric).label(fc.metric)
+    if label == fc.metric:
+        return fc
+    shown = copy.copy(fc)  # (a copy, not dataclasses.replace: a score's forecast keeps its ceiling, set on it)
+    shown.metric = label
+    return shown
 
 
 def describe(fc, name: str, axis: str, run=None) -> str:
