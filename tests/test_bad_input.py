@@ -374,7 +374,9 @@ def test_a_file_that_cannot_be_opened_is_one_line(tmp_path, monkeypatch):
 
 def test_an_output_that_cannot_be_written_is_named_plainly(tmp_path):
     log = FIXTURES / "logs" / "keras_csvlogger.csv"
-    for out, problem in ((tmp_path / "no" / "dir" / "r.html", "no such file or directory"),
+    # (a missing folder is refused before any log is read: test_report's test of it)
+    for out, problem in ((tmp_path / "no" / "dir" / "r.html",
+                          f"--output's folder {tmp_path / 'no' / 'dir'} does not exist; create it or write elsewhere"),
                          (tmp_path, "is a directory")):
         res = _cli("report", log, "-o", out)
         assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {out}: {problem}", res.stderr

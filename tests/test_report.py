@@ -266,6 +266,28 @@ def test_an_output_that_names_a_log_inside_a_folder_read_is_refused(tmp_path, na
     assert ("(2 runs)" if name == "trainer_state.json" else "(1 run)") in ok.output
 
 
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_an_output_folder_that_does_not_exist_is_refused_before_any_run_is_read(tmp_path, monkeypatch, command):
+    """`report runs/ -o missing/r.html` read and diagnosed every run, then failed on the write ("no such file or
+    directory"); the folder is checked first, one line, exit 2, nothing read."""
+    from losslens.commands import report as report_command
+
+    read = []
+    monkeypatch.setattr(report_command, "read_paths", lambda *a, **k: read.append(a) or [])
+    monkeypatch.setattr(report_command, "diagnose_paths", lambda *a, **k: read.append(a) or [])
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    for folder, problem in ((tmp_path / "missing", "does not exist"), (a_file, "is not a folder")):
+        out = folder / ("r.html" if command == "report" else "f.png")
+        res = CliRunner().invoke(app, [command, str(EXAMPLE), "-o", str(out)])
+        assert res.exit_code == 2 and not read, res.output
+        assert res.output == f"losslens: {out}: --output's folder {folder} {problem}; create it or write elsewhere\n"
+    if command == "report":  # (plot asks for a .png/.svg/.pdf name first)
+        res = CliRunner().invoke(app, [command, str(EXAMPLE), "-o", str(tmp_path)])
+        assert res.exit_code == 2 and not read and res.output == f"losslens: {tmp_path}: is a directory\n"
+    assert EXAMPLE.is_file() and not (tmp_path / "missing").exists()
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_a_report_that_cannot_be_written_names_its_file():
     """A full disk (Linux's /dev/full): the line said "[Errno 28] No space left on device", naming no file."""

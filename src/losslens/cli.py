@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -50,6 +51,17 @@ def refuse_overwriting_input(output, paths, option: str = "--output") -> None:
             continue
         if same:
             fail(f"{output}: {option} names an input log; it would be overwritten: write to another file")
+
+
+def require_output_folder(output, option: str = "--output") -> None:
+    """Fail with one line, before anything is read, when ``output``'s folder does not exist (or ``output`` is a
+    folder): a report on many runs found that out only after reading and diagnosing every one of them."""
+    if Path(output).is_dir():
+        fail(f"{output}: is a directory")  # (as the write would say, once every run was read)
+    parent = Path(output).parent
+    if not parent.is_dir():
+        problem = "is not a folder" if parent.exists() else "does not exist"
+        fail(f"{output}: {option}'s folder {parent} {problem}; create it or write elsewhere")
 
 
 def require_matplotlib(what: str) -> None:

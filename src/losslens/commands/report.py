@@ -31,9 +31,10 @@ def register(app):
         higher: Optional[bool] = higher_option(),
     ):
         """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
-        from losslens.cli import refuse_overwriting_input, run_guarded
+        from losslens.cli import refuse_overwriting_input, require_output_folder, run_guarded
 
         refuse_overwriting_input(output, paths)
+        require_output_folder(output)
         diagnoses = run_guarded(diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
                                 run_id=run_id, higher_is_better=higher)
         # A folder's logs are known only once read: `report runs/ -o runs/a.csv` replaced the log a.csv.
@@ -53,9 +54,10 @@ def register(app):
         higher: Optional[bool] = higher_option(),
     ):
         """Draw one run's annotated chart (curves, X, phases, validation minimum, gap, forecast) with matplotlib."""
-        from losslens.cli import fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.cli import fail, refuse_overwriting_input, require_matplotlib, require_output_folder, run_guarded
 
         refuse_overwriting_input(output, [path])
+        require_output_folder(output)
         if output.suffix.lower() not in (".png", ".svg", ".pdf"):
             fail(f"{output}: unknown figure format {output.suffix or '(none)'!r}; use .png, .svg or .pdf")
         require_matplotlib("losslens plot")
