@@ -1032,7 +1032,7 @@ class Watcher:
         gain, bar = max(float(stop.get("gain") or 0.0), 0.0), float(stop["min_gain"])
         of = f" (its error, {stop['top']:g} - {self.best_key})" if stop.get("top") else ""
         said = (f"Stopped at {self.axis_name} {axis_text(at)} by stop_gain={bar:g}: training on to {end} was forecast "
-                f"to improve on the best {self.best_key} so far by {gain:.1%}{of}, less than the {bar:.0%} asked.")
+                f"to improve on the best {self.best_key} so far by {gain:.1%}{of}, less than the {bar * 100:g}% asked.")
         caveat = (f"That advice weighs the curve from its level now; the stopping rule weighed its forecast against "
                   f"the best so far and judged the gain left by {end}, {gain:.1%}, below your stop_gain={bar:g}: "
                   f"train on only if that is worth it (a smaller stop_gain would have)")
