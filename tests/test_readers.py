@@ -540,22 +540,6 @@ def test_directory_reads_every_run_inside():
                                                                        "lightning_tqdm"]
 
 
-def test_diagnose_of_a_folder_of_runs_stops_reading_at_the_second(monkeypatch):
-    """losslens.diagnose(folder) read all 23 runs of tests/fixtures/logs (real libraries' logs) before saying
-    "holds 23 runs"; it takes one run, so reading ends at the second found, named in the message."""
-    import losslens.readers as readers
-
-    read_file, opened = readers.read_file, []
-    monkeypatch.setattr(readers, "read_file", lambda path, *a, **k: opened.append(path) or read_file(path, *a, **k))
-    with pytest.raises(losslens.UsageError, match=r"holds more than one run \('[^']+', '[^']+' and maybe more\); use "
-                                                  r"losslens.diagnose_all\(\) or pick one with run_id=") as exc:
-        losslens.diagnose(LOGS)
-    assert len(opened) <= 2 and str(LOGS) in str(exc.value) and "\n" not in str(exc.value)
-    opened.clear()
-    assert losslens.diagnose(LOGS, run_id="keras_rlrop").run.name == "keras_rlrop"  # one picked: every file is looked at
-    assert len(opened) > 20 and len(read(LOGS)) == 23
-
-
 # ---- delegation to the TensorBoard / MLflow / W&B readers ---------------------------------------
 @pytest.fixture
 def recorder(monkeypatch):

@@ -73,8 +73,7 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     ------
     LosslensError
         The source cannot be read or diagnosed (one line naming it and the problem); a source of several
-        runs raises :class:`UsageError` (a ValueError): use :func:`diagnose_all` or ``run_id=``. A folder is
-        read only until its second run is found.
+        runs raises :class:`UsageError` (a ValueError): use :func:`diagnose_all` or ``run_id=``.
     """
     from .api import diagnose as _diagnose
     return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,

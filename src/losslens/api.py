@@ -10,9 +10,8 @@ from .run import Run
 _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
 
 
-def to_runs(source: Any, *, single: bool = False, **options) -> list[Run]:
-    """Any supported source as a list of Runs. ``single``: the caller takes one run, and a folder stops being
-    read at its second (``readers.read``)."""
+def to_runs(source: Any, **options) -> list[Run]:
+    """Any supported source as a list of Runs."""
     import numpy as np
 
     if isinstance(source, Run):
@@ -48,7 +47,7 @@ def to_runs(source: Any, *, single: bool = False, **options) -> list[Run]:
                         "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read
-    return read(source, single=single, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+    return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
 
 
 def _paths(source) -> bool:
@@ -158,7 +157,7 @@ def _check_classes(classes) -> None:
 
 def diagnose(source: Any, **options):
     _check_classes(options.get("classes"))
-    runs = to_runs(source, single=True, **options)
+    runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))

@@ -75,8 +75,7 @@ _DELEGATES = {
 
 
 def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
-         run_id: str | None = None, experiment: str | None = None, metric: str | None = None,
-         single: bool = False) -> list[Run]:
+         run_id: str | None = None, experiment: str | None = None, metric: str | None = None) -> list[Run]:
     """Read every run in ``source``: a file, a directory or a tracking URI.
 
     Parameters
@@ -98,9 +97,6 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         MLflow experiment name or id.
     metric : str, optional
         The series the caller will diagnose: a file holding it but no loss is accepted.
-    single : bool, default False
-        The caller takes one run: a directory stops being read at its second run, with a
-        :class:`~losslens.exceptions.UsageError` (``losslens.diagnose`` of a folder of runs).
 
     Returns
     -------
@@ -115,8 +111,7 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         no value), :class:`~losslens.exceptions.UnknownFormatError` for content that is no
         format losslens reads.
     """
-    runs = _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric,
-                 single=single)
+    runs = _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
     for run in runs:
         _missing_start(run)
     return runs
@@ -146,7 +141,7 @@ def _missing_start(run: Run) -> None:
                  first, first)
 
 
-def _read(source, *, columns, run_column, run_id, experiment, metric, single=False) -> list[Run]:
+def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Run]:
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"read() takes a path or URI, got {type(source).__name__}")
     text = os.fspath(source)
@@ -170,7 +165,7 @@ def _read(source, *, columns, run_column, run_id, experiment, metric, single=Fal
     path = Path(target).expanduser()
     if path.is_dir():
         from .directory import read_directory
-        return read_directory(path, text, experiment=experiment, single=single, **options)
+        return read_directory(path, text, experiment=experiment, **options)
     return read_file(path, text, experiment=experiment, **options)
 
 

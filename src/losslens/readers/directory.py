@@ -50,11 +50,8 @@ MAX_FILE_BYTES = 1 << 30
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
-def read_directory(root: Path, source: str, *, experiment=None, run_id=None, single: bool = False,
-                   **options) -> list[Run]:
-    """Every run under ``root``, in path order; ``run_id`` keeps the runs with that name. ``single``: the caller
-    takes one run (``losslens.diagnose``), so a second one found ends the reading (a UsageError) rather than
-    reading on through a folder of hundreds."""
+def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **options) -> list[Run]:
+    """Every run under ``root``, in path order; ``run_id`` keeps the runs with that name."""
     from . import _select, delegate, read_file
 
     runs: list[Run] = []
@@ -69,12 +66,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, sin
         problems.append(f"{_rel(where, root) if where != root else '.'}: cannot read this folder "
                         f"({exc.strerror or exc})")
 
-    def at_most_one() -> None:
-        if single and run_id is None:
-            _one_run_at_most(runs, root, source)
-
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        at_most_one()
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
         if _is_mlflow_store(here, dirnames):
@@ -107,7 +99,6 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, sin
             files.append(here / fname)
     twice = mmengine.printed_twice(files)
     for path in _latest_trainer_states([f for f in files if f not in twice]):
-        at_most_one()
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{_rel(path, root)}: larger than 1 GiB, skipped")
@@ -126,18 +117,6 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, sin
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         _source.warn(source, "passed over %d file(s): %s", len(problems), detail)
     return _select(runs, run_id, source)
-
-
-def _one_run_at_most(runs: list[Run], root: Path, source: str) -> None:
-    """Raise once ``runs``, read so far, hold two runs after resumed versions are joined and copies dropped: both
-    only ever add to the runs before them, so no later file makes those two one."""
-    found = _drop_copies(_join_resumed(runs))
-    if len(found) > 1:
-        from ..exceptions import UsageError
-
-        names = ", ".join(repr(r.name) for r in _unique_names(found, root))
-        raise UsageError(f"holds more than one run ({names} and maybe more); use losslens.diagnose_all() or pick "
-                         "one with run_id=", source)
 
 
 def _library_folder(here: Path, dirnames: list[str], filenames: list[str]):
