@@ -27,10 +27,7 @@ def read(source, *, columns=None, run_column=None, run_id=None, experiment=None,
     (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``), or a list of them; a list of :class:`Run`. The
     keywords are :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
     from .readers import read as _read
-    options = dict(columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
-    if isinstance(source, (list, tuple)):
-        return [run for path in source for run in _read(path, **options)]
-    return _read(source, **options)
+    return _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
 
 
 def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,

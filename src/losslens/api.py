@@ -24,10 +24,6 @@ def to_runs(source: Any, **options) -> list[Run]:
         return _from_frame(source, **options)
     if hasattr(source, "to_frame") and isinstance(getattr(source, "name", None), str):  # a named pandas Series
         return _from_frame(source.to_frame(), **options)
-    if _paths(source):
-        from .readers import read
-        opts = {k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None}
-        return [run for path in source for run in read(path, **opts)]
     rows = _records(source)
     if rows is not None:
         from .readers import records, table
@@ -42,7 +38,7 @@ def to_runs(source: Any, **options) -> list[Run]:
         raise TypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
                         "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
                         "or pass a pandas Series with its name")
-    if not isinstance(source, (str, bytes)) and not hasattr(source, "__fspath__"):
+    if not (_paths(source) or isinstance(source, (str, bytes)) or hasattr(source, "__fspath__")):
         raise TypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
                         "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
@@ -139,7 +135,6 @@ def _records(source) -> list | None:
 
 def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_better=None, **_ignored):
     from .diagnosis import diagnose_run
-    _check_classes(classes)
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 

@@ -80,10 +80,11 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
 
     Parameters
     ----------
-    source : str or os.PathLike
+    source : str or os.PathLike, or a list of them
         A log file (format detected from its content), ``"-"`` for standard input (what a
         training script printed, piped in), a directory (every run inside, recursively), or a URI: ``mlflow:[TRACKING_URI]``, ``sqlite:///mlflow.db``,
-        ``http(s)://mlflow-server``, ``tb:LOGDIR``, ``wandb:RUN_DIR``.
+        ``http(s)://mlflow-server``, ``tb:LOGDIR``, ``wandb:RUN_DIR``. A list is read path by path, as the CLI
+        reads several: their runs in order.
     columns : dict, optional
         Column overrides ``{canonical name: column in the file}``, e.g.
         ``{"val_loss": "my_dev_ce"}``; ``{"epoch": "iter"}`` names the axis column.
@@ -111,7 +112,10 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         no value), :class:`~losslens.exceptions.UnknownFormatError` for content that is no
         format losslens reads.
     """
-    runs = _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
+    options = dict(columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
+    if isinstance(source, (list, tuple)):
+        return [run for path in source for run in read(path, **options)]
+    runs = _read(source, **options)
     for run in runs:
         _missing_start(run)
     return runs
