@@ -543,8 +543,9 @@ def verification_figure(v):
     metric checked, the baseline run (black) and each retrained run (first seed; one colour per
     change), with a dotted line where a change began (``from_epoch``). Log scale when the
     curves span more than a decade."""
-    Figure = _figure_class()
+    from ..verification import _change_key
 
+    Figure = _figure_class()
     ran = [r for r in v.results if r.runs]
     metrics = list(dict.fromkeys(r.check.metric for r in ran)) or [v.diagnosis.metric]
     fig = Figure(figsize=(7.5, 0.6 + 3.0 * len(metrics)))
@@ -554,13 +555,13 @@ def verification_figure(v):
     # model on train_loss and val_loss) are one retraining, and must read as one.
     colors: dict = {}
     for r in ran:
-        colors.setdefault(_change_key(r), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
+        colors.setdefault(_change_key(r.check.change), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
         curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
         seen = set()
         for r in (r for r in ran if r.check.metric == metric):
-            key = _change_key(r)
+            key = _change_key(r.check.change)
             if key in seen:  # two causes' checks that shared one retraining
                 continue
             seen.add(key)
@@ -604,10 +605,6 @@ def verification_figure(v):
                  color="#555555", va="bottom", ha="left")
     fig.tight_layout()
     return fig
-
-
-def _change_key(result) -> tuple:
-    return tuple(sorted(result.check.change.items()))
 
 
 def save_data_plot(fc, path, dpi: int = 150) -> Path:
