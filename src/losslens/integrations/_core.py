@@ -428,7 +428,7 @@ class Watcher:
         if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
             hi = min(hi, 1.0)
         top = self._stopper.top
-        of = f" (its error, {top:g} - {self.best_key})" if mode == "max" and top else ""
+        of = self._its_error(top) if mode == "max" else ""
         what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
                 f"{max(gain, 0.0):.1%}{of} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {self._stopper.as_metric(fc.value):.4g}, 90% interval {lo:.4g} to {hi:.4g})")
@@ -1016,6 +1016,10 @@ class Watcher:
                         self.axis_name, "gain", "min_gain", "horizon")}}
         self.save()
 
+    def _its_error(self, top) -> str:
+        """" (its error, 1 - val_acc)": what a score's stop_gain gain was weighed on, where it has a ceiling."""
+        return f" (its error, {top:g} - {self.best_key})" if top else ""
+
     def _forecast_stopped(self) -> dict | None:
         """The ``stop`` action ``stop_gain`` took (its gain, threshold and horizon), where that rule ended the run."""
         stops = [a for a in self.actions if a.get("action") == "stop"]
@@ -1030,7 +1034,7 @@ class Watcher:
         at = stop.get(self.axis_name)
         end = f"{self.axis_name} {axis_text(stop['horizon'])}" + (" (the planned end)" if stop.get("planned") else "")
         gain, bar = max(float(stop.get("gain") or 0.0), 0.0), float(stop["min_gain"])
-        of = f" (its error, {stop['top']:g} - {self.best_key})" if stop.get("top") else ""
+        of = self._its_error(stop.get("top"))
         said = (f"Stopped at {self.axis_name} {axis_text(at)} by stop_gain={bar:g}: training on to {end} was forecast "
                 f"to improve on the best {self.best_key} so far by {gain:.1%}{of}, less than the {bar * 100:g}% asked.")
         caveat = (f"That advice weighs the curve from its level now; the stopping rule weighed its forecast against "
