@@ -3838,8 +3838,8 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
     added): 268 list a surer cause, 36 with no reason given (no_signal before overfitting 8, overfitting
     before lr_too_high 6, lr_too_low and stuck_at_init before underfitting 5 each, ...): each pair's reason is
     now in _RANKED_BECAUSE, from the vocabulary's definitions, and a collapse reading beside a logged metric still
-    improving drops to possible (1 left of 3218: a printed log with no training curve whose validation learned,
-    blew up and came back to ln 10 reads stuck_at_init with overfitting surer, both wrong by the definitions)."""
+    improving drops to possible. ``python -m benchmarks.ranking`` counts them: none left of 3219 (the last, a
+    printed log whose training column the reader dropped, reads lr_too_high since the reader takes it)."""
     for c in rest:
         if not c.confidence > verdict.confidence:
             continue
