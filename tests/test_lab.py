@@ -217,3 +217,53 @@ def test_keras_article_code_runs_and_is_compared(tmp_path):
         assert {g.key for g in c.curves} == {"loss", "val_loss"}
     text = "\n".join(compare.comparison_text(comps, lab))
     assert "inside band" in text and "Keras seed 0" in text
+
+
+def test_cli_lab_seed_runs_one_article_example_by_its_name_for_one_seed(tmp_path):
+    """A reader of the article runs its Example 3 alone, once: ``-e optimizer -n 1`` (before: no way to
+    pick an experiment, and ``--seeds`` had to be >= 2). The report names it and quotes no spread."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    from losslens.commands.lab import ArticleExperiment
+    from losslens.lab.experiments import SEED_EXPERIMENTS
+
+    assert [e.value for e in ArticleExperiment] == [e.name for e in SEED_EXPERIMENTS]
+    out = tmp_path / "lab"
+    r = CliRunner().invoke(app, ["lab", "seed", "-e", "optimizer", "-n", "1", "--epochs", "5", "--no-verify",
+                                 "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "runs").glob("*.json")) == ["exp3_adam_seed0.json", "exp3_sgd_seed0.json"]
+    report = (out / "report.md").read_text()
+    assert report.startswith("# losslens lab: the article's experiment 3, measured")
+    assert "1 seed (0)" in report and "Measured (1 seed x 5 epochs):" in report
+    assert "1. Overly complex" not in report and " ± " not in report
+    assert "--experiment" in CliRunner().invoke(app, ["lab", "seed", "--help"]).output
+
+
+def test_cli_lab_never_overwrites_a_users_file_and_says_what_it_replaces(tmp_path):
+    """``--out .`` in a folder holding the user's own report.md: one line, rc 2, before any training, the file
+    untouched (before: silently overwritten). Files of an earlier lab run are replaced with a note, and runs
+    it leaves beside the new ones are named (``losslens diagnose OUT/runs`` reads them too)."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    out = tmp_path / "lab"
+    out.mkdir()
+    (out / "report.md").write_text("# my notes\n")
+    args = ["lab", "seed", "--epochs", "5", "--no-verify", "--out", str(out), "-q"]
+    r = CliRunner().invoke(app, args + ["-n", "2"])
+    assert r.exit_code == 2 and "report.md: exists and was not written by losslens lab" in r.output, r.output
+    assert len(r.output.strip().splitlines()) == 1 and not (out / "runs").exists()
+    assert (out / "report.md").read_text() == "# my notes\n"
+    (out / "report.md").unlink()
+    assert CliRunner().invoke(app, args + ["-n", "2"]).exit_code == 0
+    r = CliRunner().invoke(app, args + ["-n", "1"])
+    assert r.exit_code == 0, r.output
+    assert "replacing 7 file(s) an earlier losslens lab run wrote" in r.output
+    assert "also holds 5 other run(s) this run does not rewrite (exp1_complex_seed1.json" in r.output
+    (out / "variants.md").write_text("mine\n")
+    r = CliRunner().invoke(app, ["lab", "variants", "lr", "--out", str(out)])
+    assert r.exit_code == 2 and "variants.md: exists and was not written by losslens lab" in r.output
+    assert (out / "variants.md").read_text() == "mine\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import typer
 
@@ -22,6 +22,15 @@ class Variant(str, Enum):
     overfit = "overfit"
     data = "data"
     lr = "lr"
+
+
+class ArticleExperiment(str, Enum):
+    """The article's examples by their headings (``lab.experiments.SEED_EXPERIMENTS``' names, not imported
+    here: torch)."""
+    complex = "complex"
+    data = "data"
+    optimizer = "optimizer"
+
 
 lab_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                       help="The article's three experiments and the variants that make each phenomenon real.")
@@ -43,13 +52,16 @@ def _need_torch(digits: bool = False):
 
 
 def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, epochs: int = 50,
-             keras_seed: int = 0, quiet: bool = False, verify: bool = True) -> Path:
-    """Run, diagnose, save and report the seed lab; returns the report path."""
+             keras_seed: int = 0, quiet: bool = False, verify: bool = True,
+             experiments: Sequence[str] = ()) -> Path:
+    """Run, diagnose, save and report the seed lab (``experiments``: names, default all three);
+    returns the report path."""
     from ..cli import fail
 
     _need_torch()
     from ..lab import report as lab_report
     from ..lab import runner
+    from ..lab.experiments import SEED_EXPERIMENTS
 
     if framework not in ("torch", "keras"):
         fail(f"--framework: choose torch or keras, not {framework!r}")
@@ -59,12 +71,23 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
             keras_article._keras()
         except ImportError as exc:
             fail(str(exc))
-    if seeds < 2:
-        fail("--seeds: at least 2 seeds, so that there is a spread")
+        if seeds < 2:
+            fail("--framework keras: at least 2 seeds, so that there is a spread to place the Keras run in")
+    if seeds < 1:
+        fail("--seeds: at least 1 seed")
+    chosen = [e for e in SEED_EXPERIMENTS if not experiments or e.name in experiments]
     out_dir = Path(out)
+    arms = [a.key for e in chosen for a in e.arms]
+    planned = [out_dir / "report.md", out_dir / "report.html"]
+    planned += [out_dir / "runs" / f"{k}_seed{s}.json" for k in arms for s in range(seeds)]
+    if framework == "keras":
+        planned += [out_dir / "runs" / f"keras_{k}_seed{keras_seed}.json" for k in arms]
+    _clear_the_way(out_dir, planned)
     with progress_bar(True) as bar:
-        task = bar.add_task(f"training {seeds} seeds x 3 experiments", total=runner.total_epochs(epochs=epochs))
-        result = runner.run_seed_lab(range(seeds), epochs=epochs, on_epoch=lambda _e: bar.advance(task))
+        task = bar.add_task(f"training {seeds} seed{'s' * (seeds != 1)} x {len(chosen)} experiment"
+                            f"{'s' * (len(chosen) != 1)}", total=runner.total_epochs(chosen, epochs=epochs))
+        result = runner.run_seed_lab(range(seeds), epochs=epochs, experiments=chosen,
+                                     on_epoch=lambda _e: bar.advance(task))
     if verify:
         with progress_bar(True) as bar:
             task = bar.add_task("checking each verdict by retraining", total=len(result.arms()))
@@ -77,7 +100,7 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
         typer.echo("running the article's Keras code (one seed; a few minutes) ...", err=True)
         try:
             with progress_bar(True) as bar:
-                task = bar.add_task(f"Keras 3, seed {keras_seed}", total=len(compare.KERAS_ARMS))
+                task = bar.add_task(f"Keras 3, seed {keras_seed}", total=len(chosen))
                 comps = compare.compare_keras(result, seed=keras_seed, epochs=epochs,
                                               on_arm=lambda _k: bar.advance(task))
         except ImportError as exc:
@@ -91,6 +114,43 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
     for p in paths:
         typer.echo(f"wrote {p}")
     return paths[-1]
+
+
+def _written_by_lab(path: Path) -> bool:
+    """Whether ``path`` is a file an earlier ``losslens lab`` run wrote: its report's heading, or a run's
+    JSON with the lab's meta (every run it saves names its arm)."""
+    import json
+
+    try:
+        if path.suffix == ".json":
+            meta = json.loads(path.read_text(encoding="utf-8")).get("meta")
+            return isinstance(meta, dict) and "arm" in meta
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    except (OSError, ValueError, AttributeError):
+        return False
+    if path.suffix == ".md":
+        return head.startswith("# losslens lab")
+    return "<title>losslens lab" in head
+
+
+def _clear_the_way(out_dir: Path, planned: Sequence[Path], others: bool = True) -> None:
+    """Before any training: refuse to overwrite a file the lab did not write (a user's own report.md under
+    ``--out .``), and say which files of an earlier lab run are replaced and which stay beside the new ones
+    (``losslens diagnose OUT/runs`` reads those too) -- never silently, and never minutes into a run."""
+    from ..cli import fail
+
+    existing = [p for p in planned if p.exists()]
+    foreign = [p for p in existing if not p.is_file() or not _written_by_lab(p)]
+    if foreign:
+        fail(f"{foreign[0]}: exists and was not written by losslens lab; it would be overwritten "
+             "(choose another --out, or move it)")
+    if existing:
+        typer.echo(f"replacing {len(existing)} file(s) an earlier losslens lab run wrote in {out_dir}/", err=True)
+    runs = out_dir / "runs"
+    kept = sorted(set(runs.glob("*.json")) - set(planned)) if others and runs.is_dir() else []
+    if kept:
+        typer.echo(f"{runs}/ also holds {len(kept)} other run(s) this run does not rewrite ({kept[0].name} ...): "
+                   f"losslens diagnose {runs} reads them too", err=True)
 
 
 def _save_keras(comps, out_dir: Path) -> list:
@@ -108,7 +168,11 @@ def _save_keras(comps, out_dir: Path) -> list:
 
 @lab_app.command("seed")
 def seed(
-    seeds: int = typer.Option(5, "--seeds", "-n", min=2, help="Number of seeds (0..n-1): mean and spread."),
+    experiment: Optional[List[ArticleExperiment]] = typer.Option(
+        None, "--experiment", "-e", show_default=False,
+        help="Which of the article's examples (repeatable; default all three): complex (1. Overly Complex "
+             "Model), data (2. Data Limitations), optimizer (3. Optimizer Limits)."),
+    seeds: int = typer.Option(5, "--seeds", "-n", min=1, help="Number of seeds (0..n-1): mean and spread."),
     framework: str = typer.Option("torch", "--framework", help="torch (fast re-implementation) or keras "
                                   "(also run the article's Keras code for one seed and compare)."),
     out: str = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the runs (JSON) and the report."),
@@ -119,9 +183,14 @@ def seed(
                                 help="Check each verdict by retraining with its counterfactual (lr x10, twice "
                                      "the epochs, shuffled labels; about as long again as the training)."),
 ):
-    """The article's three experiments: train several seeds, measure, diagnose, check by retraining, report."""
+    """The article's three experiments: train several seeds, measure, diagnose, check by retraining, report.
+
+    All three x 5 seeds x 50 epochs take about 1-2 minutes on 2 cores, half of it the retraining
+    (--no-verify skips it); --framework keras adds a few minutes per seed of Keras.
+    """
     from ..cli import run_guarded
-    run_guarded(seed_lab, seeds, framework, out, epochs, keras_seed, quiet, verify)
+    chosen = [e.value for e in experiment or ()]
+    run_guarded(seed_lab, seeds, framework, out, epochs, keras_seed, quiet, verify, chosen)
 
 
 @lab_app.command("variants")
@@ -143,6 +212,8 @@ def _run_variants(chosen, seeds: int, out: str):
     from ..lab import variants as lab_variants
 
     out_dir = Path(out)
+    path = out_dir / "variants.md"
+    _clear_the_way(out_dir, [path], others=False)  # its runs' names come with the variants (torch)
     texts, files = [], []
     with progress_bar(True) as bar:
         for name in chosen:
@@ -152,7 +223,6 @@ def _run_variants(chosen, seeds: int, out: str):
             files += lab_variants.save(res, out_dir)
             texts.append(res.text())
     report = "# losslens lab: variants that make each phenomenon real\n\n" + "\n\n".join(texts) + "\n"
-    path = out_dir / "variants.md"
     path.write_text(report, encoding="utf-8")
     typer.echo(report)
     typer.echo(f"wrote {len(files)} runs to {out_dir / 'runs'}/")
@@ -165,12 +235,12 @@ def register(app):
     @app.command("demo")
     def demo(
         out: str = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the runs (JSON) and the report."),
-        seeds: int = typer.Option(5, "--seeds", "-n", min=2, help="Seeds per experiment."),
+        seeds: int = typer.Option(5, "--seeds", "-n", min=1, help="Seeds per experiment."),
         verify: bool = typer.Option(True, "--verify/--no-verify",
                                     help="Check each verdict by retraining with its counterfactual."),
     ):
         """Run the article's three experiments (5 seeds each), diagnose them, check each verdict by
-        retraining with its counterfactual and write the report (about a minute on 2 cores)."""
+        retraining with its counterfactual and write the report (about 1-2 minutes on 2 cores)."""
         from ..cli import run_guarded
         path = run_guarded(seed_lab, seeds, "torch", out, 50, 0, False, verify)
         typer.echo(f"\nopen the report: {path}")

@@ -47,6 +47,7 @@ class Experiment:
     noise_floor: Optional[float] = None
     epochs: int = 50
     batch_size: int = 32
+    name: str = ""   # the article's heading in a word: ``losslens lab seed --experiment NAME``
 
     @property
     def chance(self) -> Optional[float]:
@@ -55,6 +56,7 @@ class Experiment:
 
 EXP1 = Experiment(
     key="exp1",
+    name="complex",
     title="1. Overly complex model: 64-128-64 ReLU MLP vs. a linear model on y = 2·x1 + 3·x2 + N(0, 0.1²)",
     claim=("the deep net overfits: its validation loss flattens far above its training loss; "
            "a simpler (linear) model generalizes better"),
@@ -72,6 +74,7 @@ EXP1 = Experiment(
 
 EXP2 = Experiment(
     key="exp2",
+    name="data",
     title="2. Data limitations: conv net on 100 random 32x32x3 images with 5 random labels",
     claim="a data-limited plateau: the network exhausts the learnable information of a small data set",
     truth=("the labels are random, so there is nothing to learn: validation accuracy stays at chance (0.2); "
@@ -87,6 +90,7 @@ EXP2 = Experiment(
 
 EXP3 = Experiment(
     key="exp3",
+    name="optimizer",
     title="3. Optimizer limits: linear model on y = 2x + N(0, 0.1²), SGD(0.01) vs. Adam(1e-3)",
     claim="SGD with a fixed step bounces around the minimum and plateaus; Adam converges better",
     truth=("both are still falling steadily after 50 epochs, limited by their step size (SGD at 0.03 or Adam "

@@ -16,10 +16,17 @@ from .runner import ArmResult, ExperimentResult, LabResult
 
 
 def pm(values, digits: int = 3) -> str:
-    """``mean ± sd`` (sample sd) of ``values`` with ``digits`` significant digits."""
+    """``mean ± sd`` (sample sd) of ``values`` with ``digits`` significant digits; one seed's value alone."""
     v = np.asarray(values, dtype=float)
+    if v.size == 1:  # no spread to quote: "± 0" would claim seeds that agree
+        return f"{v[0]:.{digits}g}"
     sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
     return f"{v.mean():.{digits}g} ± {sd:.{max(2, digits - 1)}g}"
+
+
+def seeds_said(n: int) -> str:
+    """How a retraining check's figures were pooled: ``5 seeds, means``, or ``1 seed``."""
+    return f"{n} seeds, means" if n != 1 else "1 seed"
 
 
 def counts_text(counts: Counter, n: int) -> str:
@@ -87,7 +94,7 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
     v = a.verification
     if v is not None:
         for r in v.results:
-            lines.append(f"checked by retraining ({len(a.seeds)} seeds, means): {r.line()}")
+            lines.append(f"checked by retraining ({seeds_said(len(a.seeds))}): {r.line()}")
     agree = a.agrees()
     if agree is None and a.arm.expected and a.meta.get("expected_at_epochs") not in (None, a.meta.get("epochs")):
         lines.append(f"not compared: what the runs show ({a.arm.expected}) was measured at "
@@ -106,7 +113,8 @@ def experiment_text(e: ExperimentResult) -> str:
            f"The article says: {exp.claim}.",
            f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
            f"{exp.truth}.",
-           f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds):"]
+           f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds):" if n != 1 else
+           f"Measured (1 seed x {epochs} epochs):"]
     for a in e.arms:
         out.append(f"  {a.arm.label}:")
         out += [f"    - {line}" for line in arm_measurements(exp.classes, exp.noise_floor, a)]
@@ -122,9 +130,11 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
     """The whole report as text (Markdown-friendly)."""
     arms = result.arms()
     agree = [a.agrees() for a in arms if a.agrees() is not None]
-    head = ["# losslens lab: the article's three experiments, measured",
+    which = ("three experiments" if len(result.experiments) == 3 else
+             "experiment " + ", ".join(e.experiment.title.split(".")[0] for e in result.experiments))
+    head = [f"# losslens lab: the article's {which}, measured",
             "",
-            f"{len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
+            f"{len(result.seeds)} seed{'s' * (len(result.seeds) != 1)} ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
             "Keras's defaults (glorot-uniform weights, zero biases, batch 32 reshuffled every epoch, "
             "Adam lr 1e-3 eps 1e-7, SGD lr 0.01).",
             f"Trained in {result.seconds:.1f} s on {result.threads} thread(s)"
@@ -162,7 +172,7 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
     notes = [f"{a.arm.label}: {r.line()}" for a in result.arms() if a.verification is not None
              for r in a.verification.results]
     paths.append(write_report(diagnoses, out / "report.html", title=title, notes=notes,
-                              notes_title=f"Each verdict checked by retraining ({len(result.seeds)} seeds, means)"))
+                              notes_title=f"Each verdict checked by retraining ({seeds_said(len(result.seeds))})"))
     return paths
 
 
