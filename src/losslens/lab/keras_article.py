@@ -1,8 +1,9 @@
 """The article's three experiments as written, under Keras 3 (``KERAS_BACKEND=torch``).
 
-The model code is the article's; the changes Keras 3 without TensorFlow needs are
-``keras.layers.Input(shape)`` in place of ``input_shape=`` and ``keras.optimizers.SGD``
-in place of ``tf.keras.optimizers.SGD`` (the same as tests/fixtures/article/record_keras.py).
+The model code is the article's; without TensorFlow its ``import tensorflow as tf`` fails, so
+``keras.optimizers.SGD`` stands in for ``tf.keras.optimizers.SGD`` (the one change Keras 3 needs), and
+``keras.layers.Input(shape)`` for ``input_shape=`` (which Keras 3 still runs, with a UserWarning); the
+same code records tests/fixtures/article/record_keras.py.
 The data are drawn by :mod:`losslens.lab.data`, which makes the article's numpy calls in
 its order, so seed ``s`` here sees the same arrays as seed ``s`` of the PyTorch lab.
 
