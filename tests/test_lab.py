@@ -267,3 +267,29 @@ def test_cli_lab_never_overwrites_a_users_file_and_says_what_it_replaces(tmp_pat
     r = CliRunner().invoke(app, ["lab", "variants", "lr", "--out", str(out)])
     assert r.exit_code == 2 and "variants.md: exists and was not written by losslens lab" in r.output
     assert (out / "variants.md").read_text() == "mine\n"
+
+
+def test_lab_report_measures_where_the_retrained_runs_end_against_the_noise_floor(tmp_path):
+    """What the runs show says "SGD at 0.03 or Adam at 1e-2 reaches the noise floor"; the retraining line
+    gave only the change ("learning rate x 10: 0.1972 → 0.009701"), never the lr it ran at nor where that
+    sits against the floor. Each check of a regression arm now says both, per seed."""
+    from losslens.lab import report, runner
+
+    res = runner.run_seed_lab(range(2), epochs=5, experiments=(EXP3,))
+    runner.verify_lab(res, epochs=5)
+    text = report.lab_text(res)
+    sgd, adam = res.arms()
+    for a in (sgd, adam):
+        assert a.verification is not None
+        r = a.verification.results[0]
+        line = report.retrained_floor(a, r)
+        assert line and f"{len(r.per_seed)} seeds: val loss / noise floor 0.01 = " in line and line in text
+        ratio = np.array(r.per_seed) / 0.01
+        assert report.pm(ratio, 2) in line
+        if r.check.change.get("lr_factor"):
+            assert f"retrained at lr {a.arm.lr * r.check.change['lr_factor']:g}" in line
+    # The HTML report's notes carry the same lines, digit for digit.
+    import html
+    page = html.unescape(report.write_reports(res, tmp_path)[-1].read_text())
+    for a in (sgd, adam):
+        assert f"{a.arm.label}: {report.retrained_floor(a, a.verification.results[0])}" in page

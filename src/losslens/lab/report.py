@@ -40,15 +40,34 @@ def tail_change(curves: np.ndarray, last: int = 10) -> np.ndarray:
     return (b - a) / np.abs(a)
 
 
+def floor_text(val_losses, noise_floor: float) -> str:
+    """Validation losses against the noise floor (the data's noise variance: no model gets lower)."""
+    ratio = np.asarray(val_losses, dtype=float) / noise_floor
+    return (f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
+            + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.25 else
+               " (near the floor)" if ratio.mean() < 2 else f" ({ratio.mean():.0f}x above the floor)"))
+
+
+def retrained_floor(a: ArmResult, r) -> Optional[str]:
+    """Where a retraining check's runs ended against the noise floor, with the lr they ran at: what the
+    runs show says "Adam(1e-2) reaches the floor", and this is that claim measured."""
+    floor = a.meta.get("noise_floor")
+    if floor is None or r.shared or not r.per_seed or r.check.statistic != "end" or r.check.metric not in (None, "val_loss"):
+        return None
+    factor = r.check.change.get("lr_factor")
+    at = f"at lr {a.arm.lr * factor:g}" if factor else f"with {r.check.name}"
+    if r.began is not None:
+        at += f" from epoch {r.began:g} on"
+    return f"retrained {at}, {len(r.per_seed)} seed{'s' * (len(r.per_seed) != 1)}: " \
+           f"{floor_text(r.per_seed, floor)} (per seed: {', '.join(f'{v:.3g}' for v in r.per_seed)})"
+
+
 def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a: ArmResult) -> list[str]:
     """Plain-number findings of one arm over its seeds."""
     lines = [f"final train loss {pm(a.final('loss'))}, final val loss {pm(a.final('val_loss'))}"]
     val = a.curves("val_loss")
     if noise_floor is not None:
-        ratio = a.final("val_loss") / noise_floor
-        lines.append(f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
-                     + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.25 else
-                        " (near the floor)" if ratio.mean() < 2 else f" ({ratio.mean():.0f}x above the floor)"))
+        lines.append(floor_text(a.final("val_loss"), noise_floor))
         gap = a.final("val_loss") - a.final("loss")
         lines.append(f"gap val − train at the end {pm(gap, 2)}")
     change = tail_change(val)
@@ -95,6 +114,9 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
     if v is not None:
         for r in v.results:
             lines.append(f"checked by retraining ({seeds_said(len(a.seeds))}): {r.line()}")
+            floor = retrained_floor(a, r)
+            if floor:
+                lines.append(floor)
     agree = a.agrees()
     if agree is None and a.arm.expected and a.meta.get("expected_at_epochs") not in (None, a.meta.get("epochs")):
         lines.append(f"not compared: what the runs show ({a.arm.expected}) was measured at "
@@ -131,7 +153,7 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
     arms = result.arms()
     agree = [a.agrees() for a in arms if a.agrees() is not None]
     which = ("three experiments" if len(result.experiments) == 3 else
-             "experiment " + ", ".join(e.experiment.title.split(".")[0] for e in result.experiments))
+             f"experiment{'s' * (len(result.experiments) > 1)} " + ", ".join(e.experiment.title.split(".")[0] for e in result.experiments))
     head = [f"# losslens lab: the article's {which}, measured",
             "",
             f"{len(result.seeds)} seed{'s' * (len(result.seeds) != 1)} ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
@@ -169,8 +191,8 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
     except ImportError:  # the HTML report is optional
         return paths
     diagnoses = [d for a in result.arms() for d in a.diagnoses]
-    notes = [f"{a.arm.label}: {r.line()}" for a in result.arms() if a.verification is not None
-             for r in a.verification.results]
+    notes = [f"{a.arm.label}: {line}" for a in result.arms() if a.verification is not None
+             for r in a.verification.results for line in (r.line(), retrained_floor(a, r)) if line]
     paths.append(write_report(diagnoses, out / "report.html", title=title, notes=notes,
                               notes_title=f"Each verdict checked by retraining ({seeds_said(len(result.seeds))})"))
     return paths
