@@ -200,7 +200,10 @@ def variants(
     seeds: int = typer.Option(3, "--seeds", "-n", min=1, help="Seeds per setting."),
     out: str = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the runs (JSON) and the report."),
 ):
-    """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step."""
+    """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step.
+
+    All three x 3 seeds take about a minute on 2 cores.
+    """
     from ..cli import run_guarded
 
     chosen = [w.value for w in (which or Variant)]

@@ -110,7 +110,7 @@ def comparison_text(comps: list[KerasComparison], lab: LabResult) -> list[str]:
     arms = {a.arm.key: a for a in lab.arms()}
     n = len(lab.seeds)
     total = sum(c.seconds for c in comps)
-    lines = ["## Keras 3 (the article's code as written) against the PyTorch seed spread", "",
+    lines = ["## Keras 3 (the article's code, keras.optimizers.SGD for tf.keras's) against the PyTorch seed spread", "",
              f"Keras seed {comps[0].seed}, KERAS_BACKEND=torch, {total:.0f} s. For each curve: the share of epochs "
              f"inside mean ± 2 sd of the {n} PyTorch seeds (log scale for losses), inside the seeds' "
              "[min, max], and the z-score of the final value.", ""]

@@ -127,16 +127,27 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
     return lines
 
 
-def experiment_text(e: ExperimentResult) -> str:
+def experiment_lines(e: ExperimentResult) -> tuple[str, list[str]]:
+    """The heading "Measured (...)" and the report's lines of ``e`` under it, each arm's lines
+    named ``label: line`` (the HTML report's list; :func:`experiment_text` indents them instead)."""
     exp = e.experiment
     n = len(e.arms[0].seeds) if e.arms else 0
     epochs = e.arms[0].meta.get("epochs", exp.epochs) if e.arms else exp.epochs
-    out = [exp.title, "-" * min(len(exp.title), 100),
-           f"The article says: {exp.claim}.",
-           f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
-           f"{exp.truth}.",
-           f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds):" if n != 1 else
-           f"Measured (1 seed x {epochs} epochs):"]
+    measured = (f"Measured ({n} seeds x {epochs} epochs, mean ± sd over seeds)" if n != 1 else
+                f"Measured (1 seed x {epochs} epochs)")
+    lines = [f"The article says: {exp.claim}.",
+             f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
+             f"{exp.truth}."]
+    lines += [f"{a.arm.label}: {m}" for a in e.arms for m in arm_measurements(exp.classes, exp.noise_floor, a)]
+    lines += comparison(e)
+    lines += [f"{a.arm.label}, losslens's diagnosis: {d}" for a in e.arms for d in diagnosis_lines(a)]
+    return measured, lines
+
+
+def experiment_text(e: ExperimentResult) -> str:
+    exp = e.experiment
+    measured, _ = experiment_lines(e)
+    out = [exp.title, "-" * min(len(exp.title), 100)] + experiment_lines(e)[1][:2] + [measured + ":"]
     for a in e.arms:
         out.append(f"  {a.arm.label}:")
         out += [f"    - {line}" for line in arm_measurements(exp.classes, exp.noise_floor, a)]
@@ -148,15 +159,12 @@ def experiment_text(e: ExperimentResult) -> str:
     return "\n".join(out)
 
 
-def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
-    """The whole report as text (Markdown-friendly)."""
+def head_lines(result: LabResult) -> list[str]:
+    """The report's opening sentences: seeds, the set-up, the time, how many verdicts agree and held."""
     arms = result.arms()
     agree = [a.agrees() for a in arms if a.agrees() is not None]
-    which = ("three experiments" if len(result.experiments) == 3 else
-             f"experiment{'s' * (len(result.experiments) > 1)} " + ", ".join(e.experiment.title.split(".")[0] for e in result.experiments))
-    head = [f"# losslens lab: the article's {which}, measured",
-            "",
-            f"{len(result.seeds)} seed{'s' * (len(result.seeds) != 1)} ({', '.join(map(str, result.seeds))}); PyTorch re-implementation with "
+    head = [f"{len(result.seeds)} seed{'s' * (len(result.seeds) != 1)} ({', '.join(map(str, result.seeds))}); "
+            "PyTorch re-implementation with "
             "Keras's defaults (glorot-uniform weights, zero biases, batch 32 reshuffled every epoch, "
             "Adam lr 1e-3 eps 1e-7, SGD lr 0.01).",
             f"Trained in {result.seconds:.1f} s on {result.threads} thread(s)"
@@ -169,7 +177,14 @@ def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
     if checked:
         head.append(f"Its verdict was confirmed by retraining with the counterfactual for "
                     f"{sum(c is True for c in checked)}/{len(checked)} of them.")
-    head.append("")
+    return head
+
+
+def lab_text(result: LabResult, extra: Sequence[str] = ()) -> str:
+    """The whole report as text (Markdown-friendly)."""
+    which = ("three experiments" if len(result.experiments) == 3 else
+             f"experiment{'s' * (len(result.experiments) > 1)} " + ", ".join(e.experiment.title.split(".")[0] for e in result.experiments))
+    head = [f"# losslens lab: the article's {which}, measured", ""] + head_lines(result) + [""]
     body = [experiment_text(e) + "\n" for e in result.experiments]
     return "\n".join(head + body + list(extra)).rstrip() + "\n"
 
@@ -191,10 +206,14 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
     except ImportError:  # the HTML report is optional
         return paths
     diagnoses = [d for a in result.arms() for d in a.diagnoses]
-    notes = [f"{a.arm.label}: {line}" for a in result.arms() if a.verification is not None
-             for r in a.verification.results for line in (r.line(), retrained_floor(a, r)) if line]
-    paths.append(write_report(diagnoses, out / "report.html", title=title, notes=notes,
-                              notes_title=f"Each verdict checked by retraining ({seeds_said(len(result.seeds))})"))
+    # The page the demo sends a reader to carries the same claims, figures and checks as report.md.
+    sections = [("The article's experiments, measured", head_lines(result))]
+    for e in result.experiments:
+        measured, lines = experiment_lines(e)
+        sections.append((f"{e.experiment.title} — {measured}", lines))
+    paths.append(write_report(diagnoses, out / "report.html", title=title, note_sections=sections,
+                              notes=[line.strip() for line in extra[1:] if line.strip()],
+                              notes_title=extra[0].lstrip("# ") if extra else ""))
     return paths
 
 

@@ -319,12 +319,13 @@ def _overview(diagnoses, datas) -> str:
 
 def report_html(diagnoses: Iterable, title: str = "losslens report",
                 progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
-                notes_title: str = "Notes") -> str:
+                notes_title: str = "Notes", note_sections: Iterable[tuple[str, Iterable[str]]] = ()) -> str:
     """The whole report page as one string (see the module docstring).
 
     ``progress``, when given, is called with 1 after each run is rendered (for progress bars).
-    ``notes``: plain-text lines shown under the header, as a list titled ``notes_title`` (the
-    lab puts what retraining confirmed there).
+    ``notes``: plain-text lines shown under the header, as a list titled ``notes_title``;
+    ``note_sections``: more such lists, ``(title, lines)``, before it (the lab puts each experiment's
+    claim, measurements, diagnosis and retraining there).
     """
     from .. import __version__
 
@@ -358,7 +359,8 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
         f'<body><div class="ll-page"><header class="ll-top"><h1>{esc(title)}</h1>'
         f'<div class="ll-sub">{sub} \u00b7 losslens {esc(__version__)}</div>'
         f'<div class="ll-chips">{chips}</div></header>'
-        f'{_notes(notes, notes_title)}{overview}{"".join(sections)}'
+        f'{"".join(_notes(lines, t) for t, lines in note_sections)}{_notes(notes, notes_title)}'
+        f'{overview}{"".join(sections)}'
         '<div id="ll-status" class="ll-status" data-state="loading">loading</div></div>'
         f'{"".join(scripts)}'
         f"<script>{_asset('uPlot.iife.min.js')}</script><script>{_asset('report.js')}</script>"
@@ -372,10 +374,11 @@ def _notes(notes: Iterable[str], title: str) -> str:
 
 def write_report(diagnoses: Iterable, path, title: str = "losslens report",
                  progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
-                 notes_title: str = "Notes") -> Path:
+                 notes_title: str = "Notes", note_sections: Iterable[tuple[str, Iterable[str]]] = ()) -> Path:
     """Write :func:`report_html` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
-    text = report_html(diagnoses, title=title, progress=progress, notes=notes, notes_title=notes_title)
+    text = report_html(diagnoses, title=title, progress=progress, notes=notes, notes_title=notes_title,
+                       note_sections=note_sections)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:  # a failed write (disk full) names no file: "[Errno 28] No space left on device"
