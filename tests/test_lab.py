@@ -302,3 +302,26 @@ def test_lab_report_measures_where_the_retrained_runs_end_against_the_noise_floo
     page = html.unescape(report.write_reports(res, tmp_path)[-1].read_text())
     for a in (sgd, adam):
         assert f"{a.arm.label}, losslens's diagnosis: {report.retrained_floor(a, a.verification.results[0])}" in page
+
+
+def test_keras_comparison_says_why_the_keras_verdict_differs_and_floor_ratios_keep_two_digits():
+    """`lab seed --framework keras` printed "Keras verdict still_improving, PyTorch verdicts lr_too_low 5/5"
+    with no word on why (the Keras History logs no lr, so lr_too_low is only beside still_improving), and
+    "2.5 ± 2.7 (2x above the floor)" for Adam(1e-2)'s retrained runs (0.00988 ... 0.0725; `:.0f` of 2.5)."""
+    from conftest import ARTICLE
+    from losslens.lab import compare, report, runner
+
+    lab = runner.run_seed_lab(range(2), experiments=(EXP3,))
+    adam = lab.experiments[0].arm("exp3_adam")
+    assert adam.majority() == "lr_too_low"
+    keras_history = json.loads((ARTICLE / "exp3_adam.json").read_text())["history"]  # the article's Keras code
+    run = runner.histories_to_runs([keras_history], "keras_exp3_adam", [0], dict(adam.meta, framework="keras"))[0]
+    comp = compare.KerasComparison("exp3_adam", 0, keras_history, diagnosis=runner.diagnose_runs([run])[0],
+                                   curves=[compare.band_agreement(k, keras_history[k], adam.curves(k))
+                                           for k in ("loss", "val_loss")])
+    assert comp.diagnosis.verdict == "still_improving" and "lr_too_low" in comp.diagnosis.cause_ids()
+    text = "\n".join(compare.comparison_text([comp], lab))
+    assert ("Keras verdict still_improving, PyTorch verdicts lr_too_low 2/2 (lr_too_low among its causes: "
+            "Keras's History logs no lr, the lab's runs do)") in text, text
+    floor = report.floor_text([0.00988, 0.0127, 0.0164, 0.0725, 0.0136], 0.01)
+    assert floor == "val loss / noise floor 0.01 = 2.5 ± 2.7 (2.5x above the floor)", floor

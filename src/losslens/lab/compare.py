@@ -103,6 +103,18 @@ def compare_keras(lab: LabResult, seed: int = 0, epochs: Optional[int] = None,
     return out
 
 
+def verdicts_differ(c: KerasComparison, a: ArmResult) -> str:
+    """Why the Keras run's verdict is not the lab's, where the reason is the log: the lab logs the lr, a
+    Keras History does not, so a smooth slow descent there cannot be pinned on a constant small step and
+    reads ``still_improving`` with ``lr_too_low`` beside it (DEVELOPERS.md)."""
+    majority = a.majority()
+    ids = [x.id for x in c.diagnosis.causes]
+    if majority is None or c.diagnosis.verdict == majority or majority not in ids:
+        return ""
+    why = ": Keras's History logs no lr, the lab's runs do" if "lr" not in c.history and "lr" in a.histories[0] else ""
+    return f" ({majority} among its causes{why})"
+
+
 def comparison_text(comps: list[KerasComparison], lab: LabResult) -> list[str]:
     """Report lines: per arm and curve, the share of epochs inside the seed band."""
     if not comps:
@@ -118,7 +130,8 @@ def comparison_text(comps: list[KerasComparison], lab: LabResult) -> list[str]:
     for c in comps:
         a = arms[c.arm_key]
         lines.append(f"- {a.arm.label} ({c.arm_key}): Keras verdict {c.diagnosis.verdict}, "
-                     f"PyTorch verdicts {', '.join(f'{v} {k}/{n}' for v, k in a.verdicts().most_common())}")
+                     f"PyTorch verdicts {', '.join(f'{v} {k}/{n}' for v, k in a.verdicts().most_common())}"
+                     + verdicts_differ(c, a))
         for g in c.curves:
             inside_all.append(g.inside)
             lines.append(f"    {g.key:13s} inside band {g.inside:4.0%} of epochs, inside [min, max] "

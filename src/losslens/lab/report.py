@@ -45,14 +45,20 @@ def floor_text(val_losses, noise_floor: float) -> str:
     ratio = np.asarray(val_losses, dtype=float) / noise_floor
     return (f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
             + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.25 else
-               " (near the floor)" if ratio.mean() < 2 else f" ({ratio.mean():.0f}x above the floor)"))
+               " (near the floor)" if ratio.mean() < 2 else f" ({_times(ratio.mean())} above the floor)"))
+
+
+def _times(x: float) -> str:
+    """``2.5x``, ``82x``: two digits (``:.0f`` made a mean of 2.5 "2x")."""
+    return f"{x:.2g}x" if x < 10 else f"{x:.0f}x"
 
 
 def retrained_floor(a: ArmResult, r) -> Optional[str]:
     """Where a retraining check's runs ended against the noise floor, with the lr they ran at: what the
     runs show says "Adam(1e-2) reaches the floor", and this is that claim measured."""
     floor = a.meta.get("noise_floor")
-    if floor is None or r.shared or not r.per_seed or r.check.statistic != "end" or r.check.metric not in (None, "val_loss"):
+    if (floor is None or r.shared or not r.per_seed or r.check.statistic != "end"
+            or r.check.metric not in (None, "val_loss")):
         return None
     factor = r.check.change.get("lr_factor")
     at = f"at lr {a.arm.lr * factor:g}" if factor else f"with {r.check.name}"
@@ -146,8 +152,8 @@ def experiment_lines(e: ExperimentResult) -> tuple[str, list[str]]:
 
 def experiment_text(e: ExperimentResult) -> str:
     exp = e.experiment
-    measured, _ = experiment_lines(e)
-    out = [exp.title, "-" * min(len(exp.title), 100)] + experiment_lines(e)[1][:2] + [measured + ":"]
+    measured, lines = experiment_lines(e)
+    out = [exp.title, "-" * min(len(exp.title), 100)] + lines[:2] + [measured + ":"]  # the claim, the truth
     for a in e.arms:
         out.append(f"  {a.arm.label}:")
         out += [f"    - {line}" for line in arm_measurements(exp.classes, exp.noise_floor, a)]
