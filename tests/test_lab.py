@@ -287,6 +287,8 @@ def test_lab_report_measures_where_the_retrained_runs_end_against_the_noise_floo
     res = runner.run_seed_lab(range(2), epochs=5, experiments=(EXP3,))
     runner.verify_lab(res, epochs=5)
     text = report.lab_text(res)
+    # "got 0.8496 → 0.025" beside "final val loss 0.816 ± 0.86": the report says what a check's "ends" is.
+    assert "“ends”, it is the median of the last 3 epochs" in text
     sgd, adam = res.arms()
     for a in (sgd, adam):
         assert a.verification is not None

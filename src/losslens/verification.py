@@ -880,7 +880,12 @@ def _statistic(run, metric: str, statistic: str, top: float | None = None) -> fl
         return float(np.min(y))
     if nonfinite_start(raw) is not None:
         return math.inf
-    return float(np.median(y[-max(3, y.size // 20):]))
+    return float(np.median(y[-end_points(y.size):]))
+
+
+def end_points(n: int) -> int:
+    """How many last points of an ``n``-point series a check's ``end`` is the median of."""
+    return max(3, n // 20)
 
 
 def _require_callable_as_verify_calls(fn) -> None:

@@ -181,8 +181,13 @@ def head_lines(result: LabResult) -> list[str]:
                            "losslens's verdicts are not compared with it.")]
     checked = [a.verification.confirmed for a in arms if a.verification is not None]
     if checked:
+        from ..verification import end_points
+
+        epochs = max(len(h["val_loss"]) for a in arms for h in a.histories)
         head.append(f"Its verdict was confirmed by retraining with the counterfactual for "
-                    f"{sum(c is True for c in checked)}/{len(checked)} of them.")
+                    f"{sum(c is True for c in checked)}/{len(checked)} of them. Where a check says a loss "
+                    f"“ends”, it is the median of the last {end_points(epochs)} epochs (one noisy epoch decides "
+                    "nothing), not the final value the measurements quote.")
     return head
 
 
