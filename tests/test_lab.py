@@ -327,3 +327,18 @@ def test_keras_comparison_says_why_the_keras_verdict_differs_and_floor_ratios_ke
             "Keras's History logs no lr, the lab's runs do)") in text, text
     floor = report.floor_text([0.00988, 0.0127, 0.0164, 0.0725, 0.0136], 0.01)
     assert floor == "val loss / noise floor 0.01 = 2.5 ± 2.7 (2.5x above the floor)", floor
+
+
+@pytest.mark.slow
+def test_lab_report_says_which_seeds_verdicts_were_not_checked_by_retraining():
+    """Random labels, seeds 0 and 3: seed 0 memorises (no_signal), seed 3 fits nothing (underfitting). Only the
+    majority verdict is retrained (labels shuffled); the report said "✓ no_signal" and nothing of seed 3's
+    underfitting, whose own counterfactual (a bigger model) the lab cannot run."""
+    from losslens.lab import report, runner
+
+    a = runner.train_arm(EXP2, EXP2.arms[0], [0, 3])
+    assert [d.verdict for d in a.diagnoses] == ["no_signal", "underfitting"]
+    runner.verify_arm(EXP2, a)
+    assert [r.check.cause for r in a.verification.results] == ["no_signal"]
+    lines = report.diagnosis_lines(a)
+    assert "not checked by retraining (only the majority verdict is): underfitting 1/2" in lines, lines

@@ -123,6 +123,11 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
             floor = retrained_floor(a, r)
             if floor:
                 lines.append(floor)
+        # Only the majority verdict is retrained; the seeds that read otherwise are left unchecked, and said so.
+        others = {k: n for k, n in a.verdicts().items() if k != a.majority()}
+        if others:
+            lines.append(f"not checked by retraining (only the majority verdict is): "
+                         f"{counts_text(Counter(others), len(a.diagnoses))}")
     agree = a.agrees()
     if agree is None and a.arm.expected and a.meta.get("expected_at_epochs") not in (None, a.meta.get("epochs")):
         lines.append(f"not compared: what the runs show ({a.arm.expected}) was measured at "
