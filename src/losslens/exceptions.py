@@ -17,9 +17,11 @@ class ReadError(LosslensError):
     """The file or store could not be read (missing, empty, truncated, unreadable JSON ...)."""
 
 
-class MissingExtraError(ReadError):
-    """The source is one losslens reads only with an optional package that is not installed; the
-    message names the extra to install (``pip install 'losslens[tensorboard]'``)."""
+class MissingExtraError(ReadError, ImportError):
+    """An optional package that what was asked needs is not installed: a source losslens reads only with it
+    (a TensorBoard log), or a callback's framework (``import losslens.integrations.keras`` without Keras). The
+    message names the extra to install (``pip install 'losslens[tensorboard]'``). Also an :class:`ImportError`,
+    as the callbacks' imports raised before, so ``except ImportError`` still catches it."""
 
     @property
     def extra(self) -> str | None:

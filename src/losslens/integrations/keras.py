@@ -38,12 +38,14 @@ import re
 
 import numpy as np
 
+from ..exceptions import MissingExtraError
+
 try:
     import keras
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
     if exc.name != "keras":
         raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
-    raise ImportError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
+    raise MissingExtraError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
 from ..result import axis_text
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta

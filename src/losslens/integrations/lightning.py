@@ -32,6 +32,8 @@ from __future__ import annotations
 import math
 import os
 
+from ..exceptions import MissingExtraError
+
 try:
     from lightning.pytorch.callbacks import Callback
 except ImportError:  # the older package name
@@ -40,8 +42,8 @@ except ImportError:  # the older package name
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
         if exc.name != "pytorch_lightning":
             raise
-        raise ImportError("losslens.integrations.lightning needs Lightning: "
-                          "pip install 'losslens[lightning]'") from exc
+        raise MissingExtraError("losslens.integrations.lightning needs Lightning: "
+                                "pip install 'losslens[lightning]'") from exc
 
 from ..columns import canonical
 from ._core import GradientProbe, Watcher, WatcherViews, _to_float

@@ -23,12 +23,14 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 from __future__ import annotations
 
+from ..exceptions import MissingExtraError
+
 try:
     import torch
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
     if exc.name != "torch":
         raise
-    raise ImportError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
+    raise MissingExtraError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
 

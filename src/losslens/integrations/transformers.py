@@ -31,13 +31,15 @@ from __future__ import annotations
 import math
 import os
 
+from ..exceptions import MissingExtraError
+
 try:
     from transformers import TrainerCallback
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
     if exc.name != "transformers":
         raise
-    raise ImportError("losslens.integrations.transformers needs transformers: "
-                      "pip install 'losslens[transformers]'") from exc
+    raise MissingExtraError("losslens.integrations.transformers needs transformers: "
+                            "pip install 'losslens[transformers]'") from exc
 
 from ._core import LRSchedule, Watcher, WatcherViews, _to_float
 from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
