@@ -774,3 +774,23 @@ def test_still_improving_beside_a_forecast_of_under_1_percent_says_so_and_claims
     assert c.actions[0].startswith("train on only with early stopping on val_loss"), c.actions
     assert json.loads(d.to_json())["causes"][0]["confidence"] <= 0.6 + 1e-9
     assert log.read_bytes() == before
+
+
+def test_print_of_a_forecast_is_its_summary_and_its_repr_one_line():
+    """`print(losslens.forecast(...))` in a notebook printed the dataclass repr (every field, the weights); now
+    the sentence `Forecast.summary()` gives, with the caveat of an uncertain forecast, as `print(diagnosis)`
+    prints the report. Real logs: a Keras CSVLogger log, a Trainer's output folder (uncertain), a PyTorch
+    run that turned NaN (withheld)."""
+    from conftest import REPO
+
+    logs = REPO / "tests" / "fixtures" / "logs"
+    fc = losslens.forecast(REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv")
+    assert str(fc) == fc.summary() and str(fc).startswith("val_loss forecast ")
+    assert repr(fc).startswith("Forecast(metric='val_loss', horizon=") and "\n" not in repr(fc)
+    assert "weights" not in repr(fc) and len(repr(fc)) < 200, repr(fc)
+    wide = losslens.forecast(logs / "hf_output")
+    assert str(wide).startswith(wide.summary() + "; uncertain: its 90% interval is wider than the level now")
+    assert repr(wide).endswith("uncertain='its 90% interval is wider than the level now')")
+    withheld = losslens.forecast(_nan_record_run())
+    assert str(withheld).startswith("val_loss: no forecast (val_loss turned NaN at epoch 12")
+    assert "p_improve=None, reason='val_loss turned NaN at epoch 12" in repr(withheld)

@@ -4,6 +4,7 @@
     >>> d = losslens.diagnose("training.log")        # a file, a dict of lists, a DataFrame or a Run
     >>> print(d)                                      # verdict and X, evidence, actions
     >>> d.to_dict()                                   # the losslens.diagnosis/1 JSON schema
+    >>> print(losslens.forecast("training.log"))      # where the curve is heading, in a sentence
     >>> print(losslens.more_data(sizes, val_scores))  # would 2x the data help? (a learning curve)
     >>> print(losslens.verify(train))                 # retrain with each cause's counterfactual
 
@@ -93,7 +94,8 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
     length). ``source`` and the keywords are :func:`diagnose`'s. A
-    :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``)."""
+    :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
+    writes it as a sentence)."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
                      run_column=run_column, run_id=run_id, experiment=experiment)

@@ -381,6 +381,27 @@ class Forecast:
                 f"({g(self.value)}, 90% interval {g(self.interval[0])} to {g(self.interval[1])}; "
                 f"P({self.improve_label()}) = {self.p_improve:.2f})")
 
+    def __str__(self) -> str:
+        # print(losslens.forecast(...)) shows the sentence, as print(diagnosis) shows the report, with the
+        # caveats `losslens forecast` prints beside it; the dataclass repr spelt out every field and the model.
+        text = self.summary()
+        if not self.reason:
+            if self.uncertain:
+                text += f"; uncertain: {self.uncertain}, the value says little ({UNCERTAIN_TRACK_RECORD})"
+            if self.note:
+                text += f"; note: {self.note}"
+        return text
+
+    def __repr__(self) -> str:
+        def g(v):
+            return None if v is None else float(f"{v:.4g}")
+
+        state = (f", reason={self.reason!r}" if self.reason else
+                 f", uncertain={self.uncertain!r}" if self.uncertain else "")
+        return (f"Forecast(metric={self.metric!r}, horizon={g(self.horizon)!r}, value={g(self.value)!r}, "
+                f"interval=({g(self.interval[0])!r}, {g(self.interval[1])!r}), "
+                f"p_improve={g(self.p_improve)!r}{state})")
+
     def change_text(self, digits: int = 0) -> str:
         """The forecast change in words, e.g. ``"12% lower"``."""
         return f"{abs(self.gain) * 100:.{digits}f}% {'lower' if self.gain >= 0 else 'higher'}"
