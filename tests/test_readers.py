@@ -531,7 +531,8 @@ def test_directory_reads_every_run_inside():
                        "torch_splits.json", "xgboost_evals_result.json", "lightgbm_evals_result.json",
                        "printed_nanogpt.txt", "printed_modded.txt", "printed_epochs.txt", "printed_llmc.txt", "printed_fairseq.txt",
                        "hf_multi_eval/trainer_state.json", "lightning_interval/version_0/metrics.csv",
-                       "keras_rlrop.csv", "lightning_tqdm/version_0/metrics.csv", "lightning_tqdm/progress.txt"}
+                       "keras_rlrop.csv", "lightning_tqdm/version_0/metrics.csv", "lightning_tqdm/progress.txt",
+                       "keras_val_improvement.json", "printed_keras_val_improvement.txt"}
     # make_logs.py and the *.values.json beside the printed logs are passed over; a TensorBoard run
     # is its folder; a printed console is a log too
     # Two Lightning loggers' runs are both "version_0": --run version_0 gets both.
@@ -1297,3 +1298,23 @@ def test_a_loops_names_with_a_note_in_brackets_are_read(tmp_path, caplog):
     [run] = read(tmp_path / "damaged.txt")
     assert np.isnan(run.series["train_loss"][2]) and np.isfinite(run.series["train_loss"][[0, 1, 3, 4, 5]]).all()
     assert "line 3: 'train_loss' holds 'abc'" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["keras_val_improvement.json", "printed_keras_val_improvement.txt"])
+def test_a_history_or_printed_fit_reads_nan_per_column_as_a_csv_does(tmp_path, name):
+    """A real Keras fit (make_logs.py keras_best) whose callback logs val_improvement = best - val_loss, inf at
+    epoch 0, validated for 16 epochs and continued 6 without validation: json.dump of the merged History, and
+    what the fits printed. The file spells inf, but not in val_loss, which stopped being logged after epoch 15:
+    the per-file test read both "diverged: val_loss became NaN/inf at epoch 16", as the CSV reader did before
+    it decided per column (delimited.stated_nonfinite, shared by all three). A NaN in val_loss's own list or
+    printed value still reads diverged."""
+    d = losslens.diagnose(LOGS / name)
+    assert d.verdict != "diverged" and d.facts.divergence.nonfinite_from is None, str(d)
+    assert d.run.meta["logged_until"] == {"val_loss": 15.0, "val_acc": 15.0}
+    assert np.isinf(d.run.series["val_improvement"][0])
+    text = (LOGS / name).read_text()
+    last = f"{json.loads(text)['val_loss'][-1]!r}" if name.endswith(".json") else "val_loss: 0.4960"
+    assert text.count(last) == 1
+    broken = tmp_path / name
+    broken.write_text(text.replace(last, "NaN" if name.endswith(".json") else "val_loss: nan"))
+    assert losslens.diagnose(broken).verdict == "diverged"

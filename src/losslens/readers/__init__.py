@@ -233,8 +233,9 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     logged_nan = len(delimited.NONFINITE.findall(text))
     printed = console.printed_columns(text, source)
     if printed is not None:
-        cols, fmt = printed
-        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, **options), text, fmt)
+        cols, fmt, stated = printed
+        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, nan_columns=stated, **options),
+                        text, fmt)
     try:
         cols = delimited.parse(text, source)
         return table.to_runs(cols, fmt="csv", logged_nan=logged_nan,
@@ -346,12 +347,12 @@ def _read_notebook(nb: dict, *, name, source, run_id=None, **options) -> list[Ru
         raise UnknownFormatError("a notebook without a training log in its saved outputs (run it, save it, "
                                  "or point losslens at the log the training wrote)", source)
     runs = []
-    for i, cols, fmt, text in cells:
+    for i, cols, fmt, stated, text in cells:
         label = f"{name}#cell{i}"
         if run_id is not None and str(run_id) not in (label, f"cell{i}", str(i)):
             continue
-        runs.extend(_planned(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}", **options),
-                             text, fmt))
+        runs.extend(_planned(table.to_runs(cols, name=label, source=source, fmt=f"notebook_{fmt}",
+                                           nan_columns=stated, **options), text, fmt))
     if not runs:
         raise RunNotFoundError(f"no run {run_id!r} (cells with a fit log: {', '.join(f'cell{i}' for i, *_ in cells)})",
                         source)

@@ -33,7 +33,7 @@ import numpy as np
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
 from ..exceptions import ReadError
 from .delimited import ANSI as _ANSI
-from .delimited import MISSING, _curve_name
+from .delimited import MISSING, _curve_name, stated_nonfinite
 
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
@@ -78,8 +78,9 @@ def is_keras_console(text: str) -> bool:
     return sum(1 for ln in _lines(head) if _EPOCH.match(ln)) >= 2
 
 
-def keras_console_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray]:
-    """``{"epoch": ..., metric: ...}`` from the last metrics line of each printed epoch.
+def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], set[str]]:
+    """``{"epoch": ..., metric: ...}`` from the last metrics line of each printed epoch, and the metrics that
+    printed a nan/inf there.
 
     With ``source``, a value of that line that is not a number raises, naming the line (``where`` and
     its number: a notebook's cell says which output)."""
@@ -114,7 +115,7 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> dict[s
     cols = {"epoch": np.array([e for e, _ in rows], dtype=float)}
     for name in names:
         cols[name] = np.array([r.get(name, np.nan) for _, r in rows], dtype=float)
-    return cols
+    return cols, stated_nonfinite({name: [r[name] for _, r in rows if name in r] for name in names})
 
 
 def is_notebook(obj) -> bool:
@@ -122,8 +123,8 @@ def is_notebook(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("cells"), list) and "nbformat" in obj
 
 
-def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray], str, str]]:
-    """``(cell number, columns, format, the cell's output text)`` of every code cell whose saved output is a training log,
+def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray], str, set[str], str]]:
+    """``(cell number, columns, format, the columns that printed a nan/inf, the cell's output text)`` of every code cell whose saved output is a training log,
     Keras' or a loop's own prints (cells numbered from 1 in the notebook's order, as Jupyter shows
     them)."""
     found = []
@@ -145,21 +146,23 @@ def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray
     return found
 
 
-def printed_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], str] | None:
-    """A printed log's columns and its format name (Keras' ``fit``, else a loop's own prints), or
-    None when the text is neither. With ``source``, a word printed for a value that is read raises
-    (``where`` and a number say where)."""
+def printed_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], str, set[str]] | None:
+    """A printed log's columns, its format name (Keras' ``fit``, else a loop's own prints) and the columns
+    that printed a nan/inf (:func:`.delimited.stated_nonfinite`: a value not printed is not logged), or None
+    when the text is neither. With ``source``, a word printed for a value that is read raises (``where`` and
+    a number say where)."""
     if is_keras_console(text):
-        return keras_console_columns(text, source, where), "keras_console"
-    table = printed_table_columns(text, source, where)
-    if table is not None:
-        return table, "printed_table"
-    if is_printed_log(text):
-        return printed_log_columns(text, source, where), "printed_log"
-    bar = tqdm_postfix_columns(text, source, where)
-    if bar is not None:
-        return bar, "tqdm_postfix"
-    return None
+        parsed, fmt = keras_console_columns(text, source, where), "keras_console"
+    elif (parsed := printed_table_columns(text, source, where)) is not None:
+        fmt = "printed_table"
+    elif is_printed_log(text):
+        parsed, fmt = printed_log_columns(text, source, where), "printed_log"
+    elif (parsed := tqdm_postfix_columns(text, source, where)) is not None:
+        fmt = "tqdm_postfix"
+    else:
+        return None
+    cols, stated = parsed
+    return cols, fmt, stated
 
 
 _HF_DICT = re.compile(r"^\s*\{'[A-Za-z_]\w*': ")
@@ -405,8 +408,9 @@ def _table_header(line: str) -> bool:
     return False
 
 
-def printed_log_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray]:
-    """``{"epoch" or "step": ..., name: ...}`` from a loop's printed lines.
+def printed_log_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], set[str]]:
+    """``{"epoch" or "step": ..., name: ...}`` from a loop's printed lines, and the columns that printed a
+    nan/inf.
 
     The axis is the epoch when lines carry epoch numbers (values printed several times within an
     epoch, e.g. a batch loss every 100 steps, are averaged, as Keras averages an epoch's batch
@@ -462,7 +466,12 @@ def printed_log_columns(text: str, source=None, where: str = "line") -> dict[str
     # over many batches at the evaluation steps): the estimate is the training curve, the other the
     # batch loss.
     explicit_train = any(n != "loss" and canonical(_series_name(n)) == "train_loss" for n in names)
-    return fold(sums, kind, lambda name: "batch loss" if name == "loss" and explicit_train else _series_name(name))
+
+    def name_of(name):
+        return "batch loss" if name == "loss" and explicit_train else _series_name(name)
+
+    stated = stated_nonfinite({name: [v for row in sums.values() for v in row.get(name, ())] for name in names})
+    return fold(sums, kind, name_of), {name_of(name) for name in stated}
 
 
 def _say_damaged(source, where: str, damaged: list[tuple[int, str, str]]) -> None:
@@ -518,7 +527,8 @@ def _final_drawings(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def printed_table_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray] | None:
+def printed_table_columns(text: str, source=None, where: str = "line"
+                          ) -> tuple[dict[str, np.ndarray], set[str]] | None:
     """fastai's printed table (``fit``'s ``epoch  train_loss  valid_loss  accuracy  time``, a row per epoch,
     each drawn after the epoch's progress bars on the same line), or None when the text has no such table.
 
@@ -542,12 +552,13 @@ def printed_table_columns(text: str, source=None, where: str = "line") -> dict[s
             bad = next((j for j, name in enumerate(names) if f[j] != "#na#" and _stray(name, f[j])), None)
             if bad is not None:
                 raise _damaged(source, f"{where} {n}", names[bad], f[bad])
+        stated = stated_nonfinite({name: [r[j] for r in rows] for j, name in enumerate(names)})
         cols = {}
         for j, name in enumerate(names):
             values = np.array([_cell(r[j]) for r in rows], dtype=float)
-            if np.isfinite(values).any() or any(r[j] in ("nan", "inf", "-inf") for r in rows):
+            if np.isfinite(values).any() or name in stated:
                 cols[name] = values
-        return cols
+        return cols, stated & set(cols)
     return None
 
 
@@ -585,7 +596,8 @@ def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float], tuple[s
     return ((m.group("desc").strip(), int(m.group("total"))), pairs, bad) if pairs or bad else None
 
 
-def tqdm_postfix_columns(text: str, source=None, where: str = "line") -> dict[str, np.ndarray] | None:
+def tqdm_postfix_columns(text: str, source=None, where: str = "line"
+                         ) -> tuple[dict[str, np.ndarray], set[str]] | None:
     """The values a tqdm bar shows in its postfix, a point per change, or None when the text holds no bar
     whose postfix names a loss.
 
@@ -623,6 +635,7 @@ def tqdm_postfix_columns(text: str, source=None, where: str = "line") -> dict[st
     points = bars[key]
     axis = "epoch" if any(is_validation(n) for p in points for n in p) else "step"
     cols = {axis: np.arange(len(points), dtype=float)}
-    for name in dict.fromkeys(n for p in points for n in p):
+    names = list(dict.fromkeys(n for p in points for n in p))
+    for name in names:
         cols[name] = np.array([p.get(name, np.nan) for p in points], dtype=float)
-    return cols
+    return cols, stated_nonfinite({name: [p[name] for p in points if name in p] for name in names})

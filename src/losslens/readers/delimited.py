@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -128,15 +129,31 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
 
 
 def nonfinite_columns(text: str, source: str) -> set[str]:
-    """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case). Only these can say where
-    a value turned non-finite; in the others every gap is a blank cell (csv.DictWriter's restval for a key not
-    logged, or pandas' ``to_csv`` NaN), read as one from the columns beside it."""
+    """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
     names, delimiter, body = _layout(text, source)
-    lines = "\n".join(line for line in body.splitlines() if NONFINITE.search(line))
-    found = set()
-    for row in _rows(lines, delimiter):
-        found.update(names[j] for j, c in enumerate(row[:len(names)]) if NONFINITE.fullmatch(c.strip()))
-    return found
+    rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter)
+    return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
+
+
+def stated_nonfinite(columns: Mapping[str, Iterable]) -> set[str]:
+    """The columns ``{name: the values the log holds}`` that state a non-finite value: a cell spelled ``nan`` /
+    ``inf`` (any case), or a NaN/inf that was written as one (JSON's ``NaN``, Keras' printed ``val_loss: nan``).
+
+    Every reader decides so, per column: only these can say where a value turned non-finite (to_runs'
+    ``nan_columns``); in the others a gap (a blank cell, csv.DictWriter's restval, pandas' ``to_csv`` NaN; a key
+    a printed line or record lacks; a History list shorter than the rest) is a value not logged, read as one
+    from the columns beside it. Per file, a loop's ``best - val_loss``, inf at epoch 0, read its val_loss
+    diverged where its evaluation stopped."""
+    return {name for name, values in columns.items() if any(_nonfinite(v) for v in values)}
+
+
+def _nonfinite(value) -> bool:
+    if isinstance(value, str):
+        return NONFINITE.fullmatch(value.strip()) is not None
+    try:
+        return not math.isfinite(value)
+    except TypeError:  # JSON's null, a word: no value stated
+        return False
 
 
 def _curve_name(name: str) -> bool:

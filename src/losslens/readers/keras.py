@@ -20,10 +20,10 @@ from __future__ import annotations
 import numbers
 from typing import Mapping
 
-from ..columns import flatten_splits
+from ..columns import axis_kind, flatten_splits, map_columns
 from ..exceptions import ReadError, UnknownFormatError
 from ..run import Run
-from . import records, table
+from . import delimited, records, table
 
 
 def is_history(obj) -> bool:
@@ -84,8 +84,12 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     except (TypeError, ValueError, OverflowError) as exc:
         raise ReadError(f"unreadable history: {str(exc)[:120]}", source) from None
     cols = {run.axis_name: run.axis, **run.series}
+    # A NaN/inf in the JSON is stated in its own list only (a callback's best-so-far, inf at epoch 0, says
+    # nothing of val_loss's list ending early): the series of those lists, under the names from_history gave.
+    named = map_columns([k for k in lists if not axis_kind(k)], columns)
+    stated = {named[k] for k in delimited.stated_nonfinite(lists) if k in named}
     return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
-                         metric=metric, meta=meta, logged_nan=logged_nan)
+                         metric=metric, meta=meta, logged_nan=logged_nan, nan_columns=stated)
 
 
 def _has_text_column(lists: dict[str, list]) -> bool:
