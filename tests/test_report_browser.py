@@ -383,3 +383,48 @@ def test_thousand_run_report_opens_and_lists_every_run(browser, shared_curves, t
     assert b.eval("document.getElementById('ll-status').dataset.state") == "ok", status
     assert b.eval("document.querySelectorAll('#ll-overview tbody tr').length") == 1000
     assert b.problems() == []
+
+
+def test_a_nan_marks_label_covers_no_curve(browser, tmp_path):
+    """The label of the "NaN from epoch N" mark was drawn left of the mark at the foot of the chart: over the last
+    finite stretch of a loss that broke while falling. Real PyTorch runs: a regression still falling when a corrupt
+    record made every loss NaN from epoch 12, and an lr range test left running (val inf from 22, train from 23).
+    In the screenshot, no curve pixel lies within 4 px of a label's."""
+    import matplotlib.image as mpimg
+    from test_forecast import _nan_record_run
+    from test_report import _lr_range_run
+
+    from losslens.report.plot import chart_data
+
+    ds = [losslens.diagnose(_nan_record_run()), losslens.diagnose(_lr_range_run())]
+    assert [d.verdict for d in ds] == ["diverged", "diverged"]
+    path = write_report(ds, tmp_path / "nan.html")
+    b = browser
+    b.events.clear()
+    b.open(path.as_uri(), READY)
+    for i in range(1, len(ds) + 1):
+        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
+        b.pump(0.3)
+        png = _element_shot(b, f"#ll-chart-{i} .uplot")
+        at = json.dumps([m["x"] for m in chart_data(ds[i - 1])["nonfinite"]])
+        xs = b.eval("(function(){var u=losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-%d'})[0].u,"
+                    "a=u.root.getBoundingClientRect(),o=u.over.getBoundingClientRect();"
+                    "return %s.map(function(x){return u.valToPos(x,'x')+o.left-a.left;});})()" % (i, at))
+        img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+
+        def near(color):
+            return np.abs(img - _rgb(color)).max(axis=-1) < 40
+
+        label = near("#8b0000")
+        cols = np.arange(img.shape[1])
+        for x in xs:  # the dashed marks themselves
+            label[:, np.abs(cols - x) <= 3] = False
+        assert label.sum() > 40, (i, label.sum())  # the labels are drawn
+        around = np.zeros_like(label)
+        for dy in range(-4, 5):
+            for dx in range(-4, 5):
+                around |= np.roll(np.roll(label, dy, axis=0), dx, axis=1)
+        curves = near("#1f77b4") | near("#e8710a")
+        assert not (around & curves).any(), (ds[i - 1].run_name, i, int((around & curves).sum()))
+    assert b.problems() == []

@@ -62,6 +62,56 @@
     ctx.restore();
   }
 
+  function covers(u, x0, x1, y0, y1) {
+    // Whether the box x0..x1, y0..y1 (canvas pixels) lies on the data: between the lowest and the highest shown
+    // curve anywhere in x0..x1 (so on a line, or on the gap or forecast band between two). Lines are straight
+    // between points and span gaps, so each curve's extremes there are at its points or where it crosses x0, x1.
+    var xs = u.data[0], lo = Infinity, hi = -Infinity;
+    for (var s = 1; s < u.series.length; s++) {
+      if (!u.series[s].show) continue;
+      var ys = u.data[s], px = null, py = null;
+      for (var i = 0; i < xs.length; i++) {
+        if (ys[i] == null) continue;
+        var cx = xpos(u, xs[i]), cy = u.valToPos(ys[i], "y", true);
+        if (!isFinite(cx) || !isFinite(cy)) continue;
+        var seen = cx >= x0 && cx <= x1 ? [cy] : [];
+        [x0, x1].forEach(function (e) {
+          if (px != null && px < e && e < cx) seen.push(py + (cy - py) * (e - px) / (cx - px));
+        });
+        seen.forEach(function (y) { lo = Math.min(lo, y); hi = Math.max(hi, y); });
+        px = cx; py = cy;
+      }
+    }
+    return lo <= y1 && hi >= y0;
+  }
+
+  function markLabelBox(u, nx, w, row, placed, lines) {
+    // Where a NaN mark's label covers no data, no other vertical line (``lines``: the marks, X) and no label
+    // ``placed``: beside the mark, right of it first (the curves that broke there stop at it), from the bottom
+    // up, below the strip of phase names and X. Drawn left of the mark at the bottom, it lay over the last
+    // finite stretch of a loss that broke while falling.
+    var b = u.bbox, h = 14 * DPR, pad = 3 * DPR, tries = [];
+    [true, false].forEach(function (right) {
+      var x0 = right ? nx + 5 * DPR : nx - 5 * DPR - w, x1 = x0 + w;
+      if (x0 < b.left || x1 > b.left + b.width) return;
+      for (var y1 = b.top + b.height - 4 * DPR; y1 - h >= b.top + 36 * DPR; y1 -= h) {
+        tries.push({ x0: x0, x1: x1, y0: y1 - h, y1: y1, right: right });
+      }
+    });
+    var free = tries.filter(function (t) {
+      return !covers(u, t.x0 - pad, t.x1 + pad, t.y0 - pad, t.y1 + pad) && !lines.some(function (x) {
+        return x > t.x0 - pad && x < t.x1 + pad;
+      }) && !placed.some(function (p) {
+        return t.x0 < p.x1 && p.x0 < t.x1 && t.y0 < p.y1 && p.y0 < t.y1;
+      });
+    });
+    if (free.length) return free[0];
+    // Nowhere clear: the bottom, a line each (the last mark lowest), on whichever side has room.
+    var right = nx - 5 * DPR - w <= b.left, y1 = b.top + b.height - (4 + 14 * row) * DPR;
+    var x0 = right ? nx + 5 * DPR : nx - 5 * DPR - w;
+    return { x0: x0, x1: x0 + w, y0: y1 - h, y1: y1, right: right };
+  }
+
   function drawMarks(u, d) {
     var ctx = u.ctx, b = u.bbox;
     ctx.save();
@@ -83,7 +133,8 @@
       ctx.fillStyle = "#6b7280";
       ctx.fillText(p.label, cx, b.top + 4 * DPR);
     });
-    var marks = d.nonfinite || [];
+    var marks = d.nonfinite || [], placed = [];
+    var lines = marks.map(function (m) { return xpos(u, m.x); }).concat(d.plateau ? [xpos(u, d.plateau.x)] : []);
     marks.forEach(function (m, i) {
       // The loss turned NaN/inf here for good: the curve stops, the mark says why.
       var nx = xpos(u, m.x);
@@ -95,10 +146,10 @@
       ctx.fillStyle = "#8b0000";
       ctx.font = (11 * DPR) + "px system-ui, sans-serif";
       ctx.textBaseline = "bottom";
-      var nw = ctx.measureText(m.label).width, nr = nx - 5 * DPR - nw > b.left;
-      ctx.textAlign = nr ? "right" : "left";
-      // one line each, the last mark lowest: two series that broke an epoch apart do not overprint
-      ctx.fillText(m.label, nr ? nx - 5 * DPR : nx + 5 * DPR, b.top + b.height - (4 + 14 * (marks.length - 1 - i)) * DPR);
+      var box = markLabelBox(u, nx, ctx.measureText(m.label).width, marks.length - 1 - i, placed, lines);
+      placed.push(box);
+      ctx.textAlign = box.right ? "left" : "right";
+      ctx.fillText(m.label, box.right ? nx + 5 * DPR : nx - 5 * DPR, box.y1);
       ctx.restore();
     });
     var pl = d.plateau;
