@@ -471,6 +471,7 @@ def test_a_fit_that_misses_a_blown_up_curves_present_gets_no_forecast():
     assert out.exit_code == 0, out.output
     d = _json.loads(out.output)
     assert d["forecast"]["reason"].startswith("the fit misses") and d["forecast"]["p_improve"] is None
+    assert d["forecast"]["withheld"] == "misses_curve"
     ev = " ".join(d["causes"][0]["evidence"])
     assert "no forecast: the fit misses where the curve is now" in ev and "forecast at" not in ev
     # Any cut of it the fit misses is withheld, never a forecast from a level the curve is not at.
@@ -794,3 +795,28 @@ def test_print_of_a_forecast_is_its_summary_and_its_repr_one_line():
     withheld = losslens.forecast(_nan_record_run())
     assert str(withheld).startswith("val_loss: no forecast (val_loss turned NaN at epoch 12")
     assert "p_improve=None, reason='val_loss turned NaN at epoch 12" in repr(withheld)
+
+
+def test_a_withheld_forecast_says_so_in_a_key_a_program_can_test(tmp_path):
+    """`diagnose --json`'s and `forecast --json`'s forecast of a run that turned NaN, or of a curve too short,
+    carried the last value and a wide interval "by convention", told apart only by the prose of `reason`: now
+    `withheld` names why as a code (null for a forecast made). Real runs: the PyTorch regression a corrupt
+    record made NaN from epoch 12, its first 4 epochs, and a Keras CSVLogger log."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    history = _nan_record_run()
+    d = losslens.diagnose(history, horizon=40)
+    assert d.forecast["withheld"] == "diverged" and d.forecast["reason"].startswith("val_loss turned NaN")
+    path = tmp_path / "short.csv"
+    path.write_text("epoch,loss,val_loss\n" + "".join(
+        f"{e},{history['loss'][e]!r},{history['val_loss'][e]!r}\n" for e in range(4)))
+    for argv in (["diagnose", str(path), "--json"], ["forecast", str(path), "--json"]):
+        res = CliRunner().invoke(app, argv)
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.stdout.splitlines()[0])
+        fc = out["forecast"] if argv[0] == "diagnose" else out
+        assert fc["withheld"] == "too_few_points" and fc["reason"] and fc["p_improve"] is None, fc
+    made = losslens.forecast(REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv").to_dict()
+    assert made["withheld"] is None and made["reason"] is None and made["p_improve"] is not None

@@ -329,7 +329,11 @@ class Forecast:
     plateau_epoch : float or None
         X of DESIGN.md on the forecast curve (see the module docstring).
     reason : str or None
-        Why the forecast is only a wide guess (too few points), else None.
+        Why no forecast was made, in words (too few points, a fit that misses the curve now, a curve that turned
+        NaN/inf for good), else None. ``value`` and ``level`` are then the last point and ``interval`` a wide guess.
+    withheld : str or None
+        The same as a code a program can test, set exactly when ``reason`` is: ``"too_few_points"``,
+        ``"misses_curve"`` or ``"diverged"``.
     uncertain : str or None
         Set where the 90% interval is too wide to inform, and why (a loss whose interval reaches 0, or is wider
         than the level now): the value is then no forecast to act on (:func:`_uncertain`).
@@ -358,6 +362,7 @@ class Forecast:
     n_points: int
     weights: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
+    withheld: str | None = None
     note: str | None = None
     uncertain: str | None = None
     horizon_from: str | None = None
@@ -461,6 +466,7 @@ class Forecast:
             "level": finite_or_none(self.level),
             "n_points": int(self.n_points),
             "reason": self.reason,
+            "withheld": self.withheld,
             "note": self.note,
             "uncertain": self.uncertain,
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
@@ -634,7 +640,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     if horizon <= x0:
         raise ValueError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
     if n < MIN_POINTS or span <= 0:
-        return _insufficient(x, y, horizon, metric)
+        return _insufficient(x, y, horizon, metric, "too_few_points")
 
     y_logged = y  # as logged, for the floor after an lr cut (see below)
     y = _despike(y)
@@ -692,7 +698,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     if n < CHECKED_POINTS and nonneg and level < 0.5 * recent:
         # No held-out tail to weigh the families by, and the fit misses where the curve is now (a flat
         # start, a cliff and a floor: no saturating family passes through all three on 5 points).
-        return _insufficient(x_all, y_all, horizon, metric, reason=(
+        return _insufficient(x_all, y_all, horizon, metric, "too_few_points", reason=(
             f"only {n} points, too few to forecast a curve of this shape (need {CHECKED_POINTS}: the fit through "
             f"{n} puts the level now at {level:.4g}, below the last logged {float(y[-1]):.4g}); "
             "the interval is a wide guess"))
@@ -710,7 +716,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         # DeepOBS cifar10_3c3d at Adam lr 1.58 (fixture deepobs_blowup), 3.59 -> 3.5e4 -> 7.22 at epoch 100,
         # had its level now at -536 and "0 (100% higher)" by epoch 200.
         median, noise, k_r = miss
-        return _insufficient(x_all, y_all, horizon, metric, reason=(
+        return _insufficient(x_all, y_all, horizon, metric, "misses_curve", reason=(
             f"the fit misses where the curve is now, a shape no learning-curve family follows (a blow-up and its "
             f"recovery, a jump): its level now {level:.4g} against the last {k_r} points' median {median:.4g}, last "
             f"{float(y[-1]):.4g} (noise sd {noise:.2g}); the interval is a wide guess"))
@@ -831,7 +837,8 @@ def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
     if onset is None:
         return None
     i, kind = onset
-    return _insufficient(np.asarray(x, dtype=float), np.asarray(y, dtype=float), horizon, metric, reason=(
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return _insufficient(x, y, horizon, metric, "diverged", reason=(
         f"{metric} turned {kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so: the run diverged, and "
         "a fit of the curve before it broke down says nothing of where it is heading"))
 
@@ -1146,8 +1153,9 @@ def _plateau_epoch(model: _Model, x0: float, horizon: float, x=None, y=None) -> 
     return float(xs[idx])
 
 
-def _insufficient(x, y, horizon, metric, reason: str | None = None) -> Forecast:
-    """Too few points to fit: the last value, with an interval as wide as the data allow."""
+def _insufficient(x, y, horizon, metric, withheld: str, reason: str | None = None) -> Forecast:
+    """No forecast (``withheld``: the code, ``reason``: the words; by default too few points to fit): the last
+    value, with an interval as wide as the data allow, as the JSON's keys ask for a value."""
     last = float(y[-1])
     rng = float(np.ptp(y)) if y.size > 1 else abs(last)
     lo = last - 2.0 * max(rng, 0.5 * abs(last))
@@ -1156,7 +1164,7 @@ def _insufficient(x, y, horizon, metric, reason: str | None = None) -> Forecast:
     hi = max(float(y.max()), last + max(rng, 0.1 * abs(last)))
     return Forecast(metric=metric, horizon=horizon, value=last, interval=(lo, hi), level=last,
                     gain=0.0, p_improve=None, plateau_epoch=None, x0=float(x[0]),
-                    x_last=float(x[-1]), n_points=int(x.shape[0]),
+                    x_last=float(x[-1]), n_points=int(x.shape[0]), withheld=withheld,
                     reason=reason or f"only {x.shape[0]} finite point(s) with distinct axis values: "
                                      f"too few to forecast (need {MIN_POINTS}); the interval is a wide guess")
 
