@@ -320,6 +320,17 @@ def _label_rows(png: bytes, left: float, right: float, top: float, bottom: float
     return [int(top) + i for i in np.flatnonzero(dark & ~np.r_[False, dark[:-1]])]
 
 
+def _chart_shots(b: Browser, ds: list, path):
+    """``(i, screenshot)`` of each run's main chart in the report at ``path``, once drawn."""
+    b.events.clear()
+    b.open(path.as_uri(), READY)
+    for i in range(1, len(ds) + 1):
+        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
+        b.pump(0.3)
+        yield i, _element_shot(b, f"#ll-chart-{i} .uplot")
+
+
 BLOWUP = os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "keras_sgd_blowup")
 
 
@@ -330,15 +341,8 @@ def test_log_axis_labelled_over_any_range(browser, tmp_path):
     ds = [losslens.diagnose(os.path.join(BLOWUP, f)) for f in ("lr0.27.csv", "lr0.3.csv")]
     ds += [losslens.diagnose(EXAMPLE)]
     assert [d.verdict for d in ds[:2]] == ["diverged", "diverged"]
-    path = write_report(ds, tmp_path / "blowup.html")
     b = browser
-    b.events.clear()
-    b.open(path.as_uri(), READY)
-    for i in range(1, len(ds) + 1):
-        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
-        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
-        b.pump(0.3)
-        png = _element_shot(b, f"#ll-chart-{i} .uplot")
+    for i, png in _chart_shots(b, ds, write_report(ds, tmp_path / "blowup.html")):
         over = b.eval(f"(function(){{var u=document.querySelector('#ll-chart-{i} .uplot'),"
                       f"o=u.querySelector('.u-over'),a=u.getBoundingClientRect(),r=o.getBoundingClientRect();"
                       "return {x:r.x-a.x,y:r.y-a.y,h:r.height};})()")
@@ -398,15 +402,8 @@ def test_a_nan_marks_label_covers_no_curve(browser, tmp_path):
 
     ds = [losslens.diagnose(_nan_record_run()), losslens.diagnose(_lr_range_run())]
     assert [d.verdict for d in ds] == ["diverged", "diverged"]
-    path = write_report(ds, tmp_path / "nan.html")
     b = browser
-    b.events.clear()
-    b.open(path.as_uri(), READY)
-    for i in range(1, len(ds) + 1):
-        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
-        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
-        b.pump(0.3)
-        png = _element_shot(b, f"#ll-chart-{i} .uplot")
+    for i, png in _chart_shots(b, ds, write_report(ds, tmp_path / "nan.html")):
         at = json.dumps([m["x"] for m in chart_data(ds[i - 1])["nonfinite"]])
         xs = b.eval("(function(){var u=losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-%d'})[0].u,"
                     "a=u.root.getBoundingClientRect(),o=u.over.getBoundingClientRect();"
