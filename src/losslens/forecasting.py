@@ -401,7 +401,7 @@ class Forecast:
         def g(v):
             return None if v is None else float(f"{v:.4g}")
 
-        state = (f", reason={self.reason!r}" if self.reason else
+        state = (f", withheld={self.withheld!r}" if self.withheld else
                  f", uncertain={self.uncertain!r}" if self.uncertain else "")
         return (f"Forecast(metric={self.metric!r}, horizon={g(self.horizon)!r}, value={g(self.value)!r}, "
                 f"interval=({g(self.interval[0])!r}, {g(self.interval[1])!r}), "
