@@ -19,6 +19,8 @@ class DivergenceFacts:
     peak_at: float | None = None  # axis value of that peak (None: the start is the highest point)
     peak: float | None = None     # the peak value (of a running median of 3: one bad point is no blow-up)
     start: float = 0.0            # L(0), the first finite value
+    held_growth: float = 0.0      # (lowest value of the later half - L(0)) / |L(0)|: > 0 means every point
+                                  # of the run's second half sat above its start
 
 
 def logged(run, key: str) -> np.ndarray:
@@ -74,6 +76,7 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     fin_axis, fin = (axis[finite], raw[finite]) if y is None else (x, y)
     half = fin.shape[0] // 2
     if half >= 2 and start != 0:
+        out.held_growth = (float(np.min(fin[half:])) - start) / abs(start)
         med = median3(fin)
         k = int(np.argmax(med[:half]))
         rise = float(med[k]) - start
