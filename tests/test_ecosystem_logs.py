@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import losslens
+from losslens.cli import app
 from losslens.exceptions import NoLossError, ReadError, UnknownFormatError
 from losslens.readers import read
 
@@ -1136,3 +1138,27 @@ def test_stuck_by_a_large_step_read_on_accuracy_quotes_the_losses():
     d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "adam_lr0.3.csv", metric="val_acc")
     assert d.verdict == "stuck_at_init" and d.cause.actions[0].startswith("lower the learning rate")
     assert "(val_loss 2.308 -> 2.358, train_loss 2.308 -> 2.332" in d.cause.evidence[-1]
+
+
+def test_add_hparams_folders_are_the_runs_settings_not_runs(caplog):
+    # torch's SummaryWriter.add_hparams({"lr": lr, "momentum": 0.9}, {...}) at the end of each run of a sweep writes
+    # a <timestamp>/ folder in the run's holding the settings and one point per metric (fixture tb_lr_sweep).
+    # `losslens diagnose tb:runs/` read 6 runs: the 3 curves and 3 one-point "runs" skipped as too short, and the
+    # curves had no lr. Now 3 runs, each with its lr and momentum in meta["hparams"], and nothing skipped.
+    folder = ECO / "tb_lr_sweep" / "runs"
+    assert len([d for d in folder.glob("*/*") if d.is_dir()]) == 3  # the add_hparams folders
+    runs = read(f"tb:{folder}")
+    assert [r.name for r in runs] == ["lr_0.001", "lr_0.03", "lr_1.0"]
+    assert [r.meta["hparams"] for r in runs] == [{"lr": lr, "momentum": 0.9} for lr in (0.001, 0.03, 1.0)]
+    res = CliRunner().invoke(app, ["diagnose", f"tb:{folder}"])
+    assert res.exit_code == 0 and "skipped" not in res.output and res.output.startswith("3 runs")
+    # The summary shows each run's lr (a sweep's runs told apart by what the user varied), and the best one.
+    header, *rows = [ln.split("│")[1:3] for ln in res.output.split("\n\n")[0].splitlines() if ln.startswith(("┃", "│"))]
+    assert [c.strip() for c in rows[1]] == ["lr_0.03", "0.03"]
+    assert "best val_loss: lr_0.03," in res.output
+    from losslens.report.html import report_html
+    page = report_html(losslens.diagnose_all(f"tb:{folder}"))
+    assert '<th data-key="lr" data-type="num"' in page and 'data-lr="0.03"' in page
+    # Read alone, such a folder is still what it is: the one-line "too short" error, not silence.
+    [alone] = [d for d in (folder / "lr_0.03").iterdir() if d.is_dir()]
+    assert CliRunner().invoke(app, ["diagnose", f"tb:{alone}"]).exit_code == 2

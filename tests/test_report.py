@@ -522,3 +522,54 @@ def test_the_legend_leaves_the_phase_names_readable():
     assert "rising validation" in [t.get_text() for t in names]
     box = ax.get_legend().get_window_extent(renderer)
     assert not [t.get_text() for t in names if t.get_window_extent(renderer).overlaps(box)]
+
+
+def _lr_sweep(folder, lrs=(0.01, 0.1, 0.5, 1.0), epochs=40):
+    """A real learning-rate sweep, one CSV per lr in its own folder (the layout a user's loop writes): full-batch
+    SGD on y = 2 x1 + 3 x2 + noise; 0.01 and 0.1 still fall at epoch 40, 1.0 overshoots (the largest
+    stable step is ~0.6)."""
+    ends = {}
+    for lr in lrs:
+        h = linear_regression_run(lr=lr, epochs=epochs)
+        (folder / f"lr_{lr:g}").mkdir(parents=True)
+        with (folder / f"lr_{lr:g}" / "log.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["epoch", "loss", "val_loss"])
+            w.writerows([e, a, b] for e, (a, b) in enumerate(zip(h["loss"], h["val_loss"])))
+        ends[f"lr_{lr:g}"] = h["val_loss"]
+    return ends
+
+
+def test_a_sweep_names_its_best_run_in_the_table_json_and_report(tmp_path):
+    """"Which lr should I pick?": the summary table listed each run's verdict and X, the report's overview a
+    sortable raw best, and nothing named the run that did best. Now one line under the table, the JSON's
+    ``best`` and a badge in the overview name the run whose smoothed validation loss got lowest."""
+    ends = _lr_sweep(tmp_path / "sweep")
+    assert min(ends["lr_0.5"]) < 0.5 * min(min(ends[k]) for k in ("lr_0.01", "lr_0.1"))  # the sweep's pick
+    assert not np.isfinite(ends["lr_1"][-1]) or ends["lr_1"][-1] > 10 * ends["lr_1"][0]  # overshoots
+    res = CliRunner().invoke(app, ["diagnose", str(tmp_path / "sweep")])
+    assert res.exit_code == 0, res.output
+    table = res.output.split("\n\n")[0]
+    assert [ln.split()[1] for ln in table.splitlines() if ln.startswith("│")] == ["lr_0.01", "lr_0.1", "lr_0.5", "lr_1"]
+    [best] = [ln for ln in res.output.splitlines() if ln.startswith("best ")]
+    ds = losslens.diagnose_all(tmp_path / "sweep")
+    by = {d.run_name: d for d in ds}
+    epoch, value = by["lr_0.5"].best
+    assert best == f"best val_loss: lr_0.5, {value:.4g} at epoch {epoch:g} (smoothed; {by['lr_0.5'].verdict})"
+    assert value == min(d.best[1] for d in ds)
+    js = [json.loads(ln) for ln in CliRunner().invoke(app, ["diagnose", str(tmp_path / "sweep"), "--json"]).output.splitlines()]
+    assert {j["run"]: j["best"]["value"] for j in js}["lr_0.5"] == pytest.approx(value)
+    page = report_html.report_html(ds)
+    assert page.count("data-best") == 1 and re.search(r'data-name="lr_0.5"[^>]*data-best', page)
+    assert "data-lr" not in page and "│ lr " not in table  # no lr logged or saved: no lr column
+    # Runs read on different metrics do not compare: no line, no badge.
+    assert losslens.result.best_run([by["lr_0.5"], losslens.diagnose(by["lr_0.1"].run, metric="train_loss")]) is None
+
+
+def test_a_single_run_or_training_losses_name_no_best(tmp_path):
+    ends = _lr_sweep(tmp_path / "sweep", lrs=(0.1, 0.5))
+    assert ends
+    ds = losslens.diagnose_all(tmp_path / "sweep", metric="train_loss")
+    assert losslens.result.best_run(ds) is None and losslens.result.best_run(ds[:1]) is None
+    res = CliRunner().invoke(app, ["diagnose", str(tmp_path / "sweep"), "--metric", "train_loss"])
+    assert res.exit_code == 0 and not [ln for ln in res.output.splitlines() if ln.startswith("best ")]

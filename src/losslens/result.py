@@ -151,6 +151,18 @@ class Diagnosis:
         ax = ax[np.isfinite(ax)]
         return float(ax.max()) if ax.size else None
 
+    @property
+    def best(self) -> tuple[float, float] | None:
+        """``(axis value, value)`` of the smoothed curve diagnosed at its best: a loss's minimum, a score's maximum,
+        in the metric's own units. What :func:`best_run` compares a sweep's runs by: one lucky point of a noisy
+        curve does not win it. None without the facts."""
+        f = self.facts
+        s = getattr(f, "smoothed", None)
+        if s is None or len(s) == 0 or not np.isfinite(s).any():
+            return None
+        i = int(np.nanargmin(s))  # the facts hold a score on the lower-is-better scale
+        return float(f.x[i]), float(-s[i] if f.higher_is_better else s[i])
+
     def epoch_at(self, v) -> float | None:
         """The Trainer epoch at step ``v`` (see :func:`trainer_epoch`); None where there is none."""
         return trainer_epoch(self.run, v)
@@ -172,6 +184,7 @@ class Diagnosis:
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
             "forecast": self.forecast,
+            "best": None if (b := self.best) is None else {"epoch": _clean(b[0]), "value": _clean(b[1])},
             "facts": facts,
         }
 
@@ -209,6 +222,24 @@ class Diagnosis:
     def _repr_html_(self) -> str:  # notebooks
         from .report.html import diagnosis_card_html
         return diagnosis_card_html(self)
+
+
+def best_run(diagnoses) -> int | None:
+    """The index of the run whose smoothed held-out curve got lowest (a loss) or highest (a score), by
+    :attr:`Diagnosis.best`: the run to pick from a sweep (of learning rates, batch sizes, widths). None for
+    fewer than two runs, or runs not read on one held-out metric in one direction: a loss beside an accuracy
+    does not compare, nor does a training loss (the lowest is the one that fitted its training data best,
+    overfitting included)."""
+    diagnoses = list(diagnoses)
+    if len(diagnoses) < 2:
+        return None
+    metrics = {(d.metric, bool(getattr(d.facts, "higher_is_better", False))) for d in diagnoses}
+    if len(metrics) != 1 or str(diagnoses[0].metric).startswith("train"):
+        return None
+    sign = -1.0 if next(iter(metrics))[1] else 1.0
+    values = [math.inf if (b := d.best) is None else sign * b[1] for d in diagnoses]
+    i = int(np.argmin(values))
+    return i if math.isfinite(values[i]) else None
 
 
 def trainer_epoch(run, v) -> float | None:

@@ -5,7 +5,8 @@ Found in the hyperparameters a logger saved with the run: Lightning's ``hparams.
 (``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field),
 or what a losslens callback read off the optimizer (``meta["weight_decay"]``). The names are those
 the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
-L2 factor (``l2``), and the common spellings of an L2 coefficient.
+L2 factor (``l2``), and the common spellings of an L2 coefficient. The learning rate a run was set to is read
+from the same settings (:func:`learning_rate`): what tells a sweep's runs apart in its summary.
 """
 
 from __future__ import annotations
@@ -48,6 +49,37 @@ def _decoupled(saved: dict) -> bool:
     return False
 
 
+def _saved(meta: dict):
+    """``(key, where, settings)`` of each dict of saved settings in ``meta``, the losslens callbacks' last."""
+    for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
+        saved = meta.get(key)
+        if isinstance(saved, dict):
+            yield key, where, saved
+
+
+def learning_rate(run) -> float | None:
+    """The learning rate ``run`` was set to: a setting its logger saved (Lightning's ``hparams.yaml``,
+    ``add_hparams``, a W&B config, MLflow params) named as the lr columns are (``lr``, ``learning_rate``, a
+    nested ``optimizer.lr``), else the first lr logged (a losslens callback's, a Trainer's). None where
+    neither says."""
+    from ..columns import ALIASES
+
+    names = ALIASES["lr"]
+    meta = getattr(run, "meta", None) or {}
+    for _key, _where, saved in _saved(meta):
+        for name, value in saved.items():
+            if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
+                value = value.get("value")
+            leaf = str(name).lower()
+            if (leaf in names or leaf.rsplit(".", 1)[-1] in names) and _number(value):
+                return _number(value)
+    logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
+    if logged is not None:
+        finite = [float(v) for v in logged if v == v and abs(v) != float("inf")]
+        return finite[0] if finite and finite[0] > 0 else None
+    return None
+
+
 def weight_decay(meta: dict) -> RegularizationFacts | None:
     """The logged weight decay / L2 coefficient, or None where the log gives none (or only a decoupled,
     AdamW, decay)."""
@@ -55,9 +87,8 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
     if isinstance(direct, dict) and _number(direct.get("value")) is not None:
         return RegularizationFacts(str(direct.get("name", "weight_decay")), _number(direct["value"]),
                                    str(direct.get("where", "optimizer")))
-    for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
-        saved = meta.get(key)
-        if not isinstance(saved, dict) or _decoupled(saved):
+    for key, where, saved in _saved(meta):
+        if _decoupled(saved):
             continue
         for name, value in saved.items():
             leaf = str(name).lower()

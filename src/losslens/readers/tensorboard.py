@@ -71,11 +71,12 @@ def read_tensorboard(path) -> list[Run]:
         # add_scalars child's does (tag "Loss" in Loss_val/).
         split = path.parent.name if path.parent.name.lower() in SPLITS or _add_scalars_child(
             path.parent, scalars, alone=True) else None
-        after = scalars.after
+        after, hp = scalars.after, scalars.hparams
         scalars, axis = _merge_parts([(split, scalars)])
-        return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after]), axis=axis)]
+        return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)]
 
     loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
+    _fold_hparams_folders(path, loaded)
     runs = []
     for root, parts in sorted(_group_runs(path, loaded).items()):
         scalars, axis = _merge_parts([(sub, loaded[directory]) for sub, directory in parts])
@@ -84,7 +85,8 @@ def read_tensorboard(path) -> list[Run]:
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
-                                   meta=_meta([loaded[d].after for _, d in parts]), axis=axis))
+                                   meta=_meta([loaded[d].after for _, d in parts],
+                                              {k: v for _, d in parts for k, v in loaded[d].hparams.items()}), axis=axis))
     if not runs:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
@@ -92,9 +94,23 @@ def read_tensorboard(path) -> list[Run]:
     return runs
 
 
-def _meta(afters: list[dict]) -> dict:
+def _meta(afters: list[dict], hparams: dict | None = None) -> dict:
     after = {tag: v for a in afters for tag, v in a.items()}
-    return {"format": "tensorboard", **({"evaluated_after_training": after} if after else {})}
+    return {"format": "tensorboard", **({"evaluated_after_training": after} if after else {}),
+            **({"hparams": hparams} if hparams else {})}
+
+
+def _fold_hparams_folders(path: Path, loaded: dict) -> None:
+    """torch's ``SummaryWriter.add_hparams(hparams, metrics)`` writes a ``<timestamp>/`` folder inside the run's
+    holding the hyperparameters and one point per metric (``hparam/best_val_loss``): the sweep's summary of the
+    run, not a run. Read as runs, a 3-run lr sweep was 3 more "too short to diagnose" lines, and the runs had
+    no lr to show. Its hyperparameters go to the run beside it (``meta["hparams"]``), its folder is dropped."""
+    for d in list(loaded):
+        parent, scalars = d.parent, loaded[d]
+        if d != path and parent in loaded and scalars.hparams \
+                and all(len(steps) <= 1 for steps, _ in scalars.values()):
+            loaded[parent].hparams = {**scalars.hparams, **loaded[parent].hparams}
+            del loaded[d]
 
 
 # ---- building the Run (shared with the MLflow and W&B readers) -------------------------------
@@ -335,6 +351,7 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
               if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"}
     events, closing = _closing_evaluations(path, events, pea)
     out = Scalars()
+    out.hparams = _hparams(acc)
     restarts = []
     for tag, (kept, after) in _split_after_training(events, closing).items():
         kept, restart = _without_orphans(kept)
@@ -351,6 +368,26 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         warn(path, "the steps start again at %d after step %d (a second writer into this folder: the script run "
              "again, or resumed from a checkpoint): read as TensorBoard drops a restart's orphans, the later points "
              "replacing the earlier ones from step %d on (%d points left out)", first, last, first, gone)
+    return out
+
+
+def _hparams(acc) -> dict:
+    """The hyperparameters the hparams plugin's ``session_start_info`` holds (``add_hparams``, Lightning's
+    ``log_hyperparams``): numbers, strings, booleans by name; {} where there are none or they do not parse."""
+    try:
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        content = acc.PluginTagToContent("hparams").get("_hparams_/session_start_info")
+        if content is None:
+            return {}
+        info = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+    except Exception:  # no such plugin data, or none this version of tensorboard parses: context, not the run
+        return {}
+    out = {}
+    for name, value in info.hparams.items():
+        kind = value.WhichOneof("kind")
+        if kind in ("number_value", "string_value", "bool_value"):
+            out[name] = getattr(value, kind)
     return out
 
 
@@ -465,6 +502,7 @@ class Scalars(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.after: dict[str, float] = {}
+        self.hparams: dict[str, object] = {}  # add_hparams' (a Lightning TensorBoardLogger's) settings
 
 
 def _closing_evaluations(path, events: dict, pea) -> tuple[dict, dict]:

@@ -26,7 +26,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..result import finite_or_none
+from ..result import best_run, finite_or_none
+from .text import learning_rates
 from . import plot
 from .text import as_logged
 
@@ -270,13 +271,19 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
     return section, script
 
 
-# Column widths of the overview (fixed layout); the run name takes the rest.
-_COLGROUP = ("<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in
-             ("44px", "", "150px", "62px", "70px", "110px", "96px", "84px", "84px")) + "</colgroup>")
+# Column widths of the overview (fixed layout); the run name takes the rest; a sweep's lr column after it.
+_WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "84px", "84px")
+
+
+def _colgroup(lr: bool) -> str:
+    widths = _WIDTHS[:2] + (("70px",) if lr else ()) + _WIDTHS[2:]
+    return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>"
 
 
 def _overview(diagnoses, datas) -> str:
     rows = []
+    best = best_run(diagnoses)
+    lrs = learning_rates(diagnoses)
     for i, (d, data) in enumerate(zip(diagnoses, datas), start=1):
         top = d.causes[0] if d.causes else None
         conf = _conf(top) if top else None
@@ -286,12 +293,18 @@ def _overview(diagnoses, datas) -> str:
         gap = (data or {}).get("gap") if data else None
         num = lambda v: "" if v is None else repr(float(v))  # noqa: E731 - sortable attribute value
         ivs = (f"{_at(iv[0])}\u2013{_at(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
+        # The run a sweep's reader picks: its smoothed best, not the column's single best point, decides.
+        mark = "" if best != i - 1 else (f' <span class="ll-best" title="best {esc(d.metric)} of these runs, '
+                                         f'smoothed: {_fmt(d.best[1])} at {esc(d.axis)} {_at(d.best[0])}">best</span>')
+        lr = None if not lrs else lrs[i - 1]
+        lr_attr = f' data-lr="{num(lr)}"' if lrs else ""
+        lr_cell = (f'<td class="ll-num">{DASH if lr is None else f"{lr:g}"}</td>') if lrs else ""
         rows.append(
-            f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}" '
+            f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
-            f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}">'
+            f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
             f'<td class="ll-num">{i}</td>'
-            f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a></td>'
+            f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a>{mark}</td>{lr_cell}'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
@@ -303,6 +316,8 @@ def _overview(diagnoses, datas) -> str:
     options = '<option value="">all verdicts</option>' + "".join(
         f'<option value="{esc(v)}">{esc(_label(v))}</option>' for v in verdicts)
     head = ('<tr><th data-key="i" data-type="num">#</th><th data-key="name">run</th>'
+            + ('<th data-key="lr" data-type="num" title="the learning rate the log saved or logged first">lr</th>'
+               if lrs else "") +
             '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'
             '<th data-key="len" data-type="num">logged to</th>'
@@ -313,7 +328,7 @@ def _overview(diagnoses, datas) -> str:
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
             f'<span id="ll-count" class="ll-sub">{len(diagnoses)} runs</span></div>'
-            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview">{_COLGROUP}<thead>{head}</thead>'
+            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview">{_colgroup(bool(lrs))}<thead>{head}</thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..columns import respell
-from ..result import Diagnosis, axis_text
+from ..result import Diagnosis, axis_text, best_run
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -121,6 +121,27 @@ def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
     return out
 
 
+def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
+    """Each run's learning rate where its log says (saved settings, else the first lr logged:
+    :func:`losslens.facts.regularization.learning_rate`), for the summaries' lr column; None where no run's does."""
+    from ..facts.regularization import learning_rate
+
+    lrs = [learning_rate(d.run) if d.run is not None else None for d in diagnoses]
+    return lrs if any(v is not None for v in lrs) else None
+
+
+def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str | None:
+    """``best val_loss: lr_0.3, 0.1499 at epoch 27 (smoothed; converged)``: the run a sweep's reader picks
+    (:func:`losslens.result.best_run`), or None where the runs do not compare."""
+    i = best_run(diagnoses)
+    if i is None:
+        return None
+    d = diagnoses[i]
+    x, value = d.best
+    name = (names or [dd.run_name for dd in diagnoses])[i]
+    return as_logged(d, f"best {d.metric}: {name}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {d.verdict})")
+
+
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     """Print one report per run; with several runs, a summary table first."""
     from rich.markup import escape
@@ -130,15 +151,20 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     names = distinct_names([getattr(d, "run", None) for d in diagnoses], [d.run_name for d in diagnoses])
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
-        for col in ("run", "verdict", "X", "interval", "conf.", "metric", "logged to"):
+        lrs = learning_rates(diagnoses)
+        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "conf.", "metric", "logged to"):
             table.add_column(col, overflow="fold")
-        for d, name in zip(diagnoses, names):
+        for k, (d, name) in enumerate(zip(diagnoses, names)):
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
-            table.add_row(escape(name), f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
+            lr = (("" if lrs[k] is None else f"{lrs[k]:g}"),) if lrs else ()
+            table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
                           escape(as_logged(d, d.metric)), escape(d.logged_to()))
         out.print(table)
+        line = best_line(diagnoses, names)
+        if line:
+            out.print(escape(line))
         if len(diagnoses) > 20:
             return
         out.print()
