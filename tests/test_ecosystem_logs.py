@@ -1162,3 +1162,38 @@ def test_add_hparams_folders_are_the_runs_settings_not_runs(caplog):
     # Read alone, such a folder is still what it is: the one-line "too short" error, not silence.
     [alone] = [d for d in (folder / "lr_0.03").iterdir() if d.is_dir()]
     assert CliRunner().invoke(app, ["diagnose", f"tb:{alone}"]).exit_code == 2
+
+
+def test_a_lightning_run_thrown_to_a_guess_reads_lr_too_high_though_its_first_loss_says_ln_15():
+    # An lr sweep (fixture lightning_sgd_collapse): SGD 3.0 threw the digits MLP out in its first epoch (val_loss
+    # 6.68) and it sat at ln 10 with validation accuracy ~0.10 for 29 epochs; lr 1.0 reached ~0.12. Its epoch-mean
+    # first training loss, 2.72, is ln 15, so K was inferred as 15, the end at ln 10 was not seen as a guess, and
+    # the run read no_signal ("check the labels") without --classes 10, lr_too_high with it. Now both.
+    folder = ECO / "lightning_sgd_collapse" / "lightning_logs"
+    [good, high] = read(folder)
+    assert good.meta["hparams"]["lr"] == 1.0 and high.meta["hparams"]["lr"] == 3.0
+    val = _finite(high, "val_loss")
+    assert val[0] > 2.5 * np.log(10) and abs(np.median(val[-8:]) - np.log(10)) < 0.05
+    assert abs(_finite(high, "train_loss")[0] - np.log(15)) < 0.02
+    assert _finite(good, "val_loss").min() < 0.1 * np.log(10)  # the counterfactual: a third of the step
+    for classes in (None, 10):
+        d = losslens.diagnose(high, classes=classes)
+        assert d.verdict == "lr_too_high", (classes, d.cause_ids())
+        assert "no_signal" not in d.cause_ids()
+        assert d.causes[0].evidence[0].startswith("val_loss and train_loss end at") and "ln 10" in d.causes[0].evidence[0]
+
+
+def test_a_sweep_run_whose_event_file_is_empty_is_said_not_dropped(tmp_path, caplog):
+    # A writer killed before its first flush leaves a 0-byte event file: in a TensorBoard sweep that run vanished
+    # from `losslens diagnose tb:runs/` without a word (or left only its add_hparams folder, "too short").
+    import shutil
+
+    runs = tmp_path / "runs"
+    shutil.copytree(ECO / "tb_lr_sweep" / "runs", runs)
+    [killed] = [f for f in (runs / "lr_1.0").iterdir() if f.is_file()]
+    killed.write_bytes(b"")
+    with caplog.at_level("WARNING", logger="losslens"):
+        got = read(f"tb:{runs}")
+    assert [r.name for r in got] == ["lr_0.001", "lr_0.03"]
+    [line] = [r.getMessage() for r in caplog.records if "no scalars" in r.getMessage()]
+    assert line == f"losslens: {runs}: passed over 1 folder(s) whose event files hold no scalars: lr_1.0"

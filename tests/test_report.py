@@ -573,3 +573,28 @@ def test_a_single_run_or_training_losses_name_no_best(tmp_path):
     assert losslens.result.best_run(ds) is None and losslens.result.best_run(ds[:1]) is None
     res = CliRunner().invoke(app, ["diagnose", str(tmp_path / "sweep"), "--metric", "train_loss"])
     assert res.exit_code == 0 and not [ln for ln in res.output.splitlines() if ln.startswith("best ")]
+
+
+def test_a_lightning_sweep_of_twelve_versions_reads_in_version_order_with_its_lrs(tmp_path):
+    """Lightning's CSVLogger numbers a sweep's runs version_0 ... version_11 in a folder; string order put
+    version_10 and version_11 between version_1 and version_2, so the summary's lrs read 1e-3, 2e-3, 0.55, 1,
+    3.4e-3 ... Numbers in names now sort as numbers, and each row shows the lr hparams.yaml saved."""
+    pytest.importorskip("lightning")
+    from lightning.pytorch.loggers import CSVLogger
+
+    lrs = [float(v) for v in np.geomspace(1e-3, 1.0, 12)]
+    for lr in lrs:  # a user's own loop logging through Lightning's logger, as LightningModule.log would
+        logger = CSVLogger(tmp_path, name="lightning_logs")
+        logger.log_hyperparams({"lr": lr})
+        h = linear_regression_run(lr=lr, epochs=30)
+        for e, (a, b) in enumerate(zip(h["loss"], h["val_loss"])):
+            logger.log_metrics({"epoch": e, "train_loss": a, "val_loss": b}, step=e)
+        logger.save()
+    folder = tmp_path / "lightning_logs"
+    assert sorted(p.name for p in folder.iterdir())[:4] == ["version_0", "version_1", "version_10", "version_11"]
+    runs = losslens.read(folder)
+    assert [r.name for r in runs] == [f"version_{i}" for i in range(12)]
+    res = CliRunner().invoke(app, ["diagnose", str(folder)])
+    assert res.exit_code == 0, res.output
+    rows = [ln.split("│")[1:3] for ln in res.output.split("\n\n")[0].splitlines() if ln.startswith("│")]
+    assert [float(lr) for _, lr in rows] == pytest.approx(lrs, rel=1e-4)

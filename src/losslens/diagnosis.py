@@ -1179,6 +1179,10 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             train_fits and _train_loss_at_guess(f, t) is None
         if at_chance and not memorising:
             return None  # nothing fitted: underfitting decides
+        if at_chance and _thrown_to_a_guess(f, t) is not None:
+            # Both losses back at ln K after a start far above it: the first steps threw the outputs out and
+            # nothing was fitted (fits_nothing reads it), whatever K the first loss suggested.
+            return None
         if at_chance and c.val_acc_start is not None and c.n_val and c.val_acc_start >= max(margin, c.chance + 0.1) \
                 and (c.val_acc_start - c.chance) / math.sqrt(c.chance * (1 - c.chance) / c.n_val) >= 4:
             # Far above chance at first (4 binomial sds: 9 of 20 right at chance 1/5 is 2.8): it
@@ -1505,14 +1509,21 @@ def _never_below(g) -> bool:
 def _ended_at_a_guess(f: Facts, end: float) -> int | None:
     """K when the validation loss ended at ``end`` = ln K (within 2%) and the validation accuracy at 1/K (K given,
     or the K whose ln the loss sits at): the model predicts the class frequencies now. None without a validation
-    accuracy, or where ``end`` is no ln K."""
+    accuracy, or where ``end`` is no ln K.
+
+    A K inferred from the initial loss is only a guess where the first point was thrown far out: Lightning's
+    epoch-mean training loss of SGD(3.0) on digits started at 2.718 = ln 15 (blown-up batches averaged in),
+    and with K = 15 a network back at ln 10 and accuracy 0.096 was not seen as guessing; it read no_signal,
+    "check the labels", where lr 1.0 reached 0.12. Where K was not given, the K of the end's own ln is tried
+    too: the loss and the accuracy must both agree with it."""
     c = f.chance
     if c.val_acc_tail is None or not math.log(2) < end < 50:  # (ln K ≥ 50 is no class count: a blow-up)
         return None
-    k = c.classes or int(round(math.exp(end)))
-    if k < 2 or abs(end - math.log(k)) > 0.02 * math.log(k) or abs(c.val_acc_tail - 1 / k) > 0.3 / k:
-        return None
-    return k
+    ks = [c.classes] if c.classes and not c.classes_inferred else [c.classes, int(round(math.exp(end)))]
+    for k in dict.fromkeys(k for k in ks if k):
+        if k >= 2 and abs(end - math.log(k)) <= 0.02 * math.log(k) and abs(c.val_acc_tail - 1 / k) <= 0.3 / k:
+            return k
+    return None
 
 
 def _back_to_a_guess(f: Facts, end: float) -> int | None:

@@ -194,8 +194,8 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
     # folder need not be the same run's.
     saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name else None
     if saved:
-        for run in runs:
-            run.meta.setdefault("hparams", saved)
+        for run in runs:  # over what the event file's hparams plugin holds (add_hparams): the file is the whole set
+            run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}
     # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
     ultralytics.beside(path, runs)
     return runs

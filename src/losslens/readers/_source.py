@@ -40,6 +40,18 @@ class Content:
     text: str | None = None
 
 
+_NUMBER_IN_NAME = re.compile(r"(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+
+
+def natural_key(name: str) -> list:
+    """Sort key that reads the numbers in a name as numbers: a sweep's runs in the order of what it varied
+    (``version_2`` before ``version_10``, ``lr_0.0003`` before ``lr_0.001``, ``lr_1e-05`` before
+    ``lr_0.0001``), where plain string order put Lightning's ``version_10`` and ``version_11`` between
+    ``version_1`` and ``version_2``."""
+    parts = _NUMBER_IN_NAME.split(str(name))
+    return [(float(p), p) if i % 2 else p for i, p in enumerate(parts)]
+
+
 def run_name(path: Path) -> str:
     """The run name for a file: its stem without compression / data suffixes.
 

@@ -68,7 +68,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        dirnames[:] = sorted((d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS), key=_source.natural_key)
         if _is_mlflow_store(here, dirnames):
             runs += _guarded(problems, here, root, missing,
                              lambda: delegate("mlflow", str(here), str(here), experiment=experiment))
@@ -91,7 +91,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
                 runs += _guarded(problems, run_dir, root, missing,
                                  lambda: delegate("tensorboard", str(run_dir), str(run_dir)))
             filenames = [f for f in filenames if "tfevents" not in f]
-        for fname in sorted(filenames):
+        for fname in sorted(filenames, key=_source.natural_key):
             if fname.startswith(".") or fname.lower() in SKIP_NAMES:
                 continue
             if any(fname.lower().endswith(s) for s in SKIP_SUFFIXES):

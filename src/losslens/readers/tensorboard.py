@@ -39,6 +39,7 @@ import numpy as np
 from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, map_columns, normalise
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
+from ._source import natural_key, warn
 
 # Sub-directory names that hold one split of a run (Keras writes train/ and validation/).
 SPLITS = {"train": "train", "training": "train", "validation": "validation", "val": "val",
@@ -77,10 +78,11 @@ def read_tensorboard(path) -> list[Run]:
 
     loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
     _fold_hparams_folders(path, loaded)
-    runs = []
-    for root, parts in sorted(_group_runs(path, loaded).items()):
+    runs, empty = [], []
+    for root, parts in sorted(_group_runs(path, loaded).items(), key=lambda kv: natural_key(os.path.relpath(kv[0], path))):
         scalars, axis = _merge_parts([(sub, loaded[directory]) for sub, directory in parts])
         if not scalars:
+            empty.append(os.path.relpath(root, path).replace(os.sep, "/"))
             continue
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
@@ -91,6 +93,9 @@ def read_tensorboard(path) -> list[Run]:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
         raise ReadError("event files hold no scalar summaries", path)
+    if empty:  # a run of a sweep whose writer died before its first flush (a 0-byte file): said, not dropped in silence
+        warn(path, "passed over %d folder(s) whose event files hold no scalars: %s", len(empty),
+             ", ".join(empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else ""))
     return runs
 
 
@@ -363,8 +368,6 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             out.after[tag] = _scalar(tensor_util, after[-1].tensor_proto)
     if restarts:
         (last, first, _), gone = min(restarts), sum(r[2] for r in restarts)
-        from ._source import warn
-
         warn(path, "the steps start again at %d after step %d (a second writer into this folder: the script run "
              "again, or resumed from a checkpoint): read as TensorBoard drops a restart's orphans, the later points "
              "replacing the earlier ones from step %d on (%d points left out)", first, last, first, gone)
@@ -472,7 +475,7 @@ def _unread_tail(file: str) -> tuple[int, int, str] | None:
 def _warn_unread_tail(file: str, alone: bool = False) -> None:
     """One warning for a file read only up to a bad record; when the file read is that one and
     not one whole record came before it, the error instead (a warning, then 'no scalars', is two lines)."""
-    from ._source import GZIP_MAGIC, warn
+    from ._source import GZIP_MAGIC
 
     try:
         found = _unread_tail(file)
