@@ -1197,3 +1197,22 @@ def test_a_sweep_run_whose_event_file_is_empty_is_said_not_dropped(tmp_path, cap
     assert [r.name for r in got] == ["lr_0.001", "lr_0.03"]
     [line] = [r.getMessage() for r in caplog.records if "no scalars" in r.getMessage()]
     assert line == f"losslens: {runs}: passed over 1 folder(s) whose event files hold no scalars: lr_1.0"
+
+
+def test_a_sweep_says_when_another_run_shows_the_labels_carry_signal():
+    # A torch SGD sweep logged through Lightning's CSVLogger (fixture lightning_sgd_sweep_small_lr): at lr 1e-4 both
+    # losses stay at ln 10 for 30 epochs and the run reads stuck_at_init, its first advice "check that the targets
+    # depend on the inputs"; at lr 1.0 the same model and data reach val_loss 0.11. One run cannot tell, the folder
+    # can: the summary now says the data carries signal and that lr 1e-4 is 10,000x below the run that learned.
+    folder = ECO / "lightning_sgd_sweep_small_lr" / "lightning_logs"
+    low, mid, high = losslens.diagnose_all(folder)
+    assert (low.verdict, high.verdict) == ("stuck_at_init", "converged")
+    assert low.causes[0].actions[0].startswith("check that the targets depend on the inputs")
+    assert high.best[1] < 0.1 * low.best[1]
+    from losslens.diagnosis import sweep_notes
+    assert sweep_notes([low, mid, high]) == [
+        f"version_0: read stuck_at_init, but version_2 got val_loss to {high.best[1]:.4g} against its {low.best[1]:.4g}: "
+        "the data carries signal; its lr 0.0001 is 10,000x below version_2's 1: raise it before checking the labels"]
+    res = CliRunner().invoke(app, ["diagnose", str(folder)])
+    assert res.exit_code == 0 and "version_0: read stuck_at_init, but version_2 got val_loss" in res.output
+    assert sweep_notes([low, mid]) == [] and sweep_notes([low]) == []  # nothing in the folder learned more

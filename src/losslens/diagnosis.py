@@ -4015,3 +4015,39 @@ def _peak_lr(o) -> str:
 def _lr(f: Facts) -> str:
     lr = f.optimizer.lr_last
     return "" if lr is None else f"{lr:.3g}"
+
+
+#: Verdicts whose first advice is to check the data (the labels, the targets' link to the inputs).
+_CHECKS_THE_DATA = ("stuck_at_init", "no_signal")
+
+
+def sweep_notes(diagnoses, names=None) -> list[str]:
+    """What a folder of runs shows that one run's verdict cannot: a run read ``stuck_at_init`` or ``no_signal``,
+    whose first advice is to check the labels, beside a run of the same folder, read on the same held-out loss,
+    whose smoothed best is under half of its own: that data carries signal the model can fit, so what differs
+    between the two runs (the lr, where both logs say it) comes before the labels. A torch SGD sweep on digits:
+    lr 1e-4 read stuck_at_init at ln 10 (0.18% below its start in 30 epochs), "check that the targets depend on
+    the inputs", where lr 1e-3 read lr_too_low and lr 1.0 reached 0.11. One line per such run."""
+    from .facts.regularization import learning_rate
+    from .result import best_run
+
+    diagnoses = list(diagnoses)
+    names = list(names) if names is not None else [d.run_name for d in diagnoses]
+    i = best_run(diagnoses)
+    if i is None or diagnoses[i].facts.higher_is_better:
+        return []
+    top = diagnoses[i]
+    lr_top = learning_rate(top.run) if top.run is not None else None
+    notes = []
+    for d, name in zip(diagnoses, names):
+        if d is top or d.verdict not in _CHECKS_THE_DATA or d.best is None or not 0 < d.best[1] \
+                or not top.best[1] < 0.5 * d.best[1]:  # (a loss below 0, a log-likelihood's, has no "half")
+            continue
+        lr = learning_rate(d.run) if d.run is not None else None
+        ratio = lr_top / lr if lr and lr_top else 0.0
+        why = (f"its lr {lr:g} is {f'{ratio:,.0f}' if ratio >= 10 else f'{ratio:.2g}'}x below {names[i]}'s {lr_top:g}: "
+               "raise it before checking the labels" if ratio > 1 else
+               f"what differs between the two runs comes before the labels")
+        notes.append(f"{name}: read {d.verdict}, but {names[i]} got {d.metric} to {top.best[1]:.4g} against its "
+                     f"{d.best[1]:.4g}: the data carries signal; {why}")
+    return notes

@@ -165,6 +165,10 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         line = best_line(diagnoses, names)
         if line:
             out.print(escape(line))
+        from ..diagnosis import sweep_notes
+
+        for note in sweep_notes(diagnoses, names):
+            out.print(escape(as_logged(diagnoses[0], note)))
         if len(diagnoses) > 20:
             return
         out.print()
