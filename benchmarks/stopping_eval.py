@@ -24,7 +24,7 @@ The table gives the mean fraction used, epochs saved relative to Keras patience 
 median and 90th-percentile regret. Rule settings were chosen on the training half of the
 runs (hash of the run id, as in forecast_eval.py); the held-out half is reported apart.
 
-    KERAS_BACKEND=torch python benchmarks/stopping_eval.py [--limit N]
+    KERAS_BACKEND=torch python benchmarks/stopping_eval.py [--limit N] [--only TEXT ...]
 
 ``--scores`` runs the same rules with ``mode="max"`` on the scores the benchmark curves log beside
 their losses (DeepOBS test accuracy, Keras notebook val_acc, YOLO's validation mAP50-95; about 3
@@ -129,7 +129,8 @@ def score_rules():
     out = [("Keras EarlyStopping, patience 5", lambda c: keras_stop(c.y, 5, "max")),
            ("Keras EarlyStopping, patience 10", lambda c: keras_stop(c.y, 10, "max")),
            (DEFAULT, lambda c: forecast_stop(c.x, c.y, 0.01, mode="max")),
-           (BEFORE_PROGRESS, lambda c: forecast_stop(c.x, c.y, 0.01, mode="max", min_progress=0.0))]
+           (BEFORE_PROGRESS, lambda c: forecast_stop(c.x, c.y, 0.01, mode="max", min_progress=0.0)),
+           (BEFORE_CONFIRM, lambda c: forecast_stop(c.x, c.y, 0.01, mode="max", confirm_rise=None))]
     for g in (0.005, 0.02):
         out.append((f"losslens ForecastStopping, min_gain {g:g}",
                     lambda c, g=g: forecast_stop(c.x, c.y, g, mode="max")))
@@ -174,6 +175,7 @@ def rules():
            ("Prechelt UP3", lambda c: up(c.y, 3))]
     out.append((DEFAULT, lambda c: forecast_stop(c.x, c.y, 0.01)))
     out.append((BEFORE_PROGRESS, lambda c: forecast_stop(c.x, c.y, 0.01, min_progress=0.0)))
+    out.append((BEFORE_CONFIRM, lambda c: forecast_stop(c.x, c.y, 0.01, confirm_rise=None)))
     out.append(("losslens ForecastStopping, min_gain 0.01, min_fraction 0 (the default before)",
                 lambda c: forecast_stop(c.x, c.y, 0.01, min_fraction=0.0)))
     out.append(("losslens ForecastStopping, min_gain 0.01, against the raw best (the default before)",
@@ -188,16 +190,19 @@ def rules():
     return out
 
 
-DEFAULT = "losslens ForecastStopping, defaults (min_gain 0.01, min_fraction 0.1, min_progress 3)"
+DEFAULT = "losslens ForecastStopping, defaults (min_gain 0.01, min_fraction 0.1, min_progress 3, confirm_rise 0.5)"
 BEFORE_PROGRESS = "losslens ForecastStopping, min_gain 0.01, min_progress 0 (the default before)"
+BEFORE_CONFIRM = "losslens ForecastStopping, min_gain 0.01, confirm_rise None (the default before)"
 CLAIRVOYANT = "bound: clairvoyant, first point within 1% of the run's best"
 
 
-def evaluate(curves, scores=False):
+def evaluate(curves, scores=False, only=None):
     import pandas as pd
 
     rows = []
     for name, rule in (score_rules() if scores else rules()):
+        if only and name != "Keras EarlyStopping, patience 10" and not any(o in name for o in only):
+            continue  # the reference row is always run: "saved" is measured against it
         t0 = time.perf_counter()
         for c in curves:
             stop = rule(c)
@@ -317,6 +322,9 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=0, help="only the first N curves per dataset")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--scores", action="store_true", help="the scores (accuracy, mAP) with mode='max' instead")
+    ap.add_argument("--only", nargs="+", metavar="TEXT",
+                    help="only the rows whose name contains one of these (and Keras patience 10, the reference): "
+                         "prints their table, writes nothing (the full table takes ~30 minutes)")
     args = ap.parse_args(argv)
     curves = load_score_curves() if args.scores else load_curves()
     if not curves:
@@ -330,7 +338,10 @@ def main(argv=None):
         curves = [c for c in curves if seen.__setitem__(c.dataset, seen.get(c.dataset, 0) + 1)
                   or seen[c.dataset] <= args.limit]
     t0 = time.time()
-    df = evaluate(curves, scores=args.scores)
+    df = evaluate(curves, scores=args.scores, only=args.only)
+    if args.only:
+        print(table(df) + f"\n\n(wall time {time.time() - t0:.0f} s)")
+        return 0
     if args.scores:
         publish(score_text(df, curves, time.time() - t0), None if args.no_write else RESULTS / "stopping_scores.md")
         return 0

@@ -403,7 +403,9 @@ def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
     the stop. Training on would have paid (the same run went on to 0.137 by epoch 32): the rule weighs the forecast
     against the best so far, the diagnosis the curve from its level now, and both stand. The report now says that the
     rule stopped the run and why, forecasts to the end the rule forecast to (epoch 39), and beside "keep training"
-    says the rule judged the gain left below stop_gain; the verdict is unchanged. Saved with the report too."""
+    says the rule judged the gain left below stop_gain; the verdict is unchanged. Saved with the report too.
+    That stop at 19 was on one noisy evaluation (a rise from 0.1653; 20% short of the run's best), which a stop must
+    now be decided without as well (ForecastStopping's confirm_rise): the run stops at 28, 6% short."""
     from digits_task import digits_split
 
     xtr, ytr, xva, yva = digits_split()
@@ -416,21 +418,22 @@ def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
     save = tmp_path / "run.json"
     cb = LosslensCallback(stop_gain=0.01, save_path=save, time_budget_ms=None)
     trainer(tmp_path, cb, epochs=40).fit(DigitsSGD(), train, val)
-    assert cb.stopped_epoch == 19 and cb.actions[-1]["cause"] == "forecast", cb.messages
+    assert cb.stopped_epoch == 28 and cb.actions[-1]["cause"] == "forecast", cb.messages
     out = capsys.readouterr().out
     final = [line for line in out.splitlines() if line.startswith("losslens (lightning, at the end of training)")]
     assert len(final) == 1, out
     final = final[0]
     assert cb.reports[-1]["verdict"] == "still_improving" and "keep training" in final
-    assert ("Stopped at epoch 19 by stop_gain=0.01: training on to epoch 39 (the planned end) was forecast to improve "
-            "on the best val_loss so far by 0.0%, less than the 1% asked.") in final
-    assert final.index("Stopped at epoch 19") < final.index("keep training") < final.index(
-        "judged the gain left by epoch 39 (the planned end), 0.0%, below your stop_gain=0.01")
+    assert ("Stopped at epoch 28 by stop_gain=0.01: training on to epoch 39 (the planned end) was forecast to improve "
+            "on the best val_loss so far by 0.5%, less than the 1% asked.") in final
+    assert final.index("Stopped at epoch 28") < final.index("keep training") < final.index(
+        "judged the gain left by epoch 39 (the planned end), 0.5%, below your stop_gain=0.01")
     # One horizon: the forecast the report quotes goes to the end the rule forecast to.
     assert cb.diagnosis.forecast["horizon"] == 39 and "epoch 78" not in final
     saved = json.loads(save.read_text())["meta"]["reports"][-1]
     stopped = saved["stopped_by"]
     assert saved["final"] and stopped["gain"] < 0.01
     assert {k: stopped[k] for k in ("rule", "epoch", "min_gain", "horizon")} == {
-        "rule": "stop_gain", "epoch": 19, "min_gain": 0.01, "horizon": 39}
-    assert losslens.read(save)[0].val_loss.size == 20
+        "rule": "stop_gain", "epoch": 28, "min_gain": 0.01, "horizon": 39}
+    assert losslens.read(save)[0].val_loss.size == 29
+    assert min(losslens.read(save)[0].val_loss) / 0.1373 - 1 < 0.07  # the best of the full run: 0.1373

@@ -289,8 +289,9 @@ def test_a_noisy_score_near_its_floor_is_not_stopped_as_stuck_on_a_few_points(ru
     used = len(hq) if stopped is None else int(stopped) + 1
     assert stopped is None or stopped > 2 * old_stop
     assert 1 - hq[:used].max() / hq.max() < 0.05
-    # the old reading, with every flat forecast before progress taken as stuck
-    assert ForecastStopping(horizon=float(x[-1]), mode="max", stuck_points=0).replay(x, hq) == old_stop
+    # the old reading, with every flat forecast before progress taken as stuck (and a stop at a drop decided on it)
+    old = ForecastStopping(horizon=float(x[-1]), mode="max", stuck_points=0, confirm_rise=None)
+    assert old.replay(x, hq) == old_stop
 
 
 def test_a_constant_score_is_still_stopped_as_stuck_early():
@@ -313,4 +314,21 @@ def test_a_bouncing_loss_is_not_stopped_as_stuck_on_six_points(shared_curves):
     stop = ForecastStopping(horizon=x[-1]).replay(x, y)
     used = len(y) if stop is None else stop + 1
     assert y[:used].min() == pytest.approx(y.min())
-    assert ForecastStopping(horizon=x[-1], stuck_points=0).replay(x, y) == 5  # as before
+    assert ForecastStopping(horizon=x[-1], stuck_points=0, confirm_rise=None).replay(x, y) == 5  # as before
+
+
+def test_a_stop_is_not_decided_on_one_noisy_evaluation():
+    """A real Lightning run (a 64-wide MLP on digits, SGD(0.3), seed 0: test_integrations_core's DIGITS_SGD_VAL, all 40
+    epochs) was stopped by stop_gain=0.01 at epoch 19, on a one-epoch rise of val_loss to 0.1898 from 0.1653: the fit,
+    pulled up by that last point, forecast 0.1756 at epoch 39 against a best running median of 0.1752. Restoring the
+    best weights (0.1653) left 20% of regret against the 0.1373 the run reached. Without that evaluation the forecast
+    was 0.1497 (13% to come), and a stop at a rise above the recent level must now be decided without it too: the
+    rises at 19 and 25 are passed, and the stop comes at 28, not itself a rise, 6% short."""
+    from test_integrations_core import DIGITS_SGD_VAL
+
+    y = np.asarray(DIGITS_SGD_VAL)
+    x = np.arange(y.size, dtype=float)
+    assert ForecastStopping(min_gain=0.01, horizon=39, confirm_rise=None).replay(x, y) == 19  # the stop before
+    stop = ForecastStopping(min_gain=0.01, horizon=39).replay(x, y)
+    assert stop == 28 and y[stop] <= np.median(y[stop - 3:stop])
+    assert y[:stop + 1].min() / y.min() - 1 < 0.07
