@@ -188,11 +188,12 @@ def test_keras_training_metric_is_not_read_beside_its_validation_twin():
                                    "sample_ed", "val_acc"], "val_loss") == [("sample_energy_distance", False)]
 
 
-@pytest.mark.parametrize("options, stop", [({"stop_on": ("converged",)}, 45), ({"stop_gain": 0.01}, 38)])
+@pytest.mark.parametrize("options, stop", [({"stop_on": ("converged",)}, 45), ({"stop_gain": 0.01}, 42)])
 def test_a_run_whose_metric_converged_too_still_stops(options, stop):
     """A Keras regression logging val_mae beside val_loss (tests/fixtures/ecosystem/keras_mae_converged), both flat
     from about epoch 25: the stops are where they were (converged at 45, 44 before X was read against the raised
-    floor), the metric does not hold them; nor does Keras's bare
+    floor; stop_gain at 42, 38 before a stop on a rise had to be decided without it: 0.01205 -> 0.01291 there, the
+    same best either way), the metric does not hold them; nor does Keras's bare
     training ``mae``, which still creeps down."""
     import csv
 
