@@ -313,8 +313,10 @@ def test_keras_stop_gain_waits_for_the_lr_schedule(capsys):
     assert len(history.history["loss"]) > 20, cb.messages
     assert min(history.history["val_loss"]) < 0.09
     out = capsys.readouterr().out
+    # Once at most: since a stop at an evaluation that rose must also be decided without it (confirm_rise), this run
+    # is no longer asked to stop while the schedule runs; the hold itself is checked in test_integrations_core.
     assert out.count("less than stop_gain=0.01, but the lr schedule (LearningRateScheduler) still runs: "
-                     "not stopping") == 1
+                     "not stopping") <= 1
     for action in cb.actions:   # a stop after the schedule ended quotes the gain it decided on
         assert action["cause"] == "forecast" and action["gain"] < 0.01 and action["epoch"] >= 19
 
