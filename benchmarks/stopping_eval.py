@@ -11,10 +11,12 @@ says when to stop. Rules:
   curves without one are left out of that row), UP_s (validation up in s successive strips).
 * losslens ``ForecastStopping`` (defaults: min_gain 1%, patience 1, gain measured against
   the best of the running median of 3, no decision before 10% of the way to the horizon, no stop on a
-  forecast decline before the curve is 3 noise sds better than its start), horizon = the
+  forecast decline before the curve is 3 noise sds better than its start, a stop at an evaluation that rose
+  by more than half a noise sd decided on the curve without it too), horizon = the
   run's planned last point (``model.fit(epochs=N)`` knows it), forecasting every
   max(1, n // 25) points. Also the rule without the 10% guard (``min_fraction 0``, the
-  default before), without the progress guard (``min_progress 0``, the default before), and a
+  default before), without the progress guard (``min_progress 0``, the default before), without
+  the rise's confirmation (``confirm_rise None``, the default before), and a
   clairvoyant bound: each curve stopped at its first point within
   1% of the run's best (no rule that keeps every curve within 1% can save more).
 
