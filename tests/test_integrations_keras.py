@@ -238,6 +238,23 @@ def test_keras_sparse_validation_restores_the_best_validated_weights(tmp_path, c
     assert cb.watcher.best_key == "val_loss" and cb.watcher.best_epoch == best_epoch
 
 
+def test_keras_validation_every_k_epochs_that_does_not_divide_the_run_sits_where_keras_validated():
+    """validation_freq=4 over 30 epochs validates after epochs 3, 7, ..., 27: 7 values, 30 not a multiple of 7.
+    They were padded at the front (epochs 0-6), so the curve read as validated in the first 7 epochs only."""
+    (x, y), (xv, yv) = noisy_digits()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+    history = model.fit(x, y, validation_data=(xv, yv), validation_freq=4, epochs=30, batch_size=64, verbose=0)
+    val = history.history["val_loss"]
+    assert len(val) == 7
+    run = losslens.Run.from_history(history)
+    where = np.flatnonzero(np.isfinite(run.series["val_loss"]))
+    np.testing.assert_array_equal(run.axis[where], [3, 7, 11, 15, 19, 23, 27])
+    np.testing.assert_allclose(run.series["val_loss"][where], val)
+
+
 def bouncing_regression(n, seed=0):
     """8 features, a linear target plus a sine, noise sd 0.05: SGD(0.15) with batch 16 stalls well
     above the noise floor until the lr is lowered."""

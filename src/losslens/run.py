@@ -70,8 +70,9 @@ class Run:
                      meta: dict | None = None) -> "Run":
         """Build from a dict of lists, e.g. Keras ``History.history`` (or the History object).
 
-        Lists may have different lengths (validation logged less often): shorter lists are
-        aligned to the end when their length divides evenly into the longest, else padded
+        Lists may have different lengths (validation logged less often): a shorter list of m values
+        beside n epochs is placed as Keras' ``validation_freq=k`` places it, after epochs k-1, 2k-1, ...
+        (k = n // m, where that gives m values: 30 epochs every 4 is 7 values, at 3 ... 27), else padded
         with NaN at the end. An ``epoch``/``step`` key, when present, is the axis;
         otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
@@ -102,10 +103,12 @@ class Run:
         for key, arr in data.items():
             if len(arr) == n:
                 aligned[key] = arr
-            elif 0 < len(arr) < n and n % len(arr) == 0:
+            elif 0 < len(arr) < n and n // (n // len(arr)) == len(arr):
+                # Keras' validation_freq=k validates after epochs k-1, 2k-1, ...: floor(n / k) values, which need not
+                # divide n (30 epochs every 4: 7 values, at 3 ... 27). Of the k that give this many, the largest.
                 every = n // len(arr)
                 full = np.full(n, np.nan)
-                full[every - 1::every] = arr
+                full[every - 1::every][:len(arr)] = arr
                 aligned[key] = full
             else:
                 full = np.full(n, np.nan)
