@@ -27,9 +27,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..result import best_run, finite_or_none
-from .text import learning_rates
 from . import plot
-from .text import as_logged
+from .text import as_logged, learning_rates
 
 #: One colour per cause id (verdict badges, overview dots).
 CAUSE_COLORS = {
