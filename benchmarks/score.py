@@ -284,12 +284,28 @@ def errors_table(cases, preds, method="losslens", split="train") -> str:
     return "\n".join("\t".join(r) for r in rows)
 
 
+def x_errors_table(cases, preds, method="losslens", split="train") -> str:
+    """Tab-separated X error of the method on each case of ``split`` that has a ground-truth X, largest first:
+    part, case id, label, verdict, X predicted (``—``: none, scored as the last epoch), X true, error (% of run)."""
+    rows = sorted(((x_error(c, preds[method][c.case_id]), c) for c in cases
+                   if c.split == split and c.x_true is not None), key=lambda r: (-r[0], r[1].case_id))
+    out = []
+    for err, c in rows:
+        p = preds[method][c.case_id]
+        out.append("\t".join([c.part, c.case_id, c.cause, p.cause or "—", "—" if p.x is None else f"{p.x:g}",
+                              f"{c.x_true:g}", f"{err:.1f}"]))
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--parts", default="real,generated", help="comma list of: real, generated")
     ap.add_argument("--methods", default=",".join(METHODS), help="comma list of methods")
     ap.add_argument("--out", default=str(RESULTS), help="markdown file to write ('-': none)")
     ap.add_argument("--errors", action="store_true", help="also print losslens's wrong verdicts on the train split")
+    ap.add_argument("--x-errors", action="store_true",
+                    help="also print the first method's X error (losslens by default) on each train-split case with "
+                         "a ground-truth X, largest first")
     ap.add_argument("--limit", type=int, default=0, help="at most this many cases per part (quick look)")
     args = ap.parse_args(argv)
     from . import load_cases
@@ -317,4 +333,6 @@ def main(argv=None) -> int:
         log(f"wrote {args.out}")
     if args.errors and "losslens" in preds:
         print(errors_table(cases, preds))
+    if args.x_errors:
+        print(x_errors_table(cases, preds, methods[0]))
     return 0

@@ -309,6 +309,30 @@ def test_x_error_is_a_percentage_of_run_length(keras_curves):
     assert s["accuracy"] == 1.0 and s["x_error"] == 0.0 and s["plateau_f1"] == 1.0
 
 
+def test_x_errors_list_every_train_case_with_a_truth_largest_first_and_average_to_the_table():
+    """``losslens bench --x-errors`` (``python -m benchmarks --x-errors``): the per-case X errors the train split's
+    X err cell averages (the generated cases, scored by the naive rule, which gives no X on a run it reads as still
+    improving)."""
+    from typer.testing import CliRunner
+
+    from benchmarks import load_cases
+    from losslens.cli import app
+    result = CliRunner().invoke(app, ["bench", "--parts", "generated", "--methods", "naive", "--out", "-",
+                                      "--x-errors"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    rows = [r.split("\t") for r in out.splitlines() if r.startswith("generated\t")]
+    truth = {c.case_id: c.x_true for c in load_cases(("generated",)) if c.split == "train" and c.x_true is not None}
+    assert sorted(r[1] for r in rows) == sorted(truth)
+    assert all(float(r[5]) == truth[r[1]] for r in rows)
+    errors = [float(r[-1]) for r in rows]
+    assert errors == sorted(errors, reverse=True)
+    table = out[out.index("### generated — train"):]
+    cell = next(line for line in table.splitlines() if line.startswith("| naive |")).split("|")[7]
+    assert np.mean(errors) == pytest.approx(float(cell), abs=0.06)
+    assert any(r[4] == "\u2014" for r in rows)  # no X predicted: shown as such, scored as the last epoch
+
+
 def test_bootstrap_interval_brackets_the_value_and_pairs_the_comparison(keras_curves):
     from benchmarks import Case
     from benchmarks.baselines import Prediction

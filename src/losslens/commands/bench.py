@@ -35,6 +35,9 @@ def register(app):
         out: Optional[str] = typer.Option(None, "--out",
                                           help="Markdown file to write (default benchmarks/results/diagnosis.md; '-': none)."),
         errors: bool = typer.Option(False, "--errors", help="Also list losslens's wrong verdicts on the train split."),
+        x_errors: bool = typer.Option(False, "--x-errors",
+                                      help="Also list the first method's X error on each train-split case with a "
+                                           "ground-truth X, largest first."),
         limit: int = typer.Option(0, "--limit", min=0, help="At most this many cases per part (a quick look)."),
     ):
         """Score the diagnosis against Keras, PyTorch, Prechelt and trainspotter on labeled curves."""
@@ -59,6 +62,8 @@ def register(app):
             argv += ["--out", out]
         if errors:
             argv.append("--errors")
+        if x_errors:
+            argv.append("--x-errors")
         if limit:
             argv += ["--limit", str(limit)]
         try:
