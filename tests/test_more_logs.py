@@ -384,6 +384,21 @@ def test_wandb_history_with_batch_rows_keeps_its_last_epoch(unchanged):
     np.testing.assert_allclose(run.series["train_loss"], ref.series["train_loss"], rtol=1e-6)
 
 
+
+def test_lightning_epoch_interval_lr_monitor_gives_each_epoch_its_own_lr(unchanged, caplog):
+    # LearningRateMonitor("epoch") beside ReduceLROnPlateau writes each epoch's lr without an epoch, at the
+    # epoch's first step (0, 19, 38 ...), one past the epoch before's rows (18, 37 ...). Given the epoch
+    # before, every lr was read one epoch early and epoch 39 had none: a "lr has no value after epoch 38"
+    # warning on every such run, and the cut after epoch 8 (val 0.175 at 5, then 0.197, 0.240, 0.233 with
+    # patience 2) placed at epoch 8, the epoch that the old rate still trained.
+    folder = ECO / "lightning_rlrop_epoch_lr"
+    unchanged(folder)
+    [run] = read(folder / "metrics.csv")
+    lr = run.series["lr"]
+    assert list(run.axis) == list(range(40)) and np.isfinite(lr).all()
+    assert lr[8] == pytest.approx(0.1) and lr[9] == pytest.approx(0.02)
+    assert "no value after" not in caplog.text
+
 # ---- 7. what a bare metric means, a log that starts late, a loss summed over accumulated batches -------
 @pytest.mark.parametrize("name", ["history_random_labels.csv", "printed_random_labels.log"])
 def test_fastai_bare_accuracy_is_the_validation_accuracy(unchanged, name):

@@ -105,7 +105,8 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
 
     Lightning's ``LearningRateMonitor`` writes rows with a ``step`` but an empty ``epoch``;
     each takes the epoch of the latest row at or before its step that has one (the next one
-    for rows before any). Shapes: (n_rows,) in, (n_rows,) out.
+    for rows before any), unless the epochs are stamped at their end (``_epoch_at_end``): then
+    the epoch whose last row comes next. Shapes: (n_rows,) in, (n_rows,) out.
     """
     missing = np.isnan(epoch) & np.isfinite(step)
     known = np.isfinite(epoch) & np.isfinite(step)
@@ -127,13 +128,23 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
 
 
 def _epoch_at_end(k_step: np.ndarray, k_epoch: np.ndarray, m_step: np.ndarray) -> bool:
-    """The epoch is logged once per epoch, on a row of its own after the epoch's other rows: one row per
-    epoch (rising), none at the step of another row, and before the first of them at least half as many
-    rows as between two of them (an epoch's worth of batches)."""
-    if k_step.shape[0] < 3 or m_step.shape[0] <= k_step.shape[0] or not np.all(np.diff(k_epoch) > 0):
-        return False
+    """The epoch is stamped at its end, after the epoch's other rows: each epoch's last stamped row (epochs
+    rising), none at the step of a stamped row, and before the first of them at least half as many
+    rows as between two of them (an epoch's worth of batches).
+
+    W&B's history has one such row per epoch; Lightning stamps every row it writes itself at the step it
+    logged it, its epoch-level and validation rows at the epoch's last step, while ``LearningRateMonitor``
+    with an epoch-interval scheduler (ReduceLROnPlateau, StepLR) writes its unstamped row at the epoch's
+    first step: one past the epoch before's last (steps 0, 19, 38 ... beside epoch rows at 18, 37 ...).
+    Given the epoch before, every lr was read one epoch early and the last epoch had none."""
     if np.isin(m_step, k_step).any():
         return False
+    axis, inverse = np.unique(k_epoch, return_inverse=True)
+    last = np.full(axis.shape[0], -np.inf)
+    np.maximum.at(last, inverse, k_step)
+    if last.shape[0] < 3 or not np.all(np.diff(last) > 0):
+        return False
+    k_step = last
     counts = np.bincount(np.searchsorted(k_step, m_step, side="left"), minlength=k_step.shape[0] + 1)
     between = counts[1:k_step.shape[0]]
     return bool(between.size and np.median(between) >= 1 and counts[0] >= 0.5 * np.median(between))
