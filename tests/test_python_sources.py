@@ -75,6 +75,38 @@ def test_gradient_boosting_reads_its_training_loss_and_not_its_oob_scores_as_val
     assert list(run.axis)[:2] == [1.0, 2.0]
 
 
+
+def _diabetes():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    idx = np.random.default_rng(0).permutation(len(X))
+    return X[idx[:300]], y[idx[:300]], X[idx[300:]], y[idx[300:]]
+
+
+def test_scikit_learn_boosting_gets_a_boosters_actions_not_a_networks():
+    # A fitted HistGradientBoostingRegressor (early_stopping=True, validation_score_) overfit on diabetes (held-out
+    # loss lowest at iteration 21 of 41) and read "early stopping with restore_best_weights ... regularize: weight
+    # decay, dropout; data augmentation": a network's knobs. A GradientBoostingRegressor (500 stages at 0.1, its
+    # training loss only) read "refit with early_stopping=True ...: the MLP then stops on a held-out score", a
+    # parameter it does not have; its held-out MSE (staged_predict) was lowest at stage 30 and ended 28% above it.
+    from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
+    from sklearn.metrics import mean_squared_error
+
+    X, y, Xte, yte = _diabetes()
+    hgb = HistGradientBoostingRegressor(max_iter=500, learning_rate=0.1, early_stopping=True, n_iter_no_change=20,
+                                        scoring="loss", validation_fraction=0.2, random_state=0).fit(X, y)
+    d = losslens.diagnose(hgb)
+    acts = " ".join(d.causes[0].actions)
+    assert d.verdict == "overfitting" and "n_iter_no_change" in acts and "the best round is" in acts
+    assert not any(w in acts for w in ("dropout", "weight decay", "restore_best_weights", "augmentation"))
+    gb = GradientBoostingRegressor(n_estimators=500, learning_rate=0.1, max_depth=3, random_state=0).fit(X, y)
+    held = [mean_squared_error(yte, p) for p in gb.staged_predict(Xte)]
+    assert held[-1] > 1.2 * min(held)  # what the training loss cannot show
+    d = losslens.diagnose(gb)
+    acts = " ".join(a for c in d.causes for a in c.actions)
+    assert "staged_predict" in acts and "MLP" not in acts and "early_stopping=True" not in acts
+
 def test_estimators_without_a_curve_fail_in_one_line_naming_them():
     from sklearn.datasets import make_classification
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier

@@ -118,7 +118,7 @@ def _from_boosting(est, name: str, columns=None) -> Run:
     else:  # GradientBoosting*: its training loss only (oob_scores_ is no held-out curve: see above)
         cols = {"iteration": list(range(1, len(train) + 1)), "train_loss": train}
     data = {k: np.asarray(v, dtype=float) for k, v in cols.items()}
-    meta = {"estimator": name}
+    meta = {"estimator": name, "model": "boosted_trees"}  # a booster's knobs in the actions, not a network's
     classes = getattr(est, "classes_", None)
     if classes is not None and len(classes) >= 2:
         meta["classes"] = int(len(classes))
