@@ -583,3 +583,15 @@ def test_a_keras_run_nan_from_its_first_epoch_reads_the_same_as_a_history_and_as
         assert res.exit_code == 2 and len(lines) == 1, (name, res.output)
         assert f"{name}() returned a run losslens cannot read: every value of train_loss, val_loss is NaN or inf " \
                "from its first epoch on" in lines[0], (name, lines)
+
+
+@pytest.mark.parametrize("name", ["fig.png", "fig.SVG", "fig.pdf"])
+def test_report_to_a_figure_name_is_one_line_pointing_to_plot(keras_csv, tmp_path, name):
+    """`losslens report run.csv -o fig.png` wrote its HTML page under the .png name (exit 0, "wrote fig.png"): a
+    file no image viewer opens. Now one line, exit 2, nothing written, naming the command that draws a figure."""
+    out = tmp_path / name
+    res = runner.invoke(app, ["report", str(keras_csv), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (f"losslens: {out}: losslens report writes one HTML page; name it .html "
+                                  f"(a figure of one run: losslens plot RUN -o {name})")
+    assert not out.exists()

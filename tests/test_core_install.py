@@ -163,10 +163,15 @@ import losslens
 d = losslens.diagnose({str(EXAMPLE)!r})
 assert losslens.forecast({str(EXAMPLE)!r}).value > 0
 assert "ll-" in d._repr_html_()  # a notebook shows the card without matplotlib
-for call in (lambda: d.save_plot({str(tmp_path / 'a.png')!r}), d.plot):
+fc = losslens.more_data({str(ROOT / "src" / "losslens" / "examples" / "curve.csv")!r})
+assert fc._repr_html_().startswith("<p>") and "<svg" not in fc._repr_html_()  # and a data forecast its sentence
+from losslens.report import plot
+for call in (lambda: d.save_plot({str(tmp_path / 'a.png')!r}), d.plot, lambda: fc.save_plot({str(tmp_path / 'b.png')!r}),
+             lambda: plot.plot_diagnosis(d)):
     try:
         call()
-    except ImportError as exc:
+    except losslens.MissingExtraError as exc:  # as every other missing extra: one except, .extra to install
+        assert isinstance(exc, ImportError) and exc.name == "matplotlib" and exc.extra == "plot"
         print("chart:", exc)
 for name in ("keras", "lightning", "transformers", "torch"):
     try:
@@ -179,12 +184,12 @@ for name in ("keras", "lightning", "transformers", "torch"):
                           timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
-    assert lines[:2] == ["chart: losslens' charts need matplotlib: pip install 'losslens[plot]'"] * 2
-    assert [line.split(":")[0] for line in lines[2:]] == ["keras", "lightning", "transformers", "torch"]
-    for line, extra in zip(lines[2:5], ("keras", "lightning", "transformers")):
+    assert lines[:4] == ["chart: losslens' charts need matplotlib: pip install 'losslens[plot]'"] * 4
+    assert [line.split(":")[0] for line in lines[4:]] == ["keras", "lightning", "transformers", "torch"]
+    for line, extra in zip(lines[4:7], ("keras", "lightning", "transformers")):
         assert line.endswith(f"pip install 'losslens[{extra}]' | {extra}"), line
-    assert lines[5].endswith("pip install torch | None"), lines[5]
-    assert not (tmp_path / "a.png").exists()
+    assert lines[7].endswith("pip install torch | None"), lines[7]
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch, to get past the lab's first check")

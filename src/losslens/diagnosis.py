@@ -4047,13 +4047,13 @@ def sweep_notes(diagnoses, names=None) -> list[str]:
     if i is None or diagnoses[i].facts.higher_is_better:
         return []
     top = diagnoses[i]
-    lr_top = learning_rate(top.run) if top.run is not None else None
+    lr_top = learning_rate(top.run)
     notes = []
     for d, name in zip(diagnoses, names):
         if d is top or d.verdict not in _CHECKS_THE_DATA or d.best is None or not 0 < d.best[1] \
                 or not top.best[1] < 0.5 * d.best[1]:  # (a loss below 0, a log-likelihood's, has no "half")
             continue
-        lr = learning_rate(d.run) if d.run is not None else None
+        lr = learning_rate(d.run)
         ratio = lr_top / lr if lr and lr_top else 0.0
         why = (f"its lr {lr:g} is {f'{ratio:,.0f}' if ratio >= 10 else f'{ratio:.2g}'}x below {names[i]}'s {lr_top:g}: "
                "raise it before checking the labels" if ratio > 1 else

@@ -31,10 +31,14 @@ def register(app):
         higher: Optional[bool] = higher_option(),
     ):
         """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
-        from losslens.cli import refuse_overwriting_input, require_output_folder, run_guarded
+        from losslens.cli import fail, refuse_overwriting_input, require_output_folder, run_guarded
 
         refuse_overwriting_input(output, paths)
         require_output_folder(output)
+        if output.suffix.lower() in (".png", ".svg", ".pdf"):
+            # It wrote its HTML page under that name: a .png no viewer opens, with or without matplotlib.
+            fail(f"{output}: losslens report writes one HTML page; name it .html (a figure of one run: "
+                 f"losslens plot RUN -o {output.name})")
         diagnoses = run_guarded(diagnose_paths, paths, metric=metric, classes=classes, horizon=horizon,
                                 run_id=run_id, higher_is_better=higher)
         # A folder's logs are known only once read: `report runs/ -o runs/a.csv` replaced the log a.csv.

@@ -182,8 +182,13 @@ class DataForecast:
     def _repr_html_(self) -> str:  # notebooks: the sentence and the chart
         from html import escape
 
+        from ..exceptions import MissingExtraError
         from ..report.plot import data_figure, inline_svg
-        return f"<p>{escape(self.summary())}</p>" + inline_svg(data_figure(self))
+        try:
+            chart = inline_svg(data_figure(self))
+        except MissingExtraError:  # the core install: the sentence alone, as a Diagnosis's card comes alone
+            chart = ""
+        return f"<p>{escape(self.summary())}</p>" + chart
 
 
 def _quantiles(log2f: float) -> tuple[float, float]:

@@ -61,8 +61,11 @@ def learning_rate(run) -> float | None:
     """The learning rate ``run`` was set to: a setting its logger saved (Lightning's ``hparams.yaml``,
     ``add_hparams``, a W&B config, MLflow params) named as the lr columns are (``lr``, ``learning_rate``, a
     nested ``optimizer.lr``), else the first lr logged (a losslens callback's, a Trainer's). None where
-    neither says."""
+    neither says, or for no run (a Diagnosis made without one: the sweep summaries ask of every run)."""
     from ..columns import ALIASES
+
+    if run is None:
+        return None
 
     names = ALIASES["lr"]
     meta = getattr(run, "meta", None) or {}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..exceptions import MissingExtraError
 from ..result import finite_or_none
 
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
@@ -311,15 +312,17 @@ def _arr(values) -> np.ndarray:
 
 
 def _figure_class():
-    """matplotlib's bare ``Figure``; without matplotlib, an ImportError that names the extra to install
-    (the Python API's counterpart of the CLI's one line), not a bare "No module named 'matplotlib'"."""
+    """matplotlib's bare ``Figure``; without matplotlib, a :class:`~losslens.MissingExtraError` that names the
+    extra to install (the Python API's counterpart of the CLI's one line, caught as every other missing extra
+    is), not a bare "No module named 'matplotlib'"."""
     try:
         from matplotlib.figure import Figure
     except ModuleNotFoundError as exc:
         if exc.name is None or exc.name.split(".")[0] != "matplotlib":
             raise
-        raise ModuleNotFoundError("losslens' charts need matplotlib: pip install 'losslens[plot]'",
-                                  name="matplotlib") from None
+        err = MissingExtraError("losslens' charts need matplotlib: pip install 'losslens[plot]'")
+        err.name = "matplotlib"  # as the ModuleNotFoundError it stands for says
+        raise err from None
     return Figure
 
 

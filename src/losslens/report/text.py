@@ -126,7 +126,7 @@ def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
     :func:`losslens.facts.regularization.learning_rate`), for the summaries' lr column; None where no run's does."""
     from ..facts.regularization import learning_rate
 
-    lrs = [learning_rate(d.run) if d.run is not None else None for d in diagnoses]
+    lrs = [learning_rate(d.run) for d in diagnoses]
     return lrs if any(v is not None for v in lrs) else None
 
 
