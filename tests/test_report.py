@@ -24,6 +24,7 @@ from torch_loops import linear_regression_run
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"  # keras.callbacks.CSVLogger, 80 epochs
 LOGS = REPO / "tests" / "fixtures" / "logs"
+ECO = REPO / "tests" / "fixtures" / "ecosystem"
 EVIL = "<script>alert(1)</script>"
 EVIL_COLUMN = "val_<img src=x onerror=alert(2)>_loss"
 
@@ -496,8 +497,10 @@ def test_the_page_without_javascript_and_the_overview_of_a_loss_and_an_accuracy_
     page = report_html.report_html([losslens.diagnose(EXAMPLE), losslens.diagnose(acc)])
     head = re.search(r"<thead>(.*?)</thead>", page).group(1)
     assert ">val best</th>" in head and ">val min</th>" not in head
+    # (the column holds each run's smoothed best, what the best mark ranks: an accuracy's maximum, not its minimum)
     best = [float(v) for v in re.findall(r'data-valmin="([^"]+)"', page)]
-    assert best[0] == pytest.approx(min(float(r["val_loss"]) for r in rows), rel=1e-4)
+    assert best[0] == pytest.approx(losslens.diagnose(EXAMPLE).best[1])
+    assert best[1] == pytest.approx(losslens.diagnose(acc).best[1])
     assert best[1] == pytest.approx(max(float(r["val_accuracy"]) for r in rows), rel=1e-4)
     [noscript] = re.findall(r"<noscript>(.*?)</noscript>", page)[:1]
     assert "JavaScript" in noscript and page.count("<noscript>") == 2
@@ -598,3 +601,57 @@ def test_a_lightning_sweep_of_twelve_versions_reads_in_version_order_with_its_lr
     assert res.exit_code == 0, res.output
     rows = [ln.split("│")[1:3] for ln in res.output.split("\n\n")[0].splitlines() if ln.startswith("│")]
     assert [float(lr) for _, lr in rows] == pytest.approx(lrs, rel=1e-4)
+
+
+def test_a_sweep_shows_the_quantity_its_best_mark_ranks(tmp_path):
+    """A real Keras transfer-learning sweep (fixture): the best line named transfer_e60 by its smoothed best,
+    0.1696, while the report's "val best" column showed raw minima, transfer_lr1e-4's lucky 0.1478 the lowest:
+    the mark sat on a row whose value was not the column's lowest. Now the column (and the terminal table) show
+    the smoothed best, the single point beside it, the best line says whose single value is lower, and the JSON's
+    ``best`` carries that ``point`` too."""
+    folder = ECO / "keras_transfer"
+    res = CliRunner().invoke(app, ["diagnose", str(folder)])
+    assert res.exit_code == 0, res.output
+    ds = losslens.diagnose_all(folder)
+    by = {d.run_name: d for d in ds}
+    raw = {n: min(float(r["val_loss"]) for r in csv.DictReader((folder / f"{n}.log").open())) for n in by}
+    assert min(raw, key=raw.get) == "transfer_lr1e-4" and raw["transfer_lr1e-4"] < by["transfer_e60"].best[1]
+    table = res.output.split("\n\n")[0]
+    head = next(ln for ln in table.splitlines() if ln.startswith("┃"))
+    assert head.split("┃")[-2].strip() == "smoothed best"
+    cells = {ln.split("│")[1].strip(): ln.split("│")[-2].strip() for ln in table.splitlines() if ln.startswith("│")}
+    assert cells == {n: f"{d.best[1]:.4g}" for n, d in by.items()}
+    [best] = [ln for ln in res.output.splitlines() if ln.startswith("best ")]
+    lr4 = by["transfer_lr1e-4"]
+    assert best == (f"best val_loss: transfer_e60, {by['transfer_e60'].best[1]:.4g} at epoch 99 (smoothed; "
+                    f"{by['transfer_e60'].verdict}); the lowest value logged is transfer_lr1e-4's, "
+                    f"{raw['transfer_lr1e-4']:.4g} at epoch {lr4.best_point[0]:g}, a point its smoothed curve does "
+                    f"not hold (its best {lr4.best[1]:.4g})")
+    js = {j["run"]: j["best"] for j in map(json.loads, CliRunner().invoke(
+        app, ["diagnose", str(folder), "--json"]).output.splitlines())}
+    for n, b in js.items():
+        assert b["value"] == pytest.approx(by[n].best[1]) and b["point"]["value"] == pytest.approx(raw[n], rel=1e-6)
+    page = report_html.report_html(ds)
+    shown = {m.group(1): float(m.group(2)) for m in re.finditer(r'data-name="([^"]+)"[^>]*data-valmin="([^"]+)"', page)}
+    [marked] = re.findall(r'data-name="([^"]+)"[^>]*data-best', page)
+    assert marked == "transfer_e60" == min(shown, key=shown.get)
+    row = re.search(r'data-name="transfer_lr1e-4".*?</tr>', page).group(0)
+    assert f"{lr4.best[1]:.4g}" in row and f"point {raw['transfer_lr1e-4']:.4g}</span>" in row
+
+
+def test_a_sweep_of_accuracies_names_the_run_with_the_highest(tmp_path):
+    """Real scikit-learn MLPs on digits at lr 0.01, 0.1 and 1.0 (fixture), read on their validation accuracy:
+    the best line said "best validation_scores: mlp_lr1.0, -0.06667 at epoch 11": the run that learned least,
+    its worst point negated (``Diagnosis.best`` took a score's minimum). Now the run with the highest smoothed
+    accuracy, in the metric's own units."""
+    folder = ECO / "sklearn_mlp_lr1"
+    ds = losslens.diagnose_all(folder)
+    top = {d.run_name: max(json.loads((folder / f"{d.run_name}.json").read_text())["validation_scores_"])
+           for d in ds}
+    assert max(top, key=top.get) == "mlp_lr0.01" and top["mlp_lr0.01"] > 0.9 > top["mlp_lr1.0"]
+    by = {d.run_name: d for d in ds}
+    assert {n: d.best_point[1] for n, d in by.items()} == pytest.approx(top)
+    assert all(0 < d.best[1] <= top[n] for n, d in by.items())
+    res = CliRunner().invoke(app, ["diagnose", str(folder)])
+    [best] = [ln for ln in res.output.splitlines() if ln.startswith("best ")]
+    assert best.startswith(f"best validation_scores: mlp_lr0.01, {by['mlp_lr0.01'].best[1]:.4g} at epoch ")

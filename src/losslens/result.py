@@ -157,11 +157,21 @@ class Diagnosis:
         in the metric's own units. What :func:`best_run` compares a sweep's runs by: one lucky point of a noisy
         curve does not win it. None without the facts."""
         f = self.facts
-        s = getattr(f, "smoothed", None)
-        if s is None or len(s) == 0 or not np.isfinite(s).any():
+        return _best_of(getattr(f, "x", None), getattr(f, "smoothed", None), bool(getattr(f, "higher_is_better", False)))
+
+    @property
+    def best_point(self) -> tuple[float, float] | None:
+        """``(axis value, value)`` of the single best value logged of the metric diagnosed, as the report's card
+        quotes it ("val minimum"): beside :attr:`best`, where one lucky evaluation of a noisy curve can sit
+        lower. None without the facts."""
+        f = self.facts
+        if f is None:
             return None
-        i = int(np.nanargmin(s))  # the facts hold a score on the lower-is-better scale
-        return float(f.x[i]), float(-s[i] if f.higher_is_better else s[i])
+        x, y = getattr(f, "x", None), getattr(f, "y", None)
+        run = self.run
+        if run is not None and hasattr(run, "has") and run.has(self.metric):  # unbinned, where a long log was averaged
+            x, y = run.finite(self.metric)
+        return _best_of(x, y, bool(getattr(f, "higher_is_better", False)))
 
     def epoch_at(self, v) -> float | None:
         """The Trainer epoch at step ``v`` (see :func:`trainer_epoch`); None where there is none."""
@@ -184,7 +194,9 @@ class Diagnosis:
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
             "forecast": self.forecast,
-            "best": None if (b := self.best) is None else {"epoch": _clean(b[0]), "value": _clean(b[1])},
+            "best": None if (b := self.best) is None else {
+                "epoch": _clean(b[0]), "value": _clean(b[1]),
+                **({} if (p := self.best_point) is None else {"point": {"epoch": _clean(p[0]), "value": _clean(p[1])}})},
             "facts": facts,
         }
 
@@ -222,6 +234,19 @@ class Diagnosis:
     def _repr_html_(self) -> str:  # notebooks
         from .report.html import diagnosis_card_html
         return diagnosis_card_html(self)
+
+
+def _best_of(x, y, higher: bool) -> tuple[float, float] | None:
+    """``(x, y)`` at the best finite ``y``: the maximum of a score, the minimum of a loss (the facts keep a
+    score in its own direction: read as a loss, an accuracy's best was its first, worst point, negated)."""
+    if x is None or y is None or len(y) == 0:
+        return None
+    y = np.asarray(y, dtype=float)
+    y = np.where(np.isfinite(y), y, np.nan)  # (an inf is no best)
+    if np.isnan(y).all():
+        return None
+    i = int(np.nanargmax(y) if higher else np.nanargmin(y))
+    return float(np.asarray(x, dtype=float)[i]), float(y[i])
 
 
 def best_run(diagnoses) -> int | None:

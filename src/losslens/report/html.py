@@ -271,7 +271,7 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
 
 
 # Column widths of the overview (fixed layout); the run name takes the rest; a sweep's lr column after it.
-_WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "84px", "84px")
+_WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "130px", "84px")
 
 
 def _colgroup(lr: bool) -> str:
@@ -289,6 +289,13 @@ def _overview(diagnoses, datas) -> str:
         x = finite_or_none(d.plateau.epoch) if d.plateau is not None else None
         iv = d.plateau.interval if d.plateau is not None else None
         vm = (data or {}).get("valmin") if data else None
+        # The column shows what the best mark ranks, the smoothed best, where it is the same series; the single
+        # best point (the card's "val minimum") beside it where the two differ: a raw column put the mark on a row
+        # whose value was not the column's lowest.
+        smooth = d.best[1] if vm and vm["key"] == d.metric and d.best is not None else None
+        shown = smooth if smooth is not None else (vm["y"] if vm else None)
+        point = (f' <span class="ll-sub" title="the single best value logged, at {esc(d.axis)} {_at(vm["x"])}">'
+                 f'point {_fmt(vm["y"])}</span>') if smooth is not None and _fmt(vm["y"]) != _fmt(smooth) else ""
         gap = (data or {}).get("gap") if data else None
         num = lambda v: "" if v is None else repr(float(v))  # noqa: E731 - sortable attribute value
         ivs = (f"{_at(iv[0])}\u2013{_at(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
@@ -301,7 +308,7 @@ def _overview(diagnoses, datas) -> str:
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
-            f'data-valmin="{num(vm["y"] if vm else None)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
+            f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
             f'<td class="ll-num">{i}</td>'
             f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a>{mark}</td>{lr_cell}'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
@@ -309,7 +316,7 @@ def _overview(diagnoses, datas) -> str:
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
             f'<td class="ll-num">{ivs}</td>'
             f'<td class="ll-num">{esc(d.logged_to())}</td>'
-            f'<td class="ll-num">{_fmt(vm["y"]) if vm else DASH}</td>'
+            f'<td class="ll-num">{DASH if shown is None else _fmt(shown)}{point}</td>'
             f'<td class="ll-num">{_fmt(gap["value"]) if gap else DASH}</td></tr>')
     verdicts = sorted({str(d.verdict) for d in diagnoses})
     options = '<option value="">all verdicts</option>' + "".join(
@@ -321,8 +328,9 @@ def _overview(diagnoses, datas) -> str:
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'
             '<th data-key="len" data-type="num">logged to</th>'
             # a loss's minimum, a score's maximum: an accuracy's best under "val min" read as its worst
-            '<th data-key="valmin" data-type="num" title="the best validation value: a loss\'s minimum, '
-            'a score\'s maximum">val best</th><th data-key="gap" data-type="num">gap</th></tr>')
+            '<th data-key="valmin" data-type="num" title="the best validation value of the smoothed curve, what the '
+            'best mark compares (a loss\'s minimum, a score\'s maximum); the single best point beside it where it '
+            'differs">val best</th><th data-key="gap" data-type="num">gap</th></tr>')
     return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'

@@ -138,8 +138,28 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
         return None
     d = diagnoses[i]
     x, value = d.best
-    name = (names or [dd.run_name for dd in diagnoses])[i]
-    return as_logged(d, f"best {d.metric}: {name}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {d.verdict})")
+    names = names or [dd.run_name for dd in diagnoses]
+    line = f"best {d.metric}: {names[i]}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {d.verdict})"
+    j = best_point_run(diagnoses)
+    if j is not None and j != i:
+        # The run with the single best value is not the pick: say so, or that value (the card's, the overview's
+        # point) reads as a contradiction of the line.
+        px, pv = diagnoses[j].best_point
+        low = "highest" if d.facts.higher_is_better else "lowest"
+        line += (f"; the {low} value logged is {names[j]}'s, {pv:.4g} at {d.axis} {axis_text(px)}, a point its "
+                 f"smoothed curve does not hold (its best {diagnoses[j].best[1]:.4g})")
+    return as_logged(d, line)
+
+
+def best_point_run(diagnoses: list[Diagnosis]) -> int | None:
+    """The index of the run with the single best value logged (:attr:`Diagnosis.best_point`), where the runs
+    compare (:func:`losslens.result.best_run` names one); else None."""
+    if best_run(diagnoses) is None:
+        return None
+    sign = -1.0 if diagnoses[0].facts.higher_is_better else 1.0
+    values = [np.inf if (p := d.best_point) is None or d.best is None else sign * p[1] for d in diagnoses]
+    j = int(np.argmin(values))
+    return j if np.isfinite(values[j]) else None
 
 
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
@@ -152,7 +172,9 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     if len(diagnoses) > 1:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         lrs = learning_rates(diagnoses)
-        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "conf.", "metric", "logged to"):
+        ranked = best_run(diagnoses) is not None  # the runs compare: each one's smoothed best, as the best line ranks
+        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "conf.", "metric", "logged to",
+                    *(("smoothed best",) if ranked else ())):
             table.add_column(col, overflow="fold")
         for k, (d, name) in enumerate(zip(diagnoses, names)):
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
@@ -160,7 +182,8 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
             lr = (("" if lrs[k] is None else f"{lrs[k]:g}"),) if lrs else ()
             table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
                           "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
-                          escape(as_logged(d, d.metric)), escape(d.logged_to()))
+                          escape(as_logged(d, d.metric)), escape(d.logged_to()),
+                          *((("—" if d.best is None else f"{d.best[1]:.4g}"),) if ranked else ()))
         out.print(table)
         line = best_line(diagnoses, names)
         if line:
