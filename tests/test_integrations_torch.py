@@ -555,3 +555,38 @@ def test_gradient_evidence_is_read_at_the_optimizer_step_however_the_loop_is_wri
         assert np.all(accumulated.series["update_ratio"] > 1e-3)     # each a real step's
         # the whole window's gradient (the mean over 32 examples: smaller than a batch of 8's, not a quarter of it)
         assert np.all(accumulated.series["grad_norm"] > 0.4 * plain.series["grad_norm"])
+
+
+def test_a_sweep_of_monitor_runs_in_their_own_folders_is_named_by_them(tmp_path):
+    """A real lr sweep, each run's Monitor saving run.json (as the docs write it) into its own folder of one sweep
+    folder. The summary named them "lr_0.1/run.json" ... and, given as paths (`losslens diagnose sweep/*/run.json`,
+    ``read([...])``, the report's overview), every one "run". Now each is its folder, in the folders' number order,
+    and ``--run`` takes that name."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    from losslens.report import html as report_html
+
+    train, val = regression(400, 0), regression(200, 1)
+    lrs = [0.3, 0.03, 0.1]
+    for lr in lrs:
+        model = torch.nn.Linear(2, 1)
+        torch.manual_seed(0)
+        fit(model, torch.optim.SGD(model.parameters(), lr=lr), train, val, epochs=12, batch=50,
+            save_path=tmp_path / "sweep" / f"lr_{lr:g}" / "run.json", time_budget_ms=None)
+    folder = tmp_path / "sweep"
+    want = ["lr_0.03", "lr_0.1", "lr_0.3"]
+    assert [r.name for r in losslens.read(folder)] == want
+    paths = [str(folder / n / "run.json") for n in want]
+    assert [r.name for r in losslens.read(paths)] == want
+    assert [r.name for r in losslens.read(paths[:1])] == ["run"]  # one run alone keeps its file's name
+    for argv in (["diagnose", str(folder)], ["diagnose", *paths]):
+        res = CliRunner().invoke(app, argv)
+        assert res.exit_code == 0, res.output
+        rows = [ln.split("│")[1:3] for ln in res.output.split("\n\n")[0].splitlines() if ln.startswith("│")]
+        assert [(n.strip(), float(lr)) for n, lr in rows] == [(n, float(n[3:])) for n in want]
+    res = CliRunner().invoke(app, ["diagnose", str(folder), "--run", "lr_0.1"])
+    assert res.exit_code == 0 and res.output.startswith("lr_0.1: "), res.output
+    page = report_html.report_html(losslens.diagnose_all(paths))
+    import re
+    assert re.findall(r'<tr data-i="\d+" data-name="([^"]+)"', page) == want

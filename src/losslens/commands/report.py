@@ -123,7 +123,8 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
         raise RunNotFoundError(f"no run {run_id!r} in any of the {len(paths)} paths: "
                                + "; ".join(str(exc) for exc in lacking))
     end_skipped([str(exc) for exc in lacking], len(runs))
-    return runs
+    from losslens.readers.directory import name_apart
+    return name_apart(runs)
 
 
 def map_runs(fn, runs, *, what: str = "diagnosing", progress=True) -> list:

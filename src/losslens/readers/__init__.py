@@ -114,7 +114,8 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
     """
     options = dict(columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
     if isinstance(source, (list, tuple)):
-        return [run for path in source for run in read(path, **options)]
+        from .directory import name_apart
+        return name_apart([run for path in source for run in read(path, **options)])
     runs = _read(source, **options)
     for run in runs:
         _missing_start(run)

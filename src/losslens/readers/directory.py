@@ -198,18 +198,51 @@ def _unique_names(runs: list[Run], root: Path) -> list[Run]:
     """Runs sharing a name (Lightning's ``csv/version_0`` and ``tb/version_0``, two trials'
     ``result.json``) are named by their path under ``root`` instead, which ``--run`` accepts."""
     counts = Counter(r.name for r in runs)
+    alone = {id(r) for r in _alone_in_folder(runs)}
     for run in runs:
         if counts[run.name] < 2:
             continue
         source, folder = Path(run.source or ""), _folder(run)
         rel = _rel(folder, root)
-        if run.name == folder.name and rel != ".":
+        if (run.name == folder.name or id(run) in alone) and rel != ".":
+            # A callback's file is named as the docs write it (run.json; losslens.json by default): its folder
+            # says which run it is, as Lightning's version_3/ does for metrics.csv ("lr_0.1", not "lr_0.1/run.json").
             run.name = rel
         elif source.is_file():  # keras_csvlogger.csv and keras_csvlogger.tsv, a.b/result.json
             run.name = source.name if rel == "." else f"{rel}/{source.name}"
         else:
             run.name = f"{rel}/{run.name}"
     return runs
+
+
+def name_apart(runs: list[Run]) -> list[Run]:
+    """Runs read from several paths (``losslens diagnose sweep/*/run.json``, ``read([...])``) that a losslens
+    callback saved under one file name, each named by its folder below the folders they share, as a directory
+    of them is (they all read "run"); other runs keep their names."""
+    saved = _alone_in_folder(runs)
+    counts = Counter(r.name for r in saved)
+    clash = [r for r in saved if counts[r.name] > 1]
+    if clash:
+        root = Path(os.path.commonpath([str(_folder(r).resolve()) for r in clash]))
+        for run in clash:
+            rel = _rel(_folder(run).resolve(), root)
+            if rel != ".":
+                run.name = rel
+    return runs
+
+
+def _alone_in_folder(runs: list[Run]) -> list[Run]:
+    """The runs a losslens callback saved that are the only run read from their folder: those a folder names
+    (a folder of several, run.json beside lr10x.json, keeps their file names)."""
+    per_folder = Counter(_folder(r).resolve() for r in runs)
+    return [r for r in runs if _saved_by_callback(r) and per_folder[_folder(r).resolve()] == 1]
+
+
+def _saved_by_callback(run: Run) -> bool:
+    """A file a losslens callback (Keras, Lightning, Transformers, the torch Monitor) saved: its meta holds the
+    reports it made, which only they write (the reader's ``format`` names the JSON layout, a Keras History's)."""
+    meta = run.meta or {}
+    return "reports" in meta and "framework" in meta and Path(run.source or "").is_file()
 
 
 def _folder(run: Run) -> Path:
