@@ -261,7 +261,10 @@ def test_report_opens_clean_and_offline(browser, small_report):
     # The overview lists every run by name, as text; the headings show the hostile name as text.
     names = b.eval("Array.from(document.querySelectorAll('#ll-overview tbody td.ll-name a'))"
                    ".map(function(a){return a.textContent})")
-    assert names == [d.run_name for d in ds]
+    # (two keras_csvlogger runs, from two folders: each with its source, as the terminal's table names them)
+    from losslens.report.text import distinct_names
+    assert names == distinct_names([d.run for d in ds], [d.run_name for d in ds])
+    assert names[0] == f"keras_csvlogger ({EXAMPLE})" and names[1] == f"keras_csvlogger ({LOGS / 'keras_csvlogger.csv'})"
     assert EVIL in b.eval("Array.from(document.querySelectorAll('.ll-run h2')).map(function(h){"
                           "return h.textContent}).join('|')")
     assert b.eval("document.querySelectorAll('img').length") == 0

@@ -417,7 +417,8 @@ def test_an_sqlite_file_that_is_no_mlflow_store_is_never_written(tmp_path):
 
 def test_mlflow_runs_of_one_name_in_two_experiments_are_told_apart(tmp_path):
     """run_name="baseline" in two experiments: the table showed two identical rows, and `losslens plot
-    --run baseline` answered "holds 2 runs; pick one with --run (e.g. --run 'baseline')", a loop."""
+    --run baseline` answered "holds 2 runs; pick one with --run (e.g. --run 'baseline')", a loop. The report's
+    overview and its sections name them as the table does."""
     mlflow = pytest.importorskip("mlflow")
     from typer.testing import CliRunner
     from losslens.cli import app
@@ -436,6 +437,14 @@ def test_mlflow_runs_of_one_name_in_two_experiments_are_told_apart(tmp_path):
     assert res.exit_code == 0, res.output
     for run_id in ids.values():  # each row and each report names the id --run takes
         assert f"baseline (--run {run_id})" in res.stdout
+    # The report told them apart nowhere: two overview rows and two sections headed "baseline".
+    res = runner.invoke(app, ["report", f"mlflow:{uri}", "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    import re
+    want = sorted(f"baseline (--run {run_id})" for run_id in ids.values())
+    assert sorted(re.findall(r'<tr data-i="\d+" data-name="([^"]+)"', page)) == want
+    assert sorted(re.findall(r'<div class="ll-run-head"><h2>([^<]+)</h2>', page)) == want
     res = runner.invoke(app, ["plot", f"mlflow:{uri}", "--run", "baseline", "-o", str(tmp_path / "b.png")])
     assert res.exit_code == 2 and "pick one by its id" in res.stderr and ids["vit"] in res.stderr, res.stderr
     res = runner.invoke(app, ["plot", f"mlflow:{uri}", "--run", ids["vit"], "-o", str(tmp_path / "b.png")])

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..result import best_run, finite_or_none
 from . import plot
-from .text import as_logged, learning_rates
+from .text import as_logged, distinct_names, learning_rates
 
 #: One colour per cause id (verdict badges, overview dots).
 CAUSE_COLORS = {
@@ -249,8 +249,8 @@ def card_html(d, data: dict | None = None) -> str:
 
 
 # ---- the page ----------------------------------------------------------------------------------
-def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
-    """(section HTML, JSON script block) of run number ``i`` (1-based)."""
+def _run_section(i: int, d, data: dict | None, total: int, name: str | None = None) -> tuple[str, str]:
+    """(section HTML, JSON script block) of run number ``i`` (1-based), headed ``name`` (default: its run's)."""
     payload = chart_payload(d, data) if data else None
     src = f'<span class="ll-src">{esc(d.source)}</span>' if d.source else ""
     back = '<a class="ll-back" href="#ll-overview-box">overview \u2191</a>' if total > 1 else ""
@@ -264,7 +264,7 @@ def _run_section(i: int, d, data: dict | None, total: int) -> tuple[str, str]:
     else:
         chart, hint, script = '<div class="ll-chart ll-nochart">no curve to draw</div>', "", ""
     section = (f'<section class="ll-run ll-box" id="run-{i}" data-verdict="{esc(d.verdict)}">'
-               f'<div class="ll-run-head"><h2>{esc(d.run_name)}</h2>{src}{back}</div>'
+               f'<div class="ll-run-head"><h2>{esc(name or d.run_name)}</h2>{src}{back}</div>'
                f'<div class="ll-run-body"><div style="flex:1 1 auto;min-width:0">{chart}{hint}</div>'
                f'{card_html(d, data)}</div></section>')
     return section, script
@@ -279,11 +279,11 @@ def _colgroup(lr: bool) -> str:
     return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>"
 
 
-def _overview(diagnoses, datas) -> str:
+def _overview(diagnoses, datas, names) -> str:
     rows = []
     best = best_run(diagnoses)
     lrs = learning_rates(diagnoses)
-    for i, (d, data) in enumerate(zip(diagnoses, datas), start=1):
+    for i, (d, data, name) in enumerate(zip(diagnoses, datas, names), start=1):
         top = d.causes[0] if d.causes else None
         conf = _conf(top) if top else None
         x = finite_or_none(d.plateau.epoch) if d.plateau is not None else None
@@ -306,11 +306,11 @@ def _overview(diagnoses, datas) -> str:
         lr_attr = f' data-lr="{num(lr)}"' if lrs else ""
         lr_cell = (f'<td class="ll-num">{DASH if lr is None else f"{lr:g}"}</td>') if lrs else ""
         rows.append(
-            f'<tr data-i="{i}" data-name="{esc(d.run_name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
+            f'<tr data-i="{i}" data-name="{esc(name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
             f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
             f'<td class="ll-num">{i}</td>'
-            f'<td class="ll-name" title="{esc(d.run_name)}"><a href="#run-{i}">{esc(d.run_name)}</a>{mark}</td>{lr_cell}'
+            f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(name)}</a>{mark}</td>{lr_cell}'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
@@ -352,11 +352,13 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
     from .. import __version__
 
     diagnoses = list(diagnoses)
+    # Two runs of one name (MLflow's "baseline" in two experiments) told apart as the terminal's table tells them
+    names = distinct_names([getattr(d, "run", None) for d in diagnoses], [d.run_name for d in diagnoses])
     datas, sections, scripts = [], [], []
-    for i, d in enumerate(diagnoses, start=1):
+    for i, (d, name) in enumerate(zip(diagnoses, names), start=1):
         data = plot.chart_data(d)
         datas.append(data)
-        section, script = _run_section(i, d, data, len(diagnoses))
+        section, script = _run_section(i, d, data, len(diagnoses), name)
         sections.append(section)
         scripts.append(script)
         if progress is not None:
@@ -367,7 +369,7 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
     chips = "".join(f'<span class="ll-chip"><span class="ll-dot" style="background:{_color(v)}"></span>'
                     f'{esc(_label(v))} <b>{n}</b></span>'
                     for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    overview = _overview(diagnoses, datas) if len(diagnoses) > 1 else ""
+    overview = _overview(diagnoses, datas, names) if len(diagnoses) > 1 else ""
     sources = sorted({str(d.source) for d in diagnoses if d.source})
     sub = f"{len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''}"
     if sources:
