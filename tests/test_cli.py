@@ -595,3 +595,17 @@ def test_report_to_a_figure_name_is_one_line_pointing_to_plot(keras_csv, tmp_pat
     assert res.output.strip() == (f"losslens: {out}: losslens report writes one HTML page; name it .html "
                                   f"(a figure of one run: losslens plot RUN -o {name})")
     assert not out.exists()
+
+
+def test_forecast_tells_two_runs_of_one_name_apart():
+    """Two real Keras CSVLogger logs both named keras_csvlogger: `losslens forecast` printed two lines starting
+    "keras_csvlogger:", where `diagnose`'s table names each with its source. Now the same names."""
+    from losslens.report.text import distinct_names
+
+    repo = Path(__file__).resolve().parents[1]
+    paths = [str(repo / "src" / "losslens" / "examples" / "keras_csvlogger.csv"),
+             str(repo / "tests" / "fixtures" / "logs" / "keras_csvlogger.csv")]
+    res = runner.invoke(app, ["forecast", *paths])
+    assert res.exit_code == 0, res.output
+    heads = [line.split(": ")[0] for line in res.output.splitlines() if not line.startswith(" ")]
+    assert heads == distinct_names(losslens.read(paths)) == [f"keras_csvlogger ({p})" for p in paths]

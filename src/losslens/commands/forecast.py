@@ -49,7 +49,12 @@ def register(app):
             return run, forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
 
         forecasts = run_guarded(map_runs, one, runs, what="forecasting")
-        for run, fc in forecasts:
+        from losslens.report.text import distinct_names
+
+        # Two runs of one name (two keras_csvlogger files, MLflow's "baseline" in two experiments): told apart as
+        # diagnose's table tells them, not two lines starting "baseline:".
+        names = distinct_names([run for run, _ in forecasts])
+        for (run, fc), name in zip(forecasts, names):
             # The planned end the log states (a Trainer checkpoint's max_steps), as the callback live would have
             # forecast to, not the checkpoint's last point: 10% of the way there comes later.
             end = horizon if horizon is not None or not fc.horizon_from else fc.horizon
@@ -64,7 +69,7 @@ def register(app):
                     out["stopping"] = stop
                 sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
             else:
-                typer.echo(describe(as_asked(fc, run, metric), run.name, run.axis_name, run))
+                typer.echo(describe(as_asked(fc, run, metric), name, run.axis_name, run))
                 if stop is not None:
                     typer.echo(describe_stop(stop, run.axis_name))
 
