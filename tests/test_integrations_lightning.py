@@ -437,3 +437,21 @@ def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
         "rule": "stop_gain", "epoch": 28, "min_gain": 0.01, "horizon": 39}
     assert losslens.read(save)[0].val_loss.size == 29
     assert min(losslens.read(save)[0].val_loss) / 0.1373 - 1 < 0.07  # the best of the full run: 0.1373
+
+
+def test_a_sweep_of_default_saves_is_named_by_its_folders(tmp_path):
+    """An lr sweep, one Trainer per lr with default_root_dir=sweep/lr_<lr> and no logger: the callback saves its
+    default losslens.json in each folder, and the summary named the runs "lr_0.01/losslens.json" ...; now by
+    their folders, as Lightning's own version_N folders name metrics.csv."""
+    for lr in (0.1, 0.01):
+        torch.manual_seed(0)
+        model = Regressor(lr=lr)
+        t = L.Trainer(max_epochs=6, callbacks=[LosslensCallback(verbose=0, time_budget_ms=None)], logger=False,
+                      default_root_dir=tmp_path / "sweep" / f"lr_{lr:g}", enable_progress_bar=False,
+                      enable_model_summary=False, enable_checkpointing=False, accelerator="cpu", devices=1)
+        t.fit(model, *loaders())
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")) == [
+        "sweep/lr_0.01/losslens.json", "sweep/lr_0.1/losslens.json"]
+    runs = losslens.read(tmp_path / "sweep")
+    assert [r.name for r in runs] == ["lr_0.01", "lr_0.1"]
+    assert [r.get("lr")[0] for r in runs] == pytest.approx([0.01, 0.1])
