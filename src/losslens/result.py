@@ -249,12 +249,13 @@ def _best_of(x, y, higher: bool) -> tuple[float, float] | None:
     return float(np.asarray(x, dtype=float)[i]), float(y[i])
 
 
-def best_run(diagnoses) -> int | None:
+def best_run(diagnoses, point: bool = False) -> int | None:
     """The index of the run whose smoothed held-out curve got lowest (a loss) or highest (a score), by
     :attr:`Diagnosis.best`: the run to pick from a sweep (of learning rates, batch sizes, widths). None for
     fewer than two runs, or runs not read on one held-out metric in one direction: a loss beside an accuracy
     does not compare, nor does a training loss (the lowest is the one that fitted its training data best,
-    overfitting included)."""
+    overfitting included). ``point=True`` ranks the same runs by their single best value logged instead
+    (:attr:`Diagnosis.best_point`), which the reports quote beside the pick where another run holds it."""
     diagnoses = list(diagnoses)
     if len(diagnoses) < 2:
         return None
@@ -262,7 +263,8 @@ def best_run(diagnoses) -> int | None:
     if len(metrics) != 1 or str(diagnoses[0].metric).startswith("train"):
         return None
     sign = -1.0 if next(iter(metrics))[1] else 1.0
-    values = [math.inf if (b := d.best) is None else sign * b[1] for d in diagnoses]
+    values = [math.inf if (b := d.best_point if point else d.best) is None or d.best is None else sign * b[1]
+              for d in diagnoses]
     i = int(np.argmin(values))
     return i if math.isfinite(values[i]) else None
 

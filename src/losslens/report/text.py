@@ -140,7 +140,7 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
     x, value = d.best
     names = names or [dd.run_name for dd in diagnoses]
     line = f"best {d.metric}: {names[i]}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {d.verdict})"
-    j = best_point_run(diagnoses)
+    j = best_run(diagnoses, point=True)
     if j is not None and j != i:
         # The run with the single best value is not the pick: say so, or that value (the card's, the overview's
         # point) reads as a contradiction of the line.
@@ -149,17 +149,6 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
         line += (f"; the {low} value logged is {names[j]}'s, {pv:.4g} at {d.axis} {axis_text(px)}, a point its "
                  f"smoothed curve does not hold (its best {diagnoses[j].best[1]:.4g})")
     return as_logged(d, line)
-
-
-def best_point_run(diagnoses: list[Diagnosis]) -> int | None:
-    """The index of the run with the single best value logged (:attr:`Diagnosis.best_point`), where the runs
-    compare (:func:`losslens.result.best_run` names one); else None."""
-    if best_run(diagnoses) is None:
-        return None
-    sign = -1.0 if diagnoses[0].facts.higher_is_better else 1.0
-    values = [np.inf if (p := d.best_point) is None or d.best is None else sign * p[1] for d in diagnoses]
-    j = int(np.argmin(values))
-    return j if np.isfinite(values[j]) else None
 
 
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
