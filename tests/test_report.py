@@ -655,3 +655,19 @@ def test_a_sweep_of_accuracies_names_the_run_with_the_highest(tmp_path):
     res = CliRunner().invoke(app, ["diagnose", str(folder)])
     [best] = [ln for ln in res.output.splitlines() if ln.startswith("best ")]
     assert best.startswith(f"best validation_scores: mlp_lr0.01, {by['mlp_lr0.01'].best[1]:.4g} at epoch ")
+
+
+def test_a_trainer_sweeps_lr_column_reads_the_rate_set_not_the_warm_up():
+    """Real Trainer runs (fixture, make.py): fine-tunes at lr 3e-3 and 3e-4 with 10% linear warm-up, read from
+    their trainer_state.json (which saves no setting). The summary's lr column showed the first lr logged, a
+    warm-up step's: 0.0003 and 3e-05, a tenth of what was set; now the schedule's peak, 0.00297 and 0.000297."""
+    from losslens.report.text import learning_rates
+
+    ds = losslens.diagnose_all(ECO / "hf_lm_finetune")
+    by = dict(zip([d.run_name for d in ds], learning_rates(ds)))
+    assert by["ft_e6"] == pytest.approx(3e-3, rel=0.02) and by["ft_e6_lr3e-4"] == pytest.approx(3e-4, rel=0.02)
+    assert by["pre_e8"] == pytest.approx(2e-3, rel=0.001)  # cosine from 2e-3: its peak, not where it had decayed
+    res = CliRunner().invoke(app, ["diagnose", str(ECO / "hf_lm_finetune")])
+    rows = {ln.split("│")[1].strip(): float(ln.split("│")[2]) for ln in res.output.split("\n\n")[0].splitlines()
+            if ln.startswith("│")}
+    assert rows["ft_e6_lr3e-4"] == pytest.approx(by["ft_e6_lr3e-4"], rel=1e-4)

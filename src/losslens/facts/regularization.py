@@ -60,8 +60,10 @@ def _saved(meta: dict):
 def learning_rate(run) -> float | None:
     """The learning rate ``run`` was set to: a setting its logger saved (Lightning's ``hparams.yaml``,
     ``add_hparams``, a W&B config, MLflow params) named as the lr columns are (``lr``, ``learning_rate``, a
-    nested ``optimizer.lr``), else the first lr logged (a losslens callback's, a Trainer's). None where
-    neither says, or for no run (a Diagnosis made without one: the sweep summaries ask of every run)."""
+    nested ``optimizer.lr``), else the largest lr logged (a losslens callback's, a Trainer's): the rate a schedule
+    was set to peak at, where the first logged is a warm-up's fraction of it (a Trainer fine-tune at 3e-3 with 10%
+    linear warm-up logged 3e-4 first). None where neither says, or for no run (a Diagnosis made without one: the
+    sweep summaries ask of every run)."""
     from ..columns import ALIASES
 
     if run is None:
@@ -79,7 +81,7 @@ def learning_rate(run) -> float | None:
     logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
     if logged is not None:
         finite = [float(v) for v in logged if v == v and abs(v) != float("inf")]
-        return finite[0] if finite and finite[0] > 0 else None
+        return max(finite) if finite and max(finite) > 0 else None
     return None
 
 

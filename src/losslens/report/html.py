@@ -322,7 +322,7 @@ def _overview(diagnoses, datas, names) -> str:
     options = '<option value="">all verdicts</option>' + "".join(
         f'<option value="{esc(v)}">{esc(_label(v))}</option>' for v in verdicts)
     head = ('<tr><th data-key="i" data-type="num">#</th><th data-key="name">run</th>'
-            + ('<th data-key="lr" data-type="num" title="the learning rate the log saved or logged first">lr</th>'
+            + ('<th data-key="lr" data-type="num" title="the learning rate the log saved, else the largest it logged (a schedule\'s peak)">lr</th>'
                if lrs else "") +
             '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'

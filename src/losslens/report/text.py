@@ -122,7 +122,7 @@ def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
 
 
 def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
-    """Each run's learning rate where its log says (saved settings, else the first lr logged:
+    """Each run's learning rate where its log says (saved settings, else the largest lr logged:
     :func:`losslens.facts.regularization.learning_rate`), for the summaries' lr column; None where no run's does."""
     from ..facts.regularization import learning_rate
 
