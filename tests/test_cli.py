@@ -609,3 +609,17 @@ def test_forecast_tells_two_runs_of_one_name_apart():
     assert res.exit_code == 0, res.output
     heads = [line.split(": ")[0] for line in res.output.splitlines() if not line.startswith(" ")]
     assert heads == distinct_names(losslens.read(paths)) == [f"keras_csvlogger ({p})" for p in paths]
+
+
+def test_past_twenty_runs_the_table_says_where_each_runs_report_went():
+    """22 real runs (a Keras ReduceLROnPlateau sweep and a torch one, fixtures): `diagnose` printed the table and
+    stopped, each run's evidence and actions gone without a word. Now one line says so and how to get them."""
+    eco = Path(__file__).resolve().parent / "fixtures" / "ecosystem"
+    paths = [str(eco / "keras_rlrop_noise_floor"), str(eco / "torch_rlrop_high_lr")]
+    n = len(losslens.read(paths))
+    assert n > 20
+    res = runner.invoke(app, ["diagnose", *paths])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.rstrip().splitlines()[-1] == ("(each run's evidence and actions are left out past 20 runs: "
+                                                    "--run NAME prints one run's, --json or losslens report all of them)")
+    assert "what to do:" not in res.stdout and f"{n} runs" in res.stdout

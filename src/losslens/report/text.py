@@ -151,6 +151,10 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
     return as_logged(d, line)
 
 
+#: Past this many runs the summary table is printed without each run's report.
+MAX_REPORTS = 20
+
+
 def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
     """Print one report per run; with several runs, a summary table first."""
     from rich.markup import escape
@@ -181,7 +185,10 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
 
         for note in sweep_notes(diagnoses, names):
             out.print(escape(as_logged(diagnoses[0], note)))
-        if len(diagnoses) > 20:
+        if len(diagnoses) > MAX_REPORTS:
+            # The table alone, or the reports run to pages; said, or the evidence and actions just vanish.
+            out.print(f"(each run's evidence and actions are left out past {MAX_REPORTS} runs: --run NAME "
+                      "prints one run's, --json or losslens report all of them)")
             return
         out.print()
     for d, name in zip(diagnoses, names):
