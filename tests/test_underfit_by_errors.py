@@ -82,6 +82,8 @@ def test_an_inferred_class_count_is_said_to_be_inferred():
     # report says so and how to give it, as the other chance-level evidence does.
     d = losslens.diagnose(BN / "run.csv")
     assert d.verdict == "underfitting"
-    assert "(K inferred from the initial loss ≈ ln K; pass classes= to be exact)" in d.cause.evidence[0]
+    # A guess, said as one: which loss it came from and what moves it.
+    assert "(K = 9 guessed from the first loss 2.2" in d.cause.evidence[0]
+    assert "a thrown first step raises; pass classes= to be exact)" in d.cause.evidence[0]
     given = losslens.diagnose(BN / "run.csv", classes=10)
     assert "ln 10 = 2.303" in given.cause.evidence[0] and "inferred" not in given.cause.evidence[0]

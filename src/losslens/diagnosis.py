@@ -294,6 +294,15 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
+    alike = next((c for c in causes if "decides_alike" in c.numbers), None)
+    if alike is not None:
+        # A model giving every input one answer, having memorised nothing: the labels or dead units, which the
+        # curves cannot tell apart (_decides_alike); the verdict stays underfitting's, no_signal listed after it.
+        # Beside a step shown broken (diverged, too high, never got going) the step explains it: not listed.
+        causes.remove(alike)
+        if any(c.id == "underfitting" for c in causes) and \
+                not any(c.id in ("diverged", "lr_too_high", "stuck_at_init") for c in causes):
+            causes.append(alike)
     guessing = any("constant_guess" in c.numbers for c in causes)
     if guessing:
         # Still falling toward a constant prediction's loss: more epochs (or a larger step) only get it closer
@@ -933,7 +942,11 @@ def _k_source(c) -> str:
         return ""
     if c.classes_from == "constant loss":
         return " (K read off a loss held constant at ln K: a uniform output)"
-    return " (K inferred from the initial loss ≈ ln K; pass classes= to be exact)"
+    # A guess, not a fact: the first logged loss is often an epoch's mean, which that epoch's learning lowers and a
+    # thrown first step raises (Keras SGD(3.0) on 10 digits: 2.525 = ln 12.5, and "chance 1/12" was quoted).
+    first = f" {c.first_loss:.4g}" if c.first_loss is not None else ""
+    return (f" (K = {c.classes} guessed from the first loss{first} ≈ ln {c.classes}, which a first epoch's learning "
+            "lowers and a thrown first step raises; pass classes= to be exact)")
 
 
 def _at_a_guess(f: Facts, level: float, name: str) -> str | None:
@@ -1177,7 +1190,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
         train_fits = tp is not None and tp.improvement > t.memorise_drop * abs(tp.start)
         memorising = c.train_acc_tail >= margin if c.train_acc_tail is not None else \
             train_fits and _train_loss_at_guess(f, t) is None
-        if at_chance and not memorising:
+        still = _decides_alike(f, t)
+        if at_chance and not memorising and not still:
             return None  # nothing fitted: underfitting decides
         if at_chance and _thrown_to_a_guess(f, t) is not None:
             # Both losses back at ln K after a start far above it: the first steps threw the outputs out and
@@ -1193,14 +1207,22 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                   f"1/{c.classes} = {c.chance:.3f}{_k_source(c)}"]
             if c.train_acc_tail is not None and c.train_acc_tail > margin:
                 ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
+            elif still:
+                ev.append(f"not one validation decision changed over the last {c.val_acc_still} {f.axis_name}s, and "
+                          "training accuracy is at chance too: the model gives every input the same answer. Labels "
+                          "that do not depend on the inputs look so; so do units that all died (too few of them), "
+                          "which a bigger model survives: shuffled labels or a bigger model tells which")
             if c.above_chance_sd is not None and c.val_acc_tail >= margin:
                 ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {_count(c.above_chance_sd, 1)} "
                           "binomial standard errors of chance")
             if g is not None and g.val_rise_noise > t.overfit_rise_noise:
                 what, worse = (f.metric, "fell") if _higher(f) else ("validation loss", "rose")
                 ev.append(f"{what} {worse} {g.val_rise:.3g} after its best at {f.axis_name} {_n(g.val_min_epoch)}")
-            return Cause("no_signal", 0.75 if c.classes_from == "initial loss" else 0.9, ev, ACTIONS["no_signal"],
-                         {"val_acc": c.val_acc_tail, "chance": c.chance})
+            # Deciding alike without memorising is no more no_signal than underfitting (a possibility beside it).
+            conf = 0.6 if not memorising else 0.75 if c.classes_from == "initial loss" else 0.9
+            return Cause("no_signal", conf, ev, ACTIONS["no_signal"],
+                         {"val_acc": c.val_acc_tail, "chance": c.chance,
+                          **({} if memorising else {"decides_alike": c.val_acc_still})})
     g = f.generalization
     # Without accuracy: validation never got below where training started, and barely improved
     # while training learned a lot. (A curve that learned in its first epoch and then overfits
@@ -1237,6 +1259,22 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
+
+
+def _decides_alike(f: Facts, t: Thresholds) -> bool:
+    """Validation accuracy unchanged (to 1e-6) over the last half of its points, ≥ ``frozen_acc_points`` of them,
+    with training accuracy at chance: the model's decisions no longer depend on its inputs (a model that uses them
+    but is too simple moves its decisions as its weights move: a linear model on circles, validation accuracy
+    swinging 0.36-0.53 about ln 2).
+
+    The curves cannot say why. The lab's random-label experiment (a conv net, Adam 1e-3, 5 random labels on 80
+    images): seeds 2 and 3 fitted nothing (training loss 1.598 < ln 5, training accuracy 0.26-0.27, the majority's
+    share), validation accuracy at 0.25 for 45-50 of 50 epochs, and the labels are the cause; a 2-unit ReLU layer on
+    digits (the benchmark's gen/under_digits/seed0) looks the same, validation accuracy 0.073 for 48 epochs, and a
+    64-unit layer fits (training loss 2.30 -> 0.004). So no_signal is named beside underfitting, not over it."""
+    c = f.chance
+    return c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= max(t.frozen_acc_points, c.val_acc_points / 2) \
+        and _train_at_chance(f, t)
 
 
 def _learned_before_first_check(f: Facts, t: Thresholds) -> bool:
@@ -2342,18 +2380,42 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
         return None
     firsts = [(float(f.y[0]), f.metric), (float(yt[0]), "train_loss")]
     start, which = max(firsts)
-    if not start >= t.blown_start * lnk:
+    if start >= t.blown_start * lnk:
+        why = (f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
+               "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
+    elif _above_a_guess(f, t, yt, lnk):
+        why = (f"train_loss sat above ln {k} over its last quarter, not falling (t = {_t(f.train_trend.slope_t)}): "
+               "the output bias alone fits the class frequencies at ≤ ln K, so a step that leaves training above "
+               "that keeps throwing even the bias past its minimum")
+    else:
         return None
     train_acc = f" (training {c.train_acc_tail:.3f})" if c.train_acc_tail is not None else ""
     return Cause("lr_too_high", 0.8,
                  [f"{f.metric} and train_loss end at {val_end:.4g} and {train_end:.4g} ≈ ln {k} = {lnk:.4g}, a uniform "
                   f"guess's loss, with validation accuracy {c.val_acc_tail:.3f} ≈ 1/{k}{train_acc}: the model fitted "
-                  "nothing, not even its training data",
-                  f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
-                  "ln K, so the first steps threw its outputs far out, and training never got back below a guess"],
+                  "nothing, not even its training data", why],
                  ["lower the learning rate (try 1/10) and restart from scratch",
                   "learning-rate warm-up; gradient clipping"],
                  {"uniform_guess": k, "start": start, "val_tail": val_end, "train_tail": train_end})
+
+
+def _above_a_guess(f: Facts, t: Thresholds, yt: np.ndarray, lnk: float) -> bool:
+    """The training loss's last quarter sits above ln K by more than 3 sds of its own scatter, after it moved (fell
+    ≥ ``stuck_rel`` of its start), and is not still falling (tail t > -3). Predicting the class frequencies scores the prior's entropy, ≤ ln K, and the output
+    bias alone reaches it: a stable step settles there or below; a loss held above it is the step overshooting.
+
+    Keras SGD(3.0) on digits (a 64-64-10 MLP, validation_split 0.2): the epoch-mean training loss started at
+    2.53-2.56 (1.1x ln 10, not thrown far) and sat at 2.32-2.34 for 28 epochs, all above ln 10 = 2.303, both
+    accuracies near 0.10; it read underfitting ("a bigger model") where lr 0.3 reached val accuracy 0.91.
+    A curve creeping down from an untrained start (a tiny step) is still falling; random labels' seeds that
+    fitted nothing sit at or below ln K (lab experiment 2: 1.596-1.598 < ln 5), and Adam's jitter about a linear
+    model's ln 2 on circles (0.6934, 0.0003 above, one sd of its scatter) is no step thrown past the bias."""
+    tail = yt[-max(4, yt.shape[0] // 4):]
+    tr, tp = f.train_trend, f.train_plateau
+    # (The weights must have moved: a network never updated holds its untrained loss, above ln K or not.)
+    moved = tp is not None and tp.improvement > t.stuck_rel * abs(tp.start)
+    return moved and float(np.median(tail)) - lnk > 3 * float(np.std(tail, ddof=1)) and tr is not None \
+        and tr.slope_t > -3
 
 
 def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:

@@ -33,6 +33,8 @@ class ChanceFacts:
     val_acc_top_min: float | None = None  # the lowest accuracy in it
     val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
     classes_from: str | None = None  # where K came from: "given", "initial loss" or "constant loss" (held_at_ln_k)
+    val_acc_still: int = 0  # the final validation accuracy points that all equal the last (no decision flipped since)
+    first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss")
 
 
 def accuracy_fraction(acc: np.ndarray | None) -> np.ndarray | None:
@@ -137,11 +139,13 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             a = median3(train_acc[ok])
             i = int(np.argmax(a))
             peak, peak_at = float(a[i]), float(axis[ok][i])
-    frozen, val_peak = 0, None
+    frozen, val_peak, still = 0, None, 0
     if val_acc is not None:
         fin = val_acc[np.isfinite(val_acc)]
         if fin.shape[0] and np.all(np.abs(fin - fin[0]) <= 1e-6):
             frozen = int(fin.shape[0])
+        moved = np.flatnonzero(np.abs(fin - fin[-1]) > 1e-6) if fin.shape[0] else np.empty(0)
+        still = int(fin.shape[0] - 1 - moved[-1]) if moved.shape[0] else int(fin.shape[0])
         if fin.shape[0] >= 3:
             val_peak = float(median3(fin).max())
     step = None
@@ -150,7 +154,7 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
-                       val_peak, *top, step, source)
+                       val_peak, *top, step, source, still, first_loss if source == "initial loss" else None)
 
 
 def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | None:
