@@ -63,3 +63,14 @@ def test_runs_that_did_converge_under_early_stopping_still_read_converged():
     for name in ("default_p50", "h128_lr0.01_p10", "h128_lr0.01_p50", "synth_p10", "synth_p50"):
         d = losslens.diagnose(_Fitted(name))
         assert d.verdict == "converged", (name, d)
+
+
+def test_a_scores_forecast_doubt_names_the_error_its_probability_is_about():
+    """The since-X doubt weighs the score's own gain (+0.14% of validation_scores by 388), and its P is its error's
+    falling > 1% (-8% of 1 - score): quoted as "(P = 64%)" it read as a 64% chance of the 0.14%. Run to twice the
+    iterations (390, patience off) the last 5 scores rose one example of 120, the best and the test accuracy of the
+    weights kept not at all: the doubt, read on the score, stands."""
+    d = losslens.diagnose(DIR / "default_p50.json")
+    assert d.verdict == "still_improving" and d.cause.confidence <= 0.6
+    doubt = next(e for e in d.cause.evidence if e.startswith("but the learning-curve forecast"))
+    assert "more by epoch 388 (P = " in doubt and "% that 1 − validation_scores falls > 1%)" in doubt
