@@ -593,3 +593,25 @@ def test_keras_restore_best_weights_at_the_end_of_a_fit_it_did_not_stop(capsys):
     cb = LosslensCallback(time_budget_ms=None)
     history = model.fit(x, y, validation_data=(xv, yv), epochs=2, batch_size=64, verbose=0, callbacks=[cb])
     assert model.evaluate(xv, yv, verbose=0) == pytest.approx(history.history["val_loss"][-1], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_the_callback_and_its_csvlogger_agree_on_a_step_that_overshoots_the_bias(tmp_path):
+    """An lr sweep's top, SGD(3.0) on digits (tests/fixtures/ecosystem/keras_sgd_overshoot/make.py's fit): the
+    callback, which knows K = 10 from the model's output, read underfitting as the CSVLogger file did; lr 0.3 learns
+    (val accuracy 0.91). Both now read lr_too_high: the training loss held above ln 10 after it moved."""
+    from sklearn.datasets import load_digits
+
+    torch.set_num_threads(1)
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype("float32")
+    keras.utils.set_random_seed(0)
+    m = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(10, activation="softmax")])
+    m.compile(keras.optimizers.SGD(3.0), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    log = tmp_path / "lr3.0.csv"
+    m.fit(X, y, validation_split=0.2, epochs=30, batch_size=32, verbose=0,
+          callbacks=[cb, keras.callbacks.CSVLogger(str(log))])
+    assert cb.reported.verdict == "lr_too_high"
+    assert losslens.diagnose(log).verdict == "lr_too_high"
