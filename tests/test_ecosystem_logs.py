@@ -1216,3 +1216,30 @@ def test_a_sweep_says_when_another_run_shows_the_labels_carry_signal():
     res = CliRunner().invoke(app, ["diagnose", str(folder)])
     assert res.exit_code == 0 and "version_0: read stuck_at_init, but version_2 got val_loss" in res.output
     assert sweep_notes([low, mid]) == [] and sweep_notes([low]) == []  # nothing in the folder learned more
+
+
+def test_runs_of_several_folders_are_compared_only_within_each():
+    # Three fixture folders, three experiments: DeepOBS problems (CIFAR-100, Fashion-MNIST, SVHN ...), a Keras
+    # regression, torch MLPs on digits. `diagnose A B C` ranked them all on val_loss: "cifar100_sgd_lr2.5e-05: read
+    # stuck_at_init, but n900_lr0.003_s0 got val_loss to 0.0704 ... the data carries signal", a digits MLP's loss
+    # weighed against CIFAR-100's, and a best line naming a digits run. Now no best across folders (one line says
+    # why), and a note only within one experiment: of one folder, started at one loss (CIFAR-100 at 4.93 at
+    # initialisation, Fashion-MNIST at 2.31); Fashion-MNIST at Adam 0.158, stuck at 2.301 where 0.0158 got to 0.376
+    # from the same start, keeps its note.
+    paths = [str(ECO / n) for n in ("deepobs_stuck_high_lr", "keras_rlrop_noise_floor", "torch_rlrop_high_lr")]
+    res = CliRunner().invoke(app, ["diagnose", *paths])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert not [ln for ln in lines if ln.startswith("best ")]
+    assert ("no best named: these runs come from 3 folders, each its own experiment, whose val_loss values do not "
+            "compare; diagnose each folder alone to rank its runs") in lines
+    notes = [ln for ln in lines if "the data carries signal" in ln]
+    assert [n.split(":")[0] for n in notes] == ["fmnist_adam_lr0.158"]
+    assert "but fmnist_adam_lr0.0158 got val_loss to 0.3763 against its 2.301" in notes[0]
+    from losslens.diagnosis import sweep_notes
+    from losslens.result import best_run, experiments
+    ds = losslens.diagnose_all(paths[0])
+    by = {d.run_name: d for d in ds}
+    assert by["cifar100_sgd_lr2.5e-05"].verdict == "stuck_at_init"
+    assert not [n for n in sweep_notes(ds) if n.startswith("cifar100")]  # 4.93 vs 2.31 at the start: another task
+    assert len(experiments(ds)) == 1 and ds[best_run(ds)].run_name == "fmnist_adam_lr0.0158"  # one folder: ranked

@@ -671,3 +671,16 @@ def test_a_trainer_sweeps_lr_column_reads_the_rate_set_not_the_warm_up():
     rows = {ln.split("│")[1].strip(): float(ln.split("│")[2]) for ln in res.output.split("\n\n")[0].splitlines()
             if ln.startswith("│")}
     assert rows["ft_e6_lr3e-4"] == pytest.approx(by["ft_e6_lr3e-4"], rel=1e-4)
+
+
+def test_a_card_read_on_the_training_loss_quotes_that_curves_smoothed_best():
+    """A Trainer run evaluated too seldom to read (fixture hf_lm_finetune/pre_e2) is read on its training loss; the
+    card's "smoothed min" was validation's (4.095 at step 64, the val minimum's twin) under the verdict's metric.
+    Now it is the training curve's, named."""
+    d = losslens.diagnose(ECO / "hf_lm_finetune" / "pre_e2")
+    assert d.metric == "train_loss" and d.facts.generalization is not None
+    card = report_html.card_html(d, chart_data(d))
+    [(value, at)] = re.findall(r"<dt>smoothed min \(train_loss\)</dt><dd>([-0-9.]+) at ([0-9]+)</dd>", card)
+    assert float(value) == pytest.approx(d.best[1], rel=1e-3) and float(at) == d.best[0]
+    assert float(value) != pytest.approx(d.facts.generalization.val_min, rel=1e-3)
+    assert "<dt>smoothed min</dt>" not in card

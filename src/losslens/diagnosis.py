@@ -181,6 +181,9 @@ class Thresholds:
                                           # falling by 3 se): memorisation (a tiny GPT-2 fine-tuned 6 epochs:
                                           # share 1.28, eval_loss best at epoch 1; an lr 1e-3 run that still
                                           # learned inside epochs: 0.36)
+    same_start: float = 2.0               # a sweep's runs started at one loss: first training losses within 2x
+                                          # (an lr sweep's first epoch-means: 1.0-1.8x; CIFAR-100 beside
+                                          # Fashion-MNIST at initialisation, DeepOBS: 4.93 / 2.31 = 2.1x)
 
 
 DEFAULT = Thresholds()
@@ -4115,22 +4118,56 @@ def sweep_notes(diagnoses, names=None) -> list[str]:
     whose smoothed best is under half of its own: that data carries signal the model can fit, so what differs
     between the two runs (the lr, where both logs say it) comes before the labels. A torch SGD sweep on digits:
     lr 1e-4 read stuck_at_init at ln 10 (0.18% below its start in 30 epochs), "check that the targets depend on
-    the inputs", where lr 1e-3 read lr_too_low and lr 1.0 reached 0.11. One line per such run."""
-    from .facts.regularization import learning_rate
-    from .result import best_run
+    the inputs", where lr 1e-3 read lr_too_low and lr 1.0 reached 0.11. One line per such run.
+
+    Only between runs of one experiment: of one folder (:func:`losslens.result.experiments`), and started at one
+    loss, the two first training losses within ``same_start`` of each other -- the stuck run never left its
+    untrained loss, and a run of the same task and model started there too. DeepOBS logs at initialisation:
+    CIFAR-100 at 4.93, Fashion-MNIST at 2.31 (2.1x), where an lr sweep's first epoch-means in the fixtures
+    differ by 1.0-1.8x (a torch MLP on digits at lr 3e-4 and 3e-3: 2.23 and 1.23)."""
+    from .result import best_run, experiments
 
     diagnoses = list(diagnoses)
     names = list(names) if names is not None else [d.run_name for d in diagnoses]
-    i = best_run(diagnoses)
-    if i is None or diagnoses[i].facts.higher_is_better:
+    if len(diagnoses) < 2:
         return []
+    notes = []
+    for group in experiments(diagnoses):
+        i = best_run([diagnoses[k] for k in group])
+        if i is not None:
+            notes += _signal_notes([diagnoses[k] for k in group], [names[k] for k in group], i)
+    return notes
+
+
+def _first_loss(d) -> float | None:
+    """The first training loss logged (else the first value of the curve diagnosed): where the run started."""
+    run = d.run
+    for key in ("train_loss", d.metric):
+        if run is not None and run.has(key):
+            _, y = run.finite(key)
+            if len(y):
+                return float(y[0])
+    return None
+
+
+def _signal_notes(diagnoses, names, i, t: Thresholds = DEFAULT) -> list[str]:
+    """:func:`sweep_notes` for one experiment's runs, ``i`` the one whose smoothed best got lowest."""
+    from .facts.regularization import learning_rate
+
     top = diagnoses[i]
+    if top.facts.higher_is_better:
+        return []
     lr_top = learning_rate(top.run)
+    start_top = _first_loss(top)
     notes = []
     for d, name in zip(diagnoses, names):
         if d is top or d.verdict not in _CHECKS_THE_DATA or d.best is None or not 0 < d.best[1] \
                 or not top.best[1] < 0.5 * d.best[1]:  # (a loss below 0, a log-likelihood's, has no "half")
             continue
+        start = _first_loss(d)
+        if start is not None and start_top is not None and \
+                not (start > 0 and start_top > 0 and max(start, start_top) <= t.same_start * min(start, start_top)):
+            continue  # another task's loss: its level says nothing of this run's data
         lr = learning_rate(d.run)
         ratio = lr_top / lr if lr and lr_top else 0.0
         why = (f"its lr {lr:g} is {f'{ratio:,.0f}' if ratio >= 10 else f'{ratio:.2g}'}x below {names[i]}'s {lr_top:g}: "

@@ -249,6 +249,44 @@ def _best_of(x, y, higher: bool) -> tuple[float, float] | None:
     return float(np.asarray(x, dtype=float)[i]), float(y[i])
 
 
+def experiment_of(d) -> str | None:
+    """Where a run sits among its sweep: its source with the run's own name taken out (``sweep/*/run.json``,
+    ``lightning_logs/*/metrics.csv``, ``mlruns``), so the runs of one folder read as a sweep -- whose paths differ
+    only in the name of the run -- share it, and runs of two folders do not. Where the path does not carry the
+    name (a W&B run named in its config), the folder above the run's own. None without a source."""
+    source = getattr(d, "source", None) or getattr(getattr(d, "run", None), "source", None)
+    if not source:
+        return None
+    if "#" in str(source):  # a store's run (mlruns#run=ID): the store is the experiment
+        return str(source).split("#", 1)[0]
+    source = str(source)
+    name = str(getattr(d, "run_name", "") or "")
+    if name:
+        k = source.rfind(name)
+        while k >= 0:
+            before, after = source[k - 1:k], source[k + len(name):k + len(name) + 1]
+            if before in ("", "/", "\\") and after in ("", "/", "\\", "."):
+                rest = source[k + len(name):]
+                return source[:k] + "*" + (rest if not rest.startswith(".") or "/" in rest else "")
+            k = source.rfind(name, 0, k)
+    parts = source.replace("\\", "/").rstrip("/").rsplit("/", 2)
+    return parts[0] if len(parts) == 3 else source
+
+
+def experiments(diagnoses) -> list[list[int]]:
+    """The indices of ``diagnoses`` grouped by :func:`experiment_of`, in first-seen order: runs of one
+    experiment, whose losses compare. Runs without a source join the first group."""
+    keys: dict = {}
+    for i, d in enumerate(diagnoses):
+        keys.setdefault(experiment_of(d), []).append(i)
+    groups = list(keys.values())
+    if None in keys and len(groups) > 1:  # (made in memory: nothing says they are apart)
+        loose = keys[None]
+        groups = [g for g in groups if g is not loose]
+        groups[0] = sorted(groups[0] + loose)
+    return groups
+
+
 def best_run(diagnoses, point: bool = False) -> int | None:
     """The index of the run whose smoothed held-out curve got lowest (a loss) or highest (a score), by
     :attr:`Diagnosis.best`: the run to pick from a sweep (of learning rates, batch sizes, widths). None for
@@ -259,14 +297,20 @@ def best_run(diagnoses, point: bool = False) -> int | None:
     diagnoses = list(diagnoses)
     if len(diagnoses) < 2:
         return None
-    metrics = {(d.metric, bool(getattr(d.facts, "higher_is_better", False))) for d in diagnoses}
-    if len(metrics) != 1 or str(diagnoses[0].metric).startswith("train"):
+    if not comparable(diagnoses) or len(experiments(diagnoses)) > 1:
         return None
+    metrics = {(d.metric, bool(getattr(d.facts, "higher_is_better", False))) for d in diagnoses}
     sign = -1.0 if next(iter(metrics))[1] else 1.0
     values = [math.inf if (b := d.best_point if point else d.best) is None or d.best is None else sign * b[1]
               for d in diagnoses]
     i = int(np.argmin(values))
     return i if math.isfinite(values[i]) else None
+
+
+def comparable(diagnoses) -> bool:
+    """Runs read on one held-out metric in one direction (what :func:`best_run` ranks, folders apart)."""
+    metrics = {(d.metric, bool(getattr(d.facts, "higher_is_better", False))) for d in diagnoses}
+    return len(metrics) == 1 and not str(diagnoses[0].metric).startswith("train")
 
 
 def trainer_epoch(run, v) -> float | None:

@@ -207,10 +207,15 @@ def card_html(d, data: dict | None = None) -> str:
             facts.append(("val maximum" if vm.get("label") == "val max" else "val minimum",
                           f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
-        if g is not None and finite_or_none(getattr(g, "val_min", None)) is not None:
+        higher = bool(getattr(getattr(d, "facts", None), "higher_is_better", False))
+        if plot._role(str(d.metric)) == "train" and d.best is not None:
+            # Read on its training loss (no validation often enough): the smoothed best of that curve, named, not
+            # validation's, or the card quotes a curve the verdict was not read on under the verdict's name.
+            facts.append((f"smoothed {'max' if higher else 'min'} ({esc(str(d.metric))})",
+                          f"{_fmt(d.best[1])} at {_at(d.best[0])}"))
+        elif g is not None and finite_or_none(getattr(g, "val_min", None)) is not None:
             # The rules read the smoothed curve; its best can sit an epoch or two away. The facts hold a
             # score on the lower-is-better scale (an accuracy's best as -0.9028): shown in its own direction.
-            higher = bool(getattr(d.facts, "higher_is_better", False))
             facts.append(("smoothed max" if higher else "smoothed min",
                           f"{_fmt(-g.val_min if higher else g.val_min)} at {_at(g.val_min_epoch)}"))
         gap = data.get("gap")

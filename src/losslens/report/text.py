@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..columns import respell
-from ..result import Diagnosis, axis_text, best_run
+from ..result import Diagnosis, axis_text, best_run, comparable, experiments
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -132,10 +132,16 @@ def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
 
 def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str | None:
     """``best val_loss: lr_0.3, 0.1499 at epoch 27 (smoothed; converged)``: the run a sweep's reader picks
-    (:func:`losslens.result.best_run`), or None where the runs do not compare."""
+    (:func:`losslens.result.best_run`), or None where the runs do not compare. Runs of several folders
+    (:func:`losslens.result.experiments`) get one line saying why none is named: a loss on one dataset beside a
+    loss on another ranks the datasets, not the settings."""
     i = best_run(diagnoses)
     if i is None:
-        return None
+        groups = experiments(diagnoses) if len(diagnoses) > 1 and comparable(diagnoses) else []
+        if len(groups) < 2:
+            return None
+        return (f"no best named: these runs come from {len(groups)} folders, each its own experiment, whose "
+                f"{diagnoses[0].metric} values do not compare; diagnose each folder alone to rank its runs")
     d = diagnoses[i]
     x, value = d.best
     names = names or [dd.run_name for dd in diagnoses]
