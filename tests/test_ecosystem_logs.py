@@ -1243,3 +1243,6 @@ def test_runs_of_several_folders_are_compared_only_within_each():
     assert by["cifar100_sgd_lr2.5e-05"].verdict == "stuck_at_init"
     assert not [n for n in sweep_notes(ds) if n.startswith("cifar100")]  # 4.93 vs 2.31 at the start: another task
     assert len(experiments(ds)) == 1 and ds[best_run(ds)].run_name == "fmnist_adam_lr0.0158"  # one folder: ranked
+    from losslens.report.html import report_html
+    page = report_html(losslens.diagnose_all(paths))
+    assert "data-best" not in page and "no best named: these runs come from 3 folders" in page

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..result import best_run, finite_or_none
 from . import plot
-from .text import as_logged, distinct_names, learning_rates
+from .text import as_logged, best_line, distinct_names, learning_rates
 
 #: One colour per cause id (verdict badges, overview dots).
 CAUSE_COLORS = {
@@ -323,6 +323,9 @@ def _overview(diagnoses, datas, names) -> str:
             f'<td class="ll-num">{esc(d.logged_to())}</td>'
             f'<td class="ll-num">{DASH if shown is None else _fmt(shown)}{point}</td>'
             f'<td class="ll-num">{_fmt(gap["value"]) if gap else DASH}</td></tr>')
+    # No badge across folders: the terminal's line saying why, or its absence reads as "none did well".
+    why = (f'<div class="ll-sub">{esc(line)}</div>'
+           if best is None and (line := best_line(diagnoses, names)) is not None else "")
     verdicts = sorted({str(d.verdict) for d in diagnoses})
     options = '<option value="">all verdicts</option>' + "".join(
         f'<option value="{esc(v)}">{esc(_label(v))}</option>' for v in verdicts)
@@ -341,7 +344,7 @@ def _overview(diagnoses, datas, names) -> str:
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
             f'<span id="ll-count" class="ll-sub">{len(diagnoses)} runs</span></div>'
             f'<div class="ll-scroll"><table class="ll-table" id="ll-overview">{_colgroup(bool(lrs))}<thead>{head}</thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
+            f'<tbody>{"".join(rows)}</tbody></table></div>{why}</section>')
 
 
 def report_html(diagnoses: Iterable, title: str = "losslens report",
