@@ -123,7 +123,7 @@ def check_options(cmd_line: str) -> None:
 
 
 ALL_COMMANDS = sorted({(str(b), c) for b in BLOCKS if b.lang in ("", "bash", "sh") for c in command_lines(b)}
-                      | {(str(p.relative_to(REPO)), c) for p in DOCS for c in inline_commands(p)})
+                      | {(str(p.relative_to(REPO)), c) for p in [*DOCS, REPO / "DEVELOPERS.md"] for c in inline_commands(p)})
 
 
 @pytest.mark.parametrize("where, cmd", ALL_COMMANDS)
