@@ -195,3 +195,19 @@ def test_a_loss_logged_to_few_digits_beside_a_metric_still_improving_is_no_colla
     high = next(c for c in d.causes if c.id == "lr_too_high")
     assert d.verdict == "still_improving" and high.status == "possible" and high.confidence < d.cause.confidence
     assert "the outputs still change" in high.evidence[-1]
+
+
+def test_a_loss_logged_to_few_digits_beside_a_training_loss_still_moving_is_no_collapse(shared_curves):
+    """Géron's sequence model (handson-ml2, chapter 15): val_loss printed as 0.0109 at its last 10 epochs, after
+    0.0116, 0.0112, 0.0110, while the training loss beside it moved 0.0112-0.0116. That read lr_too_high
+    ("constant outputs, zero gradients": restart at lr / 10); constant outputs would have frozen the training
+    loss too. The run converged (the label's shape rule: the last third 0% lower after a 78% drop); the
+    collapse reading stays listed, as possible, after it."""
+    runs = runs_by_name(shared_curves / KERAS)
+    d = losslens.diagnose(next(r for name, r in runs.items()
+                               if "handson-ml2:15_processing_sequences_using_rnns_and_cnns.ipynb#cell23" in name))
+    val, train = d.run.series["val_loss"], d.run.train_loss
+    assert (val[-10:] == 0.0109).all() and train[-10:].max() - train[-10:].min() >= 0.0003
+    high = next(c for c in d.causes if c.id == "lr_too_high")
+    assert d.verdict == "converged" and high.status == "possible" and high.confidence < d.cause.confidence
+    assert "train_loss still moves over those epochs (0.0112 to 0.0116)" in high.evidence[-1]

@@ -356,6 +356,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes.extend(c for c in (low or (None if high else decayed_at_a_guess(f, t)), data_limited(f, causes),
                                   temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
+    # A repeat that the training loss contradicts (collapsed: outputs that still change) is not the reading to
+    # act on; it stays listed, as possible, behind what the curve shows otherwise.
+    if len(causes) > 1 and "constant_tail" in causes[0].numbers and causes[0].status == "possible":
+        causes.append(causes.pop(0))
     # "Stop at X" is a claim about what more epochs buy: a metric the user logged beside the loss that kept
     # improving after X refutes it (a diffusion model's samples, its loss flat within the timesteps' noise).
     i = next((i for i, c in enumerate(causes) if c.id == "converged"), None)
@@ -1138,10 +1142,36 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     c = f.chance
     if c.classes and level > 0 and abs(level - math.log(c.classes)) < 0.01 * math.log(c.classes):
         ev.append(f"{level:.4g} = ln {c.classes}: the model predicts the uniform distribution")
-    return Cause("lr_too_high", 0.75, ev,
+    moving = _train_still_moves(f, n)
+    if moving is not None:
+        ev.append(moving)
+    return Cause("lr_too_high", 0.75 if moving is None else 0.5, ev,
                  ["lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will not recover",
                   "learning-rate warm-up; gradient clipping", "check for dead ReLUs (leaky ReLU, normalization)"],
-                 {"constant_tail": n, "level": level})
+                 {"constant_tail": n, "level": level}, status="likely" if moving is None else "possible")
+
+
+def _train_still_moves(f: Facts, n: int) -> str | None:
+    """Evidence that the outputs still change while the last ``n`` values of ``f.metric`` repeat, or None.
+
+    Constant outputs give a constant training loss too: the same outputs on the same data, whose epoch
+    mean moves only in float32's last bits (:func:`_frozen_tail`). A per-epoch training loss that moves
+    beyond those bits, through three values or more, over the same stretch comes from a network whose
+    outputs still change: the repeat is the log's few printed digits (Geron's sequence model, handson-ml2
+    chapter 15: val_loss printed as 0.0109 at its last 10 epochs while the training loss moved within
+    0.0112-0.0116). A training loss logged by step is one batch's, which moves with the batch drawn whatever
+    the outputs do: it says nothing here."""
+    xt, yt = f.train_x, f.train_y
+    if xt is None or yt is None or f.axis_name == "step" or n < 1:
+        return None
+    seg = yt[(xt >= float(f.x[-n])) & np.isfinite(yt)]
+    # (Two values are a last digit flickering at a rounding boundary -- DeepOBS' fmnist VAE at 4 decimals,
+    # 68.2541 / 68.254 beside a test loss frozen at 67.9393 -- not yet a movement.)
+    if seg.shape[0] < 3 or _frozen_tail(seg) == seg.shape[0] or np.unique(seg).shape[0] < 3:
+        return None
+    train = f.train_metric or "train_loss"
+    return (f"but {train} still moves over those {f.axis_name}s ({float(np.min(seg)):.4g} to "
+            f"{float(np.max(seg)):.4g}): the outputs still change, and the repeated value may be the log's rounding")
 
 
 def data_limited_measured(f: Facts, t: Thresholds) -> Cause | None:
