@@ -42,8 +42,11 @@ PLATEAU_ONLY = frozenset({"still_improving"})  # stop / don't stop: "not plateau
 
 @dataclass
 class Prediction:
+    """``confidence``: how sure the method says it is of ``cause`` (0-1), None where it says nothing."""
+
     cause: str | None
     x: float | None
+    confidence: float | None = None
 
 
 NAMES = {
@@ -221,11 +224,12 @@ def naive_rule(run, metric) -> Prediction:
 
 # --------------------------------------------------------------------------- losslens
 def losslens_method(run, metric, classes=None) -> Prediction:
-    """``losslens.diagnosis.diagnose_run``: its verdict and plateau epoch."""
+    """``losslens.diagnosis.diagnose_run``: its verdict, plateau epoch and the verdict's confidence."""
     from losslens.diagnosis import diagnose_run
     d = diagnose_run(run, metric=metric, classes=classes)
     x = d.plateau_epoch
-    return Prediction(d.verdict, None if x is None else float(x))
+    conf = next((float(c.confidence) for c in d.causes if c.id == d.verdict), None)
+    return Prediction(d.verdict, None if x is None else float(x), conf)
 
 
 METHODS = {

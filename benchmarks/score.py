@@ -15,6 +15,10 @@ Measures, per part (real / generated) and split (train / held-out test):
   over cases with a ground-truth X; a method that gives no X is scored as if it said "the
   last epoch".
 - **runs/s**: cases per second of the method's own time.
+- **reliability** (losslens): the verdicts in each band of the confidence it gives them and the
+  share of them right, the Brier score of that confidence as the probability "the verdict is the
+  label", and the AUROC of confidence separating right verdicts from wrong ones (0.5: it does
+  not; 1: every right verdict is surer than every wrong one).
 """
 
 from __future__ import annotations
@@ -155,6 +159,82 @@ def uncertainty_table(cases, preds, methods) -> list[str]:
     return lines
 
 
+CONFIDENCE_BINS = (0.6, 0.7, 0.8, 0.9)  # edges: <0.6, 0.6-0.7, 0.7-0.8, 0.8-0.9, >=0.9
+
+
+def auroc(scores, positive) -> float:
+    """P(a random positive scores above a random negative), ties counting half (Mann-Whitney U / (n1 n0));
+    nan when either class is empty."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(positive, dtype=bool)
+    pos, neg = s[y], s[~y]
+    if not pos.size or not neg.size:
+        return float("nan")
+    diff = pos[:, None] - neg[None, :]
+    return float((np.sum(diff > 0) + 0.5 * np.sum(diff == 0)) / diff.size)
+
+
+def reliability(cases, preds) -> dict:
+    """How far the verdict's confidence is the chance it is right, over ``cases`` (``preds``: case_id -> Prediction).
+
+    ``bins``: one row per confidence band (``CONFIDENCE_BINS``) and, last, ``"none"`` for verdicts given no
+    confidence (a crash, no cause): label, verdicts, mean confidence, right (the label), lenient right (the label
+    or a cause its rule also supports). ``brier``: mean (confidence - right)^2 and ``auroc``: confidence ranking
+    right verdicts above wrong ones, both over the verdicts with a confidence; ``n``: every case.
+    """
+    edges = [0.0, *CONFIDENCE_BINS, math.inf]
+    names = [f"< {CONFIDENCE_BINS[0]:g}"] + [f"{a:g}–{b:g}" for a, b in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:])] \
+        + [f">= {CONFIDENCE_BINS[-1]:g}"]
+    rows = [{"bin": n, "n": 0, "conf": [], "right": 0, "lenient": 0} for n in [*names, "none"]]
+    conf, right = [], []
+    for c in cases:
+        p = preds[c.case_id]
+        ok = p.cause == c.cause
+        if p.confidence is None or not math.isfinite(p.confidence):
+            row = rows[-1]
+        else:
+            k = next(i for i in range(len(names)) if edges[i] <= p.confidence < edges[i + 1]) \
+                if p.confidence >= 0 else 0
+            row = rows[k]
+            row["conf"].append(p.confidence)
+            conf.append(p.confidence)
+            right.append(ok)
+        row["n"] += 1
+        row["right"] += ok
+        row["lenient"] += ok or p.cause in c.also
+    for row in rows:
+        row["mean_conf"] = float(np.mean(row.pop("conf"))) if row["n"] and row["bin"] != "none" else float("nan")
+    c_arr, r_arr = np.asarray(conf, dtype=float), np.asarray(right, dtype=float)
+    return {"bins": rows, "n": len(cases), "scored": len(conf),
+            "brier": float(np.mean((c_arr - r_arr) ** 2)) if conf else float("nan"),
+            "auroc": auroc(conf, right), "accuracy": float(np.mean(r_arr)) if conf else float("nan"),
+            "mean_conf": float(np.mean(c_arr)) if conf else float("nan")}
+
+
+def reliability_table(cases, preds, label) -> list[str]:
+    """Markdown: the reliability bins of losslens's verdict confidence on ``cases`` and the Brier score and AUROC
+    (no lines when no verdict carries a confidence)."""
+    r = reliability(cases, preds)
+    if not r["scored"]:
+        return []
+    lines = [f"losslens confidence reliability ({label}): is a verdict given at confidence c right a share c of "
+             "the time?", "",
+             "| verdict confidence | verdicts | mean confidence | right | share right | lenient share right |",
+             "|---|---|---|---|---|---|"]
+    for row in r["bins"]:
+        if row["bin"] == "none" and not row["n"]:
+            continue
+        share = row["right"] / row["n"] if row["n"] else float("nan")
+        lenient = row["lenient"] / row["n"] if row["n"] else float("nan")
+        lines.append(f"| {row['bin']} | {row['n']} | {_fmt(row['mean_conf'])} | {row['right']} | "
+                     f"{_fmt(share, True)} | {_fmt(lenient, True)} |")
+    lines += ["", f"Brier score {_fmt(r['brier'], digits=3)} (a constant {_fmt(r['accuracy'], digits=2)}, the "
+              f"share right, would score {_fmt(r['accuracy'] * (1 - r['accuracy']), digits=3)}); mean confidence "
+              f"{_fmt(r['mean_conf'])} vs. share right {_fmt(r['accuracy'], True)}; AUROC of confidence for right "
+              f"vs. wrong verdicts {_fmt(r['auroc'])}.", ""]
+    return lines
+
+
 def confusion(cases, preds) -> tuple[list[str], list[str], dict]:
     """``(rows, cols, counts)``: true cause x predicted cause (None shown as "—")."""
     counts = Counter((c.cause, preds[c.case_id].cause or "—") for c in cases)
@@ -251,6 +331,8 @@ def report(cases, preds, secs, methods) -> str:
                 if len(rows) > 2:
                     lines += [f"How sure (held-out, {BOOTSTRAP_REPS} case resamples; the comparison is paired: "
                               "both methods on the same resampled cases):", ""] + rows + [""]
+            if "losslens" in preds:
+                lines += reliability_table(scases, preds["losslens"], f"{part}, {split}")
         if "losslens" in preds:
             lines += [f"losslens per-cause F1 ({part}; support and F1 on test / train)", "",
                       "| cause | support test | F1 test | support train | F1 train |", "|---|---|---|---|---|"]

@@ -518,3 +518,40 @@ def test_no_committed_log_lists_a_surer_cause_without_saying_why():
     assert len(rows) > 300
     left = [(r["source"], r["verdict"], r["unexplained"]) for r in rows if r["unexplained"]]
     assert not left, left
+
+
+def test_reliability_table_counts_every_scored_verdict_once():
+    """``python -m benchmarks`` prints, per part and split, losslens's verdicts by the confidence it gave them;
+    the bins hold every case of the split, and the Brier score and AUROC are those of scikit-learn."""
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    from typer.testing import CliRunner
+
+    from benchmarks import load_cases
+    from losslens.cli import app
+    result = CliRunner().invoke(app, ["bench", "--parts", "generated", "--methods", "losslens", "--limit", "40",
+                                      "--out", "-"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for split in ("held-out (test)", "train"):
+        head = f"### generated — {split}: "
+        n = int(out[out.index(head) + len(head):].split()[0])
+        section = out[out.index(head):]
+        table = section[section.index("| verdict confidence |"):].split("\n\n")[0].splitlines()[2:]
+        assert [r.split("|")[1].strip() for r in table][:5] == ["< 0.6", "0.6–0.7", "0.7–0.8", "0.8–0.9", ">= 0.9"]
+        counts = [int(r.split("|")[2]) for r in table]
+        assert sum(counts) == n and n > 0
+        own = section.split("\n### ")[0].split("\n## ")[0]
+        assert "Brier score " in own and "AUROC of confidence" in own
+
+    from benchmarks.baselines import losslens_method
+    from benchmarks.score import reliability
+    cases = load_cases(("generated",))[:40]
+    preds = {c.case_id: losslens_method(c.run, c.metric, classes=c.classes) for c in cases}
+    r = reliability(cases, preds)
+    right = [preds[c.case_id].cause == c.cause for c in cases]
+    conf = [preds[c.case_id].confidence for c in cases]
+    assert r["n"] == r["scored"] == len(cases) == sum(b["n"] for b in r["bins"])
+    assert sum(b["right"] for b in r["bins"]) == sum(right)
+    assert r["brier"] == pytest.approx(sklearn_metrics.brier_score_loss(right, conf))
+    if 0 < sum(right) < len(right):
+        assert r["auroc"] == pytest.approx(sklearn_metrics.roc_auc_score(right, conf))
