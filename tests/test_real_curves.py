@@ -211,3 +211,17 @@ def test_a_loss_logged_to_few_digits_beside_a_training_loss_still_moving_is_no_c
     high = next(c for c in d.causes if c.id == "lr_too_high")
     assert d.verdict == "converged" and high.status == "possible" and high.confidence < d.cause.confidence
     assert "train_loss still moves over those epochs (0.0112 to 0.0116)" in high.evidence[-1]
+
+
+def test_a_noisy_loss_whose_accuracy_rose_did_move_from_init(shared_curves):
+    """DeepOBS SVHN WRN-16-4, Adam 0.063 (the grid's best rate is 1.6e-4; benchmark label lr_too_high): the training
+    loss jumps between 0.7 and 16 from epoch to epoch; its smoothed best, 1.20, is 57% below its start 2.78 but
+    within 3 sds of that scatter, and it read stuck_at_init, "never moved far from its initial value", while test
+    accuracy went 0.20 -> 0.63. A fall hidden only by noise is a move when the accuracy rose with it."""
+    runs = runs_by_name(shared_curves / DEEPOBS)
+    run = next(r for name, r in runs.items() if name.startswith(
+        "svhn_wrn164/AdamOptimizer/num_epochs__160__batch_size__128__beta1__9.e-01__beta2__9.99e-01__epsilon__1.e-08__"
+        "lr__6.3095734448e-02/random_seed__42"))
+    for classes in (None, 10):
+        d = losslens.diagnose(run, classes=classes)
+        assert d.verdict == "lr_too_high" and "stuck_at_init" not in d.cause_ids(), d.summary()
