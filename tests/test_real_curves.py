@@ -225,3 +225,21 @@ def test_a_noisy_loss_whose_accuracy_rose_did_move_from_init(shared_curves):
     for classes in (None, 10):
         d = losslens.diagnose(run, classes=classes)
         assert d.verdict == "lr_too_high" and "stuck_at_init" not in d.cause_ids(), d.summary()
+
+
+def test_a_training_loss_held_just_above_ln_k_after_moving_is_the_step(shared_curves):
+    """DeepOBS CIFAR-10 3c3d, Adam 0.016 (the grid's best rate is 4e-4; benchmark label lr_too_high): both losses fell
+    3.59 -> ln 10 and sat there for 80 epochs, both accuracies at 0.100. Its median over the last quarter is only
+    1.8 sds of its jitter above ln 10, so it read underfitting ("a bigger model"), yet not one of its last 25 values
+    dipped below ln 10: a loss jittering about a uniform guess would sit below at half of them. Held above the
+    guess that the output bias alone reaches, it is the step overshooting."""
+    runs = runs_by_name(shared_curves / DEEPOBS)
+    run = next(r for name, r in runs.items() if name.startswith(
+        "cifar10_3c3d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__epsilon__1.e-08__"
+        "lr__1.5848931925e-02/random_seed__42"))
+    tail = run.train_loss[-25:]
+    assert (tail >= 2.3026).all() and abs(float(tail.mean()) - 2.302585) < 0.002
+    for classes in (None, 10):
+        d = losslens.diagnose(run, classes=classes)
+        assert d.verdict == "lr_too_high" and "underfitting" not in d.cause_ids(), d.summary()
+        assert "train_loss sat above ln 10" in str(d)
