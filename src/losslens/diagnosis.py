@@ -2453,7 +2453,8 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def _above_a_guess(f: Facts, t: Thresholds, yt: np.ndarray, lnk: float) -> bool:
-    """The training loss's last quarter sits above ln K by more than 3 sds of its own scatter, after it moved (fell
+    """The training loss's last quarter sits above ln K (by more than 3 sds of its own scatter, or at more of its
+    points than a loss jittering about ln K would: :func:`_mostly_above`), after it moved (fell
     ≥ ``stuck_rel`` of its start), and is not still falling (tail t > -3). Predicting the class frequencies scores the prior's entropy, ≤ ln K, and the output
     bias alone reaches it: a stable step settles there or below; a loss held above it is the step overshooting.
 
