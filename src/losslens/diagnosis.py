@@ -2454,9 +2454,10 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
 
 def _above_a_guess(f: Facts, t: Thresholds, yt: np.ndarray, lnk: float) -> bool:
     """The training loss's last quarter sits above ln K (by more than 3 sds of its own scatter, or at more of its
-    points than a loss jittering about ln K would: :func:`_mostly_above`), after it moved (fell
-    ≥ ``stuck_rel`` of its start), and is not still falling (tail t > -3). Predicting the class frequencies scores the prior's entropy, ≤ ln K, and the output
-    bias alone reaches it: a stable step settles there or below; a loss held above it is the step overshooting.
+    points than a loss jittering about ln K would: :func:`_mostly_above`), after it moved (fell ≥ ``stuck_rel`` of
+    its start), and is not still falling (tail t > -3). Predicting the class frequencies scores the prior's
+    entropy, ≤ ln K, and the output bias alone reaches it: a stable step settles there or below; a loss held above
+    it is the step overshooting.
 
     Keras SGD(3.0) on digits (a 64-64-10 MLP, validation_split 0.2): the epoch-mean training loss started at
     2.53-2.56 (1.1x ln 10, not thrown far) and sat at 2.32-2.34 for 28 epochs, all above ln 10 = 2.303, both
