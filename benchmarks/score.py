@@ -179,17 +179,25 @@ def reliability(cases, preds) -> dict:
 
     ``bins``: one row per confidence band (``CONFIDENCE_BINS``) and, last, ``"none"`` for verdicts given no
     confidence (a crash, no cause): label, verdicts, mean confidence, right (the label), lenient right (the label
-    or a cause its rule also supports). ``brier``: mean (confidence - right)^2 and ``auroc``: confidence ranking
-    right verdicts above wrong ones, both over the verdicts with a confidence; ``n``: every case.
+    or a cause its rule also supports). ``by_verdict``: the same per verdict given (verdicts, mean confidence,
+    right), most given first: which causes over- or understate. ``brier``: mean (confidence - right)^2 and
+    ``auroc``: confidence ranking right verdicts above wrong ones, both over the verdicts with a confidence;
+    ``n``: every case.
     """
     edges = [0.0, *CONFIDENCE_BINS, math.inf]
     names = [f"< {CONFIDENCE_BINS[0]:g}"] + [f"{a:g}–{b:g}" for a, b in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:])] \
         + [f">= {CONFIDENCE_BINS[-1]:g}"]
     rows = [{"bin": n, "n": 0, "conf": [], "right": 0, "lenient": 0} for n in [*names, "none"]]
     conf, right = [], []
+    verdicts: dict = {}
     for c in cases:
         p = preds[c.case_id]
         ok = p.cause == c.cause
+        if p.confidence is not None and math.isfinite(p.confidence):
+            v = verdicts.setdefault(p.cause or "—", {"verdict": p.cause or "—", "n": 0, "conf": 0.0, "right": 0})
+            v["n"] += 1
+            v["conf"] += p.confidence
+            v["right"] += ok
         if p.confidence is None or not math.isfinite(p.confidence):
             row = rows[-1]
         else:
@@ -204,8 +212,11 @@ def reliability(cases, preds) -> dict:
         row["lenient"] += ok or p.cause in c.also
     for row in rows:
         row["mean_conf"] = float(np.mean(row.pop("conf"))) if row["n"] and row["bin"] != "none" else float("nan")
+    for v in verdicts.values():
+        v["mean_conf"] = v.pop("conf") / v["n"]
+    by_verdict = sorted(verdicts.values(), key=lambda v: (-v["n"], v["verdict"]))
     c_arr, r_arr = np.asarray(conf, dtype=float), np.asarray(right, dtype=float)
-    return {"bins": rows, "n": len(cases), "scored": len(conf),
+    return {"bins": rows, "by_verdict": by_verdict, "n": len(cases), "scored": len(conf),
             "brier": float(np.mean((c_arr - r_arr) ** 2)) if conf else float("nan"),
             "auroc": auroc(conf, right), "accuracy": float(np.mean(r_arr)) if conf else float("nan"),
             "mean_conf": float(np.mean(c_arr)) if conf else float("nan")}
@@ -231,8 +242,12 @@ def reliability_table(cases, preds, label) -> list[str]:
     lines += ["", f"Brier score {_fmt(r['brier'], digits=3)} (a constant {_fmt(r['accuracy'], digits=2)}, the "
               f"share right, would score {_fmt(r['accuracy'] * (1 - r['accuracy']), digits=3)}); mean confidence "
               f"{_fmt(r['mean_conf'])} vs. share right {_fmt(r['accuracy'], True)}; AUROC of confidence for right "
-              f"vs. wrong verdicts {_fmt(r['auroc'])}.", ""]
-    return lines
+              f"vs. wrong verdicts {_fmt(r['auroc'])}.", "",
+              "By verdict given (a cause whose share right is far from its mean confidence over- or understates):",
+              "", "| verdict | verdicts | mean confidence | right | share right |", "|---|---|---|---|---|"]
+    lines += [f"| {v['verdict']} | {v['n']} | {_fmt(v['mean_conf'])} | {v['right']} | {_fmt(v['right'] / v['n'], True)} |"
+              for v in r["by_verdict"]]
+    return lines + [""]
 
 
 def confusion(cases, preds) -> tuple[list[str], list[str], dict]:

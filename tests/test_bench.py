@@ -542,6 +542,8 @@ def test_reliability_table_counts_every_scored_verdict_once():
         assert sum(counts) == n and n > 0
         own = section.split("\n### ")[0].split("\n## ")[0]
         assert "Brier score " in own and "AUROC of confidence" in own
+        given = own[own.index("| verdict | verdicts |"):].split("\n\n")[0].splitlines()[2:]
+        assert sum(int(r.split("|")[2]) for r in given) == n
 
     from benchmarks.baselines import losslens_method
     from benchmarks.score import reliability
@@ -551,6 +553,12 @@ def test_reliability_table_counts_every_scored_verdict_once():
     right = [preds[c.case_id].cause == c.cause for c in cases]
     conf = [preds[c.case_id].confidence for c in cases]
     assert r["n"] == r["scored"] == len(cases) == sum(b["n"] for b in r["bins"])
+    # Per verdict given: every scored verdict once, its right ones and mean confidence its own.
+    assert sum(v["n"] for v in r["by_verdict"]) == r["scored"]
+    for v in r["by_verdict"]:
+        mine = [c for c in cases if (preds[c.case_id].cause or "—") == v["verdict"]]
+        assert v["n"] == len(mine) and v["right"] == sum(preds[c.case_id].cause == c.cause for c in mine)
+        assert v["mean_conf"] == pytest.approx(np.mean([preds[c.case_id].confidence for c in mine]))
     assert sum(b["right"] for b in r["bins"]) == sum(right)
     assert r["brier"] == pytest.approx(sklearn_metrics.brier_score_loss(right, conf))
     if 0 < sum(right) < len(right):
