@@ -163,15 +163,12 @@ CONFIDENCE_BINS = (0.6, 0.7, 0.8, 0.9)  # edges: <0.6, 0.6-0.7, 0.7-0.8, 0.8-0.9
 
 
 def auroc(scores, positive) -> float:
-    """P(a random positive scores above a random negative), ties counting half (Mann-Whitney U / (n1 n0));
-    nan when either class is empty."""
-    s = np.asarray(scores, dtype=float)
+    """scikit-learn's ROC AUC of ``scores`` for ``positive`` (ties count half); nan when either class is empty,
+    where it is undefined."""
+    from sklearn.metrics import roc_auc_score
+
     y = np.asarray(positive, dtype=bool)
-    pos, neg = s[y], s[~y]
-    if not pos.size or not neg.size:
-        return float("nan")
-    diff = pos[:, None] - neg[None, :]
-    return float((np.sum(diff > 0) + 0.5 * np.sum(diff == 0)) / diff.size)
+    return float(roc_auc_score(y, np.asarray(scores, dtype=float))) if 0 < y.sum() < y.size else float("nan")
 
 
 def reliability(cases, preds) -> dict:
@@ -193,11 +190,6 @@ def reliability(cases, preds) -> dict:
     for c in cases:
         p = preds[c.case_id]
         ok = p.cause == c.cause
-        if p.confidence is not None and math.isfinite(p.confidence):
-            v = verdicts.setdefault(p.cause or "—", {"verdict": p.cause or "—", "n": 0, "conf": 0.0, "right": 0})
-            v["n"] += 1
-            v["conf"] += p.confidence
-            v["right"] += ok
         if p.confidence is None or not math.isfinite(p.confidence):
             row = rows[-1]
         else:
@@ -207,6 +199,10 @@ def reliability(cases, preds) -> dict:
             row["conf"].append(p.confidence)
             conf.append(p.confidence)
             right.append(ok)
+            v = verdicts.setdefault(p.cause or "—", {"verdict": p.cause or "—", "n": 0, "conf": 0.0, "right": 0})
+            v["n"] += 1
+            v["conf"] += p.confidence
+            v["right"] += ok
         row["n"] += 1
         row["right"] += ok
         row["lenient"] += ok or p.cause in c.also

@@ -299,8 +299,7 @@ def best_run(diagnoses, point: bool = False) -> int | None:
         return None
     if not comparable(diagnoses) or len(experiments(diagnoses)) > 1:
         return None
-    metrics = {(d.metric, bool(getattr(d.facts, "higher_is_better", False))) for d in diagnoses}
-    sign = -1.0 if next(iter(metrics))[1] else 1.0
+    sign = -1.0 if getattr(diagnoses[0].facts, "higher_is_better", False) else 1.0  # (one direction: comparable)
     values = [math.inf if (b := d.best_point if point else d.best) is None or d.best is None else sign * b[1]
               for d in diagnoses]
     i = int(np.argmin(values))
