@@ -413,7 +413,7 @@ def test_losslens_bench_command_prints_the_table(shared_curves, tmp_path):
 def test_learned_classifier_protocols():
     """benchmarks.learned: problems are grouped as documented, and on the generated part a model
     scored on problems it never saw does far worse than on the random split, where seeds of
-    the same setup sit on both sides (the leak the README warns about)."""
+    the same setup sit on both sides (the leak docs/benchmarks.md warns about)."""
     pytest.importorskip("sklearn")
     from benchmarks import load_cases
     from benchmarks.learned import evaluate, group_of

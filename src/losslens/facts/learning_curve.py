@@ -21,8 +21,8 @@ datasets x 20 scikit-learn learners, ``../shared/curves``) by ``python benchmark
   the 90% interval (split conformal with a normalised score, Lei et al. 2018); ``u`` grows with
   the forecast change, the curve's noise about its local power law and the factor.
 
-Measured on the held-out half (benchmarks/results/data.md): see the README's "Would more data
-help?" table. Other extrapolations (a pow3 fit, the epoch-curve ensemble of
+Measured on the held-out half (benchmarks/results/data.md): see docs/benchmarks.md, "Would more
+data help?". Other extrapolations (a pow3 fit, the epoch-curve ensemble of
 :mod:`losslens.forecasting` on the size axis) were less accurate there.
 """
 
