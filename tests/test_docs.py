@@ -545,7 +545,7 @@ def test_every_attribute_quoted_exists(where, var, attr):
 # ---- the checks fail when an example drifts -----------------------------------------------------
 
 def test_a_drifted_example_fails(tmp_path, monkeypatch):
-    """Edited copies of the README's examples: each edit is caught."""
+    """Edited copies of the README's examples (and of the learning-curve one, in docs/reading.md): each edit is caught."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     copy = tmp_path / "README.md"
     [(cmd, block)] = [(c, b) for w, c, b in OUTPUTS if w.startswith("README.md") and c.split()[1] == "diagnose"]
@@ -564,7 +564,8 @@ def test_a_drifted_example_fails(tmp_path, monkeypatch):
         check_options("losslens forecast run.csv --horizons 200")
     with pytest.raises(AssertionError, match="no command 'diagnoses'"):
         check_options("losslens diagnoses run.csv")
-    copy.write_text(readme.replace("losslens.more_data(sizes, val_scores)", "losslens.more_data(sizes, val_scores, factors=2)"))
+    reading = (REPO / "docs" / "reading.md").read_text(encoding="utf-8")   # the learning-curve example's home
+    copy.write_text(reading.replace("losslens.more_data(sizes, val_scores)", "losslens.more_data(sizes, val_scores, factors=2)"))
     [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "learning_curve(" in b.text]
     with pytest.raises(AssertionError, match="takes no keyword 'factors'"):
         check_keywords(ast.parse(block.text), "copy")
