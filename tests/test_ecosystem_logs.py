@@ -1218,6 +1218,37 @@ def test_a_sweep_says_when_another_run_shows_the_labels_carry_signal():
     assert sweep_notes([low, mid]) == [] and sweep_notes([low]) == []  # nothing in the folder learned more
 
 
+def test_one_folder_of_several_problems_names_no_best(shared_curves, tmp_path):
+    # One folder of DeepOBS runs cut from the shared grid (fixture deepobs_stuck_high_lr): Fashion-MNIST, CIFAR-100
+    # and SVHN classifiers beside a Fashion-MNIST VAE, whose loss (133 at the start) is no classifier's. It read
+    # "best val_loss: fmnist_adam_lr0.0158": a ranking of problems, not of settings. Now one line says why none is
+    # named; the classifiers' note (Adam 0.158 stuck where 0.0158 learned) stays.
+    res = CliRunner().invoke(app, ["diagnose", str(ECO / "deepobs_stuck_high_lr")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert not [ln for ln in lines if ln.startswith("best ")]
+    assert ("no best named: these runs solve 2 problems (fmnist_vae_sgd_lr0.251 logs no accuracy where the others "
+            "do), whose val_loss values do not compare; rank each problem's runs apart") in lines
+    assert [ln.split(":")[0] for ln in lines if "the data carries signal" in ln] == ["fmnist_adam_lr0.158"]
+    # The shared grid's long table names each run's test problem first in its run id: two problems in one file
+    # get no best, each problem alone still gets its own (the pick of the runs of one problem is unchanged).
+    import pandas as pd
+    frame = pd.read_csv(shared_curves / "deepobs_baselines_curves.csv.gz")
+    ids = [r for r in frame["run_id"].unique() if "AdamOptimizer" in r and "random_seed__42" in r
+           and r.split("/")[0] in ("fmnist_2c2d", "cifar10_3c3d") and ("lr__1.e-04" in r or "lr__1.e-03" in r)]
+    assert len(ids) == 4
+    frame[frame["run_id"].isin(ids)].to_csv(tmp_path / "grid.csv", index=False)
+    ds = losslens.diagnose_all(tmp_path / "grid.csv")
+    from losslens.report.text import best_line
+    from losslens.result import best_run
+    assert best_run(ds) is None
+    assert best_line(ds) == ("no best named: these runs solve 2 problems (their run ids name cifar10_3c3d, "
+                             "fmnist_2c2d), whose val_loss values do not compare; rank each problem's runs apart")
+    for problem in ("cifar10_3c3d", "fmnist_2c2d"):
+        own = [d for d in ds if d.run_name.startswith(problem + "/")]
+        assert len(own) == 2 and best_run(own) is not None
+
+
 def test_runs_of_several_folders_are_compared_only_within_each():
     # Three fixture folders, three experiments: DeepOBS problems (CIFAR-100, Fashion-MNIST, SVHN ...), a Keras
     # regression, torch MLPs on digits. `diagnose A B C` ranked them all on val_loss: "cifar100_sgd_lr2.5e-05: read
@@ -1242,7 +1273,9 @@ def test_runs_of_several_folders_are_compared_only_within_each():
     by = {d.run_name: d for d in ds}
     assert by["cifar100_sgd_lr2.5e-05"].verdict == "stuck_at_init"
     assert not [n for n in sweep_notes(ds) if n.startswith("cifar100")]  # 4.93 vs 2.31 at the start: another task
-    assert len(experiments(ds)) == 1 and ds[best_run(ds)].run_name == "fmnist_adam_lr0.0158"  # one folder: ranked
+    # One folder, but two problems (the VAE logs no accuracy): ranked within the classifiers only.
+    assert len(experiments(ds)) == 2 and best_run(ds) is None
+    assert ds[best_run(ds[:-2] + ds[-1:])].run_name == "fmnist_adam_lr0.0158"
     from losslens.report.html import report_html
     page = report_html(losslens.diagnose_all(paths))
     assert "data-best" not in page and "no best named: these runs come from 3 folders" in page

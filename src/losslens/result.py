@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,18 +274,32 @@ def experiment_of(d) -> str | None:
     return parts[0] if len(parts) == 3 else source
 
 
+def task_of(d) -> tuple:
+    """What problem a run solves, as far as its log says: ``(prefix, classifier)``. ``prefix`` is the first part
+    of a run id written as a path in a table's run column (DeepOBS' ``fmnist_2c2d/AdamOptimizer/...``: the test
+    problem; a Hub run's owner), None where the id is no path; ``classifier`` whether it logged an accuracy. Runs of
+    one folder that differ in either solve different problems (a VAE's loss beside a classifier's, CIFAR-100's
+    beside Fashion-MNIST's), and ranking them ranks the problems."""
+    run = getattr(d, "run", None)
+    meta = getattr(run, "meta", None) or {}
+    rid = str(meta.get("run_id") or "") if meta.get("run_column") else ""
+    parts = re.split(r"[/:]", rid, maxsplit=1)
+    return (parts[0] if len(parts) == 2 and parts[0] else None), run is not None and any(
+        run.has(k) for k in ("train_acc", "val_acc"))
+
+
 def experiments(diagnoses) -> list[list[int]]:
-    """The indices of ``diagnoses`` grouped by :func:`experiment_of`, in first-seen order: runs of one
-    experiment, whose losses compare. Runs without a source join the first group."""
+    """The indices of ``diagnoses`` grouped by :func:`experiment_of` and :func:`task_of`, in first-seen order:
+    runs of one experiment, whose losses compare. Runs without a source join the first group of their task."""
     keys: dict = {}
     for i, d in enumerate(diagnoses):
-        keys.setdefault(experiment_of(d), []).append(i)
-    groups = list(keys.values())
-    if None in keys and len(groups) > 1:  # (made in memory: nothing says they are apart)
-        loose = keys[None]
-        groups = [g for g in groups if g is not loose]
-        groups[0] = sorted(groups[0] + loose)
-    return groups
+        keys.setdefault((task_of(d), experiment_of(d)), []).append(i)
+    for (task, where), loose in list(keys.items()):
+        # (made in memory: nothing says they are apart from the first folder's runs of their task)
+        home = next((k for k in keys if k[0] == task and k[1] is not None), None) if where is None else None
+        if home is not None:
+            keys[home] = sorted(keys[home] + keys.pop((task, where)))
+    return list(keys.values())
 
 
 def best_run(diagnoses, point: bool = False) -> int | None:

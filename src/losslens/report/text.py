@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..columns import respell
-from ..result import Diagnosis, axis_text, best_run, comparable, experiments
+from ..result import Diagnosis, axis_text, best_run, comparable, experiment_of, experiments, task_of
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -140,8 +140,14 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
         groups = experiments(diagnoses) if len(diagnoses) > 1 and comparable(diagnoses) else []
         if len(groups) < 2:
             return None
-        return (f"no best named: these runs come from {len(groups)} folders, each its own experiment, whose "
-                f"{diagnoses[0].metric} values do not compare; diagnose each folder alone to rank its runs")
+        folders = {experiment_of(d) for d in diagnoses} - {None}
+        if len(folders) > 1:
+            return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} folders, each its own "
+                             f"experiment, whose {diagnoses[0].metric} values do not compare; diagnose each folder "
+                             "alone to rank its runs")
+        return as_logged(diagnoses[0], f"no best named: these runs solve {len(groups)} problems "
+                         f"({_tasks_apart(diagnoses, groups, names)}), whose {diagnoses[0].metric} values do not "
+                         "compare; rank each problem's runs apart")
     d = diagnoses[i]
     x, value = d.best
     names = names or [dd.run_name for dd in diagnoses]
@@ -155,6 +161,23 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
         line += (f"; the {low} value logged is {names[j]}'s, {pv:.4g} at {d.axis} {axis_text(px)}, a point its "
                  f"smoothed curve does not hold (its best {diagnoses[j].best[1]:.4g})")
     return as_logged(d, line)
+
+
+def _tasks_apart(diagnoses, groups, names=None) -> str:
+    """What tells :func:`losslens.result.task_of`'s problems apart, for the best line: the run ids' first parts
+    (``cifar100_allcnnc, fmnist_2c2d``), or which runs log no accuracy where the others do."""
+    names = names or [d.run_name for d in diagnoses]
+    prefixes = list(dict.fromkeys(p for p, _ in (task_of(diagnoses[g[0]]) for g in groups) if p is not None))
+    if len(prefixes) > 1:
+        shown = ", ".join(prefixes[:4]) + (f" and {len(prefixes) - 4} more" if len(prefixes) > 4 else "")
+        return f"their run ids name {shown}"
+    plain = [names[i] for g in groups for i in g if not task_of(diagnoses[i])[1]]
+    scored = [names[i] for g in groups for i in g if task_of(diagnoses[i])[1]]
+    few = plain if len(plain) <= len(scored) else scored  # (name the fewer)
+    shown = ", ".join(few[:3]) + (f" and {len(few) - 3} more" if len(few) > 3 else "")
+    if few is plain:
+        return f"{shown} log{'s' if len(few) == 1 else ''} no accuracy where the others do"
+    return f"{shown} alone log{'s' if len(few) == 1 else ''} an accuracy"
 
 
 #: Past this many runs the summary table is printed without each run's report.
