@@ -832,3 +832,34 @@ def test_trainer_state_of_an_evaluation_alone_is_one_line(tmp_path):
     path = tmp_path / "trainer_state.json"
     shutil.copy(FIXTURES / "ecosystem" / "hf_eval_only" / "trainer_state.json", path)
     _refused(path, "an evaluation alone", "evaluate() without train()")
+
+
+def test_a_readers_warning_reaches_the_json_and_the_report_not_only_stderr(tmp_path):
+    # Keras' CSVLogger log (committed, written by Keras 3) cut mid-line, beside another one whole, in one folder: the
+    # cut row was left out with a warning on the losslens logger, which the CLI's text shows on stderr, but
+    # --json's objects and the HTML report (no stderr) said nothing of it. Now the run it is about carries it.
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    text = (FIXTURES / "logs" / "keras_csvlogger.csv").read_text()
+    (folder / "cut.csv").write_text(text + text.splitlines()[-1][:12])
+    shutil.copy(FIXTURES / "logs" / "keras_rlrop.csv", folder / "whole.csv")
+    before = _sha(folder / "cut.csv")
+    res = _cli("diagnose", folder, "--json")
+    assert res.exit_code == 0, res.output
+    notes = {o["run"]: o["notes"] for o in map(json.loads, res.stdout.splitlines())}
+    assert notes["whole"] == [] and len(notes["cut"]) == 1
+    assert notes["cut"][0].startswith("the last line was cut off mid-write (") and notes["cut"][0].endswith(
+        "no newline at the end): left out")
+    res = _cli("diagnose", folder / "cut.csv")  # the text: on stderr (the losslens logger) as before, not twice
+    assert res.exit_code == 0 and "cut off" not in res.stdout
+    out = tmp_path / "report.html"
+    assert _cli("report", folder, "-o", out).exit_code == 0
+    page = out.read_text()
+    assert page.count("How the log was read") == 1 and "the last line was cut off mid-write (" in page
+    assert _sha(folder / "cut.csv") == before
+    # A damaged value in a printed torch loop's log (committed): named in the notes of that run only.
+    res = _cli("diagnose", FIXTURES / "ecosystem" / "torch_printed_damaged", "--json")
+    notes = {o["run"]: o["notes"] for o in map(json.loads, res.stdout.splitlines())}
+    assert notes["train"] == [] and notes["damaged"] == [
+        "line 20: 'Loss' holds '\\x7f\\x7fq#' where a number is printed (a damaged or mistyped value): left out, "
+        "the other lines read"]

@@ -133,6 +133,13 @@ class Diagnosis:
     def cause_ids(self) -> list[str]:
         return [c.id for c in self.causes]
 
+    @property
+    def notes(self) -> list[str]:
+        """How the log was read, where that is worth saying (a line cut off mid-write left out, validation every k
+        epochs assumed): the reader's warnings about this run (``run.meta["notes"]``), also logged on the
+        ``losslens`` logger as they are made."""
+        return list((getattr(self.run, "meta", None) or {}).get("notes") or ())
+
     def logged_to(self) -> str:
         """Where the run's log ends, on its own axis, e.g. ``"epoch 59"`` or ``"step 249 (epoch 9)"``: what
         the summary tables' "logged to" column shows. ``length`` counts the log's rows (a Lightning run read
@@ -199,6 +206,7 @@ class Diagnosis:
                 "epoch": _clean(b[0]), "value": _clean(b[1]),
                 **({} if (p := self.best_point) is None else {"point": {"epoch": _clean(p[0]), "value": _clean(p[1])}})},
             "facts": facts,
+            "notes": self.notes,
         }
 
     def to_json(self, **kwargs) -> str:

@@ -141,9 +141,11 @@ def _missing_start(run: Run) -> None:
     if first <= max(1.0, spacing):
         return
     run.meta["starts_at_epoch"] = first
-    _source.warn(run.source or run.name, "the log starts at epoch %g, the earlier epochs are missing (a resumed "
-                 "fit: in another log, or overwritten, as CSVLogger(version=0) does); X is measured from epoch %g",
-                 first, first)
+    with _source.noting() as notes:
+        _source.warn(run.source or run.name, "the log starts at epoch %g, the earlier epochs are missing (a resumed "
+                     "fit: in another log, or overwritten, as CSVLogger(version=0) does); X is measured from epoch "
+                     "%g", first, first)
+    _source.keep_notes([run], notes)
 
 
 def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Run]:
@@ -188,17 +190,20 @@ def _read_stdin(**options) -> list[Run]:
 
 def read_file(path: Path, source: str | None = None, *, columns=None, run_column=None, run_id=None,
               metric=None, experiment=None) -> list[Run]:
-    """Read one file (not a directory); ``source`` is the string quoted in errors and on Runs."""
-    runs = _read_file(path, str(path) if source is None else source, columns=columns, run_column=run_column,
-                      run_id=run_id, metric=metric, experiment=experiment)
-    # Lightning's loggers write hparams.yaml beside metrics.csv / the event file; another file in that
-    # folder need not be the same run's.
-    saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name else None
-    if saved:
-        for run in runs:  # over what the event file's hparams plugin holds (add_hparams): the file is the whole set
-            run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}
-    # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
-    ultralytics.beside(path, runs)
+    """Read one file (not a directory); ``source`` is the string quoted in errors and on Runs; the readers'
+    warnings about it are kept on its runs too (``run.meta["notes"]``)."""
+    with _source.noting() as notes:
+        runs = _read_file(path, str(path) if source is None else source, columns=columns, run_column=run_column,
+                          run_id=run_id, metric=metric, experiment=experiment)
+        # Lightning's loggers write hparams.yaml beside metrics.csv / the event file; another file in that
+        # folder need not be the same run's.
+        saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name else None
+        if saved:
+            for run in runs:  # over what the event file's hparams plugin holds (add_hparams): the file is the whole set
+                run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}
+        # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
+        ultralytics.beside(path, runs)
+    _source.keep_notes(runs, notes)
     return runs
 
 
@@ -409,7 +414,9 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     if func is None:
         raise UnknownFormatError(f"{what}: {qualified} has no {func_name}()", source)
     try:
-        runs = func(target, **kwargs)
+        with _source.noting() as notes:
+            runs = func(target, **kwargs)
+        _source.keep_notes(runs, notes)
     except LosslensError:
         raise
     except ImportError as exc:

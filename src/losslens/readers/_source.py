@@ -9,6 +9,8 @@ binary junk that is no log at all.
 from __future__ import annotations
 
 import bz2
+import contextlib
+import contextvars
 import gzip
 import lzma
 import os
@@ -179,12 +181,49 @@ def cut_last_line(text: str) -> str | None:
     return None
 
 
+#: The notes of the source being read (:func:`noting`): ``[(where, text), ...]``, None outside a read.
+_NOTES: contextvars.ContextVar = contextvars.ContextVar("losslens_reader_notes", default=None)
+
+
 def warn(where, message: str, *args) -> None:
     """A reader's one-line warning about ``where`` (a file, folder or store) on the ``losslens`` logger:
-    ``losslens: <where>: <message % args>``."""
+    ``losslens: <where>: <message % args>``; inside :func:`noting`, kept for the runs read too (the JSON and
+    the HTML report have no stderr)."""
     import logging
 
     logging.getLogger("losslens").warning("losslens: %s: " + message, where, *args)
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append((str(where), message % args))
+
+
+@contextlib.contextmanager
+def noting():
+    """Collect :func:`warn`'s lines while one source is read (the innermost source: a folder's files each keep
+    their own); :func:`keep_notes` puts them on its runs."""
+    token = _NOTES.set([])
+    try:
+        yield _NOTES.get()
+    finally:
+        _NOTES.reset(token)
+
+
+def keep_notes(runs, notes) -> None:
+    """``notes`` (from :func:`noting`) into the ``meta["notes"]`` of the runs they are about: every run of a file
+    read alone, else those whose source is where the note points or holds it (one run's event file in a
+    TensorBoard logdir); the message, after where it is about where that is not the run's own source (a
+    ``hparams.yaml`` beside the log). A note about none of them (a folder's files passed over) stays a warning."""
+    for run in runs:
+        own = str(run.source or run.name)
+        kept = list(run.meta.get("notes") or ())
+        for where, text in notes:
+            if len(runs) > 1 and where != own and not where.startswith(own.rstrip("/\\") + os.sep):
+                continue
+            line = text if where == own else f"{where}: {text}"
+            if line not in kept:
+                kept.append(line)
+        if kept:
+            run.meta["notes"] = kept
 
 
 def without_cut_line(text: str, source: str, detect=None) -> str:

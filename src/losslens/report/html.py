@@ -239,6 +239,9 @@ def card_html(d, data: dict | None = None) -> str:
         if top.actions:
             out.append("<h3>What to do</h3><ul>" + "".join(f"<li>{esc(as_logged(d, a))}</li>" for a in top.actions)
                        + "</ul>")
+    notes = getattr(d, "notes", None)
+    if notes:  # (the CLI's text prints them on stderr as the log is read; the page has no stderr)
+        out.append("<h3>How the log was read</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     if len(causes) > 1:
         out.append("<h3>Other causes</h3>")
         for c in causes[1:]:
