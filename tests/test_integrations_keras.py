@@ -255,6 +255,49 @@ def test_keras_validation_every_k_epochs_that_does_not_divide_the_run_sits_where
     np.testing.assert_allclose(run.series["val_loss"][where], val)
 
 
+def test_keras_validation_every_k_epochs_where_two_k_fit_says_which_it_assumed(tmp_path, caplog):
+    """validation_freq=4 over 11 epochs validates after epochs 3 and 7; validation_freq=5 after 4 and 9: 2 values
+    either way. Both were read at 4 and 9 without a word (the largest k), the first silently misplaced. Now the
+    run says what it assumed, in its notes (--json's ``notes``) and on the losslens logger, and
+    ``validation_freq=`` places the values exactly; where one k fits (30 epochs every 4: 7 values) nothing is said."""
+    (x, y), (xv, yv) = noisy_digits()
+    histories = {}
+    for k, epochs in ((4, 11), (5, 11), (2, 3), (3, 3), (4, 30)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
+        model.compile(keras.optimizers.Adam(3e-3), "sparse_categorical_crossentropy")
+        histories[k, epochs] = model.fit(x, y, validation_data=(xv, yv), validation_freq=k, epochs=epochs,
+                                         batch_size=64, verbose=0)
+
+    def validated(run):
+        return list(run.axis[np.isfinite(run.series["val_loss"])])
+
+    for (k, epochs), low in (((4, 11), 4), ((5, 11), 4), ((2, 3), 2), ((3, 3), 2)):
+        h = histories[k, epochs]
+        with caplog.at_level("WARNING", logger="losslens"):
+            run = losslens.Run.from_history(h)
+        every = epochs // len(h.history["val_loss"])
+        assert validated(run) == list(range(every - 1, epochs, every))[:len(h.history["val_loss"])]
+        [note] = run.meta["notes"]
+        assert note.startswith(f"val_loss: {len(h.history['val_loss'])} value") and \
+            f"validation_freq={low} to {every} all give; every {every} epochs assumed" in note
+        assert any(note in r.getMessage() for r in caplog.records)
+        exact = losslens.Run.from_history(h, validation_freq=k)
+        assert validated(exact) == [e for e in range(epochs) if (e + 1) % k == 0] and "notes" not in exact.meta
+    d = losslens.diagnose(losslens.Run.from_history(histories[4, 11]))
+    assert d.to_dict()["notes"] == d.notes and "every 5 epochs assumed (epochs 4, 9)" in d.notes[0]
+    # A saved History read from the CLI says the same in --json.
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(histories[4, 11].history))
+    from typer.testing import CliRunner
+    from losslens.cli import app
+    res = CliRunner().invoke(app, ["diagnose", str(path), "--json"])
+    assert res.exit_code == 0
+    assert "every 5 epochs assumed" in json.loads(res.stdout.splitlines()[0])["notes"][0]
+    run = losslens.Run.from_history(histories[4, 30])  # one k fits: placed as before, no note
+    assert validated(run) == [3, 7, 11, 15, 19, 23, 27] and "notes" not in run.meta
+
+
 def bouncing_regression(n, seed=0):
     """8 features, a linear target plus a sine, noise sd 0.05: SGD(0.15) with batch 16 stalls well
     above the noise floor until the lr is lowered."""

@@ -67,13 +67,15 @@ class Run:
     def from_history(cls, history: Mapping[str, Iterable] | Any, *, name: str = "run",
                      source: str | None = None, axis_name: str | None = None,
                      columns: Mapping[str, str] | None = None, first_epoch: int = 0,
-                     meta: dict | None = None) -> "Run":
+                     meta: dict | None = None, validation_freq: int | None = None) -> "Run":
         """Build from a dict of lists, e.g. Keras ``History.history`` (or the History object).
 
         Lists may have different lengths (validation logged less often): a shorter list of m values
         beside n epochs is placed as Keras' ``validation_freq=k`` places it, after epochs k-1, 2k-1, ...
-        (k = n // m, where that gives m values: 30 epochs every 4 is 7 values, at 3 ... 27), else padded
-        with NaN at the end. An ``epoch``/``step`` key, when present, is the axis;
+        (k = ``validation_freq`` where given, else n // m where that gives m values: 30 epochs every 4 is 7
+        values, at 3 ... 27), else padded with NaN at the end. Where several k give m values (11 epochs, 2
+        values: every 4 or every 5 epochs) the largest is assumed and ``meta["notes"]`` says so, as a warning
+        on the ``losslens`` logger does. An ``epoch``/``step`` key, when present, is the axis;
         otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
         """
@@ -100,13 +102,19 @@ class Run:
         if axis is None:
             axis = np.arange(first_epoch, first_epoch + n, dtype=float)
         aligned = {}
+        meta = dict(meta or {})
+        guessed = {}
         for key, arr in data.items():
             if len(arr) == n:
                 aligned[key] = arr
-            elif 0 < len(arr) < n and n // (n // len(arr)) == len(arr):
+            elif 0 < len(arr) < n and (n // validation_freq == len(arr) if validation_freq else
+                                       n // (n // len(arr)) == len(arr)):
                 # Keras' validation_freq=k validates after epochs k-1, 2k-1, ...: floor(n / k) values, which need not
                 # divide n (30 epochs every 4: 7 values, at 3 ... 27). Of the k that give this many, the largest.
-                every = n // len(arr)
+                every = validation_freq or n // len(arr)
+                low = n // (len(arr) + 1) + 1  # (the smallest k with floor(n / k) values: they run from low to every)
+                if not validation_freq and low < every:
+                    guessed[key] = (low, every)
                 full = np.full(n, np.nan)
                 full[every - 1::every][:len(arr)] = arr
                 aligned[key] = full
@@ -114,9 +122,19 @@ class Run:
                 full = np.full(n, np.nan)
                 full[: min(n, len(arr))] = arr[:n]
                 aligned[key] = full
+        if guessed:
+            (low, every), keys = next(iter(guessed.values())), ", ".join(guessed)
+            m = len(data[next(iter(guessed))])
+            at = ", ".join(f"{axis[i]:g}" for i in range(every - 1, n, every)[:m])
+            note = (f"{keys}: {m} value{'s' if m > 1 else ''} over {n} epochs, which Keras' validation_freq={low} to "
+                    f"{every} all give; every {every} epochs assumed (epoch{'s' if m > 1 else ''} {at}): pass "
+                    "losslens.Run.from_history(history, validation_freq=K) to diagnose, or log with "
+                    "keras.callbacks.CSVLogger, whose rows carry the epochs, to be exact")
+            meta["notes"] = [*meta.get("notes", ()), note]
+            import logging
+            logging.getLogger("losslens").warning("losslens: %s: %s", source or name, note)
         mapping = map_columns(list(aligned), columns)
         series = {}
-        meta = dict(meta or {})
         for col, arr in aligned.items():
             canon = mapping[col]
             if canon not in series:

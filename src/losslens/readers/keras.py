@@ -88,6 +88,8 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     # nothing of val_loss's list ending early): the series of those lists, under the names from_history gave.
     named = map_columns([k for k in lists if not axis_kind(k)], columns)
     stated = {named[k] for k in delimited.stated_nonfinite(lists) if k in named}
+    if run.meta.get("notes"):  # (validation every k epochs assumed: said on the run the table makes)
+        meta["notes"] = run.meta["notes"]
     return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
                          metric=metric, meta=meta, logged_nan=logged_nan, nan_columns=stated)
 
