@@ -194,7 +194,7 @@ def warn(where, message: str, *args) -> None:
     logging.getLogger("losslens").warning("losslens: %s: " + message, where, *args)
     notes = _NOTES.get()
     if notes is not None:
-        notes.append((str(where), message % args))
+        notes.append((str(where), message % args if args else message))  # (as logging formats it)
 
 
 @contextlib.contextmanager
