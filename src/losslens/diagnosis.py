@@ -2788,7 +2788,12 @@ def _capacity_or_floor(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cau
     accuracy 1.0 (tests/fixtures/ecosystem/capacity_or_floor). Its confidence stays below the verdict's (the
     possible range, 0.3-0.5 by the level): the flat curve is what was seen, the cause of its level is not. Not
     where the gap grew (:func:`_gap_grew`): a model still fitting its training data past validation has room
-    left. Of 3,239 runs (the shared curves and the fixtures), 575 read converged; 2 get it, this one and a YOLO run.
+    left. Of 3,241 runs (the shared curves and the fixtures), 575 read converged; 2 get it, this one and a YOLO run.
+    No fact in a log was found that decides it instead. On the benchmark's train split, of the runs whose training
+    loss flattened this high, the underfitting labels (a bigger model went >= 30% lower) end with training's tail
+    at t = -23 to +1 and training accuracy 0.11-0.86, the converged ones (DeepOBS' VAEs at their floor) at
+    t = -44 to +0.3: neither the tail nor the accuracy separates them; a parameter count against the samples is
+    in no log the readers see (the callbacks record none), and none of the benchmark's curves carries one.
     Beside ``underfitting`` (read off that level with validation level with it), a converged listed after it
     gets the same run: a tiny GPT-2 on a 16-state Markov chain, 74% of its start, reads underfitting though twice
     the width ends 3.3% lower (validation 1.860 -> 1.800, training 6.2%; the chain's entropy on the validation set
