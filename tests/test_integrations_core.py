@@ -50,10 +50,12 @@ def test_watcher_saves_keras_history_json_that_losslens_reads(tmp_path):
     assert saved["epoch"] == [0, 1, 2, 3, 4, 5]
     assert saved["val_loss"][2] is None and saved["loss"][0] == 1.0
     assert set(saved) == {"epoch", "loss", "val_loss", "accuracy", "custom_metric", "meta"}
+    assert saved["custom_metric"] == [0, 1, 2, 3, 4, 5]
     assert saved["meta"]["framework"] == "test" and saved["meta"]["format"] == "losslens.run/1"
     [run] = losslens.read(path)
     assert run.train_acc[-1] == pytest.approx(0.75)
-    assert run.get("custom_metric") is not None
+    np.testing.assert_array_equal(run.get("custom_metric"), [0, 1, 2, 3, 4, 5])
+    np.testing.assert_allclose(run.series["val_loss"], [1.2 / (e + 1) if e != 2 else np.nan for e in range(6)])
 
 
 def test_stop_gain_is_held_while_a_schedule_runs_and_released_when_it_is_over():
