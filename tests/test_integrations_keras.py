@@ -122,6 +122,7 @@ print(json.dumps(out))
 '''
 
 
+@pytest.mark.slow   # a fresh process per backend imports Keras and trains 190 epochs: 24 s on the CPU
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"])
 def test_the_callback_on_other_backends_stops_restores_and_saves(tmp_path, backend):
     """Keras fixes its backend at import, so each backend runs in its own process. TensorFlow is
@@ -184,24 +185,25 @@ def _digits_accuracy_fit(callbacks=()):
     return model, history
 
 
+@pytest.mark.slow
 def test_keras_stop_gain_on_val_accuracy_weighs_its_error(capsys):
     """stop_gain on an accuracy weighs the gain of its error, 1 - acc, as the forecast reports it. Weighed against
     the accuracy itself, this run was stopped at epoch 14 at 0.918 ('0.6% to come'); trained on it reached 0.971,
     65% less error. Now it stops at 52 at 0.967, within 15% of the run's least error, and says the gain is the
-    error's."""
-    cb = LosslensCallback(stop_gain=0.01, monitor="val_accuracy", verbose=1)
+    error's. (The stop and its message were asserted only `if cb.stopped_epoch is not None`: a callback that
+    never stopped on an accuracy passed.)"""
+    cb = LosslensCallback(stop_gain=0.01, monitor="val_accuracy", verbose=1, time_budget_ms=None)
     _, stopped = _digits_accuracy_fit([cb])
     _, full = _digits_accuracy_fit()
     acc, whole = stopped.history["val_accuracy"], full.history["val_accuracy"]
     assert acc == pytest.approx(whole[:len(acc)])          # the same run up to the stop
-    assert cb.stopped_epoch is None or cb.stopped_epoch >= 30     # was 14
+    assert cb.stopped_epoch is not None and 30 <= cb.stopped_epoch < 59, cb.messages   # was 14; measured 52
     assert (1 - max(whole)) / (1 - max(acc)) > 0.85              # was 0.35
-    if cb.stopped_epoch is not None:
-        assert cb.actions[-1]["cause"] == "forecast" and cb.actions[-1]["gain"] < 0.01
-        assert cb.actions[-1]["top"] == 1
-        out = capsys.readouterr().out
-        assert "is forecast to improve 0.0% (its error, 1 - val_acc" in out
-        assert "so far by 0.0% (its error, 1 - val_acc" in out
+    assert cb.actions[-1]["cause"] == "forecast" and cb.actions[-1]["gain"] < 0.01
+    assert cb.actions[-1]["top"] == 1
+    out = capsys.readouterr().out
+    assert "is forecast to improve 0.0% (its error, 1 - val_acc" in out
+    assert "so far by 0.0% (its error, 1 - val_acc" in out
 
 
 def noisy_digits(n_train=500, flip=0.2, seed=0):
