@@ -135,6 +135,7 @@ def test_a_change_from_the_plateau_is_said_where_the_run_s_own_epochs_show_it():
     legend = [t.get_text() for t in verification_figure(v).axes[0].get_legend().get_texts()]
     assert any(t.startswith(f"learning rate / 10 from {n + 1} (") for t in legend), legend
 
+@pytest.mark.slow
 def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_the_same_run():
     # SGD(0.2), batch 4: a step too large from the first epoch, read converged (at X = 0) from the curve
     v = verify(trainer(lr=0.2, noise=0.1, batch=4, d=4, epochs=40), progress=False)
@@ -397,6 +398,7 @@ def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():
     assert set(KEYWORDS) - takes == {"size_factor"}
 
 
+@pytest.mark.slow
 def test_a_keras_training_function_returning_its_history_is_verified():
     keras = pytest.importorskip("keras")  # KERAS_BACKEND=torch (conftest)
 
@@ -511,6 +513,7 @@ def test_a_counterfactual_that_train_cannot_make_skips_that_check_only():
     assert any(r.holds is not None for r in v.results if r.check.change == {"size_factor": 0.5})
 
 
+@pytest.mark.slow
 def test_half_and_twice_the_data_make_a_learning_curve_that_forecasts_four_times():
     """data_limited's two retrainings (0.5x, 2x) and the baseline are a learning curve; its
     forecast for 4x the data is checked by training on 4x for real (3 seeds)."""
@@ -630,6 +633,7 @@ def test_twice_the_epochs_that_trains_twice_as_long_is_read():
     assert r.value != r.baseline
 
 
+@pytest.mark.slow
 def test_a_failed_verdict_names_the_cause_its_retraining_is_consistent_with():
     """'NOT confirmed' and nothing else, while the same retrained run held converged's reading."""
     v = verify(_diabetes_mlp, progress=False)
