@@ -162,5 +162,6 @@ def test_plot_returns_axes_and_a_run_with_nothing_to_draw_warns_nothing(history,
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         drawn = losslens.diagnose(nan_history).plot()
-    assert drawn.figure is not None
+    # (`drawn.figure is not None` holds for any Axes, the given one included.)
+    assert drawn is not ax and drawn.figure is not fig and drawn in drawn.figure.axes
     plt.close("all")
