@@ -106,6 +106,7 @@ def _keras_fit(stop: int, verbose: int = 2) -> str:
     return printed.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.framework
 def test_a_keras_fit_stopped_early_is_forecast_to_the_epochs_it_printed(tmp_path):
     """A real Keras 3 fit (torch backend; the article's MLP, fit(epochs=40, verbose=2)) whose training a
@@ -179,6 +180,7 @@ def test_a_single_printed_epoch_reads_no_plan_from_its_steps(tmp_path):
     assert run.axis_name == "step" and "planned_end" not in run.meta
 
 
+@pytest.mark.slow
 @pytest.mark.framework
 def test_a_keras_autolog_run_stopped_early_is_forecast_to_its_fit_epochs(tmp_path):
     """mlflow.keras.autolog logs fit()'s arguments (epochs=40, initial_epoch, steps_per_epoch) and the metrics at

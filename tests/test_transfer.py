@@ -171,6 +171,7 @@ def test_one_lightning_callback_over_two_trainers_keeps_one_count(tmp_path):
     assert run.get("val_loss")[[2, 5]] == pytest.approx(seen)
 
 
+@pytest.mark.slow
 @pytest.mark.framework
 def test_a_converged_head_on_a_frozen_base_is_told_to_unfreeze_it(tmp_path, monkeypatch):
     """Phase 1 of make.py live (the head on the frozen CNN, 40 epochs): read converged, "change the data or the model";
