@@ -1,5 +1,6 @@
 """The `losslens diagnose` command as a user meets it: output, JSON, exit codes, one-line errors."""
 
+import csv
 import inspect
 import json
 import re
@@ -58,16 +59,27 @@ def test_json_lines_follow_the_schema(keras_csv, tmp_path):
 
 
 def test_several_runs_print_a_summary_table(shared_curves):
-    res = runner.invoke(app, ["diagnose", str(shared_curves / "hf_trainer_state_logs.csv")])
+    path = shared_curves / "hf_trainer_state_logs.csv"
+    res = runner.invoke(app, ["diagnose", str(path)])
     assert res.exit_code == 0, res.output
-    assert "3 runs" in res.output and "verdict" in res.output
+    assert res.output.startswith("3 runs\n") and "verdict" in res.output
+    # One row per run of the file, in its order, whose verdict is the one its own section below gives.
+    with open(path, newline="") as fh:
+        names = list(dict.fromkeys(r["run_id"] for r in csv.DictReader(fh)))
+    [head] = [[c.strip() for c in ln.split("┃")[1:-1]] for ln in res.output.splitlines() if ln.startswith("┃")]
+    rows = [[c.strip() for c in ln.split("│")[1:-1]] for ln in res.output.splitlines() if ln.startswith("│")]
+    assert [r[0] for r in rows] == names
+    for row in rows:
+        name, verdict = row[0], row[head.index("verdict")]
+        assert f"\n{name}: {verdict} — " in res.output and verdict in losslens.CAUSES
 
 
 def test_fail_on_exits_1_only_when_the_verdict_matches(keras_csv):
     assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "converged"]).exit_code == 1
     assert runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "overfitting"]).exit_code == 0
     res = runner.invoke(app, ["diagnose", str(keras_csv), "--fail-on", "bogus"])
-    assert res.exit_code == 2 and "bogus" in res.output
+    assert res.exit_code == 2 and res.output.startswith("losslens: --fail-on: unknown cause 'bogus'; choose from ")
+    assert len(res.output.strip().splitlines()) == 1
 
 
 def test_fail_on_takes_several_causes_and_names_the_run_that_matched(keras_csv):
