@@ -128,6 +128,14 @@ def test_a_json_lines_log_cut_mid_line_says_so(tmp_path, fixture, caplog):
         [run] = losslens.readers.read(path)
     said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
     assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], said
+    # Only the stump is left out: the run is the one its whole lines make.
+    whole = tmp_path / "whole" / path.name
+    whole.parent.mkdir()
+    whole.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 1])
+    [expected] = losslens.readers.read(whole)
+    assert len(run) == len(expected) and list(run.series) == list(expected.series)
+    for key in expected.series:
+        np.testing.assert_array_equal(run.series[key], expected.series[key])
     assert _cli("diagnose", path).exit_code == 0
     assert _sha(path) == before
 
