@@ -877,6 +877,8 @@ def test_wandb_chart_export_splits_into_runs(tmp_path):
         w.writerows([[c if c == c else "" for c in row] for row in rows])
     runs = read(tmp_path / "chart.csv")
     assert [r.name for r in runs] == ["adam-1", "adam-2"] and runs[0].axis_name == "step"
+    _same(runs[0].axis, a.axis)
+    _same(runs[0].series["val_loss"], a.series["val_loss"])  # (only adam-2's values were compared)
     _same(runs[1].series["val_loss"], b.series["val_loss"])
     assert list(runs[0].series) == ["val_loss"]  # envelopes left out
 
