@@ -261,6 +261,13 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         if start is None or end is None:
             continue
         name = str(p.get("name", ""))
+        if name == "plateau" and plateau is None:
+            # The verdict gave no X (still falling: still_improving, lr_too_low): a band named "plateau" beside a
+            # card saying "none (not plateaued)" told the reader the opposite of the verdict.
+            name = "slow_descent"
+            if phases and phases[-1]["name"] == name:
+                phases[-1]["end"] = end
+                continue
         label, color = PHASES.get(name, (_label(name), "#bbbbbb"))
         if rising:  # an accuracy climbs where a loss drops
             label = RISING_PHASES.get(name, label)
@@ -283,9 +290,17 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
-        "valmin": _valmin(d), "gap": _gap(axis, smoothed), "nonfinite": _nonfinite(run, axis, list(smoothed)),
+        "valmin": _valmin(d), "gap": _gap(axis, smoothed),
+        "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
     }
+
+
+def _never_finite(run, metric) -> list[str]:
+    """The losses logged without one finite value (Keras' History of a run NaN from its first batch): none is
+    drawn, and an empty chart with no mark hid what the verdict (diverged) was read on."""
+    keys = dict.fromkeys([metric, "val_loss", "train_loss"] if metric else ["val_loss", "train_loss"])
+    return [k for k in keys if k in run.series and len(run.series[k]) and not run.has(k)]
 
 
 def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
@@ -296,7 +311,10 @@ def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
 
     at: dict = {}
     for key in keys:
-        onset = nonfinite_onset(logged(run, key))
+        raw = logged(run, key)
+        onset = nonfinite_onset(raw)
+        if onset is None and raw.size and not np.isfinite(raw).any():  # never finite: broken from the first point
+            onset = (0, "inf" if np.isinf(raw[0]) else "NaN")
         if onset is None:
             continue
         i, kind = onset
@@ -363,8 +381,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if f:
         fx, lo, mid, hi = (_arr(f[k]) for k in ("x", "lo", "mid", "hi"))
         if fx.shape[0] > 1:
+            # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
             ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
-            ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--", label="forecast")
+            ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--",
+                    label=f"forecast to {data['axis']} {fx[-1]:g}, 90% band")
         else:
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
@@ -379,9 +399,22 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.axvline(m["x"], color=NONFINITE_COLOR, lw=1.4, ls=(0, (4, 3)), label=m["label"])
     pl = data["plateau"]
     if pl:
-        if pl["lo"] is not None and pl["hi"] is not None:
-            ax.axvspan(pl["lo"], pl["hi"], color=PLATEAU_COLOR, alpha=0.08, lw=0)
         ax.axvline(pl["x"], color=PLATEAU_COLOR, lw=1.6, label=f"X = {pl['x']:g}")
+        if pl["lo"] is not None and pl["hi"] is not None and pl["lo"] < pl["hi"]:
+            # A bracket along the top and dotted edges, not a shaded span: a span tinted the phase bands under
+            # it, and X's interval read as one more phase (a Trainer's 15-60 over its steep drop and plateau).
+            bracket = ax.get_xaxis_transform()
+            for edge in (pl["lo"], pl["hi"]):
+                ax.axvline(edge, color=PLATEAU_COLOR, lw=0.9, ls=":", alpha=0.9)
+            ax.plot([pl["lo"], pl["hi"]], [0.9, 0.9], transform=bracket, color=PLATEAU_COLOR, lw=1.4,
+                    marker="|", ms=8, mew=1.4, solid_capstyle="butt", label=f"interval of X: {pl['lo']:g}\u2013{pl['hi']:g}")
+    if not data["loss"] and x.size:
+        # Nothing finite to draw (a loss NaN from its first point): the run's own axis and a line saying so,
+        # not an empty 0-1 box.
+        ax.set_xlim(float(np.nanmin(x)), float(np.nanmax(x)) if np.nanmax(x) > np.nanmin(x) else float(np.nanmin(x)) + 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no finite value logged: nothing to draw", transform=ax.transAxes, ha="center",
+                va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
     ax.set_ylabel(_ylabel(data))
@@ -465,9 +498,24 @@ def _data_or_fail(d) -> dict:
     return data
 
 
+#: Width of the legends' column right of the axes (inches).
+LEGEND_WIDTH = 2.3
+
+
 def _figsize(data: dict, panels: bool) -> tuple[float, float]:
     n = len(data["panels"]) if panels else 0
-    return (7.5, 3.2 + 1.1 * n + 0.8)
+    return (7.5 + LEGEND_WIDTH, 3.2 + 1.1 * n + 0.8)
+
+
+def _outside_legend(ax, fontsize: float = 7.5):
+    """The legend of ``ax`` right of it, one entry a row: inside, wherever placed, it covered a curve
+    (a Trainer's rising validation loss ran under it on a log axis)."""
+    import textwrap
+
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:  # a run NaN throughout draws no line: matplotlib warned
+        ax.legend(handles, [textwrap.fill(t, 30) for t in labels], fontsize=fontsize, frameon=False,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
 def _draw_figure(fig, d, data: dict, panels: bool):
@@ -476,7 +524,8 @@ def _draw_figure(fig, d, data: dict, panels: bool):
     axes = fig.subplots(len(heights), 1, sharex=True, squeeze=False,
                         gridspec_kw={"height_ratios": heights})[:, 0]
     ax = axes[0]
-    draw_loss(ax, data)
+    draw_loss(ax, data, legend=False)
+    _outside_legend(ax)
     x = _arr(data["x"])
     for pax, panel in zip(axes[1:], extra):
         for s in panel["series"]:
@@ -487,14 +536,25 @@ def _draw_figure(fig, d, data: dict, panels: bool):
             pax.set_yscale("log")
         pax.set_ylabel(panel["title"], fontsize=8)
         pax.tick_params(labelsize=7.5)
+        values = np.concatenate([_arr(s["values"]) for s in panel["series"]])
+        values = values[np.isfinite(values)]
+        if values.size and values.min() == values.max():
+            # A constant lr: one tick at its value; matplotlib's default ticks (0.00095 ... 0.00105) read as a range.
+            pax.set_yticks([values[0]], [f"{values[0]:g}"])
         pax.grid(True, color="#e6e6e6", lw=0.7)
         for spine in ("top", "right"):
             pax.spines[spine].set_visible(False)
         if len(panel["series"]) > 1:
-            pax.legend(fontsize=7, frameon=False, loc="best")
+            _outside_legend(pax, fontsize=7)
         if data["plateau"]:
             pax.axvline(data["plateau"]["x"], color=PLATEAU_COLOR, lw=1, alpha=0.6)
     axes[-1].set_xlabel(data["axis"])
+    finite_x = x[np.isfinite(x)]
+    if data["axis"] == "epoch" and finite_x.size and np.all(finite_x == np.round(finite_x)):
+        from matplotlib.ticker import MaxNLocator
+
+        # Whole epochs: no tick at epoch 0.5 of a 4-epoch run.
+        axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     _title(ax, d, data)
     fig.tight_layout()
     return ax

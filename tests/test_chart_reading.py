@@ -1,0 +1,114 @@
+"""What a person reads off `losslens plot`'s figure, checked on its matplotlib artists, on real logs (fixtures
+written by Keras, Lightning, a Trainer and a PyTorch loop; each folder's make.py)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.report import html as report_html
+from losslens.report.plot import chart_data, plot_diagnosis
+
+pytest.importorskip("matplotlib")
+
+REPO = Path(__file__).resolve().parents[1]
+LOGS = REPO / "tests" / "fixtures" / "logs"
+ECO = REPO / "tests" / "fixtures" / "ecosystem"
+
+
+@pytest.fixture
+def figure_of():
+    """``figure_of(d)``: the main Axes of ``d``'s figure, drawn (so extents are known), closed afterwards."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    def draw(d):
+        ax = plot_diagnosis(d)
+        ax.figure.canvas.draw()
+        return ax
+
+    yield draw
+    plt.close("all")
+
+
+def _labels(ax):
+    return ax.get_legend_handles_labels()[1]
+
+
+def test_the_legends_cover_no_curve(figure_of):
+    """A real Trainer's run (hf_best_accuracy, 250 steps, validation loss rising on a log axis): the legend, placed
+    "best" inside the axes below the phase names, sat on the generalization gap and just under the validation
+    loss from step 110 on; inside, no place is sure to be free. Every legend stands right of its axes."""
+    d = losslens.diagnose(ECO / "hf_best_accuracy" / "trainer_state.json")
+    ax = figure_of(d)
+    for a in ax.figure.axes:
+        if a.get_legend() is not None:
+            assert not a.get_legend().get_window_extent().overlaps(a.get_window_extent())
+    # every entry still there, and on the figure (not cut off at its right edge)
+    legend = ax.get_legend()
+    assert {"train loss", "val loss", "generalization gap", "X = 10"} <= {t.get_text() for t in legend.get_texts()}
+    assert legend.get_window_extent().x1 <= ax.figure.bbox.x1
+
+
+def test_x_and_its_interval_are_marked_apart_from_the_phases(figure_of):
+    """A real Trainer's run (hf_output: X = 50, interval 15-60 steps): the interval was a red tint over the
+    phase bands, one more band to the eye, and the legend said "X = 50" alone."""
+    d = losslens.diagnose(LOGS / "hf_output")
+    lo, hi = d.plateau.interval
+    assert (d.plateau.epoch, lo, hi) == (50, 15, 60)
+    ax = figure_of(d)
+    assert "X = 50" in _labels(ax)
+    [bracket] = [ln for ln in ax.get_lines() if ln.get_label() == "interval of X: 15\u201360"]
+    assert list(bracket.get_xdata()) == [15, 60]
+    edges = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":" and list(ln.get_xdata()) in ([15, 15], [60, 60])]
+    assert len(edges) == 2
+    assert ax.get_xlabel() == "" and ax.figure.axes[-1].get_xlabel() == "step"
+
+
+def test_the_forecast_says_its_horizon_and_band(figure_of):
+    """A real Keras CSVLogger run (6 epochs, still improving): the dashed line and band were labelled
+    "forecast", with neither how far it reaches nor what the band is."""
+    d = losslens.diagnose(LOGS / "keras_csvlogger.csv")
+    ax = figure_of(d)
+    horizon = d.forecast["horizon"]
+    assert f"forecast to epoch {horizon:g}, 90% band" in _labels(ax)
+    [line] = [ln for ln in ax.get_lines() if ln.get_label().startswith("forecast")]
+    assert line.get_xdata()[-1] == pytest.approx(horizon)
+
+
+def test_a_run_nan_from_its_first_epoch_draws_where_it_broke(figure_of):
+    """A real Keras run NaN from its first epoch (keras_nan: SGD too large, no TerminateOnNaN): the chart was
+    an empty 0-1 box with no mark, beside a verdict `diverged`."""
+    d = losslens.diagnose(ECO / "keras_nan" / "nan_plain.csv")
+    assert d.verdict == "diverged" and len(d.run) == 20
+    marks = chart_data(d)["nonfinite"]
+    assert marks == [{"x": 0, "label": "val loss and train loss NaN from epoch 0"}]
+    ax = figure_of(d)
+    assert ax.get_xlim() == (0, 19)
+    assert any("no finite value" in t.get_text() for t in ax.texts)
+    assert "val loss and train loss NaN from epoch 0" in _labels(ax)
+    assert '"nonfinite":[{"x":0,' in report_html.report_html([d])  # the HTML chart marks it too
+
+
+def test_no_band_says_plateau_where_the_verdict_gives_no_x():
+    """A real PyTorch run still falling at epoch 59 (torch_rlrop_high_lr's cf_adam: still_improving, no X): its
+    last 43 epochs were shaded "plateau", beside a card saying "plateau X: none (not plateaued)"."""
+    d = losslens.diagnose(ECO / "torch_rlrop_high_lr" / "cf_adam.csv")
+    assert d.plateau is None and "plateau" in [p["name"] for p in d.phases]
+    phases = chart_data(d)["phases"]
+    assert [p["label"] for p in phases] == ["steep drop", "slow descent"]
+    assert phases[-1]["end"] == d.phases[-1]["end"]
+
+
+def test_a_constant_lr_and_whole_epochs_get_plain_ticks(figure_of):
+    """A real Lightning run (4 epochs, Adam 1e-3 constant): the lr panel's ticks ran 0.00095-0.00105, a range
+    the lr never had, and the epoch axis had ticks at 0.5, 1.5 ..."""
+    d = losslens.diagnose(LOGS / "lightning" / "version_0" / "metrics.csv")
+    ax = figure_of(d)
+    lr_ax = [a for a in ax.figure.axes if a.get_ylabel() == "learning rate"][0]
+    assert list(lr_ax.get_yticks()) == [pytest.approx(1e-3)]
+    ticks = [t for t in ax.figure.axes[-1].get_xticks() if 0 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
