@@ -428,3 +428,24 @@ def test_a_nan_marks_label_covers_no_curve(browser, tmp_path):
         curves = near("#1f77b4") | near("#e8710a")
         assert not (around & curves).any(), (ds[i - 1].run_name, i, int((around & curves).sum()))
     assert b.problems() == []
+
+
+def test_x_s_interval_leaves_the_phase_bands_their_colour(browser, tmp_path):
+    """A real Trainer's run (hf_output: X = 50, interval 15-60 steps, the steep drop up to step 50): the interval
+    was a red tint over the phase bands, so the steep drop changed colour at step 15 and read as one more phase.
+    In the screenshot, the band's colour just inside the interval's left edge is the one just outside it (below
+    the curves), and the interval's edges and label are drawn in X's colour."""
+    import matplotlib.image as mpimg
+
+    d = losslens.diagnose(LOGS / "hf_output")
+    assert (d.plateau.epoch, *d.plateau.interval) == (50, 15, 60)
+    assert [p["name"] for p in d.phases][0] == "steep_drop" and d.phases[0]["end"] >= 50
+    b = browser
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "x.html")))
+    at = b.eval("(function(){var u=losslensReport.charts[0].u,r=u.root.getBoundingClientRect(),"
+                "o=u.over.getBoundingClientRect();return {lo:u.valToPos(15,'x')+o.left-r.left,bottom:o.bottom-r.top};})()")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    row = int(at["bottom"]) - 6  # under every curve (the loss axis runs down to 0.2; the curves stay above 0.38)
+    outside, inside = img[row, int(at["lo"]) - 6], img[row, int(at["lo"]) + 8]
+    assert np.abs(outside - inside).max() < 4, (outside, inside)
+    assert _pixels_near(png, "#c0392b", tol=30) > 50  # X, its interval's edges and its label

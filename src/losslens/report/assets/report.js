@@ -53,12 +53,6 @@
       ctx.fillStyle = alpha(p.color, 0.09);
       ctx.fillRect(x0, b.top, x1 - x0, b.height);
     });
-    var pl = d.plateau;
-    if (pl && pl.lo != null && pl.hi != null) {
-      var a0 = xpos(u, pl.lo), a1 = xpos(u, pl.hi);
-      ctx.fillStyle = "rgba(192,57,43,0.10)";
-      ctx.fillRect(a0, b.top, Math.max(a1 - a0, 1), b.height);
-    }
     ctx.restore();
   }
 
@@ -153,6 +147,28 @@
       ctx.restore();
     });
     var pl = d.plateau;
+    var ranged = pl && pl.lo != null && pl.hi != null && pl.hi > pl.lo;
+    if (ranged) {
+      // X's interval: dotted edges and a bracket under its label, not a tint (a tint over the phase bands read
+      // as one more phase).
+      var a0 = xpos(u, pl.lo), a1 = xpos(u, pl.hi), by = b.top + 38 * DPR;
+      ctx.save();
+      ctx.strokeStyle = "#c0392b";
+      ctx.lineWidth = 1 * DPR;
+      ctx.setLineDash([2 * DPR, 3 * DPR]);
+      ctx.beginPath();
+      ctx.moveTo(a0, b.top); ctx.lineTo(a0, b.top + b.height);
+      ctx.moveTo(a1, b.top); ctx.lineTo(a1, b.top + b.height);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.lineWidth = 1.5 * DPR;
+      ctx.beginPath();
+      ctx.moveTo(a0, by); ctx.lineTo(a1, by);
+      ctx.moveTo(a0, by - 4 * DPR); ctx.lineTo(a0, by + 4 * DPR);
+      ctx.moveTo(a1, by - 4 * DPR); ctx.lineTo(a1, by + 4 * DPR);
+      ctx.stroke();
+      ctx.restore();
+    }
     if (pl) {
       var x = xpos(u, pl.x);
       ctx.strokeStyle = "#c0392b";
@@ -164,7 +180,7 @@
       ctx.fillStyle = "#c0392b";
       ctx.font = "600 " + (12 * DPR) + "px system-ui, sans-serif";
       ctx.textBaseline = "top";
-      var label = "X = " + fmt(pl.x);
+      var label = "X = " + fmt(pl.x) + (ranged ? " [" + fmt(pl.lo) + "\u2013" + fmt(pl.hi) + "]" : "");
       var w = ctx.measureText(label).width;
       var right = x + 5 * DPR + w < b.left + b.width;
       ctx.textAlign = right ? "left" : "right";
