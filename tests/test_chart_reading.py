@@ -112,3 +112,17 @@ def test_a_constant_lr_and_whole_epochs_get_plain_ticks(figure_of):
     assert list(lr_ax.get_yticks()) == [pytest.approx(1e-3)]
     ticks = [t for t in ax.figure.axes[-1].get_xticks() if 0 <= t <= 3]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_a_log_axis_under_a_decade_reads_in_plain_numbers(figure_of):
+    """A real PyTorch loop's TensorBoard log (tb_lr_sweep, lr 1.0: the loss between 1.1 and 5.6, a log axis):
+    its ticks were written 2×10⁰, 3×10⁰ ... 6×10⁰."""
+    d = losslens.diagnose(ECO / "tb_lr_sweep" / "runs" / "lr_1.0")
+    ax = figure_of(d)
+    assert ax.get_yscale() == "log" and ax.get_ylim()[1] / ax.get_ylim()[0] < 10
+    shown = [t.get_text() for t in ax.get_yticklabels(which="both") if t.get_text()
+             and ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert shown and all(float(t) > 0 for t in shown), shown  # "2", "3" ..., no mathtext
+    # the phase names sit on white: X's line crosses the band they name
+    [name] = [t for t in ax.texts if t.get_text() == "plateau"]
+    assert name.get_bbox_patch() is not None

@@ -417,6 +417,14 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
+        lo, hi = ax.get_ylim()
+        if lo > 0 and hi / lo < 10:
+            from matplotlib.ticker import FuncFormatter
+
+            # Under a decade every tick is a minor one, which matplotlib writes as 4×10⁰: plain numbers read faster.
+            plain = FuncFormatter(lambda v, _: f"{v:.3g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
     ax.set_ylabel(_ylabel(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
@@ -427,7 +435,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
     for start, end, label in top_labels:
         if span and (end - start) / span > 0.12:
             ax.text((start + end) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
-                    va="top", fontsize=7.5, color="#555555")
+                    va="top", fontsize=7.5, color="#555555",  # on white, as in the HTML: X's line crossed "steep drop"
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.0})
     if legend and ax.get_legend_handles_labels()[0]:  # a run NaN throughout draws no line: matplotlib warned
         # Placed below the strip the phase names take ("best" weighs curves, not text: a legend over a Lightning
         # run's "rising validation" hid the name).
