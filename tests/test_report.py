@@ -684,3 +684,12 @@ def test_a_card_read_on_the_training_loss_quotes_that_curves_smoothed_best():
     assert float(value) == pytest.approx(d.best[1], rel=1e-3) and float(at) == d.best[0]
     assert float(value) != pytest.approx(d.facts.generalization.val_min, rel=1e-3)
     assert "<dt>smoothed min</dt>" not in card
+
+
+def test_the_overview_s_lr_fits_its_column():
+    """Two real Trainer runs (fixtures): a linear decay's largest logged lr, 0.000946667, was printed in full and
+    ran into the verdict column beside it; the cell shows 3 digits, the full value its title."""
+    ds = [losslens.diagnose(LOGS / "hf_output"), losslens.diagnose(ECO / "hf_best_accuracy" / "trainer_state.json")]
+    page = report_html.report_html(ds)
+    cells = re.findall(r'<td class="ll-num"(?: title="([^"]*)")?>([^<]*)</td><td><span class="ll-dot"', page)
+    assert cells == [("0.000946667", "0.000947"), ("0.000984", "0.000984")]

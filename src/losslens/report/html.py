@@ -312,7 +312,9 @@ def _overview(diagnoses, datas, names) -> str:
                                          f'smoothed: {_fmt(d.best[1])} at {esc(d.axis)} {_at(d.best[0])}">best</span>')
         lr = None if not lrs else lrs[i - 1]
         lr_attr = f' data-lr="{num(lr)}"' if lrs else ""
-        lr_cell = (f'<td class="ll-num">{DASH if lr is None else f"{lr:g}"}</td>') if lrs else ""
+        # 3 digits: a decayed schedule's peak, 0.000946667, ran into the verdict column (the full value is the title)
+        lr_cell = ((f'<td class="ll-num">{DASH}</td>' if lr is None else
+                    f'<td class="ll-num" title="{lr:g}">{lr:.3g}</td>') if lrs else "")
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
