@@ -441,7 +441,7 @@ def diagnosis_card_html(d) -> str:
         except ImportError:
             svg = ""
     style = ("<style>.ll-nb{font:13px/1.45 system-ui,sans-serif;display:flex;gap:16px;flex-wrap:wrap;"
-             "align-items:flex-start}.ll-nb .ll-nbchart{flex:1 1 520px;min-width:0;max-width:760px}"
+             "align-items:flex-start}.ll-nb .ll-nbchart{flex:1 1 520px;min-width:0;max-width:960px}"
              ".ll-nb .ll-nbchart svg{width:100%;height:auto}"
              ".ll-nb .ll-card{flex:0 1 340px}.ll-nb .ll-dot{width:9px;height:9px;border-radius:50%;"
              "display:inline-block}.ll-nb .ll-verdict{font-size:16px;font-weight:650;display:flex;gap:8px;"
