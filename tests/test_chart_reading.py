@@ -126,3 +126,16 @@ def test_a_log_axis_under_a_decade_reads_in_plain_numbers(figure_of):
     # the phase names sit on white: X's line crosses the band they name
     [name] = [t for t in ax.texts if t.get_text() == "plateau"]
     assert name.get_bbox_patch() is not None
+
+
+def test_the_nan_mark_runs_through_the_panels(figure_of):
+    """A real PyTorch RNN whose gradients exploded (pathologies/explode_rnn.csv: NaN from epoch 15, its grad norm
+    and lr logged): the mark stood in the loss panel only, and the grad norm's line just stopped below it."""
+    d = losslens.diagnose(ECO / "pathologies" / "explode_rnn.csv")
+    [mark] = chart_data(d)["nonfinite"]
+    assert d.verdict == "diverged" and mark["x"] == 15
+    ax = figure_of(d)
+    panels = {a.get_ylabel(): a for a in ax.figure.axes[1:]}
+    assert {"learning rate", "grad norm"} <= set(panels)
+    for a in panels.values():
+        assert [ln for ln in a.get_lines() if list(ln.get_xdata()) == [15, 15] and ln.get_color() == "#8b0000"]

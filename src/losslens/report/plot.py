@@ -557,6 +557,8 @@ def _draw_figure(fig, d, data: dict, panels: bool):
             _outside_legend(pax, fontsize=7)
         if data["plateau"]:
             pax.axvline(data["plateau"]["x"], color=PLATEAU_COLOR, lw=1, alpha=0.6)
+        for m in data.get("nonfinite") or []:  # a grad norm that stops there stopped for the same reason
+            pax.axvline(m["x"], color=NONFINITE_COLOR, lw=1, ls=(0, (4, 3)), alpha=0.8)
     axes[-1].set_xlabel(data["axis"])
     finite_x = x[np.isfinite(x)]
     if data["axis"] == "epoch" and finite_x.size and np.all(finite_x == np.round(finite_x)):
