@@ -27,7 +27,7 @@ import pytest
 import losslens
 from losslens.report.html import write_report
 
-from test_report import EVIL, EXAMPLE, LOGS, evil_long_csv
+from test_report import ECO, EVIL, EXAMPLE, LOGS, evil_long_csv
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
@@ -449,3 +449,32 @@ def test_x_s_interval_leaves_the_phase_bands_their_colour(browser, tmp_path):
     outside, inside = img[row, int(at["lo"]) - 6], img[row, int(at["lo"]) + 8]
     assert np.abs(outside - inside).max() < 4, (outside, inside)
     assert _pixels_near(png, "#c0392b", tol=30) > 50  # X, its interval's edges and its label
+
+
+def test_the_best_point_s_label_is_drawn_whole(browser, tmp_path):
+    """A real Trainer's run whose validation minimum is its first evaluation (hf_best_accuracy, step 10, at the
+    plot's left edge): centred under the ring, "val min" was cut by the plot's clip ("al min"). Beside it a Keras
+    CSVLogger run's, at its last epoch, where it always fitted. Every label the chart writes is recorded
+    (fillText): the best point's must lie inside the plot area."""
+    ds = [losslens.diagnose(ECO / "hf_best_accuracy" / "trainer_state.json"),
+          losslens.diagnose(LOGS / "keras_csvlogger.csv")]
+    b = browser
+    b.open(write_report(ds, tmp_path / "vm.html").as_uri(), READY)
+    b.eval("(function(){window.__texts=[];var f=CanvasRenderingContext2D.prototype.fillText;"
+           "CanvasRenderingContext2D.prototype.fillText=function(t,x,y){var m=this.measureText(t),w=m.width,"
+           "x0=this.textAlign==='center'?x-w/2:this.textAlign==='right'?x-w:x,"
+           "h=m.actualBoundingBoxAscent+m.actualBoundingBoxDescent,"
+           "y0=this.textBaseline==='top'?y:this.textBaseline==='bottom'?y-h:y-h/2;"
+           "window.__texts.push({t:String(t),x0:x0,x1:x0+w,y0:y0,y1:y0+h,c:this.canvas});"
+           "return f.apply(this,arguments);};return 1;})()")
+    for i in range(1, len(ds) + 1):
+        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
+    b.eval("losslensReport.charts.forEach(function(c){c.u.redraw(false);});1")
+    b.pump(0.3)
+    drawn = b.eval("(function(){return losslensReport.charts.map(function(c){var u=c.u,bb=u.bbox;"
+                   "return window.__texts.filter(function(r){return r.c===u.ctx.canvas&&/^val m/.test(r.t);})"
+                   ".map(function(r){return [r.t,r.x0>=bb.left-0.5&&r.x1<=bb.left+bb.width+0.5"
+                   "&&r.y0>=bb.top-0.5&&r.y1<=bb.top+bb.height+0.5];});});})()")
+    labels = [lab for chart in drawn for lab in chart]
+    assert len(labels) >= 2 and all(inside for _, inside in labels), labels

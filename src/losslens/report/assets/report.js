@@ -200,8 +200,12 @@
       ctx.fillStyle = d.colors.val;
       ctx.font = (11 * DPR) + "px system-ui, sans-serif";
       ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      ctx.fillText(vm.label || "val min", vx, vy + 8 * DPR);
+      // Inside the plot: a minimum at the first point or at the foot of the axis had its label cut by the clip.
+      var vl = vm.label || "val min", vw = ctx.measureText(vl).width;
+      var tx = Math.max(b.left + vw / 2 + 2 * DPR, Math.min(vx, b.left + b.width - vw / 2 - 2 * DPR));
+      var below = vy + 8 * DPR + 13 * DPR <= b.top + b.height;
+      ctx.textBaseline = below ? "top" : "bottom";
+      ctx.fillText(vl, tx, below ? vy + 8 * DPR : vy - 8 * DPR);
     }
     var f = d.forecast;
     if (f && f.single) {
