@@ -197,15 +197,19 @@
       ctx.arc(vx, vy, 5 * DPR, 0, 2 * Math.PI);
       ctx.fill();
       ctx.stroke();
-      ctx.fillStyle = d.colors.val;
       ctx.font = (11 * DPR) + "px system-ui, sans-serif";
-      ctx.textAlign = "center";
-      // Inside the plot: a minimum at the first point or at the foot of the axis had its label cut by the clip.
+      // Inside the plot (centred under the ring, a minimum at the first point read "al min"), below-beside the ring
+      // at an edge (X's line often stands on it there), on white (the curves run through the ring).
       var vl = vm.label || "val min", vw = ctx.measureText(vl).width;
-      var tx = Math.max(b.left + vw / 2 + 2 * DPR, Math.min(vx, b.left + b.width - vw / 2 - 2 * DPR));
-      var below = vy + 8 * DPR + 13 * DPR <= b.top + b.height;
-      ctx.textBaseline = below ? "top" : "bottom";
-      ctx.fillText(vl, tx, below ? vy + 8 * DPR : vy - 8 * DPR);
+      var side = vx - vw / 2 < b.left + 2 * DPR ? 1 : vx + vw / 2 > b.left + b.width - 2 * DPR ? -1 : 0;
+      var ty = vy + 21 * DPR <= b.top + b.height ? vy + 8 * DPR : vy - 20 * DPR;
+      var tx = side > 0 ? vx + 6 * DPR : side < 0 ? vx - 6 * DPR - vw : vx - vw / 2;
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      ctx.fillRect(tx - 2 * DPR, ty - 1 * DPR, vw + 4 * DPR, 14 * DPR);
+      ctx.fillStyle = d.colors.val;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "top";
+      ctx.fillText(vl, tx, ty);
     }
     var f = d.forecast;
     if (f && f.single) {
