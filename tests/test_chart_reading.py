@@ -139,3 +139,14 @@ def test_the_nan_mark_runs_through_the_panels(figure_of):
     assert {"learning rate", "grad norm"} <= set(panels)
     for a in panels.values():
         assert [ln for ln in a.get_lines() if list(ln.get_xdata()) == [15, 15] and ln.get_color() == "#8b0000"]
+
+
+def test_a_trainer_s_step_axis_title_gives_x_s_epoch(figure_of):
+    """A real Trainer's run (hf_output, X at step 50 of 75, 25 steps an epoch): the card and the text say
+    "50 (epoch 2)"; the figure's title said "X = 50" under a step axis, the epoch left to work out."""
+    d = losslens.diagnose(LOGS / "hf_output")
+    assert d.epoch_at(50) == 2
+    ax = figure_of(d)
+    assert "X = 50 (epoch 2) [15, 60]" in ax.get_title(loc="left")
+    by_epoch = figure_of(losslens.diagnose(ECO / "torch_forecast_long" / "sigmoid_sgd.csv"))
+    assert "(epoch" not in by_epoch.get_title(loc="left")  # an epoch axis says it once

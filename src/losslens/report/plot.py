@@ -580,6 +580,9 @@ def _title(ax, d, data: dict):
     pl = data["plateau"]
     if pl:
         title += f"  \u00b7  X = {pl['x']:g}"
+        e = d.epoch_at(pl["x"]) if hasattr(d, "epoch_at") else None
+        if e is not None:  # a Trainer's step: its epoch beside it, as the card and the text say
+            title += f" (epoch {e:g})"
         if pl["lo"] is not None and pl["hi"] is not None:
             title += f" [{pl['lo']:g}, {pl['hi']:g}]"
     ax.set_title(title, fontsize=10.5, loc="left", fontweight="bold", pad=16)
