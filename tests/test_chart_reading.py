@@ -150,3 +150,16 @@ def test_a_trainer_s_step_axis_title_gives_x_s_epoch(figure_of):
     assert "X = 50 (epoch 2) [15, 60]" in ax.get_title(loc="left")
     by_epoch = figure_of(losslens.diagnose(ECO / "torch_forecast_long" / "sigmoid_sgd.csv"))
     assert "(epoch" not in by_epoch.get_title(loc="left")  # an epoch axis says it once
+
+
+def test_a_log_axis_over_two_decades_labels_2_and_5(figure_of):
+    """A real Trainer's run (hf_best_accuracy: training loss down to 0.009, validation up to 1.6, two decades and
+    more): only 0.01, 0.1 and 1 were labelled, as 10⁻², 10⁻¹, 10⁰, and the validation loss between 0.68 and 1.6
+    had one label beside it."""
+    d = losslens.diagnose(ECO / "hf_best_accuracy" / "trainer_state.json")
+    ax = figure_of(d)
+    lo, hi = ax.get_ylim()
+    assert ax.get_yscale() == "log" and 100 < hi / lo < 1000
+    shown = {float(t.get_text()) for t in ax.get_yticklabels(which="both")
+             if t.get_text() and lo <= t.get_position()[1] <= hi}
+    assert {0.02, 0.05, 0.1, 0.2, 0.5, 1} <= shown and not shown - {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2}

@@ -418,13 +418,20 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if data["logy"]:
         ax.set_yscale("log")
         lo, hi = ax.get_ylim()
-        if lo > 0 and hi / lo < 10:
+        if lo > 0 and hi / lo < 1000:
             from matplotlib.ticker import FuncFormatter
 
-            # Under a decade every tick is a minor one, which matplotlib writes as 4×10⁰: plain numbers read faster.
-            plain = FuncFormatter(lambda v, _: f"{v:.3g}")
-            ax.yaxis.set_major_formatter(plain)
-            ax.yaxis.set_minor_formatter(plain)
+            # Plain numbers, and 2 and 5 of each decade labelled up to 3 decades: matplotlib labels only the powers
+            # of 10 there (a validation loss between 0.27 and 0.7 stood under no label), and under a decade writes
+            # its minor ticks as 4×10⁰.
+            few = hi / lo >= 10
+
+            def minor(v, _):
+                m = v / 10 ** math.floor(math.log10(v) + 1e-9)
+                return f"{v:.3g}" if not few or min(abs(m - 2), abs(m - 5)) < 1e-6 else ""
+
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+            ax.yaxis.set_minor_formatter(FuncFormatter(minor))
     ax.set_ylabel(_ylabel(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
