@@ -443,7 +443,8 @@ def test_x_s_interval_leaves_the_phase_bands_their_colour(browser, tmp_path):
     b = browser
     [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "x.html")))
     at = b.eval("(function(){var u=losslensReport.charts[0].u,r=u.root.getBoundingClientRect(),"
-                "o=u.over.getBoundingClientRect();return {lo:u.valToPos(15,'x')+o.left-r.left,bottom:o.bottom-r.top};})()")
+                "o=u.over.getBoundingClientRect();"
+                "return {lo:u.valToPos(15,'x')+o.left-r.left,bottom:o.bottom-r.top};})()")
     img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
     row = int(at["bottom"]) - 6  # under every curve (the loss axis runs down to 0.2; the curves stay above 0.38)
     outside, inside = img[row, int(at["lo"]) - 6], img[row, int(at["lo"]) + 8]

@@ -406,12 +406,13 @@ def draw_loss(ax, data: dict, legend: bool = True):
             bracket = ax.get_xaxis_transform()
             for edge in (pl["lo"], pl["hi"]):
                 ax.axvline(edge, color=PLATEAU_COLOR, lw=0.9, ls=":", alpha=0.9)
-            ax.plot([pl["lo"], pl["hi"]], [0.9, 0.9], transform=bracket, color=PLATEAU_COLOR, lw=1.4,
-                    marker="|", ms=8, mew=1.4, solid_capstyle="butt", label=f"interval of X: {pl['lo']:g}\u2013{pl['hi']:g}")
+            ax.plot([pl["lo"], pl["hi"]], [0.9, 0.9], transform=bracket, color=PLATEAU_COLOR, lw=1.4, marker="|",
+                    ms=8, mew=1.4, solid_capstyle="butt", label=f"interval of X: {pl['lo']:g}\u2013{pl['hi']:g}")
     if not data["loss"] and x.size:
         # Nothing finite to draw (a loss NaN from its first point): the run's own axis and a line saying so,
         # not an empty 0-1 box.
-        ax.set_xlim(float(np.nanmin(x)), float(np.nanmax(x)) if np.nanmax(x) > np.nanmin(x) else float(np.nanmin(x)) + 1)
+        first, last = float(np.nanmin(x)), float(np.nanmax(x))
+        ax.set_xlim(first, last if last > first else first + 1)
         ax.set_yticks([])
         ax.text(0.5, 0.5, "no finite value logged: nothing to draw", transform=ax.transAxes, ha="center",
                 va="center", color=NONFINITE_COLOR, fontsize=9)
