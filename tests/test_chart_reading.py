@@ -163,3 +163,22 @@ def test_a_log_axis_over_two_decades_labels_2_and_5(figure_of):
     shown = {float(t.get_text()) for t in ax.get_yticklabels(which="both")
              if t.get_text() and lo <= t.get_position()[1] <= hi}
     assert {0.02, 0.05, 0.1, 0.2, 0.5, 1} <= shown and not shown - {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2}
+
+
+def test_the_verification_chart_s_log_axis_reads_in_plain_numbers():
+    """Real tiny PyTorch runs retrained by `verify` (test_verify's regression trainer, read `converged`): the
+    training-loss panel's log axis, 1.5 down to 0.07, was labelled 10⁰ and 10⁻¹ only."""
+    from test_verify import trainer
+
+    from losslens import verify
+    from losslens.report.plot import verification_figure
+
+    t = trainer()
+    v = verify(t, baseline=t(), causes=["underfitting"], progress=False)
+    [ax] = [a for a in verification_figure(v).axes if a.get_ylabel() == "train_loss"]
+    ax.figure.canvas.draw()
+    lo, hi = ax.get_ylim()
+    assert ax.get_yscale() == "log" and 10 < hi / lo < 1000
+    shown = {float(t.get_text()) for t in ax.get_yticklabels(which="both")
+             if t.get_text() and lo <= t.get_position()[1] <= hi}
+    assert {0.1, 0.2, 0.5} <= shown

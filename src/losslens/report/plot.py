@@ -418,21 +418,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
-        lo, hi = ax.get_ylim()
-        if lo > 0 and hi / lo < 1000:
-            from matplotlib.ticker import FuncFormatter
-
-            # Plain numbers, and 2 and 5 of each decade labelled up to 3 decades: matplotlib labels only the powers
-            # of 10 there (a validation loss between 0.27 and 0.7 stood under no label), and under a decade writes
-            # its minor ticks as 4×10⁰.
-            few = hi / lo >= 10
-
-            def minor(v, _):
-                m = v / 10 ** math.floor(math.log10(v) + 1e-9)
-                return f"{v:.3g}" if not few or min(abs(m - 2), abs(m - 5)) < 1e-6 else ""
-
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-            ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+        _plain_log_ticks(ax)
     ax.set_ylabel(_ylabel(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
@@ -451,6 +437,25 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
+
+
+def _plain_log_ticks(ax):
+    """Plain numbers on the log y axis of ``ax``, and 2 and 5 of each decade labelled up to 3 decades:
+    matplotlib labels only the powers of 10 there (a validation loss between 0.27 and 0.7 stood under no
+    label), and under a decade writes its minor ticks as 4×10⁰. Wider ranges keep matplotlib's 10ⁿ."""
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = ax.get_ylim()
+    if not 0 < lo < hi < 1000 * lo:
+        return
+    few = hi / lo >= 10
+
+    def minor(v, _):
+        m = v / 10 ** math.floor(math.log10(v) + 1e-9)
+        return f"{v:.3g}" if not few or min(abs(m - 2), abs(m - 5)) < 1e-6 else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
 def plot_diagnosis(d, ax=None, panels: bool = True):
@@ -669,6 +674,7 @@ def verification_figure(v):
                 ax.axvline(run.axis[start], color=color, lw=1, ls=":")
         if np.isfinite(lo) and lo > 0 and hi / lo > 10:
             ax.set_yscale("log")
+            _plain_log_ticks(ax)
         ax.set_ylabel(metric)
         ax.set_xlabel(base.axis_name if base is not None else "epoch")
         ax.grid(True, color="#e6e6e6", lw=0.7)
