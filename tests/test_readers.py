@@ -206,7 +206,7 @@ def test_a_long_file_of_runs_with_different_eval_names_maps_each_run_by_its_own_
 
 def test_a_nan_grad_norm_written_by_pythons_json_reads(tmp_path):
     """A NaN gradient norm (an fp16 overflow step) is written by the Trainer's json.dump as the
-    bare literal NaN: not JSON, and orjson (losslens[fast]) refuses it; it must still read."""
+    bare literal NaN: not JSON, and orjson (the core's JSON parser) refuses it; it must still read."""
     state = json.loads((LOGS / "hf_output" / "trainer_state.json").read_text())
     train = [r for r in state["log_history"] if "grad_norm" in r]
     train[1]["grad_norm"] = float("nan")

@@ -19,14 +19,14 @@ from ..exceptions import ReadError
 
 NAN = math.nan
 
-try:  # optional: about twice as fast as json on a 100,000-step trainer_state.json
+try:  # a core dependency, 2-3x faster than json on a 100,000-step trainer_state.json
     import orjson as _orjson
-except ImportError:  # pragma: no cover - exercised where orjson is not installed
+except ImportError:  # pragma: no cover - a platform without an orjson wheel reads through json
     _orjson = None
 
 
 def loads(text: str):
-    """``json.loads``, through orjson when it is installed (``pip install 'losslens[fast]'``).
+    """``json.loads``, through orjson (a core dependency) where it is installed.
     What orjson refuses goes to json, which then reads it or raises its own error: the NaN and
     Infinity literals Python's json writes (a trainer_state.json with a NaN grad_norm), integers
     beyond 64 bits, nesting deeper than 1,024."""
