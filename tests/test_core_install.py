@@ -12,6 +12,7 @@ than by a user's slow start.
 import importlib.util
 import json
 import lzma
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ WANDB_RUN = next((ECO / "wandb_offline_small_data" / "wandb").glob("offline-run-
 OPTIONAL = ("torch", "keras", "lightning", "pytorch_lightning", "transformers", "accelerate", "matplotlib",
             "pandas", "sklearn", "tbparse", "tensorboard", "mlflow", "wandb", "yaml", "jax",
             "tensorflow")
+# The losslens this test imported, not the one the cwd (a fresh folder: conftest) or an install would find.
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
 # Runs each argv through the CLI in this one process (one start-up for all), stderr and stdout
 # captured per command; prints one JSON line per command.
@@ -68,7 +71,7 @@ for argv in json.loads(sys.argv[2]):
 def _cli(commands, blocked=OPTIONAL):
     """``({argv[0..1] joined: result}, what import losslens tried)`` for each command, run without ``blocked``."""
     done = subprocess.run([sys.executable, "-c", DRIVER, ",".join(blocked), json.dumps(commands)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=ENV)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     return lines[0]["import"], lines[1:]
@@ -203,7 +206,7 @@ for name in ("keras", "lightning", "transformers", "torch"):
         print(name + ":", exc, "|", exc.extra)
 """
     done = subprocess.run([sys.executable, "-c", code, ",".join(OPTIONAL)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=ENV)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
     assert lines[:4] == ["chart: losslens' charts need matplotlib: pip install 'losslens[plot]'"] * 4
