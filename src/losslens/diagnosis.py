@@ -1246,8 +1246,19 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             # learned, then lost it -- unlearned decides.
             return None
         if at_chance:
+            below = _below_chance_sd(c)
+            # Far below chance is no absence of signal: a model that learned nothing scores chance, one this far
+            # under it answers validation systematically wrong, so what it learned maps validation's inputs to
+            # other labels than training's. The digits MLP scored on held-out digits with their pixels inverted
+            # (1 - x): validation accuracy 0.002 (chance 0.1, 7.6 binomial sds under it); on the digits as
+            # trained, 0.97.
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance "
-                  f"1/{c.classes} = {c.chance:.3f}{_k_source(c)}"]
+                  f"1/{c.classes} = {c.chance:.3f}{_k_source(c)}" if below < 4 else
+                  f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is far below chance "
+                  f"1/{c.classes} = {c.chance:.3f}, {_count(below, 1)} binomial standard errors under it on "
+                  f"{c.n_val} samples{_k_source(c)}: no signal scores chance; this is the model answering validation "
+                  "systematically wrong, so validation's inputs or labels differ from training's (another "
+                  "distribution, other preprocessing, another label order)"]
             if c.train_acc_tail is not None and c.train_acc_tail > margin:
                 ev.append(f"while training accuracy reached {c.train_acc_tail:.3f}: the model memorises")
             elif still:
@@ -1263,7 +1274,10 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                 ev.append(f"{what} {worse} {g.val_rise:.3g} after its best at {f.axis_name} {_n(g.val_min_epoch)}")
             # Deciding alike without memorising is no more no_signal than underfitting (a possibility beside it).
             conf = 0.6 if not memorising else 0.75 if c.classes_from == "initial loss" else 0.9
-            return Cause("no_signal", conf, ev, ACTIONS["no_signal"],
+            acts = ACTIONS["no_signal"] if below < 4 else \
+                ["compare validation with training: the same preprocessing (scaling, normalisation, channel order), "
+                 "the same label order, inputs from the same distribution"] + ACTIONS["no_signal"][:2]
+            return Cause("no_signal", conf, ev, acts,
                          {"val_acc": c.val_acc_tail, "chance": c.chance,
                           **({} if memorising else {"decides_alike": c.val_acc_still})})
     g = f.generalization
@@ -1775,7 +1789,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
     tr = f.trend
     if f.optimizer.lr_schedule not in (None, "constant"):
-        return annealed_early(f, t)
+        return annealed_early(f, t) or warmup_unfinished(f, t)
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
     if not (_falling(f, t) or _forecast_pays(f, t) or _crawling(f, t)) or f.n_points < t.shape_min_points:
         return None
@@ -1886,6 +1900,31 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
                   "or a longer schedule (more epochs for the same decay): the descent had not finished"],
                  {"pace_ratio": p.pace_ratio, "annealed_drop_noise": drop_noise, "lr_ratio": o.lr_ratio},
                  status=status)
+
+
+def warmup_unfinished(f: Facts, t: Thresholds) -> Cause | None:
+    """The logged lr was still rising when the run ended (each of its last 3 values above the one before)
+    and the curve had not finished falling: the warm-up never reached the rate it was warming up to, so
+    every step of the run was smaller than the one it was set to train at, and the descent is paced by the
+    ramp. A warm-up is meant to be a small part of a run (5 epochs in Goyal et al. 2017, "Accurate, large
+    minibatch SGD"; a few percent of the steps in Transformers' schedules); a run still inside it has not
+    started its training proper, and keeping on trains at a rate that is still growing, not at the one the
+    forecast extrapolates. The digits MLP under SGD momentum 0.9 with a linear warm-up over 1000 epochs to
+    0.1, stopped at 30 (the lr at 0.003): val 0.477, still falling (read still_improving); a 3-epoch
+    warm-up to the same target 0.0945 (80% lower)."""
+    o = f.optimizer
+    if not o.lr_rising or not o.lr_first or not o.lr_first > 0 or f.n_points < t.shape_min_points:
+        return None
+    if not (_falling(f, t) or _forecast_pays(f, t)):
+        return None
+    ev = [f"the learning rate was still rising when the run ended: {o.lr_first:.3g} at the start, {_lr(f)} at the "
+          f"end ({o.lr_last / o.lr_first:.3g}x), up at each of its last 3 values: a warm-up that never reached its "
+          "target, so every step was smaller than the rate the schedule sets",
+          f"{f.metric} still falling with it: the ramp, not a floor, paces the descent"]
+    return Cause("lr_too_low", 0.7, ev,
+                 ["a shorter warm-up (a few epochs, or a few percent of the run) to the same target lr",
+                  "or train on past the warm-up's end (the forecast assumes today's rate, not the growing one)"],
+                 {"lr_rise": o.lr_last / o.lr_first})
 
 
 def peak_held(f: Facts, t: Thresholds) -> Cause | None:
@@ -3450,6 +3489,14 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
 def _chance_margin(c, t: Thresholds) -> float:
     """An accuracy below this is at chance: within ``chance_margin`` of the way from 1/K to perfect."""
     return c.chance + t.chance_margin * (1 - c.chance)
+
+
+def _below_chance_sd(c) -> float:
+    """How many binomial standard errors validation accuracy (its last quarter) sits under chance (0 above
+    it, or where the validation set's size is unknown)."""
+    if not c.n_val or not 0 < c.chance < 1 or c.val_acc_tail >= c.chance:
+        return 0.0
+    return (c.chance - c.val_acc_tail) / math.sqrt(c.chance * (1 - c.chance) / c.n_val)
 
 
 def _val_at_chance(c, t: Thresholds) -> bool:

@@ -25,6 +25,8 @@ class OptimizerFacts:
     grad_norm_rise: float | None = None     # that peak / the early median (200 = rose 200x: exploding)
     lr_peak: float | None = None            # the largest logged lr (a schedule that ends at 0 still has one)
     lr_falling: bool = False                # the last 3 logged rates each fell (by > 0.1% of the one before)
+    lr_rising: bool = False                 # ... each rose: a warm-up still under way when the log ends
+    lr_first: float | None = None           # the first logged lr
 
 
 @dataclass
@@ -213,11 +215,13 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
     osc, sd = oscillation(y, tail_start, improvement)
     g_ratio, g_early, g_late = grad_norm_decay(grad_norm)
     g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis, g_early)
-    last = top = None
-    falling = False
+    last = top = first = None
+    falling = rising = False
     if lr is not None and np.isfinite(lr).any():
         fin = lr[np.isfinite(lr)]
-        last, top = float(fin[-1]), float(np.max(fin))
-        falling = fin.size >= 3 and bool(np.all(np.diff(fin[-3:]) < -1e-3 * np.abs(fin[-3:-1])))
+        first, last, top = float(fin[0]), float(fin[-1]), float(np.max(fin))
+        if fin.size >= 3:
+            step, bar = np.diff(fin[-3:]), 1e-3 * np.abs(fin[-3:-1])
+            falling, rising = bool(np.all(step < -bar)), bool(np.all(step > bar))
     return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top,
-                          falling)
+                          falling, rising, first)
