@@ -50,7 +50,7 @@ def test_a_warm_up_still_rising_at_the_end_is_the_step_held_back():
 def test_a_constant_or_annealed_lr_is_not_a_warm_up():
     for name in ("full_batch.json", "mixup.json"):
         d = losslens.diagnose(HERE / name)
-        assert not any("still rising" in e for c in d.causes for e in c.evidence)
+        assert not any("learning rate was still rising" in e for c in d.causes for e in c.evidence)
 
 
 def test_validation_far_below_chance_names_a_shift_not_missing_signal():
