@@ -29,6 +29,7 @@ def _best(name, key="val_loss"):
     ("dropout0.8.csv", "still_improving"),       # 2x epochs: val 0.154 -> 0.097
     ("smooth0.2.csv", "converged"),              # 2x epochs: val 0.961 -> 0.938 (-2.4%) at 98-99% accuracy
     ("unscaled_target.csv", "lr_too_low"),       # lr x10: val 15904 -> 3275
+    ("hf_warmup10000/trainer_state.json", "still_improving"),  # printed "solved": 100% accuracy from step 650
 ])
 def test_new_kinds_read_as_their_intervention_says(name, verdict):
     assert losslens.diagnose(HERE / name).verdict == verdict
@@ -71,3 +72,17 @@ def test_label_smoothing_floor_is_not_underfitting():
     d = losslens.diagnose(HERE / "smooth0.2.csv")
     assert d.verdict == "converged"
     assert not any(c.id in ("underfitting", "stuck_at_init") and c.status == "likely" for c in d.causes)
+
+
+def test_a_trainer_warm_up_longer_than_the_run_solved_anyway_stays_solved():
+    """A Transformers Trainer with warmup_steps=10000 over 1000 steps (make_hf.py): the lr ends at a tenth of its
+    target, yet the tiny BERT reaches 100% validation accuracy at step 650. Solved is the verdict; the unfinished
+    warm-up is listed as a possibility, its larger step only a faster way to more confident right answers: with
+    a 50-step warm-up the same run is solved from step 100."""
+    d = losslens.diagnose(HERE / "hf_warmup10000" / "trainer_state.json")
+    assert d.verdict == "still_improving" and d.cause.actions[0].startswith("stop here: the task is solved")
+    assert d.cause.numbers["solved_since"] == 650
+    assert losslens.diagnose(HERE / "hf_warmup50" / "trainer_state.json").cause.numbers["solved_since"] == 100
+    low = next(c for c in d.causes if c.id == "lr_too_low")
+    assert low.status == "possible"
+    assert low.evidence[0].startswith("the learning rate was still rising when the run ended: ")
