@@ -544,11 +544,13 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             if baseline is not None:  # the log given names itself
                 raise
             raise _Unreadable(f"{_name(train)}() returned a run losslens cannot diagnose: {e.problem}") from None
-        plan = checks_for(d, causes)
+        plan = [lab.resolve(check, d) for check in checks_for(d, causes)]
+        # The status line counts the retrainings and says how long is left: a minute of Keras under a
+        # spinner that names only the change reads as a hang.
+        lab.bar.plan([check.change for check, why_not in plan if not why_not], len(lab.seeds))
         results = []
-        for check in plan:
+        for check, why_not in plan:
             t0 = time.perf_counter()
-            check, why_not = lab.resolve(check, d)
             runs = None if why_not else lab.retrain(check.change)
             if isinstance(runs, Exception):
                 why_not = _first_line(runs)
@@ -558,7 +560,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         # just shown lr_too_high's prediction.
         # A reading that holds brings the other readings of its run along: the same run's best
         # going the other way is what tells a lucky final value from a remedy.
-        asked = {c.cause for c in plan}
+        asked = {c.cause for c, _ in plan}
         for cause, checks in CHECKS.items():
             # temporary_plateau is not read off other runs: its change is still_improving's, and
             # without a flat stretch in the curve a lower end says only "still improving".
@@ -645,7 +647,7 @@ class _Retrainer:
 
         kw = dict(change, **({} if seed is None else {"seed": seed}))
         what = f"with {_kwtext(change)}" if change else "the baseline"
-        self.bar.say(f"training {what}{'' if seed is None else f' (seed {seed})'}")
+        self.bar.start(change, f"training {what}{'' if seed is None else f', seed {seed}'}")
         try:
             out = self.train(**kw)
         except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
@@ -956,16 +958,42 @@ def _fmt(v) -> str:
 
 
 class _Progress:
-    """A rich status line on stderr while the counterfactuals train (silent when piped)."""
+    """A rich status line on stderr while the runs train (silent when piped): which run, how many are
+    left and about how long they will take, timed on the runs already trained."""
 
     def __init__(self, enabled: bool | None):
         import sys
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._status = None
+        self.todo: list[float] = []  # the cost of each retraining still to start (baseline runs = 1)
+        self.total = 0
+        self.cost = self.seconds = 0.0  # of the runs trained so far
+        self._began: tuple[float, float] | None = None  # (cost, start time) of the run training now
         if self.enabled:
             from rich.console import Console
             self._status = Console(stderr=True).status("verify: training")
             self._status.start()
+
+    def plan(self, changes: Iterable[dict], seeds: int = 1) -> None:
+        """The retrainings to come: each distinct change once per seed (a change two checks ask for trains once)."""
+        distinct = {_change_key(c): c for c in changes}
+        self.todo = [_cost(c) for c in distinct.values() for _ in range(seeds)]
+        self.total = len(self.todo)
+
+    def start(self, change: dict, what: str) -> None:
+        now = time.perf_counter()
+        if self._began is not None:  # the previous run ended
+            self.cost, self.seconds = self.cost + self._began[0], self.seconds + now - self._began[1]
+        self._began = (_cost(change), now)
+        if change and self.todo:
+            self.todo.pop(0)
+            done = self.total - len(self.todo)
+            left = ""
+            if self.cost:  # timed on the runs so far, each in proportion to its epochs and data
+                eta = self.seconds / self.cost * (_cost(change) + sum(self.todo))
+                left = f"; about {_duration(eta)} left"
+            what += f" — retraining {done} of {self.total}{left}"
+        self.say(what)
 
     def say(self, what: str) -> None:
         if self._status is not None:
@@ -974,3 +1002,12 @@ class _Progress:
     def done(self) -> None:
         if self._status is not None:
             self._status.stop()
+
+
+def _cost(change: dict) -> float:
+    """A run's training time relative to the baseline's: in proportion to its epochs and its data."""
+    return float(change.get("epochs_factor", 1.0)) * float(change.get("data_factor", 1.0))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
