@@ -286,6 +286,28 @@ def test_verify_imports_a_script_that_parses_its_own_arguments(tmp_path, one_tor
     assert json.loads(res.stdout)["checks"]
 
 
+def test_verify_json_is_one_object_however_much_the_training_prints(tmp_path, one_torch_thread):
+    """A loop that prints each epoch (or Keras's progress bar at its default verbose) wrote into --json's
+    stdout: `losslens verify train.py:train --json | jq` failed on "Expecting value". What the training and
+    its import print goes to stderr; stdout is the one object."""
+    pytest.importorskip("torch")
+    script = tmp_path / "train.py"
+    script.write_text(USER_TRAIN + "print('loading the data')\n\n"
+                      "def train(lr_factor=1.0, epochs_factor=1.0):\n"
+                      "    history = fit(0.05 * lr_factor, round(30 * epochs_factor))\n"
+                      "    for epoch, v in enumerate(history['val_loss']):\n"
+                      "        print(f'epoch {epoch}: val_loss {v:.4f}')\n"
+                      "    return history\n")
+    res = runner.invoke(app, ["verify", f"{script}:train", "--json"])
+    assert res.exit_code in (0, 1), res.output
+    out = json.loads(res.stdout)
+    assert out["schema"] == "losslens.verification/1" and out["checks"]
+    assert "loading the data" in res.stderr and "epoch 29: val_loss" in res.stderr
+    # without --json the prints stay where the user put them
+    res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low"])
+    assert "epoch 0: val_loss" in res.stdout and "verdict " in res.stdout
+
+
 def test_verify_compares_with_a_baseline_log_instead_of_retraining_it(tmp_path, one_torch_thread):
     pytest.importorskip("torch")
     import importlib.util

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from typing import List, Optional
 
 import typer
@@ -45,7 +47,11 @@ def register(app):
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
             require_matplotlib("--plot")
             _check_figure_path(plot)
-        train = load_target(target)
+        # --json's stdout is the one object: what the training prints (Keras's progress bar at its default
+        # verbose, a loop's print per epoch, a script's prints on import) goes to stderr.
+        theirs = contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
+        with theirs:
+            train = load_target(target)
         from losslens.verification import KEYWORDS, _keywords, _require_callable_as_verify_calls
         try:  # a parameter verify never passes first: it is the mistake to fix
             _require_callable_as_verify_calls(train)
@@ -65,8 +71,9 @@ def register(app):
             except ValueError:
                 fail(f"--seeds {seeds!r}: expected comma-separated integers such as 0,1,2")
         try:
-            result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
-                             classes=classes, progress=None if not json_out else False)
+            with theirs:
+                result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
+                                 classes=classes, progress=None if not json_out else False)
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
             what = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
