@@ -180,6 +180,7 @@ class CheckResult:
     seconds: float = 0.0
     runs: list = field(default_factory=list, repr=False)  # the retrained Runs, one per seed
     shared: bool = False  # read off runs retrained for another cause's check (no training of its own)
+    broke: bool = False  # not run: its retraining raised or returned no run losslens reads
 
     @property
     def change_rel(self) -> float | None:
@@ -312,6 +313,13 @@ class Verification:
         if own is False:
             return cause
         return cause if best >= max(RIVAL_RATIO * self.strength(verdict), GAIN) else None
+
+    def broken(self, cause: str) -> list:
+        """The checks of ``cause`` that could not run because its retraining raised or returned no readable
+        run, where none of its checks ran: an answer the training's errors withheld, not one it lacks."""
+        if self.holds(cause) is not None:
+            return []
+        return [r for r in self.results if r.check.cause == cause and r.broke]
 
     @property
     def confirmed(self) -> bool | None:
@@ -553,7 +561,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             t0 = time.perf_counter()
             runs = None if why_not else lab.retrain(check.change)
             if isinstance(runs, Exception):
-                why_not = _first_line(runs)
+                results.append(CheckResult(check, skipped=_first_line(runs), broke=True))
+                continue
             results.append(CheckResult(check, skipped=why_not) if why_not else lab.read(check, runs, t0))
         # Other causes' predictions about a change already made are read off the same runs, free,
         # and reported where they hold: a converged verdict whose lr/10 run went much lower has

@@ -91,7 +91,14 @@ def register(app):
             run_guarded(result.save_plot, plot)
             typer.echo(f"wrote {plot}", err=json_out)
         # 1 when a prediction that was asked about failed: the verdict's, or each --cause's.
-        failed = [c for c in (cause or [result.diagnosis.verdict]) if result.holds(c) is False]
+        asked = cause or [result.diagnosis.verdict]
+        failed = [c for c in asked if result.holds(c) is False]
+        # 2 when one asked about was not checked because each retraining for it raised (or returned no run):
+        # "not checked" with exit 0 read as a pass to a script.
+        broken = [(c, r) for c in asked for r in result.broken(c)[:1]]
+        if broken and not failed:
+            c, r = broken[0]
+            fail(f"{target}: {c} not checked: each retraining for it failed ({r.skipped})")
         raise typer.Exit(1 if failed else 0)
 
 
