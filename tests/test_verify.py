@@ -682,9 +682,9 @@ def test_a_counterfactual_that_overflows_in_its_first_epoch_counts_as_diverged_n
     assert legend == ["baseline: converged", "learning rate x 10: diverged (no finite value)"], legend
 
 
-def test_the_progress_line_reads_as_a_sentence(monkeypatch):
-    """The status line verify() draws while it retrains read "verify: training with baseline"; it says
-    "training the baseline", and "training with lr_factor=…" for a change."""
+@pytest.fixture
+def status_lines(monkeypatch):
+    """What verify()'s rich status line says, each update in order."""
     import rich.console
 
     said = []
@@ -700,32 +700,24 @@ def test_the_progress_line_reads_as_a_sentence(monkeypatch):
             said.append(text)
 
     monkeypatch.setattr(rich.console.Console, "status", lambda self, text: Status())
+    return said
+
+
+def test_the_progress_line_reads_as_a_sentence(status_lines):
+    """The status line verify() draws while it retrains read "verify: training with baseline"; it says
+    "training the baseline", and "training with lr_factor=…" for a change."""
+    said = status_lines
     verify(trainer(), causes=["converged"], progress=True)
     assert said[0] == "verify: training the baseline", said
     assert any(s.startswith("verify: training with epochs_factor=2.0") for s in said), said
     assert not any("with baseline" in s for s in said)
 
 
-def test_the_progress_line_counts_the_retrainings_and_says_how_long_is_left(monkeypatch):
-    """A Keras net on wine (tests/test_verify.py's loop here) took a minute to verify under a spinner that
-    said only "training with lr_factor=10.0": no count, no time, a hang to look at. The line now counts
-    each retraining (a change two checks share trains once; once per seed) and says how long is left,
-    timed on the runs trained so far."""
-    import rich.console
-
-    said = []
-
-    class Status:
-        def start(self):
-            pass
-
-        def stop(self):
-            pass
-
-        def update(self, text):
-            said.append(text)
-
-    monkeypatch.setattr(rich.console.Console, "status", lambda self, text: Status())
+def test_the_progress_line_counts_the_retrainings_and_says_how_long_is_left(status_lines):
+    """A Keras net on wine took a minute to verify under a spinner that said only "training with
+    lr_factor=10.0": no count, no time, a hang to look at. The line now counts each retraining (a change
+    two checks share trains once; once per seed) and says how long is left, timed on the runs trained so far."""
+    said = status_lines
     verify(trainer(), causes=["converged"], seeds=(0, 1), progress=True)
     counted = [s for s in said if "retraining" in s]
     assert said[:2] == ["verify: training the baseline, seed 0", "verify: training the baseline, seed 1"], said
