@@ -660,3 +660,33 @@ def test_the_callback_and_its_csvlogger_agree_on_a_step_that_overshoots_the_bias
           callbacks=[cb, keras.callbacks.CSVLogger(str(log))])
     assert cb.reported.verdict == "lr_too_high"
     assert losslens.diagnose(log).verdict == "lr_too_high"
+
+
+def test_keras_report_starts_a_line_of_its_own_under_the_progress_bar(capsys):
+    """fit(verbose=1) draws a progress bar whose line Keras ends in its own on_epoch_end, after the callbacks': the
+    report ran on from the bar ("... - loss: 0.0104losslens (keras, after epoch 7): ..."), on a terminal and in a
+    captured log alike. It now starts on a new line, as Keras' ReduceLROnPlateau's "\\nEpoch 10: ..." does."""
+    x, y = article_data(0)
+    cb = LosslensCallback(start_from_epoch=2, save_path=None, time_budget_ms=None)
+    mlp().fit(x, y, validation_split=0.2, epochs=8, callbacks=[cb], verbose=1)
+    out = capsys.readouterr().out
+    assert cb.reports and not cb.reports[0].get("final")  # reported at an epoch end, under the bar
+    starts = [i for i in range(len(out)) if out.startswith("losslens (keras", i)]
+    assert len(starts) == len(cb.reports) and all(out[i - 1] == "\n" for i in starts)
+
+
+def test_keras_early_stopping_restoring_the_same_series_restores_once(capsys):
+    """Beside Keras' EarlyStopping(restore_best_weights=True) on val_loss, the callback's restore_best_weights
+    restored the same weights again at the end and said so in another count ("restoring the weights of epoch 6",
+    then Keras' "Restoring model weights from the end of the best epoch: 7."): one restore, one message now."""
+    x, y = article_data(0)
+    cb = LosslensCallback(restore_best_weights=True, save_path=None)
+    es = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True, verbose=1)
+    model = mlp()
+    history = model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[cb, es], verbose=0)
+    val = history.history["val_loss"]
+    assert es.stopped_epoch > 0 and cb.stopped_epoch is None and int(np.argmin(val)) < len(val) - 1
+    out = capsys.readouterr().out
+    assert "Restoring model weights from the end of the best epoch" in out
+    assert "restoring the weights" not in out
+    assert model.evaluate(x[800:], y[800:], verbose=0) == pytest.approx(min(val), rel=1e-4)

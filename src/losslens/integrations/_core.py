@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import re
+import sys
 import tempfile
 import time
 import warnings
@@ -247,6 +248,9 @@ class Watcher:
     # then the number added to the trainer's epochs and the last epoch of the fit before.
     _next_fit: Any = field(default=None, init=False)
     offset: float = field(default=0.0, init=False)
+    # Prints a message (None: ``console_print``): an adapter whose framework draws a progress bar that leaves its
+    # line open while the callback runs (Keras' verbose=1) starts the message on a line of its own.
+    printer: Any = field(default=None, init=False)
     _fit_start: Any = field(default=None, init=False)
     _user_horizon: bool = field(default=False, init=False)
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
@@ -1055,7 +1059,7 @@ class Watcher:
         self.messages.append(text)
         logger.info(text)
         if self.verbose:
-            print(text, flush=True)
+            (self.printer or console_print)(text)
 
     def read_penalty(self, read) -> None:
         """Add the weight penalty ``read()`` finds (:func:`decay_meta` entries) to ``meta``: called once by
@@ -1309,6 +1313,20 @@ def _diagnoser():
 def _diagnose(run, metric, classes):
     fn, extra = _diagnoser()
     return fn(run, metric=metric, classes=classes, **extra)
+
+
+def console_print(text: str) -> None:
+    """Print ``text``; through ``tqdm.write`` while a tqdm bar is open (the Hugging Face Trainer's, Lightning's
+    ``TQDMProgressBar``), which clears the bars, prints and draws them again: a plain ``print`` lands at the end of
+    the bar's line, and the bar's next refresh writes over the message's last line."""
+    tqdm = getattr(sys.modules.get("tqdm.std"), "tqdm", None)  # (a bar is open only where tqdm was imported)
+    try:
+        if tqdm is not None and len(tqdm._instances):
+            tqdm.write(text)
+            return
+    except Exception:
+        pass  # a tqdm whose internals differ: print as without a bar
+    print(text, flush=True)
 
 
 def diagnose_run_with_forecast(run, metric, classes, horizon=None):

@@ -47,6 +47,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
     raise MissingExtraError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
 
+from ..columns import canonical
 from ..result import axis_text
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
 
@@ -70,6 +71,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None
         self._siblings = []   # the other callbacks of this fit (lr schedulers among them)
+        self._bar_open = False
+        self.watcher.printer = self._print
 
     def on_train_begin(self, logs=None):
         try:
@@ -101,6 +104,9 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self.watcher.warn_once(exc, "gradient probe")
 
     def on_epoch_end(self, epoch, logs=None):
+        # Keras' progress bar (verbose=1, "auto") ends the epoch's line in its own on_epoch_end, which runs after
+        # this one (fit appends it to the callbacks).
+        self._bar_open = (self.params or {}).get("verbose") in (1, "auto")
         try:
             total = (self.params or {}).get("epochs")
             if epoch > 0:  # fit(initial_epoch=k) with a new callback: a run resumed, its first k epochs saved earlier
@@ -125,6 +131,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                     self.model.set_weights(self.best_weights)
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {epoch} end")
+        finally:
+            self._bar_open = False
 
     def on_train_end(self, logs=None):
         try:
@@ -146,9 +154,22 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             return  # (a stop restored them already)
         if w.best_epoch is None or not len(w.axis) or w.best_epoch == w.axis[-1]:
             return
+        if any(isinstance(cb, keras.callbacks.EarlyStopping) and cb.restore_best_weights
+               and canonical(cb.monitor) == w.best_key for cb in self._siblings):
+            # Keras' own EarlyStopping on the same series restores its best at its train end too, and says so: one
+            # restore, one message ("Restoring model weights from the end of the best epoch: 7", counted from 1).
+            return
         self.model.set_weights(self.best_weights)
         w.say(f"losslens: restoring the weights of {w.axis_name} {axis_text(w.best_epoch)} ({w.best_key} "
               f"{w.best:.4g}), the best, at the end of training (restore_best_weights, as Keras' EarlyStopping)")
+
+    def _print(self, text):
+        """Start on a line of its own under an open progress bar, as Keras' ReduceLROnPlateau and ModelCheckpoint
+        do ("\\nEpoch 10: ..."): printed as it is, the report ran on from the bar's "loss: 0.0104"."""
+        if self._bar_open:
+            self._bar_open = False
+            text = "\n" + text
+        print(text, flush=True)
 
     def _get_lr(self):
         opt = getattr(self.model, "optimizer", None)
