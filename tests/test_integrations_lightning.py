@@ -455,3 +455,40 @@ def test_a_sweep_of_default_saves_is_named_by_its_folders(tmp_path):
     runs = losslens.read(tmp_path / "sweep")
     assert [r.name for r in runs] == ["lr_0.01", "lr_0.1"]
     assert [r.get("lr")[0] for r in runs] == pytest.approx([0.01, 0.1])
+
+
+def _linear(lr=0.05):
+    from lightning_models import LinearRegressor, linear_loaders
+
+    return LinearRegressor(lr), *linear_loaders(400, [(0, 320), (320, 400)])
+
+
+def test_lightning_report_under_a_tqdm_bar_starts_a_line_of_its_own(capsys):
+    """Lightning's TQDMProgressBar (its bar where rich is not installed) keeps the epoch's line open at
+    on_train_epoch_end: the report ran on from it ("10/10 [00:00<00:00, 78.84it/s]losslens (lightning, ...") and the
+    bar's next refresh wrote over its end. It goes through tqdm.write now, which clears the bar first."""
+    from lightning.pytorch.callbacks import TQDMProgressBar
+
+    model, train, val = _linear()
+    cb = LosslensCallback(start_from_epoch=2, save_path=None, time_budget_ms=None)
+    L.Trainer(max_epochs=8, callbacks=[cb, TQDMProgressBar()], logger=False, enable_checkpointing=False,
+              enable_model_summary=False).fit(model, train, val)
+    out = capsys.readouterr().out
+    assert cb.reports and not cb.reports[0].get("final")
+    starts = [i for i in range(len(out)) if out.startswith("losslens (lightning", i)]
+    assert len(starts) == len(cb.reports) and all(out[i - 1] in "\r\n" for i in starts)
+
+
+def test_lightning_fast_dev_run_saves_nothing(tmp_path, monkeypatch):
+    """fast_dev_run (one batch, Lightning "suppresses logging and checkpointing") left a losslens.json of one epoch
+    in the working directory, which `losslens diagnose` refuses as too short."""
+    monkeypatch.chdir(tmp_path)
+    model, train, val = _linear()
+    cb = LosslensCallback()
+    L.Trainer(fast_dev_run=True, callbacks=[cb], enable_model_summary=False).fit(model, train, val)
+    assert len(cb.watcher.axis) == 1 and cb.watcher.save_path is None
+    assert list(tmp_path.iterdir()) == []
+    # A path the user names is still written.
+    cb = LosslensCallback(save_path=tmp_path / "smoke.json")
+    L.Trainer(fast_dev_run=True, callbacks=[cb], enable_model_summary=False).fit(model, train, val)
+    assert [p.name for p in tmp_path.iterdir()] == ["smoke.json"]

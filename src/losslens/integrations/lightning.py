@@ -82,7 +82,9 @@ class LosslensCallback(WatcherViews, Callback):
         self._saved = state_dict.get("run")
 
     def on_fit_start(self, trainer, pl_module):
-        if self._default_save and self.watcher.save_path is None:
+        if self._default_save and self.watcher.save_path is None and not trainer.fast_dev_run:
+            # (fast_dev_run, a smoke test of one batch, "suppresses logging and checkpointing": its losslens.json
+            # landed in the working directory, a run of one epoch no reader diagnoses.)
             try:
                 directory = trainer.log_dir or trainer.default_root_dir
                 if directory and trainer.is_global_zero:
