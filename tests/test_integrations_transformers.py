@@ -249,3 +249,29 @@ def test_trainer_adamw_decay_is_recorded_not_blamed(tmp_path):
     assert "weight_decay" not in meta and meta["decoupled_weight_decay"]["value"] == 0.05
     assert meta["decoupled_weight_decay"]["where"] == "AdamW optimizer"
     assert cb.diagnosis.verdict != "underfitting" and cb.run().val_loss[-1] < 0.25
+
+
+def test_report_under_the_trainers_tqdm_bars_starts_a_line_of_its_own(tmp_path):
+    """With the Trainer's progress bars (disable_tqdm=False, its default in a terminal), the report printed at an
+    evaluation ran on from the evaluation bar ("1/1 [00:00<00:00, 1816.50it/s]\\x1b[Alosslens (transformers, ...");
+    it goes through tqdm.write now, which clears the bars first."""
+    import contextlib
+    import io
+    import re
+
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    cb = LosslensCallback(start_from_epoch=2, save_path=None, time_budget_ms=None)
+    trainer = tiny_bert_trainer(tmp_path, cb, epochs=4, n_train=128, eval_steps=4, learning_rate=1e-3,
+                                lr_scheduler_type="constant", logging_steps=4)
+    trainer.args.disable_tqdm = False
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(ProgressCallback)
+    out = io.StringIO()  # stdout and stderr (tqdm's) in one stream, as on a terminal
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        trainer.train()
+    out = out.getvalue()
+    assert cb.reports and not cb.reports[0].get("final")
+    starts = [i for i in range(len(out)) if out.startswith("losslens (transformers", i)]
+    # (at the start of a line: after a line end, and the cursor moves up to the cleared bar's line)
+    assert len(starts) == len(cb.reports) and all(re.search(r"[\r\n](\x1b\[A)*\Z", out[:i]) for i in starts)
