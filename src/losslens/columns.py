@@ -334,6 +334,14 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
             if acc is not None and "val_acc" not in taken:
                 mapping[acc] = "val_acc"
                 taken.add("val_acc")
+    # Lightning's loaders logged under names of the user's own (add_dataloader_idx=False): val_loss_clean,
+    # val_loss_shifted. As with the dataloader_idx_N names, the first is the validation curve. Two at least:
+    # one val_loss_<word> alone may be a variant of the loss (an EMA, a smoothed copy), not a set.
+    if "val_loss" not in taken:
+        named = [c for c in names if c not in mapping and _NAMED_SET.match(norm[c])]
+        if len(named) >= 2:
+            mapping[named[0]] = "val_loss"
+            taken.add("val_loss")
     for c in names:
         if c not in mapping:
             mapping[c] = norm[c] or c
@@ -344,6 +352,35 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
             if canon in LOSS_SERIES:
                 mapping[c] = "rl_" + norm[c] if norm[c] in _LOOKUP else norm[c]
     return mapping
+
+
+#: ``val_loss_<set>``: one of several validation sets named by the user; not an aggregate or variant of one loss.
+_NAMED_SET = re.compile(r"^(?:val|valid|validation|eval)_loss_(?!(?:step|epoch|std|min|max|mean|avg|ema|smooth|"
+                        r"smoothed|best|total|sum|var)$)[a-z]\w*$")
+
+
+def validation_sets(mapping: dict) -> list[str]:
+    """The columns of ``mapping`` (:func:`map_columns`'s) that are validation sets beside the one read as
+    ``val_loss``, that one first; ``[]`` where the log has one validation set. Several sets are Lightning's
+    validation dataloaders (``val_loss/dataloader_idx_0``, ``..._1``; ``val_loss_clean``, ``val_loss_shifted``
+    with ``add_dataloader_idx=False``; ``val/clean/loss``) and a Trainer's ``eval_dataset={"a": ..., "b": ...}``
+    (``eval_a_loss``, ``eval_b_loss``): siblings of the chosen column's own form."""
+    chosen = next((c for c, k in mapping.items() if k == "val_loss"), None)
+    n = normalise(chosen) if chosen is not None else ""
+    if not n or n in _LOOKUP:
+        return []  # a plain val_loss: other val_* columns are other metrics, or parts of it
+    idx = re.match(r"^(.+)_dataloader_idx_\d+$", n)
+    part = LOSS_PARTS["val_loss"].match(n)
+    if idx:
+        form = re.compile(rf"^{re.escape(idx.group(1))}_dataloader_idx_\d+$")
+    elif _NAMED_SET.match(n):
+        form = _NAMED_SET
+    elif part:
+        form = re.compile(rf"^{re.escape(n[: n.index(part.group(1))])}(?!neg_).+_loss$")
+    else:
+        return []
+    others = [c for c in mapping if c != chosen and form.match(normalise(c))]
+    return [chosen] + others if others else []
 
 
 def spelt_as(meta: dict, column: str, key: str) -> None:

@@ -490,7 +490,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     verdict.evidence.extend(notes)
     picked = run.default_note() if metric is None and f.metric == run.default_metric() else None
     if picked:
-        # No loss nor accuracy logged: the verdict is on a score the user did not name; say which, first.
+        # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
+        # name; say which, first.
         verdict.evidence.insert(0, picked)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest

@@ -269,12 +269,21 @@ class Run:
                           "name one with --metric", self.source or self.name)
 
     def default_note(self) -> str | None:
-        """One line saying which score :meth:`default_metric` read and why, where the run logs no loss nor
-        accuracy (else None): a verdict on a column the user never named must say which it is."""
+        """One line saying which series :meth:`default_metric` read and why, where the run logs no loss nor
+        accuracy, or several validation sets (``meta["validation_sets"]``), else None: a verdict on a column the
+        user never named must say which it is."""
         try:
-            score = self._default()[1]
+            chosen, score = self._default()
         except NoLossError:
             return None
+        sets = [k for k in self.meta.get("validation_sets") or () if self.has(k)]
+        if chosen == "val_loss" and len(sets) > 1 and sets[0] == chosen:
+            # Two validation sets are two curves: reading one must say so, not mix or drop the other in silence.
+            others = ", ".join(self.label(k) for k in sets[1:4]) + (" ..." if len(sets) > 4 else "")
+            why = self.meta.get("validation_set_why")
+            return (f"{len(sets)} validation sets logged: read on {self.label(chosen)}"
+                    f"{', ' + why if why else ''}, beside {others}; "
+                    f"--metric COLUMN (metric= in Python) reads another")
         if score is None:
             return None
         name, why, others = score

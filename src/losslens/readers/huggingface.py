@@ -18,6 +18,7 @@ without a horizon asked, a checkpoint of a run under way is forecast to it.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 import numpy as np
@@ -94,12 +95,39 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         meta["train_runtime_s"] = summary.get("train_runtime")
     if after:
         meta["evaluated_after_training"] = after
+    chosen = _best_eval_set(obj, cols)
+    if chosen and not columns:
+        meta["validation_set_why"] = chosen.pop("why")
+        columns = chosen
     runs = table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)
     for run in runs:
         _undo_accumulated_sum(run, obj, summary, source)
         plan_end(run, obj, source)
     return runs
+
+
+def _best_eval_set(obj: dict, cols: Mapping[str, np.ndarray]) -> dict:
+    """``{"val_loss": "eval_b_loss", "val_acc": "eval_b_accuracy", "why": ...}`` for a Trainer given several
+    eval sets (``eval_dataset={"a": ..., "b": ...}``) and a ``metric_for_best_model``: the set whose column holds
+    the state's ``best_metric`` is the one the user chose the model on. ``trainer_state.json`` keeps the value,
+    not the name (that is in ``training_args.bin``, a pickle, not read); ``{}`` where no one set holds it."""
+    best = obj.get("best_metric")
+    sets = {m.group(1): c for c in cols for m in [re.match(r"^eval_(.+)_loss$", c)] if m}
+    if not isinstance(best, (int, float)) or isinstance(best, bool) or len(sets) < 2:
+        return {}
+    held = {g for g in sets for c, v in cols.items()
+            if c.startswith(f"eval_{g}_") and not any(c.startswith(f"eval_{o}_") for o in sets if len(o) > len(g))
+            and np.any(v == best)}
+    if len(held) != 1:
+        return {}
+    [g] = held
+    picked = {"val_loss": sets[g]}
+    acc = next((c for c in (f"eval_{g}_accuracy", f"eval_{g}_acc") if c in cols), None)
+    if acc:
+        picked["val_acc"] = acc
+    picked["why"] = f"the set metric_for_best_model names (the Trainer's best_metric, {best:.4g}, is one of its values)"
+    return picked
 
 
 def plan_end(run: Run, obj: dict, source=None) -> None:

@@ -10,7 +10,8 @@ here, so one set of rules decides for all of them:
   ``metrics.csv``: rows are folded onto epochs by :func:`losslens.readers.lightning.per_epoch`
   (with fewer than 3 epochs the step axis is kept, as an epoch axis would hold no curve).
 * **Row index.** An unnamed first column counting rows 0, 1, 2 ... (pandas' ``to_csv`` index,
-  e.g. ``pd.DataFrame(history.history).to_csv(...)``) is the row number, not a metric: dropped.
+  e.g. ``pd.DataFrame(history.history).to_csv(...)``) is the row number, not a metric: dropped; so is an
+  ``Unnamed: 0`` column counting so (that file read back with ``pd.read_csv`` and written again).
 * **Names** go through :func:`losslens.columns.map_columns` (``columns=`` overrides it:
   ``{"val_loss": "my_dev_loss"}``; ``{"epoch": "iter"}`` names the axis column).
 * **Long format.** A text column named ``run_id`` / ``run`` / ``run_name`` / ``experiment``
@@ -37,7 +38,7 @@ import numpy as np
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
                        primary_score, spelt_as,
-                       rescaled_loss, rl_reward, split_role)
+                       rescaled_loss, rl_reward, split_role, validation_sets)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -49,14 +50,18 @@ _MIN_FOLDED_EPOCHS = 3
 
 
 def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
-    """Without pandas' unnamed index column (the parser names a blank header ``column_0``)."""
-    first = next(iter(columns_data))
-    values = columns_data[first]
-    if first != "column_0" or len(columns_data) < 2 or values.dtype == object or values.shape[0] == 0:
+    """Without pandas' index columns: the unnamed first one (the parser names a blank header ``column_0``), and
+    ``Unnamed: 0``, pandas' name for that column where a file written with its index was read back and
+    written again with another: each counts the rows 0, 1, 2 ..."""
+    def row_index(i, name):
+        values = columns_data[name]
+        return ((i == 0 and name == "column_0") or re.fullmatch(r"Unnamed: \d+(?:\.\d+)?", name)) and values.dtype != object \
+            and values.shape[0] > 0 and np.array_equal(values, np.arange(values.shape[0], dtype=float))
+
+    dropped = {name for i, name in enumerate(columns_data) if row_index(i, name)}
+    if not dropped or len(dropped) == len(columns_data):
         return columns_data
-    if not np.array_equal(values, np.arange(values.shape[0], dtype=float)):
-        return columns_data
-    return {k: v for k, v in columns_data.items() if k != first}
+    return {k: v for k, v in columns_data.items() if k not in dropped}
 
 
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
@@ -553,6 +558,11 @@ class _Plan:
                     # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
                     # accuracy / train/loss must find them there
                     meta.setdefault("read_as", {})[normalise(col)] = canon
+        sets = validation_sets(mapping)
+        if sets:
+            # Several validation sets: the one read is named as logged, and the others beside it (Run.default_note).
+            meta["validation_sets"] = [mapping[c] for c in sets]
+            meta.setdefault("column_names", {})["val_loss"] = str(sets[0])
         if mode == "step":
             axis = data[self.step]
             axis_name = "step"
