@@ -120,3 +120,20 @@ def test_pandas_unnamed_index_columns_are_not_metrics(tmp_path):
         assert run.metrics == ["train_loss", "val_loss"]
         assert run.finite("val_loss")[1] == pytest.approx(history.history["val_loss"])
         assert list(run.axis) == list(range(6))
+
+
+@pytest.mark.framework
+@pytest.mark.usefixtures("one_torch_thread")
+def test_lightning_loaders_in_tensorboard_are_named_too(tmp_path):
+    """Two validation loaders logged by Lightning's TensorBoardLogger (tags val_loss/dataloader_idx_0 and _1): the
+    first is read, as from its metrics.csv, and now the evidence names the other there too (it said nothing)."""
+    L = pytest.importorskip("lightning")
+    pytest.importorskip("tensorboard")
+    from lightning_models import LinearRegressor, linear_loaders
+
+    train, clean, shifted = linear_loaders(384, [(0, 256), (256, 320), (320, 384)])
+    L.Trainer(max_epochs=12, logger=L.pytorch.loggers.TensorBoardLogger(tmp_path, name="tb"), enable_checkpointing=False,
+              enable_progress_bar=False, enable_model_summary=False).fit(LinearRegressor(lr=0.02), train, [clean, shifted])
+    d = losslens.diagnose(f"tb:{tmp_path / 'tb'}")
+    assert d.metric == "val_loss"
+    assert "2 validation sets logged: read on val_loss_dataloader_idx_0, beside val_loss_dataloader_idx_1" in str(d)

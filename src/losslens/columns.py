@@ -383,6 +383,15 @@ def validation_sets(mapping: dict) -> list[str]:
     return [chosen] + others if others else []
 
 
+def keep_validation_sets(meta: dict, mapping: dict) -> None:
+    """Where :func:`validation_sets` finds several, their keys in ``meta["validation_sets"]`` (the one read first:
+    :meth:`losslens.run.Run.default_note` names the others) and the one read spelt as logged (``val/clean/loss``)."""
+    sets = validation_sets(mapping)
+    if sets:
+        meta["validation_sets"] = [mapping[c] for c in sets]
+        meta.setdefault("column_names", {})["val_loss"] = str(sets[0])
+
+
 def spelt_as(meta: dict, column: str, key: str) -> None:
     """Record in ``meta["column_names"]`` that series ``key`` is the log's ``column``, where the reader
     only normalised its name (``metrics/mAP50-95(B)`` -> ``metrics_map50_95(b)``): reports show the

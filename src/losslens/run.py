@@ -12,8 +12,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import (ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, map_columns,
-                      primary_score, rl_reward, spelt_as)
+from .columns import (ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, keep_validation_sets,
+                      map_columns, primary_score, rl_reward, spelt_as)
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -140,6 +140,7 @@ class Run:
             if canon not in series:
                 series[canon] = arr
                 spelt_as(meta, col, canon)
+        keep_validation_sets(meta, mapping)
         return cls(axis=axis, series=series, axis_name=kind, name=name, source=source, meta=meta)
 
     @classmethod

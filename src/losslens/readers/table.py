@@ -38,7 +38,7 @@ import numpy as np
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
                        primary_score, spelt_as,
-                       rescaled_loss, rl_reward, split_role, validation_sets)
+                       keep_validation_sets, rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import lightning
@@ -558,11 +558,7 @@ class _Plan:
                     # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
                     # accuracy / train/loss must find them there
                     meta.setdefault("read_as", {})[normalise(col)] = canon
-        sets = validation_sets(mapping)
-        if sets:
-            # Several validation sets: the one read is named as logged, and the others beside it (Run.default_note).
-            meta["validation_sets"] = [mapping[c] for c in sets]
-            meta.setdefault("column_names", {})["val_loss"] = str(sets[0])
+        keep_validation_sets(meta, mapping)
         if mode == "step":
             axis = data[self.step]
             axis_name = "step"
