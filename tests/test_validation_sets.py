@@ -132,8 +132,9 @@ def test_lightning_loaders_in_tensorboard_are_named_too(tmp_path):
     from lightning_models import LinearRegressor, linear_loaders
 
     train, clean, shifted = linear_loaders(384, [(0, 256), (256, 320), (320, 384)])
-    L.Trainer(max_epochs=12, logger=L.pytorch.loggers.TensorBoardLogger(tmp_path, name="tb"), enable_checkpointing=False,
-              enable_progress_bar=False, enable_model_summary=False).fit(LinearRegressor(lr=0.02), train, [clean, shifted])
+    L.Trainer(max_epochs=12, logger=L.pytorch.loggers.TensorBoardLogger(tmp_path, name="tb"),
+              enable_checkpointing=False, enable_progress_bar=False,
+              enable_model_summary=False).fit(LinearRegressor(lr=0.02), train, [clean, shifted])
     d = losslens.diagnose(f"tb:{tmp_path / 'tb'}")
     assert d.metric == "val_loss"
     assert "2 validation sets logged: read on val_loss_dataloader_idx_0, beside val_loss_dataloader_idx_1" in str(d)

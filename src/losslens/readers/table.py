@@ -55,8 +55,9 @@ def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.n
     written again with another: each counts the rows 0, 1, 2 ..."""
     def row_index(i, name):
         values = columns_data[name]
-        return ((i == 0 and name == "column_0") or re.fullmatch(r"Unnamed: \d+(?:\.\d+)?", name)) and values.dtype != object \
-            and values.shape[0] > 0 and np.array_equal(values, np.arange(values.shape[0], dtype=float))
+        named = (i == 0 and name == "column_0") or re.fullmatch(r"Unnamed: \d+(?:\.\d+)?", name)
+        return named and values.dtype != object and values.shape[0] > 0 \
+            and np.array_equal(values, np.arange(values.shape[0], dtype=float))
 
     dropped = {name for i, name in enumerate(columns_data) if row_index(i, name)}
     if not dropped or len(dropped) == len(columns_data):
