@@ -72,6 +72,16 @@ def require_matplotlib(what: str) -> None:
         fail(f"{what} needs matplotlib: pip install 'losslens[plot]'")
 
 
+def check_figure_path(plot: str) -> None:
+    """Fail in one line, before any work (training, forecasting), when the --plot figure could not be written."""
+    out = Path(plot)
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"{plot}: unknown figure format {out.suffix or '(none)'!r}; use .png, .svg or .pdf")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        fail(f"{plot}: no such directory {str(parent)!r} for the --plot figure")
+
+
 def higher_option():
     """``--higher-is-better/--lower-is-better``, shared by the commands that read a curve."""
     return typer.Option(None, "--higher-is-better/--lower-is-better",

@@ -368,6 +368,7 @@ class Forecast:
     horizon_from: str | None = None
     axis: str = "epoch"
     _model: Any = field(default=None, repr=False, compare=False)
+    _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws
 
     def summary(self, axis: str | None = None) -> str:
         """One sentence for evidence lists, e.g. ``"val_loss forecast 12% lower after 40
@@ -452,6 +453,24 @@ class Forecast:
             hi = np.where(xs <= self.x_last, self.level, self.interval[1])
             return mid, lo, hi
         return self._model.band(xs)
+
+    def plot(self):
+        """The logged curve, the forecast to the horizon with its 90% band, the value at the horizon with its
+        interval, X on the fitted curve and P(improve) in the title: a bare matplotlib Figure. Only a forecast
+        of a run (:func:`losslens.forecast`, :func:`forecast_run`) carries the curve to draw."""
+        from .report.plot import forecast_figure
+        return forecast_figure(self._plotted_run(), self)
+
+    def save_plot(self, path, dpi: int = 150):
+        """:meth:`plot` written to ``path`` (.png, .svg or .pdf, by its suffix)."""
+        from .report.plot import save_forecast_plot
+        return save_forecast_plot(self._plotted_run(), self, path, dpi=dpi)
+
+    def _plotted_run(self):
+        if self._run is None:
+            raise ValueError("this forecast was made from bare arrays and carries no curve to draw; "
+                             "forecast a run (losslens.forecast(path)) to plot it")
+        return self._run
 
     def to_dict(self) -> dict:
         """JSON-safe dict: metric, horizon, value, interval (90%), plateau_epoch, p_improve, path ..."""
@@ -823,6 +842,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     if higher:
         fc = _FlippedForecast.wrap(fc, top)
     fc.axis = run.axis_name
+    fc._run = run
     return fc
 
 

@@ -28,11 +28,14 @@ def register(app):
             help="Also replay the forecast stopping rule over the log: where would it have stopped "
                  "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the planned end the log states "
                  "where the run has not reached it, else the last logged point."),
+        plot: Optional[str] = typer.Option(
+            None, "--plot", help="Also save the curve and its forecast to the horizon with the 90% band (.png/.svg/.pdf; "
+            "with several runs, one per run: name-1.png ...)."),
         higher: Optional[bool] = higher_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import fail, run_guarded
+        from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import trainer_epoch
@@ -41,6 +44,10 @@ def register(app):
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
             # "stopped" every run at its first decision.
             fail(f"--stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
+        if plot is not None:
+            require_matplotlib("--plot")
+            check_figure_path(plot)
+            refuse_overwriting_input(plot, paths, "--plot")
         runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
         from losslens.facts import require_length
 
@@ -54,11 +61,19 @@ def register(app):
         # Two runs of one name (two keras_csvlogger files, MLflow's "baseline" in two experiments): told apart as
         # diagnose's table tells them, not two lines starting "baseline:".
         names = distinct_names([run for run, _ in forecasts])
-        for (run, fc), name in zip(forecasts, names):
+        for i, ((run, fc), name) in enumerate(zip(forecasts, names)):
             # The planned end the log states (a Trainer checkpoint's max_steps), as the callback live would have
             # forecast to, not the checkpoint's last point: 10% of the way there comes later.
             end = horizon if horizon is not None or not fc.horizon_from else fc.horizon
             stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, end, higher_is_better=higher)
+            if plot is not None:
+                from pathlib import Path
+
+                from losslens.report.plot import save_forecast_plot
+
+                target = Path(plot) if len(forecasts) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                run_guarded(save_forecast_plot, run, fc, target)
+                typer.echo(f"wrote {target}", err=json_out)
             if json_out:
                 out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                        "axis": run.axis_name}

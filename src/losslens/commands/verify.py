@@ -40,13 +40,13 @@ def register(app):
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
         2: bad input."""
         from losslens.api import to_runs
-        from losslens.cli import fail, require_matplotlib, run_guarded
+        from losslens.cli import check_figure_path, fail, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
         from losslens.verification import TrainingError, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
             require_matplotlib("--plot")
-            _check_figure_path(plot)
+            check_figure_path(plot)
         # --json's stdout is the one object: what the training prints (Keras's progress bar at its default
         # verbose, a loop's print per epoch, a script's prints on import) goes to stderr.
         theirs = contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
@@ -161,17 +161,3 @@ def load_target(target: str):
         fail(f"{target}: {module_name} has no function {attr!r}"
              + (f" (it defines {', '.join(own[:8])}{' …' if len(own) > 8 else ''})" if own else ""))
     return fn
-
-
-def _check_figure_path(plot: str) -> None:
-    """Fail in one line, before any training, when the figure could not be written."""
-    from pathlib import Path
-
-    from losslens.cli import fail
-
-    out = Path(plot)
-    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
-        fail(f"{plot}: unknown figure format {out.suffix or '(none)'!r}; use .png, .svg or .pdf")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        fail(f"{plot}: no such directory {str(parent)!r} for the --plot figure")

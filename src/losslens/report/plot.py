@@ -161,8 +161,12 @@ def _forecast(d, last_x: float, drawn: list[str]) -> dict | None:
 
     Drawn only when it forecasts one of the ``drawn`` loss series (it shares their y axis).
     """
-    f = d.forecast
-    if not isinstance(f, dict) or f.get("metric", d.metric) not in drawn or f.get("reason"):
+    return _forecast_path(d.forecast, d.metric, last_x, drawn)
+
+
+def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
+    """:func:`_forecast` from a forecast's dict (``Forecast.to_dict``) and the metric it defaults to."""
+    if not isinstance(f, dict) or f.get("metric", metric) not in drawn or f.get("reason"):
         return None  # (with a reason there is no forecast: its value and interval are a wide guess)
     path = f.get("path")
     if isinstance(path, dict) and all(k in path for k in ("x", "lo", "mid", "hi")):
@@ -399,7 +403,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.axvline(m["x"], color=NONFINITE_COLOR, lw=1.4, ls=(0, (4, 3)), label=m["label"])
     pl = data["plateau"]
     if pl:
-        ax.axvline(pl["x"], color=PLATEAU_COLOR, lw=1.6, label=f"X = {pl['x']:g}")
+        ax.axvline(pl["x"], color=PLATEAU_COLOR, lw=1.6, label=pl.get("label") or f"X = {pl['x']:g}")
         if pl["lo"] is not None and pl["hi"] is not None and pl["lo"] < pl["hi"]:
             # A bracket along the top and dotted edges, not a shaded span: a span tinted the phase bands under
             # it, and X's interval read as one more phase (a Trainer's 15-60 over its steep drop and plateau).
@@ -750,3 +754,79 @@ def data_figure(fc):
                  f"P(>{DATA_GAIN:.0%} lower) = {fc.p_gain:.2f}", fontsize=10, loc="left", fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+# ---- forecast ------------------------------------------------------------------------------------
+def forecast_chart_data(run, fc) -> dict:
+    """What :func:`forecast_figure` draws, in :func:`chart_data`'s keys (so :func:`draw_loss` draws it): the
+    forecast series as logged and smoothed, the forecast band from the last point to the horizon, and the
+    plateau epoch X on the fitted curve. No phases, minimum or gap: the chart answers "will more epochs help?"."""
+    from ..forecasting import _FlippedForecast
+
+    key = fc.metric
+    axis = np.asarray(run.axis, dtype=float)
+    keep = _decimate(axis.shape[0], 2000)
+    raw = np.asarray(run.series[key], dtype=float)
+    ok = np.isfinite(raw)
+    sm = np.full(raw.shape, np.nan)
+    sm[ok] = smooth(raw[ok])
+    last_x = float(axis[ok][-1]) if ok.any() else float(axis[-1])
+    higher = isinstance(fc, _FlippedForecast)  # a score: read on its own linear scale, as chart_data does
+    finite = raw[ok]
+    pl = finite_or_none(fc.plateau_epoch)
+    ahead = pl is not None and pl > last_x
+    return {
+        "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
+        "x": _list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
+                                              and not higher),
+        "loss": [{"key": key, "label": _series_label(run, key), "role": "train" if key.startswith("train") else "val",
+                  "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)}],
+        "plateau": None if pl is None else {
+            "x": _sig(pl), "lo": None, "hi": None, "level": None,
+            "label": f"X = {pl:g} on the fitted curve ({'forecast' if ahead else 'already'})"},
+        "phases": [], "valmin": None, "gap": None, "nonfinite": [], "panels": [],
+        "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
+    }
+
+
+def forecast_figure(run, fc):
+    """A :class:`~losslens.forecasting.Forecast`'s chart (a bare matplotlib Figure): the logged curve, the forecast
+    to the horizon with its 90% band (drawn by :func:`draw_loss`, as the diagnosis chart draws it), the value at
+    the horizon with its interval written beside it, X on the fitted curve, and P(improve) in the title."""
+    Figure = _figure_class()
+    from ..result import axis_text
+
+    data = forecast_chart_data(run, fc)
+    fig = Figure(figsize=(7.5 + LEGEND_WIDTH, 4.0))
+    ax = fig.subplots()
+    draw_loss(ax, data, legend=False)
+    axis = data["axis"]
+    value, lo, hi = (finite_or_none(v) for v in (fc.value, *fc.interval))
+    if not fc.reason and value is not None:
+        # The answer itself, on the chart: the band's end alone left the value to be read off the axis.
+        yerr = None if lo is None or hi is None else [[value - lo], [hi - value]]
+        ax.errorbar([fc.horizon], [value], yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3, zorder=6)
+        interval = "" if yerr is None else f"\n90%: {lo:.4g} to {hi:.4g}"
+        ax.annotate(f"{value:.4g} at {axis} {axis_text(fc.horizon)}{interval}", (fc.horizon, value),
+                    xytext=(-8, 10), textcoords="offset points", ha="right", va="bottom", fontsize=8,
+                    color=FORECAST_COLOR, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.0})
+        ax.set_xlim(right=max(ax.get_xlim()[1], fc.horizon * 1.02))
+    _outside_legend(ax)
+    ax.set_xlabel(axis)
+    if fc.reason:
+        title = f"no forecast of {data['metric']}: {fc.reason.split('; ')[0]}"
+    else:
+        title = (f"{data['metric']} {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}  \u00b7  "
+                 f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
+    ax.set_title(shorten(title, 110), fontsize=10.5, loc="left", fontweight="bold", pad=16)
+    ax.text(0, 1.0, shorten(data["name"], 90), transform=ax.transAxes, fontsize=8, color="#555555",
+            va="bottom", ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def save_forecast_plot(run, fc, path, dpi: int = 150) -> Path:
+    """Write :func:`forecast_figure` to ``path`` (.png, .svg or .pdf, by its suffix)."""
+    path, suffix = _figure_path(path)
+    forecast_figure(run, fc).savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
+    return path
