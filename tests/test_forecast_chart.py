@@ -87,7 +87,8 @@ def test_without_matplotlib_one_line_and_the_named_extra(tmp_path):
     assert proc.returncode == 2 and not proc.stdout, proc.stderr
     assert proc.stderr.strip().endswith("--plot needs matplotlib: pip install 'losslens[plot]'")
     assert len(proc.stderr.strip().splitlines()) == 1
-    api = (f"import sys; sys.modules['matplotlib'] = None; import losslens; fc = losslens.forecast({str(CSVLOGGER)!r})\n"
+    api = ("import sys; sys.modules['matplotlib'] = None; import losslens\n"
+           f"fc = losslens.forecast({str(CSVLOGGER)!r})\n"
            f"try:\n    fc.save_plot({str(tmp_path / 'b.png')!r})\n"
            "except losslens.MissingExtraError as exc:\n    print(exc.extra)")
     proc = subprocess.run([sys.executable, "-c", api], capture_output=True, text=True, timeout=120, cwd=REPO)

@@ -569,6 +569,62 @@ def test_a_sweep_names_its_best_run_in_the_table_json_and_report(tmp_path):
     assert losslens.result.best_run([by["lr_0.5"], losslens.diagnose(by["lr_0.1"].run, metric="train_loss")]) is None
 
 
+def _sweep_data(page: str) -> dict | None:
+    """The sweep chart's embedded JSON in a report page, None where there is none."""
+    m = re.search(r'<script type="application/json" id="ll-sweep-data">(.*?)</script>', page, re.S)
+    return None if m is None else json.loads(m.group(1))
+
+
+def test_a_sweep_s_validation_curves_share_one_chart(tmp_path):
+    """"Which lr?": the report showed a table and one chart per run; the curves a user compares were on separate
+    charts. A real SGD sweep (4 lrs, one folder each) gets one chart holding every run's smoothed validation loss,
+    the best run (the overview's badge) marked, on a log axis (lr 1 blows up to ~1e20: the axis stops at twice the
+    highest start)."""
+    _lr_sweep(tmp_path / "sweep")
+    ds = losslens.diagnose_all(tmp_path / "sweep")
+    page = report_html.report_html(ds)
+    sweep = _sweep_data(page)
+    assert sweep is not None and 'id="ll-sweep-chart"' in page
+    assert [r["name"] for r in sweep["runs"]] == ["lr_0.01", "lr_0.1", "lr_0.5", "lr_1"]
+    assert [r["best"] for r in sweep["runs"]] == [False, False, True, False]
+    assert sweep["axis"] == "epoch" and sweep["metric"] == "val_loss" and sweep["logy"]
+    assert len({r["color"] for r in sweep["runs"]}) == 4
+    for r, d in zip(sweep["runs"], ds):
+        data = chart_data(d)
+        [line] = [s for s in data["loss"] if s["key"] == "val_loss"]
+        at = dict(zip(sweep["x"], r["y"]))
+        assert len(r["y"]) == len(sweep["x"])
+        got = [at[x] for x, v in zip(data["x"], line["smooth"]) if v is not None]
+        assert got == pytest.approx([v for v in line["smooth"] if v is not None], rel=1e-3, nan_ok=True)
+    assert sweep["ymax"] == pytest.approx(2 * max(r["y"][0] for r in sweep["runs"]), rel=1e-3)
+    assert "lr_0.5" in sweep["caption"] and "all 4 runs" in sweep["caption"]
+
+
+def test_no_sweep_chart_for_one_run_or_runs_that_do_not_compare(tmp_path):
+    _lr_sweep(tmp_path / "sweep", lrs=(0.1, 0.5))
+    ds = losslens.diagnose_all(tmp_path / "sweep")
+    assert _sweep_data(report_html.report_html(ds)) is not None
+    assert _sweep_data(report_html.report_html(ds[:1])) is None  # one run
+    # training losses (the lowest is the one that fitted best, overfitting included), and a loss beside an accuracy
+    assert _sweep_data(report_html.report_html(losslens.diagnose_all(tmp_path / "sweep", metric="train_loss"))) is None
+    acc = losslens.diagnose(ECO / "tb_lr_sweep" / "runs" / "lr_0.03", metric="val_acc")
+    assert _sweep_data(report_html.report_html([ds[0], acc])) is None
+    # two experiments (this sweep's folder and the TensorBoard sweep's): the best line names none, nor does the chart
+    tb = losslens.diagnose_all(ECO / "tb_lr_sweep" / "runs")
+    assert _sweep_data(report_html.report_html(tb)) is not None
+    assert _sweep_data(report_html.report_html(ds + tb)) is None
+
+
+def test_a_sweep_of_more_than_twenty_runs_draws_the_twenty_best(tmp_path):
+    _lr_sweep(tmp_path / "sweep", lrs=tuple(float(v) for v in np.geomspace(0.002, 0.6, 22)), epochs=30)
+    ds = losslens.diagnose_all(tmp_path / "sweep")
+    sweep = _sweep_data(report_html.report_html(ds))
+    assert len(sweep["runs"]) == 20 and "the 20 best of 22 runs by smoothed best" in sweep["caption"]
+    worst = sorted(ds, key=lambda d: d.best[1])[20:]
+    assert {d.run_name for d in worst}.isdisjoint(r["name"] for r in sweep["runs"])
+    assert sum(r["best"] for r in sweep["runs"]) == 1
+
+
 def test_a_single_run_or_training_losses_name_no_best(tmp_path):
     ends = _lr_sweep(tmp_path / "sweep", lrs=(0.1, 0.5))
     assert ends

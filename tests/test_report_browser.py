@@ -479,3 +479,38 @@ def test_the_best_point_s_label_is_drawn_whole(browser, tmp_path):
                    "&&r.y0>=bb.top-0.5&&r.y1<=bb.top+bb.height+0.5];});});})()")
     labels = [lab for chart in drawn for lab in chart]
     assert len(labels) >= 2 and all(inside for _, inside in labels), labels
+
+
+def test_a_sweep_s_curves_are_drawn_on_one_chart_and_hover_names_the_run(browser, tmp_path):
+    """A real SGD sweep (4 lrs): the overview's chart draws every run's validation loss, the best one thick in its
+    colour, inside the plot (lr 1's blow-up to ~1e20 leaves at the top), and the cursor on a line names its run."""
+    from test_report import _lr_sweep
+
+    _lr_sweep(tmp_path / "sweep")
+    ds = losslens.diagnose_all(tmp_path / "sweep")
+    path = write_report(ds, tmp_path / "sweep.html")
+    b = browser
+    b.events.clear()
+    b.open(path.as_uri(), READY)
+    assert b.eval("document.getElementById('ll-status').dataset.state") == "ok"
+    runs = b.eval("JSON.parse(document.getElementById('ll-sweep-data').textContent).runs")
+    [best] = [r for r in runs if r["best"]]
+    png = _element_shot(b, "#ll-sweep-chart")
+    for r in runs:
+        assert _pixels_near(png, r["color"], tol=30) > (300 if r["best"] else 40), r["name"]
+    # the axis is cut at twice the highest start: the best run's fall spans most of the plot's height
+    span = b.eval("(function(){var u=losslensReport.sweep,ys=u.data[%d].filter(function(v){return v!=null});"
+                  "return (u.valToPos(Math.min.apply(null,ys),'y')-u.valToPos(Math.max.apply(null,ys),'y'))"
+                  "/u.bbox.height*devicePixelRatio;})()" % (runs.index(best) + 1))
+    assert span > 0.3, span
+    # hover on the best run's line at its middle point
+    b.eval("document.getElementById('ll-sweep-box').scrollIntoView()")
+    b.pump(0.3)
+    at = b.eval("(function(){var u=losslensReport.sweep,i=Math.floor(u.data[0].length/2),"
+                "r=u.over.getBoundingClientRect();return {x:r.x+u.valToPos(u.data[0][i],'x'),"
+                "y:r.y+u.valToPos(u.data[%d][i],'y')};})()" % (runs.index(best) + 1))
+    for dx in (-2, 0):
+        b.call("Input.dispatchMouseEvent", type="mouseMoved", x=at["x"] + dx, y=at["y"])
+    b.wait("document.getElementById('ll-sweep-hover').textContent.indexOf('lr_') === 0")
+    assert b.eval("document.getElementById('ll-sweep-hover').textContent").startswith(f"{best['name']} (best): ")
+    assert b.problems() == []

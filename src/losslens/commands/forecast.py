@@ -29,8 +29,8 @@ def register(app):
                  "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the planned end the log states "
                  "where the run has not reached it, else the last logged point."),
         plot: Optional[str] = typer.Option(
-            None, "--plot", help="Also save the curve and its forecast to the horizon with the 90% band (.png/.svg/.pdf; "
-            "with several runs, one per run: name-1.png ...)."),
+            None, "--plot", help="Also save the curve and its forecast to the horizon with the 90% band "
+            "(.png/.svg/.pdf; with several runs, one per run: name-1.png ...)."),
         higher: Optional[bool] = higher_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and

@@ -4,7 +4,8 @@ Per run, an annotated chart (raw and smoothed train/validation curves, X with it
 the phases, the validation minimum, the generalization gap, the forecast band, and
 accuracy / learning-rate / gradient-norm panels where logged) beside a verdict card
 (cause, confidence, evidence, actions). Several runs get an overview table, sortable by
-verdict and X, linking to each run.
+verdict and X, linking to each run, and where they compare (a sweep: one experiment, one held-out
+metric) one chart of their validation curves (:func:`sweep_payload`).
 
 Charts are drawn in the browser by uPlot (vendored in ``assets/``, MIT) with zoom (drag)
 and hover; a run's chart is drawn only when it scrolls near the viewport and its data are
@@ -278,6 +279,79 @@ def _run_section(i: int, d, data: dict | None, total: int, name: str | None = No
     return section, script
 
 
+#: The most runs the sweep chart overlays (past that, the best by smoothed best), and the points it keeps of each.
+SWEEP_RUNS = 20
+SWEEP_POINTS = 300
+#: Its runs' colours (Tableau 20, paired hues split apart so neighbours in a sweep differ).
+SWEEP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+                "#dbdb8d", "#9edae5")
+
+
+def sweep_payload(diagnoses, datas, names) -> dict | None:
+    """The overview's one chart of a sweep: each compared run's smoothed held-out curve on one axis, the best run
+    marked; None unless the runs compare (:func:`~losslens.result.best_run` names one: one experiment, one held-out
+    metric and direction) on one axis. Past :data:`SWEEP_RUNS` runs, the best ones by smoothed best.
+
+    Keys: ``axis``, ``metric``, ``logy``, ``x`` (the union of the runs' points), ``runs`` (``{i, name, color,
+    best, y}``, ``y`` aligned on ``x`` with None where a run has no point), ``caption``."""
+    best = best_run(diagnoses)
+    if best is None or len({str(d.axis) for d in diagnoses}) != 1:
+        return None
+    sign = -1.0 if getattr(diagnoses[best].facts, "higher_is_better", False) else 1.0
+    curves = []
+    for i, (d, data) in enumerate(zip(diagnoses, datas)):
+        line = next((s for s in (data or {}).get("loss", ()) if s["key"] == d.metric), None)
+        if line is None or d.best is None:
+            continue
+        x, y = np.asarray(data["x"], dtype=float), np.array([np.nan if v is None else v for v in line["smooth"]])
+        ok = np.isfinite(x) & np.isfinite(y)
+        keep = plot._decimate(int(ok.sum()), SWEEP_POINTS)
+        curves.append((sign * d.best[1], i, x[ok][keep], y[ok][keep]))
+    if len(curves) < 2:
+        return None
+    chosen = sorted(curves, key=lambda c: c[0])[:SWEEP_RUNS]
+    chosen.sort(key=lambda c: c[1])  # in the overview's order, so a sweep's colours follow its rows
+    xs = np.unique(np.concatenate([c[2] for c in chosen]))
+    runs, values = [], []
+    for k, (_, i, x, y) in enumerate(chosen):
+        aligned = np.full(xs.shape, np.nan)
+        aligned[np.searchsorted(xs, x)] = y
+        values.append(y)
+        runs.append({"i": i + 1, "name": names[i], "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
+                     "y": plot._list(aligned, 4)})
+    allv = np.concatenate(values)
+    # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the
+    # axis stops at twice the highest start, and such a run leaves it at the top (hover still names it).
+    top = 2.0 * max(float(y[0]) for _, _, _, y in chosen if y.size)
+    ymax = top if sign > 0 and allv.size and allv.max() > top else None
+    shown_v = allv if ymax is None else allv[allv <= ymax]
+    # Log-y as the run's own chart decides it (a factor of 5): a sweep's stuck runs sit far above its best.
+    logy = bool(sign > 0 and shown_v.size and np.all(shown_v > 0) and shown_v.max() / shown_v.min() > 5)
+    metric = diagnoses[best].run.label(str(diagnoses[best].metric)) if getattr(diagnoses[best], "run", None) \
+        else str(diagnoses[best].metric)
+    shown = (f"all {len(chosen)} runs" if len(chosen) == len(curves) else
+             f"the {len(chosen)} best of {len(curves)} runs by smoothed best")
+    caption = (f"{metric}, smoothed, of {shown}; the best ({names[best]}) drawn thick"
+               + (", on a log axis" if logy else "")
+               + ("" if ymax is None else f"; cut at {ymax:.3g}, twice the highest start (a run that blew up "
+                  "leaves at the top)") + "; hover names the nearest run")
+    return {"axis": str(diagnoses[best].axis), "metric": metric, "logy": logy, "ymax": plot._sig(ymax),
+            "x": plot._list(xs), "runs": runs, "caption": caption}
+
+
+def _sweep_section(payload: dict | None) -> tuple[str, str]:
+    """(section HTML, JSON script block) of :func:`sweep_payload`; nothing without one."""
+    if payload is None:
+        return "", ""
+    return (f'<section class="ll-sweep ll-box" id="ll-sweep-box">'
+            f'<h2>{esc(payload["metric"])} of the compared runs</h2>'
+            f'<div class="ll-sub">{esc(payload["caption"])}</div>'
+            '<div class="ll-chart" id="ll-sweep-chart" style="min-height:340px"></div>'
+            '<div class="ll-hint" id="ll-sweep-hover">&nbsp;</div></section>',
+            f'<script type="application/json" id="ll-sweep-data">{json_for_script(payload)}</script>')
+
+
 # Column widths of the overview (fixed layout); the run name takes the rest; a sweep's lr column after it.
 _WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "130px", "84px")
 
@@ -383,6 +457,7 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
                     f'{esc(_label(v))} <b>{n}</b></span>'
                     for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     overview = _overview(diagnoses, datas, names) if len(diagnoses) > 1 else ""
+    sweep, sweep_script = _sweep_section(sweep_payload(diagnoses, datas, names))
     sources = sorted({str(d.source) for d in diagnoses if d.source})
     sub = f"{len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''}"
     if sources:
@@ -397,9 +472,9 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
         f'<div class="ll-sub">{sub} \u00b7 losslens {esc(__version__)}</div>'
         f'<div class="ll-chips">{chips}</div></header>'
         f'{"".join(_notes(lines, t) for t, lines in note_sections)}{_notes(notes, notes_title)}'
-        f'{overview}{"".join(sections)}'
+        f'{overview}{sweep}{"".join(sections)}'
         '<div id="ll-status" class="ll-status" data-state="loading">loading</div></div>'
-        f'{"".join(scripts)}'
+        f'{sweep_script}{"".join(scripts)}'
         f"<script>{_asset('uPlot.iife.min.js')}</script><script>{_asset('report.js')}</script>"
         "</body></html>\n")
 

@@ -467,11 +467,61 @@
     });
   }
 
+  // ---- a sweep's curves on one chart (the overview's; see sweep_payload) ----------------------
+  var sweepLive = [];
+  function sweepChart() {
+    var el = document.getElementById("ll-sweep-chart"), src = document.getElementById("ll-sweep-data");
+    if (!el || !src) return null;
+    var d = JSON.parse(src.textContent), hover = document.getElementById("ll-sweep-hover");
+    el.textContent = "";
+    var o = baseOpts(Math.max(320, el.clientWidth || 640), 300, "ll-sweep", d.axis, true);
+    o.axes[1].label = d.metric;
+    o.cursor.sync = undefined;
+    var data = [d.x];
+    d.runs.forEach(function (r) {
+      data.push(r.y);
+      o.series.push({ label: r.name + (r.best ? " (best)" : ""), stroke: r.color,
+                      width: r.best ? 3.2 : 1.4, spanGaps: true, points: { show: false },
+                      value: function (u, v) { return fmt(v); } });
+    });
+    o.hooks = {
+      setCursor: [function (u) {
+        // The run nearest the cursor, by name: twenty lines of one colour family read apart only this way.
+        var i = u.cursor.idx, top = u.cursor.top, near = null, dist = Infinity;
+        if (i == null || top == null || top < 0) { if (hover) hover.textContent = "\u00a0"; return; }
+        d.runs.forEach(function (r, k) {
+          var v = null;
+          for (var j = i; j >= 0 && v == null; j--) v = r.y[j];  // a run logged on other points: its last before
+          if (v == null || !u.series[k + 1].show) return;
+          var dy = Math.abs(u.valToPos(v, "y") - top);
+          if (dy < dist) { dist = dy; near = { r: r, v: v }; }
+        });
+        if (hover) hover.textContent = near ? near.r.name + (near.r.best ? " (best)" : "") + ": " + fmt(near.v) +
+          " at " + d.axis + " " + fmt(d.x[i]) : "\u00a0";
+        window.losslensReport.sweepHover = near ? near.r.name : null;
+      }]
+    };
+    logAxis(o, d.logy);
+    if (d.ymax != null) {  // a run that blew up leaves at the top (sweep_payload)
+      var base = o.scales.y.range;
+      o.scales.y.range = function (u, min, max) {
+        max = Math.min(max, d.ymax);
+        if (base) return base(u, min, max);
+        var pad = (max - min) * 0.05;
+        return [min - pad, max + pad];
+      };
+    }
+    var u = new uPlot(o, data, el);
+    sweepLive.push({ el: el, u: u });  // (not in charts: those are the runs' own, one group each)
+    window.losslensReport.sweep = u;
+    return u;
+  }
+
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
-      live.forEach(function (c) {
+      live.concat(sweepLive).forEach(function (c) {
         var w = Math.max(320, c.el.clientWidth);
         if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
       });
@@ -529,6 +579,7 @@
 
   function start() {
     var rows = setupTable();
+    sweepChart();
     setupCharts().then(function () {
       var t = Math.round(performance.now());
       if (status && status.getAttribute("data-state") !== "error") {
