@@ -293,8 +293,9 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
     marked; None unless the runs compare (:func:`~losslens.result.best_run` names one: one experiment, one held-out
     metric and direction) on one axis. Past :data:`SWEEP_RUNS` runs, the best ones by smoothed best.
 
-    Keys: ``axis``, ``metric``, ``logy``, ``x`` (the union of the runs' points), ``runs`` (``{i, name, color,
-    best, y}``, ``y`` aligned on ``x`` with None where a run has no point), ``caption``."""
+    Keys: ``axis``, ``metric``, ``logy``, ``ymax`` (where the axis stops, or None), ``x`` (the union of the runs'
+    points), ``runs`` (``{i, name, label, color, best, y}``, ``y`` aligned on ``x`` with None where a run has no
+    point), ``caption``."""
     best = best_run(diagnoses)
     if best is None or len({str(d.axis) for d in diagnoses}) != 1:
         return None
@@ -318,7 +319,9 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         aligned = np.full(xs.shape, np.nan)
         aligned[np.searchsorted(xs, x)] = y
         values.append(y)
-        runs.append({"i": i + 1, "name": names[i], "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
+        # (the legend's label cut in the middle: DeepOBS' 130-character run ids made a legend twice the chart's height;
+        # the hover line names the run in full)
+        runs.append({"i": i + 1, "name": names[i], "label": plot.shorten(str(names[i]), 48), "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
                      "y": plot._list(aligned, 4)})
     allv = np.concatenate(values)
     # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the

@@ -480,7 +480,7 @@
     var data = [d.x];
     d.runs.forEach(function (r) {
       data.push(r.y);
-      o.series.push({ label: r.name + (r.best ? " (best)" : ""), stroke: r.color,
+      o.series.push({ label: r.label + (r.best ? " (best)" : ""), stroke: r.color,
                       width: r.best ? 3.2 : 1.4, spanGaps: true, points: { show: false },
                       value: function (u, v) { return fmt(v); } });
     });
