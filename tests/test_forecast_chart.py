@@ -94,3 +94,18 @@ def test_without_matplotlib_one_line_and_the_named_extra(tmp_path):
     proc = subprocess.run([sys.executable, "-c", api], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0 and proc.stdout.strip() == "plot", proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_withheld_forecast_draws_the_curve_its_break_and_the_reason():
+    """A real PyTorch RNN whose loss turned NaN for good (pathologies/explode_rnn.csv): no forecast is made, and the
+    chart says why in its title and marks where, on whole-epoch ticks, rather than a band fitted before the break."""
+    from matplotlib.collections import PolyCollection
+
+    fc = losslens.forecast(REPO / "tests" / "fixtures" / "ecosystem" / "pathologies" / "explode_rnn.csv")
+    assert fc.withheld == "diverged"
+    ax = fc.plot().axes[0]
+    title = ax.get_title(loc="left")
+    assert title.startswith(f"no forecast of {fc.metric}: ") and "NaN" in title and len(title) <= 100
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert any("NaN from epoch" in t for t in ax.get_legend_handles_labels()[1])
+    assert all(float(t).is_integer() for t in ax.get_xticks())

@@ -577,15 +577,20 @@ def _draw_figure(fig, d, data: dict, panels: bool):
         for m in data.get("nonfinite") or []:  # a grad norm that stops there stopped for the same reason
             pax.axvline(m["x"], color=NONFINITE_COLOR, lw=1, ls=(0, (4, 3)), alpha=0.8)
     axes[-1].set_xlabel(data["axis"])
+    _whole_epochs(axes[-1], data)
+    _title(ax, d, data)
+    fig.tight_layout()
+    return ax
+
+
+def _whole_epochs(ax, data: dict):
+    """Whole epochs on an epoch axis of whole numbers: no tick at epoch 0.5 of a 4-epoch run."""
+    x = _arr(data["x"])
     finite_x = x[np.isfinite(x)]
     if data["axis"] == "epoch" and finite_x.size and np.all(finite_x == np.round(finite_x)):
         from matplotlib.ticker import MaxNLocator
 
-        # Whole epochs: no tick at epoch 0.5 of a 4-epoch run.
-        axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-    _title(ax, d, data)
-    fig.tight_layout()
-    return ax
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def _title(ax, d, data: dict):
@@ -784,7 +789,7 @@ def forecast_chart_data(run, fc) -> dict:
         "plateau": None if pl is None else {
             "x": _sig(pl), "lo": None, "hi": None, "level": None,
             "label": f"X = {pl:g} on the fitted curve ({'forecast' if ahead else 'already'})"},
-        "phases": [], "valmin": None, "gap": None, "nonfinite": [], "panels": [],
+        "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
     }
 
@@ -813,12 +818,13 @@ def forecast_figure(run, fc):
         ax.set_xlim(right=max(ax.get_xlim()[1], fc.horizon * 1.02))
     _outside_legend(ax)
     ax.set_xlabel(axis)
-    if fc.reason:
-        title = f"no forecast of {data['metric']}: {fc.reason.split('; ')[0]}"
+    _whole_epochs(ax, data)
+    if fc.reason:  # its first clause: "val_loss turned NaN at epoch 5 and stayed so"
+        title = f"no forecast of {data['metric']}: {fc.reason.split('; ')[0].split(': ')[0]}"
     else:
         title = (f"{data['metric']} {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}  \u00b7  "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
-    ax.set_title(shorten(title, 110), fontsize=10.5, loc="left", fontweight="bold", pad=16)
+    ax.set_title(shorten(title, 100), fontsize=10.5, loc="left", fontweight="bold", pad=16)
     ax.text(0, 1.0, shorten(data["name"], 90), transform=ax.transAxes, fontsize=8, color="#555555",
             va="bottom", ha="left")
     fig.tight_layout()
