@@ -239,6 +239,7 @@ def test_a_nan_loss_is_diagnosed_at_once_and_stops():
     assert math.isinf(mon.run().train_loss[-1])
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the inf/inf update ratio is recorded, not warned about
 def test_a_loss_that_is_nan_from_the_start_stops_too():
     torch.manual_seed(0)
     model = torch.nn.Linear(2, 1)

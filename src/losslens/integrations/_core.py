@@ -1196,7 +1196,9 @@ class GradientProbe:
             den = _host_floats([d for _, d in self._ratio])
             moved = den > 0  # a zero weight norm has no relative update
             if moved.any():
-                out["update_ratio"] = float(np.mean(num[moved] / den[moved]))
+                # Weights gone to inf give inf/inf: a NaN ratio is the honest record of that epoch, not a warning.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out["update_ratio"] = float(np.mean(num[moved] / den[moved]))
         self._grad, self._ratio = [], []
         self._first = True
         return out
