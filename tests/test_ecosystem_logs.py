@@ -763,6 +763,24 @@ def test_two_points_up_after_the_best_are_not_yet_overfitting(tmp_path):
     assert losslens.diagnose(first9).verdict != "overfitting"
 
 
+def test_two_points_each_higher_after_the_best_while_training_falls_are_overfitting():
+    # A Trainer beside its own EarlyStoppingCallback and load_best_model_at_end, stopped at step 112 (best
+    # checkpoint-80): validation 0.368 -> 0.418 -> 0.466 (9 noise sds) while training fell on, read "converged".
+    # No bounce back as in the SGD run above; one evaluation later validation reached 0.615.
+    hf = ECO / "hf_earlystop_rise"
+    state = json.loads((hf / "stop112_trainer_state.json").read_text())
+    assert state["global_step"] == 112 and state["best_model_checkpoint"].endswith("checkpoint-80")
+    [run] = read(hf / "stop112_trainer_state.json")
+    val = _finite(run, "val_loss")
+    assert int(np.argmin(val)) == len(val) - 3 and val[-3] < val[-2] < val[-1]
+    assert _finite(read(hf / "stop128_trainer_state.json")[0], "val_loss")[-1] > val[-1] + 0.1  # what came next
+    d = losslens.diagnose(hf / "stop112_trainer_state.json")
+    assert d.verdict == "overfitting", d.summary() if hasattr(d, "summary") else d.verdict
+    assert d.causes[0].numbers["val_best_epoch"] == 80
+    assert any(e.startswith("train_loss kept falling after it") for e in d.causes[0].evidence)
+    assert losslens.diagnose(hf / "stop128_trainer_state.json").verdict == "overfitting"
+
+
 @pytest.mark.parametrize("path", [ECO.parent / "logs" / "lightgbm_evals_result.json", ECO / "catboost" / "catboost_info",
                                   ECO / "xgboost_printed" / "printed_train.log"])
 def test_overfitting_boosted_trees_get_a_boosters_actions(path):
