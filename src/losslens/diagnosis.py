@@ -1290,16 +1290,29 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     # its data: LightGBM printing every 10th round starts at train 0.139 next to validation 0.468,
     # a gap of 2.4x what training gained afterwards (validation was already far below ln 2 there).
     fitted_before_log = tp is not None and float(f.y[0]) - tp.start > t.no_signal_gap * tp.improvement
-    if g is not None and f.metric == "val_loss" and tp is not None and c.val_acc_tail is None \
-            and not fitted_before_log and tp.improvement > t.stuck_rel * abs(tp.start) \
+    # With K unknown an accuracy logged beside the losses cannot be set against chance, but it can against
+    # itself: validation accuracy that never rose above its first value is a model that never generalized at
+    # any point, and one that never generalized did not overfit (overfitting needs a fall, then a rise). Keras'
+    # validation_split on rows sorted by class holds out classes training never saw: iris at 0.34, validation
+    # loss best at epoch 0 (2.24, training's first epoch 0.87) rising to 15, accuracy 0.02-0.04, read
+    # "overfitting at epoch 0"; shuffled first, 0.105 and 0.94 (tests/fixtures/ecosystem/keras_valsplit_sorted).
+    # Validation far above training's first value is no sign that the log began after training fitted its data
+    # when validation accuracy never got to 1/2 either: the model was never right on most of validation.
+    never_rose = c.val_acc_tail is not None and c.chance is None and _val_acc_never_rose(c)
+    if g is not None and f.metric == "val_loss" and tp is not None and (c.val_acc_tail is None or never_rose) \
+            and not (fitted_before_log and not (never_rose and c.val_acc_peak < 0.5)) and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
         share = f.plateau.improvement / tp.improvement
         ev = [f"val_loss never got below {g.val_best:.4g}, where training started ({tp.start:.4g}); it improved "
               f"only {_pct(share)} as much as train_loss: nothing learned carries over to validation data"]
+        if c.val_acc_tail is not None:
+            ev.append(f"validation accuracy never rose above its first value ({c.val_acc_start:.3f}; at most "
+                      f"{c.val_acc_peak:.3f}) while training accuracy reached {c.train_acc_peak:.3f}: the model "
+                      "generalized at no point, so this is no overfitting, which needs a fall, then a rise")
         if g.val_rise_noise > t.overfit_rise_noise:
             ev.append(f"validation loss rose {g.val_rise:.3g} above its best while training memorised")
-        return Cause("no_signal", 0.7, ev, ACTIONS["no_signal"], {"val_share": share})
+        return Cause("no_signal", 0.7, ev, [_SPLIT_UNLIKE_TRAINING] + ACTIONS["no_signal"], {"val_share": share})
     # Without accuracy: validation flat at its first value while training learns, and ending far
     # above training (a gap of half of what training gained). (A validation curve that rises
     # from the first epoch is overfitting from the start, not this; one that is flat because the
@@ -1317,6 +1330,23 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
+
+
+#: Validation that never beat the untrained level: beside labels without signal, a split unlike training.
+_SPLIT_UNLIKE_TRAINING = ("check that validation comes from training's distribution: Keras' validation_split holds "
+                          "out the last rows before any shuffling, so data sorted by class leaves validation classes "
+                          "training never saw (shuffle before fit, or pass validation_data from a random split); "
+                          "elsewhere split at random, not by slicing")
+
+
+def _val_acc_never_rose(c) -> bool:
+    """Validation accuracy (its peak, a running median of 3) never 2 binomial standard errors above its first
+    value, on ≥ 5 points with training accuracy logged: nothing the model fitted ever carried over."""
+    if c.val_acc_start is None or c.val_acc_peak is None or c.train_acc_peak is None or not c.n_val \
+            or c.val_acc_points < 5:
+        return False
+    a = c.val_acc_start
+    return c.val_acc_peak <= a + 2 * math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
 
 
 def _decides_alike(f: Facts, t: Thresholds) -> bool:
@@ -4134,8 +4164,8 @@ _DESCRIBES = {"converged": "the curve is flat", "still_improving": "the curve st
 #: a state (stuck, diverged) ranks before its cause where the verdict's first action already treats it.
 _RANKED_BECAUSE = {
     ("no_signal", "overfitting"): "it claims less (validation stopped improving while training fitted), and "
-                                  "no_signal says why: validation sits at chance, so what training fits carries "
-                                  "nothing over: check the labels and the data before regularizing",
+                                  "no_signal says why: validation sits at chance (or never beat the untrained "
+                                  "model), so what training fits carries nothing over: check the labels and the data before regularizing",
     ("stuck_at_init", "underfitting"): "the level is where training started: a run that never got going says "
                                        "nothing of the model's capacity; get it moving first, then read the level",
     ("lr_too_low", "underfitting"): "the level is read on a descent a step too small holds back: raise the "

@@ -1,0 +1,60 @@
+"""Keras' ``validation_split`` holds out the last rows before any shuffling: on data sorted by class the held-out
+classes never reach training, and validation loss rises from its first epoch while training falls. A model that
+generalized at no point did not overfit (overfitting needs a fall, then a rise). Real Keras 3 CSVLogger runs on
+scikit-learn's iris and digits, each with its shuffled twin (the truth by intervention), and the PyTorch analogue,
+validation sliced off a dataset grouped by class, under Lightning's CSVLogger
+(tests/fixtures/ecosystem/keras_valsplit_sorted/make.py, lightning_valsplit_sorted/make.py; figures in make.out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+KERAS = ECO / "keras_valsplit_sorted"
+LIGHTNING = ECO / "lightning_valsplit_sorted" / "lightning_logs"
+
+
+@pytest.mark.parametrize("name", ["iris_third_sorted.csv", "digits_sorted.csv"])
+def test_validation_classes_training_never_saw_are_no_overfitting(name):
+    """iris at validation_split=0.34 (validation: versicolor's last row and every virginica) and digits sorted by
+    target at 0.2 (digits 7-9): validation loss best at epoch 0 (2.24, 8.84) and rising to 15.0 and 12.8,
+    accuracy 0.02-0.04 throughout, K not given. Read "overfitting at epoch 0" with early stopping before."""
+    d = losslens.diagnose(KERAS / name)
+    assert d.verdict == "no_signal"
+    head = d.causes[0]
+    assert any("generalized at no point" in e and "needs a fall, then a rise" in e for e in head.evidence)
+    assert "validation_split" in head.actions[0] and "shuffle before fit" in head.actions[0]
+    assert not any("early stopping" in a for a in head.actions)
+
+
+@pytest.mark.parametrize("name, verdict", [
+    ("iris_third_shuffled.csv", "still_improving"),  # shuffled first: val 0.105, accuracy 0.94
+    ("digits_shuffled.csv", "overfitting"),          # shuffled first: val best 0.161 at epoch 7, then 0.177
+    ("wine_sorted.csv", "still_improving"),          # at 0.2 training saw 12 of class 2's 48: validation 100%
+    ("iris_sorted.csv", "lr_too_high"),              # at 0.2 training saw 20 of virginica's 50: 0.93 at best
+])
+def test_a_split_training_learned_from_keeps_its_reading(name, verdict):
+    d = losslens.diagnose(KERAS / name)
+    assert d.verdict == verdict
+    assert "no_signal" not in [c.id for c in d.causes]
+
+
+@pytest.mark.parametrize("path", [ECO / "capacity_or_floor" / "wine_w64.csv",
+                                  ECO / "keras_unscaled_inputs" / "cf_adam_lr0.1_scaled.csv",
+                                  ECO / "fastai" / "history_cf_big_lr_div10.csv"])
+def test_overfitting_from_the_first_epoch_after_generalizing_stays_overfitting(path):
+    """Validation loss lowest at epoch 0 there too, K unknown, but validation accuracy was 0.79-0.96 at its first
+    check and rose after it: the model generalized, then overfitted."""
+    assert losslens.diagnose(path).verdict == "overfitting"
+
+
+def test_lightning_slice_against_random_split():
+    """Subset(ds, range(n_train, n)) on digits grouped by class: validation accuracy 0.017 every epoch, read
+    no_signal; random_split on the same data reaches 0.983 and is still improving."""
+    assert losslens.diagnose(LIGHTNING / "version_0" / "metrics.csv").verdict == "no_signal"
+    d = losslens.diagnose(LIGHTNING / "version_1" / "metrics.csv")
+    assert "no_signal" not in [c.id for c in d.causes]
