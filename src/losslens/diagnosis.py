@@ -1345,8 +1345,14 @@ def _val_acc_never_rose(c) -> bool:
     if c.val_acc_start is None or c.val_acc_peak is None or c.train_acc_peak is None or not c.n_val \
             or c.val_acc_points < 5:
         return False
+    return c.val_acc_peak <= _above_first_acc(c)
+
+
+def _above_first_acc(c) -> float:
+    """Validation accuracy 2 binomial standard errors (on n_val, at least one example's worth) above its first
+    value: an accuracy no higher than this is no higher than the first."""
     a = c.val_acc_start
-    return c.val_acc_peak <= a + 2 * math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
+    return a + 2 * math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
 
 
 def _decides_alike(f: Facts, t: Thresholds) -> bool:
@@ -2419,8 +2425,7 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
             or c.train_acc_peak is None or not c.n_val or c.val_acc_points < 5 or _higher(f):
         return
     a = c.val_acc_start
-    se = math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
-    if c.val_acc_tail > a + 2 * se or c.train_acc_peak < c.val_acc_tail + 0.5:
+    if c.val_acc_tail > _above_first_acc(c) or c.train_acc_peak < c.val_acc_tail + 0.5:
         return
     verdict.evidence.append(
         f"validation accuracy ends at {c.val_acc_tail:.3f}, no higher than its first {a:.3f}, while training "
