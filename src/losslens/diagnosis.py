@@ -282,8 +282,13 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # forecast the report shows, so that one run does not read "15% more by step 95" beside "at step 75".
     planned = _planned(run, f) if horizon is None else None
     if forecast and (horizon is not None or planned is not None):
+        # (_forecast keeps the forecast it makes in f.forecast: put the outlook back, or the rules read this one; a
+        # Keras fit of 60 epochs, flat-looking at epoch 9, read converged on a forecast to 59 and still_improving on
+        # one to 18, so a callback that knew the planned end stopped it there.)
+        outlook = f.forecast
         f.quoted_forecast = _forecast(f, horizon, run=run) if horizon is not None \
             else _forecast(f, planned[0], planned[1], run)
+        f.forecast = outlook
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
