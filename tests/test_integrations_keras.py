@@ -690,3 +690,43 @@ def test_keras_early_stopping_restoring_the_same_series_restores_once(capsys):
     assert "Restoring model weights from the end of the best epoch" in out
     assert "restoring the weights" not in out
     assert model.evaluate(x[800:], y[800:], verbose=0) == pytest.approx(min(val), rel=1e-4)
+
+
+
+@pytest.mark.slow   # a real fit of 10 epochs on digits: ~15 s on 2 loaded cores
+def test_a_held_converged_stop_quotes_the_forecast_to_the_fits_planned_end(tmp_path):
+    """The autoencoder of tests/fixtures/ecosystem/keras_autoencoder_code2 (2-unit code, fit(epochs=60); the 60 epochs
+    go 31% lower) looks flat at epoch 9 and its converged stop is held by the forecast. The message said "lower by
+    epoch 18", twice the epochs so far, of a fit planned to epoch 59, the end the callback knew from Keras'
+    ``params["epochs"]``. Given that end, the diagnosis had read converged: the forecast quoted to it overwrote the
+    one to twice the length that the rules read, and the run was stopped."""
+    from sklearn.datasets import load_digits
+
+    x = load_digits().data.astype("float32") / 16.0
+    x = x[np.random.default_rng(0).permutation(len(x))]
+    xva, xtr = x[:360], x[360:]
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((64,))
+    z = keras.layers.Dense(2)(keras.layers.Dense(64, activation="relu")(inp))
+    out = keras.layers.Dense(64, activation="sigmoid")(keras.layers.Dense(64, activation="relu")(z))
+    model = keras.Model(inp, out)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    path = tmp_path / "run.json"
+    cb = LosslensCallback(stop_on=("converged",), verbose=0, time_budget_ms=None, save_path=path)
+
+    class UntilHeld(keras.callbacks.Callback):  # (the epochs after the hold add nothing to what is tested)
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = any("the forecast expects it" in m for m in cb.messages)
+
+    model.fit(xtr, xtr, validation_data=(xva, xva), epochs=60, batch_size=64, verbose=0, callbacks=[cb, UntilHeld()])
+    assert cb.stopped_epoch is None, cb.messages
+    [held] = [m for m in cb.messages if "the forecast expects it" in m]
+    assert "lower by epoch 59 " in held and "not stopping as converged" in held, held
+    assert cb.run().meta["planned_end"] == 59 and cb.run().meta["planned_end_from"] == "fit(epochs=60)"
+    # The saved run read offline: the rules decide on twice its length whatever horizon the report quotes.
+    plain, asked = losslens.diagnose(path), losslens.diagnose(path, horizon=59)
+    assert plain.forecast["horizon"] < 59 and asked.forecast["horizon"] == 59
+    assert plain.verdict == asked.verdict == "still_improving", (plain, asked)
+    # The callback's last word says how far the run is from that end, not that it stopped there (it did not).
+    assert "the run is at epoch 9 of 59, the planned end (fit(epochs=60)): 50 epochs short of it" \
+        in cb.diagnosis.cause.evidence, cb.diagnosis.cause.evidence

@@ -182,6 +182,21 @@ def test_gru_monitor_trains_past_the_cliff():
 
 
 @pytest.mark.slow
+def test_a_held_converged_stop_quotes_the_forecast_to_the_monitors_planned_end():
+    """The real loop at seed 8, ``Monitor(epochs=60)``: at epoch 16 the converged stop is held by the forecast, whose
+    message said "10% lower by epoch 32", twice the epochs so far, of a loop planned to epoch 59. The stop is
+    decided as before (epoch 52), on the forecast to twice the length."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monitor, _ = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
+    [held] = [m for m in monitor.messages if "the forecast expects it" in m]
+    assert re.search(r"flat at epoch 16, but the forecast expects it \d+% lower by epoch 59 ", held), held
+    assert monitor.stopped_epoch == 52, monitor.messages
+
+
+@pytest.mark.slow
 def test_gru_at_ten_times_the_lr_gets_its_lr_cut_before_a_converged_stop():
     """The same loop at Adam(0.1): the validation loss bounces at its floor (0.013-0.029). With stop_on=("converged",
     ...) and reduce_lr_on=("lr_too_high",) it was stopped at epoch 10 as converged (best 0.0151): the bounce rule

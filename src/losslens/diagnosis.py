@@ -3817,8 +3817,10 @@ def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:
     killed job, an early stop), so the user reads the verdict as one on a run that has not had its full length."""
     end, source = planned
     last = float(np.nanmax(run.axis)) if run.axis.size else float(f.x[-1])
-    line = (f"the run is at {f.axis_name} {_n(last)} of {_n(end)}, the planned end ({source}): it stopped, or this "
-            f"log was saved, {_n(end - last)} {f.axis_name}s short of it")
+    # A callback's run under way (meta "live") is short of its end because training goes on, not because it stopped.
+    why = "" if run.meta.get("live") else "it stopped, or this log was saved, "
+    line = (f"the run is at {f.axis_name} {_n(last)} of {_n(end)}, the planned end ({source}): {why}"
+            f"{_n(end - last)} {f.axis_name}s short of it")
     from .forecasting import beyond_calibration
 
     far = beyond_calibration(float(f.x[0]), float(f.x[-1]), end)

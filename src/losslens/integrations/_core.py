@@ -178,7 +178,8 @@ class Watcher:
         held, like ``converged``, while a metric logged beside it still improves (the DDPM above: stopped at
         epoch 5, 4, 10 on val_loss, now at 33, 15, 13).
     horizon : float or None
-        The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to;
+        The planned last epoch (``epochs - 1`` of ``model.fit``) that ``stop_gain`` forecasts to, as do the
+        forecast that backs a ``converged`` stop and the final report's (``run().meta["planned_end"]``);
         the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs`` or ``max_steps``,
         Transformers ``num_train_epochs`` / ``max_steps``, ``Monitor(epochs=)``). None: twice
         the epochs seen so far.
@@ -253,6 +254,7 @@ class Watcher:
     printer: Any = field(default=None, init=False)
     _fit_start: Any = field(default=None, init=False)
     _user_horizon: bool = field(default=False, init=False)
+    _planned_from: str = field(default="the planned end", init=False)  # where ``horizon`` came from, for the reports
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
@@ -262,6 +264,8 @@ class Watcher:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
                 if self.save_path is not None else self.framework
         self._user_horizon = self.horizon is not None
+        if self._user_horizon:
+            self._planned_from = f"horizon={self.horizon:g}"
         self.stop_on = tuple(self.stop_on or ())
         self.reduce_lr_on = tuple(self.reduce_lr_on or ())
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
@@ -322,12 +326,14 @@ class Watcher:
             self._game_holds(self.diagnosis)
         return True
 
-    def plan(self, horizon) -> None:
-        """The trainer's planned last epoch (or step), for ``stop_gain``; the user's ``horizon`` wins."""
+    def plan(self, horizon, source: str = "the planned end") -> None:
+        """The trainer's planned last epoch (or step), for ``stop_gain`` and the forecast a diagnosis quotes
+        (``run().meta["planned_end"]``); ``source``: where the trainer states it (``fit(epochs=60)``). The
+        user's ``horizon`` wins."""
         if self.horizon is None and horizon is not None and math.isfinite(float(horizon)) and float(horizon) > 0:
-            self.horizon = float(horizon)
+            self.horizon, self._planned_from = float(horizon), source
 
-    def begin_fit(self, last=None) -> None:
+    def begin_fit(self, last=None, source: str = "the planned end") -> None:
         """A fit starts; ``last``: its planned last epoch in the trainer's own count (Keras' ``epochs - 1``).
 
         The first fit only plans (:meth:`plan`). A further fit of the same model with the same callback (the
@@ -340,9 +346,9 @@ class Watcher:
         reached 0.207). The flat stretch a ``converged`` stop waits on starts at the new fit, as after an lr cut
         (:meth:`_last_cut`): a recompiled optimizer, a new lr and more weights to train make a new curve."""
         if not self.axis:
-            self.plan(last)
+            self.plan(last, source)
             return
-        self._next_fit = (last,)
+        self._next_fit = (last, source)
 
     def carry_on(self, at, *, inclusive: bool = False, saved: Mapping | None = None) -> None:
         """A run resumed past its start by a fresh callback (Keras' ``initial_epoch`` in a new process, Lightning's
@@ -383,7 +389,7 @@ class Watcher:
     def fit_epoch(self, epoch) -> float:
         """``epoch`` of the trainer's count as this run's axis value (see :meth:`begin_fit`)."""
         if self._next_fit is not None and self.axis:
-            (last,), self._next_fit = self._next_fit, None
+            (last, source), self._next_fit = self._next_fit, None
             before = float(self.axis[-1])
             # Counting from the start again: after the run so far. Resumed at an epoch inside it (Keras'
             # initial_epoch=k): its own count, the epochs it trains again superseding the earlier rows (as the
@@ -394,7 +400,7 @@ class Watcher:
             self._stopper = None
             if not self._user_horizon:
                 self.horizon = None
-                self.plan(None if last is None else float(last) + self.offset)
+                self.plan(None if last is None else float(last) + self.offset, source)
             if self.offset:
                 self.say_once("fit-offset", (
                     f"losslens: a further fit of the same model counts its {self.axis_name}s from "
@@ -481,11 +487,16 @@ class Watcher:
             values.append(row.get(name, math.nan))
 
     def run(self) -> Run:
-        """The run so far."""
+        """The run so far, with the trainer's planned end (``meta["planned_end"]``, as the readers keep the one a log
+        states) where it is known: a forecast mid-run looks to it, not to twice the epochs so far (a converged stop
+        held in a Keras fit of 60 epochs read "lower by epoch 24")."""
+        planned = {} if self.horizon is None else {"planned_end": float(self.horizon),
+                                                   "planned_end_from": self._planned_from,
+                                                   "live": self.stopped_epoch is None}
         return Run(np.asarray(self.axis, dtype=float),
                    {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
-                   meta={**self.meta, "framework": self.framework,
+                   meta={**self.meta, "framework": self.framework, **planned,
                          **({"classes": self.classes} if self.classes else {})})
 
     def _monitored(self) -> tuple[str, float]:

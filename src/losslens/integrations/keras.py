@@ -78,7 +78,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         try:
             epochs = (self.params or {}).get("epochs")
             # Keras counts epochs from 0; a second fit of the same model (fine-tuning) goes on with the run.
-            self.watcher.begin_fit(int(epochs) - 1 if epochs else None)
+            self.watcher.begin_fit(int(epochs) - 1 if epochs else None, f"fit(epochs={epochs})")
             self._siblings = _fit_callbacks(self)
             if self._siblings is None:
                 self._siblings = []

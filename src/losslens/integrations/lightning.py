@@ -97,7 +97,7 @@ class LosslensCallback(WatcherViews, Callback):
             # For stop_gain: the last epoch planned (here, not at fit start: max_steps needs the batches per epoch,
             # known once the training data is set up). A further fit with this callback (a new Trainer, as
             # fine-tuning after a frozen phase may use) goes on with the run (Watcher.begin_fit).
-            self.watcher.begin_fit(_planned_last_epoch(trainer, pl_module))
+            self.watcher.begin_fit(_planned_last_epoch(trainer, pl_module), "the Trainer's max_epochs / max_steps")
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
         # Once: configure_optimizers has run by now.

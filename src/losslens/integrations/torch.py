@@ -73,7 +73,7 @@ class Monitor(WatcherViews):
         self.scheduler = scheduler
         self.watcher = Watcher(framework="torch", **options)
         if epochs is not None:
-            self.watcher.plan(first_epoch + int(epochs) - 1)
+            self.watcher.plan(first_epoch + int(epochs) - 1, f"epochs={int(epochs)}")
         self.probe = GradientProbe(grad_every if model is not None else None)
         # Gradients are sampled inside optimizer.step() (its pre-step hook), as Lightning's on_before_optimizer_step
         # does, not at step(): there a loop accumulating gradients over k batches had not stepped since the last

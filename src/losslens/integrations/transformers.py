@@ -68,7 +68,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._training = True
         try:
             # For stop_gain: the last epoch (state.epoch reaches num_train_epochs) or step planned.
-            self.watcher.plan(state.num_train_epochs if self.watcher.axis_name == "epoch" else state.max_steps)
+            epoch = self.watcher.axis_name == "epoch"
+            self.watcher.plan(state.num_train_epochs if epoch else state.max_steps,
+                              "num_train_epochs" if epoch else "max_steps")
             strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
             if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
