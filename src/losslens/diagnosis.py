@@ -1305,7 +1305,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     # when validation accuracy never got to 1/2 either: the model was never right on most of validation.
     never_rose = c.val_acc_tail is not None and c.chance is None and _val_acc_never_rose(c)
     if g is not None and f.metric == "val_loss" and tp is not None and (c.val_acc_tail is None or never_rose) \
-            and not (fitted_before_log and not (never_rose and c.val_acc_peak < 0.5)) and tp.improvement > t.stuck_rel * abs(tp.start) \
+            and not (fitted_before_log and not (never_rose and c.val_acc_peak < 0.5)) \
+            and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
         share = f.plateau.improvement / tp.improvement
