@@ -275,20 +275,17 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if forecast:
         # The outlook at twice the logged length is a fact the rules read ("will more epochs
         # pay?"); a user's own horizon is forecast separately below, for the report.
-        _forecast(f, None)
+        f.forecast = _forecast(f, None)
     # The end the log plans (a Trainer's max_steps, Keras' "Epoch 3/20") where the run has not got there: the
     # horizon of the forecast quoted, in place of twice the logged length. The rules read the forecast at twice
     # the length all the same, the yardstick their thresholds were set on; what their evidence quotes is the
     # forecast the report shows, so that one run does not read "15% more by step 95" beside "at step 75".
     planned = _planned(run, f) if horizon is None else None
     if forecast and (horizon is not None or planned is not None):
-        # (_forecast keeps the forecast it makes in f.forecast: put the outlook back, or the rules read this one; a
-        # Keras fit of 60 epochs, flat-looking at epoch 9, read converged on a forecast to 59 and still_improving on
-        # one to 18, so a callback that knew the planned end stopped it there.)
-        outlook = f.forecast
+        # (Kept apart from f.forecast, which the rules read: a Keras fit of 60 epochs, flat-looking at epoch 9, read
+        # converged on a forecast to 59 and still_improving on one to 18.)
         f.quoted_forecast = _forecast(f, horizon, run=run) if horizon is not None \
             else _forecast(f, planned[0], planned[1], run)
-        f.forecast = outlook
     causes: list[Cause] = []
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
@@ -1348,10 +1345,13 @@ _SPLIT_UNLIKE_TRAINING = ("check that validation comes from training's distribut
 def _val_acc_never_rose(c) -> bool:
     """Validation accuracy (its peak, a running median of 3) never 2 binomial standard errors above its first
     value, on ≥ 5 points with training accuracy logged: nothing the model fitted ever carried over."""
-    if c.val_acc_start is None or c.val_acc_peak is None or c.train_acc_peak is None or not c.n_val \
-            or c.val_acc_points < 5:
-        return False
-    return c.val_acc_peak <= _above_first_acc(c)
+    return _first_acc_known(c) and c.val_acc_peak is not None and c.val_acc_peak <= _above_first_acc(c)
+
+
+def _first_acc_known(c) -> bool:
+    """What setting validation accuracy against its own first value needs: that value, ≥ 5 points of it, the
+    validation set's size and training accuracy (to say the model fitted something meanwhile)."""
+    return c.val_acc_start is not None and c.train_acc_peak is not None and bool(c.n_val) and c.val_acc_points >= 5
 
 
 def _above_first_acc(c) -> float:
@@ -2427,8 +2427,8 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
     "overfitting, early stopping at epoch 0" where cross-entropy and label smoothing read no_signal
     (tests/fixtures/ecosystem/keras_focal)."""
     c = f.chance
-    if verdict.id != "overfitting" or c is None or c.classes or c.val_acc_start is None or c.val_acc_tail is None \
-            or c.train_acc_peak is None or not c.n_val or c.val_acc_points < 5 or _higher(f):
+    if verdict.id != "overfitting" or c is None or c.classes or c.val_acc_tail is None or not _first_acc_known(c) \
+            or _higher(f):
         return
     a = c.val_acc_start
     if c.val_acc_tail > _above_first_acc(c) or c.train_acc_peak < c.val_acc_tail + 0.5:
@@ -3907,7 +3907,6 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         d = _negate_forecast(d, top)
         if d.get("value") is not None and d.get("level"):
             d["gain"] = (d["value"] - d["level"]) / abs(d["level"])
-    f.forecast = d
     return d
 
 
@@ -4178,7 +4177,8 @@ _DESCRIBES = {"converged": "the curve is flat", "still_improving": "the curve st
 _RANKED_BECAUSE = {
     ("no_signal", "overfitting"): "it claims less (validation stopped improving while training fitted), and "
                                   "no_signal says why: validation sits at chance (or never beat the untrained "
-                                  "model), so what training fits carries nothing over: check the labels and the data before regularizing",
+                                  "model), so what training fits carries nothing over: check the labels and the "
+                                  "data before regularizing",
     ("stuck_at_init", "underfitting"): "the level is where training started: a run that never got going says "
                                        "nothing of the model's capacity; get it moving first, then read the level",
     ("lr_too_low", "underfitting"): "the level is read on a descent a step too small holds back: raise the "
