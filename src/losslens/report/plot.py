@@ -607,8 +607,13 @@ def _title(ax, d, data: dict):
             title += f" (epoch {e:g})"
         if pl["lo"] is not None and pl["hi"] is not None:
             title += f" [{pl['lo']:g}, {pl['hi']:g}]"
+    _headline(ax, title, d.run_name)
+
+
+def _headline(ax, title: str, name) -> None:
+    """A chart's headline (the verdict, or the forecast's answer) in bold over ``ax``, the run's name under it."""
     ax.set_title(title, fontsize=10.5, loc="left", fontweight="bold", pad=16)
-    ax.text(0, 1.0, shorten(str(d.run_name), 90), transform=ax.transAxes, fontsize=8, color="#555555",
+    ax.text(0, 1.0, shorten(str(name), 90), transform=ax.transAxes, fontsize=8, color="#555555",
             va="bottom", ha="left")
 
 
@@ -699,10 +704,7 @@ def verification_figure(v):
         verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; retraining points to {_label(rival)}"
     if len(v.seeds) == 1 and v.confirmed is not None:
         verdict += " (one seed)"
-    axes[0].set_title(f"{_label(v.diagnosis.verdict)}: {verdict}", fontsize=10.5, loc="left",
-                      fontweight="bold", pad=16)
-    axes[0].text(0, 1.0, shorten(str(v.diagnosis.run_name), 90), transform=axes[0].transAxes, fontsize=8,
-                 color="#555555", va="bottom", ha="left")
+    _headline(axes[0], f"{_label(v.diagnosis.verdict)}: {verdict}", v.diagnosis.run_name)
     fig.tight_layout()
     return fig
 
@@ -824,9 +826,7 @@ def forecast_figure(run, fc):
     else:
         title = (f"{data['metric']} {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}  \u00b7  "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
-    ax.set_title(shorten(title, 100), fontsize=10.5, loc="left", fontweight="bold", pad=16)
-    ax.text(0, 1.0, shorten(data["name"], 90), transform=ax.transAxes, fontsize=8, color="#555555",
-            va="bottom", ha="left")
+    _headline(ax, shorten(title, 100), data["name"])
     fig.tight_layout()
     return fig
 
