@@ -324,6 +324,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 f"{f.metric} still falls, toward that entropy: more epochs only bring it closer to a constant prediction")
     if losses is not None:
         _restore_by_metric(causes, f)
+    _accuracy_climbs_on(run, f, t, causes)
     # A loss that climbed to many times its start is read by the rules below diverged as a curve like any
     # other: validation "rose" while training "held" (its share of an improvement it never made), a gap of
     # 1e35% "more data could close", "never moved from its start" of a loss at 1e34. Beside such a
@@ -418,6 +419,17 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
         causes.insert(0, causes.pop(i))
+    # A bounce at a level a decoupled decay of 1 or more holds both curves at: a smaller step settles the bounce,
+    # not the level (AdamW wd 1 on a digits MLP, fixture fresh_kinds2: lr / 10 ended 5% lower, 0.206 -> 0.196;
+    # wd / 100 58% lower, 0.086). The decay reads first; the step stays listed, as possible.
+    i = next((i for i, c in enumerate(causes) if c.id == "underfitting" and "penalty" in c.numbers
+              and c.status == "likely"), None)
+    if i is not None and causes[0].id == "lr_too_high" and "oscillation" in causes[0].numbers \
+            and f.regularization is not None and f.regularization.decoupled:
+        causes[0].status, causes[0].confidence = "possible", min(causes[0].confidence, 0.5)
+        causes[0].evidence.append(f"but {f.regularization.name} = {f.regularization.value:g} holds both curves level "
+                                  "(above): a smaller step settles the bounce, not the level")
+        causes.insert(0, causes.pop(i))
     _stuck_by_the_step(losses if losses is not None else f, t, causes)
     # A level held only as long as the step takes to reach the next mode is no capacity limit (slow_start).
     if causes[0].id == "underfitting" and "level_rel" in causes[0].numbers \
@@ -462,6 +474,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
+    _majority_held(f, t, verdict)
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
@@ -2442,6 +2455,50 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
                               "misaligned labels?)")
 
 
+def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
+    """A loss still falling (or flat) while validation accuracy held one value from its first evaluations (all but
+    a tenth of ≥ 2 ``frozen_acc_points``), short of perfect: not one validation decision flipped, so the fall is
+    confidence in decisions already made. Where that one value is a share above 1/2 and
+    the loss sits near or below the entropy of that split, the model answers the majority class for every input:
+    more epochs move the probabilities, not the answers. A 95/5 make_classification task (fixture fresh_kinds2,
+    SGD 1e-3): accuracy 0.950 and balanced accuracy 0.500 at 40 epochs and at 160 (loss 0.193 -> 0.173, read
+    "keep training"); class weights 1:19 give balanced accuracy 0.708 in the same 40 epochs."""
+    c = f.chance
+    if verdict.id not in ("still_improving", "lr_too_low", "converged", "temporary_plateau") or c is None \
+            or _higher(f) or not f.metric.startswith("val_") or c.val_acc_tail is None or not c.n_val:
+        return
+    # Held from its first evaluations (all but a tenth of them): a model that climbed to its accuracy through
+    # flipped decisions told the classes apart for a good part of the run (digits MLPs, Keras iris and wine
+    # holding 0.97-0.98 over their last 30-38 of 40-60 epochs).
+    if not (c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= 0.9 * c.val_acc_points):
+        return
+    m = c.val_acc_tail
+    # A share clearly above 1/2 (2 binomial standard errors) and short of every example right.
+    if not (0.5 + 2 * math.sqrt(0.25 / c.n_val) < m < 1 - 1.0 / c.n_val):
+        return
+    # Two classes: a first loss under ln 3 (an untrained binary model starts near ln 2; more classes start at
+    # ln K), and training, where its accuracy is logged, answering no better than the majority either (a digits
+    # MLP whose validation accuracy held 0.963 for 72 epochs fitted training to 1.0).
+    if not float(f.y[0]) < math.log(3) or (c.train_acc_tail is not None and c.train_acc_tail > m + 2 * math.sqrt(
+            m * (1 - m) / c.n_val)):
+        return
+    split = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
+    # Near the split's entropy: a constant answer with better-than-prior odds goes somewhat under it; a model that
+    # decides by its inputs and is right that often sits far under it (those runs: 0.51-0.76 of it).
+    if not 0.8 * split <= tail <= 1.5 * split:
+        return
+    verdict.evidence.append(
+        f"validation accuracy is {m:.4g} at each of the last {c.val_acc_still} {f.axis_name}s: not one validation "
+        f"decision flipped while {f.metric} moved ({tail:.4g} now, against {split:.4g} for a constant answer's "
+        f"{m:.1%}/{1 - m:.1%} split): the model answers the majority class for every input, and more epochs move "
+        "its probabilities, not its answers")
+    verdict.actions.insert(0, "imbalanced classes: weight them in the loss (class_weight, weight=) or balance the "
+                              "sampling, and judge by balanced accuracy or ROC AUC, which an accuracy at the "
+                              "majority's share hides")
+    verdict.numbers["majority_share"] = m
+
+
 def _train_tail(yt: np.ndarray) -> float:
     """Where the training loss sits now: the median of its last tenth (at least 3 points)."""
     return float(median(yt[-max(3, yt.shape[0] // 10):]))
@@ -3533,6 +3590,51 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
                         f"{f.axis_name} {_n(at)} ({f.metric} {float(f.y[i]):.4g}; val_loss was lowest at "
                         f"{f.axis_name} {_n(loss_at)})")
     cause.numbers["metric_best_epoch"] = at
+
+
+def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) -> None:
+    """Overfitting read off a validation loss while the validation accuracy logged beside it went on climbing
+    past the loss's minimum, by more than two binomial standard errors of one evaluation: the loss rose on
+    confidence (the answers still wrong grew surer), not on fewer right answers. Stopping at the loss's
+    minimum throws that accuracy away; the weights to keep are the accuracy's best, and their over-confidence
+    is a calibration matter (temperature scaling on held-out data, or label smoothing). A Keras MLP on digits
+    at Adam 1e-2 with cosine decay (fixture fresh_kinds2): see its make.out for both stopping points."""
+    cause = next((c for c in causes if c.id == "overfitting"), None)
+    if cause is None or _higher(f) or "val_best_epoch" not in cause.numbers or "metric_best_epoch" in cause.numbers:
+        return
+    acc, n = accuracy_fraction(run.get("val_acc")), f.chance.n_val if f.chance is not None else None
+    if acc is None or not n:
+        return
+    ok = np.isfinite(acc)
+    x, raw = run.axis[ok], acc[ok]
+    at = float(cause.numbers["val_best_epoch"])
+    before, after = x <= at, x > at
+    if not before.any() or after.sum() < 3:
+        return
+    # What a stop at the loss's minimum keeps, against the climb after it (a running median of 3: one lucky
+    # evaluation is no climb).
+    base = float(raw[before][-1])
+    climb = float(np.max(median3(raw)[after])) - base
+    se = math.sqrt(max(base * (1 - base), 1.0 / n) / n)
+    if not climb > 2 * se:
+        return
+    j = int(np.argmax(np.where(after, raw, -np.inf)))
+    # A climb that stays at chance is no accuracy given up (shuffled labels under a focal loss: 0.076 -> 0.117 of
+    # 10 classes); K unknown, up to 1/2.
+    if not raw[j] > (_chance_margin(f.chance, t) if f.chance.chance else 0.5):
+        return
+    best_at = float(x[j])
+    cause.evidence.append(
+        f"but validation accuracy went on climbing after {f.metric}'s minimum: {base:.4g} at {f.axis_name} {_n(at)}, "
+        f"{float(raw[j]):.4g} at {f.axis_name} {_n(best_at)} (a climb of {climb / se:.1f} binomial standard errors of "
+        f"{n} examples): the loss rose on confidence, not on fewer right answers")
+    cause.actions[0] = (f"stop on validation accuracy, not {f.metric}: its best weights are from {f.axis_name} "
+                        f"{_n(best_at)} ({float(raw[j]):.4g}); stopping at {f.metric}'s minimum ({f.axis_name} {_n(at)}) "
+                        "gives that accuracy up")
+    cause.actions.insert(1, "calibrate the kept model's confidence: temperature scaling fitted on held-out data, or "
+                            "label smoothing in training")
+    cause.numbers["accuracy_best_epoch"] = best_at
+    cause.numbers["accuracy_climb"] = climb
 
 
 def _chance_margin(c, t: Thresholds) -> float:
