@@ -3632,8 +3632,8 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
         f"{float(raw[j]):.4g} at {f.axis_name} {_n(best_at)} (a climb of {climb / se:.1f} binomial standard errors of "
         f"{n} examples): the loss rose on confidence, not on fewer right answers")
     cause.actions[0] = (f"stop on validation accuracy, not {f.metric}: its best weights are from {f.axis_name} "
-                        f"{_n(best_at)} ({float(raw[j]):.4g}); stopping at {f.metric}'s minimum ({f.axis_name} {_n(at)}) "
-                        "gives that accuracy up")
+                        f"{_n(best_at)} ({float(raw[j]):.4g}); stopping at {f.metric}'s minimum "
+                        f"({f.axis_name} {_n(at)}) gives that accuracy up")
     cause.actions.insert(1, "calibrate the kept model's confidence: temperature scaling fitted on held-out data, or "
                             "label smoothing in training")
     cause.numbers["accuracy_best_epoch"] = best_at
