@@ -70,11 +70,16 @@ def test_lightning_stops_when_converged_saves_and_records_gradients(tmp_path, ca
     g = run.get("grad_norm")
     assert np.isfinite(g).all() and g[0] > 3 * g[-1]  # gradients shrank as the loss flattened
     assert np.isfinite(run.get("update_ratio")[1:]).all()
+    # Each layer's norm beside it, by the module that owns the parameters (weight and bias together).
+    layers = run.layer_grads()
+    assert list(layers) == ["net.0", "net.2"] and np.isfinite(layers["net.0"]).all()
+    assert "grad_norm/net.0" not in run.metrics
 
     # Saved by default beside Lightning's own logs, readable by losslens.
     saved = tmp_path / "lightning_logs" / "version_0" / "losslens.json"
     assert json.loads(saved.read_text())["meta"]["framework"] == "lightning"
     assert losslens.read(saved)[0].val_loss == pytest.approx(run.val_loss)
+    assert losslens.read(saved)[0].layer_grads()["net.2"] == pytest.approx(layers["net.2"])
 
     # Lightning's TensorBoardLogger wrote an event log: the TensorBoard reader gets the same curve.
     from losslens.readers.tensorboard import read_tensorboard

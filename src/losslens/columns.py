@@ -247,6 +247,36 @@ SCORE_COLUMN = re.compile(r"^(?P<split>[a-z]+(?:_set)?)_score$")
 
 _LOOKUP = {alias: canon for canon, names in ALIASES.items() for alias in names}
 
+#: Per-layer gradient norms are kept in a Run under ``LAYER_GRAD + <layer or parameter>`` (``grad_norm/net.0``): a
+#: group read beside the global ``grad_norm``, never a metric of their own (a Lightning module logging
+#: ``grad_norm(self, 2)`` writes one column per parameter tensor: dozens of them).
+LAYER_GRAD = "grad_norm/"
+# Lightning's ``grad_norm()`` (``grad_2.0_norm/<parameter>``, any norm type), and the tags loops give a layer's
+# norm (``grad_norm/<layer>``, ``gradients/<layer>``, ``grad/<layer>``); ``_step`` / ``_epoch``: Lightning's copies.
+_LAYER_GRAD = re.compile(r"^(?:grad_(?:[\d.]+|inf)_norm|grad_norms?|gradient_norms?|gradients?|grads?)/(?P<name>.+?)"
+                         r"(?:_step|_epoch)?$", re.IGNORECASE)
+_NOT_A_LAYER = ("total", "global", "all", "norm", "mean", "max", "min")
+# A parameter tensor's own name after its module's path (``net.0.weight``, ``lstm.weight_ih_l0``, Keras'
+# ``dense/kernel``): the norms of one module's tensors combine into the module's.
+_PARAMETER_LEAF = re.compile(r"^(?:\w*_)?(?:weight|bias|kernel|gamma|beta|scale|embeddings?)(?:_\w+)?$")
+
+
+def layer_grad(column: str) -> str | None:
+    """The layer (or parameter) whose gradient norm ``column`` holds (``grad_2.0_norm/net.0.weight`` ->
+    ``net.0.weight``, ``gradients/conv1`` -> ``conv1``), else None: the global norm (``grad_2.0_norm_total``,
+    ``grad_norm``) and everything else."""
+    m = _LAYER_GRAD.match(str(column).strip())
+    if m is None or m.group("name").lower() in _NOT_A_LAYER:
+        return None
+    return m.group("name")
+
+
+def layer_of(name: str) -> str:
+    """The module a parameter tensor belongs to (``net.0.weight`` -> ``net.0``, ``dense/kernel`` -> ``dense``); a
+    name that already names a module is returned as it is."""
+    head, sep, leaf = max(name.rpartition("."), name.rpartition("/"), key=lambda t: len(t[0]))
+    return head if sep and head and _PARAMETER_LEAF.match(leaf) else name
+
 
 def normalise(name: str) -> str:
     """``'Train/Loss'`` -> ``'train_loss'``: the form aliases are compared in."""
@@ -344,7 +374,8 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
             taken.add("val_loss")
     for c in names:
         if c not in mapping:
-            mapping[c] = norm[c] or c
+            layer = layer_grad(c)
+            mapping[c] = LAYER_GRAD + layer if layer is not None else norm[c] or c
     if rl_reward(names) is not None:
         # An RL agent's losses are not a model's training / validation loss: the rules that read those (a
         # train-validation gap, a training loss that bounces) would read the algorithm's bookkeeping.

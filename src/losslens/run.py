@@ -7,13 +7,14 @@ only Runs and never knows where they came from.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from .columns import (ACCURACY_FALLBACK, CANONICAL, adversarial_pair, axis_kind, flatten_splits, keep_validation_sets,
-                      map_columns, primary_score, rl_reward, spelt_as)
+from .columns import (ACCURACY_FALLBACK, CANONICAL, LAYER_GRAD, adversarial_pair, axis_kind, flatten_splits,
+                      keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
 from .exceptions import EmptyRunError, NoLossError
 from .result import finite_or_none
 
@@ -218,7 +219,28 @@ class Run:
     def metrics(self) -> list[str]:
         """Names of the series with at least one value, canonical ones first."""
         names = [k for k in CANONICAL if self.has(k)]
-        return names + sorted(k for k in self.series if k not in CANONICAL and self.has(k))
+        return names + sorted(k for k in self.series if k not in CANONICAL and not k.startswith(LAYER_GRAD)
+                              and self.has(k))
+
+    def layer_grads(self) -> dict[str, np.ndarray]:
+        """Per-layer gradient norms, ``{layer: values}`` in the model's order (first layer first), where logged.
+
+        The Run keeps them under ``grad_norm/<name>`` (:data:`losslens.columns.LAYER_GRAD`), out of
+        :attr:`metrics`. A log of one norm per parameter tensor (Lightning's ``grad_norm()``: ``net.0.weight``,
+        ``net.0.bias``) is combined per module, as the 2-norm of its tensors' norms (the norm of their
+        gradients concatenated). A log whose names come sorted as text (Lightning's ``CSVLogger`` and
+        TensorBoard sort them: ``net.10`` before ``net.2``) is put in the order of the numbers in the names."""
+        keys = [k for k in self.series if k.startswith(LAYER_GRAD) and self.has(k)]
+        names = [k[len(LAYER_GRAD):] for k in keys]
+        if names == sorted(names):
+            order = sorted(range(len(names)), key=lambda i: _natural(names[i]))
+            keys, names = [keys[i] for i in order], [names[i] for i in order]
+        out: dict[str, np.ndarray] = {}
+        for key, name in zip(keys, names):
+            layer = layer_of(name)
+            sq = np.square(self.series[key])
+            out[layer] = np.sqrt(out[layer] ** 2 + sq) if layer in out else np.sqrt(sq)
+        return out
 
     def default_metric(self) -> str:
         """The series a diagnosis looks at: ``val_loss`` when logged, else ``val_acc``, else ``train_loss``.
@@ -349,6 +371,11 @@ class Run:
             merged[key] = out
         self.axis = uniq
         self.series = merged
+
+
+def _natural(name: str) -> list:
+    """Sort key reading the numbers in a name as numbers: ``net.2`` before ``net.10``."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
 
 
 def _is_sequence(v) -> bool:

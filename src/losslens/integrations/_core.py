@@ -28,7 +28,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import adversarial_pair, adversarial_players, canonical, map_columns, normalise, respell, spelt_as
+from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
+                       respell, spelt_as)
 from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning
 from ..facts.smoothing import theil_sen
 from ..run import Run
@@ -1158,20 +1159,31 @@ class GradientProbe:
     Cost: one copy of the weights and two fused norms per sample. The norms stay on the
     parameters' device until :meth:`pop_epoch`: converting each to a Python float at the
     sample would make the CPU wait for the GPU's queue to drain twice every ``every`` steps.
+
+    Given ``(name, tensor)`` pairs (``model.named_parameters()``), it also keeps each layer's norm,
+    ``grad_norm/<module>``: the parameters grouped by the module that owns them (``net.0.weight`` and
+    ``net.0.bias`` -> ``net.0``), at most ``layers`` groups (a deeper model is grouped by a shorter prefix of
+    its module paths: ``layer1.0``, then ``layer1``; runs of consecutive modules where even the top level
+    has more). From the per-tensor norms the global norm already needs: one scatter-add more a sample.
+    ``layers=0`` keeps the global norm only.
     """
 
-    def __init__(self, every: int = 16):
+    def __init__(self, every: int = 16, layers: int = 30):
         if every is not None and int(every) < 1:
             raise ValueError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
         self.every = None if every is None else int(every)
+        self.layers = int(layers)
         self.calls = 0
         self._first = True  # the first step of an epoch is always sampled (short epochs)
         self._snapshot = None
         self._grad: list = []   # 0-d tensors on the parameters' device, read at pop_epoch
         self._ratio: list = []  # (update norm, weight norm) pairs of 0-d tensors, likewise
+        self._layer: list = []  # (layer names, 1-d tensor of their norms), likewise
+        self._groups = (None, None, None)  # (parameter names, layer names, index tensor): computed once per names
 
     def observe(self, params) -> None:
-        """Call once per training step, after ``backward()``; ``params``: iterable of tensors."""
+        """Call once per training step, after ``backward()``; ``params``: iterable of tensors, or of
+        ``(name, tensor)`` pairs for the per-layer norms as well."""
         if self.every is None:
             return
         self.calls += 1
@@ -1182,6 +1194,9 @@ class GradientProbe:
         import torch
 
         params = [p for p in params if p is not None]
+        names = None
+        if params and isinstance(params[0], tuple):
+            names, params = [n for n, _ in params], [p for _, p in params]
         with torch.no_grad():
             if self._snapshot is not None:
                 now = [p.detach() for p in params]
@@ -1191,11 +1206,25 @@ class GradientProbe:
                                         torch.linalg.vector_norm(torch.stack(torch._foreach_norm(self._snapshot)))))
                 self._snapshot = None
             if sample:
-                grads = [p.grad for p in params if getattr(p, "grad", None) is not None]
+                has = [getattr(p, "grad", None) is not None for p in params]
+                grads = [p.grad.detach() for p, h in zip(params, has) if h]
                 if grads:
-                    self._grad.append(torch.linalg.vector_norm(
-                        torch.stack(torch._foreach_norm([g.detach() for g in grads]))))
+                    norms = torch.stack(torch._foreach_norm(grads))
+                    self._grad.append(torch.linalg.vector_norm(norms))
                     self._snapshot = [p.detach().clone() for p in params]
+                    if names is not None and self.layers > 0:
+                        self._observe_layers([n for n, h in zip(names, has) if h], norms)
+
+    def _observe_layers(self, names: list, norms) -> None:
+        """Each layer's gradient norm at this sample: the 2-norm of its tensors' norms."""
+        import torch
+
+        if self._groups[0] != names or self._groups[2].device != norms.device:
+            labels, index = layer_groups(names, self.layers)
+            self._groups = (names, labels, torch.tensor(index, device=norms.device))
+        _, labels, index = self._groups
+        sq = torch.zeros(len(labels), dtype=norms.dtype, device=norms.device).index_add_(0, index, norms * norms)
+        self._layer.append((labels, sq.sqrt()))
 
     def pop_epoch(self) -> dict[str, float]:
         """``{"grad_norm": mean, "update_ratio": mean}`` of this epoch's samples (absent when none)."""
@@ -1210,9 +1239,41 @@ class GradientProbe:
                 # Weights gone to inf give inf/inf: a NaN ratio is the honest record of that epoch, not a warning.
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out["update_ratio"] = float(np.mean(num[moved] / den[moved]))
-        self._grad, self._ratio = [], []
+        by_layer: dict[str, list] = {}
+        for labels, values in self._layer:
+            for label, v in zip(labels, values.float().cpu().numpy().astype(float)):
+                by_layer.setdefault(label, []).append(v)
+        # (A layer frozen or unfrozen mid-epoch averages the samples it had.)
+        out.update({LAYER_GRAD + label: float(np.mean(v)) for label, v in by_layer.items()})
+        self._grad, self._ratio, self._layer = [], [], []
         self._first = True
         return out
+
+
+def layer_groups(names: list[str], most: int = 30) -> tuple[list[str], list[int]]:
+    """``(layer names, the index of each parameter's layer)``: parameters grouped by the module that owns them
+    (:func:`losslens.columns.layer_of`), in the order they come; over ``most`` modules, by the longest prefix of
+    their paths that gives at most ``most`` (``layer1.0.conv1`` -> ``layer1.0`` -> ``layer1``); over ``most`` even
+    at the top level (a Sequential of 100 blocks), runs of consecutive ones named ``first..last``."""
+    seps = [layer_of(n) for n in names]
+    deepest = max((len(re.split(r"[./]", s)) for s in seps), default=1)
+    for depth in range(deepest, 0, -1):
+        cut = [_prefix(s, depth) for s in seps]
+        labels = list(dict.fromkeys(cut))
+        if len(labels) <= most:
+            return labels, [labels.index(c) for c in cut]
+    labels = list(dict.fromkeys(cut))
+    size = -(-len(labels) // most)
+    runs = [labels[i:i + size] for i in range(0, len(labels), size)]
+    names_of = [f"{r[0]}..{r[-1]}" if len(r) > 1 else r[0] for r in runs]
+    where = {label: i for i, r in enumerate(runs) for label in r}
+    return names_of, [where[c] for c in cut]
+
+
+def _prefix(path: str, depth: int) -> str:
+    """The first ``depth`` parts of a module path, keeping its separators (``a.b/c`` at 2 -> ``a.b``)."""
+    parts = re.split(r"([./])", path)
+    return "".join(parts[: 2 * depth - 1])
 
 
 def _host_floats(values) -> np.ndarray:

@@ -61,13 +61,14 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     ``min_confidence``, ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``: stop when
     the forecast gain to the last of ``fit``'s ``epochs`` is below it) plus
     ``grad_every``: sample gradient evidence every this many batches (torch backend only;
-    None switches it off).
+    None switches it off), and ``grad_layers``: at most this many layers' own gradient norms beside the global
+    one (``grad_norm/<layer>``; 0 switches them off).
     """
 
-    def __init__(self, *, grad_every: int | None = 16, **options):
+    def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, **options):
         super().__init__()
         self.watcher = Watcher(framework="keras", **options)
-        self.probe = GradientProbe(grad_every)
+        self.probe = GradientProbe(grad_every, layers=grad_layers)
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None
         self._siblings = []   # the other callbacks of this fit (lr schedulers among them)
@@ -98,7 +99,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         if not self._torch:
             return
         try:
-            self.probe.observe(v.value for v in self.model.trainable_variables)
+            self.probe.observe((v.path, v.value) for v in self.model.trainable_variables)
         except Exception as exc:  # never break training
             self._torch = False
             self.watcher.warn_once(exc, "gradient probe")

@@ -56,17 +56,18 @@ class LosslensCallback(WatcherViews, Callback):
     """Diagnose the run at every epoch end; report once; stop / restore / lower the lr on request.
 
     Parameters are those of :class:`~losslens.integrations._core.Watcher` plus
-    ``grad_every`` (sample gradient evidence every this many optimizer steps; None: off).
+    ``grad_every`` (sample gradient evidence every this many optimizer steps; None: off), ``grad_layers`` (at
+    most this many layers' own gradient norms beside the global one, ``grad_norm/<module>``; 0: off).
     ``save_path`` defaults to ``losslens.json`` in the trainer's log directory; pass None
     to save nothing.
     """
 
-    def __init__(self, *, grad_every: int | None = 16, save_path=_DEFAULT, **options):
+    def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, save_path=_DEFAULT, **options):
         super().__init__()
         self._default_save = save_path is _DEFAULT
         self.watcher = Watcher(framework="lightning", save_path=None if self._default_save else save_path,
                                **options)
-        self.probe = GradientProbe(grad_every)
+        self.probe = GradientProbe(grad_every, layers=grad_layers)
         self.best_state = None
         self._val_ran = False
         self._loss_sum = None   # the losses training_step returned this epoch (per-step logging)
@@ -107,7 +108,7 @@ class LosslensCallback(WatcherViews, Callback):
         if self.probe.every is None:
             return
         try:
-            self.probe.observe(p for p in pl_module.parameters() if p.requires_grad)
+            self.probe.observe((n, p) for n, p in pl_module.named_parameters() if p.requires_grad)
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")

@@ -16,7 +16,8 @@
     monitor.finish()
 
 ``step(loss)`` averages the training loss over the epoch (without a device sync per step); every
-``grad_every`` optimizer steps the global gradient norm and the update-to-weight ratio are recorded, from
+``grad_every`` optimizer steps the global gradient norm, each layer's (``grad_norm/<module>``) and the
+update-to-weight ratio are recorded, from
 the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
 ``GradScaler`` are all read right; without an optimizer, at ``step`` after ``backward()``); ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
 """
@@ -56,6 +57,9 @@ class Monitor(WatcherViews):
         OneCycleLR at its ``total_steps``): a curve flat at the current lr is not finished.
     grad_every : int or None
         Sample gradient evidence every this many optimizer steps (None: off).
+    grad_layers : int
+        At most this many layers' own gradient norms beside the global one, ``grad_norm/<module>``: the
+        parameters grouped by the module that owns them, by a shorter module path where there are more (0: off).
     epochs : int or None
         Epochs the loop is planned to run: the horizon of ``stop_gain`` (stop when going on is
         forecast to improve ``monitor`` by less than that fraction).
@@ -67,14 +71,14 @@ class Monitor(WatcherViews):
     """
 
     def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,
-                 first_epoch: int = 0, epochs: int | None = None, **options):
+                 grad_layers: int = 30, first_epoch: int = 0, epochs: int | None = None, **options):
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.watcher = Watcher(framework="torch", **options)
         if epochs is not None:
             self.watcher.plan(first_epoch + int(epochs) - 1, f"epochs={int(epochs)}")
-        self.probe = GradientProbe(grad_every if model is not None else None)
+        self.probe = GradientProbe(grad_every if model is not None else None, layers=grad_layers)
         # Gradients are sampled inside optimizer.step() (its pre-step hook), as Lightning's on_before_optimizer_step
         # does, not at step(): there a loop accumulating gradients over k batches had not stepped since the last
         # sample (update_ratio 0 in 5 of 6 epochs at k = 4), a loop calling zero_grad() before step() left no
@@ -98,7 +102,7 @@ class Monitor(WatcherViews):
                 self._loss_n += 1
             model = model if model is not None else self.model
             if model is not None and self.probe.every is not None and self._hook is None:
-                self.probe.observe(p for p in model.parameters() if p.requires_grad)
+                self.probe.observe((n, p) for n, p in model.named_parameters() if p.requires_grad)
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "step")
@@ -107,7 +111,7 @@ class Monitor(WatcherViews):
         if self.probe.every is None:
             return
         try:
-            self.probe.observe(p for p in self.model.parameters() if p.requires_grad)
+            self.probe.observe((n, p) for n, p in self.model.named_parameters() if p.requires_grad)
         except Exception as exc:  # never break training
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")

@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, is_validation, map_columns, normalise
+from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, canonical, is_validation, layer_grad,
+                       map_columns, normalise)
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import natural_key, warn
@@ -129,6 +130,9 @@ def column_name(tag: str) -> str:
     Axis counters come back as ``'epoch'``/``'step'``. A tag that maps to nothing known keeps
     its normalised name.
     """
+    layer = layer_grad(tag)
+    if layer is not None:  # a layer's gradient norm keeps the layer's own spelling: one of a group
+        return LAYER_GRAD + layer
     norm = normalise(tag)
     tokens = [t for t in norm.split("_") if t]
     if len(tokens) > 1 and tokens[0] == "epoch":  # Keras: epoch_loss, epoch_learning_rate
