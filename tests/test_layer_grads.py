@@ -75,3 +75,56 @@ def test_layer_groups_stay_few_on_a_deep_model():
     assert labels[:2] == ["layer1.0", "layer1.1"] and labels[-1] == "fc" and len(labels) == 13
     labels, index = layer_groups([f"{i}.weight" for i in range(100)], most=30)
     assert len(labels) <= 30 and labels[0] == "0..3" and index[:5] == [0, 0, 0, 0, 1]
+
+
+@pytest.mark.parametrize("name", SIGMOID)
+def test_a_vanishing_gradient_is_the_evidence_of_the_stuck_sigmoid_net(name):
+    """The 10-layer sigmoid MLP read stuck_at_init with no word on why; its first layer's gradient is 2.6e-8 of the
+    last layer's from the first epoch to the last. The same depth with ReLU and He init at the same SGD(0.01)
+    reaches val 0.112 (make.out: cf_relu_he_sgd), so the action that changes the gradient's path comes first."""
+    from losslens.diagnosis import GRADIENT_PATH
+
+    d = losslens.diagnose(HERE / name)
+    assert d.verdict == "stuck_at_init"
+    said = [e for e in d.cause.evidence if e.startswith("the first layer's gradient")]
+    assert len(said) == 1 and "of the last layer's" in said[0] and "vanishes" in said[0]
+    assert d.cause.actions[0] == GRADIENT_PATH
+    g = d.facts.layer_grads
+    assert g.first_to_last < 1e-6 and g.first_to_last_late < 1e-6 and g.zero == ()
+    assert d.to_dict()["facts"]["layer_grads"]["layers"][0] in ("0", "net.0", "layer0")
+
+
+def test_a_healthy_deep_relu_net_gets_no_layer_evidence():
+    """ReLU, He init, Adam: the first layer's gradient 1.2-2.3x the last layer's; the verdict (overfitting) is the
+    one it had without the per-layer norms, and nothing is said of them."""
+    d = losslens.diagnose(HERE / "relu_monitor.json")
+    assert d.verdict == "overfitting"
+    assert 0.1 < d.facts.layer_grads.first_to_last < 10
+    assert not any("layer" in e for c in d.causes for e in c.evidence)
+    # Their gradients shrank as the training loss went to 1e-4: every layer's last quarter < 1/10 of its start.
+    assert all(s < 0.1 for s in d.facts.layer_grads.shrink)
+
+
+def test_layers_whose_gradient_is_exactly_zero_are_named():
+    """Every unit after the first layer dead for every input (its bias at -10): 9 of the 10 layers get exactly 0
+    gradient at every point; the run sits at ln 10. Said as zero gradients (not as a vanishing share) and the
+    initialization / activations check comes first."""
+    d = losslens.diagnose(HERE / "dead_relu_monitor.json")
+    assert d.verdict == "stuck_at_init"
+    said = [e for e in d.cause.evidence if "exactly 0" in e]
+    assert len(said) == 1 and "9 of the 10 layers" in said[0]
+    assert not any(e.startswith("the first layer's gradient") for e in d.cause.evidence)
+    assert d.cause.actions[0].startswith("check the initialization and activations")
+
+
+def test_the_chart_draws_at_most_eight_layers_first_and_last_named():
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import chart_data
+
+    data = chart_data(losslens.diagnose(HERE / "lightning_sigmoid" / "metrics.csv"))
+    [panel] = [p for p in data["panels"] if p["title"].startswith("grad norm by layer")]
+    labels = [s["label"] for s in panel["series"]]
+    assert panel["title"] == "grad norm by layer (8 of 10)" and panel["logy"]
+    assert labels[0] == "net.0 (first)" and labels[-1] == "net.18 (last)" and len(labels) == 8
+    # The global norm keeps its own panel; the per-parameter columns draw no panel of their own.
+    assert sum(p["title"] == "grad norm" for p in data["panels"]) == 1 and len(data["panels"]) == 3

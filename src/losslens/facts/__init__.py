@@ -7,7 +7,7 @@ own module and is a pure function of arrays:
 - :mod:`.plateau` — the plateau onset X with a bootstrap interval, and the phases
 - :mod:`.trend` — the tail slope and its significance; how straight the descent is
 - :mod:`.generalization` — validation minimum, rise after it, generalization gap
-- :mod:`.optimizer` — lr schedule, oscillation at the floor, gradient-norm decay
+- :mod:`.optimizer` — lr schedule, oscillation at the floor, gradient-norm decay, each layer's gradient
 - :mod:`.chance` — chance level for K classes and validation accuracy against it
 - :mod:`.divergence` — NaN/inf and sustained growth
 - :mod:`.learning_curve` — the gain from doubling the data, when a learning curve was measured
@@ -34,7 +34,8 @@ from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import LrPhases, OptimizerFacts, lr_phases, optimizer_facts, oscillation, peak_lr_relapse, spikes
+from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_facts, lr_phases, optimizer_facts,
+                        oscillation, peak_lr_relapse, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
@@ -91,6 +92,7 @@ class Facts:
     elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
+    layer_grads: LayerGradFacts | None = None  # each layer's gradient norm, where logged (optimizer.layer_grad_facts)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -101,7 +103,7 @@ class Facts:
         out["direction_assumed"] = self.direction_assumed
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
-                     "train_lr_phases", "elbo", "adversarial", "staircase"):
+                     "train_lr_phases", "elbo", "adversarial", "staircase", "layer_grads"):
             value = getattr(self, name)
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
@@ -264,7 +266,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric),
-                 adversarial=adversarial_facts(run, metric), staircase=run_staircase(run))
+                 adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
+                 layer_grads=layer_grad_facts(run.layer_grads(), run.axis))
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:

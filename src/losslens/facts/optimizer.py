@@ -1,4 +1,4 @@
-"""What the optimizer's own logs say: the lr schedule, oscillation and gradient-norm decay."""
+"""What the optimizer's own logs say: the lr schedule, oscillation, gradient-norm decay and each layer's gradient."""
 
 from __future__ import annotations
 
@@ -225,3 +225,38 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
             falling, rising = bool(np.all(step < -bar)), bool(np.all(step > bar))
     return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top,
                           falling, rising, first)
+
+
+@dataclass
+class LayerGradFacts:
+    """Per-layer gradient norms (:meth:`losslens.run.Run.layer_grads`): which layers' gradients were small, or
+    shrank. Medians over the first 10% of a layer's logged points ("early") and its last quarter ("late")."""
+    layers: tuple                    # layer names, first (input side) to last
+    since: float                     # axis value of the first point a layer's norm was logged at
+    first_to_last: float | None      # the first layer's early norm / the last layer's (1e-5: vanished on the way back)
+    first_to_last_late: float | None  # the same, late
+    shrink: tuple                    # per layer: late / early (0.1: fell 10x; the healthy fall as the loss flattens)
+    zero: tuple                      # layers whose norm is exactly 0 at every point logged: no gradient ever reached them
+
+
+def layer_grad_facts(layers: dict, axis: np.ndarray) -> LayerGradFacts | None:
+    """:class:`LayerGradFacts` of ``{layer: norms}`` in model order (arrays on ``axis``); None for fewer than 2 layers
+    or fewer than 4 points logged."""
+    rows = {k: v for k, v in layers.items() if np.isfinite(v).sum() >= 4}
+    if len(rows) < 2:
+        return None
+    early, late = {}, {}
+    for k, v in rows.items():
+        g = v[np.isfinite(v)]
+        early[k] = float(median(g[: max(1, g.shape[0] // 10)]))
+        late[k] = float(median(g[-max(1, g.shape[0] // 4):]))
+    names = tuple(rows)
+    first, last = names[0], names[-1]
+
+    def ratio(a, b):
+        return a / b if b > 0 else None
+
+    shrink = tuple(ratio(late[k], early[k]) for k in names)
+    zero = tuple(k for k in names if not np.any(rows[k][np.isfinite(rows[k])]))
+    since = float(min(axis[np.isfinite(v)][0] for v in rows.values()))
+    return LayerGradFacts(names, since, ratio(early[first], early[last]), ratio(late[first], late[last]), shrink, zero)

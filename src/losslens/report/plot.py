@@ -39,9 +39,45 @@ PANEL_SERIES = (
     ("learning rate", [("lr", "lr", "#6c757d")], True),
     ("grad norm", [("grad_norm", "grad norm", "#9c6ade")], True),
 )
+#: Per-layer gradient norms, first layer to last (viridis' ends and six steps between; the first layer dark).
+LAYER_COLORS = ("#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39", "#e3c800")
+LAYER_LINES = len(LAYER_COLORS)  # the most layers drawn: more is a tangle nobody reads
 
 
 # ---- data ------------------------------------------------------------------------------------
+def _log_panel(series: list[dict], log_ok: bool) -> bool:
+    """A panel on a log axis: allowed for its kind, its values all positive and spanning more than 20x."""
+    vals = np.array([v for s in series for v in s["values"] if v is not None], dtype=float)
+    vals = vals[np.isfinite(vals)]
+    return bool(log_ok and vals.size and np.all(vals > 0) and vals.max() / vals.min() > 20)
+
+
+def _layer_panel(run, keep) -> dict | None:
+    """The "grad norm by layer" panel (:meth:`losslens.run.Run.layer_grads`): at most :data:`LAYER_LINES` layers --
+    the first, the last, the smallest and largest gradient (median over the run), then layers evenly between --,
+    coloured in model order; None where no layer's norm was logged."""
+    layers = run.layer_grads() if hasattr(run, "layer_grads") else {}
+    if not layers:
+        return None
+    names = list(layers)
+    level = [float(np.nanmedian(v)) if np.isfinite(v).any() else np.nan for v in layers.values()]
+    chosen = {0, len(names) - 1}
+    if np.isfinite(level).any():
+        chosen |= {int(np.nanargmin(level)), int(np.nanargmax(level))}
+    for i in np.linspace(0, len(names) - 1, LAYER_LINES).round().astype(int):
+        if len(chosen) >= LAYER_LINES:
+            break
+        chosen.add(int(i))
+    series = []
+    for i in sorted(chosen):
+        tone = LAYER_COLORS[round(i / max(1, len(names) - 1) * (LAYER_LINES - 1))]
+        where = " (first)" if i == 0 else " (last)" if i == len(names) - 1 else ""
+        series.append({"key": "grad_norm/" + names[i], "label": names[i] + where, "color": tone,
+                       "values": _list(np.asarray(layers[names[i]], dtype=float)[keep])})
+    shown = "" if len(chosen) == len(names) else f" ({len(chosen)} of {len(names)})"
+    return {"title": "grad norm by layer" + shown, "logy": _log_panel(series, True), "series": series}
+
+
 def smooth(y: np.ndarray) -> np.ndarray:
     """The smoothed curve drawn on charts, shape (n,) -> (n,).
 
@@ -287,10 +323,10 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
                 series.append({"key": key, "label": label, "color": color,
                                "values": _list(np.asarray(run.series[key], dtype=float)[keep])})
         if series:
-            vals = np.concatenate([np.asarray(run.series[s["key"]], dtype=float) for s in series])
-            vals = vals[np.isfinite(vals)]
-            logy_p = bool(log_ok and vals.size and np.all(vals > 0) and vals.max() / vals.min() > 20)
-            panels.append({"title": title, "logy": logy_p, "series": series})
+            panels.append({"title": title, "logy": _log_panel(series, log_ok), "series": series})
+    layers = _layer_panel(run, keep)
+    if layers is not None:
+        panels.append(layers)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
