@@ -122,9 +122,27 @@ def test_the_chart_draws_at_most_eight_layers_first_and_last_named():
     from losslens.report.plot import chart_data
 
     data = chart_data(losslens.diagnose(HERE / "lightning_sigmoid" / "metrics.csv"))
-    [panel] = [p for p in data["panels"] if p["title"].startswith("grad norm by layer")]
+    [panel] = [p for p in data["panels"] if p["title"].startswith("layer grads")]
     labels = [s["label"] for s in panel["series"]]
-    assert panel["title"] == "grad norm by layer (8 of 10)" and panel["logy"]
+    assert panel["layers"] == 10 and panel["logy"]
     assert labels[0] == "net.0 (first)" and labels[-1] == "net.18 (last)" and len(labels) == 8
     # The global norm keeps its own panel; the per-parameter columns draw no panel of their own.
     assert sum(p["title"] == "grad norm" for p in data["panels"]) == 1 and len(data["panels"]) == 3
+
+
+def test_keras_callback_groups_by_layer_on_the_torch_backend():
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("the gradient probe reads torch tensors")
+    from losslens.integrations.keras import LosslensCallback
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    x = np.random.default_rng(0).random((128, 4)).astype("float32")
+    cb = LosslensCallback(verbose=0, grad_every=1, time_budget_ms=None, save_path=None)
+    model.fit(x, x.sum(1, keepdims=True), validation_split=0.25, epochs=3, batch_size=32, verbose=0, callbacks=[cb])
+    layers = cb.run().layer_grads()
+    # kernel and bias of each Dense together (names as Keras numbers them in this process)
+    assert [k.rsplit("/", 1)[-1] for k in layers] == [layer.name for layer in model.layers]
+    assert all(np.isfinite(v).all() and (v > 0).all() for v in layers.values())

@@ -53,9 +53,9 @@ def _log_panel(series: list[dict], log_ok: bool) -> bool:
 
 
 def _layer_panel(run, keep) -> dict | None:
-    """The "grad norm by layer" panel (:meth:`losslens.run.Run.layer_grads`): at most :data:`LAYER_LINES` layers --
-    the first, the last, the smallest and largest gradient (median over the run), then layers evenly between --,
-    coloured in model order; None where no layer's norm was logged."""
+    """The "layer grads" panel, each layer's gradient norm (:meth:`losslens.run.Run.layer_grads`): at most
+    :data:`LAYER_LINES` layers -- the first, the last, the smallest and largest gradient (median over the run), then
+    layers evenly between --, coloured in model order (``layers``: how many were logged); None where none was."""
     layers = run.layer_grads() if hasattr(run, "layer_grads") else {}
     if not layers:
         return None
@@ -74,8 +74,8 @@ def _layer_panel(run, keep) -> dict | None:
         where = " (first)" if i == 0 else " (last)" if i == len(names) - 1 else ""
         series.append({"key": "grad_norm/" + names[i], "label": names[i] + where, "color": tone,
                        "values": _list(np.asarray(layers[names[i]], dtype=float)[keep])})
-    shown = "" if len(chosen) == len(names) else f" ({len(chosen)} of {len(names)})"
-    return {"title": "grad norm by layer" + shown, "logy": _log_panel(series, True), "series": series}
+    # (The title names no count: a panel's label runs along its 1.1-inch height, and the legend says which.)
+    return {"title": "layer grads", "logy": _log_panel(series, True), "series": series, "layers": len(names)}
 
 
 def smooth(y: np.ndarray) -> np.ndarray:
