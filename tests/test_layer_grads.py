@@ -67,6 +67,18 @@ def test_monitor_records_each_layer_and_can_be_switched_off():
     assert runs[1].layer_grads() == {} and runs[1].has("grad_norm")
 
 
+def test_a_module_path_is_read_as_a_layer_a_parameter_as_its_module():
+    """The callbacks record module paths, read again as layer names: a module named like a tensor of another
+    framework (torch's ``bert.embeddings``) must stay a module, while Keras' ``embedding/embeddings`` variable and
+    torch's ``lstm.weight_ih_l0`` are tensors of theirs."""
+    from losslens.columns import layer_of
+
+    assert [layer_of(n) for n in ("bert.embeddings", "bert.embeddings.word_embeddings.weight", "lstm.weight_ih_l0",
+                                  "sequential/embedding/embeddings", "sequential/dense", "net.0")] == \
+        ["bert.embeddings", "bert.embeddings.word_embeddings", "lstm", "sequential/embedding", "sequential/dense",
+         "net.0"]
+
+
 def test_layer_groups_stay_few_on_a_deep_model():
     from losslens.integrations._core import layer_groups
 

@@ -256,9 +256,13 @@ LAYER_GRAD = "grad_norm/"
 _LAYER_GRAD = re.compile(r"^(?:grad_(?:[\d.]+|inf)_norm|grad_norms?|gradient_norms?|gradients?|grads?)/(?P<name>.+?)"
                          r"(?:_step|_epoch)?$", re.IGNORECASE)
 _NOT_A_LAYER = ("total", "global", "all", "norm", "mean", "max", "min")
-# A parameter tensor's own name after its module's path (``net.0.weight``, ``lstm.weight_ih_l0``, Keras'
-# ``dense/kernel``): the norms of one module's tensors combine into the module's.
-_PARAMETER_LEAF = re.compile(r"^(?:\w*_)?(?:weight|bias|kernel|gamma|beta|scale|embeddings?)(?:_\w+)?$")
+# A parameter tensor's own name after its module's path (torch's ``net.0.weight``, ``lstm.weight_ih_l0``,
+# ``attn.in_proj_bias``; Keras' ``dense/kernel``, ``layer_normalization/gamma``): the norms of one module's tensors
+# combine into the module's. Only names no module takes: a module path (what the callbacks record) is read again
+# here, and torch's ``bert.embeddings`` is a module, Keras' ``embedding/embeddings`` a variable.
+_PARAMETER_LEAF = {".": re.compile(r"^(?:\w*_)?(?:weight|bias)(?:_\w+)?$"),
+                   "/": re.compile(r"^(?:kernel|bias|gamma|beta|embeddings|moving_mean|moving_variance|"
+                                   r"recurrent_kernel|scale|offset)$")}
 
 
 def layer_grad(column: str) -> str | None:
@@ -275,7 +279,7 @@ def layer_of(name: str) -> str:
     """The module a parameter tensor belongs to (``net.0.weight`` -> ``net.0``, ``dense/kernel`` -> ``dense``); a
     name that already names a module is returned as it is."""
     head, sep, leaf = max(name.rpartition("."), name.rpartition("/"), key=lambda t: len(t[0]))
-    return head if sep and head and _PARAMETER_LEAF.match(leaf) else name
+    return head if sep and head and _PARAMETER_LEAF[sep].match(leaf) else name
 
 
 def normalise(name: str) -> str:
