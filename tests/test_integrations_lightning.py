@@ -497,3 +497,32 @@ def test_lightning_fast_dev_run_saves_nothing(tmp_path, monkeypatch):
     cb = LosslensCallback(save_path=tmp_path / "smoke.json")
     L.Trainer(fast_dev_run=True, callbacks=[cb], enable_model_summary=False).fit(model, train, val)
     assert [p.name for p in tmp_path.iterdir()] == ["smoke.json"]
+
+
+@pytest.mark.parametrize("every", [{"val_check_interval": 0.5}, {"val_check_interval": 0.3},
+                                   {"val_check_interval": 8}, {"check_val_every_n_epoch": 2},
+                                   {"val_check_interval": 50, "check_val_every_n_epoch": None}])
+def test_the_callbacks_run_is_the_one_its_csvlogger_file_reads_as(tmp_path, every):
+    """One fit with the CSVLogger and the callback. Validation checked twice an epoch (0.5), at 30/60/90% (0.3)
+    or every 8 of 32 batches: the metrics.csv reads on the step axis, every check a point; the callback kept one
+    row an epoch, the epoch's last check (the 0.3 run's, none: its epoch ends between checks, and the row held
+    the 90% check again). Every other epoch, or every 50 batches across epochs: one axis of epochs, gaps where
+    none ran."""
+    from lightning.pytorch.loggers import CSVLogger
+
+    torch.manual_seed(0)
+    cb = LosslensCallback(verbose=0)
+    t = L.Trainer(max_epochs=6, callbacks=[cb], logger=CSVLogger(tmp_path, name="run"), enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False, log_every_n_steps=8, accelerator="cpu",
+                  devices=1, **every)
+    t.fit(Regressor(), *loaders())
+    [logged] = losslens.read(f"{t.logger.log_dir}/metrics.csv")
+    for live in (cb.run(), losslens.read(f"{t.logger.log_dir}/losslens.json")[0]):
+        assert live.axis_name == logged.axis_name
+        np.testing.assert_array_equal(live.axis, logged.axis)
+        for name in ("val_loss", "train_loss", *(("epoch_frac",) if logged.axis_name == "step" else ())):
+            np.testing.assert_allclose(live.series[name], logged.series[name], rtol=1e-6)
+    if every.get("val_check_interval", 1) != 50 and "check_val_every_n_epoch" not in every:
+        assert logged.axis_name == "step" and cb.watcher.horizon == logged.axis[-1]  # max_epochs' last step
+        d, d_live = losslens.diagnose(logged), losslens.diagnose(cb.run())
+        assert (d.verdict, d.plateau_epoch) == (d_live.verdict, d_live.plateau_epoch)

@@ -11,7 +11,11 @@ Reads what the LightningModule logs with ``self.log`` (``train_loss``/``loss``,
 ``val_loss``, accuracies ...; epoch-level values, so log with ``on_epoch=True``) from
 ``trainer.callback_metrics`` at each training-epoch end (validation has run by then), the
 learning rate from the first optimizer, and samples gradient evidence in
-``on_before_optimizer_step`` every ``grad_every`` steps. The run is saved to ``save_path``,
+``on_before_optimizer_step`` every ``grad_every`` steps. Validation checked several times an epoch
+(``val_check_interval=0.5``, or every 50 batches of a longer epoch) puts the run on the step axis, a row at
+each check as the ``CSVLogger``'s ``metrics.csv`` has it (the step Lightning logs it at, the epoch beside it
+as ``epoch_frac``) and the training values on the epoch's last row: the run the CSV reader makes of that
+file, where one row an epoch kept its last check only. The run is saved to ``save_path``,
 by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
 ``pytorch_lightning``.
 
@@ -45,7 +49,7 @@ except ImportError:  # the older package name
         raise MissingExtraError("losslens.integrations.lightning needs Lightning: "
                                 "pip install 'losslens[lightning]'") from exc
 
-from ..columns import canonical
+from ..columns import canonical, is_validation
 from ._core import GradientProbe, Watcher, WatcherViews, _to_float
 from .torch import copy_state, module_frozen, optimizer_decay, set_lr, torch_schedule
 
@@ -70,6 +74,7 @@ class LosslensCallback(WatcherViews, Callback):
         self.probe = GradientProbe(grad_every, layers=grad_layers)
         self.best_state = None
         self._val_ran = False
+        self._per_check = False  # validation several times an epoch: a row per check, on the step axis
         self._loss_sum = None   # the losses training_step returned this epoch (per-step logging)
         self._loss_n = 0
         self._loss_last = None
@@ -95,10 +100,14 @@ class LosslensCallback(WatcherViews, Callback):
 
     def on_train_start(self, trainer, pl_module):
         try:
-            # For stop_gain: the last epoch planned (here, not at fit start: max_steps needs the batches per epoch,
-            # known once the training data is set up). A further fit with this callback (a new Trainer, as
+            if not self.watcher.axis and _checks_per_epoch(trainer) >= 2 and _logged_step(trainer) is not None:
+                self._per_check = True
+                self.watcher.axis_name = "step"
+            # For stop_gain: the last epoch (step) planned (here, not at fit start: max_steps needs the batches per
+            # epoch, known once the training data is set up). A further fit with this callback (a new Trainer, as
             # fine-tuning after a frozen phase may use) goes on with the run (Watcher.begin_fit).
-            self.watcher.begin_fit(_planned_last_epoch(trainer, pl_module), "the Trainer's max_epochs / max_steps")
+            self.watcher.begin_fit(_planned_end(trainer, pl_module, self.watcher.axis_name),
+                                   "the Trainer's max_epochs / max_steps")
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
         # Once: configure_optimizers has run by now.
@@ -126,8 +135,20 @@ class LosslensCallback(WatcherViews, Callback):
             self.watcher.warn_once(exc, "reading training_step's loss")
 
     def on_validation_epoch_end(self, trainer, pl_module):
-        if not trainer.sanity_checking:
+        if not trainer.sanity_checking and not self._per_check:
             self._val_ran = True
+
+    def on_validation_end(self, trainer, pl_module):
+        if not self._per_check or trainer.sanity_checking or not _fitting(trainer):
+            return
+        try:
+            if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+                self._val_ran = True  # the epoch's own row, with its training values, comes at its end
+                return
+            logs = {k: v for k, v in trainer.callback_metrics.items() if is_validation(str(k))}
+            self._record(trainer, pl_module, _logged_step(trainer), logs)
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"validation at step {trainer.global_step}")
 
     def on_train_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking:
@@ -135,30 +156,43 @@ class LosslensCallback(WatcherViews, Callback):
         try:
             logs = dict(trainer.callback_metrics)
             if not self._val_ran:
-                # No validation this epoch (check_val_every_n_epoch > 1): callback_metrics still
-                # hold the last validation values, which must not be recorded again.
+                # No validation this epoch (check_val_every_n_epoch > 1), or none at its end (its checks
+                # were recorded as they ran): callback_metrics still hold the last validation values,
+                # which must not be recorded again.
                 logs = {k: v for k, v in logs.items() if not str(k).lower().startswith(("val", "valid"))}
             self._val_ran = False
             self._epoch_train_loss(trainer, pl_module, logs)
-            configs = getattr(trainer, "lr_scheduler_configs", None) or []
-            self.watcher.read_frozen(lambda: module_frozen(pl_module))
+            if self._per_check:
+                # Lightning logs an epoch's own values at its last step (the step counter has moved past it).
+                self._record(trainer, pl_module, _logged_step(trainer) - 1, logs)
+                return
             if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
                 self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
             at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
-            decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer),
-                                              extra=self.probe.pop_epoch(),
-                                              schedule=torch_schedule([c.scheduler for c in configs]))
-            if decision.improved and self.watcher.restore_best_weights:
-                self.best_state = copy_state(pl_module)
-            if decision.new_lr is not None and trainer.optimizers:
-                scheds = [c.scheduler for c in getattr(trainer, "lr_scheduler_configs", [])]
-                set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
-            if decision.stop:
-                trainer.should_stop = True
-                if decision.restore and self.best_state is not None:
-                    pl_module.load_state_dict(self.best_state)
+            self._record(trainer, pl_module, at, logs)
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {trainer.current_epoch} end")
+
+    def _record(self, trainer, pl_module, at, logs):
+        """One row at ``at`` (an epoch, or on the step axis a step), then what the diagnosis decided."""
+        configs = getattr(trainer, "lr_scheduler_configs", None) or []
+        self.watcher.read_frozen(lambda: module_frozen(pl_module))
+        extra = self.probe.pop_epoch()
+        if self._per_check:
+            if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
+                self.watcher.carry_on(at, saved=self._saved)
+            extra["epoch_frac"] = float(trainer.current_epoch)  # the metrics.csv's epoch column
+        decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer), extra=extra,
+                                          schedule=torch_schedule([c.scheduler for c in configs]))
+        if decision.improved and self.watcher.restore_best_weights:
+            self.best_state = copy_state(pl_module)
+        if decision.new_lr is not None and trainer.optimizers:
+            scheds = [c.scheduler for c in configs]
+            set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
+        if decision.stop:
+            trainer.should_stop = True
+            if decision.restore and self.best_state is not None:
+                pl_module.load_state_dict(self.best_state)
 
     def on_fit_end(self, trainer, pl_module):
         try:
@@ -209,22 +243,51 @@ class LosslensCallback(WatcherViews, Callback):
             return None
 
 
-def _planned_last_epoch(trainer, pl_module) -> int | None:
-    """The last epoch the Trainer will run, counted from 0: ``max_epochs - 1``, or the epoch that reaches
-    ``max_steps`` where that comes first. ``Trainer(max_steps=...)`` alone sets ``max_epochs`` to -1, and
-    without this the run had no planned end. None: neither is set, or the optimizer steps per epoch are
-    unknown (an iterable dataset of no length, manual optimization)."""
-    ends = []
-    if trainer.max_epochs is not None and trainer.max_epochs > 0:
-        ends.append(trainer.max_epochs - 1)
-    max_steps = getattr(trainer, "max_steps", -1)
+def _planned_end(trainer, pl_module, unit: str = "epoch") -> int | None:
+    """The last epoch (``unit="step"``: the last step, as Lightning logs steps) the Trainer will run, counted
+    from 0: ``max_epochs - 1``, or the epoch that reaches ``max_steps`` where that comes first.
+    ``Trainer(max_steps=...)`` alone sets ``max_epochs`` to -1, and without this the run had no planned end.
+    None: neither is set, or the optimizer steps per epoch are unknown (an iterable dataset of no length,
+    manual optimization)."""
     batches = getattr(trainer, "num_training_batches", math.inf)
-    if (max_steps is not None and max_steps > 0 and math.isfinite(batches) and batches > 0
-            and pl_module.automatic_optimization):
+    per_epoch = None
+    if math.isfinite(batches) and batches > 0 and pl_module.automatic_optimization:
         # Lightning steps the optimizer at an epoch's last batch too, a partial accumulation.
         per_epoch = math.ceil(batches / trainer.accumulate_grad_batches)
-        ends.append(math.ceil(max_steps / per_epoch) - 1)
-    return min(ends) if ends else None
+    max_steps = getattr(trainer, "max_steps", -1)
+    steps = [max_steps] if max_steps is not None and max_steps > 0 and per_epoch is not None else []
+    if trainer.max_epochs is not None and trainer.max_epochs > 0:
+        if unit == "epoch":
+            return min([trainer.max_epochs - 1] + [math.ceil(s / per_epoch) - 1 for s in steps])
+        if per_epoch is not None:
+            steps.append(trainer.max_epochs * per_epoch)
+    if not steps:
+        return None
+    return math.ceil(min(steps) / per_epoch) - 1 if unit == "epoch" else min(steps) - 1
+
+
+def _checks_per_epoch(trainer) -> float:
+    """How many times the Trainer validates in a training epoch: its batches over ``val_check_batch`` (set
+    from ``val_check_interval`` once the data is set up); 0 where unknown (an iterable dataset of no length,
+    a time interval)."""
+    batches, every = getattr(trainer, "num_training_batches", math.inf), getattr(trainer, "val_check_batch", None)
+    if getattr(trainer, "_val_check_time_interval", None) is not None or not isinstance(every, (int, float)) \
+            or not (math.isfinite(batches) and math.isfinite(every) and every > 0):
+        return 0.0
+    return batches / every
+
+
+def _logged_step(trainer) -> int | None:
+    """The step Lightning's loggers write a value logged now at (``metrics.csv``'s ``step``): the batches that
+    stepped the optimizer so far (a private counter; None where this Lightning has none)."""
+    n = getattr(getattr(getattr(trainer, "fit_loop", None), "epoch_loop", None), "_batches_that_stepped", None)
+    return n if isinstance(n, int) else None
+
+
+def _fitting(trainer) -> bool:
+    """Validation inside ``fit``, not ``trainer.validate()`` after it."""
+    fn = getattr(getattr(trainer, "state", None), "fn", None)
+    return str(getattr(fn, "value", fn)) == "fit"
 
 
 def _per_step_only(trainer) -> list | None:
