@@ -418,6 +418,34 @@ def test_a_keras_training_function_returning_its_history_is_verified():
     assert v.holds("converged") is False  # twice the epochs gain 64%: it had not converged
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("returns", ["metrics.csv", "log_dir", "losslens.json", "callback"])
+def test_a_lightning_training_function_s_run_is_named_after_the_function(tmp_path, returns):
+    """Was "version_0: still_improving ..." (the CSVLogger's folder for the baseline's fit; lr x 10's was version_1),
+    "losslens" (the callback's default file) or "lightning" (its run()); a Keras or torch history is "train"."""
+    L = pytest.importorskip("lightning.pytorch")
+    from lightning.pytorch.loggers import CSVLogger
+
+    from losslens.integrations.lightning import LosslensCallback
+    from lightning_models import LinearRegressor, linear_loaders
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        torch = pytest.importorskip("torch")
+        torch.manual_seed(seed)
+        cb = LosslensCallback(verbose=0)
+        t = L.Trainer(max_epochs=round(12 * epochs_factor), logger=CSVLogger(tmp_path, name="linear"),
+                      callbacks=[cb], enable_progress_bar=False, enable_model_summary=False,
+                      enable_checkpointing=False, accelerator="cpu", devices=1)
+        t.fit(LinearRegressor(lr=1e-3 * lr_factor), *linear_loaders(800, [(0, 640), (640, 800)]))
+        return {"metrics.csv": f"{t.logger.log_dir}/metrics.csv", "log_dir": t.logger.log_dir,
+                "losslens.json": f"{t.logger.log_dir}/losslens.json", "callback": cb.run()}[returns]
+
+    v = verify(train, causes=["lr_too_low"], progress=False)
+    assert v.diagnosis.run_name == "train", v.diagnosis.run_name
+    assert str(v).startswith("train: ")
+    assert v.holds("lr_too_low") is True
+
+
 def test_a_training_function_that_returns_no_history_is_told_what_to_return():
     def train(lr_factor=1.0):
         return None  # forgot `return model.fit(...)`

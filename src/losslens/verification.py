@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
@@ -78,6 +79,10 @@ NO_GAIN = 0.02
 DATA_GAIN = 0.10
 #: Causes whose checks must all hold (a floor is a floor for every change); the others: any one.
 ALL_REQUIRED = ("converged", "underfitting")
+#: Run names that do not name the run: a History's or a dict's (``run``), the ``version_N`` folder a Lightning
+#: logger writes each fit into, which counts verify's retrainings (the baseline's ``version_0``, lr x 10's
+#: ``version_1`` ...), and the callbacks' default file, ``losslens.json``.
+_NAMELESS = re.compile(r"run|version_\d+|losslens")
 #: The keywords verify may pass to ``train`` (besides ``seed``).
 KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "from_epoch")
 #: Causes that are observations of the curve itself: nothing to retrain.
@@ -690,8 +695,8 @@ class _Retrainer:
                                "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         if len(runs) != 1:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
-        if runs[0].name == "run":  # a history has no name of its own: call it after the function
-            runs[0].name = _name(self.train)
+        if _NAMELESS.fullmatch(runs[0].name) or runs[0].name == runs[0].meta.get("framework"):
+            runs[0].name = _name(self.train)  # (a callback's run() is named after its framework when not told)
         return runs[0]
 
     def baseline(self, given) -> None:
