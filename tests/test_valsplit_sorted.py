@@ -58,3 +58,30 @@ def test_lightning_slice_against_random_split():
     assert losslens.diagnose(LIGHTNING / "version_0" / "metrics.csv").verdict == "no_signal"
     d = losslens.diagnose(LIGHTNING / "version_1" / "metrics.csv")
     assert "no_signal" not in [c.id for c in d.causes]
+
+
+def test_a_lightning_slice_of_sorted_data_is_told_to_split_at_random_first():
+    """The slice's validation accuracy never moved from 0.0167 (6 of 360, a size its steps cannot tell) while
+    training's climbed 0.638 -> 1.000: validation holds classes training never saw, as Keras' validation_split
+    does. Was "at chance 1/7 = 0.143 (K = 7 guessed from the first loss 1.896 ≈ ln 7 ...)" for 10 digits, with the
+    labels to check first and no word of the split: the first loss is the first epoch's mean, lowered by what that
+    epoch learned (training accuracy 0.638 at it), so no K is read off it."""
+    d = losslens.diagnose(LIGHTNING / "version_0" / "metrics.csv")
+    assert d.verdict == "no_signal" and d.facts.chance.classes is None
+    head = d.causes[0]
+    assert any("never rose above its first value" in e and "generalized at no point" in e for e in head.evidence)
+    assert not any("guessed" in e for c in d.causes for e in c.evidence)
+    assert "not by slicing" in head.actions[0] and "random_split" in head.actions[0]
+
+
+def test_a_first_loss_beside_a_trained_first_accuracy_guesses_no_k():
+    """The K guess needs an untrained first point by every accuracy logged there: 2.30 = ln 10 with training
+    accuracy 0.11 reads K = 10; the same loss beside training accuracy 0.64 (an epoch mean that learned) none."""
+    import numpy as np
+
+    from losslens.facts.chance import chance_facts
+
+    val, axis = np.full(6, 0.1), np.arange(6.0)
+    for train_first, k in ((0.11, 10), (0.64, None)):
+        train = np.array([train_first, 0.7, 0.8, 0.9, 0.95, 0.97])
+        assert chance_facts(val, train, None, 2.30, axis=axis).classes == k

@@ -105,11 +105,13 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     """``losses``: the logged loss series, searched for a stretch held at ln K (:func:`held_at_ln_k`)."""
     inferred, source = False, "given" if classes is not None else None
     if classes is None:
-        first_acc = None
-        for acc in (val_acc, train_acc):
-            if acc is not None and np.isfinite(acc).any():
-                first_acc = float(acc[np.isfinite(acc)][0])
-                break
+        # The first point is untrained only where every accuracy logged there says so: the first loss is
+        # training's, an epoch's mean in Lightning's and Keras' logs, and an epoch that learned lowers it while its
+        # own accuracy climbs. Validation sliced off digits sorted by class (three classes training never saw)
+        # scored 0.017 at its first check beside training's 0.638 and a first loss of 1.896: "K = 7", for 10.
+        firsts = [float(acc[np.isfinite(acc)][0]) for acc in (val_acc, train_acc)
+                  if acc is not None and np.isfinite(acc).any()]
+        first_acc = max(firsts) if firsts else None
         if first_acc is not None and val_acc is not None:  # (accuracy logged: a classification loss)
             # A loss held at ln K pins K exactly; the first loss is an epoch mean that may already have moved
             # (that CIFAR-100 run starts at 4.93, which reads K = 138).
