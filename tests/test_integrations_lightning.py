@@ -526,3 +526,24 @@ def test_the_callbacks_run_is_the_one_its_csvlogger_file_reads_as(tmp_path, ever
         assert logged.axis_name == "step" and cb.watcher.horizon == logged.axis[-1]  # max_epochs' last step
         d, d_live = losslens.diagnose(logged), losslens.diagnose(cb.run())
         assert (d.verdict, d.plateau_epoch) == (d_live.verdict, d_live.plateau_epoch)
+
+
+def test_a_stop_at_a_check_mid_epoch_is_said_once_and_its_run_is_the_csvs(tmp_path):
+    """val_check_interval=0.25 and stop_on=("converged",): the stop at the check at step 151, mid-epoch 4, ends the
+    epoch there, and Lightning logs the epoch's training values at that step too. Their row joins the check's, as the
+    CSV reader joins the file's two rows; diagnosed again, it said the stop twice."""
+    from lightning.pytorch.loggers import CSVLogger
+
+    torch.manual_seed(0)
+    cb = LosslensCallback(verbose=0, stop_on=("converged",))
+    t = L.Trainer(max_epochs=60, callbacks=[cb], logger=CSVLogger(tmp_path, name="run"), enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False, accelerator="cpu", devices=1,
+                  val_check_interval=0.25)
+    t.fit(Regressor(lr=3e-2), *loaders())
+    [logged] = losslens.read(f"{t.logger.log_dir}/metrics.csv")
+    live = cb.run()
+    assert [a["action"] for a in cb.actions] == ["stop"] and cb.stopped_epoch == logged.axis[-1] == live.axis[-1]
+    assert (logged.axis[-1] + 1) % 32  # mid-epoch: 32 batches an epoch
+    np.testing.assert_array_equal(live.axis, logged.axis)
+    for name in ("val_loss", "train_loss"):
+        np.testing.assert_allclose(live.series[name], logged.series[name], rtol=1e-6)

@@ -164,7 +164,16 @@ class LosslensCallback(WatcherViews, Callback):
             self._epoch_train_loss(trainer, pl_module, logs)
             if self._per_check:
                 # Lightning logs an epoch's own values at its last step (the step counter has moved past it).
-                self._record(trainer, pl_module, _logged_step(trainer) - 1, logs)
+                step = _logged_step(trainer) - 1
+                if self.watcher.axis and self.watcher.axis[-1] == step:
+                    # A stop at a check mid-epoch ends the epoch there, and its values are logged at that check's
+                    # step: they join its row (a Run merges a repeated step, as the CSV reader merges the file's
+                    # two rows there), which was decided on already; diagnosed again, the stop was said twice.
+                    self.watcher._append(step, logs, self._get_lr(trainer),
+                                         {"epoch_frac": float(trainer.current_epoch)})
+                    self.watcher.save()
+                    return
+                self._record(trainer, pl_module, step, logs)
                 return
             if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
                 self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
