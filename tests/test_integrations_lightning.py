@@ -500,14 +500,17 @@ def test_lightning_fast_dev_run_saves_nothing(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("every", [{"val_check_interval": 0.5}, {"val_check_interval": 0.3},
-                                   {"val_check_interval": 8}, {"check_val_every_n_epoch": 2},
-                                   {"val_check_interval": 50, "check_val_every_n_epoch": None}])
+                                   {"val_check_interval": 8}, {"val_check_interval": 0.6},
+                                   {"val_check_interval": 50, "check_val_every_n_epoch": None},
+                                   {"check_val_every_n_epoch": 2},
+                                   {"val_check_interval": 64, "check_val_every_n_epoch": None}])
 def test_the_callbacks_run_is_the_one_its_csvlogger_file_reads_as(tmp_path, every):
-    """One fit with the CSVLogger and the callback. Validation checked twice an epoch (0.5), at 30/60/90% (0.3)
-    or every 8 of 32 batches: the metrics.csv reads on the step axis, every check a point; the callback kept one
-    row an epoch, the epoch's last check (the 0.3 run's, none: its epoch ends between checks, and the row held
-    the 90% check again). Every other epoch, or every 50 batches across epochs: one axis of epochs, gaps where
-    none ran."""
+    """One fit with the CSVLogger and the callback. Validation checked twice an epoch (0.5), at 30/60/90% (0.3),
+    every 8 of 32 batches, at 60% (0.6) or every 50 batches across epochs: the metrics.csv reads on the step
+    axis, every check a point at its step; the callback kept one row an epoch, the epoch's last check (the 0.3
+    run's, none: its epoch ends between checks, and the row held the 90% check again). The file folded the 0.6
+    and 50-batch checks onto their epochs' ends, up to an epoch after they were made. Every other epoch, or
+    every 64 batches (two epochs): one axis of epochs, gaps where none ran."""
     from lightning.pytorch.loggers import CSVLogger
 
     torch.manual_seed(0)
@@ -522,7 +525,9 @@ def test_the_callbacks_run_is_the_one_its_csvlogger_file_reads_as(tmp_path, ever
         np.testing.assert_array_equal(live.axis, logged.axis)
         for name in ("val_loss", "train_loss", *(("epoch_frac",) if logged.axis_name == "step" else ())):
             np.testing.assert_allclose(live.series[name], logged.series[name], rtol=1e-6)
-    if every.get("val_check_interval", 1) != 50 and "check_val_every_n_epoch" not in every:
+    if every.get("val_check_interval", 64) == 64:
+        assert logged.axis_name == "epoch"
+    else:
         assert logged.axis_name == "step" and cb.watcher.horizon == logged.axis[-1]  # max_epochs' last step
         d, d_live = losslens.diagnose(logged), losslens.diagnose(cb.run())
         assert (d.verdict, d.plateau_epoch) == (d_live.verdict, d_live.plateau_epoch)

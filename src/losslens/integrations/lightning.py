@@ -11,9 +11,10 @@ Reads what the LightningModule logs with ``self.log`` (``train_loss``/``loss``,
 ``val_loss``, accuracies ...; epoch-level values, so log with ``on_epoch=True``) from
 ``trainer.callback_metrics`` at each training-epoch end (validation has run by then), the
 learning rate from the first optimizer, and samples gradient evidence in
-``on_before_optimizer_step`` every ``grad_every`` steps. Validation checked several times an epoch
-(``val_check_interval=0.5``, or every 50 batches of a longer epoch) puts the run on the step axis, a row at
-each check as the ``CSVLogger``'s ``metrics.csv`` has it (the step Lightning logs it at, the epoch beside it
+``on_before_optimizer_step`` every ``grad_every`` steps. Validation checked inside epochs
+(``val_check_interval=0.5``, or every 50 batches, fewer than an epoch's or counted across epochs with
+``check_val_every_n_epoch=None``) puts the run on the step axis, a row at each check as the ``CSVLogger``'s
+``metrics.csv`` has it (the step Lightning logs it at, the epoch beside it
 as ``epoch_frac``) and the training values on the epoch's last row: the run the CSV reader makes of that
 file, where one row an epoch kept its last check only. The run is saved to ``save_path``,
 by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
@@ -100,7 +101,7 @@ class LosslensCallback(WatcherViews, Callback):
 
     def on_train_start(self, trainer, pl_module):
         try:
-            if not self.watcher.axis and _checks_per_epoch(trainer) >= 2 and _logged_step(trainer) is not None:
+            if not self.watcher.axis and _checks_inside_epochs(trainer) and _logged_step(trainer) is not None:
                 self._per_check = True
                 self.watcher.axis_name = "step"
             # For stop_gain: the last epoch (step) planned (here, not at fit start: max_steps needs the batches per
@@ -275,15 +276,18 @@ def _planned_end(trainer, pl_module, unit: str = "epoch") -> int | None:
     return math.ceil(min(steps) / per_epoch) - 1 if unit == "epoch" else min(steps) - 1
 
 
-def _checks_per_epoch(trainer) -> float:
-    """How many times the Trainer validates in a training epoch: its batches over ``val_check_batch`` (set
-    from ``val_check_interval`` once the data is set up); 0 where unknown (an iterable dataset of no length,
-    a time interval)."""
+def _checks_inside_epochs(trainer) -> bool:
+    """The Trainer validates inside its training epochs, not only at their ends, as the CSV reader reads a
+    ``metrics.csv`` on steps: ``val_check_interval`` (``val_check_batch`` once the data is set up) under an epoch's
+    batches, or, counted across epochs (``check_val_every_n_epoch=None``), no whole number of epochs. False where
+    unknown (an iterable dataset of no length, a time interval)."""
     batches, every = getattr(trainer, "num_training_batches", math.inf), getattr(trainer, "val_check_batch", None)
     if getattr(trainer, "_val_check_time_interval", None) is not None or not isinstance(every, (int, float)) \
             or not (math.isfinite(batches) and math.isfinite(every) and every > 0):
-        return 0.0
-    return batches / every
+        return False
+    if getattr(trainer, "check_val_every_n_epoch", 1) is None:
+        return every % batches != 0
+    return every < batches
 
 
 def _logged_step(trainer) -> int | None:

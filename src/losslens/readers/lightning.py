@@ -53,7 +53,7 @@ def per_epoch(epoch: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndar
         (like Lightning's own ``on_epoch=True`` reduction). A validation series with more than one
         value in an epoch takes the epoch's last instead: the weights the epoch ended with, what
         Keras reports as an epoch's ``val_loss`` (a mean of the checks lags the model it
-        describes). (A log whose validation is checked several times in most epochs,
+        describes). (A log whose validation is checked inside its epochs,
         ``val_check_interval=0.25``, is not folded: the table reader keeps it on the step axis.) NaN where nothing was logged; an infinite value
         stays infinite (a diverged step must not vanish in a mean).
     """
@@ -139,9 +139,7 @@ def _epoch_at_end(k_step: np.ndarray, k_epoch: np.ndarray, m_step: np.ndarray) -
     Given the epoch before, every lr was read one epoch early and the last epoch had none."""
     if np.isin(m_step, k_step).any():
         return False
-    axis, inverse = np.unique(k_epoch, return_inverse=True)
-    last = np.full(axis.shape[0], -np.inf)
-    np.maximum.at(last, inverse, k_step)
+    _, last = last_steps(k_epoch, k_step)
     if last.shape[0] < 3 or not np.all(np.diff(last) > 0):
         return False
     k_step = last
@@ -155,12 +153,20 @@ def steps_per_epoch(epoch: np.ndarray, step: np.ndarray) -> float | None:
     ok = np.isfinite(epoch) & np.isfinite(step)
     if ok.sum() < 2:
         return None
-    axis, inverse = np.unique(epoch[ok], return_inverse=True)
-    if axis.shape[0] < 2:
+    _, last = last_steps(epoch[ok], step[ok])
+    if last.shape[0] < 2:
         return None
-    last = np.full(axis.shape[0], -np.inf)
-    np.maximum.at(last, inverse, step[ok])
     diffs = np.diff(last)
     diffs = diffs[np.isfinite(diffs) & (diffs > 0)]
     return float(np.median(diffs)) if diffs.size else None
 
+
+
+def last_steps(epoch: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(epochs, the last step logged in each)``: the distinct epochs, sorted, of rows whose epoch and step are
+    both finite (shapes (n_rows,) in, (n_epochs,) out)."""
+    ok = np.isfinite(epoch) & np.isfinite(step)
+    axis, inverse = np.unique(epoch[ok], return_inverse=True)
+    last = np.full(axis.shape[0], -np.inf)
+    np.maximum.at(last, inverse, step[ok])
+    return axis, last

@@ -8,7 +8,8 @@ here, so one set of rules decides for all of them:
   or absent; the row number (from 0, as Keras counts epochs) when there is neither.
   An ``epoch`` column with repeated values next to a ``step`` column is a Lightning
   ``metrics.csv``: rows are folded onto epochs by :func:`losslens.readers.lightning.per_epoch`
-  (with fewer than 3 epochs the step axis is kept, as an epoch axis would hold no curve).
+  (with fewer than 3 epochs the step axis is kept, as an epoch axis would hold no curve, and so it is where
+  validation was checked inside the epochs, ``val_check_interval=0.5``: every check a point at its step).
 * **Row index.** An unnamed first column counting rows 0, 1, 2 ... (pandas' ``to_csv`` index,
   e.g. ``pd.DataFrame(history.history).to_csv(...)``) is the row number, not a metric: dropped; so is an
   ``Unnamed: 0`` column counting so (that file read back with ``pd.read_csv`` and written again).
@@ -416,30 +417,38 @@ class _Plan:
             n_epochs = np.unique(fe).shape[0]
             if n_epochs == fe.shape[0]:
                 return "epoch"  # one row per epoch; the step column is an extra
-            if self._checks_per_epoch(data, e) >= 2:
+            checks, inside = self._checks_per_epoch(data, e, s)
+            if checks >= 2 or inside:
                 # Validation checked several times an epoch (Lightning's val_check_interval=0.25): each
                 # check is a point of the curve. Folded, an epoch kept its last check only -- 10 of a
                 # 10-epoch run's 40, too few for the shape rules (SGD at lr 0.01 read underfitting,
                 # "a bigger model", where its 40 checks show a straight descent; lr 0.1 went 88% lower).
+                # Checked every 50 batches across epochs of 32 (check_val_every_n_epoch=None), or at 60% of each:
+                # folded, a check inside an epoch was put at the epoch's end, up to an epoch after it was made.
                 return "step"
             return "fold" if n_epochs >= _MIN_FOLDED_EPOCHS else "step"
         if s is not None and np.isfinite(s).any():
             return "step"
         return "row"
 
-    def _checks_per_epoch(self, data, epoch: np.ndarray) -> float:
+    def _checks_per_epoch(self, data, epoch: np.ndarray, step: np.ndarray) -> tuple[float, bool]:
         """The median number of validation values logged per epoch (over epochs with any): the
-        validation loss, else accuracy; 0 when neither is logged."""
+        validation loss, else accuracy; 0 when neither is logged. And whether at least half of those epochs have
+        one logged before the epoch's last step (a check inside the epoch, not at its end), as every interval
+        that is no whole number of epochs gives from its first check on."""
         mapped = self.maps["epoch"]
         col = next((c for want in ("val_loss", "val_acc") for c, canon in mapped.items() if canon == want), None)
         if col is None or col not in data:
-            return 0.0
-        v = data[col]
-        ok = np.isfinite(v) & np.isfinite(epoch)
+            return 0.0, False
+        ok = np.isfinite(data[col]) & np.isfinite(epoch)
         if not ok.any():
-            return 0.0
-        _, counts = np.unique(epoch[ok], return_counts=True)
-        return float(np.median(counts))
+            return 0.0, False
+        validated, counts = np.unique(epoch[ok], return_counts=True)
+        axis, last = lightning.last_steps(epoch, step)
+        ok &= np.isfinite(step)
+        at = np.searchsorted(axis, epoch[ok])
+        inside = np.unique(at[step[ok] < last[at]]).shape[0]
+        return float(np.median(counts)), bool(2 * inside >= validated.shape[0])
 
     def restarts(self, data) -> list[tuple[dict, dict]]:
         """Split a file whose epoch count starts again (Keras ``CSVLogger(append=True)`` over two
