@@ -188,10 +188,13 @@ def test_overfitting_on_a_monitored_accuracy_restores_the_accuracys_best():
     assert d.verdict == "overfitting" and d.metric == "val_acc"
     assert over.numbers["metric_best_epoch"] == best["step"] == 80  # checkpoint-80
     assert over.numbers["val_best_epoch"] == min(evals, key=lambda r: r["eval_loss"])["step"] == 10
-    assert over.actions[0].startswith("early stopping on val_acc with restore_best_weights: its best weights are "
-                                      "from step 80 (val_acc 0.645")
-    # Diagnosing the loss itself keeps the loss's best epoch.
-    assert losslens.diagnose(path).causes[0].actions[0].endswith("the best weights are from step 10")
+    # The Trainer kept (and, with load_best_model_at_end=True, loaded) checkpoint-80 itself: the advice says so.
+    assert over.actions[0] == ("the Trainer kept its best checkpoint, checkpoint-80 (step 80, best_metric 0.645): "
+                               "with load_best_model_at_end=True it loaded it at the end, keep it; without, load it "
+                               "from there")
+    # Diagnosing the loss itself names the loss's best step beside the checkpoint the Trainer kept.
+    assert losslens.diagnose(path).causes[0].actions[0].endswith("keep it; without, load it from there; val_loss "
+                                                                 "was lowest at step 10")
 
 
 def test_a_straight_crawl_at_a_tiny_sgd_step_is_lr_too_low_not_stuck():
@@ -779,6 +782,23 @@ def test_two_points_each_higher_after_the_best_while_training_falls_are_overfitt
     assert d.causes[0].numbers["val_best_epoch"] == 80
     assert any(e.startswith("train_loss kept falling after it") for e in d.causes[0].evidence)
     assert losslens.diagnose(hf / "stop128_trainer_state.json").verdict == "overfitting"
+
+
+def test_overfitting_under_load_best_model_at_end_says_the_trainer_kept_the_best_checkpoint():
+    # The same Trainer stopped at step 128 by its EarlyStoppingCallback, with load_best_model_at_end=True: its
+    # trainer_state.json records checkpoint-80, the one the Trainer loaded at the end. The first action read
+    # "early stopping with restore_best_weights: the best weights are from step 80", advice to do what was done.
+    path = ECO / "hf_earlystop_rise" / "stop128_trainer_state.json"
+    state = json.loads(path.read_text())
+    assert state["best_model_checkpoint"].endswith("checkpoint-80") and state["best_global_step"] == 80
+    over = losslens.diagnose(path).causes[0]
+    assert over.id == "overfitting" and over.numbers["val_best_epoch"] == 80
+    assert over.actions[0].startswith("the Trainer kept its best checkpoint, checkpoint-80 (step 80, best_metric "
+                                      f"{state['best_metric']:.4g}): with load_best_model_at_end=True it loaded it")
+    assert "restore_best_weights" not in over.actions[0] and "lowest at" not in over.actions[0]
+    from losslens.diagnosis import ACTIONS
+
+    assert over.actions[1:] == ACTIONS["overfitting"][1:]
 
 
 @pytest.mark.parametrize("path", [ECO.parent / "logs" / "lightgbm_evals_result.json", ECO / "catboost" / "catboost_info",

@@ -275,3 +275,23 @@ def test_report_under_the_trainers_tqdm_bars_starts_a_line_of_its_own(tmp_path):
     starts = [i for i in range(len(out)) if out.startswith("losslens (transformers", i)]
     # (at the start of a line: after a line end, and the cursor moves up to the cleared bar's line)
     assert len(starts) == len(cb.reports) and all(re.search(r"[\r\n](\x1b\[A)*\Z", out[:i]) for i in starts)
+
+
+def test_load_best_model_at_end_is_said_not_advised(tmp_path):
+    """A Trainer with load_best_model_at_end=True loads its best checkpoint when training ends; the overfitting
+    report's first action read "early stopping with restore_best_weights: the best weights are from step 80", to
+    do what the Trainer does. The run of tests/fixtures/ecosystem/hf_earlystop_rise (stopped at step 128 by its
+    EarlyStoppingCallback, best checkpoint-80), live, then read back from the losslens.json the callback saved."""
+    cb = LosslensCallback(time_budget_ms=None)
+    trainer = tiny_bert_trainer(tmp_path, cb, layers=1, n_train=256, epochs=30, eval_steps=16, learning_rate=1e-3,
+                                save_strategy="steps", save_steps=16, load_best_model_at_end=True,
+                                metric_for_best_model="eval_loss", greater_is_better=False, save_total_limit=2)
+    trainer.add_callback(transformers.EarlyStoppingCallback(early_stopping_patience=3))
+    trainer.train()
+    assert trainer.state.best_model_checkpoint.endswith("checkpoint-80") and trainer.state.global_step == 128
+    said = ("the Trainer loads its best checkpoint at the end (load_best_model_at_end=True: step 80, eval_loss "
+            f"{trainer.state.best_metric:.4g}): keep it")
+    assert cb.reported.verdict == "overfitting" and cb.reported.cause.actions[0] == said
+    assert any(f"Try: {said};" in m for m in cb.watcher.messages)  # the line printed
+    saved = losslens.diagnose(tmp_path / "losslens.json")
+    assert saved.verdict == "overfitting" and saved.cause.actions[0] == said

@@ -31,11 +31,12 @@ when it expects ≥ 5% more. Gains are on the metric's own scale (an accuracy's 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, is_validation
+from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import plateau_onset
@@ -463,6 +464,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes = _read_adversarial(causes, f, t)
     if _boosted_trees(run):
         _booster_actions(causes)
+    _trainer_keeps_best(run, f, causes)
     if causes[0].id == "diverged" and "nonfinite_from" in causes[0].numbers:
         # The loss turned NaN/inf for good: the weights are gone, and what the finite stretch before it
         # showed ("keep training: it is still improving", "raise the learning rate") would be advice for a
@@ -3692,6 +3694,53 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
                             "label smoothing in training")
     cause.numbers["accuracy_best_epoch"] = best_at
     cause.numbers["accuracy_climb"] = climb
+
+
+def _trainer_keeps_best(run: Run, f: Facts, causes: list[Cause]) -> None:
+    """Overfitting in a Hugging Face Trainer that keeps its best checkpoint: "early stopping with
+    restore_best_weights" tells its user to do what the Trainer does already. The live callback sees
+    ``load_best_model_at_end=True`` (``meta["load_best_model_at_end"]``: the checkpoint it loads is the best of
+    ``metric_for_best_model`` over the evaluations, each saved); a ``trainer_state.json`` names the checkpoint
+    (``best_model_checkpoint``, ``best_global_step``) but not whether it was loaded, which ``training_args.bin``
+    (a pickle, not read) holds, so that advice says both."""
+    cause = next((c for c in causes if c.id == "overfitting"), None)
+    if cause is None or "val_best_epoch" not in cause.numbers:
+        return
+    meta = run.meta or {}
+    lowest = cause.numbers.get("metric_best_epoch", cause.numbers["val_best_epoch"])
+    loaded = meta.get("load_best_model_at_end")
+    if isinstance(loaded, dict):
+        name = str(loaded.get("metric") or "loss")
+        name = name if name.startswith("eval_") else f"eval_{name}"
+        key = canonical(name) or normalise(name)
+        y = np.asarray(run.series.get(key, ()), dtype=float)
+        if not np.isfinite(y).any():
+            return
+        i = int(np.nanargmax(y) if loaded.get("greater_is_better") else np.nanargmin(y))
+        at = float(run.axis[i])
+        said = (f"the Trainer loads its best checkpoint at the end (load_best_model_at_end=True: "
+                f"{run.axis_name} {_n(at)}, {name} {float(y[i]):.4g}): keep it")
+    else:
+        path = meta.get("best_model_checkpoint")
+        step = meta.get("best_global_step")
+        if not isinstance(step, (int, float)) or isinstance(step, bool):
+            m = re.search(r"checkpoint-(\d+)$", str(path or "").rstrip("/\\"))
+            step = int(m.group(1)) if m else None
+        if step is None or run.axis_name != "step" or not path:
+            return
+        at = float(step)
+        best = meta.get("best_metric")
+        by = f", best_metric {best:.4g}" if isinstance(best, (int, float)) and not isinstance(best, bool) else ""
+        said = (f"the Trainer kept its best checkpoint, checkpoint-{_n(at)} (step {_n(at)}{by}): with "
+                f"load_best_model_at_end=True it loaded it at the end, keep it; without, load it from there")
+    if at != lowest:
+        said += f"; {f.metric} was {'highest' if _higher(f) else 'lowest'} at {f.axis_name} {_n(lowest)}"
+    if "accuracy_best_epoch" in cause.numbers:
+        # (The accuracy's climb past the loss's minimum says which weights to keep: the kept checkpoint follows it.)
+        cause.actions.insert(1, said + " (metric_for_best_model='accuracy' keeps the accuracy's best instead)")
+    else:
+        cause.actions[0] = said
+    cause.numbers["kept_checkpoint_epoch"] = at
 
 
 def _chance_margin(c, t: Thresholds) -> float:

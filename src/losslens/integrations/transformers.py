@@ -75,6 +75,11 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
             if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
                 self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
+            if getattr(args, "load_best_model_at_end", False):
+                # The Trainer restores the best checkpoint itself: the diagnosis says so rather than advise it.
+                self.watcher.meta["load_best_model_at_end"] = {
+                    "metric": getattr(args, "metric_for_best_model", None) or "loss",
+                    "greater_is_better": bool(getattr(args, "greater_is_better", False))}
             if state.global_step > 0:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
                 self.watcher.carry_on(state.epoch if self.watcher.axis_name == "epoch" else state.global_step,
                                       inclusive=True)
