@@ -389,3 +389,75 @@ def test_still_improving_quotes_the_forecast_at_the_planned_end_it_reports():
     # A horizon the user asks for is the one quoted.
     d = losslens.diagnose(log, horizon=150)
     assert any("more by step 150 (P = " in e for e in d.cause.evidence), d.cause.evidence
+
+
+def _monitor_loop(path, stop: int):
+    """A hand-written loop under ``Monitor(epochs=60)`` that the user breaks after ``stop`` epochs: a linear model
+    y = 2 x1 + 3 x2 + N(0, 0.1²), full-batch SGD(0.05), still falling when the loop ends."""
+    import torch
+
+    from losslens.integrations.torch import Monitor
+
+    torch.manual_seed(0)
+    x = torch.rand(200, 2)
+    y = x @ torch.tensor([[2.0], [3.0]]) + 0.1 * torch.randn(200, 1)
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    monitor = Monitor(model, opt, epochs=60, save_path=path, time_budget_ms=None, verbose=False)
+    for _ in range(stop):
+        opt.zero_grad()
+        loss = torch.mean((model(x[:150]) - y[:150]) ** 2)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            monitor.epoch_end(train_loss=loss.item(), val_loss=torch.mean((model(x[150:]) - y[150:]) ** 2).item())
+    monitor.finish()
+    return monitor
+
+
+def _keras_callback_fit(path, stop: int):
+    """The article's MLP, fit(epochs=40) under the Keras LosslensCallback, stopped by another callback after
+    epoch ``stop``."""
+    import keras
+
+    sys.path.insert(0, str(TESTS))
+    from keras_models import article_data, mlp
+
+    from losslens.integrations.keras import LosslensCallback
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == stop:
+                self.model.stop_training = True
+
+    x, y = article_data(0, n=400)
+    cb = LosslensCallback(save_path=path, time_budget_ms=None, verbose=False)
+    mlp().fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=0, callbacks=[cb, Stop()])
+    return cb
+
+
+@pytest.mark.framework
+@pytest.mark.usefixtures("one_torch_thread")
+@pytest.mark.parametrize("train, end, said", [
+    pytest.param(lambda p: _monitor_loop(p, 25), 59, "epochs=60", id="torch_monitor"),
+    pytest.param(lambda p: _keras_callback_fit(p, 11), 39, "fit(epochs=40)", id="keras", marks=pytest.mark.slow)])
+def test_the_file_a_callback_saved_keeps_the_planned_end(tmp_path, train, end, said):
+    """A callback's live report forecasts to the end the trainer plans (Monitor(epochs=60), fit(epochs=40));
+    the file it saved did not keep that end, so `losslens diagnose run.json` afterwards forecast the same
+    curve to twice its logged length (epoch 48 of a loop stopped after 25 epochs: 0.4161 against the live
+    0.4008 at 59), another horizon and another number than the report the user saw."""
+    if said.startswith("fit"):
+        keras = pytest.importorskip("keras")
+        if keras.backend.backend() != "torch":
+            pytest.skip("run on the torch backend")
+    path = tmp_path / "run.json"
+    cb = train(path)
+    live = losslens.diagnose(cb.watcher.run())
+    saved = json.loads(path.read_text())["meta"]
+    assert (saved["planned_end"], saved["planned_end_from"]) == (end, cb.watcher.run().meta["planned_end_from"])
+    assert said in saved["planned_end_from"]
+    read_back = losslens.diagnose(path)
+    assert live.forecast["horizon"] == read_back.forecast["horizon"] == end
+    assert read_back.forecast["value"] == pytest.approx(live.forecast["value"], rel=1e-9)
+    assert f"of {end}, the planned end ({saved['planned_end_from']})" in str(read_back)
+    assert losslens.forecast(path).horizon == end

@@ -491,14 +491,18 @@ class Watcher:
         """The run so far, with the trainer's planned end (``meta["planned_end"]``, as the readers keep the one a log
         states) where it is known: a forecast mid-run looks to it, not to twice the epochs so far (a converged stop
         held in a Keras fit of 60 epochs read "lower by epoch 24")."""
-        planned = {} if self.horizon is None else {"planned_end": float(self.horizon),
-                                                   "planned_end_from": self._planned_from,
-                                                   "live": self.stopped_epoch is None}
+        planned = {**self._planned_meta(), **({} if self.horizon is None else {"live": self.stopped_epoch is None})}
         return Run(np.asarray(self.axis, dtype=float),
                    {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
                    meta={**self.meta, "framework": self.framework, **planned,
                          **({"classes": self.classes} if self.classes else {})})
+
+    def _planned_meta(self) -> dict:
+        """``planned_end`` and ``planned_end_from`` (the readers' keys for the end a log states) where the end is
+        known: what the forecast quoted looks to, live and in the file saved (:meth:`to_history`)."""
+        return {} if self.horizon is None else {"planned_end": float(self.horizon),
+                                                "planned_end_from": self._planned_from}
 
     def _monitored(self) -> tuple[str, float]:
         """(series, its value this epoch): ``monitor`` once it has had a finite value, before that
@@ -1129,7 +1133,9 @@ class Watcher:
         for key, values in self.history.items():
             out[KERAS_KEYS.get(key, key)] = [_json_num(v) for v in values]
         out["meta"] = {
-            **self.meta,
+            # The planned end kept: read back, the file forecasts to the horizon the live report quoted ("by
+            # epoch 59"), not to twice its length.
+            **self.meta, **self._planned_meta(),
             "format": "losslens.run/1", "framework": self.framework, "name": self.name,
             "monitor": self.monitor_key, "best_epoch": _num(self.best_epoch),
             "stopped_epoch": _num(self.stopped_epoch), "actions": self.actions,
