@@ -81,9 +81,9 @@ def test_a_trainer_checkpoint_is_forecast_to_max_steps_and_the_finished_run_to_t
         assert "planned end" not in str(losslens.diagnose(state))
 
 
-def _keras_fit(stop: int, verbose: int = 2) -> str:
+def _keras_fit(stop: int, verbose: int = 2, callbacks=()) -> str:
     """What fit(epochs=40, verbose=2) of the article's MLP printed, stopped by a callback after epoch ``stop``
-    (a job preempted, killed, stopped by hand; -1: run to its end)."""
+    (a job preempted, killed, stopped by hand; -1: run to its end); ``callbacks`` go to fit too."""
     import contextlib
     import io
 
@@ -102,7 +102,7 @@ def _keras_fit(stop: int, verbose: int = 2) -> str:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         model.fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=verbose,
-                  callbacks=[Stop()] if stop >= 0 else [])
+                  callbacks=[*callbacks, *([Stop()] if stop >= 0 else [])])
     return printed.getvalue()
 
 
@@ -416,23 +416,11 @@ def _monitor_loop(path, stop: int):
 
 
 def _keras_callback_fit(path, stop: int):
-    """The article's MLP, fit(epochs=40) under the Keras LosslensCallback, stopped by another callback after
-    epoch ``stop``."""
-    import keras
-
-    sys.path.insert(0, str(TESTS))
-    from keras_models import article_data, mlp
-
+    """The article's MLP, fit(epochs=40) under the Keras LosslensCallback, stopped after epoch ``stop``."""
     from losslens.integrations.keras import LosslensCallback
 
-    class Stop(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == stop:
-                self.model.stop_training = True
-
-    x, y = article_data(0, n=400)
     cb = LosslensCallback(save_path=path, time_budget_ms=None, verbose=False)
-    mlp().fit(x, y, validation_split=0.2, epochs=40, batch_size=32, verbose=0, callbacks=[cb, Stop()])
+    _keras_fit(stop, verbose=0, callbacks=[cb])
     return cb
 
 
