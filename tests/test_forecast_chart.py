@@ -109,3 +109,28 @@ def test_a_withheld_forecast_draws_the_curve_its_break_and_the_reason():
     assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert any("NaN from epoch" in t for t in ax.get_legend_handles_labels()[1])
     assert all(float(t).is_integer() for t in ax.get_xticks())
+
+
+def test_on_a_trainers_step_axis_the_title_quotes_the_epoch_as_the_diagnosis_chart_does(tmp_path, capsys):
+    """A Trainer's trainer_state.json (tests/fixtures/ecosystem/hf_earlystop_rise, stopped at step 112 = epoch 7,
+    16 steps an epoch, planned to max_steps 480): the diagnosis chart's title reads "X = 80 (epoch 5)", the
+    forecast chart's "lower by step 480" with no epoch; and X on the fitted curve, step 332, was quoted as
+    "epoch 7" (held at the last logged epoch) in the text and the JSON where the run reaches epoch 20.75."""
+    import json
+
+    state = REPO / "tests" / "fixtures" / "ecosystem" / "hf_earlystop_rise" / "stop112_trainer_state.json"
+    fc = losslens.forecast(state)
+    assert (fc.horizon, fc.horizon_from, fc.plateau_epoch) == (480, "max_steps", 332)
+    ax = fc.plot().axes[0]
+    title = ax.get_title(loc="left")
+    assert title.startswith(f"val_loss {fc.change_text(1)} by step 480 (epoch 30)  \u00b7  P("), title
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(lb.startswith("X = 332 (epoch 20.75) on the fitted curve") for lb in labels), labels
+    # The diagnosis chart's title quotes X the same way.
+    d = losslens.diagnose(state)
+    assert "X = 80 (epoch 5)" in d.plot().get_title(loc="left")
+    assert _run_cli(["forecast", str(state)]) == 0
+    out = capsys.readouterr().out
+    assert "lower by step 480 (epoch 30);" in out and "plateau step X = 332 (epoch 20.75) on the fitted curve" in out
+    assert _run_cli(["forecast", str(state), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["plateau_epoch_frac"] == 20.75

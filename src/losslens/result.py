@@ -147,8 +147,7 @@ class Diagnosis:
         last = self.last_axis()
         if last is None:
             return f"{self.length} rows"
-        e = self.epoch_at(last)
-        return f"{self.axis} {axis_text(last)}" + ("" if e is None else f" (epoch {axis_text(e)})")
+        return at_text(self.run, self.axis, last)
 
     def last_axis(self) -> float | None:
         """The last finite axis value of the run (None without the run)."""
@@ -339,7 +338,9 @@ def trainer_epoch(run, v) -> float | None:
     """The epoch at step ``v`` of a run on the step axis that logged its fractional epoch too
     (a Hugging Face Trainer's ``epoch_frac``: its printout and ``state.epoch`` count in epochs,
     its ``trainer_state.json`` and checkpoints in steps), so X is quoted in both: "step 300
-    (epoch 2.4)". None where the run has no such series."""
+    (epoch 2.4)". Beyond the logged steps (a forecast's horizon, X on the fitted curve) the epoch goes on at the
+    run's own steps per epoch: held at the last logged epoch, step 332 of a run logged to step 112 (epoch 7)
+    read "epoch 7" where the run reaches epoch 20.75. None where the run has no such series."""
     if run is None or v is None or getattr(run, "axis_name", None) != "step" \
             or "epoch_frac" not in getattr(run, "series", {}):
         return None
@@ -351,7 +352,21 @@ def trainer_epoch(run, v) -> float | None:
     x, e = x[ok], e[ok]
     if np.any(np.diff(x) < 0) or np.any(np.diff(e) < 0):
         return None
-    return round(float(np.interp(float(v), x, e)), 4)
+    v = float(v)
+    if x[0] <= v <= x[-1]:
+        return round(float(np.interp(v, x, e)), 4)
+    if x[-1] == x[0]:
+        return None
+    # (A Trainer's steps per epoch are fixed by its batch size and data: the logged stretch's mean carries on.)
+    rate = (e[-1] - e[0]) / (x[-1] - x[0])
+    return round(float(e[-1] + (v - x[-1]) * rate if v > x[-1] else e[0] + (v - x[0]) * rate), 4)
+
+
+def at_text(run, axis: str, v) -> str:
+    """``"step 480 (epoch 30)"`` on a Trainer's step axis (:func:`trainer_epoch`), else ``"epoch 12"``: an axis
+    value as the reports and charts quote it."""
+    e = trainer_epoch(run, v)
+    return f"{axis} {axis_text(v)}" + ("" if e is None else f" (epoch {axis_text(e)})")
 
 
 def axis_text(v) -> str:

@@ -109,7 +109,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     Trainer's step axis, the epoch at X)."""
     import numpy as np
 
-    from losslens.result import axis_text, trainer_epoch
+    from losslens.result import at_text, axis_text
 
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
@@ -125,7 +125,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}{planned}: {g(fc.value)} "
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
              f"at {axis} {axis_text(fc.x_last)}"]
-    lines.append(f"  forecast: {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}; "
+    lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     from losslens.forecasting import beyond_calibration
 
@@ -142,11 +142,9 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
-        e = trainer_epoch(run, fc.plateau_epoch)
-        also = "" if e is None else f" (epoch {axis_text(e)})"
         # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ
         # by a point or two on the same run; unnamed, a user running both saw two answers to one question.
-        lines.append(f"  plateau {axis} X = {axis_text(fc.plateau_epoch)}{also} on the fitted curve ({where}; 95% of "
+        lines.append(f"  {at_text(run, f'plateau {axis} X =', fc.plateau_epoch)} on the fitted curve ({where}; 95% of "
                      f"the improvement forecast by {axis} {axis_text(fc.horizon)}; `losslens diagnose` reads X off "
                      "the logged curve)")
     return "\n".join(lines)

@@ -805,6 +805,7 @@ def forecast_chart_data(run, fc) -> dict:
     forecast series as logged and smoothed, the forecast band from the last point to the horizon, and the
     plateau epoch X on the fitted curve. No phases, minimum or gap: the chart answers "will more epochs help?"."""
     from ..forecasting import _FlippedForecast
+    from ..result import at_text
 
     key = fc.metric
     axis = np.asarray(run.axis, dtype=float)
@@ -826,7 +827,7 @@ def forecast_chart_data(run, fc) -> dict:
                   "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)}],
         "plateau": None if pl is None else {
             "x": _sig(pl), "lo": None, "hi": None, "level": None,
-            "label": f"X = {pl:g} on the fitted curve ({'forecast' if ahead else 'already'})"},
+            "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},
         "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
     }
@@ -837,7 +838,7 @@ def forecast_figure(run, fc):
     to the horizon with its 90% band (drawn by :func:`draw_loss`, as the diagnosis chart draws it), the value at
     the horizon with its interval written beside it, X on the fitted curve, and P(improve) in the title."""
     Figure = _figure_class()
-    from ..result import axis_text
+    from ..result import at_text, axis_text
 
     data = forecast_chart_data(run, fc)
     fig = Figure(figsize=(7.5 + LEGEND_WIDTH, 4.0))
@@ -860,7 +861,8 @@ def forecast_figure(run, fc):
     if fc.reason:  # its first clause: "val_loss turned NaN at epoch 5 and stayed so"
         title = f"no forecast of {data['metric']}: {fc.reason.split('; ')[0].split(': ')[0]}"
     else:
-        title = (f"{data['metric']} {fc.change_text(1)} by {axis} {axis_text(fc.horizon)}  \u00b7  "
+        # (On a Trainer's step axis the epoch beside the step, as the diagnosis chart's title quotes X.)
+        title = (f"{data['metric']} {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}  \u00b7  "
                  f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
     _headline(ax, shorten(title, 100), data["name"])
     fig.tight_layout()
