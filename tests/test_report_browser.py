@@ -499,16 +499,32 @@ def test_a_sweep_s_curves_are_drawn_on_one_chart_and_hover_names_the_run(browser
     for r in runs:
         assert _pixels_near(png, r["color"], tol=30) > (300 if r["best"] else 40), r["name"]
     # the axis is cut at twice the highest start: the best run's fall spans most of the plot's height
+    # The best run is drawn last, on top of the others (in the overview's order the runs after it painted over its
+    # line), while the legend keeps the overview's order.
+    labels = b.eval("losslensReport.sweep.series.slice(1).map(function(s){return s.label;})")
+    assert labels[-1] == f"{best['label']} (best)" and len(labels) == len(runs)
+    k = len(labels)  # the best run's series
+    legend = b.eval("Array.from(document.querySelectorAll('#ll-sweep-chart .u-legend tr.u-series'))"
+                    ".slice(1).map(function(r){return r.querySelector('.u-label').textContent;})")
+    overview = b.eval("Array.from(document.querySelectorAll('#ll-overview tbody tr')).map(function(r){"
+                      "return r.dataset.name;})")
+    assert legend == [r["label"] + (" (best)" if r["best"] else "") for r in runs]
+    assert [r["name"] for r in runs] == overview and runs.index(best) < len(runs) - 1
+    # Its legend row, moved back into place, still toggles its own line.
+    toggle = ("(function(){var rows=document.querySelectorAll('#ll-sweep-chart .u-legend tr.u-series');"
+              "rows[%d].querySelector('.u-label').click();return losslensReport.sweep.series[%d].show;})()"
+              % (runs.index(best) + 1, k))
+    assert b.eval(toggle) is False and b.eval(toggle) is True
     span = b.eval("(function(){var u=losslensReport.sweep,ys=u.data[%d].filter(function(v){return v!=null});"
                   "return (u.valToPos(Math.min.apply(null,ys),'y')-u.valToPos(Math.max.apply(null,ys),'y'))"
-                  "/u.bbox.height*devicePixelRatio;})()" % (runs.index(best) + 1))
+                  "/u.bbox.height*devicePixelRatio;})()" % k)
     assert span > 0.3, span
     # hover on the best run's line at its middle point
     b.eval("document.getElementById('ll-sweep-box').scrollIntoView()")
     b.pump(0.3)
     at = b.eval("(function(){var u=losslensReport.sweep,i=Math.floor(u.data[0].length/2),"
                 "r=u.over.getBoundingClientRect();return {x:r.x+u.valToPos(u.data[0][i],'x'),"
-                "y:r.y+u.valToPos(u.data[%d][i],'y')};})()" % (runs.index(best) + 1))
+                "y:r.y+u.valToPos(u.data[%d][i],'y')};})()" % k)
     for dx in (-2, 0):
         b.call("Input.dispatchMouseEvent", type="mouseMoved", x=at["x"] + dx, y=at["y"])
     b.wait("document.getElementById('ll-sweep-hover').textContent.indexOf('lr_') === 0")

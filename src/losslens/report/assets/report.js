@@ -477,8 +477,13 @@
     var o = baseOpts(Math.max(320, el.clientWidth || 640), 300, "ll-sweep", d.axis, true);
     o.axes[1].label = d.metric;
     o.cursor.sync = undefined;
+    // The best run drawn last, on top (uPlot paints in series order: in the overview's order the runs after it
+    // painted over its line); its legend row is put back in the overview's order once the chart exists.
+    var best = -1, runs = [];
+    d.runs.forEach(function (r, k) { if (r.best) best = k; else runs.push(r); });
+    if (best >= 0) runs.push(d.runs[best]);
     var data = [d.x];
-    d.runs.forEach(function (r) {
+    runs.forEach(function (r) {
       data.push(r.y);
       o.series.push({ label: r.label + (r.best ? " (best)" : ""), stroke: r.color,
                       width: r.best ? 3.2 : 1.4, spanGaps: true, points: { show: false },
@@ -489,7 +494,7 @@
         // The run nearest the cursor, by name: twenty lines of one colour family read apart only this way.
         var i = u.cursor.idx, top = u.cursor.top, near = null, dist = Infinity;
         if (i == null || top == null || top < 0) { if (hover) hover.textContent = "\u00a0"; return; }
-        d.runs.forEach(function (r, k) {
+        runs.forEach(function (r, k) {
           var v = null;
           for (var j = i; j >= 0 && v == null; j--) v = r.y[j];  // a run logged on other points: its last before
           if (v == null || !u.series[k + 1].show) return;
@@ -512,6 +517,11 @@
       };
     }
     var u = new uPlot(o, data, el);
+    var rows = u.root.querySelectorAll(".u-legend tr.u-series");  // [the axis, then one per series]
+    if (best >= 0 && best < d.runs.length - 1 && rows.length === runs.length + 1) {
+      // (before the row of the run that follows it in the overview: rows[best + 1], as the best was taken out)
+      rows[0].parentNode.insertBefore(rows[rows.length - 1], rows[best + 1]);
+    }
     sweepLive.push({ el: el, u: u });  // (not in charts: those are the runs' own, one group each)
     window.losslensReport.sweep = u;
     return u;
