@@ -4,6 +4,7 @@ holds or fails on what the retrained model actually did."""
 import copy
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -753,3 +754,35 @@ def test_the_progress_line_counts_the_retrainings_and_says_how_long_is_left(stat
     assert [s.split(" — ")[1].split(";")[0] for s in counted] == [f"retraining {i} of 4" for i in range(1, 5)], said
     assert counted[0].startswith("verify: training with epochs_factor=2.0, seed 0 — retraining 1 of 4; about "), said
     assert all(s.endswith(" s left") or s.endswith(" min left") for s in counted), said
+
+
+def test_a_seed_whose_retraining_raises_is_counted_and_summed_up(monkeypatch):
+    """--seeds 0,1,2 with twice the epochs running out of memory on seed 1: the status line counted "retraining 2
+    of 6", then the lr x 10 runs as 3, 4 and 5 of 6, and stopped at 5 (seed 2 of the failed change never trains),
+    and the report did not say how many ran. A real loop (tests/torch_loops.py's linear regression, SGD 0.05)."""
+    from torch_loops import linear_regression_run
+
+    from losslens import verification
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        if epochs_factor > 1 and seed == 1:
+            raise MemoryError("CUDA out of memory")
+        return linear_regression_run(lr=0.05 * lr_factor, epochs=round(30 * epochs_factor), seed=seed)
+
+    said = []
+    monkeypatch.setattr(verification._Progress, "say", lambda self, what: said.append(what))
+    v = verify(train, seeds=[0, 1, 2], causes=["still_improving", "lr_too_low"], progress=True)
+    counts = [re.search(r"retraining (\d+) of (\d+)(, (\d+) failed)?", s) for s in said]
+    counts = [(int(m[1]), int(m[2]), int(m[4] or 0)) for m in counts if m]
+    assert counts == [(1, 6, 0), (2, 6, 0), (3, 5, 1), (4, 5, 1), (5, 5, 1)], said
+    assert "epochs_factor=2.0, seed 1 failed — 2 of 5 retrainings done, 1 failed" in said
+    assert v.retrainings == {"ran": 4, "failed": 1, "not_run": 1}
+    assert v.to_dict()["retrainings"] == v.retrainings
+    assert str(v).splitlines()[-1] == ("retrainings: 4 ran, 1 failed, 1 not run (the later seeds of a change whose "
+                                       "retraining failed)")
+    [broke] = v.broken("still_improving")
+    assert "train(epochs_factor=2.0, seed=1) raised MemoryError: CUDA out of memory" in broke.skipped
+    assert v.holds("lr_too_low") is True
+    # Nothing failed: nothing more said.
+    fine = verify(lambda lr_factor=1.0: linear_regression_run(lr=0.05 * lr_factor, epochs=30), progress=False)
+    assert fine.retrainings["failed"] == 0 and "retrainings:" not in str(fine)

@@ -259,6 +259,9 @@ class Verification:
     baseline_runs: list = field(default_factory=list, repr=False)
     seedable: bool = False  # train takes a `seed` keyword (--seeds could repeat each run)
     asked: list = field(default_factory=list)  # the causes asked about (None: the default plan)
+    #: the retrainings (baseline runs apart): ``ran``, ``failed`` (train raised or returned no readable run) and
+    #: ``not_run`` (the later seeds of a change whose retraining failed: its check is skipped whatever they give)
+    retrainings: dict = field(default_factory=lambda: {"ran": 0, "failed": 0, "not_run": 0})
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held; None if none of its checks ran.
@@ -379,6 +382,13 @@ class Verification:
                     None: "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
+        failed = self.retrainings.get("failed")
+        if failed:
+            # (Each failure is on its check's line; this counts them, as the status line did while they trained.)
+            ran, not_run = self.retrainings.get("ran", 0), self.retrainings.get("not_run", 0)
+            lines.append(f"retrainings: {ran} ran, {failed} failed"
+                         + (f", {not_run} not run (the later seeds of a change whose retraining failed)"
+                            if not_run else ""))
         fc = self.learning_curve
         if fc is not None:
             lo, hi = fc.interval
@@ -466,7 +476,7 @@ class Verification:
         fc = self.learning_curve
         return {"schema": "losslens.verification/1", "verdict": self.diagnosis.verdict,
                 "confirmed": self.confirmed, "points_to": self.points_to, "seeds": list(self.seeds),
-                "checks": [r.to_dict() for r in self.results],
+                "checks": [r.to_dict() for r in self.results], "retrainings": dict(self.retrainings),
                 "learning_curve": None if fc is None else fc.to_dict(),
                 "diagnosis": self.diagnosis.to_dict()}
 
@@ -591,7 +601,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     results += rs
     finally:
         lab.bar.done()
-    return Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []))
+    return Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
+                        retrainings=dict(lab.count))
 
 
 def _key(r: CheckResult) -> tuple:
@@ -651,6 +662,7 @@ class _Retrainer:
         # (change, seed) -> (estimator's class name, n_iter_, get_params()) where train returned a fitted
         # scikit-learn estimator: what stopped it is in its settings, not in its curve
         self.fitted: dict[tuple, tuple] = {}
+        self.count = {"ran": 0, "failed": 0, "not_run": 0}  # the retrainings (Verification.retrainings)
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -749,12 +761,23 @@ class _Retrainer:
         data_factor=2); a return value that is not a run stops everything."""
         key = _change_key(change)
         if key not in self.runs:
+            runs: list = []
             try:
-                self.runs[key] = [self.run(change, s) for s in self.seeds]
+                for seed in self.seeds:
+                    runs.append(self.run(change, seed))
             except _ReturnError:
                 raise
             except Exception as e:  # noqa: BLE001 — the user's training code, for this change only
                 self.runs[key] = e
+                # Its later seeds are not trained (the check is skipped whatever they give): the status line's
+                # count drops them, which stalled at "retraining 2 of 3" with a seed that raised.
+                left = len(self.seeds) - len(runs) - 1
+                self.count["failed"] += 1
+                self.count["not_run"] += left
+                self.bar.failed(left, f"{_kwtext(change)}, seed {seed}" if seed is not None else _kwtext(change))
+            else:
+                self.runs[key] = runs
+            self.count["ran"] += len(runs)
         return self.runs[key]
 
     def read(self, check: Check, runs: list, t0: float, shared: bool = False) -> CheckResult:
@@ -981,6 +1004,7 @@ class _Progress:
         self._status = None
         self.todo: list[float] = []  # the cost of each retraining still to start (baseline runs = 1)
         self.total = 0
+        self.failures = 0
         self.cost = self.seconds = 0.0  # of the runs trained so far
         self._began: tuple[float, float] | None = None  # (cost, start time) of the run training now
         if self.enabled:
@@ -1006,8 +1030,18 @@ class _Progress:
             if self.cost:  # timed on the runs so far, each in proportion to its epochs and data
                 eta = self.seconds / self.cost * (_cost(change) + sum(self.todo))
                 left = f"; about {_duration(eta)} left"
-            what += f" — retraining {done} of {self.total}{left}"
+            failed = f", {self.failures} failed" if self.failures else ""
+            what += f" — retraining {done} of {self.total}{failed}{left}"
         self.say(what)
+
+    def failed(self, left: int, what: str) -> None:
+        """The retraining under way (``what``) raised; the ``left`` runs planned after it for the same change (its
+        later seeds, next in the plan) will not train."""
+        self.failures += 1
+        del self.todo[:left]
+        self.total -= left
+        self.say(f"{what} failed — {self.total - len(self.todo)} of {self.total} retrainings done, "
+                 f"{self.failures} failed")
 
     def say(self, what: str) -> None:
         if self._status is not None:
