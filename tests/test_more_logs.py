@@ -31,8 +31,9 @@ ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 
 
 def _hashes(*roots: Path) -> dict[str, str]:
-    files = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*"))) if p.is_file()]
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    # Folders too: reading a store must not add one to it (MLflow's folder store made mlruns/.trash/).
+    paths = [p for r in roots for p in ([r] if r.is_file() else sorted(r.rglob("*")))]
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder" for p in paths}
 
 
 @pytest.fixture
@@ -266,6 +267,37 @@ def test_mlflow_batch_and_epoch_step_axes(tmp_path, unchanged):
     np.testing.assert_allclose(mixed.series["train_loss"], ref.series["train_loss"], rtol=1e-5)
     d, r = losslens.diagnose(mixed), losslens.diagnose(ref)
     assert d.verdict == r.verdict == "overfitting" and d.plateau_epoch == r.plateau_epoch
+
+
+@pytest.mark.parametrize("store", ["mlruns", "mlflow.db"])
+def test_mlflow3_one_key_logged_per_dataset(tmp_path, unchanged, store, caplog):
+    # MLflow 3.17: log_metric("loss", v, step=e, dataset=train_ds) and the same key with dataset=val_ds, with and
+    # without model_id= (a LoggedModel). Before: the folder store's lines of a value logged with a dataset were
+    # read at step 0 (MLflow's parse), so 'loss' read as 30 steps of the two curves interleaved; the SQL store,
+    # which keeps the dataset only with a LoggedModel's metric, read the validation loss as the training loss.
+    pytest.importorskip("mlflow")
+    folder = ECO / "mlflow3_datasets"
+    logged = json.loads((folder / "logged.json").read_text())
+    if store == "mlruns":
+        shutil.copytree(folder / "mlruns", tmp_path / "mlruns")
+        uri = f"mlflow:{tmp_path / 'mlruns'}"
+    else:
+        uri = f"mlflow:sqlite:///{_unxz(folder / 'mlflow.db.xz', tmp_path / 'mlflow.db')}"
+    unchanged(tmp_path)
+    runs = {r.name: r for r in read(uri)}
+    names = ["with_model", "datasets_only"] if store == "mlruns" else ["with_model"]
+    for name in names:
+        run = runs[name]
+        assert run.axis_name == "step" and list(run.axis) == list(range(15))
+        np.testing.assert_allclose(run.series["train_loss"], logged[name]["train"], rtol=1e-6)
+        np.testing.assert_allclose(run.series["val_loss"], logged[name]["val"], rtol=1e-6)
+        np.testing.assert_allclose(run.series["val_acc"], logged[name]["val_accuracy"], rtol=1e-6)
+        assert run.meta["metric_datasets"] == {"train_loss": ["loss", "train"], "val_loss": ["loss", "val"]}
+    if store == "mlflow.db":  # dataset= without model_id=: the SQL store cannot tell the two curves apart
+        assert "loss holds 2 values at each of its steps" in caplog.text
+        np.testing.assert_allclose(runs["datasets_only"].series["train_loss"], logged["datasets_only"]["val"],
+                                   rtol=1e-6)
+    assert losslens.diagnose(runs["with_model"]).metric == "val_loss"  # the validation curve, not a mix
 
 
 # ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------

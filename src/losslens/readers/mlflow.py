@@ -21,11 +21,14 @@ an MLflow store and then read from a temporary copy, as MLflow writes to the dat
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
+
+import numpy as np
 
 from ..exceptions import MissingExtraError, ReadError, RunNotFoundError
 from ..run import Run
@@ -107,11 +110,12 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
-    with _quiet() as passed_over, _env(env):
+    with _quiet() as passed_over, _env(env), _no_trash_left(tracking_uri):
         try:
             client = MlflowClient(tracking_uri)
             runs = _find_runs(client, run_id, experiment, label)
-            out = [_to_run(client, r, label) for r in runs]
+            root = _store_root(tracking_uri) if tracking_uri.startswith("file:") else None
+            out = [_to_run(client, r, label, root) for r in runs]
         except MlflowException as exc:
             text = str(exc)
             if tracking_uri.startswith("http") and any(k in text for k in _UNREACHABLE):
@@ -328,15 +332,27 @@ def _search_all(client, exp_ids, filter_string):
             return runs
 
 
-def _to_run(client, mlrun, label) -> Run | None:
+def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
     info = mlrun.info
     keys = sorted(mlrun.data.metrics)
     if not keys:
         return None
-    scalars = {}
+    scalars, by_dataset, doubled = {}, {}, []
+    model_datasets = functools.cache(lambda: _model_metric_datasets(client, info))
     for key in keys:
-        history = sorted(client.get_metric_history(info.run_id, key), key=lambda m: (m.step, m.timestamp))
-        scalars[key] = ([m.step for m in history], [m.value for m in history])
+        points = _metric_points(client, info, key, root, model_datasets)
+        counts = np.unique([s for s, _, _, d in points if d is None], return_counts=True)[1]
+        if counts.size > 1 and counts.min() == counts.max() > 1:
+            doubled.append(f"{key} holds {counts[0]} values at each of its steps")
+        sets = sorted({d for *_, d in points}, key=lambda d: (d is not None, d or ""))
+        for dataset in sets:
+            # One key logged for several datasets (MLflow 3: ``log_metric("loss", v, step=e, dataset=val_ds)``
+            # beside ``dataset=train_ds``) is a series per dataset, named by it: mixed, the curves were averaged.
+            tag = key if len(sets) == 1 or dataset is None else f"{dataset}_{key}"
+            if tag != key:
+                by_dataset[tag] = [key, dataset]
+            mine = sorted((s, t, v) for s, t, v, d in points if d == dataset)
+            scalars[tag] = ([s for s, _, _ in mine], [v for *_, v in mine])
     # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step, the last value
     # would stand for the whole curve. Where no metric of the run has steps, the logging order (by timestamp)
     # is the axis; beside stepped metrics such a one is left as it was (``mlflow.keras.autolog`` logs a
@@ -351,10 +367,17 @@ def _to_run(client, mlrun, label) -> Run | None:
     source = f"{label}#run={info.run_id}"
     meta = {"format": "mlflow", "run_id": info.run_id, "experiment_id": info.experiment_id,
             "status": info.status, "params": dict(mlrun.data.params)}
+    if by_dataset:
+        meta["metric_datasets"] = by_dataset
     try:
         run = scalars_to_run(scalars, name=name, source=source, meta=meta)
     except ReadError:
         return None  # only step/epoch counters logged
+    if doubled:
+        # log_metric(..., dataset=) for several datasets without model_id=: the SQL store keeps no dataset
+        # with a run's metric, so the curves cannot be told apart.
+        _source.warn(source, "%s (logged for several datasets? the store does not keep which value is whose): "
+                     "read as the last value logged at each step", "; ".join(doubled))
     if unstepped:
         run.meta["unstepped_metrics"] = unstepped
         _source.warn(source, "%s logged at one step (log_metric without step=): read in the order logged, "
@@ -370,6 +393,44 @@ def _to_run(client, mlrun, label) -> Run | None:
                                  "was planned to end")
     _fit_plan(run)
     return run
+
+
+def _metric_points(client, info, key, root: Path | None, model_datasets) -> list[tuple]:
+    """``(step, timestamp, value, dataset name)`` of each value of ``key`` logged in the run. A folder store's
+    line of a value logged with ``dataset=`` (``timestamp value step name digest``) is parsed by MLflow 3.17 with
+    step 0 (it takes the step only from a 3-field line): there the steps are read from the file itself."""
+    history = client.get_metric_history(info.run_id, key)
+    points = [(m.step, m.timestamp, m.value, getattr(m, "dataset_name", None)) for m in history]
+    if root is None and len({s for s, *_ in points}) < len(points) and not any(d for *_, d in points):
+        # An SQL store keeps no dataset with a run's metric, only with a LoggedModel's (``model_id=``).
+        named = model_datasets()
+        points = [(s, t, v, named.get((key, s, t, v))) for s, t, v, _ in points]
+    if root is None or not any(d is not None for *_, d in points):
+        return points
+    try:
+        lines = (root / info.experiment_id / info.run_id / "metrics" / key).read_text("utf-8").split("\n")
+        parsed = [line.split() for line in lines if line.strip()]
+        from_file = [(int(p[2]) if len(p) >= 3 else 0, int(p[0]), float(p[1]), p[3] if len(p) == 5 else None)
+                     for p in parsed]
+    except (OSError, UnicodeDecodeError, ValueError, IndexError):
+        return points
+    return from_file if len(from_file) == len(points) else points
+
+
+def _model_metric_datasets(client, info) -> dict:
+    """``{(key, step, timestamp, value): dataset name}`` of the metrics this run logged to its LoggedModels
+    with ``dataset=`` (MLflow 3); empty where there are none or the store has no LoggedModels (MLflow 2)."""
+    named = {}
+    try:
+        models = client.search_logged_models([info.experiment_id],
+                                             filter_string=f"source_run_id = '{info.run_id}'")
+    except Exception:  # noqa: BLE001 - an MLflow 2 store or server: no LoggedModels to ask
+        models = []
+    for model in models:
+        for m in model.metrics or []:
+            if m.run_id == info.run_id and m.dataset_name:
+                named[(m.key, m.step, m.timestamp, m.value)] = m.dataset_name
+    return named
 
 
 def _fit_plan(run: Run) -> None:
@@ -395,6 +456,20 @@ def _fit_plan(run: Run) -> None:
         run.axis_name = "epoch"
         run.meta["planned_end"] = float(n - 1)
         run.meta["planned_end_from"] = f"{call.format(n=n)}: epochs 0-{n - 1}"
+
+
+@contextlib.contextmanager
+def _no_trash_left(tracking_uri: str):
+    """MLflow's folder store makes ``<root>/.trash/`` when it opens a store without one; input folders are only
+    ever read, so the empty folder it made is taken away again."""
+    trash = _store_root(tracking_uri) / ".trash" if tracking_uri.startswith("file:") else None
+    made = trash is not None and not trash.exists()
+    try:
+        yield
+    finally:
+        if made:
+            with contextlib.suppress(OSError):  # not empty (a run deleted meanwhile), or gone: leave it
+                trash.rmdir()
 
 
 @contextlib.contextmanager
