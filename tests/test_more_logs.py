@@ -285,6 +285,7 @@ def test_mlflow3_one_key_logged_per_dataset(tmp_path, unchanged, store, caplog):
         uri = f"mlflow:sqlite:///{_unxz(folder / 'mlflow.db.xz', tmp_path / 'mlflow.db')}"
     unchanged(tmp_path)
     runs = {r.name: r for r in read(uri)}
+    assert [r.name for r in read(uri)] == list(runs)  # read again in one process: the store MLflow keeps still works
     names = ["with_model", "datasets_only"] if store == "mlruns" else ["with_model"]
     for name in names:
         run = runs[name]
@@ -298,6 +299,22 @@ def test_mlflow3_one_key_logged_per_dataset(tmp_path, unchanged, store, caplog):
         np.testing.assert_allclose(runs["datasets_only"].series["train_loss"], logged["datasets_only"]["val"],
                                    rtol=1e-6)
     assert losslens.diagnose(runs["with_model"]).metric == "val_loss"  # the validation curve, not a mix
+
+
+def test_wandb_epoch_logged_in_the_row_that_ends_it(unchanged):
+    # wandb 0.31 offline, as W&B's docs log it: wandb.log({"train/loss": l, "lr": lr}) each batch (a step each),
+    # then wandb.log({"val/loss": v, "val/acc": a, "epoch": e}) ending the epoch. Before: each epoch's batches
+    # were read into the epoch before (the last epoch logged before them), the first two epochs' into epoch 0,
+    # the last epoch's training loss NaN.
+    pytest.importorskip("wandb")
+    folder = ECO / "wandb_epoch_at_end"
+    unchanged(folder)
+    logged = json.loads((folder / "logged.json").read_text())
+    [run] = read(f"wandb:{folder / 'wandb'}")
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(12))
+    for key in ("train_loss", "lr", "val_loss", "val_acc"):
+        np.testing.assert_allclose(run.series[key], logged[key], rtol=1e-6, err_msg=key)
+    assert "logged_until" not in run.meta
 
 
 # ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------

@@ -464,6 +464,11 @@ def _no_trash_left(tracking_uri: str):
     ever read, so the empty folder it made is taken away again."""
     trash = _store_root(tracking_uri) / ".trash" if tracking_uri.startswith("file:") else None
     made = trash is not None and not trash.exists()
+    if made:  # MLflow keeps the store it built (per URI): built again, it makes the folder it needs again
+        with contextlib.suppress(Exception):
+            from mlflow.tracking._tracking_service.utils import _tracking_store_registry
+
+            _tracking_store_registry._get_store_with_resolved_uri.cache_clear()
     try:
         yield
     finally:
