@@ -317,6 +317,33 @@ def test_wandb_epoch_logged_in_the_row_that_ends_it(unchanged):
     assert "logged_until" not in run.meta
 
 
+@pytest.mark.parametrize("log", ["hf_out/trainer_state.json", "console.txt"])
+def test_hf_training_rows_with_tokens_seen(unchanged, log):
+    # Transformers 5.25 with include_num_input_tokens_seen=True: every training row carries train_runtime and
+    # train_tokens_per_second beside its loss; logging_steps=3, eval_steps=7. Before: each was taken for the closing
+    # summary row and skipped, the training loss, lr and grad_norm lost (train_loss NaN at every point).
+    folder = ECO / "hf_tokens_seen"
+    unchanged(folder)
+    state = json.loads((folder / "hf_out" / "trainer_state.json").read_text())
+    rows = state["log_history"]
+    train = [r for r in rows if "loss" in r]
+    evals = [r for r in rows if "eval_loss" in r]
+    [run] = read(folder / log)
+    key = "step" if log.endswith(".json") else "epoch"  # a printed row has no step: the fractional epoch
+    xt, loss = run.finite("train_loss")
+    np.testing.assert_allclose(xt, [r[key] for r in train])
+    np.testing.assert_allclose(loss, [r["loss"] for r in train], rtol=1e-3)
+    np.testing.assert_allclose(run.finite("lr")[1], [r["learning_rate"] for r in train], rtol=1e-3)
+    np.testing.assert_allclose(run.finite("grad_norm")[1], [r["grad_norm"] for r in train], rtol=1e-3)
+    xv, val = run.finite("val_loss")
+    np.testing.assert_allclose(xv, [r[key] for r in evals])
+    np.testing.assert_allclose(val, [r["eval_loss"] for r in evals], rtol=1e-3)
+    assert [r["step"] for r in train][:4] == [3, 6, 9, 12] and [r["step"] for r in evals][:3] == [7, 14, 21]
+    if key == "step":
+        assert run.meta["train_loss_mean"] == pytest.approx(rows[-1]["train_loss"])
+        assert "train_tokens_per_second" not in run.series  # a timing, as train_runtime is
+
+
 # ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------
 @pytest.mark.parametrize("desc", [True, False])
 def test_tqdm_trange_with_postfix(tmp_path, unchanged, desc):

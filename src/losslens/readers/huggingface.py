@@ -30,7 +30,7 @@ from . import _source, records, table
 _META_KEYS = ("global_step", "max_steps", "num_train_epochs", "logging_steps", "eval_steps",
               "save_steps", "train_batch_size", "best_metric", "best_model_checkpoint",
               "best_global_step")
-_TIMING = ("_runtime", "_samples_per_second", "_steps_per_second")
+_TIMING = ("_runtime", "_samples_per_second", "_steps_per_second", "_tokens_per_second")
 
 
 def is_trainer_state(obj) -> bool:
@@ -38,7 +38,9 @@ def is_trainer_state(obj) -> bool:
 
 
 def is_summary(keys: tuple) -> bool:
-    return "train_runtime" in keys
+    """The closing summary row (``train_runtime``, a mean ``train_loss``). With ``include_num_input_tokens_seen``
+    every training row carries ``train_runtime`` too (Transformers 5.x), beside its ``loss``."""
+    return "train_runtime" in keys and "loss" not in keys
 
 
 def split_after_training(rows: list) -> tuple[list, list[dict], dict | None]:
@@ -52,7 +54,7 @@ def split_after_training(rows: list) -> tuple[list, list[dict], dict | None]:
     (``Run.meta["evaluated_after_training"]``).
     """
     end = next((i for i in range(len(rows) - 1, max(len(rows) - 11, -1), -1)
-                if isinstance(rows[i], dict) and "train_runtime" in rows[i]), None)
+                if isinstance(rows[i], dict) and is_summary(tuple(rows[i]))), None)
     if end is None:
         return rows, [], None
     last = rows[end].get("step")
