@@ -344,6 +344,33 @@ def test_hf_training_rows_with_tokens_seen(unchanged, log):
         assert "train_tokens_per_second" not in run.series  # a timing, as train_runtime is
 
 
+def test_hf_tensorboard_still_going_keeps_its_last_evaluation(tmp_path, unchanged):
+    # The same Trainer's TensorBoard file as a job killed after step 21's evaluation (the records up to it): every
+    # training row logs train/train_runtime, so the last of them (step 21) was taken for the closing summary and
+    # the evaluation after it for one run after training, left off the curve.
+    pytest.importorskip("tensorboard")
+    import struct
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    folder = ECO / "hf_tokens_seen"
+    unchanged(folder)
+    [src] = (folder / "hf_out" / "runs").glob("*/events.out.tfevents.*")
+    data, pos, keep = src.read_bytes(), 0, 0
+    while pos + 12 <= len(data):  # records: length (u64), its crc, the Event, the Event's crc
+        (n,) = struct.unpack_from("<Q", data, pos)
+        event = Event.FromString(data[pos + 12:pos + 12 + n])
+        pos += 16 + n
+        keep = pos if event.step <= 21 else keep
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / src.name).write_bytes(data[:keep])
+    [run] = read(f"tb:{tmp_path}")
+    evals = [r for r in json.loads((folder / "hf_out" / "trainer_state.json").read_text())["log_history"]
+             if "eval_loss" in r and r["step"] <= 21]
+    xv, val = run.finite("val_loss")
+    np.testing.assert_allclose(val, [r["eval_loss"] for r in evals], rtol=1e-6)
+    assert "evaluated_after_training" not in run.meta
+
+
 # ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------
 @pytest.mark.parametrize("desc", [True, False])
 def test_tqdm_trange_with_postfix(tmp_path, unchanged, desc):

@@ -576,7 +576,11 @@ def _split_after_training(events: dict, closing: dict | None = None) -> dict:
     to their tag's.
     """
     closing = closing or {}
-    summary = next((ev for tag, ev in events.items() if normalise(tag).endswith("train_runtime") and ev), None)
+    # With include_num_input_tokens_seen every training row logs train_runtime (and train_tokens_per_second):
+    # only the summary's train_samples_per_second marks the end then; in a run still going there is none.
+    per_row = any(normalise(tag).endswith("train_tokens_per_second") for tag in events)
+    ends = ("train_samples_per_second",) if per_row else ("train_runtime",)
+    summary = next((ev for tag, ev in events.items() if normalise(tag).endswith(ends) and ev), None)
     if summary is None:
         return {tag: (ev, closing.get(tag, [])) for tag, ev in events.items()}
     end_time, end_step = summary[-1].wall_time, summary[-1].step
