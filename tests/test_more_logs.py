@@ -252,6 +252,17 @@ def test_mlflow3_default_layout_points_to_mlflow_db(two_stores, unchanged):
     assert run.name == "overfit" and len(run.finite("val_loss")[1]) == 40
 
 
+def test_mlflow_keras_autolog_lr_is_its_optimizer_param(two_stores, unchanged):
+    # mlflow.keras.autolog (MLflow 3.17) logs Adam(3e-3)'s rate as the param optimizer_learning_rate: the sweep
+    # table's lr column was blank for it (Lightning's autolog logs lr).
+    from losslens.facts.regularization import learning_rate
+
+    unchanged(two_stores)
+    [run] = read(f"mlflow:{two_stores / 'mlruns'}")
+    assert run.meta["params"]["optimizer_learning_rate"].startswith("0.003")
+    assert learning_rate(run) == pytest.approx(3e-3)
+
+
 # ---- 3. a loop that logs per batch at the global step and validation per epoch at step=epoch ------------
 def test_mlflow_batch_and_epoch_step_axes(tmp_path, unchanged):
     # train_loss and an "epoch" metric per batch at the global step (1..800), val_loss per epoch at

@@ -72,11 +72,13 @@ def learning_rate(run) -> float | None:
 
     names = ALIASES["lr"]
     meta = getattr(run, "meta", None) or {}
-    for _key, _where, saved in _saved(meta):
+    for key, _where, saved in _saved(meta):
         for name, value in saved.items():
             if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
                 value = value.get("value")
             leaf = str(name).lower()
+            # (mlflow.keras.autolog logs the optimizer's settings as params named optimizer_learning_rate ...)
+            leaf = leaf.removeprefix("optimizer_") if key == "params" else leaf
             if (leaf in names or leaf.rsplit(".", 1)[-1] in names) and _number(value):
                 return _number(value)
     logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
