@@ -382,6 +382,52 @@ def test_hf_tensorboard_still_going_keeps_its_last_evaluation(tmp_path, unchange
     assert "evaluated_after_training" not in run.meta
 
 
+def test_mlflow_nested_runs_are_runs_of_their_own(tmp_path, unchanged, monkeypatch):
+    # MLflow 3.17, a folder store: a parent run logging its own curve and two nested runs (nested=True), one of them
+    # logging to a LoggedModel (model_id=). Each is read as a run named by its run name, with its own values.
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    curves = {"parent": [1.0, 0.6, 0.45, 0.4], "child_a": [2.0, 1.2, 0.9, 0.8, 0.75], "child_b": [3.0, 2.0, 1.5]}
+    try:
+        with mlflow.start_run(run_name="parent"):
+            for e, v in enumerate(curves["parent"]):
+                mlflow.log_metric("val_loss", v, step=e)
+            for child in ("child_a", "child_b"):
+                with mlflow.start_run(run_name=child, nested=True):
+                    model = mlflow.initialize_logged_model(name="m") if child == "child_b" else None
+                    for e, v in enumerate(curves[child]):
+                        mlflow.log_metric("val_loss", v, step=e, model_id=model.model_id if model else None)
+                        mlflow.log_metric("loss", v / 2, step=e)
+    finally:
+        mlflow.set_tracking_uri(None)
+    unchanged(tmp_path / "mlruns")
+    runs = {r.name: r for r in read(f"mlflow:{tmp_path / 'mlruns'}")}
+    assert sorted(runs) == sorted(curves)
+    for name, values in curves.items():
+        assert list(runs[name].axis) == list(range(len(values)))
+        np.testing.assert_allclose(runs[name].series["val_loss"], values)
+    np.testing.assert_allclose(runs["child_b"].series["train_loss"], np.array(curves["child_b"]) / 2)
+
+
+def test_wandb_commit_false_and_explicit_steps(tmp_path, monkeypatch):
+    # wandb 0.31 offline: wandb.log({"loss": l}, step=10 * e, commit=False) then wandb.log({"val_loss": v}, step=10 * e):
+    # one row a step, the two halves together, read on W&B's own steps.
+    wandb = pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    run = wandb.init(mode="offline", project="losslens", name="two_halves", dir=str(tmp_path))
+    for e in range(6):
+        wandb.log({"loss": 2 / (e + 1)}, step=10 * e, commit=False)
+        wandb.log({"val_loss": 2.2 / (e + 1)}, step=10 * e)
+    run.finish()
+    [read_run] = read(f"wandb:{tmp_path / 'wandb'}")
+    assert read_run.name == "two_halves" and read_run.axis_name == "step"
+    assert list(read_run.axis) == [0, 10, 20, 30, 40, 50]
+    np.testing.assert_allclose(read_run.series["train_loss"], [2 / (e + 1) for e in range(6)])
+    np.testing.assert_allclose(read_run.series["val_loss"], [2.2 / (e + 1) for e in range(6)])
+
+
 # ---- 4. printed progress: tqdm's postfix, fastai's table ----------------------------------------------
 @pytest.mark.parametrize("desc", [True, False])
 def test_tqdm_trange_with_postfix(tmp_path, unchanged, desc):
