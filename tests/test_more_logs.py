@@ -382,7 +382,7 @@ def test_hf_tensorboard_still_going_keeps_its_last_evaluation(tmp_path, unchange
     assert "evaluated_after_training" not in run.meta
 
 
-def test_mlflow_nested_runs_are_runs_of_their_own(tmp_path, unchanged, monkeypatch):
+def test_mlflow_nested_runs_are_runs_of_their_own(tmp_path, unchanged, monkeypatch, caplog):
     # MLflow 3.17, a folder store: a parent run logging its own curve and two nested runs (nested=True), one of them
     # logging to a LoggedModel (model_id=). Each is read as a run named by its run name, with its own values.
     mlflow = pytest.importorskip("mlflow")
@@ -399,11 +399,16 @@ def test_mlflow_nested_runs_are_runs_of_their_own(tmp_path, unchanged, monkeypat
                     for e, v in enumerate(curves[child]):
                         mlflow.log_metric("val_loss", v, step=e, model_id=model.model_id if model else None)
                         mlflow.log_metric("loss", v / 2, step=e)
+        with mlflow.start_run(run_name="trainer_rows"):  # as the Trainer's MLflowCallback logs: the epoch in each row
+            for step in (10, 20, 30):
+                mlflow.log_metrics({"loss": 1 / step, "epoch": step / 20}, step=step)
+                mlflow.log_metrics({"eval_loss": 2 / step, "epoch": step / 20}, step=step)
     finally:
         mlflow.set_tracking_uri(None)
     unchanged(tmp_path / "mlruns")
     runs = {r.name: r for r in read(f"mlflow:{tmp_path / 'mlruns'}")}
-    assert sorted(runs) == sorted(curves)
+    assert sorted(runs) == sorted([*curves, "trainer_rows"])
+    assert "values at each of its steps" not in caplog.text  # an epoch logged with both rows is no dataset's
     for name, values in curves.items():
         assert list(runs[name].axis) == list(range(len(values)))
         np.testing.assert_allclose(runs[name].series["val_loss"], values)

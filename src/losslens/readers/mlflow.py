@@ -30,10 +30,11 @@ from urllib.parse import parse_qsl, unquote, urlparse
 
 import numpy as np
 
+from ..columns import axis_kind
 from ..exceptions import MissingExtraError, ReadError, RunNotFoundError
 from ..run import Run
 from . import _source
-from .tensorboard import scalars_to_run
+from .tensorboard import column_name, scalars_to_run
 
 # An unreachable server must fail in seconds, not after MLflow's default 7 retries with backoff.
 _HTTP_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0",
@@ -342,7 +343,8 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
     for key in keys:
         points = _metric_points(client, info, key, root, model_datasets)
         counts = np.unique([s for s, _, _, d in points if d is None], return_counts=True)[1]
-        if counts.size > 1 and counts.min() == counts.max() > 1:
+        # (An epoch counter is logged again with each row at its step: a Trainer's training and eval rows.)
+        if counts.size > 1 and counts.min() == counts.max() > 1 and axis_kind(column_name(key)) is None:
             doubled.append(f"{key} holds {counts[0]} values at each of its steps")
         sets = sorted({d for *_, d in points}, key=lambda d: (d is not None, d or ""))
         for dataset in sets:
