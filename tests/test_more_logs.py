@@ -415,18 +415,13 @@ def test_mlflow_nested_runs_are_runs_of_their_own(tmp_path, unchanged, monkeypat
     np.testing.assert_allclose(runs["child_b"].series["train_loss"], np.array(curves["child_b"]) / 2)
 
 
-def test_wandb_commit_false_and_explicit_steps(tmp_path, monkeypatch):
-    # wandb 0.31 offline: wandb.log({"loss": l}, step=10 * e, commit=False) then wandb.log({"val_loss": v}, step=10 * e):
-    # one row a step, the two halves together, read on W&B's own steps.
-    wandb = pytest.importorskip("wandb")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    run = wandb.init(mode="offline", project="losslens", name="two_halves", dir=str(tmp_path))
-    for e in range(6):
-        wandb.log({"loss": 2 / (e + 1)}, step=10 * e, commit=False)
-        wandb.log({"val_loss": 2.2 / (e + 1)}, step=10 * e)
-    run.finish()
-    [read_run] = read(f"wandb:{tmp_path / 'wandb'}")
+def test_wandb_commit_false_and_explicit_steps(unchanged):
+    # wandb 0.31 offline (wandb_commit_false/make.py): wandb.log({"loss": l}, step=10 * e, commit=False) then
+    # wandb.log({"val_loss": v}, step=10 * e): one row a step, the two halves together, read on W&B's own steps.
+    pytest.importorskip("wandb")
+    folder = ECO / "wandb_commit_false" / "wandb"
+    unchanged(folder)
+    [read_run] = read(f"wandb:{folder}")
     assert read_run.name == "two_halves" and read_run.axis_name == "step"
     assert list(read_run.axis) == [0, 10, 20, 30, 40, 50]
     np.testing.assert_allclose(read_run.series["train_loss"], [2 / (e + 1) for e in range(6)])
