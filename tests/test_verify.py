@@ -391,12 +391,13 @@ def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():
         assert cause in losslens.CAUSES
         for c in checks:
             assert set(c.change) <= set(KEYWORDS) and c.prediction()
-    # the example training function takes them all but size_factor (a linear model has no size)
+    # the example training function takes them all but size_factor and decay_factor (a linear model has no size
+    # and no weight decay)
     import inspect
 
     from losslens.examples import verify_train  # noqa: F401 (a module inside the package data)
     takes = set(inspect.signature(verify_train.train).parameters)
-    assert set(KEYWORDS) - takes == {"size_factor"}
+    assert set(KEYWORDS) - takes == {"size_factor", "decay_factor"}
 
 
 @pytest.mark.slow

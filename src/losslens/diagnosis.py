@@ -2791,6 +2791,7 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
             level.evidence.append(f"{reg.name} = {reg.value:g} ({reg.where}): a weight penalty can hold the loss "
                                   "this high; lower it first")
             level.actions.insert(0, f"lower the weight decay ({reg.name} = {reg.value:g}; try 1/100 of it)")
+            level.numbers["weight_decay"] = reg.value  # (verify then retrains with the decay lowered first)
         return level
     return _penalty_floor(f, t)
 

@@ -7,7 +7,7 @@ y = 2 x1 + 3 x2 + noise (sd 0.1), 1,000 points, 20% for validation, Adam(1e-3), 
     losslens verify src/losslens/examples/verify_train.py:train
 
 The keywords are the ones verify passes; leave out those your training cannot vary (this
-linear model has no size to change).
+linear model has no size or weight decay to change).
 """
 
 
