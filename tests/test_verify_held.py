@@ -108,7 +108,7 @@ def _never(seed=0):
      "overfitting's first action, stop on validation accuracy (its best weights are from epoch 18), is read off "
      "this run, not retrained"),
     (FIXTURES / "fresh_kinds2" / "imbalanced.json",
-     "the first action, class weights judged by balanced accuracy, is not checked by retraining"),
+     "still_improving's first action, class weights judged by balanced accuracy, is not checked by retraining"),
 ])
 def test_a_first_action_no_factor_expresses_is_said_to_be_unchecked(path, said):
     v = verify(_never, baseline=path)

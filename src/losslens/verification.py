@@ -477,9 +477,9 @@ class Verification:
         if "majority_share" in c.numbers:
             # 95/5 classes, fixture fresh_kinds2: class weights 1:19 took val_loss 0.19 -> 0.47 and balanced
             # accuracy 0.50 -> 0.71; a check on the loss would call the remedy a failure.
-            return (f"the first action, class weights judged by balanced accuracy, is not checked by retraining: "
+            return (f"{c.id}'s first action, class weights judged by balanced accuracy, is not checked by retraining: "
                     f"weighting trades loss for balanced accuracy, so a loss cannot judge it; the checks above test "
-                    f"{c.id}")
+                    f"{c.id} itself")
         if c.id == "overfitting" and "accuracy_best_epoch" in c.numbers:
             return (f"overfitting's first action, stop on validation accuracy (its best weights are from "
                     f"{self.diagnosis.axis} {c.numbers['accuracy_best_epoch']:g}), is read off this run, not "
