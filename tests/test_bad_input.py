@@ -871,3 +871,38 @@ def test_a_readers_warning_reaches_the_json_and_the_report_not_only_stderr(tmp_p
     assert notes["train"] == [] and notes["damaged"] == [
         "line 20: 'Loss' holds '\\x7f\\x7fq#' where a number is printed (a damaged or mistyped value): left out, "
         "the other lines read"]
+
+
+def test_reading_an_mlflow_folder_store_writes_nothing_into_it(tmp_path):
+    # MLflow's FileStore makes mlruns/.trash in the store it opens; git keeps no empty folder, so a
+    # committed or copied store has none, and `losslens diagnose mlruns` wrote one into the input.
+    pytest.importorskip("mlflow")
+    store = tmp_path / "mlruns"
+    shutil.copytree(FIXTURES / "ecosystem" / "mlflow_two_stores" / "mlruns", store)
+    before = sorted(str(p.relative_to(store)) for p in store.rglob("*"))
+    assert ".trash" not in before
+    assert _cli("diagnose", store).exit_code == 0
+    assert losslens.readers.read(f"mlflow:{store}")
+    assert sorted(str(p.relative_to(store)) for p in store.rglob("*")) == before
+
+
+@pytest.mark.parametrize("header", ["1.0,", "loss,"])
+def test_a_header_line_of_half_a_million_cells_is_refused_not_read_for_hours(tmp_path, header):
+    # A damaged CSV whose first line is one cell repeated 500,000 times: naming the duplicate columns
+    # (loss, loss_2, ... tried one suffix after another) was quadratic, then every column was typed in
+    # turn; `losslens diagnose` ran for hours. (A subprocess, so the old code's hang ends in a failure.)
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "metrics.csv"
+    path.write_text(header * 500_000 + "\n" + (FIXTURES / "logs" / "keras_csvlogger.csv").read_text())
+    before = _sha(path)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(path)], capture_output=True,
+                              text=True, timeout=240, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    except subprocess.TimeoutExpired:
+        pytest.fail("losslens diagnose still running after 240 s")
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and "\n" not in err and str(path) in err and "500,001 columns: not a training log" in err, err
+    assert _sha(path) == before

@@ -28,6 +28,8 @@ _DELIMITERS = (",", "\t", ";", "|")
 # A value spelled nan / inf (any case) between delimiters: what a log writes for a blown-up loss.
 NONFINITE = re.compile(r"(?i)(?<![\w.])[-+]?(?:nan|inf|infinity)(?![\w.])")
 _SAMPLE_ROWS = 200
+#: The widest table read: a per-step log of every layer's norms has hundreds of columns.
+MAX_COLUMNS = 10_000
 
 
 def cell(text: str) -> float:
@@ -49,6 +51,14 @@ def is_number(text: str) -> bool:
 #: A terminal colour or cursor code (also stripped from printed logs, console.py).
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _RULE = re.compile(r"[ \t|:+]*[-=]{3,}[-= \t|:+]*(?:\n|$)")
+
+
+def require_width(n_columns: int, source: str) -> None:
+    """Refuse a table of more than :data:`MAX_COLUMNS` columns, before the work each column costs (a
+    millisecond or two to type and name it): a damaged file whose one line held 500,000 cells ran for hours."""
+    if n_columns > MAX_COLUMNS:
+        raise UnknownFormatError(f"{n_columns:,} columns: not a training log (losslens reads tables of up to "
+                                 f"{MAX_COLUMNS:,} columns)", source)
 
 
 def sniff_delimiter(header: str) -> str | None:
@@ -117,6 +127,7 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
     names = _split_header(header_line, delimiter)
     if not names:
         raise UnknownFormatError("no header row", source)
+    require_width(len(names), source)
     if all(is_number(n) or n.lower() in MISSING for n in names):
         raise UnknownFormatError("a table of numbers without a header row; name the columns "
                                  "(epoch, loss, val_loss ...)", source)
@@ -211,12 +222,13 @@ def _split_header(line: str, delimiter: str | None) -> list[str]:
         raw = next(csv.reader([line], delimiter=delimiter), [])
     names: list[str] = []
     seen: set[str] = set()
+    suffix: dict[str, int] = {}  # the last suffix tried per name: a line of 500,000 equal cells took hours
     for i, name in enumerate(raw):
         name = name.strip().strip('"').strip() or f"column_{i}"
-        base, k = name, 1
+        base = name
         while name in seen:  # duplicate headers: keep both, the second gets a suffix
-            k += 1
-            name = f"{base}_{k}"
+            suffix[base] = suffix.get(base, 1) + 1
+            name = f"{base}_{suffix[base]}"
         seen.add(name)
         names.append(name)
     return names

@@ -15,7 +15,9 @@ command line these ride in the URI's fragment::
 
 The store is only read: an sqlite file or a folder that does not exist is an error here,
 not a new empty store (MLflow would create one); an SQLite database is checked read-only to be
-an MLflow store and then read from a temporary copy, as MLflow writes to the databases it opens.
+an MLflow store and then read from a temporary copy, as MLflow writes to the databases it opens;
+a folder store is opened through a temporary folder of links to its experiments, as MLflow makes
+a ``.trash`` folder in the store it opens.
 """
 
 from __future__ import annotations
@@ -77,9 +79,12 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
                                     "pip install 'losslens[mlflow]'", label) from None
 
     with contextlib.ExitStack() as stack:
+        client_uri = tracking_uri
         if tracking_uri.startswith("sqlite:///"):
-            tracking_uri = _readonly_copy(Path(tracking_uri[len("sqlite:///"):]), label, stack)
-        return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException)
+            tracking_uri = client_uri = _readonly_copy(Path(tracking_uri[len("sqlite:///"):]), label, stack)
+        elif tracking_uri.startswith("file:"):
+            client_uri = _linked_view(_store_root(tracking_uri), stack)
+        return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
 
 
 def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
@@ -107,13 +112,30 @@ def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
     return f"sqlite:///{tmp / 'mlflow.db'}"
 
 
-def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException) -> list[Run]:
+def _linked_view(root: Path, stack: contextlib.ExitStack) -> str:
+    """A ``file:`` URI of a temporary folder linking to each entry of the folder store ``root``: MLflow's
+    FileStore makes a ``.trash`` folder in the store it opens (git keeps no empty folder, so a committed or
+    copied store has none), and input folders are only ever read. Where links cannot be made, ``root``."""
+    import tempfile
+
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslens-mlflow-")))
+    try:
+        for entry in root.iterdir():
+            (tmp / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    except OSError:
+        return root.resolve().as_uri()
+    return tmp.as_uri()
+
+
+def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri=None) -> list[Run]:
+    """The runs of the store at ``tracking_uri``, opened by MLflow at ``client_uri`` (a copy or a view of it)."""
+    client_uri = client_uri or tracking_uri
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
     with _quiet() as passed_over, _env(env), _no_trash_left(tracking_uri):
         try:
-            client = MlflowClient(tracking_uri)
+            client = MlflowClient(client_uri)
             runs = _find_runs(client, run_id, experiment, label)
             root = _store_root(tracking_uri) if tracking_uri.startswith("file:") else None
             out = [_to_run(client, r, label, root) for r in runs]
@@ -122,7 +144,10 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             if tracking_uri.startswith("http") and any(k in text for k in _UNREACHABLE):
                 raise ReadError("cannot reach the MLflow server (is `mlflow server` running there?)",
                                 label) from None
-            raise ReadError(_one_line(exc), label) from None
+            message = _one_line(exc)
+            if client_uri != tracking_uri:  # the linked view's path means nothing to the user
+                message = message.replace(str(_store_root(client_uri)), label)
+            raise ReadError(message, label) from None
         except (OSError, ConnectionError) as exc:
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
         except (ValueError, TypeError, IndexError) as exc:  # MLflow's parse of a damaged file

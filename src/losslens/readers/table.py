@@ -42,7 +42,7 @@ from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SC
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
-from . import lightning
+from . import delimited, lightning
 
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
 #: Numeric columns that tell runs apart when the epoch repeats (any text column can, too).
@@ -96,6 +96,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     """
     if not columns_data:
         raise UnknownFormatError("no columns", source)
+    delimited.require_width(len(columns_data), source)
     columns_data = _drop_row_index(columns_data)
     nan_columns = set(columns_data if logged_nan else ()) if nan_columns is None else set(nan_columns)
     if run_column is not None and not isinstance(run_column, str):
