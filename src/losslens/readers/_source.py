@@ -188,24 +188,36 @@ _NOTES: contextvars.ContextVar = contextvars.ContextVar("losslens_reader_notes",
 def warn(where, message: str, *args) -> None:
     """A reader's one-line warning about ``where`` (a file, folder or store) on the ``losslens`` logger:
     ``losslens: <where>: <message % args>``; inside :func:`noting`, kept for the runs read too (the JSON and
-    the HTML report have no stderr)."""
+    the HTML report have no stderr), and logged once the source is read."""
+    notes = _NOTES.get()
+    if notes is None:
+        _log(str(where), message % args if args else message)
+    else:
+        notes.append((str(where), message % args if args else message))  # (as logging formats it)
+
+
+def _log(where: str, text: str) -> None:
     import logging
 
-    logging.getLogger("losslens").warning("losslens: %s: " + message, where, *args)
-    notes = _NOTES.get()
-    if notes is not None:
-        notes.append((str(where), message % args if args else message))  # (as logging formats it)
+    logging.getLogger("losslens").warning("losslens: %s: %s", where, text)
 
 
 @contextlib.contextmanager
 def noting():
     """Collect :func:`warn`'s lines while one source is read (the innermost source: a folder's files each keep
-    their own); :func:`keep_notes` puts them on its runs."""
+    their own); :func:`keep_notes` puts them on its runs. They are logged when the source has been read, and
+    dropped when its read fails: the error is then the one line said ("the last line was cut off mid-write"
+    before "no loss column" told of a repair to a file that was refused anyway)."""
     token = _NOTES.set([])
     try:
         yield _NOTES.get()
-    finally:
+    except BaseException:
         _NOTES.reset(token)
+        raise
+    notes = _NOTES.get()
+    _NOTES.reset(token)
+    for where, text in notes:
+        _log(where, text)
 
 
 def keep_notes(runs, notes) -> None:
