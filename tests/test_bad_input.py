@@ -934,3 +934,21 @@ def test_a_refused_file_is_one_line_without_the_readers_warnings_before_it(tmp_p
         [run] = losslens.readers.read(readable)
     said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
     assert len(said) == 1 and "cut off mid-write" in said[0] and run.meta["notes"], said
+
+
+def test_a_librarys_value_error_is_an_internal_error_not_bad_input(monkeypatch):
+    # The command line turned every ValueError into the bad-input line and exit 2: a bug in the diagnosis
+    # (numpy's reduction of an empty array here, standing in for one) was passed off as the user's file.
+    import losslens.commands.report as report_cmd
+
+    def broken(runs, **kwargs):
+        return np.max(np.array([]))
+
+    monkeypatch.setattr(report_cmd, "diagnose_runs", broken)
+    res = _cli("diagnose", FIXTURES / "logs" / "keras_csvlogger.csv")
+    err = res.stderr.strip()
+    assert res.exit_code == 3 and "\n" not in err and err.startswith("losslens: internal error (ValueError: "), err
+    assert "please report" in err
+    # losslens's own ValueErrors stay the user's: a --horizon before the first point, exit 2.
+    res = _cli("forecast", FIXTURES / "logs" / "keras_csvlogger.csv", "--horizon", "-5")
+    assert res.exit_code == 2 and "internal error" not in res.stderr, res.stderr

@@ -1,6 +1,7 @@
 """The ``losslens`` command line (Typer + rich): people get colour and tables, programs get ``--json``.
 
-Every bad input ends in one line on stderr naming the file and the problem, and exit code 2.
+Every bad input ends in one line on stderr naming the file and the problem, and exit code 2; a ValueError
+from a library losslens called (a bug) in one line saying so, and exit code 3.
 Feature areas register their own commands from ``losslens/commands/`` so that each stays
 next to its code and ``losslens diagnose`` imports nothing heavy.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import List, Optional
 
@@ -111,7 +113,25 @@ def run_guarded(fn, *args, **kwargs):
             fail(f"{exc.filename}: {exc.strerror.lower()}")
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except ValueError as exc:
+        if not _raised_here(exc):
+            # numpy's "zero-size array to reduction operation", scipy's fits: a bug in losslens, which the
+            # bad-input line and its exit code 2 would pass off as the user's file.
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            fail(f"internal error ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}, in "
+                 f"{Path(frame.filename).name}:{frame.lineno}); please report it, with the log if you can share it", 3)
         fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _raised_here(exc: BaseException) -> bool:
+    """Whether losslens raised ``exc`` itself (a ``raise ValueError(...)`` of its own: a horizon before the
+    first point, a figure's format), rather than a library it called."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 @app.command()
