@@ -952,3 +952,26 @@ def test_a_librarys_value_error_is_an_internal_error_not_bad_input(monkeypatch):
     # losslens's own ValueErrors stay the user's: a --horizon before the first point, exit 2.
     res = _cli("forecast", FIXTURES / "logs" / "keras_csvlogger.csv", "--horizon", "-5")
     assert res.exit_code == 2 and "internal error" not in res.stderr, res.stderr
+
+
+def test_a_decimal_comma_in_a_comma_separated_file_is_named_not_read_as_a_smaller_number(tmp_path):
+    # A hand-edited Keras CSVLogger log, one val_loss typed the European way: the row split at its comma and was
+    # cut to the header's width, so 1,5 was read as 1.0 with no word. (';'-separated with decimal commas, a
+    # European spreadsheet's export, is read right: test_readers.)
+    lines = (FIXTURES / "logs" / "keras_csvlogger.csv").read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[-1] = "1,5"
+    lines[3] = ",".join(cells)
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n")
+    _refused(path, "data row 3", "decimal comma")
+
+
+def test_a_european_spreadsheets_export_reads_the_same_numbers(tmp_path):
+    # ';' between fields, ',' for the decimal point: read as the comma-separated original.
+    src = FIXTURES / "logs" / "keras_csvlogger.csv"
+    path = tmp_path / "history.csv"
+    path.write_text(re.sub(r"(\d)\.(\d)", r"\1,\2", src.read_text().replace(",", ";")))
+    [a], [b] = losslens.readers.read(src), losslens.readers.read(path)
+    for key in a.series:
+        np.testing.assert_allclose(b.series[key], a.series[key], equal_nan=True)

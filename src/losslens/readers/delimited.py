@@ -351,13 +351,16 @@ def _width_varies(body: str, delimiter: str | None, n: int) -> bool:
     if not lines:
         return False
     counts = {lines[0].count(delimiter), lines[-1].count(delimiter)}
-    return counts != {n - 1}
+    # loadtxt with usecols passes over a longer row mid-file too (a decimal comma's "1,5"): count them all.
+    return counts != {n - 1} or body.count(delimiter) != (n - 1) * len(lines)
 
 
 def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
     """The csv module, row by row: short rows are padded with NaN, long rows cut."""
     n = len(names)
     rows = _data_rows(body, delimiter, names, source)
+    if delimiter == ",":
+        _refuse_decimal_comma(rows, n, source)
     fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
     out: dict[str, np.ndarray] = {}
     for j, values in enumerate(zip(*fixed)):
@@ -367,6 +370,28 @@ def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[in
             _refuse_stray_text(names[j], values, source)
             out[names[j]] = np.array([cell(v) for v in values], dtype=float)
     return out
+
+
+_INTEGER = re.compile(r"^\s*[-+]?\d+$")
+_DIGITS = re.compile(r"^\d+\s*$")
+
+
+def _refuse_decimal_comma(rows: list[list[str]], n: int, source: str) -> None:
+    """A row of a comma-separated table longer than its header, with a number split at a comma
+    (``1,5``): a decimal comma, which cut to the header's width read 1.5 as 1 and moved every cell after it."""
+    for i, row in enumerate(rows, 1):
+        if len(row) <= n or not any(c.strip() for c in row[n:]):
+            continue  # (a trailing comma: an empty cell past the header)
+        split, j = 0, 0  # numbers split at a comma, not overlapping: each one makes one cell too many
+        while j < len(row) - 1:
+            if _INTEGER.match(row[j]) and _DIGITS.match(row[j + 1]):
+                split, j = split + 1, j + 2
+            else:
+                j += 1
+        if split and split >= len(row) - n:
+            raise ReadError(f"data row {i} has {len(row)} cells under {n} column names ({','.join(row)[:60]!r}): "
+                            "a decimal comma ('1,5') in a comma-separated file? Write 1.5, or separate the fields "
+                            "with ';' (read with decimal commas)", source)
 
 
 def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
