@@ -975,3 +975,14 @@ def test_a_european_spreadsheets_export_reads_the_same_numbers(tmp_path):
     [a], [b] = losslens.readers.read(src), losslens.readers.read(path)
     for key in a.series:
         np.testing.assert_allclose(b.series[key], a.series[key], equal_nan=True)
+
+
+def test_a_cell_over_the_csv_modules_field_limit_is_one_line(tmp_path):
+    # A line of 200,000 characters (no delimiter) 650 rows into an 800-epoch loop's CSV, past the rows sampled
+    # for the columns' types: the cell-by-cell pass over the numbers split the rows with the csv module, whose
+    # "field larger than field limit (131072)" came out as a traceback (the fuzz harness, benchmarks/fuzz.py).
+    lines = (FIXTURES / "ecosystem" / "torch_forecast_long" / "relu_adam_bs512.csv").read_text().splitlines()
+    lines.insert(650, "x" * 200_000)
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n")
+    _refused(path, "field larger than field limit")

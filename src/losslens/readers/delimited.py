@@ -86,7 +86,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if delimiter in (";", "\t") and _decimal_commas(sample):
         # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
         body = body.replace(",", ".")
-        sample = _rows(body, delimiter, limit=_SAMPLE_ROWS)
+        sample = _rows(body, delimiter, source, limit=_SAMPLE_ROWS)
     text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
     columns = _fast(body, delimiter, names, text_cols, source)
     if columns is None:
@@ -142,7 +142,7 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
 def nonfinite_columns(text: str, source: str) -> set[str]:
     """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
     names, delimiter, body = _layout(text, source)
-    rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter)
+    rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter, source)
     return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
 
 
@@ -234,20 +234,22 @@ def _split_header(line: str, delimiter: str | None) -> list[str]:
     return names
 
 
-def _rows(body: str, delimiter: str | None, limit: int | None = None) -> list[list[str]]:
+def _rows(body: str, delimiter: str | None, source: str, limit: int | None = None) -> list[list[str]]:
+    """The rows' cells; a row the csv module cannot split (a cell over its 131,072-character limit, a
+    quote left open) raises, naming ``source``."""
     lines = body.splitlines() if limit is None else _first_lines(body, limit)
     if delimiter is None:
         return [ln.split() for ln in lines if ln.strip()]
-    return [row for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+    try:
+        return [row for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ReadError(f"unreadable table: {exc}", source) from None
 
 
 def _data_rows(body: str, delimiter: str | None, names: list[str], source: str,
                limit: int | None = None) -> list[list[str]]:
     """:func:`_rows`, with the two ways a table body fails named against the file."""
-    try:
-        rows = _rows(body, delimiter, limit=limit)
-    except csv.Error as exc:
-        raise ReadError(f"unreadable table: {exc}", source) from None
+    rows = _rows(body, delimiter, source, limit=limit)
     if not rows:
         raise ReadError(f"no data rows (header only: {', '.join(names[:12])})", source)
     return rows
@@ -315,7 +317,7 @@ def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options:
     except ValueError:
         pass
     if names is not None:  # text in a numeric cell past the first rows: a damaged cell of a curve?
-        rows = _rows(body, delimiter)
+        rows = _rows(body, delimiter, source)
         for j in usecols:
             _refuse_stray_text(names[j], (row[j] if j < len(row) else "" for row in rows), source)
     return np.loadtxt(io.StringIO(body), usecols=usecols, dtype=float, converters=cell, **options)
