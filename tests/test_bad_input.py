@@ -886,6 +886,33 @@ def test_reading_an_mlflow_folder_store_writes_nothing_into_it(tmp_path):
     assert sorted(str(p.relative_to(store)) for p in store.rglob("*")) == before
 
 
+def test_an_mlflow_folder_store_without_its_empty_folders_reads_every_run(tmp_path, monkeypatch):
+    # git keeps no empty folder: an mlruns committed (or zipped) loses each run's empty params/ and artifacts/,
+    # and MLflow's FileStore, which checks a run's folder for them, listed the runs and then failed to get
+    # them ("Run '...' not found", rc 2). The store is read through a view that has them; nothing is added to it.
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 writes a folder store only when asked
+    written = tmp_path / "written"
+    mlflow.set_tracking_uri(written.as_uri())
+    try:
+        with mlflow.start_run(run_name="r"):
+            for epoch, (loss, val) in enumerate([(1.0, 1.1), (0.6, 0.7), (0.4, 0.55), (0.3, 0.5)]):
+                mlflow.log_metrics({"loss": loss, "val_loss": val}, step=epoch)
+    finally:
+        mlflow.set_tracking_uri(None)
+    store = tmp_path / "mlruns"
+    shutil.copytree(written, store, ignore=lambda d, names: [n for n in names if n == ".trash"])
+    emptied = [p for p in store.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert {p.name for p in emptied} >= {"params", "artifacts"}
+    for p in emptied:
+        p.rmdir()
+    before = sorted(str(p.relative_to(store)) for p in store.rglob("*"))
+    runs = losslens.readers.read(f"mlflow:{store}")
+    assert [r.name for r in runs] == ["r"] and list(runs[0].get("val_loss")) == [1.1, 0.7, 0.55, 0.5]
+    assert _cli("diagnose", store).exit_code == 0
+    assert sorted(str(p.relative_to(store)) for p in store.rglob("*")) == before
+
+
 @pytest.mark.parametrize("header", ["1.0,", "loss,"])
 def test_a_header_line_of_half_a_million_cells_is_refused_not_read_for_hours(tmp_path, header):
     # A damaged CSV whose first line is one cell repeated 500,000 times: naming the duplicate columns

@@ -113,18 +113,51 @@ def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
 
 
 def _linked_view(root: Path, stack: contextlib.ExitStack) -> str:
-    """A ``file:`` URI of a temporary folder linking to each entry of the folder store ``root``: MLflow's
-    FileStore makes a ``.trash`` folder in the store it opens (git keeps no empty folder, so a committed or
-    copied store has none), and input folders are only ever read. Where links cannot be made, ``root``."""
+    """A ``file:`` URI of a temporary folder mirroring the folder store ``root`` by links: MLflow's FileStore
+    makes a ``.trash`` folder in the store it opens, and input folders are only ever read. Each run's folder is
+    mirrored with the empty folders MLflow requires of a run (``metrics``, ``params``, ``artifacts``, ``tags``)
+    where the store lost them: git keeps no empty folder, so in an ``mlruns`` committed or unzipped without
+    them MLflow lists the run and then fails to get it ("Run '…' not found"). Where links cannot be made,
+    ``root``."""
     import tempfile
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslens-mlflow-")))
     try:
         for entry in root.iterdir():
-            (tmp / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+            if _holds_meta(entry):  # an experiment: its runs mirrored one level down
+                _mirror(entry, tmp / entry.name, runs=True)
+            else:
+                _link(entry, tmp / entry.name)
     except OSError:
         return root.resolve().as_uri()
     return tmp.as_uri()
+
+
+#: The folders MLflow's FileStore checks a run's folder for (``_is_valid_run_directory``), and reads.
+_RUN_FOLDERS = ("metrics", "params", "artifacts", "tags")
+
+
+def _holds_meta(path: Path) -> bool:
+    return path.is_dir() and (path / "meta.yaml").is_file()
+
+
+def _mirror(src: Path, dst: Path, runs: bool) -> None:
+    """``dst`` a folder of links to ``src``'s entries; with ``runs``, each run folder in it mirrored in turn with
+    :data:`_RUN_FOLDERS` made where missing."""
+    dst.mkdir()
+    for entry in src.iterdir():
+        if runs and _holds_meta(entry):
+            _mirror(entry, dst / entry.name, runs=False)
+        else:
+            _link(entry, dst / entry.name)
+    if not runs:
+        for name in _RUN_FOLDERS:
+            if not (dst / name).exists():
+                (dst / name).mkdir()
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.symlink_to(src.resolve(), target_is_directory=src.is_dir())
 
 
 def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri=None) -> list[Run]:
@@ -133,7 +166,9 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
         env["MLFLOW_ALLOW_FILE_STORE"] = "true"  # MLflow 3 refuses the legacy folder store otherwise
-    with _quiet() as passed_over, _env(env), _no_trash_left(tracking_uri):
+    # (Opened in place only where no view could be made: then the .trash MLflow makes is taken away again.)
+    in_place = _no_trash_left(tracking_uri) if client_uri == tracking_uri else contextlib.nullcontext()
+    with _quiet() as passed_over, _env(env), in_place:
         try:
             client = MlflowClient(client_uri)
             runs = _find_runs(client, run_id, experiment, label)
