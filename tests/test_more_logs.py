@@ -263,6 +263,19 @@ def test_mlflow_keras_autolog_lr_is_its_optimizer_param(two_stores, unchanged):
     assert learning_rate(run) == pytest.approx(3e-3)
 
 
+def test_mlflow_keras_autolog_validation_copies_are_not_a_curve(two_stores, unchanged):
+    # mlflow.keras.autolog (MLflow 3.17) logs each validation pass again from on_test_end, as validation_loss and
+    # validation_accuracy without a step (40 values at step 0, twice each in the folder store), beside val_loss by
+    # epoch: it read as a one-point series at epoch 0 holding the last value.
+    db = _unxz(ECO / "mlflow_two_stores" / "mlflow.db.xz", two_stores / "mlflow.db")
+    unchanged(two_stores)
+    for uri in (f"mlflow:{two_stores / 'mlruns'}", f"mlflow:sqlite:///{db}"):
+        [run] = read(uri)
+        assert sorted(run.series) == ["train_acc", "train_loss", "val_acc", "val_loss"], uri
+        assert run.meta["metric_copies"] == {"validation_accuracy": "val_accuracy", "validation_loss": "val_loss"}
+        assert len(run.finite("val_loss")[1]) == 40
+
+
 # ---- 3. a loop that logs per batch at the global step and validation per epoch at step=epoch ------------
 def test_mlflow_batch_and_epoch_step_axes(tmp_path, unchanged):
     # train_loss and an "epoch" metric per batch at the global step (1..800), val_loss per epoch at

@@ -398,7 +398,7 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
     keys = sorted(mlrun.data.metrics)
     if not keys:
         return None
-    scalars, by_dataset, doubled = {}, {}, []
+    scalars, by_dataset, doubled, logged = {}, {}, [], {}
     model_datasets = functools.cache(lambda: _model_metric_datasets(client, info))
     for key in keys:
         points = _metric_points(client, info, key, root, model_datasets)
@@ -415,12 +415,25 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
                 by_dataset[tag] = [key, dataset]
             mine = sorted((s, t, v) for s, t, v, d in points if d == dataset)
             scalars[tag] = ([s for s, _, _ in mine], [v for *_, v in mine])
+            logged[tag] = [v for *_, v in sorted(set(mine))]  # a line kept twice counted once
     # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step, the last value
     # would stand for the whole curve. Where no metric of the run has steps, the logging order (by timestamp)
-    # is the axis; beside stepped metrics such a one is left as it was (``mlflow.keras.autolog`` logs a
-    # ``validation_loss`` twice an epoch at step 0 beside its ``val_loss`` by epoch).
+    # is the axis; beside stepped metrics such a one is left as it was.
     repeated = [k for k, (steps, _) in scalars.items() if len(steps) > 1]
     unstepped = [k for k in repeated if scalars[k][0][0] == scalars[k][0][-1]]
+    # mlflow.keras.autolog's callback logs each validation pass's logs again from on_test_end, as
+    # ``validation_loss`` ... without a step, beside the same values by epoch from on_epoch_end (``val_loss``): a
+    # copy at step 0, whose last value would read as a one-point curve. Left out where, in the order logged,
+    # it holds the values of a stepped metric.
+    copies = {}
+    for key in unstepped:
+        twin = next((o for o in scalars if o not in unstepped
+                     and np.array_equal(logged[key], logged[o], equal_nan=True)), None)
+        if twin is not None:
+            copies[key] = twin
+            del scalars[key]
+    repeated = [k for k in repeated if k not in copies]
+    unstepped = [k for k in unstepped if k not in copies]
     if unstepped and unstepped == repeated:
         scalars.update({k: (list(range(len(scalars[k][1]))), scalars[k][1]) for k in unstepped})
     else:
@@ -431,6 +444,8 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
             "status": info.status, "params": dict(mlrun.data.params)}
     if by_dataset:
         meta["metric_datasets"] = by_dataset
+    if copies:
+        meta["metric_copies"] = copies
     try:
         run = scalars_to_run(scalars, name=name, source=source, meta=meta)
     except ReadError:
