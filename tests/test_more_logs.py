@@ -368,6 +368,24 @@ def test_hf_training_rows_with_tokens_seen(unchanged, log):
         assert "train_tokens_per_second" not in run.series  # a timing, as train_runtime is
 
 
+@pytest.mark.parametrize("log", ["hf_out/trainer_state.json", "console.txt", "hf_out/runs"])
+def test_hf_trainer_timings_are_no_series(unchanged, log):
+    # A Trainer's timings (train_runtime, *_samples_per_second, *_steps_per_second, train_tokens_per_second,
+    # total_flos, eval_runtime ...) were series read from its TensorBoard (train/train_runtime) and its printed dicts,
+    # a metric to pick and a summary-table column; trainer_state.json already left them out. One list now.
+    from losslens.columns import is_trainer_timing
+
+    folder = ECO / "hf_tokens_seen"
+    unchanged(folder)
+    if log.endswith("runs"):
+        pytest.importorskip("tensorboard")
+    [run] = read(folder / log)
+    assert not [k for k in run.series if is_trainer_timing(k)], sorted(run.series)
+    assert {"train_loss", "val_loss", "val_acc", "lr", "grad_norm", "eval_f1"} <= set(run.series)
+    assert is_trainer_timing("train/train_runtime") and is_trainer_timing("total_flos")
+    assert not is_trainer_timing("_runtime")  # W&B's own bookkeeping, left out apart
+
+
 def test_hf_tensorboard_still_going_keeps_its_last_evaluation(tmp_path, unchanged):
     # The same Trainer's TensorBoard file as a job killed after step 21's evaluation (the records up to it): every
     # training row logs train/train_runtime, so the last of them (step 21) was taken for the closing summary and

@@ -51,6 +51,17 @@ AXIS_NAMES = {
 TRAINING_SET_SIZE = ("train_size", "train_sizes", "train_sizes_abs", "size_train", "n_train", "train_samples",
                      "training_size", "train_set_size", "dataset_size")
 
+#: How fast a Transformers ``Trainer`` ran: its closing summary (``train_runtime``, ``total_flos``), each
+#: evaluation (``eval_runtime``, ``eval_samples_per_second``), each training row with
+#: ``include_num_input_tokens_seen`` (``train_tokens_per_second``). Timings of the machine, not curves of the model.
+TRAINER_TIMINGS = ("_runtime", "_samples_per_second", "_steps_per_second", "_tokens_per_second", "total_flos")
+
+
+def is_trainer_timing(name: str) -> bool:
+    """``'train/train_runtime'``, ``'eval_samples_per_second'``, ``'total_flos'`` -> True."""
+    return normalise(name).endswith(TRAINER_TIMINGS)
+
+
 CANONICAL = tuple(ALIASES)
 LOSS_SERIES = ("train_loss", "val_loss")
 #: What a log of accuracies only is diagnosed on, in this order (no loss logged at all).

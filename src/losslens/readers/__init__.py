@@ -57,7 +57,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import axis_kind
+from ..columns import axis_kind, is_trainer_timing
 from ..exceptions import LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
@@ -227,7 +227,8 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
                    metric=metric)
     if console.is_hf_console(text):  # Python dicts, one per line: before JSON, which they resemble
         rows, after, _ = huggingface.split_after_training(console.hf_console_rows(text, source))
-        return table.to_runs(records.to_columns(rows, skip=huggingface.is_summary), fmt="hf_console",
+        return table.to_runs(records.to_columns(rows, drop=is_trainer_timing, skip=huggingface.is_summary),
+                             fmt="hf_console",
                              meta={"evaluated_after_training": after} if after else None, **options)
     if booster is not None:
         return table.to_runs(boosting.columns(text, source), fmt=f"{booster}_printed", **options)

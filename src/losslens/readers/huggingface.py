@@ -23,6 +23,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..columns import is_trainer_timing
 from ..exceptions import ReadError
 from ..run import Run
 from . import _source, records, table
@@ -30,7 +31,6 @@ from . import _source, records, table
 _META_KEYS = ("global_step", "max_steps", "num_train_epochs", "logging_steps", "eval_steps",
               "save_steps", "train_batch_size", "best_metric", "best_model_checkpoint",
               "best_global_step")
-_TIMING = ("_runtime", "_samples_per_second", "_steps_per_second", "_tokens_per_second")
 
 
 def is_trainer_state(obj) -> bool:
@@ -64,11 +64,7 @@ def split_after_training(rows: list) -> tuple[list, list[dict], dict | None]:
     if not any(late):
         return rows, [], rows[end]
     kept = rows[:end + 1] + [r for r, x in zip(tail, late) if not x]
-    return kept, [{k: v for k, v in r.items() if not _timing(k)} for r, x in zip(tail, late) if x], rows[end]
-
-
-def _timing(key: str) -> bool:
-    return key.endswith(_TIMING) or key == "total_flos"
+    return kept, [{k: v for k, v in r.items() if not is_trainer_timing(k)} for r, x in zip(tail, late) if x], rows[end]
 
 
 def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
@@ -84,7 +80,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         raise ReadError("trainer_state.json of an evaluation alone (global_step 0, no training logged: "
                         "evaluate() without train()): no curve to diagnose", source)
     log, after, summary = split_after_training(log)
-    cols = records.to_columns(log, drop=_timing, skip=is_summary, source=source)
+    cols = records.to_columns(log, drop=is_trainer_timing, skip=is_summary, source=source)
     step = cols.get("step")
     if not log or (step is not None and np.isnan(step).all() and len(cols) == 1):
         raise ReadError("trainer_state.json with an empty log_history (nothing logged yet: "

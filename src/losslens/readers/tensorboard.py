@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, canonical, is_validation, layer_grad,
-                       map_columns, normalise)
+from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, canonical, is_trainer_timing,
+                       is_validation, layer_grad, map_columns, normalise)
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import natural_key, warn
@@ -188,7 +188,7 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
         if kind == "epoch":
             epoch = epoch or (steps, values)
             continue
-        if kind == "step":
+        if kind == "step" or is_trainer_timing(tag):  # a Trainer's train/train_runtime, also through MLflow, W&B
             continue
         named.setdefault(col, (steps, values))
     if not named:
