@@ -341,6 +341,30 @@ def test_wandb_epoch_logged_in_the_row_that_ends_it(unchanged):
     assert "logged_until" not in run.meta
 
 
+@pytest.mark.parametrize("swap", [False, True])
+def test_wandb_offline_run_resumed_with_its_id_is_one_run(tmp_path, unchanged, swap):
+    # wandb 0.31 offline: wandb.init(id="resumed01", resume="allow") for 8 epochs, then again for 8 more. Each part
+    # is a folder of its own, its _step from 0 again; W&B appends the second to the first when synced. Before: two
+    # runs of one name. The order is the parts' logged times: with the folders' names swapped it holds.
+    pytest.importorskip("wandb")
+    folder = ECO / "wandb_resumed"
+    unchanged(folder)
+    logged = json.loads((folder / "logged.json").read_text())
+    shutil.copytree(folder / "wandb", tmp_path / "wandb")
+    first, second = sorted((tmp_path / "wandb").iterdir())
+    if swap:  # the later part's folder sorts first
+        first.rename(tmp_path / "x")
+        second.rename(first)
+        (tmp_path / "x").rename(second)
+    [run] = read(f"wandb:{tmp_path / 'wandb'}")
+    assert run.name == "resumed01" and run.axis_name == "epoch" and list(run.axis) == logged["epoch"]
+    for key in ("train_loss", "val_loss", "val_acc"):
+        np.testing.assert_allclose(run.series[key], logged[key], rtol=1e-6, err_msg=key)
+    assert [Path(p).parent.name for p in run.meta["resumed_parts"]] == [(second if swap else first).name,
+                                                                          (first if swap else second).name]
+    assert "starts_at_epoch" not in run.meta and any("2 offline parts" in n for n in run.meta["notes"])
+
+
 @pytest.mark.parametrize("log", ["hf_out/trainer_state.json", "console.txt"])
 def test_hf_training_rows_with_tokens_seen(unchanged, log):
     # Transformers 5.25 with include_num_input_tokens_seen=True: every training row carries train_runtime and

@@ -54,8 +54,8 @@ def read_wandb(path) -> list[Run]:
         raise MissingExtraError("reading W&B offline runs needs the wandb package: "
                                     "pip install 'losslens[wandb]'", path) from None
     runs = []
-    for f in files:
-        run = _read_run_file(f, pb)
+    for parts in _resumed_together([_read_run_file(f, pb) for f in files]):
+        run = _to_run(parts)
         if run is not None:
             runs.append(run)
     if not runs:
@@ -72,7 +72,8 @@ def _wandb_files(path: Path) -> list[Path]:
     return sorted(path.glob("*run-*/run-*.wandb"))
 
 
-def _read_run_file(path: Path, pb) -> Run | None:
+def _read_run_file(path: Path, pb) -> dict:
+    """``{"path", "name", "meta", "scalars"}`` of one run file; ``scalars`` keeps W&B's own ``_timestamp`` ..."""
     data = path.read_bytes()
     if not data.startswith(_HEADER):
         raise ReadError("not a W&B run file (no :W&B header)", path)
@@ -99,12 +100,48 @@ def _read_run_file(path: Path, pb) -> Run | None:
         from ._source import warn
 
         warn(path, "the last record was cut off mid-write (%d bytes at the end): left out", cut[0])
+    return {"path": path, "name": name, "meta": meta, "scalars": scalars}
+
+
+def _resumed_together(parts: list[dict]) -> list[list[dict]]:
+    """The run files grouped by run id, each group in the order its parts started.
+
+    ``wandb.init(id=..., resume="allow")`` offline writes each resumed part to a folder of its own under one
+    run id, its ``_step`` from 0 again; synced, W&B appends it to the run. Their order is the time of their
+    first logged row (``_timestamp``), else their folders' (named by the second the part started)."""
+    groups: dict[str, list[dict]] = {}
+    for part in parts:
+        groups.setdefault(part["meta"]["run_id"], []).append(part)
+    for group in groups.values():
+        group.sort(key=lambda p: min(p["scalars"].get("_timestamp", ([], [float("inf")]))[1]))
+    return list(groups.values())
+
+
+def _to_run(parts: list[dict]) -> Run | None:
+    first = parts[0]
+    scalars = {k: (list(st), list(v)) for k, (st, v) in first["scalars"].items()}
+    end = max((max(st) for st, _ in scalars.values() if st), default=-1)
+    for part in parts[1:]:
+        # A resumed part counts its steps from 0 again: they go on after the part before.
+        begin = min((min(st) for st, _ in part["scalars"].values() if st), default=0)
+        shift = end + 1 - begin if begin <= end else 0
+        for key, (steps, values) in part["scalars"].items():
+            have = scalars.setdefault(key, ([], []))
+            have[0].extend(st + shift for st in steps)
+            have[1].extend(values)
+        end = max((max(st) for st, _ in scalars.values() if st), default=end)
     # _timestamp, _runtime and other underscore keys are W&B's bookkeeping, not metrics.
     rows = {k: v for k, v in scalars.items() if not k.startswith("_")}
     if not rows:
         return None
+    meta = dict(first["meta"])
+    if len(parts) > 1:
+        meta["resumed_parts"] = [str(p["path"]) for p in parts]
+        meta.setdefault("notes", []).append(
+            f"{len(parts)} offline parts of W&B run {meta['run_id']} (resumed with its id) read as one, in the "
+            "order they started, each part's steps after the one before")
     try:
-        return scalars_to_run(rows, name=name, source=str(path), meta=meta)
+        return scalars_to_run(rows, name=first["name"], source=str(first["path"]), meta=meta)
     except ReadError:
         return None
 
