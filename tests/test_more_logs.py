@@ -402,17 +402,32 @@ def test_hf_trainer_timings_are_no_series(unchanged, log):
     # A Trainer's timings (train_runtime, *_samples_per_second, *_steps_per_second, train_tokens_per_second,
     # total_flos, eval_runtime ...) were series read from its TensorBoard (train/train_runtime) and its printed dicts,
     # a metric to pick and a summary-table column; trainer_state.json already left them out. One list now.
-    from losslens.columns import is_trainer_timing
-
     folder = ECO / "hf_tokens_seen"
     unchanged(folder)
     if log.endswith("runs"):
         pytest.importorskip("tensorboard")
     [run] = read(folder / log)
-    assert not [k for k in run.series if is_trainer_timing(k)], sorted(run.series)
+    assert not [k for k in run.series if _timing(k)], sorted(run.series)
     assert {"train_loss", "val_loss", "val_acc", "lr", "grad_norm", "eval_f1"} <= set(run.series)
-    assert is_trainer_timing("train/train_runtime") and is_trainer_timing("total_flos")
-    assert not is_trainer_timing("_runtime")  # W&B's own bookkeeping, left out apart
+
+
+def _timing(column: str) -> bool:
+    return column.endswith(("_runtime", "_per_second", "total_flos"))
+
+
+def test_hf_log_history_dumped_as_a_table_has_no_timings(tmp_path, unchanged):
+    # pandas.DataFrame(trainer.state.log_history).to_csv(...): the same timings came through the table readers.
+    pd = pytest.importorskip("pandas")
+
+    folder = ECO / "hf_tokens_seen"
+    unchanged(folder)
+    rows = json.loads((folder / "hf_out" / "trainer_state.json").read_text())["log_history"]
+    pd.DataFrame(rows).to_csv(tmp_path / "log_history.csv", index=False)
+    pd.DataFrame(rows).to_json(tmp_path / "log_history.jsonl", orient="records", lines=True)
+    for name in ("log_history.csv", "log_history.jsonl"):
+        [run] = read(tmp_path / name)
+        assert not [k for k in run.series if _timing(k)], (name, sorted(run.series))
+        assert {"train_loss", "val_loss", "lr"} <= set(run.series)
 
 
 def test_hf_tensorboard_still_going_keeps_its_last_evaluation(tmp_path, unchanged):

@@ -37,8 +37,8 @@ from typing import Collection, Mapping
 import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
-                       adversarial_middles, adversarial_players, axis_kind, canonical, map_columns, negated_loss, normalise,
-                       primary_score, spelt_as,
+                       adversarial_middles, adversarial_players, axis_kind, canonical, is_trainer_timing, map_columns,
+                       negated_loss, normalise, primary_score, spelt_as,
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
 from ..run import Run
@@ -124,7 +124,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
                 columns_data = dict(columns_data)
                 columns_data[split] = np.array([f"{split}={id_label(v)}" for v in columns_data[split].tolist()],
                                                dtype=object)
-    numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key}
+    # (A Trainer's log_history dumped as a table keeps its timings: train_runtime, eval_samples_per_second ...)
+    numeric = {k: v for k, v in columns_data.items() if v.dtype != object and k != key and not is_trainer_timing(k)}
     # A column the log spelt nan throughout is numeric: a run that diverged before its first value (Keras'
     # history.history of a fit on a NaN target), not a table of text.
     if not numeric or not (logged_nan or any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values())):
