@@ -237,7 +237,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     own = _library_file(path, text, options)
     if own is not None:
         return own
-    logged_nan = len(delimited.NONFINITE.findall(text))
+    logged_nan = delimited.count_nonfinite(text)
     printed = console.printed_columns(text, source)
     if printed is not None:
         cols, fmt, stated = printed
@@ -326,7 +326,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
     if frame is not None:
         return _read_pandas_frame(*frame, name=name, source=source, **options)
     if keras.is_history(obj):
-        return keras.read_history(obj, name=name, source=source, logged_nan=len(delimited.NONFINITE.findall(text)),
+        return keras.read_history(obj, name=name, source=source, logged_nan=delimited.count_nonfinite(text),
                                   **options)
     if isinstance(obj, dict):
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "

@@ -476,7 +476,7 @@ def _metric_points(client, info, key, root: Path | None, model_datasets) -> list
     """``(step, timestamp, value, dataset name)`` of each value of ``key`` logged in the run. A folder store's
     line of a value logged with ``dataset=`` (``timestamp value step name digest``) is parsed by MLflow 3.17 with
     step 0 (it takes the step only from a 3-field line): there the steps are read from the file itself."""
-    history = client.get_metric_history(info.run_id, key)
+    history = _metric_history(client, info.run_id, key)
     points = [(m.step, m.timestamp, m.value, getattr(m, "dataset_name", None)) for m in history]
     if root is None and len({s for s, *_ in points}) < len(points) and not any(d for *_, d in points):
         # An SQL store keeps no dataset with a run's metric, only with a LoggedModel's (``model_id=``).
@@ -508,6 +508,16 @@ def _model_metric_datasets(client, info) -> dict:
             if m.run_id == info.run_id and m.dataset_name:
                 named[(m.key, m.step, m.timestamp, m.value)] = m.dataset_name
     return named
+
+
+def _metric_history(client, run_id: str, key: str) -> list:
+    """Every logged value of one metric. ``MlflowClient.get_metric_history`` asks a folder store for pages of
+    25,000, and the store parses the whole metric file for each page: 200,000 steps parsed 8 times, 8.5 s a
+    metric. Asked of the store once, without pages, it parses the file once (same values, same order)."""
+    store = getattr(getattr(client, "_tracking_client", None), "store", None)
+    if type(store).__name__ == "FileStore":
+        return store.get_metric_history(run_id, key)
+    return client.get_metric_history(run_id, key)
 
 
 def _fit_plan(run: Run) -> None:
