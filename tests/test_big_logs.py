@@ -55,3 +55,38 @@ def test_mlflow_folder_store_parses_each_metric_file_once(tmp_path, monkeypatch)
     assert list(got.axis) == list(range(n)) and got.train_loss == pytest.approx(loss)
     # search_runs reads each metric's latest value once more: one parse of the file; the history another.
     assert len(parsed) <= 2 * n
+
+
+@pytest.mark.parametrize("body", ["1,2\n3,4\n", "\n \n1,2\n\n3,4,5\n \n", "", " \n\n", "a,b\n" * 40_000 + "1,2,3\n",
+                                  "\n" * 70_000 + "1,2\n" + "\n" * 70_000])
+def test_end_lines_are_the_first_and_last_nonblank_lines(body):
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    assert delimited._end_lines(body) == ((lines[0], lines[-1]) if lines else (None, None))
+
+
+def test_a_csv_whose_last_row_is_long_is_still_read_row_by_row(tmp_path):
+    path = tmp_path / "run.csv"  # the fast path checks the last line's width from the end of the text
+    path.write_text("epoch,loss\n" + "".join(f"{i},{1 / (i + 1):.4f}\n" for i in range(30_000)) + "30000,0.1,7\n")
+    run = losslens.read(path)[0]
+    assert run.axis.shape[0] == 30_001 and run.train_loss[-1] == pytest.approx(0.1)
+
+
+def test_first_drawn_lines_are_the_whole_drawings_first_lines():
+    from losslens.readers.console import _final_drawings
+
+    text = "a\r\n\x1b[1mb\x1b[0m\r\n\u2588\u2588\nepoch train_loss\r1 0.5\r2 0.4\n\n" + "".join(f"{i} 0.1\r\n" for i in range(200))
+    whole = _final_drawings(text)
+    for limit in (1, 3, 50, 500):
+        assert _final_drawings(text, limit=limit) == whole[:limit]
+
+
+def test_a_million_row_csv_with_crlf_line_ends_reads_as_a_table(tmp_path):
+    import csv
+
+    path = tmp_path / "metrics.csv"  # Lightning's CSVLogger writes with csv.DictWriter: \r\n line ends
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["epoch", "step", "train_loss"])
+        w.writerows([i // 1000, i, 1 / (1 + i / 1e4)] for i in range(100_000))
+    run = losslens.read(path)[0]
+    assert run.meta["format"] == "csv" and run.axis.shape[0] == 100 and run.axis_name == "epoch"
