@@ -693,3 +693,20 @@ def test_tensorboard_validation_that_stopped_being_logged_is_not_divergence(tmp_
     assert d.run.meta["logged_until"] == {"val_loss": 23.0}
     nan = losslens.diagnose(tmp_path / "broke")
     assert nan.verdict == "diverged" and nan.facts.divergence.nonfinite_from == 24
+
+
+def test_mlflow_values_logged_in_one_millisecond_keep_the_order_logged(tmp_path, monkeypatch):
+    # Without step= every value sits at step 0 and the logging order is the axis; two calls in one millisecond
+    # share a timestamp, and sorting by (step, timestamp, value) put those in the order of their values: a
+    # falling loss read rising wherever calls came that fast (test_mlflow_metrics_logged_without_step... failed
+    # so on a loaded machine).
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    client = mlflow.MlflowClient(store.as_uri())
+    run = client.create_run(client.create_experiment("fast"), run_name="fast")
+    val = [1.0, 0.6, 0.45, 0.4, 0.38, 0.37]
+    for v in val:
+        client.log_metric(run.info.run_id, "val_loss", v, timestamp=1_700_000_000_000)
+    [r] = losslens.read(f"mlflow:{store}")
+    assert list(r.val_loss) == val

@@ -413,7 +413,9 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
             tag = key if len(sets) == 1 or dataset is None else f"{dataset}_{key}"
             if tag != key:
                 by_dataset[tag] = [key, dataset]
-            mine = sorted((s, t, v) for s, t, v, d in points if d == dataset)
+            # By step and time only: values logged in one millisecond keep the order logged (sorted with the
+            # value, a run logged without step= read its curve reordered wherever two calls shared a timestamp).
+            mine = sorted(((s, t, v) for s, t, v, d in points if d == dataset), key=lambda p: p[:2])
             scalars[tag] = ([s for s, _, _ in mine], [v for *_, v in mine])
             logged[tag] = [v for *_, v in sorted(set(mine))]  # a line kept twice counted once
     # ``log_metric(key, value)`` without ``step=`` logs every value at step 0: read at one step, the last value
