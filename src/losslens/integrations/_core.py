@@ -33,7 +33,7 @@ from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canoni
 from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning
 from ..facts.smoothing import theil_sen
 from ..run import Run
-from ..result import axis_text, finite_or_none, share_text
+from ..result import at_text, axis_text, finite_or_none, share_text
 
 logger = logging.getLogger("losslens.integrations")
 
@@ -1304,10 +1304,8 @@ def format_report(d, epoch, framework: str, final: bool = False, was: str | None
     """
     from ..report.text import headline
 
-    when = "at the end of training" if final else f"after {d.axis} {axis_text(epoch)}"
-    e = None if final or d.axis == "epoch" else d.epoch_at(epoch)
-    if e is not None:  # a Trainer's step axis: the epoch beside it, as the headline quotes X
-        when += f" (epoch {axis_text(e)})"
+    # (On a Trainer's step axis the epoch beside the step, as the headline quotes X.)
+    when = "at the end of training" if final else f"after {at_text(d.run, d.axis, epoch)}"
     if was is not None:
         when += f", no longer {was}"
     parts = [f"losslens ({framework}, {when}): {headline(d)}."]

@@ -16,8 +16,8 @@ command line these ride in the URI's fragment::
 The store is only read: an sqlite file or a folder that does not exist is an error here,
 not a new empty store (MLflow would create one); an SQLite database is checked read-only to be
 an MLflow store and then read from a temporary copy, as MLflow writes to the databases it opens;
-a folder store is opened through a temporary folder of links to its experiments, as MLflow makes
-a ``.trash`` folder in the store it opens.
+a folder store is opened through a temporary mirror of links (:func:`_linked_view`), as MLflow makes
+a ``.trash`` folder in the store it opens and refuses a run whose empty folders git or a zip left out.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..columns import respell
-from ..result import Diagnosis, axis_text, best_run, comparable, experiment_of, experiments, task_of
+from ..result import Diagnosis, at_text, axis_text, best_run, comparable, experiment_of, experiments, task_of
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -50,8 +50,7 @@ def headline(d: Diagnosis) -> str:
         verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
     if d.plateau is not None:
         lo, hi = d.plateau.interval
-        e = d.epoch_at(d.plateau.epoch)  # a Trainer's step: its epoch beside it
-        at = f"{d.axis} {axis_text(d.plateau.epoch)}" + ("" if e is None else f" (epoch {axis_text(e)})")
+        at = at_text(d.run, d.axis, d.plateau.epoch)  # a Trainer's step: its epoch beside it
         where = f"plateau at {at} [{axis_text(lo)}, {axis_text(hi)}]"
         if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
             where = f"flattened at {at} [{axis_text(lo)}, {axis_text(hi)}]"
