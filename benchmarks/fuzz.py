@@ -335,6 +335,11 @@ def check(case: Case, command: str, outdir: Path) -> tuple[str, str] | None:
     if before != after:
         return "input changed", str(sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)))
     rc = res.exit_code
+    if rc == 3:  # the internal-error line: a bug, classed by the losslens line it arose in, as a traceback is
+        found = re.findall(r", in (losslens/[\w/.]+:\d+)", res.stderr)
+        kind = re.search(r"internal error \((\w+)", res.stderr)
+        if found and kind:
+            return f"internal error {kind[1]} at {found[-1]}", res.stderr.strip()[:300]
     if rc not in (0, 1, 2):
         return f"exit code {rc}", res.stderr.strip()[:300]
     err = res.stderr.strip()

@@ -981,6 +981,91 @@ def test_a_librarys_value_error_is_an_internal_error_not_bad_input(monkeypatch):
     assert res.exit_code == 2 and "internal error" not in res.stderr, res.stderr
 
 
+def _raising(kind):
+    """A stand-in for a bug in the diagnosis: it raises ``kind`` as such a bug would."""
+    def broken(run, **kwargs):
+        if kind is RecursionError:
+            def deeper(n):
+                return deeper(n + 1)
+            return deeper(0)
+        if kind is KeyError:
+            return {}["val_loss"]
+        if kind is IndexError:
+            return [][0]
+        if kind is AttributeError:
+            return None.series
+        if kind is ZeroDivisionError:
+            return 1 / 0
+        if kind is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        raise kind("a bug")
+    return broken
+
+
+@pytest.mark.parametrize("kind", [TypeError, KeyError, IndexError, AttributeError, ZeroDivisionError, RecursionError,
+                                  MemoryError])
+@pytest.mark.parametrize("command", ["diagnose", "report", "plot"])
+def test_any_exception_escaping_a_command_is_one_internal_error_line(tmp_path, monkeypatch, kind, command):
+    # Only a ValueError was told from bad input: any other exception a bug raised (a TypeError, a KeyError, a
+    # RecursionError ...) escaped the command as a Python traceback (exit 1). Now every command ends in one line
+    # naming the exception, the losslens line it arose in and the file read, exit 3.
+    import losslens.diagnosis
+
+    monkeypatch.setattr(losslens.diagnosis, "diagnose_run", _raising(kind))
+    log = FIXTURES / "logs" / "keras_csvlogger.csv"
+    res = _cli(command, log, *(["-o", tmp_path / "r.png"] if command == "plot" else
+                               ["-o", tmp_path / "r.html"] if command == "report" else []))
+    err = res.stderr.strip()
+    assert res.exit_code == 3 and "\n" not in err and "Traceback" not in res.output, (res.exit_code, err)
+    assert err.startswith(f"losslens: internal error ({kind.__name__}"), err
+    assert re.search(r", in losslens/commands/report\.py:\d+, reading " + re.escape(str(log)) + r"\)", err), err
+    assert "please report it" in err and "--debug" in err
+
+
+def test_debug_prints_the_internal_errors_traceback_and_ctrl_c_is_one_line(monkeypatch):
+    import losslens.diagnosis
+
+    log = FIXTURES / "logs" / "keras_csvlogger.csv"
+    monkeypatch.setattr(losslens.diagnosis, "diagnose_run", _raising(TypeError))
+    for args, env in ((["--debug", "diagnose", log], {}), (["diagnose", log], {"LOSSLENS_DEBUG": "1"})):
+        res = runner.invoke(app, [str(a) for a in args], env=env)
+        assert res.exit_code == 3 and "Traceback (most recent call last)" in res.stderr, res.stderr
+        assert res.stderr.rstrip().splitlines()[-1].startswith("losslens: internal error (TypeError: a bug, in ")
+    # Ctrl-C: typer ended it with exit 130 and nothing said; one line now, no traceback.
+    monkeypatch.setattr(losslens.diagnosis, "diagnose_run", _raising(KeyboardInterrupt))
+    res = _cli("diagnose", log)
+    assert res.exit_code == 130 and res.stderr == "losslens: interrupted\n", res.stderr
+
+
+@pytest.mark.parametrize("kind", ["TypeError", "SIGINT"])
+def test_an_internal_error_or_ctrl_c_in_a_real_process_is_one_line(kind):
+    import os
+    import subprocess
+    import sys
+
+    # The console entry point in a process of its own; SIGINT is a real signal sent while the command runs.
+    code = ("import os, signal, sys, time\n"
+            "import losslens.diagnosis\n"
+            "def broken(run, **kwargs):\n"
+            "    if sys.argv[1] == 'SIGINT':\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "        time.sleep(30)\n"
+            "    raise TypeError('a bug')\n"
+            "losslens.diagnosis.diagnose_run = broken\n"
+            "from losslens.cli import main\n"
+            "main(sys.argv[2:])\n")
+    log = FIXTURES / "logs" / "keras_csvlogger.csv"
+    proc = subprocess.run([sys.executable, "-c", code, kind, "diagnose", str(log)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    if kind == "SIGINT":
+        assert proc.returncode == 130 and proc.stderr == "losslens: interrupted\n", proc.stderr
+    else:
+        assert proc.returncode == 3 and proc.stderr.startswith("losslens: internal error (TypeError: a bug, in "), (
+            proc.stderr)
+        assert str(log) in proc.stderr
+
+
 def test_a_decimal_comma_in_a_comma_separated_file_is_named_not_read_as_a_smaller_number(tmp_path):
     # A hand-edited Keras CSVLogger log, one val_loss typed the European way: the row split at its comma and was
     # cut to the header's width, so 1,5 was read as 1.0 with no word. (';'-separated with decimal commas, a

@@ -1,7 +1,8 @@
 """The ``losslens`` command line (Typer + rich): people get colour and tables, programs get ``--json``.
 
-Every bad input ends in one line on stderr naming the file and the problem, and exit code 2; a ValueError
-from a library losslens called (a bug) in one line saying so, and exit code 3.
+Every bad input ends in one line on stderr naming the file and the problem, and exit code 2; anything else
+that escapes a command (a bug in losslens: a TypeError, a library's ValueError ...) in one line saying so, and
+exit code 3 (``losslens --debug`` or ``LOSSLENS_DEBUG=1``: the traceback too); Ctrl-C in one line, exit 130.
 Feature areas register their own commands from ``losslens/commands/`` so that each stays
 next to its code and ``losslens diagnose`` imports nothing heavy.
 """
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand
+from typer.exceptions import TyperException
 
 from .exceptions import LosslensError
 
@@ -24,8 +27,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 
 @app.callback(invoke_without_command=True)
 def _root(ctx: typer.Context,
-          version: bool = typer.Option(False, "--version", help="Print the version and exit.")):
+          version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+          debug: bool = typer.Option(False, "--debug", envvar="LOSSLENS_DEBUG",
+                                     help="On an internal error (a bug in losslens, exit 3), print its traceback too.")):
     """Why did my training and validation loss plateau after X epochs, and what should I do?"""
+    # (--debug is read where a command fails, off this context: _Command.)
     if version:
         from . import __version__
         typer.echo(f"losslens {__version__}")
@@ -102,24 +108,34 @@ def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
 
 
 def run_guarded(fn, *args, **kwargs):
-    """Call ``fn``; turn input problems into the one-line error and exit 2."""
+    """Call ``fn``; turn input problems into the one-line error and exit 2. Anything else (a library's
+    ValueError included) is a bug, left to the internal-error line every command ends in (:class:`_Command`)."""
     try:
         return fn(*args, **kwargs)
-    except LosslensError as exc:
+    except Exception as exc:  # noqa: BLE001 - sorted below; what is no input problem is raised on
+        line = _bad_input_line(exc)
+        if line is None and isinstance(exc, ValueError) and _raised_here(exc):
+            # losslens's own ValueError (a horizon before the first point). A library's (numpy's "zero-size
+            # array to reduction operation", scipy's fits) is a bug in losslens, which the bad-input line
+            # and its exit code 2 would pass off as the user's file.
+            line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if line is None:
+            raise
+        fail(line)
+
+
+def _bad_input_line(exc: BaseException) -> str | None:
+    """The one line for an input problem: a :class:`LosslensError`, or an OSError of a file (the output:
+    "r.html: No such file or directory", not "[Errno 2] ..."); None for anything else. A broken pipe
+    (``losslens diagnose ... | head``) is left to Typer, which ends quietly."""
+    if isinstance(exc, LosslensError):
         # A reader's message may name the Python way (columns={...}); the command line's is kept beside it.
-        fail(getattr(exc, "cli_message", None) or str(exc))
-    except OSError as exc:  # the output: "r.html: No such file or directory", not "[Errno 2] ..."
+        return getattr(exc, "cli_message", None) or str(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         if exc.filename is not None and exc.strerror:
-            fail(f"{exc.filename}: {exc.strerror.lower()}")
-        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except ValueError as exc:
-        if not _raised_here(exc):
-            # numpy's "zero-size array to reduction operation", scipy's fits: a bug in losslens, which the
-            # bad-input line and its exit code 2 would pass off as the user's file.
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            fail(f"internal error ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}, in "
-                 f"{Path(frame.filename).name}:{frame.lineno}); please report it, with the log if you can share it", 3)
-        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return f"{exc.filename}: {exc.strerror.lower()}"
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
 
 
 def _raised_here(exc: BaseException) -> bool:
@@ -132,6 +148,55 @@ def _raised_here(exc: BaseException) -> bool:
 
 
 _PACKAGE = Path(__file__).resolve().parent
+
+
+def _internal_error(exc: BaseException, inputs: list[str], debug: bool = False) -> str:
+    """The one line for a bug: the exception, the innermost losslens line it passed through (numpy's own file
+    would say nothing of where losslens called it) and what was being read."""
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+    where = f", in {Path(ours[-1].filename).resolve().relative_to(_PACKAGE.parent).as_posix()}:{ours[-1].lineno}" \
+        if ours else ""
+    first = (str(exc).splitlines() or [""])[0][:200]
+    what = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    reading = f", reading {', '.join(inputs[:3])}{' ...' if len(inputs) > 3 else ''}" if inputs else ""
+    return (f"internal error ({what}{where}{reading}); please report it, with the log if you can share it"
+            + ("" if debug else " (losslens --debug ... prints the traceback)"))
+
+
+class _Command(TyperCommand):
+    """Every command ends in one of the lines the exit codes promise: what escapes it (none of Typer's own exits
+    and usage errors) is a bad input where it is one (exit 2), else a bug in losslens (exit 3), never a
+    traceback; Ctrl-C is one line, exit 130. Set on every command by :func:`_register_commands`."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException, BrokenPipeError):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("losslens: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the one place a command's failure becomes its exit code
+            line = _bad_input_line(exc)
+            if line is not None:
+                fail(line)
+            debug = bool(ctx.find_root().params.get("debug"))
+            if debug:
+                traceback.print_exception(exc, file=sys.stderr)
+            fail(_internal_error(exc, _inputs(ctx), debug), 3)
+
+
+def _inputs(ctx) -> list[str]:
+    """The command's positional arguments as given: the logs, folders, stores (or FILE.py:FUNCTION) it reads."""
+    out = []
+    for param in ctx.command.params:
+        if param.param_type_name != "argument":
+            continue
+        value = ctx.params.get(param.name)
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(v, (str, Path)):  # (a lab variant's name is an Enum: not an input file)
+                out.append(str(v))
+    return out
 
 
 @app.command()
@@ -205,6 +270,15 @@ def _register_commands():
     from .commands import register_all
     register_all(app)
 
+    def every_command(typer_app):
+        yield from typer_app.registered_commands
+        for group in typer_app.registered_groups:
+            yield from every_command(group.typer_instance)
+
+    for info in every_command(app):
+        if info.cls in (None, TyperCommand):  # (a command with a class of its own keeps it)
+            info.cls = _Command
+
 
 _register_commands()
 
@@ -213,7 +287,7 @@ def main(argv: Optional[list] = None):
     """Console entry point."""
     try:
         app(args=argv, prog_name="losslens", standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:  # pragma: no cover - outside a command (while Python imports it): _Command's inside
         typer.echo("losslens: interrupted", err=True)
         sys.exit(130)
 
