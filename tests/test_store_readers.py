@@ -1,6 +1,7 @@
 """TensorBoard, MLflow and W&B readers, on logs written by the real libraries."""
 
 import hashlib
+import shutil
 import json
 import os
 import socket
@@ -710,3 +711,44 @@ def test_mlflow_values_logged_in_one_millisecond_keep_the_order_logged(tmp_path,
         client.log_metric(run.info.run_id, "val_loss", v, timestamp=1_700_000_000_000)
     [r] = losslens.read(f"mlflow:{store}")
     assert list(r.val_loss) == val
+
+
+ECO = Path(__file__).resolve().parent / "fixtures" / "ecosystem"
+
+
+@pytest.mark.parametrize("store, target, where", [
+    ("wandb", "wandb_resumed/wandb", "_to_run"),
+    ("tensorboard", "tb_lr_sweep/runs/lr_0.001", "_hparams"),
+    ("mlflow", "mlflow_two_stores/mlruns", "_to_run"),
+])
+def test_a_bug_in_a_store_reader_is_an_internal_error_and_a_damaged_store_still_bad_input(tmp_path, monkeypatch,
+                                                                                           store, target, where):
+    # readers.delegate turned every exception a store reader raised into "could not be read", exit 2: a TypeError in
+    # losslens's own reading of what MLflow (W&B, TensorBoard) returned was passed off as the user's damaged store.
+    # Only what the library itself raised is bad input now; a bug is the internal-error line, exit 3.
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    pytest.importorskip(store)
+    module = importlib.import_module(f"losslens.readers.{store}")
+
+    def bug(*args, **kwargs):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    path = tmp_path / Path(target).name
+    shutil.copytree(ECO / target, path)
+    uri = f"{store}:{path}" if store != "tensorboard" else f"tb:{path}"
+    monkeypatch.setattr(module, where, bug)
+    res = CliRunner().invoke(app, ["diagnose", uri])
+    assert res.exit_code == 3 and res.stderr.startswith("losslens: internal error (TypeError: "), res.stderr
+    assert f", in losslens/readers/{store}.py:" in res.stderr and "could not be read" not in res.stderr
+    monkeypatch.undo()
+    if store == "mlflow":  # a run's meta.yaml damaged: PyYAML's ParserError, raised inside MLflow, is bad input
+        meta = next(p for p in path.rglob("meta.yaml") if p.parent.parent != path)
+        meta.write_text("run_id: [unclosed\nname: : :\n")
+        res = CliRunner().invoke(app, ["diagnose", uri])
+        assert res.exit_code == 2 and res.stderr == (f"losslens: {uri}: an MLflow tracking store could not be read "
+                                                     "(ParserError: while parsing a flow sequence)\n"), res.stderr

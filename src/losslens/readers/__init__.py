@@ -67,10 +67,10 @@ __all__ = ["read", "read_file"]
 _URI_SCHEMES = {"mlflow:": "mlflow", "sqlite:": "mlflow", "http://": "mlflow", "https://": "mlflow",
                 "databricks://": "mlflow", "tb:": "tensorboard", "tensorboard:": "tensorboard",
                 "wandb:": "wandb"}
-_DELEGATES = {
-    "tensorboard": ("read_tensorboard", "a TensorBoard event log"),
-    "mlflow": ("read_mlflow", "an MLflow tracking store"),
-    "wandb": ("read_wandb", "a Weights & Biases run"),
+_DELEGATES = {  # module: (its reader, what it reads, the library whose own errors on a damaged store are bad input)
+    "tensorboard": ("read_tensorboard", "a TensorBoard event log", "tensorboard"),
+    "mlflow": ("read_mlflow", "an MLflow tracking store", "mlflow"),
+    "wandb": ("read_wandb", "a Weights & Biases run", "wandb"),
 }
 
 
@@ -401,7 +401,7 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     The TensorBoard, MLflow and W&B readers need their frameworks; importing them here only
     when such a source is read keeps ``import losslens`` and CSV reading light.
     """
-    func_name, what = _DELEGATES[module]
+    func_name, what, library = _DELEGATES[module]
     qualified = f"{__name__}.{module}"
     try:
         mod = importlib.import_module(qualified)
@@ -424,6 +424,10 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
         raise MissingExtraError(f"reading {what} needs the package {exc.name or exc}: "
                                     f"pip install 'losslens[{module}]'", source) from None
     except Exception as exc:  # noqa: BLE001 - the framework's own parsers raise anything on bad input
+        if not isinstance(exc, (OSError, EOFError, UnicodeDecodeError)) and not _source.raised_in(exc, library):
+            # Raised in losslens's own reading (a TypeError in our code): a bug, the command line's internal-error
+            # line, not "could not be read", which would pass it off as the user's store.
+            raise
         first = (str(exc).strip().splitlines() or [""])[0][:160]
         raise ReadError(f"{what} could not be read ({type(exc).__name__}: {first})", source) from exc
     runs = list(runs or [])
