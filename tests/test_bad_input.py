@@ -981,6 +981,31 @@ def test_a_librarys_value_error_is_an_internal_error_not_bad_input(monkeypatch):
     assert res.exit_code == 2 and "internal error" not in res.stderr, res.stderr
 
 
+def test_a_history_read_then_refused_is_its_error_line_alone_and_one_read_says_its_note_once(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # A saved Keras History with validation every k epochs (2 values over 11 epochs: k = 4 or 5) says which k it
+    # assumed. Run.from_history logged that at once, past the readers' notes: a file then refused (no loss column
+    # here) printed the note about a file it did not read before its error.
+    def stderr(path):
+        proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(path)], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        return proc.returncode, proc.stderr.splitlines()
+
+    falling = [1, 0.8, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36, 0.35, 0.34, 0.33]
+    refused = tmp_path / "refused.json"
+    refused.write_text(json.dumps({"x": falling, "val_x": [0.7, 0.5]}))
+    rc, lines = stderr(refused)
+    assert rc == 2 and len(lines) == 1 and "no loss or accuracy column" in lines[0], lines
+    read = tmp_path / "history.json"
+    read.write_text(json.dumps({"loss": falling, "val_loss": [0.7, 0.5]}))
+    rc, lines = stderr(read)
+    assert rc == 0 and len(lines) == 1 and lines[0].startswith(f"losslens: {read}: val_loss: 2 values over 11 epochs"), (
+        lines)
+
+
 def _raising(kind):
     """A stand-in for a bug in the diagnosis: it raises ``kind`` as such a bug would."""
     def broken(run, **kwargs):

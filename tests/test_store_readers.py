@@ -752,3 +752,18 @@ def test_a_bug_in_a_store_reader_is_an_internal_error_and_a_damaged_store_still_
         res = CliRunner().invoke(app, ["diagnose", uri])
         assert res.exit_code == 2 and res.stderr == (f"losslens: {uri}: an MLflow tracking store could not be read "
                                                      "(ParserError: while parsing a flow sequence)\n"), res.stderr
+
+
+def test_a_resumed_wandb_runs_note_is_said_on_stderr_once_as_every_readers_note(tmp_path):
+    # The note that two offline parts of one W&B run were read as one went into run.meta["notes"] (--json) only:
+    # the command line, which prints every other reader's note, said nothing of it.
+    pytest.importorskip("wandb")
+    shutil.copytree(ECO / "wandb_resumed" / "wandb", tmp_path / "wandb")
+    proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", "--json", f"wandb:{tmp_path / 'wandb'}"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == 0, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"losslens: {tmp_path / 'wandb'}") and "2 offline parts of W&B run resumed01" in line, line
+    [obj] = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [n for n in obj["notes"] if "2 offline parts" in n] == [line.split(".wandb: ", 1)[1]], obj["notes"]

@@ -132,8 +132,9 @@ class Run:
                     "losslens.Run.from_history(history, validation_freq=K) to diagnose, or log with "
                     "keras.callbacks.CSVLogger, whose rows carry the epochs, to be exact")
             meta["notes"] = [*meta.get("notes", ()), note]
-            import logging
-            logging.getLogger("losslens").warning("losslens: %s: %s", source or name, note)
+            from .readers._source import warn
+
+            warn(source or name, note)  # (a reader's note: said once its source is read, not if it is refused)
         mapping = map_columns(list(aligned), columns)
         series = {}
         for col, arr in aligned.items():

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
+from ._source import warn
 from .tensorboard import scalars_to_run
 
 _HEADER = b":W&B"
@@ -97,8 +98,6 @@ def _read_run_file(path: Path, pb) -> dict:
         elif kind == "history":
             _add_history(rec.history, scalars)
     if cut:  # a run still writing, or a killed job: what came before the cut is the run so far
-        from ._source import warn
-
         warn(path, "the last record was cut off mid-write (%d bytes at the end): left out", cut[0])
     return {"path": path, "name": name, "meta": meta, "scalars": scalars}
 
@@ -135,15 +134,19 @@ def _to_run(parts: list[dict]) -> Run | None:
     if not rows:
         return None
     meta = dict(first["meta"])
+    note = None
     if len(parts) > 1:
         meta["resumed_parts"] = [str(p["path"]) for p in parts]
-        meta.setdefault("notes", []).append(
-            f"{len(parts)} offline parts of W&B run {meta['run_id']} (resumed with its id) read as one, in the "
-            "order they started, each part's steps after the one before")
+        note = (f"{len(parts)} offline parts of W&B run {meta['run_id']} (resumed with its id) read as one, in the "
+                "order they started, each part's steps after the one before")
+        meta.setdefault("notes", []).append(note)
     try:
-        return scalars_to_run(rows, name=first["name"], source=str(first["path"]), meta=meta)
+        run = scalars_to_run(rows, name=first["name"], source=str(first["path"]), meta=meta)
     except ReadError:
         return None
+    if note:  # on stderr too, as every reader's note (kept on the run once: keep_notes sees it there)
+        warn(first["path"], note)
+    return run
 
 
 def _add_history(history, scalars):
