@@ -297,7 +297,7 @@ class Watcher:
             self._epoch_seconds = now - self._last_end
         self._last_end = now
         self._schedule = schedule
-        self._append(epoch, logs, lr, extra)
+        self.record(epoch, logs, lr, extra)
         decision = Decision()
         key, value = self._monitored()
         if key != self.best_key:
@@ -382,7 +382,7 @@ class Watcher:
         names = [k for k, v in saved.items() if k not in ("meta", self.axis_name, "epoch", "step")
                  and isinstance(v, list) and len(v) == len(axis)]
         for i in keep:
-            self._append(axis[i], {k: saved[k][i] for k in names if saved[k][i] is not None}, None, None)
+            self.record(axis[i], {k: saved[k][i] for k in names if saved[k][i] is not None})
         if keep:
             self.say_once("carry-on", f"losslens: resumed at {where}: the {len(keep)} rows {'up to' if inclusive else 'before'} it are carried on "
                           f"from {source}, saved by the earlier session")
@@ -456,7 +456,11 @@ class Watcher:
                     f"({self.best_key} {self.best:.4g})"
         self._act("stop", epoch, what, **info)
 
-    def _append(self, epoch, logs, lr, extra):
+    def record(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
+               extra: Mapping[str, float] | None = None) -> None:
+        """Record one row as :meth:`end_epoch` does, without diagnosing or deciding: values a callback adds to a row
+        already decided on (the epoch's own values, which Lightning logs at the step of a mid-epoch stop), or rows
+        that only set the scene (a Trainer's first training loss before its first evaluation)."""
         row: dict[str, float] = {}
         items = dict(logs or {})
         if lr is not None and not any(canonical(k) == "lr" for k in items):
@@ -468,7 +472,7 @@ class Watcher:
             if name in row:
                 continue
             spelt_as(self.meta, str(key), name)  # reports spell it as the framework logged it (Run.label)
-            value = _to_float(raw)
+            value = to_float(raw)
             if value is not None:
                 row[name] = value
         # A NaN/inf training loss is divergence evidence: keep it (as inf, which the diagnosis
@@ -1064,7 +1068,7 @@ class Watcher:
 
     def as_logged(self, text: str) -> str:
         """``text`` with each metric spelt as the framework logged it (``val_rmse`` -> ``val_RMSE``: what
-        :meth:`_append` recorded, as the reports spell it); for what a person reads, never for keys."""
+        :meth:`record` recorded, as the reports spell it); for what a person reads, never for keys."""
         return respell(self.meta.get("column_names"), text)
 
     def say(self, text: str):
@@ -1424,7 +1428,7 @@ def _cause_ids():
     return CAUSES
 
 
-def _to_float(v) -> float | None:
+def to_float(v) -> float | None:
     """A number from a Python/numpy/torch scalar; None for anything that is not one."""
     if v is None or isinstance(v, (str, bytes, bool)):
         return None

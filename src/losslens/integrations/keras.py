@@ -49,7 +49,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
 
 from ..columns import canonical
 from ..result import axis_text
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, to_float, decay_meta
 
 
 class LosslensCallback(WatcherViews, keras.callbacks.Callback):
@@ -275,12 +275,12 @@ def keras_decay(model) -> dict:
     for layer in _sublayers(model):
         for attr, reg in vars(layer).items():
             if attr.endswith("_regularizer") and attr != "activity_regularizer" and reg is not None:
-                coupled.append((_to_float(getattr(reg, "l2", None)), f"{attr} L2", "Keras layers"))
+                coupled.append((to_float(getattr(reg, "l2", None)), f"{attr} L2", "Keras layers"))
     opt = getattr(model, "optimizer", None)
     opt = getattr(opt, "inner_optimizer", opt)  # LossScaleOptimizer (mixed precision)
-    wd = _to_float(getattr(opt, "weight_decay", None))
+    wd = to_float(getattr(opt, "weight_decay", None))
     if wd is not None:
-        plain_sgd = isinstance(opt, keras.optimizers.SGD) and not _to_float(getattr(opt, "momentum", 0.0))
+        plain_sgd = isinstance(opt, keras.optimizers.SGD) and not to_float(getattr(opt, "momentum", 0.0))
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
     return decay_meta(coupled, decoupled)

@@ -51,7 +51,7 @@ except ImportError:  # the older package name
                                 "pip install 'losslens[lightning]'") from exc
 
 from ..columns import canonical, is_validation
-from ._core import GradientProbe, Watcher, WatcherViews, _to_float
+from ._core import GradientProbe, Watcher, WatcherViews, to_float
 from .torch import copy_state, module_frozen, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
@@ -170,8 +170,8 @@ class LosslensCallback(WatcherViews, Callback):
                     # A stop at a check mid-epoch ends the epoch there, and its values are logged at that check's
                     # step: they join its row (a Run merges a repeated step, as the CSV reader merges the file's
                     # two rows there), which was decided on already; diagnosed again, the stop was said twice.
-                    self.watcher._append(step, logs, self._get_lr(trainer),
-                                         {"epoch_frac": float(trainer.current_epoch)})
+                    self.watcher.record(step, logs, self._get_lr(trainer),
+                                        {"epoch_frac": float(trainer.current_epoch)})
                     self.watcher.save()
                     return
                 self._record(trainer, pl_module, step, logs)
@@ -228,7 +228,7 @@ class LosslensCallback(WatcherViews, Callback):
         if not names or any(canonical(k) == "train_loss" and k not in names for k in logs):
             return  # nothing logged per step only, or an epoch value of it is there too
         name = names[0]
-        logged = _to_float(logs[name])
+        logged = to_float(logs[name])
         scale = trainer.accumulate_grad_batches if pl_module.automatic_optimization else 1
         same = (n > 0 and logged is not None and last is not None
                 and math.isclose(float(last) * scale, logged, rel_tol=1e-5, abs_tol=1e-12))

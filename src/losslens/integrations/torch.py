@@ -33,7 +33,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         raise
     raise MissingExtraError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
 
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, _to_float, decay_meta
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, to_float, decay_meta
 
 
 class Monitor(WatcherViews):
@@ -249,7 +249,7 @@ def optimizer_decay(optimizers) -> dict:
         for group in getattr(inner, "param_groups", None) or []:
             if not group.get("params"):
                 continue
-            value = _to_float(group.get("weight_decay"))
+            value = to_float(group.get("weight_decay"))
             split = group.get("decoupled_weight_decay")
             if split is None:  # a torch before the flag, or another library's optimizer
                 split = isinstance(inner, torch.optim.AdamW) or kind.lower().startswith(("adamw", "lion"))

@@ -41,7 +41,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     raise MissingExtraError("losslens.integrations.transformers needs transformers: "
                             "pip install 'losslens[transformers]'") from exc
 
-from ._core import LRSchedule, Watcher, WatcherViews, _to_float
+from ._core import LRSchedule, Watcher, WatcherViews, to_float
 from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
@@ -92,11 +92,11 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         try:
             for key in ("loss", "grad_norm", "learning_rate"):
                 if logs and key in logs:
-                    value = _to_float(logs[key])
+                    value = to_float(logs[key])
                     self._pending.setdefault(key, []).append(math.nan if value is None else value)
             if self._training and self._evaluates and logs and "loss" in logs and self._start is None \
                     and not self.watcher.axis:
-                self._start = (state.global_step, state.epoch, _to_float(logs["loss"]), _to_float(logs.get("learning_rate")))
+                self._start = (state.global_step, state.epoch, to_float(logs["loss"]), to_float(logs.get("learning_rate")))
         except Exception as exc:
             self.watcher.warn_once(exc, "log")
             return
@@ -135,9 +135,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 step, epoch, loss, lr0 = start
                 where0 = epoch if self.watcher.axis_name == "epoch" else step
                 if where0 is not None:
-                    self.watcher._append(float(where0), {"loss": loss}, lr0,
-                                         {"epoch_frac": float(epoch)} if self.watcher.axis_name == "step"
-                                         and epoch is not None else None)
+                    self.watcher.record(float(where0), {"loss": loss}, lr0,
+                                        {"epoch_frac": float(epoch)} if self.watcher.axis_name == "step"
+                                        and epoch is not None else None)
                     pending["loss"] = pending["loss"][1:]
                     for key in ("grad_norm", "learning_rate"):
                         if len(pending.get(key, ())) > 1:
