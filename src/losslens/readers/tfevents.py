@@ -1,0 +1,231 @@
+"""TensorBoard event files read record by record: the scalars TensorBoard would show, fast.
+
+TensorBoard's ``EventAccumulator`` without TensorFlow reads records with a pure-Python reader that
+computes each record's CRC32C one byte at a time: ~300 µs an event, 454 s and 2.2 GiB for a
+300,000-step x 5-tag log. Here a file is read whole, its TFRecord framing walked once (uint64
+length, masked CRC32C of the length, the data, masked CRC32C of the data), the CRCs of all its
+records computed together with numpy (one pass per byte position over every record of that length;
+no CRC32C package is a dependency), and each record parsed with TensorBoard's own
+``event_pb2.Event`` (protobuf's C parser, a few µs). A hand decoder of the few fields needed would
+save part of the parse but re-learn the wire format's corners; the proto class is kept.
+
+What the accumulator does and a curve depends on is kept, so a log reads as TensorBoard shows it:
+
+* a folder's files (``tfevents`` in the name, not ``.profile-empty``) in sorted order;
+* a record cut off or failing its CRC ends that file (the folder's next file is still read):
+  :attr:`EventLog.stopped` says where, for the caller to warn;
+* the scalars: ``simple_value`` (summary v1: ``torch.utils.tensorboard``, tensorboardX) and tensor
+  values (summary v2: Keras, ``tf.summary``) of a tag whose first metadata -- across the folder's
+  files; TF2 writes it with a tag's first point only -- names the ``scalars`` plugin;
+* orphans of a restart purged: in a ``brain.Event:2`` file a second ``SessionLog.START`` drops every
+  point at or past its step; in files with no version a step lower than the last drops that tag's
+  points at or past it;
+* each plugin's per-tag content (the hparams plugin's ``session_start_info``).
+
+A record that passes its CRC but is no ``Event`` raises protobuf's ``DecodeError``, as the
+accumulator did.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import NamedTuple
+
+import numpy as np
+
+
+class ScalarEvent(NamedTuple):
+    wall_time: float
+    step: int
+    value: float
+
+
+def _crc32c_table() -> np.ndarray:
+    table = np.arange(256, dtype=np.uint32)
+    for _ in range(8):  # reflected CRC-32C (Castagnoli) polynomial
+        table = np.where(table & 1, (table >> 1) ^ np.uint32(0x82F63B78), table >> 1).astype(np.uint32)
+    return table
+
+
+_TABLE = _crc32c_table()
+_TABLE_LIST = _TABLE.tolist()
+#: Fewer records than this of one length: a Python loop per byte beats numpy's per-call cost.
+_VECTOR_MIN = 24
+
+
+def masked_crc32c(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The TFRecord masked CRC32C of ``buf[s:s + n]`` for each ``s, n`` in ``starts, lengths``."""
+    crc = np.full(starts.shape[0], 0xFFFFFFFF, dtype=np.uint32)
+    for n in np.unique(lengths):
+        rows = np.flatnonzero(lengths == n)
+        if rows.shape[0] >= _VECTOR_MIN:
+            c, at = crc[rows], starts[rows]
+            for j in range(int(n)):
+                c = _TABLE[(c ^ buf[at + j]) & 0xFF] ^ (c >> 8)
+            crc[rows] = c
+        else:
+            for r in rows:
+                c, s = 0xFFFFFFFF, int(starts[r])
+                for b in buf[s:s + int(n)].tobytes():
+                    c = _TABLE_LIST[(c ^ b) & 0xFF] ^ (c >> 8)
+                crc[r] = c
+    crc ^= np.uint32(0xFFFFFFFF)
+    return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)
+
+
+def records(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
+    """``(starts, lengths, stop)``: where each whole, CRC-checked record's data begins and its length,
+    and ``(offset, "cut" | "crc")`` of the record reading stopped at (None when all of it is whole)."""
+    starts, lengths, stop = [], [], None
+    pos, size, unpack = 0, len(data), struct.unpack_from
+    while pos < size:
+        if size - pos < 12:
+            stop = (pos, "cut")
+            break
+        (n,) = unpack("<Q", data, pos)
+        if pos + 16 + n > size:
+            stop = (pos, "cut")
+            break
+        starts.append(pos)
+        lengths.append(n)
+        pos += 16 + n
+    buf = np.frombuffer(data, dtype=np.uint8)
+    heads = np.array(starts + ([stop[0]] if stop else []), dtype=np.int64)
+    stored = buf[heads[:, None] + np.arange(8, 12)].copy().view("<u4").reshape(-1) if heads.size else heads
+    bad = masked_crc32c(buf, heads, np.full(heads.shape[0], 8)) != stored
+    if stop:  # a length that runs past the end: cut off, unless the length itself is corrupt
+        stop, bad = ((stop[0], "crc") if bad[-1] else stop), bad[:-1]
+    starts, lengths = np.array(starts, dtype=np.int64) + 12, np.array(lengths, dtype=np.int64)
+    if starts.size:
+        ends = starts + lengths
+        stored = buf[ends[:, None] + np.arange(4)].copy().view("<u4").reshape(-1)
+        bad |= masked_crc32c(buf, starts, lengths) != stored
+    first = np.flatnonzero(bad)
+    if first.size:  # the first bad record ends the file, as TensorBoard's reader does
+        i = int(first[0])
+        stop, starts, lengths = (int(starts[i]) - 12, "crc"), starts[:i], lengths[:i]
+    return starts, lengths, stop
+
+
+def scalar_value(tensor) -> float:
+    """The first element of a ``TensorProto`` (NaN where it has none or is no number)."""
+    if not tensor.tensor_shape.dim and not tensor.tensor_content:  # the usual scalar: no numpy detour
+        if tensor.dtype == 1 and len(tensor.float_val) == 1:  # DT_FLOAT
+            return float(tensor.float_val[0])
+        if tensor.dtype == 2 and len(tensor.double_val) == 1:  # DT_DOUBLE
+            return float(tensor.double_val[0])
+    from tensorboard.util import tensor_util
+
+    try:
+        return float(np.asarray(tensor_util.make_ndarray(tensor)).reshape(-1)[0])
+    except (ValueError, IndexError, TypeError):
+        return float("nan")
+
+
+# Summary v1 kinds TensorBoard converts to tensors, and the plugin it names for them.
+_MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
+
+
+class EventLog:
+    """What TensorBoard's accumulator keeps of one run's event files, scalars only.
+
+    ``scalars``: ``{tag: [ScalarEvent, ...]}`` in the order read; ``content``: ``{plugin: {tag: bytes}}``;
+    ``stopped``: ``[(file, offset, size, "cut" | "crc")]`` for each file read only up to a bad record."""
+
+    def __init__(self):
+        self._events: dict[str, list[ScalarEvent]] = {}
+        self._plugin: dict[str, str] = {}  # a tag's first metadata's plugin
+        self.content: dict[str, dict[str, bytes]] = {}
+        self.stopped: list[tuple[str, int, int, str]] = []
+        self._version = None
+        self._started = False
+        self._last_step = -1
+
+    @classmethod
+    def read(cls, path) -> EventLog:
+        """An event file, or a folder's event files (not its sub-folders'), read in order."""
+        log = cls()
+        path = str(path)
+        if os.path.isdir(path):
+            for name in sorted(os.listdir(path)):
+                file = os.path.join(path, name)
+                if "tfevents" in name and not name.endswith(".profile-empty") and os.path.isfile(file):
+                    log.add_file(file)
+        else:
+            log.add_file(path)
+        return log
+
+    @property
+    def scalars(self) -> dict[str, list[ScalarEvent]]:
+        return {tag: ev for tag, ev in self._events.items() if self._plugin.get(tag) == "scalars"}
+
+    def add_file(self, file: str) -> None:
+        from tensorboard.compat.proto import event_pb2
+
+        with open(file, "rb") as fh:
+            data = fh.read()
+        starts, lengths, stop = records(data)
+        parse, start = event_pb2.Event.FromString, event_pb2.SessionLog.START
+        view = memoryview(data)
+        for s, n in zip(starts.tolist(), lengths.tolist()):
+            event = parse(view[s:s + n])
+            what = event.WhichOneof("what")
+            if what == "summary":
+                self._summary(event)
+            elif what == "file_version":
+                try:
+                    self._version = float(event.file_version.split("brain.Event:")[-1])
+                except ValueError:
+                    self._version = -1
+            elif what == "session_log":
+                if self._restarts() and event.session_log.status == start:
+                    if self._started:
+                        self._purge(event.step, None)
+                    self._started = True
+            elif what in ("graph_def", "tagged_run_metadata"):  # TensorBoard turns these into a summary event
+                tag = "__run_graph__" if what == "graph_def" else event.tagged_run_metadata.tag
+                self._advance(event.step, (tag,))
+        if stop is not None:
+            self.stopped.append((file, stop[0], len(data), stop[1]))
+
+    def _restarts(self) -> bool:
+        """Whether restarts are told by ``SessionLog.START`` (file version 2) rather than by steps going back."""
+        return bool(self._version) and self._version >= 2
+
+    def _advance(self, step: int, tags) -> None:
+        if not self._restarts() and step < self._last_step:
+            self._purge(step, tags)
+        self._last_step = step
+
+    def _purge(self, step: int, tags) -> None:
+        for tag in self._events if tags is None else tags:
+            if tag in self._events:
+                self._events[tag] = [e for e in self._events[tag] if e.step < step]
+
+    def _summary(self, event) -> None:
+        values, wall_time, step = event.summary.value, event.wall_time, event.step
+        self._advance(step, [v.tag for v in values])
+        for v in values:
+            kind, tag = v.WhichOneof("value"), v.tag
+            if tag not in self._plugin:
+                plugin = _MIGRATED.get(kind)
+                if plugin is None and v.HasField("metadata"):
+                    plugin = v.metadata.plugin_data.plugin_name
+                    if plugin:
+                        self.content.setdefault(plugin, {})[tag] = v.metadata.plugin_data.content
+                if plugin is not None:
+                    self._plugin[tag] = plugin
+            if kind == "simple_value":
+                value = float(v.simple_value)
+            elif kind == "tensor":
+                if self._plugin.get(tag or v.node_name, "scalars") != "scalars":
+                    continue  # a histogram's, a text's ...: not parsed for nothing
+                value = scalar_value(v.tensor)
+            else:
+                continue
+            key = tag or v.node_name
+            held = self._events.get(key)
+            if held is None:
+                held = self._events[key] = []
+            held.append(ScalarEvent(wall_time, step, value))
