@@ -85,17 +85,17 @@ def records(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None
             break
         (n,) = unpack("<Q", data, pos)
         if pos + 16 + n > size:
-            stop = (pos, "cut")
+            stop = (pos, "long")  # cut off, unless the length itself is corrupt: its CRC tells
             break
         starts.append(pos)
         lengths.append(n)
         pos += 16 + n
     buf = np.frombuffer(data, dtype=np.uint8)
-    heads = np.array(starts + ([stop[0]] if stop else []), dtype=np.int64)
+    heads = np.array(starts + ([stop[0]] if stop and stop[1] == "long" else []), dtype=np.int64)
     stored = buf[heads[:, None] + np.arange(8, 12)].copy().view("<u4").reshape(-1) if heads.size else heads
     bad = masked_crc32c(buf, heads, np.full(heads.shape[0], 8)) != stored
-    if stop:  # a length that runs past the end: cut off, unless the length itself is corrupt
-        stop, bad = ((stop[0], "crc") if bad[-1] else stop), bad[:-1]
+    if stop and stop[1] == "long":
+        stop, bad = (stop[0], "crc" if bad[-1] else "cut"), bad[:-1]
     starts, lengths = np.array(starts, dtype=np.int64) + 12, np.array(lengths, dtype=np.int64)
     if starts.size:
         ends = starts + lengths
@@ -185,7 +185,9 @@ class EventLog:
                     self._started = True
             elif what in ("graph_def", "tagged_run_metadata"):  # TensorBoard turns these into a summary event
                 tag = "__run_graph__" if what == "graph_def" else event.tagged_run_metadata.tag
-                self._advance(event.step, (tag,))
+                if event.step < self._last_step and not self._restarts():
+                    self._purge(event.step, (tag,))
+                self._last_step = event.step
         if stop is not None:
             self.stopped.append((file, stop[0], len(data), stop[1]))
 
@@ -193,39 +195,37 @@ class EventLog:
         """Whether restarts are told by ``SessionLog.START`` (file version 2) rather than by steps going back."""
         return bool(self._version) and self._version >= 2
 
-    def _advance(self, step: int, tags) -> None:
-        if not self._restarts() and step < self._last_step:
-            self._purge(step, tags)
-        self._last_step = step
-
     def _purge(self, step: int, tags) -> None:
         for tag in self._events if tags is None else tags:
             if tag in self._events:
                 self._events[tag] = [e for e in self._events[tag] if e.step < step]
 
     def _summary(self, event) -> None:
-        values, wall_time, step = event.summary.value, event.wall_time, event.step
-        self._advance(step, [v.tag for v in values])
-        for v in values:
+        summary, wall_time, step = event.summary, event.wall_time, event.step
+        if step < self._last_step and not self._restarts():
+            self._purge(step, [v.tag for v in summary.value])
+        self._last_step = step
+        plugins, events = self._plugin, self._events
+        for v in summary.value:
             kind, tag = v.WhichOneof("value"), v.tag
-            if tag not in self._plugin:
+            if tag not in plugins:
                 plugin = _MIGRATED.get(kind)
                 if plugin is None and v.HasField("metadata"):
                     plugin = v.metadata.plugin_data.plugin_name
                     if plugin:
                         self.content.setdefault(plugin, {})[tag] = v.metadata.plugin_data.content
                 if plugin is not None:
-                    self._plugin[tag] = plugin
+                    plugins[tag] = plugin
             if kind == "simple_value":
-                value = float(v.simple_value)
+                value = v.simple_value
             elif kind == "tensor":
-                if self._plugin.get(tag or v.node_name, "scalars") != "scalars":
+                if plugins.get(tag or v.node_name, "scalars") != "scalars":
                     continue  # a histogram's, a text's ...: not parsed for nothing
                 value = scalar_value(v.tensor)
             else:
                 continue
             key = tag or v.node_name
-            held = self._events.get(key)
+            held = events.get(key)
             if held is None:
-                held = self._events[key] = []
+                held = events[key] = []
             held.append(ScalarEvent(wall_time, step, value))
