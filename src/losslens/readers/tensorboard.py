@@ -39,7 +39,7 @@ from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import natural_key, warn
 from .lightning import _epoch_at_end
-from .tfevents import EventLog
+from .tfevents import EventLog, Points
 
 # Sub-directory names that hold one split of a run (Keras writes train/ and validation/).
 SPLITS = {"train": "train", "training": "train", "validation": "validation", "val": "val",
@@ -363,10 +363,9 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         kept, restart = _without_orphans(kept)
         if restart is not None:
             restarts.append(restart)
-        out[tag] = (np.fromiter((e.step for e in kept), dtype=float, count=len(kept)),
-                    np.fromiter((e.value for e in kept), dtype=float, count=len(kept)))
-        if after:
-            out.after[tag] = after[-1].value
+        out[tag] = (kept.step.astype(float), kept.value)
+        if len(after):
+            out.after[tag] = float(after.value[-1])
     if restarts:
         (last, first, _), gone = min(restarts), sum(r[2] for r in restarts)
         warn(path, "the steps start again at %d after step %d (a second writer into this folder: the script run "
@@ -394,7 +393,7 @@ def _hparams(content: bytes | None) -> dict:
     return out
 
 
-def _without_orphans(events: list) -> tuple[list, tuple | None]:
+def _without_orphans(events: Points) -> tuple[Points, tuple | None]:
     """``(events, (last step, step it went back to, points dropped) or None)``: one tag's events, in the
     order written, with those a later writer's restart orphaned dropped.
 
@@ -403,16 +402,19 @@ def _without_orphans(events: list) -> tuple[list, tuple | None]:
     interleave: a rerun killed at step 12 of a 40-step first try read as one 40-step run, its steps 12-39
     the first try's. A step lower than the one before drops the earlier points at or past it, as
     TensorBoard's ``purge_orphaned_data`` does for the event files it reads by step alone."""
-    out, restart = [], None
-    for e in events:
-        if out and e.step < out[-1].step:
-            kept = [x for x in out if x.step < e.step]
+    steps = events.step.tolist()
+    if all(a <= b for a, b in zip(steps, steps[1:])):
+        return events, None
+    out, restart = [], None  # indices kept
+    for i, step in enumerate(steps):
+        if out and step < steps[out[-1]]:
+            kept = [j for j in out if steps[j] < step]
             if restart is None:
-                restart = (int(out[-1].step), int(e.step), 0)
+                restart = (steps[out[-1]], step, 0)
             restart = restart[:2] + (restart[2] + len(out) - len(kept),)
             out = kept
-        out.append(e)
-    return out, restart
+        out.append(i)
+    return events.take(np.array(out, dtype=int)), restart
 
 
 def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = False) -> None:
@@ -471,11 +473,12 @@ def _closing_evaluations(path, events: dict) -> tuple[dict, dict]:
                 or not all(is_validation(column_name(t)) for t in values):
             break
         for tag, ev in late.items():
-            marks = {(e.wall_time, e.step) for e in ev}
             if tag in out:
-                out[tag] = [e for e in out[tag] if (e.wall_time, e.step) not in marks]
+                curve = out[tag]
+                if len(ev):  # one point: the same point in the folder's reading is not the curve's
+                    out[tag] = curve.take(~((curve.wall_time == ev.wall_time[0]) & (curve.step == ev.step[0])))
                 if tag in values:
-                    closing[tag] = list(ev) + closing.get(tag, [])
+                    closing[tag] = ev + closing.get(tag, Points())
     return out, closing
 
 
@@ -498,15 +501,14 @@ def _split_after_training(events: dict, closing: dict | None = None) -> dict:
     # only the summary's train_samples_per_second marks the end then; in a run still going there is none.
     per_row = any(normalise(tag).endswith("train_tokens_per_second") for tag in events)
     ends = ("train_samples_per_second",) if per_row else ("train_runtime",)
-    summary = next((ev for tag, ev in events.items() if normalise(tag).endswith(ends) and ev), None)
+    summary = next((ev for tag, ev in events.items() if normalise(tag).endswith(ends) and len(ev)), None)
     if summary is None:
-        return {tag: (ev, closing.get(tag, [])) for tag, ev in events.items()}
-    end_time, end_step = summary[-1].wall_time, summary[-1].step
+        return {tag: (ev, closing.get(tag, Points())) for tag, ev in events.items()}
+    end_time, end_step = summary.wall_time[-1], summary.step[-1]
     out = {}
     for tag, ev in events.items():
-        evaluation = is_validation(column_name(tag))
-        late = [evaluation and e.wall_time > end_time and e.step <= end_step for e in ev]
-        out[tag] = ([e for e, x in zip(ev, late) if not x], [e for e, x in zip(ev, late) if x] + closing.get(tag, []))
+        late = (ev.wall_time > end_time) & (ev.step <= end_step) & is_validation(column_name(tag))
+        out[tag] = (ev.take(~late), ev.take(late) + closing.get(tag, Points()))
     return out
 
 

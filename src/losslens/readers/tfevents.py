@@ -35,10 +35,62 @@ from typing import NamedTuple
 import numpy as np
 
 
-class ScalarEvent(NamedTuple):
-    wall_time: float
-    step: int
-    value: float
+class Points:
+    """One tag's points in the order read: ``wall_time``, ``step`` (int64) and ``value`` arrays."""
+
+    __slots__ = ("wall_time", "step", "value")
+
+    def __init__(self, wall_time=(), step=(), value=()):
+        self.wall_time = np.asarray(wall_time, dtype=float)
+        self.step = np.asarray(step, dtype=np.int64)
+        self.value = np.asarray(value, dtype=float)
+
+    def __len__(self) -> int:
+        return self.step.shape[0]
+
+    def take(self, which) -> Points:
+        return Points(self.wall_time[which], self.step[which], self.value[which])
+
+    def __add__(self, other: Points) -> Points:
+        return Points(*(np.concatenate([a, b]) for a, b in zip(self.columns, other.columns)))
+
+    @property
+    def columns(self) -> tuple:
+        return self.wall_time, self.step, self.value
+
+
+class _Held:
+    """A tag's points while reading: arrays from runs of simple records, single points appended between."""
+
+    __slots__ = ("chunks", "single")
+
+    def __init__(self):
+        self.chunks: list[Points] = []
+        self.single: tuple[list, list, list] = ([], [], [])
+
+    def add(self, wall_time: float, step: int, value: float) -> None:
+        for column, x in zip(self.single, (wall_time, step, value)):
+            column.append(x)
+
+    def extend(self, points: Points) -> None:
+        self._flush()
+        self.chunks.append(points)
+
+    def _flush(self) -> None:
+        if self.single[0]:
+            self.chunks.append(Points(*self.single))
+            self.single = ([], [], [])
+
+    def points(self) -> Points:
+        self._flush()
+        if len(self.chunks) != 1:
+            self.chunks = [Points(*(np.concatenate(c) for c in zip(*(p.columns for p in self.chunks))))
+                           if self.chunks else Points()]
+        return self.chunks[0]
+
+    def purge(self, step: int) -> None:
+        points = self.points()
+        self.chunks = [points.take(points.step < step)]
 
 
 def _crc32c_table() -> np.ndarray:
@@ -206,11 +258,11 @@ _MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images"
 class EventLog:
     """What TensorBoard's accumulator keeps of one run's event files, scalars only.
 
-    ``scalars``: ``{tag: [ScalarEvent, ...]}`` in the order read; ``content``: ``{plugin: {tag: bytes}}``;
+    ``scalars``: ``{tag: Points}``; ``content``: ``{plugin: {tag: bytes}}``;
     ``stopped``: ``[(file, offset, size, "cut" | "crc")]`` for each file read only up to a bad record."""
 
     def __init__(self):
-        self._events: dict[str, list[ScalarEvent]] = {}
+        self._events: dict[str, _Held] = {}
         self._plugin: dict[str, str] = {}  # a tag's first metadata's plugin
         self.content: dict[str, dict[str, bytes]] = {}
         self.stopped: list[tuple[str, int, int, str]] = []
@@ -233,8 +285,8 @@ class EventLog:
         return log
 
     @property
-    def scalars(self) -> dict[str, list[ScalarEvent]]:
-        return {tag: ev for tag, ev in self._events.items() if self._plugin.get(tag) == "scalars"}
+    def scalars(self) -> dict[str, Points]:
+        return {tag: held.points() for tag, held in self._events.items() if self._plugin.get(tag) == "scalars"}
 
     def add_file(self, file: str) -> None:
         from tensorboard.compat.proto import event_pb2
@@ -284,8 +336,7 @@ class EventLog:
                     self._purge(int(simple.step[i]), (tag,))
                 self._last_step = int(simple.step[i])
                 self._plugin.setdefault(tag, "scalars")
-                self._events.setdefault(tag, []).append(
-                    ScalarEvent(float(simple.wall_time[i]), int(simple.step[i]), float(simple.value[i])))
+                self._held(tag).add(float(simple.wall_time[i]), int(simple.step[i]), float(simple.value[i]))
             return
         self._last_step = int(step[-1])
         tag = simple.tag[a:b]
@@ -294,8 +345,7 @@ class EventLog:
             name = simple.tags[k]
             self._plugin.setdefault(name, "scalars")
             rows = np.flatnonzero(tag == k) + a
-            self._events.setdefault(name, []).extend(map(
-                ScalarEvent, simple.wall_time[rows].tolist(), simple.step[rows].tolist(), simple.value[rows].tolist()))
+            self._held(name).extend(Points(simple.wall_time[rows], simple.step[rows], simple.value[rows]))
 
     def _restarts(self) -> bool:
         """Whether restarts are told by ``SessionLog.START`` (file version 2) rather than by steps going back."""
@@ -304,14 +354,14 @@ class EventLog:
     def _purge(self, step: int, tags) -> None:
         for tag in self._events if tags is None else tags:
             if tag in self._events:
-                self._events[tag] = [e for e in self._events[tag] if e.step < step]
+                self._events[tag].purge(step)
 
     def _summary(self, event) -> None:
         summary, wall_time, step = event.summary, event.wall_time, event.step
         if step < self._last_step and not self._restarts():
             self._purge(step, [v.tag for v in summary.value])
         self._last_step = step
-        plugins, events = self._plugin, self._events
+        plugins = self._plugin
         for v in summary.value:
             kind, tag = v.WhichOneof("value"), v.tag
             if tag not in plugins:
@@ -330,8 +380,10 @@ class EventLog:
                 value = scalar_value(v.tensor)
             else:
                 continue
-            key = tag or v.node_name
-            held = events.get(key)
-            if held is None:
-                held = events[key] = []
-            held.append(ScalarEvent(wall_time, step, value))
+            self._held(tag or v.node_name).add(wall_time, step, value)
+
+    def _held(self, tag: str) -> _Held:
+        held = self._events.get(tag)
+        if held is None:
+            held = self._events[tag] = _Held()
+        return held
