@@ -126,21 +126,25 @@ def masked_crc32c(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)
 
 
+_LENGTH = struct.Struct("<Q")
+
+
 def records(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
     """``(starts, lengths, stop)``: where each whole, CRC-checked record's data begins and its length,
     and ``(offset, "cut" | "crc")`` of the record reading stopped at (None when all of it is whole)."""
     starts, lengths, stop = [], [], None
-    pos, size, unpack = 0, len(data), struct.unpack_from
+    pos, size, unpack = 0, len(data), _LENGTH.unpack_from
+    add_start, add_length = starts.append, lengths.append
     while pos < size:
         if size - pos < 12:
             stop = (pos, "cut")
             break
-        (n,) = unpack("<Q", data, pos)
+        n = unpack(data, pos)[0]
         if pos + 16 + n > size:
             stop = (pos, "long")  # cut off, unless the length itself is corrupt: its CRC tells
             break
-        starts.append(pos)
-        lengths.append(n)
+        add_start(pos)
+        add_length(n)
         pos += 16 + n
     buf = np.frombuffer(data, dtype=np.uint8)
     heads = np.array(starts + ([stop[0]] if stop and stop[1] == "long" else []), dtype=np.int64)
@@ -193,10 +197,13 @@ def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     ends = starts + lengths
 
     def byte(pos):
-        return buf[np.minimum(pos, last)].astype(np.int64)
+        return buf[np.minimum(pos, last)]
 
     def fixed(pos, width, dtype):
-        return buf[np.minimum(pos[:, None] + np.arange(width), last)].copy().view(dtype).reshape(-1)
+        out = np.empty((count, width), dtype=np.uint8)
+        for j in range(width):
+            out[:, j] = byte(pos + j)
+        return out.view(dtype).reshape(-1)
 
     ok = (lengths >= 17) & (byte(starts) == 0x09)  # 1: wall_time, a double
     wall_time = fixed(starts + 1, 8, "<f8")
@@ -212,9 +219,10 @@ def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
         more &= b >= 0x80
     ok &= ~more
     # 5: summary, holding one value (1: tag, 2: simple_value, a float): each length one byte, each the rest
-    ok &= (byte(pos) == 0x2A) & (byte(pos + 1) == ends - pos - 2)
-    ok &= (byte(pos + 2) == 0x0A) & (byte(pos + 3) == ends - pos - 4)
-    tag_len = byte(pos + 5)
+    for at, key in ((pos, 0x2A), (pos + 2, 0x0A)):
+        size = byte(at + 1)
+        ok &= (byte(at) == key) & (size < 0x80) & (size.astype(np.int64) == ends - at - 2)
+    tag_len = byte(pos + 5).astype(np.int64)
     ok &= (byte(pos + 4) == 0x0A) & (tag_len > 0) & (tag_len < 0x80) & (pos + 6 + tag_len + 5 == ends)
     ok &= byte(ends - 5) == 0x15
     value = fixed(ends - 4, 4, "<f4").astype(float)
