@@ -402,10 +402,9 @@ def _without_orphans(events: Points) -> tuple[Points, tuple | None]:
     interleave: a rerun killed at step 12 of a 40-step first try read as one 40-step run, its steps 12-39
     the first try's. A step lower than the one before drops the earlier points at or past it, as
     TensorBoard's ``purge_orphaned_data`` does for the event files it reads by step alone."""
-    steps = events.step.tolist()
-    if all(a <= b for a, b in zip(steps, steps[1:])):
+    if not (np.diff(events.step) < 0).any():
         return events, None
-    out, restart = [], None  # indices kept
+    steps, out, restart = events.step.tolist(), [], None  # (out: the indices kept)
     for i, step in enumerate(steps):
         if out and step < steps[out[-1]]:
             kept = [j for j in out if steps[j] < step]
