@@ -182,3 +182,24 @@ def test_the_crc_of_many_records_at_once_is_tensorflows(tmp_path):
     assert masked_crc32c(buf, starts, lengths).tolist() == want
     starts, lengths, stop = records(TB_EVENTS.read_bytes())
     assert stop is None and starts.shape[0] > 50
+
+
+def test_a_tensor_tag_that_never_names_its_plugin_is_left_out_not_an_error(tmp_path):
+    """A tensor summary whose tag never carries metadata is no scalar to TensorBoard; the accumulator's
+    ``SummaryMetadata(tag)`` raised KeyError for it and the whole log was refused ("KeyError: 'val_loss'")."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    path = tmp_path / "run" / "events.out.tfevents.1"
+    path.parent.mkdir()
+    with open(path, "wb") as fh:
+        w = RecordWriter(fh)
+        w.write(event_pb2.Event(wall_time=0.5, file_version="brain.Event:2").SerializeToString())
+        for i in range(20):
+            bare = summary_pb2.Summary.Value(tag="val_loss", tensor=tensor_pb2.TensorProto(dtype=1, float_val=[0.5]))
+            loss = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (i + 1))
+            w.write(event_pb2.Event(wall_time=i, step=i, summary=summary_pb2.Summary(value=[bare, loss]))
+                    .SerializeToString())
+    assert list(EventLog.read(path).scalars) == ["loss"]
+    [run] = losslens.read(path.parent)
+    assert run.train_loss.tolist() == pytest.approx([1.0 / (i + 1) for i in range(20)]) and run.val_loss is None
