@@ -214,7 +214,7 @@ def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     pos = starts + 9
     has_step = byte(pos) == 0x10  # 2: step, a varint (absent when 0)
     step, more, pos = np.zeros(count, np.uint64), has_step.copy(), pos + has_step
-    for k in range(10):
+    for k in range(9):  # (a 10-byte varint, a negative step, goes to event_pb2)
         if not more.any():
             break
         b = byte(pos)
@@ -235,12 +235,12 @@ def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     for n in np.unique(tag_len[ok]).tolist():
         rows = np.flatnonzero(ok & (tag_len == n))
         names, inverse = _unique_rows(buf[tag_at[rows][:, None] + np.arange(n)])
-        for j, raw in enumerate(names):
+        ids[rows] = len(tags) + inverse.reshape(-1)
+        for raw in names:
             try:
                 tags.append(raw.tobytes().decode("utf-8"))
             except UnicodeDecodeError:  # protobuf refuses it: the record goes to event_pb2, which says so
                 tags.append(None)
-            ids[rows[inverse.reshape(-1) == j]] = len(tags) - 1
     bad = [k for k, t in enumerate(tags) if t is None]
     if bad:
         ids[np.isin(ids, bad)] = -1
