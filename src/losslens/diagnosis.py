@@ -485,6 +485,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
+    causes = _at_noise_floor(run, f, verdict, causes)
     _capacity_or_floor(f, t, verdict, causes)
     threw = peak_threw_fit(run, f, t, verdict, causes)
     if threw is not None:
@@ -1329,8 +1330,10 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             elif still:
                 ev.append(f"not one validation decision changed over the last {c.val_acc_still} {f.axis_name}s, and "
                           "training accuracy is at chance too: the model gives every input the same answer. Labels "
-                          "that do not depend on the inputs look so; so do units that all died (too few of them), "
-                          "which a bigger model survives: shuffled labels or a bigger model tells which")
+                          "that do not depend on the inputs look so; so do units that all died (too few of them). "
+                          "A bigger model tells which: it survives and fits its training data, and validation then "
+                          "stays at chance (no signal) or rises (the units); shuffled labels cannot, a model whose "
+                          "units died answers alike whatever the labels")
             if c.above_chance_sd is not None and c.val_acc_tail >= margin:
                 ev.append(f"{c.val_acc_tail:.3f} on {c.n_val} validation samples is within {_count(c.above_chance_sd, 1)} "
                           "binomial standard errors of chance")
@@ -1440,7 +1443,16 @@ def _decides_alike(f: Facts, t: Thresholds) -> bool:
     images): seeds 2 and 3 fitted nothing (training loss 1.598 < ln 5, training accuracy 0.26-0.27, the majority's
     share), validation accuracy at 0.25 for 45-50 of 50 epochs, and the labels are the cause; a 2-unit ReLU layer on
     digits (the benchmark's gen/under_digits/seed0) looks the same, validation accuracy 0.073 for 48 epochs, and a
-    64-unit layer fits (training loss 2.30 -> 0.004). So no_signal is named beside underfitting, not over it."""
+    64-unit layer fits (training loss 2.30 -> 0.004). So no_signal is named beside underfitting, not over it.
+
+    What the lab's seeds share is dead units: after 50 epochs the conv net's Dense(10) layer has no unit active on any
+    training image in seeds 2, 3 and 4 (1 of 10 in seeds 0 and 1), and its output is the training labels' frequencies
+    (seed 4's training accuracy, 0.31, is its majority label's share, 31 of 100, which reads as memorising). On labels
+    that depend on the images (quintiles of red minus blue mean) 4 of 5 seeds die alike. Only a bigger model tells:
+    Dense(64) kept 6-24 units alive in every seed, fitted its training data (accuracy 1.00), and validation stayed at
+    chance (0.10-0.35 on 20 images): no_signal 5/5. Shuffled labels cannot: a dead model answers alike whatever the
+    labels (the demo's shuffled retraining read underfitting on 2 of 5 seeds as well, seeds 0 and 1 there: which
+    seeds die moves with the labels' order)."""
     c = f.chance
     return c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= max(t.frozen_acc_points, c.val_acc_points / 2) \
         and _train_at_chance(f, t)
@@ -2976,6 +2988,36 @@ def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
         return None
     return (f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is at chance 1/{c.classes} = "
             f"{c.chance:.3f}{_k_source(c)}: the floor reached is a guess's")
+
+
+#: A validation MSE within this factor of the data's noise variance sits at the floor: on the lab's 200 validation
+#: points with Gaussian noise the floor itself scatters by sqrt(2/200) = 10%, so 1.25 is 2.5 of those sds.
+NOISE_FLOOR_NEAR = 1.25
+
+
+def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
+    """A converged loss at the data's noise floor, where the run states that floor (``meta["noise_floor"]``: the
+    targets' noise variance, which the lab knows because it generated them): no model and no epoch count goes below
+    it, so converged's "change the data or the model" becomes "only less noisy targets", and the readings whose
+    remedy would have to beat the floor (a bigger model, more data, unmeasured) are dropped. Without a stated
+    floor a flat level is read as before (:func:`_capacity_or_floor`: a model twice the size tells). The lab's
+    64-128-64 MLP on y = 2 x1 + 3 x2 + N(0, 0.1^2), seeds 0-4: smoothed val MSE 0.0094, 0.0092, 0.0142, 0.0110, 0.0133;
+    the three within 1.25x of 0.01 read so, where "change the data or the model" was the advice at all five."""
+    floor = run.meta.get("noise_floor")
+    if verdict.id != "converged" or not floor or _higher(f) or not f.metric.startswith("val_"):
+        return causes
+    level = _now(f)
+    ratio = level / float(floor)
+    if not ratio <= NOISE_FLOOR_NEAR:
+        return causes
+    verdict.evidence.append(f"{f.metric} {level:.4g} is {ratio:.2f}x the data's noise floor {float(floor):g} (the "
+                            "targets' noise variance the run states): no model goes lower on these targets")
+    verdict.actions = [a for a in verdict.actions if a != ACTIONS["converged"][1] and a != CAPACITY_OR_FLOOR] + \
+        ["to go lower, less noisy targets: at the noise floor neither a bigger model nor more data nor more epochs "
+         "lowers the loss"]
+    verdict.numbers["noise_floor_ratio"] = ratio
+    return [c for c in causes if c is verdict or not (c.id == "underfitting" or
+                                                      (c.id == "data_limited" and "gain_if_doubled" not in c.numbers))]
 
 
 def _capacity_or_floor(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cause]) -> None:

@@ -12,6 +12,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from ..diagnosis import NOISE_FLOOR_NEAR
 from .runner import ArmResult, ExperimentResult, LabResult
 
 
@@ -44,7 +45,7 @@ def floor_text(val_losses, noise_floor: float) -> str:
     """Validation losses against the noise floor (the data's noise variance: no model gets lower)."""
     ratio = np.asarray(val_losses, dtype=float) / noise_floor
     return (f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
-            + (" (at the floor: nothing left to learn)" if ratio.mean() < 1.25 else
+            + (" (at the floor: nothing left to learn)" if ratio.mean() <= NOISE_FLOOR_NEAR else
                " (near the floor)" if ratio.mean() < 2 else f" ({_times(ratio.mean())} above the floor)"))
 
 
