@@ -1441,7 +1441,7 @@ def _decides_alike(f: Facts, t: Thresholds) -> bool:
 
     The curves cannot say why. The lab's random-label experiment (a conv net, Adam 1e-3, 5 random labels on 80
     images): seeds 2 and 3 fitted nothing (training loss 1.598 < ln 5, training accuracy 0.26-0.27, the majority's
-    share), validation accuracy at 0.25 for 45-50 of 50 epochs, and the labels are the cause; a 2-unit ReLU layer on
+    share), validation accuracy at 0.25 for 45-50 of 50 epochs, on labels that carry nothing; a 2-unit ReLU layer on
     digits (the benchmark's gen/under_digits/seed0) looks the same, validation accuracy 0.073 for 48 epochs, and a
     64-unit layer fits (training loss 2.30 -> 0.004). So no_signal is named beside underfitting, not over it.
 
