@@ -158,3 +158,20 @@ def test_keras_callback_groups_by_layer_on_the_torch_backend():
     # kernel and bias of each Dense together (names as Keras numbers them in this process)
     assert [k.rsplit("/", 1)[-1] for k in layers] == [layer.name for layer in model.layers]
     assert all(np.isfinite(v).all() and (v > 0).all() for v in layers.values())
+
+
+def test_a_converged_run_whose_first_layers_stopped_learning_says_so_without_changing_the_verdict():
+    """A 5-layer sigmoid MLP regressing diabetes (SGD 0.03, momentum 0.9; make.py ``sigmoid_diabetes_monitor``)
+    reads converged, flat from epoch 1 at val MSE 0.86, and said nothing of its layers: the first layer's gradient
+    is 4e-4 of the last layer's (2e-3 late). 3 layers reach 0.51: the floor was the last layers', not the model's.
+    The verdict, its confidence and its actions stand; the evidence says so."""
+    d = losslens.diagnose(HERE / "sigmoid_diabetes_monitor.json")
+    [run] = read(HERE / "sigmoid_diabetes_monitor.json")
+    bare = losslens.diagnose({k: v for k, v in run.series.items() if not k.startswith("grad_norm/")})  # no layers
+    assert d.verdict == bare.verdict == "converged" and d.cause.confidence == bare.cause.confidence
+    assert d.cause.actions == bare.cause.actions
+    assert d.cause.numbers["first_to_last_grad"] == pytest.approx(4.2e-4, rel=0.1)
+    [said] = [e for e in d.cause.evidence if "gradient (module 0)" in e]
+    assert "the first layer's gradient (module 0) is 0.00042 of the last layer's (module 8)" in said
+    assert "the curve is flat, but its first layers barely learned, so this may be the last layers' floor" in said
+    assert not any("gradient (module 0)" in e for e in bare.cause.evidence)

@@ -987,23 +987,31 @@ def _layer_gradients(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     """Where each layer's gradient norm was logged, what it says about a model that never learned (stuck_at_init)
     or fits nothing (underfitting): the first layer's gradient a vanishing share of the last layer's, early and
     late alike (saturated units between them pass almost none back), or layers whose gradient was exactly 0 at
-    every point (frozen, cut off from the loss, or behind units that all died). Evidence only: the verdict stands."""
+    every point (frozen, cut off from the loss, or behind units that all died). Under ``converged`` the same
+    shares are a caveat: the curve is flat, but a floor reached with its first layers barely learning may be the
+    last layers' floor, not the model's. Evidence only: the verdict stands."""
     g = f.layer_grads
-    if g is None or not causes or causes[0].id not in ("stuck_at_init", "underfitting"):
+    if g is None or not causes or causes[0].id not in ("stuck_at_init", "underfitting", "converged"):
         return
     cause = causes[0]
     first, last = g.layers[0], g.layers[-1]
     r, late = g.first_to_last, g.first_to_last_late
     if r and late and max(r, late) < t.vanishing_ratio:  # (a first layer at exactly 0 is said below, not as a share)
+        # (Under converged a caveat, not a cause: a 5-layer sigmoid MLP on diabetes read flat from epoch 1 at val
+        # 0.86, with the first layer's gradient 4e-4 of the last's; 3 layers reached 0.51. layer_grads/make.py)
+        so = (", so the first layers barely learn" if cause.id != "converged" else
+              ": the curve is flat, but its first layers barely learned, so this may be the last layers' floor, not "
+              "the model's (ReLU / He initialization, normalization or residual connections may go lower)")
         cause.evidence.append(f"the first layer's gradient ({_module(first)}) is {r:.2g} of the last layer's "
                               f"({_module(last)}) from "
                               f"{f.axis_name} {_n(g.since)} ({late:.2g} over the last quarter): it vanishes on its way "
-                              f"back through the layers, so the first layers barely learn")
+                              f"back through the layers{so}")
         cause.numbers["first_to_last_grad"] = r
         if cause.id == "stuck_at_init":  # (it says what "check the initialization and activations" would find)
             cause.actions = [GRADIENT_PATH] + [a for a in cause.actions if a not in (GRADIENT_PATH, ACTIONS[
                 "stuck_at_init"][0])]
-    if g.zero:
+    # (Not under converged: a fine-tune that froze its first layers on purpose converges with them at 0.)
+    if g.zero and cause.id != "converged":
         named = ", ".join(_module(z) for z in g.zero[:4]) + (f" ... {_module(g.zero[-1])}" if len(g.zero) > 4 else "")
         cause.evidence.append(f"the gradient of {len(g.zero)} of the {len(g.layers)} layers ({named}) is exactly 0 at "
                               f"every point logged: {'its' if len(g.zero) == 1 else 'their'} weights never change (cut "
