@@ -27,6 +27,8 @@ def torch_train(tmp_path, balanced_data=False):
     import torch
     from sklearn.utils.class_weight import compute_class_weight
 
+    from torch_loops import cross_entropy_epochs
+
     from losslens.integrations.torch import Monitor
 
     def train(class_weight=None, epochs_factor=1.0, seed=0):
@@ -45,22 +47,9 @@ def torch_train(tmp_path, balanced_data=False):
         epochs = round(40 * epochs_factor)
         save = tmp_path / f"torch_{class_weight}_{epochs}_{balanced_data}.json"
         mon = Monitor(m, opt, epochs=epochs, save_path=save, verbose=0, grad_every=None)
-        ce = torch.nn.functional.cross_entropy
-        for _ in range(epochs):
-            m.train()
-            for idx in torch.randperm(len(Xtr)).split(32):
-                opt.zero_grad()
-                loss = ce(m(Xtr[idx]), ytr[idx], weight=w)
-                loss.backward()
-                opt.step()
-                mon.step(loss)
-            m.eval()
-            with torch.no_grad():
-                o = m(Xva)
-                p = o.argmax(1)
-                mon.epoch_end(val_loss=ce(o, yva).item(), val_acc=(p == yva).float().mean().item(),
-                              val_balanced_acc=_balanced_acc(yva.numpy(), p.numpy()))
-        mon.finish()
+        balanced = lambda o: {"val_acc": (o.argmax(1) == yva).float().mean().item(),
+                              "val_balanced_acc": _balanced_acc(yva.numpy(), o.argmax(1).numpy())}
+        cross_entropy_epochs(m, opt, mon, (Xtr, ytr), (Xva, yva), epochs, weight=w, scores=balanced)
         return save
     return train
 

@@ -19,6 +19,8 @@ def adamw_digits(tmp_path, wd=1.0, width=128, lr=1e-2, epochs=40):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
+    from torch_loops import cross_entropy_epochs
+
     from losslens.integrations.torch import Monitor
 
     def train(decay_factor=1.0, seed=0):
@@ -31,19 +33,7 @@ def adamw_digits(tmp_path, wd=1.0, width=128, lr=1e-2, epochs=40):
         opt = torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=wd * decay_factor)
         save = tmp_path / f"adamw_w{width}_wd{wd * decay_factor:g}.json"
         mon = Monitor(m, opt, epochs=epochs, save_path=save, verbose=0, grad_every=None)
-        ce = torch.nn.functional.cross_entropy
-        for _ in range(epochs):
-            m.train()
-            for idx in torch.randperm(len(Xtr)).split(32):
-                opt.zero_grad()
-                loss = ce(m(Xtr[idx]), ytr[idx])
-                loss.backward()
-                opt.step()
-                mon.step(loss)
-            m.eval()
-            with torch.no_grad():
-                mon.epoch_end(val_loss=ce(m(Xva), yva).item())
-        mon.finish()
+        cross_entropy_epochs(m, opt, mon, (Xtr, ytr), (Xva, yva), epochs)
         return save
     return train
 

@@ -1,5 +1,6 @@
 """The tiny PyTorch training loop several tests train for real: a linear regression fitted in full batch
-by SGD, y = x · weights + N(0, 0.1²), the last points held out for validation. Imports torch inside (the
+by SGD, y = x · weights + N(0, 0.1²), the last points held out for validation. (Also a mini-batch cross-entropy loop
+told to the torch Monitor: ``cross_entropy_epochs``.) Imports torch inside (the
 function's source is also pasted into a user's train.py by tests/test_cli.py)."""
 
 
@@ -68,3 +69,25 @@ def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0, lr
         history["epoch"].append(epoch + 1)
         history["train_loss"].append(total / len(xtr))
     return history
+
+
+def cross_entropy_epochs(model, opt, mon, train, val, epochs, weight=None, batch=32, scores=None):
+    """Mini-batch cross-entropy for ``epochs`` epochs, each step and epoch told to the torch ``Monitor`` ``mon``
+    (the validation loss, and ``scores(outputs)``'s other series), then ``mon.finish()``. ``weight``: class weights."""
+    import torch
+
+    (xt, yt), (xv, yv) = train, val
+    ce = torch.nn.functional.cross_entropy
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(xt)).split(batch):
+            opt.zero_grad()
+            loss = ce(model(xt[idx]), yt[idx], weight=weight)
+            loss.backward()
+            opt.step()
+            mon.step(loss)
+        model.eval()
+        with torch.no_grad():
+            o = model(xv)
+            mon.epoch_end(val_loss=ce(o, yv).item(), **(scores(o) if scores else {}))
+    mon.finish()
