@@ -132,6 +132,21 @@ def test_lightning_validation_checked_several_times_an_epoch_keeps_every_check()
     assert "epoch_frac" in run.series
 
 
+def test_a_lightning_step_is_quoted_with_the_epochs_done_there():
+    """The same val_check_interval=0.25 log of 20-batch epochs: a step is quoted with the epochs done by it, as
+    the Trainer's ``state.epoch`` counts them ("step 29 (epoch 1.5)"), not with the metrics.csv's whole epoch
+    index ("step 29 (epoch 1)", so every check of an epoch was quoted at the same epoch)."""
+    from losslens.result import at_text
+
+    [run] = read(LOGS / "lightning_interval" / "version_0" / "metrics.csv")
+    steps, _ = run.finite("val_loss")
+    assert [at_text(run, "step", s) for s in steps[:6]] == [
+        "step 4 (epoch 0.25)", "step 9 (epoch 0.5)", "step 14 (epoch 0.75)", "step 19 (epoch 1)",
+        "step 24 (epoch 1.25)", "step 29 (epoch 1.5)"]
+    assert at_text(run, "step", steps[-1]) == f"step {int(steps[-1])} (epoch 6)"  # 6 epochs run
+    assert at_text(run, "step", steps[-1] + 10) == f"step {int(steps[-1]) + 10} (epoch 6.5)"  # a forecast's horizon
+
+
 def test_what_a_lightning_progress_bar_drew_reads_as_its_metrics():
     """The TQDM bar, captured from the console (make_logs.py lightning_tqdm): redrawn with carriage
     returns, it shows the previous epoch's val_loss until this epoch's validation ends, so an epoch's

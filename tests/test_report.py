@@ -359,7 +359,8 @@ def test_the_summary_tables_say_where_each_run_ends_on_its_own_axis():
     """A Lightning CSVLogger run read on the step axis (fixture lightning_val_interval: 10 epochs of 25 steps,
     validation 4 times an epoch) has 90 rows; the summary table's "length" column printed 90 for it, 360 for the
     40-epoch one, and the HTML report "90 steps". The column is "logged to": the last axis value, with the
-    epoch beside a step, in the numbering the X column uses."""
+    epoch beside a step, in the numbering the X column uses: the epochs done there, as a Trainer counts them (10 epochs
+    end at step 249, "epoch 10"; the metrics.csv's epoch column holds 9 there, the index of the tenth)."""
     import io
 
     from losslens.report.text import print_diagnoses
@@ -368,16 +369,16 @@ def test_the_summary_tables_say_where_each_run_ends_on_its_own_axis():
     ds = losslens.diagnose_all(folder)
     by = {d.run_name: d for d in ds}
     assert by["sgd0.01"].length == 90  # rows: what the old column showed
-    assert by["sgd0.01"].logged_to() == "step 249 (epoch 9)"
-    assert by["cf_sgd0.01_ep40"].logged_to() == "step 999 (epoch 39)"
+    assert by["sgd0.01"].logged_to() == "step 249 (epoch 10)"
+    assert by["cf_sgd0.01_ep40"].logged_to() == "step 999 (epoch 40)"
     buf = io.StringIO()
     print_diagnoses(ds, file=buf)
     table = buf.getvalue().split("\n\n")[0]
     assert "logged to" in table and "length" not in table
-    assert "step 249 (epoch 9)" in table and "step 999 (epoch 39)" in table and " 90 " not in table
+    assert "step 249 (epoch 10)" in table and "step 999 (epoch 40)" in table and " 90 " not in table
     page = report_html.report_html(ds)
     assert 'data-type="num">logged to</th>' in page and 'data-len="249.0"' in page
-    assert "step 249 (epoch 9)" in page and "90 steps" not in page
+    assert "step 249 (epoch 10)" in page and "90 steps" not in page
     # An epoch-axis log says its last epoch (Keras counts from 0: 80 epochs end at epoch 79).
     [d] = losslens.diagnose_all(EXAMPLE)
     assert d.logged_to() == "epoch 79"

@@ -340,7 +340,9 @@ def trainer_epoch(run, v) -> float | None:
     its ``trainer_state.json`` and checkpoints in steps), so X is quoted in both: "step 300
     (epoch 2.4)". Beyond the logged steps (a forecast's horizon, X on the fitted curve) the epoch goes on at the
     run's own steps per epoch: held at the last logged epoch, step 332 of a run logged to step 112 (epoch 7)
-    read "epoch 7" where the run reaches epoch 20.75. None where the run has no such series."""
+    read "epoch 7" where the run reaches epoch 20.75. Lightning's whole epoch index (its ``metrics.csv``'s ``epoch``
+    column) is read as the epochs done, the Trainer's count: :func:`losslens.readers.lightning.fractional_epochs`.
+    None where the run has no such series."""
     if run is None or v is None or getattr(run, "axis_name", None) != "step" \
             or "epoch_frac" not in getattr(run, "series", {}):
         return None
@@ -350,6 +352,11 @@ def trainer_epoch(run, v) -> float | None:
     if ok.sum() < 2 or not math.isfinite(float(v)):
         return None
     x, e = x[ok], e[ok]
+    from .readers.lightning import fractional_epochs
+
+    done = fractional_epochs(e, x)  # Lightning's epoch index: step 150 of 100-step epochs is epoch 1.5, not 1
+    if done is not None:
+        e = done
     if np.any(np.diff(x) < 0) or np.any(np.diff(e) < 0):
         return None
     v = float(v)

@@ -170,3 +170,31 @@ def last_steps(epoch: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndar
     last = np.full(axis.shape[0], -np.inf)
     np.maximum.at(last, inverse, step[ok])
     return axis, last
+
+
+def fractional_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray | None:
+    """Lightning's epoch *index* at each step as the epochs completed there, a Trainer's ``state.epoch``: at
+    ``val_check_interval=0.25`` of 20-batch epochs steps 4, 9, 14, 19, 24 read 0.25, 0.5, 0.75, 1, 1.25.
+
+    An epoch ``e`` ends at its last logged step ``L_e`` (Lightning writes its epoch-level row there) and starts
+    after ``L_{e-1}``; the first and the last epoch (which a stop mid-epoch cuts short) are taken to be the
+    median epoch long. ``None`` where the epochs are no such index (fractional, the Trainer's own; or each
+    whole epoch at one step only, a Trainer logging once an epoch) or fewer than two epochs tell their length.
+    Shapes: (n,) in, (n,) out; NaN where either input is."""
+    epoch, step = np.asarray(epoch, dtype=float), np.asarray(step, dtype=float)
+    ok = np.isfinite(epoch) & np.isfinite(step)
+    if not ok.any() or np.any(epoch[ok] != np.round(epoch[ok])):
+        return None
+    axis, last = last_steps(epoch, step)
+    if np.unique(np.stack([epoch[ok], step[ok]]), axis=1).shape[1] == axis.shape[0]:
+        return None  # one step per epoch: an epoch count logged at the epoch's end, already whole epochs done
+    spe = steps_per_epoch(epoch, step)
+    if spe is None:
+        return None
+    start = np.concatenate([[last[0] - spe], last[:-1]])
+    length = np.diff(np.concatenate([start, [start[-1] + spe]]))
+    length[-1] = spe
+    at = np.searchsorted(axis, epoch[ok])
+    out = np.full(epoch.shape, np.nan)
+    out[ok] = axis[at] + np.clip((step[ok] - start[at]) / length[at], 0.0, 1.0)
+    return out
