@@ -282,28 +282,50 @@ def experiment_of(d) -> str | None:
 
 
 def task_of(d) -> tuple:
-    """What problem a run solves, as far as its log says: ``(prefix, classifier)``. ``prefix`` is the first part
-    of a run id written as a path in a table's run column (DeepOBS' ``fmnist_2c2d/AdamOptimizer/...``: the test
-    problem; a Hub run's owner), None where the id is no path; ``classifier`` whether it logged an accuracy. Runs of
-    one folder that differ in either solve different problems (a VAE's loss beside a classifier's, CIFAR-100's
-    beside Fashion-MNIST's), and ranking them ranks the problems."""
+    """What problem a run solves, as far as its log says: ``(prefix, classifier, setup)``. ``prefix`` is the first
+    part of a run id written as a path in a table's run column (DeepOBS' ``fmnist_2c2d/AdamOptimizer/...``: the test
+    problem; a Hub run's owner), None where the id is no path; ``classifier`` whether it logged an accuracy; ``setup``
+    what :func:`setup_of` reads in the settings saved beside it. Runs of one folder that differ in any solve different
+    problems (a VAE's loss beside a classifier's, CIFAR-100's beside Fashion-MNIST's), and ranking them ranks the
+    problems."""
     run = getattr(d, "run", None)
     meta = getattr(run, "meta", None) or {}
     rid = str(meta.get("run_id") or "") if meta.get("run_column") else ""
     parts = re.split(r"[/:]", rid, maxsplit=1)
     return (parts[0] if len(parts) == 2 and parts[0] else None), run is not None and any(
-        run.has(k) for k in ("train_acc", "val_acc"))
+        run.has(k) for k in ("train_acc", "val_acc")), setup_of(run)
+
+
+#: Settings that name the data or the task: runs that differ in one solve different problems.
+_PROBLEM_KEYS = ("dataset", "dataset_name", "data", "data_name", "task", "task_name", "num_classes", "n_classes")
+
+
+def setup_of(run) -> tuple | None:
+    """The settings Lightning's ``save_hyperparameters()`` wrote to ``hparams.yaml`` (``Run.meta["hparams"]``): their
+    names, and the values of those naming the data or the task (``dataset``, ``num_classes``). A sweep of one module
+    saves the same names with other values (``lr: 0.05`` / ``lr: 1e-05``); another module saves other names (a digits
+    classifier's ``hidden``, ``lr`` beside a regression's ``n_features``, ``lr``). None where nothing was saved."""
+    saved = (getattr(run, "meta", None) or {}).get("hparams") or {}
+    if not saved:
+        return None
+    return (tuple(sorted(saved)),
+            tuple(sorted((k, str(v)) for k, v in saved.items() if k.rsplit(".", 1)[-1].lower() in _PROBLEM_KEYS)))
 
 
 def experiments(diagnoses) -> list[list[int]]:
     """The indices of ``diagnoses`` grouped by :func:`experiment_of` and :func:`task_of`, in first-seen order:
-    runs of one experiment, whose losses compare. Runs without a source join the first group of their task."""
+    runs of one experiment, whose losses compare. Runs without a source join the first group of their task, and
+    runs that saved no settings the first of their folder and task."""
     keys: dict = {}
     for i, d in enumerate(diagnoses):
         keys.setdefault((task_of(d), experiment_of(d)), []).append(i)
-    for (task, where), loose in list(keys.items()):
-        # (made in memory: nothing says they are apart from the first folder's runs of their task)
-        home = next((k for k in keys if k[0] == task and k[1] is not None), None) if where is None else None
+    for task, where in list(keys):
+        if where is None:  # (made in memory: nothing says they are apart from the first folder's runs of their task)
+            home = next((k for k in keys if k[1] is not None and (k[0] == task or task[2] is None and k[0][:2] == task[:2])),
+                        None)
+        else:  # (no settings saved: nothing says they are another module's than their folder's)
+            home = next((k for k in keys if k[1] == where and k[0][:2] == task[:2] and k[0][2] is not None),
+                        None) if task[2] is None else None
         if home is not None:
             keys[home] = sorted(keys[home] + keys.pop((task, where)))
     return list(keys.values())

@@ -164,12 +164,20 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
 
 def _tasks_apart(diagnoses, groups, names=None) -> str:
     """What tells :func:`losslens.result.task_of`'s problems apart, for the best line: the run ids' first parts
-    (``cifar100_allcnnc, fmnist_2c2d``), or which runs log no accuracy where the others do."""
+    (``cifar100_allcnnc, fmnist_2c2d``), the settings each group's first run saved (``dataset=digits``, else the
+    names: ``hidden, lr`` beside ``lr, n_features``), or which runs log no accuracy where the others do."""
     names = names or [d.run_name for d in diagnoses]
-    prefixes = list(dict.fromkeys(p for p, _ in (task_of(diagnoses[g[0]]) for g in groups) if p is not None))
+    prefixes = list(dict.fromkeys(p for p, *_ in (task_of(diagnoses[g[0]]) for g in groups) if p is not None))
     if len(prefixes) > 1:
         shown = ", ".join(prefixes[:4]) + (f" and {len(prefixes) - 4} more" if len(prefixes) > 4 else "")
         return f"their run ids name {shown}"
+    setups = [task_of(diagnoses[g[0]])[2] for g in groups]
+    if len({x for x in setups if x is not None}) > 1:
+        # (Another module, or the same one on other data: name each group's first run and what it saved.)
+        said = [f"{names[g[0]]}'s {', '.join(f'{k}={v}' for k, v in x[1]) if x[1] else ', '.join(x[0])}"
+                for g, x in zip(groups, setups) if x is not None]
+        shown = "; ".join(said[:3]) + (f" and {len(said) - 3} more" if len(said) > 3 else "")
+        return f"their saved settings (hparams.yaml) differ: {shown}"
     plain = [names[i] for g in groups for i in g if not task_of(diagnoses[i])[1]]
     scored = [names[i] for g in groups for i in g if task_of(diagnoses[i])[1]]
     few = plain if len(plain) <= len(scored) else scored  # (name the fewer)
