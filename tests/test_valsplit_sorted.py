@@ -74,6 +74,31 @@ def test_a_lightning_slice_of_sorted_data_is_told_to_split_at_random_first():
     assert "not by slicing" in head.actions[0] and "random_split" in head.actions[0]
 
 
+@pytest.mark.parametrize("path, k", [(LIGHTNING / "version_0" / "metrics.csv", 10), (KERAS / "digits_sorted.csv", 10),
+                                     (KERAS / "iris_third_sorted.csv", 3)])
+def test_a_k_given_still_names_the_sorted_split_first(path, k):
+    """The same runs with K given (--classes): validation accuracy 0.017-0.038 under chance 1/K and never above its
+    first value while training's reached 1.0. The Lightning slice read "at chance 1/10", labels to check first and
+    no word of the split (its validation set's size unknown: no binomial test under chance); Keras' sorted splits
+    "compare the preprocessing" first. A model never shown validation's classes scores under chance."""
+    d = losslens.diagnose(path, classes=k)
+    assert d.verdict == "no_signal" and d.facts.chance.classes == k
+    head = d.causes[0]
+    assert not head.evidence[0].startswith(f"validation accuracy {d.facts.chance.val_acc_tail:.3f} over the last "
+                                           "quarter is at chance")
+    assert any("never rose above its first value" in e and "training never saw" in e for e in head.evidence)
+    assert "random_split" in head.actions[0] and "validation_split" in head.actions[0]
+
+
+def test_shuffled_labels_given_k_keep_the_label_actions():
+    """Keras on digits with its training labels shuffled (tests/fixtures/ecosystem/keras_focal/shuffled.csv),
+    K = 10 given: validation accuracy about chance, not under it, so the labels stay the first thing to check."""
+    d = losslens.diagnose(ECO / "keras_focal" / "shuffled.csv", classes=10)
+    assert d.verdict == "no_signal"
+    assert d.causes[0].actions[0].startswith("check the labels")
+    assert not any("never saw" in e for e in d.causes[0].evidence)
+
+
 def test_a_first_loss_beside_a_trained_first_accuracy_guesses_no_k():
     """The K guess needs an untrained first point by every accuracy logged there: 2.30 = ln 10 with training
     accuracy 0.11 reads K = 10; the same loss beside training accuracy 0.64 (an epoch mean that learned) none."""
