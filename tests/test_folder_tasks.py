@@ -55,6 +55,20 @@ class Regression(_Task):
         return torch.nn.functional.mse_loss(self.net(batch[0]).squeeze(-1), batch[1])
 
 
+class RegressionWithDecay(_Task):
+    """The regression once a weight decay joined the sweep: one more name saved."""
+
+    def __init__(self, n_features: int = 4, lr: float = 0.01, weight_decay: float = 0.0):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = torch.nn.Linear(n_features, 1)
+
+    _loss = Regression._loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+
+
 def _digits_loaders():
     from sklearn.datasets import load_digits
 
@@ -100,10 +114,11 @@ def test_two_modules_in_one_folder_are_not_ranked_as_a_sweep(two_problems):
 
 
 def test_a_sweep_of_one_module_is_still_ranked(tmp_path):
-    """Two learning rates of the regression: the same names saved, other values; one experiment, a best named."""
-    for lr in (0.01, 0.001):
-        _fit(tmp_path, Regression(lr=lr), linear_loaders(600, [(0, 480), (480, 600)]))
+    """Two learning rates of the regression, then a weight decay added to the sweep: the same names saved with
+    other values, or one more; one experiment, a best named."""
+    for module in (Regression(lr=0.01), Regression(lr=0.001), RegressionWithDecay(lr=0.01, weight_decay=1e-4)):
+        _fit(tmp_path, module, linear_loaders(600, [(0, 480), (480, 600)]))
     ds = losslens.diagnose_all(tmp_path / "lightning_logs")
-    assert len(experiments(ds)) == 1
-    assert ds[best_run(ds)].run.meta["hparams"]["lr"] == 0.01
-    assert np.isfinite(ds[best_run(ds)].best[1])
+    assert len(ds) == 3 and len(experiments(ds)) == 1
+    best = ds[best_run(ds)]
+    assert best.run.meta["hparams"]["lr"] == 0.01 and np.isfinite(best.best[1])

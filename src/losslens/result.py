@@ -312,10 +312,21 @@ def setup_of(run) -> tuple | None:
             tuple(sorted((k, str(v)) for k, v in saved.items() if k.rsplit(".", 1)[-1].lower() in _PROBLEM_KEYS)))
 
 
+def _one_setup(a: tuple | None, b: tuple | None) -> bool:
+    """Two :func:`setup_of` of one module's sweep: the names of one among the other's, the same data and task."""
+    if a is None or b is None:
+        return False
+    names_a, names_b = set(a[0]), set(b[0])
+    shared = names_a & names_b
+    return (names_a <= names_b or names_b <= names_a) and \
+        {k: v for k, v in a[1] if k in shared} == {k: v for k, v in b[1] if k in shared}
+
+
 def experiments(diagnoses) -> list[list[int]]:
     """The indices of ``diagnoses`` grouped by :func:`experiment_of` and :func:`task_of`, in first-seen order:
     runs of one experiment, whose losses compare. Runs without a source join the first group of their task, and
-    runs that saved no settings the first of their folder and task."""
+    runs that saved no settings the first of their folder and task; runs that saved more names than an earlier run
+    of their folder, or fewer, and the same data and task (:func:`_one_setup`), join its group."""
     keys: dict = {}
     for i, d in enumerate(diagnoses):
         keys.setdefault((task_of(d), experiment_of(d)), []).append(i)
@@ -323,9 +334,12 @@ def experiments(diagnoses) -> list[list[int]]:
         if where is None:  # (made in memory: nothing says they are apart from the first folder's runs of their task)
             home = next((k for k in keys if k[1] is not None and (k[0] == task or task[2] is None and k[0][:2] == task[:2])),
                         None)
-        else:  # (no settings saved: nothing says they are another module's than their folder's)
-            home = next((k for k in keys if k[1] == where and k[0][:2] == task[:2] and k[0][2] is not None),
-                        None) if task[2] is None else None
+        elif task[2] is None:  # (no settings saved: nothing says they are another module's than their folder's)
+            home = next((k for k in keys if k[1] == where and k[0][:2] == task[:2] and k[0][2] is not None), None)
+        else:  # (a sweep that added a setting on the way saved more names, not others)
+            seen = list(keys)[:list(keys).index((task, where))]
+            home = next((k for k in seen if k[1] == where and k[0][:2] == task[:2] and _one_setup(k[0][2], task[2])),
+                        None)
         if home is not None:
             keys[home] = sorted(keys[home] + keys.pop((task, where)))
     return list(keys.values())

@@ -194,6 +194,8 @@ def fractional_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray | None:
     start = np.concatenate([[last[0] - spe], last[:-1]])
     length = np.diff(np.concatenate([start, [start[-1] + spe]]))
     length[-1] = spe
+    if np.any(length <= 0):
+        return None  # (an epoch that ends before the one before it: steps counted again, a resumed run's)
     at = np.searchsorted(axis, epoch[ok])
     out = np.full(epoch.shape, np.nan)
     out[ok] = axis[at] + np.clip((step[ok] - start[at]) / length[at], 0.0, 1.0)
