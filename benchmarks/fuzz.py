@@ -3,6 +3,8 @@
     python -m benchmarks.fuzz                      # the full sweep: every fixture x every mutation
     python -m benchmarks.fuzz --cases 500 --seed 3 # a seeded sample
     python -m benchmarks.fuzz --commands diagnose,forecast,report,plot
+    python -m benchmarks.fuzz --untried --cases 2500 --seed 11 --log s11.jsonl  # pairs no sample drew yet
+    python -m benchmarks.fuzz --untried --cases 2500 --seed 11 --log s11.jsonl --resume  # go on from its log
 
 Each case copies one fixture (``tests/fixtures/**``, ``src/losslens/examples/*``) into a folder of its
 own, damages it (a cut at a random byte, flipped bytes, a header column dropped / doubled / renamed, NaN,
@@ -365,12 +367,22 @@ def check(case: Case, command: str, outdir: Path) -> tuple[str, str] | None:
     return None
 
 
-def plan(n: int | None, seed: int, commands: tuple[str, ...]) -> list[tuple[Case, str]]:
-    """Every fixture x mutation (``n`` None), or a seeded sample of ``n``; each with one command
-    (diagnose twice as often as the others: it is the one every reader goes through)."""
+#: The seeded samples already run, (cases, seed): ``--untried`` draws fixture x mutation pairs none of them drew.
+SAMPLED = ((1000, 0), (600, 3))
+
+
+def plan(n: int | None, seed: int, commands: tuple[str, ...], untried: bool = False) -> list[tuple[Case, str]]:
+    """Every fixture x mutation (``n`` None), or a seeded sample of ``n`` (``untried``: ``n`` distinct
+    pairs that none of the ``SAMPLED`` samples drew); each with one command (diagnose twice as often as
+    the others: it is the one every reader goes through)."""
     files = fixtures()
     rng = random.Random(seed)
-    if n is None:
+    if untried:
+        done = {(c.fixture, c.mutation) for cases, s in SAMPLED for c, _ in plan(cases, s, commands)}
+        pairs = [(f, m) for f in files for m in MUTATIONS if (f, m) not in done]
+        rng.shuffle(pairs)
+        pairs = pairs[:n]
+    elif n is None:
         pairs = [(f, m) for f in files for m in MUTATIONS]
     else:
         pairs = [(rng.choice(files), rng.choice(MUTATIONS)) for _ in range(n)]
@@ -380,9 +392,11 @@ def plan(n: int | None, seed: int, commands: tuple[str, ...]) -> list[tuple[Case
             if not (m == "unreadable" and root_can_read)]
 
 
-def sweep(cases, workdir: Path, log=print, slow: float = 5.0) -> tuple[Counter, dict]:
+def sweep(cases, workdir: Path, log=print, slow: float = 5.0, record=None) -> tuple[Counter, dict]:
+    """Run the cases; ``record`` (an open file) gets one JSON line per case as it ends."""
     failures, examples = Counter(), {}
     for i, (case, command) in enumerate(cases):
+        label = (str(case.fixture.relative_to(REPO)), case.mutation, case.seed, command)
         where = workdir / f"c{i}"
         build(case, where / "in")
         t = time.perf_counter()
@@ -393,6 +407,10 @@ def sweep(cases, workdir: Path, log=print, slow: float = 5.0) -> tuple[Counter, 
         if got:
             failures[got[0]] += 1
             examples.setdefault(got[0], f"{command} {case.label}: {got[1]}")
+        if record is not None:
+            record.write(json.dumps({"case": label, "mutation": case.mutation, "s": round(took, 2),
+                                     "failure": got and list(got)}) + "\n")
+            record.flush()
         try:
             (where / "in").chmod(0o755)
             for p in (where / "in").rglob("*"):
@@ -411,6 +429,9 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", type=int, default=None, help="a seeded sample of this many (default: every fixture x mutation)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--commands", default="diagnose,forecast,report,plot")
+    ap.add_argument("--untried", action="store_true", help="sample pairs that none of the earlier samples drew")
+    ap.add_argument("--log", type=Path, help="append one JSON line per case to this file as it ends")
+    ap.add_argument("--resume", action="store_true", help="skip the cases --log already holds")
     ap.add_argument("--replay", nargs=4, metavar=("FIXTURE", "MUTATION", "SEED", "COMMAND"),
                     help="build one case (as a failure names it) in ./fuzz-case and print what the command printed")
     args = ap.parse_args(argv)
@@ -427,10 +448,17 @@ def main(argv=None) -> int:
             traceback.print_exception(*res.exc_info)
         return 0
     os.environ.setdefault("MPLBACKEND", "Agg")
-    cases = plan(args.cases, args.seed, tuple(args.commands.split(",")))
+    cases = plan(args.cases, args.seed, tuple(args.commands.split(",")), untried=args.untried)
+    if args.resume and args.log and args.log.exists():
+        done = {tuple(json.loads(line)["case"]) for line in args.log.read_text().splitlines() if line.strip()}
+        cases = [(c, cmd) for c, cmd in cases
+                 if (str(c.fixture.relative_to(REPO)), c.mutation, c.seed, cmd) not in done]
     t = time.perf_counter()
+    record = args.log.open("a") if args.log else None
     with tempfile.TemporaryDirectory(prefix="losslens-fuzz-") as tmp:
-        failures, examples = sweep(cases, Path(tmp))
+        failures, examples = sweep(cases, Path(tmp), record=record)
+    if record is not None:
+        record.close()
     print(f"{len(cases)} cases ({len(fixtures())} fixtures x {len(MUTATIONS)} mutations), "
           f"{sum(failures.values())} failures in {len(failures)} classes, {time.perf_counter() - t:.0f} s")
     for cls, n in failures.most_common():

@@ -1123,3 +1123,32 @@ def test_a_cell_over_the_csv_modules_field_limit_is_one_line(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("\n".join(lines) + "\n")
     _refused(path, "field larger than field limit")
+
+
+def test_a_control_character_in_a_quoted_column_name_stays_on_the_error_line(tmp_path):
+    # A flipped byte made "validation" "validat\x1con" in scikit-learn's printed summary; the refusal quotes the
+    # header it found, and \x1c (like \x85 or \u2028) ends a line for str.splitlines: the one line became two, the
+    # second without 'losslens: ' (the fuzz harness, benchmarks/fuzz.py, seed 11). It is written as its escape.
+    text = (FIXTURES / "ecosystem" / "sklearn_mlp_lr1" / "make.out").read_text()
+    path = tmp_path / "make.out"
+    path.write_text(text.replace("best validation", "be/t validat\x1con", 1))
+    _refused(path, "no numeric columns", "validat\\x1con")
+    res = _cli("diagnose", path)
+    assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("losslens: "), res.stderr
+
+
+def test_a_lightning_log_whose_training_rows_have_no_step_is_read_without_a_numpy_warning(tmp_path):
+    # Lightning's metrics.csv with its header's first name doubled: every column moves one to the right of its
+    # values, and the training rows' "step" holds the empty train_loss_step cells. Looking for the rows
+    # trainer.validate() wrote after fit, the reader took the largest step of no steps: numpy's "All-NaN slice
+    # encountered" RuntimeWarning on the command's stderr, before its error line (the fuzz harness, seed 11).
+    lines = (FIXTURES / "ecosystem" / "lightning_ddpm" / "epochs80" / "metrics.csv").read_text().splitlines()
+    lines[0] = "epoch," + lines[0]
+    path = tmp_path / "metrics.csv"
+    path.write_text("\n".join(lines) + "\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [run] = losslens.readers.read(path)
+    assert "train_loss" in run.series

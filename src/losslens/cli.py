@@ -10,6 +10,7 @@ next to its code and ``losslens diagnose`` imports nothing heavy.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -41,9 +42,19 @@ def _root(ctx: typer.Context,
         raise typer.Exit(0)
 
 
+#: What ends a line for a terminal or ``str.splitlines`` (\x1c-\x1e, \x85, \u2028), or moves its cursor (\x1b):
+#: never raw in an error line. A message quotes the file's column names, and a damaged file's names hold any byte.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """``message`` with every character that would break or colour the line written as its escape (``\\x1c``)."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
+
+
 def fail(message: str, code: int = 2) -> "typer.Exit":
     """Print one line to stderr and exit with ``code``."""
-    typer.echo(f"losslens: {message}", err=True)
+    typer.echo(f"losslens: {one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -104,7 +115,7 @@ def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
         more = f" (and {len(skipped) - 1} more {what}{'s' if len(skipped) > 2 else ''})" if len(skipped) > 1 else ""
         fail(skipped[0] + more)
     for line in skipped:
-        typer.echo(f"losslens: skipped {line}", err=True)
+        typer.echo(f"losslens: skipped {one_line(line)}", err=True)
 
 
 def run_guarded(fn, *args, **kwargs):

@@ -95,8 +95,11 @@ def after_fit(epoch: np.ndarray, step: np.ndarray | None, series: dict[str, np.n
             trained |= np.isfinite(values)
     if not trained.any():
         return drop
+    steps = step[trained & np.isfinite(step)]
+    if not steps.size:  # no training row has a step (a column shifted under the header): none to compare with
+        return drop
     last_epoch = np.max(epoch[trained])
-    last_step = np.nanmax(step[trained])
+    last_step = steps.max()
     return (epoch > last_epoch) & np.isfinite(step) & (step <= last_step + 1)
 
 
