@@ -1152,3 +1152,15 @@ def test_a_lightning_log_whose_training_rows_have_no_step_is_read_without_a_nump
         warnings.simplefilter("error")
         [run] = losslens.readers.read(path)
     assert "train_loss" in run.series
+
+
+def test_a_header_missing_a_column_name_is_refused_not_read_shifted(tmp_path):
+    # Keras' CSVLogger file with "accuracy" lost from its header: every row holds 5 numbers under 4 names. Cut to
+    # the header's width, accuracy was read as the loss and the loss as val_accuracy: "diverged", train_loss
+    # "195% above its starting value", with no word (the fuzz sweep's silent-answer check: a dropped column).
+    lines = (FIXTURES / "logs" / "keras_csvlogger.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,accuracy,")
+    lines[0] = lines[0].replace("accuracy,", "", 1)
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n")
+    _refused(path, "data row 1 has 5 cells under 4 column names")

@@ -392,11 +392,12 @@ def _end_lines(body: str, chunk: int = 1 << 16) -> tuple[str | None, str | None]
 
 
 def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
-    """The csv module, row by row: short rows are padded with NaN, long rows cut."""
+    """The csv module, row by row: short rows are padded with NaN; long rows raise (:func:`_refuse_long_rows`)."""
     n = len(names)
     rows = _data_rows(body, delimiter, names, source)
     if delimiter == ",":
         _refuse_decimal_comma(rows, n, source)
+    _refuse_long_rows(rows, n, source)
     fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
     out: dict[str, np.ndarray] = {}
     for j, values in enumerate(zip(*fixed)):
@@ -428,6 +429,23 @@ def _refuse_decimal_comma(rows: list[list[str]], n: int, source: str) -> None:
             raise ReadError(f"data row {i} has {len(row)} cells under {n} column names ({','.join(row)[:60]!r}): "
                             "a decimal comma ('1,5') in a comma-separated file? Write 1.5, or separate the fields "
                             "with ';' (read with decimal commas)", source)
+
+
+def _refuse_long_rows(rows: list[list[str]], n: int, source: str) -> None:
+    """A row of numbers with more cells than the header has names (past an empty one, a trailing delimiter's):
+    the cells no longer line up with their names. A name lost from the header moves every value after it one
+    column left (Keras' accuracy read as its loss); cut to the header's width the rows read as another, wrong
+    run. (Rows of words, prose split at its commas, are left to the errors about what the text is.)"""
+    def long_numbers(row):
+        return (len(row) > n and any(c.strip() for c in row[n:])
+                and all(is_number(c) or c.strip().lower() in MISSING for c in row))
+
+    for i, row in enumerate(rows, 1):
+        if long_numbers(row):
+            long = sum(1 for r in rows if long_numbers(r))
+            raise ReadError(f"data row {i} has {len(row)} cells under {n} column names"
+                            f"{f' (as {long} of {len(rows)} rows do)' if long > 1 else ''}: a column name "
+                            "missing from the header, or a delimiter inside a cell?", source)
 
 
 def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
