@@ -1164,3 +1164,13 @@ def test_a_header_missing_a_column_name_is_refused_not_read_shifted(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("\n".join(lines) + "\n")
     _refused(path, "data row 1 has 5 cells under 4 column names")
+
+
+def test_a_printed_log_with_decimal_commas_is_refused_not_read_as_their_integer_parts(tmp_path):
+    # Ignite's printed "Avg loss: 1.68" written "Avg loss: 1,68": each value was read up to its comma, 1.68 as 1
+    # and 0.83 as 0, and the run diagnosed "converged" at 0 with no word (the silent-answer check, benchmarks/fuzz.py's
+    # "european" mutation; the original reads "overfitting").
+    text = (FIXTURES / "ecosystem" / "ignite" / "stdout.txt").read_text()
+    path = tmp_path / "stdout.txt"
+    path.write_text(re.sub(r"(\d)\.(\d)", r"\1,\2", text))
+    _refused(path, "'Avg accuracy' holds '0,89'")

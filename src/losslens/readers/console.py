@@ -230,7 +230,7 @@ _AXIS = re.compile(r"(?<![A-Za-z_])(epoch|step|iter|iteration)s?(?![A-Za-z_])\s*
 # split word, which names the split as a word before the name would ("Loss (val)" is "val loss").
 _NOTE = r"\s?[(\[][A-Za-z%][\w %./-]{0,29}[)\]]"
 _NAMED = re.compile(r"(?<![\w.@])(?P<name>[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?P<note>" + _NOTE
-                    + r")?(?:\s*[:=]\s*|\s+)(?P<value>" + _NUMBER + r")(?:\s?(?:ms|s|%))?(?![\w.@])", re.I)
+                    + r")?(?:\s*[:=]\s*|\s+)(?P<value>" + _NUMBER + r")(?:\s?(?:ms|s|%))?(?![\w.@]|,\d)", re.I)
 
 
 def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
@@ -291,9 +291,12 @@ def _series_name(name: str) -> str:
 
 # "name: value" / "name=value" with any token for the value: a curve's name so printed, with a token
 # _NAMED did not read as a number, is a damaged value. A bare "loss improved" has no ':' or '=': a message.
-_SAID = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:" + _NOTE + r")?\s*[:=]\s*([^\s,;|]+)")
-# A name, then ':' or '=' and no number after it: the few lines worth the full look (logs run to 10^6 lines).
-_MAYBE_UNREAD = re.compile(r"[A-Za-z_)\]]\s*[:=]\s*(?![-+]?[\d.]|[\[(]|$)")
+# A number with a decimal comma ("Avg loss: 1,68") is one token: read up to its comma it was 1, with no word.
+_SAID = re.compile(r"(?<![\w.@])([A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?:" + _NOTE
+                   + r")?\s*[:=]\s*((?:[^\s,;|]|,(?=\d))+)")
+# A name, then ':' or '=' and no number after it (or one with a decimal comma): the few lines worth the full
+# look (logs run to 10^6 lines).
+_MAYBE_UNREAD = re.compile(r"[A-Za-z_)\]]\s*[:=]\s*(?:(?![-+]?[\d.]|[\[(]|$)|[-+]?\d+,\d)")
 
 
 def _unread_value(line: str) -> tuple[str, str] | None:
