@@ -1174,3 +1174,20 @@ def test_a_printed_log_with_decimal_commas_is_refused_not_read_as_their_integer_
     path = tmp_path / "stdout.txt"
     path.write_text(re.sub(r"(\d)\.(\d)", r"\1,\2", text))
     _refused(path, "'Avg accuracy' holds '0,89'")
+
+
+def test_a_whitespace_table_whose_header_lost_a_name_is_refused_not_read_shifted(tmp_path):
+    # DVCLive's val/loss.tsv ("step<TAB>loss") with "step" lost from its header: a one-name header, so the rows
+    # were split at whitespace and numpy's loadtxt read only the first cell of each: the steps 0, 1, 2 ... as the
+    # loss, diagnosed with no word (the silent-answer check, fuzz's drop_column). The fastai table's "time" cell
+    # ("00:00") does not hide a lost name either: half a row's cells numbers is a row of numbers.
+    src = FIXTURES / "ecosystem" / "dvclive" / "dvclive" / "plots" / "metrics" / "val" / "loss.tsv"
+    lines = src.read_text().splitlines()
+    assert lines[0] == "step\tloss"
+    path = tmp_path / "loss.tsv"
+    path.write_text("\n".join(["loss", *lines[1:]]) + "\n")
+    _refused(path, "data row 1 has 2 cells under 1 column names")
+    lines = (FIXTURES / "ecosystem" / "fastai" / "history_big_lr.csv").read_text().splitlines()
+    path = tmp_path / "history_big_lr.csv"
+    path.write_text("\n".join([lines[0].replace("train_loss,", ""), *lines[1:]]) + "\n")
+    _refused(path, "data row 1 has 5 cells under 4 column names")

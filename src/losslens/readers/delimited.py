@@ -359,7 +359,12 @@ def _missing_to_nan(body: str, d: str) -> str | None:
 
 
 def _width_varies(body: str, delimiter: str | None, n: int) -> bool:
-    if delimiter is None or '"' in body:
+    if delimiter is None:
+        # loadtxt itself rejects a changing number of fields, but not rows all wider than the columns it reads
+        # (DVCLive's "step<TAB>loss" rows under a header that lost "step": the steps were read as the loss).
+        first, last = _end_lines(body)
+        return first is not None and {len(first.split()), len(last.split())} != {n}
+    if '"' in body:
         return False  # loadtxt itself rejects a changing number of fields
     first, last = _end_lines(body)
     if first is None:
@@ -432,20 +437,20 @@ def _refuse_decimal_comma(rows: list[list[str]], n: int, source: str) -> None:
 
 
 def _refuse_long_rows(rows: list[list[str]], n: int, source: str) -> None:
-    """A row of numbers with more cells than the header has names (past an empty one, a trailing delimiter's):
-    the cells no longer line up with their names. A name lost from the header moves every value after it one
-    column left (Keras' accuracy read as its loss); cut to the header's width the rows read as another, wrong
-    run. (Rows of words, prose split at its commas, are left to the errors about what the text is.)"""
+    """Half the rows or more longer than the header, with numbers (half their cells or more) past its names (past
+    an empty cell, a trailing delimiter's): the cells no longer line up with their names. A name lost from the
+    header moves every value after it one column left (Keras' accuracy read as its loss); cut to the header's
+    width the rows read as another, wrong run. (A lone long row stays cut, a damaged row; rows of words, prose
+    split at its commas, are left to the errors about what the text is.)"""
     def long_numbers(row):
         return (len(row) > n and any(c.strip() for c in row[n:])
-                and all(is_number(c) or c.strip().lower() in MISSING for c in row))
+                and 2 * sum(1 for c in row if is_number(c) or c.strip().lower() in MISSING) >= len(row))
 
-    for i, row in enumerate(rows, 1):
-        if long_numbers(row):
-            long = sum(1 for r in rows if long_numbers(r))
-            raise ReadError(f"data row {i} has {len(row)} cells under {n} column names"
-                            f"{f' (as {long} of {len(rows)} rows do)' if long > 1 else ''}: a column name "
-                            "missing from the header, or a delimiter inside a cell?", source)
+    long = [i for i, row in enumerate(rows, 1) if long_numbers(row)]
+    if long and 2 * len(long) >= len(rows):
+        raise ReadError(f"data row {long[0]} has {len(rows[long[0] - 1])} cells under {n} column names (as "
+                        f"{len(long)} of {len(rows)} rows do): a column name missing from the header, or a delimiter "
+                        "inside a cell?", source)
 
 
 def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
