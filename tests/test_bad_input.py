@@ -1137,11 +1137,12 @@ def test_a_control_character_in_a_quoted_column_name_stays_on_the_error_line(tmp
     assert len(res.stderr.splitlines()) == 1 and res.stderr.startswith("losslens: "), res.stderr
 
 
-def test_a_lightning_log_whose_training_rows_have_no_step_is_read_without_a_numpy_warning(tmp_path):
+def test_a_lightning_log_whose_training_rows_have_no_step_is_refused_without_a_numpy_warning(tmp_path):
     # Lightning's metrics.csv with its header's first name doubled: every column moves one to the right of its
     # values, and the training rows' "step" holds the empty train_loss_step cells. Looking for the rows
     # trainer.validate() wrote after fit, the reader took the largest step of no steps: numpy's "All-NaN slice
     # encountered" RuntimeWarning on the command's stderr, before its error line (the fuzz harness, seed 11).
+    # Every row is then a cell short of the header: refused, as rows a cell too long are, not read shifted.
     lines = (FIXTURES / "ecosystem" / "lightning_ddpm" / "epochs80" / "metrics.csv").read_text().splitlines()
     lines[0] = "epoch," + lines[0]
     path = tmp_path / "metrics.csv"
@@ -1150,8 +1151,8 @@ def test_a_lightning_log_whose_training_rows_have_no_step_is_read_without_a_nump
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        [run] = losslens.readers.read(path)
-    assert "train_loss" in run.series
+        with pytest.raises(LosslensError, match="data row 1 has 6 cells under 7 column names"):
+            losslens.readers.read(path)
 
 
 def test_a_header_missing_a_column_name_is_refused_not_read_shifted(tmp_path):
@@ -1191,3 +1192,99 @@ def test_a_whitespace_table_whose_header_lost_a_name_is_refused_not_read_shifted
     path = tmp_path / "history_big_lr.csv"
     path.write_text("\n".join([lines[0].replace("train_loss,", ""), *lines[1:]]) + "\n")
     _refused(path, "data row 1 has 5 cells under 4 column names")
+
+
+KERAS_CSV = FIXTURES / "logs" / "keras_csvlogger.csv"
+
+
+def _keras_rows(edit) -> str:
+    """keras_csvlogger.csv with ``edit(lines)`` applied to its lines (header first)."""
+    lines = KERAS_CSV.read_text().splitlines()
+    edit(lines)
+    return "\n".join(lines) + "\n"
+
+
+def test_a_header_name_written_twice_over_other_values_is_refused(tmp_path):
+    """`epoch,loss,loss,...` where CSVLogger wrote `epoch,accuracy,loss,...`: read as loss and loss_2, the
+    accuracy became the loss (0.14 -> 0.99 read as a loss climbing), without a word."""
+    path = tmp_path / "keras_csvlogger.csv"
+    path.write_text(_keras_rows(lambda lines: lines.__setitem__(0, lines[0].replace("accuracy,loss", "loss,loss", 1))))
+    _refused(path, "'loss'", "twice")
+
+
+def test_a_column_written_twice_with_its_name_still_reads(tmp_path):
+    """The same name over the same values is one column written twice: read as before."""
+    def twice(lines):
+        for i, line in enumerate(lines):
+            lines[i] = line + "," + line.split(",")[2]
+    path = tmp_path / "keras_csvlogger.csv"
+    path.write_text(_keras_rows(twice))
+    assert path.read_text().splitlines()[0].endswith(",loss,val_accuracy,val_loss,loss")
+    want, got = losslens.read(KERAS_CSV)[0], losslens.read(path)[0]
+    np.testing.assert_array_equal(got.series["train_loss"], want.series["train_loss"])
+    assert losslens.diagnose(path).verdict == losslens.diagnose(KERAS_CSV).verdict
+
+
+def _drop_last_cell(lines, rows):
+    for i in rows:
+        lines[i] = lines[i].rsplit(",", 1)[0]
+
+
+def test_rows_that_lost_a_cell_are_said_or_refused(tmp_path, caplog):
+    """Rows shorter than the header were padded without a word. A few are said in one line; half the rows or
+    more (as for rows too long) are refused; a last row cut short (a log being written) reads, said."""
+    n = len(KERAS_CSV.read_text().splitlines()) - 1
+    few = tmp_path / "few.csv"
+    few.write_text(_keras_rows(lambda lines: _drop_last_cell(lines, [3])))
+    last = tmp_path / "last.csv"
+    last.write_text(_keras_rows(lambda lines: _drop_last_cell(lines, [len(lines) - 1])))
+    for path, row in ((few, 3), (last, n)):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="losslens"):
+            run = losslens.read(path)[0]
+        said = [r.getMessage() for r in caplog.records if r.name == "losslens" and "cells under" in r.getMessage()]
+        assert len(said) == 1 and str(path) in said[0] and f"data row {row} has 4 cells under 5" in said[0], said
+        assert len(run.series["train_loss"]) == n
+    many = tmp_path / "many.csv"
+    many.write_text(_keras_rows(lambda lines: _drop_last_cell(lines, range(1, len(lines), 2))))
+    _refused(many, "data row 1 has 4 cells under 5 column names")
+
+
+def test_a_warning_escapes_control_characters_as_error_lines_do(tmp_path, caplog):
+    """A file name holding a carriage return or a terminal code split or hid the warning line on stderr."""
+    path = tmp_path / "run\x1b[2K\rx.csv"
+    path.write_text(KERAS_CSV.read_text().rstrip("\n")[:-40])  # a last line cut mid-write, no newline
+    with caplog.at_level("WARNING", logger="losslens"):
+        losslens.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert said and "cut off mid-write" in said[0], said
+    assert "\r" not in said[0] and "\x1b" not in said[0] and "run\\x1b[2K\\rx.csv" in said[0], said
+
+
+def _history_train(tmp_path, body: str) -> Path:
+    hist = json.loads((FIXTURES / "logs" / "keras_history.json").read_text())
+    path = tmp_path / "train.py"
+    path.write_text(f"HIST = {hist!r}\n\n{body}")
+    return path
+
+
+def test_verify_calls_losslens_s_own_type_error_a_bug_not_bad_input(tmp_path, monkeypatch):
+    """A TypeError from inside verification (a losslens bug) was exit 2, "bad input"; it is exit 3. The user's
+    train that verify cannot call, and an unknown --cause, are still one line, exit 2."""
+    import losslens.verification
+
+    script = _history_train(tmp_path, "def train(lr_factor=1.0):\n    return HIST\n")
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand type(s) for +: 'NoneType' and 'float'")
+
+    with monkeypatch.context() as m:
+        m.setattr(losslens.verification, "verify", broken)
+        res = _cli("verify", f"{script}:train")
+    assert res.exit_code == 3 and "internal error (TypeError" in res.stderr, res.output
+    res = _cli("verify", f"{script}:train", "--cause", "no_such_cause")
+    assert res.exit_code == 2 and "unknown cause 'no_such_cause'" in res.stderr, res.output
+    wrong = _history_train(tmp_path, "def train(lr, lr_factor=1.0):\n    return HIST\n")
+    res = _cli("verify", f"{wrong}:train")
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1 and "train() requires 'lr'" in lines[0], res.output

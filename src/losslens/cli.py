@@ -10,7 +10,6 @@ next to its code and ``losslens diagnose`` imports nothing heavy.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -20,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
-from .exceptions import LosslensError
+from .exceptions import LosslensError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Why did my training and validation loss plateau after X epochs, and what should I do?")
@@ -40,16 +39,6 @@ def _root(ctx: typer.Context,
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
-
-
-#: What ends a line for a terminal or ``str.splitlines`` (\x1c-\x1e, \x85, \u2028), or moves its cursor (\x1b):
-#: never raw in an error line. A message quotes the file's column names, and a damaged file's names hold any byte.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(message: str) -> str:
-    """``message`` with every character that would break or colour the line written as its escape (``\\x1c``)."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
 
 
 def fail(message: str, code: int = 2) -> "typer.Exit":
@@ -257,7 +246,7 @@ def diagnose(
 def _horizon_inside(runs, horizon, metric) -> None:
     """A --horizon at or before a run's last point: one run, the one-line error; several (a folder of runs
     of different lengths), a warning for each run that gets no forecast."""
-    from .exceptions import LosslensError
+    from .exceptions import LosslensError, one_line
     from .facts import require_ahead
 
     for run in runs:

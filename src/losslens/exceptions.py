@@ -3,6 +3,18 @@
 The CLI turns any :class:`LosslensError` into that one line on stderr and exit code 2.
 """
 
+import re
+
+#: What ends a line for a terminal or ``str.splitlines`` (\x1c-\x1e, \x85, \u2028), or moves its cursor (\x1b):
+#: never raw in an error or warning line. A message quotes the file's column names, and a damaged file's names
+#: (and a file's own name) hold any byte.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """``message`` with every character that would break or colour the line written as its escape (``\\x1c``)."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
+
 
 class LosslensError(Exception):
     """Base class: a problem with the user's input, not a bug in losslens."""

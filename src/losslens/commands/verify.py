@@ -40,7 +40,7 @@ def register(app):
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
         2: bad input."""
         from losslens.api import to_runs
-        from losslens.cli import check_figure_path, fail, require_matplotlib, run_guarded
+        from losslens.cli import _raised_here, check_figure_path, fail, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
         from losslens.verification import TrainingError, verify as _verify
 
@@ -82,6 +82,8 @@ def register(app):
         except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed
             fail(f"{target}: {str(exc).splitlines()[0]}")
         except (TypeError, ValueError) as exc:  # how train is called or returns, --cause, --seeds
+            if not _raised_here(exc):  # numpy's, a library's: a bug in losslens (exit 3), not bad input
+                raise
             fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:
             typer.echo(json.dumps(result.to_dict(), allow_nan=False))

@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..exceptions import ReadError, UnknownFormatError
+from ..exceptions import ReadError, UnknownFormatError, one_line
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZ2_MAGIC = b"BZh"
@@ -199,7 +199,8 @@ def warn(where, message: str, *args) -> None:
 def _log(where: str, text: str) -> None:
     import logging
 
-    logging.getLogger("losslens").warning("losslens: %s: %s", where, text)
+    # Escaped as the CLI's error lines are: a control character in a file's or a column's name split or hid the line.
+    logging.getLogger("losslens").warning("losslens: %s: %s", one_line(where), one_line(text))
 
 
 @contextlib.contextmanager

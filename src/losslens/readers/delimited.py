@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from ..exceptions import ReadError, UnknownFormatError
+from ._source import warn
 
 NAN = math.nan
 # Cells that mean "no value" (Keras CSVLogger writes NA; other loggers write the rest).
@@ -93,7 +94,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
-    names, delimiter, body = _layout(text, source)
+    names, delimiter, body, twins = _layout(text, source)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter in (";", "\t") and _decimal_commas(sample):
         # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
@@ -105,11 +106,29 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         columns = _slow(body, delimiter, names, text_cols, source)
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
         _refuse_stray_text(names[j], columns[names[j]], source)
+    _refuse_twins(names, twins, columns, source)
     return columns
 
 
-def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
-    """The column names, the delimiter (None: whitespace) and the body (the rows' text) of delimited text."""
+def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: Mapping[str, np.ndarray],
+                  source: str) -> None:
+    """A name written twice in the header (``epoch,loss,loss,val_loss``) over different values raises, naming it:
+    kept as ``loss`` and ``loss_2``, the first was read as the loss though it held another metric (a damaged
+    CSVLogger header whose ``accuracy`` became ``loss``). Twins over the same values are one column written
+    twice, read as before."""
+    for name, twin in twins:
+        a, b = columns[name], columns[twin]
+        if not (_curve_name(name) and a.dtype.kind == "f" == b.dtype.kind and np.isfinite(a).any()):
+            continue  # (words split at spaces, prose: left to the errors about what the text is)
+        if not np.array_equal(a, b, equal_nan=True):
+            raise ReadError(f"column name {name!r} is in the header twice, over different values (columns "
+                            f"{names.index(name) + 1} and {names.index(twin) + 1}): a mistyped or damaged header? "
+                            "Name each column once", source)
+
+
+def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tuple[str, str]]]:
+    """The column names, the delimiter (None: whitespace), the body (the rows' text) of delimited text and the
+    names written twice in its header (:func:`_split_header`)."""
     if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b[" in text:  # a table printed in colour (skorch marks each best value so, even in a file)
@@ -136,7 +155,7 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
     if comment is not None and _all_numbers(header_line):
         body, header_line = text[start:], comment
     delimiter = sniff_delimiter(header_line)
-    names = _split_header(header_line, delimiter)
+    names, twins = _split_header(header_line, delimiter)
     if not names:
         raise UnknownFormatError("no header row", source)
     require_width(len(names), source)
@@ -148,12 +167,12 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str]:
         # A log appended to with its header written again each time (pandas' to_csv(mode="a"),
         # a csv writer reopened): those lines are headers, not rows of text.
         body = "\n".join(line for line in body.splitlines() if line.strip() != head)
-    return names, delimiter, body
+    return names, delimiter, body, twins
 
 
 def nonfinite_columns(text: str, source: str) -> set[str]:
     """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
-    names, delimiter, body = _layout(text, source)
+    names, delimiter, body, _ = _layout(text, source)
     rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter, source)
     return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
 
@@ -227,12 +246,14 @@ def _all_numbers(line: str) -> bool:
     return bool(cells) and all(is_number(c) or c.lower() in MISSING for c in cells)
 
 
-def _split_header(line: str, delimiter: str | None) -> list[str]:
+def _split_header(line: str, delimiter: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """The column names, and ``(name, its twin)`` for each name written again (the twin: ``loss_2``)."""
     if delimiter is None:
         raw = line.split()
     else:
         raw = next(csv.reader([line], delimiter=delimiter), [])
     names: list[str] = []
+    twins: list[tuple[str, str]] = []
     seen: set[str] = set()
     suffix: dict[str, int] = {}  # the last suffix tried per name: a line of 500,000 equal cells took hours
     for i, name in enumerate(raw):
@@ -241,9 +262,11 @@ def _split_header(line: str, delimiter: str | None) -> list[str]:
         while name in seen:  # duplicate headers: keep both, the second gets a suffix
             suffix[base] = suffix.get(base, 1) + 1
             name = f"{base}_{suffix[base]}"
+        if name != base:
+            twins.append((base, name))
         seen.add(name)
         names.append(name)
-    return names
+    return names, twins
 
 
 def _rows(body: str, delimiter: str | None, source: str, limit: int | None = None) -> list[list[str]]:
@@ -397,12 +420,13 @@ def _end_lines(body: str, chunk: int = 1 << 16) -> tuple[str | None, str | None]
 
 
 def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[int], source: str):
-    """The csv module, row by row: short rows are padded with NaN; long rows raise (:func:`_refuse_long_rows`)."""
+    """The csv module, row by row: short and long rows raise or are said (:func:`_refuse_ragged_rows`); short
+    rows left are padded with NaN."""
     n = len(names)
     rows = _data_rows(body, delimiter, names, source)
     if delimiter == ",":
         _refuse_decimal_comma(rows, n, source)
-    _refuse_long_rows(rows, n, source)
+    _refuse_ragged_rows(rows, n, source)
     fixed = [row[:n] if len(row) >= n else row + [""] * (n - len(row)) for row in rows]
     out: dict[str, np.ndarray] = {}
     for j, values in enumerate(zip(*fixed)):
@@ -436,21 +460,34 @@ def _refuse_decimal_comma(rows: list[list[str]], n: int, source: str) -> None:
                             "with ';' (read with decimal commas)", source)
 
 
-def _refuse_long_rows(rows: list[list[str]], n: int, source: str) -> None:
+def _refuse_ragged_rows(rows: list[list[str]], n: int, source: str) -> None:
     """Half the rows or more longer than the header, with numbers (half their cells or more) past its names (past
     an empty cell, a trailing delimiter's): the cells no longer line up with their names. A name lost from the
     header moves every value after it one column left (Keras' accuracy read as its loss); cut to the header's
     width the rows read as another, wrong run. (A lone long row stays cut, a damaged row; rows of words, prose
-    split at its commas, are left to the errors about what the text is.)"""
-    def long_numbers(row):
-        return (len(row) > n and any(c.strip() for c in row[n:])
-                and 2 * sum(1 for c in row if is_number(c) or c.strip().lower() in MISSING) >= len(row))
+    split at its commas, are left to the errors about what the text is.)
 
-    long = [i for i, row in enumerate(rows, 1) if long_numbers(row)]
+    Short rows by the same rule: half the rows or more with fewer cells than the header's names, padded, read
+    values under the wrong names (a row that lost a cell moves the ones after it left); fewer are said in one
+    warning, their missing cells read as gaps. The last row is not counted towards refusing: a log being
+    written ends in a row cut short."""
+    def numbers(row):
+        return 2 * sum(1 for c in row if is_number(c) or c.strip().lower() in MISSING) >= len(row)
+
+    long = [i for i, row in enumerate(rows, 1) if len(row) > n and any(c.strip() for c in row[n:]) and numbers(row)]
     if long and 2 * len(long) >= len(rows):
         raise ReadError(f"data row {long[0]} has {len(rows[long[0] - 1])} cells under {n} column names (as "
                         f"{len(long)} of {len(rows)} rows do): a column name missing from the header, or a delimiter "
                         "inside a cell?", source)
+    short = [i for i, row in enumerate(rows, 1) if len(row) < n and numbers(row)]
+    if not short:
+        return
+    first = f"data row {short[0]} has {len(rows[short[0] - 1])} cells under {n} column names"
+    cut = short[:-1] if short[-1] == len(rows) else short
+    if cut and 2 * len(cut) >= len(rows):
+        raise ReadError(f"{first} (as {len(short)} of {len(rows)} rows do): a cell lost from each row, or a "
+                        "delimiter missing?", source)
+    warn(source, "%s (%d of %d rows): their missing cells are read as gaps", first, len(short), len(rows))
 
 
 def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
