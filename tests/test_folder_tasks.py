@@ -122,3 +122,119 @@ def test_a_sweep_of_one_module_is_still_ranked(tmp_path):
     assert len(ds) == 3 and len(experiments(ds)) == 1
     best = ds[best_run(ds)]
     assert best.run.meta["hparams"]["lr"] == 0.01 and np.isfinite(best.best[1])
+
+
+# ---- settings saved elsewhere than hparams.yaml: MLflow params, a W&B run's config --------------------------
+def _digits_history(epochs=12, hidden=32, lr=0.1):
+    """A digits MLP trained by mini-batch SGD (cross-entropy): {"train_loss", "val_loss"} per epoch."""
+    torch.manual_seed(0)
+    train, val = _digits_loaders()
+    net = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    history = {"train_loss": [], "val_loss": []}
+    for _ in range(epochs):
+        total = 0.0
+        for x, y in train:
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(y)
+        with torch.no_grad():
+            history["val_loss"].append(sum(torch.nn.functional.cross_entropy(net(x), y, reduction="sum").item()
+                                           for x, y in val) / 597)
+        history["train_loss"].append(total / 1200)
+    return history
+
+
+def _mlflow_store(root, monkeypatch, runs):
+    """A file store under ``root`` holding ``runs`` (``(name, params, history)``), as a user's loop logs them."""
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = root / "mlruns"
+    mlflow.set_tracking_uri(store.as_uri())
+    try:  # the tracking URI is process-wide: a later test's "mlflow:" (the default store) must not see this one
+        for name, params, history in runs:
+            with mlflow.start_run(run_name=name):
+                mlflow.log_params(params)
+                for epoch, (t, v) in enumerate(zip(history["train_loss"], history["val_loss"])):
+                    mlflow.log_metrics({"train_loss": t, "val_loss": v}, step=epoch)
+    finally:
+        mlflow.set_tracking_uri(None)
+    return store
+
+
+def test_mlflow_runs_of_two_problems_are_not_ranked_as_a_sweep(tmp_path, monkeypatch):
+    """A digits classifier and a diabetes regression logged to one MLflow store, their params naming other
+    settings; then two regressions saving the same names, one on diabetes and one on synthetic data: two
+    problems each time, no best named (the old code ranked both pairs as sweeps)."""
+    from torch_loops import diabetes_mlp_run, linear_regression_run
+
+    diabetes = diabetes_mlp_run(0.01, epochs=12)
+    linear = linear_regression_run(0.05, 12, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
+    linear = {"train_loss": linear["loss"], "val_loss": linear["val_loss"]}
+    store = _mlflow_store(tmp_path / "keys", monkeypatch, [
+        ("digits", {"dataset": "digits", "hidden": 32, "lr": 0.1}, _digits_history()),
+        ("diabetes", {"dataset": "diabetes", "lr": 0.01, "batch_size": 16}, diabetes)])
+    ds = losslens.diagnose_all(f"mlflow:{store}")
+    assert sorted(d.run_name for d in ds) == ["diabetes", "digits"]
+    assert len(experiments(ds)) == 2 and best_run(ds) is None
+    res = CliRunner().invoke(app, ["diagnose", f"mlflow:{store}"])
+    assert res.exit_code == 0, res.output
+    [line] = [ln for ln in res.output.splitlines() if ln.startswith("no best named")]
+    assert "their saved settings (MLflow params) differ: " in line and "dataset=digits" in line, line
+    assert "dataset=diabetes" in line, line
+
+    store = _mlflow_store(tmp_path / "values", monkeypatch, [
+        ("diabetes", {"dataset": "diabetes", "lr": 0.01}, diabetes),
+        ("linear", {"dataset": "linear4", "lr": 0.05}, linear)])
+    ds = losslens.diagnose_all(f"mlflow:{store}")
+    assert len(ds) == 2 and len(experiments(ds)) == 2 and best_run(ds) is None
+
+
+def test_an_mlflow_sweep_is_still_ranked(tmp_path, monkeypatch):
+    """Two learning rates of the diabetes regression: the same names saved, other values; one experiment."""
+    from torch_loops import diabetes_mlp_run
+
+    store = _mlflow_store(tmp_path, monkeypatch, [
+        (f"lr{lr}", {"dataset": "diabetes", "lr": lr, "batch_size": 16}, diabetes_mlp_run(lr, epochs=12))
+        for lr in (0.01, 0.001)])
+    ds = losslens.diagnose_all(f"mlflow:{store}")
+    assert len(ds) == 2 and len(experiments(ds)) == 1 and best_run(ds) is not None
+    assert {d.run.meta["params"]["lr"] for d in ds} == {"0.01", "0.001"}
+
+
+@pytest.mark.slow  # wandb starts its service process: a few seconds
+def test_wandb_offline_runs_of_two_problems_are_not_ranked_as_a_sweep(tmp_path):
+    """Three offline W&B runs in one wandb/ folder: two of one sweep (same config names, other lr) and one of
+    another problem (dataset=digits). The sweep's pair is one experiment, the third another."""
+    pytest.importorskip("wandb")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from torch_loops import diabetes_mlp_run
+
+    runs = [("diabetes_a", {"dataset": "diabetes", "lr": 0.01}, diabetes_mlp_run(0.01, epochs=12)),
+            ("diabetes_b", {"dataset": "diabetes", "lr": 0.001}, diabetes_mlp_run(0.001, epochs=12)),
+            ("digits", {"dataset": "digits", "model": {"hidden": 32}, "lr": 0.1}, _digits_history())]
+    script = (
+        "import json, sys, wandb\n"
+        "for name, config, h in json.loads(sys.stdin.read()):\n"
+        "    run = wandb.init(project='losslens', name=name, config=config)\n"
+        "    for e, (t, v) in enumerate(zip(h['train_loss'], h['val_loss'])):\n"
+        "        run.log({'train_loss': t, 'val_loss': v, 'epoch': e})\n"
+        "    run.finish()\n")
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DIR": str(tmp_path)}
+    # A subprocess: wandb patches the interpreter it runs in (print hooks, atexit).
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(runs), cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ds = losslens.diagnose_all(f"wandb:{tmp_path / 'wandb'}")
+    assert sorted(d.run_name for d in ds) == ["diabetes_a", "diabetes_b", "digits"]
+    groups = sorted(sorted(ds[i].run_name for i in g) for g in experiments(ds))
+    assert groups == [["diabetes_a", "diabetes_b"], ["digits"]]
+    assert best_run(ds) is None
+    [digits] = [d for d in ds if d.run_name == "digits"]
+    assert digits.run.meta["config"]["model"] == {"hidden": 32}

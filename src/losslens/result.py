@@ -300,14 +300,39 @@ def task_of(d) -> tuple:
 _PROBLEM_KEYS = ("dataset", "dataset_name", "data", "data_name", "task", "task_name", "num_classes", "n_classes")
 
 
+def saved_settings(run) -> tuple[str, dict] | None:
+    """``(where, {name: value})`` of the settings a logger saved with ``run``: Lightning's ``hparams.yaml`` or
+    TensorBoard's ``add_hparams`` (``Run.meta["hparams"]``), a W&B run's config (``meta["config"]``), MLflow's
+    params (``meta["params"]``), nested names dotted (``model.hidden``). A Keras history's ``params`` are the fit
+    loop's (``epochs``, ``steps``), the same names for every problem: not these. None where nothing was saved."""
+    from .facts.regularization import _saved
+
+    meta = getattr(run, "meta", None) or {}
+    for key, where, saved in _saved(meta):
+        if saved and (key != "params" or meta.get("format") == "mlflow"):
+            flat: dict = {}
+            todo = [("", saved)]
+            while todo:
+                prefix, tree = todo.pop()
+                for k, v in tree.items():
+                    if isinstance(v, dict) and v:
+                        todo.append((f"{prefix}{k}.", v))
+                    else:
+                        flat[f"{prefix}{k}"] = v
+            return where, flat
+    return None
+
+
 def setup_of(run) -> tuple | None:
-    """The settings Lightning's ``save_hyperparameters()`` wrote to ``hparams.yaml`` (``Run.meta["hparams"]``): their
-    names, and the values of those naming the data or the task (``dataset``, ``num_classes``). A sweep of one module
-    saves the same names with other values (``lr: 0.05`` / ``lr: 1e-05``); another module saves other names (a digits
-    classifier's ``hidden``, ``lr`` beside a regression's ``n_features``, ``lr``). None where nothing was saved."""
-    saved = (getattr(run, "meta", None) or {}).get("hparams") or {}
-    if not saved:
+    """The settings a logger saved with ``run`` (:func:`saved_settings`: ``hparams.yaml``, a W&B config, MLflow
+    params): their names, and the values of those naming the data or the task (``dataset``, ``num_classes``). A
+    sweep of one module saves the same names with other values (``lr: 0.05`` / ``lr: 1e-05``); another module
+    saves other names (a digits classifier's ``hidden``, ``lr`` beside a regression's ``n_features``, ``lr``).
+    None where nothing was saved."""
+    found = saved_settings(run)
+    if found is None:
         return None
+    saved = found[1]
     return (tuple(sorted(saved)),
             tuple(sorted((k, str(v)) for k, v in saved.items() if k.rsplit(".", 1)[-1].lower() in _PROBLEM_KEYS)))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..columns import respell
-from ..result import Diagnosis, at_text, axis_text, best_run, comparable, experiment_of, experiments, task_of
+from ..result import (Diagnosis, at_text, axis_text, best_run, comparable, experiment_of, experiments, saved_settings,
+                      task_of)
 
 COLOURS = {"converged": "green", "still_improving": "cyan", "overfitting": "yellow", "lr_too_high": "yellow",
            "lr_too_low": "yellow", "underfitting": "yellow", "no_signal": "red", "diverged": "red",
@@ -177,7 +178,9 @@ def _tasks_apart(diagnoses, groups, names=None) -> str:
         said = [f"{names[g[0]]}'s {', '.join(f'{k}={v}' for k, v in x[1]) if x[1] else ', '.join(x[0])}"
                 for g, x in zip(groups, setups) if x is not None]
         shown = "; ".join(said[:3]) + (f" and {len(said) - 3} more" if len(said) > 3 else "")
-        return f"their saved settings (hparams.yaml) differ: {shown}"
+        where = ", ".join(dict.fromkeys(saved_settings(diagnoses[g[0]].run)[0] for g, x in zip(groups, setups)
+                                        if x is not None))
+        return f"their saved settings ({where}) differ: {shown}"
     plain = [names[i] for g in groups for i in g if not task_of(diagnoses[i])[1]]
     scored = [names[i] for g in groups for i in g if task_of(diagnoses[i])[1]]
     few = plain if len(plain) <= len(scored) else scored  # (name the fewer)
