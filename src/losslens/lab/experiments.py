@@ -30,6 +30,9 @@ class Arm:
     expected: str = ""
     options: dict = field(default_factory=dict)     # more keyword arguments of train.fit
     data: Optional[Callable[[int], tuple]] = None   # this arm's data, when not the experiment's
+    #: ``resize(seeds, size_factor)``: the model with its hidden layer ``size_factor`` times as wide (the keyword
+    #: :func:`losslens.verify` scales a model by); None where the arm has no width to scale
+    resize: Optional[Callable[[Sequence[int], float], nets.Net]] = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ EXP1 = Experiment(
     noise_floor=data.NOISE_FLOOR,
 )
 
+def _random_images_net(seeds: Sequence[int], size_factor: float = 1.0) -> nets.Net:
+    """The article's conv net, its Dense(10) layer ``size_factor`` times as wide."""
+    return nets.convnet((3, 32, 32), 5, seeds, dense=max(1, round(10 * size_factor)))
+
+
 EXP2 = Experiment(
     key="exp2",
     name="data",
@@ -82,7 +90,7 @@ EXP2 = Experiment(
     make_data=data.random_images,
     arms=(
         Arm("exp2_random_images", "Conv32(3x3)-MaxPool-Dense10-Dense5, Adam(1e-3)",
-            lambda s: nets.convnet((3, 32, 32), 5, s), expected="no_signal"),
+            _random_images_net, expected="no_signal", resize=_random_images_net),
     ),
     classification=True,
     classes=5,

@@ -105,6 +105,40 @@ def comparison(e: ExperimentResult) -> list[str]:
             f"(ratio {pm(va / vb, 2)})"]
 
 
+def size_check_lines(a: ArmResult) -> list[str]:
+    """The seeds that read underfitting, retrained with a model twice the size: the checks, the bigger
+    model's training and validation accuracy against chance, and what that says of the reading."""
+    v = a.size_check
+    if v is None:
+        return []
+    seeds = ", ".join(map(str, v.seeds))
+    which = f"seed{'s' * (len(v.seeds) != 1)} {seeds} (underfitting)"
+    lines = [f"{which} checked by retraining ({seeds_said(len(v.seeds))}): {r.line()}" for r in v.results]
+    runs = next((r.runs for r in v.results if r.runs), [])
+    classes = a.meta.get("classes")
+    if not runs or not classes or not all(r.has("train_acc") and r.has("val_acc") for r in runs):
+        return lines + ([f"{which}: the underfitting reading is "
+                         f"{'confirmed' if v.holds('underfitting') else 'not confirmed'} by a model twice the size"])
+    chance, n_val = 1.0 / classes, a.meta.get("n_val")
+    tr = np.array([r.train_acc[-10:].mean() for r in runs])
+    va = np.array([r.val_acc[-10:].mean() for r in runs])
+    sd = np.sqrt(chance * (1 - chance) / n_val) if n_val else None
+    # At chance: within 2 binomial sds of a guesser's score (the same test the verdict's own evidence quotes).
+    at_chance = sd is not None and bool(np.all(np.abs(va - chance) <= 2 * sd))
+    fitted = bool(np.all(tr > chance + 0.1))
+    lines.append(f"{which}, the model twice the size: train accuracy {', '.join(f'{x:.2f}' for x in tr)}, "
+                 f"val accuracy {', '.join(f'{x:.2f}' for x in va)} (means of the last 10 epochs) vs chance "
+                 f"{chance:g}" + (f" (a guesser's sd on {n_val} images: {sd:.2g})" if sd else ""))
+    if v.holds("underfitting"):
+        lines.append(f"{which}: underfitting confirmed: the bigger model fits training and validation better")
+    elif fitted and at_chance:
+        lines.append(f"{which}: the underfitting reading is NOT confirmed: the bigger model fits its training "
+                     "labels and validation stays at chance: no signal")
+    else:
+        lines.append(f"{which}: the underfitting reading is NOT confirmed by a model twice the size")
+    return lines
+
+
 def diagnosis_lines(a: ArmResult) -> list[str]:
     n = len(a.diagnoses)
     lines = [f"verdicts: {counts_text(a.verdicts(), n)}"]
@@ -124,8 +158,11 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
             floor = retrained_floor(a, r)
             if floor:
                 lines.append(floor)
-        # Only the majority verdict is retrained; the seeds that read otherwise are left unchecked, and said so.
-        others = {k: n for k, n in a.verdicts().items() if k != a.majority()}
+        lines += size_check_lines(a)
+        # Only the majority verdict is retrained (and underfitting, by size_check_lines); the seeds that read
+        # otherwise are left unchecked, and said so.
+        others = {k: n for k, n in a.verdicts().items()
+                  if k != a.majority() and not (k == "underfitting" and a.size_check is not None)}
         if others:
             lines.append(f"not checked by retraining (only the majority verdict is): "
                          f"{counts_text(Counter(others), len(a.diagnoses))}")
@@ -194,6 +231,13 @@ def head_lines(result: LabResult) -> list[str]:
                     f"{sum(c is True for c in checked)}/{len(checked)} of them. Where a check says a loss "
                     f"“ends”, it is the median of the last {end_points(epochs)} epochs (one noisy epoch decides "
                     "nothing), not the final value the measurements quote.")
+    sized = [a.size_check for a in arms if a.size_check is not None]
+    if sized:
+        n = sum(len(v.seeds) for v in sized)
+        held = sum(len(v.seeds) for v in sized if v.holds("underfitting"))
+        head.append(f"The {n} seed{'s' * (n != 1)} that read underfitting beside another majority were retrained "
+                    f"with a model twice the size: underfitting confirmed for {held}/{n}"
+                    + (" (see the experiment's lines)." if held < n else "."))
     return head
 
 

@@ -8,6 +8,7 @@ diagnoses it with :func:`losslens.diagnosis.diagnose_run` and keeps the wall tim
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from contextlib import contextmanager
@@ -34,6 +35,9 @@ class ArmResult:
     seconds: float = 0.0
     meta: dict = field(default_factory=dict)
     verification: Optional[object] = None  # a losslens.verification.Verification, when checked
+    #: the seeds that read underfitting beside another majority, checked with a model twice the size
+    #: (a Verification of those seeds alone; None where none did, or the arm has no width to scale)
+    size_check: Optional[object] = None
 
     def final(self, key: str) -> np.ndarray:
         """The last value of series ``key`` (Keras name: ``loss``, ``val_loss``, ``val_accuracy`` ...) per seed."""
@@ -179,26 +183,32 @@ def verify_lab(result: LabResult, *, epochs: Optional[int] = None, threads: Opti
 
 def arm_trainer(exp: Experiment, arm: Arm, seeds: Sequence[int], epochs: Optional[int] = None):
     """A training function for :func:`losslens.verify` that retrains ``arm`` with a changed lr
-    (from the start or from ``from_epoch`` on), epoch budget or shuffled training labels. All
-    seeds train together (as the lab does) on the first call for a change; later calls for the
-    other seeds read the cache."""
+    (from the start or from ``from_epoch`` on), epoch budget, shuffled training labels or, where the
+    arm has a width to scale (``Arm.resize``), model size. All seeds train together (as the lab does)
+    on the first call for a change; later calls for the other seeds read the cache."""
     seeds = [int(s) for s in seeds]
     cache: dict[tuple, dict] = {}
     make_data = arm.data or exp.make_data
 
     def train(lr_factor: float = 1.0, epochs_factor: float = 1.0, shuffle_labels: bool = False,
-              from_epoch: int = 0, seed: int = 0):
-        key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels), int(from_epoch))
+              from_epoch: int = 0, size_factor: float = 1.0, seed: int = 0):
+        key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels), int(from_epoch), float(size_factor))
         if key not in cache:
+            if size_factor != 1.0 and arm.resize is None:
+                raise ValueError(f"{arm.key} has no width to scale (its Arm has no resize)")
             data = make_data if not shuffle_labels else (lambda s: _shuffled(make_data(s), s))
             base = arm.options.get("lr_schedule") or (lambda e: arm.lr)
             # the lr changes by lr_factor from epoch `from_epoch` on (0: from the start)
             schedule = lambda e: base(e) * (lr_factor if e >= from_epoch else 1.0)  # noqa: E731
-            changed = replace(arm, data=data, options=dict(arm.options, lr_schedule=schedule))
+            build = arm.build if size_factor == 1.0 else (lambda s: arm.resize(s, size_factor))
+            changed = replace(arm, data=data, build=build, options=dict(arm.options, lr_schedule=schedule))
             res = train_arm(exp, changed, seeds, epochs=max(1, round((epochs or exp.epochs) * epochs_factor)),
                             diagnose=False)
             cache[key] = dict(zip(seeds, res.runs))
         return cache[key][int(seed)]
+    if arm.resize is None:  # no width to scale: verify then skips the size checks, and says so
+        sig = inspect.signature(train)
+        train.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "size_factor"])
     return train
 
 
@@ -210,7 +220,13 @@ def _shuffled(data: tuple, seed: int) -> tuple:
 
 def verify_arm(exp: Experiment, a: ArmResult, epochs: Optional[int] = None):
     """Check the arm's majority verdict by retraining it (:func:`losslens.verify`): every seed,
-    baseline = the runs already trained. Stored in ``a.verification`` and returned."""
+    baseline = the runs already trained. Stored in ``a.verification`` and returned.
+
+    The seeds that read underfitting beside another majority are checked too, with a model twice the
+    size (``a.size_check``): on random labels the conv net's Dense(10) layer died in those seeds (no
+    unit active on any training image), and only a bigger model tells a dead net from one too small
+    for the signal (shuffled labels cannot: a dead net answers alike whatever the labels). Only those
+    seeds retrain, so the check costs their share of one training run."""
     from ..verification import CHECKS, verify
 
     verdict = a.majority()
@@ -218,6 +234,11 @@ def verify_arm(exp: Experiment, a: ArmResult, epochs: Optional[int] = None):
         return None
     a.verification = verify(arm_trainer(exp, a.arm, a.seeds, epochs), baseline=a.runs, seeds=a.seeds,
                             causes=[verdict], classes=exp.classes, progress=False)
+    under = [i for i, d in enumerate(a.diagnoses) if d.verdict == "underfitting"]
+    if verdict != "underfitting" and under and a.arm.resize is not None:
+        seeds = [a.seeds[i] for i in under]
+        a.size_check = verify(arm_trainer(exp, a.arm, seeds, epochs), baseline=[a.runs[i] for i in under],
+                              seeds=seeds, causes=["underfitting"], classes=exp.classes, progress=False)
     return a.verification
 
 
