@@ -1288,3 +1288,13 @@ def test_verify_calls_losslens_s_own_type_error_a_bug_not_bad_input(tmp_path, mo
     res = _cli("verify", f"{wrong}:train")
     lines = res.stderr.strip().splitlines()
     assert res.exit_code == 2 and len(lines) == 1 and "train() requires 'lr'" in lines[0], res.output
+
+
+def test_a_catboost_iteration_that_is_no_record_is_refused_not_an_internal_error(tmp_path):
+    """The fuzz sweep (seed 11): CatBoost's catboost_training.json with one iteration damaged into a bare number
+    gave "internal error (AttributeError: 'float' object has no attribute 'get')", exit 3, as if a losslens bug."""
+    obj = json.loads((FIXTURES / "ecosystem" / "catboost" / "catboost_info" / "catboost_training.json").read_text())
+    obj["iterations"][3] = 0.5
+    path = tmp_path / "catboost_training.json"
+    path.write_text(json.dumps(obj))
+    _refused(path, "an iteration is float 0.5, not a record")

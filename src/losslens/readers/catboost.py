@@ -107,6 +107,8 @@ def read_training_json(obj: dict, *, name: str, source: str, **options) -> list[
             labels[s] = ("val" if i == len(sets) - 1 else f"validation_{i}", test)
         points: dict[tuple[str, str], tuple[list, list]] = {}
         for it in obj["iterations"]:
+            if not isinstance(it, dict):  # (a damaged file: a record cut to its number)
+                raise ReadError(f"an iteration is {type(it).__name__} {str(it)[:40]}, not a record", source)
             for key, (split, names) in labels.items():
                 values = it.get(key)
                 if values is None:
