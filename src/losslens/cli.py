@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
-from .exceptions import LosslensError, one_line
+from .exceptions import LosslensError, one_line, raised_here
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Why did my training and validation loss plateau after X epochs, and what should I do?")
@@ -114,7 +114,7 @@ def run_guarded(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - sorted below; what is no input problem is raised on
         line = _bad_input_line(exc)
-        if line is None and isinstance(exc, ValueError) and _raised_here(exc):
+        if line is None and isinstance(exc, ValueError) and raised_here(exc):
             # losslens's own ValueError (a horizon before the first point). A library's (numpy's "zero-size
             # array to reduction operation", scipy's fits) is a bug in losslens, which the bad-input line
             # and its exit code 2 would pass off as the user's file.
@@ -136,15 +136,6 @@ def _bad_input_line(exc: BaseException) -> str | None:
             return f"{exc.filename}: {exc.strerror.lower()}"
         return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return None
-
-
-def _raised_here(exc: BaseException) -> bool:
-    """Whether losslens raised ``exc`` itself (a ``raise ValueError(...)`` of its own: a horizon before the
-    first point, a figure's format), rather than a library it called."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE)
 
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -246,7 +237,6 @@ def diagnose(
 def _horizon_inside(runs, horizon, metric) -> None:
     """A --horizon at or before a run's last point: one run, the one-line error; several (a folder of runs
     of different lengths), a warning for each run that gets no forecast."""
-    from .exceptions import LosslensError, one_line
     from .facts import require_ahead
 
     for run in runs:

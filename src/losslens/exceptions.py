@@ -4,6 +4,7 @@ The CLI turns any :class:`LosslensError` into that one line on stderr and exit c
 """
 
 import re
+from pathlib import Path
 
 #: What ends a line for a terminal or ``str.splitlines`` (\x1c-\x1e, \x85, \u2028), or moves its cursor (\x1b):
 #: never raw in an error or warning line. A message quotes the file's column names, and a damaged file's names
@@ -14,6 +15,36 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 def one_line(message: str) -> str:
     """``message`` with every character that would break or colour the line written as its escape (``\\x1c``)."""
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], message)
+
+
+#: The losslens package: a frame whose file lies under it is losslens's own code.
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _frames(exc: BaseException) -> list:
+    """The frames ``exc`` passed through, from where it was caught down to where it was raised."""
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    return frames
+
+
+def raised_here(exc: BaseException) -> bool:
+    """Whether losslens raised ``exc`` itself (a ``raise ValueError(...)`` of its own: a horizon before the
+    first point, a figure's format), rather than a library it called: an input problem, not a bug."""
+    frames = _frames(exc)
+    return bool(frames) and Path(frames[-1].f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
+def raised_in(exc: BaseException, library: str) -> bool:
+    """Whether ``exc`` was raised inside ``library`` (a package name: ``"mlflow"``), below the last losslens code it
+    passed through: MLflow's parse of a damaged ``meta.yaml`` (PyYAML's ScannerError, called by MLflow), which is
+    bad input, not a ``TypeError`` in losslens's own reading of what MLflow returned, which is a bug."""
+    names = [f.f_globals.get("__name__") or "" for f in _frames(exc)]
+    ours = [i for i, name in enumerate(names) if name == "losslens" or name.startswith("losslens.")]
+    below = names[ours[-1] + 1:] if ours else names
+    return any(name == library or name.startswith(library + ".") for name in below)
 
 
 class LosslensError(Exception):

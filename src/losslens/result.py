@@ -305,10 +305,10 @@ def saved_settings(run) -> tuple[str, dict] | None:
     TensorBoard's ``add_hparams`` (``Run.meta["hparams"]``), a W&B run's config (``meta["config"]``), MLflow's
     params (``meta["params"]``), nested names dotted (``model.hidden``). A Keras history's ``params`` are the fit
     loop's (``epochs``, ``steps``), the same names for every problem: not these. None where nothing was saved."""
-    from .facts.regularization import _saved
+    from .facts.regularization import saved_dicts
 
     meta = getattr(run, "meta", None) or {}
-    for key, where, saved in _saved(meta):
+    for key, where, saved in saved_dicts(meta):
         if saved and (key != "params" or meta.get("format") == "mlflow"):
             flat: dict = {}
             todo = [("", saved)]

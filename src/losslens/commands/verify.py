@@ -40,8 +40,8 @@ def register(app):
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
         2: bad input."""
         from losslens.api import to_runs
-        from losslens.cli import _raised_here, check_figure_path, fail, require_matplotlib, run_guarded
-        from losslens.exceptions import LosslensError
+        from losslens.cli import check_figure_path, fail, require_matplotlib, run_guarded
+        from losslens.exceptions import LosslensError, raised_here
         from losslens.verification import TrainingError, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
@@ -82,7 +82,7 @@ def register(app):
         except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed
             fail(f"{target}: {str(exc).splitlines()[0]}")
         except (TypeError, ValueError) as exc:  # how train is called or returns, --cause, --seeds
-            if not _raised_here(exc):  # numpy's, a library's: a bug in losslens (exit 3), not bad input
+            if not raised_here(exc):  # numpy's, a library's: a bug in losslens (exit 3), not bad input
                 raise
             fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:

@@ -50,7 +50,7 @@ def _decoupled(saved: dict) -> bool:
     return False
 
 
-def _saved(meta: dict):
+def saved_dicts(meta: dict):
     """``(key, where, settings)`` of each dict of saved settings in ``meta``, the losslens callbacks' last."""
     for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
         saved = meta.get(key)
@@ -72,7 +72,7 @@ def learning_rate(run) -> float | None:
 
     names = ALIASES["lr"]
     meta = getattr(run, "meta", None) or {}
-    for key, _where, saved in _saved(meta):
+    for key, _where, saved in saved_dicts(meta):
         for name, value in saved.items():
             if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
                 value = value.get("value")
@@ -110,7 +110,7 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
         return RegularizationFacts(str(split.get("name", "weight_decay")), _number(split["value"]),
                                    f"{split.get('where', 'optimizer')}, decoupled: it bounds each weight within "
                                    "about 1/wd of zero", decoupled=True)
-    for key, where, saved in _saved(meta):
+    for key, where, saved in saved_dicts(meta):
         if _decoupled(saved):
             continue
         for name, value in saved.items():

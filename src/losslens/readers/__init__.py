@@ -58,7 +58,8 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind, is_trainer_timing
-from ..exceptions import LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError
+from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError,
+                          raised_in)
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
@@ -424,7 +425,7 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
         raise MissingExtraError(f"reading {what} needs the package {exc.name or exc}: "
                                     f"pip install 'losslens[{module}]'", source) from None
     except Exception as exc:  # noqa: BLE001 - the framework's own parsers raise anything on bad input
-        if not isinstance(exc, (OSError, EOFError, UnicodeDecodeError)) and not _source.raised_in(exc, library):
+        if not isinstance(exc, (OSError, EOFError, UnicodeDecodeError)) and not raised_in(exc, library):
             # Raised in losslens's own reading (a TypeError in our code): a bug, the command line's internal-error
             # line, not "could not be read", which would pass it off as the user's store.
             raise

@@ -250,20 +250,6 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
     return text[:len(text) - len(cut)]
 
 
-def raised_in(exc: BaseException, library: str) -> bool:
-    """Whether ``exc`` was raised inside ``library`` (a package name: ``"mlflow"``), below the last losslens code it
-    passed through: MLflow's parse of a damaged ``meta.yaml`` (PyYAML's ScannerError, called by MLflow), which is
-    bad input, not a ``TypeError`` in losslens's own reading of what MLflow returned, which is a bug."""
-    names = []
-    tb = exc.__traceback__
-    while tb is not None:
-        names.append(tb.tb_frame.f_globals.get("__name__") or "")
-        tb = tb.tb_next
-    ours = [i for i, name in enumerate(names) if name == "losslens" or name.startswith("losslens.")]
-    below = names[ours[-1] + 1:] if ours else names
-    return any(name == library or name.startswith(library + ".") for name in below)
-
-
 def _binary_kind(head: bytes, name: str) -> str:
     """What a binary file is, for the error: the ones people point losslens at by mistake."""
     suffix = Path(name).suffix.lower()
