@@ -981,6 +981,33 @@ def test_a_librarys_value_error_is_an_internal_error_not_bad_input(monkeypatch):
     assert res.exit_code == 2 and "internal error" not in res.stderr, res.stderr
 
 
+def test_a_python_value_error_in_losslens_s_own_code_is_a_bug_not_bad_input(monkeypatch):
+    # Which ValueErrors were the user's was told by where they were raised: any raised in a losslens frame was
+    # bad input, exit 2. A plain Python error there (int() of a word, max() of nothing: builtins add no frame of
+    # their own) is a bug all the same; losslens now refuses input only with a LosslensError (UsageError for a
+    # parameter), so it is exit 3. The function below is compiled as if it lay in losslens/diagnosis.py.
+    import losslens.diagnosis
+    from losslens.stopping import ForecastStopping
+
+    where = str(Path(losslens.diagnosis.__file__).resolve())
+    space: dict = {}
+    exec(compile("def diagnose_run(*args, **kwargs):\n    return max([])\n", where, "exec"), space)
+    monkeypatch.setattr(losslens.diagnosis, "diagnose_run", space["diagnose_run"])
+    res = _cli("diagnose", FIXTURES / "logs" / "keras_csvlogger.csv")
+    err = res.stderr.strip()
+    assert res.exit_code == 3 and err.startswith("losslens: internal error (ValueError: max()"), (res.exit_code, err)
+    assert "in losslens/diagnosis.py:2" in err, err
+    # Its deliberate refusals stay the user's, each a UsageError (still a ValueError / TypeError in Python).
+    with pytest.raises(losslens.UsageError) as caught:
+        ForecastStopping(min_gain=-1)
+    assert isinstance(caught.value, ValueError)
+    with pytest.raises(TypeError):
+        losslens.readers.read(3.5)
+    monkeypatch.undo()
+    res = _cli("diagnose", FIXTURES / "logs" / "keras_csvlogger.csv", "--horizon", "inf")
+    assert res.exit_code == 2 and "horizon must be finite, got inf" in res.stderr and "\n" not in res.stderr.strip(), (res.exit_code, res.stderr)
+
+
 def test_a_history_read_then_refused_is_its_error_line_alone_and_one_read_says_its_note_once(tmp_path):
     import os
     import subprocess

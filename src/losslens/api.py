@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .exceptions import UsageError
+from .exceptions import UsageError, UsageTypeError
 from .run import Run
 
 _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
@@ -35,11 +35,11 @@ def to_runs(source: Any, **options) -> list[Run]:
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
     if _numbers(source):
         # Which curve is it? Training and validation loss call for different readings (overfitting needs both).
-        raise TypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
+        raise UsageTypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
                         "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
                         "or pass a pandas Series with its name")
     if not (_paths(source) or isinstance(source, (str, bytes)) or hasattr(source, "__fspath__")):
-        raise TypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
+        raise UsageTypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
                         "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read

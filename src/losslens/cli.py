@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
-from .exceptions import LosslensError, one_line, raised_here
+from .exceptions import LosslensError, one_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Why did my training and validation loss plateau after X epochs, and what should I do?")
@@ -108,17 +108,14 @@ def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
 
 
 def run_guarded(fn, *args, **kwargs):
-    """Call ``fn``; turn input problems into the one-line error and exit 2. Anything else (a library's
-    ValueError included) is a bug, left to the internal-error line every command ends in (:class:`_Command`)."""
+    """Call ``fn``; turn input problems into the one-line error and exit 2. Anything else (a ValueError,
+    losslens's own or a library's: numpy's "zero-size array to reduction operation") is a bug, left to the
+    internal-error line every command ends in (:class:`_Command`): losslens refuses input only with a
+    :class:`LosslensError` (a horizon before the first point is a :class:`UsageError`)."""
     try:
         return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - sorted below; what is no input problem is raised on
         line = _bad_input_line(exc)
-        if line is None and isinstance(exc, ValueError) and raised_here(exc):
-            # losslens's own ValueError (a horizon before the first point). A library's (numpy's "zero-size
-            # array to reduction operation", scipy's fits) is a bug in losslens, which the bad-input line
-            # and its exit code 2 would pass off as the user's file.
-            line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if line is None:
             raise
         fail(line)

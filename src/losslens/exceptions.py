@@ -30,13 +30,6 @@ def _frames(exc: BaseException) -> list:
     return frames
 
 
-def raised_here(exc: BaseException) -> bool:
-    """Whether losslens raised ``exc`` itself (a ``raise ValueError(...)`` of its own: a horizon before the
-    first point, a figure's format), rather than a library it called: an input problem, not a bug."""
-    frames = _frames(exc)
-    return bool(frames) and Path(frames[-1].f_code.co_filename).resolve().is_relative_to(_PACKAGE)
-
-
 def raised_in(exc: BaseException, library: str) -> bool:
     """Whether ``exc`` was raised inside ``library`` (a package name: ``"mlflow"``), below the last losslens code it
     passed through: MLflow's parse of a damaged ``meta.yaml`` (PyYAML's ScannerError, called by MLflow), which is
@@ -93,8 +86,15 @@ class EmptyRunError(LosslensError):
 
 class UsageError(LosslensError, ValueError):
     """A call losslens cannot answer as asked: a source of several runs given to ``diagnose()`` or
-    ``forecast()`` (pick one with ``run_id=``), a forecast horizon not after the last logged point.
-    Also a :class:`ValueError`, as these were before, so ``except ValueError`` still catches them."""
+    ``forecast()`` (pick one with ``run_id=``), a forecast horizon not after the last logged point, a parameter
+    out of its range (``ForecastStopping(min_gain=-1)``). Also a :class:`ValueError`, as these were before, so
+    ``except ValueError`` still catches them. Every deliberate refusal of losslens's is a :class:`LosslensError`:
+    a bare ``ValueError`` or ``TypeError`` out of losslens is a bug (the CLI's exit 3), never the user's input."""
+
+
+class UsageTypeError(UsageError, TypeError):
+    """A :class:`UsageError` about what kind of value was given (``read(3.5)``, a ``train`` that returns a
+    string): also a :class:`TypeError`, as these were before."""
 
 
 class LosslensWarning(UserWarning):

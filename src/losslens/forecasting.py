@@ -90,7 +90,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import EmptyRunError
+from .exceptions import EmptyRunError, UsageError
 from .facts.smoothing import difference_noise, robust_sd, theil_sen
 from .result import finite_or_none
 
@@ -468,7 +468,7 @@ class Forecast:
 
     def _plotted_run(self):
         if self._run is None:
-            raise ValueError("this forecast was made from bare arrays and carries no curve to draw; "
+            raise UsageError("this forecast was made from bare arrays and carries no curve to draw; "
                              "forecast a run (losslens.forecast(path)) to plot it")
         return self._run
 
@@ -638,7 +638,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     x = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(y, dtype=float).reshape(-1)
     if x.shape != y.shape:
-        raise ValueError(f"x has {x.shape[0]} points, y has {y.shape[0]}")
+        raise UsageError(f"x has {x.shape[0]} points, y has {y.shape[0]}")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if x.size and np.any(np.diff(x) <= 0):
@@ -655,9 +655,9 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         horizon = default_horizon(x)
     horizon = float(horizon)
     if not math.isfinite(horizon):
-        raise ValueError(f"horizon must be finite, got {horizon}")
+        raise UsageError(f"horizon must be finite, got {horizon}")
     if horizon <= x0:
-        raise ValueError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
+        raise UsageError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
     if n < MIN_POINTS or span <= 0:
         return _insufficient(x, y, horizon, metric, "too_few_points")
 

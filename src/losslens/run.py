@@ -15,7 +15,7 @@ import numpy as np
 
 from .columns import (ACCURACY_FALLBACK, CANONICAL, LAYER_GRAD, adversarial_pair, axis_kind, flatten_splits,
                       keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
-from .exceptions import EmptyRunError, NoLossError
+from .exceptions import EmptyRunError, NoLossError, UsageError, UsageTypeError
 from .result import finite_or_none
 
 
@@ -55,7 +55,7 @@ class Run:
         for key, values in self.series.items():
             arr = _as_float_array(values)
             if arr.shape[0] != n:
-                raise ValueError(f"series {key!r} has {arr.shape[0]} points, the axis has {n}")
+                raise UsageError(f"series {key!r} has {arr.shape[0]} points, the axis has {n}")
             clean[str(key)] = arr
         self.series = clean
         step = np.diff(self.axis)
@@ -88,7 +88,7 @@ class Run:
                 # Keras' History.epoch: a fit(initial_epoch=40) logged epochs 40, 41 ..., as its CSVLogger does.
                 history = {**history, "epoch": epochs}
         if not isinstance(history, Mapping):
-            raise TypeError(f"expected a dict of lists (Keras History.history), got {type(history).__name__}")
+            raise UsageTypeError(f"expected a dict of lists (Keras History.history), got {type(history).__name__}")
         history = flatten_splits(dict(history)) or history  # {"train": {"loss": [...]}, "val": {...}}
         data = {str(k): _as_float_array(v) for k, v in history.items() if _is_sequence(v)}
         axis_key = next((k for k in data if axis_kind(k)), None)
@@ -183,7 +183,6 @@ class Run:
             The frame holds several runs and ``run_id`` picks none (``losslens.diagnose_all(frame)`` reads each).
         """
         from .api import _from_frame  # (api builds on this module)
-        from .exceptions import UsageError
 
         runs = _from_frame(frame, name=name, source=source, columns=columns, run_id=run_id)
         if len(runs) != 1:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .exceptions import UsageError
+
 SHAPES = ("linear", "cosine")
 
 
@@ -41,7 +43,7 @@ def stated(shape: str, end: float, final_ratio: float, *, offset: float = 0.0, w
         Where the schedule is stated, quoted in reports (``"args.yaml (cos_lr to lrf=0.01 at epochs=50)"``).
     """
     if shape not in SHAPES:
-        raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
+        raise UsageError(f"shape must be one of {SHAPES}, got {shape!r}")
     return {"shape": shape, "end": end, "final_ratio": final_ratio, "offset": offset, "warmup": warmup,
             "from": source}
 

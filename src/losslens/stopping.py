@@ -104,6 +104,8 @@ import math
 
 import numpy as np
 
+from .exceptions import UsageError
+
 __all__ = ["ForecastStopping"]
 
 
@@ -206,15 +208,15 @@ class ForecastStopping:
     def reset(self) -> None:
         """Forget the curve (call at the start of training)."""
         if self.mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
+            raise UsageError(f"mode must be 'min' or 'max', got {self.mode!r}")
         if self.against not in ("best", "smoothed", "level"):
-            raise ValueError(f"against must be 'best', 'smoothed' or 'level', got {self.against!r}")
+            raise UsageError(f"against must be 'best', 'smoothed' or 'level', got {self.against!r}")
         if not (self.min_gain >= 0):
-            raise ValueError(f"min_gain must be >= 0, got {self.min_gain}")
+            raise UsageError(f"min_gain must be >= 0, got {self.min_gain}")
         if not (self.min_progress >= 0):
-            raise ValueError(f"min_progress must be >= 0 (noise sds), got {self.min_progress}")
+            raise UsageError(f"min_progress must be >= 0 (noise sds), got {self.min_progress}")
         if not (self.stuck_noise >= 0) or not (self.stuck_points >= 0):
-            raise ValueError(f"stuck_noise and stuck_points must be >= 0, got {self.stuck_noise}, {self.stuck_points}")
+            raise UsageError(f"stuck_noise and stuck_points must be >= 0, got {self.stuck_noise}, {self.stuck_points}")
         self._x: list[float] = []
         self._y: list[float] = []
         self._updates = 0

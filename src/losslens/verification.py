@@ -74,7 +74,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .exceptions import LosslensError
+from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.divergence import nonfinite_start
 from .result import finite_or_none
 
@@ -557,7 +557,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     out, seen = [], set()
     for cause in causes:
         if cause not in CHECKS and cause not in _OBSERVED:
-            raise ValueError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
+            raise UsageError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
         for c in _checks_of(cause, diagnosis):
             key = (c.cause, _change_key(c.change), c.statistic, c.metric)
             if key not in seen:
@@ -708,7 +708,7 @@ def _by_change(results: Iterable[CheckResult]) -> dict[tuple, list[CheckResult]]
     return out
 
 
-class _ReturnError(TypeError):
+class _ReturnError(UsageTypeError):
     """``train`` returned something that is not one run, or cannot be called as verify calls it:
     a mistake in every call, not one check's."""
 
@@ -735,11 +735,11 @@ class _Retrainer:
         self.accepted = _keywords(train)
         _require_callable_as_verify_calls(train)
         if seeds is not None and "seed" not in self.accepted:
-            raise TypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
+            raise UsageTypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
                             f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
         self.seeds: list[int | None] = list(seeds) if seeds is not None else [None]
         if not self.seeds:
-            raise ValueError("seeds is empty")
+            raise UsageError("seeds is empty")
         self.base_runs: list = []
         # change -> the retrained runs (one per seed), or the exception train raised making them
         self.runs: dict[tuple, list | Exception] = {}
@@ -783,13 +783,13 @@ class _Retrainer:
                               "to diagnose or compare with")
         try:
             runs = to_runs(out)
+        except UsageTypeError:  # no kind of run at all (a number, an object): before LosslensError, which it is too
+            raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
+                               "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         except LosslensError as e:
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
             raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
-        except TypeError:
-            raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
-                               "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         if len(runs) != 1:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
         if _NAMELESS.fullmatch(runs[0].name) or runs[0].name == runs[0].meta.get("framework"):
@@ -806,7 +806,7 @@ class _Retrainer:
         for b in (given if isinstance(given, (list, tuple)) else [given]):
             self.base_runs += to_runs(b)
         if self.seeds != [None] and len(self.base_runs) != len(self.seeds):
-            raise ValueError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
+            raise UsageError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
                              "give one per seed")
 
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:

@@ -41,7 +41,7 @@ def register(app):
         2: bad input."""
         from losslens.api import to_runs
         from losslens.cli import check_figure_path, fail, require_matplotlib, run_guarded
-        from losslens.exceptions import LosslensError, raised_here
+        from losslens.exceptions import LosslensError
         from losslens.verification import TrainingError, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
@@ -55,7 +55,7 @@ def register(app):
         from losslens.verification import KEYWORDS, _keywords, _require_callable_as_verify_calls
         try:  # a parameter verify never passes first: it is the mistake to fix
             _require_callable_as_verify_calls(train)
-        except TypeError as exc:
+        except LosslensError as exc:
             fail(f"{target}: {exc}")
         takes = _keywords(train)
         if "*" not in takes and not takes & set(KEYWORDS):  # every check would be skipped, after the baseline's training
@@ -79,11 +79,8 @@ def register(app):
             what = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
                     else f"raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             fail(f"{target}: training {what} (call it in Python for the traceback)")
-        except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed
-            fail(f"{target}: {str(exc).splitlines()[0]}")
-        except (TypeError, ValueError) as exc:  # how train is called or returns, --cause, --seeds
-            if not raised_here(exc):  # numpy's, a library's: a bug in losslens (exit 3), not bad input
-                raise
+        except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed; how train
+            # is called or returns, --cause, --seeds (a UsageError). Any other TypeError/ValueError is a bug: exit 3.
             fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:
             typer.echo(json.dumps(result.to_dict(), allow_nan=False))

@@ -177,9 +177,11 @@ def require_ahead(run: Run, horizon, metric: str | None) -> None:
     a value inside the run is a fit) with a :class:`~losslens.exceptions.UsageError`; None passes."""
     if horizon is None:
         return
+    if not math.isfinite(float(horizon)):  # (diagnose --horizon inf gave no forecast and said nothing)
+        raise UsageError(f"horizon must be finite, got {horizon}", run.source or run.name)
     metric = choose_metric(run, metric)
     x, _ = run.finite(metric)
-    if x.size and math.isfinite(float(horizon)) and float(horizon) <= float(x[-1]):
+    if x.size and float(horizon) <= float(x[-1]):
         raise UsageError(f"horizon {horizon:g} is not after the last logged {run.axis_name} of {metric} "
                          f"({float(x[-1]):g}): a forecast looks ahead", run.source or run.name)
 

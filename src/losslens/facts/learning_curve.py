@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import finite_or_none
+from ..exceptions import UsageError
 
 #: Slope multiplier before extrapolating (fitted on LCDB's training half; see the module docstring).
 DAMPING = 0.8
@@ -97,7 +98,7 @@ class LearningCurveFacts:
         """The loss with ``factor`` times the largest training set, its 90% interval and
         the probability that it is more than ``DATA_GAIN`` (10%) lower than now."""
         if not (factor > 1 and math.isfinite(factor)):
-            raise ValueError(f"factor must be > 1 (times the largest training set), got {factor}")
+            raise UsageError(f"factor must be > 1 (times the largest training set), got {factor}")
         level = float(self.losses.mean(0)[-1])
         change = self.log_change(factor)
         mid = level * math.exp(change)

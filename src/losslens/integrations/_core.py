@@ -30,7 +30,7 @@ import numpy as np
 
 from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
                        respell, spelt_as)
-from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning
+from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning, UsageError
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
@@ -271,9 +271,9 @@ class Watcher:
         self.reduce_lr_on = tuple(self.reduce_lr_on or ())
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
         if unknown:
-            raise ValueError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")
+            raise UsageError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")
         if self.mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {self.mode!r}")
+            raise UsageError(f"mode must be 'auto', 'min' or 'max', got {self.mode!r}")
         self.monitor_key = canonical(self.monitor) or normalise(self.monitor)
         _diagnoser()  # import the diagnosis (scipy ...) now, not at the first epoch end
         if self.mode == "auto":
@@ -281,7 +281,7 @@ class Watcher:
 
             self.mode = "max" if metric_direction(self.monitor_key) else "min"
         if self.stop_gain is not None and not (0 <= self.stop_gain < 1):
-            raise ValueError(f"stop_gain must be a fraction in [0, 1), e.g. 0.01 for 1%, got {self.stop_gain!r}")
+            raise UsageError(f"stop_gain must be a fraction in [0, 1), e.g. 0.01 for 1%, got {self.stop_gain!r}")
 
     # ---- recording ----------------------------------------------------------------------
     def end_epoch(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
@@ -1180,7 +1180,7 @@ class GradientProbe:
 
     def __init__(self, every: int = 16, layers: int = 30):
         if every is not None and int(every) < 1:
-            raise ValueError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
+            raise UsageError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
         self.every = None if every is None else int(every)
         self.layers = int(layers)
         self.calls = 0

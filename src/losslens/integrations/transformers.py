@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import os
 
-from ..exceptions import MissingExtraError
+from ..exceptions import MissingExtraError, UsageError
 
 try:
     from transformers import TrainerCallback
@@ -53,7 +53,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
 
     def __init__(self, *, axis: str = "step", save_path=_DEFAULT, **options):
         if axis not in ("epoch", "step"):
-            raise ValueError(f"axis must be 'epoch' or 'step', got {axis!r}")
+            raise UsageError(f"axis must be 'epoch' or 'step', got {axis!r}")
         self._default_save = save_path is _DEFAULT
         self.watcher = Watcher(framework="transformers", axis_name=axis,
                                save_path=None if self._default_save else save_path, **options)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import UsageError
+
 NOISE_SD = 0.1
 NOISE_FLOOR = NOISE_SD ** 2  # the lowest expected MSE any model can reach on fresh data
 
@@ -79,7 +81,7 @@ def digits_split(seed: int, per_class: int, n_val_per_class: int = 70):
         val_idx.append(idx[:n_val_per_class])
         pool = idx[n_val_per_class:]
         if per_class > len(pool):
-            raise ValueError(f"digits class {k} has {len(pool)} images left for training, asked for {per_class}")
+            raise UsageError(f"digits class {k} has {len(pool)} images left for training, asked for {per_class}")
         train_idx.append(pool[:per_class])
     tr, va = np.concatenate(train_idx), np.concatenate(val_idx)
     return x[tr], y[tr], x[va], y[va]

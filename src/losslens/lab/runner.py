@@ -19,6 +19,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..exceptions import UsageError
 from ..run import Run
 from .experiments import SEED_EXPERIMENTS, Arm, Experiment
 
@@ -195,7 +196,7 @@ def arm_trainer(exp: Experiment, arm: Arm, seeds: Sequence[int], epochs: Optiona
         key = (float(lr_factor), float(epochs_factor), bool(shuffle_labels), int(from_epoch), float(size_factor))
         if key not in cache:
             if size_factor != 1.0 and arm.resize is None:
-                raise ValueError(f"{arm.key} has no width to scale (its Arm has no resize)")
+                raise UsageError(f"{arm.key} has no width to scale (its Arm has no resize)")
             data = make_data if not shuffle_labels else (lambda s: _shuffled(make_data(s), s))
             base = arm.options.get("lr_schedule") or (lambda e: arm.lr)
             # the lr changes by lr_factor from epoch `from_epoch` on (0: from the start)

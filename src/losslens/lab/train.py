@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..exceptions import UsageError
 from .nets import Net
 
 ADAM_EPS = 1e-7  # Keras's default (PyTorch's is 1e-8)
@@ -93,7 +94,7 @@ def make_optimizer(net: Net, name: str, lr: float, weight_decay: float = 0.0) ->
         return cls(groups, lr=lr, betas=(0.9, 0.999), eps=ADAM_EPS, foreach=True)
     if name == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=0.0, foreach=True)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam or sgd")
+    raise UsageError(f"unknown optimizer {name!r}; choose adam or sgd")
 
 
 def fit(net: Net, data: Data, seeds: Sequence[int], *, classification: bool = False,
@@ -118,7 +119,7 @@ def fit(net: Net, data: Data, seeds: Sequence[int], *, classification: bool = Fa
     """
     s, n = data.n_models, data.n_train
     if len(seeds) != s or net.n_models != s:
-        raise ValueError(f"{len(seeds)} seeds, {s} data splits and {net.n_models} model copies must agree")
+        raise UsageError(f"{len(seeds)} seeds, {s} data splits and {net.n_models} model copies must agree")
     opt = make_optimizer(net, optimizer, lr, weight_decay)
     gens = [shuffle_generator(seed) for seed in seeds]
     aug_gen = shuffle_generator(int(seeds[0]) + 10_000)

@@ -58,7 +58,7 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind, is_trainer_timing
-from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError,
+from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError,
                           raised_in)
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
@@ -151,7 +151,7 @@ def _missing_start(run: Run) -> None:
 
 def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Run]:
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"read() takes a path or URI, got {type(source).__name__}")
+        raise UsageTypeError(f"read() takes a path or URI, got {type(source).__name__}")
     text = os.fspath(source)
     if isinstance(text, bytes):
         text = os.fsdecode(text)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import MissingExtraError
+from ..exceptions import MissingExtraError, UsageError
 from ..result import finite_or_none
 
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
@@ -539,7 +539,7 @@ def _figure_path(path) -> tuple[Path, str]:
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
-        raise ValueError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+        raise UsageError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
     return path, suffix
 
 
@@ -556,7 +556,7 @@ def inline_svg(fig) -> str:
 def _data_or_fail(d) -> dict:
     data = chart_data(d)
     if data is None:
-        raise ValueError(f"{d.run_name}: the diagnosis carries no run to plot")
+        raise UsageError(f"{d.run_name}: the diagnosis carries no run to plot")
     return data
 
 
