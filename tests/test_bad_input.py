@@ -1325,3 +1325,30 @@ def test_a_catboost_iteration_that_is_no_record_is_refused_not_an_internal_error
     path = tmp_path / "catboost_training.json"
     path.write_text(json.dumps(obj))
     _refused(path, "an iteration is float 0.5, not a record")
+
+
+def test_a_stump_after_na_rows_is_a_cut_line_and_a_validation_loss_ending_at_0_is_no_crash(tmp_path):
+    """The fuzz sweep (seed 3): a Keras CSVLogger log with validation every 5 epochs (``NA`` between), cut mid-write
+    in its last validation value (``74,0.0934,0`` of ``0.0911…``), was read with a validation loss of 0 — "converged
+    ... now 0" — and `plot` hit a ZeroDivisionError quoting training's end as validation's over a ratio of 0. The
+    stump is now measured against the latest row holding a number in that column and left out with the warning; a
+    validation loss that really ends at 0 (the line complete) is diagnosed."""
+    real = FIXTURES / "ecosystem" / "keras_validation_freq" / "w64.csv"
+    lines = real.read_text().splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if i < 80 and not line.rstrip().endswith(",NA") and i > 0)
+    epoch, train, val = lines[last].rstrip("\r\n").split(",")
+    cut = tmp_path / "w64.csv"
+    cut.write_text("".join(lines[:last]) + f"{epoch},{train},{val[0]}")
+    whole = tmp_path / "w64_before.csv"
+    whole.write_text("".join(lines[:last]))
+    res = _cli("diagnose", "--json", cut)
+    assert res.exit_code == 0, (res.exit_code, res.stderr)
+    got, want = json.loads(res.stdout), json.loads(_cli("diagnose", "--json", whole).stdout)
+    assert any("cut off mid-write" in note for note in got["notes"]), got["notes"]
+    assert got["verdict"] == want["verdict"] and got["plateau_epoch"] == want["plateau_epoch"]
+    assert got["length"] == want["length"] and not any("now 0 " in e for c in got["causes"] for e in c["evidence"])
+    zero = tmp_path / "w64_zero.csv"
+    zero.write_text("".join(lines[:last]) + f"{epoch},{train},0.0\n")
+    for command in ("diagnose", "plot"):
+        res = _cli(command, zero, *(["-o", tmp_path / "z.png"] if command == "plot" else []))
+        assert res.exit_code == 0 and "internal error" not in res.stderr, (command, res.exit_code, res.stderr)

@@ -2743,9 +2743,12 @@ def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
         return
     if g.val_below_share < t.val_below_share or g.val_train_ratio_end > t.val_below_ratio:
         return
+    end = float(f.smoothed[-1])
+    # (A validation loss ending at 0 has ratio 0: training's end is then read off the gap, not divided out.)
+    train_end = end / g.val_train_ratio_end if g.val_train_ratio_end > 0 else end - (g.gap_end or 0.0)
     verdict.evidence.append(
         f"val_loss sat below train_loss at {g.val_below_share:.0%} of its points and ends at "
-        f"{g.val_train_ratio_end:.2g}x it ({float(f.smoothed[-1]):.4g} vs {float(f.smoothed[-1]) / g.val_train_ratio_end:.4g}): "
+        f"{g.val_train_ratio_end:.2g}x it ({end:.4g} vs {train_end:.4g}): "
         "the training loss is taken with dropout/augmentation on or on noisier labels, or validation "
         "overlaps the training set; the curves cannot tell which")
     verdict.actions.append("check: score the training set in eval mode (equal to validation: it was dropout or "

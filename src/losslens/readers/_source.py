@@ -158,8 +158,9 @@ def cut_last_line(text: str) -> str | None:
     Loggers end every line with a newline, so only a file that does not end with one can hold
     a cut line, and then only one that is shorter than the lines before it: fewer delimiters than
     the header (``29,`` under ``epoch,loss,val_loss``), or a last number with fewer characters than
-    the same field of the latest line of the same shape (``val_loss: 0.0`` after ``val_loss:
-    0.0131``; ``9.6`` after ``9.6e-05``). Read as a value, such a stump is a loss of 0.
+    the same field of the latest line of the same shape that holds a number there (``val_loss: 0.0`` after
+    ``val_loss: 0.0131``; ``9.6`` after ``9.6e-05``; ``0`` after ``NA`` rows of a validation every k epochs,
+    back to ``0.0911``). Read as a value, such a stump is a loss of 0.
     """
     if not text or text.endswith(("\n", "\r")):
         return None
@@ -177,7 +178,11 @@ def cut_last_line(text: str) -> str | None:
         if len(before) != len(fields) or any(a != b for a, b in zip(fields, before) if _NAME.match(a)):
             continue  # another kind of line (an "Epoch 3/20" header between metric lines)
         a, b = fields[-1], before[-1]
-        return last if _NUMBER.match(a) and _NUMBER.match(b) and len(a) < len(b) else None
+        if not _NUMBER.match(b):
+            # The field left empty or NA there (Keras's validation_freq: val_loss every k-th row): the latest
+            # number in it is what a stump is measured against.
+            continue
+        return last if _NUMBER.match(a) and len(a) < len(b) else None
     return None
 
 
