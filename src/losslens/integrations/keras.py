@@ -38,18 +38,11 @@ import re
 
 import numpy as np
 
-from ..exceptions import MissingExtraError
-
-try:
-    import keras
-except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-    if exc.name != "keras":
-        raise  # Keras is there but its backend is not: set KERAS_BACKEND (torch, jax, tensorflow)
-    raise MissingExtraError("losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'") from exc
-
 from ..columns import canonical
 from ..result import axis_text
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, to_float, decay_meta
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
+
+keras = import_framework("keras", "losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'")
 
 
 class LosslensCallback(WatcherViews, keras.callbacks.Callback):

@@ -37,21 +37,14 @@ from __future__ import annotations
 import math
 import os
 
-from ..exceptions import MissingExtraError
+from ..columns import canonical, is_validation
+from ._core import GradientProbe, Watcher, WatcherViews, import_framework, to_float
 
 try:
     from lightning.pytorch.callbacks import Callback
 except ImportError:  # the older package name
-    try:
-        from pytorch_lightning.callbacks import Callback
-    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        if exc.name != "pytorch_lightning":
-            raise
-        raise MissingExtraError("losslens.integrations.lightning needs Lightning: "
-                                "pip install 'losslens[lightning]'") from exc
-
-from ..columns import canonical, is_validation
-from ._core import GradientProbe, Watcher, WatcherViews, to_float
+    Callback = import_framework("pytorch_lightning.callbacks", "losslens.integrations.lightning needs Lightning: "
+                                "pip install 'losslens[lightning]'").Callback
 from .torch import copy_state, module_frozen, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()

@@ -24,16 +24,9 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 from __future__ import annotations
 
-from ..exceptions import MissingExtraError
+from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
 
-try:
-    import torch
-except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-    if exc.name != "torch":
-        raise
-    raise MissingExtraError("losslens.integrations.torch needs PyTorch: pip install torch") from exc
-
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, to_float, decay_meta
+torch = import_framework("torch", "losslens.integrations.torch needs PyTorch: pip install torch")
 
 
 class Monitor(WatcherViews):

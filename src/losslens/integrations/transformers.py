@@ -31,17 +31,11 @@ from __future__ import annotations
 import math
 import os
 
-from ..exceptions import MissingExtraError, UsageError
+from ..exceptions import UsageError
+from ._core import LRSchedule, Watcher, WatcherViews, import_framework, to_float
 
-try:
-    from transformers import TrainerCallback
-except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-    if exc.name != "transformers":
-        raise
-    raise MissingExtraError("losslens.integrations.transformers needs transformers: "
-                            "pip install 'losslens[transformers]'") from exc
-
-from ._core import LRSchedule, Watcher, WatcherViews, to_float
+TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
+                                   "pip install 'losslens[transformers]'").TrainerCallback
 from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
 
 _DEFAULT = object()
