@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -582,17 +582,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source, phases=f.phases,
-                     forecast=fc, facts=f, run=_as_asked(run, metric, f.metric))
-
-
-def _as_asked(run: Run, asked: str | None, key: str) -> Run:
-    """``run`` whose reports write series ``key`` as the user named it with ``--metric`` (``val_accuracy``,
-    read as ``val_acc``): the text speaks of the column the user asked about, in their words. The JSON keeps
-    the key."""
-    if not asked or asked == key or asked == run.label(key):
-        return run
-    names = {**(run.meta.get("column_names") or {}), key: asked}
-    return replace(run, meta={**run.meta, "column_names": names})
+                     forecast=fc, facts=f, run=run.named_as(f.metric, metric))
 
 
 def _before_blowup(run: Run, f: Facts, t: Thresholds):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -319,6 +319,15 @@ class Run:
         readers keep a column that maps to no canonical series under its normalised name
         (``meta["column_names"]``); canonical series (``val_loss`` ...) keep theirs."""
         return (self.meta.get("column_names") or {}).get(key, key)
+
+    def named_as(self, key: str, asked: str | None) -> "Run":
+        """This run, its reports writing series ``key`` as the user named it with ``--metric`` (``val_accuracy``,
+        read as ``val_acc``): the text speaks of the column the user asked about, in their words. The JSON keeps
+        the key. Itself where nothing was asked or the name shown is already the one asked."""
+        if not asked or asked == key or asked == self.label(key):
+            return self
+        names = {**(self.meta.get("column_names") or {}), key: asked}
+        return replace(self, meta={**self.meta, "column_names": names})
 
     def finite(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """``(axis, values)`` of the points where ``key`` is finite (NaN gaps removed)."""

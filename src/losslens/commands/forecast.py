@@ -94,9 +94,7 @@ def as_asked(fc, run, asked: str | None):
     (``eval_accuracy``, read as ``val_acc``), as ``diagnose``'s text does; the JSON keeps the key."""
     import copy
 
-    from losslens.diagnosis import _as_asked
-
-    label = _as_asked(run, asked, fc.metric).label(fc.metric)
+    label = run.named_as(fc.metric, asked).label(fc.metric)
     if label == fc.metric:
         return fc
     shown = copy.copy(fc)  # (a copy, not dataclasses.replace: a score's forecast keeps its ceiling, set on it)
