@@ -68,7 +68,7 @@ def seed_lab(seeds: int = 5, framework: str = "torch", out: str = DEFAULT_OUT, e
     if framework == "keras":  # before the PyTorch seeds train, not minutes after
         from ..lab import keras_article
         try:
-            keras_article._keras()
+            keras_article.import_keras()
         except ImportError as exc:
             fail(str(exc))
         if seeds < 2:

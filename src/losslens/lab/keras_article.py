@@ -19,7 +19,9 @@ import os
 from . import data as lab_data
 
 
-def _keras():
+def import_keras():
+    """Keras 3 on the torch backend (set where KERAS_BACKEND is unset); an ImportError whose message is the one
+    line the CLI prints where Keras is missing or runs on another backend."""
     os.environ.setdefault("KERAS_BACKEND", "torch")
     try:
         import keras
@@ -38,7 +40,7 @@ def _history(h) -> dict:
 
 def experiment1(seed: int, epochs: int = 50) -> dict[str, dict]:
     """The 64-128-64 MLP and the linear model on y = 2 x1 + 3 x2 + noise: ``{"complex": h, "linear": h}``."""
-    keras = _keras()
+    keras = import_keras()
     keras.utils.set_random_seed(seed)
     X_train, y_train, X_val, y_val = lab_data.linear_2d(seed)
     model_complex = keras.Sequential([
@@ -58,7 +60,7 @@ def experiment1(seed: int, epochs: int = 50) -> dict[str, dict]:
 
 def experiment2(seed: int, epochs: int = 50) -> dict[str, dict]:
     """The conv net on 100 random images with 5 random labels: ``{"random_images": h}``."""
-    keras = _keras()
+    keras = import_keras()
     keras.utils.set_random_seed(seed)
     X_train, y_train, X_val, y_val = lab_data.random_images(seed)
     # lab_data returns channels first; the article's Keras model reads channels last.
@@ -78,7 +80,7 @@ def experiment2(seed: int, epochs: int = 50) -> dict[str, dict]:
 
 def experiment3(seed: int, epochs: int = 50) -> dict[str, dict]:
     """Linear model on y = 2 x + noise with SGD(0.01) and with Adam: ``{"sgd": h, "adam": h}``."""
-    keras = _keras()
+    keras = import_keras()
     keras.utils.set_random_seed(seed)
     X_train, y_train, X_val, y_val = lab_data.linear_1d(seed)
     model_sgd = keras.Sequential([keras.layers.Input((1,)), keras.layers.Dense(1)])
