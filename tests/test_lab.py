@@ -425,9 +425,9 @@ def test_arm_trainer_scales_only_an_arm_with_a_width():
     """Experiment 2's conv net takes size_factor (its Dense(10) made Dense(20) at 2); an arm with no width to
     scale does not offer the keyword, so verify skips its size checks and says so rather than failing them."""
     from losslens.lab import runner
-    from losslens.verification import _keywords
+    from losslens.verification import keywords_taken
 
-    assert "size_factor" in _keywords(runner.arm_trainer(EXP2, EXP2.arms[0], [0]))
-    assert "size_factor" not in _keywords(runner.arm_trainer(EXP1, EXP1.arms[0], [0]))
+    assert "size_factor" in keywords_taken(runner.arm_trainer(EXP2, EXP2.arms[0], [0]))
+    assert "size_factor" not in keywords_taken(runner.arm_trainer(EXP1, EXP1.arms[0], [0]))
     assert EXP2.arms[0].resize([0], 2.0).layers[1].weight.shape[-1] == 20
     assert EXP2.arms[0].build([0]).layers[1].weight.shape[-1] == 10

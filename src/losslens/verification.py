@@ -559,7 +559,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
         if cause not in CHECKS and cause not in _OBSERVED:
             raise UsageError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
         for c in _checks_of(cause, diagnosis):
-            key = (c.cause, _change_key(c.change), c.statistic, c.metric)
+            key = (c.cause, change_key(c.change), c.statistic, c.metric)
             if key not in seen:
                 seen.add(key)
                 out.append(c)
@@ -678,7 +678,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             shared = []
             for check in checks:
                 check, why_not = lab.resolve(check, d)
-                runs = None if why_not else lab.runs.get(_change_key(check.change))
+                runs = None if why_not else lab.runs.get(change_key(check.change))
                 if isinstance(runs, list):
                     shared.append(lab.read(check, runs, time.perf_counter(), shared=True))
             for rs in _by_change(shared).values():
@@ -692,10 +692,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
 
 def _key(r: CheckResult) -> tuple:
     """The retraining a reading read (one change, one set of runs)."""
-    return _change_key(r.check.change)
+    return change_key(r.check.change)
 
 
-def _change_key(change: dict) -> tuple:
+def change_key(change: dict) -> tuple:
     """A change of keywords as a dict key: the same retraining whatever order its keywords came in."""
     return tuple(sorted(change.items()))
 
@@ -732,8 +732,8 @@ class _Retrainer:
 
     def __init__(self, train, seeds, diag_opts: dict, bar: "_Progress"):
         self.train, self.diag_opts, self.bar = train, diag_opts, bar
-        self.accepted = _keywords(train)
-        _require_callable_as_verify_calls(train)
+        self.accepted = keywords_taken(train)
+        require_callable_as_verify_calls(train)
         if seeds is not None and "seed" not in self.accepted:
             raise UsageTypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
                             f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
@@ -767,7 +767,7 @@ class _Retrainer:
             raise TrainingError(f"{_name(self.train)}({_kwtext(kw)}) {what}", e) from e
         if hasattr(out, "get_params") and isinstance(getattr(out, "n_iter_", None), int):
             try:
-                self.fitted[(_change_key(change), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
+                self.fitted[(change_key(change), seed)] = (type(out).__name__, out.n_iter_, out.get_params())
             except Exception:  # noqa: BLE001 — a half-built estimator: no settings to quote
                 pass
         broke = _broke_down_from_the_start(out)
@@ -851,7 +851,7 @@ class _Retrainer:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one
         change). What train raises is kept for that change alone (e.g. no more data for
         data_factor=2); a return value that is not a run stops everything."""
-        key = _change_key(change)
+        key = change_key(change)
         if key not in self.runs:
             runs: list = []
             try:
@@ -889,7 +889,7 @@ class _Retrainer:
             if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
         return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
                            holds=None if undecided else _holds(check, b, v), skipped=undecided, runs=runs,
-                           verdicts=self.verdicts_of(_change_key(check.change)),
+                           verdicts=self.verdicts_of(change_key(check.change)),
                            seconds=time.perf_counter() - t0, shared=shared)
 
     def not_longer(self, check: Check, runs: list) -> str | None:
@@ -910,7 +910,7 @@ class _Retrainer:
             seed = self.seeds[i] if i < len(self.seeds) else None
             of_seed = "" if seed is None else f" (seed {seed})"
             said = f"{_name(self.train)}({_kwtext(check.change)}) trained no {'longer' if factor > 1 else 'shorter'}: "
-            fit = self.fitted.get((_change_key(check.change), seed))
+            fit = self.fitted.get((change_key(check.change), seed))
             fit0 = self.fitted.get(((), seed))
             if fit and fit0:
                 # Counted in the estimator's iterations alone: its last epoch (from 0) is one less than n_iter_.
@@ -1039,7 +1039,7 @@ def end_points(n: int) -> int:
     return max(3, n // 20)
 
 
-def _require_callable_as_verify_calls(fn) -> None:
+def require_callable_as_verify_calls(fn) -> None:
     """A ``train`` with a parameter verify never passes (``def train(lr)``) fails every call: say so
     once, before any training, rather than as the baseline's TypeError."""
     try:
@@ -1057,7 +1057,9 @@ def _require_callable_as_verify_calls(fn) -> None:
             f"changes ({', '.join(KEYWORDS)}; seed with seeds) for the others: give every parameter a default")
 
 
-def _keywords(fn) -> set[str]:
+def keywords_taken(fn) -> set[str]:
+    """The keyword arguments ``fn`` takes by name, with ``"*"`` where it takes ``**kwargs`` or its signature
+    cannot be read (anything may then be passed)."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -1111,7 +1113,7 @@ class _Progress:
 
     def plan(self, changes: Iterable[dict], seeds: int = 1) -> None:
         """The retrainings to come: each distinct change once per seed (a change two checks ask for trains once)."""
-        distinct = {_change_key(c): c for c in changes}
+        distinct = {change_key(c): c for c in changes}
         self.todo = [_cost(c) for c in distinct.values() for _ in range(seeds)]
         self.total = len(self.todo)
 

@@ -52,12 +52,12 @@ def register(app):
         theirs = contextlib.redirect_stdout(sys.stderr) if json_out else contextlib.nullcontext()
         with theirs:
             train = load_target(target)
-        from losslens.verification import KEYWORDS, _keywords, _require_callable_as_verify_calls
+        from losslens.verification import KEYWORDS, keywords_taken, require_callable_as_verify_calls
         try:  # a parameter verify never passes first: it is the mistake to fix
-            _require_callable_as_verify_calls(train)
+            require_callable_as_verify_calls(train)
         except LosslensError as exc:
             fail(f"{target}: {exc}")
-        takes = _keywords(train)
+        takes = keywords_taken(train)
         if "*" not in takes and not takes & set(KEYWORDS):  # every check would be skipped, after the baseline's training
             fail(f"{target}: train takes none of the keywords verify changes ({', '.join(KEYWORDS)}): there is "
                  "nothing to retrain; give it those your training can vary (losslens diagnose reads a run as it is)")

@@ -683,7 +683,7 @@ def verification_figure(v):
     metric checked, the baseline run (black) and each retrained run (first seed; one colour per
     change), with a dotted line where a change began (``from_epoch``). Log scale when the
     curves span more than a decade."""
-    from ..verification import _change_key
+    from ..verification import change_key
 
     Figure = _figure_class()
     ran = [r for r in v.results if r.runs]
@@ -695,13 +695,13 @@ def verification_figure(v):
     # model on train_loss and val_loss) are one retraining, and must read as one.
     colors: dict = {}
     for r in ran:
-        colors.setdefault(_change_key(r.check.change), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
+        colors.setdefault(change_key(r.check.change), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
         curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
         seen = set()
         for r in (r for r in ran if r.check.metric == metric):
-            key = _change_key(r.check.change)
+            key = change_key(r.check.change)
             if key in seen:  # two causes' checks that shared one retraining
                 continue
             seen.add(key)
