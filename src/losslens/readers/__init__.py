@@ -165,7 +165,7 @@ def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Ru
             target = default_store()
         return delegate("mlflow", text, target, run_id=run_id, experiment=experiment)
     if kind is not None:
-        return _select(delegate(kind, text, target), run_id, text)
+        return select_run(delegate(kind, text, target), run_id, text)
     if not target.strip():
         raise ReadError("no path given", repr(text))
     if target == "-":  # python train.py | losslens diagnose -
@@ -211,11 +211,11 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
 def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, experiment) -> list[Run]:
     content = _source.load(path, source)
     if content.kind == "tfevents":
-        return _select(delegate("tensorboard", source, str(path)), run_id, source)
+        return select_run(delegate("tensorboard", source, str(path)), run_id, source)
     if content.kind == "sqlite":
         return delegate("mlflow", source, f"sqlite:///{path.resolve()}", run_id=run_id, experiment=experiment)
     if content.kind == "wandb":
-        return _select(delegate("wandb", source, str(path)), run_id, source)
+        return select_run(delegate("wandb", source, str(path)), run_id, source)
     text = content.text
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
     # (A printed line may open with "[" too: "[Epoch 1] Training loss: ...", "[INFO] ...": JSON only where a
@@ -322,7 +322,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
     if catboost.is_training_json(obj):
         return catboost.read_training_json(obj, name=name, source=source, **options)
     if sacred.is_metrics(obj):
-        return _select(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
+        return select_run(sacred.read_metrics(obj, name=name, source=source), options.get("run_id"), source)
     frame = records.pandas_frame(obj)
     if frame is not None:
         return _read_pandas_frame(*frame, name=name, source=source, **options)
@@ -331,7 +331,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
                                   **options)
     if isinstance(obj, dict):
         raise UnknownFormatError("a JSON object without history, log_history or lists of values "
-                                 f"(keys: {table._listing(obj)})", source)
+                                 f"(keys: {table.column_listing(obj)})", source)
     raise UnknownFormatError(f"a JSON {type(obj).__name__}, not a training log", source)
 
 
@@ -437,7 +437,9 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     return runs
 
 
-def _select(runs: list[Run], run_id, source: str) -> list[Run]:
+def select_run(runs: list[Run], run_id, source: str) -> list[Run]:
+    """The runs ``run_id`` names (all of them where it is None): by name, by a run id in their meta, by one
+    version of a resumed fit, or by the end of their path; a :class:`RunNotFoundError` where it names none."""
     if run_id is None:
         return runs
     wanted = str(run_id)

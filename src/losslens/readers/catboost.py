@@ -118,8 +118,8 @@ def read_training_json(obj: dict, *, name: str, source: str, **options) -> list[
                                     f"{len(names)} metrics", source)
                 for metric, v in zip(names, values):
                     xs, ys = points.setdefault((split, metric), ([], []))
-                    xs.append(records._number(it["iteration"]))
-                    ys.append(records._number(v))
+                    xs.append(records.number_or_nan(it["iteration"]))
+                    ys.append(records.number_or_nan(v))
     except (KeyError, TypeError) as exc:
         raise ReadError(f"not CatBoost's catboost_training.json layout (no {exc})", source) from None
     series = {k: (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)) for k, (xs, ys) in points.items()}

@@ -33,7 +33,7 @@ import numpy as np
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
 from ..exceptions import ReadError
 from .delimited import ANSI as _ANSI
-from .delimited import MISSING, _curve_name, stated_nonfinite
+from .delimited import MISSING, is_curve_name, stated_nonfinite
 
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
@@ -67,7 +67,7 @@ def _stray(name: str, value: str) -> bool:
     """A printed value of a curve (loss, accuracy, epoch ...) that is neither a number nor a missing-value
     spelling."""
     v = value.strip().lower()
-    return _curve_name(name) and v not in MISSING and not _KERAS_VALUE.fullmatch(v)
+    return is_curve_name(name) and v not in MISSING and not _KERAS_VALUE.fullmatch(v)
 
 
 def is_keras_console(text: str) -> bool:

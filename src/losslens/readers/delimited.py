@@ -118,7 +118,7 @@ def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: Mappi
     twice, read as before."""
     for name, twin in twins:
         a, b = columns[name], columns[twin]
-        if not (_curve_name(name) and a.dtype.kind == "f" == b.dtype.kind and np.isfinite(a).any()):
+        if not (is_curve_name(name) and a.dtype.kind == "f" == b.dtype.kind and np.isfinite(a).any()):
             continue  # (words split at spaces, prose: left to the errors about what the text is)
         if not np.array_equal(a, b, equal_nan=True):
             raise ReadError(f"column name {name!r} is in the header twice, over different values (columns "
@@ -198,7 +198,9 @@ def _nonfinite(value) -> bool:
         return False
 
 
-def _curve_name(name: str) -> bool:
+def is_curve_name(name: str) -> bool:
+    """Whether a column named ``name`` holds a curve (a loss, an accuracy, a score, an axis), so that a damaged
+    cell in it is a damaged number, not a sign that it is a text column."""
     from ..columns import axis_kind, canonical, normalise, rescaled_loss, rl_reward
     from ..facts import metric_direction
 
@@ -213,7 +215,7 @@ def _refuse_stray_text(name: str, cells, source: str) -> None:
     """A curve's column (loss, accuracy, epoch ...) of numbers holding a cell of other text ('abc',
     '0.5.1') raises, naming it: read as a text column (or that cell as a gap) the curve silently went
     missing. Missing-value spellings (NA, empty, nan ...) are gaps, not text."""
-    if not _curve_name(name):
+    if not is_curve_name(name):
         return
     bad, numbers, present = None, 0, 0
     for i, v in enumerate(cells):

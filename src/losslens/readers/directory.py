@@ -52,7 +52,7 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **options) -> list[Run]:
     """Every run under ``root``, in path order; ``run_id`` keeps the runs with that name."""
-    from . import _select, delegate, read_file
+    from . import delegate, read_file, select_run
 
     runs: list[Run] = []
     problems: list[str] = []
@@ -116,7 +116,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         _source.warn(source, "passed over %d file(s): %s", len(problems), detail)
-    return _select(runs, run_id, source)
+    return select_run(runs, run_id, source)
 
 
 def _library_folder(here: Path, dirnames: list[str], filenames: list[str]):

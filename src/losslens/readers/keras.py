@@ -69,7 +69,7 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}, evals_result
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
     if not lists:
-        raise UnknownFormatError(f"JSON object without lists of values (keys: {table._listing(hist)})",
+        raise UnknownFormatError(f"JSON object without lists of values (keys: {table.column_listing(hist)})",
                                  source)
     for key, values in lists.items():
         records.refuse_stray_strings(key, values, source, where="value")

@@ -108,7 +108,7 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
 
     Lightning's ``LearningRateMonitor`` writes rows with a ``step`` but an empty ``epoch``;
     each takes the epoch of the latest row at or before its step that has one (the next one
-    for rows before any), unless the epochs are stamped at their end (``_epoch_at_end``): then
+    for rows before any), unless the epochs are stamped at their end (``epoch_stamped_at_end``): then
     the epoch whose last row comes next. Shapes: (n_rows,) in, (n_rows,) out.
     """
     missing = np.isnan(epoch) & np.isfinite(step)
@@ -118,7 +118,7 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
     order = np.argsort(step[known], kind="stable")
     k_step, k_epoch = step[known][order], epoch[known][order]
     out = epoch.copy()
-    if _epoch_at_end(k_step, k_epoch, step[missing]):
+    if epoch_stamped_at_end(k_step, k_epoch, step[missing]):
         # W&B's history: wandb.log({"train/loss": ...}) per batch, then wandb.log({"val/loss": ..., "epoch": e})
         # once the epoch is over: a batch row belongs to the epoch whose row comes next (the latest one
         # before it is the epoch before; the last epoch was left with its validation alone).
@@ -130,7 +130,7 @@ def fill_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray:
     return out
 
 
-def _epoch_at_end(k_step: np.ndarray, k_epoch: np.ndarray, m_step: np.ndarray) -> bool:
+def epoch_stamped_at_end(k_step: np.ndarray, k_epoch: np.ndarray, m_step: np.ndarray) -> bool:
     """The epoch is stamped at its end, after the epoch's other rows: each epoch's last stamped row (epochs
     rising), none at the step of a stamped row, and before the first of them at least half as many
     rows as between two of them (an epoch's worth of batches).

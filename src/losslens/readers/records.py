@@ -70,9 +70,9 @@ def refuse_stray_strings(key: str, values, source: str | None, where: str = "rec
     """A curve's values (loss, accuracy, epoch ...) that are numbers but for a word ("abc", "0.5.1")
     raise, naming it: read as a gap, the damaged value vanished in silence. null and the
     missing-value spellings (NA, nan ...) stay gaps; numbers written as strings ("0.5") are numbers."""
-    from .delimited import MISSING, _curve_name, is_number
+    from .delimited import MISSING, is_curve_name, is_number
 
-    if source is None or not _curve_name(key):
+    if source is None or not is_curve_name(key):
         return
     values = list(values)
     if sum(1 for v in values if isinstance(v, numbers.Real)) < 2:
@@ -134,7 +134,7 @@ def to_columns(records: list, drop=None, skip=None, source: str | None = None) -
             out[key] = np.array(["" if v is None else str(v) for v in values], dtype=object)
         elif numbers_:
             refuse_stray_strings(key, values, source)
-            out[key] = np.array([_number(v) for v in values], dtype=float)
+            out[key] = np.array([number_or_nan(v) for v in values], dtype=float)
     return out
 
 
@@ -169,7 +169,9 @@ def _row_groups(records: list[dict]) -> list[tuple[tuple, np.ndarray, list[dict]
     return [(sig, index, rows) for _, sig, index, rows in groups]
 
 
-def _number(v) -> float:
+def number_or_nan(v) -> float:
+    """A record's value as a float: a number (one too large for a float as +-inf) or a string that reads as
+    one; NaN for anything else (None, a list, a word)."""
     if isinstance(v, numbers.Real):
         try:
             return float(v)

@@ -18,7 +18,7 @@ def is_metrics(obj) -> bool:
 
 
 def read_metrics(obj: dict, *, name: str, source: str, **_options) -> list[Run]:
-    from .records import _number, refuse_stray_strings
+    from .records import number_or_nan, refuse_stray_strings
     from .tensorboard import scalars_to_run
 
     scalars = {}
@@ -27,5 +27,5 @@ def read_metrics(obj: dict, *, name: str, source: str, **_options) -> list[Run]:
         if len(steps) != len(values):
             raise ReadError(f"metric {tag!r} has {len(steps)} steps but {len(values)} values", source)
         refuse_stray_strings(tag, values, source, where="value")
-        scalars[tag] = ([_number(s) for s in steps], [_number(v) for v in values])
+        scalars[tag] = ([number_or_nan(s) for s in steps], [number_or_nan(v) for v in values])
     return [scalars_to_run(scalars, name=name, source=source, meta={"format": "sacred"})]

@@ -104,7 +104,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         run_column = list(run_column)
         missing = [c for c in run_column if c not in columns_data]
         if missing:
-            raise ReadError(f"run column {missing[0]!r} not found (columns: {_listing(columns_data)})", source)
+            raise ReadError(f"run column {missing[0]!r} not found (columns: {column_listing(columns_data)})", source)
         joined = "/".join(run_column)
         parts = [[id_label(v) for v in columns_data[c].tolist()] for c in run_column]
         columns_data = {k: v for k, v in columns_data.items() if k not in run_column}
@@ -130,7 +130,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     # history.history of a fit on a NaN target), not a table of text.
     if not numeric or not (logged_nan or any(np.isfinite(v).any() or np.isinf(v).any() for v in numeric.values())):
         raise UnknownFormatError(
-            f"not a training log: no numeric columns (found: {_listing(columns_data)})", source)
+            f"not a training log: no numeric columns (found: {column_listing(columns_data)})", source)
     if not any(axis_kind(c) for c in numeric) and not {"epoch", "step"} & set(columns or {}):
         # Without an axis the rows would be read as epochs 0, 1, 2 ...: for sizes that is a
         # confident, wrong "still improving".
@@ -232,7 +232,9 @@ def _wide_to_long(data: Mapping[str, np.ndarray], nan_columns: Collection[str] =
     return out, {m["metric"] for c, m in zip(others, matches) if c in nan_columns}
 
 
-def _listing(names, limit: int = 20) -> str:
+def column_listing(names, limit: int = 20) -> str:
+    """``names`` as an error message lists them: the first ``limit``, each cut to 40 characters, and how many
+    there are beyond; ``"none"`` where there are none."""
     names = [str(n) if len(str(n)) <= 40 else str(n)[:37] + "..." for n in names]
     text = ", ".join(names[:limit])
     return text + (f" ... ({len(names)} columns)" if len(names) > limit else "") if names else "none"
@@ -241,7 +243,7 @@ def _listing(names, limit: int = 20) -> str:
 def _run_column(data: Mapping[str, np.ndarray], run_column: str | None, source: str) -> str | None:
     if run_column is not None:
         if run_column not in data:
-            raise ReadError(f"run column {run_column!r} not found (columns: {_listing(data)})", source)
+            raise ReadError(f"run column {run_column!r} not found (columns: {column_listing(data)})", source)
         return run_column
     for col in data:
         if normalise(col) in RUN_COLUMNS and data[col].dtype == object:
@@ -316,7 +318,7 @@ class _Plan:
         self.force_axis = axis
         for canon, col in overrides.items():
             if col not in names:
-                raise ReadError(f"column {col!r} (given for {canon}) not found (columns: {_listing(names)})",
+                raise ReadError(f"column {col!r} (given for {canon}) not found (columns: {column_listing(names)})",
                                 source)
         self.epoch = overrides.pop("epoch", None) or next((n for n in names if axis_kind(n) == "epoch"), None)
         self.step = overrides.pop("step", None) or next((n for n in names if axis_kind(n) == "step"), None)
@@ -365,10 +367,10 @@ class _Plan:
             if score is not None:
                 self.loss_names = [score[0]]
         if not self.loss_names and not has_metric:
-            err = NoLossError(f"no loss or accuracy column (found: {_listing(names)}); name one with "
+            err = NoLossError(f"no loss or accuracy column (found: {column_listing(names)}); name one with "
                               "columns={'train_loss': COLUMN} or --metric", source)
             # The command line has no columns= (the CLI prints this instead).
-            err.cli_message = (f"{source}: no loss or accuracy column (found: {_listing(names)}); "
+            err.cli_message = (f"{source}: no loss or accuracy column (found: {column_listing(names)}); "
                                "name the one to diagnose with --metric COLUMN")
             raise err
 

@@ -38,7 +38,7 @@ from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, ca
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import natural_key, warn
-from .lightning import _epoch_at_end
+from .lightning import epoch_stamped_at_end
 from .tfevents import EventLog, Points
 
 # Sub-directory names that hold one split of a run (Keras writes train/ and validation/).
@@ -243,10 +243,10 @@ def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
     own = _epoch_indexed(named, e_steps, e_values)
     # W&B's wandb.log({"val/loss": v, "epoch": e}) once the epoch's batch rows, each its own step, are logged:
     # a batch belongs to the epoch logged next (the latest one before it is the epoch before), as in its
-    # history CSV (lightning._epoch_at_end). Lightning and MLflow loggers log the epoch on every batch row.
+    # history CSV (lightning.epoch_stamped_at_end). Lightning and MLflow loggers log the epoch on every batch row.
     others = [s[np.isfinite(s)] for c, (s, _) in named.items() if c not in own]
     batch_steps = np.setdiff1d(np.concatenate(others), e_steps) if others else np.empty(0)
-    at_end = _epoch_at_end(e_steps, e_values, batch_steps)
+    at_end = epoch_stamped_at_end(e_steps, e_values, batch_steps)
     mapped = {}
     for col, (steps, values) in named.items():
         if col in own:
