@@ -840,7 +840,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     if planned is not None:
         fc.horizon_from = planned[1]
     if higher:
-        fc = _FlippedForecast.wrap(fc, top)
+        fc = FlippedForecast.wrap(fc, top)
     fc.axis = run.axis_name
     fc._run = run
     return fc
@@ -932,14 +932,14 @@ def score_top(y: np.ndarray, metric: str | None = None) -> float:
     return 1.0 if np.all(y <= 1) else 100.0 if np.all((y >= 0) & (y <= 100)) else 0.0
 
 
-class _FlippedForecast(Forecast):
+class FlippedForecast(Forecast):
     """A forecast of ``top - score`` reported on the score's scale (``gain`` and ``p_improve``
     refer to ``top - score`` falling, the score rising)."""
 
     top = 1.0
 
     @classmethod
-    def wrap(cls, fc: Forecast, top: float = 1.0) -> "_FlippedForecast":
+    def wrap(cls, fc: Forecast, top: float = 1.0) -> "FlippedForecast":
         lo, hi = fc.interval
         out = cls(**{k: getattr(fc, k) for k in fc.__dataclass_fields__})
         out.top = top

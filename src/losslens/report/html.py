@@ -159,8 +159,8 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
                           for s in p["series"]]}
               for p in data["panels"]]
-    ylabel = plot._ylabel(data)
-    return {"axis": data["axis"], "ylabel": ylabel, "x": [plot._sig(v) for v in x], "cols": cols,
+    ylabel = plot.y_label(data)
+    return {"axis": data["axis"], "ylabel": ylabel, "x": [plot.round_sig(v) for v in x], "cols": cols,
             "logy": data["logy"],
             "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
             "nonfinite": data.get("nonfinite") or [], "forecast": forecast, "panels": panels,
@@ -209,7 +209,7 @@ def card_html(d, data: dict | None = None) -> str:
                           f"{_fmt(vm['y'])} at {_at(vm['x'])}"))
         g = getattr(getattr(d, "facts", None), "generalization", None)
         higher = bool(getattr(getattr(d, "facts", None), "higher_is_better", False))
-        if plot._role(str(d.metric)) == "train" and d.best is not None:
+        if plot.series_role(str(d.metric)) == "train" and d.best is not None:
             # Read on its training loss (no validation often enough): the smoothed best of that curve, named, not
             # validation's, or the card quotes a curve the verdict was not read on under the verdict's name.
             facts.append((f"smoothed {'max' if higher else 'min'} ({esc(str(d.metric))})",
@@ -307,7 +307,7 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
             continue
         x, y = np.asarray(data["x"], dtype=float), np.array([np.nan if v is None else v for v in line["smooth"]])
         ok = np.isfinite(x) & np.isfinite(y)
-        keep = plot._decimate(int(ok.sum()), SWEEP_POINTS)
+        keep = plot.decimate(int(ok.sum()), SWEEP_POINTS)
         curves.append((sign * d.best[1], i, x[ok][keep], y[ok][keep]))
     if len(curves) < 2:
         return None
@@ -322,7 +322,7 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         # (the legend's label cut in the middle: DeepOBS' 130-character run ids made a legend twice the chart's height;
         # the hover line names the run in full)
         runs.append({"i": i + 1, "name": names[i], "label": plot.shorten(str(names[i]), 48),
-                     "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best, "y": plot._list(aligned, 4)})
+                     "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best, "y": plot.round_sig_list(aligned, 4)})
     allv = np.concatenate(values)
     # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the
     # axis stops at twice the highest start, and such a run leaves it at the top (hover still names it).
@@ -339,8 +339,8 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
                + (", on a log axis" if logy else "")
                + ("" if ymax is None else f"; cut at {ymax:.3g}, twice the highest start (a run that blew up "
                   "leaves at the top)") + "; hover names the nearest run")
-    return {"axis": str(diagnoses[best].axis), "metric": metric, "logy": logy, "ymax": plot._sig(ymax),
-            "x": plot._list(xs), "runs": runs, "caption": caption}
+    return {"axis": str(diagnoses[best].axis), "metric": metric, "logy": logy, "ymax": plot.round_sig(ymax),
+            "x": plot.round_sig_list(xs), "runs": runs, "caption": caption}
 
 
 def _sweep_section(payload: dict | None) -> tuple[str, str]:
@@ -538,9 +538,7 @@ def diagnosis_card_html(d) -> str:
 def _svg(d) -> str:
     """The matplotlib figure of ``d`` as an inline ``<svg>`` element."""
     data = plot.chart_data(d)
-    fig = plot._figure_class()(figsize=plot._figsize(data, True))
-    plot._draw_figure(fig, d, data, True)
-    return plot.inline_svg(fig)
+    return plot.inline_svg(plot.drawn_figure(d, data, True))
 
 
 def verification_html(v) -> str:

@@ -73,7 +73,7 @@ def _layer_panel(run, keep) -> dict | None:
         tone = LAYER_COLORS[round(i / max(1, len(names) - 1) * (LAYER_LINES - 1))]
         where = " (first)" if i == 0 else " (last)" if i == len(names) - 1 else ""
         series.append({"key": "grad_norm/" + names[i], "label": names[i] + where, "color": tone,
-                       "values": _list(np.asarray(layers[names[i]], dtype=float)[keep])})
+                       "values": round_sig_list(np.asarray(layers[names[i]], dtype=float)[keep])})
     # (The title names no count: a panel's label runs along its 1.1-inch height, and the legend says which.)
     return {"title": "layer grads", "logy": _log_panel(series, True), "series": series, "layers": len(names)}
 
@@ -99,7 +99,7 @@ def _batch_window(d, key: str, n: int) -> int | None:
     return getattr(pl, "window", None)
 
 
-def _sig(v, digits: int = 5):
+def round_sig(v, digits: int = 5):
     """JSON-safe number rounded to ``digits`` significant digits; NaN -> None; 3.0 -> 3.
 
     Five digits are more than a chart can show and keep a 1,000-run report small.
@@ -113,8 +113,9 @@ def _sig(v, digits: int = 5):
     return int(r) if r.is_integer() and abs(r) < 2**53 else r
 
 
-def _list(arr, digits: int = 5) -> list:
-    return [_sig(v, digits) for v in arr]
+def round_sig_list(arr, digits: int = 5) -> list:
+    """Each value of ``arr`` as :func:`round_sig` gives it."""
+    return [round_sig(v, digits) for v in arr]
 
 
 def _label(key: str) -> str:
@@ -142,7 +143,8 @@ def _loss_keys(d) -> list[str]:
     return keys
 
 
-def _role(key: str) -> str:
+def series_role(key: str) -> str:
+    """``"train"``, ``"val"`` or ``"extra"``: which curve a series is by its name (``eval_loss`` is ``"val"``)."""
     if key == "train_loss" or key.startswith("train"):
         return "train"
     if key == "val_loss" or key.startswith(("val", "eval", "valid", "test")):
@@ -165,17 +167,17 @@ def _valmin(d) -> dict | None:
     from ..facts import metric_direction
 
     run = d.run
-    key = d.metric if d.metric and _role(d.metric) == "val" and run.has(d.metric) else (
+    key = d.metric if d.metric and series_role(d.metric) == "val" and run.has(d.metric) else (
         "val_loss" if run.has("val_loss") else None)
     if key is None:
         return None
     x, y = run.finite(key)
     higher = _diagnosed_higher(d) if key == d.metric else metric_direction(key) is True
     i = int(np.argmax(y) if higher else np.argmin(y))
-    return {"key": key, "x": _sig(x[i]), "y": _sig(y[i]), "label": "val max" if higher else "val min"}
+    return {"key": key, "x": round_sig(x[i]), "y": round_sig(y[i]), "label": "val max" if higher else "val min"}
 
 
-def _ylabel(data: dict) -> str:
+def y_label(data: dict) -> str:
     """"loss" when every curve drawn is a loss, else the diagnosed metric's name."""
     return "loss" if all(s["key"].endswith("loss") for s in data["loss"]) else str(data["metric"])
 
@@ -189,7 +191,7 @@ def _gap(axis, smoothed: dict) -> dict | None:
     if not both.any():
         return None
     i = int(np.flatnonzero(both)[-1])
-    return {"x": _sig(axis[i]), "train": _sig(tr[i]), "val": _sig(va[i]), "value": _sig(va[i] - tr[i])}
+    return {"x": round_sig(axis[i]), "train": round_sig(tr[i]), "val": round_sig(va[i]), "value": round_sig(va[i] - tr[i])}
 
 
 def _forecast(d, last_x: float, drawn: list[str]) -> dict | None:
@@ -217,9 +219,9 @@ def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
             if ahead.size:
                 start = max(0, int(ahead[0]) - 1)
                 cols = [c[start:] for c in cols]
-            return {"x": _list(cols[0]), "lo": _list(cols[1]), "mid": _list(cols[2]), "hi": _list(cols[3]),
-                    "value": _sig(f.get("value")), "horizon": _sig(f.get("horizon")),
-                    "p_improve": _sig(f.get("p_improve"))}
+            return {"x": round_sig_list(cols[0]), "lo": round_sig_list(cols[1]), "mid": round_sig_list(cols[2]), "hi": round_sig_list(cols[3]),
+                    "value": round_sig(f.get("value")), "horizon": round_sig(f.get("horizon")),
+                    "p_improve": round_sig(f.get("p_improve"))}
     value, horizon = finite_or_none(f.get("value")), finite_or_none(f.get("horizon"))
     if value is None or horizon is None:
         return None
@@ -228,11 +230,11 @@ def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
     # ``horizon`` is where the forecast lands on the log's axis; a horizon shorter than
     # the run reads as "this many more epochs".
     hx = horizon if horizon > last_x else last_x + horizon
-    return {"x": [_sig(hx)], "lo": [_sig(lo)], "mid": [_sig(value)], "hi": [_sig(hi)],
-            "value": _sig(value), "horizon": _sig(horizon), "p_improve": _sig(f.get("p_improve"))}
+    return {"x": [round_sig(hx)], "lo": [round_sig(lo)], "mid": [round_sig(value)], "hi": [round_sig(hi)],
+            "value": round_sig(value), "horizon": round_sig(horizon), "p_improve": round_sig(f.get("p_improve"))}
 
 
-def _decimate(n: int, max_points: int) -> np.ndarray:
+def decimate(n: int, max_points: int) -> np.ndarray:
     """Indices keeping at most ``max_points`` evenly spaced points (first and last kept)."""
     if n <= max_points:
         return np.arange(n)
@@ -244,7 +246,7 @@ def _kept(run, keys, max_points: int) -> np.ndarray:
     sparsely. Thinned evenly alone, a validation loss logged every 100 steps beside a loss logged every
     step (5,000 steps to 2,000 points) lost 47 of its 50 points, and its minimum sat off its line."""
     n = len(run.axis)
-    keep = _decimate(n, max_points)
+    keep = decimate(n, max_points)
     if keep.shape[0] == n:
         return keep
     sparse = [idx for idx in (np.flatnonzero(np.isfinite(run.series[k])) for k in keys if run.has(k))
@@ -280,8 +282,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             from ..facts.smoothing import level_smooth
             sm[ok] = level_smooth(raw[ok], window)
         smoothed[key] = sm
-        loss.append({"key": key, "label": _series_label(run, key), "role": _role(key),
-                     "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)})
+        loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key),
+                     "raw": round_sig_list(raw[keep]), "smooth": round_sig_list(sm[keep], 4)})
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
     # (a score, bounded above, reads best on its own linear scale).
@@ -290,8 +292,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     plateau = None
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
-        plateau = {"x": _sig(d.plateau.epoch), "lo": _sig(finite_or_none(lo)), "hi": _sig(finite_or_none(hi)),
-                   "level": _sig(finite_or_none(d.plateau.level))}
+        plateau = {"x": round_sig(d.plateau.epoch), "lo": round_sig(finite_or_none(lo)), "hi": round_sig(finite_or_none(hi)),
+                   "level": round_sig(finite_or_none(d.plateau.level))}
     rising = bool(d.metric) and _diagnosed_higher(d)
     phases = []
     for p in d.phases or []:
@@ -321,7 +323,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         for key, label, color in members:
             if run.has(key) and key not in drawn:
                 series.append({"key": key, "label": label, "color": color,
-                               "values": _list(np.asarray(run.series[key], dtype=float)[keep])})
+                               "values": round_sig_list(np.asarray(run.series[key], dtype=float)[keep])})
         if series:
             panels.append({"title": title, "logy": _log_panel(series, log_ok), "series": series})
     layers = _layer_panel(run, keep)
@@ -329,7 +331,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         panels.append(layers)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
-        "x": _list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
+        "x": round_sig_list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
@@ -360,7 +362,7 @@ def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
         i, kind = onset
         at.setdefault((float(axis[i]), kind), []).append(_series_label(run, key))
     name = str(run.axis_name)
-    return [{"x": _sig(x), "label": f"{' and '.join(what)} {kind} from {name} {x:g}"}
+    return [{"x": round_sig(x), "label": f"{' and '.join(what)} {kind} from {name} {x:g}"}
             for (x, kind), what in sorted(at.items())]
 
 
@@ -459,7 +461,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if data["logy"]:
         ax.set_yscale("log")
         _plain_log_ticks(ax)
-    ax.set_ylabel(_ylabel(data))
+    ax.set_ylabel(y_label(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -524,12 +526,11 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
     Uses a bare :class:`matplotlib.figure.Figure` (the Agg canvas), so it neither needs a
     display nor touches pyplot's global state.
     """
-    Figure = _figure_class()
+    _figure_class()  # matplotlib is there, or the error names the extra, before the path is checked
 
     path, suffix = _figure_path(path)
     data = _data_or_fail(d)
-    fig = Figure(figsize=_figsize(data, panels))
-    _draw_figure(fig, d, data, panels)
+    fig = drawn_figure(d, data, panels)
     fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
     return path
 
@@ -562,6 +563,15 @@ def _data_or_fail(d) -> dict:
 
 #: Width of the legends' column right of the axes (inches).
 LEGEND_WIDTH = 2.3
+
+
+def drawn_figure(d, data: dict, panels: bool):
+    """The chart of ``d`` (``data``: its :func:`chart_data`) on a bare matplotlib ``Figure`` (no pyplot state), with
+    the gradient-norm panels below the loss where ``panels``: what :func:`save_plot` writes and the HTML report
+    inlines."""
+    fig = _figure_class()(figsize=_figsize(data, panels))
+    _draw_figure(fig, d, data, panels)
+    return fig
 
 
 def _figsize(data: dict, panels: bool) -> tuple[float, float]:
@@ -804,29 +814,29 @@ def forecast_chart_data(run, fc) -> dict:
     """What :func:`forecast_figure` draws, in :func:`chart_data`'s keys (so :func:`draw_loss` draws it): the
     forecast series as logged and smoothed, the forecast band from the last point to the horizon, and the
     plateau epoch X on the fitted curve. No phases, minimum or gap: the chart answers "will more epochs help?"."""
-    from ..forecasting import _FlippedForecast
+    from ..forecasting import FlippedForecast
     from ..result import at_text
 
     key = fc.metric
     axis = np.asarray(run.axis, dtype=float)
-    keep = _decimate(axis.shape[0], 2000)
+    keep = decimate(axis.shape[0], 2000)
     raw = np.asarray(run.series[key], dtype=float)
     ok = np.isfinite(raw)
     sm = np.full(raw.shape, np.nan)
     sm[ok] = smooth(raw[ok])
     last_x = float(axis[ok][-1]) if ok.any() else float(axis[-1])
-    higher = isinstance(fc, _FlippedForecast)  # a score: read on its own linear scale, as chart_data does
+    higher = isinstance(fc, FlippedForecast)  # a score: read on its own linear scale, as chart_data does
     finite = raw[ok]
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
     return {
         "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
-        "x": _list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
+        "x": round_sig_list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
                                               and not higher),
         "loss": [{"key": key, "label": _series_label(run, key), "role": "train" if key.startswith("train") else "val",
-                  "raw": _list(raw[keep]), "smooth": _list(sm[keep], 4)}],
+                  "raw": round_sig_list(raw[keep]), "smooth": round_sig_list(sm[keep], 4)}],
         "plateau": None if pl is None else {
-            "x": _sig(pl), "lo": None, "hi": None, "level": None,
+            "x": round_sig(pl), "lo": None, "hi": None, "level": None,
             "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},
         "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
