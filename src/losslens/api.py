@@ -17,19 +17,22 @@ def to_runs(source: Any, **options) -> list[Run]:
     if isinstance(source, Run):
         return [source]
     if isinstance(source, Mapping) and _flat_table(source):
-        return _from_frame(source, **options)
+        from .readers.table import from_frame
+        return from_frame(source, **options)
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
-        return _from_frame(source, **options)
+        from .readers.table import from_frame
+        return from_frame(source, **options)
     if hasattr(source, "to_frame") and isinstance(getattr(source, "name", None), str):  # a named pandas Series
-        return _from_frame(source.to_frame(), **options)
+        from .readers.table import from_frame
+        return from_frame(source.to_frame(), **options)
     rows = _records(source)
     if rows is not None:
         from .readers import records, table
         name = type(source).__name__ if not isinstance(source, (list, tuple)) else "run"
         return table.to_runs(records.to_columns(rows, source=name), name=name, source=name, fmt="records",
-                             **_table_options(options))
+                             **table.given_options(options))
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
@@ -64,11 +67,6 @@ def _numbers(source) -> bool:
         return False
 
 
-def _table_options(options: dict) -> dict:
-    """The options :func:`losslens.readers.table.to_runs` takes, of those given (None: not given)."""
-    return {k: options[k] for k in ("columns", "run_column", "run_id", "metric") if options.get(k) is not None}
-
-
 def _flat_table(source: Mapping) -> bool:
     """A dict of equally long lists of numbers, the columns of a table (``{"epoch": [...], "train_score": [...],
     "validation_score": [...]}``): read as that table in a CSV is. Lists of unequal length (validation every k
@@ -84,41 +82,6 @@ def _flat_table(source: Mapping) -> bool:
             return False
         lengths.add(len(v))
     return len(lengths) == 1 and lengths != {0}
-
-
-def _from_frame(frame, *, name: str = "run", source: str | None = None, **options) -> list[Run]:
-    """A DataFrame (or a dict of equally long columns) read as the same table in a CSV is
-    (:func:`losslens.readers.table.to_runs`): scikit-learn's negated scores, per-task losses, perplexities, a
-    run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
-    rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
-    reads through here too."""
-    import numpy as np
-
-    from .readers import table
-    if isinstance(frame, Mapping):
-        fmt, names, source = "dict", list(frame), source or "dict"
-        column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
-    else:
-        fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
-        column = lambda c: frame[c].to_numpy()  # noqa: E731
-    # What a gap means (docs/reading.md): pandas reads a blank cell as NaN, so a DataFrame's NaN is a CSV's blank
-    # (read from the losses beside it; NaN throughout is a History's diverged run); in a dict None is "not
-    # logged", a float NaN one a loop logged.
-    cols, stated, logged_nan = {}, set(), 0
-    for c in names:
-        v = column(c)
-        try:
-            cols[str(c)] = x = v.astype(float)
-        except (TypeError, ValueError):
-            cols[str(c)] = np.array(["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v],
-                                    dtype=object)
-            continue
-        logged = np.isinf(x) | (np.isnan(x) & np.not_equal(v, None)) if fmt == "dict" else np.isnan(x)
-        logged_nan += int(logged.sum())
-        if np.isinf(x).any() or (fmt == "dict" and logged.any()):
-            stated.add(str(c))
-    return table.to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
-                         **_table_options(options))
 
 
 def _records(source) -> list | None:

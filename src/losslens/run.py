@@ -182,9 +182,9 @@ class Run:
         UsageError
             The frame holds several runs and ``run_id`` picks none (``losslens.diagnose_all(frame)`` reads each).
         """
-        from .api import _from_frame  # (api builds on this module)
+        from .readers.table import from_frame  # (the readers build on this module)
 
-        runs = _from_frame(frame, name=name, source=source, columns=columns, run_id=run_id)
+        runs = from_frame(frame, name=name, source=source, columns=columns, run_id=run_id)
         if len(runs) != 1:
             raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                              runs[0].source)

@@ -191,6 +191,43 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     return runs
 
 
+def from_frame(frame, *, name: str = "run", source: str | None = None, **options) -> list[Run]:
+    """A DataFrame (or a dict of equally long columns) read as the same table in a CSV is
+    (:func:`to_runs`): scikit-learn's negated scores, per-task losses, perplexities, a
+    run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
+    rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
+    reads through here too."""
+    if isinstance(frame, Mapping):
+        fmt, names, source = "dict", list(frame), source or "dict"
+        column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
+    else:
+        fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
+        column = lambda c: frame[c].to_numpy()  # noqa: E731
+    # What a gap means (docs/reading.md): pandas reads a blank cell as NaN, so a DataFrame's NaN is a CSV's blank
+    # (read from the losses beside it; NaN throughout is a History's diverged run); in a dict None is "not
+    # logged", a float NaN one a loop logged.
+    cols, stated, logged_nan = {}, set(), 0
+    for c in names:
+        v = column(c)
+        try:
+            cols[str(c)] = x = v.astype(float)
+        except (TypeError, ValueError):
+            cols[str(c)] = np.array(["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v],
+                                    dtype=object)
+            continue
+        logged = np.isinf(x) | (np.isnan(x) & np.not_equal(v, None)) if fmt == "dict" else np.isnan(x)
+        logged_nan += int(logged.sum())
+        if np.isinf(x).any() or (fmt == "dict" and logged.any()):
+            stated.add(str(c))
+    return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
+                   **given_options(options))
+
+
+def given_options(options: dict) -> dict:
+    """The options :func:`to_runs` takes, of those given (``losslens.diagnose``'s keywords: None is not given)."""
+    return {k: options[k] for k in ("columns", "run_column", "run_id", "metric") if options.get(k) is not None}
+
+
 _WIDE = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
 
 
