@@ -8,7 +8,7 @@ claim and, in :mod:`losslens.lab.experiments`, the expected verdict to compare w
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -276,7 +276,3 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
                               notes=[line.strip() for line in extra[1:] if line.strip()],
                               notes_title=extra[0].lstrip("# ") if extra else ""))
     return paths
-
-
-def all_diagnoses(arms: Iterable[ArmResult]) -> list:
-    return [d for a in arms for d in a.diagnoses]
