@@ -19,10 +19,13 @@ import json
 import struct
 from pathlib import Path
 
+import numpy as np
+
+from ..columns import axis_kind
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import warn
-from .tensorboard import scalars_to_run
+from .tensorboard import column_name, scalars_to_run
 
 _HEADER = b":W&B"
 _BLOCK = 32768
@@ -106,8 +109,8 @@ def _resumed_together(parts: list[dict]) -> list[list[dict]]:
     """The run files grouped by run id, each group in the order its parts started.
 
     ``wandb.init(id=..., resume="allow")`` offline writes each resumed part to a folder of its own under one
-    run id, its ``_step`` from 0 again; synced, W&B appends it to the run. Their order is the time of their
-    first logged row (``_timestamp``), else their folders' (named by the second the part started)."""
+    run id, W&B's ``_step`` from 0 again (``step=`` as logged); :func:`_join_part` joins them. Their order is the
+    time of their first logged row (``_timestamp``), else their folders' (named by the second the part started)."""
     groups: dict[str, list[dict]] = {}
     for part in parts:
         groups.setdefault(part["meta"]["run_id"], []).append(part)
@@ -119,16 +122,9 @@ def _resumed_together(parts: list[dict]) -> list[list[dict]]:
 def _to_run(parts: list[dict]) -> Run | None:
     first = parts[0]
     scalars = {k: (list(st), list(v)) for k, (st, v) in first["scalars"].items()}
-    end = max((max(st) for st, _ in scalars.values() if st), default=-1)
-    for part in parts[1:]:
-        # A resumed part counts its steps from 0 again: they go on after the part before.
-        begin = min((min(st) for st, _ in part["scalars"].values() if st), default=0)
-        shift = end + 1 - begin if begin <= end else 0
-        for key, (steps, values) in part["scalars"].items():
-            have = scalars.setdefault(key, ([], []))
-            have[0].extend(st + shift for st in steps)
-            have[1].extend(values)
-        end = max((max(st) for st, _ in scalars.values() if st), default=end)
+    said = []
+    for i, part in enumerate(parts[1:], start=2):
+        said.extend(_join_part(scalars, part["scalars"], i))
     # _timestamp, _runtime and other underscore keys are W&B's bookkeeping, not metrics.
     rows = {k: v for k, v in scalars.items() if not k.startswith("_")}
     if not rows:
@@ -138,7 +134,7 @@ def _to_run(parts: list[dict]) -> Run | None:
     if len(parts) > 1:
         meta["resumed_parts"] = [str(p["path"]) for p in parts]
         note = (f"{len(parts)} offline parts of W&B run {meta['run_id']} (resumed with its id) read as one, in the "
-                "order they started, each part's steps after the one before")
+                "order they started; " + "; ".join(said))
         meta.setdefault("notes", []).append(note)
     try:
         run = scalars_to_run(rows, name=first["name"], source=str(first["path"]), meta=meta)
@@ -147,6 +143,100 @@ def _to_run(parts: list[dict]) -> Run | None:
     if note:  # on stderr too, as every reader's note (kept on the run once: keep_notes sees it there)
         warn(first["path"], note)
     return run
+
+
+def _join_part(scalars: dict, part: dict, number: int) -> list[str]:
+    """Append a resumed part's ``{key: (steps, values)}`` to ``scalars`` in place; what was done, in words.
+
+    A job resumed from a checkpoint older than its crash logs some steps (epochs) a second time. The later
+    part's record wins, as TensorBoard drops a restart's orphans: it is the training the model went on from.
+    (Online, W&B ignores a logged step below the run's last one, so its chart keeps the crashed part's
+    values there; a rewind, ``wandb.init(resume_from=...)``, truncates the history and keeps the later.)"""
+    end = max((max(st) for st, _ in scalars.values() if st), default=-1)
+    begin = min((min(st) for st, _ in part.values() if st), default=0)
+    said = []
+    if begin == 0 and end >= 0:
+        # W&B's own step counter started again at 0: offline, a resumed part cannot know the run's last step.
+        # Online W&B goes on from it, so the part's steps go on after the part before.
+        shift = end + 1
+        said.append(f"part {number} counts _step from 0 again (W&B's counter, offline): its steps read "
+                    f"from {_num(end + 1)} on, after the part before, as W&B online counts them"
+                    + ("" if _epoch_key(part) else " (no epoch or step of its own logged to tell whether it "
+                                                  "trained some again)"))
+    else:
+        shift = 0
+        if begin <= end:
+            # step= logged again from an earlier checkpoint's step: those steps are the resumed part's.
+            gone = _cut(scalars, lambda steps: np.asarray(steps) >= begin)
+            said.append(f"part {number} logs step {_num(begin)} again (resumed from an earlier checkpoint): "
+                        f"the earlier part's {gone} record{'s' if gone != 1 else ''} from step {_num(begin)} to "
+                        f"{_num(end)} left out, the later ones read")
+    again = _first_epoch(part)
+    if again is not None:
+        cut = _epoch_cut(scalars, again)
+        if cut is not None:
+            last = _last_epoch(scalars)
+            _cut(scalars, lambda steps: np.asarray(steps) > cut)
+            said.append(f"part {number} logs epoch {_num(again)} again: the earlier part's rows of epoch"
+                        + (f"s {_num(again)}-{_num(last)}" if last > again else f" {_num(again)}")
+                        + " left out, the later ones read")
+    for key, (steps, values) in part.items():
+        have = scalars.setdefault(key, ([], []))
+        have[0].extend(st + shift for st in steps)
+        have[1].extend(values)
+    return said
+
+
+def _epoch_key(scalars: dict) -> str | None:
+    return next((k for k in scalars if axis_kind(column_name(k)) == "epoch"), None)
+
+
+def _first_epoch(part: dict) -> float | None:
+    key = _epoch_key(part)
+    if key is None:
+        return None
+    vals = np.asarray(part[key][1], dtype=float)
+    vals = vals[np.isfinite(vals)]
+    return float(vals.min()) if vals.size else None
+
+
+def _last_epoch(scalars: dict) -> float:
+    key = _epoch_key(scalars)
+    vals = np.asarray(scalars[key][1], dtype=float) if key else np.empty(0)
+    vals = vals[np.isfinite(vals)]
+    return float(vals.max()) if vals.size else float("nan")
+
+
+def _epoch_cut(scalars: dict, again: float) -> float | None:
+    """The last step of the rows before epoch ``again`` where the earlier parts logged that epoch or a later one,
+    else None. A batch row belongs to the epoch logged with it or next (W&B's ``epoch`` logged at the epoch's
+    end, Lightning's on every row): the rows kept end where the last epoch before ``again`` was logged."""
+    key = _epoch_key(scalars)
+    if key is None:
+        return None
+    steps, vals = (np.asarray(a, dtype=float) for a in scalars[key])
+    ok = np.isfinite(vals)
+    steps, vals = steps[ok], vals[ok]
+    if not (vals >= again).any():
+        return None
+    before = steps[vals < again]
+    return float(before.max()) if before.size else -1.0
+
+
+def _cut(scalars: dict, drop) -> int:
+    """Remove, in place, every key's records at the steps ``drop(steps)`` marks; the most any one key lost."""
+    most = 0
+    for key, (steps, values) in list(scalars.items()):
+        gone = drop(steps) if steps else np.zeros(0, dtype=bool)
+        if gone.any():
+            scalars[key] = ([s for s, g in zip(steps, gone) if not g], [v for v, g in zip(values, gone) if not g])
+            if not key.startswith("_"):
+                most = max(most, int(gone.sum()))
+    return most
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
 
 
 def _add_history(history, scalars):

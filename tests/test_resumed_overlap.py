@@ -1,0 +1,85 @@
+"""A job that crashed after its last checkpoint and was resumed from it: the logger holds the epochs (steps) between
+the checkpoint and the crash twice, the crashed part's and the resumed part's. The later record is the training
+the model went on from (TensorBoard drops a restart's orphans the same way): it is read, the earlier left out, said
+in one note; never both points at one epoch, never the resumed part shifted to after the crash.
+
+Every log here was written by the library itself (tests/fixtures/ecosystem/<case>/make.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture
+def unchanged():
+    """``unchanged(folder)`` records its files' hashes; the test's end checks them again."""
+    seen: dict[str, str] = {}
+    roots: list[Path] = []
+
+    def record(folder):
+        roots.append(Path(folder))
+        seen.update(_hashes(Path(folder)))
+    yield record
+    assert {k: v for r in roots for k, v in _hashes(r).items()} == seen, "an input file was modified"
+
+
+# ---- W&B offline, wandb.init(id=..., resume="allow") -------------------------------------------------
+def _wandb_logged():
+    logged = json.loads((ECO / "wandb_resumed_checkpoint" / "logged.json").read_text())
+    first, then = logged["part1"], logged["part2"]
+    assert first["epoch"] == list(range(12)) and then["epoch"] == list(range(8, 20))
+    # The resumed training: epochs 0-7 of the crashed part, then the resumed part's 8-19.
+    return {k: first[k][:8] + then[k] for k in ("train_loss", "val_loss", "val_acc")}, first
+
+
+@pytest.mark.parametrize("mode", ["step", "epoch"])
+def test_wandb_part_resumed_from_an_earlier_checkpoint_replaces_the_crashed_steps(unchanged, mode):
+    # wandb 0.31 offline, a job crashed after epoch 11 and resumed from its checkpoint of epoch 7, each part a folder
+    # of its own under one id. step/: wandb.log(row, step=epoch), the resumed part logs steps 8-11 again; epoch/:
+    # wandb.log({**row, "epoch": epoch}) with W&B's own counter, from 0 again in the resumed part. Before: the
+    # resumed part was shifted after the crash, 24 steps with epochs 8-11 twice (step/), or each of epochs 8-11
+    # the mean of the crashed and the resumed values (epoch/).
+    pytest.importorskip("wandb")
+    folder = ECO / "wandb_resumed_checkpoint" / mode / "wandb"
+    unchanged(folder)
+    want, crashed = _wandb_logged()
+    [run] = read(f"wandb:{folder}")
+    assert run.name == "crashed01" and list(run.axis) == list(range(20))
+    assert run.axis_name == ("step" if mode == "step" else "epoch")
+    for key in ("train_loss", "val_loss", "val_acc"):
+        np.testing.assert_allclose(run.series[key], want[key], rtol=1e-6, err_msg=key)
+    assert not np.isclose(run.series["val_loss"][8:12], crashed["val_loss"][8:12], rtol=1e-6).any()
+    [note] = [n for n in run.meta["notes"] if "offline parts" in n]
+    said = "step 8 again" if mode == "step" else "epoch 8 again: the earlier part's rows of epochs 8-11 left out"
+    assert said in note and "the later ones read" in note
+
+
+def test_wandb_part_counted_from_zero_again_goes_on_after_and_says_so(unchanged, tmp_path):
+    # counter/: wandb.log(row) without step or epoch. Offline, the resumed part's _step starts at 0 again; online
+    # W&B goes on from the run's last step. Nothing in the log tells that epochs 8-11 were trained twice: read as
+    # W&B counts, steps 12-23 for the resumed part, said so (before: "each part's steps after the one before").
+    pytest.importorskip("wandb")
+    folder = ECO / "wandb_resumed_checkpoint" / "counter" / "wandb"
+    unchanged(folder)
+    _, crashed = _wandb_logged()
+    logged = json.loads((ECO / "wandb_resumed_checkpoint" / "logged.json").read_text())
+    [run] = read(f"wandb:{folder}")
+    assert run.axis_name == "step" and list(run.axis) == list(range(24))
+    np.testing.assert_allclose(run.series["val_loss"], crashed["val_loss"] + logged["part2"]["val_loss"], rtol=1e-6)
+    [note] = [n for n in run.meta["notes"] if "offline parts" in n]
+    assert "part 2 counts _step from 0 again" in note and "from 12 on" in note
