@@ -83,3 +83,31 @@ def test_wandb_part_counted_from_zero_again_goes_on_after_and_says_so(unchanged,
     np.testing.assert_allclose(run.series["val_loss"], crashed["val_loss"] + logged["part2"]["val_loss"], rtol=1e-6)
     [note] = [n for n in run.meta["notes"] if "offline parts" in n]
     assert "part 2 counts _step from 0 again" in note and "from 12 on" in note
+
+
+# ---- Lightning, fit(ckpt_path=...) by a new Trainer: a new version folder -------------------------------------
+def _val_by_epoch(metrics_csv: Path) -> dict[int, float]:
+    import csv
+    with open(metrics_csv, newline="") as f:
+        return {int(r["epoch"]): float(r["val_loss"]) for r in csv.DictReader(f) if r["val_loss"]}
+
+
+def test_lightning_version_resumed_from_an_earlier_checkpoint_joins_its_run(unchanged):
+    # Lightning 2.6: 12 epochs (a crash after epoch 11) with a checkpoint kept after each, then a new Trainer resumes
+    # epoch=7's: CSVLogger and TensorBoardLogger each open version_1, epochs 8-19. Before: version_1 did not follow
+    # version_0's last epoch, so the two were read as two runs, version_1 "starting late at epoch 8".
+    folder = ECO / "lightning_resume_crashed" / "logs"
+    unchanged(folder)
+    first = _val_by_epoch(folder / "csv" / "version_0" / "metrics.csv")
+    then = _val_by_epoch(folder / "csv" / "version_1" / "metrics.csv")
+    assert sorted(first) == list(range(12)) and sorted(then) == list(range(8, 20))
+    [run] = read(folder)
+    assert run.name == "version_0+version_1" and list(run.axis) == list(range(20))
+    want = [first[e] for e in range(8)] + [then[e] for e in range(8, 20)]
+    np.testing.assert_allclose(run.series["val_loss"], want, rtol=1e-6)
+    assert "starts_at_epoch" not in run.meta
+    [note] = [n for n in run.meta["notes"] if "resumes at epoch 8" in n]
+    assert "epochs 8-11 read, version_0's left out" in note
+    # The CSV logger's folder alone joins the same way.
+    [alone] = read(folder / "csv")
+    np.testing.assert_allclose(alone.series["val_loss"], want, rtol=1e-6)

@@ -114,6 +114,9 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         raise ReadError(f"no training runs found in this directory ({looked} files read"
                         f"{': ' + detail if detail else ''})", source)
     runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
+    for run in runs:  # said once for the run kept, not for its copy in the other logger's folder
+        for *_, note in run.meta.get("trained_again", []):
+            _source.warn(run.source or run.name, note)
     if problems:  # say what was passed over, so a mistyped log does not vanish silently
         _source.warn(source, "passed over %d file(s): %s", len(problems), detail)
     return select_run(runs, run_id, source)
@@ -142,7 +145,8 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
     checkpoint stopped: ``version_0`` holds epochs 0-11, ``version_1`` epochs 12-39. Read apart,
     the tail is judged without its start. A fresh fit starts at epoch 0, so a version whose first
     epoch is the next one after a sibling version's last, with the same series, is that run's
-    continuation. The joined run is named ``version_0+version_1``.
+    continuation; so is one that starts after its first epoch but not after its last (resumed from an older
+    checkpoint), whose records then replace the sibling's from there. The joined run is named ``version_0+version_1``.
     """
     out: list[Run] = []
     for run in runs:
@@ -151,20 +155,35 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
             out.append(run)
             continue
         prev = out[at]
-        out[at] = Run(np.concatenate([prev.axis, run.axis]),
-                      {k: np.concatenate([prev.series[k], run.series[k]]) for k in run.series},
+        # Resumed from a checkpoint older than the crash: the epochs from the resume on were trained again, and
+        # the later version's records are the run the model went on from (TensorBoard drops a restart's orphans
+        # the same way).
+        keep = np.asarray(prev.axis) < run.axis[0]
+        meta = {**prev.meta, "resumed_in": [*prev.meta.get("resumed_in", []), run.source]}
+        if not keep.all():
+            again = np.asarray(prev.axis)[~keep]
+            note = (f"{_folder(run).name} resumes at epoch {run.axis[0]:g}, before {_folder(prev).name}'s last "
+                    f"({again[-1]:g}): its records of epoch{'s' if again.size > 1 else ''} "
+                    + (f"{again[0]:g}-{again[-1]:g}" if again.size > 1 else f"{again[0]:g}")
+                    + f" read, {_folder(prev).name}'s left out (resumed from an earlier checkpoint)")
+            meta["notes"] = [*prev.meta.get("notes", []), note]
+            # (epochs, note) of each such join: warned once the copies in the other logger's folder are dropped
+            meta["trained_again"] = [*prev.meta.get("trained_again", []), [float(again[0]), float(again[-1]), note]]
+        out[at] = Run(np.concatenate([prev.axis[keep], run.axis]),
+                      {k: np.concatenate([prev.series[k][keep], run.series[k]]) for k in run.series},
                       axis_name=run.axis_name, name=f"{prev.name}+{_folder(run).name}", source=prev.source,
-                      meta={**prev.meta, "resumed_in": [*prev.meta.get("resumed_in", []), run.source]})
+                      meta=meta)
     return out
 
 
 def _continues(prev: Run, run: Run) -> bool:
-    """``run`` is ``prev`` resumed: a later ``version_N`` beside it whose first epoch follows its last."""
+    """``run`` is ``prev`` resumed: a later ``version_N`` beside it whose first epoch follows its last, or falls
+    after its first (resumed from a checkpoint older than where ``prev`` stopped: a crash after it)."""
     a, b = _VERSION.match(_folder(prev).name), _VERSION.match(_folder(run).name)
     return bool(a and b and _folder(prev).parent == _folder(run).parent and int(a.group(1)) < int(b.group(1))
                 and prev.axis_name == run.axis_name == "epoch" and prev.meta.get("format") == run.meta.get("format")
                 and set(prev.series) == set(run.series) and len(prev) and len(run)
-                and run.axis[0] > 0 and run.axis[0] == prev.axis[-1] + 1)
+                and prev.axis[0] < run.axis[0] <= prev.axis[-1] + 1)
 
 
 def _drop_copies(runs: list[Run]) -> list[Run]:
