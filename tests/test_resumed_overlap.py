@@ -111,3 +111,23 @@ def test_lightning_version_resumed_from_an_earlier_checkpoint_joins_its_run(unch
     # The CSV logger's folder alone joins the same way.
     [alone] = read(folder / "csv")
     np.testing.assert_allclose(alone.series["val_loss"], want, rtol=1e-6)
+
+
+# ---- Keras CSVLogger(append=True), fit(initial_epoch=k) on the reloaded checkpoint ------------------------------
+def test_keras_csv_resumed_from_an_early_checkpoint_is_one_run(unchanged):
+    # Keras 3: 20 epochs (a crash after epoch 19), then the checkpoint of epoch 2 reloaded and fit(initial_epoch=3)
+    # to 24 with CSVLogger(append=True): epochs 0-19, then 3-23. Before: the resumed part's first loss sat nearer the
+    # run's start than its end, so it was read as a second run, "starting late at epoch 3" (a checkpoint near the
+    # crash was already read as one run).
+    import csv
+    folder = ECO / "keras_resume_early"
+    unchanged(folder)
+    with open(folder / "training.log", newline="") as f:
+        rows = [(int(r["epoch"]), float(r["val_loss"])) for r in csv.DictReader(f)]
+    assert [e for e, _ in rows] == list(range(20)) + list(range(3, 24))
+    want = [v for e, v in rows[:3]] + [v for e, v in rows[20:]]
+    [run] = read(folder / "training.log")
+    assert list(run.axis) == list(range(24)) and "starts_at_epoch" not in run.meta
+    np.testing.assert_allclose(run.series["val_loss"], want, rtol=1e-6)
+    [note] = [n for n in run.meta["notes"] if "went back" in n]
+    assert "went back from 19 to 3 (training resumed at epoch 3)" in note

@@ -523,12 +523,16 @@ class _Plan:
         previous = ends(segments[0])
         for seg in segments[1:]:
             here = ends(seg)
-            continued = (here is not None and previous is not None
-                         and abs(here[0] - previous[1]) < abs(here[0] - previous[0]))
+            ce, se = current[self.epoch], seg[self.epoch]
+            first = float(se[np.isfinite(se)][0])
+            # A count that goes back to an epoch after the run's first is fit(initial_epoch=k): the model resumed
+            # from a checkpoint, however early (one of epoch 2 in a run that crashed at 19 starts near the
+            # run's start loss, not its end). A count from the run's first epoch again is a new fit.
+            resumed = first > float(ce[np.isfinite(ce)][0])
+            continued = resumed or (here is not None and previous is not None
+                                    and abs(here[0] - previous[1]) < abs(here[0] - previous[0]))
             if continued:
-                ce, se = current[self.epoch], seg[self.epoch]
-                first = float(se[np.isfinite(se)][0])
-                if first > 0:
+                if resumed:
                     # fit(initial_epoch=k), resumed from a checkpoint: its epochs are the run's own
                     # count, and the rows it logs again (k onwards) supersede the earlier ones.
                     redone = ~(ce < first)
