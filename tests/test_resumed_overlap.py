@@ -67,6 +67,10 @@ def test_wandb_part_resumed_from_an_earlier_checkpoint_replaces_the_crashed_step
     [note] = [n for n in run.meta["notes"] if "offline parts" in n]
     said = "step 8 again" if mode == "step" else "epoch 8 again: the earlier part's rows of epochs 8-11 left out"
     assert said in note and "the later ones read" in note
+    # The folder read as a directory (no wandb: scheme, as `losslens diagnose wandb/`): the same one run (before: each
+    # offline-run-* folder a run of its own).
+    [plain] = read(folder)
+    np.testing.assert_allclose(plain.series["val_loss"], want["val_loss"], rtol=1e-6)
 
 
 def test_wandb_part_counted_from_zero_again_goes_on_after_and_says_so(unchanged, tmp_path):

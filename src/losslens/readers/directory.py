@@ -78,6 +78,11 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             runs += _guarded(problems, here, root, missing, lambda: delegate("wandb", str(here), str(here)))
             dirnames[:] = []
             continue
+        # A wandb/ folder is read whole: a run resumed offline with its id is several offline-run-* folders, one run.
+        parts = [d for d in dirnames if "run-" in d and any((here / d).glob("run-*.wandb"))]
+        if parts:
+            runs += _guarded(problems, here, root, missing, lambda: delegate("wandb", str(here), str(here)))
+            dirnames[:] = [d for d in dirnames if d not in parts]
         own = _library_folder(here, dirnames, filenames)
         if own is not None:
             read_own, dirnames[:], filenames = own
