@@ -134,7 +134,7 @@ def _to_run(parts: list[dict]) -> Run | None:
     if len(parts) > 1:
         meta["resumed_parts"] = [str(p["path"]) for p in parts]
         note = (f"{len(parts)} offline parts of W&B run {meta['run_id']} (resumed with its id) read as one, in the "
-                "order they started; " + "; ".join(said))
+                "order they started" + "".join("; " + s for s in said))
         meta.setdefault("notes", []).append(note)
     try:
         run = scalars_to_run(rows, name=first["name"], source=str(first["path"]), meta=meta)
@@ -159,10 +159,10 @@ def _join_part(scalars: dict, part: dict, number: int) -> list[str]:
         # W&B's own step counter started again at 0: offline, a resumed part cannot know the run's last step.
         # Online W&B goes on from it, so the part's steps go on after the part before.
         shift = end + 1
-        said.append(f"part {number} counts _step from 0 again (W&B's counter, offline): its steps read "
-                    f"from {_num(end + 1)} on, after the part before, as W&B online counts them"
-                    + ("" if _epoch_key(part) else " (no epoch or step of its own logged to tell whether it "
-                                                  "trained some again)"))
+        if _epoch_key(part) is None:  # (with an epoch logged the run is read on it: the steps only keep the order)
+            said.append(f"part {number} counts _step from 0 again (W&B's counter, offline): its steps read from "
+                        f"{_num(end + 1)} on, after the part before, as W&B online counts them (no epoch or step of "
+                        "its own logged to tell whether it trained some again)")
     else:
         shift = 0
         if begin <= end:
