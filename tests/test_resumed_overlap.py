@@ -135,3 +135,34 @@ def test_keras_csv_resumed_from_an_early_checkpoint_is_one_run(unchanged):
     np.testing.assert_allclose(run.series["val_loss"], want, rtol=1e-6)
     [note] = [n for n in run.meta["notes"] if "went back" in n]
     assert "went back from 19 to 3 (training resumed at epoch 3)" in note
+
+
+def test_wandb_batch_rows_of_the_epoch_a_job_was_killed_in_are_left_out(unchanged):
+    # batches/: each batch's loss a row of its own, each epoch ended by wandb.log({"val/loss", "val/acc", "epoch"});
+    # the job killed 5 batches into epoch 12, resumed from its checkpoint of epoch 11. Before: those 5 rows, with no
+    # epoch after them, were averaged into the resumed part's epoch 12 (0.01598 for its own 0.01724).
+    pytest.importorskip("wandb")
+    case = ECO / "wandb_resumed_checkpoint"
+    unchanged(case / "batches")
+    logged = json.loads((case / "batches.json").read_text())
+
+    def per_epoch(rows):
+        out, batch = {}, []
+        for row in rows:
+            if row[0] == "batch":
+                batch.append(row[1])
+            else:
+                out[row[1]] = (float(np.mean(batch)), row[2])
+                batch = []
+        return out, batch
+
+    first, orphans = per_epoch(logged["part1"])
+    then, _ = per_epoch(logged["part2"])
+    assert sorted(first) == list(range(12)) and len(orphans) == 5 and sorted(then) == list(range(12, 20))
+    want = {**first, **then}
+    [run] = read(f"wandb:{case / 'batches' / 'wandb'}")
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(20))
+    np.testing.assert_allclose(run.series["train_loss"], [want[e][0] for e in range(20)], rtol=1e-6)
+    np.testing.assert_allclose(run.series["val_loss"], [want[e][1] for e in range(20)], rtol=1e-6)
+    [note] = [n for n in run.meta["notes"] if "offline parts" in n]
+    assert "the earlier part's last 5 rows, logged after its last epoch (11)" in note

@@ -173,13 +173,18 @@ def _join_part(scalars: dict, part: dict, number: int) -> list[str]:
                         f"{_num(end)} left out, the later ones read")
     again = _first_epoch(part)
     if again is not None:
-        cut = _epoch_cut(scalars, again)
+        cut = _epoch_cut(scalars, part, again)
         if cut is not None:
             last = _last_epoch(scalars)
-            _cut(scalars, lambda steps: np.asarray(steps) > cut)
-            said.append(f"part {number} logs epoch {_num(again)} again: the earlier part's rows of epoch"
-                        + (f"s {_num(again)}-{_num(last)}" if last > again else f" {_num(again)}")
-                        + " left out, the later ones read")
+            gone = _cut(scalars, lambda steps: np.asarray(steps) > cut)
+            if last >= again:
+                said.append(f"part {number} logs epoch {_num(again)} again: the earlier part's rows of epoch"
+                            + (f"s {_num(again)}-{_num(last)}" if last > again else f" {_num(again)}")
+                            + " left out, the later ones read")
+            else:
+                said.append(f"the earlier part's last {gone} row{'s' if gone != 1 else ''}, logged after its last "
+                            f"epoch ({_num(last)}) with no epoch after them, left out: the epoch the job was stopped "
+                            f"in, which part {number} trained again")
     for key, (steps, values) in part.items():
         have = scalars.setdefault(key, ([], []))
         have[0].extend(st + shift for st in steps)
@@ -207,20 +212,33 @@ def _last_epoch(scalars: dict) -> float:
     return float(vals.max()) if vals.size else float("nan")
 
 
-def _epoch_cut(scalars: dict, again: float) -> float | None:
-    """The last step of the rows before epoch ``again`` where the earlier parts logged that epoch or a later one,
-    else None. A batch row belongs to the epoch logged with it or next (W&B's ``epoch`` logged at the epoch's
-    end, Lightning's on every row): the rows kept end where the last epoch before ``again`` was logged."""
+def _epoch_cut(scalars: dict, part: dict, again: float) -> float | None:
+    """The step after which the earlier parts' rows are left out for a part whose epochs start at ``again``, else None.
+
+    A batch row belongs to the epoch logged with it or next (W&B's ``epoch`` logged at the epoch's end, Lightning's
+    on every row): the rows kept end where the last epoch before ``again`` was logged. Where no epoch was logged
+    again, rows after the last epoch (batch rows with no epoch after them: a job killed in mid-epoch) are left out
+    only if the resumed part logs the same keys before its first epoch: that epoch trained again. (A validation
+    logged in a row of its own after its epoch's is no such row.)"""
     key = _epoch_key(scalars)
     if key is None:
         return None
     steps, vals = (np.asarray(a, dtype=float) for a in scalars[key])
     ok = np.isfinite(vals)
     steps, vals = steps[ok], vals[ok]
-    if not (vals >= again).any():
+    if not vals.size:
         return None
     before = steps[vals < again]
-    return float(before.max()) if before.size else -1.0
+    cut = float(before.max()) if before.size else -1.0
+    if (vals >= again).any():
+        return cut
+    if again > vals.max() + 1:
+        return None
+    after = {k for k, (st, _) in scalars.items() if not k.startswith("_") and k != key and any(x > cut for x in st)}
+    p_steps, p_vals = (np.asarray(a, dtype=float) for a in part[_epoch_key(part)])
+    start = p_steps[np.isfinite(p_vals)].min()
+    redone = {k for k, (st, _) in part.items() if not k.startswith("_") and any(x < start for x in st)}
+    return cut if after and after <= redone else None
 
 
 def _cut(scalars: dict, drop) -> int:
