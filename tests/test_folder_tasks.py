@@ -239,3 +239,104 @@ def test_wandb_offline_runs_of_two_problems_are_not_ranked_as_a_sweep(tmp_path):
     assert best_run(ds) is None
     [digits] = [d for d in ds if d.run_name == "digits"]
     assert digits.run.meta["config"]["model"] == {"hidden": 32}
+
+
+# ---- Hugging Face Trainer runs: the model's config.json names the problem ------------------------------------
+ECO = __import__("pathlib").Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def test_trainer_runs_of_two_problems_are_not_ranked_as_a_sweep():
+    """A tiny BERT trained by the Trainer as a 2-label classifier and as a regression (num_labels=1), both logging
+    loss and eval_loss alone (fixture hf_two_problems, Transformers 5.25): the old code named the classifier's
+    0.026 "best" against the regression's mean squared error 1.27. Their model configs say single_label_classification
+    with 2 labels and regression with 1; the regression saved no model at the end (save_state() alone), so its
+    config.json is read from its latest checkpoint, checkpoint-128/."""
+    ds = losslens.diagnose_all(ECO / "hf_two_problems")
+    assert [d.run_name for d in ds] == ["classifier", "regression"]
+    assert {d.metric for d in ds} == {"val_loss"} and not any(d.run.has("val_acc") for d in ds)
+    assert len(experiments(ds)) == 2 and best_run(ds) is None
+    cls, reg = (d.run.meta["trainer_settings"] for d in ds)
+    assert (cls["problem_type"], cls["num_labels"], reg["problem_type"], reg["num_labels"]) == (
+        "single_label_classification", 2, "regression", 1)
+    assert cls["architectures"] == reg["architectures"] == "BertForSequenceClassification"
+    assert cls["train_batch_size"] == 16 and cls["num_train_epochs"] == 4
+    res = CliRunner().invoke(app, ["diagnose", str(ECO / "hf_two_problems")])
+    assert res.exit_code == 0, res.output
+    [line] = [ln for ln in res.output.splitlines() if ln.startswith("no best named")]
+    assert line == ("no best named: these runs solve 2 problems (their saved settings (config.json) differ: "
+                    "classifier's architectures=*ForSequenceClassification, num_labels=2, "
+                    "problem_type=single_label_classification; regression's architectures=*ForSequenceClassification, "
+                    "num_labels=1, problem_type=regression), whose val_loss values do not compare; rank each "
+                    "problem's runs apart")
+    # (the run scripts' all_results.json, one final value each, is no run and passed over in silence)
+    assert "all_results.json" not in res.output
+
+
+def test_a_trainer_lr_sweep_is_still_ranked():
+    """The classifier at lr 1e-3 and 3e-4 (fixture hf_lr_sweep): one model config, one experiment; 1e-3 ends lower."""
+    ds = losslens.diagnose_all(ECO / "hf_lr_sweep")
+    assert sorted(d.run_name for d in ds) == ["lr1e-3", "lr3e-4"]
+    assert all(d.run.meta["trainer_settings_from"] == "config.json" for d in ds)
+    assert len(experiments(ds)) == 1 and ds[best_run(ds)].run_name == "lr1e-3"
+
+
+def test_a_model_config_that_is_not_json_is_passed_over(tmp_path):
+    """A config.json beside trainer_state.json that is cut off, or another library's (no model_type): the run reads
+    as without it, its trainer_state.json's own settings alone; the file is left as it was."""
+    import shutil
+
+    for i, text in enumerate(['{"architectures": ["BertForSeq', '{"lr": 0.1}']):
+        out = tmp_path / f"run{i}"
+        shutil.copytree(ECO / "hf_lr_sweep" / "lr1e-3", out)
+        (out / "config.json").write_text(text)
+        [d] = losslens.diagnose_all(out / "trainer_state.json")
+        assert d.run.meta["trainer_settings"] == {"train_batch_size": 16, "num_train_epochs": 4}
+        assert d.run.meta["trainer_settings_from"] == "trainer_state.json"
+        assert (out / "config.json").read_text() == text
+
+
+def test_trainer_runs_reported_to_wandb_of_two_problems_are_not_ranked_as_a_sweep():
+    """The classifier and the regression reported to W&B offline (fixture hf_wandb_two_problems): the Trainer puts
+    the model's config and its arguments in the run's config with ``run.config.update`` after ``wandb.init``, a
+    config record the old reader passed over (it read the run record's config alone, here empty), so the two runs
+    saved nothing and were ranked. problem_type is not set yet when the Trainer reports (None); the label maps tell
+    the problems apart: id2label holds 2 labels and 1."""
+    pytest.importorskip("wandb")
+    ds = losslens.diagnose_all(f"wandb:{ECO / 'hf_wandb_two_problems' / 'wandb'}")
+    assert sorted(d.run_name for d in ds) == ["classifier", "regression"]
+    assert len(experiments(ds)) == 2 and best_run(ds) is None
+    for d in ds:
+        config = d.run.meta["config"]
+        assert config["learning_rate"] == 0.001 and config["per_device_train_batch_size"] == 16
+        assert config["model_type"] == "bert" and not any(k.startswith("_") for k in config)
+    assert sorted(len(d.run.meta["config"]["id2label"]) for d in ds) == [1, 2]
+    res = CliRunner().invoke(app, ["diagnose", f"wandb:{ECO / 'hf_wandb_two_problems' / 'wandb'}"])
+    [line] = [ln for ln in res.output.splitlines() if ln.startswith("no best named")]
+    assert "(their saved settings (W&B config) differ: classifier's num_labels=2; regression's num_labels=1)" in line
+
+
+def test_a_wandb_config_kept_as_value_entries_reads_as_its_values():
+    """W&B's config.yaml keeps each entry as ``{desc: null, value: x}`` beside its own ``_wandb``: made here by
+    wandb's own ``config_util.dict_from_proto_list`` from the run file's config records. Read so, the settings are
+    those of the plain config (the old code named them ``learning_rate.value``, ``learning_rate.desc`` and counted
+    no labels)."""
+    pytest.importorskip("wandb")
+    from wandb.proto import wandb_internal_pb2 as pb
+    from wandb.sdk.lib import config_util
+
+    from losslens.readers import wandb as reader
+    from losslens.result import saved_settings, setup_of
+
+    for d in losslens.diagnose_all(f"wandb:{ECO / 'hf_wandb_two_problems' / 'wandb'}"):
+        [f] = (ECO / "hf_wandb_two_problems" / "wandb").glob(f"*/run-{d.run.meta['run_id']}.wandb")
+        items = []
+        for payload in reader._records(f.read_bytes()):
+            rec = pb.Record()
+            rec.ParseFromString(payload)
+            kind = rec.WhichOneof("record_type")
+            items += rec.run.config.update if kind == "run" else rec.config.update if kind == "config" else []
+        wrapped = config_util.dict_from_proto_list(items)
+        assert wrapped["learning_rate"] == {"desc": None, "value": 0.001} and "_wandb" in wrapped
+        plain = setup_of(d.run)
+        d.run.meta["config"] = wrapped
+        assert setup_of(d.run) == plain and saved_settings(d.run)[1]["learning_rate"] == 0.001

@@ -296,55 +296,84 @@ def task_of(d) -> tuple:
         run.has(k) for k in ("train_acc", "val_acc")), setup_of(run)
 
 
-#: Settings that name the data or the task: runs that differ in one solve different problems.
-_PROBLEM_KEYS = ("dataset", "dataset_name", "data", "data_name", "task", "task_name", "num_classes", "n_classes")
+#: Settings that name the data or the task: runs that differ in one solve different problems. (A Transformers
+#: model's config: its ``problem_type``, ``num_labels``, a run script's ``finetuning_task``; its head below.)
+_PROBLEM_KEYS = ("dataset", "dataset_name", "data", "data_name", "task", "task_name", "num_classes", "n_classes",
+                 "problem_type", "num_labels", "finetuning_task")
 
 
 def saved_settings(run) -> tuple[str, dict] | None:
     """``(where, {name: value})`` of the settings a logger saved with ``run``: Lightning's ``hparams.yaml`` or
     TensorBoard's ``add_hparams`` (``Run.meta["hparams"]``), a W&B run's config (``meta["config"]``), MLflow's
-    params (``meta["params"]``), nested names dotted (``model.hidden``). A Keras history's ``params`` are the fit
-    loop's (``epochs``, ``steps``), the same names for every problem: not these. None where nothing was saved."""
+    params (``meta["params"]``), a Transformers Trainer's model ``config.json`` and ``trainer_state.json``
+    (``meta["trainer_settings"]``), nested names dotted (``model.hidden``). A W&B entry kept as ``{"value": x}``
+    (its ``config.yaml``) is read as ``x``, and W&B's own ``_wandb`` left out. A Keras history's ``params`` are the
+    fit loop's (``epochs``, ``steps``), the same names for every problem: not these. None where nothing was saved."""
     from .facts.regularization import saved_dicts
 
     meta = getattr(run, "meta", None) or {}
-    for key, where, saved in saved_dicts(meta):
+    trainer = meta.get("trainer_settings")
+    found = [*saved_dicts(meta), *([("trainer_settings", meta.get("trainer_settings_from") or "trainer_state.json",
+                                     trainer)] if isinstance(trainer, dict) else [])]
+    for key, where, saved in found:
         if saved and (key != "params" or meta.get("format") == "mlflow"):
             flat: dict = {}
             todo = [("", saved)]
             while todo:
                 prefix, tree = todo.pop()
                 for k, v in tree.items():
+                    if key == "config" and not prefix and str(k).startswith("_"):
+                        continue  # (W&B's own _wandb: its version, the Python's, the run's start time)
+                    if isinstance(v, dict) and "value" in v and set(v) <= {"value", "desc"}:
+                        v = v["value"]  # (W&B's config.yaml: {value: 0.1, desc: null})
                     if isinstance(v, dict) and v:
                         todo.append((f"{prefix}{k}.", v))
                     else:
                         flat[f"{prefix}{k}"] = v
-            return where, flat
+            if flat:
+                return where, flat
     return None
+
+
+def _head(value) -> str | None:
+    """The task head a Transformers ``architectures`` names (``BertForSequenceClassification`` ->
+    ``*ForSequenceClassification``): another model with the same head (RoBERTa beside BERT) solves the same problem.
+    None where a name carries no head (``GPT2LMHeadModel``): nothing said."""
+    names = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    heads = [re.search(r"For[A-Z]\w*$", str(n).strip()) for n in names]
+    return ", ".join("*" + h.group(0) for h in heads) if heads and all(heads) else None
 
 
 def setup_of(run) -> tuple | None:
     """The settings a logger saved with ``run`` (:func:`saved_settings`: ``hparams.yaml``, a W&B config, MLflow
-    params): their names, and the values of those naming the data or the task (``dataset``, ``num_classes``). A
-    sweep of one module saves the same names with other values (``lr: 0.05`` / ``lr: 1e-05``); another module
-    saves other names (a digits classifier's ``hidden``, ``lr`` beside a regression's ``n_features``, ``lr``).
-    None where nothing was saved."""
+    params, a Trainer's model config): their names, and the values of those naming the data or the task
+    (``dataset``, ``num_classes``, a Transformers model's ``problem_type``, head and number of labels, counted in its
+    ``id2label`` where no ``num_labels`` is saved). A sweep of one module saves the
+    same names with other values (``lr: 0.05`` / ``lr: 1e-05``); another module saves other names (a digits
+    classifier's ``hidden``, ``lr`` beside a regression's ``n_features``, ``lr``). None where nothing was saved."""
     found = saved_settings(run)
     if found is None:
         return None
     saved = found[1]
-    return (tuple(sorted(saved)),
-            tuple(sorted((k, str(v)) for k, v in saved.items() if k.rsplit(".", 1)[-1].lower() in _PROBLEM_KEYS)))
+    told = [(k, str(v)) for k, v in saved.items() if k.rsplit(".", 1)[-1].lower() in _PROBLEM_KEYS and v is not None]
+    told += [(k, h) for k, v in saved.items() if k.rsplit(".", 1)[-1] == "architectures" and (h := _head(v))]
+    if not any(k == "num_labels" for k, _ in told):
+        # (A Trainer's W&B config holds the model's label map, id2label.0, id2label.1 ...: as many labels)
+        labels = sum(1 for k in saved if k.startswith("id2label."))
+        told += [("num_labels", str(labels))] if labels else []
+    return tuple(sorted(saved)), tuple(sorted(told))
 
 
 def _one_setup(a: tuple | None, b: tuple | None) -> bool:
-    """Two :func:`setup_of` of one module's sweep: the names of one among the other's, the same data and task."""
+    """Two :func:`setup_of` of one module's sweep: the names of one among the other's, the same data and task where
+    both say it (a number of labels counted in a label map is said of both)."""
     if a is None or b is None:
         return False
     names_a, names_b = set(a[0]), set(b[0])
-    shared = names_a & names_b
+    told_a, told_b = dict(a[1]), dict(b[1])
+    shared = told_a.keys() & told_b.keys()
     return (names_a <= names_b or names_b <= names_a) and \
-        {k: v for k, v in a[1] if k in shared} == {k: v for k, v in b[1] if k in shared}
+        {k: told_a[k] for k in shared} == {k: told_b[k] for k in shared}
 
 
 def experiments(diagnoses) -> list[list[int]]:

@@ -204,6 +204,9 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
                 run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}
         # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
         ultralytics.beside(path, runs)
+        # The Trainer's model config.json beside trainer_state.json (or in its checkpoints): the problem it solves.
+        if path.name == "trainer_state.json":
+            huggingface.with_model_config(path, runs)
     _source.keep_notes(runs, notes)
     return runs
 

@@ -44,7 +44,10 @@ SKIP_NAMES = {"config.json", "tokenizer.json", "tokenizer_config.json", "special
               "vocab.json", "vocab.txt", "merges.txt", "generation_config.json", "adapter_config.json",
               "preprocessor_config.json", "requirements.txt", "license", "license.txt", "readme",
               "readme.txt", "output.log", "debug.log", "debug-internal.log", "wandb-metadata.json",
-              "wandb-summary.json", "optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin"}
+              "wandb-summary.json", "optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin",
+              # the Transformers run scripts' save_metrics(): one final value each, no curve
+              "all_results.json", "train_results.json", "eval_results.json", "test_results.json",
+              "predict_results.json"}
 SPLIT_FOLDERS = {"train", "training", "validation", "valid", "val", "eval", "evaluation", "test"}
 MAX_FILE_BYTES = 1 << 30
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")

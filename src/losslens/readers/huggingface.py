@@ -14,11 +14,19 @@ a point on the curve: it goes to ``meta["train_loss_mean"]``. Timing columns
 logged summed over ``k`` accumulated batches is read divided by ``k``, with a warning
 (``meta["train_loss_divided_by"]``). The planned end, ``max_steps``, is kept as ``meta["planned_end"]``:
 without a horizon asked, a checkpoint of a run under way is forecast to it.
+
+What names the problem is in the model's ``config.json``, which ``save_model()`` and every checkpoint write beside
+the state: its head (``architectures``: ``BertForSequenceClassification``), ``problem_type``, the labels
+(``id2label``) and a run script's ``finetuning_task``. Those, with the state's own ``train_batch_size``,
+``num_train_epochs`` and a hyperparameter search's ``trial_params``, go to ``meta["trainer_settings"]`` (JSON
+only: ``training_args.bin``, a pickle, is never opened), so that a folder of a classifier's and a regression's
+runs is not ranked as one sweep (:func:`losslens.result.setup_of`).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -93,6 +101,12 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         meta["train_runtime_s"] = summary.get("train_runtime")
     if after:
         meta["evaluated_after_training"] = after
+    settings = {k: obj[k] for k in ("train_batch_size", "num_train_epochs")
+                if isinstance(obj.get(k), (int, float)) and not isinstance(obj.get(k), bool)}
+    if isinstance(obj.get("trial_params"), dict) and obj["trial_params"]:
+        settings["trial_params"] = dict(obj["trial_params"])
+    if settings:
+        meta["trainer_settings"] = settings
     chosen = _best_eval_set(obj, cols)
     if chosen and not columns:
         meta["validation_set_why"] = chosen.pop("why")
@@ -103,6 +117,71 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         _undo_accumulated_sum(run, obj, summary, source)
         plan_end(run, obj, source)
     return runs
+
+
+#: What a model's config.json says of the problem it was built for (the rest is its size and shape: another width
+#: of one model is the same problem).
+_MODEL_KEYS = ("architectures", "model_type", "problem_type", "finetuning_task")
+_MAX_CONFIG_BYTES = 1 << 22  # a model's config.json is a few KiB; a label map of 20,000 classes is under 1 MiB
+
+
+def model_config_beside(state: Path) -> tuple[str, dict] | None:
+    """``(path, settings)`` from the model's ``config.json`` beside ``state`` (a ``trainer_state.json``), else in the
+    latest ``checkpoint-N/`` of its folder (``save_state()`` without ``save_model()``): ``architectures`` (joined),
+    ``model_type``, ``problem_type``, ``finetuning_task`` where set, and ``num_labels`` as Transformers reads it:
+    the length of ``id2label``, two where a classification head saved none (its default). None where there is no
+    such file or it is no JSON object (a config is context, not the run: passed over in silence)."""
+    candidates = [state.parent / "config.json"]
+    checkpoints = [(int(m.group(1)), d) for d in _subfolders(state.parent)
+                   if (m := re.match(r"^checkpoint-(\d+)$", d.name))]
+    candidates += [d / "config.json" for _, d in sorted(checkpoints, reverse=True)]
+    for f in candidates:
+        try:
+            if not f.is_file() or f.stat().st_size > _MAX_CONFIG_BYTES:
+                continue
+            cfg = records.loads(f.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("model_type"), str):
+            return None  # (another library's config.json)
+        out: dict = {}
+        for key in _MODEL_KEYS:
+            value = cfg.get(key)
+            if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                out[key] = ", ".join(value)
+            elif isinstance(value, str) and value:
+                out[key] = value
+        labels = cfg.get("id2label")
+        if isinstance(labels, dict) and labels:
+            out["num_labels"] = len(labels)
+        elif isinstance(cfg.get("num_labels"), int) and not isinstance(cfg.get("num_labels"), bool):
+            out["num_labels"] = cfg["num_labels"]
+        elif "problem_type" in out or "Classification" in out.get("architectures", ""):
+            out["num_labels"] = 2  # (Transformers 5 leaves its default two labels out of the file)
+        return str(f), out
+    return None
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [d for d in folder.iterdir() if d.is_dir()]
+    except OSError:
+        return []
+
+
+def with_model_config(state: Path, runs: list[Run]) -> None:
+    """Add :func:`model_config_beside`'s settings to each of ``runs`` (read from ``state``) in
+    ``meta["trainer_settings"]``, and where they came from in ``meta["trainer_settings_from"]`` (``config.json``,
+    else ``trainer_state.json`` where the model's config was not found). The model's settings are not read as a
+    learning rate or weight decay (``facts.regularization``): its config holds neither."""
+    found = model_config_beside(state)
+    for run in runs:
+        if run.meta.get("format") != "hf_trainer_state":
+            continue
+        if found is not None:
+            run.meta["trainer_settings"] = {**found[1], **(run.meta.get("trainer_settings") or {})}
+        if run.meta.get("trainer_settings"):
+            run.meta["trainer_settings_from"] = "trainer_state.json" if found is None else "config.json"
 
 
 def _best_eval_set(obj: dict, cols: Mapping[str, np.ndarray]) -> dict:

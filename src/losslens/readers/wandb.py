@@ -95,9 +95,9 @@ def _read_run_file(path: Path, pb) -> dict:
         if kind == "run":
             meta.update(run_id=rec.run.run_id, project=rec.run.project)
             name = rec.run.display_name or rec.run.run_id or name
-            if rec.run.config.update:
-                meta["config"] = {i.key: _json_value(i.value_json) for i in rec.run.config.update
-                                  if not i.key.startswith("_")}
+            _configure(meta, rec.run.config)
+        elif kind == "config":  # run.config.update(...) after init: a Transformers Trainer's whole config
+            _configure(meta, rec.config)
         elif kind == "history":
             _add_history(rec.history, scalars)
     if cut:  # a run still writing, or a killed job: what came before the cut is the run so far
@@ -294,6 +294,33 @@ def _item_value(item) -> float | None:
 
 def _has_oneof(item) -> bool:
     return any(o.name == "value" for o in item.DESCRIPTOR.oneofs)
+
+
+def _configure(meta: dict, record) -> None:
+    """Apply a ``ConfigRecord`` (the run's config at init, or a later ``run.config.update``/``del``) to
+    ``meta["config"]``: each item's ``key``, or its ``nested_key`` path, set or removed. W&B's own entries
+    (``_wandb``) are left out."""
+    config = meta.setdefault("config", {})
+    for item in record.update:
+        path = list(item.nested_key) or [item.key]
+        if not path or str(path[0]).startswith("_"):
+            continue
+        here = config
+        for part in path[:-1]:
+            here = here.setdefault(part, {})
+            if not isinstance(here, dict):  # (a value where the path wants a section: an odd file, passed over)
+                break
+        else:
+            here[path[-1]] = _json_value(item.value_json)
+    for item in record.remove:
+        path = list(item.nested_key) or [item.key]
+        here = config
+        for part in path[:-1]:
+            here = here.get(part) if isinstance(here, dict) else None
+        if isinstance(here, dict) and path:
+            here.pop(path[-1], None)
+    if not config:
+        del meta["config"]
 
 
 def _json_value(raw: str):
