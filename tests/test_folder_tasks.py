@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import losslens
 from losslens.cli import app
-from losslens.result import best_run, experiments
+from losslens.result import best_run, experiments, task_of
 from tests.lightning_models import linear_loaders
 
 
@@ -272,12 +272,31 @@ def test_trainer_runs_of_two_problems_are_not_ranked_as_a_sweep():
     assert "all_results.json" not in res.output
 
 
-def test_a_trainer_lr_sweep_is_still_ranked():
-    """The classifier at lr 1e-3 and 3e-4 (fixture hf_lr_sweep): one model config, one experiment; 1e-3 ends lower."""
+def test_a_trainer_sweep_of_lrs_and_models_is_still_ranked():
+    """The classifier at lr 1e-3 and 3e-4, and a RoBERTa of the same size with the same head on the same data
+    (fixture hf_lr_sweep): the model configs differ in model_type, not in the problem; one experiment, BERT at 1e-3
+    ends lowest (0.026, RoBERTa 0.030, BERT at 3e-4 0.54)."""
     ds = losslens.diagnose_all(ECO / "hf_lr_sweep")
-    assert sorted(d.run_name for d in ds) == ["lr1e-3", "lr3e-4"]
+    assert sorted(d.run_name for d in ds) == ["lr1e-3", "lr3e-4", "roberta_lr1e-3"]
     assert all(d.run.meta["trainer_settings_from"] == "config.json" for d in ds)
+    assert sorted(d.run.meta["trainer_settings"]["model_type"] for d in ds) == ["bert", "bert", "roberta"]
     assert len(experiments(ds)) == 1 and ds[best_run(ds)].run_name == "lr1e-3"
+
+
+def test_a_trainer_language_model_beside_a_classifier_is_not_ranked_with_it(tmp_path):
+    """A one-layer GPT-2 (GPT2LMHeadModel) predicting the next token of the classifier's sequences (fixture
+    hf_lm_beside), in one folder with the classifier: its config says no problem_type and no labels, so its head
+    alone tells it apart (the old code named the classifier's 0.026 best against the LM's 3.9 nats a token)."""
+    import shutil
+
+    shutil.copytree(ECO / "hf_two_problems" / "classifier", tmp_path / "classifier")
+    shutil.copytree(ECO / "hf_lm_beside" / "language_model", tmp_path / "language_model")
+    ds = losslens.diagnose_all(tmp_path)
+    assert sorted(d.run_name for d in ds) == ["classifier", "language_model"]
+    assert len(experiments(ds)) == 2 and best_run(ds) is None
+    [lm] = [d for d in ds if d.run_name == "language_model"]
+    assert lm.run.meta["trainer_settings"]["architectures"] == "GPT2LMHeadModel"
+    assert ("architectures", "*ForCausalLM") in task_of(lm)[2][1]
 
 
 def test_a_model_config_that_is_not_json_is_passed_over(tmp_path):

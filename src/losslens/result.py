@@ -338,10 +338,15 @@ def saved_settings(run) -> tuple[str, dict] | None:
 def _head(value) -> str | None:
     """The task head a Transformers ``architectures`` names (``BertForSequenceClassification`` ->
     ``*ForSequenceClassification``): another model with the same head (RoBERTa beside BERT) solves the same problem.
-    None where a name carries no head (``GPT2LMHeadModel``): nothing said."""
+    The older causal language models' ``…LMHeadModel`` (GPT-2's) is ``*ForCausalLM``, as Llama's is named. None
+    where a name carries no head (``BertModel``): nothing said."""
     names = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    heads = [re.search(r"For[A-Z]\w*$", str(n).strip()) for n in names]
-    return ", ".join("*" + h.group(0) for h in heads) if heads and all(heads) else None
+    heads = []
+    for n in names:
+        n = str(n).strip()
+        head = re.search(r"For[A-Z]\w*$", n)
+        heads.append("*" + head.group(0) if head else "*ForCausalLM" if n.endswith("LMHeadModel") else None)
+    return ", ".join(heads) if heads and all(heads) else None
 
 
 def setup_of(run) -> tuple | None:
