@@ -299,7 +299,7 @@ def _prose(text: str) -> bool:
 
 def _read_json(text: str, *, name, source, **options) -> list[Run]:
     try:
-        obj = records.loads(text)
+        obj = records.loads(text, source)
     except RecursionError:
         raise ReadError("unreadable JSON: nested too deeply", source) from None
     except ValueError as exc:
@@ -308,7 +308,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             if not rows:
                 raise UnknownFormatError("JSON Lines without objects", source) from None
             if mmengine.is_scalars(rows):
-                return table.to_runs(mmengine.columns(rows), name=name, source=source, fmt="mmengine", **options)
+                return table.to_runs(mmengine.columns(rows, source), name=name, source=source, fmt="mmengine",
+                                     **options)
             return table.to_runs(records.to_columns(rows, source=source), name=name, source=source, fmt="jsonl", **options)
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None

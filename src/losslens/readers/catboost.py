@@ -172,7 +172,7 @@ def _load_json(path: Path, label: str, source: str) -> dict:
     if not path.is_file():
         raise ReadError(f"no {', '.join(ERROR_FILES)} or {TRAINING_JSON}", source)
     try:
-        obj = records.loads(_source.load(path, label).text)
+        obj = records.loads(_source.load(path, label).text, source)
     except ReadError as exc:
         raise ReadError(f"{label}: {exc.problem}", source) from None
     except (ValueError, RecursionError) as exc:

@@ -106,24 +106,31 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         columns = _slow(body, delimiter, names, text_cols, source)
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
         _refuse_stray_text(names[j], columns[names[j]], source)
-    _refuse_twins(names, twins, columns, source)
+    _refuse_twins(names, twins, columns, source, delimiter)
     return columns
 
 
-def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: Mapping[str, np.ndarray],
-                  source: str) -> None:
-    """A name written twice in the header (``epoch,loss,loss,val_loss``) over different values raises, naming it:
-    kept as ``loss`` and ``loss_2``, the first was read as the loss though it held another metric (a damaged
-    CSVLogger header whose ``accuracy`` became ``loss``). Twins over the same values are one column written
-    twice, read as before."""
+def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: dict[str, np.ndarray],
+                  source: str, delimiter: str | None) -> None:
+    """A name written twice in the header (``epoch,loss,loss,val_loss``, ``epoch,lr,lr,loss``) over different
+    values raises, naming it: kept as ``loss`` and ``loss_2``, the first was read as the loss though it held
+    another metric (a damaged CSVLogger header whose ``accuracy`` became ``loss``); a doubled ``lr``, ``step``,
+    ``train_size`` or run id steers the reading as surely. Twins over the same values are one column written
+    twice: read once (the twin is dropped, no ``loss_2`` beside it)."""
     for name, twin in twins:
         a, b = columns[name], columns[twin]
-        if not (is_curve_name(name) and a.dtype.kind == "f" == b.dtype.kind and np.isfinite(a).any()):
+        numbers = a.dtype.kind == "f" == b.dtype.kind
+        if numbers and not (np.isfinite(a).any() or np.isfinite(b).any()):
+            continue  # (two empty columns: nothing to read either way)
+        if not numbers and delimiter is None:
             continue  # (words split at spaces, prose: left to the errors about what the text is)
-        if not np.array_equal(a, b, equal_nan=True):
-            raise ReadError(f"column name {name!r} is in the header twice, over different values (columns "
-                            f"{names.index(name) + 1} and {names.index(twin) + 1}): a mistyped or damaged header? "
-                            "Name each column once", source)
+        if numbers and np.array_equal(a, b, equal_nan=True) or \
+                a.dtype.kind == "O" == b.dtype.kind and list(a) == list(b):
+            del columns[twin]
+            continue
+        raise ReadError(f"column name {name!r} is in the header twice, over different values (columns "
+                        f"{names.index(name) + 1} and {names.index(twin) + 1}): a mistyped or damaged header? "
+                        "Name each column once", source)
 
 
 def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tuple[str, str]]]:

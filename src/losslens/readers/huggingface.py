@@ -95,6 +95,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
                         "logging_steps larger than the steps run?)", source)
     if step is None or np.isnan(step).all():
         raise ReadError("trainer_state.json whose log_history has no step values", source)
+    _refuse_disorder(cols, source)
     meta = {k: obj[k] for k in _META_KEYS if isinstance(obj.get(k), (int, float, str))}
     if summary is not None:
         meta["train_loss_mean"] = summary.get("train_loss")
@@ -182,6 +183,34 @@ def with_model_config(state: Path, runs: list[Run]) -> None:
             run.meta["trainer_settings"] = {**found[1], **(run.meta.get("trainer_settings") or {})}
         if run.meta.get("trainer_settings"):
             run.meta["trainer_settings_from"] = "trainer_state.json" if found is None else "config.json"
+
+
+def _refuse_disorder(cols: Mapping[str, np.ndarray], source: str) -> None:
+    """A ``log_history`` whose step goes back, or that logs one curve (a loss, an accuracy, the lr ...) twice at one
+    step over different values, raises, naming the records: the Trainer appends a row per logging event at its
+    global step, which only grows (a resumed run goes on from its checkpoint's history), so neither comes from it
+    (a hand-merged or damaged file). Read on, the later value silently replaced the earlier one, the
+    rows written again over an earlier stretch replaced it. A row written twice alike is read once."""
+    from .delimited import is_curve_name
+
+    step = cols["step"]
+    rows = np.flatnonzero(np.isfinite(step))
+    back = np.flatnonzero(np.diff(step[rows]) < 0)
+    if back.size:
+        i, j = rows[back[0]], rows[back[0] + 1]
+        raise ReadError(f"log_history goes back from step {step[i]:g} (record {i + 1}) to step {step[j]:g} (record "
+                        f"{j + 1}): the Trainer's steps only grow (a hand-merged or damaged trainer_state.json?)",
+                        source)
+    for key, values in cols.items():
+        if key == "step" or values.dtype.kind != "f" or not is_curve_name(key):
+            continue
+        at = rows[np.isfinite(values[rows])]
+        twice = np.flatnonzero((np.diff(step[at]) == 0) & (np.diff(values[at]) != 0))
+        if twice.size:
+            i, j = at[twice[0]], at[twice[0] + 1]
+            raise ReadError(f"log_history logs {key} twice at step {step[i]:g}, over different values ({values[i]:.6g} "
+                            f"in record {i + 1}, {values[j]:.6g} in record {j + 1}): which one the Trainer logged is "
+                            "unknown (a hand-merged or damaged trainer_state.json?)", source)
 
 
 def _best_eval_set(obj: dict, cols: Mapping[str, np.ndarray]) -> dict:

@@ -73,6 +73,7 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
                                  source)
     for key, values in lists.items():
         records.refuse_stray_strings(key, values, source, where="value")
+    _refuse_uneven(lists, source)
     lengths = {len(v) for v in lists.values()}
     if _has_text_column(lists) and len(lengths) == 1:
         # Columns, not a History: e.g. {"run_id": [...], "epoch": [...], "loss": [...]}.
@@ -92,6 +93,29 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
         meta["notes"] = run.meta["notes"]
     return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
                          metric=metric, meta=meta, logged_nan=logged_nan, nan_columns=stated)
+
+
+#: The series Keras logs at every epoch (a validation metric only every ``validation_freq`` epochs).
+_EVERY_EPOCH = ("train_loss", "train_acc", "lr", "learning_rate")
+
+
+def _refuse_uneven(lists: dict[str, list], source: str) -> None:
+    """Training lists of one history (loss, accuracy, the lr) of different lengths raise, naming them, as do
+    validation lists of different lengths: Keras appends each training metric at every epoch and every
+    validation metric at each check (every ``validation_freq`` epochs), so one lost a value (a cut or damaged
+    file), and which epoch each of its values belongs to is unknown. Aligned from the first epoch, a value lost
+    at the start or in the middle moved every later one an epoch early. (Validation lists may be shorter than
+    the training ones.)"""
+    named = map_columns([k for k in lists if not axis_kind(k)])
+    for kind, group in (("training", [k for k, c in named.items() if c in _EVERY_EPOCH]),
+                        ("validation", [k for k, c in named.items() if c.startswith("val_")])):
+        sizes = {k: len(lists[k]) for k in group}
+        if len(set(sizes.values())) > 1:
+            short, long = min(sizes, key=sizes.get), max(sizes, key=sizes.get)
+            when = "at every epoch" if kind == "training" else "together at each check"
+            raise ReadError(f"{short!r} holds {sizes[short]} values, {long!r} {sizes[long]}: Keras logs its {kind} "
+                            f"metrics {when}, so a value was lost and which epoch each belongs to is unknown (a cut "
+                            "or damaged history?)", source)
 
 
 def _has_text_column(lists: dict[str, list]) -> bool:

@@ -34,11 +34,13 @@ validation line does not say its iteration: it is the last training iteration pr
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import numpy as np
 
+from ..exceptions import ReadError
 from .console import collect, fold
 
 _TIMING = ("data_time", "time", "memory", "eta")
@@ -53,8 +55,11 @@ def is_scalars(rows: list[dict]) -> bool:
     return train and val
 
 
-def columns(rows: list[dict]) -> dict[str, np.ndarray]:
-    """``{axis: ..., name: ...}`` with one entry per epoch (or per logged iteration)."""
+def columns(rows: list[dict], source: str | None = None) -> dict[str, np.ndarray]:
+    """``{axis: ..., name: ...}`` with one entry per epoch (or per logged iteration). With ``source``
+    (``scalars.json`` as read), a damaged record raises (:func:`refuse_damaged`)."""
+    if source is not None:
+        refuse_damaged(rows, source)
     by_epoch = all("epoch" in r for r in rows if "iter" in r)
     axis = "epoch" if by_epoch else "step"
     sums: dict[float, dict[str, list[float]]] = {}
@@ -70,8 +75,45 @@ def columns(rows: list[dict]) -> dict[str, np.ndarray]:
             continue
         collect(sums, float(x), {prefix + key: float(value) for key, value in r.items()
                               if key not in ("epoch", "iter", "step") and key not in _TIMING
-                              and isinstance(value, (int, float)) and not isinstance(value, bool)})
+                              and (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                   or isinstance(value, str) and _number(value) is not None)})
     return fold(sums, axis)
+
+
+def refuse_damaged(rows: list[dict], source: str) -> None:
+    """A record of ``scalars.json`` that cannot be what the runner wrote raises, naming it: a word, true/false
+    or list among a curve's numbers (:func:`.records.refuse_stray_strings`); a training record (``iter``)
+    without the ``epoch`` the others carry, or without its ``step``, or a record with an ``epoch`` but no
+    ``iter`` (validation records carry neither), cut short or edited. Read on, the first put the whole file
+    on the iteration axis, the others read training values as a validation point at an iteration's count."""
+    from . import records
+
+    for key in dict.fromkeys(k for r in rows for k in r):
+        records.refuse_stray_strings(key, [r.get(key) for r in rows], source)
+    by_epoch = any("iter" in r and "epoch" in r for r in rows)
+    for i, r in enumerate(rows, 1):
+        if "iter" in r:
+            missing = [k for k in (("epoch", "step") if by_epoch else ("step",)) if k not in r]
+            if missing:
+                raise ReadError(f"training record {i} has no {' or '.join(missing)}, where the others do (a "
+                                "record cut short or edited?)", source)
+        elif "epoch" in r:
+            raise ReadError(f"record {i} has an epoch but no iter: neither a training record nor a validation "
+                            "one (a record cut short or edited?)", source)
+        bad = next((k for k in ("epoch", "iter", "step") if k in r and _number(r[k]) is None), None)
+        if bad is not None:
+            raise ReadError(f"record {i}: {bad} is {r[bad]!r}, not a number", source)
+
+
+def _number(value) -> float | None:
+    """A finite number, or a number written as a string ("3"), as float; else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        x = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 _LOG_HEADER = re.compile(r"\b(Epoch|Iter)\((train|val|test)\)\s*\[\s*(\d+)\s*(?:/\s*\d+\s*)?\]"

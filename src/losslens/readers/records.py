@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from itertools import chain, compress
+from operator import itemgetter
 
 import numpy as np
 
@@ -25,28 +27,93 @@ except ImportError:  # pragma: no cover - a platform without an orjson wheel rea
     _orjson = None
 
 
-def loads(text: str):
+def loads(text: str, source: str | None = None):
     """``json.loads``, through orjson (a core dependency) where it is installed.
     What orjson refuses goes to json, which then reads it or raises its own error: the NaN and
     Infinity literals Python's json writes (a trainer_state.json with a NaN grad_norm), integers
-    beyond 64 bits, nesting deeper than 1,024."""
+    beyond 64 bits, nesting deeper than 1,024. With ``source``, a key written twice in one object
+    over different values raises (:func:`refuse_doubled_keys`)."""
+    obj = None
     if _orjson is not None:
         try:
-            return _orjson.loads(text)
+            obj = _orjson.loads(text)
         except _orjson.JSONDecodeError:
             pass
-    return json.loads(text)
+    if obj is None:
+        obj = json.loads(text)
+    if source is not None:
+        refuse_doubled_keys(text, obj, source)
+    return obj
+
+
+#: A key's end in JSON text: its closing quote and the colon (an escaped quote inside a string may match
+#: too, alike in the text and in its re-serialisation; a mismatch only sends the text to the exact check).
+_KEY_END = re.compile(r'"\s*:')
+_KEY_END_B = re.compile(rb'"\s*:')
+
+
+class _Doubled(ValueError):
+    def __init__(self, key, first, second):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+def _pairs(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out and not _same(out[key], value):
+            raise _Doubled(key, out[key], value)
+        out[key] = value
+    return out
+
+
+def _same(a, b) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def refuse_doubled_keys(text: str, obj, source: str, lines: list[str] | None = None) -> None:
+    """A key written twice in one JSON object over different values (``{"loss": 0.5, "loss": 2.1}``, a
+    damaged or hand-merged record) raises, naming it: json and orjson keep the last silently, and which one the
+    logger meant is unknown. Written twice over the same value it is one key: read once. ``obj`` is
+    ``text`` parsed; only where its key count differs from its re-serialisation's (C-level both) is the text
+    parsed again seeing every pair. ``lines``: JSON Lines (``text`` their objects joined in an array), whose
+    error names the line."""
+    try:
+        dumped = _orjson.dumps(obj) if _orjson is not None else None
+    except TypeError:  # (an integer beyond 64 bits)
+        dumped = None
+    if dumped is None:
+        dumped = json.dumps(obj).encode()
+    if len(_KEY_END.findall(text)) == len(_KEY_END_B.findall(dumped)):
+        return
+    for i, part in enumerate(lines if lines is not None else [text]):
+        try:
+            json.loads(part, object_pairs_hook=_pairs)
+        except _Doubled as d:
+            where = f"line {i + 1}: " if lines is not None else ""
+            raise ReadError(f"{where}key {d.key!r} is in one object twice, over different values "
+                            f"({_short(d.first)} and {_short(d.second)}): a damaged or hand-edited record? "
+                            "Write each key once", source) from None
+        except (ValueError, RecursionError):
+            continue
+
+
+def _short(value) -> str:
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_jsonl(text: str, source: str) -> list[dict]:
     """Parse JSON Lines into a list of objects.
 
     A broken *last* line is dropped, with a warning (a run killed mid-write leaves one); a broken line
-    elsewhere is an error naming its line number. Lines that hold no object are skipped.
+    elsewhere is an error naming its line number. Lines that hold no object are skipped. A key written twice
+    in one line's object over different values is an error naming the line (:func:`refuse_doubled_keys`).
     """
     lines = [ln for ln in text.splitlines() if ln.strip()]
+    joined = "[" + ",".join(lines) + "]"
     try:  # one C-level parse is several times faster than a json.loads per line
-        rows = loads("[" + ",".join(lines) + "]")
+        rows = loads(joined)
     except (ValueError, RecursionError):
         rows = []
         for i, line in enumerate(lines):
@@ -57,8 +124,11 @@ def parse_jsonl(text: str, source: str) -> list[dict]:
                     from ._source import warn
                     warn(source, "the last line was cut off mid-write (%r, not whole JSON): left out",
                          line.strip()[-40:])
+                    lines = lines[:-1]
                     break
                 raise ReadError(f"unreadable JSON Lines: line {i + 1}: {_msg(exc)}", source) from None
+        joined = "[" + ",".join(lines) + "]"
+    refuse_doubled_keys(joined, rows, source, lines=lines)
     return [r for r in rows if isinstance(r, dict)]
 
 
@@ -67,29 +137,34 @@ def _msg(exc: Exception) -> str:
 
 
 def refuse_stray_strings(key: str, values, source: str | None, where: str = "record") -> None:
-    """A curve's values (loss, accuracy, epoch ...) that are numbers but for a word ("abc", "0.5.1")
-    raise, naming it: read as a gap, the damaged value vanished in silence. null and the
-    missing-value spellings (NA, nan ...) stay gaps; numbers written as strings ("0.5") are numbers."""
+    """A curve's values (loss, accuracy, epoch ...) that are numbers but for a word ("abc", "0.5.1"), a
+    true/false or a list or object raise, naming it: read as a gap (true as 1.0), the damaged value vanished
+    in silence. null and the missing-value spellings (NA, nan ...) stay gaps; numbers written as strings
+    ("0.5") are numbers."""
     from .delimited import MISSING, is_curve_name, is_number
 
     if source is None or not is_curve_name(key):
         return
     values = list(values)
-    if sum(1 for v in values if isinstance(v, numbers.Real)) < 2:
+    if sum(1 for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)) < 2:
         return
     for i, v in enumerate(values):
         if isinstance(v, str) and v.strip().lower() not in MISSING and not is_number(v):
             raise ReadError(f"{key!r} holds {v.strip()[:40]!r} in {where} {i + 1} among numbers "
+                            "(a damaged or mistyped value)", source)
+        if isinstance(v, (bool, list, dict)):
+            raise ReadError(f"{key!r} holds {_short(v)} in {where} {i + 1} among numbers "
                             "(a damaged or mistyped value)", source)
 
 
 def to_columns(records: list, drop=None, skip=None, source: str | None = None) -> dict[str, np.ndarray]:
     """Objects -> ``{key: array}``: floats where the values are numbers, str where they are text.
 
-    Nested values (lists, dicts) become NaN; entries that are not objects are all-NaN rows;
+    Nested values (lists, dicts) become NaN (but see ``source``); entries that are not objects are all-NaN rows;
     ``drop(key) -> bool`` leaves keys out; ``skip(keys) -> bool`` blanks whole rows by their
     key tuple (Hugging Face's closing summary row). Every array has ``len(records)`` entries.
-    With ``source``, a word among a curve's numbers raises (:func:`refuse_stray_strings`).
+    With ``source``, a word, a true/false, a list or an object among a curve's numbers raises
+    (:func:`refuse_stray_strings`).
 
     Loggers write few kinds of rows (a train row, an eval row ...), each always with the same
     keys in the same order, so rows are grouped by their key tuple (:func:`_row_groups`) and each
@@ -118,6 +193,8 @@ def to_columns(records: list, drop=None, skip=None, source: str | None = None) -
             for j, key in enumerate(sig):
                 if key in floats:
                     floats[key][index] = block[:, j]
+            if source is not None:
+                slow.update(_bools(sig, block, rows, floats))
         else:
             slow.update(k for k in sig if k in floats)
     if slow and skip is not None:
@@ -136,6 +213,20 @@ def to_columns(records: list, drop=None, skip=None, source: str | None = None) -
             refuse_stray_strings(key, values, source)
             out[key] = np.array([number_or_nan(v) for v in values], dtype=float)
     return out
+
+
+def _bools(sig: tuple, block: np.ndarray, rows: list[dict], keys) -> list[str]:
+    """The curves (loss, epoch ...) of one kind of row whose block read a true or false as 1.0 or 0.0: each
+    goes the slow way, where it is refused (:func:`refuse_stray_strings`). Only a column holding a 0 or 1 is
+    looked at value by value."""
+    from .delimited import is_curve_name
+
+    found = []
+    for j, key in enumerate(sig):
+        if key in keys and np.any((block[:, j] == 0) | (block[:, j] == 1)) and is_curve_name(key) \
+                and bool in set(map(type, map(itemgetter(key), rows))):
+            found.append(key)
+    return found
 
 
 def _row_groups(records: list[dict]) -> list[tuple[tuple, np.ndarray, list[dict]]]:
