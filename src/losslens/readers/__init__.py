@@ -310,7 +310,9 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             if mmengine.is_scalars(rows):
                 return table.to_runs(mmengine.columns(rows, source), name=name, source=source, fmt="mmengine",
                                      **options)
-            return table.to_runs(records.to_columns(rows, source=source), name=name, source=source, fmt="jsonl", **options)
+            cols = records.to_columns(rows, source=source)
+            records.refuse_contradicting_repeats(cols, source)
+            return table.to_runs(cols, name=name, source=source, fmt="jsonl", **options)
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
     if console.is_notebook(obj):
@@ -321,7 +323,9 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         rows = [r for r in obj if isinstance(r, dict)]
         if not rows:
             raise UnknownFormatError("a JSON array without objects, not a training log", source)
-        return table.to_runs(records.to_columns(rows, source=source), name=name, source=source, fmt="json_records",
+        cols = records.to_columns(rows, source=source)
+        records.refuse_contradicting_repeats(cols, source)
+        return table.to_runs(cols, name=name, source=source, fmt="json_records",
                              axis="step" if _looks_like_log_history(rows) else None, **options)
     if catboost.is_training_json(obj):
         return catboost.read_training_json(obj, name=name, source=source, **options)

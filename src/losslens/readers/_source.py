@@ -152,15 +152,20 @@ _NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d*)?$")
 _NAME = re.compile(r"^[A-Za-z_][\w./]*[:=]?$")  # a metric's name, as a line's shape: "val_loss:", "Epoch"
 
 
+#: How many lines back :func:`cut_last_line` looks for the latest line of the last line's shape.
+_SHAPE_LOOKBACK = 2000
+
+
 def cut_last_line(text: str) -> str | None:
     """The last line, when a writer killed mid-line left it half-written; else None.
 
     Loggers end every line with a newline, so only a file that does not end with one can hold
     a cut line, and then only one that is shorter than the lines before it: fewer delimiters than
     the header (``29,`` under ``epoch,loss,val_loss``), or a last number with fewer characters than
-    the same field of the latest line of the same shape that holds a number there (``val_loss: 0.0`` after
-    ``val_loss: 0.0131``; ``9.6`` after ``9.6e-05``; ``0`` after ``NA`` rows of a validation every k epochs,
-    back to ``0.0911``). Read as a value, such a stump is a loss of 0.
+    the same field of the latest line of the same shape that holds a number there, up to 2,000 lines back
+    (``val_loss: 0.0`` after ``val_loss: 0.0131``; ``9.6`` after ``9.6e-05``; ``87.`` after ``85.93%``; ``0`` after
+    ``NA`` rows of a validation every k epochs, back to ``0.0911``), or that ends on a number where that line goes on
+    (``accuracy 87.`` after ``accuracy 85.93 | num_updates 220``). Read as a value, such a stump is a loss of 0.
     """
     if not text or text.endswith(("\n", "\r")):
         return None
@@ -173,16 +178,21 @@ def cut_last_line(text: str) -> str | None:
     if delimiter is not None and last.count(delimiter) < header.count(delimiter):
         return last
     fields = _FIELDS.split(last.strip())
-    for line in reversed(lines[-12:-1]):
+    # (Back to the latest line of its shape, however far: a validation line printed every 50 training steps.)
+    for line in reversed(lines[-_SHAPE_LOOKBACK:-1]):
         before = _FIELDS.split(line.strip())
-        if len(before) != len(fields) or any(a != b for a, b in zip(fields, before) if _NAME.match(a)):
+        if len(before) < len(fields) or any(a != b for a, b in zip(fields, before) if _NAME.match(a)):
             continue  # another kind of line (an "Epoch 3/20" header between metric lines)
-        a, b = fields[-1], before[-1]
+        a, b = fields[-1], before[len(fields) - 1].rstrip("%")
         if not _NUMBER.match(b):
             # The field left empty or NA there (Keras's validation_freq: val_loss every k-th row): the latest
             # number in it is what a stump is measured against.
             continue
-        return last if _NUMBER.match(a) and len(a) < len(b) else None
+        if not _NUMBER.match(a):
+            return None
+        # Shorter than that field, or ended where that line goes on ("accuracy 87." where "accuracy 85.93 |
+        # num_updates 220" was printed).
+        return last if len(a) < len(b) or len(before) > len(fields) else None
     return None
 
 

@@ -52,19 +52,17 @@ _KEY_END = re.compile(r'"\s*:')
 _KEY_END_B = re.compile(rb'"\s*:')
 
 
-class _Doubled(ValueError):
-    def __init__(self, key, first, second):
-        super().__init__(key)
-        self.key, self.first, self.second = key, first, second
-
-
-def _pairs(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out and not _same(out[key], value):
-            raise _Doubled(key, out[key], value)
-        out[key] = value
-    return out
+def _pairs_into(found: list):
+    """An ``object_pairs_hook`` that keeps the last value of a key, as json does, and appends ``(key, first,
+    second)`` to ``found`` for each key written twice in one object over different values."""
+    def hook(pairs):
+        out = {}
+        for key, value in pairs:
+            if key in out and not _same(out[key], value):
+                found.append((key, out[key], value))
+            out[key] = value
+        return out
+    return hook
 
 
 def _same(a, b) -> bool:
@@ -72,12 +70,15 @@ def _same(a, b) -> bool:
 
 
 def refuse_doubled_keys(text: str, obj, source: str, lines: list[str] | None = None) -> None:
-    """A key written twice in one JSON object over different values (``{"loss": 0.5, "loss": 2.1}``, a
-    damaged or hand-merged record) raises, naming it: json and orjson keep the last silently, and which one the
-    logger meant is unknown. Written twice over the same value it is one key: read once. ``obj`` is
-    ``text`` parsed; only where its key count differs from its re-serialisation's (C-level both) is the text
-    parsed again seeing every pair. ``lines``: JSON Lines (``text`` their objects joined in an array), whose
-    error names the line."""
+    """A curve's key (loss, accuracy, epoch, step ...) written twice in one JSON object over different values
+    (``{"loss": 0.5, "loss": 2.1}``, a damaged or hand-merged record) raises, naming it: json and orjson keep the
+    last silently, and which one the logger meant is unknown. Any other key so doubled (a timing, a note) is
+    said in one warning, the last value read. Written twice over the same value a key is one key: read once.
+    ``obj`` is ``text`` parsed; only where its key count differs from its re-serialisation's (C-level both)
+    is the text parsed again seeing every pair. ``lines``: JSON Lines (``text`` their objects joined in an
+    array), whose messages name the line."""
+    from .delimited import _curve_name
+
     try:
         dumped = _orjson.dumps(obj) if _orjson is not None else None
     except TypeError:  # (an integer beyond 64 bits)
@@ -86,16 +87,28 @@ def refuse_doubled_keys(text: str, obj, source: str, lines: list[str] | None = N
         dumped = json.dumps(obj).encode()
     if len(_KEY_END.findall(text)) == len(_KEY_END_B.findall(dumped)):
         return
+    doubled = []  # (line index or None, key, first, second)
     for i, part in enumerate(lines if lines is not None else [text]):
+        found: list = []
         try:
-            json.loads(part, object_pairs_hook=_pairs)
-        except _Doubled as d:
-            where = f"line {i + 1}: " if lines is not None else ""
-            raise ReadError(f"{where}key {d.key!r} is in one object twice, over different values "
-                            f"({_short(d.first)} and {_short(d.second)}): a damaged or hand-edited record? "
-                            "Write each key once", source) from None
+            json.loads(part, object_pairs_hook=_pairs_into(found))
         except (ValueError, RecursionError):
             continue
+        doubled += [(i if lines is not None else None, *d) for d in found]
+    if not doubled:
+        return
+    where = lambda i: f"line {i + 1}: " if i is not None else ""  # noqa: E731
+    curve = [d for d in doubled if isinstance(d[1], str) and _curve_name(d[1])]
+    if curve:
+        i, key, first, second = curve[0]
+        raise ReadError(f"{where(i)}key {key!r} is in one object twice, over different values ({_short(first)} and "
+                        f"{_short(second)}): a damaged or hand-edited record? Write each key once", source)
+    from ._source import warn
+
+    i, key, first, second = doubled[0]
+    warn(source, "%skey %r is in one object twice, over different values (%s and %s)%s: the last read",
+         where(i), key, _short(first), _short(second),
+         f", and {len(doubled) - 1} more key{'s' if len(doubled) > 2 else ''} so" if len(doubled) > 1 else "")
 
 
 def _short(value) -> str:
@@ -213,6 +226,41 @@ def to_columns(records: list, drop=None, skip=None, source: str | None = None) -
             refuse_stray_strings(key, values, source)
             out[key] = np.array([number_or_nan(v) for v in values], dtype=float)
     return out
+
+
+def refuse_contradicting_repeats(cols: dict[str, np.ndarray], source: str) -> None:
+    """A record written again right after itself, at the same step (every axis key alike, the same keys), with
+    another value of a curve (``{"step": 65, "loss": 2.2}`` then ``{"step": 65, "loss": 3.3}``) raises, naming
+    the records: one of the two is damaged and which is unknown (read on, the later one replaced the earlier,
+    a loss spike from nowhere: a 5-epoch loop's log read stuck_at_init). Only where the axis otherwise moves on
+    between such records (under 10% repeat): a log that writes each batch at its epoch repeats it by design.
+    Written again alike, a record is read once."""
+    from ..columns import axis_kind
+    from .delimited import _curve_name
+
+    floats = {k: v for k, v in cols.items() if v.dtype.kind == "f"}
+    axes = [k for k in floats if axis_kind(k)]
+    n = len(next(iter(cols.values()), ()))
+    if not axes or n < 3:
+        return
+    same = np.ones(n - 1, dtype=bool)
+    for v in floats.values():  # the same keys: the same columns present
+        f = np.isfinite(v)
+        same &= f[1:] == f[:-1]
+    for k in axes:
+        same &= np.isfinite(floats[k][1:]) & (floats[k][1:] == floats[k][:-1])
+    if not same.any() or same.sum() >= 0.1 * (n - 1):
+        return
+    for key, v in floats.items():
+        if key in axes or not _curve_name(key):
+            continue
+        clash = np.flatnonzero(same & np.isfinite(v[1:]) & (v[1:] != v[:-1]))
+        if clash.size:
+            i = int(clash[0])
+            at = ", ".join(f"{k} {floats[k][i]:g}" for k in axes)
+            raise ReadError(f"records {i + 1} and {i + 2} are one record written twice ({at}) over different values "
+                            f"of {key} ({v[i]:.6g} and {v[i + 1]:.6g}): which one was logged is unknown (a damaged "
+                            "or hand-merged log?)", source)
 
 
 def _bools(sig: tuple, block: np.ndarray, rows: list[dict], keys) -> list[str]:
