@@ -310,8 +310,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             if mmengine.is_scalars(rows):
                 return table.to_runs(mmengine.columns(rows, source), name=name, source=source, fmt="mmengine",
                                      **options)
-            cols = records.to_columns(rows, source=source)
-            records.refuse_contradicting_repeats(cols, source)
+            cols = records.repeated_records(records.to_columns(rows, source=source), source)
             return table.to_runs(cols, name=name, source=source, fmt="jsonl", **options)
         where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
@@ -323,8 +322,7 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         rows = [r for r in obj if isinstance(r, dict)]
         if not rows:
             raise UnknownFormatError("a JSON array without objects, not a training log", source)
-        cols = records.to_columns(rows, source=source)
-        records.refuse_contradicting_repeats(cols, source)
+        cols = records.repeated_records(records.to_columns(rows, source=source), source)
         return table.to_runs(cols, name=name, source=source, fmt="json_records",
                              axis="step" if _looks_like_log_history(rows) else None, **options)
     if catboost.is_training_json(obj):

@@ -228,13 +228,13 @@ def to_columns(records: list, drop=None, skip=None, source: str | None = None) -
     return out
 
 
-def refuse_contradicting_repeats(cols: dict[str, np.ndarray], source: str) -> None:
-    """A record written again right after itself, at the same step (every axis key alike, the same keys), with
-    another value of a curve (``{"step": 65, "loss": 2.2}`` then ``{"step": 65, "loss": 3.3}``) raises, naming
-    the records: one of the two is damaged and which is unknown (read on, the later one replaced the earlier,
-    a loss spike from nowhere: a 5-epoch loop's log read stuck_at_init). Only where the axis otherwise moves on
-    between such records (under 10% repeat): a log that writes each batch at its epoch repeats it by design.
-    Written again alike, a record is read once."""
+def repeated_records(cols: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+    """``cols`` with a record written again right after itself alike read once; one written again at the same
+    step (every axis key alike, the same keys) over another value of a curve (``{"step": 65, "loss": 2.2}`` then
+    ``{"step": 65, "loss": 3.3}``) raises, naming the records: one of the two is damaged and which is unknown
+    (read on, the later one replaced the earlier, a loss spike from nowhere: a 5-epoch loop's log read
+    stuck_at_init; alike, it counted twice in its epoch's mean). Only where the axis otherwise moves on between
+    such records (under 10% repeat): a log that writes each batch at its epoch repeats it by design."""
     from ..columns import axis_kind
     from .delimited import _curve_name
 
@@ -242,7 +242,7 @@ def refuse_contradicting_repeats(cols: dict[str, np.ndarray], source: str) -> No
     axes = [k for k in floats if axis_kind(k)]
     n = len(next(iter(cols.values()), ()))
     if not axes or n < 3:
-        return
+        return cols
     same = np.ones(n - 1, dtype=bool)
     for v in floats.values():  # the same keys: the same columns present
         f = np.isfinite(v)
@@ -250,7 +250,7 @@ def refuse_contradicting_repeats(cols: dict[str, np.ndarray], source: str) -> No
     for k in axes:
         same &= np.isfinite(floats[k][1:]) & (floats[k][1:] == floats[k][:-1])
     if not same.any() or same.sum() >= 0.1 * (n - 1):
-        return
+        return cols
     for key, v in floats.items():
         if key in axes or not _curve_name(key):
             continue
@@ -261,6 +261,12 @@ def refuse_contradicting_repeats(cols: dict[str, np.ndarray], source: str) -> No
             raise ReadError(f"records {i + 1} and {i + 2} are one record written twice ({at}) over different values "
                             f"of {key} ({v[i]:.6g} and {v[i + 1]:.6g}): which one was logged is unknown (a damaged "
                             "or hand-merged log?)", source)
+    for v in cols.values():  # alike in every value, text too
+        same &= (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]) if v.dtype.kind == "f" else False)
+    if not same.any():
+        return cols
+    keep = np.concatenate([[True], ~same])
+    return {k: v[keep] for k, v in cols.items()}
 
 
 def _bools(sig: tuple, block: np.ndarray, rows: list[dict], keys) -> list[str]:
