@@ -71,7 +71,7 @@ def refuse_doubled_keys(text: str, obj, source: str, lines: list[str] | None = N
     string counts alike in both; a key written ``"k" :`` only sends the text to that check): 0.1 s more on a
     100,000-record trainer_state.json (0.4 s). ``lines``: JSON Lines (``text`` their objects joined in an
     array), whose messages name the line."""
-    from .delimited import _curve_name
+    from .delimited import is_curve_name
 
     dumped = None
     if _orjson is not None:
@@ -100,7 +100,7 @@ def refuse_doubled_keys(text: str, obj, source: str, lines: list[str] | None = N
     def where(i):
         return f"line {i + 1}: " if i is not None else ""
 
-    curve = [d for d in doubled if isinstance(d[1], str) and _curve_name(d[1])]
+    curve = [d for d in doubled if isinstance(d[1], str) and is_curve_name(d[1])]
     if curve:
         i, key, first, second = curve[0]
         raise ReadError(f"{where(i)}key {key!r} is in one object twice, over different values ({_short(first)} and "
@@ -238,7 +238,7 @@ def repeated_records(cols: dict[str, np.ndarray], source: str) -> dict[str, np.n
     stuck_at_init; alike, it counted twice in its epoch's mean). Only where the axis otherwise moves on between
     such records (under 10% repeat): a log that writes each batch at its epoch repeats it by design."""
     from ..columns import axis_kind
-    from .delimited import _curve_name
+    from .delimited import is_curve_name
 
     floats = {k: v for k, v in cols.items() if v.dtype.kind == "f"}
     axes = [k for k in floats if axis_kind(k)]
@@ -254,7 +254,7 @@ def repeated_records(cols: dict[str, np.ndarray], source: str) -> dict[str, np.n
     if not same.any() or same.sum() >= 0.1 * (n - 1):
         return cols
     for key, v in floats.items():
-        if key in axes or not _curve_name(key):
+        if key in axes or not is_curve_name(key):
             continue
         clash = np.flatnonzero(same & np.isfinite(v[1:]) & (v[1:] != v[:-1]))
         if clash.size:

@@ -36,7 +36,7 @@ from typing import Collection, Mapping
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, CANONICAL, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
+from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
                        adversarial_middles, adversarial_players, axis_kind, canonical, is_trainer_timing, map_columns,
                        negated_loss, normalise, primary_score, spelt_as,
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
