@@ -327,6 +327,21 @@ def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):
     _refused(path, words)
 
 
+@pytest.mark.parametrize("kind", ["xz", "gzip"])
+def test_a_compressed_mlflow_database_is_one_line_saying_decompress_it(tmp_path, kind):
+    # The MLflow store MLflow wrote (mlflow_manual_loop/make.py), compressed as a user keeps an old one: read by
+    # content as an SQLite store, its path then handed to MLflow compressed -- "unreadable SQLite database (file
+    # is not a database)" with mlflow, "needs mlflow" without it, under an sqlite:/// URI the user never typed.
+    import gzip
+    import lzma
+
+    db = lzma.decompress((FIXTURES / "ecosystem" / "mlflow_manual_loop" / "mlflow.db.xz").read_bytes())
+    path = tmp_path / f"mlflow.db.{'xz' if kind == 'xz' else 'gz'}"
+    path.write_bytes(lzma.compress(db) if kind == "xz" else gzip.compress(db))
+    _refused(path, f"{'an xz' if kind == 'xz' else 'a gzip'}-compressed SQLite database (an MLflow store): "
+                   "decompress it first")
+
+
 def test_an_mlflow_folder_store_metric_cut_mid_line_is_said(tmp_path, caplog):
     # MLflow (mlflow.keras.autolog, committed) wrote the store; its val_loss file cut mid-line was
     # read by MLflow as a shorter run, the stump a point, with no word.

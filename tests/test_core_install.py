@@ -173,6 +173,60 @@ def test_a_folder_of_stores_this_install_cannot_read_names_their_extras_in_one_l
     assert sorted((p, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()) == before
 
 
+def test_bench_and_the_shipped_verify_example_name_their_extra(tmp_path):
+    """A new user's first tries beyond diagnose: `losslens bench` was an internal error (exit 3: "No module named
+    'pandas'", in benchmarks/labels), and the README's `losslens verify src/losslens/examples/verify_train.py:train`
+    "training raised ModuleNotFoundError: No module named 'torch' (call it in Python for the traceback)", no
+    extra named; a training file that imports torch at its top alike."""
+    top = tmp_path / "train_top.py"
+    top.write_text("import torch\n\n\ndef train(lr_factor=1.0):\n    return {'loss': [1.0, 0.5, 0.4]}\n")
+    example = ROOT / "src" / "losslens" / "examples" / "verify_train.py"
+    _, [bench, verify, imported] = _cli([["bench", "--limit", "1", "--out", "-"],
+                                         ["verify", f"{example}:train"], ["verify", f"{top}:train"]])
+    _one_line_naming(bench, "bench")
+    assert bench["err"].startswith("losslens: bench needs pandas: pip install"), bench
+    _one_line_naming(verify, "lab")
+    assert verify["err"].startswith(f"losslens: {example}:train: training needs torch, not installed here"), verify
+    _one_line_naming(imported, "lab")
+    assert "torch==2.13.0" in imported["err"]  # the CPU build: an unpinned torch is a multi-GB CUDA one
+
+
+def test_an_mlflow_database_alone_or_in_a_folder_names_the_path_and_the_extra(tmp_path):
+    """MLflow 3 logs to ./mlflow.db by default. Without mlflow, `losslens diagnose mlflow.db` named a URI the user
+    never typed ("losslens: sqlite:////abs/path/mlflow.db: ..."), and `losslens diagnose .` said "no training runs
+    found in this directory (1 files read: mlflow.db: reading MLflow stores needs ...)", where a folder's mlruns/
+    store got the one line naming its extra."""
+    project = tmp_path / "project"
+    project.mkdir()
+    db = project / "mlflow.db"
+    db.write_bytes(lzma.decompress((ECO / "mlflow_manual_loop" / "mlflow.db.xz").read_bytes()))
+    (project / "notes.txt").write_text("hello\n")
+    _, [alone, folder] = _cli([["diagnose", str(db)], ["diagnose", str(project)]])
+    _one_line_naming(alone, "mlflow")
+    assert alone["err"].startswith(f"losslens: {db}: reading MLflow stores needs"), alone
+    _one_line_naming(folder, "mlflow")
+    assert folder["err"].strip() == (f"losslens: {project}: no training runs this install can read in this directory: "
+                                     "mlflow.db needs mlflow (1 other file read, no run in it): "
+                                     "pip install 'losslens[mlflow]'"), folder
+
+
+def test_the_lab_in_python_names_its_extra():
+    """`from losslens.lab import run_seed_lab` without torch raised a bare ModuleNotFoundError from lab/nets.py,
+    where the integrations raise MissingExtraError naming theirs."""
+    code = DRIVER.split("import losslens", 1)[0] + """
+import losslens
+try:
+    import losslens.lab
+except losslens.MissingExtraError as exc:
+    assert isinstance(exc, ImportError)
+    print(exc.extra, "|", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code, ",".join(OPTIONAL)], capture_output=True, text=True,
+                          timeout=120, env=ENV)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "lab | losslens.lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'"
+
+
 def test_help_works_everywhere():
     commands = [["--help"], ["--version"]] + [[c, "--help"] for c in (
         "diagnose", "forecast", "plot", "report", "data", "verify", "demo", "bench", "lab")] + \

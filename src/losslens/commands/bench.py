@@ -13,6 +13,9 @@ from typing import Optional
 import typer
 
 
+NEEDS = "bench needs {package}: pip install torch==2.13.0 'losslens[bench]'"
+
+
 def find_checkout(start: Optional[Path] = None) -> Optional[Path]:
     """The repository root holding ``benchmarks/__init__.py``: from ``start`` (default: the
     working directory) upwards, else next to this installed (editable) package."""
@@ -52,7 +55,15 @@ def register(app):
             sys.path.insert(0, str(root))
         os.environ.setdefault("KERAS_BACKEND", "torch")
         try:
+            # Every part reads its labeled curves with pandas: said before any case is scored, not as an
+            # internal error from benchmarks/labels (a core install has no pandas).
+            import pandas  # noqa: F401
+        except ModuleNotFoundError:
+            fail(NEEDS.format(package="pandas"))
+        try:
             from benchmarks.score import main
+        except ModuleNotFoundError as exc:
+            fail(NEEDS.format(package=exc.name))
         except ImportError as exc:
             fail(f"cannot import the benchmarks from {root}: {exc}")
         argv = ["--parts", parts]
@@ -68,6 +79,8 @@ def register(app):
             argv += ["--limit", str(limit)]
         try:
             code = main(argv)
+        except ModuleNotFoundError as exc:  # a baseline's framework (keras, torch, trainspotter), met as it is scored
+            fail(NEEDS.format(package=exc.name))
         except (OSError, ValueError) as exc:
             fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise typer.Exit(code)

@@ -76,6 +76,9 @@ def register(app):
                                  classes=classes, progress=None if not json_out else False)
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
+            missing = needs_package(err)
+            if missing:
+                fail(f"{target}: training {missing}")
             what = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
                     else f"raised {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             fail(f"{target}: training {what} (call it in Python for the traceback)")
@@ -149,7 +152,8 @@ def load_target(target: str):
     except SystemExit as exc:  # a module imported by name that exits on import
         fail(f"{module_name}: importing it exited (sys.exit({exc.code!r})): the code at the top of the module ran")
     except Exception as exc:  # noqa: BLE001 — any import error of the user's file is one line
-        fail(f"{module_name}: could not import it: {type(exc).__name__}: {exc}")
+        missing = needs_package(exc)
+        fail(f"{module_name}: {missing}" if missing else f"{module_name}: could not import it: {type(exc).__name__}: {exc}")
     fn = getattr(module, attr, None)
     if fn is not None and not callable(fn):
         fail(f"{target}: {attr!r} in {module_name} is not a function (its type: {type(fn).__name__})")
@@ -160,3 +164,26 @@ def load_target(target: str):
         fail(f"{target}: {module_name} has no function {attr!r}"
              + (f" (it defines {', '.join(own[:8])}{' …' if len(own) > 8 else ''})" if own else ""))
     return fn
+
+
+#: The extra that installs a framework a training function imports (``sklearn`` is scikit-learn's import name).
+EXTRA_OF = {"torch": "lab", "torchvision": "lab", "sklearn": "lab", "keras": "keras", "lightning": "lightning",
+            "pytorch_lightning": "lightning", "transformers": "transformers", "accelerate": "transformers",
+            "matplotlib": "plot", "pandas": "pandas"}
+
+
+def needs_package(err: BaseException) -> str | None:
+    """"needs torch, not installed here: pip install ..." where ``err`` is a framework an extra installs missing.
+
+    The shipped example (``examples/verify_train.py``) trains with torch, which a core install lacks: "training
+    raised ModuleNotFoundError: No module named 'torch' (call it in Python for the traceback)" sent a new user
+    to a traceback that says nothing more, with no extra named.
+    """
+    if not isinstance(err, ModuleNotFoundError) or not err.name:
+        return None
+    top = err.name.partition(".")[0]
+    extra = EXTRA_OF.get(top)
+    if extra is None:  # the user's own module, or a package no extra installs: the error says it as it is
+        return None
+    pin = "torch==2.13.0 " if extra == "lab" else ""  # an unpinned torch is a multi-GB CUDA build
+    return f"needs {top}, not installed here: pip install {pin}'losslens[{extra}]'"

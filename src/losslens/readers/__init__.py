@@ -216,7 +216,14 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     if content.kind == "tfevents":
         return select_run(delegate("tensorboard", source, str(path)), run_id, source)
     if content.kind == "sqlite":
-        return delegate("mlflow", source, f"sqlite:///{path.resolve()}", run_id=run_id, experiment=experiment)
+        uri = f"sqlite:///{path.resolve()}"
+        try:
+            return delegate("mlflow", source, uri, run_id=run_id, experiment=experiment)
+        except LosslensError as exc:
+            if exc.source != uri:
+                raise
+            # The file the user named, not the URI losslens made of it ("losslens: sqlite:////home/.../mlflow.db:").
+            raise type(exc)(exc.problem, source) from exc
     if content.kind == "wandb":
         return select_run(delegate("wandb", source, str(path)), run_id, source)
     text = content.text

@@ -135,10 +135,15 @@ def load(path: Path, source: str) -> Content:
         raise ReadError("cannot read: permission denied", source) from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}", source) from None
-    data = _decompress(data, source)
-    if not data[:4096].strip() and not data.strip():
+    unpacked = _decompress(data, source)
+    if not unpacked[:4096].strip() and not unpacked.strip():
         raise ReadError("empty file", source)
-    kind = sniff_bytes(data[:64], path.name)
+    kind = sniff_bytes(unpacked[:64], path.name)
+    if kind is not None and unpacked is not data:
+        # Their readers (MLflow's, ours of event files, W&B's) open the file by its path: the compressed bytes
+        # read as "unreadable SQLite database (file is not a database)", or, without the extra, "needs mlflow".
+        raise ReadError(f"{_compression(data)}-compressed {_STORE_FILES[kind]}: decompress it first", source)
+    data = unpacked
     if kind is not None:
         return Content(kind)
     text = decode(data, source)
@@ -288,6 +293,15 @@ def _check_sqlite(head: bytes, size: int, source: str) -> None:
     page = 65536 if page == 1 else page
     if size < 100 or page < 512 or page & (page - 1) or size % page:
         raise ReadError("truncated or corrupt SQLite database", source)
+
+
+_STORE_FILES = {"sqlite": "SQLite database (an MLflow store)", "tfevents": "event file (TensorBoard)",
+                "wandb": "W&B run file"}
+
+
+def _compression(data: bytes) -> str:
+    """"a gzip", "a bzip2" or "an xz": how ``data`` is compressed, with its article."""
+    return "a gzip" if data.startswith(GZIP_MAGIC) else "a bzip2" if data.startswith(BZ2_MAGIC) else "an xz"
 
 
 def _decompress(data: bytes, source: str) -> bytes:

@@ -114,12 +114,17 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         except OSError:
             continue
         looked += 1
-        runs += _guarded(problems, path, root, None, lambda: read_file(path, str(path), **options))
+        # A store in one file (MLflow's mlflow.db, an event file) unread for want of its extra is named as the
+        # folder stores are: "mlflow.db needs mlflow: pip install ...", not "no training runs found (1 files read:
+        # mlflow.db: ...)".
+        unread = len(missing)
+        runs += _guarded(problems, path, root, missing, lambda: read_file(path, str(path), **options))
+        looked -= len(missing) - unread
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
     if not runs and missing:  # stores this install cannot read: say which extras, not only what else was passed over
         raise _missing_extras(missing, root, source, looked)
     if not runs:
-        raise ReadError(f"no training runs found in this directory ({looked} files read"
+        raise ReadError(f"no training runs found in this directory ({looked} file{'s' if looked != 1 else ''} read"
                         f"{': ' + detail if detail else ''})", source)
     runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
     for run in runs:  # said once for the run kept, not for its copy in the other logger's folder
