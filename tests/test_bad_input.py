@@ -327,6 +327,13 @@ def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):
     _refused(path, words)
 
 
+def test_a_python_file_given_to_diagnose_says_so_and_names_verify():
+    # The shipped training function, given to diagnose as a new user may: its docstring was read as a table
+    # header, "not a training log: no numeric columns (found: A training function for ``losslens ve...)".
+    path = Path(losslens.__file__).parent / "examples" / "verify_train.py"
+    _refused(path, "a Python file, not a training log", f"losslens verify {path}:FUNCTION")
+
+
 @pytest.mark.parametrize("kind", ["xz", "gzip"])
 def test_a_compressed_mlflow_database_is_one_line_saying_decompress_it(tmp_path, kind):
     # The MLflow store MLflow wrote (mlflow_manual_loop/make.py), compressed as a user keeps an old one: read by

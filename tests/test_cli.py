@@ -677,3 +677,16 @@ def test_past_twenty_runs_the_table_says_where_each_runs_report_went():
     assert res.stdout.rstrip().splitlines()[-1] == ("(each run's evidence and actions are left out past 20 runs: "
                                                     "--run NAME prints one run's, --json or losslens report all of them)")
     assert "what to do:" not in res.stdout and f"{n} runs" in res.stdout
+
+
+def test_metric_help_names_the_default_the_diagnosis_uses():
+    """`--metric`'s help said "default: val_loss, else train_loss"; a run with val_acc and no val_loss (MMEngine's,
+    timm's default) is diagnosed on val_acc (Run.default_metric), as the README says."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name in ("diagnose", "report", "plot", "forecast"):
+        [option] = [p for p in group.commands[name].params if "--metric" in getattr(p, "opts", [])]
+        assert "val_loss, else val_acc, else train_loss" in option.help, (name, option.help)
+    d = losslens.diagnose({"loss": [1.0, 0.6, 0.5, 0.45, 0.42], "val_acc": [0.5, 0.7, 0.8, 0.82, 0.83]})
+    assert d.metric == "val_acc"

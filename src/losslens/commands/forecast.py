@@ -20,7 +20,7 @@ def register(app):
             "(a Trainer's max_steps, Keras' 'Epoch 3/20') where the run has not reached it, else twice the logged "
             "length."),
         metric: Optional[str] = typer.Option(
-            None, "--metric", "-m", help="Series to forecast (default: val_loss, else train_loss)."),
+            None, "--metric", "-m", help="Series to forecast (default: val_loss, else val_acc, else train_loss)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object per run (JSON Lines)."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
         stop_gain: Optional[float] = typer.Option(

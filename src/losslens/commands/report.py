@@ -23,7 +23,7 @@ def register(app):
         paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
         output: Path = typer.Option(Path("losslens-report.html"), "--output", "-o",
                                     help="HTML file to write (one self-contained file, works offline)."),
-        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else val_acc, else train_loss)."),
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
         horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast band."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
@@ -50,7 +50,7 @@ def register(app):
     def plot(
         path: str = typer.Argument(..., help="A log file, directory or store URI holding the run."),
         output: Path = typer.Option(..., "--output", "-o", help="Figure to write: .png, .svg or .pdf."),
-        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else train_loss)."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else val_acc, else train_loss)."),
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
         horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step): draws the forecast."),
         run_id: Optional[str] = typer.Option(None, "--run", help="The run to draw when PATH holds several."),

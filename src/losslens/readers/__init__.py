@@ -226,6 +226,11 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
             raise type(exc)(exc.problem, source) from exc
     if content.kind == "wandb":
         return select_run(delegate("wandb", source, str(path)), run_id, source)
+    if path.suffix.lower() == ".py":
+        # The shipped examples/verify_train.py given to diagnose read "no numeric columns (found: A training
+        # function for ``losslens ve...)": a docstring parsed as a table header.
+        raise UnknownFormatError(f"a Python file, not a training log (a training function in it: losslens verify "
+                                 f"{source}:FUNCTION trains and diagnoses it)", source)
     text = content.text
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
     # (A printed line may open with "[" too: "[Epoch 1] Training loss: ...", "[INFO] ...": JSON only where a
