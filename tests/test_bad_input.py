@@ -334,6 +334,18 @@ def test_a_python_file_given_to_diagnose_says_so_and_names_verify():
     _refused(path, "a Python file, not a training log", f"losslens verify {path}:FUNCTION")
 
 
+def test_a_wandb_run_named_as_on_the_server_says_losslens_reads_local_files(tmp_path, monkeypatch):
+    # `losslens diagnose wandb:ENTITY/PROJECT/RUN_ID`, as W&B's API names a run, read "no such file or directory".
+    monkeypatch.chdir(tmp_path)
+    res = _cli("diagnose", "wandb:me/proj/abc123")
+    err = res.stderr.strip()
+    assert res.exit_code == 2 and "\n" not in err, res.output
+    assert err.startswith("losslens: me/proj/abc123: no such file or directory; losslens reads W&B's local files"), err
+    assert "Export CSV" in err
+    res = _cli("diagnose", "wandb:runs/nosuch")  # a local path mistyped: no word of servers
+    assert res.stderr.strip() == "losslens: runs/nosuch: no such file or directory", res.output
+
+
 @pytest.mark.parametrize("kind", ["xz", "gzip"])
 def test_a_compressed_mlflow_database_is_one_line_saying_decompress_it(tmp_path, kind):
     # The MLflow store MLflow wrote (mlflow_manual_loop/make.py), compressed as a user keeps an old one: read by

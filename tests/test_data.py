@@ -156,7 +156,12 @@ def test_cli_reads_an_lcdb_curve(shared_curves, tmp_path):
 @pytest.mark.parametrize("content, problem", [
     ("", "empty file"),
     ("train_size,val_acc\n100,0.8\n", "at least two"),
-    ("epoch,loss\n1,0.5\n2,0.4\n", "no training-set size column"),
+    ("foo,loss\n1,0.5\n2,0.4\n", "no training-set size column"),
+    # A training log given to `losslens data` (a new user's first try, on the README's keras_csvlogger.csv): said so,
+    # with the command that reads it, as diagnose on a learning curve names `losslens data` (was "no training-set
+    # size column").
+    ("epoch,loss\n1,0.5\n2,0.4\n", "column 'epoch' counts epochs, not training-set sizes: a training log, "
+                                     "which `losslens diagnose"),
     ("train_size,foo\n100,0.5\n200,0.4\n", "no validation loss or score column"),
     ("train_size,val_loss\n100,0.5\n200,nan\n400,0.3\n", "not finite at size 200"),
     ("train_size,fold,val_loss\n100,0,0.5\n100,1,0.5\n200,0,0.4\n", "different numbers of rows"),

@@ -511,7 +511,7 @@ def test_run_picked_from_whichever_of_several_paths_holds_it(tmp_path, writer):
     assert res.exit_code == 0, res.output
     (line,) = res.stdout.splitlines()
     assert json.loads(line)["run"] == "a2"
-    assert res.stderr.strip() == f"losslens: skipped {tb_b}: no run 'a2' (1 runs: b1)"
+    assert res.stderr.strip() == f"losslens: skipped {tb_b}: no run 'a2' (1 run: b1)"
     res = runner.invoke(app, ["report", tb_a, tb_b, "--run", "b1", "-o", str(tmp_path / "r.html")])
     assert res.exit_code == 0 and "(1 run)" in res.stdout and f"skipped {tb_a}" in res.stderr, res.output
     res = runner.invoke(app, ["forecast", tb_a, tb_b, "--run", "b1"])
@@ -521,7 +521,7 @@ def test_run_picked_from_whichever_of_several_paths_holds_it(tmp_path, writer):
     assert res.exit_code == 2 and res.stdout == "", res.output
     (err,) = res.stderr.strip().splitlines()
     assert err.startswith("losslens: no run 'zz' in any of the 3 paths: ") and uri in err, err
-    assert f"{tb_a}: no run 'zz' (2 runs: a1, a2)" in err and f"{tb_b}: no run 'zz' (1 runs: b1)" in err
+    assert f"{tb_a}: no run 'zz' (2 runs: a1, a2)" in err and f"{tb_b}: no run 'zz' (1 run: b1)" in err
     # One path: its own line, as before.
     res = runner.invoke(app, ["diagnose", tb_a, "--run", "zz"])
     assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {tb_a}: no run 'zz' (2 runs: a1, a2)"

@@ -471,5 +471,5 @@ def select_run(runs: list[Run], run_id, source: str) -> list[Run]:
     kept = kept or [r for r in runs if r.source and str(r.source).replace(os.sep, "/").rstrip("/").endswith(tail)]
     if not kept:
         names = ", ".join(r.name for r in runs[:5]) + (" ..." if len(runs) > 5 else "")
-        raise RunNotFoundError(f"no run {wanted!r} ({len(runs)} runs: {names})", source)
+        raise RunNotFoundError(f"no run {wanted!r} ({len(runs)} run{'s' if len(runs) != 1 else ''}: {names})", source)
     return kept

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import TRAINING_SET_SIZE
+from ..columns import TRAINING_SET_SIZE, axis_kind
 from ..exceptions import NoLossError, ReadError
 from . import _source, delimited, records
 from .table import groups_of, id_label
@@ -52,6 +52,13 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     else:  # a last line cut off mid-write is left out, with a warning, as read_file does
         cols = delimited.parse(_source.without_cut_line(text, source), source)
     lower = {k.lower(): k for k in cols}
+    axis = next((c for c in cols if axis_kind(c)), None)
+    if size is None and axis is not None and not any(n in lower for n in SIZE_NAMES):
+        # The mirror of diagnose on a learning curve ("column 'train_size' holds training-set sizes, not
+        # epochs"): the README's keras_csvlogger.csv given to `losslens data` read "no training-set size column".
+        raise ReadError(f"column {axis!r} counts {axis_kind(axis)}s, not training-set sizes: a training log, which "
+                        f"`losslens diagnose {source}` reads (a learning curve has a row per training-set size; "
+                        "--size COLUMN names one)", source)
     size_col = _pick(lower, size, SIZE_NAMES, source, "training-set size",
                      "name it with --size (e.g. --size n_train)")
     metric_col = _pick(lower, metric, METRIC_NAMES, source, "validation loss or score",

@@ -45,7 +45,11 @@ def read_wandb(path) -> list[Run]:
         text = text[len("wandb:"):]
     path = Path(text)
     if not path.exists():
-        raise ReadError("no such file or directory", path)
+        online = text.count("/") == 2 and not text.startswith((".", "/", "~")) and not path.parent.parent.exists()
+        # wandb:ENTITY/PROJECT/RUN_ID, as the W&B API names a run: losslens reads no server.
+        raise ReadError("no such file or directory" + (
+            "; losslens reads W&B's local files (an offline run folder, a history exported as CSV), not runs on "
+            "the W&B server: export the run's history (its page's Export CSV) and give that" if online else ""), path)
     if path.is_file() and path.suffix != ".wandb":
         from . import read  # an exported CSV: the generic reader knows _step
         return read(path)
