@@ -327,6 +327,22 @@ def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):
     _refused(path, words)
 
 
+def test_losslens_own_json_output_given_back_says_so(tmp_path):
+    # `losslens diagnose --json run.csv > d.json`, then d.json given back (to diagnose, or to data): it read "no loss
+    # or accuracy column (found: epoch, causes, phases, notes)" and "JSON is neither a list of records ...".
+    example = Path(losslens.__file__).parent / "examples"
+    for cmd, log, schema in ((["diagnose", "--json"], "keras_csvlogger.csv", "diagnosis"),
+                             (["forecast", "--json"], "keras_csvlogger.csv", "forecast"),
+                             (["data", "--json"], "curve.csv", "data")):
+        res = _cli(*cmd, example / log)
+        assert res.exit_code == 0, res.output
+        path = tmp_path / f"{schema}.json"
+        path.write_text(res.stdout)
+        _refused(path, f"losslens's own output (losslens.{schema}/1), not a training log")
+        res = _cli("data", path)
+        assert res.exit_code == 2 and f"losslens's own output (losslens.{schema}/1)" in res.stderr, res.output
+
+
 def test_a_python_file_given_to_diagnose_says_so_and_names_verify():
     # The shipped training function, given to diagnose as a new user may: its docstring was read as a table
     # header, "not a training log: no numeric columns (found: A training function for ``losslens ve...)".

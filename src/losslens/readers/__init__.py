@@ -232,6 +232,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         raise UnknownFormatError(f"a Python file, not a training log (a training function in it: losslens verify "
                                  f"{source}:FUNCTION trains and diagnoses it)", source)
     text = content.text
+    _source.refuse_own_output(text, source)
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
     # (A printed line may open with "[" too: "[Epoch 1] Training loss: ...", "[INFO] ...": JSON only where a
     # value follows it.)

@@ -295,6 +295,19 @@ def _check_sqlite(head: bytes, size: int, source: str) -> None:
         raise ReadError("truncated or corrupt SQLite database", source)
 
 
+_OWN_OUTPUT = re.compile(r'"schema"\s*:\s*"(losslens\.(?:diagnosis|forecast|data|verification)/\d+)"')
+
+
+def refuse_own_output(text: str, source: str) -> None:
+    """Raise the one-line error for losslens's own ``--json`` output given back as a log: it read "no loss or
+    accuracy column (found: epoch, causes, phases, notes)", which sent the user looking for a column."""
+    head = text.lstrip()[:1000]
+    found = _OWN_OUTPUT.search(head) if head[:1] == "{" else None
+    if found:
+        raise UnknownFormatError(f"losslens's own output ({found.group(1)}), not a training log: give the log it "
+                                 "was made from (its \"source\")", source)
+
+
 _STORE_FILES = {"sqlite": "SQLite database (an MLflow store)", "tfevents": "event file (TensorBoard)",
                 "wandb": "W&B run file"}
 

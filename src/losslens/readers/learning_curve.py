@@ -47,6 +47,7 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     if content.kind != "text":
         raise ReadError(f"a {content.kind} file, not a learning-curve table (columns: size, score)", source)
     text = content.text
+    _source.refuse_own_output(text, source)
     if text.lstrip()[:1] in ("{", "["):
         cols = _json_columns(text, source)
     else:  # a last line cut off mid-write is left out, with a warning, as read_file does
