@@ -229,8 +229,8 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     if path.suffix.lower() == ".py":
         # The shipped examples/verify_train.py given to diagnose read "no numeric columns (found: A training
         # function for ``losslens ve...)": a docstring parsed as a table header.
-        raise UnknownFormatError(f"a Python file, not a training log (a training function in it: losslens verify "
-                                 f"{source}:FUNCTION trains and diagnoses it)", source)
+        raise UnknownFormatError(f"a Python file, not a training log (if it holds a training function: losslens "
+                                 f"verify {source}:FUNCTION trains and diagnoses it)", source)
     text = content.text
     _source.refuse_own_output(text, source)
     booster = boosting.printed_library(text)  # "[0]\ttrain-logloss:0.6 ...": not JSON, though it opens so
