@@ -108,63 +108,173 @@ _TABLE = _crc32c_table()
 _TABLE_LIST = _TABLE.tolist()
 #: Fewer records than this of one length: a Python loop per byte beats numpy's per-call cost.
 _VECTOR_MIN = 24
+#: Records longer than this (bytes) are checked byte after byte: the tables below hold 1 KiB per byte of length.
+_LINEAR_MAX = 1024
+_SHIFTED = [_TABLE]
+#: Records a length at a time copied together (a few hundred KiB: the byte columns stay in cache).
+_CHUNK = 8192
+
+
+def _shifted(n: int) -> list[np.ndarray]:
+    """``[T_0, ..., T_{n-1}]``: ``T_d[b]``, what byte ``b`` followed by ``d`` bytes adds to a CRC32C register.
+
+    The register update is linear over GF(2), so a record's CRC is the XOR of its bytes' contributions
+    (``T_{n-1-j}[byte j]``) and that of the initial register: no byte waits for the one before, and each
+    byte position is one table lookup over all records of a length at once."""
+    while len(_SHIFTED) < n:
+        t = _SHIFTED[-1]
+        _SHIFTED.append(_TABLE[t & 0xFF] ^ (t >> 8))
+    return _SHIFTED
+
+
+def _crc_py(data: bytes) -> int:
+    """The CRC32C register after ``data`` (not yet inverted), a byte at a time: for a few short records."""
+    c = 0xFFFFFFFF
+    for b in data:
+        c = _TABLE_LIST[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c
+
+
+def _mask(crc):
+    """The TFRecord mask of CRC32C registers (uint32 arrays or an int)."""
+    crc = crc ^ 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _by_length(lengths: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``[(n, rows)]``: the indices of the records of each length, in order within a length."""
+    if not lengths.size:
+        return []
+    # uint16 keys sort by radix: a few ms for a million records, where int64 keys take ~100 ms
+    keys = lengths.astype(np.uint16) if lengths.max() < 1 << 16 else lengths
+    order = np.argsort(keys, kind="stable")
+    firsts = np.r_[0, np.flatnonzero(np.diff(keys[order])) + 1]
+    return [(int(lengths[rows[0]]), rows) for rows in np.split(order, firsts[1:])]
+
+
+def _crc_rows(buf: np.ndarray, starts: np.ndarray, groups) -> np.ndarray:
+    """The CRC32C registers of ``buf[s:s + n]``, ``groups`` from :func:`_by_length`."""
+    crc = np.empty(starts.shape[0], dtype=np.uint32)
+    for n, rows in groups:
+        if rows.shape[0] < _VECTOR_MIN:
+            for r in rows.tolist():
+                s = int(starts[r])
+                crc[r] = _crc_py(buf[s:s + n].tobytes())
+        elif n <= _LINEAR_MAX:
+            tables, start = _shifted(n), _crc_py(bytes(n))  # (the initial register's part)
+            windows = np.lib.stride_tricks.as_strided(buf, shape=(buf.shape[0] - n + 1, n), strides=(1, 1))
+            for a in range(0, rows.shape[0], _CHUNK):
+                chunk = rows[a:a + _CHUNK]
+                columns = windows[starts[chunk]].T.copy()  # the records' bytes, one row per byte position
+                c = np.full(chunk.shape[0], start, dtype=np.uint32)
+                for j in range(n):
+                    c ^= np.take(tables[n - 1 - j], columns[j])
+                crc[chunk] = c
+        else:
+            c, at = np.full(rows.shape[0], 0xFFFFFFFF, dtype=np.uint32), starts[rows]
+            for j in range(n):
+                c = _TABLE[(c ^ buf[at + j]) & 0xFF] ^ (c >> 8)
+            crc[rows] = c
+    return crc
 
 
 def masked_crc32c(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The TFRecord masked CRC32C of ``buf[s:s + n]`` for each ``s, n`` in ``starts, lengths``."""
-    crc = np.full(starts.shape[0], 0xFFFFFFFF, dtype=np.uint32)
-    for n in np.unique(lengths):
-        rows = np.flatnonzero(lengths == n)
-        if rows.shape[0] >= _VECTOR_MIN:
-            c, at = crc[rows], starts[rows]
-            for j in range(int(n)):
-                c = _TABLE[(c ^ buf[at + j]) & 0xFF] ^ (c >> 8)
-            crc[rows] = c
-        else:
-            for r in rows:
-                c, s = 0xFFFFFFFF, int(starts[r])
-                for b in buf[s:s + int(n)].tobytes():
-                    c = _TABLE_LIST[(c ^ b) & 0xFF] ^ (c >> 8)
-                crc[r] = c
-    crc ^= np.uint32(0xFFFFFFFF)
-    return ((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8)
+    return _mask(_crc_rows(buf, starts, _by_length(lengths)))
 
 
 _LENGTH = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+#: A record length pattern is looked for over this many records, repeating every at most half of it.
+_RECENT = 512
+
+
+def _period(recent: np.ndarray) -> int:
+    """The smallest ``p`` with ``recent[p:] == recent[:-p]`` over at least two periods (0: none found)."""
+    last = recent.shape[0]
+    for p in (np.flatnonzero(recent[-2::-1] == recent[-1])[:8] + 1).tolist():
+        if 2 * p > last:
+            break
+        if np.array_equal(recent[p:], recent[:-p]):
+            return p
+    return 0
+
+
+def _frames(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
+    """``(heads, lengths, stop)``: where each record whose length fits in ``data`` begins, that length,
+    and ``(offset, "cut" | "long")`` of the record the walk stopped at (None at the end of the data).
+
+    Each record's place follows from the lengths before it, a walk one record at a time. A log that
+    repeats a pattern of lengths (one record per tag per step) is walked a window of records at a time
+    instead: the pattern guesses where the next records begin, and the lengths read there confirm each
+    guess up to the first one that differs. Where guesses fail, the walk goes on record by record (twice
+    as far after each failure), so a log of no pattern costs what the plain walk does."""
+    size, unpack = len(data), _LENGTH.unpack_from
+    words = np.ndarray((max(size - 7, 0),), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
+    heads, lengths, recent = [], [], np.empty(0, dtype=np.int64)
+    pos, stop, window, walk = 0, None, 64, 256
+    while True:
+        p = _period(recent) if recent.shape[0] >= 16 else 0
+        if p:
+            guess = np.resize(recent[-p:], window)
+            ends = pos + np.cumsum(guess + 16)
+            k = int(np.searchsorted(ends, size, side="right"))  # the guessed records that fit
+            at = ends[:k] - guess[:k] - 16
+            miss = np.flatnonzero(words[at] != guess[:k].astype(np.uint64))
+            m = int(miss[0]) if miss.size else k
+            if m:
+                heads.append(at[:m])
+                lengths.append(guess[:m])
+                pos = int(ends[m - 1])
+                recent = np.concatenate([recent, guess[:m]])[-_RECENT:]
+            if m >= 16:
+                window, walk = min(2 * window, 1 << 16) if m == k else 64, 256
+                continue
+        # record by record, as TensorBoard's reader walks
+        got_heads, got_lengths = [], []
+        add_head, add_length = got_heads.append, got_lengths.append
+        for _ in range(walk):
+            if pos >= size:
+                break
+            if size - pos < 12:
+                stop = (pos, "cut")
+                break
+            n = unpack(data, pos)[0]
+            if pos + 16 + n > size:
+                stop = (pos, "long")  # cut off, unless the length itself is corrupt: its CRC tells
+                break
+            add_head(pos)
+            add_length(n)
+            pos += 16 + n
+        heads.append(np.array(got_heads, dtype=np.int64))
+        lengths.append(np.array(got_lengths, dtype=np.int64))
+        if stop is not None or pos >= size:
+            break
+        recent = np.concatenate([recent, lengths[-1]])[-_RECENT:]
+        walk = min(2 * walk, 1 << 16)
+    return np.concatenate(heads), np.concatenate(lengths), stop
 
 
 def records(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
     """``(starts, lengths, stop)``: where each whole, CRC-checked record's data begins and its length,
     and ``(offset, "cut" | "crc")`` of the record reading stopped at (None when all of it is whole)."""
-    starts, lengths, stop = [], [], None
-    pos, size, unpack = 0, len(data), _LENGTH.unpack_from
-    add_start, add_length = starts.append, lengths.append
-    while pos < size:
-        if size - pos < 12:
-            stop = (pos, "cut")
-            break
-        n = unpack(data, pos)[0]
-        if pos + 16 + n > size:
-            stop = (pos, "long")  # cut off, unless the length itself is corrupt: its CRC tells
-            break
-        add_start(pos)
-        add_length(n)
-        pos += 16 + n
-    buf = np.frombuffer(data, dtype=np.uint8)
-    heads = np.array(starts + ([stop[0]] if stop and stop[1] == "long" else []), dtype=np.int64)
-    stored = buf[heads[:, None] + np.arange(8, 12)].copy().view("<u4").reshape(-1) if heads.size else heads
-    bad = masked_crc32c(buf, heads, np.full(heads.shape[0], 8)) != stored
+    heads, lengths, stop = _frames(data)
     if stop and stop[1] == "long":
-        stop, bad = (stop[0], "crc" if bad[-1] else "cut"), bad[:-1]
-    starts, lengths = np.array(starts, dtype=np.int64) + 12, np.array(lengths, dtype=np.int64)
+        at = stop[0]
+        stop = (at, "crc" if _mask(_crc_py(data[at:at + 8])) != _CRC.unpack_from(data, at + 8)[0] else "cut")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    crcs = np.ndarray((max(len(data) - 3, 0),), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
+    groups = _by_length(lengths)
+    bad = np.zeros(heads.shape[0], dtype=bool)
+    for n, rows in groups:  # a length's CRC depends on the length alone
+        bad[rows] = crcs[heads[rows] + 8] != _mask(_crc_py(_LENGTH.pack(n)))
+    starts = heads + 12
     if starts.size:
-        ends = starts + lengths
-        stored = buf[ends[:, None] + np.arange(4)].copy().view("<u4").reshape(-1)
-        bad |= masked_crc32c(buf, starts, lengths) != stored
+        bad |= _mask(_crc_rows(buf, starts, groups)) != crcs[starts + lengths]
     first = np.flatnonzero(bad)
     if first.size:  # the first bad record ends the file, as TensorBoard's reader does
         i = int(first[0])
-        stop, starts, lengths = (int(starts[i]) - 12, "crc"), starts[:i], lengths[:i]
+        stop, starts, lengths = (int(heads[i]), "crc"), starts[:i], lengths[:i]
     return starts, lengths, stop
 
 
