@@ -302,25 +302,53 @@ class SimpleScalars(NamedTuple):
     value: np.ndarray
 
 
+#: The longest record that can be one ``simple_value`` summary: 19 bytes before the summary (a tag, a
+#: double, a tag and a varint of at most 9 bytes), 2 + 127 in it (its length is one byte).
+_SIMPLE_MAX = 160
+#: Records decoded together: their first bytes copied side by side (a few MiB), read from there.
+_SIMPLE_CHUNK = 1 << 16
+
+
 def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> SimpleScalars:
     """Decode, all at once, the records that are exactly one ``simple_value`` summary as protobuf writes
     it (``torch.utils.tensorboard``'s ``add_scalar``: ``wall_time``, ``step``, ``summary { value { tag,
     simple_value } }``, fields in order, nothing else): a log of every step is almost all such records,
     and parsing them one by one is most of its reading time. Any other record is left to ``event_pb2``."""
-    count, last = starts.shape[0], buf.shape[0] - 1
+    count = starts.shape[0]
+    out = SimpleScalars(np.full(count, -1, dtype=np.int64), [], np.empty(count), np.zeros(count, np.int64),
+                        np.empty(count))
+    known: dict[bytes, int] = {}  # a tag's bytes -> its index in out.tags
+    for a in range(0, count, _SIMPLE_CHUNK):
+        _simple_chunk(buf, starts[a:a + _SIMPLE_CHUNK], lengths[a:a + _SIMPLE_CHUNK], out, a, known)
+    bad = [k for k, t in enumerate(out.tags) if t is None]
+    if bad:
+        out.tag[np.isin(out.tag, bad)] = -1
+    return out
+
+
+def _simple_chunk(buf, starts, lengths, out: SimpleScalars, offset: int, known: dict) -> None:
+    """:func:`simple_scalars` for records ``offset:offset + len(starts)``, written into ``out``."""
+    count = starts.shape[0]
+    width = min(int(lengths.max()), _SIMPLE_MAX)
+    if width < 17:
+        return  # none long enough to be one
+    # Each record's first ``width`` bytes (the window ends at the data's end for the last ones), one row
+    # each: read scattered over the whole file, each field cost a pass over memory.
+    base = np.minimum(starts, buf.shape[0] - width)
+    rows = np.lib.stride_tricks.as_strided(buf, shape=(buf.shape[0] - width + 1, width), strides=(1, 1))[base]
+    flat, row_at = rows.reshape(-1), np.arange(count) * width
     ends = starts + lengths
 
     def byte(pos):
-        return buf[np.minimum(pos, last)]
+        return flat[np.clip(pos - base, 0, width - 1) + row_at]
 
-    def fixed(pos, width, dtype):
-        out = np.empty((count, width), dtype=np.uint8)
-        for j in range(width):
-            out[:, j] = byte(pos + j)
-        return out.view(dtype).reshape(-1)
+    def fixed(pos, dtype):  # a little-endian number at each row's ``pos``
+        size = np.dtype(dtype).itemsize
+        every = np.ndarray((flat.shape[0] - size + 1,), dtype, buffer=flat, strides=(1,))  # one at every byte
+        return every[np.clip(pos - base, 0, width - size) + row_at]
 
-    ok = (lengths >= 17) & (byte(starts) == 0x09)  # 1: wall_time, a double
-    wall_time = fixed(starts + 1, 8, "<f8")
+    ok = (lengths >= 17) & (lengths <= width) & (byte(starts) == 0x09)  # 1: wall_time, a double
+    wall_time = fixed(starts + 1, "<f8")
     pos = starts + 9
     has_step = byte(pos) == 0x10  # 2: step, a varint (absent when 0)
     step, more, pos = np.zeros(count, np.uint64), has_step.copy(), pos + has_step
@@ -339,22 +367,26 @@ def simple_scalars(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> 
     tag_len = byte(pos + 5).astype(np.int64)
     ok &= (byte(pos + 4) == 0x0A) & (tag_len > 0) & (tag_len < 0x80) & (pos + 6 + tag_len + 5 == ends)
     ok &= byte(ends - 5) == 0x15
-    value = fixed(ends - 4, 4, "<f4").astype(float)
-    tag_at = pos + 6
-    ids, tags = np.full(count, -1, dtype=np.int64), []
-    for n in np.unique(tag_len[ok]).tolist():
-        rows = np.flatnonzero(ok & (tag_len == n))
-        names, inverse = _unique_rows(buf[tag_at[rows][:, None] + np.arange(n)])
-        ids[rows] = len(tags) + inverse.reshape(-1)
+    where = slice(offset, offset + count)
+    out.wall_time[where] = wall_time
+    out.step[where] = step.view(np.int64)
+    out.value[where] = fixed(ends - 4, "<f4")
+    tag_at = pos + 6 - base + row_at
+    ids = out.tag[where]
+    for n in np.flatnonzero(np.bincount(tag_len[ok])).tolist():
+        which = np.flatnonzero(ok & (tag_len == n))
+        names, inverse = _unique_rows(flat[tag_at[which][:, None] + np.arange(n)])
+        number = []
         for raw in names:
-            try:
-                tags.append(raw.tobytes().decode("utf-8"))
-            except UnicodeDecodeError:  # protobuf refuses it: the record goes to event_pb2, which says so
-                tags.append(None)
-    bad = [k for k, t in enumerate(tags) if t is None]
-    if bad:
-        ids[np.isin(ids, bad)] = -1
-    return SimpleScalars(ids, tags, wall_time, step.view(np.int64), value)
+            raw = raw.tobytes()
+            if raw not in known:
+                known[raw] = len(out.tags)
+                try:
+                    out.tags.append(raw.decode("utf-8"))
+                except UnicodeDecodeError:  # protobuf refuses it: the record goes to event_pb2, which says so
+                    out.tags.append(None)
+            number.append(known[raw])
+        ids[which] = np.array(number, dtype=np.int64)[inverse.reshape(-1)]
 
 
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -367,10 +399,28 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key = words[:, 0].copy()
     for j in range(1, words.shape[1]):
         key = key * np.uint64(0x100000001B3) ^ words[:, j]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first, inverse = _unique_keys(key)
     if not np.array_equal(words[first][inverse], words):  # two tags mixed to one number
         return np.unique(rows, axis=0, return_inverse=True)
     return rows[first], inverse
+
+
+def _unique_keys(key: np.ndarray, few: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` of ``np.unique(key, return_index=True, return_inverse=True)``, but the keys
+    numbered in the order they first come: a pass per key while there are few (a log's handful of tags
+    among ~65,000 records: sorting them cost more), then ``np.unique`` on the rest."""
+    inverse = np.empty(key.shape[0], dtype=np.int64)
+    first, left = [], np.arange(key.shape[0])
+    while left.shape[0] and len(first) < few:
+        same = key[left] == key[left[0]]
+        inverse[left[same]] = len(first)
+        first.append(int(left[0]))
+        left = left[~same]
+    if left.shape[0]:
+        _, at, rest = np.unique(key[left], return_index=True, return_inverse=True)
+        inverse[left] = len(first) + rest.reshape(-1)
+        first.extend(left[at].tolist())
+    return np.array(first, dtype=np.int64), inverse
 
 
 # Summary v1 kinds TensorBoard converts to tensors, and the plugin it names for them.
