@@ -203,3 +203,50 @@ def test_a_tensor_tag_that_never_names_its_plugin_is_left_out_not_an_error(tmp_p
     assert list(EventLog.read(path).scalars) == ["loss"]
     [run] = losslens.read(path.parent)
     assert run.train_loss.tolist() == pytest.approx([1.0 / (i + 1) for i in range(20)]) and run.val_loss is None
+
+
+def _walk(data: bytes) -> tuple[list, list]:
+    """Each record's offset and length, one record after another (TensorBoard's reader's walk)."""
+    heads, lengths, pos = [], [], 0
+    while len(data) - pos >= 12:
+        n = struct.unpack_from("<Q", data, pos)[0]
+        if pos + 16 + n > len(data):
+            break
+        heads.append(pos)
+        lengths.append(n)
+        pos += 16 + n
+    return heads, lengths
+
+
+def test_records_whose_lengths_change_pattern_are_framed_as_one_walk_frames_them(tmp_path):
+    """The reader frames records a window at a time by guessing their lengths from the pattern so far
+    (one record per tag per step): the steps' varints growing a byte at 128 and 16,384, a histogram every
+    40 steps and a tag joining later each break the pattern, and a cut or a flipped bit ends the file."""
+    from losslens.readers.tfevents import _frames
+
+    folder = tmp_path / "run"
+    w = tb.SummaryWriter(str(folder))
+    rng = np.random.default_rng(3)
+    for k, step in enumerate(range(0, 20_000, 23)):
+        w.add_scalar("loss", 1.0 / (step + 1), step)
+        w.add_scalar("val/loss", 1.2 / (step + 1), step)
+        w.add_scalar("lr", 0.1, step)
+        if step > 9_000:
+            w.add_scalar("grad_norm", float(rng.random()), step)
+        if k % 40 == 0:
+            w.add_histogram("weights", rng.normal(size=50), step)
+    w.close()
+    [path] = folder.glob("events.*")
+    data = path.read_bytes()
+    heads, lengths, stop = _frames(data)
+    assert (heads.tolist(), lengths.tolist()) == _walk(data) and stop is None and len(heads) > 2_900
+    assert ours(path) == accumulated(path)
+    for at in rng.integers(len(data) // 2, len(data), 4).tolist():
+        cut = data[:at]
+        heads, lengths, stop = _frames(cut)
+        assert (heads.tolist(), lengths.tolist()) == _walk(cut) and stop is not None
+        flipped = data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1:]
+        path.write_bytes(flipped)
+        assert ours(path) == accumulated(path)
+        starts, _, stop = records(flipped)
+        assert stop[1] == "crc" and starts[-1] < at

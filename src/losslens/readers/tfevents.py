@@ -185,17 +185,20 @@ def masked_crc32c(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
 
 _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
-#: A record length pattern is looked for over this many records, repeating every at most half of it.
+#: A pattern of record lengths is looked for among this many records, repeating every at most half of it.
 _RECENT = 512
 
 
 def _period(recent: np.ndarray) -> int:
-    """The smallest ``p`` with ``recent[p:] == recent[:-p]`` over at least two periods (0: none found)."""
+    """The smallest ``p`` the last ``max(2p, 32)`` of ``recent`` repeat with (0: none): a pattern broken
+    now and then (a histogram every few steps) is still found between the breaks."""
     last = recent.shape[0]
-    for p in (np.flatnonzero(recent[-2::-1] == recent[-1])[:8] + 1).tolist():
-        if 2 * p > last:
+    for p in (np.flatnonzero(recent[-2::-1] == recent[-1])[:64] + 1).tolist():
+        span = max(2 * p, 32)
+        if span > last:
             break
-        if np.array_equal(recent[p:], recent[:-p]):
+        tail = recent[-span:]
+        if np.array_equal(tail[p:], tail[:-p]):
             return p
     return 0
 
@@ -214,7 +217,7 @@ def _frames(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None
     heads, lengths, recent = [], [], np.empty(0, dtype=np.int64)
     pos, stop, window, walk = 0, None, 64, 256
     while True:
-        p = _period(recent) if recent.shape[0] >= 16 else 0
+        p = _period(recent) if recent.shape[0] >= 32 else 0
         if p:
             guess = np.resize(recent[-p:], window)
             ends = pos + np.cumsum(guess + 16)
