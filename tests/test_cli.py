@@ -198,7 +198,9 @@ def test_verify_says_in_one_line_what_is_wrong_with_the_target(tmp_path):
         ([f"{tmp_path / 'missing.py'}:train"], "no such file"),
         ([f"{broken}:fit"], "has no function 'fit' (it defines train)"),
         ([f"{broken}:__name__"], "'__name__' in " + str(broken) + " is not a function (its type: str)"),
-        ([f"{broken}"], "expected FILE.py:FUNCTION"),
+        ([f"{broken}"], f"{broken}: name the training function, e.g. losslens verify {broken}:train "
+                        "(functions here: train)"),
+        ([f"{tmp_path / 'missing.py'}"], "expected FILE.py:FUNCTION"),
         ([f"{syntax}:train"], "could not import it: SyntaxError"),
         ([f"{broken}:train"], "training raised RuntimeError: CUDA out of memory"),
         ([f"{broken}:train", "--seeds", "0,one"], "expected comma-separated integers"),
@@ -209,6 +211,49 @@ def test_verify_says_in_one_line_what_is_wrong_with_the_target(tmp_path):
         assert res.exit_code == 2, (args, res.output)
         lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and message in lines[0], (args, res.stderr)
+
+
+def test_verify_without_a_function_names_the_file_s_training_functions_without_running_it(tmp_path):
+    # A script as users write one: helpers, the training function, and training started at the top level.
+    # verify must read its functions off the source (ast), never run it: importing would train (here: write a file).
+    ran = tmp_path / "ran"
+    script = tmp_path / "x.py"
+    script.write_text(f"""import pathlib
+
+def make_model(width=64):
+    return width
+
+def load_data(path, seed=0):
+    return path
+
+def _private(lr_factor=1.0):
+    pass
+
+def train(lr_factor=1.0, epochs_factor=1.0):
+    return {{"loss": [1.0, 0.5]}}
+
+class Trainer:
+    def fit(self, lr_factor=1.0):
+        pass
+
+pathlib.Path({str(ran)!r}).write_text("trained")
+""")
+    res = runner.invoke(app, ["verify", str(script)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    # the training-like ones (taking a keyword verify varies, seed included) first, in the file's order
+    assert lines == [f"losslens: {script}: name the training function, e.g. losslens verify {script}:load_data "
+                     "(functions here: load_data, train, make_model)"], res.stderr
+    assert not ran.exists()
+    # none that takes verify's keywords: said, and the example is a function that is there
+    plain = tmp_path / "plain.py"
+    plain.write_text("def fit(x):\n    return x\n")
+    res = runner.invoke(app, ["verify", str(plain)])
+    assert res.exit_code == 2 and f"{plain}:fit (functions here: fit; none takes a keyword verify varies" in res.stderr
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    res = runner.invoke(app, ["verify", str(empty)])
+    assert res.exit_code == 2 and "defines no function" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
 def test_verify_exits_1_when_a_named_cause_s_prediction_fails(one_torch_thread, tmp_path):

@@ -118,6 +118,9 @@ def load_target(target: str):
 
     module_name, sep, attr = target.rpartition(":")
     if not sep or not module_name or not attr:
+        bare = target.rstrip(":")
+        if bare.endswith(".py") and Path(bare).is_file():
+            fail(_name_the_function(bare))
         fail(f"{target}: expected FILE.py:FUNCTION or module:FUNCTION")
     path = Path(module_name)
     try:
@@ -164,6 +167,44 @@ def load_target(target: str):
         fail(f"{target}: {module_name} has no function {attr!r}"
              + (f" (it defines {', '.join(own[:8])}{' …' if len(own) > 8 else ''})" if own else ""))
     return fn
+
+
+def training_functions(path) -> tuple[list[str], list[str]]:
+    """``(training-like, other)``: the names of the top-level functions ``path`` defines, read with ``ast`` (the
+    file is neither imported nor run: importing a script may start its training). Training-like are those that
+    take a keyword verify passes (:data:`losslens.verification.KEYWORDS`, ``seed``) or ``**kwargs``; private
+    (``_name``) functions are left out of both."""
+    import ast
+    from pathlib import Path
+
+    from losslens.verification import KEYWORDS
+
+    tree = ast.parse(Path(path).read_bytes(), filename=str(path))
+    taken, other = [], []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("_"):
+            continue
+        a = node.args
+        names = {x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+        (taken if a.kwarg is not None or names & {*KEYWORDS, "seed"} else other).append(node.name)
+    return taken, other
+
+
+def _name_the_function(path: str) -> str:
+    """The one line for ``losslens verify x.py`` without ``:FUNCTION``: the training-like functions first, e.g.
+    ``x.py: name the training function, e.g. losslens verify x.py:train (functions here: train, make_model)``."""
+    try:
+        taken, other = training_functions(path)
+    except (OSError, SyntaxError, ValueError, RecursionError) as exc:
+        return f"{path}: expected FILE.py:FUNCTION (the file could not be parsed: {type(exc).__name__}: {exc})"
+    names = taken + other
+    if not names:
+        return f"{path}: expected FILE.py:FUNCTION, and {path} defines no function: verify calls a training " \
+               "function that takes the keywords it varies (lr_factor, epochs_factor ...)"
+    shown = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
+    example = taken[0] if taken else "train" if "train" in names else names[0]
+    return f"{path}: name the training function, e.g. losslens verify {path}:{example} (functions here: {shown}" \
+           + ("" if taken else "; none takes a keyword verify varies, lr_factor, epochs_factor ...") + ")"
 
 
 #: The extra that installs a framework a training function imports (``sklearn`` is scikit-learn's import name).
