@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -255,3 +257,49 @@ def test_a_printed_log_cut_mid_number_leaves_the_stump_out(tmp_path, caplog, nam
     whole.parent.mkdir()
     whole.write_text(text[:text.rindex("\n")] + "\n")  # the file without its last line
     assert run.axis.tolist() == losslens.read(whole)[0].axis.tolist()
+
+
+# -- a record or an epoch written twice: MMEngine's scalars.json refuses it, a printed Keras log reads the later ---
+
+def test_an_mmengine_training_record_written_again_over_another_loss_is_refused_alike_read_once(tmp_path):
+    # scalars.json's record at step 205 (epoch 21) written again with loss x1.5 was averaged into epoch 21 in
+    # silence. The runner writes each iteration once and a resumed run into a new <timestamp>/vis_data/.
+    src = FIXTURES / "ecosystem" / "mmengine" / "scalars.json"
+    lines = src.read_text().splitlines()
+    record = json.loads(lines[60])
+    path = tmp_path / src.name
+    path.write_text("\n".join([*lines[:61], json.dumps(dict(record, loss=record["loss"] * 1.5)), *lines[61:]]) + "\n")
+    _refused(path, "records 61 and 62 are one training record written twice (step 205) over different values of "
+                   "loss (0.00699253 and 0.0104888)")
+    # the same record again further on: the step goes back (two runs' files joined)
+    path.write_text("\n".join([*lines[:70], lines[60], *lines[70:]]) + "\n")
+    _refused(path, "training record 71 goes back to step 205 from step 235 (record 70)")
+    # written twice alike (its timing aside: not read): once in its epoch's mean, the reading unchanged
+    path.write_text("\n".join([*lines[:61], json.dumps(dict(record, time=record["time"] * 2)), *lines[61:]]) + "\n")
+    _same_as_original(src, path, tmp_path)
+    # Under an iteration-based loop every validation row's step is 0 (the epoch counter): by design, read.
+    [run] = losslens.read(FIXTURES / "ecosystem" / "mmengine" / "work_dir_iters")
+    assert run.has("val_loss") and np.isfinite(run.get("val_loss")).sum() >= 3
+
+
+def test_a_printed_keras_epoch_written_again_over_other_values_reads_the_later_with_a_warning(tmp_path, caplog):
+    # verbose2.txt with "Epoch 13/40" and its line printed again, loss x1.5: the later was read in silence. Keras
+    # prints an epoch twice where fit(initial_epoch=12) resumed at it: the resumed-run rule, later read, said once.
+    src = FIXTURES / "ecosystem" / "keras_console" / "verbose2.txt"
+    lines = src.read_text().splitlines()
+    i = lines.index("Epoch 13/40")
+    first = float(re.search(r" loss: ([\d.]+)", lines[i + 1]).group(1))
+    again = re.sub(r" loss: [\d.]+", f" loss: {first * 1.5:.4f}", lines[i + 1], count=1)
+    path = tmp_path / src.name
+    path.write_text("\n".join([*lines[:i + 2], lines[i], again, *lines[i + 2:]]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        run = losslens.read(path)[0]
+    said = [r.getMessage() for r in caplog.records if str(path) in r.getMessage()]
+    assert len(said) == 1 and "Epoch 13 printed twice over other values (lines 25 and 27): the later read" in said[0]
+    loss = run.get("train_loss")
+    assert len(loss) == 40 and loss[12] == pytest.approx(round(first * 1.5, 4))
+    d = losslens.diagnose(path).to_dict()
+    assert any("Epoch 13 printed twice" in n for n in d["notes"])
+    # printed twice alike (a line pasted twice): read once, in silence
+    path.write_text("\n".join([*lines[:i + 2], lines[i], lines[i + 1], *lines[i + 2:]]) + "\n")
+    _same_as_original(src, path, tmp_path)

@@ -84,8 +84,9 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
 
     With ``source``, a value of that line that is not a number raises, naming the line (``where`` and
     its number: a notebook's cell says which output)."""
-    rows: list[tuple[int, dict]] = []
-    epoch, last, bad = None, None, None
+    rows: list[tuple[int, dict, int]] = []
+    epoch, last, bad, header = None, None, None, None
+    redone: list[tuple[int, int, int]] = []  # (epoch, the earlier block's line, the later's) printed twice
 
     def close():
         if epoch is None:
@@ -93,13 +94,20 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
         if bad and source is not None:
             raise _damaged(source, *bad)
         if last:
-            rows.append((epoch, last))
+            if rows and rows[-1][0] == epoch:
+                # The same epoch printed again right after itself: alike, a line pasted twice (read once); over
+                # other values, fit(initial_epoch=k) resumed at the epoch it had just printed (a checkpoint of the
+                # one before), the rule of an epoch count that goes back (table.restarts): the later is read.
+                if rows[-1][1] != last:
+                    redone.append((epoch, rows[-1][2], header))
+                rows.pop()
+            rows.append((epoch, last, header))
 
     for n, ln in _numbered_lines(text):
         m = _EPOCH.match(ln)
         if m:
             close()
-            epoch, last, bad = int(m.group(1)) - 1, None, None
+            epoch, last, bad, header = int(m.group(1)) - 1, None, None, n
             continue
         if epoch is None or ln.lstrip().startswith("losslens"):
             continue
@@ -111,11 +119,18 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
             # (Keras 2's "- ETA: 0s" is no metric.)
             bad = next(((f"{where} {n}", k, v) for k, v in found if k not in pairs and _stray(k, v)), None)
     close()
-    names = list(dict.fromkeys(k for _, r in rows for k in r))
-    cols = {"epoch": np.array([e for e, _ in rows], dtype=float)}
+    if redone and source is not None:
+        from ._source import warn
+
+        e, a, b = redone[0]
+        warn(source, "Epoch %s printed twice over other values (%ss %s and %s): the later read, as where a fit "
+                     "resumed at an epoch already printed (fit(initial_epoch=%s)); the earlier left out%s",
+             e + 1, where, a, b, e, f" ({len(redone) - 1} more epochs so)" if len(redone) > 1 else "")
+    names = list(dict.fromkeys(k for _, r, _ in rows for k in r))
+    cols = {"epoch": np.array([e for e, _, _ in rows], dtype=float)}
     for name in names:
-        cols[name] = np.array([r.get(name, np.nan) for _, r in rows], dtype=float)
-    return cols, stated_nonfinite({name: [r[name] for _, r in rows if name in r] for name in names})
+        cols[name] = np.array([r.get(name, np.nan) for _, r, _ in rows], dtype=float)
+    return cols, stated_nonfinite({name: [r[name] for _, r, _ in rows if name in r] for name in names})
 
 
 def is_notebook(obj) -> bool:

@@ -64,8 +64,12 @@ def columns(rows: list[dict], source: str | None = None) -> dict[str, np.ndarray
     axis = "epoch" if by_epoch else "step"
     sums: dict[float, dict[str, list[float]]] = {}
     trained = 0
+    seen = None
     for r in rows:
         if "iter" in r:
+            if seen is not None and r.get("step") == seen.get("step") and _same_curves(r, seen):
+                continue  # (written twice alike: once in its epoch's mean, :func:`_refuse_rewritten`)
+            seen = r
             x, prefix = r["epoch"] if by_epoch else r["step"], ""
             trained = x
         elif "step" in r:
@@ -78,6 +82,15 @@ def columns(rows: list[dict], source: str | None = None) -> dict[str, np.ndarray
                               and (isinstance(value, (int, float)) and not isinstance(value, bool)
                                    or isinstance(value, str) and _number(value) is not None)})
     return fold(sums, axis)
+
+
+def _shown(v) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else repr(v)
+
+
+def _same_curves(a: dict, b: dict) -> bool:
+    """Two records alike but for their timings (a record written again carries the same values)."""
+    return {k: v for k, v in a.items() if k not in _TIMING} == {k: v for k, v in b.items() if k not in _TIMING}
 
 
 def refuse_damaged(rows: list[dict], source: str) -> None:
@@ -103,6 +116,33 @@ def refuse_damaged(rows: list[dict], source: str) -> None:
         bad = next((k for k in ("epoch", "iter", "step") if k in r and _number(r[k]) is None), None)
         if bad is not None:
             raise ReadError(f"record {i}: {bad} is {r[bad]!r}, not a number", source)
+    _refuse_rewritten(rows, source)
+
+
+def _refuse_rewritten(rows: list[dict], source: str) -> None:
+    """A training record whose ``step`` (the global iteration) is not past the training record before it raises,
+    naming both: the runner writes each logged iteration once, in order, and a resumed run writes a new
+    ``<timestamp>/vis_data/`` of its own, so no file it wrote holds one twice. Written again over another loss (a
+    hand-merged or damaged file), it was averaged into its epoch, a mean of two runs' values with no word said; a
+    step that goes back is two runs' files joined. A record written again alike, every value the same, is read once
+    (:func:`columns` drops it): nothing is lost either way."""
+    last: tuple[int, dict] | None = None
+    for i, r in enumerate(rows, 1):
+        if "iter" not in r:
+            continue
+        if last is not None:
+            j, prev = last
+            step, before = _number(r["step"]), _number(prev["step"])
+            if step < before:
+                raise ReadError(f"training record {i} goes back to step {step:g} from step {before:g} (record {j}): "
+                                "the runner writes each iteration once, in order, and a resumed run into a folder of "
+                                "its own (two runs' files joined? read each run's vis_data/scalars.json)", source)
+            if step == before and not _same_curves(r, prev):
+                k = next(k for k in dict.fromkeys([*prev, *r]) if k not in _TIMING and prev.get(k) != r.get(k))
+                raise ReadError(f"records {j} and {i} are one training record written twice (step {step:g}) over "
+                                f"different values of {k} ({_shown(prev.get(k))} and {_shown(r.get(k))}): which one was logged "
+                                "is unknown (a damaged or hand-merged file?)", source)
+        last = i, r
 
 
 def _number(value) -> float | None:
