@@ -256,6 +256,30 @@ def test_a_fit_resumed_from_its_checkpoint_is_one_run_across_version_folders():
     assert len(read(ECO / "lightning_two_loggers")) == 2
 
 
+def test_a_trainer_resumed_after_a_crash_is_one_tensorboard_run_the_resumed_records_read_from_its_start():
+    # report_to="tensorboard": the crashed process (step 28, after step 25 was logged) and the one resumed from
+    # checkpoint-20 log into two runs/<date>_<host> folders (one SummaryWriter per process; TensorBoard's purge
+    # rule acts within a folder, not across). Read apart, the resumed half was judged without its start.
+    runs = sorted(p for p in (ECO / "hf_tb_resume" / "hf_out" / "runs").iterdir() if p.is_dir())
+    crashed, resumed = (read(p)[0] for p in runs)
+    assert crashed.axis[-1] == resumed.axis[0] == 2.5  # step 25 logged by both: trained again after the resume
+    for where in (runs[0].parent, runs[0].parent.parent):  # runs/, and hf_out/ beside the checkpoints' states
+        run = next(r for r in read(where) if r.meta["format"] == "tensorboard")
+        assert run.name == f"{runs[0].name}+{runs[1].name}" and run.axis_name == "epoch"
+        np.testing.assert_array_equal(run.axis, np.arange(1, 17) / 2)
+        np.testing.assert_array_equal(_finite(run, "train_loss"),
+                                      np.concatenate([_finite(crashed, "train_loss")[:-1],
+                                                      _finite(resumed, "train_loss")]))
+        assert any("resumes at epoch 2.5" in n and "left out" in n for n in run.meta["notes"])
+    assert len(read(runs[0].parent)) == 1
+    # tb: shows the folders as TensorBoard does, as two runs (a Lightning version_N pair alike)
+    assert len(read("tb:" + str(runs[0].parent))) == 2
+    # the Trainer's own state of the same job holds the same training curve
+    state = json.loads((ECO / "hf_tb_resume" / "hf_out" / "checkpoint-80" / "trainer_state.json").read_text())
+    logged = [r["loss"] for r in state["log_history"] if "loss" in r]
+    np.testing.assert_allclose(_finite(run, "train_loss"), logged, rtol=1e-6)
+
+
 # ---- DVCLive, CatBoost, MMEngine's printed log -------------------------------------------------
 def _tsv(path, column=-1):
     rows = [ln.split("\t") for ln in path.read_text().splitlines()[1:] if ln.strip()]

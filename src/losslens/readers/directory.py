@@ -189,11 +189,30 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
     return out
 
 
+#: The folder a Transformers Trainer's TensorBoard callback logs into, ``runs/Dec05_22-16-19_host`` (torch's
+#: ``SummaryWriter`` default): one per process, so a job resumed from a checkpoint after a crash logs into a new one.
+_TRAINER_TB = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(\d{2})_(\d{2})-(\d{2})-(\d{2})_(.+)$")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _later_folder(a: str, b: str) -> bool:
+    """Folder ``b`` was made after ``a``, both a Lightning ``version_N`` or both a Trainer's TensorBoard folder of
+    one host (named by the second the process started; across a new year the order is not known: no)."""
+    va, vb = _VERSION.match(a), _VERSION.match(b)
+    if va and vb:
+        return int(va.group(1)) < int(vb.group(1))
+    ta, tb = _TRAINER_TB.match(a), _TRAINER_TB.match(b)
+    if not (ta and tb) or ta.group(6) != tb.group(6):
+        return False
+    key = [(_MONTHS.index(m.group(1)), *map(int, m.group(2, 3, 4, 5))) for m in (ta, tb)]
+    return key[0] < key[1]
+
+
 def _continues(prev: Run, run: Run) -> bool:
-    """``run`` is ``prev`` resumed: a later ``version_N`` beside it whose first epoch follows its last, or falls
-    after its first (resumed from a checkpoint older than where ``prev`` stopped: a crash after it)."""
-    a, b = _VERSION.match(_folder(prev).name), _VERSION.match(_folder(run).name)
-    return bool(a and b and _folder(prev).parent == _folder(run).parent and int(a.group(1)) < int(b.group(1))
+    """``run`` is ``prev`` resumed: a later ``version_N`` beside it (a Trainer's later ``runs/<date>_<host>``
+    folder) whose first epoch follows its last, or falls after its first (resumed from a checkpoint older than
+    where ``prev`` stopped: a crash after it)."""
+    return bool(_folder(prev).parent == _folder(run).parent and _later_folder(_folder(prev).name, _folder(run).name)
                 and prev.axis_name == run.axis_name == "epoch" and prev.meta.get("format") == run.meta.get("format")
                 and set(prev.series) == set(run.series) and len(prev) and len(run)
                 and prev.axis[0] < run.axis[0] <= prev.axis[-1] + 1)
