@@ -359,3 +359,31 @@ def test_a_wandb_config_kept_as_value_entries_reads_as_its_values():
         plain = setup_of(d.run)
         d.run.meta["config"] = wrapped
         assert setup_of(d.run) == plain and saved_settings(d.run)[1]["learning_rate"] == 0.001
+
+
+def test_a_trainer_hyperparameter_search_s_trials_are_read_at_the_lr_and_decay_each_trial_set():
+    """Three trials of a Transformers hyperparameter search (fixture hf_hp_search: the real Trainer, trained with
+    trial=dict as hyperparameter_search's W&B backend runs it): trainer_state.json's trial_params is what each
+    trial set TrainingArguments to. The sweep's lr column showed the largest lr logged, 0.92 of the trial's under
+    the Trainer's linear schedule (0.00092 for 0.001); the decay, read nowhere, was not quoted."""
+    from losslens.facts.regularization import learning_rate, weight_decay
+
+    ds = {d.run_name: d for d in losslens.diagnose_all(ECO / "hf_hp_search" / "hp_out")}
+    assert sorted(ds) == ["run-0", "run-1", "run-2"]
+    trials = {k: d.run.meta["trainer_settings"]["trial_params"] for k, d in ds.items()}
+    assert trials["run-1"] == {"learning_rate": 1e-4, "weight_decay": 1.0}
+    for name, d in ds.items():
+        assert learning_rate(d.run) == trials[name]["learning_rate"]
+        assert max(d.run.get("lr")) == pytest.approx(0.92 * trials[name]["learning_rate"])
+    # AdamW (the Trainer's default optim) decays apart from the loss: 0.01 holds nothing, 1.0 bounds the weights
+    # (read as a losslens callback reads AdamW's); SGD's (the trial's optim) is an L2 penalty at any size.
+    assert weight_decay(ds["run-0"].run.meta) is None
+    held = weight_decay(ds["run-1"].run.meta)
+    assert held.value == 1.0 and held.decoupled and "trial_params" in held.where
+    sgd = weight_decay(ds["run-2"].run.meta)
+    assert sgd.value == 0.01 and not sgd.decoupled
+    res = CliRunner().invoke(app, ["diagnose", str(ECO / "hf_hp_search" / "hp_out")])
+    assert res.exit_code == 0, res.output
+    rows = {ln.split("│")[1].strip(): ln.split("│")[2].strip() for ln in res.stdout.splitlines()
+            if ln.startswith("│ run-")}
+    assert rows == {"run-0": "0.001", "run-1": "0.0001", "run-2": "0.01"}, res.stdout

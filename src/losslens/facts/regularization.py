@@ -2,7 +2,8 @@
 
 Found in the hyperparameters a logger saved with the run: Lightning's ``hparams.yaml``
 (``Run.meta["hparams"]``), W&B's run config (``meta["config"]``), MLflow's params
-(``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field),
+(``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field), a
+Transformers hyperparameter search's ``trial_params`` (``meta["trainer_settings"]``),
 or what a losslens callback read off the optimizer (``meta["weight_decay"]``). The names are those
 the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
 L2 factor (``l2``), and the common spellings of an L2 coefficient. The learning rate a run was set to is read
@@ -58,10 +59,42 @@ def saved_dicts(meta: dict):
             yield key, where, saved
 
 
+def trial_params(meta: dict) -> dict:
+    """A Transformers hyperparameter search's trial, ``trainer_state.json``'s ``trial_params`` (Optuna's
+    ``trial.params``, a Ray Tune or W&B sweep config: ``{"learning_rate": 3e-05, "weight_decay": 0.01}``), which
+    the Trainer set its ``TrainingArguments`` from; ``{}`` where none (``meta["trainer_settings"]``)."""
+    found = (meta.get("trainer_settings") or {}).get("trial_params") if isinstance(meta, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+#: The Trainer's ``optim`` choices whose ``weight_decay`` torch adds to the gradient (an L2 penalty); its default,
+#: ``adamw_torch``, and the rest (Adafactor, Lion, the 8-bit AdamWs ...) decay the weights apart from it.
+_COUPLED_OPTIM = ("sgd", "adagrad", "rmsprop")
+
+
+def _trial_decay(meta: dict) -> RegularizationFacts | None:
+    """The weight decay a Transformers search's trial set (:func:`trial_params`), read as the Trainer applies it:
+    decoupled (AdamW, its default ``optim``) unless the trial names a coupled one (``"optim": "sgd"``); a decoupled
+    decay counts from ``DECOUPLED_BOUND`` up, as a losslens callback's does."""
+    trial = trial_params(meta)
+    value = _number(trial.get("weight_decay"))
+    if value is None:
+        return None
+    where = "trainer_state.json's trial_params"
+    optim = str(trial.get("optim", "adamw_torch")).lower()
+    if optim.startswith(_COUPLED_OPTIM):
+        return RegularizationFacts("weight_decay", value, where)
+    if value < DECOUPLED_BOUND:
+        return None
+    return RegularizationFacts("weight_decay", value, f"{where}, decoupled (the Trainer's AdamW): it bounds each weight "
+                               "within about 1/wd of zero", decoupled=True)
+
+
 def learning_rate(run) -> float | None:
     """The learning rate ``run`` was set to: a setting its logger saved (Lightning's ``hparams.yaml``,
     ``add_hparams``, a W&B config, MLflow params) named as the lr columns are (``lr``, ``learning_rate``, a
-    nested ``optimizer.lr``), else the largest lr logged (a losslens callback's, a Trainer's): the rate a schedule
+    nested ``optimizer.lr``), or a Transformers hyperparameter search's trial (:func:`trial_params`: the rate the
+    trial set, where the Trainer's linear schedule logs 0.92 of it first), else the largest lr logged (a losslens callback's, a Trainer's): the rate a schedule
     was set to peak at, where the first logged is a warm-up's fraction of it (a Trainer fine-tune at 3e-3 with 10%
     linear warm-up logged 3e-4 first). None where neither says, or for no run (a Diagnosis made without one: the
     sweep summaries ask of every run)."""
@@ -81,6 +114,9 @@ def learning_rate(run) -> float | None:
             leaf = leaf.removeprefix("optimizer_") if key == "params" else leaf
             if (leaf in names or leaf.rsplit(".", 1)[-1] in names) and _number(value):
                 return _number(value)
+    trial = trial_params(meta)
+    if _number(trial.get("learning_rate")):
+        return _number(trial["learning_rate"])
     logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
     if logged is not None:
         finite = [float(v) for v in logged if v == v and abs(v) != float("inf")]
@@ -121,4 +157,4 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
                 if key == "params" and meta.get("format") != "mlflow":
                     where = "the run's params"
                 return RegularizationFacts(str(name), _number(value), where)
-    return None
+    return _trial_decay(meta)
