@@ -86,17 +86,18 @@ def _trial_decay(meta: dict) -> RegularizationFacts | None:
         return RegularizationFacts("weight_decay", value, where)
     if value < DECOUPLED_BOUND:
         return None
-    return RegularizationFacts("weight_decay", value, f"{where}, decoupled (the Trainer's AdamW): it bounds each weight "
-                               "within about 1/wd of zero", decoupled=True)
+    return RegularizationFacts("weight_decay", value, f"{where}, decoupled (the Trainer's AdamW): it bounds each "
+                               "weight within about 1/wd of zero", decoupled=True)
 
 
 def learning_rate(run) -> float | None:
     """The learning rate ``run`` was set to: a setting its logger saved (Lightning's ``hparams.yaml``,
     ``add_hparams``, a W&B config, MLflow params) named as the lr columns are (``lr``, ``learning_rate``, a
     nested ``optimizer.lr``), or a Transformers hyperparameter search's trial (:func:`trial_params`: the rate the
-    trial set, where the Trainer's linear schedule logs 0.92 of it first), else the largest lr logged (a losslens callback's, a Trainer's): the rate a schedule
-    was set to peak at, where the first logged is a warm-up's fraction of it (a Trainer fine-tune at 3e-3 with 10%
-    linear warm-up logged 3e-4 first). None where neither says, or for no run (a Diagnosis made without one: the
+    trial set, which the Trainer's linear decay has lowered by its first logged step: 0.92 of it at step 5 of 50),
+    else the largest lr logged (a losslens callback's, a Trainer's): the rate a schedule was set to peak at, where
+    the first logged is a warm-up's fraction of it (a Trainer fine-tune at 3e-3 with 10% linear warm-up logged
+    3e-4 first). None where neither says, or for no run (a Diagnosis made without one: the
     sweep summaries ask of every run)."""
     from ..columns import ALIASES
 

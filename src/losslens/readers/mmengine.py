@@ -140,8 +140,8 @@ def _refuse_rewritten(rows: list[dict], source: str) -> None:
             if step == before and not _same_curves(r, prev):
                 k = next(k for k in dict.fromkeys([*prev, *r]) if k not in _TIMING and prev.get(k) != r.get(k))
                 raise ReadError(f"records {j} and {i} are one training record written twice (step {step:g}) over "
-                                f"different values of {k} ({_shown(prev.get(k))} and {_shown(r.get(k))}): which one was logged "
-                                "is unknown (a damaged or hand-merged file?)", source)
+                                f"different values of {k} ({_shown(prev.get(k))} and {_shown(r.get(k))}): which one "
+                                "was logged is unknown (a damaged or hand-merged file?)", source)
         last = i, r
 
 
