@@ -105,8 +105,10 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, **options):
     """Would more data help? Forecast the validation loss with ``factor`` times the training set
     from a learning curve: sizes and scores as scikit-learn's ``learning_curve`` returns them, or a
-    path to a table of them. A :class:`~losslens.facts.learning_curve.DataForecast` (value,
-    90% interval, gain, ``p_gain``, ``data_limited``); see :mod:`losslens.facts.learning_curve`."""
+    path to a table of them; ``metric``, ``higher_is_better`` (or scikit-learn's ``greater_is_better``), ``size``
+    and ``curve`` as :func:`losslens.api.more_data` takes them. A
+    :class:`~losslens.facts.learning_curve.DataForecast` (value, 90% interval, gain, ``p_gain``, ``data_limited``);
+    see :mod:`losslens.facts.learning_curve`."""
     from .api import more_data as _more_data
     return _more_data(train_sizes, scores, factor=factor, **options)
 

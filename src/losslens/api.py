@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .exceptions import UsageError, UsageTypeError
 from .run import Run
@@ -20,6 +20,7 @@ def to_runs(source: Any, **options) -> list[Run]:
         from .readers.table import from_frame
         return from_frame(source, **options)
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
+        _check_lists(source if isinstance(source, Mapping) else source.history)
         return [Run.from_history(source, columns=options.get("columns"))]
     if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
         from .readers.table import from_frame
@@ -41,6 +42,14 @@ def to_runs(source: Any, **options) -> list[Run]:
         raise UsageTypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
                         "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
                         "or pass a pandas Series with its name")
+    if hasattr(getattr(source, "history", None), "history") and hasattr(source, "fit"):
+        # A Keras model after fit holds the History of its last fit only: said, so a model fitted twice is not
+        # read as its last fit in silence.
+        raise UsageTypeError(f"a {type(source).__name__} model: diagnose the History its fit returns, "
+                             "history = model.fit(...); losslens.diagnose(history) (model.history is the last fit's)")
+    if isinstance(source, Iterator):
+        raise UsageTypeError(f"a {type(source).__name__} is read once and has no length: pass a list of it, "
+                             "losslens.diagnose(list(rows))")
     if not (_paths(source) or isinstance(source, (str, bytes)) or hasattr(source, "__fspath__")):
         raise UsageTypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
                         "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
@@ -84,6 +93,40 @@ def _flat_table(source: Mapping) -> bool:
     return len(lengths) == 1 and lengths != {0}
 
 
+def _check_lists(history: Mapping) -> None:
+    """Refuse a dict of per-epoch lists that :meth:`Run.from_history` could only misplace: a list of arrays
+    (``{"loss": np.array([run1, run2])}`` was read as one curve), or a list shorter than the others by more than
+    the last epoch and by no ``validation_freq`` pattern (20 values beside 30 epochs were padded with NaN, and the
+    padding read as a run that diverged at epoch 20)."""
+    import numpy as np
+
+    from .columns import axis_kind
+
+    lengths = {}
+    for key, values in history.items():
+        if isinstance(values, Iterator):  # (read as no values: "no epochs logged: the history is empty")
+            raise UsageTypeError(f"{key!r} is a {type(values).__name__}: give its values as a list, list(values)")
+        if isinstance(values, (Mapping, str, bytes)) or not hasattr(values, "__len__"):
+            continue
+        try:
+            shape = np.shape(values)
+        except (TypeError, ValueError):  # ragged: a list of lists of different lengths
+            shape = (len(values), None)
+        if len(shape) > 1:
+            raise UsageTypeError(f"{key!r} holds an array of shape {shape}: one number per epoch is a 1-D list; "
+                                 f"for several runs, diagnose each ({key!r}: values[i]) or use diagnose_all on a "
+                                 "DataFrame with a run column")
+        lengths[str(key)] = len(values)
+    axis = next((k for k in lengths if axis_kind(k)), None)
+    n = lengths[axis] if axis is not None else max(lengths.values(), default=0)
+    longest = axis or max(lengths, key=lengths.get, default=None)
+    for key, m in lengths.items():
+        if 0 < m < n - 1 and n // (n // m) != m:
+            raise UsageError(f"{key!r} holds {m} values beside {n} of {longest!r}: neither one per epoch nor one every "
+                             "k epochs (Keras' validation_freq=k); pass losslens.Run.from_history(history, "
+                             "validation_freq=K) or lists of equal length, NaN where an epoch has no value")
+
+
 def _records(source) -> list | None:
     """A list of per-epoch dicts, as a hand-written loop appends them (``history.append({"epoch": e,
     "train_loss": ..., "val_loss": ...})``) and as its JSON file holds them, or an object whose ``history``
@@ -113,8 +156,36 @@ def _check_classes(classes) -> None:
                          "(the chance level is ln K, 1/K); leave it None where there are none")
 
 
-def diagnose(source: Any, **options):
+def _check_options(options: Mapping) -> None:
+    """The keywords every entry point shares, refused before any reading with a line that says what each takes:
+    ``metric=3`` ended in a TypeError inside difflib, ``columns=["val_loss"]`` in a ValueError building a dict,
+    ``forecast(horizon="x")`` in a ValueError, and ``higher_is_better="yes"`` read a loss as a score in silence."""
+    import numbers
+
+    import numpy as np
+
     _check_classes(options.get("classes"))
+    for key in ("metric", "run_id", "run_column", "experiment"):
+        value = options.get(key)
+        if value is not None and not isinstance(value, str):
+            raise UsageTypeError(f"{key}={value!r}: give the name as a string ({key}='val_loss' is one)"
+                                 if key == "metric" else f"{key}={value!r}: give it as a string")
+    columns = options.get("columns")
+    if columns is not None and not (isinstance(columns, Mapping)
+                                    and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())):
+        raise UsageTypeError(f"columns={columns!r}: a dict {{canonical name: your column}}, "
+                             "columns={'val_loss': 'my_dev_ce'}")
+    horizon = options.get("horizon")
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, numbers.Real)):
+        raise UsageTypeError(f"horizon={horizon!r}: the epoch (or step) to forecast to, a number (horizon=200)")
+    hib = options.get("higher_is_better")
+    if hib is not None and not isinstance(hib, (bool, np.bool_)):
+        raise UsageTypeError(f"higher_is_better={hib!r}: True (a score: accuracy), False (a loss) or None "
+                             "(read from the metric's name)")
+
+
+def diagnose(source: Any, **options):
+    _check_options(options)
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
@@ -126,12 +197,13 @@ def diagnose(source: Any, **options):
 
 
 def diagnose_all(source: Any, **options):
-    _check_classes(options.get("classes"))
+    _check_options(options)
     return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
 
 
 def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **options):
     from .forecasting import forecast_run
+    _check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better))
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
@@ -149,16 +221,28 @@ def _where(source) -> object:
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,
-              greater_is_better=None, size: str | None = None, curve: str | None = None):
+              higher_is_better=None, size: str | None = None, curve: str | None = None, greater_is_better=None):
     """Forecast what ``factor`` times the training data does to the validation loss.
 
     ``train_sizes``: sizes (n_sizes,) with ``scores`` (n_sizes,) or (n_sizes, n_folds), as
     scikit-learn's ``learning_curve`` returns them; or its ``LearningCurveDisplay``; or a path
     to a table of sizes and scores (``size``/``metric`` name its columns), with ``scores`` None;
     in a table of several curves (a model or dataset column), ``curve`` names one (its ids joined
-    by ``/``).
+    by ``/``). ``higher_is_better`` as :func:`diagnose` names it (``greater_is_better``, scikit-learn's name,
+    is taken too).
     """
+    import os
+
     from .facts.learning_curve import from_scores
+
+    if higher_is_better is not None and greater_is_better is not None and higher_is_better != greater_is_better:
+        raise UsageError("higher_is_better and greater_is_better say different things: give one")
+    greater_is_better = greater_is_better if higher_is_better is None else higher_is_better
+    if scores is None and not hasattr(train_sizes, "test_scores") \
+            and not isinstance(train_sizes, (str, os.PathLike)):
+        raise UsageTypeError("more_data takes training-set sizes and their validation scores "
+                             "(more_data(sizes, scores), as sklearn's learning_curve returns them), a "
+                             f"LearningCurveDisplay, or a path to a table of them; got {type(train_sizes).__name__}")
 
     if scores is None and hasattr(train_sizes, "test_scores") and hasattr(train_sizes, "train_sizes"):
         display = train_sizes  # sklearn.model_selection.LearningCurveDisplay

@@ -101,10 +101,11 @@ LOG --stop-gain 0.01`` replays it over a finished log. Benchmark: ``benchmarks/s
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from .exceptions import UsageError
+from .exceptions import UsageError, UsageTypeError
 
 __all__ = ["ForecastStopping"]
 
@@ -211,6 +212,12 @@ class ForecastStopping:
             raise UsageError(f"mode must be 'min' or 'max', got {self.mode!r}")
         if self.against not in ("best", "smoothed", "level"):
             raise UsageError(f"against must be 'best', 'smoothed' or 'level', got {self.against!r}")
+        for key in ("min_gain", "horizon", "min_points", "patience", "max_p", "min_fraction", "check_every",
+                    "min_progress", "stuck_noise", "stuck_points", "confirm_rise"):
+            value = getattr(self, key, None)
+            # (min_gain="0.01" ended in a TypeError comparing it; horizon="x" was kept, to fail at the first check)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                raise UsageTypeError(f"{key}={value!r}: a number")
         if not (self.min_gain >= 0):
             raise UsageError(f"min_gain must be >= 0, got {self.min_gain}")
         if not (self.min_progress >= 0):

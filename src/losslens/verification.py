@@ -643,6 +643,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     """
     from .api import diagnose
 
+    if not callable(train):  # (it surfaced as a TrainingError: "NoneType() raised TypeError", the user's fault named as train's)
+        raise UsageTypeError(f"verify takes your training function, train(**change) -> a run; got "
+                             f"{type(train).__name__}: to diagnose a run you have, use losslens.diagnose")
     lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress))
     try:
         lab.baseline(baseline)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import finite_or_none
-from ..exceptions import UsageError
+from ..exceptions import UsageError, UsageTypeError
 
 #: Slope multiplier before extrapolating (fitted on LCDB's training half; see the module docstring).
 DAMPING = 0.8
@@ -97,6 +97,10 @@ class LearningCurveFacts:
     def forecast(self, factor: float = 2.0) -> "DataForecast":
         """The loss with ``factor`` times the largest training set, its 90% interval and
         the probability that it is more than ``DATA_GAIN`` (10%) lower than now."""
+        import numbers
+
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            raise UsageTypeError(f"factor={factor!r}: a number > 1, the times the largest training set (factor=2)")
         if not (factor > 1 and math.isfinite(factor)):
             raise UsageError(f"factor must be > 1 (times the largest training set), got {factor}")
         level = float(self.losses.mean(0)[-1])
@@ -216,8 +220,13 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
     """
     from ..exceptions import LosslensError
 
-    sizes = np.asarray(train_sizes, dtype=float).reshape(-1)
-    vals = np.asarray(scores, dtype=float)
+    try:
+        sizes = np.asarray(train_sizes, dtype=float).reshape(-1)
+        vals = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError):  # ("a", None, a ragged list): numpy's own words name neither argument
+        raise UsageTypeError("train_sizes and scores are numbers: sizes (n_sizes,), scores (n_sizes,) or "
+                             f"(n_sizes, n_folds), as sklearn's learning_curve returns them; got "
+                             f"{type(train_sizes).__name__} and {type(scores).__name__}", source) from None
     if vals.ndim == 1:
         vals = vals[:, None]
     if vals.ndim != 2 or vals.shape[0] != sizes.shape[0]:

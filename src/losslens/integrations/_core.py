@@ -14,6 +14,7 @@ is the same (``monitor``, ``mode``, ``min_delta``, ``patience``, ``restore_best_
 from __future__ import annotations
 
 import inspect
+import numbers
 import json
 import logging
 import math
@@ -30,7 +31,7 @@ import numpy as np
 
 from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
                        respell, spelt_as)
-from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning, MissingExtraError, UsageError
+from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning, MissingExtraError, UsageError, UsageTypeError
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
@@ -176,8 +177,10 @@ class Watcher:
         JSON file rewritten atomically after every epoch: Keras History keys (``epoch``,
         ``loss``, ``val_loss``, ``lr``, ``grad_norm`` ...) plus ``meta``; read it back with
         ``losslens.read`` or ``losslens diagnose``.
-    classes : int, optional
+    classes : int >= 2, optional
         Number of classes, for the chance level of accuracy.
+    metric : str, optional
+        ``monitor`` under the name :func:`losslens.diagnose` gives it.
     name : str, optional
         Run name in reports (default: the save file's stem, else the framework).
     stop_gain : float or None
@@ -221,6 +224,7 @@ class Watcher:
     verbose: int = 1
     save_path: Any = None
     classes: int | None = None
+    metric: str | None = None
     stop_gain: float | None = None
     horizon: float | None = None
     time_budget_ms: float | None = 5.0
@@ -275,6 +279,22 @@ class Watcher:
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
 
+    @classmethod
+    def checked(cls, owner: str, **options) -> "Watcher":
+        """A Watcher built for the callback ``owner`` (``"LosslensCallback"``) from its user's keywords: one it does
+        not take is named with those it does (Python's TypeError named ``Watcher.__init__``, not the callback)."""
+        from dataclasses import fields
+
+        known = [f.name for f in fields(cls) if f.init and f.name not in ("framework", "axis_name")]
+        unknown = [k for k in options if k not in known and k not in ("framework", "axis_name")]
+        if unknown:
+            import difflib
+
+            near = difflib.get_close_matches(unknown[0], known, n=1)
+            raise UsageTypeError(f"{owner} takes no keyword {unknown[0]!r}"
+                                 f"{f' (did you mean {near[0]!r}?)' if near else ''}; it takes {', '.join(known)}")
+        return cls(**options)
+
     def __post_init__(self):
         if self.name is None:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
@@ -282,8 +302,22 @@ class Watcher:
         self._user_horizon = self.horizon is not None
         if self._user_horizon:
             self._planned_from = f"horizon={self.horizon:g}"
-        self.stop_on = tuple(self.stop_on or ())
-        self.reduce_lr_on = tuple(self.reduce_lr_on or ())
+        # One cause as a string (stop_on="overfitting") was split into its letters, then refused as 11 unknown causes.
+        self.stop_on = (self.stop_on,) if isinstance(self.stop_on, str) else tuple(self.stop_on or ())
+        self.reduce_lr_on = (self.reduce_lr_on,) if isinstance(self.reduce_lr_on, str) else tuple(self.reduce_lr_on or ())
+        if self.metric is not None:  # losslens.diagnose's name for what Keras' callbacks call monitor
+            if self.monitor not in ("val_loss", self.metric):
+                raise UsageError(f"metric={self.metric!r} and monitor={self.monitor!r} name different series: give one")
+            self.monitor = self.metric
+        from ..api import _check_classes
+
+        _check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
+        for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr"):
+            value = getattr(self, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                raise UsageTypeError(f"{key}={value!r}: a number")
+        if not isinstance(self.monitor, str):
+            raise UsageTypeError(f"monitor={self.monitor!r}: the series' name, a string (monitor='val_loss')")
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
         if unknown:
             raise UsageError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")

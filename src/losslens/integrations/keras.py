@@ -60,7 +60,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
 
     def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, **options):
         super().__init__()
-        self.watcher = Watcher(framework="keras", **options)
+        self.watcher = Watcher.checked("LosslensCallback", framework="keras", **options)
         self.probe = GradientProbe(grad_every, layers=grad_layers)
         self._torch = keras.backend.backend() == "torch" and grad_every is not None
         self.best_weights = None

@@ -63,8 +63,8 @@ class LosslensCallback(WatcherViews, Callback):
     def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, save_path=_DEFAULT, **options):
         super().__init__()
         self._default_save = save_path is _DEFAULT
-        self.watcher = Watcher(framework="lightning", save_path=None if self._default_save else save_path,
-                               **options)
+        self.watcher = Watcher.checked("LosslensCallback", framework="lightning",
+                                       save_path=None if self._default_save else save_path, **options)
         self.probe = GradientProbe(grad_every, layers=grad_layers)
         self.best_state = None
         self._val_ran = False

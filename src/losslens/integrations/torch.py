@@ -68,7 +68,7 @@ class Monitor(WatcherViews):
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
-        self.watcher = Watcher(framework="torch", **options)
+        self.watcher = Watcher.checked("Monitor", framework="torch", **options)
         if epochs is not None:
             self.watcher.plan(first_epoch + int(epochs) - 1, f"epochs={int(epochs)}")
         self.probe = GradientProbe(grad_every if model is not None else None, layers=grad_layers)

@@ -49,8 +49,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         if axis not in ("epoch", "step"):
             raise UsageError(f"axis must be 'epoch' or 'step', got {axis!r}")
         self._default_save = save_path is _DEFAULT
-        self.watcher = Watcher(framework="transformers", axis_name=axis,
-                               save_path=None if self._default_save else save_path, **options)
+        self.watcher = Watcher.checked("LosslensCallback", framework="transformers", axis_name=axis,
+                                       save_path=None if self._default_save else save_path, **options)
         self.best_state = None
         self._pending: dict[str, list[float]] = {}
         self._evaluates = False

@@ -40,7 +40,7 @@ from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN,
                        adversarial_middles, adversarial_players, axis_kind, canonical, is_trainer_timing, map_columns,
                        negated_loss, normalise, primary_score, spelt_as,
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
-from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError
+from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError
 from ..run import Run
 from . import delimited, lightning
 
@@ -197,6 +197,9 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
     run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
     rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
     reads through here too."""
+    if not isinstance(frame, Mapping) and not (hasattr(frame, "columns") and hasattr(frame, "to_numpy")):
+        raise UsageTypeError(f"expected a pandas DataFrame (or a dict of equally long columns), got "
+                             f"{type(frame).__name__}; losslens.diagnose reads the other sources")
     if isinstance(frame, Mapping):
         fmt, names, source = "dict", list(frame), source or "dict"
         column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731

@@ -541,6 +541,8 @@ def _figure_path(path) -> tuple[Path, str]:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
         raise UsageError(f"{path}: unknown figure format {path.suffix!r}; use .png, .svg or .pdf")
+    if not path.parent.is_dir():  # (matplotlib's FileNotFoundError came out of PIL, after the drawing)
+        raise UsageError(f"{path}: no folder {str(path.parent)!r} to write the figure in; create it first")
     return path, suffix
 
 

@@ -1,0 +1,164 @@
+"""What a new user hands the Python API first, right and wrong: a real Keras fit's History and its parts, a
+scikit-learn learning curve, a callback's keywords. Every wrong thing is a :class:`losslens.LosslensError` of one
+line that says what to pass; none is read into a verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens import LosslensError, UsageError, UsageTypeError
+
+
+@pytest.fixture(scope="module")
+def fit():
+    """A real 12-epoch Keras fit of the article's MLP (tests/keras_models.py) on 200 samples: (model, History)."""
+    import torch
+    from keras_models import article_data, mlp
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        x, y = article_data(0, n=200)
+        model = mlp()
+        history = model.fit(x, y, validation_split=0.25, epochs=12, batch_size=32, verbose=0)
+    finally:
+        torch.set_num_threads(n)
+    return model, history
+
+
+def _one_line(error: LosslensError) -> str:
+    message = str(error)
+    assert "\n" not in message and message
+    return message
+
+
+def test_lists_of_unequal_length_are_refused_not_read_as_a_divergence(fit):
+    # 8 validation values beside 12 epochs fit no validation_freq: padded with NaN, they read "diverged: val_loss
+    # became NaN/inf at epoch 8" with confidence 0.9+.
+    h = dict(fit[1].history)
+    h["val_loss"] = h["val_loss"][:8]
+    with pytest.raises(UsageError) as e:
+        losslens.diagnose(h)
+    assert "'val_loss' holds 8 values beside 12" in _one_line(e.value) and "validation_freq" in str(e.value)
+    # Every third epoch (4 values) is Keras' validation_freq=3, and one short is a fit cut off: both still read.
+    every3 = dict(fit[1].history, val_loss=fit[1].history["val_loss"][2::3])
+    assert losslens.diagnose(every3).verdict != "diverged"
+    assert losslens.diagnose(dict(h, val_loss=fit[1].history["val_loss"][:11])).metric == "val_loss"
+
+
+def test_a_two_dimensional_list_is_refused_not_read_as_one_curve(fit):
+    h = fit[1].history
+    two = {"loss": np.array([h["loss"], h["loss"]]), "val_loss": np.array([h["val_loss"], h["val_loss"]])}
+    with pytest.raises(UsageTypeError) as e:
+        losslens.diagnose(two)
+    assert "shape (2, 12)" in _one_line(e.value)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda h: losslens.diagnose(h, metric=3), "metric=3"),                       # TypeError inside difflib
+    (lambda h: losslens.diagnose(h, columns=["val_loss"]), "columns="),          # ValueError building a dict
+    (lambda h: losslens.diagnose(h, horizon="200"), "horizon='200'"),            # taken
+    (lambda h: losslens.diagnose(h, higher_is_better="no"), "higher_is_better"), # "no" is truthy: a loss as a score
+    (lambda h: losslens.forecast(h, "x"), "horizon='x'"),                        # ValueError in float()
+    (lambda h: losslens.diagnose_all(h, run_id=3), "run_id=3"),
+])
+def test_keywords_of_the_wrong_kind_are_refused_before_reading(fit, call, words):
+    with pytest.raises(UsageTypeError) as e:
+        call(fit[1])
+    assert words in _one_line(e.value)
+
+
+def test_a_keras_model_or_a_generator_is_refused_with_what_to_pass(fit):
+    model, history = fit
+    with pytest.raises(UsageTypeError) as e:
+        losslens.diagnose(model)
+    assert "model.fit(...)" in _one_line(e.value)
+    assert losslens.diagnose(history).verdict == losslens.diagnose(model.history).verdict
+    # A generator among the lists was read as no values: "no epochs logged: the history is empty".
+    with pytest.raises(UsageTypeError) as e:
+        losslens.diagnose({"loss": history.history["loss"], "val_loss": (v for v in history.history["val_loss"])})
+    assert "list(values)" in _one_line(e.value)
+
+
+@pytest.fixture(scope="module")
+def learning_curve():
+    """scikit-learn's learning_curve of a k-NN classifier on its digits: (sizes, test_scores (5, 3))."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import learning_curve
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y = load_digits(return_X_y=True)
+    sizes, _, test = learning_curve(KNeighborsClassifier(), x, y, train_sizes=[0.1, 0.2, 0.4, 0.7, 1.0], cv=3)
+    return sizes, test
+
+
+def test_more_data_refuses_what_is_no_learning_curve_and_takes_higher_is_better(learning_curve):
+    sizes, scores = learning_curve
+    for wrong in ({"size": list(sizes), "val_acc": list(scores.mean(1))}, None, 5):  # TypeError out of pathlib
+        with pytest.raises(UsageTypeError) as e:
+            losslens.more_data(wrong)
+        assert "more_data(sizes, scores)" in _one_line(e.value)
+    with pytest.raises(UsageTypeError):  # ValueError out of numpy
+        losslens.more_data(sizes, [["a"] * 3] * len(sizes))
+    with pytest.raises(UsageTypeError) as e:  # TypeError comparing "2" > 1
+        losslens.more_data(sizes, scores, factor="2")
+    assert "factor='2'" in _one_line(e.value)
+    # diagnose's name for it (a TypeError before), and scikit-learn's, alike
+    a = losslens.more_data(sizes, scores, higher_is_better=True)
+    b = losslens.more_data(sizes, scores, greater_is_better=True)
+    assert a.to_dict() == b.to_dict() and a.metric == "1 - validation score"
+    with pytest.raises(UsageError):
+        losslens.more_data(sizes, scores, higher_is_better=True, greater_is_better=False)
+
+
+def test_verify_refuses_what_is_not_a_training_function(fit):
+    # A run where the function goes was "TrainingError: Sequential() raised TypeError ...": the user's code blamed.
+    for wrong in (None, fit[1].history):
+        with pytest.raises(UsageTypeError) as e:
+            losslens.verify(wrong)
+        assert "losslens.diagnose" in _one_line(e.value)
+
+
+def test_run_from_dataframe_refuses_what_is_no_table(fit):
+    with pytest.raises(UsageTypeError) as e:  # AttributeError: 'NoneType' object has no attribute 'columns'
+        losslens.Run.from_dataframe(None)
+    assert "DataFrame" in _one_line(e.value)
+    with pytest.raises(UsageTypeError):
+        losslens.Run.from_dataframe(fit[1])
+
+
+def test_save_plot_into_a_missing_folder_is_one_line(fit, tmp_path):
+    pytest.importorskip("matplotlib")
+    d = losslens.diagnose(fit[1])
+    with pytest.raises(UsageError) as e:  # FileNotFoundError out of PIL, after drawing
+        d.save_plot(tmp_path / "no" / "run.png")
+    assert "no folder" in _one_line(e.value)
+    assert d.save_plot(tmp_path / "run.png").stat().st_size > 0
+
+
+def test_the_callbacks_take_their_keywords_as_a_user_first_writes_them():
+    from losslens.integrations.keras import LosslensCallback
+    from losslens.integrations.torch import Monitor
+    from losslens.stopping import ForecastStopping
+
+    # One cause as a string was split into letters: "unknown cause(s) ['o', 'v', 'e', ...]".
+    assert LosslensCallback(stop_on="overfitting").watcher.stop_on == ("overfitting",)
+    assert Monitor(reduce_lr_on="lr_too_high").watcher.reduce_lr_on == ("lr_too_high",)
+    # diagnose's metric= names what Keras calls monitor (a TypeError naming Watcher.__init__ before)
+    assert LosslensCallback(metric="val_accuracy").watcher.monitor == "val_accuracy"
+    assert LosslensCallback(metric="val_accuracy").watcher.mode == "max"
+    with pytest.raises(UsageTypeError) as e:
+        LosslensCallback(patiense=3)
+    assert "LosslensCallback takes no keyword 'patiense' (did you mean 'patience'?)" in _one_line(e.value)
+    for make in (LosslensCallback, Monitor):
+        with pytest.raises(UsageError) as e:  # taken, then a division by zero at the chance level
+            make(classes=1)
+        assert "classes=1" in _one_line(e.value)
+        with pytest.raises(UsageTypeError):  # TypeError comparing 0 <= "0.01"
+            make(stop_gain="0.01")
+    with pytest.raises(UsageTypeError):
+        ForecastStopping(min_gain="0.01")
+    with pytest.raises(UsageTypeError):  # kept, to fail at the first check
+        ForecastStopping(horizon="200")
