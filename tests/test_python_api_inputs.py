@@ -162,3 +162,35 @@ def test_the_callbacks_take_their_keywords_as_a_user_first_writes_them():
         ForecastStopping(min_gain="0.01")
     with pytest.raises(UsageTypeError):  # kept, to fail at the first check
         ForecastStopping(horizon="200")
+
+
+def test_a_pytorch_loops_lists_are_read_under_the_names_it_appends_to():
+    # train_losses.append(...), val_losses.append(...): the tutorials' names, "no loss or accuracy column" before.
+    from torch_loops import diabetes_mlp_run
+
+    run = diabetes_mlp_run(lr=0.01, epochs=30)
+    as_named = {"train_losses": run["train_loss"], "val_losses": run["val_loss"]}
+    d, same = losslens.diagnose(as_named), losslens.diagnose({"loss": run["train_loss"], "val_loss": run["val_loss"]})
+    assert (d.metric, d.verdict, d.plateau_epoch) == ("val_loss", same.verdict, same.plateau_epoch)
+
+
+def test_a_dataframe_indexed_by_its_epochs_is_read_on_them(tmp_path):
+    # pd.read_csv(log, index_col="epoch") and df.set_index("step"): the named index was dropped, X came out in row
+    # numbers (epoch 10 where the loop counts from 1 and says 11; "epoch 10" for step 1,100).
+    import pandas as pd
+    from torch_loops import diabetes_mlp_run
+
+    df = pd.DataFrame(diabetes_mlp_run(lr=0.01, epochs=30))  # epochs counted from 1
+    df.to_csv(tmp_path / "log.csv", index=False)
+    want = losslens.diagnose(tmp_path / "log.csv")
+    indexed = pd.read_csv(tmp_path / "log.csv", index_col="epoch")
+    d = losslens.diagnose(indexed)
+    assert (d.plateau_epoch, d.verdict) == (want.plateau_epoch, want.verdict) and d.plateau_epoch >= 1
+    alone = losslens.diagnose(df[["epoch", "val_loss"]])  # the validation curve alone, as a named Series holds it
+    assert losslens.diagnose(indexed["val_loss"]).to_dict()["plateau"] == alone.to_dict()["plateau"]
+    by_step = df.assign(step=df.epoch * 100).drop(columns="epoch")
+    d = losslens.diagnose(by_step.set_index("step"))
+    assert d.plateau_epoch == losslens.diagnose(by_step).plateau_epoch == 100 * want.plateau_epoch
+    # pandas' own row numbers (an unnamed index) stay out, as a CSV's blank first column does
+    assert losslens.diagnose(pd.DataFrame(df.drop(columns="epoch").to_numpy(), columns=["train_loss", "val_loss"],
+                                          index=pd.RangeIndex(5, 35))).plateau_epoch == want.plateau_epoch - 1

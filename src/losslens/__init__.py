@@ -102,20 +102,54 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
                      run_column=run_column, run_id=run_id, experiment=experiment)
 
 
-def more_data(train_sizes, scores=None, *, factor: float = 2.0, **options):
-    """Would more data help? Forecast the validation loss with ``factor`` times the training set
-    from a learning curve: sizes and scores as scikit-learn's ``learning_curve`` returns them, or a
-    path to a table of them; ``metric``, ``higher_is_better`` (or scikit-learn's ``greater_is_better``), ``size``
-    and ``curve`` as :func:`losslens.api.more_data` takes them. A
-    :class:`~losslens.facts.learning_curve.DataForecast` (value, 90% interval, gain, ``p_gain``, ``data_limited``);
-    see :mod:`losslens.facts.learning_curve`."""
+def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,
+              higher_is_better: bool | None = None, size: str | None = None, curve: str | None = None,
+              greater_is_better: bool | None = None):
+    """Would more data help? Forecast the validation loss with ``factor`` times the training set from a
+    learning curve.
+
+    Parameters
+    ----------
+    train_sizes : array (n_sizes,), LearningCurveDisplay, or path
+        Training-set sizes (samples), increasing, as scikit-learn's ``learning_curve`` returns them; or its
+        ``LearningCurveDisplay``; or a path to a table of sizes and scores (``scores`` None).
+    scores : array (n_sizes,) or (n_sizes, n_folds), optional
+        The validation score or loss at each size (``learning_curve``'s ``test_scores``).
+    factor : float > 1
+        Times the largest training set to forecast at (2: twice the data).
+    metric, size : str, optional
+        The score's name (its direction read from it: ``val_loss``, ``accuracy``); in a table, its column and
+        the size's column.
+    higher_is_better : bool, optional
+        Whether the score rises as the model gets better; default from ``metric``, else from the curve.
+        ``greater_is_better`` (scikit-learn's name) is taken too.
+    curve : str, optional
+        Which curve of a table holding several (its ids joined by ``/``).
+
+    Returns
+    -------
+    DataForecast
+        ``value`` and 90% ``interval`` at ``factor`` x the data, ``gain``, ``p_gain``, ``data_limited``;
+        ``print()`` writes it as a sentence, ``to_dict()`` as JSON. See :mod:`losslens.facts.learning_curve`.
+    """
     from .api import more_data as _more_data
-    return _more_data(train_sizes, scores, factor=factor, **options)
+    return _more_data(train_sizes, scores, factor=factor, metric=metric, higher_is_better=higher_is_better,
+                      size=size, curve=curve, greater_is_better=greater_is_better)
 
 
-def verify(train, **options):
+def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None = None,
+           classes: int | None = None, progress: bool | None = None):
     """Diagnose ``train()``'s run, then retrain it with each cause's counterfactual (lr/10,
     lr x10, twice the epochs, half or twice the data, a smaller or bigger model, shuffled
-    labels) and say whether the prediction held; see :mod:`losslens.verification`."""
+    labels) and say whether the prediction held.
+
+    ``train(**change)`` takes the keywords verify varies (``lr_factor``, ``epochs_factor``, ``size_factor``,
+    ``data_factor``, ``shuffle_labels``, ``decay_factor``, ``from_epoch``, ``class_weight``; ``seed`` with
+    ``seeds``) and returns what :func:`diagnose` reads. ``baseline``: the run to compare with (default: ``train()``);
+    ``causes``: the causes to check (default: the verdict and the likely ones); ``seeds``: a list of ints;
+    ``metric``, ``classes``: :func:`diagnose`'s; ``progress``: a bar on stderr (default: when it is a terminal).
+    A :class:`~losslens.verification.Verification` (``confirmed``, ``holds(cause)``, ``results``, ``to_dict()``);
+    every option in :func:`losslens.verification.verify`."""
     from .verification import verify as _verify
-    return _verify(train, **options)
+    return _verify(train, baseline=baseline, causes=causes, seeds=seeds, metric=metric, classes=classes,
+                   progress=progress)

@@ -144,7 +144,7 @@ def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_b
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 
-def _check_classes(classes) -> None:
+def check_classes(classes) -> None:
     """``classes=`` as the CLI's ``--classes`` takes it (an integer K >= 2), refused before any reading: K = 1
     ended in a ZeroDivisionError deep in the chance level, ``"10"`` in a TypeError there."""
     import numbers
@@ -164,7 +164,7 @@ def _check_options(options: Mapping) -> None:
 
     import numpy as np
 
-    _check_classes(options.get("classes"))
+    check_classes(options.get("classes"))
     for key in ("metric", "run_id", "run_column", "experiment"):
         value = options.get(key)
         if value is not None and not isinstance(value, str):

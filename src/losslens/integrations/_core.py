@@ -309,9 +309,9 @@ class Watcher:
             if self.monitor not in ("val_loss", self.metric):
                 raise UsageError(f"metric={self.metric!r} and monitor={self.monitor!r} name different series: give one")
             self.monitor = self.metric
-        from ..api import _check_classes
+        from ..api import check_classes
 
-        _check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
+        check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
         for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr"):
             value = getattr(self, key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):

@@ -204,6 +204,11 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
         fmt, names, source = "dict", list(frame), source or "dict"
         column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
     else:
+        if any(level is not None for level in getattr(frame.index, "names", [None])):
+            # A named index is a column set aside (df.set_index("epoch"), read_csv(index_col="step")): read as the
+            # column it was, or X came out in row numbers (epoch 10 where the log counts 11, or step 1,100). An
+            # unnamed one is pandas' row number, left out as a CSV's blank first column is.
+            frame = frame.reset_index()
         fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
         column = lambda c: frame[c].to_numpy()  # noqa: E731
     # What a gap means (docs/reading.md): pandas reads a blank cell as NaN, so a DataFrame's NaN is a CSV's blank
