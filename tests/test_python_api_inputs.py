@@ -194,3 +194,20 @@ def test_a_dataframe_indexed_by_its_epochs_is_read_on_them(tmp_path):
     # pandas' own row numbers (an unnamed index) stay out, as a CSV's blank first column does
     assert losslens.diagnose(pd.DataFrame(df.drop(columns="epoch").to_numpy(), columns=["train_loss", "val_loss"],
                                           index=pd.RangeIndex(5, 35))).plateau_epoch == want.plateau_epoch - 1
+
+
+def test_a_tidy_table_is_refused_with_the_pivot_that_reads_it():
+    # A row per metric and epoch (df.melt, MLflow's and W&B's APIs): "no loss or accuracy column (found: epoch,
+    # value)", and nothing said of the metric column that holds the names.
+    import pandas as pd
+    from torch_loops import diabetes_mlp_run
+
+    df = pd.DataFrame(diabetes_mlp_run(lr=0.01, epochs=30))
+    tidy = df.melt(id_vars="epoch", var_name="metric", value_name="value")
+    with pytest.raises(losslens.NoLossError) as e:
+        losslens.diagnose(tidy)
+    message = _one_line(e.value)
+    recipe = "df.pivot_table(index='epoch', columns='metric', values='value').reset_index()"
+    assert recipe in message
+    pivoted = eval(recipe, {"df": tidy})  # the advice, as written, reads the run
+    assert losslens.diagnose(pivoted).to_dict()["plateau"] == losslens.diagnose(df).to_dict()["plateau"]

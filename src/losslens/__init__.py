@@ -94,7 +94,7 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
              experiment: str | None = None):
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
-    length). ``source`` and the keywords are :func:`diagnose`'s. A
+    length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads). A
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
     writes it as a sentence)."""
     from .api import forecast as _forecast

@@ -227,8 +227,19 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
         logged_nan += int(logged.sum())
         if np.isinf(x).any() or (fmt == "dict" and logged.any()):
             stated.add(str(c))
-    return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
-                   **given_options(options))
+    try:
+        return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
+                       **given_options(options))
+    except NoLossError as e:
+        # A tidy table, a row per metric and epoch (what df.melt, MLflow's and W&B's APIs give): say how to pivot it.
+        values = next((c for c in cols if c.lower() == "value" and cols[c].dtype != object), None)
+        key = next((c for c in cols if cols[c].dtype == object), None)
+        if values is None or key is None:
+            raise
+        axis = next((c for c in cols if axis_kind(c)), None)
+        raise NoLossError(f"{e.problem}; a table of one row per metric ({key!r}) and value: pivot it first, "
+                          f"df.pivot_table(index={axis or 'EPOCH_COLUMN'!r}, columns={key!r}, values={values!r})"
+                          ".reset_index()", source) from None
 
 
 def given_options(options: dict) -> dict:
