@@ -211,3 +211,48 @@ def test_a_tidy_table_is_refused_with_the_pivot_that_reads_it():
     assert recipe in message
     pivoted = eval(recipe, {"df": tidy})  # the advice, as written, reads the run
     assert losslens.diagnose(pivoted).to_dict()["plateau"] == losslens.diagnose(df).to_dict()["plateau"]
+
+
+def test_the_keywords_of_read_run_and_save_plot_are_checked_alike(fit, tmp_path):
+    pytest.importorskip("matplotlib")
+    history = fit[1]
+    log = tmp_path / "log.csv"
+    import pandas as pd
+
+    pd.DataFrame(history.history).rename_axis("epoch").reset_index().to_csv(log, index=False)
+    calls = [
+        (lambda: losslens.read(log, columns=["val_loss"]), "columns="),       # ValueError in the table reader
+        (lambda: losslens.read(log, metric=3), "metric=3"),                    # taken in silence
+        (lambda: losslens.Run.from_history(history, columns=["val_loss"]), "columns="),  # ValueError in map_columns
+        (lambda: losslens.Run.from_history(history, validation_freq=0), "validation_freq=0"),  # passed over
+        (lambda: losslens.Run.from_history(history, first_epoch="1"), "first_epoch='1'"),  # TypeError
+        (lambda: losslens.diagnose(history).save_plot(None), "save_plot takes a path"),    # TypeError in pathlib
+        (lambda: losslens.diagnose(history).save_plot(tmp_path / "a.png", dpi="300"), "dpi='300'"),  # in matplotlib
+    ]
+    for call, words in calls:
+        with pytest.raises(UsageTypeError) as e:
+            call()
+        assert words in _one_line(e.value)
+
+
+def test_the_live_helpers_refuse_values_of_the_wrong_kind_when_made(fit):
+    from losslens.integrations.keras import LosslensCallback
+    from losslens.integrations.torch import Monitor
+    from losslens.stopping import ForecastStopping
+
+    # patience="3" and start_from_epoch="a" were kept, to fail at an epoch's end; save_path=3 was a TypeError in
+    # os.fspath, grad_layers="a" a ValueError in int()
+    for kw in ({"patience": "3"}, {"start_from_epoch": "a"}, {"save_path": 3}, {"grad_layers": "a"}):
+        with pytest.raises(UsageTypeError) as e:
+            LosslensCallback(**kw)
+        assert f"{next(iter(kw))}=" in _one_line(e.value)
+    with pytest.raises(UsageTypeError):
+        Monitor(patience="3")
+    # ForecastStopping.update on a real curve: None (no value this epoch) is passed over as NaN is; a string is
+    # refused (a ValueError out of float())
+    stop = ForecastStopping()
+    for epoch, value in enumerate(fit[1].history["val_loss"]):
+        assert stop.update(epoch, value) in (True, False)
+    assert stop.update(len(fit[1].history["val_loss"]), None) in (True, False)
+    with pytest.raises(UsageTypeError):
+        ForecastStopping().update(0, "val_loss")

@@ -28,7 +28,11 @@ def read(source, *, columns=None, run_column=None, run_id=None, experiment=None,
     """Read every run in ``source``: a path (str or os.PathLike), a directory or a URI
     (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``), or a list of them; a list of :class:`Run`. The
     keywords are :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
+    from .api import check_options
     from .readers import read as _read
+
+    check_options({"columns": columns, "run_column": run_column, "run_id": run_id, "experiment": experiment,
+                   "metric": metric})
     return _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
 
 

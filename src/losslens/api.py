@@ -144,6 +144,15 @@ def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_b
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 
+def check_columns(columns) -> None:
+    """``columns=`` as every entry point takes it, a dict ``{canonical name: the user's column}``, or None; a list
+    ended in a ValueError building a dict, deep in the readers."""
+    if columns is not None and not (isinstance(columns, Mapping)
+                                    and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())):
+        raise UsageTypeError(f"columns={columns!r}: a dict {{canonical name: your column}}, "
+                             "columns={'val_loss': 'my_dev_ce'}")
+
+
 def check_classes(classes) -> None:
     """``classes=`` as the CLI's ``--classes`` takes it (an integer K >= 2), refused before any reading: K = 1
     ended in a ZeroDivisionError deep in the chance level, ``"10"`` in a TypeError there."""
@@ -156,7 +165,7 @@ def check_classes(classes) -> None:
                          "(the chance level is ln K, 1/K); leave it None where there are none")
 
 
-def _check_options(options: Mapping) -> None:
+def check_options(options: Mapping) -> None:
     """The keywords every entry point shares, refused before any reading with a line that says what each takes:
     ``metric=3`` ended in a TypeError inside difflib, ``columns=["val_loss"]`` in a ValueError building a dict,
     ``forecast(horizon="x")`` in a ValueError, and ``higher_is_better="yes"`` read a loss as a score in silence."""
@@ -170,11 +179,7 @@ def _check_options(options: Mapping) -> None:
         if value is not None and not isinstance(value, str):
             raise UsageTypeError(f"{key}={value!r}: give the name as a string ({key}='val_loss' is one)"
                                  if key == "metric" else f"{key}={value!r}: give it as a string")
-    columns = options.get("columns")
-    if columns is not None and not (isinstance(columns, Mapping)
-                                    and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())):
-        raise UsageTypeError(f"columns={columns!r}: a dict {{canonical name: your column}}, "
-                             "columns={'val_loss': 'my_dev_ce'}")
+    check_columns(options.get("columns"))
     horizon = options.get("horizon")
     if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, numbers.Real)):
         raise UsageTypeError(f"horizon={horizon!r}: the epoch (or step) to forecast to, a number (horizon=200)")
@@ -185,7 +190,7 @@ def _check_options(options: Mapping) -> None:
 
 
 def diagnose(source: Any, **options):
-    _check_options(options)
+    check_options(options)
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
@@ -197,13 +202,13 @@ def diagnose(source: Any, **options):
 
 
 def diagnose_all(source: Any, **options):
-    _check_options(options)
+    check_options(options)
     return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
 
 
 def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **options):
     from .forecasting import forecast_run
-    _check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better))
+    check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better))
     runs = to_runs(source, **options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))

@@ -80,6 +80,16 @@ class Run:
         otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
         """
+        import numbers
+
+        from .api import check_columns
+
+        check_columns(columns)
+        for key, value, least in (("validation_freq", validation_freq, 1), ("first_epoch", first_epoch, 0)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                                      or value < least):
+                # (validation_freq=0 or "3" was passed over; first_epoch="1" ended in a TypeError)
+                raise UsageTypeError(f"{key}={value!r}: an integer >= {least}")
         if hasattr(history, "history") and isinstance(getattr(history, "history"), Mapping):
             epochs = getattr(history, "epoch", None)
             history = history.history

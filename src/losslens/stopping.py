@@ -244,13 +244,18 @@ class ForecastStopping:
     def update(self, epoch: float, value: float) -> bool:
         """Record ``value`` at ``epoch``; return True when training should stop.
 
-        Non-finite values are ignored (a NaN is a divergence, which other rules catch).
-        Once True, it stays True.
+        Non-finite values and None (not logged this epoch) are ignored (a NaN is a divergence, which other rules
+        catch). Once True, it stays True.
         """
         if self.stopped_epoch is not None:
             return True
         self._updates += 1
-        value = float(value)
+        if value is None:
+            return False
+        try:
+            value = float(value)  # (a 0-d tensor or array too)
+        except (TypeError, ValueError):
+            raise UsageTypeError(f"update(epoch, value): value={value!r} is no number") from None
         if not math.isfinite(value):
             return False
         v = value if self.mode == "min" else -value

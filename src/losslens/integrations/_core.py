@@ -296,12 +296,11 @@ class Watcher:
         return cls(**options)
 
     def __post_init__(self):
+        if self.save_path is not None and not isinstance(self.save_path, (str, os.PathLike)):
+            raise UsageTypeError(f"save_path={self.save_path!r}: a path to write the run to (run.json), or None")
         if self.name is None:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
                 if self.save_path is not None else self.framework
-        self._user_horizon = self.horizon is not None
-        if self._user_horizon:
-            self._planned_from = f"horizon={self.horizon:g}"
         # One cause as a string (stop_on="overfitting") was split into its letters, then refused as 11 unknown causes.
         self.stop_on = (self.stop_on,) if isinstance(self.stop_on, str) else tuple(self.stop_on or ())
         self.reduce_lr_on = (self.reduce_lr_on,) if isinstance(self.reduce_lr_on, str) else tuple(self.reduce_lr_on or ())
@@ -312,12 +311,19 @@ class Watcher:
         from ..api import check_classes
 
         check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
-        for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr"):
+        for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr", "time_budget_ms"):
             value = getattr(self, key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
                 raise UsageTypeError(f"{key}={value!r}: a number")
+        for key in ("patience", "cooldown", "start_from_epoch", "verbose"):  # (patience="3" failed at an epoch's end)
+            value = getattr(self, key)
+            if isinstance(value, bool) and key != "verbose" or not isinstance(value, numbers.Integral):
+                raise UsageTypeError(f"{key}={value!r}: an integer")
         if not isinstance(self.monitor, str):
             raise UsageTypeError(f"monitor={self.monitor!r}: the series' name, a string (monitor='val_loss')")
+        self._user_horizon = self.horizon is not None
+        if self._user_horizon:
+            self._planned_from = f"horizon={self.horizon:g}"
         unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
         if unknown:
             raise UsageError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")
@@ -1228,6 +1234,12 @@ class GradientProbe:
     """
 
     def __init__(self, every: int = 16, layers: int = 30):
+        for key, value in (("grad_every", every), ("grad_layers", layers)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+                raise UsageTypeError(f"{key}={value!r}: an integer"
+                                     + (" (or None to switch it off)" if key == "grad_every" else ""))
+        if layers is None or layers < 0:
+            raise UsageError(f"grad_layers must be >= 0 (0 switches the per-layer norms off), got {layers!r}")
         if every is not None and int(every) < 1:
             raise UsageError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
         self.every = None if every is None else int(every)

@@ -197,6 +197,9 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
     run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
     rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
     reads through here too."""
+    from ..api import check_columns
+
+    check_columns(options.get("columns"))
     if not isinstance(frame, Mapping) and not (hasattr(frame, "columns") and hasattr(frame, "to_numpy")):
         raise UsageTypeError(f"expected a pandas DataFrame (or a dict of equally long columns), got "
                              f"{type(frame).__name__}; losslens.diagnose reads the other sources")

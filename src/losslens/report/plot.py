@@ -12,11 +12,13 @@ matplotlib is imported only inside the drawing functions (``pip install losslens
 from __future__ import annotations
 
 import math
+import numbers
+import os
 from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import MissingExtraError, UsageError
+from ..exceptions import MissingExtraError, UsageError, UsageTypeError
 from ..result import finite_or_none
 
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
@@ -529,6 +531,8 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
     _figure_class()  # matplotlib is there, or the error names the extra, before the path is checked
 
     path, suffix = _figure_path(path)
+    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not dpi > 0:
+        raise UsageTypeError(f"dpi={dpi!r}: dots per inch, a number > 0 (150)")
     data = _data_or_fail(d)
     fig = drawn_figure(d, data, panels)
     fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
@@ -537,6 +541,8 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
 
 def _figure_path(path) -> tuple[Path, str]:
     """``path`` and its format (png, svg or pdf, from the suffix); any other suffix is an error."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise UsageTypeError(f"save_plot takes a path to write (run.png, .svg or .pdf), got {type(path).__name__}")
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
