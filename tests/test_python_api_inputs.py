@@ -256,3 +256,18 @@ def test_the_live_helpers_refuse_values_of_the_wrong_kind_when_made(fit):
     assert stop.update(len(fit[1].history["val_loss"]), None) in (True, False)
     with pytest.raises(UsageTypeError):
         ForecastStopping().update(0, "val_loss")
+
+
+def test_a_numpy_record_array_of_a_csv_log_reads_as_the_log(fit, tmp_path):
+    # np.genfromtxt(log, names=True): its fields name the columns; it was refused as no source losslens reads.
+    import keras
+    from keras_models import article_data, mlp
+
+    log = tmp_path / "training.log"
+    x, y = article_data(1, n=200)
+    mlp().fit(x, y, validation_split=0.25, epochs=10, batch_size=32, verbose=0,
+              callbacks=[keras.callbacks.CSVLogger(str(log))])
+    records = np.genfromtxt(log, delimiter=",", names=True)
+    assert records.dtype.names[0] == "epoch"
+    assert losslens.diagnose(records).to_dict()["plateau"] == losslens.diagnose(log).to_dict()["plateau"]
+    assert losslens.diagnose(records).verdict == losslens.diagnose(log).verdict

@@ -47,8 +47,9 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
         A log file or directory (str or os.PathLike; format detected from the content) or a store URI,
         a Keras ``History`` or its ``.history`` dict of per-epoch lists, a list of per-epoch dicts, a pandas
         DataFrame (``pd.read_csv`` of a CSVLogger log or Lightning ``metrics.csv``) or a Series named for its
-        curve (``"val_loss"``), a :class:`Run`, or a fitted scikit-learn MLP or gradient-boosting model. A bare
-        array of numbers is refused: name it, ``{"val_loss": values}``.
+        curve (``"val_loss"``), a numpy record array (``np.genfromtxt(log, names=True)``), a :class:`Run`, or a
+        fitted scikit-learn MLP or gradient-boosting model. A bare array of numbers is refused: name it,
+        ``{"val_loss": values}``.
     metric : str, optional
         The series to diagnose (``"val_loss"``, ``"train_loss"``, ``"val_acc"``, any logged column);
         default ``val_loss``, else ``train_loss``.
