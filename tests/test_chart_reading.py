@@ -182,3 +182,61 @@ def test_the_verification_chart_s_log_axis_reads_in_plain_numbers():
     shown = {float(t.get_text()) for t in ax.get_yticklabels(which="both")
              if t.get_text() and lo <= t.get_position()[1] <= hi}
     assert {0.1, 0.2, 0.5} <= shown
+
+
+def test_a_loss_that_moves_little_keeps_its_shape(figure_of):
+    """A real TensorBoard log of a sigmoid net stuck at init (layer_grads/tb_sigmoid: validation loss 2.325 ->
+    2.306 over 40 steps): the smoothed curves were rounded to 4 significant digits, 5 and 7 distinct values, and
+    drawn (chart and HTML report) as staircases."""
+    d = losslens.diagnose(ECO / "layer_grads" / "tb_sigmoid")
+    for s in chart_data(d)["loss"]:
+        sm = [v for v in s["smooth"] if v is not None]
+        assert len(sm) == 40 and len(set(sm)) >= 25, (s["key"], sorted(set(sm)))
+        y = np.array(sm)
+        exact = report_html.plot.smooth(np.asarray(d.run.series[s["key"]], dtype=float))
+        assert np.abs(y - exact).max() < 1e-3 * np.ptp(exact)  # within a thousandth of its own range
+
+
+def test_a_forecast_band_to_zero_leaves_the_log_axis_on_the_curves(figure_of):
+    """The article's SGD run (exp3_sgd, still falling, validation 0.62 -> 0.0149): the forecast's 90% band reaches
+    0 at epoch 98, and the log axis followed it down to 1.5e-4, two decades under every curve. Now the band runs
+    off the foot, and the forecast chart alike."""
+    from losslens.report.plot import forecast_figure
+
+    d = losslens.diagnose(REPO / "tests" / "fixtures" / "article" / "exp3_sgd.json")
+    data = chart_data(d)
+    assert data["logy"] and data["forecast"]["lo"][-1] == 0
+    low = min(v for s in data["loss"] for v in s["raw"] + data["forecast"]["mid"] if v is not None)
+    ax = figure_of(d)
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] >= low / 2.01
+    run = d.run
+    fc = losslens.forecast(run, horizon=2 * float(run.axis[-1]))
+    fig = forecast_figure(run, fc)
+    fig.canvas.draw()
+    fax = fig.axes[0]
+    assert fax.get_yscale() == "log" and fax.get_ylim()[0] >= fc.value / 2.01
+
+
+def test_a_run_nan_after_its_first_point_shows_that_point(figure_of):
+    """DeepOBS' Adam at lr 63.1 (deepobs_blowup: one finite epoch, NaN from epoch 1): the legend named a train
+    loss and a val loss that drew nothing, since one point strokes no line."""
+    d = losslens.diagnose(ECO / "deepobs_blowup" / "adam_lr63.1.csv")
+    assert d.verdict == "diverged"
+    ax = figure_of(d)
+    for label in ("train loss", "val loss"):
+        [line] = [ln for ln in ax.get_lines() if ln.get_label() == label]
+        assert len(line.get_xdata()) == 1 and line.get_marker() not in (None, "None", "", " ")
+
+
+def test_a_log_axis_under_two_decades_labels_the_level_the_curve_settled_at(figure_of):
+    """A real PyTorch loop at Adam 0.3 (torch_stuck_high_lr: training loss thrown to 21 at epoch 1, both curves
+    at 2.3 after): the log axis ran 2.2 to 25 labelled 5, 10, 20, and the curves sat under no label. 3 is
+    labelled under two decades."""
+    d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "adam_lr0.3.csv")
+    ax = figure_of(d)
+    lo, hi = ax.get_ylim()
+    assert ax.get_yscale() == "log" and 10 < hi / lo < 100
+    shown = {float(t.get_text()) for t in ax.get_yticklabels(which="both")
+             if t.get_text() and lo <= t.get_position()[1] <= hi}
+    best = chart_data(d)["valmin"]["y"]
+    assert any(best <= v <= 1.5 * best for v in shown), (best, shown)

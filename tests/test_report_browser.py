@@ -530,3 +530,24 @@ def test_a_sweep_s_curves_are_drawn_on_one_chart_and_hover_names_the_run(browser
     b.wait("document.getElementById('ll-sweep-hover').textContent.indexOf('lr_') === 0")
     assert b.eval("document.getElementById('ll-sweep-hover').textContent").startswith(f"{best['name']} (best): ")
     assert b.problems() == []
+
+
+def test_a_curve_with_one_finite_value_is_drawn(browser, tmp_path):
+    """DeepOBS' Adam at lr 63.1 (deepobs_blowup: one finite epoch, NaN from epoch 1): one point strokes no line,
+    and the chart showed no training loss at all beside a legend naming it. In the screenshot its point is there
+    in the training colour."""
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "deepobs_blowup",
+                                       "adam_lr63.1.csv"))
+    assert d.verdict == "diverged" and np.isfinite(d.run.series["train_loss"]).sum() == 1
+    b = browser
+    import matplotlib.image as mpimg
+
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "one_point.html")))
+    over = b.eval(f"(function(){{var u=document.querySelector('#ll-chart-{i} .uplot'),"
+                  f"o=u.querySelector('.u-over'),a=u.getBoundingClientRect(),r=o.getBoundingClientRect();"
+                  "return {x:r.x-a.x,y:r.y-a.y,w:r.width,h:r.height};})()")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    # the plotting area alone: the legend below it shows the colour whatever is drawn
+    area = img[int(over["y"]):int(over["y"] + over["h"]), max(0, int(over["x"]) - 6):int(over["x"] + over["w"])]
+    assert int((np.abs(area - _rgb("#1f77b4")).max(axis=-1) < 40).sum()) >= 8
+    assert b.problems() == []

@@ -322,7 +322,8 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         # (the legend's label cut in the middle: DeepOBS' 130-character run ids made a legend twice the chart's height;
         # the hover line names the run in full)
         runs.append({"i": i + 1, "name": names[i], "label": plot.shorten(str(names[i]), 48),
-                     "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best, "y": plot.round_sig_list(aligned, 4)})
+                     "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
+                     "y": plot.round_sig_list(aligned, plot.curve_digits(aligned))})
     allv = np.concatenate(values)
     # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the
     # axis stops at twice the highest start, and such a run leaves it at the top (hover still names it).

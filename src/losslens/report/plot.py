@@ -120,6 +120,18 @@ def round_sig_list(arr, digits: int = 5) -> list:
     return [round_sig(v, digits) for v in arr]
 
 
+def curve_digits(values, least: int = 4) -> int:
+    """Significant digits that keep a curve's shape: at least ``least``, and enough that the rounding step is
+    at most 1/1000 of the curve's own range (at most 10). A loss that moved 2.325 -> 2.303 rounded to 4 digits
+    took three values and was drawn as a staircase."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2 or v.max() == v.min():
+        return least
+    need = math.ceil(math.log10(float(np.abs(v).max()) / float(v.max() - v.min()))) + 3
+    return int(min(10, max(least, need)))
+
+
 def _label(key: str) -> str:
     return key.replace("_", " ")
 
@@ -285,7 +297,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             sm[ok] = level_smooth(raw[ok], window)
         smoothed[key] = sm
         loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key),
-                     "raw": round_sig_list(raw[keep]), "smooth": round_sig_list(sm[keep], 4)})
+                     "raw": round_sig_list(raw[keep], curve_digits(raw, 5)),
+                     "smooth": round_sig_list(sm[keep], curve_digits(sm))})
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
     # (a score, bounded above, reads best on its own linear scale).
@@ -413,8 +426,11 @@ def draw_loss(ax, data: dict, legend: bool = True):
         c = colors[s["role"]]
         raw, sm = _arr(s["raw"]), _arr(s["smooth"])
         ok = np.isfinite(raw)
+        # One finite value (a run NaN from its second epoch) strokes no line: its point is drawn, or the legend
+        # named curves nobody could see.
+        lone = {"marker": "o", "ms": 5} if ok.sum() == 1 else {}
         ax.plot(x[ok], raw[ok], color=c, alpha=0.28, lw=0.9)
-        ax.plot(x[ok], sm[ok], color=c, lw=1.8, label=s["label"])
+        ax.plot(x[ok], sm[ok], color=c, lw=1.8, label=s["label"], **lone)
         curves[s["key"]] = sm
     if "train_loss" in curves and "val_loss" in curves:
         tr, va = _bridged(x, curves["train_loss"]), _bridged(x, curves["val_loss"])
@@ -462,6 +478,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
+        _log_floor(ax, data)
         _plain_log_ticks(ax)
     ax.set_ylabel(y_label(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
@@ -483,6 +500,24 @@ def draw_loss(ax, data: dict, legend: bool = True):
     return ax
 
 
+def _log_floor(ax, data: dict, value=None) -> None:
+    """On a log axis, keep the bottom within half the lowest curve value (``value``: one more point to keep, the
+    forecast's), so a forecast band whose lower edge reaches 0 runs off the foot instead of stretching the axis
+    down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
+    1e-4 under a curve that never went below 0.009, and the curve took the top third)."""
+    vals = [v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
+    f = data.get("forecast")
+    vals += [v for v in (f or {}).get("mid", []) if v is not None]
+    if value is not None:
+        vals.append(value)
+    vals = np.asarray(vals, dtype=float)
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    if vals.size:
+        floor = float(vals.min()) / 2
+        if ax.get_ylim()[0] < floor:
+            ax.set_ylim(bottom=floor)
+
+
 def _plain_log_ticks(ax):
     """Plain numbers on the log y axis of ``ax``, and 2 and 5 of each decade labelled up to 3 decades:
     matplotlib labels only the powers of 10 there (a validation loss between 0.27 and 0.7 stood under no
@@ -492,11 +527,14 @@ def _plain_log_ticks(ax):
     lo, hi = ax.get_ylim()
     if not 0 < lo < hi < 1000 * lo:
         return
+    # Under two decades 3 is labelled too: with 2 and 5 alone a loss settled at 2.8 on an axis from 2.3 to 25
+    # (a nanoGPT run from 22) sat under no label.
+    mantissas = (2, 3, 5) if hi / lo < 100 else (2, 5)
     few = hi / lo >= 10
 
     def minor(v, _):
         m = v / 10 ** math.floor(math.log10(v) + 1e-9)
-        return f"{v:.3g}" if not few or min(abs(m - 2), abs(m - 5)) < 1e-6 else ""
+        return f"{v:.3g}" if not few or min(abs(m - k) for k in mantissas) < 1e-6 else ""
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
@@ -736,7 +774,8 @@ def verification_figure(v):
                     ax.plot([], [], color=color, lw=1.8, ls="--", label=f"{label}: diverged (no finite value)")
                 continue
             is_base = run is base  # on top: a retrained run is the baseline's until its change
-            ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2)
+            ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2,
+                    marker="o" if y.size == 1 else None, ms=5)
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
             if start is not None and start < len(run.axis):
                 ax.axvline(run.axis[start], color=color, lw=1, ls=":")
@@ -842,7 +881,8 @@ def forecast_chart_data(run, fc) -> dict:
         "x": round_sig_list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
                                               and not higher),
         "loss": [{"key": key, "label": _series_label(run, key), "role": "train" if key.startswith("train") else "val",
-                  "raw": round_sig_list(raw[keep]), "smooth": round_sig_list(sm[keep], 4)}],
+                  "raw": round_sig_list(raw[keep], curve_digits(raw, 5)),
+                  "smooth": round_sig_list(sm[keep], curve_digits(sm))}],
         "plateau": None if pl is None else {
             "x": round_sig(pl), "lo": None, "hi": None, "level": None,
             "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},
@@ -873,6 +913,9 @@ def forecast_figure(run, fc):
                     xytext=(-8, 10), textcoords="offset points", ha="right", va="bottom", fontsize=8,
                     color=FORECAST_COLOR, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.0})
         ax.set_xlim(right=max(ax.get_xlim()[1], fc.horizon * 1.02))
+        if data["logy"]:
+            _log_floor(ax, data, value)
+            _plain_log_ticks(ax)
     _outside_legend(ax)
     ax.set_xlabel(axis)
     _whole_epochs(ax, data)

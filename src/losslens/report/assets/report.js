@@ -357,7 +357,10 @@
     var idx = {};
     d.cols.forEach(function (c) {
       data.push(c.values);
-      var s = { label: c.label, spanGaps: true, points: { show: false }, value: function (u, v) { return fmt(v); } };
+      // A curve with one finite value (a run NaN from its second epoch) has no segment to stroke: its point is drawn.
+      var finite = c.values.filter(function (v) { return v != null; }).length;
+      var s = { label: c.label, spanGaps: true, points: { show: finite === 1, size: 7 },
+                value: function (u, v) { return fmt(v); } };
       if (c.kind === "raw") {
         s.stroke = alpha(c.color, 0.35); s.width = 1;
       } else if (c.kind === "smooth") {
