@@ -240,3 +240,21 @@ def test_a_log_axis_under_two_decades_labels_the_level_the_curve_settled_at(figu
              if t.get_text() and lo <= t.get_position()[1] <= hi}
     best = chart_data(d)["valmin"]["y"]
     assert any(best <= v <= 1.5 * best for v in shown), (best, shown)
+
+
+def test_log_tick_labels_under_a_decade_do_not_touch():
+    """The forecast chart of the Keras CSVLogger example (validation 0.28 to 2.0, a log axis under a decade): every
+    minor tick was labelled, and 0.8, 0.9 and 1 stood 0.7 px apart."""
+    from losslens.report.plot import forecast_figure
+
+    [run] = losslens.read(REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv")
+    fig = forecast_figure(run, losslens.forecast(run, horizon=158))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_ylim()
+    assert ax.get_yscale() == "log" and 3 < hi / lo < 10
+    boxes = sorted((t.get_window_extent() for t in ax.get_yticklabels(which="both")
+                    if t.get_text() and lo <= t.get_position()[1] <= hi), key=lambda b: b.y0)
+    assert len(boxes) >= 5
+    gaps = [b.y0 - a.y1 for a, b in zip(boxes, boxes[1:])]
+    assert min(gaps) >= 3, gaps
