@@ -551,3 +551,22 @@ def test_a_curve_with_one_finite_value_is_drawn(browser, tmp_path):
     area = img[int(over["y"]):int(over["y"] + over["h"]), max(0, int(over["x"]) - 6):int(over["x"] + over["w"])]
     assert int((np.abs(area - _rgb("#1f77b4")).max(axis=-1) < 40).sum()) >= 8
     assert b.problems() == []
+
+
+def test_no_overview_number_runs_into_the_next_column(browser, tmp_path):
+    """Real runs whose smoothed best and best point differ at small losses (a validation set leaked from training,
+    a Keras autoencoder, a PyTorch GRU): "0.005658 point 0.005598" was wider than the 130 px val-best column and
+    was drawn over the gap column, itself too narrow for "-5.447e-04". No overview cell's content is wider than
+    its cell."""
+    ecosystem = os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem")
+    ds = [losslens.diagnose(os.path.join(ecosystem, f)) for f in (
+        "pathologies/leak_val_from_train.csv", "keras_autoencoder_code2/ae_code32.csv", "torch_gru_cliff/seed4.json")]
+    path = write_report(ds, tmp_path / "overview.html")
+    assert path.read_text().count(">point ") == 3
+    b = browser
+    b.open(path.as_uri(), READY)
+    over = b.eval("Array.prototype.slice.call(document.querySelectorAll('#ll-overview td')).filter(function(td){"
+                  "return td.scrollWidth > td.clientWidth + 1 && !td.classList.contains('ll-name');})"
+                  ".map(function(td){return td.textContent + ' ' + td.scrollWidth + '>' + td.clientWidth;})")
+    assert over == []
+    assert b.problems() == []

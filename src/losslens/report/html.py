@@ -357,7 +357,8 @@ def _sweep_section(payload: dict | None) -> tuple[str, str]:
 
 
 # Column widths of the overview (fixed layout); the run name takes the rest; a sweep's lr column after it.
-_WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "130px", "84px")
+# (val best holds "0.005658 point 0.005598", gap "-5.447e-04": at 130 and 84 px both ran into the next column)
+_WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "172px", "96px")
 
 
 def _colgroup(lr: bool) -> str:
