@@ -258,3 +258,22 @@ def test_log_tick_labels_under_a_decade_do_not_touch():
     assert len(boxes) >= 5
     gaps = [b.y0 - a.y1 for a, b in zip(boxes, boxes[1:])]
     assert min(gaps) >= 3, gaps
+
+
+def test_a_flat_loss_is_drawn_at_its_value_with_plain_ticks(figure_of):
+    """A real PyTorch run whose weights were never updated (torch_weights_not_updated/no_dropout: validation loss
+    2.30979 at all 30 epochs, training 2.30996): the y axis read -0.0002 ... 0 under a "+2.31" offset written
+    over the run's name, and the smoothed validation line (4 digits: 2.31) ran above its own points and the
+    minimum's mark."""
+    d = losslens.diagnose(ECO / "torch_weights_not_updated" / "no_dropout.csv")
+    data = chart_data(d)
+    [val] = [s for s in data["loss"] if s["key"] == "val_loss"]
+    [level] = set(val["raw"])
+    assert set(val["smooth"]) == {level} and level == pytest.approx(data["valmin"]["y"], abs=1e-6)
+    assert level == pytest.approx(2.30979, abs=1e-5)
+    ax = figure_of(d)
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    lo, hi = ax.get_ylim()
+    shown = [float(t.get_text().replace("\u2212", "-")) for t in ax.get_yticklabels() if t.get_text()
+             and lo <= t.get_position()[1] <= hi]
+    assert shown and all(2.3 < v < 2.32 for v in shown), shown

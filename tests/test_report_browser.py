@@ -570,3 +570,20 @@ def test_no_overview_number_runs_into_the_next_column(browser, tmp_path):
                   ".map(function(td){return td.textContent + ' ' + td.scrollWidth + '>' + td.clientWidth;})")
     assert over == []
     assert b.problems() == []
+
+
+def test_a_flat_loss_s_axis_labels_tell_its_ticks_apart(browser, tmp_path):
+    """A real PyTorch run whose weights were never updated (torch_weights_not_updated/no_dropout: loss 2.3098 to
+    2.3100 over its run): uPlot's ticks, 0.00005 apart, were all written "2.31" at 4 digits. Each tick now has
+    a label of its own."""
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "torch_weights_not_updated",
+                                       "no_dropout.csv"))
+    b = browser
+    b.open(write_report([d], tmp_path / "flat.html").as_uri(), READY)
+    b.eval("document.getElementById('run-1').scrollIntoView()")
+    b.wait("document.getElementById('run-1').hasAttribute('data-rendered')")
+    b.pump(0.3)
+    labels = b.eval("losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'})[0].u.axes[1]._values")
+    shown = [t for t in labels if t]
+    assert len(shown) >= 3 and len(set(shown)) == len(shown), labels
+    assert b.problems() == []

@@ -121,13 +121,16 @@ def round_sig_list(arr, digits: int = 5) -> list:
 
 
 def curve_digits(values, least: int = 4) -> int:
-    """Significant digits that keep a curve's shape: at least ``least``, and enough that the rounding step is
-    at most 1/1000 of the curve's own range (at most 10). A loss that moved 2.325 -> 2.303 rounded to 4 digits
-    took three values and was drawn as a staircase."""
+    """Significant digits that keep curves drawn on one axis as they are: at least ``least``, and enough that the
+    rounding step is at most 1/1000 of the range ``values`` (every value the axis shows) span, at most 10; all of
+    them where the values are all equal. A loss that moved 2.325 -> 2.303 rounded to 4 digits took three values
+    and was drawn as a staircase, and a constant 2.30979 was drawn at 2.31, above its own raw points."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    if v.size < 2 or v.max() == v.min():
+    if v.size == 0:
         return least
+    if v.max() == v.min():
+        return 10
     need = math.ceil(math.log10(float(np.abs(v).max()) / float(v.max() - v.min()))) + 3
     return int(min(10, max(least, need)))
 
@@ -188,7 +191,8 @@ def _valmin(d) -> dict | None:
     x, y = run.finite(key)
     higher = _diagnosed_higher(d) if key == d.metric else metric_direction(key) is True
     i = int(np.argmax(y) if higher else np.argmin(y))
-    return {"key": key, "x": round_sig(x[i]), "y": round_sig(y[i]), "label": "val max" if higher else "val min"}
+    # (all its digits: the point sits on its curve, which is drawn with as many as its axis needs)
+    return {"key": key, "x": round_sig(x[i]), "y": round_sig(y[i], 10), "label": "val max" if higher else "val min"}
 
 
 def y_label(data: dict) -> str:
@@ -296,9 +300,12 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             from ..facts.smoothing import level_smooth
             sm[ok] = level_smooth(raw[ok], window)
         smoothed[key] = sm
-        loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key),
-                     "raw": round_sig_list(raw[keep], curve_digits(raw, 5)),
-                     "smooth": round_sig_list(sm[keep], curve_digits(sm))})
+        loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key), "raw": raw, "smooth": sm})
+    # One axis, one rounding: the digits the range of every curve drawn on it needs.
+    shown = np.concatenate([s["raw"][keep] for s in loss] or [np.array([])])
+    for s in loss:
+        s["raw"] = round_sig_list(s["raw"][keep], curve_digits(shown, 5))
+        s["smooth"] = round_sig_list(s["smooth"][keep], curve_digits(shown))
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
     # (a score, bounded above, reads best on its own linear scale).
@@ -480,6 +487,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.set_yscale("log")
         _log_floor(ax, data)
         _plain_log_ticks(ax)
+    else:
+        # The values themselves: a loss flat at 2.3098-2.31 was labelled -0.0002 ... 0 under a "+2.31" written over
+        # the run's name.
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.set_ylabel(y_label(data))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
@@ -882,8 +893,8 @@ def forecast_chart_data(run, fc) -> dict:
         "x": round_sig_list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
                                               and not higher),
         "loss": [{"key": key, "label": _series_label(run, key), "role": "train" if key.startswith("train") else "val",
-                  "raw": round_sig_list(raw[keep], curve_digits(raw, 5)),
-                  "smooth": round_sig_list(sm[keep], curve_digits(sm))}],
+                  "raw": round_sig_list(raw[keep], curve_digits(raw[keep], 5)),
+                  "smooth": round_sig_list(sm[keep], curve_digits(raw[keep]))}],
         "plateau": None if pl is None else {
             "x": round_sig(pl), "lo": None, "hi": None, "level": None,
             "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},

@@ -21,11 +21,11 @@
   window.losslensReport = { charts: live };
   var DPR = window.devicePixelRatio || 1;
 
-  function fmt(v) {
+  function fmt(v, digits) {
     if (v == null || !isFinite(v)) return "\u2013";
-    var a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace(/\.?0+e/, "e");
-    return String(+v.toPrecision(4));
+    var a = Math.abs(v), p = digits || 4;
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(p - 2).replace(/\.?0+e/, "e");
+    return String(+v.toPrecision(p));
   }
 
   function payload(idx) {
@@ -247,7 +247,18 @@
   }
 
   function axisValues() {
-    return function (u, splits) { return splits.map(function (v) { return v == null ? "" : fmt(v); }); };
+    // As many digits as tell the ticks apart: a diverged run's one finite loss, 4.928 to 4.930, had its five ticks
+    // written 4.93, 4.929, 4.929, 4.928, 4.928 at 4 digits.
+    return function (u, splits) {
+      var out = [];
+      for (var p = 4; p <= 10; p++) {
+        out = splits.map(function (v) { return v == null ? "" : fmt(v, p); });
+        var seen = {}, clash = false;
+        out.forEach(function (t) { if (t !== "" && seen[t]) clash = true; seen[t] = true; });
+        if (!clash) break;
+      }
+      return out;
+    };
   }
 
   function logTicks(u, space) {
