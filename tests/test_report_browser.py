@@ -587,3 +587,29 @@ def test_a_flat_loss_s_axis_labels_tell_its_ticks_apart(browser, tmp_path):
     shown = [t for t in labels if t]
     assert len(shown) >= 3 and len(set(shown)) == len(shown), labels
     assert b.problems() == []
+
+
+def test_the_best_point_s_label_stays_off_a_nan_mark_s_label(browser, shared_curves, tmp_path):
+    """DeepOBS' All-CNN-C on CIFAR-100 at Adam lr 1.58 (the shared curves: one finite epoch, 4.928 and 4.930,
+    NaN from epoch 1): the best point sat at the foot of the axis, and "val min" was written under it over
+    "train loss and val loss NaN from epoch 1". Right of the NaN mark, no row holds both labels' colours."""
+    import matplotlib.image as mpimg
+
+    from conftest import runs_by_name
+
+    runs = runs_by_name(shared_curves / "deepobs_baselines_curves.csv.gz")
+    name = next(n for n in runs if n.startswith("cifar100_allcnnc/AdamOptimizer/") and "lr__1.5848931925e+00" in n)
+    d = losslens.diagnose(runs[name])
+    assert d.verdict == "diverged"
+    b = browser
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "nan_best.html")))
+    nx = b.eval("(function(){var u=losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'})[0].u,"
+                "a=u.root.getBoundingClientRect(),o=u.over.getBoundingClientRect();"
+                "return u.valToPos(1,'x')+o.left-a.left;})()")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    right = img[:, int(nx) + 8:int(nx) + 200]  # the labels' side; the ring and the mark stand left of it
+    red = (np.abs(right - _rgb("#8b0000")).max(axis=-1) < 40).any(axis=1)
+    orange = (np.abs(right - _rgb("#e8710a")).max(axis=-1) < 40).any(axis=1)
+    assert red.sum() > 4 and orange.sum() > 4  # both labels drawn there
+    assert not (red & orange).any(), np.flatnonzero(red & orange)
+    assert b.problems() == []

@@ -204,6 +204,12 @@
       var side = vx - vw / 2 < b.left + 2 * DPR ? 1 : vx + vw / 2 > b.left + b.width - 2 * DPR ? -1 : 0;
       var ty = vy + 21 * DPR <= b.top + b.height ? vy + 8 * DPR : vy - 20 * DPR;
       var tx = side > 0 ? vx + 6 * DPR : side < 0 ? vx - 6 * DPR - vw : vx - vw / 2;
+      // Above the ring where a NaN mark's label holds the place below it: a diverged run's one finite point at
+      // the foot of the axis had "val min" written over "train loss and val loss NaN from epoch 1".
+      var hit = function (y) {
+        return placed.some(function (p) { return tx < p.x1 && p.x0 < tx + vw && y < p.y1 && p.y0 < y + 13 * DPR; });
+      };
+      if (hit(ty) && !hit(vy - 20 * DPR) && vy - 20 * DPR >= b.top) ty = vy - 20 * DPR;
       ctx.fillStyle = "rgba(255,255,255,0.85)";
       ctx.fillRect(tx - 2 * DPR, ty - 1 * DPR, vw + 4 * DPR, 14 * DPR);
       ctx.fillStyle = d.colors.val;
