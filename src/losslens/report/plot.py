@@ -479,7 +479,9 @@ def draw_loss(ax, data: dict, legend: bool = True):
         # Nothing finite to draw (a loss NaN from its first point): the run's own axis and a line saying so,
         # not an empty 0-1 box.
         first, last = float(np.nanmin(x)), float(np.nanmax(x))
-        ax.set_xlim(first, last if last > first else first + 1)
+        # A margin as matplotlib gives drawn data: the NaN mark at the first point stood on the left spine, unseen.
+        pad = 0.03 * (last - first if last > first else 1)
+        ax.set_xlim(first - pad, (last if last > first else first + 1) + pad)
         ax.set_yticks([])
         ax.text(0.5, 0.5, "no finite value logged: nothing to draw", transform=ax.transAxes, ha="center",
                 va="center", color=NONFINITE_COLOR, fontsize=9)
