@@ -533,8 +533,9 @@ def _log_floor(ax, data: dict, value=None) -> None:
 
 def _plain_log_ticks(ax):
     """Plain numbers on the log y axis of ``ax``, its minor ticks labelled as the range leaves room: every one under
-    3x, all but 7 and 9 under a decade, 2, 3 and 5 under two decades, 2 and 5 up to three: matplotlib labels only the powers of 10 there (a validation loss between 0.27 and 0.7 stood under no
-    label), and under a decade writes its minor ticks as 4×10⁰. Wider ranges keep matplotlib's 10ⁿ."""
+    3x, all but 7 and 9 under a decade, 2, 3 and 5 under two decades, 2 and 5 up to three. matplotlib labels only
+    the powers of 10 there (a validation loss between 0.27 and 0.7 stood under no label), and under a decade
+    writes its minor ticks as 4×10⁰. Wider ranges keep matplotlib's 10ⁿ."""
     from matplotlib.ticker import FuncFormatter
 
     lo, hi = ax.get_ylim()
