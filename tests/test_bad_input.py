@@ -1146,7 +1146,10 @@ def test_an_internal_error_or_ctrl_c_in_a_real_process_is_one_line(kind):
     import sys
 
     # The console entry point in a process of its own; SIGINT is a real signal sent while the command runs.
+    # A shell's background job (`make test &`, a CI step) starts with SIGINT ignored, which Python then leaves
+    # so: the handler a terminal's Python starts with is put back, or the signal below would never arrive.
     code = ("import os, signal, sys, time\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "import losslens.diagnosis\n"
             "def broken(run, **kwargs):\n"
             "    if sys.argv[1] == 'SIGINT':\n"
