@@ -175,11 +175,13 @@ def _join_part(scalars: dict, part: dict, number: int) -> list[str]:
             said.append(f"part {number} logs step {_num(begin)} again (resumed from an earlier checkpoint): "
                         f"the earlier part's {gone} record{'s' if gone != 1 else ''} from step {_num(begin)} to "
                         f"{_num(end)} left out, the later ones read")
-    again = _first_epoch(part)
+    epochs = _epochs(part)
+    again = float(epochs.min()) if epochs.size else None
     if again is not None:
         cut = _epoch_cut(scalars, part, again)
         if cut is not None:
-            last = _last_epoch(scalars)
+            before = _epochs(scalars)
+            last = float(before.max()) if before.size else float("nan")
             gone = _cut(scalars, lambda steps: np.asarray(steps) > cut)
             if last >= again:
                 said.append(f"part {number} logs epoch {_num(again)} again: the earlier part's rows of epoch"
@@ -200,20 +202,11 @@ def _epoch_key(scalars: dict) -> str | None:
     return next((k for k in scalars if axis_kind(column_name(k)) == "epoch"), None)
 
 
-def _first_epoch(part: dict) -> float | None:
-    key = _epoch_key(part)
-    if key is None:
-        return None
-    vals = np.asarray(part[key][1], dtype=float)
-    vals = vals[np.isfinite(vals)]
-    return float(vals.min()) if vals.size else None
-
-
-def _last_epoch(scalars: dict) -> float:
+def _epochs(scalars: dict) -> np.ndarray:
+    """The finite epochs logged in ``scalars`` (none where no epoch key is)."""
     key = _epoch_key(scalars)
     vals = np.asarray(scalars[key][1], dtype=float) if key else np.empty(0)
-    vals = vals[np.isfinite(vals)]
-    return float(vals.max()) if vals.size else float("nan")
+    return vals[np.isfinite(vals)]
 
 
 def _epoch_cut(scalars: dict, part: dict, again: float) -> float | None:
