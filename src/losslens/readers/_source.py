@@ -312,14 +312,18 @@ _STORE_FILES = {"sqlite": "SQLite database (an MLflow store)", "tfevents": "even
                 "wandb": "W&B run file"}
 
 
+#: The compressions read, by their magic bytes: (magic, module, name).
+_COMPRESSIONS = ((GZIP_MAGIC, gzip, "gzip"), (BZ2_MAGIC, bz2, "bzip2"), (XZ_MAGIC, lzma, "xz"))
+
+
 def _compression(data: bytes) -> str:
     """"a gzip", "a bzip2" or "an xz": how ``data`` is compressed, with its article."""
-    return "a gzip" if data.startswith(GZIP_MAGIC) else "a bzip2" if data.startswith(BZ2_MAGIC) else "an xz"
+    label = next(label for magic, _, label in _COMPRESSIONS if data.startswith(magic))
+    return ("an " if label == "xz" else "a ") + label
 
 
 def _decompress(data: bytes, source: str) -> bytes:
-    for magic, module, label in ((GZIP_MAGIC, gzip, "gzip"), (BZ2_MAGIC, bz2, "bzip2"),
-                                 (XZ_MAGIC, lzma, "xz")):
+    for magic, module, label in _COMPRESSIONS:
         if data.startswith(magic):
             try:
                 return module.decompress(data)
