@@ -68,6 +68,21 @@ class MissingExtraError(ReadError, ImportError):
         return found.group(1) if found else None
 
 
+def import_framework(module: str, needs: str):
+    """``module`` (``"torch"``, ``"pytorch_lightning.callbacks"``) imported; where its package is not installed, a
+    :class:`MissingExtraError` saying ``needs`` (the extra to install). A module the package itself
+    imports that is missing is raised as it is: the framework is there, a part of it is not (Keras without its
+    backend: set KERAS_BACKEND to torch, jax or tensorflow)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        if exc.name != module.partition(".")[0]:
+            raise
+        raise MissingExtraError(needs) from exc
+
+
 class UnknownFormatError(ReadError):
     """The content matches none of the formats losslens reads."""
 

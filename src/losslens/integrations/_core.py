@@ -31,27 +31,14 @@ import numpy as np
 
 from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
                        respell, spelt_as)
-from ..exceptions import CallbackFailureWarning, LosslensError, LosslensWarning, MissingExtraError, UsageError, UsageTypeError
+from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, UsageError,
+                          import_framework)  # noqa: F401 - the callbacks import it from here, UsageTypeError
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
 
 logger = logging.getLogger("losslens.integrations")
 
-
-def import_framework(module: str, needs: str):
-    """``module`` (``"torch"``, ``"pytorch_lightning.callbacks"``) imported; where its package is not installed, a
-    :class:`~losslens.MissingExtraError` saying ``needs`` (the extra to install). A module the package itself
-    imports that is missing is raised as it is: the framework is there, a part of it is not (Keras without its
-    backend: set KERAS_BACKEND to torch, jax or tensorflow)."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        if exc.name != module.partition(".")[0]:
-            raise
-        raise MissingExtraError(needs) from exc
 
 # Verdicts that are not worth interrupting anyone for.
 QUIET = ("still_improving", "temporary_plateau")

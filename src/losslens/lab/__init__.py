@@ -16,16 +16,11 @@ Needs PyTorch (and scikit-learn for the digits variant, Keras 3 for the comparis
 nothing here is imported by ``import losslens``.
 """
 
-from ..exceptions import MissingExtraError
+from ..exceptions import import_framework
 
-try:
-    import torch  # noqa: F401
-except ModuleNotFoundError as exc:
-    if exc.name != "torch":
-        raise
-    # As the integrations and `losslens lab` say it: a bare "No module named 'torch'" from lab/nets.py, four
-    # imports down, named no extra, and an unpinned torch is a multi-GB CUDA build.
-    raise MissingExtraError("losslens.lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'") from exc
+# As the integrations and `losslens lab` say it: a bare "No module named 'torch'" from lab/nets.py, four imports down,
+# named no extra, and an unpinned torch is a multi-GB CUDA build.
+import_framework("torch", "losslens.lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'")
 
 from .report import lab_text, write_reports  # noqa: E402
 from .runner import run_seed_lab, save_runs  # noqa: E402
