@@ -132,11 +132,14 @@ def model_config_beside(state: Path) -> tuple[str, dict] | None:
     ``model_type``, ``problem_type``, ``finetuning_task`` where set, and ``num_labels`` as Transformers reads it:
     the length of ``id2label``, two where a classification head saved none (its default). None where there is no
     such file or it is no JSON object (a config is context, not the run: passed over in silence)."""
-    candidates = [state.parent / "config.json"]
-    checkpoints = [(int(m.group(1)), d) for d in _subfolders(state.parent)
-                   if (m := re.match(r"^checkpoint-(\d+)$", d.name))]
-    candidates += [d / "config.json" for _, d in sorted(checkpoints, reverse=True)]
-    for f in candidates:
+    def candidates():
+        yield state.parent / "config.json"
+        # (The folder is listed only where save_model() left no config.json beside the state.)
+        checkpoints = [(int(m.group(1)), d) for d in _subfolders(state.parent)
+                       if (m := re.match(r"^checkpoint-(\d+)$", d.name))]
+        yield from (d / "config.json" for _, d in sorted(checkpoints, reverse=True))
+
+    for f in candidates():
         try:
             if not f.is_file() or f.stat().st_size > _MAX_CONFIG_BYTES:
                 continue
