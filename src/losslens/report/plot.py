@@ -303,9 +303,10 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key), "raw": raw, "smooth": sm})
     # One axis, one rounding: the digits the range of every curve drawn on it needs.
     shown = np.concatenate([s["raw"][keep] for s in loss] or [np.array([])])
+    raw_digits, smooth_digits = curve_digits(shown, 5), curve_digits(shown)
     for s in loss:
-        s["raw"] = round_sig_list(s["raw"][keep], curve_digits(shown, 5))
-        s["smooth"] = round_sig_list(s["smooth"][keep], curve_digits(shown))
+        s["raw"] = round_sig_list(s["raw"][keep], raw_digits)
+        s["smooth"] = round_sig_list(s["smooth"][keep], smooth_digits)
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
     # (a score, bounded above, reads best on its own linear scale).
