@@ -31,8 +31,8 @@ import numpy as np
 
 from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
                        respell, spelt_as)
-from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, UsageError,
-                          import_framework)  # noqa: F401 - the callbacks import it from here, UsageTypeError
+from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, UsageError, UsageTypeError,
+                          import_framework)  # noqa: F401 - import_framework: the callbacks import it from here
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
