@@ -3,6 +3,7 @@ on logs torch's SummaryWriter writes, whole, cut and corrupted."""
 
 import logging
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,10 @@ def run_dir(tmp_path_factory):
             w.add_histogram("weights", rng.normal(size=100), step)
     w.add_hparams({"lr": 0.1, "optimizer": "sgd"}, {"hparam/best_val": 0.3})
     w.close()
+    # Event files are read in name order, events.out.tfevents.<second>.<host>.<pid>.<writer number>: in one second,
+    # a worker's 10th writer ("...10.resumed") sorted before its 9th ("...9"), and the restart read first (a CI run
+    # under xdist). A second apart, the restart's name sorts after, as it does for a job resumed later.
+    time.sleep(1.05)
     again = tb.SummaryWriter(str(folder), filename_suffix=".resumed")
     for step in range(12, 20):
         again.add_scalar("Loss/train", 1.0 / (step + 1), step)
