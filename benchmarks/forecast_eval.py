@@ -19,14 +19,17 @@ which this machine cannot do, so it is not in the table.
 
 Runs are split by a hash of the run id into a training half (where the interval's
 conformal quantiles are fitted: ``--calibrate`` prints them) and a held-out half (where
-every number in the table is measured).
+every number in the table is measured). ``--split train`` scores the training half instead,
+for choosing a change to the method without reading the held-out half: its tables are printed,
+never written to results/forecast.md, and the quantiles the forecasts use stay those fitted on
+the training half, so its coverage is in-sample.
 
 The table's curves are all held-out losses. The training losses of the same DeepOBS runs and of
 every Keras notebook run (those without a validation set too) are forecast the same way for
 ``p_improve`` alone: a training loss has its own recalibration map (``_P_CAL_TRAIN``), fitted on
 their training half and scored on the other (the last section).
 
-    python benchmarks/forecast_eval.py [--mcmc 60] [--calibrate] [--limit N]
+    python benchmarks/forecast_eval.py [--mcmc 60] [--calibrate] [--limit N] [--split train]
 """
 
 from __future__ import annotations
@@ -302,10 +305,14 @@ def normalised_score(fc, y_true):
     return float((z_true - mean[0]) / u[0])
 
 
-def evaluate(curves, mcmc_n=8, seed=0, training=False):
-    """One row per (curve, fraction); Domhan's MCMC on ``mcmc_n`` held-out rows per
-    (dataset, fraction), picked by a hash of the run id. ``training``: the curves are training
-    losses (p_improve through the training-loss map)."""
+SPLITS = ("held-out", "train")
+
+
+def evaluate(curves, mcmc_n=8, seed=0, training=False, split="held-out"):
+    """One row per (curve, fraction); Domhan's MCMC on ``mcmc_n`` rows per (dataset, fraction) of
+    the half scored, picked by a hash of the run id. ``training``: the curves are training
+    losses (p_improve through the training-loss map). ``split``: the half the tables score
+    (column ``scored``): the held-out half, or the training half the quantiles are fitted on."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -339,10 +346,13 @@ def evaluate(curves, mcmc_n=8, seed=0, training=False):
                        pow3_x=pow3_plateau(p, xp[0], horizon))
             rows.append(row)
     df = pd.DataFrame(rows)
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    df["scored"] = df.held_out if split == "held-out" else ~df.held_out
     if mcmc_n:
         by_id = {c.run_id: c for c in curves}
         df["key"] = [hashlib.md5(r.encode()).hexdigest() for r in df.run]
-        pick = (df[df.held_out & ~df.withheld].sort_values("key").groupby(["dataset", "frac"]).head(mcmc_n).index)
+        pick = (df[df.scored & ~df.withheld].sort_values("key").groupby(["dataset", "frac"]).head(mcmc_n).index)
         for i in pick:
             r = df.loc[i]
             c = by_id[r.run]
@@ -392,7 +402,7 @@ def table(df):
     """A forecast losslens withheld (``reason``: a fit that misses where the curve is now) is neither an
     error nor a miss of the interval: every method is scored on the curves losslens forecast, and the
     curves column says how many were withheld."""
-    te = df[df.held_out]
+    te = df[df.scored]
     lines = ["| data | given | curves (withheld) | method | median abs % error | 90% coverage | median X error (% of run) | ms/curve |",
              "|---|---|---|---|---|---|---|---|"]
 
@@ -429,7 +439,7 @@ def paired(df, reps=2000, seed=0):
     losslens's median abs % error minus the better baseline's (last value or pow3, whichever
     is lower on the cell), on the same resampled curves, with its 95% interval and the share
     of resamples in which losslens is lower."""
-    te = df[df.held_out & ~df.withheld]
+    te = df[df.scored & ~df.withheld]
     rng = np.random.default_rng(seed)
     lines = ["| data | given | curves | better baseline | losslens − it, median abs % error (95% interval) | "
              "share of resamples where losslens is lower |", "|---|---|---|---|---|---|"]
@@ -456,7 +466,7 @@ def reliability_train(df):
     (fitted on their other half) against the held-out losses' map, by dataset."""
     from losslens.forecasting import calibrate_p
 
-    te = df[df.held_out & df.p_improve.notna() & df.p_raw.notna()]
+    te = df[df.scored & df.p_improve.notna() & df.p_raw.notna()]
     lines = ["| data | forecasts | share that improved > 1% | Brier, held-out losses' map | Brier, training-loss map |",
              "|---|---|---|---|---|"]
     for ds in ["deepobs", "keras", "all"]:
@@ -476,7 +486,7 @@ def reliability(df):
     half), with the Brier score of each."""
     import pandas as pd
 
-    te = df[df.held_out & df.p_improve.notna() & df.p_raw.notna()]
+    te = df[df.scored & df.p_improve.notna() & df.p_raw.notna()]
     lines = ["| probability | bin | forecasts | mean probability | share that improved > 1% |",
              "|---|---|---|---|---|"]
     for col, name in (("p_raw", "raw (model)"), ("p_improve", "p_improve (recalibrated)")):
@@ -513,6 +523,8 @@ def main(argv=None):
     ap.add_argument("--calibrate", action="store_true", help="print the conformal quantiles from the training split")
     ap.add_argument("--limit", type=int, default=0, help="only the first N curves per dataset (quick runs)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--split", choices=SPLITS, default="held-out",
+                    help="the half the tables score; 'train' (the half the quantiles are fitted on) is printed, never written")
     args = ap.parse_args(argv)
     curves = load_curves()
     if not curves:
@@ -526,12 +538,15 @@ def main(argv=None):
             if seen[c.dataset] <= args.limit:
                 keep.append(c)
         curves = keep
+    train = args.split == "train"
+    if train:  # the held-out half is not even forecast: nothing chosen on it can leak from it
+        curves = [c for c in curves if not c.held_out]
     t0 = time.time()
-    df = evaluate(curves, mcmc_n=args.mcmc)
+    df = evaluate(curves, mcmc_n=args.mcmc, split=args.split)
     train_curves = load_train_curves()
-    if args.limit:
+    if args.limit or train:
         train_curves = [c for c in train_curves if c.run_id in {k.run_id for k in curves}]
-    df_train = evaluate(train_curves, mcmc_n=0, training=True)
+    df_train = evaluate(train_curves, mcmc_n=0, training=True, split=args.split)
     if args.calibrate:
         for frac, (lo, hi) in calibrate(df).items():
             print(f"fraction {frac}: ratio {1 / frac:.0f}  q05 {lo:+.3f}  q95 {hi:+.3f}")
@@ -542,22 +557,26 @@ def main(argv=None):
         print("training losses' p_improve knots (_P_CAL_TRAIN):")
         print(", ".join(f"{v:.2f}" for v in knots))
     out = table(df)
-    header = ("# Forecast benchmark (held-out half of the runs)\n\n"
+    half = "training" if train else "held-out"
+    where = ("Errors are on the training half (hash of run id), the half the interval quantiles were fitted on "
+             "(coverage is in-sample); the held-out half was not forecast. " if train else
+             "Errors are on the held-out half (hash of run id); interval quantiles were fitted on the other half. ")
+    header = (f"# Forecast benchmark ({half} half of the runs)\n\n"
               f"{len(curves)} curves ({', '.join(f'{k}: {v}' for k, v in df.groupby('dataset').run.nunique().items())} "
               "usable at some fraction); the first 10/25/50% of each curve (>= 5 points) forecast to its last logged "
               "point. Where losslens gives no forecast (its fit misses where the curve is now: a blow-up and its "
-              "recovery) the curve is counted under withheld and left out of every method's error and coverage. Errors are on the held-out half (hash of run id); interval quantiles were fitted on the other "
-              "half. X error is |X_forecast - X_true| as % of the run's length (X_true: the diagnosis's X on the full curve, facts.plateau.plateau_onset). "
+              "recovery) the curve is counted under withheld and left out of every method's error and coverage. " + where +
+              "X error is |X_forecast - X_true| as % of the run's length (X_true: the diagnosis's X on the full curve, facts.plateau.plateau_onset). "
               "Domhan's MCMC ensemble (5 of the 11 families, emcee, 64 walkers x 800 steps, about a second per curve, see ms/curve) runs on a hash-picked "
               "subsample per dataset. LC-PFN is not included: it needs pretrained weights downloaded from the "
               "internet, which this machine cannot do.\n\n")
-    text = (header + out + "\n\n## How sure is each cell's ranking? (held-out, 2000 curve resamples, paired)\n\n"
-            + paired(df) + "\n\n## Is p_improve calibrated? (held-out, all fractions)\n\n" + reliability(df)
-            + f"\n\n## p_improve on training losses (held-out half of {len(train_curves)} curves, all fractions)\n\n"
+    text = (header + out + f"\n\n## How sure is each cell's ranking? ({half}, 2000 curve resamples, paired)\n\n"
+            + paired(df) + f"\n\n## Is p_improve calibrated? ({half}, all fractions)\n\n" + reliability(df)
+            + f"\n\n## p_improve on training losses ({half} half of {len(train_curves)} curves, all fractions)\n\n"
             + reliability_train(df_train)
             + "\n\n## Cost per curve\n\n" + timing(curves)
             + f"\n\n(benchmark wall time {time.time() - t0:.0f} s)\n")
-    publish(text, None if args.no_write else RESULTS / "forecast.md")
+    publish(text, None if args.no_write or train else RESULTS / "forecast.md")
     return 0
 
 
