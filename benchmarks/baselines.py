@@ -42,11 +42,13 @@ PLATEAU_ONLY = frozenset({"still_improving"})  # stop / don't stop: "not plateau
 
 @dataclass
 class Prediction:
-    """``confidence``: how sure the method says it is of ``cause`` (0-1), None where it says nothing."""
+    """``confidence``: how sure the method says it is of ``cause`` (0-1), None where it says nothing;
+    ``raw_confidence``: losslens's before its recalibration (the rules' strength: what the map is fitted on)."""
 
     cause: str | None
     x: float | None
     confidence: float | None = None
+    raw_confidence: float | None = None
 
 
 NAMES = {
@@ -228,8 +230,9 @@ def losslens_method(run, metric, classes=None) -> Prediction:
     from losslens.diagnosis import diagnose_run
     d = diagnose_run(run, metric=metric, classes=classes)
     x = d.plateau_epoch
-    conf = next((float(c.confidence) for c in d.causes if c.id == d.verdict), None)
-    return Prediction(d.verdict, None if x is None else float(x), conf)
+    c = next((c for c in d.causes if c.id == d.verdict), None)
+    return Prediction(d.verdict, None if x is None else float(x), None if c is None else float(c.confidence),
+                      None if c is None or c.strength is None else float(c.strength))
 
 
 METHODS = {

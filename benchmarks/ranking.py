@@ -77,7 +77,7 @@ def census(shared: Path | None = None) -> list[dict]:
             except Exception:  # a run with nothing to diagnose (one point, no loss) is no diagnosis
                 continue
             verdict = d.causes[0]
-            unexplained = [c.id for c in d.causes[1:] if c.confidence > verdict.confidence
+            unexplained = [c.id for c in d.causes[1:] if c.strength > verdict.strength
                            and not any("ranked after it" in e for e in c.evidence)]
             rows.append({"source": source, "split": split, "run": run.name, "verdict": verdict.id,
                          "unexplained": unexplained})

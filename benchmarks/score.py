@@ -400,6 +400,9 @@ def main(argv=None) -> int:
                     help="also print the first method's X error (losslens by default) on each train-split case with "
                          "a ground-truth X, largest first")
     ap.add_argument("--limit", type=int, default=0, help="at most this many cases per part (quick look)")
+    ap.add_argument("--calibrate-confidence", action="store_true",
+                    help="also print the verdict confidence's recalibration fitted on the train split (the constants "
+                         "losslens/diagnosis.py holds; benchmarks/confidence_cal.py)")
     args = ap.parse_args(argv)
     from . import load_cases
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
@@ -428,4 +431,7 @@ def main(argv=None) -> int:
         print(errors_table(cases, preds))
     if args.x_errors:
         print(x_errors_table(cases, preds, methods[0]))
+    if args.calibrate_confidence and "losslens" in preds:
+        from .confidence_cal import report as calibration
+        print(calibration(cases, preds["losslens"]))
     return 0

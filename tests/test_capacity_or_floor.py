@@ -57,7 +57,7 @@ def test_a_converged_net_too_small_for_wine_lists_underfitting_with_the_run_that
     assert d.verdict == "converged", d
     under = next((c for c in d.causes if c.id == "underfitting"), None)
     assert under is not None, d
-    assert under.status == "possible" and under.confidence < d.cause.confidence
+    assert under.status == "possible" and under.strength < d.cause.strength
     assert CHECK in under.actions[0] and "the data's own floor" in under.actions[0]
     assert "training accuracy 0.719" in under.evidence[0] and "cannot tell them apart" in under.evidence[1]
     assert "also possible: underfitting" in str(d) and CHECK in str(d)

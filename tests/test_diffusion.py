@@ -38,7 +38,7 @@ def test_samples_still_improving_refute_stop_at_x(name):
     assert "converged" not in {c.id for c in d.causes}
     # The bounce is still said, as possible, with why it may be the loss's own noise.
     high = next(c for c in d.causes if c.id == "lr_too_high")
-    assert high.status == "possible" and high.confidence <= 0.5
+    assert high.status == "possible" and high.strength <= 0.5
     assert any("sampling noise" in e for e in high.evidence)
 
 

@@ -520,7 +520,7 @@ def test_a_validation_curve_alone_that_climbs_well_above_its_minimum_reads_overf
     val = _finite(run, "val_loss")
     assert val[-1] > 1.25 * val.min()
     d = losslens.diagnose(path)
-    assert d.verdict == "overfitting" and d.causes[0].confidence < 0.6
+    assert d.verdict == "overfitting" and d.causes[0].strength < 0.6
     assert any(e.startswith("no training curve logged") for e in d.causes[0].evidence)
     assert d.causes[0].numbers["val_best_epoch"] == run.axis[np.argmin(val)]
 
@@ -1104,7 +1104,7 @@ def _stuck_by_a_large_step(d):
     assert d.cause.actions[0].startswith("lower the learning rate")
     assert not any("raise the learning rate" in a for a in d.cause.actions)
     high = next(c for c in d.causes[1:] if c.id == "lr_too_high")
-    assert high.confidence > d.cause.confidence and "ranked after it: the run never got going" in high.evidence[-1]
+    assert high.strength > d.cause.strength and "ranked after it: the run never got going" in high.evidence[-1]
 
 
 def test_stuck_at_its_start_by_a_step_too_large_lowers_the_lr():
@@ -1189,8 +1189,8 @@ def test_a_surer_cause_ranked_after_the_verdict_says_why(path, verdict, surer):
     d = losslens.diagnose(ECO / path)
     assert d.verdict == verdict
     listed = next(c for c in d.causes[1:] if c.id == surer)
-    assert listed.confidence > d.cause.confidence
-    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+    assert listed.strength > d.cause.strength
+    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.strength > d.cause.strength)
 
 
 def test_stuck_by_a_large_step_read_on_accuracy_quotes_the_losses():

@@ -753,7 +753,7 @@ def test_slow_validation_rise_while_training_falls_is_overfitting(two_stores, un
     assert int(np.argmin(val)) == 17 and g.val_rise / g.val_min < 0.05 and g.val_rise_noise > 5
     assert d.verdict == "overfitting" and d.causes[0].numbers["val_best_epoch"] == 17, str(d)
     assert any("still climbing" in e and "t = -14" in e for e in d.causes[0].evidence), d.causes[0].evidence
-    assert d.causes[0].confidence <= 0.65  # small against its level: a modest confidence
+    assert d.causes[0].strength <= 0.65  # small against its level: a modest confidence
     dropout = re.search(r"dropout0\.5: val min ([\d.]+)", (folder / "counterfactual.out").read_text())
     assert float(dropout.group(1)) < val.min()  # regularising does go lower than this run's best
     # The same pattern written by add_scalars (Adam 1e-3, 512-512 MLP on 200 digits): 0.183 at epoch 24, 0.194 at 49.

@@ -29,7 +29,7 @@ def test_a_peak_lr_that_threw_the_fit_is_listed_beside_converged():
     d = losslens.diagnose(HIGH / "run.csv")
     assert d.verdict == "converged", d
     [high] = _possible_high(d)
-    assert high.status == "possible" and high.confidence < d.causes[0].confidence
+    assert high.status == "possible" and high.strength < d.causes[0].strength
     assert 0.05 <= high.numbers["peak_fit_lost"] < 0.2
     assert any("lower the initial learning rate (try 1/10)" in a and "losslens verify --cause lr_too_high" in a
                for a in high.actions), high.actions

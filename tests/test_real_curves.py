@@ -149,18 +149,18 @@ def test_a_surer_cause_listed_after_the_verdict_says_why(shared_curves):
         "fmnist_2c2d/AdamOptimizer/") and "lr__6.3095734448e-03/random_seed__42" in name)
     d = losslens.diagnose(fmnist)
     over = next(c for c in d.causes[1:] if c.id == "overfitting")
-    assert d.verdict == "lr_too_high" and over.confidence > d.cause.confidence
+    assert d.verdict == "lr_too_high" and over.strength > d.cause.strength
     assert "ranked after it" in over.evidence[-1] and "step is too large" in over.evidence[-1]
-    assert "surer than the verdict (0.95 vs 0.62)" in render_text(d)
+    assert "surer than the verdict (evidence strength 0.95 vs 0.62)" in render_text(d)
 
     slow = next(r for name, r in runs.items() if name.startswith(
         "cifar10_3c3d/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.e-04/random_seed__42"))
     d = losslens.diagnose(slow)
     still = next(c for c in d.causes[1:] if c.id == "still_improving")
-    assert d.verdict == "lr_too_low" and still.confidence > d.cause.confidence
+    assert d.verdict == "lr_too_low" and still.strength > d.cause.strength
     assert still.evidence[-1].endswith("it claims less (the curve still falls), and lr_too_low says why")
     # Every listed cause surer than the verdict it follows says so (here: none other).
-    assert all("ranked after it" in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+    assert all("ranked after it" in c.evidence[-1] for c in d.causes[1:] if c.strength > d.cause.strength)
 
 
 @pytest.mark.parametrize("run_id, verdict, surer", [
@@ -180,8 +180,8 @@ def test_a_surer_state_or_level_after_the_verdict_says_why(shared_curves, run_id
     (stuck_at_init after diverged), and the step that caused a state whose first action already lowers it."""
     runs = runs_by_name(shared_curves / DEEPOBS)
     d = losslens.diagnose(next(r for name, r in runs.items() if name.startswith(run_id)))
-    assert d.verdict == verdict and next(c for c in d.causes if c.id == surer).confidence > d.cause.confidence
-    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.confidence > d.cause.confidence)
+    assert d.verdict == verdict and next(c for c in d.causes if c.id == surer).strength > d.cause.strength
+    assert all("ranked after it: " in c.evidence[-1] for c in d.causes[1:] if c.strength > d.cause.strength)
 
 
 def test_a_loss_logged_to_few_digits_beside_a_metric_still_improving_is_no_collapse(shared_curves):
@@ -193,7 +193,7 @@ def test_a_loss_logged_to_few_digits_beside_a_metric_still_improving_is_no_colla
     d = losslens.diagnose(next(r for name, r in runs.items()
                                if "15_processing_sequences_using_rnns_and_cnns.ipynb#cell89" in name))
     high = next(c for c in d.causes if c.id == "lr_too_high")
-    assert d.verdict == "still_improving" and high.status == "possible" and high.confidence < d.cause.confidence
+    assert d.verdict == "still_improving" and high.status == "possible" and high.strength < d.cause.strength
     assert "the outputs still change" in high.evidence[-1]
 
 
@@ -209,7 +209,7 @@ def test_a_loss_logged_to_few_digits_beside_a_training_loss_still_moving_is_no_c
     val, train = d.run.series["val_loss"], d.run.train_loss
     assert (val[-10:] == 0.0109).all() and train[-10:].max() - train[-10:].min() >= 0.0003
     high = next(c for c in d.causes if c.id == "lr_too_high")
-    assert d.verdict == "converged" and high.status == "possible" and high.confidence < d.cause.confidence
+    assert d.verdict == "converged" and high.status == "possible" and high.strength < d.cause.strength
     assert "train_loss still moves over those epochs (0.0112 to 0.0116)" in high.evidence[-1]
 
 

@@ -83,7 +83,7 @@ def test_a_rise_since_x_beside_a_flat_forecast_does_not_say_keep_training(seed, 
     assert d.metric == "val_r2" and fc["gain"] < 0.01 and p_range[0] <= fc["p_improve"] < p_range[1], str(d)
     c = d.cause
     assert c.id == "still_improving" and "since_x_gain" in c.numbers, str(d)
-    assert c.confidence <= 0.6 + 1e-9, c.confidence
+    assert c.strength <= 0.6 + 1e-9, c.strength
     assert any(e.startswith("but the learning-curve forecast, fitted to all") and "may be levelling off" in e
                for e in c.evidence), c.evidence
     assert c.actions[0].startswith("train on only with early stopping on val_r2"), c.actions

@@ -71,6 +71,6 @@ def test_a_scores_forecast_doubt_names_the_error_its_probability_is_about():
     iterations (390, patience off) the last 5 scores rose one example of 120, the best and the test accuracy of the
     weights kept not at all: the doubt, read on the score, stands."""
     d = losslens.diagnose(DIR / "default_p50.json")
-    assert d.verdict == "still_improving" and d.cause.confidence <= 0.6
+    assert d.verdict == "still_improving" and d.cause.strength <= 0.6
     doubt = next(e for e in d.cause.evidence if e.startswith("but the learning-curve forecast"))
     assert "more by epoch 388 (P = " in doubt and "% that 1 − validation_scores falls > 1%)" in doubt

@@ -71,7 +71,7 @@ def test_the_monitor_run_that_stopped_as_converged_reads_lr_too_high():
     [run] = losslens.read(TORCH / "run_monitor.json")
     for forecast in (True, False):
         d = diagnose_run(run, forecast=forecast)
-        assert d.verdict == "lr_too_high" and d.cause.status == "likely" and d.cause.confidence >= 0.5, d
+        assert d.verdict == "lr_too_high" and d.cause.status == "likely" and d.cause.strength >= 0.5, d
         assert "converged" not in _ids(d)
     # Each prefix the Monitor saw before the collapse stays as it was (nothing read lr_too_high
     # before the climb back up had two epochs).

@@ -23,7 +23,13 @@ CAUSES = ("still_improving", "converged", "overfitting", "lr_too_high", "lr_too_
 
 @dataclass
 class Cause:
-    """One cause with its confidence in [0, 1], the evidence (quoted numbers) and the actions."""
+    """One cause with its confidence in [0, 1], the evidence (quoted numbers) and the actions.
+
+    ``strength``: how plainly the cause's own evidence shows, the rules' number, which they compare and cap
+    ("possible" at most 0.5, a cause surer than the verdict says why it ranks second). A diagnosis sets it on
+    every cause; the verdict's ``confidence`` is then its calibrated chance of being right
+    (:func:`losslens.diagnosis.calibrated_confidence`), every other cause's ``confidence`` its strength.
+    None until a diagnosis sets it; not in the JSON."""
 
     id: str
     confidence: float
@@ -31,6 +37,7 @@ class Cause:
     actions: list[str] = field(default_factory=list)
     numbers: dict[str, float] = field(default_factory=dict)
     status: str = "likely"  # "likely" or "possible" (possible: needs the named experiment)
+    strength: float | None = None
 
     def __post_init__(self):
         # Its own lists: the rules pass the shared ACTIONS lists, and a later rule appends to the verdict's
