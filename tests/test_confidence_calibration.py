@@ -57,3 +57,24 @@ def test_a_cause_surer_than_the_verdict_is_judged_on_strengths():
     assert line.startswith(f"surer than the verdict (evidence strength {high.strength:.2f} vs "
                            f"{d.cause.strength:.2f}) but ranked after it"), line
     assert d.cause.confidence == calibrated_confidence(d.cause.strength, "stuck_at_init") != d.cause.strength
+
+
+def test_the_fit_reads_the_train_split_only():
+    """``python -m benchmarks --calibrate-confidence`` fits on train-split verdicts: the held-out labels, changed,
+    change nothing, and the map fitted is increasing in the strength."""
+    import dataclasses
+
+    from benchmarks import load_cases
+    from benchmarks.baselines import losslens_method
+    from benchmarks.confidence_cal import fit, rows
+
+    cases = load_cases(("generated",))[:40]
+    preds = {c.case_id: losslens_method(c.run, c.metric, classes=c.classes) for c in cases}
+    assert {c.split for c in cases} == {"train", "test"}
+    flipped = [c if c.split == "train" else dataclasses.replace(c, cause="no_signal") for c in cases]
+    data = rows(cases, preds)
+    assert data == rows(flipped, preds) and len(data) == sum(c.split == "train" for c in cases)
+    train = [c for c in cases if c.split == "train"]
+    assert [d[1] for d in data] == [preds[c.case_id].raw_confidence for c in train]
+    a, b, u = fit(data)
+    assert b > 0 and set(u) == {d[0] for d in data}
