@@ -196,21 +196,56 @@ def test_a_dataframe_indexed_by_its_epochs_is_read_on_them(tmp_path):
                                           index=pd.RangeIndex(5, 35))).plateau_epoch == want.plateau_epoch - 1
 
 
-def test_a_tidy_table_is_refused_with_the_pivot_that_reads_it():
-    # A row per metric and epoch (df.melt, MLflow's and W&B's APIs): "no loss or accuracy column (found: epoch,
-    # value)", and nothing said of the metric column that holds the names.
+def test_a_tidy_table_reads_as_the_wide_table_it_was():
+    # A row per metric and epoch (df.melt, MLflow's and TensorBoard's APIs) was refused with a pivot_table recipe:
+    # "no loss or accuracy column (found: epoch, value)". Read, it is the wide table's run, in any row order.
     import pandas as pd
     from torch_loops import diabetes_mlp_run
 
     df = pd.DataFrame(diabetes_mlp_run(lr=0.01, epochs=30))
+    want = losslens.diagnose(df).to_dict()
     tidy = df.melt(id_vars="epoch", var_name="metric", value_name="value")
-    with pytest.raises(losslens.NoLossError) as e:
-        losslens.diagnose(tidy)
-    message = _one_line(e.value)
-    recipe = "df.pivot_table(index='epoch', columns='metric', values='value').reset_index()"
-    assert recipe in message
-    pivoted = eval(recipe, {"df": tidy})  # the advice, as written, reads the run
-    assert losslens.diagnose(pivoted).to_dict()["plateau"] == losslens.diagnose(df).to_dict()["plateau"]
+    for frame in (tidy, df.melt(id_vars="epoch").sample(frac=1, random_state=0)):  # variable, value; shuffled
+        got = losslens.diagnose(frame).to_dict()
+        assert (got["verdict"], got["plateau"]) == (want["verdict"], want["plateau"])
+    # No axis column: each curve's rows count 0, 1, 2 ..., as the wide table's rows do without one.
+    rows = losslens.diagnose(df.drop(columns="epoch")).to_dict()["plateau"]
+    assert losslens.diagnose(df.drop(columns="epoch").melt(var_name="name")).to_dict()["plateau"] == rows
+    # A row written twice alike is read once; over another value it is refused, naming both rows.
+    assert losslens.diagnose(pd.concat([tidy, tidy.iloc[[5]]])).to_dict()["plateau"] == want["plateau"]
+    with pytest.raises(losslens.ReadError) as e:
+        losslens.diagnose(pd.concat([tidy, tidy.iloc[[5]].assign(value=9.0)]))
+    assert "rows 6 and 61 both give train_loss at epoch 6 over different values (0.5" in _one_line(e.value)
+
+
+def test_mlflow_metric_history_as_a_dataframe_reads_as_the_store(tmp_path, monkeypatch):
+    # MlflowClient().get_metric_history, one key at a time, made a DataFrame: key, value, timestamp, step, run_id
+    # and MLflow 3's empty model_id / dataset columns. Read as the store itself reads, two runs as two.
+    pytest.importorskip("mlflow")
+    import pandas as pd
+    from mlflow.tracking import MlflowClient
+    from test_folder_tasks import _mlflow_store
+    from torch_loops import diabetes_mlp_run
+
+    histories = {"sgd-0.01": diabetes_mlp_run(lr=0.01, epochs=30), "sgd-0.2": diabetes_mlp_run(lr=0.2, epochs=30)}
+    store = _mlflow_store(tmp_path, monkeypatch, [(name, {"lr": name[4:]}, h) for name, h in histories.items()])
+    client = MlflowClient(store.as_uri())
+    frames = {}
+    for run in client.search_runs([e.experiment_id for e in client.search_experiments()]):
+        points = [m.to_dictionary() for key in ("train_loss", "val_loss")
+                  for m in client.get_metric_history(run.info.run_id, key)]
+        frames[run.info.run_name] = pd.DataFrame(points)
+    assert {"key", "value", "step", "timestamp", "run_id"} <= set(frames["sgd-0.2"].columns)
+    stored = {r.name: r for r in losslens.read(f"mlflow:{store}")}
+    for name, frame in frames.items():
+        got = losslens.diagnose(frame)
+        want = losslens.diagnose(stored[name])
+        assert (got.verdict, got.plateau_epoch) == (want.verdict, want.plateau_epoch)
+        assert list(got.run.axis) == list(range(30)) and got.run.val_loss == pytest.approx(histories[name]["val_loss"])
+    both = losslens.diagnose_all(pd.concat(frames.values()))  # split by run_id, as a wide table's runs are
+    assert sorted(d.run.name for d in both) == sorted(r.info.run_id for r in client.search_runs([e.experiment_id for e in client.search_experiments()]))
+    with pytest.raises(UsageError):
+        losslens.diagnose(pd.concat(frames.values()))
 
 
 def test_the_keywords_of_read_run_and_save_plot_are_checked_alike(fit, tmp_path):

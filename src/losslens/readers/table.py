@@ -230,10 +230,16 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
         logged_nan += int(logged.sum())
         if np.isinf(x).any() or (fmt == "dict" and logged.any()):
             stated.add(str(c))
+    meta = None
+    tidy = long_to_wide(cols, source, run_column=options.get("run_column"))
+    if tidy is not None:
+        (cols, stated, logged_nan), meta = tidy[:3], {"long_format": tidy[3]}
     try:
         return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
-                       **given_options(options))
+                       meta=meta, **given_options(options))
     except NoLossError as e:
+        if tidy is not None:
+            raise
         # A tidy table, a row per metric and epoch (what df.melt, MLflow's and W&B's APIs give): say how to pivot it.
         values = next((c for c in cols if c.lower() == "value" and cols[c].dtype != object), None)
         key = next((c for c in cols if cols[c].dtype == object), None)
@@ -243,6 +249,117 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
         raise NoLossError(f"{e.problem}; a table of one row per metric ({key!r}) and value: pivot it first, "
                           f"df.pivot_table(index={axis or 'EPOCH_COLUMN'!r}, columns={key!r}, values={values!r})"
                           ".reset_index()", source) from None
+
+
+#: The column of a tidy table holding the values, and the one holding each value's curve name (``df.melt``'s
+#: ``variable``, MLflow's ``key``, TensorBoard's ``tag``).
+VALUE_COLUMNS = ("value", "metric_value")
+NAME_COLUMNS = ("metric", "key", "name", "tag", "variable", "metric_name", "metric_key", "series")
+#: Numeric columns a tidy table carries beside its axis that are no curve: when each value was logged.
+_TIME_COLUMNS = ("timestamp", "wall_time", "walltime", "time", "_timestamp", "relative_time")
+
+
+def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
+                 ) -> tuple[dict[str, np.ndarray], set[str], int, str] | None:
+    """A tidy table -- a row per curve and point: ``epoch, metric, value`` (``df.melt``), ``key, value, step,
+    timestamp`` (MLflow's ``get_metric_history`` as a DataFrame), ``run, tag, step, value`` (TensorBoard's) --
+    as the wide table it was (``epoch, loss, val_loss``), as ``df.pivot_table(index=AXIS, columns=NAME,
+    values=VALUE)`` gives it: ``(columns, nan_columns, logged_nan, what)``; None for any other table.
+
+    The shape: a numeric ``value`` column, a text column of curve names (named ``metric``, ``key``, ``tag`` ...,
+    or the one text column besides a run column, holding a loss's or an accuracy's name), and no other numeric
+    column than the axis (``epoch``/``step``; none: each curve's rows count 0, 1, 2 ... as a table's rows do)
+    and a timestamp. A run column stays a column, splitting the runs as in a wide table. Rows sorted by the axis
+    within each run. A curve written twice at one point: alike, read once (MLflow keeps a retried
+    ``log_metric``); over different values, refused, naming both rows -- which one was logged is unknown, and a
+    pivot's mean would be a point no one logged. A row whose value is NaN or inf is a value logged so (a diverged
+    run's), unlike a point with no row, which was not logged.
+    """
+    from ..columns import canonical
+
+    value = next((c for c in cols if normalise(c) in VALUE_COLUMNS and cols[c].dtype != object), None)
+    if value is None:
+        return None
+    runs = [run_column] if isinstance(run_column, str) else list(run_column or ())
+    if not runs:
+        runs = [c for c in cols if normalise(c) in RUN_COLUMNS and cols[c].dtype == object]
+    texts = [c for c in cols if cols[c].dtype == object and c not in runs and (cols[c] != "").any()]
+    key = next((c for c in texts if normalise(c) in NAME_COLUMNS), None)
+    if key is None and len(texts) == 1 and any(canonical(str(v)) for v in set(cols[texts[0]].tolist())):
+        key = texts[0]
+    if key is None:
+        return None
+    axes = [c for c in cols if cols[c].dtype != object and axis_kind(c)]
+    others = [c for c in cols if cols[c].dtype != object and c not in (value, *axes, *runs)
+              and normalise(c) not in _TIME_COLUMNS
+              # (a column of None, MLflow 3's model_id and dataset_name where none was given, reads as NaN)
+              and not np.isnan(cols[c]).all()]
+    if others:
+        return None  # a number that is none of these: not this shape, and no guess at what it is
+    names = cols[key]
+    dataset = next((c for c in texts if normalise(c) == "dataset_name"), None)
+    if dataset is not None:
+        # MLflow 3 logs one key per dataset (log_metric("loss", v, step=e, dataset=val_ds)): a curve each, named as
+        # the MLflow reader names them; mixed, one point would hold two datasets' values.
+        pairs = list(zip(cols[dataset].tolist(), names.tolist()))
+        sets: dict = {}
+        for d, k in pairs:
+            sets.setdefault(k, set()).add(d)
+        names = np.array([f"{d}_{k}" if d and len(sets[k]) > 1 else k for d, k in pairs], dtype=object)
+    known = names != ""
+    # A point is (run..., axis...); without an axis, (run..., the row's place among its curve's rows in that run).
+    places = [cols[c] for c in runs] + [cols[c] for c in axes]
+    rows: dict[tuple, dict[str, float]] = {}
+    where: dict[tuple, int] = {}
+    seen: dict[tuple, int] = {}
+    curves = list(dict.fromkeys(names[known].tolist()))
+    stated, logged_nan = set(), 0
+    v = cols[value]
+    for i in np.flatnonzero(known).tolist():
+        name = names[i]
+        at = tuple(p[i] for p in places)
+        if not axes:
+            k = (at, name)
+            seen[k] = seen.get(k, -1) + 1
+            at = (*at, float(seen[k]))
+        point = rows.setdefault(at, {})
+        x = float(v[i])
+        if name in point:
+            old = point[name]
+            if old == x or (old != old and x != x):
+                continue
+            where_at = ", ".join(f"{c} {id_label(p[i])}" for c, p in zip(runs + axes, places))
+            raise ReadError(f"rows {where[(at, name)] + 1} and {i + 1} both give {name} at {where_at} over "
+                            f"different values ({old:.6g} and {x:.6g}): which one was logged is unknown (logged "
+                            "twice without a step, or tables of two runs concatenated without a run column?)",
+                            source)
+        point[name] = x
+        where[(at, name)] = i
+        if not math.isfinite(x):
+            stated.add(name)
+            logged_nan += 1
+    points = list(rows)
+    if not points:
+        return None
+    run_order = [{lab: j for j, lab in enumerate(dict.fromkeys(cols[c].tolist()))} for c in runs]
+
+    def order(at):
+        head = tuple(o[a] for o, a in zip(run_order, at[:len(runs)]))
+        # (NaN axis values last: pivot_table would drop them; a wide table keeps such a row, and so does this)
+        return head + tuple((a != a, a if a == a else 0.0) for a in at[len(runs):])
+
+    points.sort(key=order)
+    out: dict[str, np.ndarray] = {}
+    for j, c in enumerate(runs):
+        out[c] = np.array([p[j] for p in points], dtype=object)
+    for j, c in enumerate(axes):
+        out[c] = np.array([p[len(runs) + j] for p in points], dtype=float)
+    for name in curves:
+        if name in out:
+            raise ReadError(f"column {key!r} names a curve {name!r}, as the column {name!r} is named", source)
+        out[name] = np.array([rows[p].get(name, np.nan) for p in points], dtype=float)
+    by = f" by {', '.join(repr(c) for c in axes)}" if axes else ""
+    return out, stated, logged_nan, f"a row per curve ({key!r}) and value ({value!r}), read as a table{by}"
 
 
 def given_options(options: dict) -> dict:
