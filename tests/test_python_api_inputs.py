@@ -283,6 +283,33 @@ def test_the_live_helpers_refuse_values_of_the_wrong_kind_when_made(fit):
         assert f"{next(iter(kw))}=" in _one_line(e.value)
     with pytest.raises(UsageTypeError):
         Monitor(patience="3")
+    # The model, optimizer and scheduler too: Monitor(model=3) was kept, its gradient probe turned off with a
+    # warning at the first optimizer step; the optimizer passed as the model, the same.
+    import torch
+    net = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 5)
+    for kw, words in (({"model": 3}, "Monitor(model=3): a torch.nn.Module"),
+                      ({"model": opt, "optimizer": net}, "got an optimizer; Monitor(model, optimizer, scheduler)"),
+                      ({"optimizer": "sgd"}, "Monitor(optimizer='sgd'): a torch.optim.Optimizer"),
+                      ({"scheduler": opt}, "Monitor(scheduler=<SGD>): a torch.optim.lr_scheduler")):
+        with pytest.raises(UsageTypeError) as e:
+            Monitor(**kw)
+        assert words in _one_line(e.value)
+    monitor = Monitor(net, opt, sched, verbose=0)
+    x, y = torch.randn(32, 3), torch.randn(32, 1)
+    with pytest.raises(UsageTypeError) as e:
+        monitor.step(torch.nn.functional.mse_loss(net(x), y), model=3)
+    assert "Monitor.step(model=<int>)" in _one_line(e.value)
+    for epoch in range(3):  # the right kinds train as before
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        opt.step()
+        monitor.step(loss)
+        sched.step()
+        monitor.epoch_end(val_loss=float(loss))
+    assert len(monitor.run().axis) == 3 and np.isfinite(monitor.run().train_loss).all()
     # ForecastStopping.update on a real curve: None (no value this epoch) is passed over as NaN is; a string is
     # refused (a ValueError out of float())
     stop = ForecastStopping()

@@ -24,6 +24,7 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 from __future__ import annotations
 
+from ..exceptions import UsageTypeError
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
 
 torch = import_framework("torch", "losslens.integrations.torch needs PyTorch: pip install torch")
@@ -35,7 +36,8 @@ class Monitor(WatcherViews):
     Parameters
     ----------
     model : torch.nn.Module, optional
-        Needed for gradient evidence and ``restore_best_weights``.
+        Needed for gradient evidence and ``restore_best_weights``. A model, optimizer or scheduler of another
+        kind (``Monitor(model=3)``, the optimizer first) is refused here, a :class:`~losslens.UsageTypeError`.
     optimizer : torch.optim.Optimizer, optional
         Needed to read the learning rate and to lower it (``reduce_lr_on``). When an lr
         scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
@@ -65,6 +67,7 @@ class Monitor(WatcherViews):
 
     def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,
                  grad_layers: int = 30, first_epoch: int = 0, epochs: int | None = None, **options):
+        _check_parts(model, optimizer, scheduler)
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
@@ -88,6 +91,9 @@ class Monitor(WatcherViews):
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
+        if model is not None and not hasattr(model, "named_parameters"):
+            # (refused, not warned of as a failure inside is: the call is wrong, not the training)
+            raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None")
         try:
             if loss is not None:
                 value = loss.detach() if isinstance(loss, torch.Tensor) else loss
@@ -158,6 +164,37 @@ class Monitor(WatcherViews):
 
     def _set_lr(self, new_lr):
         set_lr(self.optimizer, new_lr, self.scheduler)
+
+
+def _check_parts(model, optimizer, scheduler) -> None:
+    """Refuse a model, optimizer or scheduler of the wrong kind when the Monitor is made, as its other keywords
+    are: ``Monitor(model=3)`` was kept, then failed inside the loop (the gradient probe turned off with a
+    warning, ``restore_best_weights`` an AttributeError at a stop), and ``Monitor(optimizer, model)`` the same.
+    By what is used (a module's ``named_parameters``, an optimizer's ``param_groups``, a scheduler's ``step``),
+    so that a wrapped model (DDP, torch.compile) or another library's optimizer passes."""
+    def kind(x) -> str:
+        if hasattr(x, "param_groups"):
+            return "an optimizer"
+        if hasattr(x, "named_parameters"):
+            return "a model"
+        if isinstance(x, (torch.optim.lr_scheduler.LRScheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)):
+            return "a scheduler"
+        return type(x).__name__
+    wants = (("model", model, "a model"), ("optimizer", optimizer, "an optimizer"),
+             ("scheduler", scheduler, "a scheduler"))
+    what = {"model": "a torch.nn.Module (the model trained)", "optimizer": "a torch.optim.Optimizer",
+            "scheduler": "a torch.optim.lr_scheduler scheduler (StepLR, ReduceLROnPlateau ...)"}
+    for name, value, want in wants:
+        if value is None:
+            continue
+        ok = hasattr(value, "step") and hasattr(value, "optimizer") if name == "scheduler" else kind(value) == want
+        if not ok:
+            got = kind(value)
+            if got.startswith("a"):
+                got += "; Monitor(model, optimizer, scheduler) takes them in that order"
+            text = repr(value) if isinstance(value, (int, float, str)) and len(repr(value)) <= 40 else \
+                f"<{type(value).__name__}>"
+            raise UsageTypeError(f"Monitor({name}={text}): {what[name]} or None, got {got}")
 
 
 def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
