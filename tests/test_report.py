@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 import losslens
 from losslens.cli import app
 from losslens.report import html as report_html
-from losslens.report.plot import chart_data, save_plot
+from losslens.report.plot import chart_data, plot_diagnosis, save_plot
 from torch_loops import linear_regression_run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -208,7 +208,6 @@ def test_plot_on_given_axes_draws_only_the_loss_panel():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from losslens.report.plot import plot_diagnosis
     d = losslens.diagnose(EXAMPLE)
     fig, (a, b) = plt.subplots(1, 2)
     ax = plot_diagnosis(d, ax=b)
@@ -750,3 +749,37 @@ def test_the_overview_s_lr_fits_its_column():
     page = report_html.report_html(ds)
     cells = re.findall(r'<td class="ll-num"(?: title="([^"]*)")?>([^<]*)</td><td><span class="ll-dot"', page)
     assert cells == [("0.000946667", "0.000947"), ("0.000984", "0.000984")]
+
+
+@pytest.mark.parametrize("log, logy", [("l2_0.01_w512.csv", False), ("l2_1e-05.csv", True)])
+def test_one_spike_neither_sets_the_loss_axis_nor_goes_unseen(tmp_path, log, logy):
+    # A real CSVLogger log (keras_l2, 40 epochs) with one batch's loss 1e4 injected at epoch 20, in a copy: the
+    # spike alone (losses 0.87-2.9 on the linear one) made the axis logarithmic and the curves a line at
+    # its foot. Now the scale is the log's own, the axis stops just above the curves and the spike is marked at
+    # its top edge, its value beside it.
+    import matplotlib.pyplot as plt
+
+    rows = list(csv.DictReader(open(REPO / "tests" / "fixtures" / "ecosystem" / "keras_l2" / log)))
+    clean = chart_data(losslens.diagnose(REPO / "tests" / "fixtures" / "ecosystem" / "keras_l2" / log))
+    assert clean["logy"] is logy and clean["ymax"] is None and clean["spikes"] == []
+    rows[20]["loss"] = "10000.0"
+    path = tmp_path / log
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    d = losslens.diagnose(path)
+    data = chart_data(d)
+    assert data["logy"] is logy
+    assert data["spikes"] == [{"key": "train_loss", "label": "train loss", "x": 20, "y": 10000}]
+    curves = [v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None and v < 1e4]
+    assert max(curves) < data["ymax"] < 1.5 * max(curves)
+    ax = plot_diagnosis(d, panels=False)
+    assert ax.get_yscale() == ("log" if logy else "linear") and ax.get_ylim()[1] == pytest.approx(data["ymax"])
+    marks = [ln for ln in ax.lines if ln.get_marker() == "^"]
+    assert len(marks) == 1 and list(marks[0].get_xdata()) == [20] and list(marks[0].get_ydata()) == [1.0]
+    assert any(t.get_text() == "1e+04" for t in ax.texts)
+    plt.close(ax.figure)
+    # The page draws it so too: the axis's cut and the point it leaves above go to its chart.
+    payload = report_html.chart_payload(d, data)
+    assert payload["ymax"] == data["ymax"] and payload["spikes"] == data["spikes"]

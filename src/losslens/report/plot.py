@@ -308,10 +308,15 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         s["raw"] = round_sig_list(s["raw"][keep], raw_digits)
         s["smooth"] = round_sig_list(s["smooth"][keep], smooth_digits)
     raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
+    higher = d.metric in smoothed and _diagnosed_higher(d)
+    spikes = {} if higher else {k: spike_points(run.series[k]) for k in smoothed}
+    rest = [np.delete(run.series[k], spikes.get(k, [])) for k in smoothed] + list(smoothed.values())
+    rest = np.concatenate([r[np.isfinite(r)] for r in rest] or [np.array([])])
     # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
-    # (a score, bounded above, reads best on its own linear scale).
-    logy = bool(raw_all.size and np.all(raw_all > 0) and raw_all.max() / raw_all.min() > 5
-                and not (d.metric in smoothed and _diagnosed_higher(d)))
+    # (a score, bounded above, reads best on its own linear scale). Decided without a lone spike's points (one
+    # batch's loss 1e4 in a curve about 1 set a log axis that squashed the curve into its foot).
+    logy = bool(raw_all.size and np.all(raw_all > 0) and rest.max() / rest.min() > 5 and not higher)
+    ymax, clipped = _spike_cut(run, axis, spikes, rest, logy)
     plateau = None
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
@@ -354,11 +359,56 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         panels.append(layers)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
-        "x": round_sig_list(axis[keep]), "loss": loss, "logy": logy, "plateau": plateau, "phases": phases,
+        "x": round_sig_list(axis[keep]), "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
+        "plateau": plateau, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
     }
+
+
+def spike_points(values: np.ndarray, fence: float = 5.0) -> np.ndarray:
+    """Indices of a curve's lone spikes, shape (k,): points (not the first or last logged) that stand more than
+    ``fence`` times the curve's interquartile range above the lower of the two points on each side -- a single
+    bad batch, or two. A steep first drop stands below its left neighbours and is none, nor is a climb to a
+    divergence. More than one point in 100 (2 in a short curve) so high is the curve's own scatter: none then."""
+    v = np.asarray(values, dtype=float)
+    at = np.flatnonzero(np.isfinite(v))
+    f = v[at]
+    n = f.shape[0]
+    if n < 5:
+        return np.array([], dtype=int)
+    q1, q3 = np.percentile(f, [25, 75])
+    if not q3 > q1:
+        return np.array([], dtype=int)
+    pad = np.concatenate([[np.inf], f, [np.inf]])  # (an edge has one neighbour on that side)
+    left = np.minimum(pad[:-2], np.concatenate([[np.inf], pad[:-3]]))
+    right = np.minimum(pad[2:], np.concatenate([pad[3:], [np.inf]]))
+    high = f - np.maximum(left, right) > fence * (q3 - q1)
+    high[[0, -1]] = False
+    found = np.flatnonzero(high)
+    return at[found] if 0 < found.shape[0] <= max(2, n // 100) else np.array([], dtype=int)
+
+
+def _spike_cut(run, axis: np.ndarray, spikes: dict, rest: np.ndarray, logy: bool) -> tuple[float | None, list]:
+    """Where the loss axis stops (None: at the data) and the points it leaves above (``[{key, label, x, y}]``):
+    cut just over the rest of the curves where a lone spike (:func:`spike_points`) would more than double the
+    axis's span, as a chart of the curves would with the spike drawn at its edge."""
+    pts = [(k, int(i)) for k, idx in spikes.items() for i in idx]
+    if not pts or not rest.size:
+        return None, []
+    lo, hi = float(rest.min()), float(rest.max())
+    top = max(float(run.series[k][i]) for k, i in pts)
+    if logy:
+        if not (lo > 0 and top > hi * hi / lo):
+            return None, []
+        ymax = hi * (hi / lo) ** 0.06
+    else:
+        if not (hi > lo and top > 2 * hi - lo):
+            return None, []
+        ymax = hi + 0.06 * (hi - lo)
+    return ymax, [{"key": k, "label": _series_label(run, k), "x": round_sig(axis[i]), "y": round_sig(run.series[k][i])}
+                  for k, i in pts if run.series[k][i] > ymax]
 
 
 def _never_finite(run, metric) -> list[str]:
@@ -488,6 +538,9 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
+    if data.get("ymax") is not None:
+        _mark_spikes(ax, data, colors)
+    if data["logy"]:
         _log_floor(ax, data)
         _plain_log_ticks(ax)
     else:
@@ -512,6 +565,30 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
+
+
+def _mark_spikes(ax, data: dict, colors: dict) -> None:
+    """Stop the loss axis at ``data["ymax"]`` and mark each point left above it (``data["spikes"]``) at the top
+    edge: a triangle pointing up in its curve's colour, its value beside it."""
+    top = data["ymax"]
+    # The bottom as matplotlib's margin would put it without the spike (with it, 5% of a span 1000x the curve's)
+    f = data.get("forecast") or {}
+    vals = np.array([v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
+                    + [v for k in ("lo", "mid") for v in f.get(k, []) if v is not None], dtype=float)
+    vals = vals[np.isfinite(vals) & (vals <= top) & ((vals > 0) if data["logy"] else True)]
+    if vals.size:
+        low = float(vals.min())
+        ax.set_ylim(low / (top / low) ** 0.05 if data["logy"] else low - 0.05 * (top - low), top)
+    else:
+        ax.set_ylim(top=top)
+    edge = ax.get_xaxis_transform()  # x in data, y in axes: 1 is the top edge
+    roles = {s["key"]: s["role"] for s in data["loss"]}
+    for k, p in enumerate(data.get("spikes") or []):
+        c = colors.get(roles.get(p["key"]), EXTRA_COLOR)
+        ax.plot([p["x"]], [1.0], transform=edge, marker="^", ms=7, color=c, ls="none", clip_on=False, zorder=6,
+                label=f"{p['label']} off the axis" if k == 0 else None)
+        ax.annotate(f"{p['y']:.3g}", (p["x"], 1.0), xycoords=edge, xytext=(5, -2), textcoords="offset points",
+                    ha="left", va="top", fontsize=7, color=c, annotation_clip=False)
 
 
 def _log_floor(ax, data: dict, value=None) -> None:
@@ -890,12 +967,17 @@ def forecast_chart_data(run, fc) -> dict:
     last_x = float(axis[ok][-1]) if ok.any() else float(axis[-1])
     higher = isinstance(fc, FlippedForecast)  # a score: read on its own linear scale, as chart_data does
     finite = raw[ok]
+    spikes = {} if higher else {key: spike_points(raw)}
+    rest = np.concatenate([np.delete(raw, spikes.get(key, [])), sm])
+    rest = rest[np.isfinite(rest)]
+    # (decided as chart_data does: without a lone spike's points)
+    logy = bool(finite.size and np.all(finite > 0) and rest.max() / rest.min() > 5 and not higher)
+    ymax, clipped = _spike_cut(run, axis, spikes, rest, logy)
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
     return {
         "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
-        "x": round_sig_list(axis[keep]), "logy": bool(finite.size and np.all(finite > 0) and finite.max() / finite.min() > 5
-                                              and not higher),
+        "x": round_sig_list(axis[keep]), "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
         "loss": [{"key": key, "label": _series_label(run, key), "role": "train" if key.startswith("train") else "val",
                   "raw": round_sig_list(raw[keep], curve_digits(raw[keep], 5)),
                   "smooth": round_sig_list(sm[keep], curve_digits(raw[keep]))}],

@@ -127,6 +127,25 @@
       ctx.fillStyle = "#6b7280";
       ctx.fillText(p.label, cx, b.top + 4 * DPR);
     });
+    (d.spikes || []).forEach(function (p) {
+      // A lone spike above the cut axis: a triangle at the top edge in its curve's colour, its value beside it.
+      var sx = xpos(u, p.x);
+      if (sx < b.left || sx > b.left + b.width) return;
+      var c = (d.cols.filter(function (col) { return col.kind === "raw" && col.label === p.label; })[0] || {}).color;
+      ctx.fillStyle = c || "#374151";
+      ctx.beginPath();
+      ctx.moveTo(sx, b.top + 1 * DPR);
+      ctx.lineTo(sx - 5 * DPR, b.top + 10 * DPR);
+      ctx.lineTo(sx + 5 * DPR, b.top + 10 * DPR);
+      ctx.closePath(); ctx.fill();
+      ctx.font = (10 * DPR) + "px system-ui, sans-serif";
+      ctx.textAlign = "left"; ctx.textBaseline = "top";
+      var text = p.label + " " + fmt(p.y);
+      ctx.fillStyle = "rgba(255,255,255,0.85)";  // over a phase name the top strip may hold
+      ctx.fillRect(sx + 6 * DPR, b.top + 1 * DPR, ctx.measureText(text).width + 4 * DPR, 13 * DPR);
+      ctx.fillStyle = c || "#374151";
+      ctx.fillText(text, sx + 8 * DPR, b.top + 2 * DPR);
+    });
     var marks = d.nonfinite || [], placed = [];
     var lines = marks.map(function (m) { return xpos(u, m.x); }).concat(d.plateau ? [xpos(u, d.plateau.x)] : []);
     marks.forEach(function (m, i) {
@@ -404,7 +423,20 @@
       draw: [function (u) { drawMarks(u, d); }]
     };
     logAxis(o, d.logy);
+    cutAt(o, d.ymax);
     return new uPlot(o, data, el);
+  }
+
+  function cutAt(o, ymax) {
+    // The y axis stops at ymax (a lone spike, or a run that blew up, leaves at the top).
+    if (ymax == null) return;
+    var base = o.scales.y.range;
+    o.scales.y.range = function (u, min, max) {
+      max = Math.min(max, ymax);
+      if (base) return base(u, min, max);
+      var pad = (max - min) * 0.05;
+      return [min - pad, max + pad];
+    };
   }
 
   function panelChart(el, d, p, width, last) {
@@ -527,15 +559,7 @@
       }]
     };
     logAxis(o, d.logy);
-    if (d.ymax != null) {  // a run that blew up leaves at the top (sweep_payload)
-      var base = o.scales.y.range;
-      o.scales.y.range = function (u, min, max) {
-        max = Math.min(max, d.ymax);
-        if (base) return base(u, min, max);
-        var pad = (max - min) * 0.05;
-        return [min - pad, max + pad];
-      };
-    }
+    cutAt(o, d.ymax);  // a run that blew up leaves at the top (sweep_payload)
     var u = new uPlot(o, data, el);
     var rows = u.root.querySelectorAll(".u-legend tr.u-series");  // [the axis, then one per series]
     if (best >= 0 && best < d.runs.length - 1 && rows.length === runs.length + 1) {
