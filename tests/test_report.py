@@ -19,6 +19,7 @@ import losslens
 from losslens.cli import app
 from losslens.report import html as report_html
 from losslens.report.plot import chart_data, plot_diagnosis, save_plot
+from conftest import runs_by_name
 from torch_loops import linear_regression_run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -346,9 +347,11 @@ def test_any_name_shows_as_text(example_diagnosis, name, source):
     parsed.feed(page)
     assert [t for t, _ in parsed.tags if t in ("img", "svg", "iframe", "object")] == []
     assert sum(1 for a, _ in parsed.scripts if "type" not in a) == 2
-    link = re.search(r'<a href="#run-1">(.*?)</a>', page, re.S).group(1)
+    title, link = re.search(r'<td class="ll-name" title="(.*?)"><a href="#run-1">(.*?)</a>', page, re.S).groups()
     import html
-    assert html.unescape(link) == name
+    # the name in full as the row's tooltip; shown as the overview cuts a long one
+    assert html.unescape(title) == name
+    assert html.unescape(link) == report_html.overview_labels([name, example_diagnosis.run_name])[0]
     for a, data in parsed.scripts:
         if a.get("type") == "application/json":
             json.loads(data)
@@ -783,3 +786,42 @@ def test_one_spike_neither_sets_the_loss_axis_nor_goes_unseen(tmp_path, log, log
     # The page draws it so too: the axis's cut and the point it leaves above go to its chart.
     payload = report_html.chart_payload(d, data)
     assert payload["ymax"] == data["ymax"] and payload["spikes"] == data["spikes"]
+
+
+def _overview_names(page: str) -> list[tuple[str, str]]:
+    """The overview's rows: (the name shown, the title holding the full name)."""
+    import html
+
+    cells = re.findall(r'<td class="ll-name" title="([^"]*)"><a href="#run-\d+">([^<]*)</a>', page)
+    return [(html.unescape(shown), html.unescape(title)) for title, shown in cells]
+
+
+def test_long_deepobs_run_ids_show_what_tells_them_apart_in_the_overview(shared_curves):
+    # DeepOBS's run ids (150 characters) were shown whole and cut by the browser at the end: every row of an lr
+    # sweep read "cifar100_allcnnc/AdamOptimizer/num_epochs__350__batch_size__256__beta1__9.e-01__...".
+    runs = runs_by_name(shared_curves / "deepobs_baselines_curves.csv.gz")
+    sweep = [r for name, r in runs.items() if name.startswith("cifar100_allcnnc/AdamOptimizer/")
+             and "random_seed__42__" in name][:6]
+    assert len(sweep) == 6 and all(len(r.name) > 140 for r in sweep)
+    rows = _overview_names(report_html.report_html([losslens.diagnose(r) for r in sweep]))
+    assert [title for _, title in rows] == [r.name for r in sweep]  # the full name in the tooltip
+    for shown, title in rows:
+        lr = re.search(r"lr__([^/]+)/", title).group(1)
+        assert len(shown) <= report_html.NAME_WIDTH and lr in shown and shown.endswith(title[-11:])  # its time
+    assert len({shown for shown, _ in rows}) == 6
+
+
+def test_long_names_differing_inside_show_the_difference(tmp_path):
+    # DeepOBS's Adam lr sweep (fixtures/ecosystem/deepobs_blowup, real runs) saved under names of the kind a
+    # sweep writes, its settings around the lr: the end all share is cut, not the lr.
+    src = REPO / "tests" / "fixtures" / "ecosystem" / "deepobs_blowup"
+    for f in sorted(src.glob("*.csv")):
+        long = f"deepobs_cifar100_allcnnc_{f.stem}_num_epochs_350_batch_size_256_beta1_0.9_beta2_0.999_seed_42.csv"
+        (tmp_path / long).write_bytes(f.read_bytes())
+    page = report_html.report_html(losslens.diagnose_all(tmp_path))
+    rows = _overview_names(page)
+    assert len(rows) == 4
+    for shown, title in rows:
+        assert len(title) > report_html.NAME_WIDTH >= len(shown)
+        assert re.search(r"_lr[\d.]+_", title).group(0)[1:-1] in shown, shown
+        assert shown.startswith("deepobs_cifar100") and shown.endswith("seed_42")

@@ -259,11 +259,14 @@ def test_report_opens_clean_and_offline(browser, small_report):
     assert b.problems() == []
     assert {u.split(":")[0] for u in b.requests()} == {"file"}  # nothing fetched from a network
     # The overview lists every run by name, as text; the headings show the hostile name as text.
-    names = b.eval("Array.from(document.querySelectorAll('#ll-overview tbody td.ll-name a'))"
-                   ".map(function(a){return a.textContent})")
+    names = b.eval("Array.from(document.querySelectorAll('#ll-overview tbody td.ll-name'))"
+                   ".map(function(td){return td.title})")
     # (two keras_csvlogger runs, from two folders: each with its source, as the terminal's table names them)
+    from losslens.report.html import overview_labels
     from losslens.report.text import distinct_names
     assert names == distinct_names([d.run for d in ds], [d.run_name for d in ds])
+    assert b.eval("Array.from(document.querySelectorAll('#ll-overview tbody td.ll-name a'))"
+                  ".map(function(a){return a.textContent})") == overview_labels(names)
     assert names[0] == f"keras_csvlogger ({EXAMPLE})" and names[1] == f"keras_csvlogger ({LOGS / 'keras_csvlogger.csv'})"
     assert EVIL in b.eval("Array.from(document.querySelectorAll('.ll-run h2')).map(function(h){"
                           "return h.textContent}).join('|')")

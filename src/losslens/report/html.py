@@ -18,6 +18,7 @@ close its ``<script>`` element.
 
 from __future__ import annotations
 
+import os
 import html
 import json
 import math
@@ -315,13 +316,14 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
     chosen.sort(key=lambda c: c[1])  # in the overview's order, so a sweep's colours follow its rows
     xs = np.unique(np.concatenate([c[2] for c in chosen]))
     runs, values = [], []
+    labels = overview_labels([names[i] for _, i, _, _ in chosen], 48)
     for k, (_, i, x, y) in enumerate(chosen):
         aligned = np.full(xs.shape, np.nan)
         aligned[np.searchsorted(xs, x)] = y
         values.append(y)
-        # (the legend's label cut in the middle: DeepOBS' 130-character run ids made a legend twice the chart's height;
-        # the hover line names the run in full)
-        runs.append({"i": i + 1, "name": names[i], "label": plot.shorten(str(names[i]), 48),
+        # (the legend's label cut as the overview's names are: DeepOBS' 130-character run ids made a legend twice the
+        # chart's height; the hover line names the run in full)
+        runs.append({"i": i + 1, "name": names[i], "label": labels[k],
                      "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
                      "y": plot.round_sig_list(aligned, plot.curve_digits(aligned))})
     allv = np.concatenate(values)
@@ -366,11 +368,55 @@ def _colgroup(lr: bool) -> str:
     return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>"
 
 
+#: The most characters of a run's name the overview shows (its name column holds about 50 on a page 1300 pixels wide,
+#: the "best" badge beside it).
+NAME_WIDTH = 44
+_SEPARATORS = "/_:# =,"  # (not "." nor "-": 1.e-03 and a date stay whole)
+
+
+def overview_labels(names, width: int = NAME_WIDTH) -> list[str]:
+    """Each run's name as the overview shows it, at most ``width`` characters. A longer one shows whole what it
+    does not share with every other run of the report -- between the start and end all share, cut at separators
+    -- with as much of that start and end as fits, the shared parts cut where they meet it (``…``); where even
+    that does not fit, the name is cut in the middle. The browser cut long names at their end, and a sweep's runs
+    differ inside them: DeepOBS's 150-character run ids all read ``cifar100_allcnnc/AdamOptimizer/num_epochs__...``.
+    """
+    names = [str(n) for n in names]
+    if len(names) < 2:
+        return [n if len(n) <= width else plot.shorten(n, width) for n in names]
+    common = os.path.commonprefix(names)
+    # back to a separator: lr__1.58 and lr__1.e-03 share "lr__1.", and a number is shown whole
+    lead = max(common.rfind(c) + 1 for c in _SEPARATORS)
+    common = os.path.commonprefix([n[lead:][::-1] for n in names])[::-1]
+    trail = len(common) - min((common.find(c) for c in _SEPARATORS if c in common), default=len(common))
+    out = []
+    for name in names:
+        middle = name[lead:len(name) - trail]
+        room = width - len(middle) - (lead > 0) - (trail > 0)
+        if len(name) <= width:
+            out.append(name)
+        elif room >= 8 * ((lead > 0) + (trail > 0)):
+            head = min(lead, room if not trail else max(room // 2, room - trail))
+            tail = min(trail, room - head)
+            out.append(name[:head] + ("\u2026" if head < lead else "") + middle
+                       + ("\u2026" + name[len(name) - tail:] if tail < trail else name[len(name) - trail:]))
+        elif lead or trail:
+            # The part that differs cut in its own middle, a little of what all share on either side.
+            head, tail = min(lead, 8), min(trail, 8)
+            used = head + (head < lead) + tail + (tail < trail)
+            out.append(name[:head] + ("\u2026" if head < lead else "") + plot.shorten(middle, width - used)
+                       + ("\u2026" if tail < trail else "") + name[len(name) - tail:])
+        else:
+            out.append(plot.shorten(name, width))
+    return out
+
+
 def _overview(diagnoses, datas, names) -> str:
     rows = []
     best = best_run(diagnoses)
     lrs = learning_rates(diagnoses)
-    for i, (d, data, name) in enumerate(zip(diagnoses, datas, names), start=1):
+    labels = overview_labels(names)
+    for i, (d, data, name, label) in enumerate(zip(diagnoses, datas, names, labels), start=1):
         top = d.causes[0] if d.causes else None
         conf = _conf(top) if top else None
         x = finite_or_none(d.plateau.epoch) if d.plateau is not None else None
@@ -399,7 +445,7 @@ def _overview(diagnoses, datas, names) -> str:
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
             f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
             f'<td class="ll-num">{i}</td>'
-            f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(name)}</a>{mark}</td>{lr_cell}'
+            f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(label)}</a>{mark}</td>{lr_cell}'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
