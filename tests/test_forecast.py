@@ -4,6 +4,7 @@ import functools
 import hashlib
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -821,3 +822,25 @@ def test_a_withheld_forecast_says_so_in_a_key_a_program_can_test(tmp_path):
         assert fc["withheld"] == "too_few_points" and fc["reason"] and fc["p_improve"] is None, fc
     made = losslens.forecast(REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv").to_dict()
     assert made["withheld"] is None and made["reason"] is None and made["p_improve"] is not None
+
+
+def test_interval_at_an_epoch_is_the_forecast_to_that_epoch():
+    # The way to ask one forecast for the interval at another epoch (the CSVLogger example, 80 epochs): what a
+    # forecast to that epoch gives, without fitting again; a score's interval the right way round; an epoch of
+    # the wrong kind is refused naming the call (a ValueError out of numpy before).
+    from losslens import UsageTypeError
+
+    example = Path(__file__).resolve().parents[1] / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    far = losslens.forecast(example, horizon=300)
+    assert far.interval_at(far.horizon) == pytest.approx(far.interval)
+    for epoch in (100, 150, 250):
+        near = losslens.forecast(example, horizon=epoch)
+        assert far.interval_at(epoch) == pytest.approx(near.interval) and far.value_at(epoch) == pytest.approx(near.value)
+    lo, hi = far.interval_at([100, 150, 250])
+    assert lo.shape == hi.shape == (3,) and np.all(lo <= far.value_at([100, 150, 250])) and np.all(np.diff(hi - lo) > 0)
+    acc = losslens.forecast(example, horizon=300, metric="val_acc")
+    a_lo, a_hi = acc.interval_at(150)
+    assert a_lo <= acc.value_at(150) <= a_hi and acc.interval_at(acc.horizon) == pytest.approx(acc.interval)
+    for wrong in ("epoch 150", [[1, 2], [3]]):
+        with pytest.raises(UsageTypeError, match="Forecast.interval_at"):
+            far.interval_at(wrong)

@@ -90,7 +90,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import EmptyRunError, UsageError
+from .exceptions import EmptyRunError, UsageError, UsageTypeError
 from .facts.smoothing import difference_noise, robust_sd, theil_sen
 from .result import finite_or_none
 
@@ -427,14 +427,21 @@ class Forecast:
         return _prob_below(self._model, t_h, float(value))
 
     # ---- evaluation at any axis value -----------------------------------------------
+    # The same fit read at other epochs (or steps): value_at(150) and interval_at(150) of a forecast to 300 are
+    # what losslens.forecast(run, horizon=150) gives as its value and interval (the fit and its calibrated
+    # quantiles depend on how far ahead a point lies, not on the horizon asked), without fitting again.
     def value_at(self, x) -> np.ndarray | float:
-        """Forecast median at axis value(s) ``x``: a float for a scalar, else shape (m,)."""
-        mid, _, _ = self._band(np.atleast_1d(np.asarray(x, dtype=float)))
+        """Forecast median at axis value(s) ``x`` (the log's epochs or steps): a float for a scalar, else shape
+        (m,)."""
+        mid, _, _ = self._band(_axis_values(x, "value_at"))
         return float(mid[0]) if np.ndim(x) == 0 else mid
 
     def interval_at(self, x) -> tuple:
-        """90% interval ``(lo, hi)`` at axis value(s) ``x`` (floats or arrays of shape (m,))."""
-        _, lo, hi = self._band(np.atleast_1d(np.asarray(x, dtype=float)))
+        """90% interval ``(lo, hi)`` at axis value(s) ``x`` (the log's epochs or steps): floats for a scalar, else
+        two arrays of shape (m,). Ahead of the last point it is the forecast's calibrated interval for that
+        distance (``interval_at(self.horizon) == self.interval``); within the logged range, the curve's noise
+        band around the fit."""
+        _, lo, hi = self._band(_axis_values(x, "interval_at"))
         if np.ndim(x) == 0:
             return float(lo[0]), float(hi[0])
         return lo, hi
@@ -551,6 +558,17 @@ class _Model:
             beyond = ~inside
             mid, lo, hi = (np.where(beyond, np.maximum(v, self.low), v) for v in (mid, lo, hi))
         return mid, lo, hi
+
+
+def _axis_values(x, method: str) -> np.ndarray:
+    """``x`` as axis values of shape (m,), or a UsageTypeError naming the call (a ValueError out of numpy)."""
+    try:
+        xs = np.atleast_1d(np.asarray(x, dtype=float))
+    except (TypeError, ValueError):
+        raise UsageTypeError(f"Forecast.{method}({x!r}): an epoch or step, or a list of them") from None
+    if xs.ndim != 1:
+        raise UsageTypeError(f"Forecast.{method}: an epoch or step, or a list of them, got shape {xs.shape}")
+    return xs
 
 
 def _quantiles(ratio):
