@@ -211,6 +211,11 @@ def test_a_tidy_table_reads_as_the_wide_table_it_was():
     # No axis column: each curve's rows count 0, 1, 2 ..., as the wide table's rows do without one.
     rows = losslens.diagnose(df.drop(columns="epoch")).to_dict()["plateau"]
     assert losslens.diagnose(df.drop(columns="epoch").melt(var_name="name")).to_dict()["plateau"] == rows
+    # Two seeds' runs in one table, melted beside their seed: two runs, named and read as the wide table's.
+    seeds = pd.concat([df.assign(seed=0), pd.DataFrame(diabetes_mlp_run(lr=0.01, epochs=30, seed=1)).assign(seed=1)])
+    both = [(d.run_name, d.to_dict()["plateau"]) for d in losslens.diagnose_all(seeds.melt(id_vars=["seed", "epoch"]))]
+    assert both == [(d.run_name, d.to_dict()["plateau"]) for d in losslens.diagnose_all(seeds)]
+    assert [name for name, _ in both] == ["seed=0", "seed=1"]
     # A row written twice alike is read once; over another value it is refused, naming both rows.
     assert losslens.diagnose(pd.concat([tidy, tidy.iloc[[5]]])).to_dict()["plateau"] == want["plateau"]
     with pytest.raises(losslens.ReadError) as e:

@@ -282,7 +282,9 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
         return None
     runs = [run_column] if isinstance(run_column, str) else list(run_column or ())
     if not runs:
-        runs = [c for c in cols if normalise(c) in RUN_COLUMNS and cols[c].dtype == object]
+        # (a seed or fold number tells runs apart here as in a wide table: df.melt(id_vars=["seed", "epoch"]))
+        runs = [c for c in cols if (normalise(c) in RUN_COLUMNS and cols[c].dtype == object)
+                or (normalise(c) in SPLIT_COLUMNS and cols[c].dtype != object and np.isfinite(cols[c]).all())]
     texts = [c for c in cols if cols[c].dtype == object and c not in runs and (cols[c] != "").any()]
     key = next((c for c in texts if normalise(c) in NAME_COLUMNS), None)
     if key is None and len(texts) == 1 and any(canonical(str(v)) for v in set(cols[texts[0]].tolist())):
@@ -351,7 +353,7 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     points.sort(key=order)
     out: dict[str, np.ndarray] = {}
     for j, c in enumerate(runs):
-        out[c] = np.array([p[j] for p in points], dtype=object)
+        out[c] = np.array([p[j] for p in points], dtype=cols[c].dtype)
     for j, c in enumerate(axes):
         out[c] = np.array([p[len(runs) + j] for p in points], dtype=float)
     for name in curves:
