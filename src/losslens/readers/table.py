@@ -281,6 +281,8 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     if value is None:
         return None
     runs = [run_column] if isinstance(run_column, str) else list(run_column or ())
+    if any(c not in cols for c in runs):
+        return None  # (to_runs names the run column not found)
     if not runs:
         # (a seed or fold number tells runs apart here as in a wide table: df.melt(id_vars=["seed", "epoch"]))
         runs = [c for c in cols if (normalise(c) in RUN_COLUMNS and cols[c].dtype == object)
@@ -358,7 +360,8 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
         out[c] = np.array([p[len(runs) + j] for p in points], dtype=float)
     for name in curves:
         if name in out:
-            raise ReadError(f"column {key!r} names a curve {name!r}, as the column {name!r} is named", source)
+            raise ReadError(f"column {key!r} names a curve {name!r} beside a column {name!r}: which one is the "
+                            f"{name} is unknown", source)
         out[name] = np.array([rows[p].get(name, np.nan) for p in points], dtype=float)
     by = f" by {', '.join(repr(c) for c in axes)}" if axes else ""
     return out, stated, logged_nan, f"a row per curve ({key!r}) and value ({value!r}), read as a table{by}"
