@@ -414,6 +414,35 @@ def test_losslens_bench_command_prints_the_table(shared_curves, tmp_path):
     assert bad.exit_code == 2
 
 
+def test_bench_names_an_extra_only_for_a_package_an_extra_installs(tmp_path):
+    """A ModuleNotFoundError met while the benchmark is imported or scored: a baseline's framework missing is
+    "bench needs keras: pip install ... 'losslens[bench]'" (exit 2); a module no extra installs (a losslens
+    submodule gone, a typo'd import) is a bug, the internal-error line (exit 3), not advice that would not mend it."""
+    import os
+    import subprocess
+
+    def bench(score_py: str):
+        checkout = tmp_path / f"c{len(list(tmp_path.iterdir()))}"
+        (checkout / "benchmarks").mkdir(parents=True)
+        (checkout / "pyproject.toml").write_text("")
+        (checkout / "benchmarks" / "__init__.py").write_text("")
+        (checkout / "benchmarks" / "score.py").write_text(score_py)
+        # A process of its own, run in the stand-in checkout: this one has imported the real benchmarks/.
+        return subprocess.run([sys.executable, "-c", "from losslens.cli import main; main()", "bench", "--limit", "1"],
+                              cwd=checkout, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(Path(losslens.__file__).parents[1])})
+
+    for score_py in ("import losslens.no_such_part\ndef main(argv):\n    return 0\n",
+                     "def main(argv):\n    import pandsa\n"):
+        done = bench(score_py)
+        assert done.returncode == 3, (score_py, done.stderr)
+        assert "internal error (ModuleNotFoundError" in done.stderr and "pip install" not in done.stderr, done.stderr
+    # A baseline's framework missing as it is scored (what `import keras` raises without Keras):
+    done = bench("def main(argv):\n    raise ModuleNotFoundError(\"No module named 'keras'\", name='keras')\n")
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "losslens: bench needs keras: pip install torch==2.13.0 'losslens[bench]'"], done.stderr
+
+
 @pytest.mark.slow
 def test_learned_classifier_protocols():
     """benchmarks.learned: problems are grouped as documented, and on the generated part a model

@@ -80,6 +80,40 @@ def require_matplotlib(what: str) -> None:
         fail(f"{what} needs matplotlib: pip install 'losslens[plot]'")
 
 
+#: The extra that installs a package losslens's optional parts or a user's training function import (``sklearn`` is
+#: scikit-learn's import name; ``trainspotter`` and ``emcee`` are the benchmark's baselines alone).
+EXTRA_OF = {"torch": "lab", "torchvision": "lab", "sklearn": "lab", "keras": "keras", "lightning": "lightning",
+            "pytorch_lightning": "lightning", "transformers": "transformers", "accelerate": "transformers",
+            "matplotlib": "plot", "pandas": "pandas", "trainspotter": "bench", "emcee": "bench"}
+
+
+def missing_extra(err: BaseException) -> str | None:
+    """The package (its top-level import name) whose absence ``err`` reports, where an extra installs it; None for
+    any other error, and for a module no extra installs (a user's own, a missing losslens submodule, a typo'd import:
+    no ``pip install`` mends those, and in losslens's own code they are a bug)."""
+    if not isinstance(err, ModuleNotFoundError) or not err.name:
+        return None
+    top = err.name.partition(".")[0]
+    return top if top in EXTRA_OF else None
+
+
+def needs_package(err: BaseException) -> str | None:
+    """"needs torch, not installed here: pip install ..." where ``err`` is a framework an extra installs missing.
+
+    The shipped example (``examples/verify_train.py``) trains with torch, which a core install lacks: "training
+    raised ModuleNotFoundError: No module named 'torch' (call it in Python for the traceback)" sent a new user
+    to a traceback that says nothing more, with no extra named.
+    """
+    from .exceptions import TORCH_PIN
+
+    top = missing_extra(err)
+    if top is None:  # the user's own module, or a package no extra installs: the error says it as it is
+        return None
+    extra = EXTRA_OF[top]
+    pin = f"{TORCH_PIN} " if extra in ("lab", "bench") else ""  # an unpinned torch is a multi-GB CUDA build
+    return f"needs {top}, not installed here: pip install {pin}'losslens[{extra}]'"
+
+
 def check_figure_path(plot: str) -> None:
     """Fail in one line, before any work (training, forecasting), when the --plot figure could not be written."""
     out = Path(plot)

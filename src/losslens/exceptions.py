@@ -68,6 +68,11 @@ class MissingExtraError(ReadError, ImportError):
         return found.group(1) if found else None
 
 
+#: The torch every "pip install" line losslens prints pins: the CPU build (an unpinned ``pip install torch`` is a
+#: multi-GB CUDA build). The README and docs write it out; pyproject's extras stay unpinned.
+TORCH_PIN = "torch==2.13.0"
+
+
 def import_framework(module: str, needs: str):
     """``module`` (``"torch"``, ``"pytorch_lightning.callbacks"``) imported; where its package is not installed, a
     :class:`MissingExtraError` saying ``needs`` (the extra to install). A module the package itself

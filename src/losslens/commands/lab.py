@@ -40,10 +40,11 @@ def _need_torch(digits: bool = False):
     """One line naming the extra, before any training, when what the lab imports is missing (the digits
     variant reads scikit-learn's bundled digits), not a traceback after the runs that went first."""
     from ..cli import fail
+    from ..exceptions import TORCH_PIN
     try:
         import torch  # noqa: F401
     except ImportError:
-        fail("the lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'")
+        fail(f"the lab needs PyTorch: pip install {TORCH_PIN} 'losslens[lab]'")
     if digits:
         try:
             import sklearn  # noqa: F401

@@ -40,7 +40,7 @@ def register(app):
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
         2: bad input."""
         from losslens.api import to_runs
-        from losslens.cli import check_figure_path, fail, require_matplotlib, run_guarded
+        from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
         from losslens.verification import TrainingError, verify as _verify
 
@@ -114,7 +114,7 @@ def load_target(target: str):
     import sys
     from pathlib import Path
 
-    from losslens.cli import fail
+    from losslens.cli import fail, needs_package
 
     module_name, sep, attr = target.rpartition(":")
     if not sep or not module_name or not attr:
@@ -205,26 +205,3 @@ def _name_the_function(path: str) -> str:
     example = taken[0] if taken else "train" if "train" in names else names[0]
     return f"{path}: name the training function, e.g. losslens verify {path}:{example} (functions here: {shown}" \
            + ("" if taken else "; none takes a keyword verify varies, lr_factor, epochs_factor ...") + ")"
-
-
-#: The extra that installs a framework a training function imports (``sklearn`` is scikit-learn's import name).
-EXTRA_OF = {"torch": "lab", "torchvision": "lab", "sklearn": "lab", "keras": "keras", "lightning": "lightning",
-            "pytorch_lightning": "lightning", "transformers": "transformers", "accelerate": "transformers",
-            "matplotlib": "plot", "pandas": "pandas"}
-
-
-def needs_package(err: BaseException) -> str | None:
-    """"needs torch, not installed here: pip install ..." where ``err`` is a framework an extra installs missing.
-
-    The shipped example (``examples/verify_train.py``) trains with torch, which a core install lacks: "training
-    raised ModuleNotFoundError: No module named 'torch' (call it in Python for the traceback)" sent a new user
-    to a traceback that says nothing more, with no extra named.
-    """
-    if not isinstance(err, ModuleNotFoundError) or not err.name:
-        return None
-    top = err.name.partition(".")[0]
-    extra = EXTRA_OF.get(top)
-    if extra is None:  # the user's own module, or a package no extra installs: the error says it as it is
-        return None
-    pin = "torch==2.13.0 " if extra == "lab" else ""  # an unpinned torch is a multi-GB CUDA build
-    return f"needs {top}, not installed here: pip install {pin}'losslens[{extra}]'"

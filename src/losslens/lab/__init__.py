@@ -16,11 +16,11 @@ Needs PyTorch (and scikit-learn for the digits variant, Keras 3 for the comparis
 nothing here is imported by ``import losslens``.
 """
 
-from ..exceptions import import_framework
+from ..exceptions import TORCH_PIN, import_framework
 
 # As the integrations and `losslens lab` say it: a bare "No module named 'torch'" from lab/nets.py, four imports down,
 # named no extra, and an unpinned torch is a multi-GB CUDA build.
-import_framework("torch", "losslens.lab needs PyTorch: pip install torch==2.13.0 'losslens[lab]'")
+import_framework("torch", f"losslens.lab needs PyTorch: pip install {TORCH_PIN} 'losslens[lab]'")
 
 from .report import lab_text, write_reports  # noqa: E402
 from .runner import run_seed_lab, save_runs  # noqa: E402
