@@ -591,16 +591,14 @@ def _mark_spikes(ax, data: dict, colors: dict) -> None:
                     ha="left", va="top", fontsize=7, color=c, annotation_clip=False)
 
 
-def _log_floor(ax, data: dict, value=None) -> None:
-    """On a log axis, keep the bottom within half the lowest curve value (``value``: one more point to keep, the
-    forecast's), so a forecast band whose lower edge reaches 0 runs off the foot instead of stretching the axis
+def _log_floor(ax, data: dict) -> None:
+    """On a log axis, keep the bottom within half the lowest curve value or forecast (its path's middle, which
+    ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs off the foot instead of stretching the axis
     down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
     1e-4 under a curve that never went below 0.009, and the curve took the top third)."""
     vals = [v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
     f = data.get("forecast")
     vals += [v for v in (f or {}).get("mid", []) if v is not None]
-    if value is not None:
-        vals.append(value)
     vals = np.asarray(vals, dtype=float)
     vals = vals[np.isfinite(vals) & (vals > 0)]
     if vals.size:
@@ -1012,7 +1010,7 @@ def forecast_figure(run, fc):
                     color=FORECAST_COLOR, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.0})
         ax.set_xlim(right=max(ax.get_xlim()[1], fc.horizon * 1.02))
         if data["logy"]:
-            _log_floor(ax, data, value)
+            _log_floor(ax, data)
             _plain_log_ticks(ax)
     _outside_legend(ax)
     ax.set_xlabel(axis)
