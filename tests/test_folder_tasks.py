@@ -343,6 +343,7 @@ def test_a_wandb_config_kept_as_value_entries_reads_as_its_values():
     from wandb.proto import wandb_internal_pb2 as pb
     from wandb.sdk.lib import config_util
 
+    from losslens.facts.regularization import learning_rate, weight_decay
     from losslens.readers import wandb as reader
     from losslens.result import saved_settings, setup_of
 
@@ -356,9 +357,34 @@ def test_a_wandb_config_kept_as_value_entries_reads_as_its_values():
             items += rec.run.config.update if kind == "run" else rec.config.update if kind == "config" else []
         wrapped = config_util.dict_from_proto_list(items)
         assert wrapped["learning_rate"] == {"desc": None, "value": 0.001} and "_wandb" in wrapped
-        plain = setup_of(d.run)
+        plain, lr = setup_of(d.run), learning_rate(d.run)
         d.run.meta["config"] = wrapped
         assert setup_of(d.run) == plain and saved_settings(d.run)[1]["learning_rate"] == 0.001
+        assert learning_rate(d.run) == lr == 0.001 and weight_decay(d.run.meta) is None  # (AdamW's 0.0)
+
+
+def test_a_nested_wandb_config_is_read_where_each_setting_lies():
+    """wandb.init(config={"optimizer": {"name": ..., "lr": ..., "weight_decay": ...}, "model": {...}}) (fixture
+    wandb_nested_config: the digits MLP under SGD and AdamW): W&B keeps the tree as given, and the rules read it as
+    they read hparams.yaml's dotted names. The old rules took any dict in a config for W&B's ``{"value": x}`` entry:
+    the lr and the decay went unread (None) while the run's saved settings listed them."""
+    pytest.importorskip("wandb")
+    from losslens.facts.regularization import learning_rate, weight_decay
+    from losslens.result import saved_settings
+
+    ds = {d.run_name: d for d in losslens.diagnose_all(f"wandb:{ECO / 'wandb_nested_config' / 'wandb'}")}
+    assert sorted(ds) == ["adamw", "sgd"]
+    sgd, adamw = ds["sgd"].run, ds["adamw"].run
+    assert sgd.meta["config"]["optimizer"] == {"name": "SGD", "lr": 0.05, "weight_decay": 0.01}  # the tree, as kept
+    assert saved_settings(sgd) == ("W&B config", {"epochs": 10, "model.hidden": 512, "optimizer.name": "SGD",
+                                                  "optimizer.lr": 0.05, "optimizer.weight_decay": 0.01})
+    assert learning_rate(sgd) == 0.05 and learning_rate(adamw) == 0.001
+    wd = weight_decay(sgd.meta)
+    assert (wd.name, wd.value, wd.where, wd.decoupled) == ("optimizer.weight_decay", 0.01, "W&B config", False)
+    assert any("lower the weight decay (optimizer.weight_decay = 0.01; try 1/100 of it)" in c.actions
+               for c in ds["sgd"].causes)
+    # AdamW's 0.01 decays the weights apart from the loss (optimizer.name names it), under DECOUPLED_BOUND: not quoted.
+    assert weight_decay(adamw.meta) is None and ds["adamw"].to_dict()["facts"]["regularization"] is None
 
 
 def test_a_trainer_hyperparameter_search_s_trials_are_read_at_the_lr_and_decay_each_trial_set():

@@ -316,29 +316,15 @@ def saved_settings(run) -> tuple[str, dict] | None:
     (``meta["trainer_settings"]``), nested names dotted (``model.hidden``). A W&B entry kept as ``{"value": x}``
     (its ``config.yaml``) is read as ``x``, and W&B's own ``_wandb`` left out. A Keras history's ``params`` are the
     fit loop's (``epochs``, ``steps``), the same names for every problem: not these. None where nothing was saved."""
-    from .facts.regularization import saved_dicts
+    from .facts.regularization import flat_settings, saved_dicts
 
     meta = getattr(run, "meta", None) or {}
     trainer = meta.get("trainer_settings")
     found = [*saved_dicts(meta), *([("trainer_settings", meta.get("trainer_settings_from") or "trainer_state.json",
-                                     trainer)] if isinstance(trainer, dict) else [])]
-    for key, where, saved in found:
-        if saved and (key != "params" or meta.get("format") == "mlflow"):
-            flat: dict = {}
-            todo = [("", saved)]
-            while todo:
-                prefix, tree = todo.pop()
-                for k, v in tree.items():
-                    if key == "config" and not prefix and str(k).startswith("_"):
-                        continue  # (W&B's own _wandb: its version, the Python's, the run's start time)
-                    if isinstance(v, dict) and "value" in v and set(v) <= {"value", "desc"}:
-                        v = v["value"]  # (W&B's config.yaml: {value: 0.1, desc: null})
-                    if isinstance(v, dict) and v:
-                        todo.append((f"{prefix}{k}.", v))
-                    else:
-                        flat[f"{prefix}{k}"] = v
-            if flat:
-                return where, flat
+                                     flat_settings(trainer))] if isinstance(trainer, dict) else [])]
+    for key, where, flat in found:
+        if flat and (key != "params" or meta.get("format") == "mlflow"):
+            return where, flat
     return None
 
 

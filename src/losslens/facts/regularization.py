@@ -44,19 +44,42 @@ def _decoupled(saved: dict) -> bool:
     losses sit level would be told to lower AdamW's default 0.01.
     """
     for name, value in saved.items():
-        if isinstance(value, dict):
-            value = value.get("value")
         if "optim" in str(name).lower() and isinstance(value, str) and "adamw" in value.lower():
             return True
     return False
 
 
+def flat_settings(saved: dict, wandb: bool = False) -> dict:
+    """``saved`` with its nested names dotted (``{"optimizer": {"lr": 0.1}}`` -> ``{"optimizer.lr": 0.1}``, as the
+    hparams.yaml reader writes them), a level's own names before its sections'. A W&B config (``wandb``) kept as
+    its ``config.yaml`` keeps it, ``{"lr": {"value": 0.1, "desc": null}}``, is read as ``{"lr": 0.1}``, and W&B's
+    own top-level entries (``_wandb``: its version, the Python's, the run's start time) are left out. Only that
+    shape is unwrapped: a setting that is a dict of its own (W&B's ``run.config`` keeps a nested tree as it is) is
+    a section of settings, not a wrapper."""
+    flat: dict = {}
+    todo = [("", saved)]
+    while todo:
+        prefix, tree = todo.pop()
+        for k, v in tree.items():
+            if wandb and not prefix and str(k).startswith("_"):
+                continue
+            if wandb and isinstance(v, dict) and "value" in v and set(v) <= {"value", "desc"}:
+                v = v["value"]
+            if isinstance(v, dict) and v:
+                todo.append((f"{prefix}{k}.", v))
+            else:
+                flat[f"{prefix}{k}"] = v
+    return flat
+
+
 def saved_dicts(meta: dict):
-    """``(key, where, settings)`` of each dict of saved settings in ``meta``, the losslens callbacks' last."""
+    """``(key, where, settings)`` of each dict of saved settings in ``meta``, the losslens callbacks' last:
+    ``settings`` flattened by :func:`flat_settings` (a W&B config unwrapped), so every rule reads plain values under
+    dotted names whichever logger saved them."""
     for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
         saved = meta.get(key)
         if isinstance(saved, dict):
-            yield key, where, saved
+            yield key, where, flat_settings(saved, wandb=key == "config")
 
 
 def trial_params(meta: dict) -> dict:
@@ -108,8 +131,6 @@ def learning_rate(run) -> float | None:
     meta = getattr(run, "meta", None) or {}
     for key, _where, saved in saved_dicts(meta):
         for name, value in saved.items():
-            if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
-                value = value.get("value")
             leaf = str(name).lower()
             # (mlflow.keras.autolog logs the optimizer's settings as params named optimizer_learning_rate ...)
             leaf = leaf.removeprefix("optimizer_") if key == "params" else leaf
@@ -152,8 +173,6 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
             continue
         for name, value in saved.items():
             leaf = str(name).lower()
-            if isinstance(value, dict):  # W&B keeps a config entry as {"value": ...}
-                value = value.get("value")
             if (leaf in _NAMES or leaf.rsplit(".", 1)[-1] in _NAMES) and _number(value) is not None:
                 if key == "params" and meta.get("format") != "mlflow":
                     where = "the run's params"
