@@ -53,7 +53,10 @@ def register(app):
         with theirs:
             train = load_target(target)
         from losslens.verification import KEYWORDS, keywords_taken, require_callable_as_verify_calls
-        try:  # a parameter verify never passes first: it is the mistake to fix
+        # A parameter verify never passes first: it is the mistake to fix. verify() checks it too (the Python API's
+        # guard, before the baseline trains), but only after the keyword check below, the --baseline logs and
+        # --seeds, each of which would speak first (`def train(lr)`: "takes none of the keywords").
+        try:
             require_callable_as_verify_calls(train)
         except LosslensError as exc:
             fail(f"{target}: {exc}")
