@@ -303,3 +303,28 @@ def test_a_printed_keras_epoch_written_again_over_other_values_reads_the_later_w
     # printed twice alike (a line pasted twice): read once, in silence
     path.write_text("\n".join([*lines[:i + 2], lines[i], lines[i + 1], *lines[i + 2:]]) + "\n")
     _same_as_original(src, path, tmp_path)
+
+
+def test_a_csvlogger_epoch_written_again_in_place_reads_the_later_with_a_warning_as_a_printed_one(tmp_path, caplog):
+    # The example CSVLogger log (80 epochs) with epoch 10's row written again right after itself, loss x1.5, the count
+    # not going back (0 ... 10 10 11 ...): fit(initial_epoch=10) resumed at the epoch it had just logged, or a
+    # callback run again. The later was read in silence (Run's merge of rows at one epoch); a printed Keras epoch
+    # so is the later read with one warning, and a table now says it alike.
+    src = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
+    lines = src.read_text().splitlines()
+    fields = lines[11].split(",")
+    assert fields[0] == "10"
+    header = lines[0].split(",")
+    again = ",".join(f"{float(v) * 1.5!r}" if name == "loss" else v for name, v in zip(header, fields))
+    path = tmp_path / src.name
+    path.write_text("\n".join([*lines[:12], again, *lines[12:]]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        run = losslens.read(path)[0]
+    said = [r.getMessage() for r in caplog.records if str(path) in r.getMessage()]
+    assert len(said) == 1 and "epoch 10 written twice over other values (rows 11 and 12): the later read" in said[0]
+    loss = run.get("train_loss")
+    assert len(loss) == 80 and loss[10] == pytest.approx(float(fields[header.index("loss")]) * 1.5)
+    assert any("epoch 10 written twice" in n for n in losslens.diagnose(path).to_dict()["notes"])
+    # written twice alike (a row written twice): read once, in silence
+    path.write_text("\n".join([*lines[:12], lines[11], *lines[12:]]) + "\n")
+    _same_as_original(src, path, tmp_path)

@@ -216,6 +216,48 @@ def warn(where, message: str, *args) -> None:
         notes.append((str(where), message % args if args else message))  # (as logging formats it)
 
 
+def written_again(epochs, values) -> tuple:
+    """``(keep, redone)`` for rows that log the epoch of the row right before them again, in place (the count does
+    not go back: ``0 1 2 3 3 4``). ``epochs``: shape ``(n,)``; ``values``: the rows' other values, ``(n, m)``, NaN
+    where a row logged none. The later of the two is read, as where the count goes back (a fit resumed from a
+    checkpoint: ``fit(initial_epoch=k)`` at the epoch it had just logged, a callback run again): ``keep`` (a boolean
+    mask) leaves the earlier out. Two rows alike are one row written twice; two that each log what the other left
+    out are one epoch's rows (a Trainer's train and eval rows), both kept (:class:`~losslens.run.Run` merges them).
+    Three rows or more of one epoch are a log of batches under their epoch, left as they are. ``redone``: the
+    ``(earlier, later)`` row indices of the pairs over other values, which a reader says (:func:`warn_written_again`)."""
+    import numpy as np
+
+    epochs = np.asarray(epochs, dtype=float)
+    values = np.asarray(values, dtype=float).reshape(epochs.shape[0], -1)
+    keep = np.ones(epochs.shape[0], dtype=bool)
+    redone = []
+    same = np.zeros(epochs.shape[0] + 1, dtype=bool)
+    same[1:-1] = epochs[1:] == epochs[:-1]
+    for i in np.flatnonzero(same[1:-1]) + 1:
+        if same[i - 1] or same[i + 1]:
+            continue  # (three rows of one epoch or more)
+        a, b = values[i - 1], values[i]
+        if (np.isfinite(a) & ~np.isfinite(b)).any():
+            continue
+        keep[i - 1] = False
+        if (np.isfinite(a) & (a != b)).any():
+            redone.append((int(i - 1), int(i)))
+    return keep, redone
+
+
+def warn_written_again(source, redone: list, *, verb: str, where: str) -> None:
+    """One warning for the epochs :func:`written_again` found logged twice over other values: ``redone`` holds
+    ``(the epoch as the log names it, fit's initial_epoch for it, the earlier's line or row, the later's)``;
+    ``verb`` how the log came to hold it (``printed``, ``written``), ``where`` what ``a`` and ``b`` count
+    (``line``, ``row``)."""
+    if not redone:
+        return
+    e, k, a, b = redone[0]
+    warn(source, "%s %s twice over other values (%ss %s and %s): the later read, as where a fit resumed at an epoch "
+                 "already %s (fit(initial_epoch=%s)); the earlier left out%s", e, verb, where, a, b, verb, k,
+         f" ({len(redone) - 1} more epochs so)" if len(redone) > 1 else "")
+
+
 def _log(where: str, text: str) -> None:
     import logging
 

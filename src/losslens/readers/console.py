@@ -33,6 +33,7 @@ import numpy as np
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
 from ..exceptions import ReadError
 from .delimited import ANSI as _ANSI
+from ._source import warn_written_again, written_again
 from .delimited import MISSING, is_curve_name, stated_nonfinite
 
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
@@ -86,7 +87,6 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
     its number: a notebook's cell says which output)."""
     rows: list[tuple[int, dict, int]] = []
     epoch, last, bad, header = None, None, None, None
-    redone: list[tuple[int, int, int]] = []  # (epoch, the earlier block's line, the later's) printed twice
 
     def close():
         if epoch is None:
@@ -94,13 +94,6 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
         if bad and source is not None:
             raise _damaged(source, *bad)
         if last:
-            if rows and rows[-1][0] == epoch:
-                # The same epoch printed again right after itself: alike, a line pasted twice (read once); over
-                # other values, fit(initial_epoch=k) resumed at the epoch it had just printed (a checkpoint of the
-                # one before), the rule of an epoch count that goes back (table.restarts): the later is read.
-                if rows[-1][1] != last:
-                    redone.append((epoch, rows[-1][2], header))
-                rows.pop()
             rows.append((epoch, last, header))
 
     for n, ln in _numbered_lines(text):
@@ -119,14 +112,15 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
             # (Keras 2's "- ETA: 0s" is no metric.)
             bad = next(((f"{where} {n}", k, v) for k, v in found if k not in pairs and _stray(k, v)), None)
     close()
-    if redone and source is not None:
-        from ._source import warn
-
-        e, a, b = redone[0]
-        warn(source, "Epoch %s printed twice over other values (%ss %s and %s): the later read, as where a fit "
-                     "resumed at an epoch already printed (fit(initial_epoch=%s)); the earlier left out%s",
-             e + 1, where, a, b, e, f" ({len(redone) - 1} more epochs so)" if len(redone) > 1 else "")
+    # The same epoch printed again right after itself: alike, a line pasted twice (read once); over other values,
+    # fit(initial_epoch=k) resumed at the epoch it had just printed (a checkpoint of the one before): the later is
+    # read, as a table's rows are (table's _Plan.restarts, where the count goes back, too).
     names = list(dict.fromkeys(k for _, r, _ in rows for k in r))
+    keep, redone = written_again([e for e, _, _ in rows], [[r.get(k, np.nan) for k in names] for _, r, _ in rows])
+    if source is not None:
+        warn_written_again(source, [(f"Epoch {rows[i][0] + 1}", rows[i][0], rows[i][2], rows[j][2]) for i, j in redone],
+                           verb="printed", where=where)
+    rows = [row for row, kept in zip(rows, keep) if kept]
     cols = {"epoch": np.array([e for e, _, _ in rows], dtype=float)}
     for name in names:
         cols[name] = np.array([r.get(name, np.nan) for _, r, _ in rows], dtype=float)

@@ -647,6 +647,8 @@ class _Plan:
         e = data.get(self.epoch) if self.epoch else None
         if e is None or self.step is not None:
             return [(data, {})]
+        data = self._written_again(data)
+        e = data[self.epoch]
         finite = np.flatnonzero(np.isfinite(e))
         back = finite[1:][np.diff(e[finite]) < 0]
         if back.shape[0] == 0:
@@ -711,6 +713,24 @@ class _Plan:
             for i, (_, extra) in enumerate(out):
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
         return out
+
+    def _written_again(self, data) -> dict:
+        """``data`` without the earlier of two rows of one epoch in place (``0 1 2 3 3 4``: a fit resumed at the
+        epoch it had just logged, a callback run again): the later read, said where they differ, as a printed
+        Keras epoch is (:func:`._source.written_again`). Where most epochs have two rows, they are a log's two
+        rows an epoch (a batch's and the epoch's), not rows written again: left to :class:`~losslens.run.Run`."""
+        from ._source import warn_written_again, written_again
+
+        e = data[self.epoch]
+        others = [v for k, v in data.items() if k != self.epoch]
+        if not others or e.shape[0] < 2:
+            return data
+        keep, redone = written_again(e, np.column_stack(others))
+        if keep.all() or 2 * int((~keep).sum()) > np.unique(e[np.isfinite(e)]).shape[0]:
+            return data
+        warn_written_again(self.source, [(f"epoch {_num(e[i])}", _num(e[i]), i + 1, j + 1) for i, j in redone],
+                           verb="written", where="row")
+        return {k: v[keep] for k, v in data.items()}
 
     def _own_mapping(self, mapping: dict[str, str], data) -> dict[str, str]:
         """The file's name mapping, redone for a run whose column for a loss or accuracy is empty.
