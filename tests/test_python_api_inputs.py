@@ -48,6 +48,35 @@ def test_lists_of_unequal_length_are_refused_not_read_as_a_divergence(fit):
     assert losslens.diagnose(dict(h, val_loss=fit[1].history["val_loss"][:11])).metric == "val_loss"
 
 
+def test_a_cut_validation_list_is_refused_alike_by_a_dict_and_from_history_or_read_as_validation_that_stopped(
+        fit, tmp_path):
+    # The dict was refused, but the same lists given to Run.from_history (as the lab and the readers build their
+    # runs) were padded with NaN and diagnosed. Saved as Keras' History JSON, validation lists that end together
+    # are validation that stopped (a fit continued without it: fixtures/logs/keras_val_improvement.json), read
+    # up to their end: ends_early=True reads the dict so too.
+    import json
+
+    h = dict(fit[1].history, val_loss=fit[1].history["val_loss"][:8])
+    with pytest.raises(UsageError) as from_dict:
+        losslens.diagnose(h)
+    with pytest.raises(UsageError) as direct:
+        losslens.Run.from_history(h, source="h.json")
+    assert from_dict.value.problem == direct.value.problem and direct.value.source == "h.json"
+    assert "ends_early=True" in _one_line(direct.value)
+    with pytest.raises(UsageError) as e:
+        losslens.Run.from_history(h, validation_freq=3)
+    assert "validation_freq=3 gives 4" in _one_line(e.value)
+    every3 = dict(h, val_loss=fit[1].history["val_loss"][2::3])
+    assert np.isfinite(losslens.Run.from_history(every3, validation_freq=3).series["val_loss"]).sum() == 4
+    ended = losslens.Run.from_history(h, ends_early=True)
+    assert ended.meta["logged_until"] == {"val_loss": 7.0}
+    saved = tmp_path / "history.json"
+    saved.write_text(json.dumps(h))
+    [read] = losslens.read(saved)
+    assert np.array_equal(read.series["val_loss"], ended.series["val_loss"], equal_nan=True)
+    assert losslens.diagnose(ended).verdict == losslens.diagnose(saved).verdict != "diverged"
+
+
 def test_a_two_dimensional_list_is_refused_not_read_as_one_curve(fit):
     h = fit[1].history
     two = {"loss": np.array([h["loss"], h["loss"]]), "val_loss": np.array([h["val_loss"], h["val_loss"]])}

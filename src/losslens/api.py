@@ -99,14 +99,10 @@ def _flat_table(source: Mapping) -> bool:
 
 def _check_lists(history: Mapping) -> None:
     """Refuse a dict of per-epoch lists that :meth:`Run.from_history` could only misplace: a list of arrays
-    (``{"loss": np.array([run1, run2])}`` was read as one curve), or a list shorter than the others by more than
-    the last epoch and by no ``validation_freq`` pattern (20 values beside 30 epochs were padded with NaN, and the
-    padding read as a run that diverged at epoch 20)."""
+    (``{"loss": np.array([run1, run2])}`` was read as one curve) or an iterator (read as no values). A list of
+    the wrong length is :meth:`Run.from_history`'s to refuse, for a saved History file too."""
     import numpy as np
 
-    from .columns import axis_kind
-
-    lengths = {}
     for key, values in history.items():
         if isinstance(values, Iterator):  # (read as no values: "no epochs logged: the history is empty")
             raise UsageTypeError(f"{key!r} is a {type(values).__name__}: give its values as a list, list(values)")
@@ -120,15 +116,6 @@ def _check_lists(history: Mapping) -> None:
             raise UsageTypeError(f"{key!r} holds an array of shape {shape}: one number per epoch is a 1-D list; "
                                  f"for several runs, diagnose each ({key!r}: values[i]) or use diagnose_all on a "
                                  "DataFrame with a run column")
-        lengths[str(key)] = len(values)
-    axis = next((k for k in lengths if axis_kind(k)), None)
-    n = lengths[axis] if axis is not None else max(lengths.values(), default=0)
-    longest = axis or max(lengths, key=lengths.get, default=None)
-    for key, m in lengths.items():
-        if 0 < m < n - 1 and n // (n // m) != m:
-            raise UsageError(f"{key!r} holds {m} values beside {n} of {longest!r}: neither one per epoch nor one every "
-                             "k epochs (Keras' validation_freq=k); pass losslens.Run.from_history(history, "
-                             "validation_freq=K) or lists of equal length, NaN where an epoch has no value")
 
 
 def _records(source) -> list | None:

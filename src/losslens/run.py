@@ -68,15 +68,19 @@ class Run:
     def from_history(cls, history: Mapping[str, Iterable] | Any, *, name: str = "run",
                      source: str | None = None, axis_name: str | None = None,
                      columns: Mapping[str, str] | None = None, first_epoch: int = 0,
-                     meta: dict | None = None, validation_freq: int | None = None) -> "Run":
+                     meta: dict | None = None, validation_freq: int | None = None,
+                     ends_early: bool = False) -> "Run":
         """Build from a dict of lists, e.g. Keras ``History.history`` (or the History object).
 
         Lists may have different lengths (validation logged less often): a shorter list of m values
         beside n epochs is placed as Keras' ``validation_freq=k`` places it, after epochs k-1, 2k-1, ...
         (k = ``validation_freq`` where given, else n // m where that gives m values: 30 epochs every 4 is 7
-        values, at 3 ... 27), else padded with NaN at the end. Where several k give m values (11 epochs, 2
-        values: every 4 or every 5 epochs) the largest is assumed and ``meta["notes"]`` says so, as a warning
-        on the ``losslens`` logger does. An ``epoch``/``step`` key, when present, is the axis;
+        values, at 3 ... 27); one value short is a fit cut off before its last validation, padded with NaN. Any
+        other length raises a :class:`UsageError` naming ``source`` (padded with NaN, a list cut short read as a
+        run that diverged or stopped improving there), unless ``ends_early``: validation that stopped before
+        training did (a fit continued without it, its Histories merged), logged until its last value and not after
+        (NaN, ``meta["logged_until"]``). Where several k give m values (11 epochs, 2 values: every 4 or every 5
+        epochs) the largest is assumed and ``meta["notes"]`` says so, as a warning on the ``losslens`` logger does. An ``epoch``/``step`` key, when present, is the axis;
         otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
         """
@@ -114,7 +118,7 @@ class Run:
             axis = np.arange(first_epoch, first_epoch + n, dtype=float)
         aligned = {}
         meta = dict(meta or {})
-        guessed = {}
+        guessed, ended = {}, {}
         for key, arr in data.items():
             if len(arr) == n:
                 aligned[key] = arr
@@ -129,7 +133,20 @@ class Run:
                 full = np.full(n, np.nan)
                 full[every - 1::every][:len(arr)] = arr
                 aligned[key] = full
+            elif 0 < len(arr) < n - 1 and not ends_early:
+                # Padded with NaN at the end, 20 values beside 30 epochs read as a run that diverged at epoch 20
+                # (or stopped improving there); one short is a fit cut off before its last validation, kept.
+                longest = axis_key or max(data, key=lambda k: len(data[k]))
+                pattern = (f"one every {validation_freq} epochs (validation_freq={validation_freq} gives "
+                           f"{n // validation_freq})" if validation_freq else
+                           "one every k epochs (Keras' validation_freq=k)")
+                raise UsageError(f"{key!r} holds {len(arr)} values beside {n} of {longest!r}: neither one per epoch "
+                                 f"nor {pattern}; pass losslens.Run.from_history(history, validation_freq=K), or "
+                                 "ends_early=True where validation stopped before training did, or lists of equal "
+                                 "length, NaN where an epoch has no value", source)
             else:
+                if 0 < len(arr) < n - 1:
+                    ended[key] = float(axis[len(arr) - 1])
                 full = np.full(n, np.nan)
                 full[: min(n, len(arr))] = arr[:n]
                 aligned[key] = full
@@ -152,6 +169,8 @@ class Run:
             if canon not in series:
                 series[canon] = arr
                 spelt_as(meta, col, canon)
+                if col in ended:  # (gaps after it, not a loss turned NaN: facts.divergence.logged)
+                    meta.setdefault("logged_until", {})[canon] = ended[col]
         keep_validation_sets(meta, mapping)
         return cls(axis=axis, series=series, axis_name=kind, name=name, source=source, meta=meta)
 

@@ -21,7 +21,7 @@ import numbers
 from typing import Mapping
 
 from ..columns import axis_kind, flatten_splits, map_columns
-from ..exceptions import ReadError, UnknownFormatError
+from ..exceptions import LosslensError, ReadError, UnknownFormatError
 from ..run import Run
 from . import delimited, records, table
 
@@ -81,7 +81,12 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
         return table.to_runs(cols, name=name, source=source, fmt="json_columns", columns=columns,
                              run_column=run_column, run_id=run_id, metric=metric, meta=meta)
     try:
-        run = Run.from_history(lists, name=name, source=source, columns=columns, meta=meta)
+        # Validation lists that end together before training's (_refuse_uneven refused them apart) are validation
+        # that stopped: a fit continued without it, its Histories merged (make_logs.py keras_best). What the JSON
+        # does not spell NaN after their end is not logged, not diverged (nan_columns below).
+        run = Run.from_history(lists, name=name, source=source, columns=columns, meta=meta, ends_early=True)
+    except LosslensError:  # (columns= of the wrong kind: said as from_history says it, not "unreadable")
+        raise
     except (TypeError, ValueError, OverflowError) as exc:
         raise ReadError(f"unreadable history: {str(exc)[:120]}", source) from None
     cols = {run.axis_name: run.axis, **run.series}
