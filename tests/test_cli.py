@@ -491,6 +491,32 @@ def test_a_printed_log_piped_in_is_read_from_stdin():
     assert res.exit_code == 2 and res.stderr.strip() == "losslens: <stdin>: empty file"
 
 
+def test_a_store_read_through_another_name_is_said_as_typed(tmp_path, caplog):
+    """stdin is read through a temporary file and an mlflow.db through the sqlite:/// URI made of it: a TensorBoard
+    event file cut mid-record piped in was said as "losslens: /tmp/tmpk3x/stdin: ..." (its warning and its error),
+    and the database's runs carried the URI ("source": "sqlite:////abs/path/mlflow.db#run=...")."""
+    import lzma
+
+    fixtures = Path(__file__).parent / "fixtures"
+    event = next((fixtures / "logs" / "keras_tensorboard" / "train").glob("events.out.tfevents.*"))
+    res = runner.invoke(app, ["diagnose", "-"], input=event.read_bytes()[:300])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == ("losslens: <stdin>: only 1 value(s) of train_loss: too short to diagnose "
+                                  "(need 3 epochs or more)")
+    warned = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert warned == ["losslens: <stdin>: the last record was cut off mid-write (11 bytes at the end): left out"]
+    db = tmp_path / "mlflow.db"
+    db.write_bytes(lzma.decompress((fixtures / "ecosystem" / "mlflow_manual_loop" / "mlflow.db.xz").read_bytes()))
+    res = runner.invoke(app, ["diagnose", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    sources = [json.loads(line)["source"] for line in res.stdout.splitlines()]
+    assert len(sources) == 3 and all(s.startswith(f"{db}#run=") for s in sources), sources
+    for typed, given in ((str(db), None), ("-", db.read_bytes())):
+        res = runner.invoke(app, ["diagnose", typed, "--run", "nosuch"], input=given)
+        where = "<stdin>" if typed == "-" else typed
+        assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {where}: no run with id or name 'nosuch'"
+
+
 def test_an_accuracy_that_stops_changing_is_not_a_dead_network():
     """The real Keras CSVLogger example read on val_acc: 0.898148 (97 of 108) for its last 42
     epochs — no validation prediction flips any more while the training loss keeps falling 100x.

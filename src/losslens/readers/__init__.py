@@ -163,6 +163,7 @@ def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Ru
         if not target:
             from .mlflow import default_store
             target = default_store()
+            text += target  # ("mlflow:mlruns": the store read, said as the user would name it)
         return delegate("mlflow", text, target, run_id=run_id, experiment=experiment)
     if kind is not None:
         return select_run(delegate(kind, text, target), run_id, text)
@@ -217,13 +218,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         return select_run(delegate("tensorboard", source, str(path)), run_id, source)
     if content.kind == "sqlite":
         uri = f"sqlite:///{path.resolve()}"
-        try:
-            return delegate("mlflow", source, uri, run_id=run_id, experiment=experiment)
-        except LosslensError as exc:
-            if exc.source != uri:
-                raise
-            # The file the user named, not the URI losslens made of it ("losslens: sqlite:////home/.../mlflow.db:").
-            raise type(exc)(exc.problem, source) from exc
+        return delegate("mlflow", source, uri, run_id=run_id, experiment=experiment)
     if content.kind == "wandb":
         return select_run(delegate("wandb", source, str(path)), run_id, source)
     if path.suffix.lower() == ".py":
@@ -419,7 +414,9 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     """Call ``losslens.readers.<module>.read_<module>(target, **kwargs)``, imported on demand.
 
     The TensorBoard, MLflow and W&B readers need their frameworks; importing them here only
-    when such a source is read keeps ``import losslens`` and CSV reading light.
+    when such a source is read keeps ``import losslens`` and CSV reading light. Where ``target`` is not what the
+    user typed (stdin's temporary file, the ``sqlite:///`` URI of an ``mlflow.db``), the errors, warnings and runs
+    name ``source`` in its place (a path behind a scheme the user typed, ``tb:logs``, is left as it is).
     """
     func_name, what, library = _DELEGATES[module]
     qualified = f"{__name__}.{module}"
@@ -437,9 +434,15 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     try:
         with _source.noting() as notes:
             runs = func(target, **kwargs)
+            notes[:] = [(_as_typed(where, target, source), text) for where, text in notes]
+        for run in runs or ():
+            run.source = run.source and _as_typed(run.source, target, source)
         _source.keep_notes(runs, notes)
-    except LosslensError:
-        raise
+    except LosslensError as exc:
+        typed = exc.source and _as_typed(exc.source, target, source)
+        if typed == exc.source:
+            raise
+        raise type(exc)(exc.problem, typed) from exc
     except ImportError as exc:
         raise MissingExtraError(f"reading {what} needs the package {exc.name or exc}: "
                                     f"pip install 'losslens[{module}]'", source) from None
@@ -454,6 +457,17 @@ def delegate(module: str, source: str, target, **kwargs) -> list[Run]:
     if not runs:
         raise ReadError(f"no runs found in {what}", source)
     return runs
+
+
+def _as_typed(where: str, target, source: str) -> str:
+    """``where`` (an error's, a warning's or a run's source) with ``target`` in front written as ``source``: a
+    ``<stdin>`` read through a temporary file named that file ("/tmp/tmpk3x/stdin: only 1 value"), an ``mlflow.db``
+    the URI made of it ("sqlite:////home/.../mlflow.db#run=..."); a file inside a folder keeps its path below."""
+    target = str(target)
+    if target in source or not where.startswith(target):
+        return where
+    rest = where[len(target):]
+    return source + rest if not rest or rest[0] in ("/", "#", os.sep) else where
 
 
 def select_run(runs: list[Run], run_id, source: str) -> list[Run]:
