@@ -304,6 +304,35 @@ def test_the_keywords_of_read_run_and_save_plot_are_checked_alike(fit, tmp_path)
         assert words in _one_line(e.value)
 
 
+def test_columns_of_the_wrong_kind_are_refused_alike_on_every_path(fit, tmp_path):
+    # Checked where the user's columns meet the column names (columns.given_columns: map_columns, the table reader,
+    # readers.read before a folder or a store is read), not at three entry points: losslens.readers.read(csv,
+    # columns=[...]) was a bare ValueError out of dict(), and a TensorBoard folder's read took it in silence.
+    import pandas as pd
+
+    from losslens.readers import read as read_any
+
+    history = fit[1]
+    frame = pd.DataFrame(history.history)
+    log = tmp_path / "log.csv"
+    frame.rename_axis("epoch").reset_index().to_csv(log, index=False)
+    board = __import__("pathlib").Path(__file__).parent / "fixtures" / "logs" / "keras_tensorboard"
+    bad = ["val_loss"]
+    paths = [
+        lambda: losslens.diagnose(history, columns=bad), lambda: losslens.diagnose(history.history, columns=bad),
+        lambda: losslens.diagnose(frame, columns=bad), lambda: losslens.diagnose_all(log, columns=bad),
+        lambda: losslens.Run.from_history(history, columns=bad), lambda: losslens.Run.from_dataframe(frame, columns=bad),
+        lambda: losslens.read(log, columns=bad), lambda: read_any(log, columns=bad),
+        lambda: read_any(board, columns=bad), lambda: read_any(tmp_path, columns=bad),
+        lambda: losslens.forecast(frame, columns=bad),
+    ]
+    for call in paths:
+        with pytest.raises(UsageTypeError) as e:
+            call()
+        assert _one_line(e.value) == ("columns=['val_loss']: a dict {canonical name: your column}, "
+                                      "columns={'val_loss': 'my_dev_ce'}")
+
+
 def test_the_live_helpers_refuse_values_of_the_wrong_kind_when_made(fit):
     from losslens.integrations.keras import LosslensCallback
     from losslens.integrations.torch import Monitor

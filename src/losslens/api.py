@@ -135,15 +135,6 @@ def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_b
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
 
 
-def check_columns(columns) -> None:
-    """``columns=`` as every entry point takes it, a dict ``{canonical name: the user's column}``, or None; a list
-    ended in a ValueError building a dict, deep in the readers."""
-    if columns is not None and not (isinstance(columns, Mapping)
-                                    and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())):
-        raise UsageTypeError(f"columns={columns!r}: a dict {{canonical name: your column}}, "
-                             "columns={'val_loss': 'my_dev_ce'}")
-
-
 def check_classes(classes) -> None:
     """``classes=`` as the CLI's ``--classes`` takes it (an integer K >= 2), refused before any reading: K = 1
     ended in a ZeroDivisionError deep in the chance level, ``"10"`` in a TypeError there."""
@@ -158,7 +149,7 @@ def check_classes(classes) -> None:
 
 def check_options(options: Mapping) -> None:
     """The keywords every entry point shares, refused before any reading with a line that says what each takes:
-    ``metric=3`` ended in a TypeError inside difflib, ``columns=["val_loss"]`` in a ValueError building a dict,
+    ``metric=3`` ended in a TypeError inside difflib,
     ``forecast(horizon="x")`` in a ValueError, and ``higher_is_better="yes"`` read a loss as a score in silence."""
     import numbers
 
@@ -170,7 +161,6 @@ def check_options(options: Mapping) -> None:
         if value is not None and not isinstance(value, str):
             raise UsageTypeError(f"{key}={value!r}: give the name as a string ({key}='val_loss' is one)"
                                  if key == "metric" else f"{key}={value!r}: give it as a string")
-    check_columns(options.get("columns"))
     horizon = options.get("horizon")
     if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, numbers.Real)):
         raise UsageTypeError(f"horizon={horizon!r}: the epoch (or step) to forecast to, a number (horizon=200)")

@@ -323,6 +323,23 @@ def is_validation(name: str) -> bool:
     return normalise(name).startswith(("val", "eval", "valid", "test", "dev"))
 
 
+def given_columns(columns) -> dict[str, str]:
+    """``columns=`` as every entry point takes it, a dict ``{canonical name: the user's column}`` (None: empty), as
+    a new dict; anything else raises :class:`~losslens.exceptions.UsageTypeError` (a list ended in a ValueError
+    building a dict, deep in the readers). :func:`map_columns` checks it, so every Run built from named lists does;
+    the table reader and :func:`losslens.readers.read` check it before they use it."""
+    from collections.abc import Mapping
+
+    from .exceptions import UsageTypeError
+
+    if columns is None:
+        return {}
+    if not (isinstance(columns, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items())):
+        raise UsageTypeError(f"columns={columns!r}: a dict {{canonical name: your column}}, "
+                             "columns={'val_loss': 'my_dev_ce'}")
+    return dict(columns)
+
+
 def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Map column names to canonical series names: ``{column: canonical}``.
 
@@ -332,7 +349,7 @@ def map_columns(names, overrides: dict[str, str] | None = None) -> dict[str, str
     Columns that map to nothing keep their own (normalised) name.
     """
     names = list(names)
-    overrides = dict(overrides or {})
+    overrides = given_columns(overrides)
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for canon, column in overrides.items():

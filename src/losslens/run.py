@@ -86,9 +86,6 @@ class Run:
         """
         import numbers
 
-        from .api import check_columns
-
-        check_columns(columns)
         for key, value, least in (("validation_freq", validation_freq, 1), ("first_epoch", first_epoch, 0)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
                                       or value < least):

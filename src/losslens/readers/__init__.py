@@ -57,7 +57,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..columns import axis_kind, is_trainer_timing
+from ..columns import axis_kind, given_columns, is_trainer_timing
 from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError,
                           raised_in)
 from ..run import Run
@@ -113,6 +113,8 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         no value), :class:`~losslens.exceptions.UnknownFormatError` for content that is no
         format losslens reads.
     """
+    # Before reading: a folder passes a file's refusal over, and the TensorBoard, MLflow and W&B stores map no columns.
+    given_columns(columns)
     options = dict(columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
     if isinstance(source, (list, tuple)):
         from .directory import name_apart

@@ -37,7 +37,8 @@ from typing import Collection, Mapping
 import numpy as np
 
 from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
-                       adversarial_middles, adversarial_players, axis_kind, canonical, is_trainer_timing, map_columns,
+                       adversarial_middles, adversarial_players, axis_kind, canonical, given_columns, is_trainer_timing,
+                       map_columns,
                        negated_loss, normalise, primary_score, spelt_as,
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError
@@ -94,6 +95,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         is a blank cell (csv.DictWriter's restval; pandas' ``to_csv`` NaN, told apart by the losses beside it).
         Default: every column where ``logged_nan``, else none.
     """
+    columns = given_columns(columns)  # (read below before map_columns sees it)
     if not columns_data:
         raise UnknownFormatError("no columns", source)
     delimited.require_width(len(columns_data), source)
@@ -197,9 +199,6 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
     run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
     rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
     reads through here too."""
-    from ..api import check_columns
-
-    check_columns(options.get("columns"))
     if not isinstance(frame, Mapping) and not (hasattr(frame, "columns") and hasattr(frame, "to_numpy")):
         raise UsageTypeError(f"expected a pandas DataFrame (or a dict of equally long columns), got "
                              f"{type(frame).__name__}; losslens.diagnose reads the other sources")
