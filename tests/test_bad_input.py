@@ -1055,7 +1055,7 @@ def test_a_python_value_error_in_losslens_s_own_code_is_a_bug_not_bad_input(monk
         losslens.readers.read(3.5)
     monkeypatch.undo()
     res = _cli("diagnose", FIXTURES / "logs" / "keras_csvlogger.csv", "--horizon", "inf")
-    assert res.exit_code == 2 and "horizon must be finite, got inf" in res.stderr and "\n" not in res.stderr.strip(), (res.exit_code, res.stderr)
+    assert res.exit_code == 2 and "horizon=inf: the epoch (or step) to forecast to, a finite number" in res.stderr and "\n" not in res.stderr.strip(), (res.exit_code, res.stderr)
 
 
 def test_a_history_read_then_refused_is_its_error_line_alone_and_one_read_says_its_note_once(tmp_path):

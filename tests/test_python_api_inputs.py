@@ -4,6 +4,8 @@ line that says what to pass; none is read into a verdict."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -293,7 +295,6 @@ def test_the_keywords_of_read_run_and_save_plot_are_checked_alike(fit, tmp_path)
         (lambda: losslens.read(log, columns=["val_loss"]), "columns="),       # ValueError in the table reader
         (lambda: losslens.read(log, metric=3), "metric=3"),                    # taken in silence
         (lambda: losslens.Run.from_history(history, columns=["val_loss"]), "columns="),  # ValueError in map_columns
-        (lambda: losslens.Run.from_history(history, validation_freq=0), "validation_freq=0"),  # passed over
         (lambda: losslens.Run.from_history(history, first_epoch="1"), "first_epoch='1'"),  # TypeError
         (lambda: losslens.diagnose(history).save_plot(None), "save_plot takes a path"),    # TypeError in pathlib
         (lambda: losslens.diagnose(history).save_plot(tmp_path / "a.png", dpi="300"), "dpi='300'"),  # in matplotlib
@@ -316,7 +317,7 @@ def test_columns_of_the_wrong_kind_are_refused_alike_on_every_path(fit, tmp_path
     frame = pd.DataFrame(history.history)
     log = tmp_path / "log.csv"
     frame.rename_axis("epoch").reset_index().to_csv(log, index=False)
-    board = __import__("pathlib").Path(__file__).parent / "fixtures" / "logs" / "keras_tensorboard"
+    board = Path(__file__).parent / "fixtures" / "logs" / "keras_tensorboard"
     bad = ["val_loss"]
     paths = [
         lambda: losslens.diagnose(history, columns=bad), lambda: losslens.diagnose(history.history, columns=bad),
@@ -331,6 +332,44 @@ def test_columns_of_the_wrong_kind_are_refused_alike_on_every_path(fit, tmp_path
             call()
         assert _one_line(e.value) == ("columns=['val_loss']: a dict {canonical name: your column}, "
                                       "columns={'val_loss': 'my_dev_ce'}")
+
+
+def test_a_number_out_of_its_range_is_a_usage_error_said_as_its_kind_is(fit, tmp_path):
+    # One check (exceptions.check_number) where each parameter wrote its own: validation_freq=0 and dpi=0 were
+    # UsageTypeErrors (also TypeErrors: a value of the wrong kind), ForecastStopping(horizon=nan) was taken, and a
+    # range said "must be >= 0, got -1" where a kind said "=...: a number".
+    import math
+
+    import torch
+
+    from losslens.integrations.keras import LosslensCallback
+    from losslens.integrations.torch import Monitor
+    from losslens.stopping import ForecastStopping
+
+    history = fit[1]
+    calls = [
+        (lambda: losslens.Run.from_history(history, validation_freq=0),
+         "validation_freq=0: epochs between validations, an integer >= 1"),
+        (lambda: losslens.diagnose(history).save_plot(tmp_path / "a.png", dpi=0),
+         "dpi=0: dots per inch, a finite number > 0 (dpi=150)"),
+        (lambda: losslens.diagnose(history, horizon=math.inf),
+         "horizon=inf: the epoch (or step) to forecast to, a finite number (horizon=200)"),
+        (lambda: ForecastStopping(horizon=math.nan), "horizon=nan: a number"),
+        (lambda: ForecastStopping(min_gain=-1), "min_gain=-1: a number >= 0"),
+        (lambda: LosslensCallback(stop_gain=1.5), "stop_gain=1.5: a fraction, a number >= 0 and < 1 (0.01 for 1%)"),
+        (lambda: Monitor(grad_layers=-1), "grad_layers=-1: an integer >= 0 (0 switches the per-layer norms off)"),
+        (lambda: losslens.diagnose(history, classes=1), "classes=1: the number of classes K, an integer >= 2 "
+                                                        "(the chance level is ln K, 1/K; leave it None where there are none)"),
+    ]
+    for call, said in calls:
+        with pytest.raises(UsageError) as e:
+            call()
+        assert not isinstance(e.value, TypeError) and _one_line(e.value) == said
+    for call, said in [(lambda: losslens.Run.from_history(history, validation_freq=2.0), "validation_freq=2.0"),
+                       (lambda: Monitor(torch.nn.Linear(2, 1), grad_every="4"), "grad_every='4'")]:
+        with pytest.raises(UsageTypeError) as e:
+            call()
+        assert _one_line(e.value).startswith(said + ": ") and "an integer >= 1" in str(e.value)
 
 
 def test_the_live_helpers_refuse_values_of_the_wrong_kind_when_made(fit):

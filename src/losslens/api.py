@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from .exceptions import UsageError, UsageTypeError
+from .exceptions import UsageError, UsageTypeError, check_number
 from .run import Run
 
 _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
@@ -138,22 +138,18 @@ def _diagnose_run(run: Run, metric=None, classes=None, horizon=None, higher_is_b
 def check_classes(classes) -> None:
     """``classes=`` as the CLI's ``--classes`` takes it (an integer K >= 2), refused before any reading: K = 1
     ended in a ZeroDivisionError deep in the chance level, ``"10"`` in a TypeError there."""
-    import numbers
-
-    if classes is None:
-        return
-    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or classes < 2:
-        raise UsageError(f"classes={classes!r}: the number of classes K is an integer >= 2 "
-                         "(the chance level is ln K, 1/K); leave it None where there are none")
+    if classes is not None:
+        check_number("classes", classes, integer=True, minimum=2, means="the number of classes K",
+                     note="the chance level is ln K, 1/K; leave it None where there are none")
 
 
 def check_options(options: Mapping) -> None:
     """The keywords every entry point shares, refused before any reading with a line that says what each takes:
     ``metric=3`` ended in a TypeError inside difflib,
     ``forecast(horizon="x")`` in a ValueError, and ``higher_is_better="yes"`` read a loss as a score in silence."""
-    import numbers
-
     import numpy as np
+
+    from .facts import check_horizon
 
     check_classes(options.get("classes"))
     for key in ("metric", "run_id", "run_column", "experiment"):
@@ -161,9 +157,8 @@ def check_options(options: Mapping) -> None:
         if value is not None and not isinstance(value, str):
             raise UsageTypeError(f"{key}={value!r}: give the name as a string ({key}='val_loss' is one)"
                                  if key == "metric" else f"{key}={value!r}: give it as a string")
-    horizon = options.get("horizon")
-    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, numbers.Real)):
-        raise UsageTypeError(f"horizon={horizon!r}: the epoch (or step) to forecast to, a number (horizon=200)")
+    if options.get("horizon") is not None:
+        check_horizon(options["horizon"])
     hib = options.get("higher_is_better")
     if hib is not None and not isinstance(hib, (bool, np.bool_)):
         raise UsageTypeError(f"higher_is_better={hib!r}: True (a score: accuracy), False (a loss) or None "

@@ -126,3 +126,47 @@ class LosslensWarning(UserWarning):
 class CallbackFailureWarning(LosslensWarning, RuntimeWarning):
     """A live callback's own step failed (reading the weight penalty, a gradient probe ...): training goes on
     without it. Also a :class:`RuntimeWarning`, as it was before, so a filter on that still takes it."""
+
+
+def check_number(name: str, value, *, integer: bool = False, minimum=None, above=None, below=None,
+                 allow_inf: bool = False, means: str = "", note: str = ""):
+    """``value`` as the parameter ``name`` takes it, returned unchanged; refused otherwise with one line that says
+    what it takes (scikit-learn's ``check_scalar`` in losslens's words): ``dpi='300': dots per inch, a number > 0
+    (150)``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name as the user spells it (``horizon``, ``validation_freq``).
+    value : object
+        What was given. A bool is no number here (``True`` is 1 to Python, never what was meant).
+    integer : bool
+        An integer only (``numbers.Integral``: int, numpy's integers), else any real number.
+    minimum, above, below : float or None
+        ``value >= minimum``, ``value > above``, ``value < below``; None: no bound.
+    allow_inf : bool
+        Whether ±inf passes the kind check (the bounds still apply); NaN never does.
+    means, note : str
+        What the parameter is, said before the kind (``dots per inch``), and after it in parentheses (``150``).
+
+    Raises
+    ------
+    UsageTypeError
+        ``value`` is not a number (an integer where ``integer``): ``horizon="200"``.
+    UsageError
+        A number outside the bounds, NaN, or ±inf without ``allow_inf``: ``validation_freq=0``, ``dpi=-1``.
+    """
+    import math
+    import numbers
+
+    kind = "an integer" if integer else "a number" if allow_inf else "a finite number"
+    bounds = [f"{op} {bound:g}" for op, bound in ((">=", minimum), (">", above), ("<", below)) if bound is not None]
+    said = f"{name}={value!r}: {means + ', ' if means else ''}{kind}{' ' if bounds else ''}{' and '.join(bounds)}"
+    said += f" ({note})" if note else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
+        raise UsageTypeError(said)
+    if (math.isnan(value) or (not allow_inf and math.isinf(value))
+            or (minimum is not None and value < minimum) or (above is not None and value <= above)
+            or (below is not None and value >= below)):
+        raise UsageError(said)
+    return value

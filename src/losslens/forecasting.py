@@ -91,6 +91,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import EmptyRunError, UsageError, UsageTypeError
+from .facts import check_horizon
 from .facts.smoothing import difference_noise, robust_sd, theil_sen
 from .result import finite_or_none
 
@@ -671,9 +672,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     span = x_last - x0
     if horizon is None:
         horizon = default_horizon(x)
-    horizon = float(horizon)
-    if not math.isfinite(horizon):
-        raise UsageError(f"horizon must be finite, got {horizon}")
+    horizon = check_horizon(float(horizon))
     if horizon <= x0:
         raise UsageError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
     if n < MIN_POINTS or span <= 0:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .columns import (ACCURACY_FALLBACK, CANONICAL, LAYER_GRAD, adversarial_pair, axis_kind, flatten_splits,
                       keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
-from .exceptions import EmptyRunError, NoLossError, UsageError, UsageTypeError
+from .exceptions import EmptyRunError, NoLossError, UsageError, UsageTypeError, check_number
 from .result import finite_or_none
 
 
@@ -84,13 +84,11 @@ class Run:
         otherwise the axis is ``first_epoch, first_epoch + 1, ...`` (Keras numbers from 0).
         ``columns`` overrides the name mapping: ``{"val_loss": "my_dev_loss"}``.
         """
-        import numbers
-
-        for key, value, least in (("validation_freq", validation_freq, 1), ("first_epoch", first_epoch, 0)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-                                      or value < least):
-                # (validation_freq=0 or "3" was passed over; first_epoch="1" ended in a TypeError)
-                raise UsageTypeError(f"{key}={value!r}: an integer >= {least}")
+        # (validation_freq=0 or "3" was passed over; first_epoch="1" ended in a TypeError)
+        if validation_freq is not None:
+            check_number("validation_freq", validation_freq, integer=True, minimum=1,
+                         means="epochs between validations")
+        check_number("first_epoch", first_epoch, integer=True, minimum=0, means="the first epoch's number")
         if hasattr(history, "history") and isinstance(getattr(history, "history"), Mapping):
             epochs = getattr(history, "epoch", None)
             history = history.history

@@ -101,11 +101,10 @@ LOG --stop-gain 0.01`` replays it over a finished log. Benchmark: ``benchmarks/s
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .exceptions import UsageError, UsageTypeError
+from .exceptions import UsageError, UsageTypeError, check_number
 
 __all__ = ["ForecastStopping"]
 
@@ -212,18 +211,14 @@ class ForecastStopping:
             raise UsageError(f"mode must be 'min' or 'max', got {self.mode!r}")
         if self.against not in ("best", "smoothed", "level"):
             raise UsageError(f"against must be 'best', 'smoothed' or 'level', got {self.against!r}")
+        least = {"min_gain": 0, "min_progress": 0, "stuck_noise": 0, "stuck_points": 0}
         for key in ("min_gain", "horizon", "min_points", "patience", "max_p", "min_fraction", "check_every",
                     "min_progress", "stuck_noise", "stuck_points", "confirm_rise"):
             value = getattr(self, key, None)
             # (min_gain="0.01" ended in a TypeError comparing it; horizon="x" was kept, to fail at the first check)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
-                raise UsageTypeError(f"{key}={value!r}: a number")
-        if not (self.min_gain >= 0):
-            raise UsageError(f"min_gain must be >= 0, got {self.min_gain}")
-        if not (self.min_progress >= 0):
-            raise UsageError(f"min_progress must be >= 0 (noise sds), got {self.min_progress}")
-        if not (self.stuck_noise >= 0) or not (self.stuck_points >= 0):
-            raise UsageError(f"stuck_noise and stuck_points must be >= 0, got {self.stuck_noise}, {self.stuck_points}")
+            if value is not None:
+                check_number(key, value, minimum=least.get(key), allow_inf=True,
+                             note="noise sds" if key == "min_progress" else "")
         self._x: list[float] = []
         self._y: list[float] = []
         self._updates = 0

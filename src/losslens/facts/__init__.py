@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..columns import is_validation
-from ..exceptions import EmptyRunError, UsageError
+from ..exceptions import EmptyRunError, UsageError, check_number
 from ..run import Run
 from .chance import ChanceFacts, accuracy_fraction, chance_facts
 from .divergence import DivergenceFacts, divergence, logged, nonfinite_start
@@ -172,13 +172,21 @@ def require_length(run: Run, metric: str | None, what: str = "forecast") -> None
                             f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
 
 
+def check_horizon(horizon):
+    """``horizon`` as every entry point takes it (``diagnose``, ``forecast``, ``--horizon``): a finite number, the
+    epoch (or step) to forecast to; returned unchanged."""
+    return check_number("horizon", horizon, means="the epoch (or step) to forecast to", note="horizon=200")
+
+
 def require_ahead(run: Run, horizon, metric: str | None) -> None:
     """Refuse a forecast horizon at or before the last logged point of ``metric`` (a forecast looks ahead;
     a value inside the run is a fit) with a :class:`~losslens.exceptions.UsageError`; None passes."""
     if horizon is None:
         return
-    if not math.isfinite(float(horizon)):  # (diagnose --horizon inf gave no forecast and said nothing)
-        raise UsageError(f"horizon must be finite, got {horizon}", run.source or run.name)
+    try:  # (diagnose --horizon inf gave no forecast and said nothing)
+        check_horizon(horizon)
+    except UsageError as exc:
+        raise type(exc)(exc.problem, run.source or run.name) from None
     metric = choose_metric(run, metric)
     x, _ = run.finite(metric)
     if x.size and float(horizon) <= float(x[-1]):

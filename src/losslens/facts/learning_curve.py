@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import finite_or_none
-from ..exceptions import UsageError, UsageTypeError
+from ..exceptions import UsageTypeError, check_number
 
 #: Slope multiplier before extrapolating (fitted on LCDB's training half; see the module docstring).
 DAMPING = 0.8
@@ -97,12 +97,7 @@ class LearningCurveFacts:
     def forecast(self, factor: float = 2.0) -> "DataForecast":
         """The loss with ``factor`` times the largest training set, its 90% interval and
         the probability that it is more than ``DATA_GAIN`` (10%) lower than now."""
-        import numbers
-
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-            raise UsageTypeError(f"factor={factor!r}: a number > 1, the times the largest training set (factor=2)")
-        if not (factor > 1 and math.isfinite(factor)):
-            raise UsageError(f"factor must be > 1 (times the largest training set), got {factor}")
+        check_number("factor", factor, above=1, means="the times the largest training set", note="factor=2")
         level = float(self.losses.mean(0)[-1])
         change = self.log_change(factor)
         mid = level * math.exp(change)

@@ -14,7 +14,6 @@ is the same (``monitor``, ``mode``, ``min_delta``, ``patience``, ``restore_best_
 from __future__ import annotations
 
 import inspect
-import numbers
 import json
 import logging
 import math
@@ -32,7 +31,7 @@ import numpy as np
 from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
                        respell, spelt_as)
 from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, UsageError, UsageTypeError,
-                          import_framework)  # noqa: F401 - import_framework: the callbacks import it from here
+                          check_number, import_framework)  # noqa: F401 - import_framework: the callbacks import it from here
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
@@ -301,13 +300,13 @@ class Watcher:
 
         check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
         for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr", "time_budget_ms"):
-            value = getattr(self, key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
-                raise UsageTypeError(f"{key}={value!r}: a number")
+            if getattr(self, key) is not None:
+                check_number(key, getattr(self, key), allow_inf=True,
+                             **({"minimum": 0, "below": 1, "means": "a fraction", "note": "0.01 for 1%"}
+                                if key == "stop_gain" else {}))
         for key in ("patience", "cooldown", "start_from_epoch", "verbose"):  # (patience="3" failed at an epoch's end)
-            value = getattr(self, key)
-            if isinstance(value, bool) and key != "verbose" or not isinstance(value, numbers.Integral):
-                raise UsageTypeError(f"{key}={value!r}: an integer")
+            if not (key == "verbose" and isinstance(self.verbose, bool)):  # (verbose=True is Keras' own spelling)
+                check_number(key, getattr(self, key), integer=True)
         if not isinstance(self.monitor, str):
             raise UsageTypeError(f"monitor={self.monitor!r}: the series' name, a string (monitor='val_loss')")
         self._user_horizon = self.horizon is not None
@@ -324,8 +323,6 @@ class Watcher:
             from ..facts import metric_direction
 
             self.mode = "max" if metric_direction(self.monitor_key) else "min"
-        if self.stop_gain is not None and not (0 <= self.stop_gain < 1):
-            raise UsageError(f"stop_gain must be a fraction in [0, 1), e.g. 0.01 for 1%, got {self.stop_gain!r}")
 
     # ---- recording ----------------------------------------------------------------------
     def end_epoch(self, epoch, logs: Mapping[str, Any], lr: float | None = None,
@@ -1223,14 +1220,9 @@ class GradientProbe:
     """
 
     def __init__(self, every: int = 16, layers: int = 30):
-        for key, value in (("grad_every", every), ("grad_layers", layers)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
-                raise UsageTypeError(f"{key}={value!r}: an integer"
-                                     + (" (or None to switch it off)" if key == "grad_every" else ""))
-        if layers is None or layers < 0:
-            raise UsageError(f"grad_layers must be >= 0 (0 switches the per-layer norms off), got {layers!r}")
-        if every is not None and int(every) < 1:
-            raise UsageError(f"every must be >= 1 (or None to switch the probe off), got {every!r}")
+        if every is not None:
+            check_number("grad_every", every, integer=True, minimum=1, note="None switches the probe off")
+        check_number("grad_layers", layers, integer=True, minimum=0, note="0 switches the per-layer norms off")
         self.every = None if every is None else int(every)
         self.layers = int(layers)
         self.calls = 0

@@ -12,13 +12,12 @@ matplotlib is imported only inside the drawing functions (``pip install losslens
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import MissingExtraError, UsageError, UsageTypeError
+from ..exceptions import MissingExtraError, UsageError, UsageTypeError, check_number
 from ..result import finite_or_none
 
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
@@ -660,8 +659,7 @@ def save_plot(d, path, dpi: int = 150, panels: bool = True) -> Path:
     _figure_class()  # matplotlib is there, or the error names the extra, before the path is checked
 
     path, suffix = _figure_path(path)
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real) or not dpi > 0:
-        raise UsageTypeError(f"dpi={dpi!r}: dots per inch, a number > 0 (150)")
+    check_number("dpi", dpi, above=0, means="dots per inch", note="dpi=150")
     data = _data_or_fail(d)
     fig = drawn_figure(d, data, panels)
     fig.savefig(path, dpi=dpi, format=suffix, metadata=_metadata(suffix))
