@@ -131,8 +131,8 @@ class CallbackFailureWarning(LosslensWarning, RuntimeWarning):
 def check_number(name: str, value, *, integer: bool = False, minimum=None, above=None, below=None,
                  allow_inf: bool = False, means: str = "", note: str = ""):
     """``value`` as the parameter ``name`` takes it, returned unchanged; refused otherwise with one line that says
-    what it takes (scikit-learn's ``check_scalar`` in losslens's words): ``dpi='300': dots per inch, a number > 0
-    (150)``.
+    what it takes (scikit-learn's ``check_scalar`` in losslens's words): ``dpi='300': dots per inch, a finite number
+    > 0 (dpi=150)``.
 
     Parameters
     ----------
@@ -147,7 +147,7 @@ def check_number(name: str, value, *, integer: bool = False, minimum=None, above
     allow_inf : bool
         Whether ±inf passes the kind check (the bounds still apply); NaN never does.
     means, note : str
-        What the parameter is, said before the kind (``dots per inch``), and after it in parentheses (``150``).
+        What the parameter is, said before the kind (``dots per inch``), and after it in parentheses (``dpi=150``).
 
     Raises
     ------
