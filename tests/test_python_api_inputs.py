@@ -435,3 +435,17 @@ def test_a_numpy_record_array_of_a_csv_log_reads_as_the_log(fit, tmp_path):
     assert records.dtype.names[0] == "epoch"
     assert losslens.diagnose(records).to_dict()["plateau"] == losslens.diagnose(log).to_dict()["plateau"]
     assert losslens.diagnose(records).verdict == losslens.diagnose(log).verdict
+
+
+def test_forecast_curve_checks_the_horizon_as_given_not_after_float():
+    # forecast_curve converted the horizon with float() before check_horizon saw it: "x" left a bare ValueError
+    # out of float(), True passed as 1.0.
+    from losslens.forecasting import forecast_curve
+
+    x = np.arange(1, 31, dtype=float)
+    y = 1.0 / np.sqrt(x)
+    for horizon in ("x", True):
+        with pytest.raises(UsageTypeError) as e:
+            forecast_curve(x, y, horizon=horizon)
+        assert _one_line(e.value).startswith(f"horizon={horizon!r}: the epoch (or step) to forecast to")
+    assert forecast_curve(x, y, horizon=60).horizon == 60

@@ -128,6 +128,14 @@ class CallbackFailureWarning(LosslensWarning, RuntimeWarning):
     without it. Also a :class:`RuntimeWarning`, as it was before, so a filter on that still takes it."""
 
 
+def _said_number(name, value, integer, minimum, above, below, allow_inf, means, note) -> str:
+    # Built only on refusal: check_number runs on every forecast and every watched epoch.
+    kind = "an integer" if integer else "a number" if allow_inf else "a finite number"
+    bounds = [f"{op} {bound:g}" for op, bound in ((">=", minimum), (">", above), ("<", below)) if bound is not None]
+    said = f"{name}={value!r}: {means + ', ' if means else ''}{kind}{' ' if bounds else ''}{' and '.join(bounds)}"
+    return said + (f" ({note})" if note else "")
+
+
 def check_number(name: str, value, *, integer: bool = False, minimum=None, above=None, below=None,
                  allow_inf: bool = False, means: str = "", note: str = ""):
     """``value`` as the parameter ``name`` takes it, returned unchanged; refused otherwise with one line that says
@@ -159,14 +167,10 @@ def check_number(name: str, value, *, integer: bool = False, minimum=None, above
     import math
     import numbers
 
-    kind = "an integer" if integer else "a number" if allow_inf else "a finite number"
-    bounds = [f"{op} {bound:g}" for op, bound in ((">=", minimum), (">", above), ("<", below)) if bound is not None]
-    said = f"{name}={value!r}: {means + ', ' if means else ''}{kind}{' ' if bounds else ''}{' and '.join(bounds)}"
-    said += f" ({note})" if note else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
-        raise UsageTypeError(said)
+        raise UsageTypeError(_said_number(name, value, integer, minimum, above, below, allow_inf, means, note))
     if (math.isnan(value) or (not allow_inf and math.isinf(value))
             or (minimum is not None and value < minimum) or (above is not None and value <= above)
             or (below is not None and value >= below)):
-        raise UsageError(said)
+        raise UsageError(_said_number(name, value, integer, minimum, above, below, allow_inf, means, note))
     return value

@@ -672,7 +672,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     span = x_last - x0
     if horizon is None:
         horizon = default_horizon(x)
-    horizon = check_horizon(float(horizon))
+    horizon = float(check_horizon(horizon))
     if horizon <= x0:
         raise UsageError(f"horizon {horizon:g} is not after the first logged point ({x0:g})")
     if n < MIN_POINTS or span <= 0:

@@ -24,10 +24,10 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 from __future__ import annotations
 
-from ..exceptions import UsageTypeError
+from ..exceptions import TORCH_PIN, UsageTypeError
 from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
 
-torch = import_framework("torch", "losslens.integrations.torch needs PyTorch: pip install torch")
+torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
 
 class Monitor(WatcherViews):
