@@ -313,6 +313,8 @@ def evaluate(curves, mcmc_n=8, seed=0, training=False, split="held-out"):
     the half scored, picked by a hash of the run id. ``training``: the curves are training
     losses (p_improve through the training-loss map). ``split``: the half the tables score
     (column ``scored``): the held-out half, or the training half the quantiles are fitted on."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -346,8 +348,6 @@ def evaluate(curves, mcmc_n=8, seed=0, training=False, split="held-out"):
                        pow3_x=pow3_plateau(p, xp[0], horizon))
             rows.append(row)
     df = pd.DataFrame(rows)
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     df["scored"] = df.held_out if split == "held-out" else ~df.held_out
     if mcmc_n:
         by_id = {c.run_id: c for c in curves}
@@ -544,8 +544,11 @@ def main(argv=None):
     t0 = time.time()
     df = evaluate(curves, mcmc_n=args.mcmc, split=args.split)
     train_curves = load_train_curves()
-    if args.limit or train:
-        train_curves = [c for c in train_curves if c.run_id in {k.run_id for k in curves}]
+    if train:  # by the same hash: Keras runs with no validation curve have a training loss to score too
+        train_curves = [c for c in train_curves if not c.held_out]
+    if args.limit:
+        kept = {k.run_id for k in curves}
+        train_curves = [c for c in train_curves if c.run_id in kept]
     df_train = evaluate(train_curves, mcmc_n=0, training=True, split=args.split)
     if args.calibrate:
         for frac, (lo, hi) in calibrate(df).items():

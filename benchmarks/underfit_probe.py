@@ -40,14 +40,13 @@ def level_reading(d) -> float | None:
 def probe_case(case) -> dict | None:
     """One train-split case's row (``COLUMNS``) where underfitting's level reading is among its causes."""
     from losslens.diagnosis import diagnose_run
-    from losslens.facts import measure
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         d = diagnose_run(case.run, metric=case.metric, classes=case.classes)
         level = level_reading(d)
         if level is None:
             return None
-        f = measure(case.run, metric=case.metric, classes=case.classes)
+        f = d.facts  # what the rules read (after _glitches), not a second measurement of the raw run
     tp, ty = f.train_plateau, f.train_y[np.isfinite(f.train_y)]
     drop = float(ty[0] - tp.floor)
     c = f.chance
