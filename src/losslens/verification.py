@@ -210,7 +210,7 @@ class CheckResult:
     seconds: float = 0.0
     runs: list = field(default_factory=list, repr=False)  # the retrained Runs, one per seed
     shared: bool = False  # read off runs retrained for another cause's check (no training of its own)
-    broke: bool = False  # not run: its retraining raised or returned no run losslens reads
+    broke: bool = False  # not run: its retraining raised or returned no run losslens reads (or the baseline's again)
 
     @property
     def change_rel(self) -> float | None:
@@ -287,6 +287,9 @@ class Verification:
     #: the retrainings (baseline runs apart): ``ran``, ``failed`` (train raised or returned no readable run) and
     #: ``not_run`` (the later seeds of a change whose retraining failed: its check is skipped whatever they give)
     retrainings: dict = field(default_factory=lambda: {"ran": 0, "failed": 0, "not_run": 0})
+    interrupted: bool = False  # Ctrl-C stopped the retrainings: the checks after it are not run
+    #: train() run twice gave the same run (measured where it takes no seed; None where not measured)
+    deterministic: bool | None = None
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held; None if none of its checks ran.
@@ -414,6 +417,11 @@ class Verification:
                     None: "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
+        if self.interrupted:
+            left = sum(1 for r in self.results if r.holds is None and r.value is None
+                       and (r.skipped or "").startswith("interrupted"))
+            lines.append(f"interrupted (Ctrl-C): {left} check{'s' if left != 1 else ''} not run; the lines above "
+                         "were read before it")
         failed = self.retrainings.get("failed")
         if failed:
             # (Each failure is on its check's line; this counts them, as the status line did while they trained.)
@@ -433,6 +441,10 @@ class Verification:
         """The verdict's outcome in a few words (the report's last line, the plot's title)."""
         rival, own = self.points_to, self.confirmed
         if own is None:
+            if self.deterministic is False and any(r.check.cause == self.diagnosis.verdict and r.value is not None
+                                                   for r in self.results):
+                return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
+                        "(not deterministic); give it a `seed` keyword and --seeds 0,1,2")
             return "not checked"
         if own is False:
             text = "NOT confirmed"
@@ -462,8 +474,12 @@ class Verification:
             text += self._capacity_or_floor()
         if len(self.seeds) == 1:
             # One run per change: a still-bouncing run can pass or fail a check by luck.
-            text += ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
-                     else "; from one run per change (give train a `seed` keyword to average over seeds)")
+            if self.deterministic is False:
+                text += ("; from one run per change of a train() that is not deterministic (its baseline, trained "
+                         "twice, differed): give it a `seed` keyword and --seeds 0,1,2")
+            else:
+                text += ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
+                         else "; from one run per change (give train a `seed` keyword to average over seeds)")
         return text
 
     def _capacity_or_floor(self) -> str:
@@ -535,6 +551,7 @@ class Verification:
                 "confirmed": self.confirmed, "points_to": self.points_to, "seeds": list(self.seeds),
                 "checks": [r.to_dict() for r in self.results], "retrainings": dict(self.retrainings),
                 "learning_curve": None if fc is None else fc.to_dict(), "unchecked": self.unchecked,
+                "interrupted": self.interrupted, "deterministic": self.deterministic,
                 "diagnosis": self.diagnosis.to_dict()}
 
 
@@ -660,9 +677,18 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         # spinner that names only the change reads as a hang.
         lab.bar.plan([check.change for check, why_not in plan if not why_not], len(lab.seeds))
         results = []
-        for check, why_not in plan:
+        interrupted = False
+        for i, (check, why_not) in enumerate(plan):
             t0 = time.perf_counter()
-            runs = None if why_not else lab.retrain(check.change)
+            try:
+                runs = None if why_not else lab.retrain(check.change)
+            except KeyboardInterrupt:
+                # Ctrl-C ten minutes into the retrainings threw away the checks already read; they are kept
+                # and the rest said not run (Interrupted carries them; it is still a KeyboardInterrupt).
+                interrupted = True
+                results += [CheckResult(c, skipped=w or "interrupted (Ctrl-C) before its retraining finished")
+                            for c, w in plan[i:]]
+                break
             if isinstance(runs, Exception):
                 results.append(CheckResult(check, skipped=_first_line(runs), broke=True))
                 continue
@@ -673,7 +699,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         # A reading that holds brings the other readings of its run along: the same run's best
         # going the other way is what tells a lucky final value from a remedy.
         asked = {c.cause for c, _ in plan}
-        for cause, checks in CHECKS.items():
+        for cause, checks in ({} if interrupted else CHECKS).items():
             # temporary_plateau is not read off other runs: its change is still_improving's, and
             # without a flat stretch in the curve a lower end says only "still improving".
             if cause in asked or cause == "temporary_plateau":
@@ -689,8 +715,21 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     results += rs
     finally:
         lab.bar.done()
-    return Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
-                        retrainings=dict(lab.count))
+    out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
+                       retrainings=dict(lab.count), interrupted=interrupted, deterministic=lab.deterministic)
+    if interrupted:
+        raise Interrupted(out)
+    return out
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during the retrainings (after the baseline was diagnosed). ``.partial`` is the
+    :class:`Verification` of the checks read before it, the others ``not run``; ``except
+    KeyboardInterrupt`` catches it as ever."""
+
+    def __init__(self, partial: "Verification"):
+        super().__init__("interrupted during the retrainings")
+        self.partial = partial
 
 
 def _key(r: CheckResult) -> tuple:
@@ -751,16 +790,17 @@ class _Retrainer:
         # scikit-learn estimator: what stopped it is in its settings, not in its curve
         self.fitted: dict[tuple, tuple] = {}
         self.count = {"ran": 0, "failed": 0, "not_run": 0}  # the retrainings (Verification.retrainings)
+        self.again = None  # train() a second time, where it takes no seed: the move between runs of one setting
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
 
-    def run(self, change: dict, seed):
+    def run(self, change: dict, seed, what: str | None = None):
         """``train(**change)`` for one seed, as one Run named after the function."""
         from .api import to_runs
 
         kw = dict(change, **({} if seed is None else {"seed": seed}))
-        what = f"with {_kwtext(change)}" if change else "the baseline"
+        what = what or (f"with {_kwtext(change)}" if change else "the baseline")
         self.bar.start(change, f"training {what}{'' if seed is None else f', seed {seed}'}")
         try:
             out = self.train(**kw)
@@ -805,6 +845,12 @@ class _Retrainer:
 
         if given is None:
             self.base_runs = [self.run({}, s) for s in self.seeds]
+            if not self.takes("seed"):
+                # One run per change, and nothing says the run is the same twice: an unseeded torch loop's
+                # val_loss moved 22% between two calls of train(), so "twice the epochs: +22%" refuted
+                # still_improving on the noise alone. A second baseline measures that move.
+                self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
+                                                      "run move on its own?)")
             return
         for b in (given if isinstance(given, (list, tuple)) else [given]):
             self.base_runs += to_runs(b)
@@ -881,11 +927,24 @@ class _Retrainer:
         why_not = self.not_longer(check, runs)
         if why_not:
             return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
+        ignored = self.unchanged(check, runs)
+        if ignored:
+            # The same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
+            # for a train() that took lr_factor and never used it. Said as not decided; the CLI's exit is 2.
+            b = float(np.mean([_statistic(r, check.metric, check.statistic, check.top) or np.nan
+                               for r in self.base_runs]))
+            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, runs=runs,
+                               seconds=time.perf_counter() - t0, shared=shared)
         base_vals = [_statistic(r, check.metric, check.statistic, check.top) for r in self.base_runs]
         vals = [_statistic(r, check.metric, check.statistic, check.top) for r in runs]
         if any(v is None for v in base_vals + vals):
             return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
+        noisy = self.within_noise(check, b, v)
+        if noisy:
+            return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy,
+                               runs=runs, verdicts=self.verdicts_of(change_key(check.change)),
+                               seconds=time.perf_counter() - t0, shared=shared)
         # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
         # would read as converged's prediction holding of a run that never trained: that one decides nothing.
         undecided = "the baseline and this run both diverged: inf either way says nothing of it" \
@@ -922,6 +981,61 @@ class _Retrainer:
             return said + ("; a stopping rule (early stopping, a tolerance) ended both short of their budget: "
                            "make epochs_factor scale a budget that nothing stops short of")
         return None
+
+    @property
+    def deterministic(self) -> bool | None:
+        """Whether ``train()`` twice gave the same run (None: not measured: it takes a seed, or a baseline was
+        given)."""
+        if self.again is None:
+            return None
+        base = self.base_runs[0]
+        return len(base) == len(self.again) and set(base.series) == set(self.again.series) and all(
+            np.array_equal(base.series[k], self.again.series[k], equal_nan=True) for k in base.series)
+
+    def within_noise(self, check: Check, b: float, v: float) -> str | None:
+        """Why the check decides nothing, where ``train()`` run twice unchanged moved the statistic so far that
+        the change's outcome could be that noise: read with ``v`` moved twice the baseline's own spread either
+        way, it flips. The spread is a ratio where all three are positive (a loss's run-to-run noise scales
+        with it: 1.82 and 4.31 between two runs do not make 0.025 after lr x 10 a chance), else a difference.
+        None where the outcome stands (or the noise is not measured: train takes a seed)."""
+        if self.deterministic is not False:
+            return None
+        again = _statistic(self.again, check.metric, check.statistic, check.top)
+        if again is None or not all(map(math.isfinite, (b, v, again))):
+            return None
+        if min(b, v, again) > 0:
+            f = max(again / b, b / again) ** 2
+            band = v * np.geomspace(1 / f, f, 81)
+        else:
+            band = v + np.linspace(-2, 2, 81) * abs(again - b)
+        # (every point of the band, not its two ends: converged's "< 2% lower and < 15% higher" passes in a window)
+        if len({_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
+            return None
+        rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
+        return (f"{_name(self.train)}() is not deterministic: run twice unchanged, its {check.measured() or check.metric} "
+                f"ended {_fmt(b)} and {_fmt(again)}{rel}, and this change's move is no larger than twice that "
+                "spread; give train a `seed` keyword and --seeds 0,1,2 to average it out")
+
+    def unchanged(self, check: Check, runs: list) -> str | None:
+        """Why the retrained runs are no counterfactual: each is the baseline's run to the last value (every
+        series, every epoch), so ``train`` took the keyword and did not use it, else None.
+
+        Any real change of the training moves a float loss somewhere (lr x 10, one more sample, another
+        width); a run equal throughout is the keyword dropped on its way to the optimizer, or a
+        ``data_factor=2`` capped at the data there is."""
+        if not runs or len(runs) != len(self.base_runs):
+            return None
+        for base, new in zip(self.base_runs, runs):
+            if len(base) != len(new) or not np.array_equal(base.axis, new.axis) or set(base.series) != set(new.series):
+                return None
+            if any(not np.array_equal(base.series[k], new.series[k], equal_nan=True) for k in base.series):
+                return None
+        kws = [k for k in check.change if k != "from_epoch"]
+        said = ", ".join(kws)
+        return (f"{_name(self.train)}({_kwtext(check.change)}) returned the very run the baseline did (every value "
+                f"equal): it takes {said} but its training does not change with it; pass {said} on to the "
+                "optimizer, model or data" + (" (or, with no more data to give, leave data_factor out)"
+                                              if check.change.get("data_factor", 1) > 1 else ""))
 
     def verdicts_of(self, key: tuple) -> list[str]:
         from .api import diagnose

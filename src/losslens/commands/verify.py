@@ -42,7 +42,7 @@ def register(app):
         from losslens.api import to_runs
         from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
-        from losslens.verification import TrainingError, verify as _verify
+        from losslens.verification import Interrupted, TrainingError, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
             require_matplotlib("--plot")
@@ -77,6 +77,10 @@ def register(app):
             with theirs:
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                                  classes=classes, progress=None if not json_out else False)
+        except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it, then exit 130 as ever
+            typer.echo(json.dumps(stop.partial.to_dict(), allow_nan=False) if json_out else str(stop.partial))
+            typer.echo("losslens: interrupted", err=True)
+            raise typer.Exit(130) from None
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
             missing = needs_package(err)
@@ -103,7 +107,9 @@ def register(app):
         broken = [(c, r) for c in asked for r in result.broken(c)[:1]]
         if broken and not failed:
             c, r = broken[0]
-            fail(f"{target}: {c} not checked: each retraining for it failed ({r.skipped})")
+            # (A retraining that ran and returned the baseline's run again failed as a counterfactual, not as code.)
+            how = "its retraining changed nothing" if r.value is not None else "each retraining for it failed"
+            fail(f"{target}: {c} not checked: {how} ({r.skipped})")
         raise typer.Exit(1 if failed else 0)
 
 
