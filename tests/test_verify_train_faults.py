@@ -115,3 +115,13 @@ def test_the_cli_prints_what_ran_before_ctrl_c_and_exits_130(tmp_path):
     assert res.exit_code == 130
     out = json.loads(res.stdout)
     assert out["interrupted"] is True and [c["holds"] for c in out["checks"]] == [True, None]
+
+
+def test_a_train_that_returns_one_curve_as_bare_numbers_is_told_to_name_it():
+    """``return history["val_loss"]``: verify said "returned list; return a Keras History, a dict of lists, a list of
+    per-epoch dicts ..." — a list, refused as "a list of per-epoch dicts". It is a curve without its name."""
+    def train(lr_factor=1.0):
+        return linear_regression_run(0.05 * lr_factor, 20)["val_loss"]
+    with pytest.raises(TypeError, match=r"train\(\) returned a list of 20 numbers, which does not say which curve it "
+                                        r"is; return it named, \{'val_loss': values\}"):
+        losslens.verify(train, progress=False)

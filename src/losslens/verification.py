@@ -625,7 +625,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         weight the classes inversely to their counts, where the model answers the majority class; the run
         must log a validation balanced accuracy, ``val_balanced_acc``); plus ``seed`` when
         ``seeds`` is given. It returns anything :func:`losslens.diagnose`
-        accepts. Keywords it does not take skip their checks.
+        accepts. Keywords it does not take skip their checks; one it takes but whose run comes back
+        unchanged decides nothing. Without a ``seed`` keyword it is trained twice as the baseline, and a
+        change that moved the loss no further than those two runs differ decides nothing.
     baseline : optional
         The run to compare with (same forms; a list: one per seed); default: ``train()`` once
         per seed, so the baseline and the counterfactual differ only in the change.
@@ -650,6 +652,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
 
     Raises
     ------
+    Interrupted
+        Ctrl-C during the retrainings (a ``KeyboardInterrupt``); ``.partial`` is the Verification of the
+        checks read before it.
     TrainingError
         ``train()`` raised (or called ``sys.exit``) making the baseline; the original is ``__cause__``.
         A check's retraining that raises is skipped and says why instead.
@@ -827,6 +832,11 @@ class _Retrainer:
         try:
             runs = to_runs(out)
         except UsageTypeError:  # no kind of run at all (a number, an object): before LosslensError, which it is too
+            from .api import _numbers
+            if _numbers(out):  # `return history["val_loss"]`: a curve, but which one?
+                raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned a {type(out).__name__} of "
+                                   f"{np.size(out)} numbers, which does not say which curve it is; return it named, "
+                                   "{'val_loss': values} (or the whole history, {'loss': ..., 'val_loss': ...})") from None
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
                                "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         except LosslensError as e:
@@ -1025,7 +1035,10 @@ class _Retrainer:
         ``data_factor=2`` capped at the data there is."""
         if not runs or len(runs) != len(self.base_runs):
             return None
+        start = int(check.change.get("from_epoch", 0))
         for base, new in zip(self.base_runs, runs):
+            if not any(np.isfinite(v[start:]).any() for v in base.series.values()):
+                return None  # NaN weights from before the change on: nothing it could act on (a diverged run)
             if len(base) != len(new) or not np.array_equal(base.axis, new.axis) or set(base.series) != set(new.series):
                 return None
             if any(not np.array_equal(base.series[k], new.series[k], equal_nan=True) for k in base.series):
