@@ -76,6 +76,11 @@ def test_a_train_without_a_seed_is_run_twice_and_a_move_within_its_noise_decides
     assert "not decided" in _line(v, "still_improving")
     assert v.holds("lr_too_low") is True  # -94%: no noise of that size makes it
     assert "not deterministic" in str(v).splitlines()[-1]
+    # the chart draws the second baseline beside the first: the noise the checks were read against
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+    labels = [ln.get_label() for ln in verification_figure(v).axes[0].lines]
+    assert "baseline again, unchanged (not deterministic)" in labels
 
     # the same function seeded the same each call: trained twice, identical; read as before
     def seeded(lr_factor=1.0, epochs_factor=1.0):

@@ -290,6 +290,8 @@ class Verification:
     interrupted: bool = False  # Ctrl-C stopped the retrainings: the checks after it are not run
     #: train() run twice gave the same run (measured where it takes no seed; None where not measured)
     deterministic: bool | None = None
+    #: the second baseline run where it differed from the first (drawn beside it: what the noise looks like)
+    again: Any = field(default=None, repr=False)
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held; None if none of its checks ran.
@@ -721,7 +723,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     finally:
         lab.bar.done()
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
-                       retrainings=dict(lab.count), interrupted=interrupted, deterministic=lab.deterministic)
+                       retrainings=dict(lab.count), interrupted=interrupted, deterministic=lab.deterministic,
+                       again=lab.again if lab.deterministic is False else None)
     if interrupted:
         raise Interrupted(out)
     return out

@@ -814,6 +814,7 @@ def _metadata(suffix: str) -> dict:
 # ---- verification ------------------------------------------------------------------------------
 CHECK_COLORS = ("#2a9d8f", "#e8710a", "#7b4fb0", "#c0392b", "#1f77b4", "#8c564b")
 BASELINE_COLOR = "#222222"
+AGAIN_COLOR = "#9a9a9a"  # the baseline trained a second time (a train() with no seed): grey, dashed
 
 
 def save_verification_plot(v, path, dpi: int = 150) -> Path:
@@ -844,6 +845,9 @@ def verification_figure(v):
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
         curves = [(base, f"baseline: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
+        again = getattr(v, "again", None)
+        if again is not None:  # train() twice unchanged: how far apart two runs land without any change
+            curves.append((again, "baseline again, unchanged (not deterministic)", AGAIN_COLOR, None))
         seen = set()
         for r in (r for r in ran if r.check.metric == metric):
             key = change_key(r.check.change)
@@ -863,8 +867,9 @@ def verification_figure(v):
                     ax.plot([], [], color=color, lw=1.8, ls="--", label=f"{label}: diverged (no finite value)")
                 continue
             is_base = run is base  # on top: a retrained run is the baseline's until its change
-            ax.plot(x, y, color=color, lw=1.2 if is_base else 1.8, label=label, zorder=3 if is_base else 2,
-                    marker="o" if y.size == 1 else None, ms=5)
+            ax.plot(x, y, color=color, lw=1.2 if is_base or run is again else 1.8, label=label,
+                    zorder=3 if is_base else 2, marker="o" if y.size == 1 else None, ms=5,
+                    ls="--" if run is again else "-")
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
             if start is not None and start < len(run.axis):
                 ax.axvline(run.axis[start], color=color, lw=1, ls=":")
@@ -884,7 +889,9 @@ def verification_figure(v):
     rival = getattr(v, "points_to", None)
     if rival:  # the title must not say "confirmed" alone where another cause's change did far more
         verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; retraining points to {_label(rival)}"
-    if len(v.seeds) == 1 and v.confirmed is not None:
+    if getattr(v, "deterministic", None) is False:
+        verdict += " (not deterministic)"
+    elif len(v.seeds) == 1 and v.confirmed is not None:
         verdict += " (one seed)"
     _headline(axes[0], f"{_label(v.diagnosis.verdict)}: {verdict}", v.diagnosis.run_name)
     fig.tight_layout()
