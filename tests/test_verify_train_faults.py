@@ -130,3 +130,17 @@ def test_a_train_that_returns_one_curve_as_bare_numbers_is_told_to_name_it():
     with pytest.raises(TypeError, match=r"train\(\) returned a list of 20 numbers, which does not say which curve it "
                                         r"is; return it named, \{'val_loss': values\}"):
         losslens.verify(train, progress=False)
+
+
+def test_seeds_that_train_ignores_are_said_to_be_one_run_not_a_mean():
+    """``def train(..., seed=0)`` that never seeds with it: ``--seeds 0,1,2`` printed "mean of seeds 0, 1, 2" and
+    "lower in 3/3 seeds" of three copies of one run."""
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        return linear_regression_run(0.05 * lr_factor, round(30 * epochs_factor))  # seed dropped
+    v = losslens.verify(train, causes=["lr_too_low"], seeds=(0, 1), progress=False)
+    assert v.holds("lr_too_low") is True
+    assert "the 2 seeds gave the very same baseline run: train takes `seed` and does not use it" in str(v)
+
+    def seeded(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        return linear_regression_run(0.05 * lr_factor, round(30 * epochs_factor), seed=seed)
+    assert "does not use it" not in str(losslens.verify(seeded, causes=["lr_too_low"], seeds=(0, 1), progress=False))

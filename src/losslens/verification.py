@@ -419,6 +419,12 @@ class Verification:
                     None: "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
+        if len(self.seeds) > 1 and len(self.baseline_runs) == len(self.seeds) and all(
+                _same_run(self.baseline_runs[0], r) for r in self.baseline_runs[1:]):
+            # `def train(..., seed=0)` that never seeds with it: "mean of seeds 0, 1, 2" and "lower in 3/3 seeds"
+            # counted one run three times.
+            lines.append(f"seeds: the {len(self.seeds)} seeds gave the very same baseline run: train takes `seed` and "
+                         "does not use it, so each mean is one run (seed the model's init and the data order with it)")
         if self.interrupted:
             left = sum(1 for r in self.results if r.holds is None and r.value is None
                        and (r.skipped or "").startswith("interrupted"))
@@ -1001,9 +1007,7 @@ class _Retrainer:
         given)."""
         if self.again is None:
             return None
-        base = self.base_runs[0]
-        return len(base) == len(self.again) and set(base.series) == set(self.again.series) and all(
-            np.array_equal(base.series[k], self.again.series[k], equal_nan=True) for k in base.series)
+        return _same_run(self.base_runs[0], self.again)
 
     def within_noise(self, check: Check, b: float, v: float) -> str | None:
         """Why the check decides nothing, where ``train()`` run twice unchanged moved the statistic so far that
@@ -1042,9 +1046,7 @@ class _Retrainer:
         for base, new in zip(self.base_runs, runs):
             if not any(np.isfinite(v[start:]).any() for v in base.series.values()):
                 return None  # NaN weights from before the change on: nothing it could act on (a diverged run)
-            if len(base) != len(new) or not np.array_equal(base.axis, new.axis) or set(base.series) != set(new.series):
-                return None
-            if any(not np.array_equal(base.series[k], new.series[k], equal_nan=True) for k in base.series):
+            if not _same_run(base, new):
                 return None
         kws = [k for k in check.change if k != "from_epoch"]
         said = ", ".join(kws)
@@ -1064,6 +1066,12 @@ class _Retrainer:
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     self.verdicts[key].append(f"not diagnosed ({e})")
         return self.verdicts[key]
+
+
+def _same_run(a, b) -> bool:
+    """Every series of ``a`` and ``b`` equal, value for value on the same axis (NaN equal to NaN)."""
+    return len(a) == len(b) and np.array_equal(a.axis, b.axis) and set(a.series) == set(b.series) and all(
+        np.array_equal(a.series[k], b.series[k], equal_nan=True) for k in a.series)
 
 
 def _broke_down_from_the_start(out):
