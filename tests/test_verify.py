@@ -373,7 +373,8 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
     assert v.holds("data_limited") is False  # a linear model at its floor
     # a linear model has no width: size_factor=2 returned the baseline's run, which decides nothing
     assert v.holds("underfitting") is None
-    assert "returned the very run the baseline did" in next(r.skipped for r in v.results if r.check.cause == "underfitting")
+    size = next(r for r in v.results if r.check.cause == "underfitting")
+    assert "returned the very run the baseline did" in size.skipped
     assert v.confirmed is True
     with pytest.raises(ValueError, match="unknown cause"):
         verify(train, baseline=baseline, causes=["too_much_coffee"])

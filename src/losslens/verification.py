@@ -845,7 +845,8 @@ class _Retrainer:
             if _numbers(out):  # `return history["val_loss"]`: a curve, but which one?
                 raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned a {type(out).__name__} of "
                                    f"{np.size(out)} numbers, which does not say which curve it is; return it named, "
-                                   "{'val_loss': values} (or the whole history, {'loss': ..., 'val_loss': ...})") from None
+                                   "{'val_loss': values} (or the whole history, {'loss': ..., 'val_loss': ...})"
+                                   ) from None
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
                                "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
         except LosslensError as e:
@@ -1029,7 +1030,8 @@ class _Retrainer:
         if len({_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
             return None
         rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
-        return (f"{_name(self.train)}() is not deterministic: run twice unchanged, its {check.measured() or check.metric} "
+        said = check.measured() or check.metric
+        return (f"{_name(self.train)}() is not deterministic: run twice unchanged, its {said} "
                 f"ended {_fmt(b)} and {_fmt(again)}{rel}, and this change's move is no larger than twice that "
                 "spread; give train a `seed` keyword and --seeds 0,1,2 to average it out")
 
