@@ -41,7 +41,7 @@ def to_runs(source: Any, **options) -> list[Run]:
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
-    if _numbers(source):
+    if bare_numbers(source):
         # Which curve is it? Training and validation loss call for different readings (overfitting needs both).
         raise UsageTypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
                         "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
@@ -68,7 +68,7 @@ def _paths(source) -> bool:
         isinstance(p, str) or hasattr(p, "__fspath__") for p in source)
 
 
-def _numbers(source) -> bool:
+def bare_numbers(source) -> bool:
     """An array or list of bare numbers (a loss curve with no name)."""
     import numpy as np
 

@@ -841,8 +841,8 @@ class _Retrainer:
         try:
             runs = to_runs(out)
         except UsageTypeError:  # no kind of run at all (a number, an object): before LosslensError, which it is too
-            from .api import _numbers
-            if _numbers(out):  # `return history["val_loss"]`: a curve, but which one?
+            from .api import bare_numbers
+            if bare_numbers(out):  # `return history["val_loss"]`: a curve, but which one?
                 raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned a {type(out).__name__} of "
                                    f"{np.size(out)} numbers, which does not say which curve it is; return it named, "
                                    "{'val_loss': values} (or the whole history, {'loss': ..., 'val_loss': ...})"
