@@ -591,3 +591,40 @@ def test_a_sweep_of_monitor_runs_in_their_own_folders_is_named_by_them(tmp_path)
     page = report_html.report_html(losslens.diagnose_all(paths))
     import re
     assert re.findall(r'<tr data-i="\d+" data-name="([^"]+)"', page) == want
+
+
+@pytest.mark.slow
+def test_a_loop_that_validates_with_accuracy_alone_restores_the_best_accuracy():
+    """A loop that logs validation accuracy only (``epoch_end(val_acc=...)``) is diagnosed and stopped on val_acc;
+    the weights restored must be the best val_acc epoch's. Tracked on the training loss, the stop of this digits
+    MLP restored the last epoch's weights (its training loss still fell) or, with no loss averaged, none at all."""
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = (torch.as_tensor(a) for a in digits_split())
+    for average_the_loss in (True, False):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        monitor = Monitor(model, opt, stop_on=("converged",), restore_best_weights=True, epochs=60,
+                          time_budget_ms=None, verbose=0)
+        accs, states = [], []
+        for _ in range(60):
+            for i in range(0, len(xtr), 32):
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(model(xtr[i:i + 32]), ytr[i:i + 32])
+                loss.backward()
+                opt.step()
+                if average_the_loss:
+                    monitor.step(loss)
+            with torch.no_grad():
+                accs.append((model(xva).argmax(1) == yva).float().mean().item())
+            states.append({k: v.clone() for k, v in model.state_dict().items()})
+            if monitor.epoch_end(val_acc=accs[-1]):
+                break
+        monitor.finish()
+        assert monitor.stopped_epoch is not None and monitor.stopped_epoch < 59
+        best = int(np.argmax(accs))
+        assert monitor.watcher.best_key == "val_acc" and monitor.watcher.best_epoch == best
+        assert best < len(accs) - 1  # (otherwise restoring the last weights would pass too)
+        assert all(torch.equal(v, states[best][k]) for k, v in model.state_dict().items())
+        assert "restoring the weights of epoch %d (val_acc" % best in " ".join(monitor.messages)

@@ -93,7 +93,8 @@ class Watcher:
         Series whose best value defines "improved" and the weights to restore
         (``val_loss`` by default). Until it is first logged (no validation yet, or validation
         every k epochs) the best is tracked on ``train_loss``; from its first value on, on it
-        alone: a training loss is never compared with a validation loss.
+        alone: a training loss is never compared with a validation loss. ``val_loss`` never logged beside a
+        ``val_acc`` (validation by accuracy alone): ``val_acc``, the curve the diagnosis reads.
     mode : ``"auto"``, ``"min"`` or ``"max"``
         ``auto`` means max for accuracy-like names, min otherwise.
     min_delta : float
@@ -551,17 +552,24 @@ class Watcher:
 
     def _monitored(self) -> tuple[str, float]:
         """(series, its value this epoch): ``monitor`` once it has had a finite value, before that
-        ``train_loss``."""
+        ``train_loss``. Where ``monitor`` is ``val_loss`` and validation is logged as an accuracy alone
+        (``epoch_end(val_acc=...)``, a LightningModule logging ``val_acc``), ``val_acc``: the curve the
+        diagnosis reads and stops on (:meth:`losslens.run.Run.default_metric`). Tracked on ``train_loss``, the
+        weights restored after a stop on a torch digits MLP were the last epoch's (its training loss still fell),
+        or none at all in a loop that averaged no loss."""
         key = self.monitor_key
         if key != self.best_key:  # not seen yet: has it been logged now?
-            values = self.history.get(key)
-            if not values or not any(math.isfinite(v) for v in values):
-                key = "train_loss"
+            for key in (key, *(("val_acc",) if key == "val_loss" else ()), "train_loss"):
+                values = self.history.get(key)
+                if values and any(math.isfinite(v) for v in values):
+                    break
         values = self.history.get(key)
         return key, (values[-1] if values else math.nan)
 
     def _best_mode(self) -> str:
-        return self.mode if self.best_key == self.monitor_key else "min"  # the fallback is train_loss
+        if self.best_key == self.monitor_key:
+            return self.mode
+        return "max" if self.best_key == "val_acc" else "min"  # a fallback: val_acc or train_loss
 
     def _update_best(self, value, epoch) -> bool:
         if not math.isfinite(value):
