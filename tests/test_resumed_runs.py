@@ -117,3 +117,54 @@ def test_a_trainer_evaluated_each_epoch_saves_a_run_that_reads_back_on_steps(tmp
     assert (read.verdict, read.plateau is None) == (live.verdict, live.plateau is None)
     if live.plateau is not None:
         assert read.plateau.epoch == live.plateau.epoch
+
+
+
+def test_a_trainer_trained_again_with_the_same_callback_goes_on_with_one_run(tmp_path):
+    """``trainer.train(resume_from_checkpoint=...)`` at an earlier checkpoint, then ``trainer.train()`` once more (the
+    model goes on from where it is, the Trainer counts its steps from 0 again), with the callback of the first
+    train(): resumed, the rows trained again replace the earlier ones (never read as the run's future); trained
+    again, the run goes on after the first (steps 5-40, then 50-80). Before, both were appended: the resumed run was
+    diagnosed at step 30 on a curve reaching step 40, and the second train's steps 10-40 read over the first's, one
+    run of 40 steps, the first train's curve gone from the saved file."""
+    pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+    from hf_models import tiny_bert_trainer
+
+    small = dict(hidden=32, layers=1, n_train=160, n_eval=128, epochs=4, eval_steps=10, learning_rate=1e-3,
+                 lr_scheduler_type="constant", save_strategy="steps", save_steps=20)
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    trainer = tiny_bert_trainer(tmp_path, cb, **small)
+    trainer.train()
+    assert cb.watcher.axis == [5, 10, 20, 30, 40]
+
+    seen = []
+    trainer.add_callback(_AxisSpy(cb, seen))
+    trainer.train(resume_from_checkpoint=str(tmp_path / "checkpoint-20"))
+    assert seen[0] == [5, 10, 20, 30]   # at its first evaluation, no row of the earlier session beyond it
+    assert cb.watcher.axis == [5, 10, 20, 30, 40]
+    first = cb.run()
+
+    trainer.train()
+    assert cb.watcher.axis == [5, 10, 20, 30, 40, 50, 60, 70, 80]
+    saved = losslens.read(tmp_path / "losslens.json")[0]
+    assert list(saved.axis) == cb.watcher.axis
+    assert np.allclose(saved.series["val_loss"][:5], first.series["val_loss"], equal_nan=True)
+    assert saved.meta["planned_end"] == 80 and list(saved.series["epoch_frac"][-2:]) == [7.0, 8.0]
+    assert any("a further train() of the same model counts its steps from 0 again: recorded from step 50 on, after "
+               "the 40 steps before it" in m for m in cb.messages)
+
+
+class _AxisSpy:
+    """A Trainer callback noting the losslens run's axis at each evaluation (called after the losslens one)."""
+
+    def __init__(self, cb, seen):
+        self.cb, self.seen = cb, seen
+
+    def __getattr__(self, name):
+        if name.startswith("on_"):
+            return lambda *a, **k: None
+        raise AttributeError(name)
+
+    def on_evaluate(self, *args, **kwargs):
+        self.seen.append(list(self.cb.watcher.axis))

@@ -376,7 +376,7 @@ class Watcher:
         if self.horizon is None and horizon is not None and math.isfinite(float(horizon)) and float(horizon) > 0:
             self.horizon, self._planned_from = float(horizon), source
 
-    def begin_fit(self, last=None, source: str = "the planned end") -> None:
+    def begin_fit(self, last=None, source: str = "the planned end", offset: float | None = None) -> None:
         """A fit starts; ``last``: its planned last epoch in the trainer's own count (Keras' ``epochs - 1``).
 
         The first fit only plans (:meth:`plan`). A further fit of the same model with the same callback (the
@@ -387,11 +387,15 @@ class Watcher:
         (kept at the first fit's, the second fit was at its end from its first epoch and a ``converged`` stop was
         not held: a CNN fine-tuned after 40 frozen epochs was stopped after 1 of its 30, at val_loss 0.253; it
         reached 0.207). The flat stretch a ``converged`` stop waits on starts at the new fit, as after an lr cut
-        (:meth:`_last_cut`): a recompiled optimizer, a new lr and more weights to train make a new curve."""
+        (:meth:`_last_cut`): a recompiled optimizer, a new lr and more weights to train make a new curve.
+
+        ``offset``: what to add to the trainer's count, where the adapter knows it (a Trainer's ``train()`` again
+        counts its steps from 0: after the run so far; resumed from a checkpoint, 0). None: :meth:`fit_epoch` infers it
+        from the first epoch of the fit."""
         if not self.axis:
             self.plan(last, source)
             return
-        self._next_fit = (last, source)
+        self._next_fit = (last, source, offset)
 
     def carry_on(self, at, *, inclusive: bool = False, saved: Mapping | None = None) -> None:
         """A run resumed past its start by a fresh callback (Keras' ``initial_epoch`` in a new process, Lightning's
@@ -432,12 +436,16 @@ class Watcher:
     def fit_epoch(self, epoch) -> float:
         """``epoch`` of the trainer's count as this run's axis value (see :meth:`begin_fit`)."""
         if self._next_fit is not None and self.axis:
-            (last, source), self._next_fit = self._next_fit, None
+            (last, source, offset), self._next_fit = self._next_fit, None
             before = float(self.axis[-1])
             # Counting from the start again: after the run so far. Resumed at an epoch inside it (Keras'
             # initial_epoch=k): its own count, the epochs it trains again superseding the earlier rows (as the
             # CSV reader reads a CSVLogger(append=True) file resumed so).
-            self.offset = before + 1.0 - float(epoch) if float(epoch) <= float(self.axis[0]) else 0.0
+            if offset is None:
+                offset = before + 1.0 - float(epoch) if float(epoch) <= float(self.axis[0]) else 0.0
+            self.offset = float(offset)
+            self._drop_from(float(epoch) + self.offset)
+            before = float(self.axis[-1]) if self.axis else before
             self._fit_start = before
             self.wait, self.stopped_epoch, self._last_verdict, self._flat_backed = 0, None, None, None
             self._stopper = None
@@ -445,12 +453,29 @@ class Watcher:
                 self.horizon = None
                 self.plan(None if last is None else float(last) + self.offset, source)
             if self.offset:
+                # (A Trainer's steps and fractional epochs count from 0 to the last; Keras' and Lightning's epochs
+                # are numbered from 0: one more.)
+                hf = self.framework == "transformers"
                 self.say_once("fit-offset", (
-                    f"losslens: a further fit of the same model counts its {self.axis_name}s from "
-                    f"{axis_text(epoch)} again: recorded from {self.axis_name} {axis_text(float(epoch) + self.offset)} "
-                    f"on, after the {axis_text(before + 1)} {self.axis_name}s before it"
+                    f"losslens: a further {'train()' if hf else 'fit'} of the same model counts its {self.axis_name}s "
+                    f"from {0 if hf else axis_text(epoch)} again: recorded from {self.axis_name} "
+                    f"{axis_text(float(epoch) + self.offset)} on, after the {axis_text(before if hf else before + 1)} "
+                    f"{self.axis_name}s before it"
                     + (" (pass initial_epoch= to fit to keep one count)" if self.framework == "keras" else "")))
         return float(epoch) + self.offset
+
+    def _drop_from(self, at: float) -> None:
+        """Forget the rows at ``at`` and after: a fit resumed inside the run trains them again. Kept until
+        overwritten, they were read as the run's future: a Trainer resumed at step 64 by the same callback was
+        diagnosed at step 80 on a curve that went on to step 128, the earlier session's. A best among them
+        goes too (its weights were trained over)."""
+        keep = [i for i, x in enumerate(self.axis) if x < at]
+        if len(keep) == len(self.axis):
+            return
+        self.axis = [self.axis[i] for i in keep]
+        self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+        if self.best_epoch is not None and float(self.best_epoch) >= at:
+            self.best, self.best_epoch, self.best_key = math.nan, None, None
 
     def _forecast_stop(self, decision: Decision, epoch, value):
         """``stop_gain``: feed the monitored value to ForecastStopping; stop when it says so."""

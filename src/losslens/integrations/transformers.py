@@ -56,6 +56,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._evaluates = False
         self._training = False
         self._start = None  # (step, epoch, loss, lr) of the first training loss logged, before any evaluation
+        self._epoch_offset = 0.0  # added to the Trainer's epoch in a further train() counted from step 0
 
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -63,8 +64,17 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         try:
             # For stop_gain: the last epoch (state.epoch reaches num_train_epochs) or step planned.
             epoch = self.watcher.axis_name == "epoch"
-            self.watcher.plan(state.num_train_epochs if epoch else state.max_steps,
-                              "num_train_epochs" if epoch else "max_steps")
+            # train() again with this callback (more epochs, resume_from_checkpoint=...): the run goes on. A train()
+            # from step 0 continues the model, its steps counted after the run so far; resumed from a checkpoint, on
+            # the Trainer's own count, the rows after it trained again (Watcher.begin_fit). Both were appended: a
+            # second train() of a tiny BERT put steps 16-96 again after 96, and the saved run read the second
+            # train's rows over the first's as one run of 96 steps.
+            self._pending, self._start = {}, None
+            w = self.watcher
+            resumed = state.global_step > 0
+            self._epoch_offset = 0.0 if resumed or not w.axis else _last(w.history.get("epoch_frac"), w.axis[-1])
+            w.begin_fit(state.num_train_epochs if epoch else state.max_steps, "num_train_epochs" if epoch else "max_steps",
+                        offset=0.0 if resumed or not w.axis else float(w.axis[-1]))
             strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
             if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
@@ -74,7 +84,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 self.watcher.meta["load_best_model_at_end"] = {
                     "metric": getattr(args, "metric_for_best_model", None) or "loss",
                     "greater_is_better": bool(getattr(args, "greater_is_better", False))}
-            if state.global_step > 0:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
+            if state.global_step > 0 and not w.axis:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
                 self.watcher.carry_on(state.epoch if self.watcher.axis_name == "epoch" else state.global_step,
                                       inclusive=True)
         except Exception as exc:
@@ -149,7 +159,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             where = state.epoch if self.watcher.axis_name == "epoch" else state.global_step
             if where is None:
                 return
-            extra = {"epoch_frac": float(state.epoch)} \
+            where = self.watcher.fit_epoch(where)  # (a further train() of this Trainer: see on_train_begin)
+            extra = {"epoch_frac": float(state.epoch) + self._epoch_offset} \
                 if self.watcher.axis_name == "step" and state.epoch is not None else None
             # At the first row, not at train begin: the first forward pass is what sets config.problem_type.
             self.watcher.read_classes(lambda: model_classes(kwargs.get("model")))
@@ -205,6 +216,12 @@ def model_classes(model) -> int | None:
     if getattr(cfg, "problem_type", None) != "single_label_classification" or not isinstance(k, int):
         return None
     return k if k >= 2 else None
+
+
+def _last(values, default) -> float:
+    """The last finite value of ``values`` (a recorded series), else ``default``."""
+    finite = [v for v in values or () if math.isfinite(v)]
+    return float(finite[-1]) if finite else float(default)
 
 
 def _lr(optimizer):
