@@ -230,3 +230,22 @@ def test_the_torch_monitor_counts_frozen_parameters():
     net[0].requires_grad_(True)
     mon.epoch_end(train_loss=loss.item())
     assert "frozen" not in mon.watcher.meta
+
+
+def test_a_fit_resumed_inside_the_run_by_the_same_callback_never_reads_the_epochs_it_trains_again():
+    """``fit(initial_epoch=4)`` after a fit of 8 epochs, the same callback: epochs 4-7 are trained again. Their earlier
+    rows were kept until each was overwritten, so at epoch 4 the diagnosis read a run reaching epoch 7, the earlier
+    fit's future (9 rows, one of them repeated)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from keras_models import article_data, mlp
+
+    x, y = article_data(0, n=400)
+    model, cb = mlp(), LosslensCallback(time_budget_ms=None, verbose=0)
+    model.fit(x, y, validation_split=0.2, epochs=8, callbacks=[cb], verbose=0)
+    seen = []
+    spy = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(list(cb.watcher.axis)))
+    model.fit(x, y, validation_split=0.2, epochs=8, initial_epoch=4, callbacks=[cb, spy], verbose=0)
+    assert seen[0] == [0, 1, 2, 3, 4]
+    assert cb.watcher.axis == list(range(8)) and cb.run().axis.tolist() == list(range(8))
