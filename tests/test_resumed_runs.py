@@ -168,3 +168,30 @@ class _AxisSpy:
 
     def on_evaluate(self, *args, **kwargs):
         self.seen.append(list(self.cb.watcher.axis))
+
+
+def test_a_trainer_with_model_init_starts_a_new_run_at_each_train(tmp_path):
+    """``Trainer(model_init=...)`` builds a new model at each ``train()`` (``hyperparameter_search`` calls it once a
+    trial): each is a run of its own, not more of the last one. Before, the second train's rows were appended to the
+    first's (steps 10-40 again after 40)."""
+    transformers = pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+    from hf_models import keyword_task
+
+    def init():
+        return transformers.BertForSequenceClassification(transformers.BertConfig(
+            vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+            max_position_embeddings=16, num_labels=2))
+
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=2, per_device_train_batch_size=16, per_device_eval_batch_size=256,
+        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, eval_strategy="steps", eval_steps=10, logging_steps=5,
+        save_strategy="no", learning_rate=1e-3, lr_scheduler_type="constant")
+    trainer = transformers.Trainer(model_init=init, args=args, train_dataset=keyword_task(160, 0),
+                                   eval_dataset=keyword_task(128, 1), callbacks=[cb])
+    trainer.train()
+    first = list(cb.watcher.axis)
+    trainer.train()
+    assert first == cb.watcher.axis == [5, 10, 20]
+    assert losslens.read(tmp_path / "losslens.json")[0].axis.tolist() == [5, 10, 20]

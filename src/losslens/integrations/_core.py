@@ -369,6 +369,13 @@ class Watcher:
             self._game_holds(self.diagnosis)
         return True
 
+    def fresh(self) -> "Watcher":
+        """A Watcher with this one's options and nothing recorded: a new run watched by the same callback (a Trainer's
+        ``model_init`` trains a new model at each ``train()``). The planned end is the trainer's to state again."""
+        from dataclasses import replace
+
+        return replace(self, horizon=self.horizon if self._user_horizon else None)
+
     def plan(self, horizon, source: str = "the planned end") -> None:
         """The trainer's planned last epoch (or step), for ``stop_gain`` and the forecast a diagnosis quotes
         (``run().meta["planned_end"]``); ``source``: where the trainer states it (``fit(epochs=60)``). The

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 
 from ..exceptions import UsageError
 from ._core import LRSchedule, Watcher, WatcherViews, import_framework, to_float
@@ -57,6 +58,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._training = False
         self._start = None  # (step, epoch, loss, lr) of the first training loss logged, before any evaluation
         self._epoch_offset = 0.0  # added to the Trainer's epoch in a further train() counted from step 0
+        self._model = None  # (a weak reference to) the model of the last train(): model_init makes a new one
 
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -72,6 +74,14 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             self._pending, self._start = {}, None
             w = self.watcher
             resumed = state.global_step > 0
+            model = kwargs.get("model")
+            if w.axis and not resumed and model is not None and self._model is not None and self._model() is not model:
+                # A new model from step 0 (the Trainer's model_init, as hyperparameter_search calls it for each trial):
+                # a new run, not more of the last one.
+                w = self.watcher = w.fresh()
+                if self._default_save:
+                    w.save_path = None  # (set below, to this train()'s output_dir)
+            self._model = None if model is None else weakref.ref(model)
             self._epoch_offset = 0.0 if resumed or not w.axis else _last(w.history.get("epoch_frac"), w.axis[-1])
             w.begin_fit(state.num_train_epochs if epoch else state.max_steps, "num_train_epochs" if epoch else "max_steps",
                         offset=0.0 if resumed or not w.axis else float(w.axis[-1]))
