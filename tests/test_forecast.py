@@ -844,3 +844,20 @@ def test_interval_at_an_epoch_is_the_forecast_to_that_epoch():
     for wrong in ("epoch 150", [[1, 2], [3]]):
         with pytest.raises(UsageTypeError, match="Forecast.interval_at"):
             far.interval_at(wrong)
+
+
+def test_a_curve_of_many_thousand_points_is_forecast_from_its_bin_means():
+    # Every family's fit costs O(n): a 500,000-point per-step loss took 19 s in `losslens forecast` (the fuzzer's
+    # 60 s hang under load). Past smoothing.MAX_POINTS the curve is fitted as its bin means, as a diagnosis
+    # fits FORECAST_POINTS of them; shorter curves (the benchmark's, at most 1,080 points) as logged.
+    from losslens.facts.smoothing import MAX_POINTS, downsample
+    from losslens.forecasting import forecast_curve
+
+    rng = np.random.default_rng(0)
+    x = np.arange(1, 120_001, dtype=float)
+    y = 2.0 / np.sqrt(x / 50 + 1) + 0.3 + rng.normal(0, 0.01, x.size)
+    long, thinned = forecast_curve(x, y, horizon=240_000), forecast_curve(*downsample(x, y), horizon=240_000)
+    assert (long.value, long.interval) == (thinned.value, thinned.interval)
+    short = x[:MAX_POINTS]
+    assert forecast_curve(short, y[:MAX_POINTS], horizon=4000).value != forecast_curve(
+        *downsample(short, y[:MAX_POINTS], max_points=200), horizon=4000).value
