@@ -267,7 +267,7 @@ for name in ("keras", "lightning", "transformers", "torch"):
     assert [line.split(":")[0] for line in lines[4:]] == ["keras", "lightning", "transformers", "torch"]
     for line, extra in zip(lines[4:7], ("keras", "lightning", "transformers")):
         assert line.endswith(f"pip install 'losslens[{extra}]' | {extra}"), line
-    assert lines[7].endswith("pip install torch | None"), lines[7]
+    assert lines[7].endswith("pip install torch==2.13.0 | None"), lines[7]
     assert not (tmp_path / "a.png").exists() and not (tmp_path / "b.png").exists()
 
 
