@@ -306,16 +306,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     for s in loss:
         s["raw"] = round_sig_list(s["raw"][keep], raw_digits)
         s["smooth"] = round_sig_list(s["smooth"][keep], smooth_digits)
-    raw_all = np.concatenate([run.series[k][np.isfinite(run.series[k])] for k in smoothed] or [np.array([])])
     higher = d.metric in smoothed and _diagnosed_higher(d)
-    spikes = {} if higher else {k: spike_points(run.series[k]) for k in smoothed}
-    rest = [np.delete(run.series[k], spikes.get(k, [])) for k in smoothed] + list(smoothed.values())
-    rest = np.concatenate([r[np.isfinite(r)] for r in rest] or [np.array([])])
-    # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
-    # (a score, bounded above, reads best on its own linear scale). Decided without a lone spike's points (one
-    # batch's loss 1e4 in a curve about 1 set a log axis that squashed the curve into its foot).
-    logy = bool(raw_all.size and np.all(raw_all > 0) and rest.max() / rest.min() > 5 and not higher)
-    ymax, clipped = _spike_cut(run, axis, spikes, rest, logy)
+    logy, ymax, clipped = _y_scale(run, axis, {k: run.series[k] for k in smoothed}, smoothed, higher)
     plateau = None
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
@@ -387,6 +379,22 @@ def spike_points(values: np.ndarray, fence: float = 5.0) -> np.ndarray:
     high[[0, -1]] = False
     found = np.flatnonzero(high)
     return at[found] if 0 < found.shape[0] <= max(2, n // 100) else np.array([], dtype=int)
+
+
+def _y_scale(run, axis: np.ndarray, raw: dict, smoothed: dict, higher: bool) -> tuple[bool, float | None, list]:
+    """The loss axis of a chart drawing ``raw`` (key -> values as logged, shape (n,)) and ``smoothed`` (key ->
+    their smoothed curves, shape (n,)): ``(logy, ymax, clipped)``, ymax and clipped as :func:`_spike_cut` gives
+    them. ``higher``: a score, drawn linear and with no spike cut."""
+    finite = np.concatenate([np.asarray(v, dtype=float)[np.isfinite(v)] for v in raw.values()] or [np.array([])])
+    spikes = {} if higher else {k: spike_points(v) for k, v in raw.items()}
+    rest = [np.delete(v, spikes.get(k, [])) for k, v in raw.items()] + list(smoothed.values())
+    rest = np.concatenate([r[np.isfinite(r)] for r in rest] or [np.array([])])
+    # Log scale once the losses span more than a factor of 5: the plateau's detail stays visible
+    # (a score, bounded above, reads best on its own linear scale). Decided without a lone spike's points (one
+    # batch's loss 1e4 in a curve about 1 set a log axis that squashed the curve into its foot).
+    logy = bool(finite.size and np.all(finite > 0) and rest.max() / rest.min() > 5 and not higher)
+    ymax, clipped = _spike_cut(run, axis, spikes, rest, logy)
+    return logy, ymax, clipped
 
 
 def _spike_cut(run, axis: np.ndarray, spikes: dict, rest: np.ndarray, logy: bool) -> tuple[float | None, list]:
@@ -566,15 +574,22 @@ def draw_loss(ax, data: dict, legend: bool = True):
     return ax
 
 
+def _drawn_values(data: dict, forecast: tuple) -> np.ndarray:
+    """The finite values a chart's loss axis draws, shape (m,): each curve as logged and smoothed, and the
+    forecast's ``forecast`` keys (its band's ``lo``, its path's ``mid``)."""
+    f = data.get("forecast") or {}
+    vals = np.array([v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
+                    + [v for k in forecast for v in f.get(k, []) if v is not None], dtype=float)
+    return vals[np.isfinite(vals)]
+
+
 def _mark_spikes(ax, data: dict, colors: dict) -> None:
     """Stop the loss axis at ``data["ymax"]`` and mark each point left above it (``data["spikes"]``) at the top
     edge: a triangle pointing up in its curve's colour, its value beside it."""
     top = data["ymax"]
     # The bottom as matplotlib's margin would put it without the spike (with it, 5% of a span 1000x the curve's)
-    f = data.get("forecast") or {}
-    vals = np.array([v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
-                    + [v for k in ("lo", "mid") for v in f.get(k, []) if v is not None], dtype=float)
-    vals = vals[np.isfinite(vals) & (vals <= top) & ((vals > 0) if data["logy"] else True)]
+    vals = _drawn_values(data, ("lo", "mid"))
+    vals = vals[(vals <= top) & ((vals > 0) if data["logy"] else True)]
     if vals.size:
         low = float(vals.min())
         ax.set_ylim(low / (top / low) ** 0.05 if data["logy"] else low - 0.05 * (top - low), top)
@@ -595,11 +610,8 @@ def _log_floor(ax, data: dict) -> None:
     ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs off the foot instead of stretching the axis
     down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
     1e-4 under a curve that never went below 0.009, and the curve took the top third)."""
-    vals = [v for s in data["loss"] for k in ("raw", "smooth") for v in s[k] if v is not None]
-    f = data.get("forecast")
-    vals += [v for v in (f or {}).get("mid", []) if v is not None]
-    vals = np.asarray(vals, dtype=float)
-    vals = vals[np.isfinite(vals) & (vals > 0)]
+    vals = _drawn_values(data, ("mid",))
+    vals = vals[vals > 0]
     if vals.size:
         floor = float(vals.min()) / 2
         if ax.get_ylim()[0] < floor:
@@ -969,13 +981,7 @@ def forecast_chart_data(run, fc) -> dict:
     sm[ok] = smooth(raw[ok])
     last_x = float(axis[ok][-1]) if ok.any() else float(axis[-1])
     higher = isinstance(fc, FlippedForecast)  # a score: read on its own linear scale, as chart_data does
-    finite = raw[ok]
-    spikes = {} if higher else {key: spike_points(raw)}
-    rest = np.concatenate([np.delete(raw, spikes.get(key, [])), sm])
-    rest = rest[np.isfinite(rest)]
-    # (decided as chart_data does: without a lone spike's points)
-    logy = bool(finite.size and np.all(finite > 0) and rest.max() / rest.min() > 5 and not higher)
-    ymax, clipped = _spike_cut(run, axis, spikes, rest, logy)
+    logy, ymax, clipped = _y_scale(run, axis, {key: raw}, {key: sm}, higher)
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
     return {
