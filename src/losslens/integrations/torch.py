@@ -91,7 +91,7 @@ class Monitor(WatcherViews):
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
-        if model is not None and not hasattr(model, "named_parameters"):
+        if model is not None and not _is_part("model", model):
             # (refused, not warned of as a failure inside is: the call is wrong, not the training)
             raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None")
         try:
@@ -172,7 +172,7 @@ def _check_parts(model, optimizer, scheduler) -> None:
     warning, ``restore_best_weights`` an AttributeError at a stop), and ``Monitor(optimizer, model)`` the same.
     By what is used (a module's ``named_parameters``, an optimizer's ``param_groups``, a scheduler's ``step``),
     so that a wrapped model (DDP, torch.compile) or another library's optimizer passes."""
-    def kind(x) -> str:
+    def kind(x) -> str:  # (what the object looks like, for the message alone)
         if hasattr(x, "param_groups"):
             return "an optimizer"
         if hasattr(x, "named_parameters"):
@@ -180,21 +180,26 @@ def _check_parts(model, optimizer, scheduler) -> None:
         if isinstance(x, (torch.optim.lr_scheduler.LRScheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)):
             return "a scheduler"
         return type(x).__name__
-    wants = (("model", model, "a model"), ("optimizer", optimizer, "an optimizer"),
-             ("scheduler", scheduler, "a scheduler"))
-    what = {"model": "a torch.nn.Module (the model trained)", "optimizer": "a torch.optim.Optimizer",
-            "scheduler": "a torch.optim.lr_scheduler scheduler (StepLR, ReduceLROnPlateau ...)"}
-    for name, value, want in wants:
-        if value is None:
+    for name, value in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
+        if value is None or _is_part(name, value):
             continue
-        ok = hasattr(value, "step") and hasattr(value, "optimizer") if name == "scheduler" else kind(value) == want
-        if not ok:
-            got = kind(value)
-            if got.startswith("a"):
-                got += "; Monitor(model, optimizer, scheduler) takes them in that order"
-            text = repr(value) if isinstance(value, (int, float, str)) and len(repr(value)) <= 40 else \
-                f"<{type(value).__name__}>"
-            raise UsageTypeError(f"Monitor({name}={text}): {what[name]} or None, got {got}")
+        got = kind(value)
+        if got.startswith("a"):
+            got += "; Monitor(model, optimizer, scheduler) takes them in that order"
+        text = repr(value) if isinstance(value, (int, float, str)) and len(repr(value)) <= 40 else \
+            f"<{type(value).__name__}>"
+        raise UsageTypeError(f"Monitor({name}={text}): {_PARTS[name][1]} or None, got {got}")
+
+
+#: What each part of a Monitor must have (the attributes it uses), and what it is, as a refusal says.
+_PARTS = {"model": (("named_parameters",), "a torch.nn.Module (the model trained)"),
+          "optimizer": (("param_groups",), "a torch.optim.Optimizer"),
+          "scheduler": (("step", "optimizer"), "a torch.optim.lr_scheduler scheduler (StepLR, ReduceLROnPlateau ...)")}
+
+
+def _is_part(name: str, value) -> bool:
+    """Whether ``value`` can serve as the Monitor's ``name`` (``"model"``, ``"optimizer"``, ``"scheduler"``)."""
+    return all(hasattr(value, attr) for attr in _PARTS[name][0])
 
 
 def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
