@@ -101,6 +101,35 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     delimited.require_width(len(columns_data), source)
     columns_data = _drop_row_index(columns_data)
     nan_columns = set(columns_data if logged_nan else ()) if nan_columns is None else set(nan_columns)
+    # A tidy table (a row per curve and point) as the wide one it was, whatever it came in: CSV, JSONL, a frame.
+    tidy = long_to_wide(columns_data, source, run_column=run_column)
+    if tidy is not None:
+        columns_data, stated, tidy_nan, what = tidy
+        # (a NaN the value column spelt is a curve's now: long_to_wide counted it there)
+        nan_columns = stated | (nan_columns & set(columns_data))
+        logged_nan = max(logged_nan, tidy_nan)
+        meta = dict(meta or {}, long_format=what)
+    try:
+        return _wide_runs(columns_data, name=name, source=source, fmt=fmt, columns=columns, run_column=run_column,
+                          run_id=run_id, metric=metric, axis=axis, meta=meta, logged_nan=logged_nan,
+                          nan_columns=nan_columns)
+    except NoLossError as e:
+        if tidy is not None:
+            raise
+        # A tidy table of a shape not read (what df.melt, MLflow's and W&B's APIs give): say how to pivot it.
+        values = next((c for c in columns_data if c.lower() == "value" and columns_data[c].dtype != object), None)
+        key = next((c for c in columns_data if columns_data[c].dtype == object), None)
+        if values is None or key is None:
+            raise
+        where = next((c for c in columns_data if axis_kind(c)), None)
+        raise NoLossError(f"{e.problem}; a table of one row per metric ({key!r}) and value: pivot it first, "
+                          f"df.pivot_table(index={where or 'EPOCH_COLUMN'!r}, columns={key!r}, values={values!r})"
+                          ".reset_index()", source) from None
+
+
+def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str, columns: dict,
+               run_column, run_id, metric, axis, meta: dict | None, logged_nan: int, nan_columns: set) -> list[Run]:
+    """:func:`to_runs` on a wide table (a column per curve), its arguments checked."""
     if run_column is not None and not isinstance(run_column, str):
         # Several columns identify a run together (dataset + learner, model + seed ...).
         run_column = list(run_column)
@@ -229,25 +258,8 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
         logged_nan += int(logged.sum())
         if np.isinf(x).any() or (fmt == "dict" and logged.any()):
             stated.add(str(c))
-    meta = None
-    tidy = long_to_wide(cols, source, run_column=options.get("run_column"))
-    if tidy is not None:
-        (cols, stated, logged_nan), meta = tidy[:3], {"long_format": tidy[3]}
-    try:
-        return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
-                       meta=meta, **given_options(options))
-    except NoLossError as e:
-        if tidy is not None:
-            raise
-        # A tidy table, a row per metric and epoch (what df.melt, MLflow's and W&B's APIs give): say how to pivot it.
-        values = next((c for c in cols if c.lower() == "value" and cols[c].dtype != object), None)
-        key = next((c for c in cols if cols[c].dtype == object), None)
-        if values is None or key is None:
-            raise
-        axis = next((c for c in cols if axis_kind(c)), None)
-        raise NoLossError(f"{e.problem}; a table of one row per metric ({key!r}) and value: pivot it first, "
-                          f"df.pivot_table(index={axis or 'EPOCH_COLUMN'!r}, columns={key!r}, values={values!r})"
-                          ".reset_index()", source) from None
+    return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
+                   **given_options(options))
 
 
 #: The column of a tidy table holding the values, and the one holding each value's curve name (``df.melt``'s
@@ -274,8 +286,6 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     pivot's mean would be a point no one logged. A row whose value is NaN or inf is a value logged so (a diverged
     run's), unlike a point with no row, which was not logged.
     """
-    from ..columns import canonical
-
     value = next((c for c in cols if normalise(c) in VALUE_COLUMNS and cols[c].dtype != object), None)
     if value is None:
         return None
