@@ -223,7 +223,7 @@ def _inputs(ctx) -> list[str]:
 
 @app.command()
 def diagnose(
-    paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
     metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else val_acc, else train_loss)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object per run (JSON Lines, schema losslens.diagnosis/1)."),
     classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),

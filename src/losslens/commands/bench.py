@@ -43,7 +43,8 @@ def register(app):
                                            "ground-truth X, largest first."),
         limit: int = typer.Option(0, "--limit", min=0, help="At most this many cases per part (a quick look)."),
     ):
-        """Score the diagnosis against Keras, PyTorch, Prechelt and trainspotter on labeled curves."""
+        """Score the diagnosis on labeled curves against a naive rule, Keras EarlyStopping, PyTorch
+        ReduceLROnPlateau, Prechelt's stopping criteria and trainspotter."""
         import os
 
         from losslens.cli import fail

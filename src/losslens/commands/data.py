@@ -12,7 +12,7 @@ import typer
 def register(app):
     @app.command()
     def data(
-        paths: List[str] = typer.Argument(..., help="Tables of training-set size and validation loss or score "
+        paths: List[str] = typer.Argument(..., metavar="PATH", help="Tables of training-set size and validation loss or score "
                                                     "(CSV/TSV/JSON; one row per size, or per size and fold/seed; "
                                                     "a model/dataset/learner or other text column: several curves)."),
         factor: float = typer.Option(2.0, "--factor", "-f", min=1.0, help="Forecast for this many times the largest training set."),

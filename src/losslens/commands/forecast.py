@@ -14,7 +14,7 @@ def register(app):
 
     @app.command()
     def forecast(
-        paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs."),
+        paths: List[str] = typer.Argument(..., metavar="PATH", help="Log files, directories or store URIs."),
         horizon: Optional[float] = typer.Option(
             None, "--horizon", help="Epoch (or step) to forecast to; default the planned end the log states "
             "(a Trainer's max_steps, Keras' 'Epoch 3/20') where the run has not reached it, else twice the logged "

@@ -186,7 +186,8 @@ def seed(
 ):
     """The article's three experiments: train several seeds, measure, diagnose, check by retraining, report.
 
-    All three x 5 seeds x 50 epochs take about 1-2 minutes on 2 cores, half of it the retraining
+    All three x 5 seeds x 50 epochs take about 40 s on an idle 2-core machine, 1-2 minutes on a busy
+    one, half of it the retraining
     (--no-verify skips it); --framework keras adds a few minutes per seed of Keras.
     """
     from ..cli import run_guarded
@@ -244,7 +245,8 @@ def register(app):
                                     help="Check each verdict by retraining with its counterfactual."),
     ):
         """Run the article's three experiments (5 seeds each), diagnose them, check each verdict by
-        retraining with its counterfactual and write the report (about 1-2 minutes on 2 cores)."""
+        retraining with its counterfactual and write the report (about 40 s on an idle 2-core machine,
+        1-2 minutes on a busy one)."""
         from ..cli import run_guarded
         path = run_guarded(seed_lab, seeds, "torch", out, 50, 0, False, verify)
         typer.echo(f"\nopen the report: {path}")

@@ -20,7 +20,7 @@ def register(app):
 
     @app.command()
     def report(
-        paths: List[str] = typer.Argument(..., help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
+        paths: List[str] = typer.Argument(..., metavar="PATH", help="Log files, directories or store URIs (tb:, mlflow:, wandb:)."),
         output: Path = typer.Option(Path("losslens-report.html"), "--output", "-o",
                                     help="HTML file to write (one self-contained file, works offline)."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else val_acc, else train_loss)."),
@@ -48,7 +48,7 @@ def register(app):
 
     @app.command()
     def plot(
-        path: str = typer.Argument(..., help="A log file, directory or store URI holding the run."),
+        path: str = typer.Argument(..., metavar="PATH", help="A log file, directory or store URI holding the run."),
         output: Path = typer.Option(..., "--output", "-o", help="Figure to write: .png, .svg or .pdf."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, else val_acc, else train_loss)."),
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
