@@ -761,3 +761,32 @@ def test_metric_help_names_the_default_the_diagnosis_uses():
         assert "val_loss, else val_acc, else train_loss" in option.help, (name, option.help)
     d = losslens.diagnose({"loss": [1.0, 0.6, 0.5, 0.45, 0.42], "val_acc": [0.5, 0.7, 0.8, 0.82, 0.83]})
     assert d.metric == "val_acc"
+
+
+def test_usage_lines_name_arguments_as_the_docs_write_them():
+    """Typer printed `Usage: losslens diagnose [OPTIONS] {paths}...`: the Python parameter's name, where the README,
+    docs/reading.md and the error lines say PATH (and verify FILE.py:FUNCTION). Every command's usage line names
+    its arguments by a metavar, never by the parameter's name."""
+    import typer.main
+
+    def commands(group, prefix=()):
+        for name, cmd in group.commands.items():
+            if hasattr(cmd, "commands"):        # a group (typer vendors its own click: no isinstance)
+                yield from commands(cmd, (*prefix, name))
+            else:
+                yield (*prefix, name), cmd
+
+    checked = 0
+    for path, cmd in commands(typer.main.get_command(app)):
+        args = [p for p in cmd.params if p.param_type_name == "argument"]
+        if not args:
+            continue
+        res = runner.invoke(app, [*path, "--help"])
+        assert res.exit_code == 0, res.output
+        usage = next(line for line in res.output.splitlines() if line.startswith("Usage:"))
+        for arg in args:
+            assert not re.search(rf"\b{re.escape(arg.name)}\b", usage), (path, usage)
+        checked += 1
+    assert checked >= 6      # diagnose, report, plot, forecast, data, verify (and lab variants)
+    res = runner.invoke(app, ["diagnose", "--help"])
+    assert "PATH" in res.output
