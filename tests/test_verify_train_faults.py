@@ -145,3 +145,42 @@ def test_seeds_that_train_ignores_are_said_to_be_one_run_not_a_mean():
     def seeded(lr_factor=1.0, epochs_factor=1.0, seed=0):
         return linear_regression_run(0.05 * lr_factor, round(30 * epochs_factor), seed=seed)
     assert "does not use it" not in str(losslens.verify(seeded, causes=["lr_too_low"], seeds=(0, 1), progress=False))
+
+
+def _separable_run(lr=0.1, epochs=20):
+    """A user's torch classifier that validates by accuracy alone ({"train_loss", "val_acc"}): a logistic
+    regression on two well separated classes, full batch; it reaches validation accuracy 1.0."""
+    import torch
+
+    torch.manual_seed(0)
+    x = torch.randn(200, 2)
+    y = (x[:, 0] > 0).long()
+    x[:, 0] += torch.where(y == 1, 1.0, -1.0)
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    history = {"train_loss": [], "val_acc": []}
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x[:150]), y[:150])
+        loss.backward()
+        opt.step()
+        history["train_loss"].append(loss.item())
+        with torch.no_grad():
+            history["val_acc"].append((model(x[150:]).argmax(1) == y[150:]).float().mean().item())
+    return history
+
+
+def test_an_unchanged_run_at_zero_error_reads_zero_not_nan():
+    """The error of a score at 100% validation accuracy is 0.0, a real value: an unchanged retraining read it
+    ``or np.nan`` and printed "got nan → nan" (JSON null) for a baseline that ended at 1 - val_acc = 0."""
+    assert _separable_run()["val_acc"][-1] == 1.0
+
+    def train(lr_factor=1.0):
+        return _separable_run()  # lr_factor dropped
+
+    v = losslens.verify(train, causes=["lr_too_low"], progress=False)
+    (r,) = v.results
+    assert r.check.measured() == "1 - val_acc" and "returned the very run the baseline did" in r.skipped
+    assert r.baseline == 0.0 and r.value == 0.0
+    assert "got 0 → 0: not decided" in _line(v, "lr_too_low")
+    assert v.to_dict()["checks"][0]["baseline"] == 0.0

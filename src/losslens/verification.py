@@ -947,19 +947,17 @@ class _Retrainer:
         why_not = self.not_longer(check, runs)
         if why_not:
             return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
-        ignored = self.unchanged(check, runs)
-        if ignored:
-            # The same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
-            # for a train() that took lr_factor and never used it. Said as not decided; the CLI's exit is 2.
-            b = float(np.mean([_statistic(r, check.metric, check.statistic, check.top) or np.nan
-                               for r in self.base_runs]))
-            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, runs=runs,
-                               seconds=time.perf_counter() - t0, shared=shared)
         base_vals = [_statistic(r, check.metric, check.statistic, check.top) for r in self.base_runs]
         vals = [_statistic(r, check.metric, check.statistic, check.top) for r in runs]
         if any(v is None for v in base_vals + vals):
             return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
+        ignored = self.unchanged(check, runs)
+        if ignored:
+            # The same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
+            # for a train() that took lr_factor and never used it. Said as not decided; the CLI's exit is 2.
+            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, runs=runs,
+                               seconds=time.perf_counter() - t0, shared=shared)
         noisy = self.within_noise(check, b, v)
         if noisy:
             return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy,
