@@ -184,3 +184,40 @@ def test_an_unchanged_run_at_zero_error_reads_zero_not_nan():
     assert r.baseline == 0.0 and r.value == 0.0
     assert "got 0 → 0: not decided" in _line(v, "lr_too_low")
     assert v.to_dict()["checks"][0]["baseline"] == 0.0
+
+
+def test_a_seedless_train_is_trained_again_only_where_a_check_retrains():
+    """The second baseline run measures the noise a retraining is read against: where no check retrains (train
+    takes none of the keywords, or the verdict is an observation) it was trained anyway, one wasted run (a
+    minute of Keras), before the baseline had even been diagnosed."""
+    calls = itertools.count()
+
+    def train():  # no keyword at all: every check is skipped
+        return linear_regression_run(0.05, 30, seed=next(calls))
+
+    v = losslens.verify(train, progress=False)
+    assert v.results and all(r.holds is None and "takes no" in r.skipped for r in v.results)
+    assert next(calls) == 1 and v.deterministic is None
+
+    calls = itertools.count()
+
+    def takes_epochs(epochs_factor=1.0):
+        return linear_regression_run(0.05, round(30 * epochs_factor), seed=next(calls))
+
+    v = losslens.verify(takes_epochs, causes=["still_improving"], progress=False)
+    assert next(calls) == 3 and v.deterministic is False  # baseline, again, twice the epochs
+
+
+def test_ctrl_c_in_the_second_baseline_run_is_an_interrupted_verification():
+    calls = itertools.count()
+
+    def train(lr_factor=1.0):
+        if next(calls) == 1:  # the user presses Ctrl-C while the baseline trains again
+            raise KeyboardInterrupt
+        return linear_regression_run(0.05 * lr_factor, 30)
+
+    from losslens.verification import Interrupted
+    with pytest.raises(Interrupted) as info:
+        losslens.verify(train, causes=["lr_too_low"], progress=False)
+    (r,) = info.value.partial.results
+    assert r.holds is None and r.skipped.startswith("interrupted (Ctrl-C)")

@@ -694,6 +694,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         for i, (check, why_not) in enumerate(plan):
             t0 = time.perf_counter()
             try:
+                if not why_not:
+                    lab.measure_noise()
                 runs = None if why_not else lab.retrain(check.change)
             except KeyboardInterrupt:
                 # Ctrl-C ten minutes into the retrainings threw away the checks already read; they are kept
@@ -805,6 +807,7 @@ class _Retrainer:
         self.fitted: dict[tuple, tuple] = {}
         self.count = {"ran": 0, "failed": 0, "not_run": 0}  # the retrainings (Verification.retrainings)
         self.again = None  # train() a second time, where it takes no seed: the move between runs of one setting
+        self.twice = False  # that second run is wanted (train() made the baseline and takes no seed)
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -865,18 +868,24 @@ class _Retrainer:
 
         if given is None:
             self.base_runs = [self.run({}, s) for s in self.seeds]
-            if not self.takes("seed"):
-                # One run per change, and nothing says the run is the same twice: an unseeded torch loop's
-                # val_loss moved 22% between two calls of train(), so "twice the epochs: +22%" refuted
-                # still_improving on the noise alone. A second baseline measures that move.
-                self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
-                                                      "run move on its own?)")
+            # One run per change, and nothing says the run is the same twice: an unseeded torch loop's
+            # val_loss moved 22% between two calls of train(), so "twice the epochs: +22%" refuted
+            # still_improving on the noise alone. A second baseline measures that move (:meth:`measure_noise`).
+            self.twice = not self.takes("seed")
             return
         for b in (given if isinstance(given, (list, tuple)) else [given]):
             self.base_runs += to_runs(b)
         if self.seeds != [None] and len(self.base_runs) != len(self.seeds):
             raise UsageError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
                              "give one per seed")
+
+    def measure_noise(self) -> None:
+        """``train()`` a second time, unchanged, where it takes no seed: how far a run moves on its own. Called
+        once some check is about to retrain, not with the baseline: a baseline that cannot be diagnosed, or
+        a plan whose every check is skipped, has no use for it."""
+        if self.twice and self.again is None:
+            self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
+                                                  "run move on its own?)")
 
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:
         """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
