@@ -459,6 +459,30 @@ def test_a_training_function_that_returns_no_history_is_told_what_to_return():
         verify(train, progress=False)
 
 
+def test_a_training_function_that_returns_its_model_or_a_generator_is_told_what_it_returned():
+    """``return model`` after ``model.fit(...)`` and a generator of per-epoch dicts: verify said only "returned
+    Sequential; return a Keras History, ..." (and "returned generator; ... a list of per-epoch dicts": a list of
+    them is what it gave), where diagnose says what each is and how to give it."""
+    keras = pytest.importorskip("keras")  # KERAS_BACKEND=torch (conftest)
+
+    def train(lr_factor=1.0):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(1e-2 * lr_factor), loss="mse")
+        x = np.random.default_rng(0).random((40, 2))
+        model.fit(x, x @ [2.0, 3.0], validation_split=0.25, epochs=3, verbose=0)
+        return model  # the user's slip: the History fit returned is dropped
+    with pytest.raises(TypeError, match=r"^train\(\) returned Sequential: a Sequential model: diagnose the History "
+                                        r"its fit returns, history = model.fit\(...\)"):
+        verify(train, progress=False)
+
+    def rows(lr_factor=1.0):
+        return ({"loss": 1 / e, "val_loss": 1.1 / e} for e in range(1, 20))
+    with pytest.raises(TypeError, match=r"^rows\(\) returned generator: a generator is read once and has no length: "
+                                        r"pass a list of it"):
+        verify(rows, progress=False)
+
+
 
 @pytest.mark.slow
 def test_a_training_function_that_logged_no_epoch_is_told_its_history_is_empty():

@@ -128,8 +128,8 @@ def test_a_train_that_returns_one_curve_as_bare_numbers_is_told_to_name_it():
     per-epoch dicts ..." — a list, refused as "a list of per-epoch dicts". It is a curve without its name."""
     def train(lr_factor=1.0):
         return linear_regression_run(0.05 * lr_factor, 20)["val_loss"]
-    with pytest.raises(TypeError, match=r"train\(\) returned a list of 20 numbers, which does not say which curve it "
-                                        r"is; return it named, \{'val_loss': values\}"):
+    with pytest.raises(TypeError, match=r"^train\(\) returned list: an array of 20 numbers does not say which curve "
+                                        r"it is: name it, \{'val_loss': values\}"):
         losslens.verify(train, progress=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from .exceptions import UsageError, UsageTypeError, check_number
+from .exceptions import NotARunError, UsageError, UsageTypeError, check_number
 from .run import Run
 
 _READ_OPTIONS = ("columns", "run_column", "run_id", "experiment", "metric")
@@ -41,10 +41,11 @@ def to_runs(source: Any, **options) -> list[Run]:
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)
         return [sklearn.from_estimator(source, columns=options.get("columns"))]
-    if bare_numbers(source):
+    if _numbers(source):
         # Which curve is it? Training and validation loss call for different readings (overfitting needs both).
+        # (Said without naming diagnose: verify relays it of what a train function returned.)
         raise UsageTypeError(f"an array of {np.size(source)} numbers does not say which curve it is: name it, "
-                        "losslens.diagnose({'val_loss': values}) or {'train_loss': ..., 'val_loss': ...}, "
+                        "{'val_loss': values} or {'train_loss': ..., 'val_loss': ...}, "
                         "or pass a pandas Series with its name")
     if hasattr(getattr(source, "history", None), "history") and hasattr(source, "fit"):
         # A Keras model after fit holds the History of its last fit only: said, so a model fitted twice is not
@@ -55,7 +56,7 @@ def to_runs(source: Any, **options) -> list[Run]:
         raise UsageTypeError(f"a {type(source).__name__} is read once and has no length: pass a list of it, "
                              "losslens.diagnose(list(rows))")
     if not (_paths(source) or isinstance(source, (str, bytes)) or hasattr(source, "__fspath__")):
-        raise UsageTypeError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
+        raise NotARunError("losslens reads a path or URI (or a list of them), a dict of lists (Keras History.history), "
                         "a list of per-epoch dicts, a pandas DataFrame or named Series, a Run, or a fitted scikit-learn "
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read
@@ -68,7 +69,7 @@ def _paths(source) -> bool:
         isinstance(p, str) or hasattr(p, "__fspath__") for p in source)
 
 
-def bare_numbers(source) -> bool:
+def _numbers(source) -> bool:
     """An array or list of bare numbers (a loss curve with no name)."""
     import numpy as np
 

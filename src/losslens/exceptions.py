@@ -117,6 +117,12 @@ class UsageTypeError(UsageError, TypeError):
     string): also a :class:`TypeError`, as these were before."""
 
 
+class NotARunError(UsageTypeError):
+    """A value that is no kind of run at all (a number, ``None``, an object of no kind losslens reads): the last
+    refusal of ``losslens.diagnose``'s reading, after the specific ones (bare numbers, a Keras model, an
+    iterator) have said what the value is and how to give it."""
+
+
 class LosslensWarning(UserWarning):
     """Base class of the warnings losslens issues (the live callbacks' advice about how a run is set up), so
     that one filter takes them all: ``warnings.filterwarnings("ignore", category=losslens.LosslensWarning)``.

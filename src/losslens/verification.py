@@ -74,7 +74,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .exceptions import LosslensError, UsageError, UsageTypeError
+from .exceptions import LosslensError, NotARunError, UsageError, UsageTypeError
 from .facts.divergence import nonfinite_start
 from .result import finite_or_none
 
@@ -843,15 +843,14 @@ class _Retrainer:
                               "to diagnose or compare with")
         try:
             runs = to_runs(out)
-        except UsageTypeError:  # no kind of run at all (a number, an object): before LosslensError, which it is too
-            from .api import bare_numbers
-            if bare_numbers(out):  # `return history["val_loss"]`: a curve, but which one?
-                raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned a {type(out).__name__} of "
-                                   f"{np.size(out)} numbers, which does not say which curve it is; return it named, "
-                                   "{'val_loss': values} (or the whole history, {'loss': ..., 'val_loss': ...})"
-                                   ) from None
+        except NotARunError:  # no kind of run at all (a number, None, an object): before LosslensError, which it is too
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}; return a Keras "
                                "History, a dict of lists, a list of per-epoch dicts, a DataFrame, a Run or a log path") from None
+        except UsageTypeError as e:
+            # A value of a kind to_runs names and says how to give (`return history["val_loss"]`: a curve, but
+            # which one?; `return model`: the History its fit returns; an iterator): its own words, of train's return.
+            raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {type(out).__name__}: {e.problem}"
+                               ) from None
         except LosslensError as e:
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
