@@ -103,7 +103,7 @@ def test_ctrl_c_mid_retraining_keeps_the_checks_already_read():
     partial = info.value.partial
     assert partial.interrupted and partial.holds("lr_too_low") is True
     more = next(r for r in partial.results if r.check.cause == "still_improving")
-    assert more.holds is None and more.skipped.startswith("interrupted (Ctrl-C)")
+    assert more.holds is None and more.skipped.startswith("interrupted (Ctrl-C)") and more.why == "interrupted"
     assert "interrupted (Ctrl-C): 1 check not run" in str(partial)
     assert partial.to_dict()["interrupted"] is True
 
@@ -221,3 +221,26 @@ def test_ctrl_c_in_the_second_baseline_run_is_an_interrupted_verification():
         losslens.verify(train, causes=["lr_too_low"], progress=False)
     (r,) = info.value.partial.results
     assert r.holds is None and r.skipped.startswith("interrupted (Ctrl-C)")
+
+
+def test_the_json_says_why_a_check_decided_nothing_and_whether_the_seeds_were_used():
+    """Why a check was not decided was told apart only by reading ``skipped``'s words or whether it had a value
+    (an unchanged run has one, as a move within the noise does); ``seed_unused`` was a line of the text alone."""
+    def ignores_lr(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        return linear_regression_run(0.05, round(30 * epochs_factor))  # lr_factor and seed dropped
+
+    out = losslens.verify(ignores_lr, causes=["lr_too_low", "still_improving"], seeds=(0, 1), progress=False).to_dict()
+    assert out["seed_unused"] is True
+    assert {c["cause"]: c["why"] for c in out["checks"]} == {"lr_too_low": "unchanged", "still_improving": None}
+
+    def seeded(lr_factor=1.0, seed=0):
+        return linear_regression_run(0.05 * lr_factor, 30, seed=seed)
+    out = losslens.verify(seeded, causes=["lr_too_low"], seeds=(0, 1), progress=False).to_dict()
+    assert out["seed_unused"] is False and out["checks"][0]["why"] is None
+
+    calls = itertools.count()
+
+    def noisy(epochs_factor=1.0):
+        return linear_regression_run(0.05, round(30 * epochs_factor), seed=next(calls))
+    (r,) = losslens.verify(noisy, causes=["still_improving"], progress=False).results
+    assert r.why == "noise" and r.to_dict()["why"] == "noise"

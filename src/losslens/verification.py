@@ -211,6 +211,10 @@ class CheckResult:
     runs: list = field(default_factory=list, repr=False)  # the retrained Runs, one per seed
     shared: bool = False  # read off runs retrained for another cause's check (no training of its own)
     broke: bool = False  # not run: its retraining raised or returned no run losslens reads (or the baseline's again)
+    #: why a check that was asked for decided nothing, where it is one of: "unchanged" (its retraining returned the
+    #: baseline's run again), "noise" (it moved no further than train() moves unchanged), "interrupted" (Ctrl-C
+    #: before its retraining finished); None otherwise (the reason in words is ``skipped``)
+    why: str | None = None
 
     @property
     def change_rel(self) -> float | None:
@@ -270,7 +274,7 @@ class CheckResult:
                 "change_rel": finite_or_none(self.change_rel),
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
                 "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
-                "skipped": self.skipped, "verdicts": list(self.verdicts), "shared": self.shared,
+                "skipped": self.skipped, "why": self.why, "verdicts": list(self.verdicts), "shared": self.shared,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -290,6 +294,9 @@ class Verification:
     interrupted: bool = False  # Ctrl-C stopped the retrainings: the checks after it are not run
     #: train() run twice gave the same run (measured where it takes no seed; None where not measured)
     deterministic: bool | None = None
+    #: the baseline runs of every seed were one run value for value: ``train`` takes ``seed`` and does not use it
+    #: (measured over two seeds or more; None otherwise)
+    seed_unused: bool | None = None
     #: the second baseline run where it differed from the first (drawn beside it: what the noise looks like)
     again: Any = field(default=None, repr=False)
 
@@ -419,15 +426,13 @@ class Verification:
                     None: "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
-        if len(self.seeds) > 1 and len(self.baseline_runs) == len(self.seeds) and all(
-                _same_run(self.baseline_runs[0], r) for r in self.baseline_runs[1:]):
+        if self.seed_unused:
             # `def train(..., seed=0)` that never seeds with it: "mean of seeds 0, 1, 2" and "lower in 3/3 seeds"
             # counted one run three times.
             lines.append(f"seeds: the {len(self.seeds)} seeds gave the very same baseline run: train takes `seed` and "
                          "does not use it, so each mean is one run (seed the model's init and the data order with it)")
         if self.interrupted:
-            left = sum(1 for r in self.results if r.holds is None and r.value is None
-                       and (r.skipped or "").startswith("interrupted"))
+            left = sum(r.why == "interrupted" for r in self.results)
             lines.append(f"interrupted (Ctrl-C): {left} check{'s' if left != 1 else ''} not run; the lines above "
                          "were read before it")
         failed = self.retrainings.get("failed")
@@ -449,8 +454,7 @@ class Verification:
         """The verdict's outcome in a few words (the report's last line, the plot's title)."""
         rival, own = self.points_to, self.confirmed
         if own is None:
-            if self.deterministic is False and any(r.check.cause == self.diagnosis.verdict and r.value is not None
-                                                   for r in self.results):
+            if any(r.check.cause == self.diagnosis.verdict and r.why == "noise" for r in self.results):
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
                         "(not deterministic); give it a `seed` keyword and --seeds 0,1,2")
             return "not checked"
@@ -560,6 +564,7 @@ class Verification:
                 "checks": [r.to_dict() for r in self.results], "retrainings": dict(self.retrainings),
                 "learning_curve": None if fc is None else fc.to_dict(), "unchecked": self.unchecked,
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
+                "seed_unused": self.seed_unused,
                 "diagnosis": self.diagnosis.to_dict()}
 
 
@@ -701,8 +706,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                 # Ctrl-C ten minutes into the retrainings threw away the checks already read; they are kept
                 # and the rest said not run (Interrupted carries them; it is still a KeyboardInterrupt).
                 interrupted = True
-                results += [CheckResult(c, skipped=w or "interrupted (Ctrl-C) before its retraining finished")
-                            for c, w in plan[i:]]
+                results += [CheckResult(c, skipped=w) if w else CheckResult(
+                    c, skipped="interrupted (Ctrl-C) before its retraining finished", why="interrupted")
+                    for c, w in plan[i:]]
                 break
             if isinstance(runs, Exception):
                 results.append(CheckResult(check, skipped=_first_line(runs), broke=True))
@@ -732,7 +738,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         lab.bar.done()
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
                        retrainings=dict(lab.count), interrupted=interrupted, deterministic=lab.deterministic,
-                       again=lab.again if lab.deterministic is False else None)
+                       again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused)
     if interrupted:
         raise Interrupted(out)
     return out
@@ -964,12 +970,12 @@ class _Retrainer:
         if ignored:
             # The same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
             # for a train() that took lr_factor and never used it. Said as not decided; the CLI's exit is 2.
-            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, runs=runs,
+            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs,
                                seconds=time.perf_counter() - t0, shared=shared)
         noisy = self.within_noise(check, b, v)
         if noisy:
             return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy,
-                               runs=runs, verdicts=self.verdicts_of(change_key(check.change)),
+                               why="noise", runs=runs, verdicts=self.verdicts_of(change_key(check.change)),
                                seconds=time.perf_counter() - t0, shared=shared)
         # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
         # would read as converged's prediction holding of a run that never trained: that one decides nothing.
@@ -1007,6 +1013,13 @@ class _Retrainer:
             return said + ("; a stopping rule (early stopping, a tolerance) ended both short of their budget: "
                            "make epochs_factor scale a budget that nothing stops short of")
         return None
+
+    @property
+    def seed_unused(self) -> bool | None:
+        """Whether the baseline runs of two seeds or more were one run value for value (None: fewer)."""
+        if len(self.seeds) < 2 or len(self.base_runs) != len(self.seeds):
+            return None
+        return all(_same_run(self.base_runs[0], r) for r in self.base_runs[1:])
 
     @property
     def deterministic(self) -> bool | None:

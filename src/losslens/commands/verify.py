@@ -108,7 +108,7 @@ def register(app):
         if broken and not failed:
             c, r = broken[0]
             # (A retraining that ran and returned the baseline's run again failed as a counterfactual, not as code.)
-            how = "its retraining changed nothing" if r.value is not None else "each retraining for it failed"
+            how = "its retraining changed nothing" if r.why == "unchanged" else "each retraining for it failed"
             fail(f"{target}: {c} not checked: {how} ({r.skipped})")
         raise typer.Exit(1 if failed else 0)
 
