@@ -481,6 +481,8 @@ class Watcher:
             return
         self.axis = [self.axis[i] for i in keep]
         self.history = {k: [v[i] for i in keep] for k, v in self.history.items()}
+        # (keyed on the row count, which the rows trained again bring back to with other values)
+        self._improving_memo = None
         if self.best_epoch is not None and float(self.best_epoch) >= at:
             self.best, self.best_epoch, self.best_key = math.nan, None, None
 

@@ -94,7 +94,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 self.watcher.meta["load_best_model_at_end"] = {
                     "metric": getattr(args, "metric_for_best_model", None) or "loss",
                     "greater_is_better": bool(getattr(args, "greater_is_better", False))}
-            if state.global_step > 0 and not w.axis:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
+            if state.global_step > 0:  # resume_from_checkpoint: the rows up to its step were saved by the earlier session
                 self.watcher.carry_on(state.epoch if self.watcher.axis_name == "epoch" else state.global_step,
                                       inclusive=True)
         except Exception as exc:
