@@ -291,7 +291,6 @@ class Verification:
     #: the retrainings (baseline runs apart): ``ran``, ``failed`` (train raised or returned no readable run) and
     #: ``not_run`` (the later seeds of a change whose retraining failed: its check is skipped whatever they give)
     retrainings: dict = field(default_factory=lambda: {"ran": 0, "failed": 0, "not_run": 0})
-    interrupted: bool = False  # Ctrl-C stopped the retrainings: the checks after it are not run
     #: train() run twice gave the same run (measured where it takes no seed; None where not measured)
     deterministic: bool | None = None
     #: the baseline runs of every seed were one run value for value: ``train`` takes ``seed`` and does not use it
@@ -299,6 +298,11 @@ class Verification:
     seed_unused: bool | None = None
     #: the second baseline run where it differed from the first (drawn beside it: what the noise looks like)
     again: Any = field(default=None, repr=False)
+
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C stopped the retrainings: the check it hit and those after it were not run."""
+        return any(r.why == "interrupted" for r in self.results)
 
     def holds(self, cause: str) -> bool | None:
         """Whether ``cause``'s prediction held; None if none of its checks ran.
@@ -699,8 +703,6 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         for i, (check, why_not) in enumerate(plan):
             t0 = time.perf_counter()
             try:
-                if not why_not:
-                    lab.measure_noise()
                 runs = None if why_not else lab.retrain(check.change)
             except KeyboardInterrupt:
                 # Ctrl-C ten minutes into the retrainings threw away the checks already read; they are kept
@@ -737,7 +739,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     finally:
         lab.bar.done()
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
-                       retrainings=dict(lab.count), interrupted=interrupted, deterministic=lab.deterministic,
+                       retrainings=dict(lab.count), deterministic=lab.deterministic,
                        again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused)
     if interrupted:
         raise Interrupted(out)
@@ -814,6 +816,8 @@ class _Retrainer:
         self.count = {"ran": 0, "failed": 0, "not_run": 0}  # the retrainings (Verification.retrainings)
         self.again = None  # train() a second time, where it takes no seed: the move between runs of one setting
         self.twice = False  # that second run is wanted (train() made the baseline and takes no seed)
+        #: whether train() twice gave the same run (None: not measured: it takes a seed, or a baseline was given)
+        self.deterministic: bool | None = None
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -891,6 +895,7 @@ class _Retrainer:
         if self.twice and self.again is None:
             self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
                                                   "run move on its own?)")
+            self.deterministic = _same_run(self.base_runs[0], self.again)
 
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:
         """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
@@ -934,6 +939,7 @@ class _Retrainer:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one
         change). What train raises is kept for that change alone (e.g. no more data for
         data_factor=2); a return value that is not a run stops everything."""
+        self.measure_noise()  # (before the change's try: a failure of the unchanged run is not the change's)
         key = change_key(change)
         if key not in self.runs:
             runs: list = []
@@ -1020,14 +1026,6 @@ class _Retrainer:
         if len(self.seeds) < 2 or len(self.base_runs) != len(self.seeds):
             return None
         return all(_same_run(self.base_runs[0], r) for r in self.base_runs[1:])
-
-    @property
-    def deterministic(self) -> bool | None:
-        """Whether ``train()`` twice gave the same run (None: not measured: it takes a seed, or a baseline was
-        given)."""
-        if self.again is None:
-            return None
-        return _same_run(self.base_runs[0], self.again)
 
     def within_noise(self, check: Check, b: float, v: float) -> str | None:
         """Why the check decides nothing, where ``train()`` run twice unchanged moved the statistic so far that

@@ -77,10 +77,9 @@ def register(app):
             with theirs:
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                                  classes=classes, progress=None if not json_out else False)
-        except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it, then exit 130 as ever
+        except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it; the CLI's own line, exit 130
             typer.echo(json.dumps(stop.partial.to_dict(), allow_nan=False) if json_out else str(stop.partial))
-            typer.echo("losslens: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
             missing = needs_package(err)
