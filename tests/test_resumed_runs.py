@@ -195,3 +195,49 @@ def test_a_trainer_with_model_init_starts_a_new_run_at_each_train(tmp_path):
     trainer.train()
     assert first == cb.watcher.axis == [5, 10, 20]
     assert losslens.read(tmp_path / "losslens.json")[0].axis.tolist() == [5, 10, 20]
+
+
+def test_each_model_init_trial_saves_a_file_of_its_own_and_the_folder_reads_as_a_sweep(tmp_path, capsys):
+    """One callback over two ``model_init`` trials (``hyperparameter_search``'s way): the second run is saved beside
+    the first (``losslens-run1.json``), not over it, and says so in its last line; the folder reads as 2 runs, ranked.
+    Before, the second trial rewrote ``losslens.json`` and the first trial's run was lost."""
+    import subprocess
+    import sys
+
+    transformers = pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+    from hf_models import keyword_task
+
+    def init():
+        return transformers.BertForSequenceClassification(transformers.BertConfig(
+            vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+            max_position_embeddings=16, num_labels=2))
+
+    cb = LosslensCallback(time_budget_ms=None, verbose=1)
+    out = tmp_path / "hp"
+    args = transformers.TrainingArguments(
+        output_dir=str(out), num_train_epochs=2, per_device_train_batch_size=16, per_device_eval_batch_size=256,
+        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, eval_strategy="steps", eval_steps=10, logging_steps=5,
+        save_strategy="no", learning_rate=1e-3, lr_scheduler_type="constant")
+    trainer = transformers.Trainer(model_init=init, args=args, train_dataset=keyword_task(160, 0),
+                                   eval_dataset=keyword_task(128, 1), callbacks=[cb])
+    trainer.train()
+    first = losslens.read(out / "losslens.json")[0]
+    trainer.args.learning_rate = 1e-5  # the second trial's hyperparameter: another curve
+    trainer.train()
+    assert sorted(p.name for p in out.glob("losslens*.json")) == ["losslens-run1.json", "losslens.json"]
+    again = losslens.read(out / "losslens.json")[0]
+    assert np.allclose(again.series["val_loss"], first.series["val_loss"], equal_nan=True)
+    second = losslens.read(out / "losslens-run1.json")[0]
+    assert second.axis.tolist() == [5, 10, 20]
+    assert not np.allclose(second.series["val_loss"], first.series["val_loss"], equal_nan=True)
+    assert cb.watcher.name == "losslens-run1"
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == f"losslens: run 1 saved to {out / 'losslens-run1.json'}"
+    runs = losslens.read(out)
+    assert sorted(r.name for r in runs) == ["losslens", "losslens-run1"]
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cli = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(out)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "src"), root])})
+    assert cli.returncode in (0, 1), cli.stderr
+    assert "losslens-run1" in cli.stdout and "2 runs" in cli.stdout, cli.stdout

@@ -267,6 +267,12 @@ class Watcher:
     # What the adapter read off the trainer once, at the start, for the diagnosis: the weight penalty
     # (``weight_decay``: the dict facts/regularization.py reads; see :func:`decay_meta`).
     meta: dict = field(default_factory=dict, init=False)
+    # Which run of this callback this is (0: the first; :meth:`fresh` counts on) and the trial's own name where the
+    # trainer gives one (a Trainer's ``hyperparameter_search`` with ``hp_name``): the file each run saves to.
+    run_index: int = field(default=0, init=False)
+    trial: Any = field(default=None, init=False)
+    _named: bool = field(default=False, init=False)  # ``name`` was the user's, not the save file's stem
+    _base_path: Any = field(default=None, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -287,6 +293,7 @@ class Watcher:
     def __post_init__(self):
         if self.save_path is not None and not isinstance(self.save_path, (str, os.PathLike)):
             raise UsageTypeError(f"save_path={self.save_path!r}: a path to write the run to (run.json), or None")
+        self._named, self._base_path = self.name is not None, self.save_path
         if self.name is None:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
                 if self.save_path is not None else self.framework
@@ -374,7 +381,35 @@ class Watcher:
         ``model_init`` trains a new model at each ``train()``). The planned end is the trainer's to state again."""
         from dataclasses import replace
 
-        return replace(self, horizon=self.horizon if self._user_horizon else None)
+        new = replace(self, horizon=self.horizon if self._user_horizon else None,
+                      name=self.name if self._named else None)
+        new.run_index, new._named = self.run_index + 1, self._named
+        new.save_to(self.base_path)
+        return new
+
+    @property
+    def base_path(self):
+        """The save file as the first run of this callback names it (``save_path`` before :meth:`save_to`)."""
+        return self._base_path
+
+    def save_to(self, path, trial=None) -> None:
+        """Save this run to ``path``, or beside it where this is not the callback's first run or is a named trial:
+        ``losslens-run1.json``, ``losslens-run2.json`` ... or ``losslens-<trial>.json``. One callback reused over
+        several runs (a Trainer's ``model_init`` trials) rewrote one file with the latest run, the earlier trials'
+        lost; a folder of these files reads as a sweep (``losslens diagnose FOLDER``). ``trial``: the trial's name
+        (a Trainer's ``state.trial_name``), kept in the file's meta."""
+        self._base_path = path
+        if trial is not None:
+            self.trial = str(trial)
+            self.meta["trial"] = self.trial
+        if path is not None and (self.trial is not None or self.run_index):
+            stem, ext = os.path.splitext(os.fspath(path))
+            tag = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.trial) if self.trial is not None \
+                else f"run{self.run_index}"
+            path = f"{stem}-{tag}{ext or '.json'}"
+        self.save_path = path
+        if not self._named and path is not None:
+            self.name = os.path.splitext(os.path.basename(os.fspath(path)))[0]
 
     def plan(self, horizon, source: str = "the planned end") -> None:
         """The trainer's planned last epoch (or step), for ``stop_gain`` and the forecast a diagnosis quotes
@@ -1122,6 +1157,10 @@ class Watcher:
                     self.reports[-1]["stopped_by"] = {"rule": "stop_gain", **{k: stop.get(k) for k in (
                         self.axis_name, "gain", "min_gain", "horizon")}}
         self.save()
+        if self.save_path is not None and self.axis and (self.run_index or self.trial is not None):
+            # One of several runs of this callback: which file holds this one, not the first run's.
+            self.say(f"losslens: {'trial ' + self.trial if self.trial is not None else f'run {self.run_index}'} "
+                     f"saved to {_str(self.save_path)}")
 
     def _its_error(self, top) -> str:
         """" (its error, 1 - val_acc)": what a score's stop_gain gain was weighed on, where it has a ceiling."""

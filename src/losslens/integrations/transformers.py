@@ -81,6 +81,11 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 w = self.watcher = w.fresh()
                 if self._default_save:
                     w.save_path = None  # (set below, to this train()'s output_dir)
+            if not w.axis and getattr(state, "trial_name", None) is not None:
+                # hyperparameter_search with hp_name: each trial's run saved under the trial's name (losslens-<name>.json)
+                w.save_to(w.base_path, trial=state.trial_name)
+            if not w.axis and getattr(state, "trial_params", None):
+                w.meta["trial_params"] = dict(state.trial_params)
             self._model = None if model is None else weakref.ref(model)
             self._epoch_offset = 0.0 if resumed or not w.axis else _last(w.history.get("epoch_frac"), w.axis[-1])
             w.begin_fit(state.num_train_epochs if epoch else state.max_steps, "num_train_epochs" if epoch else "max_steps",
@@ -88,7 +93,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
             if self._default_save and self.watcher.save_path is None and state.is_world_process_zero:
-                self.watcher.save_path = os.path.join(args.output_dir, "losslens.json")
+                self.watcher.save_to(os.path.join(args.output_dir, "losslens.json"))
             if getattr(args, "load_best_model_at_end", False):
                 # The Trainer restores the best checkpoint itself: the diagnosis says so rather than advise it.
                 self.watcher.meta["load_best_model_at_end"] = {
