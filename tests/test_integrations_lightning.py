@@ -552,3 +552,61 @@ def test_a_stop_at_a_check_mid_epoch_is_said_once_and_its_run_is_the_csvs(tmp_pa
     np.testing.assert_array_equal(live.axis, logged.axis)
     for name in ("val_loss", "train_loss"):
         np.testing.assert_allclose(live.series[name], logged.series[name], rtol=1e-6)
+
+
+class _AccuracyOnly(L.LightningModule):
+    """A digits MLP that validates by accuracy alone: ``train_loss`` per epoch, ``val_acc``, no ``val_loss``."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+
+    def training_step(self, batch, _):
+        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+        self.log("train_loss", loss, on_step=False, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        self.log("val_acc", (self.net(batch[0]).argmax(1) == batch[1]).float().mean(), on_epoch=True)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.05)
+
+
+class _EpochWeights(L.Callback):
+    """Each epoch's val_acc and weights, as trained (placed before the losslens callback, which may restore)."""
+
+    def __init__(self):
+        self.accs, self.states = [], []
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        self.accs.append(float(trainer.callback_metrics["val_acc"]))
+        self.states.append({k: v.clone() for k, v in pl_module.state_dict().items()})
+
+
+def test_a_module_that_validates_with_accuracy_alone_restores_the_best_accuracy(tmp_path):
+    """Lightning's side of the torch loop's test (test_integrations_torch): with ``val_acc`` logged and no
+    ``val_loss``, ``restore_best_weights`` restores the best val_acc epoch's weights at the stop. Tracked on
+    train_loss (before f1e9220), the stop restored the last epoch's weights, its training loss still falling."""
+    from digits_task import digits_split
+
+    xtr, ytr, xva, yva = (torch.as_tensor(a) for a in digits_split())
+    ds = torch.utils.data.TensorDataset
+    train = torch.utils.data.DataLoader(ds(xtr, ytr), batch_size=32)
+    val = torch.utils.data.DataLoader(ds(xva, yva), batch_size=1000)
+    torch.manual_seed(0)
+    model = _AccuracyOnly()
+    spy = _EpochWeights()
+    cb = LosslensCallback(stop_on=("converged",), restore_best_weights=True, time_budget_ms=None, verbose=0,
+                          save_path=None, grad_every=None)
+    t = L.Trainer(max_epochs=60, callbacks=[spy, cb], default_root_dir=tmp_path, enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False, logger=False, accelerator="cpu", devices=1,
+                  num_sanity_val_steps=0)
+    t.fit(model, train, val)
+    accs = spy.accs
+    assert cb.watcher.stopped_epoch is not None and len(accs) < 60
+    best = int(np.argmax(accs))
+    assert cb.watcher.best_key == "val_acc" and cb.watcher.best_epoch == best
+    assert best < len(accs) - 1  # (otherwise restoring the last weights would pass too)
+    assert all(torch.equal(v, spy.states[best][k]) for k, v in model.state_dict().items())
+    assert "restoring the weights of epoch %d (val_acc" % best in " ".join(cb.watcher.messages)
