@@ -16,7 +16,8 @@ the ``eval_*`` metrics; the first training loss logged before the first evaluati
 so the live report and the file quote one X; the Trainer's fractional epoch (``state.epoch``)
 is kept as the series ``epoch_frac`` and quoted beside X: "plateau at step 35 (epoch 3.5)".
 ``axis="epoch"`` puts the run on the fractional epoch instead (then the file's read differs).
-The run is saved to ``save_path``, by default ``<args.output_dir>/losslens.json``. Lowering
+The run is saved to ``save_path``, by default ``<args.output_dir>/losslens.json``; each further
+``model_init`` trial beside it (``losslens-run1.json`` ..., ``losslens-<trial_name>.json``). Lowering
 the lr scales the optimizer's param groups and the scheduler's ``base_lrs``, so a warm-up/decay
 schedule continues from the lower rate.
 With an ``lr_scheduler_type`` other than ``"constant"`` (the Trainer's default is ``"linear"``)
