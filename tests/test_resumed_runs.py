@@ -170,6 +170,20 @@ class _AxisSpy:
         self.seen.append(list(self.cb.watcher.axis))
 
 
+def _model_init_trainer(out, cb):
+    """A Trainer building a fresh ``_tiny_bert`` at each ``train()`` (``model_init``, as a hyperparameter search's
+    trials do), 2 epochs at a constant lr 1e-3, evaluated every 10 steps, writing to ``out``."""
+    import transformers
+    from hf_models import keyword_task
+
+    args = transformers.TrainingArguments(
+        output_dir=str(out), num_train_epochs=2, per_device_train_batch_size=16, per_device_eval_batch_size=256,
+        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, eval_strategy="steps", eval_steps=10, logging_steps=5,
+        save_strategy="no", learning_rate=1e-3, lr_scheduler_type="constant")
+    return transformers.Trainer(model_init=_tiny_bert, args=args, train_dataset=keyword_task(160, 0),
+                                eval_dataset=keyword_task(128, 1), callbacks=[cb])
+
+
 def _tiny_bert():
     """A fresh one-layer BERT classifier, as ``Trainer(model_init=...)`` builds one per trial."""
     import transformers
@@ -183,17 +197,11 @@ def test_a_trainer_with_model_init_starts_a_new_run_at_each_train(tmp_path):
     """``Trainer(model_init=...)`` builds a new model at each ``train()`` (``hyperparameter_search`` calls it once a
     trial): each is a run of its own, not more of the last one. Before, the second train's rows were appended to the
     first's (steps 10-40 again after 40)."""
-    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("transformers")
     from losslens.integrations.transformers import LosslensCallback
-    from hf_models import keyword_task
 
     cb = LosslensCallback(time_budget_ms=None, verbose=0)
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path), num_train_epochs=2, per_device_train_batch_size=16, per_device_eval_batch_size=256,
-        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, eval_strategy="steps", eval_steps=10, logging_steps=5,
-        save_strategy="no", learning_rate=1e-3, lr_scheduler_type="constant")
-    trainer = transformers.Trainer(model_init=_tiny_bert, args=args, train_dataset=keyword_task(160, 0),
-                                   eval_dataset=keyword_task(128, 1), callbacks=[cb])
+    trainer = _model_init_trainer(tmp_path, cb)
     trainer.train()
     first = list(cb.watcher.axis)
     trainer.train()
@@ -208,18 +216,12 @@ def test_each_model_init_trial_saves_a_file_of_its_own_and_the_folder_reads_as_a
     import subprocess
     import sys
 
-    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("transformers")
     from losslens.integrations.transformers import LosslensCallback
-    from hf_models import keyword_task
 
     cb = LosslensCallback(time_budget_ms=None, verbose=1)
     out = tmp_path / "hp"
-    args = transformers.TrainingArguments(
-        output_dir=str(out), num_train_epochs=2, per_device_train_batch_size=16, per_device_eval_batch_size=256,
-        report_to=[], use_cpu=True, disable_tqdm=True, seed=0, eval_strategy="steps", eval_steps=10, logging_steps=5,
-        save_strategy="no", learning_rate=1e-3, lr_scheduler_type="constant")
-    trainer = transformers.Trainer(model_init=_tiny_bert, args=args, train_dataset=keyword_task(160, 0),
-                                   eval_dataset=keyword_task(128, 1), callbacks=[cb])
+    trainer = _model_init_trainer(out, cb)
     trainer.train()
     first = losslens.read(out / "losslens.json")[0]
     trainer.args.learning_rate = 1e-5  # the second trial's hyperparameter: another curve
