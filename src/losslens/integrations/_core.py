@@ -272,7 +272,8 @@ class Watcher:
     run_index: int = field(default=0, init=False)
     trial: Any = field(default=None, init=False)
     _named: bool = field(default=False, init=False)  # ``name`` was the user's, not the save file's stem
-    _base_path: Any = field(default=None, init=False)
+    #: the save file as the first run of this callback names it (``save_path`` before :meth:`save_to`)
+    base_path: Any = field(default=None, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -293,7 +294,7 @@ class Watcher:
     def __post_init__(self):
         if self.save_path is not None and not isinstance(self.save_path, (str, os.PathLike)):
             raise UsageTypeError(f"save_path={self.save_path!r}: a path to write the run to (run.json), or None")
-        self._named, self._base_path = self.name is not None, self.save_path
+        self._named, self.base_path = self.name is not None, self.save_path
         if self.name is None:
             self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
                 if self.save_path is not None else self.framework
@@ -387,18 +388,13 @@ class Watcher:
         new.save_to(self.base_path)
         return new
 
-    @property
-    def base_path(self):
-        """The save file as the first run of this callback names it (``save_path`` before :meth:`save_to`)."""
-        return self._base_path
-
     def save_to(self, path, trial=None) -> None:
         """Save this run to ``path``, or beside it where this is not the callback's first run or is a named trial:
         ``losslens-run1.json``, ``losslens-run2.json`` ... or ``losslens-<trial>.json``. One callback reused over
         several runs (a Trainer's ``model_init`` trials) rewrote one file with the latest run, the earlier trials'
         lost; a folder of these files reads as a sweep (``losslens diagnose FOLDER``). ``trial``: the trial's name
         (a Trainer's ``state.trial_name``), kept in the file's meta."""
-        self._base_path = path
+        self.base_path = path
         if trial is not None:
             self.trial = str(trial)
             self.meta["trial"] = self.trial
