@@ -99,7 +99,7 @@ def test_no_band_says_plateau_where_the_verdict_gives_no_x():
     """A real PyTorch run still falling at epoch 59 (torch_rlrop_high_lr's cf_adam: still_improving, no X): its
     last 43 epochs were shaded "plateau", beside a card saying "plateau X: none (not plateaued)"."""
     d = losslens.diagnose(ECO / "torch_rlrop_high_lr" / "cf_adam.csv")
-    assert d.plateau is None and "plateau" in [p["name"] for p in d.phases]
+    assert d.plateau is None and "plateau" in [p["name"] for p in d.facts.phases]   # the smooth alone names one
     phases = chart_data(d)["phases"]
     assert [p["label"] for p in phases] == ["steep drop", "slow descent"]
     assert phases[-1]["end"] == d.phases[-1]["end"]

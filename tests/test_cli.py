@@ -58,6 +58,23 @@ def test_json_lines_follow_the_schema(keras_csv, tmp_path):
         assert cause["evidence"] and cause["actions"]
 
 
+
+def test_json_phases_name_no_plateau_where_plateau_is_null():
+    """Real logs still falling at their end (a Lightning CSVLogger run of 4 epochs, a PyTorch loop's CSV at epoch 59:
+    still_improving, no X): their --json gave ``"plateau": null`` beside a phase named "plateau" from the smooth's
+    95% point. There the stretch is the slow descent still under way; the phases still cover the run."""
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    res = runner.invoke(app, ["diagnose", str(fixtures / "logs" / "lightning" / "version_0" / "metrics.csv"),
+                              str(fixtures / "ecosystem" / "torch_rlrop_high_lr" / "cf_adam.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert row["plateau"] is None and row["plateau_epoch"] is None and row["verdict"] == "still_improving"
+        names = [p["name"] for p in row["phases"]]
+        assert "plateau" not in names and names[-1] == "slow_descent", names
+        assert row["phases"][0]["start"] == 0 and row["phases"][-1]["end"] == row["length"] - 1
+
 def test_several_runs_print_a_summary_table(shared_curves):
     path = shared_curves / "hf_trainer_state_logs.csv"
     res = runner.invoke(app, ["diagnose", str(path)])

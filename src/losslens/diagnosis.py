@@ -39,7 +39,7 @@ import numpy as np
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.plateau import plateau_onset
+from .facts.plateau import phases_without_x, plateau_onset
 from .facts.smoothing import difference_noise, level_smooth, median, median3, noise_sigma, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
@@ -623,7 +623,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         g = f.generalization
         plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
-                     length=len(run), run_name=run.name, source=run.source, phases=f.phases,
+                     length=len(run), run_name=run.name, source=run.source,
+                     phases=f.phases if plateau is not None else phases_without_x(f.phases),
                      forecast=fc, facts=f, run=run.named_as(f.metric, metric))
 
 

@@ -199,3 +199,23 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
     if rising_from is not None and rising_from < n - 1:
         out.append({"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])})
     return out
+
+
+def phases_without_x(phases: list[dict]) -> list[dict]:
+    """``phases`` of a curve the diagnosis gives no X (still falling: ``still_improving``, ``lr_too_low``).
+
+    Measured on the smoothed curve alone, the phases name a stretch ``plateau`` from its 95% point even
+    where the verdict says the curve has not plateaued; there that stretch is the slow descent still under
+    way, merged with the ``slow_descent`` before it. Without it a ``--json`` object held ``"plateau": null``
+    beside a phase named plateau. New dicts; ``phases`` is left as it is.
+    """
+    out: list[dict] = []
+    for p in phases:
+        p = dict(p)
+        if p.get("name") == "plateau":
+            p["name"] = "slow_descent"
+            if out and out[-1]["name"] == "slow_descent":
+                out[-1]["end"] = p["end"]
+                continue
+        out.append(p)
+    return out

@@ -314,21 +314,16 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         plateau = {"x": round_sig(d.plateau.epoch), "lo": round_sig(finite_or_none(lo)), "hi": round_sig(finite_or_none(hi)),
                    "level": round_sig(finite_or_none(d.plateau.level))}
     rising = bool(d.metric) and _diagnosed_higher(d)
+    from ..facts.plateau import phases_without_x
     phases = []
-    for p in d.phases or []:
-        if not isinstance(p, dict):
-            continue
+    given = [p for p in d.phases or [] if isinstance(p, dict)]
+    # diagnose() already names no plateau phase where it gives no X; a Diagnosis built otherwise may: a band named
+    # "plateau" beside a card saying "none (not plateaued)" told the reader the opposite of the verdict.
+    for p in given if plateau is not None else phases_without_x(given):
         start, end = finite_or_none(p.get("start")), finite_or_none(p.get("end"))
         if start is None or end is None:
             continue
         name = str(p.get("name", ""))
-        if name == "plateau" and plateau is None:
-            # The verdict gave no X (still falling: still_improving, lr_too_low): a band named "plateau" beside a
-            # card saying "none (not plateaued)" told the reader the opposite of the verdict.
-            name = "slow_descent"
-            if phases and phases[-1]["name"] == name:
-                phases[-1]["end"] = end
-                continue
         label, color = PHASES.get(name, (_label(name), "#bbbbbb"))
         if rising:  # an accuracy climbs where a loss drops
             label = RISING_PHASES.get(name, label)
