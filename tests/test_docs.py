@@ -23,6 +23,7 @@ What trains (``losslens verify``'s example, the blocks run with a training stand
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import re
@@ -540,6 +541,176 @@ def test_every_attribute_quoted_exists(where, var, attr):
     owner = _attribute_owners()[var]
     fields = getattr(owner, "__dataclass_fields__", {})
     assert hasattr(owner, attr) or attr in fields, f"{where}: `{var}.{attr}`: {owner.__name__} has no {attr}"
+
+
+# ---- the layout, paths, private names, benchmark options, the JSON's keys --------------------------
+
+WRITTEN = [*DOCS, REPO / "DEVELOPERS.md"]
+PACKAGE = REPO / "src" / "losslens"
+
+
+def package_parts() -> set[str]:
+    """The package's own modules and folders, ``api.py``, ``readers/`` ... (``__init__.py``, ``__main__.py`` aside)."""
+    return {p.name + ("/" if p.is_dir() else "") for p in PACKAGE.iterdir()
+            if not p.name.startswith("__") and (p.suffix == ".py" or p.is_dir())}
+
+
+def _exists_in_package(name: str) -> bool:
+    bare = name.rstrip("/")
+    return (PACKAGE / bare).exists() or (REPO / bare).exists() or any(PACKAGE.rglob(bare))
+
+
+def layout_gaps(readme: str, developers: str) -> list[str]:
+    """What the README's module map (the block that opens with ``src/losslens/``) and DEVELOPERS.md's "Where things
+    are" leave out of the package, and the names they give that are not there."""
+    [block] = re.findall(r"^```\n(src/losslens/\n.*?)^```", readme, re.S | re.M)
+    where = developers.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    gaps = []
+    for doc, text in (("README.md's module map", block), ("DEVELOPERS.md's Where things are", where)):
+        named = set(re.findall(r"(?<![\w/.-])([a-z_]\w*(?:\.py|/))", text.replace("src/losslens/", " ")))
+        gaps += [f"{doc} does not name src/losslens/{m}" for m in sorted(package_parts() - named)]
+        gaps += [f"{doc} names {n}, which is not there" for n in sorted(named) if not _exists_in_package(n)]
+    return gaps
+
+
+def test_the_module_maps_name_every_part_of_the_package():
+    """A newcomer finds every module from the README's map and DEVELOPERS.md's list, and nothing they name is gone."""
+    gaps = layout_gaps((REPO / "README.md").read_text(encoding="utf-8"), (REPO / "DEVELOPERS.md").read_text(encoding="utf-8"))
+    assert not gaps, "\n".join(gaps)
+
+
+PATH = re.compile(r"(?<![\w/.~-])((?:src/losslens|tests|benchmarks|docs)/[\w./-]*[\w/])")
+
+
+def missing_paths(text: str) -> list[str]:
+    """The repository paths (``src/losslens/...``, ``tests/...``, ``benchmarks/...``, ``docs/...``) a text names that are not there."""
+    return sorted({p for p in PATH.findall(text) if not (REPO / p).exists()})
+
+
+@pytest.mark.parametrize("doc", WRITTEN, ids=lambda p: p.name)
+def test_every_path_named_exists(doc):
+    missing = missing_paths(doc.read_text(encoding="utf-8"))
+    assert not missing, f"{doc.name} names paths that are not there: {missing}"
+
+
+def _defined_names() -> set[str]:
+    names = set()
+    for path in PACKAGE.rglob("*.py"):
+        names.add(path.stem)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                    names.add(getattr(t, "id", None) or getattr(t, "attr", None))
+    return names
+
+
+def undefined_private_names(text: str, defined: set[str]) -> list[str]:
+    """``_calibrate``, ``_hedge_converged`` ... quoted in a text but defined nowhere in the package."""
+    quoted = {m for span in re.findall(r"`([^`\n]+)`", text) for m in re.findall(r"(?<![\w.*/{])(_[a-z]\w*)\b(?![./])", span)}
+    return sorted(quoted - defined)
+
+
+@pytest.mark.parametrize("doc", [REPO / "docs" / "ARCHITECTURE.md", REPO / "DEVELOPERS.md"], ids=lambda p: p.name)
+def test_every_private_function_quoted_exists(doc):
+    """The rules the architecture names by function (``_still_falling_since_x``, ``_cut_in_noise`` ...). (reading.md's
+    ``_step`` or ``_timestamp`` are a log's keys, not losslens's names: those two docs only.)"""
+    missing = undefined_private_names(doc.read_text(encoding="utf-8"), _defined_names())
+    assert not missing, f"{doc.name} quotes names the package does not define: {missing}"
+
+
+SCRIPT = re.compile(r"python3? (-m benchmarks(?:\.\w+)*|benchmarks/[\w/]+\.py)((?: +--?[a-z][\w-]*(?:[= ](?!-)[^\s`|;)]+)?)*)")
+
+
+def unknown_script_options(text: str) -> list[str]:
+    """``python -m benchmarks.X --opt`` and ``python benchmarks/x.py --opt`` whose script (or a benchmarks module it
+    imports) defines no such option."""
+    bad = []
+    for target, args in SCRIPT.findall(text):
+        path = REPO / (target if target.endswith(".py") else Path(*target[3:].split(".")).with_suffix(".py"))
+        if not path.exists():
+            path = path.with_suffix("") / "__main__.py"
+        if not path.exists():
+            bad.append(f"{target}: no such script")
+            continue
+        source = path.read_text(encoding="utf-8")
+        for module in re.findall(r"^from (?:\.|benchmarks\.)(\w+) import", source, re.M):   # python -m benchmarks: score.py
+            if (REPO / "benchmarks" / f"{module}.py").exists():
+                source += (REPO / "benchmarks" / f"{module}.py").read_text(encoding="utf-8")
+        bad += [f"{target} {opt}" for opt in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", args)
+                if f'"{opt}"' not in source and f"'{opt}'" not in source]
+    return bad
+
+
+@pytest.mark.parametrize("doc", WRITTEN, ids=lambda p: p.name)
+def test_every_benchmark_option_quoted_exists(doc):
+    bad = unknown_script_options(doc.read_text(encoding="utf-8"))
+    assert not bad, f"{doc.name}: {bad}"
+
+
+OPEN_KEYS = {"facts", "numbers", "change", "diagnosis"}   # every measured number, a cause's figures, a check's keywords;
+                                                          # verify's diagnosis is diagnose's object, walked on its own
+
+
+def _all_keys(obj, acc: set) -> set:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            acc.add(k)
+            if k not in OPEN_KEYS:
+                _all_keys(v, acc)
+    elif isinstance(obj, list):
+        for v in obj:
+            _all_keys(v, acc)
+    return acc
+
+
+def undocumented_keys(doc: str, objects) -> list[str]:
+    """The keys of real ``--json`` objects that ``doc`` names nowhere (``"key"``, ``` `key` ```, ``` `parent.key` ```)."""
+    keys = set()
+    for o in objects:
+        _all_keys(o, keys)
+    return sorted(k for k in keys if not re.search(rf'[`"]{re.escape(k)}[`"]|`[\w.]*\.{re.escape(k)}\b', doc))
+
+
+@functools.lru_cache(maxsize=1)
+def _json_objects() -> tuple[dict, ...]:
+    """What ``diagnose``, ``forecast`` (with ``--stop-gain``), ``data`` and ``verify`` print with ``--json`` on committed
+    logs: an epoch axis and a Trainer's step axis (``epoch_frac``), one learning curve and a file of several."""
+    keras, trainer = str(EXAMPLES / "keras_csvlogger.csv"), str(REPO / "tests" / "fixtures" / "logs" / "hf_output")
+    objects = []
+    for argv in (["diagnose", keras, "--horizon", "200"], ["diagnose", trainer],
+                 ["forecast", keras, "--stop-gain", "0.01"], ["forecast", trainer, "--stop-gain", "0.01"],
+                 ["data", str(EXAMPLES / "curve.csv")], ["data", str(EXAMPLES / "models.csv")]):
+        res = CliRunner().invoke(app, [*argv, "--json"])
+        assert res.exit_code == 0, res.output
+        objects += [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    import losslens
+    objects.append(losslens.verify(_toy_train).to_dict())
+    return tuple(objects)
+
+
+def test_every_json_key_is_documented():
+    """docs/ARCHITECTURE.md names every key ``--json`` prints (a program reads them; the sketches show a few)."""
+    missing = undocumented_keys((REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"), _json_objects())
+    assert not missing, f"docs/ARCHITECTURE.md does not say what these --json keys are: {missing}"
+
+
+def test_the_layout_path_name_option_and_key_checks_catch_a_drift():
+    """Edited copies: each check above flags what it is for."""
+    readme, developers = (REPO / "README.md").read_text(encoding="utf-8"), (REPO / "DEVELOPERS.md").read_text(encoding="utf-8")
+    assert layout_gaps(readme.replace("  schedules.py ", "  schedule.py  "), developers) == [
+        "README.md's module map does not name src/losslens/schedules.py", "README.md's module map names schedule.py, which is not there"]
+    assert layout_gaps(readme, developers.replace("`src/losslens/verification.py`", "`src/losslens/verify.py`"))
+    assert missing_paths("see `tests/test_doc.py` and src/losslens/readers/keras.py") == ["tests/test_doc.py"]
+    assert undefined_private_names("`_hedge_converged`, in `_quote_forecasts`", _defined_names()) == ["_quote_forecasts"]
+    assert unknown_script_options("`python benchmarks/forecast_eval.py --calibrate --splits train`") == [
+        "benchmarks/forecast_eval.py --splits"]
+    assert unknown_script_options("`python -m benchmarks --methods losslens --x-error`") == ["-m benchmarks --x-error"]
+    objects = _json_objects()
+    doc = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert not undocumented_keys(doc, objects)
+    assert undocumented_keys(doc.replace("`points_to`", "`points`"), objects) == ["points_to"]
 
 
 # ---- the checks fail when an example drifts -----------------------------------------------------
