@@ -593,7 +593,8 @@ def test_every_path_named_exists(doc):
     assert not missing, f"{doc.name} names paths that are not there: {missing}"
 
 
-def _defined_names() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def _defined_names() -> frozenset[str]:
     names = set()
     for path in PACKAGE.rglob("*.py"):
         names.add(path.stem)
@@ -603,10 +604,10 @@ def _defined_names() -> set[str]:
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                     names.add(getattr(t, "id", None) or getattr(t, "attr", None))
-    return names
+    return frozenset(names)
 
 
-def undefined_private_names(text: str, defined: set[str]) -> list[str]:
+def undefined_private_names(text: str, defined: frozenset[str]) -> list[str]:
     """``_calibrate``, ``_hedge_converged`` ... quoted in a text but defined nowhere in the package."""
     quoted = {m for span in re.findall(r"`([^`\n]+)`", text) for m in re.findall(r"(?<![\w.*/{])(_[a-z]\w*)\b(?![./])", span)}
     return sorted(quoted - defined)
