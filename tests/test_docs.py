@@ -697,6 +697,64 @@ def test_every_json_key_is_documented():
     assert not missing, f"docs/ARCHITECTURE.md does not say what these --json keys are: {missing}"
 
 
+RESULT_METHODS = {"losslens": ["losslens"], "naive rule": ["naive"], "trainspotter": ["trainspotter"],
+                  "Keras EarlyStopping": ["keras_es_p5", "keras_es_p10"], "torch ReduceLROnPlateau": ["torch_rop"],
+                  "Prechelt": ["prechelt_gl5", "prechelt_pq3", "prechelt_up3"]}
+RESULT_COLUMNS = {"accuracy": "accuracy", "macro-F1": "macro-F1", "plateau-F1": "plateau-F1",
+                  "X error (% of run)": "X err (% of run)", "runs/s": "runs/s"}
+
+
+def _table_rows(lines: list[str]) -> tuple[list[str], list[list[str]]]:
+    head = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    rows = [[c.strip().replace("**", "") for c in ln.strip().strip("|").split("|")] for ln in lines[2:]]
+    return head, rows
+
+
+def held_out_results() -> dict[tuple[str, str], dict[str, str]]:
+    """``{(part, method): {column: cell}}`` of benchmarks/results/diagnosis.md's held-out tables, and each part's case count."""
+    text = (REPO / "benchmarks" / "results" / "diagnosis.md").read_text(encoding="utf-8")
+    out = {}
+    for part, cases, table in re.findall(r"^### (\w+) — held-out \(test\): (\d+) cases.*?\n\n((?:\|.*\n)+)", text, re.M):
+        head, rows = _table_rows(table.splitlines())
+        out[(part, "cases")] = {"cases": cases}
+        for row in rows:
+            out[(part, row[0])] = dict(zip(head, row))
+    return out
+
+
+def held_out_disagreements(doc: str, results: dict) -> list[str]:
+    """Cells of a doc's held-out diagnosis table (README.md, docs/benchmarks.md: ``| real (113) | **losslens** | ...``)
+    that differ from the results file; ``a / b`` cells hold two methods', a range (``76–93``) several: not compared."""
+    bad = []
+    for table in re.findall(r"^(\| part \| method \|.*\n\|[-|]+\|\n(?:\|.*\n)+)", doc, re.M):
+        head, rows = _table_rows(table.splitlines())
+        part = None
+        for row in rows:
+            if row[0]:
+                part, cases = re.match(r"(\w+) \((\d+)\)", row[0]).groups()
+                if results[(part, "cases")]["cases"] != cases:
+                    bad.append(f"{part}: {cases} held-out cases, the results file {results[(part, 'cases')]['cases']}")
+            [methods] = [m for k, m in RESULT_METHODS.items() if row[1].startswith(k)]
+            for col, cell in zip(head[2:], row[2:]):
+                values = cell.split(" / ")
+                if col not in RESULT_COLUMNS or cell == "—" or "–" in cell or len(values) != len(methods):
+                    continue
+                for method, value in zip(methods, values):
+                    want = results[(part, method)][RESULT_COLUMNS[col]]
+                    if value.replace(",", "") != want:
+                        bad.append(f"{part} {method} {col}: {value}, the results file {want}")
+    return bad
+
+
+@pytest.mark.parametrize("doc", [REPO / "README.md", REPO / "docs" / "benchmarks.md"], ids=lambda p: p.name)
+def test_the_held_out_table_is_the_results_file(doc):
+    """The diagnosis benchmark's held-out figures, quoted in the README and docs/benchmarks.md, are the last run's."""
+    text = doc.read_text(encoding="utf-8")
+    assert "| part | method |" in text
+    bad = held_out_disagreements(text, held_out_results())
+    assert not bad, f"{doc.name}: " + "; ".join(bad)
+
+
 def test_the_layout_path_name_option_and_key_checks_catch_a_drift():
     """Edited copies: each check above flags what it is for."""
     readme, developers = (REPO / "README.md").read_text(encoding="utf-8"), (REPO / "DEVELOPERS.md").read_text(encoding="utf-8")
@@ -712,6 +770,11 @@ def test_the_layout_path_name_option_and_key_checks_catch_a_drift():
     doc = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     assert not undocumented_keys(doc, objects)
     assert undocumented_keys(doc.replace("`points_to`", "`points`"), objects) == ["points_to"]
+    bench = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert held_out_disagreements(bench.replace("| 0.6 | 39 |", "| 0.6 | 113 |"), held_out_results()) == [
+        "real losslens runs/s: 113, the results file 39"]
+    assert held_out_disagreements(readme.replace("| 0.82 / 0.79 | 31.0 / 35.9 |", "| 0.82 / 0.79 | 31.0 / 35.8 |"),
+                                  held_out_results()) == ["generated keras_es_p10 X error (% of run): 35.8, the results file 35.9"]
 
 
 # ---- the checks fail when an example drifts -----------------------------------------------------
