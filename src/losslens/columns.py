@@ -45,7 +45,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 # Columns that describe the axis rather than a series.
 AXIS_NAMES = {
-    "epoch": ("epoch", "epochs", "ep"),
+    "epoch": ("epoch", "epochs", "ep",
+              # a spreadsheet typed in another language (French, German, Spanish/Portuguese, Italian)
+              "époque", "epoque", "epoche", "época", "epoca"),
     "step": ("step", "global_step", "steps", "iteration", "iter", "_step", "trainer_global_step",
              "training_iteration",
              # reinforcement learning counts environment steps (Stable-Baselines3, RLlib)

@@ -312,9 +312,34 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
     return text[:len(text) - len(cut)]
 
 
+#: A spreadsheet application's own file, by its first bytes (a zip's member names; the OLE2 header of Excel
+#: 97-2003's .xls) or its suffix: what it is, and how to get the CSV losslens reads.
+_WORKBOOKS = (("xl/", "an Excel workbook"), ("opendocument.spreadsheet", "an OpenDocument spreadsheet (LibreOffice)"),
+              ("Index/Document.iwa", "an Apple Numbers document"))
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _workbook(head: bytes, suffix: str) -> str | None:
+    what = None
+    if head.startswith(b"PK\x03\x04"):
+        what = next((label for mark, label in _WORKBOOKS if mark.encode() in head), None)
+    elif head.startswith(_OLE2_MAGIC) and suffix in (".xls", ".xlt"):
+        what = "an Excel 97-2003 workbook"
+    if what is None and suffix in (".xlsx", ".xlsm", ".xls", ".ods", ".numbers"):
+        what = "a spreadsheet workbook"
+    if what is None:
+        return None
+    return (f"{what}, not text: losslens reads the sheet as CSV; save it so (Excel: File > Save As > CSV UTF-8; "
+            "LibreOffice, Numbers: Export as CSV; or pandas: pd.read_excel(path).to_csv('run.csv', index=False)) "
+            "and diagnose that")
+
+
 def _binary_kind(head: bytes, name: str) -> str:
     """What a binary file is, for the error: the ones people point losslens at by mistake."""
     suffix = Path(name).suffix.lower()
+    workbook = _workbook(head, suffix)
+    if workbook is not None:
+        return workbook
     if head.startswith(b"PK\x03\x04") and suffix == ".npz":
         return "a NumPy archive: in Python, losslens.diagnose(dict(np.load(path))) reads its named arrays"
     if head.startswith(b"\x93NUMPY"):
@@ -375,7 +400,14 @@ def _decompress(data: bytes, source: str) -> bytes:
 
 
 def decode(data: bytes, source: str) -> str:
-    """Bytes -> text (UTF-8, UTF-16 with a BOM, else Latin-1 for legacy logs); binary junk raises."""
+    """Bytes -> text (UTF-8, UTF-16 with a BOM, else Windows-1252 / Latin-1 for legacy logs: what Excel saves as
+    "CSV" on Windows); binary junk raises. A byte-order mark inside the text is dropped too: exports joined with
+    ``cat`` (each file opening with one) glued it to the header written again, ``\ufeffepoch``, a row of text."""
+    text = _decode(data, source)
+    return text.replace("\ufeff", "") if "\ufeff" in text else text
+
+
+def _decode(data: bytes, source: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -392,4 +424,7 @@ def decode(data: bytes, source: str) -> str:
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13)) + sample.count(0x7F)
     if controls > 0.01 * len(sample):
         raise UnknownFormatError("binary file, not a training log", source)
-    return data.decode("latin-1")
+    try:  # (the same as Latin-1 but for 0x80-0x9F, its curly quotes, dashes and euro sign)
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
