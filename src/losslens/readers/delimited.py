@@ -96,9 +96,8 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     """
     names, delimiter, body, twins = _layout(text, source)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
-    if delimiter in (";", "\t") and _decimal_commas(sample):
-        # Spreadsheets in many locales write "0,25": the separator is ';' (or tab) then.
-        body = body.replace(",", ".")
+    if delimiter is not None and _sheet_cells(sample):
+        body = _plain_numbers(body, delimiter, names, source)
         sample = _rows(body, delimiter, source, limit=_SAMPLE_ROWS)
     text_cols = [j for j in range(len(names)) if _is_text_column(sample, j)]
     columns = _fast(body, delimiter, names, text_cols, source)
@@ -107,7 +106,18 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
         _refuse_stray_text(names[j], columns[names[j]], source)
     _refuse_twins(names, twins, columns, source, delimiter)
+    for j, name in enumerate(names):
+        # A row ended by its delimiter (a spreadsheet's trailing empty column, "epoch,loss,"): an unnamed column
+        # of nothing, which listed "column_5" among the run's series.
+        if name == f"column_{j}" and not _has_cells(columns[name]):
+            del columns[name]
     return columns
+
+
+def _has_cells(values: np.ndarray) -> bool:
+    if values.dtype.kind == "f":
+        return bool((~np.isnan(values)).any())
+    return any(str(v).strip().lower() not in MISSING for v in values)
 
 
 def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: dict[str, np.ndarray],
@@ -239,15 +249,123 @@ def _refuse_stray_text(name: str, cells, source: str) -> None:
                         "(a damaged or mistyped cell; write NA for a missing value)", source)
 
 
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
+# -- a spreadsheet's cells ----------------------------------------------------------------------------------
+# Excel, LibreOffice and Google Sheets write a cell to CSV as it is shown: 93.5% for 0.935, 1,024 (or 1.024, 1 024)
+# for 1024, "0,512" for 0.512 in a locale whose decimal mark is a comma, #DIV/0! for a formula that failed. Read
+# as they are, these cells made text columns, left out with no word (a percent accuracy, a step axis), or a loss
+# column "no loss column".
+
+#: Excel's and Google Sheets' error values. #N/A is what NA() writes for "no value": a gap, as NA is; the others
+#: are a formula that failed, gaps too, but said.
+_SHEET_ERROR = re.compile(r"(?i)#(?:N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|ERROR!|SPILL!|CALC!|FIELD!|BLOCKED!"
+                          r"|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA)")
+#: A number as a spreadsheet shows it, by its decimal mark: digits grouped by thousands (by the other of ``,`` and
+#: ``.``, a space, a no-break space, ``'``), the decimal mark, an exponent, a percent sign.
+_SHEET_NUMBER = {mark: re.compile(
+    rf"(?P<sign>[-+]?)(?P<int>\d+|[1-9]\d{{0,2}}(?P<group>[{other} \u00a0\u202f'\u2019])\d{{3}}(?:(?P=group)\d{{3}})*)"
+    rf"(?:{re.escape(mark)}(?P<frac>\d+))?(?P<exp>[eE][-+]?\d+)?(?P<pct>[ \u00a0\u202f]?%)?")
+    for mark, other in ((".", ","), (",", r"\."))}
 
 
-def _decimal_commas(sample: list[list[str]]) -> bool:
-    """Cells like ``0,25`` and no cell like ``0.25``: numbers written with a decimal comma."""
-    cells = [c for row in sample for c in row]
-    commas = sum(1 for c in cells if _DECIMAL_COMMA.match(c))
-    points = sum(1 for c in cells if "." in c and is_number(c))
-    return commas > 0 and points == 0
+def _sheet_value(cell: str, mark: str) -> str | None:
+    """``cell`` as a plain number (``'0.935'``) where the decimal mark is ``mark``; None where it is no number so
+    written (``'0.5'`` with a decimal comma: a point can only group thousands there, and groups have 3 digits)."""
+    found = _SHEET_NUMBER[mark].fullmatch(cell)
+    if found is None:
+        return None
+    group, frac, exp, pct = found["group"], found["frac"], found["exp"], found["pct"]
+    if group is None and frac is None and exp is None and pct is None:
+        return found["int"]  # (an integer: the same with either mark)
+    number = found["sign"] + (found["int"].replace(group, "") if group else found["int"])
+    number += f".{frac}" if frac is not None else ""
+    if pct is not None:  # 93.45% is 93.45e-2: parsed as 0.9345 is, to the same float (93.45 / 100 is not)
+        return f"{number}e{int(exp[1:]) - 2 if exp else -2}"
+    return number + (exp or "")
+
+
+def _sheet_cells(sample: list[list[str]]) -> bool:
+    """Whether the sampled rows hold a cell a spreadsheet wrote as it showed it (not a number Python reads)."""
+    for row in sample:
+        for c in row:
+            c = c.strip()
+            if c and not is_number(c) and c.lower() not in MISSING and (
+                    _SHEET_ERROR.fullmatch(c) or any(p.fullmatch(c) for p in _SHEET_NUMBER.values())):
+                return True
+    return False
+
+
+#: Anything in a body but numbers written with a decimal comma (and text without commas): see _plain_numbers.
+_NOT_ONLY_DECIMAL_COMMAS = re.compile(r"[.%#\"'\u00a0\u202f\u2019]|\d \d{3}|(?<!\d),|,(?!\d)|,\d+,")
+
+
+def _plain_numbers(body: str, delimiter: str, names: list[str], source: str) -> str:
+    """``body`` with every cell a spreadsheet spelled as shown rewritten as the number it shows (:func:`_sheet_value`)
+    and its error values as gaps (those other than #N/A said in one warning).
+
+    A cell that reads as a number with one decimal mark only is that number (``0,512``, ``1,2E-03``, ``93,5%``,
+    ``1.024,5``: a comma; ``0.512``, ``1,024.5``: a point). One that reads with either as two numbers (``2,169``:
+    2.169 or 2169; ``2.169``) takes the mark the file's other cells show; where they show none, a ``2,169`` is 2.169
+    in a file separated by ``;`` or tabs (as Excel writes where the comma is the decimal mark). Where they show both,
+    or none in a comma-separated file, it raises: a silent guess is a value 1,000x off."""
+    if delimiter != "," and not _NOT_ONLY_DECIMAL_COMMAS.search(body):
+        # Every comma between digits, and no point, percent, error value, quote or grouping anywhere: the commas
+        # are decimal marks, as the cells below would read them, in one pass (a second a million rows, not 30).
+        return body.replace(",", ".")
+    rows = _rows(body, delimiter, source)
+    shown: dict[str, tuple[int, str]] = {}  # the first cell showing each mark
+    either: dict[str, tuple[int, str]] = {}  # the first cell reading as two numbers, by the mark it holds
+    for i, row in enumerate(rows, 1):
+        for c in row:
+            c = c.strip()
+            if "," not in c and "." not in c:
+                continue  # (an integer, 1 024, a word: the same with either mark)
+            point, comma = _sheet_value(c, "."), _sheet_value(c, ",")
+            if point is None and comma is None or point == comma:
+                continue
+            if point is None or comma is None:
+                shown.setdefault("." if comma is None else ",", (i, c))
+            else:
+                either.setdefault("," if "," in c else ".", (i, c))
+    mark = next(iter(shown)) if len(shown) == 1 else None
+    if not shown and "," in either and delimiter != "," and "." not in either:
+        mark = ","
+    elif not shown and "," not in either:
+        mark = "."  # (plain numbers read as Python reads them)
+    if mark is None and either:
+        i, c = either.get(",") or either["."]
+        why = (f"the file writes numbers with a decimal point ({shown['.'][1]!r}, data row {shown['.'][0]}) and "
+               f"with a decimal comma ({shown[','][1]!r}, data row {shown[','][0]})" if shown else
+               "no cell says which")
+        raise ReadError(f"data row {i} holds {c!r}, {_sheet_value(c, ',')} where the decimal mark is a comma, "
+                        f"{_sheet_value(c, '.')} where it is a point, and {why}: write every number with one decimal "
+                        "mark and no thousands grouping", source)
+    errors: list[tuple[int, str, str]] = []
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    for i, row in enumerate(rows, 1):
+        new = []
+        for j, c in enumerate(row):
+            s = c.strip()
+            if _SHEET_ERROR.fullmatch(s):
+                if s.upper() != "#N/A":
+                    errors.append((i, names[j] if j < len(names) else f"column {j + 1}", s))
+                new.append("")
+                continue
+            if is_number(s) and (mark != "," or "." not in s):
+                new.append(c)  # (reads as itself: a point can only group thousands under a decimal comma)
+                continue
+            point, comma = _sheet_value(s, "."), _sheet_value(s, ",")
+            if point is None or comma is None:
+                value = comma if point is None else None if is_number(s) else point
+            else:
+                value = comma if mark == "," else None if is_number(s) else point
+            new.append(c if value is None else value)
+        writer.writerow(new)
+    if errors:
+        i, name, s = errors[0]
+        warn(source, "%d cells hold a spreadsheet's error value (%s in column %r, data row %d): read as gaps",
+             len(errors), s, name, i)
+    return out.getvalue()
 
 
 def _all_numbers(line: str) -> bool:
@@ -465,8 +583,9 @@ def _refuse_decimal_comma(rows: list[list[str]], n: int, source: str) -> None:
                 j += 1
         if split and split >= len(row) - n:
             raise ReadError(f"data row {i} has {len(row)} cells under {n} column names ({','.join(row)[:60]!r}): "
-                            "a decimal comma ('1,5') in a comma-separated file? Write 1.5, or separate the fields "
-                            "with ';' (read with decimal commas)", source)
+                            "a decimal comma ('1,5') or digits grouped ('1,024') in a comma-separated file? Write "
+                            "1.5 and 1024, quote the cell (\"1,024\", as spreadsheets write it), or separate the "
+                            "fields with ';' (read with decimal commas)", source)
 
 
 def _refuse_ragged_rows(rows: list[list[str]], n: int, source: str) -> None:
