@@ -252,8 +252,8 @@ def _refuse_stray_text(name: str, cells, source: str) -> None:
 # -- a spreadsheet's cells ----------------------------------------------------------------------------------
 # Excel, LibreOffice and Google Sheets write a cell to CSV as it is shown: 93.5% for 0.935, 1,024 (or 1.024, 1 024)
 # for 1024, "0,512" for 0.512 in a locale whose decimal mark is a comma, #DIV/0! for a formula that failed. Read
-# as they are, these cells made text columns, left out with no word (a percent accuracy, a step axis), or a loss
-# column "no loss column".
+# as they are, these cells made text columns, left out with no word (a percent accuracy, a step axis) or, for the
+# losses, "no loss column".
 
 #: Excel's and Google Sheets' error values. #N/A is what NA() writes for "no value": a gap, as NA is; the others
 #: are a formula that failed, gaps too, but said.
