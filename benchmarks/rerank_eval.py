@@ -40,33 +40,14 @@ def _logit(s):
 
 
 def _x_as(d, cause) -> float | None:
-    """The plateau X a diagnosis would report with ``cause`` as its verdict: diagnosis._diagnose's last block, read
-    on the same facts (checked against the X reported for the rules' own verdict)."""
-    from losslens import diagnosis as D
+    """The plateau X a diagnosis would report with ``cause`` as its verdict (``diagnosis.plateau_of``, what
+    the diagnosis itself calls for its verdict)."""
+    from losslens.diagnosis import plateau_of
 
-    f, t, run = d.facts, D.DEFAULT, d.run
-    if f is None or getattr(f, "plateau", None) is None:
+    if d.facts is None or getattr(d.facts, "plateau", None) is None:
         return d.plateau_epoch
-    open_ended = (cause.id in ("lr_too_low", "still_improving") or "constant_guess" in cause.numbers
-                  or (cause.id == "temporary_plateau" and f.trend.tail_drop >= t.still_falling_share)) \
-        and (D._falling(f, t) or D._crawling(f, t))
-    pl = f.plateau
-    x0 = float(f.x[0])
-    improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    if cause.id == "stuck_at_init" or (D._flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
-        return x0
-    if cause.id == "diverged":
-        if pl.floor_index < f.n_points - 1:
-            before = D._before_blowup(run, f, t)
-            if before is not None:
-                pl, improved = before
-            return float(pl.epoch) if improved else x0
-        return None
-    if pl.index is not None and not open_ended:
-        return float(pl.epoch)
-    if cause.id == "overfitting" and f.generalization is not None:
-        return float(f.generalization.val_min_epoch)
-    return None
+    p = plateau_of(cause, d.run, d.facts)
+    return None if p is None else float(p.epoch)
 
 
 def records(cases) -> list[dict]:

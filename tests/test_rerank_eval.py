@@ -1,6 +1,6 @@
 """Issue 5's re-ranking experiment (benchmarks/rerank_eval.py) reads the train split only, and the X it scores a
-re-ranked verdict by is the X a diagnosis reports for that verdict (its copy of diagnosis._diagnose's last block
-must not drift from the code it copies)."""
+re-ranked verdict by is the X a diagnosis reports for that verdict (diagnosis.plateau_of, which the diagnosis
+itself calls)."""
 
 import dataclasses
 

@@ -588,8 +588,27 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # many more epochs pay" beside "forecast at step 12000" names a unit the run is not counted in.
         for c in causes:
             c.actions = [a.replace("more epochs", f"more {run.axis_name}s") for a in c.actions]
-    pl = f.plateau
-    plateau = None
+    if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
+        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still falling")
+    plateau = plateau_of(verdict, run, f, t)
+    return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
+                     length=len(run), run_name=run.name, source=run.source,
+                     phases=f.phases if plateau is not None else phases_without_x(f.phases),
+                     forecast=fc, facts=f, run=run.named_as(f.metric, metric))
+
+
+def _open_ended(cause: Cause, f: Facts, t: Thresholds) -> bool:
+    """Whether ``cause`` reads a curve with no plateau yet: still falling or crawling under a verdict that says
+    so (lr_too_low, still_improving, a constant guess's slow fall, a temporary plateau the run left falling)."""
+    return (cause.id in ("lr_too_low", "still_improving") or "constant_guess" in cause.numbers
+            or (cause.id == "temporary_plateau" and f.trend.tail_drop >= t.still_falling_share)) \
+        and (_falling(f, t) or _crawling(f, t))
+
+
+def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Plateau | None:
+    """The plateau (X, its interval, its level) a diagnosis reports with ``cause`` as its verdict, read on the
+    run's facts ``f``; None where that reading has no X. The verdict decides it because X means a different
+    point per cause (benchmarks.rerank_eval asks it of every listed cause)."""
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
     # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed. A diverged curve's X
     # is where it flattened before it blew up (L* is its best, as for an overfitting curve), if it
@@ -599,33 +618,27 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # (A temporary plateau is named for the flat stretch the run left; where the run is still falling fast after
     # it -- a CNN behind augmentation layers, flat for its first 6 epochs, its last quarter 21% of the improvement
     # -- "plateau at epoch 35" was the 95% point of a drop still under way: 40 more epochs went 34% lower.)
-    open_ended = (verdict.id in ("lr_too_low", "still_improving") or "constant_guess" in verdict.numbers
-                  or (verdict.id == "temporary_plateau" and f.trend.tail_drop >= t.still_falling_share)) \
-        and (_falling(f, t) or _crawling(f, t))
-    if open_ended and verdict.id == "temporary_plateau":
-        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still falling")
+    pl = f.plateau
+    open_ended = _open_ended(cause, f, t)
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    flat_from_start = _flat_from_start(f, t)
-    if verdict.id == "stuck_at_init" or (flat_from_start and not open_ended and verdict.id != "diverged"):
-        plateau = at_start
-    elif verdict.id == "diverged":
+    if cause.id == "stuck_at_init" or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
+        return at_start
+    if cause.id == "diverged":
         if pl.floor_index < f.n_points - 1:
             before = _before_blowup(run, f, t)
             if before is not None:
                 pl, improved = before
-            plateau = Plateau(pl.epoch, pl.interval_later(), pl.level) if improved else at_start
-    elif pl.index is not None and not open_ended:
-        plateau = Plateau(pl.epoch, pl.interval_later(), pl.level)
-    elif verdict.id == "overfitting" and f.generalization is not None:
+            return Plateau(pl.epoch, pl.interval_later(), pl.level) if improved else at_start
+        return None
+    if pl.index is not None and not open_ended:
+        return Plateau(pl.epoch, pl.interval_later(), pl.level)
+    if cause.id == "overfitting" and f.generalization is not None:
         # Validation turned up before its smoothed curve improved at all: X is the minimum itself.
         g = f.generalization
-        plateau = Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
-    return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
-                     length=len(run), run_name=run.name, source=run.source,
-                     phases=f.phases if plateau is not None else phases_without_x(f.phases),
-                     forecast=fc, facts=f, run=run.named_as(f.metric, metric))
+        return Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
+    return None
 
 
 def _before_blowup(run: Run, f: Facts, t: Thresholds):
