@@ -283,3 +283,47 @@ def test_a_flat_loss_is_drawn_at_its_value_with_plain_ticks(figure_of):
     shown = [float(t.get_text().replace("\u2212", "-")) for t in ax.get_yticklabels() if t.get_text()
              and lo <= t.get_position()[1] <= hi]
     assert shown and all(2.3 < v < 2.32 for v in shown), shown
+
+
+def _renderer(ax):
+    return ax.figure.canvas.get_renderer()
+
+
+def test_phase_names_fit_their_bands_as_drawn(figure_of):
+    """The Keras callback's printed log of a run it stopped at epoch 10 (walkthrough_keras_still_falling/cb.out),
+    forecast to its planned epoch 199: the phase names were kept where a band held 12% of the run's 11 epochs, but
+    the axis runs to 199, and "steep drop" and "slow descent" were written one over the other in 5% of the width.
+    Each name drawn now lies inside its band and off the others; a run drawn to its own end keeps them."""
+    d = losslens.diagnose(ECO / "walkthrough_keras_still_falling" / "cb.out")
+    assert d.forecast["horizon"] == 199 and d.run.axis[-1] == 10
+    for d in (d, losslens.diagnose(LOGS / "keras_csvlogger.csv")):
+        ax = figure_of(d)
+        names = {p["label"]: p for p in chart_data(d)["phases"]}
+        shown = [t for t in ax.texts if t.get_text() in names]
+        boxes = [t.get_window_extent(_renderer(ax)) for t in shown]
+        for t, box in zip(shown, boxes):
+            p = names[t.get_text()]
+            left, right = (ax.transData.transform((v, 0))[0] for v in (p["start"], p["end"]))
+            assert left - 1 <= box.x0 and box.x1 <= right + 1, (t.get_text(), box.x0, box.x1, left, right)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert [t.get_text() for t in shown] == ["steep drop"]  # the 6-epoch CSVLogger run, drawn to its own end
+
+
+@pytest.mark.parametrize("log, panel", [
+    (ECO / "torch_gru_cliff" / "run.json", "grad norm"),  # a GRU's grad norm, 0.03 to 0.6
+    (ECO / "layer_grads" / "sigmoid_diabetes_monitor.json", "grad norm"),  # losslens.integrations.torch.Monitor
+    (ECO / "hf_logging_steps" / "ls1_e8_trainer_state.json", "grad norm"),  # 0.11 to 7.3
+])
+def test_a_small_log_panel_s_labels_stand_apart(figure_of, log, panel):
+    """Real runs whose lr or grad norm spans one decade or so, drawn on a 1.1-inch log panel: matplotlib labelled
+    every minor tick there (6x10^-1, 5x10^-1, 4x10^-1 ...), each label over the next. Now the labels shown (two at
+    least) keep apart."""
+    d = losslens.diagnose_all(log)[0]
+    ax = figure_of(d)
+    [pax] = [a for a in ax.figure.axes if a.get_ylabel() == panel]
+    assert pax.get_yscale() == "log"
+    lo, hi = pax.get_ylim()
+    shown = [t for t in pax.get_yticklabels(which="both") if t.get_text() and lo <= t.get_position()[1] <= hi]
+    boxes = [t.get_window_extent(_renderer(pax)) for t in shown]
+    assert len(shown) >= 2, [t.get_text() for t in shown]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), [t.get_text() for t in shown]

@@ -554,11 +554,15 @@ def draw_loss(ax, data: dict, legend: bool = True):
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
-    # Phase names along the top, inside the axes, where the band is wide enough to hold them.
-    span = (np.nanmax(x) - np.nanmin(x)) if x.size else 0
+    # Phase names along the top, inside the axes, where the band as drawn is wide enough to hold the name, as the
+    # HTML report measures it: a fraction of the run's own span let a 10-epoch run's forecast to epoch 199 squeeze
+    # "steep drop" and "slow descent" into 5% of the width, one over the other.
+    lo, hi = ax.get_xlim()
+    points_wide = ax.get_position().width * ax.figure.get_figwidth() * 72
     for start, end, label in top_labels:
-        if span and (end - start) / span > 0.12:
-            ax.text((start + end) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
+        drawn = min(end, hi) - max(start, lo)
+        if hi > lo and drawn / (hi - lo) * points_wide >= _text_width(label, 7.5) + 8:
+            ax.text((max(start, lo) + min(end, hi)) / 2, 0.985, label, transform=ax.get_xaxis_transform(), ha="center",
                     va="top", fontsize=7.5, color="#555555",  # on white, as in the HTML: X's line crossed "steep drop"
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.0})
     if legend and ax.get_legend_handles_labels()[0]:  # a run NaN throughout draws no line: matplotlib warned
@@ -567,6 +571,14 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width of ``text`` at font ``size`` (points), measured on its glyphs in matplotlib's default font, before
+    anything is drawn (no renderer needed)."""
+    from matplotlib.textpath import TextPath
+
+    return float(TextPath((0, 0), text, size=size).get_extents().width)
 
 
 def _drawn_values(data: dict, forecast: tuple) -> np.ndarray:
@@ -635,6 +647,39 @@ def _plain_log_ticks(ax):
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+
+
+def _panel_log_ticks(ax, fontsize: float) -> None:
+    """Label a small panel's log y axis only as densely as its height allows: the powers of 10 with 2, 3, 4, 5, 6
+    and 8, or 2, 3 and 5, or 2 and 5, or 3, or the powers alone -- the densest set of two labels or more whose
+    labels stand 1.5 font heights apart. Under about a decade matplotlib labels every minor tick, and a YOLO run's lr (2e-5 to 4e-4) or a GRU's
+    grad norm (0.03 to 0.6) wrote eight labels into the panel's 1.1 inch, one over the next. Over three decades its
+    own labels (powers of 10, thinned) stand."""
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, NullFormatter
+
+    lo, hi = ax.get_ylim()
+    if not 0 < lo < hi:
+        return
+    if hi / lo >= 1000:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        return
+    height = ax.get_position().height * ax.figure.get_figheight() * 72  # points
+    per_decade = height / math.log10(hi / lo)
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    keep: set = set()
+    for mantissas in ((1, 2, 3, 4, 5, 6, 8), (1, 2, 3, 5), (1, 2, 5), (1, 3), (1,)):
+        marks = sorted(m * 10.0 ** k for k in decades for m in mantissas if lo <= m * 10.0 ** k <= hi)
+        if (len(marks) >= 2 or mantissas == (1,)) and (np.diff(np.log10(marks)) * per_decade >= 1.5 * fontsize).all():
+            keep = {round(math.log10(v), 6) for v in marks}
+            break
+    fmt = LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(np.inf, np.inf))
+    fmt.set_axis(ax.yaxis)
+
+    def label(v, pos=None):
+        return fmt(v, pos) if v > 0 and round(math.log10(v), 6) in keep else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
+    ax.yaxis.set_minor_formatter(FuncFormatter(label))
 
 
 def plot_diagnosis(d, ax=None, panels: bool = True):
@@ -748,6 +793,7 @@ def _draw_figure(fig, d, data: dict, panels: bool):
             pax.plot(x[ok], v[ok], color=s["color"], lw=1.3, label=s["label"])
         if panel["logy"]:
             pax.set_yscale("log")
+            _panel_log_ticks(pax, 7.5)
         pax.set_ylabel(panel["title"], fontsize=8)
         pax.tick_params(labelsize=7.5)
         values = np.concatenate([_arr(s["values"]) for s in panel["series"]])
