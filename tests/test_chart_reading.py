@@ -327,3 +327,21 @@ def test_a_small_log_panel_s_labels_stand_apart(figure_of, log, panel):
     boxes = [t.get_window_extent(_renderer(pax)) for t in shown]
     assert len(shown) >= 2, [t.get_text() for t in shown]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), [t.get_text() for t in shown]
+
+
+def test_spikes_side_by_side_keep_their_values_apart(figure_of):
+    """A real PyTorch loop at SGD 1.0 (torch_stuck_high_lr/sgd_lr1.0: at epoch 1 training thrown to 141 and
+    validation to 3.1, at epoch 2 training to 2.63, all near 2.35 otherwise): "141" and "3.1" were written one over
+    the other and "2.63" into them, and each triangle, centred on the top edge, stood half in the line of the run's
+    name. Each value now keeps off the others, each triangle inside the axes' top."""
+    d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "sgd_lr1.0.csv")
+    assert len(chart_data(d)["spikes"]) == 3
+    ax = figure_of(d)
+    r = _renderer(ax)
+    boxes = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("141", "3.1", "2.63")]
+    assert len(boxes) == 3
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    marks = [ln.get_window_extent(r) for ln in ax.get_lines() if ln.get_marker() == "^"]
+    assert len(marks) == 3 and not any(a.overlaps(m) for a in boxes for m in marks)
+    top = ax.get_window_extent(r).y1
+    assert all(m.y1 <= top + 0.5 for m in marks)
