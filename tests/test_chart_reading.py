@@ -345,3 +345,24 @@ def test_spikes_side_by_side_keep_their_values_apart(figure_of):
     assert len(marks) == 3 and not any(a.overlaps(m) for a in boxes for m in marks)
     top = ax.get_window_extent(r).y1
     assert all(m.y1 <= top + 0.5 for m in marks)
+
+
+def test_no_line_runs_over_epochs_nobody_logged(figure_of):
+    """A real Keras run whose notebook output Jupyter cut in the middle (keras_truncated_output/cell56.csv, from
+    ageron/handson-ml3: epochs 0-16, then 361-377): every curve and the generalization gap were drawn as straight
+    lines over 344 epochs with no value. Now no drawn segment crosses the gap; each side is still drawn."""
+    d = losslens.diagnose(ECO / "keras_truncated_output" / "cell56.csv")
+    ax = figure_of(d)
+    lines = [ln for ln in ax.get_lines() if ln.get_color() in ("#1f77b4", "#e8710a") and len(ln.get_xdata()) > 2]
+    assert len(lines) == 4  # raw and smoothed, train and validation
+    for ln in lines:
+        x, y = np.asarray(ln.get_xdata(), dtype=float), np.asarray(ln.get_ydata(), dtype=float)
+        drawn = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+        assert not (drawn & (x[:-1] <= 16) & (x[1:] >= 361)).any()
+        assert (x[np.isfinite(y)] <= 16).any() and (x[np.isfinite(y)] >= 361).any()
+    [gap] = [c for c in ax.collections if c.get_label() == "generalization gap"]
+    xs = np.concatenate([p.vertices[:, 0] for p in gap.get_paths()])
+    assert not ((xs > 17) & (xs < 360)).any()
+    assert chart_data(d)["breaks"] == [[16, 361]]  # (the HTML report's lines stop there too)
+    # a run logged at steps that grow steadily, or every epoch, breaks nowhere
+    assert chart_data(losslens.diagnose(LOGS / "keras_csvlogger.csv"))["breaks"] == []

@@ -616,3 +616,27 @@ def test_the_best_point_s_label_stays_off_a_nan_mark_s_label(browser, shared_cur
     assert red.sum() > 4 and orange.sum() > 4  # both labels drawn there
     assert not (red & orange).any(), np.flatnonzero(red & orange)
     assert b.problems() == []
+
+
+def test_no_line_runs_over_epochs_nobody_logged(browser, tmp_path):
+    """A real Keras run whose notebook output Jupyter cut in the middle (keras_truncated_output/cell56.csv: epochs
+    0-16, then 361-377): every curve ran straight across the 344 epochs with no value. In the screenshot, the
+    columns of the gap hold no curve pixel; both sides still do."""
+    import matplotlib.image as mpimg
+
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "keras_truncated_output",
+                                       "cell56.csv"))
+    b = browser
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "gap.html")))
+    at = b.eval("(function(){var u=losslensReport.charts[0].u,r=u.root.getBoundingClientRect(),"
+                "o=u.over.getBoundingClientRect(),p=function(x){return u.valToPos(x,'x')+o.left-r.left;};"
+                "return {a:p(16),b:p(361),top:o.top-r.top,bottom:o.bottom-r.top};})()")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    rows = slice(int(at["top"]), int(at["bottom"]))
+    curve = np.zeros(img.shape[:2], dtype=bool)
+    for color in ("#1f77b4", "#e8710a"):
+        curve |= np.abs(img - _rgb(color)).max(axis=-1) < 40
+    inside = curve[rows, int(at["a"]) + 6:int(at["b"]) - 40]  # (right of it, "val min" is written over the gap)
+    assert inside.sum() == 0, np.argwhere(inside)[:5].tolist()
+    assert curve[rows, :int(at["a"]) + 1].sum() > 20 and curve[rows, int(at["b"]) - 1:].sum() > 20
+    assert b.problems() == []

@@ -163,7 +163,7 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
     ylabel = plot.y_label(data)
     return {"axis": data["axis"], "ylabel": ylabel, "x": [plot.round_sig(v) for v in x], "cols": cols,
             "logy": data["logy"], "ymax": data.get("ymax"), "spikes": data.get("spikes") or [],
-            "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
+            "breaks": data.get("breaks") or [], "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
             "nonfinite": data.get("nonfinite") or [], "forecast": forecast, "panels": panels,
             "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}
 

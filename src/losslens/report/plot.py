@@ -345,12 +345,30 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         panels.append(layers)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
-        "x": round_sig_list(axis[keep]), "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
+        "x": round_sig_list(axis[keep]), "breaks": axis_breaks(axis),
+        "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
         "plateau": plateau, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
     }
+
+
+def axis_breaks(axis: np.ndarray) -> list:
+    """Stretches of the axis where nothing was logged, ``[[before, after], ...]`` (axis values): a step more than 20
+    times the median step and 10 times the step before it. A notebook's saved output that Jupyter cut in the middle
+    (epochs 1-17, then 362-378) was drawn as a straight line over 345 epochs nobody logged. Steps that grow
+    steadily (logged at 1, 2, 4, 8 ...) break nothing."""
+    a = np.asarray(axis, dtype=float)
+    a = a[np.isfinite(a)]
+    if a.shape[0] < 4:
+        return []
+    step = np.diff(a)
+    typical = float(np.median(step))
+    if not typical > 0:
+        return []
+    at = [i for i in range(1, step.shape[0]) if step[i] > 20 * typical and step[i] > 10 * step[i - 1]]
+    return [[round_sig(a[i]), round_sig(a[i + 1])] for i in at]
 
 
 def spike_points(values: np.ndarray, fence: float = 5.0) -> np.ndarray:
@@ -461,6 +479,16 @@ def _figure_class():
     return Figure
 
 
+def _broken(x: np.ndarray, y: np.ndarray, breaks: list) -> tuple[np.ndarray, np.ndarray]:
+    """``x``, ``y`` with a NaN point inside each of ``breaks`` (:func:`axis_breaks`), where a line drawn through them
+    stops: nothing was logged there."""
+    if not breaks or x.shape[0] < 2:
+        return x, y
+    cuts = np.array([(lo + hi) / 2 for lo, hi in breaks], dtype=float)
+    at = np.searchsorted(x, cuts)
+    return np.insert(x, at, cuts), np.insert(y, at, np.nan)
+
+
 def _bridged(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``y`` with the gaps between its finite points filled by straight lines, as its line is drawn: a
     validation loss logged every 100 steps shares few points with a training loss logged every step, and
@@ -481,6 +509,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.axvspan(p["start"], p["end"], color=p["color"], alpha=0.09, lw=0)
     top_labels = [(p["start"], p["end"], p["label"]) for p in data["phases"]]
     colors = {"train": TRAIN_COLOR, "val": VAL_COLOR, "extra": EXTRA_COLOR}
+    breaks = data.get("breaks") or []
     curves = {}
     for s in data["loss"]:
         c = colors[s["role"]]
@@ -489,13 +518,14 @@ def draw_loss(ax, data: dict, legend: bool = True):
         # One finite value (a run NaN from its second epoch) strokes no line: its point is drawn, or the legend
         # named curves nobody could see.
         lone = {"marker": "o", "ms": 5} if ok.sum() == 1 else {}
-        ax.plot(x[ok], raw[ok], color=c, alpha=0.28, lw=0.9)
-        ax.plot(x[ok], sm[ok], color=c, lw=1.8, label=s["label"], **lone)
+        ax.plot(*_broken(x[ok], raw[ok], breaks), color=c, alpha=0.28, lw=0.9)
+        ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=s["label"], **lone)
         curves[s["key"]] = sm
     if "train_loss" in curves and "val_loss" in curves:
-        tr, va = _bridged(x, curves["train_loss"]), _bridged(x, curves["val_loss"])
+        gx, tr = _broken(x, _bridged(x, curves["train_loss"]), breaks)
+        va = _broken(x, _bridged(x, curves["val_loss"]), breaks)[1]
         both = np.isfinite(tr) & np.isfinite(va)
-        ax.fill_between(x, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
+        ax.fill_between(gx, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
                         label="generalization gap", interpolate=True)
     f = data["forecast"]
     if f:

@@ -385,6 +385,18 @@
     };
   }
 
+  function breakGaps(d) {
+    // Stretches of the axis nothing was logged in (plot.axis_breaks): a series' line stops there instead of running
+    // straight over them. uPlot asks for gaps only where spanGaps is off, and then also cuts at each null, so the
+    // nulls' own gaps are dropped: a validation loss logged every 100 steps still spans its nulls.
+    if (!d.breaks || !d.breaks.length) return null;
+    return function (u) {
+      return d.breaks.map(function (b) {
+        return [Math.round(u.valToPos(b[0], "x", true)), Math.round(u.valToPos(b[1], "x", true))];
+      });
+    };
+  }
+
   function mainChart(el, d, width) {
     var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
     o.axes[1].label = d.ylabel;
@@ -397,6 +409,8 @@
       var finite = c.values.filter(function (v) { return v != null; }).length;
       var s = { label: c.label, spanGaps: true, points: { show: finite === 1, size: 7 },
                 value: function (u, v) { return fmt(v); } };
+      var gaps = breakGaps(d);
+      if (gaps && (c.kind === "raw" || c.kind === "smooth")) { s.spanGaps = false; s.gaps = gaps; }
       if (c.kind === "raw") {
         s.stroke = alpha(c.color, 0.35); s.width = 1;
       } else if (c.kind === "smooth") {
@@ -446,8 +460,9 @@
     var data = [d.x];
     p.series.forEach(function (s) {
       data.push(s.values);
-      o.series.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false },
-                      value: function (u, v) { return fmt(v); } });
+      var gaps = breakGaps(d);
+      o.series.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: !gaps, gaps: gaps || undefined,
+                      points: { show: false }, value: function (u, v) { return fmt(v); } });
     });
     o.hooks = {
       draw: [function (u) {
