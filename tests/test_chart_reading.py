@@ -366,3 +366,20 @@ def test_no_line_runs_over_epochs_nobody_logged(figure_of):
     assert chart_data(d)["breaks"] == [[16, 361]]  # (the HTML report's lines stop there too)
     # a run logged at steps that grow steadily, or every epoch, breaks nowhere
     assert chart_data(losslens.diagnose(LOGS / "keras_csvlogger.csv"))["breaks"] == []
+
+
+def test_a_curve_falling_18_decades_in_one_step_draws_without_a_warning(shared_curves):
+    """DeepOBS' Momentum at lr 1.58 on SVHN (the shared curves: the loss thrown to 2e19, then back to 2.3 at epoch
+    92): its smoothed curve touches 0 there, and `losslens plot` and `report` printed "RuntimeWarning: divide by
+    zero encountered in scalar divide" from the choice of a log axis. The axis is still log (19 decades)."""
+    import warnings
+
+    from conftest import runs_by_name
+
+    runs = runs_by_name(shared_curves / "deepobs_baselines_curves.csv.gz")
+    name = next(n for n in runs if n.startswith("svhn_wrn164/MomentumOptimizer/") and "lr__1.5848931925e+00" in n)
+    d = losslens.diagnose(runs[name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = chart_data(d)
+    assert data["logy"]
