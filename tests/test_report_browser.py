@@ -640,3 +640,27 @@ def test_no_line_runs_over_epochs_nobody_logged(browser, tmp_path):
     assert inside.sum() == 0, np.argwhere(inside)[:5].tolist()
     assert curve[rows, :int(at["a"]) + 1].sum() > 20 and curve[rows, int(at["b"]) - 1:].sum() > 20
     assert b.problems() == []
+
+
+def test_a_long_y_label_keeps_off_the_axis_title(browser, tmp_path):
+    """A real PyTorch run whose weights were never updated (torch_weights_not_updated/no_dropout: loss 2.3098 to
+    2.3100), its accuracy panel below: telling its ticks apart takes labels such as 2.30985, wider than uPlot's 60 px
+    axis, and they ran into the rotated "loss" title. Each chart's y axis is now as wide as its longest label
+    needs, and the run's charts keep one width, so their x axes still line up."""
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "torch_weights_not_updated",
+                                       "no_dropout.csv"))
+    assert d.run.has("val_acc")  # a panel below it
+    b = browser
+    b.open(write_report([d], tmp_path / "wide.html").as_uri(), READY)
+    b.eval("document.getElementById('run-1').scrollIntoView()")
+    b.wait("document.getElementById('run-1').hasAttribute('data-rendered')")
+    b.pump(0.3)
+    axes = b.eval("losslensReport.charts.filter(function(c){return c.el.id==='ll-chart-1'}).map(function(c){"
+                  "var a=c.u.axes[1],ctx=c.u.ctx;ctx.font=a.font[0];var w=0;(a._values||[]).forEach(function(v){"
+                  "if(v)w=Math.max(w,ctx.measureText(v).width/(window.devicePixelRatio||1));});"
+                  "return {need:w+a.ticks.size+a.gap,size:a._size,left:c.u.bbox.left/(window.devicePixelRatio||1),"
+                  "longest:Math.max.apply(null,(a._values||['']).map(function(v){return String(v).length;}))};})")
+    assert len(axes) >= 2 and max(a["longest"] for a in axes) >= 7, axes
+    assert all(a["need"] <= a["size"] for a in axes), axes
+    assert len({round(a["left"]) for a in axes}) == 1, axes  # one plot edge for the run's charts
+    assert b.problems() == []

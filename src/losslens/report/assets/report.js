@@ -367,7 +367,22 @@
     }
   }
 
-  function baseOpts(width, height, syncKey, axisLabel, showX) {
+  function ySize(shared) {
+    // The y axis's width: 60 px, or what its longest label needs -- a diverged run's one finite loss, 181.43 and
+    // 181.46, was labelled to 181.455, which ran into the axis's title. One width for a run's charts (shared.v,
+    // the widest any of them needed), so their x axes still line up.
+    return function (u, values, axisIdx) {
+      var a = u.axes[axisIdx], w = 0;
+      if (values && values.length) {
+        u.ctx.font = a.font[0];
+        values.forEach(function (v) { if (v) w = Math.max(w, u.ctx.measureText(v).width / DPR); });
+        shared.v = Math.max(shared.v, Math.ceil(w + a.ticks.size + a.gap + 4));
+      }
+      return shared.v;
+    };
+  }
+
+  function baseOpts(width, height, syncKey, axisLabel, showX, ysize) {
     return {
       width: width,
       height: height,
@@ -378,7 +393,7 @@
       axes: [
         { show: showX, label: showX ? axisLabel : null, stroke: "#4b5563", grid: { stroke: "#eceff3" },
           ticks: { stroke: "#d1d5db" } },
-        { stroke: "#4b5563", grid: { stroke: "#eceff3" }, ticks: { stroke: "#d1d5db" }, size: 60, space: 36,
+        { stroke: "#4b5563", grid: { stroke: "#eceff3" }, ticks: { stroke: "#d1d5db" }, size: ySize(ysize || { v: 60 }), space: 36,
           values: axisValues(), labelSize: 16, labelFont: "12px system-ui, sans-serif" }
       ],
       series: [{ label: axisLabel, value: function (u, v) { return v == null ? "\u2013" : fmt(v); } }]
@@ -398,7 +413,7 @@
   }
 
   function mainChart(el, d, width) {
-    var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0);
+    var o = baseOpts(width, 300, el.id, d.axis, d.panels.length === 0, d.ysize);
     o.axes[1].label = d.ylabel;
     var data = [d.x];
     var bands = [];
@@ -454,7 +469,7 @@
   }
 
   function panelChart(el, d, p, width, last) {
-    var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last);
+    var o = baseOpts(width, last ? 150 : 110, el.id, d.axis, last, d.ysize);
     o.axes[1].label = p.title;
     o.axes[1].space = 24;
     var data = [d.x];
@@ -505,9 +520,14 @@
     if (!d) return;
     el.textContent = "";
     var width = Math.max(320, el.clientWidth || 640);
+    d.ysize = { v: 60 };
     var group = [mainChart(el, d, width)];
     d.panels.forEach(function (p, i) {
       group.push(panelChart(el, d, p, width, i === d.panels.length - 1));
+    });
+    // A chart laid out before a later one widened the run's y axes is laid out again at that width.
+    group.forEach(function (u) {
+      if (u.axes[1]._size !== d.ysize.v) u.setSize({ width: u.width, height: u.height });
     });
     linkZoom(group);
     group.forEach(function (u) { live.push({ el: el, u: u }); });
