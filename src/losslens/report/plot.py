@@ -274,7 +274,8 @@ def _kept(run, keys, max_points: int) -> np.ndarray:
 def chart_data(d, max_points: int = 2000) -> dict | None:
     """Everything one chart draws, as JSON-ready lists (NaN -> None); None without a Run.
 
-    Keys: ``x`` (axis values, shape (n,)), ``axis``, ``loss`` (list of
+    Keys: ``x`` (axis values, shape (n,)), ``axis``, ``breaks`` (``[[before, after], ...]``: stretches nothing was
+    logged in, :func:`axis_breaks`), ``loss`` (list of
     ``{key, label, role, raw, smooth}`` each of shape (n,)), ``logy``, ``plateau``
     (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
     (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
