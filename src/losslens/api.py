@@ -19,6 +19,9 @@ def to_runs(source: Any, **options) -> list[Run]:
     if isinstance(source, Mapping) and _flat_table(source):
         from .readers.table import from_frame
         return from_frame(source, **options)
+    framework = _framework_runs(source, options)
+    if framework is not None:
+        return framework
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         _check_lists(source if isinstance(source, Mapping) else source.history)
         return [Run.from_history(source, columns=options.get("columns"))]
@@ -63,6 +66,55 @@ def to_runs(source: Any, **options) -> list[Run]:
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
 
 
+def _framework_runs(source, options) -> list[Run] | None:
+    """The run a training framework's object holds, else None; one that holds none is refused with what to
+    give instead. A Hugging Face ``Trainer`` or its ``state`` holds the log ``trainer_state.json`` saves (read
+    as that file is); losslens's callbacks hold the run they recorded. Lightning's ``Trainer`` keeps no curve
+    (its logger writes it to disk), a ``TrainOutput`` the final mean loss alone, and a dict of single values
+    (``trainer.callback_metrics``) the last epoch's: each was read as no run or a one-epoch run ("too short to
+    diagnose"), which said nothing of what to return."""
+    import dataclasses
+
+    kind = type(source).__name__
+    # (the module of the framework's class, not of a subclass: a user's LightningModule, a CustomTrainer)
+    ours = [c for c in type(source).__mro__[:-1]
+            if (c.__module__ or "").startswith(("transformers", "lightning", "pytorch_lightning"))]
+    module = (ours[0] if ours else type(source)).__module__ or ""
+    if (type(source).__module__ or "").startswith("losslens.integrations") and callable(getattr(source, "run", None)) \
+            and hasattr(source, "watcher"):
+        return [source.run()]
+    if module.startswith("transformers"):
+        state = getattr(source, "state", source)
+        if dataclasses.is_dataclass(state) and isinstance(getattr(state, "log_history", None), list):
+            from .readers import huggingface
+            return huggingface.read_trainer_state(dataclasses.asdict(state), name="run", source=kind,
+                                                  **{k: options[k] for k in ("columns", "metric") if options.get(k)})
+        if kind == "TrainOutput":
+            raise UsageTypeError("a TrainOutput holds the final mean training loss alone, no curve: give the "
+                                 "Trainer's log, trainer.state (or its output_dir's trainer_state.json)")
+    if module.startswith(("lightning", "pytorch_lightning")):
+        said = f"a Lightning {ours[0].__name__ if ours else kind}"
+        raise UsageTypeError(f"{said} holds no curve (its logger writes it): give trainer.logger.log_dir (the "
+                             "CSVLogger's metrics.csv), or attach losslens's LosslensCallback and give the callback")
+    if isinstance(source, Mapping) and source and all(map(_scalar, source.values())):
+        raise UsageTypeError(f"a dict of one value per key ({', '.join(map(str, list(source)[:3]))}) is one epoch, "
+                             "no curve (Lightning's trainer.callback_metrics holds the last epoch's): give one list "
+                             "per metric, or the run's log (trainer.logger.log_dir)")
+    return None
+
+
+def _scalar(v) -> bool:
+    """A single number: a float, an int, a 0-d array or tensor."""
+    import numpy as np
+
+    if isinstance(v, (str, bytes, Mapping)):
+        return False
+    try:
+        return np.ndim(v) == 0 and isinstance(v.item() if hasattr(v, "item") else v, (int, float))
+    except (TypeError, ValueError, RuntimeError):  # a ragged list, a tensor on a device numpy cannot read
+        return False
+
+
 def _paths(source) -> bool:
     """A list or tuple of paths, as the CLI takes several: their runs in order."""
     return isinstance(source, (list, tuple)) and bool(source) and all(
@@ -92,7 +144,10 @@ def _flat_table(source: Mapping) -> bool:
     for v in source.values():
         if isinstance(v, (Mapping, str, bytes)) or not hasattr(v, "__len__"):
             return False
-        if np.ndim(v) != 1:
+        try:
+            if np.ndim(v) != 1:
+                return False
+        except ValueError:  # ragged (a list of lists of different lengths): _check_lists says so
             return False
         lengths.add(len(v))
     return len(lengths) == 1 and lengths != {0}

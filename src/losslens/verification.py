@@ -68,6 +68,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
@@ -804,6 +805,8 @@ class _Retrainer:
             raise UsageTypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
                             f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
         self.seeds: list[int | None] = list(seeds) if seeds is not None else [None]
+        default = inspect.signature(train).parameters["seed"].default if "seed" in self.accepted else None
+        self.default_seed = default if isinstance(default, int) else 0  # the seed of a call that passes none
         if not self.seeds:
             raise UsageError("seeds is empty")
         self.base_runs: list = []
@@ -829,8 +832,18 @@ class _Retrainer:
         kw = dict(change, **({} if seed is None else {"seed": seed}))
         what = what or (f"with {_kwtext(change)}" if change else "the baseline")
         self.bar.start(change, f"training {what}{'' if seed is None else f', seed {seed}'}")
+        if "seed" in self.accepted:
+            # A train() that takes a seed is read as reproducible (one run per seed, none twice), but a seed often
+            # reaches only part of it: TrainingArguments(seed=) seeds the Trainer's shuffling, not the model built
+            # before it, whose weights came from wherever the global generator stood (a tiny BERT's eval_loss
+            # moved 0.1% between two calls of one setting, and lr_factor dropped on its way read as a change).
+            # Each call starts from the same global state, so one setting trains the same run twice.
+            _seed_globals(self.default_seed if seed is None else seed)
+        from .integrations._core import hushed
+
         try:
-            out = self.train(**kw)
+            with hushed():  # (a callback's own report of each run: verify reports them)
+                out = self.train(**kw)
         except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
             what = f"called sys.exit({e.code!r})" if isinstance(e, SystemExit) \
                 else f"raised {type(e).__name__}: {_first_line(e)}"
@@ -1085,6 +1098,18 @@ class _Retrainer:
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     self.verdicts[key].append(f"not diagnosed ({e})")
         return self.verdicts[key]
+
+
+def _seed_globals(seed: int) -> None:
+    """Seed the global generators a training function draws from when it does not seed them itself: Python's,
+    NumPy's and, where it is imported, torch's."""
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "manual_seed"):
+        torch.manual_seed(seed)
 
 
 def _same_run(a, b) -> bool:

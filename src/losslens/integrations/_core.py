@@ -13,6 +13,7 @@ is the same (``monitor``, ``mode``, ``min_delta``, ``patience``, ``restore_best_
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
@@ -37,6 +38,20 @@ from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
 
 logger = logging.getLogger("losslens.integrations")
+#: Above 0 while ``losslens verify`` trains: its report diagnoses every run it trains, so a callback attached
+#: to them does not print its own (each retraining's "losslens (lightning, at the end of training): ..." came
+#: between verify's lines); the reports still go to the logger and ``messages``, and the callbacks still act.
+_hushed = [0]
+
+
+@contextlib.contextmanager
+def hushed():
+    """Hold the callbacks' printed reports for the duration (see ``_hushed``)."""
+    _hushed[0] += 1
+    try:
+        yield
+    finally:
+        _hushed[0] -= 1
 
 
 # Verdicts that are not worth interrupting anyone for.
@@ -1196,7 +1211,7 @@ class Watcher:
             text += " " + self.epoch_note
         self.messages.append(text)
         logger.info(text)
-        if self.verbose:
+        if self.verbose and not _hushed[0]:
             (self.printer or console_print)(text)
 
     def read_penalty(self, read) -> None:
