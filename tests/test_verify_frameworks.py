@@ -3,6 +3,7 @@ what such a user has at hand after fit / train (the Trainer, its state, the call
 ``TrainOutput``). Real tiny CPU runs: a Lightning MLP on generated regression data, a tiny BERT built from a
 config (tests/hf_models.py), a few seconds each."""
 
+import functools
 import json
 import textwrap
 
@@ -12,11 +13,10 @@ from typer.testing import CliRunner
 import losslens
 from losslens.api import to_runs
 from losslens.cli import app
-from losslens.exceptions import UsageTypeError
+from losslens.exceptions import LosslensError, UsageTypeError
 
 pytest.importorskip("lightning")
-pytest.importorskip("transformers")
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 LIGHTNING_TRAIN = textwrap.dedent('''
     import lightning as L
@@ -79,7 +79,7 @@ def test_lightning_objects_are_read_or_refused_with_what_to_return(tmp_path):
     exec(compile(_lightning(tmp_path).read_text(), "train_lightning.py", "exec"), namespace)
     made = namespace["train"](give="all")
     for what, said in [("trainer", "a Lightning Trainer holds no curve"),
-                       ("module", "a Lightning LightningModule holds no curve"),
+                       ("module", "a LightningModule holds no curve"),
                        ("callback_metrics", "trainer.callback_metrics holds the last epoch's")]:
         with pytest.raises(UsageTypeError, match="trainer.logger.log_dir") as e:
             to_runs(made[what])
@@ -105,19 +105,20 @@ def test_verify_cli_on_a_lightning_train_returning_its_callback(tmp_path):
     assert sorted(p.name for p in (tmp_path / "logs" / "lightning_logs").iterdir()) == ["version_0", "version_1"]
 
 
+@pytest.mark.slow  # (two tiny BERTs trained, and a third started: about 5 s, 25 s with the import)
 def test_verify_hf_seed_in_training_arguments_and_the_trainer_returned(tmp_path):
     """The Hugging Face way: the model built from its config, then ``TrainingArguments(seed=seed)``. That seed reaches
     the Trainer's shuffling, not the weights made before it, so two calls of one setting differed (eval_loss 0.6925 vs
     0.6932) and an lr_factor dropped on its way to learning_rate read as a change, lr x 10 "does NOT hold". verify
     now starts each call from the same global generators: the dropped keyword is found. The Trainer and its state
-    are read as trainer_state.json is; a TrainOutput is refused, naming trainer.state."""
-    import transformers
-
+    are read as trainer_state.json is; a TrainOutput is refused, naming trainer.state; an output_dir with no
+    checkpoint in it says to return the Trainer."""
+    transformers = pytest.importorskip("transformers")
     from hf_models import keyword_task
 
     made = {}
 
-    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0, give="log"):
         config = transformers.BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                                          intermediate_size=32, max_position_embeddings=16, num_labels=2)
         model = transformers.BertForSequenceClassification(config)
@@ -129,7 +130,7 @@ def test_verify_hf_seed_in_training_arguments_and_the_trainer_returned(tmp_path)
                                        eval_dataset=keyword_task(32, 1))
         made["output"] = trainer.train()
         made["trainer"] = trainer
-        return trainer.state.log_history
+        return args.output_dir if give == "output_dir" else trainer.state.log_history
 
     v = losslens.verify(train, causes=["lr_too_low"], progress=False)
     lr, = [r for r in v.results if r.check.cause == "lr_too_low"]
@@ -140,3 +141,7 @@ def test_verify_hf_seed_in_training_arguments_and_the_trainer_returned(tmp_path)
         assert list(run.series["val_loss"]) == list(history.series["val_loss"]) and len(history.series["val_loss"]) == 3
     with pytest.raises(UsageTypeError, match="trainer.state"):
         to_runs(made["output"])
+    # output_dir, with no checkpoint saved: empty (was "no training runs found in this directory" alone)
+    with pytest.raises(LosslensError, match="holds trainer_state.json only once a checkpoint is saved: return the "
+                                            "Trainer or trainer.state"):
+        losslens.verify(functools.partial(train, give="output_dir"), causes=["lr_too_low"], progress=False)

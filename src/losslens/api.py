@@ -93,7 +93,8 @@ def _framework_runs(source, options) -> list[Run] | None:
             raise UsageTypeError("a TrainOutput holds the final mean training loss alone, no curve: give the "
                                  "Trainer's log, trainer.state (or its output_dir's trainer_state.json)")
     if module.startswith(("lightning", "pytorch_lightning")):
-        said = f"a Lightning {ours[0].__name__ if ours else kind}"
+        name = ours[0].__name__ if ours else kind
+        said = f"a {name}" if name.startswith("Lightning") else f"a Lightning {name}"
         raise UsageTypeError(f"{said} holds no curve (its logger writes it): give trainer.logger.log_dir (the "
                              "CSVLogger's metrics.csv), or attach losslens's LosslensCallback and give the callback")
     if isinstance(source, Mapping) and source and all(map(_scalar, source.values())):

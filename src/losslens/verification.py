@@ -877,6 +877,10 @@ class _Retrainer:
         except LosslensError as e:
             # "dict: no numeric columns" names losslens's view of it; say whose run it is
             said = str(e) if isinstance(out, (str, bytes)) or hasattr(out, "__fspath__") else e.problem
+            if "transformers" in sys.modules and _empty_folder(out):
+                # TrainingArguments' output_dir: trainer_state.json is written with a checkpoint, none in a short run
+                said += ("; a Trainer's output_dir holds trainer_state.json only once a checkpoint is saved: "
+                         "return the Trainer or trainer.state")
             raise _Unreadable(f"{_name(self.train)}({_kwtext(kw)}) returned a run losslens cannot read: {said}") from None
         if len(runs) != 1:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
@@ -1100,16 +1104,27 @@ class _Retrainer:
         return self.verdicts[key]
 
 
+def _empty_folder(out) -> bool:
+    """``out`` names a folder with no file in it, at any depth."""
+    import os
+
+    if not (isinstance(out, str) or hasattr(out, "__fspath__")) or not os.path.isdir(out):
+        return False
+    return not any(files for _, _, files in os.walk(out))
+
+
 def _seed_globals(seed: int) -> None:
     """Seed the global generators a training function draws from when it does not seed them itself: Python's,
     NumPy's and, where it is imported, torch's."""
     import random
 
-    random.seed(seed)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        return  # (a seed of another kind is train's own business)
+    random.seed(int(seed))
     np.random.seed(seed % 2**32)
     torch = sys.modules.get("torch")
     if torch is not None and hasattr(torch, "manual_seed"):
-        torch.manual_seed(seed)
+        torch.manual_seed(int(seed))
 
 
 def _same_run(a, b) -> bool:
