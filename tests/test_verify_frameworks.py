@@ -49,12 +49,12 @@ LIGHTNING_TRAIN = textwrap.dedent('''
             return torch.optim.SGD(self.parameters(), lr=self.lr)
 
 
-    def train(lr_factor=1.0, epochs_factor=1.0, seed=0, give="callback"):
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0, give="callback", watch=True):
         L.seed_everything(seed)
         x = torch.randn(192, 4)
         y = x @ torch.tensor([1.0, -2.0, 0.5, 0.0]) + 0.1 * torch.randn(192)
         cb = LosslensCallback(save_path=None)
-        trainer = L.Trainer(max_epochs=round(6 * epochs_factor), callbacks=[cb], logger=L.pytorch.loggers.CSVLogger(ROOT),
+        trainer = L.Trainer(max_epochs=round(6 * epochs_factor), callbacks=[cb] if watch else [], logger=L.pytorch.loggers.CSVLogger(ROOT),
                             default_root_dir=ROOT, accelerator="cpu", enable_progress_bar=False,
                             enable_model_summary=False)
         model = Regressor(0.01 * lr_factor)
@@ -74,18 +74,22 @@ def _lightning(tmp_path):
 def test_lightning_objects_are_read_or_refused_with_what_to_return(tmp_path):
     """A Trainer, a LightningModule and ``trainer.callback_metrics`` hold no curve: each was refused as "no kind of
     run" with the list of what losslens reads (none of it a Lightning word), or, callback_metrics, read as a one-epoch
-    run, "too short to diagnose". Now each says what to return; the losslens callback itself is read."""
+    run, "too short to diagnose". Now each says what to return; the losslens callback itself is read, and so is a
+    Trainer holding one."""
     namespace = {}
     exec(compile(_lightning(tmp_path).read_text(), "train_lightning.py", "exec"), namespace)
-    made = namespace["train"](give="all")
+    made = namespace["train"](give="all", watch=False)
     for what, said in [("trainer", "a Lightning Trainer holds no curve"),
                        ("module", "a LightningModule holds no curve"),
                        ("callback_metrics", "trainer.callback_metrics holds the last epoch's")]:
         with pytest.raises(UsageTypeError, match="trainer.logger.log_dir") as e:
             to_runs(made[what])
         assert said in str(e.value)
-    run, = to_runs(made["callback"])
-    assert len(run.series["val_loss"]) == 6 and len(run.series["train_loss"]) == 6
+    # With the callback attached: the callback, and the Trainer holding it, are read as the run it recorded
+    made = namespace["train"](give="all")
+    for given in (made["callback"], made["trainer"]):
+        run, = to_runs(given)
+        assert len(run.series["val_loss"]) == 6 and len(run.series["train_loss"]) == 6
 
 
 def test_verify_cli_on_a_lightning_train_returning_its_callback(tmp_path):

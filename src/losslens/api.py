@@ -69,8 +69,8 @@ def to_runs(source: Any, **options) -> list[Run]:
 def _framework_runs(source, options) -> list[Run] | None:
     """The run a training framework's object holds, else None; one that holds none is refused with what to
     give instead. A Hugging Face ``Trainer`` or its ``state`` holds the log ``trainer_state.json`` saves (read
-    as that file is); losslens's callbacks hold the run they recorded. Lightning's ``Trainer`` keeps no curve
-    (its logger writes it to disk), a ``TrainOutput`` the final mean loss alone, and a dict of single values
+    as that file is); losslens's callbacks hold the run they recorded, and so does a Lightning ``Trainer`` with one
+    attached. Lightning's ``Trainer`` otherwise keeps no curve (its logger writes it to disk), a ``TrainOutput`` the final mean loss alone, and a dict of single values
     (``trainer.callback_metrics``) the last epoch's: each was read as no run or a one-epoch run ("too short to
     diagnose"), which said nothing of what to return."""
     import dataclasses
@@ -93,10 +93,15 @@ def _framework_runs(source, options) -> list[Run] | None:
             raise UsageTypeError("a TrainOutput holds the final mean training loss alone, no curve: give the "
                                  "Trainer's log, trainer.state (or its output_dir's trainer_state.json)")
     if module.startswith(("lightning", "pytorch_lightning")):
+        watching = [cb for cb in getattr(source, "callbacks", None) or []
+                    if (type(cb).__module__ or "").startswith("losslens.integrations") and hasattr(cb, "watcher")]
+        if len(watching) == 1:  # a Trainer with losslens's callback attached: the run it recorded
+            return [watching[0].run()]
         name = ours[0].__name__ if ours else kind
         said = f"a {name}" if name.startswith("Lightning") else f"a Lightning {name}"
         raise UsageTypeError(f"{said} holds no curve (its logger writes it): give trainer.logger.log_dir (the "
-                             "CSVLogger's metrics.csv), or attach losslens's LosslensCallback and give the callback")
+                             "CSVLogger's metrics.csv), or attach losslens's LosslensCallback (the Trainer or the "
+                             "callback is then read)")
     if isinstance(source, Mapping) and source and all(map(_scalar, source.values())):
         raise UsageTypeError(f"a dict of one value per key ({', '.join(map(str, list(source)[:3]))}) is one epoch, "
                              "no curve (Lightning's trainer.callback_metrics holds the last epoch's): give one list "
