@@ -64,3 +64,32 @@ def test_a_tidy_csv_with_two_values_at_one_point_is_refused_in_one_line(tmp_path
     assert err[0].startswith(f"losslens: {path}: rows 6 and {len(tidy) + 1} both give")
     assert "over different values" in err[0] and "Traceback" not in err[0]
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("typo", ["0.5,", "abc"])
+def test_a_tidy_csv_with_text_in_its_value_column_names_the_column_and_the_cell(tmp_path, capsys, typo):
+    """``epoch,metric,value`` with one mistyped value: the value column read as text, and the table as a wide one
+    with no curve in it: "no loss or accuracy column (found: epoch)", the file's every curve gone with one cell."""
+    tidy = pd.read_csv(CSVLOGGER).melt(id_vars="epoch", var_name="metric")
+    tidy["value"] = tidy["value"].map(repr)
+    tidy.loc[3, "value"] = typo
+    path = tmp_path / "tidy.csv"
+    tidy.to_csv(path, index=False)
+    before = path.read_bytes()
+    with pytest.raises(SystemExit) as e:
+        main(["diagnose", str(path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and len(err) == 1, err
+    assert err[0] == (f"losslens: {path}: column 'value' holds text ({typo!r} in row 4): a tidy table's values must "
+                      "be numbers (a damaged or mistyped cell? write NA for a missing value)")
+    assert path.read_bytes() == before
+    # the same frame in memory says the same
+    with pytest.raises(losslens.ReadError, match=r"column 'value' holds text \('" + typo.replace(".", r"\.")):
+        losslens.diagnose(tidy)
+    # a missing-value spelling there is a gap, not text: the table reads, that point missing
+    tidy.loc[3, "value"] = "n/a"
+    tidy.to_csv(path, index=False)
+    got = losslens.diagnose(path)
+    want = losslens.diagnose(CSVLOGGER)
+    assert sorted(got.run.series) == sorted(want.run.series)
+    assert np.isnan(got.run.series["train_acc"][3]) and not np.isnan(want.run.series["train_acc"][3])

@@ -270,6 +270,16 @@ NAME_COLUMNS = ("metric", "key", "name", "tag", "variable", "metric_name", "metr
 _TIME_COLUMNS = ("timestamp", "wall_time", "walltime", "time", "_timestamp", "relative_time")
 
 
+def _refuse_text_values(cells: np.ndarray, name: str, source: str) -> None:
+    """A tidy table's value column holding a cell that is no number and no missing-value spelling raises, naming
+    the column, the cell and its row (from 1, the header apart); a column of numbers and gaps only returns."""
+    for i, v in enumerate(cells.tolist()):
+        text = "" if v is None else str(v).strip()
+        if text.lower() not in delimited.MISSING and not delimited.is_number(text):
+            raise ReadError(f"column {name!r} holds text ({text[:40]!r} in row {i + 1}): a tidy table's values must be "
+                            "numbers (a damaged or mistyped cell? write NA for a missing value)", source)
+
+
 def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
                  ) -> tuple[dict[str, np.ndarray], set[str], int, str] | None:
     """A tidy table -- a row per curve and point: ``epoch, metric, value`` (``df.melt``), ``key, value, step,
@@ -287,7 +297,10 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     run's), unlike a point with no row, which was not logged.
     """
     value = next((c for c in cols if normalise(c) in VALUE_COLUMNS and cols[c].dtype != object), None)
-    if value is None:
+    # A value column of text (a mistyped cell, '0.5,'): the table is still tidy, and read as wide it said only
+    # "no loss or accuracy column (found: epoch)", its curves gone with the cell.
+    typo = None if value is not None else next((c for c in cols if normalise(c) in VALUE_COLUMNS), None)
+    if value is None and typo is None:
         return None
     runs = [run_column] if isinstance(run_column, str) else list(run_column or ())
     if any(c not in cols for c in runs):
@@ -296,7 +309,7 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
         # (a seed or fold number tells runs apart here as in a wide table: df.melt(id_vars=["seed", "epoch"]))
         runs = [c for c in cols if (normalise(c) in RUN_COLUMNS and cols[c].dtype == object)
                 or (normalise(c) in SPLIT_COLUMNS and cols[c].dtype != object and np.isfinite(cols[c]).all())]
-    texts = [c for c in cols if cols[c].dtype == object and c not in runs and (cols[c] != "").any()]
+    texts = [c for c in cols if cols[c].dtype == object and c not in (*runs, typo) and (cols[c] != "").any()]
     key = next((c for c in texts if normalise(c) in NAME_COLUMNS), None)
     if key is None and len(texts) == 1 and any(canonical(str(v)) for v in set(cols[texts[0]].tolist())):
         key = texts[0]
@@ -309,6 +322,10 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
               and not np.isnan(cols[c]).all()]
     if others:
         return None  # a number that is none of these: not this shape, and no guess at what it is
+    if typo is not None:  # (the shape is a tidy table's in every other column)
+        _refuse_text_values(cols[typo], typo, source)
+        cols = dict(cols, **{typo: np.array([delimited.cell(v) for v in cols[typo].tolist()], dtype=float)})
+        value = typo
     names = cols[key]
     dataset = next((c for c in texts if normalise(c) == "dataset_name"), None)
     if dataset is not None:
