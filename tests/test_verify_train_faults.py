@@ -244,3 +244,77 @@ def test_the_json_says_why_a_check_decided_nothing_and_whether_the_seeds_were_us
         return linear_regression_run(0.05, round(30 * epochs_factor), seed=next(calls))
     (r,) = losslens.verify(noisy, causes=["still_improving"], progress=False).results
     assert r.why == "noise" and r.to_dict()["why"] == "noise"
+
+
+# A seedless scikit-learn training function as users write it: no random_state for the split nor the MLP, so each call
+# draws a new split and a new init from numpy's global generator. The tests seed that generator once, before verify
+# calls train(): the calls still differ from each other, and the draws are the same on every test run.
+SEEDLESS_SKLEARN = '''import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+
+def train(lr_factor=1.0, epochs_factor=1.0):
+    x, y = load_digits(return_X_y=True)
+    x_tr, x_va, y_tr, y_va = train_test_split(x / 16, y, test_size=0.1)
+    model = MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=1e-2 * lr_factor)
+    loss, val_loss = [], []
+    for _ in range(round(30 * epochs_factor)):
+        model.partial_fit(x_tr, y_tr, classes=np.arange(10))
+        loss.append(model.loss_)
+        val_loss.append(log_loss(y_va, model.predict_proba(x_va), labels=np.arange(10)))
+    return {"loss": loss, "val_loss": val_loss}
+'''
+
+
+@pytest.fixture
+def seedless_sklearn(tmp_path):
+    """(the script's path, its train function), numpy's global generator seeded at 2 and put back after."""
+    pytest.importorskip("sklearn")
+    import importlib.util
+
+    import numpy as np
+    script = tmp_path / "train.py"
+    script.write_text(SEEDLESS_SKLEARN)
+    spec = importlib.util.spec_from_file_location("seedless_train", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    state = np.random.get_state()
+    np.random.seed(2)
+    yield script, module.train
+    np.random.set_state(state)
+
+
+def test_the_cli_exits_2_where_a_seedless_train_leaves_the_verdict_not_decided(seedless_sklearn):
+    """Its two unchanged runs ended val_loss 0.2973 and 0.1156: twice the epochs at 0.1503 decides nothing, and the
+    report said so, but the exit was 0, the code of a prediction that held (a retraining that changed nothing exits 2)."""
+    script, _ = seedless_sklearn
+    res = runner.invoke(app, ["verify", f"{script}:train"])
+    assert res.exit_code == 2, res.output
+    assert "· still_improving — twice the epochs: predicts val_loss ends ≥ 2% lower; got 0.2973 → 0.1503: not decided" \
+        in res.stdout
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"losslens: {script}:train: still_improving not decided: train() is not deterministic: run twice unchanged, "
+        "its val_loss ended 0.2973 and 0.1156 (-61.1%)"), res.stderr
+
+
+def test_a_baseline_given_to_a_seedless_train_is_read_against_its_noise(seedless_sklearn, tmp_path):
+    """``--baseline run.csv`` with a train() that takes no seed: train() was not run unchanged, so nothing measured
+    how far its runs land, and twice the epochs read "0.2973 → 0.09741 (-67.2%): holds" (exit 0) on a run that,
+    trained again unchanged, ended at 0.1156. It is run once unchanged against the run given, as it is run twice without one."""
+    pd = pytest.importorskip("pandas")
+    script, train = seedless_sklearn
+    base = tmp_path / "run.csv"
+    pd.DataFrame(train()).to_csv(base, index_label="epoch")  # the user's earlier run, logged
+    res = runner.invoke(app, ["verify", f"{script}:train", "--baseline", str(base), "--json"])
+    assert res.exit_code == 2, res.output
+    out = json.loads(res.stdout)
+    assert out["deterministic"] is False
+    check = next(c for c in out["checks"] if c["cause"] == "still_improving")
+    assert check["holds"] is None and check["why"] == "noise"
+    assert "train() is not deterministic: run unchanged, its val_loss ended 0.1156 against 0.2973 in the baseline " \
+           "given (-61.1%)" in check["skipped"]
+    assert res.stderr.strip().splitlines()[-1].startswith(f"losslens: {script}:train: still_improving not decided")

@@ -38,7 +38,8 @@ def register(app):
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
         shuffled labels) and say whether the prediction held. Exit 0: the verdict's prediction
         held (or it has nothing to retrain), 1: it failed (with --cause: one of theirs did),
-        2: bad input."""
+        2: bad input, or it was not decided (its retrainings failed, changed nothing, or moved the
+        loss no further than train() unchanged moves it)."""
         from losslens.api import to_runs
         from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
@@ -109,6 +110,13 @@ def register(app):
             # (A retraining that ran and returned the baseline's run again failed as a counterfactual, not as code.)
             how = "its retraining changed nothing" if r.why == "unchanged" else "each retraining for it failed"
             fail(f"{target}: {c} not checked: {how} ({r.skipped})")
+        # 2 too when its retraining ran but moved the loss no further than train() unchanged does (no seed): a
+        # "not decided" that exited 0 read as a pass, as "not checked" did.
+        noisy = [(c, r) for c in asked if result.holds(c) is None for r in result.results
+                 if r.check.cause == c and r.why == "noise"]
+        if noisy and not failed:
+            c, r = noisy[0]
+            fail(f"{target}: {c} not decided: {r.skipped}")
         raise typer.Exit(1 if failed else 0)
 
 
