@@ -446,6 +446,30 @@ def test_a_coupled_weight_decay_that_holds_both_losses_reads_underfitting_live(t
     assert losslens.diagnose(tmp_path / "run.json").verdict == "underfitting"
 
 
+def test_min_confidence_gates_on_the_confidence_the_report_prints():
+    """The decay-held run above reads "underfitting (held by a weight penalty) (confidence 0.48)": the verdict's
+    calibrated chance of being right, from a rule strength of 0.60. The gate read the strength, so at the default
+    min_confidence=0.5 the callback reported it as firm at epoch 6, printed at 0.48, and stop_on=("underfitting",)
+    stopped the run at epoch 11. Gated on the number printed, no live report falls below min_confidence."""
+    from digits_task import digits_split
+
+    def run(**options):
+        xtr, ytr, xva, yva = (torch.tensor(a) for a in digits_split())
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.05)
+        return fit(model, opt, (xtr, ytr), (xva, yva), epochs=40, batch=32,
+                   loss_fn=torch.nn.functional.cross_entropy, classes=10, stop_on=("underfitting",), **options)
+
+    mon = run()  # the default, 0.5
+    assert mon.stopped_epoch is None and len(mon.run()) == 40
+    assert [(r["verdict"], r.get("final")) for r in mon.reports] == [("underfitting", True)]  # the last word only
+    assert round(mon.reports[0]["confidence"], 2) == 0.48 and mon.diagnosis.cause.strength == pytest.approx(0.6)
+    low = run(min_confidence=0.45)  # asked for it: reported and acted on as before
+    assert low.stopped_epoch == 6 and [r["verdict"] for r in low.reports] == ["underfitting"]
+    assert all(r["confidence"] >= 0.45 for r in low.reports)
+
+
 def test_a_weak_weight_decay_leaves_the_verdict_alone():
     mon = digits_fit(torch.optim.SGD, lr=0.05, momentum=0.9, weight_decay=1e-5)
     assert mon.run().meta["weight_decay"]["value"] == 1e-5

@@ -171,9 +171,9 @@ class Watcher:
         again when a firm verdict differs from the one reported); a non-finite training loss
         is diagnosed and acted on at once.
     min_confidence : float in [0, 1]
-        Act on (and report) a verdict only with at least this confidence: the rules' strength
-        (``Cause.strength``: the verdict's confidence before its calibration, any other cause's
-        confidence), the scale the default 0.5 was set on.
+        Act on (and report) a verdict only with at least this confidence: the one the report prints
+        (the verdict's calibrated chance of being right; for ``reduce_lr_on`` acting on a cause listed
+        after the verdict, that cause's own confidence). The default 0.5: more likely right than wrong.
     verbose : int
         0: silent (the report still goes to the ``losslens.integrations`` logger);
         1: print the report and each action.
@@ -738,7 +738,7 @@ class Watcher:
         previous, self._last_verdict = self._last_verdict, d.verdict
         if d.solved and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
             return
-        firm = (d.verdict not in QUIET and _strength(d.cause) >= self.min_confidence
+        firm = (d.verdict not in QUIET and _gate(d.cause) >= self.min_confidence
                 and (d.verdict == previous or d.verdict == "diverged"))
         held = firm and d.verdict in self.stop_on and ready and self._schedule_holds(d)
         stop = firm and d.verdict in self.stop_on and ready and not held and not game
@@ -769,7 +769,7 @@ class Watcher:
         # The lr acts on any likely cause, not only the verdict: a run can be both stuck and
         # bouncing, and the bouncing is what a lower rate fixes.
         cause = None if game else next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
-                                        and _strength(c) >= self.min_confidence), None)
+                                        and _gate(c) >= self.min_confidence), None)
         schedule = self._schedule
         if cause is not None and schedule is not None and schedule.owns_lr:
             # A scheduler sets the lr at every epoch/step: a lower rate would be put back at once.
@@ -1550,10 +1550,11 @@ def diagnose_run_with_forecast(run, metric, classes, horizon=None):
     return fn(run, metric=metric, classes=classes, **({} if horizon is None else {"horizon": horizon}))
 
 
-def _strength(cause) -> float:
-    """The rules' strength of ``cause``, which ``min_confidence`` gates: its calibration would move the gate
-    per cause (an underfitting verdict at 0.55 calibrates to 0.42, an lr_too_low at 0.55 to 0.85)."""
-    return cause.confidence if cause.strength is None else cause.strength
+def _gate(cause) -> float:
+    """The number ``min_confidence`` gates on: the confidence the report prints beside ``cause`` (the verdict's
+    calibrated chance of being right, another cause's strength). Gated on the strength, a report could read
+    "underfitting (confidence 0.48)" and still be acted on at min_confidence 0.5."""
+    return cause.confidence
 
 
 def _reported(d):
