@@ -368,7 +368,7 @@ def axis_breaks(axis: np.ndarray) -> list:
     typical = float(np.median(step))
     if not typical > 0:
         return []
-    at = [i for i in range(1, step.shape[0]) if step[i] > 20 * typical and step[i] > 10 * step[i - 1]]
+    at = 1 + np.flatnonzero((step[1:] > 20 * typical) & (step[1:] > 10 * step[:-1]))
     return [[round_sig(a[i]), round_sig(a[i + 1])] for i in at]
 
 
