@@ -315,6 +315,7 @@ def test_a_baseline_given_to_a_seedless_train_is_read_against_its_noise(seedless
     assert out["deterministic"] is False
     check = next(c for c in out["checks"] if c["cause"] == "still_improving")
     assert check["holds"] is None and check["why"] == "noise"
-    assert "train() is not deterministic: run unchanged, its val_loss ended 0.1156 against 0.2973 in the baseline " \
-           "given (-61.1%)" in check["skipped"]
+    assert "train() does not reproduce the baseline given (it is not deterministic, or the log came from other code " \
+           "or data): run unchanged, its val_loss ended 0.1156 against 0.2973 in the baseline given (-61.1%)" \
+           in check["skipped"]
     assert res.stderr.strip().splitlines()[-1].startswith(f"losslens: {script}:train: still_improving not decided")
