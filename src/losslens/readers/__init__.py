@@ -63,7 +63,9 @@ from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFou
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
-__all__ = ["read", "read_file"]
+from ._source import reporting  # noqa: E402 - the CLI's progress bar hooks the reading of a folder's runs
+
+__all__ = ["read", "read_file", "reporting"]
 
 _URI_SCHEMES = {"mlflow:": "mlflow", "sqlite:": "mlflow", "http://": "mlflow", "https://": "mlflow",
                 "databricks://": "mlflow", "tb:": "tensorboard", "tensorboard:": "tensorboard",

@@ -202,6 +202,28 @@ def cut_last_line(text: str) -> str | None:
 
 
 #: The notes of the source being read (:func:`noting`): ``[(where, text), ...]``, None outside a read.
+_READING: contextvars.ContextVar = contextvars.ContextVar("losslens_reading", default=None)
+
+
+@contextlib.contextmanager
+def reporting(callback):
+    """Within it, :func:`reading` calls ``callback(what)`` as each part of a folder or store (a run folder, a file,
+    an MLflow run) is about to be read: a progress bar's hook (``losslens diagnose`` over a folder of 300 TensorBoard
+    runs read for 40 s, an MLflow store of 500 runs for 110 s, with nothing on the terminal to say it was working)."""
+    token = _READING.set(callback)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def reading(what) -> None:
+    """Say that ``what`` (a path or a run's name) is read next, to the hook :func:`reporting` set, if any."""
+    callback = _READING.get()
+    if callback is not None:
+        callback(str(what))
+
+
 _NOTES: contextvars.ContextVar = contextvars.ContextVar("losslens_reader_notes", default=None)
 
 

@@ -173,7 +173,10 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             client = MlflowClient(client_uri)
             runs = _find_runs(client, run_id, experiment, label)
             root = _store_root(tracking_uri) if tracking_uri.startswith("file:") else None
-            out = [_to_run(client, r, label, root) for r in runs]
+            out = []
+            for r in runs:  # (500 runs of a sweep read for minutes: each said to a progress bar)
+                _source.reading(r.info.run_name or r.info.run_id[:8])
+                out.append(_to_run(client, r, label, root))
         except MlflowException as exc:
             text = str(exc)
             if tracking_uri.startswith("http") and any(k in text for k in _UNREACHABLE):

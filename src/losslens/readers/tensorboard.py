@@ -37,7 +37,7 @@ from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, ca
                        is_validation, layer_grad, map_columns, normalise)
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
-from ._source import natural_key, warn
+from ._source import natural_key, reading, warn
 from .lightning import epoch_stamped_at_end
 from .tfevents import EventLog, Points
 
@@ -76,7 +76,11 @@ def read_tensorboard(path) -> list[Run]:
         scalars, axis = _merge_parts([(split, scalars)])
         return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)]
 
-    loaded = {d: _load_scalars(d) for d in sorted(_event_dirs(path))}
+    loaded = {}
+    for d in sorted(_event_dirs(path)):
+        if d != path:  # (a logdir of many runs: each said to a progress bar as it is read)
+            reading(os.path.relpath(d, path))
+        loaded[d] = _load_scalars(d)
     _fold_hparams_folders(path, loaded)
     runs, empty = [], []
     for root, parts in sorted(_group_runs(path, loaded).items(), key=lambda kv: natural_key(os.path.relpath(kv[0], path))):
