@@ -75,10 +75,16 @@ def test_an_mlflow_store_says_each_run_as_it_is_read(tmp_path):
                          + [Metric("val_loss", float(v), 1_700_000_000_000 + i, i) for i, v in enumerate(val)])
         client.set_terminated(run.info.run_id)
     said = []
+    before = (tmp_path / "mlflow.db").read_bytes()
     with reporting(said.append):
         runs = losslens.read(f"mlflow:sqlite:///{tmp_path}/mlflow.db")
     assert sorted(r.name for r in runs) == ["lr_0", "lr_1", "lr_2"]
     assert sorted(said) == ["lr_0", "lr_1", "lr_2"]
+    for r in runs:  # every value as logged, in step order
+        train, val = _curve(30, int(r.name[-1]))
+        assert np.array_equal(r.train_loss, train) and np.array_equal(r.val_loss, val)
+    # the statistics that let SQLite look a history up by its run went into losslens's copy, not the user's store
+    assert (tmp_path / "mlflow.db").read_bytes() == before
 
 
 def _on_a_terminal(args, cwd) -> tuple[int, str, str]:

