@@ -148,3 +148,24 @@ def test_a_folder_of_many_logs_looks_for_resumed_fits_in_linear_work(tmp_path, m
     assert [r.name for r in runs] == [f"lr_{r}" for r in range(n)]
     assert all(len(r) == 20 and np.isfinite(r.val_loss).all() for r in runs)
     assert len(asked) <= 3 * n  # (the code before: 28,800, two for each pair)
+
+
+def test_a_run_split_into_train_and_validation_folders_is_said_once(tmp_path):
+    """Keras' TensorBoard callback writes a run as ``run/train`` and ``run/validation``: the bar named each split
+    folder (``validation (6)`` for 3 runs) where the user knows runs; each run is said once, by its own name."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from losslens.readers import reporting
+
+    root = tmp_path / "tb"
+    for r in range(3):
+        train, val = _curve(30, r)
+        for split, values in (("train", train), ("validation", val)):
+            with SummaryWriter(str(root / f"trial_{r}" / split)) as w:
+                for i, v in enumerate(values):
+                    w.add_scalar("epoch_loss", v, i)
+    said = []
+    with reporting(said.append):
+        runs = losslens.read(f"tb:{root}")
+    assert [r.name for r in runs] == ["trial_0", "trial_1", "trial_2"]
+    assert said == ["trial_0", "trial_1", "trial_2"]

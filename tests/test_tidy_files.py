@@ -80,7 +80,7 @@ def test_a_tidy_csv_with_text_in_its_value_column_names_the_column_and_the_cell(
         main(["diagnose", str(path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert e.value.code == 2 and len(err) == 1, err
-    assert err[0] == (f"losslens: {path}: column 'value' holds text ({typo!r} in row 4): a tidy table's values must "
+    assert err[0] == (f"losslens: {path}: column 'value' holds text ({typo!r} in data row 4): a tidy table's values must "
                       "be numbers (a damaged or mistyped cell? write NA for a missing value)")
     assert path.read_bytes() == before
     # the same frame in memory says the same

@@ -104,7 +104,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     if columns is None:
         columns = _slow(body, delimiter, names, text_cols, source)
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
-        _refuse_stray_text(names[j], columns[names[j]], source)
+        refuse_stray_text(names[j], columns[names[j]], source)
     _refuse_twins(names, twins, columns, source, delimiter)
     for j, name in enumerate(names):
         # A row ended by its delimiter (a spreadsheet's trailing empty column, "epoch,loss,"): an unnamed column
@@ -228,15 +228,16 @@ def is_curve_name(name: str) -> bool:
                 or any(w in n for w in ("loss", "acc", "score", "error")) or metric_direction(name) is not None)
 
 
-def _refuse_stray_text(name: str, cells, source: str) -> None:
+def refuse_stray_text(name: str, cells, source: str, *, strict: bool = False) -> None:
     """A curve's column (loss, accuracy, epoch ...) of numbers holding a cell of other text ('abc',
     '0.5.1') raises, naming it: read as a text column (or that cell as a gap) the curve silently went
-    missing. Missing-value spellings (NA, empty, nan ...) are gaps, not text."""
-    if not is_curve_name(name):
+    missing. Missing-value spellings (NA, empty, nan ...) are gaps, not text. ``strict``: any column whose
+    cells must all be numbers (a tidy table's value column), whatever its name and however few its numbers."""
+    if not strict and not is_curve_name(name):
         return
     bad, numbers, present = None, 0, 0
     for i, v in enumerate(cells):
-        v = str(v).strip()
+        v = "" if v is None else str(v).strip()
         if v.lower() in MISSING:
             continue
         present += 1
@@ -244,6 +245,9 @@ def _refuse_stray_text(name: str, cells, source: str) -> None:
             numbers += 1
         elif bad is None:
             bad = (i, v)
+    if bad is not None and strict:
+        raise ReadError(f"column {name!r} holds text ({bad[1][:40]!r} in data row {bad[0] + 1}): a tidy table's values "
+                        "must be numbers (a damaged or mistyped cell? write NA for a missing value)", source)
     if bad is not None and numbers >= 2 and 2 * numbers >= present:
         raise ReadError(f"column {name!r} holds {bad[1][:40]!r} in data row {bad[0] + 1} among numbers "
                         "(a damaged or mistyped cell; write NA for a missing value)", source)
@@ -481,7 +485,7 @@ def _load_numbers(body: str, delimiter: str | None, usecols: list[int], options:
     if names is not None:  # text in a numeric cell past the first rows: a damaged cell of a curve?
         rows = _rows(body, delimiter, source)
         for j in usecols:
-            _refuse_stray_text(names[j], (row[j] if j < len(row) else "" for row in rows), source)
+            refuse_stray_text(names[j], (row[j] if j < len(row) else "" for row in rows), source)
     return np.loadtxt(io.StringIO(body), usecols=usecols, dtype=float, converters=cell, **options)
 
 
@@ -560,7 +564,7 @@ def _slow(body: str, delimiter: str | None, names: list[str], text_cols: list[in
         if j in text_cols:
             out[names[j]] = np.array([v.strip() for v in values], dtype=object)
         else:
-            _refuse_stray_text(names[j], values, source)
+            refuse_stray_text(names[j], values, source)
             out[names[j]] = np.array([cell(v) for v in values], dtype=float)
     return out
 

@@ -73,13 +73,11 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         here = Path(dirpath)
         dirnames[:] = sorted((d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS), key=_source.natural_key)
         if _is_mlflow_store(here, dirnames):
-            _source.reading(_rel(here, root))
             runs += _guarded(problems, here, root, missing,
                              lambda: delegate("mlflow", str(here), str(here), experiment=experiment))
             dirnames[:] = []
             continue
         if any(f.endswith(".wandb") for f in filenames):
-            _source.reading(_rel(here, root))
             runs += _guarded(problems, here, root, missing, lambda: delegate("wandb", str(here), str(here)))
             dirnames[:] = []
             continue
@@ -91,7 +89,6 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         own = _library_folder(here, dirnames, filenames)
         if own is not None:
             read_own, dirnames[:], filenames = own
-            _source.reading(_rel(here, root))
             # A library folder named as the root is the one run asked for: its errors are the answer.
             runs += read_own(here, str(here), **options) if here == root else \
                 _guarded(problems, here, root, None, lambda: read_own(here, str(here), **options))
@@ -99,7 +96,6 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             run_dir = here.parent if here.name.lower() in SPLIT_FOLDERS and here != root else here
             if run_dir not in consumed and not any(p in consumed for p in run_dir.parents):
                 consumed.add(run_dir)
-                _source.reading(_rel(run_dir, root))
                 runs += _guarded(problems, run_dir, root, missing,
                                  lambda: delegate("tensorboard", str(run_dir), str(run_dir)))
             filenames = [f for f in filenames if "tfevents" not in f]
@@ -122,7 +118,6 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         # folder stores are: "mlflow.db needs mlflow: pip install ...", not "no training runs found (1 files read:
         # mlflow.db: ...)".
         unread = len(missing)
-        _source.reading(_rel(path, root))
         runs += _guarded(problems, path, root, missing, lambda: read_file(path, str(path), **options))
         looked -= len(missing) - unread
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
@@ -317,7 +312,9 @@ def _folder(run: Run) -> Path:
 
 def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, reader) -> list[Run]:
     """Run a reader; a file that is no training log is noted and passed over. A store unread for want of
-    an optional package goes to ``missing`` too: with nothing else read, that is the error."""
+    an optional package goes to ``missing`` too: with nothing else read, that is the error. Each part read is
+    named on the CLI's bar (``_source.reading``)."""
+    _source.reading(_rel(path, root))
     try:
         return list(reader())
     except LosslensError as exc:

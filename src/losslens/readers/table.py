@@ -270,16 +270,6 @@ NAME_COLUMNS = ("metric", "key", "name", "tag", "variable", "metric_name", "metr
 _TIME_COLUMNS = ("timestamp", "wall_time", "walltime", "time", "_timestamp", "relative_time")
 
 
-def _refuse_text_values(cells: np.ndarray, name: str, source: str) -> None:
-    """A tidy table's value column holding a cell that is no number and no missing-value spelling raises, naming
-    the column, the cell and its row (from 1, the header apart); a column of numbers and gaps only returns."""
-    for i, v in enumerate(cells.tolist()):
-        text = "" if v is None else str(v).strip()
-        if text.lower() not in delimited.MISSING and not delimited.is_number(text):
-            raise ReadError(f"column {name!r} holds text ({text[:40]!r} in row {i + 1}): a tidy table's values must be "
-                            "numbers (a damaged or mistyped cell? write NA for a missing value)", source)
-
-
 def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
                  ) -> tuple[dict[str, np.ndarray], set[str], int, str] | None:
     """A tidy table -- a row per curve and point: ``epoch, metric, value`` (``df.melt``), ``key, value, step,
@@ -323,7 +313,7 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     if others:
         return None  # a number that is none of these: not this shape, and no guess at what it is
     if typo is not None:  # (the shape is a tidy table's in every other column)
-        _refuse_text_values(cols[typo], typo, source)
+        delimited.refuse_stray_text(typo, cols[typo], source, strict=True)
         cols = dict(cols, **{typo: np.array([delimited.cell(v) for v in cols[typo].tolist()], dtype=float)})
         value = typo
     names = cols[key]

@@ -76,10 +76,14 @@ def read_tensorboard(path) -> list[Run]:
         scalars, axis = _merge_parts([(split, scalars)])
         return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)]
 
-    loaded = {}
+    loaded, said = {}, set()
     for d in sorted(_event_dirs(path)):
-        if d != path:  # (a logdir of many runs: each said to a progress bar as it is read)
-            reading(os.path.relpath(d, path))
+        # (a logdir of many runs: each run said to a progress bar as it is read once, a run split into
+        # train/ and validation/ by its folder name, as Keras' TensorBoard callback writes it)
+        run = d.parent if d != path and d.name.lower() in SPLITS else d
+        if run != path and run not in said:
+            said.add(run)
+            reading(os.path.relpath(run, path))
         loaded[d] = _load_scalars(d)
     _fold_hparams_folders(path, loaded)
     runs, empty = [], []
