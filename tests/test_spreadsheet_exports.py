@@ -246,3 +246,73 @@ def test_an_excel_workbook_is_refused_with_how_to_export_it(tmp_path, name):
     path = tmp_path / name
     _xlsx(_log(), path)
     _refused(path, "an Excel workbook", "CSV UTF-8", "pd.read_excel(path).to_csv(")
+
+
+def test_an_empty_column_a_user_named_column_n_is_kept_and_a_trailing_separators_is_dropped(tmp_path):
+    # A trailing separator's empty column was known by the name made up for its blank header cell, "column_<index>":
+    # an empty column the user named so at that index ("column_2", a pandas frame built from a list of lists) was
+    # dropped with it. Only the blank header cell says a column is the separator's.
+    df = _log()[["epoch", "loss", "val_loss"]]
+    named = df.copy()
+    named.insert(2, "column_2", np.nan)
+    other = named.rename(columns={"column_2": "notes"})
+    path, plain = tmp_path / "named.csv", tmp_path / "other.csv"
+    named.to_csv(path, index=False)
+    other.to_csv(plain, index=False)
+    assert path.read_text().splitlines()[1].count(",,") == 1  # (pandas writes the empty column's cells empty)
+    [got], [want] = losslens.read(path), losslens.read(plain)
+    assert list(got.series) == [k.replace("notes", "column_2") for k in want.series]
+    assert "column_2" in got.series and np.isnan(got.series["column_2"]).all()
+    # the same file with each row ended by its separator: the unnamed empty column after val_loss is left out
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("".join(line + ",\n" for line in named.to_csv(index=False).splitlines()))
+    [got] = losslens.read(trailing)
+    assert list(got.series) == [k.replace("notes", "column_2") for k in want.series]
+
+
+#: U+2212, the minus sign: what spreadsheets in some locales write before a negative number, and what numbers copied
+#: from a web page hold.
+MINUS = "\u2212"
+
+
+def _minus_variants():
+    """(name, the log with U+2212 minus signs written, the same log with '-'): a log-likelihood, a reward and a
+    log10 learning rate beside the losses, as pandas writes them (a point and a comma; a comma and ';'; tabs)."""
+    n = 30
+    df = pd.DataFrame({"epoch": range(n), "loss": np.linspace(2.0, 0.4, n) ** 1.5,
+                       "val_loss": np.linspace(2.1, 0.6, n) ** 1.5,
+                       "val_log_likelihood": -np.linspace(3.0, 0.7, n), "reward": np.linspace(-5.0, 2.0, n),
+                       "log10_lr": np.log10(np.geomspace(1e-2, 1e-4, n))})
+
+    def signed(frame, decimal="."):
+        out = frame.astype(object)
+        for c in ("val_log_likelihood", "reward", "log10_lr"):
+            out[c] = [repr(float(v)).replace(".", decimal).replace("-", MINUS) for v in frame[c]]
+        return out
+    return [
+        ("minus.csv", lambda p: signed(df).to_csv(p, index=False), lambda p: df.to_csv(p, index=False)),
+        ("minus_euro.csv", lambda p: signed(df, ",").to_csv(p, index=False, sep=";", decimal=","),
+         lambda p: df.to_csv(p, index=False, sep=";", decimal=",")),
+        ("minus.tsv", lambda p: signed(df).to_csv(p, index=False, sep="\t"),
+         lambda p: df.to_csv(p, index=False, sep="\t")),
+    ]
+
+
+@pytest.mark.parametrize("name,write,write_plain", _minus_variants(), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_unicode_minus_sign_reads_as_a_minus(tmp_path, name, write, write_plain):
+    # Python's float() does not read "\u22120.5": the three columns were text, left out with no word (and the
+    # reward column gone, the losses no longer read as a reinforcement-learning run's).
+    path, plain = tmp_path / name, tmp_path / "plain" / name
+    plain.parent.mkdir()
+    write(path)
+    write_plain(plain)
+    assert MINUS in path.read_text(encoding="utf-8")
+    before = _md5(path)
+    [got], [want] = losslens.read(path), losslens.read(plain)
+    assert list(got.series) == list(want.series) and "reward" in got.series
+    for key in want.series:
+        np.testing.assert_array_equal(got.series[key], want.series[key], err_msg=key)
+    assert got.series["reward"][0] == -5.0
+    (obj, text), (obj0, text0) = _diagnosis(path), _diagnosis(plain)
+    assert obj == obj0 and text == text0
+    assert _md5(path) == before

@@ -94,7 +94,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
-    names, delimiter, body, twins = _layout(text, source)
+    names, delimiter, body, twins, blank = _layout(text, source)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter is not None and _sheet_cells(sample):
         body = _plain_numbers(body, delimiter, names, source)
@@ -106,11 +106,12 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
         refuse_stray_text(names[j], columns[names[j]], source)
     _refuse_twins(names, twins, columns, source, delimiter)
-    for j, name in enumerate(names):
+    for j in blank:
         # A row ended by its delimiter (a spreadsheet's trailing empty column, "epoch,loss,"): an unnamed column
-        # of nothing, which listed "column_5" among the run's series.
-        if name == f"column_{j}" and not _has_cells(columns[name]):
-            del columns[name]
+        # of nothing, which listed "column_5" among the run's series. Known by its blank header cell, not by the
+        # name made up for it: an empty column a user named "column_2" is theirs, kept.
+        if names[j] in columns and not _has_cells(columns[names[j]]):
+            del columns[names[j]]
     return columns
 
 
@@ -143,11 +144,13 @@ def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: dict[
                         "Name each column once", source)
 
 
-def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tuple[str, str]]]:
-    """The column names, the delimiter (None: whitespace), the body (the rows' text) of delimited text and the
-    names written twice in its header (:func:`_split_header`)."""
+def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tuple[str, str]], list[int]]:
+    """The column names, the delimiter (None: whitespace), the body (the rows' text) of delimited text, the
+    names written twice in its header and the indices of its blank header cells (:func:`_split_header`)."""
     if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2212" in text:
+        text = _unicode_minus(text)
     if "\x1b[" in text:  # a table printed in colour (skorch marks each best value so, even in a file)
         text = ANSI.sub("", text)
     start = 0
@@ -172,7 +175,7 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tu
     if comment is not None and _all_numbers(header_line):
         body, header_line = text[start:], comment
     delimiter = sniff_delimiter(header_line)
-    names, twins = _split_header(header_line, delimiter)
+    names, twins, blank = _split_header(header_line, delimiter)
     if not names:
         raise UnknownFormatError("no header row", source)
     require_width(len(names), source)
@@ -184,12 +187,24 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tu
         # A log appended to with its header written again each time (pandas' to_csv(mode="a"),
         # a csv writer reopened): those lines are headers, not rows of text.
         body = "\n".join(line for line in body.splitlines() if line.strip() != head)
-    return names, delimiter, body, twins
+    return names, delimiter, body, twins, blank
+
+
+#: U+2212, the minus sign, where it signs a number: at a cell's start (after a delimiter, a blank, a quote) or in an
+#: exponent, before a digit, a point or inf/nan. Spreadsheets in some locales write it ("−0,5"), and numbers
+#: copied from web pages hold it; Python's float() does not read it, and a column of log-likelihoods, rewards or
+#: log-lrs so written was a text column, left out with no word. Inside a word ("model−1") it is text.
+_UNICODE_MINUS = re.compile(r"(?:(?<![^\s,;|\"'(])|(?<=\d[eE]))\u2212(?=\.?\d|(?i:inf|nan))")
+
+
+def _unicode_minus(text: str) -> str:
+    """``text`` with each U+2212 that signs a number (:data:`_UNICODE_MINUS`) written as ``-``."""
+    return _UNICODE_MINUS.sub("-", text)
 
 
 def nonfinite_columns(text: str, source: str) -> set[str]:
     """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
-    names, delimiter, body, _ = _layout(text, source)
+    names, delimiter, body, _, _ = _layout(text, source)
     rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter, source)
     return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
 
@@ -377,8 +392,9 @@ def _all_numbers(line: str) -> bool:
     return bool(cells) and all(is_number(c) or c.lower() in MISSING for c in cells)
 
 
-def _split_header(line: str, delimiter: str | None) -> tuple[list[str], list[tuple[str, str]]]:
-    """The column names, and ``(name, its twin)`` for each name written again (the twin: ``loss_2``)."""
+def _split_header(line: str, delimiter: str | None) -> tuple[list[str], list[tuple[str, str]], list[int]]:
+    """The column names, ``(name, its twin)`` for each name written again (the twin: ``loss_2``), and the indices
+    of the blank header cells (named ``column_<index>`` here, a name a user may also write)."""
     if delimiter is None:
         raw = line.split()
     else:
@@ -386,9 +402,13 @@ def _split_header(line: str, delimiter: str | None) -> tuple[list[str], list[tup
     names: list[str] = []
     twins: list[tuple[str, str]] = []
     seen: set[str] = set()
+    blank: list[int] = []
     suffix: dict[str, int] = {}  # the last suffix tried per name: a line of 500,000 equal cells took hours
     for i, name in enumerate(raw):
-        name = name.strip().strip('"').strip() or f"column_{i}"
+        name = name.strip().strip('"').strip()
+        if not name:
+            blank.append(i)
+            name = f"column_{i}"
         base = name
         while name in seen:  # duplicate headers: keep both, the second gets a suffix
             suffix[base] = suffix.get(base, 1) + 1
@@ -397,7 +417,7 @@ def _split_header(line: str, delimiter: str | None) -> tuple[list[str], list[tup
             twins.append((base, name))
         seen.add(name)
         names.append(name)
-    return names, twins
+    return names, twins, blank
 
 
 def _rows(body: str, delimiter: str | None, source: str, limit: int | None = None) -> list[list[str]]:
@@ -650,7 +670,7 @@ def numeric_tsv(text: str, source: str) -> tuple[list[str], np.ndarray]:
                             "(a truncated or damaged file)", source)
         for j, c in enumerate(cells):
             try:
-                rows[i, j] = float(c)
+                rows[i, j] = float(c.replace("\u2212", "-"))  # (a minus sign typed as U+2212: _UNICODE_MINUS)
             except ValueError:
                 what = "is empty (a truncated or damaged file)" if not c.strip() else \
                     f"holds {c.strip()[:40]!r}, not a number"
