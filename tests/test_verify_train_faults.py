@@ -319,3 +319,20 @@ def test_a_baseline_given_to_a_seedless_train_is_read_against_its_noise(seedless
            "or data): run unchanged, its val_loss ended 0.1156 against 0.2973 in the baseline given (-61.1%)" \
            in check["skipped"]
     assert res.stderr.strip().splitlines()[-1].startswith(f"losslens: {script}:train: still_improving not decided")
+
+
+def test_the_last_line_says_a_seedless_train_is_not_deterministic_where_the_verdict_goes_unchecked(seedless_sklearn):
+    """``--cause lr_too_low`` on a still_improving run: the verdict has no check of its own, lr x 10 ran once, and
+    the baseline trained twice unchanged ended 0.2973 and 0.1156. The last line said "verdict still_improving: not
+    checked" alone, where every other outcome says the checks came from one run per change of a train() that is not
+    deterministic."""
+    script, train = seedless_sklearn
+    res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low"])
+    assert res.exit_code == 2, res.output
+    last = res.stdout.strip().splitlines()[-1]
+    assert last == ("verdict still_improving: not checked; from one run per change of a train() that is not "
+                    "deterministic (its baseline, trained twice, differed): give it a `seed` keyword and "
+                    "--seeds 0,1,2"), res.stdout
+    res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low", "--json"])
+    out = json.loads(res.stdout)
+    assert out["confirmed"] is None and out["deterministic"] is False

@@ -465,7 +465,10 @@ class Verification:
             if any(r.check.cause == self.diagnosis.verdict and r.why == "noise" for r in self.results):
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
                         "(not deterministic); give it a `seed` keyword and --seeds 0,1,2")
-            return "not checked"
+            # The verdict has no counterfactual (stuck_at_init) or another cause was asked (--cause): the checks
+            # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
+            # seedless train() gave two different runs unchanged, which every other outcome says.
+            return "not checked" + (self._one_run() if self.deterministic is not None else "")
         if own is False:
             text = "NOT confirmed"
             if rival:
@@ -492,16 +495,19 @@ class Verification:
             text = "confirmed by retraining"
         if own and self.diagnosis.verdict == "converged":
             text += self._capacity_or_floor()
-        if len(self.seeds) == 1:
-            # One run per change: a still-bouncing run can pass or fail a check by luck.
-            if self.deterministic is False:
-                what = ("that did not reproduce the baseline given (run unchanged, it differed)" if self.baseline_given
-                        else "that is not deterministic (its baseline, trained twice, differed)")
-                text += f"; from one run per change of a train() {what}: give it a `seed` keyword and --seeds 0,1,2"
-            else:
-                text += ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
-                         else "; from one run per change (give train a `seed` keyword to average over seeds)")
-        return text
+        return text + self._one_run()
+
+    def _one_run(self) -> str:
+        """What the summary adds where each change ran once: a still-bouncing run can pass or fail a check by luck,
+        and a train() that is not deterministic (measured: :attr:`deterministic`) moves on its own."""
+        if len(self.seeds) != 1:
+            return ""
+        if self.deterministic is False:
+            what = ("that did not reproduce the baseline given (run unchanged, it differed)" if self.baseline_given
+                    else "that is not deterministic (its baseline, trained twice, differed)")
+            return f"; from one run per change of a train() {what}: give it a `seed` keyword and --seeds 0,1,2"
+        return ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
+                else "; from one run per change (give train a `seed` keyword to average over seeds)")
 
     def _capacity_or_floor(self) -> str:
         """What converged's follow-up, a model twice the size, said of the level it flattened at: a flat curve
