@@ -379,6 +379,13 @@ class Verification:
             return []
         return [r for r in self.results if r.check.cause == cause and r.broke]
 
+    def undecided(self, cause: str) -> list:
+        """The checks of ``cause`` left not decided because the change moved the loss no further than train()
+        moves it unchanged (``why == "noise"``), where none of its checks decided."""
+        if self.holds(cause) is not None:
+            return []
+        return [r for r in self.results if r.check.cause == cause and r.why == "noise"]
+
     @property
     def confirmed(self) -> bool | None:
         """Whether the verdict's own counterfactual held (None: it has none, or none could run)."""
@@ -462,9 +469,10 @@ class Verification:
         """The verdict's outcome in a few words (the report's last line, the plot's title)."""
         rival, own = self.points_to, self.confirmed
         if own is None:
-            if any(r.check.cause == self.diagnosis.verdict and r.why == "noise" for r in self.results):
+            if self.undecided(self.diagnosis.verdict):
+                why = "it did not reproduce the baseline given" if self.baseline_given else "not deterministic"
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
-                        "(not deterministic); give it a `seed` keyword and --seeds 0,1,2")
+                        f"({why}); give it a `seed` keyword and --seeds 0,1,2")
             # The verdict has no counterfactual (stuck_at_init) or another cause was asked (--cause): the checks
             # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
             # seedless train() gave two different runs unchanged, which every other outcome says.
@@ -817,8 +825,9 @@ class _Retrainer:
             raise UsageTypeError(f"seeds={list(seeds)} needs train() to take a `seed` keyword; "
                             f"{_name(train)} takes {sorted(self.accepted - {'*'}) or 'none'}")
         self.seeds: list[int | None] = list(seeds) if seeds is not None else [None]
-        default = inspect.signature(train).parameters["seed"].default if "seed" in self.accepted else None
-        self.default_seed = default if isinstance(default, int) else 0  # the seed of a call that passes none
+        param = inspect.signature(train).parameters.get("seed")
+        # the seed of a call that passes none (train(seed=3): 3; train(**kw): 0)
+        self.default_seed = param.default if param is not None and isinstance(param.default, int) else 0
         if not self.seeds:
             raise UsageError("seeds is empty")
         self.base_runs: list = []
@@ -830,7 +839,6 @@ class _Retrainer:
         self.fitted: dict[tuple, tuple] = {}
         self.count = {"ran": 0, "failed": 0, "not_run": 0}  # the retrainings (Verification.retrainings)
         self.again = None  # train() a second time, where it takes no seed: the move between runs of one setting
-        self.twice = False  # that second run is wanted (train() takes no seed)
         self.given = False  # the baseline is a run given (--baseline), not one train() made here
         #: whether train() twice gave the same run, or train() once the run given as the baseline (None: not
         #: measured: it takes a seed)
@@ -846,7 +854,7 @@ class _Retrainer:
         kw = dict(change, **({} if seed is None else {"seed": seed}))
         what = what or (f"with {_kwtext(change)}" if change else "the baseline")
         self.bar.start(change, f"training {what}{'' if seed is None else f', seed {seed}'}")
-        if "seed" in self.accepted:
+        if self.takes("seed"):
             # A train() that takes a seed is read as reproducible (one run per seed, none twice), but a seed often
             # reaches only part of it: TrainingArguments(seed=) seeds the Trainer's shuffling, not the model built
             # before it, whose weights came from wherever the global generator stood (a tiny BERT's eval_loss
@@ -911,7 +919,6 @@ class _Retrainer:
             # One run per change, and nothing says the run is the same twice: an unseeded torch loop's
             # val_loss moved 22% between two calls of train(), so "twice the epochs: +22%" refuted
             # still_improving on the noise alone. A second baseline measures that move (:meth:`measure_noise`).
-            self.twice = not self.takes("seed")
             return
         for b in (given if isinstance(given, (list, tuple)) else [given]):
             self.base_runs += to_runs(b)
@@ -921,13 +928,13 @@ class _Retrainer:
         # A run given is one draw as much as one trained here: without a seed, train() unchanged once more measures
         # how far its runs land from it (an unseeded sklearn MLP on a new split each call: the given run's val_loss
         # 0.2973, train() unchanged 0.1156; twice the epochs "-67.2%: holds" was read on that noise alone).
-        self.given, self.twice = True, not self.takes("seed")
+        self.given = True
 
     def measure_noise(self) -> None:
         """``train()`` a second time, unchanged, where it takes no seed: how far a run moves on its own. Called
         once some check is about to retrain, not with the baseline: a baseline that cannot be diagnosed, or
         a plan whose every check is skipped, has no use for it."""
-        if self.twice and self.again is None:
+        if not self.takes("seed") and self.again is None:
             self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
                                                   "run move on its own?)")
             # (a log given may number its epochs or name its columns its own way: its values are what is compared)
