@@ -383,3 +383,37 @@ def test_a_curve_falling_18_decades_in_one_step_draws_without_a_warning(shared_c
         warnings.simplefilter("error")
         data = chart_data(d)
     assert data["logy"]
+
+
+def test_a_run_nan_after_its_first_point_gets_an_axis_in_proportion_to_it(figure_of, shared_curves):
+    """DeepOBS runs NaN from their second epoch, their one finite training and validation losses a few thousandths
+    apart (deepobs_blowup's Adam at lr 63.1: 3.585 and 3.591; All-CNN-C on CIFAR-100 at Adam lr 1.58 in the shared
+    curves: 4.9298 and 4.9282): the y axis was padded to their spread, 0.007 and 0.002 tall, its ticks reading like a
+    curve's range. It now spans 5% of the value each way, both points inside."""
+    from conftest import runs_by_name
+
+    runs = runs_by_name(shared_curves / "deepobs_baselines_curves.csv.gz")
+    name = next(n for n in runs if n.startswith("cifar100_allcnnc/AdamOptimizer/") and "lr__1.5848931925e+00" in n)
+    for d in (losslens.diagnose(ECO / "deepobs_blowup" / "adam_lr63.1.csv"), losslens.diagnose(runs[name])):
+        pts = np.concatenate([np.asarray(d.run.series[k], dtype=float) for k in ("train_loss", "val_loss")])
+        pts = pts[np.isfinite(pts)]
+        assert d.verdict == "diverged" and pts.size == 2
+        ax = figure_of(d)
+        lo, hi = ax.get_ylim()
+        assert lo < pts.min() <= pts.max() < hi and hi - lo >= 0.09 * pts.mean(), (d.run_name, lo, hi)
+
+
+def test_two_spikes_at_one_epoch_stand_side_by_side(figure_of):
+    """A real PyTorch loop at SGD 1.0 (torch_stuck_high_lr/sgd_lr1.0: training thrown to 141 and validation to 3.1,
+    both at epoch 1): their triangles were drawn on one place, and only the validation one could be seen. They now
+    stand side by side, each in its curve's colour, apart from the values written beside them."""
+    d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "sgd_lr1.0.csv")
+    assert [s["x"] for s in chart_data(d)["spikes"]].count(1) == 2
+    ax = figure_of(d)
+    r = _renderer(ax)
+    marks = [ln for ln in ax.get_lines() if ln.get_marker() == "^" and list(ln.get_xdata()) == [1]]
+    assert len(marks) == 2 and {m.get_color() for m in marks} == {"#1f77b4", "#e8710a"}
+    a, b = (m.get_window_extent(r) for m in marks)
+    assert not a.overlaps(b), (a, b)
+    values = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("141", "3.1", "2.63")]
+    assert len(values) == 3 and not any(v.overlaps(m.get_window_extent(r)) for v in values for m in marks)

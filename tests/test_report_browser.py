@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import losslens
+from losslens.report import plot
 from losslens.report.html import write_report
 
 from test_report import ECO, EVIL, EXAMPLE, LOGS, evil_long_csv
@@ -663,4 +664,76 @@ def test_a_long_y_label_keeps_off_the_axis_title(browser, tmp_path):
     assert len(axes) >= 2 and max(a["longest"] for a in axes) >= 7, axes
     assert all(a["need"] <= a["size"] for a in axes), axes
     assert len({round(a["left"]) for a in axes}) == 1, axes  # one plot edge for the run's charts
+    assert b.problems() == []
+
+
+def _main_chart(b: Browser, i: int, expression: str):
+    """``expression`` evaluated with ``u`` the main uPlot chart of run ``i`` and ``o`` its plot area's offset in the
+    chart's element (CSS px)."""
+    return b.eval(f"(function(){{var u=losslensReport.charts.filter(function(c){{return c.el.id==='ll-chart-{i}'}})[0].u,"
+                  "a=u.root.getBoundingClientRect(),r=u.over.getBoundingClientRect(),o={x:r.left-a.left,y:r.top-a.top};"
+                  f"return {expression};}})()")
+
+
+def test_a_run_nan_after_its_first_point_gets_an_axis_and_a_whole_ring(browser, tmp_path):
+    """DeepOBS' Adam at lr 63.1 (deepobs_blowup: losses 3.585 and 3.591 at epoch 0, NaN from epoch 1): uPlot padded
+    the two points' spread to an axis 0.007 tall (3.5844-3.5916), and the best point's ring at epoch 0, on the plot's
+    left edge, was cut in half by the plot's clip. The axis now spans 5% of the value each way, and the ring's left
+    half is drawn."""
+    import matplotlib.image as mpimg
+
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "deepobs_blowup",
+                                       "adam_lr63.1.csv"))
+    assert d.verdict == "diverged" and np.isfinite(d.run.series["val_loss"]).sum() == 1
+    b = browser
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "one_point.html")))
+    lo, hi = _main_chart(b, i, "[u.scales.y.min, u.scales.y.max]")
+    assert lo < 3.585 < 3.591 < hi and hi - lo >= 0.05 * 3.59, (lo, hi)
+    ring = _main_chart(b, i, "{x:u.valToPos(0,'x')+o.x, y:u.valToPos(3.591,'y')+o.y}")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    left = img[int(ring["y"]) - 7:int(ring["y"]) + 8, int(ring["x"]) - 8:int(ring["x"]) - 2]
+    assert int((np.abs(left - _rgb("#e8710a")).max(axis=-1) < 60).sum()) >= 6  # the ring's left arc
+    assert b.problems() == []
+
+
+def test_a_constant_accuracy_s_panel_stays_within_0_and_1(browser, tmp_path):
+    """A real PyTorch run stuck on the majority class (torch_imbalanced_prior/adam_lr0.1: val accuracy 0.938 at
+    every epoch): uPlot pads a constant to twice itself, and the accuracy panel ran from 0 to 1.88. It now stops at
+    1; a chance-level 0.0878 (torch_weights_not_updated) keeps uPlot's 0 to 0.176."""
+    eco = os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem")
+    ds = [losslens.diagnose(os.path.join(eco, "torch_imbalanced_prior", "adam_lr0.1.csv")),
+          losslens.diagnose(os.path.join(eco, "torch_weights_not_updated", "no_dropout.csv"))]
+    acc = [np.asarray(d.run.series["val_acc"], dtype=float) for d in ds]
+    assert all(a.min() == a.max() for a in acc)
+    b = browser
+    b.open(write_report(ds, tmp_path / "acc.html").as_uri(), READY)
+    for i, a in enumerate(acc, 1):
+        b.eval(f"document.getElementById('run-{i}').scrollIntoView()")
+        b.wait(f"document.getElementById('run-{i}').hasAttribute('data-rendered')")
+        b.pump(0.3)
+        [(lo, hi)] = b.eval(f"losslensReport.charts.filter(function(c){{return c.el.id==='ll-chart-{i}'"
+                            "&&c.u.axes[1].label==='accuracy'}).map(function(c){return [c.u.scales.y.min,c.u.scales.y.max];})")
+        assert 0 <= lo < a[0] < hi <= 1, (i, lo, hi)
+        if a[0] < 0.5:
+            assert hi == pytest.approx(2 * a[0], rel=0.01)  # uPlot's own padding, unchanged inside the bounds
+    assert b.problems() == []
+
+
+def test_two_spikes_at_one_epoch_both_show(browser, tmp_path):
+    """A real PyTorch loop at SGD 1.0 (torch_stuck_high_lr/sgd_lr1.0: at epoch 1 training thrown to 141 and
+    validation to 3.1): both triangles stood on one place, the validation one drawn over the training one, and its
+    label over the other's. Each triangle now stands beside the other, in its curve's colour."""
+    import matplotlib.image as mpimg
+
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "torch_stuck_high_lr",
+                                       "sgd_lr1.0.csv"))
+    assert sorted((s["x"], s["key"]) for s in plot.chart_data(d)["spikes"])[:2] == [(1, "train_loss"), (1, "val_loss")]
+    b = browser
+    [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "spikes.html")))
+    at = _main_chart(b, i, "{x:u.valToPos(1,'x')+o.x, top:o.y}")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    # the triangles' rows, from 12 px left of epoch 1 to 5 px right of it: labels start further right
+    strip = img[int(at["top"]) + 1:int(at["top"]) + 11, int(at["x"]) - 12:int(at["x"]) + 5]
+    for color in ("#1f77b4", "#e8710a"):
+        assert int((np.abs(strip - _rgb(color)).max(axis=-1) < 40).sum()) >= 10, color
     assert b.problems() == []

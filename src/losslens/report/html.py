@@ -156,13 +156,13 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                              "color": plot.FORECAST_COLOR, "values": align(f[key], fx)})
         cols.append({"label": "forecast", "kind": "fc_mid", "role": "forecast",
                      "color": plot.FORECAST_COLOR, "values": align(f["mid"], fx)})
-    panels = [{"title": p["title"], "logy": p["logy"],
+    panels = [{"title": p["title"], "logy": p["logy"], "bounds": p.get("bounds"),
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
                           for s in p["series"]]}
               for p in data["panels"]]
     ylabel = plot.y_label(data)
     return {"axis": data["axis"], "ylabel": ylabel, "x": [plot.round_sig(v) for v in x], "cols": cols,
-            "logy": data["logy"], "ymax": data.get("ymax"), "spikes": data.get("spikes") or [],
+            "logy": data["logy"], "ymax": data.get("ymax"), "yrange": data.get("yrange"), "spikes": data.get("spikes") or [],
             "breaks": data.get("breaks") or [], "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
             "nonfinite": data.get("nonfinite") or [], "forecast": forecast, "panels": panels,
             "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}

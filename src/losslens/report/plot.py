@@ -276,11 +276,12 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
 
     Keys: ``x`` (axis values, shape (n,)), ``axis``, ``breaks`` (``[[before, after], ...]``: stretches nothing was
     logged in, :func:`axis_breaks`), ``loss`` (list of
-    ``{key, label, role, raw, smooth}`` each of shape (n,)), ``logy``, ``plateau``
+    ``{key, label, role, raw, smooth}`` each of shape (n,)), ``logy``, ``ymax`` and ``spikes`` (:func:`_spike_cut`),
+    ``yrange`` (``[bottom, top]`` where each curve has one finite point, :func:`_lone_points_range`), ``plateau``
     (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
     (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
-    and ``panels`` (accuracy, lr, grad norm: ``{title, logy, series: [{key, label, color,
-    values}]}``). Runs longer than ``max_points`` are thinned evenly after smoothing, keeping every point
+    and ``panels`` (accuracy, lr, grad norm: ``{title, logy, bounds, series: [{key, label, color,
+    values}]}``, bounds as :func:`_natural_bounds`). Runs longer than ``max_points`` are thinned evenly after smoothing, keeping every point
     of a series logged sparsely (a validation loss every 100 steps).
     """
     run = getattr(d, "run", None)
@@ -309,6 +310,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         s["smooth"] = round_sig_list(s["smooth"][keep], smooth_digits)
     higher = d.metric in smoothed and _diagnosed_higher(d)
     logy, ymax, clipped = _y_scale(run, axis, {k: run.series[k] for k in smoothed}, smoothed, higher)
+    yrange = None if logy else _lone_points_range([s["raw"] for s in loss])
     plateau = None
     if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
         lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
@@ -340,19 +342,50 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
                 series.append({"key": key, "label": label, "color": color,
                                "values": round_sig_list(np.asarray(run.series[key], dtype=float)[keep])})
         if series:
-            panels.append({"title": title, "logy": _log_panel(series, log_ok), "series": series})
+            panels.append({"title": title, "logy": _log_panel(series, log_ok), "series": series,
+                           "bounds": _natural_bounds(title, series)})
     layers = _layer_panel(run, keep)
     if layers is not None:
         panels.append(layers)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": round_sig_list(axis[keep]), "breaks": axis_breaks(axis),
-        "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
+        "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped, "yrange": yrange,
         "plateau": plateau, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
     }
+
+
+def _lone_points_range(curves: list) -> list | None:
+    """The loss axis ``[bottom, top]`` where every curve drawn has one finite point at most (a run NaN from its
+    second epoch), else None: the values padded by 5% of their size each way, or more where they stand further
+    apart. Padded by their spread alone, two losses 0.006 apart (DeepOBS' Adam at lr 63.1: 3.585 and 3.591) made
+    an axis 0.007 tall whose ticks read like a curve's range."""
+    vals = [np.asarray(c, dtype=float) for c in curves]
+    if not vals or any(np.isfinite(v).sum() > 1 for v in vals):
+        return None
+    pts = np.concatenate([v[np.isfinite(v)] for v in vals])
+    if not pts.size:
+        return None
+    lo, hi = float(pts.min()), float(pts.max())
+    mid = (lo + hi) / 2
+    half = max(0.05 * abs(mid), 0.6 * (hi - lo)) or 0.5  # (all 0: a unit span)
+    bottom = mid - half
+    if lo >= 0 > bottom:  # a loss is not negative: the axis stops at 0 rather than below
+        bottom = 0.0
+    return [round_sig(bottom), round_sig(mid + half)]
+
+
+def _natural_bounds(title: str, series: list) -> list | None:
+    """The range a panel's values cannot leave, ``[low, high]``, or None: an accuracy logged as a fraction stays in
+    [0, 1]. The HTML chart pads a constant value to twice itself (a stuck run's val accuracy 0.938 drew an axis up
+    to 1.88), and stops its padding at these."""
+    if title != "accuracy":
+        return None
+    vals = np.array([v for s in series for v in s["values"] if v is not None], dtype=float)
+    return [0, 1] if vals.size and vals.min() >= 0 and vals.max() <= 1 else None
 
 
 def axis_breaks(axis: np.ndarray) -> list:
@@ -574,6 +607,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 va="center", color=NONFINITE_COLOR, fontsize=9)
     if data["logy"]:
         ax.set_yscale("log")
+    if data.get("yrange"):
+        ax.set_ylim(*data["yrange"])
     if data.get("ymax") is not None:
         _mark_spikes(ax, data, colors)
     if data["logy"]:
@@ -646,23 +681,31 @@ def _mark_spikes(ax, data: dict, colors: dict) -> None:
     lo, hi = ax.get_xlim()
     per_x = ax.get_position().width * ax.figure.get_figwidth() * 72 / (hi - lo) if hi > lo else 0.0  # points per x
     spikes = sorted(data.get("spikes") or [], key=lambda p: p["x"])
+    # Spikes at one x (training and validation thrown up at the same epoch) stand side by side, 8 points apart, in
+    # the order the curves are listed: drawn on one place, the second triangle hid the first.
+    order = {s["key"]: i for i, s in enumerate(data["loss"])}
+    shift = []
+    for p in spikes:
+        same = sorted((q for q in spikes if q["x"] == p["x"]), key=lambda q: order.get(q["key"], len(order)))
+        shift.append(8.0 * (same.index(p) - (len(same) - 1) / 2))
     # (left, right, row) of each triangle and value written, in points from the axis' left; row 0 is the triangles'
-    taken: list = [((p["x"] - lo) * per_x - 4, (p["x"] - lo) * per_x + 4, 0) for p in spikes]
-    for k, p in enumerate(spikes):
+    taken: list = [((p["x"] - lo) * per_x + dx - 4, (p["x"] - lo) * per_x + dx + 4, 0) for p, dx in zip(spikes, shift)]
+    for k, (p, dx) in enumerate(zip(spikes, shift)):
         c = colors.get(roles.get(p["key"]), EXTRA_COLOR)
-        ax.plot([p["x"]], [1.0], transform=hung, marker="^", ms=7, color=c, ls="none", clip_on=False, zorder=6,
+        ax.plot([p["x"]], [1.0], transform=hung + ScaledTranslation(dx / 72, 0, ax.figure.dpi_scale_trans),
+                marker="^", ms=7, color=c, ls="none", clip_on=False, zorder=6,
                 label=f"{p['label']} off the axis" if k == 0 else None)
         # A value written beside its triangle ran over the next spike's (training thrown to 141 and validation to
         # 3.1 at one epoch, training to 2.63 at the next): a value that would touch a triangle or a value already
         # written goes a line lower.
         text = f"{p['y']:.3g}"
-        left = (p["x"] - lo) * per_x + 5
+        left = (p["x"] - lo) * per_x + dx + 5
         right = left + _text_width(text, 7)
         row = 0
         while any(a < right and left < b and r == row for a, b, r in taken):
             row += 1
         taken.append((left, right, row))
-        ax.annotate(text, (p["x"], 1.0), xycoords=edge, xytext=(5, -2 - 9 * row), textcoords="offset points",
+        ax.annotate(text, (p["x"], 1.0), xycoords=edge, xytext=(5 + dx, -2 - 9 * row), textcoords="offset points",
                     ha="left", va="top", fontsize=7, color=c, annotation_clip=False, zorder=6,
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})  # off the curves
 

@@ -127,24 +127,42 @@
       ctx.fillStyle = "#6b7280";
       ctx.fillText(p.label, cx, b.top + 4 * DPR);
     });
-    (d.spikes || []).forEach(function (p) {
-      // A lone spike above the cut axis: a triangle at the top edge in its curve's colour, its value beside it.
-      var sx = xpos(u, p.x);
-      if (sx < b.left || sx > b.left + b.width) return;
+    // Lone spikes above the cut axis: a triangle at the top edge in its curve's colour, its value beside it.
+    // Spikes at one x (training and validation thrown up at one epoch) stand side by side, 10 px apart: drawn on
+    // one place, the second hid the first, and its label the first's.
+    var spikes = d.spikes || [], order = d.cols.map(function (col) { return col.label; });
+    var tris = spikes.map(function (p) {
+      var same = spikes.filter(function (q) { return q.x === p.x; }).sort(function (a, c) {
+        return order.indexOf(a.label) - order.indexOf(c.label);
+      });
+      var k = same.indexOf(p), sx = xpos(u, p.x) + (k - (same.length - 1) / 2) * 10 * DPR;
       var c = (d.cols.filter(function (col) { return col.kind === "raw" && col.label === p.label; })[0] || {}).color;
-      ctx.fillStyle = c || "#374151";
+      return { p: p, sx: sx, last: sx + (same.length - 1 - k) * 10 * DPR, color: c || "#374151" };
+    }).filter(function (t) { return t.sx >= b.left && t.sx <= b.left + b.width; });
+    // (x0, x1, row) taken along the top, row 0 the triangles'
+    var rows = tris.map(function (t) { return { x0: t.sx - 5 * DPR, x1: t.sx + 5 * DPR, row: 0 }; });
+    tris.forEach(function (t) {
+      ctx.fillStyle = t.color;
       ctx.beginPath();
-      ctx.moveTo(sx, b.top + 1 * DPR);
-      ctx.lineTo(sx - 5 * DPR, b.top + 10 * DPR);
-      ctx.lineTo(sx + 5 * DPR, b.top + 10 * DPR);
+      ctx.moveTo(t.sx, b.top + 1 * DPR);
+      ctx.lineTo(t.sx - 5 * DPR, b.top + 10 * DPR);
+      ctx.lineTo(t.sx + 5 * DPR, b.top + 10 * DPR);
       ctx.closePath(); ctx.fill();
+    });
+    tris.forEach(function (t) {
       ctx.font = (10 * DPR) + "px system-ui, sans-serif";
       ctx.textAlign = "left"; ctx.textBaseline = "top";
-      var text = p.label + " " + fmt(p.y);
+      var text = t.p.label + " " + fmt(t.p.y), w = ctx.measureText(text).width + 4 * DPR;
+      // Right of the last triangle at its x; a label that would touch a triangle or a label already written goes a
+      // line lower (as the figure's values do).
+      var x0 = t.last + 6 * DPR, row = 0;
+      while (rows.some(function (r) { return r.row === row && r.x0 < x0 + w && x0 < r.x1; })) row += 1;
+      rows.push({ x0: x0, x1: x0 + w, row: row });
+      var ty = b.top + (1 + 13 * row) * DPR;
       ctx.fillStyle = "rgba(255,255,255,0.85)";  // over a phase name the top strip may hold
-      ctx.fillRect(sx + 6 * DPR, b.top + 1 * DPR, ctx.measureText(text).width + 4 * DPR, 13 * DPR);
-      ctx.fillStyle = c || "#374151";
-      ctx.fillText(text, sx + 8 * DPR, b.top + 2 * DPR);
+      ctx.fillRect(x0, ty, w, 13 * DPR);
+      ctx.fillStyle = t.color;
+      ctx.fillText(text, x0 + 2 * DPR, ty + 1 * DPR);
     });
     var marks = d.nonfinite || [], placed = [];
     var lines = marks.map(function (m) { return xpos(u, m.x); }).concat(d.plateau ? [xpos(u, d.plateau.x)] : []);
@@ -205,10 +223,35 @@
       ctx.textAlign = right ? "left" : "right";
       ctx.fillText(label, right ? x + 5 * DPR : x - 5 * DPR, b.top + 20 * DPR);
     }
+    var f = d.forecast;
+    if (f && f.single) {
+      var fx = xpos(u, f.x), fy = u.valToPos(f.mid, "y", true);
+      ctx.strokeStyle = d.colors.forecast;
+      ctx.fillStyle = d.colors.forecast;
+      ctx.lineWidth = 1.5 * DPR;
+      if (f.lo != null && f.hi != null) {
+        var ylo = u.valToPos(f.lo, "y", true), yhi = u.valToPos(f.hi, "y", true);
+        ctx.beginPath();
+        ctx.moveTo(fx, ylo); ctx.lineTo(fx, yhi);
+        ctx.moveTo(fx - 4 * DPR, ylo); ctx.lineTo(fx + 4 * DPR, ylo);
+        ctx.moveTo(fx - 4 * DPR, yhi); ctx.lineTo(fx + 4 * DPR, yhi);
+        ctx.stroke();
+      }
+      var s = 5 * DPR;
+      ctx.beginPath();
+      ctx.moveTo(fx, fy - s); ctx.lineTo(fx + s, fy); ctx.lineTo(fx, fy + s); ctx.lineTo(fx - s, fy);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+    ctx.save();
     var vm = d.valmin;
     if (vm && vm.y != null && (d.logy ? vm.y > 0 : true)) {
-      // The best validation point (a loss's minimum, an accuracy's maximum): a ring, labelled.
+      // The best validation point (a loss's minimum, an accuracy's maximum): a ring, labelled. Drawn after the
+      // plot's clip is lifted: at the first point, on the left edge, half the ring was cut away.
       var vx = xpos(u, vm.x), vy = u.valToPos(vm.y, "y", true);
+    }
+    if (vx >= b.left && vx <= b.left + b.width && vy >= b.top && vy <= b.top + b.height) {  // (zoomed away: none)
       ctx.strokeStyle = d.colors.val;
       ctx.fillStyle = "#fff";
       ctx.lineWidth = 2 * DPR;
@@ -235,26 +278,6 @@
       ctx.textAlign = "left";
       ctx.textBaseline = "top";
       ctx.fillText(vl, tx, ty);
-    }
-    var f = d.forecast;
-    if (f && f.single) {
-      var fx = xpos(u, f.x), fy = u.valToPos(f.mid, "y", true);
-      ctx.strokeStyle = d.colors.forecast;
-      ctx.fillStyle = d.colors.forecast;
-      ctx.lineWidth = 1.5 * DPR;
-      if (f.lo != null && f.hi != null) {
-        var ylo = u.valToPos(f.lo, "y", true), yhi = u.valToPos(f.hi, "y", true);
-        ctx.beginPath();
-        ctx.moveTo(fx, ylo); ctx.lineTo(fx, yhi);
-        ctx.moveTo(fx - 4 * DPR, ylo); ctx.lineTo(fx + 4 * DPR, ylo);
-        ctx.moveTo(fx - 4 * DPR, yhi); ctx.lineTo(fx + 4 * DPR, yhi);
-        ctx.stroke();
-      }
-      var s = 5 * DPR;
-      ctx.beginPath();
-      ctx.moveTo(fx, fy - s); ctx.lineTo(fx + s, fy); ctx.lineTo(fx, fy + s); ctx.lineTo(fx - s, fy);
-      ctx.closePath();
-      ctx.fill();
     }
     ctx.restore();
   }
@@ -453,6 +476,11 @@
     };
     logAxis(o, d.logy);
     cutAt(o, d.ymax);
+    if (d.yrange) {
+      // One finite point per curve (a run NaN from its second epoch): the axis plot.chart_data chose around them,
+      // not uPlot's, a span as thin as the points' spread.
+      o.scales.y.range = function () { return d.yrange.slice(); };
+    }
     return new uPlot(o, data, el);
   }
 
@@ -493,6 +521,13 @@
       }]
     };
     logAxis(o, p.logy);
+    if (p.bounds && !p.logy) {
+      // uPlot's padding, stopped at the values' natural bounds: a constant accuracy of 0.938 ran from 0 to 1.88.
+      o.scales.y.range = function (u, min, max) {
+        var r = uPlot.rangeNum(min, max, 0.1, true);  // what uPlot does unasked
+        return [Math.max(r[0], p.bounds[0]), Math.min(r[1], p.bounds[1])];
+      };
+    }
     return new uPlot(o, data, el);
   }
 
