@@ -151,27 +151,35 @@ _P_CAL_TRAIN = np.array([0.01, 0.35, 0.35, 0.35, 0.35, 0.35, 0.35, 0.44, 0.45, 0
 
 
 # ---- the families: y = c + a * g(t; theta) ------------------------------------------------
+# The grids that do not depend on the axis step, built once: geomspace per forecast was ~5% of a diagnosis.
+def _fixed_grids() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    exp_lam = np.geomspace(0.3, 60.0, 24)
+    ilog_k = np.geomspace(0.1, 1e3, 16)
+    grids = {
+        "exp3": (exp_lam, np.zeros_like(exp_lam)),
+        "weibull": np.meshgrid(np.geomspace(0.3, 40.0, 10), np.array([0.25, 0.4, 0.6, 0.8, 1.5, 2.0, 3.0]),
+                               indexing="ij"),
+        "mmf": np.meshgrid(np.geomspace(0.3, 100.0, 10), np.array([0.3, 0.5, 0.7, 1.0, 1.5, 2.0]), indexing="ij"),
+        "ilog2": (ilog_k, np.zeros_like(ilog_k)),
+    }
+    grids = {k: (np.ravel(a), np.ravel(b)) for k, (a, b) in grids.items()}
+    for a, b in grids.values():
+        a.flags.writeable = b.flags.writeable = False  # shared by every forecast: no fit may write into them
+    return grids
+
+
+_POW_ALPHA = np.geomspace(0.05, 3.0, 14)
+_FIXED_GRIDS = _fixed_grids()
+
+
 def _family_grids(dt: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Grids of (theta1, theta2) per family; ``dt`` is the smallest axis step in t units."""
     # Offsets down to 1% of a step: Domhan's pow3 on x = 1, 2, ... has the pole one step
     # before the first point; step logs (x = 0, 125, 250 ...) need it much closer.
     d_lo = max(dt / 100.0, 1e-5)
-    pow_alpha = np.geomspace(0.05, 3.0, 14)
     pow_d = np.geomspace(d_lo, 2.0, 7)
-    exp_lam = np.geomspace(0.3, 60.0, 24)
-    wb_k = np.geomspace(0.3, 40.0, 10)
-    wb_d = np.array([0.25, 0.4, 0.6, 0.8, 1.5, 2.0, 3.0])
-    mmf_k = np.geomspace(0.3, 100.0, 10)
-    mmf_d = np.array([0.3, 0.5, 0.7, 1.0, 1.5, 2.0])
-    ilog_k = np.geomspace(0.1, 1e3, 16)
-    grids = {
-        "pow3": np.meshgrid(pow_alpha, pow_d, indexing="ij"),
-        "exp3": (exp_lam, np.zeros_like(exp_lam)),
-        "weibull": np.meshgrid(wb_k, wb_d, indexing="ij"),
-        "mmf": np.meshgrid(mmf_k, mmf_d, indexing="ij"),
-        "ilog2": (ilog_k, np.zeros_like(ilog_k)),
-    }
-    return {k: (np.ravel(a), np.ravel(b)) for k, (a, b) in grids.items()}
+    a, b = np.meshgrid(_POW_ALPHA, pow_d, indexing="ij")
+    return {"pow3": (np.ravel(a), np.ravel(b))} | _FIXED_GRIDS
 
 
 def _basis(name: str, t: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
@@ -205,6 +213,17 @@ class _FamilyFit:
     c: np.ndarray
     w: np.ndarray  # posterior weights over kept candidates (sum 1)
     sse: float  # best SSE
+    # Candidate values at single t's (the horizon, the last point) that every banded call with a floor asks
+    # for again: memoised, the same numbers computed once.
+    _at: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def predict_at(self, t1: float) -> np.ndarray:
+        """:meth:`predict` at the one value ``t1``: shape (n_kept,)."""
+        v = self._at.get(t1)
+        if v is None:
+            v = self._at[t1] = self.predict(np.array([t1]))[:, 0]
+            v.flags.writeable = False
+        return v
 
     def predict(self, t: np.ndarray) -> np.ndarray:
         """Candidate predictions, shape (n_kept, n_t)."""
@@ -237,9 +256,9 @@ class _FamilyFit:
         pred = pred + shift
         if floor is not None and self.name != "const":
             c_min, t_h = floor
-            below = self.predict(np.array([t_h]))[:, 0] + shift < c_min
+            below = self.predict_at(float(t_h)) + shift < c_min
             if np.any(below):
-                now = self.predict(np.ones(1))[:, 0]  # each candidate's fitted value at the last point
+                now = self.predict_at(1.0)  # each candidate's fitted value at the last point
                 drop = now - self.c
                 with np.errstate(divide="ignore", invalid="ignore"):
                     rho = np.where(np.abs(drop) > 1e-12, (now + shift - c_min) / drop, 1.0)
@@ -254,12 +273,14 @@ class _FamilyFit:
 
 
 def _fit_family(name: str, t: np.ndarray, y: np.ndarray, grid, sigma2: float | None,
-                keep: int = 12, wts: np.ndarray | None = None, c_min: float | None = None) -> _FamilyFit:
+                keep: int = 12, wts: np.ndarray | None = None, c_min: float | None = None,
+                basis: np.ndarray | None = None) -> _FamilyFit:
     """Weighted least squares for every grid candidate (closed form in c, a); keep the best ``keep``.
 
     ``wts``: point weights, shape (n,), normalised to sum n (None: equal). ``c_min``: lower
     bound on the asymptote ``c`` (a loss that is never negative cannot head below 0);
-    candidates that break it are refitted with ``c = c_min``.
+    candidates that break it are refitted with ``c = c_min``. ``basis``: ``_basis(name, t, *grid)``
+    when the caller has it, shape (n_grid, n).
     """
     n = t.shape[0]
     wts = np.ones(n) if wts is None else wts * (n / wts.sum())
@@ -269,7 +290,7 @@ def _fit_family(name: str, t: np.ndarray, y: np.ndarray, grid, sigma2: float | N
         sse = float(wts @ (y - c[0]) ** 2)
         return _FamilyFit(name, np.zeros(1), np.zeros(1), np.zeros(1), c, np.ones(1), sse)
     p1, p2 = grid
-    g = _basis(name, t, p1, p2)
+    g = _basis(name, t, p1, p2) if basis is None else basis
     ok = np.all(np.isfinite(g), axis=1)
     g, p1, p2 = g[ok], p1[ok], p2[ok]
     gm = g @ wts / n
@@ -1105,7 +1126,10 @@ def _ensemble(t, z, grids, sigma, c_min=None):
     """Fit each family on all points; weight families by held-out tail error."""
     n = t.shape[0]
     s2 = max(sigma ** 2, 1e-12)
-    fits = [_fit_family(name, t, z, grids.get(name), s2, c_min=c_min) for name in FAMILIES]
+    # Each family's basis on the whole axis, computed once: the held-out fit below reads its first n_fit
+    # columns (elementwise, so the same numbers) instead of computing them again.
+    bases = {name: _basis(name, t, *grids[name]) for name in FAMILIES if name != "const"}
+    fits = [_fit_family(name, t, z, grids.get(name), s2, c_min=c_min, basis=bases.get(name)) for name in FAMILIES]
     if n < CHECKED_POINTS:
         # Too short to hold a tail out: weight by BIC-like fit quality.
         sse = np.array([f.sse for f in fits])
@@ -1118,7 +1142,9 @@ def _ensemble(t, z, grids, sigma, c_min=None):
     tt, zt = t[n_fit:], z[n_fit:]
     errs = []
     for name in FAMILIES:
-        f = _fit_family(name, tf, zf, grids.get(name), s2, c_min=c_min)
+        g = bases.get(name)
+        f = _fit_family(name, tf, zf, grids.get(name), s2, c_min=c_min,
+                        basis=None if g is None else np.ascontiguousarray(g[:, :n_fit]))
         m, _ = f.mean_std(tt)
         errs.append(float(np.sqrt(np.mean((m - zt) ** 2))))
     errs = np.array(errs)

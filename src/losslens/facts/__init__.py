@@ -17,9 +17,10 @@ own module and is a pure function of arrays:
 
 from __future__ import annotations
 
+import copy
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -108,8 +109,28 @@ class Facts:
             if hasattr(value, "to_dict"):
                 out[name] = {k: _f(v) for k, v in value.to_dict().items()}
             else:
-                out[name] = None if value is None else {k: _f(v) for k, v in asdict(value).items()}
+                out[name] = None if value is None else {k: _f(v) for k, v in _plain(value).items()}
         return out
+
+
+_ATOMS = (float, int, str, bool, type(None), np.floating, np.integer, np.bool_)
+
+
+def _plain(obj):
+    """``dataclasses.asdict(obj)``, the same dict, without deep-copying the numbers it holds: asdict's
+    ``copy.deepcopy`` of every float was a fifth of ``Diagnosis.to_dict``. Anything not a plain number or
+    string is still deep-copied, so no caller can reach into the facts through the dict."""
+    if isinstance(obj, _ATOMS):
+        return obj
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        return type(obj)(*[_plain(v) for v in obj])
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_plain(v) for v in obj)
+    if isinstance(obj, dict):
+        return type(obj)((_plain(k), _plain(v)) for k, v in obj.items())
+    return copy.deepcopy(obj)
 
 
 def _f(v):
