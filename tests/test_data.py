@@ -370,3 +370,26 @@ def test_a_learning_curve_display_is_read_with_its_scorer():
                                              scoring="neg_log_loss")
     fc = losslens.more_data(ll)
     assert fc.metric == "log loss" and fc.level == pytest.approx(-ll.test_scores[-1].mean()) and fc.value > 0
+
+
+def test_a_dataframe_of_the_learning_curve_reads_like_its_csv(knn, logreg, tmp_path):
+    """The table a user builds from learning_curve in a notebook, passed as a pandas DataFrame:
+    more_data(df) refused it ("got DataFrame") though forecast(df) takes a DataFrame log."""
+    import pandas as pd
+
+    rows = [(model, n, k, v) for model, (scores, _) in (("knn", knn), ("logreg", logreg))
+            for n, row in zip(SIZES, scores) for k, v in enumerate(row)]
+    df = pd.DataFrame(rows, columns=["model", "train_size", "fold", "val_acc"])
+    path = tmp_path / "models.csv"
+    df.to_csv(path, index=False)
+    for name in ("knn", "logreg"):
+        got, want = losslens.more_data(df, curve=name), losslens.more_data(str(path), curve=name)
+        assert got.to_dict() == want.to_dict()
+    one = df[df.model == "knn"].drop(columns="model").reset_index(drop=True)
+    assert losslens.more_data(one).value == pytest.approx(losslens.more_data(SIZES, knn[0], metric="val_acc").value)
+    # pandas' nullable integers (a size column read with dtype="Int64") are sizes like any other.
+    assert losslens.more_data(one.astype({"train_size": "Int64"})).value == pytest.approx(losslens.more_data(one).value)
+    with pytest.raises(LosslensError, match="^DataFrame: holds 2 learning curves"):
+        losslens.more_data(df)
+    with pytest.raises(LosslensError, match="^DataFrame: .*training-set size"):
+        losslens.more_data(one.rename(columns={"train_size": "w"}))

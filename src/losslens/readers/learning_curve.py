@@ -42,16 +42,22 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     values, metric)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written) and
     ``by`` the columns that tell the curves apart (empty for a file of one curve, named None).
     Raises a one-line :class:`ReadError` naming the file."""
-    source = str(path)
-    content = _source.load(Path(path), source)
-    if content.kind != "text":
-        raise ReadError(f"a {content.kind} file, not a learning-curve table (columns: size, score)", source)
-    text = content.text
-    _source.refuse_own_output(text, source)
-    if text.lstrip()[:1] in ("{", "["):
-        cols = _json_columns(text, source)
-    else:  # a last line cut off mid-write is left out, with a warning, as read_file does
-        cols = delimited.parse(_source.without_cut_line(text, source), source)
+    if hasattr(path, "columns") and hasattr(path, "to_numpy"):
+        # A pandas DataFrame of the same columns: the table a user just built from learning_curve,
+        # which more_data(df) once refused ("got DataFrame") though forecast(df) took its kind.
+        source = _name(path)
+        cols = {str(c): _column(path[c]) for c in path.columns}
+    else:
+        source = _name(path)
+        content = _source.load(Path(path), source)
+        if content.kind != "text":
+            raise ReadError(f"a {content.kind} file, not a learning-curve table (columns: size, score)", source)
+        text = content.text
+        _source.refuse_own_output(text, source)
+        if text.lstrip()[:1] in ("{", "["):
+            cols = _json_columns(text, source)
+        else:  # a last line cut off mid-write is left out, with a warning, as read_file does
+            cols = delimited.parse(_source.without_cut_line(text, source), source)
     lower = {k.lower(): k for k in cols}
     axis = next((c for c in cols if axis_kind(c)), None)
     if size is None and axis is not None and not any(n in lower for n in SIZE_NAMES):
@@ -89,11 +95,25 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     return curves, by
 
 
+def _column(series) -> np.ndarray:
+    """A DataFrame column as the delimited reader gives one: float where numeric (pandas' nullable
+    Int64/Float64 with NA as NaN), else an object array."""
+    try:
+        return np.asarray(series.to_numpy(dtype=float, na_value=np.nan))
+    except (TypeError, ValueError):
+        return np.asarray(series, dtype=object)
+
+
 def read_learning_curve(path, *, size: str | None = None, metric: str | None = None, curve: str | None = None):
     """``(sizes, values, metric)`` of the table's one learning curve, or of the one named ``curve``
     in a file of several (see :func:`read_learning_curves`)."""
     curves, by = read_learning_curves(path, size=size, metric=metric)
-    return pick_curve(curves, by, curve, str(path))[1:]
+    return pick_curve(curves, by, curve, _name(path))[1:]
+
+
+def _name(path) -> str:
+    """The table as an error names it: a path whole, a DataFrame as 'DataFrame'."""
+    return "DataFrame" if hasattr(path, "columns") and hasattr(path, "to_numpy") else str(path)
 
 
 def pick_curve(curves, by, curve: str | None, source: str):
