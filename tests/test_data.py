@@ -393,3 +393,25 @@ def test_a_dataframe_of_the_learning_curve_reads_like_its_csv(knn, logreg, tmp_p
         losslens.more_data(df)
     with pytest.raises(LosslensError, match="^DataFrame: .*training-set size"):
         losslens.more_data(one.rename(columns={"train_size": "w"}))
+
+
+def test_a_factor_past_the_calibrated_8x_says_its_interval_is_too_narrow(knn, tmp_path):
+    """100x the data was quoted with a 90% interval and no word that the interval's width is
+    calibrated on LCDB at 2x / 4x / 8x only (forecast says as much of a horizon past 10x)."""
+    scores, _ = knn
+    for factor in (2, 8):
+        fc = losslens.more_data(SIZES, scores, metric="val_acc", factor=factor)
+        assert fc.note is None and fc.to_dict()["note"] is None and str(fc) == fc.summary()
+    fc = losslens.more_data(SIZES, scores, metric="val_acc", factor=100)
+    assert fc.note == ("100x is past the 8x the data its interval was calibrated on: "
+                       "read it as narrower than the uncertainty")
+    assert str(fc).endswith(fc.note) and fc.to_dict()["note"] == fc.note
+    path = tmp_path / "curve.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([["train_size", "fold", "val_acc"],
+                                  *([n, k, v] for n, row in zip(SIZES, scores) for k, v in enumerate(row))])
+    res = runner.invoke(app, ["data", str(path), "--factor", "100"])
+    assert res.exit_code == 0 and f"  factor: {fc.note}" in res.output.splitlines()
+    assert "factor:" not in runner.invoke(app, ["data", str(path), "--factor", "8"]).output
+    out = json.loads(runner.invoke(app, ["data", str(path), "--factor", "16", "--json"]).output)
+    assert out["note"].startswith("16x is past the 8x")

@@ -138,6 +138,9 @@ def _print_table(path: str, by: list, factor: float, rows: list) -> None:
         table.add_row(escape(name), str(fc.curve.sizes.shape[0]), f"{fc.size:,.0f}", f"{fc.level:.4g}",
                       f"{fc.value:.4g} ({-fc.gain:+.0%})", f"{lo:.4g} to {hi:.4g}", f"{fc.p_gain:.2f}", verdict)
     console().print(table)
+    note = next((fc.note for _, fc, _ in rows if fc is not None and fc.note), None)
+    if note:  # the same for every row: the factor is one for the table
+        console().print(f"factor: {escape(note)}")
 
 
 def describe(fc, name: str) -> str:
@@ -161,6 +164,8 @@ def describe(fc, name: str) -> str:
              f"  learning curve ({lc.metric}{f', mean of {folds} folds' if folds > 1 else ''}) {curve}",
              f"  log-log slope over the largest sizes {lc.slope:.2f}"
              + (f" (t = {lc.slope_t:.1f} across folds)" if lc.slope_t is not None else "")]
+    if fc.note:
+        lines.append(f"  factor: {fc.note}")
     if lc.sizes.shape[0] < 4:
         lines.append(f"  only {lc.sizes.shape[0]} sizes: measure more (e.g. 10%, 25%, 50%, 100% of the data) to trust the slope")
     return "\n".join(lines)

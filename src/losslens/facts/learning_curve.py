@@ -158,6 +158,17 @@ class DataForecast:
 
         return learning_curve_cause(self.curve) is not None
 
+    @property
+    def note(self) -> str | None:
+        """A caveat where ``factor`` lies past the largest factor the interval was calibrated on
+        (8x on LCDB; beyond it the quantiles are held at 8x's, so the interval is too narrow):
+        the words forecast's ``horizon:`` line says of a horizon past 10x the log. Else None."""
+        top = float(2.0 ** _CAL_LOG2F[-1])
+        if not self.factor > top * 1.0001:
+            return None
+        return (f"{self.factor:g}x is past the {top:g}x the data its interval was calibrated on: "
+                "read it as narrower than the uncertainty")
+
     def summary(self) -> str:
         lo, hi = self.interval
         return (f"{self.factor:g}x the data ({_n(self.size)} -> {_n(self.size_new)} samples): {self.metric} "
@@ -168,11 +179,11 @@ class DataForecast:
         return {"schema": "losslens.data/1", "metric": self.metric, "size": self.size, "size_new": self.size_new,
                 "factor": self.factor, "level": finite_or_none(self.level), "value": finite_or_none(self.value),
                 "interval": [finite_or_none(v) for v in self.interval], "gain": finite_or_none(self.gain),
-                "p_gain": finite_or_none(self.p_gain), "data_limited": self.data_limited,
+                "p_gain": finite_or_none(self.p_gain), "data_limited": self.data_limited, "note": self.note,
                 "learning_curve": self.curve.to_dict()}
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary() + (f"; {self.note}" if self.note else "")
 
     def save_plot(self, path, dpi: int = 150):
         """The learning curve in log-log with the forecast and its interval (.png/.svg/.pdf)."""
