@@ -861,3 +861,22 @@ def test_a_curve_of_many_thousand_points_is_forecast_from_its_bin_means():
     short = x[:MAX_POINTS]
     assert forecast_curve(short, y[:MAX_POINTS], horizon=4000).value != forecast_curve(
         *downsample(short, y[:MAX_POINTS], max_points=200), horizon=4000).value
+
+
+def test_cli_forecast_to_an_absurd_horizon_writes_its_numbers_short(tmp_path):
+    """The README's Keras CSVLogger log forecast to --horizon 1e300: the epoch came out as all 301 digits, three
+    times, and the ratio to the logged length as 299 more; the prose stays readable and the JSON exact."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    example = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
+    res = CliRunner().invoke(app, ["forecast", str(example), "--horizon", "1e300"])
+    assert res.exit_code == 0, res.output
+    assert "val_loss at epoch 1e+300:" in res.stdout and "by epoch 1e+300" in res.stdout
+    assert "horizon: that is 1.47e+298x the logged length" in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) < 300
+    out = json.loads(CliRunner().invoke(app, ["forecast", str(example), "--horizon", "1e300", "--json"]).stdout)
+    assert out["horizon"] == 1e300
+    # An ordinary far horizon still reads in full.
+    assert "val_loss at epoch 7900:" in CliRunner().invoke(app, ["forecast", str(example), "--horizon", "7900"]).stdout

@@ -944,7 +944,8 @@ def beyond_calibration(x0: float, x_last: float, horizon: float) -> str | None:
     ratio = (horizon - x0) / span
     if not ratio > float(np.exp(_CAL_LOG_RATIO[-1])) * 1.0001:
         return None
-    return (f"that is {ratio:.0f}x the logged length, past the 10x the forecast's interval was calibrated on: "
+    times = f"{ratio:.0f}" if ratio < 1e15 else f"{ratio:.3g}"  # not 298 digits for a horizon of 1e300
+    return (f"that is {times}x the logged length, past the 10x the forecast's interval was calibrated on: "
             "read it as narrower than the uncertainty")
 
 

@@ -471,6 +471,8 @@ def axis_text(v) -> str:
     v = float(v)
     if not math.isfinite(v):
         return str(v)
+    if abs(v) >= 1e15:  # a horizon typed as 1e300 printed all 301 digits of it, three times over
+        return f"{v:.4g}"
     # Bin-averaged axes of long logs are fractional: step 300900, not 3.009e+05.
     return str(int(v)) if v.is_integer() else str(int(round(v))) if abs(v) >= 1000 else f"{v:.4g}"
 
