@@ -278,7 +278,8 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
 
     ``train_sizes``: sizes (n_sizes,) with ``scores`` (n_sizes,) or (n_sizes, n_folds), as
     scikit-learn's ``learning_curve`` returns them; or its ``LearningCurveDisplay``; or a path
-    to a table of sizes and scores, or that table as a pandas DataFrame (``size``/``metric`` name its columns), with ``scores`` None;
+    to a table of sizes and scores, or that table as a pandas DataFrame (``size``/``metric`` name
+    its columns), with ``scores`` None;
     in a table of several curves (a model or dataset column), ``curve`` names one (its ids joined
     by ``/``). ``higher_is_better`` as :func:`diagnose` names it (``greater_is_better``, scikit-learn's name,
     is taken too).
@@ -295,7 +296,8 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
             and not isinstance(train_sizes, (str, os.PathLike)) and not table:
         raise UsageTypeError("more_data takes training-set sizes and their validation scores "
                              "(more_data(sizes, scores), as sklearn's learning_curve returns them), a "
-                             f"LearningCurveDisplay, or a table of them (a path or a DataFrame); got {type(train_sizes).__name__}")
+                             "LearningCurveDisplay, or a table of them (a path or a DataFrame); "
+                             f"got {type(train_sizes).__name__}")
 
     if scores is None and hasattr(train_sizes, "test_scores") and hasattr(train_sizes, "train_sizes"):
         display = train_sizes  # sklearn.model_selection.LearningCurveDisplay
@@ -307,7 +309,8 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
         from .readers.learning_curve import read_learning_curve
 
         sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric, curve=curve)
-        lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better, source="DataFrame" if table else str(train_sizes))
+        lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better,
+                         source="DataFrame" if table else str(train_sizes))
     else:
         lc = from_scores(train_sizes, scores, metric=metric or "validation score", greater_is_better=greater_is_better)
     return lc.forecast(factor)

@@ -41,6 +41,7 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     """Every learning curve in a table: ``(curves, by)`` with ``curves`` a list of ``(name, sizes,
     values, metric)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written) and
     ``by`` the columns that tell the curves apart (empty for a file of one curve, named None).
+    ``path`` may be the table itself as a pandas DataFrame (errors then name it "DataFrame").
     Raises a one-line :class:`ReadError` naming the file."""
     if hasattr(path, "columns") and hasattr(path, "to_numpy"):
         # A pandas DataFrame of the same columns: the table a user just built from learning_curve,
