@@ -415,3 +415,17 @@ def test_a_factor_past_the_calibrated_8x_says_its_interval_is_too_narrow(knn, tm
     assert "factor:" not in runner.invoke(app, ["data", str(path), "--factor", "8"]).output
     out = json.loads(runner.invoke(app, ["data", str(path), "--factor", "16", "--json"]).output)
     assert out["note"].startswith("16x is past the 8x")
+
+
+@pytest.mark.parametrize("factor", ["0.5", "1", "nan", "inf", "-3"])
+def test_every_bad_factor_is_one_line(knn, tmp_path, factor):
+    """--factor 0.5 and nan got a usage block saying "greater than or equal to 1" (which 1 is, and was refused
+    in other words), inf a line naming Python's keyword: now one line each, naming the option."""
+    scores, _ = knn
+    path = tmp_path / "curve.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([["train_size", "fold", "val_acc"],
+                                  *([n, k, v] for n, row in zip(SIZES, scores) for k, v in enumerate(row))])
+    res = runner.invoke(app, ["data", str(path), "--factor", factor])
+    assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
+    assert res.output.startswith(f"losslens: --factor {float(factor):g}: must be a finite number above 1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import List, Optional
 
@@ -15,7 +16,8 @@ def register(app):
         paths: List[str] = typer.Argument(..., metavar="PATH", help="Tables of training-set size and validation loss or score "
                                                     "(CSV/TSV/JSON; one row per size, or per size and fold/seed; "
                                                     "a model/dataset/learner or other text column: several curves)."),
-        factor: float = typer.Option(2.0, "--factor", "-f", min=1.0, help="Forecast for this many times the largest training set."),
+        factor: float = typer.Option(2.0, "--factor", "-f", help="Forecast for this many times the largest training set "
+                                                                     "(a finite number above 1)."),
         size: Optional[str] = typer.Option(None, "--size", help="Column of training-set sizes (default: found by name)."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Column of validation loss or score (default: found by name)."),
         curve: Optional[str] = typer.Option(None, "--curve", help="In a file of several curves, only this one "
@@ -38,8 +40,10 @@ def register(app):
             for i in range(len(paths)):
                 refuse_overwriting_input(Path(plot) if len(paths) == 1 else
                                          Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}"), paths, "--plot")
-        if factor <= 1.0:
-            fail("--factor must be above 1 (times the largest training set)")
+        # One line for every bad factor: a range on the option answered 0.5 and nan in a usage block
+        # ("greater than or equal to 1", which 1 is and fails here), inf with the Python keyword.
+        if not (math.isfinite(factor) and factor > 1.0):
+            fail(f"--factor {factor:g}: must be a finite number above 1 (times the largest training set)")
         if plot is not None:
             require_matplotlib("--plot")
         for i, path in enumerate(paths):
