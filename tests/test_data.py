@@ -389,6 +389,9 @@ def test_a_dataframe_of_the_learning_curve_reads_like_its_csv(knn, logreg, tmp_p
     assert losslens.more_data(one).value == pytest.approx(losslens.more_data(SIZES, knn[0], metric="val_acc").value)
     # pandas' nullable integers (a size column read with dtype="Int64") are sizes like any other.
     assert losslens.more_data(one.astype({"train_size": "Int64"})).value == pytest.approx(losslens.more_data(one).value)
+    # Read as a DataFrame log is (readers.table.frame_columns): a size column set aside as the index
+    # (df.set_index("train_size")) is still the sizes, where it was lost ("no training-set size column").
+    assert losslens.more_data(one.set_index("train_size")).value == pytest.approx(losslens.more_data(one).value)
     with pytest.raises(LosslensError, match="^DataFrame: holds 2 learning curves"):
         losslens.more_data(df)
     with pytest.raises(LosslensError, match="^DataFrame: .*training-set size"):
@@ -428,4 +431,5 @@ def test_every_bad_factor_is_one_line(knn, tmp_path, factor):
                                   *([n, k, v] for n, row in zip(SIZES, scores) for k, v in enumerate(row))])
     res = runner.invoke(app, ["data", str(path), "--factor", factor])
     assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
-    assert res.output.startswith(f"losslens: --factor {float(factor):g}: must be a finite number above 1")
+    assert res.output.startswith("losslens: --factor=") and "times the largest training set, a finite number > 1" \
+        in res.output

@@ -291,9 +291,10 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
     if higher_is_better is not None and greater_is_better is not None and higher_is_better != greater_is_better:
         raise UsageError("higher_is_better and greater_is_better say different things: give one")
     greater_is_better = greater_is_better if higher_is_better is None else higher_is_better
-    table = hasattr(train_sizes, "columns") and hasattr(train_sizes, "to_numpy")  # a pandas DataFrame
+    from .readers.table import is_frame
+
     if scores is None and not hasattr(train_sizes, "test_scores") \
-            and not isinstance(train_sizes, (str, os.PathLike)) and not table:
+            and not isinstance(train_sizes, (str, os.PathLike)) and not is_frame(train_sizes):
         raise UsageTypeError("more_data takes training-set sizes and their validation scores "
                              "(more_data(sizes, scores), as sklearn's learning_curve returns them), a "
                              "LearningCurveDisplay, or a table of them (a path or a DataFrame); "
@@ -306,11 +307,11 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
                          greater_is_better=greater_is_better)
         return lc.forecast(factor)
     if scores is None:
-        from .readers.learning_curve import read_learning_curve
+        from .readers.learning_curve import read_learning_curve, source_name
 
         sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric, curve=curve)
         lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better,
-                         source="DataFrame" if table else str(train_sizes))
+                         source=source_name(train_sizes))
     else:
         lc = from_scores(train_sizes, scores, metric=metric or "validation score", greater_is_better=greater_is_better)
     return lc.forecast(factor)

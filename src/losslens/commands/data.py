@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from typing import List, Optional
 
@@ -34,16 +33,16 @@ def register(app):
         from pathlib import Path
 
         from losslens.cli import fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.exceptions import check_number
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if plot is not None:
             for i in range(len(paths)):
                 refuse_overwriting_input(Path(plot) if len(paths) == 1 else
                                          Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}"), paths, "--plot")
-        # One line for every bad factor: a range on the option answered 0.5 and nan in a usage block
-        # ("greater than or equal to 1", which 1 is and fails here), inf with the Python keyword.
-        if not (math.isfinite(factor) and factor > 1.0):
-            fail(f"--factor {factor:g}: must be a finite number above 1 (times the largest training set)")
+        # One line for every bad factor, in the words the Python API uses: a range on the option answered 0.5 and
+        # nan in a usage block ("greater than or equal to 1", which 1 is and fails here), inf with the keyword.
+        run_guarded(check_number, "--factor", factor, above=1, means="times the largest training set")
         if plot is not None:
             require_matplotlib("--plot")
         for i, path in enumerate(paths):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..columns import TRAINING_SET_SIZE, axis_kind
 from ..exceptions import NoLossError, ReadError
-from . import _source, delimited, records
+from . import _source, delimited, records, table
 from .table import groups_of, id_label
 
 #: Training-set size columns, first match wins (case-insensitive).
@@ -43,13 +43,12 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     ``by`` the columns that tell the curves apart (empty for a file of one curve, named None).
     ``path`` may be the table itself as a pandas DataFrame (errors then name it "DataFrame").
     Raises a one-line :class:`ReadError` naming the file."""
-    if hasattr(path, "columns") and hasattr(path, "to_numpy"):
+    source = source_name(path)
+    if table.is_frame(path):
         # A pandas DataFrame of the same columns: the table a user just built from learning_curve,
         # which more_data(df) once refused ("got DataFrame") though forecast(df) took its kind.
-        source = _name(path)
-        cols = {str(c): _column(path[c]) for c in path.columns}
+        cols = table.frame_columns(path)
     else:
-        source = _name(path)
         content = _source.load(Path(path), source)
         if content.kind != "text":
             raise ReadError(f"a {content.kind} file, not a learning-curve table (columns: size, score)", source)
@@ -96,25 +95,16 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
     return curves, by
 
 
-def _column(series) -> np.ndarray:
-    """A DataFrame column as the delimited reader gives one: float where numeric (pandas' nullable
-    Int64/Float64 with NA as NaN), else an object array."""
-    try:
-        return np.asarray(series.to_numpy(dtype=float, na_value=np.nan))
-    except (TypeError, ValueError):
-        return np.asarray(series, dtype=object)
-
-
 def read_learning_curve(path, *, size: str | None = None, metric: str | None = None, curve: str | None = None):
     """``(sizes, values, metric)`` of the table's one learning curve, or of the one named ``curve``
     in a file of several (see :func:`read_learning_curves`)."""
     curves, by = read_learning_curves(path, size=size, metric=metric)
-    return pick_curve(curves, by, curve, _name(path))[1:]
+    return pick_curve(curves, by, curve, source_name(path))[1:]
 
 
-def _name(path) -> str:
+def source_name(path) -> str:
     """The table as an error names it: a path whole, a DataFrame as 'DataFrame'."""
-    return "DataFrame" if hasattr(path, "columns") and hasattr(path, "to_numpy") else str(path)
+    return "DataFrame" if table.is_frame(path) else str(path)
 
 
 def pick_curve(curves, by, curve: str | None, source: str):

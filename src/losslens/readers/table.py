@@ -228,38 +228,60 @@ def from_frame(frame, *, name: str = "run", source: str | None = None, **options
     run-id column (several runs) ... mean what they mean in a file. Number columns as floats (NaN missing), the
     rest as text. ``source`` (quoted in errors) defaults to ``"DataFrame"`` / ``"dict"``; :meth:`Run.from_dataframe`
     reads through here too."""
-    if not isinstance(frame, Mapping) and not (hasattr(frame, "columns") and hasattr(frame, "to_numpy")):
+    if not isinstance(frame, Mapping) and not is_frame(frame):
         raise UsageTypeError(f"expected a pandas DataFrame (or a dict of equally long columns), got "
                              f"{type(frame).__name__}; losslens.diagnose reads the other sources")
-    if isinstance(frame, Mapping):
-        fmt, names, source = "dict", list(frame), source or "dict"
-        column = lambda c: np.asarray(frame[c], dtype=object)  # noqa: E731
-    else:
-        if any(level is not None for level in getattr(frame.index, "names", [None])):
-            # A named index is a column set aside (df.set_index("epoch"), read_csv(index_col="step")): read as the
-            # column it was, or X came out in row numbers (epoch 10 where the log counts 11, or step 1,100). An
-            # unnamed one is pandas' row number, left out as a CSV's blank first column is.
-            frame = frame.reset_index()
-        fmt, names, source = "dataframe", list(frame.columns), source or "DataFrame"
-        column = lambda c: frame[c].to_numpy()  # noqa: E731
     # What a gap means (docs/reading.md): pandas reads a blank cell as NaN, so a DataFrame's NaN is a CSV's blank
     # (read from the losses beside it; NaN throughout is a History's diverged run); in a dict None is "not
     # logged", a float NaN one a loop logged.
     cols, stated, logged_nan = {}, set(), 0
-    for c in names:
-        v = column(c)
+    if not isinstance(frame, Mapping):
+        cols = frame_columns(frame)
+        for c, x in cols.items():
+            if x.dtype.kind == "f":
+                logged_nan += int(np.isnan(x).sum())
+                if np.isinf(x).any():
+                    stated.add(c)
+        return to_runs(cols, name=name, source=source or "DataFrame", fmt="dataframe", logged_nan=logged_nan,
+                       nan_columns=stated, **given_options(options))
+    for c in frame:
+        v = np.asarray(frame[c], dtype=object)
         try:
             cols[str(c)] = x = v.astype(float)
         except (TypeError, ValueError):
             cols[str(c)] = np.array(["" if x is None or (isinstance(x, float) and x != x) else str(x) for x in v],
                                     dtype=object)
             continue
-        logged = np.isinf(x) | (np.isnan(x) & np.not_equal(v, None)) if fmt == "dict" else np.isnan(x)
+        logged = np.isinf(x) | (np.isnan(x) & np.not_equal(v, None))
         logged_nan += int(logged.sum())
-        if np.isinf(x).any() or (fmt == "dict" and logged.any()):
+        if logged.any():
             stated.add(str(c))
-    return to_runs(cols, name=name, source=source, fmt=fmt, logged_nan=logged_nan, nan_columns=stated,
+    return to_runs(cols, name=name, source=source or "dict", fmt="dict", logged_nan=logged_nan, nan_columns=stated,
                    **given_options(options))
+
+
+def is_frame(obj) -> bool:
+    """``obj`` is a pandas DataFrame (told by its shape, so pandas need not be imported)."""
+    return hasattr(obj, "columns") and hasattr(obj, "to_numpy")
+
+
+def frame_columns(frame) -> dict[str, np.ndarray]:
+    """A DataFrame's columns as the same table in a CSV reads: float where numeric (NaN missing, pandas' nullable
+    Int64/Float64's NA too), else text ('' missing). A named index is a column set aside (df.set_index("epoch"),
+    read_csv(index_col="step")): read as the column it was, or X came out in row numbers (epoch 10 where the log
+    counts 11, or step 1,100). An unnamed one is pandas' row number, left out as a CSV's blank first column is."""
+    if any(level is not None for level in getattr(frame.index, "names", [None])):
+        frame = frame.reset_index()
+    cols = {}
+    for c in frame.columns:
+        series = frame[c]
+        try:
+            cols[str(c)] = np.asarray(series.to_numpy(dtype=float, na_value=np.nan))
+        except (TypeError, ValueError):
+            missing = series.isna().to_numpy()
+            cols[str(c)] = np.array(["" if gap else str(x) for x, gap in zip(series.to_numpy(), missing)],
+                                    dtype=object)
+    return cols
 
 
 #: The column of a tidy table holding the values, and the one holding each value's curve name (``df.melt``'s
