@@ -215,6 +215,10 @@ def _pixels_near(png: bytes, hexcol: str, tol: float = 40) -> int:
 
 def _element_shot(b: Browser, selector: str) -> bytes:
     b.eval(f"document.querySelector({json.dumps(selector)}).scrollIntoView()")
+    # A run's charts are drawn when it scrolls into view: under load (CI's two workers) 0.3 s was not always enough
+    # and the shot came back blank, so wait for its run to say it is drawn.
+    b.wait(f"(function(){{var e=document.querySelector({json.dumps(selector)}).closest('.ll-run');"
+           "return !e || e.hasAttribute('data-rendered');})()")
     b.pump(0.3)
     r = b.eval(f"(function(){{var r=document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
                "return {x:r.x+window.scrollX,y:r.y+window.scrollY,w:r.width,h:r.height};})()")
