@@ -25,15 +25,14 @@ def to_runs(source: Any, **options) -> list[Run]:
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         _check_lists(source if isinstance(source, Mapping) else source.history)
         return [Run.from_history(source, columns=options.get("columns"))]
-    if hasattr(source, "columns") and hasattr(source, "to_numpy"):  # a pandas DataFrame
-        from .readers.table import from_frame
+    from .readers.table import from_frame, is_frame
+
+    if is_frame(source):  # a pandas DataFrame
         return from_frame(source, **options)
     if getattr(getattr(source, "dtype", None), "names", None) and np.ndim(source) == 1:
         # A numpy record array, np.genfromtxt(log, names=True) of a CSV log: its fields are the columns.
-        from .readers.table import from_frame
         return from_frame({name: source[name] for name in source.dtype.names}, **options)
     if hasattr(source, "to_frame") and isinstance(getattr(source, "name", None), str):  # a named pandas Series
-        from .readers.table import from_frame
         return from_frame(source.to_frame(), **options)
     rows = _records(source)
     if rows is not None:
