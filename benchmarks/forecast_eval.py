@@ -29,7 +29,10 @@ every Keras notebook run (those without a validation set too) are forecast the s
 ``p_improve`` alone: a training loss has its own recalibration map (``_P_CAL_TRAIN``), fitted on
 their training half and scored on the other (the last section).
 
-    python benchmarks/forecast_eval.py [--mcmc 60] [--calibrate] [--limit N] [--split train]
+``--scores`` forecasts the scores logged beside those losses instead (DeepOBS test accuracy, Keras val_acc, YOLO
+mAP50-95; both halves, results/forecast_scores.md).
+
+    python benchmarks/forecast_eval.py [--mcmc 60] [--calibrate] [--limit N] [--split train] [--scores]
 """
 
 from __future__ import annotations
@@ -121,6 +124,29 @@ def load_train_curves(root: Path = CURVES) -> list[Curve]:
         add("deepobs", pd.read_csv(root / "deepobs_baselines_curves.csv.gz"), "train_loss")
     if (root / "keras_notebook_curves.csv").exists():
         add("keras", pd.read_csv(root / "keras_notebook_curves.csv"), "train_loss")
+    return out
+
+
+def load_score_curves(root: Path = CURVES) -> list[Curve]:
+    """The scores logged beside the benchmark losses (higher is better): DeepOBS test_acc, Keras notebook val_acc,
+    YOLO val mAP50-95 (809 curves; also ``stopping_eval.py --scores``'s)."""
+    import pandas as pd
+
+    out = []
+
+    def add(dataset, frame, ycol):
+        for rid, g in frame.groupby("run_id", sort=True):
+            x, y = g["epoch"].to_numpy(float), g[ycol].to_numpy(float)
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() >= 6 and np.isfinite(y[-1]) and np.nanmax(y) > 0:
+                out.append(Curve(dataset, str(rid), x[ok], y[ok]))
+
+    if (root / "deepobs_baselines_curves.csv.gz").exists():
+        add("deepobs", pd.read_csv(root / "deepobs_baselines_curves.csv.gz"), "test_acc")
+    if (root / "keras_notebook_curves.csv").exists():
+        add("keras", pd.read_csv(root / "keras_notebook_curves.csv"), "val_acc")
+    if (root / "yolo_results_curves.csv").exists():
+        add("yolo", pd.read_csv(root / "yolo_results_curves.csv"), "metrics/mAP50-95(B)")
     return out
 
 
@@ -517,6 +543,112 @@ def timing(curves, sizes=(10, 50, 200, 1000), repeats=20):
     return "\n".join(lines)
 
 
+# ---- scores (higher is better) -------------------------------------------------------------
+def evaluate_scores(curves):
+    """One row per (score curve, fraction): the final value forecast as ``losslens forecast`` reads a score (its
+    error ``top - score`` fitted, :func:`losslens.forecasting.score_top`, kept above the floor
+    :func:`~losslens.forecasting.score_bottom`), beside the same without the floor (the forecast before it),
+    the last value and a single pow3 fit of the score itself. Errors in points of the score (``100 / top`` per
+    unit) and in % of the final value."""
+    import pandas as pd
+
+    from losslens.forecasting import FlippedForecast, score_bottom, score_top
+
+    rows = []
+    for c in curves:
+        n = len(c.x)
+        horizon = float(c.x[-1])
+        for frac in FRACTIONS:
+            k = prefix_len(n, frac)
+            if k < MIN_PREFIX or k >= n:
+                continue
+            xp, yp = c.x[:k], c.y[:k]
+            top = score_top(yp)
+            t0 = time.perf_counter()
+            raw = forecast_curve(xp, top - yp, horizon)
+            fc = FlippedForecast.wrap(raw, top, score_bottom(yp, top))
+            ms = 1e3 * (time.perf_counter() - t0)
+            before = FlippedForecast.wrap(raw, top)
+            mid, (lo, hi), _ = pow3_fit(xp, yp, horizon)
+            rows.append(dict(dataset=c.dataset, run=c.run_id, held_out=c.held_out, frac=frac, n=n, k=k, y=float(c.y[-1]),
+                             top=top, ms=ms, withheld=fc.reason is not None, uncertain=fc.uncertain is not None,
+                             ll_mid=fc.value, ll_lo=fc.interval[0], ll_hi=fc.interval[1],
+                             before_mid=before.value, before_lo=before.interval[0], before_hi=before.interval[1],
+                             last_mid=float(yp[-1]), last_lo=np.nan, last_hi=np.nan,
+                             pow3_mid=mid, pow3_lo=lo, pow3_hi=hi))
+    return pd.DataFrame(rows)
+
+
+SCORE_METHODS = (("ll", "losslens"), ("before", "losslens without the floor (before)"), ("last", "last value"),
+                 ("pow3", "pow3 fit"))
+
+
+def score_table(df):
+    """Per half, dataset and fraction: each method's median absolute error of the final score (points, %), its 90%
+    interval's coverage and the share of intervals outside [0, top]; the forecasts losslens flags uncertain."""
+    lines = ["| half | data | given | curves (withheld) | method | median abs error, points | median abs % error | "
+             "90% coverage | interval outside [0, top] | flagged uncertain: share, median error (points; rest) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for half, rows in (("training", ~df.held_out), ("held-out", df.held_out)):
+        for ds in ["deepobs", "keras", "yolo", "all"]:
+            for frac in FRACTIONS:
+                d = df[rows & (df.frac == frac) & ((df.dataset == ds) if ds != "all" else True)]
+                if d.empty:
+                    continue
+                held = int(d.withheld.sum())
+                d = d[~d.withheld]
+                nc = f"{len(d)} ({held})" if held else str(len(d))
+                pts = 100.0 / d.top
+                for key, name in SCORE_METHODS:
+                    err = np.abs(d[f"{key}_mid"] - d.y)
+                    cov = out = "–"
+                    if key != "last":
+                        lo, hi = d[f"{key}_lo"], d[f"{key}_hi"]
+                        cov = f"{100 * np.mean((lo <= d.y) & (d.y <= hi)):.0f}%"
+                        out = f"{100 * np.mean((lo < 0) | (hi > d.top)):.0f}%"
+                    flag = ""
+                    if key == "ll":
+                        u = d.uncertain.to_numpy()
+                        e = (err * pts).to_numpy()
+                        flag = (f"{100 * u.mean():.0f}%, {np.median(e[u]):.2f} ({np.median(e[~u]):.2f})" if u.any() and (~u).any()
+                                else f"{100 * u.mean():.0f}%")
+                    first = f"| {half} | {ds} | {int(frac * 100)}% | {nc} |" if key == "ll" else "| | | | |"
+                    lines.append(f"{first} {name} | {np.median(err * pts):.2f} | {np.median(100 * err / np.abs(d.y)):.2f} | "
+                                 f"{cov} | {out} | {flag} |")
+    return "\n".join(lines)
+
+
+def score_flags(df):
+    """Each half's forecasts flagged uncertain, all fractions pooled: how many, and their median error at the run's
+    end against the rest's (points), the figure ``SCORE_UNCERTAIN_TRACK_RECORD`` quotes (held-out half)."""
+    out = []
+    for half, rows in (("training", ~df.held_out), ("held-out", df.held_out)):
+        d = df[rows & ~df.withheld]
+        e = (100.0 / d.top * np.abs(d.ll_mid - d.y)).to_numpy()
+        u = d.uncertain.to_numpy()
+        cov = ((d.ll_lo <= d.y) & (d.y <= d.ll_hi)).to_numpy()
+        out.append(f"{half} half: {int(u.sum())} of {len(d)} forecasts flagged uncertain, off by a median "
+                   f"{np.median(e[u]):.2f} points at the run's end (the rest {np.median(e[~u]):.2f}); their intervals "
+                   f"held the final value {100 * cov[u].mean():.0f}% of the time (the rest {100 * cov[~u].mean():.0f}%).")
+    return "\n\n".join(out)
+
+
+def score_text(df, curves, seconds):
+    counts = ", ".join(f"{k}: {v}" for k, v in df.groupby("dataset").run.nunique().items())
+    return ("# Forecast benchmark on real scores (higher is better)\n\n"
+            f"{len(curves)} curves ({counts} usable at some fraction): DeepOBS test accuracy, Keras notebook val_acc, "
+            "YOLO validation mAP50-95, the curves `stopping_eval.py --scores` uses. The first 10/25/50% of each curve "
+            "(>= 5 points) forecast to its last logged point as `losslens forecast` reads a score: its error "
+            "top - score fitted (top 1 here), the value and interval kept above 0 for a score never below 0 "
+            "(`forecasting.score_bottom`). Points: absolute error x 100 / top (percentage points of an accuracy). "
+            "Both halves of the runs (hash of the run id, as for the losses); nothing here was fitted on scores: the "
+            "interval's quantiles are the losses' (fitted on their training half), and the rule that flags a score's "
+            "forecast uncertain (its interval reaches 0 or is wider than the score now: the losses' rule on the "
+            "score's own scale) was chosen on the training half. Where losslens gives no forecast the curve is "
+            "counted under withheld and left out of every method's row.\n\n"
+            + score_table(df) + "\n\n" + score_flags(df) + f"\n\n(benchmark wall time {seconds:.0f} s)\n")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mcmc", type=int, default=24, help="held-out curves per dataset and fraction for Domhan's MCMC (0: skip)")
@@ -525,7 +657,18 @@ def main(argv=None):
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--split", choices=SPLITS, default="held-out",
                     help="the half the tables score; 'train' (the half the quantiles are fitted on) is printed, never written")
+    ap.add_argument("--scores", action="store_true",
+                    help="the scores logged beside the losses (accuracy, mAP; both halves, ~30 s); writes results/forecast_scores.md")
     args = ap.parse_args(argv)
+    if args.scores:
+        curves = load_score_curves()
+        if not curves:
+            print("no curves found under", CURVES)
+            return 1
+        t0 = time.time()
+        df = evaluate_scores(curves)
+        publish(score_text(df, curves, time.time() - t0), None if args.no_write else RESULTS / "forecast_scores.md")
+        return 0
     curves = load_curves()
     if not curves:
         print("no curves found under", CURVES)

@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from forecast_eval import RESULTS, load_curves  # noqa: E402  (puts the checkout on sys.path)
+from forecast_eval import RESULTS, load_curves, load_score_curves  # noqa: E402  (puts the checkout on sys.path)
 from benchmarks import publish  # noqa: E402
 from losslens.stopping import ForecastStopping  # noqa: E402
 
@@ -139,30 +139,6 @@ def score_rules():
     out.append(("losslens ForecastStopping, min_gain 0.01, patience 2",
                 lambda c: forecast_stop(c.x, c.y, 0.01, patience=2, mode="max")))
     out.append((CLAIRVOYANT, lambda c: clairvoyant(c.y, 0.01, "max")))
-    return out
-
-
-def load_score_curves():
-    """The scores logged beside the benchmark losses: DeepOBS test_acc, Keras notebook val_acc, YOLO val mAP50-95."""
-    import pandas as pd
-
-    from forecast_eval import CURVES, Curve
-
-    out = []
-
-    def add(dataset, frame, ycol):
-        for rid, g in frame.groupby("run_id", sort=True):
-            x, y = g["epoch"].to_numpy(float), g[ycol].to_numpy(float)
-            ok = np.isfinite(x) & np.isfinite(y)
-            if ok.sum() >= 6 and np.isfinite(y[-1]) and np.nanmax(y) > 0:
-                out.append(Curve(dataset, str(rid), x[ok], y[ok]))
-
-    if (CURVES / "deepobs_baselines_curves.csv.gz").exists():
-        add("deepobs", pd.read_csv(CURVES / "deepobs_baselines_curves.csv.gz"), "test_acc")
-    if (CURVES / "keras_notebook_curves.csv").exists():
-        add("keras", pd.read_csv(CURVES / "keras_notebook_curves.csv"), "val_acc")
-    if (CURVES / "yolo_results_curves.csv").exists():
-        add("yolo", pd.read_csv(CURVES / "yolo_results_curves.csv"), "metrics/mAP50-95(B)")
     return out
 
 

@@ -4234,7 +4234,9 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     d = fc.to_dict()
     d["metric"] = f.metric
     if higher:  # report in the metric's own direction, the gain as the metric's own rise
-        d = _negate_forecast(d, top)
+        from .forecasting import score_bottom
+
+        d = _negate_forecast(d, top, score_bottom(f.y, top))
         if d.get("value") is not None and d.get("level"):
             d["gain"] = (d["value"] - d["level"]) / abs(d["level"])
     return d
@@ -4251,16 +4253,24 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
     return lr_cut(run.axis, lr)
 
 
-def _negate_forecast(d: dict, top: float = 0.0) -> dict:
-    """A forecast of ``top - metric`` back on the metric's scale (value, interval, level, path)."""
-    neg = lambda v: None if v is None else top - v  # noqa: E731
+def _negate_forecast(d: dict, top: float = 0.0, bottom: float | None = None) -> dict:
+    """A forecast of ``top - metric`` back on the metric's scale (value, interval, level, path), kept above the
+    score's floor ``bottom`` (:func:`~losslens.forecasting.score_bottom`), as ``losslens forecast`` reads it."""
+    from .forecasting import score_uncertain
+
+    def neg(v):
+        return None if v is None else top - v if bottom is None else max(top - v, bottom)
+
     d = dict(d)
-    d["uncertain"] = None  # (judged on losses: an error at its ceiling's 0 is a perfect score, not a vanished loss)
     d["value"] = neg(d.get("value"))
     d["level"] = neg(d.get("level"))
     if d.get("interval"):
         lo, hi = d["interval"]
         d["interval"] = [neg(hi), neg(lo)]
+    # The loss's rule would read an error at its ceiling's 0 (a perfect score) as vanished: judged on the score's scale.
+    lo, hi = d.get("interval") or (None, None)
+    d["uncertain"] = None if d.get("reason") or None in (lo, hi, d["level"]) else \
+        score_uncertain(lo, hi, d["level"], bottom)
     path = d.get("path")
     if path:
         d["path"] = {"x": path["x"], "lo": [neg(v) for v in path["hi"]], "mid": [neg(v) for v in path["mid"]],
@@ -4303,12 +4313,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
             floor += f" ({note.split(';')[0]})"
         if fc.get("uncertain"):
-            from .forecasting import UNCERTAIN_TRACK_RECORD
+            from .forecasting import SCORE_UNCERTAIN_TRACK_RECORD, UNCERTAIN_TRACK_RECORD
 
             # An interval from 0 (or wider than the level) quoted beside a value reads as a forecast; it is none.
             cause.evidence.append(f"the forecast is uncertain: {fc['uncertain']} ([{interval[0]:.4g}, {interval[1]:.4g}] "
                                   f"at {at}, around {value:.4g}, {vs_now}), "
-                                  f"so its value says little ({UNCERTAIN_TRACK_RECORD}){floor}")
+                                  f"so its value says little "
+                                  f"({SCORE_UNCERTAIN_TRACK_RECORD if top else UNCERTAIN_TRACK_RECORD}){floor}")
             cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
                               f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
                              if a.startswith("see the forecast") else a for a in cause.actions]

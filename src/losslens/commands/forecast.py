@@ -133,9 +133,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     if far:
         lines.append(f"  horizon: {'the planned end; ' if planned else ''}{far}")
     if fc.uncertain:
-        from losslens.forecasting import UNCERTAIN_TRACK_RECORD
-
-        lines.append(f"  uncertain: {fc.uncertain}; the value says little ({UNCERTAIN_TRACK_RECORD})")
+        lines.append(f"  uncertain: {fc.uncertain}; the value says little ({fc.track_record})")
     if fc.note:
         lines.append(f"  note: {fc.note}")
     if fc.plateau_epoch is not None:
