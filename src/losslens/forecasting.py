@@ -71,7 +71,10 @@ end against 0.232; its training loss 0.38 against 0.007).
 
 Lower is better: the metric is assumed to be a loss. For an accuracy pass ``1 - acc``
 (then the error's asymptote stays >= 0) or ``-acc``; :func:`forecast_run` does the
-former for names ending in ``acc``/``accuracy``.
+former for names ending in ``acc``/``accuracy``, keeps a score never below 0 above 0 (:func:`score_bottom`) and
+judges its interval on the score's own scale (:func:`score_uncertain`). On 809 real scores (DeepOBS test accuracy,
+Keras val_acc, YOLO mAP50-95; ``benchmarks/forecast_eval.py --scores``, held-out half, given 10/25/50%): median
+error 1.08 / 0.92 / 0.36 points (last value 2.73 / 1.51 / 0.72), coverage 94 / 94 / 95% with the losses' quantiles.
 LC-PFN (Adriaensen et al. 2023) would be a stronger baseline but needs pretrained weights
 from the internet.
 
@@ -1018,6 +1021,8 @@ class FlippedForecast(Forecast):
         out.top, out.bottom = top, bottom
         out.value, lo, hi, out.level = (out._floor(top - v) for v in (fc.value, hi, lo, fc.level))
         out.interval = (lo, hi)
+        if out.value != top - fc.value:  # held at the floor: the error's gain is to the value quoted, not past it
+            out.gain = (fc.level - (top - out.value)) / max(abs(fc.level), 1e-12)
         # The loss's rule would read an error whose interval reaches 0 (a perfect score, a bound) as vanished:
         # judged on the score's own scale instead.
         out.uncertain = None if fc.reason else score_uncertain(lo, hi, out.level, bottom)
