@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import losslens
-from losslens.verification import CHECKS, KEYWORDS, Check, _holds, verify
+from losslens.verification import CHECKS, KEYWORDS, Check, prediction_holds, verify
 
 torch = pytest.importorskip("torch")
 
@@ -387,7 +387,7 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
     ("not_higher", 1.0, 1.01, True), ("not_higher", 1.0, 1.5, False),
 ])
 def test_the_comparison_of_a_check(expect, base, value, holds):
-    assert _holds(Check("x", {}, "x", expect=expect, threshold=0.15), base, value) is holds
+    assert prediction_holds(Check("x", {}, "x", expect=expect, threshold=0.15), base, value) is holds
 
 
 def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():

@@ -21,7 +21,8 @@ __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "RunNotFoundError", "EmptyRunError",
-           "MissingExtraError", "UsageError", "UsageTypeError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify"]
+           "MissingExtraError", "UsageError", "UsageTypeError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify",
+           "compare"]
 
 
 def read(source, *, columns=None, run_column=None, run_id=None, experiment=None, metric=None) -> list[Run]:
@@ -158,3 +159,18 @@ def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None 
     from .verification import verify as _verify
     return _verify(train, baseline=baseline, causes=causes, seeds=seeds, metric=metric, classes=classes,
                    progress=progress)
+
+
+def compare(before, after, *, change=None, metric: str | None = None, classes: int | None = None):
+    """Did the change made between two runs do what ``before``'s diagnosis predicted? :func:`verify` from logs,
+    for runs trained elsewhere: ``before`` (the run that plateaued) and ``after`` (the run after the change), each
+    anything :func:`diagnose` reads, or a list of runs of one setting (their means are compared).
+
+    ``change``: what changed, in verify's keywords (``{"lr_factor": 0.1}``; ``epochs_factor``, ``size_factor``,
+    ``data_factor``, ``decay_factor``, ``shuffle_labels``); default: read from the settings the loggers saved
+    (hparams.yaml, a W&B config, MLflow params, a Trainer's state), else an epoch budget from the logged lengths.
+    ``metric``, ``classes``: :func:`diagnose`'s. A :class:`~losslens.comparison.Comparison` (``confirmed``,
+    ``holds(cause)``, ``results``, ``after``, ``change``, ``to_dict()``); see
+    :func:`losslens.comparison.compare`."""
+    from .comparison import compare as _compare
+    return _compare(before, after, change=change, metric=metric, classes=classes)

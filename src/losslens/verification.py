@@ -79,7 +79,8 @@ from .exceptions import LosslensError, NotARunError, UsageError, UsageTypeError
 from .facts.divergence import nonfinite_start
 from .result import finite_or_none
 
-__all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN", "TrainingError"]
+__all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN", "TrainingError",
+           "prediction_holds", "statistic_of", "checks_of", "as_loss"]
 
 #: A clear change: the counterfactual's loss is at least 15% lower (or higher).
 GAIN = 0.15
@@ -217,6 +218,11 @@ class CheckResult:
     #: before its retraining finished); None otherwise (the reason in words is ``skipped``)
     why: str | None = None
 
+    #: what the counterfactual's runs are called in a check's line (``losslens compare``: the AFTER log) and what
+    #: counts them (a mean over seeds; compare's over runs)
+    ran_as = "the retrained run"
+    counted_in = "seeds"
+
     @property
     def change_rel(self) -> float | None:
         """(value - baseline) / |baseline|: negative is lower."""
@@ -249,13 +255,13 @@ class CheckResult:
         moved = "" if rel is None else f" ({rel:+.1%}"
         if len(self.per_seed) > 1 and len(self.per_seed) == len(self.baseline_per_seed):
             lower = sum(v < b for v, b in zip(self.per_seed, self.baseline_per_seed))
-            moved += f", lower in {lower}/{len(self.per_seed)} seeds" if moved else ""
+            moved += f", lower in {lower}/{len(self.per_seed)} {self.counted_in}" if moved else ""
         moved += ")" if moved else ""
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
-        seen = f" (losslens on the retrained run: {', '.join(self.verdicts)})" if self.verdicts else ""
+        seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
-            seen = " (read off the same retrained run)"
+            seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
         return f"{mark} {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}{moved}: {said}{seen}"
 
     @property
@@ -265,7 +271,8 @@ class CheckResult:
         if self.holds is None or self.baseline is None or self.value is None \
                 or c.expect not in ("lower", "higher"):
             return False
-        return _holds(replace(c, expect="higher" if c.expect == "lower" else "lower"), self.baseline, self.value)
+        return prediction_holds(replace(c, expect="higher" if c.expect == "lower" else "lower"), self.baseline,
+                                self.value)
 
     def to_dict(self) -> dict:
         c = self.check
@@ -302,6 +309,9 @@ class Verification:
     seed_unused: bool | None = None
     #: the second baseline run where it differed from the first (drawn beside it: what the noise looks like)
     again: Any = field(default=None, repr=False)
+
+    #: how the summary names what checked the prediction (``losslens compare``: "the AFTER run")
+    checked_by = "retraining"
 
     @property
     def interrupted(self) -> bool:
@@ -480,7 +490,7 @@ class Verification:
         if own is False:
             text = "NOT confirmed"
             if rival:
-                text += f"; the retraining points to {rival} instead ({self._moved(rival)})"
+                text += f"; the {self.checked_by} points to {rival} instead ({self._moved(rival)})"
             else:
                 # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
                 # went < 2% lower") is not established, but it is where the retraining leans: say which
@@ -490,17 +500,17 @@ class Verification:
                 if leaning:
                     text += f"; consistent with {leaning} ({self._moved(leaning)}; --cause {leaning} runs its other checks)"
         elif rival:
-            text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but the retraining points to "
+            text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but the {self.checked_by} points to "
                     f"{rival} ({self._moved(rival)})")
         elif self.unrun:
             # converged's two checks tell a floor from a bouncing step; twice the epochs alone cannot (a step
             # too large gains nothing from more epochs either): "confirmed" would claim the check not run.
             held = ", ".join(dict.fromkeys(r.check.name for r in self.results
                                            if r.check.cause == self.diagnosis.verdict and r.holds))
-            text = (f"confirmed in part by retraining ({held} held; {', '.join(r.check.name for r in self.unrun)} "
+            text = (f"confirmed in part by {self.checked_by} ({held} held; {', '.join(r.check.name for r in self.unrun)} "
                     f"not run: {self.unrun[0].skipped.split(':')[0]})")
         else:
-            text = "confirmed by retraining"
+            text = f"confirmed by {self.checked_by}"
         if own and self.diagnosis.verdict == "converged":
             text += self._capacity_or_floor()
         return text + self._one_run()
@@ -611,7 +621,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     for cause in causes:
         if cause not in CHECKS and cause not in _OBSERVED:
             raise UsageError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
-        for c in _checks_of(cause, diagnosis):
+        for c in checks_of(cause, diagnosis):
             key = (c.cause, change_key(c.change), c.statistic, c.metric)
             if key not in seen:
                 seen.add(key)
@@ -619,7 +629,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     return out
 
 
-def _checks_of(cause: str, diagnosis) -> list[Check]:
+def checks_of(cause: str, diagnosis) -> list[Check]:
     """``cause``'s checks: :data:`HELD_BY`'s where the diagnosis lists it held so, else :data:`CHECKS`'s."""
     keys, held = HELD_BY.get(cause, ((), []))
     listed = next((c for c in diagnosis.causes if c.id == cause), None)
@@ -951,7 +961,7 @@ class _Retrainer:
                 return check, (f"{_name(self.train)}()'s run logs no balanced accuracy (val_balanced_acc): class "
                                "weights trade loss for it, so a loss cannot judge them")
         else:
-            check = self._as_loss(replace(check, metric=check.metric or d.metric), d)
+            check = as_loss(replace(check, metric=check.metric or d.metric), d, self.base_runs[0])
         if missing:
             return check, f"{_name(self.train)}() takes no {', '.join(missing)}"
         if check.from_plateau:
@@ -960,23 +970,6 @@ class _Retrainer:
                                "trains slower")
             check = replace(check, change=_from_plateau(check, d, self.base_runs[0], self.takes("from_epoch")))
         return check, None
-
-    def _as_loss(self, check: Check, d) -> Check:
-        """Every check compares a loss (lower is better). A score the diagnosis read (val_acc, R²)
-        is replaced by the validation loss where the runs log one, else compared as its error."""
-        from .facts import metric_direction
-        from .forecasting import score_top
-
-        facts = getattr(d, "facts", None)
-        score = facts.higher_is_better if check.metric == d.metric and facts is not None \
-            else bool(metric_direction(check.metric))
-        if not score:
-            return check
-        base = self.base_runs[0]
-        if base.has("val_loss"):
-            return replace(check, metric="val_loss")
-        values = base.series.get(check.metric)
-        return replace(check, top=score_top(values, check.metric) if values is not None else 1.0)
 
     def retrain(self, change: dict) -> list | Exception:
         """The runs made with ``change``, once per seed (cached: two causes may ask for one
@@ -1010,8 +1003,8 @@ class _Retrainer:
         why_not = self.not_longer(check, runs)
         if why_not:
             return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
-        base_vals = [_statistic(r, check.metric, check.statistic, check.top) for r in self.base_runs]
-        vals = [_statistic(r, check.metric, check.statistic, check.top) for r in runs]
+        base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in self.base_runs]
+        vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in runs]
         if any(v is None for v in base_vals + vals):
             return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
         b, v = float(np.mean(base_vals)), float(np.mean(vals))
@@ -1031,7 +1024,7 @@ class _Retrainer:
         undecided = "the baseline and this run both diverged: inf either way says nothing of it" \
             if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
         return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                           holds=None if undecided else _holds(check, b, v), skipped=undecided, runs=runs,
+                           holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=runs,
                            verdicts=self.verdicts_of(change_key(check.change)),
                            seconds=time.perf_counter() - t0, shared=shared)
 
@@ -1078,7 +1071,7 @@ class _Retrainer:
         None where the outcome stands (or the noise is not measured: train takes a seed)."""
         if self.deterministic is not False:
             return None
-        again = _statistic(self.again, check.metric, check.statistic, check.top)
+        again = statistic_of(self.again, check.metric, check.statistic, check.top)
         if again is None or not all(map(math.isfinite, (b, v, again))):
             return None
         if min(b, v, again) > 0:
@@ -1087,7 +1080,7 @@ class _Retrainer:
         else:
             band = v + np.linspace(-2, 2, 81) * abs(again - b)
         # (every point of the band, not its two ends: converged's "< 2% lower and < 15% higher" passes in a window)
-        if len({_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
+        if len({prediction_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
             return None
         rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
         said = check.measured() or check.metric
@@ -1178,7 +1171,7 @@ def _broke_down_from_the_start(out):
     """A history (dict of lists, Keras ``History``) whose every value is NaN or inf, as a Run of +inf;
     else None. A counterfactual that overflowed in its first epoch (lr x 10 on a step already near the
     edge) logs NaN throughout, a run with no curve (diagnose reads it "diverged"); for a check it is the
-    clearest answer there is: that change diverged (``_statistic`` reads a run non-finite throughout as +inf).
+    clearest answer there is: that change diverged (``statistic_of`` reads a run non-finite throughout as +inf).
     A None is a value not logged (docs/reading.md), not a NaN."""
     from collections.abc import Mapping
 
@@ -1201,6 +1194,23 @@ def _broke_down_from_the_start(out):
     except (LosslensError, ValueError, TypeError):
         return None
     return run
+
+
+def as_loss(check: Check, d, base) -> Check:
+    """``check`` comparing a loss (lower is better), as every check does. A score the diagnosis ``d`` read (val_acc,
+    R²) is replaced by the validation loss where the baseline run ``base`` logs one, else compared as its error."""
+    from .facts import metric_direction
+    from .forecasting import score_top
+
+    facts = getattr(d, "facts", None)
+    score = facts.higher_is_better if check.metric == d.metric and facts is not None \
+        else bool(metric_direction(check.metric))
+    if not score:
+        return check
+    if base.has("val_loss"):
+        return replace(check, metric="val_loss")
+    values = base.series.get(check.metric)
+    return replace(check, top=score_top(values, check.metric) if values is not None else 1.0)
 
 
 def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
@@ -1234,7 +1244,7 @@ def _sklearn_stop(base: tuple, new: tuple) -> str:
             "as well (n_iter_no_change=max_iter, both scaled, trains exactly max_iter iterations)")
 
 
-def _holds(check: Check, base: float, value: float) -> bool:
+def prediction_holds(check: Check, base: float, value: float) -> bool:
     """Compare on a loss (lower is better); a run that ended non-finite counts as +inf."""
     scale = abs(base) if math.isfinite(base) and base != 0 else 1.0
 
@@ -1254,7 +1264,7 @@ def _holds(check: Check, base: float, value: float) -> bool:
     return not higher(thr)
 
 
-def _statistic(run, metric: str, statistic: str, top: float | None = None) -> float | None:
+def statistic_of(run, metric: str, statistic: str, top: float | None = None) -> float | None:
     """``end``: the median of the last max(3, 5%) finite points (one noisy evaluation does not
     decide); ``best``: the minimum. A series that turned NaN/inf for good (it diverged) is
     +inf for ``end``; a series the run lacks is None. With ``top``, the series is a score and

@@ -1,0 +1,59 @@
+"""``losslens compare``: check a fix from two logs, the run that plateaued and the run after the change."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional
+
+import typer
+
+
+def register(app):
+    @app.command()
+    def compare(
+        before: str = typer.Argument(..., metavar="BEFORE", help="The run that plateaued (a log losslens diagnose reads)."),
+        after: List[str] = typer.Argument(
+            ..., metavar="AFTER...", help="The run trained after the change (several: runs of one setting, seeds; "
+                                          "their mean is compared)."),
+        more_before: Optional[List[str]] = typer.Option(
+            None, "--before", "-b", help="Another BEFORE run of the same setting (repeat): means are compared."),
+        change: Optional[List[str]] = typer.Option(
+            None, "--change", help="What changed, as verify's keywords: lr_factor=0.1, epochs_factor=2, size_factor=0.5, "
+                                   "data_factor=2, decay_factor=0.01, shuffle_labels=true (repeat for several). "
+                                   "Default: read from the saved settings (hparams.yaml, W&B config, MLflow params, "
+                                   "a Trainer's state), else an epoch budget from the logged lengths."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose and compare."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
+        json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1, "
+                                                            "with a compare object)."),
+        plot: Optional[str] = typer.Option(None, "--plot", help="Also draw BEFORE and AFTER on one chart (.png/.svg/.pdf)."),
+    ):
+        """Did the change do what the diagnosis predicted? Diagnose BEFORE, read what changed (the saved settings
+        or --change), and check each cause's prediction for that change (verify's: lr/10, lr x10, twice the
+        epochs, a smaller or bigger model, more data, less weight decay, shuffled labels) on AFTER. Exit 0: the
+        verdict's prediction held, 1: it did not, 2: bad input, or not decided (the change is not named, the
+        verdict predicts nothing of it, or the move is within the runs' noise)."""
+        from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.comparison import compare as _compare, parse_change
+
+        if plot:
+            require_matplotlib("--plot")
+            check_figure_path(plot)
+            refuse_overwriting_input(plot, [before, *after, *(more_before or [])], "--plot")
+        given = run_guarded(parse_change, change) if change else None
+        result = run_guarded(_compare, [before, *(more_before or [])], list(after), change=given, metric=metric,
+                             classes=classes)
+        typer.echo(json.dumps(result.to_dict(), allow_nan=False) if json_out else str(result))
+        if plot:
+            run_guarded(result.save_plot, plot)
+            typer.echo(f"wrote {plot}", err=json_out)
+        asked = result.asked_causes
+        failed = [c for c in asked if result.holds(c) is False]
+        if failed:
+            raise typer.Exit(1)
+        if any(result.holds(c) for c in asked):
+            raise typer.Exit(0)
+        noisy = [r for c in asked for r in result.undecided(c)[:1]]
+        if noisy:
+            fail(f"{after[0]}: {noisy[0].check.cause} not decided: {noisy[0].skipped}")
+        fail(f"{after[0]}: not decided: {result.summary().removeprefix('not checked: ')}")

@@ -1,0 +1,510 @@
+"""Check a fix from two logs: the run that plateaued (BEFORE) and the run trained after the change its
+diagnosis advised (AFTER), with no training function to call.
+
+:mod:`losslens.verification` retrains; many runs are trained where losslens is not (a cluster, a GPU box)
+and only their logs come back. The question is the same: did the change do what BEFORE's diagnosis
+predicted? The predictions are verify's own (:data:`~losslens.verification.CHECKS`, :data:`HELD_BY`: one
+place says what each cause predicts of each change) and so are the bars and the decision (a
+:class:`~losslens.verification.Verification` is what :func:`compare` returns, its checks read off AFTER).
+
+What changed is read from the settings the loggers saved beside each run (Lightning's ``hparams.yaml``,
+``add_hparams``, a W&B config, MLflow params, a Trainer's ``trainer_state.json``: the learning rate, the weight
+decay, the epoch budget, a training-set size, a model width) or given (``change={"lr_factor": 0.1}``: verify's
+keywords); with neither, an epoch budget from the logged lengths. A change no log names is said, not guessed.
+
+Noise: one run a side cannot tell a small move from what another seed would give. With several runs a side
+the means are compared and the runs' spread is the noise (as ``verify --seeds``); with one, each run's own
+epoch-to-epoch scatter in its tail (the standard error of the statistic a check reads: the median of the last
+points, or the best point). A move whose outcome flips within two of those standard errors is not decided.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+import numpy as np
+
+from .exceptions import LosslensError, UsageError, UsageTypeError
+from .verification import (CHECKS, Check, CheckResult, Verification, as_loss, checks_of, end_points,
+                           prediction_holds, statistic_of)
+
+__all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
+
+#: The changes a comparison can name: verify's keywords, less those that are how verify retrains
+#: (``from_epoch``) or a remedy judged otherwise (``class_weight``).
+CHANGES = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "decay_factor", "shuffle_labels")
+
+# Saved settings that state each factor (the leaf of a dotted name, lower case). The lr and the weight decay are
+# read as the rules read them (facts.regularization); these are the rest.
+_EPOCHS = ("max_epochs", "epochs", "num_train_epochs", "n_epochs", "num_epochs", "max_steps")
+_DATA = ("train_size", "n_train", "num_train", "train_samples", "num_train_samples", "max_train_samples",
+         "n_train_samples", "data_fraction", "train_fraction", "subset_size")
+_SIZE = ("width", "hidden", "hidden_size", "hidden_dim", "n_hidden", "hidden_units", "units", "d_model", "n_embd",
+         "num_params", "n_params")
+#: A logged length differing by less than this factor is not read as a budget changed (an early stop, a last epoch
+#: cut, a run stopped by hand); from it on, with no setting saved that differs, the epochs are what changed.
+_LENGTH_CHANGE = 1.5
+#: Two standard errors either way: a move whose outcome flips inside it is not decided.
+_NOISE_SES = 2.0
+
+
+class Reading(CheckResult):
+    """A check read off the AFTER runs (a :class:`CheckResult` worded for them)."""
+
+    ran_as = "the AFTER run"
+    counted_in = "runs"
+
+
+@dataclass(repr=False)
+class Comparison(Verification):
+    """What :func:`compare` found: BEFORE's diagnosis, each cause's prediction for the change read off AFTER
+    (``results``), AFTER's diagnoses, and what changed (``change``, ``change_from``)."""
+
+    after: list = field(default_factory=list)          # AFTER's Diagnosis per run
+    before: list = field(default_factory=list)         # BEFORE's Diagnosis per run (``diagnosis`` is the first)
+    change: dict | None = None                         # the change compared, None where not known
+    change_from: str | None = None                     # where it was read: "given", a settings file, "logged lengths"
+    unknown: str | None = None                         # why no prediction was checked (one sentence), else None
+    noise: str = "runs"                                # "runs": the spread of several runs a side; "tail": each run's own
+    checked_by = "the AFTER run"
+    baseline_label = "BEFORE"
+
+    @property
+    def one_run(self) -> str:
+        return "one run a side"
+
+    @property
+    def also_drawn(self) -> list:
+        """The AFTER runs the chart draws where no check read them."""
+        if any(r.runs for r in self.results):
+            return []
+        return [(d.run, f"AFTER: {d.verdict}") for d in self.after[:1] if getattr(d, "run", None) is not None]
+
+    @property
+    def asked_causes(self) -> list[str]:
+        """The causes the exit code answers for: the verdict where it predicts something of the change, else the
+        other listed causes that do."""
+        read = [r for r in self.results if r.holds is not None or r.why == "noise"]
+        if any(r.check.cause == self.diagnosis.verdict for r in read):
+            return [self.diagnosis.verdict]
+        listed = {c.id for c in self.diagnosis.causes}
+        return list(dict.fromkeys(r.check.cause for r in read if r.check.cause in listed))
+
+    def undecided(self, cause: str) -> list:
+        if self.holds(cause) is not None:
+            return []
+        return [r for r in self.results if r.check.cause == cause and r.why == "noise"]
+
+    def _one_run(self) -> str:
+        if len(self.before) > 1 or len(self.after) > 1:
+            return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"
+        return ("; from one run a side: read against each run's own epoch-to-epoch noise, not against what "
+                "another seed would give (several logs a side compare means)")
+
+    def summary(self) -> str:
+        if self.confirmed is None:
+            verdict = self.diagnosis.verdict
+            if self.undecided(verdict):
+                return "not decided: the move is within the runs' noise" + self._one_run()
+            if self.unknown:
+                return "not checked: " + self.unknown
+            skipped = next((r.skipped for r in self.results if r.check.cause == verdict and r.skipped), None)
+            if skipped:
+                return f"not checked: {skipped}"
+            own = list(dict.fromkeys(c.name for c in checks_of(verdict, self.diagnosis)))
+            text = f"not checked: {verdict} predicts nothing of {_said(self.change)}" + (
+                f" (its checks: {', '.join(own)})" if own else " (it is an observation of the curve)")
+            # (the causes listed beside the verdict that do predict something of this change: what the exit answers)
+            for cause in self.asked_causes:
+                held = self.holds(cause)
+                if held is not None:
+                    text += f"; {cause}'s prediction " + (f"held ({self._moved(cause)})" if held else "does NOT hold")
+            return text
+        return super().summary()
+
+    def __str__(self) -> str:
+        d = self.diagnosis
+        lines = [f"{_names(self.before)} → {_names(self.after)}: did the change do what the diagnosis predicted?"]
+        for side, ds in (("before", self.before), ("after", self.after)):
+            for x in ds:
+                at = "" if x.plateau_epoch is None else f" (plateau at {x.axis} {x.plateau_epoch:g})"
+                lines.append(f"  {side:<6} {x.run_name}: {x.verdict}{at} on {x.metric}")
+        if self.change:
+            lines.append(f"change: {_said(self.change)} ({self.change_from})")
+        else:
+            lines.append(f"change: {self.unknown}")
+        lines += [f"  {r.line()}" for r in self.results]
+        if not self.change:
+            lines.append("  " + _moves(self))
+        lines.append(f"verdict {d.verdict}: {self.summary()}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<Comparison {_names(self.before)} -> {_names(self.after)}: {self.diagnosis.verdict}, "
+                f"change={self.change}, confirmed={self.confirmed}>")
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["seeds"] = [None] * max(len(self.before), 1)
+        out["compare"] = {"before": [x.source or x.run_name for x in self.before],
+                          "after": [x.source or x.run_name for x in self.after],
+                          "change": dict(self.change) if self.change else None, "change_from": self.change_from,
+                          "unknown": self.unknown, "noise": self.noise,
+                          "after_verdicts": [x.verdict for x in self.after],
+                          "after_diagnosis": self.after[0].to_dict() if self.after else None}
+        return out
+
+
+def compare(before, after, *, change: dict | None = None, metric: str | None = None,
+            classes: int | None = None) -> Comparison:
+    """Did the change made between ``before`` and ``after`` do what ``before``'s diagnosis predicted?
+
+    Parameters
+    ----------
+    before, after : source or list of sources
+        The run that plateaued and the run trained after the change: anything :func:`losslens.diagnose` reads
+        (a log path, a History, a dict of lists, a DataFrame, a Run), each one run; a list of them is several
+        runs of one setting (seeds), whose means are compared.
+    change : dict, optional
+        What changed, in verify's keywords: ``lr_factor``, ``epochs_factor``, ``size_factor``, ``data_factor``,
+        ``decay_factor`` (multipliers, finite and > 0) or ``shuffle_labels`` (bool). Overrides what the saved
+        settings say; default: read from them (the lr, the weight decay, the epochs, a training-set size, a
+        width), else an epoch budget from the logged lengths.
+    metric, classes
+        Passed to the diagnoses (see :func:`losslens.diagnose`).
+
+    Returns
+    -------
+    Comparison
+        A :class:`~losslens.verification.Verification` whose checks were read off AFTER: ``.confirmed``
+        (None where not decided), ``.holds(cause)``, ``.results``, ``.after`` (AFTER's diagnoses), ``.change``;
+        ``str()`` for a report, ``to_dict()`` for JSON (schema ``losslens.verification/1`` with a ``compare``
+        object).
+
+    Raises
+    ------
+    LosslensError
+        A log cannot be read or diagnosed, holds several runs, AFTER lacks the metric BEFORE was diagnosed on or
+        is logged on another axis, the two runs solve different tasks (their saved dataset or task differ), or
+        ``change`` is not one of those above.
+    """
+    from .api import diagnose, to_runs
+
+    given = None if change is None else parse_change(change)
+    b_runs, a_runs = _one_each(before, "BEFORE", to_runs), _one_each(after, "AFTER", to_runs)
+    opts = {"metric": metric, "classes": classes}
+    b_diag = [diagnose(r, **opts) for r in b_runs]
+    d = b_diag[0]
+    for r in a_runs:
+        _same_task(b_runs[0], r, d.metric)
+    a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_runs]
+    if given:
+        found, where, unknown = given, "given", None
+    else:
+        found, where, unknown = _read_change(b_runs, a_runs)
+    results = _readings(d, b_runs, a_runs, a_diag, found) if found else []
+    noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
+    return Comparison(d, results, [None] * len(b_runs), b_runs, after=a_diag, before=b_diag, change=found or None,
+                      change_from=where, unknown=unknown, noise=noise, asked=[])
+
+
+def parse_change(change) -> dict:
+    """``{"lr_factor": 0.1}`` or ``"lr_factor=0.1"`` (or a list of such strings, the CLI's ``--change``) checked:
+    a known name, a finite factor > 0 (``shuffle_labels``: true or false)."""
+    items = change.items() if isinstance(change, dict) else (
+        [change] if isinstance(change, str) else list(change))
+    out: dict = {}
+    for item in items:
+        if isinstance(item, str):
+            name, sep, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or not value:
+                raise UsageError(f"change {item!r}: expected NAME=VALUE, e.g. lr_factor=0.1")
+        else:
+            name, value = item
+        if name not in CHANGES:
+            raise UsageError(f"change {name}={value}: {name!r} is not one of {', '.join(CHANGES)}")
+        if name == "shuffle_labels":
+            said = str(value).strip().lower()
+            if said not in ("true", "false", "1", "0"):
+                raise UsageError(f"change shuffle_labels={value!r}: true or false")
+            out[name] = said in ("true", "1")
+            continue
+        try:
+            factor = float(value)
+        except (TypeError, ValueError):
+            raise UsageTypeError(f"change {name}={value!r}: a number (a factor: 0.1 is a tenth)") from None
+        if not math.isfinite(factor) or factor <= 0:
+            raise UsageError(f"change {name}={value!r}: a finite factor above 0 (0.1 is a tenth, 2 twice)")
+        out[name] = factor
+    if not out:
+        raise UsageError("change is empty; name one, e.g. lr_factor=0.1")
+    return out
+
+
+def _one_each(source, side: str, to_runs) -> list:
+    """The runs of one side: one per source (a list is several runs of one setting)."""
+    import os
+
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not sources:
+        raise UsageError(f"{side}: no log given")
+    runs = []
+    for s in sources:
+        got = to_runs(s)
+        if len(got) != 1:
+            where = s if isinstance(s, (str, os.PathLike)) else getattr(s, "name", type(s).__name__)
+            raise UsageError(f"holds {len(got)} runs; compare takes one log per run (name each, e.g. "
+                             "lightning_logs/version_0)", where)
+        runs += got
+    return runs
+
+
+def _same_task(before, after, metric: str) -> None:
+    """AFTER must log what BEFORE was diagnosed on, on the same axis, for the same task where both say it."""
+    from .result import setup_of
+
+    where = after.source or after.name
+    if not after.has(metric):
+        raise LosslensError(f"no {metric}, the series BEFORE was diagnosed on (AFTER logs "
+                            f"{_listed(after.series)}); name one both log with --metric", where)
+    if after.axis_name != before.axis_name:
+        raise LosslensError(f"logged by {after.axis_name}, BEFORE by {before.axis_name}: their points do not line up",
+                            where)
+    a, b = setup_of(after), setup_of(before)
+    if a is not None and b is not None:
+        told_a, told_b = dict(a[1]), dict(b[1])
+        differ = [k for k in told_a.keys() & told_b.keys() if told_a[k] != told_b[k]]
+        if differ:
+            k = sorted(differ)[0]
+            raise LosslensError(f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their "
+                                "saved settings): their losses do not compare", where)
+
+
+def _setting(run, names) -> tuple[str, float] | None:
+    """``(name, value)`` of the first saved setting whose leaf is one of ``names``, with a positive value."""
+    from .result import saved_settings
+
+    found = saved_settings(run)
+    if found is None:
+        return None
+    for key, value in found[1].items():
+        if str(key).rsplit(".", 1)[-1].lower() in names and not isinstance(value, bool):
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                continue
+            if math.isfinite(v) and v > 0:
+                return str(key), v
+    return None
+
+
+def _values(run) -> dict[str, tuple[str, float]]:
+    """The factors' settings ``run`` states: ``{factor: (name as saved, value)}``."""
+    from .facts.regularization import learning_rate, weight_decay
+    from .result import saved_settings
+
+    out: dict = {}
+    lr = learning_rate(run)
+    if lr:
+        out["lr_factor"] = ("lr" if saved_settings(run) else "the lr logged", lr)
+    wd = weight_decay(getattr(run, "meta", None) or {})
+    if wd is not None and wd.value > 0:
+        out["decay_factor"] = (wd.name, wd.value)
+    for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):
+        got = _setting(run, names)
+        if got:
+            out[factor] = got
+    return out
+
+
+def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
+    """``(change, where, unknown)``: the factors the saved settings of the two sides differ by (each side's runs
+    must agree), else an epoch budget from the logged lengths; ``unknown`` says why none was read."""
+    b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
+    change, said = {}, []
+    for factor in CHANGES:
+        if not all(factor in v for v in b_vals + a_vals):
+            continue  # (not stated on every run)
+        bs, as_ = {v[factor][1] for v in b_vals}, {v[factor][1] for v in a_vals}
+        if len(bs) != 1 or len(as_) != 1:
+            continue  # (two values within one side: not one setting; the runs' spread would mix them)
+        b, a = bs.pop(), as_.pop()
+        if abs(math.log(a / b)) > 1e-6:
+            change[factor] = a / b
+            name = b_vals[0][factor][0]
+            said.append(f"{name} {b:g} → {a:g}")
+    if change:
+        where = _settings_file(a_runs[0])
+        return change, f"{where}: {', '.join(said)}", None
+    b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
+    if b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
+        unit = b_runs[0].axis_name
+        return {"epochs_factor": a_len / b_len}, f"the logged lengths: {a_len:g} {unit}s against {b_len:g}", None
+    return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
+                      "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
+                      "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
+
+
+def _settings_file(run) -> str:
+    from .result import saved_settings
+
+    found = saved_settings(run)
+    return found[0] if found else "the lr logged"
+
+
+def _length(run) -> float | None:
+    """How long the run trained, on its own axis: first to last point plus one step."""
+    axis = np.asarray(run.axis, dtype=float)
+    axis = axis[np.isfinite(axis)]
+    if axis.size < 2:
+        return None
+    step = float(np.median(np.diff(axis)))
+    return float(axis[-1] - axis[0] + step) if step > 0 else None
+
+
+def _matches(check: Check, change: dict) -> bool:
+    """``check`` is a prediction about ``change``: the same setting, moved the same way (lr / 10's prediction
+    is lr_too_high's for lr / 5 as well: each says which way the loss goes, at its bar)."""
+    keys = set(check.change) - {"from_epoch"}
+    if keys != set(change):
+        return False
+    for k in keys:
+        want, made = check.change[k], change[k]
+        if k == "shuffle_labels":
+            if bool(want) != bool(made):
+                return False
+        elif made == 1 or (want > 1) != (made > 1):
+            return False
+    return True
+
+
+def _readings(d, b_runs, a_runs, a_diag, change) -> list:
+    """Each listed cause's prediction about ``change`` read off the runs, then every other cause's where it
+    holds (as verify reads them off its retrainings)."""
+    listed = [c.id for c in d.causes]
+    out, seen = [], set()
+    for cause in listed:
+        for check in checks_of(cause, d):
+            if _matches(check, change):
+                key = (check.cause, check.statistic, check.metric)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(_read(check, d, b_runs, a_runs, a_diag, change))
+    for cause, checks in CHECKS.items():
+        if cause in listed or cause == "temporary_plateau":
+            continue
+        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True) for c in checks if _matches(c, change)]
+        if any(r.holds for r in mine):
+            out += mine
+    return out
+
+
+def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False) -> Reading:
+    made = {k: v for k, v in change.items()}
+    name = check.name if all(check.change.get(k) == v for k, v in made.items()) else f"{check.name} (made: {_said(made)})"
+    check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
+    if check.from_plateau == "require":
+        return Reading(check, skipped="this prediction is about the change made from the plateau on; from scratch, "
+                                      "a smaller step only trains slower, and two logs do not say which was made",
+                       shared=shared)
+    factor = made.get("epochs_factor")
+    if factor is not None and factor > 1 and not _length(a_runs[0]) > _length(b_runs[0]):
+        return Reading(check, skipped=f"AFTER trained no longer ({a_runs[0].axis_name} {a_runs[0].axis[-1]:g}, BEFORE "
+                                      f"{b_runs[0].axis[-1]:g}): a stopping rule ended it short of its budget",
+                       shared=shared)
+    base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in b_runs]
+    vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in a_runs]
+    if any(v is None for v in base_vals + vals):
+        return Reading(check, skipped=f"no {check.metric} in both logs", shared=shared)
+    b, v = float(np.mean(base_vals)), float(np.mean(vals))
+    verdicts = [x.verdict for x in a_diag]
+    said = _within_noise(check, b, v, base_vals, vals, b_runs, a_runs)
+    if said:
+        return Reading(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=said,
+                       why="noise", runs=list(a_runs), verdicts=verdicts, shared=shared)
+    undecided = "both diverged: inf either way says nothing of it" \
+        if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
+    return Reading(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                   holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=list(a_runs),
+                   verdicts=verdicts, shared=shared)
+
+
+def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
+    """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter: the
+    robust sd of its last quarter's (at least 8 points') first differences over sqrt(2), for ``end`` (the median
+    of the last :func:`~losslens.verification.end_points` points) scaled by 1.25 / sqrt(their count); for
+    ``best`` one point's sd. In the metric's units; None for a tail of fewer than 4 finite points."""
+    raw = run.series.get(metric)
+    if raw is None:
+        return None
+    y = np.asarray(raw, dtype=float)
+    y = (top - y) if top is not None else y
+    y = y[np.isfinite(y)]
+    tail = y[-max(8, y.size // 4):]
+    if tail.size < 4:
+        return None
+    diffs = np.diff(tail)
+    sd = 1.4826 * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
+    if statistic == "best":
+        return sd
+    return 1.2533 * sd / math.sqrt(end_points(y.size))
+
+
+def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
+    """Why the reading decides nothing, where its outcome flips within two standard errors of the difference;
+    None where it stands. Several runs a side: the runs' spread (a side of one borrows the other's); one each:
+    each run's own tail scatter (:func:`tail_se`)."""
+    if not (math.isfinite(b) and math.isfinite(v)):
+        return None
+    if len(base_vals) > 1 or len(vals) > 1:
+        sds = [float(np.std(x, ddof=1)) for x in (base_vals, vals) if len(x) > 1]
+        sd = float(np.mean(sds))
+        se = math.sqrt(sd ** 2 / len(base_vals) + sd ** 2 / len(vals))
+        what = f"the runs' spread (sd {sd:.3g} over {len(base_vals)} + {len(vals)} runs)"
+    else:
+        ses = [tail_se(r, check.metric, check.statistic, check.top) for r in (b_runs[0], a_runs[0])]
+        if any(s is None for s in ses):
+            return None
+        se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
+        what = "the two runs' own epoch-to-epoch noise"
+    band = v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se
+    if len({prediction_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
+        return None
+    rel = f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else ""
+    return (f"the move is within {what}: ±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}{rel} "
+            "either way flips it; one run a side cannot tell it from what another seed would give"
+            if len(base_vals) == len(vals) == 1 else
+            f"the move is within {what}: ±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}{rel} flips it")
+
+
+def _moves(c: Comparison) -> str:
+    """Where no change is known: how the diagnosed metric moved, end and best, BEFORE to AFTER (means)."""
+    d = c.diagnosis
+    check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0])
+    parts = []
+    for stat in ("end", "best"):
+        b = [statistic_of(x.run, check.metric, stat, check.top) for x in c.before if getattr(x, "run", None)]
+        a = [statistic_of(x.run, check.metric, stat, check.top) for x in c.after if getattr(x, "run", None)]
+        if b and a and None not in b + a:
+            bm, am = float(np.mean(b)), float(np.mean(a))
+            rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""
+            parts.append(f"{stat} {bm:.4g} → {am:.4g}{rel}")
+    return f"{check.measured() or check.metric}: " + "; ".join(parts) if parts else "no common metric to compare"
+
+
+def _said(change: dict | None) -> str:
+    if not change:
+        return "no change"
+    return ", ".join(f"{k}={v:.4g}" if not isinstance(v, bool) else f"{k}={v}" for k, v in change.items())
+
+
+def _names(ds) -> str:
+    names = [x.run_name for x in ds]
+    return names[0] if len(names) == 1 else f"{names[0]} (+{len(names) - 1})"
+
+
+
+def _listed(names, most: int = 8) -> str:
+    names = sorted(names)
+    return (", ".join(names[:most]) + (f" … ({len(names)} in all)" if len(names) > most else "")) or "nothing"
