@@ -1,0 +1,177 @@
+"""`losslens compare BEFORE AFTER`: a fix checked from two logs, with verify's predictions.
+
+The pairs are what Keras' CSVLogger and Lightning's CSVLogger wrote (tests/fixtures/ecosystem/compare_keras,
+compare_lightning, keras_sgd_overshoot, lightning_sgd_sweep_small_lr, lightning_weight_decay, hf_two_problems;
+each with the make.py that trained it)."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+KC = ECO / "compare_keras"
+LC = ECO / "compare_lightning"
+OVERSHOOT = ECO / "keras_sgd_overshoot"
+SWEEP = ECO / "lightning_sgd_sweep_small_lr" / "lightning_logs"
+WD = ECO / "lightning_weight_decay"
+ROOT = Path(__file__).resolve().parent.parent
+
+runner = CliRunner()
+
+
+def cli(*args):
+    """``losslens ARGS`` in a fresh interpreter: (exit code, stdout, stderr)."""
+    # (the losslens this test imported: the checkout's src, or another tree's put first on PYTHONPATH)
+    env = dict(os.environ, PYTHONPATH=f"{Path(losslens.__file__).resolve().parent.parent}{os.pathsep}{ROOT}")
+    proc = subprocess.run([sys.executable, "-m", "losslens", *map(str, args)], capture_output=True, text=True, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_lr_over_10_after_a_step_too_large_holds():
+    """Keras SGD(3.0) sat at ln 10 (lr_too_high); the same model at lr 0.3 reached val_loss 0.34."""
+    res = runner.invoke(app, ["compare", str(OVERSHOOT / "lr3.0.csv"), str(OVERSHOOT / "cf_lr0.3.csv"),
+                              "--change", "lr_factor=0.1"])
+    assert res.exit_code == 0, res.output
+    assert "before lr3.0: lr_too_high" in res.output
+    assert "after  cf_lr0.3: " in res.output
+    assert "change: lr_factor=0.1 (given)" in res.output
+    assert ("✓ lr_too_high — learning rate / 10: predicts val_loss ends ≥ 15% lower; got 2.334 → 0.344 (-85.3%): "
+            "holds") in res.output
+    assert "verdict lr_too_high: confirmed by the AFTER run; from one run a side" in res.output
+
+
+def test_a_change_that_did_not_help_does_not_hold():
+    """SGD(0.3) read lr_too_high; at lr 0.03 the same 30 epochs ended higher, not 15% lower: exit 1."""
+    res = runner.invoke(app, ["compare", str(KC / "sgd_lr0.3.csv"), str(KC / "sgd_lr0.03.csv"),
+                              "--change", "lr_factor=0.1"])
+    assert res.exit_code == 1, res.output
+    assert "✗ lr_too_high — learning rate / 10: predicts val_loss ends ≥ 15% lower; got 0.344 → 0.392 (+14.0%): " \
+           "does NOT hold (losslens on the AFTER run: still_improving)" in res.output
+    # converged's lr / 10 is about the step at the floor (from the plateau on): two logs from scratch do not show it
+    assert "· converged — learning rate / 10" in res.output and "not run (" in res.output
+    assert "verdict lr_too_high: NOT confirmed" in res.output
+
+
+def test_the_lr_ratio_is_read_from_lightnings_hparams_yaml():
+    """No --change: hparams.yaml says lr 0.001 before and 1.0 after; lr_too_low predicted ≥ 15% lower."""
+    code, out, err = cli("compare", SWEEP / "version_1", SWEEP / "version_2")
+    assert code == 0, err
+    assert "change: lr_factor=1000 (hparams.yaml: lr 0.001 → 1)" in out
+    assert "✓ lr_too_low — learning rate x 10 (made: lr_factor=1000): predicts val_loss ends ≥ 15% lower" in out
+    assert "after  version_2: converged" in out
+
+
+def test_the_weight_decay_ratio_is_read_and_underfitting_held_by_it_is_checked_by_lowering_it():
+    c = losslens.compare(WD / "wd_0.05", WD / "wd_1e-05")
+    assert c.change == pytest.approx({"decay_factor": 2e-4})
+    assert c.change_from == "hparams.yaml: weight_decay 0.05 → 1e-05"
+    assert c.diagnosis.verdict == "underfitting" and c.confirmed is True
+    # verify's HELD_BY checks: both losses lower
+    assert {(r.check.name, r.check.metric) for r in c.results} == {
+        ("weight decay / 100 (made: decay_factor=0.0002)", "train_loss"),
+        ("weight decay / 100 (made: decay_factor=0.0002)", "val_loss")}
+    assert [x.verdict for x in c.after] == ["converged"]
+
+
+def test_twice_the_epochs_of_a_converged_run_holds_read_from_max_epochs():
+    code, out, err = cli("compare", LC / "e40", LC / "e80")
+    assert code == 0, err
+    assert "change: epochs_factor=2 (hparams.yaml: max_epochs 40 → 80)" in out
+    assert "✓ converged — twice the epochs: predicts val_loss ends < 2% lower and < 15% higher; got 0.1552 → 0.16 " \
+           "(+3.1%): holds" in out
+
+
+def test_a_cause_listed_beside_the_verdict_answers_for_a_change_the_verdict_predicts_nothing_of():
+    """lr 0.5 read overfitting with lr_too_high likely beside it; lr / 10 (hparams.yaml) went 90% lower."""
+    code, out, err = cli("compare", LC / "lr0.5", LC / "e40")
+    assert code == 0, err
+    assert "✓ lr_too_high — learning rate / 10: predicts val_loss ends ≥ 15% lower" in out
+    assert ("verdict overfitting: not checked: overfitting predicts nothing of lr_factor=0.1 (its checks: a model half "
+            "the size, twice the training data); lr_too_high's prediction held (learning rate / 10: -89.8%)") in out
+
+
+def test_a_move_within_one_runs_own_noise_is_not_decided():
+    """Adam 40 -> 80 epochs: -2.2% at the end, just past converged's 2% bar, inside the two tails' scatter."""
+    code, out, err = cli("compare", KC / "adam_e40.csv", KC / "adam_e80.csv")
+    assert code == 2
+    assert "change: epochs_factor=2 (the logged lengths: 80 epochs against 40)" in out
+    assert "· converged — twice the epochs: predicts val_loss ends < 2% lower and < 15% higher; got 0.4462 → " \
+           "0.4365: not decided (the move is within the two runs' own epoch-to-epoch noise" in out
+    assert err.startswith("losslens: ") and err.count("\n") == 1 and "converged not decided" in err
+
+
+def test_several_runs_a_side_compare_means_and_the_json_says_what_was_compared():
+    c = losslens.compare([KC / "sgd_lr3.0_s1.csv", KC / "sgd_lr3.0_s2.csv"],
+                         [KC / "sgd_lr0.3_s1.csv", KC / "sgd_lr0.3_s2.csv"], change={"lr_factor": 0.1})
+    assert c.confirmed is True and c.noise == "runs"
+    r = c.results[0]
+    assert r.check.cause == "lr_too_high" and len(r.per_seed) == 2 == len(r.baseline_per_seed)
+    assert "lower in 2/2 runs" in r.line()
+    out = c.to_dict()
+    json.dumps(out, allow_nan=False)
+    assert out["schema"] == "losslens.verification/1" and out["confirmed"] is True
+    assert out["compare"]["change"] == {"lr_factor": 0.1} and out["compare"]["change_from"] == "given"
+    assert out["compare"]["after_verdicts"] == ["overfitting", "lr_too_high"]
+    assert out["compare"]["after_diagnosis"]["schema"] == "losslens.diagnosis/1"
+    assert "means of 2 BEFORE and 2 AFTER runs" in str(c)
+
+
+def test_json_and_plot_from_the_command_line(tmp_path):
+    png = tmp_path / "cmp.png"
+    code, out, err = cli("compare", OVERSHOOT / "lr3.0.csv", "--before", KC / "sgd_lr3.0_s1.csv",
+                         OVERSHOOT / "cf_lr0.3.csv", KC / "sgd_lr0.3_s1.csv", "--change", "lr_factor=0.1", "--json",
+                         "--plot", png)
+    assert code == 0, err
+    obj = json.loads(out)
+    assert obj["compare"]["before"][1].endswith("sgd_lr3.0_s1.csv") and len(obj["compare"]["after"]) == 2
+    assert obj["checks"][0]["per_seed"] and len(obj["checks"][0]["per_seed"]) == 2
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_change_not_named_is_said_and_both_runs_still_compared():
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3_s1.csv")
+    assert code == 2
+    assert "change: the change is not named" in out and "--change lr_factor=0.1" in out
+    assert "val_loss: end 0.344 → 0.3509 (+2.0%); best 0.3218 → 0.323 (+0.4%)" in out
+    assert err.startswith("losslens: ") and err.count("\n") == 1
+
+
+def _digest(paths):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.mark.parametrize("args, said", [
+    (["{nope}", KC / "sgd_lr0.3.csv"], "nope.csv: no such file or directory"),
+    ([KC / "sgd_lr0.3.csv", KC / "make.py"], "make.py: a Python file, not a training log"),
+    ([KC / "sgd_lr0.3.csv", ECO / "sb3_ppo" / "base" / "progress.csv"],
+     "progress.csv: no val_loss, the series BEFORE was diagnosed on"),
+    ([ECO / "hf_two_problems" / "classifier", ECO / "hf_two_problems" / "regression"],
+     "another task than BEFORE's (num_labels: 2 before, 1 after, in their saved settings)"),
+    ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr=0.1"], "'lr' is not one of lr_factor"),
+    ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr_factor=-1"], "a finite factor above 0"),
+    ([KC / "sgd_lr0.3.csv", SWEEP], "holds 3 runs; compare takes one log per run"),
+])
+def test_bad_input_is_one_line_exit_2_and_no_file_changes(tmp_path, args, said):
+    args = [str(tmp_path / "nope.csv") if a == "{nope}" else a for a in args]
+    files = [Path(a) for a in args if isinstance(a, Path) and Path(a).is_file()]
+    before = _digest(files)
+    code, out, err = cli("compare", *args)
+    assert code == 2, (out, err)
+    assert err.startswith("losslens: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert said in err
+    assert _digest(files) == before
+
+
+def test_python_api_errors_are_losslens_errors():
+    with pytest.raises(losslens.UsageError, match="not one of"):
+        losslens.compare(KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", change={"momentum": 2})
+    with pytest.raises(losslens.LosslensError, match="no val_loss"):
+        losslens.compare(KC / "sgd_lr0.3.csv", ECO / "sb3_ppo" / "base" / "progress.csv")
