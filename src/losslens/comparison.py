@@ -65,7 +65,7 @@ class Comparison(Verification):
     change: dict | None = None                         # the change compared, None where not known
     change_from: str | None = None                     # where it was read: "given", a settings file, "logged lengths"
     unknown: str | None = None                         # why no prediction was checked (one sentence), else None
-    noise: str = "runs"                                # "runs": the spread of several runs a side; "tail": each run's own
+    noise: str = "runs"                                # "runs": several runs a side's spread; "tail": each run's own
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
 
@@ -307,7 +307,7 @@ def _values(run) -> dict[str, tuple[str, float]]:
     out: dict = {}
     lr = learning_rate(run)
     if lr:
-        out["lr_factor"] = ("lr" if saved_settings(run) else "the lr logged", lr)
+        out["lr_factor"] = ("lr", lr)
     wd = weight_decay(getattr(run, "meta", None) or {})
     if wd is not None and wd.value > 0:
         out["decay_factor"] = (wd.name, wd.value)
@@ -402,17 +402,18 @@ def _readings(d, b_runs, a_runs, a_diag, change) -> list:
 
 def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False) -> Reading:
     made = {k: v for k, v in change.items()}
-    name = check.name if all(check.change.get(k) == v for k, v in made.items()) else f"{check.name} (made: {_said(made)})"
+    name = check.name if all(check.change.get(k) == v for k, v in made.items()) \
+        else f"{check.name} (made: {_said(made)})"
     check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
     if check.from_plateau == "require":
         return Reading(check, skipped="this prediction is about the change made from the plateau on; from scratch, "
                                       "a smaller step only trains slower, and two logs do not say which was made",
                        shared=shared)
     factor = made.get("epochs_factor")
-    if factor is not None and factor > 1 and not _length(a_runs[0]) > _length(b_runs[0]):
+    if factor is not None and factor > 1 and not (_length(a_runs[0]) or 0) > (_length(b_runs[0]) or 0):
         return Reading(check, skipped=f"AFTER trained no longer ({a_runs[0].axis_name} {a_runs[0].axis[-1]:g}, BEFORE "
-                                      f"{b_runs[0].axis[-1]:g}): a stopping rule ended it short of its budget",
-                       shared=shared)
+                                      f"{b_runs[0].axis[-1]:g}): a stopping rule ended it short of its budget, or "
+                                      "its budget did not change", shared=shared)
     base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in b_runs]
     vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in a_runs]
     if any(v is None for v in base_vals + vals):

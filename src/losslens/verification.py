@@ -507,7 +507,8 @@ class Verification:
             # too large gains nothing from more epochs either): "confirmed" would claim the check not run.
             held = ", ".join(dict.fromkeys(r.check.name for r in self.results
                                            if r.check.cause == self.diagnosis.verdict and r.holds))
-            text = (f"confirmed in part by {self.checked_by} ({held} held; {', '.join(r.check.name for r in self.unrun)} "
+            unrun = ", ".join(r.check.name for r in self.unrun)
+            text = (f"confirmed in part by {self.checked_by} ({held} held; {unrun} "
                     f"not run: {self.unrun[0].skipped.split(':')[0]})")
         else:
             text = f"confirmed by {self.checked_by}"

@@ -11,22 +11,27 @@ import typer
 def register(app):
     @app.command()
     def compare(
-        before: str = typer.Argument(..., metavar="BEFORE", help="The run that plateaued (a log losslens diagnose reads)."),
+        before: str = typer.Argument(..., metavar="BEFORE",
+                                     help="The run that plateaued (a log losslens diagnose reads)."),
         after: List[str] = typer.Argument(
-            ..., metavar="AFTER...", help="The run trained after the change (several: runs of one setting, seeds; "
+            ..., metavar="AFTER", help="The run trained after the change (several: runs of one setting, seeds; "
                                           "their mean is compared)."),
         more_before: Optional[List[str]] = typer.Option(
-            None, "--before", "-b", help="Another BEFORE run of the same setting (repeat): means are compared."),
+            None, "--before", "-b",
+            help="Another BEFORE run of the same setting (repeat): means are compared."),
         change: Optional[List[str]] = typer.Option(
-            None, "--change", help="What changed, as verify's keywords: lr_factor=0.1, epochs_factor=2, size_factor=0.5, "
-                                   "data_factor=2, decay_factor=0.01, shuffle_labels=true (repeat for several). "
-                                   "Default: read from the saved settings (hparams.yaml, W&B config, MLflow params, "
-                                   "a Trainer's state), else an epoch budget from the logged lengths."),
+            None, "--change",
+            help="What changed, as verify's keywords: lr_factor=0.1, epochs_factor=2, size_factor=0.5, data_factor=2, "
+                 "decay_factor=0.01, shuffle_labels=true (repeat for several). Default: read from the saved settings "
+                 "(hparams.yaml, W&B config, MLflow params, a Trainer's state), else an epoch budget from the logged "
+                 "lengths."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose and compare."),
-        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2,
+                                              help="Number of classes K (chance level 1/K)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1, "
                                                             "with a compare object)."),
-        plot: Optional[str] = typer.Option(None, "--plot", help="Also draw BEFORE and AFTER on one chart (.png/.svg/.pdf)."),
+        plot: Optional[str] = typer.Option(None, "--plot",
+                                           help="Also draw BEFORE and AFTER on one chart (.png/.svg/.pdf)."),
     ):
         """Did the change do what the diagnosis predicted? Diagnose BEFORE, read what changed (the saved settings
         or --change), and check each cause's prediction for that change (verify's: lr/10, lr x10, twice the
