@@ -175,3 +175,13 @@ def test_python_api_errors_are_losslens_errors():
         losslens.compare(KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", change={"momentum": 2})
     with pytest.raises(losslens.LosslensError, match="no val_loss"):
         losslens.compare(KC / "sgd_lr0.3.csv", ECO / "sb3_ppo" / "base" / "progress.csv")
+
+
+def test_a_trainer_saves_no_lr_so_the_largest_lr_logged_is_compared_and_said_so():
+    """Two Transformers Trainer runs of an lr sweep (trainer_state.json, config.json): the settings name no lr."""
+    c = losslens.compare(ECO / "hf_lr_sweep" / "lr3e-4", ECO / "hf_lr_sweep" / "lr1e-3")
+    assert c.change_from == "the logs: the largest lr logged 0.000292969 → 0.000976562"
+    assert c.change == pytest.approx({"lr_factor": 3.3333}, rel=1e-3)
+    # still_improving predicts nothing of a higher lr; lr_too_low's prediction, read off the same run, held
+    assert c.confirmed is None and c.holds("lr_too_low") is True
+    assert "(made: lr_factor=3.333)" in str(c)

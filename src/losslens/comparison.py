@@ -299,22 +299,25 @@ def _setting(run, names) -> tuple[str, float] | None:
     return None
 
 
-def _values(run) -> dict[str, tuple[str, float]]:
-    """The factors' settings ``run`` states: ``{factor: (name as saved, value)}``."""
+def _values(run) -> dict[str, tuple[str, float, bool]]:
+    """The factors' settings ``run`` states: ``{factor: (name as saved, value, saved)}``; ``saved`` False where the
+    value is read off the log itself (the largest lr logged: a Trainer saves no lr, it logs the schedule's)."""
+    from types import SimpleNamespace
+
     from .facts.regularization import learning_rate, weight_decay
-    from .result import saved_settings
 
     out: dict = {}
-    lr = learning_rate(run)
+    stated = learning_rate(SimpleNamespace(meta=getattr(run, "meta", None) or {}))  # (the settings alone)
+    lr = stated or learning_rate(run)
     if lr:
-        out["lr_factor"] = ("lr", lr)
+        out["lr_factor"] = ("lr", lr, True) if stated else ("the largest lr logged", lr, False)
     wd = weight_decay(getattr(run, "meta", None) or {})
     if wd is not None and wd.value > 0:
-        out["decay_factor"] = (wd.name, wd.value)
+        out["decay_factor"] = (wd.name, wd.value, True)
     for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):
         got = _setting(run, names)
         if got:
-            out[factor] = got
+            out[factor] = (*got, True)
     return out
 
 
@@ -322,7 +325,7 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
     """``(change, where, unknown)``: the factors the saved settings of the two sides differ by (each side's runs
     must agree), else an epoch budget from the logged lengths; ``unknown`` says why none was read."""
     b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
-    change, said = {}, []
+    change, said, saved = {}, [], False
     for factor in CHANGES:
         if not all(factor in v for v in b_vals + a_vals):
             continue  # (not stated on every run)
@@ -333,9 +336,10 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
         if abs(math.log(a / b)) > 1e-6:
             change[factor] = a / b
             name = b_vals[0][factor][0]
+            saved = saved or all(v[factor][2] for v in b_vals + a_vals)
             said.append(f"{name} {b:g} → {a:g}")
     if change:
-        where = _settings_file(a_runs[0])
+        where = _settings_file(a_runs[0]) if saved else "the logs"
         return change, f"{where}: {', '.join(said)}", None
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
     if b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
@@ -350,7 +354,7 @@ def _settings_file(run) -> str:
     from .result import saved_settings
 
     found = saved_settings(run)
-    return found[0] if found else "the lr logged"
+    return found[0] if found else "the logs"
 
 
 def _length(run) -> float | None:
