@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ MLRUNS = ECO / "mlflow_two_stores" / "mlruns"
 WANDB_RUN = next((ECO / "wandb_offline_small_data" / "wandb").glob("offline-run-*"))
 OPTIONAL = ("torch", "keras", "lightning", "pytorch_lightning", "transformers", "accelerate", "matplotlib",
             "pandas", "sklearn", "tbparse", "tensorboard", "mlflow", "wandb", "yaml", "jax",
-            "tensorflow")
+            "tensorflow", "openpyxl")
 # The losslens this test imported, not the one the cwd (a fresh folder: conftest) or an install would find.
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
@@ -134,7 +135,12 @@ def test_what_needs_an_extra_is_one_line_naming_it(tmp_path):
     db = tmp_path / "mlflow.db"
     db.write_bytes(lzma.decompress((ECO / "mlflow_manual_loop" / "mlflow.db.xz").read_bytes()))
     png = str(tmp_path / "x.png")
+    book = tmp_path / "run.xlsx"  # (an Excel workbook's opening parts: read by openpyxl, the excel extra)
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
     cases = [(["plot", str(EXAMPLE), "-o", png], "plot"),
+             (["diagnose", str(book)], "excel"),
              (["data", str(EXAMPLE), "--plot", png], "plot"),
              (["verify", f"{tmp_path / 'train.py'}:train", "--plot", png], "plot"),
              (["diagnose", f"tb:{TB_DIR}"], "tensorboard"),

@@ -30,6 +30,8 @@ DVCLive ``plots/metrics``  ``step<TAB>NAME`` in ``NAME.tsv``; the      :mod:`.dv
 CatBoost ``train_dir``     ``iter`` first in ``learn_error.tsv`` /     :mod:`.catboost`
                            ``test_error.tsv``; its JSON (``meta``,
                            ``iterations``)
+Excel ``.xlsx``/``.xlsm``  a zip of ``xl/`` parts; each sheet read   :mod:`.excel`
+                           as its CSV export, a run per sheet
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
 TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
                            the name; URI ``tb:PATH``
@@ -225,6 +227,10 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         return delegate("mlflow", source, uri, run_id=run_id, experiment=experiment)
     if content.kind == "wandb":
         return select_run(delegate("wandb", source, str(path)), run_id, source)
+    if content.kind == "xlsx":
+        from .excel import read_workbook  # (openpyxl, the excel extra, is imported there)
+        return read_workbook(path, source, name=_source.run_name(path), columns=columns, run_column=run_column,
+                             run_id=run_id, metric=metric)
     if path.suffix.lower() == ".py":
         # The shipped examples/verify_train.py given to diagnose read "no numeric columns (found: A training
         # function for ``losslens ve...)": a docstring parsed as a table header.

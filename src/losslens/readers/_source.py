@@ -31,12 +31,14 @@ WANDB_MAGIC = b":W&B"
 TFEVENT_MARK = b"brain.Event:"
 
 # Compressed suffixes stripped from a run name ("run.csv.gz" -> "run").
-_SUFFIXES = {".ipynb", ".out", ".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat"}
+_SUFFIXES = {".ipynb", ".out", ".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat",
+             ".xlsx", ".xlsm"}
 
 
 @dataclass
 class Content:
-    """What a file holds: ``kind`` is ``"text"``, ``"tfevents"``, ``"sqlite"`` or ``"wandb"``."""
+    """What a file holds: ``kind`` is ``"text"``, ``"tfevents"``, ``"sqlite"``, ``"wandb"`` or ``"xlsx"`` (an Excel
+    workbook, :mod:`.excel`)."""
 
     kind: str
     text: str | None = None
@@ -111,6 +113,8 @@ def load(path: Path, source: str) -> Content:
                 _check_sqlite(head, os.fstat(fh.fileno()).st_size, source)
             if kind is not None:
                 return Content(kind)
+            if excel_workbook(head, path.suffix.lower()):
+                return Content("xlsx")  # (read by openpyxl from its path; a cut one is said there)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
             if not compressed and not utf16 and b"\x00" in head.rstrip(b"\x00"):
@@ -305,6 +309,20 @@ def noting():
         _log(where, text)
 
 
+@contextlib.contextmanager
+def dropped_on_error():
+    """Within a read (:func:`noting`), the warnings said inside it are dropped where it fails: a part of a source
+    passed over (a workbook's sheet of notes) leaves no word about reading it."""
+    notes = _NOTES.get()
+    mark = 0 if notes is None else len(notes)
+    try:
+        yield
+    except BaseException:
+        if notes is not None:
+            del notes[mark:]
+        raise
+
+
 def keep_notes(runs, notes) -> None:
     """``notes`` (from :func:`noting`) into the ``meta["notes"]`` of the runs they are about: every run of a file
     read alone, else those whose source is where the note points or holds it (one run's event file in a
@@ -335,10 +353,19 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
 
 
 #: A spreadsheet application's own file, by its first bytes (a zip's member names; the OLE2 header of Excel
-#: 97-2003's .xls) or its suffix: what it is, and how to get the CSV losslens reads.
+#: 97-2003's .xls) or its suffix: what it is, and how to get a CSV or an .xlsx losslens reads.
 _WORKBOOKS = (("xl/", "an Excel workbook"), ("opendocument.spreadsheet", "an OpenDocument spreadsheet (LibreOffice)"),
               ("Index/Document.iwa", "an Apple Numbers document"))
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: An Excel workbook's suffixes (Office Open XML: a zip of XML parts), read by :mod:`.excel`.
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+
+def excel_workbook(head: bytes, suffix: str) -> bool:
+    """Whether a file opening with ``head`` (its first bytes) and named with ``suffix`` is an Excel workbook (a zip
+    naming ``xl/`` parts, or one named .xlsx ...), read as the sheets it holds."""
+    return head.startswith(b"PK\x03\x04") and (b"xl/" in head or suffix in EXCEL_SUFFIXES) \
+        and b"opendocument.spreadsheet" not in head
 
 
 def _workbook(head: bytes, suffix: str) -> str | None:
@@ -347,13 +374,29 @@ def _workbook(head: bytes, suffix: str) -> str | None:
         what = next((label for mark, label in _WORKBOOKS if mark.encode() in head), None)
     elif head.startswith(_OLE2_MAGIC) and suffix in (".xls", ".xlt"):
         what = "an Excel 97-2003 workbook"
-    if what is None and suffix in (".xlsx", ".xlsm", ".xls", ".ods", ".numbers"):
+    elif suffix in EXCEL_SUFFIXES:
+        # (Excel saves a workbook with a password to open as an encrypted OLE2 file, not a zip)
+        return ("a password-protected Excel workbook (encrypted, not a zip of sheets): save a copy without the "
+                "password (File > Info > Protect Workbook), or the sheet as CSV" if head.startswith(_OLE2_MAGIC) else
+                "an Excel workbook's name, not one (not a zip of sheets): a damaged file, or another saved as .xlsx?")
+    if what is None and suffix in (".xls", ".ods", ".numbers"):
         what = "a spreadsheet workbook"
     if what is None:
         return None
-    return (f"{what}, not text: losslens reads the sheet as CSV; save it so (Excel: File > Save As > CSV UTF-8; "
-            "LibreOffice, Numbers: Export as CSV; or pandas: pd.read_excel(path).to_csv('run.csv', index=False)) "
-            "and diagnose that")
+    xlsx = "an Excel workbook (.xlsx)" + ("" if _has_openpyxl() else ", with pip install 'losslens[excel]'")
+    return (f"{what}, not text: losslens reads the sheet as CSV or as {xlsx}; save it so (Excel: File > Save As > "
+            "CSV UTF-8 or Excel Workbook; LibreOffice, Numbers: Export as CSV or .xlsx; or pandas: "
+            "pd.read_excel(path).to_csv('run.csv', index=False)) and diagnose that")
+
+
+def _has_openpyxl() -> bool:
+    """Whether openpyxl, which reads an .xlsx (the excel extra), is installed; not imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("openpyxl") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _binary_kind(head: bytes, name: str) -> str:

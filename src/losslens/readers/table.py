@@ -888,7 +888,7 @@ class _Plan:
                 if held.size and held[-1] < v.shape[0] - 1 and any(
                         np.isfinite(series[n][held[-1] + 1:]).any() for n in LOSS_SERIES if n in series and n != key):
                     meta.setdefault("logged_until", {})[key] = float(axis[held[-1]])
-                    if meta.get("format") not in ("csv", "dataframe") or \
+                    if meta.get("format") not in ("csv", "xlsx", "dataframe") or \
                             v.shape[0] - 1 - held[-1] <= np.diff(held, prepend=-1).max() - 1:
                         # A record without the key (JSON, a trainer state), a None in a dict, is plainly not
                         # logged; a tail no longer than the series' own gaps (val_loss every 10 steps) is its
@@ -899,7 +899,7 @@ class _Plan:
                     # reads a blank cell as NaN), so there this reading is a guess.
                     warn(self.source, "%s has no value after %s %s (%s while another loss goes on): read as no "
                          "longer logged, %s", key, level, _num(axis[held[-1]]),
-                         *(("blank cells", "not as NaN; write nan where it diverged") if meta["format"] == "csv" else
+                         *(("blank cells", "not as NaN; write nan where it diverged") if meta["format"] in ("csv", "xlsx") else
                            ("NaN to the end", "as a blank cell pandas read; a dict of lists holding float('nan') "
                             "there says it diverged")))
         if never_finite:

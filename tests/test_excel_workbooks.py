@@ -1,0 +1,339 @@
+"""Excel workbooks (.xlsx) read as the sheets they hold: real Keras CSVLogger logs (tests/fixtures/logs/
+keras_rlrop.csv, make_logs.py's ``keras_rlrop``; the bundled examples/keras_csvlogger.csv) written into workbooks
+here by pandas' ``to_excel`` and by openpyxl as users make them (percent cells, a title row, error values, two
+column levels, several sheets), each diagnosed by the CLI against its CSV twin: the same verdict, X and values. A
+workbook that cannot be read as it stands (formulas never computed, a cut file, no openpyxl) is one line, exit 2;
+the input file is never changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+from losslens.exceptions import LosslensError, MissingExtraError
+
+pd = pytest.importorskip("pandas")
+openpyxl = pytest.importorskip("openpyxl")
+
+HERE = Path(__file__).parent
+RLROP = HERE / "fixtures" / "logs" / "keras_rlrop.csv"  # Keras CSVLogger, SGD(0.5) + ReduceLROnPlateau, 60 epochs
+EXAMPLE = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"  # Keras CSVLogger, 80 epochs
+runner = CliRunner()
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _cli(*args):
+    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
+    assert res.exception is None or isinstance(res.exception, SystemExit), (
+        f"traceback: {type(res.exception).__name__}: {res.exception}")
+    return res
+
+
+def _diagnosis(path: Path, *options) -> tuple[dict, str]:
+    """``diagnose --json``'s object without the file's own names, and ``diagnose``'s text with the run's name
+    masked."""
+    res = _cli("diagnose", "--json", path, *options)
+    assert res.exit_code == 0, res.output
+    [obj] = [json.loads(line) for line in res.stdout.splitlines()]
+    name = obj.pop("run")
+    obj.pop("source")
+    text = _cli("diagnose", path, *options)
+    assert text.exit_code == 0, text.output
+    return obj, text.stdout.replace(f"{name}:", "RUN:", 1)
+
+
+def _close(a, b, where="") -> None:
+    """``a == b``, floats to 1e-9 relative: openpyxl writes a float to 16 significant digits (%.16g), the CSV
+    logger to 17, so a value may differ in its last bit."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b)), (where, a, b)
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert list(a) == list(b), (where, list(a), list(b))
+        for k in a:
+            _close(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), (where, a, b)
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, (where, a, b)
+
+
+def _same_run(got, want) -> None:
+    assert got.axis_name == want.axis_name
+    np.testing.assert_array_equal(got.axis, want.axis)
+    assert list(got.series) == list(want.series)
+    for key in want.series:
+        np.testing.assert_allclose(got.series[key], want.series[key], rtol=1e-15, err_msg=key)
+
+
+def _as_twin(path: Path, csv: Path, *options) -> None:
+    """``path`` reads and diagnoses as ``csv`` does, and is left unchanged."""
+    before = _md5(path)
+    [got], [want] = losslens.read(path, run_id=options[1] if options else None), losslens.read(csv)
+    _same_run(got, want)
+    (obj, text), (obj0, text0) = _diagnosis(path, *options), _diagnosis(csv)
+    _close(obj, obj0)
+    assert text == text0
+    assert _md5(path) == before
+
+
+def _refused(path: Path, *words: str) -> str:
+    before = _md5(path)
+    for cmd in (["diagnose"], ["diagnose", "--json"]):
+        res = _cli(*cmd, path)
+        err = res.stderr.strip()
+        assert res.exit_code == 2, (cmd, res.exit_code, res.output)
+        assert "\n" not in err and err.startswith(f"losslens: {path}: "), err
+        for w in words:
+            assert w in err, err
+    with pytest.raises(LosslensError):
+        losslens.diagnose(path)
+    assert _md5(path) == before
+    return err
+
+
+def _sheet(book, title: str, df, *, top: int = 1, percent: bool = False):
+    """``df`` into a new sheet of ``book`` by openpyxl, its header at row ``top``; accuracies as percent cells
+    (the value 0.935 under the format 0.00%, which Excel shows as 93.50%) where ``percent``."""
+    ws = book.create_sheet(title)
+    for j, name in enumerate(df.columns, 1):
+        ws.cell(top, j, name)
+    for i, row in enumerate(df.itertuples(index=False), top + 1):
+        for j, (name, v) in enumerate(zip(df.columns, row), 1):
+            cell = ws.cell(i, j, None if isinstance(v, float) and np.isnan(v) else v)
+            if percent and "accuracy" in name:
+                cell.number_format = "0.00%"
+    return ws
+
+
+def _book():
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    return book
+
+
+# -- one sheet, as its CSV twin -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("log", [RLROP, EXAMPLE], ids=["rlrop", "example"])
+@pytest.mark.parametrize("how", ["pandas", "pandas_index", "openpyxl"])
+def test_a_workbook_diagnoses_as_its_csv_twin(tmp_path, log, how):
+    # pandas' to_excel (with its index column, the row number, as to_csv's is); openpyxl cell by cell. Keras
+    # numbers epochs from 0 in both; example's epoch 0 has no validation (blank cells: gaps).
+    df = pd.read_csv(log)
+    path = tmp_path / f"{log.stem}.xlsx"
+    if how == "openpyxl":
+        book = _book()
+        _sheet(book, "Sheet1", df)
+        book.save(path)
+    else:
+        df.to_excel(path, index=how == "pandas_index")
+    _as_twin(path, log)
+
+
+def test_run_naming_the_only_sheet_reads_it(tmp_path):
+    path = tmp_path / "keras_rlrop.xlsx"
+    pd.read_csv(RLROP).to_excel(path, index=False, sheet_name="sgd")
+    _as_twin(path, RLROP, "--run", "sgd")
+
+
+def test_percent_cells_are_their_values(tmp_path):
+    # Accuracies formatted as percents: the cell holds 0.6547..., shown as 65.47%; read as the value, at full
+    # precision (a CSV export holds the 65.47% shown).
+    path = tmp_path / "keras_rlrop.xlsx"
+    book = _book()
+    ws = _sheet(book, "Sheet1", pd.read_csv(RLROP), percent=True)
+    assert ws["B2"].number_format == "0.00%" and ws["B1"].value == "accuracy"
+    book.save(path)
+    _as_twin(path, RLROP)
+
+
+def test_a_title_row_above_the_header_is_passed_over(tmp_path):
+    # A title merged across the table in row 1, a blank row, the header in row 3; the table pasted at B3 in a
+    # second workbook (column A blank).
+    df = pd.read_csv(RLROP)
+    path = tmp_path / "keras_rlrop.xlsx"
+    book = _book()
+    ws = _sheet(book, "Sheet1", df, top=3)
+    ws["A1"] = "Digits MLP, SGD(0.5) with ReduceLROnPlateau"
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(df.columns))
+    book.save(path)
+    _as_twin(path, RLROP)
+    pasted = tmp_path / "pasted" / "keras_rlrop.xlsx"
+    pasted.parent.mkdir()
+    df.to_excel(pasted, index=False, startrow=2, startcol=1)
+    _as_twin(pasted, RLROP)
+
+
+def test_two_header_rows_read_as_one(tmp_path):
+    # pandas' to_excel of a frame with two column levels (train / val over loss / accuracy): the names joined,
+    # train_loss ..., as the CSV with those names reads.
+    df = pd.read_csv(EXAMPLE).set_index("epoch")
+    two = df[["loss", "accuracy", "val_loss", "val_accuracy"]].copy()
+    two.columns = pd.MultiIndex.from_tuples([("train", "loss"), ("train", "accuracy"), ("val", "loss"),
+                                             ("val", "accuracy")])
+    path, plain = tmp_path / "example.xlsx", tmp_path / "example.csv"
+    two.to_excel(path)
+    flat = two.copy()
+    flat.columns = ["train_loss", "train_accuracy", "val_loss", "val_accuracy"]
+    flat.to_csv(plain)
+    assert openpyxl.load_workbook(path).active.merged_cells.ranges  # ("train" merged over its two columns)
+    _as_twin(path, plain)
+
+
+def test_error_cells_are_gaps_said_once(tmp_path):
+    # Error values typed into the validation columns every third epoch: #N/A a gap (NA() says "no value"),
+    # #DIV/0! gaps said in one warning, as in the sheet's CSV export (test_spreadsheet_exports.py).
+    df = pd.read_csv(RLROP)
+    clean = df.copy()
+    clean.loc[clean.index % 3 == 1, ["val_loss", "val_accuracy"]] = np.nan
+    plain = tmp_path / "plain.csv"
+    clean.to_csv(plain, index=False)
+    for token, said in (("#N/A", False), ("#DIV/0!", True)):
+        path = tmp_path / f"errors_{token.strip('#!').replace('/', '')}.xlsx"
+        book = _book()
+        ws = _sheet(book, "Sheet1", df)
+        for i in range(1, len(df), 3):
+            for j in (df.columns.get_loc("val_loss") + 1, df.columns.get_loc("val_accuracy") + 1):
+                ws.cell(i + 2, j, token)
+        book.save(path)
+        assert ws.cell(3, df.columns.get_loc("val_loss") + 1).data_type == "e"  # (an error cell, not text)
+        [got], [want] = losslens.read(path), losslens.read(plain)
+        _same_run(got, want)
+        res = _cli("diagnose", "--json", path)
+        assert res.exit_code == 0, res.output
+        notes = json.loads(res.stdout)["notes"]
+        assert notes == ([f"40 cells hold a spreadsheet's error value (#DIV/0! in column 'val_accuracy', data row 2): "
+                          "read as gaps"] if said else []), notes
+
+
+# -- several sheets -------------------------------------------------------------------------------------------
+
+def test_each_sheet_holding_a_loss_is_a_run_named_by_it(tmp_path):
+    path = tmp_path / "sweep.xlsx"
+    book = _book()
+    _sheet(book, "sgd_0.5", pd.read_csv(RLROP))
+    notes = book.create_sheet("notes")
+    notes["A1"], notes["A2"] = "digits, 10 classes", "two runs, one a sheet"
+    _sheet(book, "adam", pd.read_csv(EXAMPLE))
+    book.save(path)
+    before = _md5(path)
+    runs = losslens.read(path)
+    assert [r.name for r in runs] == ["sgd_0.5", "adam"]
+    assert [r.source for r in runs] == [f"{path}#sgd_0.5", f"{path}#adam"]
+    _same_run(runs[0], losslens.read(RLROP)[0])
+    _same_run(runs[1], losslens.read(EXAMPLE)[0])
+    res = _cli("diagnose", path)
+    assert res.exit_code == 0, res.output
+    assert "sgd_0.5: converged" in res.stdout and "adam: overfitting" in res.stdout, res.stdout
+    # --run SHEET reads that sheet, as its CSV twin
+    for sheet, log in (("sgd_0.5", RLROP), ("adam", EXAMPLE)):
+        _as_twin(path, log, "--run", sheet)
+    res = _cli("diagnose", path, "--run", "sgd")
+    assert res.exit_code == 2 and "no run 'sgd' (2 runs: sgd_0.5, adam)" in res.stderr, res.output
+    assert _md5(path) == before
+
+
+def test_one_sheet_of_several_holding_a_run_reads_as_the_file(tmp_path):
+    # The log beside a sheet of notes and an empty one: one run, named as the file, diagnosed as its CSV twin.
+    path = tmp_path / "keras_rlrop.xlsx"
+    book = _book()
+    notes = book.create_sheet("about")
+    notes["A1"] = "SGD(0.5) on digits"
+    _sheet(book, "log", pd.read_csv(RLROP))
+    book.create_sheet("Sheet3")["C7"] = " "
+    book.save(path)
+    [run] = losslens.read(path)
+    assert run.name == "keras_rlrop" and run.source == f"{path}#log"
+    obj, text = _diagnosis(path)
+    obj0, text0 = _diagnosis(RLROP)
+    _close(obj, obj0)
+    assert text == text0
+
+
+def test_no_sheet_with_a_loss_is_one_line_naming_the_sheets(tmp_path):
+    path = tmp_path / "book.xlsx"
+    book = _book()
+    a = book.create_sheet("params")
+    a.append(["lr", "batch_size"])
+    a.append([0.5, 32])
+    b = book.create_sheet("notes")
+    b["A1"] = "to do"
+    book.save(path)
+    _refused(path, "no sheet holds a loss or accuracy column (2 sheets: 'params': no loss",
+             "(found: lr, batch_size)", "'notes': no numbers in the sheet")
+
+
+# -- what cannot be read as it stands ---------------------------------------------------------------------------
+
+def test_formulas_never_computed_are_said(tmp_path):
+    # openpyxl writes a formula with no value (only a spreadsheet computes one): every such cell read blank.
+    df = pd.read_csv(RLROP)
+    path = tmp_path / "formulas.xlsx"
+    book = _book()
+    ws = _sheet(book, "Sheet1", df)
+    ws.cell(1, len(df.columns) + 1, "gap")
+    for i in range(2, len(df) + 2):
+        ws.cell(i, len(df.columns) + 1, f"=F{i}-D{i}")
+    book.save(path)
+    _refused(path, "60 formula cells hold no computed value", "open and save it in Excel or LibreOffice")
+
+
+def test_a_truncated_workbook_is_one_line(tmp_path):
+    path = tmp_path / "cut.xlsx"
+    pd.read_csv(RLROP).to_excel(path, index=False)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    _refused(path, "truncated or corrupt Excel workbook", "BadZipFile")
+    renamed = tmp_path / "cut.csv"  # (known by its content, whatever its name)
+    renamed.write_bytes(data[:len(data) // 2])
+    _refused(renamed, "truncated or corrupt Excel workbook")
+
+
+def test_without_openpyxl_the_line_names_the_extra(tmp_path, monkeypatch):
+    path = tmp_path / "keras_rlrop.xlsx"
+    pd.read_csv(RLROP).to_excel(path, index=False)
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # (import openpyxl raises ModuleNotFoundError)
+    err = _refused(path, "an Excel workbook", "needs the package 'openpyxl'", "pip install 'losslens[excel]'",
+                   "save the sheet as CSV")
+    assert "Traceback" not in err
+    with pytest.raises(MissingExtraError) as info:
+        losslens.read(path)
+    assert info.value.extra == "excel"
+
+
+#: The opening bytes of an OLE2 compound file (Excel 97-2003's .xls; an .xlsx saved with a password to open).
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 480
+
+
+@pytest.mark.parametrize("name", ["run.ods", "run.xls", "locked.xlsx"])
+def test_other_workbooks_stay_refused_naming_what_is_read(tmp_path, name):
+    # LibreOffice's .ods and Excel 97-2003's .xls: a CSV or an .xlsx is what to save; an .xlsx with a password to
+    # open is encrypted (an OLE2 file, no zip): a copy without it.
+    path = tmp_path / name
+    if name == "locked.xlsx":
+        path.write_bytes(OLE2)
+        _refused(path, "a password-protected Excel workbook", "without the password")
+        return
+    if name.endswith(".ods"):
+        import zipfile
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            z.writestr("content.xml", "<office:document-content/>")
+        what = "an OpenDocument spreadsheet (LibreOffice)"
+    else:
+        path.write_bytes(OLE2)
+        what = "an Excel 97-2003 workbook"
+    _refused(path, what, "as CSV or as an Excel workbook (.xlsx)")
