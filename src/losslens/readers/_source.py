@@ -30,9 +30,9 @@ WANDB_MAGIC = b":W&B"
 # after the TFRecord header (8-byte length + 4-byte masked CRC) and a few protobuf bytes.
 TFEVENT_MARK = b"brain.Event:"
 
-# Compressed suffixes stripped from a run name ("run.csv.gz" -> "run").
-_SUFFIXES = {".ipynb", ".out", ".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log", ".dat",
-             ".xlsx", ".xlsm"}
+# Compressed and data suffixes stripped from a run name ("run.csv.gz" -> "run", "run.xlsx" -> "run").
+_SUFFIXES = {".ipynb", ".out", ".gz", ".bz2", ".xz", ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".log",
+             ".dat", ".xlsx", ".xlsm"}
 
 
 @dataclass

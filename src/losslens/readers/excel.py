@@ -11,8 +11,9 @@ What a sheet adds to a CSV file:
 * a header of two rows (pandas' ``to_excel`` of a frame with two column levels: ``train`` merged over ``loss``
   and ``acc``) is read as one, ``train_loss``, ``train_acc``;
 * a cell's line breaks (Alt+Enter in a header) are spaces;
-* several sheets: each holding a loss (or accuracy, or the ``metric`` asked for) is a run named by its sheet,
-  ``--run SHEET`` reads one; sheets without one are passed over, said only where no sheet has one.
+* several sheets: each holding a loss (or accuracy, or the ``metric`` asked for) is a run named by its sheet (its
+  source ``book.xlsx#SHEET``), ``--run SHEET`` reads one; sheets without one are passed over, said only where no
+  sheet has one; the one sheet of a run beside notes is named as the file.
 
 Formulas are read as the values the spreadsheet last computed (``data_only``). A workbook written by openpyxl or
 pandas with formulas has none stored: that is said, not read as blank cells. openpyxl (the ``excel`` extra) is
@@ -57,7 +58,6 @@ def read_workbook(path: Path, source: str, *, name: str, columns=None, run_colum
     sheets' named by the sheet each (``source#SHEET`` their source), ``run_id`` naming a sheet reads that one."""
     # (Sheets without a cell, the empty Sheet2 and Sheet3 Excel once added to every workbook, are not counted.)
     sheets = [(title, rows) for title, rows in _sheets(path, source) if any(v is not None for r in rows for v in r)]
-    _require_cached_values(path, source)
     if not sheets:
         raise ReadError("an Excel workbook with no cell filled in", source)
     several = len(sheets) > 1
@@ -132,9 +132,11 @@ def _sheets(path: Path, source: str) -> list[tuple[str, list[tuple]]]:
             # run.csv is read by its content.)
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
             try:
-                return [(ws.title, _rows(ws)) for ws in book.worksheets]
+                sheets = [(ws.title, _rows(ws)) for ws in book.worksheets]
             finally:
                 book.close()
+            _require_cached_values(fh, source)
+            return sheets
     except LosslensError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a damaged file
@@ -158,10 +160,12 @@ def _rows(sheet) -> list[tuple]:
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)(\s*<(?:\w+:)?v>[^<])?")
 
 
-def _require_cached_values(path: Path, source: str) -> None:
-    """Raise where the workbook's formulas hold no computed value at all: written by openpyxl or pandas, never
-    opened in a spreadsheet, every formula cell reads blank (a column of losses as gaps, or no loss column)."""
-    with zipfile.ZipFile(path) as z:
+def _require_cached_values(fh, source: str) -> None:
+    """Raise where the workbook (``fh``, its open file) holds formulas and no value computed for any of them:
+    written by openpyxl or pandas, never opened in a spreadsheet, every formula cell reads blank (a column of
+    losses as gaps, or no loss column)."""
+    fh.seek(0)
+    with zipfile.ZipFile(fh) as z:
         formulas = cached = 0
         for part in z.namelist():
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
