@@ -149,6 +149,47 @@ def test_run_naming_the_only_sheet_reads_it(tmp_path):
     _as_twin(path, RLROP, "--run", "sgd")
 
 
+def test_a_sheet_whose_stated_size_is_one_cell_is_read_whole(tmp_path):
+    # Some writers leave a sheet's <dimension> at "A1"; openpyxl's read-only mode reads as far as it states: every
+    # row and column but A1 was cut off. The workbook is pandas', its dimension rewritten so.
+    import re
+    import zipfile
+
+    written, path = tmp_path / "written.xlsx", tmp_path / "keras_rlrop.xlsx"
+    pd.read_csv(RLROP).to_excel(written, index=False)
+    with zipfile.ZipFile(written) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for part in zin.namelist():
+            data = zin.read(part)
+            if part == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]+"', b'<dimension ref="A1"', data)
+                assert n == 1
+            z.writestr(part, data)
+    _as_twin(path, RLROP)
+
+
+def test_dates_flags_and_a_header_on_two_lines_read_as_their_export(tmp_path):
+    # A header typed with Alt+Enter ("val" / "loss" on two lines in its cell), the time each epoch ended (date
+    # cells), a TRUE/FALSE column and a text note: the CSV export's names and text, the curves the same.
+    import datetime
+
+    df = pd.read_csv(RLROP)[["epoch", "loss", "val_loss"]]
+    ended = [datetime.datetime(2026, 12, 6, 6, 0) + datetime.timedelta(seconds=37 * i) for i in range(len(df))]
+    path, plain = tmp_path / "keras_rlrop.xlsx", tmp_path / "keras_rlrop.csv"
+    book = _book()
+    ws = book.create_sheet("Sheet1")
+    ws.append(["epoch", "loss", "val\nloss", "ended", "best", "note"])
+    for (e, loss, val), when in zip(df.itertuples(index=False), ended):
+        ws.append([e, loss, val, when, bool(val == df["val_loss"][:e + 1].min()), "lr cut" if e == 12 else None])
+    book.save(path)
+    assert isinstance(openpyxl.load_workbook(path)["Sheet1"]["D2"].value, datetime.datetime)
+    twin = df.rename(columns={"val_loss": "val loss"}).assign(
+        ended=[t.isoformat() for t in ended],
+        best=["TRUE" if v == df["val_loss"][:i + 1].min() else "FALSE" for i, v in enumerate(df["val_loss"])],
+        note=["lr cut" if e == 12 else "" for e in df["epoch"]])
+    twin.to_csv(plain, index=False)
+    _as_twin(path, plain)
+
+
 def test_percent_cells_are_their_values(tmp_path):
     # Accuracies formatted as percents: the cell holds 0.6547..., shown as 65.47%; read as the value, at full
     # precision (a CSV export holds the 65.47% shown).
