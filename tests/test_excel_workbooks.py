@@ -1,6 +1,7 @@
 """Excel workbooks (.xlsx) read as the sheets they hold: real Keras CSVLogger logs (tests/fixtures/logs/
 keras_rlrop.csv, make_logs.py's ``keras_rlrop``; the bundled examples/keras_csvlogger.csv) written into workbooks
-here by pandas' ``to_excel`` and by openpyxl as users make them (percent cells, a title row, error values, two
+here by pandas' ``to_excel`` (its openpyxl engine; its XlsxWriter
+engine where that is installed) and by openpyxl as users make them (percent cells, a title row, error values, two
 column levels, several sheets), each diagnosed by the CLI against its CSV twin: the same verdict, X and values. A
 workbook that cannot be read as it stands (formulas never computed, a cut file, no openpyxl) is one line, exit 2;
 the input file is never changed."""
@@ -139,13 +140,13 @@ def test_a_workbook_diagnoses_as_its_csv_twin(tmp_path, log, how):
         _sheet(book, "Sheet1", df)
         book.save(path)
     else:
-        df.to_excel(path, index=how == "pandas_index")
+        df.to_excel(path, index=how == "pandas_index", engine="openpyxl")
     _as_twin(path, log)
 
 
 def test_run_naming_the_only_sheet_reads_it(tmp_path):
     path = tmp_path / "keras_rlrop.xlsx"
-    pd.read_csv(RLROP).to_excel(path, index=False, sheet_name="sgd")
+    pd.read_csv(RLROP).to_excel(path, index=False, sheet_name="sgd", engine="openpyxl")
     _as_twin(path, RLROP, "--run", "sgd")
 
 
@@ -156,7 +157,7 @@ def test_a_sheet_whose_stated_size_is_one_cell_is_read_whole(tmp_path):
     import zipfile
 
     written, path = tmp_path / "written.xlsx", tmp_path / "keras_rlrop.xlsx"
-    pd.read_csv(RLROP).to_excel(written, index=False)
+    pd.read_csv(RLROP).to_excel(written, index=False, engine="openpyxl")
     with zipfile.ZipFile(written) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for part in zin.namelist():
             data = zin.read(part)
@@ -214,7 +215,7 @@ def test_a_title_row_above_the_header_is_passed_over(tmp_path):
     _as_twin(path, RLROP)
     pasted = tmp_path / "pasted" / "keras_rlrop.xlsx"
     pasted.parent.mkdir()
-    df.to_excel(pasted, index=False, startrow=2, startcol=1)
+    df.to_excel(pasted, index=False, startrow=2, startcol=1, engine="openpyxl")
     _as_twin(pasted, RLROP)
 
 
@@ -226,7 +227,7 @@ def test_two_header_rows_read_as_one(tmp_path):
     two.columns = pd.MultiIndex.from_tuples([("train", "loss"), ("train", "accuracy"), ("val", "loss"),
                                              ("val", "accuracy")])
     path, plain = tmp_path / "example.xlsx", tmp_path / "example.csv"
-    two.to_excel(path)
+    two.to_excel(path, engine="openpyxl")
     flat = two.copy()
     flat.columns = ["train_loss", "train_accuracy", "val_loss", "val_accuracy"]
     flat.to_csv(plain)
@@ -332,9 +333,33 @@ def test_formulas_never_computed_are_said(tmp_path):
     _refused(path, "60 formula cells hold no computed value", "open and save it in Excel or LibreOffice")
 
 
+def test_xlsxwriters_workbooks_read_and_its_uncomputed_formulas_are_said(tmp_path):
+    # XlsxWriter, pandas' other engine (its default where installed): a log written by it reads as its CSV twin,
+    # and so does a formula given its value; a formula written without one holds 0 for Excel to compute on
+    # opening (the workbook asks for it: fullCalcOnLoad), which read a loss of 0 at every epoch.
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    df = pd.read_csv(RLROP)
+    path = tmp_path / "keras_rlrop.xlsx"
+    df.to_excel(path, index=False, engine="xlsxwriter")
+    _as_twin(path, RLROP)
+    computed, zeros = tmp_path / "computed.xlsx", tmp_path / "zeros.xlsx"
+    for target, give in ((computed, True), (zeros, False)):
+        book = xlsxwriter.Workbook(str(target))
+        ws = book.add_worksheet()
+        ws.write_row(0, 0, ["epoch", "train_loss", "val_loss"])
+        for i, r in enumerate(df.itertuples(index=False), 1):
+            ws.write_row(i, 0, [r.epoch, r.loss])
+            # (the validation loss as the training loss plus the gap, a formula: its value given, or not)
+            ws.write_formula(i, 2, f"=B{i + 1}+{r.val_loss - r.loss!r}", None, *([r.val_loss] if give else []))
+        book.close()
+    [run] = losslens.read(computed)
+    np.testing.assert_allclose(run.series["val_loss"], df["val_loss"], rtol=1e-12)
+    _refused(zeros, "60 formula cells hold no computed value", "or with 0 in their place")
+
+
 def test_a_truncated_workbook_is_one_line(tmp_path):
     path = tmp_path / "cut.xlsx"
-    pd.read_csv(RLROP).to_excel(path, index=False)
+    pd.read_csv(RLROP).to_excel(path, index=False, engine="openpyxl")
     data = path.read_bytes()
     path.write_bytes(data[:len(data) // 2])
     _refused(path, "truncated or corrupt Excel workbook", "BadZipFile")
@@ -345,7 +370,7 @@ def test_a_truncated_workbook_is_one_line(tmp_path):
 
 def test_without_openpyxl_the_line_names_the_extra(tmp_path, monkeypatch):
     path = tmp_path / "keras_rlrop.xlsx"
-    pd.read_csv(RLROP).to_excel(path, index=False)
+    pd.read_csv(RLROP).to_excel(path, index=False, engine="openpyxl")
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # (import openpyxl raises ModuleNotFoundError)
     err = _refused(path, "an Excel workbook", "needs the package 'openpyxl'", "pip install 'losslens[excel]'",
                    "save the sheet as CSV")

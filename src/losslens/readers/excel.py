@@ -156,26 +156,33 @@ def _rows(sheet) -> list[tuple]:
 
 
 #: A formula element (``<f>B2*2</f>``, a shared formula's ``<f t="shared" si="0"/>``), with the value cached after
-#: it where the spreadsheet computed one (``<v>3</v>``; openpyxl writes ``<v/>`` or ``<v></v>``).
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)(\s*<(?:\w+:)?v>[^<])?")
+#: it where one was written (``<v>3</v>``; openpyxl writes ``<v/>`` or ``<v></v>``).
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)(?:\s*<(?:\w+:)?v>([^<]+)<)?")
+#: The workbook asks to be computed when opened: a program wrote it (openpyxl, XlsxWriter), not a spreadsheet.
+_RECALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 
 
 def _require_cached_values(fh, source: str) -> None:
     """Raise where the workbook (``fh``, its open file) holds formulas and no value computed for any of them:
-    written by openpyxl or pandas, never opened in a spreadsheet, every formula cell reads blank (a column of
-    losses as gaps, or no loss column)."""
+    written by a program, never opened in a spreadsheet, its formula cells read blank (openpyxl writes no value)
+    or 0 (XlsxWriter, pandas' other engine, writes 0 for Excel to compute on opening): a column of losses as
+    gaps, or as zeros."""
     fh.seek(0)
     with zipfile.ZipFile(fh) as z:
+        names = z.namelist()
+        # (A 0 is a value computed only where the workbook does not ask to be computed on opening.)
+        zero_is_none = "xl/workbook.xml" in names and _RECALC.search(z.read("xl/workbook.xml")) is not None
         formulas = cached = 0
-        for part in z.namelist():
+        for part in names:
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
                 for found in _FORMULA.finditer(z.read(part)):
                     formulas += 1
-                    cached += found.group(1) is not None
+                    value = found.group(1)
+                    cached += value is not None and not (zero_is_none and value.strip() == b"0")
     if formulas and not cached:
         raise ReadError(f"{formulas} formula cells hold no computed value (a workbook written by a program, "
-                        "openpyxl or pandas, is saved without them): open and save it in Excel or LibreOffice, "
-                        "or write the values rather than formulas", source)
+                        "openpyxl, pandas or XlsxWriter, is saved without them, or with 0 in their place): open and "
+                        "save it in Excel or LibreOffice, or write the values rather than formulas", source)
 
 
 # -- a sheet as CSV ------------------------------------------------------------------------------------------
