@@ -144,6 +144,19 @@ def test_a_workbook_diagnoses_as_its_csv_twin(tmp_path, log, how):
     _as_twin(path, log)
 
 
+def test_a_loss_ending_in_blank_cells_is_said_as_in_its_csv(tmp_path):
+    # The validation columns blank from epoch 50 while the training loss goes on: blank cells are what pandas
+    # writes for NaN too, so the reading (no longer logged) is said, as for the CSV.
+    df = pd.read_csv(EXAMPLE)
+    df.loc[df["epoch"] >= 50, ["val_loss", "val_accuracy"]] = np.nan
+    path, plain = tmp_path / "example.xlsx", tmp_path / "example.csv"
+    df.to_excel(path, index=False, engine="openpyxl")
+    df.to_csv(plain, index=False)
+    _as_twin(path, plain)
+    res = _cli("diagnose", "--json", path)
+    assert any("val_loss has no value after epoch 49 (blank cells" in n for n in json.loads(res.stdout)["notes"])
+
+
 def test_run_naming_the_only_sheet_reads_it(tmp_path):
     path = tmp_path / "keras_rlrop.xlsx"
     pd.read_csv(RLROP).to_excel(path, index=False, sheet_name="sgd", engine="openpyxl")

@@ -114,7 +114,7 @@ def load(path: Path, source: str) -> Content:
             if kind is not None:
                 return Content(kind)
             if excel_workbook(head, path.suffix.lower()):
-                return Content("xlsx")  # (read by openpyxl from its path; a cut one is said there)
+                return Content("xlsx")  # (read by openpyxl, excel.py; a cut one is said there)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
             if not compressed and not utf16 and b"\x00" in head.rstrip(b"\x00"):

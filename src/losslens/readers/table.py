@@ -899,7 +899,8 @@ class _Plan:
                     # reads a blank cell as NaN), so there this reading is a guess.
                     warn(self.source, "%s has no value after %s %s (%s while another loss goes on): read as no "
                          "longer logged, %s", key, level, _num(axis[held[-1]]),
-                         *(("blank cells", "not as NaN; write nan where it diverged") if meta["format"] in ("csv", "xlsx") else
+                         *(("blank cells", "not as NaN; write nan where it diverged")
+                           if meta["format"] in ("csv", "xlsx") else
                            ("NaN to the end", "as a blank cell pandas read; a dict of lists holding float('nan') "
                             "there says it diverged")))
         if never_finite:
