@@ -329,6 +329,11 @@ def test_no_sheet_with_a_loss_is_one_line_naming_the_sheets(tmp_path):
     book.save(path)
     _refused(path, "no sheet holds a loss or accuracy column (2 sheets: 'params': no loss",
              "(found: lr, batch_size)", "'notes': no numbers in the sheet")
+    blank = tmp_path / "blank.xlsx"  # (a new workbook, a space typed into a cell)
+    book = openpyxl.Workbook()
+    book.active["B3"] = "  "
+    book.save(blank)
+    _refused(blank, "an Excel workbook with no cell filled in")
 
 
 # -- what cannot be read as it stands ---------------------------------------------------------------------------

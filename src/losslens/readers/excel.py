@@ -56,8 +56,9 @@ def read_workbook(path: Path, source: str, *, name: str, columns=None, run_colum
                   metric=None) -> list[Run]:
     """The runs of the workbook at ``path``: one sheet's as its CSV twin's (named ``name``, the file's); several
     sheets' named by the sheet each (``source#SHEET`` their source), ``run_id`` naming a sheet reads that one."""
-    # (Sheets without a cell, the empty Sheet2 and Sheet3 Excel once added to every workbook, are not counted.)
-    sheets = [(title, rows) for title, rows in _sheets(path, source) if any(v is not None for r in rows for v in r)]
+    # (Sheets without a cell filled in, the empty Sheet2 and Sheet3 Excel once added to every workbook, a cell
+    # holding a space, are not counted.)
+    sheets = [(title, rows) for title, rows in _sheets(path, source) if any(_cell(v).strip() for r in rows for v in r)]
     if not sheets:
         raise ReadError("an Excel workbook with no cell filled in", source)
     several = len(sheets) > 1
