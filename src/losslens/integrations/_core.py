@@ -289,6 +289,12 @@ class Watcher:
     _named: bool = field(default=False, init=False)  # ``name`` was the user's, not the save file's stem
     #: the save file as the first run of this callback names it (``save_path`` before :meth:`save_to`)
     base_path: Any = field(default=None, init=False)
+    # This process diagnoses, reports, saves and decides: the only one, or rank 0 of a data-parallel run (the adapter
+    # sets it). Another rank only records its rows and carries out rank 0's decision (:meth:`share`): each rank
+    # deciding for itself printed every report once per rank, and ranks that decided differently (values logged
+    # without sync_dist, a diagnosis skipped for time on one rank) stopped at different epochs, the rest left
+    # waiting in the next gradient all-reduce.
+    lead: bool = field(default=True, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -357,6 +363,9 @@ class Watcher:
         a NaN/inf training loss is kept as inf (the run diverged). ``schedule``: the lr
         scheduler attached to the run, if any (see :class:`LRSchedule`).
         """
+        if not self.lead:
+            self.record(epoch, logs, lr, extra)
+            return Decision()
         now = time.perf_counter()
         if self._last_end is not None:
             self._epoch_seconds = now - self._last_end
@@ -381,6 +390,23 @@ class Watcher:
         if self.stop_gain is not None and not decision.stop and not self._on_a_player(key):
             self._forecast_stop(decision, epoch, value)
         self.save()
+        return decision
+
+    def share(self, decision: Decision | None, broadcast) -> Decision | None:
+        """Rank 0's decision (stop, restore, a new lr, whether to keep these weights as the best) on every rank of a
+        data-parallel run, its stop and actions recorded on each. ``broadcast(obj)`` returns rank 0's ``obj`` on every
+        rank: a collective, so every rank calls this once at each point a row is recorded, whatever went before
+        (``decision`` None where recording failed or there was nothing to decide). On a failure to share, each rank
+        keeps its own decision (a follower's: none)."""
+        try:
+            sent = broadcast((decision, self.actions, self.stopped_epoch) if self.lead else None)
+        except Exception as exc:
+            self.warn_once(exc, "sharing rank 0's decision with the other ranks")
+            return decision
+        if self.lead or sent is None:
+            return decision
+        decision, actions, self.stopped_epoch = sent
+        self.actions = list(actions)
         return decision
 
     def _on_a_player(self, key: str) -> bool:
@@ -1143,7 +1169,9 @@ class Watcher:
 
     def end_training(self):
         """At the end: report the final verdict if nothing was reported yet, or if it is not the
-        one reported last (the run went on past that report); save."""
+        one reported last (the run went on past that report); save. Rank 0's alone (:attr:`lead`)."""
+        if not self.lead:
+            return
         if len(self.axis) >= 3:
             stop = self._forecast_stopped()
             # Stopped short of the planned end by stop_gain: the report forecasts to the end the rule forecast
@@ -1211,7 +1239,7 @@ class Watcher:
             text += " " + self.epoch_note
         self.messages.append(text)
         logger.info(text)
-        if self.verbose and not _hushed[0]:
+        if self.verbose and not _hushed[0] and self.lead:
             (self.printer or console_print)(text)
 
     def read_penalty(self, read) -> None:
@@ -1283,7 +1311,7 @@ class Watcher:
         return out
 
     def save(self):
-        if self.save_path is None:
+        if self.save_path is None or not self.lead:  # (one writer: rank 0)
             return
         save_json_atomic(self.save_path, self.to_history())
 
@@ -1478,6 +1506,43 @@ def decay_meta(coupled, decoupled) -> dict:
             value, name, where = max(found, key=lambda f: f[0])
             out[key] = {"name": name, "value": float(value), "where": where}
     return out
+
+
+def data_parallel() -> tuple[int, int] | None:
+    """``(rank, world size)`` of this process in torch.distributed's default group, where one of more than one process
+    is initialised (``torchrun``, ``init_process_group``); None otherwise, and where torch was never imported (a Keras
+    run on JAX): torch is looked up, never imported here."""
+    dist = getattr(sys.modules.get("torch"), "distributed", None)
+    try:
+        if dist is None or not dist.is_available() or not dist.is_initialized():
+            return None
+        world = int(dist.get_world_size())
+        return (int(dist.get_rank()), world) if world > 1 else None
+    except Exception:  # a torch whose distributed package differs: one process, as before
+        return None
+
+
+def broadcast_from_zero(obj):
+    """Rank 0's ``obj`` on every rank of torch.distributed's default group (pickled; every rank must call it)."""
+    import torch.distributed as dist
+
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def gather_mean(logs: Mapping[str, Any]) -> dict[str, float]:
+    """Each number in ``logs`` averaged over the ranks of torch.distributed's default group (a collective): a loss
+    each rank measured on its own shard becomes the whole data's, as one process measures it (shards of one size, as
+    ``DistributedSampler`` makes them). A value already reduced is unchanged (the mean of equal numbers); a name one
+    rank lacks is averaged over those that have it; what is not a number is left out."""
+    import torch.distributed as dist
+
+    mine = {str(k): v for k, v in ((k, to_float(v)) for k, v in logs.items()) if v is not None}
+    every: list = [None] * dist.get_world_size()
+    dist.all_gather_object(every, mine)
+    names = list(dict.fromkeys(k for part in every for k in part))
+    return {k: float(np.mean([part[k] for part in every if k in part])) for k in names}
 
 
 def save_json_atomic(path, obj) -> None:
