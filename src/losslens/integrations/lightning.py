@@ -38,7 +38,7 @@ import math
 import os
 
 from ..columns import canonical, is_validation
-from ._core import GradientProbe, Watcher, WatcherViews, import_framework, to_float
+from ._core import Decision, GradientProbe, Watcher, WatcherViews, import_framework, to_float
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -82,6 +82,10 @@ class LosslensCallback(WatcherViews, Callback):
         self._saved = state_dict.get("run")
 
     def on_fit_start(self, trainer, pl_module):
+        # Under a data-parallel strategy (ddp, fsdp, deepspeed ...) rank 0 alone diagnoses, reports and saves; its
+        # decisions reach the other ranks through the strategy's broadcast (_carry_out), as EarlyStopping reduces
+        # its own: a stop set on some ranks only left the others in the next epoch's gradient all-reduce.
+        self.watcher.lead = bool(getattr(trainer, "is_global_zero", True))
         if self._default_save and self.watcher.save_path is None and not trainer.fast_dev_run:
             # (fast_dev_run, a smoke test of one batch, "suppresses logging and checkpointing": its losslens.json
             # landed in the working directory, a run of one epoch no reader diagnoses.)
@@ -135,18 +139,21 @@ class LosslensCallback(WatcherViews, Callback):
     def on_validation_end(self, trainer, pl_module):
         if not self._per_check or trainer.sanity_checking or not _fitting(trainer):
             return
+        decision = None
         try:
             if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
                 self._val_ran = True  # the epoch's own row, with its training values, comes at its end
                 return
             logs = {k: v for k, v in trainer.callback_metrics.items() if is_validation(str(k))}
-            self._record(trainer, pl_module, _logged_step(trainer), logs)
+            decision = self._record(trainer, pl_module, _logged_step(trainer), logs)
         except Exception as exc:
             self.watcher.warn_once(exc, f"validation at step {trainer.global_step}")
+        self._carry_out(trainer, pl_module, decision)
 
     def on_train_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking:
             return
+        decision = None
         try:
             logs = dict(trainer.callback_metrics)
             if not self._val_ran:
@@ -166,18 +173,19 @@ class LosslensCallback(WatcherViews, Callback):
                     self.watcher.record(step, logs, self._get_lr(trainer),
                                         {"epoch_frac": float(trainer.current_epoch)})
                     self.watcher.save()
-                    return
-                self._record(trainer, pl_module, step, logs)
-                return
-            if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
-                self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
-            at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
-            self._record(trainer, pl_module, at, logs)
+                else:
+                    decision = self._record(trainer, pl_module, step, logs)
+            else:
+                if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
+                    self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
+                at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
+                decision = self._record(trainer, pl_module, at, logs)
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {trainer.current_epoch} end")
+        self._carry_out(trainer, pl_module, decision)
 
-    def _record(self, trainer, pl_module, at, logs):
-        """One row at ``at`` (an epoch, or on the step axis a step), then what the diagnosis decided."""
+    def _record(self, trainer, pl_module, at, logs) -> Decision:
+        """One row at ``at`` (an epoch, or on the step axis a step); what the diagnosis decided (see :meth:`_carry_out`)."""
         configs = getattr(trainer, "lr_scheduler_configs", None) or []
         self.watcher.read_frozen(lambda: module_frozen(pl_module))
         extra = self.probe.pop_epoch()
@@ -185,17 +193,29 @@ class LosslensCallback(WatcherViews, Callback):
             if trainer.current_epoch > 0:  # resumed from a checkpoint (ckpt_path=) by a fresh callback
                 self.watcher.carry_on(at, saved=self._saved)
             extra["epoch_frac"] = float(trainer.current_epoch)  # the metrics.csv's epoch column
-        decision = self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer), extra=extra,
-                                          schedule=torch_schedule([c.scheduler for c in configs]))
-        if decision.improved and self.watcher.restore_best_weights:
-            self.best_state = copy_state(pl_module)
-        if decision.new_lr is not None and trainer.optimizers:
-            scheds = [c.scheduler for c in configs]
-            set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
-        if decision.stop:
-            trainer.should_stop = True
-            if decision.restore and self.best_state is not None:
-                pl_module.load_state_dict(self.best_state)
+        return self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer), extra=extra,
+                                      schedule=torch_schedule([c.scheduler for c in configs]))
+
+    def _carry_out(self, trainer, pl_module, decision: Decision | None) -> None:
+        """Do what was decided: on every rank of a data-parallel run, rank 0's decision (reached on every rank, once at
+        each row, even where recording it failed: a collective some ranks skip never returns)."""
+        if getattr(trainer, "world_size", 1) > 1:
+            decision = self.watcher.share(decision, lambda obj: trainer.strategy.broadcast(obj, src=0))
+        if decision is None:
+            return
+        try:
+            configs = getattr(trainer, "lr_scheduler_configs", None) or []
+            if decision.improved and self.watcher.restore_best_weights:
+                self.best_state = copy_state(pl_module)
+            if decision.new_lr is not None and trainer.optimizers:
+                scheds = [c.scheduler for c in configs]
+                set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
+            if decision.stop:
+                trainer.should_stop = True
+                if decision.restore and self.best_state is not None:
+                    pl_module.load_state_dict(self.best_state)
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"acting at epoch {trainer.current_epoch}")
 
     def on_fit_end(self, trainer, pl_module):
         try:
