@@ -25,7 +25,8 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 from __future__ import annotations
 
 from ..exceptions import TORCH_PIN, UsageTypeError
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
+from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, decay_meta,
+                    gather_mean, import_framework, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
@@ -58,6 +59,12 @@ class Monitor(WatcherViews):
     epochs : int or None
         Epochs the loop is planned to run: the horizon of ``stop_gain`` (stop when going on is
         forecast to improve ``monitor`` by less than that fraction).
+    distributed : bool
+        Under ``torch.distributed`` (``torchrun``, DistributedDataParallel; an initialised group of more than one
+        process), ``epoch_end`` is a collective that every rank calls: the values each rank passes (and its mean
+        training loss) are averaged over the ranks, rank 0 alone diagnoses, reports and saves, and its decision is
+        broadcast, so ``if monitor.epoch_end(...): break`` ends every rank at the same epoch. False: this Monitor
+        watches its own process alone (one made on rank 0 only), as without torch.distributed.
     **options
         :class:`~losslens.integrations._core.Watcher` parameters: ``monitor``, ``mode``,
         ``min_delta``, ``patience``, ``stop_on``, ``restore_best_weights``, ``reduce_lr_on``,
@@ -66,11 +73,13 @@ class Monitor(WatcherViews):
     """
 
     def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,
-                 grad_layers: int = 30, first_epoch: int = 0, epochs: int | None = None, **options):
+                 grad_layers: int = 30, first_epoch: int = 0, epochs: int | None = None, distributed: bool = True,
+                 **options):
         _check_parts(model, optimizer, scheduler)
         self.model = model
         self.optimizer = optimizer
         self.scheduler = scheduler
+        self.distributed = bool(distributed)
         self.watcher = Watcher.checked("Monitor", framework="torch", **options)
         if epochs is not None:
             self.watcher.plan(first_epoch + int(epochs) - 1, f"epochs={int(epochs)}")
@@ -116,7 +125,11 @@ class Monitor(WatcherViews):
             self.watcher.warn_once(exc, "gradient probe")
 
     def epoch_end(self, train_loss=None, val_loss=None, epoch=None, **metrics) -> bool:
-        """Record one epoch (any other metric by keyword: ``val_acc=0.91``); True means stop."""
+        """Record one epoch (any other metric by keyword: ``val_acc=0.91``); True means stop. Under torch.distributed,
+        every rank calls it (see ``distributed``): the values are averaged over the ranks, and True on one is True on
+        all."""
+        group = data_parallel() if self.distributed else None
+        logs, decision = {}, None
         try:
             if epoch is not None:
                 self.epoch = epoch
@@ -128,10 +141,27 @@ class Monitor(WatcherViews):
                 logs["train_loss"] = train_loss
             if val_loss is not None:
                 logs["val_loss"] = val_loss
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"epoch {self.epoch} end")
+        if group is not None:
+            # Every rank reaches both collectives once per epoch end, whatever failed before them.
+            self.watcher.lead = group[0] == 0
+            try:
+                logs = gather_mean(logs)
+            except Exception as exc:
+                self.watcher.warn_once(exc, "averaging the values over the ranks")
+        try:
             if self.model is not None:
                 self.watcher.read_frozen(lambda: module_frozen(self.model))
             decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch(),
                                               schedule=torch_schedule([self.scheduler]))
+        except Exception as exc:
+            self.watcher.warn_once(exc, f"epoch {self.epoch} end")
+        if group is not None:
+            decision = self.watcher.share(decision, broadcast_from_zero)
+        try:
+            if decision is None:
+                return self.should_stop
             if decision.improved and self.watcher.restore_best_weights and self.model is not None:
                 self.best_state = copy_state(self.model)
             if decision.new_lr is not None:
