@@ -34,7 +34,7 @@ import os
 import weakref
 
 from ..exceptions import UsageError
-from ._core import LRSchedule, Watcher, WatcherViews, import_framework, to_float
+from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, import_framework, to_float
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
                                    "pip install 'losslens[transformers]'").TrainerCallback
@@ -60,10 +60,16 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._start = None  # (step, epoch, loss, lr) of the first training loss logged, before any evaluation
         self._epoch_offset = 0.0  # added to the Trainer's epoch in a further train() counted from step 0
         self._model = None  # (a weak reference to) the model of the last train(): model_init makes a new one
+        self._group = None  # (rank, world size) under torch.distributed, else None
 
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._training = True
+        # Under torchrun / accelerate (torch.distributed, more than one process) rank 0 alone diagnoses, reports and
+        # saves, and its decisions reach the other ranks (_row): the Trainer does not reduce control.should_training_stop,
+        # so a stop set on some ranks only left the others in the next step's gradient all-reduce.
+        self._group = data_parallel()
+        self.watcher.lead = self._group is None or self._group[0] == 0
         try:
             # For stop_gain: the last epoch (state.epoch reaches num_train_epochs) or step planned.
             epoch = self.watcher.axis_name == "epoch"
@@ -140,6 +146,29 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             self.watcher.warn_once(exc, "train end")
 
     def _row(self, args, state, control, metrics, kwargs):
+        """One row, and what was decided carried out: on every rank of a data-parallel run, rank 0's decision (each
+        rank reaches the broadcast once per row, even where recording failed: a collective some ranks skip never
+        returns). The Trainer gathers the losses and metrics it logs over the ranks: every rank sees the same."""
+        decision = self._decide_row(args, state, metrics, kwargs)
+        if self._group is not None:
+            decision = self.watcher.share(decision, broadcast_from_zero)
+        if decision is None:
+            return
+        try:
+            model = kwargs.get("model")
+            optimizer = kwargs.get("optimizer")
+            if decision.improved and self.watcher.restore_best_weights and model is not None:
+                self.best_state = copy_state(model)
+            if decision.new_lr is not None and optimizer is not None:
+                set_lr(optimizer, decision.new_lr, kwargs.get("lr_scheduler"))
+            if decision.stop:
+                control.should_training_stop = True
+                if decision.restore and self.best_state is not None and model is not None:
+                    model.load_state_dict(self.best_state)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "acting on the evaluation")
+
+    def _decide_row(self, args, state, metrics, kwargs):
         try:
             # (The Trainer adds its fractional "epoch" to the metrics: kept as epoch_frac beside the step, as a
             # column of its own it put the saved file back on epochs when evaluations fell on whole epochs.)
@@ -174,25 +203,17 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             lr = _lr(optimizer)
             where = state.epoch if self.watcher.axis_name == "epoch" else state.global_step
             if where is None:
-                return
+                return None
             where = self.watcher.fit_epoch(where)  # (a further train() of this Trainer: see on_train_begin)
             extra = {"epoch_frac": float(state.epoch) + self._epoch_offset} \
                 if self.watcher.axis_name == "step" and state.epoch is not None else None
             # At the first row, not at train begin: the first forward pass is what sets config.problem_type.
             self.watcher.read_classes(lambda: model_classes(kwargs.get("model")))
-            decision = self.watcher.end_epoch(float(where), logs, lr=lr, extra=extra,
-                                              schedule=_schedule(args, state, kwargs))
-            model = kwargs.get("model")
-            if decision.improved and self.watcher.restore_best_weights and model is not None:
-                self.best_state = copy_state(model)
-            if decision.new_lr is not None and optimizer is not None:
-                set_lr(optimizer, decision.new_lr, kwargs.get("lr_scheduler"))
-            if decision.stop:
-                control.should_training_stop = True
-                if decision.restore and self.best_state is not None and model is not None:
-                    model.load_state_dict(self.best_state)
+            return self.watcher.end_epoch(float(where), logs, lr=lr, extra=extra,
+                                          schedule=_schedule(args, state, kwargs))
         except Exception as exc:
             self.watcher.warn_once(exc, "evaluation")
+            return None
 
 
 def _schedule(args, state, kwargs) -> LRSchedule | None:
