@@ -185,7 +185,7 @@ class LosslensCallback(WatcherViews, Callback):
         self._carry_out(trainer, pl_module, decision)
 
     def _record(self, trainer, pl_module, at, logs) -> Decision:
-        """One row at ``at`` (an epoch, or on the step axis a step); what the diagnosis decided (see :meth:`_carry_out`)."""
+        """One row at ``at`` (an epoch, or on the step axis a step); what the diagnosis decided (:meth:`_carry_out`)."""
         configs = getattr(trainer, "lr_scheduler_configs", None) or []
         self.watcher.read_frozen(lambda: module_frozen(pl_module))
         extra = self.probe.pop_epoch()

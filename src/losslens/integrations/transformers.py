@@ -66,8 +66,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         self._training = True
         # Under torchrun / accelerate (torch.distributed, more than one process) rank 0 alone diagnoses, reports and
-        # saves, and its decisions reach the other ranks (_row): the Trainer does not reduce control.should_training_stop,
-        # so a stop set on some ranks only left the others in the next step's gradient all-reduce.
+        # saves, and its decisions reach the other ranks (_row): the Trainer does not reduce should_training_stop, so a
+        # stop set on some ranks only would leave the others in the next step's gradient all-reduce.
         self._group = data_parallel()
         self.watcher.lead = self._group is None or self._group[0] == 0
         try:
