@@ -32,6 +32,11 @@ def mlp():
     return torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
 
 
+def checksum(model) -> float:
+    """The sum of every weight: the same on two ranks holding the same weights (a restore done on one rank alone is not)."""
+    return float(sum(p.detach().double().sum() for p in model.parameters()))
+
+
 def write(out, rank, **seen):
     with open(os.path.join(out, f"rank{rank}.json"), "w") as fh:
         json.dump(seen, fh)
@@ -64,8 +69,10 @@ def lightning(out, options, sync=True):
                         default_root_dir=out, enable_progress_bar=False, enable_model_summary=False,
                         enable_checkpointing=False, log_every_n_steps=8)
     loader = torch.utils.data.DataLoader
-    trainer.fit(Regressor(), loader(train, batch_size=32, shuffle=True), loader(val, batch_size=100))
+    module = Regressor()
+    trainer.fit(module, loader(train, batch_size=32, shuffle=True), loader(val, batch_size=100))
     write(out, trainer.global_rank, epochs=trainer.current_epoch, stopped=cb.stopped_epoch, actions=cb.actions,
+          weights=checksum(module),
           reports=len(cb.reports), val_loss=[float(v) for v in cb.run().val_loss],
           train_loss=[float(v) for v in cb.run().train_loss],
           logged={k: float(trainer.callback_metrics[k]) for k in ("train_loss", "val_loss")})
@@ -101,6 +108,7 @@ def loop(out, options):
             break
     monitor.finish()
     write(out, rank, epochs=epoch, stopped=monitor.stopped_epoch, actions=monitor.actions, reports=len(monitor.reports),
+          weights=checksum(model),
           val_loss=[float(v) for v in monitor.run().val_loss], local_val_loss=float(val_loss))
     dist.destroy_process_group()
 

@@ -68,18 +68,21 @@ def saved_once(out: Path, name: str) -> Path:
 
 
 def test_lightning_ddp_stops_every_rank_at_rank_0s_stop_and_reports_once(tmp_path):
-    """Trainer(strategy="ddp", devices=2), stop_on=("converged",); train_loss logged with sync_dist=True, val_loss
-    without (each rank its own half of the validation data: Lightning warns, and runs). Logged with sync_dist both
-    ranks saw one curve and stopped together (epoch 39 of 60), each printing every line; here rank 1 stopped at 32 and
-    rank 0 went on into epoch 33's gradient all-reduce: 'Connection closed by peer', exit 1 (with NCCL, a hang)."""
-    output, zero, one = train("lightning-unsynced", tmp_path, {"stop_on": ["converged"]})
+    """Trainer(strategy="ddp", devices=2), stop_on=("converged",) with restore_best_weights; train_loss logged with
+    sync_dist=True, val_loss without (each rank its own half of the validation data: Lightning warns, and runs). With
+    both synced the ranks saw one curve and stopped together (epoch 39 of 60), each printing every line; here rank 1
+    stopped at 32 and rank 0 went on into epoch 33's gradient all-reduce: 'Connection closed by peer', exit 1 (with
+    NCCL, a hang). Now rank 0's stop and restore are every rank's."""
+    output, zero, one = train("lightning-unsynced", tmp_path, {"stop_on": ["converged"], "restore_best_weights": True})
     lines = said_once(output)
     stop = int(zero["stopped"])
     assert stop < 59
     for rank in (zero, one):  # every rank ends at rank 0's stop (Lightning's current_epoch: the epochs run)
         assert rank["stopped"] == stop and rank["epochs"] == stop + 1
         assert rank["actions"] == [{"action": "stop", "epoch": stop, "cause": "converged"}]
-    assert lines.count(f"losslens: stopped at epoch {stop} (converged)") == 1
+    [said] = [line for line in lines if line.startswith(f"losslens: stopped at epoch {stop} (converged)")]
+    assert "restoring the weights of epoch" in said
+    assert zero["weights"] == one["weights"]  # restored on every rank: the ranks' models are one model still
     assert sum(line.startswith("losslens (lightning") for line in lines) == zero["reports"] >= 1
     assert one["reports"] == 0
     # What rank 0 recorded is what Lightning logged there: the synced training loss (the same on both ranks) and rank
@@ -99,14 +102,16 @@ def test_torch_loop_under_torchrun_every_rank_breaks_at_the_same_epoch(tmp_path)
     """DistributedDataParallel under torchrun, Monitor(stop_on=("converged",), save_path=...), each rank passing the
     loss of its own half of the validation set to epoch_end. Rank 1 stopped at epoch 29 and rank 0 failed in the next
     all-reduce (exit 1); the Monitor now averages the ranks' values, rank 0 decides and every rank breaks together."""
-    output, zero, one = train("torch", tmp_path, {"stop_on": ["converged"], "save_path": str(tmp_path / "run.json")})
+    output, zero, one = train("torch", tmp_path, {"stop_on": ["converged"], "restore_best_weights": True,
+                                                  "save_path": str(tmp_path / "run.json")})
     lines = said_once(output)
     stop = int(zero["stopped"])
     assert stop < 39
     for rank in (zero, one):
         assert rank["stopped"] == stop and rank["epochs"] == stop  # the loop's epoch at its break
         assert rank["actions"] == [{"action": "stop", "epoch": stop, "cause": "converged"}]
-    assert lines.count(f"losslens: stopped at epoch {stop} (converged)") == 1
+    [said] = [line for line in lines if line.startswith(f"losslens: stopped at epoch {stop} (converged)")]
+    assert "restoring the weights of epoch" in said and zero["weights"] == one["weights"]
     assert sum(line.startswith("losslens (torch") for line in lines) == zero["reports"] >= 1 and one["reports"] == 0
     # The whole validation set's loss: the mean of the two halves' (equal halves), recorded alike on both ranks.
     assert zero["val_loss"][-1] == pytest.approx(np.mean([zero["local_val_loss"], one["local_val_loss"]]), rel=1e-6)
