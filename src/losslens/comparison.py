@@ -302,16 +302,15 @@ def _setting(run, names) -> tuple[str, float] | None:
 def _values(run) -> dict[str, tuple[str, float, bool]]:
     """The factors' settings ``run`` states: ``{factor: (name as saved, value, saved)}``; ``saved`` False where the
     value is read off the log itself (the largest lr logged: a Trainer saves no lr, it logs the schedule's)."""
-    from types import SimpleNamespace
-
-    from .facts.regularization import learning_rate, weight_decay
+    from .facts.regularization import learning_rate, stated_learning_rate, weight_decay
 
     out: dict = {}
-    stated = learning_rate(SimpleNamespace(meta=getattr(run, "meta", None) or {}))  # (the settings alone)
+    meta = getattr(run, "meta", None) or {}
+    stated = stated_learning_rate(meta)
     lr = stated or learning_rate(run)
     if lr:
         out["lr_factor"] = ("lr", lr, True) if stated else ("the largest lr logged", lr, False)
-    wd = weight_decay(getattr(run, "meta", None) or {})
+    wd = weight_decay(meta)
     if wd is not None and wd.value > 0:
         out["decay_factor"] = (wd.name, wd.value, True)
     for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):

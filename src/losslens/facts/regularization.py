@@ -122,13 +122,25 @@ def learning_rate(run) -> float | None:
     the first logged is a warm-up's fraction of it (a Trainer fine-tune at 3e-3 with 10% linear warm-up logged
     3e-4 first). None where neither says, or for no run (a Diagnosis made without one: the
     sweep summaries ask of every run)."""
-    from ..columns import ALIASES
-
     if run is None:
         return None
+    stated = stated_learning_rate(getattr(run, "meta", None) or {})
+    if stated is not None:
+        return stated
+    logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
+    if logged is not None:
+        finite = [float(v) for v in logged if v == v and abs(v) != float("inf")]
+        return max(finite) if finite and max(finite) > 0 else None
+    return None
+
+
+def stated_learning_rate(meta: dict) -> float | None:
+    """The learning rate the saved settings in ``meta`` state (:func:`learning_rate`'s first two sources: a
+    logger's saved hyperparameters, a Transformers search's trial), the log's own lr series aside; None where they
+    state none. ``losslens compare`` tells a rate set from one read off the curve by it."""
+    from ..columns import ALIASES
 
     names = ALIASES["lr"]
-    meta = getattr(run, "meta", None) or {}
     for key, _where, saved in saved_dicts(meta):
         for name, value in saved.items():
             leaf = str(name).lower()
@@ -139,10 +151,6 @@ def learning_rate(run) -> float | None:
     trial = trial_params(meta)
     if _number(trial.get("learning_rate")):
         return _number(trial["learning_rate"])
-    logged = run.get("lr") if hasattr(run, "has") and run.has("lr") else None
-    if logged is not None:
-        finite = [float(v) for v in logged if v == v and abs(v) != float("inf")]
-        return max(finite) if finite and max(finite) > 0 else None
     return None
 
 
