@@ -4231,14 +4231,14 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         return None
     if horizon_from:
         fc.horizon_from = horizon_from
+    if higher:  # report in the metric's own direction, kept above the score's floor, as `losslens forecast` does
+        from .forecasting import FlippedForecast, score_bottom
+
+        fc = FlippedForecast.wrap(fc, top, score_bottom(f.y, top))
     d = fc.to_dict()
     d["metric"] = f.metric
-    if higher:  # report in the metric's own direction, the gain as the metric's own rise
-        from .forecasting import score_bottom
-
-        d = _negate_forecast(d, top, score_bottom(f.y, top))
-        if d.get("value") is not None and d.get("level"):
-            d["gain"] = (d["value"] - d["level"]) / abs(d["level"])
+    if higher and d.get("value") is not None and d.get("level"):
+        d["gain"] = (d["value"] - d["level"]) / abs(d["level"])  # (the metric's own rise, not its error's fall)
     return d
 
 
@@ -4251,31 +4251,6 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
     from .forecasting import lr_cut
 
     return lr_cut(run.axis, lr)
-
-
-def _negate_forecast(d: dict, top: float = 0.0, bottom: float | None = None) -> dict:
-    """A forecast of ``top - metric`` back on the metric's scale (value, interval, level, path), kept above the
-    score's floor ``bottom`` (:func:`~losslens.forecasting.score_bottom`), as ``losslens forecast`` reads it."""
-    from .forecasting import score_uncertain
-
-    def neg(v):
-        return None if v is None else top - v if bottom is None else max(top - v, bottom)
-
-    d = dict(d)
-    d["value"] = neg(d.get("value"))
-    d["level"] = neg(d.get("level"))
-    if d.get("interval"):
-        lo, hi = d["interval"]
-        d["interval"] = [neg(hi), neg(lo)]
-    # The loss's rule would read an error at its ceiling's 0 (a perfect score) as vanished: judged on the score's scale.
-    lo, hi = d.get("interval") or (None, None)
-    d["uncertain"] = None if d.get("reason") or None in (lo, hi, d["level"]) else \
-        score_uncertain(lo, hi, d["level"], bottom)
-    path = d.get("path")
-    if path:
-        d["path"] = {"x": path["x"], "lo": [neg(v) for v in path["hi"]], "mid": [neg(v) for v in path["mid"]],
-                     "hi": [neg(v) for v in path["lo"]]}
-    return d
 
 
 def _quote_forecast(cause: Cause, fc: dict, f: Facts):
