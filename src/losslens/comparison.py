@@ -90,11 +90,6 @@ class Comparison(Verification):
         listed = {c.id for c in self.diagnosis.causes}
         return list(dict.fromkeys(r.check.cause for r in read if r.check.cause in listed))
 
-    def undecided(self, cause: str) -> list:
-        if self.holds(cause) is not None:
-            return []
-        return [r for r in self.results if r.check.cause == cause and r.why == "noise"]
-
     def _one_run(self) -> str:
         if len(self.before) > 1 or len(self.after) > 1:
             return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"
