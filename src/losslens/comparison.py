@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
+from .facts.smoothing import robust_sd
 from .verification import (CHECKS, Check, CheckResult, Verification, as_loss, checks_of, end_points,
                            prediction_holds, statistic_of)
 
@@ -429,22 +430,21 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False)
                    verdicts=verdicts, shared=shared)
 
 
-def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
+def tail_se(run, metric: str, statistic: str) -> float | None:
     """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter: the
     robust sd of its last quarter's (at least 8 points') first differences over sqrt(2), for ``end`` (the median
     of the last :func:`~losslens.verification.end_points` points) scaled by 1.25 / sqrt(their count); for
-    ``best`` one point's sd. In the metric's units; None for a tail of fewer than 4 finite points."""
+    ``best`` one point's sd. In the metric's units (a score's as its error's: a spread of differences is the same
+    either way up); None for a tail of fewer than 4 finite points."""
     raw = run.series.get(metric)
     if raw is None:
         return None
     y = np.asarray(raw, dtype=float)
-    y = (top - y) if top is not None else y
     y = y[np.isfinite(y)]
     tail = y[-max(8, y.size // 4):]
     if tail.size < 4:
         return None
-    diffs = np.diff(tail)
-    sd = 1.4826 * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
+    sd = robust_sd(np.diff(tail)) / math.sqrt(2)
     if statistic == "best":
         return sd
     return 1.2533 * sd / math.sqrt(end_points(y.size))
@@ -462,7 +462,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
         se = math.sqrt(sd ** 2 / len(base_vals) + sd ** 2 / len(vals))
         what = f"the runs' spread (sd {sd:.3g} over {len(base_vals)} + {len(vals)} runs)"
     else:
-        ses = [tail_se(r, check.metric, check.statistic, check.top) for r in (b_runs[0], a_runs[0])]
+        ses = [tail_se(r, check.metric, check.statistic) for r in (b_runs[0], a_runs[0])]
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
