@@ -27,7 +27,7 @@ import numpy as np
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.smoothing import robust_sd
 from .verification import (CHECKS, Check, CheckResult, Verification, as_loss, checks_of, end_points,
-                           prediction_holds, statistic_of)
+                           flips_within, prediction_holds, statistic_of)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -467,8 +467,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
         what = "the two runs' own epoch-to-epoch noise"
-    band = v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se
-    if len({prediction_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
+    if not flips_within(check, b, v, v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se):
         return None
     rel = f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else ""
     return (f"the move is within {what}: ±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}{rel} "

@@ -1080,8 +1080,7 @@ class _Retrainer:
             band = v * np.geomspace(1 / f, f, 81)
         else:
             band = v + np.linspace(-2, 2, 81) * abs(again - b)
-        # (every point of the band, not its two ends: converged's "< 2% lower and < 15% higher" passes in a window)
-        if len({prediction_holds(check, b, float(x)) for x in np.append(band, v)}) == 1:
+        if not flips_within(check, b, v, band):
             return None
         rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
         said = check.measured() or check.metric
@@ -1263,6 +1262,13 @@ def prediction_holds(check: Check, base: float, value: float) -> bool:
     if check.expect == "not_lower":
         return not lower(thr) and not (check.ceiling is not None and higher(check.ceiling))
     return not higher(thr)
+
+
+def flips_within(check: Check, base: float, value: float, band) -> bool:
+    """Whether ``check``'s outcome against ``base`` differs anywhere over ``band`` (the values ``value`` could
+    have been, its noise either way) and ``value`` itself: every point of it, not its two ends (converged's
+    "< 2% lower and < 15% higher" passes in a window)."""
+    return len({prediction_holds(check, base, float(x)) for x in np.append(band, value)}) > 1
 
 
 def statistic_of(run, metric: str, statistic: str, top: float | None = None) -> float | None:
