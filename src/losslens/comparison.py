@@ -26,8 +26,8 @@ import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.smoothing import robust_sd
-from .verification import (CHECKS, Check, CheckResult, Verification, as_loss, checks_of, end_points,
-                           flips_within, prediction_holds, statistic_of)
+from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points,
+                           flips_within, prediction_holds, rival_checks, statistic_of)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -390,9 +390,7 @@ def _readings(d, b_runs, a_runs, a_diag, change) -> list:
                 if key not in seen:
                     seen.add(key)
                     out.append(_read(check, d, b_runs, a_runs, a_diag, change))
-    for cause, checks in CHECKS.items():
-        if cause in listed or cause == "temporary_plateau":
-            continue
+    for cause, checks in rival_checks(listed):
         mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True) for c in checks if _matches(c, change)]
         if any(r.holds for r in mine):
             out += mine

@@ -754,11 +754,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         # A reading that holds brings the other readings of its run along: the same run's best
         # going the other way is what tells a lucky final value from a remedy.
         asked = {c.cause for c, _ in plan}
-        for cause, checks in ({} if interrupted else CHECKS).items():
-            # temporary_plateau is not read off other runs: its change is still_improving's, and
-            # without a flat stretch in the curve a lower end says only "still improving".
-            if cause in asked or cause == "temporary_plateau":
-                continue
+        for cause, checks in (() if interrupted else rival_checks(asked)):
             shared = []
             for check in checks:
                 check, why_not = lab.resolve(check, d)
@@ -1269,6 +1265,15 @@ def flips_within(check: Check, base: float, value: float, band) -> bool:
     have been, its noise either way) and ``value`` itself: every point of it, not its two ends (converged's
     "< 2% lower and < 15% higher" passes in a window)."""
     return len({prediction_holds(check, base, float(x)) for x in np.append(band, value)}) > 1
+
+
+def rival_checks(asked):
+    """``(cause, checks)`` of :data:`CHECKS` for each cause not in ``asked``: the other causes whose predictions
+    about a change already made are read off the same runs, free. Not temporary_plateau: its change is
+    still_improving's, and without a flat stretch in the curve a lower end says only "still improving"."""
+    for cause, checks in CHECKS.items():
+        if cause not in asked and cause != "temporary_plateau":
+            yield cause, checks
 
 
 def statistic_of(run, metric: str, statistic: str, top: float | None = None) -> float | None:
