@@ -26,8 +26,8 @@ import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.smoothing import robust_sd
-from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points,
-                           flips_within, prediction_holds, rival_checks, statistic_of)
+from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points, flips_within,
+                           read_values, rival_checks, statistic_of)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -54,6 +54,8 @@ class Reading(CheckResult):
 
     ran_as = "the AFTER run"
     counted_in = "runs"
+    missing = "no {metric} in both logs"
+    diverged = "both diverged: inf either way says nothing of it"
 
 
 @dataclass(repr=False)
@@ -411,21 +413,8 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False)
         return Reading(check, skipped=f"AFTER trained no longer ({a_runs[0].axis_name} {a_runs[0].axis[-1]:g}, BEFORE "
                                       f"{b_runs[0].axis[-1]:g}): a stopping rule ended it short of its budget, or "
                                       "its budget did not change", shared=shared)
-    base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in b_runs]
-    vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in a_runs]
-    if any(v is None for v in base_vals + vals):
-        return Reading(check, skipped=f"no {check.metric} in both logs", shared=shared)
-    b, v = float(np.mean(base_vals)), float(np.mean(vals))
-    verdicts = [x.verdict for x in a_diag]
-    said = _within_noise(check, b, v, base_vals, vals, b_runs, a_runs)
-    if said:
-        return Reading(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=said,
-                       why="noise", runs=list(a_runs), verdicts=verdicts, shared=shared)
-    undecided = "both diverged: inf either way says nothing of it" \
-        if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
-    return Reading(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                   holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=list(a_runs),
-                   verdicts=verdicts, shared=shared)
+    return read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
+                       cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
 
 
 def tail_se(run, metric: str, statistic: str) -> float | None:

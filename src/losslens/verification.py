@@ -222,6 +222,10 @@ class CheckResult:
     #: counts them (a mean over seeds; compare's over runs)
     ran_as = "the retrained run"
     counted_in = "seeds"
+    #: what a reading says where a run lacks the statistic (``{metric}``), and where both sides diverged of a check
+    #: that predicts "not lower/higher" (:func:`read_values`)
+    missing = "no {metric} in the runs train() returned"
+    diverged = "the baseline and this run both diverged: inf either way says nothing of it"
 
     @property
     def change_rel(self) -> float | None:
@@ -995,35 +999,16 @@ class _Retrainer:
         return self.runs[key]
 
     def read(self, check: Check, runs: list, t0: float, shared: bool = False) -> CheckResult:
-        """The check's statistic on the baseline and on ``runs`` (means over seeds), compared;
-        ``seconds`` counts from ``t0`` (before the retraining, where this check made it)."""
+        """The check's statistic on the baseline and on ``runs`` (means over seeds), compared
+        (:func:`read_values`); ``seconds`` counts from ``t0`` (before the retraining, where this check made it)."""
         why_not = self.not_longer(check, runs)
         if why_not:
             return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
-        base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in self.base_runs]
-        vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in runs]
-        if any(v is None for v in base_vals + vals):
-            return CheckResult(check, skipped=f"no {check.metric} in the runs train() returned")
-        b, v = float(np.mean(base_vals)), float(np.mean(vals))
-        ignored = self.unchanged(check, runs)
-        if ignored:
-            # The same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
-            # for a train() that took lr_factor and never used it. Said as not decided; the CLI's exit is 2.
-            return CheckResult(check, baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs,
-                               seconds=time.perf_counter() - t0, shared=shared)
-        noisy = self.within_noise(check, b, v)
-        if noisy:
-            return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy,
-                               why="noise", runs=runs, verdicts=self.verdicts_of(change_key(check.change)),
-                               seconds=time.perf_counter() - t0, shared=shared)
-        # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
-        # would read as converged's prediction holding of a run that never trained: that one decides nothing.
-        undecided = "the baseline and this run both diverged: inf either way says nothing of it" \
-            if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
-        return CheckResult(check, baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                           holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=runs,
-                           verdicts=self.verdicts_of(change_key(check.change)),
-                           seconds=time.perf_counter() - t0, shared=shared)
+        # (the same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
+        # for a train() that took lr_factor and never used it; said as not decided, the CLI's exit is 2)
+        return read_values(check, self.base_runs, runs, lambda c, b, v, *_: self.within_noise(c, b, v),
+                           unchanged=lambda: self.unchanged(check, runs), shared=shared, t0=t0,
+                           verdicts=lambda: self.verdicts_of(change_key(check.change)))
 
     def not_longer(self, check: Check, runs: list) -> str | None:
         """Why a change of the epoch budget did not change how long the run trained, else None.
@@ -1258,6 +1243,41 @@ def prediction_holds(check: Check, base: float, value: float) -> bool:
     if check.expect == "not_lower":
         return not lower(thr) and not (check.ceiling is not None and higher(check.ceiling))
     return not higher(thr)
+
+
+def read_values(check: Check, base_runs: list, runs: list, within_noise: Callable, *, cls: type = CheckResult,
+                verdicts: Callable[[], list] = list, unchanged: Callable[[], str | None] | None = None,
+                shared: bool = False, t0: float | None = None) -> CheckResult:
+    """``check``'s statistic on ``base_runs`` and on ``runs`` (means over the runs), compared: how verify reads a
+    retraining and compare an AFTER log.
+
+    ``within_noise(check, b, v, base_vals, vals)`` says why the move from mean ``b`` to mean ``v`` decides nothing
+    (``why="noise"``), else None; ``unchanged()``, where given, why ``runs`` are no counterfactual (``why=
+    "unchanged"``, read before the noise). ``cls`` words it (its ``missing`` and ``diverged``); ``verdicts()``
+    the verdicts on ``runs`` (called only where a value is read: verify diagnoses each run for it); ``seconds``
+    counts from ``t0``."""
+
+    def made(**kw):
+        return cls(check, shared=shared, seconds=0.0 if t0 is None else time.perf_counter() - t0, **kw)
+
+    base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in base_runs]
+    vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in runs]
+    if any(v is None for v in base_vals + vals):
+        return made(skipped=cls.missing.format(metric=check.metric))
+    b, v = float(np.mean(base_vals)), float(np.mean(vals))
+    ignored = unchanged() if unchanged is not None else None
+    if ignored:
+        return made(baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs)
+    noisy = within_noise(check, b, v, base_vals, vals)
+    if noisy:
+        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy, why="noise",
+                    runs=runs, verdicts=verdicts())
+    # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
+    # would read as converged's prediction holding of a run that never trained: that one decides nothing.
+    undecided = cls.diverged if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
+    return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
+                holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=runs,
+                verdicts=verdicts())
 
 
 def flips_within(check: Check, base: float, value: float, band) -> bool:
