@@ -260,7 +260,7 @@ def _one_each(source, side: str, to_runs) -> list:
 
 def _same_task(before, after, metric: str) -> None:
     """AFTER must log what BEFORE was diagnosed on, on the same axis, for the same task where both say it."""
-    from .result import setup_of
+    from .result import differing_setup, setup_of
 
     where = after.source or after.name
     if not after.has(metric):
@@ -270,12 +270,11 @@ def _same_task(before, after, metric: str) -> None:
         raise LosslensError(f"logged by {after.axis_name}, BEFORE by {before.axis_name}: their points do not line up",
                             where)
     a, b = setup_of(after), setup_of(before)
-    if a is not None and b is not None:
+    differ = differing_setup(a, b) if a is not None and b is not None else []
+    if differ:
         told_a, told_b = dict(a[1]), dict(b[1])
-        differ = [k for k in told_a.keys() & told_b.keys() if told_a[k] != told_b[k]]
-        if differ:
-            k = sorted(differ)[0]
-            raise LosslensError(f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their "
+        k = differ[0]
+        raise LosslensError(f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their "
                                 "saved settings): their losses do not compare", where)
 
 

@@ -368,10 +368,13 @@ def _one_setup(a: tuple | None, b: tuple | None) -> bool:
     if a is None or b is None:
         return False
     names_a, names_b = set(a[0]), set(b[0])
+    return (names_a <= names_b or names_b <= names_a) and not differing_setup(a, b)
+
+
+def differing_setup(a: tuple, b: tuple) -> list[str]:
+    """The data and task names two :func:`setup_of` both say, and say differently (sorted); [] where none."""
     told_a, told_b = dict(a[1]), dict(b[1])
-    shared = told_a.keys() & told_b.keys()
-    return (names_a <= names_b or names_b <= names_a) and \
-        {k: told_a[k] for k in shared} == {k: told_b[k] for k in shared}
+    return sorted(k for k in told_a.keys() & told_b.keys() if told_a[k] != told_b[k])
 
 
 def experiments(diagnoses) -> list[list[int]]:
