@@ -71,10 +71,7 @@ class Comparison(Verification):
     noise: str = "runs"                                # "runs": several runs a side's spread; "tail": each run's own
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
-
-    @property
-    def one_run(self) -> str:
-        return "one run a side"
+    one_run = "one run a side"
 
     @property
     def also_drawn(self) -> list:

@@ -316,6 +316,11 @@ class Verification:
 
     #: how the summary names what checked the prediction (``losslens compare``: "the AFTER run")
     checked_by = "retraining"
+    #: how the chart names the baseline's curve and a single run's check (``losslens compare``: "BEFORE", "one run
+    #: a side"), and the ``(run, label)`` it draws beside the checks' runs (compare's AFTER where no check read it)
+    baseline_label = "baseline"
+    one_run = "one seed"
+    also_drawn = ()
 
     @property
     def interrupted(self) -> bool:

@@ -995,11 +995,10 @@ def verification_figure(v):
         colors.setdefault(change_key(r.check.change), CHECK_COLORS[len(colors) % len(CHECK_COLORS)])
     for ax, metric in zip(axes, metrics):
         lo, hi = np.inf, -np.inf
-        curves = [(base, f"{getattr(v, 'baseline_label', 'baseline')}: {_label(v.diagnosis.verdict)}", BASELINE_COLOR,
-                   None)]
+        curves = [(base, f"{v.baseline_label}: {_label(v.diagnosis.verdict)}", BASELINE_COLOR, None)]
         # (losslens compare where no check was read, the change not named: the AFTER run still drawn beside BEFORE)
-        curves += [(run, label, CHECK_COLORS[0], None) for run, label in getattr(v, "also_drawn", ())]
-        again = getattr(v, "again", None)
+        curves += [(run, label, CHECK_COLORS[0], None) for run, label in v.also_drawn]
+        again = v.again
         if again is not None:  # train() twice unchanged: how far apart two runs land without any change
             curves.append((again, "baseline again, unchanged (not deterministic)", AGAIN_COLOR, None))
         seen = set()
@@ -1037,17 +1036,17 @@ def verification_figure(v):
             ax.spines[spine].set_visible(False)
         ax.legend(fontsize=7.5, frameon=False, loc="best")
     verdict = {True: "confirmed", False: "NOT confirmed", None: "not checked"}[v.confirmed]
-    if getattr(v, "unrun", None):
+    if v.unrun:
         verdict += " in part"
-    by = getattr(v, "checked_by", "retraining")
+    by = v.checked_by
     verdict += f" by {by}"
-    rival = getattr(v, "points_to", None)
+    rival = v.points_to
     if rival:  # the title must not say "confirmed" alone where another cause's change did far more
         verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; {by} points to {_label(rival)}"
-    if getattr(v, "deterministic", None) is False:
+    if v.deterministic is False:
         verdict += " (not deterministic)"
     elif len(v.seeds) == 1 and v.confirmed is not None:
-        verdict += f" ({getattr(v, 'one_run', 'one seed')})"
+        verdict += f" ({v.one_run})"
     _headline(axes[0], f"{_label(v.diagnosis.verdict)}: {verdict}", v.diagnosis.run_name)
     fig.tight_layout()
     return fig
