@@ -98,3 +98,23 @@ def test_the_score_benchmark_scores_what_the_floor_changed():
     assert now[5].strip() == "losslens" and "before" in before[5]
     assert (now[9].strip(), before[9].strip()) == ("0%", "100%")  # interval outside [0, top]: YOLO given 10 epochs
     assert now[10].strip().startswith("100%")  # flagged uncertain
+
+
+def test_diagnose_says_a_scores_lr_cut_note_on_the_scores_scale(tmp_path):
+    """keras_rlrop.csv (a real Keras CSVLogger: SGD(0.5) on digits, ReduceLROnPlateau cut the lr 0.5 -> 0.1 at epoch
+    13) read on val_accuracy, 0.93 after the cut. Before: diagnose quoted the fit across the cut on the error's scale,
+    "would carry that on (to 0.1476)", an accuracy of 0.15, and 5 points on "not below 0.06183, the lowest point";
+    `losslens forecast` said 0.8524 and "not above 0.9382, the highest point". Both now say the score's."""
+    import re
+
+    src = Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv"
+    for k, said in ((14, "only 1 point(s) since the lr was cut at 13"), (18, "the highest point since the cut")):
+        path = _cut(src, k, tmp_path)
+        d = losslens.diagnose(path, metric="val_accuracy")
+        note = d.forecast["note"]
+        assert said in note and "lowest point" not in note, note
+        assert note == losslens.forecast(path, metric="val_accuracy", horizon=d.forecast["horizon"]).note
+        quoted = [float(v) for v in re.findall(r"(?:to|not above) ([0-9.]+\d)", note)]
+        assert quoted and all(0.8 < v < 1.0 for v in quoted), note  # an accuracy near the 0.93 logged, not its error
+        ev = " ".join(e for c in d.causes for e in c.evidence)
+        assert note.split(";")[0] in ev  # the evidence quotes the note's first clause as it is
