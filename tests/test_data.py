@@ -112,10 +112,10 @@ def test_bad_curves_raise_one_line(sizes, scores, problem):
     assert "\n" not in str(info.value)
 
 
-def _write_long(path, scores):
+def _write_long(path, scores, group="fold"):
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["train_size", "fold", "val_acc"])
+        w.writerow(["train_size", group, "val_acc"])
         for n, row in zip(SIZES, scores):
             for k, v in enumerate(row):
                 w.writerow([n, k, v])
@@ -174,6 +174,23 @@ def test_cli_bad_tables_end_in_one_line_and_exit_2(tmp_path, content, problem):
     assert problem in res.output and str(path) in res.output
     assert len(res.output.strip().splitlines()) == 1
     assert path.read_text() == content
+
+
+@pytest.mark.parametrize("group, word", [("seed", "seeds"), ("run", "runs"), ("Repeat", "repeats")])
+def test_the_rows_at_one_size_are_named_by_their_column(knn, tmp_path, group, word):
+    """The knn curve's five rows per size are five subset orders (seeds): a table that numbers them in a
+    seed (run, repeat) column read "mean of 5 folds" and "t across folds" all the same, and its chart
+    "measured (5 folds)"."""
+    scores, _ = knn
+    path = tmp_path / "curve.csv"
+    _write_long(path, scores, group)
+    res = runner.invoke(app, ["data", str(path), "--plot", str(tmp_path / "lc.svg")])
+    assert res.exit_code == 0, res.output
+    assert f"mean of 5 {word})" in res.output and f"across {word})" in res.output
+    assert "folds" not in res.output
+    assert f"measured (5 {word})" in (tmp_path / "lc.svg").read_text()
+    # The Python API, given the same table, names them alike (its chart says what the CLI's does).
+    assert losslens.more_data(str(path)).curve.repeats == word
 
 
 def test_plot_and_notebook_view(knn, tmp_path):

@@ -308,9 +308,9 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
     if scores is None:
         from .readers.learning_curve import read_learning_curve, source_name
 
-        sizes, values, name = read_learning_curve(train_sizes, size=size, metric=metric, curve=curve)
+        sizes, values, name, repeats = read_learning_curve(train_sizes, size=size, metric=metric, curve=curve)
         lc = from_scores(sizes, values, metric=name, greater_is_better=greater_is_better,
-                         source=source_name(train_sizes))
+                         source=source_name(train_sizes), repeats=repeats)
     else:
         lc = from_scores(train_sizes, scores, metric=metric or "validation score", greater_is_better=greater_is_better)
     return lc.forecast(factor)

@@ -62,8 +62,8 @@ def _show_one(path, entry, factor, higher, json_out, target) -> None:
     """One curve: the verdict paragraph (or its JSON), and its chart when asked."""
     from losslens.cli import run_guarded
 
-    name, sizes, values, col = entry
-    fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name))
+    name, sizes, values, col, repeats = entry
+    fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name), repeats)
     if target is not None:
         run_guarded(fc.save_plot, target)
         typer.echo(f"wrote {target}", err=json_out)
@@ -82,8 +82,8 @@ def _show_many(path, curves, by, factor, higher, json_out) -> None:
     rows = []
     with progress_bar(len(curves) >= PROGRESS_FROM) as bar:  # LCDB's 4,367 curves take seconds
         task = bar.add_task("forecasting", total=len(curves))
-        for name, sizes, values, col in curves:
-            rows.append((name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name))))
+        for name, sizes, values, col, repeats in curves:
+            rows.append((name, *_try_forecast(sizes, values, col, higher, factor, _label(path, name), repeats)))
             bar.advance(task)
     if all(fc is None for _, fc, _ in rows):
         end_skipped([f"{path} [{name}]: {problem}" for name, _, problem in rows], 0, what="curve")
@@ -94,19 +94,20 @@ def _show_many(path, curves, by, factor, higher, json_out) -> None:
         _print_table(path, by, factor, rows)
 
 
-def _forecast(sizes, values, metric, higher, factor, source):
+def _forecast(sizes, values, metric, higher, factor, source, repeats="folds"):
     from losslens.facts.learning_curve import from_scores
 
-    return from_scores(sizes, values, metric=metric, greater_is_better=higher, source=source).forecast(factor)
+    return from_scores(sizes, values, metric=metric, greater_is_better=higher, source=source,
+                       repeats=repeats).forecast(factor)
 
 
-def _try_forecast(sizes, values, metric, higher, factor, source):
+def _try_forecast(sizes, values, metric, higher, factor, source, repeats="folds"):
     """``(forecast, None)`` or, for a curve that cannot be forecast, ``(None, its problem)``:
     one bad curve of many is a row that says why, not the end of the table."""
     from losslens.exceptions import LosslensError
 
     try:
-        return _forecast(sizes, values, metric, higher, factor, source), None
+        return _forecast(sizes, values, metric, higher, factor, source, repeats), None
     except LosslensError as exc:
         return None, exc.problem
 
@@ -160,13 +161,13 @@ def describe(fc, name: str) -> str:
                if fc.data_limited
                else f"not clearly data-limited: doubling the data is not forecast to lower {noun} by {DATA_GAIN:.0%}"
                if lc.gain_if_doubled < DATA_GAIN else "possibly data-limited: the forecast gain is large, but from two sizes only"
-               if lc.sizes.shape[0] < MIN_SIZES else "possibly data-limited: the forecast gain is large but the folds disagree")
+               if lc.sizes.shape[0] < MIN_SIZES else f"possibly data-limited: the forecast gain is large but the {lc.repeats} disagree")
     folds = lc.losses.shape[0]
     curve = ", ".join(f"{n:,.0f}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
     lines = [f"{name}: {verdict}", f"  {fc.summary()}",
-             f"  learning curve ({lc.metric}{f', mean of {folds} folds' if folds > 1 else ''}) {curve}",
+             f"  learning curve ({lc.metric}{f', mean of {folds} {lc.repeats}' if folds > 1 else ''}) {curve}",
              f"  log-log slope over the largest sizes {lc.slope:.2f}"
-             + (f" (t = {lc.slope_t:.1f} across folds)" if lc.slope_t is not None else "")]
+             + (f" (t = {lc.slope_t:.1f} across {lc.repeats})" if lc.slope_t is not None else "")]
     if fc.note:
         lines.append(f"  factor: {fc.note}")
     if lc.sizes.shape[0] < 4:

@@ -62,13 +62,15 @@ _Q95 = np.array([1.173, 1.015, 0.961])
 class LearningCurveFacts:
     """``sizes``: (n_sizes,) training-set sizes; ``losses``: (n_seeds, n_sizes) validation loss
     (lower is better; an accuracy enters as its error ``1 - acc``); ``slopes``: (n_seeds,)
-    d log(loss) / d log(n) over the five largest sizes."""
+    d log(loss) / d log(n) over the five largest sizes; ``repeats``: what the rows of ``losses`` are, in the
+    words the text and chart say ("mean of 3 seeds"): ``"seeds"``, ``"folds"``, ``"runs"`` ..."""
 
     sizes: np.ndarray
     losses: np.ndarray
     slopes: np.ndarray
     metric: str = "val_loss"
     noise: float = 0.0  # sd of log(mean loss) about a line through the last five sizes
+    repeats: str = "folds"
 
     @property
     def slope(self) -> float:
@@ -213,7 +215,7 @@ def _n(v: float) -> str:
 
 
 def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_better: bool | None = None,
-                source: str | None = None) -> LearningCurveFacts:
+                source: str | None = None, repeats: str = "folds") -> LearningCurveFacts:
     """Learning-curve facts from sizes and scores in scikit-learn's layout.
 
     ``train_sizes``: (n_sizes,) training-set sizes (samples). ``scores``: (n_sizes,) or
@@ -222,7 +224,9 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
     ``mse`` are losses; ``acc``/``r2``/``auc``/``f1`` and scikit-learn's ``neg_*`` are scores) and,
     for any other name, from the curve: a validation score rises with more data, a loss falls. Scores become a
     loss: ``-s`` when all are <= 0 (scikit-learn's ``neg_*`` scorers), ``1 - s`` for values up to
-    1 (accuracy, R^2), ``1 - s/100`` for percentages. Raises :class:`LosslensError` with one line.
+    1 (accuracy, R^2), ``1 - s/100`` for percentages. ``repeats``: what the columns of ``scores`` are
+    (scikit-learn's folds; a table's seed column: ``"seeds"``), as the text and chart name them.
+    Raises :class:`LosslensError` with one line.
     """
     from ..exceptions import LosslensError
 
@@ -271,6 +275,7 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
     facts = learning_curve_facts({n: v for n, v in zip(sizes, vals)}, metric=metric)
     if facts is None:  # pragma: no cover - inputs were checked above
         raise LosslensError("not a usable learning curve", source)
+    facts.repeats = repeats
     return facts
 
 

@@ -30,6 +30,10 @@ METRIC_NAMES = ("val_loss", "valid_loss", "validation_loss", "test_loss", "val_e
                 "test_accuracy", "val_score", "validation_score", "test_score", "test_scores", "score",
                 "loss", "error", "accuracy", "acc")
 GROUP_NAMES = ("seed", "fold", "split", "repeat", "run", "random_state")
+#: What a curve's rows at one size are, by the column that numbers them: the word ``losslens data`` says
+#: ("mean of 3 seeds"). Without such a column they are scikit-learn's ``learning_curve`` folds.
+REPEAT_WORDS = {"seed": "seeds", "random_state": "seeds", "fold": "folds", "split": "splits",
+                "repeat": "repeats", "run": "runs"}
 
 
 #: Columns that say which curve a row belongs to, in a file of several (one per model, dataset
@@ -39,7 +43,8 @@ CURVE_NAMES = ("run_id", "curve", "model", "learner", "estimator", "dataset", "o
 
 def read_learning_curves(path, *, size: str | None = None, metric: str | None = None):
     """Every learning curve in a table: ``(curves, by)`` with ``curves`` a list of ``(name, sizes,
-    values, metric)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written) and
+    values, metric, repeats)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written;
+    ``repeats`` what the rows at one size are, by their column: ``"seeds"``, ``"folds"`` …) and
     ``by`` the columns that tell the curves apart (empty for a file of one curve, named None).
     ``path`` may be the table itself as a pandas DataFrame (errors then name it "DataFrame").
     Raises a one-line :class:`ReadError` naming the file."""
@@ -85,18 +90,19 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
         raise ReadError(f"column {size_col!r} has no values", source)
     sizes, values = sizes[ok], values[ok]
     groups = None if group_col is None else np.asarray(cols[group_col])[ok]
+    repeats = REPEAT_WORDS[group_col.lower()] if group_col is not None else "folds"
     if not by:
-        return [(None, *_one_curve(sizes, values, groups, source, None), metric_col)], []
+        return [(None, *_one_curve(sizes, values, groups, source, None), metric_col, repeats)], []
     keys = np.array(["/".join(id_label(v) for v in row) for row in zip(*(cols[c][ok] for c in by))], dtype=object)
     curves = []
     for key, rows in zip(*groups_of(keys)):
         part = None if groups is None else groups[rows]
-        curves.append((key, *_one_curve(sizes[rows], values[rows], part, source, key), metric_col))
+        curves.append((key, *_one_curve(sizes[rows], values[rows], part, source, key), metric_col, repeats))
     return curves, by
 
 
 def read_learning_curve(path, *, size: str | None = None, metric: str | None = None, curve: str | None = None):
-    """``(sizes, values, metric)`` of the table's one learning curve, or of the one named ``curve``
+    """``(sizes, values, metric, repeats)`` of the table's one learning curve, or of the one named ``curve``
     in a file of several (see :func:`read_learning_curves`)."""
     curves, by = read_learning_curves(path, size=size, metric=metric)
     return pick_curve(curves, by, curve, source_name(path))[1:]

@@ -1074,7 +1074,7 @@ def data_figure(fc):
     for row in lc.losses if lc.losses.shape[0] > 1 else ():
         ax.plot(lc.sizes, row, color="#bbbbbb", lw=0.8, marker=".", ms=3, zorder=1)
     ax.plot(lc.sizes, lc.losses.mean(0), color=BASELINE_COLOR, lw=1.6, marker="o", ms=4, zorder=3,
-            label=f"measured ({lc.losses.shape[0]} folds)" if lc.losses.shape[0] > 1 else "measured")
+            label=f"measured ({lc.losses.shape[0]} {lc.repeats})" if lc.losses.shape[0] > 1 else "measured")
     xs = np.geomspace(fc.size, fc.size_new, 30)
     ax.plot(xs, [fc.level * np.exp(lc.log_change(x / fc.size)) if x > fc.size else fc.level for x in xs],
             color=CHECK_COLORS[0], lw=1.6, ls="--", zorder=2, label="damped power law")
