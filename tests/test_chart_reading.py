@@ -417,3 +417,17 @@ def test_two_spikes_at_one_epoch_stand_side_by_side(figure_of):
     assert not a.overlaps(b), (a, b)
     values = [t.get_window_extent(r) for t in ax.texts if t.get_text() in ("141", "3.1", "2.63")]
     assert len(values) == 3 and not any(v.overlaps(m.get_window_extent(r)) for v in values for m in marks)
+
+
+def test_two_spikes_at_one_epoch_are_each_named_in_the_legend(figure_of):
+    """The same run (training thrown to 141 and validation to 3.1 at epoch 1, training to 2.63 at epoch 2): the
+    legend named only the first triangle ("train loss off the axis"), the validation one beside it unnamed. Each
+    curve thrown off the axis now has its entry, in its triangle's colour, once however many spikes it has."""
+    d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "sgd_lr1.0.csv")
+    ax = figure_of(d)
+    legends = [lg for lg in [ax.get_legend(), *ax.figure.legends] if lg is not None]
+    entries = {t.get_text(): h for lg in legends for t, h in zip(lg.get_texts(), lg.legend_handles)}
+    off = {text: h for text, h in entries.items() if text.endswith(" off the axis")}
+    labels = {s["key"]: s["label"] for s in chart_data(d)["loss"]}
+    assert set(off) == {f"{labels['train_loss']} off the axis", f"{labels['val_loss']} off the axis"}, list(entries)
+    assert {h.get_color() for h in off.values()} == {"#1f77b4", "#e8710a"}

@@ -690,11 +690,15 @@ def _mark_spikes(ax, data: dict, colors: dict) -> None:
         shift.append(8.0 * (same.index(p) - (len(same) - 1) / 2))
     # (left, right, row) of each triangle and value written, in points from the axis' left; row 0 is the triangles'
     taken: list = [((p["x"] - lo) * per_x + dx - 4, (p["x"] - lo) * per_x + dx + 4, 0) for p, dx in zip(spikes, shift)]
-    for k, (p, dx) in enumerate(zip(spikes, shift)):
+    # One legend entry per curve thrown off the axis, in its colour: the first spike's alone named only training
+    # where training and validation were both thrown up at one epoch, the validation triangle beside it unnamed.
+    named: set = set()
+    for p, dx in zip(spikes, shift):
         c = colors.get(roles.get(p["key"]), EXTRA_COLOR)
         ax.plot([p["x"]], [1.0], transform=hung + ScaledTranslation(dx / 72, 0, ax.figure.dpi_scale_trans),
                 marker="^", ms=7, color=c, ls="none", clip_on=False, zorder=6,
-                label=f"{p['label']} off the axis" if k == 0 else None)
+                label=None if p["key"] in named else f"{p['label']} off the axis")
+        named.add(p["key"])
         # A value written beside its triangle ran over the next spike's (training thrown to 141 and validation to
         # 3.1 at one epoch, training to 2.63 at the next): a value that would touch a triangle or a value already
         # written goes a line lower.
