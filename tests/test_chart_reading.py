@@ -431,3 +431,16 @@ def test_two_spikes_at_one_epoch_are_each_named_in_the_legend(figure_of):
     labels = {s["key"]: s["label"] for s in chart_data(d)["loss"]}
     assert set(off) == {f"{labels['train_loss']} off the axis", f"{labels['val_loss']} off the axis"}, list(entries)
     assert {h.get_color() for h in off.values()} == {"#1f77b4", "#e8710a"}
+
+
+def test_a_forecast_drawn_as_one_point_names_its_axis_and_value(figure_of):
+    """A forecast with no path to draw (a ``losslens.diagnosis/1`` object written without the key added to it)
+    is drawn as one point with its interval: its legend read "forecast at 200", a bare number beside "forecast to
+    epoch 200, 90% band" for the band. It now says the axis and the value: "forecast at epoch 200: 0.4536, 90%
+    interval"."""
+    d = losslens.diagnose(LOGS / "keras_csvlogger.csv", horizon=200)
+    d.forecast = {k: v for k, v in d.forecast.items() if k != "path"}
+    ax = figure_of(d)
+    legends = [lg for lg in [ax.get_legend(), *ax.figure.legends] if lg is not None]
+    texts = [" ".join(t.get_text().split()) for lg in legends for t in lg.get_texts()]  # (wrapped to its width)
+    assert f"forecast at epoch 200: {d.forecast['value']:.4g}, 90% interval" in texts, texts

@@ -576,8 +576,11 @@ def draw_loss(ax, data: dict, legend: bool = True):
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
                 yerr = [[mid[0] - lo[0]], [hi[0] - mid[0]]]
+            # Named as the band's label names its reach ("forecast to epoch 200, 90% band"): "forecast at 200"
+            # left the axis and the value to guess.
             ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
-                        label=f"forecast at {fx[0]:g}")
+                        label=f"forecast at {data['axis']} {fx[0]:g}: {mid[0]:.4g}"
+                              + (", 90% interval" if yerr is not None else ""))
     vm = data["valmin"]
     if vm:
         ax.plot([vm["x"]], [vm["y"]], marker="o", mfc="white", mec=VAL_COLOR, mew=1.8, ms=7, ls="none",
