@@ -1405,3 +1405,68 @@ def test_a_stump_after_na_rows_is_a_cut_line_and_a_validation_loss_ending_at_0_i
     for command in ("diagnose", "plot"):
         res = _cli(command, zero, *(["-o", tmp_path / "z.png"] if command == "plot" else []))
         assert res.exit_code == 0 and "internal error" not in res.stderr, (command, res.exit_code, res.stderr)
+
+
+def _cut_after_newline_cases(text: str, last_field: str) -> list[str]:
+    """``text`` cut inside the last ``last_field`` number of its last line, at every point the number can be cut
+    at (``0.4960`` -> ``0``, ``0.``, ``0.4``, ``0.49``, ``0.496``), a newline added after each."""
+    body = text.rstrip("\n")
+    start = body.rindex(last_field) + len(last_field)
+    number = re.match(r"[-\d.e+]+%?", body[start:]).group(0)
+    return [body[:start + k] + "\n" for k in range(1, len(number.rstrip("%")))]
+
+
+def test_a_printed_log_cut_mid_number_then_ended_is_left_out_with_the_warning(tmp_path, caplog):
+    """What Keras (``fit(verbose=2)``) and a PyTorch loop printed, cut mid-number with a newline after the stump
+    (a shell or ``tee`` closing the stream): ``loss: 0.2`` where the log prints every loss as ``0.2638`` was read as
+    0.2, in silence; ``0.`` as a loss of 0. The stump is now left out with the cut-line warning, and the run is the
+    one the whole lines make. A short last value in a log whose format drops zeros (``round(loss, 4)``: ``1.21``),
+    and a Keras ``evaluate`` line after ``fit`` (whole numbers, fewer fields) are no cut: read, no warning."""
+    cases = [("printed_keras_val_improvement.txt", "loss: "),     # Keras fit continued without validation
+             ("printed_keras_val_improvement.txt", "val_loss: "),  # its first fit's last line, with validation
+             ("printed_epochs.txt", "Val Acc: "), ("printed_epochs.txt", "Val Loss: ")]   # a torch loop's print
+    for name, field in cases:
+        text = (FIXTURES / "logs" / name).read_text()
+        if field == "val_loss: ":  # (the first fit's lines only)
+            text = text[:text.index("Epoch 17/22")]
+        keep = text.rstrip("\n")
+        whole = tmp_path / "whole.txt"
+        whole.write_text(keep[:keep.rindex("\n") + 1])
+        [expected] = losslens.readers.read(whole)
+        cuts = _cut_after_newline_cases(text, field)
+        assert len(cuts) >= 3
+        for i, case in enumerate(cuts):
+            path = tmp_path / f"cut{i}.txt"
+            path.write_text(case)
+            before = _sha(path)
+            caplog.clear()
+            with caplog.at_level("WARNING", logger="losslens"):
+                [run] = losslens.readers.read(path)
+            said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+            assert len(said) == 1 and str(path) in said[0] and "cut off mid-write" in said[0], (case[-30:], said)
+            assert run.series.keys() == expected.series.keys()
+            for k in expected.series:
+                np.testing.assert_array_equal(run.series[k], expected.series[k])
+            assert _sha(path) == before
+        # The whole log, and it cut after a whole line, say nothing.
+        for path in (FIXTURES / "logs" / name, whole):
+            caplog.clear()
+            with caplog.at_level("WARNING", logger="losslens"):
+                losslens.readers.read(path)
+            assert not [r for r in caplog.records if r.name == "losslens"], path
+
+    lines = [f"epoch {e} loss {round(v, 4)} val_loss {round(v * 1.1, 4)}"
+             for e, v in enumerate([2.3104, 1.8923, 1.5637, 1.2481, 1.1])]
+    assert lines[-1].endswith("val_loss 1.21")
+    rounded = tmp_path / "rounded.txt"
+    rounded.write_text("\n".join(lines) + "\n")
+    evaluated = tmp_path / "evaluated.txt"
+    text = (FIXTURES / "logs" / "printed_keras_val_improvement.txt").read_text()
+    evaluated.write_text(text + "4/4 - 0s - 5ms/step - accuracy: 0.9410 - loss: 0.2711\n")
+    runs = []
+    for p in (rounded, evaluated):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="losslens"):
+            runs += losslens.readers.read(p)
+        assert not [r for r in caplog.records if r.name == "losslens"], p
+    assert runs[0].series["val_loss"][-1] == pytest.approx(1.21)

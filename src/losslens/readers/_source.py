@@ -168,16 +168,20 @@ _SHAPE_LOOKBACK = 2000
 def cut_last_line(text: str) -> str | None:
     """The last line, when a writer killed mid-line left it half-written; else None.
 
-    Loggers end every line with a newline, so only a file that does not end with one can hold
-    a cut line, and then only one that is shorter than the lines before it: fewer delimiters than
+    Loggers end every line with a newline, so a file that does not end with one holds a cut line
+    when that line is shorter than the lines before it: fewer delimiters than
     the header (``29,`` under ``epoch,loss,val_loss``), or a last number with fewer characters than
     the same field of the latest line of the same shape that holds a number there, up to 2,000 lines back
     (``val_loss: 0.0`` after ``val_loss: 0.0131``; ``9.6`` after ``9.6e-05``; ``87.`` after ``85.93%``; ``0`` after
     ``NA`` rows of a validation every k epochs, back to ``0.0911``), or that ends on a number where that line goes on
     (``accuracy 87.`` after ``accuracy 85.93 | num_updates 220``). Read as a value, such a stump is a loss of 0.
+    A file that ends with a newline holds one only where the line's last number breaks the file's own format
+    (:func:`_cut_ended_line`); the newline is then part of what is returned.
     """
-    if not text or text.endswith(("\n", "\r")):
+    if not text:
         return None
+    if text.endswith(("\n", "\r")):
+        return _cut_ended_line(text)
     lines = text.split("\n")
     last = lines[-1]
     if len(lines) < 3 or not last.strip():
@@ -203,6 +207,67 @@ def cut_last_line(text: str) -> str | None:
         # num_updates 220" was printed).
         return last if len(a) < len(b) or len(before) > len(fields) else None
     return None
+
+
+_DECIMALS = re.compile(r"^[-+]?\d*\.(\d*)")
+_EXPONENT = re.compile(r"[eE][-+]?(\d*)$")
+
+
+def _cut_ended_line(text: str) -> str | None:
+    """The last line (with the newline after it), when a killed writer left it cut mid-number and a newline
+    was added after it (a shell, ``tee`` or a notebook closing the stream): ``loss: 0.2`` where the file prints
+    every number of that field as ``0.2338``. Else None.
+
+    A newline ends it, so only the line's own shape can tell, and only from a format the file holds to: the last
+    number of a printed line (``name: value`` lines, not a table's rows) has fewer decimals than that field of
+    every earlier line of the same shape (at least two), where those lines show a fixed-width format (a number
+    whose last decimal is 0: ``%.4f``, Keras's ``.4f``; ``round(x, 4)`` strips its zeros, and its ``0.231`` is
+    whole), or an exponent of fewer than the two digits every printf writes (``1.2345e-0``). A line that ends on a
+    whole number but lacks fields the lines before it had (``loss: 0.2338`` with no ``val_loss``) is not taken
+    for cut: a Keras ``evaluate`` after ``fit``, or a fit continued without validation, prints just that, and
+    the values it does hold were read whole."""
+    body = text.rstrip("\r\n")
+    lines = body.split("\n")
+    last = lines[-1].split("\r")[-1]
+    if len(lines) < 3 or not last.strip():
+        return None
+    fields = _FIELDS.split(last.strip())
+    a = fields[-1].rstrip("%")
+    if not _NUMBER.match(a) or not any(_NAME.match(f) for f in fields[:-1]):
+        return None
+    header = lines[0]
+    delimiter = next((d for d in (",", "\t", ";") if d in header), None)
+    if delimiter is not None and not any(_NUMBER.match(f.rstrip("%")) for f in _FIELDS.split(header.strip())):
+        return None  # a table's row (under a header of names): its cells (a Lightning row's left empty) vary
+    suffix = text[len(body) - len(lines[-1]):]
+    exp = _EXPONENT.search(a)
+    if exp is not None and len(exp.group(1)) < 2:
+        return suffix
+    decimals, padded = [], False
+    for line in reversed(lines[-_SHAPE_LOOKBACK:-1]):
+        before = _FIELDS.split(line.split("\r")[-1].strip())
+        if len(before) < len(fields) or any(x != y for x, y in zip(fields, before) if _NAME.match(x)):
+            continue
+        b = before[len(fields) - 1].rstrip("%")
+        if not _NUMBER.match(b):
+            continue
+        decimals.append(_decimals(b))
+        # (Any number of the line whose last decimal is 0 shows a format that pads: a field cannot be told apart.)
+        padded = padded or any(_decimals(f.rstrip("%")) and _mantissa(f.rstrip("%")).endswith("0")
+                               for f in before if _NUMBER.match(f.rstrip("%")))
+    if len(decimals) < 2 or not padded or len(set(decimals)) != 1:
+        return None
+    return suffix if _decimals(a) < decimals[0] else None
+
+
+def _mantissa(number: str) -> str:
+    return _EXPONENT.sub("", number)
+
+
+def _decimals(number: str) -> int:
+    """Digits after the point of ``number``'s mantissa (``0.2338`` 4, ``1.2e-05`` 1, ``12`` 0)."""
+    m = _DECIMALS.match(_mantissa(number))
+    return len(m.group(1)) if m else 0
 
 
 #: The notes of the source being read (:func:`noting`): ``[(where, text), ...]``, None outside a read.
@@ -348,7 +413,8 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
     cut = (detect or cut_last_line)(text)
     if cut is None:
         return text
-    warn(source, "the last line was cut off mid-write (%r, no newline at the end): left out", cut.strip()[-40:])
+    why = "shorter than the format of the lines before it" if cut.endswith(("\n", "\r")) else "no newline at the end"
+    warn(source, "the last line was cut off mid-write (%r, %s): left out", cut.strip()[-40:], why)
     return text[:len(text) - len(cut)]
 
 
