@@ -65,7 +65,9 @@ schedule, no checkpoint needed); without it, from scratch.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 import math
 import re
 import sys
@@ -700,7 +702,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     metric, classes
         Passed to the diagnosis (see :func:`losslens.diagnose`).
     progress : bool, optional
-        A progress bar on stderr; default: when stderr is a terminal.
+        A progress bar on stderr; default: when stderr is a terminal. While it is drawn, what ``train`` prints
+        is held and its last 20 lines shown only if it raises (``False``: printed as it comes).
 
     Returns
     -------
@@ -880,7 +883,8 @@ class _Retrainer:
         from .integrations._core import hushed
 
         try:
-            with hushed():  # (a callback's own report of each run: verify reports them)
+            # (a callback's own report of each run: verify reports them; the framework's bars: held under the status)
+            with hushed(), self.bar.holding(f"{_name(self.train)}({_kwtext(kw)})"):
                 out = self.train(**kw)
         except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
             what = f"called sys.exit({e.code!r})" if isinstance(e, SystemExit) \
@@ -1396,7 +1400,9 @@ class _Progress:
         self._began: tuple[float, float] | None = None  # (cost, start time) of the run training now
         if self.enabled:
             from rich.console import Console
-            self._status = Console(stderr=True).status("verify: training")
+            # (Bound to the stream now: while train() runs, sys.stderr is held (:meth:`holding`), and a console that
+            # looks it up as it draws drew its status line into what was held.)
+            self._status = Console(file=sys.stderr).status("verify: training")
             self._status.start()
 
     def plan(self, changes: Iterable[dict], seeds: int = 1) -> None:
@@ -1439,9 +1445,87 @@ class _Progress:
         if self._status is not None:
             self._status.update(f"verify: {what}")
 
+    @contextlib.contextmanager
+    def holding(self, what: str):
+        """While the status line is drawn, hold what ``train()`` prints (a Keras progress bar at its default
+        verbose, Lightning's or the Trainer's tqdm bars, a loop's print per epoch) and show its last lines only if
+        it raises. Written through, those bars ran into the status line, each redraw a line of its own (a Keras
+        fit of 8 epochs printed 33 kB between verify's lines). Without the status line (piped, ``--json``,
+        ``progress=False``) nothing is held."""
+        if self._status is None:
+            yield
+            return
+        held = _Held(sys.stdout), _Held(sys.stderr)
+        try:
+            with contextlib.redirect_stdout(held[0]), contextlib.redirect_stderr(held[1]):
+                yield
+        except BaseException:
+            tail = _last_lines(held[0].text() + held[1].text())
+            if tail:
+                sys.stderr.write(f"{what} printed, before it stopped (its last {len(tail)} lines):\n"
+                                 + "".join(f"  {line}\n" for line in tail))
+            raise
+        finally:
+            for h in held:
+                h.release()
+
     def done(self) -> None:
         if self._status is not None:
             self._status.stop()
+
+
+class _Held(io.TextIOBase):
+    """A stream that keeps the last ``limit`` characters written to it while held, and writes through to
+    ``stream`` once released: a logging handler made inside ``train()`` (Lightning's, at its import) keeps the
+    ``sys.stderr`` it found, and would otherwise write nowhere for the rest of the process."""
+
+    def __init__(self, stream, limit: int = 65536):
+        super().__init__()
+        self.stream, self.limit, self.held, self._parts, self._size = stream, limit, True, [], 0
+
+    def write(self, text) -> int:
+        if not self.held:
+            return self.stream.write(text)
+        text = str(text)
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > 2 * self.limit:
+            kept = "".join(self._parts)[-self.limit:]
+            self._parts, self._size = [kept], len(kept)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.held:
+            self.stream.flush()
+
+    def isatty(self) -> bool:  # (Keras and tqdm draw as they would on the stream they replace)
+        return bool(getattr(self.stream, "isatty", lambda: False)())
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", "utf-8")
+
+    def fileno(self) -> int:
+        # What writes to the descriptor itself (a subprocess given sys.stdout, C code) is not held: it worked before.
+        return self.stream.fileno()
+
+    def __getattr__(self, name):  # (``buffer``, ``errors`` ...: the stream's own)
+        return getattr(self.stream, name)
+
+    def text(self) -> str:
+        return "".join(self._parts)[-self.limit:]
+
+    def release(self) -> None:
+        self.held, self._parts, self._size = False, [], 0
+
+
+def _last_lines(text: str, k: int = 20) -> list[str]:
+    """The last ``k`` lines of printed ``text`` as a terminal leaves them: colour codes and backspaces gone, a
+    line redrawn with carriage returns (a progress bar) its last drawing, blank lines dropped."""
+    from .readers.delimited import ANSI
+
+    lines = [ln.split("\r")[-1].rstrip() for ln in ANSI.sub("", text).replace("\b", "").split("\n")]
+    return [ln for ln in lines if ln.strip()][-k:]
 
 
 def _cost(change: dict) -> float:
