@@ -1424,7 +1424,9 @@ def test_a_printed_log_cut_mid_number_then_ended_is_left_out_with_the_warning(tm
     and a Keras ``evaluate`` line after ``fit`` (whole numbers, fewer fields) are no cut: read, no warning."""
     cases = [("printed_keras_val_improvement.txt", "loss: "),     # Keras fit continued without validation
              ("printed_keras_val_improvement.txt", "val_loss: "),  # its first fit's last line, with validation
-             ("printed_epochs.txt", "Val Acc: "), ("printed_epochs.txt", "Val Loss: ")]   # a torch loop's print
+             ("printed_epochs.txt", "Val Acc: "), ("printed_epochs.txt", "Val Loss: "),   # a torch loop's print
+             # nanoGPT's evaluation line (six in the log, no padded zero among them: its iter lines show the %.4f)
+             ("printed_nanogpt.txt", "val loss ")]
     for name, field in cases:
         text = (FIXTURES / "logs" / name).read_text()
         if field == "val_loss: ":  # (the first fit's lines only)

@@ -220,9 +220,10 @@ def _cut_ended_line(text: str) -> str | None:
 
     A newline ends it, so only the line's own shape can tell, and only from a format the file holds to: the last
     number of a printed line (``name: value`` lines, not a table's rows) has fewer decimals than that field of
-    every earlier line of the same shape (at least two), where those lines show a fixed-width format (a number
-    whose last decimal is 0: ``%.4f``, Keras's ``.4f``; ``round(x, 4)`` strips its zeros, and its ``0.231`` is
-    whole), or an exponent of fewer than the two digits every printf writes (``1.2345e-0``). A line that ends on a
+    every earlier line of the same shape (at least two, all with as many), where the log shows a fixed-width
+    format (a number with that many decimals, the last 0: ``%.4f``, Keras's ``.4f``; ``round(x, 4)`` strips its
+    zeros, and its ``0.231`` is whole), or an exponent with fewer digits than that field's before (``1.2345e-0``
+    under ``e-05``). A line that ends on a
     whole number but lacks fields the lines before it had (``loss: 0.2338`` with no ``val_loss``) is not taken
     for cut: a Keras ``evaluate`` after ``fit``, or a fit continued without validation, prints just that, and
     the values it does hold were read whole."""
@@ -240,24 +241,30 @@ def _cut_ended_line(text: str) -> str | None:
     if delimiter is not None and not any(_NUMBER.match(f.rstrip("%")) for f in _FIELDS.split(header.strip())):
         return None  # a table's row (under a header of names): its cells (a Lightning row's left empty) vary
     suffix = text[len(body) - len(lines[-1]):]
-    exp = _EXPONENT.search(a)
-    if exp is not None and len(exp.group(1)) < 2:
-        return suffix
-    decimals, padded = [], False
-    for line in reversed(lines[-_SHAPE_LOOKBACK:-1]):
+    window = lines[-_SHAPE_LOOKBACK:-1]
+    decimals, exponents = [], []
+    for line in reversed(window):
         before = _FIELDS.split(line.split("\r")[-1].strip())
         if len(before) < len(fields) or any(x != y for x, y in zip(fields, before) if _NAME.match(x)):
             continue
         b = before[len(fields) - 1].rstrip("%")
-        if not _NUMBER.match(b):
-            continue
-        decimals.append(_decimals(b))
-        # (Any number of the line whose last decimal is 0 shows a format that pads: a field cannot be told apart.)
-        padded = padded or any(_decimals(f.rstrip("%")) and _mantissa(f.rstrip("%")).endswith("0")
-                               for f in before if _NUMBER.match(f.rstrip("%")))
-    if len(decimals) < 2 or not padded or len(set(decimals)) != 1:
+        if _NUMBER.match(b):
+            decimals.append(_decimals(b))
+            exp = _EXPONENT.search(b)
+            if exp is not None:
+                exponents.append(len(exp.group(1)))
+    exp = _EXPONENT.search(a)
+    if exp is not None and exponents and len(exp.group(1)) < min(exponents):
+        return suffix  # (1.2345e-0 where that field was written 1.2345e-05)
+    if len(decimals) < 2 or len(set(decimals)) != 1 or not _decimals(a) < decimals[0]:
         return None
-    return suffix if _decimals(a) < decimals[0] else None
+    # A format that pads: some number of the log with as many decimals ending in 0 (nanoGPT's six evaluation lines
+    # showed none; its "iter" lines, printed with the same %.4f, did). round() never writes one.
+    d = decimals[0]
+    padded = any(_decimals(f) == d and _mantissa(f).endswith("0")
+                 for line in window for f in (t.rstrip("%") for t in _FIELDS.split(line.strip()))
+                 if _NUMBER.match(f))
+    return suffix if padded else None
 
 
 def _mantissa(number: str) -> str:
