@@ -1335,3 +1335,30 @@ def test_a_history_or_printed_fit_reads_nan_per_column_as_a_csv_does(tmp_path, n
     broken = tmp_path / name
     broken.write_text(text.replace(last, "NaN" if name.endswith(".json") else "val_loss: nan"))
     assert losslens.diagnose(broken).verdict == "diverged"
+
+
+@pytest.mark.parametrize("verbose", [2, "auto"])
+def test_a_keras_evaluate_printed_after_fit_is_not_the_last_epoch(tmp_path, verbose):
+    """``model.fit(..., verbose=2)`` then ``model.evaluate(x_test, y_test)`` in one script, its output piped to
+    losslens: the evaluate line ("10/10 - 0s - ... loss: 0.7975", no "Epoch" header of its own) was read as the last
+    epoch's, its test loss as the training loss and the validation loss a gap. Each epoch now keeps its own line."""
+    import contextlib
+    import io
+
+    keras = pytest.importorskip("keras")
+    from keras_models import article_data
+
+    keras.utils.set_random_seed(0)
+    x, y = article_data(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        history = model.fit(x[:800], y[:800], validation_split=0.25, epochs=4, batch_size=32, verbose=2)
+        test_loss = model.evaluate(x[800:], y[800:], batch_size=32, verbose=verbose)
+    path = tmp_path / "out.txt"
+    path.write_text(printed.getvalue())
+    [run] = read(path)
+    np.testing.assert_allclose(run.series["train_loss"], history.history["loss"], rtol=1e-3)
+    np.testing.assert_allclose(run.series["val_loss"], history.history["val_loss"], rtol=1e-3)
+    assert not np.isclose(run.series["train_loss"][-1], test_loss, rtol=1e-3)

@@ -87,6 +87,7 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
     its number: a notebook's cell says which output)."""
     rows: list[tuple[int, dict, int]] = []
     epoch, last, bad, header = None, None, None, None
+    drawn = None  # (file line, step total) of the epoch's drawing read last
 
     def close():
         if epoch is None:
@@ -100,13 +101,21 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
         m = _EPOCH.match(ln)
         if m:
             close()
-            epoch, last, bad, header = int(m.group(1)) - 1, None, None, n
+            epoch, last, bad, header, drawn = int(m.group(1)) - 1, None, None, n, None
             continue
         if epoch is None or ln.lstrip().startswith("losslens"):
             continue
         found = _METRIC.findall(ln)
         pairs = {k: float(v) for k, v in found if _KERAS_VALUE.fullmatch(v)}
         if pairs or (found and _KERAS_STEPS.match(ln)):
+            steps = _KERAS_STEPS.match(ln)
+            total = steps.group(0).split("/")[1] if steps else None
+            if drawn is not None and n > drawn[0] and f"{total}{drawn[1]}".isdigit() and total != drawn[1]:
+                # An epoch's bar is one line (redrawn with carriage returns): a later line counting other steps is
+                # another loop's, model.evaluate after fit ("10/10 ... loss: 0.7975" under "19/19 ..."), whose
+                # test loss was read as the last epoch's training loss.
+                continue
+            drawn = (n, total)
             # The epoch's last drawing holds its values: a damaged value in an earlier one is not read.
             last = pairs
             # (Keras 2's "- ETA: 0s" is no metric.)
