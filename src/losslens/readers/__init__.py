@@ -260,7 +260,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     if own is not None:
         return own
     logged_nan = delimited.count_nonfinite(text)
-    printed = console.printed_columns(text, source)
+    printed = console.printed_columns(text, source, report=True)
     if printed is not None:
         cols, fmt, stated = printed
         return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, nan_columns=stated, **options),

@@ -33,7 +33,7 @@ import numpy as np
 from ..columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, canonical, is_validation
 from ..exceptions import ReadError
 from .delimited import ANSI as _ANSI
-from ._source import warn_written_again, written_again
+from ._source import progress, warn_written_again, written_again
 from .delimited import MISSING, is_curve_name, stated_nonfinite
 
 _EPOCH = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
@@ -51,11 +51,32 @@ def _lines(text: str) -> list[str]:
     return [seg for _, seg in _numbered_lines(text)]
 
 
-def _numbered_lines(text: str) -> list[tuple[int, str]]:
+#: How much text :func:`_numbered_lines` draws at a time: a megabyte's lines, not the file's (a million printed
+#: lines held as one list of strings beside the text: 160 MB).
+_CHUNK = 1 << 20
+
+
+def _numbered_lines(text: str, report: bool = False):
     """``(line number, drawing)`` of every drawing of every line, numbered from 1 as an editor
-    numbers the file's lines (a line redrawn with carriage returns is one line)."""
-    text = _ANSI.sub("", text).replace("\b", "")
-    return [(n, seg) for n, line in enumerate(text.split("\n"), 1) for seg in line.split("\r")]
+    numbers the file's lines (a line redrawn with carriage returns is one line), a megabyte of text at a time.
+    With ``report``, how much of the text is drawn is said to the reading hook (:func:`._source.progress`)
+    as each megabyte is done."""
+    n, start, size = 0, 0, len(text)
+    while start < size or n == 0:
+        end = text.find("\n", start + _CHUNK) if start + _CHUNK < size else -1
+        end = size if end < 0 else end
+        # (Colour codes and backspaces hold no newline: cleaned a chunk of whole lines at a time as in one go.)
+        chunk = _ANSI.sub("", text[start:end]).replace("\b", "")
+        for line in chunk.split("\n"):
+            n += 1
+            for seg in line.split("\r"):
+                yield n, seg
+        start = end + 1
+        if report:
+            progress(min(start, size), size)
+    if start == size and size:  # the text ends with a newline: the empty line after it, as split() gives
+        n += 1
+        yield n, ""
 
 
 def _damaged(source, where: str, name: str, value: str):
@@ -79,12 +100,13 @@ def is_keras_console(text: str) -> bool:
     return sum(1 for ln in _lines(head) if _EPOCH.match(ln)) >= 2
 
 
-def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], set[str]]:
+def keras_console_columns(text: str, source=None, where: str = "line", report: bool = False
+                          ) -> tuple[dict[str, np.ndarray], set[str]]:
     """``{"epoch": ..., metric: ...}`` from the last metrics line of each printed epoch, and the metrics that
     printed a nan/inf there.
 
     With ``source``, a value of that line that is not a number raises, naming the line (``where`` and
-    its number: a notebook's cell says which output)."""
+    its number: a notebook's cell says which output). ``report``: as :func:`printed_columns`."""
     rows: list[tuple[int, dict, int]] = []
     epoch, last, bad, header = None, None, None, None
     drawn = None  # (file line, step total) of the epoch's drawing read last
@@ -97,7 +119,7 @@ def keras_console_columns(text: str, source=None, where: str = "line") -> tuple[
         if last:
             rows.append((epoch, last, header))
 
-    for n, ln in _numbered_lines(text):
+    for n, ln in _numbered_lines(text, report):
         m = _EPOCH.match(ln)
         if m:
             close()
@@ -164,17 +186,19 @@ def notebook_logs(nb: dict, source=None) -> list[tuple[int, dict[str, np.ndarray
     return found
 
 
-def printed_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], str, set[str]] | None:
+def printed_columns(text: str, source=None, where: str = "line", report: bool = False
+                    ) -> tuple[dict[str, np.ndarray], str, set[str]] | None:
     """A printed log's columns, its format name (Keras' ``fit``, else a loop's own prints) and the columns
     that printed a nan/inf (:func:`.delimited.stated_nonfinite`: a value not printed is not logged), or None
     when the text is neither. With ``source``, a word printed for a value that is read raises (``where`` and
-    a number say where)."""
+    a number say where). With ``report``, Keras' and a loop's lines say how much of the text is read to the
+    reading hook (:func:`._source.progress`) as they are read."""
     if is_keras_console(text):
-        parsed, fmt = keras_console_columns(text, source, where), "keras_console"
+        parsed, fmt = keras_console_columns(text, source, where, report), "keras_console"
     elif (parsed := printed_table_columns(text, source, where)) is not None:
         fmt = "printed_table"
     elif is_printed_log(text):
-        parsed, fmt = printed_log_columns(text, source, where), "printed_log"
+        parsed, fmt = printed_log_columns(text, source, where, report), "printed_log"
     elif (parsed := tqdm_postfix_columns(text, source, where)) is not None:
         fmt = "tqdm_postfix"
     else:
@@ -440,7 +464,8 @@ def _table_header(line: str) -> bool:
     return False
 
 
-def printed_log_columns(text: str, source=None, where: str = "line") -> tuple[dict[str, np.ndarray], set[str]]:
+def printed_log_columns(text: str, source=None, where: str = "line", report: bool = False
+                        ) -> tuple[dict[str, np.ndarray], set[str]]:
     """``{"epoch" or "step": ..., name: ...}`` from a loop's printed lines, and the columns that printed a
     nan/inf.
 
@@ -455,63 +480,144 @@ def printed_log_columns(text: str, source=None, where: str = "line") -> tuple[di
 
     A loop's line whose curve value is not a number (``Loss: abc``: a damaged write) is left out of
     that point, said in one warning about ``source`` naming the first such line (``where`` and its
-    number) and how many there were.
+    number) and how many there were. With ``report``, how much of the text is read is said to the reading
+    hook (:func:`._source.progress`), a megabyte at a time.
     """
-    parsed, damaged = [], []
-    for n, ln in _numbered_lines(text):
+    from array import array
+
+    # Held as arrays, not a dict per line and a dict of lists per point: a million printed lines took 1 GiB so.
+    ids: dict[str, int] = {}  # each printed name's number, in the order first printed
+    epochs, steps = array("q"), array("q")  # each line's epoch / step number (-1: none printed), for the lines
+    counts = array("q")  # that print a number: how many values each printed,
+    names_at, values = array("q"), array("d")  # and those values, line after line, with their names' numbers
+    lossy, has_values, damaged, n_damaged = False, False, None, 0
+    for n, ln in _numbered_lines(text, report):
         axes, pairs = _printed_pairs(ln)
         if pairs or axes:
-            parsed.append((axes, pairs))
+            e, st = axes.get("epoch", -1), axes.get("step", -1)
+            try:
+                epochs.append(e)
+                steps.append(st)
+            except OverflowError:  # a number past 2**63 - 1: kept as Python's ints from here on
+                epochs, steps = list(epochs[:len(counts)]) + [e], list(steps[:len(counts)]) + [st]
+            counts.append(len(pairs))
+            for k, v in pairs.items():
+                i = ids.get(k)
+                if i is None:
+                    i = ids[k] = len(ids)
+                names_at.append(i)
+                values.append(v)
+            if pairs:
+                has_values = True
+                if axes and not lossy:
+                    lossy = any("loss" in k for k in pairs)
         bad = _unread_value(ln) if axes else None
         if bad:
-            damaged.append((n, *bad))
-    if any(a and any("loss" in k for k in p) for a, p in parsed):
-        parsed = [(a, p) for a, p in parsed if p]
-    # (else no numbered line prints a loss: a block per epoch, its number alone on a line, the losses on the
+            damaged = damaged or (n, *bad)
+            n_damaged, last_damaged = n_damaged + 1, n
+    # (Where no numbered line prints a loss: a block per epoch, its number alone on a line, the losses on the
     # lines below -- the PyTorch tutorials' "Epoch: 01 | Epoch Time: 0m 7s" / " Val. Loss: 0.674 | ...":
     # a number alone opens the point the next lines fill. Where numbered lines print losses, a number alone
-    # is another line's: a script's source echoed above its log.)
-    if damaged and not any(p for _, p in parsed):
-        n, name, value = damaged[0]
+    # is another line's, left out: a script's source echoed above its log.)
+    if damaged and not has_values:
+        n, name, value = damaged
         raise ReadError(f"{where} {n}: {name.strip()!r} holds {value[:40]!r} where a number is printed, and no "
                         "line of this log holds a number (a damaged or mistyped value)", source)
     if damaged:
-        _say_damaged(source, where, damaged)
-    epochs = {a["epoch"] for a, _ in parsed if "epoch" in a}
-    kind = "epoch" if len(epochs) >= 2 else "step"
-    sums: dict[int, dict[str, list[float]]] = {}
-    current, pending = None, []
-    for axes, pairs in parsed:
-        if kind in axes:
-            current = axes[kind]
-            for p in pending:  # values printed before the first numbered line
-                collect(sums, current, p)
-            pending = []
-        elif current is None:
-            # Before the first numbered line only known series count (llm.c's first "val loss"),
-            # not a banner's "num_parameters: 124475904".
-            pending.append({k: v for k, v in pairs.items() if canonical(_series_name(k))})
-            continue
-        collect(sums, current, pairs)
-    names = list(dict.fromkeys(k for row in sums.values() for k in row))
+        _say_damaged(source, where, damaged, n_damaged, last_damaged)
+    counts = np.asarray(counts, dtype=np.int64)
+    kept = counts > 0 if lossy else np.ones(len(counts), dtype=bool)
+    epochs, steps = np.asarray(epochs), np.asarray(steps)
+    kind = "epoch" if len(np.unique(epochs[kept & (epochs >= 0)])) >= 2 else "step"
+    names = list(ids)
+    known = np.array([bool(canonical(_series_name(k))) for k in names], dtype=bool)
+    cols, collected = _points(kind, (epochs if kind == "epoch" else steps)[kept], np.cumsum(kept) - 1, counts,
+                              np.asarray(names_at, dtype=np.int64), np.asarray(values, dtype=float), known)
     # nanoGPT prints a bare "loss" (one batch, every few iterations) beside "train loss" (an estimate
     # over many batches at the evaluation steps): the estimate is the training curve, the other the
     # batch loss.
-    explicit_train = any(n != "loss" and canonical(_series_name(n)) == "train_loss" for n in names)
+    explicit_train = any(names[i] != "loss" and canonical(_series_name(names[i])) == "train_loss" for i in collected)
 
     def name_of(name):
         return "batch loss" if name == "loss" and explicit_train else _series_name(name)
 
-    stated = stated_nonfinite({name: [v for row in sums.values() for v in row.get(name, ())] for name in names})
-    return fold(sums, kind, name_of), {name_of(name) for name in stated}
+    return _fold_points(cols, kind, collected, names, name_of)
 
 
-def _say_damaged(source, where: str, damaged: list[tuple[int, str, str]]) -> None:
-    """One warning for a loop's printed values that are not numbers: the first named, the rest counted."""
+def _points(kind: str, axis: np.ndarray, kept_at: np.ndarray, counts: np.ndarray, names_at: np.ndarray,
+            values: np.ndarray, known: np.ndarray) -> tuple[dict, dict]:
+    """The points of a loop's printed lines, as :func:`collect` and :func:`fold` make them, from arrays.
+
+    ``axis``: each line read's number on ``kind``'s axis (-1 where it prints none), shape ``(lines,)``;
+    ``kept_at``: for every line stored, its index among those read (``counts`` the values each printed, shape
+    ``(stored,)``; a line left out printed none); ``names_at`` / ``values``: those values and their names' numbers,
+    shape ``(values,)``; ``known``: per name number, a known series. A line without a number of its
+    own belongs to the last one printed; values before the first count only for known series, at its number.
+    Returns ``({kind: the sorted axis values}, {name number: (each value's point, the values)})``, a name's
+    values in the order printed, the names in the order :func:`fold` meets them."""
+    has = np.flatnonzero(axis >= 0)
+    if not len(has):  # no numbered line: nothing to place the values at
+        return {kind: np.array([], dtype=float)}, {}
+    first = has[0]
+    del has
+    # Each line's latest number (the first's for the lines before it). The temporaries go as soon as they are
+    # used: at a million lines each is 8 MB, and they were the read's peak.
+    latest = np.where(axis >= 0, np.arange(len(axis)), first)
+    np.maximum.accumulate(latest, out=latest)
+    x_line = axis[latest]
+    del latest
+    xs = np.unique(x_line[first:])
+    line_of = np.repeat(kept_at, counts)
+    # Before the first numbered line only known series count (llm.c's first "val loss"), not a banner's
+    # "num_parameters: 124475904".
+    use = (line_of >= first) | known[names_at]
+    at = np.searchsorted(xs, x_line[line_of[use]])
+    del line_of, x_line
+    names, vals = names_at[use], values[use]
+    del use
+    # By name, then point, then as printed; the names in the order of their first point, and there as printed
+    order = np.lexsort((np.arange(len(at)), at, names))
+    names, at, vals = names[order], at[order], vals[order]
+    bounds = np.flatnonzero(np.diff(names)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(names)]))
+    collected = {}
+    for a, b in sorted(zip(starts, ends), key=lambda ab: (at[ab[0]], order[ab[0]])):
+        collected[int(names[a])] = (at[a:b], vals[a:b])
+    return {kind: xs.astype(float)}, collected
+
+
+def _fold_points(cols: dict, axis: str, collected: dict, names: list[str], name_of) -> tuple[dict, set[str]]:
+    """:func:`fold` of :func:`_points`' values, and the columns that printed a nan/inf (as ``stated_nonfinite``)."""
+    n = len(cols[axis])
+    stated = set()
+    for i, (at, vals) in collected.items():
+        col = name_of(names[i])
+        if not np.isfinite(vals).all():
+            stated.add(col)
+        if col in cols:
+            continue
+        bounds = np.flatnonzero(np.diff(at)) + 1
+        starts, ends = np.concatenate(([0], bounds)), np.concatenate((bounds, [len(vals)]))
+        out = np.full(n, np.nan)
+        if is_validation(col):
+            out[at[starts]] = vals[ends - 1]
+        else:
+            out[at[starts]] = vals[starts]
+            # The mean of one value is that value, exactly; of several, numpy's, as fold takes it.
+            for a, b in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
+                out[at[a]] = np.mean(vals[a:b])
+        cols[col] = out
+    return cols, stated
+
+
+def _say_damaged(source, where: str, damaged: tuple[int, str, str], count: int, last: int) -> None:
+    """One warning for a loop's printed values that are not numbers: the first named (``damaged``: its line, the
+    name, the value), the rest counted (``count`` lines, the ``last``)."""
     from ._source import warn
 
-    n, name, value = damaged[0]
-    more = "" if len(damaged) == 1 else f" ({len(damaged)} such lines, the last {where} {damaged[-1][0]})"
+    n, name, value = damaged
+    more = "" if count == 1 else f" ({count} such lines, the last {where} {last})"
     warn(source or "printed log", "%s %d: %r holds %r where a number is printed (a damaged or mistyped value): "
          "left out, the other lines read%s", where, n, name.strip(), value[:40], more)
 
