@@ -110,8 +110,8 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
     runs, lacking = [], []
     # One large long-format file can take seconds to read: the bar names the file being read; a folder or store of
     # many runs (a sweep: 300 TensorBoard runs read for 40 s, 500 MLflow runs for 110 s), each part as it is read.
-    # Within one big file (a million printed lines parsed for 20 s), the share of it read so far, and the bar filled
-    # as far.
+    # Within one big file (a million printed lines parsed for 20 s), the share of it read so far, the bar filled as
+    # far; within a folder's file, that share beside the run's name (the bar counts the paths).
     with progress_bar(progress) as bar:
         task = bar.add_task("reading", total=len(paths))
         for i, p in enumerate(paths):
@@ -121,9 +121,12 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
                 parts.append(what)
                 bar.update(task, description=f"reading {name}: {escape(what)} ({len(parts)})")
 
-            def within(done, total, name=name, i=i):
-                bar.update(task, description=f"reading {name} {100 * done // max(total, 1)}%",
-                           completed=i + done / max(total, 1))
+            def within(done, total, name=name, parts=parts, i=i):
+                share = done / max(total, 1)
+                if parts:
+                    bar.update(task, description=f"reading {name}: {escape(parts[-1])} ({len(parts)}) {share:.0%}")
+                else:
+                    bar.update(task, description=f"reading {name} {share:.0%}", completed=i + share)
 
             bar.update(task, description=f"reading {name}")
             try:

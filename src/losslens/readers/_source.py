@@ -182,11 +182,11 @@ def cut_last_line(text: str) -> str | None:
         return None
     if text.endswith(("\n", "\r")):
         return _cut_ended_line(text)
-    lines = text.split("\n")
+    lines = _last_lines(text, _SHAPE_LOOKBACK + 1)
     last = lines[-1]
-    if len(lines) < 3 or not last.strip():
+    if text.count("\n") < 2 or not last.strip():
         return None
-    header = lines[0]
+    header = text[:text.find("\n")]
     delimiter = next((d for d in (",", "\t", ";") if d in header), None)
     if delimiter is not None and last.count(delimiter) < header.count(delimiter):
         return last
@@ -209,6 +209,16 @@ def cut_last_line(text: str) -> str | None:
     return None
 
 
+def _last_lines(text: str, n: int) -> list[str]:
+    """The last ``n`` lines of ``text`` (or all): a million lines split to look at 2,001 of them was 100 MB more."""
+    start = len(text)
+    for _ in range(n):
+        start = text.rfind("\n", 0, start)
+        if start < 0:
+            break
+    return text[start + 1:].split("\n")
+
+
 _DECIMALS = re.compile(r"^[-+]?\d*\.(\d*)")
 _EXPONENT = re.compile(r"[eE][-+]?(\d*)$")
 
@@ -228,15 +238,15 @@ def _cut_ended_line(text: str) -> str | None:
     for cut: a Keras ``evaluate`` after ``fit``, or a fit continued without validation, prints just that, and
     the values it does hold were read whole."""
     body = text.rstrip("\r\n")
-    lines = body.split("\n")
+    lines = _last_lines(body, _SHAPE_LOOKBACK + 1)
     last = lines[-1].split("\r")[-1]
-    if len(lines) < 3 or not last.strip():
+    if body.count("\n") < 2 or not last.strip():
         return None
     fields = _FIELDS.split(last.strip())
     a = fields[-1].rstrip("%")
     if not _NUMBER.match(a) or not any(_NAME.match(f) for f in fields[:-1]):
         return None
-    header = lines[0]
+    header = body[:body.find("\n")]
     delimiter = next((d for d in (",", "\t", ";") if d in header), None)
     if delimiter is not None and not any(_NUMBER.match(f.rstrip("%")) for f in _FIELDS.split(header.strip())):
         return None  # a table's row (under a header of names): its cells (a Lightning row's left empty) vary

@@ -382,14 +382,14 @@ def planned_end(text: str, fmt: str, axis: str, numbers=()) -> tuple[float, str]
     printed from 0 end at ``N`` (modded-nanogpt validates at ``step:0/N`` and ``step:N/N``) or at ``N - 1`` (a
     ``range(N)``), so a run whose last step is ``N - 1`` could have finished or not: no plan read."""
     if fmt == "keras_console":
-        totals = [int(m.group(2)) for ln in _lines(text) if (m := _EPOCH.match(ln))]
+        totals = [int(m.group(2)) for _, ln in _numbered_lines(text) if (m := _EPOCH.match(ln))]
         if axis != "epoch" or not totals or totals[-1] < 1:
             return None
         return float(totals[-1] - 1), f"Epoch k/{totals[-1]}: epochs 0-{totals[-1] - 1}"
     if fmt != "printed_log" or not _TOTAL.search(text):
         return None  # (no "k/N" anywhere: a million-line log's every line was matched for one before)
     totals = set()
-    for ln in _lines(text):
+    for _, ln in _numbered_lines(text):
         found: dict[str, str | None] = {}
         for m in _AXIS.finditer(ln):  # (the first number of a kind on a line is the one read, as _printed_pairs)
             found.setdefault("epoch" if m.group(1).lower() == "epoch" else "step", m.group(3))
