@@ -72,13 +72,13 @@ def test_a_csv_whose_last_row_is_long_is_still_read_row_by_row(tmp_path):
 
 
 def test_first_drawn_lines_are_the_whole_drawings_first_lines():
-    from losslens.readers.console import _final_drawings
+    from losslens.readers.console import final_drawings
 
     text = ("a\r\n\x1b[1mb\x1b[0m\r\n\u2588\u2588\nepoch train_loss\r1 0.5\r2 0.4\n\n"
             + "".join(f"{i} 0.1\r\n" for i in range(200)))
-    whole = _final_drawings(text)
+    whole = final_drawings(text)
     for limit in (1, 3, 50, 500):
-        assert _final_drawings(text, limit=limit) == whole[:limit]
+        assert final_drawings(text, limit=limit) == whole[:limit]
 
 
 def test_a_million_row_csv_with_crlf_line_ends_reads_as_a_table(tmp_path):

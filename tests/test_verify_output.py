@@ -60,3 +60,38 @@ def test_what_a_failing_retraining_printed_is_shown_and_the_streams_come_back(ca
     assert "Epoch 16/16" in said.err and "Epoch 8/8" not in said.err  # (the baseline's bars: held, and it did not fail)
     made[0].stream.write("after verify\n")
     assert "after verify" in capsys.readouterr().err
+
+
+def test_a_line_redrawn_with_carriage_returns_is_shown_as_the_terminal_left_it(capsys):
+    """A loop that redraws one line per epoch (``print(..., end="\\r")``) and raises: the tail shows that line's
+    last drawing. Taken as the text after its last "\\r" (nothing), the line was dropped from the tail."""
+    import torch
+    from keras_models import article_data
+
+    x, y = (torch.tensor(a, dtype=torch.float32) for a in article_data(0))
+
+    def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
+        torch.manual_seed(seed)
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2 * lr_factor)
+        history = {"loss": [], "val_loss": []}
+        epochs = round(8 * epochs_factor)
+        for epoch in range(1, epochs + 1):
+            for i in range(0, 800, 32):
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(x[i:i + 32]).squeeze(1), y[i:i + 32])
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                history["loss"].append(torch.nn.functional.mse_loss(model(x[:800]).squeeze(1), y[:800]).item())
+                history["val_loss"].append(torch.nn.functional.mse_loss(model(x[800:]).squeeze(1), y[800:]).item())
+            print(f"epoch {epoch}/{epochs} loss {history['loss'][-1]:.4f}", end="\r")
+        if epochs_factor != 1:
+            raise RuntimeError("disk full")
+        return history
+
+    losslens.verify(train, causes=["still_improving"], progress=True)
+    said = capsys.readouterr().err
+    assert "train(epochs_factor=2.0) printed, before it stopped (its last 1 lines):" in said, said[-500:]
+    tail = said[said.index("printed, before it stopped"):].splitlines()
+    assert tail[1].startswith("  epoch 16/16 loss "), tail

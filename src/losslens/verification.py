@@ -1460,7 +1460,10 @@ class _Progress:
             with contextlib.redirect_stdout(held[0]), contextlib.redirect_stderr(held[1]):
                 yield
         except BaseException:
-            tail = _last_lines(held[0].text() + held[1].text())
+            from .readers.console import final_drawings
+
+            # (each line as the terminal left it; a line ending in "\r", a loop's `print(..., end="\r")`, kept)
+            tail = [line for _, line in final_drawings(held[0].text() + held[1].text())][-20:]
             if tail:
                 sys.stderr.write(f"{what} printed, before it stopped (its last {len(tail)} lines):\n"
                                  + "".join(f"  {line}\n" for line in tail))
@@ -1517,15 +1520,6 @@ class _Held(io.TextIOBase):
 
     def release(self) -> None:
         self.held, self._parts, self._size = False, [], 0
-
-
-def _last_lines(text: str, k: int = 20) -> list[str]:
-    """The last ``k`` lines of printed ``text`` as a terminal leaves them: colour codes and backspaces gone, a
-    line redrawn with carriage returns (a progress bar) its last drawing, blank lines dropped."""
-    from .readers.delimited import ANSI
-
-    lines = [ln.split("\r")[-1].rstrip() for ln in ANSI.sub("", text).replace("\b", "").split("\n")]
-    return [ln for ln in lines if ln.strip()][-k:]
 
 
 def _cost(change: dict) -> float:

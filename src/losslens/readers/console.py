@@ -659,7 +659,7 @@ def collect(sums: dict, x: float, pairs: dict[str, float]) -> None:
 _BAR_ONLY = re.compile(r"^[\s\u2580-\u259f|#=>.\-]*$")
 
 
-def _final_drawings(text: str, limit: int | None = None) -> list[tuple[int, str]]:
+def final_drawings(text: str, limit: int | None = None) -> list[tuple[int, str]]:
     """``(line number, line)`` of each line as the terminal left it: the last drawing of a line redrawn
     with carriage returns, colour codes gone; lines of nothing but bar glyphs (fastai's ``\u2588``) left out.
     With ``limit``, the first ``limit`` of them only."""
@@ -699,12 +699,12 @@ def printed_table_columns(text: str, source=None, where: str = "line"
     # The header is among the first 50 lines drawn: every line is drawn only once it is found (a CSV written
     # with \r\n line ends, as Python's csv module writes, passes the check above; its million rows took 6 s here).
     text = text[:50_000_000]
-    for i, (_, line) in enumerate(_final_drawings(text, limit=50)):
+    for i, (_, line) in enumerate(final_drawings(text, limit=50)):
         names = line.split()
         if len(names) < 2 or names[0].lower() != "epoch" or not any("loss" in n.lower() for n in names) \
                 or not all(re.fullmatch(r"[A-Za-z_][\w./-]*", n) for n in names):
             continue
-        lines = _final_drawings(text)
+        lines = final_drawings(text)
         numbered = [(n, f) for n, f in ((n, ln.split()) for n, ln in lines[i + 1:])
                     if len(f) == len(names) and f[0].isdigit()]
         rows = [f for _, f in numbered]
