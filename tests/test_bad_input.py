@@ -1416,6 +1416,26 @@ def _cut_after_newline_cases(text: str, last_field: str) -> list[str]:
     return [body[:start + k] + "\n" for k in range(1, len(number.rstrip("%")))]
 
 
+def test_a_printed_log_with_windows_line_ends_cut_mid_number_then_ended_is_left_out(tmp_path, caplog):
+    """The torch loop's printed log saved with Windows line ends (``\\r\\n``), cut mid-number and ended: the lines
+    before the stump were read as what follows their last "\\r" (nothing), no line had the stump's shape, and
+    ``Val Loss: 1.0`` under ``Val Loss: 1.0890``'s format was read as 1.0, in silence."""
+    text = (FIXTURES / "logs" / "printed_epochs.txt").read_text()
+    keep = text.rstrip("\n")
+    whole = tmp_path / "whole.txt"
+    whole.write_bytes(keep[:keep.rindex("\n") + 1].replace("\n", "\r\n").encode())
+    [expected] = losslens.readers.read(whole)
+    for i, case in enumerate(_cut_after_newline_cases(text, "Val Loss: ")):
+        path = tmp_path / f"cut{i}.txt"
+        path.write_bytes(case.replace("\n", "\r\n").encode())
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="losslens"):
+            [run] = losslens.readers.read(path)
+        said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+        assert len(said) == 1 and "cut off mid-write" in said[0], (case[-30:], said)
+        np.testing.assert_array_equal(run.series["val_loss"], expected.series["val_loss"])
+
+
 def test_a_printed_log_cut_mid_number_then_ended_is_left_out_with_the_warning(tmp_path, caplog):
     """What Keras (``fit(verbose=2)``) and a PyTorch loop printed, cut mid-number with a newline after the stump
     (a shell or ``tee`` closing the stream): ``loss: 0.2`` where the log prints every loss as ``0.2638`` was read as

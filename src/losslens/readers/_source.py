@@ -186,17 +186,13 @@ def cut_last_line(text: str) -> str | None:
     last = lines[-1]
     if text.count("\n") < 2 or not last.strip():
         return None
-    header = text[:text.find("\n")]
-    delimiter = next((d for d in (",", "\t", ";") if d in header), None)
+    header, delimiter = _header(text)
     if delimiter is not None and last.count(delimiter) < header.count(delimiter):
         return last
     fields = _FIELDS.split(last.strip())
+    a = fields[-1]
     # (Back to the latest line of its shape, however far: a validation line printed every 50 training steps.)
-    for line in reversed(lines[-_SHAPE_LOOKBACK:-1]):
-        before = _FIELDS.split(line.strip())
-        if len(before) < len(fields) or any(a != b for a, b in zip(fields, before) if _NAME.match(a)):
-            continue  # another kind of line (an "Epoch 3/20" header between metric lines)
-        a, b = fields[-1], before[len(fields) - 1].rstrip("%")
+    for b, goes_on in _same_shape(lines[-_SHAPE_LOOKBACK:-1], fields):
         if not _NUMBER.match(b):
             # The field left empty or NA there (Keras's validation_freq: val_loss every k-th row): the latest
             # number in it is what a stump is measured against.
@@ -205,7 +201,7 @@ def cut_last_line(text: str) -> str | None:
             return None
         # Shorter than that field, or ended where that line goes on ("accuracy 87." where "accuracy 85.93 |
         # num_updates 220" was printed).
-        return last if len(a) < len(b) or len(before) > len(fields) else None
+        return last if len(a) < len(b) or goes_on else None
     return None
 
 
@@ -217,6 +213,25 @@ def _last_lines(text: str, n: int) -> list[str]:
         if start < 0:
             break
     return text[start + 1:].split("\n")
+
+
+def _header(text: str) -> tuple[str, str | None]:
+    """A log's first line and the delimiter it holds, if any (``,``, tab, ``;``: a table's header)."""
+    header = text[:text.find("\n")]
+    return header, next((d for d in (",", "\t", ";") if d in header), None)
+
+
+def _same_shape(window: list[str], fields: list[str]):
+    """Yield ``(field, goes_on)`` for each line of ``window`` (latest first) of the shape of a line split into
+    ``fields`` (as many fields or more, the same names where it has names): its field where ``fields`` ends, ``%``
+    stripped, and whether that line has fields after it. Other kinds of lines (an "Epoch 3/20" header between metric
+    lines) are skipped; a line redrawn with carriage returns is read as its last drawing."""
+    for line in reversed(window):
+        drawn = [seg for seg in line.split("\r") if seg.strip()]
+        before = _FIELDS.split(drawn[-1].strip()) if drawn else [""]
+        if len(before) < len(fields) or any(x != y for x, y in zip(fields, before) if _NAME.match(x)):
+            continue
+        yield before[len(fields) - 1].rstrip("%"), len(before) > len(fields)
 
 
 _DECIMALS = re.compile(r"^[-+]?\d*\.(\d*)")
@@ -246,18 +261,13 @@ def _cut_ended_line(text: str) -> str | None:
     a = fields[-1].rstrip("%")
     if not _NUMBER.match(a) or not any(_NAME.match(f) for f in fields[:-1]):
         return None
-    header = body[:body.find("\n")]
-    delimiter = next((d for d in (",", "\t", ";") if d in header), None)
+    header, delimiter = _header(body)
     if delimiter is not None and not any(_NUMBER.match(f.rstrip("%")) for f in _FIELDS.split(header.strip())):
         return None  # a table's row (under a header of names): its cells (a Lightning row's left empty) vary
     suffix = text[len(body) - len(lines[-1]):]
     window = lines[-_SHAPE_LOOKBACK:-1]
     decimals, exponents = [], []
-    for line in reversed(window):
-        before = _FIELDS.split(line.split("\r")[-1].strip())
-        if len(before) < len(fields) or any(x != y for x, y in zip(fields, before) if _NAME.match(x)):
-            continue
-        b = before[len(fields) - 1].rstrip("%")
+    for b, _ in _same_shape(window, fields):
         if _NUMBER.match(b):
             decimals.append(_decimals(b))
             exp = _EXPONENT.search(b)
