@@ -463,8 +463,9 @@ def without_cut_line(text: str, source: str, detect=None) -> str:
 
 
 #: A spreadsheet application's own file, by its first bytes (a zip's member names; the OLE2 header of Excel
-#: 97-2003's .xls) or its suffix: what it is, and how to get a CSV or an .xlsx losslens reads.
-_WORKBOOKS = (("xl/", "an Excel workbook"), ("opendocument.spreadsheet", "an OpenDocument spreadsheet (LibreOffice)"),
+#: 97-2003's .xls) or its suffix: what it is, and how to get a CSV or an .xlsx losslens reads. (A zip naming ``xl/``
+#: parts is an Excel workbook, read: :func:`excel_workbook`.)
+_WORKBOOKS = (("opendocument.spreadsheet", "an OpenDocument spreadsheet (LibreOffice)"),
               ("Index/Document.iwa", "an Apple Numbers document"))
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: An Excel workbook's suffixes (Office Open XML: a zip of XML parts), read by :mod:`.excel`.
