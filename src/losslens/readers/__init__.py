@@ -259,16 +259,13 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     own = _library_file(path, text, options)
     if own is not None:
         return own
-    logged_nan = delimited.count_nonfinite(text)
     printed = console.printed_columns(text, source, report=True)
     if printed is not None:
         cols, fmt, stated = printed
-        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=logged_nan, nan_columns=stated, **options),
-                        text, fmt)
+        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=delimited.count_nonfinite(text), nan_columns=stated,
+                                      **options), text, fmt)
     try:
-        cols = delimited.parse(text, source)
-        return table.to_runs(cols, fmt="csv", logged_nan=logged_nan,
-                             nan_columns=delimited.nonfinite_columns(text, source) if logged_nan else (), **options)
+        return table.csv_runs(text, fmt="csv", **options)
     except UnknownFormatError:
         if not _prose(text):
             raise

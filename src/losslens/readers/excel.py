@@ -2,7 +2,7 @@
 
 A sheet's cells are written out as the CSV an export of it holds, every number at full precision (a percent cell
 is its value, 0.935, not the 93.50% it shows; a date its ISO text), and that text goes through
-:func:`losslens.readers.delimited.parse` and :func:`losslens.readers.table.to_runs` as a CSV file does: the same
+:func:`losslens.readers.table.csv_runs` as a CSV file does (one function for both): the same
 column names, axis, gaps, error values (``#N/A`` a gap; ``#DIV/0!`` ... gaps said in one warning) and refusals.
 What a sheet adds to a CSV file:
 
@@ -114,11 +114,7 @@ def _has_number(rows: list[tuple]) -> bool:
 
 
 def _read_sheet(rows: list[tuple], source: str, *, name: str, **options) -> list[Run]:
-    text = sheet_csv(rows)
-    logged_nan = delimited.count_nonfinite(text)
-    cols = delimited.parse(text, source)
-    return table.to_runs(cols, name=name, source=source, fmt="xlsx", logged_nan=logged_nan,
-                         nan_columns=delimited.nonfinite_columns(text, source) if logged_nan else (), **options)
+    return table.csv_runs(sheet_csv(rows), source, "xlsx", name=name, **options)
 
 
 def _sheets(path: Path, source: str) -> list[tuple[str, list[tuple]]]:

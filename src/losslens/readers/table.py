@@ -67,6 +67,16 @@ def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.n
     return {k: v for k, v in columns_data.items() if k not in dropped}
 
 
+def csv_runs(text: str, source: str, fmt: str, **options) -> list[Run]:
+    """The runs of a delimited table's ``text`` (a CSV, or a sheet written as one): parsed by
+    :func:`~losslens.readers.delimited.parse`, with the nan / inf it spells counted and the columns that hold
+    them named (logged, not missing). ``options``: :func:`to_runs`'s keywords."""
+    logged_nan = delimited.count_nonfinite(text)
+    cols = delimited.parse(text, source)
+    return to_runs(cols, source=source, fmt=fmt, logged_nan=logged_nan,
+                   nan_columns=delimited.nonfinite_columns(text, source) if logged_nan else (), **options)
+
+
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
             columns: Mapping[str, str] | None = None, run_column: str | None = None,
             run_id: str | None = None, metric: str | None = None, axis: str | None = None,
