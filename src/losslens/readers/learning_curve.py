@@ -29,11 +29,13 @@ METRIC_NAMES = ("val_loss", "valid_loss", "validation_loss", "test_loss", "val_e
                 "val_acc", "valid_acc", "val_accuracy", "validation_accuracy", "valid_acc_mean", "test_acc",
                 "test_accuracy", "val_score", "validation_score", "test_score", "test_scores", "score",
                 "loss", "error", "accuracy", "acc")
-GROUP_NAMES = ("seed", "fold", "split", "repeat", "run", "random_state")
 #: What a curve's rows at one size are, by the column that numbers them: the word ``losslens data`` says
-#: ("mean of 3 seeds"). Without such a column they are scikit-learn's ``learning_curve`` folds.
-REPEAT_WORDS = {"seed": "seeds", "random_state": "seeds", "fold": "folds", "split": "splits",
-                "repeat": "repeats", "run": "runs"}
+#: ("mean of 3 seeds"). Without such a column they are scikit-learn's ``learning_curve`` folds. In order of
+#: priority: of two such columns, the first here numbers the rows.
+REPEAT_WORDS = {"seed": "seeds", "fold": "folds", "split": "splits", "repeat": "repeats", "run": "runs",
+                "random_state": "seeds"}
+#: The columns that number a curve's repeated rows, first found wins: :data:`REPEAT_WORDS`'s keys, in its order.
+GROUP_NAMES = tuple(REPEAT_WORDS)
 
 
 #: Columns that say which curve a row belongs to, in a file of several (one per model, dataset
