@@ -45,7 +45,7 @@ try:
 except ImportError:  # the older package name
     Callback = import_framework("pytorch_lightning.callbacks", "losslens.integrations.lightning needs Lightning: "
                                 "pip install 'losslens[lightning]'").Callback
-from .torch import copy_state, module_frozen, optimizer_decay, set_lr, torch_schedule
+from .torch import carry_out, module_frozen, optimizer_decay, torch_schedule
 
 _DEFAULT = object()
 
@@ -205,15 +205,9 @@ class LosslensCallback(WatcherViews, Callback):
             return
         try:
             configs = getattr(trainer, "lr_scheduler_configs", None) or []
-            if decision.improved and self.watcher.restore_best_weights:
-                self.best_state = copy_state(pl_module)
-            if decision.new_lr is not None and trainer.optimizers:
-                scheds = [c.scheduler for c in configs]
-                set_lr(trainer.optimizers[0], decision.new_lr, scheds[0] if scheds else None)
-            if decision.stop:
+            if carry_out(self, decision, pl_module, trainer.optimizers[0] if trainer.optimizers else None,
+                         configs[0].scheduler if configs else None):
                 trainer.should_stop = True
-                if decision.restore and self.best_state is not None:
-                    pl_module.load_state_dict(self.best_state)
         except Exception as exc:
             self.watcher.warn_once(exc, f"acting at epoch {trainer.current_epoch}")
 

@@ -160,16 +160,8 @@ class Monitor(WatcherViews):
         if group is not None:
             decision = self.watcher.share(decision, broadcast_from_zero)
         try:
-            if decision is None:
-                return self.should_stop
-            if decision.improved and self.watcher.restore_best_weights and self.model is not None:
-                self.best_state = copy_state(self.model)
-            if decision.new_lr is not None:
-                self._set_lr(decision.new_lr)
-            if decision.stop:
+            if carry_out(self, decision, self.model, self.optimizer, self.scheduler):
                 self.should_stop = True
-                if decision.restore and self.best_state is not None and self.model is not None:
-                    self.model.load_state_dict(self.best_state)
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {self.epoch} end")
         finally:
@@ -191,9 +183,6 @@ class Monitor(WatcherViews):
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         return float(self.optimizer.param_groups[0]["lr"])
-
-    def _set_lr(self, new_lr):
-        set_lr(self.optimizer, new_lr, self.scheduler)
 
 
 def _check_parts(model, optimizer, scheduler) -> None:
@@ -250,6 +239,27 @@ def set_lr(optimizer, new_lr: float, scheduler=None) -> None:
         scheduler.base_lrs = [lr * scale for lr in scheduler.base_lrs]
         if hasattr(scheduler, "_last_lr"):
             scheduler._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
+
+
+def carry_out(owner, decision, module, optimizer, scheduler=None) -> bool:
+    """Do what a callback's watcher decided, on a torch ``module`` (None: no weights kept or restored) and
+    ``optimizer`` (None: no lr set): keep a CPU copy of the weights where the monitored value improved (in
+    ``owner.best_state``, with ``owner.watcher.restore_best_weights``), set the new lr (scaling ``scheduler``'s
+    base rates), and at a stop put the best weights back where asked. Returns whether to stop: the callback sets
+    its own flag (Lightning's ``trainer.should_stop``, the Trainer's ``control.should_training_stop``). A stop
+    whose weights could not be put back still stops, with the watcher's warning."""
+    if decision is None:
+        return False
+    if decision.improved and owner.watcher.restore_best_weights and module is not None:
+        owner.best_state = copy_state(module)
+    if decision.new_lr is not None:
+        set_lr(optimizer, decision.new_lr, scheduler)
+    if decision.stop and decision.restore and owner.best_state is not None and module is not None:
+        try:
+            module.load_state_dict(owner.best_state)
+        except Exception as exc:  # (the stop stands: it was decided on the run, not on these weights)
+            owner.watcher.warn_once(exc, "restoring the best weights")
+    return bool(decision.stop)
 
 
 def torch_schedule(schedulers) -> LRSchedule | None:

@@ -38,7 +38,7 @@ from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
                                    "pip install 'losslens[transformers]'").TrainerCallback
-from .torch import copy_state, optimizer_decay, set_lr, torch_schedule
+from .torch import carry_out, optimizer_decay, torch_schedule
 
 _DEFAULT = object()
 
@@ -152,19 +152,9 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         decision = self._decide_row(args, state, metrics, kwargs)
         if self._group is not None:
             decision = self.watcher.share(decision, broadcast_from_zero)
-        if decision is None:
-            return
         try:
-            model = kwargs.get("model")
-            optimizer = kwargs.get("optimizer")
-            if decision.improved and self.watcher.restore_best_weights and model is not None:
-                self.best_state = copy_state(model)
-            if decision.new_lr is not None and optimizer is not None:
-                set_lr(optimizer, decision.new_lr, kwargs.get("lr_scheduler"))
-            if decision.stop:
+            if carry_out(self, decision, kwargs.get("model"), kwargs.get("optimizer"), kwargs.get("lr_scheduler")):
                 control.should_training_stop = True
-                if decision.restore and self.best_state is not None and model is not None:
-                    model.load_state_dict(self.best_state)
         except Exception as exc:
             self.watcher.warn_once(exc, "acting on the evaluation")
 
