@@ -6,7 +6,7 @@ heavy is imported inside the command function so that ``losslens diagnose`` stay
 
 from importlib import import_module
 
-MODULES = ("lab", "report", "forecast", "data", "verify", "compare", "bench")
+MODULES = ("lab", "report", "forecast", "data", "verify", "compare", "watch", "bench")
 
 
 def register_all(app):

@@ -764,8 +764,7 @@ class Watcher:
         previous, self._last_verdict = self._last_verdict, d.verdict
         if d.solved and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
             return
-        firm = (d.verdict not in QUIET and _gate(d.cause) >= self.min_confidence
-                and (d.verdict == previous or d.verdict == "diverged"))
+        firm = firm_verdict(d, previous, self.min_confidence)
         held = firm and d.verdict in self.stop_on and ready and self._schedule_holds(d)
         stop = firm and d.verdict in self.stop_on and ready and not held and not game
         if d.verdict == "converged" and "converged" in self.stop_on and ready and not held \
@@ -1613,6 +1612,15 @@ def console_print(text: str) -> None:
 def diagnose_run_with_forecast(run, metric, classes, horizon=None):
     fn, _ = _diagnoser()
     return fn(run, metric=metric, classes=classes, **({} if horizon is None else {"horizon": horizon}))
+
+
+def firm_verdict(d, previous: str | None, min_confidence: float = 0.5) -> bool:
+    """Is ``d``'s verdict firm, one to report and act on: not a quiet one (:data:`QUIET`), at least
+    ``min_confidence`` (:func:`_gate`), and the verdict of the diagnosis before it too (``previous``; None: none
+    before), since early verdicts on a handful of points flip; a diverged run needs no second opinion. The
+    callbacks' rule (:meth:`Watcher._decide`), and ``losslens watch --exit-when``'s."""
+    return (d.verdict not in QUIET and _gate(d.cause) >= min_confidence
+            and (d.verdict == previous or d.verdict == "diverged"))
 
 
 def _gate(cause) -> float:

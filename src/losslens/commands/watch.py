@@ -1,0 +1,471 @@
+"""``losslens watch PATH``: the diagnosis live while a run writes its log, without touching the training code.
+
+For the runs no callback can be added to (a colleague's script, a cluster job whose log is synced,
+``python train.py | tee train.log``): the log is polled (its files' sizes, modification times and inodes: no
+inotify), read again as ``diagnose`` reads it when it changed, and diagnosed again only when new rows arrived.
+A verdict is firm as the callbacks' is (two diagnoses in a row from their first, 5 points:
+``integrations._core.firm_verdict``), and "stop now?" is the callbacks' ``stop_gain`` rule
+(:class:`losslens.stopping.ForecastStopping`) fed each new point. :func:`follow` is the loop; it takes its
+``sleep`` and ``clock``, so a test drives it row by row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+import typer
+
+#: A reader's note that a last line or record is half-written: what a log being written ends in between two
+#: flushes, so it is not said at every poll (a file that stops growing so is said once, at the end).
+_CUT = re.compile(r"cut off mid-write")
+#: The input problems that say "not yet" of a log being written (an empty file, a header alone, a run of 1-2
+#: points, a folder with no log in it yet, a printed log before its first epoch): watch waits on them.
+_NOT_YET = ("empty file", "no data rows", "too short to diagnose", "no training runs found",
+            "no training log in this text")
+#: Store prefixes whose rest is a local path (``tb:runs/``, ``wandb:wandb/offline-run-…``, ``mlflow:mlruns``).
+_PREFIXES = ("tb:", "tensorboard:", "wandb:", "mlflow:", "file://")
+
+
+def register(app):
+    from losslens.cli import higher_option
+
+    @app.command()
+    def watch(
+        path: str = typer.Argument(..., metavar="PATH", help="The log being written: a file, a folder or a store "
+                                   "URI (tb:, wandb:, mlflow:), as diagnose reads it."),
+        interval: float = typer.Option(2.0, "--interval", min=0.01, help="Seconds between two looks at the log."),
+        metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose (default: val_loss, "
+                                             "else val_acc, else train_loss)."),
+        horizon: Optional[float] = typer.Option(None, "--horizon", help="Forecast to this epoch (or step), and "
+                                                "\"stop now?\" weighs training on to it. Default: the planned end "
+                                                "the log states, else twice the length read."),
+        stop_gain: float = typer.Option(0.01, "--stop-gain", min=0.0, help="\"stop now?\" says stop when "
+                                        "training on is forecast to gain less than this fraction (0.01 = 1%)."),
+        exit_when: Optional[List[str]] = typer.Option(None, "--exit-when", help="Exit 0 when the verdict firms to "
+                                                      "one of these causes (comma-separated): two diagnoses in a "
+                                                      "row, as the callbacks act."),
+        idle: Optional[float] = typer.Option(None, "--idle", min=0.0, help="Exit when the log has not changed "
+                                             "for this many seconds (and stop waiting for one not there yet)."),
+        json_out: bool = typer.Option(False, "--json", help="One JSON object per new diagnosis (JSON Lines, "
+                                      "schema losslens.diagnosis/1, as diagnose --json)."),
+        classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K."),
+        run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name."),
+        higher: Optional[bool] = higher_option(),
+    ):
+        """Diagnose a run live while it writes its log: the verdict, X, the forecast and "stop now?", updated
+        as epochs arrive (Ctrl-C to stop)."""
+        from losslens.cli import fail
+        from losslens.result import CAUSES
+
+        wanted = {c.strip() for v in exit_when or [] for c in v.split(",") if c.strip()}
+        bad = sorted(c for c in wanted if c not in CAUSES)
+        if bad:
+            fail(f"--exit-when: unknown cause {bad[0]!r}; choose from {', '.join(CAUSES)}")
+        if not stop_gain < 1:
+            fail(f"--stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
+        if path.strip() == "-":
+            fail("-: watch reads a log as it is written; for a printed one, python train.py | tee train.log "
+                 "and losslens watch train.log")
+        from rich.console import Console
+
+        out = Console(highlight=False)  # (wrapping: the report's soft-wrapped console crops a panel's lines)
+        show = JsonLines() if json_out else Panel(out, path, interval) if out.is_terminal else Lines()
+        code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon, stop_gain=stop_gain,
+                      exit_when=wanted, classes=classes, run_id=run_id, higher_is_better=higher)
+        raise typer.Exit(code)
+
+
+@dataclass
+class Watched:
+    """One run of the log as watched: its rows so far, the latest diagnosis and whether its verdict is firm."""
+
+    rows: int = 0
+    axis: Any = None                 # the axis read at the last diagnosis, shape (rows,)
+    diagnosis: Any = None
+    previous: str | None = None      # the verdict of the diagnosis before (None: none counted yet)
+    firm: bool = False
+    stopper: Any = None              # ForecastStopping on the diagnosed metric
+    fed: float = float("-inf")       # the last axis value fed to it
+    stop_since: float | None = None  # where the rule has said stop at every check since
+    values: Any = None               # the diagnosed metric at the last diagnosis, shape (rows,)
+
+
+def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None, metric=None, horizon=None,
+           stop_gain: float = 0.01, exit_when=(), classes=None, run_id=None, higher_is_better=None,
+           sleep=time.sleep, clock=time.monotonic) -> int:
+    """Watch ``path`` until ``exit_when`` firms (0), ``idle`` seconds pass with no change (0; 2 where nothing could
+    be diagnosed) or Ctrl-C (KeyboardInterrupt, raised on after ``show`` printed the last diagnosis).
+
+    ``show`` receives what is said (:class:`JsonLines`, :class:`Lines`, :class:`Panel`); ``sleep(seconds)`` and
+    ``clock()`` (seconds) pace the polls. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
+    (one line, exit 2, in the CLI)."""
+    from losslens.exceptions import LosslensError, ReadError
+
+    import numpy as np
+
+    from losslens.integrations._core import Watcher, firm_verdict
+
+    local = _local_path(path)
+
+    first = max(int(Watcher.start_from_epoch), 3)  # the callbacks' first diagnosis: a verdict counts from it on
+    watched: dict = {}
+    sig, changed_at, waiting, said, problem, cut = None, clock(), None, set(), None, None
+
+    def wait_on(exc) -> None:
+        nonlocal problem, waiting
+        problem = exc
+        if waiting != "rows":
+            show.note(f"{exc}; waiting for rows to diagnose")
+            waiting = "rows"
+    try:
+        while True:
+            now = _signature(local) if local is not None else {}
+            if now is None:  # not there (yet, or any more)
+                if waiting != "missing":
+                    show.note(f"{path}: does not exist yet; waiting for it" if sig is None else
+                              f"{path}: is gone; waiting for it to come back")
+                    waiting = "missing"
+                if sig is not None:
+                    sig, changed_at = None, clock()
+            elif local is None or now != sig:
+                sig, changed_at = now, clock()
+                try:
+                    runs, cut = _read(path, run_id, metric, show, said)
+                except LosslensError as exc:
+                    if not _not_yet(exc):
+                        raise
+                    wait_on(exc)
+                    runs = []
+                for run in runs:
+                    key = (run.source, run.name)
+                    w = watched.get(key)
+                    axis = np.asarray(run.axis, dtype=float)
+                    if w is not None and not _goes_on(w, run, axis):
+                        # Shorter, or other values in the rows read before: a new run written to the same path (a
+                        # file replaced, or truncated and written again). A file rewritten whole with the same rows
+                        # and more (a Trainer's trainer_state.json, a callback's JSON saved atomically) goes on.
+                        show.note(f"{run.source or path}{'' if len(runs) == 1 else f' ({run.name})'}: shrank or was "
+                                  f"replaced (a new run?): started over")
+                        w = None
+                    if w is None:
+                        w = watched[key] = Watched()
+                    if len(axis) == w.rows:
+                        continue  # the file changed, no row was added (a half-written line)
+                    try:
+                        d = _diagnose(run, metric, classes, horizon, higher_is_better)
+                    except LosslensError as exc:
+                        if _not_yet(exc):
+                            wait_on(exc)
+                        elif len(runs) == 1:
+                            raise
+                        elif str(exc) not in said:
+                            said.add(str(exc))
+                            show.note(f"skipped {exc}")
+                        continue
+                    waiting = None
+                    w.rows, w.axis, w.diagnosis = len(axis), axis, d
+                    values = run.get(d.metric)
+                    w.values = None if values is None else np.asarray(values, dtype=float)
+                    if len(axis) >= first:
+                        w.firm, w.previous = firm_verdict(d, w.previous), d.verdict
+                    _advise(w, run, d, stop_gain, horizon, higher_is_better)
+                    show.update(key, w, stop_gain)
+                done = [w for w in watched.values() if w.diagnosis is not None]
+                if exit_when and done and all(w.firm and w.diagnosis.verdict in exit_when for w in done):
+                    show.end(watched)
+                    what = ", ".join(sorted({w.diagnosis.verdict for w in done}))
+                    at = max(w.rows for w in done)
+                    show.note(f"{path}: {what} is firm after {at} {done[0].diagnosis.axis}s (--exit-when): exiting")
+                    return 0
+            if idle is not None and clock() - changed_at >= idle:
+                done = [w for w in watched.values() if w.diagnosis is not None]
+                if not done:
+                    if sig is None:
+                        raise ReadError(f"no such file or directory (waited {idle:g} s)", path)
+                    raise problem if problem is not None else ReadError(f"nothing to diagnose (waited {idle:g} s)",
+                                                                        path)
+                show.end(watched)
+                if cut:  # it stopped growing half-written: no longer a line still to come
+                    show.note(f"{cut}")
+                show.note(f"{path}: has not changed for {idle:g} s (--idle): exiting")
+                return 0
+            sleep(interval)
+    except KeyboardInterrupt:
+        show.end(watched)  # (the CLI says "interrupted" and exits 130)
+        raise
+
+
+def _read(path, run_id, metric, show, said) -> tuple[list, str | None]:
+    """The runs in ``path`` as diagnose reads them; the readers' notes said once each, through ``show``, but a
+    half-written last line (returned, to say if the log stops growing so) not at all, nor kept in the runs' notes."""
+    from losslens.api import to_runs
+    from losslens.readers.directory import name_apart
+
+    lines: list[str] = []
+    with _logged_to(lines):
+        runs = name_apart(to_runs(path, run_id=run_id, metric=metric))
+    cut = None
+    for line in lines:
+        text = line.removeprefix("losslens: ")
+        if _CUT.search(text):
+            cut = text
+        elif text not in said:
+            said.add(text)
+            show.note(text)
+    for run in runs:
+        notes = run.meta.get("notes")
+        if notes:
+            run.meta["notes"] = [n for n in notes if not _CUT.search(n)]
+    return runs, cut
+
+
+@contextlib.contextmanager
+def _logged_to(lines: list):
+    """The ``losslens`` logger's lines (the readers' warnings) into ``lines`` for the duration, not on stderr."""
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger, keep = logging.getLogger("losslens"), Keep(logging.WARNING)
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(keep)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(keep)
+        logger.propagate = propagate
+
+
+def _diagnose(run, metric, classes, horizon, higher_is_better):
+    from losslens.diagnosis import diagnose_run
+
+    return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
+
+
+def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> None:
+    """Feed the diagnosed metric's new points to the callbacks' ``stop_gain`` rule. A stop is taken back at the
+    next point (:meth:`ForecastStopping.resume`): watched, the run goes on, and "stop now?" is asked again."""
+    import numpy as np
+
+    from losslens.facts import metric_direction
+    from losslens.stopping import ForecastStopping
+
+    if w.stopper is None or w.stopper.metric != d.metric:
+        higher = metric_direction(d.metric) if higher_is_better is None else higher_is_better
+        end = horizon if horizon is not None else run.meta.get("planned_end")
+        x_last = float(np.asarray(run.axis, dtype=float)[-1])
+        end = float(end) if end is not None and float(end) > x_last else None
+        w.stopper = ForecastStopping(min_gain=stop_gain, horizon=end, mode="max" if higher else "min",
+                                     metric=d.metric)
+        w.fed, w.stop_since = float("-inf"), None
+    x, y = run.finite(d.metric)
+    new = x > w.fed
+    if not new.any():
+        return
+    # Checked at the last point read alone: the question is "stop now?" (a forecast at each point of a log read
+    # at once, 2,000 epochs long, took 26 s of CPU).
+    for xi, yi in zip(x[new][:-1], y[new][:-1]):
+        w.stopper.record(float(xi), float(yi))
+    w.stopper.resume()
+    stop = w.stopper.update(float(x[-1]), float(y[-1]))
+    w.stop_since = (w.stop_since if w.stop_since is not None else float(x[-1])) if stop else None
+    w.fed = float(x[-1])
+
+
+def advice(w: Watched, stop_gain: float) -> str:
+    """"stop now?" in a line: the ``stop_gain`` rule's answer at the last point read."""
+    from losslens.result import axis_text
+
+    s, axis = w.stopper, w.diagnosis.axis
+    worth = f"{stop_gain * 100:g}%"
+    if s is None or s.forecast is None or s.decided_gain is None:
+        return f"stop now? not yet decided: too few points for the forecast stopping rule (stop_gain {worth})"
+    end = f"{axis} {axis_text(s.forecast.horizon)}"
+    # (the rule's own forecast and gain, against its reference: the callbacks' stop_gain, not the diagnosis's)
+    gain = f"{max(s.decided_gain, 0.0):.1%} (to {s.as_metric(s.forecast.value):.4g})"
+    if w.stop_since is not None:
+        return (f"stop now? yes: training on to {end} is forecast to gain {gain}, < {worth}: stop "
+                f"(said since {axis} {axis_text(w.stop_since)})")
+    return f"stop now? no: training on to {end} is forecast to gain {gain}; stop_gain {worth}"
+
+
+def forecast_line(d) -> str:
+    """The forecast at the horizon with its 90% interval, in a line (from ``Diagnosis.forecast``)."""
+    from losslens.result import axis_text
+
+    fc = d.forecast
+    if not fc:
+        return "forecast: none"
+    if fc.get("reason") or fc.get("value") is None:
+        return f"forecast: none ({(fc.get('reason') or 'too few points').split('; ')[0]})"
+    lo, hi = fc["interval"]
+
+    def g(v):
+        return "n/a" if v is None else f"{v:.4g}"
+
+    p = fc.get("p_improve")
+    return (f"forecast: {fc['metric']} {g(fc['value'])} at {d.axis} {axis_text(fc['horizon'])} (90% interval {g(lo)} "
+            f"to {g(hi)}){'' if p is None else f'; P(> 1% better) = {p:.2f}'}")
+
+
+def summary_lines(w: Watched, stop_gain: float) -> list[str]:
+    """What the live view shows of one run: the verdict line (as diagnose prints it), firm or not, the forecast,
+    "stop now?", the first action and the points read."""
+    from losslens.report.text import as_logged, headline
+    from losslens.result import axis_text
+
+    d = w.diagnosis
+    lines = [headline(d),
+             "  firm: yes (two diagnoses in a row)" if w.firm else "  firm: not yet",
+             "  " + as_logged(d, forecast_line(d)), "  " + advice(w, stop_gain)]
+    if d.cause.actions:
+        lines.append("  first action: " + as_logged(d, d.cause.actions[0]))
+    lines.append(f"  {w.rows} {d.axis}s read, the last {d.axis} {axis_text(float(w.axis[-1]))}")
+    return lines
+
+
+class JsonLines:
+    """``--json``: one ``losslens.diagnosis/1`` object per new diagnosis, as ``diagnose --json`` prints it."""
+
+    def note(self, text: str) -> None:
+        typer.echo(f"losslens: {text}", err=True)
+
+    def update(self, key, w: Watched, stop_gain: float) -> None:
+        sys.stdout.write(w.diagnosis.to_json() + "\n")
+        sys.stdout.flush()
+
+    def end(self, watched: dict) -> None:
+        pass  # (every diagnosis is printed already)
+
+
+class Lines(JsonLines):
+    """Not a terminal (piped, CI): a line where the verdict or X changed, so that ``watch ... | tee`` stays
+    readable; the last diagnosis in full at the end."""
+
+    def __init__(self):
+        self.shown: dict = {}
+
+    def update(self, key, w: Watched, stop_gain: float) -> None:
+        from losslens.report.text import headline
+        from losslens.result import axis_text
+
+        d = w.diagnosis
+        now = (d.verdict, d.plateau_epoch)
+        if self.shown.get(key) != now:
+            self.shown[key] = now
+            typer.echo(f"{d.axis} {axis_text(float(w.axis[-1]))}: {headline(d)}")
+
+    def end(self, watched: dict) -> None:
+        from losslens.report.text import print_diagnoses
+
+        done = [w.diagnosis for w in watched.values() if w.diagnosis is not None]
+        if done:
+            typer.echo("")
+            print_diagnoses(done)
+
+
+class Panel(Lines):
+    """A terminal: a rich Live panel, redrawn at each new diagnosis; the last diagnosis in full at the end."""
+
+    def __init__(self, console, path: str, interval: float):
+        from rich.live import Live
+
+        super().__init__()
+        self.console, self.path, self.interval = console, path, interval
+        self.runs: dict = {}
+        self.live = Live(self._view(), console=console, auto_refresh=False, transient=True)
+        self.live.start()
+
+    def _view(self, stop_gain: float = 0.01):
+        from rich.markup import escape
+        from rich.panel import Panel as Box
+        from rich.text import Text
+
+        from losslens.report.text import COLOURS
+
+        body = Text()
+        for w in self.runs.values():
+            lines = summary_lines(w, stop_gain)
+            body.append(lines[0] + "\n", style=f"bold {COLOURS.get(w.diagnosis.verdict, '')}")
+            body.append("\n".join(lines[1:]) + "\n")
+        if not self.runs:
+            body.append("waiting for rows to diagnose\n")
+        body.append(f"updated {time.strftime('%H:%M:%S')}; Ctrl-C to stop", style="dim")
+        return Box(body, title=f"losslens watch {escape(self.path)} (every {self.interval:g} s)", expand=False)
+
+    def note(self, text: str) -> None:
+        self.console.print(f"losslens: {text}", markup=False, highlight=False)
+
+    def update(self, key, w: Watched, stop_gain: float) -> None:
+        self.runs[key] = w
+        self.live.update(self._view(stop_gain), refresh=True)
+
+    def end(self, watched: dict) -> None:
+        self.live.stop()
+        done = [w.diagnosis for w in watched.values() if w.diagnosis is not None]
+        if done:
+            from losslens.report.text import print_diagnoses
+
+            print_diagnoses(done, file=self.console.file)
+
+
+def _local_path(path: str) -> str | None:
+    """The file or folder behind ``path`` (a store URI's too), to poll; None for a tracking server (read again at
+    every poll: only new rows are diagnosed)."""
+    low = path.lower()
+    if low.startswith(("http://", "https://", "databricks://", "mlflow:http", "mlflow:databricks")):
+        return None
+    for prefix in _PREFIXES:
+        if low.startswith(prefix):
+            path = path[len(prefix):]
+            break
+    if path.lower().startswith("sqlite:///"):
+        path = path[len("sqlite:///"):]
+    path = path.split("#", 1)[0]
+    return os.path.expanduser(path) if path else "."
+
+
+def _signature(local: str) -> dict | None:
+    """{file: (size, inode, mtime_ns)} of the file, or of every file under the folder; None where it is not there."""
+    try:
+        st = os.stat(local)
+    except OSError:
+        return None
+    if not os.path.isdir(local):
+        return {local: (st.st_size, st.st_ino, st.st_mtime_ns)}
+    out = {}
+    for root, _, files in os.walk(local):
+        for name in files:
+            p = os.path.join(root, name)
+            with contextlib.suppress(OSError):
+                s = os.stat(p)
+                out[p] = (s.st_size, s.st_ino, s.st_mtime_ns)
+    return out
+
+
+def _goes_on(w: Watched, run, axis) -> bool:
+    """Does ``run`` hold the rows ``w`` read before (its axis, and the diagnosed metric but for the last row, which
+    a printed log may still complete), and maybe more?"""
+    import numpy as np
+
+    if w.axis is None:
+        return True
+    if len(axis) < w.rows or not np.array_equal(axis[:w.rows], w.axis):
+        return False
+    now = None if w.diagnosis is None else run.get(w.diagnosis.metric)
+    if now is None or w.values is None:
+        return True
+    k = w.rows - 1
+    return bool(np.array_equal(np.asarray(now, dtype=float)[:k], w.values[:k], equal_nan=True))
+
+
+def _not_yet(exc) -> bool:
+    return any(s in getattr(exc, "problem", str(exc)) for s in _NOT_YET)

@@ -1,0 +1,310 @@
+"""`losslens watch PATH`: the diagnosis live while a real Keras CSVLogger log is written row by row.
+
+The log is tests/fixtures/logs/keras_rlrop.csv (``keras.callbacks.CSVLogger`` of SGD(0.5) on digits with
+ReduceLROnPlateau, 60 epochs: tests/fixtures/logs/make_logs.py), flat from epoch 8. The loop (``follow``) is driven
+in-process through its ``sleep``: each call writes the next row, so a test knows which row each diagnosis saw; the
+command itself runs in a subprocess beside a writer thread.
+"""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import losslens
+from losslens.diagnosis import diagnose_run
+
+LOG = Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv"
+OTHER = Path(__file__).parent / "fixtures" / "ecosystem" / "keras_focal" / "clean.csv"  # another CSVLogger run
+HEADER, *ROWS = LOG.read_text().splitlines(keepends=True)
+SRC = str(Path(losslens.__file__).resolve().parents[1])  # the losslens under test, for the subprocesses
+
+
+def _cli(*args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + str(Path(__file__).parent)}
+    return subprocess.Popen([sys.executable, "-m", "losslens", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, **kwargs)
+
+
+class Seen:
+    """A ``show`` that keeps what the loop says: its notes, and (rows, verdict, firm) per diagnosis."""
+
+    def __init__(self):
+        self.notes, self.updates, self.ended = [], [], None
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def update(self, key, w, stop_gain):
+        self.updates.append((w.rows, w.diagnosis.verdict, w.firm, w.diagnosis))
+
+    def end(self, watched):
+        self.ended = [w.diagnosis for w in watched.values() if w.diagnosis is not None]
+
+
+class Writer:
+    """``sleep`` for :func:`follow`: each call runs the next step (writes rows ...) and moves the clock on."""
+
+    def __init__(self, steps):
+        self.steps, self.now = list(steps), 0.0
+
+    def sleep(self, seconds):
+        self.now += seconds
+        if self.steps:
+            self.steps.pop(0)()
+
+    def clock(self):
+        return self.now
+
+
+def _append(path, text):
+    def step():
+        with open(path, "a") as f:
+            f.write(text)
+    return step
+
+
+def _follow(path, show, writer, **options):
+    from losslens.commands.watch import follow
+
+    return follow(str(path), show, interval=1.0, sleep=writer.sleep, clock=writer.clock, **options)
+
+
+def test_exit_when_converged_exits_at_the_row_it_firms(tmp_path):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:3]))
+    writer = Writer(_append(path, row) for row in ROWS[3:])
+    seen = Seen()
+    assert _follow(path, seen, writer, idle=5.0, exit_when={"converged"}) == 0
+    # Firm as the callbacks' rule: the same verdict at two diagnoses in a row, counted from their first (5 points).
+    run = losslens.read(str(LOG))[0]
+    verdicts = {k: diagnose_run(run.head(k)) for k in range(5, len(ROWS) + 1)}
+    firm_at = next(k for k in range(6, len(ROWS) + 1) if verdicts[k].verdict == verdicts[k - 1].verdict == "converged"
+                   and verdicts[k].cause.confidence >= 0.5)
+    rows, verdict, firm, _ = seen.updates[-1]
+    assert (rows, verdict, firm) == (firm_at, "converged", True)
+    assert rows < len(ROWS) // 2  # it converged early: the watch ended long before the log did
+    assert [u[0] for u in seen.updates] == list(range(3, rows + 1))  # one diagnosis per row written
+    assert not any(u[2] for u in seen.updates[:-1])
+    assert "is firm after" in seen.notes[-1] and seen.ended and seen.ended[0].verdict == "converged"
+
+
+def test_a_half_written_last_line_is_not_said_nor_diagnosed(tmp_path, caplog):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:5]))
+    steps = []
+    for row in ROWS[5:12]:  # each row in two writes: a poll between them sees it half-written
+        steps += [_append(path, row[:len(row) // 2]), _append(path, row[len(row) // 2:])]
+    steps.append(_append(path, ROWS[12][:10]))  # and the log stops growing half-written
+    writer = Writer(steps)
+    seen = Seen()
+    assert _follow(path, seen, writer, idle=3.0) == 0
+    assert [u[0] for u in seen.updates] == list(range(5, 13))  # the half rows added no diagnosis
+    said = "\n".join(seen.notes) + caplog.text
+    assert said.count("cut off mid-write") == 1  # once, at the end, where it stopped growing half-written
+    assert "cut off mid-write" in seen.notes[-2] and "--idle" in seen.notes[-1]
+    assert all("cut off" not in n for d in seen.ended for n in d.notes)
+
+
+def test_a_file_replaced_by_a_shorter_one_starts_over(tmp_path):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:30]))
+
+    def replace():
+        new = tmp_path / "new.log"
+        new.write_text(HEADER + "".join(ROWS[:6]))
+        os.replace(new, path)
+
+    writer = Writer([_append(path, ROWS[30]), replace, _append(path, ROWS[6]), _append(path, ROWS[7])])
+    seen = Seen()
+    assert _follow(path, seen, writer, idle=2.0) == 0
+    assert [u[0] for u in seen.updates] == [30, 31, 6, 7, 8]
+    assert sum("started over" in n for n in seen.notes) == 1
+    assert not seen.updates[2][2]  # firm again only at two diagnoses of the new run
+
+
+def test_a_log_written_again_in_place_with_another_run_starts_over(tmp_path):
+    """Truncated and written again (CSVLogger(append=False) at a new fit) past the old length before a poll: the
+    epochs match, the values do not."""
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:8]))
+    other_header, *other = OTHER.read_text().splitlines(keepends=True)
+
+    def rewrite():
+        path.write_text(other_header + "".join(other[:12]))
+
+    seen = Seen()
+    assert _follow(path, seen, Writer([rewrite]), idle=2.0) == 0
+    assert [u[0] for u in seen.updates] == [8, 12]
+    assert sum("started over" in n for n in seen.notes) == 1
+    assert seen.updates[-1][3].to_dict() == diagnose_run(losslens.read(str(path))[0]).to_dict()
+
+
+def test_a_missing_file_is_waited_for(tmp_path):
+    path = tmp_path / "later" / "training.log"
+
+    def appear():
+        path.parent.mkdir()
+        path.write_text(HEADER + "".join(ROWS[:6]))
+
+    seen = Seen()
+    assert _follow(path, seen, Writer([lambda: None, appear]), idle=3.0) == 0
+    assert seen.notes[0].endswith("does not exist yet; waiting for it")
+    assert sum("does not exist" in n for n in seen.notes) == 1
+    assert [u[0] for u in seen.updates] == [6]
+
+
+def test_a_folder_with_no_log_yet_waits_then_reads_it(tmp_path):
+    seen = Seen()
+    appear = lambda: (tmp_path / "training.log").write_text(HEADER + "".join(ROWS[:6]))  # noqa: E731
+    assert _follow(tmp_path, seen, Writer([lambda: None, appear]), idle=3.0) == 0
+    assert "no training runs found" in seen.notes[0] and "waiting" in seen.notes[0]
+    assert [u[0] for u in seen.updates] == [6]
+
+
+def test_ctrl_c_shows_the_last_diagnosis_and_raises(tmp_path):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:10]))
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    seen = Seen()
+    with pytest.raises(KeyboardInterrupt):
+        _follow(path, seen, Writer([_append(path, ROWS[10]), interrupt]))
+    assert seen.ended and seen.ended[0].length == 11
+
+
+def test_the_live_panel_shows_verdict_forecast_and_stop_advice(tmp_path):
+    from rich.console import Console
+
+    from losslens.commands.watch import Panel
+
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:30]))
+    out = io.StringIO()
+    show = Panel(Console(file=out, force_terminal=True, width=200, color_system=None), str(path), 1.0)
+    _follow(path, show, Writer([_append(path, row) for row in ROWS[30:33]]), idle=2.0, stop_gain=0.01)
+    text = out.getvalue()
+    d = diagnose_run(losslens.read(str(path))[0])
+    assert "losslens watch" in text and "firm: yes" in text and "33 epochs read, the last epoch 32" in text
+    assert f"plateau at epoch {d.plateau_epoch:g}" in text
+    assert f"forecast: val_loss {d.forecast['value']:.4g} at epoch {d.forecast['horizon']:g}" in text
+    # The callbacks' stop_gain rule at each new point: it first says stop at epoch 31 (forecast --stop-gain too).
+    from losslens.stopping import ForecastStopping
+
+    x, y = losslens.read(str(path))[0].finite("val_loss")
+    assert x[ForecastStopping(0.01, metric="val_loss").replay(x, y)] == 31
+    assert "stop now? no: training on to epoch 60 is forecast to gain 3.1%" in text
+    assert "stop now? yes: training on to epoch 64" in text and "< 1%: stop (said since epoch 31)" in text
+    assert text.rfind("what to do:") > text.rfind("stop now?")  # the full report after the panel
+
+
+class Lines(threading.Thread):
+    """The lines a subprocess prints, as it prints them."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.lines = stream, []
+        self.start()
+
+    def run(self):
+        for line in self.stream:
+            self.lines.append(line)
+
+    def wait(self, n=1, timeout=60):
+        end = time.monotonic() + timeout
+        while len(self.lines) < n and time.monotonic() < end:
+            time.sleep(0.02)
+        assert len(self.lines) >= n
+
+
+def _write_rows(path, rows, halves=False):
+    for row in rows:
+        with open(path, "a") as f:
+            if halves:  # in two flushes, as a buffered writer may leave a row
+                f.write(row[:len(row) // 2])
+                f.flush()
+                time.sleep(0.01)
+                row = row[len(row) // 2:]
+            f.write(row)
+        time.sleep(0.02)
+
+
+def test_json_lines_grow_while_written_and_the_last_is_diagnose_json(tmp_path):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:4]))
+    proc = _cli("watch", str(path), "--json", "--interval", "0.05", "--idle", "1")
+    out = Lines(proc.stdout)
+    out.wait()  # (the command started: the rows come while it watches)
+    _write_rows(path, ROWS[4:], halves=True)
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    out.join(timeout=10)
+    assert proc.returncode == 0, err
+    rows = [json.loads(line) for line in out.lines]
+    lengths = [r["length"] for r in rows]
+    assert len(rows) >= 5 and lengths == sorted(set(lengths)) and lengths[0] == 4 and lengths[-1] == len(ROWS)
+    assert all(r["schema"] == "losslens.diagnosis/1" for r in rows)
+    whole = _cli("diagnose", str(path), "--json")
+    assert rows[-1] == json.loads(whole.communicate(timeout=60)[0])
+    assert "cut off" not in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].endswith("has not changed for 1 s (--idle): exiting")
+
+
+def test_piped_lines_only_when_verdict_or_x_changes_and_ctrl_c_exits_130(tmp_path):
+    path = tmp_path / "run1.csv"
+    path.write_text(HEADER + "".join(ROWS[:4]))
+    proc = _cli("watch", str(path), "--interval", "0.05")
+    out = Lines(proc.stdout)
+    out.wait()
+    _write_rows(path, ROWS[4:40])
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    out.join(timeout=10)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "losslens: interrupted"
+    live, _, report = "".join(out.lines).partition("\n\n")
+    lines = live.splitlines()
+    assert lines[0].startswith("epoch 3: run1: ")
+
+    def said(line):  # the verdict and X, without X's interval and the confidence
+        return line.split(": ", 1)[1].split(" [")[0].split(" (confidence")[0]
+
+    assert all(said(a) != said(b) for a, b in zip(lines, lines[1:]))  # a line only where the verdict or X changed
+    assert 2 <= len(lines) < 20
+    assert said("-: " + report.splitlines()[0]) == said(lines[-1]) and "what to do:" in report
+    assert "run1: " in report and "40 epochs" not in said(lines[-1])
+
+
+@pytest.mark.parametrize("content, word", [("hello,world\nfoo,bar\n", "no numeric columns"),
+                                           ("epoch,val_loss\n0,0.5\n1,0.4\n2,0.3\n", None)])
+def test_bad_input_is_one_line_exit_2(tmp_path, content, word):
+    path = tmp_path / "run.csv"
+    path.write_text(content)
+    args = ["watch", str(path), "--interval", "0.05", "--idle", "0.3"]
+    if word is None:  # a good log, a bad option
+        args += ["--exit-when", "convergd"]
+        word = "unknown cause 'convergd'"
+    proc = _cli(*args)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and word in err and "Traceback" not in err
+    assert path.read_text() == content
+
+
+def test_a_file_that_never_appears_ends_at_idle_with_exit_2(tmp_path):
+    proc = _cli("watch", str(tmp_path / "nope.csv"), "--interval", "0.05", "--idle", "0.3")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().splitlines() == [f"losslens: {tmp_path / 'nope.csv'}: does not exist yet; waiting for it",
+                                        f"losslens: {tmp_path / 'nope.csv'}: no such file or directory (waited 0.3 s)"]
