@@ -93,7 +93,7 @@ def test_exit_when_converged_exits_at_the_row_it_firms(tmp_path):
     assert rows < len(ROWS) // 2  # it converged early: the watch ended long before the log did
     assert [u[0] for u in seen.updates] == list(range(3, rows + 1))  # one diagnosis per row written
     assert not any(u[2] for u in seen.updates[:-1])
-    assert "is firm after" in seen.notes[-1] and seen.ended and seen.ended[0].verdict == "converged"
+    assert f"converged is firm at epoch {rows - 1} ({rows} points read; --exit-when)" in seen.notes[-1] and seen.ended and seen.ended[0].verdict == "converged"
 
 
 def test_a_half_written_last_line_is_not_said_nor_diagnosed(tmp_path, caplog):

@@ -180,9 +180,12 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                 done = [w for w in watched.values() if w.diagnosis is not None]
                 if exit_when and done and all(w.firm and w.diagnosis.verdict in exit_when for w in done):
                     show.end(watched)
+                    from losslens.result import axis_text
+
                     what = ", ".join(sorted({w.diagnosis.verdict for w in done}))
-                    at = max(w.rows for w in done)
-                    show.note(f"{path}: {what} is firm after {at} {done[0].diagnosis.axis}s (--exit-when): exiting")
+                    last = max(done, key=lambda w: w.rows)
+                    show.note(f"{path}: {what} is firm at {last.diagnosis.axis} {axis_text(float(last.axis[-1]))} "
+                              f"({last.rows} points read; --exit-when): exiting")
                     return 0
             if idle is not None and clock() - changed_at >= idle:
                 done = [w for w in watched.values() if w.diagnosis is not None]
