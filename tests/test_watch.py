@@ -308,3 +308,32 @@ def test_a_file_that_never_appears_ends_at_idle_with_exit_2(tmp_path):
     assert proc.returncode == 2
     assert err.strip().splitlines() == [f"losslens: {tmp_path / 'nope.csv'}: does not exist yet; waiting for it",
                                         f"losslens: {tmp_path / 'nope.csv'}: no such file or directory (waited 0.3 s)"]
+
+
+def test_a_lightning_log_written_row_by_row_goes_on_without_notes(tmp_path):
+    """Lightning's CSVLogger writes an epoch's training and validation rows apart, and its log is read on steps
+    until validation has 3 epochs: neither is a new run, nor a note to say at each poll."""
+    fixture = Path(__file__).parent / "fixtures" / "logs" / "lightning" / "version_0" / "metrics.csv"
+    header, *rows = fixture.read_text().splitlines(keepends=True)
+    path = tmp_path / "metrics.csv"
+    path.write_text(header)
+    seen = Seen()
+    assert _follow(path, seen, Writer(_append(path, row) for row in rows), idle=2.0) == 0
+    growing = seen.notes[:-1]  # (the last: --idle)
+    assert not any("started over" in n or "has no value after" in n for n in growing), growing
+    assert {u[3].axis for u in seen.updates} == {"step", "epoch"}
+    assert path.read_text() == fixture.read_text()
+    assert seen.updates[-1][3].to_dict() == diagnose_run(losslens.read(str(path))[0]).to_dict()
+
+
+def test_a_real_problem_of_the_log_is_said_once_while_it_grows(tmp_path):
+    """A reader's note that holds at three reads in a row is said, once; one of the last rows alone is not."""
+    redone = ROWS[5].rstrip("\n").rsplit(",", 1)[0] + ",0.9\n"  # epoch 5 written twice, over another val_loss
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:5]))
+    seen = Seen()
+    assert _follow(path, seen, Writer(_append(path, row) for row in [redone, *ROWS[5:12]]), idle=2.0) == 0
+    said = [n for n in seen.notes if "epoch 5 written twice over other values" in n]
+    assert len(said) == 1 and seen.notes.index(said[0]) < len(seen.notes) - 1  # said before the end, once
+    assert not any("started over" in n for n in seen.notes)
+    assert [u[0] for u in seen.updates] == [5, 6, 6, *range(7, 13)]  # (epoch 5's second row: diagnosed again)

@@ -23,12 +23,13 @@ from typing import Any, List, Optional
 import typer
 
 #: A reader's note that a last line or record is half-written: what a log being written ends in between two
-#: flushes, so it is not said at every poll (a file that stops growing so is said once, at the end).
+#: flushes, so it is not said while the log grows (a log that stops growing so: once, at ``--idle``).
 _CUT = re.compile(r"cut off mid-write")
-#: The input problems that say "not yet" of a log being written (an empty file, a header alone, a run of 1-2
-#: points, a folder with no log in it yet, a printed log before its first epoch): watch waits on them.
-_NOT_YET = ("empty file", "no data rows", "too short to diagnose", "no training runs found",
-            "no training log in this text")
+#: The input problems that say "not yet" of a log being written (an empty file, a header alone, loss columns with
+#: no value yet: Lightning's metrics.csv starts with rows of the lr alone; a run of 1-2 points, a folder with no log
+#: in it yet, a printed log before its first epoch): watch waits on them.
+_NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too short to diagnose",
+            "no training runs found", "no training log in this text")
 #: Store prefixes whose rest is a local path (``tb:runs/``, ``wandb:wandb/offline-run-…``, ``mlflow:mlruns``).
 _PREFIXES = ("tb:", "tensorboard:", "wandb:", "mlflow:", "file://")
 
@@ -95,6 +96,7 @@ class Watched:
     fed: float = float("-inf")       # the last axis value fed to it
     stop_since: float | None = None  # where the rule has said stop at every check since
     values: Any = None               # the diagnosed metric at the last diagnosis, shape (rows,)
+    values_read: Any = None          # (count, sum) of the finite values in every series then
 
 
 def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None, metric=None, horizon=None,
@@ -106,17 +108,21 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
     ``show`` receives what is said (:class:`JsonLines`, :class:`Lines`, :class:`Panel`); ``sleep(seconds)`` and
     ``clock()`` (seconds) pace the polls. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
     (one line, exit 2, in the CLI)."""
-    from losslens.exceptions import LosslensError, ReadError
-
     import numpy as np
 
+    from losslens.exceptions import LosslensError, ReadError
     from losslens.integrations._core import Watcher, firm_verdict
 
     local = _local_path(path)
-
     first = max(int(Watcher.start_from_epoch), 3)  # the callbacks' first diagnosis: a verdict counts from it on
     watched: dict = {}
-    sig, changed_at, waiting, said, problem, cut = None, clock(), None, set(), None, None
+    sig, changed_at, waiting, said, problem, notes = None, clock(), None, set(), None, {}
+
+    def say(lines) -> None:
+        for text in lines:
+            if text not in said:
+                said.add(text)
+                show.note(text)
 
     def wait_on(exc) -> None:
         nonlocal problem, waiting
@@ -124,6 +130,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
         if waiting != "rows":
             show.note(f"{exc}; waiting for rows to diagnose")
             waiting = "rows"
+
     try:
         while True:
             now = _signature(local) if local is not None else {}
@@ -135,19 +142,29 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                 if sig is not None:
                     sig, changed_at = None, clock()
             elif local is None or now != sig:
-                sig, changed_at = now, clock()
+                if local is not None:  # (a tracking server is read at every poll: it changed when rows came)
+                    sig, changed_at = now, clock()
                 try:
-                    runs, cut = _read(path, run_id, metric, show, said)
+                    runs = _read(path, run_id, metric)
                 except LosslensError as exc:
                     if not _not_yet(exc):
                         raise
                     wait_on(exc)
                     runs = []
+                else:
+                    # A reader's note is said where three reads in a row give it (and at --idle): a note of the last
+                    # rows alone is what a log being written leaves until its next rows. Lightning writes an epoch's
+                    # training and validation rows apart: written a row at a time, "val_loss has no value after step
+                    # 19" came at two reads in a row, then went.
+                    notes = {n: notes.get(n, 0) + 1 for n in runs.notes}
+                    say(n for n, reads in notes.items() if reads >= 3 and not _CUT.search(n))
                 for run in runs:
                     key = (run.source, run.name)
                     w = watched.get(key)
                     axis = np.asarray(run.axis, dtype=float)
-                    if w is not None and not _goes_on(w, run, axis):
+                    if w is not None and w.diagnosis is not None and w.diagnosis.axis != run.axis_name:
+                        w.stopper = None  # read on another axis now (a Lightning log's steps, then its epochs)
+                    elif w is not None and not _goes_on(w, run, axis):
                         # Shorter, or other values in the rows read before: a new run written to the same path (a
                         # file replaced, or truncated and written again). A file rewritten whole with the same rows
                         # and more (a Trainer's trainer_state.json, a callback's JSON saved atomically) goes on.
@@ -156,7 +173,11 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                         w = None
                     if w is None:
                         w = watched[key] = Watched()
-                    if len(axis) == w.rows:
+                    # Rows, and values: Lightning's metrics.csv adds an epoch's validation row to the epoch of its
+                    # training row (one point on the axis), and a row written again replaces the one before.
+                    values = (sum(int(np.isfinite(v).sum()) for v in run.series.values()),
+                              sum(float(np.nansum(v)) for v in run.series.values()))
+                    if (len(axis), values) == (w.rows, w.values_read):
                         continue  # the file changed, no row was added (a half-written line)
                     try:
                         d = _diagnose(run, metric, classes, horizon, higher_is_better)
@@ -170,13 +191,14 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                             show.note(f"skipped {exc}")
                         continue
                     waiting = None
-                    w.rows, w.axis, w.diagnosis = len(axis), axis, d
-                    values = run.get(d.metric)
-                    w.values = None if values is None else np.asarray(values, dtype=float)
+                    w.rows, w.axis, w.diagnosis, w.values_read = len(axis), axis, d, values
+                    seen = run.get(d.metric)
+                    w.values = None if seen is None else np.asarray(seen, dtype=float)
                     if len(axis) >= first:
                         w.firm, w.previous = firm_verdict(d, w.previous), d.verdict
                     _advise(w, run, d, stop_gain, horizon, higher_is_better)
                     show.update(key, w, stop_gain)
+                    changed_at = clock()
                 done = [w for w in watched.values() if w.diagnosis is not None]
                 if exit_when and done and all(w.firm and w.diagnosis.verdict in exit_when for w in done):
                     show.end(watched)
@@ -190,13 +212,12 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
             if idle is not None and clock() - changed_at >= idle:
                 done = [w for w in watched.values() if w.diagnosis is not None]
                 if not done:
-                    if sig is None:
+                    if sig is None and local is not None:
                         raise ReadError(f"no such file or directory (waited {idle:g} s)", path)
                     raise problem if problem is not None else ReadError(f"nothing to diagnose (waited {idle:g} s)",
                                                                         path)
                 show.end(watched)
-                if cut:  # it stopped growing half-written: no longer a line still to come
-                    show.note(f"{cut}")
+                say(notes)  # (it stopped growing: a half-written line is no longer one still to come)
                 show.note(f"{path}: has not changed for {idle:g} s (--idle): exiting")
                 return 0
             sleep(interval)
@@ -205,28 +226,25 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
         raise
 
 
-def _read(path, run_id, metric, show, said) -> tuple[list, str | None]:
-    """The runs in ``path`` as diagnose reads them; the readers' notes said once each, through ``show``, but a
-    half-written last line (returned, to say if the log stops growing so) not at all, nor kept in the runs' notes."""
+class _Runs(list):
+    notes: list
+
+
+def _read(path, run_id, metric) -> _Runs:
+    """The runs in ``path`` as diagnose reads them, with the readers' notes (``.notes``) kept off stderr; a
+    half-written last line is left out of the runs' own notes (their JSON): the log is being written."""
     from losslens.api import to_runs
     from losslens.readers.directory import name_apart
 
     lines: list[str] = []
     with _logged_to(lines):
-        runs = name_apart(to_runs(path, run_id=run_id, metric=metric))
-    cut = None
-    for line in lines:
-        text = line.removeprefix("losslens: ")
-        if _CUT.search(text):
-            cut = text
-        elif text not in said:
-            said.add(text)
-            show.note(text)
+        runs = _Runs(name_apart(to_runs(path, run_id=run_id, metric=metric)))
+    runs.notes = [line.removeprefix("losslens: ") for line in lines]
     for run in runs:
-        notes = run.meta.get("notes")
-        if notes:
-            run.meta["notes"] = [n for n in notes if not _CUT.search(n)]
-    return runs, cut
+        kept = run.meta.get("notes")
+        if kept:
+            run.meta["notes"] = [n for n in kept if not _CUT.search(n)]
+    return runs
 
 
 @contextlib.contextmanager
