@@ -337,3 +337,13 @@ def test_a_real_problem_of_the_log_is_said_once_while_it_grows(tmp_path):
     assert len(said) == 1 and seen.notes.index(said[0]) < len(seen.notes) - 1  # said before the end, once
     assert not any("started over" in n for n in seen.notes)
     assert [u[0] for u in seen.updates] == [5, 6, 6, *range(7, 13)]  # (epoch 5's second row: diagnosed again)
+
+
+def test_a_horizon_the_run_reaches_is_said_once_and_the_watch_goes_on(tmp_path):
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:5]))
+    seen = Seen()
+    assert _follow(path, seen, Writer(_append(path, row) for row in ROWS[5:9]), idle=2.0, horizon=6) == 0
+    assert [u[0] for u in seen.updates] == list(range(5, 10))
+    assert [u[3].forecast is None for u in seen.updates] == [False, False, True, True, True]
+    assert sum("horizon 6 is not after the last logged epoch" in n for n in seen.notes) == 1

@@ -111,6 +111,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
     import numpy as np
 
     from losslens.exceptions import LosslensError, ReadError
+    from losslens.facts import require_ahead
     from losslens.integrations._core import Watcher, firm_verdict
 
     local = _local_path(path)
@@ -191,6 +192,15 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                             show.note(f"skipped {exc}")
                         continue
                     waiting = None
+                    if horizon is not None:
+                        try:
+                            require_ahead(run, horizon, metric)
+                        except LosslensError as exc:  # the run reached it: diagnose refuses, watch goes on
+                            if "--horizon" not in said:
+                                said.add("--horizon")
+                                show.note(f"{exc}; no forecast from here on")
+                        except ValueError:  # (no such metric: the diagnosis would have said so)
+                            pass
                     w.rows, w.axis, w.diagnosis, w.values_read = len(axis), axis, d, values
                     seen = run.get(d.metric)
                     w.values = None if seen is None else np.asarray(seen, dtype=float)
