@@ -78,8 +78,12 @@ def register(app):
 
         out = Console(highlight=False)  # (wrapping: the report's soft-wrapped console crops a panel's lines)
         show = JsonLines() if json_out else Panel(out, path, interval) if out.is_terminal else Lines()
-        code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon, stop_gain=stop_gain,
-                      exit_when=wanted, classes=classes, run_id=run_id, higher_is_better=higher)
+        try:
+            code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon,
+                          stop_gain=stop_gain, exit_when=wanted, classes=classes, run_id=run_id,
+                          higher_is_better=higher)
+        finally:
+            show.close()  # (a bad input's one line, after the panel: the terminal's cursor back)
         raise typer.Exit(code)
 
 
@@ -376,6 +380,9 @@ class JsonLines:
     def end(self, watched: dict) -> None:
         pass  # (every diagnosis is printed already)
 
+    def close(self) -> None:
+        pass
+
 
 class Lines(JsonLines):
     """Not a terminal (piped, CI): a line where the verdict or X changed, so that ``watch ... | tee`` stays
@@ -438,6 +445,9 @@ class Panel(Lines):
     def update(self, key, w: Watched, stop_gain: float) -> None:
         self.runs[key] = w
         self.live.update(self._view(stop_gain), refresh=True)
+
+    def close(self) -> None:
+        self.live.stop()  # (idempotent)
 
     def end(self, watched: dict) -> None:
         self.live.stop()
