@@ -241,6 +241,8 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
 
 
 class _Runs(list):
+    """The runs of one read, and ``notes``: the readers' lines about it (``where: what``), held off stderr."""
+
     notes: list
 
 
