@@ -266,7 +266,7 @@ def test_piped_lines_only_when_verdict_or_x_changes_and_ctrl_c_exits_130(tmp_pat
     out = Lines(proc.stdout)
     out.wait()
     _write_rows(path, ROWS[4:40])
-    out.wait(2)  # (the verdict or X changed at least once over those rows: epoch 4 reads still_improving)
+    out.wait(2)  # (the verdict or X changes over those rows: X goes from epoch 1 to 8)
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     err = proc.stderr.read()
