@@ -80,12 +80,15 @@ def _same_run(got, want) -> None:
         np.testing.assert_allclose(got.series[key], want.series[key], rtol=1e-15, err_msg=key)
 
 
-def _as_twin(path: Path, csv: Path, *options) -> None:
-    """``path`` reads and diagnoses as ``csv`` does, and is left unchanged."""
+def _as_twin(path: Path, csv: Path, *options, said: str | None = None) -> None:
+    """``path`` reads and diagnoses as ``csv`` does, and is left unchanged; ``said``: the one note it adds."""
     before = _md5(path)
     [got], [want] = losslens.read(path, run_id=options[1] if options else None), losslens.read(csv)
     _same_run(got, want)
     (obj, text), (obj0, text0) = _diagnosis(path, *options), _diagnosis(csv)
+    if said is not None:
+        assert obj["notes"] == [said] + obj0["notes"], obj["notes"]
+        obj["notes"] = obj0["notes"]
     _close(obj, obj0)
     assert text == text0
     assert _md5(path) == before
@@ -338,23 +341,56 @@ def test_no_sheet_with_a_loss_is_one_line_naming_the_sheets(tmp_path):
 
 # -- what cannot be read as it stands ---------------------------------------------------------------------------
 
-def test_formulas_never_computed_are_said(tmp_path):
-    # openpyxl writes a formula with no value (only a spreadsheet computes one): every such cell read blank.
-    df = pd.read_csv(RLROP)
-    path = tmp_path / "formulas.xlsx"
+def _with_gap(path: Path, df, *, formula_in: str = "gap") -> Path:
+    """``df`` written by openpyxl with a ``gap`` column of formulas (``=val_loss-loss``), which openpyxl saves
+    with no computed value; ``formula_in="val_loss"`` writes the validation loss as a formula instead."""
     book = _book()
     ws = _sheet(book, "Sheet1", df)
-    ws.cell(1, len(df.columns) + 1, "gap")
+    letter = {c: openpyxl.utils.get_column_letter(j) for j, c in enumerate(df.columns, 1)}
+    at = len(df.columns) + 1 if formula_in == "gap" else list(df.columns).index(formula_in) + 1
+    ws.cell(1, at, formula_in)
     for i in range(2, len(df) + 2):
-        ws.cell(i, len(df.columns) + 1, f"=F{i}-D{i}")
+        ws.cell(i, at, f"={letter['val_loss']}{i}-{letter['loss']}{i}" if formula_in == "gap"
+                else f"={letter['loss']}{i}+0.1")
     book.save(path)
-    _refused(path, "60 formula cells hold no computed value", "open and save it in Excel or LibreOffice")
+    return path
+
+
+def test_a_column_of_formulas_never_computed_is_left_out_said_once(tmp_path):
+    # openpyxl writes a formula with no value (only a spreadsheet computes one): a gap column added beside the
+    # log's values is left out, said once; the log reads and diagnoses as its CSV twin.
+    df = pd.read_csv(RLROP)
+    path = _with_gap(tmp_path / "formulas.xlsx", df)
+    note = ("column gap: 60 formula cells hold no computed value (a workbook written by a program, openpyxl, pandas "
+            "or XlsxWriter, is saved without them, or with 0 in their place; open and save it in Excel or "
+            "LibreOffice to read them): left out")
+    _as_twin(path, RLROP, said=note)  # (the note once, in --json's notes as on stderr)
+    # the gap column asked for is refused, not read as blank
+    res = _cli("diagnose", path, "--metric", "gap")
+    assert res.exit_code == 2 and "60 formula cells hold no computed value (column gap;" in res.stderr, res.output
+
+
+def test_a_loss_of_formulas_never_computed_is_refused(tmp_path):
+    df = pd.read_csv(RLROP)
+    path = _with_gap(tmp_path / "formulas.xlsx", df, formula_in="val_loss")
+    _refused(path, "60 formula cells hold no computed value (column val_loss;",
+             "open and save it in Excel or LibreOffice")
+    # a sheet of formulas alone holds nothing to read
+    only = tmp_path / "only.xlsx"
+    book = _book()
+    ws = book.create_sheet("Sheet1")
+    ws.append(["gap"])
+    for i in range(2, 12):
+        ws.cell(i, 1, f"={i}*2")
+    book.save(only)
+    _refused(only, "10 formula cells hold no computed value (column gap;")
 
 
 def test_xlsxwriters_workbooks_read_and_its_uncomputed_formulas_are_said(tmp_path):
     # XlsxWriter, pandas' other engine (its default where installed): a log written by it reads as its CSV twin,
     # and so does a formula given its value; a formula written without one holds 0 for Excel to compute on
-    # opening (the workbook asks for it: fullCalcOnLoad), which read a loss of 0 at every epoch.
+    # opening (the workbook asks for it: fullCalcOnLoad), which read a loss of 0 at every epoch: a loss so is
+    # refused, another column left out.
     xlsxwriter = pytest.importorskip("xlsxwriter")
     df = pd.read_csv(RLROP)
     path = tmp_path / "keras_rlrop.xlsx"
@@ -372,7 +408,18 @@ def test_xlsxwriters_workbooks_read_and_its_uncomputed_formulas_are_said(tmp_pat
         book.close()
     [run] = losslens.read(computed)
     np.testing.assert_allclose(run.series["val_loss"], df["val_loss"], rtol=1e-12)
-    _refused(zeros, "60 formula cells hold no computed value", "or with 0 in their place")
+    _refused(zeros, "60 formula cells hold no computed value (column val_loss;", "or with 0 in their place")
+    gap = tmp_path / "gap.xlsx"
+    book = xlsxwriter.Workbook(str(gap))
+    ws = book.add_worksheet()
+    ws.write_row(0, 0, list(df.columns) + ["gap"])
+    for i, r in enumerate(df.itertuples(index=False), 1):
+        ws.write_row(i, 0, list(r))
+        ws.write_formula(i, len(df.columns), f"=F{i + 1}-D{i + 1}")
+    book.close()
+    _as_twin(gap, RLROP, said=("column gap: 60 formula cells hold no computed value (a workbook written by a program, "
+                               "openpyxl, pandas or XlsxWriter, is saved without them, or with 0 in their place; "
+                               "open and save it in Excel or LibreOffice to read them): left out"))
 
 
 def test_a_truncated_workbook_is_one_line(tmp_path):

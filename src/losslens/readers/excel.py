@@ -16,7 +16,10 @@ What a sheet adds to a CSV file:
   sheet has one; the one sheet of a run beside notes is named as the file.
 
 Formulas are read as the values the spreadsheet last computed (``data_only``). A workbook written by openpyxl or
-pandas with formulas has none stored: that is said, not read as blank cells. openpyxl (the ``excel`` extra) is
+pandas with formulas has none stored (XlsxWriter stores 0, for Excel to compute on opening): a column holding such
+cells (a ``gap`` column of ``=D3-B3`` added to a log) is left out, said in one warning, not read as blank cells or
+zeros; where that column is one the diagnosis needs (a loss, an accuracy, the ``metric`` asked for, the epoch) or no
+column is left, the workbook is refused (open and save it in a spreadsheet). openpyxl (the ``excel`` extra) is
 imported only here, when a workbook is read; the file is opened read-only.
 """
 
@@ -58,7 +61,8 @@ def read_workbook(path: Path, source: str, *, name: str, columns=None, run_colum
     sheets' named by the sheet each (``source#SHEET`` their source), ``run_id`` naming a sheet reads that one."""
     # (Sheets without a cell filled in, the empty Sheet2 and Sheet3 Excel once added to every workbook, a cell
     # holding a space, are not counted.)
-    sheets = [(title, rows) for title, rows in _sheets(path, source) if any(_cell(v).strip() for r in rows for v in r)]
+    sheets = [(title, rows, lost) for title, rows, lost in _sheets(path, source)
+              if any(_cell(v).strip() for r in rows for v in r)]
     if not sheets:
         raise ReadError("an Excel workbook with no cell filled in", source)
     several = len(sheets) > 1
@@ -70,14 +74,15 @@ def read_workbook(path: Path, source: str, *, name: str, columns=None, run_colum
     runs: list[Run] = []
     passed: list[tuple[str, str]] = []
     held: list[str] = []  # the sheets read as runs
-    for title, rows in sheets:
+    for title, rows, lost in sheets:
         where = f"{source}#{title}" if several else source
         try:
             if several and not picked and not _has_number(rows):
                 passed.append((title, "no numbers in the sheet"))
                 continue
             with _source.dropped_on_error():
-                found = _read_sheet(rows, where, name=title if several else name, **options)
+                rows, lost = _left_out(rows, lost, where, metric)
+                found = _read_sheet(rows, where, name=title if several else name, lost=lost, **options)
         except (NoLossError, UnknownFormatError) as exc:
             if not several or picked:
                 raise
@@ -113,13 +118,24 @@ def _has_number(rows: list[tuple]) -> bool:
     return False
 
 
-def _read_sheet(rows: list[tuple], source: str, *, name: str, **options) -> list[Run]:
-    return table.csv_runs(sheet_csv(rows), source, "xlsx", name=name, **options)
+def _read_sheet(rows: list[tuple], source: str, *, name: str, lost: dict[str, int] | None = None,
+                **options) -> list[Run]:
+    text = sheet_csv(rows)
+    if text is None and lost:  # (a sheet of formulas only, none computed)
+        raise NoLossError(_uncomputed_problem(lost), source)
+    try:
+        return table.csv_runs(text, source, "xlsx", name=name, **options)
+    except NoLossError:
+        if not lost:
+            raise
+        # (what is left without the uncomputed columns holds nothing to diagnose: they are why)
+        raise NoLossError(_uncomputed_problem(lost), source) from None
 
 
-def _sheets(path: Path, source: str) -> list[tuple[str, list[tuple]]]:
-    """``[(sheet title, its rows of cell values)]`` of every worksheet (chart sheets hold none), values as the
-    spreadsheet last computed them."""
+def _sheets(path: Path, source: str) -> list[tuple[str, list[tuple], dict[int, list[int]]]]:
+    """``[(sheet title, its rows of cell values, its formula cells never computed)]`` of every worksheet (chart
+    sheets hold none), values as the spreadsheet last computed them; the third as :func:`_uncomputed` gives
+    them, ``{column index: [row numbers]}``."""
     openpyxl = _openpyxl(source)
     try:
         with open(path, "rb") as fh, warnings.catch_warnings():
@@ -129,11 +145,13 @@ def _sheets(path: Path, source: str) -> list[tuple[str, list[tuple]]]:
             # run.csv is read by its content.)
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
             try:
-                sheets = [(ws.title, _rows(ws)) for ws in book.worksheets]
+                sheets = [(ws.title, _rows(ws), getattr(ws, "_worksheet_path", None)) for ws in book.worksheets]
             finally:
                 book.close()
-            _require_cached_values(fh, source)
-            return sheets
+            lost = _uncomputed(fh, source)
+            if lost and any(part not in {p for _, _, p in sheets} for part in lost):
+                raise ReadError(_uncomputed_problem({}), source)  # (a sheet not found by its part: all refused)
+            return [(title, rows, dict(lost.get(part, {}))) for title, rows, part in sheets]
     except LosslensError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a damaged file
@@ -152,34 +170,108 @@ def _rows(sheet) -> list[tuple]:
     return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
-#: A formula element (``<f>B2*2</f>``, a shared formula's ``<f t="shared" si="0"/>``), with the value cached after
-#: it where one was written (``<v>3</v>``; openpyxl writes ``<v/>`` or ``<v></v>``).
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)(?:\s*<(?:\w+:)?v>([^<]+)<)?")
+#: A cell holding a formula (``<c r="E3"><f>D3-B3</f>``, a shared formula's ``<f t="shared" si="0"/>``): its
+#: attributes, and the value cached after the formula where one was written (``<v>3</v>``; openpyxl writes ``<v/>``
+#: or ``<v></v>``).
+_FORMULA = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)"
+                      rb"(?:\s*<(?:\w+:)?v>([^<]+)<)?")
+_REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?(\d+)\"")
 #: The workbook asks to be computed when opened: a program wrote it (openpyxl, XlsxWriter), not a spreadsheet.
 _RECALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 
 
-def _require_cached_values(fh, source: str) -> None:
-    """Raise where the workbook (``fh``, its open file) holds formulas and no value computed for any of them:
-    written by a program, never opened in a spreadsheet, its formula cells read blank (openpyxl writes no value)
-    or 0 (XlsxWriter, pandas' other engine, writes 0 for Excel to compute on opening): a column of losses as
-    gaps, or as zeros."""
+def _column_index(letters: bytes) -> int:
+    """``b"A"`` -> 0, ``b"AB"`` -> 27."""
+    j = 0
+    for ch in letters.upper():
+        j = j * 26 + ch - 64
+    return j - 1
+
+
+def _uncomputed(fh, source: str) -> dict[str, dict[int, list[int]]]:
+    """``{worksheet part: {column index (0 = A): [row numbers, 1-based]}}`` of the formula cells of the workbook
+    (``fh``, its open file) that hold no computed value: written by a program and never opened in a spreadsheet,
+    they read blank (openpyxl writes no value) or 0 (XlsxWriter, pandas' other engine, writes 0 for Excel to
+    compute on opening).
+
+    Counted where the workbook asks to be computed on opening, or where no formula of it holds a value (a
+    spreadsheet's own save computes them all; an empty one there is a formula giving ``""``). A formula cell
+    without its reference (``r``), which no writer leaves out, makes the whole workbook refused."""
     fh.seek(0)
     with zipfile.ZipFile(fh) as z:
         names = z.namelist()
         # (A 0 is a value computed only where the workbook does not ask to be computed on opening.)
-        zero_is_none = "xl/workbook.xml" in names and _RECALC.search(z.read("xl/workbook.xml")) is not None
-        formulas = cached = 0
+        recalc = "xl/workbook.xml" in names and _RECALC.search(z.read("xl/workbook.xml")) is not None
+        found: dict[str, dict[int, list[int]]] = {}
+        cached = 0
         for part in names:
             if part.startswith("xl/worksheets/") and part.endswith(".xml"):
-                for found in _FORMULA.finditer(z.read(part)):
-                    formulas += 1
-                    value = found.group(1)
-                    cached += value is not None and not (zero_is_none and value.strip() == b"0")
-    if formulas and not cached:
-        raise ReadError(f"{formulas} formula cells hold no computed value (a workbook written by a program, "
-                        "openpyxl, pandas or XlsxWriter, is saved without them, or with 0 in their place): open and "
-                        "save it in Excel or LibreOffice, or write the values rather than formulas", source)
+                for hit in _FORMULA.finditer(z.read(part)):
+                    value = hit.group(2)
+                    if value is not None and not (recalc and value.strip() == b"0"):
+                        cached += 1
+                        continue
+                    ref = _REF.search(hit.group(1))
+                    if ref is None:
+                        raise ReadError(_uncomputed_problem({}), source)
+                    found.setdefault(part, {}).setdefault(_column_index(ref.group(1)), []).append(int(ref.group(2)))
+    return found if found and (recalc or not cached) else {}
+
+
+def _uncomputed_problem(lost: dict[str, int]) -> str:
+    """The refusal of a workbook whose formulas were never computed, naming the columns (``lost``: ``{column
+    name: cells}``) where known."""
+    what = f"{sum(lost.values())} formula cells" if lost else "formula cells"
+    where = f"{_named(lost)}; " if lost else ""
+    return (f"{what} hold no computed value ({where}a workbook written by a program, openpyxl, pandas or XlsxWriter, "
+            "is saved without them, or with 0 in their place): open and save it in Excel or LibreOffice, or write "
+            "the values rather than formulas")
+
+
+def _named(lost: dict[str, int]) -> str:
+    return ("column " if len(lost) == 1 else "columns ") + ", ".join(lost)
+
+
+def _left_out(rows: list[tuple], lost: dict[int, list[int]], source: str, metric) -> tuple[list[tuple], dict]:
+    """``(rows, {column name: cells})``: ``rows`` without the columns holding formula cells never computed
+    (``lost``, from :func:`_uncomputed`), said in one warning. Raise where one of them is a column the diagnosis
+    needs: a loss, an accuracy, the ``metric`` asked for, the epoch or step (read without it, the run would be
+    another one)."""
+    if not lost:
+        return rows, {}
+    named: dict[str, int] = {}
+    for j, at in sorted(lost.items()):
+        # The column's name: the text nearest above its first uncomputed cell (its header; rows count from 1).
+        above = [r[j] for r in rows[:min(at) - 1] if j < len(r) and isinstance(r[j], str) and r[j].strip()]
+        name = _cell(above[-1]).strip() if above else _letters(j)
+        named[name] = named.get(name, 0) + len(at)
+    needed = {n: k for n, k in named.items() if _needed(n, metric)}
+    if needed:
+        raise ReadError(_uncomputed_problem(needed), source)
+    _source.warn(source, "%s: %d formula cells hold no computed value (a workbook written by a program, openpyxl, "
+                 "pandas or XlsxWriter, is saved without them, or with 0 in their place; open and save it in Excel "
+                 "or LibreOffice to read them): left out", _named(named), sum(named.values()))
+    return [tuple(v for j, v in enumerate(r) if j not in lost) for r in rows], named
+
+
+def _letters(j: int) -> str:
+    """0 -> ``"A"``, 27 -> ``"AB"``: a column without a name, by its letters."""
+    out = ""
+    j += 1
+    while j:
+        j, k = divmod(j - 1, 26)
+        out = chr(65 + k) + out
+    return out
+
+
+def _needed(name: str, metric) -> bool:
+    """Whether the column ``name`` is one a diagnosis reads (left out, the run read would be another)."""
+    from ..columns import ACCURACY_FALLBACK, LOSS_SERIES, axis_kind, canonical, normalise
+
+    canon = canonical(name)
+    return (canon in LOSS_SERIES or canon in ACCURACY_FALLBACK or (canon or normalise(name)).endswith("loss")
+            or axis_kind(name) is not None
+            or (metric is not None and normalise(metric) in (normalise(name), canon)))
 
 
 # -- a sheet as CSV ------------------------------------------------------------------------------------------
