@@ -3,6 +3,7 @@
 import csv
 import inspect
 import json
+import os
 import re
 from pathlib import Path
 import subprocess
@@ -190,6 +191,40 @@ def test_a_directory_says_which_files_it_passed_over(keras_csv, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 1  # the one training log
     assert "passed over 1 file" in proc.stderr and "notes.csv" in proc.stderr
+
+
+
+KERAS_LOG = Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv"  # Keras CSVLogger, 60 epochs
+
+
+@pytest.mark.parametrize("command", [["diagnose"], ["diagnose", "--json"], ["forecast", "--json"]],
+                         ids=["diagnose", "diagnose_json", "forecast_json"])
+def test_a_pipe_closed_early_ends_quietly_with_141(tmp_path, command):
+    # `losslens diagnose runs | head -1`: the reader goes after one line. Exit 1 would say a --fail-on cause
+    # matched (set -o pipefail in CI); a shell tool killed by SIGPIPE reports 141 (128 + 13), quietly.
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux's F_SETPIPE_SZ")
+    paths = []
+    for i in range(60):  # (60 runs: the text's table alone is twice the pipe's 4 KiB; the JSON 100 times)
+        paths.append(tmp_path / f"run{i:02d}.csv")
+        paths[-1].write_bytes(KERAS_LOG.read_bytes())
+    read, write = os.pipe()
+    # (the smallest pipe, a page: what is left to write after one line is read cannot all fit in it, so the
+    # writer meets the closed pipe whatever the timing)
+    fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)
+    proc = subprocess.Popen([sys.executable, "-m", "losslens", *command, *map(str, paths)], stdout=write,
+                            stderr=subprocess.PIPE)
+    os.close(write)
+    line = b""
+    while not line.endswith(b"\n"):
+        ch = os.read(read, 1)
+        assert ch, "no line before the end"
+        line += ch
+    os.close(read)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, (proc.returncode, err.decode())
+    assert err.decode().strip() == "", err.decode()
 
 
 # ---- losslens verify ---------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Every bad input ends in one line on stderr naming the file and the problem, and exit code 2; anything else
 that escapes a command (a bug in losslens: a TypeError, a library's ValueError ...) in one line saying so, and
-exit code 3 (``losslens --debug`` or ``LOSSLENS_DEBUG=1``: the traceback too); Ctrl-C in one line, exit 130.
+exit code 3 (``losslens --debug`` or ``LOSSLENS_DEBUG=1``: the traceback too); Ctrl-C in one line, exit 130; the
+reader of stdout gone (``losslens diagnose runs/ | head -1``) quietly, exit 141.
 Feature areas register their own commands from ``losslens/commands/`` so that each stays
 next to its code and ``losslens diagnose`` imports nothing heavy.
 """
@@ -158,7 +159,7 @@ def run_guarded(fn, *args, **kwargs):
 def _bad_input_line(exc: BaseException) -> str | None:
     """The one line for an input problem: a :class:`LosslensError`, or an OSError of a file (the output:
     "r.html: No such file or directory", not "[Errno 2] ..."); None for anything else. A broken pipe
-    (``losslens diagnose ... | head``) is left to Typer, which ends quietly."""
+    (``losslens diagnose ... | head``) is no input problem: :func:`_pipe_closed` ends it."""
     if isinstance(exc, LosslensError):
         # A reader's message may name the Python way (columns={...}); the command line's is kept beside it.
         return getattr(exc, "cli_message", None) or str(exc)
@@ -188,13 +189,17 @@ def _internal_error(exc: BaseException, inputs: list[str], debug: bool = False) 
 class _Command(TyperCommand):
     """Every command ends in one of the lines the exit codes promise: what escapes it (none of Typer's own exits
     and usage errors) is a bad input where it is one (exit 2), else a bug in losslens (exit 3), never a
-    traceback; Ctrl-C is one line, exit 130. Set on every command by :func:`_register_commands`."""
+    traceback; Ctrl-C is one line, exit 130; stdout's reader gone, exit 141 (:func:`_pipe_closed`). Set on every
+    command by :func:`_register_commands`."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, TyperException, BrokenPipeError):
+        except (typer.Exit, typer.Abort, TyperException):
             raise
+        except BrokenPipeError:
+            # (Left to Click, it would exit 1, which says a --fail-on cause matched.)
+            _pipe_closed()
         except KeyboardInterrupt:
             typer.echo("losslens: interrupted", err=True)
             raise typer.Exit(130) from None
@@ -304,10 +309,40 @@ def _register_commands():
 _register_commands()
 
 
+#: The exit code of a command whose stdout's reader went away (``| head -1``): 128 + SIGPIPE, what a shell reports
+#: for a tool SIGPIPE killed, not 1 (a --fail-on cause matched) under ``set -o pipefail``.
+PIPE_CLOSED = 141
+
+
+def _pipe_closed():
+    """End quietly, exit :data:`PIPE_CLOSED`, once writing to stdout raised BrokenPipeError: stdout pointed at
+    /dev/null first, so that the interpreter's flush at exit, of what is still buffered, cannot raise again
+    (Python's documented recipe, "Note on SIGPIPE" in the ``signal`` module's docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # (a stdout with no descriptor: a test runner's buffer, never a pipe)
+        pass
+    raise SystemExit(PIPE_CLOSED)
+
+
 def main(argv: Optional[list] = None):
     """Console entry point."""
     try:
-        app(args=argv, prog_name="losslens", standalone_mode=True)
+        try:
+            app(args=argv, prog_name="losslens", standalone_mode=True)
+        finally:
+            # What a command left buffered is written here, where a closed pipe is caught, not at the
+            # interpreter's exit ("Exception ignored ... BrokenPipeError", exit 120).
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:  # (outside a command's own code: its output flushed above)
+        _pipe_closed()
+    except SystemExit as exc:
+        # Click met the closed pipe itself (--help, a usage error's text): it wraps stdout so and exits 1.
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _pipe_closed()
+        raise
     except KeyboardInterrupt:  # pragma: no cover - outside a command (while Python imports it): _Command's inside
         typer.echo("losslens: interrupted", err=True)
         sys.exit(130)

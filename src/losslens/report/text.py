@@ -94,11 +94,18 @@ def render_text(d: Diagnosis) -> str:
 
 def console(file=None):
     """A rich console for tables: the terminal's width, or 200 columns when piped or logged (run
-    ids are long: let the table breathe)."""
+    ids are long: let the table breathe). A reader of the pipe gone raises BrokenPipeError, as ``print``
+    does, for the command line to end with its own exit code (rich's own exits 1, which says a --fail-on
+    cause matched)."""
     from rich.console import Console
 
-    out = Console(file=file, highlight=False, soft_wrap=True)
-    return out if out.is_terminal else Console(file=file, highlight=False, soft_wrap=True, width=200)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # (nothing more to write; the caller decides how to end)
+            raise BrokenPipeError
+
+    out = _Console(file=file, highlight=False, soft_wrap=True)
+    return out if out.is_terminal else _Console(file=file, highlight=False, soft_wrap=True, width=200)
 
 
 def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
