@@ -34,11 +34,18 @@ TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--np
 def train(kind: str, out: Path, options: dict, timeout: float = 240) -> tuple[str, dict, dict]:
     """Run ``tests/ddp_train.py kind`` on two processes; its output and what rank 0 and rank 1 saw. Killed with every
     process it started where it outlives ``timeout`` (a rank left waiting in a collective): a failure."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(REPO)]), "KERAS_BACKEND": "torch",
-           "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     # Lightning's "ddp" starts its second rank itself, running this command again; the others run under torchrun.
     launch = [sys.executable] if kind.startswith("lightning") else TORCHRUN
-    command = [*launch, str(SCRIPT), kind, str(out), json.dumps(options)]
+    output = launched([*launch, str(SCRIPT), kind, str(out), json.dumps(options)], out, kind, timeout)
+    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    return output, ranks[0], ranks[1]
+
+
+def launched(command: list[str], out: Path, what: str, timeout: float = 240) -> str:
+    """The output of ``command`` run in ``out``, asserted to end well; killed with every process it started where it
+    outlives ``timeout``: a failure."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(REPO)]), "KERAS_BACKEND": "torch",
+           "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     # Its own process group: Lightning's second rank and torchrun's workers are killed with it.
     proc = subprocess.Popen(command, cwd=out, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -47,10 +54,9 @@ def train(kind: str, out: Path, options: dict, timeout: float = 240) -> tuple[st
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         output, _ = proc.communicate()
-        pytest.fail(f"{kind}: still running after {timeout} s (a rank waiting for another):\n{output[-3000:]}")
+        pytest.fail(f"{what}: still running after {timeout} s (a rank waiting for another):\n{output[-3000:]}")
     assert proc.returncode == 0, output[-3000:]
-    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
-    return output, ranks[0], ranks[1]
+    return output
 
 
 def said_once(output: str) -> list[str]:
@@ -121,6 +127,26 @@ def test_torch_loop_under_torchrun_every_rank_breaks_at_the_same_epoch(tmp_path)
     [run] = losslens.read(saved_once(tmp_path, "run.json"))
     assert len(run) == stop + 1 and run.val_loss == pytest.approx(zero["val_loss"])
 
+
+
+def test_the_docs_ddp_loop_runs_as_printed_under_torchrun(tmp_path):
+    """docs/integrations.md's data-parallel loop, copied into a file, runs under torchrun on two CPU processes as
+    printed: rank 0 reports, stops (converged) and saves once. It used local_rank and device without defining them
+    and asked for NCCL with device_ids, which a CPU has neither of."""
+    import re
+
+    text = (REPO / "docs" / "integrations.md").read_text()
+    section = text[text.index("### Data-parallel training (DDP)"):]
+    section = section[:section.index("\n### ", 1)]
+    [block] = re.findall(r"```python\n(.*?)```", section, re.S)
+    (tmp_path / "ddp_loop.py").write_text(block)
+    output = launched([*TORCHRUN, "ddp_loop.py"], tmp_path, "the docs' DDP loop")
+    lines = said_once(output)
+    [stop] = [int(m.group(1)) for line in lines for m in [re.match(r"losslens: stopped at epoch (\d+) \(converged\)", line)]
+              if m]
+    assert stop < 199
+    [run] = losslens.read(saved_once(tmp_path, "run.json"))
+    assert len(run) == stop + 1
 
 def test_hf_trainer_under_torchrun_reports_once_and_stops_together(tmp_path):
     """A tiny BERT under torchrun (2 CPU processes), stop_on=("converged", "overfitting"). The Trainer gathers the
