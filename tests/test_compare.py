@@ -157,7 +157,7 @@ def _digest(paths):
      "another task than BEFORE's (num_labels: 2 before, 1 after, in their saved settings)"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr=0.1"], "'lr' is not one of lr_factor"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr_factor=-1"], "a finite factor above 0"),
-    ([KC / "sgd_lr0.3.csv", SWEEP], "holds 3 runs; compare takes one log per run"),
+    ([KC / "sgd_lr0.3.csv", SWEEP], f"holds 3 runs; compare takes one run a log: name one: {SWEEP}#version_0"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file_changes(tmp_path, args, said):
     args = [str(tmp_path / "nope.csv") if a == "{nope}" else a for a in args]
@@ -185,3 +185,25 @@ def test_a_trainer_saves_no_lr_so_the_largest_lr_logged_is_compared_and_said_so(
     # still_improving predicts nothing of a higher lr; lr_too_low's prediction, read off the same run, held
     assert c.confirmed is None and c.holds("lr_too_low") is True
     assert "(made: lr_factor=3.333)" in str(c)
+
+
+def test_one_run_of_a_workbook_or_a_long_csv_is_named_path_hash_run(tmp_path):
+    """A workbook of two sheets (pandas' to_excel) and a long-format CSV holding the same two Keras runs: PATH#RUN
+    picks one, as ``diagnose PATH --run RUN`` does; the file alone says how to name one."""
+    import pandas as pd
+
+    book, long = tmp_path / "two.xlsx", tmp_path / "long.csv"
+    frames = {"lr0.3": pd.read_csv(KC / "sgd_lr0.3.csv"), "lr0.03": pd.read_csv(KC / "sgd_lr0.03.csv")}
+    with pd.ExcelWriter(book) as xl:
+        for sheet, frame in frames.items():
+            frame.to_excel(xl, sheet_name=sheet, index=False)
+    pd.concat([f.assign(run=name) for name, f in frames.items()]).to_csv(long, index=False)
+    for path in (book, long):
+        code, out, err = cli("compare", f"{path}#lr0.3", f"{path}#lr0.03", "--change", "lr_factor=0.1")
+        assert code == 1, err
+        assert "before lr0.3: lr_too_high" in out and "after  lr0.03: " in out
+        assert "✗ lr_too_high — learning rate / 10: predicts val_loss ends ≥ 15% lower; got 0.344 → 0.392" in out
+    code, out, err = cli("compare", book, KC / "sgd_lr0.03.csv")
+    assert code == 2 and err == f"losslens: {book}: holds 2 runs; compare takes one run a log: name one: {book}#lr0.3\n"
+    code, out, err = cli("compare", f"{book}#lr1", KC / "sgd_lr0.03.csv")
+    assert code == 2 and err.startswith(f"losslens: {book}: no run 'lr1'") and err.count("\n") == 1

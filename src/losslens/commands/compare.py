@@ -12,7 +12,8 @@ def register(app):
     @app.command()
     def compare(
         before: str = typer.Argument(..., metavar="BEFORE",
-                                     help="The run that plateaued (a log losslens diagnose reads)."),
+                                     help="The run that plateaued (a log losslens diagnose reads; PATH#RUN: one run "
+                                          "of a file or store of several, a workbook's sheet, as --run names it)."),
         after: List[str] = typer.Argument(
             ..., metavar="AFTER", help="The run trained after the change (several: runs of one setting, seeds; "
                                           "their mean is compared)."),
@@ -39,12 +40,13 @@ def register(app):
         verdict's prediction held, 1: it did not, 2: bad input, or not decided (the change is not named, the
         verdict predicts nothing of it, or the move is within the runs' noise)."""
         from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
-        from losslens.comparison import compare as _compare, parse_change
+        from losslens.comparison import compare as _compare, parse_change, path_and_run
 
         if plot:
             require_matplotlib("--plot")
             check_figure_path(plot)
-            refuse_overwriting_input(plot, [before, *after, *(more_before or [])], "--plot")
+            refuse_overwriting_input(plot, [path_and_run(p)[0] for p in [before, *after, *(more_before or [])]],
+                                     "--plot")
         given = run_guarded(parse_change, change) if change else None
         result = run_guarded(_compare, [before, *(more_before or [])], list(after), change=given, metric=metric,
                              classes=classes)
