@@ -157,6 +157,8 @@ def _digest(paths):
      "another task than BEFORE's (num_labels: 2 before, 1 after, in their saved settings)"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr=0.1"], "'lr' is not one of lr_factor"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr_factor=-1"], "a finite factor above 0"),
+    ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3.csv"], "sgd_lr0.3.csv: BEFORE and AFTER are the same run (identical "
+                                                   "val_loss series)"),
     ([KC / "sgd_lr0.3.csv", SWEEP], f"holds 3 runs; compare takes one run a log: name one: {SWEEP}#version_0"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file_changes(tmp_path, args, said):
@@ -207,3 +209,18 @@ def test_one_run_of_a_workbook_or_a_long_csv_is_named_path_hash_run(tmp_path):
     assert code == 2 and err == f"losslens: {book}: holds 2 runs; compare takes one run a log: name one: {book}#lr0.3\n"
     code, out, err = cli("compare", f"{book}#lr1", KC / "sgd_lr0.03.csv")
     assert code == 2 and err.startswith(f"losslens: {book}: no run 'lr1'") and err.count("\n") == 1
+
+
+def test_a_log_against_its_own_copy_is_refused_as_the_same_run(tmp_path):
+    """The Keras log copied by pandas into a TSV under another name, its columns reordered: the same val_loss."""
+    import pandas as pd
+
+    frame = pd.read_csv(KC / "sgd_lr0.3.csv")
+    copy = tmp_path / "after.tsv"
+    frame[list(reversed(frame.columns))].to_csv(copy, sep="\t", index=False)
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", copy, "--change", "lr_factor=0.1")
+    assert code == 2 and out == ""
+    assert err == f"losslens: {copy}: BEFORE and AFTER are the same run (identical val_loss series)\n"
+    # a run of the same setting beside the copy (--before): still one of BEFORE's again
+    with pytest.raises(losslens.LosslensError, match="the same run"):
+        losslens.compare([KC / "sgd_lr0.3_s1.csv", KC / "sgd_lr0.3.csv"], [copy], change={"lr_factor": 0.1})

@@ -192,6 +192,7 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     d = b_diag[0]
     for r in a_runs:
         _same_task(b_runs[0], r, d.metric)
+        _not_the_same(b_runs, r, d.metric)
     a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_runs]
     if given:
         found, where, unknown = given, "given", None
@@ -294,6 +295,18 @@ def _same_task(before, after, metric: str) -> None:
         k = differ[0]
         raise LosslensError(f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their "
                                 "saved settings): their losses do not compare", where)
+
+
+def _not_the_same(before, after, metric: str) -> None:
+    """AFTER is not one of the BEFORE runs again (the same log twice, or its copy): the change would read as no
+    move at all, a verdict's "not lower" confirmed by nothing. The diagnosed series equal value for value (NaN
+    equal to NaN) is that: two trainings of different settings never log the same floats."""
+    a = np.asarray(after.series[metric], dtype=float)
+    for b_run in before:
+        b = b_run.series.get(metric)
+        if b is not None and np.array_equal(np.asarray(b, dtype=float), a, equal_nan=True):
+            raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series)",
+                                after.source or after.name)
 
 
 def _setting(run, names) -> tuple[str, float] | None:
