@@ -157,6 +157,8 @@ def _digest(paths):
      "another task than BEFORE's (num_labels: 2 before, 1 after, in their saved settings)"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr=0.1"], "'lr' is not one of lr_factor"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr_factor=-1"], "a finite factor above 0"),
+    ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change", "lr_factor=0.1", "--change", "lr_factor=10"],
+     "change lr_factor given twice, lr_factor=0.1 and lr_factor=10: name it once"),
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3.csv"], "sgd_lr0.3.csv: BEFORE and AFTER are the same run (identical "
                                                    "val_loss series)"),
     ([KC / "sgd_lr0.3.csv", SWEEP], f"holds 3 runs; compare takes one run a log: name one: {SWEEP}#version_0"),
@@ -224,3 +226,18 @@ def test_a_log_against_its_own_copy_is_refused_as_the_same_run(tmp_path):
     # a run of the same setting beside the copy (--before): still one of BEFORE's again
     with pytest.raises(losslens.LosslensError, match="the same run"):
         losslens.compare([KC / "sgd_lr0.3_s1.csv", KC / "sgd_lr0.3.csv"], [copy], change={"lr_factor": 0.1})
+
+
+def test_a_change_given_where_the_saved_settings_say_another_is_checked_as_given_with_a_note():
+    """Lightning's hparams.yaml: lr 0.5 -> 0.05 at max_epochs 40 both; epochs_factor=2 claimed."""
+    code, out, err = cli("compare", LC / "lr0.5", LC / "e40", "--change", "epochs_factor=2")
+    lines = out.splitlines()
+    assert lines[3:6] == ["change: epochs_factor=2 (given)",
+                          "  note: the saved settings also differ: lr 0.5 → 0.05 (hparams.yaml); checked as given",
+                          "  note: epochs_factor=2 given, but the logs do not show it: AFTER logged 40 epochs, "
+                          "BEFORE 40"], out
+    c = losslens.compare(LC / "lr0.5", LC / "e40", change={"epochs_factor": 2})
+    assert c.to_dict()["compare"]["notes"] == c.notes and len(c.notes) == 2
+    # the change the settings say, given: nothing to note; twice the epochs logged twice as long: nothing either
+    assert losslens.compare(LC / "lr0.5", LC / "e40", change={"lr_factor": 0.1}).notes == []
+    assert losslens.compare(LC / "e40", LC / "e80", change={"epochs_factor": 2}).notes == []

@@ -69,6 +69,7 @@ class Comparison(Verification):
     change_from: str | None = None                     # where it was read: "given", a settings file, "logged lengths"
     unknown: str | None = None                         # why no prediction was checked (one sentence), else None
     noise: str = "runs"                                # "runs": several runs a side's spread; "tail": each run's own
+    notes: list = field(default_factory=list)          # what the logs say of a change given that differs from it
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
     one_run = "one run a side"
@@ -128,6 +129,7 @@ class Comparison(Verification):
             lines.append(f"change: {_said(self.change)} ({self.change_from})")
         else:
             lines.append(f"change: {self.unknown}")
+        lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  {r.line()}" for r in self.results]
         if not self.change:
             lines.append("  " + _moves(self))
@@ -144,7 +146,7 @@ class Comparison(Verification):
         out["compare"] = {"before": [x.source or x.run_name for x in self.before],
                           "after": [x.source or x.run_name for x in self.after],
                           "change": dict(self.change) if self.change else None, "change_from": self.change_from,
-                          "unknown": self.unknown, "noise": self.noise,
+                          "unknown": self.unknown, "noise": self.noise, "notes": list(self.notes),
                           "after_verdicts": [x.verdict for x in self.after],
                           "after_diagnosis": self.after[0].to_dict() if self.after else None}
         return out
@@ -194,14 +196,16 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         _same_task(b_runs[0], r, d.metric)
         _not_the_same(b_runs, r, d.metric)
     a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_runs]
+    notes = []
     if given:
         found, where, unknown = given, "given", None
+        notes = _unlike_given(given, b_runs, a_runs)
     else:
         found, where, unknown = _read_change(b_runs, a_runs)
     results = _readings(d, b_runs, a_runs, a_diag, found) if found else []
     noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
     return Comparison(d, results, [None] * len(b_runs), b_runs, after=a_diag, before=b_diag, change=found or None,
-                      change_from=where, unknown=unknown, noise=noise, asked=[])
+                      change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[])
 
 
 def parse_change(change) -> dict:
@@ -210,6 +214,7 @@ def parse_change(change) -> dict:
     items = change.items() if isinstance(change, dict) else (
         [change] if isinstance(change, str) else list(change))
     out: dict = {}
+    said: dict = {}
     for item in items:
         if isinstance(item, str):
             name, sep, value = item.partition("=")
@@ -221,18 +226,21 @@ def parse_change(change) -> dict:
         if name not in CHANGES:
             raise UsageError(f"change {name}={value}: {name!r} is not one of {', '.join(CHANGES)}")
         if name == "shuffle_labels":
-            said = str(value).strip().lower()
-            if said not in ("true", "false", "1", "0"):
+            told = str(value).strip().lower()
+            if told not in ("true", "false", "1", "0"):
                 raise UsageError(f"change shuffle_labels={value!r}: true or false")
-            out[name] = said in ("true", "1")
-            continue
-        try:
-            factor = float(value)
-        except (TypeError, ValueError):
-            raise UsageTypeError(f"change {name}={value!r}: a number (a factor: 0.1 is a tenth)") from None
-        if not math.isfinite(factor) or factor <= 0:
-            raise UsageError(f"change {name}={value!r}: a finite factor above 0 (0.1 is a tenth, 2 twice)")
-        out[name] = factor
+            factor = told in ("true", "1")
+        else:
+            try:
+                factor = float(value)
+            except (TypeError, ValueError):
+                raise UsageTypeError(f"change {name}={value!r}: a number (a factor: 0.1 is a tenth)") from None
+            if not math.isfinite(factor) or factor <= 0:
+                raise UsageError(f"change {name}={value!r}: a finite factor above 0 (0.1 is a tenth, 2 twice)")
+        # (the same name twice with two values: which was made? Neither is kept in silence)
+        if name in out and out[name] != factor:
+            raise UsageError(f"change {name} given twice, {name}={said[name]} and {name}={value}: name it once")
+        out[name], said[name] = factor, value
     if not out:
         raise UsageError("change is empty; name one, e.g. lr_factor=0.1")
     return out
@@ -375,6 +383,26 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
                       "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
+
+
+def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
+    """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
+    that differ in other factors or by other ratios, and an epochs_factor the logged lengths do not show."""
+    notes = []
+    found, where, _ = _read_change(b_runs, a_runs)
+    differ = {k: v for k, v in (found or {}).items() if k not in given or abs(math.log(given[k] / v)) > 1e-6} \
+        if where and not where.startswith("the logged lengths") else {}
+    if differ:
+        file, _, said = where.partition(": ")
+        notes.append(f"the saved settings also differ: {said} ({file}); checked as given" if file != "the logs"
+                     else f"the logs also differ: {said}; checked as given")
+    factor = given.get("epochs_factor")
+    b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
+    if factor is not None and factor != 1 and b_len and a_len and (a_len - b_len) * (factor - 1) <= 0:
+        unit = b_runs[0].axis_name
+        notes.append(f"epochs_factor={factor:g} given, but the logs do not show it: AFTER logged {a_len:g} {unit}s, "
+                     f"BEFORE {b_len:g}")
+    return notes
 
 
 def _settings_file(run) -> str:
