@@ -241,3 +241,10 @@ def test_a_change_given_where_the_saved_settings_say_another_is_checked_as_given
     # the change the settings say, given: nothing to note; twice the epochs logged twice as long: nothing either
     assert losslens.compare(LC / "lr0.5", LC / "e40", change={"lr_factor": 0.1}).notes == []
     assert losslens.compare(LC / "e40", LC / "e80", change={"epochs_factor": 2}).notes == []
+
+
+@pytest.mark.parametrize("change", [None, "lr_factor=0.1", "size_factor=2"])
+def test_how_the_metric_moved_is_printed_whatever_the_change(change):
+    """Not named, named and read, named and predicted nothing of by the verdict: the end and best still said."""
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", *(["--change", change] if change else []))
+    assert "  val_loss: end 0.344 → 0.392 (+14.0%); best 0.3218 → 0.3876 (+20.4%)" in out.splitlines(), out

@@ -131,8 +131,9 @@ class Comparison(Verification):
             lines.append(f"change: {self.unknown}")
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  {r.line()}" for r in self.results]
-        if not self.change:
-            lines.append("  " + _moves(self))
+        # (in every case: where no check reads the runs, or none reads this statistic, it is all that says how
+        # they moved)
+        lines.append("  " + _moves(self))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
         return "\n".join(lines)
 
@@ -522,7 +523,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
 
 
 def _moves(c: Comparison) -> str:
-    """Where no change is known: how the diagnosed metric moved, end and best, BEFORE to AFTER (means)."""
+    """How the diagnosed metric moved, end and best, BEFORE to AFTER (means)."""
     d = c.diagnosis
     check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0])
     parts = []
