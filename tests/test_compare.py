@@ -248,3 +248,18 @@ def test_how_the_metric_moved_is_printed_whatever_the_change(change):
     """Not named, named and read, named and predicted nothing of by the verdict: the end and best still said."""
     code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", *(["--change", change] if change else []))
     assert "  val_loss: end 0.344 → 0.392 (+14.0%); best 0.3218 → 0.3876 (+20.4%)" in out.splitlines(), out
+
+
+def test_a_best_is_read_against_the_scatter_around_it_not_the_tails():
+    """Keras Adam on digits, a model half the size (make_walk.py). At lr 0.1 the validation loss scatters far more
+    after its best than around it: the tail's noise (±194% of the best) could never decide a best. At lr 0.03 the
+    best (epoch 13) is a dip in a stretch jumping 0.37-0.62 whose tail settled (differences of ~0.002): a +4.5%
+    move read against the quiet tail was a decided "does NOT hold"."""
+    code, out, err = cli("compare", KC / "walk_lr0.1.csv", KC / "walk_lr0.1_w32.csv", "--change", "size_factor=0.5")
+    best = next(line for line in out.splitlines() if "best ≥ 10% lower" in line)
+    assert "got 0.4752 → 0.486: not decided (the move is within the two runs' own epoch-to-epoch noise: " \
+           "±2 standard errors = ±0.226 (±47.6% of 0.4752)" in best, best
+    c = losslens.compare(KC / "walk_lr0.03.csv", KC / "walk_lr0.03_w32.csv", change={"size_factor": 0.5})
+    best = next(r for r in c.results if r.check.statistic == "best")
+    assert (best.baseline, best.value) == (pytest.approx(0.3689, abs=1e-4), pytest.approx(0.3856, abs=1e-4))
+    assert best.holds is None and best.why == "noise" and "±32.1% of 0.3689" in best.skipped

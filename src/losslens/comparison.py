@@ -14,8 +14,8 @@ keywords); with neither, an epoch budget from the logged lengths. A change no lo
 
 Noise: one run a side cannot tell a small move from what another seed would give. With several runs a side
 the means are compared and the runs' spread is the noise (as ``verify --seeds``); with one, each run's own
-epoch-to-epoch scatter in its tail (the standard error of the statistic a check reads: the median of the last
-points, or the best point). A move whose outcome flips within two of those standard errors is not decided.
+epoch-to-epoch scatter where the statistic a check reads is taken (its standard error: for the median of the last
+points, the tail's scatter; for the best point, the scatter around it). A move whose outcome flips within two of those standard errors is not decided.
 """
 
 from __future__ import annotations
@@ -476,23 +476,30 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False)
                        cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
 
 
-def tail_se(run, metric: str, statistic: str) -> float | None:
-    """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter: the
-    robust sd of its last quarter's (at least 8 points') first differences over sqrt(2), for ``end`` (the median
-    of the last :func:`~losslens.verification.end_points` points) scaled by 1.25 / sqrt(their count); for
-    ``best`` one point's sd. In the metric's units (a score's as its error's: a spread of differences is the same
-    either way up); None for a tail of fewer than 4 finite points."""
+def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
+    """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter, in the
+    metric's units: the robust sd of first differences over sqrt(2) (one point's sd; differencing drops the
+    curve's slow trend), over at least 8 points (a quarter of the run where longer). For ``end`` (the median of the
+    last :func:`~losslens.verification.end_points` points) those of the last quarter, scaled by 1.25 / sqrt(their
+    count); for ``best`` (one point, the minimum; with ``top``, of the error ``top - score``) one point's sd in a
+    window centred on the best point. None for fewer than 4 finite points."""
     raw = run.series.get(metric)
     if raw is None:
         return None
     y = np.asarray(raw, dtype=float)
     y = y[np.isfinite(y)]
-    tail = y[-max(8, y.size // 4):]
-    if tail.size < 4:
+    width = max(8, y.size // 4)
+    if y.size < 4:
         return None
-    sd = robust_sd(np.diff(tail)) / math.sqrt(2)
     if statistic == "best":
-        return sd
+        # The best is read where the curve bottoms, so its noise is the scatter there, not the tail's: an
+        # overfitting run's validation loss scatters more and more as its confident mistakes grow (Keras Adam
+        # at lr 0.01 on digits: the tail's differences 3-4x those around the best), and the tail's sd made every
+        # best "not decided" (±194% of it). The window is shifted to stay within the run.
+        at = int(np.argmin(y if top is None else top - y))
+        lo = min(max(at - width // 2, 0), max(y.size - width, 0))
+        return robust_sd(np.diff(y[lo:lo + width])) / math.sqrt(2)
+    sd = robust_sd(np.diff(y[-width:])) / math.sqrt(2)
     return 1.2533 * sd / math.sqrt(end_points(y.size))
 
 
@@ -508,7 +515,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
         se = math.sqrt(sd ** 2 / len(base_vals) + sd ** 2 / len(vals))
         what = f"the runs' spread (sd {sd:.3g} over {len(base_vals)} + {len(vals)} runs)"
     else:
-        ses = [tail_se(r, check.metric, check.statistic) for r in (b_runs[0], a_runs[0])]
+        ses = [tail_se(r, check.metric, check.statistic, check.top) for r in (b_runs[0], a_runs[0])]
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
