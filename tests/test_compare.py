@@ -241,6 +241,9 @@ def test_a_change_given_where_the_saved_settings_say_another_is_checked_as_given
     # the change the settings say, given: nothing to note; twice the epochs logged twice as long: nothing either
     assert losslens.compare(LC / "lr0.5", LC / "e40", change={"lr_factor": 0.1}).notes == []
     assert losslens.compare(LC / "e40", LC / "e80", change={"epochs_factor": 2}).notes == []
+    # no setting saved, but AFTER trained twice as long as BEFORE: also said
+    assert losslens.compare(KC / "adam_e40.csv", KC / "adam_e80.csv", change={"lr_factor": 0.5}).notes == [
+        "the logged lengths also differ: 80 epochs against 40; checked as given"]
 
 
 @pytest.mark.parametrize("change", [None, "lr_factor=0.1", "size_factor=2"])

@@ -161,7 +161,8 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     ----------
     before, after : source or list of sources
         The run that plateaued and the run trained after the change: anything :func:`losslens.diagnose` reads
-        (a log path, a History, a dict of lists, a DataFrame, a Run), each one run; a list of them is several
+        (a log path, a History, a dict of lists, a DataFrame, a Run), each one run (``"PATH#RUN"``: one run of a
+        file or store of several, a workbook's sheet, as ``diagnose --run`` names it); a list of them is several
         runs of one setting (seeds), whose means are compared.
     change : dict, optional
         What changed, in verify's keywords: ``lr_factor``, ``epochs_factor``, ``size_factor``, ``data_factor``,
@@ -388,12 +389,15 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
 
 def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
-    that differ in other factors or by other ratios, and an epochs_factor the logged lengths do not show."""
+    that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), and an
+    epochs_factor the logged lengths do not show."""
     notes = []
     found, where, _ = _read_change(b_runs, a_runs)
-    differ = {k: v for k, v in (found or {}).items() if k not in given or abs(math.log(given[k] / v)) > 1e-6} \
-        if where and not where.startswith("the logged lengths") else {}
-    if differ:
+    differ = {k: v for k, v in (found or {}).items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
+    if differ and where.startswith("the logged lengths"):
+        # (a budget read off the lengths: the two runs also trained for different times, which the check mixes in)
+        notes.append(f"{where.replace('the logged lengths:', 'the logged lengths also differ:')}; checked as given")
+    elif differ:
         file, _, said = where.partition(": ")
         notes.append(f"the saved settings also differ: {said} ({file}); checked as given" if file != "the logs"
                      else f"the logs also differ: {said}; checked as given")
