@@ -337,7 +337,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
-                 relapsed, overfitting,
+                 relapsed, climbed_off_floor, overfitting,
                  bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, fits_nothing, lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
@@ -1613,6 +1613,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                       f"{_count(t.overfit_rise_noise)} sds of the whole curve's noise")
         if g.train_drop_after_val_min > 0:
             ev.append(f"{train} kept {better} after it ({_pct(g.train_drop_after_val_min)} of its improvement)")
+        elif g.train_drop_after_val_min <= -0.02:
+            # (Past train_on's 2%, "held" is untrue: it passed on the gap's growth, and the climb is worth seeing.)
+            ev.append(f"{train} rose after it ({_pct(-g.train_drop_after_val_min)} of its improvement), though far "
+                      f"less than {f.metric}")
         elif not math.isnan(g.train_drop_after_val_min):
             ev.append(f"{train} held its level after it")
         if g.gap_end is not None:
@@ -1743,6 +1747,50 @@ def bounced(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev,
                  ["a lower peak learning rate (try 1/10 of it)"] + ACTIONS["lr_too_high"][1:] if scheduled else ACTIONS["lr_too_high"],
                  {"val_bounce": g.val_bounce, "val_bounce_range": rel, "train_rise": g.train_rise_in_bounce})
+
+
+def climbed_off_floor(f: Facts, t: Thresholds) -> Cause | None:
+    """The epoch-mean training loss climbed back off the floor it had reached while validation rose after its
+    best: the median of training's last quarter sits ≥ 3 noise sds and ≥ ``lr_high_oscillation`` of its
+    improvement above its smoothed floor, reached before that quarter. A model that memorises lowers its
+    training loss or sits at its floor; one whose training loss goes back up with validation is thrown off
+    by its step (``relapsed`` reads the same when half of training's gain is lost). Keras Adam at lr 0.1 on
+    digits (a 64-64-10 MLP, fixture keras_adam_high_lr): train 1.38 -> 0.0146 (smoothed, epoch 13) -> a
+    last-quarter median 0.082 with spikes to 0.11, val 0.475 at epoch 6 -> 0.7-1.3, read overfitting at
+    0.99; at lr 0.01 val ended at 0.42 against 1.11."""
+    g, ty, tp = _val_beside_train(f), f.train_y, f.train_plateau
+    if g is None or ty is None or f.train_x is None or tp is None or f.axis_name != "epoch" or f.train_points < t.shape_min_points \
+            or f.optimizer.lr_schedule not in (None, "constant") or g.val_best_epoch is None:
+        return None
+    n = ty.shape[0]
+    k = max(3, n // 4)
+    if tp.floor_index is None or tp.floor_index >= n - k or not tp.improvement > 0:
+        return None  # (a floor inside the last quarter is where the curve is now, not one it left)
+    tail = float(median(ty[-k:]))
+    rise = tail - tp.floor
+    # Its noise before the last quarter: the bouncing tail's own spread would measure the climb by itself
+    # (the run above: 0.0198 over the whole curve, 0.0091 before its last quarter).
+    noise = noise_sigma(ty[:n - k])
+    if not noise > 0:
+        return None
+    sds, share = rise / noise, rise / tp.improvement
+    if not (sds >= t.stuck_noise and share >= t.lr_high_oscillation and g.val_rise_noise > t.overfit_rise_noise):
+        return None
+    if f.train_trend is not None and f.train_trend.slope_t < t.improving_t:
+        return None  # (a tail falling again is on its way back down: the climb was a detour)
+    ax = f.axis_name
+    low = int(np.argmin(ty))
+    ev = [f"train_loss climbed back off its floor: smoothed {tp.floor:.4g} at {ax} {_n(float(f.train_x[tp.floor_index]))} (lowest "
+          f"{float(ty[low]):.4g} at {ax} {_n(float(f.train_x[low]))}), its last {k} {ax}s' median {tail:.4g}, "
+          f"{_noise_sds(sds)} of its noise before that and {_pct(share)} of its improvement above it",
+          f"{f.metric} rose with it: best {g.val_best:.4g} at {ax} {_n(g.val_best_epoch)}, then {g.val_rise:.3g} higher "
+          f"({_count(g.val_rise_noise)} noise sds); both curves worse at once is {_STEP_NOT_MEMORY}, whose training "
+          "loss keeps falling or sits at its floor"]
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    return Cause("lr_too_high", _ramp(sds, t.stuck_noise, 4 * t.stuck_noise, 0.55, 0.8), ev,
+                 ACTIONS["lr_too_high"] + [f"restart from the weights of {ax} {_n(g.val_best_epoch)} at a lower rate"],
+                 {"train_climb": share, "train_climb_noise": sds, "val_best_epoch": g.val_best_epoch})
 
 
 def unlearned(f: Facts, t: Thresholds) -> Cause | None:
