@@ -49,4 +49,8 @@ def test_a_model_memorising_at_its_floor_still_reads_overfitting():
         d = losslens.diagnose(HERE / name)
         assert d.verdict == "overfitting", name
         assert "lr_too_high" not in [c.id for c in d.causes], name
+    # A GRU at Adam 1e-2 on labels it cannot reach: training memorised down to 1.248 and climbed back to 1.27 while
+    # validation, risen 1.39 -> 1.54 before, came back to 1.52: no rise over the same stretch, so no step reading.
+    gru = losslens.diagnose(HERE.parent / "torch_gru_long_sequence" / "lr1e-2.json")
+    assert not any("climbed back off its floor" in e for c in gru.causes for e in c.evidence)
     assert losslens.diagnose(HERE / "adam_0.1_s0.csv").verdict == "lr_too_high"
