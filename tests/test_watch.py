@@ -348,3 +348,54 @@ def test_a_horizon_the_run_reaches_is_said_once_and_the_watch_goes_on(tmp_path):
     assert [u[0] for u in seen.updates] == list(range(5, 10))
     assert [u[3].forecast is None for u in seen.updates] == [False, False, True, True, True]
     assert sum("horizon 6 is not after the last logged epoch" in n for n in seen.notes) == 1
+
+
+def _mlflow_store(store):
+    """A real MLflow folder store with one run and its first 3 epochs of the Keras log logged (loss, val_loss by
+    step): (a step for :class:`Writer` that logs the next epoch, the number of epochs it can log)."""
+    mlflow = pytest.importorskip("mlflow")
+    client = mlflow.MlflowClient(store.as_uri())
+    run_id = client.create_run(client.create_experiment("demo"), run_name="live").info.run_id
+    rows = [dict(zip(HEADER.strip().split(","), map(float, row.split(",")))) for row in ROWS[:12]]
+
+    def log(epoch):
+        client.log_metric(run_id, "loss", rows[epoch]["loss"], step=epoch)
+        client.log_metric(run_id, "val_loss", rows[epoch]["val_loss"], step=epoch)
+
+    for epoch in range(3):
+        log(epoch)
+    return [lambda e=e: log(e) for e in range(3, len(rows))], len(rows)
+
+
+def test_an_mlflow_file_uri_store_is_watched_as_it_grows(tmp_path, monkeypatch):
+    """``mlflow:file:/…/mlruns`` (the tracking URI as MLflow spells it): its "file:" was kept in the path polled,
+    which os.stat never found: "does not exist yet" until --idle, though the reader opens the store."""
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    steps, epochs = _mlflow_store(store)
+    seen = Seen()
+    assert _follow(f"mlflow:{store.as_uri()}", seen, Writer(steps), idle=3.0) == 0
+    assert [u[0] for u in seen.updates] == list(range(3, epochs + 1)), seen.notes  # one diagnosis per epoch logged
+    assert not any("does not exist" in n for n in seen.notes)
+
+
+def test_mlflow_alone_polls_the_default_store_not_the_working_directory(tmp_path, monkeypatch):
+    """``mlflow:`` alone reads MLflow's default store ($MLFLOW_TRACKING_URI here): the working directory was polled
+    instead, so epochs logged to the store were never read again. A tracking server's URI is re-read at every poll
+    (None: nothing local to poll)."""
+    from losslens.commands.watch import _local_path
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "store" / "mlruns"
+    steps, epochs = _mlflow_store(store)
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store.as_uri())
+    seen = Seen()
+    assert _follow("mlflow:", seen, Writer(steps), idle=3.0) == 0
+    assert [u[0] for u in seen.updates] == list(range(3, epochs + 1)), seen.notes
+    for uri in ("http://127.0.0.1:5000", "https://mlflow.example.com", "databricks"):
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        assert _local_path("mlflow:") is None and _local_path(f"mlflow:{uri}") is None
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    assert _local_path("mlflow:") == f"{tmp_path}/mlflow.db" == _local_path(f"sqlite:///{tmp_path}/mlflow.db")

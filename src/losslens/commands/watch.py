@@ -30,8 +30,6 @@ _CUT = re.compile(r"cut off mid-write")
 #: in it yet, a printed log before its first epoch): watch waits on them.
 _NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too short to diagnose",
             "no training runs found", "no training log in this text")
-#: Store prefixes whose rest is a local path (``tb:runs/``, ``wandb:wandb/offline-run-…``, ``mlflow:mlruns``).
-_PREFIXES = ("tb:", "tensorboard:", "wandb:", "mlflow:", "file://")
 
 
 def register(app):
@@ -461,19 +459,26 @@ class Panel(Lines):
 
 
 def _local_path(path: str) -> str | None:
-    """The file or folder behind ``path`` (a store URI's too), to poll; None for a tracking server (read again at
-    every poll: only new rows are diagnosed)."""
-    low = path.lower()
-    if low.startswith(("http://", "https://", "databricks://", "mlflow:http", "mlflow:databricks")):
-        return None
-    for prefix in _PREFIXES:
-        if low.startswith(prefix):
-            path = path[len(prefix):]
-            break
-    if path.lower().startswith("sqlite:///"):
-        path = path[len("sqlite:///"):]
-    path = path.split("#", 1)[0]
-    return os.path.expanduser(path) if path else "."
+    """The file or folder behind ``path`` (a store URI's too, as the readers take it apart), to poll; None for a
+    tracking server (read again at every poll: only new rows are diagnosed)."""
+    from urllib.parse import unquote, urlparse
+
+    from losslens.readers import scheme
+
+    kind, target = scheme(path)
+    target = target.split("#", 1)[0]  # (a store's run or experiment: mlruns#run=ID)
+    if kind == "mlflow":
+        if not target:  # "mlflow:" alone: the store the reader reads, MLflow's default
+            from losslens.readers.mlflow import default_store
+            target = default_store()
+        low = target.lower()
+        if low.startswith(("http://", "https://", "databricks")):
+            return None
+        if low.startswith("sqlite:///"):
+            target = target[len("sqlite:///"):]
+        elif low.startswith("file:"):
+            target = unquote(urlparse(target).path)
+    return os.path.expanduser(target) if target else "."
 
 
 def _signature(local: str) -> dict | None:

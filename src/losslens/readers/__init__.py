@@ -162,7 +162,7 @@ def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Ru
     if isinstance(text, bytes):
         text = os.fsdecode(text)
     options = dict(columns=columns, run_column=run_column, run_id=run_id, metric=metric)
-    kind, target = _scheme(text)
+    kind, target = scheme(text)
     if kind == "mlflow":
         # "mlflow:" alone means MLflow's own default: $MLFLOW_TRACKING_URI, else ./mlruns, else MLflow 3's
         # ./mlflow.db.
@@ -405,7 +405,10 @@ def _looks_like_log_history(rows: list[dict]) -> bool:
             and any(isinstance(r.get("epoch"), float) and not r["epoch"].is_integer() for r in head))
 
 
-def _scheme(text: str) -> tuple[str | None, str]:
+def scheme(text: str) -> tuple[str | None, str]:
+    """``(reader module, what it is given)`` for a store URI (``"mlflow"``, ``"tensorboard"``, ``"wandb"``; an MLflow
+    tracking URI such as ``sqlite:///x.db`` or ``http://host`` whole, a prefix such as ``tb:`` cut off), else
+    ``(None, the path)`` (``file://`` cut off)."""
     low = text.lower()
     for prefix, kind in _URI_SCHEMES.items():
         if low.startswith(prefix):
