@@ -588,7 +588,9 @@ def _points(kind: str, axis: np.ndarray, kept_at: np.ndarray, counts: np.ndarray
 
 
 def _fold_points(cols: dict, axis: str, collected: dict, names: list[str], name_of) -> tuple[dict, set[str]]:
-    """:func:`fold` of :func:`_points`' values, and the columns that printed a nan/inf (as ``stated_nonfinite``)."""
+    """One value per point for each name, by :func:`fold`'s rule (``cols`` gains a column per name; ``collected``:
+    ``{name number: (each value's point, the values)}`` as :func:`_points` returns it), and the columns that
+    printed a nan/inf (as ``stated_nonfinite``)."""
     n = len(cols[axis])
     stated = set()
     for i, (at, vals) in collected.items():
@@ -604,7 +606,7 @@ def _fold_points(cols: dict, axis: str, collected: dict, names: list[str], name_
             out[at[starts]] = vals[ends - 1]
         else:
             out[at[starts]] = vals[starts]
-            # The mean of one value is that value, exactly; of several, numpy's, as fold takes it.
+            # One value's mean is that value, exactly: numpy is called only for the points with several.
             for a, b in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist()):
                 out[at[a]] = np.mean(vals[a:b])
         cols[col] = out
@@ -632,20 +634,15 @@ def fold(sums: dict[float, dict[str, list[float]]], axis: str, name_of=lambda na
     resumed run logs an epoch's validation again. The first name that maps to a column keeps it.
     """
     xs = sorted(sums)
-    cols = {axis: np.array(xs, dtype=float)}
-    for name in dict.fromkeys(k for x in xs for k in sums[x]):
-        col = name_of(name)
-        if col in cols:
-            continue
-        pick = (lambda v: v[-1]) if is_validation(col) else _mean
-        cols[col] = np.array([pick(sums[x][name]) if name in sums[x] else np.nan for x in xs], dtype=float)
-    return cols
-
-
-def _mean(values: list[float]) -> float:
-    """``np.mean(values)``, without numpy's overhead for the one value most points have (a million-line log's
-    points: 12 s of a 48 s read); one value's mean is that value, exactly."""
-    return values[0] if len(values) == 1 else np.mean(values)
+    at, vals = {}, {}  # per name, in the order first logged: each value's point and the values
+    for j, x in enumerate(xs):
+        for name, logged in sums[x].items():
+            at.setdefault(name, []).extend([j] * len(logged))
+            vals.setdefault(name, []).extend(logged)
+    names = list(at)
+    collected = {i: (np.array(at[name], dtype=np.int64), np.array(vals[name], dtype=float))
+                 for i, name in enumerate(names)}
+    return _fold_points({axis: np.array(xs, dtype=float)}, axis, collected, names, name_of)[0]
 
 
 def collect(sums: dict, x: float, pairs: dict[str, float]) -> None:
