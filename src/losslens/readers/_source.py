@@ -184,7 +184,7 @@ def cut_last_line(text: str) -> str | None:
         return _cut_ended_line(text)
     lines = _last_lines(text, _SHAPE_LOOKBACK + 1)
     last = lines[-1]
-    if text.count("\n") < 2 or not last.strip():
+    if len(lines) < 3 or not last.strip():  # (fewer than 2 newlines, without a second scan of the text)
         return None
     header, delimiter = _header(text)
     if delimiter is not None and last.count(delimiter) < header.count(delimiter):
@@ -255,7 +255,7 @@ def _cut_ended_line(text: str) -> str | None:
     body = text.rstrip("\r\n")
     lines = _last_lines(body, _SHAPE_LOOKBACK + 1)
     last = lines[-1].split("\r")[-1]
-    if body.count("\n") < 2 or not last.strip():
+    if len(lines) < 3 or not last.strip():
         return None
     fields = _FIELDS.split(last.strip())
     a = fields[-1].rstrip("%")
