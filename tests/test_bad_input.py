@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import losslens
 import losslens.readers
 from losslens.cli import app
+from cli_helpers import run_cli as _cli  # tests/cli_helpers.py
 from losslens.exceptions import LosslensError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -26,13 +27,6 @@ runner = CliRunner()
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _cli(*args):
-    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-    assert res.exception is None or isinstance(res.exception, SystemExit), (
-        f"traceback: {type(res.exception).__name__}: {res.exception}")
-    return res
 
 
 def _refused(path: Path, *words: str):

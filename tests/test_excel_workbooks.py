@@ -8,7 +8,6 @@ the input file is never changed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import losslens
-from losslens.cli import app
+from cli_helpers import run_cli as _cli, md5 as _md5  # tests/cli_helpers.py
 from losslens.exceptions import LosslensError, MissingExtraError
 
 pd = pytest.importorskip("pandas")
@@ -28,18 +26,6 @@ openpyxl = pytest.importorskip("openpyxl")
 HERE = Path(__file__).parent
 RLROP = HERE / "fixtures" / "logs" / "keras_rlrop.csv"  # Keras CSVLogger, SGD(0.5) + ReduceLROnPlateau, 60 epochs
 EXAMPLE = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"  # Keras CSVLogger, 80 epochs
-runner = CliRunner()
-
-
-def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def _cli(*args):
-    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-    assert res.exception is None or isinstance(res.exception, SystemExit), (
-        f"traceback: {type(res.exception).__name__}: {res.exception}")
-    return res
 
 
 def _diagnosis(path: Path, *options) -> tuple[dict, str]:

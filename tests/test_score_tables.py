@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import losslens
-from losslens.cli import app
+from cli_helpers import run_cli as _cli  # tests/cli_helpers.py
 from losslens.exceptions import LosslensError
 
 ECO = Path(__file__).resolve().parent / "fixtures" / "ecosystem"
@@ -26,14 +25,6 @@ MAP_ONLY = ECO / "yolo_map_late" / "results.csv"  # epoch,metrics/mAP50(B),metri
 # AnantasinSangchai/Surface-Defect-Detection-YOLOv8 runs/detect/train5 (8.3: epoch,time,...).
 FULL = {"v8_0": ECO / "yolo_results" / "v8_0" / "results.csv", "v8_3": ECO / "yolo_results" / "v8_3" / "results.csv"}
 
-runner = CliRunner()
-
-
-def _cli(*args):
-    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-    assert res.exception is None or isinstance(res.exception, SystemExit), (
-        f"traceback: {type(res.exception).__name__}: {res.exception}")
-    return res
 
 
 def _cut(src: Path, columns: list[str], dst: Path) -> Path:

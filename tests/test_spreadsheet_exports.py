@@ -6,7 +6,6 @@ with no word, and never a changed input file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -14,27 +13,14 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import losslens
-from losslens.cli import app
+from cli_helpers import run_cli as _cli, md5 as _md5  # tests/cli_helpers.py
 from losslens.exceptions import LosslensError
 
 pd = pytest.importorskip("pandas")
 
 KERAS_LOG = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"  # 80 epochs, written by Keras
-runner = CliRunner()
-
-
-def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def _cli(*args):
-    res = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-    assert res.exception is None or isinstance(res.exception, SystemExit), (
-        f"traceback: {type(res.exception).__name__}: {res.exception}")
-    return res
 
 
 def _log() -> "pd.DataFrame":
