@@ -1577,8 +1577,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     climbs = creeping and g.val_rise / abs(g.val_min) > t.overfit_rise_level
     rising = ((g.val_rise_noise > t.overfit_rise_noise or climbs) and early_min
               and (g.val_rise_range > t.overfit_rise_range or creeping or far_above))
-    # Training held or kept improving while validation rose (both rising is instability instead).
-    train_on = (g.train_drop_after_val_min > -0.02 or g.gap_growth_range > t.overfit_gap_growth / 3
+    # Training held or kept improving while validation rose (both rising is instability instead): "held" allows
+    # training back up by under 2% of its improvement.
+    held = -0.02
+    train_on = (g.train_drop_after_val_min > held or g.gap_growth_range > t.overfit_gap_growth / 3
                 or g.train_slope_t < t.improving_t)
     s, train = _sign(f), f.train_metric or "train_loss"
     best, worse = ("best", "fell") if _higher(f) else ("minimum", "rose")
@@ -1613,7 +1615,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                       f"{_count(t.overfit_rise_noise)} sds of the whole curve's noise")
         if g.train_drop_after_val_min > 0:
             ev.append(f"{train} kept {better} after it ({_pct(g.train_drop_after_val_min)} of its improvement)")
-        elif g.train_drop_after_val_min <= -0.02:
+        elif g.train_drop_after_val_min <= held:
             # (Past train_on's 2%, "held" is untrue: it passed on the gap's growth, and the climb is worth seeing.)
             ev.append(f"{train} rose after it ({_pct(-g.train_drop_after_val_min)} of its improvement), though far "
                       f"less than {f.metric}")
