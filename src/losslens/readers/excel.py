@@ -180,14 +180,6 @@ _REF = re.compile(rb"\br=\"\$?([A-Za-z]{1,3})\$?(\d+)\"")
 _RECALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(?:1|true)\"")
 
 
-def _column_index(letters: bytes) -> int:
-    """``b"A"`` -> 0, ``b"AB"`` -> 27."""
-    j = 0
-    for ch in letters.upper():
-        j = j * 26 + ch - 64
-    return j - 1
-
-
 def _uncomputed(fh, source: str) -> dict[str, dict[int, list[int]]]:
     """``{worksheet part: {column index (0 = A): [row numbers, 1-based]}}`` of the formula cells of the workbook
     (``fh``, its open file) that hold no computed value: written by a program and never opened in a spreadsheet,
@@ -197,6 +189,8 @@ def _uncomputed(fh, source: str) -> dict[str, dict[int, list[int]]]:
     Counted where the workbook asks to be computed on opening, or where no formula of it holds a value (a
     spreadsheet's own save computes them all; an empty one there is a formula giving ``""``). A formula cell
     without its reference (``r``), which no writer leaves out, makes the whole workbook refused."""
+    from openpyxl.utils import column_index_from_string  # (loaded by _openpyxl before a workbook is opened)
+
     fh.seek(0)
     with zipfile.ZipFile(fh) as z:
         names = z.namelist()
@@ -214,7 +208,8 @@ def _uncomputed(fh, source: str) -> dict[str, dict[int, list[int]]]:
                     ref = _REF.search(hit.group(1))
                     if ref is None:
                         raise ReadError(_uncomputed_problem({}), source)
-                    found.setdefault(part, {}).setdefault(_column_index(ref.group(1)), []).append(int(ref.group(2)))
+                    j = column_index_from_string(ref.group(1).decode()) - 1
+                    found.setdefault(part, {}).setdefault(j, []).append(int(ref.group(2)))
     return found if found and (recalc or not cached) else {}
 
 
@@ -239,11 +234,13 @@ def _left_out(rows: list[tuple], lost: dict[int, list[int]], source: str, metric
     another one)."""
     if not lost:
         return rows, {}
+    from openpyxl.utils import get_column_letter
+
     named: dict[str, int] = {}
     for j, at in sorted(lost.items()):
         # The column's name: the text nearest above its first uncomputed cell (its header; rows count from 1).
         above = [r[j] for r in rows[:min(at) - 1] if j < len(r) and isinstance(r[j], str) and r[j].strip()]
-        name = _cell(above[-1]).strip() if above else _letters(j)
+        name = _cell(above[-1]).strip() if above else get_column_letter(j + 1)
         named[name] = named.get(name, 0) + len(at)
     needed = {n: k for n, k in named.items() if _needed(n, metric)}
     if needed:
@@ -253,15 +250,6 @@ def _left_out(rows: list[tuple], lost: dict[int, list[int]], source: str, metric
                  "or LibreOffice to read them): left out", _named(named), sum(named.values()))
     return [tuple(v for j, v in enumerate(r) if j not in lost) for r in rows], named
 
-
-def _letters(j: int) -> str:
-    """0 -> ``"A"``, 27 -> ``"AB"``: a column without a name, by its letters."""
-    out = ""
-    j += 1
-    while j:
-        j, k = divmod(j - 1, 26)
-        out = chr(65 + k) + out
-    return out
 
 
 def _needed(name: str, metric) -> bool:
