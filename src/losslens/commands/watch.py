@@ -461,23 +461,17 @@ class Panel(Lines):
 def _local_path(path: str) -> str | None:
     """The file or folder behind ``path`` (a store URI's too, as the readers take it apart), to poll; None for a
     tracking server (read again at every poll: only new rows are diagnosed)."""
-    from urllib.parse import unquote, urlparse
-
     from losslens.readers import scheme
 
     kind, target = scheme(path)
     target = target.split("#", 1)[0]  # (a store's run or experiment: mlruns#run=ID)
     if kind == "mlflow":
-        if not target:  # "mlflow:" alone: the store the reader reads, MLflow's default
-            from losslens.readers.mlflow import default_store
-            target = default_store()
-        low = target.lower()
-        if low.startswith(("http://", "https://", "databricks")):
+        from losslens.readers.mlflow import store_path
+
+        local = store_path(target)
+        if local is None:
             return None
-        if low.startswith("sqlite:///"):
-            target = target[len("sqlite:///"):]
-        elif low.startswith("file:"):
-            target = unquote(urlparse(target).path)
+        target = str(local)
     return os.path.expanduser(target) if target else "."
 
 

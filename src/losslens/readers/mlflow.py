@@ -223,8 +223,6 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
 
 
 def _store_root(tracking_uri: str) -> Path:
-    from urllib.parse import unquote, urlparse
-
     return Path(unquote(urlparse(tracking_uri).path))
 
 
@@ -278,19 +276,30 @@ def _say_cut_metric_files(tracking_uri: str, label: str) -> None:
              ", ".join(cut[:3]) + (" ..." if len(cut) > 3 else ""))
 
 
+def store_path(text: str) -> Path | None:
+    """The file or folder of the local MLflow store ``text`` names (a tracking URI or a path, without ``mlflow:``
+    and ``#...``; ``""`` is MLflow's default, :func:`default_store`); None for a tracking server. Not checked to
+    exist: the reader refuses what is not there, ``losslens watch`` polls it until it is."""
+    text = text or default_store()
+    if text.startswith(("http://", "https://", "databricks")):
+        return None
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///"):])
+    if text.startswith("file:"):
+        return _store_root(text)
+    return Path(text)
+
+
 def _tracking_uri(text: str) -> tuple[str, str]:
     """``(tracking URI for MlflowClient, label for messages)``; local stores must exist."""
-    if text.startswith(("http://", "https://", "databricks")):
+    text = text or default_store()
+    path = store_path(text)
+    if path is None:
         return text, text
     if text.startswith("sqlite:///"):
-        path = Path(text[len("sqlite:///"):])
         if not path.is_file():
             raise ReadError("no such MLflow sqlite database", text)
         return text, text
-    if text.startswith("file:"):
-        path = Path(unquote(urlparse(text).path))
-    else:
-        path = Path(text)
     if path.is_file():
         if path.suffix in (".db", ".sqlite", ".sqlite3"):
             return f"sqlite:///{path.resolve()}", str(path)
@@ -365,7 +374,7 @@ def _say_passed_over(tracking_uri: str, label: str, folders: list[str]) -> None:
     a traceback for each): the artifact folders of an SQLite store beside it, most often."""
     root = None
     if tracking_uri.startswith("file:"):  # named as the user did (a relative path stays relative)
-        root = Path(label) if Path(label).is_dir() else Path(unquote(urlparse(tracking_uri).path))
+        root = Path(label) if Path(label).is_dir() else _store_root(tracking_uri)
     hint = _stores_beside(root, "their runs may be in the store beside it") if root is not None else ""
     shown = ", ".join(f"{f}/" for f in folders[:5]) + (" ..." if len(folders) > 5 else "")
     _source.warn(label, "passed over %s: not an experiment (no meta.yaml)%s", shown, hint)
