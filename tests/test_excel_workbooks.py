@@ -263,6 +263,37 @@ def test_error_cells_are_gaps_said_once(tmp_path):
                           "read as gaps"] if said else []), notes
 
 
+def test_a_run_is_read_back_by_the_name_its_source_is_given(tmp_path):
+    """The source a run of a several-run file is given (``book.xlsx#SHEET``, ``long.csv#RUN``) reads that run back
+    in diagnose as in compare: PATH#RUN where PATH exists and the whole string does not. A file whose own name holds
+    '#' is read as that file."""
+    book, long = tmp_path / "sweep.xlsx", tmp_path / "long.csv"
+    frames = {"sgd_0.5": pd.read_csv(RLROP), "adam": pd.read_csv(EXAMPLE)}
+    with pd.ExcelWriter(book) as xl:
+        for sheet, frame in frames.items():
+            frame.to_excel(xl, sheet_name=sheet, index=False)
+    pd.concat([f.assign(run=name) for name, f in frames.items()]).to_csv(long, index=False)
+    before = _md5(book), _md5(long)
+    for path in (book, long):
+        runs = losslens.read(path)
+        assert len(runs) == 2
+        for run in runs:  # (a sheet's source is book.xlsx#SHEET; a long CSV's runs keep the file's)
+            again = losslens.read(f"{path}#{run.name}")
+            assert len(again) == 1 and again[0].source == run.source
+            _same_run(again[0], run)
+        res = _cli("diagnose", f"{path}#adam")
+        assert res.exit_code == 0, res.output
+        assert res.stdout == _cli("diagnose", path, "--run", "adam").stdout and "overfitting" in res.stdout
+        res = _cli("diagnose", f"{path}#sgd_0.5", "--run", "adam")
+        assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "give one" in res.stderr, res.output
+    res = _cli("diagnose", f"{book}#nosuch")
+    assert res.exit_code == 2 and res.stderr.startswith(f"losslens: {book}: no run 'nosuch'"), res.output
+    assert (_md5(book), _md5(long)) == before
+    hashed = tmp_path / "sweep.xlsx#adam"  # exists: read as itself (the sgd_0.5 run), not as sweep.xlsx's adam sheet
+    pd.read_csv(RLROP).to_csv(hashed, index=False)
+    _same_run(losslens.read(hashed)[0], losslens.read(RLROP)[0])
+
+
 # -- several sheets -------------------------------------------------------------------------------------------
 
 def test_each_sheet_holding_a_loss_is_a_run_named_by_it(tmp_path):

@@ -257,8 +257,7 @@ def _one_each(source, side: str, to_runs) -> list:
         raise UsageError(f"{side}: no log given")
     runs = []
     for s in sources:
-        path, run_id = path_and_run(s)
-        got = to_runs(path, run_id=run_id) if run_id is not None else to_runs(s)
+        got = to_runs(s)
         if len(got) != 1:
             where = s if isinstance(s, (str, os.PathLike)) else getattr(s, "name", type(s).__name__)
             if isinstance(s, (str, os.PathLike)) and got:
@@ -268,23 +267,6 @@ def _one_each(source, side: str, to_runs) -> list:
                              "lightning_logs/version_0)", where)
         runs += got
     return runs
-
-
-def path_and_run(source) -> tuple:
-    """``(path, run)`` of ``"PATH#RUN"`` where PATH exists and the whole string does not (one sheet of a workbook,
-    one run of a long-format CSV or of an MLflow store: what ``diagnose PATH --run RUN`` selects); else
-    ``(source, None)``. A URI's own ``#`` (``mlflow:...#experiment=foo``) names no existing path and is kept."""
-    import os
-
-    if not isinstance(source, (str, os.PathLike)):
-        return source, None
-    text = os.fspath(source)
-    if not isinstance(text, str) or "#" not in text or os.path.exists(text):
-        return source, None
-    path, _, run = text.rpartition("#")
-    if not run or not path or not os.path.exists(path):
-        return source, None
-    return path, run
 
 
 def _same_task(before, after, metric: str) -> None:

@@ -40,7 +40,8 @@ def register(app):
         verdict's prediction held, 1: it did not, 2: bad input, or not decided (the change is not named, the
         verdict predicts nothing of it, or the move is within the runs' noise)."""
         from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
-        from losslens.comparison import compare as _compare, parse_change, path_and_run
+        from losslens.comparison import compare as _compare, parse_change
+        from losslens.readers import path_and_run
 
         if plot:
             require_matplotlib("--plot")

@@ -60,8 +60,8 @@ from typing import Mapping
 import numpy as np
 
 from ..columns import axis_kind, given_columns, is_trainer_timing
-from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError,
-                          raised_in)
+from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageError,
+                          UsageTypeError, raised_in)
 from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
@@ -173,6 +173,14 @@ def _read(source, *, columns, run_column, run_id, experiment, metric) -> list[Ru
         return delegate("mlflow", text, target, run_id=run_id, experiment=experiment)
     if kind is not None:
         return select_run(delegate(kind, text, target), run_id, text)
+    # "book.xlsx#Sheet1", "runs.csv#lr0.1": the name the readers give one run of a file holding several, read
+    # back as its path and run (only where the whole string names nothing and the part before its last '#' does).
+    whole, named = path_and_run(text)
+    if named is not None:
+        if run_id is not None and run_id != named:
+            raise UsageError(f"names run {named!r} after '#' and {run_id!r} as the run to read: give one", text)
+        return _read(whole, columns=columns, run_column=run_column, run_id=named, experiment=experiment,
+                     metric=metric)
     if not target.strip():
         raise ReadError("no path given", repr(text))
     if target == "-":  # python train.py | losslens diagnose -
@@ -403,6 +411,25 @@ def _looks_like_log_history(rows: list[dict]) -> bool:
     head = rows[:50]
     return (all("step" in r for r in head) and any("eval_loss" in r or "loss" in r for r in head)
             and any(isinstance(r.get("epoch"), float) and not r["epoch"].is_integer() for r in head))
+
+
+def path_and_run(source) -> tuple:
+    """``(path, run)`` of ``"PATH#RUN"`` where PATH exists and the whole string does not (one sheet of a workbook,
+    one run of a long-format CSV or of an MLflow store: what ``diagnose PATH --run RUN`` selects); else
+    ``(source, None)``. A store URI's own ``#`` (``mlflow:...#run=ID``) is its reader's, and a path that exists
+    with ``#`` in its name is that path."""
+    if not isinstance(source, (str, os.PathLike)):
+        return source, None
+    text = os.fspath(source)
+    if not isinstance(text, str) or "#" not in text:
+        return source, None
+    kind, target = scheme(text)
+    if kind is not None or os.path.exists(os.path.expanduser(target)):
+        return source, None
+    path, _, run = text.rpartition("#")
+    if not run or not path or not os.path.exists(os.path.expanduser(scheme(path)[1])):
+        return source, None
+    return path, run
 
 
 def scheme(text: str) -> tuple[str | None, str]:
