@@ -26,8 +26,8 @@ import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.smoothing import robust_sd
-from .verification import (Check, CheckResult, Verification, _same_values, as_loss, checks_of, end_points,
-                           flips_within, read_values, rival_checks, statistic_of)
+from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points, flips_within,
+                           read_values, rival_checks, same_values, statistic_of)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -292,11 +292,11 @@ def _same_task(before, after, metric: str) -> None:
 def _not_the_same(before, after, metric: str) -> None:
     """AFTER is not one of the BEFORE runs again (the same log twice, or its copy): the change would read as no
     move at all, a verdict's "not lower" confirmed by nothing. Judged as verify judges a baseline log against its
-    rerun (:func:`~losslens.verification._same_values`: every shared series equal to the digits a log keeps), so
+    rerun (:func:`~losslens.verification.same_values`: every shared series equal to the digits a log keeps), so
     a copy saved by another writer (6 significant digits, its own column names) is caught too; two trainings of
     different settings never log the same values."""
     for b_run in before:
-        if _same_values(b_run, after):
+        if same_values(b_run, after):
             raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series)",
                                 after.source or after.name)
 

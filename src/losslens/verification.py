@@ -958,7 +958,7 @@ class _Retrainer:
             self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
                                                   "run move on its own?)")
             # (a log given may number its epochs or name its columns its own way: its values are what is compared)
-            self.deterministic = (_same_values if self.given else _same_run)(self.base_runs[0], self.again)
+            self.deterministic = (same_values if self.given else _same_run)(self.base_runs[0], self.again)
 
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:
         """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
@@ -1142,7 +1142,7 @@ def _seed_globals(seed: int) -> None:
         torch.manual_seed(int(seed))
 
 
-def _same_values(a, b) -> bool:
+def same_values(a, b) -> bool:
     """Every series ``a`` and ``b`` both log equal, value for value to the digits a log keeps (NaN equal to NaN),
     whatever their axes' labels: a log given as the baseline (epochs from 1, its own column names, 6 significant
     digits: the benchmark's generated cases differ from their own train() by up to 4e-6) against train()'s run."""
