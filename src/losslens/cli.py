@@ -194,7 +194,13 @@ class _Command(TyperCommand):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                # What the command left buffered is written here, where a closed pipe is caught, not at the
+                # interpreter's exit ("Exception ignored ... BrokenPipeError", exit 120).
+                if sys.stdout is not None:
+                    sys.stdout.flush()
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except BrokenPipeError:
@@ -329,17 +335,10 @@ def _pipe_closed():
 def main(argv: Optional[list] = None):
     """Console entry point."""
     try:
-        try:
-            app(args=argv, prog_name="losslens", standalone_mode=True)
-        finally:
-            # What a command left buffered is written here, where a closed pipe is caught, not at the
-            # interpreter's exit ("Exception ignored ... BrokenPipeError", exit 120).
-            if sys.stdout is not None:
-                sys.stdout.flush()
-    except BrokenPipeError:  # (outside a command's own code: its output flushed above)
-        _pipe_closed()
+        app(args=argv, prog_name="losslens", standalone_mode=True)
     except SystemExit as exc:
-        # Click met the closed pipe itself (--help, a usage error's text): it wraps stdout so and exits 1.
+        # Click met the closed pipe itself (--help, a usage error's text): it wraps stdout so and exits 1. (A
+        # command's own output meets it in _Command.invoke.)
         if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
             _pipe_closed()
         raise
