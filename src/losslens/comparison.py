@@ -340,9 +340,11 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     return out
 
 
-def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
-    """``(change, where, unknown)``: the factors the saved settings of the two sides differ by (each side's runs
-    must agree), else an epoch budget from the logged lengths; ``unknown`` says why none was read."""
+def _found_change(b_runs, a_runs) -> tuple[dict, str | None, list[str]]:
+    """``(change, source, said)``: the factors the saved settings of the two sides differ by (each side's runs must
+    agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch budget
+    from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 → 0.05"``,
+    ``"80 epochs against 40"``). ``({}, None, [])`` where none is found."""
     b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
     change, said, saved = {}, [], False
     for factor in CHANGES:
@@ -358,12 +360,20 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
             saved = saved or all(v[factor][2] for v in b_vals + a_vals)
             said.append(f"{name} {b:g} → {a:g}")
     if change:
-        where = _settings_file(a_runs[0]) if saved else "the logs"
-        return change, f"{where}: {', '.join(said)}", None
+        return change, _settings_file(a_runs[0]) if saved else "the logs", said
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
     if b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
-        unit = b_runs[0].axis_name
-        return {"epochs_factor": a_len / b_len}, f"the logged lengths: {a_len:g} {unit}s against {b_len:g}", None
+        return {"epochs_factor": a_len / b_len}, "lengths", [f"{a_len:g} {b_runs[0].axis_name}s against {b_len:g}"]
+    return {}, None, []
+
+
+def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
+    """``(change, where, unknown)``: :func:`_found_change`'s change and where it was read, in words; ``unknown``
+    says why none was read."""
+    change, source, said = _found_change(b_runs, a_runs)
+    if change:
+        where = "the logged lengths" if source == "lengths" else source
+        return change, f"{where}: {', '.join(said)}", None
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
                       "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
@@ -374,15 +384,14 @@ def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), and an
     epochs_factor the logged lengths do not show."""
     notes = []
-    found, where, _ = _read_change(b_runs, a_runs)
-    differ = {k: v for k, v in (found or {}).items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
-    if differ and where.startswith("the logged lengths"):
+    found, source, said = _found_change(b_runs, a_runs)
+    differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
+    if differ:
+        words = ", ".join(said)
         # (a budget read off the lengths: the two runs also trained for different times, which the check mixes in)
-        notes.append(f"{where.replace('the logged lengths:', 'the logged lengths also differ:')}; checked as given")
-    elif differ:
-        file, _, said = where.partition(": ")
-        notes.append(f"the saved settings also differ: {said} ({file}); checked as given" if file != "the logs"
-                     else f"the logs also differ: {said}; checked as given")
+        notes.append(f"the logged lengths also differ: {words}; checked as given" if source == "lengths" else
+                     f"the logs also differ: {words}; checked as given" if source == "the logs" else
+                     f"the saved settings also differ: {words} ({source}); checked as given")
     factor = given.get("epochs_factor")
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
     if factor is not None and factor != 1 and b_len and a_len and (a_len - b_len) * (factor - 1) <= 0:
