@@ -69,7 +69,7 @@ class Comparison(Verification):
     change_from: str | None = None                     # where it was read: "given", a settings file, "logged lengths"
     unknown: str | None = None                         # why no prediction was checked (one sentence), else None
     noise: str = "runs"                                # "runs": several runs a side's spread; "tail": each run's own
-    notes: list = field(default_factory=list)          # what the logs say of a change given that differs from it
+    notes: list = field(default_factory=list)          # what the logs say of the change that differs from it
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
     one_run = "one run a side"
@@ -204,7 +204,12 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         notes = _unlike_given(given, b_runs, a_runs)
     else:
         found, where, unknown = _read_change(b_runs, a_runs)
-    results = _readings(d, b_runs, a_runs, a_diag, found) if found else []
+    denied = _lengths_deny((found or {}).get("epochs_factor"), b_runs, a_runs)
+    if denied:
+        # (said once, here; the prediction about a longer budget is skipped in a word)
+        notes.append(f"epochs_factor={found['epochs_factor']:g} {'given' if given else f'({where})'}, but the logs "
+                     f"do not show it: {denied}")
+    results = _readings(d, b_runs, a_runs, a_diag, found, denied) if found else []
     noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
     return Comparison(d, results, [None] * len(b_runs), b_runs, after=a_diag, before=b_diag, change=found or None,
                       change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[])
@@ -381,8 +386,8 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
 
 def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
-    that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), and an
-    epochs_factor the logged lengths do not show."""
+    that differ in other factors or by other ratios (else lengths that differ by 1.5x or more). (An epochs_factor
+    the logged lengths do not show is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
     found, source, said = _found_change(b_runs, a_runs)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
@@ -392,13 +397,19 @@ def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
         notes.append(f"the logged lengths also differ: {words}; checked as given" if source == "lengths" else
                      f"the logs also differ: {words}; checked as given" if source == "the logs" else
                      f"the saved settings also differ: {words} ({source}); checked as given")
-    factor = given.get("epochs_factor")
-    b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
-    if factor is not None and factor != 1 and b_len and a_len and (a_len - b_len) * (factor - 1) <= 0:
-        unit = b_runs[0].axis_name
-        notes.append(f"epochs_factor={factor:g} given, but the logs do not show it: AFTER logged {a_len:g} {unit}s, "
-                     f"BEFORE {b_len:g}")
     return notes
+
+
+def _lengths_deny(factor: float | None, b_runs, a_runs) -> str | None:
+    """What the logged lengths say where they do not show an epochs ``factor`` (AFTER no longer for a factor
+    above 1, no shorter below it: a stopping rule ended it short of its budget, or its budget did not change),
+    ``"AFTER logged 40 epochs, BEFORE 40"``; None where they show it, or say nothing."""
+    if factor is None or factor == 1:
+        return None
+    b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
+    if b_len and a_len and (a_len - b_len) * (factor - 1) <= 0:
+        return f"AFTER logged {a_len:g} {b_runs[0].axis_name}s, BEFORE {b_len:g}"
+    return None
 
 
 def _settings_file(run) -> str:
@@ -434,7 +445,7 @@ def _matches(check: Check, change: dict) -> bool:
     return True
 
 
-def _readings(d, b_runs, a_runs, a_diag, change) -> list:
+def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None) -> list:
     """Each listed cause's prediction about ``change`` read off the runs, then every other cause's where it
     holds (as verify reads them off its retrainings)."""
     listed = [c.id for c in d.causes]
@@ -445,15 +456,17 @@ def _readings(d, b_runs, a_runs, a_diag, change) -> list:
                 key = (check.cause, check.statistic, check.metric)
                 if key not in seen:
                     seen.add(key)
-                    out.append(_read(check, d, b_runs, a_runs, a_diag, change))
+                    out.append(_read(check, d, b_runs, a_runs, a_diag, change, denied=denied))
     for cause, checks in rival_checks(listed):
-        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True) for c in checks if _matches(c, change)]
+        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied) for c in checks
+                if _matches(c, change)]
         if any(r.holds for r in mine):
             out += mine
     return out
 
 
-def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False) -> Reading:
+def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False, denied: str | None = None) -> Reading:
+    """``denied``: :func:`_lengths_deny`'s words, where the logs do not show the epochs_factor read (noted)."""
     made = {k: v for k, v in change.items()}
     name = check.name if all(check.change.get(k) == v for k, v in made.items()) \
         else f"{check.name} (made: {_said(made)})"
@@ -462,11 +475,8 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False)
         return Reading(check, skipped="this prediction is about the change made from the plateau on; from scratch, "
                                       "a smaller step only trains slower, and two logs do not say which was made",
                        shared=shared)
-    factor = made.get("epochs_factor")
-    if factor is not None and factor > 1 and not (_length(a_runs[0]) or 0) > (_length(b_runs[0]) or 0):
-        return Reading(check, skipped=f"AFTER trained no longer ({a_runs[0].axis_name} {a_runs[0].axis[-1]:g}, BEFORE "
-                                      f"{b_runs[0].axis[-1]:g}): a stopping rule ended it short of its budget, or "
-                                      "its budget did not change", shared=shared)
+    if denied and made.get("epochs_factor", 1) > 1:
+        return Reading(check, skipped="AFTER trained no longer (see the note)", shared=shared)
     return read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
                        cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
 
