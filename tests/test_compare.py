@@ -228,6 +228,21 @@ def test_a_log_against_its_own_copy_is_refused_as_the_same_run(tmp_path):
         losslens.compare([KC / "sgd_lr0.3_s1.csv", KC / "sgd_lr0.3.csv"], [copy], change={"lr_factor": 0.1})
 
 
+def test_a_copy_saved_at_six_digits_is_the_same_run_as_verify_judges_it(tmp_path):
+    """The Keras log saved again by pandas with 6 significant digits (float_format %.6g, what many writers keep)
+    under other column names: the values differ by rounding only, which verify's same_values passes over."""
+    import pandas as pd
+
+    frame = pd.read_csv(KC / "sgd_lr0.3.csv")
+    copy = tmp_path / "after.csv"
+    frame.rename(columns={"val_loss": "valid_loss"}).to_csv(copy, index=False, float_format="%.6g")
+    frame = pd.read_csv(copy)
+    assert not (frame["valid_loss"] == pd.read_csv(KC / "sgd_lr0.3.csv")["val_loss"]).all()  # (rounded)
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", copy, "--change", "lr_factor=0.1")
+    assert code == 2 and out == ""
+    assert err == f"losslens: {copy}: BEFORE and AFTER are the same run (identical val_loss series)\n"
+
+
 def test_a_change_given_where_the_saved_settings_say_another_is_checked_as_given_with_a_note():
     """Lightning's hparams.yaml: lr 0.5 -> 0.05 at max_epochs 40 both; epochs_factor=2 claimed."""
     code, out, err = cli("compare", LC / "lr0.5", LC / "e40", "--change", "epochs_factor=2")
