@@ -14,6 +14,11 @@ epoch; truth: the diagnosis's X on the full curve), milliseconds per curve.
 Methods side by side: losslens (this package), last value, a single pow3 fit
 (scipy.optimize.curve_fit, interval from its parameter covariance plus noise), and
 Domhan et al. (2015)'s MCMC ensemble (emcee; on a subsample, it takes seconds per curve).
+Both baselines are deterministic (the MCMC seeded) and give the same rows on every run on one machine,
+but not across CPUs: the pow3 fit on many DeepOBS / Keras prefixes is ill-conditioned enough that
+numpy's AVX-512 and AVX2 ``power`` (1 ulp apart on ~5% of inputs) move 261 of their 1,372 held-out
+forecasts (20 by > 1%), and a cell's median with them (docs/benchmarks.md, Forecast). losslens's own
+rows do not move.
 LC-PFN (Adriaensen et al. 2023) needs pretrained weights downloaded from the internet,
 which this machine cannot do, so it is not in the table.
 
