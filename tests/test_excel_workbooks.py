@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import losslens
-from cli_helpers import run_cli as _cli, md5 as _md5  # tests/cli_helpers.py
-from losslens.exceptions import LosslensError, MissingExtraError
+from cli_helpers import run_cli as _cli, md5 as _md5, refused as _refused  # tests/cli_helpers.py
+from losslens.exceptions import MissingExtraError
 
 pd = pytest.importorskip("pandas")
 openpyxl = pytest.importorskip("openpyxl")
@@ -78,21 +78,6 @@ def _as_twin(path: Path, csv: Path, *options, said: str | None = None) -> None:
     _close(obj, obj0)
     assert text == text0
     assert _md5(path) == before
-
-
-def _refused(path: Path, *words: str) -> str:
-    before = _md5(path)
-    for cmd in (["diagnose"], ["diagnose", "--json"]):
-        res = _cli(*cmd, path)
-        err = res.stderr.strip()
-        assert res.exit_code == 2, (cmd, res.exit_code, res.output)
-        assert "\n" not in err and err.startswith(f"losslens: {path}: "), err
-        for w in words:
-            assert w in err, err
-    with pytest.raises(LosslensError):
-        losslens.diagnose(path)
-    assert _md5(path) == before
-    return err
 
 
 def _sheet(book, title: str, df, *, top: int = 1, percent: bool = False):

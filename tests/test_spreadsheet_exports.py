@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 import losslens
-from cli_helpers import run_cli as _cli, md5 as _md5  # tests/cli_helpers.py
-from losslens.exceptions import LosslensError
+from cli_helpers import run_cli as _cli, md5 as _md5, refused as _refused  # tests/cli_helpers.py
 
 pd = pytest.importorskip("pandas")
 
@@ -148,20 +147,6 @@ def test_a_windows_csv_names_its_runs_in_windows_1252(tmp_path):
     long.to_csv(path, index=False, encoding="cp1252")
     assert b"\x96" in path.read_bytes()
     assert [r.name for r in losslens.read(path)] == ["lr 1e-3 \u2013 Adam", "lr 1e-2 \u2013 Adam"]
-
-
-def _refused(path: Path, *words: str):
-    before = _md5(path)
-    for cmd in (["diagnose"], ["diagnose", "--json"]):
-        res = _cli(*cmd, path)
-        err = res.stderr.strip()
-        assert res.exit_code == 2, (cmd, res.exit_code, res.output)
-        assert "\n" not in err and err.startswith(f"losslens: {path}: "), err
-        for w in words:
-            assert w in err, err
-    with pytest.raises(LosslensError):
-        losslens.diagnose(path)
-    assert _md5(path) == before
 
 
 def test_cells_that_read_as_two_numbers_and_nothing_says_which_are_refused(tmp_path):
