@@ -70,6 +70,8 @@ class Comparison(Verification):
     unknown: str | None = None                         # why no prediction was checked (one sentence), else None
     noise: str = "runs"                                # "runs": several runs a side's spread; "tail": each run's own
     notes: list = field(default_factory=list)          # what the logs say of the change that differs from it
+    resumed: "Resume | None" = None                    # AFTER resumed BEFORE from a checkpoint, else None
+    after_runs: list = field(default_factory=list, repr=False)  # AFTER's runs as compared (a resume: spliced, cut)
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
     one_run = "one run a side"
@@ -125,6 +127,8 @@ class Comparison(Verification):
             for x in ds:
                 at = "" if x.plateau_epoch is None else f" (plateau at {x.axis} {x.plateau_epoch:g})"
                 lines.append(f"  {side:<6} {x.run_name}: {x.verdict}{at} on {x.metric}")
+        if self.resumed:
+            lines.append(self.resumed.said())
         if self.change:
             lines.append(f"change: {_said(self.change)} ({self.change_from})")
         else:
@@ -148,6 +152,7 @@ class Comparison(Verification):
                           "after": [x.source or x.run_name for x in self.after],
                           "change": dict(self.change) if self.change else None, "change_from": self.change_from,
                           "unknown": self.unknown, "noise": self.noise, "notes": list(self.notes),
+                          "resumed": self.resumed.to_dict() if self.resumed else None,
                           "after_verdicts": [x.verdict for x in self.after],
                           "after_diagnosis": self.after[0].to_dict() if self.after else None}
         return out
@@ -197,22 +202,34 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     for r in a_runs:
         _same_task(b_runs[0], r, d.metric)
         _not_the_same(b_runs, r, d.metric)
-    a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_runs]
-    notes = []
+    resume, notes = _resumed(b_runs, a_runs, d, given is not None)
+    if resume:
+        # AFTER is diagnosed as trained (BEFORE's epochs up to the checkpoint, then its own), and compared with
+        # BEFORE over the epochs both logged; the change is read off what AFTER trained itself.
+        a_whole = [_spliced(b, a, resume) for b, a in zip(resume.before, a_runs)]
+        a_own = [_cut(r, start=resume.epoch) for r in a_whole]
+        b_cmp = [_cut(r, end=resume.until) for r in b_runs]
+        a_cmp = [_cut(r, end=resume.until) for r in a_whole]
+    else:
+        a_whole = a_own = a_cmp = a_runs
+        b_cmp = b_runs
+    a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_whole]
     if given:
         found, where, unknown = given, "given", None
-        notes = _unlike_given(given, b_runs, a_runs)
+        notes += _unlike_given(given, b_runs, a_own, lengths=not resume)
     else:
-        found, where, unknown = _read_change(b_runs, a_runs)
-    denied = _lengths_deny((found or {}).get("epochs_factor"), b_runs, a_runs)
+        found, where, unknown = _read_change(b_runs, a_own, lengths=not resume)
+    # (a resume is compared over the epochs both logged: its length says nothing of a budget)
+    denied = None if resume else _lengths_deny((found or {}).get("epochs_factor"), b_runs, a_runs)
     if denied:
         # (said once, here; the prediction about a longer budget is skipped in a word)
         notes.append(f"epochs_factor={found['epochs_factor']:g} {'given' if given else f'({where})'}, but the logs "
                      f"do not show it: {denied}")
-    results = _readings(d, b_runs, a_runs, a_diag, found, denied) if found else []
+    results = _readings(d, b_cmp, a_cmp, a_diag, found, denied, resume) if found else []
     noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
-    return Comparison(d, results, [None] * len(b_runs), b_runs, after=a_diag, before=b_diag, change=found or None,
-                      change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[])
+    return Comparison(d, results, [None] * len(b_runs), b_cmp, after=a_diag, before=b_diag, change=found or None,
+                      change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[], resumed=resume,
+                      after_runs=a_cmp)
 
 
 def parse_change(change) -> dict:
@@ -306,6 +323,162 @@ def _not_the_same(before, after, metric: str) -> None:
                                 after.source or after.name)
 
 
+@dataclass
+class Resume:
+    """AFTER resumed BEFORE from a checkpoint: the change was made from ``epoch`` on (``index``: BEFORE's rows
+    trained before it, verify's ``from_epoch``), and the two are compared up to ``until``, where the shorter ends."""
+
+    epoch: float
+    index: int
+    how: str                      # how it shows: "its log starts there", "its first 7 epochs are BEFORE's"
+    until: float
+    axis_name: str = "epoch"
+    before: list = field(default_factory=list, repr=False)  # the BEFORE run each AFTER run resumes
+
+    def said(self) -> str:
+        return (f"AFTER resumes BEFORE at {self.axis_name} {self.epoch:g} ({self.how}): compared with BEFORE's "
+                f"{self.axis_name}s {self.epoch:g}–{self.until:g}, the change made from there on")
+
+    def to_dict(self) -> dict:
+        return {"epoch": self.epoch, "from_epoch": self.index, "how": self.how, "until": self.until,
+                "said": self.said()}
+
+
+def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
+    """Whether AFTER resumed BEFORE from a checkpoint: its epochs start after BEFORE's first (Keras'
+    ``fit(initial_epoch=k)`` into a log of its own, Lightning's ``fit(ckpt_path=)`` in a new version folder), or its
+    first rows are BEFORE's, value for value (a copy of BEFORE's log appended to, a Trainer's ``log_history``
+    resumed), then differ. ``(resume, notes)``; ``(None, [])`` for two runs from scratch.
+
+    Refused in one line (``given``: a change named, the two compared as two runs, with a note): AFTER resumed
+    after BEFORE's last epoch (BEFORE has none of its epochs to compare), or resumed a run other than BEFORE (its
+    log goes back to an earlier epoch over rows that are not BEFORE's)."""
+    axis = b_runs[0].axis_name
+    found, problems = [], []
+    for i, a in enumerate(a_runs):
+        where = a.source or a.name
+        shared = [(_shared_rows(b, a), b) for b in b_runs]
+        j, b = max(shared, key=lambda t: t[0])
+        if j and j >= len(a):
+            raise LosslensError(f"AFTER is BEFORE's first {j} {axis}s again, with nothing trained after them: no "
+                                "change to compare", where)
+        if 0 < j < len(b):
+            found.append((b, float(a.axis[j]), j, f"its first {j} {axis}s are BEFORE's"))
+            continue
+        pair = b_runs[i] if len(b_runs) == len(a_runs) else b_runs[0] if len(b_runs) == 1 else None
+        b_first, a_first = float(b_runs[0].axis[0]), float(a.axis[0])
+        step = float(np.median(np.diff(b_runs[0].axis))) if len(b_runs[0]) > 1 else 1.0
+        if a_first > b_first + step:
+            if pair is None:
+                raise UsageError(f"starts at {axis} {a_first:g}, a resume: give as many BEFORE runs as AFTER runs, "
+                                 "in order, to say which each resumes", where)
+            k = int(np.searchsorted(pair.axis, a_first, side="left"))
+            if k >= len(pair):
+                problems.append((where, f"AFTER starts at {axis} {a_first:g}, after BEFORE's last ({pair.axis[-1]:g}):"
+                                        f" BEFORE logged none of its {axis}s to compare (resume from a checkpoint "
+                                        "within BEFORE, at its plateau)"))
+                continue
+            found.append((pair, a_first, k, "its log starts there"))
+        elif a.meta.get("resumed_at") or a.meta.get("resumed_in"):
+            problems.append((where, f"AFTER resumes a run other than BEFORE: its log goes back to an earlier {axis} "
+                                    f"over rows that are not BEFORE's (from {axis} {a.axis[j]:g} on, "
+                                    f"{_first_difference(b, a, j)})"))
+    if problems:
+        where, problem = problems[0]
+        if not given:
+            raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
+        return None, [f"{problem}; compared as two runs, as --change names the change"]
+    if not found:
+        return None, []
+    if len(found) < len(a_runs):
+        raise LosslensError("some AFTER runs resume BEFORE and some do not: compare them apart",
+                            a_runs[0].source or a_runs[0].name)
+    epochs = sorted({f[1] for f in found})
+    if len(epochs) > 1:
+        raise LosslensError(f"the AFTER runs resume BEFORE at different {axis}s ({', '.join(f'{e:g}' for e in epochs)})"
+                            ": compare them apart", a_runs[0].source or a_runs[0].name)
+    epoch, index = epochs[0], found[0][2]
+    b_last = min(float(b.axis[-1]) for b in b_runs)
+    a_last = min(float(a.axis[-1]) for a in a_runs)
+    until = min(b_last, a_last)
+    both = int(np.sum((b_runs[0].axis >= epoch) & (b_runs[0].axis <= until)))
+    if both < 3:
+        where = a_runs[0].source or a_runs[0].name
+        problem = (f"AFTER resumes BEFORE at {axis} {epoch:g}, and both logged {both} {axis}"
+                   f"{'s' if both != 1 else ''} from there: too few to compare (3 at least)")
+        if not given:
+            raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
+        return None, [f"{problem}; compared as two runs, as --change names the change"]
+    notes = []
+    if a_last > until:
+        notes.append(f"AFTER's {axis}s after {until:g} (to {max(float(a.axis[-1]) for a in a_runs):g}) left out: "
+                     f"BEFORE ends at {until:g} (a BEFORE trained as long compares them)")
+    if max(float(b.axis[-1]) for b in b_runs) > until:
+        notes.append(f"BEFORE's {axis}s after {until:g} left out: AFTER ends there")
+    if d.plateau is not None and index and float(b_runs[0].axis[index - 1]) < d.plateau.interval[0]:
+        notes.append(f"AFTER resumes before BEFORE's plateau ({axis} {d.plateau_epoch:g}, interval "
+                     f"{d.plateau.interval[0]:g}–{d.plateau.interval[1]:g}): the predictions about a change made "
+                     "from the plateau on (lr / 10) are read all the same")
+    return Resume(epoch, index, found[0][3], until, axis, [f[0] for f in found]), notes
+
+
+def _shared_rows(b, a) -> int:
+    """How many first rows ``a`` shares with ``b``: the same axis value and every series both log equal (to the
+    digits a log keeps, as :func:`~losslens.verification.same_values` judges a copy; NaN equal to NaN); 0 where
+    no such row holds a finite value."""
+    n = min(len(a), len(b))
+    common = sorted(set(a.series) & set(b.series))
+    if not n or not common:
+        return 0
+    same = np.isclose(np.asarray(a.axis[:n], float), np.asarray(b.axis[:n], float), rtol=0, atol=1e-9)
+    seen = np.zeros(n, dtype=bool)
+    for key in common:
+        x, y = a.series[key][:n], b.series[key][:n]
+        same &= np.isclose(x, y, rtol=1e-4, atol=0, equal_nan=True)
+        seen |= np.isfinite(x)
+    bad = np.flatnonzero(~same)
+    j = int(bad[0]) if bad.size else n
+    return j if seen[:j].any() else 0
+
+
+def _first_difference(b, a, j: int) -> str:
+    """The first value ``a`` logs at row ``j`` that ``b`` does not, in words."""
+    for key in sorted(set(a.series) & set(b.series)):
+        if j < len(b) and not np.isclose(a.series[key][j], b.series[key][j], rtol=1e-4, equal_nan=True):
+            return f"{key} {a.series[key][j]:.4g} against BEFORE's {b.series[key][j]:.4g}"
+    return f"{a.axis_name} {a.axis[j]:g} is not BEFORE's"
+
+
+def _spliced(before, after, resume: Resume):
+    """AFTER as trained: BEFORE's rows up to the checkpoint, then AFTER's own (a log that holds them already is
+    AFTER as it is). AFTER's series alone, its name, source and meta, less the note that its first epochs are
+    missing (they are BEFORE's)."""
+    from .run import Run
+
+    meta = {k: v for k, v in after.meta.items() if k != "starts_at_epoch"}
+    if "notes" in meta:
+        meta["notes"] = [n for n in meta["notes"] if not n.startswith("the log starts at epoch")]
+    if float(after.axis[0]) <= float(before.axis[0]):
+        return Run(after.axis, dict(after.series), after.axis_name, after.name, after.source, meta)
+    k = resume.index
+    series = {key: np.concatenate([before.series[key][:k] if key in before.series else np.full(k, np.nan), v])
+              for key, v in after.series.items()}
+    return Run(np.concatenate([before.axis[:k], after.axis]), series, after.axis_name, after.name, after.source, meta)
+
+
+def _cut(run, start: float | None = None, end: float | None = None):
+    """``run``'s rows from ``start`` to ``end`` (axis values, inclusive)."""
+    from .run import Run
+
+    keep = np.ones(len(run), dtype=bool)
+    if start is not None:
+        keep &= run.axis >= start
+    if end is not None:
+        keep &= run.axis <= end
+    return Run(run.axis[keep], {k: v[keep] for k, v in run.series.items()}, run.axis_name, run.name, run.source,
+               dict(run.meta))
+
+
 def _setting(run, names) -> tuple[str, float] | None:
     """``(name, value)`` of the first saved setting whose leaf is one of ``names``, with a positive value."""
     from .result import saved_settings
@@ -345,7 +518,7 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     return out
 
 
-def _found_change(b_runs, a_runs) -> tuple[dict, str | None, list[str]]:
+def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, list[str]]:
     """``(change, source, said)``: the factors the saved settings of the two sides differ by (each side's runs must
     agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch budget
     from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 → 0.05"``,
@@ -367,15 +540,15 @@ def _found_change(b_runs, a_runs) -> tuple[dict, str | None, list[str]]:
     if change:
         return change, _settings_file(a_runs[0]) if saved else "the logs", said
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
-    if b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
+    if lengths and b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
         return {"epochs_factor": a_len / b_len}, "lengths", [f"{a_len:g} {b_runs[0].axis_name}s against {b_len:g}"]
     return {}, None, []
 
 
-def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
+def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, str | None]:
     """``(change, where, unknown)``: :func:`_found_change`'s change and where it was read, in words; ``unknown``
     says why none was read."""
-    change, source, said = _found_change(b_runs, a_runs)
+    change, source, said = _found_change(b_runs, a_runs, lengths)
     if change:
         where = "the logged lengths" if source == "lengths" else source
         return change, f"{where}: {', '.join(said)}", None
@@ -384,12 +557,12 @@ def _read_change(b_runs, a_runs) -> tuple[dict, str | None, str | None]:
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
 
 
-def _unlike_given(given: dict, b_runs, a_runs) -> list[str]:
+def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more). (An epochs_factor
     the logged lengths do not show is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
-    found, source, said = _found_change(b_runs, a_runs)
+    found, source, said = _found_change(b_runs, a_runs, lengths)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
     if differ:
         words = ", ".join(said)
@@ -445,9 +618,9 @@ def _matches(check: Check, change: dict) -> bool:
     return True
 
 
-def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None) -> list:
+def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resume: "Resume | None" = None) -> list:
     """Each listed cause's prediction about ``change`` read off the runs, then every other cause's where it
-    holds (as verify reads them off its retrainings)."""
+    holds (as verify reads them off its retrainings). ``resume``: the change was made from its epoch on."""
     listed = [c.id for c in d.causes]
     out, seen = [], set()
     for cause in listed:
@@ -456,25 +629,30 @@ def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None) -> l
                 key = (check.cause, check.statistic, check.metric)
                 if key not in seen:
                     seen.add(key)
-                    out.append(_read(check, d, b_runs, a_runs, a_diag, change, denied=denied))
+                    out.append(_read(check, d, b_runs, a_runs, a_diag, change, denied=denied, resume=resume))
     for cause, checks in rival_checks(listed):
-        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied) for c in checks
+        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied, resume=resume) for c in checks
                 if _matches(c, change)]
         if any(r.holds for r in mine):
             out += mine
     return out
 
 
-def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False, denied: str | None = None) -> Reading:
-    """``denied``: :func:`_lengths_deny`'s words, where the logs do not show the epochs_factor read (noted)."""
+def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False, denied: str | None = None,
+          resume: "Resume | None" = None) -> Reading:
+    """``denied``: :func:`_lengths_deny`'s words, where the logs do not show the epochs_factor read (noted);
+    ``resume``: AFTER resumed BEFORE, the change made from its epoch on (verify's ``from_epoch``: BEFORE's rows
+    before it), so a prediction about the change made from the plateau on is read as verify reads it."""
     made = {k: v for k, v in change.items()}
     name = check.name if all(check.change.get(k) == v for k, v in made.items()) \
         else f"{check.name} (made: {_said(made)})"
+    if resume:
+        made["from_epoch"] = resume.index
     check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
-    if check.from_plateau == "require":
+    if check.from_plateau == "require" and not resume:
         return Reading(check, skipped="this prediction is about the change made from the plateau on; from scratch, "
-                                      "a smaller step only trains slower, and two logs do not say which was made",
-                       shared=shared)
+                                      "a smaller step only trains slower (an AFTER resumed from BEFORE's plateau "
+                                      "checkpoint shows it)", shared=shared)
     if denied and made.get("epochs_factor", 1) > 1:
         return Reading(check, skipped="AFTER trained no longer (see the note)", shared=shared)
     return read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
@@ -539,9 +717,12 @@ def _moves(c: Comparison) -> str:
     d = c.diagnosis
     check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0])
     parts = []
+    # (the runs compared: a resumed AFTER and BEFORE over the epochs both logged)
+    b_runs = c.baseline_runs or [x.run for x in c.before if getattr(x, "run", None)]
+    a_runs = c.after_runs or [x.run for x in c.after if getattr(x, "run", None)]
     for stat in ("end", "best"):
-        b = [statistic_of(x.run, check.metric, stat, check.top) for x in c.before if getattr(x, "run", None)]
-        a = [statistic_of(x.run, check.metric, stat, check.top) for x in c.after if getattr(x, "run", None)]
+        b = [statistic_of(r, check.metric, stat, check.top) for r in b_runs]
+        a = [statistic_of(r, check.metric, stat, check.top) for r in a_runs]
         if b and a and None not in b + a:
             bm, am = float(np.mean(b)), float(np.mean(a))
             rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""

@@ -501,7 +501,7 @@ class Verification:
         if own is False:
             text = "NOT confirmed"
             if rival:
-                text += f"; the {self.checked_by} points to {rival} instead ({self._moved(rival)})"
+                text += f"; {_the(self.checked_by)} points to {rival} instead ({self._moved(rival)})"
             else:
                 # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
                 # went < 2% lower") is not established, but it is where the retraining leans: say which
@@ -511,7 +511,7 @@ class Verification:
                 if leaning:
                     text += f"; consistent with {leaning} ({self._moved(leaning)}; --cause {leaning} runs its other checks)"
         elif rival:
-            text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but the {self.checked_by} points to "
+            text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but {_the(self.checked_by)} points to "
                     f"{rival} ({self._moved(rival)})")
         elif self.unrun:
             # converged's two checks tell a floor from a bouncing step; twice the epochs alone cannot (a step
@@ -1117,6 +1117,11 @@ class _Retrainer:
                 except Exception as e:  # noqa: BLE001 — a run too short to diagnose still has a number
                     self.verdicts[key].append(f"not diagnosed ({e})")
         return self.verdicts[key]
+
+
+def _the(what: str) -> str:
+    """``what`` after "the" (compare's "the AFTER run" names itself so)."""
+    return what if what.startswith("the ") else f"the {what}"
 
 
 def _empty_folder(out) -> bool:

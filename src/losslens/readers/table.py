@@ -534,6 +534,15 @@ def id_label(value) -> str:
     return str(value)
 
 
+def _segment_meta(appended: int, resumed_at: list) -> dict:
+    """A run's meta from how its rows were joined: ``appended_segments`` (further fits renumbered after it) and
+    ``resumed_at`` (the epochs a ``fit(initial_epoch=k)`` appended to the log resumed at)."""
+    meta = {"appended_segments": appended} if appended else {}
+    if resumed_at:
+        meta["resumed_at"] = list(resumed_at)
+    return meta
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
@@ -713,7 +722,7 @@ class _Plan:
             f = vals[np.isfinite(vals)]
             return float(f[0]), float(f[-1])
 
-        out, current, appended = [], segments[0], 0
+        out, current, appended, resumed_at = [], segments[0], 0, []
         previous = ends(segments[0])
         for seg in segments[1:]:
             here = ends(seg)
@@ -738,6 +747,8 @@ class _Plan:
                          ", ".join(gone[:6]) + (" ..." if len(gone) > 6 else ""))
                     kept = {k: v[~redone] for k, v in current.items()}
                     current = {k: np.concatenate([kept[k], seg[k]]) for k in current}
+                    # (kept: losslens compare tells a resume of BEFORE from one of another run by it)
+                    resumed_at.append(first)
                     previous = here if here is not None else previous
                     continue
                 shifted = dict(seg)
@@ -753,10 +764,10 @@ class _Plan:
                 current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
                 appended += 1
             else:
-                out.append((current, {"appended_segments": appended} if appended else {}))
-                current, appended = seg, 0
+                out.append((current, _segment_meta(appended, resumed_at)))
+                current, appended, resumed_at = seg, 0, []
             previous = here if here is not None else previous
-        out.append((current, {"appended_segments": appended} if appended else {}))
+        out.append((current, _segment_meta(appended, resumed_at)))
         if len(out) > 1:
             for i, (_, extra) in enumerate(out):
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
