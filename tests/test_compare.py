@@ -1,7 +1,7 @@
 """`losslens compare BEFORE AFTER`: a fix checked from two logs, with verify's predictions.
 
 The pairs are what Keras' CSVLogger and Lightning's CSVLogger wrote (tests/fixtures/ecosystem/compare_keras,
-compare_lightning, keras_sgd_overshoot, lightning_sgd_sweep_small_lr, lightning_weight_decay, hf_two_problems;
+compare_lightning, compare_resume, keras_sgd_overshoot, lightning_sgd_sweep_small_lr, lightning_weight_decay, hf_two_problems;
 each with the make.py that trained it)."""
 import hashlib
 import json
@@ -22,6 +22,8 @@ LC = ECO / "compare_lightning"
 OVERSHOOT = ECO / "keras_sgd_overshoot"
 SWEEP = ECO / "lightning_sgd_sweep_small_lr" / "lightning_logs"
 WD = ECO / "lightning_weight_decay"
+RES = ECO / "compare_resume"
+RES_LOGS = RES / "lightning" / "lightning_logs"
 ROOT = Path(__file__).resolve().parent.parent
 
 runner = CliRunner()
@@ -162,6 +164,12 @@ def _digest(paths):
     ([KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3.csv"], "sgd_lr0.3.csv: BEFORE and AFTER are the same run (identical "
                                                    "val_loss series)"),
     ([KC / "sgd_lr0.3.csv", SWEEP], f"holds 3 runs; compare takes one run a log: name one: {SWEEP}#version_0"),
+    # resumed from BEFORE's end checkpoint: BEFORE logged none of the epochs it trained
+    ([RES / "before.csv", RES / "resumed_at_end.csv"], "resumed_at_end.csv: AFTER starts at epoch 30, after BEFORE's "
+                                                       "last (29): BEFORE logged none of its epochs to compare"),
+    # seed 0's run resumed at epoch 7 and appended to its log, against seed 1's: not BEFORE's resume
+    ([KC / "sgd_lr0.3_s1.csv", RES / "appended.csv"], "appended.csv: AFTER resumes a run other than BEFORE: its log "
+                                                      "goes back to an earlier epoch over rows that are not BEFORE's"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_file_changes(tmp_path, args, said):
     args = [str(tmp_path / "nope.csv") if a == "{nope}" else a for a in args]
@@ -281,3 +289,72 @@ def test_a_best_is_read_against_the_scatter_around_it_not_the_tails():
     best = next(r for r in c.results if r.check.statistic == "best")
     assert (best.baseline, best.value) == (pytest.approx(0.3689, abs=1e-4), pytest.approx(0.3856, abs=1e-4))
     assert best.holds is None and best.why == "noise" and "±32.1% of 0.3689" in best.skipped
+
+
+def test_an_after_resumed_from_the_plateau_checkpoint_is_compared_from_there_as_verify_retrains():
+    """Keras SGD(0.3) read lr_too_high (X at epoch 6, converged likely); the model saved after epoch 6, resumed at
+    lr 0.03 with fit(initial_epoch=7) into a CSVLogger file of its own. Compared from epoch 7 on, as verify's
+    from_epoch retraining is: converged's lr / 10, "not run" for two logs from scratch, is read."""
+    code, out, err = cli("compare", RES / "before.csv", RES / "resumed.csv", "--change", "lr_factor=0.1")
+    assert code == 1, err
+    lines = out.splitlines()
+    assert lines[3] == ("AFTER resumes BEFORE at epoch 7 (its log starts there): compared with BEFORE's epochs 7–29, "
+                        "the change made from there on"), out
+    assert ("  ✗ lr_too_high — learning rate / 10 from epoch 7 on: predicts val_loss ends ≥ 15% lower; got 0.344 → "
+            "0.3278 (-4.7%): does NOT hold (losslens on the AFTER run: converged)") in lines
+    assert ("  ✓ converged — learning rate / 10 from epoch 7 on: predicts val_loss ends < 15% lower; got 0.344 → "
+            "0.3278 (-4.7%): holds (losslens on the AFTER run: converged)") in lines
+    assert "not run" not in out and "the the" not in out
+    assert "verdict lr_too_high: NOT confirmed; the AFTER run points to converged instead" in out
+    # (its first epochs are not missing: they are BEFORE's, which the output says)
+    assert "earlier epochs are missing" not in err
+
+
+def test_a_resume_appended_to_a_copy_of_befores_log_reads_as_the_same_resume(tmp_path):
+    """CSVLogger(append=True) onto a copy of before.csv: epochs 0-29, then 7-29 again at lr 0.03. Its first 7 rows
+    are BEFORE's; the same checkpoint and seed as resumed.csv, so the same reading; the JSON says it too."""
+    png = tmp_path / "resume.png"
+    code, out, err = cli("compare", RES / "before.csv", RES / "appended.csv", "--change", "lr_factor=0.1", "--json",
+                         "--plot", png)
+    assert code == 1, err
+    obj = json.loads(out)
+    assert obj["compare"]["resumed"]["epoch"] == 7 and obj["compare"]["resumed"]["from_epoch"] == 7
+    assert obj["compare"]["resumed"]["said"].startswith(
+        "AFTER resumes BEFORE at epoch 7 (its first 7 epochs are BEFORE's): compared with BEFORE's epochs 7–29")
+    assert [(c["cause"], c["change"], c["holds"]) for c in obj["checks"]] == [
+        ("lr_too_high", {"lr_factor": 0.1, "from_epoch": 7}, False), ("converged", {"lr_factor": 0.1, "from_epoch": 7},
+                                                                      True)]
+    assert obj["checks"][1]["value"] == pytest.approx(0.3278, abs=1e-4)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    # the same resume trained on to epoch 40: compared over BEFORE's epochs, the rest said to be left out
+    c = losslens.compare(RES / "before.csv", RES / "resumed_long.csv", change={"lr_factor": 0.1})
+    assert c.resumed.epoch == 7 and c.resumed.until == 29
+    assert c.notes == ["AFTER's epochs after 29 (to 39) left out: BEFORE ends at 29 (a BEFORE trained as long "
+                       "compares them)"]
+    assert [r.value for r in c.results] == pytest.approx([0.3278, 0.3278], abs=1e-4)
+
+
+def test_lightnings_fit_from_the_plateau_checkpoint_in_a_new_version_folder_confirms_converged():
+    """Lightning's e40 run (converged, X at epoch 6) resumed by a new Trainer from its epoch-6 checkpoint
+    (fit(ckpt_path=)) at lr 0.005: version_1's metrics.csv goes on at epoch 7, its hparams.yaml says the lr."""
+    code, out, err = cli("compare", RES_LOGS / "version_0", RES_LOGS / "version_1")
+    assert code == 0, err
+    assert "AFTER resumes BEFORE at epoch 7 (its log starts there): compared with BEFORE's epochs 7–39" in out
+    assert "change: lr_factor=0.1 (hparams.yaml: lr 0.05 → 0.005)" in out
+    assert ("✓ converged — learning rate / 10 (made: lr_factor=0.1) from epoch 7 on: predicts val_loss ends < 15% "
+            "lower; got 0.1552 → 0.1679 (+8.2%): holds") in out
+    assert "verdict converged: confirmed by the AFTER run" in out
+    # the folder holding both: read as one run (version_0 joined to its resume), whose first 7 epochs are BEFORE's
+    c = losslens.compare(RES_LOGS / "version_0", RES / "lightning", change={"lr_factor": 0.1})
+    assert c.resumed.how == "its first 7 epochs are BEFORE's" and c.confirmed is True
+    assert c.results[0].value == pytest.approx(0.1679, abs=1e-4)
+
+
+def test_a_resume_compare_cannot_read_is_compared_as_two_runs_where_change_names_it():
+    """--change given: the two are compared from scratch, and the note says why not as a resume."""
+    c = losslens.compare(RES / "before.csv", RES / "resumed_at_end.csv", change={"lr_factor": 0.1})
+    assert c.resumed is None
+    assert c.notes[0].startswith("AFTER starts at epoch 30, after BEFORE's last (29)")
+    assert c.notes[0].endswith("compared as two runs, as --change names the change")
+    converged = next(r for r in c.results if r.check.cause == "converged")
+    assert converged.holds is None and "from the plateau on" in converged.skipped
