@@ -368,7 +368,10 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
         pair = b_runs[i] if len(b_runs) == len(a_runs) else b_runs[0] if len(b_runs) == 1 else None
         b_first, a_first = float(b_runs[0].axis[0]), float(a.axis[0])
         step = float(np.median(np.diff(b_runs[0].axis))) if len(b_runs[0]) > 1 else 1.0
-        if a_first > b_first + step:
+        own = float(np.median(np.diff(a.axis))) if len(a) > 1 else 1.0
+        # (a log whose first point is at its own spacing starts where it should: a Trainer's logging_steps=50
+        # beside BEFORE's 5 is no resume at step 50)
+        if a_first > b_first + step and a_first > max(1.0, own):
             if pair is None:
                 raise UsageError(f"starts at {axis} {a_first:g}, a resume: give as many BEFORE runs as AFTER runs, "
                                  "in order, to say which each resumes", where)
