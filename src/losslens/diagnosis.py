@@ -40,6 +40,7 @@ from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, cano
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
+from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import difference_noise, level_smooth, median, median3, noise_sigma, shared, smooth, window_for
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .result import Cause, Diagnosis, Plateau
@@ -256,7 +257,7 @@ ACTIONS = {
                     "regularize: weight decay, dropout", "a simpler or smaller model",
                     "data augmentation or more training data"],
     "lr_too_high": ["lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
-                    "(ReduceLROnPlateau, cosine)", "an adaptive optimizer (Adam) or a larger batch"],
+                    "(ReduceLROnPlateau, cosine)", "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
     "underfitting": ["a bigger model or better features", "less regularization", CAPACITY_OR_FLOOR],
@@ -271,6 +272,30 @@ ACTIONS = {
     "data_limited": ["more training data, augmentation or synthetic data"],
     "temporary_plateau": ["don't stop on patience alone: this run left a flat stretch before"],
 }
+
+
+#: lr_too_high's second action as written for a run that does not say which optimizer trained it; _fit_optimizer words
+#: it for one that does.
+BATCH_OR_ADAPTIVE = ACTIONS["lr_too_high"][1]
+
+
+def _fit_optimizer(d: Diagnosis, run: Run) -> Diagnosis:
+    """Word the actions for the optimizer ``run`` names (:func:`~losslens.facts.regularization.optimizer_name`).
+
+    "An adaptive optimizer (Adam)" told to a run already on Adam reads as losslens not knowing the setup: there an
+    adaptive optimizer's step is still ``lr`` a step, and it is its lr that is too large (Keras Adam 0.1 on digits,
+    fixture keras_adam_high_lr: Adam 0.01 ends 62% lower on validation). Plain SGD keeps the advice, a run of
+    unknown optimizer keeps it only "if on plain SGD". Verdict, causes and evidence are unchanged."""
+    name = optimizer_name(getattr(run, "meta", None) or {})
+    kind = optimizer_kind(name)
+    if kind is None:
+        return d
+    fitted = ("an adaptive optimizer (Adam) or a larger batch" if kind == "sgd" else
+              f"a larger batch (already on {name}: lower {name}'s lr rather than change the optimizer)"
+              if kind == "adaptive" else "a larger batch")
+    for c in d.causes:
+        c.actions = [fitted if a == BATCH_OR_ADAPTIVE else a for a in c.actions]
+    return d
 
 
 # stuck_at_init's first action where the steps threw the weights off their start (_stuck_by_the_step).
@@ -305,7 +330,8 @@ def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None
     # Absurd inputs (1e300, inf next to 0) overflow in intermediate sums; every rule compares
     # with NaN-safe tests, so the numerics may stay quiet and the answer still stands.
     with np.errstate(all="ignore"), shared():
-        return _calibrate(_diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_better))
+        return _calibrate(_fit_optimizer(_diagnose(run, metric, classes, horizon, thresholds, forecast,
+                                                   higher_is_better), run))
 
 
 def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_better=None) -> Diagnosis:

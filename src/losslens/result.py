@@ -126,6 +126,15 @@ class Diagnosis:
         return self.causes[0]
 
     @property
+    def optimizer(self) -> str | None:
+        """The optimizer the run names (``"Adam"``, ``"SGD"``: ``run.meta["optimizer"]`` or the saved settings,
+        :func:`losslens.facts.regularization.optimizer_name`), which its actions are worded for; None where the log
+        does not say."""
+        from .facts.regularization import optimizer_name
+
+        return optimizer_name(getattr(self.run, "meta", None) or {})
+
+    @property
     def solved(self) -> bool:
         """A task solved on the validation set (accuracy at its ceiling) while its loss still falls: the verdict is
         still_improving, its advice "stop here" (diagnosis._read_solved)."""
@@ -200,6 +209,7 @@ class Diagnosis:
             "axis": self.axis,
             "length": self.length,
             "metric": self.metric,
+            "optimizer": self.optimizer,
             "plateau_epoch": None if self.plateau is None else _clean(self.plateau.epoch),
             "plateau": None if self.plateau is None else {
                 **self.plateau.to_dict(),

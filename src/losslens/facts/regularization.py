@@ -7,7 +7,8 @@ Transformers hyperparameter search's ``trial_params`` (``meta["trainer_settings"
 or what a losslens callback read off the optimizer (``meta["weight_decay"]``). The names are those
 the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
 L2 factor (``l2``), and the common spellings of an L2 coefficient. The learning rate a run was set to is read
-from the same settings (:func:`learning_rate`): what tells a sweep's runs apart in its summary.
+from the same settings (:func:`learning_rate`): what tells a sweep's runs apart in its summary; so is the optimizer
+it names (:func:`optimizer_name`), which the actions are worded for.
 """
 
 from __future__ import annotations
@@ -186,3 +187,70 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
                     where = "the run's params"
                 return RegularizationFacts(str(name), _number(value), where)
     return _trial_decay(meta)
+
+
+#: Where saved settings name the optimizer: a LightningModule's ``save_hyperparameters()`` argument, LightningCLI's
+#: ``optimizer.class_path``, mlflow.keras / mlflow.pytorch autolog's ``optimizer_name``, the Trainer's ``optim``.
+_OPTIMIZER_KEYS = ("optimizer", "optimizer_name", "optimizer.class_path", "optim", "optimizer_type", "optimizer_class")
+
+#: Canonical spellings (torch's and Keras' class names) by lower-cased name or the Trainer's ``optim`` family.
+_OPTIMIZERS = {n.lower(): n for n in (
+    "SGD", "Adam", "AdamW", "Adamax", "Nadam", "NAdam", "RAdam", "AMSGrad", "RMSprop", "Adagrad", "Adadelta",
+    "Adafactor", "Lion", "Lamb", "Ftrl", "SparseAdam", "AdaBelief", "Adan", "AdEMAMix", "ASGD", "Rprop",
+    "LBFGS", "Muon", "Lomo", "AdaLomo")}
+# (TF 1's GradientDescentOptimizer / MomentumOptimizer, which DeepOBS names its runs by, are SGD.)
+_OPTIMIZERS.update({"grokadamw": "AdamW", "gradientdescent": "SGD", "momentum": "SGD"})
+
+#: Optimizers that scale each weight's step by its own gradient history (or its sign, Lion's): "switch to an adaptive
+#: optimizer" is no advice for a run already on one.
+ADAPTIVE = frozenset(("adam", "adamw", "adamax", "nadam", "radam", "amsgrad", "rmsprop", "adagrad", "adadelta",
+                      "adafactor", "lion", "lamb", "ftrl", "sparseadam", "adabelief", "adan", "ademamix", "adalomo"))
+
+
+def _canonical(value) -> str | None:
+    """``"torch.optim.AdamW"``, ``"adamw_torch_fused"``, ``"OptimizerNames.ADAMW_TORCH"``, ``"paged_adamw_8bit"``,
+    ``"adam"`` -> ``"AdamW"``, ..., ``"Adam"``; a name of no known family is kept as given (``"Muon2"``); None for
+    no name (``"auto"``, Ultralytics' choice made at run time; an empty string)."""
+    text = str(value).strip().removeprefix("<class ").strip("'\"<>")
+    if not text or text.lower() in ("auto", "none", "null", "default"):
+        return None
+    leaf = text.rsplit(".", 1)[-1]
+    low = leaf.lower()
+    if low in _OPTIMIZERS and leaf != low:  # a class's own spelling (Keras' Nadam beside torch's NAdam)
+        return leaf
+    for prefix in ("paged_", "galore_", "schedule_free_", "apollo_", "stable_"):
+        low = low.removeprefix(prefix)
+    for name in (low, low.split("_", 1)[0], low.removesuffix("optimizer")):
+        if name in _OPTIMIZERS:
+            return _OPTIMIZERS[name]
+    return leaf
+
+
+def optimizer_name(meta: dict) -> str | None:
+    """The optimizer a run was trained with, one name (``"Adam"``, ``"AdamW"``, ``"SGD"``), where its log says;
+    None where it does not.
+
+    ``meta["optimizer"]``, where a losslens callback (the optimizer's class) or the lab recorded it, else the
+    settings a logger saved with the run (:func:`saved_dicts`: ``hparams.yaml``, a W&B config, MLflow params) or a
+    Transformers search's trial under one of ``_OPTIMIZER_KEYS``, spelt as its class (:func:`_canonical`). A
+    Trainer's ``optim`` absent from its saved settings is not assumed to be its default AdamW."""
+    if not isinstance(meta, dict):
+        return None
+    own = meta.get("optimizer")
+    if isinstance(own, str):
+        return _canonical(own)
+    for _key, _where, saved in saved_dicts(meta):
+        for name in _OPTIMIZER_KEYS:
+            if isinstance(saved.get(name), str):
+                return _canonical(saved[name])
+    trial = trial_params(meta)
+    return _canonical(trial["optim"]) if isinstance(trial.get("optim"), str) else None
+
+
+def optimizer_kind(name: str | None) -> str | None:
+    """``"adaptive"`` (Adam, RMSprop, Lion ... :data:`ADAPTIVE`), ``"sgd"`` (SGD, with or without momentum),
+    ``"other"`` (a named optimizer of neither kind: LBFGS, Muon), or None for no name."""
+    if name is None:
+        return None
+    low = name.lower()
+    return "adaptive" if low in ADAPTIVE else "sgd" if low == "sgd" else "other"

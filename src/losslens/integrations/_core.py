@@ -1249,6 +1249,20 @@ class Watcher:
         except Exception as exc:
             self.warn_once(exc, "reading the weight penalty")
 
+    def read_optimizer(self, read) -> None:
+        """Set ``meta["optimizer"]`` from ``read()``, the optimizer's class name (``"Adam"``; None: not one known),
+        which the actions are worded for (no "switch to Adam" to a run on Adam). Called once per fit, beside
+        :meth:`read_penalty`. A failure warns once; training goes on without it."""
+        try:
+            name = read()
+        except Exception as exc:
+            self.warn_once(exc, "reading the optimizer")
+            return
+        if name:
+            self.meta["optimizer"] = str(name)
+        else:
+            self.meta.pop("optimizer", None)
+
     def read_classes(self, read) -> None:
         """Set ``classes`` from ``read()``, the class count K of the model's classifier head (None where the
         model does not say), unless the user gave it: the chance level (ln K, 1/K) that tells "learned nothing

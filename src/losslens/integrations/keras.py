@@ -87,6 +87,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self.watcher.warn_once(exc, "train begin")
         # Once: compile() has set the optimizer, the layers are built.
         self.watcher.read_penalty(lambda: keras_decay(self.model))
+        self.watcher.read_optimizer(lambda: keras_optimizer(self.model))
 
     def on_train_batch_end(self, batch, logs=None):
         if not self._torch:
@@ -277,6 +278,14 @@ def keras_decay(model) -> dict:
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
     return decay_meta(coupled, decoupled)
+
+
+def keras_optimizer(model) -> str | None:
+    """The class name of the model's compiled optimizer (``"Adam"``; the one inside a mixed-precision
+    ``LossScaleOptimizer``), for ``Watcher.read_optimizer``; None before compile()."""
+    opt = getattr(model, "optimizer", None)
+    opt = getattr(opt, "inner_optimizer", opt)
+    return None if opt is None else type(opt).__name__
 
 
 def keras_classes(model) -> int | None:

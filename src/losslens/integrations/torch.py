@@ -97,6 +97,7 @@ class Monitor(WatcherViews):
         self._loss_sum = None
         self._loss_n = 0
         self.watcher.read_penalty(lambda: optimizer_decay([optimizer]))  # once: built before the loop
+        self.watcher.read_optimizer(lambda: optimizer_class([optimizer]))
 
     def step(self, loss=None, model=None) -> None:
         """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
@@ -314,12 +315,7 @@ def optimizer_decay(optimizers) -> dict:
     """
     coupled, decoupled = [], []
     for opt in optimizers:
-        inner = opt
-        for _ in range(4):  # accelerate's AcceleratedOptimizer (the Trainer's) wraps the real one
-            below = getattr(inner, "optimizer", None)
-            if below is None or not hasattr(below, "param_groups"):
-                break
-            inner = below
+        inner = _unwrapped(opt)
         kind = type(inner).__name__
         for group in getattr(inner, "param_groups", None) or []:
             if not group.get("params"):
@@ -330,6 +326,26 @@ def optimizer_decay(optimizers) -> dict:
                 split = isinstance(inner, torch.optim.AdamW) or kind.lower().startswith(("adamw", "lion"))
             (decoupled if split else coupled).append((value, "weight_decay", f"{kind} optimizer"))
     return decay_meta(coupled, decoupled)
+
+
+def _unwrapped(opt):
+    """The torch optimizer inside ``opt``: accelerate's AcceleratedOptimizer (the Trainer's) and Lightning's
+    LightningOptimizer wrap the real one."""
+    inner = opt
+    for _ in range(4):
+        below = getattr(inner, "optimizer", None)
+        if below is None or not hasattr(below, "param_groups"):
+            break
+        inner = below
+    return inner
+
+
+def optimizer_class(optimizers) -> str | None:
+    """The class name of the torch optimizers (``"Adam"``), unwrapped as :func:`optimizer_decay` reads them, for
+    ``Watcher.read_optimizer``; None for none, or for several of different classes (a GAN's Adam beside an SGD:
+    the actions then assume neither)."""
+    names = {type(_unwrapped(o)).__name__ for o in optimizers if o is not None}
+    return names.pop() if len(names) == 1 else None
 
 
 def copy_state(module) -> dict:
