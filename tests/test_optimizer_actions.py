@@ -71,8 +71,8 @@ def test_saved_settings_name_the_optimizer_as_its_class():
     assert optimizer_name({"config": {"optim": {"value": "adamw_torch_fused"}}}) == "AdamW"
     assert optimizer_name({"hparams": {"optimizer.class_path": "torch.optim.SGD"}}) == "SGD"
     assert optimizer_name({"hparams": {"optimizer": "auto"}}) is None  # Ultralytics picks at run time
-    assert [optimizer_kind(n) for n in ("Adam", "Lion", "SGD", "LBFGS", None)] == \
-        ["adaptive", "adaptive", "sgd", "other", None]
+    assert [optimizer_kind(n) for n in ("Adam", "Lion", "SGD", "LBFGS", "MyOptimizer", None)] == \
+        ["adaptive", "adaptive", "sgd", "other", None, None]
 
 
 @pytest.mark.framework

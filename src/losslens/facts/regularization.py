@@ -249,8 +249,9 @@ def optimizer_name(meta: dict) -> str | None:
 
 def optimizer_kind(name: str | None) -> str | None:
     """``"adaptive"`` (Adam, RMSprop, Lion ... :data:`ADAPTIVE`), ``"sgd"`` (SGD, with or without momentum),
-    ``"other"`` (a named optimizer of neither kind: LBFGS, Muon), or None for no name."""
-    if name is None:
+    ``"other"`` (a known optimizer of neither kind: LBFGS, Muon), or None for no name or one of no known family (a
+    custom class, or a setting named ``optimizer`` that holds something else: nothing is assumed of it)."""
+    low = None if name is None else name.lower()
+    if low not in _OPTIMIZERS:
         return None
-    low = name.lower()
     return "adaptive" if low in ADAPTIVE else "sgd" if low == "sgd" else "other"
