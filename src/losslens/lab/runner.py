@@ -129,7 +129,9 @@ def train_arm(exp: Experiment, arm: Arm, seeds: Sequence[int], *, epochs: Option
     hist = fit(arm.build(seeds), data, seeds, classification=exp.classification, optimizer=arm.optimizer,
                lr=arm.lr, epochs=epochs, batch_size=batch_size, on_epoch=on_epoch, **options)
     seconds = time.perf_counter() - t0
-    meta = {"experiment": exp.key, "arm": arm.key, "model": arm.label, "optimizer": arm.optimizer,
+    # (The optimizer as trained: make_optimizer's Adam with a weight decay is AdamW. The actions read it.)
+    optimizer = "adamw" if arm.optimizer == "adam" and options.get("weight_decay") else arm.optimizer
+    meta = {"experiment": exp.key, "arm": arm.key, "model": arm.label, "optimizer": optimizer,
             "lr": arm.lr, "epochs": epochs, "batch_size": batch_size, "framework": "torch",
             "expected_verdict": arm.expected, "expected_at_epochs": planned, "n_train": int(data.n_train),
             "n_val": int(data.x_val.shape[1])}
