@@ -158,9 +158,10 @@ def test_the_live_keras_callback_knows_adam_from_sgd(tmp_path):
 
 @pytest.mark.framework
 @pytest.mark.usefixtures("one_torch_thread")
-def test_the_keras_callback_records_the_compiled_optimizer():
+def test_the_keras_callback_records_the_compiled_optimizer(tmp_path, monkeypatch):
     """A short fit (8 epochs on 200 points) of the article's MLP compiled with SGD(momentum 0.9), then recompiled
     with RMSprop and fitted again: the callback's run names each optimizer as its fit used it."""
+    monkeypatch.chdir(tmp_path)  # the callback saves losslens.json in the working folder by default
     os.environ.setdefault("KERAS_BACKEND", "torch")
     keras = pytest.importorskip("keras")
     if keras.backend.backend() != "torch":  # pragma: no cover
