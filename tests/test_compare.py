@@ -97,7 +97,7 @@ def test_a_cause_listed_beside_the_verdict_answers_for_a_change_the_verdict_pred
     assert code == 0, err
     assert "✓ lr_too_high — learning rate / 10: predicts val_loss ends ≥ 15% lower" in out
     assert ("verdict overfitting: not checked: overfitting predicts nothing of lr_factor=0.1 (its checks: a model half "
-            "the size, twice the training data); lr_too_high's prediction held (learning rate / 10: -89.8%)") in out
+            "the size, twice the training data, weight decay x 10); lr_too_high's prediction held (learning rate / 10: -89.8%)") in out
 
 
 def test_a_move_within_one_runs_own_noise_is_not_decided():

@@ -353,8 +353,8 @@ def test_a_check_whose_keyword_train_lacks_is_skipped_and_says_so():
         return base(data_factor=data_factor)
     v = verify(fixed_size, causes=["overfitting"], progress=False)
     skipped = [r for r in v.results if r.skipped]
-    assert [r.check.change for r in skipped] == [{"size_factor": 0.5}] * 2
-    assert "fixed_size() takes no size_factor" in str(v)
+    assert [r.check.change for r in skipped] == [{"size_factor": 0.5}] * 2 + [{"decay_factor": 10.0}] * 2
+    assert "fixed_size() takes no size_factor" in str(v) and "fixed_size() takes no decay_factor" in str(v)
     assert any(r.holds is not None for r in v.results)
 
 

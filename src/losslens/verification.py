@@ -685,7 +685,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         ``lr_factor`` (multiplies the learning rate), ``epochs_factor`` (the epoch budget),
         ``size_factor`` (the model's width or parameter count), ``data_factor`` (the share of
         the training set; 2 = twice as much, where you have it), ``shuffle_labels``,
-        ``decay_factor`` (multiplies the weight decay / L2 penalty) and
+        ``decay_factor`` (multiplies the weight decay / L2 penalty: 10 after overfitting, 0.01 where a penalty
+        holds underfitting; a decay of 0 multiplied is 0, and that check decides nothing) and
         ``from_epoch`` (make the change only after this many epochs), ``class_weight`` (``"balanced"``:
         weight the classes inversely to their counts, where the model answers the majority class; the run
         must log a validation balanced accuracy, ``val_balanced_acc``); plus ``seed`` when
