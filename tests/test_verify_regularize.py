@@ -120,3 +120,18 @@ def test_compare_applies_the_decay_check_to_two_logs_that_differ_by_weight_decay
     c = losslens.compare(WD / "wd0.01", WD / "wd0.1", change={"decay_factor": 5})
     assert c.confirmed is True
     assert any(r.check.name == "weight decay x 10 (made: decay_factor=5)" and r.holds for r in c.results)
+
+
+def test_a_weight_decay_added_where_there_was_none_is_said_and_checked_when_named():
+    """hparams.yaml: weight_decay 0 -> 0.1 (make.py's wd0/). No ratio states it, and compare said the logs "save no
+    setting that differs (lr, weight decay …)"; it names the decay added and the --change that checks it, which
+    then holds (end -23.0%)."""
+    res = run_cli("compare", WD / "wd0", WD / "wd0.1")
+    assert res.exit_code == 2, res.output
+    said = ("weight_decay 0 → 0.1 (hparams.yaml): a weight decay added where there was none states no factor; name it "
+            "with --change decay_factor=10 (overfitting's regularize) to check it against the diagnosis")
+    assert f"verdict overfitting: not checked: {said}" in res.stdout
+    assert res.stderr.strip() == f"losslens: {WD / 'wd0.1'}: not decided: {said}"
+    c = losslens.compare(WD / "wd0", WD / "wd0.1", change={"decay_factor": 10})
+    assert c.confirmed is True and c.notes == []
+    assert "✓ overfitting — weight decay x 10: predicts val_loss ends ≥ 10% lower; got 0.5315 → 0.409 (-23.0%)" in str(c)

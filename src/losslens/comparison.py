@@ -548,6 +548,29 @@ def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | Non
     return {}, None, []
 
 
+def _decay_from_none(b_runs, a_runs) -> str | None:
+    """Why no change is read (``"weight_decay 0 → 0.1 (hparams.yaml): a weight decay added …"``) where the saved
+    settings give one side no weight decay and the other one (every run of a side alike), else None. A decay added where there was none is the commonest "regularize" and
+    has no ratio to state as a factor; it was said as "no setting that differs"."""
+    from .facts.regularization import weight_decay
+
+    sides = []
+    for runs in (b_runs, a_runs):
+        found = [weight_decay(getattr(r, "meta", None) or {}) for r in runs]
+        if any(f is None for f in found) or len({f.value for f in found}) != 1:
+            return None
+        sides.append(found[0])
+    b, a = sides
+    if (b.value == 0) == (a.value == 0):
+        return None
+    said = f"{b.name} {b.value:g} → {a.value:g} ({_settings_file(a_runs[0])})"
+    if b.value == 0:
+        return (f"{said}: a weight decay added where there was none states no factor; name it with --change "
+                "decay_factor=10 (overfitting's regularize) to check it against the diagnosis")
+    return (f"{said}: a weight decay removed states no factor; name it with --change decay_factor=0.01 to check it "
+            "against the diagnosis")
+
+
 def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, str | None]:
     """``(change, where, unknown)``: :func:`_found_change`'s change and where it was read, in words; ``unknown``
     says why none was read."""
@@ -555,6 +578,9 @@ def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None
     if change:
         where = "the logged lengths" if source == "lengths" else source
         return change, f"{where}: {', '.join(said)}", None
+    added = _decay_from_none(b_runs, a_runs)
+    if added:
+        return {}, None, added
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
                       "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
