@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +41,13 @@ def curves_dir() -> Path | None:
 
 
 def publish(text: str, path: Path | None) -> None:
-    """Print a benchmark's markdown and, unless ``path`` is None (``--no-write``), save it there."""
+    """Print a benchmark's markdown and, unless ``path`` is None (``--no-write``), save it there, saying where on
+    stderr (the full path: a relative one read as the checkout's, wherever the command ran)."""
     print(text)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+        print(f"wrote {path.resolve()}", file=sys.stderr)
 
 
 def split_of(case_id: str) -> str:

@@ -614,3 +614,51 @@ def test_the_underfit_probe_reads_the_train_split_only_and_shows_capacity_limite
     assert {"gen/under_moons/seed1", "gen/under_moons/seed3"} <= set(confirmed)
     for r in confirmed.values():
         assert r["train_t"] < -3 and 0.40 <= r["level"] < 0.50  # still falling, ~46% of ln 2
+
+
+def test_bench_writes_only_where_out_says_relative_to_the_folder_it_ran_in(tmp_path):
+    """`losslens bench` run from any folder found the checkout and rewrote its tracked
+    benchmarks/results/diagnosis.md (a new user's walk, from an unrelated folder). It prints the tables, writes
+    no file unless --out names one, relative to where it ran, and says where it wrote."""
+    import hashlib
+    import os
+    import subprocess
+
+    committed = Path(losslens.__file__).resolve().parents[2] / "benchmarks" / "results" / "diagnosis.md"
+    before = hashlib.md5(committed.read_bytes()).hexdigest()
+    env = {**os.environ, "PYTHONPATH": str(Path(losslens.__file__).resolve().parents[1]), "KERAS_BACKEND": "torch"}
+
+    def bench(*args):
+        return subprocess.run([sys.executable, "-c", "from losslens.cli import main; main()", "bench", "--parts",
+                               "generated", "--methods", "naive", "--limit", "3", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+
+    done = bench()
+    assert done.returncode == 0, done.stderr
+    assert "| naive |" in done.stdout and "--out FILE saves the tables" in done.stderr, done.stderr
+    assert hashlib.md5(committed.read_bytes()).hexdigest() == before
+    assert list(tmp_path.iterdir()) == []  # nothing written where it ran either
+    done = bench("--out", "mine.md")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "mine.md").read_text().startswith("# Diagnosis benchmark")
+    assert f"wrote {tmp_path.resolve() / 'mine.md'}" in done.stderr, done.stderr
+    assert hashlib.md5(committed.read_bytes()).hexdigest() == before
+
+
+def test_python_m_benchmarks_writes_its_default_under_the_current_folder(tmp_path):
+    """`python -m benchmarks` wrote the file next to its own module, wherever it ran: from the repository root that
+    is the committed file (how it is regenerated), from elsewhere a file under the current folder."""
+    import hashlib
+    import os
+    import subprocess
+
+    committed = REPO / "benchmarks" / "results" / "diagnosis.md"
+    before = hashlib.md5(committed.read_bytes()).hexdigest()
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'src'}", "KERAS_BACKEND": "torch"}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--parts", "generated", "--methods", "naive",
+                           "--limit", "3"], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "benchmarks" / "results" / "diagnosis.md"
+    assert written.read_text().startswith("# Diagnosis benchmark")
+    assert f"wrote {written.resolve()}" in done.stderr, done.stderr
+    assert hashlib.md5(committed.read_bytes()).hexdigest() == before

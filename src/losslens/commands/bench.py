@@ -1,7 +1,9 @@
 """``losslens bench``: the diagnosis benchmark (the same as ``python -m benchmarks``).
 
 The benchmark's labeled cases live in the repository (``benchmarks/``), not in the
-installed package, so the command works from a checkout only.
+installed package, so the command works from a checkout only. It prints the tables and writes a file only where
+``--out`` names one, relative to the current folder: run from anywhere, it found the checkout and rewrote its
+committed ``benchmarks/results/diagnosis.md`` (``python -m benchmarks`` from the repository root regenerates that).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ def register(app):
         methods: Optional[str] = typer.Option(None, "--methods",
                                               help="Comma list of methods (default: losslens and every baseline)."),
         out: Optional[str] = typer.Option(None, "--out",
-                                          help="Markdown file to write (default benchmarks/results/diagnosis.md; '-': none)."),
+                                          help="Also write the tables to this markdown file (default: printed only; "
+                                               "benchmarks/results/diagnosis.md from the repository root "
+                                               "regenerates the committed one)."),
         errors: bool = typer.Option(False, "--errors", help="Also list losslens's wrong verdicts on the train split."),
         x_errors: bool = typer.Option(False, "--x-errors",
                                       help="Also list the first method's X error on each train-split case with a "
@@ -70,8 +74,8 @@ def register(app):
         argv = ["--parts", parts]
         if methods:
             argv += ["--methods", methods]
-        if out:
-            argv += ["--out", out]
+        # (score.main's own default is the committed file under the current folder: printed only unless asked)
+        argv += ["--out", out or "-"]
         if errors:
             argv.append("--errors")
         if x_errors:
@@ -80,6 +84,8 @@ def register(app):
             argv += ["--limit", str(limit)]
         try:
             code = main(argv)
+            if not out and code == 0:
+                typer.echo("losslens: printed only, no file written; --out FILE saves the tables", err=True)
         except ModuleNotFoundError as exc:  # a baseline's framework (keras, torch, trainspotter), met as it is scored
             _needs(exc)
         except (OSError, ValueError) as exc:
