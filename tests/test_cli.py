@@ -842,3 +842,35 @@ def test_usage_lines_name_arguments_as_the_docs_write_them():
     assert checked >= 6      # diagnose, report, plot, forecast, data, verify (and lab variants)
     res = runner.invoke(app, ["diagnose", "--help"])
     assert "PATH" in res.output
+
+
+def test_a_pickled_scikit_learn_model_is_refused_with_the_scikit_learn_route(tmp_path):
+    """`losslens diagnose mlp.joblib` refused rightly, but with Keras's advice (json.dump(history.history, f)) for a
+    scikit-learn MLP. The line names the scikit-learn routes (read, never unpickled: the pickle names its class),
+    and the CSV it describes diagnoses as losslens.diagnose(clf) does."""
+    joblib = pytest.importorskip("joblib")
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+    from cli_helpers import refused
+
+    X, y = load_digits(return_X_y=True)
+    clf = MLPClassifier((32,), max_iter=30, early_stopping=True, n_iter_no_change=30, random_state=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (30 epochs do not converge: ConvergenceWarning)
+        clf.fit(X / 16, y)
+    joblib.dump(clf, tmp_path / "mlp.joblib")
+    line = refused(tmp_path / "mlp.joblib", "scikit-learn", "losslens.diagnose(joblib.load(path))", "loss_curve_",
+                   "validation_scores_")
+    assert "json.dump(history.history" not in line
+    # A pickle of something else keeps the general line, which names both routes.
+    import pickle
+    (tmp_path / "history.pkl").write_bytes(pickle.dumps({"loss": [1.0, 0.5, 0.3]}))
+    assert "loss_curve_" in refused(tmp_path / "history.pkl", "json.dump(history.history, f)")
+    # The advice, followed: the columns read as the estimator's own (val_acc the curve diagnosed).
+    pd.DataFrame({"loss": clf.loss_curve_, "val_acc": clf.validation_scores_}).to_csv(tmp_path / "run.csv")
+    res = runner.invoke(app, ["diagnose", str(tmp_path / "run.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["metric"] == "val_acc" == losslens.diagnose(clf).metric

@@ -525,8 +525,14 @@ def _binary_kind(head: bytes, name: str) -> str:
         return ("model weights, not a training log: point losslens at the log the training wrote "
                 "(CSVLogger, metrics.csv, trainer_state.json, TensorBoard events ...)")
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        # (A pickle names the classes it rebuilds as text, the estimator's module first: read, never unpickled.)
+        if re.search(rb"sklearn\.(neural_network|ensemble\._(gb|hist_gradient_boosting))\b", head[:4096]):
+            return ("a pickled scikit-learn model: losslens does not unpickle files (unpickling runs code); "
+                    "in Python, losslens.diagnose(joblib.load(path)) reads its curves, or save them as a CSV: "
+                    "pd.DataFrame({'loss': clf.loss_curve_, 'val_acc': clf.validation_scores_}).to_csv('run.csv')")
         return ("a Python pickle: losslens does not unpickle files (unpickling runs code); save the history "
-                "as JSON: json.dump(history.history, f)")
+                "as JSON: json.dump(history.history, f) (Keras), or a scikit-learn model's curves as a CSV: "
+                "pd.DataFrame({'loss': clf.loss_curve_, 'val_acc': clf.validation_scores_}).to_csv('run.csv')")
     return "binary file, not a training log"
 
 
