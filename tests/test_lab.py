@@ -194,7 +194,7 @@ def test_cli_lab_seed_writes_report(tmp_path):
         if line.startswith(("The article says", "What a run as written shows", "losslens agrees", "Its verdict")):
             assert line in page, line
     assert "checked by retraining (2 seeds, means)" in page
-    assert "linear, SGD(0.01): final train loss" in page and "val loss / noise floor 0.01 = " in page
+    assert "<li>linear, SGD(0.01)<ul><li>final train loss" in page and "val loss / noise floor 0.01 = " in page
 
 
 def test_band_agreement_counts_epochs_inside_the_seed_band():
@@ -303,7 +303,7 @@ def test_lab_report_measures_where_the_retrained_runs_end_against_the_noise_floo
     import html
     page = html.unescape(report.write_reports(res, tmp_path)[-1].read_text())
     for a in (sgd, adam):
-        assert f"{a.arm.label}, losslens's diagnosis: {report.retrained_floor(a, a.verification.results[0])}" in page
+        assert f"<li>{report.retrained_floor(a, a.verification.results[0])}</li>" in page
 
 
 def test_keras_comparison_says_why_the_keras_verdict_differs_and_floor_ratios_keep_two_digits():
@@ -431,3 +431,36 @@ def test_arm_trainer_scales_only_an_arm_with_a_width():
     assert "size_factor" not in keywords_taken(runner.arm_trainer(EXP1, EXP1.arms[0], [0]))
     assert EXP2.arms[0].resize([0], 2.0).layers[1].weight.shape[-1] == 20
     assert EXP2.arms[0].build([0]).layers[1].weight.shape[-1] == 10
+
+
+def test_demo_report_nests_its_lines_as_the_markdown_does_and_says_which_runs_log_an_accuracy(tmp_path):
+    """The demo's report.html flattened report.md's nesting: every line under an arm repeated "64-128-64 MLP,
+    Adam(1e-3), losslens's diagnosis: ...". And under the table, "these runs solve 2 problems (exp2_... alone log an
+    accuracy)": three problems (two regressions, one classifier) told apart only by the accuracy one logs."""
+    import html
+    import re
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    from losslens.lab import report, runner
+
+    res = runner.run_seed_lab(range(1), epochs=5)
+    page = html.unescape(report.write_reports(res, tmp_path)[-1].read_text())
+    notes = page[:page.index('<div class="ll-overview') if '<div class="ll-overview' in page else len(page)]
+    for e in res.experiments:
+        for a in e.arms:
+            label = re.escape(a.arm.label)
+            # Once over its measurements, once under the diagnosis heading: each heads a list of its own lines.
+            assert len(re.findall(rf"<li>{label}<ul><li>", notes)) == 2, a.arm.label
+            assert f"{a.arm.label}:" not in notes and f"{a.arm.label}, losslens's diagnosis" not in notes
+    assert notes.count("<li>losslens's diagnosis (each seed's run)<ul>") == 3
+    md = (tmp_path / "report.md").read_text()
+    for line in md.splitlines():
+        line = line.strip().removeprefix("- ")
+        if line.startswith(("The article says", "final ", "val loss", "verdicts:", "evidence (")):
+            assert f"<li>{line}</li>" in page, line
+    runner.save_runs(res.arms(), tmp_path)
+    out = CliRunner().invoke(app, ["diagnose", str(tmp_path / "runs")]).output
+    assert ("no best named: these runs solve at least 2 problems (exp2_random_images_seed0 logs an accuracy where "
+            "the other 4 do not), whose val_loss values do not compare") in out, out

@@ -176,9 +176,11 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
     return lines
 
 
-def experiment_lines(e: ExperimentResult) -> tuple[str, list[str]]:
-    """The heading "Measured (...)" and the report's lines of ``e`` under it, each arm's lines
-    named ``label: line`` (the HTML report's list; :func:`experiment_text` indents them instead)."""
+def experiment_lines(e: ExperimentResult) -> tuple[str, list]:
+    """The heading "Measured (...)" and the report's lines of ``e`` under it, nested as :func:`experiment_text`
+    indents them: a line is a string, or ``(heading, lines)`` for the lines under a heading (each arm's measurements;
+    "losslens's diagnosis", each arm's under it). The HTML report's list, nested alike: flattened, every line
+    repeated its arm's label and "losslens's diagnosis"."""
     exp = e.experiment
     n = len(e.arms[0].seeds) if e.arms else 0
     epochs = e.arms[0].meta.get("epochs", exp.epochs) if e.arms else exp.epochs
@@ -187,9 +189,9 @@ def experiment_lines(e: ExperimentResult) -> tuple[str, list[str]]:
     lines = [f"The article says: {exp.claim}.",
              f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
              f"{exp.truth}."]
-    lines += [f"{a.arm.label}: {m}" for a in e.arms for m in arm_measurements(exp.classes, exp.noise_floor, a)]
+    lines += [(a.arm.label, arm_measurements(exp.classes, exp.noise_floor, a)) for a in e.arms]
     lines += comparison(e)
-    lines += [f"{a.arm.label}, losslens's diagnosis: {d}" for a in e.arms for d in diagnosis_lines(a)]
+    lines.append(("losslens's diagnosis (each seed's run)", [(a.arm.label, diagnosis_lines(a)) for a in e.arms]))
     return measured, lines
 
 

@@ -485,7 +485,7 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
     ``progress``, when given, is called with 1 after each run is rendered (for progress bars).
     ``notes``: plain-text lines shown under the header, as a list titled ``notes_title``;
     ``note_sections``: more such lists, ``(title, lines)``, before it (the lab puts each experiment's
-    claim, measurements, diagnosis and retraining there).
+    claim, measurements, diagnosis and retraining there); a line may be ``(heading, lines)``, a nested list.
     """
     from .. import __version__
 
@@ -530,9 +530,22 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
         "</body></html>\n")
 
 
-def _notes(notes: Iterable[str], title: str) -> str:
-    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+def _notes(notes: Iterable, title: str) -> str:
+    items = _items(notes)
     return f'<section class="ll-notes"><h2>{esc(title)}</h2><ul>{items}</ul></section>' if items else ""
+
+
+def _items(notes: Iterable) -> str:
+    """``<li>`` per note: a string, or ``(heading, notes)``, the heading's item holding its notes as a list (the
+    lab's lines per arm, nested as report.md indents them)."""
+    out = []
+    for n in notes:
+        if isinstance(n, tuple):
+            head, sub = n
+            out.append(f"<li>{esc(head)}<ul>{_items(sub)}</ul></li>")
+        else:
+            out.append(f"<li>{esc(n)}</li>")
+    return "".join(out)
 
 
 def write_report(diagnoses: Iterable, path, title: str = "losslens report",

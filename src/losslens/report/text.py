@@ -152,9 +152,12 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
             return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} folders, each its own "
                              f"experiment, whose {diagnoses[0].metric} values do not compare; diagnose each folder "
                              "alone to rank its runs")
-        return as_logged(diagnoses[0], f"no best named: these runs solve {len(groups)} problems "
-                         f"({_tasks_apart(diagnoses, groups, names)}), whose {diagnoses[0].metric} values do not "
-                         "compare; rank each problem's runs apart")
+        apart, by_accuracy = _tasks_apart(diagnoses, groups, names)
+        # (Told apart by whether they log an accuracy alone, several problems on each side read as one: the demo's
+        # two regressions beside its classifier were "2 problems".)
+        return as_logged(diagnoses[0], f"no best named: these runs solve {'at least ' * by_accuracy}{len(groups)} "
+                         f"problems ({apart}), whose {diagnoses[0].metric} values do not compare; rank each "
+                         "problem's runs apart")
     d = diagnoses[i]
     x, value = d.best
     names = names or [dd.run_name for dd in diagnoses]
@@ -170,15 +173,16 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
     return as_logged(d, line)
 
 
-def _tasks_apart(diagnoses, groups, names=None) -> str:
+def _tasks_apart(diagnoses, groups, names=None) -> tuple[str, bool]:
     """What tells :func:`losslens.result.task_of`'s problems apart, for the best line: the run ids' first parts
     (``cifar100_allcnnc, fmnist_2c2d``), the settings each group's first run saved (``dataset=digits``, else the
-    names: ``hidden, lr`` beside ``lr, n_features``), or which runs log no accuracy where the others do."""
+    names: ``hidden, lr`` beside ``lr, n_features``), or which runs log no accuracy where the others do; and whether
+    it is that last, which counts two problems however many each side holds."""
     names = names or [d.run_name for d in diagnoses]
     prefixes = list(dict.fromkeys(p for p, *_ in (task_of(diagnoses[g[0]]) for g in groups) if p is not None))
     if len(prefixes) > 1:
         shown = ", ".join(prefixes[:4]) + (f" and {len(prefixes) - 4} more" if len(prefixes) > 4 else "")
-        return f"their run ids name {shown}"
+        return f"their run ids name {shown}", False
     setups = [task_of(diagnoses[g[0]])[2] for g in groups]
     if len({x for x in setups if x is not None}) > 1:
         # (Another module, or the same one on other data: name each group's first run and what it saved.)
@@ -187,14 +191,16 @@ def _tasks_apart(diagnoses, groups, names=None) -> str:
         shown = "; ".join(said[:3]) + (f" and {len(said) - 3} more" if len(said) > 3 else "")
         where = ", ".join(dict.fromkeys(saved_settings(diagnoses[g[0]].run)[0] for g, x in zip(groups, setups)
                                         if x is not None))
-        return f"their saved settings ({where}) differ: {shown}"
+        return f"their saved settings ({where}) differ: {shown}", False
     plain = [names[i] for g in groups for i in g if not task_of(diagnoses[i])[1]]
     scored = [names[i] for g in groups for i in g if task_of(diagnoses[i])[1]]
     few = plain if len(plain) <= len(scored) else scored  # (name the fewer)
     shown = ", ".join(few[:3]) + (f" and {len(few) - 3} more" if len(few) > 3 else "")
+    rest = len(plain) + len(scored) - len(few)
+    s = "s" if len(few) == 1 else ""
     if few is plain:
-        return f"{shown} log{'s' if len(few) == 1 else ''} no accuracy where the others do"
-    return f"{shown} alone log{'s' if len(few) == 1 else ''} an accuracy"
+        return f"{shown} log{s} no accuracy where the other{'s' * (rest != 1)} do{'es' * (rest == 1)}", True
+    return f"{shown} log{s} an accuracy where the other {rest} do{'es' * (rest == 1)} not", True
 
 
 #: Past this many runs the summary table is printed without each run's report.
