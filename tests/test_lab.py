@@ -464,3 +464,24 @@ def test_demo_report_nests_its_lines_as_the_markdown_does_and_says_which_runs_lo
     out = CliRunner().invoke(app, ["diagnose", str(tmp_path / "runs")]).output
     assert ("no best named: these runs solve at least 2 problems (exp2_random_images_seed0 logs an accuracy where "
             "the other 4 do not), whose val_loss values do not compare") in out, out
+
+
+@pytest.mark.slow
+def test_variants_default_to_a_folder_of_their_own_beside_the_demos_runs(tmp_path, monkeypatch):
+    """`losslens demo` then `losslens lab variants lr -n 1`: both wrote into losslens-lab/runs, so `losslens diagnose
+    losslens-lab/runs` (what the demo suggests) read the variants beside the 25 seed runs. The variants now default
+    to losslens-lab/variants/ and say how to read and draw what they wrote."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(app, ["lab", "variants", "lr", "-n", "1"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "losslens-lab" / "runs").exists()
+    runs = sorted(p.name for p in (tmp_path / "losslens-lab" / "variants" / "runs").glob("*.json"))
+    assert len(runs) == 3 and all(n.startswith("variant_lr_") for n in runs), runs
+    assert (tmp_path / "losslens-lab" / "variants" / "variants.md").exists()
+    assert "losslens diagnose losslens-lab/variants/runs" in r.output, r.output
+    d = CliRunner().invoke(app, ["diagnose", "losslens-lab/variants/runs", "--json"])
+    assert d.exit_code == 0 and len(d.stdout.splitlines()) == 3, d.output

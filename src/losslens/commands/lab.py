@@ -14,6 +14,9 @@ import typer
 from .report import progress_bar
 
 DEFAULT_OUT = "losslens-lab"
+#: ``lab variants``' own folder inside the demo's: its runs beside the seed runs made ``losslens diagnose
+#: losslens-lab/runs``, which the demo suggests, read both.
+VARIANTS_OUT = f"{DEFAULT_OUT}/variants"
 
 
 class Variant(str, Enum):
@@ -200,7 +203,9 @@ def variants(
     which: Optional[List[Variant]] = typer.Argument(None, metavar="NAME", show_default=False,
                                                     help="Which variants (default: all three)."),
     seeds: int = typer.Option(3, "--seeds", "-n", min=1, help="Seeds per setting."),
-    out: str = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the runs (JSON) and the report."),
+    out: str = typer.Option(VARIANTS_OUT, "--out", "-o",
+                            help="Folder for the runs (JSON, in runs/) and the report (variants.md); apart from the "
+                                 "demo's losslens-lab/runs."),
 ):
     """Variants that make each phenomenon real: overfitting, a data-limited plateau, a too-large step.
 
@@ -230,7 +235,8 @@ def _run_variants(chosen, seeds: int, out: str):
     report = "# losslens lab: variants that make each phenomenon real\n\n" + "\n\n".join(texts) + "\n"
     path.write_text(report, encoding="utf-8")
     typer.echo(report)
-    typer.echo(f"wrote {len(files)} runs to {out_dir / 'runs'}/")
+    typer.echo(f"wrote {len(files)} runs to {out_dir / 'runs'}/ (losslens diagnose {out_dir / 'runs'}; "
+               f"losslens report {out_dir / 'runs'} -o {out_dir / 'report.html'} draws them)")
     typer.echo(f"wrote {path}")
 
 
