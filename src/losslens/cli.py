@@ -17,12 +17,61 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from .exceptions import LosslensError, one_line
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+try:  # (typer vendors Click as typer._click from 0.2x on; before, Click itself)
+    from typer._click import exceptions as _click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_errors
+
+#: Click's "no arguments: the help" (Click >= 8.2), shown as Click shows it (the help, exit 2): not a mistake to
+#: put in one line.
+_HELP_ASKED = getattr(_click_errors, "NoArgsIsHelpError", ())
+
+
+class _OneLineUsage(_click_errors.UsageError):
+    """A usage error (an option misspelt, an argument missing, a value of the wrong kind, a command unknown) as the
+    one line, exit 2, that the README promises for every bad input: Click printed four (the usage, a hint, a blank
+    line, the error). Its suggestion ("Did you mean 'diagnose'?", "Possible options: --horizon, --run") stays."""
+
+    def __init__(self, error):
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file=None) -> None:
+        # (the root's name as the README writes it: a test runner calls it "root", python -m losslens "python -m ...")
+        command = self.ctx.command_path.partition(" ")[2] if self.ctx is not None else ""
+        path = f"losslens {command}".rstrip()
+        message = self.format_message().rstrip(".")
+        see = f"{' S' if message.endswith('?') else '; s'}ee {path} --help"  # ("Did you mean 'diagnose'? See ...")
+        typer.echo(f"losslens: {command + ': ' if command else ''}{message}{see}", err=True)
+
+
+def _one_line_usage(error):
+    return error if isinstance(error, (_OneLineUsage, *((_HELP_ASKED,) if _HELP_ASKED else ()))) \
+        else _OneLineUsage(error)
+
+
+class _Group(TyperGroup):
+    """The ``losslens`` group: every usage error met below it, a subcommand's or its own, becomes
+    :class:`_OneLineUsage`."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except _click_errors.UsageError as exc:
+            raise _one_line_usage(exc) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _click_errors.UsageError as exc:
+            raise _one_line_usage(exc) from None
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Why did my training and validation loss plateau after X epochs, and what should I do?")
 
 
@@ -244,6 +293,9 @@ def diagnose(
                                                  "not reached it, else twice the logged length."),
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
     higher: Optional[bool] = higher_option(),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Also save each run's annotated chart (curves, X, phases, "
+                                       "validation minimum, gap; .png/.svg/.pdf; with several runs, one per run: "
+                                       "name-1.png ...), as losslens plot draws it."),
 ):
     """Diagnose each run: the verdict and plateau epoch X, the evidence, and what to do."""
     from .commands.report import diagnose_runs, read_paths
@@ -258,6 +310,10 @@ def diagnose(
     if stray:
         fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
              f"--fail-on {','.join(sorted(wanted | set(stray)))}")
+    if plot is not None:  # before any file is read
+        require_matplotlib("--plot")
+        check_figure_path(plot)
+        refuse_overwriting_input(plot, paths, "--plot")
     runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
     if horizon is not None:
         _horizon_inside(runs, horizon, metric)
@@ -268,12 +324,28 @@ def diagnose(
             sys.stdout.write(d.to_json() + "\n")
     else:
         text.print_diagnoses(results)
+    if plot is not None:
+        _save_plots(results, plot, json_out)
     matched = [d for d in results if d.verdict in wanted]
     if matched:
         for d in matched:  # stderr: --json keeps stdout one object per line
             where = d.run_name if not d.source or d.source.endswith(d.run_name) else f"{d.source} ({d.run_name})"
             typer.echo(f"losslens: --fail-on: {where} is {d.verdict}", err=True)
         raise typer.Exit(1)
+
+
+def _save_plots(results, plot: str, json_out: bool) -> None:
+    """``diagnose --plot``: each run's chart, as ``losslens plot`` draws it (``forecast --plot``'s naming: one run
+    the name given, several ``name-1.png`` ...); where each went on stderr under ``--json`` (stdout: one object a
+    line), else on stdout after the reports."""
+    from .report.plot import save_plot
+
+    # A folder's logs are known only once read: `--plot runs/a.png` must not replace one of them.
+    refuse_overwriting_input(plot, {str(d.source) for d in results if d.source}, "--plot")
+    for i, d in enumerate(results):
+        target = Path(plot) if len(results) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+        written = run_guarded(save_plot, d, target)
+        typer.echo(f"wrote {written}", err=json_out)
 
 
 def _horizon_inside(runs, horizon, metric) -> None:

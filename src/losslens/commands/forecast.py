@@ -21,7 +21,7 @@ def register(app):
             "length."),
         metric: Optional[str] = typer.Option(
             None, "--metric", "-m", help="Series to forecast (default: val_loss, else val_acc, else train_loss)."),
-        json_out: bool = typer.Option(False, "--json", help="One JSON object per run (JSON Lines)."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object per run (JSON Lines, schema losslens.forecast/1)."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
         stop_gain: Optional[float] = typer.Option(
             None, "--stop-gain", min=0.0,
