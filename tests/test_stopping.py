@@ -332,3 +332,48 @@ def test_a_stop_is_not_decided_on_one_noisy_evaluation():
     stop = ForecastStopping(min_gain=0.01, horizon=39).replay(x, y)
     assert stop == 28 and y[stop] <= np.median(y[stop - 3:stop])
     assert y[:stop + 1].min() / y.min() - 1 < 0.07
+
+
+def test_a_score_s_stopping_forecast_is_the_one_losslens_forecast_gives(tmp_path):
+    """A real Keras val_accuracy (a small CNN on digits behind augmentation, keras_augment_still_falling/aug_80.csv)
+    fed row by row: at every check the rule's forecast on the score's scale is what `losslens forecast` gives on the
+    same rows, value, interval and uncertain flag. The rule's own forecast read the error: at epoch 20 its interval
+    ran to -0.0148 (an accuracy below 0) and its flag, "reaches 0", was the error's (accuracy 1, a bound); at 25 it
+    flagged an interval [0.069, 1] "reaches 0" where `forecast` says "wider than the level now"; below half its
+    ceiling (epochs 10-19, weighed against itself) it quoted 0.4294 for epoch 22 where `forecast` says 0.355."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import losslens
+
+    from losslens.cli import app
+    from losslens.forecasting import forecast_run
+
+    path = FIXTURES / "keras_augment_still_falling" / "aug_80.csv"
+    run = losslens.read(path)[0]
+    x, y = run.finite("val_acc")
+    rule = ForecastStopping(0.01, mode="max", metric="val_acc")
+    seen = {}
+    for i in range(30):
+        rule.update(x[i], y[i])
+        rule.resume()  # (asked again at every row, as `losslens watch` asks it)
+        if rule.forecast is None:
+            continue
+        fc, shown = forecast_run(run.head(i + 1), metric="val_acc"), rule.metric_forecast
+        assert (shown.value, shown.interval, shown.horizon, shown.uncertain) == \
+            (fc.value, fc.interval, fc.horizon, fc.uncertain), i
+        seen[i] = shown
+    assert min(seen) <= 10 and 0 <= seen[20].interval[0] and seen[20].interval[1] <= 1
+    assert seen[20].uncertain == "its 90% interval reaches 0"  # (the accuracy's own 0)
+    assert seen[25].uncertain == "its 90% interval is wider than the level now"
+    assert seen[10].value == pytest.approx(0.355, abs=5e-4)
+    # `losslens forecast --json` on the first 21 rows, written as Keras wrote them: the same numbers.
+    lines = path.read_text().splitlines(keepends=True)
+    prefix = tmp_path / "aug_80_epoch20.csv"
+    prefix.write_text("".join(lines[:22]))
+    res = CliRunner().invoke(app, ["forecast", str(prefix), "--metric", "val_accuracy", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["value"], tuple(out["interval"]), out["uncertain"]) == \
+        (seen[20].value, seen[20].interval, seen[20].uncertain)

@@ -203,14 +203,58 @@ def test_the_live_panel_shows_verdict_forecast_and_stop_advice(tmp_path):
     assert "losslens watch" in text and "firm: yes" in text and "33 epochs read, the last epoch 32" in text
     assert f"plateau at epoch {d.plateau_epoch:g}" in text
     assert f"forecast: val_loss {d.forecast['value']:.4g} at epoch {d.forecast['horizon']:g}" in text
-    # The callbacks' stop_gain rule at each new point: it first says stop at epoch 31 (forecast --stop-gain too).
-    from losslens.stopping import ForecastStopping
+    # The callbacks' stop_gain rule at each new point, on the forecast shown above it (fitted from the lr's last cut,
+    # as forecast --stop-gain replays it): the curve is flat since epoch 8, and the rule says stop at the first point
+    # read (30 rows at once: epoch 29) and after it.
+    from losslens.commands.forecast import replay_stop
 
-    x, y = losslens.read(str(path))[0].finite("val_loss")
-    assert x[ForecastStopping(0.01, metric="val_loss").replay(x, y)] == 31
-    assert "stop now? no: training on to epoch 60 is forecast to gain 3.1%" in text
-    assert "stop now? yes: training on to epoch 64" in text and "< 1%: stop (said since epoch 31)" in text
+    stop = replay_stop(losslens.read(str(path))[0], "val_loss", 0.01)
+    assert stop["stopped_epoch"] == 14
+    assert "stop now? yes: the forecast is 0.0% better than the best so far, < 1%: stop (said since epoch 29)" in text
     assert text.rfind("what to do:") > text.rfind("stop now?")  # the full report after the panel
+
+
+class Panels:
+    """A ``show`` that keeps, per diagnosis, the rows read, the panel's lines and the stopping rule's forecast."""
+
+    def __init__(self):
+        self.seen = []
+
+    def note(self, text):
+        pass
+
+    def update(self, key, w, stop_gain):
+        from losslens.commands.watch import summary_lines
+
+        fc = w.stopper.metric_forecast  # (the rule's forecast at this row: the rule itself goes on)
+        self.seen.append((w.rows, summary_lines(w, stop_gain), (fc.value, fc.interval, fc.horizon)))
+
+    def end(self, watched):
+        pass
+
+
+def test_the_panel_shows_one_forecast_the_one_losslens_forecast_gives(tmp_path):
+    # ReduceLROnPlateau cut the lr at epoch 20: `losslens forecast` holds the level since the cut (0.2844, "the fit
+    # across the cut would carry that on (to 0.2434)"). The stopping rule, blind to the lr, fitted across the cut and
+    # the panel said both: "forecast: val_loss 0.2844 at epoch 40" and "... forecast to gain 13.7% (to 0.2434)".
+    from losslens.forecasting import forecast_run
+
+    path = tmp_path / "training.log"
+    path.write_text(HEADER + "".join(ROWS[:5]))
+    show = Panels()
+    _follow(path, show, Writer([_append(path, row) for row in ROWS[5:24]]), idle=2.0, stop_gain=0.01)
+    run = losslens.read(str(LOG))[0]
+    assert [rows for rows, _, _ in show.seen] == list(range(5, 25))
+    for rows, lines, shown in show.seen:
+        fc = forecast_run(run.head(rows))
+        # The rule decides on the forecast `losslens forecast` gives on the same rows: value, interval, horizon.
+        assert shown == (fc.value, fc.interval, fc.horizon), rows
+        assert not fc.reason == (f"forecast: val_loss {fc.value:.4g} at epoch {fc.horizon:g}" in lines[2]), rows
+        assert lines[3].startswith("  stop now? ") and f"{shown[0]:.4g}" not in lines[3], rows  # no second value
+    rows, lines, _ = show.seen[16]  # 21 rows: epoch 20, the first at the cut lr
+    assert rows == 21 and "only 1 point(s) since the lr was cut at 20" in forecast_run(run.head(21)).note
+    assert "forecast: val_loss 0.2844 at epoch 40" in lines[2] and not any("0.2434" in line for line in lines)
+    assert lines[3].startswith("  stop now? yes: the forecast is 0.0% better than the best so far")
 
 
 class Lines(threading.Thread):

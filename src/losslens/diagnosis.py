@@ -4316,9 +4316,9 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     if horizon_from:
         fc.horizon_from = horizon_from
     if higher:  # report in the metric's own direction, kept above the score's floor, as `losslens forecast` does
-        from .forecasting import FlippedForecast, score_bottom
+        from .forecasting import on_score_scale
 
-        fc = FlippedForecast.wrap(fc, top, score_bottom(f.y, top))
+        fc = on_score_scale(fc, f.y, top)
     d = fc.to_dict()
     d["metric"] = f.metric
     if higher and d.get("value") is not None and d.get("level"):

@@ -173,7 +173,9 @@ class ForecastStopping:
     stopped_epoch : float or None
         Epoch at which :meth:`update` first returned True.
     best_epoch, best_value : the best value seen and where (restore those weights).
-    forecast : the last :class:`~losslens.forecasting.Forecast` computed, or None.
+    forecast : the last :class:`~losslens.forecasting.Forecast` computed (lower is better: a ``"max"`` score's error),
+        or None. Fitted as ``losslens forecast`` fits the same points (from the lr's last cut, where ``update`` was
+        given the lr); :attr:`metric_forecast` is it on the metric's own scale, as that command shows it.
     decided_gain : float or None
         The fractional improvement the last check weighed against ``min_gain``: the forecast at
         the horizon against ``against``'s reference (``forecast.gain`` is against the smoothed
@@ -221,6 +223,9 @@ class ForecastStopping:
                              note="noise sds" if key == "min_progress" else "")
         self._x: list[float] = []
         self._y: list[float] = []
+        self._lr_axis: list[float] = []  # every update's epoch and lr (NaN: none given), for the lr's last cut
+        self._lr: list[float] = []
+        self._shown = None
         self._updates = 0
         self._low = 0
         self.stopped_epoch = None
@@ -236,15 +241,17 @@ class ForecastStopping:
         self.stopped_epoch = None
         self._low = 0
 
-    def update(self, epoch: float, value: float) -> bool:
+    def update(self, epoch: float, value: float, lr: float | None = None) -> bool:
         """Record ``value`` at ``epoch``; return True when training should stop.
 
         Non-finite values and None (not logged this epoch) are ignored (a NaN is a divergence, which other rules
-        catch). Once True, it stays True.
+        catch). Once True, it stays True. ``lr``: the learning rate logged at ``epoch``, where known: after a cut
+        (ReduceLROnPlateau, StepLR) the curve is forecast from the cut, as ``losslens forecast`` forecasts it
+        (:func:`losslens.forecasting.fit_series`).
         """
         if self.stopped_epoch is not None:
             return True
-        if not self.record(epoch, value):
+        if not self.record(epoch, value, lr):
             return False
         if len(self._y) < self.min_points or (self._updates - self.min_points) % max(1, self.check_every):
             return False
@@ -267,6 +274,7 @@ class ForecastStopping:
             self.top = top if top - now < now else 0.0
             y = y + self.top
         low, self.decided_gain, self.forecast = self._decide(x, y, horizon)
+        self._fitted = len(y)  # (the points that forecast saw: metric_forecast reads the same)
         if low and self.confirm_rise is not None and len(y) > self.min_points and self._unconfirmed_rise(y):
             # The stop rests on an evaluation above the curve's recent level, which no later one has confirmed: it
             # must be decided on the curve without it as well (see confirm_rise).
@@ -277,11 +285,17 @@ class ForecastStopping:
             return True
         return False
 
-    def record(self, epoch: float, value: float) -> bool:
+    def record(self, epoch: float, value: float, lr: float | None = None) -> bool:
         """Record ``value`` at ``epoch`` as :meth:`update` does, with no check (no forecast, no stop): the points of a
         log read at once but its last (``losslens watch`` on a log 2,000 epochs long forecast at each of them for a
         26 s of CPU before its first view). True where the value was kept (a finite number)."""
         self._updates += 1
+        try:
+            rate = math.nan if lr is None else float(lr)
+        except (TypeError, ValueError):
+            raise UsageTypeError(f"update(epoch, value, lr): lr={lr!r} is no number") from None
+        self._lr_axis.append(float(epoch))
+        self._lr.append(rate)
         if value is None:
             return False
         try:
@@ -301,14 +315,13 @@ class ForecastStopping:
         """One check's decision on the curve ``x``, ``y`` (shape (n,), lower is better): (low, the gain weighed,
         the forecast)."""
         from .facts.smoothing import difference_noise, median3
-        from .forecasting import forecast_curve
 
         # The running median of 3 and the noise sd, once per check: the progress guard, the reference, the stuck
         # test and the missed-fall test read them off the same points.
         m3 = median3(y)
         noise = difference_noise(y)
         progressed = self._progressed(y, m3, noise)
-        fc = forecast_curve(x, y, horizon)
+        fc = self._fit(x, y, horizon)
         ref = self._reference(y, fc, m3)
         gain = (ref - fc.value) / max(abs(ref), 1e-12)
         if fc.reason:
@@ -329,6 +342,41 @@ class ForecastStopping:
         if low and gain >= 0 and self._misses_the_fall(x, y, fc, noise):
             low = False
         return low, gain, fc
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, horizon: float | None):
+        """The forecast of the curve ``x``, ``y`` (shape (n,), lower is better) to ``horizon``, through the fit
+        ``losslens forecast`` uses (:func:`losslens.forecasting.fit_series`): from the lr's last cut up to ``x[-1]``
+        where an lr was given, read as a training loss's where :attr:`metric` names one."""
+        from .forecasting import fit_series, training_loss
+
+        axis, lr = np.asarray(self._lr_axis), np.asarray(self._lr)
+        keep = axis <= x[-1]
+        given = bool(np.isfinite(lr[keep]).any())
+        training = self.metric is not None and training_loss(self.metric, self.mode == "max")
+        return fit_series(x, y, horizon, metric=self.metric or "value", training=training,
+                          axis=axis[keep] if given else None, lr=lr[keep] if given else None)
+
+    @property
+    def metric_forecast(self):
+        """:attr:`forecast` on the monitored metric's own scale, as ``losslens forecast`` gives it on the same points
+        (value, 90% interval, ``uncertain``, ``note``), or None before the first check. For a ``"max"`` score: the
+        forecast of its error ``top - value`` (:func:`~losslens.forecasting.score_top`) on the score's scale, kept
+        above its floor and flagged uncertain on that scale (:func:`~losslens.forecasting.on_score_scale`), where
+        the rule's own forecast read the error and a Keras val_accuracy's interval ran below 0; a score weighed
+        against itself (below half its ceiling, :attr:`top` 0) is fitted again on its error for this."""
+        fc = self.forecast
+        if fc is None or self.mode == "min":
+            return fc
+        if self._shown is not None and self._shown[0] is fc:
+            return self._shown[1]
+        from .forecasting import on_score_scale, score_top
+
+        x, y = np.asarray(self._x[:self._fitted]), -np.asarray(self._y[:self._fitted])  # (the scores, as logged)
+        top = score_top(y, self.metric)
+        fit = fc if top == self.top else self._fit(x, top - y, fc.horizon)
+        shown = on_score_scale(fit, y, top)
+        self._shown = (fc, shown)
+        return shown
 
     def _unconfirmed_rise(self, y: np.ndarray) -> bool:
         """Did the last evaluation rise above the one before it by more than ``confirm_rise`` noise sds (second
@@ -396,12 +444,15 @@ class ForecastStopping:
         """A value of :attr:`forecast` (lower is better) on the monitored metric's own scale."""
         return float(v) if self.mode == "min" else self.top - float(v)
 
-    def replay(self, x, y) -> int | None:
+    def replay(self, x, y, lr=None) -> int | None:
         """Feed a whole logged curve point by point (after :meth:`reset`): the index at
-        which the rule says stop, or None. ``x``, ``y``: arrays of shape (n,)."""
+        which the rule says stop, or None. ``x``, ``y``: arrays of shape (n,); ``lr``: the lr logged at
+        each of them (shape (n,), NaN where not logged), or None."""
         self.reset()
-        for i, (xi, yi) in enumerate(zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float))):
-            if self.update(xi, yi):
+        rates = [None] * len(x) if lr is None else [None if not math.isfinite(v) else v
+                                                   for v in np.asarray(lr, dtype=float)]
+        for i, (xi, yi, ri) in enumerate(zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rates)):
+            if self.update(xi, yi, ri):
                 return i
         return None
 

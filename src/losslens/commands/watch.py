@@ -307,29 +307,44 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
         return
     # Checked at the last point read alone: the question is "stop now?" (a forecast at each point of a log read
     # at once, 2,000 epochs long, took 26 s of CPU).
-    for xi, yi in zip(x[new][:-1], y[new][:-1]):
-        w.stopper.record(float(xi), float(yi))
+    from losslens.commands.forecast import lr_at
+
+    lr = lr_at(run, x)  # (the rule forecasts from the lr's last cut, as `losslens forecast` and the diagnosis do)
+    rates = [None] * x.shape[0] if lr is None else [float(v) if np.isfinite(v) else None for v in lr]
+    rates = [r for r, n in zip(rates, new) if n]
+    for xi, yi, ri in zip(x[new][:-1], y[new][:-1], rates[:-1]):
+        w.stopper.record(float(xi), float(yi), ri)
     w.stopper.resume()
-    stop = w.stopper.update(float(x[-1]), float(y[-1]))
+    stop = w.stopper.update(float(x[-1]), float(y[-1]), rates[-1])
     w.stop_since = (w.stop_since if w.stop_since is not None else float(x[-1])) if stop else None
     w.fed = float(x[-1])
 
 
 def advice(w: Watched, stop_gain: float) -> str:
-    """"stop now?" in a line: the ``stop_gain`` rule's answer at the last point read."""
+    """"stop now?" in a line: the ``stop_gain`` rule's answer at the last point read. The rule forecasts as
+    ``losslens forecast`` and the diagnosis do (:func:`losslens.forecasting.fit_series`, from the lr's last cut), so
+    the line weighs the forecast the panel shows above it; it names its own only where the two differ (a diagnosis
+    fitted on a long log's bins). Its gain is against the best so far, not against now: the two answer
+    different questions (is the rest worth training for? against: where is the curve heading?)."""
     from losslens.result import axis_text
 
-    s, axis = w.stopper, w.diagnosis.axis
+    s, d, axis = w.stopper, w.diagnosis, w.diagnosis.axis
     worth = f"{stop_gain * 100:g}%"
     if s is None or s.forecast is None or s.decided_gain is None:
         return f"stop now? not yet decided: too few points for the forecast stopping rule (stop_gain {worth})"
-    end = f"{axis} {axis_text(s.forecast.horizon)}"
-    # (the rule's own forecast and gain, against its reference: the callbacks' stop_gain, not the diagnosis's)
-    gain = f"{max(s.decided_gain, 0.0):.1%} (to {s.as_metric(s.forecast.value):.4g})"
+    fc, shown = s.metric_forecast, d.forecast or {}
+    if fc.reason:  # (a fit that misses where the curve is now: no stop is decided on its stand-in value)
+        return f"stop now? no: no forecast to weigh (the line above says why); stop_gain {worth}"
+    same = shown.get("value") is not None and shown.get("horizon") == fc.horizon \
+        and abs(shown["value"] - fc.value) <= 1e-6 * max(abs(fc.value), 1e-12)
+    # One forecast in the panel: a second number for the same question (0.2844 above, 0.2434 here, where the rule
+    # was blind to a ReduceLROnPlateau cut) read as two answers.
+    which = "the forecast" if same else (f"the stopping rule's forecast, {fc.value:.4g} at {axis} "
+                                         f"{axis_text(fc.horizon)},")
+    gain = f"{which} is {max(s.decided_gain, 0.0):.1%} better than the best so far"
     if w.stop_since is not None:
-        return (f"stop now? yes: training on to {end} is forecast to gain {gain}, < {worth}: stop "
-                f"(said since {axis} {axis_text(w.stop_since)})")
-    return f"stop now? no: training on to {end} is forecast to gain {gain}; stop_gain {worth}"
+        return (f"stop now? yes: {gain}, < {worth}: stop (said since {axis} {axis_text(w.stop_since)})")
+    return f"stop now? no: {gain}; stop_gain {worth}"
 
 
 def forecast_line(d) -> str:

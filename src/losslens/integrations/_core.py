@@ -566,9 +566,12 @@ class Watcher:
 
             self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode,
                                              metric=str(self.best_key))
-        if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
+        rates = self.history.get("lr") or []
+        rate = rates[-1] if len(rates) == len(self.axis) and rates and math.isfinite(rates[-1]) else None
+        # (with the lr, the rule forecasts from its last cut, as `losslens forecast` does on the saved log)
+        if not (math.isfinite(value) and self._stopper.update(float(epoch), value, rate)):
             return
-        fc = self._stopper.forecast
+        fc = self._stopper.metric_forecast  # (on the metric's own scale, as `losslens forecast` quotes it)
         # The gain the rule decided on (against the best value so far), not the forecast's own
         # gain against the smoothed level: on a bouncing curve the two differ by tens of percent.
         gain = self._stopper.decided_gain
@@ -583,14 +586,14 @@ class Watcher:
         if "loss" in str(self.best_key) and self._logged_metric_holds(self.best_key, "stop_gain"):
             self._stopper.resume()
             return
-        lo, hi = sorted(self._stopper.as_metric(v) for v in fc.interval)  # (a "max" score's forecast is its error's)
-        if mode == "max" and 0.0 <= self.best <= 1.0:  # an accuracy-like score cannot pass 1
-            hi = min(hi, 1.0)
+        lo, hi = fc.interval
         top = self._stopper.top
         of = self._its_error(top) if mode == "max" else ""
+        # An interval too wide to say much is said so, as `losslens forecast` flags it on the same points.
+        doubt = f"; uncertain: {fc.uncertain}" if fc.uncertain else ""
         what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
                 f"{max(gain, 0.0):.1%}{of} by {end}, less than stop_gain={self.stop_gain:g} "
-                f"(forecast {self._stopper.as_metric(fc.value):.4g}, 90% interval {lo:.4g} to {hi:.4g})")
+                f"(forecast {fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g}{doubt})")
         self._stop(decision, epoch, what, cause="forecast", gain=float(gain), min_gain=self.stop_gain,
                    horizon=_num(fc.horizon), planned=self.horizon is not None, **({"top": top} if of else {}))
 
