@@ -118,3 +118,41 @@ def test_diagnose_says_a_scores_lr_cut_note_on_the_scores_scale(tmp_path):
         assert quoted and all(0.8 < v < 1.0 for v in quoted), note  # an accuracy near the 0.93 logged, not its error
         ev = " ".join(e for c in d.causes for e in c.evidence)
         assert note.split(";")[0] in ev  # the evidence quotes the note's first clause as it is
+
+
+def test_a_score_s_trend_at_its_ceiling_is_said_in_the_score_s_words(tmp_path, monkeypatch):
+    """A forecast whose fitted trend reaches 0 before the horizon carries a note: a loss's value is then a lower bound.
+    For a score, forecast as its error, that is the score at its ceiling, an upper bound; the diagnosis's evidence said
+    "(no floor visible yet: the trend reaches 0, a lower bound)" of an accuracy all the same. Since the floor holds
+    after the anchor shift (95709bb) no real curve reaches the note (none of the fixtures' accuracies nor the 3,519 rows
+    of Keras notebook curves, at 1-100x the logged length): the fit is run on a real Keras val_accuracy (aug_80, its
+    first 21 epochs) and given the note it writes there, and the words are read off `forecast` and `diagnose`."""
+    from typer.testing import CliRunner
+
+    from losslens import forecasting
+    from losslens.cli import app
+
+    fit = forecasting.forecast_curve
+
+    def at_its_floor(*args, **kwargs):
+        fc = fit(*args, **kwargs)
+        fc.note = forecasting.TREND_AT_FLOOR
+        return fc
+
+    monkeypatch.setattr(forecasting, "forecast_curve", at_its_floor)
+    lines = (ECO / "keras_augment_still_falling" / "aug_80.csv").read_text().splitlines(keepends=True)
+    path = tmp_path / "aug_80_epoch20.csv"
+    path.write_text("".join(lines[:22]))
+    said = CliRunner().invoke(app, ["forecast", str(path), "--metric", "val_accuracy"])
+    assert said.exit_code == 0, said.output
+    assert ("note: the fitted trend reaches the score's ceiling of 1 before the horizon: the curve shows no plateau "
+            "below it yet, so the value is an upper bound (clipped at 1)") in said.output
+    assert "lower bound" not in said.output
+    said = CliRunner().invoke(app, ["diagnose", str(path), "--metric", "val_accuracy"])
+    assert said.exit_code == 0, said.output
+    assert "(no plateau visible yet: the trend reaches val_accuracy's ceiling of 1, an upper bound)" in said.output
+    assert "lower bound" not in said.output
+    # A percentage's ceiling is 100%; a loss keeps the loss's words.
+    assert forecasting.trend_at_ceiling(100.0).startswith("the fitted trend reaches the score's ceiling of 100% ")
+    said = CliRunner().invoke(app, ["diagnose", str(path)])
+    assert "(no floor visible yet: the trend reaches 0, a lower bound)" in said.output

@@ -4368,7 +4368,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             err_change = ((top - value) - (top - level)) / (top - level)
             vs_now += f"; its error {top:g} − {f.metric} {_signed_pct(err_change)}"
         note = fc.get("note") or ""
-        floor = " (no floor visible yet: the trend reaches 0, a lower bound)" if "the fitted trend reaches" in note else ""
+        floor = ""
+        if "the fitted trend reaches" in note:
+            from .forecasting import ceiling_text
+
+            # A score's trend reaching its ceiling (its error's reaching 0) is an upper bound, said as the score's.
+            floor = (f" (no plateau visible yet: the trend reaches {f.metric}'s ceiling of {ceiling_text(top or 0.0)}, an "
+                     "upper bound)") if _higher(f) else " (no floor visible yet: the trend reaches 0, a lower bound)"
         if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
             floor += f" ({note.split(';')[0]})"
         if fc.get("uncertain"):

@@ -846,8 +846,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                 note += (f"; not below {_g(model.low)}, the lowest point since the cut less its noise at the new "
                          "rate: a drop right after a cut is the spread shrinking, not a trend")
     if nonneg and mid_h <= 0.0 < level:
-        note = (("" if note is None else note + "; ") + "the fitted trend reaches 0 before the horizon: the curve shows no floor yet, so the "
-                "value is a lower bound (clipped at 0); the interval is the better guide")
+        note = ("" if note is None else note + "; ") + TREND_AT_FLOOR
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
@@ -1052,10 +1051,10 @@ class FlippedForecast(Forecast):
             out.note = re.sub(r"not below ([^,]+), the lowest point since the cut less its noise",
                               lambda m: f"not above {top - float(m.group(1)):.4g}, the highest point since the cut plus its "
                               "noise", out.note)
-        if fc.note and "the fitted trend reaches 0" in fc.note:
-            out.note = out.note[:out.note.index("the fitted trend reaches 0")] + (
-                f"the fitted trend reaches {top:g} before the horizon: the curve shows no ceiling "
-                f"yet, so the value is an upper bound (clipped at {top:g}); the interval is the better guide")
+        if fc.note and TREND_AT_FLOOR in fc.note:
+            # Its error reaching 0 is the score reaching its ceiling: said in the score's words, not the loss's
+            # ("reaches 0 ... a lower bound" of an accuracy forecast at 1.0).
+            out.note = out.note.replace(TREND_AT_FLOOR, trend_at_ceiling(top))
         return out
 
     def _floor(self, v):
@@ -1079,6 +1078,23 @@ class FlippedForecast(Forecast):
 
     def improve_label(self) -> str:
         return f"{self.metric} > 1% higher" if not self.top else f"{self.top:g} - {self.metric} > 1% lower"
+
+
+#: The note on a forecast whose fitted trend reaches 0 before the horizon (a loss's floor; the value is clipped there).
+TREND_AT_FLOOR = ("the fitted trend reaches 0 before the horizon: the curve shows no floor yet, so the value is a "
+                  "lower bound (clipped at 0); the interval is the better guide")
+
+
+def ceiling_text(top: float) -> str:
+    """A score's ceiling as a reader says it: "1" for a fraction, "100%" for a percentage (:func:`score_top`)."""
+    return "100%" if top == 100 else f"{top:g}"
+
+
+def trend_at_ceiling(top: float) -> str:
+    """:data:`TREND_AT_FLOOR` for a score forecast on its error ``top - score``: its trend reaches the ceiling."""
+    return (f"the fitted trend reaches the score's ceiling of {ceiling_text(top)} before the horizon: the curve shows "
+            f"no plateau below it yet, so the value is an upper bound (clipped at {top:g}); the interval is the "
+            "better guide")
 
 
 # ---- pieces ------------------------------------------------------------------------------------
