@@ -344,6 +344,8 @@ def advice(w: Watched, stop_gain: float) -> str:
     gain = f"{which} is {max(s.decided_gain, 0.0):.1%} better than the best so far"
     if w.stop_since is not None:
         return (f"stop now? yes: {gain}, < {worth}: stop (said since {axis} {axis_text(w.stop_since)})")
+    if s.waiting:  # (below stop_gain, but too soon after an lr cut to say: the callbacks wait as well)
+        return f"stop now? not yet: {gain}, < {worth}, but {s.waiting}"
     return f"stop now? no: {gain}; stop_gain {worth}"
 
 

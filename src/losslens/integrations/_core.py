@@ -566,10 +566,9 @@ class Watcher:
 
             self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode,
                                              metric=str(self.best_key))
-        rates = self.history.get("lr") or []
-        rate = rates[-1] if len(rates) == len(self.axis) and rates and math.isfinite(rates[-1]) else None
-        # (with the lr, the rule forecasts from its last cut, as `losslens forecast` does on the saved log)
-        if not (math.isfinite(value) and self._stopper.update(float(epoch), value, rate)):
+        # (not given the lr: the schedule's own hold below waits out the lr's changes, and the stop follows the
+        # schedule's end; fed the lr, the rule would wait 10 more epochs after its last cut, cut_points)
+        if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
             return
         fc = self._stopper.metric_forecast  # (on the metric's own scale, as `losslens forecast` quotes it)
         # The gain the rule decided on (against the best value so far), not the forecast's own
