@@ -373,6 +373,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         refuted = still_improving(f, t, refuted=True)
         if refuted is not None:  # (None: an lr annealed to its floor, where the forecast's fall is not read)
             causes.append(refuted)
+    if causes and causes[0].id == "stuck_at_init":
+        causes[0] = _thrown_at_start(losses if losses is not None else f, causes[0])
     if any("uniform_guess" in c.numbers for c in causes):
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
@@ -404,10 +406,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # blow-up only what explains one is listed: the step (lr_too_high), a measured learning curve (no
     # reading of this run), and stuck_at_init where the loss then held the level it jumped to (DeepOBS' VAEs
     # at SGD lr 0.1-0.25: 133.7 -> 157-184 in one epoch, then flat to within 1% of that climb for 99 epochs: it never learned).
-    blown = bool(causes) and causes[0].id == "diverged" and _blown_up(f, t)
+    # (So is a loss thrown far above a fresh network's ln K by its first epoch, and never back: _thrown_at_start.)
+    thrown = bool(causes) and "thrown_ratio" in causes[0].numbers
+    blown = bool(causes) and causes[0].id == "diverged" and (thrown or _blown_up(f, t))
     if blown:
         causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
-                  or (c.id == "stuck_at_init" and _held_after_climb(f))]
+                  or (c.id == "stuck_at_init" and not thrown and _held_after_climb(f))]
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
@@ -649,8 +653,9 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    if cause.id == "stuck_at_init" or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
-        return at_start
+    if cause.id == "stuck_at_init" or "thrown_ratio" in cause.numbers \
+            or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
+        return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
         if pl.floor_index < f.n_points - 1:
             before = _before_blowup(run, f, t)
@@ -1011,6 +1016,59 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
 
 
+# A fresh classifier's cross-entropy is near ln K (outputs near uniform); a loss at this many times ln K or more is
+# outputs pushed to confident, wrong answers, which no untrained network gives (_thrown_at_start).
+THROWN_FACTOR = 2.0
+# The first action where the steps threw a network off its start and its units died there (a restart, not more epochs).
+RESTART_LOWER = ("lower the learning rate (try 1/10) and restart from scratch: units that died or saturated "
+                 "will not recover")
+
+
+def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
+    """A run read ``stuck_at_init`` whose loss was never within ``THROWN_FACTOR`` x ln K of a fresh network's
+    (K given: an inferred K is read off the first loss itself), training's neither, is no network that never
+    moved: its first epoch's steps threw it far above where it started, and it stayed there (units that died or
+    saturated: constant outputs). The verdict is ``diverged`` -- the loss exploded, in the first epoch, before
+    anything was logged -- with the lr first among the actions. A Keras digits MLP (64-64-10) at Adam 0.3:
+    both losses at 12-14.5 = 5-6x ln 10 from epoch 0, val_loss exactly 14.5361 at all 30 epochs, training
+    14.24 -> 14.50, read "stuck at initialization ... the weights were never updated"; at Adam 0.03 it reaches
+    val 0.1 (tests/fixtures/ecosystem/keras_lr_blowup). Returns ``stuck`` unchanged where that does not hold."""
+    c = f.chance
+    # (An accuracy logged beside it, at no less than half of 1/K, says the loss is a K-way classifier's
+    # cross-entropy: a constant answer scores its class's share, near 1/K. A contrastive loss's chance is
+    # ln(2B - 1), not ln of the dataset's classes: NT-Xent at B = 128 sits at 5.54 > 2 ln 10 untrained, its
+    # accuracy 0.005 ~ 1/255 -- tests/fixtures/ecosystem/torch_contrastive with classes=10.)
+    if c is None:
+        return stuck
+    acc = c.val_acc_tail if c.val_acc_tail is not None else c.train_acc_tail
+    if not c.classes or c.classes < 2 or c.classes_from != "given" or _higher(f) \
+            or not f.metric.endswith("loss") or acc is None or acc < 0.5 / c.classes:
+        return stuck
+    ref = math.log(c.classes)
+    curves = [(f.metric, f.y)] + ([("train_loss", f.train_y)] if f.train_y is not None and f.metric != "train_loss"
+                                  else [])
+    finite = [(name, y[np.isfinite(y)]) for name, y in curves]
+    if any(y.shape[0] == 0 for _, y in finite) or min(float(y.min()) for _, y in finite) < THROWN_FACTOR * ref:
+        return stuck
+    (name, y), lowest = finite[0], min(float(y.min()) for _, y in finite)
+    ev = [f"{name} starts at {float(y[0]):.4g}, {float(y[0]) / ref:.1f}x ln {c.classes} = {ref:.4g}, the loss of a fresh "
+          f"network (its outputs near uniform), and no point of {'either loss' if len(finite) > 1 else 'it'} came back under {THROWN_FACTOR:g}x it "
+          f"(lowest {lowest:.4g}): the first {f.axis_name}'s steps threw the outputs to confident, wrong answers"]
+    if "constant_tail" in stuck.numbers:
+        n = stuck.numbers["constant_tail"]
+        ev.append(f"{name} is exactly {stuck.numbers['level']:.6g} {'at all' if n >= y.shape[0] else 'for its last'} "
+                  f"{_n(n)} {f.axis_name}s: constant outputs, zero gradients: the units died or saturated there")
+    if len(finite) > 1:
+        ty = finite[1][1]
+        if ty.shape[0] > 1 and float(ty[-1]) != float(ty[0]):
+            ev.append(f"train_loss {float(ty[0]):.4g} -> {float(ty[-1]):.4g}: the weights were updated, so not "
+                      "an optimizer that never stepped")
+    acts = [RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
+            "check the initialization and activations (dead ReLUs, saturated sigmoids)"]
+    return Cause("diverged", stuck.confidence, ev, acts,
+                 {"thrown_ratio": float(y[0]) / ref, "ln_k": ref})
+
+
 def _stuck_by_the_step(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     """A run stuck at its start whose two curves both ended above their first points, training's above its
     first at most of its points, stays stuck_at_init -- the state, DESIGN.md's
@@ -1164,7 +1222,14 @@ def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
     k, tp = _frozen_tail(ty), f.train_plateau
     moved = tp is not None and tp.improvement >= t.stuck_rel * abs(tp.start) \
         and tp.improvement >= t.stuck_noise * (f.train_noise or 0.0)
-    if k == ty.shape[0] or not moved:
+    if not moved and 2 <= k < ty.shape[0] and float(ty[-1]) > float(ty[0]):
+        # It moved, up, and then froze: updated weights, the wrong way, then no gradient (the walker's Keras digits
+        # MLP at Adam 0.3: training 14.24 -> 14.50 from epoch 1 on was read "the weights were never updated").
+        ev.append(f"train_loss rose from {float(ty[0]):.4g}, then froze at {float(ty[-1]):.6g} for its last {k} "
+                  f"{f.axis_name}s: the weights were updated, the wrong way, then the units died or saturated "
+                  "(a step too large)")
+        acts = [RESTART_LOWER] + dead[1:2]
+    elif k == ty.shape[0] or not moved:
         still = "is the same at every point too" if k == ty.shape[0] else "never improved either (only batches and dropout move it)"
         ev.append(f"train_loss {still}: the weights were never updated")
         acts = frozen_weights + dead[1:2]

@@ -1,0 +1,74 @@
+"""A run its first epoch threw far above a fresh network's loss is no run that never moved; a forecast gain under
+one validation example is no gain to train for; an X interval over most of the run is said to be uncertain.
+Real logs: tests/fixtures/ecosystem/keras_lr_blowup/make.py (Keras 3 CSVLogger, a 64-64-10 digits MLP at Adam 0.3
+and SGD 5, two seeds, each beside its lr / 10; figures in its make.out), keras_adam_high_lr (the same task, one
+hidden layer), and a scikit-learn MLPClassifier trained here."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+BLOWUP = ECO / "keras_lr_blowup"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_run_thrown_far_above_ln_k_by_its_first_epoch_diverged(seed):
+    """Adam 0.3: val_loss exactly 14.5 at every epoch from the first (6.3x ln 10 = 2.303, where a fresh
+    network starts), training 14.2 -> 14.5. It read "stuck at initialization ... the weights were never
+    updated", its actions the optimizer's plumbing, nothing about the lr. The same net at Adam 0.03 learns
+    (val best < 0.2): the step is the cause. With K given, the verdict is diverged, lower the lr and restart first."""
+    [run] = read(BLOWUP / f"adam_0.3_s{seed}.csv")
+    val, train = run.series["val_loss"], run.series["train_loss"]
+    assert np.all(val == val[0]) and val.min() > 6 * math.log(10) and train[-1] > train[0]
+    [low] = read(BLOWUP / f"adam_0.03_s{seed}.csv")
+    assert np.nanmin(low.series["val_loss"]) < 0.2
+    d = losslens.diagnose(BLOWUP / f"adam_0.3_s{seed}.csv", classes=10)
+    assert d.verdict == "diverged" and "stuck_at_init" not in d.cause_ids()
+    assert "x ln 10 = 2.303, the loss of a fresh network" in d.cause.evidence[0]
+    assert d.cause.actions[0].startswith("lower the learning rate (try 1/10) and restart from scratch")
+    assert not any("never updated" in e or "optimizer updates" in a for c in d.causes
+                   for e, a in zip(c.evidence, c.actions))
+    assert d.plateau.epoch == 0
+    # Runs that sit at a fresh network's loss, not above it, still never got going, K given or not: an optimizer
+    # that never stepped, a 10-layer sigmoid MLP at ln 10, and NT-Xent at ln 255 (K = 10 given wrongly: its
+    # accuracy 0.005 is far under 1/10, so 10 is not what its loss chooses among).
+    for path in ("torch_weights_not_updated/no_dropout.csv", "torch_weights_not_updated/dropout0.5.csv",
+                 "layer_grads/sigmoid_monitor.json", "torch_contrastive/unpaired.json"):
+        assert losslens.diagnose(ECO / path, classes=10).verdict == "stuck_at_init", path
+
+
+def test_without_k_the_frozen_rise_is_a_step_not_an_optimizer_that_never_stepped():
+    """Without --classes there is no ln K to compare with; the training loss still says the weights moved: it
+    rose from its first point and then froze. Not "never updated": lower the lr and restart, first."""
+    d = losslens.diagnose(BLOWUP / "adam_0.3_s0.csv")
+    assert d.verdict == "stuck_at_init"
+    assert any(e.startswith("train_loss rose from 14.24, then froze") for e in d.cause.evidence)
+    assert not any("never updated" in e for e in d.cause.evidence)
+    assert d.cause.actions[0].startswith("lower the learning rate (try 1/10) and restart from scratch")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sgd_thrown_off_its_start_diverged_too(seed):
+    """SGD 5: the same throw by another optimizer; SGD 0.5 learns."""
+    d = losslens.diagnose(BLOWUP / f"sgd_5_s{seed}.csv", classes=10)
+    assert d.verdict == "diverged" and d.cause.actions[0].startswith("lower the learning rate")
+    [low] = read(BLOWUP / f"sgd_0.5_s{seed}.csv")
+    assert np.nanmin(low.series["val_loss"]) < 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_one_hidden_layer_at_adam_03_with_k_given_diverged(seed):
+    """keras_adam_high_lr's Adam 0.3 (one hidden layer): val_loss wanders 12.9-13.0, not exactly constant, and
+    the stuck_at_init rule read it ("train_loss never moved far from its initial value 12.6"). With K = 10 given,
+    12.6 is 5.5x ln 10: the same throw."""
+    d = losslens.diagnose(ECO / "keras_adam_high_lr" / f"adam_0.3_s{seed}.csv", classes=10)
+    assert d.verdict == "diverged"
+    assert [c.id for c in d.causes] == ["diverged", "lr_too_high"]
