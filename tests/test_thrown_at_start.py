@@ -14,6 +14,7 @@ import pytest
 
 import losslens
 from losslens.readers import read
+from losslens.report.html import report_html
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 BLOWUP = ECO / "keras_lr_blowup"
@@ -72,3 +73,42 @@ def test_one_hidden_layer_at_adam_03_with_k_given_diverged(seed):
     d = losslens.diagnose(ECO / "keras_adam_high_lr" / f"adam_0.3_s{seed}.csv", classes=10)
     assert d.verdict == "diverged"
     assert [c.id for c in d.causes] == ["diverged", "lr_too_high"]
+
+
+def _sklearn_mlp_log(tmp_path):
+    """The walker's sk.py: MLPClassifier(64) on digits with early_stopping=True (180 validation digits),
+    n_iter_no_change=200 so it runs its 200 iterations; loss_curve_ and validation_scores_ as a CSV."""
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((64,), max_iter=200, early_stopping=True, random_state=0,
+                            n_iter_no_change=200).fit(X / 16, y)
+    path = tmp_path / "mlp.csv"
+    rows = ["epoch,loss,val_acc"] + [f"{i},{a!r},{b!r}" for i, (a, b) in
+                                     enumerate(zip(clf.loss_curve_, clf.validation_scores_))]
+    path.write_text("\n".join(rows) + "\n")
+    return path, np.asarray(clf.validation_scores_)
+
+
+def test_a_forecast_gain_under_one_validation_example_is_said_so(tmp_path):
+    """val_acc 0.9944 on 180 validation digits (one error) reads converged, "stop: more epochs will not raise
+    val_acc", beside "probability that training on lowers 1 - val_acc by > 1%: 89%" (the card: "P(improves)
+    89%"). 1% of one error in 180 is a fiftieth of an example: the forecast's whole gain is under one example,
+    the smallest step val_acc can take, and the evidence and the card say so. The JSON's p_improve keeps its
+    meaning (P of > 1% lower error)."""
+    path, scores = _sklearn_mlp_log(tmp_path)
+    assert np.allclose(scores * 180, np.round(scores * 180))  # 180 examples behind every score
+    d = losslens.diagnose(path)
+    assert d.verdict == "converged" and d.metric == "val_acc"
+    fc = d.forecast
+    assert fc["p_improve"] > 0.5 and 0 < (fc["value"] - fc["level"]) * 180 < 1
+    line = next(e for e in d.cause.evidence if e.startswith("probability that training on"))
+    assert "of one validation example (val_acc on 180 examples moves in steps of 0.0056, one example)" in line
+    page = report_html([d])
+    assert "but its gain is" in page and "of one of the 180 validation examples" in page

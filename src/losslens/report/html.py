@@ -73,6 +73,25 @@ def _asset(name: str) -> str:
 
 
 # ---- formatting --------------------------------------------------------------------------------
+def _under_one_example(d, fc: dict) -> str:
+    """The card's note beside P(improves) where the forecast's whole gain in validation accuracy is under one
+    validation example (the evidence says the same): "89%" alone read as a gain worth training for."""
+    f = getattr(d, "facts", None)
+    value, level = finite_or_none(fc.get("value")), finite_or_none(fc.get("level"))
+    p = finite_or_none(fc.get("p_improve"))
+    if f is None or d.metric != "val_acc" or value is None or level is None or p is None or p < 0.5:
+        return ""
+    from ..facts.chance import in_examples
+    from ..forecasting import score_top
+
+    c = getattr(f, "chance", None)
+    share = in_examples(value - level, c, score_top(f.y, d.metric))
+    if share is None or share >= 1:
+        return ""
+    return (f" <span class='ll-sub'>of &gt; 1% lower error, but its gain is {share:.2g} of one of the "
+            f"{int(c.n_val or c.val_acc_step)} validation examples</span>")
+
+
 def _fmt(v, digits: int = 4) -> str:
     """A number for people: 4 significant digits, scientific when tiny or huge, '–' when missing."""
     try:
@@ -232,7 +251,7 @@ def card_html(d, data: dict | None = None) -> str:
         unsure = f" <span class='ll-tag'>uncertain: {esc(f['uncertain'])}</span>" if f.get("uncertain") else ""
         facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}{unsure}"))
         if finite_or_none(f.get("p_improve")) is not None:
-            facts.append(("P(improves)", f"{float(f['p_improve']):.0%}"))
+            facts.append(("P(improves)", f"{float(f['p_improve']):.0%}" + _under_one_example(d, f)))
     out.append('<dl class="ll-facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>")
     if top is not None:
         if top.evidence:
