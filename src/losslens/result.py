@@ -51,6 +51,10 @@ class Cause:
                 "numbers": {k: _clean(v) for k, v in self.numbers.items()}}
 
 
+# The share of the logged axis beyond which X's interval is reported as "X uncertain" (Diagnosis.x_uncertain).
+UNCERTAIN_X_SHARE = 0.5
+
+
 def deferred(name: str) -> property:
     """A dataclass field read through a property: it holds its value, or a function without arguments
     that makes it, called at the first read and kept. The plateau's bootstrap interval is made this way:
@@ -173,6 +177,20 @@ class Diagnosis:
         ax = np.asarray(ax, dtype=float)
         ax = ax[np.isfinite(ax)]
         return float(ax.max()) if ax.size else None
+
+    def x_uncertain(self) -> bool:
+        """Whether X's interval spans more than :data:`UNCERTAIN_X_SHARE` of the logged axis (first to last value):
+        such an interval says little about where the curve flattened, and the reports say so in words rather than
+        print it with a precise one's weight ("epoch 5 [4, 39]" for a 40-epoch run bouncing at Adam 0.03). Text and
+        HTML only: the JSON keeps the interval's values. False without the run or an interval."""
+        iv = None if self.plateau is None else self.plateau.interval
+        ax = getattr(self.run, "axis", None)
+        if iv is None or len(iv) != 2 or ax is None or finite_or_none(iv[0]) is None or finite_or_none(iv[1]) is None:
+            return False
+        ax = np.asarray(ax, dtype=float)
+        ax = ax[np.isfinite(ax)]
+        span = float(ax.max() - ax.min()) if ax.size > 1 else 0.0
+        return span > 0 and float(iv[1]) - float(iv[0]) > UNCERTAIN_X_SHARE * span
 
     @property
     def best(self) -> tuple[float, float] | None:

@@ -214,7 +214,8 @@ def card_html(d, data: dict | None = None) -> str:
             x += f" (epoch {_at(e)})"
         iv = d.plateau.interval
         if iv is not None and len(iv) == 2 and finite_or_none(iv[0]) is not None and finite_or_none(iv[1]) is not None:
-            x += f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>"
+            x += (f" <span class='ll-tag'>X uncertain: anywhere in {_at(iv[0])}\u2013{_at(iv[1])}</span>"
+                  if hasattr(d, "x_uncertain") and d.x_uncertain() else f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>")
         facts.append((f"plateau X ({axis})", x))
         if finite_or_none(d.plateau.level) is not None:
             facts.append(("level at X", _fmt(d.plateau.level)))
@@ -451,6 +452,8 @@ def _overview(diagnoses, datas, names) -> str:
         gap = (data or {}).get("gap") if data else None
         num = lambda v: "" if v is None else repr(float(v))  # noqa: E731 - sortable attribute value
         ivs = (f"{_at(iv[0])}\u2013{_at(iv[1])}" if x is not None and iv is not None and len(iv) == 2 else "")
+        if ivs and hasattr(d, "x_uncertain") and d.x_uncertain():
+            ivs += " (uncertain)"
         # The run a sweep's reader picks: its smoothed best, not the column's single best point, decides.
         mark = "" if best != i - 1 else (f' <span class="ll-best" title="best {esc(d.metric)} of these runs, '
                                          f'smoothed: {_fmt(d.best[1])} at {esc(d.axis)} {_at(d.best[0])}">best</span>')

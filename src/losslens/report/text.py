@@ -52,9 +52,12 @@ def headline(d: Diagnosis) -> str:
     if d.plateau is not None:
         lo, hi = d.plateau.interval
         at = at_text(d.run, d.axis, d.plateau.epoch)  # a Trainer's step: its epoch beside it
-        where = f"plateau at {at} [{axis_text(lo)}, {axis_text(hi)}]"
+        band = f"[{axis_text(lo)}, {axis_text(hi)}]"
+        if d.x_uncertain():  # an interval over most of the run is no location: said, not printed like [5, 8]
+            band = f"(X uncertain: anywhere in {axis_text(lo)}–{axis_text(hi)})"
+        where = f"plateau at {at} {band}"
         if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
-            where = f"flattened at {at} [{axis_text(lo)}, {axis_text(hi)}]"
+            where = f"flattened at {at} {band}"
             if d.verdict == "still_improving" and not solved:
                 verdict = "still improving slowly"
     else:
