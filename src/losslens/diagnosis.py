@@ -1051,8 +1051,9 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
     if any(y.shape[0] == 0 for _, y in finite) or min(float(y.min()) for _, y in finite) < THROWN_FACTOR * ref:
         return stuck
     (name, y), lowest = finite[0], min(float(y.min()) for _, y in finite)
-    ev = [f"{name} starts at {float(y[0]):.4g}, {float(y[0]) / ref:.1f}x ln {c.classes} = {ref:.4g}, the loss of a fresh "
-          f"network (its outputs near uniform), and no point of {'either loss' if len(finite) > 1 else 'it'} came back under {THROWN_FACTOR:g}x it "
+    which = "either loss" if len(finite) > 1 else "it"
+    ev = [f"{name} starts at {float(y[0]):.4g}, {float(y[0]) / ref:.1f}x ln {c.classes} = {ref:.4g}, the loss of a "
+          f"fresh network (its outputs near uniform), and no point of {which} came back under {THROWN_FACTOR:g}x it "
           f"(lowest {lowest:.4g}): the first {f.axis_name}'s steps threw the outputs to confident, wrong answers"]
     if "constant_tail" in stuck.numbers:
         n = stuck.numbers["constant_tail"]
@@ -4504,8 +4505,8 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
 
 def _under_one_example(f: Facts, fc: dict, top: float | None) -> tuple[float, int, float] | None:
     """``(gain, n, share of one example)`` where the forecast ``fc`` of validation accuracy (its ceiling ``top``:
-    1, or 100 for a percentage) gains less than one validation example by its horizon (n given or read off the accuracy's steps: facts.chance.in_examples); None
-    otherwise, or for any other metric."""
+    1, or 100 for a percentage) gains less than one validation example by its horizon (n given or read off the
+    accuracy's steps: facts.chance.in_examples); None otherwise, or for any other metric."""
     if f.metric != "val_acc" or not top or fc.get("value") is None or fc.get("level") is None:
         return None
     from .facts.chance import in_examples

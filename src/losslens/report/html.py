@@ -214,8 +214,9 @@ def card_html(d, data: dict | None = None) -> str:
             x += f" (epoch {_at(e)})"
         iv = d.plateau.interval
         if iv is not None and len(iv) == 2 and finite_or_none(iv[0]) is not None and finite_or_none(iv[1]) is not None:
-            x += (f" <span class='ll-tag'>X uncertain: anywhere in {_at(iv[0])}\u2013{_at(iv[1])}</span>"
-                  if hasattr(d, "x_uncertain") and d.x_uncertain() else f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>")
+            wide = hasattr(d, "x_uncertain") and d.x_uncertain()  # (over most of the run: said, not bracketed)
+            x += (f" <span class='ll-tag'>X uncertain: anywhere in {_at(iv[0])}\u2013{_at(iv[1])}</span>" if wide
+                  else f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>")
         facts.append((f"plateau X ({axis})", x))
         if finite_or_none(d.plateau.level) is not None:
             facts.append(("level at X", _fmt(d.plateau.level)))
