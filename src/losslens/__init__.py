@@ -12,8 +12,8 @@ Importing losslens imports no deep-learning framework; integrations import their
 """
 
 from .exceptions import (CallbackFailureWarning, EmptyRunError, LosslensError, LosslensWarning, MissingExtraError,
-                         NoLossError, ReadError, RunNotFoundError, UnknownFormatError, UsageError,
-                         UsageTypeError)
+                         MonitorError, NoLossError, ReadError, RunNotFoundError, UnknownFormatError,
+                         UsageError, UsageTypeError)
 from .result import CAUSES, Cause, Diagnosis, Plateau
 from .run import Run
 
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "RunNotFoundError", "EmptyRunError",
-           "MissingExtraError", "UsageError", "UsageTypeError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify",
+           "MissingExtraError", "MonitorError", "UsageError", "UsageTypeError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify",
            "compare"]
 
 

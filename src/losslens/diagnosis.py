@@ -4729,8 +4729,11 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
             why = _RANKED_BECAUSE[verdict.id, c.id]
         if why is not None:
             # (Both numbers are the rules' strengths: the verdict's confidence shown is calibrated after this.)
-            c.evidence.append(f"surer than the verdict (evidence strength {c.confidence:.2f} vs {verdict.confidence:.2f})"
-                              f" but ranked after it: {why}")
+            mine, its = f"{c.confidence:.2f}", f"{verdict.confidence:.2f}"
+            # (Equal as printed, "surer ... 0.65 vs 0.65" read as a contradiction.)
+            said = f"surer than the verdict (evidence strength {mine} vs {its})" if mine != its \
+                else f"as sure as the verdict (both at evidence strength {mine})"
+            c.evidence.append(f"{said} but ranked after it: {why}")
 
 
 def _dedupe(causes):

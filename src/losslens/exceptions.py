@@ -112,6 +112,12 @@ class UsageError(LosslensError, ValueError):
     a bare ``ValueError`` or ``TypeError`` out of losslens is a bug (the CLI's exit 3), never the user's input."""
 
 
+class MonitorError(UsageError, RuntimeError):
+    """A callback's ``monitor`` names a series the run does not log (``"val_los"``), raised by the Lightning callback
+    where that monitor decides what it does, as Lightning's own ``EarlyStopping`` raises a ``RuntimeError`` for a
+    monitor it cannot find (``strict=False`` turns it into a warning). Also a :class:`RuntimeError`, as Lightning's."""
+
+
 class UsageTypeError(UsageError, TypeError):
     """A :class:`UsageError` about what kind of value was given (``read(3.5)``, a ``train`` that returns a
     string): also a :class:`TypeError`, as these were before."""

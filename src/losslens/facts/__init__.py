@@ -145,6 +145,16 @@ def _f(v):
     return v if math.isfinite(v) else None
 
 
+def did_you_mean(asked: str, names) -> str:
+    """``"; did you mean val_loss?"``: the name among ``names`` closest to ``asked`` (a series a user named that is
+    not logged, most often a typo), or ``""`` where none is close. ``diagnose --metric`` and the callbacks'
+    ``monitor`` say it alike."""
+    import difflib
+
+    near = difflib.get_close_matches(str(asked), [str(n) for n in names], n=1, cutoff=0.6)
+    return f"; did you mean {near[0]}?" if near else ""
+
+
 def choose_metric(run: Run, metric: str | None) -> str:
     if metric:
         asked = metric
@@ -157,11 +167,8 @@ def choose_metric(run: Run, metric: str | None) -> str:
         if run.get(metric) is None:
             has = f"(has: {', '.join(run.metrics) or 'none'})"
             if metric not in run.series:  # not logged at all: most often a typo
-                import difflib
-
-                near = difflib.get_close_matches(asked, list(run.series), n=1, cutoff=0.6)
-                hint = f"; did you mean {near[0]}?" if near else ""
-                raise EmptyRunError(f"no series {asked!r} in this run {has}{hint}", run.source or run.name)
+                raise EmptyRunError(f"no series {asked!r} in this run {has}{did_you_mean(asked, run.series)}",
+                                    run.source or run.name)
             read_as = f", read as {metric}" if metric != asked else ""
             raise EmptyRunError(f"no finite values for {asked!r}{read_as} {has}", run.source or run.name)
         return metric

@@ -29,10 +29,10 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, layer_of, map_columns, normalise,
-                       respell, spelt_as)
-from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, UsageError, UsageTypeError,
-                          check_number, import_framework)  # noqa: F401 - import_framework: the callbacks import it from here
+from ..columns import (CANONICAL, LAYER_GRAD, adversarial_pair, adversarial_players, canonical, is_validation, layer_of,
+                       map_columns, normalise, respell, spelt_as)
+from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, MonitorError, UsageError,  # noqa: F401
+                          UsageTypeError, check_number, import_framework)  # (import_framework, MonitorError: the callbacks import them from here)
 from ..facts.smoothing import theil_sen
 from ..run import Run
 from ..result import at_text, axis_text, finite_or_none, share_text
@@ -109,7 +109,14 @@ class Watcher:
         (``val_loss`` by default). Until it is first logged (no validation yet, or validation
         every k epochs) the best is tracked on ``train_loss``; from its first value on, on it
         alone: a training loss is never compared with a validation loss. ``val_loss`` never logged beside a
-        ``val_acc`` (validation by accuracy alone): ``val_acc``, the curve the diagnosis reads.
+        ``val_acc`` (validation by accuracy alone): ``val_acc``, the curve the diagnosis reads. Another name
+        that is not logged where it was expected (a validation name once validation has run; any other at the
+        first epoch), most often a typo (``"val_los"``), is said in one line naming the series the run logs
+        ("did you mean val_loss?") and the series tracked instead (``val_loss``, else ``val_acc``, else
+        ``train_loss``; a training name: ``train_loss``), which the saved file's ``meta["monitor"]`` names: a
+        warning, as Keras' ``EarlyStopping`` gives; the Lightning callback raises :class:`~losslens.MonitorError`
+        instead, as Lightning's does, where the monitor decides what it does (``restore_best_weights``,
+        ``stop_gain``) and ``strict`` is left True.
     mode : ``"auto"``, ``"min"`` or ``"max"``
         ``auto`` means max for accuracy-like names, min otherwise.
     min_delta : float
@@ -295,6 +302,12 @@ class Watcher:
     # without sync_dist, a diagnosis skipped for time on one rank) stopped at different epochs, the rest left
     # waiting in the next gradient all-reduce.
     lead: bool = field(default=True, init=False)
+    # What a ``monitor`` not logged where it was expected does (:meth:`_check_monitor`), set by the adapter as its
+    # framework's own EarlyStopping acts: False warns (Keras), True raises (Lightning's strict=True) where the
+    # monitor decides an action.
+    strict_monitor: bool = field(default=False, init=False)
+    # The series tracked instead of a ``monitor`` found not logged (None: it was not, or not checked yet).
+    monitor_missing: Any = field(default=None, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -317,8 +330,7 @@ class Watcher:
             raise UsageTypeError(f"save_path={self.save_path!r}: a path to write the run to (run.json), or None")
         self._named, self.base_path = self.name is not None, self.save_path
         if self.name is None:
-            self.name = os.path.splitext(os.path.basename(os.fspath(self.save_path)))[0] \
-                if self.save_path is not None else self.framework
+            self.name = _path_name(self.save_path) if self.save_path is not None else self.framework
         # One cause as a string (stop_on="overfitting") was split into its letters, then refused as 11 unknown causes.
         self.stop_on = (self.stop_on,) if isinstance(self.stop_on, str) else tuple(self.stop_on or ())
         self.reduce_lr_on = (self.reduce_lr_on,) if isinstance(self.reduce_lr_on, str) else tuple(self.reduce_lr_on or ())
@@ -365,6 +377,7 @@ class Watcher:
         """
         if not self.lead:
             self.record(epoch, logs, lr, extra)
+            self._check_monitor(epoch)  # (every rank raises alike: one alone would leave the others waiting)
             return Decision()
         now = time.perf_counter()
         if self._last_end is not None:
@@ -372,6 +385,7 @@ class Watcher:
         self._last_end = now
         self._schedule = schedule
         self.record(epoch, logs, lr, extra)
+        self._check_monitor(epoch)
         decision = Decision()
         key, value = self._monitored()
         if key != self.best_key:
@@ -446,7 +460,7 @@ class Watcher:
             path = f"{stem}-{tag}{ext or '.json'}"
         self.save_path = path
         if not self._named and path is not None:
-            self.name = os.path.splitext(os.path.basename(os.fspath(path)))[0]
+            self.name = _path_name(path)
 
     def plan(self, horizon, source: str = "the planned end") -> None:
         """The trainer's planned last epoch (or step), for ``stop_gain`` and the forecast a diagnosis quotes
@@ -667,12 +681,59 @@ class Watcher:
         or none at all in a loop that averaged no loss."""
         key = self.monitor_key
         if key != self.best_key:  # not seen yet: has it been logged now?
-            for key in (key, *(("val_acc",) if key == "val_loss" else ()), "train_loss"):
+            # (A validation name not logged beside a validation loss: that loss, the curve the diagnosis reads.)
+            for key in (key, *(("val_loss", "val_acc") if is_validation(key) else ()), "train_loss"):
                 values = self.history.get(key)
                 if values and any(math.isfinite(v) for v in values):
                     break
         values = self.history.get(key)
         return key, (values[-1] if values else math.nan)
+
+    def _check_monitor(self, epoch, final: bool = False) -> None:
+        """Say once that ``monitor`` is not logged, at the first row where it was expected: a validation name
+        once a validation value was logged (validation every k epochs is not a missing monitor), any other name
+        at once; at the end of training (``final``) whatever was logged. One line naming the series this run
+        logs, the nearest of them (the CLI's ``--metric`` hint, :func:`losslens.facts.did_you_mean`) and the
+        series tracked instead. Raised (:class:`~losslens.MonitorError`) under :attr:`strict_monitor` where the
+        monitor decides what the callback does (``restore_best_weights``, ``stop_gain``), except at the end: a
+        report's curve alone is no reason to end a run. The default ``val_loss`` is never said: its fallbacks
+        (``val_acc``, ``train_loss`` for a run without validation) are documented, as they were."""
+        if self.monitor_missing is not None or self.monitor_key == "val_loss" or self.monitor_key in self._logged():
+            return
+        if not final and is_validation(self.monitor_key) \
+                and not any(is_validation(k) and math.isfinite(self.history[k][-1]) for k in self.history):
+            return  # no validation this epoch yet
+        used, _ = self._monitored()
+        from ..facts import did_you_mean
+
+        logged = [k for k in self._logged() if k not in ("lr", "grad_norm", "update_ratio", "epoch_frac")
+                  and not k.startswith(LAYER_GRAD)]
+        # (in Run.metrics' order, as `diagnose --metric` lists them)
+        names = [k for k in CANONICAL if k in logged] + sorted(k for k in logged if k not in CANONICAL)
+        logs = (f"(at {self.axis_name} {axis_text(epoch)} it logs: {', '.join(names) or 'nothing'})"
+                f"{did_you_mean(self.monitor_key, names)}")
+        acts = self.restore_best_weights or self.stop_gain is not None
+        if self.strict_monitor and acts and not final:
+            acting = " and ".join(k for k, on in (("restore_best_weights", self.restore_best_weights),
+                                                   ("stop_gain", self.stop_gain is not None)) if on)
+            raise MonitorError(self.as_logged(
+                f"monitor={self.monitor!r} is not logged by this run, and {acting} act{'s' * (' and ' not in acting)} "
+                f"on its best: name a series it logs, or pass strict=False to track the best on {used} instead {logs}"))
+        self.monitor_missing = used
+        if self.lead:
+            self.advise_once("monitor", f"monitor={self.monitor!r} is not logged by this run, so the best is tracked "
+                                        f"on {used} instead {logs}")
+
+    def _logged(self) -> list[str]:
+        """The series recorded so far that have a finite value."""
+        return [k for k, v in self.history.items() if any(math.isfinite(x) for x in v)]
+
+    def _monitor_used(self) -> str:
+        """The series the best is tracked on, as the saved file names it: ``monitor``, or what stands in for a
+        monitor found not logged while it still is not."""
+        if self.monitor_missing is not None and self.best_key is not None and self.best_key != self.monitor_key:
+            return str(self.best_key)
+        return self.monitor_key
 
     def _best_mode(self) -> str:
         if self.best_key == self.monitor_key:
@@ -1173,6 +1234,8 @@ class Watcher:
         one reported last (the run went on past that report); save. Rank 0's alone (:attr:`lead`)."""
         if not self.lead:
             return
+        if self.axis:
+            self._check_monitor(self.axis[-1], final=True)
         if len(self.axis) >= 3:
             stop = self._forecast_stopped()
             # Stopped short of the planned end by stop_gain: the report forecasts to the end the rule forecast
@@ -1317,7 +1380,8 @@ class Watcher:
             # epoch 59"), not to twice its length.
             **self.meta, **self._planned_meta(),
             "format": "losslens.run/1", "framework": self.framework, "name": self.name,
-            "monitor": self.monitor_key, "best_epoch": _num(self.best_epoch),
+            "monitor": self._monitor_used(), "best_epoch": _num(self.best_epoch),
+            **({"monitor_asked": self.monitor} if self._monitor_used() != self.monitor_key else {}),
             "stopped_epoch": _num(self.stopped_epoch), "actions": self.actions,
             "classes": self.classes,
             "reported": _reported(self.reported),
@@ -1688,6 +1752,17 @@ def _str(p):
     return None if p is None else os.fspath(p)
 
 
+def _path_name(path) -> str:
+    """The run's name for the file it is saved to, as ``losslens diagnose`` names that file (:func:`losslens.readers.
+    run_name`): its stem, or its folder's name for ``losslens.json``, the Lightning and Transformers callbacks'
+    default file (the report and the saved run both said "losslens" of a Trainer's ``output_dir``)."""
+    from pathlib import Path
+
+    from ..readers import run_name
+
+    return run_name(Path(os.fspath(path)))
+
+
 class WatcherViews:
     """Read-only views on ``self.watcher`` that every callback offers (Keras, Lightning,
     Transformers, the PyTorch loop): what was reported, the last diagnosis, the actions taken."""
@@ -1697,7 +1772,8 @@ class WatcherViews:
     diagnosis = property(lambda self: self.watcher.diagnosis)
     messages = property(lambda self: self.watcher.messages)
     actions = property(lambda self: self.watcher.actions)
-    stopped_epoch = property(lambda self: self.watcher.stopped_epoch)
+    # (An int where whole, as Keras' EarlyStopping gives it: the adapters' axis values are floats.)
+    stopped_epoch = property(lambda self: _num(self.watcher.stopped_epoch))
 
     def run(self):
         """The run recorded so far (a :class:`losslens.Run`)."""

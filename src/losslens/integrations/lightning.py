@@ -38,7 +38,7 @@ import math
 import os
 
 from ..columns import canonical, is_validation
-from ._core import Decision, GradientProbe, Watcher, WatcherViews, import_framework, to_float
+from ._core import Decision, GradientProbe, MonitorError, Watcher, WatcherViews, import_framework, to_float
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -56,15 +56,21 @@ class LosslensCallback(WatcherViews, Callback):
     Parameters are those of :class:`~losslens.integrations._core.Watcher` plus
     ``grad_every`` (sample gradient evidence every this many optimizer steps; None: off), ``grad_layers`` (at
     most this many layers' own gradient norms beside the global one, ``grad_norm/<module>``; 0: off).
-    ``save_path`` defaults to ``losslens.json`` in the trainer's log directory; pass None
-    to save nothing.
+    ``save_path`` defaults to ``losslens.json`` in the trainer's log directory (the run named by that folder,
+    ``version_0``, as ``losslens diagnose`` names it); pass None to save nothing. ``strict``: as Lightning's
+    ``EarlyStopping``, raise (:class:`~losslens.MonitorError`, a ``RuntimeError``) at the first validation that
+    does not log ``monitor``, naming the series it does, where the monitor decides what the callback does
+    (``restore_best_weights``, ``stop_gain``); False, or a monitor that only picks the curve reported: a warning,
+    the best tracked on ``val_loss`` (else ``val_acc``, else ``train_loss``) instead.
     """
 
-    def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, save_path=_DEFAULT, **options):
+    def __init__(self, *, grad_every: int | None = 16, grad_layers: int = 30, save_path=_DEFAULT, strict: bool = True,
+                 **options):
         super().__init__()
         self._default_save = save_path is _DEFAULT
         self.watcher = Watcher.checked("LosslensCallback", framework="lightning",
                                        save_path=None if self._default_save else save_path, **options)
+        self.watcher.strict_monitor = bool(strict)
         self.probe = GradientProbe(grad_every, layers=grad_layers)
         self.best_state = None
         self._val_ran = False
@@ -92,7 +98,7 @@ class LosslensCallback(WatcherViews, Callback):
             try:
                 directory = trainer.log_dir or trainer.default_root_dir
                 if directory and trainer.is_global_zero:
-                    self.watcher.save_path = os.path.join(directory, "losslens.json")
+                    self.watcher.save_to(os.path.join(directory, "losslens.json"))
             except Exception as exc:
                 self.watcher.warn_once(exc, "finding the log directory")
 
@@ -147,6 +153,8 @@ class LosslensCallback(WatcherViews, Callback):
                 return
             logs = {k: v for k, v in trainer.callback_metrics.items() if is_validation(str(k))}
             decision = self._record(trainer, pl_module, _logged_step(trainer), logs)
+        except MonitorError:
+            raise  # (strict: Lightning's own EarlyStopping raises alike)
         except Exception as exc:
             self.watcher.warn_once(exc, f"validation at step {trainer.global_step}")
         self._carry_out(trainer, pl_module, decision)
@@ -181,6 +189,8 @@ class LosslensCallback(WatcherViews, Callback):
                     self.watcher.carry_on(trainer.current_epoch, saved=self._saved)
                 at = self.watcher.fit_epoch(trainer.current_epoch)  # (a new Trainer counts from 0 again)
                 decision = self._record(trainer, pl_module, at, logs)
+        except MonitorError:
+            raise  # (strict: Lightning's own EarlyStopping raises alike)
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {trainer.current_epoch} end")
         self._carry_out(trainer, pl_module, decision)

@@ -95,7 +95,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                 w.meta["trial_params"] = dict(state.trial_params)
             self._model = None if model is None else weakref.ref(model)
             self._epoch_offset = 0.0 if resumed or not w.axis else _last(w.history.get("epoch_frac"), w.axis[-1])
-            w.begin_fit(state.num_train_epochs if epoch else state.max_steps, "num_train_epochs" if epoch else "max_steps",
+            w.begin_fit(state.num_train_epochs if epoch else state.max_steps, _planned_from(args, epoch),
                         offset=0.0 if resumed or not w.axis else float(w.axis[-1]))
             strategy = getattr(args, "eval_strategy", None) or getattr(args, "evaluation_strategy", "no")
             self._evaluates = str(getattr(strategy, "value", strategy)) != "no"
@@ -205,6 +205,19 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         except Exception as exc:
             self.watcher.warn_once(exc, "evaluation")
             return None
+
+
+def _planned_from(args, epoch_axis: bool) -> str:
+    """What set the Trainer's planned end, as the reports quote it ("the planned end (num_train_epochs=12)"): the
+    ``max_steps`` the user gave (above 0 it overrides ``num_train_epochs``), else ``num_train_epochs``, from which the
+    Trainer computes ``state.max_steps``: a run given only ``num_train_epochs`` read "the planned end (max_steps)"."""
+    steps = to_float(getattr(args, "max_steps", None))
+    if steps is not None and steps > 0:
+        return "max_steps"
+    if epoch_axis:
+        return "num_train_epochs"
+    epochs = to_float(getattr(args, "num_train_epochs", None))
+    return "num_train_epochs" if epochs is None else f"num_train_epochs={epochs:g}"
 
 
 def _schedule(args, state, kwargs) -> LRSchedule | None:

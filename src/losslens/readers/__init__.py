@@ -66,8 +66,9 @@ from ..run import Run
 from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
 
 from ._source import reporting  # noqa: E402 - the CLI's progress bar hooks the reading of a folder's runs
+from ._source import run_name  # noqa: E402 - a file's run name, which the callbacks give their live run too
 
-__all__ = ["read", "read_file", "reporting"]
+__all__ = ["read", "read_file", "reporting", "run_name"]
 
 _URI_SCHEMES = {"mlflow:": "mlflow", "sqlite:": "mlflow", "http://": "mlflow", "https://": "mlflow",
                 "databricks://": "mlflow", "tb:": "tensorboard", "tensorboard:": "tensorboard",

@@ -81,7 +81,9 @@ def run_name(path: Path) -> str:
 
 GENERIC_STEMS = {"metrics", "trainer_state", "results", "history", "log", "logs", "training_log",
                  "train_log", "progress", "training", "scalars", "wandb-history", "loss", "losses",
-                 "result", "summary", "stdout"}
+                 "result", "summary", "stdout",
+                 # the file the Lightning and Transformers callbacks save by default, in the run's log / output folder
+                 "losslens"}
 
 
 def sniff_bytes(head: bytes, name: str = "") -> str | None:
