@@ -308,6 +308,7 @@ class Watcher:
     strict_monitor: bool = field(default=False, init=False)
     # The series tracked instead of a ``monitor`` found not logged (None: it was not, or not checked yet).
     monitor_missing: Any = field(default=None, init=False)
+    _monitor_seen: bool = field(default=False, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -698,7 +699,10 @@ class Watcher:
         monitor decides what the callback does (``restore_best_weights``, ``stop_gain``), except at the end: a
         report's curve alone is no reason to end a run. The default ``val_loss`` is never said: its fallbacks
         (``val_acc``, ``train_loss`` for a run without validation) are documented, as they were."""
-        if self.monitor_missing is not None or self.monitor_key == "val_loss" or self.monitor_key in self._logged():
+        if self.monitor_missing is not None or self._monitor_seen or self.monitor_key == "val_loss":
+            return
+        if any(math.isfinite(v) for v in self.history.get(self.monitor_key, ())):
+            self._monitor_seen = True  # (checked no more: each epoch's cost stays flat in a long run)
             return
         if not final and is_validation(self.monitor_key) \
                 and not any(is_validation(k) and math.isfinite(self.history[k][-1]) for k in self.history):
