@@ -307,7 +307,7 @@ def test_a_learning_curve_cut_mid_value_is_said(tmp_path, caplog):
 
 @pytest.mark.parametrize("kind, words", [
     ("gzip", "gzip-compressed event file: decompress it first"),
-    ("garbage", "its first record is corrupt"),
+    ("garbage", "not a TensorBoard event file (or corrupt at byte 0: its first record fails its CRC check)"),
     ("empty", "empty file"),
 ])
 def test_an_unreadable_tensorboard_file_is_one_line(tmp_path, kind, words):

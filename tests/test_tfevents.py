@@ -156,7 +156,8 @@ def test_a_record_with_a_bad_length(tmp_path, index, length, fix_crc, words, cap
     [(_, at, _, why)] = EventLog.read(path).stopped
     assert at == pos and why == ("cut" if words == "cut off" else "crc")
     if index == 0:  # not one whole record: the file is refused, in one line
-        with pytest.raises(ReadError, match=f"its first record is {words}"):
+        with pytest.raises(ReadError, match="its first record is cut off" if words == "cut off" else
+                           r"not a TensorBoard event file \(or corrupt at byte 0: its first record fails its CRC"):
             losslens.read(path)
         return
     with caplog.at_level("WARNING", logger="losslens"):

@@ -59,6 +59,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
 
     runs: list[Run] = []
     problems: list[str] = []
+    errors: list[LosslensError] = []  # (each problem's error)
     missing: list[tuple[Path, MissingExtraError]] = []  # stores unread for want of an optional package
     consumed: set[Path] = set()
     files: list[Path] = []
@@ -97,7 +98,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
             if run_dir not in consumed and not any(p in consumed for p in run_dir.parents):
                 consumed.add(run_dir)
                 runs += _guarded(problems, run_dir, root, missing,
-                                 lambda: delegate("tensorboard", str(run_dir), str(run_dir)))
+                                 lambda: delegate("tensorboard", str(run_dir), str(run_dir)), errors)
             filenames = [f for f in filenames if "tfevents" not in f]
         for fname in sorted(filenames, key=_source.natural_key):
             if fname.startswith(".") or fname.lower() in SKIP_NAMES:
@@ -123,6 +124,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
     if not runs and missing:  # stores this install cannot read: say which extras, not only what else was passed over
         raise _missing_extras(missing, root, source, looked)
+    if not runs and len(errors) == 1 and not looked and isinstance(errors[0], _not_event_file()):
+        raise errors[0]  # an event file that is none, the folder's one log: its own line names it
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} file{'s' if looked != 1 else ''} read"
                         f"{': ' + detail if detail else ''})", source)
@@ -310,7 +313,8 @@ def _folder(run: Run) -> Path:
     return source if source.is_dir() else source.parent
 
 
-def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, reader) -> list[Run]:
+def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, reader,
+             errors: list | None = None) -> list[Run]:
     """Run a reader; a file that is no training log is noted and passed over. A store unread for want of
     an optional package goes to ``missing`` too: with nothing else read, that is the error. Each part read is
     named on the CLI's bar (``_source.reading``)."""
@@ -319,6 +323,8 @@ def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, 
         return list(reader())
     except LosslensError as exc:
         problems.append(f"{_rel(path, root)}: {exc.problem}")
+        if errors is not None:
+            errors.append(exc)
         if missing is not None and isinstance(exc, MissingExtraError):
             missing.append((path, exc))
         return []
@@ -338,6 +344,12 @@ def _missing_extras(missing: list, root: Path, source: str, others: int) -> Miss
     install = f": pip install 'losslens[{','.join(extras)}]'" if extras else ""
     return MissingExtraError(f"no training runs this install can read in this directory: {stores}{rest}{install}",
                              source)
+
+
+def _not_event_file() -> type:
+    from .tensorboard import NotAnEventFile
+
+    return NotAnEventFile
 
 
 def _rel(path: Path, root: Path) -> str:

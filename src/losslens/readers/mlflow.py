@@ -43,6 +43,9 @@ _HTTP_ENV = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_BACKOF
              "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
+#: Said with a damaged SQLite store's error.
+_RECOVER = ": SQLite's .recover command may save what is left of it"
+
 _UNREACHABLE = ("Max retries exceeded", "NewConnectionError", "Connection refused", "timed out")
 
 
@@ -84,7 +87,25 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
             tracking_uri = client_uri = _readonly_copy(Path(tracking_uri[len("sqlite:///"):]), label, stack)
         elif tracking_uri.startswith("file:"):
             client_uri = _linked_view(_store_root(tracking_uri), stack)
-        return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
+        try:
+            return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
+        except _DamagedRuns as damaged:
+            # MLflow's folder store parses every run's metric files to list the runs: one damaged file made the
+            # whole store unreadable, a healthy run too. Read again without the damaged runs, each said.
+            runs = damaged.runs
+            client_uri = _linked_view(_store_root(tracking_uri), stack, leave_out=set(runs))
+            asked = {d: problem for d, problem in runs.items() if _asked(d, run_id, experiment)}
+            try:
+                out = _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
+            except (RunNotFoundError, _DamagedRuns, ReadError) as exc:
+                if asked and (isinstance(exc, (RunNotFoundError, _DamagedRuns)) or "no run with logged" in str(exc)):
+                    raise ReadError(next(iter(asked.values())), label) from None  # the run asked for is the damaged one
+                if isinstance(exc, _DamagedRuns):
+                    raise ReadError(next(iter(exc.runs.values())), label) from None
+                raise
+            for folder, problem in asked.items():
+                _source.warn(label, "skipped run %s: %s", _run_label(folder), problem)
+            return out
 
 
 def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
@@ -101,6 +122,9 @@ def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.Error as exc:
         raise ReadError(f"unreadable SQLite database ({exc})", label) from None
+    except UnicodeDecodeError:  # (a damaged page of its schema: Python's sqlite3 decodes its names as UTF-8)
+        raise ReadError(f"unreadable SQLite database (a damaged file: its schema holds text that is not UTF-8){_RECOVER}",
+                        label) from None
     if not {"experiments", "runs", "metrics"} <= tables:
         shown = ", ".join(sorted(tables)[:6]) + (" ..." if len(tables) > 6 else "") if tables else "none"
         raise ReadError(f"an SQLite database, but not an MLflow tracking store (its tables: {shown})", label)
@@ -131,20 +155,20 @@ def _plan_queries(copy: Path) -> None:
         pass
 
 
-def _linked_view(root: Path, stack: contextlib.ExitStack) -> str:
+def _linked_view(root: Path, stack: contextlib.ExitStack, leave_out: set | None = None) -> str:
     """A ``file:`` URI of a temporary folder mirroring the folder store ``root`` by links: MLflow's FileStore
     makes a ``.trash`` folder in the store it opens, and input folders are only ever read. Each run's folder is
     mirrored with the empty folders MLflow requires of a run (``metrics``, ``params``, ``artifacts``, ``tags``)
     where the store lost them: git keeps no empty folder, so in an ``mlruns`` committed or unzipped without
-    them MLflow lists the run and then fails to get it ("Run '…' not found"). Where links cannot be made,
-    ``root``."""
+    them MLflow lists the run and then fails to get it ("Run '…' not found"). The run folders in ``leave_out``
+    (damaged runs) are not mirrored. Where links cannot be made, ``root``."""
     import tempfile
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslens-mlflow-")))
     try:
         for entry in root.iterdir():
             if _holds_meta(entry):  # an experiment: its runs mirrored one level down
-                _mirror(entry, tmp / entry.name, runs=True)
+                _mirror(entry, tmp / entry.name, runs=True, leave_out=leave_out or set())
             else:
                 _link(entry, tmp / entry.name)
     except OSError:
@@ -160,11 +184,13 @@ def _holds_meta(path: Path) -> bool:
     return path.is_dir() and (path / "meta.yaml").is_file()
 
 
-def _mirror(src: Path, dst: Path, runs: bool) -> None:
+def _mirror(src: Path, dst: Path, runs: bool, leave_out: set = frozenset()) -> None:
     """``dst`` a folder of links to ``src``'s entries; with ``runs``, each run folder in it mirrored in turn with
-    :data:`_RUN_FOLDERS` made where missing."""
+    :data:`_RUN_FOLDERS` made where missing, those in ``leave_out`` left out."""
     dst.mkdir()
     for entry in src.iterdir():
+        if runs and entry in leave_out:
+            continue
         if runs and _holds_meta(entry):
             _mirror(entry, dst / entry.name, runs=False)
         else:
@@ -197,19 +223,27 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
                 _source.reading(r.info.run_name or r.info.run_id[:8])
                 out.append(_to_run(client, r, label, root))
         except MlflowException as exc:
+            if tracking_uri.startswith("file:"):  # ("Metric 'x' is malformed": a line of the wrong number of fields)
+                _damaged(tracking_uri, label, client_uri != tracking_uri)
             text = str(exc)
             if tracking_uri.startswith("http") and any(k in text for k in _UNREACHABLE):
                 raise ReadError("cannot reach the MLflow server (is `mlflow server` running there?)",
                                 label) from None
             message = _one_line(exc)
+            if tracking_uri.startswith("sqlite:") and "malformed" in message:
+                # A damaged page (SQLite keeps no checksums: what it cannot parse). Metric histories are looked up
+                # through an index over every run's rows: one damaged page fails every run's, so no run is skipped.
+                raise ReadError(f"a damaged SQLite database ({message.split(') ')[-1]}){_RECOVER}", label) from None
             if client_uri != tracking_uri:  # the linked view's path means nothing to the user
                 message = message.replace(str(_store_root(client_uri)), label)
             raise ReadError(message, label) from None
         except (OSError, ConnectionError) as exc:
             raise ReadError(f"cannot reach the store ({_one_line(exc)})", label) from None
         except (ValueError, TypeError, IndexError) as exc:  # MLflow's parse of a damaged file
+            if tracking_uri.startswith("sqlite:") and isinstance(exc, UnicodeDecodeError):
+                raise ReadError(f"a damaged SQLite database (text that is not UTF-8 in it){_RECOVER}", label) from None
             if tracking_uri.startswith("file:"):
-                _name_damaged_metric_file(tracking_uri, label)
+                _damaged(tracking_uri, label, client_uri != tracking_uri)
             raise exc
     if passed_over:
         _say_passed_over(tracking_uri, label, passed_over)
@@ -226,31 +260,97 @@ def _store_root(tracking_uri: str) -> Path:
     return Path(unquote(urlparse(tracking_uri).path))
 
 
-def _name_damaged_metric_file(tracking_uri: str, label: str) -> None:
-    """Raise a ReadError naming the folder store's first metric file with a line that is not
-    ``timestamp value [step]`` (MLflow's own error names the value, not the file); else return."""
-    root = _store_root(tracking_uri)
+class _DamagedRuns(Exception):
+    """Raised inside the reader when a folder store's runs in ``runs`` (``{run folder: problem}``) hold a damaged
+    metric file: they are left out and the store read again."""
+
+    def __init__(self, runs: dict):
+        super().__init__(f"{len(runs)} damaged run(s)")
+        self.runs = runs
+
+
+def _damaged(tracking_uri: str, label: str, view: bool) -> None:
+    """After MLflow failed to parse a folder store: raise :class:`_DamagedRuns` where a run holds a damaged metric
+    file (``view``: the store opened through a view, which can leave them out), else a ReadError naming the first
+    such file (MLflow's own error names the value, not the file); return where no file is damaged."""
+    runs = damaged_runs(_store_root(tracking_uri))
+    if runs and view:
+        raise _DamagedRuns(runs)
+    if runs:
+        raise ReadError(next(iter(runs.values())), label)
+
+
+def damaged_runs(root: Path) -> dict[Path, str]:
+    """``{run folder: problem}`` of the runs of the folder store ``root`` with a metric file MLflow cannot parse:
+    not UTF-8 text, empty, or a line that is not ``timestamp value [step [dataset digest]]`` split on single
+    spaces, as MLflow's ``FileStore`` splits it. The problem names the run's first such file and line."""
+    out: dict[Path, str] = {}
     for f in sorted(root.glob("*/*/metrics/**/*")):
-        if not f.is_file():
+        run = f.relative_to(root).parts[:2]
+        if not f.is_file() or root.joinpath(*run) in out:
             continue
-        rel = f.relative_to(root).as_posix()
+        problem = _metric_file_problem(f, f.relative_to(root).as_posix())
+        if problem:
+            out[root.joinpath(*run)] = problem
+    return out
+
+
+def _metric_file_problem(f: Path, rel: str) -> str | None:
+    try:
+        text = f.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return f"metric file {rel} is not text (a damaged file)"
+    except OSError:
+        return None
+    if not text.strip():
+        return f"metric file {rel} is empty (a damaged file)"
+    for n, line in enumerate(text.splitlines(), 1):
+        parts = line.strip().split(" ")
         try:
-            text = f.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise ReadError(f"metric file {rel} is not text (a damaged file)", label) from None
-        except OSError:
-            continue
-        if not text.strip():
-            raise ReadError(f"metric file {rel} is empty (a damaged file)", label)
-        for n, line in enumerate(text.splitlines(), 1):
-            parts = line.split()
-            try:
-                if len(parts) not in (2, 3):
-                    raise ValueError
-                int(parts[0]), float(parts[1]), [int(p) for p in parts[2:]]
-            except ValueError:
-                raise ReadError(f"metric file {rel}, line {n}: {line.strip()[:40]!r} is not "
-                                "'timestamp value step' (a damaged file)", label) from None
+            if len(parts) not in (2, 3, 5):
+                raise ValueError
+            int(parts[0]), float(parts[1]), [int(p) for p in parts[2:3]]
+        except ValueError:
+            return (f"metric file {rel}, line {n}: {line.strip()[:40]!r} is not 'timestamp value step' "
+                    "(a damaged file)")
+    return None
+
+
+def _run_meta(folder: Path) -> dict:
+    """The few fields of a run's (or an experiment's) ``meta.yaml`` read here, as text (``{}`` where unreadable)."""
+    out = {}
+    try:
+        for line in (folder / "meta.yaml").read_text("utf-8").splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key in ("run_id", "run_name", "name", "experiment_id", "lifecycle_stage"):
+                out[key] = value.strip().strip("'\"")
+    except (OSError, UnicodeDecodeError):
+        pass
+    return out
+
+
+def _run_label(folder: Path) -> str:
+    meta = _run_meta(folder)
+    name = meta.get("run_name") or _tag(folder, "mlflow.runName")
+    return f"{name} ({folder.name})" if name else folder.name
+
+
+def _tag(folder: Path, tag: str) -> str | None:
+    try:
+        return (folder / "tags" / tag).read_text("utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _asked(folder: Path, run_id, experiment) -> bool:
+    """Whether the damaged run in ``folder`` is among the runs asked for (``run_id``: its id or name; ``experiment``:
+    its experiment's name or id; neither: an active run of an active experiment, as the reader reads them)."""
+    meta, exp = _run_meta(folder), _run_meta(folder.parent)
+    if run_id is not None:
+        return str(run_id) in (folder.name, meta.get("run_name"), _tag(folder, "mlflow.runName"))
+    if experiment is not None:
+        return str(experiment) in (folder.parent.name, exp.get("name"))
+    return meta.get("lifecycle_stage", "active") == "active" and exp.get("lifecycle_stage", "active") == "active"
 
 
 def _say_cut_metric_files(tracking_uri: str, label: str) -> None:

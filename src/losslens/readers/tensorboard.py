@@ -87,10 +87,12 @@ def read_tensorboard(path) -> list[Run]:
         loaded[d] = _load_scalars(d)
     _fold_hparams_folders(path, loaded)
     runs, empty = [], []
+    unread = [u for d in loaded.values() for u in d.unread]
     for root, parts in sorted(_group_runs(path, loaded).items(), key=lambda kv: natural_key(os.path.relpath(kv[0], path))):
         scalars, axis = _merge_parts([(sub, loaded[directory]) for sub, directory in parts])
         if not scalars:
-            empty.append(os.path.relpath(root, path).replace(os.sep, "/"))
+            if not any(loaded[d].unread for _, d in parts):  # (an unreadable file is said below, by its name)
+                empty.append(os.path.relpath(root, path).replace(os.sep, "/"))
             continue
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
@@ -100,7 +102,18 @@ def read_tensorboard(path) -> list[Run]:
     if not runs:
         if not any(_event_dirs(path)):
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
-        raise ReadError("event files hold no scalar summaries", path)
+        files = [os.path.join(d, f) for d in _event_dirs(path) for f in os.listdir(d) if is_event_file(f)]
+        if unread and len(unread) == len(files):  # not one event file read: each named, not 'no scalars'
+            kind = NotAnEventFile if all(isinstance(e, NotAnEventFile) for e in unread) else ReadError
+            if len(unread) == 1:
+                raise unread[0]
+            raise kind(f"none of its {len(unread)} event files could be read: "
+                       + "; ".join(f"{os.path.relpath(e.source, path)}: {e.problem}" for e in unread[:2])
+                       + (" ..." if len(unread) > 2 else ""), path)
+        raise ReadError("event files hold no scalar summaries"
+                        + (f" ({len(unread)} not read: {unread[0]})" if unread else ""), path)
+    for error in unread:  # an event file of which nothing was read, beside runs that were: said, not dropped
+        warn(error.source, "%s: not read", error.problem)
     if empty:  # a run of a sweep whose writer died before its first flush (a 0-byte file): said, not dropped in silence
         warn(path, "passed over %d folder(s) whose event files hold no scalars: %s", len(empty),
              ", ".join(empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else ""))
@@ -361,10 +374,14 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         raise ReadError(f"not a readable TensorBoard event file ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
     # TensorBoard stops a file at a half-written or corrupt record: said, one warning each, with what was left out.
+    unread = []
     for file, pos, size, why in log.stopped:
-        _warn_unread_tail(file, pos, size, why, alone=os.path.isfile(path))
+        error = _warn_unread_tail(file, pos, size, why, alone=os.path.isfile(path))
+        if error is not None:
+            unread.append(error)
     events, closing = _closing_evaluations(path, log.scalars)
     out = Scalars()
+    out.unread = unread
     out.hparams = _hparams(log.content.get("hparams", {}).get("_hparams_/session_start_info"))
     restarts = []
     for tag, (kept, after) in _split_after_training(events, closing).items():
@@ -424,24 +441,36 @@ def _without_orphans(events: Points) -> tuple[Points, tuple | None]:
     return events.take(np.array(out, dtype=int)), restart
 
 
-def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = False) -> None:
+class NotAnEventFile(ReadError):
+    """An event file whose first record fails its CRC check (random bytes, another format named ``*tfevents*``,
+    or damage at byte 0) or that is gzip-compressed: not one point of it can be read."""
+
+
+def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = False) -> ReadError | None:
     """One warning for a file read only up to the bad record at ``pos`` (``why``: "cut" off, or failing
-    its "crc"); when the file read is that one and not one whole record came before it, the error
-    instead (a warning, then 'no scalars', is two lines)."""
+    its "crc"). When not one whole record came before it, the error instead: raised where the file read is that
+    one (a warning, then 'no scalars', is two lines), else returned for the caller to say."""
     from ._source import GZIP_MAGIC
 
-    if pos == 0 and alone:
+    if pos == 0:
         with open(file, "rb") as fh:
             head = fh.read(4)
         if head.startswith(GZIP_MAGIC):
-            raise ReadError("a gzip-compressed event file: decompress it first (gunzip)", file)
-        raise ReadError("not a readable TensorBoard event file: its first record is "
-                        + ("cut off" if why == "cut" else "corrupt (fails its CRC check)"), file)
+            error = NotAnEventFile("a gzip-compressed event file: decompress it first (gunzip)", file)
+        elif why == "crc":
+            error = NotAnEventFile("not a TensorBoard event file (or corrupt at byte 0: its first record fails its "
+                                   "CRC check)", file)
+        else:  # (a writer that has not flushed its first record yet, or a file cut short)
+            error = ReadError("not a readable TensorBoard event file: its first record is cut off", file)
+        if alone:
+            raise error
+        return error
     if why == "cut":
         warn(file, "the last record was cut off mid-write (%d bytes at the end): left out", size - pos)
     else:
         warn(file, "corrupt record at byte %d (fails its CRC check): the %d bytes from there (%d%% of the file) "
                    "were not read", pos, size - pos, round(100 * (size - pos) / size))
+    return None
 
 
 class Scalars(dict):
@@ -451,6 +480,7 @@ class Scalars(dict):
         super().__init__(*args, **kwargs)
         self.after: dict[str, float] = {}
         self.hparams: dict[str, object] = {}  # add_hparams' (a Lightning TensorBoardLogger's) settings
+        self.unread: list[ReadError] = []  # the event files not one record of which was read, each its error
 
 
 def _closing_evaluations(path, events: dict) -> tuple[dict, dict]:

@@ -10,13 +10,16 @@ FULL/FIRST/MIDDLE/LAST fragments — the framing of LevelDB's log format). wandb
 it only in its Go core and ships no Python reader, so we read the framing here (40 lines)
 and decode each record with the ``wandb`` package's own protobuf classes; without ``wandb``
 installed that is a one-line error. A half-written final record (a run still writing, a killed job) is
-left out, with a warning.
+left out, with a warning. Each fragment's CRC32 is checked (W&B's, seeded with the fragment's type byte): a
+record that fails it mid-file is damage, not a cut, and reading resumes at the next whole record (LevelDB's
+framing allows it: a fragment never crosses a 32 KiB block), said in one warning with the history rows lost.
 """
 
 from __future__ import annotations
 
 import json
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +92,9 @@ def _read_run_file(path: Path, pb) -> dict:
     name = path.stem[len("run-"):] if path.stem.startswith("run-") else path.stem
     meta = {"format": "wandb", "run_id": name}
     cut: list[int] = []
-    for payload in _records(data, cut):
+    damaged: list[tuple[int, int | None]] = []
+    rows: list[tuple[int, float]] = []  # (byte offset, _step) of each history row read
+    for at, payload in _records(data, cut, damaged):
         rec = pb.Record()
         try:
             rec.ParseFromString(payload)
@@ -103,10 +108,66 @@ def _read_run_file(path: Path, pb) -> dict:
         elif kind == "config":  # run.config.update(...) after init: a Transformers Trainer's whole config
             _configure(meta, rec.config)
         elif kind == "history":
-            _add_history(rec.history, scalars)
+            step = _add_history(rec.history, scalars)
+            if step is not None:
+                rows.append((at, step))
+    if damaged:
+        warn(path, _damage_note(damaged, rows, len(data)))
     if cut:  # a run still writing, or a killed job: what came before the cut is the run so far
         warn(path, "the last record was cut off mid-write (%d bytes at the end): left out", cut[0])
     return {"path": path, "name": name, "meta": meta, "scalars": scalars}
+
+
+def _damage_note(damaged: list[tuple[int, int | None]], rows: list[tuple[int, float]], size: int) -> str:
+    """One line for the records that failed their CRC check mid-file: where, the bytes skipped, and the history
+    rows lost, counted from the gap in ``_step`` across each damaged stretch (at the step between the rows read:
+    1 for W&B's own counter). ``damaged``: ``(byte, byte reading resumed at or None: not resumed)``; ``rows``:
+    ``(byte, _step)`` of each history row read, in file order."""
+    at = np.array([a for a, _ in rows], dtype=float)
+    steps = np.array([s for _, s in rows], dtype=float)
+    gaps = np.diff(steps)
+    gaps = gaps[gaps > 0]
+    every = float(np.median(gaps)) if gaps.size else 1.0
+    lost, where = 0, []
+    for start, resumed in damaged:
+        before = steps[at < start]
+        after = steps[at >= resumed] if resumed is not None else np.empty(0)
+        first = before[-1] + every if before.size else 0.0  # (W&B counts _step from 0)
+        if after.size:
+            n = max(int(round((after[0] - first) / every)), 0)
+            if n:
+                lost += n
+                last = after[0] - every
+                where.append(_num(first) if n == 1 else f"{_num(first)}-{_num(last)}")
+    bytes_out = sum((resumed if resumed is not None else size) - start for start, resumed in damaged)
+    pct = max(1, round(100 * bytes_out / size))
+    if len(damaged) == 1:
+        head = f"corrupt record at byte {damaged[0][0]} (fails its CRC check)"
+    else:
+        head = (f"{len(damaged)} corrupt records (fail their CRC check) at bytes "
+                + ", ".join(str(a) for a, _ in damaged[:4]) + (" ..." if len(damaged) > 4 else ""))
+    resumed = [r for _, r in damaged if r is not None]
+    if damaged[-1][1] is None:  # no whole record after the last: the rest of the file unread
+        tail = size - damaged[-1][0]
+        rate = len(rows) / max(damaged[-1][0], 1)
+        more = int(rate * tail)
+        text = (f"{head}: the {tail} bytes from {'there' if len(damaged) == 1 else f'byte {damaged[-1][0]}'} ({round(100 * tail / size)}% of the file) hold "
+                f"no whole record and were not read"
+                + (f", {bytes_out - tail} more bytes skipped before it" if len(damaged) > 1 else ""))
+        text += f"; the run is read from the {len(rows)} history rows before them"
+        if more:
+            text += f" (about {more} more in the bytes not read, at the size of those read)"
+        if lost:
+            text += f", {lost} more lost (_step {', '.join(where)})"
+        return text
+    text = (f"{head}: {bytes_out} bytes skipped ({pct}% of the file), read on from the next whole record "
+            f"(byte {', '.join(str(r) for r in resumed[:4])}{' ...' if len(resumed) > 4 else ''}): ")
+    if lost:
+        text += (f"{lost} history row{'s' if lost != 1 else ''} lost (_step {', '.join(where)}); the run is read "
+                 f"from {len(rows)} of its {len(rows) + lost} rows")
+    else:
+        text += "no history row lost"
+    return text
 
 
 def _resumed_together(parts: list[dict]) -> list[list[dict]]:
@@ -265,11 +326,12 @@ def _add_history(history, scalars):
         elif value is not None:
             values[key] = value
     if step is None:
-        return
+        return None
     for key, value in values.items():
         steps, vals = scalars.setdefault(key, ([], []))
         steps.append(step)
         vals.append(value)
+    return step
 
 
 def _item_value(item) -> float | None:
@@ -328,31 +390,88 @@ def _json_value(raw: str):
         return raw
 
 
-def _records(data: bytes, cut: list | None = None):
-    """Yield record payloads from LevelDB-log framing (7-byte header: crc32 u32, length u16, type u8).
-    A final record cut off mid-write is left out, its bytes (those after the last whole record) put in ``cut``."""
+#: W&B's CRC of a fragment: CRC-32 (zlib's) of its data, seeded with the CRC of its type byte.
+_SEED = [zlib.crc32(bytes([kind])) for kind in range(_LAST + 1)]
+
+
+def _intact(data: bytes, pos: int) -> int | None:
+    """The end of the fragment whose header is at ``pos`` when it is whole and passes its CRC check; else None."""
+    if pos + 7 > len(data):
+        return None
+    crc, length, kind = struct.unpack_from("<IHB", data, pos)
+    end = pos + 7 + length
+    if not _FULL <= kind <= _LAST or end > len(data) or pos % _BLOCK + 7 + length > _BLOCK:
+        return None
+    return end if zlib.crc32(memoryview(data)[pos + 7:end], _SEED[kind]) == crc else None
+
+
+def _next_whole(data: bytes, pos: int, stop: int) -> int | None:
+    """The first offset in ``(pos, stop)`` where a whole FULL or FIRST fragment passing its CRC check begins (a record
+    can be read from there), else None. Candidates are those whose type byte and length fit; their CRCs decide."""
+    lo, hi = pos + 1, min(stop, len(data)) - 7
+    if hi < lo:
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8, count=hi + 7 - lo, offset=lo)
+    kind = buf[6:]
+    length = buf[4:-2].astype(np.int64) | (buf[5:-1].astype(np.int64) << 8)
+    offsets = np.arange(lo, hi)
+    fits = (offsets % _BLOCK + 7 + length[:hi - lo] <= _BLOCK) & (offsets + 7 + length[:hi - lo] <= len(data))
+    for q in offsets[((kind[:hi - lo] == _FULL) | (kind[:hi - lo] == _FIRST)) & fits]:
+        if _intact(data, int(q)) is not None:
+            return int(q)
+    return None
+
+
+def _records(data: bytes, cut: list | None = None, damaged: list | None = None):
+    """Yield ``(byte offset, payload)`` of each record from LevelDB-log framing (7-byte header: crc32 u32, length u16,
+    type u8), each fragment checked against its CRC.
+
+    A final record cut off mid-write is left out, its bytes (those after the last whole record) put in ``cut``. A
+    fragment that fails its check with whole records after it is damage: reading resumes at the next whole record
+    in its block, else at the next block (where LevelDB's reader resumes; MIDDLE and LAST fragments of a record
+    whose start was lost are dropped), and ``(its offset, the offset resumed at or None)`` goes to ``damaged``."""
     pos = len(_HEADER) + 3  # header: ':W&B', magic u16, version u8
     chunks: list[bytes] = []
     n = len(data)
     whole = pos  # where the last whole record ended
+    first = pos  # where the record being joined began
     while pos + 7 <= n:
         left = _BLOCK - pos % _BLOCK
         if left < 7:  # trailer too small for a header: zero padding up to the next block
             pos += left
             continue
+        block_end = pos + left
         _crc, length, kind = struct.unpack_from("<IHB", data, pos)
-        if kind == 0 and length == 0:  # zero padding (a preallocated block): next block
-            pos += left
+        if kind == 0 and length == 0 and not any(data[pos:block_end]):  # a block's zero padding: next block
+            pos = block_end
             continue
-        start, end = pos + 7, pos + 7 + length
-        if end > n:
-            break  # half-written final record
-        payload = data[start:end]
+        end = _intact(data, pos)
+        if end is None:
+            plausible = _FULL <= kind <= _LAST and pos % _BLOCK + 7 + length <= _BLOCK
+            if plausible and pos + 7 + length > n and _next_whole(data, pos, n) is None:
+                break  # half-written final record
+            chunks = []
+            resume = _next_whole(data, pos, block_end)
+            if resume is None and block_end < n:
+                resume = block_end  # (its first fragments may be the lost record's: dropped below)
+            if damaged is not None:
+                if damaged and damaged[-1][1] == pos:  # resumed into more damage: one stretch
+                    damaged[-1] = (damaged[-1][0], resume)
+                else:
+                    damaged.append((pos, resume))
+            if resume is None:
+                whole = n  # said as damage, not as a cut
+                break
+            pos = whole = resume
+            continue
+        payload = data[pos + 7:end]
+        if kind in (_FULL, _FIRST):
+            first = pos
         pos = end
         if kind == _FULL:
             chunks = []
             whole = pos
-            yield payload
+            yield first, payload
         elif kind == _FIRST:
             chunks = [payload]
         elif kind == _MIDDLE and chunks:
@@ -360,7 +479,7 @@ def _records(data: bytes, cut: list | None = None):
         elif kind == _LAST and chunks:
             chunks.append(payload)
             whole = pos
-            yield b"".join(chunks)
+            yield first, b"".join(chunks)
             chunks = []
         else:
             chunks = []
