@@ -68,7 +68,7 @@ def test_a_wandb_file_damaged_mid_file_is_read_past_the_damage_with_the_rows_los
     assert "cut off" not in line and "history row lost (_step " in line, line
     got = _scalars(path)
     lost = _rows(whole) - _rows(got)
-    assert 1 <= lost <= 3 and f"from {_rows(got)} of its {_rows(whole)} rows" in line, line
+    assert 1 <= lost <= 3 and f"from {_rows(got)} of its {_rows(whole)} history rows" in line, line
     # every value read is the value logged at its step: nothing read from the damaged bytes
     for key, (steps, values) in got.items():
         logged = dict(zip(*whole[key]))
@@ -205,7 +205,8 @@ def test_a_damaged_mlflow_metric_file_skips_its_run_and_reads_the_others(tmp_pat
     [b] = losslens.read(f"mlflow:{store}")
     assert b.name == "b" and b.val_loss == pytest.approx(np.array(VAL) + 0.2)
     assert _said(caplog) == [f"losslens: {store}: skipped run a ({ids['a']}): metric file {rel}, line 13: "
-                             "'1796545399964 0.30219984869165garbage li' is not 'timestamp value step' (a damaged file)"]
+                             "'1796545399964 0.30219984869165garbage li' is not 'timestamp value step' "
+                             "(a damaged file)"]
     caplog.clear()
     for who in ("b", ids["b"]):
         [b] = losslens.read(f"mlflow:{store}#run={who}")

@@ -123,8 +123,8 @@ def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
     except sqlite3.Error as exc:
         raise ReadError(f"unreadable SQLite database ({exc})", label) from None
     except UnicodeDecodeError:  # (a damaged page of its schema: Python's sqlite3 decodes its names as UTF-8)
-        raise ReadError(f"unreadable SQLite database (a damaged file: its schema holds text that is not UTF-8){_RECOVER}",
-                        label) from None
+        raise ReadError("unreadable SQLite database (a damaged file: its schema holds text that is not UTF-8)"
+                        + _RECOVER, label) from None
     if not {"experiments", "runs", "metrics"} <= tables:
         shown = ", ".join(sorted(tables)[:6]) + (" ..." if len(tables) > 6 else "") if tables else "none"
         raise ReadError(f"an SQLite database, but not an MLflow tracking store (its tables: {shown})", label)

@@ -140,31 +140,30 @@ def _damage_note(damaged: list[tuple[int, int | None]], rows: list[tuple[int, fl
                 last = after[0] - every
                 where.append(_num(first) if n == 1 else f"{_num(first)}-{_num(last)}")
     bytes_out = sum((resumed if resumed is not None else size) - start for start, resumed in damaged)
-    pct = max(1, round(100 * bytes_out / size))
     if len(damaged) == 1:
         head = f"corrupt record at byte {damaged[0][0]} (fails its CRC check)"
     else:
         head = (f"{len(damaged)} corrupt records (fail their CRC check) at bytes "
                 + ", ".join(str(a) for a, _ in damaged[:4]) + (" ..." if len(damaged) > 4 else ""))
-    resumed = [r for _, r in damaged if r is not None]
     if damaged[-1][1] is None:  # no whole record after the last: the rest of the file unread
-        tail = size - damaged[-1][0]
-        rate = len(rows) / max(damaged[-1][0], 1)
-        more = int(rate * tail)
-        text = (f"{head}: the {tail} bytes from {'there' if len(damaged) == 1 else f'byte {damaged[-1][0]}'} ({round(100 * tail / size)}% of the file) hold "
-                f"no whole record and were not read"
-                + (f", {bytes_out - tail} more bytes skipped before it" if len(damaged) > 1 else ""))
-        text += f"; the run is read from the {len(rows)} history rows before them"
+        start = damaged[-1][0]
+        tail = size - start
+        more = int(len(rows) / max(start, 1) * tail)  # (at the bytes a row took in the part read)
+        text = (f"{head}: the {tail} bytes from {'there' if len(damaged) == 1 else f'byte {start}'} "
+                f"({round(100 * tail / size)}% of the file) hold no whole record and were not read"
+                + (f", {bytes_out - tail} more bytes skipped before it" if len(damaged) > 1 else "")
+                + f"; the run is read from the {len(rows)} history rows before them")
         if more:
             text += f" (about {more} more in the bytes not read, at the size of those read)"
         if lost:
             text += f", {lost} more lost (_step {', '.join(where)})"
         return text
-    text = (f"{head}: {bytes_out} bytes skipped ({pct}% of the file), read on from the next whole record "
-            f"(byte {', '.join(str(r) for r in resumed[:4])}{' ...' if len(resumed) > 4 else ''}): ")
+    resumed = [r for _, r in damaged]
+    text = (f"{head}: {bytes_out} bytes skipped ({max(1, round(100 * bytes_out / size))}% of the file), read on "
+            f"from the next whole record (byte {', '.join(map(str, resumed[:4]))}{' ...' if len(resumed) > 4 else ''}): ")
     if lost:
         text += (f"{lost} history row{'s' if lost != 1 else ''} lost (_step {', '.join(where)}); the run is read "
-                 f"from {len(rows)} of its {len(rows) + lost} rows")
+                 f"from {len(rows)} of its {len(rows) + lost} history rows")
     else:
         text += "no history row lost"
     return text
