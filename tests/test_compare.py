@@ -358,3 +358,18 @@ def test_a_resume_compare_cannot_read_is_compared_as_two_runs_where_change_names
     assert c.notes[0].endswith("compared as two runs, as --change names the change")
     converged = next(r for r in c.results if r.check.cause == "converged")
     assert converged.holds is None and "from the plateau on" in converged.skipped
+
+
+def test_a_before_that_itself_starts_late_keeps_its_warning_where_after_resumes_it(tmp_path):
+    """before.csv from epoch 3 on (what CSVLogger writes for a fit(initial_epoch=3) into a file of its own: its rows
+    3-29 as Keras wrote them), then resumed.csv from its epoch-7 checkpoint. AFTER's missing first epochs are
+    BEFORE's and go unsaid; BEFORE's own are missing indeed, and said (they were dropped with AFTER's, by text)."""
+    late = tmp_path / "before_from3.csv"
+    rows = (RES / "before.csv").read_text().splitlines(keepends=True)
+    late.write_text(rows[0] + "".join(rows[4:]))
+    code, out, err = cli("compare", late, RES / "resumed.csv", "--change", "lr_factor=0.1")
+    assert code in (0, 1), err
+    assert "AFTER resumes BEFORE at epoch 7 (its log starts there)" in out
+    assert err.splitlines() == [f"losslens: {late}: the log starts at epoch 3, the earlier epochs are missing (a "
+                                "resumed fit: in another log, or overwritten, as CSVLogger(version=0) does); X is "
+                                "measured from epoch 3"], err

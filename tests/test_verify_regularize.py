@@ -135,3 +135,21 @@ def test_a_weight_decay_added_where_there_was_none_is_said_and_checked_when_name
     c = losslens.compare(WD / "wd0", WD / "wd0.1", change={"decay_factor": 10})
     assert c.confirmed is True and c.notes == []
     assert "✓ overfitting — weight decay x 10: predicts val_loss ends ≥ 10% lower; got 0.5315 → 0.409 (-23.0%)" in str(c)
+
+
+def test_a_weight_decay_added_beside_another_change_is_noted_read_or_given():
+    """wd0.1_lr0.001 (make.py): the lr a third of wd0's and a weight decay 0.1 where wd0 had none. The lr ratio is
+    read and checked; the decay added, which states no factor, went unsaid, though AFTER's -23.8% is partly its
+    doing. Given on the command line, a change other than a decay raised notes it too."""
+    res = run_cli("compare", WD / "wd0", WD / "wd0.1_lr0.001")
+    assert "change: lr_factor=0.3333 (hparams.yaml: lr 0.003 → 0.001)" in res.stdout
+    assert ("  note: the saved settings also differ: weight_decay 0 → 0.1 (hparams.yaml), a weight decay added where "
+            "there was none: not checked (no factor), though the AFTER run trained with it") in res.stdout.splitlines()
+    c = losslens.compare(WD / "wd0", WD / "wd0.1", change={"lr_factor": 0.1})
+    assert c.notes == ["the saved settings also differ: weight_decay 0 → 0.1 (hparams.yaml), a weight decay added "
+                       "where there was none; checked as given"]
+    # a decay removed, given as a decay raised: noted; given as one lowered: what the logs say
+    c = losslens.compare(WD / "wd0.1", WD / "wd0", change={"decay_factor": 10})
+    assert c.notes == ["the saved settings also differ: weight_decay 0.1 → 0 (hparams.yaml), a weight decay removed; "
+                       "checked as given"]
+    assert losslens.compare(WD / "wd0.1", WD / "wd0", change={"decay_factor": 0.1}).notes == []

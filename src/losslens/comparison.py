@@ -207,9 +207,9 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         # AFTER is diagnosed as trained (BEFORE's epochs up to the checkpoint, then its own), and compared with
         # BEFORE over the epochs both logged; the change is read off what AFTER trained itself.
         a_whole = [_spliced(b, a, resume) for b, a in zip(resume.before, a_runs)]
-        a_own = [_cut(r, start=resume.epoch) for r in a_whole]
-        b_cmp = [_cut(r, end=resume.until) for r in b_runs]
-        a_cmp = [_cut(r, end=resume.until) for r in a_whole]
+        a_own = [_since(r, resume.epoch) for r in a_whole]
+        b_cmp = [r.head(int(np.searchsorted(r.axis, resume.until, "right"))) for r in b_runs]
+        a_cmp = [r.head(int(np.searchsorted(r.axis, resume.until, "right"))) for r in a_whole]
     else:
         a_whole = a_own = a_cmp = a_runs
         b_cmp = b_runs
@@ -218,7 +218,8 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         found, where, unknown = given, "given", None
         notes += _unlike_given(given, b_runs, a_own, lengths=not resume)
     else:
-        found, where, unknown = _read_change(b_runs, a_own, lengths=not resume)
+        found, where, unknown, beside = _read_change(b_runs, a_own, lengths=not resume)
+        notes += beside
     # (a resume is compared over the epochs both logged: its length says nothing of a budget)
     denied = None if resume else _lengths_deny((found or {}).get("epochs_factor"), b_runs, a_runs)
     if denied:
@@ -334,6 +335,9 @@ class Resume:
     until: float
     axis_name: str = "epoch"
     before: list = field(default_factory=list, repr=False)  # the BEFORE run each AFTER run resumes
+    #: ``(source, note)`` of the readers' warnings the resume answers (an AFTER log's "the earlier epochs are
+    #: missing": they are BEFORE's), as the records hold them (``losslens_said``): the CLI leaves these unsaid
+    unsaid: list = field(default_factory=list, repr=False)
 
     def said(self) -> str:
         return (f"AFTER resumes BEFORE at {self.axis_name} {self.epoch:g} ({self.how}): compared with BEFORE's "
@@ -353,8 +357,17 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
     Refused in one line (``given``: a change named, the two compared as two runs, with a note): AFTER resumed
     after BEFORE's last epoch (BEFORE has none of its epochs to compare), or resumed a run other than BEFORE (its
     log goes back to an earlier epoch over rows that are not BEFORE's)."""
+    from .readers import starts_late
+
     axis = b_runs[0].axis_name
     found, problems = [], []
+
+    def refused(where, problem):
+        """Refused in one line, or (``given``) compared as two runs, with the note."""
+        if not given:
+            raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
+        return None, [f"{problem}; compared as two runs, as --change names the change"]
+
     for i, a in enumerate(a_runs):
         where = a.source or a.name
         shared = [(_shared_rows(b, a), b) for b in b_runs]
@@ -368,10 +381,9 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
         pair = b_runs[i] if len(b_runs) == len(a_runs) else b_runs[0] if len(b_runs) == 1 else None
         b_first, a_first = float(b_runs[0].axis[0]), float(a.axis[0])
         step = float(np.median(np.diff(b_runs[0].axis))) if len(b_runs[0]) > 1 else 1.0
-        own = float(np.median(np.diff(a.axis))) if len(a) > 1 else 1.0
         # (a log whose first point is at its own spacing starts where it should: a Trainer's logging_steps=50
         # beside BEFORE's 5 is no resume at step 50)
-        if a_first > b_first + step and a_first > max(1.0, own):
+        if a_first > b_first + step and starts_late(a.axis) is not None:
             if pair is None:
                 raise UsageError(f"starts at {axis} {a_first:g}, a resume: give as many BEFORE runs as AFTER runs, "
                                  "in order, to say which each resumes", where)
@@ -387,10 +399,7 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
                                     f"over rows that are not BEFORE's (from {axis} {a.axis[j]:g} on, "
                                     f"{_first_difference(b, a, j)})"))
     if problems:
-        where, problem = problems[0]
-        if not given:
-            raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
-        return None, [f"{problem}; compared as two runs, as --change names the change"]
+        return refused(*problems[0])
     if not found:
         return None, []
     if len(found) < len(a_runs):
@@ -406,12 +415,9 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
     until = min(b_last, a_last)
     both = int(np.sum((b_runs[0].axis >= epoch) & (b_runs[0].axis <= until)))
     if both < 3:
-        where = a_runs[0].source or a_runs[0].name
-        problem = (f"AFTER resumes BEFORE at {axis} {epoch:g}, and both logged {both} {axis}"
-                   f"{'s' if both != 1 else ''} from there: too few to compare (3 at least)")
-        if not given:
-            raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
-        return None, [f"{problem}; compared as two runs, as --change names the change"]
+        return refused(a_runs[0].source or a_runs[0].name,
+                       f"AFTER resumes BEFORE at {axis} {epoch:g}, and both logged {both} {axis}"
+                       f"{'s' if both != 1 else ''} from there: too few to compare (3 at least)")
     notes = []
     if a_last > until:
         notes.append(f"AFTER's {axis}s after {until:g} (to {max(float(a.axis[-1]) for a in a_runs):g}) left out: "
@@ -455,30 +461,25 @@ def _first_difference(b, a, j: int) -> str:
 def _spliced(before, after, resume: Resume):
     """AFTER as trained: BEFORE's rows up to the checkpoint, then AFTER's own (a log that holds them already is
     AFTER as it is). AFTER's series alone, its name, source and meta, less the note that its first epochs are
-    missing (they are BEFORE's)."""
-    from .run import Run
+    missing (they are BEFORE's: ``resume.unsaid`` gets it, which the CLI then does not say)."""
+    from .readers import missing_start_note
 
     meta = {k: v for k, v in after.meta.items() if k != "starts_at_epoch"}
-    if "notes" in meta:
-        meta["notes"] = [n for n in meta["notes"] if not n.startswith("the log starts at epoch")]
+    if "starts_at_epoch" in after.meta:
+        note = missing_start_note(after.meta["starts_at_epoch"])
+        meta["notes"] = [n for n in meta.get("notes", []) if n != note]
+        resume.unsaid.append((str(after.source or after.name), note))
     if float(after.axis[0]) <= float(before.axis[0]):
-        return Run(after.axis, dict(after.series), after.axis_name, after.name, after.source, meta)
-    k = resume.index
-    series = {key: np.concatenate([before.series[key][:k] if key in before.series else np.full(k, np.nan), v])
-              for key, v in after.series.items()}
-    return Run(np.concatenate([before.axis[:k], after.axis]), series, after.axis_name, after.name, after.source, meta)
+        return replace(after, series=dict(after.series), meta=meta)
+    return before.head(resume.index).followed_by(after, meta=meta)
 
 
-def _cut(run, start: float | None = None, end: float | None = None):
-    """``run``'s rows from ``start`` to ``end`` (axis values, inclusive)."""
+def _since(run, start: float):
+    """``run``'s rows from ``start`` on (an axis value, inclusive)."""
     from .run import Run
 
-    keep = np.ones(len(run), dtype=bool)
-    if start is not None:
-        keep &= run.axis >= start
-    if end is not None:
-        keep &= run.axis <= end
-    return Run(run.axis[keep], {k: v[keep] for k, v in run.series.items()}, run.axis_name, run.name, run.source,
+    k = int(np.searchsorted(run.axis, start, "left"))
+    return Run(run.axis[k:], {key: v[k:] for key, v in run.series.items()}, run.axis_name, run.name, run.source,
                dict(run.meta))
 
 
@@ -512,7 +513,8 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     if lr:
         out["lr_factor"] = ("lr", lr, True) if stated else ("the largest lr logged", lr, False)
     wd = weight_decay(meta)
-    if wd is not None and wd.value > 0:
+    if wd is not None and wd.value >= 0:
+        # (a decay of 0 kept: one added where there was none, or removed, is said though it states no factor)
         out["decay_factor"] = (wd.name, wd.value, True)
     for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):
         got = _setting(run, names)
@@ -521,13 +523,15 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     return out
 
 
-def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, list[str]]:
-    """``(change, source, said)``: the factors the saved settings of the two sides differ by (each side's runs must
-    agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch budget
-    from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 → 0.05"``,
-    ``"80 epochs against 40"``). ``({}, None, [])`` where none is found."""
+def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, list[str], tuple | None]:
+    """``(change, source, said, from_zero)``: the factors the saved settings of the two sides differ by (each side's
+    runs must agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch
+    budget from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 →
+    0.05"``, ``"80 epochs against 40"``). ``from_zero``: a weight decay added where there was none or removed, which
+    states no factor, as ``(words, added)`` (``("weight_decay 0 → 0.1 (hparams.yaml)", True)``); else None.
+    ``({}, None, [], None)`` where nothing differs."""
     b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
-    change, said, saved = {}, [], False
+    change, said, saved, from_zero = {}, [], False, None
     for factor in CHANGES:
         if not all(factor in v for v in b_vals + a_vals):
             continue  # (not stated on every run)
@@ -535,63 +539,54 @@ def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | Non
         if len(bs) != 1 or len(as_) != 1:
             continue  # (two values within one side: not one setting; the runs' spread would mix them)
         b, a = bs.pop(), as_.pop()
-        if abs(math.log(a / b)) > 1e-6:
+        name = b_vals[0][factor][0]
+        if (b == 0) != (a == 0):
+            # (only a decay is kept at 0 by _values: added or removed, it has no ratio to state)
+            from_zero = (f"{name} {b:g} → {a:g} ({_settings_file(a_runs[0])})", b == 0)
+        elif b and abs(math.log(a / b)) > 1e-6:
             change[factor] = a / b
-            name = b_vals[0][factor][0]
             saved = saved or all(v[factor][2] for v in b_vals + a_vals)
             said.append(f"{name} {b:g} → {a:g}")
     if change:
-        return change, _settings_file(a_runs[0]) if saved else "the logs", said
+        return change, _settings_file(a_runs[0]) if saved else "the logs", said, from_zero
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
     if lengths and b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
-        return {"epochs_factor": a_len / b_len}, "lengths", [f"{a_len:g} {b_runs[0].axis_name}s against {b_len:g}"]
-    return {}, None, []
+        return ({"epochs_factor": a_len / b_len}, "lengths", [f"{a_len:g} {b_runs[0].axis_name}s against {b_len:g}"],
+                from_zero)
+    return {}, None, [], from_zero
 
 
-def _decay_from_none(b_runs, a_runs) -> str | None:
-    """Why no change is read (``"weight_decay 0 → 0.1 (hparams.yaml): a weight decay added …"``) where the saved
-    settings give one side no weight decay and the other one (every run of a side alike), else None. A decay added where there was none is the commonest "regularize" and
-    has no ratio to state as a factor; it was said as "no setting that differs"."""
-    from .facts.regularization import weight_decay
-
-    sides = []
-    for runs in (b_runs, a_runs):
-        found = [weight_decay(getattr(r, "meta", None) or {}) for r in runs]
-        if any(f is None for f in found) or len({f.value for f in found}) != 1:
-            return None
-        sides.append(found[0])
-    b, a = sides
-    if (b.value == 0) == (a.value == 0):
-        return None
-    said = f"{b.name} {b.value:g} → {a.value:g} ({_settings_file(a_runs[0])})"
-    if b.value == 0:
-        return (f"{said}: a weight decay added where there was none states no factor; name it with --change "
-                "decay_factor=10 (overfitting's regularize) to check it against the diagnosis")
-    return (f"{said}: a weight decay removed states no factor; name it with --change decay_factor=0.01 to check it "
-            "against the diagnosis")
-
-
-def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, str | None]:
-    """``(change, where, unknown)``: :func:`_found_change`'s change and where it was read, in words; ``unknown``
-    says why none was read."""
-    change, source, said = _found_change(b_runs, a_runs, lengths)
+def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, str | None, list[str]]:
+    """``(change, where, unknown, notes)``: :func:`_found_change`'s change and where it was read, in words;
+    ``unknown`` says why none was read; ``notes``: a weight decay added or removed beside the change read (not
+    checked, though the AFTER run trained with it)."""
+    change, source, said, from_zero = _found_change(b_runs, a_runs, lengths)
     if change:
         where = "the logged lengths" if source == "lengths" else source
-        return change, f"{where}: {', '.join(said)}", None
-    added = _decay_from_none(b_runs, a_runs)
-    if added:
-        return {}, None, added
+        notes = [] if from_zero is None else [
+            f"the saved settings also differ: {from_zero[0]}, a weight decay "
+            f"{'added where there was none' if from_zero[1] else 'removed'}: not checked (no factor), though the "
+            "AFTER run trained with it"]
+        return change, f"{where}: {', '.join(said)}", None, notes
+    if from_zero is not None:
+        # (a decay added where there was none is the commonest "regularize"; it was said as "no setting differs")
+        words, added = from_zero
+        return {}, None, (f"{words}: a weight decay added where there was none states no factor; name it with --change "
+                          "decay_factor=10 (overfitting's regularize) to check it against the diagnosis" if added else
+                          f"{words}: a weight decay removed states no factor; name it with --change decay_factor=0.01 "
+                          "to check it against the diagnosis"), []
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
                       "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
-                      "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis")
+                      "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis"), []
 
 
 def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
-    that differ in other factors or by other ratios (else lengths that differ by 1.5x or more). (An epochs_factor
-    the logged lengths do not show is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
+    that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), or a weight decay
+    added (removed) where no decay_factor above (below) 1 is given. (An epochs_factor the logged lengths do not show
+    is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
-    found, source, said = _found_change(b_runs, a_runs, lengths)
+    found, source, said, from_zero = _found_change(b_runs, a_runs, lengths)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
     if differ:
         words = ", ".join(said)
@@ -599,6 +594,10 @@ def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True) -> list[str
         notes.append(f"the logged lengths also differ: {words}; checked as given" if source == "lengths" else
                      f"the logs also differ: {words}; checked as given" if source == "the logs" else
                      f"the saved settings also differ: {words} ({source}); checked as given")
+    words, added = from_zero or (None, None)
+    if words and ("decay_factor" not in given or (given["decay_factor"] > 1) != added):
+        notes.append(f"the saved settings also differ: {words}, a weight decay "
+                     f"{'added where there was none' if added else 'removed'}; checked as given")
     return notes
 
 
@@ -747,11 +746,9 @@ def _moves(c: Comparison) -> str:
     check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0])
     parts = []
     # (the runs compared: a resumed AFTER and BEFORE over the epochs both logged)
-    b_runs = c.baseline_runs or [x.run for x in c.before if getattr(x, "run", None)]
-    a_runs = c.after_runs or [x.run for x in c.after if getattr(x, "run", None)]
     for stat in ("end", "best"):
-        b = [statistic_of(r, check.metric, stat, check.top) for r in b_runs]
-        a = [statistic_of(r, check.metric, stat, check.top) for r in a_runs]
+        b = [statistic_of(r, check.metric, stat, check.top) for r in c.baseline_runs]
+        a = [statistic_of(r, check.metric, stat, check.top) for r in c.after_runs]
         if b and a and None not in b + a:
             bm, am = float(np.mean(b)), float(np.mean(a))
             rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""

@@ -367,6 +367,16 @@ class Run:
         return Run(self.axis[:n], {k: v[:n] for k, v in self.series.items()}, self.axis_name,
                    self.name, self.source, dict(self.meta))
 
+    def followed_by(self, later: "Run", **kw) -> "Run":
+        """This run's points, then ``later``'s: a fit resumed from a checkpoint, as trained (this run cut where the
+        resume starts: :meth:`head`). ``later``'s series (NaN over this run's points where this run logs none of
+        one) and axis name; its name, source and meta unless ``kw`` names them."""
+        n = len(self)
+        series = {k: np.concatenate([self.series[k] if k in self.series else np.full(n, np.nan), v])
+                  for k, v in later.series.items()}
+        kw = {"name": later.name, "source": later.source, "meta": later.meta, **kw}
+        return Run(np.concatenate([self.axis, later.axis]), series, later.axis_name, **kw)
+
     def to_dict(self) -> dict[str, list]:
         """``{axis_name: [...], series: [...]}`` with NaN as None (JSON-safe)."""
         out = {self.axis_name: [finite_or_none(x) for x in self.axis]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from typing import List, Optional
@@ -42,6 +41,7 @@ def register(app):
         verdict's prediction held, 1: it did not, 2: bad input, or not decided (the change is not named, the
         verdict predicts nothing of it, or the move is within the runs' noise)."""
         from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.commands import held_warnings
         from losslens.comparison import compare as _compare, parse_change
         from losslens.readers import path_and_run
 
@@ -51,12 +51,15 @@ def register(app):
             refuse_overwriting_input(plot, [path_and_run(p)[0] for p in [before, *after, *(more_before or [])]],
                                      "--plot")
         given = run_guarded(parse_change, change) if change else None
-        with _held() as held:
+        with held_warnings() as held:
             result = run_guarded(_compare, [before, *(more_before or [])], list(after), change=given, metric=metric,
                                  classes=classes)
         # (said only once the two compare: a refusal is its one line; and where AFTER resumes BEFORE, its missing
-        # first epochs are BEFORE's, which the output says)
-        held.say(lambda line: not (result.resumed and "the earlier epochs are missing" in line))
+        # first epochs are BEFORE's, which the output says: that warning, of those AFTER logs only, is left unsaid)
+        unsaid = set(result.resumed.unsaid) if result.resumed else set()
+        for record in held:
+            if getattr(record, "losslens_said", None) not in unsaid:
+                logging.getLogger("losslens").handle(record)
         typer.echo(json.dumps(result.to_dict(), allow_nan=False) if json_out else str(result))
         if plot:
             run_guarded(result.save_plot, plot)
@@ -71,35 +74,3 @@ def register(app):
         if noisy:
             fail(f"{after[0]}: {noisy[0].check.cause} not decided: {noisy[0].skipped}")
         fail(f"{after[0]}: not decided: {result.summary().removeprefix('not checked: ')}")
-
-
-class _Held(logging.Handler):
-    """The ``losslens`` logger's records (the readers' warnings), kept until :meth:`say` says them."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def say(self, keep=lambda line: True) -> None:
-        """Log the records held whose message ``keep`` keeps, as they would have been."""
-        logger = logging.getLogger("losslens")
-        for r in self.records:
-            if keep(r.getMessage()):
-                logger.handle(r)
-
-
-@contextlib.contextmanager
-def _held():
-    """Hold the readers' warnings while both sides are read and compared; dropped where the comparison is refused
-    (its one line), said by ``held.say()`` after."""
-    logger, held = logging.getLogger("losslens"), _Held()
-    propagate, logger.propagate = logger.propagate, False
-    logger.addHandler(held)
-    try:
-        yield held
-    finally:
-        logger.removeHandler(held)
-        logger.propagate = propagate

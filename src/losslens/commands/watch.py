@@ -12,7 +12,6 @@ A verdict is firm as the callbacks' is (two diagnoses in a row from their first,
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import sys
@@ -248,35 +247,17 @@ def _read(path, run_id, metric) -> _Runs:
     """The runs in ``path`` as diagnose reads them, with the readers' notes (``.notes``) kept off stderr; a
     half-written last line is left out of the runs' own notes (their JSON): the log is being written."""
     from losslens.api import to_runs
+    from losslens.commands import held_warnings
     from losslens.readers.directory import name_apart
 
-    lines: list[str] = []
-    with _logged_to(lines):
+    with held_warnings() as records:
         runs = _Runs(name_apart(to_runs(path, run_id=run_id, metric=metric)))
-    runs.notes = [line.removeprefix("losslens: ") for line in lines]
+    runs.notes = [r.getMessage().removeprefix("losslens: ") for r in records]
     for run in runs:
         kept = run.meta.get("notes")
         if kept:
             run.meta["notes"] = [n for n in kept if not _CUT.search(n)]
     return runs
-
-
-@contextlib.contextmanager
-def _logged_to(lines: list):
-    """The ``losslens`` logger's lines (the readers' warnings) into ``lines`` for the duration, not on stderr."""
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    logger, keep = logging.getLogger("losslens"), Keep(logging.WARNING)
-    propagate, logger.propagate = logger.propagate, False
-    logger.addHandler(keep)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(keep)
-        logger.propagate = propagate
 
 
 def _diagnose(run, metric, classes, horizon, higher_is_better):

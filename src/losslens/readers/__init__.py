@@ -68,7 +68,7 @@ from . import _source, boosting, catboost, console, delimited, dvclive, hparams,
 from ._source import reporting  # noqa: E402 - the CLI's progress bar hooks the reading of a folder's runs
 from ._source import run_name  # noqa: E402 - a file's run name, which the callbacks give their live run too
 
-__all__ = ["read", "read_file", "reporting", "run_name"]
+__all__ = ["read", "read_file", "reporting", "run_name", "starts_late", "missing_start_note"]
 
 _URI_SCHEMES = {"mlflow:": "mlflow", "sqlite:": "mlflow", "http://": "mlflow", "https://": "mlflow",
                 "databricks://": "mlflow", "tb:": "tensorboard", "tensorboard:": "tensorboard",
@@ -130,29 +130,42 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
     return runs
 
 
+def starts_late(axis) -> float | None:
+    """The first value of ``axis`` (shape ``(n,)``, in order) where the log starts late, else None: past 1 and past
+    its own spacing (the median step; 1 for a single point). A log at 1, 2, 3 ... (1-based) or every k from k starts
+    where it should; a Trainer's ``logging_steps=50`` starts at step 50."""
+    axis = np.asarray(axis, dtype=float)
+    axis = axis[np.isfinite(axis)]
+    if not axis.size:
+        return None
+    first = float(axis[0])
+    spacing = float(np.median(np.diff(axis))) if axis.size > 1 else 1.0
+    return first if first > max(1.0, spacing) else None
+
+
+def missing_start_note(first: float) -> str:
+    """The note (and warning) of a log that starts at epoch ``first``, its earlier epochs missing: one wording,
+    which :func:`~losslens.comparison.compare` takes back where those epochs are BEFORE's."""
+    return (f"the log starts at epoch {first:g}, the earlier epochs are missing (a resumed fit: in another log, or "
+            f"overwritten, as CSVLogger(version=0) does); X is measured from epoch {first:g}")
+
+
 def _missing_start(run: Run) -> None:
-    """Say so when an epoch log starts late: its first epochs were never in the file.
+    """Say so when an epoch log starts late (:func:`starts_late`): its first epochs were never in the file.
 
     A fit resumed from a checkpoint with its logger pinned to the same version (Lightning's
     ``CSVLogger(version=0)``, Keras' ``CSVLogger(append=False)`` with ``initial_epoch``) writes
     its file anew, from the epoch it resumed at. The epochs stay the run's own, but the curve's
-    start, from which X and the improvement are measured, is not where training started. A log
-    at 1, 2, 3 ... (1-based) or every k epochs from k starts where it should. (Checked after a
-    directory's resumed versions are joined: the join starts at epoch 0.)"""
-    if run.axis_name != "epoch" or len(run.axis) < 2:
+    start, from which X and the improvement are measured, is not where training started.
+    (Checked after a directory's resumed versions are joined: the join starts at epoch 0.)"""
+    if run.axis_name != "epoch" or np.isfinite(np.asarray(run.axis, dtype=float)).sum() < 2:
         return
-    axis = np.asarray(run.axis, dtype=float)
-    axis = axis[np.isfinite(axis)]
-    if axis.size < 2:
-        return
-    first, spacing = float(axis[0]), float(np.median(np.diff(axis)))
-    if first <= max(1.0, spacing):
+    first = starts_late(run.axis)
+    if first is None:
         return
     run.meta["starts_at_epoch"] = first
     with _source.noting() as notes:
-        _source.warn(run.source or run.name, "the log starts at epoch %g, the earlier epochs are missing (a resumed "
-                     "fit: in another log, or overwritten, as CSVLogger(version=0) does); X is measured from epoch "
-                     "%g", first, first)
+        _source.warn(run.source or run.name, missing_start_note(first))
     _source.keep_notes([run], notes)
 
 

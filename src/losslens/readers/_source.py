@@ -399,7 +399,10 @@ def _log(where: str, text: str) -> None:
     import logging
 
     # Escaped as the CLI's error lines are: a control character in a file's or a column's name split or hid the line.
-    logging.getLogger("losslens").warning("losslens: %s: %s", one_line(where), one_line(text))
+    # The record keeps ``(where, text)`` as said (``losslens_said``): a command that holds the warnings picks one out
+    # by what it is about, not by its wording.
+    logging.getLogger("losslens").warning("losslens: %s: %s", one_line(where), one_line(text),
+                                          extra={"losslens_said": (where, text)})
 
 
 @contextlib.contextmanager

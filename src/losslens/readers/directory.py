@@ -193,10 +193,9 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
             meta["notes"] = [*prev.meta.get("notes", []), note]
             # (epochs, note) of each such join: warned once the copies in the other logger's folder are dropped
             meta["trained_again"] = [*prev.meta.get("trained_again", []), [float(again[0]), float(again[-1]), note]]
-        out[at] = Run(np.concatenate([prev.axis[keep], run.axis]),
-                      {k: np.concatenate([prev.series[k][keep], run.series[k]]) for k in run.series},
-                      axis_name=run.axis_name, name=f"{prev.name}+{_folder(run).name}", source=prev.source,
-                      meta=meta)
+        # (keep is a prefix: a Run's axis is in order)
+        out[at] = prev.head(int(keep.sum())).followed_by(run, name=f"{prev.name}+{_folder(run).name}",
+                                                         source=prev.source, meta=meta)
     return out
 
 
