@@ -956,3 +956,30 @@ def test_diagnose_plot_saves_each_runs_chart(tmp_path):
     res = run_cli("diagnose", runs, "--plot", runs / "a.csv")
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unknown figure format" in res.stderr
     assert md5(runs / "a.csv") == before
+
+
+@pytest.mark.parametrize("command", ["diagnose", "forecast"])
+def test_plot_for_several_runs_never_overwrites_an_input_named_like_its_numbered_charts(tmp_path, command):
+    """With several runs --plot fig.png writes fig-1.png, fig-2.png ...; diagnose and forecast checked only fig.png
+    against the inputs, and a Keras CSVLogger log saved as fig-1.png (the name a log of charts' data can carry) was
+    replaced by the first run's chart. Refused in one line before any chart is written, the log's bytes kept."""
+    pytest.importorskip("matplotlib")
+    import shutil
+
+    from cli_helpers import md5, run_cli
+
+    log = EXAMPLES / "keras_csvlogger.csv"
+    shutil.copy(log, tmp_path / "fig-1.png")
+    (tmp_path / "b.csv").write_text("".join(log.read_text().splitlines(keepends=True)[:16]))
+    before = md5(tmp_path / "fig-1.png")
+    res = run_cli(command, tmp_path / "fig-1.png", tmp_path / "b.csv", "--plot", tmp_path / "fig.png")
+    assert res.exit_code == 2, res.output
+    assert res.stderr == (f"losslens: {tmp_path / 'fig-1.png'}: --plot {tmp_path / 'fig.png'} (run 1's chart) names "
+                          "an input log; it would be overwritten: write to another file\n")
+    assert md5(tmp_path / "fig-1.png") == before and not (tmp_path / "fig-2.png").exists()
+    # Named apart from the inputs, both charts are written.
+    res = run_cli(command, tmp_path / "fig-1.png", tmp_path / "b.csv", "--plot", tmp_path / "chart.png")
+    assert res.exit_code == 0, res.output
+    for k in (1, 2):
+        assert (tmp_path / f"chart-{k}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert md5(tmp_path / "fig-1.png") == before

@@ -111,6 +111,23 @@ def refuse_overwriting_input(output, paths, option: str = "--output") -> None:
             fail(f"{output}: {option} names an input log; it would be overwritten: write to another file")
 
 
+def plot_target(plot, i: int, n: int) -> Path:
+    """Where ``--plot`` saves the chart of run ``i`` (0-based) of ``n``: the name given for one run; for several,
+    ``name-1.png``, ``name-2.png`` ... (diagnose, forecast and data share the naming)."""
+    out = Path(plot)
+    return out if n == 1 else out.with_stem(f"{out.stem}-{i + 1}")
+
+
+def refuse_overwriting_inputs_by_plots(plot, n: int, paths) -> None:
+    """:func:`refuse_overwriting_input` for each of the ``n`` charts ``--plot`` writes (:func:`plot_target`): with
+    several runs, ``name-1.png`` is written, not ``name.png``, and an input log of that name would be replaced.
+    Called once the runs are known, before the first chart is written."""
+    for i in range(n):
+        target = plot_target(plot, i, n)
+        option = "--plot" if n == 1 else f"--plot {plot} (run {i + 1}'s chart)"
+        refuse_overwriting_input(target, paths, option)
+
+
 def require_output_folder(output, option: str = "--output") -> None:
     """Fail with one line, before anything is read, when ``output``'s folder does not exist (or ``output`` is a
     folder): a report on many runs found that out only after reading and diagnosing every one of them."""
@@ -325,7 +342,7 @@ def diagnose(
     else:
         text.print_diagnoses(results)
     if plot is not None:
-        _save_plots(results, plot, json_out)
+        _save_plots(results, plot, json_out, paths)
     matched = [d for d in results if d.verdict in wanted]
     if matched:
         for d in matched:  # stderr: --json keeps stdout one object per line
@@ -334,17 +351,17 @@ def diagnose(
         raise typer.Exit(1)
 
 
-def _save_plots(results, plot: str, json_out: bool) -> None:
+def _save_plots(results, plot: str, json_out: bool, paths) -> None:
     """``diagnose --plot``: each run's chart, as ``losslens plot`` draws it (``forecast --plot``'s naming: one run
     the name given, several ``name-1.png`` ...); where each went on stderr under ``--json`` (stdout: one object a
-    line), else on stdout after the reports."""
+    line), else on stdout after the reports. ``paths``: the inputs as given (files, folders)."""
     from .report.plot import save_plot
 
-    # A folder's logs are known only once read: `--plot runs/a.png` must not replace one of them.
-    refuse_overwriting_input(plot, {str(d.source) for d in results if d.source}, "--plot")
+    # A folder's logs are known only once read, and so is the number of charts: neither `--plot runs/a.png` nor
+    # the `runs/a-1.png` it writes for the first of several runs may replace one of them.
+    refuse_overwriting_inputs_by_plots(plot, len(results), {*paths, *(str(d.source) for d in results if d.source)})
     for i, d in enumerate(results):
-        target = Path(plot) if len(results) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
-        written = run_guarded(save_plot, d, target)
+        written = run_guarded(save_plot, d, plot_target(plot, i, len(results)))
         typer.echo(f"wrote {written}", err=json_out)
 
 

@@ -30,16 +30,13 @@ def register(app):
         """Forecast the validation loss with FACTOR times the data (90% interval, P(>10% lower))
         from a learning curve, and say whether the model is data-limited. A file of several
         curves (one per model or dataset) gets one row each."""
-        from pathlib import Path
-
-        from losslens.cli import fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.cli import (fail, plot_target, refuse_overwriting_inputs_by_plots, require_matplotlib,
+                                  run_guarded)
         from losslens.exceptions import check_number
         from losslens.readers.learning_curve import pick_curve, read_learning_curves
 
         if plot is not None:
-            for i in range(len(paths)):
-                refuse_overwriting_input(Path(plot) if len(paths) == 1 else
-                                         Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}"), paths, "--plot")
+            refuse_overwriting_inputs_by_plots(plot, len(paths), paths)
         # One line for every bad factor, in the words the Python API uses: a range on the option answered 0.5 and
         # nan in a usage block ("greater than or equal to 1", which 1 is and fails here), inf with the keyword.
         run_guarded(check_number, "--factor", factor, above=1, means="times the largest training set")
@@ -48,8 +45,7 @@ def register(app):
         for i, path in enumerate(paths):
             curves, by = run_guarded(read_learning_curves, path, size=size, metric=metric)
             if curve is not None or len(curves) == 1:
-                target = None if plot is None else \
-                    Path(plot) if len(paths) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                target = None if plot is None else plot_target(plot, i, len(paths))
                 _show_one(path, run_guarded(pick_curve, curves, by, curve, path), factor, higher, json_out, target)
             elif plot is not None:
                 fail(f"{path}: --plot draws one learning curve; pick it with --curve "

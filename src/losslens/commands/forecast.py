@@ -35,7 +35,8 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
+        from losslens.cli import (check_figure_path, fail, plot_target, refuse_overwriting_input,
+                                  refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import trainer_epoch
@@ -61,17 +62,18 @@ def register(app):
         # Two runs of one name (two keras_csvlogger files, MLflow's "baseline" in two experiments): told apart as
         # diagnose's table tells them, not two lines starting "baseline:".
         names = distinct_names([run for run, _ in forecasts])
+        if plot is not None:  # (with several runs, name-1.png ...: known only now, before any chart is written)
+            refuse_overwriting_inputs_by_plots(plot, len(forecasts), {*paths, *(run.source for run, _ in forecasts
+                                                                                 if run.source)})
         for i, ((run, fc), name) in enumerate(zip(forecasts, names)):
             # The planned end the log states (a Trainer checkpoint's max_steps), as the callback live would have
             # forecast to, not the checkpoint's last point: 10% of the way there comes later.
             end = horizon if horizon is not None or not fc.horizon_from else fc.horizon
             stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, end, higher_is_better=higher)
             if plot is not None:
-                from pathlib import Path
-
                 from losslens.report.plot import save_forecast_plot
 
-                target = Path(plot) if len(forecasts) == 1 else Path(plot).with_stem(f"{Path(plot).stem}-{i + 1}")
+                target = plot_target(plot, i, len(forecasts))
                 run_guarded(save_forecast_plot, run, fc, target)
                 typer.echo(f"wrote {target}", err=json_out)
             if json_out:
