@@ -67,7 +67,7 @@ def test_mode_max_matches_min_on_the_score_s_error(shared_curves):
     b = _drive(rule, x, 1 - y)
     assert a == b and rule.top == 1
     assert rule.best_value == pytest.approx(1 - y.min())
-    assert rule.as_metric(rule.forecast.value) == pytest.approx(1 - rule.forecast.value)
+    assert rule.metric_forecast.value == pytest.approx(1 - rule.forecast.value)  # (on the score's own scale)
 
 
 def test_nan_is_ignored_and_stop_is_sticky():

@@ -894,15 +894,19 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
 
 
 def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", training: bool = False,
-               axis=None, lr=None) -> Forecast:
+               axis=None, lr=None, cut: tuple[float | None, float | None] | None = None) -> Forecast:
     """The fit behind every forecast of a logged series: :func:`forecast_curve` of ``y`` (shape (n,), lower is
     better: a score's error ``top - score``) from the logged lr's last cut (:func:`lr_cut` of ``axis``, ``lr``:
     the run's axis and lr, shape (m,), NaN where not logged; None: no lr). :func:`forecast_run` (``losslens
     forecast``, the diagnosis) and :class:`~losslens.stopping.ForecastStopping` (the callbacks' ``stop_gain``,
     ``losslens watch``) both forecast through it, so that a stop is decided on the forecast the user is shown: the
     stopping rule, blind to the lr, fitted across a ReduceLROnPlateau cut and quoted 0.2434 where ``losslens
-    forecast`` held 0.2844 (tests/fixtures/logs/keras_rlrop.csv at epoch 20)."""
-    since, ratio = lr_cut(axis, lr) if axis is not None else (None, None)
+    forecast`` held 0.2844 (tests/fixtures/logs/keras_rlrop.csv at epoch 20). ``cut``: that ``lr_cut``'s
+    ``(where, ratio)`` where the caller has it already (the stopping rule, which also counts the points since it),
+    in place of ``axis`` and ``lr``."""
+    if cut is None:
+        cut = lr_cut(axis, lr) if axis is not None else (None, None)
+    since, ratio = cut
     return forecast_curve(x, y, horizon, metric=metric, since=since, cut_ratio=ratio, training=training)
 
 

@@ -295,13 +295,12 @@ class ForecastStopping:
             now = -float(np.median(y[-3:]))
             self.top = top if top - now < now else 0.0
             y = y + self.top
-        low, self.decided_gain, self.forecast = self._decide(x, y, horizon)
+        low, self.decided_gain, self.forecast, self.waiting = self._decide(x, y, horizon)
         self._fitted = len(y)  # (the points that forecast saw: metric_forecast reads the same)
         if low and self.confirm_rise is not None and len(y) > self.min_points and self._unconfirmed_rise(y):
             # The stop rests on an evaluation above the curve's recent level, which no later one has confirmed: it
-            # must be decided on the curve without it as well (see confirm_rise).
-            waiting, low = self.waiting, self._decide(x[:-1], y[:-1], horizon)[0]
-            self.waiting = waiting  # (the check at the last point's)
+            # must be decided on the curve without it as well (see confirm_rise); waiting stays the last point's.
+            low = self._decide(x[:-1], y[:-1], horizon)[0]
         self._low = self._low + 1 if low else 0
         if self._low >= self.patience:
             self.stopped_epoch = float(epoch)
@@ -336,7 +335,7 @@ class ForecastStopping:
 
     def _decide(self, x: np.ndarray, y: np.ndarray, horizon: float | None):
         """One check's decision on the curve ``x``, ``y`` (shape (n,), lower is better): (low, the gain weighed,
-        the forecast)."""
+        the forecast, why a stop waits or None: :attr:`waiting`)."""
         from .facts.smoothing import difference_noise, median3
 
         # The running median of 3 and the noise sd, once per check: the progress guard, the reference, the stuck
@@ -344,7 +343,8 @@ class ForecastStopping:
         m3 = median3(y)
         noise = difference_noise(y)
         progressed = self._progressed(y, m3, noise)
-        fc = self._fit(x, y, horizon)
+        cut = self._cut(x)  # (once a check: the fit starts there, and the wait after it counts from it)
+        fc = self._fit(x, y, horizon, cut)
         ref = self._reference(y, fc, m3)
         gain = (ref - fc.value) / max(abs(ref), 1e-12)
         if fc.reason:
@@ -364,41 +364,38 @@ class ForecastStopping:
             low = abs(gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
         if low and gain >= 0 and self._misses_the_fall(x, y, fc, noise):
             low = False
-        k, since = self._after_cut(x)
-        self.waiting = None
+        since = cut[0]
+        k = math.inf if since is None else int(np.sum(x >= since))  # (points since the cut)
+        waiting = None
         if low and k < self.cut_points:
             # Few points since an lr cut: the forecast holds the level since it, or keeps the fit from going below the
             # lowest point since it (a curve right after a cut drops, then flattens): it says where the curve sits,
             # not whether it still falls at the new rate, and held flat it reads as stuck. A stop waits.
             low = False
-            self.waiting = (f"only {k} point(s) since the lr was cut at {since:g}: the rule waits for {self.cut_points} "
-                            "at the new rate")
-        return low, gain, fc
+            waiting = (f"only {k} point(s) since the lr was cut at {since:g}: the rule waits for {self.cut_points} "
+                       "at the new rate")
+        return low, gain, fc, waiting
 
-    def _after_cut(self, x: np.ndarray) -> tuple[float, float | None]:
-        """``(points, where)``: the points of ``x`` (the curve's axis values, shape (n,)) since the lr's last cut up to
-        ``x[-1]``, and the axis value of the cut; ``(inf, None)`` without one (no lr given, or no cut)."""
+    def _cut(self, x: np.ndarray) -> tuple[float | None, float | None]:
+        """``(where, ratio)``: the lr's last cut up to ``x[-1]`` (``x``: the curve's axis values, shape (n,)) among the
+        lrs given to :meth:`update` (:func:`losslens.forecasting.lr_cut`); ``(None, None)`` without one (no lr
+        given, or no cut)."""
         from .forecasting import lr_cut
 
         axis, lr = np.asarray(self._lr_axis), np.asarray(self._lr)
         keep = axis <= x[-1]
         if not np.isfinite(lr[keep]).any():
-            return math.inf, None
-        since = lr_cut(axis[keep], lr[keep])[0]
-        return (math.inf, None) if since is None else (int(np.sum(x >= since)), since)
+            return None, None
+        return lr_cut(axis[keep], lr[keep])
 
-    def _fit(self, x: np.ndarray, y: np.ndarray, horizon: float | None):
+    def _fit(self, x: np.ndarray, y: np.ndarray, horizon: float | None, cut: tuple[float | None, float | None]):
         """The forecast of the curve ``x``, ``y`` (shape (n,), lower is better) to ``horizon``, through the fit
         ``losslens forecast`` uses (:func:`losslens.forecasting.fit_series`): from the lr's last cut up to ``x[-1]``
-        where an lr was given, read as a training loss's where :attr:`metric` names one."""
+        (``cut``: :meth:`_cut` of ``x``), read as a training loss's where :attr:`metric` names one."""
         from .forecasting import fit_series, training_loss
 
-        axis, lr = np.asarray(self._lr_axis), np.asarray(self._lr)
-        keep = axis <= x[-1]
-        given = bool(np.isfinite(lr[keep]).any())
         training = self.metric is not None and training_loss(self.metric, self.mode == "max")
-        return fit_series(x, y, horizon, metric=self.metric or "value", training=training,
-                          axis=axis[keep] if given else None, lr=lr[keep] if given else None)
+        return fit_series(x, y, horizon, metric=self.metric or "value", training=training, cut=cut)
 
     @property
     def metric_forecast(self):
@@ -417,7 +414,7 @@ class ForecastStopping:
 
         x, y = np.asarray(self._x[:self._fitted]), -np.asarray(self._y[:self._fitted])  # (the scores, as logged)
         top = score_top(y, self.metric)
-        fit = fc if top == self.top else self._fit(x, top - y, fc.horizon)
+        fit = fc if top == self.top else self._fit(x, top - y, fc.horizon, self._cut(x))
         shown = on_score_scale(fit, y, top)
         self._shown = (fc, shown)
         return shown
@@ -484,18 +481,14 @@ class ForecastStopping:
         m[-1] = max(float(y[-1]), fc.level)
         return float(np.min(m))
 
-    def as_metric(self, v: float) -> float:
-        """A value of :attr:`forecast` (lower is better) on the monitored metric's own scale."""
-        return float(v) if self.mode == "min" else self.top - float(v)
-
     def replay(self, x, y, lr=None) -> int | None:
         """Feed a whole logged curve point by point (after :meth:`reset`): the index at
         which the rule says stop, or None. ``x``, ``y``: arrays of shape (n,); ``lr``: the lr logged at
         each of them (shape (n,), NaN where not logged), or None."""
         self.reset()
-        rates = [None] * len(x) if lr is None else [None if not math.isfinite(v) else v
-                                                   for v in np.asarray(lr, dtype=float)]
-        for i, (xi, yi, ri) in enumerate(zip(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rates)):
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        rates = np.full(x.shape, np.nan) if lr is None else np.asarray(lr, dtype=float)  # (NaN: not logged)
+        for i, (xi, yi, ri) in enumerate(zip(x, y, rates)):
             if self.update(xi, yi, ri):
                 return i
         return None

@@ -158,7 +158,7 @@ def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_bette
     end = float(x[-1]) if horizon is None else float(horizon)
     rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min",
                             metric=metric)
-    i = rule.replay(x, y, lr_at(run, x))
+    i = rule.replay(x, y, lr_at(run, metric))
     used = len(x) if i is None else i + 1
     return {"min_gain": min_gain, "horizon": end, "stopped_epoch": None if i is None else float(x[i]),
             "best_epoch": rule.best_epoch, "best_value": rule.best_value,
@@ -166,18 +166,16 @@ def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_bette
             "final_best": float(y.max() if higher else y.min())}
 
 
-def lr_at(run, x):
-    """The lr logged at the axis values ``x`` (shape (n,); NaN where not logged), or None where the run logs
-    none: the stopping rule forecasts from the lr's last cut, as the forecast does."""
+def lr_at(run, metric: str):
+    """The lr logged at each point of ``run.finite(metric)`` (shape (n,); NaN where not logged), or None where the
+    run logs none: the stopping rule forecasts from the lr's last cut, as the forecast does. (Those points are the
+    rows where ``metric`` is finite, and a Run's axis never repeats: the lr of the same rows.)"""
     import numpy as np
 
     lr = run.get("lr")
     if lr is None:
         return None
-    axis = np.asarray(run.axis, dtype=float)
-    lr = np.asarray(lr, dtype=float)
-    i = np.clip(np.searchsorted(axis, x), 0, axis.shape[0] - 1)
-    return np.where(axis[i] == x, lr[i], np.nan)
+    return np.asarray(lr, dtype=float)[np.isfinite(run.series[metric])]
 
 
 def describe_stop(stop: dict, axis: str) -> str:

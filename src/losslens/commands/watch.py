@@ -290,13 +290,12 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
     # at once, 2,000 epochs long, took 26 s of CPU).
     from losslens.commands.forecast import lr_at
 
-    lr = lr_at(run, x)  # (the rule forecasts from the lr's last cut, as `losslens forecast` and the diagnosis do)
-    rates = [None] * x.shape[0] if lr is None else [float(v) if np.isfinite(v) else None for v in lr]
-    rates = [r for r, n in zip(rates, new) if n]
+    lr = lr_at(run, d.metric)  # (the rule forecasts from the lr's last cut, as `losslens forecast` and the diagnosis)
+    rates = (np.full(x.shape, np.nan) if lr is None else lr)[new]  # (NaN: no lr logged there)
     for xi, yi, ri in zip(x[new][:-1], y[new][:-1], rates[:-1]):
-        w.stopper.record(float(xi), float(yi), ri)
+        w.stopper.record(float(xi), float(yi), float(ri))
     w.stopper.resume()
-    stop = w.stopper.update(float(x[-1]), float(y[-1]), rates[-1])
+    stop = w.stopper.update(float(x[-1]), float(y[-1]), float(rates[-1]))
     w.stop_since = (w.stop_since if w.stop_since is not None else float(x[-1])) if stop else None
     w.fed = float(x[-1])
 
