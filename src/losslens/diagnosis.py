@@ -4462,7 +4462,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if _higher(f):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         line = f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}"
-        one = _under_one_example(f, fc, top) if fc["p_improve"] >= 0.5 else None
+        one = _under_one_example(f, fc, top)
         if one is not None:
             # 1% of a small error is a fraction of one example: a likely gain too small for the score to show
             # (scikit-learn's MLP, 180 held-out digits at 0.9944: P = 89% beside "stop: more epochs will not raise it").
@@ -4503,16 +4503,22 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                 f"{_n(horizon)}, the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)"))
 
 
-def _under_one_example(f: Facts, fc: dict, top: float | None) -> tuple[float, int, float] | None:
+def _under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[float, int, float] | None:
     """``(gain, n, share of one example)`` where the forecast ``fc`` of validation accuracy (its ceiling ``top``:
-    1, or 100 for a percentage) gains less than one validation example by its horizon (n given or read off the
-    accuracy's steps: facts.chance.in_examples); None otherwise, or for any other metric."""
-    if f.metric != "val_acc" or not top or fc.get("value") is None or fc.get("level") is None:
+    1, or 100 for a percentage; None: read off ``f.y``) gives training on P >= 50% and gains less than one
+    validation example by its horizon (n given or read off the accuracy's steps: facts.chance.in_examples); None
+    otherwise, or for any other metric. The P line's words and the report card's note beside P(improves) both."""
+    p, value, level = (fc.get(k) for k in ("p_improve", "value", "level"))
+    if f.metric != "val_acc" or p is None or not p >= 0.5 or value is None or level is None:
         return None
     from .facts.chance import in_examples
 
-    gain = float(fc["value"]) - float(fc["level"])
-    share = in_examples(gain, f.chance, top)
+    if top is None:
+        from .forecasting import score_top
+
+        top = score_top(f.y, f.metric)
+    gain = float(value) - float(level)
+    share = in_examples(gain, f.chance, top) if top and math.isfinite(gain) else None
     if share is None or share >= 1:
         return None
     return gain, int(f.chance.n_val or f.chance.val_acc_step), share

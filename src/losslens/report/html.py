@@ -75,21 +75,19 @@ def _asset(name: str) -> str:
 # ---- formatting --------------------------------------------------------------------------------
 def _under_one_example(d, fc: dict) -> str:
     """The card's note beside P(improves) where the forecast's whole gain in validation accuracy is under one
-    validation example (the evidence says the same): "89%" alone read as a gain worth training for."""
+    validation example (the evidence says the same, read by the same rule): "89%" alone read as a gain worth
+    training for."""
     f = getattr(d, "facts", None)
-    value, level = finite_or_none(fc.get("value")), finite_or_none(fc.get("level"))
-    p = finite_or_none(fc.get("p_improve"))
-    if f is None or d.metric != "val_acc" or value is None or level is None or p is None or p < 0.5:
+    if f is None:
         return ""
-    from ..facts.chance import in_examples
-    from ..forecasting import score_top
+    from ..diagnosis import _under_one_example as under_one
 
-    c = getattr(f, "chance", None)
-    share = in_examples(value - level, c, score_top(f.y, d.metric))
-    if share is None or share >= 1:
+    one = under_one(f, fc)
+    if one is None:
         return ""
+    _, n, share = one
     return (f" <span class='ll-sub'>of &gt; 1% lower error, but its gain is {share:.2g} of one of the "
-            f"{int(c.n_val or c.val_acc_step)} validation examples</span>")
+            f"{n} validation examples</span>")
 
 
 def _fmt(v, digits: int = 4) -> str:
