@@ -57,6 +57,20 @@ def test_without_k_the_frozen_rise_is_a_step_not_an_optimizer_that_never_stepped
     assert d.cause.actions[0].startswith("lower the learning rate (try 1/10) and restart from scratch")
 
 
+@pytest.mark.parametrize("log", ["adam_0.3_s0.csv", "sgd_5_s1.csv"])
+def test_with_k_the_frozen_rise_is_worded_as_without_it(log):
+    """With --classes the ln K reading replaced the stuck cause and worded its facts again, its own way ("exactly
+    ... at all 30 epochs: ... died or saturated there", "train_loss a -> b: the weights were updated"), dropping
+    the rise-then-freeze line the run reads without K. One rule words those facts: with K, the ln K line comes
+    first and the rest of the evidence is the reading without K, line for line."""
+    without = losslens.diagnose(BLOWUP / log)
+    with_k = losslens.diagnose(BLOWUP / log, classes=10)
+    assert without.verdict == "stuck_at_init" and with_k.verdict == "diverged"
+    assert "x ln 10 = 2.303, the loss of a fresh network" in with_k.cause.evidence[0]
+    assert with_k.cause.evidence[1:] == without.cause.evidence
+    assert with_k.cause.evidence[2].startswith("train_loss rose from ")
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_sgd_thrown_off_its_start_diverged_too(seed):
     """SGD 5: the same throw by another optimizer; SGD 0.5 learns."""

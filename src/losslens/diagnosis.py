@@ -1056,10 +1056,10 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
           f"fresh network (its outputs near uniform), and no point of {which} came back under {THROWN_FACTOR:g}x it "
           f"(lowest {lowest:.4g}): the first {f.axis_name}'s steps threw the outputs to confident, wrong answers"]
     if "constant_tail" in stuck.numbers:
-        n = stuck.numbers["constant_tail"]
-        ev.append(f"{name} is exactly {stuck.numbers['level']:.6g} {'at all' if n >= y.shape[0] else 'for its last'} "
-                  f"{_n(n)} {f.axis_name}s: constant outputs, zero gradients: the units died or saturated there")
-    if len(finite) > 1:
+        # dead_from_start's reading stands (outputs constant from the first point; what training's loss did, as a
+        # rise then a freeze): it words those facts, this rule adds only where the loss started against ln K.
+        ev += stuck.evidence
+    elif len(finite) > 1:
         ty = finite[1][1]
         if ty.shape[0] > 1 and float(ty[-1]) != float(ty[0]):
             ev.append(f"train_loss {float(ty[0]):.4g} -> {float(ty[-1]):.4g}: the weights were updated, so not "
