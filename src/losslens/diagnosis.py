@@ -4462,7 +4462,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if _higher(f):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         line = f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}"
-        one = _under_one_example(f, fc, top)
+        one = under_one_example(f, fc, top)
         if one is not None:
             # 1% of a small error is a fraction of one example: a likely gain too small for the score to show
             # (scikit-learn's MLP, 180 held-out digits at 0.9944: P = 89% beside "stop: more epochs will not raise it").
@@ -4503,7 +4503,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                 f"{_n(horizon)}, the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)"))
 
 
-def _under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[float, int, float] | None:
+def under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[float, int, float] | None:
     """``(gain, n, share of one example)`` where the forecast ``fc`` of validation accuracy (its ceiling ``top``:
     1, or 100 for a percentage; None: read off ``f.y``) gives training on P >= 50% and gains less than one
     validation example by its horizon (n given or read off the accuracy's steps: facts.chance.in_examples); None

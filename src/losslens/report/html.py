@@ -80,9 +80,9 @@ def _under_one_example(d, fc: dict) -> str:
     f = getattr(d, "facts", None)
     if f is None:
         return ""
-    from ..diagnosis import _under_one_example as under_one
+    from ..diagnosis import under_one_example
 
-    one = under_one(f, fc)
+    one = under_one_example(f, fc)
     if one is None:
         return ""
     _, n, share = one
