@@ -364,7 +364,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, climbed_off_floor, overfitting,
-                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, fits_nothing, lr_too_high, underfitting):
+                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, fits_nothing,
+                 lr_too_high, underfitting):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -375,9 +376,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             causes.append(refuted)
     if causes and causes[0].id == "stuck_at_init":
         causes[0] = _thrown_at_start(losses if losses is not None else f, causes[0])
-    if any("uniform_guess" in c.numbers for c in causes):
+    if any("uniform_guess" in c.numbers or "dead_layers" in c.numbers for c in causes):
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
+        # So too a model whose first layer died: one prediction for every input memorises nothing, and a bigger
+        # model dies alike.
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
     alike = next((c for c in causes if "decides_alike" in c.numbers), None)
     if alike is not None:
@@ -425,10 +428,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # back, whatever the lr did afterwards; "stop here" would keep a model that predicts the class frequencies.)
     # Each of those causes carries its mark among its numbers: relapsed's train_back (both curves back up),
     # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
-    # back_to_start, constant_guess's (a binary model that learned only the class prior). Their values are
+    # back_to_start, constant_guess's (a binary model that learned only the class prior), units_died's dead_layers
+    # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network). Their values are
     # what was measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
-                  for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess"))
+                  for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and "pace_ratio" in low.numbers
@@ -583,6 +587,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                                 f"X and the forecast are read on it")
     # An absurd point left out, a NaN read as a gap: said, once, under the verdict.
     verdict.evidence.extend(notes)
+    _callback_cuts(run, f, verdict)
     picked = run.default_note() if metric is None and f.metric == run.default_metric() else None
     if picked:
         # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
@@ -625,6 +630,42 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                      length=len(run), run_name=run.name, source=run.source,
                      phases=f.phases if plateau is not None else phases_without_x(f.phases),
                      forecast=fc, facts=f, run=run.named_as(f.metric, metric))
+
+
+def _callback_cuts(run: Run, f: Facts, verdict: Cause) -> None:
+    """The lr cuts a losslens callback made (``reduce_lr_on``: ``run.meta["actions"]``, ``lower_lr`` entries, as its
+    save keeps them and the live run carries them), said second under the verdict with where the metric went after:
+    a curve read after a cut is another run from there, and a verdict about the step must not read as if the
+    step had never changed (the walk's Monitor cut SGD 2 -> 0.2 at epoch 19 and no report said so). After units
+    that had died (:func:`units_died`) the cut is said to be too late: no gradient reaches them."""
+    acts = run.meta.get("actions") if isinstance(run.meta, dict) else None
+    ax = run.axis_name
+    cuts = []
+    for a in acts if isinstance(acts, list) else ():
+        if not isinstance(a, dict) or a.get("action") != "lower_lr":
+            continue
+        at, lr, new = (a.get(k) for k in (ax, "lr", "new_lr"))
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (at, lr, new)):
+            cause = a.get("cause")
+            cuts.append((float(at), float(lr), float(new), f" ({cause})" if isinstance(cause, str) and cause else ""))
+    if not cuts:
+        return
+    said = ", ".join(f"{lr:.3g} -> {new:.3g} at {ax} {_n(at)}{why}" for at, lr, new, why in cuts)
+    line = f"the losslens callback lowered the learning rate {said}"
+    first = cuts[0][0]
+    ok = np.isfinite(f.y)
+    before, after = f.y[ok & (f.x <= first)], f.y[ok & (f.x > first)]
+    if before.shape[0] and after.shape[0]:
+        line += (f": {f.metric} {float(median(before[-3:])):.4g} over the {min(3, before.shape[0])} {ax}s before "
+                 f"{'it' if len(cuts) == 1 else 'the first'}, {float(median(after[-3:])):.4g} over the last "
+                 f"{min(3, after.shape[0])}")
+    elif before.shape[0]:
+        line += ": the run ended there"
+    if "dead_layers" in verdict.numbers and verdict.numbers["died_at"] <= first:
+        line += (f"; the units had died at {ax} {_n(verdict.numbers['died_at'])}, before it: a lower rate cannot revive "
+                 "them")
+    verdict.evidence.insert(min(1, len(verdict.evidence)), line)
+    verdict.numbers["callback_lr_cuts"] = len(cuts)
 
 
 def _open_ended(cause: Cause, f: Facts, t: Thresholds) -> bool:
@@ -2817,12 +2858,68 @@ def _late_start_share(f: Facts) -> float:
     return f.plateau.improvement / (f.plateau.improvement + missed) if missed > 0 else 1.0
 
 
+#: lr_too_high's first action where the step left the network unable to learn at any rate (units dead, outputs thrown
+#: to a guess): a lower rate from here on trains nothing, the weights must start again.
+RESTART_LOWER = "lower the learning rate (try 1/10) and restart from scratch"
+
+
+def units_died(f: Facts, t: Thresholds) -> Cause | None:
+    """The first layer's gradient norm, logged per layer (the losslens callbacks on torch record it), was > 0 and then
+    exactly 0 at every point to the end, over at least the run's last quarter: every unit behind it died (a ReLU
+    that outputs 0 for every input passes no gradient back), so nothing of the inputs reaches the output and the
+    model gives every example one prediction, the class frequencies at best. Not too little capacity: a bigger
+    model dies alike, and no rate revives units that get no gradient. The steps that killed them were too large
+    (or the inputs unscaled, which makes them so).
+
+    A 64-64-64-10 ReLU MLP on digits at SGD lr 2, momentum 0.9 (the new-user walk's torch loop, seeds 0 and 1):
+    the first two layers' gradient exactly 0 from epoch 1, training loss flat at 2.44 (ln 10 = 2.303) and
+    validation at 2.41-2.43, read "underfitting: a bigger model" live at epoch 10; lr 0.2 reaches val 0.33-0.37.
+    Lightning, 64-64-10 at plain SGD lr 5: the first layer dead from epoch 1 (seed 0) or 4 (seed 1), both losses
+    2.35-2.36; lr 0.5 reaches 0.29 (tests/fixtures/ecosystem/sgd_dead_relu)."""
+    g = f.layer_grads
+    if g is None or not g.died or g.layers[0] not in g.died:
+        return None
+    since = g.died_since[g.died.index(g.layers[0])]
+    x = f.train_x if f.train_x is not None and f.train_y is not None else f.x
+    # Dead over at least the last quarter: the state the run ends in, not a lull at its end.
+    if since > float(x[int(0.75 * (x.shape[0] - 1))]):
+        return None
+    ax = f.axis_name
+    # (The rate logged now is the one they died at unless it was cut since: then the cut is said, not the rate.)
+    lr = f" (lr {_lr(f)} logged)" if _lr(f) and (f.lr_cut is None or f.lr_cut <= since) else ""
+    dead = [k for k in g.layers if k in g.died]
+    named = ", ".join(_module(k) for k in dead[:4]) + (f" ... {_module(dead[-1])}" if len(dead) > 4 else "")
+    ev = [f"the gradient of {named} ({len(dead)} of the {len(g.layers)} layers, the first among them) fell to exactly 0 "
+          f"at {ax} {_n(since)} and stayed 0 at every point after: every unit behind "
+          f"{'it' if len(dead) == 1 else 'them'} died (a ReLU that outputs 0 for every input passes no gradient back), so "
+          "nothing of the inputs reaches the output: the model gives every example the same prediction",
+          f"{'it' if len(dead) == 1 else 'they'} had a gradient before {ax} {_n(since)}: the steps threw the weights "
+          f"where the units die, which a step too large does{lr}; not too little "
+          "capacity: a bigger model dies alike, and no rate revives units that get no gradient"]
+    ty = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
+    if ty is not None and not _higher(f):
+        tx = f.train_x if f.train_y is not None else f.x
+        after = ty[(tx >= since) & np.isfinite(ty)]
+        c = f.chance
+        if after.shape[0]:
+            level = float(median(after))
+            ref = (f" ({_pct(level / math.log(c.classes))} of ln {c.classes} = {math.log(c.classes):.4g}, a uniform "
+                   f"guess's loss{_k_source(c)})") if c is not None and c.classes else ""
+            ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input scores "
+                      "(the class frequencies' entropy at best): it can go no lower however long it trains")
+    acts = [RESTART_LOWER + ": dead units get no gradient, so lowering the rate mid-run does not bring them back",
+            "learning-rate warm-up; gradient clipping",
+            "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
+    return Cause("lr_too_high", 0.8, ev, acts, {"dead_layers": len(dead), "died_at": since})
+
+
 def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     """Training accuracy at chance: the model cannot fit even the training data. Ahead of a
     bouncing floor (lr_too_high by oscillation): a loss bouncing at the chance level is not a
     minimum the step overshoots. With no training accuracy, a training loss still at ln K that started
-    far above it was thrown there by the first steps: a step too large. (One that started near ln K
-    and stayed is left to the other rules: a straight crawl at a tiny step looks the same.)"""
+    far above it was thrown there by the first steps: a step too large; so is one held above ln K after it
+    moved (:func:`_held_above_a_guess`). (One that started near ln K and stayed is left to the other rules: a
+    straight crawl at a tiny step looks the same.)"""
     c = f.chance
     thrown = _thrown_to_a_guess(f, t)
     if thrown is not None:
@@ -2832,7 +2929,7 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
         start, tail = guess
         k = c.classes
         if start < t.blown_start * math.log(k):
-            return None
+            return _held_above_a_guess(f, t, start, tail)
         return Cause("lr_too_high", 0.8,
                      [f"train_loss ends at {tail:.4g} = {_pct(tail / math.log(k))} of ln {k} = {math.log(k):.4g}, a "
                       "uniform guess's loss: the model fitted nothing, not even its training data",
@@ -2847,6 +2944,34 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
                       "the model cannot fit even the training data"], ACTIONS["underfitting"],
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
+
+
+def _held_above_a_guess(f: Facts, t: Thresholds, start: float, tail: float) -> Cause | None:
+    """K known, no accuracy logged, the training loss's last quarter at ≥ ``train_guess_level`` of ln K and held
+    above ln K after it moved (:func:`_above_a_guess`): the step throws even the output bias past the class
+    frequencies' loss, which is ≤ ln K. Not underfitting: a model too small still fits its output bias, and a
+    bigger model at this step does the same. SGD lr 2 (momentum 0.9) on a digits ReLU MLP: training 2.44 over its
+    last quarter, above ln 10 = 2.303 at every point, read "underfitting: a bigger model" with ``classes=10``;
+    Lightning at SGD lr 5, 2.35; a tenth of either rate reaches val 0.29-0.37 (tests/fixtures/ecosystem/
+    sgd_dead_relu)."""
+    k = f.chance.classes
+    lnk = math.log(k)
+    yt = f.train_y[np.isfinite(f.train_y)] if f.train_y is not None else None
+    if yt is None or yt.shape[0] < 4 or not _above_a_guess(f, t, yt, lnk):
+        return None
+    return Cause("lr_too_high", 0.8,
+                 [f"train_loss ends at {tail:.4g} = {_pct(tail / lnk)} of ln {k} = {lnk:.4g}, a uniform guess's loss"
+                  f"{_k_source(f.chance)}: the model fitted nothing, not even its training data",
+                  _above_a_guess_line(f, k)],
+                 [RESTART_LOWER, "learning-rate warm-up; gradient clipping"],
+                 {"uniform_guess": k, "train_start": start, "train_tail": tail})
+
+
+def _above_a_guess_line(f: Facts, k: int) -> str:
+    """The evidence :func:`_above_a_guess` gives, in words."""
+    return (f"train_loss sat above ln {k} over its last quarter, not falling (t = {_t(f.train_trend.slope_t)}): "
+            "the output bias alone fits the class frequencies at ≤ ln K, so a step that leaves training above "
+            "that keeps throwing even the bias past its minimum")
 
 
 def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
@@ -2882,9 +3007,7 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
         why = (f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
                "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
     elif _above_a_guess(f, t, yt, lnk):
-        why = (f"train_loss sat above ln {k} over its last quarter, not falling (t = {_t(f.train_trend.slope_t)}): "
-               "the output bias alone fits the class frequencies at ≤ ln K, so a step that leaves training above "
-               "that keeps throwing even the bias past its minimum")
+        why = _above_a_guess_line(f, k)
     else:
         return None
     train_acc = f" (training {c.train_acc_tail:.3f})" if c.train_acc_tail is not None else ""

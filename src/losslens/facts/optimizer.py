@@ -237,6 +237,9 @@ class LayerGradFacts:
     first_to_last_late: float | None  # the same, late
     shrink: tuple                    # per layer: late / early (0.1: fell 10x; the healthy fall as the loss flattens)
     zero: tuple                      # layers whose norm is exactly 0 at every point logged: no gradient ever reached them
+    died: tuple = ()                 # layers whose norm was > 0, then exactly 0 at every point from some point on (>= 2
+                                     # points to the end): they had a gradient and lost it (units that all died)
+    died_since: tuple = ()           # per layer in ``died``: the axis value of its first point at exactly 0
 
 
 def layer_grad_facts(layers: dict, axis: np.ndarray) -> LayerGradFacts | None:
@@ -259,4 +262,16 @@ def layer_grad_facts(layers: dict, axis: np.ndarray) -> LayerGradFacts | None:
     shrink = tuple(ratio(late[k], early[k]) for k in names)
     zero = tuple(k for k in names if not np.any(rows[k][np.isfinite(rows[k])]))
     since = float(min(axis[np.isfinite(v)][0] for v in rows.values()))
-    return LayerGradFacts(names, since, ratio(early[first], early[last]), ratio(late[first], late[last]), shrink, zero)
+    died, died_since = [], []
+    for k in names:
+        ok = np.isfinite(rows[k])
+        g, x = rows[k][ok], axis[ok]
+        live = np.flatnonzero(g != 0)
+        # An epoch's norm is a mean over sampled batches: exactly 0 only where every sampled batch passed no
+        # gradient to the layer at all (a live layer's never is). Two such points in a row to the end: it lost it
+        # (for good where that stretch is long: the rule that reads it asks for the run's last quarter).
+        if live.shape[0] and g.shape[0] - 1 - live[-1] >= 2:
+            died.append(k)
+            died_since.append(float(x[live[-1] + 1]))
+    return LayerGradFacts(names, since, ratio(early[first], early[last]), ratio(late[first], late[last]), shrink, zero,
+                          tuple(died), tuple(died_since))

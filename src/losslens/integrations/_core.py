@@ -665,7 +665,9 @@ class Watcher:
                    {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
                    meta={**self.meta, "framework": self.framework, **planned,
-                         **({"classes": self.classes} if self.classes else {})})
+                         **({"classes": self.classes} if self.classes else {}),
+                         # (The lr cuts made so far: the diagnosis says them, as it does of the file saved.)
+                         **({"actions": list(self.actions)} if self.actions else {})})
 
     def _planned_meta(self) -> dict:
         """``planned_end`` and ``planned_end_from`` (the readers' keys for the end a log states) where the end is
@@ -862,6 +864,10 @@ class Watcher:
         # bouncing, and the bouncing is what a lower rate fixes.
         cause = None if game else next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
                                         and _gate(c) >= self.min_confidence), None)
+        if cause is not None and "dead_layers" in cause.numbers and any(a["action"] == "lower_lr" for a in self.actions):
+            # Units that died get no gradient at any rate: the cut made showed the step's fault and quietened the
+            # output bias, and a second changes nothing (the walk's Monitor at SGD 2: cut every 5 epochs down to 2e-12).
+            cause = None
         schedule = self._schedule
         if cause is not None and schedule is not None and schedule.owns_lr:
             # A scheduler sets the lr at every epoch/step: a lower rate would be put back at once.
@@ -874,8 +880,10 @@ class Watcher:
                 decision.new_lr = new_lr
                 self._cooldown_left = self.cooldown
                 self.wait = 0
+                dead = ("; the first layer's units died: a lower rate cannot revive them, restart from scratch at it"
+                        if "dead_layers" in cause.numbers else "")
                 self._act("lower_lr", epoch, f"lowered the learning rate {lr:.3g} -> {new_lr:.3g} "
-                                             f"({cause.id}, confidence {cause.confidence:.2f})",
+                                             f"({cause.id}, confidence {cause.confidence:.2f}){dead}",
                           cause=cause.id, lr=float(lr), new_lr=new_lr)
 
     def _game_holds(self, d) -> None:
@@ -1255,7 +1263,12 @@ class Watcher:
             d = self.diagnosis
             # After a stop_gain stop the report comes whatever was reported before: it must say the rule stopped
             # the run, beside a verdict that may read the same curve as still paying.
-            if d is not None and (self.reported is None or d.verdict != self.reported.verdict or stop is not None):
+            # So does an lr cut made after the last report: the run was another from there, and the report before
+            # it does not say what the cut did (the walk's Monitor: "underfitting" at epoch 10, a cut at 19, then
+            # nothing).
+            cut = self._cut_since_report()
+            if d is not None and (self.reported is None or d.verdict != self.reported.verdict or stop is not None
+                                  or cut):
                 was = None if self.reported is None or d.verdict == self.reported.verdict else self.reported.verdict
                 text = format_report(d, self.axis[-1], self.framework, final=True, was=was,
                                      stopped=None if stop is None else self._stop_said(stop))
@@ -1268,6 +1281,11 @@ class Watcher:
             # One of several runs of this callback: which file holds this one, not the first run's.
             self.say(f"losslens: {'trial ' + self.trial if self.trial is not None else f'run {self.run_index}'} "
                      f"saved to {_str(self.save_path)}")
+
+    def _cut_since_report(self) -> bool:
+        """An lr cut (``lower_lr``) made at or after the epoch of the last report."""
+        last = self.reports[-1].get(self.axis_name) if self.reports else None
+        return any(a["action"] == "lower_lr" and (last is None or a[self.axis_name] >= last) for a in self.actions)
 
     def _its_error(self, top) -> str:
         """" (its error, 1 - val_acc)": what a score's stop_gain gain was weighed on, where it has a ceiling."""
