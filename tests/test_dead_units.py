@@ -118,3 +118,24 @@ def test_the_monitor_reads_the_step_live_cuts_once_in_time_and_says_so(capsys):
     assert len(cuts) == 1 and cuts[0]["epoch"] <= 6 and opt.param_groups[0]["lr"] == pytest.approx(0.2)
     assert "restart from scratch" in out and "Try: a bigger model" not in out
     assert "the losslens callback lowered the learning rate 2 -> 0.2" in out
+
+
+@pytest.mark.slow
+def test_a_cut_made_after_the_last_report_brings_a_report_at_the_end_that_says_it(capsys):
+    """tests/fixtures/ecosystem/torch_gru_cliff at seed 8 (a GRU at Adam 1e-2, ``reduce_lr_on=("lr_too_high",)``):
+    reported converged at epoch 7, its lr cut 0.01 -> 0.001 at 19, and nothing more was reported: the verdict at the
+    end was the one reported, so the run's last word was from before the cut (seed8.json's reports and actions)."""
+    import importlib.util
+
+    pytest.importorskip("torch")
+    eco = Path(__file__).parent / "fixtures" / "ecosystem"
+    spec = importlib.util.spec_from_file_location("gru_cliff", eco / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monitor, _ = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None, verbose=1)
+    out = capsys.readouterr().out
+    cuts = [a for a in monitor.actions if a["action"] == "lower_lr"]
+    assert [a["epoch"] for a in cuts] == [19], monitor.actions
+    assert monitor.reports[-1].get("final") and monitor.reports[-1]["epoch"] > 19, monitor.reports
+    end = [line for line in out.splitlines() if "at the end of training" in line]
+    assert len(end) == 1 and "the losslens callback lowered the learning rate 0.01 -> 0.001 at epoch 19" in end[0]
