@@ -2881,8 +2881,8 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
         return None
     since = g.died_since[g.died.index(g.layers[0])]
     x = f.train_x if f.train_x is not None and f.train_y is not None else f.x
-    # Dead over at least the last quarter: the state the run ends in, not a lull at its end.
-    if since > float(x[int(0.75 * (x.shape[0] - 1))]):
+    # Dead over at least the last quarter of the points: the state the run ends in, not a lull at its end.
+    if np.count_nonzero(x >= since) < 0.25 * x.shape[0]:
         return None
     ax = f.axis_name
     # (The rate logged now is the one they died at unless it was cut since: then the cut is said, not the rate.)
