@@ -662,8 +662,8 @@ def _callback_cuts(run: Run, f: Facts, verdict: Cause) -> None:
     elif before.shape[0]:
         line += ": the run ended there"
     if "dead_layers" in verdict.numbers and verdict.numbers["died_at"] <= first:
-        line += (f"; the units had died at {ax} {_n(verdict.numbers['died_at'])}, before it: a lower rate cannot revive "
-                 "them")
+        line += (f"; the units had died at {ax} {_n(verdict.numbers['died_at'])}, before it: a lower rate cannot "
+                 "revive them")
     verdict.evidence.insert(min(1, len(verdict.evidence)), line)
     verdict.numbers["callback_lr_cuts"] = len(cuts)
 
@@ -2889,10 +2889,10 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
     lr = f" (lr {_lr(f)} logged)" if _lr(f) and (f.lr_cut is None or f.lr_cut <= since) else ""
     dead = [k for k in g.layers if k in g.died]
     named = ", ".join(_module(k) for k in dead[:4]) + (f" ... {_module(dead[-1])}" if len(dead) > 4 else "")
-    ev = [f"the gradient of {named} ({len(dead)} of the {len(g.layers)} layers, the first among them) fell to exactly 0 "
-          f"at {ax} {_n(since)} and stayed 0 at every point after: every unit behind "
-          f"{'it' if len(dead) == 1 else 'them'} died (a ReLU that outputs 0 for every input passes no gradient back), so "
-          "nothing of the inputs reaches the output: the model gives every example the same prediction",
+    ev = [f"the gradient of {named} ({len(dead)} of the {len(g.layers)} layers, the first among them) fell to "
+          f"exactly 0 at {ax} {_n(since)} and stayed 0 at every point after: every unit behind "
+          f"{'it' if len(dead) == 1 else 'them'} died (a ReLU that outputs 0 for every input passes no gradient back), "
+          "so nothing of the inputs reaches the output: the model gives every example the same prediction",
           f"{'it' if len(dead) == 1 else 'they'} had a gradient before {ax} {_n(since)}: the steps threw the weights "
           f"where the units die, which a step too large does{lr}; not too little "
           "capacity: a bigger model dies alike, and no rate revives units that get no gradient"]
@@ -2905,8 +2905,8 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
             level = float(median(after))
             ref = (f" ({_pct(level / math.log(c.classes))} of ln {c.classes} = {math.log(c.classes):.4g}, a uniform "
                    f"guess's loss{_k_source(c)})") if c is not None and c.classes else ""
-            ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input scores "
-                      "(the class frequencies' entropy at best): it can go no lower however long it trains")
+            ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input "
+                      "scores (the class frequencies' entropy at best): it can go no lower however long it trains")
     acts = [RESTART_LOWER + ": dead units get no gradient, so lowering the rate mid-run does not bring them back",
             "learning-rate warm-up; gradient clipping",
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]

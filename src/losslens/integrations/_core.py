@@ -864,7 +864,8 @@ class Watcher:
         # bouncing, and the bouncing is what a lower rate fixes.
         cause = None if game else next((c for c in d.causes if c.id in self.reduce_lr_on and c.status == "likely"
                                         and _gate(c) >= self.min_confidence), None)
-        if cause is not None and "dead_layers" in cause.numbers and any(a["action"] == "lower_lr" for a in self.actions):
+        if cause is not None and "dead_layers" in cause.numbers \
+                and any(a["action"] == "lower_lr" for a in self.actions):
             # Units that died get no gradient at any rate: the cut made showed the step's fault and quietened the
             # output bias, and a second changes nothing (the walk's Monitor at SGD 2: cut every 5 epochs down to 2e-12).
             cause = None
