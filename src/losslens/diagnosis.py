@@ -80,6 +80,12 @@ class Thresholds:
     overfit_rise_level: float = 0.05      # or ≥ 5% of its minimum while still rising (tail t > 3)
     overfit_rise_min: float = 0.10        # or ≥ 10% of its minimum while training fell below its level then
     overfit_gap_growth: float = 0.15      # or: the gap grew ≥ 15% of val's improvement while train fell
+    # Under those bars, overfitting listed as possible (overfitting_signs) where validation's last quarter sits this
+    # many noise sds above its smoothed minimum: on curves that fall and hold their floor (iid noise 1-5% of the drop,
+    # 20-300 points) with training still falling, on 0-9% of them (0-18% at 2, 0-7% at the rule's 3; the smoothed
+    # minimum is selected, so with no rise the rise centres at 1.3-1.6 sds)
+    overfit_signs_noise: float = 2.5
+    overfit_contested: float = 0.65       # converged's strength beside that listing: its grade for a tail not flat
     improving_t: float = -3.0             # tail slope t-statistic below this: still falling ...
     improving_tail_drop: float = 0.03     # ... and the last quarter gave ≥ 3% of the improvement
     improving_tail_level: float = 0.05    # ... or lowered the current level by ≥ 5%
@@ -207,16 +213,6 @@ _CONF_PLATT = (0.453, 1.251)
 _CONF_CAUSE = {"converged": -0.114, "data_limited": +0.215, "diverged": -0.741, "lr_too_high": +0.046,
                "lr_too_low": +1.029, "no_signal": -0.148, "overfitting": +0.768, "still_improving": -0.733,
                "stuck_at_init": +0.731, "temporary_plateau": -0.018, "underfitting": -1.035}
-
-
-# converged's strength where overfitting_signs lists overfitting beside it: its grade for a tail that is not flat
-# (|t| >= 2), whatever the gradient norm did. (Calibrated: 0.75 where it read 0.96.)
-OVERFIT_CONTESTED = 0.65
-# overfitting_signs' bar: validation's last quarter this many noise sds above its smoothed minimum. On curves that
-# fall and hold their floor (iid noise 1-5% of the drop, 20-300 points) with training still falling it lists
-# overfitting on 0-9% of them (0-7% at the rule's 3, 0-18% at 2): the smoothed minimum is selected, so the rise
-# centres at 1.3-1.6 sds with none.
-OVERFIT_SIGNS_NOISE = 2.5
 
 
 def calibrated_confidence(strength: float, cause: str) -> float:
@@ -452,7 +448,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
         signs = overfitting_signs(losses if losses is not None else f, t)
         if signs is not None:
-            causes[-1].confidence = min(causes[-1].confidence, OVERFIT_CONTESTED)
+            causes[-1].confidence = min(causes[-1].confidence, t.overfit_contested)
             causes.append(signs)
     if not blown:
         # (A loss near a guess beside a step shown too large -- it bounced, blew up, or fell only once the lr
@@ -1757,7 +1753,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         lag = (f" by its line's end ({s * (g.val_min + climb):.4g}; the last quarter's median, "
                f"{_pct(g.val_rise / abs(g.val_min))} {'below' if _higher(f) else 'above'}, lags a steady climb)"
                if lags else "")
-        climbed = f"{_pct((climb if lags else g.val_rise) / abs(g.val_min))} {'below' if _higher(f) else 'above'} its {best}{lag}"
+        climbed = "" if not creeping else \
+            f"{_pct((climb if lags else g.val_rise) / abs(g.val_min))} {'below' if _higher(f) else 'above'} its {best}{lag}"
         if creeping and not g.val_rise_range > t.overfit_rise_range and not far_above \
                 and not g.val_rise / abs(g.val_min) > t.overfit_rise_level:
             # Small against the level: the two trends' significance is the evidence.
@@ -1805,7 +1802,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
 
 def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
     """Overfitting as a possibility, where the rule (:func:`overfitting`) does not read it: validation's last
-    quarter sits above its smoothed minimum by > ``OVERFIT_SIGNS_NOISE`` noise sds and ≥ 5% of it and is not
+    quarter sits above its smoothed minimum by > ``overfit_signs_noise`` noise sds and ≥ 5% of it and is not
     falling, while training still falls by its own t-test and the gap grows, but the rise is under the rule's size
     bars (10% of the improvement or of the minimum, or 5% of it with a tail climbing at t > 3). Those bars stand: the smoothed minimum is the
     lowest of many noisy means, so a held floor sits above it by itself (docs/benchmarks.md, "two leads tried").
@@ -1822,7 +1819,7 @@ def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
         return None
     # (At >= 5% of the minimum: what the rule reads from a tail climbing at t > 3. Smaller is no sign to act on: a CNN
     # at 6.6 noise sds but 1.1% of its minimum, its training loss at 4e-5.)
-    if not (g.val_rise_noise > OVERFIT_SIGNS_NOISE and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
+    if not (g.val_rise_noise > t.overfit_signs_noise and g.val_min and g.val_rise / abs(g.val_min) > t.overfit_rise_level
             and f.trend.slope_t > 0 and g.train_slope_t < t.improving_t
             and g.gap_end is not None and g.gap_at_val_min is not None and g.gap_end > g.gap_at_val_min >= 0
             and not _never_below(g)):
@@ -1845,7 +1842,7 @@ def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
           "above its lowest smoothed point"]
     acts = [f"keep the weights of {ax} {_n(g.val_best_epoch)}, its best (restore_best_weights), and compare them with "
             "the last one's on held-out data: lower there is overfitting"] + ACTIONS["overfitting"][1:2]
-    cause = Cause("overfitting", _ramp(g.val_rise_noise, OVERFIT_SIGNS_NOISE, 2 * t.overfit_rise_noise, 0.4, 0.5),
+    cause = Cause("overfitting", _ramp(g.val_rise_noise, t.overfit_signs_noise, 2 * t.overfit_rise_noise, 0.4, 0.5),
                   ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
                              "val_rise": g.val_rise, "train_fell": fell})
     cause.status = "possible"
