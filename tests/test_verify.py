@@ -12,6 +12,8 @@ import pytest
 import losslens
 from losslens.verification import CHECKS, KEYWORDS, Check, prediction_holds, verify
 
+from torch_loops import minibatch_epoch
+
 torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -45,6 +47,10 @@ def trainer(opt="sgd", lr=0.1, epochs=40, n=200, noise=0.3, batch=8, hidden=(), 
     return train
 
 
+def _mse(out, target):
+    return ((out - target) ** 2).mean()
+
+
 def _fit(opt, lr, epochs, n, noise, batch, hidden, d, signal,
          lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, from_epoch, seed):
     torch.manual_seed(seed)
@@ -61,17 +67,9 @@ def _fit(opt, lr, epochs, n, noise, batch, hidden, d, signal,
     for epoch in range(round(epochs * epochs_factor)):
         for group in optim.param_groups:  # the change from `from_epoch` on (0: from the start)
             group["lr"] = lr * (lr_factor if epoch >= from_epoch else 1.0)
-        perm, total = torch.randperm(len(xt)), 0.0
-        for i in range(0, len(xt), batch):
-            b = perm[i:i + batch]
-            optim.zero_grad()
-            loss = ((model(xt[b]) - yt[b]) ** 2).mean()
-            loss.backward()
-            optim.step()
-            total += loss.item() * len(b)
-        hist["loss"].append(total / len(xt))
+        hist["loss"].append(minibatch_epoch(model, optim, xt, yt, _mse, batch))
         with torch.no_grad():
-            hist["val_loss"].append(((model(xv) - yv) ** 2).mean().item())
+            hist["val_loss"].append(_mse(model(xv), yv).item())
     return hist
 
 
@@ -292,15 +290,7 @@ def _digits_sgd(lr_factor=1.0, size_factor=1.0, data_factor=1.0, from_epoch=0, s
     for epoch in range(40):
         for g in opt.param_groups:
             g["lr"] = 1.0 * (lr_factor if epoch >= from_epoch else 1.0)
-        perm, total = torch.randperm(n), 0.0
-        for i in range(0, n, 32):
-            b = perm[i:i + 32]
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(model(x[b]), y[b])
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(b)
-        hist["loss"].append(total / n)
+        hist["loss"].append(minibatch_epoch(model, opt, x[:n], y[:n], torch.nn.functional.cross_entropy))
         with torch.no_grad():
             hist["val_loss"].append(torch.nn.functional.cross_entropy(model(xv), yv).item())
     return hist

@@ -10,6 +10,7 @@ import losslens
 from losslens.verification import verify
 
 from cli_helpers import run_cli
+from torch_loops import minibatch_epoch
 
 WD = Path(__file__).parent / "fixtures" / "ecosystem" / "compare_weight_decay"
 
@@ -36,16 +37,8 @@ def digits_adamw(wd=0.01, lr=3e-3, width=256, epochs=80, n=150):
         opt = torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=wd * decay_factor)
         h = {"loss": [], "val_loss": []}
         for _ in range(epochs):
-            perm, total = torch.randperm(k), 0.0
-            for i in range(0, k, 32):
-                b = perm[i:i + 32]
-                opt.zero_grad()
-                loss = torch.nn.functional.cross_entropy(m(xt[b]), yt[b])
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(b)
+            h["loss"].append(minibatch_epoch(m, opt, xt, yt, torch.nn.functional.cross_entropy))
             with torch.no_grad():
-                h["loss"].append(total / k)
                 h["val_loss"].append(torch.nn.functional.cross_entropy(m(xv), yv).item())
         return h
     return train

@@ -30,6 +30,23 @@ def linear_regression_run(lr, epochs, weights=(2.0, 3.0), n=200, n_train=150, in
     return history
 
 
+def minibatch_epoch(model, opt, x, y, loss, batch=32):
+    """One epoch of mini-batch steps over ``x``, ``y`` (tensors, n rows) in a ``torch.randperm(n)`` order drawn from
+    torch's global generator; ``loss(outputs, targets)`` a scalar tensor. Returns the epoch's training loss: the
+    batches' losses weighted by their sizes, over n."""
+    import torch
+
+    perm, total = torch.randperm(len(x)), 0.0
+    for i in range(0, len(x), batch):
+        b = perm[i:i + batch]
+        opt.zero_grad()
+        value = loss(model(x[b]), y[b])
+        value.backward()
+        opt.step()
+        total += value.item() * len(b)
+    return total / len(x)
+
+
 def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0, lr_growth=1.0, batch=16):
     """A user's minibatch SGD loop: a 64-unit ReLU MLP on scikit-learn's diabetes (standardised; 170 rows to
     train, the last 102 to validate), ``batch`` rows a step, ``lr * lr_factor`` for ``round(epochs * epochs_factor)``
@@ -54,20 +71,13 @@ def diabetes_mlp_run(lr, epochs=40, lr_factor=1.0, epochs_factor=1.0, seed=0, lr
     history = {"epoch": [], "train_loss": [], "val_loss": []}
     for epoch in range(round(epochs * epochs_factor)):
         model.train()
-        perm, total = torch.randperm(len(xtr)), 0.0
-        for i in range(0, len(xtr), batch):
-            b = perm[i:i + batch]
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(xtr[b]), ytr[b])
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(b)
+        train_loss = minibatch_epoch(model, opt, xtr, ytr, torch.nn.functional.mse_loss, batch)
         schedule.step()
         model.eval()
         with torch.no_grad():
             history["val_loss"].append(torch.nn.functional.mse_loss(model(xva), yva).item())
         history["epoch"].append(epoch + 1)
-        history["train_loss"].append(total / len(xtr))
+        history["train_loss"].append(train_loss)
     return history
 
 
