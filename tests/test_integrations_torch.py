@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 
 import losslens  # noqa: E402
 from losslens.integrations.torch import Monitor  # noqa: E402
+from torch_loops import minibatch_epoch  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -39,14 +40,7 @@ def fit(model, optimizer, train, val, epochs, batch, loss_fn=torch.nn.functional
     options.setdefault("verbose", 0)
     monitor = Monitor(model, optimizer, **options)
     for epoch in range(epochs):
-        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
-        for i in range(0, len(x), batch):
-            idx = order[i:i + batch]
-            optimizer.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            optimizer.step()
-            monitor.step(loss)
+        minibatch_epoch(model, optimizer, x, y, loss_fn, batch, torch.Generator().manual_seed(epoch), monitor.step)
         with torch.no_grad():
             val_loss = loss_fn(model(xv), yv)
         if monitor.epoch_end(val_loss=val_loss):
@@ -327,14 +321,8 @@ def scheduled_fit(kind, epochs, **options):
     (x, y), (xv, yv) = regression(1000, 0), regression(200, 1)
     vals, lrs = [], []
     for epoch in range(epochs):
-        order = torch.randperm(len(x), generator=torch.Generator().manual_seed(epoch))
-        for i in range(0, len(x), 32):
-            idx = order[i:i + 32]
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-            mon.step(loss)
+        minibatch_epoch(model, opt, x, y, torch.nn.functional.mse_loss, 32, torch.Generator().manual_seed(epoch),
+                        mon.step)
         with torch.no_grad():
             vals.append(torch.nn.functional.mse_loss(model(xv), yv).item())
         lrs.append(opt.param_groups[0]["lr"])

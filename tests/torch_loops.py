@@ -30,19 +30,22 @@ def linear_regression_run(lr, epochs, weights=(2.0, 3.0), n=200, n_train=150, in
     return history
 
 
-def minibatch_epoch(model, opt, x, y, loss, batch=32):
+def minibatch_epoch(model, opt, x, y, loss, batch=32, generator=None, on_step=None):
     """One epoch of mini-batch steps over ``x``, ``y`` (tensors, n rows) in a ``torch.randperm(n)`` order drawn from
-    torch's global generator; ``loss(outputs, targets)`` a scalar tensor. Returns the epoch's training loss: the
-    batches' losses weighted by their sizes, over n."""
+    ``generator`` (None: torch's global one); ``loss(outputs, targets)`` a scalar tensor, handed to ``on_step`` after
+    each step (a Monitor's ``step``). Returns the epoch's training loss: the batches' losses weighted by their
+    sizes, over n."""
     import torch
 
-    perm, total = torch.randperm(len(x)), 0.0
+    perm, total = torch.randperm(len(x), generator=generator), 0.0
     for i in range(0, len(x), batch):
         b = perm[i:i + batch]
         opt.zero_grad()
         value = loss(model(x[b]), y[b])
         value.backward()
         opt.step()
+        if on_step is not None:
+            on_step(value)
         total += value.item() * len(b)
     return total / len(x)
 
@@ -90,12 +93,8 @@ def cross_entropy_epochs(model, opt, mon, train, val, epochs, weight=None, batch
     ce = torch.nn.functional.cross_entropy
     for _ in range(epochs):
         model.train()
-        for idx in torch.randperm(len(xt)).split(batch):
-            opt.zero_grad()
-            loss = ce(model(xt[idx]), yt[idx], weight=weight)
-            loss.backward()
-            opt.step()
-            mon.step(loss)
+        minibatch_epoch(model, opt, xt, yt, lambda out, target: ce(out, target, weight=weight), batch,
+                        on_step=mon.step)
         model.eval()
         with torch.no_grad():
             o = model(xv)
