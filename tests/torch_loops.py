@@ -1,6 +1,7 @@
 """The tiny PyTorch training loop several tests train for real: a linear regression fitted in full batch
-by SGD, y = x · weights + N(0, 0.1²), the last points held out for validation. (Also a mini-batch cross-entropy loop
-told to the torch Monitor: ``cross_entropy_epochs``.) Imports torch inside (the
+by SGD, y = x · weights + N(0, 0.1²), the last points held out for validation. (Also the one mini-batch epoch the
+tests' and some fixture scripts' loops share, ``minibatch_epoch``, and a cross-entropy loop told to the torch Monitor:
+``cross_entropy_epochs``.) Imports torch inside (the
 function's source is also pasted into a user's train.py by tests/test_cli.py)."""
 
 
