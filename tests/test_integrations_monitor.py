@@ -61,6 +61,32 @@ def _loop(monitor_name, epochs=12, val=True, **options):
     return mon, first, _said(caught)
 
 
+def test_the_monitor_warning_is_said_once_at_the_users_line(caplog, capfd):
+    """The walk's t_mon.py printed the misspelt monitor's line three times over: the logger's (its last-resort
+    handler), then ``_core.py:389: LosslensWarning: <the same>`` and ``self._check_monitor(epoch)``. Now the warning
+    alone, placed at the user's own call (``mon.epoch_end(...)`` here), and it names the class the user made."""
+    import torch
+
+    from losslens.integrations.torch import Monitor
+
+    model = torch.nn.Linear(2, 1)
+    mon = Monitor(model, torch.optim.SGD(model.parameters(), lr=0.1), monitor="val_los", verbose=False,
+                  save_path=None)
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("DEBUG", logger="losslens"):
+        warnings.simplefilter("always")
+        mon.epoch_end(train_loss=1.0, val_loss=1.2)
+    ours = [w for w in caught if issubclass(w.category, LosslensWarning)]
+    assert len(ours) == 1 and str(ours[0].message).startswith("losslens Monitor: monitor='val_los'")
+    assert (ours[0].filename, ours[0].lineno) == (__file__, _line_of("mon.epoch_end(train_loss=1.0"))
+    assert not [r for r in caplog.records if "monitor=" in r.getMessage()]  # (said once: not logged beside)
+    assert "monitor=" not in capfd.readouterr().err
+
+
+def _line_of(text):
+    return next(i for i, line in enumerate(Path(__file__).read_text().splitlines(), 1)
+                if text in line and "_line_of" not in line)
+
+
 def test_torch_monitor_misspelled_says_so_once_and_tracks_val_loss(tmp_path):
     """``Monitor(monitor="val_los")``: one warning at epoch 0 naming the series the loop logs and the one meant; the
     best is tracked on val_loss (not the training loss), and the saved file says so. A monitor logged, or the default
@@ -68,7 +94,7 @@ def test_torch_monitor_misspelled_says_so_once_and_tracks_val_loss(tmp_path):
     path = tmp_path / "run.json"
     mon, first, said = _loop("val_los", restore_best_weights=True, save_path=path)
     assert first == said and len(said) == 1, said
-    assert said[0] == ("losslens torch callback: monitor='val_los' is not logged by this run, so the best is tracked "
+    assert said[0] == ("losslens Monitor: monitor='val_los' is not logged by this run, so the best is tracked "
                        "on val_loss instead (at epoch 0 it logs: train_loss, val_loss); did you mean val_loss?")
     val = mon.run().get("val_loss")
     assert mon.watcher.best_key == "val_loss" and mon.watcher.best_epoch == int(np.argmin(val))
@@ -135,8 +161,10 @@ def test_keras_monitor_of_a_metric_not_compiled_names_what_is_logged(keras_mlp):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         mlp().fit(x, y, validation_data=(xv, yv), epochs=4, batch_size=32, verbose=0, callbacks=[cb])
+    # (the series named as Keras logs them: loss, not losslens's train_loss; the warning at the user's fit line)
     assert _said(caught) == ["losslens keras callback: monitor='val_accuracy' is not logged by this run, so the best "
-                             "is tracked on val_loss instead (at epoch 0 it logs: train_loss, val_loss)"]
+                             "is tracked on val_loss instead (at epoch 0 it logs: loss, val_loss)"]
+    assert [w.filename for w in caught if "monitor=" in str(w.message)] == [__file__]
     assert cb.watcher.best_key == "val_loss" and cb.watcher.to_history()["meta"]["monitor"] == "val_loss"
 
 

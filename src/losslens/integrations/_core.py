@@ -309,6 +309,9 @@ class Watcher:
     # The series tracked instead of a ``monitor`` found not logged (None: it was not, or not checked yet).
     monitor_missing: Any = field(default=None, init=False)
     _monitor_seen: bool = field(default=False, init=False)
+    # Each series recorded -> the name the framework logged it under (Keras' ``loss`` for ``train_loss``): what the
+    # monitor warning lists, as the user would name it in ``monitor=``.
+    _logged_as: dict = field(default_factory=dict, init=False)
 
     @classmethod
     def checked(cls, owner: str, **options) -> "Watcher":
@@ -637,6 +640,7 @@ class Watcher:
             if name in row:
                 continue
             spelt_as(self.meta, str(key), name)  # reports spell it as the framework logged it (Run.label)
+            self._logged_as.setdefault(name, str(key))
             value = to_float(raw)
             if value is not None:
                 row[name] = value
@@ -716,19 +720,21 @@ class Watcher:
                   and not k.startswith(LAYER_GRAD)]
         # (in Run.metrics' order, as `diagnose --metric` lists them)
         names = [k for k in CANONICAL if k in logged] + sorted(k for k in logged if k not in CANONICAL)
+        # (as the framework logged them: Keras' loss and accuracy, not losslens's train_loss and train_acc)
+        shown, names = self._logged_as.get(used, used), [self._logged_as.get(k, k) for k in names]
         logs = (f"(at {self.axis_name} {axis_text(epoch)} it logs: {', '.join(names) or 'nothing'})"
-                f"{did_you_mean(self.monitor_key, names)}")
+                f"{did_you_mean(self.monitor, names)}")
         acts = self.restore_best_weights or self.stop_gain is not None
         if self.strict_monitor and acts and not final:
             acting = " and ".join(k for k, on in (("restore_best_weights", self.restore_best_weights),
                                                    ("stop_gain", self.stop_gain is not None)) if on)
             raise MonitorError(self.as_logged(
                 f"monitor={self.monitor!r} is not logged by this run, and {acting} act{'s' * (' and ' not in acting)} "
-                f"on its best: name a series it logs, or pass strict=False to track the best on {used} instead {logs}"))
+                f"on its best: name a series it logs, or pass strict=False to track the best on {shown} instead {logs}"))
         self.monitor_missing = used
         if self.lead:
             self.advise_once("monitor", f"monitor={self.monitor!r} is not logged by this run, so the best is tracked "
-                                        f"on {used} instead {logs}")
+                                        f"on {shown} instead {logs}")
 
     def _logged(self) -> list[str]:
         """The series recorded so far that have a finite value."""
@@ -1233,10 +1239,14 @@ class Watcher:
         if key in self._said:
             return
         self._said.add(key)
-        msg = self.as_logged(f"losslens {self.framework} callback: {text}")
+        msg = self.as_logged(f"{self.speaker()}: {text}")
         self.messages.append(msg)
-        logger.warning(msg)
-        warnings.warn(msg, LosslensWarning, stacklevel=3)
+        _warn(msg, LosslensWarning)
+
+    def speaker(self) -> str:
+        """How the callback's warnings name it: ``losslens keras callback``; the PyTorch loop's ``losslens Monitor``
+        (the class the user made, not a "torch callback" it never was)."""
+        return "losslens Monitor" if self.framework == "torch" else f"losslens {self.framework} callback"
 
     def _act(self, kind, epoch, text, **info):
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
@@ -1387,10 +1397,9 @@ class Watcher:
             logger.debug("losslens %s failed again: %r", where, exc)
             return
         self._warned = True
-        msg = f"losslens {self.framework} callback: {where} failed ({type(exc).__name__}: {exc}); " \
+        msg = f"{self.speaker()}: {where} failed ({type(exc).__name__}: {exc}); " \
               "training continues, losslens skips what failed"
-        logger.warning(msg)
-        warnings.warn(msg, CallbackFailureWarning, stacklevel=3)
+        _warn(msg, CallbackFailureWarning)
 
     # ---- saving -----------------------------------------------------------------------------
     def to_history(self) -> dict:
@@ -1666,6 +1675,24 @@ def save_json_atomic(path, obj) -> None:
         except OSError:
             pass
         raise
+
+
+# The packages between the user's code and a callback's warning: the warning is placed at the first frame outside them.
+_NOT_THE_USERS = frozenset({"losslens", "keras", "tensorflow", "jax", "lightning", "pytorch_lightning", "lightning_fabric",
+                            "transformers", "accelerate", "torch"})
+
+
+def _warn(msg: str, category) -> None:
+    """Warn of ``msg`` once, placed at the user's own line (``model.fit(...)``, ``trainer.fit(...)``,
+    ``monitor.epoch_end(...)``), as Python 3.12's ``skip_file_prefixes`` places it: the callbacks both logged (the
+    logger's last-resort handler printed it) and warned from losslens's own line (``_core.py:389: LosslensWarning:
+    ...`` and ``self._check_monitor(epoch)`` below it), three lines for one word. The warning alone: the documented
+    channel (``warnings.filterwarnings(category=losslens.LosslensWarning)``), as Keras' and Lightning's
+    ``EarlyStopping`` warn of a monitor they cannot find."""
+    level, frame = 2, sys._getframe(1)  # (stacklevel 1 is this function, 2 its caller)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _NOT_THE_USERS:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(msg, category, stacklevel=level if frame is not None else 2)
 
 
 # A stretch forecast to change less than this share of its level either way by the planned end is flat (as
