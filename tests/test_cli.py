@@ -983,3 +983,27 @@ def test_plot_for_several_runs_never_overwrites_an_input_named_like_its_numbered
     for k in (1, 2):
         assert (tmp_path / f"chart-{k}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert md5(tmp_path / "fig-1.png") == before
+
+
+def test_a_misspelt_cause_or_change_names_the_near_one_and_stop_gain_is_refused_as_click_refuses(keras_csv):
+    """A new user's walk (2026-12-06, finding 8): ``--fail-on divergd`` and ``--change lr=0.1`` listed the choices
+    with no "did you mean" (``--metric`` and the commands give one), and ``forecast --stop-gain 2`` read
+    "losslens: --stop-gain must be ..." where ``--stop-gain -1`` reads "losslens: forecast: Invalid value for
+    '--stop-gain': ...; see losslens forecast --help". One line each, exit 2, the near name at its end."""
+    from cli_helpers import run_cli
+
+    res = run_cli("diagnose", keras_csv, "--fail-on", "divergd")
+    assert res.exit_code == 2 and res.stderr.strip().endswith("; did you mean diverged?"), res.output
+    assert res.stderr.startswith("losslens: --fail-on: unknown cause 'divergd'; choose from ")
+    kc = Path(__file__).parent / "fixtures" / "ecosystem" / "compare_keras"
+    res = run_cli("compare", kc / "sgd_lr0.3.csv", kc / "sgd_lr0.03.csv", "--change", "lr=0.1")
+    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert res.stderr.startswith("losslens: change lr=0.1: 'lr' is not one of lr_factor, ")
+    assert res.stderr.strip().endswith("; did you mean lr_factor (AFTER's value over BEFORE's: 0.1 is a tenth)?")
+    res = run_cli("compare", kc / "sgd_lr0.3.csv", kc / "sgd_lr0.03.csv", "--change", "decay_factr=10")
+    assert "did you mean decay_factor " in res.stderr and res.exit_code == 2
+    shapes = [run_cli("forecast", keras_csv, "--stop-gain", v).stderr.strip() for v in ("2", "-1")]
+    for line in shapes:
+        assert line.startswith("losslens: forecast: Invalid value for '--stop-gain': ") and \
+            line.endswith("; see losslens forecast --help") and "\n" not in line, shapes
+    assert "must be a fraction below 1, e.g. 0.01 for 1%, got 2" in shapes[0]

@@ -731,7 +731,8 @@ def test_cli_stop_gain_is_a_fraction_below_1_as_the_callbacks_ask():
     log = str(REPO / "src/losslens/examples/keras_csvlogger.csv")
     res = CliRunner().invoke(app, ["forecast", log, "--stop-gain", "1.5"])
     assert res.exit_code == 2 and "would have stopped" not in res.output
-    assert res.stderr.strip() == "losslens: --stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got 1.5"
+    assert res.stderr.strip() == ("losslens: forecast: Invalid value for '--stop-gain': must be a fraction below 1, "
+                                  "e.g. 0.01 for 1%, got 1.5; see losslens forecast --help")
     assert CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.5"]).exit_code == 0
 
 

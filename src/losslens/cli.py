@@ -97,6 +97,26 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     raise typer.Exit(code)
 
 
+def bad_value(option: str, problem: str) -> "_click_errors.BadParameter":
+    """Refuse ``option``'s value in the shape Click refuses one (``losslens forecast: Invalid value for '--stop-gain':
+    PROBLEM; see losslens forecast --help``, exit 2; :class:`_Group` makes it one line), for a check Click's own
+    (``min=``) cannot make: ``--stop-gain 2`` read "losslens: --stop-gain must be ..." beside ``--stop-gain -1``'s
+    "losslens: forecast: Invalid value for '--stop-gain': ...; see losslens forecast --help"."""
+    try:
+        from typer._click import get_current_context
+    except ImportError:  # pragma: no cover
+        from click import get_current_context
+    raise _click_errors.BadParameter(problem, ctx=get_current_context(silent=True), param_hint=f"'{option}'")
+
+
+def unknown_cause_line(option: str, name: str, causes) -> str:
+    """``--fail-on: unknown cause 'divergd'; choose from ...; did you mean diverged?``: the list, then the near name
+    as ``--metric`` gives it (:func:`losslens.facts.did_you_mean`)."""
+    from .facts import did_you_mean
+
+    return f"{option}: unknown cause {name!r}; choose from {', '.join(causes)}{did_you_mean(name, causes)}"
+
+
 def refuse_overwriting_input(output, paths, option: str = "--output") -> None:
     """Fail with one line, before anything is read, when ``output`` is one of the input logs:
     writing the report (or figure) there would replace the log it was made from."""
@@ -267,8 +287,8 @@ class _Command(TyperCommand):
                 # interpreter's exit ("Exception ignored ... BrokenPipeError", exit 120).
                 if sys.stdout is not None:
                     sys.stdout.flush()
-        except (typer.Exit, typer.Abort, TyperException):
-            raise
+        except (typer.Exit, typer.Abort, TyperException, _click_errors.UsageError):
+            raise  # (a usage error a command raised itself, bad_value's: the group makes it one line)
         except BrokenPipeError:
             # (Left to Click, it would exit 1, which says a --fail-on cause matched.)
             _pipe_closed()
@@ -321,7 +341,7 @@ def diagnose(
     wanted = {c.strip() for v in fail_on or [] for c in v.split(",") if c.strip()}  # checked before any file is read
     bad = sorted(c for c in wanted if c not in _causes())
     if bad:
-        fail(f"--fail-on: unknown cause {bad[0]!r}; choose from {', '.join(_causes())}")
+        fail(unknown_cause_line("--fail-on", bad[0], _causes()))
     # `--fail-on overfitting diverged` hands "diverged" to the paths: say how to name several causes.
     stray = [p for p in paths if p in _causes() and not os.path.exists(p)]
     if stray:

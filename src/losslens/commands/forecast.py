@@ -35,7 +35,7 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import (check_figure_path, fail, plot_target, refuse_overwriting_input,
+        from losslens.cli import (bad_value, check_figure_path, fail, plot_target, refuse_overwriting_input,
                                   refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
@@ -44,7 +44,7 @@ def register(app):
         if stop_gain is not None and not stop_gain < 1:
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
             # "stopped" every run at its first decision.
-            fail(f"--stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
+            bad_value("--stop-gain", f"must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
         if plot is not None:
             require_matplotlib("--plot")
             check_figure_path(plot)

@@ -59,13 +59,13 @@ def register(app):
     ):
         """Diagnose a run live while it writes its log: the verdict, X, the forecast and "stop now?", updated
         as epochs arrive (Ctrl-C to stop)."""
-        from losslens.cli import fail
+        from losslens.cli import fail, unknown_cause_line
         from losslens.result import CAUSES
 
         wanted = {c.strip() for v in exit_when or [] for c in v.split(",") if c.strip()}
         bad = sorted(c for c in wanted if c not in CAUSES)
         if bad:
-            fail(f"--exit-when: unknown cause {bad[0]!r}; choose from {', '.join(CAUSES)}")
+            fail(unknown_cause_line("--exit-when", bad[0], CAUSES))
         if not stop_gain < 1:
             fail(f"--stop-gain must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
         if path.strip() == "-":
