@@ -949,9 +949,10 @@ def test_diagnose_plot_saves_each_runs_chart(tmp_path):
     res = run_cli("diagnose", runs, "--json", "--plot", tmp_path / "fig.svg")
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["schema"] for line in res.stdout.splitlines()] == ["losslens.diagnosis/1"] * 2
-    for k in (1, 2):
+    for k, name in ((1, "a"), (2, "b")):
         assert (tmp_path / f"fig-{k}.svg").read_text().lstrip().startswith("<?xml")
-        assert f"wrote {tmp_path / f'fig-{k}.svg'}" in res.stderr
+        # (whose chart each is: "wrote fig-1.svg" alone sent a new user to open each, walk 2026-12-06 finding 7)
+        assert f"wrote {tmp_path / f'fig-{k}.svg'} ({name})\n" in res.stderr
     before = md5(runs / "a.csv")
     res = run_cli("diagnose", runs, "--plot", runs / "a.csv")
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "unknown figure format" in res.stderr
@@ -980,8 +981,9 @@ def test_plot_for_several_runs_never_overwrites_an_input_named_like_its_numbered
     # Named apart from the inputs, both charts are written.
     res = run_cli(command, tmp_path / "fig-1.png", tmp_path / "b.csv", "--plot", tmp_path / "chart.png")
     assert res.exit_code == 0, res.output
-    for k in (1, 2):
+    for k, name in ((1, "fig-1.png"), (2, "b")):
         assert (tmp_path / f"chart-{k}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"wrote {tmp_path / f'chart-{k}.png'} ({name})\n" in res.stdout  # whose chart each is
     assert md5(tmp_path / "fig-1.png") == before
 
 

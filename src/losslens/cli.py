@@ -138,6 +138,14 @@ def plot_target(plot, i: int, n: int) -> Path:
     return out if n == 1 else out.with_stem(f"{out.stem}-{i + 1}")
 
 
+def wrote_line(target, n: int, name: str) -> str:
+    """``wrote out-2.png (version_1)``: where ``--plot`` saved a chart and, of several (:func:`plot_target` numbers
+    them), whose it is: "wrote out-1.png" alone sent the user to open each. The files keep their numbers: run names
+    repeat (every Lightning folder's version_0), hold a path's ``/`` or spaces (MLflow, TensorBoard), and a name
+    chosen by run would change with the inputs; the numbers follow the order of the report above them."""
+    return f"wrote {target}" + (f" ({name})" if n > 1 else "")
+
+
 def refuse_overwriting_inputs_by_plots(plot, n: int, paths) -> None:
     """:func:`refuse_overwriting_input` for each of the ``n`` charts ``--plot`` writes (:func:`plot_target`): with
     several runs, ``name-1.png`` is written, not ``name.png``, and an input log of that name would be replaced.
@@ -373,16 +381,18 @@ def diagnose(
 
 def _save_plots(results, plot: str, json_out: bool, paths) -> None:
     """``diagnose --plot``: each run's chart, as ``losslens plot`` draws it (``forecast --plot``'s naming: one run
-    the name given, several ``name-1.png`` ...); where each went on stderr under ``--json`` (stdout: one object a
+    the name given, several ``name-1.png`` ..., each said with its run's name); where each went on stderr under ``--json`` (stdout: one object a
     line), else on stdout after the reports. ``paths``: the inputs as given (files, folders)."""
     from .report.plot import save_plot
 
     # A folder's logs are known only once read, and so is the number of charts: neither `--plot runs/a.png` nor
     # the `runs/a-1.png` it writes for the first of several runs may replace one of them.
     refuse_overwriting_inputs_by_plots(plot, len(results), {*paths, *(str(d.source) for d in results if d.source)})
-    for i, d in enumerate(results):
+    from .report.text import distinct_names
+
+    for i, (d, name) in enumerate(zip(results, distinct_names([d.run for d in results]))):
         written = run_guarded(save_plot, d, plot_target(plot, i, len(results)))
-        typer.echo(f"wrote {written}", err=json_out)
+        typer.echo(wrote_line(written, len(results), name), err=json_out)
 
 
 def _horizon_inside(runs, horizon, metric) -> None:

@@ -46,7 +46,8 @@ def register(app):
             curves, by = run_guarded(read_learning_curves, path, size=size, metric=metric)
             if curve is not None or len(curves) == 1:
                 target = None if plot is None else plot_target(plot, i, len(paths))
-                _show_one(path, run_guarded(pick_curve, curves, by, curve, path), factor, higher, json_out, target)
+                _show_one(path, run_guarded(pick_curve, curves, by, curve, path), factor, higher, json_out, target,
+                          len(paths))
             elif plot is not None:
                 fail(f"{path}: --plot draws one learning curve; pick it with --curve "
                      f"({len(curves)} curves by {'/'.join(by)})")
@@ -54,15 +55,16 @@ def register(app):
                 _show_many(path, curves, by, factor, higher, json_out)
 
 
-def _show_one(path, entry, factor, higher, json_out, target) -> None:
-    """One curve: the verdict paragraph (or its JSON), and its chart when asked."""
-    from losslens.cli import run_guarded
+def _show_one(path, entry, factor, higher, json_out, target, n=1) -> None:
+    """One curve: the verdict paragraph (or its JSON), and its chart when asked (``n``: the charts written, for the
+    "wrote" line: of several, it says whose each is)."""
+    from losslens.cli import run_guarded, wrote_line
 
     name, sizes, values, col, repeats = entry
     fc = run_guarded(_forecast, sizes, values, col, higher, factor, _label(path, name), repeats)
     if target is not None:
         run_guarded(fc.save_plot, target)
-        typer.echo(f"wrote {target}", err=json_out)
+        typer.echo(wrote_line(target, n, _label(path, name)), err=json_out)
     if json_out:
         _write_json(path, name, fc.to_dict())
     else:

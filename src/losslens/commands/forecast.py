@@ -36,7 +36,8 @@ def register(app):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
         from losslens.cli import (bad_value, check_figure_path, fail, plot_target, refuse_overwriting_input,
-                                  refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded)
+                                  refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded,
+                                  wrote_line)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import trainer_epoch
@@ -75,7 +76,7 @@ def register(app):
 
                 target = plot_target(plot, i, len(forecasts))
                 run_guarded(save_forecast_plot, run, fc, target)
-                typer.echo(f"wrote {target}", err=json_out)
+                typer.echo(wrote_line(target, len(forecasts), name), err=json_out)
             if json_out:
                 out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                        "axis": run.axis_name}
