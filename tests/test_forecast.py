@@ -881,3 +881,29 @@ def test_cli_forecast_to_an_absurd_horizon_writes_its_numbers_short(tmp_path):
     assert out["horizon"] == 1e300
     # An ordinary far horizon still reads in full.
     assert "val_loss at epoch 7900:" in CliRunner().invoke(app, ["forecast", str(example), "--horizon", "7900"]).stdout
+
+
+def test_forecast_claims_no_plateau_while_it_still_expects_a_gain():
+    """A new user's walk (2026-12-06, finding 9): ``forecast`` said "plateau epoch X = 12 on the fitted curve
+    (already ...)" beside "19.4% lower by epoch 48; P = 0.96", and ``diagnose`` "no plateau". X is where the fitted
+    curve made 95% of its whole improvement: after a steep start, early, while the curve still falls. On a real torch
+    Adam run (tests/fixtures/ecosystem/torch_rlrop_high_lr/cf_adam.csv, make.py) the line, and the chart's label,
+    now say what X is and that it is no plateau; the JSON keeps the number. A run that has plateaued keeps "(already".
+    """
+    from cli_helpers import run_cli
+
+    from losslens.report.plot import forecast_chart_data
+
+    log = REPO / "tests" / "fixtures" / "ecosystem" / "torch_rlrop_high_lr" / "cf_adam.csv"
+    assert losslens.diagnose(str(log)).verdict == "still_improving"
+    fc = losslens.forecast(str(log))
+    assert fc.plateau_epoch < fc.x_last and fc.p_improve >= 0.9  # (X "already", a gain still expected)
+    out = run_cli("forecast", log).stdout
+    line = next(ln for ln in out.splitlines() if "plateau epoch X" in ln)
+    assert line.startswith(f"  plateau epoch X: none yet (by epoch {fc.plateau_epoch:g} the fitted curve made 95% of")
+    assert "(already" not in out and f"P = {fc.p_improve:.2f})" in line
+    assert json.loads(run_cli("forecast", log, "--json").stdout)["plateau_epoch"] == fc.plateau_epoch
+    label = forecast_chart_data(losslens.read(str(log))[0], fc)["plateau"]["label"]
+    assert label.endswith("(95% of its improvement; still improving)"), label
+    flat = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"  # overfitting, forecast 14% higher
+    assert "on the fitted curve (already; " in run_cli("forecast", flat).stdout

@@ -1280,6 +1280,14 @@ def _prob_below(model: _Model, t_h: float, thr: float) -> float:
     return float(0.5 * math.erfc(-zval / math.sqrt(2.0)))
 
 
+def still_improving_past_x(fc) -> bool:
+    """Does ``fc`` reach its plateau epoch X before the last point while still expecting, more likely than not, more
+    than 1% by the horizon (``p_improve``'s bar)? X is then 95% of a fall the start dominates, not a plateau: the text
+    and the chart say so rather than "X (already)"."""
+    return (fc.plateau_epoch is not None and fc.plateau_epoch <= fc.x_last and fc.p_improve is not None
+            and fc.p_improve >= 0.5)
+
+
 def _plateau_epoch(model: _Model, x0: float, horizon: float, x=None, y=None) -> float | None:
     """X on the curve ``L`` = the smoothed data up to the last logged point, then the
     forecast mid curve (shifted to continue the smoothed data) up to the horizon."""

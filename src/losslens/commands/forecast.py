@@ -139,7 +139,17 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         lines.append(f"  uncertain: {fc.uncertain}; the value says little ({fc.track_record})")
     if fc.note:
         lines.append(f"  note: {fc.note}")
-    if fc.plateau_epoch is not None:
+    from losslens.forecasting import still_improving_past_x
+
+    if still_improving_past_x(fc):
+        # X measures 95% of the whole fall from the first point to the horizon: after a steep start (2.3 -> 0.1
+        # in a few epochs) it is reached early while the curve still falls a fifth of its level. "plateau epoch X =
+        # 12 (already)" beside "19.4% lower, P = 0.96" (and diagnose's "no plateau") read as two answers: no
+        # plateau is claimed while the forecast still expects more than the 1% its P is of.
+        lines.append(f"  plateau {axis} X: none yet (by {at_text(run, axis, fc.plateau_epoch)} the fitted curve "
+                     f"made 95% of its whole improvement from {axis} {axis_text(fc.x0)} to {axis_text(fc.horizon)}, "
+                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.2f})")
+    elif fc.plateau_epoch is not None:
         where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
         # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ
         # by a point or two on the same run; unnamed, a user running both saw two answers to one question.

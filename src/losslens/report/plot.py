@@ -1118,7 +1118,7 @@ def forecast_chart_data(run, fc) -> dict:
     """What :func:`forecast_figure` draws, in :func:`chart_data`'s keys (so :func:`draw_loss` draws it): the
     forecast series as logged and smoothed, the forecast band from the last point to the horizon, and the
     plateau epoch X on the fitted curve. No phases, minimum or gap: the chart answers "will more epochs help?"."""
-    from ..forecasting import FlippedForecast
+    from ..forecasting import FlippedForecast, still_improving_past_x
     from ..result import at_text
 
     key = fc.metric
@@ -1133,6 +1133,8 @@ def forecast_chart_data(run, fc) -> dict:
     logy, ymax, clipped = _y_scale(run, axis, {key: raw}, {key: sm}, higher)
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
+    # (X after a steep start, the curve still improving: 95% of the whole improvement, not a flat "already")
+    when = "95% of its improvement; still improving" if still_improving_past_x(fc) else "forecast" if ahead else "already"
     return {
         "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
         "x": round_sig_list(axis[keep]), "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
@@ -1141,7 +1143,7 @@ def forecast_chart_data(run, fc) -> dict:
                   "smooth": round_sig_list(sm[keep], curve_digits(raw[keep]))}],
         "plateau": None if pl is None else {
             "x": round_sig(pl), "lo": None, "hi": None, "level": None,
-            "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},
+            "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({when})"},
         "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
     }
