@@ -381,8 +381,9 @@ def diagnose(
 
 def _save_plots(results, plot: str, json_out: bool, paths) -> None:
     """``diagnose --plot``: each run's chart, as ``losslens plot`` draws it (``forecast --plot``'s naming: one run
-    the name given, several ``name-1.png`` ..., each said with its run's name); where each went on stderr under ``--json`` (stdout: one object a
-    line), else on stdout after the reports. ``paths``: the inputs as given (files, folders)."""
+    the name given, several ``name-1.png`` ..., each said with its run's name); where each went on stderr under
+    ``--json`` (stdout: one object a line), else on stdout after the reports. ``paths``: the inputs as given (files,
+    folders)."""
     from .report.plot import save_plot
 
     # A folder's logs are known only once read, and so is the number of charts: neither `--plot runs/a.png` nor

@@ -730,7 +730,8 @@ class Watcher:
                                                    ("stop_gain", self.stop_gain is not None)) if on)
             raise MonitorError(self.as_logged(
                 f"monitor={self.monitor!r} is not logged by this run, and {acting} act{'s' * (' and ' not in acting)} "
-                f"on its best: name a series it logs, or pass strict=False to track the best on {shown} instead {logs}"))
+                f"on its best: name a series it logs, or pass strict=False to track the best on {shown} instead "
+                f"{logs}"))
         self.monitor_missing = used
         if self.lead:
             self.advise_once("monitor", f"monitor={self.monitor!r} is not logged by this run, so the best is tracked "
@@ -1678,8 +1679,8 @@ def save_json_atomic(path, obj) -> None:
 
 
 # The packages between the user's code and a callback's warning: the warning is placed at the first frame outside them.
-_NOT_THE_USERS = frozenset({"losslens", "keras", "tensorflow", "jax", "lightning", "pytorch_lightning", "lightning_fabric",
-                            "transformers", "accelerate", "torch"})
+_NOT_THE_USERS = frozenset({"losslens", "keras", "tensorflow", "jax", "lightning", "pytorch_lightning",
+                            "lightning_fabric", "transformers", "accelerate", "torch"})
 
 
 def _warn(msg: str, category) -> None:

@@ -1134,7 +1134,8 @@ def forecast_chart_data(run, fc) -> dict:
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
     # (X after a steep start, the curve still improving: 95% of the whole improvement, not a flat "already")
-    when = "95% of its improvement; still improving" if still_improving_past_x(fc) else "forecast" if ahead else "already"
+    when = ("95% of its improvement; still improving" if still_improving_past_x(fc)
+            else "forecast" if ahead else "already")
     return {
         "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
         "x": round_sig_list(axis[keep]), "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
