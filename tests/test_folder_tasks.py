@@ -350,7 +350,7 @@ def test_a_wandb_config_kept_as_value_entries_reads_as_its_values():
     for d in losslens.diagnose_all(f"wandb:{ECO / 'hf_wandb_two_problems' / 'wandb'}"):
         [f] = (ECO / "hf_wandb_two_problems" / "wandb").glob(f"*/run-{d.run.meta['run_id']}.wandb")
         items = []
-        for payload in reader._records(f.read_bytes()):
+        for _at, payload in reader._records(f.read_bytes()):
             rec = pb.Record()
             rec.ParseFromString(payload)
             kind = rec.WhichOneof("record_type")
