@@ -373,3 +373,52 @@ def test_a_before_that_itself_starts_late_keeps_its_warning_where_after_resumes_
     assert err.splitlines() == [f"losslens: {late}: the log starts at epoch 3, the earlier epochs are missing (a "
                                 "resumed fit: in another log, or overwritten, as CSVLogger(version=0) does); X is "
                                 "measured from epoch 3"], err
+
+
+SPIKY = ECO / "compare_resume_spiky"
+
+
+def test_a_resume_at_lr_over_10_that_lost_every_spike_is_confirmed_by_the_spread_it_lost(tmp_path):
+    """Keras SGD(1.2) on digits bouncing to 8.6 and 4.9 over a level of ~0.07, resumed at 0.12 from epoch 7
+    (compare_resume_spiky/make.py, walk 37's logs). The end's 15% bar sits inside BEFORE's bounce (±41%): it was
+    "not decided" for ever, though AFTER lost every spike. lr_too_high's own prediction, the tail's epoch-to-epoch
+    spread at least halved, reads ±28.6% → ±1.0% and decides it (its ratio's noise: x/÷ ~3.5)."""
+    rc, out, err = cli("compare", SPIKY / "before.csv", SPIKY / "after.csv", "--change", "lr_factor=0.1",
+                       "--json", "--plot", tmp_path / "cmp.png")
+    assert rc == 0, err
+    got = json.loads(out)
+    assert got["compare"]["resumed"]["epoch"] == 7
+    by = {r["statistic"]: r for r in got["checks"] if r["cause"] == "lr_too_high"}
+    assert by["end"]["holds"] is None and by["end"]["why"] == "noise"
+    assert by["spread"]["holds"] is True and by["spread"]["value"] < 0.05 * by["spread"]["baseline"]
+    assert got["confirmed"] is True
+    c = losslens.compare(SPIKY / "before.csv", SPIKY / "after.csv", change={"lr_factor": 0.1})
+    line = next(r.line() for r in c.results if r.check.statistic == "spread")
+    assert line.startswith("✓ lr_too_high — learning rate / 10 from epoch 7 on: predicts the epoch-to-epoch spread of "
+                           "val_loss (its tail) ≥ 50% lower; got ±28.6% → ±1.0% (-96.5%): holds")
+    assert "outside the runs' noise: ±2 standard errors = x/÷ 3.5" in line
+    # a calm tail's jitter halves under any smaller step: BEFORE's own AFTER (lr 0.12 already) against itself at
+    # lr / 10 is no bounce to lose, and that reading decides nothing
+    c = losslens.compare(SPIKY / "after.csv", SPIKY / "before.csv", change={"lr_factor": 0.1})
+    assert all(r.holds is None for r in c.results if r.check.statistic == "spread")
+
+
+def test_a_plot_title_says_the_texts_word_for_a_move_within_the_noise(tmp_path):
+    """The end alone (the spread given no say): the text says "not decided", so must the chart's title (it said
+    "not checked by the AFTER run")."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from losslens.report import plot
+
+    c = losslens.compare(SPIKY / "before.csv", SPIKY / "after.csv", change={"lr_factor": 0.1})
+    c.results = [r for r in c.results if r.check.statistic != "spread"]
+    assert c.summary().startswith("not decided")
+    titles = []
+    real = plot._headline
+    plot._headline = lambda ax, text, *a, **k: (titles.append(text), real(ax, text, *a, **k))
+    try:
+        c.save_plot(tmp_path / "c.png")
+    finally:
+        plot._headline = real
+    assert titles == ["lr too high: not decided"]

@@ -109,22 +109,31 @@ def test_compare_applies_the_decay_check_to_two_logs_that_differ_by_weight_decay
     assert "✓ overfitting — weight decay x 10: predicts val_loss ends ≥ 10% lower; got 0.5137 → 0.409 (-20.4%): " \
            "holds" in out
     assert "verdict overfitting: confirmed by the AFTER run" in out
+    # each line shows its noise band, decided or not (the end's was shown only where it left a line undecided)
+    assert all("±2 standard errors" in line for line in out.splitlines() if "overfitting — weight decay" in line)
     # the same prediction for a decay given on the command line (any factor above 1 raises it)
     c = losslens.compare(WD / "wd0.01", WD / "wd0.1", change={"decay_factor": 5})
     assert c.confirmed is True
     assert any(r.check.name == "weight decay x 10 (made: decay_factor=5)" and r.holds for r in c.results)
 
 
-def test_a_weight_decay_added_where_there_was_none_is_said_and_checked_when_named():
-    """hparams.yaml: weight_decay 0 -> 0.1 (make.py's wd0/). No ratio states it, and compare said the logs "save no
-    setting that differs (lr, weight decay …)"; it names the decay added and the --change that checks it, which
-    then holds (end -23.0%)."""
+def test_a_weight_decay_added_where_there_was_none_is_read_as_regularize_with_no_factor():
+    """hparams.yaml: weight_decay 0 -> 0.1 (make.py's wd0/). A decay added from none IS overfitting's regularize;
+    compare said "not checked" and asked for --change decay_factor=10, an x 10 never made (walk 37, defect 5). It
+    reads the decay added as that change, with no factor said (JSON: null), and its prediction holds (end -23.0%)."""
     res = run_cli("compare", WD / "wd0", WD / "wd0.1")
-    assert res.exit_code == 2, res.output
-    said = ("weight_decay 0 → 0.1 (hparams.yaml): a weight decay added where there was none states no factor; name it "
-            "with --change decay_factor=10 (overfitting's regularize) to check it against the diagnosis")
-    assert f"verdict overfitting: not checked: {said}" in res.stdout
-    assert res.stderr.strip() == f"losslens: {WD / 'wd0.1'}: not decided: {said}"
+    assert res.exit_code == 0, res.output
+    assert "change: weight decay added (weight_decay 0 → 0.1 (hparams.yaml))" in res.stdout
+    assert "✓ overfitting — weight decay added: predicts val_loss ends ≥ 10% lower; got 0.5315 → 0.409 (-23.0%)" \
+        in res.stdout
+    assert "decay_factor=10" not in res.stdout and "verdict overfitting: confirmed by the AFTER run" in res.stdout
+    got = json.loads(run_cli("compare", WD / "wd0", WD / "wd0.1", "--json").stdout)
+    assert got["compare"]["change"] == {"decay_factor": None}
+    assert got["compare"]["change_from"] == "weight_decay 0 → 0.1 (hparams.yaml)"
+    # removed: the penalty lowered as far as it goes, read as such (overfitting predicts nothing of it)
+    c = losslens.compare(WD / "wd0.1", WD / "wd0")
+    assert c.change == {"decay_factor": 0.0} and "weight decay removed" in str(c)
+    # given on the command line, a decay x 10 still reads as before
     c = losslens.compare(WD / "wd0", WD / "wd0.1", change={"decay_factor": 10})
     assert c.confirmed is True and c.notes == []
     assert "✓ overfitting — weight decay x 10: predicts val_loss ends ≥ 10% lower; got 0.5315 → 0.409 (-23.0%)" in str(c)

@@ -26,8 +26,9 @@ import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
 from .facts.smoothing import robust_sd
+from .result import finite_or_none
 from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points, flips_within,
-                           read_values, rival_checks, same_values, statistic_of)
+                           read_values, rival_checks, same_values, statistic_of, tail_points)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -56,6 +57,14 @@ class Reading(CheckResult):
     counted_in = "runs"
     missing = "no {metric} in both logs"
     diverged = "both diverged: inf either way says nothing of it"
+    #: the noise band a decided reading stands outside (one run a side), in words; None where not measured
+    band: str | None = None
+
+    def line(self) -> str:
+        # (a decided line shows its band as an undecided one does: "best ±17%: not decided" beside "end -1.8%: does
+        # NOT hold" read as two rules, where the end's median of the last points is simply the less noisy reading)
+        text = super().line()
+        return text + f" (outside the runs' noise: {self.band})" if self.band and self.holds is not None else text
 
 
 @dataclass(repr=False)
@@ -150,7 +159,10 @@ class Comparison(Verification):
         out["seeds"] = [None] * max(len(self.before), 1)
         out["compare"] = {"before": [x.source or x.run_name for x in self.before],
                           "after": [x.source or x.run_name for x in self.after],
-                          "change": dict(self.change) if self.change else None, "change_from": self.change_from,
+                          # (a decay added or removed has no factor: null, change_from says which)
+                          "change": {k: finite_or_none(v) if k == "decay_factor" else v
+                                     for k, v in self.change.items()} if self.change else None,
+                          "change_from": self.change_from,
                           "unknown": self.unknown, "noise": self.noise, "notes": list(self.notes),
                           "resumed": self.resumed.to_dict() if self.resumed else None,
                           "after_verdicts": [x.verdict for x in self.after],
@@ -569,12 +581,12 @@ def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None
             "AFTER run trained with it"]
         return change, f"{where}: {', '.join(said)}", None, notes
     if from_zero is not None:
-        # (a decay added where there was none is the commonest "regularize"; it was said as "no setting differs")
+        # A decay added where there was none is the commonest "regularize" (overfitting's second action), one removed
+        # lowers a penalty as far as it goes: each moves the decay the way its check does, with no factor to state
+        # (inf, 0), so it is read as that change, not as an x 10 the user never made.
         words, added = from_zero
-        return {}, None, (f"{words}: a weight decay added where there was none states no factor; name it with --change "
-                          "decay_factor=10 (overfitting's regularize) to check it against the diagnosis" if added else
-                          f"{words}: a weight decay removed states no factor; name it with --change decay_factor=0.01 "
-                          "to check it against the diagnosis"), []
+        return ({"decay_factor": math.inf if added else 0.0},
+                words, None, [])
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
                       "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis"), []
@@ -673,7 +685,7 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
     before it), so a prediction about the change made from the plateau on is read as verify reads it."""
     made = {k: v for k, v in change.items()}
     name = check.name if all(check.change.get(k) == v for k, v in made.items()) \
-        else f"{check.name} (made: {_said(made)})"
+        else _said(made) if made.get("decay_factor") in _DECAY_FROM_ZERO else f"{check.name} (made: {_said(made)})"
     if resume:
         made["from_epoch"] = resume.index
     check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
@@ -683,8 +695,11 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
                                       "checkpoint shows it)", shared=shared)
     if denied and made.get("epochs_factor", 1) > 1:
         return Reading(check, skipped="AFTER trained no longer (see the note)", shared=shared)
-    return read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
-                       cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
+    r = read_values(check, b_runs, a_runs, lambda c, b, v, bv, vs: _within_noise(c, b, v, bv, vs, b_runs, a_runs),
+                    cls=Reading, verdicts=lambda: [x.verdict for x in a_diag], shared=shared)
+    if r.holds is not None and len(b_runs) == len(a_runs) == 1:
+        r.band = _within_noise(check, r.baseline, r.value, [r.baseline], [r.value], b_runs, a_runs, band_only=True)
+    return r
 
 
 def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
@@ -714,7 +729,7 @@ def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float
     return 1.2533 * sd / math.sqrt(end_points(y.size))
 
 
-def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
+def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool = False) -> str | None:
     """Why the reading decides nothing, where its outcome flips within two standard errors of the difference;
     None where it stands. Several runs a side: the runs' spread (a side of one borrows the other's); one each:
     each run's own tail scatter (:func:`tail_se`)."""
@@ -725,12 +740,29 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs) -> str | None:
         sd = float(np.mean(sds))
         se = math.sqrt(sd ** 2 / len(base_vals) + sd ** 2 / len(vals))
         what = f"the runs' spread (sd {sd:.3g} over {len(base_vals)} + {len(vals)} runs)"
+    elif check.statistic == "spread":
+        # A ratio of two spreads, as an F test reads variances: the log of a robust sd over m differences has an sd
+        # of about sqrt(1.36 / m) (the MAD's asymptotic variance, 1.36 sigma^2 / m, against the sd's 0.5).
+        ms = [tail_points(np.isfinite(np.asarray(r.series[check.metric], dtype=float)).sum()) - 1
+              for r in (b_runs[0], a_runs[0])]
+        if not (b > 0 and v > 0 and min(ms) >= 3):
+            return None
+        se = math.sqrt(sum(1.36 / m for m in ms))
+        if band_only:
+            return f"±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g}"
+        if not flips_within(check, b, v, v * np.exp(np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se)):
+            return None
+        return (f"the ratio of the two tails' spreads is within its own noise (over {ms[0]} and {ms[1]} epoch-to-epoch "
+                f"differences): ±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g} flips it")
     else:
         ses = [tail_se(r, check.metric, check.statistic, check.top) for r in (b_runs[0], a_runs[0])]
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
         what = "the two runs' own epoch-to-epoch noise"
+    if band_only:
+        return f"±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}" + (
+            f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else "")
     if not flips_within(check, b, v, v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se):
         return None
     rel = f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else ""
@@ -759,7 +791,12 @@ def _moves(c: Comparison) -> str:
 def _said(change: dict | None) -> str:
     if not change:
         return "no change"
-    return ", ".join(f"{k}={v:.4g}" if not isinstance(v, bool) else f"{k}={v}" for k, v in change.items())
+    return ", ".join(f"{k}={v}" if isinstance(v, bool) else _DECAY_FROM_ZERO[v] if k == "decay_factor" and v in
+                     _DECAY_FROM_ZERO else f"{k}={v:.4g}" for k, v in change.items())
+
+
+#: A weight decay added where there was none, or removed: read as a decay_factor with no ratio (see _read_change).
+_DECAY_FROM_ZERO = {math.inf: "weight decay added", 0.0: "weight decay removed"}
 
 
 def _names(ds) -> str:

@@ -6,7 +6,9 @@ run that converged from one that is data-limited: the same flat tail fits severa
 An intervention can (Pearl's "do"; in practice what a practitioner does by hand: lr/10 and
 see). Each cause makes a prediction about one change:
 
-- ``lr_too_high``: lr / 10 from the plateau on (``lr_factor=0.1``) -> the loss ends >= 15% lower;
+- ``lr_too_high``: lr / 10 from the plateau on (``lr_factor=0.1``) -> the loss ends >= 15% lower, or its tail's
+  epoch-to-epoch spread (the bounce) is >= 50% lower (one change, two readings: a tail that bounced by the end's
+  own bar hides a 15% move in its noise, while the bounce going is the smaller step's direct effect);
 - ``lr_too_low``: lr x 10 (``lr_factor=10``) -> ends >= 15% lower;
 - ``still_improving``: twice the epochs (``epochs_factor=2``) -> ends >= 2% lower;
 - ``converged``: twice the epochs -> ends < 2% lower (and < 15% higher: a floor holds), and lr / 10 from the plateau -> ends < 15%
@@ -90,6 +92,12 @@ GAIN = 0.15
 NO_GAIN = 0.02
 #: A learning-curve change (halving or doubling the data), as ``Thresholds.data_gain``.
 DATA_GAIN = 0.10
+#: The bounce gone: the tail's epoch-to-epoch spread at least halved. SGD's jitter at a floor scales as sqrt(lr)
+#: (its stationary variance as lr), so lr / 10 takes the spread of a run bouncing on its step ~68% lower.
+SPREAD_GAIN = 0.5
+#: The spread is read only where the baseline's tail bounces at least this much from epoch to epoch (one point's
+#: relative sd): as large as the end's own bar, so that reading cannot decide, and far above a floor's jitter.
+BOUNCE = GAIN
 #: Causes whose checks must all hold (a floor is a floor for every change); the others: any one.
 ALL_REQUIRED = ("converged", "underfitting")
 #: Run names that do not name the run: a History's or a dict's (``run``), the ``version_N`` folder a Lightning
@@ -138,6 +146,8 @@ class Check:
                 "not_lower": f"< {by} lower", "not_higher": f"< {by} higher"}[self.expect]
         if self.ceiling is not None:
             what += f" and < {self.ceiling:.0%} higher"
+        if self.statistic == "spread":
+            return f"the epoch-to-epoch spread of {self.measured() or 'the loss'} (its tail) {what}"
         stat = "ends" if self.statistic == "end" else "best"
         return f"{self.measured() or 'the loss'} {stat} {what}"
 
@@ -149,7 +159,12 @@ class Check:
 
 
 CHECKS: dict[str, list[Check]] = {
-    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", from_plateau="prefer")],
+    # Its physical prediction beside the level: the bounce goes. A tail bouncing by the end's own bar (SGD at
+    # 1.2 on digits: val 0.07-0.17 from epoch to epoch) leaves "ends 15% lower" within the noise for ever, while
+    # lr / 10 from the plateau plainly lost every spike (walk 37, defect 3).
+    "lr_too_high": [Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", from_plateau="prefer"),
+                    Check("lr_too_high", {"lr_factor": 0.1}, "learning rate / 10", statistic="spread",
+                          threshold=SPREAD_GAIN, from_plateau="prefer")],
     "lr_too_low": [Check("lr_too_low", {"lr_factor": 10.0}, "learning rate x 10")],
     "still_improving": [Check("still_improving", {"epochs_factor": 2.0}, "twice the epochs", threshold=NO_GAIN)],
     "converged": [Check("converged", {"epochs_factor": 2.0}, "twice the epochs", expect="not_lower",
@@ -262,9 +277,10 @@ class CheckResult:
         when = f" from {self.runs[0].axis_name if self.runs else 'epoch'} {self.began:g} on" \
             if self.began is not None else ""
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction()}"
+        fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
         if self.skipped:
             if self.value is not None:  # it ran, and its reading decides nothing
-                return f"· {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}: not decided ({self.skipped})"
+                return f"· {head}; got {fmt(self.baseline)} → {fmt(self.value)}: not decided ({self.skipped})"
             return f"· {head}: not run ({self.skipped})"
         rel = self.change_rel
         moved = "" if rel is None else f" ({rel:+.1%}"
@@ -277,7 +293,7 @@ class CheckResult:
         seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
             seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
-        return f"{mark} {head}; got {_fmt(self.baseline)} → {_fmt(self.value)}{moved}: {said}{seen}"
+        return f"{mark} {head}; got {fmt(self.baseline)} → {fmt(self.value)}{moved}: {said}{seen}"
 
     @property
     def against(self) -> bool:
@@ -291,7 +307,8 @@ class CheckResult:
 
     def to_dict(self) -> dict:
         c = self.check
-        return {"cause": c.cause, "change": dict(c.change), "name": c.name, "metric": c.measured(),
+        return {"cause": c.cause, "change": {k: finite_or_none(v) if isinstance(v, float) else v
+                                             for k, v in c.change.items()}, "name": c.name, "metric": c.measured(),
                 "statistic": c.statistic, "expect": c.expect, "threshold": c.threshold, "ceiling": c.ceiling,
                 "baseline": finite_or_none(self.baseline), "value": finite_or_none(self.value),
                 "change_rel": finite_or_none(self.change_rel),
@@ -365,8 +382,10 @@ class Verification:
         it does not hold or predicts no change)."""
         if not self.holds(cause):
             return 0.0
+        # (the loss's level: a spread halved is not a move of the loss to rank causes by)
         moved = [abs(r.change_rel) for r in self.results if r.check.cause == cause and r.holds
-                 and r.check.expect in ("lower", "higher") and r.change_rel is not None]
+                 and r.check.expect in ("lower", "higher") and r.change_rel is not None
+                 and r.check.statistic != "spread"]
         return max(moved, default=0.0)
 
     @property
@@ -1294,8 +1313,17 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     base_vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in base_runs]
     vals = [statistic_of(r, check.metric, check.statistic, check.top) for r in runs]
     if any(v is None for v in base_vals + vals):
+        if check.statistic == "spread" and None not in [statistic_of(r, check.metric, "end", check.top)
+                                                        for r in base_runs + runs]:
+            return made(skipped=f"a point <= 0 in the tail of {check.measured()}: no relative spread")
         return made(skipped=cls.missing.format(metric=check.metric))
     b, v = float(np.mean(base_vals)), float(np.mean(vals))
+    if check.statistic == "spread" and b < BOUNCE:
+        # Below the end's own bar the level's reading decides by itself, and a calm tail's jitter halves under any
+        # smaller step (a floor's too): only a bounce as large as that bar is the step's to lose.
+        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs,
+                    skipped=f"the baseline's tail barely bounces (epoch to epoch ±{b:.1%} of its level, under "
+                            f"{BOUNCE:.0%}): the level's reading decides")
     ignored = unchanged() if unchanged is not None else None
     if ignored:
         return made(baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs)
@@ -1324,7 +1352,9 @@ def rival_checks(asked):
     still_improving's, and without a flat stretch in the curve a lower end says only "still improving"."""
     for cause, checks in CHECKS.items():
         if cause not in asked and cause != "temporary_plateau":
-            yield cause, checks
+            # (not the spread: lr / 10 calms any SGD run's jitter; a bounce lost confirms lr_too_high where it was
+            # diagnosed, it is no evidence for it against another verdict)
+            yield cause, [c for c in checks if c.statistic != "spread"]
 
 
 def statistic_of(run, metric: str, statistic: str, top: float | None = None) -> float | None:
@@ -1343,9 +1373,34 @@ def statistic_of(run, metric: str, statistic: str, top: float | None = None) -> 
     y = raw[np.isfinite(raw)]
     if statistic == "best":
         return float(np.min(y))
+    if statistic == "spread":
+        return tail_spread(raw)
     if nonfinite_start(raw) is not None:
         return math.inf
     return float(np.median(y[-end_points(y.size):]))
+
+
+def tail_points(n: int) -> int:
+    """How many last points of an ``n``-point series its tail's spread is read over: a quarter, at least 8."""
+    return min(n, max(8, n // 4))
+
+
+def tail_spread(raw) -> float | None:
+    """The epoch-to-epoch spread of a positive series' tail (its last :func:`tail_points` points), relative: the
+    robust sd of the differences of its log over sqrt(2) (one point's sd, as a fraction of the level; differencing
+    drops the curve's slow trend, the log makes runs at different levels comparable). +inf where the series
+    broke down (a diverged run bounces without bound); None where the tail has a point <= 0 (no relative spread)
+    or fewer than 4 points."""
+    from .facts.smoothing import robust_sd
+
+    raw = np.asarray(raw, dtype=float)
+    if nonfinite_start(raw) is not None:
+        return math.inf
+    y = raw[np.isfinite(raw)]
+    y = y[-tail_points(y.size):]
+    if y.size < 4 or np.any(y <= 0):
+        return None
+    return robust_sd(np.diff(np.log(y))) / math.sqrt(2)
 
 
 def end_points(n: int) -> int:

@@ -1047,6 +1047,9 @@ def verification_figure(v):
         verdict += " in part"
     by = v.checked_by
     verdict += f" by {by}"
+    if v.confirmed is None:
+        # (the text's own word for its state: compare's "not decided" where the move is within the noise)
+        verdict = v.summary().split(":")[0] + ("" if v.summary().startswith("not decided") else f" by {by}")
     rival = v.points_to
     if rival:  # the title must not say "confirmed" alone where another cause's change did far more
         verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; {by} points to {_label(rival)}"
