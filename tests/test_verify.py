@@ -98,8 +98,8 @@ def test_converged_is_confirmed_by_twice_the_epochs_and_a_wrong_cause_fails_its_
     wrong = verify(trainer(), causes=["lr_too_high"], progress=False)
     (r,) = [r for r in wrong.results if not r.shared and r.check.statistic == "end"]
     assert r.holds is False and r.change_rel > -0.15
-    # (its spread's reading decides nothing at a calm floor: under the end's 15% bar, any smaller step calms it)
-    assert all(r.holds is None for r in wrong.results if r.check.statistic == "spread")
+    # (no spread's reading at a calm floor: under the end's 15% bar, any smaller step calms it)
+    assert not any(r.check.statistic == "spread" for r in wrong.results)
     assert wrong.holds("lr_too_high") is False and wrong.confirmed is None  # the verdict was not checked
 
 

@@ -64,7 +64,7 @@ class Reading(CheckResult):
         # (a decided line shows its band as an undecided one does: "best ±17%: not decided" beside "end -1.8%: does
         # NOT hold" read as two rules, where the end's median of the last points is simply the less noisy reading)
         text = super().line()
-        return text + f" (outside the runs' noise: {self.band})" if self.band and self.holds is not None else text
+        return text + f" (noise: {self.band})" if self.band and self.holds is not None else text
 
 
 @dataclass(repr=False)
@@ -675,7 +675,7 @@ def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resu
                 if _matches(c, change)]
         if any(r.holds for r in mine):
             out += mine
-    return out
+    return [r for r in out if r.why != "calm"]
 
 
 def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False, denied: str | None = None,
@@ -761,8 +761,8 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
         what = "the two runs' own epoch-to-epoch noise"
     if band_only:
-        return f"±{_NOISE_SES:g} standard errors = ±{_NOISE_SES * se:.3g}" + (
-            f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else "")
+        return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / abs(b):.1%}" if b else
+                                                          f"±{_NOISE_SES * se:.3g}")
     if not flips_within(check, b, v, v + np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se):
         return None
     rel = f" (±{_NOISE_SES * se / abs(b):.1%} of {b:.4g})" if b else ""

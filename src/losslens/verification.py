@@ -241,7 +241,8 @@ class CheckResult:
     broke: bool = False  # not run: its retraining raised or returned no run losslens reads (or the baseline's again)
     #: why a check that was asked for decided nothing, where it is one of: "unchanged" (its retraining returned the
     #: baseline's run again), "noise" (it moved no further than train() moves unchanged), "interrupted" (Ctrl-C
-    #: before its retraining finished); None otherwise (the reason in words is ``skipped``)
+    #: before its retraining finished), "calm" (a spread's reading where the baseline did not bounce: left out of
+    #: the results); None otherwise (the reason in words is ``skipped``)
     why: str | None = None
 
     #: what the counterfactual's runs are called in a check's line (``losslens compare``: the AFTER log) and what
@@ -807,6 +808,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     results += rs
     finally:
         lab.bar.done()
+    results = [r for r in results if r.why != "calm"]
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
                        retrainings=dict(lab.count), deterministic=lab.deterministic, baseline_given=lab.given,
                        again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused)
@@ -1321,7 +1323,8 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     if check.statistic == "spread" and b < BOUNCE:
         # Below the end's own bar the level's reading decides by itself, and a calm tail's jitter halves under any
         # smaller step (a floor's too): only a bounce as large as that bar is the step's to lose.
-        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs,
+        # (why "calm": left out of the report, which has nothing to say of a bounce that was not there)
+        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs, why="calm",
                     skipped=f"the baseline's tail barely bounces (epoch to epoch ±{b:.1%} of its level, under "
                             f"{BOUNCE:.0%}): the level's reading decides")
     ignored = unchanged() if unchanged is not None else None
