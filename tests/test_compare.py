@@ -144,6 +144,8 @@ def test_the_change_not_named_is_said_and_both_runs_still_compared():
     assert "change: the change is not named" in out and "--change lr_factor=0.1" in out
     assert "val_loss: end 0.344 → 0.3509 (+2.0%); best 0.3218 → 0.323 (+0.4%)" in out
     assert err.startswith("losslens: ") and err.count("\n") == 1
+    # the text's word for this state, not another (the error line said "not decided", the verdict "not checked")
+    assert err.startswith(f"losslens: {KC / 'sgd_lr0.3_s1.csv'}: not checked: the change is not named")
 
 
 def _digest(paths):

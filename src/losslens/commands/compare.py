@@ -38,8 +38,8 @@ def register(app):
         """Did the change do what the diagnosis predicted? Diagnose BEFORE, read what changed (the saved settings
         or --change), and check each cause's prediction for that change (verify's: lr/10, lr x10, twice the
         epochs, a smaller or bigger model, more data, less weight decay, shuffled labels) on AFTER. Exit 0: the
-        verdict's prediction held, 1: it did not, 2: bad input, or not decided (the change is not named, the
-        verdict predicts nothing of it, or the move is within the runs' noise)."""
+        verdict's prediction held, 1: it did not, 2: bad input, not checked (the change is not named,
+        or the verdict predicts nothing of it) or not decided (the move is within the runs' noise)."""
         from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
         from losslens.commands import held_warnings
         from losslens.comparison import CHANGES, compare as _compare, parse_change
@@ -77,7 +77,8 @@ def register(app):
         noisy = [r for c in asked for r in result.undecided(c)[:1]]
         if noisy:
             fail(f"{after[0]}: {noisy[0].check.cause} not decided: {noisy[0].skipped}")
-        fail(f"{after[0]}: not decided: {result.summary().removeprefix('not checked: ')}")
+        # (the text's own words: "not checked" where no prediction was read, "not decided" within the noise)
+        fail(f"{after[0]}: {result.summary()}")
 
 
 def change_hint(name: str) -> str:
