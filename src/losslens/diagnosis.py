@@ -122,6 +122,11 @@ class Thresholds:
     lr_high_oscillation: float = 0.02     # bounces at the floor with sd ≥ 2% of the improvement,
     lr_high_floor_noise: float = 5.0      # ... of a curve that improved ≥ 5 noise sds (else no floor to bounce at)
     bounce_range: float = 0.5             # or reached its best out of a climb ≥ half its improvement (and ≥ 5 sds)
+                                          # (jumped: off its best by as much, and back, twice or more; or at its last point)
+    unsettled_noise: float = 0.25         # a run shorter than shape_min_points whose tail sd is ≥ 25% of its improvement
+                                          # (5x the 5% band X is read in) cannot show a plateau: converged only possible,
+                                          # never firm (a Keras Adam(0.05) digits MLP: 0.30-0.56 at epochs 9-15, read "stop
+                                          # at epoch 2"; validation then fell 0.15 -> 0.05)
     underfit_level: float = 0.50          # plateau level ≥ 50% of the starting loss ...
     underfit_level_chance: float = 0.40   # ... or, K classes known, ≥ 40% of ln K (a uniform guess's loss),
     underfit_gap: float = 0.10            # ... with |val − train| < 10% of that level, or, both accuracies
@@ -371,7 +376,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     for rule in (diverged, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  relapsed, climbed_off_floor, overfitting,
                  bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, fits_nothing,
-                 lr_too_high, underfitting):
+                 lr_too_high, underfitting, jumped):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -442,8 +447,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and "pace_ratio" in low.numbers
+    # (Nor where the last point jumped far off the best before it: a plateau cannot end on a point not yet back.)
+    unsettled = any("jump_at_end" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
-            and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse:
+            and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse and not unsettled:
         causes.append(converged(f, t))
         # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
         signs = overfitting_signs(losses if losses is not None else f, t)
@@ -715,6 +722,8 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
                 pl, improved = before
             return Plateau(pl.epoch, pl.interval_later(), pl.level) if improved else at_start
         return None
+    if "jump_at_end" in cause.numbers:
+        return None  # (the last point jumped off the best and is not back: no level to date a plateau by)
     if pl.index is not None and not open_ended:
         return Plateau(pl.epoch, pl.interval_later(), pl.level)
     if cause.id == "overfitting" and f.generalization is not None:
@@ -2704,6 +2713,53 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
 
 
+def _jumps(f: Facts, t: Thresholds) -> list[tuple[int, float, float, bool]]:
+    """The metric's jumps (:func:`losslens.facts.optimizer.jumps`) of ≥ ``bounce_range`` of the improvement made
+    before them, under a constant lr or none logged: a schedule's restarts and warm-ups throw the loss up by design."""
+    if f.optimizer.lr_schedule not in (None, "constant"):
+        return []
+    return [j for j in f.jumps if j[2] >= t.bounce_range]
+
+
+def jumped(f: Facts, t: Thresholds) -> Cause | None:
+    """The metric jumped off the best it had reached, by at least half the improvement made by then and 5 noise
+    sds, and came back, twice or more (or its last point did, not back yet): the step throws the weights off the
+    minimum they found. Read wherever the jumps fall, however few points: the shape rules' 20 points and
+    ``unstable``'s second half miss a run that bounces from its first epochs (a Keras SGD at lr 1.2 on digits,
+    fixture keras_sgd_spikes: validation 0.55 -> 8.63 -> 0.21 -> 2.77 -> 0.13 by epoch 7, read "converged, stop at
+    epoch 7" at epoch 12; its 30 epochs read lr_too_high). One jump that came back is a one-off (a bad batch, a
+    logging glitch): it leaves the verdict alone, and converged says it (:func:`converged`)."""
+    js = _jumps(f, t)
+    back = [j for j in js if j[3]]
+    last = js[-1] if js and not js[-1][3] else None
+    if len(back) < 2 and last is None:
+        return None
+    ax, sign = f.axis_name, _sign(f)
+    y = sign * f.y
+    def said(j):
+        i, _, rel, _ = j
+        return (f"{float(f.y[i]):.4g} at {ax} {_n(f.x[i])} ({_share_or_times(rel)} the improvement made by then above "
+                f"its best {sign * float(np.min(y[:i])):.4g})")
+    top = max(js, key=lambda j: j[2])
+    ev = []
+    if len(back) >= 2:
+        ev.append(f"{f.metric} jumped off its best and came back {len(back)} times: "
+                  + "; ".join(said(j) for j in back[:4]) + (" ..." if len(back) > 4 else "")
+                  + ": the step throws the weights off the minimum they reach")
+    if last is not None:
+        ev.append(f"its last point jumped to {said(last)}: not a plateau; too early to tell whether it comes back "
+                  "(a bounce) or goes on up (a divergence)")
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    likely = len(back) >= 2
+    conf = _ramp(top[2], t.bounce_range, 4 * t.bounce_range, 0.55, 0.85) if likely else 0.5
+    numbers = {"jumps": len(back), "jump_range": top[2]}
+    if last is not None:
+        numbers["jump_at_end"] = float(f.x[last[0]])
+    return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], numbers,
+                 status="likely" if likely else "possible")
+
+
 def _memorising(f: Facts, t: Thresholds) -> bool:
     """Validation's tail climbing while training's still falls steadily, already below validation's best:
     the model goes on fitting its own labels, and what it fits moves its held-out predictions from epoch
@@ -3564,6 +3620,27 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                       f"{_gap_name(f) + ' = ' if _gap_sized(g.gap_at_val_min, g.gap_end) else ''}{g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
     acts = [f"stop at {f.axis_name} {_n(x)}{NO_GAIN}"
             if x is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
+    numbers = {"slope_t": tr.slope_t}
+    lone = [j for j in _jumps(f, t) if j[3]]
+    if len(lone) == 1:  # (two or more are jumped's lr_too_high)
+        i, _, rel, _ = lone[0]
+        ev.append(f"{f.metric} jumped off its best once: {float(f.y[i]):.4g} at {f.axis_name} {_n(f.x[i])} "
+                  f"({_share_or_times(rel)} the improvement made by then), back at the next point: read as a one-off "
+                  "(a bad batch, a logging glitch); jumps that recur are a step too large (lr_too_high)")
+        numbers["lone_jump"] = float(f.x[i])
+        if pl.index is not None and i >= pl.index:
+            conf = min(conf, 0.65)  # (a level that threw a point off since X is less settled than one that did not)
+        if i >= f.n_points - max(MIN_TAIL_POINTS, f.n_points // 4):
+            # A live stop on it waits until the jump has left the tail (integrations._core.firm_verdict).
+            numbers["jump_in_tail"] = float(f.x[i])
+    status = "likely"
+    if f.n_points < t.shape_min_points and pl.improvement > 0 and o.oscillation >= t.unsettled_noise:
+        # (The shape rules wait for 20 points to tell bouncing from settling; until then a tail that swings this
+        # far is neither, and "stop at X" would act on a guess.)
+        ev.append(f"too early to call it settled: over {_tail(f)} its sd is {_pct(o.oscillation)} of its whole "
+                  f"improvement, on {f.n_points} points (bouncing or settling shows from {t.shape_min_points})")
+        numbers["unsettled"] = o.oscillation
+        status, conf = "possible", min(conf, 0.5)
     guess = _converged_at_chance(f, t)
     if guess is not None:
         ev.append(guess)
@@ -3597,7 +3674,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                         "what gains more, if anything does")
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
-    return Cause("converged", conf, ev, acts, {"slope_t": tr.slope_t})
+    return Cause("converged", conf, ev, acts, numbers, status=status)
 
 
 def _given_up(f: Facts, drop: float) -> str:

@@ -36,7 +36,7 @@ from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_facts, lr_phases, optimizer_facts,
-                        oscillation, peak_lr_relapse, spikes)
+                        jumps, oscillation, peak_lr_relapse, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
@@ -94,6 +94,7 @@ class Facts:
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
     layer_grads: LayerGradFacts | None = None  # each layer's gradient norm, where logged (optimizer.layer_grad_facts)
+    jumps: tuple = ()  # the metric's jumps off its best that came back (optimizer.jumps), on the lower-is-better scale
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -305,7 +306,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric),
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
-                 layer_grads=layer_grad_facts(run.layer_grads(), run.axis))
+                 layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
+                 jumps=jumps(y) if not batch_loss(run.axis_name, metric) else ())
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:

@@ -147,6 +147,48 @@ def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
     return top / noise, top / improvement, m
 
 
+def jumps(y: np.ndarray, share: float = 0.5) -> tuple[tuple[int, float, float, bool], ...]:
+    """The points of ``y`` (lower is better, shape (n,)) that jump off the best the curve had reached before them
+    and come back: ``(index, excess, excess / improvement so far, came_back)`` for each point whose excess is
+    ``>= share`` of the improvement made by then (``y[0]`` minus the running best before it, itself ≥ 5 noise sds and ≥ 1% of ``|y[0]|``) and ``>= 5``
+    noise sds, the noise being :func:`difference_noise` of the other points from the first that improved on the
+    start (a few outliers do not set their own bar; 0, no bar, where fewer than 4 are left to measure it). The excess of an inner point is its height above
+    the larger of that best and the point after it, so a curve that climbs and stays (overfitting, a blow-up)
+    has none; the last point, which cannot have come back yet, is measured against the larger of the best and
+    the point before it, which must itself sit nearer the best than that (``came_back`` False).
+
+    A step too large throws the weights off the minimum they reached, and the next evaluations show the loss
+    back down: a Keras SGD at lr 1.2 on digits (fixture keras_sgd_spikes) had validation 0.55 -> 8.63 -> 0.21
+    -> 2.77 -> 0.13 in its first 8 epochs, a level of 0.08 by epoch 12. Where in the run the jumps fall does
+    not matter, once the curve had improved."""
+    y = np.asarray(y, dtype=float)
+    n = y.shape[0]
+    if n < 3:
+        return ()
+    best = np.minimum.accumulate(y)
+    before = np.concatenate([[y[0]], best[:-1]])
+    gained = y[0] - before
+    # An inner point against the point after it (came back?); the last against the point before it: a curve that
+    # climbed over many points ends far above its best without a jump.
+    nxt = np.concatenate([y[1:], y[-2:-1]])
+    excess = y - np.maximum(before, nxt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(gained > 0, excess / np.where(gained > 0, gained, 1.0), 0.0)
+    hit = (gained > 0) & (rel >= share)
+    hit[0] = False
+    # The last point jumps from a level only where the point before it sat nearer the best than the jump is high:
+    # a validation loss climbing for epochs (overfitting) ends with a step no larger than its climb.
+    hit[-1] &= y[-2] - before[-1] <= excess[-1]
+    if not hit.any():
+        return ()
+    # (From the first point that improved on the start: a climb before any improvement is no noise around a level.)
+    noise = difference_noise(y[int(np.argmax(gained > 0)):][~hit[int(np.argmax(gained > 0)):]])
+    # Off a best the curve had reached, not off the start's noise: improved by ≥ 5 noise sds and ≥ 1% of its start
+    # (a flat curve's 0.001 improvement makes any wiggle "twice the improvement").
+    hit &= (excess >= 5.0 * noise) & (gained >= 5.0 * noise) & (gained >= 0.01 * abs(y[0]))
+    return tuple((int(i), float(excess[i]), float(rel[i]), bool(i < n - 1)) for i in np.flatnonzero(hit))
+
+
 def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.ndarray) -> tuple | None:
     """The training loss going back up while a schedule still held the lr at its peak, before its
     first cut: ``(rise share, running best, peak value, peak axis, cut axis)`` -- the largest rise
