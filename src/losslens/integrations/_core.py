@@ -1750,12 +1750,13 @@ def firm_verdict(d, previous: str | None, min_confidence: float = 0.5) -> bool:
     ``min_confidence`` (:func:`_gate`), and the verdict of the diagnosis before it too (``previous``; None: none
     before), since early verdicts on a handful of points flip; a diverged run needs no second opinion; and not a
     converged whose tail holds a jump off its best (``jump_in_tail``: a one-off it reads so, but a plateau that
-    threw a point off in its last quarter has not shown it stays settled) or that is too short and swings too far
-    to tell (``unsettled``). The callbacks' rule
+    threw a point off in its last quarter has not shown it stays settled); nor a verdict only "possible" (the
+    reading needs its experiment to tell: a converged too short to tell from its swings, a last point just jumped). The callbacks' rule
     (:meth:`Watcher._decide`), and ``losslens watch --exit-when``'s."""
     return (d.verdict not in QUIET and _gate(d.cause) >= min_confidence
             and (d.verdict == previous or d.verdict == "diverged")
-            and not (d.verdict == "converged" and ("jump_in_tail" in d.cause.numbers or "unsettled" in d.cause.numbers)))
+            and d.cause.status != "possible"
+            and not (d.verdict == "converged" and "jump_in_tail" in d.cause.numbers))
 
 
 def _gate(cause) -> float:
