@@ -73,9 +73,13 @@ def test_the_monitor_run_that_stopped_as_converged_reads_lr_too_high():
         d = diagnose_run(run, forecast=forecast)
         assert d.verdict == "lr_too_high" and d.cause.status == "likely" and d.cause.strength >= 0.5, d
         assert "converged" not in _ids(d)
-    # Each prefix the Monitor saw before the collapse stays as it was (nothing read lr_too_high
-    # before the climb back up had two epochs).
-    assert diagnose_run(run.head(7), forecast=False).verdict != "lr_too_high"
+    # The prefix of 7, its last point the first climb back up (0.559 -> 1.68), is no plateau either: lr_too_high only
+    # possible, no X, no converged beside it, and no firm verdict to act on (a second climbing epoch makes it likely).
+    from losslens.integrations._core import firm_verdict
+
+    d7 = diagnose_run(run.head(7), forecast=False)
+    assert d7.verdict == "lr_too_high" and d7.cause.status == "possible" and d7.plateau_epoch is None
+    assert "converged" not in _ids(d7) and not firm_verdict(d7, "lr_too_high")
 
 
 # ---- B: still falling clearly at its end ---------------------------------------------------

@@ -3636,7 +3636,10 @@ def converged(f: Facts, t: Thresholds) -> Cause:
             # A live stop on it waits until the jump has left the tail (integrations._core.firm_verdict).
             numbers["jump_in_tail"] = float(f.x[i])
     status = "likely"
-    if f.n_points < t.shape_min_points and pl.improvement > 0 and o.oscillation >= t.unsettled_noise:
+    # (Not a curve flat from its start, which has no improvement to swing against, nor a batch loss, whose swing is
+    # the batch drawn; the noise bar lr_too_high's bounce uses would be set by the swing itself on so few points.)
+    if f.n_points < t.shape_min_points and pl.improvement > 0 and not _flat_from_start(f, t) \
+            and not _batch_loss(f) and o.oscillation >= t.unsettled_noise:
         # (The shape rules wait for 20 points to tell bouncing from settling; until then a tail that swings this
         # far is neither, and "stop at X" would act on a guess.)
         ev.append(f"too early to call it settled: over {_tail(f)} its sd is {_pct(o.oscillation)} of its whole "
