@@ -60,7 +60,8 @@ def test_a_lone_glitch_in_a_long_settled_run_does_not_flip_it():
     assert diagnose_run(run).verdict == "converged"
     y = run.series["val_loss"].copy()
     y[20] = y[0]
-    glitched = losslens.Run(run.axis, {**run.series, "val_loss": y}, run.axis_name, run.name, run.source, dict(run.meta))
+    glitched = losslens.Run(run.axis, {**run.series, "val_loss": y}, run.axis_name, run.name, run.source,
+                            dict(run.meta))
     d = diagnose_run(glitched)
     assert d.verdict == "converged" and "lone_jump" in d.cause.numbers
     assert "jump_in_tail" not in d.cause.numbers and firm_verdict(d, "converged")

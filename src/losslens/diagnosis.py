@@ -2738,6 +2738,7 @@ def jumped(f: Facts, t: Thresholds) -> Cause | None:
         return None
     ax, sign = f.axis_name, _sign(f)
     y = sign * f.y
+
     def said(j):
         i, _, rel, _ = j
         return (f"{float(f.y[i]):.4g} at {ax} {_n(f.x[i])} ({_share_or_times(rel)} the improvement made by then above "

@@ -150,12 +150,13 @@ def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
 def jumps(y: np.ndarray, share: float = 0.5) -> tuple[tuple[int, float, float, bool], ...]:
     """The points of ``y`` (lower is better, shape (n,)) that jump off the best the curve had reached before them
     and come back: ``(index, excess, excess / improvement so far, came_back)`` for each point whose excess is
-    ``>= share`` of the improvement made by then (``y[0]`` minus the running best before it, itself ≥ 5 noise sds and ≥ 1% of ``|y[0]|``) and ``>= 5``
-    noise sds, the noise being :func:`difference_noise` of the other points from the first that improved on the
-    start (a few outliers do not set their own bar; 0, no bar, where fewer than 4 are left to measure it). The excess of an inner point is its height above
-    the larger of that best and the point after it, so a curve that climbs and stays (overfitting, a blow-up)
-    has none; the last point, which cannot have come back yet, is measured against the larger of the best and
-    the point before it, which must itself sit nearer the best than that (``came_back`` False).
+    ``>= share`` of the improvement made by then (``y[0]`` minus the running best before it, itself ≥ 5 noise sds
+    and ≥ 1% of ``|y[0]|``) and ``>= 5`` noise sds, the noise being :func:`difference_noise` of the other points
+    from the first that improved on the start (a few outliers do not set their own bar; 0, no bar, where fewer
+    than 4 are left to measure it). The excess of an inner point is its height above the larger of that best and
+    the point after it, so a curve that climbs and stays (overfitting, a blow-up) has none; the last point, which
+    cannot have come back yet, is measured against the larger of the best and the point before it, which must
+    itself sit nearer the best than that (``came_back`` False).
 
     A step too large throws the weights off the minimum they reached, and the next evaluations show the loss
     back down: a Keras SGD at lr 1.2 on digits (fixture keras_sgd_spikes) had validation 0.55 -> 8.63 -> 0.21
