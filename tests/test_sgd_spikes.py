@@ -87,3 +87,20 @@ def test_watch_exit_when_converged_does_not_exit_on_the_bouncing_run(tmp_path):
     assert [u[0] for u in seen.updates][-1] == 13
     assert not any(firm and verdict == "converged" for _, verdict, firm, _ in seen.updates)
     assert not any("converged is firm" in n for n in seen.notes)
+
+
+def test_no_converged_firms_on_the_adam_run_that_went_on_falling():
+    # Adam(0.05), diagnosed without the forecast at every epoch as the live callbacks do: it read "converged, stop
+    # at epoch 2" firmly from epoch 8 (val 0.07 then 0.21, 0.15, 0.20, 0.43), and went on to 0.05 by epoch 20.
+    from losslens.integrations import _core
+
+    # (Before counted_verdict, the verdict's name itself was remembered.)
+    counted_verdict = getattr(_core, "counted_verdict", lambda d: d.verdict)
+    run = losslens.read(str(HERE / "adam_0.05.csv"))[0]
+    previous, firm = None, []
+    for k in range(5, len(run) + 1):
+        d = diagnose_run(run.head(k), forecast=False)
+        if firm_verdict(d, previous):
+            firm.append(d.verdict)
+        previous = counted_verdict(d)
+    assert firm and "converged" not in firm

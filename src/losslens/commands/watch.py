@@ -113,7 +113,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
 
     from losslens.exceptions import LosslensError, ReadError
     from losslens.facts import require_ahead
-    from losslens.integrations._core import Watcher, firm_verdict
+    from losslens.integrations._core import Watcher, counted_verdict, firm_verdict
 
     local = _local_path(path)
     first = max(int(Watcher.start_from_epoch), 3)  # the callbacks' first diagnosis: a verdict counts from it on
@@ -206,7 +206,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                     seen = run.get(d.metric)
                     w.values = None if seen is None else np.asarray(seen, dtype=float)
                     if len(axis) >= first:
-                        w.firm, w.previous = firm_verdict(d, w.previous), d.verdict
+                        w.firm, w.previous = firm_verdict(d, w.previous), counted_verdict(d)
                     _advise(w, run, d, stop_gain, horizon, higher_is_better)
                     show.update(key, w, stop_gain)
                     changed_at = clock()

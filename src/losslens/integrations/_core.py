@@ -837,7 +837,7 @@ class Watcher:
                 held_report = True
         # Early verdicts on a handful of points flip: report and act on one only when two
         # diagnoses in a row agree (a diverged run needs no second opinion).
-        previous, self._last_verdict = self._last_verdict, d.verdict
+        previous, self._last_verdict = self._last_verdict, counted_verdict(d)
         if d.solved and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
             return
         firm = firm_verdict(d, previous, self.min_confidence)
@@ -1751,12 +1751,21 @@ def firm_verdict(d, previous: str | None, min_confidence: float = 0.5) -> bool:
     before), since early verdicts on a handful of points flip; a diverged run needs no second opinion; and not a
     converged whose tail holds a jump off its best (``jump_in_tail``: a one-off it reads so, but a plateau that
     threw a point off in its last quarter has not shown it stays settled); nor a verdict only "possible" (the
-    reading needs its experiment to tell: a converged too short to tell from its swings, a last point just jumped). The callbacks' rule
+    reading needs its experiment to tell: a converged too short to tell from its swings, a last point just
+    jumped), whose agreement does not count either (:func:`counted_verdict`). The callbacks' rule
     (:meth:`Watcher._decide`), and ``losslens watch --exit-when``'s."""
     return (d.verdict not in QUIET and _gate(d.cause) >= min_confidence
             and (d.verdict == previous or d.verdict == "diverged")
             and d.cause.status != "possible"
             and not (d.verdict == "converged" and "jump_in_tail" in d.cause.numbers))
+
+
+def counted_verdict(d) -> str | None:
+    """The verdict ``d`` counts as for the next diagnosis's :func:`firm_verdict` (its ``previous``): None for a
+    "possible" one, which no later verdict firms by agreeing with (the walk's Adam(0.05) run read "converged, too
+    early to call it settled" at epoch 14 and a likely converged at 15, "stop at epoch 2", before falling
+    0.15 -> 0.05)."""
+    return None if d.cause.status == "possible" else d.verdict
 
 
 def _gate(cause) -> float:
