@@ -51,7 +51,7 @@ def test_a_first_layer_that_died_is_the_step_not_capacity(high, classes):
     ids = [c.id for c in d.causes]
     assert "underfitting" not in ids and "converged" not in ids
     assert not any(a.startswith("a bigger model") for c in d.causes for a in c.actions)
-    assert d.cause.actions[0].startswith("lower the learning rate (try 1/10) and restart from scratch")
+    assert d.cause.actions[0].startswith("lower the learning rate (try 1/10) and restart from scratch: dead units")
     text = str(d)
     assert "died" in text and "a bigger model dies alike" in text
 
@@ -64,6 +64,7 @@ def test_without_the_layer_gradients_k_given_a_training_loss_held_above_ln_k_is_
     assert d.verdict == "lr_too_high" and d.cause.numbers["uniform_guess"] == 10
     assert "underfitting" not in [c.id for c in d.causes]
     assert "sat above ln 10" in str(d)
+    assert d.cause.actions[0].endswith("restart from scratch: units that died or saturated will not recover")
     cf = losslens.diagnose(HERE / high.replace("lr5", "lr0.5") / "metrics.csv", classes=10)  # a tenth of the rate
     assert "uniform_guess" not in cf.cause.numbers and "sat above ln 10" not in str(cf)
 

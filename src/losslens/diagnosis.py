@@ -1373,7 +1373,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
               + ("ln 2 = 0.6931 (an untrained two-class model's loss)" if tail <= math.log(2)
                  else f"where validation ends ({tail:.4g})")
               + ": the first steps threw the outputs far out, and it never got back to learning from the inputs")
-    acts = ["lower the learning rate (try 1/10) and restart from scratch",
+    acts = [RESTART_LOWER,
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
     if binary:
         acts.append("on imbalanced classes, watch a ranking score too (ROC AUC): an accuracy at the majority share "
@@ -3000,11 +3000,6 @@ def _late_start_share(f: Facts) -> float:
     return f.plateau.improvement / (f.plateau.improvement + missed) if missed > 0 else 1.0
 
 
-#: lr_too_high's first action where the step left the network unable to learn at any rate (units dead, outputs thrown
-#: to a guess): a lower rate from here on trains nothing, the weights must start again.
-RESTART_LOWER = "lower the learning rate (try 1/10) and restart from scratch"
-
-
 def units_died(f: Facts, t: Thresholds) -> Cause | None:
     """The first layer's gradient norm, logged per layer (the losslens callbacks on torch record it), was > 0 and then
     exactly 0 at every point to the end, over at least the run's last quarter: every unit behind it died (a ReLU
@@ -3049,7 +3044,8 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
                    f"guess's loss{_k_source(c)})") if c is not None and c.classes else ""
             ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input "
                       "scores (the class frequencies' entropy at best): it can go no lower however long it trains")
-    acts = [RESTART_LOWER + ": dead units get no gradient, so lowering the rate mid-run does not bring them back",
+    acts = ["lower the learning rate (try 1/10) and restart from scratch: dead units get no gradient, so lowering the "
+            "rate mid-run does not bring them back",
             "learning-rate warm-up; gradient clipping",
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
     return Cause("lr_too_high", 0.8, ev, acts, {"dead_layers": len(dead), "died_at": since})
@@ -3078,7 +3074,7 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
                       f"it started at {start:.4g}, {_count(start / math.log(k), 1)}x ln {k}: an untrained network starts "
                       "near ln K, so the first steps threw its outputs far out, and training never got back below "
                       "a guess"],
-                     ["lower the learning rate (try 1/10) and restart from scratch",
+                     [RESTART_LOWER,
                       "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
         return Cause("underfitting", 0.75,
@@ -3157,7 +3153,7 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
                  [f"{f.metric} and train_loss end at {val_end:.4g} and {train_end:.4g} ≈ ln {k} = {lnk:.4g}, a uniform "
                   f"guess's loss, with validation accuracy {c.val_acc_tail:.3f} ≈ 1/{k}{train_acc}: the model fitted "
                   "nothing, not even its training data", why],
-                 ["lower the learning rate (try 1/10) and restart from scratch",
+                 [RESTART_LOWER,
                   "learning-rate warm-up; gradient clipping"],
                  {"uniform_guess": k, "start": start, "val_tail": val_end, "train_tail": train_end})
 
