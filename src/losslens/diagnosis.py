@@ -1833,16 +1833,19 @@ def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
             and g.gap_end is not None and g.gap_at_val_min is not None and g.gap_end > g.gap_at_val_min >= 0
             and not _never_below(g)):
         return None
-    st = smooth(f.train_y)
-    at = float(np.interp(g.val_min_epoch, f.train_x, st))
-    fell = (at - float(st[-1])) / abs(at) if at else 0.0
+    # The training series g measured the gap on (train_acc beside val_acc, on its lower-is-better scale), not
+    # f.train_y, which is always the training loss.
+    at, end = g.train_at_val_min, g.train_end
+    fell = (at - end) / abs(at) if at else 0.0
     if not fell > 0:
         return None
     s, ax = _sign(f), f.axis_name
+    tm = f.train_metric or "train_loss"
+    ts = s if tm != "train_loss" else 1.0
     best, above = ("best", "below") if _higher(f) else ("minimum", "above")
     ev = [f"{f.metric}'s last quarter sits {_pct(g.val_rise / abs(g.val_min))} {above} its smoothed {best} "
           f"{s * g.val_min:.4g} ({ax} {_n(g.val_min_epoch)}; {_count(g.val_rise_noise, 1)} noise sds) while "
-          f"{f.train_metric or 'train_loss'} fell a further {_pct(fell)} ({at:.3g} → {float(st[-1]):.3g}, "
+          f"{tm} {'rose' if ts < 0 else 'fell'} a further {_pct(fell)} ({ts * at:.3g} → {ts * end:.3g}, "
           f"t = {_t(g.train_slope_t)}), and the gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}",
           f"not the verdict: the rise is {_pct(g.val_rise_range)} of its improvement and "
           f"{_pct(g.val_rise / abs(g.val_min))} of its {best}, under the rule's {_pct(t.overfit_rise_range)} of "

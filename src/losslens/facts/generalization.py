@@ -33,6 +33,10 @@ class GeneralizationFacts:
     train_rise_in_bounce: float = 0.0  # the training loss's own rise over that climb, fraction of its range
     val_below_share: float = 0.0     # share of validation points (inside training's span) below the training loss
     val_train_ratio_end: float | None = None  # smoothed val / smoothed train at the end
+    # The smoothed training series (the gap's, on the same scale: a train_acc twin negated) at the validation
+    # minimum, interpolated there, and at its own last point.
+    train_at_val_min: float | None = None
+    train_end: float | None = None
 
 
 def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
@@ -51,13 +55,14 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
     improvement_noise = rng / sig
     train_drop = float("nan")
     train_t = float("nan")
-    gap_end = gap_min = ratio_end = None
+    gap_end = gap_min = ratio_end = t_min = t_end = None
     growth = below_share = 0.0
     if yt is not None and yt.shape[0] >= 4:
         st = smooth(yt)
         t_at = np.interp(xv, xt, st)
         gap = sv - t_at
         gap_end, gap_min = float(gap[-1]), float(gap[i])
+        t_min, t_end = float(t_at[i]), float(st[-1])
         trng = float(yt[0] - st.min())
         j = int(np.searchsorted(xt, xv[i]))
         j = min(j, yt.shape[0] - 1)
@@ -78,7 +83,7 @@ def generalization(xv, yv, xt, yt) -> GeneralizationFacts | None:
                                rise / rng if rng > 0 else float("inf") if rise > 0 else 0.0,
                                improvement_noise, train_drop, train_t, gap_end, gap_min, growth, rising,
                                float(yt.min()) if yt is not None and yt.shape[0] else None,
-                               bounce, frm, peak, train_rise, below_share, ratio_end)
+                               bounce, frm, peak, train_rise, below_share, ratio_end, t_min, t_end)
 
 
 def _bounce(xv, yv, b, xt, yt):
