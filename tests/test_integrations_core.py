@@ -28,6 +28,13 @@ def test_unknown_causes_and_modes_are_refused():
 
     with pytest.raises(ValueError, match="unknown cause"):
         Watcher(stop_on=("convergd",))
+    # one line, as --fail-on words it, with the near name (a typo got the list alone)
+    with pytest.raises(ValueError) as e:
+        Watcher(stop_on="overfitt")
+    assert str(e.value).startswith("stop_on: unknown cause 'overfitt'; choose from ")
+    assert str(e.value).endswith("; did you mean overfitting?")
+    with pytest.raises(ValueError, match="^reduce_lr_on: unknown cause 'lr_too_hi'.*did you mean lr_too_high[?]$"):
+        Watcher(reduce_lr_on=("lr_too_hi",))
     with pytest.raises(ValueError, match="mode"):
         Watcher(mode="lowest")
     assert Watcher(monitor="val_accuracy").mode == "max"

@@ -322,11 +322,10 @@ class Watcher:
         known = [f.name for f in fields(cls) if f.init and f.name not in ("framework", "axis_name")]
         unknown = [k for k in options if k not in known and k not in ("framework", "axis_name")]
         if unknown:
-            import difflib
+            from ..facts import did_you_mean
 
-            near = difflib.get_close_matches(unknown[0], known, n=1)
-            raise UsageTypeError(f"{owner} takes no keyword {unknown[0]!r}"
-                                 f"{f' (did you mean {near[0]!r}?)' if near else ''}; it takes {', '.join(known)}")
+            raise UsageTypeError(f"{owner} takes no keyword {unknown[0]!r}; it takes {', '.join(known)}"
+                                 f"{did_you_mean(unknown[0], known)}")
         return cls(**options)
 
     def __post_init__(self):
@@ -358,9 +357,12 @@ class Watcher:
         self._user_horizon = self.horizon is not None
         if self._user_horizon:
             self._planned_from = f"horizon={self.horizon:g}"
-        unknown = [c for c in self.stop_on + self.reduce_lr_on if c not in _cause_ids()]
-        if unknown:
-            raise UsageError(f"unknown cause(s) {unknown}; choose from {', '.join(_cause_ids())}")
+        for option in ("stop_on", "reduce_lr_on"):
+            unknown = [c for c in getattr(self, option) if c not in _cause_ids()]
+            if unknown:
+                from ..cli import unknown_cause_line  # (typer: imported only to refuse)
+
+                raise UsageError(unknown_cause_line(option, unknown[0], _cause_ids()))
         if self.mode not in ("auto", "min", "max"):
             raise UsageError(f"mode must be 'auto', 'min' or 'max', got {self.mode!r}")
         self.monitor_key = canonical(self.monitor) or normalise(self.monitor)
