@@ -29,7 +29,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..columns import (CANONICAL, LAYER_GRAD, adversarial_pair, adversarial_players, canonical, is_validation, layer_of,
+from ..columns import (LAYER_GRAD, adversarial_pair, adversarial_players, canonical, is_validation, layer_of,
                        map_columns, normalise, respell, spelt_as)
 from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning, MonitorError, UsageError,  # noqa: F401
                           UsageTypeError, check_number, import_framework)  # (import_framework, MonitorError: the callbacks import them from here)
@@ -718,10 +718,8 @@ class Watcher:
         used, _ = self._monitored()
         from ..facts import did_you_mean
 
-        logged = [k for k in self._logged() if k not in ("lr", "grad_norm", "update_ratio", "epoch_frac")
-                  and not k.startswith(LAYER_GRAD)]
         # (in Run.metrics' order, as `diagnose --metric` lists them)
-        names = [k for k in CANONICAL if k in logged] + sorted(k for k in logged if k not in CANONICAL)
+        names = [k for k in self.run().metrics if k not in ("lr", "grad_norm", "update_ratio", "epoch_frac")]
         # (as the framework logged them: Keras' loss and accuracy, not losslens's train_loss and train_acc)
         shown, names = self._logged_as.get(used, used), [self._logged_as.get(k, k) for k in names]
         logs = (f"(at {self.axis_name} {axis_text(epoch)} it logs: {', '.join(names) or 'nothing'})"
@@ -738,10 +736,6 @@ class Watcher:
         if self.lead:
             self.advise_once("monitor", f"monitor={self.monitor!r} is not logged by this run, so the best is tracked "
                                         f"on {shown} instead {logs}")
-
-    def _logged(self) -> list[str]:
-        """The series recorded so far that have a finite value."""
-        return [k for k, v in self.history.items() if any(math.isfinite(x) for x in v)]
 
     def _monitor_used(self) -> str:
         """The series the best is tracked on, as the saved file names it: ``monitor``, or what stands in for a
