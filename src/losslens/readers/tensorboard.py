@@ -76,8 +76,8 @@ def read_tensorboard(path) -> list[Run]:
         scalars, axis = _merge_parts([(split, scalars)])
         return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)]
 
-    loaded, said = {}, set()
-    for d in sorted(_event_dirs(path)):
+    loaded, said, dirs = {}, set(), sorted(_event_dirs(path))  # (walked once: the error path below counts from it)
+    for d in dirs:
         # (a logdir of many runs: each run said to a progress bar as it is read once, a run split into
         # train/ and validation/ by its folder name, as Keras' TensorBoard callback writes it)
         run = d.parent if d != path and d.name.lower() in SPLITS else d
@@ -100,9 +100,9 @@ def read_tensorboard(path) -> list[Run]:
                                    meta=_meta([loaded[d].after for _, d in parts],
                                               {k: v for _, d in parts for k, v in loaded[d].hparams.items()}), axis=axis))
     if not runs:
-        if not any(_event_dirs(path)):
+        if not dirs:
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
-        files = [os.path.join(d, f) for d in _event_dirs(path) for f in os.listdir(d) if is_event_file(f)]
+        files = [f for d in dirs for f in os.listdir(d) if is_event_file(f)]
         if unread and len(unread) == len(files):  # not one event file read: each named, not 'no scalars'
             kind = NotAnEventFile if all(isinstance(e, NotAnEventFile) for e in unread) else ReadError
             if len(unread) == 1:
