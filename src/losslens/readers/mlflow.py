@@ -91,21 +91,14 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
             return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
         except _DamagedRuns as damaged:
             # MLflow's folder store parses every run's metric files to list the runs: one damaged file made the
-            # whole store unreadable, a healthy run too. Read again without the damaged runs, each said.
-            runs = damaged.runs
-            client_uri = _linked_view(_store_root(tracking_uri), stack, leave_out=set(runs))
-            asked = {d: problem for d, problem in runs.items() if _asked(d, run_id, experiment)}
+            # whole store unreadable, a healthy run too. Read again with the damaged runs' metrics left out: MLflow
+            # still lists and selects those runs, and each one selected is said (or is the error, alone).
+            client_uri = _linked_view(_store_root(tracking_uri), stack, leave_out=set(damaged.runs))
             try:
-                out = _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri)
-            except (RunNotFoundError, _DamagedRuns, ReadError) as exc:
-                if asked and (isinstance(exc, (RunNotFoundError, _DamagedRuns)) or "no run with logged" in str(exc)):
-                    raise ReadError(next(iter(asked.values())), label) from None  # the run asked for is the damaged one
-                if isinstance(exc, _DamagedRuns):
-                    raise ReadError(next(iter(exc.runs.values())), label) from None
-                raise
-            for folder, problem in asked.items():
-                _source.warn(label, "skipped run %s: %s", _run_label(folder), problem)
-            return out
+                return _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri,
+                                   damaged={d.name: problem for d, problem in damaged.runs.items()})
+            except _DamagedRuns as exc:  # damaged beyond its metrics: no view helps
+                raise ReadError(next(iter(exc.runs.values())), label) from None
 
 
 def _readonly_copy(db: Path, label: str, stack: contextlib.ExitStack) -> str:
@@ -161,7 +154,7 @@ def _linked_view(root: Path, stack: contextlib.ExitStack, leave_out: set | None 
     mirrored with the empty folders MLflow requires of a run (``metrics``, ``params``, ``artifacts``, ``tags``)
     where the store lost them: git keeps no empty folder, so in an ``mlruns`` committed or unzipped without
     them MLflow lists the run and then fails to get it ("Run '…' not found"). The run folders in ``leave_out``
-    (damaged runs) are not mirrored. Where links cannot be made, ``root``."""
+    (damaged runs) are mirrored without their metrics. Where links cannot be made, ``root``."""
     import tempfile
 
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="losslens-mlflow-")))
@@ -184,15 +177,15 @@ def _holds_meta(path: Path) -> bool:
     return path.is_dir() and (path / "meta.yaml").is_file()
 
 
-def _mirror(src: Path, dst: Path, runs: bool, leave_out: set = frozenset()) -> None:
+def _mirror(src: Path, dst: Path, runs: bool, leave_out: set = frozenset(), bare: bool = False) -> None:
     """``dst`` a folder of links to ``src``'s entries; with ``runs``, each run folder in it mirrored in turn with
-    :data:`_RUN_FOLDERS` made where missing, those in ``leave_out`` left out."""
+    :data:`_RUN_FOLDERS` made where missing, those in ``leave_out`` with an empty ``metrics`` (``bare``)."""
     dst.mkdir()
     for entry in src.iterdir():
-        if runs and entry in leave_out:
+        if bare and entry.name == "metrics":
             continue
         if runs and _holds_meta(entry):
-            _mirror(entry, dst / entry.name, runs=False)
+            _mirror(entry, dst / entry.name, runs=False, bare=entry in leave_out)
         else:
             _link(entry, dst / entry.name)
     if not runs:
@@ -205,8 +198,11 @@ def _link(src: Path, dst: Path) -> None:
     dst.symlink_to(src.resolve(), target_is_directory=src.is_dir())
 
 
-def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri=None) -> list[Run]:
-    """The runs of the store at ``tracking_uri``, opened by MLflow at ``client_uri`` (a copy or a view of it)."""
+def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowException, client_uri=None,
+                damaged: dict | None = None) -> list[Run]:
+    """The runs of the store at ``tracking_uri``, opened by MLflow at ``client_uri`` (a copy or a view of it);
+    ``damaged``: ``{run id: problem}`` of runs whose metric files the view leaves out, skipped where selected."""
+    damaged, skipped = damaged or {}, {}
     client_uri = client_uri or tracking_uri
     env = dict(_HTTP_ENV) if tracking_uri.startswith("http") else {}
     if tracking_uri.startswith("file:"):
@@ -220,6 +216,10 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
             root = _store_root(tracking_uri) if tracking_uri.startswith("file:") else None
             out = []
             for r in runs:  # (500 runs of a sweep read for minutes: each said to a progress bar)
+                if r.info.run_id in damaged:
+                    name = r.info.run_name
+                    skipped[r.info.run_id] = f"{name} ({r.info.run_id})" if name else r.info.run_id
+                    continue
                 _source.reading(r.info.run_name or r.info.run_id[:8])
                 out.append(_to_run(client, r, label, root))
         except MlflowException as exc:
@@ -250,9 +250,14 @@ def _read_store(tracking_uri, label, run_id, experiment, MlflowClient, MlflowExc
     if tracking_uri.startswith("file:"):
         _say_cut_metric_files(tracking_uri, label)
     out = [r for r in out if r is not None]
+    skipped = {skipped[k]: problem for k, problem in damaged.items() if k in skipped}  # (in the store's order)
+    if not out and skipped:  # the runs asked for are the damaged ones
+        raise ReadError(next(iter(skipped.values())), label)
     if not out:
         what = f"run {run_id!r}" if run_id else f"experiment {experiment!r}" if experiment else "the store"
         raise ReadError(f"{what} has no run with logged metrics", label)
+    for run, problem in skipped.items():
+        _source.warn(label, "skipped run %s: %s", run, problem)
     return out
 
 
@@ -314,43 +319,6 @@ def _metric_file_problem(f: Path, rel: str) -> str | None:
             return (f"metric file {rel}, line {n}: {line.strip()[:40]!r} is not 'timestamp value step' "
                     "(a damaged file)")
     return None
-
-
-def _run_meta(folder: Path) -> dict:
-    """The few fields of a run's (or an experiment's) ``meta.yaml`` read here, as text (``{}`` where unreadable)."""
-    out = {}
-    try:
-        for line in (folder / "meta.yaml").read_text("utf-8").splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key in ("run_id", "run_name", "name", "experiment_id", "lifecycle_stage"):
-                out[key] = value.strip().strip("'\"")
-    except (OSError, UnicodeDecodeError):
-        pass
-    return out
-
-
-def _run_label(folder: Path) -> str:
-    meta = _run_meta(folder)
-    name = meta.get("run_name") or _tag(folder, "mlflow.runName")
-    return f"{name} ({folder.name})" if name else folder.name
-
-
-def _tag(folder: Path, tag: str) -> str | None:
-    try:
-        return (folder / "tags" / tag).read_text("utf-8").strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _asked(folder: Path, run_id, experiment) -> bool:
-    """Whether the damaged run in ``folder`` is among the runs asked for (``run_id``: its id or name; ``experiment``:
-    its experiment's name or id; neither: an active run of an active experiment, as the reader reads them)."""
-    meta, exp = _run_meta(folder), _run_meta(folder.parent)
-    if run_id is not None:
-        return str(run_id) in (folder.name, meta.get("run_name"), _tag(folder, "mlflow.runName"))
-    if experiment is not None:
-        return str(experiment) in (folder.parent.name, exp.get("name"))
-    return meta.get("lifecycle_stage", "active") == "active" and exp.get("lifecycle_stage", "active") == "active"
 
 
 def _say_cut_metric_files(tracking_uri: str, label: str) -> None:
