@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import losslens
+from torch_loops import minibatch_epoch
 
 HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "sgd_dead_relu"
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,12 +104,7 @@ def test_the_monitor_reads_the_step_live_cuts_once_in_time_and_says_so(capsys):
     mon = Monitor(model, opt, reduce_lr_on=("lr_too_high",), epochs=20)
     ce = torch.nn.functional.cross_entropy
     for _ in range(20):
-        for idx in torch.randperm(len(xtr)).split(32):
-            opt.zero_grad()
-            loss = ce(model(xtr[idx]), ytr[idx])
-            loss.backward()
-            opt.step()
-            mon.step(loss)
+        minibatch_epoch(model, opt, xtr, ytr, ce, 32, on_step=mon.step)
         with torch.no_grad():
             mon.epoch_end(val_loss=ce(model(xva), yva).item())
     mon.finish()
