@@ -215,9 +215,15 @@ def test_lightning_converged_waits_for_the_lr_scheduler(tmp_path, capsys, kind):
         assert t.current_epoch == 24 and cb.stopped_epoch is None, cb.messages
     else:
         assert cb.stopped_epoch is None or run.lr[-1] <= 1.5e-3 * (1 + 1e-6), cb.messages
-    assert cb.reports[0]["verdict"] == "converged"
-    out = capsys.readouterr().out
-    assert out.count(f"converged at the current lr, but the lr schedule ({kind}) still runs: not stopping") == 1
+    held = capsys.readouterr().out.count(f"converged at the current lr, but the lr schedule ({kind}) still runs: "
+                                         "not stopping")
+    if kind == "StepLR":
+        # At lr 0.15 validation bounces off its best in its first 12 epochs: converged there is only "possible" (too
+        # few points to tell bouncing from settling) and never firm (firm_verdict), so nothing is reported, or held,
+        # before the cut; the one report is the end's.
+        assert [r["verdict"] for r in cb.reports if not r["final"]] == [] and held == 0, cb.reports
+    else:
+        assert cb.reports[0]["verdict"] == "converged" and held == 1
     assert np.nanmin(run.val_loss) < 0.05   # 0.092 where it stopped before
 
 
@@ -235,7 +241,10 @@ def test_lightning_stop_waits_for_a_multistep_schedule_and_no_longer(tmp_path, c
     assert cb.stopped_epoch is not None and 14 <= cb.stopped_epoch < 29, cb.messages
     assert cb.run().lr[-1] == pytest.approx(0.0015, rel=1e-6)
     assert np.nanmin(cb.run().val_loss) < 0.1
-    assert capsys.readouterr().out.count("the lr schedule (MultiStepLR) still runs: not stopping") == 1
+    # stop_gain's forecast is held by the schedule once; stop_on's converged is not firm while validation bounces
+    # at lr 0.15 (a "possible" converged, firm_verdict), so there is nothing to hold before the milestones.
+    held = capsys.readouterr().out.count("the lr schedule (MultiStepLR) still runs: not stopping")
+    assert held == (0 if "stop_on" in options else 1)
 
 
 def digits_loaders(n_train=500, flip=0.2, seed=0):
