@@ -279,14 +279,14 @@ def test_trainer_with_num_train_epochs_names_it_and_its_output_dir(tmp_path, cap
 # ---- the diagnosis's wording ------------------------------------------------------------------------------------
 
 def test_a_cause_as_strong_as_the_verdict_as_printed_is_not_called_surer():
-    """The walk's torch Monitor at SGD lr 2 (tests/fixtures/ecosystem/torch_monitor_sgd_lr2, make.py) read underfitting
+    """The walk's torch Monitor at SGD lr 2 (that run: tests/fixtures/ecosystem/sgd_dead_relu) read underfitting
     with lr_too_high "surer than the verdict (evidence strength 0.65 vs 0.65)". It now reads lr_too_high alone (its
     first layer's units died: test_dead_units), and no fixture lists a cause within 0.005 of its verdict, so the
     wording is checked where it is made: equal as printed, it says so; apart, it says "surer"."""
     from losslens.diagnosis import _ranked_after
     from losslens.result import Cause
 
-    d = losslens.diagnose(TESTS / "fixtures" / "ecosystem" / "torch_monitor_sgd_lr2" / "run.json")
+    d = losslens.diagnose(TESTS / "fixtures" / "ecosystem" / "sgd_dead_relu" / "torch_lr2_s0.json")
     assert d.cause.id == "lr_too_high"
     for rival, said in ((0.652, "as sure as the verdict (both at evidence strength 0.65) but ranked after it"),
                         (0.70, "surer than the verdict (evidence strength 0.70 vs 0.65) but ranked after it")):
