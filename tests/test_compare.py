@@ -425,3 +425,113 @@ def test_a_plot_title_says_the_texts_word_for_a_move_within_the_noise(tmp_path):
     finally:
         plot._headline = real
     assert titles == ["lr too high: not decided"]
+
+
+HF = ECO / "compare_hf_resume"
+HF_BEFORE = HF / "before" / "checkpoint-160" / "trainer_state.json"
+RESTORED = RES / "lightning_restored" / "lightning_logs"
+
+
+def test_a_trainer_resumed_from_befores_checkpoint_at_lr_over_10_is_read_off_the_lr_both_logged():
+    """compare_hf_resume/make.py: a Trainer (tiny BERT, constant lr 3e-3, read overfitting at step 10) resumed from
+    its checkpoint-80 at 3e-4 by a new Trainer (scheduler.pt left out of the copy, so the new rate is used). The
+    resumed state's log_history holds the checkpoint's rows (steps 5-80) and its own: a resume at step 85, its
+    points (every 5 steps, not each step) BEFORE's up to 80; the lr change read off the lr both logged at the
+    same steps from there."""
+    code, out, err = cli("compare", HF_BEFORE, HF / "after" / "checkpoint-160" / "trainer_state.json", "--json")
+    assert code == 2, err
+    got = json.loads(out)["compare"]
+    assert got["resumed"]["said"] == ("AFTER resumes BEFORE at step 85 (its points up to step 80 are BEFORE's): "
+                                      "compared with BEFORE's steps 85–160, the change made from there on")
+    assert got["resumed"]["from_epoch"] == 16
+    assert got["change"] == {"lr_factor": pytest.approx(0.1)}
+    assert got["change_from"] == "the logs: the lr logged 0.003 → 0.0003 from step 85 on"
+    c = losslens.compare(HF_BEFORE, HF / "after" / "checkpoint-160" / "trainer_state.json")
+    assert c.diagnosis.verdict == "overfitting" and c.confirmed is None
+    assert c.summary().startswith("not checked: overfitting predicts nothing of lr_factor=0.1")
+    # compared over steps 85-160 alone: BEFORE's val_loss there against AFTER's own
+    assert [float(r.axis[-1]) for r in c.after_runs] == [160.0] and c.after_runs[0].series["val_loss"][-1] == \
+        pytest.approx(1.3148, abs=1e-4)
+
+
+def test_a_trainer_resumed_at_a_new_learning_rate_that_restored_the_old_one_is_said_so():
+    """The same resume with learning_rate=3e-4 in TrainingArguments and the checkpoint whole: the Trainer restores
+    its optimizer and lr scheduler, the new rate unused, and logs BEFORE's values step for step. Refused in one line
+    that says why the 'same run' came back, not as a copy of the file."""
+    code, out, err = cli("compare", HF_BEFORE, HF / "after_ignored" / "checkpoint-160" / "trainer_state.json")
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("losslens: ") and "BEFORE and AFTER are the same run (identical val_loss series)" in line
+    assert "resumed with resume_from_checkpoint at a new learning_rate, that rate was not used (the lr logged is " \
+           "BEFORE's, 0.003)" in line and "without scheduler.pt" in line
+
+
+def test_an_after_that_goes_on_from_befores_last_point_at_another_lr_is_refused_not_read_as_a_budget():
+    """BEFORE the checkpoint resumed (checkpoint-80: steps 5-80), AFTER all of it then steps 85-160 at lr / 10: it
+    read 'epochs_factor=2 (the logged lengths)', a budget nobody changed. BEFORE trained on unchanged (its
+    checkpoint-160) is still a longer budget: the lr goes on as it was."""
+    code, out, err = cli("compare", HF / "before" / "checkpoint-80" / "trainer_state.json",
+                         HF / "after" / "checkpoint-160" / "trainer_state.json")
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert ("AFTER holds all of BEFORE's steps and goes on from its last (80) at lr 0.0003 (BEFORE's last 0.003): a "
+            "resume of BEFORE's end") in line, line
+    c = losslens.compare(HF / "before" / "checkpoint-80" / "trainer_state.json", HF_BEFORE)
+    assert c.resumed is None and c.change == {"epochs_factor": 2.0}
+
+
+def test_lightning_resumed_with_the_lr_changed_in_hparams_alone_trained_at_the_restored_lr():
+    """make_lightning_restored.py: SGDNet(lr=0.005) resumed with fit(ckpt_path=) from the epoch-6 checkpoint of the
+    lr 0.05 run, nothing more: the optimizer state restored sets the lr back to 0.05. hparams.yaml says 0.005;
+    LearningRateMonitor's lr-SGD says 0.05 (version_1). It read 'lr_factor=0.1 (hparams.yaml)' and confirmed
+    converged off a run that never changed its lr."""
+    code, out, err = cli("compare", RESTORED / "version_0", RESTORED / "version_1")
+    assert code == 2, err
+    assert ("change: hparams.yaml states lr 0.05 → 0.005, but the lr logged from epoch 7 on is 0.05 on both sides: "
+            "the AFTER run trained at BEFORE's lr, the lr did not change") in out
+    assert "confirmed" not in out and "✓" not in out
+    # given the change anyway: checked as given, with the same words as a note
+    c = losslens.compare(RESTORED / "version_0", RESTORED / "version_1", change={"lr_factor": 0.1})
+    assert any(n.startswith("hparams.yaml states lr 0.05 → 0.005, but the lr logged") for n in c.notes)
+    # no lr logged (version_2, the same resume without LearningRateMonitor): hparams.yaml is all there is, and the
+    # note says what it cannot show
+    c = losslens.compare(RESTORED / "version_0", RESTORED / "version_2")
+    assert c.change == {"lr_factor": pytest.approx(0.1)} and c.change_from == "hparams.yaml: lr 0.05 → 0.005"
+    assert c.notes == ["hparams.yaml states lr 0.05 → 0.005, but no lr is logged from epoch 7 on to show that the "
+                       "AFTER run trained at it: a resume restores the checkpoint's optimizer and its lr unless the "
+                       "lr is set again after it (Lightning's fit(ckpt_path=), a Trainer's resume_from_checkpoint); "
+                       "Lightning's LearningRateMonitor logs the lr that trained"]
+    # the lr set again once restored (make_lightning.py): the log agrees with hparams.yaml, read as before
+    c = losslens.compare(RES_LOGS / "version_0", RES_LOGS / "version_1")
+    assert c.change_from == "hparams.yaml: lr 0.05 → 0.005" and c.notes == [] and c.confirmed is True
+
+
+def test_a_resume_of_one_of_several_before_seeds_is_compared_with_that_seed():
+    """appended.csv resumes before.csv (compare_keras' sgd_lr0.3, seed 0): its first 7 epochs are that seed's.
+    Given with seeds 1 and 2 of the same setting, it was compared with the three seeds' mean (and read against
+    seed 1's diagnosis, overfitting: 'not checked'); a resume goes on from one run, so that run is the baseline,
+    and the reading is the one-pair reading."""
+    KCs = [KC / "sgd_lr0.3_s1.csv", KC / "sgd_lr0.3_s2.csv"]
+    c = losslens.compare([KCs[0], RES / "before.csv", KCs[1]], RES / "appended.csv",
+                         change={"lr_factor": 0.1})
+    one = losslens.compare(RES / "before.csv", RES / "appended.csv", change={"lr_factor": 0.1})
+    assert c.diagnosis.verdict == one.diagnosis.verdict == "lr_too_high"
+    assert [(r.check.cause, r.baseline, r.value, r.holds) for r in c.results] == \
+        [(r.check.cause, r.baseline, r.value, r.holds) for r in one.results]
+    assert c.noise == "tail" and [x.run_name for x in c.before] == ["before"]
+    assert c.notes[0] == ("BEFORE compared is before, the run AFTER resumes (its first 7 epochs are before's); "
+                          "sgd_lr0.3_s1, sgd_lr0.3_s2 left out: a resume goes on from one run, and its seeds' mean is "
+                          "not where it started")
+    assert c.confirmed is False
+
+
+def test_a_resumes_plot_marks_where_it_resumed_the_stretch_compared_and_each_statistics_move():
+    """compare --plot of the spiky resume: its legend said 'learning rate / 10 from 7 (-3%)', the end's move alone,
+    where the spread's (-97%) decided it; and nothing said where AFTER left BEFORE nor which epochs were compared."""
+    pytest.importorskip("matplotlib")
+    from losslens.report.plot import verification_figure
+
+    c = losslens.compare(SPIKY / "before.csv", SPIKY / "after.csv", change={"lr_factor": 0.1})
+    legend = [t.get_text() for t in verification_figure(c).axes[0].get_legend().get_texts()]
+    assert legend == ["BEFORE: lr too high", "learning rate / 10 from 7 (end -3%, spread -97%)",
+                      "compared: epochs 7–29", "AFTER resumes BEFORE at epoch 7"], legend

@@ -215,6 +215,11 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         _same_task(b_runs[0], r, d.metric)
         _not_the_same(b_runs, r, d.metric)
     resume, notes = _resumed(b_runs, a_runs, d, given is not None)
+    if resume and len(resume.before) and any(all(b is not r for r in resume.before) for b in b_runs):
+        # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
+        kept = [i for i, b in enumerate(b_runs) if any(b is r for r in resume.before)]
+        b_runs, b_diag = [b_runs[i] for i in kept], [b_diag[i] for i in kept]
+        d = b_diag[0]
     if resume:
         # AFTER is diagnosed as trained (BEFORE's epochs up to the checkpoint, then its own), and compared with
         # BEFORE over the epochs both logged; the change is read off what AFTER trained itself.
@@ -226,12 +231,21 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         a_whole = a_own = a_cmp = a_runs
         b_cmp = b_runs
     a_diag = [diagnose(r, **dict(opts, metric=metric or d.metric)) for r in a_whole]
+    # (a resume: the lr each side logged over the epochs both trained from it, the rate that trained; the rate the
+    # settings state may be one the checkpoint's restored optimizer overrode)
+    logged = _resumed_lr(resume, a_whole) if resume else None
     if given:
         found, where, unknown = given, "given", None
-        notes += _unlike_given(given, b_runs, a_own, lengths=not resume)
+        notes += _unlike_given(given, b_runs, a_own, lengths=not resume, logged=logged)
     else:
-        found, where, unknown, beside = _read_change(b_runs, a_own, lengths=not resume)
+        found, where, unknown, beside = _read_change(b_runs, a_own, lengths=not resume, logged=logged)
         notes += beside
+    if resume:
+        said = _lr_unlike_stated(b_runs, a_own, logged, resume)
+        if said and not found:
+            unknown = said + "; nothing else the logs save differs: name the change with --change to compare anyway"
+        elif said:
+            notes.append(said)
     # (a resume is compared over the epochs both logged: its length says nothing of a budget)
     denied = None if resume else _lengths_deny((found or {}).get("epochs_factor"), b_runs, a_runs)
     if denied:
@@ -332,8 +346,21 @@ def _not_the_same(before, after, metric: str) -> None:
     different settings never log the same values."""
     for b_run in before:
         if same_values(b_run, after):
-            raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series)",
+            raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series){_trained_alike(b_run, after)}",
                                 after.source or after.name)
+
+
+def _trained_alike(before, after) -> str:
+    """Why two Trainer states can hold the same run though AFTER was trained anew: a resume that restored
+    BEFORE's optimizer and lr scheduler retrains BEFORE's steps alike, the learning_rate changed in its
+    TrainingArguments unused (compare_hf_resume/after_ignored: lr 3e-3 logged again at 3e-4 asked); "" else."""
+    if not all(r.meta.get("format") == "hf_trainer_state" and r.has("lr") for r in (before, after)):
+        return ""
+    x, lr = after.finite("lr")
+    return (f"; where AFTER is a Trainer resumed with resume_from_checkpoint at a new learning_rate, that rate was not "
+            f"used (the lr logged is BEFORE's, {float(np.median(lr)):.4g}): the Trainer restores the checkpoint's "
+            "optimizer and lr scheduler, and trains BEFORE's steps again alike; resumed from a copy of the checkpoint "
+            "without scheduler.pt it builds both anew, at the new rate")
 
 
 @dataclass
@@ -387,8 +414,20 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
         if j and j >= len(a):
             raise LosslensError(f"AFTER is BEFORE's first {j} {axis}s again, with nothing trained after them: no "
                                 "change to compare", where)
+        jump = _lr_jump(b, a, j) if j == len(b) else None
+        if jump:
+            # (all of BEFORE, then more at another lr: a resume of BEFORE's last checkpoint, none of whose later
+            # points BEFORE logged; at the same lr it is BEFORE trained on, read below as a longer budget)
+            problems.append((where, f"AFTER holds all of BEFORE's {axis}s and goes on from its last "
+                                    f"({float(b.axis[-1]):g}) at {jump}: a resume of BEFORE's end, whose {axis}s "
+                                    "BEFORE never logged to compare (compare with a log of BEFORE trained on "
+                                    f"past {axis} {float(b.axis[-1]):g} unchanged: a later checkpoint's)"))
+            continue
         if 0 < j < len(b):
-            found.append((b, float(a.axis[j]), j, f"its first {j} {axis}s are BEFORE's"))
+            # (a Trainer's log_history up to its checkpoint: points every logging_steps, not each step)
+            counted = float(a.axis[j - 1]) - float(a.axis[0]) + 1 == j
+            found.append((b, float(a.axis[j]), j, f"its first {j} {axis}s are BEFORE's" if counted else
+                          f"its points up to {axis} {float(a.axis[j - 1]):g} are BEFORE's"))
             continue
         pair = b_runs[i] if len(b_runs) == len(a_runs) else b_runs[0] if len(b_runs) == 1 else None
         b_first, a_first = float(b_runs[0].axis[0]), float(a.axis[0])
@@ -422,6 +461,10 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
         raise LosslensError(f"the AFTER runs resume BEFORE at different {axis}s ({', '.join(f'{e:g}' for e in epochs)})"
                             ": compare them apart", a_runs[0].source or a_runs[0].name)
     epoch, index = epochs[0], found[0][2]
+    # (the BEFORE runs resumed are the baseline: a resume goes on from one run, not from the seeds' mean)
+    resumed = list({id(f[0]): f[0] for f in found}.values())
+    left_out = [b for b in b_runs if all(b is not r for r in resumed)]
+    b_runs = resumed
     b_last = min(float(b.axis[-1]) for b in b_runs)
     a_last = min(float(a.axis[-1]) for a in a_runs)
     until = min(b_last, a_last)
@@ -431,6 +474,11 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
                        f"AFTER resumes BEFORE at {axis} {epoch:g}, and both logged {both} {axis}"
                        f"{'s' if both != 1 else ''} from there: too few to compare (3 at least)")
     notes = []
+    if left_out:
+        names = ", ".join(_run_name(b) for b in left_out)
+        how = found[0][3].replace("BEFORE's", _run_name(b_runs[0]) + "'s")
+        notes.append(f"BEFORE compared is {', '.join(_run_name(b) for b in b_runs)}, the run AFTER resumes ({how}); "
+                     f"{names} left out: a resume goes on from one run, and its seeds' mean is not where it started")
     if a_last > until:
         notes.append(f"AFTER's {axis}s after {until:g} (to {max(float(a.axis[-1]) for a in a_runs):g}) left out: "
                      f"BEFORE ends at {until:g} (a BEFORE trained as long compares them)")
@@ -441,6 +489,10 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
                      f"{d.plateau.interval[0]:g}–{d.plateau.interval[1]:g}): the predictions about a change made "
                      "from the plateau on (lr / 10) are read all the same")
     return Resume(epoch, index, found[0][3], until, axis, [f[0] for f in found]), notes
+
+
+def _run_name(run) -> str:
+    return str(run.name or run.source)
 
 
 def _shared_rows(b, a) -> int:
@@ -460,6 +512,21 @@ def _shared_rows(b, a) -> int:
     bad = np.flatnonzero(~same)
     j = int(bad[0]) if bad.size else n
     return j if seen[:j].any() else 0
+
+
+def _lr_jump(b, a, j: int) -> str | None:
+    """Where ``a`` logs BEFORE's first ``j`` points and more, the lr it goes on at, in words, where it is not
+    BEFORE's last (by a factor of 1.5 or more, a change a schedule makes in no single step); None where either logs
+    no lr there, or the rate goes on as it was."""
+    if not (0 < j < len(a) and b.has("lr") and a.has("lr")):
+        return None
+    before = np.asarray(b.series["lr"][:j], float)
+    after = np.asarray(a.series["lr"][j:], float)
+    before, after = before[np.isfinite(before) & (before > 0)], after[np.isfinite(after) & (after > 0)]
+    if not (before.size and after.size):
+        return None
+    last, first = float(before[-1]), float(after[0])
+    return f"lr {first:.4g} (BEFORE's last {last:.4g})" if max(first / last, last / first) >= 1.5 else None
 
 
 def _first_difference(b, a, j: int) -> str:
@@ -535,16 +602,28 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     return out
 
 
-def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, list[str], tuple | None]:
+def _found_change(b_runs, a_runs, lengths: bool = True,
+                  logged: "LoggedLR | None" = None) -> tuple[dict, str | None, list[str], tuple | None]:
     """``(change, source, said, from_zero)``: the factors the saved settings of the two sides differ by (each side's
     runs must agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch
     budget from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 →
     0.05"``, ``"80 epochs against 40"``). ``from_zero``: a weight decay added where there was none or removed, which
     states no factor, as ``(words, added)`` (``("weight_decay 0 → 0.1 (hparams.yaml)", True)``); else None.
-    ``({}, None, [], None)`` where nothing differs."""
+    ``({}, None, [], None)`` where nothing differs. ``logged`` (a resume's lr as both sides logged it,
+    :func:`_resumed_lr`): the lr change read from it, not from the settings."""
     b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
     change, said, saved, from_zero = {}, [], False, None
     for factor in CHANGES:
+        if factor == "lr_factor" and logged is not None:
+            # (the settings' lr where the log agrees with it, as they name it; else the rate the log shows trained)
+            stated = _stated_lr_ratio(b_runs, a_runs)
+            if stated is not None and max(stated / logged.ratio, logged.ratio / stated) < _SAME_LR:
+                pass
+            else:
+                if not logged.same:
+                    change["lr_factor"] = logged.ratio
+                    said.append(logged.said())
+                continue
         if not all(factor in v for v in b_vals + a_vals):
             continue  # (not stated on every run)
         bs, as_ = {v[factor][1] for v in b_vals}, {v[factor][1] for v in a_vals}
@@ -568,11 +647,11 @@ def _found_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | Non
     return {}, None, [], from_zero
 
 
-def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None, str | None, list[str]]:
+def _read_change(b_runs, a_runs, lengths: bool = True, logged=None) -> tuple[dict, str | None, str | None, list[str]]:
     """``(change, where, unknown, notes)``: :func:`_found_change`'s change and where it was read, in words;
     ``unknown`` says why none was read; ``notes``: a weight decay added or removed beside the change read (not
-    checked, though the AFTER run trained with it)."""
-    change, source, said, from_zero = _found_change(b_runs, a_runs, lengths)
+    checked, though the AFTER run trained with it). ``logged``: :func:`_resumed_lr`'s."""
+    change, source, said, from_zero = _found_change(b_runs, a_runs, lengths, logged)
     if change:
         where = "the logged lengths" if source == "lengths" else source
         notes = [] if from_zero is None else [
@@ -592,13 +671,13 @@ def _read_change(b_runs, a_runs, lengths: bool = True) -> tuple[dict, str | None
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis"), []
 
 
-def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True) -> list[str]:
+def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True, logged=None) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), or a weight decay
     added (removed) where no decay_factor above (below) 1 is given. (An epochs_factor the logged lengths do not show
     is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
-    found, source, said, from_zero = _found_change(b_runs, a_runs, lengths)
+    found, source, said, from_zero = _found_change(b_runs, a_runs, lengths, logged)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
     if differ:
         words = ", ".join(said)
@@ -623,6 +702,93 @@ def _lengths_deny(factor: float | None, b_runs, a_runs) -> str | None:
     if b_len and a_len and (a_len - b_len) * (factor - 1) <= 0:
         return f"AFTER logged {a_len:g} {b_runs[0].axis_name}s, BEFORE {b_len:g}"
     return None
+
+
+#: Two logged lrs within this factor of each other are the same rate (a log keeps 6-7 significant digits).
+_SAME_LR = 1.01
+
+
+@dataclass
+class LoggedLR:
+    """The lr a resumed AFTER and its BEFORE logged at the same points from the resume on (medians of each
+    side): ``ratio`` AFTER's over BEFORE's, point by point (a schedule both follow divides out)."""
+
+    ratio: float
+    before: float
+    after: float
+    epoch: float
+    axis_name: str = "epoch"
+
+    @property
+    def same(self) -> bool:
+        return max(self.ratio, 1 / self.ratio) < _SAME_LR
+
+    def said(self) -> str:
+        if self.same:
+            return f"the lr logged from {self.axis_name} {self.epoch:g} on is {self.before:.4g} on both sides"
+        return f"the lr logged {self.before:.4g} → {self.after:.4g} from {self.axis_name} {self.epoch:g} on"
+
+
+def _resumed_lr(resume: "Resume", a_whole) -> LoggedLR | None:
+    """The lr as both sides logged it at the points both logged from ``resume.epoch`` to ``resume.until``
+    (each AFTER run against the BEFORE run it resumes); None where a side logs none there. A resume restores
+    the checkpoint's optimizer, its lr with it (Lightning's ``fit(ckpt_path=)``, a Trainer's
+    ``resume_from_checkpoint``), so the lr a module or ``TrainingArguments`` was given need not be the one that
+    trained; the logged one is (LearningRateMonitor's ``lr-SGD``, the Trainer's ``learning_rate``)."""
+    ratios, bs, as_ = [], [], []
+    for b, a in zip(resume.before, a_whole):
+        if not (b.has("lr") and a.has("lr")):
+            return None
+        bx, by = b.finite("lr")
+        ax, ay = a.finite("lr")
+        at, ib, ia = np.intersect1d(bx, ax, return_indices=True)
+        keep = (at >= resume.epoch) & (at <= resume.until) & (by[ib] > 0) & (ay[ia] > 0)
+        if not keep.any():
+            return None
+        by, ay = by[ib][keep], ay[ia][keep]
+        ratios.append(float(np.median(ay / by)))
+        bs.append(float(np.median(by)))
+        as_.append(float(np.median(ay)))
+    if not ratios:
+        return None
+    return LoggedLR(float(np.median(ratios)), float(np.median(bs)), float(np.median(as_)), resume.epoch,
+                    resume.axis_name)
+
+
+def _lr_unlike_stated(b_runs, a_runs, logged: LoggedLR | None, resume: "Resume") -> str | None:
+    """Where a resume's saved settings state an lr change: what the logged lr says of it (``logged``: another
+    change, or none, which is what is read), or that no lr was logged to show it; None where the settings state
+    no lr change, or the log agrees."""
+    stated = _stated_lr_ratio(b_runs, a_runs, said=True)
+    if stated is None:
+        return None
+    ratio, b, a = stated
+    if max(ratio, 1 / ratio) < _SAME_LR:
+        return None
+    stated = f"{_settings_file(a_runs[0])} states lr {b:g} → {a:g}"
+    why = ("a resume restores the checkpoint's optimizer and its lr unless the lr is set again after it "
+           "(Lightning's fit(ckpt_path=), a Trainer's resume_from_checkpoint)")
+    if logged is None:
+        return (f"{stated}, but no lr is logged from {resume.axis_name} {resume.epoch:g} on to show that the AFTER "
+                f"run trained at it: {why}; Lightning's LearningRateMonitor logs the lr that trained")
+    if logged.same:
+        return f"{stated}, but {logged.said()}: the AFTER run trained at BEFORE's lr, the lr did not change; {why}"
+    if max(logged.ratio / ratio, ratio / logged.ratio) >= _SAME_LR:
+        return f"{stated}, but {logged.said()}: the logged lr is what trained, and is compared; {why}"
+    return None
+
+
+def _stated_lr_ratio(b_runs, a_runs, said: bool = False):
+    """AFTER's lr over BEFORE's as the saved settings state them (each side's runs agreeing), None where a run
+    states none; with ``said``, ``(ratio, BEFORE's, AFTER's)``."""
+    from .facts.regularization import stated_learning_rate
+
+    b_lr = {stated_learning_rate(r.meta or {}) for r in b_runs}
+    a_lr = {stated_learning_rate(r.meta or {}) for r in a_runs}
+    if None in b_lr | a_lr or len(b_lr) != 1 or len(a_lr) != 1:
+        return None
+    b, a = b_lr.pop(), a_lr.pop()
+    return (a / b, b, a) if said else a / b
 
 
 def _settings_file(run) -> str:

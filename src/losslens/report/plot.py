@@ -985,8 +985,10 @@ def save_verification_plot(v, path, dpi: int = 150) -> Path:
 def verification_figure(v):
     """A :class:`~losslens.verification.Verification`'s chart (a bare matplotlib Figure): per
     metric checked, the baseline run (black) and each retrained run (first seed; one colour per
-    change), with a dotted line where a change began (``from_epoch``). Log scale when the
-    curves span more than a decade."""
+    change), with a dotted line where a change began (``from_epoch``); a compared AFTER that resumed BEFORE
+    (``v.resumed``) has a dashed line where it resumed and the stretch compared shaded. Each retrained run's legend
+    gives the move of every statistic read on it (``end -3%, spread -97%``). Log scale when the curves span more
+    than a decade."""
     from ..verification import change_key
 
     Figure = _figure_class()
@@ -1014,9 +1016,15 @@ def verification_figure(v):
             if key in seen:  # two causes' checks that shared one retraining
                 continue
             seen.add(key)
-            rel = r.change_rel
             when = f" from {r.began:g}" if r.began is not None else ""
-            label = r.check.name + when + ("" if rel is None else f" ({rel:+.0%})")
+            # (each statistic this run was read on, named: a spread that fell 96% beside an end that moved 5% is
+            # what decided lr_too_high, and "(-5%)" alone read as the whole story)
+            moves = {}
+            for o in v.results:
+                if o.runs and o.check.metric == metric and change_key(o.check.change) == key and \
+                        o.change_rel is not None:
+                    moves.setdefault(o.check.statistic, f"{o.check.statistic} {o.change_rel:+.0%}")
+            label = r.check.name + when + (f" ({', '.join(moves.values())})" if moves else "")
             curves.append((r.runs[0], label, colors[key], r.check.change.get("from_epoch")))
         for run, label, color, start in curves:
             if run is None or run.series.get(metric) is None:
@@ -1031,8 +1039,17 @@ def verification_figure(v):
                     zorder=3 if is_base else 2, marker="o" if y.size == 1 else None, ms=5,
                     ls="--" if run is again else "-")
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
-            if start is not None and start < len(run.axis):
+            # (a resumed AFTER's: the resume's own line below marks it)
+            if start is not None and start < len(run.axis) and getattr(v, "resumed", None) is None:
                 ax.axvline(run.axis[start], color=color, lw=1, ls=":")
+        resumed = getattr(v, "resumed", None)
+        if resumed is not None:
+            # (losslens compare of a resumed AFTER: where it left BEFORE, and the stretch both logged, compared)
+            unit = resumed.axis_name
+            ax.axvspan(resumed.epoch, resumed.until, color="#9e9e9e", alpha=0.12, lw=0,
+                       label=f"compared: {unit}s {resumed.epoch:g}–{resumed.until:g}")
+            ax.axvline(resumed.epoch, color="#616161", lw=1, ls="--",
+                       label=f"AFTER resumes BEFORE at {unit} {resumed.epoch:g}")
         if np.isfinite(lo) and lo > 0 and hi / lo > 10:
             ax.set_yscale("log")
             _plain_log_ticks(ax)
