@@ -214,7 +214,7 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     for r in a_runs:
         _same_task(b_runs[0], r, d.metric)
         _not_the_same(b_runs, r, d.metric)
-    resume, notes = _resumed(b_runs, a_runs, d, given is not None)
+    resume, notes = _resumed(b_runs, a_runs, b_diag, given is not None)
     if resume and len(resume.before) and any(all(b is not r for r in resume.before) for b in b_runs):
         # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
         kept = [i for i, b in enumerate(b_runs) if any(b is r for r in resume.before)]
@@ -387,7 +387,7 @@ class Resume:
                 "said": self.said()}
 
 
-def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
+def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, list[str]]:
     """Whether AFTER resumed BEFORE from a checkpoint: its epochs start after BEFORE's first (Keras'
     ``fit(initial_epoch=k)`` into a log of its own, Lightning's ``fit(ckpt_path=)`` in a new version folder), or its
     first rows are BEFORE's, value for value (a copy of BEFORE's log appended to, a Trainer's ``log_history``
@@ -395,7 +395,9 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
 
     Refused in one line (``given``: a change named, the two compared as two runs, with a note): AFTER resumed
     after BEFORE's last epoch (BEFORE has none of its epochs to compare), or resumed a run other than BEFORE (its
-    log goes back to an earlier epoch over rows that are not BEFORE's)."""
+    log goes back to an earlier epoch over rows that are not BEFORE's). ``b_diag``: BEFORE's diagnoses, one a run.
+    Of several BEFORE runs, those AFTER resumes are the resume's (``Resume.before``: where its first rows name one,
+    that run; the others are left out, in a note)."""
     from .readers import starts_late
 
     axis = b_runs[0].axis_name
@@ -464,6 +466,7 @@ def _resumed(b_runs, a_runs, d, given: bool) -> tuple[Resume | None, list[str]]:
     # (the BEFORE runs resumed are the baseline: a resume goes on from one run, not from the seeds' mean)
     resumed = list({id(f[0]): f[0] for f in found}.values())
     left_out = [b for b in b_runs if all(b is not r for r in resumed)]
+    d = next(x for b, x in zip(b_runs, b_diag) if b is resumed[0])
     b_runs = resumed
     b_last = min(float(b.axis[-1]) for b in b_runs)
     a_last = min(float(a.axis[-1]) for a in a_runs)
