@@ -346,8 +346,8 @@ def _not_the_same(before, after, metric: str) -> None:
     different settings never log the same values."""
     for b_run in before:
         if same_values(b_run, after):
-            raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series){_trained_alike(b_run, after)}",
-                                after.source or after.name)
+            raise LosslensError(f"BEFORE and AFTER are the same run (identical {metric} series)"
+                                + _trained_alike(b_run, after), after.source or after.name)
 
 
 def _trained_alike(before, after) -> str:
@@ -356,7 +356,7 @@ def _trained_alike(before, after) -> str:
     TrainingArguments unused (compare_hf_resume/after_ignored: lr 3e-3 logged again at 3e-4 asked); "" else."""
     if not all(r.meta.get("format") == "hf_trainer_state" and r.has("lr") for r in (before, after)):
         return ""
-    x, lr = after.finite("lr")
+    _, lr = after.finite("lr")
     return (f"; where AFTER is a Trainer resumed with resume_from_checkpoint at a new learning_rate, that rate was not "
             f"used (the lr logged is BEFORE's, {float(np.median(lr)):.4g}): the Trainer restores the checkpoint's "
             "optimizer and lr scheduler, and trains BEFORE's steps again alike; resumed from a copy of the checkpoint "
