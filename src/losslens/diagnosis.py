@@ -38,6 +38,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
+from .facts.chance import KERAS_CLIP_LOSS
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
 from .facts.regularization import optimizer_kind, optimizer_name
@@ -421,7 +422,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # reading of this run), and stuck_at_init where the loss then held the level it jumped to (DeepOBS' VAEs
     # at SGD lr 0.1-0.25: 133.7 -> 157-184 in one epoch, then flat to within 1% of that climb for 99 epochs: it never learned).
     # (So is a loss thrown far above a fresh network's ln K by its first epoch, and never back: _thrown_at_start.)
-    thrown = bool(causes) and "thrown_ratio" in causes[0].numbers
+    thrown = bool(causes) and ("thrown_ratio" in causes[0].numbers or "certain" in causes[0].numbers)
     blown = bool(causes) and causes[0].id == "diverged" and (thrown or _blown_up(f, t))
     if blown:
         causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
@@ -712,7 +713,7 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    if cause.id == "stuck_at_init" or "thrown_ratio" in cause.numbers \
+    if cause.id == "stuck_at_init" or "thrown_ratio" in cause.numbers or "certain" in cause.numbers \
             or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
@@ -1102,6 +1103,8 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
     if c is None:
         return stuck
     acc = c.val_acc_tail if c.val_acc_tail is not None else c.train_acc_tail
+    if c.classes_from != "given" and not _higher(f) and f.metric.endswith("loss"):
+        return _thrown_to_certainty(f, stuck)
     if not c.classes or c.classes < 2 or c.classes_from != "given" or _higher(f) \
             or not f.metric.endswith("loss") or acc is None or acc < 0.5 / c.classes:
         return stuck
@@ -1129,6 +1132,31 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
             "check the initialization and activations (dead ReLUs, saturated sigmoids)"]
     return Cause("diverged", stuck.confidence, ev, acts,
                  {"thrown_ratio": float(y[0]) / ref, "ln_k": ref})
+
+
+def _thrown_to_certainty(f: Facts, stuck: Cause) -> Cause:
+    """K unknown, so no ln K to hold the loss against: the loss itself may still say where the outputs are. On the
+    line (1 - accuracy) x 16.118 from the first evaluation (``facts.chance.certain_answers``: Keras's loss where
+    every answer is given with certainty, -ln 1e-7 per wrong one) with most answers wrong, every input got one
+    class with certainty, which no fresh network gives (its outputs near uniform, its loss ln K: under 8.06, half
+    the clip, for fewer than 3,000 classes). The first steps threw the outputs there: ``diverged``, as
+    :func:`_thrown_at_start` reads it with K given (tests/fixtures/ecosystem/keras_lr_blowup: Adam 0.3 and SGD 5,
+    val_loss 14.5361 = (1 - 0.0981) x 16.118 at all 30 epochs). Without that line (a torch loss, which does not
+    clip) nothing says how far the loss is from a fresh network's: ``stuck`` stands, its first action the step."""
+    c = f.chance
+    acc = c.val_acc_tail if c.val_acc_tail is not None else c.train_acc_tail
+    if c.certain is None or acc is None or acc > 0.5:
+        return stuck
+    y = f.y[np.isfinite(f.y)]
+    ev = [f"{f.metric} starts at {float(y[0]):.4g} and stays on (1 − accuracy) x {KERAS_CLIP_LOSS:.4g} (ratio "
+          f"{c.certain:.4f}), Keras's loss when every answer is given with certainty (probabilities clipped at "
+          f"1e-7): from the first evaluation each input got one class with certainty, wrong on {_pct(1 - acc)} of "
+          "them; a fresh network's outputs are near uniform, its loss ln K (under 8.06, half the clip, for fewer "
+          "than 3,000 classes), so the first steps threw the outputs to confident, wrong answers (pass --classes to "
+          "compare with ln K)"]
+    acts = [RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
+            "check the initialization and activations (dead ReLUs, saturated sigmoids)"]
+    return Cause("diverged", stuck.confidence, ev + stuck.evidence, acts, {"certain": c.certain})
 
 
 def _stuck_by_the_step(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
@@ -1225,6 +1253,12 @@ def _k_source(c) -> str:
         return ""
     if c.classes_from == "constant loss":
         return " (K read off a loss held constant at ln K: a uniform output)"
+    if c.classes_from == "resting loss":
+        # Inferred from the level alone (facts.chance.resting_at_ln_k): said as an inference, with the number.
+        low = f" {c.first_loss:.4g}" if c.first_loss is not None else ""
+        return (f" (K = {c.classes} inferred: after they moved the losses rest at ln {c.classes}, their lowest{low} "
+                f"within {_pct(abs(c.first_loss / math.log(c.classes) - 1)) if c.first_loss else '1%'} of it, "
+                f"a uniform guess over {c.classes} classes; pass --classes to set it)")
     # A guess, not a fact: the first logged loss is often an epoch's mean, which that epoch's learning lowers and a
     # thrown first step raises (Keras SGD(3.0) on 10 digits: 2.525 = ln 12.5, and "chance 1/12" was quoted).
     first = f" {c.first_loss:.4g}" if c.first_loss is not None else ""

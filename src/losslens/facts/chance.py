@@ -32,9 +32,12 @@ class ChanceFacts:
     val_acc_top_points: int = 0  # how many points that final stretch holds
     val_acc_top_min: float | None = None  # the lowest accuracy in it
     val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
-    classes_from: str | None = None  # where K came from: "given", "initial loss" or "constant loss" (held_at_ln_k)
+    classes_from: str | None = None  # where K came from: "given", "initial loss", "constant loss" (held_at_ln_k)
+                                     # or "resting loss" (resting_at_ln_k)
     val_acc_still: int = 0  # the final validation accuracy points that all equal the last (no decision flipped since)
-    first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss")
+    first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss"; "resting loss":
+                                     # the lowest point of the losses' later halves)
+    certain: float | None = None  # certain_answers of the validation (else training) loss: outputs saturated
 
 
 def in_examples(change: float, c: ChanceFacts | None, top: float = 1.0) -> float | None:
@@ -111,11 +114,110 @@ def held_at_ln_k(loss: np.ndarray | None, points: int = 5, flat: float = 1e-5, t
     return None
 
 
+def resting_at_ln_k(losses: tuple, tol: float = 0.015, below: float = 0.005, spread: float = 0.03,
+                    flat_t: float = 3.0, min_points: int = 8) -> tuple[int, float] | None:
+    """``(K, low)`` where the logged losses, after one of them moved, rest at a uniform guess's ln K; else None.
+
+    A network whose output no longer depends on its input (units that died, outputs that saturated) scores
+    H(p) + KL(p || q) for its constant answer q: at least the class frequencies' entropy H(p), which is ln K for
+    balanced classes, and noisily above it where the step keeps throwing its bias about. So each loss's later
+    half is flat to its noise (OLS slope ``|t| < flat_t``, robust sd ≤ ``spread`` of its median, median within
+    ``spread`` of ln K) and the lowest point of those halves, where the bias passed nearest the frequencies, is
+    at most ``tol`` of ln K above it and ``below`` under it (only unequal classes put H(p) under ln K: digits'
+    10 classes 0.01%), and within a quarter of the gap to the neighbouring ln (K ± 1) (so K is not a guess
+    between two: this confines the rule to K ≲ 30; larger K needs the exact hold of :func:`held_at_ln_k`).
+    Nor where a loss started within ``tol`` of a smaller ln K' (a fresh network's loss, DeepOBS logs it before
+    training): the rest above it is a bias thrown past the frequencies, not K (fmnist at Momentum 0.63: 2.301 at
+    epoch 0, then 2.41 = ln 11 + 0.6% for 99 epochs). A loss thrown further above its ln K can still match
+    ln (K + 1) (fmnist at Adam 4, 2.488 = ln 12 + 0.14%, where its first point was already thrown): the K is then
+    said to be inferred, and --classes sets it.
+    "Moved": some loss's first point lies outside its later half's band (3 sds, at least 1% of the level),
+    learned or thrown: a curve that never moved is a slow crawl as much as a guess.
+
+    Parameters
+    ----------
+    losses : tuple of arrays of shape (n,) or None
+        The logged loss series (validation, training), NaN where not logged. Each with ≥ ``min_points``
+        finite values is read; a shorter or missing one is skipped.
+    """
+    from .smoothing import robust_sd
+    from .trend import ols_slope_t
+    halves, moved, firsts = [], False, []
+    for loss in losses:
+        if loss is None:
+            continue
+        a = loss[np.isfinite(loss)]
+        if a.shape[0] < min_points:
+            continue
+        held = a[a.shape[0] // 2:]
+        level = float(np.median(held))
+        if not 0.5 < level <= 4.0:  # ln 2 .. ln 55: past it ln K and ln (K + 1) are within a percent
+            return None
+        sd = robust_sd(held - level)
+        t = 0.0 if np.ptp(held) == 0 else ols_slope_t(np.arange(held.shape[0], dtype=float), held)[1]
+        if not (sd <= spread * level and abs(t) < flat_t):
+            return None
+        band = max(3 * sd, 0.01 * level)
+        moved = moved or abs(float(a[0]) - level) > band
+        halves.append((level, float(held.min())))
+        firsts.append(float(a[0]))
+    if not halves or not moved:
+        return None
+    low = min(m for _, m in halves)
+    k = int(round(math.exp(low)))
+    if k < 2:
+        return None
+    lnk = math.log(k)
+    gap = min(math.log(k + 1) - lnk, lnk - math.log(k - 1) if k > 2 else math.inf)
+    if not lnk - min(below * lnk, gap / 4) <= low <= lnk + min(tol * lnk, gap / 4):
+        return None
+    if any(abs(level - lnk) > spread * lnk for level, _ in halves):
+        return None
+    for first in firsts:
+        k0 = int(round(math.exp(first))) if 0.5 < first < lnk else 0
+        if 2 <= k0 < k and abs(first - math.log(k0)) <= tol * math.log(k0):
+            return None
+    return k, low
+
+
+# Keras clips predicted probabilities to [1e-7, 1 - 1e-7] (backend.epsilon()) before its cross-entropy: an answer
+# given with certainty and wrong costs -ln(1e-7) = 16.118, one given with certainty and right ~0.
+KERAS_CLIP_LOSS = -math.log(1e-7)
+
+
+def certain_answers(loss: np.ndarray | None, acc: np.ndarray | None, clip: float = KERAS_CLIP_LOSS,
+                    tol: float = 0.002) -> float | None:
+    """The median of loss / ((1 - accuracy) x ``clip``) over the points both are logged at, where it is within
+    ``tol`` of 1 at the median and at the first point; else None.
+
+    A network that gives every input one class with certainty (softmax saturated) scores ``clip`` on each
+    wrong answer and ~0 on each right one: its loss is exactly (1 - accuracy) x ``clip``. A fresh network's
+    outputs are near uniform (loss near ln K), so a loss on this line from the first evaluation says the first
+    steps threw the outputs to certain answers: no K needed. (Keras 3 digits MLP at Adam 0.3: val_loss 14.5361,
+    accuracy 0.0981, (1 - 0.0981) x 16.118 = 14.536.)
+
+    Parameters
+    ----------
+    loss, acc : arrays of shape (n,) or None
+        A cross-entropy and its accuracy (a fraction) on the same points; NaN where not logged.
+    """
+    if loss is None or acc is None or loss.shape != acc.shape:
+        return None
+    ok = np.isfinite(loss) & np.isfinite(acc) & (acc < 0.99)
+    if ok.sum() < 3:
+        return None
+    ratio = loss[ok] / ((1.0 - acc[ok]) * clip)
+    med = float(np.median(ratio))
+    return med if abs(med - 1) <= tol and abs(float(ratio[0]) - 1) <= tol else None
+
+
 def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
                  first_loss: float | None, n_val: int | None = None, axis: np.ndarray | None = None,
-                 losses: tuple = ()) -> ChanceFacts:
-    """``losses``: the logged loss series, searched for a stretch held at ln K (:func:`held_at_ln_k`)."""
-    inferred, source = False, "given" if classes is not None else None
+                 losses: tuple = (), regression: bool = False, certain: float | None = None) -> ChanceFacts:
+    """``losses``: the logged loss series, searched for a stretch held at ln K (:func:`held_at_ln_k`), or, with
+    no accuracy logged, resting near it after they moved (:func:`resting_at_ln_k`), unless ``regression`` (the
+    run logs an error metric: mse, mae ...; a regression loss at 2.30 is no ln 10)."""
+    inferred, source, low = False, "given" if classes is not None else None, None
     if classes is None:
         # The first point is untrained only where every accuracy logged there says so: the first loss is
         # training's, an epoch's mean in Lightning's and Keras' logs, and an epoch that learned lowers it while its
@@ -132,6 +234,14 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         if classes is None:
             classes = infer_classes(first_loss, first_acc if val_acc is not None else None)
             source = "initial loss" if classes is not None else None
+        if classes is None and not regression:
+            rest = resting_at_ln_k(losses)
+            # A constant answer scores one class's share of the examples, about 1/K: an accuracy above 1.5/K
+            # says the outputs still depend on the inputs, whatever the loss's level.
+            accs = [a for a in (tail_mean_sd(val_acc)[0], tail_mean_sd(train_acc)[0]) if a is not None]
+            if rest is not None and all(a <= 1.5 / rest[0] for a in accs):
+                classes, low = rest
+                source = "resting loss"
         inferred = classes is not None
     chance = 1.0 / classes if classes else None
     va = tail_mean_sd(val_acc)
@@ -168,7 +278,9 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
-                       val_peak, *top, step, source, still, first_loss if source == "initial loss" else None)
+                       val_peak, *top, step, source, still,
+                       first_loss if source == "initial loss" else low if source == "resting loss" else None,
+                       certain)
 
 
 def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | None:
