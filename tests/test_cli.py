@@ -843,6 +843,33 @@ def test_usage_lines_name_arguments_as_the_docs_write_them():
     assert "PATH" in res.output
 
 
+@pytest.mark.parametrize("compress", [3, "gzip", "bz2", "lzma", "xz"])
+def test_a_compressed_joblib_model_gets_the_route_an_uncompressed_one_gets(tmp_path, compress):
+    """``joblib.dump(clf, "m.joblib", compress=3)`` (zlib, joblib's default method) read "binary file, not a training
+    log", where the same model dumped without compression got the scikit-learn route; gzip, bz2, lzma and xz (joblib's
+    other methods) too. The first bytes are unpacked to read the class the pickle names, never unpickled."""
+    joblib = pytest.importorskip("joblib")
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+    from cli_helpers import refused
+
+    X, y = load_digits(return_X_y=True)
+    clf = MLPClassifier((8,), max_iter=5, early_stopping=True, random_state=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (5 epochs do not converge: ConvergenceWarning)
+        clf.fit(X[:300] / 16, y[:300])
+    path = tmp_path / "mlp.joblib"
+    joblib.dump(clf, path, compress=compress)
+    method = "zlib" if compress == 3 else compress
+    line = refused(path, f"a pickled scikit-learn model ({method}-compressed)", "losslens.diagnose(joblib.load(path))",
+                   "loss_curve_")
+    assert "binary file" not in line
+    # A compressed pickle of a Keras-style history keeps the general pickle line, as uncompressed.
+    joblib.dump({"loss": [1.0, 0.5, 0.3]}, tmp_path / "history.joblib", compress=compress)
+    refused(tmp_path / "history.joblib", f"a Python pickle ({method}-compressed)", "json.dump(history.history, f)")
+
+
 def test_a_pickled_scikit_learn_model_is_refused_with_the_scikit_learn_route(tmp_path):
     """`losslens diagnose mlp.joblib` refused rightly, but with Keras's advice (json.dump(history.history, f)) for a
     scikit-learn MLP. The line names the scikit-learn routes (read, never unpickled: the pickle names its class),

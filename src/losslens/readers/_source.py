@@ -12,6 +12,7 @@ import bz2
 import contextlib
 import contextvars
 import gzip
+import io
 import lzma
 import os
 import re
@@ -119,8 +120,9 @@ def load(path: Path, source: str) -> Content:
                 return Content("xlsx")  # (read by openpyxl, excel.py; a cut one is said there)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-            if not compressed and not utf16 and b"\x00" in head.rstrip(b"\x00"):
-                # Checkpoints and other binaries: stop before reading gigabytes.
+            if not compressed and not utf16 and (b"\x00" in head.rstrip(b"\x00") or _compressed_pickle(head)):
+                # Checkpoints and other binaries: stop before reading gigabytes. (A small zlib-compressed pickle
+                # may hold no NUL.)
                 raise UnknownFormatError(_binary_kind(head, path.name), source)
             if fh.seekable():  # read whole into one buffer: head + rest copied a 13 MB log once more
                 fh.seek(0)
@@ -141,6 +143,9 @@ def load(path: Path, source: str) -> Content:
         raise ReadError("cannot read: permission denied", source) from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}", source) from None
+    if compressed and _compressed_pickle(head):
+        # (a gzip, bz2 or xz pickle, as joblib.dump(compress="gzip") writes one, is no log: said before unpacking it)
+        raise UnknownFormatError(_binary_kind(head, path.name), source)
     unpacked = _decompress(data, source)
     if not unpacked[:4096].strip() and not unpacked.strip():
         raise ReadError("empty file", source)
@@ -515,9 +520,63 @@ def _has_openpyxl() -> bool:
         return False
 
 
+#: How ``joblib.dump(obj, path, compress=...)`` compresses a pickle, by the magic bytes its compressors write
+#: (``joblib.compressor``): zlib (``compress=3``, the default method), gzip, bz2, lzma, xz, lz4; the first
+#: bytes of the pickle inside, a module to unpack them with (None: lz4, not a dependency, known by its magic alone).
+_JOBLIB_COMPRESSIONS = ((GZIP_MAGIC, "gzip", lambda b: gzip.GzipFile(fileobj=io.BytesIO(b)).read(4096)),
+                        (BZ2_MAGIC, "bz2", lambda b: bz2.BZ2Decompressor().decompress(b, 4096)),
+                        (XZ_MAGIC, "xz", lambda b: lzma.LZMADecompressor().decompress(b, 4096)),
+                        (b"\x5d\x00\x00", "lzma", lambda b: lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b, 4096)),
+                        (b"\x04\x22\x4d\x18", "lz4", None))
+
+
+def _unpacked_head(head: bytes) -> tuple[str, bytes | None] | None:
+    """``(method, first bytes unpacked)`` of a file that opens as joblib's compressors write (None where unpacking
+    them fails or needs lz4), or None for a file that does not. A zlib stream is known by its 2-byte header (CMF
+    0x78, FCHECK: the pair a multiple of 31) and by unpacking: two bytes alone match 1 file in ~2000."""
+    if len(head) >= 2 and head[0] == 0x78 and int.from_bytes(head[:2], "big") % 31 == 0:
+        try:
+            return "zlib", zlib.decompressobj().decompress(head, 4096)
+        except zlib.error:
+            return None
+    for magic, method, unpack in _JOBLIB_COMPRESSIONS:
+        if head.startswith(magic):
+            if unpack is None:
+                return method, None
+            try:
+                return method, unpack(head)
+            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error):
+                return None
+    return None
+
+
+def _compressed_pickle(head: bytes) -> bool:
+    """Whether ``head`` opens a pickle compressed as joblib compresses one (lz4: by its magic alone)."""
+    packed = _unpacked_head(head)
+    return packed is not None and (packed[1] is None or _is_pickle(packed[1]))
+
+
+def _is_pickle(head: bytes) -> bool:
+    return head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+
+
 def _binary_kind(head: bytes, name: str) -> str:
     """What a binary file is, for the error: the ones people point losslens at by mistake."""
     suffix = Path(name).suffix.lower()
+    packed = _unpacked_head(head)
+    if packed is not None:
+        method, inner = packed
+        # joblib.dump(model, "m.joblib", compress=3) is zlib over a pickle: read as "binary file", where the same
+        # model dumped without compress got the scikit-learn route. The route is the same, the pickle unpacked
+        # as far as its first bytes (the class names it rebuilds), never unpickled.
+        if inner is not None and _is_pickle(inner):
+            return _binary_kind(inner, name).replace(": losslens does not", f" ({method}-compressed): losslens does "
+                                                     "not", 1)
+        if inner is None and suffix in (".joblib", ".pkl", ".pickle", ".sav"):
+            return (f"a {method}-compressed file, as joblib.dump(compress='{method}') writes a pickle: losslens does "
+                    "not unpickle files (unpickling runs code); in Python, losslens.diagnose(joblib.load(path)) reads "
+                    "a History or a scikit-learn model's curves, or save them as a CSV: "
+                    "pd.DataFrame({'loss': clf.loss_curve_, 'val_acc': clf.validation_scores_}).to_csv('run.csv')")
     workbook = _workbook(head, suffix)
     if workbook is not None:
         return workbook
@@ -529,7 +588,7 @@ def _binary_kind(head: bytes, name: str) -> str:
     if suffix in (".pt", ".pth", ".ckpt", ".safetensors", ".h5", ".keras", ".onnx"):
         return ("model weights, not a training log: point losslens at the log the training wrote "
                 "(CSVLogger, metrics.csv, trainer_state.json, TensorBoard events ...)")
-    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    if _is_pickle(head):
         # (A pickle names the classes it rebuilds as text, the estimator's module first: read, never unpickled.)
         if re.search(rb"sklearn\.(neural_network|ensemble\._(gb|hist_gradient_boosting))\b", head[:4096]):
             return ("a pickled scikit-learn model: losslens does not unpickle files (unpickling runs code); "
