@@ -191,6 +191,21 @@ def test_python_api_errors_are_losslens_errors():
         losslens.compare(KC / "sgd_lr0.3.csv", ECO / "sb3_ppo" / "base" / "progress.csv")
 
 
+@pytest.mark.parametrize("change, near", [
+    ("lr_decrese", "lr_factor"), ({"lr_decrese": 0.1}, "lr_factor"), ("lr_decrese=0.1", "lr_factor"),
+    ({"epoch_factor": 2}, "epochs_factor"), ({"shufle_labels": True}, "shuffle_labels"),
+])
+def test_a_misspelled_change_from_python_names_the_near_one_as_the_cli_does(change, near):
+    """``losslens.compare(before, after, change="lr_decrese")`` said only "expected NAME=VALUE" (a dict with that
+    name: the list of names), where ``--change`` adds "did you mean ...?". Both say it now, from one place
+    (``comparison.change_hint``), before either log is read."""
+    with pytest.raises(losslens.UsageError, match=f"did you mean {near}"):
+        losslens.compare(KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", change=change)
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", "--change",
+                         change if isinstance(change, str) else "{}={}".format(*next(iter(change.items()))))
+    assert code == 2 and err.count("\n") == 1 and f"did you mean {near}" in err, err
+
+
 def test_a_trainer_saves_no_lr_so_the_largest_lr_logged_is_compared_and_said_so():
     """Two Transformers Trainer runs of an lr sweep (trainer_state.json, config.json): the settings name no lr."""
     c = losslens.compare(ECO / "hf_lr_sweep" / "lr3e-4", ECO / "hf_lr_sweep" / "lr1e-3")

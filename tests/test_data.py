@@ -348,6 +348,13 @@ def test_a_table_of_several_models_is_several_curves_not_folds(knn, logreg, tmp_
     res = runner.invoke(app, ["data", str(bad)])   # no curve can be forecast: one line, as for one curve
     assert res.exit_code == 2 and res.output.count("\n") == 1 and "at least two training-set sizes" in res.output
     assert res.output.rstrip().endswith("(and 1 more curve)")
+    # A near name is named, from Python as from the CLI (the curve, a column: --metric's "did you mean")
+    for kw, near in (({"curve": "logrg"}, "logreg"), ({"metric": "val_ac"}, "val_acc"),
+                     ({"size": "train_sze"}, "train_size")):
+        with pytest.raises(LosslensError, match=f"; did you mean {near}\\?$"):
+            losslens.more_data(str(path), **{"curve": "knn", **kw})
+    res = runner.invoke(app, ["data", str(path), "--curve", "logrg"])
+    assert res.exit_code == 2 and res.output.rstrip().endswith("did you mean logreg?"), res.output
     for args, problem in ((["--curve", "svm"], "no curve 'svm' (curves by model: knn, logreg)"),
                           (["--plot", str(tmp_path / "p.png")], "--plot draws one learning curve")):
         res = runner.invoke(app, ["data", str(path), *args])

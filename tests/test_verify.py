@@ -372,6 +372,22 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
         verify(train, baseline=baseline, causes=["too_much_coffee"])
 
 
+def test_a_misspelled_cause_is_refused_before_any_training_with_the_near_name():
+    """``verify(train, causes=["overfiting"])`` trained the baseline first (minutes, in a real run), then said
+    "unknown cause 'overfiting'" with no near name, where ``--fail-on`` and the callbacks' ``stop_on`` give one; one
+    cause given as a string was split into its letters ("unknown cause 'o'")."""
+    calls = []
+    base_train = trainer()
+
+    def train(**kw):
+        calls.append(kw)
+        return base_train(**kw)
+    for causes in (["overfiting"], "overfiting"):
+        with pytest.raises(losslens.UsageError, match="unknown cause 'overfiting'; .*; did you mean overfitting\\?"):
+            verify(train, causes=causes, progress=False)
+    assert calls == []
+
+
 @pytest.mark.parametrize("expect, base, value, holds", [
     ("lower", 1.0, 0.84, True), ("lower", 1.0, 0.86, False), ("lower", math.inf, 0.5, True),
     ("lower", math.inf, math.inf, False), ("not_lower", 1.0, 0.99, True), ("not_lower", 1.0, 0.8, False),

@@ -271,11 +271,12 @@ def parse_change(change) -> dict:
             name, sep, value = item.partition("=")
             name, value = name.strip(), value.strip()
             if not sep or not name or not value:
-                raise UsageError(f"change {item!r}: expected NAME=VALUE, e.g. lr_factor=0.1")
+                near = change_hint(name) if name and name not in CHANGES else ""
+                raise UsageError(f"change {item!r}: expected NAME=VALUE, e.g. lr_factor=0.1{near}")
         else:
             name, value = item
         if name not in CHANGES:
-            raise UsageError(f"change {name}={value}: {name!r} is not one of {', '.join(CHANGES)}")
+            raise UsageError(f"change {name}={value}: {name!r} is not one of {', '.join(CHANGES)}{change_hint(name)}")
         if name == "shuffle_labels":
             told = str(value).strip().lower()
             if told not in ("true", "false", "1", "0"):
@@ -295,6 +296,22 @@ def parse_change(change) -> dict:
     if not out:
         raise UsageError("change is empty; name one, e.g. lr_factor=0.1")
     return out
+
+
+def change_hint(name: str) -> str:
+    """``"; did you mean lr_factor (AFTER's value over BEFORE's: 0.1 is a tenth)?"`` for a change name not known, in
+    ``compare(change=)`` and ``--change`` alike: the near name (:func:`losslens.facts.did_you_mean`), else the factor
+    whose first word it shares (``lr`` or ``lr_decrease`` -> ``lr_factor``: difflib finds them too far from it), where
+    there is one."""
+    from .facts import did_you_mean
+
+    near = did_you_mean(name, CHANGES)
+    if not near:
+        stem = str(name).lower().removesuffix("_factor").replace("-", "_")
+        first = stem.partition("_")[0]
+        near = next((f"; did you mean {c}?" for c in CHANGES if c.startswith(stem + "_") or c.endswith("_" + stem)
+                     or (first and c.partition("_")[0] == first)), "") if stem else ""
+    return near.replace("?", " (AFTER's value over BEFORE's: 0.1 is a tenth)?") if near.endswith("_factor?") else near
 
 
 def _one_each(source, side: str, to_runs) -> list:

@@ -650,6 +650,26 @@ class Verification:
 FOLLOW_UP = {"converged": ("underfitting", "data_limited"), "temporary_plateau": ("underfitting",)}
 
 
+def unknown_cause(cause) -> str:
+    """The line for a cause ``verify`` has no check for, with the near name (as ``--metric`` and ``stop_on`` say it:
+    :func:`losslens.facts.did_you_mean`)."""
+    from .facts import did_you_mean
+
+    return f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}{did_you_mean(cause, CHECKS)}"
+
+
+def check_causes(causes) -> list[str] | None:
+    """``verify``'s ``causes=`` as a list, refused before any training where one has no check: it was refused after
+    the baseline's training (minutes), without the near name. One cause may be given as a string."""
+    if causes is None:
+        return None
+    causes = [causes] if isinstance(causes, str) else list(causes)
+    for cause in causes:
+        if cause not in CHECKS and cause not in _OBSERVED:
+            raise UsageError(unknown_cause(cause))
+    return causes
+
+
 def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     """The checks for ``causes`` (default: the verdict, every other "likely" cause,
     ``underfitting`` whenever it is listed, and the verdict's :data:`FOLLOW_UP`)."""
@@ -661,7 +681,7 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
     out, seen = [], set()
     for cause in causes:
         if cause not in CHECKS and cause not in _OBSERVED:
-            raise UsageError(f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}")
+            raise UsageError(unknown_cause(cause))
         for c in checks_of(cause, diagnosis):
             key = (c.cause, change_key(c.change), c.statistic, c.metric)
             if key not in seen:
@@ -759,6 +779,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     if not callable(train):  # (it surfaced as a TrainingError: "NoneType() raised TypeError", the user's fault named as train's)
         raise UsageTypeError(f"verify takes your training function, train(**change) -> a run; got "
                              f"{type(train).__name__}: to diagnose a run you have, use losslens.diagnose")
+    causes = check_causes(causes)
     lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress))
     try:
         lab.baseline(baseline)

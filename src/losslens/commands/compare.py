@@ -42,7 +42,7 @@ def register(app):
         or the verdict predicts nothing of it) or not decided (the move is within the runs' noise)."""
         from losslens.cli import check_figure_path, fail, refuse_overwriting_input, require_matplotlib, run_guarded
         from losslens.commands import held_warnings
-        from losslens.comparison import CHANGES, compare as _compare, parse_change
+        from losslens.comparison import compare as _compare, parse_change
         from losslens.readers import path_and_run
 
         if plot:
@@ -50,10 +50,7 @@ def register(app):
             check_figure_path(plot)
             refuse_overwriting_input(plot, [path_and_run(p)[0] for p in [before, *after, *(more_before or [])]],
                                      "--plot")
-        for item in change or []:  # (a name not known: said with the near one, as --metric is)
-            name, sep, value = (part.strip() for part in item.partition("="))
-            if sep and name and value and name not in CHANGES:
-                fail(f"change {name}={value}: {name!r} is not one of {', '.join(CHANGES)}{change_hint(name)}")
+        # (a name not known is said with the near one, as --metric is: parse_change's line, the API's too)
         given = run_guarded(parse_change, change) if change else None
         with held_warnings() as held:
             result = run_guarded(_compare, [before, *(more_before or [])], list(after), change=given, metric=metric,
@@ -79,18 +76,3 @@ def register(app):
             fail(f"{after[0]}: {noisy[0].check.cause} not decided: {noisy[0].skipped}")
         # (the text's own words: "not checked" where no prediction was read, "not decided" within the noise)
         fail(f"{after[0]}: {result.summary()}")
-
-
-def change_hint(name: str) -> str:
-    """``"; did you mean lr_factor (AFTER's value over BEFORE's: 0.1 is a tenth)?"`` for a ``--change`` name not
-    known: the near name (:func:`losslens.facts.did_you_mean`), else the factor of that name (``lr`` ->
-    ``lr_factor``: difflib finds "lr" too far from it), where there is one."""
-    from losslens.comparison import CHANGES
-    from losslens.facts import did_you_mean
-
-    near = did_you_mean(name, CHANGES)
-    if not near:
-        stem = name.lower().removesuffix("_factor").replace("-", "_")
-        near = next((f"; did you mean {c}?" for c in CHANGES if c.startswith(stem + "_") or c.endswith("_" + stem)),
-                    "") if stem else ""
-    return near.replace("?", " (AFTER's value over BEFORE's: 0.1 is a tenth)?") if near.endswith("_factor?") else near

@@ -124,7 +124,10 @@ def pick_curve(curves, by, curve: str | None, source: str):
             return match[0]
         if not by:
             raise ReadError(f"no curve {curve!r}: the file holds one learning curve", source)
-        raise ReadError(f"no curve {curve!r} (curves by {'/'.join(by)}: {_shown(curves)})", source)
+        from ..facts import did_you_mean
+
+        raise ReadError(f"no curve {curve!r} (curves by {'/'.join(by)}: {_shown(curves)})"
+                        f"{did_you_mean(curve, [c[0] for c in curves])}", source)
     if len(curves) > 1:
         raise ReadError(f"holds {len(curves)} learning curves (by {'/'.join(by)}: {_shown(curves)}); "
                         "pick one with curve= (CLI: --curve)", source)
@@ -153,7 +156,10 @@ def _pick(lower: dict, wanted, names, source, what, hint, error=ReadError) -> st
     if wanted is not None:
         if wanted.lower() in lower:
             return lower[wanted.lower()]
-        raise error(f"no column {wanted!r} (columns: {', '.join(lower.values())})", source)
+        from ..facts import did_you_mean
+
+        raise error(f"no column {wanted!r} (columns: {', '.join(lower.values())}){did_you_mean(wanted, lower.values())}",
+                    source)
     for n in names:
         if n in lower:
             return lower[n]
