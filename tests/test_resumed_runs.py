@@ -184,6 +184,34 @@ def _model_init_trainer(out, cb):
                                 eval_dataset=keyword_task(128, 1), callbacks=[cb])
 
 
+def test_three_model_init_trials_read_back_under_three_names_of_one_scheme(tmp_path):
+    """Three ``train()`` of a ``model_init`` Trainer (a sweep's trials) saved ``losslens.json``, ``losslens-run1.json``
+    and ``losslens-run2.json``, read back as "sweep", "losslens-run1" and "losslens-run2": the first trial by its
+    folder, the others by their file, two schemes for one sweep. Now "sweep-run0", "sweep-run1", "sweep-run2", in
+    ``losslens.read``, in ``losslens diagnose``'s table and in the callback's own name for the run (its report lines)."""
+    pytest.importorskip("transformers")
+    from losslens.integrations.transformers import LosslensCallback
+
+    cb = LosslensCallback(time_budget_ms=None, verbose=0)
+    out = tmp_path / "sweep"
+    trainer = _model_init_trainer(out, cb)
+    names = []
+    for lr in (1e-3, 3e-4, 1e-4):
+        trainer.args.learning_rate = lr
+        trainer.train()
+        names.append(cb.watcher.name)
+    assert sorted(p.name for p in out.glob("*.json")) == ["losslens-run1.json", "losslens-run2.json", "losslens.json"]
+    assert names[1:] == ["sweep-run1", "sweep-run2"]
+    assert sorted(r.name for r in losslens.read(out)) == ["sweep-run0", "sweep-run1", "sweep-run2"]
+    assert losslens.read(out / "losslens.json")[0].name == "sweep-run0"  # (read alone, it is still the sweep's)
+    from cli_helpers import run_cli
+
+    res = run_cli("diagnose", out)
+    table = res.stdout + res.stderr
+    assert "3 runs" in table and all(f"sweep-run{i}" in table for i in range(3)), (res.exit_code, table)
+    assert "losslens-run" not in table, table
+
+
 def _tiny_bert():
     """A fresh one-layer BERT classifier, as ``Trainer(model_init=...)`` builds one per trial."""
     import transformers
@@ -232,14 +260,15 @@ def test_each_model_init_trial_saves_a_file_of_its_own_and_the_folder_reads_as_a
     second = losslens.read(out / "losslens-run1.json")[0]
     assert second.axis.tolist() == [5, 10, 20]
     assert not np.allclose(second.series["val_loss"], first.series["val_loss"], equal_nan=True)
-    assert cb.watcher.name == "losslens-run1"
+    assert cb.watcher.name == "hp-run1"
     assert capsys.readouterr().out.rstrip().splitlines()[-1] == f"losslens: run 1 saved to {out / 'losslens-run1.json'}"
     runs = losslens.read(out)
-    # (losslens.json, the callbacks' default file, is named by its folder, as metrics.csv is: docs/reading.md)
-    assert sorted(r.name for r in runs) == ["hp", "losslens-run1"]
+    # (losslens.json, the callbacks' default file, is named by its folder, as metrics.csv is: docs/reading.md; the
+    # runs beside it by the folder and their tag, the first run0 once there are others)
+    assert sorted(r.name for r in runs) == ["hp-run0", "hp-run1"]
     import os
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cli = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(out)], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "src"), root])})
     assert cli.returncode in (0, 1), cli.stderr
-    assert "losslens-run1" in cli.stdout and "2 runs" in cli.stdout, cli.stdout
+    assert "hp-run1" in cli.stdout and "2 runs" in cli.stdout, cli.stdout

@@ -70,14 +70,29 @@ def run_name(path: Path) -> str:
             name = stem
         else:
             break
+    if path.suffix.lower() == ".json" and path.parent.name:
+        # A callback reused over several runs (a Trainer's model_init trials) saves the first to its file and the
+        # others beside it, losslens-run1.json, losslens-run2.json ... or losslens-<trial>.json: their folder's name
+        # with the tag, and the first, once there are others, run0 (three trials read "hp", "losslens-run1",
+        # "losslens-run2": two schemes for one sweep).
+        tag = name[len("losslens-"):] if name.lower().startswith("losslens-") else ""
+        if tag:
+            return f"{_folder(path).name}-{tag}"
+        if path.with_name(f"{path.name[:-len('.json')]}-run1.json").is_file():
+            return f"{_folder(path).name if name.lower() == 'losslens' else name}-run0"
     if name.lower() in GENERIC_STEMS and path.parent.name:
-        folder = path.parent
-        if (folder.name.startswith("checkpoint-") or folder.name == "vis_data") and folder.parent.name:
-            # Hugging Face output_dir/checkpoint-500/trainer_state.json; MMEngine
-            # work_dir/<timestamp>/vis_data/scalars.json, named as its <timestamp>.log is
-            folder = folder.parent
-        return folder.name
+        return _folder(path).name
     return name
+
+
+def _folder(path: Path) -> Path:
+    """The folder a file with a generic name is named by: its own, or its parent's for Hugging Face's
+    output_dir/checkpoint-500/trainer_state.json and MMEngine's work_dir/<timestamp>/vis_data/scalars.json (named as
+    its <timestamp>.log is)."""
+    folder = path.parent
+    if (folder.name.startswith("checkpoint-") or folder.name == "vis_data") and folder.parent.name:
+        folder = folder.parent
+    return folder
 
 
 GENERIC_STEMS = {"metrics", "trainer_state", "results", "history", "log", "logs", "training_log",
