@@ -485,3 +485,38 @@ def test_variants_default_to_a_folder_of_their_own_beside_the_demos_runs(tmp_pat
     assert "losslens diagnose losslens-lab/variants/runs" in r.output, r.output
     d = CliRunner().invoke(app, ["diagnose", "losslens-lab/variants/runs", "--json"])
     assert d.exit_code == 0 and len(d.stdout.splitlines()) == 3, d.output
+
+
+@pytest.mark.slow
+def test_variants_write_a_report_html_as_the_demo_does(tmp_path):
+    """`losslens lab variants` wrote variants.md and no page, where the demo writes report.html beside its report.md:
+    a user who ran the demo looks for one. It is written in the variants' own folder (never the demo's), built as the
+    demo's is (report/html.py): each run's chart and card, each variant's measurements, findings and answer above
+    them, the same lines variants.md gives; a report.html the lab did not write is refused before any training."""
+    import html
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    out = tmp_path / "lab" / "variants"
+    r = CliRunner().invoke(app, ["lab", "variants", "lr", "-n", "1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page_path = out / "report.html"
+    assert f"wrote {page_path}" in r.output and f"open the report: {page_path}" in r.output, r.output
+    assert not (tmp_path / "lab" / "report.html").exists()
+    page = html.unescape(page_path.read_text(encoding="utf-8"))
+    assert "<title>losslens lab: variants that make each phenomenon real</title>" in page
+    runs = sorted(p.stem for p in (out / "runs").glob("*.json"))
+    assert len(runs) == 3 and "3 runs" in page
+    for name in runs:  # every run's card, under its name
+        assert f">{name}<" in page, name
+    md = (out / "variants.md").read_text(encoding="utf-8")
+    lines = [ln.removeprefix("- ") for ln in md.splitlines()[1:] if ln.strip() and not ln.startswith("#")]
+    assert lines and all(f"<li>{ln}</li>" in page for ln in lines), [ln for ln in lines if f"<li>{ln}</li>" not in page]
+    # A page of the user's own at that path stops the next run before it trains.
+    page_path.write_text("<html>mine</html>")
+    r = CliRunner().invoke(app, ["lab", "variants", "lr", "-n", "1", "--out", str(out)])
+    assert r.exit_code == 2 and "report.html: exists and was not written by losslens lab" in r.output, r.output
+    assert page_path.read_text() == "<html>mine</html>"
+

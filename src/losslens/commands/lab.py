@@ -222,22 +222,24 @@ def _run_variants(chosen, seeds: int, out: str):
     from ..lab import variants as lab_variants
 
     out_dir = Path(out)
-    path = out_dir / "variants.md"
-    _clear_the_way(out_dir, [path], others=False)  # its runs' names come with the variants (torch)
-    texts, files = [], []
+    # (its runs' names come with the variants (torch); report.html is the demo's page, built alike: a user's own
+    # report.html in --out is refused before training, as a report.md is by the demo)
+    _clear_the_way(out_dir, [out_dir / "variants.md", out_dir / "report.html"], others=False)
+    results, files = [], []
     with progress_bar(True) as bar:
         for name in chosen:
             task = bar.add_task(f"variant {name}", total=None)
             res = lab_variants.VARIANTS[name](seeds=range(seeds))
             bar.update(task, total=1, completed=1)
             files += lab_variants.save(res, out_dir)
-            texts.append(res.text())
-    report = "# losslens lab: variants that make each phenomenon real\n\n" + "\n\n".join(texts) + "\n"
-    path.write_text(report, encoding="utf-8")
-    typer.echo(report)
-    typer.echo(f"wrote {len(files)} runs to {out_dir / 'runs'}/ (losslens diagnose {out_dir / 'runs'}; "
-               f"losslens report {out_dir / 'runs'} -o {out_dir / 'report.html'} draws them)")
-    typer.echo(f"wrote {path}")
+            results.append(res)
+    paths = lab_variants.write_reports(results, out_dir)
+    typer.echo(paths[0].read_text(encoding="utf-8"))
+    typer.echo(f"wrote {len(files)} runs to {out_dir / 'runs'}/ (losslens diagnose {out_dir / 'runs'})")
+    for p in paths:
+        typer.echo(f"wrote {p}")
+    if len(paths) > 1:
+        typer.echo(f"\nopen the report: {paths[-1]}")
 
 
 def register(app):

@@ -47,15 +47,20 @@ class VariantResult:
     def arm(self, key: str) -> ArmResult:
         return next(a for a in self.arms if a.arm.key == key)
 
-    def text(self) -> str:
-        lines = [f"## {self.title}", ""]
-        for a in self.arms:
-            n = len(a.seeds)
-            lines.append(f"- {a.arm.label}: final val loss {pm(a.final('val_loss'))}, best {pm(a.curves('val_loss').min(1))}, "
-                         f"final train loss {pm(a.final('loss'))}; losslens: {counts_text(a.verdicts(), n)}")
-        lines += [""] + [f"- {f}" for f in self.findings]
+    def arm_lines(self) -> list[str]:
+        """One line per arm: its final and best validation loss, final training loss and verdicts over the seeds."""
+        return [f"{a.arm.label}: final val loss {pm(a.final('val_loss'))}, best {pm(a.curves('val_loss').min(1))}, "
+                f"final train loss {pm(a.final('loss'))}; losslens: {counts_text(a.verdicts(), len(a.seeds))}"
+                for a in self.arms]
+
+    def answer(self) -> str:
         verdict = {True: "yes", False: "NO (see the saved runs)", None: "n/a"}[self.named]
-        lines += ["", f"Does losslens name the phenomenon ({self.phenomenon})? {verdict}"]
+        return f"Does losslens name the phenomenon ({self.phenomenon})? {verdict}"
+
+    def text(self) -> str:
+        lines = [f"## {self.title}", ""] + [f"- {line}" for line in self.arm_lines()]
+        lines += [""] + [f"- {f}" for f in self.findings]
+        lines += ["", self.answer()]
         return "\n".join(lines)
 
 
@@ -203,6 +208,32 @@ def lr_too_high(seeds: Sequence[int] = range(5), epochs: int = 60, lr: float = 0
 VARIANTS = {"overfit": overfit, "data": data_limited, "lr": lr_too_high}
 
 
+TITLE = "losslens lab: variants that make each phenomenon real"
+#: Before each saved run's name: variant_lr_adam_seed0.json.
+PREFIX = "variant_"
+
+
+def write_reports(results: Sequence[VariantResult], out_dir) -> list[Path]:
+    """Write ``variants.md`` (text) and, when the HTML report is available, ``report.html`` into ``out_dir``, as the
+    demo writes its ``report.md`` and ``report.html`` (:func:`losslens.lab.report.write_reports`): every run's chart
+    and card, the variants' measurements and findings above them. Returns the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "variants.md"]
+    paths[0].write_text(f"# {TITLE}\n\n" + "\n\n".join(r.text() for r in results) + "\n", encoding="utf-8")
+    try:
+        from ..report.html import write_report
+    except ImportError:  # the HTML report is optional
+        return paths
+    from dataclasses import replace
+
+    # (under the names of the files :func:`save` writes, as `losslens diagnose OUT/runs` names them)
+    diagnoses = [replace(d, run_name=PREFIX + d.run_name) for r in results for a in r.arms for d in a.diagnoses]
+    sections = [(r.title, r.arm_lines() + list(r.findings) + [r.answer()]) for r in results]
+    paths.append(write_report(diagnoses, out / "report.html", title=TITLE, note_sections=sections))
+    return paths
+
+
 def save(result: VariantResult, out_dir) -> list[Path]:
     """Save every run of ``result`` as Keras-History-style JSON under ``out_dir/runs``."""
-    return save_runs(result.arms, out_dir, prefix="variant_")
+    return save_runs(result.arms, out_dir, prefix=PREFIX)
