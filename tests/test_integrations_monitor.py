@@ -294,3 +294,71 @@ def test_a_cause_as_strong_as_the_verdict_as_printed_is_not_called_surer():
         other = Cause("overfitting", rival)
         _ranked_after(verdict, [other])
         assert other.evidence and other.evidence[-1].startswith(said), other.evidence
+
+
+# ---- how the warning prints -------------------------------------------------------------------------------------
+
+_SCRIPTS = {
+    "torch": """
+import torch
+from losslens.integrations.torch import Monitor
+model = torch.nn.Linear(2, 1)
+mon = Monitor(model, torch.optim.SGD(model.parameters(), lr=0.1), monitor="val_los", verbose=False, save_path=None)
+mon.epoch_end(train_loss=1.0, val_loss=1.2)  # WARNED HERE
+""",
+    "keras": """
+import os
+os.environ["KERAS_BACKEND"] = "torch"
+from keras_models import article_data, mlp
+from losslens.integrations.keras import LosslensCallback
+(x, y), (xv, yv) = article_data(0, n=300), article_data(1, n=100)
+cb = LosslensCallback(monitor="val_los", save_path=None, verbose=0)
+mlp().fit(x, y, validation_data=(xv, yv), epochs=2, batch_size=32, verbose=0, callbacks=[cb])  # WARNED HERE
+""",
+    "lightning": """
+import lightning as L
+from lightning_models import LinearRegressor, linear_loaders
+from losslens.integrations.lightning import LosslensCallback
+cb = LosslensCallback(monitor="val_los", save_path=None, verbose=0)
+t = L.Trainer(max_epochs=2, callbacks=[cb], logger=False, enable_progress_bar=False, enable_model_summary=False,
+              enable_checkpointing=False, accelerator="cpu", devices=1)
+t.fit(LinearRegressor(0.05), *linear_loaders(400, [(0, 320), (320, 400)]))  # WARNED HERE
+""",
+    "transformers": """
+import sys
+from hf_models import tiny_bert_trainer
+from losslens.integrations.transformers import LosslensCallback
+cb = LosslensCallback(monitor="eval_los", save_path=None, time_budget_ms=None, verbose=0)
+trainer = tiny_bert_trainer(sys.argv[1], cb, hidden=32, layers=1, n_train=64, n_eval=32, epochs=1, eval_steps=2)
+trainer.train()  # WARNED HERE
+""",
+}
+
+
+@pytest.mark.parametrize("framework", [
+    "torch", *(pytest.param(f, marks=pytest.mark.slow) for f in ("keras", "lightning", "transformers"))])
+def test_the_monitor_warning_prints_as_one_line_in_a_users_script(tmp_path, framework):
+    """A user's script with a misspelt monitor printed two lines for the one warning, Python's default: ``t.py:7:
+    LosslensWarning: ...`` and the user's own source line under it. One line now, at that line, with the category a
+    filter names, for the Keras, Lightning, torch Monitor and Transformers callbacks alike; another package's warning
+    keeps Python's format (its source line), and the warning object is unchanged (the tests above catch it)."""
+    pytest.importorskip({"torch": "torch", "keras": "keras", "lightning": "lightning",
+                         "transformers": "transformers"}[framework])
+    script = tmp_path / "train.py"
+    script.write_text(_SCRIPTS[framework].lstrip() + 'import warnings\nwarnings.warn("theirs")  # THEIR LINE\n')
+    line = next(i for i, text in enumerate(script.read_text().splitlines(), 1) if "# WARNED HERE" in text)
+    # (the losslens this test imported: the checkout's src, or another tree's put first on PYTHONPATH)
+    src = Path(losslens.__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(REPO), str(TESTS)]),
+           "PYTHONWARNINGS": "default", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "out")], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stderr.splitlines()
+    ours = [ln for ln in lines if "LosslensWarning" in ln]
+    assert len(ours) == 1 and ours[0].startswith(f"{script}:{line}: LosslensWarning: losslens ") \
+        and "monitor='" in ours[0] and ours[0].endswith("?"), proc.stderr[-3000:]
+    assert "# WARNED HERE" not in proc.stderr, proc.stderr[-3000:]
+    # (another warning, the user's own here, printed as Python prints it: two lines)
+    theirs = next(i for i, ln in enumerate(lines) if ln.endswith("UserWarning: theirs"))
+    assert "# THEIR LINE" in lines[theirs + 1]

@@ -1689,7 +1689,28 @@ def _warn(msg: str, category) -> None:
     level, frame = 2, sys._getframe(1)  # (stacklevel 1 is this function, 2 its caller)
     while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _NOT_THE_USERS:
         frame, level = frame.f_back, level + 1
+    _one_line_warnings()
     warnings.warn(msg, category, stacklevel=level if frame is not None else 2)
+
+
+def _one_line_warnings() -> None:
+    """Have Python print a :class:`~losslens.LosslensWarning` as one line, ``train.py:12: LosslensWarning: ...``:
+    its default format adds the user's source line below it (``model.fit(x, y, callbacks=[cb])``), two lines for one
+    warning. As Lightning does for its own (``lightning.fabric.utilities.warnings``), ``warnings.formatwarning`` is
+    wrapped, once, at the first warning: every other warning is formatted by whatever formatted it before (Lightning's
+    wrapper, a user's own), and the warning itself is unchanged, so ``pytest.warns``, ``catch_warnings`` and filters
+    on the category see what they saw."""
+    before = warnings.formatwarning
+    if getattr(before, "_losslens", False):
+        return
+
+    def formatwarning(message, category, filename, lineno, line=None):
+        if isinstance(category, type) and issubclass(category, LosslensWarning):
+            return f"{filename}:{lineno}: {category.__name__}: {message}\n"
+        return before(message, category, filename, lineno, line)
+
+    formatwarning._losslens = True
+    warnings.formatwarning = formatwarning
 
 
 # A stretch forecast to change less than this share of its level either way by the planned end is flat (as
