@@ -188,7 +188,8 @@ def test_three_model_init_trials_read_back_under_three_names_of_one_scheme(tmp_p
     """Three ``train()`` of a ``model_init`` Trainer (a sweep's trials) saved ``losslens.json``, ``losslens-run1.json``
     and ``losslens-run2.json``, read back as "sweep", "losslens-run1" and "losslens-run2": the first trial by its
     folder, the others by their file, two schemes for one sweep. Now "sweep-run0", "sweep-run1", "sweep-run2", in
-    ``losslens.read``, in ``losslens diagnose``'s table and in the callback's own name for the run (its report lines)."""
+    ``losslens.read``, in ``losslens diagnose``'s table and in the callback's own name for the run (its report
+    lines)."""
     pytest.importorskip("transformers")
     from losslens.integrations.transformers import LosslensCallback
 

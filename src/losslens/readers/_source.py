@@ -541,7 +541,8 @@ def _has_openpyxl() -> bool:
 _JOBLIB_COMPRESSIONS = ((GZIP_MAGIC, "gzip", lambda b: gzip.GzipFile(fileobj=io.BytesIO(b)).read(4096)),
                         (BZ2_MAGIC, "bz2", lambda b: bz2.BZ2Decompressor().decompress(b, 4096)),
                         (XZ_MAGIC, "xz", lambda b: lzma.LZMADecompressor().decompress(b, 4096)),
-                        (b"\x5d\x00\x00", "lzma", lambda b: lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b, 4096)),
+                        (b"\x5d\x00\x00", "lzma",
+                         lambda b: lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b, 4096)),
                         (b"\x04\x22\x4d\x18", "lz4", None))
 
 

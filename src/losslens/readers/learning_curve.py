@@ -158,8 +158,8 @@ def _pick(lower: dict, wanted, names, source, what, hint, error=ReadError) -> st
             return lower[wanted.lower()]
         from ..facts import did_you_mean
 
-        raise error(f"no column {wanted!r} (columns: {', '.join(lower.values())}){did_you_mean(wanted, lower.values())}",
-                    source)
+        raise error(f"no column {wanted!r} (columns: {', '.join(lower.values())})"
+                    f"{did_you_mean(wanted, lower.values())}", source)
     for n in names:
         if n in lower:
             return lower[n]
