@@ -39,7 +39,7 @@ from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
 from ._source import natural_key, reading, warn
 from .lightning import epoch_stamped_at_end
-from .tfevents import EventLog, Points
+from .tfevents import EventLog, Points, lost_points
 
 # Sub-directory names that hold one split of a run (Keras writes train/ and validation/).
 SPLITS = {"train": "train", "training": "train", "validation": "validation", "val": "val",
@@ -373,12 +373,19 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     except Exception as exc:  # corrupt records, unreadable files
         raise ReadError(f"not a readable TensorBoard event file ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})", path) from None
-    # TensorBoard stops a file at a half-written or corrupt record: said, one warning each, with what was left out.
-    unread = []
+    # A half-written last record, or bad records read past: said, one warning a file, with what was left out.
+    unread, damaged = [], {file: (size, stretches) for file, size, stretches in log.damaged}
+    scalars = log.scalars if damaged else {}
     for file, pos, size, why in log.stopped:
-        error = _warn_unread_tail(file, pos, size, why, alone=os.path.isfile(path))
-        if error is not None:
-            unread.append(error)
+        if pos == 0 or file not in damaged:  # (at byte 0: not one whole record, the file's error)
+            damaged.pop(file, None)
+            error = _warn_unread_tail(file, pos, size, why, alone=os.path.isfile(path))
+            if error is not None:
+                unread.append(error)
+        else:
+            warn(file, "%s", _damage_note(*damaged.pop(file), scalars, cut=size - pos if why == "cut" else None))
+    for file, (size, stretches) in damaged.items():
+        warn(file, "%s", _damage_note(size, stretches, scalars))
     events, closing = _closing_evaluations(path, log.scalars)
     out = Scalars()
     out.unread = unread
@@ -471,6 +478,42 @@ def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = Fa
         warn(file, "corrupt record at byte %d (fails its CRC check): the %d bytes from there (%d%% of the file) "
                    "were not read", pos, size - pos, round(100 * (size - pos) / size))
     return None
+
+
+def _damage_note(size: int, stretches: list, scalars: dict, cut: int | None = None) -> str:
+    """One line for a file read past records failing their CRC check: where, the bytes skipped, the events lost
+    (the records begun in the bytes skipped, or the scalar points missing across them where more) and the steps
+    of the scalars' lost points; the bytes not read where nothing whole came after the last; a cut-off last
+    record."""
+    read_on = [s for s in stretches if s.resumed is not None]
+    if len(stretches) == 1:
+        head = f"corrupt record at byte {stretches[0].at} (fails its CRC check)"
+    else:
+        head = (f"{len(stretches)} corrupt records (fail their CRC check) at bytes "
+                + ", ".join(str(s.at) for s in stretches[:4]) + (" ..." if len(stretches) > 4 else ""))
+    parts = []
+    if read_on:
+        skipped = sum(s.resumed - s.at for s in read_on)
+        lost, where = 0, {}
+        for s in read_on:
+            points = {tag: n for tag, n in ((tag, lost_points(p, s)) for tag, p in scalars.items()) if n}
+            lost += max(s.records, sum(n for n, _, _ in points.values()))
+            for tag, (_, first, last) in points.items():
+                where.setdefault(tag, []).append(str(first) if first == last else f"{first}-{last}")
+        resumed = ", ".join(str(s.resumed) for s in read_on[:4]) + (" ..." if len(read_on) > 4 else "")
+        said = [f"{tag} step{'s' if len(w) > 1 or '-' in w[0] else ''} {', '.join(w[:4])}{' ...' if len(w) > 4 else ''}"
+                for tag, w in list(where.items())[:4]]
+        parts.append(f"{skipped} bytes skipped ({max(1, round(100 * skipped / size))}% of the file), read on from the "
+                     f"next whole record (byte {resumed}): {lost} event{'s' if lost != 1 else ''} lost"
+                     + (f" ({'; '.join(said)}{'; ...' if len(where) > 4 else ''})" if said else ""))
+    last = stretches[-1]
+    if last.resumed is None:
+        tail = size - last.at
+        parts.append(f"the {tail} bytes from {'there' if len(stretches) == 1 else f'byte {last.at}'} "
+                     f"({round(100 * tail / size)}% of the file) hold no whole record and were not read")
+    if cut is not None:
+        parts.append(f"the last record was cut off mid-write ({cut} bytes at the end): left out")
+    return f"{head}: " + "; ".join(parts)
 
 
 class Scalars(dict):

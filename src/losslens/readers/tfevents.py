@@ -206,8 +206,8 @@ def _period(recent: np.ndarray) -> int:
     return 0
 
 
-def _frames(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
-    """``(heads, lengths, stop)``: where each record whose length fits in ``data`` begins, that length,
+def _frames(data: bytes, start: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
+    """``(heads, lengths, stop)``: where each record from byte ``start`` on whose length fits in ``data`` begins, that length,
     and ``(offset, "cut" | "long")`` of the record the walk stopped at (None at the end of the data).
 
     Each record's place follows from the lengths before it, a walk one record at a time. A log that
@@ -218,7 +218,7 @@ def _frames(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None
     size, unpack = len(data), _LENGTH.unpack_from
     words = np.ndarray((max(size - 7, 0),), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
     heads, lengths, recent = [], [], np.empty(0, dtype=np.int64)
-    pos, stop, window, walk = 0, None, 64, 256
+    pos, stop, window, walk = start, None, 64, 256
     while True:
         p = _period(recent) if recent.shape[0] >= 32 else 0
         if p:
@@ -261,27 +261,108 @@ def _frames(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None
     return np.concatenate(heads), np.concatenate(lengths), stop
 
 
-def records(data: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
+def records(data: bytes, damaged: list | None = None) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
     """``(starts, lengths, stop)``: where each whole, CRC-checked record's data begins and its length,
-    and ``(offset, "cut" | "crc")`` of the record reading stopped at (None when all of it is whole)."""
-    heads, lengths, stop = _frames(data)
-    if stop and stop[1] == "long":
-        at = stop[0]
-        stop = (at, "crc" if _mask(_crc_py(data[at:at + 8])) != _CRC.unpack_from(data, at + 8)[0] else "cut")
+    and ``(offset, "cut" | "crc")`` of the record reading stopped at (None when all of it is whole).
+
+    A record failing either CRC is damage: reading goes on from the next whole record after it
+    (:func:`next_whole`), and ``(its offset, the offset read on from)`` goes to ``damaged`` (one entry for a
+    stretch of bad records). Only where no whole record follows does reading stop there, ``"crc"``; a last
+    record whose length passes its CRC but runs past the end is one cut off mid-write, ``"cut"``."""
     buf = np.frombuffer(data, dtype=np.uint8)
     crcs = np.ndarray((max(len(data) - 3, 0),), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
-    groups = _by_length(lengths)
-    bad = np.zeros(heads.shape[0], dtype=bool)
-    for n, rows in groups:  # a length's CRC depends on the length alone
-        bad[rows] = crcs[heads[rows] + 8] != _mask(_crc_py(_LENGTH.pack(n)))
-    starts = heads + 12
-    if starts.size:
-        bad |= _mask(_crc_rows(buf, starts, groups)) != crcs[starts + lengths]
-    first = np.flatnonzero(bad)
-    if first.size:  # the first bad record ends the file, as TensorBoard's reader does
-        i = int(first[0])
-        stop, starts, lengths = (int(heads[i]), "crc"), starts[:i], lengths[:i]
-    return starts, lengths, stop
+    all_starts, all_lengths, pos = [], [], 0
+    while True:
+        heads, lengths, stop = _frames(data, pos)
+        if stop and stop[1] == "long":
+            at = stop[0]
+            stop = (at, "crc" if not _length_ok(data, at) else "cut")
+        groups = _by_length(lengths)
+        bad = np.zeros(heads.shape[0], dtype=bool)
+        for n, rows in groups:  # a length's CRC depends on the length alone
+            bad[rows] = crcs[heads[rows] + 8] != _mask(_crc_py(_LENGTH.pack(n)))
+        starts = heads + 12
+        if starts.size:
+            bad |= _mask(_crc_rows(buf, starts, groups)) != crcs[starts + lengths]
+        first = np.flatnonzero(bad)
+        if first.size:
+            i = int(first[0])
+            stop, starts, lengths = (int(heads[i]), "crc"), starts[:i], lengths[:i]
+        all_starts.append(starts)
+        all_lengths.append(lengths)
+        if stop is None or stop[1] == "cut":
+            break
+        at = stop[0]
+        resume = next_whole(data, at)
+        if damaged is not None:
+            if damaged and damaged[-1][1] == at:  # read on into more damage: one stretch
+                damaged[-1] = (damaged[-1][0], resume)
+            else:
+                damaged.append((at, resume))
+        if resume is None:
+            break
+        pos, stop = resume, None
+    return np.concatenate(all_starts), np.concatenate(all_lengths), stop
+
+
+def _length_ok(data: bytes, at: int) -> bool:
+    """Whether the length at ``at`` passes its CRC."""
+    return at + 12 <= len(data) and _mask(_crc_py(data[at:at + 8])) == _CRC.unpack_from(data, at + 8)[0]
+
+
+#: Offsets looked at together for the next whole record (bounds the scanner's memory on a big file).
+_SCAN = 1 << 20
+
+
+def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
+    """The first offset in ``(pos, end)`` where a whole record begins -- its length within ``end``, passing its
+    CRC, and its data passing theirs -- else None.
+
+    TensorBoard's own readers (``EventFileLoader``, ``tf.data.TFRecordDataset``) stop at the first bad record
+    and TFRecord has no sync marker, so a flipped byte lost every later epoch: this scans for the next frame
+    that checks out instead. A false frame needs both 32-bit CRCs to match by chance (2^-64 an offset); the
+    length filter first (its 5 high bytes are zero in any record under 8 MiB, rare in data) leaves few
+    candidates for the CRCs."""
+    end = len(data) if end is None else end
+    if end - pos - 1 < 16:
+        return None
+    words = np.ndarray((end - 7,), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
+    buf = np.frombuffer(data, dtype=np.uint8, count=end)
+    for lo in range(pos + 1, end - 15, _SCAN):
+        q = np.arange(lo, min(lo + _SCAN, end - 15), dtype=np.int64)
+        q = q[words[q] <= (end - 16 - q).astype(np.uint64)]  # a length that fits in what is left
+        if not q.size:
+            continue
+        q = q[masked_crc32c(buf, q, np.full(q.shape[0], 8)) == np.ndarray((end - 3,), "<u4", buffer=data,
+                                                                          strides=(1,))[q + 8]]
+        for at in q.tolist():
+            n = _LENGTH.unpack_from(data, at)[0]
+            if _mask(_crc_py(data[at + 12:at + 12 + n])) == _CRC.unpack_from(data, at + 12 + n)[0]:
+                return at
+    return None
+
+
+def stretch_records(data: bytes, at: int, resume: int | None) -> int:
+    """How many records began in the damaged stretch ``[at, resume)`` (to the end where None): the bad record
+    at ``at``, then each later offset whose length passes its CRC and fits, walked as records are (a record
+    whose own header was damaged is not seen: at least this many)."""
+    end = len(data) if resume is None else resume
+    pos = at + 1
+    if _length_ok(data, at) and at + 16 + _LENGTH.unpack_from(data, at)[0] <= end:
+        pos = at + 16 + _LENGTH.unpack_from(data, at)[0]  # (its data failed its CRC: the next record is there)
+    count = 1
+    q = np.arange(pos, end - 15, dtype=np.int64)
+    if q.size:
+        words = np.ndarray((len(data) - 7,), "<u8", buffer=data, strides=(1,))
+        q = q[words[q] <= (end - 16 - q).astype(np.uint64)]
+    if q.size:
+        crcs = np.ndarray((len(data) - 3,), "<u4", buffer=data, strides=(1,))
+        q = q[masked_crc32c(np.frombuffer(data, dtype=np.uint8), q, np.full(q.shape[0], 8)) == crcs[q + 8]]
+    for h in q.tolist():
+        if h >= pos:
+            count += 1
+            pos = h + 16 + _LENGTH.unpack_from(data, h)[0]
+    return count
 
 
 def scalar_value(tensor) -> float:
@@ -433,17 +514,63 @@ def _unique_keys(key: np.ndarray, few: int = 16) -> tuple[np.ndarray, np.ndarray
 _MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
 
 
+class Stretch(NamedTuple):
+    """Bad records read past: from byte ``at`` to ``resumed`` (None: to the end), ``records`` begun in it (at
+    least), and the wall times of the records read either side (None: none there)."""
+    at: int
+    resumed: int | None
+    records: int
+    before: float | None
+    after: float | None
+
+
+def _stretch(data: bytes, starts: np.ndarray, lengths: np.ndarray, at: int, resumed: int | None) -> Stretch:
+    from tensorboard.compat.proto import event_pb2
+
+    def wall_time(i):
+        try:
+            return float(event_pb2.Event.FromString(data[int(starts[i]):int(starts[i] + lengths[i])]).wall_time)
+        except Exception:  # (no Event: add_file raises on it, as the accumulator did)
+            return None
+
+    i = int(np.searchsorted(starts, at))  # the first record read after the stretch
+    return Stretch(at, resumed, stretch_records(data, at, resumed), wall_time(i - 1) if i else None,
+                   wall_time(i) if resumed is not None and i < starts.shape[0] else None)
+
+
+def lost_points(points: Points, stretch: Stretch) -> tuple[int, int, int] | None:
+    """``(count, first step, last step)`` of one tag's points lost in ``stretch`` (None: none seen lost),
+    from the gap in its steps across it (at the tag's usual step between points): its points written before the
+    stretch are those at or before the wall time of the record before it, those after at or after the next's."""
+    if stretch.before is None or stretch.after is None or len(points) < 2:
+        return None
+    before = points.step[points.wall_time <= stretch.before]
+    after = points.step[points.wall_time >= stretch.after]
+    if not before.size or not after.size:
+        return None
+    gaps = np.diff(points.step)
+    gaps = gaps[gaps > 0]
+    every = int(np.median(gaps)) if gaps.size else 1
+    n = int(round((int(after[0]) - int(before[-1])) / every)) - 1
+    if n <= 0:
+        return None
+    return n, int(before[-1]) + every, int(after[0]) - every
+
+
 class EventLog:
     """What TensorBoard's accumulator keeps of one run's event files, scalars only.
 
     ``scalars``: ``{tag: Points}``; ``content``: ``{plugin: {tag: bytes}}``;
-    ``stopped``: ``[(file, offset, size, "cut" | "crc")]`` for each file read only up to a bad record."""
+    ``stopped``: ``[(file, offset, size, "cut" | "crc")]`` for each file read only up to a bad record;
+    ``damaged``: ``[(file, size, [Stretch])]`` for each file read past bad records (the last stretch's
+    ``resumed`` None where nothing whole came after it: that file is in ``stopped`` too)."""
 
     def __init__(self):
         self._events: dict[str, _Held] = {}
         self._plugin: dict[str, str] = {}  # a tag's first metadata's plugin
         self.content: dict[str, dict[str, bytes]] = {}
         self.stopped: list[tuple[str, int, int, str]] = []
+        self.damaged: list[tuple[str, int, list[Stretch]]] = []
         self._version = None
         self._started = False
         self._last_step = -1
@@ -471,7 +598,10 @@ class EventLog:
 
         with open(file, "rb") as fh:
             data = fh.read()
-        starts, lengths, stop = records(data)
+        damaged: list[tuple[int, int | None]] = []
+        starts, lengths, stop = records(data, damaged)
+        if damaged:
+            self.damaged.append((file, len(data), [_stretch(data, starts, lengths, *d) for d in damaged]))
         simple = simple_scalars(np.frombuffer(data, dtype=np.uint8), starts, lengths)
         parse, start = event_pb2.Event.FromString, event_pb2.SessionLog.START
         view, at = memoryview(data), 0
