@@ -171,6 +171,120 @@ def test_random_bytes_beside_a_real_event_file_are_said_not_dropped(event_run, c
                     "corrupt at byte 0: its first record fails its CRC check)"), line
 
 
+FIXTURES = ECO.parent
+#: Event files the real writers wrote: torch's SummaryWriter, Lightning's TensorBoardLogger, the Keras callback.
+TB_FILES = {
+    "torch": ECO / "torch_tb/runs/exp1/events.out.tfevents.1796186734.vm.4342.0",
+    "lightning": ECO / "lightning_validate_tb/logs/tb/version_0/events.out.tfevents.1796206408.vm.5430.0",
+    "keras": FIXTURES / "logs/keras_tensorboard/validation/events.out.tfevents.1795980452.vm.29581.1.v2",
+}
+
+
+def _points(path: Path) -> dict:
+    from collections import Counter
+
+    from losslens.readers.tfevents import EventLog
+
+    return Counter((tag, int(s), float(v)) for tag, p in EventLog.read(path).scalars.items()
+                   for s, v in zip(p.step.tolist(), p.value.tolist()))
+
+
+def _tb_copy(tmp_path: Path, src: Path, data: bytes) -> Path:
+    path = tmp_path / "run" / src.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _record_heads(data: bytes) -> list[int]:
+    import struct
+
+    heads, pos = [], 0
+    while pos + 16 <= len(data):
+        heads.append(pos)
+        pos += 16 + struct.unpack_from("<Q", data, pos)[0]
+    return heads
+
+
+@pytest.mark.parametrize("kind", ["flip", "zero16", "cut64"])
+@pytest.mark.parametrize("writer", list(TB_FILES))
+def test_a_tensorboard_file_damaged_mid_file_is_read_past_with_the_events_lost_said(tmp_path, caplog, writer, kind):
+    """One byte changed, 16 bytes zeroed or 64 cut out at 40% of a real event file: the old reader stopped the file
+    at the first record failing its CRC, every later epoch lost (half the points over 720 random copies). It reads
+    on from the next whole record now: every point read is one the writer wrote, only those of the records the
+    damage touched are missing, and one line says the bytes skipped and the events lost, with their steps."""
+    pytest.importorskip("tensorboard")
+    src = TB_FILES[writer]
+    data = src.read_bytes()
+    heads = _record_heads(data)
+    at = next(h for h in heads if h >= 0.4 * len(data)) + 14  # (in a record's data, past its header)
+    damaged = {"flip": data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1:],
+               "zero16": data[:at] + bytes(16) + data[at + 16:],
+               "cut64": data[:at] + data[at + 64:]}[kind]
+    path = _tb_copy(tmp_path, src, damaged)
+    before = md5(path)
+    whole, got = _points(src), _points(path)
+    lost = whole - got
+    assert not got - whole  # nothing read that the writer did not write
+    assert 1 <= sum(lost.values()) <= 4, lost
+    for tag in {t for t, _, _ in whole}:  # every tag read to its last step
+        assert max(s for t, s, _ in got if t == tag) == max(s for t, s, _ in whole if t == tag), tag
+    caplog.clear()
+    [run] = losslens.read(path)
+    [line] = _said(caplog)
+    n = sum(lost.values())
+    assert line.startswith(f"losslens: {path}: corrupt record at byte ") and "(fails its CRC check)" in line, line
+    assert " bytes skipped (" in line and "read on from the next whole record (byte " in line, line
+    assert f": {n} event{'s' if n > 1 else ''} lost (" in line and "cut off" not in line, line
+    for tag, step, _ in lost:
+        assert tag in line, line
+    assert md5(path) == before
+    caplog.clear()
+    res = run_cli("diagnose", path)
+    assert res.exit_code == 0 and _said(caplog) == [line], res.output
+
+
+def test_a_tensorboard_file_damaged_at_its_first_record_is_read_not_refused(tmp_path, caplog):
+    """The first record (the file version) failing its CRC: the old reader refused the whole file as 'not a
+    TensorBoard event file (or corrupt at byte 0 ...)'. The rest is whole: read, and the one record lost said."""
+    pytest.importorskip("tensorboard")
+    src = TB_FILES["torch"]
+    data = src.read_bytes()
+    path = _tb_copy(tmp_path, src, data[:14] + bytes([data[14] ^ 1]) + data[15:])
+    assert _points(path) == _points(src)  # (the version record holds no point)
+    [run] = losslens.read(path)
+    [line] = _said(caplog)
+    assert line == (f"losslens: {path}: corrupt record at byte 0 (fails its CRC check): {_record_heads(data)[1]} bytes "
+                    f"skipped (1% of the file), read on from the next whole record (byte {_record_heads(data)[1]}): "
+                    "1 event lost"), line
+    assert run.val_loss == pytest.approx(losslens.read(src)[0].val_loss, nan_ok=True)
+
+
+def test_damage_mid_file_and_a_last_record_cut_off_are_one_line(tmp_path, caplog):
+    """A Lightning event file with a flipped byte at a third and its last 7 bytes gone (the writer killed): the old
+    reader said only the damage and stopped there; one line now says both, every point between read."""
+    pytest.importorskip("tensorboard")
+    src = TB_FILES["lightning"]
+    data = src.read_bytes()
+    at = next(h for h in _record_heads(data) if h >= len(data) // 3) + 13
+    path = _tb_copy(tmp_path, src, (data[:at] + bytes([data[at] ^ 0x80]) + data[at + 1:])[:-7])
+    whole, got = _points(src), _points(path)
+    assert not got - whole and sum((whole - got).values()) == 2  # the damaged record and the cut one
+    losslens.read(path)
+    [line] = _said(caplog)
+    assert "read on from the next whole record" in line and "1 event lost" in line, line
+    assert line.endswith("; the last record was cut off mid-write (%d bytes at the end): left out"
+                         % (len(data) - 7 - _record_heads(data)[-1])), line
+    # the damage in the last record but one, the last cut: nothing whole after it to read on from, said so
+    last = _record_heads(data)[-2]
+    path.write_bytes((data[:last + 2] + bytes(16) + data[last + 18:])[:-3])
+    caplog.clear()
+    losslens.read(path)
+    assert _said(caplog) == [f"losslens: {path}: corrupt record at byte {last} (fails its CRC check): the "
+                             f"{len(data) - 3 - last} bytes from there ({round(100 * (len(data) - 3 - last) / (len(data) - 3))}% "
+                             "of the file) hold no whole record and were not read"]
+
+
 # ---- MLflow ---------------------------------------------------------------------------------
 def _mlflow_store(tmp_path, monkeypatch) -> tuple[Path, dict]:
     """A folder store of two runs, a and b, logged by MLflow's client: ``(store, {name: run id})``."""
