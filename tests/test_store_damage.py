@@ -254,9 +254,9 @@ def test_a_tensorboard_file_damaged_at_its_first_record_is_read_not_refused(tmp_
     assert _points(path) == _points(src)  # (the version record holds no point)
     [run] = losslens.read(path)
     [line] = _said(caplog)
-    assert line == (f"losslens: {path}: corrupt record at byte 0 (fails its CRC check): {_record_heads(data)[1]} bytes "
-                    f"skipped (1% of the file), read on from the next whole record (byte {_record_heads(data)[1]}): "
-                    "1 event lost"), line
+    second = _record_heads(data)[1]
+    assert line == (f"losslens: {path}: corrupt record at byte 0 (fails its CRC check): {second} bytes skipped (under "
+                    f"1% of the file), read on from the next whole record (byte {second}): 1 event lost"), line
     assert run.val_loss == pytest.approx(losslens.read(src)[0].val_loss, nan_ok=True)
 
 
@@ -280,9 +280,10 @@ def test_damage_mid_file_and_a_last_record_cut_off_are_one_line(tmp_path, caplog
     path.write_bytes((data[:last + 2] + bytes(16) + data[last + 18:])[:-3])
     caplog.clear()
     losslens.read(path)
-    assert _said(caplog) == [f"losslens: {path}: corrupt record at byte {last} (fails its CRC check): the "
-                             f"{len(data) - 3 - last} bytes from there ({round(100 * (len(data) - 3 - last) / (len(data) - 3))}% "
-                             "of the file) hold no whole record and were not read"]
+    tail = len(data) - 3 - last
+    assert _said(caplog) == [f"losslens: {path}: corrupt record at byte {last} (fails its CRC check): the {tail} "
+                             f"bytes from there ({round(100 * tail / (len(data) - 3))}% of the file) hold no whole "
+                             "record and were not read"]
 
 
 # ---- MLflow ---------------------------------------------------------------------------------

@@ -501,9 +501,10 @@ def _damage_note(size: int, stretches: list, scalars: dict, cut: int | None = No
             for tag, (_, first, last) in points.items():
                 where.setdefault(tag, []).append(str(first) if first == last else f"{first}-{last}")
         resumed = ", ".join(str(s.resumed) for s in read_on[:4]) + (" ..." if len(read_on) > 4 else "")
-        said = [f"{tag} step{'s' if len(w) > 1 or '-' in w[0] else ''} {', '.join(w[:4])}{' ...' if len(w) > 4 else ''}"
-                for tag, w in list(where.items())[:4]]
-        parts.append(f"{skipped} bytes skipped ({max(1, round(100 * skipped / size))}% of the file), read on from the "
+        said = [f"{tag} step{'s' if len(w) > 1 or '-' in w[0] else ''} {', '.join(w[:4])}"
+                + (" ..." if len(w) > 4 else "") for tag, w in list(where.items())[:4]]
+        share = round(100 * skipped / size)
+        parts.append(f"{skipped} bytes skipped ({f'{share}%' if share else 'under 1%'} of the file), read on from the "
                      f"next whole record (byte {resumed}): {lost} event{'s' if lost != 1 else ''} lost"
                      + (f" ({'; '.join(said)}{'; ...' if len(where) > 4 else ''})" if said else ""))
     last = stretches[-1]

@@ -19,8 +19,10 @@ of order, a tag of 128 bytes or more, bytes that are not UTF-8 -- goes to ``even
 What the accumulator does and a curve depends on is kept, so a log reads as TensorBoard shows it:
 
 * a folder's files (``tfevents`` in the name, not ``.profile-empty``) in sorted order;
-* a record cut off or failing its CRC ends that file (the folder's next file is still read):
-  :attr:`EventLog.stopped` says where, for the caller to warn;
+* a last record cut off ends that file: :attr:`EventLog.stopped` says where, for the caller to warn;
+* unlike the accumulator, a record failing either CRC does not: reading goes on from the next offset where a
+  whole record checks out (:func:`next_whole`), :attr:`EventLog.damaged` says what was skipped (a flipped
+  byte mid-file lost every later epoch to TensorBoard);
 * the scalars: ``simple_value`` (summary v1: ``torch.utils.tensorboard``, tensorboardX) and tensor
   values (summary v2: Keras, ``tf.summary``) of a tag whose first metadata -- across the folder's
   files; TF2 writes it with a tag's first point only -- names the ``scalars`` plugin;
@@ -207,8 +209,9 @@ def _period(recent: np.ndarray) -> int:
 
 
 def _frames(data: bytes, start: int = 0) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
-    """``(heads, lengths, stop)``: where each record from byte ``start`` on whose length fits in ``data`` begins, that length,
-    and ``(offset, "cut" | "long")`` of the record the walk stopped at (None at the end of the data).
+    """``(heads, lengths, stop)``: where each record from byte ``start`` on whose length fits in ``data`` begins,
+    that length, and ``(offset, "cut" | "long")`` of the record the walk stopped at (None at the end of the
+    data).
 
     Each record's place follows from the lengths before it, a walk one record at a time. A log that
     repeats a pattern of lengths (one record per tag per step) is walked a window of records at a time
@@ -277,19 +280,34 @@ def records(data: bytes, damaged: list | None = None) -> tuple[np.ndarray, np.nd
         if stop and stop[1] == "long":
             at = stop[0]
             stop = (at, "crc" if not _length_ok(data, at) else "cut")
-        groups = _by_length(lengths)
-        bad = np.zeros(heads.shape[0], dtype=bool)
-        for n, rows in groups:  # a length's CRC depends on the length alone
-            bad[rows] = crcs[heads[rows] + 8] != _mask(_crc_py(_LENGTH.pack(n)))
-        starts = heads + 12
-        if starts.size:
-            bad |= _mask(_crc_rows(buf, starts, groups)) != crcs[starts + lengths]
-        first = np.flatnonzero(bad)
-        if first.size:
-            i = int(first[0])
-            stop, starts, lengths = (int(heads[i]), "crc"), starts[:i], lengths[:i]
-        all_starts.append(starts)
-        all_lengths.append(lengths)
+        count = heads.shape[0]
+        bad_length = np.zeros(count, dtype=bool)
+        for n, rows in _by_length(lengths):  # a length's CRC depends on the length alone
+            bad_length[rows] = crcs[heads[rows] + 8] != _mask(_crc_py(_LENGTH.pack(n)))
+        # A bad length leaves nothing after it to trust (the frames walked past it are noise, their data not worth
+        # a CRC): the walk starts again at the next whole record. A record whose length passes its CRC but whose
+        # data does not is still framed right: the next record begins where its length says, so the walk's
+        # frames after it stand (no scan, no CRCs computed again).
+        first = np.flatnonzero(bad_length)
+        until = int(first[0]) if first.size else count
+        starts, lengths = heads[:until] + 12, lengths[:until]
+        bad_data = np.zeros(until, dtype=bool)
+        if until:
+            bad_data = _mask(_crc_rows(buf, starts, _by_length(lengths))) != crcs[starts + lengths]
+        if until == count and count and bad_data[-1]:  # (nothing framed after it to read on from)
+            until = count - 1
+        skip = np.flatnonzero(bad_data[:until])
+        for run in np.split(skip, np.flatnonzero(np.diff(skip) > 1) + 1) if skip.size and damaged is not None else ():
+            at, resume = int(heads[run[0]]), int(heads[run[-1] + 1])
+            if damaged and damaged[-1][1] == at:
+                damaged[-1] = (damaged[-1][0], resume)
+            else:
+                damaged.append((at, resume))
+        keep = ~bad_data[:until]
+        all_starts.append(starts[:until][keep])
+        all_lengths.append(lengths[:until][keep])
+        if until < count:
+            stop = (int(heads[until]), "crc")
         if stop is None or stop[1] == "cut":
             break
         at = stop[0]
@@ -328,8 +346,10 @@ def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
         return None
     words = np.ndarray((end - 7,), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
     buf = np.frombuffer(data, dtype=np.uint8, count=end)
-    for lo in range(pos + 1, end - 15, _SCAN):
-        q = np.arange(lo, min(lo + _SCAN, end - 15), dtype=np.int64)
+    lo, width = pos + 1, 4096  # (the next record is usually a few hundred bytes on: a window growing to _SCAN)
+    while lo < end - 15:
+        q = np.arange(lo, min(lo + width, end - 15), dtype=np.int64)
+        lo, width = lo + width, min(2 * width, _SCAN)
         q = q[words[q] <= (end - 16 - q).astype(np.uint64)]  # a length that fits in what is left
         if not q.size:
             continue
