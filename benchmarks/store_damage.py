@@ -6,7 +6,9 @@ byte), 16 bytes zeroed, or 64 bytes cut out. Each copy is read by the losslens o
 older source tree to compare) two ways: :class:`losslens.readers.tfevents.EventLog` for its points (each tag's
 ``(step, value)`` pairs, kept where the whole file holds that pair, wrong where it does not), and
 ``losslens.read`` for what the user sees (refused in one line, a warning, or an exception that is no
-``LosslensError``: a traceback). A point counts once per pair the whole file holds (multisets).
+``LosslensError``: a traceback). A point counts once per pair the whole file holds (multisets). Where the warning
+says "N events lost", N is checked against the records of the whole file not read from the copy ("at least N":
+right where N is no more than them).
 
     PYTHONPATH=src:. python -m benchmarks.store_damage [--copies 40] [--seed 0]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -53,8 +56,25 @@ def points(path: Path) -> Counter:
                    for s, v in zip(p.step.tolist(), p.value.tolist()))
 
 
-def user_sees(path: Path) -> str:
-    """'read', 'warned', 'refused' or 'traceback' for ``losslens.read`` on the copy."""
+def records_lost(whole: bytes, damaged: bytes) -> int | None:
+    """The whole file's records (their bytes, as a multiset) not among those read from the damaged copy; None with
+    a reader that cannot say (before session 38, ``records`` took no ``damaged`` list)."""
+    import numpy as np
+
+    from losslens.readers import tfevents
+
+    if "damaged" not in tfevents.records.__code__.co_varnames:
+        return None
+
+    def payloads(data):
+        starts, lengths, _ = tfevents.records(data, [])
+        return Counter(data[s:s + n] for s, n in zip(np.asarray(starts).tolist(), np.asarray(lengths).tolist()))
+
+    return sum((payloads(whole) - payloads(damaged)).values())
+
+
+def user_sees(path: Path) -> tuple[str, str]:
+    """('read' | 'warned' | 'refused' | 'traceback', the warning's text) for ``losslens.read`` on the copy."""
     import losslens
     from losslens.exceptions import LosslensError
 
@@ -64,21 +84,21 @@ def user_sees(path: Path) -> str:
     try:
         losslens.read(path)
     except LosslensError:
-        return "refused"
+        return "refused", ""
     except Exception:
-        return "traceback"
+        return "traceback", ""
     finally:
         logger.removeHandler(handler)
-    return "warned" if handler.count else "read"
+    return ("warned" if handler.lines else "read"), " ".join(handler.lines)
 
 
 class _Count(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)
-        self.count = 0
+        self.lines = []
 
     def emit(self, record):
-        self.count += 1
+        self.lines.append(record.getMessage())
 
 
 def main(argv=None) -> None:
@@ -105,18 +125,32 @@ def main(argv=None) -> None:
                     row["kept"] += sum((got & whole).values())
                     row["wrong"] += sum((got - whole).values())
                     row["copies wrong"] += bool(got - whole)
-                    row[user_sees(path)] += 1
+                    seen, line = user_sees(path)
+                    row[seen] += 1
+                    lost = records_lost(data, path.read_bytes())
+                    said = re.search(r"(at least )?(\d+) events? lost", line)
+                    if lost is not None and said:  # the events the line says lost against the records lost
+                        least, said = bool(said.group(1)), int(said.group(2))
+                        row["said"] += 1
+                        row["said right" if said == lost or least and said <= lost else
+                            "said fewer" if said < lost else "said more"] += 1
+                        row["said at least"] += least
     print("| writer | damage | copies | points kept | values read wrong (copies) | read / warned / refused "
-          "| traceback |")
-    print("|---|---|---|---|---|---|---|")
+          "| traceback | events lost said: right / fewer / more (\"at least\") |")
+    print("|---|---|---|---|---|---|---|---|")
     total = Counter()
     for (writer, kind), r in rows.items():
         total.update(r)
         print(f"| {writer} | {kind} | {r['copies']} | {100 * r['kept'] / r['points']:.1f}% | {r['wrong']} "
-              f"({r['copies wrong']}) | {r['read']} / {r['warned']} / {r['refused']} | {r['traceback']} |")
+              f"({r['copies wrong']}) | {r['read']} / {r['warned']} / {r['refused']} | {r['traceback']} | {_said(r)} |")
     r = total
     print(f"| all | all | {r['copies']} | {100 * r['kept'] / r['points']:.1f}% | {r['wrong']} ({r['copies wrong']}) "
-          f"| {r['read']} / {r['warned']} / {r['refused']} | {r['traceback']} |")
+          f"| {r['read']} / {r['warned']} / {r['refused']} | {r['traceback']} | {_said(r)} |")
+
+
+def _said(r: Counter) -> str:
+    return (f"{r['said right']} / {r['said fewer']} / {r['said more']} ({r['said at least']})" if r["said"]
+            else "-")
 
 
 if __name__ == "__main__":

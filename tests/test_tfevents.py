@@ -175,7 +175,8 @@ def test_a_record_with_a_bad_length(tmp_path, index, length, fix_crc, words, cap
             losslens.read(path)
         said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
         assert len(said) == 1 and f"corrupt record at byte {pos} (fails its CRC check)" in said[0], said
-        assert f"read on from the next whole record (byte {nxt}): 1 event lost" in said[0], said
+        # (a length that is wrong: the records the bytes skipped held are not known for sure, "at least 1")
+        assert f"read on from the next whole record (byte {nxt}): at least 1 event lost" in said[0], said
         return
     if length < 1 << 20:
         assert ours(path) == accumulated(path)

@@ -482,9 +482,9 @@ def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = Fa
 
 def _damage_note(size: int, stretches: list, scalars: dict, cut: int | None = None) -> str:
     """One line for a file read past records failing their CRC check: where, the bytes skipped, the events lost
-    (the records begun in the bytes skipped, or the scalar points missing across them where more) and the steps
-    of the scalars' lost points; the bytes not read where nothing whole came after the last; a cut-off last
-    record."""
+    (the records the bytes skipped held, where their lengths say; else at least those whose headers are left, or
+    the scalar points missing across them where more) and the steps of the scalars' lost points; the bytes not
+    read where nothing whole came after the last; a cut-off last record."""
     read_on = [s for s in stretches if s.resumed is not None]
     if len(stretches) == 1:
         head = f"corrupt record at byte {stretches[0].at} (fails its CRC check)"
@@ -494,10 +494,12 @@ def _damage_note(size: int, stretches: list, scalars: dict, cut: int | None = No
     parts = []
     if read_on:
         skipped = sum(s.resumed - s.at for s in read_on)
-        lost, where = 0, {}
+        lost, where, exact = 0, {}, True
         for s in read_on:
             points = {tag: n for tag, n in ((tag, lost_points(p, s)) for tag, p in scalars.items()) if n}
-            lost += max(s.records, sum(n for n, _, _ in points.values()))
+            seen = sum(n for n, _, _ in points.values())
+            lost += s.records if s.exact else max(s.records, seen)
+            exact &= s.exact
             for tag, (_, first, last) in points.items():
                 where.setdefault(tag, []).append(str(first) if first == last else f"{first}-{last}")
         resumed = ", ".join(str(s.resumed) for s in read_on[:4]) + (" ..." if len(read_on) > 4 else "")
@@ -505,7 +507,8 @@ def _damage_note(size: int, stretches: list, scalars: dict, cut: int | None = No
                 + (" ..." if len(w) > 4 else "") for tag, w in list(where.items())[:4]]
         share = round(100 * skipped / size)
         parts.append(f"{skipped} bytes skipped ({f'{share}%' if share else 'under 1%'} of the file), read on from the "
-                     f"next whole record (byte {resumed}): {lost} event{'s' if lost != 1 else ''} lost"
+                     f"next whole record (byte {resumed}): {'' if exact else 'at least '}{lost} "
+                     f"event{'s' if lost != 1 else ''} lost"
                      + (f" ({'; '.join(said)}{'; ...' if len(where) > 4 else ''})" if said else ""))
     last = stretches[-1]
     if last.resumed is None:

@@ -362,15 +362,18 @@ def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
     return None
 
 
-def stretch_records(data: bytes, at: int, resume: int | None) -> int:
-    """How many records began in the damaged stretch ``[at, resume)`` (to the end where None): the bad record
-    at ``at``, then each later offset whose length passes its CRC and fits, walked as records are (a record
-    whose own header was damaged is not seen: at least this many)."""
+def stretch_records(data: bytes, at: int, resume: int | None) -> tuple[int, bool]:
+    """``(count, exact)``: how many records began in the damaged stretch ``[at, resume)`` (to the end where None).
+    Exact where the records' lengths, each passing its CRC, lead from ``at`` to ``resume`` (only their data failed);
+    else at least: the bad record at ``at``, then each later offset whose length passes its CRC and fits, walked as
+    records are (a record whose own header was damaged is not seen)."""
     end = len(data) if resume is None else resume
-    pos = at + 1
-    if _length_ok(data, at) and at + 16 + _LENGTH.unpack_from(data, at)[0] <= end:
-        pos = at + 16 + _LENGTH.unpack_from(data, at)[0]  # (its data failed its CRC: the next record is there)
-    count = 1
+    pos, count = at, 0
+    while pos + 12 <= end and _length_ok(data, pos) and pos + 16 + _LENGTH.unpack_from(data, pos)[0] <= end:
+        pos, count = pos + 16 + _LENGTH.unpack_from(data, pos)[0], count + 1
+    if pos == end and resume is not None and count:
+        return count, True
+    pos, count = (pos, count) if count else (at + 1, 1)
     q = np.arange(pos, end - 15, dtype=np.int64)
     if q.size:
         words = np.ndarray((len(data) - 7,), "<u8", buffer=data, strides=(1,))
@@ -382,7 +385,7 @@ def stretch_records(data: bytes, at: int, resume: int | None) -> int:
         if h >= pos:
             count += 1
             pos = h + 16 + _LENGTH.unpack_from(data, h)[0]
-    return count
+    return count, False
 
 
 def scalar_value(tensor) -> float:
@@ -535,11 +538,12 @@ _MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images"
 
 
 class Stretch(NamedTuple):
-    """Bad records read past: from byte ``at`` to ``resumed`` (None: to the end), ``records`` begun in it (at
-    least), and the wall times of the records read either side (None: none there)."""
+    """Bad records read past: from byte ``at`` to ``resumed`` (None: to the end), ``records`` begun in it (``exact``,
+    else at least), and the wall times of the records read either side (None: none there)."""
     at: int
     resumed: int | None
     records: int
+    exact: bool
     before: float | None
     after: float | None
 
@@ -554,24 +558,29 @@ def _stretch(data: bytes, starts: np.ndarray, lengths: np.ndarray, at: int, resu
             return None
 
     i = int(np.searchsorted(starts, at))  # the first record read after the stretch
-    return Stretch(at, resumed, stretch_records(data, at, resumed), wall_time(i - 1) if i else None,
+    return Stretch(at, resumed, *stretch_records(data, at, resumed), wall_time(i - 1) if i else None,
                    wall_time(i) if resumed is not None and i < starts.shape[0] else None)
 
 
 def lost_points(points: Points, stretch: Stretch) -> tuple[int, int, int] | None:
     """``(count, first step, last step)`` of one tag's points lost in ``stretch`` (None: none seen lost),
-    from the gap in its steps across it (at the tag's usual step between points): its points written before the
-    stretch are those at or before the wall time of the record before it, those after at or after the next's."""
-    if stretch.before is None or stretch.after is None or len(points) < 2:
+    from the gap in its steps across it: its points written before the stretch are those at or before the wall time
+    of the record before it, those after at or after the next's. Only a tag logged at a regular step (each step
+    between its other points a multiple of the usual one, none repeated: not Lightning's ``epoch``, logged at
+    uneven global steps) says how many points a gap held."""
+    if stretch.before is None or stretch.after is None or len(points) < 3:
         return None
     before = points.step[points.wall_time <= stretch.before]
     after = points.step[points.wall_time >= stretch.after]
     if not before.size or not after.size:
         return None
-    gaps = np.diff(points.step)
-    gaps = gaps[gaps > 0]
-    every = int(np.median(gaps)) if gaps.size else 1
-    n = int(round((int(after[0]) - int(before[-1])) / every)) - 1
+    inside = np.concatenate([np.diff(before), np.diff(after)])
+    if not inside.size or inside.min() <= 0:
+        return None
+    every = int(inside.min())
+    if np.any(inside % every) or int(np.median(inside)) != every:
+        return None
+    n = (int(after[0]) - int(before[-1])) // every - 1
     if n <= 0:
         return None
     return n, int(before[-1]) + every, int(after[0]) - every
