@@ -454,8 +454,8 @@ class NotAnEventFile(ReadError):
 
 
 def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = False) -> ReadError | None:
-    """One warning for a file read only up to the bad record at ``pos`` (``why``: "cut" off, or failing
-    its "crc"). When not one whole record came before it, the error instead: raised where the file read is that
+    """One warning for a file read up to its last record, cut off at ``pos``. Where ``pos`` is 0 (``why``: "cut"
+    off, or "crc": not one record in the file passes its CRC), the error instead: raised where the file read is that
     one (a warning, then 'no scalars', is two lines), else returned for the caller to say."""
     from ._source import GZIP_MAGIC
 
@@ -472,11 +472,8 @@ def _warn_unread_tail(file: str, pos: int, size: int, why: str, alone: bool = Fa
         if alone:
             raise error
         return error
-    if why == "cut":
-        warn(file, "the last record was cut off mid-write (%d bytes at the end): left out", size - pos)
-    else:
-        warn(file, "corrupt record at byte %d (fails its CRC check): the %d bytes from there (%d%% of the file) "
-                   "were not read", pos, size - pos, round(100 * (size - pos) / size))
+    # (a record failing its CRC after one read is in log.damaged: _damage_note says it)
+    warn(file, "the last record was cut off mid-write (%d bytes at the end): left out", size - pos)
     return None
 
 
