@@ -345,6 +345,7 @@ def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
     if end - pos - 1 < 16:
         return None
     words = np.ndarray((end - 7,), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
+    crcs = np.ndarray((end - 3,), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
     buf = np.frombuffer(data, dtype=np.uint8, count=end)
     lo, width = pos + 1, 4096  # (the next record is usually a few hundred bytes on: a window growing to _SCAN)
     while lo < end - 15:
@@ -353,8 +354,7 @@ def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
         q = q[words[q] <= (end - 16 - q).astype(np.uint64)]  # a length that fits in what is left
         if not q.size:
             continue
-        q = q[masked_crc32c(buf, q, np.full(q.shape[0], 8)) == np.ndarray((end - 3,), "<u4", buffer=data,
-                                                                          strides=(1,))[q + 8]]
+        q = q[masked_crc32c(buf, q, np.full(q.shape[0], 8)) == crcs[q + 8]]  # the length's CRC
         for at in q.tolist():
             n = _LENGTH.unpack_from(data, at)[0]
             if _mask(_crc_py(data[at + 12:at + 12 + n])) == _CRC.unpack_from(data, at + 12 + n)[0]:
