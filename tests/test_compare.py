@@ -550,3 +550,85 @@ def test_a_resumes_plot_marks_where_it_resumed_the_stretch_compared_and_each_sta
     legend = [t.get_text() for t in verification_figure(c).axes[0].get_legend().get_texts()]
     assert legend == ["BEFORE: lr too high", "learning rate / 10 from 7 (end -3%, spread -97%)",
                       "compared: epochs 7–29", "AFTER resumes BEFORE at epoch 7"], legend
+
+
+# Runs that do not belong together (walk 38, D1, D2, D10c): each pair below is two real logs of the fixtures.
+
+def test_a_classifier_against_a_regression_is_refused_in_one_line():
+    """compare_keras' digits classifier (val_acc logged) against Keras' Adam(0.1) on diabetes (an MSE, no accuracy):
+    read as an epoch budget x 3.3 and answered 'converged's prediction does NOT hold', exit 0; the lab's linear
+    regression in its place read 'lr_too_high confirmed, -91.6%'."""
+    diabetes = ECO / "pathologies" / "adam0.1_diabetes.csv"
+    for before, after, has in ((KC / "sgd_lr0.3.csv", diabetes, "BEFORE"), (diabetes, KC / "sgd_lr0.3.csv", "AFTER")):
+        code, out, err = cli("compare", before, after)
+        assert code == 2 and out == "", out
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith(f"losslens: {after}: {has} logs an accuracy (val_acc, train_acc) and ") and \
+            "another task: their losses do not compare" in err, err
+    with pytest.raises(losslens.LosslensError, match="logs an accuracy"):
+        losslens.compare(KC / "sgd_lr0.3.csv", diabetes, change={"epochs_factor": 2})
+
+
+def test_validation_accuracies_counted_over_other_sets_are_refused_even_with_the_change_named():
+    """Keras' val_accuracy is a count of correct answers over the validation set: compare_keras' 360 digits
+    (validation_split=0.2 of 1,797: Keras keeps the last 1797 - int(1797 * 0.8)), compare_lightning's 899 (make.py),
+    the README's keras_csvlogger.csv 108 or a multiple. That log against compare_keras' adam_e80 with
+    --change epochs_factor=2 was checked as two runs of one setup (the walk's pair, 397 and 108: 'converged NOT
+    confirmed', exit 1)."""
+    example = ROOT / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    code, out, err = cli("compare", example, KC / "adam_e80.csv", "--change", "epochs_factor=2")
+    assert code == 2 and out == "" and err.count("\n") == 1, (out, err)
+    assert err.startswith(f"losslens: {KC / 'adam_e80.csv'}: another validation set than BEFORE's: every val_acc is "
+                          "a whole number of correct answers out of 108 examples in BEFORE and out of 360 in AFTER"), err
+    from losslens.api import to_runs
+    from losslens.comparison import _validation_count
+
+    assert _validation_count(to_runs(KC / "sgd_lr0.3.csv")[0]) == 1797 - int(1797 * 0.8) == 360
+    assert _validation_count(to_runs(LC / "e40")[0]) == 899
+    # (one set, other settings: an lr ten times lower, a width halved are compared as before)
+    assert losslens.compare(KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", change={"lr_factor": 0.1}).results
+    assert losslens.compare(KC / "walk_lr0.1.csv", KC / "walk_lr0.1_w32.csv", change={"size_factor": 0.5}).notes == []
+
+
+def test_first_losses_far_more_apart_than_an_lr_change_moves_them_get_a_note():
+    """fresh_kinds' regression with its targets divided by 100 (cf_scaled_target) against the unscaled one: the
+    first val_loss values 2.8e4 and 3.3 (scale squared), and the end read '-100.0%' with nothing said. An lr ten
+    times lower on one task (first val_loss 0.71 and 1.98) gets no note."""
+    fk = ECO / "fresh_kinds"
+    c = losslens.compare(fk / "unscaled_target.csv", fk / "cf_scaled_target.csv", change={"lr_factor": 1})
+    said = [n for n in c.notes if n.startswith("the first val_loss values are 2.828e+04 (BEFORE) and 3.312 (AFTER), "
+                                               "8540x apart")]
+    assert said and "losses of one task and one scale?" in said[0], c.notes
+    assert "note: the first val_loss values are 2.828e+04" in str(c)
+    assert losslens.compare(KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", change={"lr_factor": 0.1}).notes == []
+
+
+def test_a_late_log_far_below_a_dead_before_is_no_resume_of_it():
+    """compare_resume/resumed.csv resumes compare_keras' sgd_lr0.3 (seed 0) at epoch 7, training loss 0.084;
+    against SGD(3.0) seed 1, a run dead at ln 10 (training loss 2.33 at its lowest), it read 'AFTER resumes BEFORE at
+    epoch 7 ... the change made from there on'. One epoch goes at most 10.3x below the lowest so far (858 DeepOBS
+    runs): 28x is another run's checkpoint, compared as two runs with a note. The resume of its own BEFORE (1.1x
+    below) is still one."""
+    c = losslens.compare(KC / "sgd_lr3.0_s1.csv", RES / "resumed.csv", change={"lr_factor": 0.1})
+    assert c.resumed is None and "AFTER resumes BEFORE" not in str(c)
+    assert c.notes[0].startswith("AFTER's log starts at epoch 7, but does not go on from BEFORE there: its first "
+                                 "train_loss 0.08393 is 28x below BEFORE's lowest up to epoch 6 (2.326)"), c.notes
+    code, out, err = cli("compare", KC / "sgd_lr3.0_s1.csv", RES / "resumed.csv")
+    assert "AFTER resumes BEFORE" not in out and "note: AFTER's log starts at epoch 7, but does not go on" in out
+    # (the reader's own warning, that its first epochs are missing, is no longer answered by a resume: said)
+    assert "the log starts at epoch 7, the earlier epochs are missing" in err
+    own = losslens.compare(RES / "before.csv", RES / "resumed.csv", change={"lr_factor": 0.1})
+    assert own.resumed is not None and own.resumed.epoch == 7
+
+
+def test_the_change_not_named_is_said_once():
+    """The two lines of why the change is not named were printed on the change line, again on the verdict line,
+    and a third time on stderr."""
+    why = "the logs save no setting that differs"
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3_s1.csv")
+    assert code == 2 and (out + err).count(why) == 1, (out, err)
+    assert "verdict lr_too_high: not checked: the change is not named (see the change line)" in out
+    assert err == f"losslens: {KC / 'sgd_lr0.3_s1.csv'}: not checked: the change is not named (said above)\n"
+    # (--json: the text is the JSON's "unknown"; the error line keeps the whole reason)
+    code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3_s1.csv", "--json")
+    assert why in json.loads(out)["compare"]["unknown"] and why in err

@@ -147,8 +147,16 @@ class Comparison(Verification):
         # (in every case: where no check reads the runs, or none reads this statistic, it is all that says how
         # they moved)
         lines.append("  " + _moves(self))
-        lines.append(f"verdict {d.verdict}: {self.summary()}")
+        lines.append(f"verdict {d.verdict}: {self.said_once('see the change line')}")
         return "\n".join(lines)
+
+    def said_once(self, where: str) -> str:
+        """:meth:`summary`, where it repeats why the change is not known (the change line's words, two lines of
+        them), cut to that reason's head and a pointer ``where`` to the whole: said once in the text."""
+        text = self.summary()
+        if self.unknown and text == "not checked: " + self.unknown:
+            return f"not checked: {self.unknown.split(': ', 1)[0]} ({where})"
+        return text
 
     def __repr__(self) -> str:
         return (f"<Comparison {_names(self.before)} -> {_names(self.after)}: {self.diagnosis.verdict}, "
@@ -213,6 +221,7 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     d = b_diag[0]
     for r in a_runs:
         _same_task(b_runs[0], r, d.metric)
+        _same_kind(b_runs[0], r)
         _not_the_same(b_runs, r, d.metric)
     resume, notes = _resumed(b_runs, a_runs, b_diag, given is not None)
     if resume and len(resume.before) and any(all(b is not r for r in resume.before) for b in b_runs):
@@ -240,6 +249,8 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     else:
         found, where, unknown, beside = _read_change(b_runs, a_own, lengths=not resume, logged=logged)
         notes += beside
+    if not resume:
+        notes += _level_note(b_runs, a_runs, d.metric, b_diag, a_diag)
     if resume:
         said = _lr_unlike_stated(b_runs, a_own, logged, resume)
         if said and not found:
@@ -355,6 +366,108 @@ def _same_task(before, after, metric: str) -> None:
                                 "saved settings): their losses do not compare", where)
 
 
+#: Accuracy series: a run that logs one is a classifier, its loss a cross-entropy (or another classification loss).
+_ACCURACIES = ("val_acc", "train_acc")
+
+
+def _same_kind(before, after) -> None:
+    """Refused where the logs themselves say the two runs are of different tasks, though no saved setting says it
+    (:func:`_same_task`): one logs an accuracy and the other none (a classifier's cross-entropy beside a loss of
+    another kind: a regression's MSE), or their validation accuracies count correct answers over validation sets of
+    different sizes (:func:`_validation_count`). Neither a change of lr, data, model or epochs makes a classifier
+    stop logging its accuracy, or changes the validation set its accuracy is counted on.
+
+    (The first epochs' levels are not a test here: one epoch at ten times the lr ends up to 7.1x apart on DeepOBS's
+    grid, and seeds of the lab's linear regression up to 15x, where the walk's two unrelated pairs were 1.8x apart;
+    :func:`_level_note` says a gap beyond that.)"""
+    where = after.source or after.name
+    b_acc, a_acc = [k for k in _ACCURACIES if before.has(k)], [k for k in _ACCURACIES if after.has(k)]
+    if bool(b_acc) != bool(a_acc):
+        has, lacks = ("BEFORE", "AFTER") if b_acc else ("AFTER", "BEFORE")
+        raise LosslensError(f"{has} logs an accuracy ({', '.join(b_acc or a_acc)}) and {lacks} none: a classifier's "
+                            "loss beside a loss of another kind (a regression's MSE?), another task: their losses do "
+                            "not compare; compare two runs of one task", where)
+    if before.has("val_acc") and after.has("val_acc"):
+        nb, na = _validation_count(before), _validation_count(after)
+        # (the least N of a run whose counts all happen to be even is half the set's size: one side's values counted
+        # over the other's N are the same set)
+        if nb and na and not (_counted_over(before, na) or _counted_over(after, nb)):
+            raise LosslensError(f"another validation set than BEFORE's: every val_acc is a whole number of correct "
+                                f"answers out of {nb} examples in BEFORE and out of {na} in AFTER (or a multiple), "
+                                "never of one set; their losses do not compare (compare runs validated on one set)",
+                                where)
+
+
+#: First values of one loss further apart than this are more than a change or a seed moves them: one epoch at ten
+#: times the lr ends at most 7.1x apart over 458 pairs of DeepOBS runs a decade apart (none diverged; the compare
+#: fixtures 3.6x), seeds of the lab's linear regression (Adam 1e-3) 15x apart; twice that, for margin.
+_LEVEL_APART = 30.0
+
+
+def _level_note(b_runs, a_runs, metric: str, b_diag, a_diag) -> list[str]:
+    """A note where the first values of ``metric`` (a loss) lie more than :data:`_LEVEL_APART` apart in two runs
+    trained from scratch: a loss of another scale, another task, that no saved setting or accuracy showed. Not
+    where a side blew up (diverged or lr_too_high listed: a step too large sends a first epoch anywhere)."""
+    if not metric.endswith("loss"):
+        return []
+    if any(c.id in ("diverged", "lr_too_high") for x in (*b_diag, *a_diag) for c in x.causes):
+        return []
+    firsts, at = [], []
+    for r in (b_runs[0], a_runs[0]):
+        x, y = r.finite(metric)
+        if not y.size or y[0] <= 0:
+            return []
+        firsts.append(float(y[0]))
+        at.append(float(x[0]))
+    step = float(np.median(np.diff(b_runs[0].axis))) if len(b_runs[0]) > 1 else 1.0
+    if abs(at[0] - at[1]) > step:
+        return []  # (not both first epochs: one log starts late)
+    b, a = firsts
+    apart = max(a / b, b / a)
+    if apart <= _LEVEL_APART:
+        return []
+    return [f"the first {metric} values are {b:.4g} (BEFORE) and {a:.4g} (AFTER), {apart:.0f}x apart: more than a "
+            "change of lr (up to 7.1x one epoch in, over DeepOBS's lr grid) or a seed (15x) moves them: losses of "
+            "one task and one scale? (targets scaled, another task: the moves below do not compare)"]
+
+
+#: The validation sets :func:`_validation_count` looks for: up to this many examples, from this many distinct values.
+_COUNT_MOST, _COUNT_VALUES = 20_000, 8
+
+
+def _validation_count(run) -> int | None:
+    """How many examples ``run``'s val_acc is counted over: the least N for which every value is a whole number of
+    correct answers over N (to float32's digits, 1e-6), where the log holds at least 8 distinct values and N is
+    at most 20,000 (beyond it a fit by chance is no longer negligible); None else (a mean of batch accuracies, a
+    score smoothed or rounded, too few values). Keras, torchmetrics and ``evaluate`` count their accuracies so."""
+    v = _fractions(run)
+    if v.size < _COUNT_VALUES:
+        return None
+    n = np.arange(2, _COUNT_MOST + 1, dtype=float)
+    for lo in range(0, n.size, 2000):
+        block = n[lo:lo + 2000]
+        fits = _whole(v, block)
+        if fits.any():
+            return int(block[np.argmax(fits)])
+    return None
+
+
+def _counted_over(run, n: int) -> bool:
+    """Every val_acc of ``run`` is a whole number of correct answers over ``n`` examples."""
+    return bool(_whole(_fractions(run), np.array([float(n)]))[0])
+
+
+def _fractions(run) -> np.ndarray:
+    _, v = run.finite("val_acc")
+    return np.unique(v[(v > 0) & (v < 1)])
+
+
+def _whole(v: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per ``n`` (shape ``(m,)``): whether every value of ``v`` times it is a whole number, to 1e-6 of ``v``."""
+    counted = v[None, :] * n[:, None]
+    return np.all(np.abs(counted - np.round(counted)) <= 1e-6 * n[:, None], axis=1)
+
+
 def _not_the_same(before, after, metric: str) -> None:
     """AFTER is not one of the BEFORE runs again (the same log twice, or its copy): the change would read as no
     move at all, a verdict's "not lower" confirmed by nothing. Judged as verify judges a baseline log against its
@@ -418,7 +531,7 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
     from .readers import starts_late
 
     axis = b_runs[0].axis_name
-    found, problems = [], []
+    found, problems, breaks = [], [], []
 
     def refused(where, problem):
         """Refused in one line, or (``given``) compared as two runs, with the note."""
@@ -463,6 +576,10 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
                                         f" BEFORE logged none of its {axis}s to compare (resume from a checkpoint "
                                         "within BEFORE, at its plateau)"))
                 continue
+            broken = _not_continued(pair, a, k)
+            if broken:
+                breaks.append(broken)
+                continue
             found.append((pair, a_first, k, "its log starts there"))
         elif a.meta.get("resumed_at") or a.meta.get("resumed_in"):
             problems.append((where, f"AFTER resumes a run other than BEFORE: its log goes back to an earlier {axis} "
@@ -471,7 +588,7 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
     if problems:
         return refused(*problems[0])
     if not found:
-        return None, []
+        return None, breaks[:1]
     if len(found) < len(a_runs):
         raise LosslensError("some AFTER runs resume BEFORE and some do not: compare them apart",
                             a_runs[0].source or a_runs[0].name)
@@ -509,6 +626,36 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
                      f"{d.plateau.interval[0]:g}–{d.plateau.interval[1]:g}): the predictions about a change made "
                      "from the plateau on (lr / 10) are read all the same")
     return Resume(epoch, index, found[0][3], until, axis, [f[0] for f in found]), notes
+
+
+#: How far one epoch goes below the lowest loss so far: at most 10.3x (training loss; held-out 7.4x) over 858 DeepOBS
+#: runs at constant rates, their first epoch from the initial weights included; the compare fixtures' resumes at
+#: lr / 10 go 1.2x at most. A log that starts more than twice that below BEFORE's lowest did not go on from it.
+_RESUME_DROP = 20.0
+
+
+def _not_continued(before, after, k: int) -> str | None:
+    """Where ``after``'s log starts late (at ``before``'s row ``k``) but its first row does not go on from
+    ``before``'s level there: some loss both log first logged more than :data:`_RESUME_DROP` times below
+    ``before``'s lowest up to that point (a healthy run restarted from another checkpoint, beside a dead one), the
+    note that says so; None where it goes on (a climb is not judged: a step too large sends a loss anywhere)."""
+    axis, first = before.axis_name, float(after.axis[0])
+    for key in sorted(set(before.series) & set(after.series)):
+        if not key.endswith("loss"):
+            continue
+        bx, by = before.finite(key)
+        ax, ay = after.finite(key)
+        by = by[bx < first]
+        if not (by.size and ay.size) or ay[0] <= 0 or by.min() <= 0:
+            continue
+        drop = float(by.min() / ay[0])
+        if drop > _RESUME_DROP:
+            return (f"AFTER's log starts at {axis} {first:g}, but does not go on from BEFORE there: its first {key} "
+                    f"{ay[0]:.4g} is {drop:.0f}x below BEFORE's lowest up to {axis} {float(before.axis[k - 1]):g} "
+                    f"({by.min():.4g}), where one {axis} goes at most 10x below the lowest so far (858 DeepOBS runs): "
+                    "not a resume of BEFORE (a run restarted from another checkpoint or from scratch is a run of its "
+                    "own); compared as two runs, each from its first logged point")
+    return None
 
 
 def _run_name(run) -> str:
