@@ -578,8 +578,9 @@ def test_validation_accuracies_counted_over_other_sets_are_refused_even_with_the
     example = ROOT / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
     code, out, err = cli("compare", example, KC / "adam_e80.csv", "--change", "epochs_factor=2")
     assert code == 2 and out == "" and err.count("\n") == 1, (out, err)
-    assert err.startswith(f"losslens: {KC / 'adam_e80.csv'}: another validation set than BEFORE's: every val_acc is "
-                          "a whole number of correct answers out of 108 examples in BEFORE and out of 360 in AFTER"), err
+    assert err.startswith(f"losslens: {KC / 'adam_e80.csv'}: another validation set than BEFORE's: every val_acc "
+                          "is a whole number of correct answers out of 108 examples in BEFORE and out of 360 in "
+                          "AFTER"), err
     from losslens.api import to_runs
     from losslens.comparison import _validation_count
 

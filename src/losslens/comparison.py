@@ -644,7 +644,7 @@ def _not_continued(before, after, k: int) -> str | None:
         if not key.endswith("loss"):
             continue
         bx, by = before.finite(key)
-        ax, ay = after.finite(key)
+        _, ay = after.finite(key)
         by = by[bx < first]
         if not (by.size and ay.size) or ay[0] <= 0 or by.min() <= 0:
             continue
