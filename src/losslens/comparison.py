@@ -386,7 +386,8 @@ def _same_kind(before, after) -> None:
         has, lacks = ("BEFORE", "AFTER") if b_acc else ("AFTER", "BEFORE")
         raise LosslensError(f"{has} logs an accuracy ({', '.join(b_acc or a_acc)}) and {lacks} none: a classifier's "
                             "loss beside a loss of another kind (a regression's MSE?), another task: their losses do "
-                            "not compare; compare two runs of one task (if they are one, log the same metrics in both)", where)
+                            "not compare; compare two runs of one task (if they are one, log the same metrics in "
+                            "both)", where)
     if before.has("val_acc") and after.has("val_acc"):
         nb, na = _validation_count(before), _validation_count(after)
         # (the least N of a run whose counts all happen to be even is half the set's size: one side's values counted
