@@ -959,7 +959,8 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
     if not (f.train_spike >= bar and f.train_spike_rel >= t.spike_range):
         return None
     ev = [f"train_loss jumps above its trend in the second half of the run: the largest jump is "
-          f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"]
+          f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"
+          + _missed_words(f, f.train_missed)]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
@@ -2744,7 +2745,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
     bound = "ceiling" if _higher(f) and name == f.metric else "floor"
     ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
-          f"{_pct(osc)} of its whole improvement"]
+          f"{_pct(osc)} of its whole improvement"
+          + _missed_words(f, f.train_missed if name == "train_loss" and name != f.metric else f.missed)]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
@@ -2783,8 +2785,8 @@ def jumped(f: Facts, t: Thresholds) -> Cause | None:
 
     def said(j):
         i, _, rel, _ = j
-        return (f"{float(f.y[i]):.4g} at {ax} {_n(f.x[i])} ({_share_or_times(rel)} the improvement made by then above "
-                f"its best {sign * float(np.min(y[:i])):.4g})")
+        return (f"{float(f.y[i]):.4g} at {ax} {_n(f.x[i])} ({_share_or_times(rel)} the improvement made by then"
+                f"{_missed_words(f, f.missed)} above its best {sign * float(np.min(y[:i])):.4g})")
     top = max(js, key=lambda j: j[2])
     ev = []
     if len(back) >= 2:
@@ -2803,6 +2805,14 @@ def jumped(f: Facts, t: Thresholds) -> Cause | None:
         numbers["jump_at_end"] = float(f.x[last[0]])
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], numbers,
                  status="likely" if likely else "possible")
+
+
+def _missed_words(f: Facts, missed: float) -> str:
+    """Where a log starts late, what its improvement counts for the fall before it (:attr:`Facts.missed`)."""
+    if not missed:
+        return ""
+    return (f" (counting its first value, {missed:.4g}, for the unseen fall before the log starts at "
+            f"{f.axis_name} {_n(f.x[0])})" if math.isfinite(missed) else "")
 
 
 def _memorising(f: Facts, t: Thresholds) -> bool:

@@ -36,7 +36,7 @@ from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_facts, lr_phases, optimizer_facts,
-                        jumps, oscillation, peak_lr_relapse, spikes)
+                        jumps, missed_improvement, oscillation, peak_lr_relapse, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
@@ -98,6 +98,9 @@ class Facts:
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
     layer_grads: LayerGradFacts | None = None  # each layer's gradient norm, where logged (optimizer.layer_grad_facts)
     jumps: tuple = ()  # the metric's jumps off its best that came back (optimizer.jumps), on the lower-is-better scale
+    missed: float = 0.0  # the metric's fall before a late log's first point (optimizer.missed_improvement): the
+                         # oscillation and jumps count it in the improvement; 0 for a log from the start
+    train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -247,16 +250,19 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state, batch=batch_loss(run.axis_name, metric))
     tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y, metric) if higher_better else 0.0)
-    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement, run.axis)
+    # A log that starts late measures its bounces and jumps against what it fell plus what it fell unseen before.
+    late = run.meta.get("starts_at_epoch") is not None
+    missed = missed_improvement(y, late)
+    opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement + missed, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
-    train_spike, train_points = (0.0, 0.0, 0), 0
+    train_spike, train_points, train_missed = (0.0, 0.0, 0), 0, 0.0
     if metric == "train_loss":  # the metric is the training curve: its spikes and length count
-        train_spike, train_points = spikes(y, pl.improvement), int(y.shape[0])
+        train_spike, train_points, train_missed = spikes(y, pl.improvement + missed), int(y.shape[0]), missed
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
@@ -264,8 +270,9 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
         train_raw = logged(run, "train_loss")
         train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
-        train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement)[0]
-        train_spike = spikes(yt, train_pl.improvement)
+        train_missed = missed_improvement(yt, late)
+        train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed)[0]
+        train_spike = spikes(yt, train_pl.improvement + train_missed)
         train_points = int(yt.shape[0])
         # (Only under a schedule the metric's own curve shows annealing once: the rules read them together.)
         train_phases = lr_phases(run.get("lr"), run.axis, xt, yt, st) if annealing is not None else None
@@ -314,7 +321,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric),
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
-                 jumps=jumps(y) if not batch_loss(run.axis_name, metric) else ())
+                 jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),
+                 missed=missed, train_missed=train_missed)
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:
