@@ -89,6 +89,17 @@ CASES = [
      "at epoch 1-2 (g0: 1.11) and then doubles (g0: 2.75 at epoch 30) while the training loss falls "
      "1.11 -> 0.05. Read on the training loss alone (the eval_loss column of the long file is empty for "
      "this run) it was 'converged'."),
+    (DEEPOBS, "svhn_wrn164/AdamOptimizer/num_epochs__160__batch_size__128__beta1__9.e-01__beta2__9.99e-01__"
+              "epsilon__1.e-08__lr__1.5848931925e-02/random_seed__42", {"lr_too_high"}, (4, 10),
+     "DeepOBS SVHN WRN-16-4, Adam 0.016: test loss 2.78 -> 0.52 by epoch 8, then bouncing 0.46-1.17 with the "
+     "training loss, which spikes 0.49 -> 0.80 at epoch 27, 0.55 -> 0.92 at 38 and 0.55 -> 11.4 -> 0.62 at 42-44 "
+     "(test 13.2): spikes off its plateau, in the first half of 160 epochs. It read 'converged'; the grid's Adam "
+     "0.0016 reached a best test loss of 0.258 against this run's 0.460."),
+    (DEEPOBS, "fmnist_2c2d/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.5848931925e-01/"
+              "random_seed__44", {"overfitting"}, (1, 9),
+     "DeepOBS F-MNIST 2c2d at its tuned SGD rate 0.158: test loss best 0.295 at epoch 8, then climbing to 0.667 "
+     "while training reaches 1e-4; its training loss spikes 0.045 -> 0.245 at epoch 28 (and at 18, 24) while it "
+     "memorises: no step too large (lr / 10 reached 0.262, within the 10 seeds' 0.258-0.296)."),
 ]
 
 

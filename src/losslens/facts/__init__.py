@@ -79,9 +79,12 @@ class Facts:
     quoted_forecast: Any = None   # the forecast the report quotes (a user's horizon, the planned end), where not `forecast`
     lr_cut: float | None = None   # axis value where the logged lr was last cut to its current rate (the forecast fits from there)
     lr_cut_ratio: float | None = None  # the lr since that cut over the lr before it
-    train_spike: float = 0.0      # largest training-loss jump above its trend (second half), noise sds
+    train_spike: float = 0.0      # largest training-loss jump above its trend (from X or the second half), noise sds
     train_spike_rel: float = 0.0  # the same jump as a fraction of the training loss's improvement
-    train_spike_points: int = 0   # points scanned for it (the threshold grows with them)
+    train_spike_points: int = 0   # points its threshold grows with (the second half's)
+    train_spike_at: float | None = None  # the axis value of that jump (on the plateau, either half)
+    train_spikes: tuple = field(default=(), repr=False)  # every scanned point above that trend: (index, noise
+                                                         # sds, share of the improvement), for counting spikes
     train_points: int = 0         # finite training-loss points (after downsampling)
     higher_is_better: bool = False  # the metric is a score (accuracy, R², reward ...)
     direction_assumed: bool = False  # neither given nor told by the name: read as a loss
@@ -260,9 +263,10 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
-    train_spike, train_points, train_missed = (0.0, 0.0, 0), 0, 0.0
+    train_spike, train_points, train_missed, spike_x = (0.0, 0.0, 0, None, ()), 0, 0.0, None
     if metric == "train_loss":  # the metric is the training curve: its spikes and length count
-        train_spike, train_points, train_missed = spikes(y, pl.improvement + missed), int(y.shape[0]), missed
+        train_spike = spikes(y, pl.improvement + missed, pl.index)
+        train_points, train_missed, spike_x = int(y.shape[0]), missed, x
     if yt is not None and metric != "train_loss" and yt.shape[0] >= 3:
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
@@ -272,7 +276,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
         train_missed = missed_improvement(yt, late)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed)[0]
-        train_spike = spikes(yt, train_pl.improvement + train_missed)
+        train_spike = spikes(yt, train_pl.improvement + train_missed, train_pl.index)
+        spike_x = xt
         train_points = int(yt.shape[0])
         # (Only under a schedule the metric's own curve shows annealing once: the rules read them together.)
         train_phases = lr_phases(run.get("lr"), run.axis, xt, yt, st) if annealing is not None else None
@@ -312,6 +317,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
                  learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
                  train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
+                 train_spike_at=None if train_spike[3] is None else float(spike_x[train_spike[3]]),
+                 train_spikes=train_spike[4],
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,

@@ -119,33 +119,53 @@ def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[flo
     return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
 
 
-def spikes(y: np.ndarray, improvement: float) -> tuple[float, float, int]:
-    """The largest upward jump above the trend over the second half of ``y``, in noise sds and as
-    a fraction of the curve's improvement, and the number of points scanned (the caller's bar
-    rises with it); (0, 0, m) for fewer than 20 points or a curve that barely
-    improved (< 3 noise sds: a percentage of nothing says nothing). Loss spikes in an epoch-mean
-    training loss are the signature of an unstable step (Wortsman et al. 2023, "Small-scale
-    proxies for large-scale Transformer training instabilities").
+def spikes(y: np.ndarray, improvement: float,
+           plateau: int | None = None) -> tuple[float, float, int, int | None, tuple]:
+    """The largest upward jump above the trend of ``y`` (shape (n,)) from its plateau on, in noise sds and as a
+    fraction of the curve's improvement, the number of points the caller's bar rises with, the jump's index, and
+    ``(index, sds, share)`` of every scanned point above the trend (to count spikes); (0, 0, m, None, ()) for fewer
+    than 20 points or a curve that barely improved (< 3 noise sds: a percentage of nothing says nothing). Loss
+    spikes in an epoch-mean training loss are the signature of an unstable step (Wortsman et al. 2023,
+    "Small-scale proxies for large-scale Transformer training instabilities").
+
+    Scanned from ``plateau`` (the curve's X, where its smooth made 95% of its improvement: the index of
+    :func:`~losslens.facts.plateau.plateau_onset`; None: the second half alone), or from the second half where X
+    comes later: a spike off the plateau is as unstable in the first half as in the second (DeepOBS svhn_wrn164,
+    Adam 0.016: training loss 0.55 -> 11.4 -> 0.62 at epochs 42-44 of 160, test loss 13.2, unread while only the
+    second half was scanned, and read converged). Not before X: a curve still coming down rings and bumps on the
+    way without a step too large for a minimum it has not reached (scanned from 70% of the improvement on, one
+    spike enough, DeepOBS' noisy quadratic under momentum 0.99, 354 -> 139 -> 218 -> 138 -> 170 ... in its first
+    13 epochs, then down to its noise floor, read lr_too_high; so did a Keras RNN whose training loss bumped
+    0.18 -> 0.27 at epoch 9 of 20 and fell to 0.0003). ``m`` stays the second half's count, the bar as it was:
+    the stretch before it is measured against the larger noise instead (below).
 
     The trend is a running median of 5 (ends mirrored, so a spike at the last point shows): it
     keeps a cliff (a sudden drop) as a cliff, where a moving average would leave the points
     before it above the trend (Tukey's median smoothing). The noise sd comes from second
-    differences of that half (MAD / sqrt(6), as the forecast's): unbiased on white noise, blind
-    to a slow trend and to the spikes themselves.
+    differences (MAD / sqrt(6), as the forecast's): unbiased on white noise, blind to a slow trend and to the
+    spikes themselves; that of the second half, and for a point before it the larger of that and the noise of
+    the stretch it lies in (a loss still coming down is noisier than at its floor).
     """
     n = y.shape[0]
-    m = n - n // 2
+    half = n // 2
+    lo = half if plateau is None else max(1, min(int(plateau), half))
+    m = n - half
     if n < 20:
-        return 0.0, 0.0, m
-    noise = difference_noise(y[n // 2:])
+        return 0.0, 0.0, m, None, ()
+    noise = difference_noise(y[half:])
     if not noise > 0 or not improvement > 3 * noise:
-        return 0.0, 0.0, m
+        return 0.0, 0.0, m, None, ()
     pad = np.concatenate([y[2:0:-1], y, y[-2:-4:-1]])
     med = np.median(np.lib.stride_tricks.sliding_window_view(pad, 5), axis=1)
-    top = float((y - med)[n // 2:].max())
-    if top <= 0:
-        return 0.0, 0.0, m
-    return top / noise, top / improvement, m
+    sd = np.full(n, noise)
+    sd[lo:half] = max(noise, difference_noise(y[lo:half]))
+    jump = (y - med)[lo:]
+    i = int(np.argmax(jump))  # (the largest in the loss's units, as its share of the improvement is)
+    if jump[i] <= 0:
+        return 0.0, 0.0, m, None, ()
+    every = tuple((int(lo + k), float(jump[k] / sd[lo + k]), float(jump[k] / improvement))
+                  for k in np.flatnonzero(jump > 0))
+    return float(jump[i] / sd[lo + i]), float(jump[i] / improvement), m, lo + i, every
 
 
 def missed_improvement(y: np.ndarray, late: bool) -> float:
