@@ -565,6 +565,15 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # showed ("keep training: it is still improving", "raise the learning rate") would be advice for a
         # run that no longer exists (a NaN record at epoch 12 of a descent read "also likely: still_improving").
         causes = [causes[0]] + [c for c in causes[1:] if c.id not in _GONE_ON]
+        before = _before_nonfinite(run, causes[0].numbers["nonfinite_from"])
+        if before is not None:
+            # Other series logged on past the NaN (accuracies of a network with NaN weights, at chance) would
+            # be read as a run that lost its fit: CIFAR-10 at SGD 0.1, NaN from epoch 69, training accuracy
+            # 0.886 -> 0.0996 read "also likely: underfitting (0.90): a regularization term outweighs the data
+            # term". What else fits is read on the run as it was before the NaN.
+            sub = _diagnose(before, metric, classes, None, thresholds, False, higher_is_better)
+            causes = [causes[0]] + [c for c in sub.causes
+                                    if c.id not in (*_GONE_ON, "diverged", "converged")]
         if f.n_points < 2:
             # One finite point, the loss before the first step: "never moved far from its initial value" is
             # true of a run that never had a step to move with, and "check the initialization" sends the
@@ -649,6 +658,15 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                      length=len(run), run_name=run.name, source=run.source,
                      phases=f.phases if plateau is not None else phases_without_x(f.phases),
                      forecast=fc, facts=f, run=run.named_as(f.metric, metric))
+
+
+def _before_nonfinite(run: Run, at: float) -> Run | None:
+    """``run`` cut before axis value ``at``, where its loss turned NaN/inf for good, or None where no series
+    has a finite value from ``at`` on (nothing logged past it to mislead) or fewer than 5 points precede it."""
+    k = int(np.searchsorted(run.axis, at, side="left"))
+    if k < 5 or not any(np.isfinite(np.asarray(v, dtype=float)[k:]).any() for v in run.series.values()):
+        return None
+    return run.head(k)
 
 
 def _callback_cuts(run: Run, f: Facts, verdict: Cause) -> None:
