@@ -1096,6 +1096,44 @@ def test_label_noise_bounce_is_memorising_not_lr_too_high(case, switch):
     assert "check the labels" not in " ".join(clean_d.causes[0].actions)
 
 
+def test_a_keras_log_from_epoch_one_is_not_told_its_labels_are_wrong(shared_curves):
+    """Keras' IMDB example (Chollet, 3.5, 20 epochs, logged from epoch 1 at val_loss 0.4016 and accuracy 0.86) was
+    told "validation's best 0.2735 is 68% of its first value 0.4016 ... a held-out floor this high under memorising
+    is what wrong labels give": its first value came after an epoch that learned most of it. Set against an
+    untrained binary classifier's ln 2 = 0.693 its best is 39%; the flipped-label runs stay above half of theirs."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(shared_curves / "keras_notebook_curves.csv")
+    g = frame[frame.run_id.str.contains("3.5-classifying-movie-reviews.ipynb#cell32", regex=False)]
+    d = losslens.diagnose({k: g[k].to_numpy(float) for k in ("epoch", "train_loss", "val_loss", "train_acc",
+                                                              "val_acc")})
+    assert d.verdict == "overfitting" and min(d.run.series["val_loss"]) == pytest.approx(0.2735)
+    assert any("bounces as it climbs" in e for e in d.causes[0].evidence), str(d)
+    assert not any("wrong labels" in e for e in d.causes[0].evidence), str(d)
+    assert "check the labels" not in " ".join(d.causes[0].actions)
+    # bc_flip30's first value 0.643 came after training began too: its best is set against ln 2 as well.
+    bc = losslens.diagnose(ECO / "torch_label_noise" / "bc_flip30.csv")
+    line = next(e for e in bc.causes[0].evidence if "wrong labels" in e)
+    assert re.search(r"best 0\.563\d? is 8\d% of an untrained classifier's ln 2 = 0\.693", line), line
+
+
+def test_recurrent_advice_only_where_the_run_says_it_is_recurrent():
+    """The article's conv net on random images (no_signal) was told "a recurrent net over long sequences loses the
+    gradient from early steps": nothing in its log says recurrent. Said as a condition there; as a fact where the
+    run names a recurrent layer (its own gradient norm logged, grad_norm/rnn)."""
+    conv = losslens.diagnose(ECO.parent / "article" / "exp2_random_images.json", classes=5)
+    line = next(a for a in conv.causes[0].actions if "recurrent" in a)
+    assert conv.verdict == "no_signal" and "if it is a recurrent net over long sequences" in line, line
+    # The GRU of torch_gru_long_sequence, saved by a Monitor that logs each layer's gradient norm (grad_norm/rnn):
+    # converged at chance, its check that the model can reach the label names the recurrent net as a fact.
+    gru = losslens.diagnose(ECO / "torch_gru_long_sequence" / "layers.json")
+    assert "grad_norm/rnn" in gru.run.series
+    line = next(a for a in gru.causes[0].actions if "recurrent" in a)
+    assert gru.verdict == "converged" and "this recurrent net, over long sequences, loses the gradient" in line, line
+    # The same run saved without the layers' norms (run.json) keeps the condition.
+    plain = losslens.diagnose(ECO / "torch_gru_long_sequence" / "run.json")
+    assert any("if it is a recurrent net over long sequences" in a for a in plain.causes[0].actions)
+
+
 def _stuck_by_a_large_step(d):
     """What a run stuck at its start by a step too large reads: stuck_at_init (the state), its first action
     lowering the learning rate, none raising it, and lr_too_high after it with the reason it ranks second."""
