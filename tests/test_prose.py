@@ -8,6 +8,7 @@ quotes, or against ``losslens forecast`` on the same file.
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import losslens
@@ -100,6 +101,39 @@ def test_a_tail_still_falling_is_not_called_flattened():
     t = float(re.search(rf"still falls \(t = {NUM}\)", line).group(1))
     assert t < -3
 
+
+
+DEEPOBS_STILL_FALLING = {
+    # fmnist_2c2d at Adam 1e-5: X = 21 (95% of the drop from ln 10), then 25% lower by its last epoch, the last
+    # quarter 4.9% lower at t = -23.8
+    "fmnist_2c2d/AdamOptimizer/num_epochs__100__batch_size__128__beta1__9.e-01__beta2__9.99e-01__epsilon__1.e-08__"
+    "lr__1.e-05/random_seed__42": 21,
+    # quadratic_deep at momentum 2.5e-3: X = 31, 12% lower by epoch 96, the last quarter 0.77% lower at t = -3.6
+    "quadratic_deep/MomentumOptimizer/num_epochs__100__batch_size__128__momentum__9.9e-01__use_nesterov__False__"
+    "lr__2.5118864315e-03/random_seed__47": 31,
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(DEEPOBS_STILL_FALLING))
+def test_converged_still_falling_at_its_end_says_so_first(prefix, shared_curves):
+    """Converged by X's definition (within 5% of the whole improvement since X) but still falling at the last epoch:
+    the advice read "stop once it is flat, at about epoch 99" of a 100-epoch run, a point never reached flat. The
+    verdict stands (the diagnosis benchmark's rows unchanged); the first action says first that it still falls,
+    by how much over the last quarter and how steadily, then when to stop."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(shared_curves / "deepobs_baselines_curves.csv.gz")
+    g = frame[frame.run_id.str.startswith(prefix)].sort_values("epoch")
+    d = losslens.diagnose({"epoch": g.epoch.to_numpy(float), "train_loss": g.train_loss.to_numpy(float),
+                           "val_loss": g.test_loss.to_numpy(float)})
+    assert d.verdict == "converged" and d.plateau_epoch == DEEPOBS_STILL_FALLING[prefix]
+    assert int(np.argmin(d.run.series["val_loss"])) == len(d.run) - 1  # its lowest point is its last
+    first = d.causes[0].actions[0]
+    m = re.match(rf"still falling at the end: {NUM}% lower over the last quarter, a steady fall \(t = {NUM}\); "
+                 r"stop once it flattens", first)
+    assert m, first
+    assert float(m.group(2)) == pytest.approx(d.facts.trend.slope_t, abs=0.05) and float(m.group(2)) < -3
+    assert float(m.group(1)) == pytest.approx(100 * d.facts.trend.tail_drop_level, rel=0.05)
+    assert "stop once it is flat, at about" not in first and "not the epoch count" not in " ".join(d.causes[0].actions)
 
 BLOWUP = ECO / "deepobs_blowup"
 
