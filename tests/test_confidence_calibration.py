@@ -43,7 +43,7 @@ def test_the_json_confidence_is_the_verdicts_strength_calibrated():
     assert verdict["confidence"] != round(d.cause.strength, 3)
     assert [c["id"] for c in rest] == [c.id for c in d.causes[1:]] == ["data_limited"]
     assert [c["confidence"] for c in rest] == [round(c.strength, 3) for c in d.causes[1:]] == [0.5]
-    assert "(confidence 0.85, val_loss)" in CliRunner().invoke(app, ["diagnose", str(EXAMPLE)]).stdout
+    assert "(confidence 85%, val_loss)" in CliRunner().invoke(app, ["diagnose", str(EXAMPLE)]).stdout
 
 
 def test_a_cause_surer_than_the_verdict_is_judged_on_strengths():
@@ -54,8 +54,8 @@ def test_a_cause_surer_than_the_verdict_is_judged_on_strengths():
     high = next(c for c in d.causes[1:] if c.id == "lr_too_high")
     assert d.verdict == "stuck_at_init" and high.strength > d.cause.strength
     line = high.evidence[-1]
-    assert line.startswith(f"surer than the verdict (evidence strength {high.strength:.2f} vs "
-                           f"{d.cause.strength:.2f}) but ranked after it"), line
+    assert line.startswith(f"surer than the verdict (evidence strength {high.strength:.0%} vs "
+                           f"{d.cause.strength:.0%}) but ranked after it"), line
     assert d.cause.confidence == calibrated_confidence(d.cause.strength, "stuck_at_init") != d.cause.strength
 
 

@@ -787,14 +787,14 @@ def test_a_drifted_example_fails(tmp_path, monkeypatch):
     got = run_cli(cmd, tmp_path, monkeypatch)
     compare_output(cmd, block.text, got, "README.md")
     for old, new in [("plateau at epoch 6 [6, 6]", "plateau at epoch 6 [5, 7]"),      # X's interval
-                     ("also possible: data_limited (0.50)", "also likely: data_limited (0.70)"),
+                     ("also possible: data_limited (50%)", "also likely: data_limited (70%)"),
                      ("the best weights are from epoch 15", "the best weights are from epoch 14"),
                      ("train_loss kept falling after it", "train_loss kept rising after it")]:
         assert old in block.text
         with pytest.raises(AssertionError):
             compare_output(cmd, block.text.replace(old, new), got, "copy")
     # an evidence digit is not pinned
-    compare_output(cmd, block.text.replace("19 noise sds", "18 noise sds"), got, "copy")
+    compare_output(cmd, block.text.replace("noise (19 sds)", "noise (18 sds)"), got, "copy")
     with pytest.raises(AssertionError, match="no option --horizons"):
         check_options("losslens forecast run.csv --horizons 200")
     with pytest.raises(AssertionError, match="no command 'diagnoses'"):

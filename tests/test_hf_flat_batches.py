@@ -83,7 +83,7 @@ def test_a_flat_batch_loss_plateaus_where_its_batch_means_flattened(name):
     assert abs(d.plateau.epoch - flat) <= 0.2 * len(loss), str(d)
     assert d.plateau.interval[0] <= flat <= d.plateau.interval[1], str(d)
     evidence = "\n".join(d.causes[0].evidence)
-    now = float(re.search(r"; now ([\d.]+) \(tail slope", evidence).group(1))
+    now = float(re.search(r"; now ([\d.]+); over the last quarter", evidence).group(1))
     # "now" is the level: nearer the last epoch's mean than a 10-batch mean's standard error, not one batch.
     assert abs(now - final) < sd / np.sqrt(10), str(d)
     assert "went on falling" not in evidence, str(d)

@@ -288,8 +288,8 @@ def test_a_cause_as_strong_as_the_verdict_as_printed_is_not_called_surer():
 
     d = losslens.diagnose(TESTS / "fixtures" / "ecosystem" / "sgd_dead_relu" / "torch_lr2_s0.json")
     assert d.cause.id == "lr_too_high"
-    for rival, said in ((0.652, "as sure as the verdict (both at evidence strength 0.65) but ranked after it"),
-                        (0.70, "surer than the verdict (evidence strength 0.70 vs 0.65) but ranked after it")):
+    for rival, said in ((0.652, "as sure as the verdict (both at evidence strength 65%) but ranked after it"),
+                        (0.70, "surer than the verdict (evidence strength 70% vs 65%) but ranked after it")):
         verdict = Cause("lr_too_high", 0.648, actions=["lower the learning rate (try 1/10)"])
         other = Cause("overfitting", rival)
         _ranked_after(verdict, [other])

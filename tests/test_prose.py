@@ -150,19 +150,19 @@ def test_a_loss_nan_after_its_first_point_is_not_stuck_at_init():
 
 
 def test_what_else_fits_a_nan_run_is_read_before_the_nan():
-    """DeepOBS' 3c3d at SGD lr 0.1 (cut from the shared curves with its accuracies): the losses NaN from epoch
-    69 of 100 while the accuracies go on logged at chance (0.10), a network with NaN weights. It read "also
-    likely: underfitting (0.90) ... training accuracy fell from 0.886 to 0.0996 ... a regularization term in
-    the loss outweighs the data term": the NaN tail read as a penalty. What else fits is read on epochs 0-68,
-    where the training loss jumped about its trend (lr_too_high) and accuracy never fell."""
-    d = losslens.diagnose(BLOWUP / "sgd_lr0.1_acc.csv")
+    """DeepOBS' 3c3d at SGD lr 0.1 (deepobs_nan_accuracy: cut from the shared curves with its accuracies): the
+    losses NaN from epoch 69 of 100 while the accuracies go on logged at chance (0.10), a network with NaN weights.
+    It read "also likely: underfitting (0.90) ... training accuracy fell from 0.886 to 0.0996 ... a regularization
+    term in the loss outweighs the data term": the NaN tail read as a penalty. What else fits is read on epochs
+    0-68, where the training loss jumped about its trend (lr_too_high) and accuracy never fell."""
+    d = losslens.diagnose(ECO / "deepobs_nan_accuracy" / "sgd_lr0.1.csv")
     assert d.verdict == "diverged" and d.cause.numbers["nonfinite_from"] == 69
     assert "underfitting" not in d.cause_ids(), str(d)
     assert not any("regularization term" in e or "0.0996" in e for c in d.causes for e in c.evidence), str(d)
     high = next((c for c in d.causes if c.id == "lr_too_high"), None)
     assert high is not None and re.search(r"largest jump is \d+ sds", " ".join(high.evidence)), str(d)
     # The same cut run read alone says the same of its jumps: the secondary cause is that part's reading.
-    cut = losslens.read(BLOWUP / "sgd_lr0.1_acc.csv")[0].head(69)
+    cut = losslens.read(ECO / "deepobs_nan_accuracy" / "sgd_lr0.1.csv")[0].head(69)
     alone = next(c for c in losslens.diagnose(cut).causes if c.id == "lr_too_high")
     assert alone.evidence[0] == high.evidence[0]
 

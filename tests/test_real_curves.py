@@ -162,7 +162,7 @@ def test_a_surer_cause_listed_after_the_verdict_says_why(shared_curves):
     over = next(c for c in d.causes[1:] if c.id == "overfitting")
     assert d.verdict == "lr_too_high" and over.strength > d.cause.strength
     assert "ranked after it" in over.evidence[-1] and "step is too large" in over.evidence[-1]
-    assert "surer than the verdict (evidence strength 0.95 vs 0.62)" in render_text(d)
+    assert "surer than the verdict (evidence strength 95% vs 62%)" in render_text(d)
 
     slow = next(r for name, r in runs.items() if name.startswith(
         "cifar10_3c3d/GradientDescentOptimizer/num_epochs__100__batch_size__128__lr__1.e-04/random_seed__42"))

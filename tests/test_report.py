@@ -19,6 +19,7 @@ import losslens
 from losslens.cli import app
 from losslens.report import html as report_html
 from losslens.report.plot import chart_data, plot_diagnosis, save_plot
+from losslens.report.text import verdict_words
 from conftest import runs_by_name
 from torch_loops import linear_regression_run
 
@@ -561,7 +562,7 @@ def test_a_sweep_names_its_best_run_in_the_table_json_and_report(tmp_path):
     ds = losslens.diagnose_all(tmp_path / "sweep")
     by = {d.run_name: d for d in ds}
     epoch, value = by["lr_0.5"].best
-    assert best == f"best val_loss: lr_0.5, {value:.4g} at epoch {epoch:g} (smoothed; {by['lr_0.5'].verdict})"
+    assert best == f"best val_loss: lr_0.5, {value:.4g} at epoch {epoch:g} (smoothed; {verdict_words(by['lr_0.5'].verdict)})"
     assert value == min(d.best[1] for d in ds)
     js = [json.loads(ln) for ln in CliRunner().invoke(app, ["diagnose", str(tmp_path / "sweep"), "--json"]).output.splitlines()]
     assert {j["run"]: j["best"]["value"] for j in js}["lr_0.5"] == pytest.approx(value)
@@ -683,7 +684,7 @@ def test_a_sweep_shows_the_quantity_its_best_mark_ranks(tmp_path):
     [best] = [ln for ln in res.output.splitlines() if ln.startswith("best ")]
     lr4 = by["transfer_lr1e-4"]
     assert best == (f"best val_loss: transfer_e60, {by['transfer_e60'].best[1]:.4g} at epoch 99 (smoothed; "
-                    f"{by['transfer_e60'].verdict}); the lowest value logged is transfer_lr1e-4's, "
+                    f"{verdict_words(by['transfer_e60'].verdict)}); the lowest value logged is transfer_lr1e-4's, "
                     f"{raw['transfer_lr1e-4']:.4g} at epoch {lr4.best_point[0]:g}, a point its smoothed curve does "
                     f"not hold (its best {lr4.best[1]:.4g})")
     js = {j["run"]: j["best"] for j in map(json.loads, CliRunner().invoke(

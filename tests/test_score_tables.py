@@ -129,7 +129,7 @@ def test_names_already_plain_are_left_alone():
     path = Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv"
     [run] = losslens.read(path)
     assert not run.meta.get("column_names")
-    assert losslens.diagnose(path).summary().endswith("(confidence 0.85, val_loss)")
+    assert losslens.diagnose(path).summary().endswith("(confidence 85%, val_loss)")
 
 
 def test_the_html_report_spells_the_columns_as_logged(tmp_path):

@@ -1848,8 +1848,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
         share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
-              f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g} "
-              f"({share}{_count(g.val_rise_noise)} noise sds)"]
+              f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g}: "
+              f"{share}{_beyond_noise(g.val_rise_noise)}"]
         # (The climb is quoted at the tail line's end only where that, not the quarter's median, clears the bar.)
         lags = creeping and g.val_rise / abs(g.val_min) <= t.overfit_rise_level < climb / abs(g.val_min)
         lag = (f" by its line's end ({s * (g.val_min + climb):.4g}; the last quarter's median, "
@@ -2228,7 +2228,8 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
         (f"; {_t(sign * _tail_t(f, t))} on its running median of 3, which its isolated bounces do not sway, as "
          f"the training loss still falls, t = {_t(f.train_trend.slope_t)}")
     ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
-          f"{sign * tr.slope:.3g}/{f.axis_name} (t = {_t(sign * tr.slope_t)}{robust}); that stretch gave "
+          f"{sign * tr.slope:.3g}/{f.axis_name}, a steady {'rise' if sign < 0 else 'fall'} "
+          f"(t = {_t(sign * tr.slope_t)}{robust}); that stretch gave "
           f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
           f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}"]
     blind = None if _falling(f, t) else _tail_blind(f, t)
@@ -3708,8 +3709,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         since = (f"never {'rose' if _higher(f) else 'fell'} beyond its noise nor by 5% from its first value"
                  if x != pl.epoch else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}")
         ev.append(f"{f.metric} {since}; "
-                  f"now {_now(f):.4g} (tail slope {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
-                  f"t = {_t(sign * tr.slope_t)})")
+                  f"now {_now(f):.4g}; over {_tail(f)} {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
+                  f"{_trend_words(sign * tr.slope_t, _higher(f))}")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {_count(o.grad_norm_ratio)}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
@@ -5156,7 +5157,7 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
             why = _RANKED_BECAUSE[verdict.id, c.id]
         if why is not None:
             # (Both numbers are the rules' strengths: the verdict's confidence shown is calibrated after this.)
-            mine, its = f"{c.confidence:.2f}", f"{verdict.confidence:.2f}"
+            mine, its = f"{c.confidence:.0%}", f"{verdict.confidence:.0%}"
             # (Equal as printed, "surer ... 0.65 vs 0.65" read as a contradiction.)
             said = f"surer than the verdict (evidence strength {mine} vs {its})" if mine != its \
                 else f"as sure as the verdict (both at evidence strength {mine})"
@@ -5207,6 +5208,23 @@ def _sign(f: Facts) -> float:
     """-1 for an accuracy, else 1: the trend facts are on the lower-is-better scale, and this
     turns them back into the metric's own direction for evidence strings."""
     return -1.0 if _higher(f) else 1.0
+
+
+def _trend_words(t_stat: float, higher: bool = False) -> str:
+    """A tail's trend test in words, the t statistic in brackets: "a steady fall (t = -5.0)", "no clear trend
+    (t = 0.4)". ``t_stat`` as the curve reads (negative: falling); ``higher``: a score, whose fall is its loss."""
+    way = ("rise", "fall") if t_stat > 0 else ("fall", "rise")
+    way = way[1] if higher else way[0]
+    size = abs(t_stat)
+    words = "no clear trend" if size < 2 else f"a slight {way}" if size < 3 else f"a steady {way}"
+    return f"{words} (t = {_t(t_stat)})"
+
+
+def _beyond_noise(sds: float) -> str:
+    """A change against the curve's noise in words, the count of noise sds in brackets: "far above its noise
+    (36 sds)"."""
+    words = "far beyond its noise" if sds >= 10 else "beyond its noise" if sds >= 3 else "within its noise"
+    return f"{words} ({_count(sds)} sds)"
 
 
 def _t(v: float) -> str:

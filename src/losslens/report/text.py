@@ -66,7 +66,7 @@ def headline(d: Diagnosis) -> str:
         if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
             # evaluations every k steps: "29 steps" would undercount the run
             where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({d.length} points)"
-    return as_logged(d, f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.2f}, {d.metric})")
+    return as_logged(d, f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.0%}, {d.metric})")
 
 
 def as_logged(d: Diagnosis, text: str) -> str:
@@ -80,7 +80,7 @@ def render_text(d: Diagnosis) -> str:
     lines = [headline(d)]
     for i, c in enumerate(d.causes):
         tag = "" if i == 0 else (f"also {'possible' if c.status == 'possible' else 'likely'}: "
-                                 f"{c.id} ({c.confidence:.2f})")
+                                 f"{c.id} ({c.confidence:.0%})")
         if tag:
             lines.append(tag)
         for e in c.evidence:
@@ -93,6 +93,29 @@ def render_text(d: Diagnosis) -> str:
             for a in c.actions[:2]:
                 lines.append(f"  → {a}")
     return "\n".join([lines[0]] + [as_logged(d, line) for line in lines[1:]])
+
+
+def verdict_words(verdict: str) -> str:
+    """A verdict id as the text says it, without its gloss: ``still_improving`` -> ``still improving``."""
+    return VERDICT_TEXT.get(verdict, verdict.replace("_", " ")).split(" (")[0]
+
+
+#: How far a wrapped line of the report is indented under its start: the evidence and actions under their
+#: bullet ("  - ", "  → "); a headline or "also likely" line by as much.
+HANG = {"  - ": "    ", "  → ": "    "}
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` of :func:`render_text` folded to ``width`` columns with a hanging indent (its continuation lines
+    start under the text after its bullet, not at column 0 as a terminal wraps it). Words are never split: a
+    long number, path or command stays whole, past ``width`` if it must."""
+    import textwrap
+
+    if len(line) <= width:
+        return [line]
+    hang = next((h for b, h in HANG.items() if line.startswith(b)), "    ")
+    return textwrap.wrap(line, width=max(width, len(hang) + 20), subsequent_indent=hang, break_long_words=False,
+                         break_on_hyphens=False) or [line]
 
 
 def console(file=None):
@@ -164,7 +187,7 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
     d = diagnoses[i]
     x, value = d.best
     names = names or [dd.run_name for dd in diagnoses]
-    line = f"best {d.metric}: {names[i]}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {d.verdict})"
+    line = f"best {d.metric}: {names[i]}, {value:.4g} at {d.axis} {axis_text(x)} (smoothed; {verdict_words(d.verdict)})"
     j = best_run(diagnoses, point=True)
     if j is not None and j != i:
         # The run with the single best value is not the pick: say so, or that value (the card's, the overview's
@@ -221,15 +244,17 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         lrs = learning_rates(diagnoses)
         ranked = best_run(diagnoses) is not None  # the runs compare: each one's smoothed best, as the best line ranks
-        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "conf.", "metric", "logged to",
+        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "confidence", "metric", "logged to",
                     *(("smoothed best",) if ranked else ())):
             table.add_column(col, overflow="fold")
         for k, (d, name) in enumerate(zip(diagnoses, names)):
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             lr = (("" if lrs[k] is None else f"{lrs[k]:g}"),) if lrs else ()
-            table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{d.verdict}[/]",
-                          "—" if d.plateau is None else axis_text(d.plateau.epoch), iv, f"{d.cause.confidence:.2f}",
+            # (X with its unit: runs by epoch and by step share the table, "3" beside "1375" compared neither.)
+            table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{verdict_words(d.verdict)}[/]",
+                          "—" if d.plateau is None else f"{d.axis} {axis_text(d.plateau.epoch)}", iv,
+                          f"{d.cause.confidence:.0%}",
                           escape(as_logged(d, d.metric)), escape(d.logged_to()),
                           *((("—" if d.best is None else f"{d.best[1]:.4g}"),) if ranked else ()))
         out.print(table)
@@ -251,7 +276,13 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         if name != d.run_name and text[0].startswith(d.run_name):  # two runs of one name: which is which
             text[0] = name + text[0][len(d.run_name):]
         colour = COLOURS.get(d.verdict, "white")
-        out.print(f"[bold {colour}]{escape(text[0])}[/]")
+        # On a terminal each line is folded to its width with a hanging indent (a 270-character evidence line
+        # wrapped at column 0 under the bullets); piped or written to a file, lines stay whole, one per item, for
+        # grep and for the docs' examples.
+        fold = (lambda line: wrap_line(line, out.width)) if out.is_terminal else (lambda line: [line])
+        for part in fold(text[0]):
+            out.print(f"[bold {colour}]{escape(part)}[/]")
         for line in text[1:]:
-            out.print(escape(line))
+            for part in fold(line):
+                out.print(escape(part))
         out.print()
