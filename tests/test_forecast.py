@@ -4,6 +4,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -258,8 +259,8 @@ def test_cli_forecast_names_its_plateau_epoch_as_the_fitted_curves():
     log = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
     d = losslens.diagnose(str(log))
     out = CliRunner().invoke(app, ["forecast", str(log)]).stdout
-    line = next(ln for ln in out.splitlines() if "plateau epoch X" in ln)
-    fc_x = float(line.split("X = ")[1].split()[0])
+    line = next(ln for ln in out.splitlines() if "levels off at epoch" in ln)
+    fc_x = float(line.split("levels off at epoch ")[1].split()[0])
     assert fc_x != d.plateau_epoch  # the two definitions' readings differ here (7 vs 6) ...
     assert "on the fitted curve" in line and "`losslens diagnose` reads X off the logged curve" in line  # ... and say so
 
@@ -901,9 +902,10 @@ def test_forecast_claims_no_plateau_while_it_still_expects_a_gain():
     out = run_cli("forecast", log).stdout
     line = next(ln for ln in out.splitlines() if "plateau epoch X" in ln)
     assert line.startswith(f"  plateau epoch X: none yet (by epoch {fc.plateau_epoch:g} the fitted curve made 95% of")
-    assert "(already" not in out and f"P = {fc.p_improve:.2f})" in line
+    assert "already passed" not in out and f"P = {fc.p_improve:.0%})" in line
     assert json.loads(run_cli("forecast", log, "--json").stdout)["plateau_epoch"] == fc.plateau_epoch
     label = forecast_chart_data(losslens.read(str(log))[0], fc)["plateau"]["label"]
     assert label.endswith("(95% of its improvement; still improving)"), label
     flat = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"  # overfitting, forecast 14% higher
-    assert "on the fitted curve (already; " in run_cli("forecast", flat).stdout
+    assert re.search(r"levels off at epoch \d+ on the fitted curve, already passed \(its plateau X: 95% of ",
+                     run_cli("forecast", flat).stdout)

@@ -131,6 +131,6 @@ def test_on_a_trainers_step_axis_the_title_quotes_the_epoch_as_the_diagnosis_cha
     assert "X = 80 (epoch 5)" in d.plot().get_title(loc="left")
     assert _run_cli(["forecast", str(state)]) == 0
     out = capsys.readouterr().out
-    assert "lower by step 480 (epoch 30);" in out and "plateau step X = 332 (epoch 20.75) on the fitted curve" in out
+    assert "lower by step 480 (epoch 30);" in out and "levels off at step 332 (epoch 20.75) on the fitted curve" in out
     assert _run_cli(["forecast", str(state), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["plateau_epoch_frac"] == 20.75

@@ -127,7 +127,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
              f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
              f"at {axis} {axis_text(fc.x_last)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
-                 f"P({fc.improve_label()}) = {fc.p_improve:.2f}")
+                 f"P({fc.improve_label()}) = {fc.p_improve:.0%}")
     from losslens.forecasting import beyond_calibration
 
     # An asked horizon as much as a planned one: --horizon 1000 on a 40-epoch log got an interval held at
@@ -148,14 +148,15 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         # plateau is claimed while the forecast still expects more than the 1% its P is of.
         lines.append(f"  plateau {axis} X: none yet (by {at_text(run, axis, fc.plateau_epoch)} the fitted curve "
                      f"made 95% of its whole improvement from {axis} {axis_text(fc.x0)} to {axis_text(fc.horizon)}, "
-                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.2f})")
+                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.0%})")
     elif fc.plateau_epoch is not None:
-        where = "already" if fc.plateau_epoch <= fc.x_last else "forecast"
+        where = "already passed" if fc.plateau_epoch <= fc.x_last else "still ahead"
         # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ
         # by a point or two on the same run; unnamed, a user running both saw two answers to one question.
-        lines.append(f"  {at_text(run, f'plateau {axis} X =', fc.plateau_epoch)} on the fitted curve ({where}; 95% of "
-                     f"the improvement forecast by {axis} {axis_text(fc.horizon)}; `losslens diagnose` reads X off "
-                     "the logged curve)")
+        # (Said in words first: "X = 3 on the fitted curve (already)" read as a formula to a newcomer.)
+        lines.append(f"  levels off at {at_text(run, axis, fc.plateau_epoch)} on the fitted curve, {where} (its "
+                     f"plateau X: 95% of the improvement forecast by {axis} {axis_text(fc.horizon)} made by then; "
+                     "`losslens diagnose` reads X off the logged curve)")
     return "\n".join(lines)
 
 
