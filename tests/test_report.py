@@ -466,7 +466,7 @@ def test_a_long_run_s_chart_keeps_every_point_of_a_sparsely_logged_validation_lo
     from losslens.report.plot import draw_loss
     ax = Figure().subplots()
     draw_loss(ax, data)
-    [line] = [ln for ln in ax.get_lines() if ln.get_label() == "val loss"]
+    [line] = [ln for ln in ax.get_lines() if ln.get_label() == "val loss (smoothed)"]
     assert len(line.get_xdata()) == 50
     [gap] = [c for c in ax.collections if c.get_label() == "generalization gap"]
     assert len(gap.get_paths()) >= 1 and gap.get_paths()[0].vertices.shape[0] > 100

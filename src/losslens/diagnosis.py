@@ -659,8 +659,35 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     plateau = plateau_of(verdict, run, f, t)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source,
-                     phases=f.phases if plateau is not None else phases_without_x(f.phases),
-                     forecast=fc, facts=f, run=run.named_as(f.metric, metric))
+                     phases=verdict_phases(verdict, f, plateau), forecast=fc, facts=f,
+                     run=run.named_as(f.metric, metric))
+
+
+#: Verdicts that say the curve still falls: a stretch after X is a descent under way, not a plateau.
+STILL_FALLING = ("still_improving", "lr_too_low")
+
+
+def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[dict]:
+    """The phases a diagnosis reports and its chart draws (``Diagnosis.phases``), named as ``verdict`` reads the
+    curve; the facts' phases (``f.phases``) are named off the smooth alone.
+
+    No ``plateau`` where the verdict gives no X or says the curve still falls (:data:`STILL_FALLING`: a curve that
+    flattened but is forecast to creep lower keeps its X, and its stretch after X is the slow descent still under
+    way; nanoGPT's validation loss, still_improving at t = -17, was drawn "plateau" from step 1375). Under an
+    ``overfitting`` verdict, a ``rising_validation`` phase from the minimum the verdict read (``val_min_epoch``) where
+    the facts' stricter bar for a phase missed it (DeepOBS' F-MNIST, val 0.253 -> 0.46 after epoch 23, was drawn
+    "plateau" to its end). New dicts; ``f.phases`` is left as it is."""
+    phases = [dict(p) for p in f.phases]
+    if plateau is None or verdict.id in STILL_FALLING:
+        phases = phases_without_x(phases)
+    lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
+        else None
+    if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \
+            and not any(p.get("name") == "rising_validation" for p in phases) and float(lowest) < float(f.x[-1]):
+        lowest = float(lowest)
+        phases = [dict(p, end=min(float(p["end"]), lowest)) for p in phases if float(p["start"]) < lowest]
+        phases.append({"name": "rising_validation", "start": lowest, "end": float(f.x[-1])})
+    return phases
 
 
 #: Names a recurrent layer or model goes by (a layer's gradient norm, ``grad_norm/lstm.weight_hh_l0``; a Trainer's

@@ -161,6 +161,10 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                      "values": align(s["raw"], x_run)})
         cols.append({"label": s["label"] + " (smoothed)", "kind": "smooth", "role": s["role"],
                      "color": color, "values": align(s["smooth"], x_run)})
+    ch = data.get("chance")
+    if ch:  # a guesser's level across the run (1/K, ln K), dashed: a run at chance read against it
+        cols.append({"label": ch["label"], "kind": "chance", "role": "chance", "color": plot.CHANCE_COLOR,
+                     "values": align([ch["y"]] * len(x_run), x_run)})
     forecast = None
     if f:
         fx = np.array(f["x"], dtype=float)
@@ -175,7 +179,9 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                      "color": plot.FORECAST_COLOR, "values": align(f["mid"], fx)})
     panels = [{"title": p["title"], "logy": p["logy"], "bounds": p.get("bounds"),
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}
-                          for s in p["series"]]}
+                          for s in p["series"]]
+               + ([{"label": p["chance"]["label"], "color": plot.CHANCE_COLOR, "dash": [5, 3],
+                    "values": align([p["chance"]["y"]] * len(x_run), x_run)}] if p.get("chance") else [])}
               for p in data["panels"]]
     ylabel = plot.y_label(data)
     return {"axis": data["axis"], "ylabel": ylabel, "x": [plot.round_sig(v) for v in x], "cols": cols,
@@ -222,6 +228,11 @@ def card_html(d, data: dict | None = None) -> str:
         facts.append(("plateau X", "none (not plateaued)"))
     facts.append(("metric", esc(as_logged(d, str(d.metric)))))
     facts.append(("logged to", esc(d.logged_to())))
+    chance = plot.chance_levels(d)
+    if chance:  # what a guesser scores, beside a verdict of no signal
+        facts.append((f"chance (K = {chance['classes']})",
+                      f"accuracy 1/{chance['classes']} = {chance['acc']:.3g}; loss ln {chance['classes']} = "
+                      f"{chance['loss']:.4g}"))
     if data:
         vm = data.get("valmin")
         if vm:

@@ -79,15 +79,109 @@ def _layer_panel(run, keep) -> dict | None:
     return {"title": "layer grads", "logy": _log_panel(series, True), "series": series, "layers": len(names)}
 
 
-def smooth(y: np.ndarray) -> np.ndarray:
+#: How far (in the curve's point noise sds) the drawn smooth may stand from the curve at a point before its window
+#: narrows there: noise alone puts a mean and the median of 5 about 0.4 sd apart, so 2 sds is a bend, not noise.
+SMOOTH_HOLD = 2.0
+
+
+def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
     """The smoothed curve drawn on charts, shape (n,) -> (n,).
 
-    The same centred smoother the plateau onset X is measured on
-    (:func:`losslens.facts.smoothing.smooth`), so X sits where the drawn curve crosses the
-    95%-of-improvement level.
+    The centred mean the plateau onset X is measured on (:func:`losslens.facts.smoothing.smooth`: a median of 3
+    from 30 points on, then a mean of about n/15 points), its window narrowed point by point to the widest whose
+    mean stays within :data:`SMOOTH_HOLD` noise sds of the curve there (:func:`held_mean`). Where the curve is flat
+    the two are one line; where it is steep a fixed window reaches across the bend and lifts the line off the
+    data (DeepOBS' F-MNIST drawn at 1.079 / 0.791 / 0.656 at epochs 1-3 where it logged 0.516 / 0.420 / 0.370,
+    a cliff at 3 -> 4 the run never had). ``window``: the mean's width, default the facts'.
     """
-    from ..facts.smoothing import smooth as _smooth
-    return _smooth(np.asarray(y, dtype=float))
+    from ..facts.smoothing import median3, tapered_mean, window_for
+
+    y = np.asarray(y, dtype=float)
+    n = y.shape[0]
+    if n < 3:
+        return y.copy()
+    base = median3(y) if n >= 30 else y
+    half = (window or window_for(n)) // 2
+    if half < 1:  # (no mean to hold: the curve as the facts smooth it)
+        return base.copy()
+    return held_mean(y, (tapered_mean(base, h) for h in range(1, half + 1)), base)
+
+
+def held_mean(y: np.ndarray, means, base: np.ndarray | None = None, one_sided_end: bool = False) -> np.ndarray:
+    """Per point, the widest of ``means`` (moving means of ``y``, shape (n,) each, narrowest first) that it and every
+    narrower one stay within :data:`SMOOTH_HOLD` point noise sds of the curve's running median of 5 there, else
+    ``base`` (what the means average, default ``y``) brought that near it; shape (n,). The noise is read where the point is
+    (:func:`local_noise`): a memorising net's training loss scatters 0.03-0.09 late in a run whose early points
+    moved by 0.005, and one figure for the whole curve had the late line follow every swing.
+
+    A mean of a curve that bends departs from it by the bend, not by noise, and widening the window past that
+    point only drags the line further off. The median of 5 is where the curve is -- on a monotone stretch each
+    point's own value, on a noisy one robust to a stray batch -- narrowed to 3 and 1 at the start (a first drop
+    is no neighbour of the first point) and at the end, or, ``one_sided_end`` (a batch loss's level, which ends on
+    a mean of its last batches, ``facts.smoothing.level_smooth``), taken over the last 5 points there."""
+    y = np.asarray(y, dtype=float)
+    centre = _running_median5(y, one_sided_end)
+    # (Never under a rounding's width: a noiseless line's means would otherwise miss it by its last bit.)
+    tol = SMOOTH_HOLD * local_noise(y) + 1e-12 * float(np.max(np.abs(y)) if y.size else 0.0)
+    # Where not even the narrowest mean holds, ``base`` kept as near the median: a lone spike (a loss thrown to 141
+    # for one epoch of 20) is no level to draw the line through.
+    out = np.clip(y if base is None else np.asarray(base, dtype=float), centre - tol, centre + tol)
+    held = np.ones(y.shape, dtype=bool)
+    for m in means:
+        held &= np.abs(m - centre) <= tol
+        if not held.any():
+            break
+        out[held] = m[held]
+    return out
+
+
+#: Points per block :func:`local_noise` reads the noise in.
+NOISE_BLOCK = 15
+
+
+def local_noise(y: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
+    """Each point's noise sd, shape (n,): the robust sd of second differences over MAD / sqrt(6) (as
+    ``facts.smoothing.difference_noise``, blind to a slow trend), per block of ``block`` points, the largest of its
+    own block and the two beside it. A bend's one or two large differences in a block do not move its median; a
+    stretch that scatters throughout does."""
+    y = np.asarray(y, dtype=float)
+    n = y.shape[0]
+    if n < 4:
+        return np.zeros(n)
+    d2 = np.diff(y, 2)
+    k = int(min(max(block, 4), d2.shape[0]))
+    nb = -(-d2.shape[0] // k)
+    cells = np.full(nb * k, np.nan)
+    cells[:d2.shape[0]] = d2
+    cells = cells.reshape(nb, k)
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(cells, axis=1)
+        sd = 1.4826 * np.nanmedian(np.abs(cells - med[:, None]), axis=1) / np.sqrt(6.0)
+    sd = np.nan_to_num(sd)
+    # (A short last block's few differences read low as often as high: the larger of it and its neighbour stands.)
+    wide = np.max(np.stack([sd, np.concatenate([sd[:1], sd[:-1]]), np.concatenate([sd[1:], sd[-1:]])]), axis=0)
+    at = np.clip(np.arange(n) - 1, 0, d2.shape[0] - 1) // k
+    return wide[at]
+
+
+def _running_median5(y: np.ndarray, one_sided_end: bool) -> np.ndarray:
+    """Median of the 5 points around each, narrowed to 3 and 1 at the edges (``one_sided_end``: the last 5 at the
+    end), shape (n,)."""
+    n = y.shape[0]
+    if n < 3:
+        return y.copy()
+    out = y.copy()
+    if n >= 5:
+        w = np.lib.stride_tricks.sliding_window_view(y, 5)
+        out[2:-2] = np.partition(w, 2, axis=1)[:, 2]
+    a, b, c = y[:-2], y[1:-1], y[2:]
+    m3 = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))  # (median of 3, as facts.smoothing.median3)
+    out[1] = m3[0]
+    if one_sided_end and n >= 5:
+        out[-2:] = out[-3]  # (the last 5 points' median: one batch is no level)
+    else:
+        out[-2] = m3[-1]
+    return out
 
 
 def _batch_window(d, key: str, n: int) -> int | None:
@@ -299,7 +393,9 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         window = _batch_window(d, key, int(ok.sum()))
         if window:  # a batch loss: drawn as the mean X was read on (facts.plateau.window), not its last batch
             from ..facts.smoothing import level_smooth
-            sm[ok] = level_smooth(raw[ok], window)
+            r = raw[ok]
+            sm[ok] = held_mean(r, (level_smooth(r, 2 * h + 1) for h in range(1, window // 2 + 1)),
+                               one_sided_end=True)
         smoothed[key] = sm
         loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key), "raw": raw, "smooth": sm})
     # One axis, one rounding: the digits the range of every curve drawn on it needs.
@@ -347,6 +443,18 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     layers = _layer_panel(run, keep)
     if layers is not None:
         panels.append(layers)
+    chance = chance_levels(d)
+    main_chance = None
+    if chance is not None:
+        # 1/K on each accuracy drawn, ln K on each cross-entropy drawn: where a guesser's curves sit.
+        loss_line = {"y": chance["loss"], "label": f"chance: ln {chance['classes']} = {chance['loss']:.4g}"}
+        for p in panels:
+            if p["title"] == "accuracy":
+                p["chance"] = _acc_chance(chance, p["series"])
+            elif p["title"] == "loss":
+                p["chance"] = loss_line
+        main_chance = (_acc_chance(chance, loss) if higher else loss_line if y_label({"loss": loss, "metric": ""})
+                       == "loss" else None)
     return {
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": round_sig_list(axis[keep]), "breaks": axis_breaks(axis),
@@ -355,7 +463,27 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
+        "chance": main_chance,
     }
+
+
+def chance_levels(d) -> dict | None:
+    """``{classes, acc, loss}`` -- K and a guesser's accuracy (1/K) and cross-entropy (ln K) -- where the diagnosis
+    knows K (given, or read off the first loss: ``facts.chance``) and names ``no_signal`` among its causes: the
+    chart of a run at chance showed no chance level to read it against. None otherwise."""
+    ch = getattr(getattr(d, "facts", None), "chance", None)
+    k = getattr(ch, "classes", None)
+    if not isinstance(k, (int, float)) or not k >= 2 or "no_signal" not in {c.id for c in d.causes or []}:
+        return None
+    k = int(k)
+    return {"classes": k, "acc": 1.0 / k, "loss": math.log(k)}
+
+
+def _acc_chance(chance: dict, series: list) -> dict:
+    """The 1/K line of an accuracy logged as a fraction, or as a percentage (values over 1.5)."""
+    vals = [v for s in series for v in (s.get("values") or s.get("raw") or []) if v is not None]
+    top = 100.0 if vals and max(vals) > 1.5 else 1.0
+    return {"y": round_sig(top * chance["acc"]), "label": f"chance: 1/{chance['classes']} = {top * chance['acc']:.3g}"}
 
 
 def _lone_points_range(curves: list) -> list | None:
@@ -556,7 +684,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
         # named curves nobody could see.
         lone = {"marker": "o", "ms": 5} if ok.sum() == 1 else {}
         ax.plot(*_broken(x[ok], raw[ok], breaks), color=c, alpha=0.28, lw=0.9)
-        ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=s["label"], **lone)
+        # (The bold line is the smooth, the faint one the log: named "val loss" alone, the smooth was read as the
+        # logged values.)
+        ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=s["label"] + (" (smoothed)" if ok.sum() > 2 else ""),
+                **lone)
         curves[s["key"]] = sm
     if "train_loss" in curves and "val_loss" in curves:
         gx, tr = _broken(x, _bridged(x, curves["train_loss"]), breaks)
@@ -581,6 +712,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
             ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
                         label=f"forecast at {data['axis']} {fx[0]:g}: {mid[0]:.4g}"
                               + (", 90% interval" if yerr is not None else ""))
+    if data.get("chance"):
+        _chance_line(ax, data["chance"])
     vm = data["valmin"]
     if vm:
         ax.plot([vm["x"]], [vm["y"]], marker="o", mfc="white", mec=VAL_COLOR, mew=1.8, ms=7, ls="none",
@@ -643,6 +776,15 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
+
+
+#: The chance level's line: grey, dashed, under the curves.
+CHANCE_COLOR = "#6b7280"
+
+
+def _chance_line(ax, line: dict) -> None:
+    """A guesser's level (``{y, label}``, :func:`chance_levels`) across ``ax``, named in its legend."""
+    ax.axhline(line["y"], color=CHANCE_COLOR, lw=1.1, ls=(0, (5, 3)), zorder=1.5, label=line["label"])
 
 
 def _text_width(text: str, size: float) -> float:
@@ -909,7 +1051,9 @@ def _draw_figure(fig, d, data: dict, panels: bool):
         pax.grid(True, color="#e6e6e6", lw=0.7)
         for spine in ("top", "right"):
             pax.spines[spine].set_visible(False)
-        if len(panel["series"]) > 1:
+        if panel.get("chance"):
+            _chance_line(pax, panel["chance"])
+        if len(panel["series"]) > 1 or panel.get("chance"):
             _outside_legend(pax, fontsize=7)
         if data["plateau"]:
             pax.axvline(data["plateau"]["x"], color=PLATEAU_COLOR, lw=1, alpha=0.6)

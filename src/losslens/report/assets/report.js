@@ -455,6 +455,8 @@
         s.stroke = c.color; s.width = 2;
       } else if (c.kind === "fc_mid") {
         s.stroke = c.color; s.width = 1.5; s.dash = [6, 4];
+      } else if (c.kind === "chance") {  // a guesser's level (1/K, ln K): grey, dashed
+        s.stroke = c.color; s.width = 1; s.dash = [5, 3];
       } else {  // forecast lo/hi: only the band between them is drawn; no legend entry
         s.stroke = alpha(c.color, 0.5); s.width = 0.5; s.class = "ll-legend-hidden";
       }
@@ -504,8 +506,8 @@
     p.series.forEach(function (s) {
       data.push(s.values);
       var gaps = breakGaps(d);
-      o.series.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: !gaps, gaps: gaps || undefined,
-                      points: { show: false }, value: function (u, v) { return fmt(v); } });
+      o.series.push({ label: s.label, stroke: s.color, width: s.dash ? 1 : 1.5, spanGaps: !gaps, gaps: gaps || undefined,
+                      dash: s.dash || undefined, points: { show: false }, value: function (u, v) { return fmt(v); } });
     });
     o.hooks = {
       draw: [function (u) {
