@@ -126,7 +126,7 @@ def test_a_no_signal_chart_draws_the_chance_levels(figure_of):
     assert list(lines["chance: ln 5 = 1.609"].get_ydata()) == pytest.approx([math.log(5)] * 2)
     assert list(lines["chance: 1/5 = 0.2"].get_ydata()) == pytest.approx([0.2] * 2)
     payload = report_html.chart_payload(d, data)
-    [col] = [c for c in payload["cols"] if c["kind"] == "chance"]
+    [col] = [c for c in payload["cols"] if c["kind"] == "level" and c["role"] == "chance"]
     drawn = [v for v in col["values"] if v is not None]
     assert len(drawn) == len(d.run.axis) and drawn == pytest.approx([math.log(5)] * len(drawn))
     [pacc] = [p for p in payload["panels"] if p["title"] == "accuracy"]
@@ -141,3 +141,82 @@ def test_a_chart_without_no_signal_draws_no_chance_level():
     d = losslens.diagnose(ECO / "torch_stuck_high_lr" / "cf_adam_lr0.03.csv")
     data = chart_data(d)
     assert data["chance"] is None and not any(p.get("chance") for p in data["panels"])
+
+
+LAB = ECO / "lab_noise_floor"
+
+
+def test_a_forecast_under_the_noise_floor_is_said_not_clipped(figure_of):
+    """The lab's SGD run on y = 2x + N(0, 0.1^2) (lab_noise_floor/exp3_sgd_seed1, make.py: the lab's own run, its
+    noise floor 0.01 in its meta) is forecast 0.00653 [0.00059, 0.0151] by epoch 98, under the floor no model goes
+    below, and nothing on the chart said so. The floor is drawn, the forecast's legend and the report card say the
+    forecast reaches under it, and the values stay as forecast."""
+    d = losslens.diagnose(LAB / "exp3_sgd_seed1.json")
+    assert d.forecast["value"] < 0.01 == pytest.approx(d.run.meta["noise_floor"])
+    data = chart_data(d)
+    assert data["floor"]["y"] == pytest.approx(0.01)
+    assert data["forecast"]["mid"][-1] == pytest.approx(d.forecast["value"], rel=1e-4)  # not clipped
+    ax = figure_of(d)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    floor = next(ln for lb, ln in lines.items() if lb.startswith("noise floor 0.01"))
+    assert list(floor.get_ydata()) == pytest.approx([0.01, 0.01])
+    [fc] = [lb for lb in lines if lb.startswith("forecast to epoch 98")]
+    assert "under the noise floor" in fc
+    payload = report_html.chart_payload(d, data)
+    assert [c["role"] for c in payload["cols"] if c["kind"] == "level"] == ["floor"]
+    card = report_html.card_html(d, data)
+    assert "under the noise floor 0.01, which no model goes below" in card
+
+
+def test_a_band_reaching_zero_runs_along_the_foot_of_a_log_axis(figure_of):
+    """The lab's linear model under Adam(1e-3) (lab_noise_floor/exp1_linear_seed0) is forecast 0.0263 [0, 0.259]:
+    on the log axis the band's lower edge at 0 fell off the chart like a cliff. It is drawn down to the axis's foot
+    and the legend writes the bound it reaches; the HTML chart's band stops at the same foot."""
+    d = losslens.diagnose(LAB / "exp1_linear_seed0.json")
+    assert d.forecast["interval"][0] == 0
+    data = chart_data(d)
+    assert data["logy"]
+    ax = figure_of(d)
+    bottom = ax.get_ylim()[0]
+    [band] = [c for c in ax.collections if c.get_facecolor()[0][:3] == pytest.approx((0x2a / 255, 0x9d / 255, 0x8f / 255))]
+    ys = np.concatenate([p.vertices[:, 1] for p in band.get_paths()])
+    assert ys.min() >= bottom * (1 - 1e-9) and ys.min() == pytest.approx(bottom)
+    [label] = [ln.get_label() for ln in ax.get_lines() if ln.get_label().startswith("forecast to epoch 98")]
+    assert "its lower edge reaches 0, under the axis" in label
+    payload = report_html.chart_payload(d, data)
+    [lo] = [c for c in payload["cols"] if c["kind"] == "fc_lo"]
+    assert min(v for v in lo["values"] if v is not None) > 0
+
+
+def test_the_forecast_band_starts_at_the_end_of_the_log():
+    """Inside the log the band is the curve's noise band, ahead of it the interval calibrated for twice the run: the
+    path's first point, before the log's end, had the narrow one and the next the wide one, and the band was drawn
+    widening as a near-vertical wall from a point inside the log (nanoGPT, a Trainer's log). It starts at the last
+    logged point, at its width ahead."""
+    d = losslens.diagnose(LAB / "exp3_sgd_seed1.json")
+    f = chart_data(d)["forecast"]
+    last = float(d.run.axis[-1])
+    assert f["x"][0] == pytest.approx(last) and all(x > last for x in f["x"][1:])
+    assert (f["lo"][0], f["hi"][0]) == (f["lo"][1], f["hi"][1])
+    fc = losslens.forecast(LAB / "exp3_sgd_seed1.json")
+    assert f["mid"][0] == pytest.approx(float(fc.value_at(last)), rel=1e-3)
+
+
+def test_the_forecast_chart_says_the_texts_x():
+    """A torch Adam run (torch_rlrop_high_lr/cf_adam) still forecast to improve: `forecast`'s text says "plateau
+    epoch X: none yet" and its chart drew a red line "X = 12 on the fitted curve" (nanoGPT: none yet beside X =
+    2000). The chart now draws no X and its legend says the text's words; the text says whose X diagnose's is."""
+    from cli_helpers import run_cli
+
+    from losslens.report.plot import forecast_figure
+
+    log = ECO / "torch_rlrop_high_lr" / "cf_adam.csv"
+    fc = losslens.forecast(str(log))
+    out = run_cli("forecast", log).stdout
+    assert "plateau epoch X: none yet (" in out and "is `losslens diagnose`'s X" in out
+    fig = forecast_figure(losslens.read(str(log))[0], fc)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any(lb.startswith("X =") for lb in labels)
+    assert any(lb.replace("\n", " ").startswith("plateau epoch X: none yet") for lb in labels), labels
+    assert not [ln for ln in ax.get_lines() if ln.get_color() == "#c0392b"]

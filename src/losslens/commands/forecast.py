@@ -146,9 +146,12 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         # in a few epochs) it is reached early while the curve still falls a fifth of its level. "plateau epoch X =
         # 12 (already)" beside "19.4% lower, P = 0.96" (and diagnose's "no plateau") read as two answers: no
         # plateau is claimed while the forecast still expects more than the 1% its P is of.
+        # (diagnose's X answers another question -- where the logged curve flattened, "flattened at step 1375" --
+        # and a user running both read two answers to one: said which is which.)
         lines.append(f"  plateau {axis} X: none yet (by {at_text(run, axis, fc.plateau_epoch)} the fitted curve "
                      f"made 95% of its whole improvement from {axis} {axis_text(fc.x0)} to {axis_text(fc.horizon)}, "
-                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.0%})")
+                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.0%}); where the "
+                     f"logged curve flattened so far is `losslens diagnose`'s X")
     elif fc.plateau_epoch is not None:
         where = "already passed" if fc.plateau_epoch <= fc.x_last else "still ahead"
         # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ

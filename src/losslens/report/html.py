@@ -161,10 +161,12 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                      "values": align(s["raw"], x_run)})
         cols.append({"label": s["label"] + " (smoothed)", "kind": "smooth", "role": s["role"],
                      "color": color, "values": align(s["smooth"], x_run)})
-    ch = data.get("chance")
-    if ch:  # a guesser's level across the run (1/K, ln K), dashed: a run at chance read against it
-        cols.append({"label": ch["label"], "kind": "chance", "role": "chance", "color": plot.CHANCE_COLOR,
-                     "values": align([ch["y"]] * len(x_run), x_run)})
+    for role in ("chance", "floor"):
+        # A guesser's level (1/K, ln K) or the data's noise floor across the run, dashed: a run read against it.
+        line = data.get(role)
+        if line:
+            cols.append({"label": line["label"], "kind": "level", "role": role, "color": plot.CHANCE_COLOR,
+                         "values": align([line["y"]] * len(x_run), x_run)})
     forecast = None
     if f:
         fx = np.array(f["x"], dtype=float)
@@ -172,9 +174,13 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
         forecast = {"single": single, "x": f["x"][-1], "mid": f["mid"][-1], "lo": f["lo"][-1],
                     "hi": f["hi"][-1]}
         if not single:
+            bottom = plot.log_bottom(data) if data["logy"] else None
             for kind, key in (("fc_lo", "lo"), ("fc_hi", "hi")):
+                vals = f[key]
+                if bottom is not None:  # (a lower edge at 0 has no place on a log axis: drawn along its foot)
+                    vals = [None if v is None else max(v, plot.round_sig(bottom)) for v in vals]
                 cols.append({"label": f"forecast {key}", "kind": kind, "role": "forecast",
-                             "color": plot.FORECAST_COLOR, "values": align(f[key], fx)})
+                             "color": plot.FORECAST_COLOR, "values": align(vals, fx)})
         cols.append({"label": "forecast", "kind": "fc_mid", "role": "forecast",
                      "color": plot.FORECAST_COLOR, "values": align(f["mid"], fx)})
     panels = [{"title": p["title"], "logy": p["logy"], "bounds": p.get("bounds"),
@@ -260,6 +266,12 @@ def card_html(d, data: dict | None = None) -> str:
         band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
         # diagnose says "the forecast is uncertain" rather than quote it; the card's bare numbers must not read firmer
         unsure = f" <span class='ll-tag'>uncertain: {esc(f['uncertain'])}</span>" if f.get("uncertain") else ""
+        floor = plot.noise_floor_line(d.run) if getattr(d, "run", None) is not None else None
+        lows = [finite_or_none(v) for v in [f.get("value"), *iv[:1]]]
+        if floor and any(v is not None and v < floor["y"] for v in lows):
+            # Said beside the numbers, not clipped: the fit does not know the floor the data's noise sets.
+            unsure += (f" <span class='ll-tag'>under the noise floor {_fmt(floor['y'])}, which no model goes "
+                       "below: the fit does not know it</span>")
         facts.append((f"forecast at {_at(f.get('horizon'))}", f"{_fmt(f.get('value'))}{band}{unsure}"))
         if finite_or_none(f.get("p_improve")) is not None:
             facts.append(("P(improves)", f"{float(f['p_improve']):.0%}" + _under_one_example(d, f)))

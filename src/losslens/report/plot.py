@@ -330,6 +330,17 @@ def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
             if ahead.size:
                 start = max(0, int(ahead[0]) - 1)
                 cols = [c[start:] for c in cols]
+                if start < int(ahead[0]) and cols[0].shape[0] > 1:
+                    # Inside the log the band is the curve's noise band; every point ahead gets the interval
+                    # calibrated for twice the run (forecasting._quantiles: its shortest calibrated horizon), so one
+                    # path step later it is full width, and the band was drawn widening as a near-vertical wall
+                    # (nanoGPT, a Trainer's log) from a point before the log's end. It starts at the log's last
+                    # point (the middle read there), at its width ahead.
+                    x0, x1 = cols[0][0], cols[0][1]
+                    w = (last_x - x0) / (x1 - x0) if x1 > x0 else 0.0
+                    cols = [c.astype(float, copy=True) for c in cols]
+                    cols[0][0], cols[2][0] = last_x, cols[2][0] + w * (cols[2][1] - cols[2][0])
+                    cols[1][0], cols[3][0] = cols[1][1], cols[3][1]
             return {"x": round_sig_list(cols[0]), "lo": round_sig_list(cols[1]), "mid": round_sig_list(cols[2]), "hi": round_sig_list(cols[3]),
                     "value": round_sig(f.get("value")), "horizon": round_sig(f.get("horizon")),
                     "p_improve": round_sig(f.get("p_improve"))}
@@ -463,8 +474,19 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
-        "chance": main_chance,
+        "chance": main_chance, "floor": None if higher else noise_floor_line(run),
     }
+
+
+def noise_floor_line(run) -> dict | None:
+    """``{y, label}``: the data's noise floor where the run states it (``meta["noise_floor"]``, the lab's regression
+    runs: the targets' noise variance, under which no model's MSE goes), else None. A forecast fitted to the curve
+    alone does not know it: the lab's SGD run, 0.0104 at epoch 49, was forecast 0.00653 [0.00059, 0.0151] by epoch 98
+    with nothing on the chart to say no model gets there."""
+    nf = finite_or_none((getattr(run, "meta", None) or {}).get("noise_floor"))
+    if nf is None or not nf > 0:
+        return None
+    return {"y": round_sig(nf), "label": f"noise floor {nf:.3g} (no model goes lower)"}
 
 
 def chance_levels(d) -> dict | None:
@@ -695,14 +717,28 @@ def draw_loss(ax, data: dict, legend: bool = True):
         both = np.isfinite(tr) & np.isfinite(va)
         ax.fill_between(gx, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
                         label="generalization gap", interpolate=True)
+    floor_line = data.get("floor")
+    if floor_line:
+        _chance_line(ax, floor_line)
     f = data["forecast"]
     if f:
         fx, lo, mid, hi = (_arr(f[k]) for k in ("x", "lo", "mid", "hi"))
+        under = ""
+        if floor_line and np.nanmin(np.concatenate([lo, mid])) < floor_line["y"]:
+            # Said, not clipped: the fit reaches where the data's noise lets no model go.
+            under = f"; reaches under the noise floor, which the fit does not know"
         if fx.shape[0] > 1:
+            bottom = log_bottom(data) if data["logy"] else None
+            off = ""
+            if bottom is not None and np.nanmin(lo) < bottom:
+                # On a log axis a lower edge at 0 (or decades under the curves) fell off the axis as a cliff: the
+                # band is drawn down to the axis's foot and the bound it reaches is written out.
+                off = f"; its lower edge reaches {np.nanmin(lo):.3g}, under the axis"
+                lo = np.maximum(lo, bottom)
             # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
             ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
             ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--",
-                    label=f"forecast to {data['axis']} {fx[-1]:g}, 90% band")
+                    label=f"forecast to {data['axis']} {fx[-1]:g}, 90% band{off}{under}")
         else:
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
@@ -711,7 +747,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
             # left the axis and the value to guess.
             ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
                         label=f"forecast at {data['axis']} {fx[0]:g}: {mid[0]:.4g}"
-                              + (", 90% interval" if yerr is not None else ""))
+                              + (", 90% interval" if yerr is not None else "") + under)
     if data.get("chance"):
         _chance_line(ax, data["chance"])
     vm = data["valmin"]
@@ -859,17 +895,24 @@ def _mark_spikes(ax, data: dict, colors: dict) -> None:
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})  # off the curves
 
 
+def log_bottom(data: dict) -> float | None:
+    """The lowest a log loss axis goes (:func:`_log_floor`): half the lowest curve value, forecast middle or noise
+    floor drawn; None where none is positive."""
+    vals = _drawn_values(data, ("mid",))
+    if data.get("floor"):
+        vals = np.append(vals, data["floor"]["y"])
+    vals = vals[vals > 0]
+    return float(vals.min()) / 2 if vals.size else None
+
+
 def _log_floor(ax, data: dict) -> None:
     """On a log axis, keep the bottom within half the lowest curve value or forecast (its path's middle, which
-    ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs off the foot instead of stretching the axis
+    ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs along the foot instead of stretching the axis
     down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
     1e-4 under a curve that never went below 0.009, and the curve took the top third)."""
-    vals = _drawn_values(data, ("mid",))
-    vals = vals[vals > 0]
-    if vals.size:
-        floor = float(vals.min()) / 2
-        if ax.get_ylim()[0] < floor:
-            ax.set_ylim(bottom=floor)
+    floor = log_bottom(data)
+    if floor is not None and ax.get_ylim()[0] < floor:
+        ax.set_ylim(bottom=floor)
 
 
 def _plain_log_ticks(ax):
@@ -1297,9 +1340,14 @@ def forecast_chart_data(run, fc) -> dict:
     logy, ymax, clipped = _y_scale(run, axis, {key: raw}, {key: sm}, higher)
     pl = finite_or_none(fc.plateau_epoch)
     ahead = pl is not None and pl > last_x
-    # (X after a steep start, the curve still improving: 95% of the whole improvement, not a flat "already")
-    when = ("95% of its improvement; still improving" if still_improving_past_x(fc)
-            else "forecast" if ahead else "already")
+    note = None
+    if pl is not None and still_improving_past_x(fc):
+        # The text says "plateau X: none yet" (95% of the whole fall reached after a steep start, the curve still
+        # forecast to improve > 1%): a red line at that X beside it was a second answer (nanoGPT: "X = 2000 on the
+        # fitted curve" over "none yet"). The chart says what the text says, and draws no X.
+        note = (f"plateau {run.axis_name} X: none yet (still forecast to improve > 1%, P = {fc.p_improve:.2f}; "
+                f"{at_text(run, f'by {run.axis_name}', pl)} the fitted curve made 95% of its fall)")
+        pl = None
     return {
         "name": str(run.name), "axis": str(run.axis_name), "metric": run.label(key),
         "x": round_sig_list(axis[keep]), "logy": logy, "ymax": round_sig(ymax), "spikes": clipped,
@@ -1308,7 +1356,8 @@ def forecast_chart_data(run, fc) -> dict:
                   "smooth": round_sig_list(sm[keep], curve_digits(raw[keep]))}],
         "plateau": None if pl is None else {
             "x": round_sig(pl), "lo": None, "hi": None, "level": None,
-            "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({when})"},
+            "label": f"{at_text(run, 'X =', pl)} on the fitted curve ({'forecast' if ahead else 'already'})"},
+        "x_note": note,
         "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
     }
@@ -1325,6 +1374,8 @@ def forecast_figure(run, fc):
     fig = Figure(figsize=(7.5 + LEGEND_WIDTH, 4.0))
     ax = fig.subplots()
     draw_loss(ax, data, legend=False)
+    if data.get("x_note"):  # (a legend entry with no mark: the text's "none yet", where an X line would stand)
+        ax.plot([], [], ls="none", label=data["x_note"])
     axis = data["axis"]
     value, lo, hi = (finite_or_none(v) for v in (fc.value, *fc.interval))
     if not fc.reason and value is not None:

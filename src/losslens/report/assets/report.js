@@ -455,7 +455,7 @@
         s.stroke = c.color; s.width = 2;
       } else if (c.kind === "fc_mid") {
         s.stroke = c.color; s.width = 1.5; s.dash = [6, 4];
-      } else if (c.kind === "chance") {  // a guesser's level (1/K, ln K): grey, dashed
+      } else if (c.kind === "level") {  // a guesser's level (1/K, ln K) or the noise floor: grey, dashed
         s.stroke = c.color; s.width = 1; s.dash = [5, 3];
       } else {  // forecast lo/hi: only the band between them is drawn; no legend entry
         s.stroke = alpha(c.color, 0.5); s.width = 0.5; s.class = "ll-legend-hidden";
