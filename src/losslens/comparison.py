@@ -92,6 +92,12 @@ class Comparison(Verification):
             return []
         return [(d.run, f"AFTER: {d.verdict}") for d in self.after[:1] if getattr(d, "run", None) is not None]
 
+    def drawn_label(self, r) -> str:
+        """The legend of the AFTER curve a check read: the change made (``AFTER: lr_factor=1000``), not the check's
+        name beside it ("learning rate x 10 (made: lr_factor=1000)" named a change of 10 over a run made at 1000)."""
+        made = {k: v for k, v in r.check.change.items() if k != "from_epoch"}
+        return f"AFTER: {_said(made)}"
+
     @property
     def asked_causes(self) -> list[str]:
         """The causes the exit code answers for: the verdict where it predicts something of the change, else the

@@ -71,12 +71,13 @@ def register(app):
             # forecast to, not the checkpoint's last point: 10% of the way there comes later.
             end = horizon if horizon is not None or not fc.horizon_from else fc.horizon
             stop = None if stop_gain is None else replay_stop(run, fc.metric, stop_gain, end, higher_is_better=higher)
+            wrote = None
             if plot is not None:
                 from losslens.report.plot import save_forecast_plot
 
                 target = plot_target(plot, i, len(forecasts))
                 run_guarded(save_forecast_plot, run, fc, target)
-                typer.echo(wrote_line(target, len(forecasts), name), err=json_out)
+                wrote = wrote_line(target, len(forecasts), name)
             if json_out:
                 out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
                        "axis": run.axis_name}
@@ -90,6 +91,8 @@ def register(app):
                 typer.echo(describe(as_asked(fc, run, metric), name, run.axis_name, run))
                 if stop is not None:
                     typer.echo(describe_stop(stop, run.axis_name))
+            if wrote is not None:  # (after the run's text, as diagnose --plot says it)
+                typer.echo(wrote, err=json_out)
 
 
 def as_asked(fc, run, asked: str | None):

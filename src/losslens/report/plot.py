@@ -1211,7 +1211,8 @@ def verification_figure(v):
                 if o.runs and o.check.metric == metric and change_key(o.check.change) == key and \
                         o.change_rel is not None:
                     moves.setdefault(o.check.statistic, f"{o.check.statistic} {o.change_rel:+.0%}")
-            label = r.check.name + when + (f" ({', '.join(moves.values())})" if moves else "")
+            name = v.drawn_label(r) if hasattr(v, "drawn_label") else r.check.name
+            label = name + when + (f" ({', '.join(moves.values())})" if moves else "")
             curves.append((r.runs[0], label, colors[key], r.check.change.get("from_epoch")))
         for run, label, color, start in curves:
             if run is None or run.series.get(metric) is None:
@@ -1254,6 +1255,14 @@ def verification_figure(v):
     if v.confirmed is None:
         # (the text's own word for its state: compare's "not decided" where the move is within the noise)
         verdict = v.summary().split(":")[0] + ("" if v.summary().startswith("not decided") else f" by {by}")
+        other = [c for c in getattr(v, "asked_causes", []) if c != v.diagnosis.verdict and v.holds(c) is not None]
+        if other and v.summary().startswith("not checked"):
+            # The verdict predicts nothing of this change, but a cause listed beside it does, and the text says how
+            # it went: "not checked" alone over a chart 51% lower read as a failure.
+            c = other[0]
+            moved = next((r.change_rel for r in ran if r.check.cause == c and r.change_rel is not None), None)
+            verdict = (f"no prediction of this change; {_label(c)}'s "
+                       + ("held" if v.holds(c) else "did NOT hold") + ("" if moved is None else f" ({moved:+.0%})"))
     rival = v.points_to
     if rival:  # the title must not say "confirmed" alone where another cause's change did far more
         verdict = ("NOT confirmed" if v.confirmed is False else "held") + f"; {by} points to {_label(rival)}"
@@ -1304,8 +1313,11 @@ def data_figure(fc):
     for axis in (ax.xaxis, ax.yaxis):  # log axes label minor ticks as 3x10^2: too busy here
         axis.set_major_formatter(plain)
         axis.set_minor_formatter(NullFormatter())
-    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
-    ax.set_xticks(list(lc.sizes) + [fc.size_new])  # the sizes measured and the one forecast
+    # The y axis labelled as densely as its range leaves room for (every minor tick labelled wrote 0.09 over 0.1).
+    _plain_log_ticks(ax)
+    # The sizes measured and the one forecast, those whose labels would run into a neighbour's left out: LCDB's
+    # sizes, 1.4x apart, wrote "1,0241,4482,0482,588".
+    ax.set_xticks(_spaced_ticks(ax, [float(v) for v in lc.sizes], float(fc.size_new), 7.5))
     ax.tick_params(axis="x", labelsize=7.5)
     ax.set_xlabel("training-set size (samples)")
     ax.set_ylabel(lc.metric)
@@ -1318,6 +1330,29 @@ def data_figure(fc):
                  f"P(>{DATA_GAIN:.0%} lower) = {fc.p_gain:.2f}", fontsize=10, loc="left", fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+def _spaced_ticks(ax, sizes: list, last: float, fontsize: float) -> list:
+    """Of ``sizes`` (ascending) and ``last``, the ticks a log x axis of ``ax`` can label without two labels
+    touching: ``last`` and the largest size first, then the others from the smallest up."""
+    lo, hi = (math.log10(v) for v in (min(sizes + [last]), max(sizes + [last])))
+    pad = 0.04 * (hi - lo) if hi > lo else 1.0
+    lo, hi = lo - pad, hi + pad  # (the axis as the data will set it, margins included)
+    width = ax.get_position().width * ax.figure.get_figwidth() * 72  # points
+
+    def span(v):
+        centre = (math.log10(v) - lo) / (hi - lo) * width
+        half = _text_width(f"{v:,.0f}" if v >= 10 else f"{v:.3g}", fontsize) / 2 + 3
+        return centre - half, centre + half
+
+    kept = [last, sizes[-1]] if sizes[-1] != last else [last]
+    if len(kept) == 2 and span(kept[1])[1] > span(kept[0])[0]:
+        kept = [last]
+    for v in sizes[:-1]:
+        a, b = span(v)
+        if all(b <= span(k)[0] or a >= span(k)[1] for k in kept):
+            kept.append(v)
+    return sorted(kept)
 
 
 # ---- forecast ------------------------------------------------------------------------------------

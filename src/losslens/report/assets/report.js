@@ -332,7 +332,9 @@
       for (var e = Math.ceil(lo / k - 1e-9); e <= Math.floor(hi / k + 1e-9); e++) vals.push(Number("1e" + e * k));
       keep(vals);
     });
-    [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]].forEach(function (ms) {
+    // (1, 2, 3, 5 and 1, 2, 3, 4, 5, 6, 8 between: with 1, 2 and 5 alone a sweep's curves, all in 0.25-0.5 on an
+    // axis to 2.3, stood under the labels 0.5 and 1 only.)
+    [[1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 8], [1, 2, 3, 4, 5, 6, 7, 8, 9]].forEach(function (ms) {
       if (hi - lo > 4) return;
       var vals = [];
       for (var e = Math.floor(lo); e <= Math.ceil(hi); e++) {
