@@ -220,3 +220,62 @@ def test_the_forecast_chart_says_the_texts_x():
     assert not any(lb.startswith("X =") for lb in labels)
     assert any(lb.replace("\n", " ").startswith("plateau epoch X: none yet") for lb in labels), labels
     assert not [ln for ln in ax.get_lines() if ln.get_color() == "#c0392b"]
+
+
+def test_compares_chart_names_the_change_made_and_what_held():
+    """A Lightning lr sweep (lightning_sgd_sweep_small_lr, version_1 -> version_2, lr 0.001 -> 1): the AFTER curve's
+    legend read "learning rate x 10 (made: lr_factor=1000)", a change of 10 over a run made at 1000. Two Trainer runs
+    (hf_lr_sweep, lr 3e-4 -> 1e-3): still_improving predicts nothing of a higher lr, lr_too_low's prediction held,
+    and the chart's title said "still improving: not checked by the AFTER run", a failure's words. The legend names
+    the change made; the title what held."""
+    from losslens.report.plot import verification_figure
+
+    sweep = ECO / "lightning_sgd_sweep_small_lr" / "lightning_logs"
+    c = losslens.compare(sweep / "version_1", sweep / "version_2")
+    fig = verification_figure(c)
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert any(lb.startswith("AFTER: lr_factor=1000 (") for lb in labels), labels
+    assert not any("learning rate x 10" in lb for lb in labels)
+
+    c = losslens.compare(ECO / "hf_lr_sweep" / "lr3e-4", ECO / "hf_lr_sweep" / "lr1e-3")
+    assert c.confirmed is None and c.holds("lr_too_low") is True
+    title = verification_figure(c).axes[0].get_title(loc="left")
+    assert title.startswith("still improving: no prediction of this change; lr too low's held ("), title
+    assert "not checked" not in title
+
+
+def test_forecast_plot_says_wrote_after_its_text(tmp_path):
+    """`forecast --plot` printed "wrote f.png" before the forecast's text, `diagnose --plot` after it: one order,
+    after."""
+    from cli_helpers import run_cli
+
+    log = ECO / "torch_rlrop_high_lr" / "cf_adam.csv"
+    for cmd in ("forecast", "diagnose"):
+        out = run_cli(cmd, log, "--plot", tmp_path / f"{cmd}.png").stdout.strip().splitlines()
+        assert out[-1] == f"wrote {tmp_path / f'{cmd}.png'}", (cmd, out)
+        assert not any(line.startswith("wrote") for line in out[:-1])
+
+
+def test_the_data_charts_labels_do_not_touch():
+    """`losslens data` on an LCDB learning curve (lcdb_svc: OpenML 3 under a linear SVC, sizes 16 to 2,588, 1.4x
+    apart; make.py) wrote its x labels into one another ("1,0241,4482,0482,588") and labelled every minor y tick
+    (0.09 over 0.1). No two labels touch now; the largest size and the forecast's stay labelled."""
+    from cli_helpers import run_cli
+
+    from losslens.report.plot import data_figure
+
+    path = ECO / "lcdb_svc" / "openml3_svc_linear.csv"
+    assert "data_limited" in run_cli("data", path).stdout
+    fig = data_figure(losslens.more_data(path))
+    fc = losslens.more_data(path)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    ax = fig.axes[0]
+    for axis in (ax.xaxis, ax.yaxis):
+        boxes = [t.get_window_extent(r) for t in axis.get_ticklabels(which="both") if t.get_text() and t.get_visible()]
+        assert len(boxes) >= 3
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), axis
+    shown = {t.get_text() for t in ax.xaxis.get_ticklabels()}
+    assert "2,588" in shown and f"{fc.size_new:,.0f}" in shown

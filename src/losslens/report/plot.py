@@ -1255,10 +1255,10 @@ def verification_figure(v):
     if v.confirmed is None:
         # (the text's own word for its state: compare's "not decided" where the move is within the noise)
         verdict = v.summary().split(":")[0] + ("" if v.summary().startswith("not decided") else f" by {by}")
-        other = [c for c in getattr(v, "asked_causes", []) if c != v.diagnosis.verdict and v.holds(c) is not None]
+        other = [r.check.cause for r in ran if r.check.cause != v.diagnosis.verdict and r.holds is not None]
         if other and v.summary().startswith("not checked"):
-            # The verdict predicts nothing of this change, but a cause listed beside it does, and the text says how
-            # it went: "not checked" alone over a chart 51% lower read as a failure.
+            # The verdict predicts nothing of this change, but another cause's check read it, and the text's check
+            # lines say how it went: "not checked" alone over a chart 51% lower read as a failure.
             c = other[0]
             moved = next((r.change_rel for r in ran if r.check.cause == c and r.change_rel is not None), None)
             verdict = (f"no prediction of this change; {_label(c)}'s "
