@@ -279,3 +279,16 @@ def test_the_data_charts_labels_do_not_touch():
         assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), axis
     shown = {t.get_text() for t in ax.xaxis.get_ticklabels()}
     assert "2,588" in shown and f"{fc.size_new:,.0f}" in shown
+
+
+def test_a_converged_curve_that_went_on_falling_is_drawn_descending_to_where_it_flattened():
+    """A Keras Adam run (compare_keras/adam_e80) reads converged with X = 14, its evidence "it went on falling after
+    epoch 14: 13% lower by epoch 74" and its advice "stop once it is flat, at about epoch 74"; its chart drew
+    "plateau" from 14 (DeepOBS' quadratic: plateau from 31 under "12% lower by epoch 96"). The bands now descend to
+    74 and the plateau starts there."""
+    d = losslens.diagnose(ECO / "compare_keras" / "adam_e80.csv")
+    assert d.verdict == "converged" and d.plateau.epoch == 14
+    assert "at about epoch 74" in d.causes[0].actions[0]
+    assert [(p["name"], p["start"], p["end"]) for p in d.phases[-2:]] == [("slow_descent", 13.0, 74.0),
+                                                                          ("plateau", 74.0, 79.0)]
+    assert [p["label"] for p in chart_data(d)["phases"]] == ["steep drop", "slow descent", "plateau"]

@@ -676,10 +676,30 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
     way; nanoGPT's validation loss, still_improving at t = -17, was drawn "plateau" from step 1375). Under an
     ``overfitting`` verdict, a ``rising_validation`` phase from the minimum the verdict read (``val_min_epoch``) where
     the facts' stricter bar for a phase missed it (DeepOBS' F-MNIST, val 0.253 -> 0.46 after epoch 23, was drawn
-    "plateau" to its end). New dicts; ``f.phases`` is left as it is."""
+    "plateau" to its end). Under a ``converged`` verdict that went on falling after X, the plateau starts where its
+    advice says the curve is flat (``flat_from``). New dicts; ``f.phases`` is left as it is."""
     phases = [dict(p) for p in f.phases]
     if plateau is None or verdict.id in STILL_FALLING:
         phases = phases_without_x(phases)
+    flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
+    if flat is not None and math.isfinite(float(flat)):
+        # A converged curve that went on falling after X, its advice "stop once it is flat, at about epoch 96": the
+        # stretch from X to there is a slow descent, as the evidence says (DeepOBS' quadratic, "12% lower by epoch
+        # 96" after X = 31, was drawn plateau from 31).
+        flat = float(flat)
+        out = []
+        for p in phases:
+            if p.get("name") == "plateau" and float(p["start"]) < flat:
+                descent = dict(p, name="slow_descent", end=min(flat, float(p["end"])))
+                if out and out[-1].get("name") == "slow_descent":  # (one descent, not two bands side by side)
+                    out[-1]["end"] = descent["end"]
+                else:
+                    out.append(descent)
+                if flat < float(p["end"]):
+                    out.append(dict(p, start=flat))
+            else:
+                out.append(p)
+        phases = out
     lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
         else None
     if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \
@@ -3800,6 +3820,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
         # fifth of the level, and "stop at X" would give that up.
         drop, at, best, v_x = later
+        numbers["flat_from"] = at  # (where the advice says it is flat: the chart's plateau starts there, verdict_phases)
         # (Its best can be the run's last points, the tail still falling by its t-test: DeepOBS' quadratic at
         # Adam lr 2.5e-3, best at epoch 99 of 100, last quarter t = -56.6, read "before it flattened".)
         then = (f"and {_tail(f)} still {'rises' if _higher(f) else 'falls'} (t = {_t(_sign(f) * f.trend.slope_t)})"
