@@ -3820,7 +3820,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
         # fifth of the level, and "stop at X" would give that up.
         drop, at, best, v_x = later
-        numbers["flat_from"] = at  # (where the advice says it is flat: the chart's plateau starts there, verdict_phases)
+        numbers["flat_from"] = at  # (where the advice says it is flat: the chart's plateau starts there)
         # (Its best can be the run's last points, the tail still falling by its t-test: DeepOBS' quadratic at
         # Adam lr 2.5e-3, best at epoch 99 of 100, last quarter t = -56.6, read "before it flattened".)
         then = (f"and {_tail(f)} still {'rises' if _higher(f) else 'falls'} (t = {_t(_sign(f) * f.trend.slope_t)})"

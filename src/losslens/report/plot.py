@@ -127,8 +127,8 @@ def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
 def held_mean(y: np.ndarray, means, base: np.ndarray | None = None, one_sided_end: bool = False) -> np.ndarray:
     """Per point, the widest of ``means`` (moving means of ``y``, shape (n,) each, narrowest first) that it and every
     narrower one stay within :data:`SMOOTH_HOLD` point noise sds of the curve's running median of 5 there, else
-    ``base`` (what the means average, default ``y``) brought that near it; shape (n,). The noise is read where the point is
-    (:func:`local_noise`): a memorising net's training loss scatters 0.03-0.09 late in a run whose early points
+    ``base`` (what the means average, default ``y``) brought that near it; shape (n,). The noise is read where the
+    point is (:func:`local_noise`): a memorising net's training loss scatters 0.03-0.09 late in a run whose early points
     moved by 0.005, and one figure for the whole curve had the late line follow every swing.
 
     A mean of a curve that bends departs from it by the bend, not by noise, and widening the window past that
@@ -730,8 +730,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.plot(*_broken(x[ok], raw[ok], breaks), color=c, alpha=0.28, lw=0.9)
         # (The bold line is the smooth, the faint one the log: named "val loss" alone, the smooth was read as the
         # logged values.)
-        ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=s["label"] + (" (smoothed)" if ok.sum() > 2 else ""),
-                **lone)
+        name = s["label"] + (" (smoothed)" if ok.sum() > 2 else "")
+        ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=name, **lone)
         curves[s["key"]] = sm
     if "train_loss" in curves and "val_loss" in curves:
         gx, tr = _broken(x, _bridged(x, curves["train_loss"]), breaks)
@@ -929,8 +929,8 @@ def log_bottom(data: dict) -> float | None:
 
 def _log_floor(ax, data: dict) -> None:
     """On a log axis, keep the bottom within half the lowest curve value or forecast (its path's middle, which
-    ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs along the foot instead of stretching the axis
-    down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
+    ends at the value at the horizon), so a forecast band whose lower edge reaches 0 runs along the foot instead of
+    stretching the axis down decades below every curve (a still-falling linear model's band reached 0 at epoch 98: the axis ran to
     1e-4 under a curve that never went below 0.009, and the curve took the top third)."""
     floor = log_bottom(data)
     if floor is not None and ax.get_ylim()[0] < floor:

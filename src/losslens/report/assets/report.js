@@ -508,8 +508,8 @@
     p.series.forEach(function (s) {
       data.push(s.values);
       var gaps = breakGaps(d);
-      o.series.push({ label: s.label, stroke: s.color, width: s.dash ? 1 : 1.5, spanGaps: !gaps, gaps: gaps || undefined,
-                      dash: s.dash || undefined, points: { show: false }, value: function (u, v) { return fmt(v); } });
+      o.series.push({ label: s.label, stroke: s.color, width: s.dash ? 1 : 1.5, spanGaps: !gaps,
+                      gaps: gaps || undefined, dash: s.dash || undefined, points: { show: false }, value: function (u, v) { return fmt(v); } });
     });
     o.hooks = {
       draw: [function (u) {
