@@ -664,14 +664,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
 
 
 #: Verdicts that say the curve still falls: a stretch after X is a descent under way, not a plateau.
-STILL_FALLING = ("still_improving", "lr_too_low")
+DESCENDING_VERDICTS = ("still_improving", "lr_too_low")
 
 
 def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[dict]:
     """The phases a diagnosis reports and its chart draws (``Diagnosis.phases``), named as ``verdict`` reads the
     curve; the facts' phases (``f.phases``) are named off the smooth alone.
 
-    No ``plateau`` where the verdict gives no X or says the curve still falls (:data:`STILL_FALLING`: a curve that
+    No ``plateau`` where the verdict gives no X or says the curve still falls (:data:`DESCENDING_VERDICTS`: a curve that
     flattened but is forecast to creep lower keeps its X, and its stretch after X is the slow descent still under
     way; nanoGPT's validation loss, still_improving at t = -17, was drawn "plateau" from step 1375). Under an
     ``overfitting`` verdict, a ``rising_validation`` phase from the minimum the verdict read (``val_min_epoch``) where
@@ -679,7 +679,7 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
     "plateau" to its end). Under a ``converged`` verdict that went on falling after X, the plateau starts where its
     advice says the curve is flat (``flat_from``). New dicts; ``f.phases`` is left as it is."""
     phases = [dict(p) for p in f.phases]
-    if plateau is None or verdict.id in STILL_FALLING:
+    if plateau is None or verdict.id in DESCENDING_VERDICTS:
         phases = phases_without_x(phases)
     flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if flat is not None and math.isfinite(float(flat)):
