@@ -42,9 +42,10 @@ from .facts.chance import KERAS_CLIP_LOSS
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
 from .facts.regularization import optimizer_kind, optimizer_name
-from .facts.smoothing import difference_noise, level_smooth, median, median3, noise_sigma, shared, smooth, window_for
+from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
+                              window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
-from .result import Cause, Diagnosis, Plateau
+from .result import Cause, Diagnosis, Plateau, finite_or_none
 from .result import axis_text as _n
 from .result import share_text as _pct
 from .run import Run
@@ -246,8 +247,30 @@ def _calibrate(d: Diagnosis) -> Diagnosis:
         if c.strength is None:
             c.strength = c.confidence
     if d.causes:
+        _short_run(d)
         d.causes[0].confidence = calibrated_confidence(d.causes[0].strength, d.causes[0].id)
     return d
+
+
+#: A verdict read on fewer points than the forecast needs (forecasting.MIN_POINTS) is no surer than a possibility.
+SHORT_RUN_POINTS = 5
+SHORT_RUN_STRENGTH = 0.5
+
+
+def _short_run(d: Diagnosis) -> None:
+    """Cap the verdict's strength at a possibility's (:data:`SHORT_RUN_STRENGTH`) on a curve of fewer points than the forecast
+    needs, and say so: a 3-point slope has one degree of freedom (t = -19 there is p = 0.03), and whether it goes
+    on is what the forecast would say and refuses to (a Keras run's first 3 epochs read "still improving,
+    confidence 0.97" beside "no forecast: need 5"). Not for ``diverged``: a loss that turned NaN/inf is an event
+    seen, however few points precede it. The rules' own bars on length (20 points for a shape) stay theirs; this
+    is the one cap on the confidence a user reads."""
+    f, v = d.facts, d.causes[0]
+    n = getattr(f, "n_points", None)
+    if n is None or n >= SHORT_RUN_POINTS or v.id == "diverged" or not v.strength > SHORT_RUN_STRENGTH:
+        return
+    v.strength = SHORT_RUN_STRENGTH
+    v.evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure it goes on so (a forecast needs "
+                      f"{SHORT_RUN_POINTS})")
 
 # Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
 # that read the forecast (_price_converged, _hedge_converged, the small-gain quote in _quote_forecast) find it by
@@ -626,7 +649,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         verdict.evidence.insert(0, picked)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
-    _ranked_after(verdict, rest)
+    _ranked_after(verdict, rest, rises=_higher(f))
 
     fc = None
     if planned is not None:
@@ -655,7 +678,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         for c in causes:
             c.actions = [a.replace("more epochs", f"more {run.axis_name}s") for a in c.actions]
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
-        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still falling")
+        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
+                                  + ("rising" if _higher(f) else "falling"))
     plateau = plateau_of(verdict, run, f, t)
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source,
@@ -1463,7 +1487,8 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
     over the last quarter, within 2 binomial standard errors: a fit learned, then lost, is another story) and its validation loss is no lower than the least a
     prediction that ignores the inputs scores at that accuracy (two classes: the entropy of the split;
     otherwise ln(1/acc): a prediction of the class frequencies scores their entropy, at least -ln of the
-    largest share, which is then its accuracy); the training
+    largest share, which is then its accuracy; with K known and the accuracy under 1/K, the class answered is not
+    the largest and ln K, that entropy's most, balanced classes, is quoted and compared instead); the training
     loss started ≥ 2x above both ln 2 (an untrained binary model's loss) and where validation ends.
 
     A PyTorch loop on unscaled breast_cancer features, 5% positives, Adam 0.1: train_loss 25.1 -> 0.1855
@@ -1498,9 +1523,18 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
         if (c.val_acc_peak or at) - a > tol or a - at > tol or at <= 0:
             return None
         guess = math.log(1 / at)
+        bound = (f"ln(1/{at:.3f}) = {guess:.4g}, the least a prediction that ignores the inputs scores at that "
+                 "accuracy")
+        if c.classes and at < 1 / c.classes:
+            # Below 1/K the class it answers is not the largest (whose share is >= 1/K): ln(1/acc) bounds nothing.
+            # The class frequencies' entropy, what an input-blind prediction scores at best, is at most ln K,
+            # reached on balanced classes (digits, K = 10: ln(1/0.086) = 2.45 was quoted for 2.30).
+            guess = math.log(c.classes)
+            bound = (f"ln {c.classes} = {guess:.4g}, what a prediction that ignores the inputs scores at best on "
+                     "balanced classes (less where they are not)")
         ev = [f"val_acc never rose: {at:.3f} over the last quarter, {a:.3f} at its first point",
-              f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than ln(1/{at:.3f}) = {guess:.4g}, the least "
-              "a prediction that ignores the inputs scores at that accuracy: it learned nothing of the inputs"]
+              f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {bound}: it learned nothing of the "
+              "inputs"]
     else:
         return None
     yt = f.train_y[np.isfinite(f.train_y)]
@@ -2440,8 +2474,10 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
         conf = _ramp(t.lr_low_early_share - tr.early_share, 0, t.lr_low_early_share, 0.55, 0.9)
         ev += [f"a nearly straight {'climb' if up else 'descent'}: {_pct(tr.early_share)} of the "
                f"{'gain' if up else 'drop'} came in the first quarter (an exponential-like curve front-loads it)",
-               f"far from a floor: {_pct(tr.total_drop_rel)} {'above' if up else 'below'} its starting value after "
-               f"{f.n_points} points"]
+               (f"far from its ceiling: it closed {_pct(tr.total_drop_rel)} of its distance below it in {f.n_points} "
+                "points" if up and _ceiling(f) else
+                f"far from a floor: {_pct(tr.total_drop_rel)} {'above' if up else 'below'} its starting value after "
+                f"{f.n_points} points")]
     else:
         conf = _ramp(tr.tail_drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.5, 0.8)
     if drift:
@@ -2474,6 +2510,15 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
+
+
+def _ceiling(f: Facts) -> float:
+    """The ceiling a score is read below (forecasting.score_top: 1, 100 for a percentage), 0 for none or a loss."""
+    if not _higher(f):
+        return 0.0
+    from .forecasting import score_top
+
+    return score_top(f.y, f.metric)
 
 
 def _gap_outpaces(f: Facts, t: Thresholds) -> str | None:
@@ -4260,6 +4305,12 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
     # Smooth over as many points as it takes for their mean's noise to be half the band; a stretch shorter
     # than that cannot be shown flat, and a curve with no room for one and a drop after it has none to show.
     band = t.plateau_flat * rng
+    if resolution(f.y) >= band:
+        # A curve on a lattice coarser than the band (an accuracy on 120 samples moves in steps of 1/120) holds
+        # still between steps however steadily it improves: a stretch between two steps is no pause.
+        # (scikit-learn's MLP at Adam 1e-4, val_acc 0.075 -> 0.158, 10 steps in 60 epochs while its loss fell
+        # smoothly: "flat from epoch 16 to 29" read temporary_plateau over lr_too_low; lr x10 was 90% lower.)
+        return None
     sigma = max(f.noise, difference_noise(sign * f.y))
     need = math.ceil((2 * sigma / band) ** 2) if band > 0 else n
     if need > window_for(n):
@@ -4856,6 +4907,11 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         fc = on_score_scale(fc, f.y, top)
     d = fc.to_dict()
     d["metric"] = f.metric
+    if not higher and not fc.reason:
+        # The stop advice weighs training on against the best reached so far (what restoring the best weights
+        # keeps), as the stopping rule does; gain and p_improve stay measured from the fitted level now.
+        best, gain, p = fc.over_best(f.y, training=training_loss(f.metric, higher))
+        d.update(best_so_far=finite_or_none(best), gain_over_best=finite_or_none(gain), p_over_best=finite_or_none(p))
     if higher and d.get("value") is not None and d.get("level"):
         d["gain"] = (d["value"] - d["level"]) / abs(d["level"])  # (the metric's own rise, not its error's fall)
     return d
@@ -4939,6 +4995,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             line += (f"; but that whole gain, {gain:+.2g} in {f.metric}, is {share:.2g} of one validation example "
                      f"({f.metric} on {n} examples moves in steps of {top / n:.2g}, one example): less than it can "
                      "show")
+        short_of_best = _short_of_best(fc)
+        if short_of_best is not None and fc["p_improve"] >= 0.5:
+            # A curve that crept up from its best is forecast below where it is now, not below its best: "P = 70%
+            # that it gains > 1%" read as a gain restoring the best weights would not give (Keras MLP, val_loss
+            # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
+            line += (f" (from its fitted level now, {fc['level']:.4g}); but its best so far is {fc['best_so_far']:.4g} "
+                     f"and the forecast is {short_of_best}: restoring the best weights keeps about as much")
         cause.evidence.append(line)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
@@ -4958,7 +5021,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                                   f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
                                   "verdict goes by the run)")
         elif cause.id == "converged" and not fc.get("uncertain") and fc["p_improve"] >= 0.5 \
-                and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) \
+                and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) and short_of_best is None \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
         elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
@@ -5000,6 +5063,18 @@ def _no_gain_claim(actions: list[str]) -> str | None:
     return next((claim for claim in (NO_GAIN, NO_GAIN_HERE, STILL_FALLING) if actions and claim in actions[0]), None)
 
 
+def _short_of_best(fc: dict) -> str | None:
+    """Where the forecast ``fc`` (the JSON's ``forecast`` dict of a loss) gives training on no better-than-even odds
+    of getting > 1% below the best reached so far (``p_over_best`` < 0.5, or ``gain_over_best`` <= 1%), what it
+    gains over that best in words ("0.7% above it; P = 12% that it gets > 1% below it"); None where it does, or
+    where the dict has no best (a score, a withheld forecast)."""
+    gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
+    if gain is None or p is None or (p >= 0.5 and gain > 0.01):
+        return None
+    where = f"{_pct(-gain)} above it" if gain < 0 else f"only {_pct(gain)} below it"
+    return f"{where} (P = {p:.0%} that it gets > 1% below it)"
+
+
 def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     """A ``converged`` reading (flat by its 5% band) whose tail still falls and whose forecast, narrow enough
     to quote, gives training on better-than-even odds of > 1%: "more epochs will not lower the loss" beside
@@ -5008,8 +5083,13 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     verdict stays (converged's own bar is < 2% for twice the epochs, at P >= 0.92); the advice prices the
     epochs instead of denying they pay."""
     ahead = float(horizon) - float(f.x[-1])
-    price = (f", unless {_pct(fc['gain'])} lower by {f.axis_name} {_n(horizon)} is worth {_n(ahead)} more "
-             f"{f.axis_name}s (the forecast; P = {fc['p_improve']:.0%} that it gains > 1%)")
+    # Priced against the best so far (what stopping and restoring the best weights keeps), as the stopping rule
+    # weighs it (forecasting.best_so_far); fc['gain'] is from the fitted level now, which a creeping curve puts above it.
+    gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
+    if gain is None or p is None:
+        gain, p = fc["gain"], fc["p_improve"]
+    price = (f", unless {_pct(gain)} lower by {f.axis_name} {_n(horizon)} is worth {_n(ahead)} more "
+             f"{f.axis_name}s (the forecast; P = {p:.0%} that it gains > 1%)")
     claim = _no_gain_claim(cause.actions)
     if claim is None:
         return
@@ -5167,10 +5247,11 @@ _RANKED_BECAUSE = {
 }
 
 
-def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
+def _ranked_after(verdict: Cause, rest: list[Cause], rises: bool = False) -> None:
     """A confidence is how plainly a cause's own evidence shows, not its rank: the verdict is the first rule
     that fires, in an order that puts the reading to act on first. A cause listed after a verdict it
-    outscores says why it ranks second, or the reader takes the surer one for the diagnosis. Of 3157
+    outscores says why it ranks second, or the reader takes the surer one for the diagnosis (``rises``: the curve
+    is a score, which "still rises"). Of 3157
     diagnoses (the shared curves and the fixtures) 264 list such a cause: 196 a description the verdict
     explains (converged beside lr_too_high 86 times, beside underfitting 57; still_improving beside
     lr_too_low 37); 12 overfitting or underfitting beside an lr too high (DeepOBS' fmnist 2c2d at Adam lr
@@ -5188,7 +5269,8 @@ def _ranked_after(verdict: Cause, rest: list[Cause]) -> None:
             continue
         why = None
         if c.id in _DESCRIBES:
-            why = f"it claims less ({_DESCRIBES[c.id]}), and {verdict.id} says why"
+            said = _DESCRIBES[c.id].replace("still falls", "still rises") if rises else _DESCRIBES[c.id]
+            why = f"it claims less ({said}), and {verdict.id} says why"
         elif verdict.id == "lr_too_high" and c.id in ("overfitting", "underfitting"):
             # unstable's and relapsed's reason to come first: fix the optimization, then read the gap.
             what = "gap" if c.id == "overfitting" else "level"

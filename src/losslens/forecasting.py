@@ -439,6 +439,21 @@ class Forecast:
         """What an :attr:`uncertain` forecast's value was worth on the forecast benchmark, in words."""
         return UNCERTAIN_TRACK_RECORD
 
+    def over_best(self, y, training: bool = False) -> tuple[float, float, float | None]:
+        """``(best, gain, p)``: what training on to the horizon gains over the best the curve ``y`` (shape (n,), on
+        the scale this forecast was fitted on, lower is better) has reached so far (:func:`best_so_far`, the
+        reference :class:`~losslens.stopping.ForecastStopping` stops on), ``(best - value) / |best|``, and the
+        calibrated probability that the trend at the horizon is > 1% below that best (None without a model).
+        :attr:`gain` and :attr:`p_improve` are measured from :attr:`level`, the fitted level now; a curve that
+        crept up from its best is forecast below its level now and still above its best, which restoring the best
+        weights keeps: that forecast gains nothing (a Keras MLP's val_loss, best 0.139, level 0.1454, forecast
+        0.140: 3.7% below the level now, none below the best)."""
+        best = best_so_far(y, self.level)
+        gain = (best - self.value) / max(abs(best), 1e-12)
+        raw = None if self.p_improve is None else self.prob_below(best - IMPROVE_FRACTION * abs(best))
+        return best, gain, None if raw is None else min(calibrate_p(raw, training), self.p_improve) \
+            if best >= self.level else calibrate_p(raw, training)
+
     def change_text(self, digits: int = 0) -> str:
         """The forecast change in words, e.g. ``"12% lower"``."""
         return f"{abs(self.gain) * 100:.{digits}f}% {'lower' if self.gain >= 0 else 'higher'}"
@@ -1239,6 +1254,22 @@ def _ensemble(t, z, grids, sigma, c_min=None):
     ref = errs.min() + sigma / math.sqrt(max(len(tt), 1)) + 1e-9
     w = np.exp(-0.5 * (errs / ref) ** 2)
     return fits, w / w.sum()
+
+
+def best_so_far(y, level: float | None = None, m3: np.ndarray | None = None) -> float:
+    """The best a curve ``y`` (shape (n,), lower is better) has reached so far, as a forecast's gain over it is
+    measured: the lowest point of its running median of 3, so that one lucky epoch (a dip the next epoch undoes)
+    does not set the bar, the last point (which has no next epoch yet) counted no lower than ``level``, the
+    forecast's level there (the trend through the last points). One definition for the stopping rule
+    (:class:`~losslens.stopping.ForecastStopping`'s default reference) and the diagnosis's stop advice
+    (:meth:`Forecast.over_best`). ``m3``: ``median3(y)`` where the caller has it."""
+    from .facts.smoothing import median3
+
+    y = np.asarray(y, dtype=float)
+    m = (median3(y) if m3 is None else m3).copy()
+    if level is not None:
+        m[-1] = max(float(y[-1]), float(level))
+    return float(np.nanmin(m))
 
 
 def _p_improve(model: _Model, t_h: float, level: float, training: bool = False) -> float:

@@ -474,12 +474,11 @@ class ForecastStopping:
             return float(np.min(y))
         if self.against == "level":
             return fc.level
-        # "smoothed": the best of the running median of 3, so that one lucky epoch (a dip the
-        # next epoch undoes) does not set the bar; the last point, which has no next epoch yet,
-        # counts no lower than the forecast's level there (the trend through the last points).
-        m = m3.copy()
-        m[-1] = max(float(y[-1]), fc.level)
-        return float(np.min(m))
+        # "smoothed": the best of the running median of 3, its last point no lower than the forecast's
+        # level (forecasting.best_so_far: the diagnosis's stop advice weighs a forecast against the same).
+        from .forecasting import best_so_far
+
+        return best_so_far(y, fc.level, m3)
 
     def replay(self, x, y, lr=None) -> int | None:
         """Feed a whole logged curve point by point (after :meth:`reset`): the index at

@@ -220,11 +220,30 @@ def difference_noise(y: np.ndarray) -> float:
 
 def noise_sigma(y: np.ndarray) -> float:
     """Robust standard deviation of the epoch-to-epoch noise around the trend (same units as y),
-    measured against a smooth of at least 3 points (see :func:`residuals`)."""
+    measured against a smooth of at least 3 points (see :func:`residuals`), and no less than the
+    rounding noise of the lattice the values sit on (:func:`resolution` / sqrt(12)): an accuracy on 120
+    held-out samples moves in steps of 1/120 and holds still between them, so most residuals are 0 and
+    the MAD gave 9e-17 (scikit-learn's MLP at Adam 1e-4: "the last quarter rose 5.4e+14 sds of the
+    curve's noise", and every stretch between two steps "flat within 2% of the improvement")."""
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 3:
         return 0.0
-    return _once("noise", y, None, lambda: robust_sd(residuals(y)))
+    return _once("noise", y, None, lambda: max(robust_sd(residuals(y)), resolution(y) / math.sqrt(12.0)))
+
+
+def resolution(y: np.ndarray) -> float:
+    """The step ``y``'s values (shape (n,)) move in where they all sit on one lattice -- an accuracy on n samples:
+    1/n; a log printed to 4 decimals: 1e-4 --, else 0: the smallest gap between distinct values, where every
+    value is a whole number of such gaps from the lowest (within 1e-3 of a step). A curve with one value has
+    none. A rounded value is known to that step, its rounding error uniform over it (sd step / sqrt(12))."""
+    v = np.unique(y[np.isfinite(y)])
+    if v.shape[0] < 2:
+        return 0.0
+    q = float(np.min(np.diff(v)))
+    if not q > 0:
+        return 0.0
+    k = (v - v[0]) / q
+    return q if bool(np.all(np.abs(k - np.round(k)) < 1e-3)) else 0.0
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
