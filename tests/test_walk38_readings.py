@@ -47,6 +47,13 @@ def test_a_creep_from_the_best_is_not_priced_as_a_gain():
     assert fc["best_so_far"] < fc["level"] and fc["gain_over_best"] < 0.01 and fc["p_over_best"] < 0.5
     p_line = next(e for e in d.causes[0].evidence if e.startswith("probability that training on"))
     assert "best so far is 0.1403" in p_line and "restoring the best weights" in p_line, p_line
+    # `losslens forecast` says the same beside its "3.7% lower" (and its JSON carries the same three keys).
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    res = CliRunner().invoke(app, ["forecast", str(DIR / "keras_creep.csv"), "--horizon", "120"])
+    assert res.exit_code == 0 and "best so far 0.1403: the forecast is only" in res.stdout, res.output
 
 
 def test_the_stopping_rule_and_the_diagnosis_weigh_against_one_best():

@@ -45,7 +45,7 @@ from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
-from .result import Cause, Diagnosis, Plateau, finite_or_none
+from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .result import share_text as _pct
 from .run import Run
@@ -269,8 +269,7 @@ def _short_run(d: Diagnosis) -> None:
     if n is None or n >= SHORT_RUN_POINTS or v.id == "diverged" or not v.strength > SHORT_RUN_STRENGTH:
         return
     v.strength = SHORT_RUN_STRENGTH
-    v.evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure it goes on so (a forecast needs "
-                      f"{SHORT_RUN_POINTS})")
+    v.evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure (a forecast needs {SHORT_RUN_POINTS})")
 
 # Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
 # that read the forecast (_price_converged, _hedge_converged, the small-gain quote in _quote_forecast) find it by
@@ -4905,13 +4904,12 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         from .forecasting import on_score_scale
 
         fc = on_score_scale(fc, f.y, top)
-    d = fc.to_dict()
-    d["metric"] = f.metric
     if not higher and not fc.reason:
         # The stop advice weighs training on against the best reached so far (what restoring the best weights
         # keeps), as the stopping rule does; gain and p_improve stay measured from the fitted level now.
-        best, gain, p = fc.over_best(f.y, training=training_loss(f.metric, higher))
-        d.update(best_so_far=finite_or_none(best), gain_over_best=finite_or_none(gain), p_over_best=finite_or_none(p))
+        fc.best = fc.over_best(f.y, training=training_loss(f.metric, higher))
+    d = fc.to_dict()
+    d["metric"] = f.metric
     if higher and d.get("value") is not None and d.get("level"):
         d["gain"] = (d["value"] - d["level"]) / abs(d["level"])  # (the metric's own rise, not its error's fall)
     return d
@@ -4995,13 +4993,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             line += (f"; but that whole gain, {gain:+.2g} in {f.metric}, is {share:.2g} of one validation example "
                      f"({f.metric} on {n} examples moves in steps of {top / n:.2g}, one example): less than it can "
                      "show")
-        short_of_best = _short_of_best(fc)
-        if short_of_best is not None and fc["p_improve"] >= 0.5:
+        short = short_of_best(fc)
+        if short is not None and fc["p_improve"] >= 0.5 and cause.id == "converged":
             # A curve that crept up from its best is forecast below where it is now, not below its best: "P = 70%
             # that it gains > 1%" read as a gain restoring the best weights would not give (Keras MLP, val_loss
             # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
             line += (f" (from its fitted level now, {fc['level']:.4g}); but its best so far is {fc['best_so_far']:.4g} "
-                     f"and the forecast is {short_of_best}: restoring the best weights keeps about as much")
+                     f"and the forecast is {short}: restoring the best weights keeps about as much")
         cause.evidence.append(line)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
@@ -5021,7 +5019,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                                   f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
                                   "verdict goes by the run)")
         elif cause.id == "converged" and not fc.get("uncertain") and fc["p_improve"] >= 0.5 \
-                and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) and short_of_best is None \
+                and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) and short is None \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
         elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
@@ -5063,11 +5061,11 @@ def _no_gain_claim(actions: list[str]) -> str | None:
     return next((claim for claim in (NO_GAIN, NO_GAIN_HERE, STILL_FALLING) if actions and claim in actions[0]), None)
 
 
-def _short_of_best(fc: dict) -> str | None:
+def short_of_best(fc: dict) -> str | None:
     """Where the forecast ``fc`` (the JSON's ``forecast`` dict of a loss) gives training on no better-than-even odds
     of getting > 1% below the best reached so far (``p_over_best`` < 0.5, or ``gain_over_best`` <= 1%), what it
-    gains over that best in words ("0.7% above it; P = 12% that it gets > 1% below it"); None where it does, or
-    where the dict has no best (a score, a withheld forecast)."""
+    gains over that best in words ("0.84% above it (P = 37% that it gets > 1% below it)"); None where it does, or
+    where the dict has no best (a score, a withheld forecast). Diagnose's P line and ``losslens forecast`` say it."""
     gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
     if gain is None or p is None or (p >= 0.5 and gain > 0.01):
         return None
@@ -5081,15 +5079,18 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     "probability that training on gains > 1%: 91%" says two things. DeepOBS' char-RNN on Tolstoi (Adam, lr
     1e-3) read both: its best was epoch 198 of 200 (1.2384) and the forecast 2.1% lower by epoch 399. The
     verdict stays (converged's own bar is < 2% for twice the epochs, at P >= 0.92); the advice prices the
-    epochs instead of denying they pay."""
+    epochs instead of denying they pay. The price is the gain over the best so far (``gain_over_best``,
+    ``p_over_best``: what stopping with the best weights restored keeps), not over the level now; a forecast
+    short of > 1% below that best at P >= 50% is not priced (:func:`short_of_best`): a Keras MLP crept from
+    0.139 to 0.1454 and read "unless 3.7% lower by epoch 120 is worth 61 more epochs" for a forecast of 0.140."""
     ahead = float(horizon) - float(f.x[-1])
     # Priced against the best so far (what stopping and restoring the best weights keeps), as the stopping rule
     # weighs it (forecasting.best_so_far); fc['gain'] is from the fitted level now, which a creeping curve puts above it.
     gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
     if gain is None or p is None:
-        gain, p = fc["gain"], fc["p_improve"]
-    price = (f", unless {_pct(gain)} lower by {f.axis_name} {_n(horizon)} is worth {_n(ahead)} more "
-             f"{f.axis_name}s (the forecast; P = {p:.0%} that it gains > 1%)")
+        return
+    price = (f", unless {_pct(gain)} below its best so far by {f.axis_name} {_n(horizon)} is worth {_n(ahead)} more "
+             f"{f.axis_name}s (the forecast; P = {p:.0%} that it gets > 1% below it)")
     claim = _no_gain_claim(cause.actions)
     if claim is None:
         return

@@ -393,6 +393,9 @@ class Forecast:
     uncertain: str | None = None
     horizon_from: str | None = None
     axis: str = "epoch"
+    #: ``(best_so_far, gain_over_best, p_over_best)`` of a loss's forecast (:meth:`over_best`), set by
+    #: :func:`forecast_run` and the diagnosis where they have the logged curve; None elsewhere (a score, no forecast).
+    best: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
     _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws
 
@@ -451,8 +454,12 @@ class Forecast:
         best = best_so_far(y, self.level)
         gain = (best - self.value) / max(abs(best), 1e-12)
         raw = None if self.p_improve is None else self.prob_below(best - IMPROVE_FRACTION * abs(best))
-        return best, gain, None if raw is None else min(calibrate_p(raw, training), self.p_improve) \
-            if best >= self.level else calibrate_p(raw, training)
+        if raw is None:
+            return best, gain, None
+        p = calibrate_p(raw, training)
+        # Below a best at or under the level is within p_improve's event: never surer than it (which also keeps the
+        # cap a level held after an lr cut puts on p_improve).
+        return best, gain, min(p, self.p_improve) if best <= self.level else p
 
     def change_text(self, digits: int = 0) -> str:
         """The forecast change in words, e.g. ``"12% lower"``."""
@@ -543,6 +550,8 @@ class Forecast:
             "uncertain": self.uncertain,
             "weights": {k: round(float(v), 4) for k, v in self.weights.items()},
             "path": self.path(),
+            **({} if self.best is None else dict(zip(("best_so_far", "gain_over_best", "p_over_best"),
+                                                     (finite_or_none(v) for v in self.best)))),
         } | ({"horizon_from": self.horizon_from} if self.horizon_from else {})
 
 
@@ -901,6 +910,8 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
         fc, higher = withheld, False  # (its values are the metric's own already)
     if planned is not None:
         fc.horizon_from = planned[1]
+    if not higher and not fc.reason:
+        fc.best = fc.over_best(y, training=training_loss(metric))
     if higher:
         fc = on_score_scale(fc, y, top)
     fc.axis = run.axis_name

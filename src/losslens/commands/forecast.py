@@ -131,6 +131,13 @@ def describe(fc, name: str, axis: str, run=None) -> str:
              f"at {axis} {axis_text(fc.x_last)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.0%}")
+    from losslens.diagnosis import short_of_best
+
+    short = short_of_best(fc.to_dict()) if fc.p_improve is not None and fc.p_improve >= 0.5 else None
+    if short is not None:
+        # "3.7% lower" from where a creeping curve is now can be no gain on the best it reached (diagnose's P line).
+        lines.append(f"  best so far {g(fc.best[0])}: the forecast is {short}; restoring the best weights keeps "
+                     "about as much")
     from losslens.forecasting import beyond_calibration
 
     # An asked horizon as much as a planned one: --horizon 1000 on a 40-epoch log got an interval held at
