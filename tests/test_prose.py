@@ -62,7 +62,9 @@ def test_converged_advice_agrees_with_its_forecast(path):
     assert p >= 50 and "the forecast is uncertain" not in ev
     first = d.cause.actions[0]
     assert "will not lower the loss" not in first
-    assert f"P = {p}%" in first and f"by epoch {d.forecast['horizon']:g}" in first
+    # (priced against the best so far, as the stopping rule weighs it: p_over_best, not p_improve from the level)
+    assert f"P = {d.forecast['p_over_best']:.0%}" in first and f"by epoch {d.forecast['horizon']:g}" in first
+    assert "below its best so far" in first and d.forecast["gain_over_best"] > 0.01
     # ... and no other action says the opposite ("to go lower, change the data or the model, not the epoch count").
     assert not any("not the epoch count" in a for a in d.cause.actions), d.cause.actions
 

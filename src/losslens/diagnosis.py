@@ -247,7 +247,6 @@ def _calibrate(d: Diagnosis) -> Diagnosis:
         if c.strength is None:
             c.strength = c.confidence
     if d.causes:
-        _short_run(d)
         d.causes[0].confidence = calibrated_confidence(d.causes[0].strength, d.causes[0].id)
     return d
 
@@ -257,19 +256,24 @@ SHORT_RUN_POINTS = 5
 SHORT_RUN_STRENGTH = 0.5
 
 
-def _short_run(d: Diagnosis) -> None:
-    """Cap the verdict's strength at a possibility's (:data:`SHORT_RUN_STRENGTH`) on a curve of fewer points than the forecast
-    needs, and say so: a 3-point slope has one degree of freedom (t = -19 there is p = 0.03), and whether it goes
-    on is what the forecast would say and refuses to (a Keras run's first 3 epochs read "still improving,
-    confidence 0.97" beside "no forecast: need 5"). Not for ``diverged``: a loss that turned NaN/inf is an event
+def _short_run(f: Facts, causes: list[Cause]) -> None:
+    """Cap every cause's strength at a possibility's (:data:`SHORT_RUN_STRENGTH`) on a curve of fewer points than
+    the forecast needs, and say so under the verdict (``causes[0]``), before they are ranked (all were read on the
+    same few points, so none reads surer than the verdict for it): a 3-point slope has one degree of freedom (t = -19 there is p = 0.03), and
+    whether it goes on is what the forecast would say and refuses to (a torch loop's first 3 epochs on digits read
+    "still improving, confidence 0.97" beside "no forecast: need 5"). Not for ``diverged``: a loss that turned NaN/inf is an event
     seen, however few points precede it. The rules' own bars on length (20 points for a shape) stay theirs; this
-    is the one cap on the confidence a user reads."""
-    f, v = d.facts, d.causes[0]
-    n = getattr(f, "n_points", None)
-    if n is None or n >= SHORT_RUN_POINTS or v.id == "diverged" or not v.strength > SHORT_RUN_STRENGTH:
+    is the one cap on length the confidence a user reads gets (``_calibrate`` maps it on)."""
+    n = f.n_points
+    if n >= SHORT_RUN_POINTS or not causes or causes[0].id == "diverged":
         return
-    v.strength = SHORT_RUN_STRENGTH
-    v.evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure (a forecast needs {SHORT_RUN_POINTS})")
+    if causes[0].confidence > SHORT_RUN_STRENGTH:
+        causes[0].evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure (a forecast needs "
+                                  f"{SHORT_RUN_POINTS})")
+    for c in causes:
+        if c.id != "diverged":
+            c.confidence = min(c.confidence, SHORT_RUN_STRENGTH)
+
 
 # Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
 # that read the forecast (_price_converged, _hedge_converged, the small-gain quote in _quote_forecast) find it by
@@ -646,6 +650,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
         # name; say which, first.
         verdict.evidence.insert(0, picked)
+    _short_run(f, causes)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
     _ranked_after(verdict, rest, rises=_higher(f))
@@ -5085,7 +5090,7 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     0.139 to 0.1454 and read "unless 3.7% lower by epoch 120 is worth 61 more epochs" for a forecast of 0.140."""
     ahead = float(horizon) - float(f.x[-1])
     # Priced against the best so far (what stopping and restoring the best weights keeps), as the stopping rule
-    # weighs it (forecasting.best_so_far); fc['gain'] is from the fitted level now, which a creeping curve puts above it.
+    # weighs it (forecasting.best_so_far); fc['gain'] is from the fitted level now, which a creep puts above it.
     gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
     if gain is None or p is None:
         return
