@@ -373,6 +373,10 @@ class Forecast:
         None for an asked horizon or the default, twice the logged length.
     axis : str
         What the axis counts, ``"epoch"`` or ``"step"``: the run's (:func:`forecast_run`), ``"epoch"`` for raw arrays.
+    best : (float, float, float or None) or None
+        A loss's ``(best_so_far, gain_over_best, p_over_best)`` (:meth:`over_best`): the gain and P measured from
+        the best the curve reached so far instead of :attr:`level`; set by :func:`forecast_run` and the diagnosis,
+        None for a score, raw arrays and a withheld forecast. In :meth:`to_dict` under those three keys.
     """
 
     metric: str
@@ -393,8 +397,6 @@ class Forecast:
     uncertain: str | None = None
     horizon_from: str | None = None
     axis: str = "epoch"
-    #: ``(best_so_far, gain_over_best, p_over_best)`` of a loss's forecast (:meth:`over_best`), set by
-    #: :func:`forecast_run` and the diagnosis where they have the logged curve; None elsewhere (a score, no forecast).
     best: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
     _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws

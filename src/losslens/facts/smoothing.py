@@ -239,8 +239,9 @@ def resolution(y: np.ndarray) -> float:
     v = np.unique(y[np.isfinite(y)])
     if v.shape[0] < 2:
         return 0.0
-    q = float(np.min(np.diff(v)))
-    if not q > 0:
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = float(np.min(np.diff(v)))
+    if not (q > 0 and math.isfinite(q)):  # (values near ±1e308 overflow their differences)
         return 0.0
     k = (v - v[0]) / q
     return q if bool(np.all(np.abs(k - np.round(k)) < 1e-3)) else 0.0
