@@ -270,11 +270,13 @@ def write_reports(result: LabResult, out_dir, title: str = "losslens lab: the ar
         return paths
     diagnoses = [d for a in result.arms() for d in a.diagnoses]
     # The page the demo sends a reader to carries the same claims, figures and checks as report.md.
-    sections = [("The article's experiments, measured", head_lines(result))]
+    # The summary above the overview, each experiment's lines folded under it: a reader looks at the runs first.
+    sections = []
     for e in result.experiments:
         measured, lines = experiment_lines(e)
-        sections.append((f"{e.experiment.title} — {measured}", lines))
+        sections.append((e.experiment.title, lines, measured))
     paths.append(write_report(diagnoses, out / "report.html", title=title, note_sections=sections,
+                              lead=("The article's experiments, measured", head_lines(result)),
                               notes=[line.strip() for line in extra[1:] if line.strip()],
                               notes_title=extra[0].lstrip("# ") if extra else ""))
     return paths

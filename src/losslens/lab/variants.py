@@ -229,8 +229,11 @@ def write_reports(results: Sequence[VariantResult], out_dir) -> list[Path]:
 
     # (under the names of the files :func:`save` writes, as `losslens diagnose OUT/runs` names them)
     diagnoses = [replace(d, run_name=PREFIX + d.run_name) for r in results for a in r.arms for d in a.diagnoses]
-    sections = [(r.title, r.arm_lines() + list(r.findings) + [r.answer()]) for r in results]
-    paths.append(write_report(diagnoses, out / "report.html", title=TITLE, note_sections=sections))
+    # Each variant's answer above the overview, its measurements folded under it (as the demo's page).
+    sections = [(r.title, r.arm_lines() + list(r.findings) + [r.answer()], r.answer()) for r in results]
+    paths.append(write_report(diagnoses, out / "report.html", title=TITLE, note_sections=sections,
+                              lead=("Variants that make each phenomenon real", [f"{r.title}: {r.answer()}"
+                                                                                  for r in results])))
     return paths
 
 

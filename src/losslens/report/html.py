@@ -315,11 +315,28 @@ def _run_section(i: int, d, data: dict | None, total: int, name: str | None = No
         script = f'<script type="application/json" id="ll-data-{i}">{json_for_script(payload)}</script>'
     else:
         chart, hint, script = '<div class="ll-chart ll-nochart">no curve to draw</div>', "", ""
+    key = _phase_key(payload["phases"]) if payload else ""
     section = (f'<section class="ll-run ll-box" id="run-{i}" data-verdict="{esc(d.verdict)}">'
                f'<div class="ll-run-head"><h2>{esc(name or d.run_name)}</h2>{src}{back}</div>'
-               f'<div class="ll-run-body"><div style="flex:1 1 auto;min-width:0">{chart}{hint}</div>'
+               f'<div class="ll-run-body"><div class="ll-chartcol">{chart}{key}{hint}</div>'
                f'{card_html(d, data)}</div></section>')
     return section, script
+
+
+def _rgba(hexcol: str, a: float) -> str:
+    n = int(hexcol.lstrip("#"), 16)
+    return f"rgba({n >> 16 & 255},{n >> 8 & 255},{n & 255},{a})"
+
+
+def _phase_key(phases) -> str:
+    """The key to a chart's phase bands, one swatch per name: a band too narrow for its name (a slow descent over
+    epochs 1-3, 70 px) was a colour nobody had named."""
+    key = plot.phase_key({"phases": phases})
+    if not key:
+        return ""
+    return ('<div class="ll-key"><span>phases:</span>' + "".join(
+        f'<span><span class="ll-sw" style="background:{_rgba(c, 0.18)};border-color:{_rgba(c, 0.6)}"></span>'
+        f'{esc(label)}</span>' for label, c in key) + "</div>")
 
 
 #: The most runs the sweep chart overlays (past that, the best by smoothed best), and the points it keeps of each.
@@ -405,9 +422,17 @@ def _sweep_section(payload: dict | None) -> tuple[str, str]:
 _WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "172px", "96px")
 
 
-def _colgroup(lr: bool) -> str:
+#: The least width of the overview's run column (px): in a window narrower than the fixed columns (870 px with the lr)
+#: the name column got what was left, nothing at 500 px, and rows read "1 0.001 converged 89% 3" without a name. The
+#: table is now never narrower than its columns plus this; its box scrolls sideways, # and the name kept in view.
+NAME_MIN_PX = 200
+
+
+def _colgroup(lr: bool) -> tuple[str, int]:
+    """(``<colgroup>`` of the overview, the table's least width in px)."""
     widths = _WIDTHS[:2] + (("70px",) if lr else ()) + _WIDTHS[2:]
-    return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>"
+    least = sum(int(w[:-2]) for w in widths if w) + NAME_MIN_PX
+    return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>", least
 
 
 #: The most characters of a run's name the overview shows (its name column holds about 50 on a page 1300 pixels wide,
@@ -513,23 +538,28 @@ def _overview(diagnoses, datas, names) -> str:
             '<th data-key="valmin" data-type="num" title="the best validation value of the smoothed curve, what the '
             'best mark compares (a loss\'s minimum, a score\'s maximum); the single best point beside it where it '
             'differs">val best</th><th data-key="gap" data-type="num">gap</th></tr>')
+    cols, least = _colgroup(bool(lrs))
     return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'
             f'<span id="ll-count" class="ll-sub">{len(diagnoses)} runs</span></div>'
-            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview">{_colgroup(bool(lrs))}<thead>{head}</thead>'
+            f'<div class="ll-scroll"><table class="ll-table" id="ll-overview" style="min-width:{least}px">{cols}'
+            f'<thead>{head}</thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>{why}</section>')
 
 
 def report_html(diagnoses: Iterable, title: str = "losslens report",
                 progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
-                notes_title: str = "Notes", note_sections: Iterable[tuple[str, Iterable[str]]] = ()) -> str:
+                notes_title: str = "Notes", note_sections: Iterable[tuple] = (),
+                lead: tuple[str, Iterable] | None = None) -> str:
     """The whole report page as one string (see the module docstring).
 
     ``progress``, when given, is called with 1 after each run is rendered (for progress bars).
-    ``notes``: plain-text lines shown under the header, as a list titled ``notes_title``;
-    ``note_sections``: more such lists, ``(title, lines)``, before it (the lab puts each experiment's
-    claim, measurements, diagnosis and retraining there); a line may be ``(heading, lines)``, a nested list.
+    ``lead``: ``(title, lines)``, a short list shown open under the header, above the overview (the lab's summary);
+    ``note_sections``: more such lists, ``(title, lines)`` or ``(title, lines, subtitle)``, under the overview and
+    folded (``<details>``, opened to print): the lab puts each experiment's claim, measurements, diagnosis and
+    retraining there, which above the overview put ~60 lines before the first chart; ``notes``: one more, titled
+    ``notes_title``, after them. A line may be ``(heading, lines)``, a nested list.
     """
     from .. import __version__
 
@@ -566,17 +596,25 @@ def report_html(diagnoses: Iterable, title: str = "losslens report",
         f'<body><div class="ll-page"><header class="ll-top"><h1>{esc(title)}</h1>'
         f'<div class="ll-sub">{sub} \u00b7 losslens {esc(__version__)}</div>'
         f'<div class="ll-chips">{chips}</div></header>'
-        f'{"".join(_notes(lines, t) for t, lines in note_sections)}{_notes(notes, notes_title)}'
-        f'{overview}{sweep}{"".join(sections)}'
+        f'{_notes(lead[1], lead[0]) if lead else ""}{overview}{sweep}'
+        f'{"".join(_notes(s[1], s[0], s[2] if len(s) > 2 else "", folded=True) for s in note_sections)}'
+        f'{_notes(notes, notes_title, folded=True)}{"".join(sections)}'
         '<div id="ll-status" class="ll-status" data-state="loading">loading</div></div>'
         f'{sweep_script}{"".join(scripts)}'
         f"<script>{_asset('uPlot.iife.min.js')}</script><script>{_asset('report.js')}</script>"
         "</body></html>\n")
 
 
-def _notes(notes: Iterable, title: str) -> str:
+def _notes(notes: Iterable, title: str, subtitle: str = "", folded: bool = False) -> str:
+    """A titled list; ``folded``: a ``<details>`` box whose summary is the title, the subtitle under it."""
     items = _items(notes)
-    return f'<section class="ll-notes"><h2>{esc(title)}</h2><ul>{items}</ul></section>' if items else ""
+    if not items:
+        return ""
+    if not folded:
+        return f'<section class="ll-notes"><h2>{esc(title)}</h2><ul>{items}</ul></section>'
+    sub = f'<div class="ll-sub">{esc(subtitle)}</div>' if subtitle else ""
+    return (f'<details class="ll-notes ll-box"><summary><h2>{esc(title)}</h2>{sub}</summary>'
+            f'<ul>{items}</ul></details>')
 
 
 def _items(notes: Iterable) -> str:
@@ -594,11 +632,12 @@ def _items(notes: Iterable) -> str:
 
 def write_report(diagnoses: Iterable, path, title: str = "losslens report",
                  progress: Callable[[int], None] | None = None, notes: Iterable[str] = (),
-                 notes_title: str = "Notes", note_sections: Iterable[tuple[str, Iterable[str]]] = ()) -> Path:
+                 notes_title: str = "Notes", note_sections: Iterable[tuple] = (),
+                 lead: tuple[str, Iterable] | None = None) -> Path:
     """Write :func:`report_html` to ``path`` (UTF-8); returns the path."""
     path = Path(path)
     text = report_html(diagnoses, title=title, progress=progress, notes=notes, notes_title=notes_title,
-                       note_sections=note_sections)
+                       note_sections=note_sections, lead=lead)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:  # a failed write (disk full) names no file: "[Errno 28] No space left on device"

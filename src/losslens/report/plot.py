@@ -831,7 +831,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if legend and ax.get_legend_handles_labels()[0]:  # a run NaN throughout draws no line: matplotlib warned
         # Placed below the strip the phase names take ("best" weighs curves, not text: a legend over a Lightning
         # run's "rising validation" hid the name).
-        ax.legend(fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
+        handles, labels = _with_phases(ax, data)
+        ax.legend(handles, labels, fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
 
@@ -843,6 +844,33 @@ CHANCE_COLOR = "#6b7280"
 def _chance_line(ax, line: dict) -> None:
     """A guesser's level (``{y, label}``, :func:`chance_levels`) across ``ax``, named in its legend."""
     ax.axhline(line["y"], color=CHANCE_COLOR, lw=1.1, ls=(0, (5, 3)), zorder=1.5, label=line["label"])
+
+
+def phase_key(data: dict) -> list[tuple[str, str]]:
+    """``(name, colour)`` of each phase band ``data`` draws, once a name, in the run's order: the key the PNG's
+    legend and the HTML chart give the bands (a band too narrow for its name, epochs 1-3 of a slow descent, was a
+    colour nobody named)."""
+    seen: dict[str, str] = {}
+    for p in data.get("phases") or ():
+        seen.setdefault(str(p["label"]), p["color"])
+    return list(seen.items())
+
+
+def _with_phases(ax, data: dict | None) -> tuple[list, list]:
+    """The legend's handles and labels of ``ax``, then one swatch per phase band (:func:`phase_key`), named
+    "phase: NAME"; the swatch darker than the band's 9% tint, with an edge, to be seen at legend size."""
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    for name, color in phase_key(data or {}):
+        handles.append(Patch(facecolor=_rgba_tuple(color, 0.18), edgecolor=_rgba_tuple(color, 0.6), lw=0.8))
+        labels.append(f"phase: {name}")
+    return handles, labels
+
+
+def _rgba_tuple(hexcol: str, a: float) -> tuple:
+    n = int(hexcol.lstrip("#"), 16)
+    return ((n >> 16 & 255) / 255, (n >> 8 & 255) / 255, (n & 255) / 255, a)
 
 
 def _text_width(text: str, size: float) -> float:
@@ -1078,12 +1106,12 @@ def _figsize(data: dict, panels: bool) -> tuple[float, float]:
     return (7.5 + LEGEND_WIDTH, 3.2 + 1.1 * n + 0.8)
 
 
-def _outside_legend(ax, fontsize: float = 7.5):
+def _outside_legend(ax, fontsize: float = 7.5, data: dict | None = None):
     """The legend of ``ax`` right of it, one entry a row: inside, wherever placed, it covered a curve
-    (a Trainer's rising validation loss ran under it on a log axis)."""
+    (a Trainer's rising validation loss ran under it on a log axis); ``data``'s phase bands keyed after the curves."""
     import textwrap
 
-    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = _with_phases(ax, data)
     if handles:  # a run NaN throughout draws no line: matplotlib warned
         ax.legend(handles, [textwrap.fill(t, 30) for t in labels], fontsize=fontsize, frameon=False,
                   loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
@@ -1096,7 +1124,7 @@ def _draw_figure(fig, d, data: dict, panels: bool):
                         gridspec_kw={"height_ratios": heights})[:, 0]
     ax = axes[0]
     draw_loss(ax, data, legend=False)
-    _outside_legend(ax)
+    _outside_legend(ax, data=data)
     x = _arr(data["x"])
     for pax, panel in zip(axes[1:], extra):
         for s in panel["series"]:

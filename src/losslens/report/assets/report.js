@@ -103,7 +103,11 @@
     // Nowhere clear: the bottom, a line each (the last mark lowest), on whichever side has room.
     var right = nx - 5 * DPR - w <= b.left, y1 = b.top + b.height - (4 + 14 * row) * DPR;
     var x0 = right ? nx + 5 * DPR : nx - 5 * DPR - w;
-    return { x0: x0, x1: x0 + w, y0: y1 - h, y1: y1, right: right };
+    // Wider than either side's room (a phone's chart): kept whole inside the plot, over the mark, on white
+    // ("train loss and v" was cut at the plot's edge).
+    var whole = x0 + w > b.left + b.width || x0 < b.left;
+    if (whole) x0 = Math.max(b.left + 2 * DPR, Math.min(x0, b.left + b.width - w - 2 * DPR));
+    return { x0: x0, x1: x0 + w, y0: y1 - h, y1: y1, right: right, whole: whole };
   }
 
   function drawMarks(u, d) {
@@ -179,8 +183,16 @@
       ctx.textBaseline = "bottom";
       var box = markLabelBox(u, nx, ctx.measureText(m.label).width, marks.length - 1 - i, placed, lines);
       placed.push(box);
-      ctx.textAlign = box.right ? "left" : "right";
-      ctx.fillText(m.label, box.right ? nx + 5 * DPR : nx - 5 * DPR, box.y1);
+      if (box.whole) {
+        ctx.fillStyle = "rgba(255,255,255,0.85)";
+        ctx.fillRect(box.x0 - 2 * DPR, box.y0, box.x1 - box.x0 + 4 * DPR, box.y1 - box.y0);
+        ctx.fillStyle = "#8b0000";
+        ctx.textAlign = "left";
+        ctx.fillText(m.label, box.x0, box.y1);
+      } else {
+        ctx.textAlign = box.right ? "left" : "right";
+        ctx.fillText(m.label, box.right ? nx + 5 * DPR : nx - 5 * DPR, box.y1);
+      }
       ctx.restore();
     });
     var pl = d.plateau;
@@ -245,6 +257,7 @@
     }
     ctx.restore();
     ctx.save();
+    ctx.setLineDash([]);  // (restored to uPlot's last dashed series: the forecast's dashes made the ring look cut)
     var vm = d.valmin;
     if (vm && vm.y != null && (d.logy ? vm.y > 0 : true)) {
       // The best validation point (a loss's minimum, an accuracy's maximum): a ring, labelled. Drawn after the
@@ -266,6 +279,18 @@
       var side = vx - vw / 2 < b.left + 2 * DPR ? 1 : vx + vw / 2 > b.left + b.width - 2 * DPR ? -1 : 0;
       var ty = vy + 21 * DPR <= b.top + b.height ? vy + 8 * DPR : vy - 20 * DPR;
       var tx = side > 0 ? vx + 6 * DPR : side < 0 ? vx - 6 * DPR - vw : vx - vw / 2;
+      // Off X's line and its interval's edges: centred on a ring beside X, "val min" was struck through. Moved to
+      // the ring's side away from the line, where that side has room.
+      var xl = d.plateau ? [d.plateau.x, d.plateau.lo, d.plateau.hi].filter(function (v) { return v != null; })
+        .map(function (v) { return xpos(u, v); }) : [];
+      var struck = function (x0) { return xl.some(function (x) { return x > x0 - 3 * DPR && x < x0 + vw + 3 * DPR; }); };
+      if (struck(tx)) {
+        var cands = [vx + 8 * DPR, vx - 8 * DPR - vw].filter(function (x0) {
+          return x0 >= b.left && x0 + vw <= b.left + b.width && !struck(x0);
+        });
+        var away = xl.length && xl[0] < vx ? cands : cands.slice().reverse();
+        if (away.length) tx = away[0];
+      }
       // Above the ring where a NaN mark's label holds the place below it: a diverged run's one finite point at
       // the foot of the axis had "val min" written over "train loss and val loss NaN from epoch 1".
       var hit = function (y) {
@@ -574,6 +599,24 @@
     el.closest(".ll-run") && el.closest(".ll-run").setAttribute("data-rendered", "1");
   }
 
+  function drawAll() {
+    // Every chart not drawn yet, at once: printed (or saved as PDF) a multi-run report had no charts, as only those
+    // scrolled near had been drawn.
+    Array.prototype.forEach.call(document.querySelectorAll(".ll-chart[data-idx]"), render);
+  }
+
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    drawAll();
+    // The lab's detail sections folded away on screen are printed open, and folded again after.
+    closed = Array.prototype.filter.call(document.querySelectorAll("details.ll-notes"), function (e) { return !e.open; });
+    closed.forEach(function (e) { e.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (e) { e.open = false; });
+    closed = [];
+  });
+
   function setupCharts() {
     var els = Array.prototype.slice.call(document.querySelectorAll(".ll-chart[data-idx]"));
     if (!els.length) return Promise.resolve();
@@ -581,6 +624,13 @@
       els.forEach(render);
       return Promise.resolve();
     }
+    // Those on the first screen now, before the page's load event: a screenshot taken then (headless Chromium's
+    // --screenshot) showed empty boxes, the observer's first call coming a frame later.
+    var view = window.innerHeight || document.documentElement.clientHeight;
+    els.forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.top < view + 600 && r.bottom > -600) render(el);
+    });
     return new Promise(function (resolve) {
       var first = true;
       var io = new IntersectionObserver(function (entries) {
