@@ -8,8 +8,10 @@ verdict and X, linking to each run, and where they compare (a sweep: one experim
 metric) one chart of their validation curves (:func:`sweep_payload`).
 
 Charts are drawn in the browser by uPlot (vendored in ``assets/``, MIT) with zoom (drag)
-and hover; a run's chart is drawn only when it scrolls near the viewport and its data are
-parsed only then, so a 1,000-run report opens as fast as a short one.
+and hover; a run's chart is drawn when it scrolls near the viewport (those on the first screen
+at once) and its data are parsed only then, so a 1,000-run report opens as fast as a short one;
+printing (or saving as PDF) draws every chart first. In a narrow window the overview scrolls
+sideways, the run's number and name kept in view.
 
 Everything that comes from a log (run names, sources, column names, evidence text) is
 HTML-escaped here, and the JSON blocks escape ``<``, ``>`` and ``&`` so that no string can

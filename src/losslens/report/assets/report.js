@@ -283,7 +283,9 @@
       // the ring's side away from the line, where that side has room.
       var xl = d.plateau ? [d.plateau.x, d.plateau.lo, d.plateau.hi].filter(function (v) { return v != null; })
         .map(function (v) { return xpos(u, v); }) : [];
-      var struck = function (x0) { return xl.some(function (x) { return x > x0 - 3 * DPR && x < x0 + vw + 3 * DPR; }); };
+      var struck = function (x0) {
+        return xl.some(function (x) { return x > x0 - 3 * DPR && x < x0 + vw + 3 * DPR; });
+      };
       if (struck(tx)) {
         var cands = [vx + 8 * DPR, vx - 8 * DPR - vw].filter(function (x0) {
           return x0 >= b.left && x0 + vw <= b.left + b.width && !struck(x0);
@@ -609,7 +611,9 @@
   window.addEventListener("beforeprint", function () {
     drawAll();
     // The lab's detail sections folded away on screen are printed open, and folded again after.
-    closed = Array.prototype.filter.call(document.querySelectorAll("details.ll-notes"), function (e) { return !e.open; });
+    closed = Array.prototype.filter.call(document.querySelectorAll("details.ll-notes"), function (e) {
+      return !e.open;
+    });
     closed.forEach(function (e) { e.open = true; });
   });
   window.addEventListener("afterprint", function () {
