@@ -832,3 +832,28 @@ def test_the_lab_page_shows_its_runs_on_the_first_screen(browser, tmp_path):
     finally:
         b.call("Emulation.clearDeviceMetricsOverride")
     assert b.problems() == []
+
+
+def test_the_legend_shows_values_only_under_the_cursor(browser, small_report):
+    """With nothing hovered the legend read "epoch: – train loss: – val loss: –". Its values (and the axis's entry)
+    now show only while the cursor is on the run's charts; the series' names always."""
+    path, ds = small_report
+    b = browser
+    b.open(path.as_uri(), READY)
+    b.eval("document.getElementById('run-1').scrollIntoView()")
+    b.wait("document.getElementById('run-1').hasAttribute('data-rendered')")
+    b.call("Input.dispatchMouseEvent", type="mouseMoved", x=2, y=2)
+    b.pump(0.1)
+    seen = ("Array.from(document.querySelectorAll('#ll-chart-1 .u-legend')[0].querySelectorAll('.u-value'))"
+            ".map(function(v){return getComputedStyle(v).visibility})")
+    names = ("Array.from(document.querySelectorAll('#ll-chart-1 .u-legend')[0].querySelectorAll('tr.u-series th'))"
+             ".slice(1).map(function(v){return getComputedStyle(v).visibility})")
+    assert set(b.eval(seen)) == {"hidden"} and set(b.eval(names)) == {"visible"}
+    box = b.eval("(function(){var r=document.querySelector('#ll-chart-1 .u-over').getBoundingClientRect();"
+                 "return {x:r.x,y:r.y,w:r.width,h:r.height};})()")
+    for frac in (0.45, 0.5):
+        b.call("Input.dispatchMouseEvent", type="mouseMoved", x=box["x"] + box["w"] * frac, y=box["y"] + box["h"] / 2)
+    b.pump(0.1)
+    assert set(b.eval(seen)) == {"visible"}
+    b.call("Input.dispatchMouseEvent", type="mouseMoved", x=2, y=2)
+    assert b.problems() == []
