@@ -38,7 +38,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
-from .facts.chance import KERAS_CLIP_LOSS
+from .facts.chance import KERAS_CLIP_LOSS, resting_at_ln_k
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
 from .facts.regularization import optimizer_kind, optimizer_name
@@ -1096,9 +1096,52 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
           + _missed_words(f, f.train_missed)]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
+    acts = ACTIONS["lr_too_high"] + ["gradient clipping"]
+    thrown = _started_thrown(f, t)
+    if thrown is not None:
+        ev.append(thrown)
+        acts = [UNSCALED_FIRST] + acts
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
-                 ACTIONS["lr_too_high"] + ["gradient clipping"], {"train_spike": f.train_spike,
-                                                                  "train_spike_rel": f.train_spike_rel})
+                 acts, {"train_spike": f.train_spike, "train_spike_rel": f.train_spike_rel})
+
+
+UNSCALED_FIRST = ("inputs unscaled? standardize them first (StandardScaler, a Normalization layer), then retune the "
+                  "rate: features of hundreds or thousands make the steps along them that large, and a smaller rate "
+                  "leaves the spikes")
+
+
+def _started_thrown(f: Facts, t: Thresholds) -> str | None:
+    """The evidence line where a loss's first point (training's or the metric's) is ≥ ``blown_start`` x what an
+    untrained classifier scores, ln K (K known), or ln 2 where K is unknown and the first validation accuracy is
+    ≥ 1/2 (a two-class reading, as :func:`constant_guess`'s); else None. Outputs that far out from the start are
+    what unscaled inputs give at any rate (the constant-guess and dead-unit readings name them too); the log
+    cannot tell them from a rate too large (a feature of scale s multiplies its weights' curvature by s^2: the
+    step is too large along them either way), so the verdict stays lr_too_high with standardizing first.
+    A 30-32-1 ReLU net on unscaled breast_cancer features (values up to ~4000, 5% positives), SGD 1e-3: first
+    val_loss 6.32 (9.1x ln 2), validation spikes to 1.92 at epoch 18; at lr 1e-4 the spikes stay (1.64) and it
+    ends at 0.083 against 0.080; standardized at SGD 0.1 it ends at 0.010 (AUC 1.000) with no spike past its
+    first epochs, while standardized at 1e-3 crawls (0.495, read lr_too_low): the rate is retuned after
+    (tests/fixtures/ecosystem/torch_imbalanced_prior/cf_sgd_lr0.1_std.csv)."""
+    c = f.chance
+    if c is None or _higher(f):
+        return None
+    if c.classes:
+        k = c.classes
+    elif c.val_acc_start is not None and c.val_acc_start >= 0.5:
+        k = 2
+    else:
+        return None
+    firsts = [(float(a[np.isfinite(a)][0]), name) for a, name in ((f.train_y, "train_loss"), (f.y, f.metric))
+              if a is not None and np.isfinite(a).any()]
+    if not firsts:
+        return None
+    start, which = max(firsts)
+    ref = math.log(k)
+    if start < t.blown_start * ref:
+        return None
+    untrained = "an untrained two-class model's loss" if k == 2 and not c.classes else f"a uniform guess's loss{_k_source(c)}"
+    return (f"{which} started at {start:.4g}, {_count(start / ref, 1)}x ln {k} = {ref:.4g} ({untrained}): the outputs "
+            "were far out from the first steps, which unscaled inputs do at any learning rate")
 
 
 def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
@@ -3582,7 +3625,7 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
     else:
         ref, least, ref_name = pl.start, t.underfit_level, f"its starting value {pl.start:.4g}"
     level_rel = pl.floor / ref
-    if level_rel < least:
+    if level_rel < least or (k and _rests_at_guess(f, k)):
         return None
     tt = f.train_trend
     # Flat by its 5% band, but its tail can still fall by its t-test: DeepOBS' All-CNN-C on CIFAR-100 at Adam
@@ -3591,6 +3634,23 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
     how = (f"at {pl.floor:.4g} (its last quarter still falls, t = {_t(tt.slope_t)})"
            if tt is not None and tt.slope_t < t.improving_t else f"flattened at {pl.floor:.4g}")
     return level_rel, least, f"training loss {how}, {_pct(level_rel)} of {ref_name}"
+
+
+def _rests_at_guess(f: Facts, k: int) -> bool:
+    """The losses rest at ln K itself after they moved (:func:`facts.chance.resting_at_ln_k`, the test K is inferred
+    by, with no logged accuracy above 1.5/K): a network whose output no longer depends on its input (units that
+    died, outputs that saturated, a step too large), not a model too small: a small model still fits the class
+    frequencies and whatever of the inputs it can. Digits (balanced, ln 10) at Adam 0.1: both losses at 2.305-2.314
+    from epoch 29 of 30, validation accuracy 0.097, read "underfitting: a bigger model" beside lr_too_high; twice
+    and 4x the width rest at ln 10 alike (tests/fixtures/ecosystem/torch_high_lr_relapse/cf_adam_lr0.1.csv)."""
+    c = f.chance
+    if c.classes_from == "resting loss":
+        return c.classes == k
+    val = f.y if f.metric != "train_loss" else None
+    train = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
+    rest = resting_at_ln_k((val, train))
+    accs = [a for a in (c.val_acc_tail, c.train_acc_tail) if a is not None]
+    return rest is not None and rest[0] == k and all(a <= 1.5 / k for a in accs)
 
 
 def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
