@@ -1111,37 +1111,46 @@ UNSCALED_FIRST = ("inputs unscaled? standardize them first (StandardScaler, a No
 
 
 def _started_thrown(f: Facts, t: Thresholds) -> str | None:
-    """The evidence line where a loss's first point (training's or the metric's) is ≥ ``blown_start`` x what an
-    untrained classifier scores, ln K (K known), or ln 2 where K is unknown and the first validation accuracy is
-    ≥ 1/2 (a two-class reading, as :func:`constant_guess`'s); else None. Outputs that far out from the start are
-    what unscaled inputs give at any rate (the constant-guess and dead-unit readings name them too); the log
-    cannot tell them from a rate too large (a feature of scale s multiplies its weights' curvature by s^2: the
-    step is too large along them either way), so the verdict stays lr_too_high with standardizing first.
+    """The evidence line where the outputs were far out from the first point; else None. K known: a loss's first
+    point (training's or the metric's) ≥ ``blown_start`` x ln K, an untrained classifier's loss. K unknown: the
+    first validation loss spread over its wrong answers (loss / (1 - accuracy), right answers cost ≥ 0) ≥
+    ``blown_start`` x ln 1000 nats each, more than an untrained classifier of up to 1,000 classes pays: the right
+    class got < 1e-6 (a first validation accuracy of 1/2 or more says nothing of K: Keras SGD 1.2 on digits,
+    0.511 at a first loss of 1.68, ln 10 = 2.30). Outputs that far out from the start are what unscaled inputs
+    give at any rate (the constant-guess and dead-unit readings name them too); the log cannot tell them from a
+    rate too large (a feature of scale s multiplies its weights' curvature by s^2: the step is too large along
+    them either way), so the verdict stays lr_too_high with standardizing first.
     A 30-32-1 ReLU net on unscaled breast_cancer features (values up to ~4000, 5% positives), SGD 1e-3: first
-    val_loss 6.32 (9.1x ln 2), validation spikes to 1.92 at epoch 18; at lr 1e-4 the spikes stay (1.64) and it
-    ends at 0.083 against 0.080; standardized at SGD 0.1 it ends at 0.010 (AUC 1.000) with no spike past its
-    first epochs, while standardized at 1e-3 crawls (0.495, read lr_too_low): the rate is retuned after
-    (tests/fixtures/ecosystem/torch_imbalanced_prior/cf_sgd_lr0.1_std.csv)."""
+    val_loss 6.32 at accuracy 0.938 (102 nats a wrong answer), validation spikes to 1.92 at epoch 18; at lr 1e-4
+    the spikes stay (1.64) and it ends at 0.083 against 0.080; standardized at SGD 0.1 it ends at 0.010 (AUC
+    1.000) with no spike past its first epochs, while standardized at 1e-3 crawls (0.495, read lr_too_low): the
+    rate is retuned after (tests/fixtures/ecosystem/torch_imbalanced_prior/cf_sgd_lr0.1_std.csv)."""
     c = f.chance
     if c is None or _higher(f):
         return None
     if c.classes:
-        k = c.classes
-    elif c.val_acc_start is not None and c.val_acc_start >= 0.5:
-        k = 2
-    else:
+        firsts = [(float(a[np.isfinite(a)][0]), name) for a, name in ((f.train_y, "train_loss"), (f.y, f.metric))
+                  if a is not None and np.isfinite(a).any()]
+        if not firsts:
+            return None
+        start, which = max(firsts)
+        k, ref = c.classes, math.log(c.classes)
+        if start < t.blown_start * ref:
+            return None
+        return (f"{which} started at {start:.4g}, {_count(start / ref, 1)}x ln {k} = {ref:.4g} (a uniform guess's "
+                f"loss{_k_source(c)}): the outputs were far out from the first steps, which unscaled inputs do at "
+                "any learning rate")
+    a0 = c.val_acc_start
+    fy = f.y[np.isfinite(f.y)]
+    if a0 is None or not 0 <= a0 < 1 or f.metric != "val_loss" or not fy.shape[0]:
         return None
-    firsts = [(float(a[np.isfinite(a)][0]), name) for a, name in ((f.train_y, "train_loss"), (f.y, f.metric))
-              if a is not None and np.isfinite(a).any()]
-    if not firsts:
+    per_wrong, ref = float(fy[0]) / (1 - a0), math.log(1000)
+    if per_wrong < t.blown_start * ref:
         return None
-    start, which = max(firsts)
-    ref = math.log(k)
-    if start < t.blown_start * ref:
-        return None
-    untrained = "an untrained two-class model's loss" if k == 2 and not c.classes else f"a uniform guess's loss{_k_source(c)}"
-    return (f"{which} started at {start:.4g}, {_count(start / ref, 1)}x ln {k} = {ref:.4g} ({untrained}): the outputs "
-            "were far out from the first steps, which unscaled inputs do at any learning rate")
+    return (f"val_loss started at {float(fy[0]):.4g} at validation accuracy {a0:.3f}: at least {per_wrong:.3g} nats "
+            f"per wrong answer, {_count(per_wrong / ref, 1)}x ln 1000 = {ref:.4g} (an untrained classifier of up to "
+            "1,000 classes pays less): the outputs were far out from the first steps, which unscaled inputs do at "
+            "any learning rate")
 
 
 def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
