@@ -372,6 +372,28 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
         verify(train, baseline=baseline, causes=["too_much_coffee"])
 
 
+def test_a_confirmed_converged_points_to_data_limited_where_twice_the_data_went_lower():
+    """A torch MLP on 300 digits read converged, confirmed, and twice the training data took its best validation
+    loss 34% lower; the last line named only the bigger model's follow-up and ``points_to`` was None (converged's
+    rivals were "follow-ups"). A linear model at n = 24 (8 inputs) is the same: converged, confirmed, twice the data
+    38% lower: the line and ``points_to`` now name data_limited with that run. At n = 40 half the data went 37%
+    higher but twice it only 0.7% lower: data_limited holds (one of its two changes), yet more data is no remedy
+    there, so nothing is pointed to."""
+    v = verify(trainer(lr=0.05, n=24, noise=0.3, epochs=300, d=8), progress=False)
+    assert v.diagnosis.verdict == "converged" and v.confirmed is True
+    twice = next(r for r in v.results if r.check.cause == "data_limited" and r.check.change == {"data_factor": 2.0})
+    assert twice.holds and twice.change_rel < -0.15
+    assert v.points_to == "data_limited" and v.to_dict()["points_to"] == "data_limited"
+    last = str(v).splitlines()[-2]
+    assert last.startswith(f"verdict converged: confirmed by retraining; but twice the training data went lower "
+                           f"(best val_loss {twice.baseline:.4g} → {twice.value:.4g}, {twice.change_rel:+.1%}): "
+                           "the retraining points to data_limited; from one seed"), last
+    flat = verify(trainer(lr=0.05, n=40, noise=0.5, epochs=200, d=8), progress=False)
+    assert flat.diagnosis.verdict == "converged" and flat.confirmed is True and flat.holds("data_limited")
+    assert all(r.change_rel > -0.15 for r in flat.results if r.check.change == {"data_factor": 2.0})
+    assert flat.points_to is None and "points to" not in str(flat)
+
+
 def test_a_misspelled_cause_is_refused_before_any_training_with_the_near_name():
     """``verify(train, causes=["overfiting"])`` trained the baseline first (minutes, in a real run), then said
     "unknown cause 'overfiting'" with no near name, where ``--fail-on`` and the callbacks' ``stop_on`` give one; one
@@ -464,6 +486,16 @@ def test_a_training_function_that_returns_no_history_is_told_what_to_return():
     def train(lr_factor=1.0):
         return None  # forgot `return model.fit(...)`
     with pytest.raises(TypeError, match=r"train\(\) returned NoneType; return a Keras History"):
+        verify(train, progress=False)
+
+
+def test_what_train_may_return_names_a_fitted_scikit_learn_model():
+    """The list of what train() may return left out a fitted scikit-learn model, which verify reads (its
+    ``loss_curve_``; tests/test_verify.py's score test trains one): the line for a wrong return names it."""
+    def train(lr_factor=1.0):
+        return 0.5  # a final score, not a run
+    with pytest.raises(TypeError, match=r"train\(\) returned float; return a Keras History, .*a fitted "
+                                        r"scikit-learn MLP or gradient-boosting model, or a log path"):
         verify(train, progress=False)
 
 
