@@ -343,6 +343,7 @@ def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_
         "argparse_required": "import argparse\np = argparse.ArgumentParser()\np.add_argument('--data', required=True)\n"
                              "args = p.parse_args()\ndef train(lr_factor=1.0):\n    return fit(0.05, 20)\n",
         "nokeywords": "def train(seed=0):\n    return fit(0.05, 20, seed)\n",
+        "nokw_named": "def train_nokw(seed=0):\n    return fit(0.05, 20, seed)\n",  # named in the line, not "train"
         "writes": f"def train(lr_factor=1.0):\n    open({str(called)!r}, 'w').close()\n    return fit(0.05, 20)\n",
     }
     for name, body in scripts.items():
@@ -355,7 +356,8 @@ def test_verify_tells_the_user_s_code_from_losslens_s_in_one_line(tmp_path, one_
                            "inf from its first epoch on"),  # not "no numeric columns": they are numbers
         (["short.py:train"], "train() returned a run losslens cannot diagnose: only 2 value(s)"),
         (["argparse_required.py:train"], "importing it exited (sys.exit(2): "),
-        (["nokeywords.py:train"], "train takes none of the keywords verify changes"),
+        (["nokeywords.py:train"], "nokeywords.py:train: train() takes none of the keywords verify changes"),
+        (["nokw_named.py:train_nokw"], "nokw_named.py:train_nokw: train_nokw() takes none of the keywords verify"),
         (["writes.py:train", "--plot", str(tmp_path / "no_dir" / "v.png")], "no such directory"),
         (["writes.py:train", "--classes", "1"], "--classes"),
     ]
@@ -930,6 +932,18 @@ def test_usage_errors_are_one_line_with_clicks_suggestion():
     assert run_cli("diagnose", "--help").exit_code == 0
     bare = run_cli("lab")
     assert bare.exit_code == 2 and "Commands:" in bare.output and "seed" in bare.output
+
+
+def test_losslens_with_no_command_is_the_help_on_stderr_exit_2_with_or_without_debug():
+    """Bare `losslens` and `losslens lab` print their help on stderr, exit 2 (Click >= 8.2: a command missing is a
+    usage error); `losslens --debug` alone printed it on stdout with exit 0, its callback's own path."""
+    from cli_helpers import run_cli
+
+    for args in ([], ["--debug"]):
+        res = run_cli(*args)
+        assert res.exit_code == 2 and res.stdout == "", (args, res.stdout)
+        assert res.stderr.startswith("Usage: ") and "Commands:" in res.stderr and "diagnose" in res.stderr, args
+    assert run_cli("--version").exit_code == 0
 
 
 def test_every_json_option_names_its_schema():

@@ -87,6 +87,10 @@ def _root(ctx: typer.Context,
         typer.echo(f"losslens {__version__}")
         raise typer.Exit(0)
     if ctx.invoked_subcommand is None:
+        # `losslens --debug` alone: as bare `losslens` and `losslens lab` are (Click >= 8.2: no command is a usage
+        # error, the help on stderr, exit 2), not the help on stdout with exit 0.
+        if _HELP_ASKED:
+            raise _HELP_ASKED(ctx)
         typer.echo(ctx.get_help())
         raise typer.Exit(0)
 

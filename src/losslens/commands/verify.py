@@ -17,7 +17,8 @@ def register(app):
             ..., metavar="FILE.py:FUNCTION",
             help="Your training function, as path/to/train.py:train or package.module:train. It takes "
                  "lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, decay_factor, from_epoch, "
-                 "class_weight (those it can; seed for --seeds) and returns a Keras History, a dict of lists, a DataFrame or a log path."),
+                 "class_weight (those it can; seed for --seeds) and returns a Keras History, a dict of lists, a DataFrame, "
+                 "a fitted scikit-learn MLP or gradient-boosting model, or a log path."),
         cause: Optional[List[str]] = typer.Option(
             None, "--cause", "-c",
             help="Check this cause (repeat); default: the verdict, the other likely causes and, after converged, "
@@ -63,7 +64,8 @@ def register(app):
             fail(f"{target}: {exc}")
         takes = keywords_taken(train)
         if "*" not in takes and not takes & set(KEYWORDS):  # every check would be skipped, after the baseline's training
-            fail(f"{target}: train takes none of the keywords verify changes ({', '.join(KEYWORDS)}): there is "
+            name = getattr(train, "__name__", type(train).__name__)  # (the function named, not verify's word for it)
+            fail(f"{target}: {name}() takes none of the keywords verify changes ({', '.join(KEYWORDS)}): there is "
                  "nothing to retrain; give it those your training can vary (losslens diagnose reads a run as it is)")
         base = None
         if baseline:
