@@ -869,3 +869,16 @@ def test_lightning_with_two_validation_loaders_names_the_one_it_read(tmp_path):
     text = str(d)
     assert "val_loss/dataloader_idx_0)" in text.splitlines()[0]      # the headline's series, as Lightning logged it
     assert " val_loss " not in text and "val_loss/dataloader_idx_0 " in text
+
+
+def test_an_accuracy_under_chance_said_at_chance_says_how_far_under_in_a_guessers_sds(unchanged):
+    """"validation accuracy 0.100 ... is at chance 1/5 = 0.200" (the lab's random labels, 20 validation images) read
+    as a contradiction: the evidence now says how far under chance it sits in a guesser's binomial sds. fastai on
+    shuffled labels, 797 validation digits: 0.089 against 0.100 is 1.0 sd under."""
+    path = ECO / "fastai_random_labels" / "history_random_labels.csv"
+    unchanged(path)
+    d = losslens.diagnose(path)
+    assert d.verdict == "no_signal"
+    assert d.causes[0].evidence[0].startswith(
+        "validation accuracy 0.089 over the last quarter is at chance 1/10 = 0.100, 1.0 binomial standard errors "
+        "under it (a guesser's sd on 797 samples: 0.011)"), d.causes[0].evidence[0]

@@ -1762,7 +1762,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             unseen = memorising and c.train_acc_tail is not None and _val_acc_never_rose(c) \
                 and (below >= t.chance_z if c.n_val else c.val_acc_tail < c.chance / 2)
             ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is {'under' if unseen else 'at'} chance "
-                  f"1/{c.classes} = {c.chance:.3f}{_k_source(c)}" if below < 4 else
+                  f"1/{c.classes} = {c.chance:.3f}{_guesser_sd(c, below)}{_k_source(c)}" if below < 4 else
                   f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is far below chance "
                   f"1/{c.classes} = {c.chance:.3f}, {_count(below, 1)} binomial standard errors under it on "
                   f"{c.n_val} samples{_k_source(c)}: no signal scores chance; this is the model answering validation "
@@ -4613,6 +4613,16 @@ def _trainer_keeps_best(run: Run, f: Facts, causes: list[Cause]) -> None:
 def _chance_margin(c, t: Thresholds) -> float:
     """An accuracy below this is at chance: within ``chance_margin`` of the way from 1/K to perfect."""
     return c.chance + t.chance_margin * (1 - c.chance)
+
+
+def _guesser_sd(c, below: float) -> str:
+    """How far under chance an accuracy said to be "at chance" sits, in a guesser's binomial sds: 0.100 "at chance
+    1/5 = 0.200" read as a contradiction on the lab's 20 validation images, where a guesser's sd is 0.089 ("" where
+    it does not sit visibly under chance, or the validation set's size is unknown)."""
+    if not below or not c.n_val or f"{c.val_acc_tail:.3f}" == f"{c.chance:.3f}":
+        return ""
+    sd = math.sqrt(c.chance * (1 - c.chance) / c.n_val)
+    return f", {_count(below, 1)} binomial standard errors under it (a guesser's sd on {c.n_val:g} samples: {sd:.2g})"
 
 
 def _below_chance_sd(c) -> float:

@@ -41,12 +41,21 @@ def tail_change(curves: np.ndarray, last: int = 10) -> np.ndarray:
     return (b - a) / np.abs(a)
 
 
-def floor_text(val_losses, noise_floor: float) -> str:
-    """Validation losses against the noise floor (the data's noise variance: no model gets lower)."""
+def floor_text(val_losses, noise_floor: float, seeds: Optional[Sequence[int]] = None) -> str:
+    """Validation losses against the noise floor (the data's noise variance: no model gets lower), one per seed
+    (``seeds`` names them). "At the floor" is each seed's, as the diagnosis reads it (within ``NOISE_FLOOR_NEAR``):
+    a mean of 1.1 said "at the floor: nothing left to learn" beside seeds at 1.42x and 1.33x whose diagnoses list
+    data_limited."""
     ratio = np.asarray(val_losses, dtype=float) / noise_floor
-    return (f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
-            + (" (at the floor: nothing left to learn)" if ratio.mean() <= NOISE_FLOOR_NEAR else
-               " (near the floor)" if ratio.mean() < 2 else f" ({_times(ratio.mean())} above the floor)"))
+    text = f"val loss / noise floor {noise_floor:g} = {pm(ratio, 2)}"
+    if ratio.mean() > NOISE_FLOOR_NEAR:
+        return text + (" (near the floor)" if ratio.mean() < 2 else f" ({_times(ratio.mean())} above the floor)")
+    above = [i for i, r in enumerate(ratio) if not r <= NOISE_FLOOR_NEAR]
+    if not above:
+        return text + " (at the floor: nothing left to learn)"
+    names = [str(seeds[i]) if seeds is not None else f"#{i + 1}" for i in above]
+    return (text + f" (at the floor, within {NOISE_FLOOR_NEAR:g}x, in {len(ratio) - len(above)}/{len(ratio)} seeds; "
+            f"seed{'s' * (len(above) != 1)} {', '.join(names)} at {', '.join(_times(ratio[i]) for i in above)})")
 
 
 def _times(x: float) -> str:
@@ -66,7 +75,7 @@ def retrained_floor(a: ArmResult, r) -> Optional[str]:
     if r.began is not None:
         at += f" from epoch {r.began:g} on"
     return f"retrained {at}, {len(r.per_seed)} seed{'s' * (len(r.per_seed) != 1)}: " \
-           f"{floor_text(r.per_seed, floor)} (per seed: {', '.join(f'{v:.3g}' for v in r.per_seed)})"
+           f"{floor_text(r.per_seed, floor, a.seeds)} (per seed: {', '.join(f'{v:.3g}' for v in r.per_seed)})"
 
 
 def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a: ArmResult) -> list[str]:
@@ -74,7 +83,7 @@ def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a
     lines = [f"final train loss {pm(a.final('loss'))}, final val loss {pm(a.final('val_loss'))}"]
     val = a.curves("val_loss")
     if noise_floor is not None:
-        lines.append(floor_text(a.final("val_loss"), noise_floor))
+        lines.append(floor_text(a.final("val_loss"), noise_floor, a.seeds))
         gap = a.final("val_loss") - a.final("loss")
         lines.append(f"gap val − train at the end {pm(gap, 2)}")
     change = tail_change(val)
@@ -150,7 +159,11 @@ def diagnosis_lines(a: ArmResult) -> list[str]:
         lines.append(f"evidence ({a.runs[0].name}): {top.evidence[0]}")
     others = Counter(c.id for d in a.diagnoses for c in d.causes[1:])
     if others:
-        lines.append(f"secondary causes: {counts_text(others, n)}")
+        # (which seeds, where not all: the measurements above are means over seeds that may differ)
+        which = {k: [s for s, d in zip(a.seeds, a.diagnoses) if k in d.cause_ids()[1:]] for k in others}
+        lines.append("secondary causes: " + ", ".join(
+            f"{k} {v}/{n}" + (f" (seed{'s' * (v != 1)} {', '.join(map(str, which[k]))})" if v < n else "")
+            for k, v in sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))))
     v = a.verification
     if v is not None:
         for r in v.results:
