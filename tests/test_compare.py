@@ -548,7 +548,7 @@ def test_a_resumes_plot_marks_where_it_resumed_the_stretch_compared_and_each_sta
 
     c = losslens.compare(SPIKY / "before.csv", SPIKY / "after.csv", change={"lr_factor": 0.1})
     legend = [t.get_text() for t in verification_figure(c).axes[0].get_legend().get_texts()]
-    assert legend == ["BEFORE: lr too high", "learning rate / 10 from 7 (end -3%, spread -97%)",
+    assert legend == ["BEFORE: lr too high", "AFTER: lr_factor=0.1 from 7 (end -3%, spread -97%)",
                       "compared: epochs 7–29", "AFTER resumes BEFORE at epoch 7"], legend
 
 
