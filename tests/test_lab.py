@@ -11,6 +11,10 @@ torch = pytest.importorskip("torch")
 from losslens.lab import data, nets, train  # noqa: E402
 from losslens.lab.experiments import EXP1, EXP2, EXP3  # noqa: E402
 
+# The lab trains on one torch thread (runner.run_seed_lab's threads=1); the tests that call train_arm or verify_arm
+# directly trained on torch's default two, whose spinning made the conv net's test take 640 s on the busy 2 cores.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def test_batched_layers_equal_independent_models():
     """Each seed's copy computes exactly what a lone model with its weights computes."""
@@ -101,13 +105,21 @@ def test_short_seed_lab_saves_runs_that_diagnose_reads(tmp_path):
     assert "(at the article’s 50 epochs; these ran 6)" in text
 
 
-@pytest.mark.slow
-def test_seed_lab_honest_outcome(tmp_path):
-    """The article's experiments as written, 3 seeds x 50 epochs: the measurements of DEVELOPERS.md."""
+@pytest.fixture(scope="module")
+def seed_lab_3():
+    """The article's experiments as written, seeds 0-2 x 50 epochs, trained once for the two tests that read them
+    (each seed's run is the same whichever experiments train beside it: the counterfactuals' test trained
+    experiments 1 and 3 again). Those tests share an xdist_group so one worker trains it."""
     from losslens.lab import runner
 
-    res = runner.run_seed_lab(range(3))
-    e1, e2, e3 = res.experiments
+    return runner.run_seed_lab(range(3))
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("seed_lab_3")
+def test_seed_lab_honest_outcome(seed_lab_3):
+    """The article's experiments as written, 3 seeds x 50 epochs: the measurements of DEVELOPERS.md."""
+    e1, e2, e3 = seed_lab_3.experiments
     mlp, lin = e1.arm("exp1_complex"), e1.arm("exp1_linear")
     # the deep net sits at the noise floor (0.01) with no train/validation gap; the linear one is far above
     assert np.all(mlp.final("val_loss") < 2 * EXP1.noise_floor)
@@ -128,13 +140,15 @@ def test_seed_lab_honest_outcome(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_lab_verdicts_hold_under_their_counterfactuals():
+@pytest.mark.xdist_group("seed_lab_3")
+def test_the_lab_verdicts_hold_under_their_counterfactuals(seed_lab_3):
     """Experiment 3's SGD(0.01) reads lr_too_low; retrained at 10x the rate (losslens.verify,
     3 seeds) it ends at the noise floor and reads converged. Experiment 1's MLP reads converged;
     twice the epochs gain < 2%. The diagnoses hold by intervention."""
     from losslens.lab import runner
 
-    lab = runner.run_seed_lab(range(3), experiments=(EXP1, EXP3))
+    e1, _, e3 = seed_lab_3.experiments
+    lab = runner.LabResult([e1, e3], seed_lab_3.seeds, seed_lab_3.seconds, seed_lab_3.threads)
     assert runner.verify_lab(lab) > 0
     sgd, mlp = lab.experiments[1].arm("exp3_sgd"), lab.experiments[0].arm("exp1_complex")
     assert sgd.majority() == "lr_too_low" and sgd.verification.confirmed is True
