@@ -35,6 +35,23 @@ def _gru_rows(name="run.json"):
                for i, e in enumerate(d["epoch"])]
 
 
+def _gru_make():
+    """tests/fixtures/ecosystem/torch_gru_cliff/make.py as a module: its ``train`` is the real loop."""
+    pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def gru_seed8_stopped():
+    """The real loop at seed 8 with stop_on (and make.py's reduce_lr_on lr_too_high), unpaced: (monitor, vals).
+    Two tests read this one run (each 60-epoch GRU run is ~10 s of CPU); they share an xdist_group so one
+    worker trains it once."""
+    return _gru_make().train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
+
+
 def test_converged_is_not_stopped_on_right_after_the_first_cliff():
     """A GRU's first epoch took val_loss from 0.144 to 0.032; at epoch 8 the run read converged (within 5% of
     that whole improvement since epoch 2) and was stopped at 0.0158, while training on reached 0.0110 (the
@@ -172,25 +189,19 @@ def test_converged_stop_is_not_lost_when_the_time_budget_skips_epochs(monkeypatc
 def test_gru_monitor_trains_past_the_cliff():
     """The real loop (tests/fixtures/ecosystem/torch_gru_cliff/make.py) with stop_on: not stopped at the
     cliff's end (epoch 8, val 0.0158), and the weights kept are within 5% of the 60 epochs' best (0.0110)."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _gru_make()
     monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"))
     assert monitor.stopped_epoch is None or monitor.stopped_epoch >= 15, monitor.messages
     assert min(vals) <= 0.0115
 
 
 @pytest.mark.slow
-def test_a_held_converged_stop_quotes_the_forecast_to_the_monitors_planned_end():
+@pytest.mark.xdist_group("gru_seed8")
+def test_a_held_converged_stop_quotes_the_forecast_to_the_monitors_planned_end(gru_seed8_stopped):
     """The real loop at seed 8, ``Monitor(epochs=60)``: at epoch 16 the converged stop is held by the forecast, whose
     message said "10% lower by epoch 32", twice the epochs so far, of a loop planned to epoch 59. The stop is
     decided as before (epoch 52), on the forecast to twice the length."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    monitor, _ = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
+    monitor, _ = gru_seed8_stopped
     [held] = [m for m in monitor.messages if "the forecast expects it" in m]
     assert re.search(r"flat at epoch 16, but the forecast expects it \d+% lower by epoch 59 ", held), held
     assert monitor.stopped_epoch == 52, monitor.messages
@@ -203,10 +214,7 @@ def test_gru_at_ten_times_the_lr_gets_its_lr_cut_before_a_converged_stop():
     needs 20 points, so the lr check asked for never ran. Trained on without actions it reads lr_too_high from
     epoch 19 (best 0.0130 by epoch 60); with the lr cut there, 0.0120. Now the converged stop waits for the check,
     the lr is cut to 0.01, and the stop waits out the cooldown at the new rate."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _gru_make()
     # Every epoch diagnosed (no time budget), so the epochs checked do not depend on the machine's load.
     monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), lr=0.1, time_budget_ms=None)
     cuts = [a for a in monitor.actions if a["action"] == "lower_lr"]
@@ -221,10 +229,7 @@ def test_converged_after_an_lr_cut_reads_the_stretch_at_the_new_rate():
     final val_loss 0.01341 -> 0.0105, -22%) and losslens cuts the lr. It was stopped at epoch 28 as converged, at
     0.01118, still creeping down: the stretch since X = 15 straddled the cut, and its drop read as the level held.
     Training on at the new rate reached 0.01040. The stretch is now the one at the new rate."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _gru_make()
     monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=4, time_budget_ms=None)
     cuts = [a["epoch"] for a in monitor.actions if a["action"] == "lower_lr"]
     assert cuts, monitor.actions
@@ -233,15 +238,12 @@ def test_converged_after_an_lr_cut_reads_the_stretch_at_the_new_rate():
 
 
 @pytest.mark.slow
-def test_gru_monitor_after_an_lr_cut_trains_on_while_the_new_rate_creeps_down():
+@pytest.mark.xdist_group("gru_seed8")
+def test_gru_monitor_after_an_lr_cut_trains_on_while_the_new_rate_creeps_down(gru_seed8_stopped):
     """The live loop at seed 8 (the replay above, through the real Monitor): lr cut at 19; was stopped at 26 at
     0.01179, 3.4% above the 0.01140 that training on at the new rate reached (seed8.json)."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
     best = min(json.loads((ECO / "torch_gru_cliff" / "seed8.json").read_text())["val_loss"])
-    monitor, vals = mod.train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
+    monitor, vals = gru_seed8_stopped
     assert [a["epoch"] for a in monitor.actions if a["action"] == "lower_lr"] == [19], monitor.actions
     assert monitor.stopped_epoch is None or monitor.stopped_epoch >= 41, monitor.actions   # was 26
     assert monitor.watcher.best <= 1.01 * best, (monitor.watcher.best, best)                 # was 0.01179
@@ -252,10 +254,7 @@ def test_gru_monitor_after_an_lr_cut_trains_on_while_the_new_rate_creeps_down():
 def test_gru_monitor_after_a_users_lr_cut_trains_on_while_the_new_rate_creeps_down():
     """The live loop at seed 8 with the user's MultiStepLR([20]) given to the Monitor (the replay above): was stopped
     at 30, 2.9% above the 0.01140 that training on at the new rate reached (multistep_seed8.json)."""
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("gru_cliff", ECO / "torch_gru_cliff" / "make.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = _gru_make()
     best = min(json.loads((ECO / "torch_gru_cliff" / "multistep_seed8.json").read_text())["val_loss"])
     monitor, vals = mod.train(stop_on=("converged",), seed=8, milestones=[20], time_budget_ms=None)
     assert not [a for a in monitor.actions if a["action"] == "lower_lr"], monitor.actions
