@@ -25,9 +25,11 @@ browser:
 
 # Both suites on 2 workers: the slow one trains small models on one torch thread each (tests/conftest.py
 # one_torch_thread), so two at once use both cores; serial, it alone took ~7 of CI's ~15 minutes.
+# --dist loadgroup: tests that read one shared training (a module fixture) carry one xdist_group, so one
+# worker trains it once; the others are dealt out as with the default --dist load.
 test: setup browser
-	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 tests
-	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 -m slow --maxfail=3 tests
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup tests
+	KERAS_BACKEND=torch $(VENV)/bin/python -m pytest -q -n 2 --dist loadgroup -m slow --maxfail=3 tests
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks
