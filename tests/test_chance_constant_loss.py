@@ -37,6 +37,7 @@ def test_deepobs_run_that_learned_keeps_the_initial_loss_guess(shared_curves):
 
 
 @pytest.mark.slow  # (a Keras fit: ~40 s on a busy machine)
+@pytest.mark.usefixtures("one_torch_thread")  # torch's second thread spins on busy cores
 def test_keras_run_knocked_to_the_uniform_output(tmp_path):
     # A real Keras fit: an MLP on 100 digits of each class (so the uniform output is also the best constant
     # one), full batch, SGD at lr 10. The first epochs blow the loss up to 98, the ReLUs die, and the output

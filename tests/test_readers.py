@@ -826,6 +826,7 @@ def _make_logs():
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")  # torch's second thread spins on busy cores
 def test_installed_keras_writes_what_the_readers_read(tmp_path):
     pytest.importorskip("keras")
     pytest.importorskip("sklearn")
@@ -841,6 +842,7 @@ def test_installed_keras_writes_what_the_readers_read(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")  # torch's second thread spins on busy cores
 def test_installed_lightning_writes_what_the_readers_read(tmp_path):
     pytest.importorskip("lightning")
     pytest.importorskip("sklearn")
@@ -855,6 +857,7 @@ def test_installed_lightning_writes_what_the_readers_read(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")  # torch's second thread spins on busy cores
 def test_installed_transformers_trainer_writes_what_the_readers_read(tmp_path):
     pytest.importorskip("transformers")
     pytest.importorskip("accelerate")

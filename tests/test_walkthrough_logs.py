@@ -127,6 +127,7 @@ def test_a_curve_levelling_off_in_few_points_still_reads_converged():
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")  # torch's second thread spins on busy cores
 def test_the_keras_callback_does_not_stop_the_run_while_it_still_falls(tmp_path):
     """The user's script (the 64-512-512-10 MLP, Adam 1e-3, 300 digits) for 14 epochs with the
     callback: it had stopped at epoch 10 as converged (val 0.171; 0.111 at 38 training on)."""
