@@ -47,7 +47,7 @@ def _gru_make():
 @pytest.fixture(scope="module")
 def gru_seed8_stopped():
     """The real loop at seed 8 with stop_on (and make.py's reduce_lr_on lr_too_high), unpaced: (monitor, vals).
-    Two tests read this one run (each 60-epoch GRU run is ~10 s of CPU); they share an xdist_group so one
+    Two tests read this one run (14 s to train at load 8); they share an xdist_group so one
     worker trains it once."""
     return _gru_make().train(stop_on=("converged", "overfitting", "diverged"), seed=8, time_budget_ms=None)
 
