@@ -808,3 +808,60 @@ def test_a_drifted_example_fails(tmp_path, monkeypatch):
     [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "d.plateau" in b.text]
     with pytest.raises(AttributeError):
         run_python_block(block, tmp_path, monkeypatch)
+
+
+# ---- a newcomer finds each rule in one place -----------------------------------------------------
+
+def _rule_list() -> list[str]:
+    """The rules ``_diagnose`` runs, in its order: the names in its ``for rule in (...)`` tuple."""
+    tree = ast.parse((REPO / "src" / "losslens" / "diagnosis.py").read_text(encoding="utf-8"))
+    [fn] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_diagnose"]
+    [loop] = [n for n in ast.walk(fn) if isinstance(n, ast.For) and getattr(n.target, "id", None) == "rule"]
+    return [e.id for e in loop.iter.elts]
+
+
+def verdict_order_gaps(docstring: str, rules: list[str]) -> list[str]:
+    """Where the module docstring's verdict order differs from the rule list the code runs (a rule missing, one
+    that is not run, or two out of order)."""
+    section = docstring[docstring.index("Verdict order"):]
+    section = section[:section.index("Two specific readings")]
+    named = [m for m in re.findall(r"``(\w+)``", section) if m != "_diagnose"]
+    listed = [m for m in named if m != "converged"]
+    gaps = [f"not listed: {r}" for r in rules if r not in listed] + [f"not run: {m}" for m in listed if m not in rules]
+    if not gaps and listed != rules:
+        gaps.append(f"out of order: {listed}")
+    return gaps
+
+
+def test_the_verdict_order_is_the_rule_list_the_code_runs():
+    """diagnosis.py's docstring lists the rules in the order ``_diagnose`` runs them (it once left out eight that
+    run: dead_from_start, constant_guess, relapsed, climbed_off_floor, bounced, unlearned, units_died, jumped)."""
+    import losslens.diagnosis as diagnosis
+    rules = _rule_list()
+    assert len(rules) > 10 and "overfitting" in rules
+    assert not verdict_order_gaps(diagnosis.__doc__, rules)
+    # the check catches a drift: a rule dropped, two swapped
+    assert verdict_order_gaps(diagnosis.__doc__.replace("``jumped``", "jumped"), rules) == ["not listed: jumped"]
+    swapped = diagnosis.__doc__.replace("``bounced``, ``unlearned``", "``unlearned``, ``bounced``")
+    assert verdict_order_gaps(swapped, rules)[0].startswith("out of order")
+
+
+def _cause_rows(doc: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` \|.*$", doc[doc.index("## Causes"):], re.M)}
+
+
+def test_every_cause_has_a_short_row_and_a_rule_whose_docstring_says_when_it_fires():
+    """Every cause in the vocabulary has a row in docs/ARCHITECTURE.md's causes table, short (the signature and the
+    main bars: rows once ran to 7,634 characters), and a rule function of its name in diagnosis.py whose docstring
+    holds the full conditions; a row that points to ``diagnosis.X`` points to a function that has one."""
+    import losslens.diagnosis as diagnosis
+    from losslens.result import CAUSES
+    rows = _cause_rows((REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+    assert set(rows) == set(CAUSES), set(CAUSES) ^ set(rows)
+    long_rows = {c: len(r) for c, r in rows.items() if len(r) > 600}
+    assert not long_rows, f"causes rows too long to read (move the detail to the rule's docstring): {long_rows}"
+    for cause in CAUSES:
+        doc = inspect.getdoc(getattr(diagnosis, cause))
+        assert doc and len(doc) > 200, f"diagnosis.{cause} has no docstring saying when it fires"
+        for pointed in re.findall(r"`diagnosis\.(\w+)`", rows[cause]):
+            assert inspect.getdoc(getattr(diagnosis, pointed, None)), f"{cause}'s row points to diagnosis.{pointed}"

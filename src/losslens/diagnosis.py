@@ -5,16 +5,31 @@ Read this one module to see how a verdict is reached. Each rule is a short funct
 evidence quoted from the facts and the actions that fit) or None. Every threshold is a
 multiple of the curve's own noise or a fraction of its own improvement ``L(0) − L*`` — never
 an absolute loss value; the one reference from outside the curve is ln K, the cross-entropy of a
-uniform guess among K classes — and all of them sit in :class:`Thresholds`.
+uniform guess among K classes. The bars several rules share, or that were tuned on the benchmark's training
+half, are named fields of :class:`Thresholds`; a bar one rule reads alone is a module constant (``THROWN_FACTOR``,
+``FROZEN_SHARE`` ...) or a literal commented where it is read. Each rule's docstring names its bars and the runs
+that set them.
 
-Verdict order when several causes fire (the order of the rule list in ``_diagnose``): a broken
-run first (diverged, stuck_at_init, a collapse to one exact value = lr_too_high, no_signal),
-then a measured learning curve (data_limited), an unstable run (training-loss spikes =
-lr_too_high), overfitting, "not done yet" (still_improving),
-the causes of a plateau (lr_too_high by a peak lr that held both curves up until a schedule annealed
-it; by an early blow-up the run came back from; underfitting when training accuracy sits at chance;
-lr_too_high by oscillation; underfitting by level, against ln K where K is known) and finally
-converged, the plateau nothing else explains. Two specific readings then take the verdict from their
+Verdict order when several causes fire: the rule list in ``_diagnose``, as it runs (the first rule
+that fires names the verdict; each function's docstring says when it fires and which cause id it returns):
+
+1. a broken run: ``diverged``, ``dead_from_start`` (stuck_at_init: one value from the first point),
+   ``stuck_at_init``, ``collapsed`` (lr_too_high: frozen at one exact value), ``constant_guess``
+   (lr_too_high: outputs thrown to a constant answer), ``no_signal``;
+2. a measured learning curve: ``data_limited_measured`` (data_limited);
+3. an unstable step (all lr_too_high): ``unstable`` (training-loss spikes), ``peak_unstable``, ``relapsed``
+   (both curves back up), ``climbed_off_floor``;
+4. ``overfitting``;
+5. a step that undid progress (lr_too_high): ``bounced``, ``unlearned``;
+6. "not done yet": ``still_improving``;
+7. the causes of a plateau: ``peak_held`` and ``peak_bounced`` (lr_too_high at a schedule's peak),
+   ``blew_up`` (an early blow-up the run came back from), ``units_died`` (a layer's gradient exactly 0),
+   ``fits_nothing`` (underfitting: training accuracy at chance), ``lr_too_high`` (oscillation at a
+   constant lr), ``underfitting`` (by level, against ln K where K is known), ``jumped`` (lr_too_high:
+   repeated jumps off the best);
+8. finally ``converged``, the plateau nothing else explains (added after the list, not in it).
+
+Two specific readings then take the verdict from their
 general one: lr_too_low (when "likely": with a logged constant lr, or the straight-descent shape; or a
 schedule that annealed the lr while the descent kept its pace per unit of lr, which also takes it
 from underfitting and leaves no converged) from still_improving, and temporary_plateau (a flat
@@ -987,6 +1002,39 @@ _GONE_ON = ("still_improving", "lr_too_low", "temporary_plateau")
 
 
 def diverged(f: Facts, t: Thresholds) -> Cause | None:
+    """Loss exploded / NaN.
+
+    Fires when (the conditions in full, and the runs that set them): non-finite to the end (or never finite); a run
+    read stuck_at_init whose losses, K given and an accuracy logged at ≥ half of 1/K (a K-way classifier's
+    cross-entropy), were at ≥ 2x ln K at every point from the first (a fresh network's outputs are near uniform, its
+    loss near ln K: the first epoch threw the outputs to confident wrong answers and they stayed;
+    `_thrown_at_start`, X its first point, only lr_too_high listed beside it; a Keras digits MLP at Adam 0.3 or SGD
+    5, 14.5 = 6.3x ln 10 from epoch 0, lr / 10 learns: `tests/fixtures/ecosystem/keras_lr_blowup`); K not given, no
+    ln K can be read off a loss that never came near it, but a loss on (1 − accuracy) x 16.118 from its first
+    evaluation with most answers wrong (`facts.chance.certain_answers`, within 0.2%: Keras's loss when every answer
+    is given with certainty, its probabilities clipped at 1e-7) is outputs no fresh network gives, and reads the
+    same (`_thrown_to_certainty`; those runs sit on it to 1e-7; no real curve does); a torch loss, unclipped, has no
+    such line, and stays stuck_at_init with "lower the learning rate ... restart" first, the honest limit; training
+    loss ending ≥ 25% above its start and either ≥ 5 sds above it or never back within 25% of it over the run's
+    second half (a loss bouncing at many times its start has a noise as large as the bounce: DeepOBS fmnist_2c2d at
+    Adam 63, 2.31 -> 17-56, and svhn_wrn164 at Adam 3.98, 2.77 -> 24,669, climbed 3 sds and read stuck_at_init;
+    fmnist_2c2d at momentum 3.98, 41% above at the end but 7% at its lowest in the second half, stays stuck); a
+    logged gradient norm that peaked ≥ 10x its early median is quoted (exploding gradients: clipping first, and no
+    stuck_at_init); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
+    `lr_too_high`, a measured learning curve's `data_limited`, and `stuck_at_init` where the loss jumped once and
+    then held within 5% of that climb are listed: the other rules would read the blow-up's values as a curve (a
+    Keras SGD run at 1e34 read also overfitting, stuck_at_init and data_limited); beside a loss NaN/inf for good no
+    `still_improving`, `lr_too_low` or `temporary_plateau` (their "keep training" was read off the finite stretch
+    before it), and where other series go on logged past the NaN (accuracies at chance from NaN weights) what else
+    fits is read on the run before the NaN (`_before_nonfinite`: DeepOBS 3c3d at SGD 0.1 read "also likely:
+    underfitting ... a regularization term outweighs the data term" from that chance tail), and `diagnose --horizon`
+    withholds the forecast with its reason, as `forecast` does.
+
+    Named bars it reads itself (:class:`Thresholds`): ``diverge_growth``, ``diverge_noise``; the helpers it calls
+    read more, and a bar of its own is a named constant or a literal commented where it is read.
+
+    First actions: lower lr, clipping, warm-up, check inputs.
+    """
     for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
         if d is None:
             continue
@@ -1229,6 +1277,31 @@ def _accuracy_rose(f: Facts) -> bool:
 
 
 def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
+    """Training never got going.
+
+    Fires when (the conditions in full, and the runs that set them): improved < 1% (or < 3 sds of its own noise,
+    unless accuracy clearly rose: DeepOBS svhn_wrn164 at Adam 0.063, training loss 57% lower but within 3 sds of a
+    loss jumping 0.9–16, test accuracy 0.20 → 0.63) and no steady descent that still pays (one forecast to gain < 1%
+    is stuck); not after an early blow-up; flat gradient norm; or the diagnosed loss at one value (to float32's
+    1e-6) at every point from its first, ≥ 5 points, not 0, not under an lr decayed below 1/1000 of its peak: a
+    model whose outputs never changed, not one that learned it all in an epoch; the training loss says why: frozen
+    after a fall (units saturated or died in the first steps: standardize the inputs), frozen after a rise (updated
+    the wrong way, then dead: lower the lr and restart first), never improved (the weights were never updated: check
+    the optimizer's parameter list, requires_grad, lr 0), still improving (validation scores another model); where
+    both curves then ended above their first points, the training loss above its first at most of its later points
+    (a sign test: ≥ 3 sds above half of them; a step small for the curvature lowers the loss it descends or leaves
+    it, never raises it) the steps moved the weights the wrong way: the verdict stays (the run never got going) and
+    its first action lowers the lr, with no "raise the learning rate", whether or not `lr_too_high` is read beside
+    it (DeepOBS fmnist_2c2d at Adam 0.158, ln 10 before training and above it after, 1/10 of the rate reaches 0.349;
+    a digits MLP at SGD momentum 1.0, its training loss 140 after epoch 1 and above its start at all 30 later
+    epochs).
+
+    Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``stuck_noise``, ``stuck_rel``; the helpers
+    it calls read more, and a bar of its own is a named constant or a literal commented where it is read.
+
+    First actions: initialization, activations, normalization, lr; for a loss frozen from the start: standardize the
+    inputs first; for both curves ended above their first points: lower the lr 10x first, never raise it.
+    """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
         return None
@@ -1723,6 +1796,65 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
 
 
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:
+    """Nothing generalizable learned.
+
+    Fires when (the conditions in full, and the runs that set them): validation accuracy at chance 1/K (within 10%
+    of the way to perfect, or < 2 binomial standard errors above it; K given, else, with validation accuracy logged,
+    read off a loss held constant at ln K — ≥ 5 points within 1e-5 of each other, within 1e-4 of ln K: a uniform
+    output scores exactly that, so it wins over the first point — or, with no accuracy logged (or one no higher than
+    1.5/K) and no error metric beside the loss (mse, mae …: a regression), read off losses resting at ln K after one
+    of them moved (`facts.chance.resting_at_ln_k`: each later half flat to its noise, |t| < 3, sd and median within
+    3% of ln K, their lowest point at most 1.5% above ln K and 0.5% below it and within a quarter of the gap to ln
+    (K ± 1), so K ≲ 30, and no loss starting at a smaller ln K', a fresh network's; a net whose units died gives one
+    answer, at least the class frequencies' entropy, ln K for balanced classes: Lightning's SGD lr 5 on digits,
+    metrics.csv alone, 2.32 at its lowest, read underfitting "a bigger model" without `--classes` and now
+    lr_too_high with "K = 10 inferred ... pass --classes to set it"; on the real curves it matches 5 of 177 DeepOBS
+    runs at chance, all K = 10, and 3 of 2,308 runs that are not: two char-RNN runs predicting the characters'
+    frequencies, 83 unequal classes, at ln 23, and a YOLO `val/dfl_loss` — none of 109 Keras notebook runs with
+    accuracy above 0.6 nor of 1,491 GPT speed-runs; `python -m benchmarks.chance_probe`) — or inferred from an
+    untrained first point ≈ ln K, untrained by every accuracy logged there, validation's and training's (Lightning's
+    slice of digits sorted by class: a first loss of 1.896, an epoch's mean, beside training accuracy 0.638 was "K =
+    7" for 10); the evidence says which, `ChanceFacts.classes_from`, and a K from the first loss as a guess naming
+    that loss: an epoch's mean, which the epoch's learning lowers and a thrown first step raises) while the model
+    memorises (training accuracy above chance where it is logged; else a training loss that fell ≥ 5% below its
+    start and, K known, ended below 95% of ln K); not where both losses end at a uniform guess's ln K after a start
+    far above it (`lr_too_high`: thrown there by the first steps), the K of the end's own ln counting where K was
+    only inferred (Lightning's SGD(3.0) on digits: an epoch-mean first loss of 2.72 = ln 15 beside a run back at ln
+    10 with accuracy 0.096 read no_signal, "check the labels", where lr 1.0 reached 0.12); without accuracy:
+    validation never beats the untrained level (training's first value, unless validation's first already sat above
+    it by half of training's gain: a log that starts after training fitted its data) while training learns, or stays
+    flat at its first value and ends above training by ≥ 50% of training's gain (flat but level with training is a
+    model that learned it all in its first epoch); with validation accuracy logged and K not known, the first of
+    these also where validation accuracy (running median of 3) never rose 2 binomial standard errors above its first
+    value (the validation set's size unknown: never moved from it) while training accuracy was logged, and, where
+    validation already sat far above training's first value (what a log begun after training fitted shows), never
+    reached 1/2: a model that generalized at no point did not overfit, which needs a fall, then a rise; its first
+    action is then to check that validation comes from training's distribution (Keras' `validation_split` holds out
+    the last rows before any shuffling: iris at 0.34 and digits sorted by target at 0.2 leave validation classes
+    training never saw, validation loss lowest at epoch 0 and accuracy 0.02–0.04 throughout, read overfitting at
+    epoch 0; shuffled first, 0.94 and 0.97; `tests/fixtures/ecosystem/keras_valsplit_sorted`; the last 20% of digits
+    sorted by class as a Subset under Lightning, `lightning_valsplit_sorted`, accuracy 0.017 at all 30 checks); a
+    model that memorised nothing, its validation accuracy unchanged over the last half of the run (≥ 10 points) and
+    training accuracy at chance, gives every input one answer: no_signal (0.6) is listed after underfitting, not
+    over it, since random labels (the lab's experiment 2, seeds 2–3) and a 2-unit ReLU layer whose units died on
+    digits (64 units fit) look the same; not beside diverged, lr_too_high or stuck_at_init ; with K given,
+    validation accuracy under chance (≥ 2 binomial standard errors, or below half of it where the validation set's
+    size is unknown) that never rose above its first value while training memorised is read as that split too and
+    says so first (Lightning's sorted slice with `--classes 10`: 0.017 under chance 0.1 read "at chance", check the
+    labels; labels shuffled score chance, not under it, and keep the label actions); validation accuracy ≥ 4
+    binomial standard errors below chance is not read as at chance but as validation answered systematically wrong,
+    its inputs or labels unlike training's (held-out digits with inverted pixels: 0.002, 8.7 sds under chance).
+
+    Named bars it reads itself (:class:`Thresholds`): ``chance_z``, ``lr_high_oscillation``, ``memorise_drop``,
+    ``no_signal_gap``, ``no_signal_val_noise``, ``no_signal_val_share``, ``overfit_rise_noise``, ``stuck_rel``; the
+    helpers it calls read more, and a bar of its own is a named constant or a literal commented where it is read.
+
+    First actions: check labels and the data pipeline; labels right, whether the model reaches the signal ("if it is
+    a recurrent net over long sequences …", said as a fact only where the run names a recurrent layer or model:
+    `_recurrent_or_not`); below chance, first compare validation with training (preprocessing, label order,
+    distribution); never below the untrained level, first check that validation comes from training's distribution
+    (shuffle before `validation_split`, split at random, not by slicing).
+    """
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
         margin = _chance_margin(c, t)
@@ -1919,6 +2051,37 @@ def _learned_before_first_check(f: Facts, t: Thresholds) -> bool:
 
 
 def overfitting(f: Facts, t: Thresholds) -> Cause | None:
+    """Validation stops improving while training improves.
+
+    Fires when (the conditions in full, and the runs that set them): val minimum then a rise ≥ 3 noise sds and ≥ 10%
+    of its improvement (or ≥ 5% of its minimum and still climbing, tail t > 3, that climb read at the end of the
+    tail's fitted line, no higher than the smoothed end, where the quarter's median lags it: `_climb_at_end`; or
+    still climbing at any size while training's own tail still falls, t < −3), read off the last quarter's median, ≥
+    3 points after the minimum (2 where each climbed ≥ 3 noise sds above the one before while training fell ≥ 5% of
+    its improvement: a bounce comes back down, as SGD's 0.10 → 0.29 → 0.26 did, and a single jump beside a training
+    loss that held is no trend), with training holding or falling (or ≥ 10% of its minimum while training fell; with
+    no training curve logged at all, the rise alone: at confidence 0.55 where the rise is at most ``overfit_rise_range``
+    (10%) of its improvement, on the 0.6-0.95 ramp by that share above it, as with a training curve); or a flat val with a growing gap; a
+    validation curve that bounces as it climbs while training memorises below it says so, and adds "check the
+    labels" where validation's best is still ≥ 50% of its first value, or of ln K (ln 2 with K unknown) where that
+    is higher: a log whose first point came after an epoch of learning (Keras' IMDB example, best 68% of its first
+    value, 39% of ln 2) (what flipped labels give; a classifier's only: accuracy logged or K known); under those
+    size bars, validation's last quarter > 2.5 noise sds and ≥ 5% above its smoothed minimum and not falling while
+    training still falls (t < −3) and the gap grows lists overfitting as possible (≤ 0.5) beside converged, saying
+    why it is not the verdict, and converged's strength drops to 0.65 (`overfitting_signs`); never while training
+    accuracy sits at chance (nothing was fitted), nor when training's lowest loss never got below validation's best
+    (it fitted its own data no better than held-out data). Any validation series (`val_mae`, `val_rmse` …) is
+    compared with its training twin (`train_mae`, Keras' bare `mae`), else with the training loss (then no gap is
+    quoted); a score diagnosed next to both losses is read off the losses, and the weights to restore are the
+    score's best.
+
+    Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``overfit_gap_growth``,
+    ``overfit_rise_level``, ``overfit_rise_min``, ``overfit_rise_noise``, ``overfit_rise_range``; the helpers it
+    calls read more, and a bar of its own is a named constant or a literal commented where it is read.
+
+    First actions: early stopping at the best epoch (restore best weights); regularization; simpler model;
+    augmentation; more data.
+    """
     g = f.generalization
     if g is None or not f.metric.startswith("val_"):
         return None
@@ -2353,6 +2516,37 @@ def _back_to_a_guess(f: Facts, end: float) -> int | None:
 
 
 def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | None:
+    """Not plateaued: more epochs still pay.
+
+    Fires when (the conditions in full, and the runs that set them): tail slope t < −3 and the last quarter gave ≥
+    3% of the improvement (or lowered the level ≥ 5%; a score's level is its distance below its ceiling, 1 − R²),
+    unless the forecast expects < 1% (with P(> 1%) < 0.28; at any higher P the verdict stands at confidence ≤ 0.6,
+    its evidence says the forecast expects < 1% and its first action is to train on only with early stopping: Keras
+    Adam 0.1 on diabetes, a validation loss falling back from a swing at t = −3.9 beside a forecast of −0.85% at P =
+    37%, read still_improving at 0.64 with "keep training"; a point forecast under 1% beside P ≥ 50% says the fit
+    cannot tell, which backs "keep training" no better); or a flat-looking tail that still fell ≥ 1 noise sd over
+    its last quarter and that the forecast expects to fall ≥ 5% more (calibrated P ≥ 0.92) or ≥ 10% more (P ≥ 0.72);
+    the same forecast counts beside a tail of ≤ 5 points too short to show it (the forecast's slope over the tail
+    would reach |t| < 2 against the curve's noise, and the tail's slope is not 2 standard errors above it: 16 points
+    logged by a Trainer, a 4-point tail at t = +0.3 beside a forecast of −18%), and beside a longer tail of a
+    training loss logged by step too noisy to show it (the same test against the tail's own noise, from second
+    differences: that Trainer logging every step, 20 points at t = +0.3); where the tail cannot test the forecast
+    (those two cases, and a batch loss's creep), the later half of the run must not sit > 2 standard errors above
+    the forecast's slope over it (a Trainer's batch loss flat after a first-epoch drop, forecast 16–23% lower by a
+    curve family bent through the flat stretch); or a flat loss beside a metric the user logged (a sample-quality
+    distance, BLEU …) that kept improving after X (below); or a last quarter too noisy to show a slow fall by a
+    factor, where the metric's own points since X (from the run's first quarter on) fell ≥ 10% of their level along
+    a line at t < −3 without flattening (below); the gain its evidence quotes is the forecast's at the horizon the
+    report quotes (`--horizon`, else the planned end the log states, else twice the logged length), while the rule
+    decides at twice the length.
+
+    Named bars it reads itself (:class:`Thresholds`): ``improving_tail_drop``, ``improving_tail_level``; the helpers
+    it calls read more, and a bar of its own is a named constant or a literal commented where it is read.
+
+    First actions: keep training; the forecast says how far; read off a training loss with no validation curve, the
+    advice to train on (and lr_too_low's to raise the lr) first asks for a held-out curve (scikit-learn's MLP:
+    early_stopping=True): a falling training loss cannot tell fitting from overfitting.
+    """
     tr = f.trend
     if not _falling(f, t) and not _forecast_pays(f, t) and not refuted:
         return _cut_in_noise(f, t)
@@ -2510,7 +2704,20 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     descent far from any floor, or a tail still in SGD's drift phase (Shwartz-Ziv & Tishby 2017,
     "Opening the black box of deep neural networks via information"): the last quarter fell by
     many noise sds, smoothly. At a well-tuned rate a run spends its last quarter where the
-    gradient noise, not the step, sets the pace, and the loss moves by about its own noise."""
+    gradient noise, not the step, sets the pace, and the loss moves by about its own noise.
+
+    Fires when (the conditions in full): not done yet (as still_improving), constant or unknown lr, ≥ 20 points,
+    steady to the end (the last 10% not significantly — 2 noise-based standard errors — shallower than half the
+    tail's rate: a cooldown that ended is not a small step), and either < 40% of the drop in the first quarter and <
+    50% below its start, or the last quarter fell ≥ 10 noise sds (the step, not the gradient noise, sets the pace) —
+    without a logged lr that reading alone is only `possible` (a schedule's cooldown looks the same); a straight
+    crawl from the first point (both shapes at once) is lr_too_low even when the forecast horizon gains < 1% (the
+    pace is slow, not the floor near: the evidence gives the epochs per 1%), and then no converged, stuck_at_init or
+    underfitting is read; a temporary plateau (flat ≥ 5 points) the run left takes the verdict; under a decaying lr
+    (logged, ending below 1/10 of its peak) a loss that ends at ≥ 80% of ln K is `likely` too: the schedule ran the
+    step down before the model learned more than a guess, and a model too small looks the same (verify retrains at
+    10x the lr).
+    """
     tr = f.trend
     if f.optimizer.lr_schedule not in (None, "constant"):
         return annealed_early(f, t) or warmup_unfinished(f, t)
@@ -2916,6 +3123,83 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
+    """A fixed step too large bounces around the minimum, blows up early, or kills the network.
+
+    Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
+    validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
+    ≥ 5 noise sds has a floor to bounce at; not a validation curve climbing, t > 2, while training's tail still
+    falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
+    best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
+    where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
+    drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
+    points after improving (a collapse, often at ln K; not 0 or a perfect accuracy, and not when the logged lr was
+    decayed below 1/1000 of its peak: frozen weights, read as converged); or the training loss (≥ 20 points; its
+    peak on a running median of 3) climbing ≥ 25% and ≥ 5 noise sds above its start in the first half, then coming
+    back at least halfway (an early blow-up: stuck_at_init defers to it); read off the training loss alone with K
+    not given, one that had got ≥ 5 noise sds below its start and ended back at least halfway up to it (a collapse:
+    no ln K to recognise) gets no converged beside it; or, on epoch logs, epoch-mean training-loss spikes from its
+    plateau on (its X, or the second half where X comes later; a jump ≥ 5 noise sds, the bar rising like sqrt(2 ln
+    m) with the second half's m points, and ≥ 5% of its improvement, above a running median of 5; before the second
+    half against the larger of that stretch's noise and the second half's, and two separate spikes or more: one that
+    came back is a one-off there, as for `jumped` — a 16-16 MLP's one spike at SGD 0.3 went on to 0.001 where lr /
+    10 ended at 0.04; not while the model memorises, `_memorising`: DeepOBS' fmnist_2c2d at its tuned SGD 0.158
+    spikes as its training loss reaches 1e-4, and lr / 10 does no better; DeepOBS svhn_wrn164 at Adam 0.016, spiking
+    to 11.4 at epoch 43 of 160, read converged where the grid's Adam 0.0016 reached a best test loss of 0.258
+    against its 0.460), checked before overfitting: fix an unstable run before judging its generalization; or
+    validation that improved beyond its noise, then climbed back above its first value (or to ln K with accuracy at
+    1/K: a uniform guess) while training never got below it (the steps undo what was learned: not overfitting, which
+    needs training below validation), or validation best at its first point that then climbed ≥ 10% above it while
+    training, learning, never got below it; or, under any lr schedule (OneCycleLR's peak too), both curves back at
+    ln K after both were well below it, validation accuracy at 1/K: a network knocked back to a uniform guess, with
+    no overfitting, underfitting or converged read beside it; or both losses ending at ln K (within 2%) with the
+    accuracies at 1/K while the training loss, having fallen ≥ 1% from its start, holds above ln K by > 3 sds of its
+    last quarter's scatter, or above it at more of those points than jitter about ln K gives (a sign test, ≥ 3 sds
+    above half of them: DeepOBS cifar10_3c3d at Adam 0.016, 2.3026–2.3054 over its last 25 epochs, 1.8 sds above ln
+    10 at its median, read underfitting), and is not falling (t > −3): the output bias alone reaches the prior's
+    entropy, ≤ ln K, so a stable step settles there or below (Keras SGD(3.0) on digits with `validation_split`: an
+    epoch-mean first loss of 2.53, 1.1x ln 10, then 2.32–2.34 against ln 10 = 2.303, read underfitting from its
+    CSVLogger file and from the callback alike; lr 0.3 reached val accuracy 0.91; not a network never updated, which
+    holds its untrained loss); or validation that reached its best out of a bounce, a climb ≥ 5 noise sds and ≥ half
+    its improvement above its previous best during which the epoch-mean training loss rose too (≥ 5% of its
+    improvement: both worse at once), which a run stopped early shows before 20 points; a validation curve first
+    checked after training's first point (Keras' `validation_freq`) measures its bounce against the improvement it
+    would show from there (training's drop before the first check added); or, with no training accuracy and K known,
+    a training loss whose last quarter sits at ≥ 95% of ln K after starting ≥ 2x ln K (the first steps threw the
+    outputs out and it never got below a guess); or, under a logged schedule that cut the lr, the epoch-mean
+    training loss climbing back ≥ 50% of what it had gained (and ≥ 5 noise sds) while the lr was still at its peak;
+    or, under a constant (or unknown) lr and wherever in the run they fall, however few its points, the diagnosed
+    curve jumping off the best it had reached by ≥ half the improvement made by then and ≥ 5 noise sds (its
+    improvement by then ≥ 5 noise sds and ≥ 1% of its start; a log that starts late, a resume read alone, counts its
+    first value for the fall it did not see, here and in the bounce and spike shares, `missed_improvement`; the
+    noise from second differences of the other points), and back at the next point, twice or more (`jumped`,
+    `facts.optimizer.jumps`; not while the model memorises, as the bounce rule), or its last point jumping so from a
+    point near its best (`possible`, no X, no converged beside it: not a plateau, too early to tell a bounce from a
+    divergence) — a Keras SGD at lr 1.2 on digits, val 0.55 → 8.63 → 0.21 → 2.77 → 0.13 in its first 8 epochs, read
+    "converged, stop at epoch 7" at epoch 12 and "converged, plateau at epoch 0" on its first 5
+    (`tests/fixtures/ecosystem/keras_sgd_spikes`); one such jump is a one-off and leaves the verdict alone; or a
+    classifier that learned nothing of its inputs: two classes, validation accuracy the same at every one of ≥ 10
+    points (no decision flipped) and the validation loss's last quarter ≥ 95% of the entropy of that accuracy's
+    split (what a constant prediction scores at best); K > 2 or unknown, validation accuracy below 1/2 at no point
+    above its first, nor lower at the end (2 binomial standard errors), and the validation loss ≥ 95% of ln(1/acc)
+    (a distribution's entropy is at least −ln of its largest share) — either with the training loss started ≥ 2x
+    above ln 2 and above where validation ends (the first steps threw the outputs out; one that started where an
+    untrained model does is left alone: no signal looks the same) — still_improving and lr_too_low are then not read
+    (falling toward a constant prediction's loss) and a still-falling curve has no X; or the first layer's gradient
+    norm (logged per layer: the callbacks on torch) > 0, then exactly 0 at every point to the end, over at least the
+    run's last quarter (`units_died`): its units died, nothing of the inputs reaches the output, and a bigger model
+    dies alike — no underfitting, overfitting or converged beside it, the first action a restart at 1/10 of the rate
+    (a digits ReLU MLP at SGD 2, momentum 0.9, and Lightning at SGD 5, the first layer dead from epoch 1–4, read
+    "underfitting: a bigger model"; a tenth of the rate reaches val 0.29–0.37,
+    `tests/fixtures/ecosystem/sgd_dead_relu`); or, K known and no accuracy logged, a training loss at ≥ 95% of ln K
+    held above ln K as above (the bias thrown past the prior's entropy).
+
+    Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``lr_high_floor_noise``,
+    ``lr_high_oscillation``, ``lr_low_drift_noise``, ``shape_min_points``; the helpers it calls read more, and a bar
+    of its own is a named constant or a literal commented where it is read.
+
+    First actions: lower lr / decay schedule; larger batch; an adaptive optimizer only where the run is not on one
+    (on Adam: lower Adam's lr; unknown optimizer: "if on plain SGD"; `_fit_optimizer`); warm-up, clipping.
+    """
     o = f.optimizer
     if f.plateau.index is None or o.lr_schedule not in (None, "constant") or f.n_points < t.shape_min_points:
         return None  # (a handful of epochs cannot tell bouncing from settling)
@@ -3548,6 +3832,26 @@ def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
 
 
 def underfitting(f: Facts, t: Thresholds) -> Cause | None:
+    """Capacity-limited.
+
+    Fires when (the conditions in full, and the runs that set them): train flattened at ≥ 40% of ln K (K classes
+    known: a uniform guess's loss), else ≥ 50% of its starting loss, with val ≈ train (|val − train| ≤ 10% of that
+    level, or, both accuracies logged, training's error rate over the last quarter ≥ 80% of validation's: a loss gap
+    can be a few confident validation mistakes — a 1-unit ReLU bottleneck on digits, training 1.29 with 61% of its
+    own examples wrong, validation 0.33 higher but erring 66%, read converged; 64 units reach 0.0004; not where the
+    logged lr was cut below 1/1000 of its peak or the loss sat at one exact value for 5 points: the weights stopped
+    moving there, so the error rates say where the step left them — SGD 0.5 under ReduceLROnPlateau on digits,
+    frozen at 0.69 where lr 0.05 reaches 0.11); or training accuracy at chance too; or training accuracy fell ≥ 25%
+    of its peak's margin over chance while the training loss sat at its lowest (a penalty — Keras' L2 in the logged
+    loss — outweighs the fit: less regularization first); or, with a weight decay in the run's saved settings
+    (Lightning's `hparams.yaml` beside `metrics.csv`, W&B's config, MLflow's params: `facts/regularization.py`),
+    training flattened at ≥ 10% of its start with validation ending within 25% of it (the model fits its training
+    data no better than held-out data: the penalty holds both; headline "held by a weight penalty", the decay
+    quoted).
+
+    First actions: bigger model, better features, less regularization (first, where a weight decay is logged or the
+    penalty shows: lower it, try 1/100).
+    """
     penalty = _penalty_wins(f, t)
     if penalty is not None:
         return penalty
@@ -3866,6 +4170,19 @@ def _flat_from_start(f: Facts, t: Thresholds) -> bool:
 
 
 def converged(f: Facts, t: Thresholds) -> Cause:
+    """Reached the floor this setup reaches.
+
+    Fires when (the conditions in full, and the runs that set them): the plateau no other cause explains: flat since
+    X; gradient norm fell; no gap growth; forecast gain ≈ 0; one jump off the best that came back is said as a
+    one-off (a glitch, one bad step) and lowers it to 0.65 where it came since X; on fewer than 20 points whose tail
+    sd is ≥ 25% of the improvement (5x the 5% band X is read in) only `possible` ("too early to call it settled").
+
+    Named bars it reads itself (:class:`Thresholds`): ``gradient_shrink``, ``improving_t``, ``overfit_gap_growth``,
+    ``shape_min_points``, ``unsettled_noise``; the helpers it calls read more, and a bar of its own is a named
+    constant or a literal commented where it is read.
+
+    First actions: stop at X; change data/model to go lower.
+    """
     pl, tr, o = f.plateau, f.trend, f.optimizer
     ev = []
     # (Where the curve never moved beyond its noise, X is its first point, as the verdict's header says:
@@ -4344,7 +4661,12 @@ def _solved_lines(f: Facts, s: dict) -> list[str]:
 
 
 def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
-    """Curves alone cannot show this: a learning curve over training-set size can. Say so."""
+    """Curves alone cannot show this: a learning curve over training-set size can. Say so.
+
+    Fires when (the conditions in full): likely when a measured learning curve (`run.meta["learning_curve"]`, as the
+    lab attaches; `losslens data`) is forecast to fall ≥ 10% with twice the data (and, with several seeds, its slope
+    is below zero by > 2 standard errors); otherwise only *possible*, from a train/val gap above the noise.
+    """
     if not any(c.id in ("overfitting", "converged") for c in causes):
         return None
     g = f.generalization
@@ -4363,7 +4685,14 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
 
 
 def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
-    """A long flat stretch that a later drop left behind (as in grokking or lr-step schedules)."""
+    """A long flat stretch that a later drop left behind (as in grokking or lr-step schedules).
+
+    Fires when (the conditions in full): on a curve that improved ≥ 3 noise sds: a flat stretch (within 2% of the
+    improvement, grown to its real end; read on a curve smoothed until its noise is ≤ 1% of the improvement, and at
+    least that many points long: none where that leaves no room for a stretch and a drop, as on a batch loss logged
+    every step) followed by a drop ≥ 25% of the improvement; it takes the verdict from converged / still_improving /
+    lr_too_low only if flat for ≥ 5 points.
+    """
     s, n = f.smoothed, f.smoothed.shape[0]
     # A curve that never improved beyond its noise has no drop to leave a stretch by: its
     # "stretches" and "drops" are the noise.
