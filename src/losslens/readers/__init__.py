@@ -33,8 +33,8 @@ CatBoost ``train_dir``     ``iter`` first in ``learn_error.tsv`` /     :mod:`.ca
 Excel ``.xlsx``/``.xlsm``  a zip of ``xl/`` parts; each sheet read   :mod:`.excel`
                            as its CSV export, a run per sheet
 gzip / bzip2 / xz          magic bytes; the content inside as above    :mod:`._source`
-TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`
-                           the name; URI ``tb:PATH``
+TensorBoard event files    ``brain.Event`` record, or ``tfevents`` in   :mod:`.tensorboard`,
+                           the name; URI ``tb:PATH``                   :mod:`.tfevents` (records)
 MLflow                     SQLite magic bytes, an ``mlruns`` store;    :mod:`.mlflow`
                            URIs ``mlflow:...``, ``sqlite:///``,
                            ``http(s)://``
@@ -42,10 +42,17 @@ Weights & Biases           ``.wandb`` run files; URI ``wandb:PATH``    :mod:`.wa
 a directory                every run found inside, recursively         :mod:`.directory`
 =========================  ==========================================  =========================
 
+Beside a log, read with it (not a run of their own): Lightning's ``hparams.yaml`` next to ``metrics.csv`` or an
+event file (:mod:`.hparams`: the settings the rules read, a weight decay, the lr), Ultralytics' ``args.yaml``
+next to ``results.csv`` (:mod:`.ultralytics`: epochs, lr0/lrf, warm-up). Apart from training logs, a learning
+curve over training-set size (``losslens data``, ``losslens.more_data``): :mod:`.learning_curve`.
+
 In memory (``losslens.diagnose(obj)``): a Keras ``History`` or dict of lists, a pandas
 DataFrame, a fitted scikit-learn ``MLPClassifier``/``MLPRegressor`` (:mod:`.sklearn`).
 
-The last three are optional modules, imported only when such a source is read.
+The TensorBoard, MLflow, W&B and Excel readers are imported only when such a source is read (``delegate``;
+excel from ``_read_file``): their packages (tensorboard, mlflow, wandb, openpyxl) are optional extras, and
+a missing one is a ``MissingExtraError`` naming the ``pip install`` that adds it.
 """
 
 from __future__ import annotations
