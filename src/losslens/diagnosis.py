@@ -3240,7 +3240,9 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
           + _missed_words(f, f.train_missed if name == "train_loss" and name != f.metric else f.missed)]
     if o.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
-    return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": o.oscillation})
+    # (The JSON carries the spread the evidence quotes: training's where that is the curve read, and the metric's
+    # scaled to its late start; the metric's raw one read 90% beside a quoted 4.3%.)
+    return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": osc})
 
 
 def _jumps(f: Facts, t: Thresholds) -> list[tuple[int, float, float, bool]]:
