@@ -597,7 +597,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes = _rl_step(causes)
     solved = _solved(f, t)
     if solved is not None:
-        causes = _read_solved(causes, f, t, solved)
+        causes = _read_solved(causes, f, solved)
     if f.adversarial is not None:
         causes = _read_adversarial(causes, f, t)
     if _boosted_trees(run):
@@ -4518,7 +4518,7 @@ def _solved(f: Facts, t: Thresholds) -> dict | None:
             "solved_min_acc": c.val_acc_top_min, "n_val": c.n_val, "acc_step": None if c.n_val else c.val_acc_step}
 
 
-def _read_solved(causes: list[Cause], f: Facts, t: Thresholds, s: dict) -> list[Cause]:
+def _read_solved(causes: list[Cause], f: Facts, s: dict) -> list[Cause]:
     """A task solved on the validation set, its loss still falling, leads with that: no prediction on it can
     improve, the loss only grows more confident (a separable problem's cross-entropy falls toward 0 without
     end, Soudry et al. 2018). The loss's own verdict stays still_improving -- twice the epochs does lower it

@@ -674,7 +674,7 @@ def lr_cut(x, lr) -> tuple[float | None, float | None]:
 
 
 def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
-                   random_state: int | None = 0, since: float | None = None,
+                   since: float | None = None,
                    cut_ratio: float | None = None, training: bool = False) -> Forecast:
     """Forecast a learning curve to ``horizon``.
 
@@ -689,8 +689,6 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         ``x0 + 2 (x_last - x0)``.
     metric : str
         Name carried into the result.
-    random_state : int or None
-        Unused (the fit is a deterministic grid); kept for a stable signature.
     since : float, optional
         Axis value where the lr was last cut to the rate it holds now (:func:`last_lr_cut`): the curve
         is fitted from there; with fewer than :data:`MIN_POINTS` points since, the forecast holds their
