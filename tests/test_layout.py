@@ -87,3 +87,35 @@ def test_the_check_sees_each_kind_of_use():
     uses = private_uses(html, text)
     assert [u.split(": ", 1)[1] for u in uses] == ["from losslens.report.plot import _label",
                                                    "losslens.report.plot._arr"], uses
+
+
+# The layers run one way, readers -> Run -> facts -> diagnosis -> report: a measurement that imports the rules
+# (facts/learning_curve.py once asked diagnosis whether its curve was data_limited) cannot be read, tested or
+# reused without them, and a rule edit can change a fact.
+# (A result object's own save_plot / _repr_html_ drawing it through report/, as result.Diagnosis does, is a
+# convenience of the object, not a measurement that depends on an opinion: not counted.)
+ABOVE_FACTS = ("losslens.diagnosis", "losslens.verification", "losslens.comparison", "losslens.api",
+               "losslens.cli", "losslens.commands")
+
+
+def upward_imports(path: Path, text: str | None = None) -> list[str]:
+    """``file:line: module`` for each import in ``path`` (a facts module) of a layer above the facts."""
+    tree = ast.parse(text if text is not None else path.read_text(encoding="utf-8"))
+    bad = []
+    for node in ast.walk(tree):
+        names = [_resolve(path, node)] if isinstance(node, ast.ImportFrom) else \
+            [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        for name in filter(None, names):
+            if any(name == m or name.startswith(m + ".") for m in ABOVE_FACTS):
+                bad.append(f"{path.name}:{node.lineno}: {name}")
+    return bad
+
+
+def test_no_fact_imports_a_layer_above_it():
+    bad = [b for path in sorted((PACKAGE / "facts").glob("*.py")) for b in upward_imports(path)]
+    assert not bad, bad
+    # the check sees a lazy import inside a function, relative or absolute
+    lc = PACKAGE / "facts" / "learning_curve.py"
+    assert upward_imports(lc, "def f():\n    from ..diagnosis import learning_curve_cause\n") == [
+        "learning_curve.py:2: losslens.diagnosis"]
+    assert upward_imports(lc, "import losslens.verification\n") == ["learning_curve.py:1: losslens.verification"]

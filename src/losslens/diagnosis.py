@@ -54,6 +54,7 @@ import numpy as np
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.chance import KERAS_CLIP_LOSS, resting_at_ln_k
+from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
 from .facts.regularization import optimizer_kind, optimizer_name
@@ -91,7 +92,7 @@ class Thresholds:
     frozen_acc_points: int = 10           # validation accuracy the same at every one of ≥ 10 points: no decision
                                           # flipped in the whole run (a live model's flip within a few epochs)
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
-    data_gain: float = 0.10               # a measured learning curve: doubling the data lowers val ≥ 10%
+    data_gain: float = DATA_GAIN          # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
     overfit_rise_level: float = 0.05      # or ≥ 5% of its minimum while still rising (tail t > 3)
@@ -1771,18 +1772,14 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     the validation loss by ≥ ``t.data_gain`` (measured at three sizes or more; the damped local power law of
     :mod:`losslens.facts.learning_curve`, scored on LCDB's real learning curves), and with several
     seeds the slope is below zero by more than its seed-to-seed spread (t < −2)."""
-    from .facts.learning_curve import MIN_SIZES, learning_curve_facts
+    from .facts.learning_curve import clears_data_bar, learning_curve_facts
 
     if isinstance(lc, dict):
         lc = learning_curve_facts(lc)
-    if lc is None or lc.sizes.shape[0] < MIN_SIZES:
-        return None
-    fc = lc.forecast(2.0)
-    if fc.gain < t.data_gain:
+    fc = clears_data_bar(lc, t.data_gain, t.chance_z)
+    if fc is None:
         return None
     st = lc.slope_t
-    if st is not None and not st < -t.chance_z:
-        return None
     curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
     seeds = f" (t = {_t(st)} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
     lo, hi = fc.interval

@@ -95,6 +95,7 @@ import numpy as np
 
 from .exceptions import EmptyRunError, UsageError, UsageTypeError
 from .facts import check_horizon
+from .facts.plateau import FRACTION as PLATEAU_FRACTION  # (the plateau epoch: 95% of the improvement, one definition)
 from .facts.smoothing import difference_noise, downsample, robust_sd, theil_sen
 from .result import finite_or_none
 
@@ -117,8 +118,6 @@ MISS_NOISE = 3.0
 MISS_REL = 0.2
 #: Improvement threshold of ``p_improve``: more than 1% lower than the current level.
 IMPROVE_FRACTION = 0.01
-#: Fraction of the improvement that defines the plateau epoch (DESIGN.md: 95%).
-PLATEAU_FRACTION = 0.05
 #: Families are weighted by their error on the points after this fraction, fitted on those before.
 HOLDOUT = 0.75
 #: Weight of the forecast change |value - level| in the interval scale u (see _Model.scale_u).

@@ -81,6 +81,7 @@ import numpy as np
 
 from .exceptions import LosslensError, NotARunError, UsageError, UsageTypeError
 from .facts.divergence import nonfinite_start
+from .facts.learning_curve import DATA_GAIN  # (a learning-curve change, halving or doubling the data: the 10% bar)
 from .result import finite_or_none
 
 __all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN", "TrainingError",
@@ -90,8 +91,6 @@ __all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "
 GAIN = 0.15
 #: No change: lower by less than 2%.
 NO_GAIN = 0.02
-#: A learning-curve change (halving or doubling the data), as ``Thresholds.data_gain``.
-DATA_GAIN = 0.10
 #: The bounce gone: the tail's epoch-to-epoch spread at least halved. SGD's jitter at a floor scales as sqrt(lr)
 #: (its stationary variance as lr), so lr / 10 takes the spread of a run bouncing on its step ~68% lower.
 SPREAD_GAIN = 0.5

@@ -45,8 +45,11 @@ LAST_SIZES = 5
 #: Fewer sizes than this give a forecast but no verdict: two show neither the bend nor the noise
 #: the interval is calibrated on (LCDB's cases all had three or more).
 MIN_SIZES = 3
-#: A "clear" gain from more data: the verdict's bar (as ``Thresholds.data_gain``).
+#: A "clear" gain from more data, as a fraction of the loss now: the one definition of the 10% bar
+#: (``Thresholds.data_gain``, verification's data and size checks and the data plot read it from here).
 DATA_GAIN = 0.10
+#: With several seeds, the slope must be below zero by more than this many standard errors.
+SLOPE_Z = 2.0
 
 # The interval's scale u = U_CHANGE |forecast log change| + U_NOISE noise ln(factor) + U_FLOOR log2(factor)
 # (LearningCurveFacts.scale); the form was chosen on one half of LCDB's training half, scored on the other.
@@ -155,10 +158,8 @@ class DataForecast:
         """The diagnosis's verdict on the curve (whatever ``factor`` was asked): measured at three
         sizes or more, doubling the data is forecast to lower the loss >= 10%, and with several
         seeds the slope is below zero by more than twice its standard error (diagnosis.py's
-        ``learning_curve_cause``)."""
-        from ..diagnosis import learning_curve_cause
-
-        return learning_curve_cause(self.curve) is not None
+        ``learning_curve_cause`` reads the same :func:`clears_data_bar`)."""
+        return clears_data_bar(self.curve) is not None
 
     @property
     def note(self) -> str | None:
@@ -313,3 +314,23 @@ def _log_noise(sizes: np.ndarray, loss: np.ndarray, k: int = LAST_SIZES) -> floa
     lx, ly = np.log(sizes[-k:]), np.log(loss[-k:])
     res = ly - np.polyval(np.polyfit(lx, ly, 1), lx)
     return float(np.sqrt(res @ res / (k - 2)))
+
+
+def clears_data_bar(lc: LearningCurveFacts | None, gain: float = DATA_GAIN,
+                    z: float = SLOPE_Z) -> DataForecast | None:
+    """The forecast at twice the data where ``lc`` says "more data will help", else None.
+
+    Measured at :data:`MIN_SIZES` sizes or more, doubling the data is forecast to lower the loss by
+    ≥ ``gain`` (a fraction of the loss now), and with several seeds the log-log slope is below zero by
+    more than ``z`` standard errors. The data_limited verdict (``diagnosis.learning_curve_cause``) and
+    :attr:`DataForecast.data_limited` both decide on it: the fact layer holds the bar, the diagnosis
+    its words."""
+    if lc is None or lc.sizes.shape[0] < MIN_SIZES:
+        return None
+    fc = lc.forecast(2.0)
+    if fc.gain < gain:
+        return None
+    st = lc.slope_t
+    if st is not None and not st < -z:
+        return None
+    return fc
