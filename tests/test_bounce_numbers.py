@@ -26,6 +26,7 @@ def test_the_oscillation_number_is_the_one_the_evidence_quotes(log):
     quoted = re.search(r"bounces around its \w+: over .*? its sd is ([\d.]+)% of its whole improvement",
                        " ".join(cause.evidence))
     assert quoted, cause.evidence
-    assert cause.numbers["oscillation"] == pytest.approx(float(quoted.group(1)) / 100, rel=0.05)   # (quoted to 2 digits)
+    # (quoted to 2 digits)
+    assert cause.numbers["oscillation"] == pytest.approx(float(quoted.group(1)) / 100, rel=0.05)
     assert d.to_dict()["causes"][[c.id for c in d.causes].index("lr_too_high")]["numbers"]["oscillation"] \
         == pytest.approx(cause.numbers["oscillation"])

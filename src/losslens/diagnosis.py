@@ -2058,7 +2058,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     its improvement: a bounce comes back down, as SGD's 0.10 → 0.29 → 0.26 did, and a single jump beside a training
     loss that held is no trend), with training holding or falling (or ≥ 10% of its minimum while training fell; with
     no training curve logged at all, the rise alone: at confidence 0.55 where the rise is at most ``overfit_rise_range``
-    (10%) of its improvement, on the 0.6-0.95 ramp by that share above it, as with a training curve); or a flat val with a growing gap; a
+    (10%) of its improvement, on the 0.6-0.95 ramp by that share above it, as with a training curve); or a flat val
+    with a growing gap; a
     validation curve that bounces as it climbs while training memorises below it says so, and adds "check the
     labels" where validation's best is still ≥ 50% of its first value, or of ln K (ln 2 with K unknown) where that
     is higher: a log whose first point came after an epoch of learning (Keras' IMDB example, best 68% of its first
