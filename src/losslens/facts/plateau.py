@@ -24,6 +24,7 @@ from ..result import deferred, resolved_state
 from .smoothing import batch_window, level_smooth, residuals, robust_sd, smooth, window_for
 
 FRACTION = 0.05  # 95% of the improvement
+STEEP_FRACTION = 0.30  # the steep drop ends where 70% of the improvement is made (phases)
 N_BOOTSTRAP = 48
 CLEAN_NOISE = 0.04  # noise sd below 4% of the improvement: a clean curve, smoothed less (set on the train split)
 FLOOR_SES = 2.0  # how far (standard errors of the smooth) the minimum of a noisy smooth sits below its level
@@ -124,10 +125,11 @@ def raised_floor(s: np.ndarray, most: float) -> np.ndarray:
     return lowest + np.clip(s[..., -1:] - lowest, 0.0, most)
 
 
-def crossing_index(s: np.ndarray, start: float, most: float = 0.0) -> np.ndarray | int:
-    """First index where ``s - L* <= FRACTION * (start - L*)``, L* the :func:`raised_floor`; s (n,) or (B, n)."""
+def crossing_index(s: np.ndarray, start: float, most: float = 0.0, fraction: float = FRACTION) -> np.ndarray | int:
+    """First index where ``s - L* <= fraction * (start - L*)``, L* the :func:`raised_floor`; s (n,) or (B, n).
+    ``most`` is in the curve's units (how far L* may be raised), ``fraction`` a share of the improvement."""
     floor = raised_floor(s, most)
-    return (s <= floor + FRACTION * (start - floor)).argmax(axis=-1)
+    return (s <= floor + fraction * (start - floor)).argmax(axis=-1)
 
 
 def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[float, float]:
@@ -186,7 +188,9 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
         if n >= 2 and rising_from is not None and rising_from < n - 1:  # never improved, then rose
             return [{"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])}]
         return [{"name": "no_plateau", "start": float(x[0]), "end": float(x[-1])}] if n else []
-    steep_end = int(crossing_index(s, start, 0.30))
+    # A share of the improvement, so the phase ends at the same epoch whatever the loss's scale (0.30 was once
+    # passed as ``most``, loss units: on exp(-e/6) the steep drop ran to X, the 70% point being epoch 8).
+    steep_end = int(crossing_index(s, start, fraction=STEEP_FRACTION))
     steep_end = min(steep_end, plateau_index)
     out = []
     if steep_end > 0:
