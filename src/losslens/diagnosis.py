@@ -53,7 +53,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
-from .facts.chance import KERAS_CLIP_LOSS, resting_at_ln_k
+from .facts.chance import KERAS_CLIP_LOSS
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
@@ -3966,22 +3966,15 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
 
 
 def _rests_at_guess(f: Facts, k: int) -> bool:
-    """The losses rest at ln K itself after they moved (:func:`facts.chance.resting_at_ln_k`, the test K is inferred
-    by, with no logged accuracy above 1.5/K): a network whose output no longer depends on its input (units that
+    """The losses rest at ln K itself after they moved (``ChanceFacts.rests_at``: :func:`facts.chance.resting_at_ln_k`,
+    the test K is inferred by, with no logged accuracy above 1.5/K): a network whose output no longer depends on its input (units that
     died, outputs that saturated, a step too large), not a model too small: a small model still fits the class
     frequencies and whatever of the inputs it can. Digits (balanced, ln 10) at Adam 0.1: both losses at 2.305-2.314
     from epoch 29 of 30, validation accuracy 0.097, read "underfitting: a bigger model" beside lr_too_high; the
     same width learns at Adam 0.01 (0.146) and at Adam 0.1 under seeds 1-3 (0.50-1.34); twice and 4x the width
     learned at seed 0 too (1.15, 0.64): whether the step kills it is the draw's, the width is no limit
     (tests/fixtures/ecosystem/torch_high_lr_relapse/cf_adam_lr0.1.csv, make.out)."""
-    c = f.chance
-    if c.classes_from == "resting loss":
-        return c.classes == k
-    val = f.y if f.metric != "train_loss" else None
-    train = f.train_y if f.train_y is not None else (f.y if f.metric == "train_loss" else None)
-    rest = resting_at_ln_k((val, train))
-    accs = [a for a in (c.val_acc_tail, c.train_acc_tail) if a is not None]
-    return rest is not None and rest[0] == k and all(a <= 1.5 / k for a in accs)
+    return f.chance.rests_at == k
 
 
 def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:

@@ -28,7 +28,7 @@ import numpy as np
 from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError, check_number
 from ..run import Run
-from .chance import ChanceFacts, accuracy_fraction, certain_answers, chance_facts
+from .chance import ChanceFacts, accuracy_fraction, chance_facts
 from .divergence import DivergenceFacts, divergence, logged, nonfinite_start
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
@@ -293,14 +293,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
             first_loss = float(arr[np.isfinite(arr)][0])
             break
     n_val = run.meta.get("n_val")
-    certain = next((v for v in (certain_answers(run.get(loss), accuracy_fraction(run.get(acc)))
-                                for loss, acc in (("val_loss", "val_acc"), ("train_loss", "train_acc")))
-                    if v is not None), None)
     ch = chance_facts(accuracy_fraction(run.get("val_acc")), accuracy_fraction(run.get("train_acc")),
                       classes or run.meta.get("classes"), first_loss,
                       int(n_val) if isinstance(n_val, (int, float)) and n_val > 0 else None, run.axis,
                       tuple(run.get(key) for key in ("val_loss", "train_loss")),
-                      regression=any(_ERROR_METRIC.search(name) for name in run.metrics), certain=certain)
+                      regression=any(_ERROR_METRIC.search(name) for name in run.metrics))
 
     # A "rising validation" phase only where the rise is real: well above the noise and either
     # still climbing at the end or large against the improvement (a noisy floor is no phase).

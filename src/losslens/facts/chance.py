@@ -38,6 +38,8 @@ class ChanceFacts:
     first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss"; "resting loss":
                                      # the lowest point of the losses' later halves)
     certain: float | None = None  # certain_answers of the validation (else training) loss: outputs saturated
+    rests_at: int | None = None  # K where the losses rest at ln K after they moved (resting_at_ln_k), no accuracy
+                                 # above 1.5/K; None for a regression
 
 
 def in_examples(change: float, c: ChanceFacts | None, top: float = 1.0) -> float | None:
@@ -213,11 +215,22 @@ def certain_answers(loss: np.ndarray | None, acc: np.ndarray | None, clip: float
 
 def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
                  first_loss: float | None, n_val: int | None = None, axis: np.ndarray | None = None,
-                 losses: tuple = (), regression: bool = False, certain: float | None = None) -> ChanceFacts:
-    """``losses``: the logged loss series, searched for a stretch held at ln K (:func:`held_at_ln_k`), or, with
-    no accuracy logged, resting near it after they moved (:func:`resting_at_ln_k`), unless ``regression`` (the
-    run logs an error metric: mse, mae ...; a regression loss at 2.30 is no ln 10)."""
+                 losses: tuple = (), regression: bool = False) -> ChanceFacts:
+    """``losses``: the logged loss series ``(val_loss, train_loss)``, searched for a stretch held at ln K
+    (:func:`held_at_ln_k`), or, with no accuracy logged, resting near it after they moved (:func:`resting_at_ln_k`),
+    unless ``regression`` (the run logs an error metric: mse, mae ...; a regression loss at 2.30 is no ln 10), and
+    held against ``(1 - accuracy) x`` Keras's clip (:func:`certain_answers`, validation's pair first)."""
     inferred, source, low = False, "given" if classes is not None else None, None
+    va = tail_mean_sd(val_acc)
+    ta = tail_mean_sd(train_acc)
+    rests_at = None
+    if not regression:
+        rest = resting_at_ln_k(losses)
+        # A constant answer scores one class's share of the examples, about 1/K: an accuracy above 1.5/K
+        # says the outputs still depend on the inputs, whatever the loss's level.
+        accs = [a for a in (va[0], ta[0]) if a is not None]
+        if rest is not None and all(a <= 1.5 / rest[0] for a in accs):
+            rests_at, rest_low = rest
     if classes is None:
         # The first point is untrained only where every accuracy logged there says so: the first loss is
         # training's, an epoch's mean in Lightning's and Keras' logs, and an epoch that learned lowers it while its
@@ -234,18 +247,11 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         if classes is None:
             classes = infer_classes(first_loss, first_acc if val_acc is not None else None)
             source = "initial loss" if classes is not None else None
-        if classes is None and not regression:
-            rest = resting_at_ln_k(losses)
-            # A constant answer scores one class's share of the examples, about 1/K: an accuracy above 1.5/K
-            # says the outputs still depend on the inputs, whatever the loss's level.
-            accs = [a for a in (tail_mean_sd(val_acc)[0], tail_mean_sd(train_acc)[0]) if a is not None]
-            if rest is not None and all(a <= 1.5 / rest[0] for a in accs):
-                classes, low = rest
-                source = "resting loss"
+        if classes is None and rests_at is not None:
+            classes, low = rests_at, rest_low
+            source = "resting loss"
         inferred = classes is not None
     chance = 1.0 / classes if classes else None
-    va = tail_mean_sd(val_acc)
-    ta = tail_mean_sd(train_acc)
     if n_val is None and val_acc is not None:
         n_val = accuracy_denominator(val_acc)
     z = None
@@ -280,7 +286,8 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
                        val_peak, *top, step, source, still,
                        first_loss if source == "initial loss" else low if source == "resting loss" else None,
-                       certain)
+                       next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
+                             if v is not None), None), rests_at)
 
 
 def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | None:
