@@ -466,7 +466,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # reading of this run), and stuck_at_init where the loss then held the level it jumped to (DeepOBS' VAEs
     # at SGD lr 0.1-0.25: 133.7 -> 157-184 in one epoch, then flat to within 1% of that climb for 99 epochs: it never learned).
     # (So is a loss thrown far above a fresh network's ln K by its first epoch, and never back: _thrown_at_start.)
-    thrown = bool(causes) and ("thrown_ratio" in causes[0].numbers or "certain" in causes[0].numbers)
+    thrown = bool(causes) and _thrown(causes[0])
     blown = bool(causes) and causes[0].id == "diverged" and (thrown or _blown_up(f, t))
     if blown:
         causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
@@ -846,7 +846,7 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
     x0 = float(f.x[0])
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
-    if cause.id == "stuck_at_init" or "thrown_ratio" in cause.numbers or "certain" in cause.numbers \
+    if cause.id == "stuck_at_init" or _thrown(cause) \
             or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
@@ -1344,6 +1344,14 @@ THROWN_FACTOR = 2.0
 # The first action where the steps threw a network off its start and its units died there (a restart, not more epochs).
 RESTART_LOWER = ("lower the learning rate (try 1/10) and restart from scratch: units that died or saturated "
                  "will not recover")
+# The actions of a network the first steps threw off its start (_thrown_at_start, _thrown_to_certainty).
+THROWN_ACTIONS = (RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
+                  "check the initialization and activations (dead ReLUs, saturated sigmoids)")
+
+
+def _thrown(cause: Cause) -> bool:
+    """``cause`` is :func:`_thrown_at_start`'s reading (K given: ``thrown_ratio``; K unknown: ``certain``)."""
+    return "thrown_ratio" in cause.numbers or "certain" in cause.numbers
 
 
 def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
@@ -1388,8 +1396,7 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
         if ty.shape[0] > 1 and float(ty[-1]) != float(ty[0]):
             ev.append(f"train_loss {float(ty[0]):.4g} -> {float(ty[-1]):.4g}: the weights were updated, so not "
                       "an optimizer that never stepped")
-    acts = [RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
-            "check the initialization and activations (dead ReLUs, saturated sigmoids)"]
+    acts = list(THROWN_ACTIONS)
     return Cause("diverged", stuck.confidence, ev, acts,
                  {"thrown_ratio": float(y[0]) / ref, "ln_k": ref})
 
@@ -1414,8 +1421,7 @@ def _thrown_to_certainty(f: Facts, stuck: Cause) -> Cause:
           "them; a fresh network's outputs are near uniform, its loss ln K (under 8.06, half the clip, for fewer "
           "than 3,000 classes), so the first steps threw the outputs to confident, wrong answers (pass --classes to "
           "compare with ln K)"]
-    acts = [RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
-            "check the initialization and activations (dead ReLUs, saturated sigmoids)"]
+    acts = list(THROWN_ACTIONS)
     return Cause("diverged", stuck.confidence, ev + stuck.evidence, acts, {"certain": c.certain})
 
 
