@@ -61,6 +61,7 @@ from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
+from .forecasting import MIN_POINTS
 from .result import Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .result import share_text as _pct
@@ -267,8 +268,8 @@ def _calibrate(d: Diagnosis) -> Diagnosis:
     return d
 
 
-#: A verdict read on fewer points than the forecast needs (forecasting.MIN_POINTS) is no surer than a possibility.
-SHORT_RUN_POINTS = 5
+#: A verdict read on fewer points than the forecast needs is no surer than a possibility.
+SHORT_RUN_POINTS = MIN_POINTS
 SHORT_RUN_STRENGTH = 0.5
 
 
