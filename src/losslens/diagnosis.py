@@ -724,27 +724,14 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
     "plateau" to its end). Under a ``converged`` verdict that went on falling after X, the plateau starts where its
     advice says the curve is flat (``flat_from``). New dicts; ``f.phases`` is left as it is."""
     phases = [dict(p) for p in f.phases]
+    flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if plateau is None or verdict.id in DESCENDING_VERDICTS:
         phases = phases_without_x(phases)
-    flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
-    if flat is not None and math.isfinite(float(flat)):
+    elif flat is not None and math.isfinite(float(flat)):
         # A converged curve that went on falling after X, its advice "stop once it is flat, at about epoch 96": the
         # stretch from X to there is a slow descent, as the evidence says (DeepOBS' quadratic, "12% lower by epoch
         # 96" after X = 31, was drawn plateau from 31).
-        flat = float(flat)
-        out = []
-        for p in phases:
-            if p.get("name") == "plateau" and float(p["start"]) < flat:
-                descent = dict(p, name="slow_descent", end=min(flat, float(p["end"])))
-                if out and out[-1].get("name") == "slow_descent":  # (one descent, not two bands side by side)
-                    out[-1]["end"] = descent["end"]
-                else:
-                    out.append(descent)
-                if flat < float(p["end"]):
-                    out.append(dict(p, start=flat))
-            else:
-                out.append(p)
-        phases = out
+        phases = phases_without_x(phases, until=float(flat))
     lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
         else None
     if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \

@@ -205,21 +205,31 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
     return out
 
 
-def phases_without_x(phases: list[dict]) -> list[dict]:
+def phases_without_x(phases: list[dict], until: float | None = None) -> list[dict]:
     """``phases`` of a curve the diagnosis gives no X (still falling: ``still_improving``, ``lr_too_low``).
 
     Measured on the smoothed curve alone, the phases name a stretch ``plateau`` from its 95% point even
     where the verdict says the curve has not plateaued; there that stretch is the slow descent still under
     way, merged with the ``slow_descent`` before it. Without it a ``--json`` object held ``"plateau": null``
-    beside a phase named plateau. New dicts; ``phases`` is left as it is.
+    beside a phase named plateau. ``until`` (an axis value): only the plateau before it is a slow descent, the
+    rest stays plateau (a converged curve that went on falling after X, flat from its advice's ``flat_from``).
+    New dicts; ``phases`` is left as it is.
     """
     out: list[dict] = []
     for p in phases:
         p = dict(p)
-        if p.get("name") == "plateau":
-            p["name"] = "slow_descent"
-            if out and out[-1]["name"] == "slow_descent":
-                out[-1]["end"] = p["end"]
-                continue
-        out.append(p)
+        if p.get("name") != "plateau" or (until is not None and float(p["start"]) >= until):
+            out.append(p)
+            continue
+        rest = None
+        if until is not None:
+            rest = dict(p, start=until) if until < float(p["end"]) else None
+            p["end"] = min(until, float(p["end"]))
+        p["name"] = "slow_descent"
+        if out and out[-1].get("name") == "slow_descent":  # (one descent, not two bands side by side)
+            out[-1]["end"] = p["end"]
+        else:
+            out.append(p)
+        if rest is not None:
+            out.append(rest)
     return out
