@@ -253,3 +253,17 @@ def test_the_small_gain_quote_reads_both_wordings_of_the_converged_claim(wording
     assert "will not lower" not in first, first
     assert first.startswith(said.split(" will not")[0] + " will lower the loss by little ("), first
     assert f"P = {fc['p_improve']:.0%} that it gains > 1%" in first
+
+
+@pytest.mark.parametrize("path", ["dvclive_lightning/dvclive/plots/metrics/val/acc.tsv",
+                                  "sklearn_mlpregressor_creep/s0.json", "sklearn_mlpregressor_creep/s1.json"])
+def test_a_scores_trend_word_follows_its_slope(path):
+    """A score's tail trend is worded by the sign the report quotes: Lightning's validation accuracy rising
+    9.2e-05/step and scikit-learn's MLPRegressor R² rising 0.00032/epoch read "a slight fall (t = 2.5)" and "a
+    steady fall (t = 9.9)" (the score's t flipped a second time)."""
+    text = text_of(ECO / path)
+    found = re.findall(rf"over the last quarter {NUM}/(?:epoch|step), (?:a slight|a steady) (fall|rise) \(t = {NUM}\)",
+                       text)
+    assert found, text
+    for slope, word, t_stat in found:
+        assert (word == "rise") == (float(slope) > 0) == (float(t_stat) > 0), text

@@ -4197,7 +4197,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                  if x != pl.epoch else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}")
         ev.append(f"{f.metric} {since}; "
                   f"now {_now(f):.4g}; over {_tail(f)} {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
-                  f"{_trend_words(sign * tr.slope_t, _higher(f))}")
+                  f"{_trend_words(sign * tr.slope_t)}")
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {_count(o.grad_norm_ratio)}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
@@ -4275,7 +4275,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
             # improvement was made, so the verdict stands; the advice says first that it still falls.
             fall = abs(f.trend.tail_drop_level)
             acts[0] = (f"still {'rising' if _higher(f) else 'falling'} at the end: {_pct(fall)} "
-                       f"{'higher' if _higher(f) else 'lower'} over {_tail(f)}, {_steady(f)}; stop once it "
+                       f"{'higher' if _higher(f) else 'lower'} over {_tail(f)}, "
+                       f"{_trend_words(_sign(f) * f.trend.slope_t)}; stop once it "
                        f"flattens{STILL_FALLING}; {_given_up(f, drop)}")
             acts[1:] = [a.replace(", not the epoch count", "") for a in acts[1:]]
         else:
@@ -4296,11 +4297,6 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, numbers, status=status)
-
-
-def _steady(f: Facts) -> str:
-    """The tail's trend test in words, its t-statistic in brackets: "a steady fall (t = -23.8)"."""
-    return f"a steady {'rise' if _higher(f) else 'fall'} (t = {_t(_sign(f) * f.trend.slope_t)})"
 
 
 def _given_up(f: Facts, drop: float) -> str:
@@ -5761,11 +5757,11 @@ def _sign(f: Facts) -> float:
     return -1.0 if _higher(f) else 1.0
 
 
-def _trend_words(t_stat: float, higher: bool = False) -> str:
+def _trend_words(t_stat: float) -> str:
     """A tail's trend test in words, the t statistic in brackets: "a steady fall (t = -5.0)", "no clear trend
-    (t = 0.4)". ``t_stat`` as the curve reads (negative: falling); ``higher``: a score, whose fall is its loss."""
-    way = ("rise", "fall") if t_stat > 0 else ("fall", "rise")
-    way = way[1] if higher else way[0]
+    (t = 0.4)". ``t_stat`` as the curve reads (negative: falling), a score's as a loss's: the word follows its
+    sign (a score flipped once more read "a steady fall (t = 9.9)" of an R² rising 0.00032/epoch)."""
+    way = "rise" if t_stat > 0 else "fall"
     size = abs(t_stat)
     words = "no clear trend" if size < 2 else f"a slight {way}" if size < 3 else f"a steady {way}"
     return f"{words} (t = {_t(t_stat)})"
