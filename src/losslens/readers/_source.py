@@ -135,10 +135,11 @@ def load(path: Path, source: str) -> Content:
                 return Content("xlsx")  # (read by openpyxl, excel.py; a cut one is said there)
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-            if not compressed and not utf16 and (b"\x00" in head.rstrip(b"\x00") or _compressed_pickle(head)):
+            packed = _unpacked_head(head)
+            if not utf16 and ((not compressed and b"\x00" in head.rstrip(b"\x00")) or _compressed_pickle(packed)):
                 # Checkpoints and other binaries: stop before reading gigabytes. (A small zlib-compressed pickle
-                # may hold no NUL.)
-                raise UnknownFormatError(_binary_kind(head, path.name), source)
+                # may hold no NUL; a gzip, bz2 or xz one, as joblib.dump(compress="gzip") writes, is no log either.)
+                raise UnknownFormatError(_binary_kind(head, path.name, packed), source)
             if fh.seekable():  # read whole into one buffer: head + rest copied a 13 MB log once more
                 fh.seek(0)
                 data = fh.read()
@@ -158,9 +159,6 @@ def load(path: Path, source: str) -> Content:
         raise ReadError("cannot read: permission denied", source) from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}", source) from None
-    if compressed and _compressed_pickle(head):
-        # (a gzip, bz2 or xz pickle, as joblib.dump(compress="gzip") writes one, is no log: said before unpacking it)
-        raise UnknownFormatError(_binary_kind(head, path.name), source)
     unpacked = _decompress(data, source)
     if not unpacked[:4096].strip() and not unpacked.strip():
         raise ReadError("empty file", source)
@@ -566,9 +564,9 @@ def _unpacked_head(head: bytes) -> tuple[str, bytes | None] | None:
     return None
 
 
-def _compressed_pickle(head: bytes) -> bool:
-    """Whether ``head`` opens a pickle compressed as joblib compresses one (lz4: by its magic alone)."""
-    packed = _unpacked_head(head)
+def _compressed_pickle(packed: tuple[str, bytes | None] | None) -> bool:
+    """Whether a file whose head unpacks to ``packed`` (:func:`_unpacked_head`) is a pickle compressed as joblib
+    compresses one (lz4: by its magic alone)."""
     return packed is not None and (packed[1] is None or _is_pickle(packed[1]))
 
 
@@ -576,10 +574,11 @@ def _is_pickle(head: bytes) -> bool:
     return head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
 
 
-def _binary_kind(head: bytes, name: str) -> str:
-    """What a binary file is, for the error: the ones people point losslens at by mistake."""
+def _binary_kind(head: bytes, name: str, packed=...) -> str:
+    """What a binary file is, for the error: the ones people point losslens at by mistake. ``packed``:
+    ``_unpacked_head(head)`` where the caller has it already."""
     suffix = Path(name).suffix.lower()
-    packed = _unpacked_head(head)
+    packed = _unpacked_head(head) if packed is ... else packed
     if packed is not None:
         method, inner = packed
         # joblib.dump(model, "m.joblib", compress=3) is zlib over a pickle: read as "binary file", where the same

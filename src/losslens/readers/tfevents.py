@@ -272,6 +272,13 @@ def records(data: bytes, damaged: list | None = None) -> tuple[np.ndarray, np.nd
     (:func:`next_whole`), and ``(its offset, the offset read on from)`` goes to ``damaged`` (one entry for a
     stretch of bad records). Only where no whole record follows does reading stop there, ``"crc"``; a last
     record whose length passes its CRC but runs past the end is one cut off mid-write, ``"cut"``."""
+
+    def note(at: int, resume: int | None) -> None:
+        if damaged and damaged[-1][1] == at:  # read on into more damage: one stretch
+            damaged[-1] = (damaged[-1][0], resume)
+        else:
+            damaged.append((at, resume))
+
     buf = np.frombuffer(data, dtype=np.uint8)
     crcs = np.ndarray((max(len(data) - 3, 0),), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
     all_starts, all_lengths, pos = [], [], 0
@@ -298,11 +305,7 @@ def records(data: bytes, damaged: list | None = None) -> tuple[np.ndarray, np.nd
             until = count - 1
         skip = np.flatnonzero(bad_data[:until])
         for run in np.split(skip, np.flatnonzero(np.diff(skip) > 1) + 1) if skip.size and damaged is not None else ():
-            at, resume = int(heads[run[0]]), int(heads[run[-1] + 1])
-            if damaged and damaged[-1][1] == at:
-                damaged[-1] = (damaged[-1][0], resume)
-            else:
-                damaged.append((at, resume))
+            note(int(heads[run[0]]), int(heads[run[-1] + 1]))
         keep = ~bad_data[:until]
         all_starts.append(starts[:until][keep])
         all_lengths.append(lengths[:until][keep])
@@ -313,10 +316,7 @@ def records(data: bytes, damaged: list | None = None) -> tuple[np.ndarray, np.nd
         at = stop[0]
         resume = next_whole(data, at)
         if damaged is not None:
-            if damaged and damaged[-1][1] == at:  # read on into more damage: one stretch
-                damaged[-1] = (damaged[-1][0], resume)
-            else:
-                damaged.append((at, resume))
+            note(at, resume)
         if resume is None:
             break
         pos, stop = resume, None
@@ -342,24 +342,31 @@ def next_whole(data: bytes, pos: int, end: int | None = None) -> int | None:
     length filter first (its 5 high bytes are zero in any record under 8 MiB, rare in data) leaves few
     candidates for the CRCs."""
     end = len(data) if end is None else end
-    if end - pos - 1 < 16:
-        return None
-    words = np.ndarray((end - 7,), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
-    crcs = np.ndarray((end - 3,), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
-    buf = np.frombuffer(data, dtype=np.uint8, count=end)
-    lo, width = pos + 1, 4096  # (the next record is usually a few hundred bytes on: a window growing to _SCAN)
-    while lo < end - 15:
-        q = np.arange(lo, min(lo + width, end - 15), dtype=np.int64)
-        lo, width = lo + width, min(2 * width, _SCAN)
-        q = q[words[q] <= (end - 16 - q).astype(np.uint64)]  # a length that fits in what is left
-        if not q.size:
-            continue
-        q = q[masked_crc32c(buf, q, np.full(q.shape[0], 8)) == crcs[q + 8]]  # the length's CRC
+    for q in _framed(data, pos + 1, end):
         for at in q.tolist():
             n = _LENGTH.unpack_from(data, at)[0]
             if _mask(_crc_py(data[at + 12:at + 12 + n])) == _CRC.unpack_from(data, at + 12 + n)[0]:
                 return at
     return None
+
+
+def _framed(data: bytes, lo: int, end: int):
+    """The offsets in ``[lo, end - 15)`` whose length fits before ``end`` and passes its CRC, in ascending blocks
+    (int64 arrays) of at most ``_SCAN`` offsets looked at: memory stays bounded however far the scan goes."""
+    if end - lo < 16:
+        return
+    words = np.ndarray((end - 7,), "<u8", buffer=data, strides=(1,))  # a uint64 at every byte
+    crcs = np.ndarray((end - 3,), "<u4", buffer=data, strides=(1,))  # a uint32 at every byte
+    buf = np.frombuffer(data, dtype=np.uint8, count=end)
+    width = 4096  # (the next record is usually a few hundred bytes on: a window growing to _SCAN)
+    while lo < end - 15:
+        q = np.arange(lo, min(lo + width, end - 15), dtype=np.int64)
+        lo, width = lo + width, min(2 * width, _SCAN)
+        q = q[words[q] <= (end - 16 - q).astype(np.uint64)]  # a length that fits in what is left
+        if q.size:
+            q = q[masked_crc32c(buf, q, np.full(q.shape[0], 8)) == crcs[q + 8]]  # the length's CRC
+        if q.size:
+            yield q
 
 
 def stretch_records(data: bytes, at: int, resume: int | None) -> tuple[int, bool]:
@@ -374,17 +381,11 @@ def stretch_records(data: bytes, at: int, resume: int | None) -> tuple[int, bool
     if pos == end and resume is not None and count:
         return count, True
     pos, count = (pos, count) if count else (at + 1, 1)
-    q = np.arange(pos, end - 15, dtype=np.int64)
-    if q.size:
-        words = np.ndarray((len(data) - 7,), "<u8", buffer=data, strides=(1,))
-        q = q[words[q] <= (end - 16 - q).astype(np.uint64)]
-    if q.size:
-        crcs = np.ndarray((len(data) - 3,), "<u4", buffer=data, strides=(1,))
-        q = q[masked_crc32c(np.frombuffer(data, dtype=np.uint8), q, np.full(q.shape[0], 8)) == crcs[q + 8]]
-    for h in q.tolist():
-        if h >= pos:
-            count += 1
-            pos = h + 16 + _LENGTH.unpack_from(data, h)[0]
+    for q in _framed(data, pos, end):
+        for h in q.tolist():
+            if h >= pos:
+                count += 1
+                pos = h + 16 + _LENGTH.unpack_from(data, h)[0]
     return count, False
 
 
