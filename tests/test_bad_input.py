@@ -6,6 +6,7 @@ input file."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import json
@@ -1490,3 +1491,47 @@ def test_a_printed_log_cut_mid_number_then_ended_is_left_out_with_the_warning(tm
             runs += losslens.readers.read(p)
         assert not [r for r in caplog.records if r.name == "losslens"], p
     assert runs[0].series["val_loss"][-1] == pytest.approx(1.21)
+
+
+def test_a_gzip_compressed_pickle_through_a_pipe_is_refused_before_its_end(tmp_path):
+    """``joblib.dump(a, f, compress="gzip")`` of a 20000-float array, streamed through a pipe whose writer has not
+    closed it: the gzip, bz2 and xz pickles were refused only after the whole file was read (to the pipe's end,
+    or a checkpoint's gigabytes), the other binaries from their first 64 KiB. All are refused from the head now."""
+    import threading
+
+    joblib = pytest.importorskip("joblib")
+    from losslens.exceptions import UnknownFormatError
+
+    dumped = tmp_path / "a.joblib"
+    joblib.dump(np.random.default_rng(0).normal(size=20000), dumped, compress="gzip")
+    fifo = tmp_path / "model.joblib"
+    os.mkfifo(fifo)
+    release = threading.Event()
+
+    def write():
+        try:
+            with open(fifo, "wb") as fh:
+                fh.write(dumped.read_bytes())
+                fh.flush()
+                release.wait(60)  # (held open: a reader that reads to the end waits here)
+        except BrokenPipeError:  # (the reader stopped at the head and closed its end: what is asked)
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    said = []
+
+    def read():
+        try:
+            losslens.read(fifo)
+        except UnknownFormatError as exc:
+            said.append(str(exc))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    finished = not reader.is_alive()
+    release.set()
+    reader.join(20)
+    assert finished, "read to the pipe's end before refusing the pickle"
+    assert said and "gzip-compressed" in said[0], said
