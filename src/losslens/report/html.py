@@ -201,7 +201,8 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
 
 # ---- the verdict card --------------------------------------------------------------------------
 def card_html(d, data: dict | None = None) -> str:
-    """The verdict card of one run: cause, confidence, X, key numbers, evidence, actions."""
+    """The verdict card of one run: cause, confidence, X, key numbers, evidence, actions. ``data``: the run's
+    :func:`plot.chart_data`, whose values (best, gap, noise floor) the card quotes; without it, none of them."""
     causes = list(d.causes or [])
     top = causes[0] if causes else None
     conf = _conf(top) if top else None
@@ -268,7 +269,7 @@ def card_html(d, data: dict | None = None) -> str:
         band = f" [{_fmt(iv[0])}, {_fmt(iv[1])}]" if len(iv) == 2 else ""
         # diagnose says "the forecast is uncertain" rather than quote it; the card's bare numbers must not read firmer
         unsure = f" <span class='ll-tag'>uncertain: {esc(f['uncertain'])}</span>" if f.get("uncertain") else ""
-        floor = plot.noise_floor_line(d.run) if getattr(d, "run", None) is not None else None
+        floor = data.get("floor") if data else None  # (the chart's: none for a score, higher is better)
         lows = [finite_or_none(v) for v in [f.get("value"), *iv[:1]]]
         if floor and any(v is not None and v < floor["y"] for v in lows):
             # Said beside the numbers, not clipped: the fit does not know the floor the data's noise sets.
