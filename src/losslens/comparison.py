@@ -229,12 +229,10 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         _same_task(b_runs[0], r, d.metric)
         _same_kind(b_runs[0], r)
         _not_the_same(b_runs, r, d.metric)
-    resume, notes = _resumed(b_runs, a_runs, b_diag, given is not None)
-    if resume and len(resume.before) and any(all(b is not r for r in resume.before) for b in b_runs):
-        # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
-        kept = [i for i, b in enumerate(b_runs) if any(b is r for r in resume.before)]
-        b_runs, b_diag = [b_runs[i] for i in kept], [b_diag[i] for i in kept]
-        d = b_diag[0]
+    resume, notes, kept = _resumed(b_runs, a_runs, b_diag, given is not None)
+    # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
+    b_runs, b_diag = [b_runs[i] for i in kept], [b_diag[i] for i in kept]
+    d = b_diag[0]
     if resume:
         # AFTER is diagnosed as trained (BEFORE's epochs up to the checkpoint, then its own), and compared with
         # BEFORE over the epochs both logged; the change is read off what AFTER trained itself.
@@ -524,11 +522,12 @@ class Resume:
                 "said": self.said()}
 
 
-def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, list[str]]:
+def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, list[str], list[int]]:
     """Whether AFTER resumed BEFORE from a checkpoint: its epochs start after BEFORE's first (Keras'
     ``fit(initial_epoch=k)`` into a log of its own, Lightning's ``fit(ckpt_path=)`` in a new version folder), or its
     first rows are BEFORE's, value for value (a copy of BEFORE's log appended to, a Trainer's ``log_history``
-    resumed), then differ. ``(resume, notes)``; ``(None, [])`` for two runs from scratch.
+    resumed), then differ. ``(resume, notes, kept)``, ``kept`` the indices of the BEFORE runs compared (those AFTER
+    resumes; all of them where it resumes none); ``(None, [], all)`` for two runs from scratch.
 
     Refused in one line (``given``: a change named, the two compared as two runs, with a note): AFTER resumed
     after BEFORE's last epoch (BEFORE has none of its epochs to compare), or resumed a run other than BEFORE (its
@@ -539,12 +538,13 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
 
     axis = b_runs[0].axis_name
     found, problems, breaks = [], [], []
+    every = list(range(len(b_runs)))
 
     def refused(where, problem):
         """Refused in one line, or (``given``) compared as two runs, with the note."""
         if not given:
             raise LosslensError(problem + "; name the change with --change to compare them as two runs", where)
-        return None, [f"{problem}; compared as two runs, as --change names the change"]
+        return None, [f"{problem}; compared as two runs, as --change names the change"], every
 
     for i, a in enumerate(a_runs):
         where = a.source or a.name
@@ -595,7 +595,7 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
     if problems:
         return refused(*problems[0])
     if not found:
-        return None, breaks[:1]
+        return None, breaks[:1], every
     if len(found) < len(a_runs):
         raise LosslensError("some AFTER runs resume BEFORE and some do not: compare them apart",
                             a_runs[0].source or a_runs[0].name)
@@ -607,6 +607,7 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
     # (the BEFORE runs resumed are the baseline: a resume goes on from one run, not from the seeds' mean)
     resumed = list({id(f[0]): f[0] for f in found}.values())
     left_out = [b for b in b_runs if all(b is not r for r in resumed)]
+    kept = [i for i, b in enumerate(b_runs) if any(b is r for r in resumed)]
     d = next(x for b, x in zip(b_runs, b_diag) if b is resumed[0])
     b_runs = resumed
     b_last = min(float(b.axis[-1]) for b in b_runs)
@@ -632,7 +633,7 @@ def _resumed(b_runs, a_runs, b_diag: list, given: bool) -> tuple[Resume | None, 
         notes.append(f"AFTER resumes before BEFORE's plateau ({axis} {d.plateau_epoch:g}, interval "
                      f"{d.plateau.interval[0]:g}–{d.plateau.interval[1]:g}): the predictions about a change made "
                      "from the plateau on (lr / 10) are read all the same")
-    return Resume(epoch, index, found[0][3], until, axis, [f[0] for f in found]), notes
+    return Resume(epoch, index, found[0][3], until, axis, [f[0] for f in found]), notes, kept
 
 
 #: How far one epoch goes below the lowest loss so far: at most 10.3x (training loss; held-out 7.4x) over 858 DeepOBS
