@@ -710,10 +710,9 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
         causes = [diagnosis.verdict] + [c.id for c in diagnosis.causes[1:]
                                         if c.status == "likely" or c.id == "underfitting"] \
             + list(FOLLOW_UP.get(diagnosis.verdict, ()))
+    causes = check_causes(causes)
     out, seen = [], set()
     for cause in causes:
-        if cause not in CHECKS and cause not in _OBSERVED:
-            raise UsageError(unknown_cause(cause))
         for c in checks_of(cause, diagnosis):
             key = (c.cause, change_key(c.change), c.statistic, c.metric)
             if key not in seen:
