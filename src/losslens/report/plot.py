@@ -94,7 +94,7 @@ def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
     data (DeepOBS' F-MNIST drawn at 1.079 / 0.791 / 0.656 at epochs 1-3 where it logged 0.516 / 0.420 / 0.370,
     a cliff at 3 -> 4 the run never had). ``window``: the mean's width, default the facts'.
     """
-    from ..facts.smoothing import median3, window_for
+    from ..facts.smoothing import median3, tapered_means, window_for
 
     y = np.asarray(y, dtype=float)
     n = y.shape[0]
@@ -104,24 +104,7 @@ def smooth(y: np.ndarray, window: int | None = None) -> np.ndarray:
     half = (window or window_for(n)) // 2
     if half < 1:  # (no mean to hold: the curve as the facts smooth it)
         return base.copy()
-    # facts.smoothing.tapered_mean at each half-width, from one cumulative sum (a million-step log: 15 passes)
-    c = np.concatenate([[0.0], np.cumsum(base)])
-    head = np.arange(min(half, n))  # the points nearer an edge than the widest half-width (narrowed there)
-    head = head[head < n - 1 - head]
-    at_head = (c[2 * head + 1] - c[0]) / (2 * head + 1)
-    at_tail = (c[n] - c[n - 1 - 2 * head]) / (2 * head + 1)  # (the last points, from the end back)
-
-    def means():
-        for h in range(1, half + 1):
-            m = np.empty(n)
-            if n > 2 * h:
-                m[h:n - h] = (c[2 * h + 1:] - c[:n - 2 * h]) / (2 * h + 1)
-            k = min(h, head.shape[0])
-            m[:k] = at_head[:k]
-            m[n - k:] = at_tail[:k][::-1]
-            yield m
-
-    return held_mean(y, means(), base)
+    return held_mean(y, tapered_means(base, half), base)
 
 
 def held_mean(y: np.ndarray, means, base: np.ndarray | None = None, one_sided_end: bool = False) -> np.ndarray:
@@ -189,6 +172,8 @@ def local_noise(y: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
 def _running_median5(y: np.ndarray, one_sided_end: bool) -> np.ndarray:
     """Median of the 5 points around each, narrowed to 3 and 1 at the edges (``one_sided_end``: the last 5 at the
     end), shape (n,)."""
+    from ..facts.smoothing import median3
+
     n = y.shape[0]
     if n < 3:
         return y.copy()
@@ -196,13 +181,12 @@ def _running_median5(y: np.ndarray, one_sided_end: bool) -> np.ndarray:
     if n >= 5:
         w = np.lib.stride_tricks.sliding_window_view(y, 5)
         out[2:-2] = np.partition(w, 2, axis=1)[:, 2]
-    a, b, c = y[:-2], y[1:-1], y[2:]
-    m3 = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))  # (median of 3, as facts.smoothing.median3)
-    out[1] = m3[0]
+    m3 = median3(y)
+    out[1] = m3[1]
     if one_sided_end and n >= 5:
         out[-2:] = out[-3]  # (the last 5 points' median: one batch is no level)
     else:
-        out[-2] = m3[-1]
+        out[-2] = m3[-2]
     return out
 
 
