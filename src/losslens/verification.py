@@ -349,6 +349,12 @@ class Verification:
     baseline_label = "baseline"
     one_run = "one seed"
     also_drawn = ()
+    #: where AFTER resumed BEFORE from a checkpoint (``losslens compare``'s ``Resume``); a retraining resumes nothing
+    resumed = None
+
+    def drawn_label(self, r) -> str:
+        """The legend of the retrained curve check result ``r`` read: the check's name (compare: the change made)."""
+        return r.check.name
 
     @property
     def interrupted(self) -> bool:

@@ -1245,7 +1245,7 @@ def verification_figure(v):
                 if o.runs and o.check.metric == metric and change_key(o.check.change) == key and \
                         o.change_rel is not None:
                     moves.setdefault(o.check.statistic, f"{o.check.statistic} {o.change_rel:+.0%}")
-            name = v.drawn_label(r) if hasattr(v, "drawn_label") else r.check.name
+            name = v.drawn_label(r)
             label = name + when + (f" ({', '.join(moves.values())})" if moves else "")
             curves.append((r.runs[0], label, colors[key], r.check.change.get("from_epoch")))
         for run, label, color, start in curves:
@@ -1262,9 +1262,9 @@ def verification_figure(v):
                     ls="--" if run is again else "-")
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
             # (a resumed AFTER's: the resume's own line below marks it)
-            if start is not None and start < len(run.axis) and getattr(v, "resumed", None) is None:
+            if start is not None and start < len(run.axis) and v.resumed is None:
                 ax.axvline(run.axis[start], color=color, lw=1, ls=":")
-        resumed = getattr(v, "resumed", None)
+        resumed = v.resumed
         if resumed is not None:
             # (losslens compare of a resumed AFTER: where it left BEFORE, and the stretch both logged, compared)
             unit = resumed.axis_name
