@@ -132,8 +132,12 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.0%}")
     from losslens.diagnosis import short_of_best
+    from losslens.result import finite_or_none
 
-    short = short_of_best(fc.to_dict()) if fc.p_improve is not None and fc.p_improve >= 0.5 else None
+    short = None
+    if fc.best is not None and fc.p_improve is not None and fc.p_improve >= 0.5:
+        # (the two keys of the JSON's forecast it reads: to_dict builds the whole, its 50-point band with it)
+        short = short_of_best({"gain_over_best": finite_or_none(fc.best[1]), "p_over_best": finite_or_none(fc.best[2])})
     if short is not None:
         # "3.7% lower" from where a creeping curve is now can be no gain on the best it reached (diagnose's P line).
         lines.append(f"  best so far {g(fc.best[0])}: the forecast is {short}; restoring the best weights keeps "
