@@ -444,6 +444,7 @@ def test_bench_names_an_extra_only_for_a_package_an_extra_installs(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.slower  # (90 s quiet, CI's longest pole; `python -m benchmarks.learned` reruns the same evaluation)
 def test_learned_classifier_protocols():
     """benchmarks.learned: problems are grouped as documented, and on the generated part a model
     scored on problems it never saw does far worse than on the random split, where seeds of
