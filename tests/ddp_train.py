@@ -110,6 +110,9 @@ def loop(out, options):
     write(out, rank, epochs=epoch, stopped=monitor.stopped_epoch, actions=monitor.actions, reports=len(monitor.reports),
           weights=checksum(model),
           val_loss=[float(v) for v in monitor.run().val_loss], local_val_loss=float(val_loss))
+    # (every rank here before any tears down: rank 1 once aborted in gloo's teardown, "terminate called without an
+    # active exception", while rank 0 was still saving, on a fresh clone's CI)
+    dist.barrier()
     dist.destroy_process_group()
 
 
