@@ -247,16 +247,18 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     # (a resume: the lr each side logged over the epochs both trained from it, the rate that trained; the rate the
     # settings state may be one the checkpoint's restored optimizer overrode)
     logged = _resumed_lr(resume, a_whole) if resume else None
+    # (the lr each run's settings state, read once: the change read, a resume's logged lr against it)
+    stated = StatedLR.of(b_runs, a_own)
     if given:
         found, where, unknown = given, "given", None
-        notes += _unlike_given(given, b_runs, a_own, lengths=not resume, logged=logged)
+        notes += _unlike_given(given, b_runs, a_own, stated, lengths=not resume, logged=logged)
     else:
-        found, where, unknown, beside = _read_change(b_runs, a_own, lengths=not resume, logged=logged)
+        found, where, unknown, beside = _read_change(b_runs, a_own, stated, lengths=not resume, logged=logged)
         notes += beside
     if not resume:
         notes += _level_note(b_runs, a_runs, d.metric, b_diag, a_diag)
     if resume:
-        said = _lr_unlike_stated(b_runs, a_own, logged, resume)
+        said = _lr_unlike_stated(a_own, stated, logged, resume)
         if said and not found:
             unknown = said + "; nothing else the logs save differs: name the change with --change to compare anyway"
         elif said:
@@ -755,14 +757,14 @@ def _setting(run, names) -> tuple[str, float] | None:
     return None
 
 
-def _values(run) -> dict[str, tuple[str, float, bool]]:
+def _values(run, stated: float | None) -> dict[str, tuple[str, float, bool]]:
     """The factors' settings ``run`` states: ``{factor: (name as saved, value, saved)}``; ``saved`` False where the
-    value is read off the log itself (the largest lr logged: a Trainer saves no lr, it logs the schedule's)."""
-    from .facts.regularization import learning_rate, stated_learning_rate, weight_decay
+    value is read off the log itself (the largest lr logged: a Trainer saves no lr, it logs the schedule's).
+    ``stated``: the lr its saved settings state (:class:`StatedLR`'s, read once a comparison), None for none."""
+    from .facts.regularization import learning_rate, weight_decay
 
     out: dict = {}
     meta = getattr(run, "meta", None) or {}
-    stated = stated_learning_rate(meta)
     lr = stated or learning_rate(run)
     if lr:
         out["lr_factor"] = ("lr", lr, True) if stated else ("the largest lr logged", lr, False)
@@ -777,7 +779,7 @@ def _values(run) -> dict[str, tuple[str, float, bool]]:
     return out
 
 
-def _found_change(b_runs, a_runs, lengths: bool = True,
+def _found_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
                   logged: "LoggedLR | None" = None) -> tuple[dict, str | None, list[str], tuple | None]:
     """``(change, source, said, from_zero)``: the factors the saved settings of the two sides differ by (each side's
     runs must agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch
@@ -785,14 +787,16 @@ def _found_change(b_runs, a_runs, lengths: bool = True,
     0.05"``, ``"80 epochs against 40"``). ``from_zero``: a weight decay added where there was none or removed, which
     states no factor, as ``(words, added)`` (``("weight_decay 0 → 0.1 (hparams.yaml)", True)``); else None.
     ``({}, None, [], None)`` where nothing differs. ``logged`` (a resume's lr as both sides logged it,
-    :func:`_resumed_lr`): the lr change read from it, not from the settings."""
-    b_vals, a_vals = [_values(r) for r in b_runs], [_values(r) for r in a_runs]
+    :func:`_resumed_lr`): the lr change read from it, not from the settings. ``stated``: the lr each run's settings
+    state (:class:`StatedLR`, of these runs)."""
+    b_vals = [_values(r, lr) for r, lr in zip(b_runs, stated.before)]
+    a_vals = [_values(r, lr) for r, lr in zip(a_runs, stated.after)]
     change, said, saved, from_zero = {}, [], False, None
     for factor in CHANGES:
         if factor == "lr_factor" and logged is not None:
             # (the settings' lr where the log agrees with it, as they name it; else the rate the log shows trained)
-            stated = _stated_lr_ratio(b_runs, a_runs)
-            if stated is not None and max(stated / logged.ratio, logged.ratio / stated) < _SAME_LR:
+            ratio = stated.ratio
+            if ratio is not None and max(ratio / logged.ratio, logged.ratio / ratio) < _SAME_LR:
                 pass
             else:
                 if not logged.same:
@@ -822,11 +826,12 @@ def _found_change(b_runs, a_runs, lengths: bool = True,
     return {}, None, [], from_zero
 
 
-def _read_change(b_runs, a_runs, lengths: bool = True, logged=None) -> tuple[dict, str | None, str | None, list[str]]:
+def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
+                 logged=None) -> tuple[dict, str | None, str | None, list[str]]:
     """``(change, where, unknown, notes)``: :func:`_found_change`'s change and where it was read, in words;
     ``unknown`` says why none was read; ``notes``: a weight decay added or removed beside the change read (not
-    checked, though the AFTER run trained with it). ``logged``: :func:`_resumed_lr`'s."""
-    change, source, said, from_zero = _found_change(b_runs, a_runs, lengths, logged)
+    checked, though the AFTER run trained with it). ``stated``, ``logged``: :func:`_found_change`'s."""
+    change, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
     if change:
         where = "the logged lengths" if source == "lengths" else source
         notes = [] if from_zero is None else [
@@ -846,13 +851,13 @@ def _read_change(b_runs, a_runs, lengths: bool = True, logged=None) -> tuple[dic
                       "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis"), []
 
 
-def _unlike_given(given: dict, b_runs, a_runs, lengths: bool = True, logged=None) -> list[str]:
+def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool = True, logged=None) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), or a weight decay
     added (removed) where no decay_factor above (below) 1 is given. (An epochs_factor the logged lengths do not show
     is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
-    found, source, said, from_zero = _found_change(b_runs, a_runs, lengths, logged)
+    found, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
     if differ:
         words = ", ".join(said)
@@ -930,40 +935,58 @@ def _resumed_lr(resume: "Resume", a_whole) -> LoggedLR | None:
                     resume.axis_name)
 
 
-def _lr_unlike_stated(b_runs, a_runs, logged: LoggedLR | None, resume: "Resume") -> str | None:
-    """Where a resume's saved settings state an lr change: what the logged lr says of it (``logged``: another
-    change, or none, which is what is read), or that no lr was logged to show it; None where the settings state
-    no lr change, or the log agrees."""
-    stated = _stated_lr_ratio(b_runs, a_runs, said=True)
-    if stated is None:
+def _lr_unlike_stated(a_runs, stated: "StatedLR", logged: LoggedLR | None, resume: "Resume") -> str | None:
+    """Where a resume's saved settings state an lr change (``stated``, :class:`StatedLR`): what the logged lr says
+    of it (``logged``: another change, or none, which is what is read), or that no lr was logged to show it; None
+    where the settings state no lr change, or the log agrees."""
+    if stated.values is None:
         return None
-    ratio, b, a = stated
+    (b, a), ratio = stated.values, stated.ratio
     if max(ratio, 1 / ratio) < _SAME_LR:
         return None
-    stated = f"{_settings_file(a_runs[0])} states lr {b:g} → {a:g}"
+    says = f"{_settings_file(a_runs[0])} states lr {b:g} → {a:g}"
     why = ("a resume restores the checkpoint's optimizer and its lr unless the lr is set again after it "
            "(Lightning's fit(ckpt_path=), a Trainer's resume_from_checkpoint)")
     if logged is None:
-        return (f"{stated}, but no lr is logged from {resume.axis_name} {resume.epoch:g} on to show that the AFTER "
+        return (f"{says}, but no lr is logged from {resume.axis_name} {resume.epoch:g} on to show that the AFTER "
                 f"run trained at it: {why}; Lightning's LearningRateMonitor logs the lr that trained")
     if logged.same:
-        return f"{stated}, but {logged.said()}: the AFTER run trained at BEFORE's lr, the lr did not change; {why}"
+        return f"{says}, but {logged.said()}: the AFTER run trained at BEFORE's lr, the lr did not change; {why}"
     if max(logged.ratio / ratio, ratio / logged.ratio) >= _SAME_LR:
-        return f"{stated}, but {logged.said()}: the logged lr is what trained, and is compared; {why}"
+        return f"{says}, but {logged.said()}: the logged lr is what trained, and is compared; {why}"
     return None
 
 
-def _stated_lr_ratio(b_runs, a_runs, said: bool = False):
-    """AFTER's lr over BEFORE's as the saved settings state them (each side's runs agreeing), None where a run
-    states none; with ``said``, ``(ratio, BEFORE's, AFTER's)``."""
-    from .facts.regularization import stated_learning_rate
+@dataclass(frozen=True)
+class StatedLR:
+    """The lr each run's saved settings state (:func:`~losslens.facts.regularization.stated_learning_rate`; None
+    where a run states none), BEFORE's runs and AFTER's in order: read once a comparison, by :meth:`of`."""
 
-    b_lr = {stated_learning_rate(r.meta or {}) for r in b_runs}
-    a_lr = {stated_learning_rate(r.meta or {}) for r in a_runs}
-    if None in b_lr | a_lr or len(b_lr) != 1 or len(a_lr) != 1:
-        return None
-    b, a = b_lr.pop(), a_lr.pop()
-    return (a / b, b, a) if said else a / b
+    before: tuple
+    after: tuple
+
+    @classmethod
+    def of(cls, b_runs, a_runs) -> "StatedLR":
+        from .facts.regularization import stated_learning_rate
+
+        def read(runs):
+            return tuple(stated_learning_rate(getattr(r, "meta", None) or {}) for r in runs)
+
+        return cls(read(b_runs), read(a_runs))
+
+    @property
+    def values(self) -> tuple[float, float] | None:
+        """``(BEFORE's, AFTER's)`` where every run states one and each side's runs agree; None else."""
+        b_lr, a_lr = set(self.before), set(self.after)
+        if None in b_lr | a_lr or len(b_lr) != 1 or len(a_lr) != 1:
+            return None
+        return b_lr.pop(), a_lr.pop()
+
+    @property
+    def ratio(self) -> float | None:
+        """AFTER's stated lr over BEFORE's (:attr:`values`); None where they do not state one each."""
+        got = self.values
+        return None if got is None else got[1] / got[0]
 
 
 def _settings_file(run) -> str:
