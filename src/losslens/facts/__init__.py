@@ -36,7 +36,7 @@ from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_facts, lr_phases, optimizer_facts,
-                        jumps, missed_improvement, oscillation, peak_lr_relapse, spikes)
+                        jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, weight_decay
 from .smoothing import downsample, noise_sigma, smooth
@@ -263,7 +263,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     xt, yt = _curve(run, "train_loss")
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
-    train_spike, train_points, train_missed, spike_x = (0.0, 0.0, 0, None, ()), 0, 0.0, None
+    train_spike, train_points, train_missed, spike_x = Spikes((), 0), 0, 0.0, None
     if metric == "train_loss":  # the metric is the training curve: its spikes and length count
         train_spike = spikes(y, pl.improvement + missed, pl.index)
         train_points, train_missed, spike_x = int(y.shape[0]), missed, x
@@ -281,6 +281,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_points = int(yt.shape[0])
         # (Only under a schedule the metric's own curve shows annealing once: the rules read them together.)
         train_phases = lr_phases(run.get("lr"), run.axis, xt, yt, st) if annealing is not None else None
+    spike_at, spike_sds, spike_share = train_spike.largest
     gen, train_metric = None, None
     if metric in ("val_loss", "train_loss"):
         gen, train_metric = generalization(xv, yv, xt, yt), "train_loss"
@@ -312,10 +313,10 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         pl.x_floor = None if pl.x_floor is None else -pl.x_floor
     return Facts(metric, run.axis_name, int(y.shape[0]), x, sign * y, sign * s, sigma, pl, tr, opt, div,
                  train_div, gen, ch, train_tr, train_pl, ph, train_osc, train_noise, constant_tail(y),
-                 learning_curve_facts(run.meta.get("learning_curve")), train_spike=train_spike[0],
-                 train_spike_rel=train_spike[1], train_spike_points=train_spike[2], train_points=train_points,
-                 train_spike_at=None if train_spike[3] is None else float(spike_x[train_spike[3]]),
-                 train_spikes=train_spike[4],
+                 learning_curve_facts(run.meta.get("learning_curve")), train_spike=spike_sds,
+                 train_spike_rel=spike_share, train_spike_points=train_spike.points, train_points=train_points,
+                 train_spike_at=None if spike_at is None else float(spike_x[spike_at]),
+                 train_spikes=train_spike.every,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,

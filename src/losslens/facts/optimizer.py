@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -119,12 +120,28 @@ def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[flo
     return (sd / improvement if improvement > 0 else float("inf") if sd > 0 else 0.0), sd
 
 
-def spikes(y: np.ndarray, improvement: float,
-           plateau: int | None = None) -> tuple[float, float, int, int | None, tuple]:
-    """The largest upward jump above the trend of ``y`` (shape (n,)) from its plateau on, in noise sds and as a
-    fraction of the curve's improvement, the number of points the caller's bar rises with, the jump's index, and
-    ``(index, sds, share)`` of every scanned point above the trend (to count spikes); (0, 0, m, None, ()) for fewer
-    than 20 points or a curve that barely improved (< 3 noise sds: a percentage of nothing says nothing). Loss
+class Spikes(NamedTuple):
+    """What :func:`spikes` found: ``every`` scanned point above the trend as ``(index, sds, share)`` (its jump in
+    noise sds and as a fraction of the curve's improvement), in index order; ``points``, the number of points the
+    caller's bar rises with (the second half's); ``top``, the position in ``every`` of the largest jump in the
+    loss's units (None where there is none)."""
+    every: tuple
+    points: int
+    top: int | None = None
+
+    @property
+    def largest(self) -> tuple[int | None, float, float]:
+        """``(index, sds, share)`` of the largest jump; ``(None, 0.0, 0.0)`` where none was found. (Chosen in the
+        loss's units, not by either ratio: sds are against two noise levels, and a share of an improvement not
+        known, ``inf``, is 0 for all.)"""
+        return (None, 0.0, 0.0) if self.top is None else self.every[self.top]
+
+
+def spikes(y: np.ndarray, improvement: float, plateau: int | None = None) -> Spikes:
+    """Every upward jump above the trend of ``y`` (shape (n,)) from its plateau on, in noise sds and as a fraction
+    of the curve's improvement (:class:`Spikes`: its ``largest`` is the one the caller's bar reads, ``every`` counts
+    spikes); none for fewer than 20 points or a curve that barely improved (< 3 noise sds: a percentage of nothing
+    says nothing). Loss
     spikes in an epoch-mean training loss are the signature of an unstable step (Wortsman et al. 2023,
     "Small-scale proxies for large-scale Transformer training instabilities").
 
@@ -151,21 +168,20 @@ def spikes(y: np.ndarray, improvement: float,
     lo = half if plateau is None else max(1, min(int(plateau), half))
     m = n - half
     if n < 20:
-        return 0.0, 0.0, m, None, ()
+        return Spikes((), m)
     noise = difference_noise(y[half:])
     if not noise > 0 or not improvement > 3 * noise:
-        return 0.0, 0.0, m, None, ()
+        return Spikes((), m)
     pad = np.concatenate([y[2:0:-1], y, y[-2:-4:-1]])
     med = np.median(np.lib.stride_tricks.sliding_window_view(pad, 5), axis=1)
     sd = np.full(n, noise)
     sd[lo:half] = max(noise, difference_noise(y[lo:half]))
     jump = (y - med)[lo:]
-    i = int(np.argmax(jump))  # (the largest in the loss's units, as its share of the improvement is)
-    if jump[i] <= 0:
-        return 0.0, 0.0, m, None, ()
-    every = tuple((int(lo + k), float(jump[k] / sd[lo + k]), float(jump[k] / improvement))
-                  for k in np.flatnonzero(jump > 0))
-    return float(jump[i] / sd[lo + i]), float(jump[i] / improvement), m, lo + i, every
+    up = np.flatnonzero(jump > 0)
+    if not up.size:
+        return Spikes((), m)
+    return Spikes(tuple((int(lo + k), float(jump[k] / sd[lo + k]), float(jump[k] / improvement)) for k in up), m,
+                  int(np.searchsorted(up, np.argmax(jump))))
 
 
 def missed_improvement(y: np.ndarray, late: bool) -> float:
