@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -1166,14 +1167,11 @@ def _started_thrown(f: Facts, t: Thresholds) -> str | None:
     if c is None or _higher(f):
         return None
     if c.classes:
-        firsts = [(float(a[np.isfinite(a)][0]), name) for a, name in ((f.train_y, "train_loss"), (f.y, f.metric))
-                  if a is not None and np.isfinite(a).any()]
-        if not firsts:
-            return None
-        start, which = max(firsts)
         k, ref = c.classes, math.log(c.classes)
-        if start < t.blown_start * ref:
+        first = _loss_start(f, t, ref)
+        if first is None or not first.thrown:
             return None
+        start, which = first.start, first.which
         return (f"{which} started at {start:.4g}, {_count(start / ref, 1)}x ln {k} = {ref:.4g} (a uniform guess's "
                 f"loss{_k_source(c)}): the outputs were far out from the first steps, which unscaled inputs do at "
                 "any learning rate")
@@ -1188,6 +1186,26 @@ def _started_thrown(f: Facts, t: Thresholds) -> str | None:
             f"per wrong answer, {_count(per_wrong / ref, 1)}x ln 1000 = {ref:.4g} (an untrained classifier of up to "
             "1,000 classes pays less): the outputs were far out from the first steps, which unscaled inputs do at "
             "any learning rate")
+
+
+class _LossStart(NamedTuple):
+    start: float  # the higher first point of the two losses, in the loss's units
+    which: str    # its series: "train_loss" or the metric
+    thrown: bool  # start ≥ ``blown_start`` x ln K
+
+
+def _loss_start(f: Facts, t: Thresholds, lnk: float) -> _LossStart | None:
+    """A loss's first point against a uniform guess's ln K (``lnk``, nats): the higher of the training loss's and
+    the metric's first finite points, and whether it is ≥ ``blown_start`` x ln K, farther out than an untrained
+    classifier starts (:func:`_started_thrown`, :func:`_thrown_to_a_guess`); None where neither logs one. The
+    higher of the two: a validation loss measured after the first epoch's steps shows a blow-up that the
+    epoch-mean training loss averages with the batches before it."""
+    firsts = [(float(a[np.isfinite(a)][0]), name) for a, name in ((f.train_y, "train_loss"), (f.y, f.metric))
+              if a is not None and np.isfinite(a).any()]
+    if not firsts:
+        return None
+    start, which = max(firsts)
+    return _LossStart(start, which, start >= t.blown_start * lnk)
 
 
 def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
@@ -3698,9 +3716,8 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     lnk = math.log(k)
     if abs(train_end - lnk) > 0.05 * lnk or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > 0.3 / k):
         return None
-    firsts = [(float(f.y[0]), f.metric), (float(yt[0]), "train_loss")]
-    start, which = max(firsts)
-    if start >= t.blown_start * lnk:
+    start, which, thrown = _loss_start(f, t, lnk)
+    if thrown:
         why = (f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
                "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
     elif _above_a_guess(f, t, yt, lnk):
