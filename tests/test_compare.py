@@ -591,6 +591,47 @@ def test_validation_accuracies_counted_over_other_sets_are_refused_even_with_the
     assert losslens.compare(KC / "walk_lr0.1.csv", KC / "walk_lr0.1_w32.csv", change={"size_factor": 0.5}).notes == []
 
 
+def test_runs_told_to_be_one_task_are_compared_with_the_override_said():
+    """compare_keras' SGD(0.03) run compiled without metrics=["accuracy"] (make_no_metrics.py: sgd_lr0.03's losses
+    to the digit, no accuracy columns) against sgd_lr0.3, which logs it: refused as another task, with no way past
+    the refusal for a user who forgot the metric on one side. Told they are one task (--same-task), they read as
+    the pair that logs both, and the note and --json say the check was skipped; the checks that are not about the
+    task (the same run twice, a resume with none of BEFORE's epochs) still refuse."""
+    before, after = KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03_no_metrics.csv"
+    code, out, err = cli("compare", before, after, "--change", "lr_factor=0.1")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, (out, err)
+    assert err.startswith(f"losslens: {after}: BEFORE logs an accuracy (val_acc, train_acc) and AFTER none: ") and \
+        err.endswith("their losses do not compare; pass --same-task if they are one task\n"), err
+    code, out, err = cli("compare", before, after, "--change", "lr_factor=0.1", "--same-task", "--json")
+    assert code == 1, (out, err)
+    told = json.loads(out)
+    skipped = ("compared as one task, as told (--same-task), though BEFORE logs an accuracy (val_acc, train_acc) and "
+               "AFTER none")
+    assert told["compare"]["same_task"] is True and told["compare"]["notes"] == [skipped]
+    assert told["confirmed"] is False
+    # (the readings are those of the same run with its accuracy logged)
+    logged = losslens.compare(before, KC / "sgd_lr0.03.csv", change={"lr_factor": 0.1})
+    c = losslens.compare(before, after, change={"lr_factor": 0.1}, same_task=True)
+    assert [r.line() for r in c.results] == [r.line() for r in logged.results]
+    assert "(+14.0%): does NOT hold" in c.results[0].line()
+    assert f"  note: {skipped}\n" in str(c) and logged.to_dict()["compare"]["same_task"] is False
+    # the other task checks: another validation set, another saved task (each refusal names the way past it)
+    example = ROOT / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    for b, a, found in ((example, KC / "adam_e80.csv", "another validation set than BEFORE's: every val_acc is a "
+                                                       "whole number of correct answers out of 108 examples"),
+                        (ECO / "hf_two_problems" / "classifier", ECO / "hf_two_problems" / "regression",
+                         "another task than BEFORE's (num_labels: 2 before, 1 after, in their saved settings)")):
+        with pytest.raises(losslens.LosslensError, match="pass --same-task if they are one task"):
+            losslens.compare(b, a, change={"epochs_factor": 2})
+        c = losslens.compare(b, a, change={"epochs_factor": 2}, same_task=True)
+        assert c.notes[0].startswith("compared as one task, as told (--same-task), though " + found), c.notes
+    # not the checks of what is compared: the same run twice, a resume after BEFORE's last epoch
+    with pytest.raises(losslens.LosslensError, match="BEFORE and AFTER are the same run"):
+        losslens.compare(before, before, same_task=True)
+    with pytest.raises(losslens.LosslensError, match="after BEFORE's last"):
+        losslens.compare(RES / "before.csv", RES / "resumed_at_end.csv", same_task=True)
+
+
 def test_first_losses_far_more_apart_than_an_lr_change_moves_them_get_a_note():
     """fresh_kinds' regression with its targets divided by 100 (cf_scaled_target) against the unscaled one: the
     first val_loss values 2.8e4 and 3.3 (scale squared), and the end read '-100.0%' with nothing said. An lr ten

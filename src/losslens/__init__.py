@@ -161,7 +161,8 @@ def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None 
                    progress=progress)
 
 
-def compare(before, after, *, change=None, metric: str | None = None, classes: int | None = None):
+def compare(before, after, *, change=None, metric: str | None = None, classes: int | None = None,
+            same_task: bool = False):
     """Did the change made between two runs do what ``before``'s diagnosis predicted? :func:`verify` from logs,
     for runs trained elsewhere: ``before`` (the run that plateaued) and ``after`` (the run after the change), each
     anything :func:`diagnose` reads, or a list of runs of one setting (their means are compared).
@@ -169,8 +170,10 @@ def compare(before, after, *, change=None, metric: str | None = None, classes: i
     ``change``: what changed, in verify's keywords (``{"lr_factor": 0.1}``; ``epochs_factor``, ``size_factor``,
     ``data_factor``, ``decay_factor``, ``shuffle_labels``); default: read from the settings the loggers saved
     (hparams.yaml, a W&B config, MLflow params, a Trainer's state), else an epoch budget from the logged lengths.
-    ``metric``, ``classes``: :func:`diagnose`'s. A :class:`~losslens.comparison.Comparison` (``confirmed``,
+    ``metric``, ``classes``: :func:`diagnose`'s. ``same_task=True``: the two are runs of one task, compared where
+    the logs suggest two (an accuracy logged on one side only, validation sets of different sizes, a saved dataset
+    that differs), said in a note. A :class:`~losslens.comparison.Comparison` (``confirmed``,
     ``holds(cause)``, ``results``, ``after``, ``change``, ``to_dict()``); see
     :func:`losslens.comparison.compare`."""
     from .comparison import compare as _compare
-    return _compare(before, after, change=change, metric=metric, classes=classes)
+    return _compare(before, after, change=change, metric=metric, classes=classes, same_task=same_task)

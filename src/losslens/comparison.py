@@ -81,6 +81,7 @@ class Comparison(Verification):
     notes: list = field(default_factory=list)          # what the logs say of the change that differs from it
     resumed: "Resume | None" = None                    # AFTER resumed BEFORE from a checkpoint, else None
     after_runs: list = field(default_factory=list, repr=False)  # AFTER's runs as compared (a resume: spliced, cut)
+    same_task: bool = False                            # the user said the two are one task (the task checks skipped)
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
     one_run = "one run a side"
@@ -179,13 +180,14 @@ class Comparison(Verification):
                           "change_from": self.change_from,
                           "unknown": self.unknown, "noise": self.noise, "notes": list(self.notes),
                           "resumed": self.resumed.to_dict() if self.resumed else None,
+                          "same_task": self.same_task,
                           "after_verdicts": [x.verdict for x in self.after],
                           "after_diagnosis": self.after[0].to_dict() if self.after else None}
         return out
 
 
 def compare(before, after, *, change: dict | None = None, metric: str | None = None,
-            classes: int | None = None) -> Comparison:
+            classes: int | None = None, same_task: bool = False) -> Comparison:
     """Did the change made between ``before`` and ``after`` do what ``before``'s diagnosis predicted?
 
     Parameters
@@ -202,6 +204,11 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         width), else an epoch budget from the logged lengths.
     metric, classes
         Passed to the diagnoses (see :func:`losslens.diagnose`).
+    same_task : bool, default False
+        The two are runs of one task, whatever the logs suggest: skip the checks that refuse two runs as different
+        tasks (a saved dataset, task or number of labels that differs; an accuracy logged on one side only;
+        validation accuracies counted over sets of different sizes), as ``--same-task`` does. What they found is
+        said in ``notes``. AFTER must still log BEFORE's metric on its axis, and a resume is read as without it.
 
     Returns
     -------
@@ -215,8 +222,9 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     ------
     LosslensError
         A log cannot be read or diagnosed, holds several runs, AFTER lacks the metric BEFORE was diagnosed on or
-        is logged on another axis, the two runs solve different tasks (their saved dataset or task differ), or
-        ``change`` is not one of those above.
+        is logged on another axis, the two runs solve different tasks (their saved dataset or task differ, one
+        logs an accuracy and the other none, their accuracies count over different validation sets; unless
+        ``same_task``), or ``change`` is not one of those above.
     """
     from .api import diagnose, to_runs
 
@@ -225,11 +233,18 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     opts = {"metric": metric, "classes": classes}
     b_diag = [diagnose(r, **opts) for r in b_runs]
     d = b_diag[0]
+    told = []
     for r in a_runs:
-        _same_task(b_runs[0], r, d.metric)
-        _same_kind(b_runs[0], r)
+        _comparable(b_runs[0], r, d.metric)
+        other = _other_task(b_runs[0], r)
+        if other and not same_task:
+            raise LosslensError(f"{other[0]}: {other[1]}; pass --same-task if they are one task", r.source or r.name)
+        if other:
+            # (told they are one task: what the check found is said, not refused)
+            told.append(f"compared as one task, as told (--same-task), though {other[0]}")
         _not_the_same(b_runs, r, d.metric)
     resume, notes, kept = _resumed(b_runs, a_runs, b_diag, given is not None)
+    notes = list(dict.fromkeys(told)) + notes
     # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
     b_runs, b_diag = [b_runs[i] for i in kept], [b_diag[i] for i in kept]
     d = b_diag[0]
@@ -273,7 +288,7 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
     return Comparison(d, results, [None] * len(b_runs), b_cmp, after=a_diag, before=b_diag, change=found or None,
                       change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[], resumed=resume,
-                      after_runs=a_cmp)
+                      after_runs=a_cmp, same_task=bool(same_task))
 
 
 def parse_change(change) -> dict:
@@ -352,10 +367,9 @@ def _one_each(source, side: str, to_runs) -> list:
     return runs
 
 
-def _same_task(before, after, metric: str) -> None:
-    """AFTER must log what BEFORE was diagnosed on, on the same axis, for the same task where both say it."""
-    from .result import differing_setup, setup_of
-
+def _comparable(before, after, metric: str) -> None:
+    """AFTER must log what BEFORE was diagnosed on, on the same axis (``same_task`` or not: without them there is
+    nothing to read)."""
     where = after.source or after.name
     if not after.has(metric):
         raise LosslensError(f"no {metric}, the series BEFORE was diagnosed on (AFTER logs "
@@ -363,46 +377,54 @@ def _same_task(before, after, metric: str) -> None:
     if after.axis_name != before.axis_name:
         raise LosslensError(f"logged by {after.axis_name}, BEFORE by {before.axis_name}: their points do not line up",
                             where)
+
+
+def _other_task(before, after) -> tuple[str, str] | None:
+    """Where the two runs are of different tasks: ``(what was found, why their losses do not compare)``, which
+    :func:`compare` refuses in one line unless told ``same_task`` (then says it in a note); None where nothing says
+    so. Their saved settings name another dataset, task or number of labels; else the logs say it
+    (:func:`_same_kind`)."""
+    from .result import differing_setup, setup_of
+
     a, b = setup_of(after), setup_of(before)
     differ = differing_setup(a, b) if a is not None and b is not None else []
     if differ:
         told_a, told_b = dict(a[1]), dict(b[1])
         k = differ[0]
-        raise LosslensError(f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their "
-                                "saved settings): their losses do not compare", where)
+        return (f"another task than BEFORE's ({k}: {told_b[k]} before, {told_a[k]} after, in their saved settings)",
+                "their losses do not compare")
+    return _same_kind(before, after)
 
 
 #: Accuracy series: a run that logs one is a classifier, its loss a cross-entropy (or another classification loss).
 _ACCURACIES = ("val_acc", "train_acc")
 
 
-def _same_kind(before, after) -> None:
-    """Refused where the logs themselves say the two runs are of different tasks, though no saved setting says it
-    (:func:`_same_task`): one logs an accuracy and the other none (a classifier's cross-entropy beside a loss of
-    another kind: a regression's MSE), or their validation accuracies count correct answers over validation sets of
-    different sizes (:func:`_validation_count`). Neither a change of lr, data, model or epochs makes a classifier
+def _same_kind(before, after) -> tuple[str, str] | None:
+    """Where the logs themselves say the two runs are of different tasks, though no saved setting says it
+    (:func:`_other_task`'s pair, or None): one logs an accuracy and the other none (a classifier's cross-entropy
+    beside a loss of another kind: a regression's MSE), or their validation accuracies count correct answers over
+    validation sets of different sizes (:func:`_validation_count`). Neither a change of lr, data, model or epochs makes a classifier
     stop logging its accuracy, or changes the validation set its accuracy is counted on.
 
     (The first epochs' levels are not a test here: one epoch at ten times the lr ends up to 7.1x apart on DeepOBS's
     grid, and seeds of the lab's linear regression up to 15x, where the walk's two unrelated pairs were 1.8x apart;
     :func:`_level_note` says a gap beyond that.)"""
-    where = after.source or after.name
     b_acc, a_acc = [k for k in _ACCURACIES if before.has(k)], [k for k in _ACCURACIES if after.has(k)]
     if bool(b_acc) != bool(a_acc):
         has, lacks = ("BEFORE", "AFTER") if b_acc else ("AFTER", "BEFORE")
-        raise LosslensError(f"{has} logs an accuracy ({', '.join(b_acc or a_acc)}) and {lacks} none: a classifier's "
-                            "loss beside a loss of another kind (a regression's MSE?), another task: their losses do "
-                            "not compare; compare two runs of one task (if they are one, log the same metrics in "
-                            "both)", where)
+        return (f"{has} logs an accuracy ({', '.join(b_acc or a_acc)}) and {lacks} none",
+                "a classifier's loss beside a loss of another kind (a regression's MSE?), another task: their losses "
+                "do not compare")
     if before.has("val_acc") and after.has("val_acc"):
         nb, na = _validation_count(before), _validation_count(after)
         # (the least N of a run whose counts all happen to be even is half the set's size: one side's values counted
         # over the other's N are the same set)
         if nb and na and not (_counted_over(before, na) or _counted_over(after, nb)):
-            raise LosslensError(f"another validation set than BEFORE's: every val_acc is a whole number of correct "
-                                f"answers out of {nb} examples in BEFORE and out of {na} in AFTER (or a multiple), "
-                                "never of one set; their losses do not compare (compare runs validated on one set)",
-                                where)
+            return (f"another validation set than BEFORE's: every val_acc is a whole number of correct answers out of "
+                    f"{nb} examples in BEFORE and out of {na} in AFTER (or a multiple), never of one set",
+                    "their losses do not compare (compare runs validated on one set)")
+    return None
 
 
 #: First values of one loss further apart than this are more than a change or a seed moves them: one epoch at ten
