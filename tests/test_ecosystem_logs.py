@@ -1212,6 +1212,25 @@ def test_a_loss_bouncing_many_times_above_its_start_diverged(name, start, end):
     assert not any("raise the learning rate" in a for a in d.cause.actions)
 
 
+def test_a_loss_ending_on_one_spike_it_came_back_from_before_did_not_diverge():
+    """DeepOBS' char-RNN (tolstoi) at Adam 10, 200 epochs (the grid's best Adam rate, 2.5e-3, ends at 1.24): 4.44
+    before training, 3.1 from epoch ~125, spiking to 13-37 and back at the next point 8 times; the 8th spike is its
+    last point (32.07). The smooth keeps a curve's edges, so that one point read as "train_loss ended 622% above
+    its starting value" (diverged 0.97). One point no higher than the curve had been and come back from (50.5 at
+    epoch 1, 37 at a spike) is the next spike, not a climb; the spikes read lr_too_high. A last point above any
+    before stays a climb (an RNN's 0.97 -> 964 the epoch before NaN, pathologies/explode_rnn.csv, test_pathologies)."""
+    eco = ECO / "deepobs_spike_at_end"
+    run = losslens.read(eco / "adam_lr10.csv")[0]
+    loss = np.asarray(run.series["train_loss"])
+    assert loss[-1] > 5 * loss[0] and loss[-2] < loss[0]  # the last point alone is up
+    d = losslens.diagnose(eco / "adam_lr10.csv")
+    assert d.verdict == "lr_too_high" and "diverged" not in [c.id for c in d.causes]
+    assert d.cause.evidence[0].startswith("train_loss jumps above its trend")
+    assert d.cause.actions[0].startswith("lower the learning rate")
+    # the grid's best rate on the same problem learns far lower: the rate, not the model, held it at 3.1
+    assert np.asarray(losslens.read(eco / "adam_lr0.0025.csv")[0].series["val_loss"])[-1] < 1.3
+
+
 @pytest.mark.parametrize("path, verdict, surer", [
     ("../article/exp2_random_images.json", "no_signal", "overfitting"),
     ("fastai_random_labels/printed_random_labels.log", "no_signal", "overfitting"),

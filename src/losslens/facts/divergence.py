@@ -21,6 +21,10 @@ class DivergenceFacts:
     start: float = 0.0            # L(0), the first finite value
     held_growth: float = 0.0      # (lowest value of the later half - L(0)) / |L(0)|: > 0 means every point
                                   # of the run's second half sat above its start
+    end_held_growth: float = 0.0  # (lower of the last two finite values - L(0)) / |L(0)|: the end as it held for
+                                  # two points (the smooth keeps the edges, so ``growth`` is the last point's)
+    before_peak_growth: float = 0.0  # (highest finite value before the last - L(0)) / |L(0)|: the highest the
+                                     # curve had been and come back from
 
 
 def logged(run, key: str) -> np.ndarray:
@@ -75,6 +79,9 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     finite = np.isfinite(raw)
     fin_axis, fin = (axis[finite], raw[finite]) if y is None else (x, y)
     half = fin.shape[0] // 2
+    if fin.shape[0] >= 2 and start != 0:
+        out.end_held_growth = (float(np.min(fin[-2:])) - start) / abs(start)
+        out.before_peak_growth = (float(np.max(fin[:-1])) - start) / abs(start)
     if half >= 2 and start != 0:
         out.held_growth = (float(np.min(fin[half:])) - start) / abs(start)
         med = median3(fin)
