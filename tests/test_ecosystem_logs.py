@@ -1229,6 +1229,14 @@ def test_a_loss_ending_on_one_spike_it_came_back_from_before_did_not_diverge():
     assert d.cause.actions[0].startswith("lower the learning rate")
     # the grid's best rate on the same problem learns far lower: the rate, not the model, held it at 3.1
     assert np.asarray(losslens.read(eco / "adam_lr0.0025.csv")[0].series["val_loss"])[-1] < 1.3
+    # A loss that lives far above its start and dipped back near it the point before its last (svhn_wrn164 at Adam
+    # 0.158: up to 3e11, its last quarter's median 58, 21x its start; 2.07 at epoch 159, 1300 at 160) still
+    # diverged: the dip is the excursion, the level its last quarter holds is the climb.
+    svhn = np.asarray(losslens.read(eco / "svhn_adam_lr0.158.csv")[0].series["train_loss"])
+    assert svhn[-2] < svhn[0] < svhn[-1] and np.median(svhn[-40:]) > 20 * svhn[0]
+    d = losslens.diagnose(eco / "svhn_adam_lr0.158.csv")
+    assert d.verdict == "diverged"
+    assert d.cause.evidence[0].startswith("train_loss ended 46711% above its starting value")
 
 
 @pytest.mark.parametrize("path, verdict, surer", [

@@ -1009,8 +1009,9 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     second half (a loss bouncing at many times its start has a noise as large as the bounce: DeepOBS fmnist_2c2d at
     Adam 63, 2.31 -> 17-56, and svhn_wrn164 at Adam 3.98, 2.77 -> 24,669, climbed 3 sds and read stuck_at_init;
     fmnist_2c2d at momentum 3.98, 41% above at the end but 7% at its lowest in the second half, stays stuck), not
-    on its last point alone where that point is no higher than the curve had been before and come back from (a spike
-    it ends on: DeepOBS' char-RNN at Adam 10, `_climbed`); a logged gradient norm that peaked ≥ 10x its early median is quoted (exploding gradients: clipping first, and no
+    on its last point alone where that point is no higher than the curve had been before and come back from, off a
+    last quarter whose median is not itself 25% above the start (a spike it ends on: DeepOBS' char-RNN at Adam 10,
+    `_climbed`); a logged gradient norm that peaked ≥ 10x its early median is quoted (exploding gradients: clipping first, and no
     stuck_at_init); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
     `lr_too_high`, a measured learning curve's `data_limited`, and `stuck_at_init` where the loss jumped once and
     then held within 5% of that climb are listed: the other rules would read the blow-up's values as a curve (a
@@ -1071,9 +1072,12 @@ def _climbed(f: Facts, t: Thresholds, name: str, d) -> bool:
     training, 50.5 after epoch 1, 3.1 from epoch ~125 with 8 spikes to 13-37 that came back at the next point, the
     last at epoch 200 (32.07), read "ended 622% above its starting value" (the grid's Adam 2.5e-3 reaches 1.24; the
     spikes read lr_too_high, `tests/fixtures/ecosystem/deepobs_spike_at_end`). A last point higher than any before
-    (an RNN's loss 0.97 -> 964 the epoch before NaN) is a climb."""
+    (an RNN's loss 0.97 -> 964 the epoch before NaN) is a climb, and so is one off a last quarter whose median is
+    itself that far above the start (svhn_wrn164 at Adam 0.158: up to 3e11, its last quarter's median 21x its start,
+    2.07 then 1300 at its last two points): the point before it is then the excursion."""
     growth_counts = name == "train_loss" or (f.train_divergence is None and not _accuracy_rose(f))
-    spike_seen_before = d.end_held_growth <= t.diverge_growth and d.growth <= d.before_peak_growth
+    spike_seen_before = d.end_held_growth <= t.diverge_growth and d.growth <= d.before_peak_growth \
+        and d.tail_growth <= t.diverge_growth
     return growth_counts and d.growth > t.diverge_growth and not _higher(f) \
         and ((d.growth_noise > t.diverge_noise and not spike_seen_before) or d.held_growth > t.diverge_growth)
 

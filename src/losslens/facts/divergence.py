@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .smoothing import median3
+from .smoothing import median3, tail_median
 
 
 @dataclass
@@ -25,6 +25,7 @@ class DivergenceFacts:
                                   # two points (the smooth keeps the edges, so ``growth`` is the last point's)
     before_peak_growth: float = 0.0  # (highest finite value before the last - L(0)) / |L(0)|: the highest the
                                      # curve had been and come back from
+    tail_growth: float = 0.0      # (median of the last quarter - L(0)) / |L(0)|: the level the curve ends at
 
 
 def logged(run, key: str) -> np.ndarray:
@@ -82,6 +83,7 @@ def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, s
     if fin.shape[0] >= 2 and start != 0:
         out.end_held_growth = (float(np.min(fin[-2:])) - start) / abs(start)
         out.before_peak_growth = (float(np.max(fin[:-1])) - start) / abs(start)
+        out.tail_growth = (tail_median(fin) - start) / abs(start)
     if half >= 2 and start != 0:
         out.held_growth = (float(np.min(fin[half:])) - start) / abs(start)
         med = median3(fin)
