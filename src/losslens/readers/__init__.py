@@ -341,6 +341,28 @@ def _prose(text: str) -> bool:
         and sum(w.isalpha() for w in first.split()) >= 2
 
 
+def _up_to_cut(text: str, source: str, problem: str):
+    """The JSON document ``text`` read up to where it was cut off mid-write (a Keras History dumped by a process
+    that was killed, a ``trainer_state.json`` saved as the job ended), said in one warning; None where it was not
+    cut (:func:`records.cut_prefix`) or nothing complete came before the cut."""
+    cut = records.cut_prefix(text)
+    if cut is None:
+        return None
+    try:
+        obj = records.loads(cut[0], source)
+    except (ValueError, RecursionError):
+        return None
+    # (what came before the cut must hold a curve: a list of records, or a dict with one -- a prefix of scalars
+    # read "a JSON object without history", which says less than that the file is cut)
+    if not (isinstance(obj, list) and obj or isinstance(obj, dict) and any(
+            isinstance(v, list) and v for v in obj.values())):
+        return None
+    lost = len(text.rstrip()) - cut[1]
+    _source.warn(source, "cut off mid-write (%s): read up to the last complete value before the cut (the %d "
+                         "character%s after it left out)", problem, lost, "" if lost == 1 else "s")
+    return obj
+
+
 def _read_json(text: str, *, name, source, **options) -> list[Run]:
     try:
         obj = records.loads(text, source)
@@ -356,8 +378,13 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
                                      **options)
             cols = records.repeated_records(records.to_columns(rows, source=source), source)
             return table.to_runs(cols, name=name, source=source, fmt="jsonl", **options)
-        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        raise ReadError(f"unreadable JSON: {getattr(exc, 'msg', exc)}{where}", source) from None
+        msg = getattr(exc, "msg", str(exc))
+        # (json's "Unterminated string starting at" ends in "at" itself: "... starting at at line 1" read doubled)
+        where = f"{'' if msg.endswith(' at') else ' at'} line {exc.lineno} column {exc.colno}" \
+            if hasattr(exc, "lineno") else ""
+        obj = _up_to_cut(text, source, f"{msg}{where}")
+        if obj is None:
+            raise ReadError(f"unreadable JSON: {msg}{where}", source) from None
     if console.is_notebook(obj):
         return _read_notebook(obj, name=name, source=source, **options)
     if huggingface.is_trainer_state(obj):

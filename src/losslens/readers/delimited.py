@@ -94,7 +94,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
-    names, delimiter, body, twins, blank = _layout(text, source)
+    names, delimiter, body, twins, blank, repeats = _layout(text, source)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter is not None and _sheet_cells(sample):
         body = _plain_numbers(body, delimiter, names, source)
@@ -112,7 +112,21 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         # name made up for it: an empty column a user named "column_2" is theirs, kept.
         if names[j] in columns and not _has_cells(columns[names[j]]):
             del columns[names[j]]
-    return columns
+    out = Columns(columns)
+    # Where the header was written again (pandas' to_csv(mode="a") of a second fit): kept only where every data
+    # line is a row, so that the count of lines before a repeat is that of rows before it.
+    if repeats:
+        lines = sum(1 for line in body.splitlines() if line.strip())
+        if all(v.shape[0] == lines for v in columns.values()):
+            out.header_rows = sorted({r for r in repeats if 0 < r < lines})
+    return out
+
+
+class Columns(dict):
+    """:func:`parse`'s ``{column name: array}``; ``header_rows``: the rows (0-based, of the data rows) before which
+    the header line was written again mid-file, each where a log appended to began (none: ``[]``)."""
+
+    header_rows: list[int] = []
 
 
 def _has_cells(values: np.ndarray) -> bool:
@@ -144,9 +158,11 @@ def _refuse_twins(names: list[str], twins: list[tuple[str, str]], columns: dict[
                         "Name each column once", source)
 
 
-def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tuple[str, str]], list[int]]:
+def _layout(text: str, source: str
+            ) -> tuple[list[str], str | None, str, list[tuple[str, str]], list[int], list[int]]:
     """The column names, the delimiter (None: whitespace), the body (the rows' text) of delimited text, the
-    names written twice in its header and the indices of its blank header cells (:func:`_split_header`)."""
+    names written twice in its header, the indices of its blank header cells (:func:`_split_header`) and the data
+    rows (0-based, blank lines not counted) before which the header line was written again."""
     if "\r" in text:  # Windows and old-Mac line ends; csv and loadtxt then see one kind
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u2212" in text:
@@ -183,11 +199,20 @@ def _layout(text: str, source: str) -> tuple[list[str], str | None, str, list[tu
         raise UnknownFormatError("a table of numbers without a header row; name the columns "
                                  "(epoch, loss, val_loss ...)", source)
     head = header_line.strip()
+    repeats: list[int] = []  # (the data rows each repeated header line came before)
     if head and f"\n{head}" in f"\n{body}":
         # A log appended to with its header written again each time (pandas' to_csv(mode="a"),
         # a csv writer reopened): those lines are headers, not rows of text.
-        body = "\n".join(line for line in body.splitlines() if line.strip() != head)
-    return names, delimiter, body, twins, blank
+        kept, rows = [], 0
+        for line in body.splitlines():
+            stripped = line.strip()
+            if stripped == head:
+                repeats.append(rows)
+                continue
+            kept.append(line)
+            rows += bool(stripped)
+        body = "\n".join(kept)
+    return names, delimiter, body, twins, blank, repeats
 
 
 #: U+2212, the minus sign, where it signs a number: at a cell's start (after a delimiter, a blank, a quote) or in an
@@ -204,7 +229,7 @@ def _unicode_minus(text: str) -> str:
 
 def nonfinite_columns(text: str, source: str) -> set[str]:
     """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
-    names, delimiter, body, _, _ = _layout(text, source)
+    names, delimiter, body, _, _, _ = _layout(text, source)
     rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter, source)
     return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
 

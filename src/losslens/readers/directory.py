@@ -107,7 +107,10 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
                 continue
             files.append(here / fname)
     twice = mmengine.printed_twice(files)
+    newest = _newest_checkpoint_states(files)
     for path in _latest_trainer_states([f for f in files if f not in twice]):
+        if path in newest:
+            path = _whole_or_checkpoint(path, newest[path])
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 problems.append(f"{_rel(path, root)}: larger than 1 GiB, skipped")
@@ -372,6 +375,54 @@ def _is_mlflow_store(here: Path, dirnames: list[str]) -> bool:
         except OSError:
             continue
     return False
+
+
+def _newest_checkpoint_states(files: list[Path]) -> dict[Path, Path]:
+    """``{output folder's trainer_state.json: its newest checkpoint-N/trainer_state.json}``, for the output
+    folders that have both."""
+    states = [f for f in files if f.name == "trainer_state.json"]
+    finals = {f.parent: f for f in states if not _CHECKPOINT.match(f.parent.name)}
+    newest: dict[Path, tuple[int, Path]] = {}
+    for f in states:
+        m = _CHECKPOINT.match(f.parent.name)
+        if m and f.parent.parent in finals and int(m.group(1)) > newest.get(f.parent.parent, (-1, None))[0]:
+            newest[f.parent.parent] = (int(m.group(1)), f)
+    return {finals[d]: f for d, (_, f) in newest.items()}
+
+
+def _whole_or_checkpoint(final: Path, checkpoint: Path) -> Path:
+    """The trainer_state.json to read of an output folder: its own, unless that one is cut off mid-write or empty
+    (the job killed while ``save_state()`` wrote it) and its newest checkpoint's reaches at least as far: that one
+    then, said with both named. The checkpoint's copy is the same run up to its step; read alone, the final file
+    refused the folder ("unreadable JSON") or, read up to its cut, lost the steps after it."""
+    from . import records
+
+    def reach(text: str) -> float | None:  # the last step its log_history reached; None: not a state
+        try:
+            obj = records.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        rows = obj.get("log_history") if isinstance(obj, dict) else None
+        if not isinstance(rows, list):
+            return None
+        steps = [r["step"] for r in rows if isinstance(r, dict) and isinstance(r.get("step"), (int, float))]
+        return float(max(steps)) if steps else -1.0
+
+    try:
+        text = final.read_text(encoding="utf-8", errors="replace")
+        if reach(text) is not None:
+            return final
+        ours = records.cut_prefix(text)
+        ours_reach = reach(ours[0]) if ours is not None else None
+        theirs = reach(checkpoint.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return final
+    if theirs is None or (ours_reach is not None and ours_reach > theirs):
+        return final
+    what = "empty" if not text.strip() else "cut off mid-write"
+    _source.warn(str(final), "%s: read %s instead, the newest checkpoint's state (to step %s)", what,
+                 _rel(checkpoint, final.parent), f"{theirs:g}")
+    return checkpoint
 
 
 def _latest_trainer_states(files: list[Path]) -> list[Path]:

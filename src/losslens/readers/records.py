@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import numbers
 from itertools import chain, compress
 
@@ -42,6 +43,51 @@ def loads(text: str, source: str | None = None):
     if source is not None:
         refuse_doubled_keys(text, obj, source)
     return obj
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[-+.\w]+|\s+|"(?:[^"\\]|\\.)*\\?$')
+
+
+def cut_prefix(text: str) -> tuple[str, int] | None:
+    """A JSON document cut off mid-write (a process killed while it wrote ``history.json`` or a
+    ``trainer_state.json``), closed after its last complete value: ``(text, length kept)``; None where ``text``
+    is not such a cut -- a document that ends with every container closed, or one malformed before its end.
+
+    An object cut inside a list of objects (one of a ``log_history``'s records) is left out whole: a record
+    without the keys after the cut would read as a point that logged none of them. A list of numbers (a Keras
+    History's) keeps the numbers before the cut; a number the cut may have shortened (no delimiter after it)
+    is left out."""
+    stack: list[list] = []  # [opener, position after its last complete value, its own start]
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            return None
+        tok, end = m.group(), m.end()
+        if tok in "{[":
+            stack.append([tok, end, pos])
+        elif tok in "}]":
+            if not stack or "{[".index(stack[-1][0]) != "}]".index(tok):
+                return None
+            stack.pop()
+            if not stack:
+                return None  # every container closed: the document is whole, its error elsewhere
+            stack[-1][1] = end
+        elif tok == ",":
+            if not stack:
+                return None
+            stack[-1][1] = pos
+        elif tok[0] == '"' and (len(tok) == 1 or not tok.endswith('"') or tok.endswith('\\"')) and end == n:
+            break  # a string the cut left open
+        pos = end
+    if not stack:
+        return None
+    # (a record cut inside a list of records: back to the list's last complete one)
+    while len(stack) > 1 and stack[-1][0] == "{" and stack[-2][0] == "[":
+        stack.pop()
+    keep = stack[-1][1]
+    closers = "".join("}" if s[0] == "{" else "]" for s in reversed(stack))
+    return text[:keep] + closers, keep
 
 
 def _pairs_into(found: list):

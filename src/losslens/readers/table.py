@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Collection, Mapping
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -51,15 +51,21 @@ SPLIT_COLUMNS = ("seed", "random_state", "model", "trial", "config", "version", 
 _MIN_FOLDED_EPOCHS = 3
 
 
-def _drop_row_index(columns_data: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+def _drop_row_index(columns_data: Mapping[str, np.ndarray], header_rows: Sequence[int] = ()
+                    ) -> Mapping[str, np.ndarray]:
     """Without pandas' index columns: the unnamed first one (the parser names a blank header ``column_0``), and
     ``Unnamed: 0``, pandas' name for that column where a file written with its index was read back and
-    written again with another: each counts the rows 0, 1, 2 ..."""
+    written again with another: each counts the rows 0, 1, 2 ..., from 0 again at each of ``header_rows`` (a frame
+    appended with its header, ``to_csv(mode="a")``)."""
+    n = len(next(iter(columns_data.values()))) if columns_data else 0
+    counts = np.concatenate([np.arange(b - a, dtype=float)
+                             for a, b in zip([0, *header_rows], [*header_rows, n])]) if n else np.zeros(0)
+
     def row_index(i, name):
         values = columns_data[name]
         named = (i == 0 and name == "column_0") or re.fullmatch(r"Unnamed: \d+(?:\.\d+)?", name)
         return named and values.dtype != object and values.shape[0] > 0 \
-            and np.array_equal(values, np.arange(values.shape[0], dtype=float))
+            and (np.array_equal(values, np.arange(values.shape[0], dtype=float)) or np.array_equal(values, counts))
 
     dropped = {name for i, name in enumerate(columns_data) if row_index(i, name)}
     if not dropped or len(dropped) == len(columns_data):
@@ -73,14 +79,15 @@ def csv_runs(text: str, source: str, fmt: str, **options) -> list[Run]:
     them named (logged, not missing). ``options``: :func:`to_runs`'s keywords."""
     logged_nan = delimited.count_nonfinite(text)
     cols = delimited.parse(text, source)
-    return to_runs(cols, source=source, fmt=fmt, logged_nan=logged_nan,
+    return to_runs(cols, source=source, fmt=fmt, logged_nan=logged_nan, header_rows=cols.header_rows,
                    nan_columns=delimited.nonfinite_columns(text, source) if logged_nan else (), **options)
 
 
 def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str,
             columns: Mapping[str, str] | None = None, run_column: str | None = None,
             run_id: str | None = None, metric: str | None = None, axis: str | None = None,
-            meta: dict | None = None, logged_nan: int = 0, nan_columns: Collection[str] | None = None) -> list[Run]:
+            meta: dict | None = None, logged_nan: int = 0, nan_columns: Collection[str] | None = None,
+            header_rows: Sequence[int] = ()) -> list[Run]:
     """Turn parsed columns into Runs.
 
     Parameters
@@ -104,17 +111,20 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         loss's gaps after its last value, while another loss goes on, are "not logged" in the others: there a gap
         is a blank cell (csv.DictWriter's restval; pandas' ``to_csv`` NaN, told apart by the losses beside it).
         Default: every column where ``logged_nan``, else none.
+    header_rows : the rows (0-based) before which a CSV's header line was written again: a log appended to
+        (:attr:`~losslens.readers.delimited.Columns.header_rows`); without an epoch column, each starts a new fit.
     """
     columns = given_columns(columns)  # (read below before map_columns sees it)
     if not columns_data:
         raise UnknownFormatError("no columns", source)
     delimited.require_width(len(columns_data), source)
-    columns_data = _drop_row_index(columns_data)
+    columns_data = _drop_row_index(columns_data, header_rows)
     nan_columns = set(columns_data if logged_nan else ()) if nan_columns is None else set(nan_columns)
     # A tidy table (a row per curve and point) as the wide one it was, whatever it came in: CSV, JSONL, a frame.
     tidy = long_to_wide(columns_data, source, run_column=run_column)
     if tidy is not None:
         columns_data, stated, tidy_nan, what = tidy
+        header_rows = ()  # (rows of the long table, not of the runs)
         # (a NaN the value column spelt is a curve's now: long_to_wide counted it there)
         nan_columns = stated | (nan_columns & set(columns_data))
         logged_nan = max(logged_nan, tidy_nan)
@@ -122,7 +132,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
     try:
         return _wide_runs(columns_data, name=name, source=source, fmt=fmt, columns=columns, run_column=run_column,
                           run_id=run_id, metric=metric, axis=axis, meta=meta, logged_nan=logged_nan,
-                          nan_columns=nan_columns)
+                          nan_columns=nan_columns, header_rows=header_rows)
     except NoLossError as e:
         if tidy is not None:
             raise
@@ -138,7 +148,8 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
 
 
 def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, fmt: str, columns: dict,
-               run_column, run_id, metric, axis, meta: dict | None, logged_nan: int, nan_columns: set) -> list[Run]:
+               run_column, run_id, metric, axis, meta: dict | None, logged_nan: int, nan_columns: set,
+               header_rows: Sequence[int] = ()) -> list[Run]:
     """:func:`to_runs` on a wide table (a column per curve), its arguments checked."""
     if run_column is not None and not isinstance(run_column, str):
         # Several columns identify a run together (dataset + learner, model + seed ...).
@@ -189,7 +200,7 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
     if key is None:
         if run_id is not None and str(run_id) != name:
             raise RunNotFoundError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
-        pieces = plan.restarts(numeric)
+        pieces = plan.restarts(numeric, header_rows)
         runs = []
         for k, (data, extra) in enumerate(pieces):
             label = name if len(pieces) == 1 else f"{name}#{k + 1}"
@@ -420,7 +431,9 @@ def given_options(options: dict) -> dict:
     return {k: options[k] for k in ("columns", "run_column", "run_id", "metric") if options.get(k) is not None}
 
 
-_WIDE = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
+# Split on the last " - ": W&B names a column "<run name> - <metric>", and a run name may hold " - " itself
+# ("lr 0.1 - bs 32"), a metric's never (split on the first, such a run read "bs 32 - loss" and never its val_loss).
+_WIDE = re.compile(r"^(?P<run>.+) - (?P<metric>.+?)(?P<agg>__(?:MIN|MAX|min|max))?$")
 
 
 def _wide_to_long(data: Mapping[str, np.ndarray], nan_columns: Collection[str] = ()
@@ -692,7 +705,7 @@ class _Plan:
         inside = np.unique(at[step[ok] < last[at]]).shape[0]
         return float(np.median(counts)), bool(2 * inside >= validated.shape[0])
 
-    def restarts(self, data) -> list[tuple[dict, dict]]:
+    def restarts(self, data, header_rows: Sequence[int] = ()) -> list[tuple[dict, dict]]:
         """Split a file whose epoch count starts again (Keras ``CSVLogger(append=True)`` over two
         ``fit`` calls, a re-run notebook cell) into ``[(rows, meta), ...]``.
 
@@ -702,9 +715,12 @@ class _Plan:
         over: that segment is a run of its own (``name#2`` ...). Without a restart: ``[(data, {})]``.
         """
         e = data.get(self.epoch) if self.epoch else None
+        if e is None and self.step is None and len(header_rows):
+            return self._appended(data, header_rows)
         if e is None or self.step is not None:
             return [(data, {})]
         data = self._written_again(data)
+        data = self._out_of_order(data)
         e = data[self.epoch]
         finite = np.flatnonzero(np.isfinite(e))
         back = finite[1:][np.diff(e[finite]) < 0]
@@ -772,6 +788,64 @@ class _Plan:
             for i, (_, extra) in enumerate(out):
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
         return out
+
+    def _appended(self, data, header_rows: Sequence[int]) -> list[tuple[dict, dict]]:
+        """:meth:`restarts` for a table without an epoch or step column whose header line was written again before
+        each of ``header_rows`` (pandas' ``to_csv(mode="a")`` after each fit): a part whose first loss is closer to
+        where the one before ended than to where it began went on training the same model, its rows appended; any
+        other part is a fit of its own (``name#2`` ...), as where an epoch count starts again. Read as one run, the
+        second of two identical 15-epoch histories showed a jump at "epoch 15" (lr_too_high, 94%)."""
+        from ._source import warn
+
+        inverse = {canon: col for col, canon in self.maps["epoch"].items()}
+        loss_col = inverse.get("train_loss") or inverse.get("val_loss")
+        n = len(next(iter(data.values())))
+        bounds = [0, *header_rows, n]
+        parts = [{k: v[a:b] for k, v in data.items()} for a, b in zip(bounds[:-1], bounds[1:])]
+
+        def ends(part):
+            vals = part.get(loss_col) if loss_col is not None else None
+            f = vals[np.isfinite(vals)] if vals is not None else np.zeros(0)
+            return (float(f[0]), float(f[-1])) if f.shape[0] else None
+
+        runs, current, previous = [], parts[0], ends(parts[0])
+        for row, part in zip(header_rows, parts[1:]):
+            here = ends(part)
+            if here is not None and previous is not None and abs(here[0] - previous[1]) < abs(here[0] - previous[0]):
+                warn(self.source, "the header line is written again before data row %d (a log appended to, as "
+                                  "pandas' to_csv(mode='a') does), the loss going on from where it was: read as "
+                                  "one run, its rows from there on as the epochs after", row + 1)
+                current = {k: np.concatenate([current[k], part[k]]) for k in current}
+            else:
+                warn(self.source, "the header line is written again before data row %d (a log appended to, as "
+                                  "pandas' to_csv(mode='a') does), the loss starting again: read as a run of its "
+                                  "own", row + 1)
+                runs.append(current)
+                current = part
+            previous = here if here is not None else previous
+        runs.append(current)
+        if len(runs) == 1:
+            return [(runs[0], {})]
+        return [(r, {"restart": f"{i + 1} of {len(runs)} (the header line was written again and the loss started "
+                                f"again)"}) for i, r in enumerate(runs)]
+
+    def _out_of_order(self, data) -> dict:
+        """``data`` in epoch order where its count goes back but no epoch is logged twice (rows sorted as text,
+        ``0 1 10 11 ... 19 2 20``; two rows swapped by hand): nothing was trained again, so it is no resume, whose
+        epochs repeat. Read as resumes, a text-sorted 40-epoch log kept 10 epochs, its other 30 "left out"."""
+        e = data[self.epoch]
+        ok = np.isfinite(e)
+        fe = e[ok]
+        if fe.shape[0] < 2 or not (np.diff(fe) < 0).any() or np.unique(fe).shape[0] != fe.shape[0]:
+            return data
+        # (rows without an epoch keep their places after the sorted ones: a final test row stays last)
+        order = np.concatenate([np.flatnonzero(ok)[np.argsort(fe, kind="stable")], np.flatnonzero(~ok)])
+        first = int(np.flatnonzero(np.diff(fe) < 0)[0])
+        from ._source import warn
+        warn(self.source, "the epochs are not in order (epoch %s after %s, data row %d) though none is logged "
+                          "twice: read sorted by epoch", _num(fe[first + 1]), _num(fe[first]),
+             int(np.flatnonzero(ok)[first + 1]) + 1)
+        return {k: v[order] for k, v in data.items()}
 
     def _written_again(self, data) -> dict:
         """``data`` without the earlier of two rows of one epoch in place (``0 1 2 3 3 4``: a fit resumed at the
