@@ -358,8 +358,22 @@ def _up_to_cut(text: str, source: str, problem: str):
             isinstance(v, list) and v for v in obj.values())):
         return None
     lost = len(text.rstrip()) - cut[1]
+    short = ""
+    if isinstance(obj, dict) and obj:
+        # A History's lists are one a metric, the validation ones (every validation_freq epochs) as long as each
+        # other, the training ones too: the last one written, shorter than its kind's, is the one the cut stopped.
+        # Its values are the first checks'; the rest were never written (null: not logged), not lost from inside
+        # it, which the History reader refuses a list of another length for.
+        *_, (key, last) = obj.items()
+        kind = str(key).startswith("val")
+        longest = max((len(v) for k, v in obj.items() if isinstance(v, list) and str(k).startswith("val") == kind),
+                      default=0)
+        if isinstance(last, list) and 0 < len(last) < longest and all(
+                not isinstance(v, (list, dict)) for v in last):
+            short = f"; {key!r} stops after {len(last)} of {longest} values"
+            obj[key] = last + [None] * (longest - len(last))
     _source.warn(source, "cut off mid-write (%s): read up to the last complete value before the cut (the %d "
-                         "character%s after it left out)", problem, lost, "" if lost == 1 else "s")
+                         "character%s after it left out)%s", problem, lost, "" if lost == 1 else "s", short)
     return obj
 
 
