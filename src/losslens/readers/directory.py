@@ -409,6 +409,10 @@ def _whole_or_checkpoint(final: Path, checkpoint: Path) -> Path:
         return float(max(steps)) if steps else -1.0
 
     try:
+        with open(final, "rb") as fh:  # (a whole state ends in its top-level brace, at a line's start: not parsed twice)
+            fh.seek(max(0, final.stat().st_size - 64))
+            if fh.read().rstrip().endswith(b"\n}"):
+                return final
         text = final.read_text(encoding="utf-8", errors="replace")
         if reach(text) is not None:
             return final
