@@ -812,13 +812,13 @@ class _Plan:
         for row, part in zip(header_rows, parts[1:]):
             here = ends(part)
             if here is not None and previous is not None and abs(here[0] - previous[1]) < abs(here[0] - previous[0]):
-                warn(self.source, "the header line is written again before data row %d (a log appended to, as "
-                                  "pandas' to_csv(mode='a') does), the loss going on from where it was: read as "
+                warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
+                                  "to_csv(mode='a'), cat), the loss going on from where it was: read as "
                                   "one run, its rows from there on as the epochs after", row + 1)
                 current = {k: np.concatenate([current[k], part[k]]) for k in current}
             else:
-                warn(self.source, "the header line is written again before data row %d (a log appended to, as "
-                                  "pandas' to_csv(mode='a') does), the loss starting again: read as a run of its "
+                warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
+                                  "to_csv(mode='a'), cat), the loss starting again: read as a run of its "
                                   "own", row + 1)
                 runs.append(current)
                 current = part
