@@ -127,11 +127,16 @@ def held_mean(y: np.ndarray, means, base: np.ndarray | None = None, one_sided_en
     # for one epoch of 20) is no level to draw the line through.
     out = np.clip(y if base is None else np.asarray(base, dtype=float), centre - tol, centre + tol)
     held = np.ones(y.shape, dtype=bool)
+    # (Into buffers, and copyto rather than a boolean index's gather and scatter: 15 widths on a million points.)
+    off, near = np.empty(y.shape), np.empty(y.shape, dtype=bool)
     for m in means:
-        held &= np.abs(m - centre) <= tol
+        with np.errstate(invalid="ignore"):
+            np.subtract(m, centre, out=off)
+        np.less_equal(np.abs(off, out=off), tol, out=near)
+        held &= near
         if not held.any():
             break
-        out[held] = m[held]
+        np.copyto(out, m, where=held)
     return out
 
 
@@ -153,10 +158,18 @@ def local_noise(y: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
     k = int(min(max(block, 4), d2.shape[0]))
     full = d2.shape[0] // k
 
-    def robust(cells):  # (np.median over whole blocks: nanmedian took half a second on a million points)
+    def middle(cells):
+        # (np.median over whole blocks: nanmedian took half a second on a million points. Of an odd count of finite
+        # values the median is the middle one, which partition alone finds: np.median's NaN check and mean of one
+        # value cost twice that.)
+        if cells.shape[1] % 2 and np.isfinite(cells).all():
+            return np.partition(cells, cells.shape[1] // 2, axis=1)[:, cells.shape[1] // 2]
+        return np.median(cells, axis=1)
+
+    def robust(cells):
         with np.errstate(all="ignore"):
-            med = np.median(cells, axis=1)
-            return 1.4826 * np.median(np.abs(cells - med[:, None]), axis=1) / np.sqrt(6.0)
+            med = middle(cells)
+            return 1.4826 * middle(np.abs(cells - med[:, None])) / np.sqrt(6.0)
 
     sd = robust(d2[:full * k].reshape(full, k))
     if full * k < d2.shape[0]:
@@ -178,7 +191,14 @@ def _running_median5(y: np.ndarray, one_sided_end: bool) -> np.ndarray:
     if n < 3:
         return y.copy()
     out = y.copy()
-    if n >= 5:
+    if n >= 5 and np.isfinite(y).all():
+        # The median of 5 as that of three: the fifth point, the larger of the two pairs' minima and the smaller
+        # of their maxima (the two extremes of the four fall out). Eight passes of minimum/maximum pick the same
+        # value partition does, 10x faster on a million points; with NaN (which minimum spreads) partition is kept.
+        a, b, c, e, f = (y[k:n - 4 + k] for k in range(5))
+        lo, hi = np.maximum(np.minimum(a, b), np.minimum(e, f)), np.minimum(np.maximum(a, b), np.maximum(e, f))
+        out[2:-2] = np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), c))
+    elif n >= 5:
         w = np.lib.stride_tricks.sliding_window_view(y, 5)
         out[2:-2] = np.partition(w, 2, axis=1)[:, 2]
     m3 = median3(y)
@@ -369,16 +389,54 @@ def decimate(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
-def _kept(run, keys, max_points: int) -> np.ndarray:
-    """The points a chart draws: ``max_points`` evenly spaced ones, and every point of a series logged
-    sparsely. Thinned evenly alone, a validation loss logged every 100 steps beside a loss logged every
-    step (5,000 steps to 2,000 points) lost 47 of its 50 points, and its minimum sat off its line."""
+def column_extremes(x: np.ndarray, y: np.ndarray, columns: int) -> np.ndarray:
+    """Indices of the first smallest and the first largest finite ``y`` in each of ``columns`` equal stretches of
+    ``x`` (shapes (n,); ``x`` ascending, as a Run's axis is), ascending, shape (k,) with k <= 2 * columns: a line
+    through them spans, column by column, what the whole curve spans -- a lone spike, a dip -- as a pixel column
+    of the curve drawn whole would."""
+    y = np.asarray(y, dtype=float)
+    idx = np.flatnonzero(np.isfinite(y))
+    if idx.shape[0] == 0 or columns < 1:
+        return idx
+    x = np.asarray(x, dtype=float)
+    pos = x[idx] if x.shape == y.shape else idx.astype(float)
+    if not (np.isfinite(pos).all() and pos[-1] > pos[0]):  # (no span to cut: the points' places instead)
+        pos = idx.astype(float)
+    lo, hi = float(pos[0]), float(pos[-1])
+    col = np.minimum(((pos - lo) * (columns / (hi - lo) if hi > lo else 0.0)).astype(np.int64), columns - 1)
+    if np.any(col[1:] < col[:-1]):  # (an axis out of order: its columns gathered first)
+        order = np.argsort(col, kind="stable")
+        idx, col = idx[order], col[order]
+    v = y[idx]
+    starts = np.flatnonzero(np.concatenate([[True], col[1:] != col[:-1]]))
+    counts = np.diff(np.append(starts, v.shape[0]))
+    group = np.repeat(np.arange(starts.shape[0]), counts)
+    found = []
+    for reduce in (np.minimum, np.maximum):
+        at = np.flatnonzero(v == np.repeat(reduce.reduceat(v, starts), counts))
+        found.append(idx[at[np.concatenate([[True], group[at][1:] != group[at][:-1]])]])
+    return np.unique(np.concatenate(found))
+
+
+def _kept(run, keys, max_points: int, extremes=()) -> np.ndarray:
+    """The points a chart draws: every point of a series logged sparsely (at most ``max_points / 2`` finite
+    points), and of those in ``extremes`` (the loss curves drawn) logged densely, the smallest and largest in each of
+    ``max_points / 2`` columns of the axis (shared between them: :func:`column_extremes`); ``max_points`` evenly
+    spaced ones where none is dense. Thinned evenly alone, a validation loss logged every 100 steps beside a loss
+    logged every step (5,000 steps to 2,000 points) lost 47 of its 50 points, and its minimum sat off its line; a
+    million-step loss lost its spikes, and the band its batches scatter in narrowed to what 2,000 of them span."""
     n = len(run.axis)
-    keep = decimate(n, max_points)
-    if keep.shape[0] == n:
-        return keep
-    sparse = [idx for idx in (np.flatnonzero(np.isfinite(run.series[k])) for k in keys if run.has(k))
-              if idx.shape[0] <= max_points // 2]
+    if n <= max_points:
+        return np.arange(n)
+    finite = {k: np.flatnonzero(np.isfinite(run.series[k])) for k in keys if run.has(k)}
+    sparse = [idx for idx in finite.values() if idx.shape[0] <= max_points // 2]
+    dense = [k for k in dict.fromkeys(extremes) if k in finite and finite[k].shape[0] > max_points // 2]
+    if dense:
+        columns = max(1, max_points // (2 * len(dense)))
+        keep = np.unique(np.concatenate([[0, n - 1]] + [column_extremes(run.axis, run.series[k], columns)
+                                                          for k in dense]).astype(np.int64))
+    else:
+        keep = decimate(n, max_points)
     return np.union1d(keep, np.concatenate(sparse)) if sparse else keep
 
 
@@ -392,15 +450,16 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
     (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
     and ``panels`` (accuracy, lr, grad norm: ``{title, logy, bounds, series: [{key, label, color,
-    values}]}``, bounds as :func:`_natural_bounds`). Runs longer than ``max_points`` are thinned evenly after smoothing, keeping every point
-    of a series logged sparsely (a validation loss every 100 steps).
+    values}]}``, bounds as :func:`_natural_bounds`). Runs longer than ``max_points`` are thinned after smoothing (:func:`_kept`): each loss
+    curve keeps its smallest and largest point per column of the axis, a series logged sparsely (a validation loss
+    every 100 steps) every point.
     """
     run = getattr(d, "run", None)
     if run is None or len(run) == 0:
         return None
     axis = np.asarray(run.axis, dtype=float)
     drawn_keys = [*_loss_keys(d), "train_loss", "val_loss"] + [k for _, members, _ in PANEL_SERIES for k, _, _ in members]
-    keep = _kept(run, dict.fromkeys(drawn_keys), max_points)
+    keep = _kept(run, dict.fromkeys(drawn_keys), max_points, extremes=_loss_keys(d))
     loss, smoothed = [], {}
     for key in _loss_keys(d):
         raw = np.asarray(run.series[key], dtype=float)
@@ -1399,7 +1458,7 @@ def forecast_chart_data(run, fc) -> dict:
 
     key = fc.metric
     axis = np.asarray(run.axis, dtype=float)
-    keep = decimate(axis.shape[0], 2000)
+    keep = _kept(run, [key], 2000, extremes=[key])
     raw = np.asarray(run.series[key], dtype=float)
     ok = np.isfinite(raw)
     sm = np.full(raw.shape, np.nan)
