@@ -2,9 +2,9 @@
 
 The log is a real tiny training run's (torch, an MLP on noisy regression, SGD with batches of 16 and the lr cut
 x 0.3 at 70% of the run, a step-lr drop), written per step as a training loop writes its CSV: the batch losses
-scatter, a few batches stand far above the rest. Evenly spaced, 2,000 of its 6,000 points drew a band a third as
-wide and lost its spikes; each axis column now keeps its smallest and largest point (benchmarks/big_inputs.py
-times it on a million points)."""
+scatter, a few batches stand far above the rest. Evenly spaced, 2,000 of its 6,000 points missed columns' highest and
+lowest batches, and its highest after the first drop; each axis column now keeps its smallest and
+largest point (benchmarks/big_inputs.py times it on a million points)."""
 
 from __future__ import annotations
 
