@@ -628,6 +628,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             # epoch 1; 165 of the DeepOBS runs that ended in NaN read "also likely: stuck_at_init" so).
             causes = [c for c in causes if c.id != "stuck_at_init"]
     verdict = causes[0]
+    _lr_ramped(run, f, verdict)
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
@@ -693,6 +694,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
+    _lr_set_not_logged(run, causes)
     _staircase(f, causes)
     if run.axis_name != "epoch":
         # The advice is worded per epoch; on a Trainer's or nanoGPT's step axis "see the forecast for how
@@ -1025,7 +1027,8 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     Named bars it reads itself (:class:`Thresholds`): ``diverge_growth``, ``diverge_noise``; the helpers it calls
     read more, and a bar of its own is a named constant or a literal commented where it is read.
 
-    First actions: lower lr, clipping, warm-up, check inputs.
+    First actions: lower lr, clipping, warm-up, check inputs; "fix the schedule" first where the logged lr rose into
+    the blow-up (`_lr_ramped`).
     """
     for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
         if d is None:
@@ -1096,6 +1099,55 @@ def _held_after_climb(f: Facts) -> bool:
 def _exploded(f: Facts, t: Thresholds) -> bool:
     o = f.optimizer
     return o.grad_norm_rise is not None and o.grad_norm_rise >= t.gradient_explode
+
+
+#: A logged lr at least this many times its first value where the loss was lowest, and still rising into the
+#: blow-up after it (by as much again), is a schedule that raised the step until the loss blew up.
+RAMP_FACTOR = 3.0
+
+
+def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
+    """A ``diverged`` verdict whose logged lr rose before the blow-up: ≥ ``RAMP_FACTOR`` x its first value at the
+    loss's lowest point (training's, else the metric's), and ≥ ``RAMP_FACTOR`` x that again by the blow-up (its
+    NaN, else the last point). The step that blew up was the schedule's: said after the blow-up's own line, and
+    "fix the schedule" first. A digits MLP under a LambdaLR of 1.3 ** epoch (a warm-up that never stops): the
+    lr logged 0.01 -> 0.18 at the lowest training loss (epoch 11), 26 by the NaN at epoch 30, read "diverged:
+    lower the learning rate, gradient clipping, warm-up" with no word of the lr column."""
+    if verdict.id != "diverged" or not run.has("lr"):
+        return
+    name = "train_loss" if run.has("train_loss") else f.metric
+    if not run.has(name):
+        return
+    lx, lv = run.finite("lr")
+    x, y = run.finite(name)
+    end = verdict.numbers.get("nonfinite_from")
+    keep = x < end if end is not None else np.ones(x.shape[0], dtype=bool)
+    x, y = x[keep], y[keep]
+    if x.shape[0] < 3 or lv.shape[0] < 3 or not lv[0] > 0:
+        return
+    i = int(np.argmin(y))
+    before = lx <= (end if end is not None else x[-1])
+    if not before.any() or not lx[0] <= x[i]:
+        return
+    lr_best = float(lv[lx <= x[i]][-1])
+    lr_end = float(lv[before][-1])
+    if not (lr_best >= RAMP_FACTOR * lv[0] and lr_end >= RAMP_FACTOR * lr_best):
+        return
+    ratios = lv[before][1:] / lv[before][:-1]
+    # (A schedule that multiplies the rate by one factor each point says so: the LambdaLR's own 1.3 ** epoch.)
+    each = float(np.median(ratios))
+    steady = ratios.shape[0] >= 3 and bool(np.all(np.abs(ratios / each - 1) < 0.01)) and each > 1
+    per = f", x{each:.3g} each {run.axis_name}" if steady else ""
+    ax = run.axis_name
+    by = f"the NaN at {ax} {_n(end)}" if end is not None else f"{ax} {_n(float(lx[before][-1]))}"
+    verdict.evidence.insert(1, f"the logged learning rate rose before it blew up: {float(lv[0]):.3g} at {ax} "
+                               f"{_n(float(lx[0]))}, {lr_best:.3g} where {name} was lowest ({float(y[i]):.4g} at "
+                               f"{ax} {_n(float(x[i]))}), {lr_end:.3g} by {by}{per}: the schedule raised the step "
+                               "until the loss blew up")
+    verdict.actions.insert(0, f"fix the learning-rate schedule: it kept raising the rate; a warm-up should stop at "
+                              f"its target, here no higher than {lr_best:.2g}, where {name} was lowest")
+    verdict.numbers["lr_at_best"] = lr_best
+    verdict.numbers["lr_at_blowup"] = lr_end
 
 
 def _exploding(f: Facts, t: Thresholds, cause: Cause) -> Cause:
@@ -1321,7 +1373,9 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     it calls read more, and a bar of its own is a named constant or a literal commented where it is read.
 
     First actions: initialization, activations, normalization, lr; for a loss frozen from the start: standardize the
-    inputs first; for both curves ended above their first points: lower the lr 10x first, never raise it.
+    inputs first; for both curves ended above their first points: lower the lr 10x first, never raise it; at a
+    uniform guess's loss, "check that the targets depend on the inputs" first, unless every input gets one answer
+    (`_one_answer`: units that died, the initialization first).
     """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -1355,7 +1409,31 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
                        "inputs, a contrastive loss's positive pairs that share nothing (its chance is ln(2B − 1) for "
                        "B pairs a batch, not ln of the classes): with nothing to learn a model sits at a uniform "
                        "guess at any lr or initialization")
+        alike = _one_answer(f, t)
+        if alike:  # (one answer for every input, neither loss falling: the units first, the labels second)
+            ev.append(alike)
+            acts[0], acts[1] = acts[1], acts[0]
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+
+
+def _one_answer(f: Facts, t: Thresholds) -> str | None:
+    """A run at a uniform guess's loss (``stuck_at_init``) that gives every input the same answer: validation
+    accuracy unchanged over its last ≥ ``frozen_acc_points`` points while neither loss falls (tail t >
+    ``improving_t`` on both). Units that all died or saturated answer so whatever the labels; labels without
+    signal leave a live network's answers varying with its inputs (NT-Xent on unpaired views, torch_contrastive:
+    its accuracy moved at every epoch). A digits MLP whose biases started at -20 (every ReLU dead): both losses at
+    ln 10 from the first epoch, validation accuracy 0.0889 over the last 18 of 60, read "check that the targets
+    depend on the inputs" first and "dead ReLUs" second. The line to say, else None."""
+    c = f.chance
+    if c is None or c.val_acc_still < t.frozen_acc_points or c.val_acc_tail is None:
+        return None
+    trends = [f.trend] + ([f.train_trend] if f.train_trend is not None else [])
+    if any(tr.slope_t < t.improving_t for tr in trends):
+        return None
+    return (f"validation accuracy unchanged at {c.val_acc_tail:.4g} over the last {c.val_acc_still} "
+            f"{f.axis_name}s while no loss falls: the model gives every input the same answer, as units that all "
+            "died or saturated do whatever the labels (labels without signal leave a live network's answers varying "
+            "with its inputs)")
 
 
 # A fresh classifier's cross-entropy is near ln K (outputs near uniform); a loss at this many times ln K or more is
@@ -2104,7 +2182,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     calls read more, and a bar of its own is a named constant or a literal commented where it is read.
 
     First actions: early stopping at the best epoch (restore best weights); regularization; simpler model;
-    augmentation; more data.
+    augmentation; more data. A rise under ``overfit_rise_range`` of the improvement and ``overfit_rise_min`` of the
+    minimum is called slight, with what the best epoch's weights gain over the end's.
     """
     g = f.generalization
     if g is None or not f.metric.startswith("val_"):
@@ -2171,9 +2250,19 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         if no_train and not g.val_rise_range > t.overfit_rise_range:
             conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
         share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
+        # Under both size bars (of the improvement and of the minimum: read on the climb's trend), the rise is real
+        # but small: what the best epoch's weights gain over the end's is said, so 85% reads as "surely
+        # overfitting", not "much to gain" (a digits MLP at Adam 1e-3, val 0.1389 -> 0.148, 0.51% of its
+        # improvement and 6.8% of its minimum: the best epoch 6.4% lower). Not the README's Keras run, 4.3% of its
+        # improvement but 23% of its minimum.
+        end = abs(g.val_min + g.val_rise)
+        slight = (f"; a slight rise: the best {f.axis_name}'s weights would {'raise' if _higher(f) else 'lower'} "
+                  f"{f.metric} by {_pct(g.val_rise / end)} from the end's"
+                  if math.isfinite(g.val_rise_range) and not g.val_rise_range > t.overfit_rise_range and end > 0
+                  and g.val_min and not g.val_rise / abs(g.val_min) > t.overfit_rise_min else "")
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g}: "
-              f"{share}{_beyond_noise(g.val_rise_noise)}"]
+              f"{share}{_beyond_noise(g.val_rise_noise)}{slight}"]
         # (The climb is quoted at the tail line's end only where that, not the quarter's median, clears the bar.)
         lags = creeping and g.val_rise / abs(g.val_min) <= t.overfit_rise_level < climb / abs(g.val_min)
         lag = (f" by its line's end ({s * (g.val_min + climb):.4g}; the last quarter's median, "
@@ -4296,9 +4385,16 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # Adam lr 2.5e-3, best at epoch 99 of 100, last quarter t = -56.6, read "before it flattened".)
         then = (f"and {_tail(f)} still {'rises' if _higher(f) else 'falls'} (t = {_t(_sign(f) * f.trend.slope_t)})"
                 if f.trend.slope_t < t.improving_t else "before it flattened")
+        # Most of X's level given up after X (a training loss memorising towards 0: 0.0541 -> 3.9e-05, "100% lower")
+        # is still at most the last 5% of the whole improvement, which is what X marks: said beside it, or "100%
+        # lower" reads against the headline's plateau at X.
+        whole = _whole_share(f, v_x, best) if drop >= HALF_THE_LEVEL else None
         ev.append(f"but it went on {'rising' if _higher(f) else 'falling'} after {f.axis_name} {_n(pl.epoch)}: "
                   f"{_pct(drop)} {'higher' if _higher(f) else 'lower'} by {f.axis_name} {_n(at)} "
-                  f"({v_x:.4g} → {best:.4g}) {then}")
+                  f"({v_x:.4g} → {best:.4g})"
+                  + ("" if whole is None else f", yet only the last {_pct(whole)} of its whole improvement (X "
+                     "marks where 95% of it was made),")
+                  + f" {then}")
         if f.trend.slope_t < t.improving_t:
             # Its lowest point is at the run's end and the tail still falls: "stop once it is flat, at about
             # epoch 99" of a 100-epoch run names a point it never reached flat (DeepOBS fmnist_2c2d at Adam 1e-5,
@@ -4330,9 +4426,24 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     return Cause("converged", conf, ev, acts, numbers, status=status)
 
 
+#: A fall after X of at least this share of X's level is also said as its share of the whole improvement.
+HALF_THE_LEVEL = 0.5
+
+
+def _whole_share(f: Facts, v_x: float, best: float) -> float | None:
+    """The fall from ``v_x`` (the level at X) to ``best`` as a share of the whole improvement, the first
+    point's to ``best``; None where there is no improvement to share."""
+    whole = abs(f.plateau.start - best)
+    return abs(v_x - best) / whole if whole > 0 else None
+
+
 def _given_up(f: Facts, drop: float) -> str:
-    """What stopping at X would have cost a curve that went on falling after it (``drop``: a fraction of X's value)."""
-    return f"stopping at {_n(f.plateau.epoch)} would have given up {_pct(drop)}"
+    """What stopping at X would have cost a curve that went on falling after it (``drop``: a fraction of X's value;
+    from half of it on, its share of the whole improvement too: ``HALF_THE_LEVEL``)."""
+    line = f"stopping at {_n(f.plateau.epoch)} would have given up {_pct(drop)}"
+    later = _fell_after_plateau(f) if drop >= HALF_THE_LEVEL else None
+    whole = None if later is None else _whole_share(f, later[3], later[2])
+    return line if whole is None else f"{line} of its level there ({_pct(whole)} of its whole improvement)"
 
 
 # Words of a column that is part of a loss, not a measure of what the loss trains for: a VAE's KL term and
@@ -5564,6 +5675,27 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
                         f"leaves room for more (P = {p_improve:.0%} that training on to {f.axis_name} {_n(horizon)} "
                         "gains > 1%)" + ("" if later is None else f"; {_given_up(f, later[0])}"))
     cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
+
+
+#: The start of the evidence a rule gives where no lr series was logged (lr_too_low's).
+NO_LR_LOGGED = "no learning rate in the log"
+
+
+def _lr_set_not_logged(run: Run, causes: list[Cause]) -> None:
+    """A rate the saved settings state (``hparams.yaml``, a W&B config ...) but no lr series logged: the summary's
+    lr column shows that rate (:func:`losslens.facts.regularization.learning_rate`), so "no learning rate in the
+    log" beside it says where it came from and what it cannot say (a schedule after it). A Lightning SGD run at lr
+    1e-4 with no LearningRateMonitor: the table's lr 0.0001 beside "no learning rate in the log"."""
+    from .facts.regularization import stated_learning_rate_from
+
+    if run.has("lr"):
+        return
+    found = stated_learning_rate_from(run.meta or {})
+    if found is None:
+        return
+    said = f"learning rate {found[0]:g} from {found[1]}, not logged (where it went after the start is not known)"
+    for c in causes:
+        c.evidence = [said + e[len(NO_LR_LOGGED):] if e.startswith(NO_LR_LOGGED) else e for e in c.evidence]
 
 
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:

@@ -139,19 +139,26 @@ def stated_learning_rate(meta: dict) -> float | None:
     """The learning rate the saved settings in ``meta`` state (:func:`learning_rate`'s first two sources: a
     logger's saved hyperparameters, a Transformers search's trial), the log's own lr series aside; None where they
     state none. ``losslens compare`` tells a rate set from one read off the curve by it."""
+    found = stated_learning_rate_from(meta)
+    return None if found is None else found[0]
+
+
+def stated_learning_rate_from(meta: dict) -> tuple[float, str] | None:
+    """:func:`stated_learning_rate` and where it is stated (``"hparams.yaml"``, ``"W&B config"``, ``"MLflow
+    params"``, ``"trainer_state.json's trial_params"``): the summary's lr column and the evidence name one source."""
     from ..columns import ALIASES
 
     names = ALIASES["lr"]
-    for key, _where, saved in saved_dicts(meta):
+    for key, where, saved in saved_dicts(meta):
         for name, value in saved.items():
             leaf = str(name).lower()
             # (mlflow.keras.autolog logs the optimizer's settings as params named optimizer_learning_rate ...)
             leaf = leaf.removeprefix("optimizer_") if key == "params" else leaf
             if (leaf in names or leaf.rsplit(".", 1)[-1] in names) and _number(value):
-                return _number(value)
+                return _number(value), where
     trial = trial_params(meta)
     if _number(trial.get("learning_rate")):
-        return _number(trial["learning_rate"])
+        return _number(trial["learning_rate"]), "trainer_state.json's trial_params"
     return None
 
 
