@@ -229,7 +229,9 @@ def losslens_method(run, metric, classes=None) -> Prediction:
     """``losslens.diagnosis.diagnose_run``: its verdict, plateau epoch and the verdict's confidence."""
     from losslens.diagnosis import diagnose_run
     d = diagnose_run(run, metric=metric, classes=classes)
-    x = d.plateau_epoch
+    # The X error and plateau-F1 score the X a still-falling curve showed too (slowdown_epoch since session 39, when
+    # plateau_epoch became null there, as DESIGN says): the scores are those of the X read before.
+    x = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch
     c = next((c for c in d.causes if c.id == d.verdict), None)
     return Prediction(d.verdict, None if x is None else float(x), None if c is None else float(c.confidence),
                       None if c is None or c.strength is None else float(c.strength))

@@ -41,7 +41,7 @@ def _x_as(d, cause) -> float | None:
     from losslens.diagnosis import plateau_of
 
     if d.facts is None or getattr(d.facts, "plateau", None) is None:
-        return d.plateau_epoch
+        return d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch
     p = plateau_of(cause, d.run, d.facts)
     return None if p is None else float(p.epoch)
 
@@ -67,7 +67,8 @@ def records(cases) -> list[dict]:
             rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
             out.append(rec)
             continue
-        rec["x"] = None if d.plateau_epoch is None else float(d.plateau_epoch)
+        x = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch
+        rec["x"] = None if x is None else float(x)
         for i, cause in enumerate(d.causes):
             s = cause.strength if cause.strength is not None else cause.confidence
             x = _x_as(d, cause)

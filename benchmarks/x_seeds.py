@@ -112,7 +112,8 @@ def study(cfg, hists: dict) -> dict:
             warnings.simplefilter("ignore")
             d = diagnose_run(run, metric="val_loss", classes=classes)
         verdicts[d.verdict] = verdicts.get(d.verdict, 0) + 1
-        est["losslens"].append(span if d.plateau_epoch is None else float(d.plateau_epoch))
+        x = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch  # (a still-falling curve's X too)
+        est["losslens"].append(span if x is None else float(x))
         own = plateau_x(V[j])
         est["own raw curve"].append(span if own is None else own)
     g = np.repeat(np.asarray(x_group, dtype=float), GROUP)

@@ -401,16 +401,20 @@ def _save_plots(results, plot: str, json_out: bool, paths) -> None:
 
 
 def _horizon_inside(runs, horizon, metric) -> None:
-    """A --horizon at or before a run's last point: one run, the one-line error; several (a folder of runs
-    of different lengths), a warning for each run that gets no forecast."""
-    from .facts import require_ahead
+    """A --horizon at or before a run's last point: a warning for each run that gets no forecast, whose diagnosis
+    stands without it, one file as a folder of runs of different lengths (a script looping over files got exit 2
+    and no diagnosis for the one file the folder diagnosed); a horizon no number of epochs can be (inf, NaN), the
+    one-line error."""
+    from .facts import check_horizon, require_ahead
 
+    try:
+        check_horizon(horizon)
+    except LosslensError as exc:
+        fail(str(exc))
     for run in runs:
         try:
             require_ahead(run, horizon, metric)
         except LosslensError as exc:
-            if len(runs) == 1:
-                fail(str(exc))
             typer.echo(f"losslens: {exc}; no forecast for this run", err=True)
         except ValueError:  # no such metric: diagnose says so in its own words
             pass
@@ -456,8 +460,46 @@ def _pipe_closed():
     raise SystemExit(PIPE_CLOSED)
 
 
+#: What a character the reports print becomes on a stream that cannot encode it (``PYTHONIOENCODING=ascii``, a C
+#: locale's ASCII, a Latin-1 console): one character where a table cell may hold it ("—", box lines: the columns
+#: stay aligned); any other, its ``\\uXXXX`` escape, as ``backslashreplace`` writes it.
+ASCII_FALLBACK = {"\u2014": "-", "\u2013": "-", "\u2212": "-", "\u2192": "->", "\u2190": "<-", "\u2265": ">=",
+                  "\u2264": "<=", "\u00d7": "x", "\u2026": "...", "\u00b1": "+/-", "\u2248": "~", "\u2502": "|",
+                  "\u2500": "-", "\u00b7": "*", "\u2022": "*", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+                  "\u201d": '"', "\u00b2": "^2", "\u221a": "sqrt", "\u2713": "ok", "\u2717": "x", "\u00a0": " "}
+
+
+def _to_ascii(err: UnicodeEncodeError):
+    """The codec error handler ``losslens-ascii``: :data:`ASCII_FALLBACK`, else the character's escape."""
+    bad = err.object[err.start:err.end]
+    return "".join(ASCII_FALLBACK.get(c) or c.encode("ascii", "backslashreplace").decode("ascii") for c in bad), err.end
+
+
+def encodable_streams(streams=None) -> None:
+    """Write what stdout and stderr cannot encode in ASCII (:data:`ASCII_FALLBACK`) instead of raising: with
+    ``PYTHONIOENCODING=ascii`` (a CI job's, a C locale's) every command's first "—" was an internal error, exit 3
+    (UnicodeEncodeError in report/text.py). Streams that encode it, or whose errors are not strict, are left."""
+    import codecs
+
+    try:
+        codecs.lookup_error("losslens-ascii")
+    except LookupError:
+        codecs.register_error("losslens-ascii", _to_ascii)
+    for stream in streams if streams is not None else (sys.stdout, sys.stderr):
+        try:
+            "\u2014\u2192\u2265\u2502".encode(stream.encoding or "ascii")
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        except AttributeError:  # (no encoding: a test runner's buffer)
+            continue
+        if getattr(stream, "errors", "strict") == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="losslens-ascii")
+
+
 def main(argv: Optional[list] = None):
     """Console entry point."""
+    encodable_streams()
     try:
         app(args=argv, prog_name="losslens", standalone_mode=True)
     except SystemExit as exc:

@@ -705,10 +705,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
                                   + ("rising" if _higher(f) else "falling"))
     plateau = plateau_of(verdict, run, f, t)
+    # A curve still falling has not plateaued (DESIGN: plateau_epoch null there); where it flattened and is
+    # forecast to creep lower, the X it showed is kept as where it slowed: nanoGPT's validation loss,
+    # still_improving at t = -17, read "plateau_epoch 1375" and "still improving | step 1250" (55 of 339 runs).
+    slowdown = None
+    if verdict.id in DESCENDING_VERDICTS:
+        slowdown, plateau = plateau, None
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source,
                      phases=verdict_phases(verdict, f, plateau), forecast=fc, facts=f,
-                     run=run.named_as(f.metric, metric))
+                     run=run.named_as(f.metric, metric), slowdown=slowdown)
 
 
 #: Verdicts that say the curve still falls: a stretch after X is a descent under way, not a plateau.
@@ -824,7 +830,8 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
     run's facts ``f``; None where that reading has no X. The verdict decides it because X means a different
     point per cause (benchmarks.rerank_eval asks it of every listed cause)."""
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
-    # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed. A diverged curve's X
+    # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed (the diagnosis
+    # reports it as slowdown_epoch, plateau_epoch null: not plateaued). A diverged curve's X
     # is where it flattened before it blew up (L* is its best, as for an overfitting curve), if it
     # improved beyond its noise first; a stuck curve, and a diverged one that never improved beyond
     # its noise, sat at its start from the first point (L* ≈ L(0): DESIGN's X is the first epoch),
@@ -5432,12 +5439,13 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
         return None  # a horizon inside the run would be a backcast quoted as a forecast
+    asked = horizon  # (a diverged run's withheld forecast defaults to twice its rows, not its finite stretch)
     if horizon is None and f.x.size > 1:
         # Twice the logged length from the points logged, as `losslens forecast` reads it, not from the
         # downsampled ones fitted below (bins' mean axis values): a 351-point DeepOBS run read "forecast at
         # epoch 699" here and "at epoch 700" there, a 600-epoch YOLO run 1196 and 1199.
         horizon = default_horizon(f.x)
-    withheld = broken_down(run, f.metric, f.x, f.y, horizon) if run is not None and f.metric in run.series \
+    withheld = broken_down(run, f.metric, f.x, f.y, asked) if run is not None and f.metric in run.series \
         else None
     if withheld is not None:  # (a diverged run: "training on gains 60%, P = 96%" beside it was a fit of before)
         d = withheld.to_dict()

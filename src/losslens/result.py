@@ -120,10 +120,19 @@ class Diagnosis:
     forecast: dict | None = None
     facts: Any = None
     run: Any = None
+    #: Where a curve still falling (``still_improving``, ``lr_too_low``) flattened in the logged, smoothed curve
+    #: (X read as for a plateau, with its interval and level) though it is not plateaued: more epochs still pay,
+    #: so ``plateau`` is None (DESIGN: null where the curve has not plateaued); None for every other verdict.
+    slowdown: Plateau | None = None
 
     @property
     def plateau_epoch(self):
         return None if self.plateau is None else self.plateau.epoch
+
+    @property
+    def slowdown_epoch(self):
+        """Where a still-falling curve slowed (:attr:`slowdown`), on the run's axis; None where it has a plateau."""
+        return None if self.slowdown is None else self.slowdown.epoch
 
     @property
     def cause(self) -> Cause:
@@ -232,6 +241,7 @@ class Diagnosis:
             "plateau": None if self.plateau is None else {
                 **self.plateau.to_dict(),
                 **({"epoch_frac": e} if (e := self.epoch_at(self.plateau.epoch)) is not None else {})},
+            "slowdown_epoch": None if self.slowdown is None else _clean(self.slowdown.epoch),
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,

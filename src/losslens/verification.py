@@ -1313,8 +1313,9 @@ def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     if not takes_from_epoch:
         return dict(check.change)
     n = len(run)
-    if d.plateau_epoch is not None:
-        i = int(np.searchsorted(run.axis, d.plateau_epoch, side="right"))
+    x = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch  # (where a still-falling curve slowed)
+    if x is not None:
+        i = int(np.searchsorted(run.axis, x, side="right"))
     else:
         i = (2 * n) // 3
     return dict(check.change, from_epoch=int(min(max(i, 1), max(n - 2, 1))))

@@ -51,10 +51,21 @@ def register(app):
             check_figure_path(plot)
             refuse_overwriting_input(plot, paths, "--plot")
         runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+        from losslens.exceptions import EmptyRunError
         from losslens.facts import require_length
 
         def one(run):
-            require_length(run, metric)  # as diagnose: a run of 2 points is too short, said in one line
+            try:
+                require_length(run, metric)  # as diagnose: a run of 2 points is too short, said in one line
+            except EmptyRunError:
+                # Among several runs, or diverged (NaN from epoch 1: diagnose's "diverged", no bad input), the run
+                # gets its forecast withheld, with its reason and code, as every other run gets an object: a
+                # script reading --json saw 3 objects for a folder of 4 runs, the one diverged at once said only
+                # on stderr ("skipped ... too short to forecast"), and none with exit 2 where all were.
+                fc = forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
+                if len(runs) == 1 and fc.withheld != "diverged":
+                    raise
+                return run, fc
             return run, forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
 
         forecasts = run_guarded(map_runs, one, runs, what="forecasting")
