@@ -101,9 +101,10 @@ def test_an_overfitting_verdict_draws_its_rising_validation():
 def test_a_still_improving_verdict_draws_no_plateau():
     """A real mixup run (fresh_kinds/mixup) reads still_improving while its X stays at 10 (flattened, forecast to
     creep lower), and its chart named the stretch after X "plateau" (nanoGPT, still_improving at t = -17.4, drawn
-    "plateau" from step 1375). That stretch is now the slow descent the verdict says."""
+    "plateau" from step 1375). That stretch is now the slow descent the verdict says (and since session 39 the X is
+    no plateau's either: plateau null, slowdown_epoch 10)."""
     d = losslens.diagnose(ECO / "fresh_kinds" / "mixup.json")
-    assert d.verdict == "still_improving" and d.plateau is not None
+    assert d.verdict == "still_improving" and d.plateau is None and d.slowdown is not None
     assert "plateau" in [p["name"] for p in d.facts.phases]
     assert "plateau" not in [p["name"] for p in d.phases]
     assert [p["label"] for p in chart_data(d)["phases"]][-1] == "slow descent"

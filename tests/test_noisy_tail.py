@@ -36,7 +36,8 @@ def test_the_sample_distance_read_on_its_own_is_still_improving(name, x):
     assert head.numbers["slope_t"] > -3  # (the last quarter alone: flat by its own t)
     assert "converged" not in {c.id for c in d.causes}
     assert not any("will not lower" in a for c in d.causes for a in c.actions), str(d)
-    assert d.plateau_epoch == x  # X as DESIGN.md defines it, unchanged
+    # X as DESIGN.md defines it, unchanged, kept as where it slowed: not plateaued, so no plateau_epoch
+    assert d.slowdown_epoch == x and d.plateau_epoch is None
     assert d.forecast is not None  # quantified by the forecast, as for any still-improving curve
 
 

@@ -1050,7 +1050,8 @@ def test_a_fitted_scikit_learn_mlp_is_a_run():
     # held-out digits (sd 0.012 at its best 0.972, 2 sds 88% of the remaining error) with the training loss
     # still falling at 8.9% of its start, that wait could not see the gain: n_iter_no_change=50 reaches
     # 0.989 (200: 0.994), so it reads still_improving, not converged.
-    assert d.verdict == "still_improving" and d.plateau_epoch <= clf.n_iter_ - clf.n_iter_no_change
+    assert d.verdict == "still_improving" and d.plateau_epoch is None  # (not plateaued: where it slowed is kept apart)
+    assert d.slowdown_epoch <= clf.n_iter_ - clf.n_iter_no_change
     assert losslens.diagnose(clf, metric="train_loss").metric == "train_loss"
     xr, yr = make_regression(n_samples=800, n_features=10, noise=10.0, random_state=0)
     reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=300, early_stopping=True, random_state=0).fit(xr, yr / yr.std())

@@ -192,7 +192,8 @@ class Diagnosis:
         such an interval says little about where the curve flattened, and the reports say so in words rather than
         print it with a precise one's weight ("epoch 5 [4, 39]" for a 40-epoch run bouncing at Adam 0.03). Text and
         HTML only: the JSON keeps the interval's values. False without the run or an interval."""
-        iv = None if self.plateau is None else self.plateau.interval
+        mark = self.plateau if self.plateau is not None else self.slowdown  # (a still-falling curve's, in its headline)
+        iv = None if mark is None else mark.interval
         ax = getattr(self.run, "axis", None)
         if iv is None or len(iv) != 2 or ax is None or finite_or_none(iv[0]) is None or finite_or_none(iv[1]) is None:
             return False

@@ -49,14 +49,16 @@ def headline(d: Diagnosis) -> str:
     if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
         verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
-    if d.plateau is not None:
-        lo, hi = d.plateau.interval
-        at = at_text(d.run, d.axis, d.plateau.epoch)  # a Trainer's step: its epoch beside it
+    # A still-falling verdict has no plateau; where its curve flattened (slowdown) is said as that, not as X.
+    mark = d.plateau if d.plateau is not None else getattr(d, "slowdown", None)
+    if mark is not None:
+        lo, hi = mark.interval
+        at = at_text(d.run, d.axis, mark.epoch)  # a Trainer's step: its epoch beside it
         band = f"[{axis_text(lo)}, {axis_text(hi)}]"
         if d.x_uncertain():  # an interval over most of the run is no location: said, not printed like [5, 8]
             band = f"(X uncertain: anywhere in {axis_text(lo)}–{axis_text(hi)})"
         where = f"plateau at {at} {band}"
-        if d.verdict in ("still_improving", "lr_too_low"):  # flattened, but forecast to creep lower
+        if d.plateau is None:  # flattened, but forecast to creep lower
             where = f"flattened at {at} {band}"
             if d.verdict == "still_improving" and not solved:
                 verdict = "still improving slowly"
