@@ -29,6 +29,8 @@ class OptimizerFacts:
     lr_falling: bool = False                # the last 3 logged rates each fell (by > 0.1% of the one before)
     lr_rising: bool = False                 # ... each rose: a warm-up still under way when the log ends
     lr_first: float | None = None           # the first logged lr
+    lr_zero_from: float | None = None       # axis value from which every logged lr to the end is <= ZERO_LR x the
+                                            # peak (0 itself, most often); None where the last one is above it
 
 
 @dataclass
@@ -307,6 +309,30 @@ def grad_norm_peak(g: np.ndarray | None, axis: np.ndarray | None,
     return peak, float(af[i]), (peak / early if early > 0 else float("inf"))
 
 
+# A rate at or under this share of the run's peak moves float32 weights by less than their own rounding (a weight
+# of 1 has a spacing of 1.2e-7; a gradient of 1 at 1e-8 of a peak of 1 moves it 1e-8): nothing trains. A schedule
+# bug writes 0 itself (LambdaLR(lambda e: 1 // (e + 1)): 0.05, then 0 from epoch 1).
+ZERO_LR = 1e-8
+
+
+def lr_zero_from(lr: np.ndarray | None, axis: np.ndarray | None) -> float | None:
+    """The axis value of the first logged lr (``lr``, shape (n,), on ``axis``) from which every later one is at most
+    ``ZERO_LR`` x the largest (all of them where none is above 0); None without a logged lr, or where the last one
+    is above that."""
+    if lr is None or axis is None or lr.shape != axis.shape:
+        return None
+    ok = np.isfinite(lr) & np.isfinite(axis)
+    if not ok.any():
+        return None
+    lv, ax = lr[ok], axis[ok]
+    live = np.flatnonzero(lv > ZERO_LR * max(float(lv.max()), 0.0))
+    if live.size == 0:
+        return float(ax[0])
+    if live[-1] == lv.shape[0] - 1:
+        return None
+    return float(ax[live[-1] + 1])
+
+
 def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> OptimizerFacts:
     sched, ratio = lr_schedule(lr)
     osc, sd = oscillation(y, tail_start, improvement)
@@ -321,7 +347,7 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
             step, bar = np.diff(fin[-3:]), 1e-3 * np.abs(fin[-3:-1])
             falling, rising = bool(np.all(step < -bar)), bool(np.all(step > bar))
     return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top,
-                          falling, rising, first)
+                          falling, rising, first, lr_zero_from(lr, axis))
 
 
 @dataclass
