@@ -2937,7 +2937,11 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
 
     A score's progress is the share of its starting distance below its ceiling closed (`total_drop_rel`; < 50% reads
     slow): scikit-learn's MLP at Adam 1e-4, val_acc 0.075 → 0.158, closed 9%, where "111% above its start" hid the
-    crawl; lr x10 ended 90% lower."""
+    crawl; lr x10 ended 90% lower.
+
+    A drifting tail is also one at t < −3 on a run that closed < 5% of its start, the last 10% at its pace
+    (:func:`_drifting`: a step so small that an epoch moves less than an epoch mean's noise). A logged lr of 0 over
+    the plateau is read first, as its own rule (:func:`lr_zeroed`)."""
     tr = f.trend
     if f.optimizer.lr_schedule not in (None, "constant"):
         return annealed_early(f, t) or warmup_unfinished(f, t)
