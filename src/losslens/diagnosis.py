@@ -1094,7 +1094,8 @@ def lr_zeroed(f: Facts, t: Thresholds) -> Cause | None:
     k = pl.index if pl.index is not None else 0
     if int(np.count_nonzero(after)) < MIN_TAIL_POINTS or z > float(f.x[min(k + 1, f.n_points - 1)]):
         return None
-    zero = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_last / o.lr_peak:.1g} of its peak,"
+    zero = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_last / o.lr_peak:.1g} of its peak," \
+        if o.lr_peak and o.lr_peak > 0 else f"{o.lr_last:.2g}"
     if z <= float(f.x[0]) or not o.lr_peak:
         ev = [f"the learning rate was {zero} at every logged {f.axis_name}: nothing can train; check the "
               "optimizer's learning rate and its schedule"]

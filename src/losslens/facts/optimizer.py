@@ -317,15 +317,17 @@ ZERO_LR = 1e-8
 
 def lr_zero_from(lr: np.ndarray | None, axis: np.ndarray | None) -> float | None:
     """The axis value of the first logged lr (``lr``, shape (n,), on ``axis``) from which every later one is at most
-    ``ZERO_LR`` x the largest (all of them where none is above 0); None without a logged lr, or where the last one
-    is above that."""
+    ``ZERO_LR`` x the largest (all of them where none is above 0); None without a logged lr, with a negative one, or
+    where the last one is above that."""
     if lr is None or axis is None or lr.shape != axis.shape:
         return None
     ok = np.isfinite(lr) & np.isfinite(axis)
     if not ok.any():
         return None
     lv, ax = lr[ok], axis[ok]
-    live = np.flatnonzero(lv > ZERO_LR * max(float(lv.max()), 0.0))
+    if np.any(lv < 0):
+        return None  # (a negative rate steps uphill: whatever it is, it is no rate of 0)
+    live = np.flatnonzero(lv > ZERO_LR * float(lv.max()))
     if live.size == 0:
         return float(ax[0])
     if live[-1] == lv.shape[0] - 1:
