@@ -434,6 +434,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                      else f, t)
         if cause is not None:
             causes.append(cause)
+    _collapse_leads(causes)
     if not causes and _forecast_refutes_flat(f, t):
         refuted = still_improving(f, t, refuted=True)
         if refuted is not None:  # (None: an lr annealed to its floor, where the forecast's fall is not read)
@@ -4091,6 +4092,9 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     data no better than held-out data: the penalty holds both; headline "held by a weight penalty", the decay
     quoted).
 
+    Not where the training loss's own X is its last point (it has held no level yet: a 5-epoch Lightning run whose
+    every drop was bigger than the one before read underfitting at 81% of ln 2; at 12 epochs still_improving).
+
     First actions: bigger model, better features, less regularization (first, where a weight decay is logged or the
     penalty shows: lower it, try 1/100).
 
@@ -4174,6 +4178,12 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
         # Not flattened: still crawling down at a step too small to show a level. (The diagnosed curve too: a
         # training loss logged per step, a batch's, can hide the crawl validation shows -- TensorBoard's
         # Loss/train of a digits MLP at SGD 1e-4, t = -1.0 beside validation's straight 2.300 -> 2.291.)
+        return None
+    if pl.index >= int(np.isfinite(f.train_y).sum()) - 1:
+        # Its X is its own last point: no level held anywhere, so "flattened high" has nothing to read. A
+        # Lightning binary MLP stopped after 5 epochs (val 0.679 .662 .644 .622 .596, each drop bigger; training
+        # 0.678 -> 0.562) read "underfitting at epoch 4 [4, 4]" at 81% of ln 2; the same run at 12 epochs reads
+        # still_improving (tests/fixtures/ecosystem/lightning_killed_short).
         return None
     # "High" needs a reference. With K classes it is ln K, the cross-entropy of a uniform guess:
     # the first logged loss is already an epoch of training in, and how far that epoch got
@@ -4435,7 +4445,9 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                  if x != pl.epoch else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}")
         ev.append(f"{f.metric} {since}; "
                   f"now {_now(f):.4g}; over {_tail(f)} {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
-                  f"{_trend_words(sign * tr.slope_t)}")
+                  f"{_trend_words(sign * tr.slope_t)}"
+                  + (f" of {_pct(abs(tr.tail_drop_level))} of its level: flat for any use" if
+                     tr.slope_t < t.improving_t and _fall_too_small(f, t) else ""))
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
         ev.append(f"gradient norm fell {_count(o.grad_norm_ratio)}x ({o.grad_norm_early:.3g} → {o.grad_norm_late:.3g}) "
@@ -4501,8 +4513,9 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         numbers["flat_from"] = at  # (where the advice says it is flat: the chart's plateau starts there)
         # (Its best can be the run's last points, the tail still falling by its t-test: DeepOBS' quadratic at
         # Adam lr 2.5e-3, best at epoch 99 of 100, last quarter t = -56.6, read "before it flattened".)
+        falls_on = f.trend.slope_t < t.improving_t and not _fall_too_small(f, t)
         then = (f"and {_tail(f)} still {'rises' if _higher(f) else 'falls'} (t = {_t(_sign(f) * f.trend.slope_t)})"
-                if f.trend.slope_t < t.improving_t else "before it flattened")
+                if falls_on else "before it flattened")
         # Most of X's level given up after X (a training loss memorising towards 0: 0.0541 -> 3.9e-05, "100% lower")
         # is still at most the last 5% of the whole improvement, which is what X marks: said beside it, or "100%
         # lower" reads against the headline's plateau at X.
@@ -4513,7 +4526,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   + ("" if whole is None else f", yet only the last {_pct(whole)} of its whole improvement (X "
                      "marks where 95% of it was made),")
                   + f" {then}")
-        if f.trend.slope_t < t.improving_t:
+        if falls_on:
             # Its lowest point is at the run's end and the tail still falls: "stop once it is flat, at about
             # epoch 99" of a 100-epoch run names a point it never reached flat (DeepOBS fmnist_2c2d at Adam 1e-5,
             # 25% lower since X = 21, the last quarter 4.9% lower at t = -23.8). X stays where 95% of the
@@ -5301,6 +5314,19 @@ def _last_step_drop(f: Facts) -> float:
     return float((np.min(y[:-1]) - y[-1]) / abs(y[-1]))
 
 
+def _fall_too_small(f: Facts, t: Thresholds) -> bool:
+    """A tail that falls by its t-test at a pace that, kept up for as many points again as the run has, gains
+    < ``forecast_little`` (1%, the gain still_improving's forecast check calls nothing) of the level: flat for any
+    use, however steady. Frozen weights drift so: a Keras digits MLP after ReduceLROnPlateau cut Adam to 1e-7
+    lost 0.00064% of val_loss over its last quarter at t = -74, and "still falling at the end ... stop once it
+    flattens" sent the reader to wait on float drift (tests/fixtures/ecosystem/keras_rlrop_frozen_drift)."""
+    tr = f.trend
+    k = f.n_points - 1 - tr.tail_start
+    if k <= 0:
+        return False
+    return abs(tr.tail_drop_level) / k * f.n_points < t.forecast_little
+
+
 def _crawling(f: Facts, t: Thresholds, tr=None) -> bool:
     """A straight line from the first point, every step down by the same small amount and far
     above its own noise: plain SGD at a tiny rate (digits at lr 1e-3: 2.3088 -> 2.2996 in 30
@@ -6006,6 +6032,25 @@ def _ranked_after(verdict: Cause, rest: list[Cause], rises: bool = False) -> Non
             said = f"surer than the verdict (evidence strength {mine} vs {its})" if mine != its \
                 else f"as sure as the verdict (both at evidence strength {mine})"
             c.evidence.append(f"{said} but ranked after it: {why}")
+
+
+def _collapse_leads(causes: list[Cause]) -> None:
+    """Where two rules read lr_too_high, one of them a collapse to a uniform guess (``uniform_guess``: both losses
+    at ln K, the accuracies at 1/K), the collapse is what the run ended in and leads: its evidence and restart
+    first, in the first one's place, the other's evidence after it (how it got there; its actions, "1/10 from the
+    plateau", would not revive dead units). _dedupe keeps only the
+    first of an id, and the jump rule (unstable) comes first: Keras SGD 3.0 on digits, both losses at 2.306-2.308
+    = ln 10 from epoch 8 to 59, validation accuracy 0.089, read "lr_too_high" on "one jump at epoch 6" alone
+    (tests/fixtures/ecosystem/keras_sgd_collapse_jumps), where scikit-learn's collapse read "ends at 102% of ln 10"."""
+    highs = [i for i, c in enumerate(causes) if c.id == "lr_too_high"]
+    j = next((i for i in highs[1:] if "uniform_guess" in causes[i].numbers), None)
+    if j is None or "uniform_guess" in causes[highs[0]].numbers:
+        return
+    first, collapse = causes[highs[0]], causes.pop(j)
+    collapse.evidence.extend(e for e in first.evidence if e not in collapse.evidence)
+    collapse.numbers = {**first.numbers, **collapse.numbers}
+    collapse.confidence = max(collapse.confidence, first.confidence)
+    causes[highs[0]] = collapse
 
 
 def _dedupe(causes):

@@ -1,0 +1,49 @@
+"""Runs whose cause is known, from session 39's walk, that read a wrong or overconfident verdict (each fixture
+written by the real library: tests/fixtures/ecosystem/keras_walk39/make.py, lightning_killed_short/make.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+KW = ECO / "keras_walk39"
+
+
+@pytest.mark.parametrize("name", ["metrics.csv", "metrics_epoch5.csv"])
+def test_five_epochs_still_falling_faster_is_not_underfitting(name):
+    # val 0.681 .655 .629 .601 .569, each drop bigger: the training loss's own X is its last point, so it held no
+    # level to call high. Old code: "underfitting at epoch 4 [4, 4]" at 81% of ln 2; the run left to 12 epochs
+    # went on to 0.334 (make.out).
+    d = losslens.diagnose(ECO / "lightning_killed_short" / name)
+    assert d.verdict == "still_improving"
+    assert d.plateau is None
+    assert "underfitting" not in [c.id for c in d.causes]
+
+
+def test_frozen_weights_drift_is_not_still_falling():
+    # ReduceLROnPlateau cut Adam to 1e-7 by epoch 23: val_loss then fell 0.00064% over the last quarter at
+    # t = -74 (float drift). The advice must not say "still falling ... stop once it flattens".
+    d = losslens.diagnose(KW / "rlrop2.csv", classes=10)
+    assert d.verdict == "converged"
+    conv = d.causes[0]
+    assert not conv.actions[0].startswith("still falling")
+    assert conv.actions[0].startswith("stop once it is flat, at about epoch 12")
+    assert "flat for any use" in conv.evidence[0]
+    assert not any("still falls (t =" in e for e in conv.evidence)
+
+
+@pytest.mark.parametrize("classes", [10, None])
+def test_keras_collapse_after_jumps_says_it_fitted_nothing(classes):
+    # SGD 3.0: both losses at ln 10 from epoch 8, accuracies ~0.09. Old code quoted only "one jump at epoch 6"
+    # and "try 1/10 from the plateau"; scikit-learn's collapse reads "ends at ... ln 10 ... restart from scratch".
+    d = losslens.diagnose(KW / "lr_high3.csv", classes=classes)
+    assert d.verdict == "lr_too_high"
+    c = d.causes[0]
+    assert "ln 10" in c.evidence[0] and "fitted nothing" in c.evidence[0]
+    assert any("jumps above its trend" in e for e in c.evidence[1:])
+    assert "restart from scratch" in c.actions[0]
+    assert not any("from the plateau" in a for a in c.actions)
