@@ -47,3 +47,18 @@ def test_keras_collapse_after_jumps_says_it_fitted_nothing(classes):
     assert any("jumps above its trend" in e for e in c.evidence[1:])
     assert "restart from scratch" in c.actions[0]
     assert not any("from the plateau" in a for a in c.actions)
+
+
+def test_sgd_step_spiking_at_a_low_floor_reads_lr_too_high():
+    # SGD 1.8: bounced for 15 epochs, then the training loss's epoch mean jumped 0.06 -> 0.116 at epoch 52, 2.2% of
+    # its whole fall (under the 5% spike bar) but 58% above its level there. Old code: still_improving 82%,
+    # lr_too_high not listed; SGD 1.0 (the counterfactual, same seed) ends at val 0.108 against 0.177.
+    d = losslens.diagnose(KW / "lr_high1.8.csv", classes=10)
+    assert d.verdict == "lr_too_high"
+    assert "at its floor" in d.causes[0].evidence[0] and "epoch 52" in d.causes[0].evidence[0]
+    assert "still_improving" not in [c.id for c in d.causes]
+    # The step that settles is read without it.
+    cf = losslens.diagnose(KW / "lr_high1.0.csv", classes=10)
+    assert cf.verdict == "converged" and "lr_too_high" not in [c.id for c in cf.causes]
+    lows = {n: float(open(KW / f"{n}.csv").read().splitlines()[-1].split(",")[-1]) for n in ("lr_high1.8", "lr_high1.0")}
+    assert lows["lr_high1.0"] < 0.7 * lows["lr_high1.8"]

@@ -185,6 +185,9 @@ class Thresholds:
                                           # norm rises 2-5x as it leaves the init, not 10x)
     spike_noise: float = 5.0              # a training-loss jump ≥ 5 noise sds above its trend ...
     spike_range: float = 0.05             # ... and ≥ 5% of its improvement, from X or the second half on: unstable
+    spike_level: float = 0.5              # ... or ≥ 50% above the level around it at its floor, validation thrown
+                                          # with it (the epoch's mean up by half; a floor a few % of the start hides
+                                          # such a jump under spike_range)
     plateau_flat: float = 0.02            # temporary_plateau: a stretch within 2% of the improvement is flat (judged
                                           # on a curve smoothed until its noise is half that)
     peak_relapse: float = 0.5             # under a schedule, the training loss climbed back ≥ 50% of what it had
@@ -1258,20 +1261,29 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
     # A jump ≥ 5 noise sds at 50 points scanned, the bar rising like the expected maximum of
     # Gaussian noise (sqrt(2 ln m)): a long log has more chances at one outlier.
     bar = t.spike_noise * math.sqrt(math.log(max(f.train_spike_points, 3)) / math.log(50))
-    if not (f.train_spike >= bar and f.train_spike_rel >= t.spike_range) or _memorising(f, t):
+    if not f.train_spike >= bar or _memorising(f, t):
         return None
+    lifted = _spike_lifts(f)
     # Before the second half a spike must recur: one that came back is a one-off there, as for `jumped`. A 16-16
     # MLP on digits at SGD 0.3 (torch_forecast_long), training loss 0.05 -> 0.40 -> 0.05 at epoch 10 of 40, went on
     # to 0.001 (0.0007-0.001 over 3 seeds; lr / 10: 0.04-0.05); a sigmoid MLP on diabetes (layer_grads), 1.06 ->
     # 1.19 at epoch 34 of 100, val 0.86 (seeds 0-2: 0.86, 0.51, 0.86; lr / 10: 0.86 on all 3).
-    over = {i for i, sds, rel in f.train_spikes if sds >= bar and rel >= t.spike_range}
+    over = {i for i, sds, rel in f.train_spikes
+            if sds >= bar and (rel >= t.spike_range or lifted.get(i, 0.0) >= t.spike_level)}
     apart = sum(1 for i in over if i - 1 not in over)  # (a spike over two epochs is one)
-    if apart < 2 and max(over, default=-1) < f.train_points // 2:
+    if not over or (apart < 2 and max(over) < f.train_points // 2):
         return None
     at = "" if f.train_spike_at is None else f", at {f.axis_name} {_n(f.train_spike_at)},"
-    ev = [f"train_loss jumps above its trend: the largest jump{at} is "
-          f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"
-          + _missed_words(f, f.train_missed)]
+    if f.train_spike_rel >= t.spike_range:
+        ev = [f"train_loss jumps above its trend: the largest jump{at} is "
+              f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"
+              + _missed_words(f, f.train_missed)]
+    else:  # (only the level shows it: the share of the whole fall is what hid it)
+        i = max(over, key=lambda j: lifted.get(j, 0.0))
+        sds, rel = next((s_, r_) for j, s_, r_ in f.train_spikes if j == i)
+        ev = [f"train_loss jumps above its trend at its floor: at {f.axis_name} {_n(_spike_x(f, i))} the epoch's "
+              f"mean is {_pct(lifted[i])} above the level around it, {_noise_sds(sds)} of its noise (only "
+              f"{_pct(rel)} of its whole improvement: the floor is a small share of where it started)"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
     acts = ACTIONS["lr_too_high"] + ["gradient clipping"]
@@ -1281,6 +1293,61 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
         acts = [UNSCALED_FIRST] + acts
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
                  acts, {"train_spike": f.train_spike, "train_spike_rel": f.train_spike_rel})
+
+
+def _spike_series(f: Facts) -> tuple[np.ndarray, np.ndarray] | None:
+    """The epoch-mean training loss the spikes were scanned on (``Facts.train_spikes`` index it) and its axis."""
+    if f.metric == "train_loss":
+        return f.y, f.x
+    if f.train_y is None or f.train_x is None:
+        return None
+    ok = np.isfinite(f.train_y)
+    return f.train_y[ok], f.train_x[ok]
+
+
+def _spike_x(f: Facts, i: int) -> float:
+    ys = _spike_series(f)
+    return float(ys[1][i]) if ys is not None else float(i)
+
+
+def _spike_lifts(f: Facts) -> dict[int, float]:
+    """Each scanned spike's height above the running median of 5 around it, as a share of that median (the level
+    the epoch's mean left): ``{index: share}``; empty where the level is not above 0. ``unstable``'s bar on a spike
+    is a share of the whole improvement, which, where the curve fell from ln K to a floor a few percent of it, is
+    nearly the start: an epoch's mean that doubles at such a floor is 2% of it (lr_too_high's docstring)."""
+    ys = _spike_series(f)
+    if ys is None:
+        return {}
+    y = ys[0]
+    # At its floor only: the level around the spike within 2x the last quarter's median. A curve still falling
+    # by orders of magnitude bumps by its level on the way (a Keras GRU, training 0.067 -> 0.155 -> 0.029 at
+    # epochs 11-13 of 20 on its way to 0.0024, with validation to 0.0026: still improving).
+    end = float(np.median(y[-max(2, y.shape[0] // 4):]))
+    # And validation thrown at the same epoch's end (or the next evaluation): the step that throws the weights shows
+    # on both curves at once, where an epoch mean bumping at a memorised floor leaves validation alone (a Keras MLP's
+    # training MSE 0.0012 -> 0.0023 at epoch 98 of 200, validation flat at 0.71: overfitting,
+    # tests/fixtures/ecosystem/keras_metrics/h3.log). Its jump: ≥ 3 noise sds (its second half's, from second
+    # differences) above its own running median of 5.
+    if f.metric == "train_loss" or _higher(f) or f.n_points < 10:
+        return {}
+    v = f.y
+    vn = difference_noise(v[f.n_points // 2:])
+    if not vn > 0:
+        return {}
+    out = {}
+    for i, _, _ in f.train_spikes:
+        level = float(np.median(y[max(0, i - 2):i + 3]))
+        if not (0 < level <= 2 * end and y[i] > level):
+            continue
+        at = np.flatnonzero(f.x == ys[1][i])
+        if not at.size:
+            continue
+        j = int(at[0])
+        thrown = any((float(v[k]) - float(np.median(v[max(0, k - 2):k + 3]))) >= 3 * vn
+                     for k in (j, j + 1) if k < f.n_points)
+        if thrown:
+            out[i] = float((y[i] - level) / level)
+    return out
 
 
 UNSCALED_FIRST = ("inputs unscaled? standardize them first (StandardScaler, a Normalization layer), then retune the "
@@ -3371,7 +3438,16 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     10 ended at 0.04; not while the model memorises, `_memorising`: DeepOBS' fmnist_2c2d at its tuned SGD 0.158
     spikes as its training loss reaches 1e-4, and lr / 10 does no better; DeepOBS svhn_wrn164 at Adam 0.016, spiking
     to 11.4 at epoch 43 of 160, read converged where the grid's Adam 0.0016 reached a best test loss of 0.258
-    against its 0.460), checked before overfitting: fix an unstable run before judging its generalization; or
+    against its 0.460; a spike under 5% of the improvement counts where it lifts the epoch's mean ≥ 50% above the
+    running median around it, ``spike_level``, at the curve's floor, that median within 2x its last quarter's, and
+    validation thrown ≥ 3 noise sds above its own running median at that epoch's end or the next: both
+    the spike's share and the bounce's sd are shares of the whole improvement, which, for a curve that fell from ln K
+    to a floor a few percent of it, is nearly its start, so a step that doubles the loss at that floor reads as 2% —
+    a Keras digits MLP at SGD 1.8, no momentum, bounced 1.3-2.0 for 15 epochs, then its training loss jumped 0.06 ->
+    0.116 at epoch 52 (2.2% of its 2.85 fall; validation's bounce sd 0.4%) and read still_improving 82% with
+    lr_too_high unlisted, where SGD 1.0 ends at val 0.108, 40% lower, and 120 epochs at 1.8 a best only 3.4% lower,
+    tests/fixtures/ecosystem/keras_walk39), checked before overfitting: fix an unstable run before judging its
+    generalization; or
     validation that improved beyond its noise, then climbed back above its first value (or to ln K with accuracy at
     1/K: a uniform guess) while training never got below it (the steps undo what was learned: not overfitting, which
     needs training below validation), or validation best at its first point that then climbed ≥ 10% above it while
@@ -5319,7 +5395,7 @@ def _fall_too_small(f: Facts, t: Thresholds) -> bool:
     < ``forecast_little`` (1%, the gain still_improving's forecast check calls nothing) of the level: flat for any
     use, however steady. Frozen weights drift so: a Keras digits MLP after ReduceLROnPlateau cut Adam to 1e-7
     lost 0.00064% of val_loss over its last quarter at t = -74, and "still falling at the end ... stop once it
-    flattens" sent the reader to wait on float drift (tests/fixtures/ecosystem/keras_rlrop_frozen_drift)."""
+    flattens" sent the reader to wait on float drift (tests/fixtures/ecosystem/keras_walk39, rlrop2.csv)."""
     tr = f.trend
     k = f.n_points - 1 - tr.tail_start
     if k <= 0:
@@ -6035,17 +6111,17 @@ def _ranked_after(verdict: Cause, rest: list[Cause], rises: bool = False) -> Non
 
 
 def _collapse_leads(causes: list[Cause]) -> None:
-    """Where two rules read lr_too_high, one of them a collapse to a uniform guess (``uniform_guess``: both losses
-    at ln K, the accuracies at 1/K), the collapse is what the run ended in and leads: its evidence and restart
+    """Where unstable's spike reading and a collapse to a uniform guess (``uniform_guess``: both losses at ln K, the
+    accuracies at 1/K) both read lr_too_high, the collapse is what the run ended in and leads: its evidence and restart
     first, in the first one's place, the other's evidence after it (how it got there; its actions, "1/10 from the
     plateau", would not revive dead units). _dedupe keeps only the
     first of an id, and the jump rule (unstable) comes first: Keras SGD 3.0 on digits, both losses at 2.306-2.308
     = ln 10 from epoch 8 to 59, validation accuracy 0.089, read "lr_too_high" on "one jump at epoch 6" alone
-    (tests/fixtures/ecosystem/keras_sgd_collapse_jumps), where scikit-learn's collapse read "ends at 102% of ln 10"."""
+    (tests/fixtures/ecosystem/keras_walk39, lr_high3.csv), where scikit-learn's collapse read "ends at 102% of ln 10"."""
     highs = [i for i, c in enumerate(causes) if c.id == "lr_too_high"]
     j = next((i for i in highs[1:] if "uniform_guess" in causes[i].numbers), None)
-    if j is None or "uniform_guess" in causes[highs[0]].numbers:
-        return
+    if j is None or "train_spike" not in causes[highs[0]].numbers:
+        return  # (a first reading that names the mechanism -- units_died's dead layers -- keeps its place)
     first, collapse = causes[highs[0]], causes.pop(j)
     collapse.evidence.extend(e for e in first.evidence if e not in collapse.evidence)
     collapse.numbers = {**first.numbers, **collapse.numbers}
