@@ -62,3 +62,17 @@ def test_sgd_step_spiking_at_a_low_floor_reads_lr_too_high():
     assert cf.verdict == "converged" and "lr_too_high" not in [c.id for c in cf.causes]
     lows = {n: float(open(KW / f"{n}.csv").read().splitlines()[-1].split(",")[-1]) for n in ("lr_high1.8", "lr_high1.0")}
     assert lows["lr_high1.0"] < 0.7 * lows["lr_high1.8"]
+
+
+def test_a_two_unit_classifier_flat_at_a_fifth_of_its_training_data_wrong_lists_underfitting():
+    # 64-2-10, Adam 3e-2, 150 epochs: training loss 0.585 (25% of ln 10, under the 40% level bar), accuracy 0.796
+    # flat over its last quarter against validation's 0.740. Old code: converged 89%, underfitting not named; 32
+    # units (tiny_fix.csv, same seed) take validation's best from 0.789 to 0.107 and training accuracy to 1.0.
+    d = losslens.diagnose(KW / "tiny.csv", classes=10)
+    assert d.verdict == "converged"
+    under = next(c for c in d.causes if c.id == "underfitting")
+    assert under.status == "possible" and under.confidence < d.cause.confidence
+    assert "training accuracy 0.796" in under.evidence[0] and "losslens verify --cause underfitting" in under.actions[0]
+    wide = losslens.diagnose(KW / "tiny_fix.csv", classes=10)
+    assert "underfitting" not in [c.id for c in wide.causes]
+    assert wide.run.finite("val_loss")[1].min() < 0.2 * d.run.finite("val_loss")[1].min()
