@@ -60,8 +60,9 @@ def test_sgd_step_spiking_at_a_low_floor_reads_lr_too_high():
     # The step that settles is read without it.
     cf = losslens.diagnose(KW / "lr_high1.0.csv", classes=10)
     assert cf.verdict == "converged" and "lr_too_high" not in [c.id for c in cf.causes]
-    lows = {n: float(open(KW / f"{n}.csv").read().splitlines()[-1].split(",")[-1]) for n in ("lr_high1.8", "lr_high1.0")}
-    assert lows["lr_high1.0"] < 0.7 * lows["lr_high1.8"]
+    ends = {n: float(open(KW / f"{n}.csv").read().splitlines()[-1].split(",")[-1])
+            for n in ("lr_high1.8", "lr_high1.0")}
+    assert ends["lr_high1.0"] < 0.7 * ends["lr_high1.8"]
 
 
 def test_a_two_unit_classifier_flat_at_a_fifth_of_its_training_data_wrong_lists_underfitting():

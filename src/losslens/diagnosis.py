@@ -6165,7 +6165,8 @@ def _collapse_leads(causes: list[Cause]) -> None:
     plateau", would not revive dead units). _dedupe keeps only the
     first of an id, and the jump rule (unstable) comes first: Keras SGD 3.0 on digits, both losses at 2.306-2.308
     = ln 10 from epoch 8 to 59, validation accuracy 0.089, read "lr_too_high" on "one jump at epoch 6" alone
-    (tests/fixtures/ecosystem/keras_walk39, lr_high3.csv), where scikit-learn's collapse read "ends at 102% of ln 10"."""
+    (tests/fixtures/ecosystem/keras_walk39, lr_high3.csv), where scikit-learn's collapse read "ends at 102% of ln
+    10"."""
     highs = [i for i, c in enumerate(causes) if c.id == "lr_too_high"]
     j = next((i for i in highs[1:] if "uniform_guess" in causes[i].numbers), None)
     if j is None or "train_spike" not in causes[highs[0]].numbers:
