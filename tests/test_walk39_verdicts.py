@@ -56,6 +56,7 @@ def test_sgd_step_spiking_at_a_low_floor_reads_lr_too_high():
     d = losslens.diagnose(KW / "lr_high1.8.csv", classes=10)
     assert d.verdict == "lr_too_high"
     assert "at its floor" in d.causes[0].evidence[0] and "epoch 52" in d.causes[0].evidence[0]
+    assert d.causes[0].numbers["train_spike_lift"] >= 0.5 > 0.05 > d.causes[0].numbers["train_spike_rel"]
     assert "still_improving" not in [c.id for c in d.causes]
     # The step that settles is read without it.
     cf = losslens.diagnose(KW / "lr_high1.0.csv", classes=10)

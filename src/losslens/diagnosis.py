@@ -1286,13 +1286,16 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
               f"{_pct(rel)} of its whole improvement: the floor is a small share of where it started)"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
+    numbers = {"train_spike": f.train_spike, "train_spike_rel": f.train_spike_rel}
+    if f.train_spike_rel < t.spike_range:
+        numbers["train_spike_lift"] = lifted[i]  # (the share of its level the JSON's reader can check the bar on)
     acts = ACTIONS["lr_too_high"] + ["gradient clipping"]
     thrown = _started_thrown(f, t)
     if thrown is not None:
         ev.append(thrown)
         acts = [UNSCALED_FIRST] + acts
     return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, 0.55, 0.85), ev,
-                 acts, {"train_spike": f.train_spike, "train_spike_rel": f.train_spike_rel})
+                 acts, numbers)
 
 
 def _spike_series(f: Facts) -> tuple[np.ndarray, np.ndarray] | None:
