@@ -17,7 +17,6 @@ settled at (the selection bias of a minimum): X is read against that minimum rai
 from __future__ import annotations
 
 import functools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,7 +151,7 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[
         # residuals, which the smoother cannot follow, from reaching the tail as noise.
         scale = np.maximum(local_scale(resid, w), sd) + 1e-300
         z = np.clip(resid / scale, -3.0, 3.0)
-        block = max(1, w)
+        block = max(3, w)
         n_blocks = -(-n // block)
         starts = rng.integers(0, max(1, n - block + 1), size=(N_BOOTSTRAP, n_blocks))
         idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
@@ -169,15 +168,12 @@ LOCAL_POINTS = 7  # the fewest residuals a local noise scale is read on (the smo
 
 
 def local_scale(resid: np.ndarray, w: int) -> np.ndarray:
-    """The noise sd around each point, shape (n,): the MAD (x 1.4826, Hampel 1974) of the ``max(LOCAL_POINTS,
-    w)`` residuals centred on it, fewer at the ends. NaN where no residual is finite."""
-    n = resid.shape[0]
+    """The noise sd around each point of a finite series of residuals, shape (n,) -> (n,): the MAD (x 1.4826,
+    Hampel 1974) of the ``max(LOCAL_POINTS, w)`` residuals centred on it, mirrored at the ends."""
     h = max(LOCAL_POINTS, w) // 2
-    a = np.full(n + 2 * h, np.nan)
-    a[h:h + n] = np.abs(resid)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # (all-NaN windows of a curve with no finite residual)
-        return 1.4826 * np.nanmedian(np.lib.stride_tricks.sliding_window_view(a, 2 * h + 1), axis=1)
+    a = np.pad(np.abs(resid), h, mode="symmetric")
+    # (an odd window: its median is its middle order statistic, a partition: a tenth of np.median's time on 2,000 points)
+    return 1.4826 * np.partition(np.lib.stride_tricks.sliding_window_view(a, 2 * h + 1), h, axis=1)[:, h]
 
 
 _Q = np.array([0.05, 0.95])
