@@ -143,12 +143,14 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[
         # Bootstrap: moving blocks of the residuals keep their autocorrelation.
         rng = np.random.default_rng(random_state)
         # A loss's noise is not stationary: it shrinks as the loss does, and a flat tail (a cut learning rate)
-        # can be 1000 times quieter than the bend where X sits. Blocks of the raw residuals, clipped at 3 of the
+        # can be a million times quieter than the bend where X sits. Blocks of the raw residuals, clipped at 3 of the
         # whole run's MAD (set by that tail), put the tail's noise at X: 43% of DeepOBS's seeds read a zero-width
         # interval (rlrop2's noise 0.03 near X, its MAD 2.6e-8). So the residuals are standardized by their local
         # scale, resampled in blocks, and put back at each point's own scale (a location-scale model y = s + σ(t)ε,
         # ε stationary: Künsch's blocks resample ε). Clipping ε at 3 still keeps the first cliff's few huge
-        # residuals, which the smoother cannot follow, from reaching the tail as noise.
+        # residuals, which the smoother cannot follow, from reaching the tail as noise. The scale is never below
+        # the whole run's MAD (a few equal values in a row read no noise), the blocks never shorter than the
+        # 3-point smooth the residuals come from (their dependence spans it).
         scale = np.maximum(local_scale(resid, w), sd) + 1e-300
         z = np.clip(resid / scale, -3.0, 3.0)
         block = max(3, w)
@@ -168,8 +170,9 @@ LOCAL_POINTS = 7  # the fewest residuals a local noise scale is read on (the smo
 
 
 def local_scale(resid: np.ndarray, w: int) -> np.ndarray:
-    """The noise sd around each point of a finite series of residuals, shape (n,) -> (n,): the MAD (x 1.4826,
-    Hampel 1974) of the ``max(LOCAL_POINTS, w)`` residuals centred on it, mirrored at the ends."""
+    """The noise sd around each point of a finite series of residuals (from a smooth: centred on 0), shape
+    (n,) -> (n,): the median absolute residual of the ``max(LOCAL_POINTS, w)`` centred on it, mirrored at the
+    ends, times 1.4826 (the MAD's factor to a normal sd, Hampel 1974)."""
     h = max(LOCAL_POINTS, w) // 2
     a = np.pad(np.abs(resid), h, mode="symmetric")
     # (an odd window: its median is its middle order statistic, a partition: a tenth of np.median's time on 2,000 points)
