@@ -92,7 +92,8 @@ def main(argv=None) -> int:
     ap.add_argument("--curves", default=os.environ.get("LOSSLENS_CURVES", "/work/shared/curves"))
     args = ap.parse_args(argv)
     res = coverage(seed_groups(Path(args.curves)))
-    print("| curve | intervals | hold the 10-seed mean's X | hold another seed's X | zero-width | mean width (% of run) |")
+    print("| curve | intervals | hold the 10-seed mean's X | hold another seed's X | zero-width "
+          "| mean width (% of run) |")
     print("|---|---|---|---|---|---|")
     tot = defaultdict(float)
     for m, c in res.items():

@@ -175,7 +175,7 @@ def local_scale(resid: np.ndarray, w: int) -> np.ndarray:
     ends, times 1.4826 (the MAD's factor to a normal sd, Hampel 1974)."""
     h = max(LOCAL_POINTS, w) // 2
     a = np.pad(np.abs(resid), h, mode="symmetric")
-    # (an odd window: its median is its middle order statistic, a partition: a tenth of np.median's time on 2,000 points)
+    # (an odd window: its median is its middle order statistic, a partition, a tenth of np.median's time)
     return 1.4826 * np.partition(np.lib.stride_tricks.sliding_window_view(a, 2 * h + 1), h, axis=1)[:, h]
 
 
