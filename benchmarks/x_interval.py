@@ -9,6 +9,10 @@ which scatters as much again, less often). Each seed's ``test_loss`` and ``train
 definition on the mean of the seeds (``benchmarks.labels.rules.plateau_x``).
 
     python -m benchmarks.x_interval [--curves DIR]
+
+What it showed (2026-12-06, docs/benchmarks.md): of 436 intervals, 81.2% hold the mean's X and 78.1% of 3,528
+(seed, other seed) pairs the other's X, 10.3% zero-width, 7.1% of the run wide on average; before the bootstrap
+read each point's own noise (``facts.plateau.local_scale``) 77.8%, 72.4%, 43.1% and 5.2%.
 """
 
 from __future__ import annotations
@@ -99,10 +103,10 @@ def main(argv=None) -> int:
     for m, c in res.items():
         for k, v in c.items():
             tot[k] += v
-        print(f"| {m} | {c['n']} | {c['mean_in'] / c['n']:.0%} | {c['other_in'] / c['pairs']:.0%} ({c['pairs']} pairs) "
-              f"| {c['zero'] / c['n']:.0%} | {c['width'] / c['n']:.1f} |")
-    print(f"| all | {tot['n']:.0f} | {tot['mean_in'] / tot['n']:.0%} | {tot['other_in'] / tot['pairs']:.0%} "
-          f"({tot['pairs']:.0f} pairs) | {tot['zero'] / tot['n']:.0%} | {tot['width'] / tot['n']:.1f} |")
+        print(f"| {m} | {c['n']} | {c['mean_in'] / c['n']:.1%} | {c['other_in'] / c['pairs']:.1%} ({c['pairs']} pairs) "
+              f"| {c['zero'] / c['n']:.1%} | {c['width'] / c['n']:.1f} |")
+    print(f"| all | {tot['n']:.0f} | {tot['mean_in'] / tot['n']:.1%} | {tot['other_in'] / tot['pairs']:.1%} "
+          f"({tot['pairs']:.0f} pairs) | {tot['zero'] / tot['n']:.1%} | {tot['width'] / tot['n']:.1f} |")
     return 0
 
 
