@@ -240,6 +240,15 @@ def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
         typer.echo(f"losslens: skipped {one_line(line)}", err=True)
 
 
+def end_bad_inputs(read) -> None:
+    """Exit 2 where any of several paths could not be read (``read``: :func:`~losslens.commands.report.read_paths`'
+    result, each such path's line already on stderr), once the others have been reported: a script sees that an
+    input was bad, a person reads what the good ones hold. A folder's file that is no log stays a "passed over"
+    line: a folder holds files of every kind, a path was named as a log."""
+    if getattr(read, "bad", None):
+        raise typer.Exit(2)
+
+
 def run_guarded(fn, *args, **kwargs):
     """Call ``fn``; turn input problems into the one-line error and exit 2. Anything else (a ValueError,
     losslens's own or a library's: numpy's "zero-size array to reduction operation") is a bug, left to the
@@ -376,10 +385,11 @@ def diagnose(
     if plot is not None:
         _save_plots(results, plot, json_out, paths)
     matched = [d for d in results if d.verdict in wanted]
+    for d in matched:  # stderr: --json keeps stdout one object per line
+        where = d.run_name if not d.source or d.source.endswith(d.run_name) else f"{d.source} ({d.run_name})"
+        typer.echo(f"losslens: --fail-on: {where} is {d.verdict}", err=True)
+    end_bad_inputs(runs)  # (a bad input outranks a matched cause: exit 2, as for one path)
     if matched:
-        for d in matched:  # stderr: --json keeps stdout one object per line
-            where = d.run_name if not d.source or d.source.endswith(d.run_name) else f"{d.source} ({d.run_name})"
-            typer.echo(f"losslens: --fail-on: {where} is {d.verdict}", err=True)
         raise typer.Exit(1)
 
 

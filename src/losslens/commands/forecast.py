@@ -35,7 +35,8 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import (bad_value, check_figure_path, fail, plot_target, refuse_overwriting_input,
+        from losslens.cli import (bad_value, check_figure_path, end_bad_inputs, fail, plot_target,
+                                  refuse_overwriting_input,
                                   refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded,
                                   wrote_line)
         from losslens.commands.report import map_runs, read_paths
@@ -104,6 +105,7 @@ def register(app):
                     typer.echo(describe_stop(stop, run.axis_name))
             if wrote is not None:  # (after the run's text, as diagnose --plot says it)
                 typer.echo(wrote, err=json_out)
+        end_bad_inputs(runs)
 
 
 def as_asked(fc, run, asked: str | None):

@@ -11,6 +11,8 @@ from typing import List, Optional
 
 import typer
 
+from losslens.exceptions import one_line
+
 #: Show progress bars from this many runs on (fewer finish before a bar would be seen).
 PROGRESS_FROM = 20
 
@@ -31,7 +33,7 @@ def register(app):
         higher: Optional[bool] = higher_option(),
     ):
         """Write an HTML report: an annotated chart and a verdict card per run, and an overview table."""
-        from losslens.cli import fail, refuse_overwriting_input, require_output_folder, run_guarded
+        from losslens.cli import end_bad_inputs, fail, refuse_overwriting_input, require_output_folder, run_guarded
 
         refuse_overwriting_input(output, paths)
         require_output_folder(output)
@@ -45,6 +47,7 @@ def register(app):
         refuse_overwriting_input(output, {str(d.source) for d in diagnoses if d.source})
         path = run_guarded(_write, diagnoses, output, title)
         typer.echo(f"wrote {path} ({len(diagnoses)} run{'s' if len(diagnoses) != 1 else ''})")
+        end_bad_inputs(diagnoses)
 
     @app.command()
     def plot(
@@ -96,18 +99,31 @@ def progress_bar(enabled: bool):
                     disable=not (enabled and console.is_terminal))
 
 
-def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
+class Read(list):
+    """The runs :func:`read_paths` read, and ``bad``: the one-line problem of each path given that could not be
+    read (already said on stderr); a command ends in exit 2 where it holds any (:func:`losslens.cli.end_bad_inputs`),
+    once the good paths' runs have been reported."""
+
+    def __init__(self, runs=(), bad=()):
+        super().__init__(runs)
+        self.bad = list(bad)
+
+
+def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
     """Every run in every path (with a bar on a terminal). ``run_id`` is looked for in each path: it is read
     where it is, and each path that lacks it is one "skipped" line on stderr; where no path holds it, one
-    line naming every path is the error."""
+    line naming every path is the error. Of several paths, one that cannot be read (no such file, no loss
+    column, not a log) is one line on stderr, as a folder's bad file is, and the others are read: ``bad`` on
+    the result holds those lines (exit 2 once the rest is reported); where none could be read, the first is the
+    error. One path's problem is raised as it is."""
     from rich.markup import escape
 
     from losslens.api import to_runs
-    from losslens.cli import end_skipped
-    from losslens.exceptions import RunNotFoundError
-    from losslens.readers import reporting
+    from losslens.cli import _bad_input_line, end_skipped
+    from losslens.exceptions import LosslensError, RunNotFoundError
+    from losslens.readers import _source, reporting
 
-    runs, lacking = [], []
+    runs, lacking, bad = [], [], []
     # One large long-format file can take seconds to read: the bar names the file being read; a folder or store of
     # many runs (a sweep: 300 TensorBoard runs read for 40 s, 500 MLflow runs for 110 s), each part as it is read.
     # Within one big file (a million printed lines parsed for 20 s), the share of it read so far, the bar filled as
@@ -130,19 +146,28 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> list:
 
             bar.update(task, description=f"reading {name}")
             try:
-                with reporting(part, None if bar.disable else within):
+                with reporting(part, None if bar.disable else within), _source.command_line():
                     runs.extend(to_runs(p, run_id=run_id, metric=metric))
             except RunNotFoundError as exc:
                 if len(paths) == 1:
                     raise
                 lacking.append(exc)
+            except (LosslensError, OSError) as exc:
+                line = _bad_input_line(exc)
+                if len(paths) == 1 or line is None:
+                    raise
+                bad.append(line)
             bar.update(task, completed=i + 1)
-    if lacking and not runs:
+    if lacking and not runs and not bad:
         raise RunNotFoundError(f"no run {run_id!r} in any of the {len(paths)} paths: "
                                + "; ".join(str(exc) for exc in lacking))
+    for line in bad:
+        typer.echo(f"losslens: {one_line(line)}", err=True)
+    if bad and not runs:
+        raise typer.Exit(2)  # (each path's line said above: none is more the error than the others)
     end_skipped([str(exc) for exc in lacking], len(runs))
     from losslens.readers.directory import name_apart
-    return name_apart(runs)
+    return Read(name_apart(runs), bad)
 
 
 def map_runs(fn, runs, *, what: str = "diagnosing", progress=True) -> list:
@@ -178,8 +203,8 @@ def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=Tru
 def diagnose_paths(paths, *, metric=None, classes=None, horizon=None, run_id=None, progress=True,
                     higher_is_better=None):
     runs = read_paths(paths, run_id=run_id, metric=metric, progress=progress)
-    return diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress,
-                          higher_is_better=higher_is_better)
+    return Read(diagnose_runs(runs, metric=metric, classes=classes, horizon=horizon, progress=progress,
+                              higher_is_better=higher_is_better), runs.bad)
 
 
 def _write(diagnoses, output: Path, title: str):

@@ -360,6 +360,31 @@ def reading(what) -> None:
 _NOTES: contextvars.ContextVar = contextvars.ContextVar("losslens_reader_notes", default=None)
 
 
+#: Set while the command line reads its paths (:func:`command_line`): a folder's "passed over" line then words
+#: a file's problem as the CLI does (``--metric COLUMN``), not as Python does (``columns={...}``).
+_COMMAND_LINE = contextvars.ContextVar("losslens_command_line", default=False)
+
+
+@contextlib.contextmanager
+def command_line():
+    """Read as the ``losslens`` command: :func:`problem_of` words a problem for it."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def problem_of(exc) -> str:
+    """``exc``'s problem (a :class:`~losslens.exceptions.LosslensError`) without its source, in the words of who
+    reads it: the command line's (its ``cli_message``, where the error has one) inside :func:`command_line`."""
+    said = getattr(exc, "cli_message", None) if _COMMAND_LINE.get() else None
+    if said is None:
+        return exc.problem
+    prefix = f"{exc.source}: " if exc.source else ""
+    return said[len(prefix):] if prefix and said.startswith(prefix) else said
+
+
 def warn(where, message: str, *args) -> None:
     """A reader's one-line warning about ``where`` (a file, folder or store) on the ``losslens`` logger:
     ``losslens: <where>: <message % args>``; inside :func:`noting`, kept for the runs read too (the JSON and

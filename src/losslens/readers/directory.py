@@ -367,7 +367,7 @@ def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, 
     try:
         return list(reader())
     except LosslensError as exc:
-        problems.append(f"{_rel(path, root)}: {exc.problem}")
+        problems.append(f"{_rel(path, root)}: {_source.problem_of(exc)}")
         if errors is not None:
             errors.append(exc)
         if missing is not None and isinstance(exc, MissingExtraError):
