@@ -58,3 +58,96 @@ def test_a_folder_s_passed_over_file_is_worded_for_the_command_line(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "passed over 1 file(s): badcol.csv: no loss or accuracy column" in res.stderr
     assert "--metric COLUMN" in res.stderr and "columns=" not in res.stderr, res.stderr
+
+
+def test_a_held_out_score_the_cli_does_not_read_is_said(tmp_path):
+    """scikit-learn's MLPRegressor(early_stopping=True) logs its loss and a validation R²: the fitted model is read on
+    the R² (the score early stopping watched), its curves saved as CSV on the loss; the CSV's reading says so."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    import losslens
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-3, 3, (600, 2))
+    y = np.sin(2 * X[:, 0]) * np.cos(2 * X[:, 1]) + 0.05 * rng.normal(size=600)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor(hidden_layer_sizes=(2,), early_stopping=True, max_iter=200, n_iter_no_change=30,
+                           random_state=0).fit(X, y)
+    assert losslens.diagnose(reg).metric == "val_r2"
+    path = tmp_path / "mlpreg.csv"
+    pd.DataFrame({"loss": reg.loss_curve_, "val_r2": reg.validation_scores_}).to_csv(path, index=False)
+    res = run_cli("diagnose", "--json", path)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["metric"] == "train_loss"
+    first = out["causes"][0]["evidence"][0]
+    assert "val_r2" in first and "not read" in first and "--metric val_r2" in first, first
+    # asked for, it is read, and the line goes
+    res = run_cli("diagnose", "--json", path, "--metric", "val_r2")
+    out = json.loads(res.stdout)
+    assert out["metric"] == "val_r2" and not any("not read" in e for e in out["causes"][0]["evidence"])
+
+
+def test_a_validation_curve_passed_over_for_too_few_evaluations_is_said():
+    """Trainer checkpoints' trainer_state.json (transformers; made by the fixtures' make.py) with a few evaluations
+    against more logged training losses are read on the training loss: the verdict says why, and how to read
+    validation where it can be read alone."""
+    eco = FIXTURES / "ecosystem"
+    two = json.loads(run_cli("diagnose", "--json", eco / "hf_lm_finetune" / "ft_e1" / "trainer_state.json").stdout)
+    assert two["metric"] == "train_loss"
+    first = two["causes"][0]["evidence"][0]
+    # 2 evaluations are too short to diagnose alone: no --metric hint that would be refused
+    assert first.startswith("read on train_loss: val_loss was evaluated 2 times") and "--metric" not in first, first
+    state = eco / "hf_lm_finetune" / "pre_e2" / "trainer_state.json"
+    out = json.loads(run_cli("diagnose", "--json", state).stdout)
+    first = out["causes"][0]["evidence"][0]
+    assert first.startswith("read on train_loss: val_loss was evaluated ") and "--metric val_loss" in first, first
+    asked = json.loads(run_cli("diagnose", "--json", state, "--metric", "val_loss").stdout)
+    assert asked["metric"] == "val_loss" and not any("was evaluated" in e for e in asked["causes"][0]["evidence"])
+
+
+def test_a_folder_names_the_event_file_it_could_not_read_not_dot(tmp_path):
+    """An event file (torch.utils.tensorboard's SummaryWriter wrote the fixture) cut to its first 30 bytes, alone in
+    the folder named: the line named "." where the file is meant."""
+    events = next((FIXTURES / "ecosystem" / "torch_tb" / "runs" / "exp1").glob("events.out.tfevents.*"))
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / events.name).write_bytes(events.read_bytes()[:30])
+    res = run_cli("diagnose", tmp_path / "cut")
+    assert res.exit_code == 2
+    assert f"{events.name}: not a readable TensorBoard event file" in res.stderr and ": .:" not in res.stderr, res.stderr
+
+
+def test_a_hole_of_nul_bytes_mid_log_is_read_around_and_said(tmp_path, caplog):
+    """A Keras CSVLogger file (the fixture) with 300 bytes overwritten by NULs mid-file, as a crash leaves a lost
+    block: the rows each side are read, the rows the hole cut are left out, and a warning says so."""
+    import losslens
+
+    data = KERAS_LOG.read_bytes()
+    mid = len(data) // 2
+    path = tmp_path / "hole.csv"
+    path.write_bytes(data[:mid] + b"\x00" * 300 + data[mid + 300:])
+    before = md5(path)
+    with caplog.at_level("WARNING", logger="losslens"):
+        [run] = losslens.read(path)
+    said = [r.getMessage() for r in caplog.records if r.name == "losslens"]
+    assert any(f"300 NUL bytes at byte {mid}" in s and "read around" in s for s in said), said
+    [whole] = losslens.read(KERAS_LOG)
+    lost = len(whole) - len(run)
+    assert 1 <= lost <= 300 // 20 + 2, lost  # the rows in the hole and the two it cut, no more
+    assert run.val_loss[0] == whole.val_loss[0] and run.val_loss[-1] == whole.val_loss[-1]
+    assert run_cli("diagnose", path).exit_code == 0
+    assert md5(path) == before
+
+
+def test_a_file_of_nul_bytes_only_says_so(tmp_path):
+    path = tmp_path / "metrics.csv"
+    path.write_bytes(b"\x00" * 4096)  # a file preallocated (fallocate, a crash before the first write)
+    res = run_cli("diagnose", path)
+    assert res.exit_code == 2
+    assert res.stderr.strip() == f"losslens: {path}: only NUL bytes (4096 of them): a file preallocated and never written?"

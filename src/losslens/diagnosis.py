@@ -54,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
-from .facts import Facts, accuracy_fraction, batch_loss, measure, metric_direction
+from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction
 from .facts.chance import KERAS_CLIP_LOSS
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
@@ -369,6 +369,22 @@ def _fit_optimizer(d: Diagnosis, run: Run) -> Diagnosis:
 STEP_TOO_LARGE = "lower the learning rate (try 10x lower, not higher: the steps moved the weights the wrong way)"
 
 
+def _passed_over(run: Run, f: Facts, metric: str | None) -> str | None:
+    """The line saying why the held-out curve a run logs was not the one read: ``facts.choose_metric`` reads the
+    training loss where validation was evaluated fewer than ``MIN_POINTS_FOR_VAL`` times against more training
+    points (a Trainer checkpoint saved after 4 evaluations): the verdict is on a column the user would not expect."""
+    if metric is not None or f.metric != "train_loss":
+        return None
+    held = run.default_metric()
+    if held not in ("val_loss", "val_acc"):
+        return None
+    n_held, n_train = (int(np.isfinite(run.series[k]).sum()) for k in (held, "train_loss"))
+    ask = (f"; --metric {run.label(held)} (metric= in Python) reads it" if n_held >= MIN_POINTS_TO_DIAGNOSE
+           else "")  # (fewer are refused as too short when asked for)
+    return (f"read on {run.label('train_loss')}: {run.label(held)} was evaluated {n_held} times (under "
+            f"{MIN_POINTS_FOR_VAL}) against {n_train} training points, too few to show its shape{ask}")
+
+
 def diagnose_run(run: Run, metric: str | None = None, classes: int | None = None,
                  horizon: float | None = None, thresholds: Thresholds = DEFAULT,
                  forecast: bool = True, higher_is_better: bool | None = None) -> Diagnosis:
@@ -679,7 +695,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # An absurd point left out, a NaN read as a gap: said, once, under the verdict.
     verdict.evidence.extend(notes)
     _callback_cuts(run, f, verdict)
-    picked = run.default_note() if metric is None and f.metric == run.default_metric() else None
+    picked = run.default_note() if metric is None and f.metric == run.default_metric() else _passed_over(run, f, metric)
     if picked:
         # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
         # name; say which, first.

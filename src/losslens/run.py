@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .columns import (ACCURACY_FALLBACK, CANONICAL, LAYER_GRAD, adversarial_pair, axis_kind, flatten_splits,
-                      keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
+                      is_validation, keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
 from .exceptions import EmptyRunError, NoLossError, UsageError, UsageTypeError, check_number
 from .result import finite_or_none
 
@@ -332,11 +332,24 @@ class Run:
                     f"{', ' + why if why else ''}, beside {others}; "
                     f"--metric COLUMN (metric= in Python) reads another")
         if score is None:
-            return None
+            return self._held_out_score_note(chosen)
         name, why, others = score
         passed = f", before {', '.join(self.label(o) for o in others[:3])}" if others else ""
         return (f"no loss logged: read on {self.label(name)}, {why}{passed}; --metric COLUMN (metric= in Python) "
                 "reads another")
+
+    def _held_out_score_note(self, chosen: str) -> str | None:
+        """Where the training loss is read and the run logs no held-out loss nor accuracy but a held-out score
+        (scikit-learn's MLP with ``early_stopping=True``: ``loss`` and ``validation_scores_``, R² for a regressor),
+        the line saying the score was not read: the fitted model itself (``losslens.diagnose(model)``) is read on
+        that score, its CSV on the loss, and neither said which."""
+        if chosen != "train_loss":
+            return None
+        score = primary_score([k for k in self.metrics if self.has(k) and is_validation(k)])
+        if score is None:
+            return None
+        return (f"read on {self.label(chosen)}, the training loss: {self.label(score[0])} (a held-out score) was not "
+                f"read; --metric {self.label(score[0])} (metric= in Python) reads it")
 
     def label(self, key: str) -> str:
         """``key`` as the log spelt it (``metrics_map50_95(b)`` -> ``metrics/mAP50-95(B)``), for reports:

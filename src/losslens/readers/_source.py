@@ -102,6 +102,30 @@ GENERIC_STEMS = {"metrics", "trainer_state", "results", "history", "log", "logs"
                  "losslens"}
 
 
+def _nul_hole(data: bytes) -> tuple[int, int] | None:
+    """``(start, end)`` byte offsets of the one run of NUL bytes inside ``data`` (trailing NULs stripped first)
+    where the rest is text (no other control byte but tab, CR, LF; at least a line each side): a block of a log
+    that a crash zeroed. None where there is no such run, several, or the rest is binary (a checkpoint holds
+    NULs everywhere and other control bytes)."""
+    body = data.rstrip(b"\x00")
+    start = body.find(b"\x00")
+    if start < 0:
+        return None
+    end = start
+    while end < len(body) and body[end] == 0:
+        end += 1
+    rest = body[:start] + body[end:]
+    if b"\x00" in rest or b"\n" not in body[:start] or b"\n" not in body[end:]:
+        return None
+    if any(b < 32 and b not in (9, 10, 13) for b in rest[:65536]):
+        return None
+    try:
+        rest.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return start, end
+
+
 def sniff_bytes(head: bytes, name: str = "") -> str | None:
     """Binary kinds recognised from the first bytes: ``tfevents``, ``sqlite``, ``wandb`` or None."""
     if head.startswith(SQLITE_MAGIC):
@@ -136,7 +160,9 @@ def load(path: Path, source: str) -> Content:
             compressed = head.startswith((GZIP_MAGIC, BZ2_MAGIC, XZ_MAGIC))
             utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
             packed = _unpacked_head(head)
-            if not utf16 and ((not compressed and b"\x00" in head.rstrip(b"\x00")) or _compressed_pickle(packed)):
+            hole = None if compressed or utf16 else _nul_hole(head)
+            if not utf16 and ((not compressed and hole is None and b"\x00" in head.rstrip(b"\x00"))
+                              or _compressed_pickle(packed)):
                 # Checkpoints and other binaries: stop before reading gigabytes. (A small zlib-compressed pickle
                 # may hold no NUL; a gzip, bz2 or xz one, as joblib.dump(compress="gzip") writes, is no log either.)
                 raise UnknownFormatError(_binary_kind(head, path.name, packed), source)
@@ -147,10 +173,23 @@ def load(path: Path, source: str) -> Content:
                 data = head + fh.read()
             if not compressed and not utf16 and b"\x00" in data:
                 # A log whose tail is zeros (a machine that crashed mid-write leaves the file's
-                # last block NUL-filled) is the text before them; NULs inside are a binary file.
+                # last block NUL-filled) is the text before them; NULs inside are a binary file, but for one run of
+                # them in text (a block the crash lost mid-file), read around.
+                if not data.rstrip(b"\x00"):
+                    raise ReadError(f"only NUL bytes ({len(data)} of them): a file preallocated and never "
+                                    "written?", source)
                 if b"\x00" in data.rstrip(b"\x00"):
-                    raise UnknownFormatError(_binary_kind(head, path.name), source)
-                data = data.rstrip(b"\x00")
+                    hole = _nul_hole(data.rstrip(b"\x00"))
+                    if hole is None:
+                        raise UnknownFormatError(_binary_kind(head, path.name), source)
+                    start, end = hole
+                    warn(source, "%d NUL bytes at byte %d (a block lost in a crash?): read around them, the lines "
+                         "they cut left out", end - start, start)
+                    # (the partial lines each side dropped: a row cut by the hole is no row)
+                    before, after = data[:start], data[end:].rstrip(b"\x00")
+                    data = before[:before.rfind(b"\n") + 1] + after[after.find(b"\n") + 1:]
+                else:
+                    data = data.rstrip(b"\x00")
     except FileNotFoundError:
         raise ReadError("no such file or directory", source) from None
     except IsADirectoryError:

@@ -68,8 +68,7 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
 
     def unreadable(exc: OSError) -> None:  # os.walk passed over such a folder in silence
         where = Path(exc.filename) if exc.filename else root
-        problems.append(f"{_rel(where, root) if where != root else '.'}: cannot read this folder "
-                        f"({exc.strerror or exc})")
+        problems.append(f"{_named(where, root)}: cannot read this folder ({exc.strerror or exc})")
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         here = Path(dirpath)
@@ -367,7 +366,11 @@ def _guarded(problems: list[str], path: Path, root: Path, missing: list | None, 
     try:
         return list(reader())
     except LosslensError as exc:
-        problems.append(f"{_rel(path, root)}: {_source.problem_of(exc)}")
+        # The file inside a run folder the reader refused (a TensorBoard run's cut event file), where it names one:
+        # "." (the root read as one run) named nothing.
+        inside = Path(exc.source) if exc.source else None
+        where = inside if inside is not None and inside != path and path in inside.parents else path
+        problems.append(f"{_named(where, root)}: {_source.problem_of(exc)}")
         if errors is not None:
             errors.append(exc)
         if missing is not None and isinstance(exc, MissingExtraError):
@@ -395,6 +398,12 @@ def _not_event_file() -> type:
     from .tensorboard import NotAnEventFile
 
     return NotAnEventFile
+
+
+def _named(path: Path, root: Path) -> str:
+    """``path`` as a folder's "passed over" list names it: relative to ``root``; the root itself by its name (the
+    line already starts with the root's path, and "." read as a file of that name)."""
+    return _rel(path, root) if path != root else (root.name or str(root))
 
 
 def _rel(path: Path, root: Path) -> str:
