@@ -151,3 +151,32 @@ def test_a_file_of_nul_bytes_only_says_so(tmp_path):
     res = run_cli("diagnose", path)
     assert res.exit_code == 2
     assert res.stderr.strip() == f"losslens: {path}: only NUL bytes (4096 of them): a file preallocated and never written?"
+
+
+def test_forecast_to_dict_is_what_forecast_json_prints():
+    """As Diagnosis.to_dict() is diagnose --json's object, Forecast.to_dict() is forecast --json's (a Keras CSVLogger
+    file; a Trainer checkpoint, whose step axis adds the epoch at X), and to_json() its line."""
+    import losslens
+
+    for path in (KERAS_LOG, FIXTURES / "ecosystem" / "hf_lm_finetune" / "pre_e2" / "trainer_state.json"):
+        res = run_cli("forecast", "--json", path)
+        assert res.exit_code == 0, res.output
+        cli = json.loads(res.stdout)
+        fc = losslens.forecast(path)
+        assert fc.to_dict() == cli
+        assert json.loads(fc.to_json()) == cli
+        assert cli["schema"] == "losslens.forecast/1" and cli["source"] == str(path)
+
+
+def test_a_list_of_rows_is_sourced_as_list_as_a_dataframe_is_dataframe():
+    import pandas as pd
+
+    import losslens
+
+    import csv
+
+    # the Keras log's rows as a loop keeps them: one dict per epoch
+    rows = [{k: float(row[k]) for k in ("epoch", "loss", "val_loss")} for row in csv.DictReader(KERAS_LOG.open())]
+    assert losslens.diagnose(rows).source == "list"
+    assert losslens.diagnose(pd.DataFrame(rows)).source == "DataFrame"
+    assert losslens.forecast(rows).to_dict()["source"] == "list"

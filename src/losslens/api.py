@@ -37,8 +37,10 @@ def to_runs(source: Any, **options) -> list[Run]:
     rows = _records(source)
     if rows is not None:
         from .readers import records, table
-        name = type(source).__name__ if not isinstance(source, (list, tuple)) else "run"
-        return table.to_runs(records.to_columns(rows, source=name), name=name, source=name, fmt="records",
+        # The source by its type, as a DataFrame's and a dict's are ("list" was "run"); a list's run is "run".
+        kind = type(source).__name__
+        name = kind if not isinstance(source, (list, tuple)) else "run"
+        return table.to_runs(records.to_columns(rows, source=kind), name=name, source=kind, fmt="records",
                              **table.given_options(options))
     from .readers import sklearn
     if sklearn.is_estimator(source):  # a fitted MLP or gradient-boosting model (or a one-line error)

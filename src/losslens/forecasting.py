@@ -534,8 +534,19 @@ class Forecast:
         return self._run
 
     def to_dict(self) -> dict:
-        """JSON-safe dict: metric, horizon, value, interval (90%), plateau_epoch, p_improve, path ..."""
-        return {
+        """JSON-safe dict, the object ``losslens forecast --json`` prints for the run (as
+        :meth:`losslens.Diagnosis.to_dict` is ``diagnose --json``'s): schema, source, run and axis (source and run
+        None for raw arrays), then metric, horizon, value, interval (90%), plateau_epoch, p_improve, path ...;
+        ``plateau_epoch_frac``, the epoch at X, where a Trainer's step axis states its epochs."""
+        run = self._run
+        head = {"schema": "losslens.forecast/1", "source": None if run is None else run.source,
+                "run": None if run is None else run.name, "axis": self.axis}
+        frac = None
+        if run is not None:
+            from .result import trainer_epoch
+
+            frac = trainer_epoch(run, self.plateau_epoch)
+        return head | {
             "metric": self.metric,
             "horizon": finite_or_none(self.horizon),
             "value": finite_or_none(self.value),
@@ -553,7 +564,14 @@ class Forecast:
             "path": self.path(),
             **({} if self.best is None else dict(zip(("best_so_far", "gain_over_best", "p_over_best"),
                                                      (finite_or_none(v) for v in self.best)))),
-        } | ({"horizon_from": self.horizon_from} if self.horizon_from else {})
+        } | ({"horizon_from": self.horizon_from} if self.horizon_from else {}) \
+            | ({} if frac is None else {"plateau_epoch_frac": frac})
+
+    def to_json(self, **kwargs) -> str:
+        """:meth:`to_dict` as one line of JSON (NaN never written: ``null``), as ``losslens forecast --json``."""
+        import json
+
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
 
 class _Model:

@@ -41,7 +41,6 @@ def register(app):
                                   wrote_line)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
-        from losslens.result import trainer_epoch
 
         if stop_gain is not None and not stop_gain < 1:
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
@@ -91,11 +90,7 @@ def register(app):
                 run_guarded(save_forecast_plot, run, fc, target)
                 wrote = wrote_line(target, len(forecasts), name)
             if json_out:
-                out = {"schema": "losslens.forecast/1", "source": run.source, "run": run.name,
-                       "axis": run.axis_name}
-                out.update(fc.to_dict())
-                if (e := trainer_epoch(run, fc.plateau_epoch)) is not None:
-                    out["plateau_epoch_frac"] = e
+                out = fc.to_dict()  # (schema, source, run and axis included: the API's Forecast.to_dict())
                 if stop is not None:
                     out["stopping"] = stop
                 sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
