@@ -43,11 +43,9 @@ def test_several_paths_all_bad_is_each_line_and_exit_2_with_no_output(tmp_path):
     res = run_cli("diagnose", "--json", tmp_path / "a.csv", _no_loss_csv(tmp_path))
     assert res.exit_code == 2 and res.stdout == ""
     assert len(res.stderr.strip().splitlines()) == 2, res.stderr
-
-
-def test_one_path_bad_is_still_the_one_line_error(tmp_path):
-    res = run_cli("diagnose", tmp_path / "nonexistent.csv")
-    assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {tmp_path / 'nonexistent.csv'}: no such file or directory"
+    # one path's problem is still the one line it was
+    res = run_cli("diagnose", tmp_path / "a.csv")
+    assert res.exit_code == 2 and res.stderr.strip() == f"losslens: {tmp_path / 'a.csv'}: no such file or directory"
 
 
 def test_a_folder_s_passed_over_file_is_worded_for_the_command_line(tmp_path):
@@ -158,12 +156,14 @@ def test_forecast_to_dict_is_what_forecast_json_prints():
     file; a Trainer checkpoint, whose step axis adds the epoch at X), and to_json() its line."""
     import losslens
 
+    from losslens.result import rounded
+
     for path in (KERAS_LOG, FIXTURES / "ecosystem" / "hf_lm_finetune" / "pre_e2" / "trainer_state.json"):
         res = run_cli("forecast", "--json", path)
         assert res.exit_code == 0, res.output
         cli = json.loads(res.stdout)
         fc = losslens.forecast(path)
-        assert fc.to_dict() == cli
+        assert rounded(fc.to_dict()) == cli  # (the JSON's floats to 7 significant digits, to_dict's whole)
         assert json.loads(fc.to_json()) == cli
         assert cli["schema"] == "losslens.forecast/1" and cli["source"] == str(path)
 
@@ -180,3 +180,56 @@ def test_a_list_of_rows_is_sourced_as_list_as_a_dataframe_is_dataframe():
     assert losslens.diagnose(rows).source == "list"
     assert losslens.diagnose(pd.DataFrame(rows)).source == "DataFrame"
     assert losslens.forecast(rows).to_dict()["source"] == "list"
+
+
+def test_no_color_on_a_terminal_writes_no_colour_nor_bold(tmp_path):
+    """NO_COLOR=1 (https://no-color.org) on a terminal: no SGR escape (colour, bold, dim) in the report; without it,
+    the headline is bold."""
+    import os
+    import pty
+    import re
+
+    log = FIXTURES / "ecosystem" / "keras_vae" / "beta1.log"  # Keras' printed fit output
+
+    def on_a_terminal(**env):
+        main, side = pty.openpty()
+        proc = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(log)], stdout=side,
+                              stderr=subprocess.DEVNULL, env={**os.environ, "COLUMNS": "120", **env}, timeout=120)
+        os.close(side)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(main)
+        assert proc.returncode == 0
+        return out.decode("utf-8", "replace")
+
+    sgr = re.compile(r"\x1b\[[0-9;]*m")
+    assert sgr.search(on_a_terminal()), "a terminal gets colour and bold"
+    plain = on_a_terminal(NO_COLOR="1")
+    assert "beta1: converged" in plain and not sgr.search(plain), repr(plain[:300])
+
+
+def test_json_floats_are_rounded_at_serialisation_only_and_whole_epochs_are_ints():
+    """A Keras CSVLogger log's float32 values (0.29636380076408386) and the analysis' differences
+    (0.010299999999999976) are written to 7 significant digits; to_dict() and the analysis keep every digit."""
+    import re
+
+    import losslens
+
+    d = losslens.diagnose(KERAS_LOG)
+    line = run_cli("diagnose", "--json", KERAS_LOG).stdout
+    digits = [len(m.lstrip("-0.").replace(".", "").split("e")[0]) for m in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", line)]
+    assert digits and max(digits) <= 7, max(digits)
+    assert json.loads(line) == json.loads(d.to_json())
+    assert d.to_dict()["plateau"]["level"] == float(d.plateau.level)  # every digit in memory
+    assert json.loads(line)["plateau"]["level"] == float(f"{d.plateau.level:.7g}")
+    # X on whole epochs is an int in Python as on the command line (42, not 42.0)
+    assert isinstance(d.plateau_epoch, int) and json.loads(line)["plateau_epoch"] == d.plateau_epoch
+    fc = json.loads(run_cli("forecast", "--json", KERAS_LOG).stdout)
+    assert isinstance(fc["horizon"], int) and isinstance(fc["plateau_epoch"], int), fc

@@ -541,17 +541,17 @@ class Forecast:
         run = self._run
         head = {"schema": "losslens.forecast/1", "source": None if run is None else run.source,
                 "run": None if run is None else run.name, "axis": self.axis}
+        from .result import _clean, trainer_epoch
+
         frac = None
         if run is not None:
-            from .result import trainer_epoch
-
             frac = trainer_epoch(run, self.plateau_epoch)
         return head | {
             "metric": self.metric,
-            "horizon": finite_or_none(self.horizon),
+            "horizon": _clean(self.horizon),  # (an int on a whole epoch or step, as diagnose's JSON writes X)
             "value": finite_or_none(self.value),
             "interval": [finite_or_none(self.interval[0]), finite_or_none(self.interval[1])],
-            "plateau_epoch": finite_or_none(self.plateau_epoch),
+            "plateau_epoch": _clean(self.plateau_epoch),
             "p_improve": finite_or_none(self.p_improve),
             "gain": finite_or_none(self.gain),
             "level": finite_or_none(self.level),
@@ -568,10 +568,11 @@ class Forecast:
             | ({} if frac is None else {"plateau_epoch_frac": frac})
 
     def to_json(self, **kwargs) -> str:
-        """:meth:`to_dict` as one line of JSON (NaN never written: ``null``), as ``losslens forecast --json``."""
-        import json
+        """:meth:`to_dict` as one line of JSON, as ``losslens forecast --json`` prints it (NaN never written:
+        ``null``; floats to 7 significant digits, :func:`losslens.result.json_text`)."""
+        from .result import json_text
 
-        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+        return json_text(self.to_dict(), **kwargs)
 
 
 class _Model:

@@ -127,7 +127,9 @@ class Diagnosis:
 
     @property
     def plateau_epoch(self):
-        return None if self.plateau is None else self.plateau.epoch
+        """X on the run's axis: an int where it is a whole epoch or step (42, as the text and the JSON write it, not
+        42.0), a float between them, None for no plateau."""
+        return None if self.plateau is None else _clean(self.plateau.epoch)
 
     @property
     def slowdown_epoch(self):
@@ -255,7 +257,7 @@ class Diagnosis:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+        return json_text(self.to_dict(), **kwargs)
 
     def summary(self) -> str:
         """One line: verdict, X and the confidence."""
@@ -534,6 +536,29 @@ def finite_or_none(v) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
+
+
+#: Significant digits a float keeps in the JSON losslens writes (``--json``, ``to_json()``): a float32 loss
+#: (0.29636380076408386) or a difference's noise (0.010299999999999976) spelt out to 17 digits says nothing more.
+#: Rounded at serialisation only: ``to_dict()`` and the analysis keep every digit.
+JSON_DIGITS = 7
+
+
+def rounded(obj):
+    """``obj`` (dicts, lists, numbers, strings ...) with every float rounded to :data:`JSON_DIGITS` significant
+    digits; ints, bools and None as they are."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{JSON_DIGITS}g}") if math.isfinite(obj) else obj
+    if isinstance(obj, dict):
+        return {k: rounded(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v) for v in obj]
+    return obj
+
+
+def json_text(obj, **kwargs) -> str:
+    """``obj`` as the JSON losslens writes: floats :func:`rounded`, NaN never (``allow_nan=False``)."""
+    return json.dumps(rounded(obj), allow_nan=False, **kwargs)
 
 
 def _clean(v):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import List, Optional
 
@@ -93,7 +92,7 @@ def register(app):
                 out = fc.to_dict()  # (schema, source, run and axis included: the API's Forecast.to_dict())
                 if stop is not None:
                     out["stopping"] = stop
-                sys.stdout.write(json.dumps(out, allow_nan=False) + "\n")
+                sys.stdout.write(_json_text(out) + "\n")
             else:
                 typer.echo(describe(as_asked(fc, run, metric), name, run.axis_name, run))
                 if stop is not None:
@@ -230,3 +229,11 @@ def describe_stop(stop: dict, axis: str) -> str:
             f"{stop['stopped_epoch']:g} ({saved:.0%} of the logged points saved); best so far "
             f"{stop['best_value']:.4g} at {axis} {stop['best_epoch']:g}, best of the whole run "
             f"{stop['final_best']:.4g}")
+
+
+def _json_text(obj) -> str:
+    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
+    here: the command line starts without numpy."""
+    from losslens.result import json_text
+
+    return json_text(obj)

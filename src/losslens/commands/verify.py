@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from typing import List, Optional
 
@@ -81,7 +80,7 @@ def register(app):
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                                  classes=classes, progress=None if not json_out else False)
         except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it; the CLI's own line, exit 130
-            typer.echo(json.dumps(stop.partial.to_dict(), allow_nan=False) if json_out else str(stop.partial))
+            typer.echo(_json_text(stop.partial.to_dict()) if json_out else str(stop.partial))
             raise
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
@@ -95,7 +94,7 @@ def register(app):
             # is called or returns, --cause, --seeds (a UsageError). Any other TypeError/ValueError is a bug: exit 3.
             fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:
-            typer.echo(json.dumps(result.to_dict(), allow_nan=False))
+            typer.echo(_json_text(result.to_dict()))
         else:
             typer.echo(str(result))
         if plot:
@@ -222,3 +221,11 @@ def _name_the_function(path: str) -> str:
     example = taken[0] if taken else "train" if "train" in names else names[0]
     return f"{path}: name the training function, e.g. losslens verify {path}:{example} (functions here: {shown}" \
            + ("" if taken else "; none takes a keyword verify varies, lr_factor, epochs_factor ...") + ")"
+
+
+def _json_text(obj) -> str:
+    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
+    here: the command line starts without numpy."""
+    from losslens.result import json_text
+
+    return json_text(obj)

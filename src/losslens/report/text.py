@@ -6,6 +6,8 @@ output piped to a file or a CI log stays readable.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..columns import respell
@@ -132,8 +134,11 @@ def console(file=None):
             self.quiet = True  # (nothing more to write; the caller decides how to end)
             raise BrokenPipeError
 
-    out = _Console(file=file, highlight=False, soft_wrap=True)
-    return out if out.is_terminal else _Console(file=file, highlight=False, soft_wrap=True, width=200)
+    # NO_COLOR (https://no-color.org), set and not empty: no escape codes at all. Rich drops its colours there but
+    # kept bold and dim, still ANSI on a terminal that asked for none.
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    out = _Console(file=file, highlight=False, soft_wrap=True, **plain)
+    return out if out.is_terminal else _Console(file=file, highlight=False, soft_wrap=True, width=200, **plain)
 
 
 def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
