@@ -233,3 +233,15 @@ def test_json_floats_are_rounded_at_serialisation_only_and_whole_epochs_are_ints
     assert isinstance(d.plateau_epoch, int) and json.loads(line)["plateau_epoch"] == d.plateau_epoch
     fc = json.loads(run_cli("forecast", "--json", KERAS_LOG).stdout)
     assert isinstance(fc["horizon"], int) and isinstance(fc["plateau_epoch"], int), fc
+
+
+def test_a_far_forecast_s_legend_writes_the_epoch_in_full():
+    """The Keras log forecast to epoch 20,000: the legend wrote ``:g``'s 2e+04 (a million-step run's 1.999e+06)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import losslens
+
+    fig = losslens.forecast(KERAS_LOG, horizon=20000).plot()
+    labels = [a.get_label() for ax in fig.axes for a in ax.get_lines() + ax.collections]
+    assert "forecast to epoch 20,000, 90% band" in labels, labels

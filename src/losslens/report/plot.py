@@ -46,6 +46,14 @@ LAYER_LINES = len(LAYER_COLORS)  # the most layers drawn: more is a tangle nobod
 
 
 # ---- data ------------------------------------------------------------------------------------
+
+def _axis_value(x) -> str:
+    """An epoch or step as a legend writes it: a whole number in full with thousands separated (1,999,000, not
+    ``:g``'s 1.999e+06), else as ``:g`` writes it (12.5)."""
+    x = float(x)
+    return f"{int(x):,}" if x.is_integer() and abs(x) < 2**53 else f"{x:g}"
+
+
 def _log_panel(series: list[dict], log_ok: bool) -> bool:
     """A panel on a log axis: allowed for its kind, its values all positive and spanning more than 20x."""
     vals = np.array([v for s in series for v in s["values"] if v is not None], dtype=float)
@@ -812,7 +820,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
             # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
             ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
             ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--",
-                    label=f"forecast to {data['axis']} {fx[-1]:g}, 90% band{off}{under}")
+                    label=f"forecast to {data['axis']} {_axis_value(fx[-1])}, 90% band{off}{under}")
         else:
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
@@ -820,7 +828,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
             # Named as the band's label names its reach ("forecast to epoch 200, 90% band"): "forecast at 200"
             # left the axis and the value to guess.
             ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
-                        label=f"forecast at {data['axis']} {fx[0]:g}: {mid[0]:.4g}"
+                        label=f"forecast at {data['axis']} {_axis_value(fx[0])}: {mid[0]:.4g}"
                               + (", 90% interval" if yerr is not None else "") + under)
     if data.get("chance"):
         _chance_line(ax, data["chance"])
