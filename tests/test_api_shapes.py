@@ -245,3 +245,27 @@ def test_a_far_forecast_s_legend_writes_the_epoch_in_full():
     fig = losslens.forecast(KERAS_LOG, horizon=20000).plot()
     labels = [a.get_label() for ax in fig.axes for a in ax.get_lines() + ax.collections]
     assert "forecast to epoch 20,000, 90% band" in labels, labels
+
+
+def test_an_mlflow_store_of_two_experiments_names_no_best_across_them_as_a_tensorboard_tree(tmp_path):
+    """MLflow (the library, its SQL store) with experiments A and B, two runs each: a best was named across both,
+    where a TensorBoard tree's two folders refuse; within one experiment a best is still named."""
+    import math
+
+    mlflow = __import__("pytest").importorskip("mlflow")
+    store = tmp_path / "mlflow.db"  # (MLflow 3's file store refuses new runs: its SQL store)
+    mlflow.set_tracking_uri(f"sqlite:///{store}")
+    try:
+        for exp in ("expA", "expB"):
+            mlflow.set_experiment(exp)
+            for k, tau in enumerate((4, 6)):
+                with mlflow.start_run(run_name=f"{exp}-{k}"):
+                    for e in range(20):
+                        mlflow.log_metric("loss", math.exp(-e / tau) + 0.1, step=e)
+                        mlflow.log_metric("val_loss", math.exp(-e / tau) + 0.2 + 0.01 * max(0, e - 10), step=e)
+    finally:
+        mlflow.set_tracking_uri(None)
+    out = run_cli("diagnose", store).stdout
+    assert "no best named: these runs come from 2 experiments of one store" in out, out
+    one = run_cli("diagnose", f"mlflow:sqlite:///{store}#experiment=expA").stdout
+    assert "best val_loss: expA-" in one, one

@@ -375,5 +375,6 @@ def test_a_score_s_stopping_forecast_is_the_one_losslens_forecast_gives(tmp_path
     res = CliRunner().invoke(app, ["forecast", str(prefix), "--metric", "val_accuracy", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
+    # (the JSON's floats to 7 significant digits)
     assert (out["value"], tuple(out["interval"]), out["uncertain"]) == \
-        (seen[20].value, seen[20].interval, seen[20].uncertain)
+        (pytest.approx(seen[20].value, rel=1e-6), pytest.approx(seen[20].interval, rel=1e-6), seen[20].uncertain)

@@ -257,13 +257,13 @@ def run_guarded(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - sorted below; what is no input problem is raised on
-        line = _bad_input_line(exc)
+        line = bad_input_line(exc)
         if line is None:
             raise
         fail(line)
 
 
-def _bad_input_line(exc: BaseException) -> str | None:
+def bad_input_line(exc: BaseException) -> str | None:
     """The one line for an input problem: a :class:`LosslensError`, or an OSError of a file (the output:
     "r.html: No such file or directory", not "[Errno 2] ..."); None for anything else. A broken pipe
     (``losslens diagnose ... | head``) is no input problem: :func:`_pipe_closed` ends it."""
@@ -317,7 +317,7 @@ class _Command(TyperCommand):
             typer.echo("losslens: interrupted", err=True)
             raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - the one place a command's failure becomes its exit code
-            line = _bad_input_line(exc)
+            line = bad_input_line(exc)
             if line is not None:
                 fail(line)
             debug = bool(ctx.find_root().params.get("debug"))

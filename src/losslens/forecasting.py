@@ -541,17 +541,17 @@ class Forecast:
         run = self._run
         head = {"schema": "losslens.forecast/1", "source": None if run is None else run.source,
                 "run": None if run is None else run.name, "axis": self.axis}
-        from .result import _clean, trainer_epoch
+        from .result import clean_number, trainer_epoch
 
         frac = None
         if run is not None:
             frac = trainer_epoch(run, self.plateau_epoch)
         return head | {
             "metric": self.metric,
-            "horizon": _clean(self.horizon),  # (an int on a whole epoch or step, as diagnose's JSON writes X)
+            "horizon": clean_number(self.horizon),  # (an int on a whole epoch or step, as diagnose's JSON writes X)
             "value": finite_or_none(self.value),
             "interval": [finite_or_none(self.interval[0]), finite_or_none(self.interval[1])],
-            "plateau_epoch": _clean(self.plateau_epoch),
+            "plateau_epoch": clean_number(self.plateau_epoch),
             "p_improve": finite_or_none(self.p_improve),
             "gain": finite_or_none(self.gain),
             "level": finite_or_none(self.level),

@@ -48,7 +48,7 @@ class Cause:
     def to_dict(self) -> dict:
         return {"id": self.id, "confidence": round(float(self.confidence), 3), "status": self.status,
                 "evidence": list(self.evidence), "actions": list(self.actions),
-                "numbers": {k: _clean(v) for k, v in self.numbers.items()}}
+                "numbers": {k: clean_number(v) for k, v in self.numbers.items()}}
 
 
 # The share of the logged axis beyond which X's interval is reported as "X uncertain" (Diagnosis.x_uncertain).
@@ -91,8 +91,8 @@ class Plateau:
     level: float
 
     def to_dict(self) -> dict:
-        return {"epoch": _clean(self.epoch), "interval": [_clean(self.interval[0]), _clean(self.interval[1])],
-                "level": _clean(self.level)}
+        return {"epoch": clean_number(self.epoch), "interval": [clean_number(self.interval[0]), clean_number(self.interval[1])],
+                "level": clean_number(self.level)}
 
     __getstate__ = resolved_state
 
@@ -129,7 +129,7 @@ class Diagnosis:
     def plateau_epoch(self):
         """X on the run's axis: an int where it is a whole epoch or step (42, as the text and the JSON write it, not
         42.0), a float between them, None for no plateau."""
-        return None if self.plateau is None else _clean(self.plateau.epoch)
+        return None if self.plateau is None else clean_number(self.plateau.epoch)
 
     @property
     def slowdown_epoch(self):
@@ -240,7 +240,7 @@ class Diagnosis:
             "length": self.length,
             "metric": self.metric,
             "optimizer": self.optimizer,
-            "plateau_epoch": None if self.plateau is None else _clean(self.plateau.epoch),
+            "plateau_epoch": None if self.plateau is None else clean_number(self.plateau.epoch),
             "plateau": None if self.plateau is None else {
                 **self.plateau.to_dict(),
                 **({"epoch_frac": e} if (e := self.epoch_at(self.plateau.epoch)) is not None else {})},
@@ -250,8 +250,8 @@ class Diagnosis:
             "phases": self.phases,
             "forecast": self.forecast,
             "best": None if (b := self.best) is None else {
-                "epoch": _clean(b[0]), "value": _clean(b[1]),
-                **({} if (p := self.best_point) is None else {"point": {"epoch": _clean(p[0]), "value": _clean(p[1])}})},
+                "epoch": clean_number(b[0]), "value": clean_number(b[1]),
+                **({} if (p := self.best_point) is None else {"point": {"epoch": clean_number(p[0]), "value": clean_number(p[1])}})},
             "facts": facts,
             "notes": self.notes,
         }
@@ -273,7 +273,7 @@ class Diagnosis:
         # evidence line, every measured fact and the Run, 14,000 characters for a 20-epoch Keras fit.
         causes = ", ".join(f"{c.id} ({c.confidence:.2f})" for c in self.causes)
         return (f"Diagnosis(run={self.run_name!r}, verdict={self.verdict!r}, "
-                f"plateau_epoch={None if self.plateau is None else _clean(self.plateau.epoch)!r}, "
+                f"plateau_epoch={None if self.plateau is None else clean_number(self.plateau.epoch)!r}, "
                 f"metric={self.metric!r}, causes=[{causes}])")
 
     def plot(self, ax=None, panels: bool = True):
@@ -313,8 +313,11 @@ def experiment_of(d) -> str | None:
     source = getattr(d, "source", None) or getattr(getattr(d, "run", None), "source", None)
     if not source:
         return None
-    if "#" in str(source):  # a store's run (mlruns#run=ID): the store is the experiment
-        return str(source).split("#", 1)[0]
+    if "#" in str(source):  # a store's run (mlruns#run=ID): the store's experiment, as a TensorBoard tree's folder
+        store = str(source).split("#", 1)[0]
+        meta = getattr(getattr(d, "run", None), "meta", None) or {}
+        # (an MLflow store of two experiments named a best across both, where a TensorBoard tree's folders refuse)
+        return f"{store}#experiment={meta['experiment_id']}" if meta.get("experiment_id") else store
     source = str(source)
     name = str(getattr(d, "run_name", "") or "")
     if name:
@@ -561,12 +564,12 @@ def json_text(obj, **kwargs) -> str:
     return json.dumps(rounded(obj), allow_nan=False, **kwargs)
 
 
-def _clean(v):
+def clean_number(v):
     """JSON-safe number: NaN/inf -> None, numpy scalars -> float/int."""
     if v is None:
         return None
     if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
+        return [clean_number(x) for x in v]
     try:
         f = float(v)
     except (TypeError, ValueError):

@@ -119,7 +119,7 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
     from rich.markup import escape
 
     from losslens.api import to_runs
-    from losslens.cli import _bad_input_line, end_skipped
+    from losslens.cli import bad_input_line, end_skipped
     from losslens.exceptions import LosslensError, RunNotFoundError
     from losslens.readers import _source, reporting
 
@@ -153,7 +153,7 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
                     raise
                 lacking.append(exc)
             except (LosslensError, OSError) as exc:
-                line = _bad_input_line(exc)
+                line = bad_input_line(exc)
                 if len(paths) == 1 or line is None:
                     raise
                 bad.append(line)

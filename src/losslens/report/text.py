@@ -182,6 +182,10 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
             return None
         folders = {experiment_of(d) for d in diagnoses} - {None}
         if len(folders) > 1:
+            if all("#experiment=" in f for f in folders):  # one store's experiments (MLflow), as a tree's folders
+                return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} experiments of "
+                                 f"one store, whose {diagnoses[0].metric} values do not compare; diagnose each "
+                                 "experiment alone (mlflow:STORE#experiment=NAME) to rank its runs")
             return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} folders, each its own "
                              f"experiment, whose {diagnoses[0].metric} values do not compare; diagnose each folder "
                              "alone to rank its runs")
