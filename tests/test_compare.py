@@ -67,7 +67,7 @@ def test_the_lr_ratio_is_read_from_lightnings_hparams_yaml():
     code, out, err = cli("compare", SWEEP / "version_1", SWEEP / "version_2")
     assert code == 0, err
     assert "change: lr_factor=1000 (hparams.yaml: lr 0.001 → 1)" in out
-    assert "✓ lr_too_low — learning rate x 10 (made: lr_factor=1000): predicts val_loss ends ≥ 15% lower" in out
+    assert "✓ lr_too_low — learning rate x 1000, read as learning rate x 10: predicts val_loss ends ≥ 15% lower" in out
     assert "after  version_2: converged" in out
 
 
@@ -78,8 +78,8 @@ def test_the_weight_decay_ratio_is_read_and_underfitting_held_by_it_is_checked_b
     assert c.diagnosis.verdict == "underfitting" and c.confirmed is True
     # verify's HELD_BY checks: both losses lower
     assert {(r.check.name, r.check.metric) for r in c.results} == {
-        ("weight decay / 100 (made: decay_factor=0.0002)", "train_loss"),
-        ("weight decay / 100 (made: decay_factor=0.0002)", "val_loss")}
+        ("weight decay x 0.0002, read as weight decay / 100", "train_loss"),
+        ("weight decay x 0.0002, read as weight decay / 100", "val_loss")}
     assert [x.verdict for x in c.after] == ["converged"]
 
 
@@ -213,7 +213,7 @@ def test_a_trainer_saves_no_lr_so_the_largest_lr_logged_is_compared_and_said_so(
     assert c.change == pytest.approx({"lr_factor": 3.3333}, rel=1e-3)
     # still_improving predicts nothing of a higher lr; lr_too_low's prediction, read off the same run, held
     assert c.confirmed is None and c.holds("lr_too_low") is True
-    assert "(made: lr_factor=3.333)" in str(c)
+    assert "learning rate x 3.333, read as" in str(c)
 
 
 def test_one_run_of_a_workbook_or_a_long_csv_is_named_path_hash_run(tmp_path):
@@ -359,7 +359,8 @@ def test_lightnings_fit_from_the_plateau_checkpoint_in_a_new_version_folder_conf
     assert code == 0, err
     assert "AFTER resumes BEFORE at epoch 7 (its log starts there): compared with BEFORE's epochs 7–39" in out
     assert "change: lr_factor=0.1 (hparams.yaml: lr 0.05 → 0.005)" in out
-    assert ("✓ converged — learning rate / 10 (made: lr_factor=0.1) from epoch 7 on: predicts val_loss ends < 15% "
+    # (0.005 / 0.05 is 0.0999...: the check's own tenth, named as it is)
+    assert ("✓ converged — learning rate / 10 from epoch 7 on: predicts val_loss ends < 15% "
             "lower; got 0.1552 → 0.1679 (+8.2%): holds") in out
     assert "verdict converged: confirmed by the AFTER run" in out
     # the folder holding both: read as one run (version_0 joined to its resume), whose first 7 epochs are BEFORE's

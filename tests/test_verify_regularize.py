@@ -114,7 +114,7 @@ def test_compare_applies_the_decay_check_to_two_logs_that_differ_by_weight_decay
     # the same prediction for a decay given on the command line (any factor above 1 raises it)
     c = losslens.compare(WD / "wd0.01", WD / "wd0.1", change={"decay_factor": 5})
     assert c.confirmed is True
-    assert any(r.check.name == "weight decay x 10 (made: decay_factor=5)" and r.holds for r in c.results)
+    assert any(r.check.name == "weight decay x 5, read as weight decay x 10" and r.holds for r in c.results)
 
 
 def test_a_weight_decay_added_where_there_was_none_is_read_as_regularize_with_no_factor():

@@ -1070,8 +1070,11 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
     ``resume``: AFTER resumed BEFORE, the change made from its epoch on (verify's ``from_epoch``: BEFORE's rows
     before it), so a prediction about the change made from the plateau on is read as verify reads it."""
     made = {k: v for k, v in change.items()}
-    name = check.name if all(check.change.get(k) == v for k, v in made.items()) \
-        else _said(made) if made.get("decay_factor") in _DECAY_FROM_ZERO else f"{check.name} (made: {_said(made)})"
+    # The change made first, then the prediction it is read by: "learning rate / 10 (made: lr_factor=0.55)" named a
+    # tenth where 0.55 was made. (A factor read off the logs, 0.003 -> 0.0003 = 0.0999..., is the check's own.)
+    same = all(_same_factor(check.change.get(k), v) for k, v in made.items())
+    name = check.name if same else _said(made) if made.get("decay_factor") in _DECAY_FROM_ZERO \
+        else f"{_made_words(made)}, read as {check.name}"
     if resume:
         made["from_epoch"] = resume.index
     check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
@@ -1172,6 +1175,26 @@ def _moves(c: Comparison) -> str:
             rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""
             parts.append(f"{stat} {bm:.4g} → {am:.4g}{rel}")
     return f"{check.measured() or check.metric}: " + "; ".join(parts) if parts else "no common metric to compare"
+
+
+def _same_factor(a, b) -> bool:
+    """Two values of a change's key alike: equal, or factors equal to 9 digits (a ratio of two logged lrs)."""
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        return a == b
+    return math.isclose(a, b, rel_tol=1e-9)
+
+
+#: A change's factors in words, as the checks' names say theirs (``learning rate x 10``).
+_FACTOR_WORDS = {"lr_factor": "learning rate", "decay_factor": "weight decay", "epochs_factor": "epochs",
+                 "size_factor": "model size"}
+
+
+def _made_words(change: dict) -> str:
+    """The change made in the checks' words: ``learning rate x 0.55``, ``weight decay x 0.0002``; other keys as
+    :func:`_said` writes them."""
+    return ", ".join(f"{_FACTOR_WORDS[k]} x {v:.4g}" if k in _FACTOR_WORDS and not isinstance(v, bool)
+                     and isinstance(v, (int, float)) and math.isfinite(v) else _said({k: v})
+                     for k, v in change.items())
 
 
 def _said(change: dict | None) -> str:
