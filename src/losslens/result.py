@@ -244,7 +244,7 @@ class Diagnosis:
             "plateau": None if self.plateau is None else {
                 **self.plateau.to_dict(),
                 **({"epoch_frac": e} if (e := self.epoch_at(self.plateau.epoch)) is not None else {})},
-            "slowdown_epoch": None if self.slowdown is None else _clean(self.slowdown.epoch),
+            "slowdown_epoch": None if self.slowdown is None else clean_number(self.slowdown.epoch),
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
