@@ -357,6 +357,10 @@ def _up_to_cut(text: str, source: str, problem: str):
     if not (isinstance(obj, list) and obj or isinstance(obj, dict) and any(
             isinstance(v, list) and v for v in obj.values())):
         return None
+    # (nor fewer points than a diagnosis needs: '{"loss": [1.0, 0.5' kept one value, and its warning beside the
+    # "too short" refusal made two lines for one bad file; refused as the cut JSON it is instead)
+    if isinstance(obj, dict) and max((len(v) for v in obj.values() if isinstance(v, list)), default=0) < 3:
+        return None
     lost = len(text.rstrip()) - cut[1]
     short = ""
     if isinstance(obj, dict) and obj:
