@@ -64,7 +64,7 @@ from .facts.smoothing import (difference_noise, level_smooth, median, median3, n
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .forecasting import MIN_POINTS
-from .result import Cause, Diagnosis, Plateau
+from .result import UNCERTAIN_X_SHARE, Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .result import share_text as _pct
 from .run import Run
@@ -764,7 +764,8 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
     ``overfitting`` verdict, a ``rising_validation`` phase from the minimum the verdict read (``val_min_epoch``) where
     the facts' stricter bar for a phase missed it (DeepOBS' F-MNIST, val 0.253 -> 0.46 after epoch 23, was drawn
     "plateau" to its end). Under a ``converged`` verdict that went on falling after X, the plateau starts where its
-    advice says the curve is flat (``flat_from``). New dicts; ``f.phases`` is left as it is."""
+    advice says the curve is flat (``flat_from``); where X is the first point, the plateau is the whole run (up to a
+    rising validation). New dicts; ``f.phases`` is left as it is."""
     phases = [dict(p) for p in f.phases]
     flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if plateau is None or verdict.id in DESCENDING_VERDICTS:
@@ -774,6 +775,13 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
         # stretch from X to there is a slow descent, as the evidence says (DeepOBS' quadratic, "12% lower by epoch
         # 96" after X = 31, was drawn plateau from 31).
         phases = phases_without_x(phases, until=float(flat))
+    elif f.x.shape[0] and float(plateau.epoch) == float(f.x[0]) and any(
+            p.get("name") in ("steep_drop", "slow_descent") for p in phases):
+        # X at the first point (a curve flat from it, plateau_of): no drop to draw before it. The smooth's stretches
+        # named a linear model bouncing at SGD 0.7 from its first epoch one "steep drop" over its whole run.
+        rising = [p for p in phases if p.get("name") == "rising_validation"]
+        end = float(rising[0]["start"]) if rising else float(f.x[-1])
+        phases = [{"name": "plateau", "start": float(f.x[0]), "end": end}] + rising
     lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
         else None
     if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \
@@ -878,7 +886,7 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
     at_start = Plateau(x0, (x0, x0), float(f.smoothed[0]))
     improved = pl.index is not None and pl.improvement > t.stuck_noise * f.noise
     if cause.id == "stuck_at_init" or _thrown(cause) \
-            or (_flat_from_start(f, t) and not open_ended and cause.id != "diverged"):
+            or (_flat_after_first(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
         if pl.floor_index < f.n_points - 1:
@@ -4563,6 +4571,47 @@ def _flat_from_start(f: Facts, t: Thresholds) -> bool:
     return not improved and pl.improvement < t.flat_start_rel * abs(pl.start)
 
 
+def _flat_after_first(f: Facts, t: Thresholds) -> bool:
+    """:func:`_flat_from_start`, or a curve that never improved beyond 3 noise sds and whose points after the
+    first made no fall beyond their noise: the median of the last quarter of them is not below the median of the
+    first 5 by 3 standard errors of that difference (a median's: 1.25 sd / sqrt(n)), and a line through them does
+    not fall at t < -3, where X's bootstrap interval spans over half the run. X is then the first
+    point, as for a curve flat from it (DESIGN: it learned all it could before its first evaluation).
+
+    The 5% bar alone read X off a floor picked from the noise where the noise is large against the level: a
+    linear MSE model at SGD 0.7 bouncing 0.02-0.25 from its first epoch (smooth's minimum its last point, 46% of
+    its start) read "X uncertain 0-59" at 59 of 60, a "steep drop" over the whole run and "stop at epoch 59";
+    one at SGD 0.09, at its noise floor 0.011 from epoch 0 (5.9% below its first point, 2.5 sds), X = 5 [3, 57].
+    Only X, its phases and converged's wording read it; the rules that measure jumps against the best keep the
+    stricter :func:`_flat_from_start`."""
+    if _flat_from_start(f, t):
+        return True
+    pl = f.plateau
+    if pl.index is None or pl.improvement > t.stuck_noise * f.noise:
+        return False
+    rest = _sign(f) * f.y[1:]  # (lower is better)
+    q = rest.shape[0] // 4
+    if q < 2 or not f.noise > 0:
+        return False
+    # Two readings of a fall, each missing what the other sees: the first few points against the last quarter
+    # (a drop over the first points, done before a first quarter's median), and a line through them all (a
+    # slow fall, t AR(1)-corrected).
+    m = min(q, FLAT_EARLY_POINTS)
+    fell = float(np.median(rest[:m]) - np.median(rest[-q:]))
+    se = 1.2533 * f.noise * math.sqrt(1.0 / m + 1.0 / q)
+    if fell > t.stuck_noise * se or ols_slope_t(f.x[1:], rest)[1] < t.improving_t:
+        return False
+    # And only where X's own bootstrap could not place it (its interval spans over half the run, what the reports
+    # call "X uncertain"): a curve whose fall its seeds' mean shows, hidden in one run's noise, keeps an X it can date.
+    lo, hi = pl.interval
+    span = float(f.x[-1] - f.x[0])
+    return span > 0 and float(hi) - float(lo) > UNCERTAIN_X_SHARE * span
+
+
+#: :func:`_flat_after_first`: the points after the first whose median is read as the curve's level there.
+FLAT_EARLY_POINTS = 5
+
+
 def converged(f: Facts, t: Thresholds) -> Cause:
     """Reached the floor this setup reaches.
 
@@ -4581,11 +4630,13 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     ev = []
     # (Where the curve never moved beyond its noise, X is its first point, as the verdict's header says:
     # "since epoch 1 ... stop at epoch 1" under "plateau at epoch 0" read as two answers.)
-    x = float(f.x[0]) if pl.index is not None and _flat_from_start(f, t) else pl.epoch
+    x = float(f.x[0]) if pl.index is not None and _flat_after_first(f, t) else pl.epoch
     if pl.index is not None:
         sign = _sign(f)
-        since = (f"never {'rose' if _higher(f) else 'fell'} beyond its noise nor by 5% from its first value"
-                 if x != pl.epoch else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}")
+        moved = 'rose' if _higher(f) else 'fell'
+        since = (f"within 5% of its whole improvement since {f.axis_name} {_n(x)}" if x == pl.epoch
+                 else f"never {moved} beyond its noise nor by 5% from its first value" if _flat_from_start(f, t)
+                 else f"never {moved} beyond its noise after its first value")
         ev.append(f"{f.metric} {since}; "
                   f"now {_now(f):.4g}; over {_tail(f)} {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
                   f"{_trend_words(sign * tr.slope_t)}"
