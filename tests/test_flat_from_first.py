@@ -1,12 +1,17 @@
 """Curves that made no improvement beyond their noise after their first point get that point as X (DESIGN: they
-learned all they could before their first evaluation). Logs written by PyTorch: tests/fixtures/ecosystem/torch_reg_floor/make.py
-(session 39's walk, its CSVs rerun byte-identical)."""
+learned all they could before their first evaluation), and a noise floor given on the command line
+(``--noise-floor``) is read as the lab's own. Logs written by PyTorch:
+tests/fixtures/ecosystem/torch_reg_floor/make.py (session 39's walk, its CSVs rerun byte-identical)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
 import losslens
+from tests.cli_helpers import md5, run_cli
 
 REG = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_reg_floor"
 
@@ -40,3 +45,29 @@ def test_at_the_floor_from_the_first_evaluation():
     assert fell.plateau_epoch == 2
     assert [p["name"] for p in fell.phases][:1] == ["steep_drop"]
 
+
+def test_noise_floor_from_the_command_line():
+    # The lab states its data's noise floor in the run's meta; a log cannot. --noise-floor says it: the converged
+    # run at 0.011 is 1.10x the floor 0.01, and the advice is less noisy targets, not a bigger model.
+    path = REG / "reg_floor_sgd.csv"
+    before = md5(path)
+    plain = run_cli("diagnose", path)
+    assert plain.exit_code == 0 and "noise floor" not in plain.stdout
+    res = run_cli("diagnose", path, "--noise-floor", "0.01")
+    assert res.exit_code == 0, res.output
+    assert "is 1.10x the data's noise floor 0.01" in res.stdout
+    assert "less noisy targets" in res.stdout
+    js = run_cli("diagnose", path, "--noise-floor", "0.01", "--json")
+    obj = json.loads(js.stdout)
+    assert obj["causes"][0]["numbers"]["noise_floor_ratio"] == pytest.approx(1.10, abs=0.01)
+    # The MLP ends at 2.4x the floor: not at it, and said nowhere.
+    far = run_cli("diagnose", REG / "reg_floor.csv", "--noise-floor", "0.01")
+    assert far.exit_code == 0 and "noise floor" not in far.stdout
+    fc = run_cli("forecast", path, "--noise-floor", "0.01")
+    assert fc.exit_code == 0, fc.output
+    for cmd in ("diagnose", "forecast"):
+        for bad in ("0", "-1", "nan", "inf"):
+            r = run_cli(cmd, path, "--noise-floor", bad)
+            err = r.stderr.strip()
+            assert r.exit_code == 2 and "\n" not in err and "--noise-floor" in err, (cmd, bad, r.output)
+    assert md5(path) == before

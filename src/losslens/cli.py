@@ -230,6 +230,32 @@ def higher_option():
                              "Default: from its name; a name that does not say is read as a loss.")
 
 
+def noise_floor_option():
+    """``--noise-floor VALUE``, shared by diagnose and forecast: the data's noise floor the run cannot state itself."""
+    return typer.Option(None, "--noise-floor", metavar="VALUE",
+                        help="The data's noise floor, in the loss's units (a regression's target noise variance "
+                             "for MSE): no model goes lower. A converged validation loss within 1.25x of it is "
+                             "read as at the floor; the chart draws it (the lab's run.meta['noise_floor']).")
+
+
+def check_noise_floor(value: Optional[float]) -> None:
+    """``--noise-floor`` refused before any file is read, in Click's shape: a floor is a finite loss > 0."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        bad_value("--noise-floor", f"a finite loss > 0 (a target noise variance: 0.01), got {value:g}")
+
+
+def with_noise_floor(runs, value: Optional[float]):
+    """``runs`` with ``--noise-floor`` stated in each one's meta, as the lab states its own (``meta["noise_floor"]``,
+    which the diagnosis and the charts read); :func:`check_noise_floor` refused a bad one before any file was read."""
+    if value is None:
+        return runs
+    for run in runs:
+        run.meta["noise_floor"] = float(value)
+    return runs
+
+
 def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
     """After a file of many runs (or curves): each that could not be handled is one line on
     stderr; when none could, the first problem is the error (one line, exit 2)."""
@@ -351,6 +377,7 @@ def diagnose(
                                                  "not reached it, else twice the logged length."),
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
     higher: Optional[bool] = higher_option(),
+    noise_floor: Optional[float] = noise_floor_option(),
     plot: Optional[str] = typer.Option(None, "--plot", help="Also save each run's annotated chart (curves, X, phases, "
                                        "validation minimum, gap; .png/.svg/.pdf; with several runs, one per run: "
                                        "name-1.png ...), as losslens plot draws it."),
@@ -368,11 +395,12 @@ def diagnose(
     if stray:
         fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
              f"--fail-on {','.join(sorted(wanted | set(stray)))}")
+    check_noise_floor(noise_floor)
     if plot is not None:  # before any file is read
         require_matplotlib("--plot")
         check_figure_path(plot)
         refuse_overwriting_input(plot, paths, "--plot")
-    runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+    runs = with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric), noise_floor)
     if horizon is not None:
         _horizon_inside(runs, horizon, metric)
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,

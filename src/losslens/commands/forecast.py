@@ -9,7 +9,7 @@ import typer
 
 
 def register(app):
-    from losslens.cli import higher_option
+    from losslens.cli import higher_option, noise_floor_option
 
     @app.command()
     def forecast(
@@ -31,13 +31,13 @@ def register(app):
             None, "--plot", help="Also save the curve and its forecast to the horizon with the 90% band "
             "(.png/.svg/.pdf; with several runs, one per run: name-1.png ...)."),
         higher: Optional[bool] = higher_option(),
+        noise_floor: Optional[float] = noise_floor_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import (bad_value, check_figure_path, end_bad_inputs, fail, plot_target,
-                                  refuse_overwriting_input,
-                                  refuse_overwriting_inputs_by_plots, require_matplotlib, run_guarded,
-                                  wrote_line)
+        from losslens.cli import (bad_value, check_figure_path, check_noise_floor, end_bad_inputs, fail,
+                                  plot_target, refuse_overwriting_input, refuse_overwriting_inputs_by_plots,
+                                  require_matplotlib, run_guarded, with_noise_floor, wrote_line)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
 
@@ -45,11 +45,12 @@ def register(app):
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
             # "stopped" every run at its first decision.
             bad_value("--stop-gain", f"must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
+        check_noise_floor(noise_floor)
         if plot is not None:
             require_matplotlib("--plot")
             check_figure_path(plot)
             refuse_overwriting_input(plot, paths, "--plot")
-        runs = run_guarded(read_paths, paths, run_id=run_id, metric=metric)
+        runs = with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric), noise_floor)
         from losslens.exceptions import EmptyRunError
         from losslens.facts import require_length
 
