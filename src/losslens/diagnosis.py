@@ -5163,7 +5163,14 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
     lr_too_low only if flat for ≥ 5 points.
 
     None where the values sit on a lattice no finer than that 2% (`facts.smoothing.resolution`): an accuracy on 120
-    samples, whose steps of 1/120 leave a steady climb still between them."""
+    samples, whose steps of 1/120 leave a steady climb still between them.
+
+    A loss that fell ≥ 10x from its start (``LOG_SADDLE_DECADES``) is read on the log scale too (2% and 25% of its
+    decades), for a stretch already a quarter of them below its start: a 4-layer deep linear net's second saddle
+    (tests/fixtures/ecosystem/torch_deep_linear: 0.61, then 0.023 for epochs 80-250, then its noise floor 0.0025) is
+    3% of the whole improvement and its drop, 87% of its level, under the 25%: read still_improving, "keep
+    training". Of 3,061 runs (the shared curves and the fixtures) only it gets it; the diagnosis benchmark is
+    unchanged."""
     s, n = f.smoothed, f.smoothed.shape[0]
     # A curve that never improved beyond its noise has no drop to leave a stretch by: its
     # "stretches" and "drops" are the noise.
@@ -5186,27 +5193,72 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
         # (scikit-learn's MLP at Adam 1e-4, val_acc 0.075 -> 0.158, 10 steps in 60 epochs while its loss fell
         # smoothly: "flat from epoch 16 to 29" read temporary_plateau over lr_too_low; lr x10 was 90% lower.)
         return None
-    sigma = max(f.noise, difference_noise(sign * f.y))
+    found = _flat_then_drop(s, sign * f.y, max(f.noise, difference_noise(sign * f.y)), rng, f.plateau.floor, w, t)
+    moved = "rose" if sign < 0 else "fell"
+    if found is not None:
+        i, j, later = found
+        return Cause("temporary_plateau", 0.6,
+                     [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])}, "
+                      f"then {moved} another {_pct(later / rng)} of its improvement"],
+                     ACTIONS["temporary_plateau"],
+                     {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1})
+    # A loss whose drops span decades (a deep linear net's saddles: 0.61, then 0.023, then its noise floor 0.0025):
+    # a later saddle is a few % of the whole improvement however long it held, and its drop, dividing the level by
+    # ~10, is under 25% of it. Read on the log scale, each decade counts alike.
+    if sign < 0 or not (f.y > 0).all() or not f.plateau.floor > 0 \
+            or f.plateau.start < LOG_SADDLE_DECADES * f.plateau.floor:
+        return None
+    ly = np.log(f.y)
+    ls = smooth(ly)
+    lrng = float(np.log(f.plateau.start) - ls.min())
+    if not lrng > t.stuck_noise * noise_sigma(ly):
+        return None
+    # Only a later saddle, below its start by a quarter of the decades: a slow start before one long fall is the linear
+    # reading's to judge (cut at epoch 250, the same net read its first 40 epochs, near 0.61, as the stretch left and
+    # took the verdict from lr_too_low, which lr 0.5 confirms: 0.0026 by epoch 198).
+    found = _flat_then_drop(ls, ly, max(noise_sigma(ly), difference_noise(ly)), lrng, float(ls.min()), w, t,
+                            below=0.25 * lrng)
+    if found is None:
+        return None
+    i, j, later = found
+    ratio = float(np.exp(later))
+    return Cause("temporary_plateau", 0.6,
+                 [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])} at {float(np.exp(ls[i])):.3g}, "
+                  f"then fell to 1/{ratio:.3g} of that level ({_pct(later / lrng)} of its improvement on the log "
+                  "scale): a loss spanning decades left a saddle there"],
+                 ACTIONS["temporary_plateau"],
+                 {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1,
+                  "log_scale_drop": later / lrng})
+
+
+#: temporary_plateau reads a loss on the log scale too where it fell by at least this factor from its start.
+LOG_SADDLE_DECADES = 10.0
+
+
+def _flat_then_drop(s: np.ndarray, y: np.ndarray, sigma: float, rng: float, floor: float, w: int,
+                    t: Thresholds, below: float | None = None) -> tuple[int, int, float] | None:
+    """``(start, end, drop)`` of the first flat stretch on the smoothed curve ``s`` (lower is better, (n,); ``y`` the
+    points it smooths, ``sigma`` their noise) within ``t.plateau_flat`` of the improvement ``rng`` over ``w`` points
+    or more, followed by a drop ≥ 25% of ``rng`` (``drop``, in the curve's units), its level ≥ 25% of ``rng`` above
+    ``floor`` (and, given ``below``, at least that far under the curve's start); None where none is, or where the curve
+    is too noisy for a stretch and a drop to show (:func:`temporary_plateau`)."""
+    n = s.shape[0]
+    band = t.plateau_flat * rng
     need = math.ceil((2 * sigma / band) ** 2) if band > 0 else n
     if need > window_for(n):
         need |= 1
         if 2 * need >= n:
             return None
-        s = smooth(sign * f.y, need)
+        s = smooth(y, need)
         w = max(w, need)
     for i in range(0, n - 2 * w, max(1, w // 3)):
         flat = abs(s[i] - s[i + w]) < band and s[i] - s[:i + 1].min() < 0.05 * rng
         later = s[i + w] - s[i + w:].min()
-        if flat and later > 0.25 * rng and s[i] - f.plateau.floor > 0.25 * rng:
+        if flat and later > 0.25 * rng and s[i] - floor > 0.25 * rng and (below is None or s[0] - s[i] >= below):
             j = i + w  # the stretch's real end: as long as the curve stays within 2% of its level
             while j + 1 < n and abs(s[i] - s[j + 1]) < band:
                 j += 1
-            moved = "rose" if sign < 0 else "fell"
-            return Cause("temporary_plateau", 0.6,
-                         [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])}, "
-                          f"then {moved} another {_pct(later / rng)} of its improvement"],
-                         ACTIONS["temporary_plateau"],
-                         {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1})
+            return i, j, float(later)
     return None
 
 

@@ -1,0 +1,35 @@
+"""A loss whose drops span decades leaves a saddle that temporary_plateau reads on the log scale: a 4-layer deep
+linear net (PyTorch, tests/fixtures/ecosystem/torch_deep_linear/make.py, session 39's walk, its CSV rerun
+byte-identical) sits at 0.023 from epoch ~80 to ~250 and then falls to its noise floor 0.0025, a drop of 87% of
+that level but 3% of the whole improvement (0.61 -> 0.0025), under the linear reading's 25%."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+DLIN = ECO / "torch_deep_linear" / "dlin_lr0.2_600.csv"
+
+
+def test_second_saddle_of_a_deep_linear_net_is_a_temporary_plateau():
+    # Old code: still_improving 59%, "no plateau in 600 epochs", "keep training", temporary_plateau not listed.
+    d = losslens.diagnose(DLIN)
+    tp = next((c for c in d.causes if c.id == "temporary_plateau"), None)
+    assert tp is not None, [c.id for c in d.causes]
+    assert d.verdict == "temporary_plateau"
+    assert 80 <= tp.numbers["flat_start"] <= 90 and 200 <= tp.numbers["flat_end"] <= 250
+    assert 0.3 < tp.numbers["log_scale_drop"] < 0.5
+    assert "on the log scale" in tp.evidence[0] and "at 0.0234" in tp.evidence[0]
+    # Cut at epoch 250, inside the second saddle: its first 40 epochs near 0.61 are a slow start before one long fall
+    # (lr 0.5 reached 0.0026 by epoch 198: lr_too_low is right), no saddle left; nor is a fast fall over decades
+    # with no stretch before its floor (a 10-64-1 MLP at Adam 1e-2, 1.1 -> 0.019).
+    df = pd.read_csv(DLIN).iloc[:251]
+    cut = losslens.diagnose({k: df[k].tolist() for k in ("loss", "val_loss", "lr")})
+    assert cut.verdict == "lr_too_low"
+    assert "temporary_plateau" not in [c.id for c in cut.causes]
+    fast = losslens.diagnose(ECO / "torch_reg_floor" / "reg_floor.csv")
+    assert "temporary_plateau" not in [c.id for c in fast.causes]
