@@ -422,7 +422,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if nonfinite is not None:
         return nonfinite
     # The run as diagnosed, plotted and reported: an absurd point left out (a gap, said in the evidence).
-    run, notes = _glitches(run, metric)
+    run, notes = _glitches(run, metric, classes)
     f = measure(run, metric=metric, classes=classes, higher_is_better=higher_is_better)
     t = thresholds
     # Where the logged lr was last cut to the rate it ends at: the forecast fits from there, and a curve that still
@@ -460,7 +460,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             causes.append(refuted)
     if causes and causes[0].id == "stuck_at_init":
         causes[0] = _thrown_at_start(losses if losses is not None else f, causes[0])
-    if any("uniform_guess" in c.numbers or "dead_layers" in c.numbers for c in causes):
+    if any("uniform_guess" in c.numbers or "dead_layers" in c.numbers or "constant_guess" in c.numbers
+           for c in causes):
         # Both curves back at ln K: training fits its own data no better than a guess, so nothing is being
         # memorised (no overfitting), and a model that had fitted it was not short of capacity (no underfitting).
         # So too a model whose first layer died: one prediction for every input memorises nothing, and a bigger
@@ -938,6 +939,59 @@ GLITCH_SPREADS = 1e12
 TAME_SPREADS = 1e3
 
 
+def _blew_up_there(run: Run, y: np.ndarray, absurd: np.ndarray, classes: int | None) -> np.ndarray:
+    """Which of a loss's absurd points (``absurd``, a mask over ``y``) the run shows were a real blow-up, no logging
+    glitch: the gradient norm logged at the same row is far out too (≥ ``TAME_SPREADS`` x the median of its other
+    finite points, or inf: a logging error does not reach the gradient), or the point is the run's first and the
+    rest of the series ends at a uniform guess's ln K (within 5%; K given, else the K of that end's own ln where a
+    logged accuracy ends within 0.3/K of 1/K): an untrained classifier starts near ln K, so a start orders of
+    magnitude above it that lands at ln K is the first steps throwing the outputs out (the thrown start
+    :func:`_thrown_to_a_guess` reads), which the glitch reading hid. A BatchNorm CNN on digits at SGD 3.0
+    (tests/fixtures/ecosystem/torch_walk39c/bn_high3.csv): epoch 0's training loss 1.5e22 at a gradient norm 5e17,
+    then 2.33 ≈ ln 10 with accuracies ~0.1 for 39 epochs, read "a glitch ... left out" and underfitting, "a bigger
+    model"; at SGD 0.3 the same model reaches val 0.04, accuracy 0.99."""
+    real = np.zeros_like(absurd)
+    for i in np.flatnonzero(absurd):
+        real[i] = _grad_far_out(run, y, i) is not None
+    ok = np.isfinite(y) & ~absurd
+    first = int(np.flatnonzero(np.isfinite(y))[0])
+    if absurd[first] and not real[first] and ok.sum() >= 4:
+        rest = y[ok]
+        end = float(median(rest[-max(2, rest.shape[0] // 4):]))
+        if math.log(2) * 0.95 < end < 50:
+            ks = [classes] if classes else []
+            if not classes:
+                accs = [a for a in (run.series.get(n) for n in ("val_acc", "train_acc")) if a is not None]
+                k = int(round(math.exp(end)))
+                for a in accs:
+                    a = np.asarray(a, dtype=float)
+                    a = a[np.isfinite(a)]
+                    if k >= 2 and a.shape[0] >= 4 and \
+                            abs(float(median(a[-max(2, a.shape[0] // 4):])) - 1 / k) <= 0.3 / k:
+                        ks = [k]
+                        break
+            real[first] = any(k >= 2 and abs(end - math.log(k)) <= 0.05 * math.log(k) for k in ks)
+    return real
+
+
+def _grad_far_out(run: Run, y: np.ndarray, i: int) -> tuple[float, float] | None:
+    """(the gradient norm logged at row ``i``, the median of its other finite points) where that norm is inf or
+    ≥ ``TAME_SPREADS`` x the median (≥ 3 other points); None where it is not, or no gradient norm is logged on
+    ``y``'s rows."""
+    g = run.series.get("grad_norm")
+    if g is None:
+        return None
+    g = np.asarray(g, dtype=float)
+    if g.shape != y.shape or np.isnan(g[i]):
+        return None
+    rest = np.delete(g, i)
+    rest = rest[np.isfinite(rest)]
+    if rest.shape[0] < 3:
+        return None
+    med = float(median(np.abs(rest)))
+    return (float(g[i]), med) if g[i] == np.inf or g[i] > TAME_SPREADS * med else None
+
+
 def _evaluation_only(run: Run) -> np.ndarray:
     """Rows where a training series is NaN because only an evaluation was logged there (its values and
     the epoch, nothing of training's: no lr, no gradient norm): not logged, no NaN. A Trainer evaluating at a
@@ -962,13 +1016,14 @@ def _evaluation_only(run: Run) -> np.ndarray:
     return evaluation & ~training
 
 
-def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
+def _glitches(run: Run, metric: str | None, classes: int | None = None) -> tuple[Run, list[str]]:
     """``run`` with absurd isolated points of its losses left out (NaN), and one line of evidence per
     series for them and for the NaN/inf points inside the run that are read as gaps.
 
     A point is absurd when it lies more than ``GLITCH_SPREADS`` times the range of the other finite
     values from their median, and a sane finite value follows it (one that never came back is a
-    divergence, left for that rule). NaN/inf points with finite values after them are gaps (a skipped
+    divergence, left for that rule), unless the run shows the blow-up was real (:func:`_blew_up_there`):
+    then it stays, for the rules to read. NaN/inf points with finite values after them are gaps (a skipped
     fp16 step, a bad batch) and were always read so; they are now said, when they are few (<= 10% of
     the logged points: a validation every k epochs leaves regular NaN that need no word)."""
     keys = [k for k in dict.fromkeys([metric, "train_loss", "val_loss"]) if k and k in run.series]
@@ -1003,6 +1058,15 @@ def _glitches(run: Run, metric: str | None) -> tuple[Run, list[str]]:
             q1, q3 = np.percentile(vals, [25, 75])
             if np.abs(vals - med).max() > TAME_SPREADS * max(float(q3 - q1), 1e-3 * abs(med), 1e-300):
                 absurd[:] = False  # the rest blew up too: a wild run, for the rules to read whole
+            else:
+                real = _blew_up_there(run, y, absurd, classes)
+                for i in np.flatnonzero(real & absurd):
+                    far = _grad_far_out(run, y, i)
+                    if far is not None:
+                        notes.append(f"{key} is {y[i]:.3g} at {run.axis_name} {_n(run.axis[i])} with the gradient "
+                                     f"norm logged there {far[0]:.3g} ({far[1]:.3g} at its median elsewhere): a real "
+                                     "blow-up, not a logging glitch")
+                absurd &= ~real
         if absurd.any():
             idx = np.flatnonzero(absurd)
             rest = y[ok & ~absurd]
@@ -1977,7 +2041,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
     start = float(yt[0])
     if start < t.blown_start * max(math.log(2), tail):
         return None  # started where an untrained model does: nothing says the step threw it (no signal looks the same)
-    ev.append(f"train_loss started at {start:.4g}, {start / max(math.log(2), tail):.0f}x "
+    ev.append(f"train_loss started at {start:.4g}, {_count(start / max(math.log(2), tail))}x "
               + ("ln 2 = 0.6931 (an untrained two-class model's loss)" if tail <= math.log(2)
                  else f"where validation ends ({tail:.4g})")
               + ": the first steps threw the outputs far out, and it never got back to learning from the inputs")

@@ -1,0 +1,53 @@
+"""Session 39's walk C: a first-epoch blow-up read as a logging glitch, and logged gradient norms left unread
+(each fixture trained by PyTorch: tests/fixtures/ecosystem/torch_walk39c/make.py; make.out holds each run's first and
+last rows)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+W = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_walk39c"
+
+
+def _without(tmp_path: Path, name: str, column: str) -> Path:
+    """The fixture ``name`` with ``column`` dropped, written under ``tmp_path``."""
+    with open(W / name, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = tmp_path / name
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, [k for k in rows[0] if k != column])
+        w.writeheader()
+        w.writerows({k: v for k, v in r.items() if k != column} for r in rows)
+    return out
+
+
+@pytest.mark.parametrize("classes", [10, None])
+def test_blow_up_with_its_gradient_is_no_glitch(classes):
+    # SGD 3.0 on a BatchNorm CNN: epoch 0's training loss 1.5e22 at a logged gradient norm 5e17, then both losses at
+    # ln 10 and accuracies ~0.1 for 39 epochs. Old code left the point out as "a glitch (an overflow, a logging
+    # error)" and read underfitting, "a bigger model"; SGD 0.3 (bn_high0.3.csv) reaches val 0.04, accuracy 0.99.
+    d = losslens.diagnose(W / "bn_high3.csv", classes=classes)
+    assert d.verdict == "lr_too_high"
+    ids = [c.id for c in d.causes]
+    assert "underfitting" not in ids
+    assert not any("bigger model" in a for c in d.causes for a in c.actions)
+    ev = " ".join(d.causes[0].evidence)
+    assert "glitch (an overflow" not in ev
+    assert "1.486e+22" in ev and "5e+17" in ev
+    assert d.causes[0].actions[0].startswith("lower the learning rate (try 1/10) and restart")
+    better = losslens.diagnose(W / "bn_high0.3.csv", classes=classes)
+    assert better.verdict != "lr_too_high" and min(better.run.series["val_loss"]) < 0.1
+
+
+def test_thrown_start_at_ln_k_is_no_glitch_without_a_gradient_norm(tmp_path):
+    # The same log with no gradient norm: a start 1e21 x ln 10 that lands at ln 10 with the accuracies at 1/10 is
+    # the first steps throwing the outputs, not a logging error.
+    d = losslens.diagnose(_without(tmp_path, "bn_high3.csv", "grad_norm"), classes=10)
+    assert d.verdict == "lr_too_high"
+    assert "underfitting" not in [c.id for c in d.causes]
+    assert not any("glitch (an overflow" in e for c in d.causes for e in c.evidence)
