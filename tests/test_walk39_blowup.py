@@ -51,3 +51,14 @@ def test_thrown_start_at_ln_k_is_no_glitch_without_a_gradient_norm(tmp_path):
     assert d.verdict == "lr_too_high"
     assert "underfitting" not in [c.id for c in d.causes]
     assert not any("glitch (an overflow" in e for c in d.causes for e in c.evidence)
+
+
+def test_exploding_rnn_quotes_its_gradient_norm_and_clips_first():
+    # A tanh RNN whose recurrent weights are orthogonal x 1.6, SGD 0.05: gradient norm 7.7e10 at epoch 0, NaN from
+    # epoch 1. Old code read diverged with "lower the learning rate" first and no word of the logged norm.
+    d = losslens.diagnose(W / "rnn_explode.csv")
+    assert d.verdict == "diverged"
+    v = d.causes[0]
+    assert any("gradient norm 7.73e+10 at epoch 0" in e and "blew up with the loss" in e for e in v.evidence)
+    assert v.actions[0].startswith("gradient clipping")
+    assert v.numbers["grad_norm_at_blowup"] > 1e10
