@@ -62,14 +62,3 @@ def test_exploding_rnn_quotes_its_gradient_norm_and_clips_first():
     assert any("gradient norm 7.73e+10 at epoch 0" in e and "blew up with the loss" in e for e in v.evidence)
     assert v.actions[0].startswith("gradient clipping")
     assert v.numbers["grad_norm_at_blowup"] > 1e10
-
-
-@pytest.mark.parametrize("log", ["rnn_vanish.csv", "../fresh_kinds/cf_deep_sigmoid_relu.json"])
-def test_no_bounce_read_on_a_run_that_never_left_its_start(log):
-    # A tanh RNN asked the sign of the first of 60 inputs, Adam 1e-3: validation 0.7% and training 0.77% below their
-    # starts, at ln 2 throughout. Old code listed "lr_too_high (85%): bounces around its floor ... sd 11% of its
-    # whole improvement", an improvement that is the deepest of the curve's dips. A 10-layer ReLU MLP stuck at ln 10
-    # (training 0.083% below its start) read "lr_too_high (80%): ... sd 7.1%".
-    d = losslens.diagnose(W / log)
-    assert d.verdict == "stuck_at_init"
-    assert "lr_too_high" not in [c.id for c in d.causes]

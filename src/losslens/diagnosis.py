@@ -3550,8 +3550,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
-    ≥ 5 noise sds and ≥ 1% of its start, ``stuck_rel``, has a floor to bounce at: a vanishing-gradient RNN 0.7% below
-    its start at ln 2 read "sd 11% of its whole improvement"; not a validation curve climbing, t > 2, while training's tail still
+    ≥ 5 noise sds has a floor to bounce at; not a validation curve climbing, t > 2, while training's tail still
     falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
     best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
@@ -3656,19 +3655,14 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # and by the same at lr 1e-3 from its plateau on (validation loss 2.616 vs 2.620).
     per_batch = f.axis_name == "step"
     batch_noise = per_batch and not is_validation(f.metric)
-    # Nor one that never moved off its start (< ``stuck_rel`` of it, stuck_at_init's bar): the "improvement" is the
-    # deepest of its dips (a tanh RNN whose gradient vanished, torch_walk39c/rnn_vanish.csv: validation 0.7% below its
-    # start at ln 2, training 0.77%, read "lr_too_high (85%): bounces ... sd 11% of its whole improvement" at Adam 1e-3).
-    moved = f.plateau.improvement >= t.stuck_rel * abs(f.plateau.start)
     osc, name = (o.oscillation * _late_start_share(f) if f.plateau.improvement > t.lr_high_floor_noise * f.noise
-                 and moved and not batch_noise else 0.0), f.metric
+                 and not batch_noise else 0.0), f.metric
     tp = f.train_plateau
     # (The training curve needs as many points as the shape rule: Lightning's default
     # log_every_n_steps=50 over short epochs leaves a handful of single-batch losses.)
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
             and f.train_points >= t.shape_min_points \
-            and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0) \
-            and tp.improvement >= t.stuck_rel * abs(tp.start):
+            and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
     if osc < t.lr_high_oscillation:
         return None
