@@ -62,3 +62,14 @@ def test_exploding_rnn_quotes_its_gradient_norm_and_clips_first():
     assert any("gradient norm 7.73e+10 at epoch 0" in e and "blew up with the loss" in e for e in v.evidence)
     assert v.actions[0].startswith("gradient clipping")
     assert v.numbers["grad_norm_at_blowup"] > 1e10
+
+
+def test_a_flat_gradient_norm_at_a_guess_names_vanishing_gradients():
+    # The vanishing-gradient RNN led with "check that the targets depend on the inputs" and nothing else on its
+    # gradient: the curves cannot tell labels without signal from a gradient that dies on its way back, so both are
+    # named, the cheap labels check first.
+    d = losslens.diagnose(W / "rnn_vanish.csv")
+    acts = d.causes[0].actions
+    assert acts[0].startswith("check that the targets depend on the inputs")
+    assert acts[1].startswith("gradients vanish? gating (an LSTM or GRU")
+    assert any("vanishes on its way back" in e for e in d.causes[0].evidence)

@@ -1127,7 +1127,8 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     on its last point alone where that point is no higher than the curve had been before and come back from, off a
     last quarter whose median is not itself 25% above the start (a spike it ends on: DeepOBS' char-RNN at Adam 10,
     `_climbed`); a logged gradient norm that peaked ≥ 10x its early median is quoted (exploding gradients: clipping first, and no
-    stuck_at_init); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
+    stuck_at_init), and one logged at the last finite row before a NaN that blew up in the first points is quoted
+    with clipping first (`_grad_at_blowup`); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
     `lr_too_high`, a measured learning curve's `data_limited`, and `stuck_at_init` where the loss jumped once and
     then held within 5% of that climb are listed: the other rules would read the blow-up's values as a curve (a
     Keras SGD run at 1e34 read also overfitting, stuck_at_init and data_limited); beside a loss NaN/inf for good no
@@ -1646,7 +1647,9 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     First actions: initialization, activations, normalization, lr; for a loss frozen from the start: standardize the
     inputs first; for both curves ended above their first points: lower the lr 10x first, never raise it; at a
     uniform guess's loss, "check that the targets depend on the inputs" first, unless every input gets one answer
-    (`_one_answer`: units that died, the initialization first).
+    (`_one_answer`: units that died, the initialization first); there, with the gradient norm logged flat, vanishing
+    gradients and their remedies second (`VANISHED_ACTION`: gating, residuals or normalization, shorter sequences,
+    init).
     """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -1688,11 +1691,30 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         if alike:  # (one answer for every input, neither loss falling: the units first, the labels second)
             ev.append(alike)
             acts[0], acts[1] = acts[1], acts[0]
+        elif conf == 0.9:  # (the gradient norm was logged, and held flat)
+            ev.append(VANISHED_LINE)
+            acts.insert(1, VANISHED_ACTION)
     slow = _slow_descent(f, t)
     if slow is not None:
         ev.append(slow)
         acts = [RAISE_LR] + [a for a in acts if a != "raise the learning rate"]
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+
+
+# stuck_at_init at a uniform guess's loss with the gradient norm logged flat and the answers still varying with the
+# inputs (no _one_answer): a gradient that vanishes on its way back leaves the output layer's, which fits the class
+# frequencies (ln K on balanced classes) and no more, and holds the whole norm flat; targets the inputs do not
+# determine give the same curves, so the labels check (cheap) stays first and this comes second. A tanh RNN asked
+# the sign of the first of 60 inputs, recurrent weights orthogonal x 0.5 (tests/fixtures/ecosystem/torch_walk39c/
+# rnn_vanish.csv): 0.23-0.21 for 40 epochs at ln 2. (The walk's GRU at the same Adam 1e-3 still sat at 0.695 after
+# 25 epochs: the remedy is a suggestion, not a measured fix.)
+VANISHED_LINE = ("the gradient norm held flat while the loss sat at a guess: a gradient that vanishes on its way "
+                 "back (through a recurrent net's steps or a deep net's layers) leaves only the output layer's, "
+                 "which fits the class frequencies and no more; targets the inputs do not determine look the same")
+VANISHED_ACTION = ("gradients vanish? gating (an LSTM or GRU in place of a plain RNN), residual connections or "
+                   "normalization, shorter sequences (truncated backpropagation), an initialization that keeps the "
+                   "signal's scale (orthogonal recurrent weights at gain 1, He for ReLU); each layer's gradient norm "
+                   "logged (grad_norm/<layer>) shows where it dies")
 
 
 def _one_answer(f: Facts, t: Thresholds) -> str | None:
