@@ -4841,7 +4841,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # Most of X's level given up after X (a training loss memorising towards 0: 0.0541 -> 3.9e-05, "100% lower")
         # is still at most the last 5% of the whole improvement, which is what X marks: said beside it, or "100%
         # lower" reads against the headline's plateau at X.
-        whole = _whole_share(f, v_x, best) if drop >= HALF_THE_LEVEL else None
+        whole = _whole_share(f, later)
         ev.append(f"but it went on {'rising' if _higher(f) else 'falling'} after {f.axis_name} {_n(pl.epoch)}: "
                   f"{_pct(drop)} {'higher' if _higher(f) else 'lower'} by {f.axis_name} {_n(at)} "
                   f"({v_x:.4g} → {best:.4g})"
@@ -4857,11 +4857,11 @@ def converged(f: Facts, t: Thresholds) -> Cause:
             acts[0] = (f"still {'rising' if _higher(f) else 'falling'} at the end: {_pct(fall)} "
                        f"{'higher' if _higher(f) else 'lower'} over {_tail(f)}, "
                        f"{_trend_words(_sign(f) * f.trend.slope_t)}; stop once it "
-                       f"flattens{STILL_FALLING}; {_given_up(f, drop)}")
+                       f"flattens{STILL_FALLING}; {_given_up(f, drop, whole)}")
             acts[1:] = [a.replace(", not the epoch count", "") for a in acts[1:]]
         else:
             acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
-                       f"{_given_up(f, drop)}")
+                       f"{_given_up(f, drop, whole)}")
     if _annealed(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
@@ -4883,19 +4883,19 @@ def converged(f: Facts, t: Thresholds) -> Cause:
 HALF_THE_LEVEL = 0.5
 
 
-def _whole_share(f: Facts, v_x: float, best: float) -> float | None:
-    """The fall from ``v_x`` (the level at X) to ``best`` as a share of the whole improvement, the first
-    point's to ``best``; None where there is no improvement to share."""
+def _whole_share(f: Facts, later) -> float | None:
+    """The fall after X (``later``: :func:`_fell_after_plateau`'s ``(drop, at, best, v_x)``) from ``v_x`` (the
+    level at X) to ``best`` as a share of the whole improvement, the first point's to ``best``; None where the drop
+    is under ``HALF_THE_LEVEL`` of X's level or there is no improvement to share."""
+    drop, _, best, v_x = later
     whole = abs(f.plateau.start - best)
-    return abs(v_x - best) / whole if whole > 0 else None
+    return abs(v_x - best) / whole if drop >= HALF_THE_LEVEL and whole > 0 else None
 
 
-def _given_up(f: Facts, drop: float) -> str:
+def _given_up(f: Facts, drop: float, whole: float | None) -> str:
     """What stopping at X would have cost a curve that went on falling after it (``drop``: a fraction of X's value;
-    from half of it on, its share of the whole improvement too: ``HALF_THE_LEVEL``)."""
+    ``whole``: :func:`_whole_share`, said beside it where not None)."""
     line = f"stopping at {_n(f.plateau.epoch)} would have given up {_pct(drop)}"
-    later = _fell_after_plateau(f) if drop >= HALF_THE_LEVEL else None
-    whole = None if later is None else _whole_share(f, later[3], later[2])
     return line if whole is None else f"{line} of its level there ({_pct(whole)} of its whole improvement)"
 
 
@@ -6207,7 +6207,8 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
     cause.actions[0] = (f"rather than stop, train on with early stopping on {f.metric} (a patience of a few "
                         f"{f.axis_name}s, restoring the best weights): flat within its noise so far, but the noise "
                         f"leaves room for more (P = {p_improve:.0%} that training on to {f.axis_name} {_n(horizon)} "
-                        "gains > 1%)" + ("" if later is None else f"; {_given_up(f, later[0])}"))
+                        "gains > 1%)"
+                        + ("" if later is None else f"; {_given_up(f, later[0], _whole_share(f, later))}"))
     cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
 
 
