@@ -373,12 +373,12 @@ def _passed_over(run: Run, f: Facts, metric: str | None) -> str | None:
     """The line saying why the held-out curve a run logs was not the one read: ``facts.choose_metric`` reads the
     training loss where validation was evaluated fewer than ``MIN_POINTS_FOR_VAL`` times against more training
     points (a Trainer checkpoint saved after 4 evaluations): the verdict is on a column the user would not expect."""
-    if metric is not None or f.metric != "train_loss":
+    from .facts import val_passed_over
+
+    passed = val_passed_over(run) if metric is None and f.metric == "train_loss" else None
+    if passed is None:
         return None
-    held = run.default_metric()
-    if held not in ("val_loss", "val_acc"):
-        return None
-    n_held, n_train = (int(np.isfinite(run.series[k]).sum()) for k in (held, "train_loss"))
+    held, n_held, n_train = passed
     ask = (f"; --metric {run.label(held)} (metric= in Python) reads it" if n_held >= MIN_POINTS_TO_DIAGNOSE
            else "")  # (fewer are refused as too short when asked for)
     return (f"read on {run.label('train_loss')}: {run.label(held)} was evaluated {n_held} times (under "

@@ -165,6 +165,18 @@ def did_you_mean(asked: str, names) -> str:
     return f"; did you mean {near[0]}?" if near else ""
 
 
+def val_passed_over(run: Run) -> tuple[str, int, int] | None:
+    """The held-out curve the default reading passes over for the training loss, as ``(name, n_held, n_train)``
+    (its finite point count, the training loss's), or None where it is read (or none is logged). Validation
+    evaluated fewer than ``MIN_POINTS_FOR_VAL`` times against more training points: the training curve has the
+    shape. A short run with both logged every epoch keeps its validation curve."""
+    m = run.default_metric()
+    if m not in ("val_loss", "val_acc") or not run.has("train_loss"):
+        return None
+    n_val, n_train = (int(np.isfinite(run.series[k]).sum()) for k in (m, "train_loss"))
+    return (m, n_val, n_train) if n_val < MIN_POINTS_FOR_VAL and n_train > n_val else None
+
+
 def choose_metric(run: Run, metric: str | None) -> str:
     if metric:
         asked = metric
@@ -182,14 +194,7 @@ def choose_metric(run: Run, metric: str | None) -> str:
             read_as = f", read as {metric}" if metric != asked else ""
             raise EmptyRunError(f"no finite values for {asked!r}{read_as} {has}", run.source or run.name)
         return metric
-    m = run.default_metric()
-    if m in ("val_loss", "val_acc") and run.has("train_loss"):
-        # Validation logged a few times against many training steps: the training curve has the
-        # shape. A short run with both logged every epoch keeps its validation curve.
-        n_val, n_train = (int(np.isfinite(run.series[k]).sum()) for k in (m, "train_loss"))
-        if n_val < MIN_POINTS_FOR_VAL and n_train > n_val:
-            return "train_loss"
-    return m
+    return "train_loss" if val_passed_over(run) is not None else run.default_metric()
 
 
 def _curve(run: Run, key: str):
