@@ -514,20 +514,19 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # Each of those causes carries its mark among its numbers: relapsed's train_back (both curves back up),
     # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
     # back_to_start, constant_guess's (a binary model that learned only the class prior), units_died's dead_layers
-    # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network). Their values are
-    # what was measured, for whoever reads the JSON; only the key counts here.
+    # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network), lr_zeroed's
+    # lr_zero_from (the lr was 0 over the plateau: flat because nothing trained). Their values are what was
+    # measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
-                  for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers"))
+                  for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers",
+                            "lr_zero_from"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and "pace_ratio" in low.numbers
     # (Nor where the last point jumped far off the best before it: a plateau cannot end on a point not yet back.)
     unsettled = any("jump_at_end" in c.numbers for c in causes)
-    # (Nor where the lr was 0 over the plateau: flat because nothing trained, lr_zeroed.)
-    zeroed = any("lr_zero_from" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
-            and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse and not unsettled \
-            and not zeroed:
+            and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse and not unsettled:
         causes.append(converged(f, t))
         # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
         signs = overfitting_signs(losses if losses is not None else f, t)
