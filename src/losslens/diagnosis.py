@@ -728,7 +728,6 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
-    _lr_set_not_logged(run, causes)
     _staircase(f, causes)
     if run.axis_name != "epoch":
         # The advice is worded per epoch; on a Trainer's or nanoGPT's step axis "see the forecast for how
@@ -3196,7 +3195,14 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"learning rate constant at {_lr(f)}")
     else:
-        ev.append(f"no learning rate in the log: if it was decaying, this {'climb' if up else 'descent'} "
+        # A rate the saved settings state (hparams.yaml, a W&B config ...) is the summary's lr column
+        # (regularization.learning_rate): the evidence names it and where it came from beside what it cannot say,
+        # a schedule after it. A Lightning SGD run at lr 1e-4 with no LearningRateMonitor showed lr 0.0001 beside
+        # "no learning rate in the log".
+        said = ("no learning rate in the log" if f.stated_lr is None else
+                f"learning rate {f.stated_lr[0]:g} from {f.stated_lr[1]}, not logged (where it went after the start "
+                "is not known)")
+        ev.append(f"{said}: if it was decaying, this {'climb' if up else 'descent'} "
                   "is the schedule's cooldown, not a small step")
         if not straight:
             # A smooth tail alone cannot tell a small constant step from a schedule's cooldown
@@ -6209,27 +6215,6 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
                         "gains > 1%)"
                         + ("" if later is None else f"; {_given_up(f, later[0], _whole_share(f, later))}"))
     cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
-
-
-#: The start of the evidence a rule gives where no lr series was logged (lr_too_low's).
-NO_LR_LOGGED = "no learning rate in the log"
-
-
-def _lr_set_not_logged(run: Run, causes: list[Cause]) -> None:
-    """A rate the saved settings state (``hparams.yaml``, a W&B config ...) but no lr series logged: the summary's
-    lr column shows that rate (:func:`losslens.facts.regularization.learning_rate`), so "no learning rate in the
-    log" beside it says where it came from and what it cannot say (a schedule after it). A Lightning SGD run at lr
-    1e-4 with no LearningRateMonitor: the table's lr 0.0001 beside "no learning rate in the log"."""
-    from .facts.regularization import stated_learning_rate_from
-
-    if run.has("lr"):
-        return
-    found = stated_learning_rate_from(run.meta or {})
-    if found is None:
-        return
-    said = f"learning rate {found[0]:g} from {found[1]}, not logged (where it went after the start is not known)"
-    for c in causes:
-        c.evidence = [said + e[len(NO_LR_LOGGED):] if e.startswith(NO_LR_LOGGED) else e for e in c.evidence]
 
 
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
