@@ -3700,7 +3700,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # falls steadily having closed a sliver of its start (_drifting): a digits MLP at SGD 1e-4 read "bounces
     # around its floor" at sd 2.5% of an improvement of 0.011 (2.304 -> 2.293, t = -10, lowest at its end).
     tr = f.train_trend if name == "train_loss" and f.train_trend is not None else f.trend
-    if _drifting(tr, t) or (_drifting(f.trend, t) and _crawling(f, t)):
+    if _drifting(tr, t) or _crawling(f, t):  # (_crawling's line drifts: _drifting(f.trend) is part of it)
         # (Nor a training loss's spread beside a diagnosed curve crawling straight down, a sliver from its start:
         # the weights still move downhill, so neither curve sits at a floor. A Lightning-logged digits MLP at SGD
         # 1e-4, validation 2.3129 -> 2.3098 in a line (t = -1500), training flat within its noise, read "bounces
