@@ -909,7 +909,8 @@ def test_a_collapse_reports_the_training_loss_share_it_measured():
         tp = out["facts"]["train_plateau"]
         train = _finite(read(path)[0], "train_loss")
         measured = (np.median(train[-3:]) - tp["floor"]) / tp["improvement"]  # the last 3 epochs, all after the best
-        assert cause["numbers"]["train_back"] == pytest.approx(measured, rel=1e-9), opt
+        # (--json writes 7 significant digits, and floor/improvement come through it too)
+        assert cause["numbers"]["train_back"] == pytest.approx(measured, rel=1e-5), opt
     assert out["causes"][0]["numbers"]["train_back"] < 0.25  # Adam's: well below the rule's 0.5
 
 
