@@ -48,6 +48,7 @@ def register(app):
         from losslens.commands import held_warnings
         from losslens.comparison import compare as _compare, parse_change
         from losslens.readers import path_and_run
+        from losslens.result import json_text
 
         if plot:
             require_matplotlib("--plot")
@@ -65,7 +66,7 @@ def register(app):
         for record in held:
             if getattr(record, "losslens_said", None) not in unsaid:
                 logging.getLogger("losslens").handle(record)
-        typer.echo(_json_text(result.to_dict()) if json_out else str(result))
+        typer.echo(json_text(result.to_dict()) if json_out else str(result))
         if plot:
             run_guarded(result.save_plot, plot)
             typer.echo(f"wrote {plot}", err=json_out)
@@ -81,11 +82,3 @@ def register(app):
         # (the text's own words: "not checked" where no prediction was read, "not decided" within the noise)
         # (the text on stdout says why in full, once; the JSON holds it as "unknown")
         fail(f"{after[0]}: {result.summary() if json_out else result.said_once('said above')}")
-
-
-def _json_text(obj) -> str:
-    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
-    here: the command line starts without numpy."""
-    from losslens.result import json_text
-
-    return json_text(obj)

@@ -114,8 +114,10 @@ def _label(path: str, name: str | None) -> str:
 
 
 def _write_json(path: str, name: str | None, body: dict) -> None:
+    from losslens.result import json_text
+
     head = {"source": path} if name is None else {"source": path, "curve": name}
-    sys.stdout.write(_json_text(head | body) + "\n")
+    sys.stdout.write(json_text(head | body) + "\n")
 
 
 def _print_table(path: str, by: list, factor: float, rows: list) -> None:
@@ -170,11 +172,3 @@ def describe(fc, name: str) -> str:
     if lc.sizes.shape[0] < 4:
         lines.append(f"  only {lc.sizes.shape[0]} sizes: measure more (e.g. 10%, 25%, 50%, 100% of the data) to trust the slope")
     return "\n".join(lines)
-
-
-def _json_text(obj) -> str:
-    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
-    here: the command line starts without numpy."""
-    from losslens.result import json_text
-
-    return json_text(obj)

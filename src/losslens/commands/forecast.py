@@ -40,6 +40,7 @@ def register(app):
                                   require_matplotlib, run_guarded, with_noise_floor, wrote_line)
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
+        from losslens.result import json_text
 
         if stop_gain is not None and not stop_gain < 1:
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
@@ -93,7 +94,7 @@ def register(app):
                 out = fc.to_dict()  # (schema, source, run and axis included: the API's Forecast.to_dict())
                 if stop is not None:
                     out["stopping"] = stop
-                sys.stdout.write(_json_text(out) + "\n")
+                sys.stdout.write(json_text(out) + "\n")
             else:
                 typer.echo(describe(as_asked(fc, run, metric), name, run.axis_name, run))
                 if stop is not None:
@@ -230,11 +231,3 @@ def describe_stop(stop: dict, axis: str) -> str:
             f"{stop['stopped_epoch']:g} ({saved:.0%} of the logged points saved); best so far "
             f"{stop['best_value']:.4g} at {axis} {stop['best_epoch']:g}, best of the whole run "
             f"{stop['final_best']:.4g}")
-
-
-def _json_text(obj) -> str:
-    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
-    here: the command line starts without numpy."""
-    from losslens.result import json_text
-
-    return json_text(obj)

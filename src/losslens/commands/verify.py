@@ -43,6 +43,7 @@ def register(app):
         from losslens.api import to_runs
         from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
+        from losslens.result import json_text
         from losslens.verification import Interrupted, TrainingError, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
@@ -80,7 +81,7 @@ def register(app):
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
                                  classes=classes, progress=None if not json_out else False)
         except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it; the CLI's own line, exit 130
-            typer.echo(_json_text(stop.partial.to_dict()) if json_out else str(stop.partial))
+            typer.echo(json_text(stop.partial.to_dict()) if json_out else str(stop.partial))
             raise
         except TrainingError as exc:  # the user's training code failed: one line, not our traceback
             err = exc.error
@@ -94,7 +95,7 @@ def register(app):
             # is called or returns, --cause, --seeds (a UsageError). Any other TypeError/ValueError is a bug: exit 3.
             fail(f"{target}: {str(exc).splitlines()[0]}")
         if json_out:
-            typer.echo(_json_text(result.to_dict()))
+            typer.echo(json_text(result.to_dict()))
         else:
             typer.echo(str(result))
         if plot:
@@ -221,11 +222,3 @@ def _name_the_function(path: str) -> str:
     example = taken[0] if taken else "train" if "train" in names else names[0]
     return f"{path}: name the training function, e.g. losslens verify {path}:{example} (functions here: {shown}" \
            + ("" if taken else "; none takes a keyword verify varies, lr_factor, epochs_factor ...") + ")"
-
-
-def _json_text(obj) -> str:
-    """``obj`` as losslens writes JSON (floats to 7 significant digits; :func:`losslens.result.json_text`), imported
-    here: the command line starts without numpy."""
-    from losslens.result import json_text
-
-    return json_text(obj)
