@@ -118,6 +118,15 @@ def test_a_still_improving_run_has_no_plateau_epoch_but_says_where_it_slowed(sha
         assert runs[name].axis[0] < obj["slowdown_epoch"] < runs[name].axis[-1]
 
 
+def test_the_api_slowdown_epoch_is_the_jsons_value_an_int_on_a_whole_step(shared_curves):
+    # As plateau_epoch: the API said 1250.0 where the JSON and the text write 1250 (the CSV's steps read as floats).
+    runs = runs_by_name(shared_curves / "modded_nanogpt_val_curves.csv")
+    for name in NANO:
+        d = losslens.diagnose(runs[name])
+        x = json.loads(d.to_json())["slowdown_epoch"]
+        assert isinstance(x, int) and type(d.slowdown_epoch) is int and d.slowdown_epoch == x, (d.slowdown_epoch, x)
+
+
 def test_the_phases_agree_with_x_in_every_verdict_on_a_folder(shared_curves, tmp_path):
     # A converged run's plateau phase starts at X, or where its advice says the curve is flat (flat_from);
     # a still-falling verdict has none; every other verdict's X is null or has its plateau phase from X.

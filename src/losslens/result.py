@@ -133,8 +133,9 @@ class Diagnosis:
 
     @property
     def slowdown_epoch(self):
-        """Where a still-falling curve slowed (:attr:`slowdown`), on the run's axis; None where it has a plateau."""
-        return None if self.slowdown is None else self.slowdown.epoch
+        """Where a still-falling curve slowed (:attr:`slowdown`), on the run's axis, cleaned as
+        :attr:`plateau_epoch` is (42, not 42.0: the value the JSON writes); None where it has a plateau."""
+        return None if self.slowdown is None else clean_number(self.slowdown.epoch)
 
     @property
     def cause(self) -> Cause:
@@ -240,11 +241,11 @@ class Diagnosis:
             "length": self.length,
             "metric": self.metric,
             "optimizer": self.optimizer,
-            "plateau_epoch": None if self.plateau is None else clean_number(self.plateau.epoch),
+            "plateau_epoch": self.plateau_epoch,
             "plateau": None if self.plateau is None else {
                 **self.plateau.to_dict(),
                 **({"epoch_frac": e} if (e := self.epoch_at(self.plateau.epoch)) is not None else {})},
-            "slowdown_epoch": None if self.slowdown is None else clean_number(self.slowdown.epoch),
+            "slowdown_epoch": self.slowdown_epoch,
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
@@ -273,7 +274,7 @@ class Diagnosis:
         # evidence line, every measured fact and the Run, 14,000 characters for a 20-epoch Keras fit.
         causes = ", ".join(f"{c.id} ({c.confidence:.2f})" for c in self.causes)
         return (f"Diagnosis(run={self.run_name!r}, verdict={self.verdict!r}, "
-                f"plateau_epoch={None if self.plateau is None else clean_number(self.plateau.epoch)!r}, "
+                f"plateau_epoch={self.plateau_epoch!r}, "
                 f"metric={self.metric!r}, causes=[{causes}])")
 
     def plot(self, ax=None, panels: bool = True):
