@@ -138,6 +138,17 @@ class Diagnosis:
         return None if self.slowdown is None else clean_number(self.slowdown.epoch)
 
     @property
+    def flattened(self) -> Plateau | None:
+        """Where the curve flattened: its :attr:`plateau`, else where a still-falling one slowed (:attr:`slowdown`);
+        None for neither. What the headline, X's uncertainty and a check from the plateau on read."""
+        return self.plateau if self.plateau is not None else self.slowdown
+
+    @property
+    def flattened_epoch(self):
+        """:attr:`flattened`'s X on the run's axis, cleaned as :attr:`plateau_epoch` is; None for neither."""
+        return self.plateau_epoch if self.plateau_epoch is not None else self.slowdown_epoch
+
+    @property
     def cause(self) -> Cause:
         return self.causes[0]
 
@@ -195,7 +206,7 @@ class Diagnosis:
         such an interval says little about where the curve flattened, and the reports say so in words rather than
         print it with a precise one's weight ("epoch 5 [4, 39]" for a 40-epoch run bouncing at Adam 0.03). Text and
         HTML only: the JSON keeps the interval's values. False without the run or an interval."""
-        mark = self.plateau if self.plateau is not None else self.slowdown  # (a still-falling curve's, in its headline)
+        mark = self.flattened  # (a still-falling curve's slowdown, in its headline)
         iv = None if mark is None else mark.interval
         ax = getattr(self.run, "axis", None)
         if iv is None or len(iv) != 2 or ax is None or finite_or_none(iv[0]) is None or finite_or_none(iv[1]) is None:

@@ -1313,7 +1313,7 @@ def _from_plateau(check: Check, d, run, takes_from_epoch: bool) -> dict:
     if not takes_from_epoch:
         return dict(check.change)
     n = len(run)
-    x = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch  # (where a still-falling curve slowed)
+    x = d.flattened_epoch  # (a still-falling curve's: where it slowed)
     if x is not None:
         i = int(np.searchsorted(run.axis, x, side="right"))
     else:

@@ -986,7 +986,7 @@ class Watcher:
         """
         from ..forecasting import MIN_POINTS, forecast_curve
 
-        X = d.plateau_epoch if d.plateau_epoch is not None else d.slowdown_epoch
+        X = d.flattened_epoch
         x = np.asarray(self.axis, dtype=float)
         y = np.asarray(self.history.get(d.metric, ()), dtype=float)
         if X is None or y.shape != x.shape:

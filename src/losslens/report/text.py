@@ -52,7 +52,7 @@ def headline(d: Diagnosis) -> str:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
         verdict = "solved (validation accuracy at its ceiling); only the loss still falls"
     # A still-falling verdict has no plateau; where its curve flattened (slowdown) is said as that, not as X.
-    mark = d.plateau if d.plateau is not None else getattr(d, "slowdown", None)
+    mark = d.flattened
     if mark is not None:
         lo, hi = mark.interval
         at = at_text(d.run, d.axis, mark.epoch)  # a Trainer's step: its epoch beside it
