@@ -429,17 +429,23 @@ def _is_mlflow_store(here: Path, dirnames: list[str]) -> bool:
     return False
 
 
+def _newest_checkpoints(states: list[Path]) -> dict[Path, Path]:
+    """``{output folder: its checkpoint-N/trainer_state.json of the largest N}`` among ``states`` (trainer_state.json
+    paths), for every output folder with a checkpoint."""
+    newest: dict[Path, tuple[int, Path]] = {}
+    for f in states:
+        m = _CHECKPOINT.match(f.parent.name)
+        if m and int(m.group(1)) > newest.get(f.parent.parent, (-1, None))[0]:
+            newest[f.parent.parent] = (int(m.group(1)), f)
+    return {d: f for d, (_, f) in newest.items()}
+
+
 def _newest_checkpoint_states(files: list[Path]) -> dict[Path, Path]:
     """``{output folder's trainer_state.json: its newest checkpoint-N/trainer_state.json}``, for the output
     folders that have both."""
     states = [f for f in files if f.name == "trainer_state.json"]
     finals = {f.parent: f for f in states if not _CHECKPOINT.match(f.parent.name)}
-    newest: dict[Path, tuple[int, Path]] = {}
-    for f in states:
-        m = _CHECKPOINT.match(f.parent.name)
-        if m and f.parent.parent in finals and int(m.group(1)) > newest.get(f.parent.parent, (-1, None))[0]:
-            newest[f.parent.parent] = (int(m.group(1)), f)
-    return {finals[d]: f for d, (_, f) in newest.items()}
+    return {finals[d]: f for d, f in _newest_checkpoints(states).items() if d in finals}
 
 
 def _whole_or_checkpoint(final: Path, checkpoint: Path) -> Path:
@@ -487,14 +493,6 @@ def _latest_trainer_states(files: list[Path]) -> list[Path]:
     if len(states) < 2:
         return files
     final = {f.parent for f in states if not _CHECKPOINT.match(f.parent.name)}
-    best: dict[Path, tuple[int, Path]] = {}
-    for f in states:
-        m = _CHECKPOINT.match(f.parent.name)
-        if m:
-            out_dir = f.parent.parent
-            n = int(m.group(1))
-            if out_dir not in best or n > best[out_dir][0]:
-                best[out_dir] = (n, f)
-    keep = {f for _, f in best.values() if f.parent.parent not in final}
+    keep = {f for d, f in _newest_checkpoints(states).items() if d not in final}
     return [f for f in files if f.name != "trainer_state.json" or not _CHECKPOINT.match(f.parent.name)
             or f in keep]
