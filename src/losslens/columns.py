@@ -70,6 +70,12 @@ def is_trainer_timing(name: str) -> bool:
     return normalise(name).endswith(TRAINER_TIMINGS)
 
 
+#: Columns of when each value was logged (TensorBoard's ``wall_time``, MLflow's and W&B's ``timestamp``/``_timestamp``):
+#: the machine's clock, no curve. The copy check (readers/directory) and a tidy table's shape (readers/table) each
+#: add the few more they have met.
+WALL_CLOCK = ("timestamp", "wall_time", "walltime", "time", "_timestamp")
+
+
 CANONICAL = tuple(ALIASES)
 LOSS_SERIES = ("train_loss", "val_loss")
 #: What a log of accuracies only is diagnosed on, in this order (no loss logged at all).

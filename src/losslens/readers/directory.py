@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import is_trainer_timing
+from ..columns import WALL_CLOCK, is_trainer_timing
 from ..exceptions import LosslensError, MissingExtraError, ReadError
 from ..run import Run
 from . import _source, catboost, dvclive, mmengine
@@ -233,7 +233,7 @@ def _continues(prev: Run, run: Run, prev_folder: Path, run_folder: Path) -> bool
 
 #: Wall-clock columns: one run exported twice (W&B's per-epoch history beside its batch-and-epoch one) times its
 #: rows apart, so they say nothing about whether the values are one run's.
-_CLOCK = ("runtime", "timestamp", "time", "wall_time", "walltime", "elapsed", "duration", "_timestamp", "_runtime")
+_CLOCK = (*WALL_CLOCK, "runtime", "elapsed", "duration", "_runtime")
 #: Fewer finite points of the diagnosed curve than this never make a copy: DeepOBS runs that diverged at their
 #: first epoch share the one finite value they logged (4.9282, the loss at initialization) and are distinct runs.
 _COPY_MIN_POINTS = 5

@@ -36,7 +36,7 @@ from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
-from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE,
+from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN, TRAINING_SET_SIZE, WALL_CLOCK,
                        adversarial_middles, adversarial_players, axis_kind, canonical, given_columns, is_trainer_timing,
                        map_columns,
                        negated_loss, normalise, primary_score, spelt_as,
@@ -310,7 +310,7 @@ def frame_columns(frame) -> dict[str, np.ndarray]:
 VALUE_COLUMNS = ("value", "metric_value")
 NAME_COLUMNS = ("metric", "key", "name", "tag", "variable", "metric_name", "metric_key", "series")
 #: Numeric columns a tidy table carries beside its axis that are no curve: when each value was logged.
-_TIME_COLUMNS = ("timestamp", "wall_time", "walltime", "time", "_timestamp", "relative_time")
+_TIME_COLUMNS = (*WALL_CLOCK, "relative_time")
 
 
 def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
