@@ -523,8 +523,9 @@ def at_text(run, axis: str, v) -> str:
     return f"{axis} {axis_text(v)}" + ("" if e is None else f" (epoch {axis_text(e)})")
 
 
-def axis_text(v) -> str:
-    """An axis value (epoch, step) as the log writes it: 12, not 12.0 or 1.2e+01; "?" for None."""
+def axis_text(v, thousands: bool = False) -> str:
+    """An axis value (epoch, step) as the log writes it: 12, not 12.0 or 1.2e+01; "?" for None. ``thousands``: a
+    whole value's thousands separated (20,000: a chart's legend, read at a glance)."""
     if v is None:
         return "?"
     v = float(v)
@@ -532,8 +533,10 @@ def axis_text(v) -> str:
         return str(v)
     if abs(v) >= 1e15:  # a horizon typed as 1e300 printed all 301 digits of it, three times over
         return f"{v:.4g}"
-    # Bin-averaged axes of long logs are fractional: step 300900, not 3.009e+05.
-    return str(int(v)) if v.is_integer() else str(int(round(v))) if abs(v) >= 1000 else f"{v:.4g}"
+    if v.is_integer() or abs(v) >= 1000:  # (bin-averaged axes of long logs are fractional: step 300900, not 3.009e+05)
+        n = int(v) if v.is_integer() else int(round(v))
+        return f"{n:,}" if thousands else str(n)
+    return f"{v:.4g}"
 
 
 def share_text(v: float) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import MissingExtraError, UsageError, UsageTypeError, check_number
-from ..result import finite_or_none
+from ..result import axis_text, finite_or_none
 
 #: Colours (Tableau 10, colour-blind safe enough for two curves) and labels.
 TRAIN_COLOR = "#1f77b4"
@@ -46,13 +46,6 @@ LAYER_LINES = len(LAYER_COLORS)  # the most layers drawn: more is a tangle nobod
 
 
 # ---- data ------------------------------------------------------------------------------------
-
-def _axis_value(x) -> str:
-    """An epoch or step as a legend writes it: a whole number in full with thousands separated (1,999,000, not
-    ``:g``'s 1.999e+06), else as ``:g`` writes it (12.5)."""
-    x = float(x)
-    return f"{int(x):,}" if x.is_integer() and abs(x) < 2**53 else f"{x:g}"
-
 
 def _log_panel(series: list[dict], log_ok: bool) -> bool:
     """A panel on a log axis: allowed for its kind, its values all positive and spanning more than 20x."""
@@ -820,7 +813,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
             # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
             ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
             ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--",
-                    label=f"forecast to {data['axis']} {_axis_value(fx[-1])}, 90% band{off}{under}")
+                    label=f"forecast to {data['axis']} {axis_text(fx[-1], thousands=True)}, 90% band{off}{under}")
         else:
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
@@ -828,7 +821,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
             # Named as the band's label names its reach ("forecast to epoch 200, 90% band"): "forecast at 200"
             # left the axis and the value to guess.
             ax.errorbar(fx, mid, yerr=yerr, fmt="D", color=FORECAST_COLOR, ms=5, capsize=3,
-                        label=f"forecast at {data['axis']} {_axis_value(fx[0])}: {mid[0]:.4g}"
+                        label=f"forecast at {data['axis']} {axis_text(fx[0], thousands=True)}: {mid[0]:.4g}"
                               + (", 90% interval" if yerr is not None else "") + under)
     if data.get("chance"):
         _chance_line(ax, data["chance"])
@@ -1513,7 +1506,7 @@ def forecast_figure(run, fc):
     to the horizon with its 90% band (drawn by :func:`draw_loss`, as the diagnosis chart draws it), the value at
     the horizon with its interval written beside it, X on the fitted curve, and P(improve) in the title."""
     Figure = _figure_class()
-    from ..result import at_text, axis_text
+    from ..result import at_text
 
     data = forecast_chart_data(run, fc)
     fig = Figure(figsize=(7.5 + LEGEND_WIDTH, 4.0))
