@@ -127,6 +127,24 @@ def test_the_api_slowdown_epoch_is_the_jsons_value_an_int_on_a_whole_step(shared
         assert isinstance(x, int) and type(d.slowdown_epoch) is int and d.slowdown_epoch == x, (d.slowdown_epoch, x)
 
 
+def test_flattened_is_the_plateau_else_the_slowdown_and_the_headline_says_it(shared_curves):
+    # The one place "plateau, else where a still-falling curve slowed" is picked, which the headline, X's
+    # uncertainty, verify's from-the-plateau check and the integrations read: on modded-nanoGPT's runs, both kinds.
+    runs = runs_by_name(shared_curves / "modded_nanogpt_val_curves.csv")
+    kinds = set()
+    for name in sorted(runs)[:12]:
+        d = losslens.diagnose(runs[name])
+        obj = json.loads(d.to_json())
+        x = obj["plateau_epoch"] if obj["plateau_epoch"] is not None else obj["slowdown_epoch"]
+        assert d.flattened_epoch == x and (x is None or type(d.flattened_epoch) is int), (name, d.flattened_epoch, x)
+        assert d.flattened is (d.plateau if d.plateau is not None else d.slowdown)
+        if x is not None:
+            kinds.add("plateau" if d.plateau is not None else "slowdown")
+            said = "plateau at" if d.plateau is not None else "flattened at"
+            assert f"{said} step {x} " in str(d).splitlines()[0], str(d).splitlines()[0]
+    assert kinds == {"plateau", "slowdown"}, kinds
+
+
 def test_the_phases_agree_with_x_in_every_verdict_on_a_folder(shared_curves, tmp_path):
     # A converged run's plateau phase starts at X, or where its advice says the curve is flat (flat_from);
     # a still-falling verdict has none; every other verdict's X is null or has its plateau phase from X.
