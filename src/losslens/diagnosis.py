@@ -92,6 +92,8 @@ class Thresholds:
     no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain;
                                           # a first validation point that far above training's: fitted before the log)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
+    fitted_train_share: float = 0.01      # ... unless the training loss there is ≤ 1% of its start: a training set
+                                          # memorised, nothing left to fit (boosting's later trees add nothing)
     frozen_acc_points: int = 10           # validation accuracy the same at every one of ≥ 10 points: no decision
                                           # flipped in the whole run (a live model's flip within a few epochs)
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
@@ -2148,6 +2150,8 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
         # while the loss still moves: only a loss that froze says the network is dead (read off
         # the losses when they are logged next to the score).
         return None
+    if _nothing_left_to_fit(f, t, n) is not None:
+        return None  # (the training set memorised: overfitting reads it, with the frozen tail as its evidence)
     ev = [f"{f.metric} is exactly {level:.6g} for the last {n} points: constant outputs, zero gradients "
           "(dead units or a collapsed model)"]
     best = -f.plateau.floor if _higher(f) else f.plateau.floor  # plateau facts are lower-is-better
@@ -2163,6 +2167,31 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
                  ["lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will not recover",
                   "learning-rate warm-up; gradient clipping", "check for dead ReLUs (leaky ReLU, normalization)"],
                  {"constant_tail": n, "level": level}, status="likely" if moving is None else "possible")
+
+
+def _nothing_left_to_fit(f: Facts, t: Thresholds, n: int) -> str | None:
+    """Evidence that the last ``n`` values of ``f.metric`` repeat because the training loss reached ~0, or None.
+
+    A model that fits its training set to ≤ ``t.fitted_train_share`` of the training loss's first value has no
+    gradient left to follow: a booster's later trees fit residuals of ~0 and change no prediction, so validation
+    repeats to the last digit -- a memorised training set, not dead units (whose training loss freezes where the
+    validation loss does, far above 0). scikit-learn's HistGradientBoostingClassifier on breast_cancer at
+    learning_rate 0.5, min_samples_leaf 1 (tests/fixtures/ecosystem/sklearn_hgb_memorised): training log-loss
+    0.66 -> 4.7e-06, frozen from round 47, validation at its best 0.246 at round 4 and then 0.4647 for 254 rounds,
+    read lr_too_high "constant outputs ... restart from scratch"; a lower rate (0.05 x 3000 rounds) ended at test
+    log-loss 0.70 against 0.73, stopping at the best round 0.354."""
+    xt, yt = f.train_x, f.train_y
+    if xt is None or yt is None or n < 1:
+        return None
+    ok = np.isfinite(yt)
+    seg = yt[(xt >= float(f.x[-n])) & ok]
+    start = float(yt[ok][0]) if ok.any() else 0.0
+    if seg.shape[0] < 1 or start <= 0 or float(np.max(seg)) > t.fitted_train_share * start:
+        return None
+    train = f.train_metric or "train_loss"
+    return (f"{train} is {float(np.max(seg)):.3g} over the last {n} {f.axis_name}s, {_pct(float(np.max(seg)) / start)} "
+            f"of its start: the training set is memorised, nothing is left to fit, so {f.metric} stays at "
+            f"{float(f.y[-1]):.4g} (exactly, for those {n} {f.axis_name}s)")
 
 
 def _train_still_moves(f: Facts, n: int) -> str | None:
@@ -2613,13 +2642,17 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(f"{train} held its level after it")
         if g.gap_end is not None:
             ev.append(f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}")
+        fitted = _nothing_left_to_fit(f, t, f.constant_tail) if f.constant_tail >= 5 else None
+        if fitted is not None:
+            ev.append(fitted)
         if no_train:
             ev.append("no training curve logged: whether training went on improving is not known")
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
                 f"{_n(g.val_best_epoch)}"] + \
             ACTIONS["overfitting"][1:]
         return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
-                                                     "val_rise": g.val_rise})
+                                                     "val_rise": g.val_rise, **({"nothing_left_to_fit": True}
+                                                                                if fitted is not None else {})})
     flat_val = f.trend.slope_t > t.improving_t
     # A flat validation that reached its best by bouncing measures its gap at a lucky low: the
     # bounce (lr_too_high) is the story, not a gap that grew.
@@ -5476,6 +5509,12 @@ def _booster_actions(causes: list[Cause]) -> None:
         if acts is None:
             continue
         best = cause.numbers.get("val_best_epoch")
+        if cause.numbers.get("nothing_left_to_fit"):
+            # Trees that fit every training point (training loss ~0) want fewer, larger leaves before a smaller
+            # step: the memorised breast_cancer booster (fixture sklearn_hgb_memorised) refit on 70% of the data,
+            # test log-loss on the other 30%: 0.730 at its end, 0.354 at its best round; learning_rate 0.05 x 3000 rounds ends at 0.704, at its best
+            # round 0.378; min_samples_leaf 20 ends at 0.243, at its best round 0.174.
+            acts = [acts[0], acts[2], acts[1], *acts[3:]]
         cause.actions = ([f"{acts[0]}: the best round is {_n(best)}"] if cause.id == "overfitting" and best is not None
                          else acts[:1]) + acts[1:]
 

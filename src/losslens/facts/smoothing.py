@@ -262,11 +262,24 @@ def noise_sigma(y: np.ndarray) -> float:
     rounding noise of the lattice the values sit on (:func:`resolution` / sqrt(12)): an accuracy on 120
     held-out samples moves in steps of 1/120 and holds still between them, so most residuals are 0 and
     the MAD gave 9e-17 (scikit-learn's MLP at Adam 1e-4: "the last quarter rose 5.4e+14 sds of the
-    curve's noise", and every stretch between two steps "flat within 2% of the improvement")."""
+    curve's noise", and every stretch between two steps "flat within 2% of the improvement").
+
+    A tail that repeats its last value exactly (≥ 5 points and ≥ 10% of them: a model whose outputs stopped
+    changing) is one measurement repeated, not samples of the noise: it counts once. Its zero residuals had
+    carried the MAD to ~0 (a HistGradientBoostingClassifier whose training log-loss reached 4.7e-06, validation
+    frozen for 254 of 301 rounds: a rise of 0.136 "far beyond its noise (4.1e+08 sds)")."""
     y = np.asarray(y, dtype=float)
     if y.shape[0] < 3:
         return 0.0
-    return _once("noise", y, None, lambda: max(robust_sd(residuals(y)), resolution(y) / math.sqrt(12.0)))
+    return _once("noise", y, None, lambda: _noise_sigma(y))
+
+
+def _noise_sigma(y: np.ndarray) -> float:
+    same = y[::-1] == y[-1]
+    n = int(same.argmin()) if not same.all() else int(y.shape[0])
+    if n >= max(5, 0.1 * y.shape[0]) and y.shape[0] - n + 1 >= 3:
+        y = y[:y.shape[0] - n + 1]
+    return max(robust_sd(residuals(y)), resolution(y) / math.sqrt(12.0))
 
 
 def resolution(y: np.ndarray) -> float:
