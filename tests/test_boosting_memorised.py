@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import losslens
+from losslens.facts.trend import tail_trend
 from losslens.readers import read
 
 HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "sklearn_hgb_memorised"
@@ -78,4 +79,27 @@ def test_memorised_booster_estimator_is_told_to_stop_at_its_best_round():
     assert "min_samples_leaf" in d.cause.actions[1] and "lower learning rate" in d.cause.actions[2]
     assert not any(c.id == "lr_too_high" for c in d.causes)
     assert "memorised" in " ".join(d.cause.evidence)
+
+
+def test_float_rounding_tail_is_flat_not_a_steady_rise():
+    # Training MSE 1e-32; validation 0.21862633950282306-...2320 over its last quarter: "1.1e-18/step, a steady
+    # rise (t = 4.7)".
+    m = _make().reg()
+    np.testing.assert_array_equal(m.validation_score_, _column(HERE / "reg_scores.csv", "validation_score"))
+    d = losslens.diagnose(_read("reg_scores.csv"))
+    assert d.verdict == "converged"
+    line = next(e for e in d.cause.evidence if "over the last quarter" in e)
+    assert "flat: its values differ only in their last digits" in line and "t = " not in line
+    assert "steady rise" not in _text(d)
+
+
+def test_tail_trend_reads_float_rounding_as_flat_and_a_real_creep_as_a_trend():
+    y = -_column(HERE / "reg_scores.csv", "validation_score")
+    x = np.arange(y.shape[0], dtype=float)
+    tr = tail_trend(x, y, y, float(y[0]), float(y.min()))
+    assert tr.below_resolution and tr.slope == 0.0 and tr.slope_t == 0.0
+    # The same tail with a rise of 1e-9 of its level per round (1e-7 over the quarter) is a trend.
+    creep = y + 1e-9 * 0.2186 * x
+    tr = tail_trend(x, creep, creep, float(creep[0]), float(creep.min()))
+    assert not tr.below_resolution and tr.slope > 0 and tr.slope_t > 3
 

@@ -4801,8 +4801,9 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                  else f"never {moved} beyond its noise nor by 5% from its first value" if _flat_from_start(f, t)
                  else f"never {moved} beyond its noise after its first value")
         ev.append(f"{f.metric} {since}; "
-                  f"now {_now(f):.4g}; over {_tail(f)} {sign * tr.slope + 0.0:.2g}/{f.axis_name}, "
-                  f"{_trend_words(sign * tr.slope_t)}"
+                  f"now {_now(f):.4g}; over {_tail(f)} "
+                  + ("flat: its values differ only in their last digits (float rounding)" if tr.below_resolution
+                     else f"{sign * tr.slope + 0.0:.2g}/{f.axis_name}, {_trend_words(sign * tr.slope_t)}")
                   + (f" of {_pct(abs(tr.tail_drop_level))} of its level: flat for any use" if
                      tr.slope_t < t.improving_t and _fall_too_small(f, t) else ""))
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65

@@ -15,6 +15,9 @@ from .smoothing import median3
 
 TAIL_FRACTION = 0.25
 MIN_TAIL_POINTS = 4  # a slope's t needs a few degrees of freedom, however short the run
+#: A tail whose fitted change over its length is under this share of its level moves only in the values' last
+#: digits (a float64 has ~16; 1e-12 is thousands of ulps, far above any rounding, far below any learning): flat.
+FLOAT_FLAT = 1e-12
 
 
 @dataclass
@@ -32,6 +35,7 @@ class TrendFacts:
     end_rate: float = float("nan")         # slope over the last 10% (>= 3 points) / the tail's slope
     half_share: float = float("nan")       # share of the whole drop achieved in the first half (straight: ~0.5)
     slope_t_median3: float = float("nan")  # the tail slope's t on the curve's running median of 3 (see tail_trend)
+    below_resolution: bool = False         # the tail moved under FLOAT_FLAT of its level: slope and t read 0
 
 
 def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
@@ -45,6 +49,16 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     t0 = n - k
     xt, yt = x[t0:], y[t0:]
     slope, t = ols_slope_t(xt, yt)
+    # A slope whose whole change over the tail is float rounding is no trend, however straight: its t divides
+    # by residuals of the same last-bit size. A HistGradientBoostingRegressor whose training MSE reached 1e-32
+    # (nothing left to fit) kept validation at 0.21862633950282306-...2320, "1.1e-18/step, a steady rise
+    # (t = 4.7)".
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = float(abs(slope) * (xt[-1] - xt[0])) if k > 1 else 0.0
+        lvl = float(np.max(np.abs(yt))) if k > 0 else 0.0
+    below_resolution = bool(slope != 0 and np.isfinite(span) and np.isfinite(lvl) and span <= FLOAT_FLAT * lvl)
+    if below_resolution:
+        slope, t = 0.0, 0.0
     # Least squares weighs a validation curve that bounces (isolated points several times its level, one side
     # only) as if each bounce were the trend's noise: a 1-D CNN on unscaled random-walk levels, validation
     # 3.3-4.5 with bounces to 10.8 over its last quarter while training fell steadily (t = -5.9), read t = -2.98
@@ -61,7 +75,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
             largest = float(np.max(np.abs(r))) if np.isfinite(r).all() else 0.0
             r = r / largest if largest > 0 else r * 0.0  # (skewness is scale-free: 1e103 cubed overflows)
             m2 = float(np.mean(r ** 2))
-            if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > 1.0:  # (a flat line's residuals underflow)
+            if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > 1.0 and not below_resolution:  # (a flat line's residuals underflow)
                 t_med3 = ols_slope_t(xt, median3(y)[t0:])[1]
     rng = start - floor
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -104,7 +118,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
         if not (end_slope - slope > 2 * se):
             end_rate = 1.0
     return TrendFacts(t0, slope, t, tail_drop, tail_drop_level, early_share, total_drop_rel, tail_drop_noise,
-                      end_rate, half_share, t_med3)
+                      end_rate, half_share, t_med3, below_resolution)
 
 
 def ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
