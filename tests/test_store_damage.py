@@ -168,7 +168,7 @@ def test_random_bytes_beside_a_real_event_file_are_said_not_dropped(event_run, c
     res = run_cli("diagnose", event_run.parent)
     assert res.exit_code == 0, res.output
     [line] = _said(caplog)
-    assert line == (f"losslens: {event_run.parent}: passed over 1 file(s): broken: not a TensorBoard event file (or "
+    assert line == (f"losslens: {event_run.parent}: passed over 1 file(s): broken/{bad.name}: not a TensorBoard event file (or "
                     "corrupt at byte 0: its first record fails its CRC check)"), line
 
 

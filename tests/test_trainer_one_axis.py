@@ -52,7 +52,7 @@ def test_live_report_and_trainer_state_quote_one_x(tmp_path, capsys):
     assert losslens.diagnose(tmp_path / "losslens.json").plateau.epoch == x
     from losslens.cli import app
     out = CliRunner().invoke(app, ["diagnose", str(state), "--json"]).output
-    assert json.loads(out.splitlines()[0])["plateau"] == read.to_dict()["plateau"]
+    assert json.loads(out.splitlines()[0])["plateau"] == json.loads(read.to_json())["plateau"]  # (7 digits, as --json)
     fc = CliRunner().invoke(app, ["forecast", str(state)]).output
     # (the forecast's X, in words since session 38: "levels off at step N (epoch E) on the fitted curve")
     assert re.search(r"levels off at step \d+ \(epoch [\d.]+\) on the fitted curve", fc), fc
