@@ -3,6 +3,7 @@ are (each bad one a line, the good ones reported, exit 2 at the end), the CLI's 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -264,7 +265,11 @@ def test_an_mlflow_store_of_two_experiments_names_no_best_across_them_as_a_tenso
                         mlflow.log_metric("loss", math.exp(-e / tau) + 0.1, step=e)
                         mlflow.log_metric("val_loss", math.exp(-e / tau) + 0.2 + 0.01 * max(0, e - 10), step=e)
     finally:
+        # (set_experiment leaves its id as the process's active experiment: a later test's file store in this
+        # worker then failed "Could not find experiment with ID 2")
         mlflow.set_tracking_uri(None)
+        mlflow.tracking.fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
     out = run_cli("diagnose", store).stdout
     assert "no best named: these runs come from 2 experiments of one store" in out, out
     one = run_cli("diagnose", f"mlflow:sqlite:///{store}#experiment=expA").stdout
