@@ -40,10 +40,6 @@ def test_blow_up_with_its_gradient_is_no_glitch(classes):
     assert "glitch (an overflow" not in ev
     assert "1.486e+22" in ev and "5e+17" in ev
     assert d.causes[0].actions[0].startswith("lower the learning rate (try 1/10) and restart")
-    # The point kept, the smoothed facts after it keep their digits (a running sum that carried 1.5e22 read the
-    # training loss as 0 from there: "train_end 0.0, gap_end 2.39" for losses that end 0.06 apart).
-    g = d.to_dict()["facts"]["generalization"]
-    assert g["train_end"] == pytest.approx(2.33, abs=0.01) and g["gap_end"] == pytest.approx(0.059, abs=0.01)
     better = losslens.diagnose(W / "bn_high0.3.csv", classes=classes)
     assert better.verdict != "lr_too_high" and min(better.run.series["val_loss"]) < 0.1
 
@@ -77,4 +73,3 @@ def test_a_flat_gradient_norm_at_a_guess_names_vanishing_gradients():
     assert acts[0].startswith("check that the targets depend on the inputs")
     assert acts[1].startswith("gradients vanish? gating (an LSTM or GRU")
     assert any("vanishes on its way back" in e for e in d.causes[0].evidence)
-

@@ -80,31 +80,10 @@ def _smooth(y: np.ndarray, window: int | None) -> np.ndarray:
 def tapered_mean(y: np.ndarray, half: int) -> np.ndarray:
     """Centred moving average of half-width ``min(half, i, n-1-i)`` at position i (cumulative sums)."""
     hi, lo, width = _taper(y.shape[-1], half)
-    if _swamps_a_sum(y):
-        # A running sum that has carried 1e22 keeps none of the digits of the 2.3s after it: every later mean read
-        # 0 (a first epoch at 1.5e22, then ln 10: torch_walk39c/bn_high3.csv's training loss). Each window summed
-        # on its own: the full ones at once, the tapered ones at the ends one by one.
-        n = y.shape[-1]
-        h = min(half, (n - 1) // 2)
-        out = np.empty(y.shape, dtype=float)
-        out[..., h:n - h] = np.lib.stride_tricks.sliding_window_view(y, 2 * h + 1, axis=-1).sum(axis=-1)
-        for i in (*range(h), *range(max(h, n - h), n)):
-            out[..., i] = y[..., lo[i]:hi[i]].sum(axis=-1)
-        return out / width
     c = np.empty(y.shape[:-1] + (y.shape[-1] + 1,))
     c[..., 0] = 0.0
     np.cumsum(y, axis=-1, out=c[..., 1:])
     return (c[..., hi] - c[..., lo]) / width
-
-
-def _swamps_a_sum(y: np.ndarray) -> bool:
-    """Does ``y`` hold a finite value over 1e6 times its median magnitude, so that a running sum past it keeps
-    fewer than 10 of float64's 16 digits of the values after it?"""
-    a = np.abs(y[np.isfinite(y)])
-    if not a.shape[0]:
-        return False
-    big = float(a.max())
-    return big > 0 and big > 1e6 * float(np.median(a))
 
 
 def tapered_means(y: np.ndarray, most: int):
