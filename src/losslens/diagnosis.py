@@ -1675,10 +1675,10 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
           f"({_pct(pl.improvement / abs(pl.start) if pl.start else 0.0)} lower)"]
     o = f.optimizer
-    conf = 0.8
-    if o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2:
+    grads_flat = o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2
+    conf = 0.9 if grads_flat else 0.8
+    if grads_flat:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
-        conf = 0.9
     acts = list(ACTIONS["stuck_at_init"])
     guess = _at_a_guess(f, pl.floor, name)
     if guess is not None:
@@ -1691,7 +1691,7 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         if alike:  # (one answer for every input, neither loss falling: the units first, the labels second)
             ev.append(alike)
             acts[0], acts[1] = acts[1], acts[0]
-        elif conf == 0.9:  # (the gradient norm was logged, and held flat)
+        elif grads_flat:
             ev.append(VANISHED_LINE)
             acts.insert(1, VANISHED_ACTION)
     slow = _slow_descent(f, t)

@@ -39,7 +39,7 @@ from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_fac
                         jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, stated_learning_rate_from, weight_decay
-from .smoothing import downsample, noise_sigma, smooth
+from .smoothing import constant_tail, downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
 # An error metric logged beside the loss (Keras' mae, a val_rmse): a regression, whose loss at 2.30 is no ln 10.
@@ -379,17 +379,6 @@ def _validation_gap(run: Run, metric: str, x, y, sign: float):
         gen.gap_end = gen.gap_at_val_min = None
         gen.gap_growth_range = 0.0
     return gen, (pair or "train_loss") if yt is not None else None
-
-
-def constant_tail(y: np.ndarray) -> int:
-    """How many points at the end repeat the last value exactly.
-
-    A live network's loss always jitters in its last digits; an exactly repeated value means
-    constant outputs and zero gradients (dead ReLUs, a collapsed VAE)."""
-    if y.shape[0] < 2:
-        return 0
-    same = y[::-1] == y[-1]
-    return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
 #: A metric is a score (higher is better) when its name holds one of these (anywhere) ...

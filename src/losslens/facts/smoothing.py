@@ -254,11 +254,21 @@ def noise_sigma(y: np.ndarray) -> float:
 
 
 def _noise_sigma(y: np.ndarray) -> float:
-    same = y[::-1] == y[-1]
-    n = int(same.argmin()) if not same.all() else int(y.shape[0])
+    n = constant_tail(y)
     if n >= max(5, 0.1 * y.shape[0]) and y.shape[0] - n + 1 >= 3:
         y = y[:y.shape[0] - n + 1]
     return max(robust_sd(residuals(y)), resolution(y) / math.sqrt(12.0))
+
+
+def constant_tail(y: np.ndarray) -> int:
+    """How many points at the end repeat the last value exactly.
+
+    A live network's loss always jitters in its last digits; an exactly repeated value means
+    constant outputs and zero gradients (dead ReLUs, a collapsed VAE)."""
+    if y.shape[0] < 2:
+        return 0
+    same = y[::-1] == y[-1]
+    return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
 def resolution(y: np.ndarray) -> float:
