@@ -13,9 +13,9 @@ and CPU time and peak RSS, Python start-up included).
 
 A folder of ``--runs`` small runs (the first DeepOBS runs of ../shared/curves, one CSV each as Keras' CSVLogger
 names the columns, 51-351 epochs) in a temporary folder: ``losslens diagnose DIR`` and ``losslens report DIR -o
-r.html`` (one process each, wall and CPU time; the HTML's size). Of the first 1,000, 840 are diagnosed: the folder
-reader drops as copies (``readers.directory._drop_copies``) 160 runs that diverged after epoch 0, whose only finite
-validation loss equals an earlier run's. ``--profile`` prints cProfile's top functions for the largest size's
+r.html`` (one process each, wall and CPU time; the HTML's size). All 1,000 are diagnosed (until 2026-12-06 the folder
+reader dropped as copies 160 runs that diverged after epoch 0, whose only finite validation loss equalled an earlier
+run's; a copy now matches on every point, ``readers.directory._drop_copies``). ``--profile`` prints cProfile's top functions for the largest size's
 diagnose and PNG. No asserts: the figures are read in docs/benchmarks.md ("Big inputs"); to compare with the code
 before, run this file with ``PYTHONPATH`` naming the other tree's ``src`` first.
 """
