@@ -238,6 +238,24 @@ def test_a_noisy_loss_whose_accuracy_rose_did_move_from_init(shared_curves):
         assert d.verdict == "lr_too_high" and "stuck_at_init" not in d.cause_ids(), d.summary()
 
 
+def test_x_after_a_long_blow_up_is_read_on_its_values_not_on_a_lost_sum(shared_curves):
+    """DeepOBS SVHN WRN-16-4, momentum 1.6 (CASES pins X to [68, 160]): test loss 2.78, then 4e7 ... 2e19 over epochs
+    1-86, back to 2.3-2.8 from epoch 90. A running sum past 2e19 kept none of the 2.4s: the smooth read 0 from there
+    (plateau level 0, floor 0) and X = 92 came off those zeros, its interval [13, 100] reaching into the blow-up. Summed
+    window by window the smooth is right, and the blow-up's residuals (over half the run) must not be read as the
+    noise: a noise sd of 3.7e11 raised L* to the last point, above the start, and put X at epoch 0."""
+    runs = runs_by_name(shared_curves / DEEPOBS)
+    run = next(r for name, r in runs.items() if name.startswith(
+        "svhn_wrn164/MomentumOptimizer/num_epochs__160__batch_size__128__momentum__9.9e-01__use_nesterov__False__"
+        "lr__1.5848931925e+00/random_seed__42"))
+    d = losslens.diagnose(run)
+    assert d.verdict == "lr_too_high"
+    assert 68 <= d.plateau_epoch <= 160 and d.plateau_epoch == 92
+    lo, hi = d.plateau.interval
+    assert 86 <= lo <= 92 <= hi <= 100, d.plateau.interval
+    assert 2.3 < d.plateau.level < 2.6 and 2.3 < d.facts.plateau.floor < 2.6
+
+
 def test_a_training_loss_held_just_above_ln_k_after_moving_is_the_step(shared_curves):
     """DeepOBS CIFAR-10 3c3d, Adam 0.016 (the grid's best rate is 4e-4; benchmark label lr_too_high): both losses fell
     3.59 -> ln 10 and sat there for 80 epochs, both accuracies at 0.100. Its median over the last quarter is only

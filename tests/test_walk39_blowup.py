@@ -5,11 +5,14 @@ last rows)."""
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import losslens
+from losslens.facts import smoothing
 
 W = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_walk39c"
 
@@ -73,3 +76,42 @@ def test_a_flat_gradient_norm_at_a_guess_names_vanishing_gradients():
     assert acts[0].startswith("check that the targets depend on the inputs")
     assert acts[1].startswith("gradients vanish? gating (an LSTM or GRU")
     assert any("vanishes on its way back" in e for e in d.causes[0].evidence)
+
+
+def _direct_tapered_mean(y: np.ndarray, half: int) -> np.ndarray:
+    """Each point's window summed on its own (no running sum), the width facts.smoothing.tapered_mean gives it."""
+    n = y.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        h = min(i, n - 1 - i, half)
+        out[i] = y[i - h:i + h + 1].sum() / (2 * h + 1)
+    return out
+
+
+def test_a_blow_up_leaves_the_smooth_after_it_its_digits():
+    # bn_high3's training loss: 1.5e22 at epoch 0, then 2.33. A running sum carried the 1.5e22 and kept none of the
+    # 2.33s: every mean after it read 0 (facts' train_end 0.0, the chart's training line at 0 from epoch 2).
+    y = np.loadtxt(W / "bn_high3.csv", delimiter=",", skiprows=1, usecols=1)
+    assert y[0] > 1e22
+    for half in (1, 2, 5, 15):
+        got = smoothing.tapered_mean(y, half)
+        np.testing.assert_allclose(got, _direct_tapered_mean(y, half), rtol=1e-13, atol=0)
+        assert [m.tobytes() for m in smoothing.tapered_means(y, half)][-1] == got.tobytes()
+        lvl = smoothing.level_smooth(y, 2 * half + 1)
+        assert np.all(np.abs(lvl[2 * half + 1:] - math.log(10)) < 0.05)
+    s = smoothing.smooth(y)
+    assert np.all(np.abs(s[2:] - math.log(10)) < 0.05), s[:5]
+    # The same on a batch of rows (the bootstrap's) and against direct sums of random series holding huge values.
+    rng = np.random.default_rng(0)
+    rows = rng.normal(2.3, 0.1, size=(6, 57))
+    rows[np.arange(6), rng.integers(0, 57, size=6)] = 10.0 ** rng.uniform(8, 22, size=6)
+    for half in (1, 4, 9):
+        want = np.stack([_direct_tapered_mean(r, half) for r in rows])
+        np.testing.assert_allclose(smoothing.tapered_mean(rows, half), want, rtol=1e-13, atol=0)
+    d = losslens.diagnose(W / "bn_high3.csv")
+    g = d.facts.generalization
+    assert abs(g.train_end - math.log(10)) < 0.05 and abs(g.train_at_val_min - math.log(10)) < 0.05
+    from losslens.report.plot import chart_data
+    train = next(s for s in chart_data(d)["loss"] if s["key"] == "train_loss")
+    assert all(abs(v - math.log(10)) < 0.05 for v in train["smooth"][1:])
+

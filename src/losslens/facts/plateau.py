@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import deferred, resolved_state
-from .smoothing import batch_window, level_smooth, residuals, robust_sd, smooth, window_for
+from .smoothing import (SWAMP_RATIO, batch_window, level_smooth, residuals, robust_sd, smooth, tail_median,
+                        window_for)
 
 FRACTION = 0.05  # 95% of the improvement
 STEEP_FRACTION = 0.30  # the steep drop ends where 70% of the improvement is made (phases)
@@ -65,7 +66,8 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
     s = smooth(y)
     start = float(y[0])
     resid = residuals(y)
-    sd = robust_sd(resid)
+    blown = blown_up(y)
+    sd = robust_sd(resid[~blown])
     # Smooth only as much as the noise needs: on a clean curve a wide window delays X.
     w = window_for(n)
     improvement0 = start - float(s.min())
@@ -91,9 +93,26 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
             w, most = wb, most_b
     i = int(crossing_index(s, start, most))
     return PlateauFacts(i, float(x[i]), functools.partial(_interval, x.copy(), base.copy(), resid, sd, w, i, start,
-                                                          random_state, most, bool(wb)), float(s[i]), floor,
+                                                          random_state, most, bool(wb), blown if blown.any() else None),
+                        float(s[i]), floor,
                         fi, start, improvement, wb, float(raised_floor(s, most)[0]) if wb else None,
                         float(s[-1]) if wb else None)
+
+
+def blown_up(y: np.ndarray) -> np.ndarray:
+    """Mask over ``y`` (shape (n,)) of the points over ``SWAMP_RATIO`` (1e6) times both where the curve started and
+    where it ends (the median of its last quarter): a blow-up the run came back from.
+
+    Their residuals are the blow-up's size, not the curve's noise, and where they are over half the run the MAD
+    reads them: DeepOBS' SVHN WRN at momentum 1.6 (test loss 2.78, then 4e7 ... 2e19 over epochs 1-86, back to 2.3-2.8
+    from 90) read a noise sd of 3.7e11, which raised L* to the last point, above the start, and put X at epoch 0.
+    (A running sum that lost the 2.4s after the blow-up had read them as 0, and X at 92, the first point back.)"""
+    y = np.asarray(y, dtype=float)
+    ref = max(abs(float(y[0])), abs(tail_median(y))) if y.shape[0] else 0.0
+    if not ref > 0:  # (a curve at 0 at both ends has no scale to be a million times above)
+        return np.zeros(y.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return np.abs(y) > SWAMP_RATIO * ref
 
 
 def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None, np.ndarray, float]:
@@ -133,11 +152,12 @@ def crossing_index(s: np.ndarray, start: float, most: float = 0.0, fraction: flo
     return (s <= floor + fraction * (start - floor)).argmax(axis=-1)
 
 
-def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[float, float]:
+def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=None) -> tuple[float, float]:
     """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``, each resample
     read as X was, against :func:`raised_floor` (``batch``: a batch loss, re-read by a moving mean of ``w``
     batches; the interval then reaches back half a window, where the mean that crossed at X begins: the curve
-    may have reached its level anywhere in it)."""
+    may have reached its level anywhere in it). ``blown``: a mask of :func:`blown_up` points, kept at the smooth in
+    every resample."""
     n = s.shape[0]
     with np.errstate(all="ignore"):  # (as inside diagnose_run, where it was made before it was deferred)
         # Bootstrap: moving blocks of the residuals keep their autocorrelation.
@@ -159,6 +179,10 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch) -> tuple[
         idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(N_BOOTSTRAP, -1)[:, :n]
         yb = s[None, :] + scale[None, :] * z[idx]
         yb[:, 0] = start
+        if blown is not None:
+            # A blow-up's swing is no noise to put back: at its own scale (1e11 on DeepOBS' SVHN WRN at momentum 1.6)
+            # a resample of 4e12 went to -2e12, under the floor, and read X inside the blow-up (interval [17, 92]).
+            yb[:, blown] = s[blown]
         sb = level_smooth(yb, w) if batch else smooth(yb, w)
         ib = crossing_index(sb, start, most)
         lo, hi = _quantiles(np.concatenate([ib, [i]]))
