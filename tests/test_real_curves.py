@@ -254,6 +254,7 @@ def test_x_after_a_long_blow_up_is_read_on_its_values_not_on_a_lost_sum(shared_c
     lo, hi = d.plateau.interval
     assert 86 <= lo <= 92 <= hi <= 100, d.plateau.interval
     assert 2.3 < d.plateau.level < 2.6 and 2.3 < d.facts.plateau.floor < 2.6
+    assert "steep_drop" not in [p["name"] for p in d.phases]
 
 
 def test_a_training_loss_held_just_above_ln_k_after_moving_is_the_step(shared_curves):

@@ -115,3 +115,27 @@ def test_a_blow_up_leaves_the_smooth_after_it_its_digits():
     train = next(s for s in chart_data(d)["loss"] if s["key"] == "train_loss")
     assert all(abs(v - math.log(10)) < 0.05 for v in train["smooth"][1:])
 
+
+def test_x_of_a_run_at_a_guess_after_its_blow_up_is_the_first_point_after_it():
+    # Validation at ln 10 from epoch 1 (2.47 at epoch 0, after the 1.5e22 of training's first epoch): the fall back
+    # was read as a drop, X = 13 [9, 35] off the noise after it, and the chart shaded a "steep drop" over epochs 0-12.
+    d = losslens.diagnose(W / "bn_high3.csv")
+    assert d.verdict == "lr_too_high"
+    assert d.plateau_epoch == 1 and tuple(d.plateau.interval) == (1, 1)
+    names = [p["name"] for p in d.phases]
+    assert "steep_drop" not in names and "slow_descent" not in names
+    assert d.phases[0] == {"name": "plateau", "start": 1.0, "end": d.phases[0]["end"]}
+    assert any(e.startswith("X is epoch 1, the first point after the blow-up") for e in d.causes[0].evidence)
+    assert abs(d.plateau.level - math.log(10)) < 0.1  # (where it sat from there, not a smooth reaching into epoch 0)
+    from losslens.report.plot import chart_data
+    c = chart_data(d)
+    assert c["plateau"]["x"] == 1 and [p["name"] for p in c["phases"]] == names
+    # DeepOBS' 3c3d at Adam 0.158: 3.59, then 314 at epoch 1, falling back to ln 10 by epoch 84, X = 84: the way back
+    # was drawn a "steep drop" 0-81 and a "slow descent" 81-84.
+    blow = losslens.diagnose(W.parent / "deepobs_blowup" / "adam_lr0.158.csv")
+    assert blow.plateau_epoch == 84 and [p["name"] for p in blow.phases] == ["plateau"]
+    # A run still falling after its blow-up learned something from there: its own X stands (the class prior at SGD
+    # 0.01, val 0.66 -> 0.31 over 60 epochs: still falling, no X; 240 epochs: X = 111).
+    prior = W.parent / "torch_imbalanced_prior"
+    assert losslens.diagnose(prior / "sgd_lr0.01.csv").plateau_epoch is None
+    assert losslens.diagnose(prior / "cf_sgd_lr0.01_ep240.csv").plateau_epoch == 111

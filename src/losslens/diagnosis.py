@@ -739,7 +739,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
         verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
                                   + ("rising" if _higher(f) else "falling"))
-    plateau = plateau_of(verdict, run, f, t)
+    why: list = []
+    plateau = plateau_of(verdict, run, f, t, why)
+    if plateau is not None and "blowup" in why:
+        verdict.evidence.append(f"X is {run.axis_name} {_n(plateau.epoch)}, the first point after the blow-up: the "
+                                "fall from it is the outputs coming back to a guess, not learning")
     # A curve still falling has not plateaued (DESIGN: plateau_epoch null there); where it flattened and is
     # forecast to creep lower, the X it showed is kept as where it slowed: nanoGPT's validation loss,
     # still_improving at t = -17, read "plateau_epoch 1375" and "still improving | step 1250" (55 of 339 runs).
@@ -784,6 +788,13 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
         rising = [p for p in phases if p.get("name") == "rising_validation"]
         end = float(rising[0]["start"]) if rising else float(f.x[-1])
         phases = [{"name": "plateau", "start": float(f.x[0]), "end": end}] + rising
+    elif _fell_from_blowup(verdict, f, plateau):
+        # The way back from a blow-up is no drop the run learned (a "steep drop" drawn over SVHN WRN's 86 epochs at
+        # 1e7-1e19): the plateau from X, nothing drawn before it.
+        at = float(plateau.epoch)
+        rising = [dict(p, start=max(float(p["start"]), at)) for p in phases if p.get("name") == "rising_validation"]
+        end = float(rising[0]["start"]) if rising else float(f.x[-1])
+        phases = ([{"name": "plateau", "start": at, "end": end}] if end > at else []) + rising
     lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
         else None
     if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \
@@ -868,10 +879,11 @@ def _open_ended(cause: Cause, f: Facts, t: Thresholds) -> bool:
         and (_falling(f, t) or _crawling(f, t))
 
 
-def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Plateau | None:
+def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: list | None = None) -> Plateau | None:
     """The plateau (X, its interval, its level) a diagnosis reports with ``cause`` as its verdict, read on the
     run's facts ``f``; None where that reading has no X. The verdict decides it because X means a different
-    point per cause (benchmarks.rerank_eval asks it of every listed cause)."""
+    point per cause (benchmarks.rerank_eval asks it of every listed cause). ``why``: a list that gets
+    ``"blowup"`` where X was placed after a blow-up (:func:`_back_from_blowup`), for the evidence to say so."""
     # A curve still falling has no plateau yet; one that flattened but is forecast to creep
     # lower (still_improving / lr_too_low by the forecast alone) keeps the X it showed (the diagnosis
     # reports it as slowdown_epoch, plateau_epoch null: not plateaued). A diverged curve's X
@@ -899,6 +911,11 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
         return None
     if "jump_at_end" in cause.numbers:
         return None  # (the last point jumped off the best and is not back: no level to date a plateau by)
+    back = _back_from_blowup(cause, f, t)
+    if back is not None:
+        if why is not None:
+            why.append("blowup")
+        return back
     if pl.index is not None and not open_ended:
         return Plateau(pl.epoch, pl.interval_later(), pl.level)
     if cause.id == "overfitting" and f.generalization is not None:
@@ -906,6 +923,57 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT) -> Pla
         g = f.generalization
         return Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return None
+
+
+def _back_from_blowup(cause: Cause, f: Facts, t: Thresholds = DEFAULT) -> Plateau | None:
+    """X of a curve that learned nothing after its first steps threw the outputs out, where the facts' X is
+    elsewhere: at :func:`_blowup_return`, with its level the median from there (a smooth at X reaches back into the
+    fall); None where that reading does not hold or the facts' X is that point already. The fall from the
+    blow-up is the outputs coming back to a guess, no learning: read as a drop, the 95% point of it and of the
+    noise after it put X at epoch 13 [9, 35] on a validation loss at ln 10 from epoch 1, a BatchNorm CNN at SGD 3
+    whose training loss was 1.5e22 at epoch 0 (tests/fixtures/ecosystem/torch_walk39c/bn_high3.csv)."""
+    i = _blowup_return(cause, f, t)
+    if i is None or i == f.plateau.index:
+        return None
+    x = float(f.x[i])
+    return Plateau(x, (x, x), float(median(f.y[i:])))
+
+
+def _blowup_return(cause: Cause, f: Facts, t: Thresholds = DEFAULT) -> int | None:
+    """Under :func:`constant_guess`'s reading, the index of the first point of the diagnosed curve at or after the
+    first training loss back under that rule's bar (``blown_start`` x where validation ends, at least ln 2): where
+    the fall from the blow-up ended. None under any other reading, or where the curve still fell from there beyond
+    its noise: one still falling is learning something (the class prior, at SGD 0.01 on torch_imbalanced_prior:
+    val 0.66 -> 0.31 over 60 epochs), which the facts' X dates."""
+    if "constant_guess" not in cause.numbers or "train_start" not in cause.numbers or f.train_y is None \
+            or f.train_x is None or not f.x.shape[0]:
+        return None
+    tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
+    back = np.flatnonzero(f.train_y < t.blown_start * max(math.log(2), tail))
+    if not back.size:
+        return None
+    i = int(np.searchsorted(f.x, f.train_x[back[0]], side="left"))
+    if i >= f.x.shape[0] or not _made_no_fall(f.x[i:], f.y[i:], noise_sigma(f.y[i:]), t):
+        return None
+    return i
+
+
+def _fell_from_blowup(verdict: Cause, f: Facts, plateau: Plateau | None) -> bool:
+    """Is the only fall before X the curve's way back from a blow-up? X placed after it by
+    :func:`_back_from_blowup`, or, under :func:`blew_up`'s reading, the diagnosed curve's last point above its start
+    before X within a smoothing window of X (DeepOBS' SVHN WRN at momentum 1.6: 2.78, then 4e7 ... 2e19 over epochs
+    1-86, 11.3 at 89, 2.46 at 90, X = 92). Drawn as a "steep drop", the blow-up read as learning."""
+    if plateau is None or not f.x.shape[0] or plateau.epoch is None:
+        return False
+    i = _blowup_return(verdict, f)
+    if i is not None:
+        return float(f.x[i]) == float(plateau.epoch)
+    if "peak_epoch" not in verdict.numbers:
+        return False
+    i = int(np.searchsorted(f.x, float(plateau.epoch), side="left"))
+    y = _sign(f) * f.y[:i]
+    up = np.flatnonzero(y > y[0]) if y.shape[0] else y
+    return bool(up.shape[0]) and i - (int(up[-1]) + 1) <= window_for(f.n_points)
 
 
 def _before_blowup(run: Run, f: Facts, t: Thresholds):
@@ -4752,17 +4820,7 @@ def _flat_after_first(f: Facts, t: Thresholds) -> bool:
     pl = f.plateau
     if pl.index is None or pl.improvement > t.stuck_noise * f.noise:
         return False
-    rest = _sign(f) * f.y[1:]  # (lower is better)
-    q = rest.shape[0] // 4
-    if q < 2 or not f.noise > 0:
-        return False
-    # Two readings of a fall, each missing what the other sees: the first few points against the last quarter
-    # (a drop over the first points, done before a first quarter's median), and a line through them all (a
-    # slow fall, t AR(1)-corrected).
-    m = min(q, FLAT_EARLY_POINTS)
-    fell = float(np.median(rest[:m]) - np.median(rest[-q:]))
-    se = 1.2533 * f.noise * math.sqrt(1.0 / m + 1.0 / q)
-    if fell > t.stuck_noise * se or ols_slope_t(f.x[1:], rest)[1] < t.improving_t:
+    if not _made_no_fall(f.x[1:], _sign(f) * f.y[1:], f.noise, t):  # (lower is better)
         return False
     # And only where X's own bootstrap could not place it (its interval spans over half the run, what the reports
     # call "X uncertain"): a curve whose fall its seeds' mean shows, hidden in one run's noise, keeps an X it can date.
@@ -4773,6 +4831,20 @@ def _flat_after_first(f: Facts, t: Thresholds) -> bool:
 
 #: :func:`_flat_after_first`: the points after the first whose median is read as the curve's level there.
 FLAT_EARLY_POINTS = 5
+
+
+def _made_no_fall(x: np.ndarray, rest: np.ndarray, noise: float, t: Thresholds) -> bool:
+    """Did the points ``rest`` (on axis ``x``, shape (n,), lower is better) make no fall beyond their ``noise``? False
+    where there are too few to tell (under 8) or no noise. Two readings of a fall, each missing what the other sees:
+    the first few points against the last quarter (a drop over the first points, done before a first quarter's
+    median), and a line through them all (a slow fall, t AR(1)-corrected)."""
+    q = rest.shape[0] // 4
+    if q < 2 or not noise > 0:
+        return False
+    m = min(q, FLAT_EARLY_POINTS)
+    fell = float(np.median(rest[:m]) - np.median(rest[-q:]))
+    se = 1.2533 * noise * math.sqrt(1.0 / m + 1.0 / q)
+    return not (fell > t.stuck_noise * se or ols_slope_t(x, rest)[1] < t.improving_t)
 
 
 def converged(f: Facts, t: Thresholds) -> Cause:
