@@ -24,6 +24,22 @@ def test_second_saddle_of_a_deep_linear_net_is_a_temporary_plateau():
     assert 80 <= tp.numbers["flat_start"] <= 90 and 200 <= tp.numbers["flat_end"] <= 250
     assert 0.3 < tp.numbers["log_scale_drop"] < 0.5
     assert "on the log scale" in tp.evidence[0] and "at 0.0234" in tp.evidence[0]
+    # X is DESIGN's 95% point of the whole improvement, the first drop's end, before the saddle: the evidence, the
+    # JSON and the chart's phases say so with the headline. (Old code: the evidence began "flat from epoch 84" under
+    # "plateau at epoch 67", and one plateau phase ran from 67 to 599 over the fall from 0.021 to 0.0025.)
+    x = d.plateau_epoch
+    assert 60 <= x < tp.numbers["flat_start"]
+    assert tp.evidence[0].startswith(f"val_loss made 95% of its improvement (0.612 to 0.00253) by epoch {x:g}, at")
+    out = d.to_dict()
+    assert out["plateau_epoch"] == x and out["plateau"]["interval"][1] < tp.numbers["flat_start"]
+    settled = tp.numbers["drop_end"]
+    assert 380 <= settled <= 430 and f"by epoch {settled:g}" in tp.evidence[0]
+    assert [(p["name"], p["start"], p["end"]) for p in out["phases"] if p["start"] >= x] == [
+        ("plateau", x, tp.numbers["flat_end"]), ("slow_descent", tp.numbers["flat_end"], settled),
+        ("plateau", settled, 599)]
+    from losslens.report.plot import chart_data
+    assert [(p["name"], p["start"]) for p in chart_data(d)["phases"]][-3:] == [
+        ("plateau", x), ("slow_descent", tp.numbers["flat_end"]), ("plateau", settled)]
     # Cut at epoch 250, inside the second saddle: its first 40 epochs near 0.61 are a slow start before one long fall
     # (lr 0.5 reached 0.0026 by epoch 198: lr_too_low is right), no saddle left; nor is a fast fall over decades
     # with no stretch before its floor (a 10-64-1 MLP at Adam 1e-2, 1.1 -> 0.019).

@@ -771,7 +771,9 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
     the facts' stricter bar for a phase missed it (DeepOBS' F-MNIST, val 0.253 -> 0.46 after epoch 23, was drawn
     "plateau" to its end). Under a ``converged`` verdict that went on falling after X, the plateau starts where its
     advice says the curve is flat (``flat_from``); where X is the first point, the plateau is the whole run (up to a
-    rising validation). New dicts; ``f.phases`` is left as it is."""
+    rising validation). Under a ``temporary_plateau`` whose saddle comes after X (a loss spanning decades), the
+    plateau ends with the stretch and a slow descent runs to where the drop after it settled (:func:`_saddle_phases`).
+    New dicts; ``f.phases`` is left as it is."""
     phases = [dict(p) for p in f.phases]
     flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if plateau is None or verdict.id in DESCENDING_VERDICTS:
@@ -795,6 +797,9 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
         rising = [dict(p, start=max(float(p["start"]), at)) for p in phases if p.get("name") == "rising_validation"]
         end = float(rising[0]["start"]) if rising else float(f.x[-1])
         phases = ([{"name": "plateau", "start": at, "end": end}] if end > at else []) + rising
+    elif verdict.id == "temporary_plateau" and "drop_end" in verdict.numbers \
+            and float(plateau.epoch) < float(verdict.numbers["flat_end"]):
+        phases = _saddle_phases(phases, float(verdict.numbers["flat_end"]), float(verdict.numbers["drop_end"]))
     lowest = verdict.numbers.get("val_min_epoch") if verdict.id == "overfitting" and verdict.status != "possible" \
         else None
     if lowest is not None and math.isfinite(float(lowest)) and f.x.shape[0] \
@@ -803,6 +808,26 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
         phases = [dict(p, end=min(float(p["end"]), lowest)) for p in phases if float(p["start"]) < lowest]
         phases.append({"name": "rising_validation", "start": lowest, "end": float(f.x[-1])})
     return phases
+
+
+def _saddle_phases(phases: list[dict], flat_end: float, drop_end: float) -> list[dict]:
+    """``phases`` with their ``plateau`` from X split where a loss spanning decades left a later saddle: plateau to the
+    stretch's end ``flat_end``, ``slow_descent`` (a few % of the whole improvement, however far on the log scale) to
+    where that drop settled, ``drop_end`` (DESIGN's 95% point of the curve after the stretch), plateau from there (axis
+    values). The deep linear net was drawn one plateau from X = 67 to 599 over its fall from 0.021 to 0.0025, which its
+    evidence names. New dicts."""
+    out: list[dict] = []
+    for p in phases:
+        p = dict(p)
+        if p.get("name") != "plateau" or not float(p["start"]) < flat_end < float(p["end"]):
+            out.append(p)
+            continue
+        end = float(p["end"])
+        out.append(dict(p, end=flat_end))
+        out.append({"name": "slow_descent", "start": flat_end, "end": min(drop_end, end)})
+        if drop_end < end:
+            out.append(dict(p, start=drop_end))
+    return out
 
 
 #: Names a recurrent layer or model goes by (a layer's gradient norm, ``grad_norm/lstm.weight_hh_l0``; a Trainer's
@@ -5458,13 +5483,25 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
         return None
     i, j, later = found
     ratio = float(np.exp(later))
+    # Where the drop that left the saddle settled: DESIGN's X read on the curve from the stretch's end on.
+    settled = plateau_onset(f.x[j:], f.y[j:], batch=f.plateau.window is not None)
+    by = f" by {f.axis_name} {_n(settled.epoch)}" if settled.epoch is not None else ""
+    # The saddle is a few % of the whole improvement, so X (its 95% point) can come before it, at the first drop's
+    # end: said first, the headline's "plateau at epoch 67" and this "flat from epoch 84" read as one story (the
+    # deep linear net's X = 67 at 0.031, then 0.0234 from 84 to 209; verdict_phases draws the same).
+    x_first = f.plateau.epoch is not None and f.plateau.epoch < f.x[j]
+    lead, then = (f"{f.metric} made 95% of its improvement ({f.plateau.start:.3g} to {f.plateau.floor:.3g}) by "
+                  f"{f.axis_name} {_n(f.plateau.epoch)}, at {f.plateau.level:.3g}, then was flat from ", " and") \
+        if x_first else (f"{f.metric} was flat from ", ", then")
+    numbers = {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1,
+               "log_scale_drop": later / lrng}
+    if settled.epoch is not None:
+        numbers["drop_end"] = float(settled.epoch)
     return Cause("temporary_plateau", 0.6,
-                 [f"{f.metric} was flat from {f.axis_name} {_n(f.x[i])} to {_n(f.x[j])} at {float(np.exp(ls[i])):.3g}, "
-                  f"then fell to 1/{ratio:.3g} of that level ({_pct(later / lrng)} of its improvement on the log "
-                  "scale): a loss spanning decades left a saddle there"],
-                 ACTIONS["temporary_plateau"],
-                 {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1,
-                  "log_scale_drop": later / lrng})
+                 [f"{lead}{f.axis_name} {_n(f.x[i])} to {_n(f.x[j])} at {float(np.exp(ls[i])):.3g}{then} fell to "
+                  f"1/{ratio:.3g} of that level{by} ({_pct(later / lrng)} of its improvement on the log scale): a loss "
+                  "spanning decades left a saddle there"],
+                 ACTIONS["temporary_plateau"], numbers)
 
 
 #: temporary_plateau reads a loss on the log scale too where it fell by at least this factor from its start.
