@@ -68,6 +68,31 @@ def test_a_slight_rise_says_what_the_best_weights_gain():
     assert first.endswith("a slight rise: the best epoch's weights would lower val_loss by 6.4% from the end's")
 
 
+def test_a_slight_rise_is_less_sure_than_a_clear_one_by_its_size_and_its_significance():
+    # Old code: every one of these read 85%, as sure as the README's Keras run (4.3% of its improvement but 23% of
+    # its minimum: no slight rise). A slight rise is surely there but says less about the plateau: the confidence
+    # falls with its share of the improvement and with how far it clears its noise, never to a possibility's.
+    def verdict(path):
+        d = losslens.diagnose(path, classes=10)
+        assert d.verdict == "overfitting"
+        return d.causes[0]
+
+    clear = verdict(Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv")
+    assert "slight" not in clear.evidence[0] and clear.confidence > 0.84
+    # Keras digits MLP, validation 0.1626 -> +7% of its improvement, 26 noise sds: near a clear rise.
+    near = verdict(ECO / "keras_valsplit_sorted" / "digits_shuffled.csv")
+    # The walk's digits MLP: 0.51% of its improvement at 27 sds.
+    sliver = verdict(DIR / "small_rise.csv")
+    # Keras Adam 0.005: 1.2% of its improvement at 1 noise sd, climbing at t = 3.1: only just told from its noise.
+    barely = verdict(ECO / "keras_adam_spikes_first_half" / "cf_adam_0.005.csv")
+    for c in (near, sliver, barely):
+        assert "a slight rise" in c.evidence[0]
+    assert clear.confidence > near.confidence > sliver.confidence >= barely.confidence
+    assert clear.confidence - sliver.confidence > 0.05 and round(barely.strength, 3) == 0.5
+    assert barely.strength > max(c.strength for c in losslens.diagnose(ECO / "keras_adam_spikes_first_half" /
+                                                                        "cf_adam_0.005.csv", classes=10).causes[1:])
+
+
 def test_a_blow_up_under_a_rising_lr_names_the_schedule_first():
     # LambdaLR(1.3 ** epoch): the logged lr 0.01 -> 0.179 at the lowest training loss (epoch 11) -> 26 by the NaN.
     d = losslens.diagnose(DIR / "lr_ramp.csv", classes=10)

@@ -2628,7 +2628,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
 
     First actions: early stopping at the best epoch (restore best weights); regularization; simpler model;
     augmentation; more data. A rise under ``overfit_rise_range`` of the improvement and ``overfit_rise_min`` of the
-    minimum is called slight, with what the best epoch's weights gain over the end's.
+    minimum is called slight, with what the best epoch's weights gain over the end's, at a strength from 0.5 (just
+    clear of its noise, a sliver of the improvement) to a clear rise's 0.6 (:func:`_slight_strength`).
     """
     g = f.generalization
     if g is None or not f.metric.startswith("val_"):
@@ -2692,19 +2693,21 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                   and g.gap_at_val_min <= 0) or _never_below(g)
     if rising and (train_on or no_train) and not fits_worse:
         conf = _ramp(g.val_rise_range, t.overfit_rise_range, 1.0, 0.6, 0.95)
-        if no_train and not g.val_rise_range > t.overfit_rise_range:
-            conf = 0.55  # only its level says so: without a training curve, a wobble is not ruled out
-        share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         # Under both size bars (of the improvement and of the minimum: read on the climb's trend), the rise is real
         # but small: what the best epoch's weights gain over the end's is said, so 85% reads as "surely
         # overfitting", not "much to gain" (a digits MLP at Adam 1e-3, val 0.1389 -> 0.148, 0.51% of its
         # improvement and 6.8% of its minimum: the best epoch 6.4% lower). Not the README's Keras run, 4.3% of its
         # improvement but 23% of its minimum.
         end = abs(g.val_min + g.val_rise)
+        is_slight = math.isfinite(g.val_rise_range) and not g.val_rise_range > t.overfit_rise_range and end > 0 \
+            and g.val_min and not g.val_rise / abs(g.val_min) > t.overfit_rise_min
+        if is_slight:
+            conf = _slight_strength(g.val_rise_range, max(g.val_rise_noise, _sign(f) * f.trend.slope_t), t)
+        if no_train and not g.val_rise_range > t.overfit_rise_range:
+            conf = min(conf, 0.55)  # only its level says so: without a training curve, a wobble is not ruled out
+        share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         slight = (f"; a slight rise: the best {f.axis_name}'s weights would {'raise' if _higher(f) else 'lower'} "
-                  f"{f.metric} by {_pct(g.val_rise / end)} from the end's"
-                  if math.isfinite(g.val_rise_range) and not g.val_rise_range > t.overfit_rise_range and end > 0
-                  and g.val_min and not g.val_rise / abs(g.val_min) > t.overfit_rise_min else "")
+                  f"{f.metric} by {_pct(g.val_rise / end)} from the end's" if is_slight else "")
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "
               f"(smoothed {s * g.val_min:.4g} at {_n(g.val_min_epoch)}), then {worse} {g.val_rise:.3g}: "
               f"{share}{_beyond_noise(g.val_rise_noise)}{slight}"]
@@ -2762,6 +2765,26 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
                      ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
     return None
+
+
+#: A slight rise's strength runs from this, a possibility's cap (a rise just clearing its noise, a sliver of the
+#: improvement), up to a clear rise's 0.6 (one far beyond its noise, near 10% of the improvement).
+SLIGHT_RISE_STRENGTH = 0.5
+
+
+def _slight_strength(share: float, sds: float, t: Thresholds) -> float:
+    """The overfitting rule's strength for a slight rise (under ``overfit_rise_range`` of the improvement and
+    ``overfit_rise_min`` of the minimum): :data:`SLIGHT_RISE_STRENGTH` raised toward a clear rise's 0.6 by the
+    product of its size, ``share`` of the improvement over ``overfit_rise_range`` (0-1), and its significance,
+    ``sds`` (the rise in noise sds, or the climbing tail's t where that is the larger: the rule's two readings,
+    each against its bar ``overfit_rise_noise``) from 1x the bar to 3x (0-1). At the bar the rise is only just
+    told from the noise; a sliver of the improvement says the curve mostly plateaued before it rose. Both at a
+    clear rise's 0.6 read 85% (calibrated) as surely overfitting: a digits MLP whose validation rose 0.51% of its
+    improvement, 27 noise sds, read as sure as the README's run at 4.3%; now 77%. Never under a possibility's
+    cap, so no "possible" reading listed after it outscores the verdict."""
+    size = min(max(share / t.overfit_rise_range, 0.0), 1.0)
+    sig = min(max((sds / t.overfit_rise_noise - 1.0) / 2.0, 0.0), 1.0) if math.isfinite(sds) else 1.0
+    return SLIGHT_RISE_STRENGTH + (0.6 - SLIGHT_RISE_STRENGTH) * size * sig
 
 
 def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
