@@ -18,8 +18,9 @@ import losslens
 ECOSYSTEM = Path(__file__).parent / "fixtures" / "ecosystem"
 
 
-@pytest.mark.parametrize("log", ["compare_lightning/lr0.5/metrics.csv", "compare_keras/sgd_lr0.3.csv",
-                                 "fresh_kinds/cf_deep_sigmoid_relu.json"])
+# (fresh_kinds/cf_deep_sigmoid_relu.json was a third: a deep ReLU net whose losses never left ln 10, whose "bounce"
+# is no longer read, test_walk39_blowup.py; compare_lightning's is the training loss's spread.)
+@pytest.mark.parametrize("log", ["compare_lightning/lr0.5/metrics.csv", "compare_keras/sgd_lr0.3.csv"])
 def test_the_oscillation_number_is_the_one_the_evidence_quotes(log):
     d = losslens.diagnose(str(ECOSYSTEM / log))
     [cause] = [c for c in d.causes if c.id == "lr_too_high" and "oscillation" in c.numbers]

@@ -139,3 +139,24 @@ def test_x_of_a_run_at_a_guess_after_its_blow_up_is_the_first_point_after_it():
     prior = W.parent / "torch_imbalanced_prior"
     assert losslens.diagnose(prior / "sgd_lr0.01.csv").plateau_epoch is None
     assert losslens.diagnose(prior / "cf_sgd_lr0.01_ep240.csv").plateau_epoch == 111
+
+
+@pytest.mark.parametrize("log", ["rnn_vanish.csv", "../fresh_kinds/cf_deep_sigmoid_relu.json",
+                                 "../torch_contrastive/unpaired.json"])
+def test_no_bounce_read_on_losses_that_never_left_a_guess(log):
+    # A tanh RNN asked the sign of the first of 60 inputs, Adam 1e-3: both losses start and stay at ln 2 (0.695 ->
+    # 0.689 training, 0.699 -> 0.694 validation), 7 noise sds, and old code listed "lr_too_high (85%): bounces
+    # around its floor ... sd 11% of its whole improvement". Likewise a 10-layer ReLU MLP at ln 10 (80%) and NT-Xent
+    # on views that share nothing at ln 255 (62%), where 10x the lr stays there too (unpaired_lr0.01.json).
+    d = losslens.diagnose(W / log)
+    assert d.verdict == "stuck_at_init"
+    assert "lr_too_high" not in d.cause_ids()
+
+
+def test_a_thrown_start_that_settled_at_a_guess_keeps_its_bounce():
+    # The control: a digits MLP at Adam 0.1 whose first steps threw its training loss to 3.31 before both losses
+    # settled at ln 10 left the guess; it learns at Adam 0.01 (test_thrown_start_readings), so lr_too_high stays.
+    hlr = W.parent / "torch_high_lr_relapse" / "cf_adam_lr0.1.csv"
+    with open(hlr, newline="") as fh:
+        assert float(next(csv.DictReader(fh))["train_loss"]) > 3.0  # the premise: thrown well above ln 10
+    assert losslens.diagnose(hlr).verdict == "lr_too_high"

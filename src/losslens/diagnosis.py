@@ -3726,7 +3726,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
-    ≥ 5 noise sds has a floor to bounce at; not a validation curve climbing, t > 2, while training's tail still
+    ≥ 5 noise sds has a floor to bounce at, and not losses that started and stayed at ln K, `_never_left_guess`; not a validation curve climbing, t > 2, while training's tail still
     falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
     best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
@@ -3857,6 +3857,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if name == f.metric and _memorising(f, t):
         return None
+    if _never_left_guess(f):
+        return None
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
     bound = "ceiling" if _higher(f) and name == f.metric else "floor"
     ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
@@ -3867,6 +3869,25 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # (The JSON carries the spread the evidence quotes: training's where that is the curve read, and the metric's
     # scaled to its late start; the metric's raw one read 90% beside a quoted 4.3%.)
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": osc})
+
+
+def _never_left_guess(f: Facts) -> bool:
+    """Both losses started at a uniform guess's loss, ln K (K given or inferred), and their floors sit there too
+    (each first point and smoothed best within 1% of it, ``_at_a_guess``'s band; the training loss is required, the
+    metric itself where that is diagnosed):
+    the run never left chance, so its "improvement" is the output layer settling on the class prior, and the
+    spread around it is a guess's sampling noise, not a step thrown off a minimum it found. A tanh RNN whose
+    gradient vanished (tests/fixtures/ecosystem/torch_walk39c/rnn_vanish.csv, Adam 1e-3) went 0.6987 -> 0.6939
+    in validation and 0.6947 -> 0.6894 in training against ln 2 = 0.6931, 7 noise sds, and read "bounces around
+    its floor: sd 11% of its whole improvement". A run whose first steps threw the training loss above ln K and
+    which settled back at it (a digits MLP at Adam 0.1, torch_high_lr_relapse/cf_adam_lr0.1: training 3.31 ->
+    2.31 = ln 10) left the guess and is not this."""
+    c, tp = f.chance, f.plateau if f.metric == "train_loss" else f.train_plateau
+    if c is None or not c.classes or _higher(f) or tp is None:
+        return False
+    ref = math.log(c.classes)
+    return all(math.isfinite(v) and abs(v - ref) <= 0.01 * ref
+               for v in (f.plateau.start, f.plateau.floor, tp.start, tp.floor))
 
 
 def _jumps(f: Facts, t: Thresholds) -> list[tuple[int, float, float, bool]]:
