@@ -207,6 +207,9 @@ class Thresholds:
                                           # 50; the fifth's patience-50 run reads so too, and 200 took 0.939 to 0.983
     annealed_lr: float = 0.1              # a schedule that ended the lr below 1/10 of its peak ran the step down:
                                           # a curve that flattened then may have flattened with it
+    decay_line_pace: float = 0.8          # ... and against lr-time its later half fell at ≥ 80% of the whole run's
+                                          # pace: a line, no floor near (an exponential approach to one, L* + A
+                                          # exp(-k tau), gives 0.8 at k T = 0.8: 55% of the way there)
     peak_held_share: float = 0.25         # under a schedule, a loss flat at the peak lr that came ≥ 25% of its
                                           # improvement (and ≥ 5 noise sds) lower only once the lr annealed,
                                           # the training loss ≥ 25% of its own too
@@ -588,16 +591,23 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # long enough, >= 5 points, not to be a lull in the noise of a descent.)
     # (A descent the schedule cut short flattened with the lr, not at a capacity limit: "flattened at ≥ 40% of
     # ln K" then measures where the lr ran out, and 10x the peak lr is the check that tells.)
-    for specific, general in (("lr_too_low", "still_improving"), ("lr_too_low", "underfitting"), ("temporary_plateau", "converged"),
+    # (So is a descent read as never having got going: "never moved far" measures how little lr-time the schedule
+    # left it, and "not at a floor" is what the pace per unit of lr shows.)
+    for specific, general in (("lr_too_low", "still_improving"), ("lr_too_low", "underfitting"),
+                              ("lr_too_low", "stuck_at_init"), ("temporary_plateau", "converged"),
                               ("temporary_plateau", "still_improving"), ("temporary_plateau", "lr_too_low")):
         i = next((i for i, c in enumerate(causes) if c.id == specific and c.status == "likely"), None)
         if causes[0].id != general or i is None:
             continue
-        if general == "underfitting" and not cut_short:
+        if general in ("underfitting", "stuck_at_init") and not cut_short:
             continue
         if specific == "temporary_plateau" and causes[i].numbers.get("flat_points", 0) < 5:
             continue
         causes.insert(0, causes.pop(i))
+    if cut_short and causes[0].id == "lr_too_low":
+        # Flat because the schedule stopped stepping while the loss still fell at the step's pace: where it
+        # flattened says nothing of what the model can fit, so no "a bigger model" (underfitting) beside it.
+        causes = [c for c in causes if c.id != "underfitting"]
     # A bounce at a level a decoupled decay of 1 or more holds both curves at: a smaller step settles the bounce,
     # not the level (AdamW wd 1 on a digits MLP, fixture fresh_kinds2: lr / 10 ended 5% lower, 0.206 -> 0.196;
     # wd / 100 58% lower, 0.086). The decay reads first; the step stays listed, as possible.
@@ -3301,7 +3311,8 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     underfitting is read; a temporary plateau (flat ≥ 5 points) the run left takes the verdict; under a decaying lr
     (logged, ending below 1/10 of its peak) a loss that ends at ≥ 80% of ln K is `likely` too: the schedule ran the
     step down before the model learned more than a guess, and a model too small looks the same (verify retrains at
-    10x the lr).
+    10x the lr); under a decay too fast to split into a peak and an anneal, a curve that fell in a line per unit of
+    lr-time to the end (:func:`decayed_in_line`) is `likely`, the verdict over stuck_at_init, with no underfitting.
 
     A score's progress is the share of its starting distance below its ceiling closed (`total_drop_rel`; < 50% reads
     slow): scikit-learn's MLP at Adam 1e-4, val_acc 0.075 → 0.158, closed 9%, where "111% above its start" hid the
@@ -3312,7 +3323,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     the plateau is read first, as its own rule (:func:`lr_zeroed`)."""
     tr = f.trend
     if f.optimizer.lr_schedule not in (None, "constant"):
-        return annealed_early(f, t) or warmup_unfinished(f, t)
+        return annealed_early(f, t) or decayed_in_line(f, t) or warmup_unfinished(f, t)
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
     if not (_falling(f, t) or _forecast_pays(f, t) or _crawling(f, t)) or f.n_points < t.shape_min_points:
         return None
@@ -3441,6 +3452,43 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
                   "or a longer schedule (more epochs for the same decay): the descent had not finished"],
                  {"pace_ratio": p.pace_ratio, "annealed_drop_noise": drop_noise, "lr_ratio": o.lr_ratio},
                  status=status)
+
+
+def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
+    """A decay too fast for :func:`annealed_early` to split the run (fewer than 8 points at half the peak lr or
+    more): the logged lr fell below ``annealed_lr`` of its peak and stayed there, and read against lr-time
+    (:class:`~losslens.facts.optimizer.DecayPace`) the curve fell in a line -- over the later half of the run's
+    lr-time at ≥ ``decay_line_pace`` of the whole run's pace (its smooth's fall per unit of lr-time), there at t <
+    ``improving_t``, and its improvement ≥ ``lr_low_drift_noise`` noise sds: a step too small lowers the loss in
+    proportion to the steps taken, so it flattened on the axis only because the schedule stopped stepping. Not a
+    fast descent the schedule then cut (Keras' ReduceLROnPlateau on a regression at its noise floor,
+    keras_rlrop_noise_floor: 11-51% of its pace per unit of lr past half its lr-time). A digits MLP at SGD 1e-3 under
+    ExponentialLR (10x down every 10 epochs; tests/fixtures/ecosystem/torch_decayed_slow): val 2.2988 -> 2.2925,
+    at 100% of its pace per unit of lr to the end, read "stuck at initialization" with underfitting ("a bigger
+    model") beside it; its 40 epochs add up to 4.4 at the peak rate. 10x the rate under the same decay ended at
+    2.218, the same rate undecayed at 2.234, 10x undecayed at 0.63 and 100x decayed at 0.47."""
+    p, o = f.decay_pace, f.optimizer
+    if p is None or f.lr_phases is not None or _higher(f) or f.n_points < t.shape_min_points \
+            or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
+        return None
+    drop_noise = f.plateau.improvement / f.noise
+    if not (p.late_slope_t < t.improving_t and p.pace_ratio >= t.decay_line_pace and drop_noise >= t.lr_low_drift_noise):
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    ev = [f"the learning rate decayed from its peak{peak} to {_lr(f)} (to 1/10 of the peak by {ax} "
+          f"{_n(p.tenth_at)}): the run's {_count(float(f.x[-1] - f.x[0]) + 1)} {ax}s add up to {p.lr_time:.2g} at the "
+          "peak rate",
+          f"per unit of that learning rate {f.metric} fell in a line to the end: over the later half of it at "
+          f"{_pct(p.pace_ratio)} of the whole run's pace (t = {_t(p.late_slope_t)}), no floor near: it flattened "
+          "because the schedule stopped stepping, not because the model stopped learning"]
+    status, conf = "likely", _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.6, 0.85)
+    if not is_validation(f.metric):
+        ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this too")
+        status, conf = "possible", min(conf, 0.5)
+    return Cause("lr_too_low", conf, ev,
+                 [f"a higher learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
+                  "or a slower decay (more epochs for each 10x down): the descent had not finished"],
+                 {"pace_ratio": p.pace_ratio, "lr_time": p.lr_time, "lr_ratio": o.lr_ratio}, status=status)
 
 
 def warmup_unfinished(f: Facts, t: Thresholds) -> Cause | None:

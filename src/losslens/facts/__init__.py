@@ -35,8 +35,8 @@ from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import (LayerGradFacts, LrPhases, OptimizerFacts, layer_grad_facts, lr_phases, optimizer_facts,
-                        jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes, spikes)
+from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, decay_pace, layer_grad_facts,
+                        lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, stated_learning_rate_from, weight_decay
 from .smoothing import constant_tail, downsample, noise_sigma, smooth
@@ -97,6 +97,8 @@ class Facts:
     early_stopping: dict | None = None  # the patience that ended the run on this curve, where the log says (scikit-learn's MLP)
     lr_phases: LrPhases | None = None  # the curve at the schedule's peak lr and after it anneals (optimizer.lr_phases)
     train_lr_phases: LrPhases | None = None  # the same of the training loss read beside a validation metric
+    decay_pace: DecayPace | None = None  # the curve against lr-time under an lr decayed to 1/10 of its peak or
+                                         # below (optimizer.decay_pace); read by the rules, not in the JSON
     elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
@@ -264,6 +266,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     missed = missed_improvement(y, late)
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement + missed, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
+    pace = decay_pace(run.get("lr"), run.axis, x, y, s)
     div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
@@ -330,7 +333,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
                  early_stopping=_stopped_by(run, metric),
-                 lr_phases=annealing, train_lr_phases=train_phases, elbo=elbo_facts(run, metric),
+                 lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, elbo=elbo_facts(run, metric),
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),

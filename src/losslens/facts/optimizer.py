@@ -59,14 +59,29 @@ class LrPhases:
         return self.annealed_slope / self.peak_slope if self.peak_slope < 0 else float("nan")
 
 
-def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
-              s: np.ndarray) -> LrPhases | None:
-    """Split the curve ``(x, y)`` (lower is better; ``s`` its smooth) where a logged lr decayed once:
-    the stretch at >= half the peak lr, the stretch after it. None without a logged lr, where it did not
-    fall below half its peak, where it rose back to half its peak after falling below it (cycles, warm
-    restarts: no single anneal), or with fewer than 2 x ``MIN_TAIL_POINTS`` points at the peak or
-    ``MIN_TAIL_POINTS`` after it. The lr is read at the curve's own points (interpolated: a validation
-    loss logged beside an lr of every step), its integral over the run's axis is the lr-time."""
+class DecayPace(NamedTuple):
+    """A curve read against its lr-time (the logged lr summed over the axis, divided by its peak, so in axis units
+    at the peak rate; each logged rate counts for the stretch that ends at its own point, the steps a loop took at
+    the rate it logs before measuring the metric there): what its smooth fell per unit of lr-time over the whole
+    run and over the later half of the run's lr-time. A step too small to get near a floor lowers the loss in
+    proportion to the steps taken, so against lr-time it falls in a line whatever the schedule did to the axis;
+    one nearing a floor falls slower per unit of lr as it goes. Read where :func:`lr_phases` cannot split the run
+    (a decay too fast to leave points at half the peak)."""
+    drop: float         # the smooth's first point minus its last, metric units
+    pace_ratio: float   # the fall per unit of lr-time from the first point past half the run's lr-time to the end,
+                        # over that from the first point (1: a line; NaN: no fall). An exponential approach to a
+                        # floor, L* + A exp(-k tau) over lr-time T, gives 2 (e^(-kT/2) - e^(-kT)) / (1 - e^(-kT)):
+                        # 0.8 at kT = 0.8, 0.5 at kT = 2.2
+    late_slope_t: float  # OLS t of the points past half the lr-time against it (negative: still falling there)
+    late_points: int
+    lr_time: float      # the run's whole lr-time: axis units at the peak rate the run's steps add up to
+    tenth_at: float     # the axis value where the lr first fell to 1/10 of its peak or below
+
+
+def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None) -> tuple | None:
+    """``(axis, lr, lr_time, peak)``: the logged lr's finite points in axis order, their lr-time (trapezoids over
+    the axis, divided by the peak lr) and that peak; None without two finite points, a positive peak, or with a
+    negative lr."""
     if lr is None or lr_axis is None or lr.shape != lr_axis.shape:
         return None
     ok = np.isfinite(lr) & np.isfinite(lr_axis)
@@ -78,6 +93,49 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
     top = float(lv.max())
     if not top > 0 or lv.min() < 0:
         return None
+    return ax, lv, np.concatenate([[0.0], np.cumsum(0.5 * (lv[1:] + lv[:-1]) * np.diff(ax))]) / top, top
+
+
+def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
+               s: np.ndarray) -> DecayPace | None:
+    """The curve ``(x, y)`` (lower is better; ``s`` its smooth) against lr-time (:class:`DecayPace`); None without
+    a logged lr that fell to 1/10 of its peak or below and stayed there, or with fewer than ``MIN_TAIL_POINTS``
+    points past half the lr-time or 2 before it."""
+    got = _lr_time(lr, lr_axis)
+    if got is None or got[0].shape[0] < 2:
+        return None
+    ax, lv, _, top = got
+    low = np.flatnonzero(lv <= 0.1 * top)
+    if low.size == 0 or not (lv[low[0]:] <= 0.1 * top).all():
+        return None
+    # (A trapezoid puts the first point at lr-time 0 and half an epoch of each rate after it: a digits MLP whose
+    # loss fell exactly in step with the rates its loop logged read 81% of its pace for 100%.)
+    width = np.diff(ax, prepend=2 * ax[0] - ax[1])
+    cum = np.cumsum(lv * width) / top
+    tau = np.interp(x, ax, cum)
+    late = tau > 0.5 * cum[-1]
+    if late.sum() < MIN_TAIL_POINTS or (~late).sum() < 2:
+        return None
+    half = int(np.argmax(late))
+    drop, late_drop = float(s[0] - s[-1]), float(s[half] - s[-1])
+    span, late_span = float(tau[-1] - tau[0]), float(tau[-1] - tau[half])
+    ratio = (late_drop / late_span) / (drop / span) if drop > 0 and late_span > 0 else float("nan")
+    return DecayPace(drop, ratio, ols_slope_t(tau[late], y[late])[1], int(late.sum()), float(cum[-1]),
+                     float(ax[low[0]]))
+
+
+def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
+              s: np.ndarray) -> LrPhases | None:
+    """Split the curve ``(x, y)`` (lower is better; ``s`` its smooth) where a logged lr decayed once:
+    the stretch at >= half the peak lr, the stretch after it. None without a logged lr, where it did not
+    fall below half its peak, where it rose back to half its peak after falling below it (cycles, warm
+    restarts: no single anneal), or with fewer than 2 x ``MIN_TAIL_POINTS`` points at the peak or
+    ``MIN_TAIL_POINTS`` after it. The lr is read at the curve's own points (interpolated: a validation
+    loss logged beside an lr of every step), its integral over the run's axis is the lr-time."""
+    got = _lr_time(lr, lr_axis)
+    if got is None:
+        return None
+    ax, lv, cum, top = got
     at = np.interp(x, ax, lv)
     high = np.flatnonzero(at >= 0.5 * top)
     if high.size == 0:
@@ -86,7 +144,6 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
     n = y.shape[0]
     if (b - a + 1) != high.size or n - 1 - b < MIN_TAIL_POINTS or b - a + 1 < 2 * MIN_TAIL_POINTS:
         return None
-    cum = np.concatenate([[0.0], np.cumsum(0.5 * (lv[1:] + lv[:-1]) * np.diff(ax))]) / top
     tau = np.interp(x, ax, cum)
     late = slice(a + (b - a + 1) // 2, b + 1)
     after = slice(b + 1, n)
