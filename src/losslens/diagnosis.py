@@ -3472,7 +3472,8 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
             or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
         return None
     drop_noise = f.plateau.improvement / f.noise
-    if not (p.late_slope_t < t.improving_t and p.pace_ratio >= t.decay_line_pace and drop_noise >= t.lr_low_drift_noise):
+    if not (p.late_slope_t < t.improving_t and p.pace_ratio >= t.decay_line_pace
+            and drop_noise >= t.lr_low_drift_noise):
         return None
     ax, peak = f.axis_name, _peak_lr(o)
     ev = [f"the learning rate decayed from its peak{peak} to {_lr(f)} (to 1/10 of the peak by {ax} "
@@ -3774,9 +3775,9 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
-    ≥ 5 noise sds has a floor to bounce at, and not losses that started and stayed at ln K, `_never_left_guess`; not a validation curve climbing, t > 2, while training's tail still
-    falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
-    best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
+    ≥ 5 noise sds has a floor to bounce at, and not losses that started and stayed at ln K, `_never_left_guess`;
+    not a validation curve climbing, t > 2, while training's tail still falls steadily, t < −3 and ≥ 10 noise sds,
+    below validation's best, or already sits at ≤ 10% of validation's best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
     drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
     points after improving (a collapse, often at ln K; not 0 or a perfect accuracy, and not when the logged lr was

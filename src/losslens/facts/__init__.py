@@ -36,7 +36,8 @@ from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
 from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, decay_pace, layer_grad_facts,
-                        lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes, spikes)
+                        lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes,
+                        spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, stated_learning_rate_from, weight_decay
 from .smoothing import constant_tail, downsample, noise_sigma, smooth
