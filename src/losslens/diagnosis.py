@@ -3778,8 +3778,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     ≥ 5 noise sds has a floor to bounce at, and not losses that started and stayed at ln K, `_never_left_guess`;
     not a validation curve climbing, t > 2, while training's tail still falls steadily, t < −3 and ≥ 10 noise sds,
     below validation's best, or already sits at ≤ 10% of validation's best, however flat: that spread is what the
-    model memorises, as with flipped labels and an 80-row regression, where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
-    drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
+    model memorises, as with flipped labels and an 80-row regression, where lr/10 reached no lower best; a training
+    loss on a step axis is a batch's loss, whose spread is the batch drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
     points after improving (a collapse, often at ln K; not 0 or a perfect accuracy, and not when the logged lr was
     decayed below 1/1000 of its peak: frozen weights, read as converged); or the training loss (≥ 20 points; its
     peak on a running median of 3) climbing ≥ 25% and ≥ 5 noise sds above its start in the first half, then coming
