@@ -3775,11 +3775,11 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
-    ≥ 5 noise sds has a floor to bounce at, and not losses that started and stayed at ln K, `_never_left_guess`;
-    not a validation curve climbing, t > 2, while training's tail still falls steadily, t < −3 and ≥ 10 noise sds,
-    below validation's best, or already sits at ≤ 10% of validation's best, however flat: that spread is what the
-    model memorises, as with flipped labels and an 80-row regression, where lr/10 reached no lower best; a training
-    loss on a step axis is a batch's loss, whose spread is the batch drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
+    ≥ 5 noise sds has a floor to bounce at; not a validation curve climbing, t > 2, while training's tail still
+    falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
+    best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
+    where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
+    drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
     points after improving (a collapse, often at ln K; not 0 or a perfect accuracy, and not when the logged lr was
     decayed below 1/1000 of its peak: frozen weights, read as converged); or the training loss (≥ 20 points; its
     peak on a running median of 3) climbing ≥ 25% and ≥ 5 noise sds above its start in the first half, then coming
@@ -3849,6 +3849,9 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     "underfitting: a bigger model"; a tenth of the rate reaches val 0.29–0.37,
     `tests/fixtures/ecosystem/sgd_dead_relu`); or, K known and no accuracy logged, a training loss at ≥ 95% of ln K
     held above ln K as above (the bias thrown past the prior's entropy).
+
+    Not a bounce off losses that started and stayed at ln K (`_never_left_guess`): a guess has no floor reached by
+    learning, so its spread is no step's.
 
     Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``lr_high_floor_noise``,
     ``lr_high_oscillation``, ``lr_low_drift_noise``, ``shape_min_points``; the helpers it calls read more, and a bar
@@ -3923,14 +3926,13 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 def _never_left_guess(f: Facts) -> bool:
     """Both losses started at a uniform guess's loss, ln K (K given or inferred), and their floors sit there too
     (each first point and smoothed best within 1% of it, ``_at_a_guess``'s band; the training loss is required, the
-    metric itself where that is diagnosed):
-    the run never left chance, so its "improvement" is the output layer settling on the class prior, and the
-    spread around it is a guess's sampling noise, not a step thrown off a minimum it found. A tanh RNN whose
-    gradient vanished (tests/fixtures/ecosystem/torch_walk39c/rnn_vanish.csv, Adam 1e-3) went 0.6987 -> 0.6939
-    in validation and 0.6947 -> 0.6894 in training against ln 2 = 0.6931, 7 noise sds, and read "bounces around
-    its floor: sd 11% of its whole improvement". A run whose first steps threw the training loss above ln K and
-    which settled back at it (a digits MLP at Adam 0.1, torch_high_lr_relapse/cf_adam_lr0.1: training 3.31 ->
-    2.31 = ln 10) left the guess and is not this."""
+    metric itself where that is diagnosed): the run never left chance, so its "improvement" is the output layer
+    settling on the class prior, and the spread around it is a guess's sampling noise, not a step thrown off a
+    minimum it found. A tanh RNN whose gradient vanished (tests/fixtures/ecosystem/torch_walk39c/rnn_vanish.csv,
+    Adam 1e-3) went 0.6987 -> 0.6939 in validation and 0.6947 -> 0.6894 in training against ln 2 = 0.6931, 7 noise
+    sds, and read "bounces around its floor: sd 11% of its whole improvement". A run whose first steps threw the
+    training loss above ln K and which settled back at it (a digits MLP at Adam 0.1,
+    torch_high_lr_relapse/cf_adam_lr0.1: training 3.31 -> 2.31 = ln 10) left the guess and is not this."""
     c, tp = f.chance, f.plateau if f.metric == "train_loss" else f.train_plateau
     if c is None or not c.classes or _higher(f) or tp is None:
         return False
