@@ -71,3 +71,31 @@ def test_noise_floor_from_the_command_line():
             err = r.stderr.strip()
             assert r.exit_code == 2 and "\n" not in err and "--noise-floor" in err, (cmd, bad, r.output)
     assert md5(path) == before
+
+
+def test_noise_floor_from_python():
+    # The same floor as a keyword of losslens.diagnose / diagnose_all / forecast: the CLI took --noise-floor, the API
+    # refused noise_floor= as an unexpected keyword, and a user had to set run.meta["noise_floor"] by hand.
+    path = REG / "reg_floor_sgd.csv"
+    d = losslens.diagnose(path, noise_floor=0.01)
+    assert d.causes[0].numbers["noise_floor_ratio"] == pytest.approx(1.10, abs=0.01)
+    assert any("less noisy targets" in a for a in d.causes[0].actions)
+    cli = json.loads(run_cli("diagnose", path, "--noise-floor", "0.01", "--json").stdout)
+    assert [(c["id"], c["evidence"], c["actions"]) for c in d.to_dict()["causes"]] == \
+        [(c["id"], c["evidence"], c["actions"]) for c in cli["causes"]]
+    assert "noise_floor_ratio" in losslens.diagnose_all(path, noise_floor=0.01)[0].causes[0].numbers
+    # A Run given is read with the floor, and left as it was.
+    run = losslens.read(path)[0]
+    assert "less noisy targets" in str(losslens.diagnose(run, noise_floor=0.01))
+    assert "noise_floor" not in run.meta and "noise floor" not in str(losslens.diagnose(run))
+    from losslens.report.plot import forecast_chart_data
+    fc = losslens.forecast(path, noise_floor=0.01)
+    assert forecast_chart_data(fc._run, fc)["floor"]["y"] == pytest.approx(0.01)
+    assert forecast_chart_data(losslens.forecast(path)._run, fc)["floor"] is None
+    for bad in (0, -0.01, float("nan"), float("inf")):
+        for call in (losslens.diagnose, losslens.diagnose_all, losslens.forecast):
+            with pytest.raises(ValueError, match=r"^noise_floor=.*the data's noise floor") as err:
+                call(path, noise_floor=bad)
+            assert "\n" not in str(err.value)
+    with pytest.raises(TypeError, match="noise_floor="):
+        losslens.diagnose(path, noise_floor="0.01")

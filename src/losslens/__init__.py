@@ -39,7 +39,7 @@ def read(source, *, columns=None, run_column=None, run_id=None, experiment=None,
 
 def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-             experiment: str | None = None) -> Diagnosis:
+             experiment: str | None = None, noise_floor: float | None = None) -> Diagnosis:
     """Diagnose one run: why its curve plateaued at X, and what to do.
 
     Parameters
@@ -66,6 +66,13 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
         Column overrides ``{canonical name: column}`` (``{"val_loss": "my_dev_ce"}``).
     run_column, run_id, experiment : optional
         Which run of a source holding several (a long-format file, a folder, an MLflow store).
+    noise_floor : float > 0, optional
+        The data's noise floor where you know it, in the loss's units (for MSE, the targets' noise variance:
+        ``0.01`` for noise of sd 0.1), as the CLI's ``--noise-floor``: no model goes lower, so a converged
+        validation loss within 1.25x of it is read as at the floor ("less noisy targets") and the chart draws it.
+        Stated in the diagnosed run's ``meta["noise_floor"]`` (a :class:`Run` passed in is copied, not changed);
+        default the floor the run states itself (the lab's runs do), else none. 0, a negative number or NaN
+        raises :class:`UsageError` (a ValueError).
 
     Returns
     -------
@@ -82,30 +89,33 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     """
     from .api import diagnose as _diagnose
     return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
-                     columns=columns, run_column=run_column, run_id=run_id, experiment=experiment)
+                     columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
+                     noise_floor=noise_floor)
 
 
 def diagnose_all(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
                  higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-                 experiment: str | None = None) -> list[Diagnosis]:
+                 experiment: str | None = None, noise_floor: float | None = None) -> list[Diagnosis]:
     """Diagnose every run in ``source`` (a long-format file or a directory can hold many; a list of paths
     is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
     from .api import diagnose_all as _diagnose_all
     return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
-                         columns=columns, run_column=run_column, run_id=run_id, experiment=experiment)
+                         columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
+                         noise_floor=noise_floor)
 
 
 def forecast(source, horizon: float | None = None, *, metric: str | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-             experiment: str | None = None):
+             experiment: str | None = None, noise_floor: float | None = None):
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
-    length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads). A
+    length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads;
+    ``noise_floor``, in the loss's units, is drawn on the forecast's chart and said where the forecast goes under it). A
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
     writes it as a sentence)."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
-                     run_column=run_column, run_id=run_id, experiment=experiment)
+                     run_column=run_column, run_id=run_id, experiment=experiment, noise_floor=noise_floor)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -235,11 +235,31 @@ def check_options(options: Mapping) -> None:
     if hib is not None and not isinstance(hib, (bool, np.bool_)):
         raise UsageTypeError(f"higher_is_better={hib!r}: True (a score: accuracy), False (a loss) or None "
                              "(read from the metric's name)")
+    check_noise_floor(options.get("noise_floor"))
+
+
+def check_noise_floor(noise_floor) -> None:
+    """``noise_floor=`` as the CLI's ``--noise-floor`` takes it, a finite loss > 0, refused before any reading: a
+    floor of 0 or below states nothing the diagnosis could read (no loss is under it), and NaN would pass every
+    comparison with it in silence."""
+    if noise_floor is not None:
+        check_number("noise_floor", noise_floor, above=0, means="the data's noise floor in the loss's units",
+                     note="a regression's target noise variance for MSE: noise_floor=0.01")
+
+
+def with_noise_floor(runs: list[Run], noise_floor) -> list[Run]:
+    """``runs`` stating ``noise_floor`` in their meta, as the lab states its own and ``--noise-floor`` does; copies,
+    so a :class:`Run` the caller passed keeps its meta."""
+    import dataclasses
+
+    if noise_floor is None:
+        return runs
+    return [dataclasses.replace(run, meta={**run.meta, "noise_floor": float(noise_floor)}) for run in runs]
 
 
 def diagnose(source: Any, **options):
     check_options(options)
-    runs = to_runs(source, **options)
+    runs = with_noise_floor(to_runs(source, **options), options.get("noise_floor"))
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))
@@ -251,13 +271,15 @@ def diagnose(source: Any, **options):
 
 def diagnose_all(source: Any, **options):
     check_options(options)
-    return [_diagnose_run(run, **options) for run in to_runs(source, **options)]
+    return [_diagnose_run(run, **options)
+            for run in with_noise_floor(to_runs(source, **options), options.get("noise_floor"))]
 
 
-def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, **options):
+def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, noise_floor=None, **options):
     from .forecasting import forecast_run
-    check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better))
-    runs = to_runs(source, **options)
+    check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better,
+                       noise_floor=noise_floor))
+    runs = with_noise_floor(to_runs(source, **options), noise_floor)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
     from .facts import require_length

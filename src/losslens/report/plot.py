@@ -1498,6 +1498,8 @@ def forecast_chart_data(run, fc) -> dict:
         "x_note": note,
         "phases": [], "valmin": None, "gap": None, "nonfinite": _nonfinite(run, axis, [key]), "panels": [],
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
+        # (--noise-floor / noise_floor= were taken by forecast and drawn nowhere: the diagnosis chart's floor line)
+        "floor": None if higher else noise_floor_line(run),
     }
 
 
