@@ -105,6 +105,56 @@ def test_pandas_append_of_a_fit_going_on_reads_one_run(tmp_path, caplog):
     assert "before data row 8" in caplog.text and "read as one run" in caplog.text
 
 
+# A torch loop's per-step log (step, [epoch,] train_loss, lr, val_loss, val_acc: OneCycleLR, 300 steps): the same log
+# appended with pandas' to_csv(mode="a"), its header again mid-file. Old code merged the two fits step by step into one
+# run of 300 points, in silence; an epoch count starting again was already split (above).
+STEPS = FIXTURES / "ecosystem" / "torch_onecycle_collapse" / "onecycle_sgd_maxlr0.1.csv"
+
+
+@pytest.mark.parametrize("epoch_column", [False, True])
+def test_pandas_append_of_two_fits_logged_by_step_reads_two_runs(tmp_path, caplog, epoch_column):
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(STEPS)
+    if not epoch_column:
+        frame = frame.drop(columns=["epoch"])
+    frame.to_csv(tmp_path / "once.csv", index=False)
+    [ref] = read(tmp_path / "once.csv")
+    path = tmp_path / "steps.csv"
+    for _ in range(2):  # the same cell run twice, each fit from a fresh model
+        frame.to_csv(path, mode="a", index=False)
+    before = _sha(path)
+    runs = read(path)
+    assert [r.name[-2:] for r in runs] == ["#1", "#2"]
+    for run in runs:
+        assert run.axis_name == ref.axis_name  # (with the epoch column: folded to epochs, as the log alone is)
+        _same(run.axis, ref.axis)
+        for key in ("train_loss", "val_loss", "lr"):
+            _same(run.series[key], ref.series[key])
+    assert "header line is written again before data row 301" in caplog.text and "a run of its own" in caplog.text
+    assert _sha(path) == before
+
+
+def test_pandas_append_of_a_step_log_going_on_or_resumed_reads_one_run(tmp_path, caplog):
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(STEPS).drop(columns=["epoch"])
+    path = tmp_path / "steps.csv"
+    frame.iloc[:150].to_csv(path, index=False)  # the step count goes on after the header: one run, nothing said
+    frame.iloc[150:].to_csv(path, index=False, mode="a")
+    [run] = read(path)
+    _same(run.axis, frame["step"])
+    _same(run.series["train_loss"], frame["train_loss"])
+    assert "header line" not in caplog.text
+    # Resumed from a checkpoint at step 100 after logging to 199: the later rows are read, as a resumed epoch count's.
+    path.unlink()
+    frame.iloc[:200].assign(train_loss=lambda d: d.train_loss + 1).to_csv(path, index=False)
+    frame.iloc[100:].to_csv(path, index=False, mode="a")
+    [run] = read(path)
+    _same(run.axis, frame["step"])
+    _same(run.series["train_loss"][:100], frame["train_loss"][:100] + 1)
+    _same(run.series["train_loss"][100:], frame["train_loss"][100:])
+    assert "going back from 199 to 100 (training resumed there)" in caplog.text
+
+
 # ---- D4: a W&B chart export of a run whose name holds " - " ----------------------------------------------------
 def test_wandb_export_run_name_with_dashes(tmp_path):
     # The panel's "Export CSV" names each column "<run name> - <metric>" (and its __MIN/__MAX envelopes); a run

@@ -717,6 +717,9 @@ class _Plan:
         e = data.get(self.epoch) if self.epoch else None
         if e is None and self.step is None and len(header_rows):
             return self._appended(data, header_rows)
+        if self.step is not None and len(header_rows):
+            # (a step count that starts again at a repeated header was merged step by step into one run, in silence)
+            return self._appended(data, header_rows, axis=self.step)
         if e is None or self.step is not None:
             return [(data, {})]
         data = self._written_again(data)
@@ -789,13 +792,23 @@ class _Plan:
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
         return out
 
-    def _appended(self, data, header_rows: Sequence[int]) -> list[tuple[dict, dict]]:
-        """:meth:`restarts` for a table without an epoch or step column whose header line was written again before
-        each of ``header_rows`` (pandas' ``to_csv(mode="a")`` after each fit): a part whose first loss is closer to
-        where the one before ended than to where it began went on training the same model, its rows appended; any
-        other part is a fit of its own (``name#2`` ...), as where an epoch count starts again. Read as one run, the
-        second of two identical 15-epoch histories showed a jump at "epoch 15" (lr_too_high, 94%)."""
+    def _appended(self, data, header_rows: Sequence[int], axis: str | None = None) -> list[tuple[dict, dict]]:
+        """:meth:`restarts` for a table whose header line was written again before each of ``header_rows`` (pandas'
+        ``to_csv(mode="a")`` after each fit), without an epoch column or with a step column (``axis``): a part whose
+        first loss is closer to where the one before ended than to where it began went on training the same model,
+        its rows appended; any other part is a fit of its own (``name#2`` ...), as where an epoch count starts
+        again. Read as one run, the second of two identical 15-epoch histories showed a jump at "epoch 15"
+        (lr_too_high, 94%); two fits logged by step were merged step by step into one run of half the rows.
+
+        With ``axis``, a part whose count goes on past the one before is the same run logged on (appended as it is);
+        one whose count starts later than the run's first step but not after its last resumed from a
+        checkpoint there (its rows supersede the earlier ones from that step, as a resumed epoch count's do); one
+        whose count starts again from the first and whose loss goes on is renumbered to follow on."""
         from ._source import warn
+
+        def first_last(part):
+            f = part[axis][np.isfinite(part[axis])] if axis is not None else np.zeros(0)
+            return (float(f[0]), float(f[-1])) if f.shape[0] else None
 
         inverse = {canon: col for col, canon in self.maps["epoch"].items()}
         loss_col = inverse.get("train_loss") or inverse.get("val_loss")
@@ -811,10 +824,25 @@ class _Plan:
         runs, current, previous = [], parts[0], ends(parts[0])
         for row, part in zip(header_rows, parts[1:]):
             here = ends(part)
-            if here is not None and previous is not None and abs(here[0] - previous[1]) < abs(here[0] - previous[0]):
+            was, now = first_last(current), first_last(part)
+            if was is not None and now is not None and now[0] > was[1]:
+                # (the same run logged on: read as the epoch column's count going on is, without a word)
+                current = {k: np.concatenate([current[k], part[k]]) for k in current}
+            elif was is not None and now is not None and now[0] > was[0]:
+                redone = ~(current[axis] < now[0])
+                warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
+                                  "to_csv(mode='a'), cat), the %s count going back from %s to %s (training "
+                                  "resumed there): read as one run from there on, the earlier rows of %ss %s-%s left "
+                                  "out", row + 1, axis, _num(was[1]), _num(now[0]), axis, _num(now[0]), _num(was[1]))
+                current = {k: np.concatenate([current[k][~redone], part[k]]) for k in current}
+            elif here is not None and previous is not None and abs(here[0] - previous[1]) < abs(here[0] - previous[0]):
+                if now is not None and was is not None:
+                    part = dict(part)
+                    part[axis] = part[axis] - now[0] + was[1] + (was[1] - was[0]) / max(
+                        np.isfinite(current[axis]).sum() - 1, 1)
                 warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
                                   "to_csv(mode='a'), cat), the loss going on from where it was: read as "
-                                  "one run, its rows from there on as the epochs after", row + 1)
+                                  "one run, its rows from there on as the %ss after", row + 1, axis or "epoch")
                 current = {k: np.concatenate([current[k], part[k]]) for k in current}
             else:
                 warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
