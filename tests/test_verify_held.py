@@ -110,3 +110,53 @@ def test_a_first_action_no_factor_expresses_is_said_to_be_unchecked(path, said):
 def test_a_first_action_retraining_can_make_has_no_unchecked_line():
     v = verify(_never, baseline=FIXTURES / "fresh_kinds2" / "cf_adamw_wd1e-2.json")
     assert v.unchecked is None and v.to_dict()["unchecked"] is None
+
+
+def zero_lr_train(lr_factor=1.0, epochs_factor=1.0):
+    """The schedule bug of tests/fixtures/ecosystem/torch_zero_lr (make.py): SGD at 0.05 x lr_factor under
+    LambdaLR(lambda e: 1 // (e + 1)), the rate 0 from epoch 1; 20 epochs, a DataFrame of the epochs."""
+    import sys
+
+    import pandas as pd
+    import torch
+    import torch.nn as nn
+
+    sys.path.insert(0, str(FIXTURES))
+    from torch_loop_common import digits_epoch, digits_split
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    Xtr, Xva, ytr, yva = digits_split()
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05 * lr_factor)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1 // (e + 1))
+    rows = []
+    for ep in range(round(20 * epochs_factor)):
+        lr = opt.param_groups[0]["lr"]
+        tl, vl, va = digits_epoch(model, opt, torch.nn.CrossEntropyLoss(), Xtr, ytr, Xva, yva)
+        rows.append({"epoch": ep, "train_loss": tl, "lr": lr, "val_loss": vl, "val_acc": va})
+        sched.step()
+    return pd.DataFrame(rows)
+
+
+def test_a_learning_rate_zeroed_by_the_schedule_is_not_retrained_at_lr_x10():
+    # lr_too_low read off a logged lr of 0 (lr_zeroed): its counterfactual, lr x 10, is 0 x 10 = 0 again. Old code
+    # retrained it and reported "learning rate x 10: its retraining changed nothing" (the CLI: exit 2, "not
+    # checked"), a check that could never test the verdict; fixing the schedule does, which no factor expresses.
+    calls = []
+
+    def train(lr_factor=1.0, epochs_factor=1.0):
+        calls.append(lr_factor)
+        return zero_lr_train(lr_factor, epochs_factor)
+
+    v = verify(train)
+    d = v.diagnosis
+    assert d.verdict == "lr_too_low" and "lr_zero_from" in d.cause.numbers
+    assert 10.0 not in calls and not any(r.check.cause == "lr_too_low" for r in v.results)
+    said = ("lr_too_low here is the learning rate set to 0 from epoch 1 (0.05 before) by the schedule: lr x 10 "
+            "is 0 again, so it is not checked by retraining")
+    assert said in str(v) and said in v.to_dict()["unchecked"]
+    assert "a constant 0.05 from epoch 1" in v.unchecked and v.confirmed is None
+    # The committed 60-epoch log as the baseline: the same line, nothing retrained.
+    given = verify(_never, baseline=FIXTURES / "torch_zero_lr" / "lr0.csv")
+    assert said in str(given) and not given.results

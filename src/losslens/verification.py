@@ -9,7 +9,8 @@ see). Each cause makes a prediction about one change:
 - ``lr_too_high``: lr / 10 from the plateau on (``lr_factor=0.1``) -> the loss ends >= 15% lower, or its tail's
   epoch-to-epoch spread (the bounce) is >= 50% lower (one change, two readings: a tail that bounced by the end's
   own bar hides a 15% move in its noise, while the bounce going is the smaller step's direct effect);
-- ``lr_too_low``: lr x 10 (``lr_factor=10``) -> ends >= 15% lower;
+- ``lr_too_low``: lr x 10 (``lr_factor=10``) -> ends >= 15% lower; not where the logged lr was set to 0 over the
+  plateau (``lr_zero_from``: x 10 is 0 again; the report says fixing the schedule checks it);
 - ``still_improving``: twice the epochs (``epochs_factor=2``) -> ends >= 2% lower;
 - ``converged``: twice the epochs -> ends < 2% lower (and < 15% higher: a floor holds), and lr / 10 from the plateau -> ends < 15%
   lower (both: a floor is a floor for either change);
@@ -643,6 +644,17 @@ class Verification:
             return (f"overfitting's first action, stop on validation accuracy (its best weights are from "
                     f"{self.diagnosis.axis} {c.numbers['accuracy_best_epoch']:g}), is read off this run, not "
                     "retrained: the checks above ask whether the model overfits, not where to stop")
+        if c.id == "lr_too_low" and "lr_zero_from" in c.numbers:
+            ax, z, peak = self.diagnosis.axis, c.numbers["lr_zero_from"], c.numbers.get("lr_peak")
+            first = self.diagnosis.run.axis[0] if getattr(self.diagnosis, "run", None) is not None else None
+            if not peak or (first is not None and z <= first):
+                return (f"lr_too_low here is a learning rate of 0 at every logged {ax}: lr x 10 is 0 again, so it is "
+                        "not checked by retraining; a learning rate above 0 checks it (the optimizer's lr and what "
+                        "its schedule multiplies it by), which no factor train() takes expresses")
+            return (f"lr_too_low here is the learning rate set to 0 from {ax} {z:g} ({peak:.3g} before) by the "
+                    f"schedule: lr x 10 is 0 again, so it is not checked by retraining (a larger rate before {ax} "
+                    f"{z:g} only moves where the frozen run stops); fixing the schedule checks it, a constant "
+                    f"{peak:.3g} from {ax} {z:g} on, which no factor train() takes expresses")
         if c.id == "stuck_at_init" and "first_to_last_grad" in c.numbers:
             return ("stuck_at_init's first action (ReLU or GELU with He initialization, normalization, residual "
                     "connections) changes the architecture, which no factor train() takes expresses: not checked "
@@ -733,6 +745,11 @@ def checks_of(cause: str, diagnosis) -> list[Check]:
     listed = next((c for c in diagnosis.causes if c.id == cause), None)
     if listed is not None and any(k in listed.numbers for k in keys):
         return held
+    if cause == "lr_too_low" and listed is not None and "lr_zero_from" in listed.numbers:
+        # The rate a schedule set to 0 (diagnosis.lr_zeroed) is 0 after x 10 too: the digits MLP of torch_zero_lr
+        # "confirmed" it at -76%, a first epoch at 0.5 instead of 0.05 before the same freeze, which says nothing of
+        # the schedule (Verification.unchecked says what checks it).
+        return []
     if cause == diagnosis.verdict and "majority_share" in diagnosis.cause.numbers:
         return CHECKS.get(cause, []) + [Check(cause, dict(CLASS_WEIGHTS), "balanced class weights", top=1.0)]
     return CHECKS.get(cause, [])
