@@ -103,3 +103,43 @@ def test_summary_table_says_x_with_its_unit_the_verdict_in_words_and_confidence_
         assert re.fullmatch(r"\d{1,3}%", conf), row
     head = next(line for line in out.splitlines() if line.startswith("keras_csvlogger:"))
     assert re.search(r"\(confidence \d{1,3}%, val_loss\)$", head), head
+
+
+RUNS = ROOT / "tests" / "fixtures" / "ecosystem" / "fresh_kinds"  # 27 runs: the reading bar and the diagnosing one
+
+
+@pytest.mark.parametrize("env", [{"FORCE_COLOR": "1"}, {"FORCE_COLOR": "1", "NO_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}])
+def test_no_progress_frame_reaches_a_file_or_pipe(tmp_path, env):
+    # FORCE_COLOR (set by many CI setups) and TTY_COMPATIBLE make rich take any stream for a terminal: the bars wrote
+    # every frame, cursor codes and all, into what stderr was redirected to (4.5 kB for this folder, NO_COLOR or not).
+    for args in (["diagnose", str(RUNS)], ["report", str(RUNS), "-o", str(tmp_path / "r.html")]):
+        out = subprocess.run([sys.executable, "-m", "losslens", *args], capture_output=True, text=True,
+                             env={**_env(), **env}, cwd=ROOT, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stderr and "diagnosing" not in out.stderr and "reading" not in out.stderr, \
+            (args, out.stderr[:300])
+        if "NO_COLOR" in env:
+            assert "\x1b" not in out.stdout
+
+
+def test_the_bar_is_drawn_on_a_terminal_and_without_colour_under_no_color(tmp_path):
+    pty, fcntl, termios, struct = (pytest.importorskip(m) for m in ("pty", "fcntl", "termios", "struct"))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 120, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "losslens", "diagnose", str(RUNS)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=slave, env={**_env(), "NO_COLOR": "1"}, cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=300) == 0
+    drawn = b"".join(chunks).decode("utf-8")
+    assert "diagnosing" in drawn and "\x1b[2K" in drawn  # the bar, redrawn in place
+    assert not re.search(r"\x1b\[[0-9;]*m", drawn)  # and no colour or bold under NO_COLOR

@@ -88,15 +88,18 @@ def register(app):
 
 
 def progress_bar(enabled: bool):
-    """A rich progress bar on stderr (transient; rich turns itself off when stderr is no terminal)."""
+    """A rich progress bar on stderr (transient), drawn only where stderr is an interactive terminal
+    (:func:`losslens.report.text.draws_live`: not into a file or pipe under FORCE_COLOR)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from losslens.report.text import draws_live
 
     console = Console(stderr=True)
     # Off the terminal (piped, captured) even a disabled bar's live display ends with a blank line.
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeRemainingColumn(), console=console, transient=True,
-                    disable=not (enabled and console.is_terminal))
+                    disable=not (enabled and draws_live(console)))
 
 
 class Read(list):

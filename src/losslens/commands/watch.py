@@ -74,7 +74,10 @@ def register(app):
         from rich.console import Console
 
         out = Console(highlight=False)  # (wrapping: the report's soft-wrapped console crops a panel's lines)
-        show = JsonLines() if json_out else Panel(out, path, interval) if out.is_terminal else Lines()
+        from losslens.report.text import draws_live
+
+        # (the live panel only on an interactive terminal: under FORCE_COLOR, `watch log > out.txt` wrote each redraw)
+        show = JsonLines() if json_out else Panel(out, path, interval) if draws_live(out) else Lines()
         try:
             code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon,
                           stop_gain=stop_gain, exit_when=wanted, classes=classes, run_id=run_id,

@@ -141,6 +141,23 @@ def console(file=None):
     return out if out.is_terminal else _Console(file=file, highlight=False, soft_wrap=True, width=200, **plain)
 
 
+def draws_live(console) -> bool:
+    """Whether a live display (a bar or panel redrawn in place, with cursor codes) may go on ``console``'s stream:
+    rich's ``is_interactive`` (``TTY_INTERACTIVE``, else a terminal that is not dumb) and the stream a terminal
+    itself, unless ``TTY_INTERACTIVE=1`` says to draw anyway. FORCE_COLOR (https://force-color.org, set by many CI
+    setups) and TTY_COMPATIBLE=1 make rich's ``is_terminal`` true, for colours; the bars then wrote every frame,
+    cursor codes and all, into the file or pipe stderr went to (``losslens diagnose runs/ 2>err.txt``: 4.5 kB of
+    frames for 27 runs, with NO_COLOR too)."""
+    if os.environ.get("TTY_INTERACTIVE") == "1":
+        return True
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        tty = bool(isatty is not None and isatty())
+    except ValueError:  # (a closed stream)
+        tty = False
+    return tty and console.is_interactive
+
+
 def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
     """Each run's name, with what tells it apart where several runs share one (MLflow runs named
     "baseline" in two experiments): ``baseline (--run 57f92c36…)``, the id ``--run`` takes, else its
