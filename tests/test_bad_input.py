@@ -584,7 +584,7 @@ def test_a_lightgbm_printed_log_reads_nan_however_spelled(tmp_path, word):
     path.write_text(src.read_text().replace("0.571325", word))
     d = losslens.diagnose(path)
     assert d.verdict == losslens.diagnose(src).verdict
-    assert any("val_loss is" in e and "at step 30 (1 of 20 points), read as a gap" in e for e in d.causes[0].evidence)
+    assert any("val_loss is" in e and "at round 30 (1 of 20 points), read as a gap" in e for e in d.causes[0].evidence)
 
 
 def test_a_diagnose_horizon_inside_the_run_is_no_backcast(tmp_path):

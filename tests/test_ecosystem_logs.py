@@ -357,7 +357,7 @@ CATBOOST = ECO / "catboost" / "catboost_info"
 
 def test_catboost_info_is_one_run_with_the_objective_as_its_loss():
     [run] = read(CATBOOST)
-    assert run.name == "catboost_info" and run.axis_name == "step" and run.meta["loss_metric"] == "Logloss"
+    assert run.name == "catboost_info" and run.axis_name == "round" and run.meta["loss_metric"] == "Logloss"
     # eval_metric="Accuracy" is the files' first column; the objective, Logloss, is the loss.
     assert (CATBOOST / "learn_error.tsv").read_text().startswith("iter\tAccuracy\tLogloss\n")
     for key, name, column in [("train_loss", "learn_error.tsv", 2), ("train_acc", "learn_error.tsv", 1),

@@ -538,7 +538,7 @@ def test_xgboost_printed_rounds(unchanged):
     [run] = read(folder / "printed_train.log")
     evals = json.loads((folder / "evals_train.json").read_text())
     rounds = list(range(0, 200, 10)) + [199]
-    assert run.axis_name == "step" and list(run.axis) == rounds
+    assert run.axis_name == "round" and list(run.axis) == rounds
     np.testing.assert_allclose(run.series["val_loss"], [evals["eval"]["logloss"][r] for r in rounds], atol=6e-6)
     np.testing.assert_allclose(run.series["train_loss"], [evals["train"]["logloss"][r] for r in rounds], atol=6e-6)
     np.testing.assert_allclose(run.series["val_error"], [evals["eval"]["error"][r] for r in rounds], atol=6e-6)
@@ -569,7 +569,7 @@ def test_lightgbm_printed_rounds(unchanged):
     assert list(es.axis) == list(range(1, 31))
     np.testing.assert_allclose(es.series["val_loss"], default, rtol=1e-5)
     d = losslens.diagnose(es)
-    assert d.verdict == "overfitting" and "0.4677 at step 10" in " ".join(d.causes[0].evidence)
+    assert d.verdict == "overfitting" and "0.4677 at round 10" in " ".join(d.causes[0].evidence)
 
 
 def test_printed_rounds_cut_mid_line_or_damaged(tmp_path):

@@ -203,3 +203,25 @@ def test_run_from_dataframe_names_first_epoch_and_picks_a_run():
         losslens.diagnose(both)
     run = Run.from_dataframe(both, run_id="lr_0.1")
     assert run.name == "lr_0.1" and len(run) == 30
+
+
+def test_a_boosters_points_are_rounds_in_the_text_the_json_and_the_chart():
+    # XGBoost's and LightGBM's printed evaluation lines, CatBoost's catboost_info and a fitted scikit-learn ensemble
+    # are boosting rounds: old code said "plateau at step 10" of XGBoost's 11th tree, "axis": "step" in the JSON and
+    # "step" under the chart. The readings are the step axis's, unchanged.
+    from losslens.report.plot import chart_data
+
+    m = _hgb()
+    for source in (ECO / "xgboost_printed" / "printed_train.log", ECO / "lightgbm_printed" / "printed_es.log",
+                   ECO / "catboost" / "catboost_info", m):
+        d = losslens.diagnose(source)
+        assert d.run.axis_name == d.axis == d.to_dict()["axis"] == chart_data(d)["axis"] == "round", source
+        text = str(d)
+        assert " round " in text and " step " not in text and "at epoch" not in text, text
+    xgb = str(losslens.diagnose(ECO / "xgboost_printed" / "printed_train.log"))
+    assert "plateau at round 10 [10, 10]" in xgb and "more rounds" in xgb
+    assert "after 199 more rounds" in str(losslens.forecast(ECO / "xgboost_printed" / "printed_train.log"))
+    # The same scores saved to a CSV with an `iteration` column say nothing of the model: a step axis, as before,
+    # and the same reading as the estimator's.
+    saved, fitted = losslens.diagnose(HGB), losslens.diagnose(m)
+    assert saved.axis == "step" and (saved.verdict, saved.plateau_epoch) == (fitted.verdict, fitted.plateau_epoch)

@@ -287,7 +287,7 @@ def test_boosting_evals_result_read_per_round():
     is named so or boosted on (falls at every round); the axis is the boosting round."""
     xgb = json.loads((LOGS / "xgboost_evals_result.json").read_text())
     [run] = read(LOGS / "xgboost_evals_result.json")
-    assert run.axis_name == "step" and run.axis[0] == 0 and len(run.axis) == 300
+    assert run.axis_name == "round" and run.axis[0] == 0 and len(run.axis) == 300
     _same(run.series["val_loss"], xgb["validation_1"]["logloss"])
     # eval_set=[(X_train, y_train), (X_val, y_val)] (make_logs.py): validation_0 falls at every round and
     # ends below validation_1's best, the signature of the set the trees are fitted on (test_more_logs has

@@ -54,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
-from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction
+from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
 from .facts.chance import KERAS_CLIP_LOSS
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
@@ -2308,7 +2308,7 @@ def _train_still_moves(f: Facts, n: int) -> str | None:
     0.0112-0.0116). A training loss logged by step is one batch's, which moves with the batch drawn whatever
     the outputs do: it says nothing here."""
     xt, yt = f.train_x, f.train_y
-    if xt is None or yt is None or f.axis_name == "step" or n < 1:
+    if xt is None or yt is None or stepwise(f.axis_name) or n < 1:
         return None
     seg = yt[(xt >= float(f.x[-n])) & np.isfinite(yt)]
     # (Two values are a last digit flickering at a rounding boundary -- DeepOBS' fmnist VAE at 4 decimals,
@@ -3881,7 +3881,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # floor is which batch was drawn, not the step overshooting. A character bigram model's batch
     # loss (tests/fixtures/logs/printed_nanogpt.txt) bounced by 7% of its improvement at lr 1e-2
     # and by the same at lr 1e-3 from its plateau on (validation loss 2.616 vs 2.620).
-    per_batch = f.axis_name == "step"
+    per_batch = stepwise(f.axis_name)
     batch_noise = per_batch and not is_validation(f.metric)
     osc, name = (o.oscillation * _late_start_share(f) if f.plateau.improvement > t.lr_high_floor_noise * f.noise
                  and not batch_noise else 0.0), f.metric
@@ -5704,8 +5704,9 @@ BOOSTER_ACTIONS = {
 def _boosted_trees(run: Run) -> bool:
     """Gradient-boosted trees (XGBoost, LightGBM, CatBoost, scikit-learn's ensembles): its rounds are no epochs,
     its knobs no dropout."""
-    return run.meta.get("model") == "boosted_trees" or run.meta.get("format") in (
-        "xgboost_printed", "lightgbm_printed", "catboost")
+    from .run import boosted_trees
+
+    return boosted_trees(run.meta)
 
 
 def _booster_actions(causes: list[Cause]) -> None:

@@ -32,7 +32,8 @@ class Run:
         Canonical names are ``train_loss``, ``val_loss``, ``train_acc``, ``val_acc``,
         ``lr``, ``grad_norm`` and ``update_ratio``; any other metric keeps its own name.
         Missing values are NaN (validation every k epochs leaves NaN in between).
-    axis_name : ``"epoch"`` or ``"step"``
+    axis_name : ``"epoch"``, ``"step"`` or ``"round"``
+        ``"round"``: a gradient-boosting log's boosting rounds (:func:`boosted_trees`), read as a step axis is.
     name : str
         Run name shown in reports (file stem, run id ...).
     source : str or None
@@ -451,3 +452,15 @@ def _to_float(v) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
+
+
+#: The formats only gradient-boosted trees write (their printed evaluation lines, CatBoost's catboost_info).
+BOOSTER_FORMATS = ("xgboost_printed", "lightgbm_printed", "catboost")
+
+
+def boosted_trees(meta: Mapping[str, Any]) -> bool:
+    """A run of gradient-boosted trees (XGBoost, LightGBM, CatBoost, scikit-learn's ensembles), by what its reader
+    knew (``meta["model"]``, ``meta["format"]``): its points are boosting rounds, not epochs or optimizer steps. A
+    plain table with an ``iteration`` column (a booster's staged scores saved to CSV) says nothing of the model."""
+    return meta.get("model") == "boosted_trees" or meta.get("format") in BOOSTER_FORMATS
+

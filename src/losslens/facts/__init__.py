@@ -341,10 +341,17 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  missed=missed, train_missed=train_missed)
 
 
+def stepwise(axis_name: str) -> bool:
+    """An axis read as optimizer steps: ``"step"``, and a booster's ``"round"``, which the step axis carried until
+    the readers named it (its readings kept as they were; whether a round's training loss scatters as a batch's
+    does is not measured)."""
+    return axis_name in ("step", "round")
+
+
 def batch_loss(axis_name: str, metric: str) -> bool:
     """A training series logged by step: each point a batch's loss (or a few batches' mean), whose spread is
     the batch drawn."""
-    return axis_name == "step" and not is_validation(metric)
+    return stepwise(axis_name) and not is_validation(metric)
 
 
 def _score_top(y: np.ndarray, metric: str) -> float:
