@@ -458,6 +458,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                      else f, t)
         if cause is not None:
             causes.append(cause)
+    prior = learned_prior(f, losses, t, causes)
+    if prior is not None:
+        # A model whose decisions on both sets are the majority's, at a loss no better than the class frequencies':
+        # a bigger one memorises more of the same noise ("the model cannot fit the training data either" is the
+        # labels' doing). Overfitting stays listed: validation did rise, and its early stop is still the best kept.
+        causes = [prior] + [c for c in causes if c.id != "underfitting"]
     _collapse_leads(causes)
     if not causes and _forecast_refutes_flat(f, t):
         refuted = still_improving(f, t, refuted=True)
@@ -2400,6 +2406,9 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     labels; labels shuffled score chance, not under it, and keep the label actions); validation accuracy ≥ 4
     binomial standard errors below chance is not read as at chance but as validation answered systematically wrong,
     its inputs or labels unlike training's (held-out digits with inverted pixels: 0.002, 8.7 sds under chance).
+    Imbalanced classes, where chance is the class frequencies' entropy, not ln K: a run read overfitting whose
+    validation accuracy sat at the majority's share at every point, its loss never below that entropy, is read by
+    :func:`learned_prior`.
 
     Named bars it reads itself (:class:`Thresholds`): ``chance_z``, ``lr_high_oscillation``, ``memorise_drop``,
     ``no_signal_gap``, ``no_signal_val_noise``, ``no_signal_val_share``, ``overfit_rise_noise``, ``stuck_rel``; the
@@ -2535,6 +2544,94 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
+
+
+def _prior_entropy(m: float, k: int | None) -> float:
+    """The most cross-entropy (nats) a prediction of the class frequencies scores where the largest class holds a
+    share ``m`` of the examples: H(m) = -(m ln m + (1 - m) ln (1 - m)) for two classes (``k`` 2 or unknown: two
+    assumed), plus (1 - m) ln (K - 1) for K classes, the rest spread evenly, where their entropy is largest. A loss
+    never below it never beat that prediction, whatever the other classes' shares."""
+    h = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    return h + (1 - m) * math.log(k - 1) if k and k > 2 else h
+
+
+def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Cause]) -> Cause | None:
+    """An ``overfitting`` verdict on a classifier that learned the class frequencies and nothing of the inputs: no_signal.
+
+    Fires where overfitting leads (validation rose after its best while training went on fitting: the model
+    memorises) and: validation accuracy is one value at every one of ≥ ``frozen_acc_points`` points, from the
+    first, a share m above 1/2 and short of every example right (not one decision flipped: the model answers one
+    class for every input, the majority, whose share m is); the validation loss never got below the most a
+    prediction of the class frequencies scores at that share (:func:`_prior_entropy`, with K given or inferred;
+    with K unknown, two classes, and only where training accuracy, logged, also sat at one value throughout:
+    training answered one class too) and its best came within 10% of it (it learned those frequencies: a loss
+    thrown far above them, or still falling toward them, is another reading: constant_guess, lr_too_low).
+
+    95/5 classes whose labels do not depend on the 20 Gaussian features (tests/fixtures/ecosystem/torch_prior_only,
+    SGD 0.05, 40 epochs): validation accuracy 0.948 at every epoch, val_loss at best 0.2088 against 0.2044 for the
+    class split's entropy, read "overfitting: regularize, a simpler model, more data", none of which can find
+    signal the labels do not carry. The same loop with the minority's mean shifted by 1 in 5 features reads
+    converged (val_loss 0.119, well under the split's 0.204). Without the memorising, a loss at the prior is as
+    much a step too small as labels without signal (a Trainer at lr 3e-5 decayed to 0 sat at 1.004x the prior's
+    entropy, 0.603 accuracy at each of 10 evaluations; lr 1e-3 reaches 0.0019, hf_linear_decay_low_lr): not read.
+
+    Actions: check that the inputs carry signal about the labels (the pipeline, the labels' join, one feature that
+    should predict them); class weights or a balanced metric move the threshold on the same information, they do
+    not create signal.
+    """
+    if not causes or causes[0].id != "overfitting":
+        return None
+    lf = losses if losses is not None else f
+    c = f.chance
+    if lf.metric != "val_loss" or c is None or c.val_acc_start is None or c.val_acc_frozen < t.frozen_acc_points:
+        return None
+    m = c.val_acc_start
+    if not 0.5 < m < 1 - (1.0 / c.n_val if c.n_val else 0.0):
+        return None
+    k = c.classes
+    if k is not None and m < 1.0 / k:
+        return None
+    bound = _prior_entropy(m, k)
+    y = lf.y[np.isfinite(lf.y)]
+    best = float(y.min())
+    # A constant answer at the training set's frequencies scores the validation split's entropy plus their KL
+    # divergence, a few percent on a few hundred examples; 10% above is the most that still says "learned them".
+    if not bound <= best <= 1.1 * bound:
+        return None
+    share = (f"{m:.1%}/{1 - m:.1%} class split" if k in (None, 2) else
+             f"largest class at {m:.1%} of {k} (the rest spread evenly, their most)")
+    if k is None and not (c.train_acc_tail is not None and c.train_acc_peak is not None
+                          and c.train_acc_tail_sd is not None and c.train_acc_tail_sd <= 1e-6
+                          and abs(c.train_acc_peak - c.train_acc_tail) <= 1e-6):
+        # Nothing says two classes: said beside overfitting, with the option that tests it.
+        causes[0].evidence.append(
+            f"validation accuracy is {m:.4g} at every {lf.axis_name} and val_loss never got below {bound:.4g}, what "
+            f"predicting the class frequencies scores on a {share}: with two classes the model learned only those "
+            "frequencies, nothing of the inputs (no_signal, not overfitting); --classes K tests it")
+        causes[0].actions.insert(0, "pass the number of classes (--classes K, classes=K): validation accuracy at the "
+                                    "majority's share with a loss no better than the class frequencies' is a model "
+                                    "that learned nothing of the inputs, which regularizing will not change")
+        return None
+    tail = float(median(y[-max(2, y.shape[0] // 4):]))
+    ev = [f"validation accuracy is {m:.4g} at every one of its {c.val_acc_frozen} {lf.axis_name}s: always the "
+          "majority class, not one validation decision flipped",
+          f"val_loss {best:.4g} at its best ({tail:.4g} now) against {bound:.4g} for predicting the class "
+          f"frequencies (the entropy of a {share}): it never beat a model that ignores the inputs; the imbalanced "
+          "classes hide it behind a high accuracy",
+          "training went on fitting while validation rose (overfitting, below): what it fits is noise in the "
+          "training examples, not signal that carries over"]
+    if k is None:
+        ev.append("two classes assumed (K unknown; training accuracy, never above the one value it holds over its "
+                  "last quarter, answers one class too): with more, predicting the frequencies scores more, and "
+                  "--classes K tests against that")
+    acts = ["check that the inputs carry signal about the labels: the data pipeline, the labels joined to the right "
+            "rows, one feature that should predict them plotted by class",
+            "class weights, resampling or a balanced metric will not create signal: they trade majority errors for "
+            "minority ones on the same information (ROC AUC, which no threshold moves, says whether the scores rank the "
+            "classes at all)"] \
+        + ACTIONS["no_signal"][1:2]
+    return Cause("no_signal", 0.9 if k is not None else 0.7, ev, acts,
+                 {"majority_share": m, "prior_entropy": bound, "val_best": best})
 
 
 #: Validation that never beat the untrained level: beside labels without signal, a split unlike training.

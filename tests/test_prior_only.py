@@ -1,0 +1,97 @@
+"""A classifier that learned only the class frequencies, read as overfitting (tests/fixtures/ecosystem/torch_prior_only:
+a plain PyTorch loop on 95/5 classes, its make.py and make.out). With the labels independent of the 20 features,
+validation accuracy sat at the majority's 0.948 for all 40 epochs and val_loss at best 0.2088, against 0.2044 for
+predicting the class frequencies: "overfitting: regularize, a simpler model, more data", none of which finds signal
+the labels do not carry. The same loop with the minority's mean shifted by 1 reads converged, as before."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_prior_only"
+
+
+def _made() -> dict[str, str]:
+    return {line.split(":")[0]: line for line in (HERE / "make.out").read_text().splitlines()}
+
+
+def test_the_premise_no_signal_without_the_shift_and_class_weights_create_none():
+    made = _made()
+    auc = lambda name: float(made[name].split("val ROC AUC ")[1].split(",")[0])  # noqa: E731
+    balanced = lambda name: float(made[name].split("balanced accuracy ")[1].split(";")[0])  # noqa: E731
+    assert auc("shift0") < 0.6 and balanced("shift0") == 0.5
+    # Weighted 1 : 19, the usual remedy: decisions move, the ranking stays near a coin's (52 positives).
+    assert auc("cf_shift0_weighted") < 0.6 and balanced("cf_shift0_weighted") < 0.6
+    assert auc("shift1") > 0.9
+    assert "entropy 0.2044" in made["shift0"]
+
+
+@pytest.mark.parametrize("kwargs", [{"classes": 2}, {}, {"metric": "val_accuracy", "classes": 2},
+                                    {"metric": "val_accuracy"}])
+def test_accuracy_at_the_majority_and_a_loss_no_better_than_the_prior_is_no_signal(kwargs):
+    d = losslens.diagnose(HERE / "shift0.csv", **kwargs)
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "validation accuracy is 0.948 at every one of its 40 epochs: always the majority class" in ev
+    assert "val_loss 0.2088 at its best" in ev and "against 0.2044 for predicting the class frequencies" in ev
+    assert d.cause.numbers["prior_entropy"] == pytest.approx(0.2044, abs=1e-4)
+    assert d.cause.actions[0].startswith("check that the inputs carry signal about the labels")
+    assert "will not create signal" in d.cause.actions[1]
+    assert not any(a.startswith("regularize") for a in d.cause.actions)
+    # Validation did rise after its best: overfitting stays listed, underfitting's "a bigger model" does not.
+    assert "overfitting" in d.cause_ids() and "underfitting" not in d.cause_ids()
+
+
+def test_k_unknown_says_two_classes_were_assumed():
+    d = losslens.diagnose(HERE / "shift0.csv")
+    assert any(e.startswith("two classes assumed") for e in d.cause.evidence)
+    assert not any(e.startswith("two classes assumed") for e in losslens.diagnose(HERE / "shift0.csv",
+                                                                                   classes=2).cause.evidence)
+
+
+def test_k_unknown_without_training_accuracy_names_the_option_that_tests_it(tmp_path):
+    """The same log without its training accuracy: nothing says two classes, so overfitting stays the verdict, with
+    the prior's reading beside it and --classes first."""
+    rows = list(csv.DictReader((HERE / "shift0.csv").open()))
+    path = tmp_path / "no_train_acc.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=[k for k in rows[0] if k != "accuracy"])
+        w.writeheader()
+        w.writerows({k: v for k, v in r.items() if k != "accuracy"} for r in rows)
+    d = losslens.diagnose(path)
+    assert d.verdict == "overfitting"
+    assert d.cause.actions[0].startswith("pass the number of classes (--classes K")
+    assert any("never got below 0.2044" in e and "(no_signal, not overfitting)" in e for e in d.cause.evidence)
+    assert losslens.diagnose(path, classes=2).verdict == "no_signal"
+
+
+@pytest.mark.parametrize("kwargs", [{"classes": 2}, {}, {"metric": "val_accuracy"}])
+def test_an_imbalanced_run_with_signal_is_not_touched(kwargs):
+    """shift1: val_loss 0.118 at best, well under the split's 0.2044; validation accuracy moved (0.959 at the end)."""
+    d = losslens.diagnose(HERE / "shift1.csv", **kwargs)
+    assert "no_signal" not in d.cause_ids()
+    assert not any("class frequencies" in e for c in d.causes for e in c.evidence)
+    if "metric" not in kwargs:
+        assert d.verdict == "converged"
+
+
+def test_class_weights_that_moved_the_decisions_are_not_read_as_the_prior():
+    d = losslens.diagnose(HERE / "cf_shift0_weighted.csv", classes=2)
+    assert "no_signal" not in d.cause_ids()
+
+
+def test_the_prior_entropy_bound():
+    from losslens.diagnosis import _prior_entropy
+
+    m = 0.948
+    h = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    assert _prior_entropy(m, 2) == pytest.approx(h) == pytest.approx(_prior_entropy(m, None))
+    # K classes: the rest spread evenly is their largest entropy, ln K at m = 1/K.
+    assert _prior_entropy(m, 3) == pytest.approx(h + (1 - m) * math.log(2))
+    assert _prior_entropy(0.1, 10) == pytest.approx(math.log(10))
