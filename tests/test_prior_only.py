@@ -57,7 +57,7 @@ def test_k_unknown_says_two_classes_were_assumed():
 
 def test_k_unknown_without_training_accuracy_names_the_option_that_tests_it(tmp_path):
     """The same log without its training accuracy: nothing says two classes, so overfitting stays the verdict, with
-    the prior's reading beside it and --classes first."""
+    the prior's reading beside it and --classes first; read on a score that never moved, its stop is val_loss's."""
     rows = list(csv.DictReader((HERE / "shift0.csv").open()))
     path = tmp_path / "no_train_acc.csv"
     with path.open("w", newline="") as fh:
@@ -69,6 +69,12 @@ def test_k_unknown_without_training_accuracy_names_the_option_that_tests_it(tmp_
     assert d.cause.actions[0].startswith("pass the number of classes (--classes K")
     assert any("never got below 0.2044" in e and "(no_signal, not overfitting)" in e for e in d.cause.evidence)
     assert losslens.diagnose(path, classes=2).verdict == "no_signal"
+    d = losslens.diagnose(path, metric="val_accuracy")
+    assert d.verdict == "overfitting"
+    assert not any("best weights are from epoch 0" in a for a in d.cause.actions)
+    assert any(a.startswith("early stopping with restore_best_weights: the best weights are from epoch 10")
+               for a in d.cause.actions)
+    assert any(e.startswith("val_acc is 0.948 at every one of its 40 epochs: it never moved") for e in d.cause.evidence)
 
 
 @pytest.mark.parametrize("kwargs", [{"classes": 2}, {}, {"metric": "val_accuracy"}])

@@ -5831,6 +5831,15 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
         return
     i = int(np.argmin(_sign(f) * f.y))
     at, loss_at = float(f.x[i]), cause.numbers["val_best_epoch"]
+    y = f.y[np.isfinite(f.y)]
+    if y.shape[0] and np.ptp(y) == 0:
+        # A score that never moved has no best: its "best weights from epoch 0" was the first of many ties, and its X
+        # (its first point) beside val_loss's rise read as one curve (95/5 classes at the majority's 0.948 for 40
+        # epochs: "plateau at epoch 0", then "val_loss reached its minimum at epoch 10"). The stop stays val_loss's.
+        cause.evidence.append(f"{f.metric} is {float(y[0]):.4g} at every one of its {y.shape[0]} {f.axis_name}s: it "
+                              f"never moved, so its plateau is its first point and it ranks no {f.axis_name}'s "
+                              f"weights above another's; the rise above is val_loss's, logged beside it")
+        return
     if at == loss_at:
         return
     cause.actions[0] = (f"early stopping on {f.metric} with restore_best_weights: its best weights are from "
