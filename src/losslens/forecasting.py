@@ -588,6 +588,7 @@ class _Model:
         self.hold = None  # a level the forecast holds beyond the logged part (too few points since an lr cut)
         self.hold_width = 0.0  # the half-width of its 90% band
         self.low = None  # a value the forecast does not go below beyond the logged part (the noise floor after a cut)
+        self.tail = None  # (x_last, level, slope per axis unit, r): the recent steady fall the lower bound reaches
 
     def mean_spread(self, t: np.ndarray):
         """Ensemble mean and spread (normalised units) at ``t``: law of total variance."""
@@ -629,6 +630,16 @@ class _Model:
             lo, hi = np.where(beyond, self.hold - self.hold_width, lo), np.where(beyond, self.hold + self.hold_width, hi)
             if self.nonneg:
                 lo = np.maximum(lo, 0.0)
+        if self.tail is not None:
+            x_l, lev, slope, r = self.tail
+            d = np.maximum(xs - x_l, 0.0)
+            if r >= 1.0:
+                lin = lev + slope * d
+            else:
+                lin = lev + slope * (1.0 - r ** d) / -math.log(r)
+            if self.nonneg:
+                lin = np.maximum(lin, 0.0)
+            lo = np.where(~inside, np.minimum(lo, lin), lo)
         if self.low is not None:
             beyond = ~inside
             mid, lo, hi = (np.where(beyond, np.maximum(v, self.low), v) for v in (mid, lo, hi))
@@ -833,6 +844,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
             f"{float(y[-1]):.4g} (noise sd {noise:.2g}); the interval is a wide guess"))
 
     t_h = (horizon - x0) / span
+    model.tail = _steady_tail(x, y, level, horizon, nonneg)
     mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
     gain = (level - mid_h) / max(abs(level), 1e-12)
     p_improve = _p_improve(model, t_h, level, training) if t_h > 1.0 else 0.0
@@ -1194,6 +1206,40 @@ def _trough(y: np.ndarray) -> int | None:
     ranks = np.argsort(np.argsort(tail))
     rho = float(np.corrcoef(np.arange(tail.shape[0]), ranks)[0, 1])
     return m if rho >= 0.5 else None
+
+
+def _steady_tail(x: np.ndarray, y: np.ndarray, level: float, horizon: float, nonneg: bool):
+    """``(x_last, level, slope, r)`` of a curve whose last third still falls at a steady rate, else None.
+
+    ``x``, ``y``: the fitted points, shape (n,); ``slope``: the Theil-Sen slope of the later half of the last
+    third (y units per axis unit, < 0); ``r``: the factor the slope shrinks by per axis unit (1: it does not).
+    Every family saturates, and fitted on a curve that fell steeply and then went on falling slowly at a constant
+    rate, the hold-out picks the one that bends flat soonest: a Friedman1 MLP at SGD(0.002) cut at epoch 100 of
+    199, still losing 0.0006 an epoch, was forecast 0.2749 in [0.2576, 0.2998] where it ended at 0.2271. The
+    lower bound then reaches the fall carried on (:meth:`_Model.band`): linearly, or, where that reaches 0 by the
+    horizon (or the curve is not a loss never below 0), shrinking as it shrank across the last third (an S-shaped
+    fall still steep is not carried to 0).
+    A steady rate: a fall over the last third of more than 3 noise sds (:data:`MISS_NOISE`, one point's reach),
+    both its halves falling, the later at least half as fast as the earlier. The point value and ``p_improve``
+    are the ensemble's as before. Forecast benchmark, training half: 249 of 2,190 intervals widened, the truth
+    below the old bound in 48 of them (6% of all forecasts), 33 now inside; errors unchanged."""
+    n = y.shape[0]
+    m = max(2 * MIN_POINTS, n // 3)
+    if n < m + MIN_POINTS:
+        return None
+    xs, ys = x[-m:], y[-m:]
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = theil_sen(xs, ys)
+        if not s < 0 or not -s * (xs[-1] - xs[0]) > MISS_NOISE * difference_noise(ys):
+            return None
+        h = m // 2
+        s1, s2 = theil_sen(xs[:h], ys[:h]), theil_sen(xs[h:], ys[h:])
+    if not (s1 < 0 and s2 < 0) or not s2 <= 0.5 * s1:
+        return None
+    if nonneg and level + s2 * (horizon - x[-1]) > 0:
+        return float(x[-1]), float(level), float(s2), 1.0
+    r = min(s2 / s1, 1.0 - 1e-6) ** (2.0 / float(xs[-1] - xs[0]))
+    return float(x[-1]), float(level), float(s2), float(r)
 
 
 def _noise_at_new_rate(y: np.ndarray, k_cut: int, cut_ratio: float | None) -> float:
