@@ -933,3 +933,18 @@ def test_a_steady_slow_fall_keeps_its_continuation_inside_the_interval():
     ff = forecast_curve(fx[:30], fy[:30], fx[-1])
     assert ff._model.tail is None and ff.interval[0] > 0.009, ff.interval
 
+
+@pytest.mark.xfail(strict=True, reason="known, not fixed (session 40): a converged noisy tail is extrapolated downward. "
+                   "Shrinking the forecast's fall where the last third does not fall was measured on the forecast "
+                   "benchmark's training half (74 forecasts moved, DeepOBS at 50% 2.73 -> 2.62-2.67%, DeepOBS at 25% "
+                   "5.49 -> 5.67% at full shrink): too small and too few curves to pick a rule on; flat-tailed DeepOBS "
+                   "curves (last third within 1 noise sd) did go on falling by about what the ensemble forecasts")
+def test_a_converged_noisy_tail_is_not_forecast_far_below_its_best():
+    """Session 40's forecast walk: a Friedman1 MLP at Adam(1e-3) (tests/fixtures/ecosystem/torch_slow_tail,
+    fried_adam_conv) is flat within its noise from epoch ~60; cut at epoch 99 (0.0610) the ensemble (MMF 0.63) forecasts
+    0.0533 for epoch 199, P(> 1% lower) 92%; the run never went below 0.0587 and ended at 0.0632."""
+    pd = pytest.importorskip("pandas")
+    log = pd.read_csv(REPO / "tests" / "fixtures" / "ecosystem" / "torch_slow_tail" / "fried_adam_conv.csv")
+    x, y = log.epoch.to_numpy(float), log.val_loss.to_numpy(float)
+    fc = forecast_curve(x[:100], y[:100], x[-1])
+    assert fc.value >= 0.97 * y.min(), (fc.value, fc.interval, y.min(), y[-1])
