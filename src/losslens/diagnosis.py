@@ -579,13 +579,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # changed, and the repeat is the log's few digits (a Keras notebook's val_loss printed as 0.0035 at its
         # last 6 epochs while val_mae fell 0.0554 -> 0.0469).
         for c in causes:
-            if c.id == "lr_too_high" and ("oscillation" in c.numbers or "constant_tail" in c.numbers):
+            if c.id == "lr_too_high" and ("oscillation" in c.numbers or "level_bounce" in c.numbers
+                                          or "constant_tail" in c.numbers):
                 c.status, c.confidence = "possible", min(c.confidence, 0.5)
                 name = logged.numbers["logged_metric"]
                 c.evidence.append(
                     f"but {name} still improves steadily (above): the model is not held at a floor; the bounce may "
                     "be the loss's own sampling noise (a loss drawn at random -- timesteps, augmentations -- or a "
-                    "small validation set)" if "oscillation" in c.numbers else
+                    "small validation set)" if "oscillation" in c.numbers or "level_bounce" in c.numbers else
                     f"but {name} still improves steadily (above): the outputs still change; the repeated value "
                     "may be the log's rounding")
         causes.remove(logged)
@@ -619,7 +620,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # wd / 100 58% lower, 0.086). The decay reads first; the step stays listed, as possible.
     i = next((i for i, c in enumerate(causes) if c.id == "underfitting" and "penalty" in c.numbers
               and c.status == "likely"), None)
-    if i is not None and causes[0].id == "lr_too_high" and "oscillation" in causes[0].numbers \
+    if i is not None and causes[0].id == "lr_too_high" and ("oscillation" in causes[0].numbers
+                                                           or "level_bounce" in causes[0].numbers) \
             and f.regularization is not None and f.regularization.decoupled:
         causes[0].status, causes[0].confidence = "possible", min(causes[0].confidence, 0.5)
         causes[0].evidence.append(f"but {f.regularization.name} = {f.regularization.value:g} holds both curves level "
@@ -3872,7 +3874,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
-    ≥ 5 noise sds has a floor to bounce at; not a validation curve climbing, t > 2, while training's tail still
+    ≥ 5 noise sds has a floor to bounce at, and one that improved less, a validation loss whose fall all came before
+    its first evaluation, is measured against its own level instead, sd ≥ 10% of it: `_bounce_at_level`; not a validation curve climbing, t > 2, while training's tail still
     falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
     best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
@@ -3989,8 +3992,12 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
             and f.train_points >= t.shape_min_points \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
+    level = None
     if osc < t.lr_high_oscillation:
-        return None
+        level = _bounce_at_level(f, t)
+        if level is None:
+            return None
+        osc, name = level, f.metric
     # No floor to bounce around: a tail still falling (significantly, and by ≥ 10 noise sds: the
     # drift, not the bounce, dominates) measures its spread against a small improvement so far. A
     # 1-unit MLP on circles, val 0.700 -> 0.629 and falling (t = -11, 51 sds) read both lr_too_low
@@ -4008,6 +4015,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if _never_left_guess(f):
         return None
+    if level is not None:
+        return _level_bounce_cause(f, level)
     conf = _ramp(osc, t.lr_high_oscillation, 4 * t.lr_high_oscillation, 0.5, 0.85)
     bound = "ceiling" if _higher(f) and name == f.metric else "floor"
     ev = [f"{name} bounces around its {bound}: over {_tail(f)} its sd is "
@@ -4018,6 +4027,60 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # (The JSON carries the spread the evidence quotes: training's where that is the curve read, and the metric's
     # scaled to its late start; the metric's raw one read 90% beside a quoted 4.3%.)
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": osc})
+
+
+#: :func:`_bounce_at_level`: a validation loss whose tail points scatter with a robust sd of >= 10% of the tail's own
+#: median bounces, not settles: twice the 5% band X is read in, so its points leave the band a flat curve keeps to.
+#: A linear regression at plain SGD 0.25, batch 8 (tests/fixtures/ecosystem/torch_sgd_bounce_reg), scatters at
+#: 12-24% of its level over seeds 0-3; at 0.025 from epoch 1 on, 1.6%; lr 0.09 at batch 32 (torch_reg_floor's
+#: reg_floor_sgd, at its noise floor), 1.7%.
+LEVEL_BOUNCE = 0.10
+
+
+def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
+    """The spread of a validation loss that learned all it shows before its first evaluation, as a share of its own
+    level: the tail's robust residual sd over its median (≥ ``LEVEL_BOUNCE``), or None where that is not the reading.
+
+    The bounce rule measures the spread against the curve's whole improvement, and only where that improvement is
+    ≥ ``lr_high_floor_noise`` noise sds: a curve that reached its stationary level within its first epoch shows
+    an improvement its own bounce swamps, and read "converged, plateau at epoch 0" with lr_too_high not listed (a
+    linear regression, y = Xw + N(0, 0.1^2), 1,000 rows, plain SGD 0.25 at batch 8: validation 0.010-0.035 for 40
+    epochs against a floor of 0.01; lr / 10 from epoch 1 ended 43-54% lower over 4 seeds,
+    tests/fixtures/ecosystem/torch_sgd_bounce_reg). Read only: on a validation loss (an epoch-mean training loss
+    averages the bounce away; a batch's loss scatters with the batch drawn), lower is better, where the
+    improvement-based reading has no floor (improvement < ``lr_high_floor_noise`` noise sds) and X is the first
+    point (:func:`_flat_after_first`: no fall beyond the noise after it), with the training loss fallen ≥
+    ``lr_high_floor_noise`` of its noise sds (the model learned: a run that never left its start scatters around
+    no floor it found)."""
+    if _higher(f) or not is_validation(f.metric) or f.plateau.improvement > t.lr_high_floor_noise * f.noise:
+        return None
+    tp = f.train_plateau
+    if tp is None or not f.train_noise or not tp.improvement > t.lr_high_floor_noise * f.train_noise:
+        return None
+    if not _flat_after_first(f, t):
+        return None
+    level = float(median(f.y[f.trend.tail_start:]))
+    if not level > 0:
+        return None
+    rel = f.optimizer.tail_noise / level
+    return rel if rel >= LEVEL_BOUNCE else None
+
+
+def _level_bounce_cause(f: Facts, rel: float) -> Cause:
+    """lr_too_high read off :func:`_bounce_at_level`'s spread ``rel`` (a share of the tail's level): confidence 0.5 at
+    ``LEVEL_BOUNCE``, 0.85 at 4x it."""
+    tail = f.y[f.trend.tail_start:]
+    level, low, high = float(median(tail)), float(tail.min()), float(tail.max())
+    tp = f.train_plateau
+    ev = [f"{f.metric} bounces around its floor from its first evaluation: over {_tail(f)} its point sd is "
+          f"{_pct(rel)} of its own level ({level:.4g}), between {low:.4g} and {high:.4g}, with no trend: it touched "
+          f"{low:.4g}, so the model can sit that low, and sits {level / low:.2g}x above it on average",
+          f"all of its fall came before its first evaluation (train_loss {tp.start:.4g} → {tp.floor:.4g}): its "
+          "spread is measured against its level, not an improvement the log does not show"]
+    if f.optimizer.lr_schedule == "constant":
+        ev.append(f"with a constant learning rate {_lr(f)}")
+    conf = _ramp(rel, LEVEL_BOUNCE, 4 * LEVEL_BOUNCE, 0.5, 0.85)
+    return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"level_bounce": rel})
 
 
 def _never_left_guess(f: Facts) -> bool:
