@@ -40,3 +40,14 @@ def test_the_same_run_at_a_tenth_of_the_step_and_a_run_at_its_floor_stay_converg
         assert d.verdict == "converged", path
         assert not any(c.id == "lr_too_high" for c in d.causes), path
 
+
+def test_a_negative_gap_that_rose_is_not_said_to_have_grown():
+    # Validation below training (-0.0064 at the best, -0.00458 at the end): old code said "the gap grew: val − train
+    # = -0.00458 at the end", a growth and a negative gap in one line. A gap that crossed 0 grew, and says so.
+    d = losslens.diagnose(BOUNCE / "lr0.25_seed0.csv")
+    conv = next(c for c in d.causes if c.id == "converged")
+    assert not any(e.startswith("the gap grew") for e in conv.evidence)
+    assert "val − train rose after the best: -0.0064 at the best, -0.00458 at the end (validation below training)" \
+        in conv.evidence
+    crossed = losslens.diagnose(ECO / "torch_reg_floor" / "reg_floor_sgd.csv").causes[0]
+    assert "the gap grew: val − train = 0.000202 at the end" in crossed.evidence

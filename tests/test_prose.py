@@ -24,7 +24,8 @@ def text_of(path: Path) -> str:
 
 @pytest.mark.parametrize("path", ["keras_l2/l2_0.01_w512.csv", "keras_epoch_numbers/console.txt",
                                   "hf_accum4/accum4_trainer_state.json",
-                                  "keras_autoencoder_code2/ae_code2_lr0.01.csv"])
+                                  "keras_autoencoder_code2/ae_code2_lr0.01.csv",
+                                  "torch_sgd_bounce_reg/lr0.25_seed0.csv"])
 def test_gap_words_fit_the_gap(path):
     """"The gap grew / narrowed / widens" is said of the gap's size, so only where validation sits above
     training at both ends. Keras' L2 run read "the gap narrowed ... val − train = -0.00967 at epoch 10,
