@@ -678,6 +678,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             # reader away from the step that broke it (DeepOBS' 3c3d at Adam lr 63: 3.591, then NaN at
             # epoch 1; 165 of the DeepOBS runs that ended in NaN read "also likely: stuck_at_init" so).
             causes = [c for c in causes if c.id != "stuck_at_init"]
+    causes = _bent_over(f, t, causes)
     verdict = causes[0]
     _lr_ramped(run, f, verdict)
     _grad_at_blowup(run, f, t, verdict)
@@ -3426,9 +3427,7 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
     if not (_falling(f, t) or _forecast_pays(f, t) or _crawling(f, t)) or f.n_points < t.shape_min_points:
         return None
-    # (A negative early share is a curve that rose first: not a descent at all.)
-    straight = 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
-        and not tr.half_share < t.lr_low_half_share
+    straight = _straight(tr, t)
     drift = tr.tail_drop_noise >= t.lr_low_drift_noise
     # A descent that just flattened (a cooldown that ended, a floor reached) is not held back
     # by its step size.
@@ -3482,6 +3481,65 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev, acts,
                  {"early_share": tr.early_share, "total_drop_rel": tr.total_drop_rel,
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
+
+
+def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
+    """A likely lr_too_low verdict read off the drift alone on a curve that bent: ≥ ``lr_low_early_share`` of its
+    drop in the first quarter, where a step too small descends nearly straight from the start (:func:`_straight`).
+    A weight penalty, dropout or a model too small bend a curve over into a slow drift at a high level as well, and
+    the drift reading cannot tell them apart (a digits MLP at SGD 0.05, coupled weight decay 0.1: val 2.26 -> 1.345,
+    the last quarter 52 noise sds; lr x 10 ended at 1.359, the decay / 100 at 0.212; a 2-unit autoencoder
+    bottleneck: lr x 10 11% lower, 16 units 74%; dropout 0.8: lr x 10 ended higher, dropout 0.1 79% lower --
+    tests/fixtures/ecosystem/torch_reg_bend). The DeepOBS runs labelled lr_too_low bend as much (a char-RNN at
+    SGD: 98% of its drop in the first quarter), so the shape alone keeps the verdict, and underfitting is listed
+    beside it, its evidence the bend. Where the log shows the regularizer, it leads: a weight decay in the saved
+    settings beside underfitting's high level (the penalty holds it there), or a validation loss below training's
+    throughout beside training erring as often as validation or more (the training pass runs under dropout or
+    augmentation that holds its fit); lr_too_low stays listed, as possible."""
+    low = causes[0]
+    tr = f.trend
+    if low.id != "lr_too_low" or low.status != "likely" or "pace_ratio" in low.numbers or _higher(f) \
+            or _straight(tr, t) or not tr.early_share >= t.lr_low_early_share:
+        return causes
+    # (A small drift: under still_improving's bar for a tail that pays, 5% of the level.)
+    bent = tr.tail_drop_level < t.improving_tail_level
+    line = (f"{f.metric}'s curve bent: {_pct(tr.early_share)} of its drop came in the first quarter "
+            f"({_pct(tr.half_share)} by halfway) and its last quarter fell {_pct(tr.tail_drop_level)} of its level; "
+            "a step too small descends nearly straight from the start, while a weight penalty, dropout or a model "
+            "too small bend a curve over into a slow drift like this")
+    under = next((c for c in causes if c.id == "underfitting"), None)
+    if under is None:
+        if not bent:
+            return causes
+        acts = ["less regularization (weight decay, dropout) or a bigger model, if a higher learning rate does not "
+                "lower the loss (losslens verify tries lr x 10, a model twice the size and, where train takes "
+                "decay_factor, the weight decay / 100)"]
+        causes.append(Cause("underfitting", 0.45, [line], acts, {"bent": tr.early_share}, status="possible"))
+        return causes
+    if bent:
+        under.evidence.append(line)
+    reg = f.regularization
+    if under.status != "likely":
+        return causes
+    if bent and "weight_decay" in under.numbers and reg is not None:
+        why = (f"{reg.name} = {reg.value:g} ({reg.where}) holds the loss at that level (underfitting, above): "
+               "lowering it tests that before a larger step")
+        under.numbers["penalty"] = 1.0  # (the headline: held by a weight penalty, not too little capacity)
+    elif _val_below(f, t) and "level_rel" in under.numbers and not any("train ≈ validation" in e
+                                                                        for e in under.evidence):
+        why = ("training errs about as often as validation or more while its loss sits above validation's throughout: "
+               "the training pass runs under a regularizer (dropout, augmentation) that holds its fit; lowering it "
+               "tests that before a larger step")
+        under.actions[:] = ["less regularization: lower the dropout rate or the augmentation's strength "
+                            "(training's loss and errors are taken with it on)"] \
+            + [a for a in under.actions if a != "less regularization"]
+        under.numbers["train_regularized"] = 1.0  # (the headline: held by dropout or augmentation)
+    else:
+        return causes
+    low.status, low.confidence = "possible", min(low.confidence, 0.5)
+    low.evidence.append(f"but {why}")
+    causes.remove(under)
+    return [under] + causes
 
 
 def _ceiling(f: Facts) -> float:
@@ -4598,17 +4656,23 @@ def _mostly_above(y: np.ndarray, level: float, t: Thresholds) -> bool:
     return n > 0 and int(np.count_nonzero(y > level)) - n / 2 >= t.stuck_noise * math.sqrt(n) / 2
 
 
+def _val_below(f: Facts, t: Thresholds) -> bool:
+    """val_loss below train_loss at ≥ ``val_below_share`` of its points, ending ≤ ``val_below_ratio`` of it."""
+    g = f.generalization
+    if g is None or g.val_train_ratio_end is None or f.train_metric != "train_loss" or _higher(f) \
+            or f.metric != "val_loss" or f.train_y is None:
+        return False
+    return not (g.val_below_share < t.val_below_share or g.val_train_ratio_end > t.val_below_ratio)
+
+
 def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
     """Validation far below training throughout is no verdict (one curve pair cannot say why), but every
     verdict read off it is in doubt: the training loss is measured with dropout or augmentation on, on
     noisier labels than validation's (label noise leaves a training floor far above 0), or validation
     overlaps the training set (leakage). The verdict's evidence says so and what to check."""
+    if not _val_below(f, t):
+        return
     g = f.generalization
-    if g is None or g.val_train_ratio_end is None or f.train_metric != "train_loss" or _higher(f) \
-            or f.metric != "val_loss" or f.train_y is None:
-        return
-    if g.val_below_share < t.val_below_share or g.val_train_ratio_end > t.val_below_ratio:
-        return
     end = float(f.smoothed[-1])
     # (A validation loss ending at 0 has ratio 0: training's end is then read off the gap, not divided out.)
     train_end = end / g.val_train_ratio_end if g.val_train_ratio_end > 0 else end - (g.gap_end or 0.0)
@@ -6135,10 +6199,17 @@ def _crawling(f: Facts, t: Thresholds, tr=None) -> bool:
     ``tr``: the trend to judge (default the metric's; the training curve's for underfitting)."""
     tr = tr or f.trend
     # (A curve flat for its first half that then broke down is no line: < 25% of the drop by halfway.)
-    return f.n_points >= t.shape_min_points and tr.slope_t < t.improving_t \
-        and 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
-        and not tr.half_share < t.lr_low_half_share \
+    return f.n_points >= t.shape_min_points and tr.slope_t < t.improving_t and _straight(tr, t) \
         and _drifting(tr, t) and f.optimizer.lr_schedule in (None, "constant")
+
+
+def _straight(tr, t: Thresholds) -> bool:
+    """The descent of ``tr`` (a :class:`~losslens.facts.trend.TrendFacts`) has not bent yet: < ``lr_low_early_share``
+    of its drop in the first quarter (an exponential-like curve front-loads it), ≥ ``lr_low_half_share`` by halfway
+    (a late break gives ~0) and < ``lr_low_total_drop`` below its start. (A negative early share is a curve that
+    rose first: not a descent at all.)"""
+    return 0 <= tr.early_share < t.lr_low_early_share and tr.total_drop_rel < t.lr_low_total_drop \
+        and not tr.half_share < t.lr_low_half_share
 
 
 def _drifting(tr, t: Thresholds) -> bool:
