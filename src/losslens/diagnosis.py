@@ -3492,8 +3492,8 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     bottleneck: lr x 10 11% lower, 16 units 74%; dropout 0.8: lr x 10 ended higher, dropout 0.1 79% lower --
     tests/fixtures/ecosystem/torch_reg_bend). The DeepOBS runs labelled lr_too_low bend as much (a char-RNN at
     SGD: 98% of its drop in the first quarter), so the shape alone keeps the verdict, and underfitting is listed
-    beside it, its evidence the bend. Where the log shows the regularizer, it leads: a weight decay in the saved
-    settings beside underfitting's high level (the penalty holds it there), or a validation loss below training's
+    beside it, its evidence the bend. Where the log shows the regularizer, it leads: a coupled weight decay in the
+    saved settings beside underfitting's high level (the penalty holds it there), or a validation loss below training's
     throughout beside training erring as often as validation or more (the training pass runs under dropout or
     augmentation that holds its fit); lr_too_low stays listed, as possible."""
     low = causes[0]
@@ -3521,7 +3521,10 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     reg = f.regularization
     if under.status != "likely":
         return causes
-    if bent and "weight_decay" in under.numbers and reg is not None:
+    # (A coupled penalty only: it moves the loss's minimum whatever the step, while a decoupled decay pulls by lr x wd
+    # a step, weakest under the very step suspected too small. A 1-unit MLP at AdamW 1e-3, weight_decay 1, read
+    # lr_too_low: the decay / 100 lowered both losses 6-7%, tests/test_verify_held.py.)
+    if bent and "weight_decay" in under.numbers and reg is not None and not reg.decoupled:
         why = (f"{reg.name} = {reg.value:g} ({reg.where}) holds the loss at that level (underfitting, above): "
                "lowering it tests that before a larger step")
         under.numbers["penalty"] = 1.0  # (the headline: held by a weight penalty, not too little capacity)
