@@ -632,8 +632,12 @@ class Verification:
         units took the validation loss 83% lower; the line said only "confirmed by retraining"."""
         bigger = self.holds("underfitting")
         # (Quoted on the diagnosed curve, the one "converged" was read on; the training loss fell further.)
-        r = next((r for r in self.results if r.check.cause == "underfitting" and r.check.metric != "train_loss"
-                  and r.change_rel is not None), None)
+        quoted = [r for r in self.results if r.check.cause == "underfitting" and r.check.metric != "train_loss"
+                  and r.change_rel is not None]
+        # (With a bigger model and a lighter decay both retrained (LIGHTER), the change that held is the one named.)
+        held = [r for r in quoted if all(o.holds for o in self.results if o.check.cause == "underfitting"
+                                         and _key(o) == _key(r))]
+        r = next(iter(held if bigger else quoted), None)
         # underfitting held by a penalty is checked by lowering it (HELD_BY): the level is then the penalty's
         change, limit = ("weight decay / 100", "the penalty's") if r is not None and "decay_factor" in r.check.change \
             else ("a model twice the size", "the model's limit")
@@ -641,6 +645,9 @@ class Verification:
             moved = "" if r is None else \
                 f" ({self.diagnosis.metric} {r.baseline:.4g} → {r.value:.4g}, {r.change_rel:+.1%})"
             return f"; but {change} went lower{moved}: the level was {limit} (underfitting), not the data's floor"
+        if bigger is False and len({_key(q) for q in quoted}) > 1:
+            return ("; neither a model twice the size nor the weight decay / 100 lowered both losses: the level is "
+                    "not the model's limit nor the penalty's")
         if bigger is False:
             return f"; {change} did not lower both losses: the level is not {limit}"
         return ""
