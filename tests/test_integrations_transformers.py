@@ -295,3 +295,74 @@ def test_load_best_model_at_end_is_said_not_advised(tmp_path):
     assert any(f"Try: {said};" in m for m in cb.watcher.messages)  # the line printed
     saved = losslens.diagnose(tmp_path / "losslens.json")
     assert saved.verdict == "overfitting" and saved.cause.actions[0] == said
+
+
+def first_token_task(n, g, flip=0.2):
+    """Is the first of 16 tokens (of 64) below 32? ``flip`` of the labels flipped: a tiny BERT on 128 of them
+    learns it for a few epochs, then memorises them (validation turns up)."""
+    ids = torch.randint(1, 64, (n, 16), generator=g)
+    labels = (ids[:, 0] < 32).long()
+    flipped = torch.rand(n, generator=g) < flip
+    labels[flipped] = 1 - labels[flipped]
+    return [{"input_ids": ids[i], "attention_mask": torch.ones(16, dtype=torch.long), "labels": labels[i]}
+            for i in range(n)]
+
+
+def first_token_trainer(tmp_path, cb, **arguments):
+    g = torch.Generator().manual_seed(0)
+    train, val = first_token_task(128, g), first_token_task(256, g)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=16)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), per_device_train_batch_size=16, learning_rate=1e-3, eval_strategy="steps",
+        save_strategy="no", report_to=[], lr_scheduler_type="constant", disable_tqdm=True, use_cpu=True, seed=0,
+        **{"num_train_epochs": 30, **arguments})
+    return transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
+                                train_dataset=train, eval_dataset=val, callbacks=[cb])
+
+
+def test_accumulated_loss_summed_by_transformers_is_divided_live_and_in_the_state(tmp_path):
+    # Transformers 5.x leaves each accumulated batch's loss undivided when the model's forward takes **kwargs, and
+    # BERT's classification head ignores num_items_in_batch: the logged loss is the sum over the 2 batches, 1.38
+    # at the start where a 2-class guess is ln 2 = 0.69. This run memorises its 128 examples (overfitting), which
+    # brings the whole run's training/eval ratio down to 1.3: read undivided it was "learning rate too high ...
+    # train_loss never got below it (its lowest 0.6656)", then a generalization gap "grew from -0.341".
+    cb = LosslensCallback(stop_on=("overfitting",), time_budget_ms=None)
+    trainer = first_token_trainer(tmp_path, cb, gradient_accumulation_steps=2, eval_steps=4, logging_steps=4)
+    with pytest.warns(losslens.LosslensWarning, match="logged 2x too high"):
+        trainer.train()
+    logged = np.array([r["loss"] for r in trainer.state.log_history if "loss" in r])
+    assert logged[0] == pytest.approx(2 * np.log(2), rel=0.02)  # (what Transformers logged: the sum)
+    run = cb.run()
+    assert run.meta["train_loss_divided_by"] == 2
+    train = run.series["train_loss"][np.isfinite(run.series["train_loss"])]
+    np.testing.assert_allclose(train[0], np.log(2), rtol=0.02)
+    assert [r["verdict"] for r in cb.reports] == ["overfitting"]
+    # The run's trainer_state.json reads the same: its samples per optimizer step say 2 batches.
+    trainer.save_state()
+    state = losslens.read(tmp_path / "trainer_state.json")[0]
+    assert state.meta["train_loss_divided_by"] == 2
+    np.testing.assert_allclose(state.series["train_loss"][np.isfinite(state.series["train_loss"])], logged / 2)
+    d = losslens.diagnose(state)
+    assert d.verdict == "overfitting" and "gap grew from 0.1" in str(d)
+
+
+def test_accumulated_loss_of_a_causal_lm_is_logged_right_and_kept(tmp_path):
+    # GPT-2's loss divides by num_items_in_batch: with the same 2 accumulated batches Transformers logs the mean,
+    # ln 32 = 3.47 at the start, and neither the callback nor the reader divides it.
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=3, per_device_train_batch_size=4, gradient_accumulation_steps=2,
+        learning_rate=1e-3, eval_strategy="steps", eval_steps=2, logging_steps=2, save_strategy="no", report_to=[],
+        use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
+    cb = LosslensCallback(time_budget_ms=None)
+    trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(32, 0),
+                                   eval_dataset=markov(64, 1), callbacks=[cb])
+    trainer.train()
+    trainer.save_state()
+    logged = np.array([r["loss"] for r in trainer.state.log_history if "loss" in r])
+    assert logged[0] == pytest.approx(np.log(VOCAB), rel=0.1)
+    for run in (cb.run(), losslens.read(tmp_path / "trainer_state.json")[0]):
+        assert "train_loss_divided_by" not in run.meta
+        np.testing.assert_allclose(run.series["train_loss"][np.isfinite(run.series["train_loss"])], logged, rtol=1e-6)
+

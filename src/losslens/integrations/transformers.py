@@ -61,6 +61,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         self._epoch_offset = 0.0  # added to the Trainer's epoch in a further train() counted from step 0
         self._model = None  # (a weak reference to) the model of the last train(): model_init makes a new one
         self._group = None  # (rank, world size) under torch.distributed, else None
+        self._accum = 1  # args.gradient_accumulation_steps of this train()
+        self._divide = None  # what each logged training loss is divided by (1: as logged); None: not yet known
 
 
     def on_train_begin(self, args, state, control, **kwargs):
@@ -79,6 +81,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             # second train() of a tiny BERT put steps 16-96 again after 96, and the saved run read the second
             # train's rows over the first's as one run of 96 steps.
             self._pending, self._start = {}, None
+            self._accum = int(to_float(getattr(args, "gradient_accumulation_steps", 1)) or 1)
+            self._divide = 1 if self._accum < 2 else None
             w = self.watcher
             resumed = state.global_step > 0
             model = kwargs.get("model")
@@ -120,10 +124,14 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             for key in ("loss", "grad_norm", "learning_rate"):
                 if logs and key in logs:
                     value = to_float(logs[key])
+                    if key == "loss" and value is not None and self._divide not in (None, 1):
+                        value /= self._divide
                     self._pending.setdefault(key, []).append(math.nan if value is None else value)
             if self._training and self._evaluates and logs and "loss" in logs and self._start is None \
                     and not self.watcher.axis:
-                self._start = (state.global_step, state.epoch, to_float(logs["loss"]), to_float(logs.get("learning_rate")))
+                loss = self._pending["loss"][-1]
+                self._start = (state.global_step, state.epoch, None if math.isnan(loss) else loss,
+                               to_float(logs.get("learning_rate")))
         except Exception as exc:
             self.watcher.warn_once(exc, "log")
             return
@@ -159,11 +167,43 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         except Exception as exc:
             self.watcher.warn_once(exc, "acting on the evaluation")
 
+    def _undo_accumulated_sum(self, metrics):
+        """Divide the training losses by ``gradient_accumulation_steps`` (``k``) where Transformers logged their sum.
+
+        Transformers 5.x (seen in 5.24 and 5.25) skips dividing each accumulated batch's loss by ``k`` when the
+        model's ``forward`` takes ``**kwargs``, trusting the model to normalise by ``num_items_in_batch``: a model
+        that ignores it (BertForSequenceClassification's mean cross-entropy) logs the sum of its ``k`` batches' mean
+        losses, ln 2 = 0.69 at the start logged as 1.39 with ``k`` = 2, and an overfitting run read as a too high lr
+        (training loss "never got below" validation's). A causal LM's loss divides by ``num_items_in_batch`` and
+        logs right with the same ``k``: which it is, is decided once, at the first evaluation, by the training loss
+        logged last before it, ``k`` times the eval loss (0.75k to 1.33k) when summed. ``losslens diagnose`` reads
+        the run's trainer_state.json the same way (readers/huggingface.py), so both quote one training loss."""
+        if self._divide is not None or not isinstance(metrics.get("eval_loss"), (int, float)):
+            return
+        losses = [v for v in self._pending.get("loss", ()) if math.isfinite(v)]
+        evaluated = to_float(metrics["eval_loss"])
+        if not losses or evaluated is None or not evaluated > 0:
+            return
+        k, ratio = self._accum, losses[-1] / evaluated
+        self._divide = k if 0.75 * k <= ratio <= 1.33 * k else 1
+        if self._divide == 1:
+            return
+        self._pending["loss"] = [v / k for v in self._pending["loss"]]
+        if self._start is not None and self._start[2] is not None:
+            self._start = (*self._start[:2], self._start[2] / k, self._start[3])
+        self.watcher.meta["train_loss_divided_by"] = k
+        if self.watcher.lead:
+            self.watcher.advise_once(
+                "accumulated", f"the training loss is logged {k}x too high ({ratio:.1f}x the eval loss, "
+                f"gradient_accumulation_steps={k}: Transformers summed the batches' mean losses, and its gradients "
+                f"were {k}x too): read divided by {k}")
+
     def _decide_row(self, args, state, metrics, kwargs):
         try:
             # (The Trainer adds its fractional "epoch" to the metrics: kept as epoch_frac beside the step, as a
             # column of its own it put the saved file back on epochs when evaluations fell on whole epochs.)
             logs = {k: v for k, v in metrics.items() if k != "epoch" and not k.endswith(("_runtime", "_per_second"))}
+            self._undo_accumulated_sum(metrics)
             pending, self._pending = self._pending, {}
             start, self._start = self._start, None
             if start is not None and metrics and not self.watcher.axis and start[0] < state.global_step \

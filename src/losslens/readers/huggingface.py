@@ -277,9 +277,13 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     ``gradient_accumulation_steps`` when the model's ``forward`` takes ``**kwargs`` (it expects the
     model to normalise by ``num_items_in_batch``); a model that ignores it (BertForSequenceClassification's
     mean cross-entropy) then logs the sum of the ``k`` batches' mean losses: ln 2 = 0.69 at the start is
-    logged as 2.77, and the generalization gap reads as validation far below training. Said only when the
-    logged loss sits at ``k`` times the evaluation loss across the run, with ``k`` batches per optimizer
-    step: a correctly logged training loss is not several times its validation loss throughout."""
+    logged as 2.77, and the generalization gap reads as validation far below training. A model that does
+    divide by ``num_items_in_batch`` (a causal LM's loss) logs right with the same ``k``, so ``k`` alone does
+    not say which: said only when the logged loss sits at ``k`` times the evaluation loss up to the best
+    evaluation (at least its first 3 points), with ``k`` batches per optimizer step. Before validation's best
+    the two losses of a correctly logged run track each other; after it a memorising model's training loss
+    falls away from validation (an overfitting run summed over 2 batches: 1.9x up to the best, 1.3x over
+    the whole run)."""
     k = _accumulated_batches(obj, summary)
     if k is None or not (run.has("train_loss") and run.has("val_loss")):
         return
@@ -288,7 +292,9 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     inside = (xt >= xv[0]) & (xt <= xv[-1])
     if inside.sum() < 3 or len(xv) < 2:
         return
-    ratio = float(np.median(train[inside] / np.interp(xt[inside], xv, val)))
+    xt, train = xt[inside], train[inside]
+    learning = xt <= max(float(xv[int(np.argmin(val))]), float(xt[2]))
+    ratio = float(np.median(train[learning] / np.interp(xt[learning], xv, val)))
     if not 0.75 * k <= ratio <= 1.33 * k:
         return
     run.series["train_loss"] = run.series["train_loss"] / k
