@@ -89,6 +89,8 @@ class Thresholds:
                                           # the first steps threw the outputs out, and it never came back
     no_signal_val_noise: float = 3.0      # validation never improved by more than 3 noise sds
     no_signal_val_share: float = 0.10     # or by < 10% of what training gained (and < 10% of its start)
+    no_signal_beaten_noise: float = 4.0   # (K known: validation's best ≥ 4 noise sds under ln K and its own first
+                                          # value learned something; the lowest of 30 noisy points is ~2 sds low)
     no_signal_gap: float = 0.5            # (flat validation: ends above training by ≥ 50% of training's gain;
                                           # a first validation point that far above training's: fitted before the log)
     collapse_points: float = 0.10         # the last ≥ 10% of points (and ≥ 5) exactly equal: collapsed
@@ -2387,7 +2389,9 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     only inferred (Lightning's SGD(3.0) on digits: an epoch-mean first loss of 2.72 = ln 15 beside a run back at ln
     10 with accuracy 0.096 read no_signal, "check the labels", where lr 1.0 reached 0.12); without accuracy:
     validation never beats the untrained level (training's first value, unless validation's first already sat above
-    it by half of training's gain: a log that starts after training fitted its data) while training learns, or stays
+    it by half of training's gain: a log that starts after training fitted its data) while training learns, K known
+    not where validation's best sits ≥ ``no_signal_beaten_noise`` (4) noise sds under both ln K and its own first
+    value (`_val_beat_a_guess`: a tiny BERT on 128 examples with signal, 0.692 -> 0.630, then memorised), or stays
     flat at its first value and ends above training by ≥ 50% of training's gain (flat but level with training is a
     model that learned it all in its first epoch); with validation accuracy logged and K not known, the first of
     these also where validation accuracy (running median of 3) never rose 2 binomial standard errors above its first
@@ -2414,7 +2418,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     :func:`learned_prior`.
 
     Named bars it reads itself (:class:`Thresholds`): ``chance_z``, ``lr_high_oscillation``, ``memorise_drop``,
-    ``no_signal_gap``, ``no_signal_val_noise``, ``no_signal_val_share``, ``overfit_rise_noise``, ``stuck_rel``; the
+    ``no_signal_beaten_noise``, ``no_signal_gap``, ``no_signal_val_noise``, ``no_signal_val_share``, ``overfit_rise_noise``, ``stuck_rel``; the
     helpers it calls read more, and a bar of its own is a named constant or a literal commented where it is read.
 
     First actions: check labels and the data pipeline; labels right, whether the model reaches the signal ("if it is
@@ -2519,10 +2523,14 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and not (fitted_before_log and not (never_rose and c.val_acc_peak < 0.5)) \
             and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
-            and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
+            and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement \
+            and _val_beat_a_guess(f) < t.no_signal_beaten_noise:
         share = f.plateau.improvement / tp.improvement
-        ev = [f"val_loss never got below {g.val_best:.4g}, where training started ({tp.start:.4g}); it improved "
-              f"only {_pct(share)} as much as train_loss: nothing learned carries over to validation data"]
+        # (The bar is a share of training's gain: validation's best may sit a little below training's start.)
+        ev = [(f"val_loss never got below where training started ({tp.start:.4g}): its best {g.val_best:.4g}"
+               if g.val_best >= tp.start else
+               f"val_loss's best {g.val_best:.4g} is barely below where training started ({tp.start:.4g})")
+              + f"; it improved only {_pct(share)} as much as train_loss: nothing learned carries over to validation data"]
         if c.val_acc_tail is not None:
             ev.append(f"validation accuracy never rose above its first value ({c.val_acc_start:.3f}; at most "
                       f"{c.val_acc_peak:.3f}) while training accuracy reached {c.train_acc_peak:.3f}: the model "
@@ -2693,6 +2701,22 @@ def _decides_alike(f: Facts, t: Thresholds) -> bool:
     c = f.chance
     return c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= max(t.frozen_acc_points, c.val_acc_points / 2) \
         and _train_at_chance(f, t)
+
+
+def _val_beat_a_guess(f: Facts) -> float:
+    """How far (validation noise sds) the best validation loss sits below both levels of a model that learned
+    nothing: a uniform guess's ln K (K known) and validation's own first value; 0 with K unknown or no accuracy-free
+    validation loss. A tiny BERT on 128 examples whose labels carry signal (20% flipped) took validation from 0.692
+    to 0.630 (5.0 sds under ln 2), then memorised: validation rose to 1.9 while training fell to 0.03, so 0.062
+    was under 10% of training's gain and it read no_signal, "check the labels"; on 1024 examples it reached 0.566.
+    Labels without signal leave validation at the guess (or above it) at every point."""
+    g, c = f.generalization, f.chance
+    if g is None or g.val_best is None or c.classes is None or c.classes < 2 or f.metric != "val_loss" \
+            or f.y.shape[0] < 4:
+        return 0.0
+    sd = noise_sigma(f.y)
+    level = min(math.log(c.classes), float(f.y[0]))
+    return float((level - g.val_best) / sd) if sd > 0 else 0.0
 
 
 def _learned_before_first_check(f: Facts, t: Thresholds) -> bool:
