@@ -687,6 +687,25 @@ def test_cli_forecast_far_horizon_and_stop_replay_say_what_the_log_holds(tmp_pat
     assert "horizon:" not in CliRunner().invoke(app, ["forecast", str(log), "--horizon", "150"]).stdout
 
 
+def test_cli_stop_replay_takes_the_last_logged_epoch_as_its_horizon(tmp_path):
+    """`losslens forecast F --horizon E --stop-gain 0.01` on a real 20-epoch loop whose last logged epoch is E exited 2
+    ("horizon E is not after the last logged epoch"): for the replay a horizon at the run's end is the natural one (the
+    planned end, which the run reached). It is taken for the replay; the forecast shown goes to the default horizon,
+    and without --stop-gain the horizon is still refused."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    log = _diabetes_log(tmp_path, 0.001, 20)
+    last = log.read_text().splitlines()[-1].split(",")[0]
+    res = CliRunner().invoke(app, ["forecast", str(log), "--horizon", last, "--stop-gain", "0.01", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["stopping"]["horizon"] == float(last) and out["horizon"] > float(last)
+    res = CliRunner().invoke(app, ["forecast", str(log), "--horizon", last])
+    assert res.exit_code == 2 and "is not after the last logged epoch" in res.stderr
+
+
 def test_forecast_json_keys_are_the_documented_ones():
     """Every key `losslens forecast --json --stop-gain` prints for a real Trainer's checkpoint (planned end,
     step axis) is named in ARCHITECTURE's paragraph on schema losslens.forecast/1, which named only five of them

@@ -26,7 +26,8 @@ def register(app):
             None, "--stop-gain", min=0.0,
             help="Also replay the forecast stopping rule over the log: where would it have stopped "
                  "with this minimum gain (0.01 = 1%)? Horizon: --horizon, else the planned end the log states "
-                 "where the run has not reached it, else the last logged point."),
+                 "where the run has not reached it, else the last logged point. A --horizon at the last logged point (the run's "
+                 "planned end, reached) is taken for the replay; the forecast shown then goes to the default horizon."),
         plot: Optional[str] = typer.Option(
             None, "--plot", help="Also save the curve and its forecast to the horizon with the 90% band "
             "(.png/.svg/.pdf; with several runs, one per run: name-1.png ...)."),
@@ -67,7 +68,18 @@ def register(app):
                 if len(runs) == 1 and fc.withheld != "diverged":
                     raise
                 return run, fc
-            return run, forecast_run(run, horizon=horizon, metric=metric, higher_is_better=higher)
+            return run, forecast_run(run, horizon=forecast_to(run), metric=metric, higher_is_better=higher)
+
+        def forecast_to(run):
+            # --horizon at the last logged point with --stop-gain: the run's planned end, which it reached, is the
+            # natural horizon to replay the rule to (a 150-epoch run read back with --horizon 149); a forecast
+            # there looks nowhere ahead, so the one shown goes to the default horizon instead of exiting 2.
+            if stop_gain is None or horizon is None:
+                return horizon
+            from losslens.facts import choose_metric
+
+            x, _ = run.finite(choose_metric(run, metric))
+            return None if x.size and float(horizon) == float(x[-1]) else horizon
 
         forecasts = run_guarded(map_runs, one, runs, what="forecasting")
         from losslens.report.text import distinct_names
