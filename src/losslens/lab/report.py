@@ -78,6 +78,35 @@ def retrained_floor(a: ArmResult, r) -> Optional[str]:
            f"{floor_text(r.per_seed, floor, a.seeds)} (per seed: {', '.join(f'{v:.3g}' for v in r.per_seed)})"
 
 
+def step_floor(e: ExperimentResult) -> str:
+    """What the experiment's ``step_arm`` retrained at ten times its step (its lr_too_low check, from the start,
+    as many epochs) reached, against the noise floor, each seed by the floor's own bar (``NOISE_FLOOR_NEAR``):
+    `` (at Adam(0.01) 1 of 5 seeds reach the floor in the same 50 epochs; the others end 1.3–7.3x above it)``.
+    Empty where the arm was not retrained so (the lab without its checks, another verdict)."""
+    exp = e.experiment
+    a = next((a for a in e.arms if a.arm.key == exp.step_arm), None)
+    if a is None or a.verification is None or exp.noise_floor is None:
+        return ""
+    r = next((r for r in a.verification.results if r.check.change.get("lr_factor", 1) > 1 and r.began is None
+              and r.check.statistic == "end" and r.check.metric in (None, "val_loss") and r.per_seed
+              and not r.shared), None)
+    if r is None:
+        return ""
+    ratio = np.asarray(r.per_seed, dtype=float) / exp.noise_floor
+    near = ratio <= NOISE_FLOOR_NEAR
+    n, k = len(ratio), int(near.sum())
+    opt = {"adam": "Adam", "sgd": "SGD"}.get(a.arm.optimizer, a.arm.optimizer)
+    epochs = a.meta.get("epochs", exp.epochs)
+    text = (f" (at {opt}({a.arm.lr * r.check.change['lr_factor']:g}) {k} of {n} seed{'s' * (n != 1)} "
+            f"reach{'es' * (k == 1 and n == 1)} the floor, within {NOISE_FLOOR_NEAR:g}x, in the same {epochs} epochs")
+    if k < n:
+        far = ratio[~near]
+        ends = _times(far[0]) if far.size == 1 else f"{_times(far.min()).rstrip('x')}–{_times(far.max())}"
+        others = "the other ends" if k and far.size == 1 else ("the others end" if k else "they end")
+        text += f"; {others} {ends} above it"
+    return text + ")"
+
+
 def arm_measurements(exp_classes: Optional[int], noise_floor: Optional[float], a: ArmResult) -> list[str]:
     """Plain-number findings of one arm over its seeds."""
     lines = [f"final train loss {pm(a.final('loss'))}, final val loss {pm(a.final('val_loss'))}"]
@@ -201,7 +230,7 @@ def experiment_lines(e: ExperimentResult) -> tuple[str, list]:
                 f"Measured (1 seed x {epochs} epochs)")
     lines = [f"The article says: {exp.claim}.",
              f"What a run as written shows{'' if epochs == exp.epochs else f' (at the article’s {exp.epochs} epochs; these ran {epochs})'}: "
-             f"{exp.truth}."]
+             f"{exp.truth}{step_floor(e)}."]
     lines += [(a.arm.label, arm_measurements(exp.classes, exp.noise_floor, a)) for a in e.arms]
     lines += comparison(e)
     lines.append(("losslens's diagnosis (each seed's run)", [(a.arm.label, diagnosis_lines(a)) for a in e.arms]))
