@@ -434,6 +434,20 @@ def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():
     assert set(KEYWORDS) - takes == {"size_factor", "decay_factor", "class_weight"}
 
 
+def test_the_example_trains_on_more_data_against_the_same_validation_set():
+    """The template drew its validation rows as x[n_train:] of one draw of n_train + 200 points: data_factor moved
+    the validation set with the training set, and "twice the data" compared losses on two sets. A model that does
+    not learn (lr_factor=0: its seeded initial weights throughout) scores one validation loss whatever the data
+    it is given, when the validation set is one."""
+    from losslens.examples import verify_train
+
+    still = {f: verify_train.train(lr_factor=0.0, epochs_factor=0.02, data_factor=f)["val_loss"][0]
+             for f in (0.5, 1.0, 2.0)}
+    assert len(set(still.values())) == 1, still
+    # (and it is a validation set: other seeds' models score it differently)
+    assert verify_train.train(lr_factor=0.0, epochs_factor=0.02, seed=1)["val_loss"][0] != still[1.0]
+
+
 @pytest.mark.slow
 def test_a_keras_training_function_returning_its_history_is_verified():
     keras = pytest.importorskip("keras")  # KERAS_BACKEND=torch (conftest)
@@ -900,3 +914,4 @@ def test_the_time_left_is_timed_past_the_first_run_s_start_up(monkeypatch, run_s
     for s, t in later:
         told = float(re.search(r"about ([\d.]+) (s|min) left", s)[1]) * (60 if " min left" in s else 1)
         assert "at most" not in s and told == pytest.approx(end - t, rel=0.3), (s, end - t)
+
