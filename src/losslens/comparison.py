@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
-from .facts.smoothing import robust_sd
 from .result import finite_or_none
-from .verification import (Check, CheckResult, Verification, as_loss, checks_of, end_points, flips_within,
-                           read_values, rival_checks, same_values, statistic_of, tail_points)
+from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
+                           read_values, rival_checks, same_values, statistic_of, tail_points, tail_se,
+                           NOISE_SES)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -46,8 +46,7 @@ _SIZE = ("width", "hidden", "hidden_size", "hidden_dim", "n_hidden", "hidden_uni
 #: A logged length differing by less than this factor is not read as a budget changed (an early stop, a last epoch
 #: cut, a run stopped by hand); from it on, with no setting saved that differs, the epochs are what changed.
 _LENGTH_CHANGE = 1.5
-#: Two standard errors either way: a move whose outcome flips inside it is not decided.
-_NOISE_SES = 2.0
+_NOISE_SES = NOISE_SES
 
 
 class Reading(CheckResult):
@@ -1089,33 +1088,6 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
     if r.holds is not None and len(b_runs) == len(a_runs) == 1:
         r.band = _within_noise(check, r.baseline, r.value, [r.baseline], [r.value], b_runs, a_runs, band_only=True)
     return r
-
-
-def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
-    """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter, in the
-    metric's units: the robust sd of first differences over sqrt(2) (one point's sd; differencing drops the
-    curve's slow trend), over at least 8 points (a quarter of the run where longer). For ``end`` (the median of the
-    last :func:`~losslens.verification.end_points` points) those of the last quarter, scaled by 1.25 / sqrt(their
-    count); for ``best`` (one point, the minimum; with ``top``, of the error ``top - score``) one point's sd in a
-    window centred on the best point. None for fewer than 4 finite points."""
-    raw = run.series.get(metric)
-    if raw is None:
-        return None
-    y = np.asarray(raw, dtype=float)
-    y = y[np.isfinite(y)]
-    width = max(8, y.size // 4)
-    if y.size < 4:
-        return None
-    if statistic == "best":
-        # The best is read where the curve bottoms, so its noise is the scatter there, not the tail's: an
-        # overfitting run's validation loss scatters more and more as its confident mistakes grow (Keras Adam
-        # at lr 0.01 on digits: the tail's differences 3-4x those around the best), and the tail's sd made every
-        # best "not decided" (±194% of it). The window is shifted to stay within the run.
-        at = int(np.argmin(y if top is None else top - y))
-        lo = min(max(at - width // 2, 0), max(y.size - width, 0))
-        return robust_sd(np.diff(y[lo:lo + width])) / math.sqrt(2)
-    sd = robust_sd(np.diff(y[-width:])) / math.sqrt(2)
-    return 1.2533 * sd / math.sqrt(end_points(y.size))
 
 
 def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool = False) -> str | None:

@@ -296,20 +296,29 @@ class CheckResult:
         fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
         if self.skipped:
             if self.value is not None:  # it ran, and its reading decides nothing
-                return f"· {head}; got {fmt(self.baseline)} → {fmt(self.value)}: not decided ({self.skipped})"
+                return f"· {head}; got {fmt(self.baseline)} → {fmt(self.value)}{self._moved_by()}: not decided " \
+                       f"({self.skipped})"
             return f"· {head}: not run ({self.skipped})"
-        rel = self.change_rel
-        moved = "" if rel is None else f" ({rel:+.1%}"
-        if len(self.per_seed) > 1 and len(self.per_seed) == len(self.baseline_per_seed):
-            lower = sum(v < b for v, b in zip(self.per_seed, self.baseline_per_seed))
-            moved += f", lower in {lower}/{len(self.per_seed)} {self.counted_in}" if moved else ""
-        moved += ")" if moved else ""
+        moved = self._moved_by()
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
         seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
             seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
         return f"{mark} {head}; got {fmt(self.baseline)} → {fmt(self.value)}{moved}: {said}{seen}"
+
+    def _moved_by(self) -> str:
+        """`` (-7.0%, lower in 2/3 seeds)``: the move, and over several seeds how many went lower. On a line left
+        not decided only where the tail's noise left it so (what it moved is what was weighed against the noise;
+        a change that returned the baseline's run, or a train() that is not deterministic, say their own)."""
+        if self.skipped and self.why != "tail_noise":
+            return ""
+        rel = self.change_rel
+        moved = "" if rel is None else f" ({rel:+.1%}"
+        if len(self.per_seed) > 1 and len(self.per_seed) == len(self.baseline_per_seed):
+            lower = sum(v < b for v, b in zip(self.per_seed, self.baseline_per_seed))
+            moved += f", lower in {lower}/{len(self.per_seed)} {self.counted_in}" if moved else ""
+        return moved + ")" if moved else ""
 
     @property
     def against(self) -> bool:
@@ -471,10 +480,11 @@ class Verification:
 
     def undecided(self, cause: str) -> list:
         """The checks of ``cause`` left not decided because the change moved the loss no further than train()
-        moves it unchanged (``why == "noise"``), where none of its checks decided."""
+        moves it unchanged (``why == "noise"``) or within the runs' own tail noise (``"tail_noise"``), where none of
+        its checks decided."""
         if self.holds(cause) is not None:
             return []
-        return [r for r in self.results if r.check.cause == cause and r.why == "noise"]
+        return [r for r in self.results if r.check.cause == cause and r.why in ("noise", "tail_noise")]
 
     @property
     def confirmed(self) -> bool | None:
@@ -488,7 +498,9 @@ class Verification:
         verdict = self.diagnosis.verdict
         if verdict not in ALL_REQUIRED or not self.confirmed:
             return []
-        return [r for r in self.results if r.check.cause == verdict and r.holds is None and r.value is None]
+        # (a check its noise left undecided is no more a confirmation than one not run)
+        return [r for r in self.results if r.check.cause == verdict and r.holds is None
+                and (r.value is None or r.why in ("noise", "tail_noise"))]
 
     @property
     def learning_curve(self):
@@ -559,7 +571,12 @@ class Verification:
         """The verdict's outcome in a few words (the report's last line, the plot's title)."""
         rival, own = self.points_to, self.confirmed
         if own is None:
-            if self.undecided(self.diagnosis.verdict):
+            noisy = self.undecided(self.diagnosis.verdict)
+            if noisy and all(r.why == "tail_noise" for r in noisy):
+                return (f"not decided: {_the(self.checked_by)} moved the loss no further than its tail's own noise "
+                        f"({noisy[0].change_rel:+.1%}; {noisy[0].skipped.split(': ', 1)[-1]})" + self._one_run()) \
+                    if noisy[0].change_rel is not None else "not decided: within the tail's own noise" + self._one_run()
+            if noisy:
                 why = "it did not reproduce the baseline given" if self.baseline_given else "not deterministic"
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
                         f"({why}); give it a `seed` keyword and --seeds 0,1,2")
@@ -588,8 +605,9 @@ class Verification:
             held = ", ".join(dict.fromkeys(r.check.name for r in self.results
                                            if r.check.cause == self.diagnosis.verdict and r.holds))
             unrun = ", ".join(r.check.name for r in self.unrun)
+            how = "not decided" if self.unrun[0].value is not None else "not run"
             text = (f"confirmed in part by {self.checked_by} ({held} held; {unrun} "
-                    f"not run: {self.unrun[0].skipped.split(':')[0]})")
+                    f"{how}: {self.unrun[0].skipped.split(':')[0]})")
         else:
             text = f"confirmed by {self.checked_by}"
         if own and self.diagnosis.verdict == "converged":
@@ -1150,7 +1168,11 @@ class _Retrainer:
             return CheckResult(check, skipped=why_not, seconds=time.perf_counter() - t0, shared=shared)
         # (the same run read twice is no evidence either way: "lr x 10: +0.0%, does NOT hold" refuted lr_too_low
         # for a train() that took lr_factor and never used it; said as not decided, the CLI's exit is 2)
-        return read_values(check, self.base_runs, runs, lambda c, b, v, *_: self.within_noise(c, b, v),
+        # (train() run twice unchanged first: where it is not deterministic that noise is the larger and says how
+        # to remove it; then each run's own tail)
+        return read_values(check, self.base_runs, runs,
+                           lambda c, b, v, bv, vs: self.within_noise(c, b, v)
+                           or tail_noise(c, b, v, bv, vs, self.base_runs, runs),
                            unchanged=lambda: self.unchanged(check, runs), shared=shared, t0=t0,
                            verdicts=lambda: self.verdicts_of(change_key(check.change)))
 
@@ -1409,7 +1431,7 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     retraining and compare an AFTER log.
 
     ``within_noise(check, b, v, base_vals, vals)`` says why the move from mean ``b`` to mean ``v`` decides nothing
-    (``why="noise"``), else None; ``unchanged()``, where given, why ``runs`` are no counterfactual (``why=
+    (``why="noise"``; a ``(reason, why)`` pair sets another ``why``), else None; ``unchanged()``, where given, why ``runs`` are no counterfactual (``why=
     "unchanged"``, read before the noise). ``cls`` words it (its ``missing`` and ``diverged``); ``verdicts()``
     the verdicts on ``runs`` (called only where a value is read: verify diagnoses each run for it); ``seconds``
     counts from ``t0``."""
@@ -1437,7 +1459,8 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
         return made(baseline=b, value=b, skipped=ignored, broke=True, why="unchanged", runs=runs)
     noisy = within_noise(check, b, v, base_vals, vals)
     if noisy:
-        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy, why="noise",
+        noisy, why = noisy if isinstance(noisy, tuple) else (noisy, "noise")
+        return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, skipped=noisy, why=why,
                     runs=runs, verdicts=verdicts())
     # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
     # would read as converged's prediction holding of a run that never trained: that one decides nothing.
@@ -1445,6 +1468,60 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
                 holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=runs,
                 verdicts=verdicts())
+
+
+#: Two standard errors either way: a move whose outcome flips inside it is not decided (compare's bar too).
+NOISE_SES = 2.0
+
+
+def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, base_runs: list,
+               runs: list) -> tuple[str, str] | None:
+    """Why a level's reading (``end``, ``best``) decides nothing, where its outcome flips within
+    :data:`NOISE_SES` standard errors of the move either way, as ``(reason, "tail_noise")``; None where it stands.
+
+    The standard error of the move ``v - b`` (means over seeds, in the metric's units) is each run's own
+    :func:`tail_se` (its epoch-to-epoch scatter), summed in quadrature over the seeds; with two seeds or more,
+    at least the seeds' paired differences' own standard error (each seed's retrained run against its own
+    baseline): a mean that three seeds' moves of -17%, -25%, +17% make is not a direction. The 2% / 10% / 15%
+    bars are fractions of the level, and a tail bouncing by ±25% from epoch to epoch (plain SGD at a step too
+    large: linear regression at lr 0.25, batch 8) moves the median of its last 3 points by ±18% from one run
+    length to the next: "twice the epochs: -11.5%, holds" was that bounce, which four seeds put at -25% to +17%.
+
+    Only the small bars, 2% and 10% (``threshold < GAIN``): 15% is the bar for a clear change, set above the
+    noise of a run (shuffled labels: a model memorising noise lands a few percent apart from one order to the
+    next), and read against the band again it left a no-signal MLP's "+4.5%, < 15% higher" not decided (its best
+    at the first epoch of a rising curve, ±12.7%)."""
+    if check.statistic == "spread" or check.threshold >= GAIN or not (math.isfinite(b) and math.isfinite(v)) \
+            or not base_runs or len(base_runs) != len(runs):
+        return None
+    ses = [tail_se(r, check.metric, check.statistic, check.top) for r in [*base_runs, *runs]]
+    if any(s is None or not math.isfinite(s) for s in ses):
+        return None
+    if check.statistic == "best":
+        # The least of many points scatters less than one of them: the least of 20 to 100 normal draws has
+        # 0.5 to 0.4 of one draw's sd. At one point's sd a linear regression at its floor (SGD 0.1, batch 8) left
+        # half the data's best -0.1% not decided against "10% higher" (its band ±12.8%).
+        ses = [0.5 * s for s in ses]
+    n = len(runs)
+    se = math.sqrt(sum(s * s for s in ses)) / n
+    paired = ""
+    if n > 1:
+        moves = np.subtract(vals, base_vals)
+        seeds_se = float(np.std(moves, ddof=1)) / math.sqrt(n)
+        if seeds_se > se:
+            se = seeds_se
+            paired = (" and the seeds' own moves ("
+                      + ", ".join(f"{m / abs(bb):+.1%}" if bb else f"{m:+.3g}" for m, bb in zip(moves, base_vals))
+                      + ") disagree")
+    if not se or not flips_within(check, b, v, v + np.linspace(-NOISE_SES, NOISE_SES, 81) * se):
+        return None
+    spread = [tail_spread(np.asarray(r.series[check.metric], dtype=float)) for r in base_runs
+              if check.metric in r.series]
+    spread = [s for s in spread if s is not None and math.isfinite(s)]
+    bounce = f"; the baseline's tail bounces ±{np.mean(spread):.1%} from epoch to epoch" if spread else ""
+    band = f"±{NOISE_SES * se / abs(b):.1%}" if b else f"±{NOISE_SES * se:.3g}"
+    return (f"within the tail's noise{paired}: ±{NOISE_SES:g} standard errors of the move = {band} flips it{bounce}",
+            "tail_noise")
 
 
 def flips_within(check: Check, base: float, value: float, band) -> bool:
@@ -1509,6 +1586,35 @@ def tail_spread(raw) -> float | None:
     if y.size < 4 or np.any(y <= 0):
         return None
     return robust_sd(np.diff(np.log(y))) / math.sqrt(2)
+
+
+def tail_se(run, metric: str, statistic: str, top: float | None = None) -> float | None:
+    """The standard error of one run's ``statistic`` of ``metric`` from its own epoch-to-epoch scatter, in the
+    metric's units: the robust sd of first differences over sqrt(2) (one point's sd; differencing drops the
+    curve's slow trend), over at least 8 points (a quarter of the run where longer). For ``end`` (the median of the
+    last :func:`~losslens.verification.end_points` points) those of the last quarter, scaled by 1.25 / sqrt(their
+    count); for ``best`` (one point, the minimum; with ``top``, of the error ``top - score``) one point's sd in a
+    window centred on the best point. None for fewer than 4 finite points."""
+    from .facts.smoothing import robust_sd
+
+    raw = run.series.get(metric)
+    if raw is None:
+        return None
+    y = np.asarray(raw, dtype=float)
+    y = y[np.isfinite(y)]
+    width = max(8, y.size // 4)
+    if y.size < 4:
+        return None
+    if statistic == "best":
+        # The best is read where the curve bottoms, so its noise is the scatter there, not the tail's: an
+        # overfitting run's validation loss scatters more and more as its confident mistakes grow (Keras Adam
+        # at lr 0.01 on digits: the tail's differences 3-4x those around the best), and the tail's sd made every
+        # best "not decided" (±194% of it). The window is shifted to stay within the run.
+        at = int(np.argmin(y if top is None else top - y))
+        lo = min(max(at - width // 2, 0), max(y.size - width, 0))
+        return robust_sd(np.diff(y[lo:lo + width])) / math.sqrt(2)
+    sd = robust_sd(np.diff(y[-width:])) / math.sqrt(2)
+    return 1.2533 * sd / math.sqrt(end_points(y.size))
 
 
 def end_points(n: int) -> int:
