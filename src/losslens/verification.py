@@ -1472,6 +1472,11 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
 
 #: Two standard errors either way: a move whose outcome flips inside it is not decided (compare's bar too).
 NOISE_SES = 2.0
+#: The fewest points a run's tail noise is read off for :func:`tail_noise`: twice the 8 points of the shortest
+#: tail, so that the tail is at most half the run. The tail of a shorter run holds the curve's own bend: a 6-epoch
+#: MLP on moons still falling (first differences -0.10 ... -0.01) read as a ±7% bounce, and its twice the epochs,
+#: -18.7%, went not decided.
+SHORTEST_TAIL_RUN = 16
 
 
 def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, base_runs: list,
@@ -1493,6 +1498,9 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
     at the first epoch of a rising curve, ±12.7%)."""
     if check.statistic == "spread" or check.threshold >= GAIN or not (math.isfinite(b) and math.isfinite(v)) \
             or not base_runs or len(base_runs) != len(runs):
+        return None
+    if any(np.isfinite(np.asarray(r.series.get(check.metric, ()), dtype=float)).sum() < SHORTEST_TAIL_RUN
+           for r in [*base_runs, *runs]):
         return None
     ses = [tail_se(r, check.metric, check.statistic, check.top) for r in [*base_runs, *runs]]
     if any(s is None or not math.isfinite(s) for s in ses):
