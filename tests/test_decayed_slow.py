@@ -47,3 +47,21 @@ def test_a_fast_descent_a_plateau_schedule_then_cut_is_not_read_so():
     d = losslens.diagnose(ECO / "keras_rlrop_noise_floor" / "rlrop_40_s3.csv")
     assert d.verdict == "converged"
     assert "lr_too_low" not in d.cause_ids()
+
+
+def test_a_warm_up_epoch_before_the_decay_reads_the_same(tmp_path):
+    # One epoch of warm-up at 1e-5 ahead of the same run: the first lr under 1/10 of the peak is that warm-up point,
+    # before the peak; the decay's tenth is the one after it.
+    with open(DS / "sgd1e-3_exp.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    first = dict(rows[0], lr="1e-05")
+    out = tmp_path / "warm.csv"
+    with open(out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        for i, r in enumerate([first] + rows):
+            w.writerow(dict(r, epoch=str(i)))
+    d = losslens.diagnose(out)
+    assert d.verdict == "lr_too_low" and "underfitting" not in d.cause_ids()
+    assert d.cause_ids() == losslens.diagnose(DS / "sgd1e-3_exp.csv").cause_ids()
+    assert "1/10 of the peak by epoch 11" in " ".join(d.causes[0].evidence)

@@ -105,7 +105,9 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     if got is None or got[0].shape[0] < 2:
         return None
     ax, lv, _, top = got
-    low = np.flatnonzero(lv <= 0.1 * top)
+    # From the peak on: a warm-up's first rates sit under 1/10 of the peak before the decay has begun.
+    peak = int(np.argmax(lv))
+    low = peak + np.flatnonzero(lv[peak:] <= 0.1 * top)
     if low.size == 0 or not (lv[low[0]:] <= 0.1 * top).all():
         return None
     # (A trapezoid puts the first point at lr-time 0 and half an epoch of each rate after it: a digits MLP whose
