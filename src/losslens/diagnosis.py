@@ -319,6 +319,8 @@ STILL_FALLING = ": each epoch now gains little"
 
 #: The run that tells a model too small from the data's own floor, which one flat level shows alike
 #: (_capacity_or_floor): underfitting's listed action wherever it is named, converged's beside it.
+#: Underfitting's regularization action, named so that an action that puts a specific regularizer first can drop it.
+LESS_REGULARIZATION = "less regularization"
 CAPACITY_OR_FLOOR = ("a model twice the size tells the model's limit from the data's own floor (losslens verify "
                      "--cause underfitting retrains it): both losses lower → capacity; no lower → the data's floor "
                      "(noisy labels, classes that overlap), where only better data helps")
@@ -334,7 +336,7 @@ ACTIONS = {
                     "(ReduceLROnPlateau, cosine)", "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
-    "underfitting": ["a bigger model or better features", "less regularization", CAPACITY_OR_FLOOR],
+    "underfitting": ["a bigger model or better features", LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
     "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
                   "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
                   "labels right? the model may not reach the signal: if it is a recurrent net over long sequences, it "
@@ -3560,14 +3562,13 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
         why = (f"{reg.name} = {reg.value:g} ({reg.where}) holds the loss at that level (underfitting, above): "
                "lowering it tests that before a larger step")
         under.numbers["penalty"] = 1.0  # (the headline: held by a weight penalty, not too little capacity)
-    elif _val_below(f, t) and "level_rel" in under.numbers and not any("train ≈ validation" in e
-                                                                        for e in under.evidence):
+    elif _val_below(f, t) and "err_share" in under.numbers:
         why = ("training errs about as often as validation or more while its loss sits above validation's throughout: "
                "the training pass runs under a regularizer (dropout, augmentation) that holds its fit; lowering it "
                "tests that before a larger step")
         under.actions[:] = ["less regularization: lower the dropout rate or the augmentation's strength "
                             "(training's loss and errors are taken with it on)"] \
-            + [a for a in under.actions if a != "less regularization"]
+            + [a for a in under.actions if a != LESS_REGULARIZATION]
         under.numbers["train_regularized"] = 1.0  # (the headline: held by dropout or augmentation)
     else:
         return causes
@@ -4939,6 +4940,7 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
         return None
     level_rel, least, level_line = high
     pl, g = f.train_plateau, f.generalization
+    numbers = {"level_rel": level_rel}
     if abs(g.gap_end) <= t.underfit_gap * abs(pl.floor):
         same = f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either"
     elif _annealed(f, t) or f.constant_tail >= 5:
@@ -4949,17 +4951,19 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
         # 0.83 -> 0.67, then the cuts froze it at 0.69 with error rates 0.28 / 0.31.)
         return None
     else:
-        same = _errs_alike(f, t)
-        if same is None:
+        errs = _errs_alike(f, t)
+        if errs is None:
             return None
+        # (Which evidence held it: _bent_over reads a training pass under dropout off the error rates only.)
+        same, numbers["err_share"] = errs
     conf = _ramp(level_rel, least, 1.0, 0.5, 0.8)
-    return Cause("underfitting", conf, [level_line, same], list(ACTIONS["underfitting"]), {"level_rel": level_rel})
+    return Cause("underfitting", conf, [level_line, same], list(ACTIONS["underfitting"]), numbers)
 
 
-def _errs_alike(f: Facts, t: Thresholds) -> str | None:
-    """Evidence that the model errs on its training data nearly as often as on validation, read off the
-    logged accuracies (last-quarter means): training's error rate ≥ ``underfit_err_share`` of validation's;
-    else None. Where the loss gap exceeds 10% of a high level, it can be validation's few confident mistakes
+def _errs_alike(f: Facts, t: Thresholds) -> tuple[str, float] | None:
+    """``(evidence, share)``: evidence that the model errs on its training data nearly as often as on validation,
+    read off the logged accuracies (last-quarter means): training's error rate ≥ ``underfit_err_share`` of
+    validation's (``share``, training's error rate over validation's); else None. Where the loss gap exceeds 10% of a high level, it can be validation's few confident mistakes
     (cross-entropy is unbounded) rather than anything memorised; the error rates say whether the training
     data are fitted. A 1-unit ReLU bottleneck on digits (Keras, Adam 3e-3, ``validation_split=0.2``): training
     loss flat at 1.29 (59% of ln K), validation 0.328 above it (25%), accuracies 0.394 / 0.342 (error share
@@ -4976,7 +4980,7 @@ def _errs_alike(f: Facts, t: Thresholds) -> str | None:
     return (f"training accuracy {c.train_acc_tail:.3f} against validation's {c.val_acc_tail:.3f} over the last "
             f"quarter: it gets {_pct(1 - c.train_acc_tail)} of its own training examples wrong, {_pct(share)} of "
             f"validation's error rate: the model cannot fit the training data either (the loss gap, "
-            f"{f.generalization.gap_end:.3g}, is not memorisation: the error rates nearly match)")
+            f"{f.generalization.gap_end:.3g}, is not memorisation: the error rates nearly match)"), share
 
 
 def _near_a_guess(f: Facts, t: Thresholds) -> str | None:
