@@ -1,5 +1,5 @@
-"""A validation loss that reached its stationary level before its first evaluation and bounces there, far above a
-floor it touched, reads lr_too_high: its spread is measured against its own level, not an improvement the log does
+"""A validation loss that reached its stationary level before its first evaluation and bounces there, far above its
+lowest point, reads lr_too_high: its spread is measured against its own level, not an improvement the log does
 not show. Logs written by PyTorch: tests/fixtures/ecosystem/torch_sgd_bounce_reg/make.py (session 40's walk, its
 CSVs rerun byte-identical; make.out holds each run's summary)."""
 

@@ -3969,7 +3969,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     Fires when (the conditions in full, and the runs that set them): constant (or unknown) lr and the train or
     validation curve bouncing at its floor with sd ≥ 2% of its improvement (≥ 20 points; only a curve that improved
     ≥ 5 noise sds has a floor to bounce at, and one that improved less, a validation loss whose fall all came before
-    its first evaluation, is measured against its own level instead, sd ≥ 10% of it: `_bounce_at_level`; not a validation curve climbing, t > 2, while training's tail still
+    its first evaluation, is measured against its own level instead, sd ≥ 10% of it: `_bounce_at_level`; not a
+    validation curve climbing, t > 2, while training's tail still
     falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
     best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
@@ -4145,7 +4146,9 @@ def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
     improvement-based reading has no floor (improvement < ``lr_high_floor_noise`` noise sds) and X is the first
     point (:func:`_flat_after_first`: no fall beyond the noise after it), with the training loss fallen ≥
     ``lr_high_floor_noise`` of its noise sds (the model learned: a run that never left its start scatters around
-    no floor it found)."""
+    no floor it found). Scatter is read as bouncing because a fixed validation set's loss changes only when the
+    weights do: from one evaluation to the next it moves as far as the weights moved it, not by a fresh draw of
+    data."""
     if _higher(f) or not is_validation(f.metric) or f.plateau.improvement > t.lr_high_floor_noise * f.noise:
         return None
     tp = f.train_plateau
@@ -4167,8 +4170,8 @@ def _level_bounce_cause(f: Facts, rel: float) -> Cause:
     level, low, high = float(median(tail)), float(tail.min()), float(tail.max())
     tp = f.train_plateau
     ev = [f"{f.metric} bounces around its floor from its first evaluation: over {_tail(f)} its point sd is "
-          f"{_pct(rel)} of its own level ({level:.4g}), between {low:.4g} and {high:.4g}, with no trend: it touched "
-          f"{low:.4g}, so the model can sit that low, and sits {level / low:.2g}x above it on average",
+          f"{_pct(rel)} of its own level ({level:.4g}), between {low:.4g} and {high:.4g}, with no trend: its lowest "
+          f"point {low:.4g}, and it sits {level / low:.2g}x above that on average",
           f"all of its fall came before its first evaluation (train_loss {tp.start:.4g} → {tp.floor:.4g}): its "
           "spread is measured against its level, not an improvement the log does not show"]
     if f.optimizer.lr_schedule == "constant":
