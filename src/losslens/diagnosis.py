@@ -520,7 +520,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
     low = None if guessing else lr_too_low(f, t)
     high = "lr_too_high" in ids
-    if high and low is not None and "pace_ratio" in low.numbers:
+    if high and low is not None and _paced_by_lr(low):
         low = None  # (a step shown too large at the peak is not also too small: the schedule's reading yields)
     # (Nor where both curves went back up after their best: "flat since X" is then at a level the run
     # left, not one it holds.)
@@ -537,7 +537,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                             "lr_zero_from"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
-    cut_short = low is not None and low.status == "likely" and "pace_ratio" in low.numbers
+    cut_short = low is not None and low.status == "likely" and _paced_by_lr(low)
     # (Nor where the last point jumped far off the best before it: a plateau cannot end on a point not yet back.)
     unsettled = any("jump_at_end" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
@@ -749,7 +749,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 schedule = _schedule_ahead(run, f, planned[0])
                 if schedule:
                     verdict.evidence.append(schedule)
-            if verdict.id == "lr_too_low" and "pace_ratio" in verdict.numbers and not fc.get("reason"):
+            if verdict.id == "lr_too_low" and _paced_by_lr(verdict) and not fc.get("reason"):
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
@@ -3532,7 +3532,7 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     augmentation that holds its fit); lr_too_low stays listed, as possible."""
     low = causes[0]
     tr = f.trend
-    if low.id != "lr_too_low" or low.status != "likely" or "pace_ratio" in low.numbers or _higher(f) \
+    if low.id != "lr_too_low" or low.status != "likely" or _paced_by_lr(low) or _higher(f) \
             or _straight(tr, t) or not tr.early_share >= t.lr_low_early_share:
         return causes
     # (A small drift: under still_improving's bar for a tail that pays, 5% of the level.)
@@ -3673,7 +3673,7 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
           f"{_n(p.tenth_at)}): the run's {_count(float(f.x[-1] - f.x[0]) + 1)} {ax}s add up to {p.lr_time:.2g} at the "
           "peak rate",
           f"per unit of that learning rate {f.metric} fell in a line to the end: over the later half of it at "
-          f"{_pct(p.pace_ratio)} of the whole run's pace (t = {_t(p.late_slope_t)}), no floor near: it flattened "
+          f"{_pct(p.pace_ratio)} of the whole run's pace, no floor near: it flattened "
           "because the schedule stopped stepping, not because the model stopped learning"]
     status, conf = "likely", _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, 0.6, 0.85)
     if not is_validation(f.metric):
@@ -3682,7 +3682,14 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev,
                  [f"a higher learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
                   "or a slower decay (more epochs for each 10x down): the descent had not finished"],
-                 {"pace_ratio": p.pace_ratio, "lr_time": p.lr_time, "lr_ratio": o.lr_ratio}, status=status)
+                 {"late_pace_ratio": p.pace_ratio, "lr_time": p.lr_time, "lr_ratio": o.lr_ratio}, status=status)
+
+
+def _paced_by_lr(c: Cause) -> bool:
+    """An lr_too_low read off the curve's pace per unit of the logged lr (:func:`annealed_early`'s
+    ``pace_ratio``, the annealed pace over the peak's, ≤ 1; :func:`decayed_in_line`'s ``late_pace_ratio``, the later
+    half's over the whole run's, ≥ ``decay_line_pace``): flat because the schedule stopped stepping."""
+    return "pace_ratio" in c.numbers or "late_pace_ratio" in c.numbers
 
 
 def warmup_unfinished(f: Facts, t: Thresholds) -> Cause | None:

@@ -78,10 +78,17 @@ class DecayPace(NamedTuple):
     tenth_at: float     # the axis value where the lr first fell to 1/10 of its peak or below
 
 
-def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None) -> tuple | None:
-    """``(axis, lr, lr_time, peak)``: the logged lr's finite points in axis order, their lr-time (trapezoids over
-    the axis, divided by the peak lr) and that peak; None without two finite points, a positive peak, or with a
-    negative lr."""
+def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None, rule: str = "trapezoid") -> tuple | None:
+    """``(axis, lr, lr_time, peak)``: the logged lr's finite points in axis order, their lr-time at each point (the
+    lr summed over the axis, divided by the peak lr: axis units at the peak rate) and that peak; None without two
+    finite points, a positive peak, or with a negative lr.
+
+    ``rule="trapezoid"`` starts at 0 on the first point and counts each interval at the mean of its two ends: what
+    :func:`lr_phases` compares slopes on, within stretches where the lr is known at both ends. ``rule="rectangle"``
+    counts each logged rate for the stretch ending at its own point (the first for one spacing before it), the
+    steps a loop took at the rate it logs before measuring the metric there: what :func:`decay_pace` needs, whose
+    ratio is of paces from the run's first point (the trapezoid put a digits MLP whose loss fell exactly in step
+    with its logged rates at 81% of its pace for 100%)."""
     if lr is None or lr_axis is None or lr.shape != lr_axis.shape:
         return None
     ok = np.isfinite(lr) & np.isfinite(lr_axis)
@@ -93,6 +100,8 @@ def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None) -> tuple | None:
     top = float(lv.max())
     if not top > 0 or lv.min() < 0:
         return None
+    if rule == "rectangle":
+        return ax, lv, np.cumsum(lv * np.diff(ax, prepend=2 * ax[0] - ax[1])) / top, top
     return ax, lv, np.concatenate([[0.0], np.cumsum(0.5 * (lv[1:] + lv[:-1]) * np.diff(ax))]) / top, top
 
 
@@ -101,19 +110,15 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     """The curve ``(x, y)`` (lower is better; ``s`` its smooth) against lr-time (:class:`DecayPace`); None without
     a logged lr that fell to 1/10 of its peak or below and stayed there, or with fewer than ``MIN_TAIL_POINTS``
     points past half the lr-time or 2 before it."""
-    got = _lr_time(lr, lr_axis)
-    if got is None or got[0].shape[0] < 2:
+    got = _lr_time(lr, lr_axis, rule="rectangle")
+    if got is None:
         return None
-    ax, lv, _, top = got
+    ax, lv, cum, top = got
     # From the peak on: a warm-up's first rates sit under 1/10 of the peak before the decay has begun.
     peak = int(np.argmax(lv))
     low = peak + np.flatnonzero(lv[peak:] <= 0.1 * top)
     if low.size == 0 or not (lv[low[0]:] <= 0.1 * top).all():
         return None
-    # (A trapezoid puts the first point at lr-time 0 and half an epoch of each rate after it: a digits MLP whose
-    # loss fell exactly in step with the rates its loop logged read 81% of its pace for 100%.)
-    width = np.diff(ax, prepend=2 * ax[0] - ax[1])
-    cum = np.cumsum(lv * width) / top
     tau = np.interp(x, ax, cum)
     late = tau > 0.5 * cum[-1]
     if late.sum() < MIN_TAIL_POINTS or (~late).sum() < 2:
