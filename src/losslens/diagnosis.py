@@ -3657,9 +3657,10 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
     fast descent the schedule then cut (Keras' ReduceLROnPlateau on a regression at its noise floor,
     keras_rlrop_noise_floor: 11-51% of its pace per unit of lr past half its lr-time). A digits MLP at SGD 1e-3 under
     ExponentialLR (10x down every 10 epochs; tests/fixtures/ecosystem/torch_decayed_slow): val 2.2988 -> 2.2925,
-    at 100% of its pace per unit of lr to the end, read "stuck at initialization" with underfitting ("a bigger
-    model") beside it; its 40 epochs add up to 4.4 at the peak rate. 10x the rate under the same decay ended at
-    2.218, the same rate undecayed at 2.234, 10x undecayed at 0.63 and 100x decayed at 0.47."""
+    its later half at 102% of the whole run's pace per unit of lr, read "stuck at initialization" with underfitting
+    ("a bigger model") beside it; its 40 epochs add up to 4.9 at the peak rate. 10x the rate under the same decay
+    ended at 2.218, the same rate undecayed at 2.234, 10x undecayed at 0.63 (the cf_*.csv beside it) and 100x
+    decayed at 0.47 (make.out; that run's CSV is not kept)."""
     p, o = f.decay_pace, f.optimizer
     if p is None or f.lr_phases is not None or _higher(f) or f.n_points < t.shape_min_points \
             or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
