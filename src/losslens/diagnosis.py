@@ -55,7 +55,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
-from .facts.chance import KERAS_CLIP_LOSS
+from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset
@@ -2190,7 +2190,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
     binary = c.val_acc_frozen >= t.frozen_acc_points and (a >= 0.5 or c.classes == 2) and c.classes in (None, 2)
     if binary:
         m = max(a, 1 - a)
-        guess = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+        guess = _prior_entropy(m, 2)
         ev = [f"val_acc is {a:.4g} at all {c.val_acc_frozen} {ax}s: not one validation decision changed, the model "
               "predicts one class throughout",
               f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {guess:.4g}, the entropy of a "
@@ -2622,8 +2622,8 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Ca
     share = (f"{m:.1%}/{1 - m:.1%} class split" if k in (None, 2) else
              f"largest class at {m:.1%} of {k} (the rest spread evenly, their most)")
     if k is None and not (c.train_acc_tail is not None and c.train_acc_peak is not None
-                          and c.train_acc_tail_sd is not None and c.train_acc_tail_sd <= 1e-6
-                          and abs(c.train_acc_peak - c.train_acc_tail) <= 1e-6):
+                          and c.train_acc_tail_sd is not None and c.train_acc_tail_sd <= SAME_ACCURACY
+                          and abs(c.train_acc_peak - c.train_acc_tail) <= SAME_ACCURACY):
         # Nothing says two classes: said beside overfitting, with the option that tests it.
         causes[0].evidence.append(
             f"validation accuracy is {m:.4g} at every {lf.axis_name} and val_loss never got below {bound:.4g}, what "
@@ -4474,7 +4474,7 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
     if not float(f.y[0]) < math.log(3) or (c.train_acc_tail is not None and c.train_acc_tail > m + 2 * math.sqrt(
             m * (1 - m) / c.n_val)):
         return
-    split = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    split = _prior_entropy(m, 2)
     tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
     # Near the split's entropy: a constant answer with better-than-prior odds goes somewhat under it; a model that
     # decides by its inputs and is right that often sits far under it (those runs: 0.51-0.76 of it).
@@ -6016,7 +6016,7 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
     i = int(np.argmin(_sign(f) * f.y))
     at, loss_at = float(f.x[i]), cause.numbers["val_best_epoch"]
     y = f.y[np.isfinite(f.y)]
-    if y.shape[0] and np.ptp(y) == 0:
+    if never_moved(y):
         # A score that never moved has no best: its "best weights from epoch 0" was the first of many ties, and its X
         # (its first point) beside val_loss's rise read as one curve (95/5 classes at the majority's 0.948 for 40
         # epochs: "plateau at epoch 0", then "val_loss reached its minimum at epoch 10"). The stop stays val_loss's.

@@ -42,6 +42,18 @@ class ChanceFacts:
                                  # above 1.5/K; None for a regression
 
 
+#: Two accuracies (fractions) closer than this are one value: float32 round-trips of the same count of right answers
+#: differ by ~1e-8; one example of a million is 1e-6.
+SAME_ACCURACY = 1e-6
+
+
+def never_moved(values: np.ndarray) -> bool:
+    """Every finite point of ``values`` (a score, accuracy as a fraction) within ``SAME_ACCURACY`` of the first: not
+    one decision flipped over the run. False without a finite point."""
+    fin = values[np.isfinite(values)]
+    return bool(fin.shape[0]) and bool(np.all(np.abs(fin - fin[0]) <= SAME_ACCURACY))
+
+
 def in_examples(change: float, c: ChanceFacts | None, top: float = 1.0) -> float | None:
     """How many validation examples a ``change`` of the validation accuracy is (``top``: its ceiling, 1 or 100 for
     a percentage): change / top x n, n given or read off the accuracy's steps (``n_val``, ``val_acc_step``). An
@@ -272,9 +284,9 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     frozen, val_peak, still = 0, None, 0
     if val_acc is not None:
         fin = val_acc[np.isfinite(val_acc)]
-        if fin.shape[0] and np.all(np.abs(fin - fin[0]) <= 1e-6):
+        if never_moved(fin):
             frozen = int(fin.shape[0])
-        moved = np.flatnonzero(np.abs(fin - fin[-1]) > 1e-6) if fin.shape[0] else np.empty(0)
+        moved = np.flatnonzero(np.abs(fin - fin[-1]) > SAME_ACCURACY) if fin.shape[0] else np.empty(0)
         still = int(fin.shape[0] - 1 - moved[-1]) if moved.shape[0] else int(fin.shape[0])
         if fin.shape[0] >= 3:
             val_peak = float(median3(fin).max())
