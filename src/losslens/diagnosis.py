@@ -463,7 +463,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if cause is not None:
             causes.append(cause)
     prior = learned_prior(f, losses, t, causes)
-    if prior is not None:
+    if isinstance(prior, PriorNote):
+        causes[0].evidence.append(prior.evidence)
+        causes[0].actions.insert(0, prior.action)
+    elif prior is not None:
         # A model whose decisions on both sets are the majority's, at a loss no better than the class frequencies':
         # a bigger one memorises more of the same noise ("the model cannot fit the training data either" is the
         # labels' doing). Overfitting stays listed: validation did rise, and its early stop is still the best kept.
@@ -2576,7 +2579,21 @@ def _prior_entropy(m: float, k: int | None) -> float:
     return h + (1 - m) * math.log(k - 1) if k and k > 2 else h
 
 
-def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Cause]) -> Cause | None:
+class PriorNote(NamedTuple):
+    """:func:`learned_prior`'s reading where nothing says two classes: a line of evidence and a first action for the
+    overfitting verdict, which keeps the lead."""
+    evidence: str
+    action: str
+
+
+#: learned_prior's confidence with K given or inferred (the prior's loss is known) and with K unknown (two classes
+#: assumed on training accuracy's one held value: a K-way model's prior scores more, so the reading is less sure).
+PRIOR_CONF_K_KNOWN = 0.9
+PRIOR_CONF_K_ASSUMED = 0.7
+
+
+def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
+                  causes: list[Cause]) -> Cause | PriorNote | None:
     """An ``overfitting`` verdict on a classifier that learned the class frequencies and nothing of the inputs: no_signal.
 
     Fires where overfitting leads (validation rose after its best while training went on fitting: the model
@@ -2598,7 +2615,8 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Ca
 
     Actions: check that the inputs carry signal about the labels (the pipeline, the labels' join, one feature that
     should predict them); class weights or a balanced metric move the threshold on the same information, they do
-    not create signal.
+    not create signal. With K unknown and training accuracy not held at one value, a :class:`PriorNote` for the
+    caller to add to overfitting instead.
     """
     if not causes or causes[0].id != "overfitting":
         return None
@@ -2607,11 +2625,10 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Ca
     if lf.metric != "val_loss" or c is None or c.val_acc_start is None or c.val_acc_frozen < t.frozen_acc_points:
         return None
     m = c.val_acc_start
-    if not 0.5 < m < 1 - (1.0 / c.n_val if c.n_val else 0.0):
+    # (At least one minority example: m at 1 - 1/n_val, to float precision, still has a split to score.)
+    if not 0.5 < m or not (m <= 1 - 1.0 / c.n_val + SAME_ACCURACY if c.n_val else m < 1):
         return None
     k = c.classes
-    if k is not None and m < 1.0 / k:
-        return None
     bound = _prior_entropy(m, k)
     y = lf.y[np.isfinite(lf.y)]
     best = float(y.min())
@@ -2625,14 +2642,13 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Ca
                           and c.train_acc_tail_sd is not None and c.train_acc_tail_sd <= SAME_ACCURACY
                           and abs(c.train_acc_peak - c.train_acc_tail) <= SAME_ACCURACY):
         # Nothing says two classes: said beside overfitting, with the option that tests it.
-        causes[0].evidence.append(
+        return PriorNote(
             f"validation accuracy is {m:.4g} at every {lf.axis_name} and val_loss never got below {bound:.4g}, what "
             f"predicting the class frequencies scores on a {share}: with two classes the model learned only those "
-            "frequencies, nothing of the inputs (no_signal, not overfitting); --classes K tests it")
-        causes[0].actions.insert(0, "pass the number of classes (--classes K, classes=K): validation accuracy at the "
-                                    "majority's share with a loss no better than the class frequencies' is a model "
-                                    "that learned nothing of the inputs, which regularizing will not change")
-        return None
+            "frequencies, nothing of the inputs (no_signal, not overfitting); --classes K tests it",
+            "pass the number of classes (--classes K, classes=K): validation accuracy at the majority's share with a "
+            "loss no better than the class frequencies' is a model that learned nothing of the inputs, which "
+            "regularizing will not change")
     tail = float(median(y[-max(2, y.shape[0] // 4):]))
     ev = [f"validation accuracy is {m:.4g} at every one of its {c.val_acc_frozen} {lf.axis_name}s: always the "
           "majority class, not one validation decision flipped",
@@ -2651,7 +2667,7 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Ca
             "minority ones on the same information (ROC AUC, which no threshold moves, says whether the scores rank the "
             "classes at all)"] \
         + ACTIONS["no_signal"][1:2]
-    return Cause("no_signal", 0.9 if k is not None else 0.7, ev, acts,
+    return Cause("no_signal", PRIOR_CONF_K_KNOWN if k is not None else PRIOR_CONF_K_ASSUMED, ev, acts,
                  {"majority_share": m, "prior_entropy": bound, "val_best": best})
 
 
@@ -3517,6 +3533,11 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
                   "tail_drop_noise": tr.tail_drop_noise}, status=status)
 
 
+#: _bent_over's underfitting where no rule read one: the bend alone, which a step too small shows too (DeepOBS'
+#: lr_too_low runs bend as much), so under the 0.5 at which a cause reads as likely.
+BENT_UNDER_CONF = 0.45
+
+
 def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     """A likely lr_too_low verdict read off the drift alone on a curve that bent: ≥ ``lr_low_early_share`` of its
     drop in the first quarter, where a step too small descends nearly straight from the start (:func:`_straight`).
@@ -3548,7 +3569,8 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
         acts = ["less regularization (weight decay, dropout) or a bigger model, if a higher learning rate does not "
                 "lower the loss (losslens verify tries lr x 10, a model twice the size and, where train takes "
                 "decay_factor, the weight decay / 100)"]
-        causes.append(Cause("underfitting", 0.45, [line], acts, {"bent": tr.early_share}, status="possible"))
+        causes.append(Cause("underfitting", BENT_UNDER_CONF, [line], acts, {"bent": tr.early_share},
+                            status="possible"))
         return causes
     if bent:
         under.evidence.append(line)
