@@ -778,7 +778,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         slowdown, plateau = plateau, None
     return Diagnosis(verdict=verdict.id, causes=causes, plateau=plateau, metric=f.metric, axis=run.axis_name,
                      length=len(run), run_name=run.name, source=run.source,
-                     phases=verdict_phases(verdict, f, plateau), forecast=fc, facts=f,
+                     phases=verdict_phases(verdict, f, plateau, t), forecast=fc, facts=f,
                      run=run.named_as(f.metric, metric), slowdown=slowdown)
 
 
@@ -786,7 +786,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
 DESCENDING_VERDICTS = ("still_improving", "lr_too_low")
 
 
-def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[dict]:
+def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None, t: Thresholds = DEFAULT) -> list[dict]:
     """The phases a diagnosis reports and its chart draws (``Diagnosis.phases``), named as ``verdict`` reads the
     curve; the facts' phases (``f.phases``) are named off the smooth alone.
 
@@ -816,7 +816,7 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None) -> list[di
         rising = [p for p in phases if p.get("name") == "rising_validation"]
         end = float(rising[0]["start"]) if rising else float(f.x[-1])
         phases = [{"name": "plateau", "start": float(f.x[0]), "end": end}] + rising
-    elif _fell_from_blowup(verdict, f, plateau):
+    elif _fell_from_blowup(verdict, f, plateau, t):
         # The way back from a blow-up is no drop the run learned (a "steep drop" drawn over SVHN WRN's 86 epochs at
         # 1e7-1e19): the plateau from X, nothing drawn before it.
         at = float(plateau.epoch)
@@ -1017,14 +1017,15 @@ def _blowup_return(cause: Cause, f: Facts, t: Thresholds = DEFAULT) -> int | Non
     return i
 
 
-def _fell_from_blowup(verdict: Cause, f: Facts, plateau: Plateau | None) -> bool:
+def _fell_from_blowup(verdict: Cause, f: Facts, plateau: Plateau | None, t: Thresholds = DEFAULT) -> bool:
     """Is the only fall before X the curve's way back from a blow-up? X placed after it by
     :func:`_back_from_blowup`, or, under :func:`blew_up`'s reading, the diagnosed curve's last point above its start
     before X within a smoothing window of X (DeepOBS' SVHN WRN at momentum 1.6: 2.78, then 4e7 ... 2e19 over epochs
-    1-86, 11.3 at 89, 2.46 at 90, X = 92). Drawn as a "steep drop", the blow-up read as learning."""
+    1-86, 11.3 at 89, 2.46 at 90, X = 92). Drawn as a "steep drop", the blow-up read as learning. ``t``: the
+    thresholds :func:`plateau_of` placed X with, so that the return it finds is the one X was put at."""
     if plateau is None or not f.x.shape[0] or plateau.epoch is None:
         return False
-    i = _blowup_return(verdict, f)
+    i = _blowup_return(verdict, f, t)
     if i is not None:
         return float(f.x[i]) == float(plateau.epoch)
     if "peak_epoch" not in verdict.numbers:
