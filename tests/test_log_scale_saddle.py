@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import losslens
@@ -49,3 +50,25 @@ def test_second_saddle_of_a_deep_linear_net_is_a_temporary_plateau():
     assert "temporary_plateau" not in [c.id for c in cut.causes]
     fast = losslens.diagnose(ECO / "torch_reg_floor" / "reg_floor.csv")
     assert "temporary_plateau" not in [c.id for c in fast.causes]
+
+
+def test_x_inside_the_saddle_is_said_inside_it():
+    # X placed inside the flat stretch (after its start, before its end) once read "95% ... by epoch 90, at ..., then
+    # was flat from epoch 84": the stretch said to follow a point inside it. The same run's facts, X moved into it.
+    from dataclasses import replace
+
+    from losslens.diagnosis import temporary_plateau
+    from losslens.facts import measure
+    from losslens.readers import read
+
+    [run] = read(DLIN)
+    f = measure(run, "val_loss")
+    tp = temporary_plateau(f)
+    start, end = tp.numbers["flat_start"], tp.numbers["flat_end"]
+    k = int(np.searchsorted(f.x, start + 6))
+    assert start < f.x[k] < end  # the premise: a point inside the stretch
+    f.plateau = replace(f.plateau, index=k, epoch=float(f.x[k]), level=float(f.smoothed[k]))
+    ev = temporary_plateau(f).evidence[0]
+    assert f"by epoch {f.x[k]:g}, at" in ev
+    assert f"inside a flat stretch from epoch {start:g} to {end:g} at" in ev
+    assert "then was flat from" not in ev

@@ -5888,10 +5888,17 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
     # The saddle is a few % of the whole improvement, so X (its 95% point) can come before it, at the first drop's
     # end: said first, the headline's "plateau at epoch 67" and this "flat from epoch 84" read as one story (the
     # deep linear net's X = 67 at 0.031, then 0.0234 from 84 to 209; verdict_phases draws the same).
-    x_first = f.plateau.epoch is not None and f.plateau.epoch < f.x[j]
-    lead, then = (f"{f.metric} made 95% of its improvement ({f.plateau.start:.3g} to {f.plateau.floor:.3g}) by "
-                  f"{f.axis_name} {_n(f.plateau.epoch)}, at {f.plateau.level:.3g}, then was flat from ", " and") \
-        if x_first else (f"{f.metric} was flat from ", ", then")
+    # (X inside the stretch -- after its start, before its end -- is said as that: "by epoch 90 ... then was flat
+    # from epoch 84" put the stretch after a point inside it.)
+    x = f.plateau.epoch
+    made = (f"{f.metric} made 95% of its improvement ({f.plateau.start:.3g} to {f.plateau.floor:.3g}) by "
+            f"{f.axis_name} {_n(x)}, at {f.plateau.level:.3g}, ") if x is not None else ""
+    if x is not None and x <= f.x[i]:
+        lead, then = made + "then was flat from ", " and"
+    elif x is not None and x < f.x[j]:
+        lead, then = made + "inside a flat stretch from ", ", and then"
+    else:
+        lead, then = f"{f.metric} was flat from ", ", then"
     numbers = {"flat_start": float(f.x[i]), "flat_end": float(f.x[j]), "flat_points": j - i + 1,
                "log_scale_drop": later / lrng}
     if settled.epoch is not None:
