@@ -349,8 +349,10 @@ def stepwise(axis_name: str) -> bool:
 
 
 def batch_loss(axis_name: str, metric: str) -> bool:
-    """A training series logged by step: each point a batch's loss (or a few batches' mean), whose spread is
-    the batch drawn."""
+    """A training series on a :func:`stepwise` axis, read as a batch's loss (or a few batches' mean) whose spread is
+    the batch drawn. True for a booster's rounds too, whose training loss is taken on the whole training set, not
+    a batch: the flag kept the readings they had on the step axis, before the readers named rounds, and whether a
+    round's loss scatters as a batch's does is not measured."""
     return stepwise(axis_name) and not is_validation(metric)
 
 

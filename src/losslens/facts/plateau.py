@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import deferred, resolved_state
-from .smoothing import (SWAMP_RATIO, batch_window, level_smooth, residuals, robust_sd, smooth, tail_median,
+from .smoothing import (batch_window, level_smooth, residuals, robust_sd, smooth, tail_median,
                         window_for)
 
 FRACTION = 0.05  # 95% of the improvement
@@ -99,8 +99,14 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
                         float(s[-1]) if wb else None)
 
 
+#: A point this many times both where its curve started and where it ends is a blow-up the run came back from, not a
+#: level it held or its noise (SVHN's 4e7 ... 2e19 against 2.3-2.8 at both ends). The same 1e6 as
+#: smoothing.SWAMP_RATIO, which is a float64 running sum's precision: another idea, free to move on its own.
+BLOWN_UP_RATIO = 1e6
+
+
 def blown_up(y: np.ndarray) -> np.ndarray:
-    """Mask over ``y`` (shape (n,)) of the points over ``SWAMP_RATIO`` (1e6) times both where the curve started and
+    """Mask over ``y`` (shape (n,)) of the points over ``BLOWN_UP_RATIO`` (1e6) times both where the curve started and
     where it ends (the median of its last quarter): a blow-up the run came back from.
 
     Their residuals are the blow-up's size, not the curve's noise, and where they are over half the run the MAD
@@ -112,7 +118,7 @@ def blown_up(y: np.ndarray) -> np.ndarray:
     if not ref > 0:  # (a curve at 0 at both ends has no scale to be a million times above)
         return np.zeros(y.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
-        return np.abs(y) > SWAMP_RATIO * ref
+        return np.abs(y) > BLOWN_UP_RATIO * ref
 
 
 def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None, np.ndarray, float]:
