@@ -155,6 +155,25 @@ def test_pandas_append_of_a_step_log_going_on_or_resumed_reads_one_run(tmp_path,
     assert "going back from 199 to 100 (training resumed there)" in caplog.text
 
 
+def test_pandas_append_of_a_fresh_fit_whose_step_count_starts_one_row_in_reads_two_runs(tmp_path, caplog):
+    # The same cell run again from a fresh model, its loop counting steps from 1: the count goes back from 299 to 1,
+    # as a resume from a checkpoint at step 1 would, but its first loss is the fresh model's, not the one logged at
+    # step 1. Read as a resume, 299 of the first fit's 300 rows were left out and the second fit joined to its
+    # first row (session 40's review, t4).
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(STEPS).drop(columns=["epoch"])
+    path = tmp_path / "steps.csv"
+    frame.to_csv(path, index=False)
+    frame.assign(step=frame.step + 1).to_csv(path, index=False, mode="a")
+    first, second = read(path)
+    assert (first.name[-2:], second.name[-2:]) == ("#1", "#2")
+    _same(first.axis, frame["step"])
+    _same(second.axis, frame["step"] + 1)
+    for run in (first, second):
+        _same(run.series["train_loss"], frame["train_loss"])
+    assert "a run of its own" in caplog.text and "resumed" not in caplog.text
+
+
 # ---- D4: a W&B chart export of a run whose name holds " - " ----------------------------------------------------
 def test_wandb_export_run_name_with_dashes(tmp_path):
     # The panel's "Export CSV" names each column "<run name> - <metric>" (and its __MIN/__MAX envelopes); a run

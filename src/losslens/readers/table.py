@@ -814,8 +814,9 @@ class _Plan:
         (lr_too_high, 94%); two fits logged by step were merged step by step into one run of half the rows.
 
         With ``axis``, a part whose count goes on past the one before is the same run logged on (appended as it is);
-        one whose count starts later than the run's first step but not after its last resumed from a
-        checkpoint there (its rows supersede the earlier ones from that step, as a resumed epoch count's do); one
+        one whose count starts later than the run's first step but not after its last, its first loss nearer the one
+        logged at that step than the run's first, resumed from a checkpoint there (its rows supersede the earlier
+        ones from that step, as a resumed epoch count's do), any other such part judged by its loss as above; one
         whose count starts again from the first and whose loss goes on is renumbered to follow on."""
         from ._source import warn
 
@@ -834,15 +835,24 @@ class _Plan:
             f = vals[np.isfinite(vals)] if vals is not None else np.zeros(0)
             return (float(f[0]), float(f[-1])) if f.shape[0] else None
 
+        def resumes(current, redone, here, previous):
+            # A resume from a checkpoint at step s logs at s about the loss the earlier rows logged there; a fresh
+            # fit whose count starts one interval in logs the first loss again (two fits at steps 0-190 and 10-200
+            # were read as a resume at 10, 19 of the first fit's 20 rows left out). Without a loss to tell: a resume.
+            at = ends({loss_col: current[loss_col][redone]}) if loss_col is not None else None
+            if at is None or here is None or previous is None:
+                return True
+            return abs(here[0] - at[0]) < abs(here[0] - previous[0])
+
         runs, current, previous = [], parts[0], ends(parts[0])
         for row, part in zip(header_rows, parts[1:]):
             here = ends(part)
             was, now = first_last(current), first_last(part)
+            redone = None if was is None or now is None else ~(current[axis] < now[0])
             if was is not None and now is not None and now[0] > was[1]:
                 # (the same run logged on: read as the epoch column's count going on is, without a word)
                 current = {k: np.concatenate([current[k], part[k]]) for k in current}
-            elif was is not None and now is not None and now[0] > was[0]:
-                redone = ~(current[axis] < now[0])
+            elif redone is not None and now[0] > was[0] and resumes(current, redone, here, previous):
                 warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
                                   "to_csv(mode='a'), cat), the %s count going back from %s to %s (training "
                                   "resumed there): read as one run from there on, the earlier rows of %ss %s-%s left "
