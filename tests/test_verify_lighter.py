@@ -88,3 +88,16 @@ def test_lighter_decay_is_planned_only_where_underfitting_names_regularization()
     under = [c for c in checks_for(d) if c.cause == "underfitting"]
     assert {c.name for c in under} == {"a model twice the size", "weight decay / 100"}
     assert all(c.optional for c in under if "decay_factor" in c.change)
+
+
+@pytest.mark.parametrize("path", ["capacity_or_floor/gpt2_e32/trainer_state.json", "torch_reg_bend/drop.csv"])
+def test_lighter_decay_is_not_planned_for_a_flat_limit_nor_a_dropout_held_fit(path):
+    # Every underfitting lists "less regularization", so keyed on that word the decay / 100 was planned beside
+    # nearly every bigger model: a GPT-2 fine-tune at its data's entropy (no bend, no penalty logged) and a digits
+    # MLP under dropout 0.8 (train_regularized: the dropout holds it, a lighter decay is the wrong lever).
+    from losslens.verification import checks_for
+
+    d = losslens.diagnose(BEND.parent / path, classes=None if path.endswith(".json") else 10)
+    assert d.verdict == "underfitting"
+    under = [c for c in checks_for(d) if c.cause == "underfitting"]
+    assert under and {c.name for c in under} == {"a model twice the size"}

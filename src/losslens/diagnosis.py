@@ -3575,6 +3575,7 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
         return causes
     if bent:
         under.evidence.append(line)
+        under.numbers["bent"] = tr.early_share  # (verify tries a lighter decay beside a bigger model: LIGHTER)
     reg = f.regularization
     if under.status != "likely":
         return causes

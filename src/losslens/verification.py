@@ -20,8 +20,9 @@ see). Each cause makes a prediction about one change:
   and validation loss >= 10% lower (both: lower training loss alone is memorising); where the
   diagnosis says a weight penalty holds it (its first action: lower the decay), the weight decay / 100
   (``decay_factor=0.01``) instead, at the same bars: a bigger model is held by the same penalty; where no penalty
-  is logged and its actions name regularization, the weight decay / 100 beside the bigger model, where ``train``
-  takes ``decay_factor``: either change lowering both losses holds;
+  is logged and the curve bent over into a slow drift (``bent``; not one held by dropout or augmentation), the
+  weight decay / 100 beside the bigger model, where ``train`` takes ``decay_factor``: either change lowering both
+  losses holds;
 - ``data_limited``: half the data -> best validation loss >= 10% higher, or twice the data -> 10% lower;
 - ``no_signal``: labels shuffled (``shuffle_labels=True``) -> best validation loss < 15% higher;
 - ``diverged``: lr / 10 from the start -> ends >= 15% lower (and finite);
@@ -219,8 +220,9 @@ CHECKS: dict[str, list[Check]] = {
 HELD_BY = {"underfitting": (("penalty", "weight_decay"), [
     Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", metric="train_loss"),
     Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", threshold=DATA_GAIN)])}
-#: underfitting's other remedy, where its actions name regularization and no penalty is logged to hold it
-#: (HELD_BY): the weight decay / 100, tried where train takes decay_factor (a decay of 0 comes back unchanged and
+#: underfitting's other remedy, where its curve bent over into a slow drift (``bent``, diagnosis._bent_over: a
+#: penalty, dropout or a model too small) and neither a penalty is logged to hold it (HELD_BY) nor dropout or
+#: augmentation (``train_regularized``): the weight decay / 100, tried where train takes decay_factor (a decay of 0 comes back unchanged and
 #: decides nothing). Either change holding both losses lower confirms it (:data:`ANY_CHANGE`). A digits MLP at SGD
 #: 0.05, coupled decay 0.1, logged as a bare CSV: twice the width ended 2% lower, the decay / 100 84%
 #: (tests/fixtures/ecosystem/torch_reg_bend, make.out).
@@ -800,7 +802,10 @@ def checks_of(cause: str, diagnosis) -> list[Check]:
         # "confirmed" it at -76%, a first epoch at 0.5 instead of 0.05 before the same freeze, which says nothing of
         # the schedule (Verification.unchecked says what checks it).
         return []
-    if cause == "underfitting" and listed is not None and any("regularization" in a for a in listed.actions):
+    if cause == "underfitting" and listed is not None and "bent" in listed.numbers \
+            and "train_regularized" not in listed.numbers:
+        # (Keyed on the bend _bent_over read, not on "less regularization", which every underfitting lists; a
+        # training pass held by dropout or augmentation, train_regularized, is not lifted by a lighter decay.)
         return CHECKS[cause] + LIGHTER
     if cause == diagnosis.verdict and "majority_share" in diagnosis.cause.numbers:
         return CHECKS.get(cause, []) + [Check(cause, dict(CLASS_WEIGHTS), "balanced class weights", top=1.0)]
