@@ -238,22 +238,17 @@ def noise_floor_option():
                              "read as at the floor; the chart draws it (the lab's run.meta['noise_floor']).")
 
 
-def check_noise_floor(value: Optional[float]) -> None:
-    """``--noise-floor`` refused before any file is read, in Click's shape: a floor is a finite loss > 0."""
-    import math
+def check_noise_floor_option(value: Optional[float]) -> None:
+    """``--noise-floor`` refused before any file is read by the rule ``noise_floor=`` is (:func:`losslens.api.
+    check_noise_floor`: a finite loss > 0), in Click's shape; :func:`losslens.api.with_noise_floor` then states it."""
+    from .api import check_noise_floor
+    from .exceptions import UsageError
 
-    if value is not None and not (math.isfinite(value) and value > 0):
-        bad_value("--noise-floor", f"a finite loss > 0 (a target noise variance: 0.01), got {value:g}")
-
-
-def with_noise_floor(runs, value: Optional[float]):
-    """``runs`` with ``--noise-floor`` stated in each one's meta, as the lab states its own (``meta["noise_floor"]``,
-    which the diagnosis and the charts read); :func:`check_noise_floor` refused a bad one before any file was read."""
-    if value is None:
-        return runs
-    for run in runs:
-        run.meta["noise_floor"] = float(value)
-    return runs
+    try:
+        check_noise_floor(value)
+    except UsageError as e:
+        said = str(e).split(": ", 1)[-1].replace("noise_floor=", "--noise-floor ")
+        bad_value("--noise-floor", f"{said}, got {value:g}")
 
 
 def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
@@ -395,11 +390,13 @@ def diagnose(
     if stray:
         fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
              f"--fail-on {','.join(sorted(wanted | set(stray)))}")
-    check_noise_floor(noise_floor)
+    check_noise_floor_option(noise_floor)
     if plot is not None:  # before any file is read
         require_matplotlib("--plot")
         check_figure_path(plot)
         refuse_overwriting_input(plot, paths, "--plot")
+    from .api import with_noise_floor
+
     runs = with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric), noise_floor)
     if horizon is not None:
         _horizon_inside(runs, horizon, metric)

@@ -36,9 +36,10 @@ def register(app):
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import (bad_value, check_figure_path, check_noise_floor, end_bad_inputs, fail,
+        from losslens.cli import (bad_value, check_figure_path, check_noise_floor_option, end_bad_inputs, fail,
                                   plot_target, refuse_overwriting_input, refuse_overwriting_inputs_by_plots,
-                                  require_matplotlib, run_guarded, with_noise_floor, wrote_line)
+                                  require_matplotlib, run_guarded, wrote_line)
+        from losslens.api import with_noise_floor
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import json_text
@@ -47,7 +48,7 @@ def register(app):
             # As the callbacks' stop_gain: 1 would ask the loss to fall by all of itself, and --stop-gain 1.5 (150%)
             # "stopped" every run at its first decision.
             bad_value("--stop-gain", f"must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
-        check_noise_floor(noise_floor)
+        check_noise_floor_option(noise_floor)
         if plot is not None:
             require_matplotlib("--plot")
             check_figure_path(plot)
