@@ -110,7 +110,8 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
     length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads;
-    ``noise_floor``, in the loss's units, is drawn on the forecast's chart and said where the forecast goes under it). A
+    ``noise_floor``, in the loss's units, is drawn on the forecast's chart, whose legend says where the forecast
+    reaches under it; the value, interval, sentence and ``to_dict()`` do not read it). A
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
     writes it as a sentence)."""
     from .api import forecast as _forecast
