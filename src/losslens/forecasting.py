@@ -1222,8 +1222,10 @@ def _steady_tail(x: np.ndarray, y: np.ndarray, level: float, horizon: float, non
     ``x``, ``y``: the fitted points, shape (n,); ``slope``: the Theil-Sen slope of the later half of the last
     third (y units per axis unit, < 0); ``r``: the factor the slope shrinks by per axis unit (1: it does not).
     Every family saturates, and fitted on a curve that fell steeply and then went on falling slowly at a constant
-    rate, the hold-out picks the one that bends flat soonest: a Friedman1 MLP at SGD(0.002) cut at epoch 100 of
-    199, still losing 0.0006 an epoch, was forecast 0.2749 in [0.2576, 0.2998] where it ended at 0.2271. The
+    rate, the hold-out picks the one that bends flat soonest: a Friedman1 MLP at SGD(0.002) cut at epoch 99 of
+    199, still losing 0.0006 an epoch, was forecast 0.2749 in [0.2582, 0.2991] where it ended at 0.2271
+    (tests/fixtures/ecosystem/torch_slow_tail/fried_sgd_slow.csv; the walk's own run read [0.2576, 0.2998]); now
+    [0.2159, 0.2991]. The
     lower bound then reaches the fall carried on (:meth:`_Model.band`): linearly, or, where that reaches 0 by the
     horizon (or the curve is not a loss never below 0), shrinking as it shrank across the last third (an S-shaped
     fall still steep is not carried to 0).
