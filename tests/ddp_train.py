@@ -111,10 +111,10 @@ def loop(out, options):
           weights=checksum(model),
           val_loss=[float(v) for v in monitor.run().val_loss], local_val_loss=float(val_loss))
     dist.barrier()  # every rank's results written, every rank past its last collective
-    # gloo's teardown aborted rank 1 now and then on a loaded 2-core CI machine, after both ranks had stopped at the same
-    # epoch and written their results ("terminate called without an active exception", SIGABRT, twice: once before
-    # this barrier was added, once after it, in destroy_process_group or at interpreter exit; cf. pytorch/pytorch
-    # #190489, #109478). What this test checks is the Monitor's, so the process ends here without tearing gloo down.
+    # gloo's teardown aborted rank 1 now and then on a loaded 2-core CI machine, after both ranks had stopped at the
+    # same epoch and written their results ("terminate called without an active exception", SIGABRT, twice: once
+    # before this barrier was added, once after it, in destroy_process_group or at interpreter exit; cf.
+    # pytorch/pytorch #190489, #109478). What this test checks is the Monitor's, so the process ends here without tearing gloo down.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

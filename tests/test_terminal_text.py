@@ -87,6 +87,17 @@ def test_a_terminal_folds_each_line_under_its_bullet_and_a_pipe_keeps_it_whole()
     assert [" ".join(i.split()) for i in _items(shown)] == [" ".join(i.split()) for i in _items(piped)]
 
 
+@pytest.mark.parametrize("env", [{"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}])
+def test_a_file_or_pipe_keeps_lines_whole_under_force_color(env):
+    # FORCE_COLOR and TTY_COMPATIBLE make rich take a pipe for a terminal, for colours: the report was folded at
+    # 80 columns (rich's width with no terminal to ask) into a file, where a pipe gets whole lines.
+    piped = _piped(["diagnose", str(EXAMPLE)])
+    out = subprocess.run([sys.executable, "-m", "losslens", "diagnose", str(EXAMPLE)], capture_output=True, text=True,
+                         env={**_env(), **env}, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert ANSI.sub("", out.stdout) == piped
+
+
 def test_summary_table_says_x_with_its_unit_the_verdict_in_words_and_confidence_in_percent():
     """Two runs: the table's X column read "3" beside "1375" (an epoch beside a step), its verdicts
     `still_improving` where the text says "still improving", its confidence "0.75" where the HTML says 75%."""

@@ -463,4 +463,3 @@ def boosted_trees(meta: Mapping[str, Any]) -> bool:
     knew (``meta["model"]``, ``meta["format"]``): its points are boosting rounds, not epochs or optimizer steps. A
     plain table with an ``iteration`` column (a booster's staged scores saved to CSV) says nothing of the model."""
     return meta.get("model") == "boosted_trees" or meta.get("format") in BOOSTER_FORMATS
-

@@ -140,7 +140,19 @@ def console(file=None):
     # kept bold and dim, still ANSI on a terminal that asked for none.
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
     out = _Console(file=file, highlight=False, soft_wrap=True, **plain)
-    return out if out.is_terminal else _Console(file=file, highlight=False, soft_wrap=True, width=200, **plain)
+    # (FORCE_COLOR and TTY_COMPATIBLE make rich's is_terminal true on a file or pipe, for colours: its width was then
+    # 80 columns and the report folded there, where a pipe gets whole lines.)
+    return out if out.is_terminal and _on_tty(out) else _Console(file=file, highlight=False, soft_wrap=True,
+                                                                 width=200, **plain)
+
+
+def _on_tty(console) -> bool:
+    """Whether ``console``'s stream is a terminal itself, whatever rich's ``is_terminal`` says."""
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # (a closed stream)
+        return False
 
 
 def draws_live(console) -> bool:
@@ -152,12 +164,7 @@ def draws_live(console) -> bool:
     frames for 27 runs, with NO_COLOR too)."""
     if os.environ.get("TTY_INTERACTIVE") == "1":
         return True
-    isatty = getattr(console.file, "isatty", None)
-    try:
-        tty = bool(isatty is not None and isatty())
-    except ValueError:  # (a closed stream)
-        tty = False
-    return tty and console.is_interactive
+    return _on_tty(console) and console.is_interactive
 
 
 def distinct_names(runs: list, names: list[str] | None = None) -> list[str]:
@@ -309,7 +316,7 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         # On a terminal each line is folded to its width with a hanging indent (a 270-character evidence line
         # wrapped at column 0 under the bullets); piped or written to a file, lines stay whole, one per item, for
         # grep and for the docs' examples.
-        fold = (lambda line: wrap_line(line, out.width)) if out.is_terminal else (lambda line: [line])
+        fold = (lambda line: wrap_line(line, out.width)) if out.is_terminal and _on_tty(out) else (lambda line: [line])
         for part in fold(text[0]):
             out.print(f"[bold {colour}]{escape(part)}[/]")
         for line in text[1:]:
