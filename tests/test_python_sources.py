@@ -225,3 +225,16 @@ def test_a_boosters_points_are_rounds_in_the_text_the_json_and_the_chart():
     # and the same reading as the estimator's.
     saved, fitted = losslens.diagnose(HGB), losslens.diagnose(m)
     assert saved.axis == "step" and (saved.verdict, saved.plateau_epoch) == (fitted.verdict, fitted.plateau_epoch)
+
+
+def test_an_evals_result_dict_in_memory_reads_as_its_saved_json():
+    # XGBClassifier.evals_result() saved with json.dump (tests/fixtures/ecosystem/xgboost_sklearn_eval_set) read as
+    # "plateau at round 16"; the same dict passed in memory read "plateau at step 16", its run not a booster's.
+    path = ECO / "xgboost_sklearn_eval_set" / "evals_result.json"
+    saved, held = losslens.diagnose(path), losslens.diagnose(json.loads(path.read_text()))
+    assert held.axis == saved.axis == "round" and held.run.meta.get("model") == "boosted_trees"
+    a, b = saved.to_dict(), held.to_dict()
+    for key in ("run", "run_name", "source"):
+        a.pop(key, None), b.pop(key, None)
+    assert a == b
+    assert str(held).split("\n", 1)[1] == str(saved).split("\n", 1)[1]

@@ -23,8 +23,15 @@ def to_runs(source: Any, **options) -> list[Run]:
     if framework is not None:
         return framework
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
-        _check_lists(source if isinstance(source, Mapping) else source.history)
-        return [Run.from_history(source, columns=options.get("columns"))]
+        hist = source if isinstance(source, Mapping) else source.history
+        _check_lists(hist)
+        from .readers.keras import _boosted
+        from .readers.table import _rounds
+
+        # (An XGBoost or LightGBM evals_result() read as its JSON is: a booster's rounds and knobs, not "step 16" of
+        # a network's optimizer and its learning rate.)
+        meta = {"model": "boosted_trees"} if _boosted(dict(hist)) else None
+        return _rounds([Run.from_history(source, columns=options.get("columns"), meta=meta)])
     from .readers.table import from_frame, is_frame
 
     if is_frame(source):  # a pandas DataFrame
