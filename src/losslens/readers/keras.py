@@ -41,7 +41,7 @@ _BOOSTER_METRICS = {"logloss", "mlogloss", "binary_logloss", "multi_logloss", "m
                     "mae", "auc", "error", "merror", "ndcg", "map", "mape", "huber", "poisson", "cross_entropy"}
 
 
-def _boosted(hist: dict) -> bool:
+def boosted_history(hist: dict) -> bool:
     """An evals_result: ``{set: {metric: [...]}}`` whose metrics are all a booster's."""
     inner = [v for v in hist.values() if isinstance(v, dict)]
     names = {str(k).lower() for d in inner for k in d}
@@ -64,7 +64,7 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
             meta["params"] = obj["params"]
         if isinstance(obj.get("epoch"), list) and "epoch" not in hist:
             hist["epoch"] = obj["epoch"]
-    if _boosted(hist):
+    if boosted_history(hist):
         meta["model"] = "boosted_trees"
     hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}, evals_result
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}

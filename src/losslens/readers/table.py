@@ -130,7 +130,7 @@ def to_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str, f
         logged_nan = max(logged_nan, tidy_nan)
         meta = dict(meta or {}, long_format=what)
     try:
-        return _rounds(_wide_runs(columns_data, name=name, source=source, fmt=fmt, columns=columns,
+        return rounds_axis(_wide_runs(columns_data, name=name, source=source, fmt=fmt, columns=columns,
                                   run_column=run_column, run_id=run_id, metric=metric, axis=axis, meta=meta,
                                   logged_nan=logged_nan, nan_columns=nan_columns, header_rows=header_rows))
     except NoLossError as e:
@@ -426,7 +426,7 @@ def long_to_wide(cols: Mapping[str, np.ndarray], source: str, run_column=None
     return out, stated, logged_nan, f"a row per curve ({key!r}) and value ({value!r}), read as a table{by}"
 
 
-def _rounds(runs: list[Run]) -> list[Run]:
+def rounds_axis(runs: list[Run]) -> list[Run]:
     """``runs`` with a booster's step axis named for what it counts, boosting rounds (:func:`losslens.run.
     boosted_trees`): the text, the JSON's ``axis`` and the chart said "step 16" of XGBoost's 17th tree. Only a
     ``"step"`` axis is renamed, and the readings treat ``"round"`` as they treated it (:func:`losslens.facts.
