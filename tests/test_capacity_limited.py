@@ -1,0 +1,40 @@
+"""Classifiers too small for their data (tests/fixtures/ecosystem/linear_circles: make.py, figures in make.out): a
+linear model on make_circles cannot beat ln 2 whatever its step (lr / 1000 ends at the same 0.692; a 64-64 MLP
+reaches 0.024), and read "learning rate too high ... restart from scratch at 1/10" off a training loss settled
+0.0009 above ln 2 and a validation loss bouncing by 8.7% of its tiny improvement.
+"""
+import csv
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "linear_circles"
+
+
+def _col(name, col):
+    with open(HERE / name, newline="") as fh:
+        return [float(r[col]) for r in csv.DictReader(fh)]
+
+
+def test_the_premise_the_step_is_not_what_holds_a_linear_model_on_circles():
+    best = min(_col("circles_logreg.csv", "val_loss"))
+    assert abs(min(_col("circles_logreg_lr0.001.csv", "val_loss")) - best) < 0.002
+    assert min(_col("circles_big.csv", "val_loss")) < 0.05 < best - 0.6
+
+
+@pytest.mark.parametrize("classes", [None, 2])
+def test_a_linear_model_settled_at_ln_2_is_not_read_as_a_step_too_large(classes):
+    d = losslens.diagnose(HERE / "circles_logreg.csv", classes=classes)
+    assert "lr_too_high" not in [c.id for c in d.causes]
+    text = str(d)
+    assert "restart from scratch" not in text and "lower the learning rate" not in text
+
+
+@pytest.mark.parametrize("name", ["keras_sgd_overshoot/lr3.0.csv", "keras_sgd_collapse/lr3.0.csv",
+                                  "keras_walk39/lr_high3.csv", "compare_keras/sgd_lr3.0_s1.csv"])
+def test_networks_thrown_to_one_class_keep_their_reading(name):
+    """Their validation accuracy is one class's share epoch after epoch: the outputs a step threw past the bias."""
+    d = losslens.diagnose(HERE.parent / name)
+    assert d.verdict == "lr_too_high"
