@@ -38,3 +38,23 @@ def test_networks_thrown_to_one_class_keep_their_reading(name):
     """Their validation accuracy is one class's share epoch after epoch: the outputs a step threw past the bias."""
     d = losslens.diagnose(HERE.parent / name)
     assert d.verdict == "lr_too_high"
+
+
+def test_the_premise_a_bigger_model_goes_far_lower_on_moons():
+    big = min(_col("moons_big.csv", "val_loss"))
+    for name in ("moons_logreg.csv", "moons_h2.csv"):
+        assert min(_col(name, "val_loss")) > 2.5 * big
+
+
+@pytest.mark.parametrize("name", ["moons_logreg.csv", "moons_h2.csv"])
+def test_training_level_with_validation_at_a_high_error_rate_lists_underfitting(name):
+    """Only validation's accuracy is logged: losses level with each other say training errs as often (14%)."""
+    d = losslens.diagnose(HERE / name)
+    under = next(c for c in d.causes if c.id == "underfitting")
+    assert "a bigger model or better features" in under.actions
+    assert "about as often" in " ".join(under.evidence)
+
+
+def test_a_model_that_fits_its_training_data_far_below_validation_is_not_listed_so():
+    d = losslens.diagnose(HERE / "moons_big.csv")
+    assert "underfitting" not in [c.id for c in d.causes]
