@@ -151,7 +151,7 @@ def test_a_converged_verdict_that_a_smaller_step_beats_reports_lr_too_high_off_t
 
 
 @pytest.mark.slow
-def test_converged_confirmed_by_twice_the_epochs_alone_says_it_is_confirmed_only_in_part():
+def test_converged_checked_by_twice_the_epochs_alone_on_a_bouncing_tail_is_not_decided():
     # The same SGD(0.2) run: with from_epoch, lr / 10 from the plateau refutes converged (above). A train
     # without from_epoch cannot make that check, and twice the epochs alone cannot tell a floor from a
     # bouncing step: "confirmed by retraining" would claim the check that did not run.
@@ -159,18 +159,23 @@ def test_converged_confirmed_by_twice_the_epochs_alone_says_it_is_confirmed_only
 
     def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
         return full(lr_factor=lr_factor, epochs_factor=epochs_factor, seed=seed)
+    # Since the 2% / 10% bars are read against the runs' own tail noise, the check that ran decides nothing here:
+    # twice the epochs moved the end +5.9% where the baseline's tail bounces ±20% from epoch to epoch (it had said
+    # "held", confirming converged in part on a coin flip).
     v = verify(train, causes=["converged"], progress=False)
-    assert v.diagnosis.verdict == "converged" and v.confirmed is True  # judged on the check that ran
-    assert [r.check.name for r in v.unrun] == ["learning rate / 10"]
-    assert ("verdict converged: confirmed in part by retraining (twice the epochs held; learning rate / 10 not "
-            "run: train() takes no from_epoch); from one seed") in str(v)
+    assert v.diagnosis.verdict == "converged" and v.confirmed is None
+    assert "learning rate / 10: predicts val_loss ends < 15% lower: not run (train() takes no from_epoch" in str(v)
+    [twice] = [r for r in v.results if r.check.name == "twice the epochs"]
+    assert twice.why == "tail_noise" and twice.holds is None
+    assert "verdict converged: not decided: the retraining moved the loss no further than its tail's own noise" \
+        in str(v)
     pytest.importorskip("matplotlib")
     from losslens.report.plot import verification_figure
-    assert "confirmed in part" in verification_figure(v).axes[0].get_title(loc="left")
+    assert "not decided" in verification_figure(v).axes[0].get_title(loc="left")
 
 
 @pytest.mark.slow
-def test_converged_is_refuted_when_twice_the_epochs_climbs_away_from_the_floor():
+def test_converged_is_never_confirmed_when_twice_the_epochs_climbs_away_from_the_floor():
     # A user's SGD(0.2) MLP on diabetes reads converged (plateau at epoch 3); trained twice as long, its
     # validation loss ends ~19% higher on the mean of 3 seeds (each retrained run reads lr_too_high): the step
     # bounces it off the level it sat at. "< 2% lower" alone passed that as converged's prediction holding.
@@ -184,7 +189,9 @@ def test_converged_is_refuted_when_twice_the_epochs_climbs_away_from_the_floor()
     assert twice.change_rel >= 0.15 and not twice.holds, str(v)
     assert "predicts val_loss ends < 2% lower and < 15% higher" in str(v)
     assert next(r for r in v.to_dict()["checks"] if r["name"] == "twice the epochs")["ceiling"] == 0.15
-    assert v.confirmed is False and "verdict converged: NOT confirmed" in str(v)
+    # +19.4% (higher in 3 of 3 seeds) against a tail bouncing ±15.7%: ±21.4% flips it, so not decided; never
+    # "confirmed", which "< 2% lower" alone once said
+    assert v.confirmed is not True and "verdict converged: not decided" in str(v)
 
 
 def test_a_cause_asked_about_by_name_gets_its_own_outcome_line():
@@ -317,10 +324,12 @@ def test_one_lucky_reading_of_a_bouncing_run_does_not_confirm_overfitting():
                 (None, "best"): (0.0, False), (None, "end"): (0.0, False)}
 
     def as_reported(r):
-        if r.check.cause != "overfitting" or r.skipped:  # (weight decay x 10: _digits_sgd takes no decay_factor)
+        # (weight decay x 10: _digits_sgd takes no decay_factor; a reading this machine left within its tail's
+        # noise is set to the report's like the others)
+        if r.check.cause != "overfitting" or (r.skipped and r.why != "tail_noise"):
             return r
         rel, held = reported[(r.check.change.get("size_factor"), r.check.statistic)]
-        return dataclasses.replace(r, value=r.baseline * (1 + rel), holds=held)
+        return dataclasses.replace(r, value=r.baseline * (1 + rel), holds=held, skipped=None, why=None)
     v = Verification(v.diagnosis, [as_reported(r) for r in v.results
                                       if r.check.cause in ("overfitting", "lr_too_high")], v.seeds, v.baseline_runs, seedable=True)
     by = {(r.check.change.get("size_factor"), r.check.statistic): r for r in v.results
