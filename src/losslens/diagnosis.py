@@ -18,7 +18,8 @@ that fires names the verdict; each function's docstring says when it fires and w
    ``stuck_at_init``, ``collapsed`` (lr_too_high: frozen at one exact value), ``constant_guess``
    (lr_too_high: outputs thrown to a constant answer), ``no_signal``;
 2. a measured learning curve: ``data_limited_measured`` (data_limited);
-3. an unstable step (all lr_too_high): ``unstable`` (training-loss spikes), ``peak_unstable``, ``relapsed``
+3. an unstable step (all lr_too_high): ``unstable`` (training-loss spikes), ``peak_unstable``,
+   ``first_epoch_thrown`` (a blow-up inside the first epoch validation never came back from), ``relapsed``
    (both curves back up), ``climbed_off_floor``;
 4. ``overfitting``;
 5. a step that undid progress (lr_too_high): ``bounced``, ``unlearned``;
@@ -457,7 +458,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     losses = _loss_facts(run, f, classes)
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, lr_zeroed, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
-                 relapsed, climbed_off_floor, overfitting,
+                 first_epoch_thrown, relapsed, climbed_off_floor, overfitting,
                  bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, fits_nothing,
                  lr_too_high, underfitting, jumped):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
@@ -516,7 +517,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # at SGD lr 0.1-0.25: 133.7 -> 157-184 in one epoch, then flat to within 1% of that climb for 99 epochs: it never learned).
     # (So is a loss thrown far above a fresh network's ln K by its first epoch, and never back: _thrown_at_start.)
     thrown = bool(causes) and _thrown(causes[0])
-    blown = bool(causes) and causes[0].id == "diverged" and (thrown or _blown_up(f, t))
+    # (So too a first epoch's blow-up that validation never came back from: first_epoch_thrown. Its overfitting
+    # quoted "the best weights from epoch 0", the blow-up's own.)
+    blown = bool(causes) and ((causes[0].id == "diverged" and (thrown or _blown_up(f, t)))
+                              or "first_thrown_held" in causes[0].numbers)
     if blown:
         causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
                   or (c.id == "stuck_at_init" and not thrown and _held_after_climb(f))]
@@ -539,7 +543,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
                   for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers",
-                            "lr_zero_from"))
+                            "lr_zero_from", "first_thrown_held"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and _paced_by_lr(low)
@@ -1737,6 +1741,100 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
                  ["learning-rate warm-up, or a lower peak learning rate", "gradient clipping",
                   "lower the learning rate (try 1/10) if the later curve bounces too"],
                  {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth, **guess})
+
+
+#: :func:`first_epoch_thrown`: an epoch-mean training loss whose first point is at least this many times every later
+#: one averaged a blow-up into that epoch. A descent's first epoch mean is a few times its second: ≤ 10.2x on the
+#: diagnosis benchmark's curves (DeepOBS' memorising fmnist_2c2d, whose later level is 1e-5 of it, 6.5x), ≤ 17.6x on
+#: an MLP fitting make_regression's raw targets (std ~150) at Adam 1e-2-1.0 and SGD 1e-5-1e-4; Adam 1.0 on the
+#: standardized targets gave 3556x, 822x and 133x (seeds 0-2), Adam 0.3 206x. But a linear fit that reaches its noise
+#: floor inside the first epoch gives 147x too (torch_reg_floor's reg_floor_sgd: 1.6, then 0.011 from epoch 1, with
+#: validation at 0.011 after epoch 0): so the first point must also be ``FIRST_THROWN_LEVEL`` x the later level, and
+#: validation must show the run never came back.
+FIRST_THROWN = 100.0
+FIRST_THROWN_LEVEL = 1000.0
+#: ... and held-out data never came back: validation's best at least this many times training's later level.
+FIRST_THROWN_VAL_GAP = 10.0
+
+
+class _FirstThrown(NamedTuple):
+    first: float        # the training loss's first point (an epoch's mean)
+    next_high: float    # the highest of its later points
+    level: float        # its later level: the median of its last quarter
+    val_first: float    # validation's first point
+    val_best: float     # validation's lowest point
+    held: str | None    # how validation shows the run never came back: "never_below_first", "gap", or None
+
+
+def _first_thrown(f: Facts) -> _FirstThrown | None:
+    """A blow-up inside the first epoch, averaged into the epoch-mean training loss: its first point ≥
+    ``FIRST_THROWN`` x every later one (a descent's is a few times its second) and ≥ ``FIRST_THROWN_LEVEL`` x its
+    later level (the median of its last quarter), on an epoch axis (a step log's first point is the loss before any
+    step), over ≥ 5 points, with a validation loss the metric (a training loss alone cannot show whether the run came
+    back), its first point at least 10x under that mean (a loss logged before training, DeepOBS' epoch 0, is the same on both sets: no blow-up,
+    an untrained network's loss). None where that does not hold. ``held`` says whether validation never came back:
+    it never got below its first evaluation (made after the blow-up), or its best stayed ≥ ``FIRST_THROWN_VAL_GAP`` x
+    training's later level, which no ln K, a regression's only reference, can show."""
+    if f.axis_name != "epoch" or _higher(f):
+        return None
+    y = f.y if f.metric == "train_loss" else f.train_y
+    if y is None:
+        return None
+    y = y[np.isfinite(y)]
+    if y.shape[0] < MIN_TAIL_POINTS or not float(np.min(y[1:])) > 0:
+        return None
+    first, next_high = float(y[0]), float(np.max(y[1:]))
+    level = float(median(y[-max(2, y.shape[0] // 4):]))
+    if first < FIRST_THROWN * next_high or first < FIRST_THROWN_LEVEL * level:
+        return None
+    if not is_validation(f.metric):
+        return None  # (a training loss alone cannot show whether the run came back: see first_epoch_thrown)
+    v = f.y[np.isfinite(f.y)]
+    if v.shape[0] < MIN_TAIL_POINTS or not float(v[0]) * 10 <= first:
+        return None
+    v0, best = float(v[0]), float(np.min(v))
+    held = "never_below_first" if best >= v0 else "gap" if best >= FIRST_THROWN_VAL_GAP * level else None
+    return _FirstThrown(first, next_high, level, v0, best, held)
+
+
+def first_epoch_thrown(f: Facts, t: Thresholds) -> Cause | None:
+    """An early blow-up no ln K shows: the first epoch's steps threw the outputs far out, the epoch-mean training loss
+    averaging it in (:func:`_first_thrown`: its first point ≥ 100x every later one and ≥ 1000x its later level), and
+    held-out data never came
+    back -- validation never got below its first evaluation, or its best stayed ≥ 10x training's later level. A
+    regression has no uniform guess to measure a thrown start by (``_thrown_at_start`` needs K), so such a run read
+    as what its later points look like: a 20-64-64-1 MLP on make_regression (targets std 1, MSE) at Adam 1.0, train
+    368,131 at epoch 0, then 103 and 15, ending 1.02, val 287 -> 462, read "overfitting, the best weights from epoch
+    0" (99%); seed 1, val 131 -> 41 still creeping down, "still improving, keep training"; lr 0.1 reaches 0.012, lr
+    0.01 0.004 (`tests/fixtures/ecosystem/torch_reg_blowup`). Checked before overfitting and still_improving, and,
+    as beside a diverged loss, only what explains a blow-up is listed beside it: the "best weights" and "keep
+    training" those read are the blow-up's. Where validation came back (Adam 0.3: train 336, then 1.6 ... 0.99, val
+    2.19 -> 1.07, about predicting the mean, where lr 0.1 reaches 0.012) nothing is read: the log cannot tell that
+    level from a floor reached inside the first epoch (reg_floor_sgd, above ``FIRST_THROWN``), which only the
+    targets' variance would.
+
+    First actions: lower the learning rate (try 1/10) and retrain from scratch; warm-up, clipping."""
+    th = _first_thrown(f)
+    if th is None or th.held is None:
+        return None
+    return _first_thrown_cause(f, th)
+
+
+def _first_thrown_cause(f: Facts, th: _FirstThrown) -> Cause:
+    ev = [f"train_loss's first point, {th.first:.4g}, is {_count(th.first / th.next_high)}x every later one (its "
+          f"later level {th.level:.4g}): that epoch's mean averaged in steps that threw the outputs far out, a "
+          "blow-up inside the epoch, which training's later epochs came back down from"]
+    numbers = {"first_thrown": th.first / th.next_high, "first_level": th.level}
+    if th.held == "never_below_first":
+        ev.append(f"{f.metric} never got back below its first evaluation, {th.val_first:.4g} (made after that epoch), "
+                  f"and ended at {float(f.y[np.isfinite(f.y)][-1]):.4g}: held-out data never came back from it")
+    elif th.held == "gap":
+        ev.append(f"{f.metric}'s best, {th.val_best:.4g}, stayed {_count(th.val_best / th.level)}x training's later "
+                  "level: what training came back to does not carry over to held-out data")
+    numbers["first_thrown_held"] = 1.0
+    acts = ["lower the learning rate (try 1/10) and retrain from the start: the weights this run reached came out of "
+            "the blow-up", "learning-rate warm-up, or gradient clipping"]
+    return Cause("lr_too_high", 0.9, ev, acts, numbers)
 
 
 def _accuracy_rose(f: Facts) -> bool:
