@@ -181,6 +181,39 @@ def test_lowers_the_learning_rate_when_the_loss_bounces():
     assert np.std(np.diff(train[at + 2:])) < 0.5 * np.std(np.diff(train[:at + 1]))
 
 
+def test_a_cut_lr_is_cut_again_only_on_evidence_after_the_cut():
+    """SGD momentum 0.9 at 0.5 on 600 digits: the training loss climbs back at epoch 3, reduce_lr_on cuts to 0.05
+    at epoch 6 and the validation loss falls (1.0 -> 0.5 by epoch 11). The climb stays in the run: it cut again
+    every ``cooldown`` epochs on it, down to 5e-12 by epoch 56, and the report called its own cut "the schedule's"."""
+    from sklearn.datasets import load_digits
+
+    torch.manual_seed(0)
+    x, y = load_digits(return_X_y=True)
+    x, y = torch.tensor((x / 16.0).astype(np.float32)), torch.tensor(y)
+    idx = torch.tensor(np.random.default_rng(0).permutation(len(x)))
+    xtr, ytr, xva, yva = x[idx[:600]], y[idx[:600]], x[idx[1000:1400]], y[idx[1000:1400]]
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    mon = Monitor(model, opt, epochs=25, reduce_lr_on=("lr_too_high",), verbose=0)
+    for _ in range(25):
+        perm = torch.randperm(600)
+        for i in range(0, 600, 32):
+            b = perm[i:i + 32]
+            loss = torch.nn.functional.cross_entropy(model(xtr[b]), ytr[b])
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            mon.step(loss)
+        with torch.no_grad():
+            mon.epoch_end(val_loss=torch.nn.functional.cross_entropy(model(xva), yva))
+    mon.finish()
+    cuts = [(a["epoch"], a["new_lr"]) for a in mon.actions if a["action"] == "lower_lr"]
+    assert len(cuts) == 1 and cuts[0][1] == pytest.approx(0.05), cuts
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
+    text = " ".join(mon.diagnosis.cause.evidence)
+    assert "schedule" not in text and f"until losslens lowered it at epoch {cuts[0][0]}" in text, text
+
+
 def test_lowered_lr_survives_a_scheduler():
     torch.manual_seed(0)
     model = torch.nn.Linear(2, 1)

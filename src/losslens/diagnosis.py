@@ -924,8 +924,27 @@ def _callback_cuts(run: Run, f: Facts, verdict: Cause) -> None:
     if "dead_layers" in verdict.numbers and verdict.numbers["died_at"] <= first:
         line += (f"; the units had died at {ax} {_n(verdict.numbers['died_at'])}, before it: a lower rate cannot "
                  "revive them")
+    _own_cut_not_a_schedule(f, verdict, cuts)
     verdict.evidence.insert(min(1, len(verdict.evidence)), line)
     verdict.numbers["callback_lr_cuts"] = len(cuts)
+
+
+def _own_cut_not_a_schedule(f: Facts, verdict: Cause, cuts: list) -> None:
+    """Where the first lr drop :func:`peak_unstable` read as "the schedule's cut" is the callback's own (the
+    first point logged after one of ``cuts``, ``(axis, lr, new lr, why)``), its evidence says losslens lowered it:
+    a torch Monitor's report on a run at a constant 0.5 read "until the schedule cut it at epoch 7: a step too
+    large, which the schedule's later cuts hid" of the cut it made itself at epoch 6."""
+    peak_cut = verdict.numbers.get("peak_cut")
+    if peak_cut is None or not verdict.evidence:
+        return
+    ax = f.axis_name
+    for at, *_ in cuts:
+        later = f.x[f.x > at]
+        if later.shape[0] and float(later[0]) == peak_cut:
+            old = f" until the schedule cut it at {ax} {_n(peak_cut)}: a step too large, which the schedule's later cuts hid"
+            new = f" until losslens lowered it at {ax} {_n(at)}: a step too large"
+            verdict.evidence[0] = verdict.evidence[0].replace(old, new)
+            return
 
 
 def _open_ended(cause: Cause, f: Facts, t: Thresholds) -> bool:
@@ -1699,7 +1718,7 @@ def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
                   f"it had gained) while the learning rate was still at its peak{top}{after}: a step too large, "
                   "which the schedule's later cuts hid"],
                  ["a lower peak learning rate (try 1/10), or warm-up to it", "gradient clipping"],
-                 {"peak_relapse": share})
+                 {"peak_relapse": share, **({} if cut is None else {"peak_cut": cut})})
 
 
 def blew_up(f: Facts, t: Thresholds) -> Cause | None:
