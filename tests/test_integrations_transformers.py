@@ -383,3 +383,24 @@ def test_validation_below_a_guess_then_memorised_is_overfitting_not_no_signal(tm
     # X at validation's best, as the report at step 56 said and as its advice restores: on 30 checks the smooth
     # flattened the dip (0.663 at step 32 against 0.630 raw) and X read the first check, "step 8 [8, 8]".
     assert d.plateau.epoch == run.axis[np.nanargmin(run.val_loss)] == 32
+
+
+def test_a_run_to_its_last_step_ends_with_the_best_weights(tmp_path):
+    """restore_best_weights with no losslens stop: the Trainer runs to its last step while validation turns up
+    (memorisation), and train() hands back the best evaluation's weights, as Keras's callback does at the end of any
+    fit, saying so once. It handed back the last ones (the walk's tiny BERT: eval_loss 1.896 at max_steps, its best
+    0.630)."""
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path), num_train_epochs=20, per_device_train_batch_size=8, learning_rate=3e-3,
+        eval_strategy="epoch", logging_strategy="epoch", save_strategy="no", report_to=[],
+        use_cpu=True, disable_tqdm=True, seed=0, lr_scheduler_type="constant")
+    cb = LosslensCallback(restore_best_weights=True, verbose=0)
+    trainer = transformers.Trainer(model=tiny_gpt2(), args=args, train_dataset=markov(16, 0),
+                                   eval_dataset=markov(64, 1), callbacks=[cb])
+    trainer.train()
+    run = cb.run()
+    best = int(np.nanargmin(run.val_loss))
+    assert cb.stopped_epoch is None and best < len(run) - 1  # (else the last weights would pass too)
+    assert trainer.evaluate()["eval_loss"] == pytest.approx(float(run.val_loss[best]), rel=1e-4)
+    said = [m for m in cb.watcher.messages if "at the end of training (restore_best_weights)" in m]
+    assert len(said) == 1 and f"restoring the weights of step {run.axis[best]:g}" in said[0], cb.watcher.messages

@@ -45,7 +45,7 @@ try:
 except ImportError:  # the older package name
     Callback = import_framework("pytorch_lightning.callbacks", "losslens.integrations.lightning needs Lightning: "
                                 "pip install 'losslens[lightning]'").Callback
-from .torch import carry_out, module_frozen, optimizer_class, optimizer_decay, torch_schedule
+from .torch import carry_out, module_frozen, restore_at_end, optimizer_class, optimizer_decay, torch_schedule
 
 _DEFAULT = object()
 
@@ -223,6 +223,10 @@ class LosslensCallback(WatcherViews, Callback):
             self.watcher.warn_once(exc, f"acting at epoch {trainer.current_epoch}")
 
     def on_fit_end(self, trainer, pl_module):
+        try:
+            restore_at_end(self, pl_module)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "restore at fit end")
         try:
             self.watcher.end_training()
         except Exception as exc:

@@ -25,6 +25,7 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 from __future__ import annotations
 
 from ..exceptions import TORCH_PIN, UsageTypeError
+from ..result import axis_text
 from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, decay_meta,
                     gather_mean, import_framework, to_float)
 
@@ -253,6 +254,8 @@ def carry_out(owner, decision, module, optimizer, scheduler=None) -> bool:
         return False
     if decision.improved and owner.watcher.restore_best_weights and module is not None:
         owner.best_state = copy_state(module)
+    # (Rank 0's decision on every rank: each knows whether the weights it holds now are the best, for restore_at_end.)
+    owner.best_is_last = bool(decision.improved)
     if decision.new_lr is not None:
         set_lr(optimizer, decision.new_lr, scheduler)
     if decision.stop and decision.restore and owner.best_state is not None and module is not None:
@@ -261,6 +264,28 @@ def carry_out(owner, decision, module, optimizer, scheduler=None) -> bool:
         except Exception as exc:  # (the stop stands: it was decided on the run, not on these weights)
             owner.watcher.warn_once(exc, "restoring the best weights")
     return bool(decision.stop)
+
+
+def restore_at_end(owner, module) -> None:
+    """With ``restore_best_weights``, a fit that ends without losslens's stop hands back the best weights kept
+    (``owner.best_state``, by :func:`carry_out`), as Keras 3's ``EarlyStopping(restore_best_weights=True)`` and the
+    Keras callback do, and says so in one line; the last weights where they are the best already. A Lightning digits
+    MLP stopped by Lightning's own EarlyStopping handed back its last weights (val_loss 0.2477, its best 0.2315 at
+    epoch 13), and a Trainer run to ``max_steps`` its last (eval_loss 1.896, its best 0.630). Weights that cannot be
+    put back (a sharded model) are said to be the last ones."""
+    w = owner.watcher
+    if not w.restore_best_weights or w.stopped_epoch is not None or module is None \
+            or owner.best_state is None or getattr(owner, "best_is_last", True):
+        return  # (a stop restored them already)
+    where = "the best evaluation" if w.best_epoch is None else \
+        f"{w.axis_name} {axis_text(w.best_epoch)} ({w.best_key} {w.best:.4g})"
+    try:
+        module.load_state_dict(owner.best_state)
+    except Exception as exc:
+        w.say(f"losslens: could not restore the weights of {where} at the end of training ({type(exc).__name__}: "
+              f"{(str(exc).splitlines() or [''])[0]}): the model holds the last weights")
+        return
+    w.say(f"losslens: restoring the weights of {where}, the best, at the end of training (restore_best_weights)")
 
 
 def torch_schedule(schedulers) -> LRSchedule | None:

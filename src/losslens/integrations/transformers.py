@@ -38,7 +38,7 @@ from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
                                    "pip install 'losslens[transformers]'").TrainerCallback
-from .torch import carry_out, optimizer_class, optimizer_decay, torch_schedule
+from .torch import carry_out, optimizer_class, restore_at_end, optimizer_decay, torch_schedule
 
 _DEFAULT = object()
 
@@ -149,6 +149,11 @@ class LosslensCallback(WatcherViews, TrainerCallback):
 
     def on_train_end(self, args, state, control, **kwargs):
         self._training = False
+        if not getattr(args, "load_best_model_at_end", False):  # (else the Trainer loaded its best checkpoint itself)
+            try:
+                restore_at_end(self, kwargs.get("model"))
+            except Exception as exc:
+                self.watcher.warn_once(exc, "restore at train end")
         try:
             self.watcher.end_training()
         except Exception as exc:
