@@ -214,3 +214,19 @@ def test_the_framework_callbacks_use_only_the_public_api_of_core():
                     isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
                 used.append(f"{module}.py:{node.lineno} uses .{node.attr}")
     assert not used, used
+
+
+def test_a_figure_quoted_against_a_cut_reads_on_its_own_side_of_it():
+    """The stop line's gain and the evidence's noise count beside their cut: 0.0096 printed "forecast to improve
+    1.0% ..., less than stop_gain=0.01" (a Keras digits MLP's stop at epoch 77), and 2.96 sds printed "within its
+    noise (3 sds)" (a Lightning digits MLP's overfitting read), each reading as the opposite of its words."""
+    from losslens.diagnosis import _beyond_noise
+    from losslens.integrations._core import _below
+
+    assert _below(0.0096, 0.01) == "0.96%" and _below(0.004, 0.01) == "0.4%" and _below(0.0099999, 0.01) == "under 1%"
+    assert _below(0.0, 0.01) == "0.0%" and _below(0.0149, 0.015) == "1.49%"
+    assert _beyond_noise(2.96) == "within its noise (2.96 sds)" and _beyond_noise(9.97) == "beyond its noise (9.97 sds)"
+    assert _beyond_noise(2.999) == "within its noise (under 3 sds)"
+    # Away from a cut the count keeps its whole number: "far beyond its noise (36 sds)".
+    assert _beyond_noise(36.4) == "far beyond its noise (36 sds)" and _beyond_noise(2.4) == "within its noise (2 sds)"
+    assert _beyond_noise(3.0) == "beyond its noise (3 sds)"

@@ -7239,7 +7239,12 @@ def _beyond_noise(sds: float) -> str:
     """A change against the curve's noise in words, the count of noise sds in brackets: "far above its noise
     (36 sds)"."""
     words = "far beyond its noise" if sds >= 10 else "beyond its noise" if sds >= 3 else "within its noise"
-    return f"{words} ({_count(sds)} sds)"
+    # Digits enough for the count to sit on its word's side of the cut: 2.96 printed "within its noise (3 sds)".
+    for decimals in (0, 1, 2):
+        text = _count(sds, decimals)
+        if abs(sds) >= 1e6 or all((sds < cut) == (float(text) < cut) for cut in (3, 10)):
+            return f"{words} ({text} sds)"
+    return f"{words} (under {3 if sds < 3 else 10} sds)"
 
 
 def _t(v: float) -> str:

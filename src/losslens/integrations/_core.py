@@ -598,7 +598,7 @@ class Watcher:
         if self._schedule_running():
             self._stopper.resume()
             self.say_once("schedule-forecast", f"losslens: {self.best_key} is forecast to improve "
-                          f"{max(gain, 0.0):.1%} by {end} at the current lr, less than stop_gain="
+                          f"{_below(max(gain, 0.0), self.stop_gain)} by {end} at the current lr, less than stop_gain="
                           f"{self.stop_gain:g}, but the lr schedule ({self._schedule.name}) still runs: "
                           f"not stopping")
             return
@@ -611,7 +611,7 @@ class Watcher:
         # An interval too wide to say much is said so, as `losslens forecast` flags it on the same points.
         doubt = f"; uncertain: {fc.uncertain}" if fc.uncertain else ""
         what = (f"stopped at {self.axis_name} {axis_text(epoch)}: {self.best_key} is forecast to improve "
-                f"{max(gain, 0.0):.1%}{of} by {end}, less than stop_gain={self.stop_gain:g} "
+                f"{_below(max(gain, 0.0), self.stop_gain)}{of} by {end}, less than stop_gain={self.stop_gain:g} "
                 f"(forecast {fc.value:.4g}, 90% interval {lo:.4g} to {hi:.4g}{doubt})")
         self._stop(decision, epoch, what, cause="forecast", gain=float(gain), min_gain=self.stop_gain,
                    horizon=_num(fc.horizon), planned=self.horizon is not None, **({"top": top} if of else {}))
@@ -1807,6 +1807,16 @@ def counted_verdict(d) -> str | None:
     early to call it settled" at epoch 14 and a likely converged at 15, "stop at epoch 2", before falling
     0.15 -> 0.05)."""
     return None if d.cause.status == "possible" else d.verdict
+
+
+def _below(gain: float, cut: float) -> str:
+    """``gain`` (a share: 0.0096) as a percentage with digits enough to read below ``cut`` (0.01), as it is:
+    "forecast to improve 1.0%, less than stop_gain=0.01" was said of 0.96%."""
+    for decimals in (1, 2, 3):
+        text = f"{gain:.{decimals}%}"
+        if not gain < cut or float(text[:-1]) / 100 < cut:
+            return text
+    return f"under {share_text(cut)}"
 
 
 def _gate(cause) -> float:
