@@ -5308,6 +5308,11 @@ TRAIN_ERR_HIGH = 0.10
 TRAIN_ERR_SHARE = 0.5
 
 
+
+#: What a model erring on its own training examples cannot tell apart, said beside both underfitting readings of it.
+SMALL_OR_FLOOR = ("a model too small and the data's own floor (noisy labels, classes that overlap) flatten alike: "
+                  "the curve cannot tell them apart")
+
 def _errs_on_own_data(f: Facts, t: Thresholds, train_acc: np.ndarray | None,
                       val_acc: np.ndarray | None = None) -> Cause | None:
     """Beside ``converged``, underfitting listed as possible off the accuracies where the loss does not show it
@@ -5342,8 +5347,7 @@ def _errs_on_own_data(f: Facts, t: Thresholds, train_acc: np.ndarray | None,
     ev = [f"training accuracy {c.train_acc_tail:.3f} over the last quarter: it gets {_pct(te)} of its own training "
           f"examples wrong ({_pct(te / ve)} of validation's error rate, {1 - c.val_acc_tail:.3f}), its accuracy "
           "flat there: the model has not fitted its own training data",
-          "a model too small and the data's own floor (noisy labels, classes that overlap) flatten alike: "
-          "the curve cannot tell them apart"]
+          SMALL_OR_FLOOR]
     return Cause("underfitting", 0.3, ev, [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
                  {"train_err": te, "err_share": te / ve}, status="possible")
 
@@ -5384,8 +5388,7 @@ def _errs_as_validation(f: Facts, t: Thresholds, val_acc: np.ndarray | None) -> 
     ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter, {_pct(ve)} of its examples wrong, with "
           f"train_loss level with validation's ({tr_end:.4g} against {va_end:.4g}): the model errs on its own "
           "training examples about as often, it has not fitted its own training data",
-          "a model too small and the data's own floor (noisy labels, classes that overlap) flatten alike: "
-          "the curve cannot tell them apart"]
+          SMALL_OR_FLOOR]
     return Cause("underfitting", 0.3, ev, [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
                  {"val_err": ve, "train_val_ratio": tr_end / va_end}, status="possible")
 

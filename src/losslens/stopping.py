@@ -464,13 +464,10 @@ class ForecastStopping:
         and stopped there, where training on reached 0.094. ``x``, ``y``: the curve so far, shape (n,), lower is
         better; ``noise``: second differences' robust sd in ``y``'s units."""
         k = 5
-        if y.shape[0] < k or fc._model is None:
+        last = _last_points(x, y, k) if fc._model is not None else None
+        if last is None:
             return False
-        xs, ys = x[-k:], y[-k:]
-        dx = xs - xs.mean()
-        sxx = float(dx @ dx)
-        if not sxx > 0:
-            return False
+        xs, ys, dx, sxx = last
         missed = float(dx @ (fc.value_at(xs) - ys)) / sxx  # observed slope below the fitted one, per axis unit
         span = min(float(xs[-1] - xs[0]), float(self.horizon - x[-1]) if self.horizon is not None else math.inf)
         return missed > 3.0 * noise / math.sqrt(sxx) and missed * span > self.min_gain * abs(fc.level)
@@ -486,13 +483,10 @@ class ForecastStopping:
         epochs, 17% to the horizon), 21% above the 0.227 it reached. ``x``, ``y``: the curve so far, shape (n,),
         lower is better."""
         k = 10
-        if y.shape[0] < k or fc._model is None:
+        last = _last_points(x, y, k) if fc._model is not None else None
+        if last is None:
             return False
-        xs, ys = x[-k:], y[-k:]
-        dx = xs - xs.mean()
-        sxx = float(dx @ dx)
-        if not sxx > 0:
-            return False
+        xs, ys, dx, sxx = last
 
         def slope_t(v: np.ndarray) -> tuple[float, float]:
             slope = float(dx @ v) / sxx
@@ -551,3 +545,14 @@ class ForecastStopping:
                 f"min_progress={self.min_progress}, stuck_noise={self.stuck_noise}, stuck_points={self.stuck_points}, "
                 f"mode={self.mode!r}, metric={self.metric!r}, confirm_rise={self.confirm_rise}, "
                 f"cut_points={self.cut_points})")
+
+
+def _last_points(x: np.ndarray, y: np.ndarray, k: int) -> tuple | None:
+    """The curve's last ``k`` points for a least-squares slope: ``(xs, ys, xs - mean, sum of squares of that)``;
+    None with fewer than ``k`` points or no spread along the axis."""
+    if y.shape[0] < k:
+        return None
+    xs, ys = x[-k:], y[-k:]
+    dx = xs - xs.mean()
+    sxx = float(dx @ dx)
+    return (xs, ys, dx, sxx) if sxx > 0 else None
