@@ -5352,10 +5352,14 @@ def _errs_on_own_data(f: Facts, t: Thresholds, train_acc: np.ndarray | None,
                  {"train_err": te, "err_share": te / ve}, status="possible")
 
 
+def _last_quarter(a: np.ndarray) -> np.ndarray:
+    """The last quarter of ``a``'s points, at least ``MIN_TAIL_POINTS`` (all of a shorter ``a``)."""
+    return a[-max(MIN_TAIL_POINTS, a.shape[0] // 4):]
+
+
 def _acc_flat(acc: np.ndarray, t: Thresholds) -> bool:
     """An accuracy's last quarter (≥ ``MIN_TAIL_POINTS``) not still climbing: its slope's t < ``memorise_val_t``."""
-    a = acc[np.isfinite(acc)]
-    q = a[-max(MIN_TAIL_POINTS, a.shape[0] // 4):]
+    q = _last_quarter(acc[np.isfinite(acc)])
     return q.shape[0] >= MIN_TAIL_POINTS and not (
         np.ptp(q) > 0 and ols_slope_t(np.arange(q.shape[0], dtype=float), q)[1] >= t.memorise_val_t)
 
@@ -5378,9 +5382,8 @@ def _errs_as_validation(f: Facts, t: Thresholds, val_acc: np.ndarray | None) -> 
     yt = f.train_y[np.isfinite(f.train_y)] if f.train_y is not None else None
     if ve < TRAIN_ERR_HIGH or yt is None or yt.shape[0] < MIN_TAIL_POINTS or f.metric != "val_loss":
         return None
-    tail = lambda a: a[-max(MIN_TAIL_POINTS, a.shape[0] // 4):]  # noqa: E731
     va = f.y[np.isfinite(f.y)]
-    tr_end, va_end = float(median(tail(yt))), float(median(tail(va)))
+    tr_end, va_end = float(median(_last_quarter(yt))), float(median(_last_quarter(va)))
     if not va_end > 0 or tr_end < TRAIN_VAL_LEVEL * va_end:
         return None
     if val_acc is None or not _acc_flat(val_acc, t):

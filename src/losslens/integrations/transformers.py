@@ -34,6 +34,7 @@ import os
 import weakref
 
 from ..exceptions import UsageError
+from ..readers.huggingface import summed_over
 from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, import_framework, to_float
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
@@ -190,7 +191,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         if not losses or evaluated is None or not evaluated > 0:
             return
         k, ratio = self._accum, losses[-1] / evaluated
-        self._divide = k if 0.75 * k <= ratio <= 1.33 * k else 1
+        self._divide = k if summed_over(ratio, k) else 1
         if self._divide == 1:
             return
         self._pending["loss"] = [v / k for v in self._pending["loss"]]

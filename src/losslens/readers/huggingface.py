@@ -270,6 +270,14 @@ def _accumulated_batches(obj: dict, summary: dict | None) -> int | None:
     return k if k >= 2 and abs(ratio - k) <= 0.1 * k else None
 
 
+def summed_over(ratio: float, k: int) -> bool:
+    """A training loss logged at ``ratio`` times the eval loss, ``k`` batches accumulated per optimizer step, reads
+    as Transformers' sum of the ``k`` batches' mean losses: ``ratio`` within 0.75k to 1.33k (a correctly logged loss
+    tracks the eval loss while the model learns, about 1x). Shared by this reader and the live callback
+    (integrations/transformers.py), so both divide the same runs."""
+    return 0.75 * k <= ratio <= 1.33 * k
+
+
 def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str) -> None:
     """Divide a training loss logged ``k`` times too high by ``k``.
 
@@ -295,7 +303,7 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     xt, train = xt[inside], train[inside]
     learning = xt <= max(float(xv[int(np.argmin(val))]), float(xt[2]))
     ratio = float(np.median(train[learning] / np.interp(xt[learning], xv, val)))
-    if not 0.75 * k <= ratio <= 1.33 * k:
+    if not summed_over(ratio, k):
         return
     run.series["train_loss"] = run.series["train_loss"] / k
     if isinstance(run.meta.get("train_loss_mean"), (int, float)):
