@@ -1,0 +1,55 @@
+"""Too little data, read off one log: a converged validation loss that is almost all gap (training at 1/10 of it
+or less) lists data_limited as likely and names more data, augmentation or regularization as the way lower
+(``diagnosis._gap_is_the_level``). tests/fixtures/ecosystem/torch_digits_few: a 64-128-10 MLP on 150 training
+digits read "converged", "change the data or the model", data_limited possible at 44%; twice the data lowered
+validation's best by a third, ten times by three quarters. Each test checks the premise too."""
+from pathlib import Path
+
+import losslens
+from losslens.diagnosis import ACTIONS, learning_curve_cause
+
+FEW = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_digits_few"
+CAP = Path(__file__).parent / "fixtures" / "ecosystem" / "capacity_or_floor"
+
+
+def _best():
+    """{n: validation's best} from make.out."""
+    return {int(line.split(":")[0][2:]): float(line.split("val best ")[1].split()[0])
+            for line in (FEW / "make.out").read_text().splitlines()}
+
+
+def test_the_premise_more_data_lowers_validation_and_the_learning_curve_says_so():
+    best = _best()
+    assert best[300] < 0.75 * best[150] and best[1500] < 0.3 * best[150]
+    # The direct evidence, a learning curve over training-set size, reads data_limited on these three runs.
+    c = learning_curve_cause(best)
+    assert c is not None and c.id == "data_limited" and c.numbers["gain_if_doubled"] > 0.1
+
+
+def test_a_converged_level_that_is_almost_all_gap_names_more_data():
+    d = losslens.diagnose(str(FEW / "n150.csv"))
+    assert d.verdict == "converged"  # more epochs will not lower it: the stop stays the verdict's
+    dl = next(c for c in d.causes if c.id == "data_limited")
+    assert dl.status == "likely" and d.causes[1] is dl and dl.confidence > 0.5
+    assert 0.9 < dl.numbers["gap_share"] < 1.0
+    assert ACTIONS["converged"][1] not in d.cause.actions
+    assert d.cause.actions[1].startswith("to go lower, more training data or augmentation, or regularization")
+    ev = " ".join(d.cause.evidence)
+    assert "train_loss ends at 0.0208, 5.1% of val_loss's 0.408" in ev and "95% of val_loss is the gap" in ev
+    assert any(a.startswith("regularize") for a in dl.actions)
+
+
+def test_a_converged_level_training_sits_near_is_not_read_as_too_little_data():
+    # A 13-1-3 net on wine: training 0.44, validation 0.50, the level a model too small holds.
+    d = losslens.diagnose(str(CAP / "wine_w1.csv"))
+    assert d.verdict == "converged"
+    assert not any(c.id == "data_limited" and c.status == "likely" for c in d.causes)
+    assert ACTIONS["converged"][1] in d.cause.actions
+
+
+def test_overfitting_on_the_bigger_sets_is_left_as_it_was():
+    # Twice and ten times the data: validation climbs after its best (slightly): early stopping first.
+    for n in (300, 1500):
+        d = losslens.diagnose(str(FEW / f"n{n}.csv"))
+        assert d.verdict == "overfitting"
+        assert all(c.status == "possible" for c in d.causes if c.id == "data_limited")
