@@ -58,3 +58,12 @@ def test_training_level_with_validation_at_a_high_error_rate_lists_underfitting(
 def test_a_model_that_fits_its_training_data_far_below_validation_is_not_listed_so():
     d = losslens.diagnose(HERE / "moons_big.csv")
     assert "underfitting" not in [c.id for c in d.causes]
+
+
+def test_a_training_loss_that_left_its_own_best_lists_no_bigger_model():
+    """A digits MLP at Adam 0.1, 256 wide (torch_high_lr_relapse/make.py): training 0.72 at its best, 0.847 over
+    its last quarter, validation accuracy 0.64, read "also possible: underfitting" off the losses level with each
+    other. Twice the width ends no lower across seeds; Adam 0.01 ends 10x lower."""
+    d = losslens.diagnose(HERE.parent / "torch_high_lr_relapse" / "cf_adam_lr0.1_width256.csv")
+    assert "underfitting" not in [c.id for c in d.causes]
+    assert "a bigger model" not in str(d)
