@@ -60,6 +60,33 @@ def test_a_model_that_fits_its_training_data_far_below_validation_is_not_listed_
     assert "underfitting" not in [c.id for c in d.causes]
 
 
+def _end(name):
+    """The median of the last 5 validation losses."""
+    return sorted(_col(name, "val_loss")[-5:])[2]
+
+
+@pytest.mark.parametrize("seed", ["", "_s1", "_s2"])
+def test_the_premise_a_tenth_of_the_step_ends_the_64_64_mlp_on_circles_lower(seed):
+    """make.py circles big at Adam 1e-2 against 1e-3 from the start and from epoch 17, seeds 0-2 (make.out)."""
+    base = _end(f"circles_big{seed}.csv")
+    for cf in (f"circles_big_lr0.001{seed}.csv", f"circles_big_from17{seed}.csv"):
+        assert _end(cf) < 0.9 * base, cf
+
+
+def test_a_validation_loss_thrown_off_its_best_again_and_again_lifts_lr_too_high_over_converged():
+    """Read lr_too_high at strength 0.66 off one training spike (11% of the improvement), with converged (0.80)
+    "surer than the verdict", while validation jumped off its best and came back 6 times: that reading, the
+    plainer, now sets the verdict's strength and is quoted under its headline."""
+    d = losslens.diagnose(HERE / "circles_big.csv")
+    assert d.verdict == "lr_too_high"
+    high, conv = d.causes[0], next(c for c in d.causes if c.id == "converged")
+    assert high.evidence[0].startswith("train_loss jumps above its trend")
+    assert high.evidence[1].startswith("val_loss jumped off its best and came back 6 times: 0.08798 at epoch 8")
+    assert high.strength > conv.strength
+    assert not any("surer than the verdict" in e for e in conv.evidence)
+    assert high.numbers["jumps"] == 6 and "train_spike" in high.numbers
+
+
 def test_a_training_loss_that_left_its_own_best_lists_no_bigger_model():
     """A digits MLP at Adam 0.1, 256 wide (torch_high_lr_relapse/make.py): training 0.72 at its best, 0.847 over
     its last quarter, validation accuracy 0.64, read "also possible: underfitting" off the losses level with each
