@@ -157,6 +157,26 @@ def test_stops_on_overfitting_and_restores_the_best_weights():
     assert restored == pytest.approx(np.nanmin(val_losses), rel=1e-5)
 
 
+def test_a_loop_losslens_did_not_stop_ends_with_the_best_weights_at_finish():
+    """restore_best_weights with no stop_on: the loop runs its 100 epochs while validation turns up (the 256-wide MLP
+    above memorising 20 points), and finish() hands back the best epoch's weights, saying so once, as the Keras,
+    Lightning and Transformers callbacks do at the end of a fit. The Monitor kept the last ones (val 0.496, its best
+    0.464 at epoch 66)."""
+    model = mlp(10, 256)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    val = regression(200, 1, noise=0.5, d=10)
+    mon = fit(model, opt, regression(20, 0, noise=0.5, d=10), val, epochs=100, batch=20, restore_best_weights=True)
+    logged = mon.run().val_loss
+    best = int(np.nanargmin(logged))
+    assert mon.stopped_epoch is None and logged[-1] > logged[best] * 1.01  # (else the last weights would pass too)
+    with torch.no_grad():
+        held = torch.nn.functional.mse_loss(model(val[0]), val[1]).item()
+    assert held == pytest.approx(float(logged[best]), rel=1e-5)
+    mon.finish()  # (a second call: the weights are the best already, nothing loaded or said again)
+    said = [m for m in mon.watcher.messages if "at the end of training (restore_best_weights)" in m]
+    assert len(said) == 1 and f"restoring the weights of epoch {best} (val_loss {float(logged[best]):.4g})" in said[0]
+
+
 def test_lowers_the_learning_rate_when_the_loss_bounces():
     # Logistic regression on 30%-noisy labels with SGD(2.0), started from wrong-signed weights:
     # the epoch loss falls in the first epoch, then bounces at its floor. (Flat from the first

@@ -171,10 +171,16 @@ class Monitor(WatcherViews):
         return self.should_stop
 
     def finish(self):
-        """Report the final verdict if none was reported, and save."""
+        """Report the final verdict if none was reported, and save. With ``restore_best_weights``, a loop that ends
+        without a losslens stop (its last epoch, a ``break`` of its own) gets the best epoch's weights back, saying so
+        in one line, as the Keras, Lightning and Transformers callbacks do at the end of a fit (:func:`restore_at_end`)."""
         if self._hook is not None:
             self._hook.remove()
             self._hook = None
+        try:
+            restore_at_end(self, self.model)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "restoring the best weights at finish")
         try:
             self.watcher.end_training()
         except Exception as exc:
@@ -285,6 +291,7 @@ def restore_at_end(owner, module) -> None:
         w.say(f"losslens: could not restore the weights of {where} at the end of training ({type(exc).__name__}: "
               f"{(str(exc).splitlines() or [''])[0]}): the model holds the last weights")
         return
+    owner.best_is_last = True  # (the model holds the best now: a second finish() neither loads nor says it again)
     w.say(f"losslens: restoring the weights of {where}, the best, at the end of training (restore_best_weights)")
 
 
