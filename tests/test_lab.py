@@ -292,8 +292,25 @@ def test_cli_lab_never_overwrites_a_users_file_and_says_what_it_replaces(tmp_pat
     assert (out / "variants.md").read_text() == "mine\n"
 
 
+@pytest.mark.slow
+def test_experiment_3s_truth_names_the_rates_its_checks_retrain_at():
+    """What the runs show of experiment 3 names the rates at which the step-limited arms reach the noise floor: the
+    rates the lab's lr_too_low check retrains them at, read off what verify ran. It said "SGD at 0.03" where the lab
+    retrains SGD(0.01) at 0.1 (SGD(0.03) is a run no part of the lab makes)."""
+    from losslens.lab import report, runner
+
+    res = runner.run_seed_lab(range(1), experiments=(EXP3,))  # (at 5 epochs both read still_improving: no lr check)
+    runner.verify_lab(res)
+    [truth] = [line for line in report.lab_text(res).splitlines() if line.startswith("What a run as written shows")]
+    for a in res.arms():
+        [r] = [r for r in a.verification.results if r.check.change.get("lr_factor", 1) > 1]
+        opt = {"sgd": "SGD", "adam": "Adam"}[a.arm.optimizer]
+        assert f"{opt} at {a.arm.lr * r.check.change['lr_factor']:g} " in truth, truth
+    assert "0.03" not in truth, truth
+
+
 def test_lab_report_measures_where_the_retrained_runs_end_against_the_noise_floor(tmp_path):
-    """What the runs show says "SGD at 0.03 or Adam at 1e-2 reaches the noise floor"; the retraining line
+    """What the runs show says "SGD at 0.1 or Adam at 0.01 reaches the noise floor"; the retraining line
     gave only the change ("learning rate x 10: 0.1972 → 0.009701"), never the lr it ran at nor where that
     sits against the floor. Each check of a regression arm now says both, per seed."""
     from losslens.lab import report, runner

@@ -95,7 +95,7 @@ def step_floor(e: ExperimentResult) -> str:
     ratio = np.asarray(r.per_seed, dtype=float) / exp.noise_floor
     near = ratio <= NOISE_FLOOR_NEAR
     n, k = len(ratio), int(near.sum())
-    opt = {"adam": "Adam", "sgd": "SGD"}.get(a.arm.optimizer, a.arm.optimizer)
+    opt = a.arm.optimizer_name
     epochs = a.meta.get("epochs", exp.epochs)
     text = (f" (at {opt}({a.arm.lr * r.check.change['lr_factor']:g}) {k} of {n} seed{'s' * (n != 1)} "
             f"reach{'es' * (k == 1 and n == 1)} the floor, within {NOISE_FLOOR_NEAR:g}x, in the same {epochs} epochs")
