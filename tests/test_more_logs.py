@@ -550,6 +550,22 @@ def test_xgboost_printed_rounds(unchanged):
     assert losslens.diagnose(printed).verdict == losslens.diagnose(stored).verdict == "overfitting"
 
 
+def test_xgb_train_evals_result_with_named_sets_reads_rounds():
+    # xgb.train(evals=[(dtrain, "train"), (dval, "eval")], evals_result=res) saved with json.dump: its sets named, not
+    # numbered as the scikit-learn API's validation_0 ..., and no iteration list beside them. It read "plateau at
+    # epoch 4", where the same booster's printed log and the scikit-learn API's evals_result read rounds.
+    folder = ECO / "xgboost_printed"
+    path = folder / "evals_train.json"
+    [run], [printed] = read(path), read(folder / "printed_train.log")
+    assert run.axis_name == printed.axis_name == "round" and list(run.axis) == list(range(200))
+    at = printed.axis.astype(int)  # (printed every 10th round, counted from 0 as the JSON's lists are)
+    np.testing.assert_allclose(run.series["val_loss"][at], printed.series["val_loss"], atol=6e-6)
+    for d in (losslens.diagnose(path), losslens.diagnose(json.loads(path.read_text()))):
+        text = str(d)
+        assert d.axis == d.to_dict()["axis"] == "round" and "plateau at round 4 " in text, text
+        assert "epoch" not in text, text
+
+
 def test_lightgbm_printed_rounds(unchanged):
     # [10]\ttrain's binary_logloss: 0.138874\tvalid's binary_logloss: 0.467696; rounds counted from 1.
     folder = ECO / "lightgbm_printed"

@@ -103,7 +103,10 @@ class Run:
         data = {str(k): _as_float_array(v) for k, v in history.items() if _is_sequence(v)}
         axis_key = next((k for k in data if axis_kind(k)), None)
         axis = None
-        kind = axis_name or "epoch"
+        # A booster's evals_result with its sets named (xgb.train's evals=[(dtrain, "train"), (dval, "eval")]) has no
+        # axis list: one value per boosting round, counted from 0 as XGBoost prints them; a step axis, which
+        # readers.table.rounds_axis names "round", as a numbered evals_result's "iteration" (flatten_splits) is.
+        kind = axis_name or ("step" if boosted_trees(meta or {}) else "epoch")
         if axis_key is not None:
             axis = data.pop(axis_key)
             kind = axis_name or axis_kind(axis_key)
