@@ -119,17 +119,28 @@ def evaluate(cases, log=print) -> list[dict]:
                         final = c.id
                         break
         rows.append(dict(case=case.case_id, split=case.split, label=case.cause, verdict=d.verdict,
-                         confirmed=confirmed, final=final, tried=tried, seconds=time.perf_counter() - t0))
-        log(f"[{i + 1}/{len(cases)}] {case.case_id}: {case.cause} -> {d.verdict} "
-            f"({ {True: 'confirmed', False: 'NOT confirmed', None: 'no check'}[confirmed] })"
+                         checked=v is not None, confirmed=confirmed, final=final, tried=tried,
+                         seconds=time.perf_counter() - t0))
+        log(f"[{i + 1}/{len(cases)}] {case.case_id}: {case.cause} -> {d.verdict} ({outcome(rows[-1], 'NOT confirmed')})"
             + (f" -> {final}" if final != d.verdict else ""))
     return rows
 
 
+def outcome(row: dict, refuted: str = "flagged") -> str:
+    """What retraining made of a row's verdict: ``confirmed``, ``refuted`` (its prediction failed), ``not decided``
+    (verify ran, and the change moved the loss no further than the runs' own noise, or none of its checks could run)
+    or ``no check`` (no check exists for the verdict: stuck_at_init). The last two were one "no check" column, which
+    read as verdicts never retrained."""
+    if not row.get("checked", row["confirmed"] is not None):
+        return "no check"
+    return {True: "confirmed", False: refuted, None: "not decided"}[row["confirmed"]]
+
+
 def table(rows: list[dict]) -> str:
     out = ["| split | cases | verdict right | … confirmed by retraining | verdict wrong | … flagged (not confirmed) "
-           "| no check (stuck at init) | accuracy, macro-F1: diagnosis | after retraining the alternatives |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "| not decided (within the noise) | no check (stuck at init) | accuracy, macro-F1: diagnosis "
+           "| after retraining the alternatives |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for split, name in (("test", "held-out"), ("train", "train"), (None, "all")):
         rs = [r for r in rows if split is None or r["split"] == split]
         if not rs:
@@ -140,21 +151,21 @@ def table(rows: list[dict]) -> str:
         flagged = sum(r["confirmed"] is False for r in wrong)
         checked_right = sum(r["confirmed"] is not None for r in right)
         checked_wrong = sum(r["confirmed"] is not None for r in wrong)
-        none = sum(r["confirmed"] is None for r in rs)
+        undecided = sum(outcome(r) == "not decided" for r in rs)
+        none = sum(outcome(r) == "no check" for r in rs)
         labels = sorted({r["label"] for r in rs})
         truth = [r["label"] for r in rs]
         before = [r["verdict"] for r in rs]
         after = [r["final"] for r in rs]
         acc = lambda p: sum(a == b for a, b in zip(truth, p)) / len(rs)  # noqa: E731
         out.append(f"| {name} | {len(rs)} | {len(right)} | {conf_right}/{checked_right} | {len(wrong)} | "
-                   f"{flagged}/{checked_wrong} | {none} | {acc(before):.0%}, {macro_f1(truth, before, labels):.2f} | "
+                   f"{flagged}/{checked_wrong} | {undecided} | {none} | {acc(before):.0%}, {macro_f1(truth, before, labels):.2f} | "
                    f"{acc(after):.0%}, {macro_f1(truth, after, labels):.2f} |")
     return "\n".join(out)
 
 
 def mistakes(rows: list[dict]) -> str:
-    wrong = Counter((r["label"], r["verdict"], {True: "confirmed", False: "flagged", None: "no check"}[r["confirmed"]],
-                     r["final"]) for r in rows if r["verdict"] != r["label"])
+    wrong = Counter((r["label"], r["verdict"], outcome(r), r["final"]) for r in rows if r["verdict"] != r["label"])
     lines = ["| label | verdict | retraining | after the alternatives | cases |", "|---|---|---|---|---|"]
     for (label, verdict, what, final), n in sorted(wrong.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"| {label} | {verdict} | {what} | {final} | {n} |")

@@ -486,6 +486,30 @@ def test_retraining_confirms_a_right_verdict_and_redirects_a_converged_reading_o
 
 
 @pytest.mark.slow
+def test_verify_eval_counts_not_decided_apart_from_no_check():
+    """benchmarks/verify_eval.py's table put verify's "not decided" (the case retrained, its change within the runs'
+    own noise: an overfitting digits MLP) under "no check (stuck at init)", beside the stuck_at_init verdicts, which
+    have no check: 17 train cases there, 2 of them retrained. Each now has its column, and the mistakes table and the
+    log say which."""
+    pytest.importorskip("torch")
+    from benchmarks.scenarios.generate import load_generated_cases
+    from benchmarks.verify_eval import evaluate, table
+
+    cases = {c.case_id: c for c in load_generated_cases()}
+    said = []
+    stuck, undecided = evaluate([cases["gen/stuck_dead_moons/seed2"], cases["gen/over_digits/seed1"]],
+                                log=said.append)
+    assert stuck["verdict"] == "stuck_at_init" and undecided["verdict"] == "overfitting"
+    assert stuck["confirmed"] is None and undecided["confirmed"] is None  # (the one value both had)
+    assert said[0].endswith("(no check)") and said[1].endswith("(not decided)"), said
+    head, _, *body = table([stuck, undecided]).splitlines()
+    columns = [c.strip() for c in head.strip("|").split("|")]
+    rows = {r.strip("|").split("|")[0].strip(): [c.strip() for c in r.strip("|").split("|")] for r in body}
+    assert rows["all"][columns.index("not decided (within the noise)")] == "1"
+    assert rows["all"][columns.index("no check (stuck at init)")] == "1"
+
+
+@pytest.mark.slow
 def test_a_temporary_plateau_is_checked_by_twice_the_epochs_and_asks_whether_a_bigger_model_goes_lower():
     """A deep linear net (generated case, retrained for real) sits at its initial loss for ~40
     epochs, drops and is still falling at 120: temporary_plateau. verify used to end "not
