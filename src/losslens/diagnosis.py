@@ -3658,6 +3658,12 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
 #: _bent_over's underfitting where no rule read one: the bend alone, which a step too small shows too (DeepOBS'
 #: lr_too_low runs bend as much), so under the 0.5 at which a cause reads as likely.
 BENT_UNDER_CONF = 0.45
+#: A dropout rate the saved settings give at or above this holds the training pass's fit: 0.5 is the heaviest rate
+#: in common use (Srivastava et al. 2014's for hidden units); a digits MLP at dropout 0.8 read lr_too_low while
+#: dropout 0.1 ended validation 79% lower and lr x 10 higher (tests/fixtures/ecosystem/torch_reg_bend, make.out).
+HEAVY_DROPOUT = 0.5
+#: The strength of underfitting held by a logged dropout rate, as _penalty_floor's held by a logged decay.
+HELD_UNDER_CONF = 0.6
 
 
 def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
@@ -3672,12 +3678,28 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     beside it, its evidence the bend. Where the log shows the regularizer, it leads: a coupled weight decay in the
     saved settings beside underfitting's high level (the penalty holds it there), or a validation loss below training's
     throughout beside training erring as often as validation or more (the training pass runs under dropout or
-    augmentation that holds its fit); lr_too_low stays listed, as possible."""
+    augmentation that holds its fit); lr_too_low stays listed, as possible. A dropout rate of ``HEAVY_DROPOUT`` or more
+    in the saved settings (``hparams.yaml``'s ``dropout``, a Transformers config's ``hidden_dropout_prob``:
+    ``facts.regularization.dropout_rate``) leads on the early bend alone, its last quarter falling or not: dropout
+    holds the fit at every step, so the curve keeps falling slowly (the digits MLP at dropout 0.8 fell 20% of its
+    level over its last quarter), and underfitting reads "held by dropout", "lower the dropout rate" first (verify:
+    ``dropout_factor``). Under a likely still_improving verdict on such a bend the rate is listed beside it, as
+    likely underfitting held by dropout: the curve does still fall, and lowering the rate goes further (Lightning's
+    digits MLP at dropout 0.8, still falling 17% of its level over its last quarter: val 0.400; dropout 0.1 0.099, lr x
+    10 0.810 -- tests/fixtures/ecosystem/lightning_dropout)."""
     low = causes[0]
     tr = f.trend
+    reg, drop = f.regularization, f.dropout
+    heavy = drop is not None and drop.value >= HEAVY_DROPOUT and (reg is None or reg.decoupled) \
+        and not _higher(f) and not _straight(tr, t) and tr.early_share >= t.lr_low_early_share
+    if heavy and low.id == "still_improving" and low.status == "likely":
+        return _held_by_dropout(f, causes, low, drop, lead=False)
     if low.id != "lr_too_low" or low.status != "likely" or _paced_by_lr(low) or _higher(f) \
             or _straight(tr, t) or not tr.early_share >= t.lr_low_early_share:
         return causes
+    if heavy:
+        # (A coupled decay logged beside it keeps the penalty's reading below: it is checked by the same rule.)
+        return _held_by_dropout(f, causes, low, drop)
     # (A small drift: under still_improving's bar for a tail that pays, 5% of the level.)
     bent = tr.tail_drop_level < t.improving_tail_level
     line = (f"{f.metric}'s curve bent: {_pct(tr.early_share)} of its drop came in the first quarter "
@@ -3697,7 +3719,6 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     if bent:
         under.evidence.append(line)
         under.numbers["bent"] = tr.early_share  # (verify tries a lighter decay beside a bigger model: LIGHTER)
-    reg = f.regularization
     if under.status != "likely":
         return causes
     # (A coupled penalty only: it moves the loss's minimum whatever the step, while a decoupled decay pulls by lr x wd
@@ -3720,6 +3741,37 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     low.status, low.confidence = "possible", min(low.confidence, 0.5)
     low.evidence.append(f"but {why}")
     causes.remove(under)
+    return [under] + causes
+
+
+def _held_by_dropout(f: Facts, causes: list[Cause], low: Cause, drop, lead: bool = True) -> list[Cause]:
+    """_bent_over's reading where the saved settings give a dropout rate of ``HEAVY_DROPOUT`` or more: underfitting
+    held by dropout (``numbers["dropout"]``, the rate), its first action lowering the rate, leads (``lead``;
+    lr_too_low stays listed, as possible) or is listed second, likely (beside a still_improving verdict, which
+    stands). An underfitting another rule read keeps its evidence, the dropout's line added."""
+    tr = f.trend
+    ev = [f"{f.metric}'s curve bent: {_pct(tr.early_share)} of its drop came in the first quarter "
+          f"({_pct(tr.half_share)} by halfway); a step too small descends nearly straight from the start",
+          f"{drop.name} = {drop.value:g} ({drop.where}): each training step zeroes {drop.value:.0%} of the units, which "
+          "holds the fit the model can reach; lowering it tests that " + ("before a larger step" if lead else
+                                                                         "beside more epochs")]
+    acts = [f"lower the dropout rate ({drop.name} = {drop.value:g}; try a tenth of it) and compare the validation "
+            "loss", "if both losses stay high under a light dropout, a bigger model or better features",
+            CAPACITY_OR_FLOOR]
+    under = next((c for c in causes if c.id == "underfitting"), None)
+    if under is None:
+        under = Cause("underfitting", HELD_UNDER_CONF, ev, acts, {}, status="likely")
+    else:
+        causes.remove(under)
+        under.evidence.extend(ev)
+        under.actions[:] = acts[:1] + [a for a in under.actions if a not in (LESS_REGULARIZATION, *acts[:1])]
+        under.status, under.confidence = "likely", max(under.confidence, HELD_UNDER_CONF)
+    under.numbers["dropout"] = drop.value  # (the headline: held by dropout; verify lowers it, HELD_BY)
+    if not lead:
+        return causes[:1] + [under] + causes[1:]
+    low.status, low.confidence = "possible", min(low.confidence, 0.5)
+    low.evidence.append(f"but {drop.name} = {drop.value:g} ({drop.where}) holds the training pass's fit (underfitting, "
+                        "above): lowering it tests that before a larger step")
     return [under] + causes
 
 

@@ -39,7 +39,7 @@ from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, dec
                         lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes,
                         spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
-from .regularization import RegularizationFacts, stated_learning_rate_from, weight_decay
+from .regularization import RegularizationFacts, dropout_rate, stated_learning_rate_from, weight_decay
 from .smoothing import constant_tail, downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
@@ -94,6 +94,7 @@ class Facts:
     train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
     peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
     regularization: RegularizationFacts | None = None  # the weight decay the log's saved settings give
+    dropout: RegularizationFacts | None = None  # the dropout rate they give (a probability): read by the rules
     stated_lr: tuple[float, str] | None = None  # (rate, where) the saved settings state, where no lr series is logged
     early_stopping: dict | None = None  # the patience that ended the run on this curve, where the log says (scikit-learn's MLP)
     lr_phases: LrPhases | None = None  # the curve at the schedule's peak lr and after it anneals (optimizer.lr_phases)
@@ -332,6 +333,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
+                 dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
                  early_stopping=_stopped_by(run, metric),
                  lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, elbo=elbo_facts(run, metric),

@@ -8,7 +8,8 @@ or what a losslens callback read off the optimizer (``meta["weight_decay"]``). T
 the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
 L2 factor (``l2``), and the common spellings of an L2 coefficient. The learning rate a run was set to is read
 from the same settings (:func:`learning_rate`): what tells a sweep's runs apart in its summary; so is the optimizer
-it names (:func:`optimizer_name`), which the actions are worded for.
+it names (:func:`optimizer_name`), which the actions are worded for; and the dropout rate (:func:`dropout_rate`):
+a ``dropout`` hyperparameter a module saved, a Transformers model's ``hidden_dropout_prob`` / ``resid_pdrop``.
 """
 
 from __future__ import annotations
@@ -194,6 +195,49 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
                     where = "the run's params"
                 return RegularizationFacts(str(name), _number(value), where)
     return _trial_decay(meta)
+
+
+#: The names a dropout rate (the probability of zeroing a unit, 0 to 1) is saved under: a module's own hyperparameter
+#: (``save_hyperparameters()``: ``dropout``, ``dropout_rate``, timm's ``drop_rate``), and a Transformers model config's
+#: (BERT's ``hidden_dropout_prob`` and ``attention_probs_dropout_prob``, GPT-2's ``resid_pdrop``, BART's ``dropout``).
+#: Not stochastic depth (``drop_path_rate``): it drops whole residual branches, another regularizer.
+DROPOUT_NAMES = ("dropout", "dropout_rate", "drop_rate", "dropout_prob", "dropout_p", "p_dropout", "hidden_dropout",
+                 "hidden_dropout_prob", "attention_probs_dropout_prob", "attention_dropout", "resid_pdrop",
+                 "embd_pdrop", "attn_pdrop", "classifier_dropout", "activation_dropout")
+
+
+def as_rate(v) -> float | None:
+    """``v`` as a dropout probability, in [0, 1); None for anything else (a bool, a 1.0 that drops every unit, a
+    layer count saved under a dropout-like name)."""
+    if isinstance(v, bool):
+        return None
+    v = _number(v)
+    return v if v is not None and v < 1 else None
+
+
+def dropout_rate(meta: dict) -> RegularizationFacts | None:
+    """The largest dropout rate the run's saved settings give (``value``: a probability, 0 to 1), or None.
+
+    ``meta["dropout"]`` first (``{"name", "value", "where"}``: what a reader found in a model config, the
+    Transformers ``config.json`` beside ``trainer_state.json``), else a logger's saved settings (:func:`saved_dicts`:
+    Lightning's ``hparams.yaml``, a W&B config, MLflow params) under one of :data:`DROPOUT_NAMES`, nested or not
+    (``model.dropout``), else a Transformers search's trial. The largest of one source's rates: the units it drops
+    most are the fit it holds most (BERT's attention and hidden dropout are both 0.1 by default)."""
+    if not isinstance(meta, dict):
+        return None
+    direct = meta.get("dropout")
+    if isinstance(direct, dict) and as_rate(direct.get("value")) is not None:
+        return RegularizationFacts(str(direct.get("name", "dropout")), as_rate(direct["value"]),
+                                   str(direct.get("where", "the model")))
+    sources = [(where, saved) for _key, where, saved in saved_dicts(meta)]
+    sources.append(("trainer_state.json's trial_params", trial_params(meta)))
+    for where, saved in sources:
+        found = [(rate, str(name)) for name, value in saved.items()
+                 if str(name).lower().rsplit(".", 1)[-1] in DROPOUT_NAMES and (rate := as_rate(value)) is not None]
+        if found:
+            rate, name = max(found)
+            return RegularizationFacts(name, rate, where)
+    return None
 
 
 #: Where saved settings name the optimizer: a LightningModule's ``save_hyperparameters()`` argument, LightningCLI's

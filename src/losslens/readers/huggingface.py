@@ -126,12 +126,13 @@ _MODEL_KEYS = ("architectures", "model_type", "problem_type", "finetuning_task")
 _MAX_CONFIG_BYTES = 1 << 22  # a model's config.json is a few KiB; a label map of 20,000 classes is under 1 MiB
 
 
-def model_config_beside(state: Path) -> tuple[str, dict] | None:
-    """``(path, settings)`` from the model's ``config.json`` beside ``state`` (a ``trainer_state.json``), else in the
-    latest ``checkpoint-N/`` of its folder (``save_state()`` without ``save_model()``): ``architectures`` (joined),
-    ``model_type``, ``problem_type``, ``finetuning_task`` where set, and ``num_labels`` as Transformers reads it:
-    the length of ``id2label``, two where a classification head saved none (its default). None where there is no
-    such file or it is no JSON object (a config is context, not the run: passed over in silence)."""
+def model_config_beside(state: Path) -> tuple[str, dict, dict | None] | None:
+    """``(path, settings, dropout)`` from the model's ``config.json`` beside ``state`` (a ``trainer_state.json``), else
+    in the latest ``checkpoint-N/`` of its folder (``save_state()`` without ``save_model()``): ``architectures``
+    (joined), ``model_type``, ``problem_type``, ``finetuning_task`` where set, and ``num_labels`` as Transformers
+    reads it: the length of ``id2label``, two where a classification head saved none (its default); ``dropout`` the
+    config's largest dropout rate (:func:`_dropout`), None where it names none. None where there is no such file or
+    it is no JSON object (a config is context, not the run: passed over in silence)."""
     def candidates():
         yield state.parent / "config.json"
         # (The folder is listed only where save_model() left no config.json beside the state.)
@@ -162,8 +163,22 @@ def model_config_beside(state: Path) -> tuple[str, dict] | None:
             out["num_labels"] = cfg["num_labels"]
         elif "problem_type" in out or "Classification" in out.get("architectures", ""):
             out["num_labels"] = 2  # (Transformers 5 leaves its default two labels out of the file)
-        return str(f), out
+        return str(f), out, _dropout(cfg, f.name)
     return None
+
+
+def _dropout(cfg: dict, where: str) -> dict | None:
+    """``{"name", "value", "where"}`` of the largest dropout rate a model's config names
+    (``facts.regularization.DROPOUT_NAMES``: ``hidden_dropout_prob``, ``resid_pdrop``, ``dropout`` ...), as
+    ``meta["dropout"]`` keeps it; None where it names none. Kept apart from the settings that name the problem
+    (another dropout is the same problem: a sweep's runs are not told apart by it)."""
+    from ..facts.regularization import DROPOUT_NAMES, as_rate
+
+    found = [(rate, k) for k in DROPOUT_NAMES if (rate := as_rate(cfg.get(k))) is not None]
+    if not found:
+        return None
+    rate, name = max(found)
+    return {"name": name, "value": rate, "where": where}
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -177,13 +192,16 @@ def with_model_config(state: Path, runs: list[Run]) -> None:
     """Add :func:`model_config_beside`'s settings to each of ``runs`` (read from ``state``) in
     ``meta["trainer_settings"]``, and where they came from in ``meta["trainer_settings_from"]`` (``config.json``,
     else ``trainer_state.json`` where the model's config was not found). The model's settings are not read as a
-    learning rate or weight decay (``facts.regularization``): its config holds neither."""
+    learning rate or weight decay (``facts.regularization``): its config holds neither; its dropout rate goes to
+    ``meta["dropout"]``."""
     found = model_config_beside(state)
     for run in runs:
         if run.meta.get("format") != "hf_trainer_state":
             continue
         if found is not None:
             run.meta["trainer_settings"] = {**found[1], **(run.meta.get("trainer_settings") or {})}
+            if found[2] is not None:
+                run.meta["dropout"] = found[2]
         if run.meta.get("trainer_settings"):
             run.meta["trainer_settings_from"] = "trainer_state.json" if found is None else "config.json"
 

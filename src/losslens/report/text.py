@@ -38,6 +38,8 @@ def headline(d: Diagnosis) -> str:
     verdict = VERDICT_TEXT.get(d.verdict, d.verdict)
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("penalty"):
         verdict = "underfitting (held by a weight penalty)"  # "too little capacity" would send them to a bigger model
+    if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("dropout"):
+        verdict = "underfitting (held by dropout)"  # the rate the settings give, not too little capacity
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("train_regularized"):
         verdict = "underfitting (held by dropout or augmentation)"  # nor capacity: training's own pass is held
     if d.verdict == "underfitting" and d.causes and d.causes[0].numbers.get("kl_collapse"):
