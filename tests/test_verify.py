@@ -434,13 +434,13 @@ def test_every_cause_with_a_counterfactual_predicts_a_change_train_can_make():
         assert cause in losslens.CAUSES
         for c in checks:
             assert set(c.change) <= set(KEYWORDS) and c.prediction()
-    # the example training function takes them all but size_factor, decay_factor and class_weight (a linear model
-    # has no size, no weight decay and no classes)
+    # the example training function takes them all but size_factor, decay_factor, dropout_factor and class_weight (a
+    # linear model has no size, no weight decay, no dropout and no classes)
     import inspect
 
     from losslens.examples import verify_train  # noqa: F401 (a module inside the package data)
     takes = set(inspect.signature(verify_train.train).parameters)
-    assert set(KEYWORDS) - takes == {"size_factor", "decay_factor", "class_weight"}
+    assert set(KEYWORDS) - takes == {"size_factor", "decay_factor", "dropout_factor", "class_weight"}
 
 
 def test_the_example_trains_on_more_data_against_the_same_validation_set():

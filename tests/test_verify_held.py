@@ -80,10 +80,11 @@ def test_lowering_a_decay_that_holds_nothing_does_not_confirm(tmp_path):
 def test_every_held_check_changes_a_keyword_verify_passes():
     from losslens.verification import HELD_BY
 
-    for cause, (keys, checks) in HELD_BY.items():
-        assert cause in losslens.CAUSES and keys
-        for c in checks:
-            assert c.cause == cause and set(c.change) <= set(KEYWORDS) and c.prediction()
+    for cause, held in HELD_BY.items():
+        for keys, checks in held:
+            assert cause in losslens.CAUSES and keys
+            for c in checks:
+                assert c.cause == cause and set(c.change) <= set(KEYWORDS) and c.prediction()
 
 
 def _never(seed=0):

@@ -22,7 +22,10 @@ see). Each cause makes a prediction about one change:
   (``decay_factor=0.01``) instead, at the same bars: a bigger model is held by the same penalty; where no penalty
   is logged and the curve bent over into a slow drift (``bent``; not one held by dropout or augmentation), the
   weight decay / 100 beside the bigger model, where ``train`` takes ``decay_factor``: either change lowering both
-  losses holds;
+  losses holds; where it says dropout holds it (a rate of 0.5 or more in the saved settings), the dropout rate / 10
+  (``dropout_factor=0.1``) instead, at the same bars; and where the training pass is held by dropout or augmentation
+  the log does not name, or the curve bent, the dropout rate / 10 beside the bigger model, where ``train`` takes
+  ``dropout_factor``;
 - ``data_limited``: half the data -> best validation loss >= 10% higher, or twice the data -> 10% lower;
 - ``no_signal``: labels shuffled (``shuffle_labels=True``) -> best validation loss < 15% higher;
 - ``diverged``: lr / 10 from the start -> ends >= 15% lower (and finite);
@@ -53,8 +56,9 @@ with the change's keywords for each check, and returns anything :func:`losslens.
 reads (a Keras ``History``, a dict of lists, a DataFrame, a log path, a Run)::
 
     def train(lr_factor=1.0, epochs_factor=1.0, size_factor=1.0, data_factor=1.0,
-              shuffle_labels=False, decay_factor=1.0, seed=0):
-        model = make_model(width=int(64 * size_factor), weight_decay=1e-4 * decay_factor)
+              shuffle_labels=False, decay_factor=1.0, dropout_factor=1.0, seed=0):
+        model = make_model(width=int(64 * size_factor), weight_decay=1e-4 * decay_factor,
+                           dropout=0.5 * dropout_factor)
         ...
         return model.fit(x[:int(len(x) * data_factor)], ..., epochs=round(20 * epochs_factor))
 
@@ -110,7 +114,7 @@ ALL_REQUIRED = ("converged", "underfitting")
 _NAMELESS = re.compile(r"run|version_\d+|losslens")
 #: The keywords verify may pass to ``train`` (besides ``seed``).
 KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "decay_factor",
-            "from_epoch", "class_weight")
+            "dropout_factor", "from_epoch", "class_weight")
 #: Causes that are observations of the curve itself: nothing to retrain.
 _OBSERVED = ("stuck_at_init",)
 #: A rival cause "points elsewhere" when its change moved the loss at least this many times as far
@@ -213,13 +217,18 @@ CHECKS: dict[str, list[Check]] = {
                                 threshold=NO_GAIN)],
 }
 #: Checks that replace a cause's own where the diagnosis says what holds it (the cause's ``numbers`` carry
-#: one of the keys): underfitting held by a weight penalty is checked by lowering the penalty, its first
-#: action. A bigger model is held by the same penalty, so "twice the size" would fail a diagnosis whose own
-#: remedy was never tried (AdamW weight_decay 1 on a digits MLP, fixture fresh_kinds2: validation 0.206 at
-#: best, 0.117 at 8x the width, 0.086 at the decay / 100). The same bars: both losses lower.
-HELD_BY = {"underfitting": (("penalty", "weight_decay"), [
+#: one of the keys; the first pair whose keys it carries): underfitting held by a weight penalty is checked by
+#: lowering the penalty, its first action. A bigger model is held by the same penalty, so "twice the size" would
+#: fail a diagnosis whose own remedy was never tried (AdamW weight_decay 1 on a digits MLP, fixture fresh_kinds2:
+#: validation 0.206 at best, 0.117 at 8x the width, 0.086 at the decay / 100). The same bars: both losses lower.
+#: Held by a dropout rate the settings give (diagnosis._held_by_dropout: ``dropout``), the rate / 10, as lr's checks
+#: move by a decade: dropout 0.8 -> 0.1 on a digits MLP ended validation 79% lower, lr x 10 higher
+#: (tests/fixtures/ecosystem/torch_reg_bend, make.out).
+LOWER_DROPOUT = [Check("underfitting", {"dropout_factor": 0.1}, "dropout rate / 10", metric="train_loss"),
+                 Check("underfitting", {"dropout_factor": 0.1}, "dropout rate / 10", threshold=DATA_GAIN)]
+HELD_BY = {"underfitting": [(("dropout",), LOWER_DROPOUT), (("penalty", "weight_decay"), [
     Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", metric="train_loss"),
-    Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", threshold=DATA_GAIN)])}
+    Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", threshold=DATA_GAIN)])]}
 #: underfitting's other remedy, where its curve bent over into a slow drift (``bent``, diagnosis._bent_over: a
 #: penalty, dropout or a model too small) and neither a penalty is logged to hold it (HELD_BY) nor dropout or
 #: augmentation (``train_regularized``): the weight decay / 100, tried where train takes decay_factor (a decay of 0 comes back unchanged and
@@ -228,6 +237,16 @@ HELD_BY = {"underfitting": (("penalty", "weight_decay"), [
 #: (tests/fixtures/ecosystem/torch_reg_bend, make.out).
 LIGHTER = [Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", metric="train_loss", optional=True),
            Check("underfitting", {"decay_factor": 0.01}, "weight decay / 100", threshold=DATA_GAIN, optional=True)]
+#: underfitting's dropout remedy where the log names no rate but shows a regularizer may hold it: a training pass
+#: held by dropout or augmentation (``train_regularized``), or a curve that bent (``bent``; dropout bends one as a
+#: penalty does): the dropout rate / 10 beside the bigger model, tried where train takes dropout_factor (a rate of 0
+#: comes back unchanged and decides nothing). Either change holding both losses lower confirms it (ANY_CHANGE).
+LIGHTER_DROPOUT = [replace(c, optional=True) for c in LOWER_DROPOUT]
+#: What each of underfitting's changes says the level was where it lowered both losses: (the change, the limit).
+_LIMITS = {None: ("a model twice the size", "the model's limit"), "size_factor": ("a model twice the size",
+                                                                                    "the model's limit"),
+           "decay_factor": ("weight decay / 100", "the penalty's"),
+           "dropout_factor": ("dropout rate / 10", "the dropout's")}
 #: Causes among ALL_REQUIRED whose changes are remedies apart: every reading of one change must hold, any change
 #: will do (a model too small or a penalty too strong; the log cannot say which).
 ANY_CHANGE = ("underfitting",)
@@ -670,16 +689,18 @@ class Verification:
         held = [r for r in quoted if all(o.holds for o in self.results if o.check.cause == "underfitting"
                                          and _key(o) == _key(r))]
         r = next(iter(held if bigger else quoted), None)
-        # underfitting held by a penalty is checked by lowering it (HELD_BY): the level is then the penalty's
-        change, limit = ("weight decay / 100", "the penalty's") if r is not None and "decay_factor" in r.check.change \
-            else ("a model twice the size", "the model's limit")
+        # underfitting held by a penalty or dropout is checked by lowering it (HELD_BY): the level is then its
+        change, limit = _LIMITS.get(next(iter(r.check.change), None) if r is not None else None, _LIMITS[None])
         if bigger:
             moved = "" if r is None else \
                 f" ({self.diagnosis.metric} {r.baseline:.4g} → {r.value:.4g}, {r.change_rel:+.1%})"
             return f"; but {change} went lower{moved}: the level was {limit} (underfitting), not the data's floor"
         if bigger is False and len({_key(q) for q in quoted}) > 1:
-            return ("; neither a model twice the size nor the weight decay / 100 lowered both losses: the level is "
-                    "not the model's limit nor the penalty's")
+            tried = [_LIMITS.get(next(iter(q.check.change), None), _LIMITS[None])
+                     for q in {_key(q): q for q in quoted}.values()]
+            return (f"; neither {' nor '.join(c if c.startswith('a ') else 'the ' + c for c, _ in tried)} lowered "
+                    f"both losses: the level is not "
+                    f"{' nor '.join(lim for _, lim in tried)}")
         if bigger is False:
             return f"; {change} did not lower both losses: the level is not {limit}"
         return ""
@@ -798,20 +819,22 @@ def checks_for(diagnosis, causes: Iterable[str] | None = None) -> list[Check]:
 
 def checks_of(cause: str, diagnosis) -> list[Check]:
     """``cause``'s checks: :data:`HELD_BY`'s where the diagnosis lists it held so, else :data:`CHECKS`'s."""
-    keys, held = HELD_BY.get(cause, ((), []))
     listed = next((c for c in diagnosis.causes if c.id == cause), None)
-    if listed is not None and any(k in listed.numbers for k in keys):
-        return held
+    for keys, held in HELD_BY.get(cause, []):
+        if listed is not None and any(k in listed.numbers for k in keys):
+            return held
     if cause == "lr_too_low" and listed is not None and "lr_zero_from" in listed.numbers:
         # The rate a schedule set to 0 (diagnosis.lr_zeroed) is 0 after x 10 too: the digits MLP of torch_zero_lr
         # "confirmed" it at -76%, a first epoch at 0.5 instead of 0.05 before the same freeze, which says nothing of
         # the schedule (Verification.unchecked says what checks it).
         return []
-    if cause == "underfitting" and listed is not None and "bent" in listed.numbers \
-            and "train_regularized" not in listed.numbers:
-        # (Keyed on the bend _bent_over read, not on "less regularization", which every underfitting lists; a
-        # training pass held by dropout or augmentation, train_regularized, is not lifted by a lighter decay.)
-        return CHECKS[cause] + LIGHTER
+    if cause == "underfitting" and listed is not None and "train_regularized" in listed.numbers:
+        # (A training pass held by dropout or augmentation is not lifted by a lighter decay; a lighter dropout is
+        # the remedy train can express.)
+        return CHECKS[cause] + LIGHTER_DROPOUT
+    if cause == "underfitting" and listed is not None and "bent" in listed.numbers:
+        # (Keyed on the bend _bent_over read, not on "less regularization", which every underfitting lists.)
+        return CHECKS[cause] + LIGHTER + LIGHTER_DROPOUT
     if cause == diagnosis.verdict and "majority_share" in diagnosis.cause.numbers:
         return CHECKS.get(cause, []) + [Check(cause, dict(CLASS_WEIGHTS), "balanced class weights", top=1.0)]
     return CHECKS.get(cause, [])
@@ -844,7 +867,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         ``size_factor`` (the model's width or parameter count), ``data_factor`` (the share of
         the training set; 2 = twice as much, where you have it), ``shuffle_labels``,
         ``decay_factor`` (multiplies the weight decay / L2 penalty: 10 after overfitting, 0.01 where a penalty
-        holds underfitting; a decay of 0 multiplied is 0, and that check decides nothing) and
+        holds underfitting; a decay of 0 multiplied is 0, and that check decides nothing), ``dropout_factor``
+        (multiplies the dropout rate: 0.1 where dropout holds underfitting; a rate of 0 multiplied is 0) and
         ``from_epoch`` (make the change only after this many epochs), ``class_weight`` (``"balanced"``:
         weight the classes inversely to their counts, where the model answers the majority class; the run
         must log a validation balanced accuracy, ``val_balanced_acc``); plus ``seed`` when
@@ -1275,6 +1299,10 @@ class _Retrainer:
                 return None
         kws = [k for k in check.change if k != "from_epoch"]
         said = ", ".join(kws)
+        if "dropout_factor" in check.change:
+            return (f"{_name(self.train)}({_kwtext(check.change)}) returned the very run the baseline did (every "
+                    "value equal): a dropout rate of 0 times any factor is 0, or dropout_factor never reaches the "
+                    "model; multiply the rate of its Dropout layers by it")
         if check.change.get("decay_factor", 1) > 1:
             # (the commonest case: a run with no weight decay, where ten times none is none; dropped on its way is
             # the other)
