@@ -143,3 +143,14 @@ def test_verify_confirms_underfitting_held_by_dropout(tmp_path):
     assert rep.holds("lr_too_low") is False
     assert rep.confirmed is True
     assert "dropout_factor=0.1" in str(rep) or "dropout rate / 10" in str(rep)
+
+
+def test_compare_reads_the_dropout_change_from_the_saved_settings():
+    # drop0.8 -> drop0.1, each hparams.yaml saved by save_hyperparameters(): the change is dropout_factor=0.125, read
+    # as underfitting's dropout rate / 10, and its prediction holds (val -78.4%, train -95.8%). Old code: "the change
+    # is not named: the logs save no setting that differs", exit 2.
+    c = losslens.compare(LT / "drop0.8", LT / "drop0.1")
+    assert c.change == {"dropout_factor": 0.125}
+    held = [r for r in c.results if r.check.cause == "underfitting"]
+    assert held and all(r.holds for r in held)
+    assert "dropout 0.8 → 0.1" in str(c)

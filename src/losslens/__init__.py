@@ -180,8 +180,9 @@ def compare(before, after, *, change=None, metric: str | None = None, classes: i
     anything :func:`diagnose` reads, or a list of runs of one setting (their means are compared).
 
     ``change``: what changed, in verify's keywords (``{"lr_factor": 0.1}``; ``epochs_factor``, ``size_factor``,
-    ``data_factor``, ``decay_factor``, ``shuffle_labels``); default: read from the settings the loggers saved
-    (hparams.yaml, a W&B config, MLflow params, a Trainer's state), else an epoch budget from the logged lengths.
+    ``data_factor``, ``decay_factor``, ``dropout_factor``, ``shuffle_labels``); default: read from the settings the
+    loggers saved (hparams.yaml, a W&B config, MLflow params, a Trainer's state), else an epoch budget from the
+    logged lengths.
     ``metric``, ``classes``: :func:`diagnose`'s. ``same_task=True``: the two are runs of one task, compared where
     the logs suggest two (an accuracy logged on one side only, validation sets of different sizes, a saved dataset
     that differs), said in a note. A :class:`~losslens.comparison.Comparison` (``confirmed``,

@@ -34,10 +34,11 @@ __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
 #: The changes a comparison can name: verify's keywords, less those that are how verify retrains
 #: (``from_epoch``) or a remedy judged otherwise (``class_weight``).
-CHANGES = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "decay_factor", "shuffle_labels")
+CHANGES = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "decay_factor", "dropout_factor",
+           "shuffle_labels")
 
-# Saved settings that state each factor (the leaf of a dotted name, lower case). The lr and the weight decay are
-# read as the rules read them (facts.regularization); these are the rest.
+# Saved settings that state each factor (the leaf of a dotted name, lower case). The lr, the weight decay and the
+# dropout rate are read as the rules read them (facts.regularization); these are the rest.
 _EPOCHS = ("max_epochs", "epochs", "num_train_epochs", "n_epochs", "num_epochs", "max_steps")
 _DATA = ("train_size", "n_train", "num_train", "train_samples", "num_train_samples", "max_train_samples",
          "n_train_samples", "data_fraction", "train_fraction", "subset_size")
@@ -198,9 +199,9 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         runs of one setting (seeds), whose means are compared.
     change : dict, optional
         What changed, in verify's keywords: ``lr_factor``, ``epochs_factor``, ``size_factor``, ``data_factor``,
-        ``decay_factor`` (multipliers, finite and > 0) or ``shuffle_labels`` (bool). Overrides what the saved
-        settings say; default: read from them (the lr, the weight decay, the epochs, a training-set size, a
-        width), else an epoch budget from the logged lengths.
+        ``decay_factor``, ``dropout_factor`` (multipliers, finite and > 0) or ``shuffle_labels`` (bool). Overrides
+        what the saved settings say; default: read from them (the lr, the weight decay, the dropout rate, the
+        epochs, a training-set size, a width), else an epoch budget from the logged lengths.
     metric, classes
         Passed to the diagnoses (see :func:`losslens.diagnose`).
     same_task : bool, default False
@@ -782,7 +783,7 @@ def _values(run, stated: float | None) -> dict[str, tuple[str, float, bool]]:
     """The factors' settings ``run`` states: ``{factor: (name as saved, value, saved)}``; ``saved`` False where the
     value is read off the log itself (the largest lr logged: a Trainer saves no lr, it logs the schedule's).
     ``stated``: the lr its saved settings state (:class:`StatedLR`'s, read once a comparison), None for none."""
-    from .facts.regularization import learning_rate, weight_decay
+    from .facts.regularization import dropout_rate, learning_rate, weight_decay
 
     out: dict = {}
     meta = getattr(run, "meta", None) or {}
@@ -793,6 +794,10 @@ def _values(run, stated: float | None) -> dict[str, tuple[str, float, bool]]:
     if wd is not None and wd.value >= 0:
         # (a decay of 0 kept: one added where there was none, or removed, is said though it states no factor)
         out["decay_factor"] = (wd.name, wd.value, True)
+    rate = dropout_rate(meta)
+    if rate is not None and rate.value > 0:
+        # (a rate of 0 left out: dropout added or removed states no factor, and is no decay's from_zero either)
+        out["dropout_factor"] = (rate.name, rate.value, True)
     for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):
         got = _setting(run, names)
         if got:
@@ -867,9 +872,10 @@ def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
         words, added = from_zero
         return ({"decay_factor": math.inf if added else 0.0},
                 words, None, [])
-    return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, epochs, "
-                      "training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, size_factor, "
-                      "data_factor, decay_factor, shuffle_labels) to check it against the diagnosis"), []
+    return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, dropout, "
+                      "epochs, training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, "
+                      "size_factor, data_factor, decay_factor, dropout_factor, shuffle_labels) to check it against the "
+                      "diagnosis"), []
 
 
 def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool = True, logged=None) -> list[str]:
@@ -1158,7 +1164,7 @@ def _same_factor(a, b) -> bool:
 
 #: A change's factors in words, as the checks' names say theirs (``learning rate x 10``).
 _FACTOR_WORDS = {"lr_factor": "learning rate", "decay_factor": "weight decay", "epochs_factor": "epochs",
-                 "size_factor": "model size"}
+                 "size_factor": "model size", "dropout_factor": "dropout rate"}
 
 
 def _made_words(change: dict) -> str:
