@@ -154,3 +154,60 @@ def test_compare_reads_the_dropout_change_from_the_saved_settings():
     held = [r for r in c.results if r.check.cause == "underfitting"]
     assert held and all(r.holds for r in held)
     assert "dropout 0.8 → 0.1" in str(c)
+
+
+def test_the_torch_monitor_reads_the_dropout_modules_live():
+    # make.py's drop network in a plain loop under losslens' Monitor, given the model: it reads the nn.Dropout
+    # modules' p (0.8) as the callbacks read a weight decay off the optimizer, and the live diagnosis names it. Old
+    # code: the Monitor read no dropout, the rate in no log.
+    import torch
+    import torch.nn as nn
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from torch_loops import minibatch_epoch
+
+    from losslens.integrations.torch import Monitor
+
+    torch.set_num_threads(1)
+    X, y = load_digits(return_X_y=True)
+    Xtr, Xva, ytr, yva = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
+    Xtr, Xva = (torch.tensor(a, dtype=torch.float32) for a in (Xtr, Xva))
+    ytr, yva = torch.tensor(ytr), torch.tensor(yva)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.8), nn.Linear(64, 64), nn.ReLU(), nn.Dropout(0.8),
+                          nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    mon = Monitor(model, opt, verbose=0)
+    for epoch in range(50):
+        model.train()
+        minibatch_epoch(model, opt, Xtr, ytr, nn.functional.cross_entropy, 64, torch.Generator().manual_seed(epoch),
+                        mon.step)
+        model.eval()
+        with torch.no_grad():
+            val = nn.functional.cross_entropy(model(Xva), yva)
+        mon.epoch_end(val_loss=val)
+    mon.finish()
+    assert mon.run().meta["dropout"] == {"name": "Dropout p", "value": 0.8, "where": "torch modules"}
+    under = _cause(mon.diagnosis, "underfitting")
+    assert under is not None and under.numbers["dropout"] == 0.8, [c.id for c in mon.diagnosis.causes]
+    assert under.actions[0].startswith("lower the dropout rate (Dropout p = 0.8")
+
+
+def test_the_keras_callback_reads_its_dropout_layers():
+    # A Keras 3 model with Dropout(0.8) and Dropout(0.3): the callback keeps the largest rate, as it keeps the largest
+    # L2 factor. Old code: no dropout in the run's meta.
+    import numpy as np
+
+    keras = pytest.importorskip("keras")
+    from losslens.integrations.keras import LosslensCallback
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 2, 64)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dropout(0.8),
+                              keras.layers.Dense(16, activation="relu"), keras.layers.Dropout(0.3),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    cb = LosslensCallback(verbose=0)
+    model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[cb])
+    assert cb.run().meta["dropout"] == {"name": "Dropout rate", "value": 0.8, "where": "Keras layers"}

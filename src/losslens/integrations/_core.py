@@ -1640,6 +1640,17 @@ def decay_meta(coupled, decoupled) -> dict:
     return out
 
 
+def dropout_meta(found) -> dict:
+    """``Watcher.meta`` entries for the dropout an adapter read off the model: ``found``, a list of (rate, name,
+    where); the largest rate above 0 becomes ``dropout``, the dict ``facts.regularization.dropout_rate`` reads
+    (``{}`` where none). The largest: the layer it holds most is the fit held."""
+    found = [f for f in found if f[0] is not None and 0 < f[0] < 1]
+    if not found:
+        return {}
+    rate, name, where = max(found, key=lambda f: f[0])
+    return {"dropout": {"name": name, "value": float(rate), "where": where}}
+
+
 def data_parallel() -> tuple[int, int] | None:
     """``(rank, world size)`` of this process in torch.distributed's default group, where one of more than one process
     is initialised (``torchrun``, ``init_process_group``); None otherwise, and where torch was never imported (a Keras

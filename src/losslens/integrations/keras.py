@@ -40,7 +40,8 @@ import numpy as np
 
 from ..columns import canonical
 from ..result import axis_text
-from ._core import GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, import_framework, to_float
+from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, dropout_meta, import_framework,
+                    to_float)
 
 keras = import_framework("keras", "losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'")
 
@@ -264,6 +265,9 @@ def keras_decay(model) -> dict:
     the step) and is recorded, not blamed: the same MLP with SGD(0.05, momentum 0.9,
     weight_decay=0.05) ends at val_loss 0.194 (0.146 at 1e-5), where torch's coupled 0.05 holds it at
     0.73. Without momentum that shrink is exactly the gradient of an L2 of ``wd / 2``: then it counts.
+
+    The largest ``Dropout`` layer's ``rate`` (``SpatialDropout*`` are Dropouts) comes with them (``dropout``, see
+    :func:`~losslens.integrations._core.dropout_meta`): a rate of 0.5 or more holds the training pass's fit.
     """
     coupled, decoupled = [], []
     for layer in _sublayers(model):
@@ -277,7 +281,9 @@ def keras_decay(model) -> dict:
         plain_sgd = isinstance(opt, keras.optimizers.SGD) and not to_float(getattr(opt, "momentum", 0.0))
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
-    return decay_meta(coupled, decoupled)
+    rates = [(to_float(getattr(layer, "rate", None)), "Dropout rate", "Keras layers")
+             for layer in _sublayers(model) if isinstance(layer, keras.layers.Dropout)]
+    return {**decay_meta(coupled, decoupled), **dropout_meta(rates)}
 
 
 def keras_optimizer(model) -> str | None:

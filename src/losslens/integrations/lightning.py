@@ -45,7 +45,8 @@ try:
 except ImportError:  # the older package name
     Callback = import_framework("pytorch_lightning.callbacks", "losslens.integrations.lightning needs Lightning: "
                                 "pip install 'losslens[lightning]'").Callback
-from .torch import carry_out, module_frozen, restore_at_end, optimizer_class, optimizer_decay, torch_schedule
+from .torch import (carry_out, module_dropout, module_frozen, restore_at_end, optimizer_class, optimizer_decay,
+                    torch_schedule)
 
 _DEFAULT = object()
 
@@ -116,6 +117,7 @@ class LosslensCallback(WatcherViews, Callback):
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
         # Once: configure_optimizers has run by now.
         self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []))
+        self.watcher.read_penalty(lambda: module_dropout(pl_module))
         self.watcher.read_optimizer(lambda: optimizer_class(trainer.optimizers or []))
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer):

@@ -27,6 +27,7 @@ from __future__ import annotations
 from ..exceptions import TORCH_PIN, UsageTypeError
 from ..result import axis_text
 from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, decay_meta,
+                    dropout_meta,
                     gather_mean, import_framework, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
@@ -98,6 +99,8 @@ class Monitor(WatcherViews):
         self._loss_sum = None
         self._loss_n = 0
         self.watcher.read_penalty(lambda: optimizer_decay([optimizer]))  # once: built before the loop
+        if model is not None:
+            self.watcher.read_penalty(lambda: module_dropout(model))
         self.watcher.read_optimizer(lambda: optimizer_class([optimizer]))
 
     def step(self, loss=None, model=None) -> None:
@@ -330,6 +333,19 @@ def _still_changes(scheduler) -> bool:
     except (AttributeError, TypeError, ValueError):
         pass  # a torch whose schedulers keep their state elsewhere: assume it still runs
     return True
+
+
+def module_dropout(model) -> dict:
+    """The largest dropout probability among ``model``'s dropout modules (``nn.Dropout``, ``Dropout1d/2d/3d``,
+    ``AlphaDropout``: torch's ``_DropoutNd``), as a ``Watcher.meta`` entry (``dropout``, see
+    :func:`~losslens.integrations._core.dropout_meta`); ``{}`` for none or no ``modules()``."""
+    import torch
+
+    modules = getattr(model, "modules", None)
+    if not callable(modules):
+        return {}
+    return dropout_meta([(float(m.p), "Dropout p", "torch modules") for m in modules()
+                         if isinstance(m, torch.nn.modules.dropout._DropoutNd)])
 
 
 def optimizer_decay(optimizers) -> dict:

@@ -39,7 +39,7 @@ from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
                                    "pip install 'losslens[transformers]'").TrainerCallback
-from .torch import carry_out, optimizer_class, restore_at_end, optimizer_decay, torch_schedule
+from .torch import carry_out, module_dropout, optimizer_class, restore_at_end, optimizer_decay, torch_schedule
 
 _DEFAULT = object()
 
@@ -118,6 +118,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             self.watcher.warn_once(exc, "train begin")
         # The Trainer has built its optimizer by now (AdamW unless args.optim says otherwise).
         self.watcher.read_penalty(lambda: optimizer_decay([kwargs.get("optimizer")]))
+        self.watcher.read_penalty(lambda: module_dropout(kwargs.get("model")))
         self.watcher.read_optimizer(lambda: optimizer_class([kwargs.get("optimizer")]))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
