@@ -2528,7 +2528,9 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     not where validation's best sits ≥ ``no_signal_beaten_noise`` (4) noise sds under both ln K and its own first
     value (`_val_beat_a_guess`: a tiny BERT on 128 examples with signal, 0.692 -> 0.630, then memorised), or stays
     flat at its first value and ends above training by ≥ 50% of training's gain (flat but level with training is a
-    model that learned it all in its first epoch); with validation accuracy logged and K not known, the first of
+    model that learned it all in its first epoch), at a level the log shows an untrained model scoring: training's
+    start, a check before training's first point, ln K (`_untrained_level`: a first check after an epoch of
+    learning shows none); with validation accuracy logged and K not known, the first of
     these also where validation accuracy (running median of 3) never rose 2 binomial standard errors above its first
     value (the validation set's size unknown: never moved from it) while training accuracy was logged, and, where
     validation already sat far above training's first value (what a log begun after training fitted shows), never
@@ -2685,10 +2687,50 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start) \
             and not _learned_before_first_check(f, t):
+        untrained = _untrained_level(f, t)
+        if untrained is None:
+            return None
         return Cause("no_signal", 0.65,
                      [f"val_loss never improved by more than {_count(g.val_improvement_noise, 1)} noise sds "
-                      f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}"],
+                      f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}",
+                      untrained],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
+    return None
+
+
+def _untrained_level(f: Facts, t: Thresholds) -> str | None:
+    """Where a flat validation loss (no accuracy logged) sits at a level the log shows an untrained model scoring:
+    the evidence line saying which, or None where the log shows none.
+
+    Flat from its first point means nothing was learned only if that first point is an untrained model's level, and
+    an evaluation after a whole epoch of learning is not: a 20-32-1 MLP on make_regression (noise 60, targets
+    standardized, their variance 1, so predicting the mean scores about 1) at plain SGD 0.05, batch 1, scored
+    0.138 at its first evaluation, after 400 steps, then bounced 0.17-0.43; it read no_signal, "never beat the
+    untrained model", where lr / 10 ends at 0.119 against 0.278 (tests/fixtures/ecosystem/torch_bs1_bounce_reg).
+    What the log shows of an untrained model: training's first value (a batch's loss before it was fitted on a
+    step axis; on an epoch axis a first pass, each example scored before it was fitted), which validation never
+    got below by ``no_signal_val_share`` of training's gain; a validation check logged before training's first
+    point; with K known, a uniform guess's ln K, which validation's best never beat by ``no_signal_beaten_noise``
+    noise sds. A target's variance would be a regression's, but the log does not say the targets were
+    standardized."""
+    g, tp = f.generalization, f.train_plateau
+    if g is None or g.val_best is None or tp is None:
+        return None
+    ax = f.axis_name
+    if g.val_best >= tp.start - t.no_signal_val_share * tp.improvement:
+        return (f"its best {g.val_best:.4g} never got below where training started ({tp.start:.4g})"
+                if g.val_best >= tp.start else
+                f"its best {g.val_best:.4g} is barely below where training started ({tp.start:.4g})")
+    if f.train_x is not None and f.train_x.size and float(f.x[0]) < float(f.train_x[0]):
+        return (f"its first value {float(f.y[0]):.4g} was logged at {ax} {_n(f.x[0])}, before training's first point "
+                f"({ax} {_n(f.train_x[0])}): the level of a model not yet trained")
+    c = f.chance
+    if c.classes is not None and c.classes >= 2:
+        sd = noise_sigma(f.y)
+        guess = math.log(c.classes)
+        if sd > 0 and (guess - g.val_best) / sd < t.no_signal_beaten_noise:
+            return (f"its best {g.val_best:.4g} never beat a uniform guess over {c.classes} classes, ln {c.classes} = "
+                    f"{guess:.4g}, by {_count(t.no_signal_beaten_noise, 1)} noise sds")
     return None
 
 
@@ -4271,8 +4313,14 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     With K given and the accuracy under 1/K, the class answered is not the largest and ln K, the class frequencies'
     entropy at most, is the bound quoted."""
     o = f.optimizer
-    if f.plateau.index is None or o.lr_schedule not in (None, "constant") or f.n_points < t.shape_min_points:
+    if o.lr_schedule not in (None, "constant") or f.n_points < t.shape_min_points:
         return None  # (a handful of epochs cannot tell bouncing from settling)
+    # No X where the curve's first point is its smoothed lowest, no improvement at all: only the level reading can
+    # hold there, the whole fall before the first evaluation (make_regression at SGD 0.05, batch 1: 0.138 after the
+    # first epoch, then 0.17-0.43, torch_bs1_bounce_reg; lr / 10 ends at 0.119 against 0.278).
+    no_x = f.plateau.index is None
+    if no_x and _bounce_at_level(f, t) is None:
+        return None
     # The epoch-mean training loss averages the bouncing away; the end-of-epoch validation loss
     # sees where the weights landed. Take whichever curve bounces more.
     # A curve whose improvement is itself within a few noise sds has no floor to bounce around:
@@ -4288,7 +4336,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     tp = f.train_plateau
     # (The training curve needs as many points as the shape rule: Lightning's default
     # log_every_n_steps=50 over short epochs leaves a handful of single-batch losses.)
-    if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch \
+    if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch and not no_x \
             and f.train_points >= t.shape_min_points \
             and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
         osc, name = f.train_oscillation, "train_loss"
