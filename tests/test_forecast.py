@@ -935,9 +935,9 @@ def test_a_steady_slow_fall_keeps_its_continuation_inside_the_interval():
     """Session 40's forecast walk: a Friedman1 MLP at SGD(0.002) (tests/fixtures/ecosystem/torch_slow_tail, make.py)
     falls steeply for 48 epochs, then at an almost constant rate. Cut at epoch 99 and forecast to 199, every family
     bent flat (0.2749, above the level now) and the 90% interval [0.2582, 0.2991] left out where the run went, 0.2271.
-    The lower bound now reaches the steady fall of the last third carried on; the point value and P stay the
-    ensemble's. A curve flat at its noise floor (torch_reg_floor's SGD run, cut at half) has no such fall and keeps its
-    interval off a carried-on line."""
+    The lower bound now reaches the steady fall of the last third carried on (the point value and P:
+    test_a_steady_slow_fall_moves_the_value_p_and_x_toward_its_continuation). A curve flat at its noise floor
+    (torch_reg_floor's SGD run, cut at half) has no such fall and keeps its interval off a carried-on line."""
     pd = pytest.importorskip("pandas")
     eco = REPO / "tests" / "fixtures" / "ecosystem"
     log = pd.read_csv(eco / "torch_slow_tail" / "fried_sgd_slow.csv")
@@ -945,13 +945,33 @@ def test_a_steady_slow_fall_keeps_its_continuation_inside_the_interval():
     fc = forecast_curve(x[:100], y[:100], x[-1])
     lo, hi = fc.interval
     assert lo <= y[-1] <= hi, (fc.value, fc.interval, y[-1])
-    assert fc.value > y[-1] + 0.03 and lo > 0.2  # the ensemble's value as before; the bound is no "anything to 0"
+    assert lo > 0.2  # the bound is no "anything to 0"
     assert fc.interval_at(x[-1]) == fc.interval and fc.uncertain is None
     flat = pd.read_csv(eco / "torch_reg_floor" / "reg_floor_sgd.csv")
     fx, fy = flat.epoch.to_numpy(float), flat.val_loss.to_numpy(float)
     ff = forecast_curve(fx[:30], fy[:30], fx[-1])
     # no fall carried on: the interval reaches no further under the value than over it
     assert ff.value - ff.interval[0] < ff.interval[1] - ff.value and ff.interval[0] > 0.009, ff.interval
+
+
+def test_a_steady_slow_fall_moves_the_value_p_and_x_toward_its_continuation():
+    """The same Friedman1 MLP at SGD(0.002) cut at epoch 99: the value, P and X were the ensemble's, which bends flat
+    too soon: 0.2749 at epoch 199 (the level now 0.2751, "< 1% more", P = 0.37, levels off at epoch 53) where the run
+    went on to 0.2271. A backtest over the last third (the fit on the points before its later half against the line
+    through its earlier half) weighs the fall carried on into the value, and P and X read that value; the 90%
+    interval is as it was. Given far less of the run than the horizon asks for (epoch 999), the backtest vouches for
+    the line over the 17 epochs it was tested on only: the value stays the fit's."""
+    pd = pytest.importorskip("pandas")
+    log = pd.read_csv(REPO / "tests" / "fixtures" / "ecosystem" / "torch_slow_tail" / "fried_sgd_slow.csv")
+    x, y = log.epoch.to_numpy(float), log.val_loss.to_numpy(float)
+    fc = forecast_curve(x[:100], y[:100], x[-1])
+    assert fc.gain > 0.02 and fc.p_improve >= 0.5, (fc.gain, fc.p_improve)  # the run fell 17% more
+    fit = forecast_curve(x[:100], y[:100], x[-1], _weigh_tail=False)  # the ensemble alone, as before
+    assert fc.interval == fit.interval
+    assert abs(fc.value - y[-1]) < abs(fit.value - y[-1]) - 0.005, (fc.value, fit.value, y[-1])
+    assert fc.plateau_epoch > fit.plateau_epoch, (fc.plateau_epoch, fit.plateau_epoch)
+    far, far_fit = forecast_curve(x[:100], y[:100], 999.0), forecast_curve(x[:100], y[:100], 999.0, _weigh_tail=False)
+    assert abs(far.value - far_fit.value) < 0.01 * far_fit.value, (far.value, far_fit.value)
 
 
 def test_a_steady_fall_cut_by_steplr_goes_on_at_the_new_rate_under_the_held_level():
