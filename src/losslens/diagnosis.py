@@ -102,6 +102,9 @@ class Thresholds:
     frozen_acc_points: int = 10           # validation accuracy the same at every one of ≥ 10 points: no decision
                                           # flipped in the whole run (a live model's flip within a few epochs)
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
+    annealed_end_ratio: float = 0.01     # ... or below 1/100 of it by a decay whose next logged step reaches 0: the
+                                          # schedule ended with the run (a cosine to 0 logged during each epoch ends
+                                          # at (pi / 2n)^2 of its peak for n epochs of decay, 0.0019 at n = 36)
     data_gain: float = DATA_GAIN          # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
@@ -317,8 +320,20 @@ def _short_run(f: Facts, causes: list[Cause]) -> None:
 # these words to price, hedge or quantify it: every one must know both.
 NO_GAIN = ": more epochs will not lower the loss"
 NO_GAIN_HERE = ": more epochs at this setting will not lower the loss"
+#: converged's claim after a schedule that annealed the lr to ~0 (_annealed): more epochs at its end rate.
+NO_GAIN_ANNEALED = ": more epochs at the schedule's end rate will not lower the loss"
+#: ... and the epochs that may: the whole schedule stretched, its decay re-planned over them.
+SCHEDULE_LONGER = ("a longer schedule may go lower: the whole schedule stretched (twice the epochs, its decay "
+                   "re-planned over them), not more epochs at its end rate (losslens verify retrains it where train() "
+                   "plans the schedule from its epoch count)")
 #: converged's claim where its tail still falls at the end, slowly next to the drop before X.
 STILL_FALLING = ": each epoch now gains little"
+
+def _data_or_model(action: str) -> bool:
+    """converged's "to go lower, change the data or the model" action, with or without its ", not the epoch count"
+    (dropped after an annealed schedule, whose longer version is an epoch count that may pay)."""
+    return action in (ACTIONS["converged"][1], ACTIONS["converged"][1].replace(", not the epoch count", ""))
+
 
 #: The run that tells a model too small from the data's own floor, which one flat level shows alike
 #: (_capacity_or_floor): underfitting's listed action wherever it is named, converged's beside it.
@@ -2370,6 +2385,26 @@ def _annealed(f: Facts, t: Thresholds) -> bool:
     o = f.optimizer
     return o.lr_schedule == "decayed" and o.lr_ratio is not None and o.lr_ratio < t.annealed_lr_ratio \
         and not _moves_at_floor(f, t)
+
+
+def _schedule_ended(f: Facts, t: Thresholds) -> bool:
+    """:func:`_annealed`, or a planned decay that ran the lr to ~0 as the run ended (:func:`_ends_at_zero`): what
+    converged says of its flat end and of the forecast (the other rules keep :func:`_annealed`'s 1/1000: a Trainer's
+    linear decay logged at 0.0011 of its peak, its tiny BERT solved since step 100, stays solved)."""
+    return _annealed(f, t) or (f.optimizer.lr_schedule == "decayed" and _ends_at_zero(f, t)
+                               and not _moves_at_floor(f, t))
+
+
+def _ends_at_zero(f: Facts, t: Thresholds) -> bool:
+    """A planned decay that ended with the run: the last 3 logged rates each fell, the last under
+    ``annealed_end_ratio`` of the peak, and the last step's fall carried on reaches 0 at the next one
+    (``OptimizerFacts.lr_next``). A loop that logs the rate each epoch trained at never logs a cosine's or a linear
+    decay's final 0: warm-up then cosine to 0 over 40 epochs (SGD 0.05, a digits MLP) logged 9.5e-05 last, 0.0019
+    of its peak, and read "more epochs will not lower the loss, not the epoch count", while twice the schedule
+    ended 5.6-8.1% lower on 3 seeds (tests/fixtures/ecosystem/torch_cosine_end)."""
+    o = f.optimizer
+    return o.lr_next is not None and o.lr_peak is not None and o.lr_ratio is not None \
+        and o.lr_ratio < t.annealed_end_ratio and o.lr_next <= t.annealed_lr_ratio * o.lr_peak
 
 
 def _moves_at_floor(f: Facts, t: Thresholds) -> bool:
@@ -5346,7 +5381,7 @@ def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> 
         return causes
     verdict.evidence.append(f"{f.metric} {level:.4g} is {ratio:.2f}x the data's noise floor {float(floor):g} (the "
                             "targets' noise variance the run states): no model goes lower on these targets")
-    verdict.actions = [a for a in verdict.actions if a != ACTIONS["converged"][1] and a != CAPACITY_OR_FLOOR] + \
+    verdict.actions = [a for a in verdict.actions if not _data_or_model(a) and a != CAPACITY_OR_FLOOR] + \
         ["to go lower, less noisy targets: at the noise floor neither a bigger model nor more data nor more epochs "
          "lowers the loss"]
     verdict.numbers["noise_floor_ratio"] = ratio
@@ -5442,7 +5477,7 @@ def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
     verdict.evidence.append(line + ", which more data, augmentation or regularization narrow, not more epochs")
     verdict.actions = [("to go lower, more training data or augmentation, or regularization (weight decay, "
                         f"dropout): {_pct(share)} of {f.metric} is the generalization gap")
-                       if a == ACTIONS["converged"][1] else a for a in verdict.actions]
+                       if _data_or_model(a) else a for a in verdict.actions]
     dl = causes[i]
     dl.status, dl.confidence = "likely", _ramp(share, GAP_SHARE_OF_LEVEL, 1.0, 0.6, 0.75)
     dl.evidence.append(line + f"; {f.metric} held flat, not climbing as an overfit one does")
@@ -5772,18 +5807,25 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         else:
             acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
                        f"{_given_up(f, drop, whole)}")
-    if _annealed(f, t):
+    if _schedule_ended(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
         o = f.optimizer
         to = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_ratio:.1g} of its peak"
-        ev.append(f"the learning rate was decayed to {to}: steps that small no longer move the weights{still}")
         if 0 < o.lr_ratio < 1e-6:  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
+            ev.append(f"the learning rate was decayed to {to}: steps that small no longer move the weights{still}")
             acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
                         "once the steps stop mattering")
         else:
-            acts.append("the schedule has run its course: a longer one (more epochs for the same schedule) is "
-                        "what gains more, if anything does")
+            # A planned decay ran the step to ~0 as the run ended: the flat end is the schedule's end, which says
+            # nothing of where the same decay spread over more epochs ends. More epochs at the end rate cannot
+            # gain; a longer schedule can (the cosine to 0 of torch_cosine_end: twice the schedule 6-8% lower).
+            if _ends_at_zero(f, t) and o.lr_ratio >= t.annealed_lr_ratio:
+                to = f"{o.lr_last:.2g}, {_pct(o.lr_ratio)} of its peak{_peak_lr(o)}, its decay reaching 0 at the next step"
+            ev.append(f"the learning rate was decayed to {to}: the flat end is where the schedule ended, its steps too "
+                      f"small to move the weights{still}; it says nothing of where a longer schedule ends")
+            acts = [acts[0].replace(NO_GAIN, NO_GAIN_ANNEALED)] + \
+                [SCHEDULE_LONGER] + [a.replace(", not the epoch count", "") for a in acts[1:]]
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, numbers, status=status)
@@ -7044,15 +7086,27 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
             line += (f" (from its fitted level now, {fc['level']:.4g}); but its best so far is {fc['best_so_far']:.4g} "
                      f"and the forecast is {short}: restoring the best weights keeps about as much")
+        if cause.id == "converged" and _schedule_ended(f, DEFAULT):
+            # The ensemble carries the fitted curve on as though the step that shaped it held; after a schedule
+            # that ran the lr to ~0, more epochs train at ~0 and hold the loss where it is: "P = 45% that training
+            # on gains > 1%" beside "the schedule ended" (torch_cosine_end) priced epochs that cannot move it. What
+            # the p_improve does measure is said instead of the P (it stays in the JSON's forecast).
+            p = f"P = {fc['p_improve']:.0%} that it {gains} by {_n(horizon)}"
+            if fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain:
+                cause.evidence.append(f"(the forecast, {p}, extends the schedule's last drop; with the learning rate "
+                                      "at its floor, more epochs will not repeat it)")
+            else:
+                cause.evidence.append(f"(that forecast, {p}, carries the fitted curve on as though the step held; at "
+                                      "the schedule's end rate more epochs will not follow it: no outlook for training "
+                                      "on, nor for a longer schedule, which only retraining measures)")
+            return
         cause.evidence.append(line)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
                 and not _annealed(f, DEFAULT) and not _batch_loss(f):
             _hedge_converged(cause, f, horizon, fc["p_improve"])
         expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain
-        if expects_more and _annealed(f, DEFAULT):
-            cause.evidence.append("(the forecast extends the schedule's last drop; with the learning rate at its "
-                                  "floor, more epochs will not repeat it)")
-        elif expects_more and f.trend.slope_t >= 0:
+        # (A converged after an annealed schedule returned above: its note says what the forecast extends.)
+        if expects_more and f.trend.slope_t >= 0:
             # The learning-curve families only fall; fitted over a drop the tail has left behind
             # (an lr step), they extrapolate another one.
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "

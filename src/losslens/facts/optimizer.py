@@ -31,6 +31,9 @@ class OptimizerFacts:
     lr_first: float | None = None           # the first logged lr
     lr_zero_from: float | None = None       # axis value from which every logged lr to the end is <= ZERO_LR x the
                                             # peak (0 itself, most often); None where the last one is above it
+    lr_next: float | None = None            # where lr_falling: the last lr less the last step's fall, the decay
+                                            # carried one logged step on (<= 0: it reaches 0 there, as a cosine or
+                                            # linear decay to 0 logged during each epoch does); None otherwise
 
 
 @dataclass
@@ -413,14 +416,17 @@ def optimizer_facts(lr, grad_norm, y, tail_start, improvement, axis=None) -> Opt
     g_peak, g_peak_at, g_rise = grad_norm_peak(grad_norm, axis, g_early)
     last = top = first = None
     falling = rising = False
+    nxt = None
     if lr is not None and np.isfinite(lr).any():
         fin = lr[np.isfinite(lr)]
         first, last, top = float(fin[0]), float(fin[-1]), float(np.max(fin))
         if fin.size >= 3:
             step, bar = np.diff(fin[-3:]), 1e-3 * np.abs(fin[-3:-1])
             falling, rising = bool(np.all(step < -bar)), bool(np.all(step > bar))
+            if falling:
+                nxt = float(fin[-1] + step[-1])
     return OptimizerFacts(sched, ratio, last, osc, sd, g_ratio, g_early, g_late, g_peak, g_peak_at, g_rise, top,
-                          falling, rising, first, lr_zero_from(lr, axis))
+                          falling, rising, first, lr_zero_from(lr, axis), nxt)
 
 
 @dataclass
