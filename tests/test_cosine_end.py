@@ -51,3 +51,25 @@ def test_a_cosine_that_ran_the_lr_to_0_over_the_run_is_not_read_from_the_rate_of
     run = losslens.read(FIX / "cos_E80.csv")[0]
     d = losslens.diagnose({k: v[:40] for k, v in run.series.items()}, classes=10)
     assert not any("where the schedule ended" in e for c in d.causes for e in c.evidence), d
+
+
+def _log(stretched: bool):
+    def train(epochs_factor=1.0, seed=0):
+        # The logs make.py wrote for these runs: 40 epochs, then 80 under the schedule stretched or kept.
+        return FIX / ("cos_E40.csv" if epochs_factor == 1 else "cos_E80.csv" if stretched else "cos_E80_kept.csv")
+    train.__name__ = "stretched" if stretched else "kept"
+    return train
+
+
+def test_twice_the_epochs_at_the_schedules_end_rate_does_not_confirm_converged():
+    r = losslens.verify(_log(False), seeds=(0,), baseline=FIX / "cos_E40.csv")
+    twice = [c for c in r.results if c.check.cause == "converged" and "epochs_factor" in c.check.change]
+    assert twice and twice[0].holds is None, str(r)
+    assert "kept the baseline's schedule" in twice[0].skipped and "stretches the whole schedule" in twice[0].skipped
+    assert "confirmed" not in str(r).split("verdict converged:")[-1].replace("NOT confirmed", ""), str(r)
+
+
+def test_twice_the_epochs_with_the_schedule_stretched_is_read_and_refutes_converged():
+    r = losslens.verify(_log(True), seeds=(0,), baseline=FIX / "cos_E40.csv")
+    twice = [c for c in r.results if c.check.cause == "converged" and "epochs_factor" in c.check.change]
+    assert twice and twice[0].holds is False and not twice[0].skipped, str(r)

@@ -67,7 +67,9 @@ reads (a Keras ``History``, a dict of lists, a DataFrame, a log path, a Run)::
 
 A check whose keyword ``train`` does not take is skipped (and says so), and so is twice the epochs when
 the retrained run ends where the baseline's did (a stopping rule ended both: scikit-learn's MLP stops
-at ``tol`` / ``n_iter_no_change`` whatever ``max_iter`` says; the skip names what stopped it); give ``train`` a
+at ``tol`` / ``n_iter_no_change`` whatever ``max_iter`` says; the skip names what stopped it), and when the baseline's
+logged lr decayed to ~0 as it ended and the longer run's stayed at that end rate after it (a schedule train() did not
+re-plan over its epochs: more epochs at ~0, not a longer schedule; the skip says how to stretch it); give ``train`` a
 ``seed`` keyword and ``seeds=(0, 1, 2)`` to average over seeds. ``lr_too_high`` is about the
 step at the floor, so its lr/10 is applied from the plateau on when ``train`` takes
 ``from_epoch`` (train as the baseline for that many epochs, then make the change: a step
@@ -92,6 +94,10 @@ from .exceptions import LosslensError, NotARunError, UsageError, UsageTypeError
 from .facts.divergence import nonfinite_start
 from .facts.learning_curve import DATA_GAIN  # (a learning-curve change, halving or doubling the data: the 10% bar)
 from .result import finite_or_none
+
+#: A baseline whose planned decay (its last 3 logged rates each falling) ended under this share of its peak lr ran its
+#: schedule to ~0 (diagnosis.Thresholds.annealed_end_ratio, the same bar).
+ANNEALED_END = 0.01
 
 __all__ = ["Check", "CheckResult", "Verification", "CHECKS", "verify", "GAIN", "NO_GAIN", "TrainingError",
            "prediction_holds", "statistic_of", "checks_of", "as_loss"]
@@ -1243,7 +1249,39 @@ class _Retrainer:
             said += f"its run ends at {new.axis_name} {n:g}{of_seed}, the baseline's at {b:g}"
             return said + ("; a stopping rule (early stopping, a tolerance) ended both short of their budget: "
                            "make epochs_factor scale a budget that nothing stops short of")
-        return None
+        return self.schedule_kept(check, runs) if factor > 1 else None
+
+    def schedule_kept(self, check: Check, runs: list) -> str | None:
+        """Why a longer run is no longer schedule, else None: the baseline's logged lr decayed to ~0 as it ended (its
+        last 3 rates each fell, the last under 1/100 of its peak: a schedule planned over its epochs) and the longer
+        run's lr after the baseline's end never rose above that end rate. Its added epochs then trained at ~0 and
+        hold the loss where it was: "twice the epochs: +0.0%, holds" confirmed converged for a cosine to 0 over 40
+        epochs whose decay train() did not re-plan (held at 0 after epoch 40), where the same cosine over 80 epochs
+        ended 5.8% lower (tests/fixtures/ecosystem/torch_cosine_end)."""
+        for i, (base, new) in enumerate(zip(self.base_runs, runs)):
+            lb, ln = base.get("lr"), new.get("lr")
+            if lb is None or ln is None or not len(base) or not len(new):
+                return None
+            ok = np.isfinite(lb)
+            fin = lb[ok]
+            if fin.size < 3 or not fin.max() > 0:
+                return None
+            end, peak = float(fin[-1]), float(fin.max())
+            steps = np.diff(fin[-3:])
+            if not (np.all(steps < -1e-3 * np.abs(fin[-3:-1])) and end < ANNEALED_END * peak):
+                return None
+            b = float(base.axis[ok][-1])
+            later = ln[(new.axis > b) & np.isfinite(ln)]
+            if not later.size or later.max() > end * (1 + 1e-6):
+                return None
+        seed = self.seeds[i] if i < len(self.seeds) else None  # (the figures quoted are the last seed's)
+        return (f"{_name(self.train)}({_kwtext(check.change)}) kept the baseline's schedule: its learning rate decayed to "
+                f"{end:.3g} ({end / peak:.2%} of its peak {peak:.3g}) by {base.axis_name} {b:g} as the baseline's did, and "
+                f"stayed at or below it to {new.axis_name} {float(new.axis[-1]):g}"
+                + ("" if seed is None else f" (seed {seed})")
+                + ": the added epochs trained at the schedule's end rate, ~0, which tests no longer schedule; plan the "
+                "decay over the epochs train() runs (a cosine's T_max, a warm-up-then-decay's total), so that "
+                "epochs_factor stretches the whole schedule")
 
     @property
     def seed_unused(self) -> bool | None:
