@@ -1007,3 +1007,21 @@ def test_a_converged_noisy_tail_is_not_forecast_far_below_its_best():
     x, y = log.epoch.to_numpy(float), log.val_loss.to_numpy(float)
     fc = forecast_curve(x[:100], y[:100], x[-1])
     assert fc.value >= 0.97 * y.min(), (fc.value, fc.interval, y.min(), y[-1])
+
+
+def test_forecast_names_its_level_now_fitted_and_quotes_the_value_logged():
+    """The examples' Keras CSVLogger log ends val_loss 0.3766 at epoch 79: `losslens forecast --horizon 200` printed
+    "now 0.3797 at epoch 79", the forecast's fitted level, which read as a misread of the log. It is named as
+    diagnose names it, with the last value logged beside it."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = REPO / "src" / "losslens" / "examples" / "keras_csvlogger.csv"
+    last = float(list(csv.DictReader(path.open()))[-1]["val_loss"])
+    out = CliRunner().invoke(app, ["forecast", str(path), "--horizon", "200"])
+    assert out.exit_code == 0, out.output
+    assert f"fitted level now {losslens.forecast(path, horizon=200).level:.4g} at epoch 79" in out.output, out.output
+    assert f"(last logged {last:.4g})" in out.output, out.output

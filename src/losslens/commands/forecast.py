@@ -130,6 +130,22 @@ def as_asked(fc, run, asked: str | None):
     return shown
 
 
+def _last_logged(fc, run) -> str:
+    """`` (last logged 0.3766)``: the raw last finite value beside the smoothed level, where they differ in the 4
+    digits printed. "now 0.3797 at epoch 79" of a log ending 0.3766 (the examples' Keras CSVLogger) read as a
+    misread of the log; diagnose says "its fitted level now", and the value logged is what a reader checks."""
+    import numpy as np
+
+    y = None if run is None else run.series.get(fc.metric)
+    if y is None:
+        return ""
+    y = np.asarray(y, dtype=float)
+    y = y[np.isfinite(y)]
+    if not y.shape[0] or f"{float(y[-1]):.4g}" == f"{fc.level:.4g}":
+        return ""
+    return f" (last logged {float(y[-1]):.4g})"
+
+
 def describe(fc, name: str, axis: str, run=None) -> str:
     """A few lines for people: value at the horizon, interval, gain, p(improve), X (and, for a
     Trainer's step axis, the epoch at X)."""
@@ -149,8 +165,8 @@ def describe(fc, name: str, axis: str, run=None) -> str:
                 f"{g(fc.level)} at {axis} {axis_text(fc.x_last)}\n  {fc.reason.split('; ')[0]}")
     planned = f" (the planned end, {fc.horizon_from})" if getattr(fc, "horizon_from", None) else ""
     lines = [f"{name}: {fc.metric} at {axis} {axis_text(fc.horizon)}{planned}: {g(fc.value)} "
-             f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); now {g(fc.level)} "
-             f"at {axis} {axis_text(fc.x_last)}"]
+             f"(90% interval {g(fc.interval[0])} to {g(fc.interval[1])}); fitted level now {g(fc.level)} "
+             f"at {axis} {axis_text(fc.x_last)}{_last_logged(fc, run)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.0%}")
     from losslens.diagnosis import short_of_best
