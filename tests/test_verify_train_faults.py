@@ -336,3 +336,33 @@ def test_the_last_line_says_a_seedless_train_is_not_deterministic_where_the_verd
     res = runner.invoke(app, ["verify", f"{script}:train", "--cause", "lr_too_low", "--json"])
     out = json.loads(res.stdout)
     assert out["confirmed"] is None and out["deterministic"] is False
+
+
+def test_an_unseeded_train_that_ignores_the_keyword_does_not_refute_the_cause():
+    """An sklearn MLP on digits at lr 1e-4 whose train() takes lr_factor and never uses it, its init and
+    validation split new each call (random_state 1, 2, 3 here): unchanged, 1 − val_acc ended 0.6611 and 0.6556
+    (0.8% apart); lr x 10, the same training again, 0.6278, and verify read "does NOT hold" (exit 1): lr_too_low
+    refuted by a change never made. One pair of unchanged runs measures their spread too loosely to tell that run
+    from theirs (at twice that pair's spread, 5 of 12 such starting seeds refuted it)."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = load_digits(return_X_y=True)
+    calls = itertools.count(1)
+
+    def train(lr_factor=1.0, epochs_factor=1.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (60 epochs at 1e-4 do not converge: sklearn says so)
+            return MLPClassifier((16,), early_stopping=True, max_iter=int(60 * epochs_factor), n_iter_no_change=1000,
+                                 learning_rate_init=1e-4, random_state=next(calls)).fit(x / 16, y)
+
+    v = losslens.verify(train, causes=["lr_too_low"], progress=False)
+    lr = next(r for r in v.results if r.check.cause == "lr_too_low")
+    assert v.deterministic is False
+    assert (round(lr.baseline, 4), round(lr.value, 4)) == (0.6611, 0.6278)  # (the runs the docstring quotes)
+    assert lr.holds is None and lr.why == "noise", lr
+    assert "a keyword it takes and does not use" in lr.skipped and "ended 0.6611 and 0.6556" in lr.skipped
+    assert v.holds("lr_too_low") is None and "NOT hold" not in _line(v, "lr_too_low")
