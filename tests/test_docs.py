@@ -865,3 +865,73 @@ def test_every_cause_has_a_short_row_and_a_rule_whose_docstring_says_when_it_fir
         assert doc and len(doc) > 200, f"diagnosis.{cause} has no docstring saying when it fires"
         for pointed in re.findall(r"`diagnosis\.(\w+)`", rows[cause]):
             assert inspect.getdoc(getattr(diagnosis, pointed, None)), f"{cause}'s row points to diagnosis.{pointed}"
+
+
+def calibration_results() -> dict[str, dict]:
+    """``{part: {"bins": {bin: (verdicts, share right)}, "mean": ..., "right": ..., "brier": ..., "constant": ...,
+    "auroc": ...}}`` of benchmarks/results/diagnosis.md's held-out confidence tables (real, generated)."""
+    text = (REPO / "benchmarks" / "results" / "diagnosis.md").read_text(encoding="utf-8")
+    out = {}
+    for part, table, brier, constant, mean, right, auroc in re.findall(
+            r"^losslens confidence reliability \((\w+), test\).*?\n\n((?:\|.*\n)+)\nBrier score ([0-9.]+) \(a constant "
+            r"[0-9.]+, the share right, would score ([0-9.]+)\); mean confidence ([0-9.]+) vs\. share right (\d+%); "
+            r"AUROC of confidence for right vs\. wrong verdicts ([0-9.]+)\.", text, re.M):
+        _, rows = _table_rows(table.splitlines())
+        out[part] = {"bins": {r[0]: (int(r[1]), r[4], int(r[3])) for r in rows}, "brier": brier, "constant": constant,
+                     "mean": mean, "right": right, "auroc": auroc}
+    return out
+
+
+def calibration_disagreements(readme: str, bench: str, results: dict) -> list[str]:
+    """Where the README's "verdicts given ≥ 0.9 were right N of M times" and the "after" column of
+    docs/benchmarks.md's calibration table (``| 0.8–0.9 | 33 → 26 | 82% → 77% | 9 → 9 | 78% → 89% |``) differ from
+    the results file's held-out confidence tables."""
+    bad = []
+    real, gen = results["real"], results["generated"]
+    top = [results[p]["bins"][">= 0.9"] for p in ("real", "generated")]
+    m = re.search(r"verdicts given ≥ 0\.9 were right (\d+) of (\d+) times", readme)
+    said = (int(m.group(1)), int(m.group(2))) if m else None
+    if said != (sum(b[2] for b in top), sum(b[0] for b in top)):
+        bad.append(f"README: ≥ 0.9 right {said}, the results file {sum(b[2] for b in top)} of {sum(b[0] for b in top)}")
+    m = re.search(r"^(\| verdict confidence \| real: verdicts .*\n\|[-|]+\|\n(?:\|.*\n)+)", bench, re.M)
+    if not m:
+        return bad + ["docs/benchmarks.md: no calibration table"]
+    _, rows = _table_rows(m.group(1).splitlines())
+    after = [[c.split("→")[-1].strip() for c in row] for row in rows]
+    for row in after:
+        if row[0] in real["bins"]:
+            want = [str(real["bins"][row[0]][0]), real["bins"][row[0]][1], str(gen["bins"][row[0]][0]),
+                    gen["bins"][row[0]][1]]
+            if row[1:5] != want:
+                bad.append(f"docs/benchmarks.md bin {row[0]}: {row[1:5]}, the results file {want}")
+        elif row[0].startswith("all: mean"):
+            want = [f"{real['mean']} vs. {real['right']}", f"{gen['mean']} vs. {gen['right']}"]
+            if [row[1], row[3]] != want:
+                bad.append(f"docs/benchmarks.md mean confidence: {[row[1], row[3]]}, the results file {want}")
+        elif row[0].startswith("Brier"):
+            want = [f"{real['brier']} ({real['constant']})", f"{gen['brier']} ({gen['constant']})"]
+            if [row[1], row[3]] != want:
+                bad.append(f"docs/benchmarks.md Brier: {[row[1], row[3]]}, the results file {want}")
+        elif row[0].startswith("AUROC"):
+            if [row[1], row[3]] != [real["auroc"], gen["auroc"]]:
+                bad.append(f"docs/benchmarks.md AUROC: {[row[1], row[3]]}, the results file "
+                           f"{[real['auroc'], gen['auroc']]}")
+    return bad
+
+
+def test_the_calibration_figures_are_the_results_files():
+    """README's "≥ 0.9 right 65 of 68 times" and docs/benchmarks.md's calibration table (≥ 0.9 49 real, 21 generated
+    at 90%; generated Brier 0.117, AUROC 0.58) lagged the results file (66 of 69; 50, 19 at 89%; 0.132, 0.55) by
+    several sessions of diagnosis changes: they are read off it now."""
+    results = calibration_results()
+    assert set(results) == {"real", "generated"}, results
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    bench = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    bad = calibration_disagreements(readme, bench, results)
+    assert not bad, "; ".join(bad)
+    # (and the check sees a drift: a stale bin, count and Brier)
+    assert len(calibration_disagreements(readme.replace("right 66 of 69", "right 65 of 68"),
+                                         bench.replace("| 15 → 19 | 93% → 89% |", "| 15 → 21 | 93% → 90% |")
+                                         .replace("| 4 → 7 | 75% → 71% |", "| 4 → 5 | 75% → 60% |")
+                                         .replace("0.134 → **0.132** (0.103)", "0.134 → **0.117** (0.103)"),
+                                         results)) == 4
