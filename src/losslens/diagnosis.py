@@ -2967,7 +2967,9 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     loss that held is no trend), with training holding or falling (or ≥ 10% of its minimum while training fell; with
     no training curve logged at all, the rise alone: at confidence 0.55 where the rise is at most ``overfit_rise_range``
     (10%) of its improvement, on the 0.6-0.95 ramp by that share above it, as with a training curve); or a flat val
-    with a growing gap; a
+    with a growing gap that training's fall after validation's best opened (at least as far as validation's own
+    last-quarter median rose), not beside a validation bouncing at its level from its first check
+    (:func:`_bounce_at_level`); a
     validation curve that bounces as it climbs while training memorises below it says so, and adds "check the
     labels" where validation's best is still ≥ 50% of its first value, or of ln K (ln 2 with K unknown) where that
     is higher: a log whose first point came after an epoch of learning (Keras' IMDB example, best 68% of its first
@@ -3114,8 +3116,20 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # (Training's tail t misses a fall that comes only at the epoch boundaries, flat or rising in between: the
     # staircase's fall per epoch says it still falls. A GPT-2 fine-tune evaluated once an epoch, best at the first.)
     train_falls = g.train_slope_t < t.improving_t or _memorising_steps(f) is not None
+    # The gap must have opened because training fell, not because validation's own end sits above a smoothed low
+    # of its bounce (a rise the branch above found within its noise): a torch MLP at SGD 0.05, batch 1
+    # (torch_bs1_bounce_reg/lr0.05_bs1_s3), val 0.15-0.35 throughout, its gap 0.076 -> 0.134 with training down
+    # 0.017 and validation's quarter median up 0.041, read "overfitting 97%"; lr / 10 and batch 32 each ended 55%
+    # lower. (Not where no training level was read at the minimum: no gap is quoted then.)
+    by_training = g.train_at_val_min is None or g.train_end is None \
+        or not g.train_at_val_min - g.train_end < g.val_rise
+    # Nor a validation bouncing at its own level from its first check (_bounce_at_level: all it learned came
+    # before it): its best is that first check, and the gap there sets the first epoch's mean training loss, an
+    # average over that epoch's learning, beside validation at the epoch's end (lr0.05_bs1: -0.286, training's
+    # 0.424 against 0.138, then 0.215 at the next epoch), so the gap "grew" by what training learned in epoch 0.
     if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and train_falls \
-            and g.train_drop_after_val_min > 0.05 and bounced(f, t) is None:
+            and g.train_drop_after_val_min > 0.05 and bounced(f, t) is None and by_training \
+            and _bounce_at_level(f, t) is None:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, 1.0, 0.55, 0.85)
         return Cause("overfitting", conf,
                      [f"{f.metric} flat since {f.axis_name} {_n(g.val_min_epoch)} while {train} kept {better} "
