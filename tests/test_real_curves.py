@@ -273,3 +273,22 @@ def test_a_training_loss_held_just_above_ln_k_after_moving_is_the_step(shared_cu
         d = losslens.diagnose(run, classes=classes)
         assert d.verdict == "lr_too_high" and "underfitting" not in d.cause_ids(), d.summary()
         assert "train_loss sat above ln 10" in str(d)
+
+
+
+def test_a_validation_swinging_more_than_its_whole_fall_is_not_within_5_percent_of_it(shared_curves):
+    """Géron's wide-and-deep regression (handson-ml3, chapter 10, cell 96; benchmark label overfitting): val_loss
+    0.9497, 1.431, 0.4258, 0.4016 (epoch 4), then 0.61-3.30 to the end (1.441), its noise sd 0.46. Two standard
+    errors of that noise raised the L* X is read against to 1.32, above the start, so every point was "within 5% of
+    its whole improvement": converged at 89%, "stop at epoch 1", its 55% fall after it quoted as "yet only the last
+    100% of its whole improvement". Converged now says the swings exceed the fall, only as possible, and names no
+    stopping point."""
+    runs = runs_by_name(shared_curves / KERAS)
+    d = losslens.diagnose(next(r for name, r in runs.items()
+                               if "handson-ml3:10_neural_nets_with_keras.ipynb#cell96" in name))
+    val = d.run.series["val_loss"]
+    assert val[0] == 0.9497 and val.max() > 3.0 * val.min()
+    conv = next(c for c in d.causes if c.id == "converged")
+    assert not any("within 5% of its whole improvement" in e or "last 100%" in e for e in conv.evidence)
+    assert "swings more than its whole fall" in conv.evidence[0]
+    assert conv.strength <= 0.5 and not any(a.startswith("stop at") for a in conv.actions)

@@ -59,7 +59,7 @@ from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_f
 from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
-from .facts.plateau import phases_without_x, plateau_onset
+from .facts.plateau import phases_without_x, plateau_onset, x_floor
 from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
@@ -4458,11 +4458,14 @@ def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
         return None
     if not _flat_after_first(f, t):
         return None
-    level = float(median(f.y[f.trend.tail_start:]))
-    if not level > 0:
-        return None
-    rel = f.optimizer.tail_noise / level
+    rel = _level_spread(f)
     return rel if rel >= LEVEL_BOUNCE else None
+
+
+def _level_spread(f: Facts) -> float:
+    """The tail's robust residual sd as a share of its median (0 where that median is not above 0)."""
+    level = float(median(f.y[f.trend.tail_start:]))
+    return f.optimizer.tail_noise / level if level > 0 else 0.0
 
 
 def _level_bounce_cause(f: Facts, rel: float) -> Cause:
@@ -5717,7 +5720,10 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     Fires when (the conditions in full, and the runs that set them): the plateau no other cause explains: flat since
     X; gradient norm fell; no gap growth; forecast gain ≈ 0; one jump off the best that came back is said as a
     one-off (a glitch, one bad step) and lowers it to 0.65 where it came since X; on fewer than 20 points whose tail
-    sd is ≥ 25% of the improvement (5x the 5% band X is read in) only `possible` ("too early to call it settled").
+    sd is ≥ 25% of the improvement (5x the 5% band X is read in) only `possible` ("too early to call it settled");
+    a loss whose noise raised the L* X is read against to or above its first point (X at that point: every point
+    "within 5%" of a fall the swings swamp; :func:`losslens.facts.plateau.x_floor`) and whose tail swings by
+    ``LEVEL_BOUNCE`` of its level or more, only `possible` at 0.5, said so, with no stopping point.
 
     Named bars it reads itself (:class:`Thresholds`): ``gradient_shrink``, ``improving_t``, ``overfit_gap_growth``,
     ``shape_min_points``, ``unsettled_noise``; the helpers it calls read more, and a bar of its own is a named
@@ -5730,10 +5736,22 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     # (Where the curve never moved beyond its noise, X is its first point, as the verdict's header says:
     # "since epoch 1 ... stop at epoch 1" under "plateau at epoch 0" read as two answers.)
     x = float(f.x[0]) if pl.index is not None and _flat_after_first(f, t) else pl.epoch
+    # X at the first point because the noise raised L* to or above the start (facts.plateau.x_floor): every point
+    # is then "within 5%" of a fall that is not there, and "converged" names a level the curve never held. Géron's
+    # wide-and-deep regression (handson-ml3 ch. 10 cell 96): val 0.95 -> 0.40 at epoch 4, then 0.61-3.30, its
+    # noise sd 0.46, L* raised to 1.32, read "within 5% of its whole improvement since epoch 1" at 89%.
+    # Only where its points swing by LEVEL_BOUNCE of its level or more (out of any 5% band): a resumed log flat at
+    # the level it had reached (Lightning's, 0.25-0.31, sd under 10% of it) raises L* past its start too, and has
+    # converged.
+    swamped = (x == pl.epoch and pl.index == 0 and pl.window is None and not _higher(f)
+               and x_floor(f.y) >= pl.start and _level_spread(f) >= LEVEL_BOUNCE)
     if pl.index is not None:
         sign = _sign(f)
         moved = 'rose' if _higher(f) else 'fell'
-        since = (f"within 5% of its whole improvement since {f.axis_name} {_n(x)}" if x == pl.epoch
+        since = (f"swings more than its whole fall since {f.axis_name} {_n(x)}: {pl.start:.4g} at its first point, "
+                 f"between {float(f.y[1:].min()):.4g} and {float(f.y[1:].max()):.4g} after it, its noise reaching above where "
+                 "it started, so no level it settled at" if swamped
+                 else f"within 5% of its whole improvement since {f.axis_name} {_n(x)}" if x == pl.epoch
                  else f"never {moved} beyond its noise nor by 5% from its first value" if _flat_from_start(f, t)
                  else f"never {moved} beyond its noise after its first value")
         ev.append(f"{f.metric} {since}; "
@@ -5809,6 +5827,12 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   f"improvement, on {f.n_points} points (bouncing or settling shows from {t.shape_min_points})")
         numbers["unsettled"] = o.oscillation
         status, conf = "possible", min(conf, 0.5)
+    if swamped:
+        # ("Stop at X" would name a point the curve swung far above after it.)
+        acts = [f"no stopping point to read: since {f.axis_name} {_n(x)} it swings more than its whole fall; its "
+                "best epoch's weights are the ones to keep (restore_best_weights)"]
+        numbers["swamped"] = True
+        status, conf = "possible", min(conf, 0.5)
     guess = _converged_at_chance(f, t)
     if guess is not None:
         ev.append(guess)
@@ -5817,7 +5841,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     # (Not where X is the first point: a curve that never fell beyond its noise has no fall after X but its noise's
     # dips; a Keras notebook's validation, 0.40 0.84 0.37 ... 1.10 0.31 ... 0.30, read "stop once it is flat, at about
     # epoch 15 ... stopping at 7 would have given up 18%" beside "never fell beyond its noise".)
-    later = _fell_after_plateau(f) if x == pl.epoch else None
+    later = _fell_after_plateau(f) if x == pl.epoch and not swamped else None
     if later is not None:
         # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
         # fifth of the level, and "stop at X" would give that up.

@@ -63,20 +63,8 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
     """X with its bootstrap interval for a curve ``y`` (lower is better) on axis ``x``; shapes (n,).
     ``batch``: ``y`` is a training loss logged by step, each point a batch's loss (see :func:`_batch_level`)."""
     n = y.shape[0]
-    s = smooth(y)
     start = float(y[0])
-    resid = residuals(y)
-    blown = blown_up(y)
-    sd = robust_sd(resid[~blown])
-    # Smooth only as much as the noise needs: on a clean curve a wide window delays X.
-    w = window_for(n)
-    improvement0 = start - float(s.min())
-    if improvement0 > 0 and w > 1:
-        ratio = sd / improvement0
-        w_clean = 1 if ratio < CLEAN_NOISE / 4 else (max(1, w // 3) | 1 if ratio < CLEAN_NOISE else w)
-        if w_clean != w:
-            w = w_clean
-            s = smooth(y, w)
+    s, w, sd, resid, blown = _x_smooth(y)
     fi = int(np.argmin(s))
     floor = float(s[fi])
     improvement = start - floor
@@ -97,6 +85,33 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
                         float(s[i]), floor,
                         fi, start, improvement, wb, float(raised_floor(s, most)[0]) if wb else None,
                         float(s[-1]) if wb else None)
+
+
+def _x_smooth(y: np.ndarray):
+    """``(smooth, window, noise sd, residuals, blow-up mask)`` X is read on, for a curve ``y`` (n,), lower is better."""
+    s = smooth(y)
+    start = float(y[0])
+    resid = residuals(y)
+    blown = blown_up(y)
+    sd = robust_sd(resid[~blown])
+    # Smooth only as much as the noise needs: on a clean curve a wide window delays X.
+    w = window_for(y.shape[0])
+    improvement0 = start - float(s.min())
+    if improvement0 > 0 and w > 1:
+        ratio = sd / improvement0
+        w_clean = 1 if ratio < CLEAN_NOISE / 4 else (max(1, w // 3) | 1 if ratio < CLEAN_NOISE else w)
+        if w_clean != w:
+            w = w_clean
+            s = smooth(y, w)
+    return s, w, sd, resid, blown
+
+
+def x_floor(y: np.ndarray) -> float:
+    """The L* X of ``y`` ((n,), lower is better, not a batch loss) was read against: the smooth's minimum raised by
+    :func:`raised_floor`. At or above ``y[0]`` the curve's noise swamps its whole fall, and X is its first point
+    only because every point sits "within 5%" of an improvement that is not there."""
+    s, w, sd, _, _ = _x_smooth(y)
+    return float(raised_floor(s, FLOOR_SES * sd / np.sqrt(w))[0])
 
 
 #: A point this many times both where its curve started and where it ends is a blow-up the run came back from, not a
