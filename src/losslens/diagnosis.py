@@ -504,13 +504,20 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # So too a model whose first layer died: one prediction for every input memorises nothing, and a bigger
         # model dies alike.
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
-    alike = next((c for c in causes if "decides_alike" in c.numbers), None)
+    alike = next((c for c in causes if "decides_alike" in c.numbers or "train_idle" in c.numbers), None)
     if alike is not None:
         # A model giving every input one answer, having memorised nothing: the labels or dead units, which the
         # curves cannot tell apart (_decides_alike); the verdict stays underfitting's, no_signal listed after it.
-        # Beside a step shown broken (diverged, too high, never got going) the step explains it: not listed.
+        # So too both losses held at the untrained level (_fitted_nothing): labels without signal, or a model
+        # that cannot represent it. Then nothing was memorised either: overfitting's rise from a best that never
+        # got below training's start would restore the untrained model's weights (depth-1 trees on XOR: "the
+        # best weights are from step 0"), so it is not listed; and with no underfitting read it stays listed.
+        idle = "train_idle" in alike.numbers
+        if idle:
+            causes = [c for c in causes if c.id != "overfitting"]
         causes.remove(alike)
-        if any(c.id == "underfitting" for c in causes) and \
+        # Beside a step shown broken (diverged, too high, never got going) the step explains it: not listed.
+        if (idle or any(c.id == "underfitting" for c in causes)) and \
                 not any(c.id in ("diverged", "lr_too_high", "stuck_at_init") for c in causes):
             causes.append(alike)
     guessing = any("constant_guess" in c.numbers for c in causes)
@@ -2584,8 +2591,11 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     only inferred (Lightning's SGD(3.0) on digits: an epoch-mean first loss of 2.72 = ln 15 beside a run back at ln
     10 with accuracy 0.096 read no_signal, "check the labels", where lr 1.0 reached 0.12); without accuracy:
     validation never beats the untrained level (training's first value, unless validation's first already sat above
-    it by half of training's gain: a log that starts after training fitted its data) while training learns, K known
-    not where validation's best sits ≥ ``no_signal_beaten_noise`` (4) noise sds under both ln K and its own first
+    it by half of training's gain: a log that starts after training fitted its data) while training learns (where it
+    learned next to nothing too, under ``memorise_drop`` of its start or, K known, to a guess's loss: `_fitted_nothing`,
+    no_signal is listed possible after underfitting, which leads: labels without signal and a model that cannot
+    represent it look alike there; depth-1 trees on an XOR task, training 0.6925 -> 0.6821, read "check the labels"
+    where max_depth=2 reaches 0.237), K known not where validation's best sits ≥ ``no_signal_beaten_noise`` (4) noise sds under both ln K and its own first
     value (`_val_beat_a_guess`: a tiny BERT on 128 examples with signal, 0.692 -> 0.630, then memorised), or stays
     flat at its first value and ends above training by ≥ 50% of training's gain (flat but level with training is a
     model that learned it all in its first epoch), at a level the log shows an untrained model scoring: training's
@@ -2724,10 +2734,22 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and _val_beat_a_guess(f) < t.no_signal_beaten_noise:
         share = f.plateau.improvement / tp.improvement
         # (The bar is a share of training's gain: validation's best may sit a little below training's start.)
-        ev = [(f"val_loss never got below where training started ({tp.start:.4g}): its best {g.val_best:.4g}"
-               if g.val_best >= tp.start else
-               f"val_loss's best {g.val_best:.4g} is barely below where training started ({tp.start:.4g})")
-              + f"; it improved only {_pct(share)} as much as train_loss: nothing learned carries over to validation data"]
+        never = (f"val_loss never got below where training started ({tp.start:.4g}): its best {g.val_best:.4g}"
+                 if g.val_best >= tp.start else
+                 f"val_loss's best {g.val_best:.4g} is barely below where training started ({tp.start:.4g})")
+        idle = _fitted_nothing(f, t) if c.val_acc_tail is None else None
+        if idle is not None:
+            # Training learned next to nothing either: "nothing learned carries over" reads a gain training never
+            # made. Labels without signal and a model too small to reach it look alike here; underfitting
+            # leads (_diagnose) and this is listed after it.
+            return Cause("no_signal", 0.5,
+                         [f"{never}, and {idle}: neither curve learned, so they cannot tell labels without signal "
+                          "from a model that cannot represent it; a bigger model tells: it fits its training data, "
+                          "and validation then stays put (no signal) or falls (capacity)"],
+                         # (Not "train on a tiny subset": a model too small cannot memorise one either.)
+                         ACTIONS["no_signal"][:1], {"val_share": share, "train_idle": 1.0}, status="possible")
+        ev = [never + f"; it improved only {_pct(share)} as much as train_loss: nothing learned carries over to "
+              "validation data"]
         if c.val_acc_tail is not None:
             ev.append(f"validation accuracy never rose above its first value ({c.val_acc_start:.3f}; at most "
                       f"{c.val_acc_peak:.3f}) while training accuracy reached {c.train_acc_peak:.3f}: the model "
@@ -2755,6 +2777,30 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}",
                       untrained],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
+    return None
+
+
+def _fitted_nothing(f: Facts, t: Thresholds) -> str | None:
+    """Where the training loss learned next to nothing from the untrained level its log starts at, the evidence
+    clause saying so, else None: its last quarter at a uniform guess's loss (:func:`_train_loss_at_guess`, K known)
+    or its whole fall under ``memorise_drop`` of its start -- the bar the accuracy rules read "memorising" by --, its
+    first point the untrained level (not a log begun after training fitted its data, where validation's first
+    point sits above training's by ``no_signal_gap`` of training's gain). Depth-1 trees
+    (HistGradientBoostingClassifier, max_depth=1) on an XOR task: training log loss 0.6925 -> 0.6821 (1.5%, 98% of
+    ln 2) in 200 rounds beside validation never below 0.6926, read "no learnable signal: check the labels" and
+    "overfitting: the best weights are from round 0"; max_depth=2 reaches 0.237 (tests/fixtures/ecosystem/sklearn_gbm)."""
+    tp = f.train_plateau
+    if tp is None or f.train_y is None or f.train_metric not in (None, "train_loss") or not tp.start \
+            or float(f.y[0]) - tp.start > t.no_signal_gap * tp.improvement:
+        return None
+    guess = _train_loss_at_guess(f, t)
+    if guess is not None:
+        k = f.chance.classes
+        return (f"train_loss's last quarter sits at {guess[1]:.4g}, {_pct(guess[1] / math.log(k))} of ln {k} = "
+                f"{math.log(k):.4g}, a uniform guess's loss{_k_source(f.chance)}")
+    drop = tp.improvement / abs(tp.start)
+    if drop < t.memorise_drop:
+        return f"train_loss fell only {_pct(drop)} below its start ({tp.start:.4g})"
     return None
 
 
@@ -5996,7 +6042,12 @@ def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
         return None
     x_from = float(f.x[pl.index])
     found = None
-    for name, direction in logged_quality_metrics(run.series, f.metric):
+    # A score the reader negated into a loss (scikit-learn's validation_score under scoring="loss": -val_loss) is
+    # that loss's own curve, not a measure beside it: read as one, it "kept rising after" the plateau of the very
+    # curve that flattened (HistGradientBoostingRegressor at lr 0.05: "val_loss is flat since round 62, but
+    # validation_score, also logged, kept rising after it ... stop on it").
+    same = set((run.meta.get("negated") or {}).values())
+    for name, direction in logged_quality_metrics([n for n in run.series if n not in same], f.metric):
         got = _improves_from(np.asarray(run.axis, dtype=float), np.asarray(run.series[name], dtype=float),
                              direction, name, x_from, t)
         if got is not None and (found is None or got[0] > found[1]):
@@ -7062,6 +7113,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     withheld = broken_down(run, f.metric, f.x, f.y, asked) if run is not None and f.metric in run.series \
         else None
     if withheld is not None:  # (a diverged run: "training on gains 60%, P = 96%" beside it was a fit of before)
+        withheld.axis = f.axis_name
         d = withheld.to_dict()
         d["metric"] = f.metric
         return d
@@ -7080,6 +7132,9 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         return None
     if horizon_from:
         fc.horizon_from = horizon_from
+    # Fitted on bare arrays, the forecast names no axis of its own: the run's, or a Trainer's step-axis horizon of
+    # 790 read "axis": "epoch" beside the diagnosis's "step".
+    fc.axis = f.axis_name
     if higher:  # report in the metric's own direction, kept above the score's floor, as `losslens forecast` does
         from .forecasting import on_score_scale
 
