@@ -1,4 +1,10 @@
-"""Readings that measured a level against the wrong reference.
+"""Two readings that measured a level against the wrong reference.
+
+A 2-unit MLP on digits (tests/fixtures/ecosystem/sklearn_mlp_two_units, make.py): scikit-learn's early stopping
+(patience 50) ended it at iteration 228 with validation accuracy flat since ~150, and losslens read "converged:
+stop at 147, more epochs will not raise val_acc" beside its own forecast of P = 95% for a gain, with underfitting
+not listed though the training loss sat at 45% of ln 10 and still fell. The same seed run to 600 iterations
+reached 0.628 (from 0.489); 64 units reached 0.994.
 
 A Lightning fit resumed with CSVLogger(version=0) (tests/fixtures/ecosystem/lightning_resume_late_start, make.py)
 writes its log from the resume point (epoch 10): underfitting read "76% of its starting value 0.2943" of a
@@ -8,17 +14,55 @@ training loss that started at 1.794 (make.out), about 12% of it.
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import losslens
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+MLP = ECO / "sklearn_mlp_two_units"
 RESUMED = ECO / "lightning_resume_late_start" / "logs" / "csv" / "version_0" / "metrics.csv"
 
 
 def _col(path: Path, key: str) -> list[float]:
     with open(path, newline="") as fh:
         return [float(r[key]) for r in csv.DictReader(fh) if r.get(key)]
+
+
+def test_the_premises_longer_and_wider_both_raise_validation_accuracy():
+    short, long, wide = (_col(MLP / f"{n}.csv", "val_acc") for n in ("two_units", "two_units_600", "sixty_four_units"))
+    assert len(short) == 228 and long[:228] == short  # the same seed: the stop cut the 600-iteration run short
+    assert max(long) > max(short) + 0.1  # 0.628 against 0.489
+    assert max(wide) > 0.99
+    loss = _col(MLP / "two_units.csv", "loss")
+    assert 0.4 * math.log(10) < loss[-1] < 0.5 * math.log(10)  # 1.046: 45% of ln 10
+
+
+def test_a_converged_score_whose_training_loss_still_falls_does_not_say_more_epochs_will_not_raise_it():
+    """Was "stop at epoch 147: more epochs will not raise val_acc", "... not the epoch count", beside P = 95%."""
+    d = losslens.diagnose(MLP / "two_units.csv", classes=10)
+    assert d.verdict == "converged", d
+    first = d.cause.actions[0]
+    assert "will not" not in first and first.startswith("rather than stop, train on"), first
+    assert "P = 95%" in first and "longer patience" in first
+    assert not any("not the epoch count" in a for a in d.cause.actions)
+    assert any("train_loss still falls over its own (t = -27.9)" in e for e in d.cause.evidence), d
+    assert "did not fall" not in str(d)  # a score's flat tail did not rise
+
+
+def test_a_score_beside_a_training_loss_high_against_ln_k_lists_underfitting():
+    """Was not listed: the training loss's level was judged only against a validation loss beside it."""
+    d = losslens.diagnose(MLP / "two_units.csv", classes=10)
+    under = next((c for c in d.causes if c.id == "underfitting"), None)
+    assert under is not None, d
+    assert under.status == "possible" and under.strength < d.cause.strength
+    assert "45% of ln 10" in under.evidence[0] and "still falls, t = -27.9" in under.evidence[0]
+    assert "a bigger model or better features" in under.actions
+
+
+def test_the_net_that_fits_digits_is_not_listed_underfitting():
+    d = losslens.diagnose(MLP / "sixty_four_units.csv", classes=10)
+    assert "underfitting" not in [c.id for c in d.causes], d
 
 
 def test_a_resumed_log_is_not_read_underfitting_against_its_first_point():
