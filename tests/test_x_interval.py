@@ -54,3 +54,42 @@ def test_local_scale_is_the_mad_of_the_neighbours():
     s = local_scale(r, 1)  # 7 residuals around each point, mirrored at the ends
     assert s[4] == pytest.approx(1.4826 * np.median(np.abs(r[1:8])))
     assert s.shape == r.shape and (s >= 0).all()
+
+
+CIRCLES = Path(__file__).parent / "fixtures" / "ecosystem" / "linear_circles"
+
+
+@pytest.mark.parametrize("name", ["circles_big.csv", "circles_big_s2.csv"])
+def test_a_resample_ending_in_a_dip_does_not_carry_x_to_the_end(name):
+    # A 64-64 MLP's validation loss bouncing flat at Adam 1e-2 from epoch 4 (12 seeds' mean: X = 4). The smooth's
+    # last point is one epoch's value; resamples that ended low had their minimum there, unraised, and read X = 97-99:
+    # "X uncertain: anywhere in 4-63" (4-99 on seed 2).
+    d = diagnose(str(CIRCLES / name))
+    lo, hi = d.plateau.interval
+    assert d.plateau.epoch == 4.0  # the point X is not moved
+    assert lo <= 4.0 <= hi and hi < 30, (lo, hi)
+    assert not d.x_uncertain() and f"[{lo:g}, {hi:g}]" in str(d)
+
+
+def test_an_end_dip_within_its_noise_is_no_floor_but_a_fall_beyond_it_is():
+    import csv
+
+    from losslens.facts.plateau import FLOOR_SES, local_scale, settled_min
+    from losslens.facts.smoothing import smooth, window_for
+    y = np.array([float(r["val_loss"]) for r in csv.DictReader(open(CIRCLES / "circles_big.csv"))])
+    n = y.shape[0]
+    w = window_for(n)
+    r = residuals(y)
+    noise = np.maximum(local_scale(r, w), robust_sd(r))
+    s = smooth(y, w)
+    before = s[:n - w // 2].min()
+    # the last value 1.5 of its noise sds under the rest's minimum: its noise, the minimum stays the rest's
+    dipped = s.copy()
+    dipped[-1] = before - 1.5 * noise[-1]
+    assert settled_min(dipped, noise, w)[0] == before
+    # a last half-window falling well beyond its noise: a curve still falling, its end is its floor
+    fell = s.copy()
+    fell[n - w // 2:] = before - (FLOOR_SES + 1.0) * noise[n - w // 2:]
+    assert settled_min(fell, noise, w)[0] == fell.min()
+    # both at once, (B, n), as the bootstrap reads them
+    assert settled_min(np.stack([dipped, fell]), noise, w)[:, 0].tolist() == [before, fell.min()]

@@ -11,7 +11,8 @@ re-measure, take the 5% and 95% quantiles.
 The smooth's minimum is the deepest of many noisy means, so it sits below the level the curve
 settled at (the selection bias of a minimum): X is read against that minimum raised by up to
 ``FLOOR_SES`` standard errors of the smooth, as far as the curve's last value sits above it
-(:func:`raised_floor`).
+(:func:`raised_floor`). The smooth's last half-window averages fewer points, down to the last point alone: a dip
+there within its own noise of the rest's minimum is no floor the curve reached (:func:`settled_min`).
 """
 
 from __future__ import annotations
@@ -75,13 +76,17 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
     # against the raised floor: against the bare minimum, DeepOBS's 3c3d on CIFAR-10 (momentum, lr 4e-4, seed 44)
     # read X = 37 where its 10-seed mean flattens at 33 (raised: 33), waiting for a dip of the noise.
     base, wb, most = s, None, FLOOR_SES * sd / np.sqrt(w)
+    # The noise around each point (never below the whole run's), which the bootstrap puts back and an end dip of the
+    # smooth is measured against (settled_min); a batch loss's level_smooth has no point-wide end, so none there.
+    scale = noise = np.maximum(local_scale(resid, w), sd)
     if batch:
         wb, s, most_b = _batch_level(y, start, s)
-        if wb:
-            w, most = wb, most_b
-    i = int(crossing_index(s, start, most))
+        if wb:  # (the bootstrap reads the noise on the batch window)
+            w, most, scale, noise = wb, most_b, None, None
+    i = int(crossing_index(s, start, most, noise=noise, window=w))
     return PlateauFacts(i, float(x[i]), functools.partial(_interval, x.copy(), base.copy(), resid, sd, w, i, start,
-                                                          random_state, most, bool(wb), blown if blown.any() else None),
+                                                          random_state, most, bool(wb), blown if blown.any() else None,
+                                                          scale),
                         float(s[i]), floor,
                         fi, start, improvement, wb, float(raised_floor(s, most)[0]) if wb else None,
                         float(s[-1]) if wb else None)
@@ -156,29 +161,58 @@ def _batch_level(y: np.ndarray, start: float, s: np.ndarray) -> tuple[int | None
     return window, s, (FLOOR_SES * spread / np.sqrt(window) if window else 0.0)
 
 
-def raised_floor(s: np.ndarray, most: float) -> np.ndarray:
-    """L* of a smooth ``s`` ((n,) or (B, n), kept dims): its minimum, raised by as much of ``most`` (``FLOOR_SES``
-    standard errors of the smooth) as its last value sits above it. A flat tail's minimum is a dip of the smooth's
-    noise, and its end, where the curve sits now, shows how deep; a tail still falling has its minimum at the end
-    and keeps it (raised in full, L* read 'flattened at step 54' of 80 on a Trainer's batch loss still falling in a
-    straight line, hf_logging_steps ls1_e8, where the minimum itself reads 74)."""
-    lowest = s.min(axis=-1, keepdims=True)
+def raised_floor(s: np.ndarray, most: float, noise: np.ndarray | None = None, window: int = 1) -> np.ndarray:
+    """L* of a smooth ``s`` ((n,) or (B, n), kept dims): its minimum (:func:`settled_min`, given ``noise`` and
+    ``window``), raised by as much of ``most`` (``FLOOR_SES`` standard errors of the smooth) as its last value sits
+    above it. A flat tail's minimum is a dip of the smooth's noise, and its end, where the curve sits now, shows how
+    deep; a tail still falling has its minimum at the end and keeps it (raised in full, L* read 'flattened at step 54'
+    of 80 on a Trainer's batch loss still falling in a straight line, hf_logging_steps ls1_e8, where the minimum
+    itself reads 74)."""
+    lowest = settled_min(s, noise, window)
     return lowest + np.clip(s[..., -1:] - lowest, 0.0, most)
 
 
-def crossing_index(s: np.ndarray, start: float, most: float = 0.0, fraction: float = FRACTION) -> np.ndarray | int:
+def settled_min(s: np.ndarray, noise: np.ndarray | None = None, window: int = 1) -> np.ndarray:
+    """The minimum of a :func:`~losslens.facts.smoothing.smooth` ``s`` ((n,) or (B, n), kept dims) of ``window``
+    points, leaving out a dip in its last half-window that is within ``FLOOR_SES`` standard errors of the minimum
+    before it. ``noise``: the sd of one point around each point, shape (n,), in the curve's units; None: the bare
+    minimum.
+
+    The smooth narrows towards the end, to the last point alone, so a point there carries up to sqrt(window) times
+    the noise of one inside: a single low last value was the minimum, L* was not raised (its last value sits on it),
+    and with a 5% band narrower than that noise X went to the end. On a 64-64 MLP's validation loss bouncing flat at
+    Adam 1e-2 (tests/fixtures/ecosystem/linear_circles/circles_big.csv, 100 epochs, X = 4; 12 seeds' mean: 4), 3 of
+    the bootstrap's 48 resamples that ended in such a dip read X = 99, and the interval ran 4-63. A dip deeper than
+    that noise is a curve still falling at its end, and stays its minimum."""
+    lowest = s.min(axis=-1, keepdims=True)
+    n, half = s.shape[-1], window // 2
+    if noise is None or half < 1 or n <= 2 * half + 1:
+        return lowest
+    k = n - half  # the end zone: points whose window is cut short by the end
+    before = s[..., :k].min(axis=-1, keepdims=True)
+    width = 2 * (n - 1 - np.arange(k, n)) + 1
+    # the dip against the minimum before it: both means are noisy, the latter over a whole window
+    se = noise[k:] * np.sqrt(1.0 / width + 1.0 / window)
+    fell = (s[..., k:] < before - FLOOR_SES * se).any(axis=-1, keepdims=True)
+    return np.where(fell, lowest, before)
+
+
+def crossing_index(s: np.ndarray, start: float, most: float = 0.0, fraction: float = FRACTION,
+                   noise: np.ndarray | None = None, window: int = 1) -> np.ndarray | int:
     """First index where ``s - L* <= fraction * (start - L*)``, L* the :func:`raised_floor`; s (n,) or (B, n).
-    ``most`` is in the curve's units (how far L* may be raised), ``fraction`` a share of the improvement."""
-    floor = raised_floor(s, most)
+    ``most`` is in the curve's units (how far L* may be raised), ``fraction`` a share of the improvement; ``noise``
+    and ``window`` as :func:`settled_min` reads them."""
+    floor = raised_floor(s, most, noise, window)
     return (s <= floor + fraction * (start - floor)).argmax(axis=-1)
 
 
-def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=None) -> tuple[float, float]:
+def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=None,
+              scale=None) -> tuple[float, float]:
     """X's 5-95% interval (axis units) from a moving-block residual bootstrap of the smooth ``s``, each resample
     read as X was, against :func:`raised_floor` (``batch``: a batch loss, re-read by a moving mean of ``w``
     batches; the interval then reaches back half a window, where the mean that crossed at X begins: the curve
     may have reached its level anywhere in it). ``blown``: a mask of :func:`blown_up` points, kept at the smooth in
-    every resample."""
+    every resample. ``scale``: each point's noise, (n,), as :func:`plateau_onset` read it (None: read here)."""
     n = s.shape[0]
     with np.errstate(all="ignore"):  # (as inside diagnose_run, where it was made before it was deferred)
         # Bootstrap: moving blocks of the residuals keep their autocorrelation.
@@ -192,7 +226,9 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=Non
         # residuals, which the smoother cannot follow, from reaching the tail as noise. The scale is never below
         # the whole run's MAD (a few equal values in a row read no noise), the blocks never shorter than the
         # 3-point smooth the residuals come from (their dependence spans it).
-        scale = np.maximum(local_scale(resid, w), sd) + 1e-300
+        if scale is None:
+            scale = np.maximum(local_scale(resid, w), sd)
+        scale = scale + 1e-300
         z = np.clip(resid / scale, -3.0, 3.0)
         block = max(3, w)
         n_blocks = -(-n // block)
@@ -205,7 +241,7 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=Non
             # a resample of 4e12 went to -2e12, under the floor, and read X inside the blow-up (interval [17, 92]).
             yb[:, blown] = s[blown]
         sb = level_smooth(yb, w) if batch else smooth(yb, w)
-        ib = crossing_index(sb, start, most)
+        ib = crossing_index(sb, start, most, noise=None if batch else scale, window=w)
         lo, hi = _quantiles(np.concatenate([ib, [i]]))
     lo_i, hi_i = int(np.floor(min(lo, max(0, i - w // 2) if batch else i))), int(np.ceil(max(hi, i)))
     return float(x[lo_i]), float(x[hi_i])
