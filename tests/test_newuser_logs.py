@@ -245,6 +245,8 @@ def test_a_loss_frozen_from_the_start_with_training_that_never_moved_points_at_t
     assert "the weights were never updated" in str(d)
     assert d.causes[0].actions[0].startswith("check that the optimizer updates the model's weights")
     assert not any("standardize" in a for a in d.causes[0].actions)
+    # (weights never moved: a bigger model is no answer, whatever level the training loss bounced at)
+    assert not any(c.id == "underfitting" for c in d.causes)
 
 
 def test_the_living_counterfactual_is_not_read_as_dead():

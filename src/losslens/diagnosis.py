@@ -4530,7 +4530,10 @@ def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
     tp = f.train_plateau
     if tp is None or not f.train_noise or not tp.improvement > t.lr_high_floor_noise * f.train_noise:
         return None
-    if not _flat_after_first(f, t):
+    # Its points after the first made no fall beyond their noise. Not _flat_after_first's bar on X's interval, which
+    # asks where X can be dated, not whether the curve bounces at a level: the interval of lr0.25_seed1 read 0-34 only
+    # while resamples ending in a dip put X at the end (facts.plateau.settled_min); read 0-10, it lost this reading.
+    if not (_flat_from_start(f, t) or _no_fall_after_first(f, t)):
         return None
     rel = _level_spread(f)
     return rel if rel >= LEVEL_BOUNCE else None
@@ -5365,6 +5368,11 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
     if g.gap_end is None:
         return None  # (a score beside the training loss alone: nothing shows validation level with training)
     numbers = {"level_rel": level_rel}
+    if f.constant_tail >= f.y.shape[0] and f.y.shape[0] >= 5:
+        # (Validation the same to the last digit at every point: the weights never moved, whatever the model's size.
+        # torch_weights_not_updated/dropout0.5 listed underfitting 0.80, "a bigger model", beside stuck_at_init once
+        # its dropout-bounced training loss's X no longer sat at its last point: facts.plateau.settled_min.)
+        return None
     if abs(g.gap_end) <= t.underfit_gap * abs(pl.floor):
         same = f"train ≈ validation (gap {g.gap_end:.3g}): the model cannot fit the training data either"
     elif _annealed(f, t) or f.constant_tail >= 5:
@@ -5771,16 +5779,23 @@ def _flat_after_first(f: Facts, t: Thresholds) -> bool:
     stricter :func:`_flat_from_start`."""
     if _flat_from_start(f, t):
         return True
+    if not _no_fall_after_first(f, t):
+        return False
     pl = f.plateau
-    if pl.index is None or pl.improvement > t.stuck_noise * f.noise:
-        return False
-    if not _made_no_fall(f.x[1:], _sign(f) * f.y[1:], f.noise, t):  # (lower is better)
-        return False
     # And only where X's own bootstrap could not place it (its interval spans over half the run, what the reports
     # call "X uncertain"): a curve whose fall its seeds' mean shows, hidden in one run's noise, keeps an X it can date.
     lo, hi = pl.interval
     span = float(f.x[-1] - f.x[0])
     return span > 0 and float(hi) - float(lo) > UNCERTAIN_X_SHARE * span
+
+
+def _no_fall_after_first(f: Facts, t: Thresholds) -> bool:
+    """:func:`_flat_after_first` without its bar on X's interval: a curve that never improved beyond 3 noise sds and
+    whose points after the first made no fall beyond their noise (:func:`_made_no_fall`)."""
+    pl = f.plateau
+    if pl.index is None or pl.improvement > t.stuck_noise * f.noise:
+        return False
+    return _made_no_fall(f.x[1:], _sign(f) * f.y[1:], f.noise, t)  # (lower is better)
 
 
 #: :func:`_flat_after_first`: the points after the first whose median is read as the curve's level there.
