@@ -4519,8 +4519,8 @@ def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
     epochs against a floor of 0.01; lr / 10 from epoch 1 ended 43-54% lower over 4 seeds,
     tests/fixtures/ecosystem/torch_sgd_bounce_reg). Read only: on a validation loss (an epoch-mean training loss
     averages the bounce away; a batch's loss scatters with the batch drawn), lower is better, where the
-    improvement-based reading has no floor (improvement < ``lr_high_floor_noise`` noise sds) and the curve made no fall beyond
-    its noise after its first point (:func:`_no_fall_after_first`), with the training loss fallen ≥
+    improvement-based reading has no floor (improvement < ``lr_high_floor_noise`` noise sds) and the curve made no
+    fall beyond its noise after its first point (:func:`_no_fall_after_first`), with the training loss fallen ≥
     ``lr_high_floor_noise`` of its noise sds (the model learned: a run that never left its start scatters around
     no floor it found). Scatter is read as bouncing because a fixed validation set's loss changes only when the
     weights do: from one evaluation to the next it moves as far as the weights moved it, not by a fresh draw of
