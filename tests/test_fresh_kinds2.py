@@ -68,7 +68,8 @@ def test_adamw_at_usual_decay_is_not_blamed():
     for name in ("cf_adamw_wd1e-2.json", "cf_adamw_wd0.1.json", "cf_adamw_wd1e-2_lr1e-3.json"):
         d = losslens.diagnose(HERE / name)
         assert not any("penalty" in c.numbers for c in d.causes)
-        assert not any("weight decay" in a for c in d.causes for a in c.actions)
+        # (More regularization may be advised where the gap dominates, as data_limited does: not a blame.)
+        assert not any("lower the weight decay" in a for c in d.causes for a in c.actions)
 
 
 def test_accuracy_frozen_at_the_majority_share_names_the_imbalance():
