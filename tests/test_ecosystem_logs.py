@@ -997,6 +997,35 @@ def test_a_keras_console_log_with_callback_messages_reads_as_its_csvlogger():
             assert np.allclose(run.series[col], logged.series[col], rtol=1e-3, atol=1e-4), (name, col)
 
 
+def test_a_printed_log_opening_with_the_scripts_settings_reads_as_its_csvlogger():
+    # `python train.py | losslens diagnose -` where train.py prints its settings first (print(config): a Python
+    # dict; print(json.dumps(config)): JSON) and then fit(verbose=2)'s epochs: the format was guessed from that first
+    # line alone, and the log refused as "unreadable JSON: Expecting property name ..." / "unreadable JSON Lines:
+    # line 2: Expecting value". The same lines with the dict further down read fine.
+    folder = ECO / "keras_settings_first"
+    logged = read(folder / "training.log")[0]
+    expected = losslens.diagnose(logged)
+    for name in ("dict_first.txt", "json_first.txt"):
+        run = read(folder / name)[0]
+        assert run.meta["format"] == "keras_console" and list(run.axis) == list(range(40)), name
+        for col in ("train_loss", "val_loss", "val_acc"):
+            assert np.allclose(run.series[col], logged.series[col], rtol=1e-3, atol=1e-4), (name, col)
+        res = CliRunner().invoke(app, ["diagnose", "-", "--json"], input=(folder / name).read_text())
+        assert res.exit_code == 0, res.output
+        got = json.loads(res.stdout)
+        assert (got["verdict"], got["plateau_epoch"]) == (expected.verdict, expected.plateau_epoch), name
+
+
+def test_a_settings_line_before_text_with_no_epochs_names_what_was_tried(tmp_path):
+    # Nothing reads: the one line says the JSON failed and that no printed epochs were found either.
+    for first in ("{'lr': 0.001}", '{"lr": 0.001}'):
+        path = tmp_path / "train.out"
+        path.write_text(f"{first}\nloading the data\ntraining done\n")
+        res = CliRunner().invoke(app, ["diagnose", str(path)])
+        assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+        assert "unreadable JSON" in res.output and "nor a printed log" in res.output and str(path) in res.output
+
+
 def test_every_view_of_one_keras_fit_quotes_the_same_epochs(tmp_path):
     # One fit: CSVLogger's training.log (0-based), the callback's run.json and reports, and what fit(verbose=2)
     # and the callback printed. The printed log read 1-based ("Epoch 4/40" -> epoch 4) and so put X at 4 where

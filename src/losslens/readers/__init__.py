@@ -288,11 +288,9 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     own = _library_file(path, text, options)
     if own is not None:
         return own
-    printed = console.printed_columns(text, source, report=True)
+    printed = _printed(text, options)
     if printed is not None:
-        cols, fmt, stated = printed
-        return _planned(table.to_runs(cols, fmt=fmt, logged_nan=delimited.count_nonfinite(text), nan_columns=stated,
-                                      **options), text, fmt)
+        return printed
     try:
         return table.csv_runs(text, fmt="csv", **options)
     except UnknownFormatError:
@@ -302,6 +300,49 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         "no training log in this text: not a table (no comma, tab or column header), and no printed epochs or "
         "steps with losses (what Keras' fit or a Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')",
         source) from None
+
+
+def _printed(text: str, options: dict) -> list[Run] | None:
+    """The runs of a printed log (Keras' ``fit``, a loop's own lines: :func:`console.printed_columns`), or None
+    where ``text`` holds none."""
+    printed = console.printed_columns(text, options["source"], report=True)
+    if printed is None:
+        return None
+    cols, fmt, stated = printed
+    return _planned(table.to_runs(cols, fmt=fmt, logged_nan=delimited.count_nonfinite(text), nan_columns=stated,
+                                  **options), text, fmt)
+
+
+def _printed_after_json(text: str, options: dict, problem: str) -> list[Run]:
+    """A text that opened as JSON but is none, read as the printed log it may be: a script that prints its
+    settings first (``print(config)``: ``{'lr': 0.001, 'epochs': 60}``, or ``json.dumps`` of them) and then
+    Keras' epoch lines was refused as unreadable JSON, its format guessed from that first line alone. Where no
+    printed epochs or steps are found either, the error says both were tried."""
+    runs = _printed(_source.without_cut_line(text, options["source"]), options)
+    if runs is None:
+        # (a JSON document cut or damaged, one line or many, is refused as before: "nor a printed log" is said
+        # only of a text whose first line is whole and which goes on, as a printed log opening with its settings)
+        tried = "; nor a printed log (no epoch or step lines with losses, as Keras' fit or a loop prints them)" \
+            if _whole_first_line(text) else ""
+        raise ReadError(problem + tried, options["source"])
+    return runs
+
+
+def _whole_first_line(text: str) -> bool:
+    """The first non-blank line is a whole JSON value or Python literal and another line follows it."""
+    import ast
+
+    lines = [ln for ln in text[:65536].splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        json.loads(lines[0])
+    except (ValueError, RecursionError):
+        try:
+            ast.literal_eval(lines[0].strip())
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return False
+    return True
 
 
 def _planned(runs: list[Run], text: str, fmt: str) -> list[Run]:
@@ -388,7 +429,10 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
         raise ReadError("unreadable JSON: nested too deeply", source) from None
     except ValueError as exc:
         if _is_jsonl(text):
-            rows = records.parse_jsonl(text, source)
+            try:
+                rows = records.parse_jsonl(text, source)
+            except ReadError as bad:
+                return _printed_after_json(text, dict(name=name, source=source, **options), bad.problem)
             if not rows:
                 raise UnknownFormatError("JSON Lines without objects", source) from None
             if mmengine.is_scalars(rows):
@@ -402,7 +446,8 @@ def _read_json(text: str, *, name, source, **options) -> list[Run]:
             if hasattr(exc, "lineno") else ""
         obj = _up_to_cut(text, source, f"{msg}{where}")
         if obj is None:
-            raise ReadError(f"unreadable JSON: {msg}{where}", source) from None
+            return _printed_after_json(text, dict(name=name, source=source, **options),
+                                       f"unreadable JSON: {msg}{where}")
     if console.is_notebook(obj):
         return _read_notebook(obj, name=name, source=source, **options)
     if huggingface.is_trainer_state(obj):
