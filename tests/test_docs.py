@@ -376,6 +376,25 @@ def test_python_block_runs(block, run, tmp_path, monkeypatch, capsys):
             compare_output("the block", shown.text, got, str(shown))
 
 
+def test_the_readme_python_example_runs_on_a_run_still_falling(tmp_path, monkeypatch):
+    # The stand-in history (the example log) has plateaued; on a run still improving d.plateau is None, and the
+    # README's own line `d.verdict, d.plateau_epoch, d.plateau.interval` raised AttributeError. The same block, given
+    # a Keras CSVLogger log still falling (tests/fixtures/ecosystem/keras_settings_first), runs.
+    import csv
+
+    [block] = [b for b in BLOCKS if b.path.name == "README.md" and b.lang == "python"
+               and (b.marker or "").startswith("run with: history")]
+    with open(REPO / "tests" / "fixtures" / "ecosystem" / "keras_settings_first" / "training.log") as fh:
+        rows = list(csv.DictReader(fh))
+    falling = {k: [float(r[k]) for r in rows] for k in rows[0] if k != "epoch"}
+    import losslens
+    assert losslens.diagnose(falling).plateau is None   # (what the test is about)
+    monkeypatch.setitem(STANDINS, "history", lambda tmp: {"history": falling})
+    namespace = run_python_block(block, tmp_path, monkeypatch)
+    d = namespace["d"]
+    assert d.plateau_epoch is None and d.plateau_interval is None
+
+
 def _signature_names(module: str, name: str) -> set[str] | None:
     """The keywords ``module.name`` takes, or None when it takes any. The integrations are read from
     their source, not imported: importing Keras, Lightning or Transformers takes seconds."""
@@ -804,8 +823,8 @@ def test_a_drifted_example_fails(tmp_path, monkeypatch):
     [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "learning_curve(" in b.text]
     with pytest.raises(AssertionError, match="takes no keyword 'factors'"):
         check_keywords(ast.parse(block.text), "copy")
-    copy.write_text(readme.replace("d.plateau.interval", "d.plateau.intervals"))
-    [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "d.plateau" in b.text]
+    copy.write_text(readme.replace("d.plateau_interval", "d.plateau_intervals"))
+    [block] = [b for b in fenced_blocks(copy) if b.lang == "python" and "d.plateau_intervals" in b.text]
     with pytest.raises(AttributeError):
         run_python_block(block, tmp_path, monkeypatch)
 

@@ -78,7 +78,7 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     -------
     Diagnosis
         ``verdict``, ``plateau_epoch`` (X, in the log's axis units, counted from 0 as Keras' History is),
-        ``plateau.interval``, ``causes`` with evidence and actions; ``print(d)`` for the text,
+        ``plateau_interval`` (both None where the curve has not plateaued: ``still_improving`` ...), ``causes`` with evidence and actions; ``print(d)`` for the text,
         ``d.to_dict()`` for the JSON schema.
 
     Raises

@@ -132,6 +132,16 @@ class Diagnosis:
         return None if self.plateau is None else clean_number(self.plateau.epoch)
 
     @property
+    def plateau_interval(self):
+        """X's interval ``(low, high)`` on the run's axis, cleaned as :attr:`plateau_epoch` is; None for no plateau
+        (``still_improving``, ``lr_too_low`` ...), as ``plateau_epoch`` is: ``d.plateau.interval`` raised
+        AttributeError there, the README's own example on a run still falling."""
+        if self.plateau is None:
+            return None
+        low, high = self.plateau.interval
+        return clean_number(low), clean_number(high)
+
+    @property
     def slowdown_epoch(self):
         """Where a still-falling curve slowed (:attr:`slowdown`), on the run's axis, cleaned as
         :attr:`plateau_epoch` is (42, not 42.0: the value the JSON writes); None where it has a plateau."""
