@@ -181,6 +181,24 @@ def _dropout(cfg: dict, where: str) -> dict | None:
     return {"name": name, "value": rate, "where": where}
 
 
+def head_classes(settings: Mapping) -> int | None:
+    """K, the classes of a single-label classifier's head, from :func:`model_config_beside`'s settings: its
+    ``num_labels`` where ``problem_type`` is ``single_label_classification`` (its loss a cross-entropy over K, ln K
+    untrained), or, where the config names no problem type, the architecture is a ``...ForSequenceClassification``
+    with at least two labels (one is regression). None for anything else: ``multi_label_classification`` (a
+    sigmoid per label, no ln K), ``regression``, a language model, a token classifier."""
+    k = settings.get("num_labels")
+    if not isinstance(k, int) or isinstance(k, bool) or k < 2:
+        return None
+    problem = settings.get("problem_type")
+    if problem == "single_label_classification":
+        return k
+    if problem is None and any(a.strip().endswith("ForSequenceClassification")
+                               for a in str(settings.get("architectures", "")).split(",")):
+        return k
+    return None
+
+
 def _subfolders(folder: Path) -> list[Path]:
     try:
         return [d for d in folder.iterdir() if d.is_dir()]
@@ -195,6 +213,7 @@ def with_model_config(state: Path, runs: list[Run]) -> None:
     learning rate or weight decay (``facts.regularization``): its config holds neither; its dropout rate goes to
     ``meta["dropout"]``."""
     found = model_config_beside(state)
+    k = None if found is None else head_classes(found[1])
     for run in runs:
         if run.meta.get("format") != "hf_trainer_state":
             continue
@@ -202,6 +221,11 @@ def with_model_config(state: Path, runs: list[Run]) -> None:
             run.meta["trainer_settings"] = {**found[1], **(run.meta.get("trainer_settings") or {})}
             if found[2] is not None:
                 run.meta["dropout"] = found[2]
+        if k is not None and run.meta.get("classes") is None:
+            # (as the Keras and Lightning callbacks read K off the model's head: ln K, a uniform guess's loss, is
+            # the one level the rules read against; a tiny BERT sat at eval_loss 0.6931 = ln 2 for 4 of 6
+            # evaluations with its config.json saying two labels, and K was null)
+            run.meta["classes"] = k
         if run.meta.get("trainer_settings"):
             run.meta["trainer_settings_from"] = "trainer_state.json" if found is None else "config.json"
 
