@@ -40,3 +40,21 @@ def test_the_trainer_config_of_a_single_label_classifier_gives_k(tmp_path):
         (copy / "config.json").write_text(json.dumps({**cfg, "problem_type": problem}))
         [other] = read(copy / "trainer_state.json")
         assert other.meta.get("classes") is None, problem
+
+
+def test_the_flat_stretch_before_the_drop_is_no_steep_drop(tmp_path):
+    # The state alone, as the walk had it (save_strategy="no", no save_model(): no config.json, K unknown), reads
+    # still improving, its phases drawn: the whole run from step 10 was "steep drop".
+    shutil.copy(FOLDER / "steps" / "trainer_state.json", tmp_path / "trainer_state.json")
+    d = losslens.diagnose(tmp_path / "trainer_state.json")
+    assert d.verdict == "still_improving"
+    x, y = d.facts.x, d.facts.y
+    flat_until = float(x[np.flatnonzero(y <= math.log(2) - 0.002)[0] - 1])  # the last point still at ln 2: step 80
+    steep = [p for p in d.phases if p["name"] == "steep_drop"]
+    assert steep and steep[0]["start"] >= flat_until, d.phases
+    # A curve that falls fastest from its first point keeps its steep drop from there; so does one whose descent
+    # accelerates from a start that was already falling (2.276 -> 2.029 over epochs 1-5, then 1.93 -> 1.086).
+    example = losslens.diagnose(Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv")
+    assert example.phases[0] == {"name": "steep_drop", "start": 0.0, "end": 4.0}
+    printed = losslens.diagnose(Path(__file__).parent / "fixtures" / "logs" / "printed_epochs.txt")
+    assert printed.phases[0]["name"] == "steep_drop" and printed.phases[0]["start"] == float(printed.facts.x[0])
