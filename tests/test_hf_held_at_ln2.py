@@ -42,6 +42,21 @@ def test_the_trainer_config_of_a_single_label_classifier_gives_k(tmp_path):
         assert other.meta.get("classes") is None, problem
 
 
+def test_a_loss_held_at_ln2_with_a_tiny_drop_under_the_decay_reads_stuck_not_keep_training():
+    ln2 = math.log(2)
+    # What the counterfactuals did (the evidence the reading rests on): none left ln 2 by more than the run did.
+    run_end = _evals("epoch")[-1]
+    assert _evals("cf_2xep")[-1] > run_end + 0.05 and min(_evals("cf_2xep")) > run_end
+    assert abs(_evals("cf_lr10")[-1] - ln2) < 0.001 and abs(_evals("cf_lr01")[-1] - ln2) < 0.001
+    for name in ("epoch", "steps"):
+        d = losslens.diagnose(FOLDER / name)
+        assert d.verdict == "stuck_at_init", (name, d.verdict)
+        ids = [c.id for c in d.causes]
+        assert "still_improving" not in ids and "lr_too_low" not in ids, (name, ids)
+        assert "sat at ln 2" in d.cause.evidence[0] and d.cause.actions[0].startswith("check that the targets")
+        assert not any(a.startswith("keep training") for c in d.causes for a in c.actions), name
+
+
 def test_the_flat_stretch_before_the_drop_is_no_steep_drop(tmp_path):
     # The state alone, as the walk had it (save_strategy="no", no save_model(): no config.json, K unknown), reads
     # still improving, its phases drawn: the whole run from step 10 was "steep drop".

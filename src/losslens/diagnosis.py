@@ -580,10 +580,17 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         if signs is not None:
             causes[-1].confidence = min(causes[-1].confidence, t.overfit_contested)
             causes.append(signs)
+    held = None if blown or high or low is not None or not causes or causes[0].id != "still_improving" \
+        else held_at_a_guess(f, t)
+    if held is not None:
+        # Sat at a uniform guess at its full step, a tiny drop as the lr decayed: not "keep training" (twice the
+        # epochs memorised), nor a step too small (10x sat at ln K too), nor a model too small (it fitted its
+        # training data to 0.55 given the epochs).
+        causes = [held] + [c for c in causes if c.id not in ("still_improving", "underfitting", "stuck_at_init")]
     if not blown:
         # (A loss near a guess beside a step shown too large -- it bounced, blew up, or fell only once the lr
         # annealed -- is that step's doing, not a schedule that ran a small step down too soon.)
-        causes.extend(c for c in (low or (None if high else decayed_at_a_guess(f, t)), data_limited(f, causes),
+        causes.extend(c for c in (low or (None if high or held else decayed_at_a_guess(f, t)), data_limited(f, causes),
                                   temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
     if causes and "lr_zero_from" in causes[0].numbers:
@@ -4306,6 +4313,66 @@ def slow_start(f: Facts, t: Thresholds) -> Cause | None:
                  {"slow_start": float(rate[0] / rate[j]), "tail_drop_noise": tr.tail_drop_noise})
 
 
+#: A loss "at" ln K: within this many noise sds of it (held_at_a_guess), and no nearer than this share of ln K
+#: on a curve whose noise reads about 0.
+GUESS_BAND_SDS = 3.0
+GUESS_BAND_FLOOR = 0.001
+#: held_at_a_guess's end: no more than this share of ln K below it (a drop under it is "next to nothing").
+GUESS_END_DROP = 0.02
+
+
+def _points_at_ln_k(f: Facts, k: int) -> tuple[np.ndarray, float] | None:
+    """``(at, band)``: which finite points of the diagnosed curve lie within ``band`` of ln K (``GUESS_BAND_SDS``
+    noise sds, at least ``GUESS_BAND_FLOOR`` of ln K), where at least half of ≥ 5 do; else None."""
+    ref = math.log(k)
+    y = f.y[np.isfinite(f.y)]
+    if y.shape[0] < 5:  # (too few points to say where most of them sat)
+        return None
+    band = max(GUESS_BAND_SDS * f.noise, GUESS_BAND_FLOOR * ref)
+    at = np.abs(y - ref) <= band
+    return (at, band) if 2 * int(at.sum()) >= y.shape[0] else None
+
+
+def held_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
+    """A still-falling loss that sat at a uniform guess's ln K for at least half of its points (each within
+    ``GUESS_BAND_SDS`` noise sds of it, at least ``GUESS_BAND_FLOOR`` of ln K), under a logged lr decayed to under
+    1/10 of its peak, ending at most ``GUESS_END_DROP`` of ln K under it: stuck_at_init. At its full step the model
+    found nothing to learn; the small drop at the end came as the schedule ran the step down (the decayed steps
+    starting to fit training's own examples), which neither more epochs nor a larger step carry on. K is known
+    (given, or a classifier head's: a Trainer's config.json). A tiny BERT on two classes, lr 3e-3 under the
+    Trainer's linear decay (``tests/fixtures/ecosystem/hf_held_at_ln2``): eval_loss 0.6936, 0.6931, 0.6931,
+    0.6925, then 0.6899, 0.6881 as the lr fell under 1/3 of its peak, read "still improving, keep training" (97%)
+    and, with K = 2, "lr too low" (88%); twice the epochs ended at 0.743 (best 0.6923) as training fell to 0.55,
+    lr x 10 at 0.6932, lr / 10 at 0.6931. A step too small drifts from the first point instead, never at ln K
+    (``hf_linear_decay_low_lr`` at lr 3e-5: 0.6865 -> 0.674, none of its points within 0.96% of ln 2): it stays
+    decayed_at_a_guess's lr_too_low."""
+    o, c = f.optimizer, f.chance
+    k = c.classes if c is not None else None
+    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= 0.1 or not k or _higher(f) \
+            or f.metric not in ("val_loss", "train_loss"):
+        return None
+    ref = math.log(k)
+    held = _points_at_ln_k(f, k)
+    if held is None:
+        return None
+    at, band = held
+    y = f.y[np.isfinite(f.y)]
+    level = float(f.smoothed[-1])
+    if not (1 - GUESS_END_DROP) * ref <= level <= ref + band:
+        return None
+    peak = _peak_lr(o)
+    ev = [f"{f.metric} sat at ln {k} = {ref:.4g}{_k_source(c)}, a uniform guess's loss, at {int(at.sum())} of its "
+          f"{y.shape[0]} points (within {band:.2g}, {GUESS_BAND_SDS:g} noise sds); it went under it only as the logged "
+          f"learning rate decayed (to {o.lr_ratio:.1%} of its peak{peak}), and ends at {level:.4g} = "
+          f"{_pct(level / ref)} of ln {k}: at its full step the model learned next to nothing of the inputs; more "
+          "epochs stretch the schedule, keeping the step large for longer, where it sat at a guess"]
+    acts = ["check that the targets depend on the inputs: labels aligned with their inputs, features that carry the "
+            "label (a simple model on the same inputs, a logistic regression, shows how much there is to learn)",
+            "then the model and its step: a run at a constant learning rate shows whether it leaves ln K at all"]
+    return Cause("stuck_at_init", 0.7, ev, acts + list(ACTIONS["stuck_at_init"][:2]),
+                 {"held_at_guess": float(at.mean()), "level_rel": level / ref, "lr_ratio": o.lr_ratio})
+
+
 def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     """A loss that flattened still near ln K (≥ ``underfit_guess`` of it) while the logged lr was
     decayed to under 1/10 of its peak: the schedule ran the step down before the model learned more
@@ -4321,6 +4388,8 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     level, ref = float(f.smoothed[-1]), math.log(k)
     if level < t.underfit_guess * ref:
         return None
+    if _points_at_ln_k(f, k) is not None:
+        return None  # (a step too small drifts from its first point; one that sat at ln K is held_at_a_guess's)
     inferred = _k_source(f.chance)
     peak = _peak_lr(o)
     return Cause("lr_too_low", 0.6,
