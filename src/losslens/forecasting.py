@@ -37,13 +37,12 @@ of deep neural networks by extrapolation of learning curves" (IJCAI):
   is fitted from its trough, so that its rise is forecast as a rise (:func:`_trough`).
 
 Measured (benchmarks/results/forecast.md, held-out half, given 10/25/50% of a curve):
-median error of the final value 8.6 / 5.6 / 3.0% against 16.9 / 11.9 / 7.4% for the last
+median error of the final value 8.6 / 5.7 / 2.8% against 16.9 / 11.9 / 7.4% for the last
 value and 16.3 / 8.7 / 3.6% for a single pow3 fit, 90%-interval coverage 90 / 91 / 94%
 (88 / 89 / 92% before a steady fall's continuation was kept inside it, :func:`_steady_tail`;
-pow3's own interval: 39 / 55 / 56%; since that fall is weighed into the value by a backtest, :func:`_tail_weight`,
-the errors are 8.62 / 5.67 / 2.78%, from 8.62 / 5.64 / 3.03%, coverage unchanged: benchmarks/results/forecast.md
-predates it); Domhan's MCMC ensemble on 50-72 curves: 18 / 14 / 9.9%
-(losslens on the same curves: 5.3 / 6.8 / 4.1%). Those figures leave out the 5 / 1 / 1 (of 472 /
+pow3's own interval: 39 / 55 / 56%; the errors were 8.6 / 5.6 / 3.0% before that fall was weighed into the
+value by a backtest, :func:`_tail_weight`); Domhan's MCMC ensemble on 50-72 curves: 18 / 14 / 9.9%
+(losslens on the same curves: 5.2 / 6.7 / 3.6%). Those figures leave out the 5 / 1 / 1 (of 472 /
 686 / 1019) curves given no forecast: a fit whose level now the last points contradict (a loss that
 blew up by orders of magnitude and is coming back) is withheld with its reason (:func:`_missed_present`).
 What no family can see: a learning-rate schedule that drops the loss at the end
