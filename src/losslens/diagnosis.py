@@ -26,6 +26,8 @@ that fires names the verdict; each function's docstring says when it fires and w
 6. "not done yet": ``still_improving``;
 7. the causes of a plateau: ``peak_held`` and ``peak_bounced`` (lr_too_high at a schedule's peak),
    ``blew_up`` (an early blow-up the run came back from), ``units_died`` (a layer's gradient exactly 0),
+   ``peak_climbed`` (lr_too_high: validation thrown off its best at a peak cut soon after; after units_died, whose
+   "restart from scratch" is the more specific reading of the same step),
    ``fits_nothing`` (underfitting: training accuracy at chance), ``lr_too_high`` (oscillation at a
    constant lr), ``underfitting`` (by level, against ln K where K is known), ``jumped`` (lr_too_high:
    repeated jumps off the best);
@@ -221,6 +223,8 @@ class Thresholds:
     peak_held_share: float = 0.25         # under a schedule, a loss flat at the peak lr that came ≥ 25% of its
                                           # improvement (and ≥ 5 noise sds) lower only once the lr annealed,
                                           # the training loss ≥ 25% of its own too
+    peak_climb_train: float = 0.5         # peak_climbed: training at the peak ≥ half of validation's best (the step
+                                          # held it; 17% on a memorised plain-SGD run, 83-219% on the thrown ones)
     peak_fit_lost: float = 0.05           # under a schedule, training accuracy fell ≥ 5% of its margin over
                                           # chance from its best while the lr was still at its peak, validation
                                           # best there and never beaten after the cut: a converged verdict gets
@@ -474,8 +478,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, lr_zeroed, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  first_epoch_thrown, relapsed, climbed_off_floor, overfitting,
-                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, fits_nothing,
-                 lr_too_high, underfitting, jumped):
+                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, peak_climbed,
+                 fits_nothing, lr_too_high, underfitting, jumped):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -4029,7 +4033,10 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
     its later half at 102% of the whole run's pace per unit of lr, read "stuck at initialization" with underfitting
     ("a bigger model") beside it; its 40 epochs add up to 4.9 at the peak rate. 10x the rate under the same decay
     ended at 2.218, the same rate undecayed at 2.234, 10x undecayed at 0.63 (the cf_*.csv beside it) and 100x
-    decayed at 0.47 (make.out; that run's CSV is not kept)."""
+    decayed at 0.47 (make.out; that run's CSV is not kept). Not read beside a step shown too large (the caller drops
+    it): ReduceLROnPlateau's many cuts after a peak that threw validation off its best (:func:`peak_climbed`) fall in
+    almost no lr-time and read as a line too (Keras SGD 0.3 on digits, flat at 0.153 for 50 epochs: "354% of the
+    whole run's pace")."""
     p, o = f.decay_pace, f.optimizer
     if p is None or f.lr_phases is not None or _higher(f) or f.n_points < t.shape_min_points \
             or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
@@ -4196,6 +4203,71 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
                   "gradient clipping"],
                  {"peak_bounce": bounce, "peak_slope_t": p.peak_slope_t,
                   "train_peak_fit": tp.peak_level / best, "train_fit": tp.end_level / best})
+
+
+def peak_climbed(f: Facts, t: Thresholds) -> Cause | None:
+    """Under a schedule that cut the lr below half its peak, however soon (:class:`~losslens.facts.optimizer.PeakClimb`:
+    no eight points at the peak are needed, as :func:`peak_bounced`'s LrPhases does): while the lr was at its peak
+    (half of it or more), the validation loss climbed off its own best by ≥ ``bounce_range`` of its whole improvement
+    (and ≥ ``lr_high_floor_noise`` noise sds), after the cut it got back below the best that climb left, and the
+    training loss over the later half of the peak stretch sat at ≥ ``peak_climb_train`` of validation's best. A step
+    too small follows the gradient down and moves off its best by its noise at most; one that throws the weights
+    climbs off it and holds training up with it, and the smaller steps after the cut then do the learning
+    (memorising climbs with training far below, and a smaller step does not settle it lower). Keras'
+    ReduceLROnPlateau on a digits MLP at SGD 0.3, momentum 0.9 (tests/fixtures/ecosystem/keras_rlrop_sgd_high): val
+    0.27 -> 0.81 at the peak (435% of its improvement), training at 219% of validation's best there, 0.153 after the
+    cuts, read "lr too low, try 10x the peak" (the cuts, many and in almost no lr-time, read as a line per unit of
+    lr: :func:`decayed_in_line`); seed 1 0.42 -> 1.07 (249%, training at 83%), read converged; lr / 10 ends 19% / 29%
+    lower. At 3.0 it bounced 2.46-2.84 at the peak and ended a dead net at ln 10, read "lr too low, try 10x the peak 3" too.
+    A tuned peak bounces at 2-8% of its improvement (:func:`peak_bounced`'s StepLR run). Listed, it keeps the
+    schedule's pace readings off (a step shown too large is not also too small)."""
+    c, o = f.peak_climb, f.optimizer
+    if c is None or o.lr_schedule != "decayed" or not is_validation(f.metric) or _higher(f) \
+            or f.n_points < t.shape_min_points:
+        return None
+    imp = f.plateau.improvement
+    if not imp > 0 or not c.climb >= t.lr_high_floor_noise * f.noise:
+        return None
+    rel = c.climb / imp
+    if rel < t.bounce_range or not c.best_after < c.from_level:
+        return None
+    # The step held training up too: over the later half of the peak stretch the training loss sat at ≥
+    # ``peak_climb_train`` of validation's best. A model that had fitted its own data far below that at the peak
+    # was memorising, and its validation spikes are a fitted model's outputs swinging, which a smaller step does
+    # not settle lower (tests/fixtures/logs/keras_rlrop.csv, plain SGD 0.5: val 0.30 -> 0.87 and 1.52 at the peak
+    # with training at 17% of validation's best 0.282; lr 0.05 ends at 0.287 against 0.285).
+    tx, ty = f.train_x, f.train_y
+    if tx is None or ty is None or f.train_metric != "train_loss":
+        return None
+    at = np.flatnonzero((tx >= c.peak_from) & (tx <= c.peak_to) & np.isfinite(ty))
+    best = float(np.min(f.y))
+    if at.size == 0 or not best > 0:
+        return None
+    held = float(median(ty[at[at.size // 2:]]))
+    if held < t.peak_climb_train * best:
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    ev = [f"while the learning rate was at its peak{peak} (half of it or more until {ax} {_n(c.peak_to)}) {f.metric} "
+          f"climbed off its best: {c.from_level:.4g} at {ax} {_n(c.climb_from)}, {c.from_level + c.climb:.4g} at "
+          f"{_n(c.climb_peak)} ({_pct(rel)} of its whole improvement): a step too small follows the gradient down, "
+          "one too large throws the weights off",
+          f"train_loss sat at {held:.4g} over the later half of that stretch, {_pct(held / best)} of validation's best "
+          f"{best:.4g}: the step held the model off its own data too (a model memorising it sits far below)",
+          f"only after the cut did it get below that best ({c.best_after:.4g} at its lowest): the smaller steps did "
+          "the learning, the peak's step held it up"]
+    k, end = (f.chance.classes if f.chance is not None else None), float(f.smoothed[-1])
+    guess = {}
+    if k and abs(end - math.log(k)) < 0.01 * math.log(k):
+        # (Below the peak's throws is not learning where it is a guess's loss: "the smaller steps did the learning"
+        # would send the reader to retrain a model that never learned. The lr 3 run: 2.84 at the peak, 2.307 after.)
+        ev[-1] = (f"after the cut it settled at {end:.4g} = ln {k}, a uniform guess: the peak's steps left a network "
+                  "that predicts the class frequencies, and the smaller steps only stopped the bounce")
+        guess = {"uniform_guess": k}  # (as blew_up's: no "stop here" at a guess, no bigger model for a dead net)
+    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev,
+                 [f"start at a lower learning rate (try 1/10 of the peak{peak}; losslens verify --cause lr_too_high)",
+                  "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
+                  "gradient clipping"],
+                 {"peak_climb": rel, "peak_climb_at": c.climb_peak, "peak_climb_train": held / best, **guess})
 
 
 def peak_threw_fit(run: Run, f: Facts, t: Thresholds, verdict: Cause, causes: list[Cause]) -> Cause | None:

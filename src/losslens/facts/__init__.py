@@ -35,9 +35,9 @@ from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, decay_pace, layer_grad_facts,
-                        lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_lr_relapse, Spikes,
-                        spikes)
+from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, PeakClimb, decay_pace, layer_grad_facts,
+                        lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_climb, peak_lr_relapse,
+                        Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
 from .regularization import RegularizationFacts, dropout_rate, stated_learning_rate_from, weight_decay
 from .smoothing import constant_tail, downsample, noise_sigma, smooth
@@ -101,6 +101,8 @@ class Facts:
     train_lr_phases: LrPhases | None = None  # the same of the training loss read beside a validation metric
     decay_pace: DecayPace | None = None  # the curve against lr-time under an lr decayed to 1/10 of its peak or
                                          # below (optimizer.decay_pace); read by the rules, not in the JSON
+    peak_climb: PeakClimb | None = None  # the curve's climb off its best at the peak lr, and its best after the lr
+                                         # left the peak (optimizer.peak_climb); read by the rules, not in the JSON
     elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
@@ -269,6 +271,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement + missed, run.axis)
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     pace = decay_pace(run.get("lr"), run.axis, x, y, s)
+    climb = peak_climb(run.get("lr"), run.axis, x, y)
     div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
     xt, yt = _curve(run, "train_loss")
@@ -336,7 +339,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
                  early_stopping=_stopped_by(run, metric),
-                 lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, elbo=elbo_facts(run, metric),
+                 lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, peak_climb=climb,
+                 elbo=elbo_facts(run, metric),
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),

@@ -141,6 +141,49 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
                      float(ax[low[0]]))
 
 
+class PeakClimb(NamedTuple):
+    """The metric's largest climb off its own running best while the logged lr was at its peak (the stretch from the
+    first point at ≥ half the peak lr, as long as it stays there), on the lower-is-better scale, and what came after
+    the lr left that stretch. A step too small follows the gradient down and moves off its best by its noise at
+    most; a step that throws the weights climbs off it."""
+    climb: float        # the largest rise above the running best within the stretch, metric units
+    climb_from: float   # axis value of the running best it rose from ...
+    climb_peak: float   # ... and of the top of that rise
+    peak_from: float    # the first axis value at ≥ half the peak lr
+    from_level: float   # the running best's value there
+    peak_to: float      # the last axis value at ≥ half the peak lr
+    best_after: float   # the lowest value after the stretch (inf where none was logged)
+
+
+def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> PeakClimb | None:
+    """The curve ``(x, y)`` (lower is better) at the logged lr's peak (:class:`PeakClimb`); None without a logged lr,
+    where it never fell below half its peak after reaching it, or with fewer than 2 points in the stretch or none
+    after it. Each logged rate is the one the steps took before the metric was measured at its point (as
+    :func:`decay_pace` counts it), so a point belongs to the stretch where its own logged rate is ≥ half the peak."""
+    got = _lr_time(lr, lr_axis, rule="rectangle")
+    if got is None:
+        return None
+    ax, lv, _, top = got
+    at = np.interp(x, ax, lv)
+    high = np.flatnonzero(at >= 0.5 * top)
+    if high.size == 0:
+        return None
+    a = int(high[0])
+    below = np.flatnonzero(at[a:] < 0.5 * top)
+    if below.size == 0:
+        return None
+    b = a + int(below[0])  # the first point past the stretch
+    if b - a < 2 or b >= y.shape[0]:
+        return None
+    seg = y[a:b]
+    best = np.minimum.accumulate(seg)
+    rise = seg - best
+    k = int(np.argmax(rise))
+    j = int(np.flatnonzero(seg[:k + 1] == best[k])[0])
+    return PeakClimb(float(rise[k]), float(x[a + j]), float(x[a + k]), float(x[a]), float(best[k]), float(x[b - 1]),
+                     float(np.min(y[b:])))
+
+
 def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
               s: np.ndarray) -> LrPhases | None:
     """Split the curve ``(x, y)`` (lower is better; ``s`` its smooth) where a logged lr decayed once:
