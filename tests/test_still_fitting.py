@@ -84,3 +84,32 @@ def test_a_resumed_log_flat_from_its_first_point_is_not_stuck_at_its_initial_val
     assert _col(late, "epoch")[0] == 40 and _col(late, "lr-SGD")[0] < 1e-5
     d = losslens.diagnose(late)
     assert d.verdict != "stuck_at_init" and "initial value" not in str(d), d
+
+
+def test_a_resumed_log_frozen_by_its_schedule_is_not_overfitting_on_a_drift_off_its_first_point():
+    """Was "overfitting 99%: val_loss ... rose 3.35e-06: far beyond its noise (29 sds)", a rise of 1.5e-5 of its
+    level measured as many times "its improvement", the few 1e-6 it fell inside a log that starts at epoch 40 with
+    the lr cut to 3.8e-6; the fit had fallen from 1.794 (make.out) to 0.23 before it."""
+    late = RESUMED.parent.parent / "version_1" / "metrics.csv"
+    val = _col(late, "val_loss")
+    assert max(val) - min(val) < 1e-4 * min(val)  # frozen: what moved is a drift, not a rise
+    d = losslens.diagnose(late)
+    assert "overfitting" not in [c.id for c in d.causes], d
+    assert d.verdict == "converged", d
+
+
+def test_a_training_loss_climbing_back_at_the_peak_lr_in_a_resumed_log_counts_the_fall_before_it(tmp_path):
+    """The StepLR run that reads lr_too_high ("climbed back from 0.4141 to 2.366") from its first epoch, read as a
+    fit resumed at epoch 3 (its log from there: the first point is its best so far, so the climb measured against
+    what the log itself gained was against nothing, no relapse at all, and it read overfitting 81%)."""
+    import json
+
+    run = json.loads((ECO / "torch_monitor_steplr" / "lr0.3.json").read_text())
+    k = run["epoch"].index(3)
+    resumed = {key: v[k:] for key, v in run.items() if isinstance(v, list)}
+    resumed["meta"] = {m: run["meta"][m] for m in ("format", "framework", "name", "monitor", "classes")}
+    (tmp_path / "resumed.json").write_text(json.dumps(resumed))
+    d = losslens.diagnose(str(tmp_path / "resumed.json"))
+    assert d.verdict == "lr_too_high", d
+    assert "climbed back from 0.4141 to 2.366 at epoch 7" in d.causes[0].evidence[0]
+

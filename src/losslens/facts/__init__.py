@@ -298,7 +298,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     spike_at, spike_sds, spike_share = train_spike.largest
     gen, train_metric = None, None
     if metric in ("val_loss", "train_loss"):
-        gen, train_metric = generalization(xv, yv, xt, yt), "train_loss"
+        gen, train_metric = generalization(xv, yv, xt, yt, missed_improvement(yv, late) if yv is not None else 0.0), \
+            "train_loss"
     elif metric.startswith("val_"):
         gen, train_metric = _validation_gap(run, metric, x, y, sign)
     first_loss = None
@@ -334,7 +335,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
-                 peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis)
+                 peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis, late)
                  if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
                  dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),

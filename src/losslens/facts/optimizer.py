@@ -363,13 +363,16 @@ def jumps(y: np.ndarray, share: float = 0.5, missed: float = 0.0) -> tuple[tuple
     return tuple((int(i), float(excess[i]), float(rel[i]), bool(i < n - 1)) for i in np.flatnonzero(hit))
 
 
-def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.ndarray) -> tuple | None:
+def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.ndarray,
+                    late: bool = False) -> tuple | None:
     """The training loss going back up while a schedule still held the lr at its peak, before its
     first cut: ``(rise share, running best, peak value, peak axis, cut axis)`` -- the largest rise
     above the running minimum over the stretch's improvement so far -- or None (no logged schedule
     that cut the lr, or fewer than 5 training points at the peak). At a step the model can take, an
     epoch-mean loss falls and flattens at a constant lr; climbing back over half of what it gained is
-    a step too large, whatever the schedule did afterwards."""
+    a step too large, whatever the schedule did afterwards. A ``late`` log (its first epochs missing: a resumed
+    fit read alone) fell before its first point too, and what it had gained counts that fall
+    (:func:`missed_improvement`)."""
     if lr is None or loss is None or lr.shape != loss.shape:
         return None
     ok = np.isfinite(lr) & np.isfinite(loss)
@@ -386,7 +389,8 @@ def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.nda
         return None
     best = np.minimum.accumulate(seg)
     rise = seg - best
-    gained = seg[0] - best
+    # A resumed log's first point is no start: the climb back is measured against the fall before it as well.
+    gained = seg[0] - best + missed_improvement(y, late)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(gained > 0, rise / np.maximum(gained, 1e-300), 0.0)
     i = int(np.argmax(share))
