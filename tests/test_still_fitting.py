@@ -113,3 +113,22 @@ def test_a_training_loss_climbing_back_at_the_peak_lr_in_a_resumed_log_counts_th
     assert d.verdict == "lr_too_high", d
     assert "climbed back from 0.4141 to 2.366 at epoch 7" in d.causes[0].evidence[0]
 
+
+def test_a_resumed_log_held_by_weight_decay_measures_its_floor_against_the_fall_before_it(tmp_path):
+    """Lightning's weight_decay 0.05 digits MLP (tests/fixtures/ecosystem/lightning_weight_decay/wd_0.05), its log
+    from epoch 5 as a fit resumed there would write it: "flattened at 0.6925 (89% of its start 0.7762)" of a training
+    loss that began at 2.22. The reading (held by the penalty) stands; the share counts the unseen fall."""
+    src = ECO / "lightning_weight_decay" / "wd_0.05"
+    (tmp_path / "hparams.yaml").write_text((src / "hparams.yaml").read_text())
+    with open(src / "metrics.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(tmp_path / "metrics.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(r for r in rows if r["epoch"] and int(r["epoch"]) >= 5)
+    assert _col(src / "metrics.csv", "train_loss")[0] > 2.5 * _col(tmp_path / "metrics.csv", "train_loss")[0]
+    d = losslens.diagnose(str(tmp_path / "metrics.csv"))
+    held = next(c for c in d.causes if c.id == "underfitting")
+    assert held.actions[0].startswith("lower the weight decay")
+    assert "89% of its start" not in held.evidence[0]
+    assert "(45% of its start 1.552, counting its first value, 0.7762, for the unseen fall" in held.evidence[0], held

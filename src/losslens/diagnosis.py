@@ -5333,9 +5333,16 @@ def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if f.train_trend is not None and _crawling(f, t, f.train_trend):
         return None  # still crawling down: not held anywhere yet
-    if pl.floor < t.penalty_level * pl.start or abs(g.gap_end) > t.penalty_gap * pl.floor:
+    # A resumed log's first point is no start: the fall before it (optimizer.missed_improvement) counts, as in
+    # stuck_at_init; where that cannot be bounded (a loss below 0) nothing says how high the floor is.
+    if not math.isfinite(f.train_missed):
+        return None
+    start = pl.start + f.train_missed
+    if pl.floor < t.penalty_level * start or abs(g.gap_end) > t.penalty_gap * pl.floor:
         return None  # fitted its training data (floor near 0) or fitted it better than held-out data (a gap)
-    ev = [f"training loss flattened at {pl.floor:.4g} ({pl.floor / pl.start:.0%} of its start {pl.start:.4g}) and "
+    late = (f", counting its first value, {f.train_missed:.4g}, for the unseen fall before the log starts at "
+            f"{f.axis_name} {_n(f.x[0])}" if f.train_missed else "")
+    ev = [f"training loss flattened at {pl.floor:.4g} ({pl.floor / start:.0%} of its start {start:.4g}{late}) and "
           f"validation ends level with it (gap {g.gap_end:.3g}, {abs(g.gap_end) / pl.floor:.0%} of it): the model fits "
           "its training data no better than held-out data, so more epochs will not lower either",
           f"{reg.name} = {reg.value:g} ({reg.where}): a weight penalty holds the weights where its pull balances the "
