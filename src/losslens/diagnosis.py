@@ -4045,6 +4045,15 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
     if not (p.late_slope_t < t.improving_t and p.pace_ratio >= t.decay_line_pace
             and drop_noise >= t.lr_low_drift_noise):
         return None
+    # The line needs the fall to go on past the rate's peak: a curve that already reached its best while the peak
+    # rate held (flat there, or thrown back up off it) and never got a noise sd below that best after the cuts
+    # stopped because the model stopped gaining at that rate, not because the schedule stopped stepping, and 10x
+    # that peak is no cure. ReduceLROnPlateau cuts only once it is flat, so its many cuts add next to no lr-time and
+    # the bounce at the peak falls within the "later half" (keras_rlrop_adam_memorise: Adam 0.03 on digits, val
+    # 0.328 at epoch 2, 0.464 at 4, never below 0.331 after the cuts, "83% of the whole run's pace"; 0.003 ends
+    # lower, 0.3 at chance).
+    if p.peak_points >= 2 and not p.past_peak_fall >= f.noise:
+        return None
     ax, peak = f.axis_name, _peak_lr(o)
     ev = [f"the learning rate decayed from its peak{peak} to {_lr(f)} (to 1/10 of the peak by {ax} "
           f"{_n(p.tenth_at)}): the run's {_count(float(f.x[-1] - f.x[0]) + 1)} {ax}s add up to {p.lr_time:.2g} at the "

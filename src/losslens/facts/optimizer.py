@@ -79,6 +79,10 @@ class DecayPace(NamedTuple):
     late_points: int
     lr_time: float      # the run's whole lr-time: axis units at the peak rate the run's steps add up to
     tenth_at: float     # the axis value where the lr first fell to 1/10 of its peak or below
+    peak_points: int = 0  # metric points measured while the lr still sat at its peak, before its first cut
+    past_peak_fall: float = float("nan")  # the lowest of those (raw) minus the lowest point after them, metric
+                                          # units: > 0 where the fall went on past the peak stretch; NaN without
+                                          # points on both sides
 
 
 def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None, rule: str = "trapezoid") -> tuple | None:
@@ -137,8 +141,14 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     drop, late_drop = float(s[0] - s[-1]), float(s[half] - s[-1])
     span, late_span = float(tau[-1] - tau[0]), float(tau[-1] - tau[half])
     ratio = (late_drop / late_span) / (drop / span) if drop > 0 and late_span > 0 else float("nan")
+    # The stretch the peak rate held, up to its first cut: the metric logged at a point was measured after steps at
+    # the rate logged there, so a point belongs to the peak while its own rate is the peak's.
+    cut = peak + int(np.argmax(np.r_[lv[peak:] < top * (1 - 1e-9), True]))
+    at_peak = (x >= ax[peak]) & (x <= ax[cut - 1])
+    after = x > ax[cut - 1]
+    fall = float(np.min(y[at_peak]) - np.min(y[after])) if at_peak.any() and after.any() else float("nan")
     return DecayPace(drop, ratio, ols_slope_t(tau[late], y[late])[1], int(late.sum()), float(cum[-1]),
-                     float(ax[low[0]]))
+                     float(ax[low[0]]), int(at_peak.sum()), fall)
 
 
 class PeakClimb(NamedTuple):
