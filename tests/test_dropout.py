@@ -156,6 +156,28 @@ def test_compare_reads_the_dropout_change_from_the_saved_settings():
     assert "dropout 0.8 → 0.1" in str(c)
 
 
+def test_compare_reads_dropout_removed_and_added(tmp_path):
+    # drop0.8 against drop0.1 saved with dropout 0.0: dropout removed states no factor, so it is read as a decay
+    # removed is (dropout_factor 0) and checked by underfitting's "lower the dropout" prediction, which holds (train
+    # and val end lower). The other way, dropout added: read, and no cause's prediction matches it. Old code: a rate
+    # of 0 was left out, "the change is not named: the logs save no setting that differs", exit 2.
+    import shutil
+
+    shutil.copytree(LT / "drop0.8", tmp_path / "d08")
+    shutil.copytree(LT / "drop0.1", tmp_path / "d0")
+    hp = tmp_path / "d0" / "hparams.yaml"
+    hp.write_text(hp.read_text().replace("dropout: 0.1", "dropout: 0.0"))
+    c = losslens.compare(tmp_path / "d08", tmp_path / "d0")
+    assert c.unknown is None and c.change == {"dropout_factor": 0.0}
+    assert "dropout removed (dropout 0.8 → 0 (hparams.yaml))" in str(c)
+    held = [r for r in c.results if r.check.cause == "underfitting"]
+    assert held and all(r.holds for r in held)
+    assert c.to_dict()["compare"]["change"] == {"dropout_factor": 0.0}
+    back = losslens.compare(tmp_path / "d0", tmp_path / "d08")
+    assert back.change == {"dropout_factor": float("inf")} and "dropout added" in str(back)
+    assert back.to_dict()["compare"]["change"] == {"dropout_factor": None}  # (JSON has no inf)
+
+
 def test_the_torch_monitor_reads_the_dropout_modules_live():
     # make.py's drop network in a plain loop under losslens' Monitor, given the model: it reads the nn.Dropout
     # modules' p (0.8) as the callbacks read a weight decay off the optimizer, and the live diagnosis names it. Old
@@ -211,3 +233,4 @@ def test_the_keras_callback_reads_its_dropout_layers():
     cb = LosslensCallback(verbose=0)
     model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[cb])
     assert cb.run().meta["dropout"] == {"name": "Dropout rate", "value": 0.8, "where": "Keras layers"}
+

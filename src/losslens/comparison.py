@@ -174,8 +174,8 @@ class Comparison(Verification):
         out["seeds"] = [None] * max(len(self.before), 1)
         out["compare"] = {"before": [x.source or x.run_name for x in self.before],
                           "after": [x.source or x.run_name for x in self.after],
-                          # (a decay added or removed has no factor: null, change_from says which)
-                          "change": {k: finite_or_none(v) if k == "decay_factor" else v
+                          # (a decay or dropout added or removed has no factor: null, change_from says which)
+                          "change": {k: finite_or_none(v) if k in ("decay_factor", "dropout_factor") else v
                                      for k, v in self.change.items()} if self.change else None,
                           "change_from": self.change_from,
                           "unknown": self.unknown, "noise": self.noise, "notes": list(self.notes),
@@ -795,8 +795,8 @@ def _values(run, stated: float | None) -> dict[str, tuple[str, float, bool]]:
         # (a decay of 0 kept: one added where there was none, or removed, is said though it states no factor)
         out["decay_factor"] = (wd.name, wd.value, True)
     rate = dropout_rate(meta)
-    if rate is not None and rate.value > 0:
-        # (a rate of 0 left out: dropout added or removed states no factor, and is no decay's from_zero either)
+    if rate is not None and rate.value >= 0:
+        # (a rate of 0 kept, as a decay's: dropout added or removed is said though it states no factor)
         out["dropout_factor"] = (rate.name, rate.value, True)
     for factor, names in (("epochs_factor", _EPOCHS), ("data_factor", _DATA), ("size_factor", _SIZE)):
         got = _setting(run, names)
@@ -810,8 +810,9 @@ def _found_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
     """``(change, source, said, from_zero)``: the factors the saved settings of the two sides differ by (each side's
     runs must agree; ``source`` the settings file, or ``"the logs"`` where a value is read off a log), else an epoch
     budget from the logged lengths (``source`` ``"lengths"``); ``said`` the differences in words (``"lr 0.5 →
-    0.05"``, ``"80 epochs against 40"``). ``from_zero``: a weight decay added where there was none or removed, which
-    states no factor, as ``(words, added)`` (``("weight_decay 0 → 0.1 (hparams.yaml)", True)``); else None.
+    0.05"``, ``"80 epochs against 40"``). ``from_zero``: a weight decay or dropout added where there was none or
+    removed, which states no factor, as ``(words, added, factor)`` (``("weight_decay 0 → 0.1 (hparams.yaml)", True,
+    "decay_factor")``); else None (the first such factor where both moved so).
     ``({}, None, [], None)`` where nothing differs. ``logged`` (a resume's lr as both sides logged it,
     :func:`_resumed_lr`): the lr change read from it, not from the settings. ``stated``: the lr each run's settings
     state (:class:`StatedLR`, of these runs)."""
@@ -837,8 +838,8 @@ def _found_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
         b, a = bs.pop(), as_.pop()
         name = b_vals[0][factor][0]
         if (b == 0) != (a == 0):
-            # (only a decay is kept at 0 by _values: added or removed, it has no ratio to state)
-            from_zero = (f"{name} {b:g} → {a:g} ({_settings_file(a_runs[0])})", b == 0)
+            # (only a decay and a dropout rate are kept at 0 by _values: added or removed, they have no ratio)
+            from_zero = from_zero or (f"{name} {b:g} → {a:g} ({_settings_file(a_runs[0])})", b == 0, factor)
         elif b and abs(math.log(a / b)) > 1e-6:
             change[factor] = a / b
             saved = saved or all(v[factor][2] for v in b_vals + a_vals)
@@ -855,22 +856,23 @@ def _found_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
 def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
                  logged=None) -> tuple[dict, str | None, str | None, list[str]]:
     """``(change, where, unknown, notes)``: :func:`_found_change`'s change and where it was read, in words;
-    ``unknown`` says why none was read; ``notes``: a weight decay added or removed beside the change read (not
-    checked, though the AFTER run trained with it). ``stated``, ``logged``: :func:`_found_change`'s."""
+    ``unknown`` says why none was read; ``notes``: a weight decay or dropout added or removed beside the change read
+    (not checked, though the AFTER run trained with it). ``stated``, ``logged``: :func:`_found_change`'s."""
     change, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
     if change:
         where = "the logged lengths" if source == "lengths" else source
         notes = [] if from_zero is None else [
-            f"the saved settings also differ: {from_zero[0]}, a weight decay "
+            f"the saved settings also differ: {from_zero[0]}, {_FROM_ZERO_WHAT[from_zero[2]]} "
             f"{'added where there was none' if from_zero[1] else 'removed'}: not checked (no factor), though the "
             "AFTER run trained with it"]
         return change, f"{where}: {', '.join(said)}", None, notes
     if from_zero is not None:
         # A decay added where there was none is the commonest "regularize" (overfitting's second action), one removed
         # lowers a penalty as far as it goes: each moves the decay the way its check does, with no factor to state
-        # (inf, 0), so it is read as that change, not as an x 10 the user never made.
-        words, added = from_zero
-        return ({"decay_factor": math.inf if added else 0.0},
+        # (inf, 0), so it is read as that change, not as an x 10 the user never made. Dropout removed is the
+        # furthest "lower the dropout" goes (underfitting's prediction), so it is read the same way.
+        words, added, factor = from_zero
+        return ({factor: math.inf if added else 0.0},
                 words, None, [])
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, dropout, "
                       "epochs, training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, "
@@ -881,7 +883,7 @@ def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
 def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool = True, logged=None) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), or a weight decay
-    added (removed) where no decay_factor above (below) 1 is given. (An epochs_factor the logged lengths do not show
+    (dropout) added (removed) where no decay_factor (dropout_factor) above (below) 1 is given. (An epochs_factor the logged lengths do not show
     is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
     found, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
@@ -892,9 +894,9 @@ def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool
         notes.append(f"the logged lengths also differ: {words}; checked as given" if source == "lengths" else
                      f"the logs also differ: {words}; checked as given" if source == "the logs" else
                      f"the saved settings also differ: {words} ({source}); checked as given")
-    words, added = from_zero or (None, None)
-    if words and ("decay_factor" not in given or (given["decay_factor"] > 1) != added):
-        notes.append(f"the saved settings also differ: {words}, a weight decay "
+    words, added, factor = from_zero or (None, None, None)
+    if words and (factor not in given or (given[factor] > 1) != added):
+        notes.append(f"the saved settings also differ: {words}, {_FROM_ZERO_WHAT[factor]} "
                      f"{'added where there was none' if added else 'removed'}; checked as given")
     return notes
 
@@ -1078,7 +1080,7 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
     # The change made first, then the prediction it is read by: "learning rate / 10 (made: lr_factor=0.55)" named a
     # tenth where 0.55 was made. (A factor read off the logs, 0.003 -> 0.0003 = 0.0999..., is the check's own.)
     same = all(_same_factor(check.change.get(k), v) for k, v in made.items())
-    name = check.name if same else _said(made) if made.get("decay_factor") in _DECAY_FROM_ZERO \
+    name = check.name if same else _said(made) if any((k, v) in _FROM_ZERO for k, v in made.items()) \
         else f"{_made_words(made)}, read as {check.name}"
     if resume:
         made["from_epoch"] = resume.index
@@ -1178,12 +1180,15 @@ def _made_words(change: dict) -> str:
 def _said(change: dict | None) -> str:
     if not change:
         return "no change"
-    return ", ".join(f"{k}={v}" if isinstance(v, bool) else _DECAY_FROM_ZERO[v] if k == "decay_factor" and v in
-                     _DECAY_FROM_ZERO else f"{k}={v:.4g}" for k, v in change.items())
+    return ", ".join(f"{k}={v}" if isinstance(v, bool) else _FROM_ZERO[k, v] if (k, v) in _FROM_ZERO
+                     else f"{k}={v:.4g}" for k, v in change.items())
 
 
-#: A weight decay added where there was none, or removed: read as a decay_factor with no ratio (see _read_change).
-_DECAY_FROM_ZERO = {math.inf: "weight decay added", 0.0: "weight decay removed"}
+#: A weight decay or dropout added where there was none, or removed: read as its factor with no ratio (inf, 0; see
+#: _read_change).
+_FROM_ZERO = {("decay_factor", math.inf): "weight decay added", ("decay_factor", 0.0): "weight decay removed",
+              ("dropout_factor", math.inf): "dropout added", ("dropout_factor", 0.0): "dropout removed"}
+_FROM_ZERO_WHAT = {"decay_factor": "a weight decay", "dropout_factor": "dropout"}
 
 
 def _names(ds) -> str:
