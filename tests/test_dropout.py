@@ -234,3 +234,76 @@ def test_the_keras_callback_reads_its_dropout_layers():
     model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[cb])
     assert cb.run().meta["dropout"] == {"name": "Dropout rate", "value": 0.8, "where": "Keras layers"}
 
+
+def test_the_keras_callback_reads_alpha_and_gaussian_dropout_and_forgets_a_model_without():
+    # AlphaDropout and GaussianDropout are no keras.layers.Dropout subclasses; GaussianDropout's rate is a drop rate
+    # (its noise's sd sqrt(rate / (1 - rate)) is a Dropout's at that rate). The callback reused for a second fit on
+    # a model with neither dropout nor L2 keeps neither. Old code: the 0.2 Dropout read (not GaussianDropout's 0.7),
+    # and the second fit kept the first model's dropout and weight decay.
+    import numpy as np
+
+    keras = pytest.importorskip("keras")
+    from losslens.integrations.keras import LosslensCallback
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 2, 64)
+    keras.utils.set_random_seed(0)
+    dense = keras.layers.Dense
+    model = keras.Sequential([keras.Input((8,)), dense(16, activation="selu"), keras.layers.AlphaDropout(0.6),
+                              dense(16, activation="relu", kernel_regularizer=keras.regularizers.L2(0.01)),
+                              keras.layers.GaussianDropout(0.7), keras.layers.Dropout(0.2),
+                              dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    cb = LosslensCallback(verbose=0)
+    model.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[cb])
+    assert cb.run().meta["dropout"] == {"name": "GaussianDropout rate", "value": 0.7, "where": "Keras layers"}
+    assert cb.run().meta["weight_decay"]["value"] == pytest.approx(0.01)
+    alpha = keras.Sequential([keras.Input((8,)), dense(16, activation="selu"), keras.layers.AlphaDropout(0.6),
+                              dense(2, activation="softmax")])
+    alpha.compile("adam", "sparse_categorical_crossentropy")
+    alpha.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[cb])
+    assert cb.run().meta["dropout"] == {"name": "AlphaDropout rate", "value": 0.6, "where": "Keras layers"}
+    plain = keras.Sequential([keras.Input((8,)), dense(16, activation="relu"), dense(2, activation="softmax")])
+    plain.compile("adam", "sparse_categorical_crossentropy")
+    plain.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[cb])
+    assert "dropout" not in cb.run().meta and "weight_decay" not in cb.run().meta
+
+
+def test_a_torch_model_given_only_to_step_is_read_and_restored():
+    # Monitor(optimizer=...) told its model only through step(model=...): its dropout is read and, with
+    # restore_best_weights, the best weights kept and put back at finish(). A 64-256-10 MLP with Dropout(0.1) on 100
+    # digits at Adam 1e-2 overfits: val_loss passes its best well before the last epoch. Old code: no dropout
+    # in meta and the last weights left in the model.
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    from sklearn.datasets import load_digits
+    from torch_loops import minibatch_epoch
+
+    from losslens.integrations.torch import Monitor
+
+    torch.set_num_threads(1)
+    X, y = load_digits(return_X_y=True)
+    X = torch.tensor(X / 16.0, dtype=torch.float32)
+    y = torch.tensor(y)
+    Xtr, ytr, Xva, yva = X[:100], y[:100], X[1000:1400], y[1000:1400]
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Dropout(0.1), nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), 1e-2)
+    mon = Monitor(optimizer=opt, restore_best_weights=True, verbose=0)
+    vals, states = [], []
+    for epoch in range(30):
+        model.train()
+        minibatch_epoch(model, opt, Xtr, ytr, nn.functional.cross_entropy, 32, torch.Generator().manual_seed(epoch),
+                        lambda loss: mon.step(loss, model=model))
+        model.eval()
+        with torch.no_grad():
+            vals.append(float(nn.functional.cross_entropy(model(Xva), yva)))
+        states.append({k: v.clone() for k, v in model.state_dict().items()})
+        mon.epoch_end(val_loss=vals[-1])
+    mon.finish()
+    assert mon.run().meta["dropout"] == {"name": "Dropout p", "value": 0.1, "where": "torch modules"}
+    best = int(np.argmin(vals))
+    assert best < len(vals) - 3 and vals[-1] > vals[best] * 1.05, vals  # (the run overfit: a best to restore)
+    now = model.state_dict()
+    assert all(torch.equal(now[k], states[best][k]) for k in now)

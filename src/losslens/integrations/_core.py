@@ -98,6 +98,11 @@ class LRSchedule:
         return bool(self.running)
 
 
+#: The ``meta`` keys :func:`decay_meta` and :func:`dropout_meta` write.
+DECAY_KEYS = ("weight_decay", "decoupled_weight_decay")
+PENALTY_KEYS = DECAY_KEYS + ("dropout",)
+
+
 @dataclass
 class Watcher:
     """Records one row per epoch, diagnoses the run so far and decides what to do.
@@ -1360,9 +1365,13 @@ class Watcher:
         if self.verbose and not _hushed[0] and self.lead:
             (self.printer or console_print)(text)
 
-    def read_penalty(self, read) -> None:
-        """Add the weight penalty ``read()`` finds (:func:`decay_meta` entries) to ``meta``: called once by
-        each adapter, when its optimizer exists. A failure warns once; training goes on without it."""
+    def read_penalty(self, read, owns=PENALTY_KEYS) -> None:
+        """Add the weight penalty ``read()`` finds (:func:`decay_meta`, :func:`dropout_meta` entries) to ``meta``:
+        called once per fit by each adapter, when its optimizer exists. ``owns``: the keys ``read`` answers for,
+        dropped first, so that a callback reused on a second model without dropout (or decay) does not keep the
+        first model's. A failure warns once; training goes on without it."""
+        for key in owns:
+            self.meta.pop(key, None)
         try:
             self.meta.update(read())
         except Exception as exc:

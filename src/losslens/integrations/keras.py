@@ -266,8 +266,12 @@ def keras_decay(model) -> dict:
     weight_decay=0.05) ends at val_loss 0.194 (0.146 at 1e-5), where torch's coupled 0.05 holds it at
     0.73. Without momentum that shrink is exactly the gradient of an L2 of ``wd / 2``: then it counts.
 
-    The largest ``Dropout`` layer's ``rate`` (``SpatialDropout*`` are Dropouts) comes with them (``dropout``, see
+    The largest ``Dropout`` layer's ``rate`` (``SpatialDropout*`` are Dropouts; ``AlphaDropout`` and
+    ``GaussianDropout`` are not subclasses, and are read too) comes with them (``dropout``, see
     :func:`~losslens.integrations._core.dropout_meta`): a rate of 0.5 or more holds the training pass's fit.
+    GaussianDropout's ``rate`` counts as a drop rate: Keras defines it as one, its multiplicative noise's sd
+    ``sqrt(rate / (1 - rate))`` being that of a Dropout at that rate (scaled by ``1 / (1 - rate)``), which a lower
+    rate loosens the same way.
     """
     coupled, decoupled = [], []
     for layer in _sublayers(model):
@@ -281,9 +285,16 @@ def keras_decay(model) -> dict:
         plain_sgd = isinstance(opt, keras.optimizers.SGD) and not to_float(getattr(opt, "momentum", 0.0))
         found = (wd, "weight_decay", f"{type(opt).__name__} optimizer")
         (coupled if plain_sgd else decoupled).append(found)
-    rates = [(to_float(getattr(layer, "rate", None)), "Dropout rate", "Keras layers")
-             for layer in _sublayers(model) if isinstance(layer, keras.layers.Dropout)]
+    rates = [(to_float(getattr(layer, "rate", None)),
+              "Dropout rate" if isinstance(layer, keras.layers.Dropout) else f"{type(layer).__name__} rate",
+              "Keras layers") for layer in _sublayers(model) if isinstance(layer, _dropouts())]
     return {**decay_meta(coupled, decoupled), **dropout_meta(rates)}
+
+
+def _dropouts() -> tuple:
+    """The Keras layer classes whose ``rate`` is a drop rate (those this Keras has)."""
+    return tuple(c for c in (getattr(keras.layers, n, None) for n in ("Dropout", "AlphaDropout", "GaussianDropout"))
+                 if isinstance(c, type))
 
 
 def keras_optimizer(model) -> str | None:

@@ -38,7 +38,7 @@ import math
 import os
 
 from ..columns import canonical, is_validation
-from ._core import Decision, GradientProbe, MonitorError, Watcher, WatcherViews, import_framework, to_float
+from ._core import DECAY_KEYS, Decision, GradientProbe, MonitorError, Watcher, WatcherViews, import_framework, to_float
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -116,8 +116,8 @@ class LosslensCallback(WatcherViews, Callback):
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
         # Once: configure_optimizers has run by now.
-        self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []))
-        self.watcher.read_penalty(lambda: module_dropout(pl_module))
+        self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []), DECAY_KEYS)
+        self.watcher.read_penalty(lambda: module_dropout(pl_module), ("dropout",))
         self.watcher.read_optimizer(lambda: optimizer_class(trainer.optimizers or []))
 
     def on_before_optimizer_step(self, trainer, pl_module, optimizer):

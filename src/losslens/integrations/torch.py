@@ -26,9 +26,8 @@ from __future__ import annotations
 
 from ..exceptions import TORCH_PIN, UsageTypeError
 from ..result import axis_text
-from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, decay_meta,
-                    dropout_meta,
-                    gather_mean, import_framework, to_float)
+from ._core import (DECAY_KEYS, GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel,
+                    decay_meta, dropout_meta, gather_mean, import_framework, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
@@ -39,8 +38,10 @@ class Monitor(WatcherViews):
     Parameters
     ----------
     model : torch.nn.Module, optional
-        Needed for gradient evidence and ``restore_best_weights``. A model, optimizer or scheduler of another
-        kind (``Monitor(model=3)``, the optimizer first) is refused here, a :class:`~losslens.UsageTypeError`.
+        Needed for gradient evidence and ``restore_best_weights`` (a model given only to :meth:`step` counts for
+        the latter and for its dropout rate, from the first step; gradients need it here). A model, optimizer or
+        scheduler of another kind (``Monitor(model=3)``, the optimizer first) is refused here, a
+        :class:`~losslens.UsageTypeError`.
     optimizer : torch.optim.Optimizer, optional
         Needed to read the learning rate and to lower it (``reduce_lr_on``). When an lr
         scheduler is given too, its ``base_lrs`` are lowered with the param groups, so the
@@ -98,9 +99,9 @@ class Monitor(WatcherViews):
         self.best_state = None
         self._loss_sum = None
         self._loss_n = 0
-        self.watcher.read_penalty(lambda: optimizer_decay([optimizer]))  # once: built before the loop
+        self.watcher.read_penalty(lambda: optimizer_decay([optimizer]), DECAY_KEYS)  # once: built before the loop
         if model is not None:
-            self.watcher.read_penalty(lambda: module_dropout(model))
+            self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
         self.watcher.read_optimizer(lambda: optimizer_class([optimizer]))
 
     def step(self, loss=None, model=None) -> None:
@@ -113,6 +114,12 @@ class Monitor(WatcherViews):
                 value = loss.detach() if isinstance(loss, torch.Tensor) else loss
                 self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
                 self._loss_n += 1
+            if model is not None and self.model is None:
+                # A model given only here is the model: its dropout read, its best weights kept and restored at the
+                # end with restore_best_weights (silently neither, before). Gradients still need it at init (the
+                # optimizer's hook is registered there).
+                self.model = model
+                self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
             model = model if model is not None else self.model
             if model is not None and self.probe.every is not None and self._hook is None:
                 self.probe.observe((n, p) for n, p in model.named_parameters() if p.requires_grad)

@@ -35,7 +35,8 @@ import weakref
 
 from ..exceptions import UsageError
 from ..readers.huggingface import summed_over
-from ._core import LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, import_framework, to_float
+from ._core import (DECAY_KEYS, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel, import_framework,
+                    to_float)
 
 TrainerCallback = import_framework("transformers", "losslens.integrations.transformers needs transformers: "
                                    "pip install 'losslens[transformers]'").TrainerCallback
@@ -117,8 +118,8 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
         # The Trainer has built its optimizer by now (AdamW unless args.optim says otherwise).
-        self.watcher.read_penalty(lambda: optimizer_decay([kwargs.get("optimizer")]))
-        self.watcher.read_penalty(lambda: module_dropout(kwargs.get("model")))
+        self.watcher.read_penalty(lambda: optimizer_decay([kwargs.get("optimizer")]), DECAY_KEYS)
+        self.watcher.read_penalty(lambda: module_dropout(kwargs.get("model")), ("dropout",))
         self.watcher.read_optimizer(lambda: optimizer_class([kwargs.get("optimizer")]))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
