@@ -159,7 +159,8 @@ def table(rows: list[dict]) -> str:
         after = [r["final"] for r in rs]
         acc = lambda p: sum(a == b for a, b in zip(truth, p)) / len(rs)  # noqa: E731
         out.append(f"| {name} | {len(rs)} | {len(right)} | {conf_right}/{checked_right} | {len(wrong)} | "
-                   f"{flagged}/{checked_wrong} | {undecided} | {none} | {acc(before):.0%}, {macro_f1(truth, before, labels):.2f} | "
+                   f"{flagged}/{checked_wrong} | {undecided} | {none} | "
+                   f"{acc(before):.0%}, {macro_f1(truth, before, labels):.2f} | "
                    f"{acc(after):.0%}, {macro_f1(truth, after, labels):.2f} |")
     return "\n".join(out)
 

@@ -304,7 +304,7 @@ def test_experiment_3s_truth_names_the_rates_its_checks_retrain_at():
     [truth] = [line for line in report.lab_text(res).splitlines() if line.startswith("What a run as written shows")]
     for a in res.arms():
         [r] = [r for r in a.verification.results if r.check.change.get("lr_factor", 1) > 1]
-        opt = {"sgd": "SGD", "adam": "Adam"}[a.arm.optimizer]
+        opt = a.arm.optimizer_name
         assert f"{opt} at {a.arm.lr * r.check.change['lr_factor']:g} " in truth, truth
     assert "0.03" not in truth, truth
 

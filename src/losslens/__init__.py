@@ -162,10 +162,10 @@ def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None 
 
     ``train(**change)`` takes the keywords verify varies (``lr_factor``, ``epochs_factor``, ``size_factor``,
     ``data_factor``, ``shuffle_labels``, ``decay_factor``, ``dropout_factor``, ``from_epoch``, ``class_weight``;
-    ``seed`` with
-    ``seeds``) and returns what :func:`diagnose` reads. ``baseline``: the run to compare with (default: ``train()``);
-    ``causes``: the causes to check (default: the verdict and the likely ones); ``seeds``: a list of ints;
-    ``metric``, ``classes``: :func:`diagnose`'s; ``progress``: a bar on stderr (default: when it is a terminal).
+    ``seed`` with ``seeds``) and returns what :func:`diagnose` reads. ``baseline``: the run to compare with
+    (default: ``train()``); ``causes``: the causes to check (default: the verdict and the likely ones); ``seeds``: a
+    list of ints; ``metric``, ``classes``: :func:`diagnose`'s; ``progress``: a bar on stderr (default: when it is a
+    terminal).
     A :class:`~losslens.verification.Verification` (``confirmed``, ``holds(cause)``, ``results``, ``to_dict()``);
     every option in :func:`losslens.verification.verify`."""
     from .verification import verify as _verify

@@ -883,8 +883,8 @@ def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
 def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool = True, logged=None) -> list[str]:
     """Notes where the logs say otherwise than a change given (which is still what is checked): saved settings
     that differ in other factors or by other ratios (else lengths that differ by 1.5x or more), or a weight decay
-    (dropout) added (removed) where no decay_factor (dropout_factor) above (below) 1 is given. (An epochs_factor the logged lengths do not show
-    is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
+    (dropout) added (removed) where no decay_factor (dropout_factor) above (below) 1 is given. (An epochs_factor the
+    logged lengths do not show is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
     found, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
     differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}

@@ -1227,6 +1227,14 @@ def _trough(y: np.ndarray) -> int | None:
     return m if rho >= 0.5 else None
 
 
+def _tail_split(n: int) -> tuple[int, int]:
+    """``(m, h)``: the last third :func:`_steady_tail` and :func:`_tail_weight` read (``m`` of ``n`` points, at least
+    ``2 * MIN_POINTS``) and its earlier half's length ``h`` (one split: the backtest tests the halves the fall was
+    judged steady on)."""
+    m = max(2 * MIN_POINTS, n // 3)
+    return m, m // 2
+
+
 def _steady_tail(x: np.ndarray, y: np.ndarray, level: float, horizon: float, nonneg: bool):
     """``(x_last, level, slope, r)`` of a curve whose last third still falls at a steady rate, else None.
 
@@ -1246,7 +1254,7 @@ def _steady_tail(x: np.ndarray, y: np.ndarray, level: float, horizon: float, non
     The point value, ``p_improve`` and X move toward the fall by the weight a backtest gives it (:func:`_tail_weight`;
     the fixture above at epoch 99: 0.2658, P = 0.86, where the ensemble alone said 0.2749, P = 0.37)."""
     n = y.shape[0]
-    m = max(2 * MIN_POINTS, n // 3)
+    m, h = _tail_split(n)
     if n < m + MIN_POINTS:
         return None
     xs, ys = x[-m:], y[-m:]
@@ -1254,7 +1262,6 @@ def _steady_tail(x: np.ndarray, y: np.ndarray, level: float, horizon: float, non
         s = theil_sen(xs, ys)
         if not s < 0 or not -s * (xs[-1] - xs[0]) > MISS_NOISE * difference_noise(ys):
             return None
-        h = m // 2
         s1, s2 = theil_sen(xs[:h], ys[:h]), theil_sen(xs[h:], ys[h:])
     if not (s1 < 0 and s2 < 0) or not s2 <= 0.5 * s1:
         return None
@@ -1278,8 +1285,7 @@ def _tail_weight(x: np.ndarray, y: np.ndarray, horizon: float) -> float:
     overshoots (forecast benchmark, training half: the mixture unscaled moved DeepOBS's median error given 25% from
     5.5% to 7.8%). A backtest fit that is withheld gives the fall no weight."""
     n = y.shape[0]
-    m = max(2 * MIN_POINTS, n // 3)
-    h = m // 2
+    m, h = _tail_split(n)
     xa, ya, xb, yb = x[-m:-m + h], y[-m:-m + h], x[-m + h:], y[-m + h:]
     back = forecast_curve(x[:n - (m - h)], y[:n - (m - h)], float(x[-1]), _weigh_tail=False)
     if back.reason is not None:

@@ -15,9 +15,9 @@ def register(app):
         target: str = typer.Argument(
             ..., metavar="FILE.py:FUNCTION",
             help="Your training function, as path/to/train.py:train or package.module:train. It takes "
-                 "lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, decay_factor, dropout_factor, from_epoch, "
-                 "class_weight (those it can; seed for --seeds) and returns a Keras History, a dict of lists, a DataFrame, "
-                 "a fitted scikit-learn MLP or gradient-boosting model, or a log path."),
+                 "lr_factor, epochs_factor, size_factor, data_factor, shuffle_labels, decay_factor, dropout_factor, "
+                 "from_epoch, class_weight (those it can; seed for --seeds) and returns a Keras History, a dict of "
+                 "lists, a DataFrame, a fitted scikit-learn MLP or gradient-boosting model, or a log path."),
         cause: Optional[List[str]] = typer.Option(
             None, "--cause", "-c",
             help="Check this cause (repeat); default: the verdict, the other likely causes and, after converged, "
