@@ -4013,9 +4013,21 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
         ev.append(f"{f.metric} is no held-out loss: a model memorising its training data falls like this at a tuned "
                   "peak too")
         status, conf = "possible", min(conf, 0.5)
-    return Cause("lr_too_low", conf, ev,
-                 [f"a higher peak learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
-                  "or a longer schedule (more epochs for the same decay): the descent had not finished"],
+    acts = [f"a higher peak learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
+            "or a longer schedule (more epochs for the same decay): the descent had not finished"]
+    if _schedule_ended(f, t):
+        # The schedule ran the lr to ~0 with the descent unfinished: a higher peak and the same decay over more
+        # epochs each give it more lr-time, and which buys more the curve cannot say. A Trainer's warm-up + linear
+        # decay to 0 over 200 steps (tests/fixtures/ecosystem/hf_gpt2_decay_to_0) ended 10% lower at 10x the peak,
+        # under verify's 15% bar, and 22% lower with the same decay over 400 steps; a digits MLP's cosine to 0
+        # (torch_cosine_peak) 62% lower at 10x the peak. So the two are offered as one choice, not 10x first.
+        acts = [f"a higher peak learning rate (try 10x the peak{peak}: losslens verify --cause lr_too_low) or the same "
+                "decay over more epochs: the schedule ran the lr to ~0 before the descent ended, and which of the two "
+                "buys more only retraining tells",
+                "a longer schedule: the same decay stretched over twice the epochs, not more epochs at its end rate "
+                "(losslens verify --cause still_improving retrains at twice the epochs, where train() plans the "
+                "schedule from its epoch count)"]
+    return Cause("lr_too_low", conf, ev, acts,
                  {"pace_ratio": p.pace_ratio, "annealed_drop_noise": drop_noise, "lr_ratio": o.lr_ratio},
                  status=status)
 
