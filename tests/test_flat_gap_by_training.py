@@ -50,3 +50,15 @@ def test_a_gap_grown_by_validations_bounce_is_not_overfitting():
     assert np.all((val > 0.15) & (val < 0.35))
     assert d.verdict == "lr_too_high"
     assert not any(c.id == "overfitting" for c in d.causes)
+
+
+def test_a_validation_bouncing_at_its_level_has_no_stopping_point():
+    # Seed 0 again: no X (the fall came before the first check) and validation 0.19-0.43 over its last quarter.
+    # Old code listed "converged (80%)" likely beside lr_too_high, "stop here", its one line the end gap ("the gap
+    # grew: val - train = 0.249"), which the last swing sets.
+    d = losslens.diagnose(RUNS / "lr0.05_bs1.csv")
+    conv = next(c for c in d.causes if c.id == "converged")
+    assert conv.status == "possible" and conv.confidence <= 0.5 and conv.numbers["swamped"]
+    assert conv.actions[0].startswith("no stopping point to read")
+    assert not any("gap" in e for e in conv.evidence)
+    assert any("swings around its level from its first evaluation" in e for e in conv.evidence)

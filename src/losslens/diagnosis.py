@@ -6006,7 +6006,9 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     sd is ≥ 25% of the improvement (5x the 5% band X is read in) only `possible` ("too early to call it settled");
     a loss whose noise raised the L* X is read against to or above its first point (X at that point: every point
     "within 5%" of a fall the swings swamp; :func:`losslens.facts.plateau.x_floor`) and whose tail swings by
-    ``LEVEL_BOUNCE`` of its level or more, only `possible` at 0.5, said so, with no stopping point.
+    ``LEVEL_BOUNCE`` of its level or more, only `possible` at 0.5, said so, with no stopping point; so too a loss
+    with no X whose validation bounces at its level from its first evaluation (:func:`_bounce_at_level`), its end
+    gap not read.
 
     Named bars it reads itself (:class:`Thresholds`): ``gradient_shrink``, ``improving_t``, ``overfit_gap_growth``,
     ``shape_min_points``, ``unsettled_noise``; the helpers it calls read more, and a bar of its own is a named
@@ -6028,6 +6030,16 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     # converged.
     swamped = (x == pl.epoch and pl.index == 0 and pl.window is None and not _higher(f)
                and x_floor(f.y) >= pl.start and _level_spread(f) >= LEVEL_BOUNCE)
+    # No X at all where the fall came before the first evaluation and the points bounce at their level from there
+    # (_bounce_at_level, lr_too_high's reading): the same swings, with no point to stop at. A linear regression at
+    # SGD 0.05, batch 1 (torch_bs1_bounce_reg/lr0.05_bs1), validation 0.19-0.43, read "converged 80%: stop here",
+    # its one line the end gap, which such swings set.
+    bounce = _bounce_at_level(f, t) if pl.index is None else None
+    if bounce is not None:
+        tail = f.y[tr.tail_start:]
+        ev.append(f"{f.metric} swings around its level from its first evaluation: over {_tail(f)} its point sd is "
+                  f"{_pct(bounce)} of that level, between {float(tail.min()):.4g} and {float(tail.max()):.4g}, so no "
+                  "level it settled at")
     if pl.index is not None:
         sign = _sign(f)
         moved = 'rose' if _higher(f) else 'fell'
@@ -6049,7 +6061,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   "while the loss flattened")
         conf = min(0.95, conf + 0.1)
     g = f.generalization
-    if g is not None and g.gap_end is not None:
+    # (Not beside such a bounce: the gap at its end is where the last swing left validation.)
+    if g is not None and g.gap_end is not None and bounce is None:
         grew = g.gap_growth_range > t.overfit_gap_growth / 3
         since = None if grew else _gap_since_plateau(f)
         if since is not None and since[1] > t.overfit_gap_growth / 3 and g.gap_end <= 0:
@@ -6114,6 +6127,11 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # ("Stop at X" would name a point the curve swung far above after it.)
         acts = [f"no stopping point to read: since {f.axis_name} {_n(x)} it swings more than its whole fall; its "
                 "best epoch's weights are the ones to keep (restore_best_weights)"]
+        numbers["swamped"] = True
+        status, conf = "possible", min(conf, 0.5)
+    elif bounce is not None:
+        acts = ["no stopping point to read: it swings at its level from its first evaluation; its best epoch's "
+                "weights are the ones to keep (restore_best_weights)"] + acts[1:]
         numbers["swamped"] = True
         status, conf = "possible", min(conf, 0.5)
     guess = _converged_at_chance(f, t)
