@@ -7,13 +7,16 @@ SGDRegressor at a constant step on a noisy linear problem, validation MSE per ep
 the mean is epoch 8; the seeds' X against the bare minimum average 13.0 (5.1 epochs off), against the raised one
 9.2 (2.2 off)."""
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
 from losslens import diagnose  # noqa: E402
-from losslens.facts.plateau import FRACTION, crossing_index, plateau_onset  # noqa: E402
+from losslens.facts.plateau import FRACTION, _x_smooth, crossing_index, plateau_onset, x_floor  # noqa: E402
 from losslens.facts.smoothing import smooth  # noqa: E402
 
 
@@ -74,3 +77,16 @@ def test_the_report_quotes_the_raised_floor_x(tmp_path):
     path.write_text("epoch,val_loss\n" + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(curves[0])))
     d = diagnose(path)
     assert d.plateau is not None and d.plateau.epoch == plateau_onset(np.arange(60.0), curves[0]).epoch
+
+
+@pytest.mark.parametrize("name", ["torch_reg_floor/reg_highlr.csv", "torch_high_lr_relapse/cf_adam_lr0.1_width512.csv"])
+def test_x_floor_is_the_floor_x_was_read_against(name):
+    # facts.plateau.x_floor (what converged's swamped test reads) is the L* plateau_onset crossed against: its
+    # settled_min leaves out an end dip within the noise. Both validation losses end in such a dip; the old x_floor
+    # took the dip's bottom (reg_highlr: 0.0508 against 0.0653), its 5% band then first met at the last epoch (59, 29)
+    # while X is 4 and 17.
+    y = pd.read_csv(Path(__file__).parent / "fixtures" / "ecosystem" / name)["val_loss"].to_numpy(float)
+    s = _x_smooth(y)[0]
+    floor = x_floor(y)
+    x = plateau_onset(np.arange(y.shape[0], dtype=float), y).index
+    assert int(np.argmax(s <= floor + FRACTION * (y[0] - floor))) == x < y.shape[0] - 1

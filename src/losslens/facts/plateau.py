@@ -80,7 +80,7 @@ def plateau_onset(x: np.ndarray, y: np.ndarray, *, random_state: int = 0, batch:
     base, wb, most = s, None, FLOOR_SES * sd / np.sqrt(w)
     # The noise around each point (never below the whole run's), which the bootstrap puts back and an end dip of the
     # smooth is measured against (settled_min); a batch loss's level_smooth has no point-wide end, so none there.
-    scale = noise = np.maximum(local_scale(resid, w), sd)
+    scale = noise = _point_noise(resid, w, sd)
     if batch:
         wb, s, most_b = _batch_level(y, start, s)
         if wb:  # (the bootstrap reads the noise on the batch window)
@@ -113,12 +113,20 @@ def _x_smooth(y: np.ndarray):
     return s, w, sd, resid, blown
 
 
+def _point_noise(resid: np.ndarray, w: int, sd: float) -> np.ndarray:
+    """The noise sd around each point, shape (n,), never below the whole run's ``sd``: what an end dip of the smooth
+    is measured against (:func:`settled_min`) and what the bootstrap puts back."""
+    return np.maximum(local_scale(resid, w), sd)
+
+
 def x_floor(y: np.ndarray) -> float:
-    """The L* X of ``y`` ((n,), lower is better, not a batch loss) was read against: the smooth's minimum raised by
-    :func:`raised_floor`. At or above ``y[0]`` the curve's noise swamps its whole fall, and X is its first point
-    only because every point sits "within 5%" of an improvement that is not there."""
-    s, w, sd, _, _ = _x_smooth(y)
-    return float(raised_floor(s, FLOOR_SES * sd / np.sqrt(w))[0])
+    """The L* X of ``y`` ((n,), lower is better, not a batch loss) was read against, in ``y``'s units: the floor
+    :func:`plateau_onset` reads, :func:`raised_floor` of the smooth with each point's noise and the smooth's window
+    (its :func:`settled_min`: an end dip within its noise is no minimum). At or above ``y[0]`` the curve's noise
+    swamps its whole fall, and X is its first point only because every point sits "within 5%" of an improvement
+    that is not there."""
+    s, w, sd, resid, _ = _x_smooth(y)
+    return float(raised_floor(s, FLOOR_SES * sd / np.sqrt(w), _point_noise(resid, w, sd), w)[0])
 
 
 #: A point this many times both where its curve started and where it ends is a blow-up the run came back from, not a
@@ -229,7 +237,7 @@ def _interval(x, s, resid, sd, w, i, start, random_state, most, batch, blown=Non
         # the whole run's MAD (a few equal values in a row read no noise), the blocks never shorter than the
         # 3-point smooth the residuals come from (their dependence spans it).
         if scale is None:
-            scale = np.maximum(local_scale(resid, w), sd)
+            scale = _point_noise(resid, w, sd)
         scale = scale + 1e-300
         z = np.clip(resid / scale, -3.0, 3.0)
         block = max(3, w)
