@@ -2443,8 +2443,8 @@ def _schedule_ended(f: Facts, t: Thresholds) -> bool:
 
 def _ends_at_zero(f: Facts, t: Thresholds) -> bool:
     """A planned decay that ended with the run: the last 3 logged rates each fell, the last under
-    ``annealed_end_ratio`` of the peak, and the last step's fall carried on reaches 0 at the next one
-    (``OptimizerFacts.lr_next``). A loop that logs the rate each epoch trained at never logs a cosine's or a linear
+    ``annealed_end_ratio`` of the peak, and the last step's fall carried on reaches ~0 at the next one
+    (``OptimizerFacts.lr_next`` at or under ``annealed_lr_ratio``, 1/1000, of the peak: :func:`_annealed`'s bar). A loop that logs the rate each epoch trained at never logs a cosine's or a linear
     decay's final 0: warm-up then cosine to 0 over 40 epochs (SGD 0.05, a digits MLP) logged 9.5e-05 last, 0.0019
     of its peak, and read "more epochs will not lower the loss, not the epoch count", while twice the schedule
     ended 5.6-8.1% lower on 3 seeds (tests/fixtures/ecosystem/torch_cosine_end)."""
@@ -7480,8 +7480,9 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                                       "on, nor for a longer schedule, which only retraining measures)")
             return
         cause.evidence.append(line)
+        # (Not after an annealed schedule either: converged returned above where _schedule_ended, which it implies.)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
-                and not _annealed(f, DEFAULT) and not _batch_loss(f):
+                and not _batch_loss(f):
             _hedge_converged(cause, f, horizon, fc["p_improve"])
         expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain
         # (A converged after an annealed schedule returned above: its note says what the forecast extends.)
@@ -7501,7 +7502,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                                   "verdict goes by the run)")
         elif cause.id == "converged" and not fc.get("uncertain") and fc["p_improve"] >= 0.5 \
                 and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) and short is None \
-                and not _annealed(f, DEFAULT) and not _batch_loss(f):
+                and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
         elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
                 and f.trend.slope_t < DEFAULT.improving_t and not _higher(f) \
