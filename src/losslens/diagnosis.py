@@ -106,7 +106,9 @@ class Thresholds:
     annealed_lr_ratio: float = 1e-3      # a logged lr decayed below 1/1000 of its peak: a frozen loss is frozen weights
     annealed_end_ratio: float = 0.01     # ... or below 1/100 of it by a decay whose next logged step reaches 0: the
                                           # schedule ended with the run (a cosine to 0 logged during each epoch ends
-                                          # at (pi / 2n)^2 of its peak for n epochs of decay, 0.0019 at n = 36)
+                                          # at (pi / 2n)^2 of its peak for n epochs of decay, 0.0019 at n = 36; under
+                                          # 1/100 from n = 16 on). The ends it was set on (09676c7): torch_cosine_end
+                                          # 0.0019, hf_two_problems/regression's linear decay 0.008, a OneCycle 0.0016
     data_gain: float = DATA_GAIN          # a measured learning curve: doubling the data lowers val ≥ 10%
     overfit_rise_noise: float = 3.0       # validation rose ≥ 3 noise sds above its minimum ...
     overfit_rise_range: float = 0.10      # ... and ≥ 10% of its improvement,
