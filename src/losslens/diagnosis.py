@@ -7767,6 +7767,11 @@ _RANKED_BECAUSE = {
                                     "(losslens verify retrains it)",
     ("diverged", "stuck_at_init"): "it names where the climb left the run (held at the level it jumped to); "
                                    "diverged names the climb, and its actions treat the step (a lower rate, clipping, warm-up)",
+    # (Lightning at dropout 0.8 and lr 0.01, tests/fixtures/ecosystem/lightning_dropout/drop0.8_lr0.01: validation
+    # still falling, t = -2.8, while the training loss bounces at 5.5% of its improvement.)
+    ("still_improving", "lr_too_high"): "validation still falls at this step, so training on pays first (the "
+                                        "forecast says how much); a smaller step is the next run's change, and "
+                                        "lr / 10 tells which (losslens verify retrains it)",
 }
 
 
