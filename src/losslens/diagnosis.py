@@ -4706,6 +4706,11 @@ def _bounce_at_level(f: Facts, t: Thresholds) -> float | None:
     tp = f.train_plateau
     if tp is None or not f.train_noise or not tp.improvement > t.lr_high_floor_noise * f.train_noise:
         return None
+    if f.n_points < t.shape_min_points:
+        # (A bounce is a shape, which fewer points cannot show: Keras' 10-epoch RNNs of Chollet's chapter 6, validation
+        # 0.385, 0.302, then up to 0.40-0.45 while training fell 0.29 -> 0.11, read as bouncing at a level learned
+        # before the first evaluation, and overfitting deferred to it.)
+        return None
     # Its points after the first made no fall beyond their noise. Not _flat_after_first's bar on X's interval, which
     # asks where X can be dated, not whether the curve bounces at a level: the interval of lr0.25_seed1 read 0-34 only
     # while resamples ending in a dip put X at the end (facts.plateau.settled_min); read 0-10, it lost this reading.
