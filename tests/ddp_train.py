@@ -91,9 +91,9 @@ def loop(out, options):
     val_part = torch.utils.data.Subset(val, range(rank, len(val), dist.get_world_size()))  # each rank its half
     model = torch.nn.parallel.DistributedDataParallel(mlp())
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    monitor = Monitor(model, opt, epochs=40, **options)
+    monitor = Monitor(model, opt, epochs=60, **options)
     epoch = 0
-    for epoch in range(40):
+    for epoch in range(60):
         sampler.set_epoch(epoch)
         for x, y in loader:
             opt.zero_grad()

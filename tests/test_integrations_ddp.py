@@ -112,7 +112,8 @@ def test_torch_loop_under_torchrun_every_rank_breaks_at_the_same_epoch(tmp_path)
                                                   "save_path": str(tmp_path / "run.json")})
     lines = said_once(output)
     stop = int(zero["stopped"])
-    assert stop < 39
+    assert stop < 59  # (before the loop's last epoch: 60 since session 41, when a validation loss creeping 15% lower
+    # to epoch 37 put the converged stop at 39 of 40, or past it, on some runs: no stop, nothing to break together)
     for rank in (zero, one):
         assert rank["stopped"] == stop and rank["epochs"] == stop  # the loop's epoch at its break
         assert rank["actions"] == [{"action": "stop", "epoch": stop, "cause": "converged"}]
