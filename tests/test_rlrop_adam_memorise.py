@@ -47,3 +47,46 @@ def test_a_decay_that_kept_the_fall_going_past_its_peak_still_reads_too_low():
     d = losslens.diagnose(slow, classes=10)
     assert d.verdict == "lr_too_low"
     assert "fell in a line" in " ".join(d.causes[0].evidence)
+
+
+def _peak_stretch(name: str, folder: Path = HERE) -> int:
+    """The number of epochs logged at the peak lr before its first cut."""
+    with open(folder / name, newline="") as fh:
+        lr = [float(r["learning_rate"]) for r in csv.DictReader(fh)]
+    return next(i for i, r in enumerate(lr) if r < lr[0])
+
+
+def test_a_step_that_threw_training_with_validation_at_a_short_peak_reads_too_high():
+    v, tr = _col("adam0.03.csv"), _col("adam0.03.csv", "loss")
+    cut = _peak_stretch("adam0.03.csv")
+    best = v.index(min(v[:cut]))
+    top = max(range(best, cut), key=lambda i: v[i])
+    # The premises: six epochs at the peak (too few for the 8 peak_bounced reads); validation climbed off its best
+    # there and training climbed with it (> 10% above its own best so far: not a model memorising, whose training
+    # falls on), nothing after the cut got below that best while training fell to a few % of it; lr / 10 ends
+    # lower on all three seeds, 10x far higher.
+    assert cut < 8 and v[top] - v[best] > 0.1
+    assert max(tr[i] / min(tr[:i + 1]) for i in range(best + 1, top + 1)) > 1.1
+    assert min(v[cut:]) >= v[best] and tr[-1] < 0.1 * v[best] < tr[cut - 1]
+    for s in ("", "_s1", "_s2"):
+        assert _col(f"adam0.003{s}.csv")[-1] < 0.95 * _col(f"adam0.03{s}.csv")[-1]
+        assert _col(f"adam0.3{s}.csv")[-1] > 3 * _col(f"adam0.03{s}.csv")[-1]
+    d = losslens.diagnose(HERE / "adam0.03.csv", classes=10)
+    assert d.verdict == "lr_too_high"
+    assert "1/10 of the peak" in d.causes[0].actions[0]
+    assert any("train_loss climbed with it" in e for e in d.causes[0].evidence)
+
+
+def test_validation_spiking_at_the_peak_while_training_falls_on_is_not_read_as_a_step_too_large():
+    # The look-alike: plain SGD 0.5 on digits (tests/fixtures/logs/keras_rlrop.csv), validation 0.30 -> 1.52 at the
+    # peak while training fell at every one of its 13 peak epochs: memorising, and lr / 10 ends no lower (0.287
+    # against 0.285). Nor SGD 0.1 under the same scheduler, whose lr / 10 ends 21% higher (keras_rlrop_sgd_high).
+    log = HERE.parent.parent / "logs" / "keras_rlrop.csv"
+    tr = _col("../../logs/keras_rlrop.csv", "loss")
+    cut = _peak_stretch("../../logs/keras_rlrop.csv")
+    assert all(b < a for a, b in zip(tr[:cut - 1], tr[1:cut]))
+    d = losslens.diagnose(log, classes=10)
+    assert "lr_too_high" not in d.cause_ids()
+    sgd = HERE.parent / "keras_rlrop_sgd_high"
+    assert _col("../keras_rlrop_sgd_high/sgd0.1.csv")[-1] < _col("../keras_rlrop_sgd_high/sgd0.03.csv")[-1]
+    assert "lr_too_high" not in losslens.diagnose(sgd / "sgd0.1.csv", classes=10).cause_ids()

@@ -24,7 +24,7 @@ that fires names the verdict; each function's docstring says when it fires and w
 4. ``overfitting``;
 5. a step that undid progress (lr_too_high): ``bounced``, ``unlearned``;
 6. "not done yet": ``still_improving``;
-7. the causes of a plateau: ``peak_held`` and ``peak_bounced`` (lr_too_high at a schedule's peak),
+7. the causes of a plateau: ``peak_held``, ``peak_bounced`` and ``peak_threw`` (lr_too_high at a schedule's peak),
    ``blew_up`` (an early blow-up the run came back from), ``units_died`` (a layer's gradient exactly 0),
    ``peak_climbed`` (lr_too_high: validation thrown off its best at a peak cut soon after; after units_died, whose
    "restart from scratch" is the more specific reading of the same step),
@@ -480,7 +480,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, lr_zeroed, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  first_epoch_thrown, relapsed, climbed_off_floor, overfitting,
-                 bounced, unlearned, still_improving, peak_held, peak_bounced, blew_up, units_died, peak_climbed,
+                 bounced, unlearned, still_improving, peak_held, peak_bounced, peak_threw, blew_up, units_died, peak_climbed,
                  fits_nothing, lr_too_high, underfitting, jumped):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
@@ -4237,6 +4237,77 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
                   "gradient clipping"],
                  {"peak_bounce": bounce, "peak_slope_t": p.peak_slope_t,
                   "train_peak_fit": tp.peak_level / best, "train_fit": tp.end_level / best})
+
+
+def peak_threw(f: Facts, t: Thresholds) -> Cause | None:
+    """:func:`peak_bounced` where the peak held too few points for LrPhases (fewer than 8 at half the peak lr or
+    more; :class:`~losslens.facts.optimizer.PeakClimb`): while the lr was at its peak validation climbed off its own
+    best by ≥ ``bounce_range`` of its whole improvement (≥ ``lr_high_floor_noise`` noise sds, ≥ ``LEVEL_BOUNCE`` of
+    the level it left), nothing after the cut got below the best the peak had reached, the training loss sat above
+    ``memorised_share`` of that best over the peak's later half and fell below it only after the cut, and the
+    training loss itself climbed off its own running best within validation's climb, by ≥ ``LEVEL_BOUNCE`` of it.
+
+    That last is what tells a step too large from overfitting, whose validation climbs while the model goes on
+    fitting its own data: the epoch-mean training loss of a model memorising falls through validation's climb (plain
+    SGD 0.5 on digits, tests/fixtures/logs/keras_rlrop.csv: validation 0.30 -> 0.87 and 1.52 at the peak, training
+    falling at every one of its 13 peak epochs, 1.12 -> 0.033; lr/10 ends 0.287 against 0.285), while a step that
+    throws the weights throws the model off its own data too. Keras Adam 0.03 on a digits MLP under
+    ReduceLROnPlateau (tests/fixtures/ecosystem/keras_rlrop_adam_memorise, 6 epochs at the peak): validation 0.3285
+    at epoch 2, 0.464 at 4 as training went 0.0896 -> 0.144 (+60%, its accuracy 0.974 -> 0.959), never below 0.3319
+    after the cuts while training fell to 0.011; read converged 89%. Its best kept by early stopping is 2% below its
+    end; lr/10 ends 20% lower (0.2686 against 0.3349; seed 2: 0.2857 against 0.3522, which peak_bounced reads off
+    its 8 peak points), 10x sits at chance. Seed 1 is not read: its cut found lower ground (0.2920 against 0.2985),
+    and lr/10 ends 7% lower. Not read at SGD 0.1 on the same MLP (keras_rlrop_sgd_high, lr/10 ends 21% higher):
+    validation climbed 49% of its improvement, training rose 13% with it and ended at 13% of validation's best."""
+    c, o = f.peak_climb, f.optimizer
+    if c is None or f.lr_phases is not None or o.lr_schedule != "decayed" or f.metric != "val_loss" or _higher(f) \
+            or f.n_points < t.shape_min_points:
+        return None
+    imp = f.plateau.improvement
+    if not imp > 0 or not c.climb >= t.lr_high_floor_noise * f.noise or c.climb < t.bounce_range * imp \
+            or c.climb < LEVEL_BOUNCE * abs(c.from_level):
+        return None
+    at = (f.x >= c.peak_from) & (f.x <= c.peak_to)
+    best = float(f.y[at].min())
+    if not c.best_after >= best or not best > 0:
+        return None  # (a cut that found lower ground: peak_climbed's reading, or the schedule doing its work)
+    tx, ty = f.train_x, f.train_y
+    if tx is None or ty is None or f.train_metric != "train_loss":
+        return None
+    idx = np.flatnonzero((tx >= c.peak_from) & (tx <= c.peak_to) & np.isfinite(ty))
+    after = np.isfinite(ty) & (tx > c.peak_to)
+    if idx.size < 2 or not after.any():
+        return None
+    held, end = float(median(ty[idx[idx.size // 2:]])), float(ty[after][-1])
+    if not 0 <= end <= t.memorised_share * best < held:
+        return None
+    seg, sx = ty[idx], tx[idx]
+    run_best = np.minimum.accumulate(seg)
+    win = np.flatnonzero((sx > c.climb_from) & (sx <= c.climb_peak) & (run_best > 0))
+    if win.size == 0:
+        return None
+    k = int(win[np.argmax(seg[win] / run_best[win])])
+    train_rise = float(seg[k] / run_best[k] - 1)
+    if train_rise < LEVEL_BOUNCE:
+        return None
+    ax, peak = f.axis_name, _peak_lr(o)
+    rel = c.climb / imp
+    ev = [f"while the learning rate was at its peak{peak} (half of it or more until {ax} {_n(c.peak_to)}) {f.metric} "
+          f"climbed off its best: {c.from_level:.4g} at {ax} {_n(c.climb_from)}, {c.from_level + c.climb:.4g} at "
+          f"{_n(c.climb_peak)} ({_pct(rel)} of its whole improvement)",
+          f"train_loss climbed with it, {run_best[k]:.4g} -> {seg[k]:.4g} at {ax} {_n(sx[k])} (+{_pct(train_rise)}): "
+          "the step threw the model off its own data too; a model overfitting goes on fitting its training data "
+          "while validation climbs",
+          f"train_loss sat at {held:.4g} over the later half of that stretch ({_pct(held / best)} of validation's "
+          f"best {best:.4g}) and fell to {end:.4g} only after the cut, while {f.metric} never got below that best "
+          f"({c.best_after:.4g} at its lowest): the smaller steps settled where the peak's last throw left the "
+          "weights"]
+    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev,
+                 [f"start at a lower learning rate (try 1/10 of the peak{peak}; losslens verify --cause lr_too_high)",
+                  "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
+                  "gradient clipping"],
+                 {"peak_climb": rel, "peak_climb_at": c.climb_peak, "train_peak_rise": train_rise,
+                  "train_peak_fit": held / best, "train_fit": end / best})
 
 
 def peak_climbed(f: Facts, t: Thresholds) -> Cause | None:
