@@ -480,8 +480,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # In verdict order: the first rule that fires names the verdict.
     for rule in (diverged, lr_zeroed, dead_from_start, stuck_at_init, collapsed, constant_guess, no_signal, data_limited_measured, unstable, peak_unstable,
                  first_epoch_thrown, relapsed, climbed_off_floor, overfitting,
-                 bounced, unlearned, still_improving, peak_held, peak_bounced, peak_threw, blew_up, units_died, peak_climbed,
-                 fits_nothing, lr_too_high, underfitting, jumped):
+                 bounced, unlearned, still_improving, peak_held, peak_bounced, peak_threw, blew_up, units_died,
+                 peak_climbed, fits_nothing, lr_too_high, underfitting, jumped):
         cause = rule(losses if rule in (diverged, collapsed, relapsed, overfitting, bounced) and losses is not None
                      else f, t)
         if cause is not None:
@@ -4242,8 +4242,8 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
 def peak_threw(f: Facts, t: Thresholds) -> Cause | None:
     """:func:`peak_bounced` where the peak held too few points for LrPhases (fewer than 8 at half the peak lr or
     more; :class:`~losslens.facts.optimizer.PeakClimb`): while the lr was at its peak validation climbed off its own
-    best by ≥ ``bounce_range`` of its whole improvement (≥ ``lr_high_floor_noise`` noise sds, ≥ ``LEVEL_BOUNCE`` of
-    the level it left), nothing after the cut got below the best the peak had reached, the training loss sat above
+    best by ≥ ``bounce_range`` of its whole improvement (≥ ``lr_high_floor_noise`` noise sds, ≥ ``LEVEL_BOUNCE``
+    of the level it left), nothing after the cut got below the best the peak had reached, the training loss sat above
     ``memorised_share`` of that best over the peak's later half and fell below it only after the cut, and the
     training loss itself climbed off its own running best within validation's climb, by ≥ ``LEVEL_BOUNCE`` of it.
 
