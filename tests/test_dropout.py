@@ -320,3 +320,56 @@ def test_a_torch_model_given_only_to_step_is_read_and_restored():
     assert best < len(vals) - 3 and vals[-1] > vals[best] * 1.05, vals  # (the run overfit: a best to restore)
     now = model.state_dict()
     assert all(torch.equal(now[k], states[best][k]) for k in now)
+
+
+@pytest.mark.slow
+def test_compare_takes_dropout_factor_0_as_dropout_removed(tmp_path):
+    # "--change dropout_factor=0" is the natural counterfactual for "lower the dropout", and was refused ("a finite
+    # factor above 0") where the saved settings' 0 was already read as dropout removed. make.py's drop network
+    # trained by the plain torch loop above at dropout 0.8 and at dropout_factor=0 (nn.Dropout(0.0): no unit is
+    # dropped), AFTER's settings not saved, so only --change names the change: underfitting's "lower the dropout"
+    # reading holds on both losses.
+    import torch.nn as nn
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    made = []
+    real = nn.Dropout.__init__
+
+    def spy(self, p=0.5, *args, **kwargs):
+        made.append(p)
+        real(self, p, *args, **kwargs)
+
+    train = _digits_dropout(tmp_path)
+    before = train()
+    nn.Dropout.__init__ = spy
+    try:
+        after = train(dropout_factor=0.0)
+    finally:
+        nn.Dropout.__init__ = real
+    assert made and all(p == 0 for p in made)  # the retraining really ran without dropout
+    (after / "hparams.yaml").unlink()
+    res = CliRunner().invoke(app, ["compare", str(before), str(after), "--change", "dropout_factor=0"])
+    assert res.exit_code == 0, res.output
+    assert "change: dropout removed (given)" in res.output, res.output
+    c = losslens.compare(before, after, change={"dropout_factor": 0})
+    held = [r for r in c.results if r.check.cause == "underfitting"]
+    assert c.change == {"dropout_factor": 0.0} and held and all(r.holds for r in held), str(c)
+
+
+def test_compare_takes_decay_factor_0_as_the_decay_removed():
+    # The weight decay as the dropout (compare_weight_decay: a Lightning MLP at AdamW 0.1 and at 0, each saved in
+    # its hparams.yaml, which agrees with the change given: no note). Old code: "a finite factor above 0", exit 2.
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    wd = ECO / "compare_weight_decay"
+    c = losslens.compare(wd / "wd0.1", wd / "wd0", change="decay_factor=0")
+    assert c.change == {"decay_factor": 0.0} and "weight decay removed (given)" in str(c) and not c.notes, str(c)
+    res = CliRunner().invoke(app, ["compare", str(wd / "wd0.1"), str(wd / "wd0"), "--change", "decay_factor=0"])
+    assert "change: weight decay removed (given)" in res.output, res.output
+    # An lr, a length, a width or a data size of 0 trains nothing: still refused, in one line.
+    refused = CliRunner().invoke(app, ["compare", str(wd / "wd0.1"), str(wd / "wd0"), "--change", "lr_factor=0"])
+    assert refused.exit_code == 2 and "a finite factor above 0" in refused.output, refused.output

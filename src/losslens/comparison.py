@@ -293,7 +293,8 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
 
 def parse_change(change) -> dict:
     """``{"lr_factor": 0.1}`` or ``"lr_factor=0.1"`` (or a list of such strings, the CLI's ``--change``) checked:
-    a known name, a finite factor > 0 (``shuffle_labels``: true or false)."""
+    a known name, a finite factor > 0 (``shuffle_labels``: true or false); ``decay_factor`` and ``dropout_factor``
+    may be 0, the penalty or the dropout removed (:data:`_FROM_ZERO`), the furthest "lower it" goes."""
     items = change.items() if isinstance(change, dict) else (
         [change] if isinstance(change, str) else list(change))
     out: dict = {}
@@ -319,8 +320,13 @@ def parse_change(change) -> dict:
                 factor = float(value)
             except (TypeError, ValueError):
                 raise UsageTypeError(f"change {name}={value!r}: a number (a factor: 0.1 is a tenth)") from None
-            if not math.isfinite(factor) or factor <= 0:
-                raise UsageError(f"change {name}={value!r}: a finite factor above 0 (0.1 is a tenth, 2 twice)")
+            # (A decay or dropout set to 0 is the natural "lower it", and the saved settings' 0 is read so already;
+            # an lr, a length, a width or a data size of 0 trains nothing.)
+            removable = name in _FROM_ZERO_WHAT
+            if not math.isfinite(factor) or factor < 0 or (factor == 0 and not removable):
+                above = "of 0 or above (0: removed; 0.1 is a tenth" if removable else "above 0 (0.1 is a tenth"
+                raise UsageError(f"change {name}={value!r}: a finite factor {above}, 2 twice)")
+            factor = abs(factor)  # (-0.0 is 0: "dropout removed", as the settings' 0 reads)
         # (the same name twice with two values: which was made? Neither is kept in silence)
         if name in out and out[name] != factor:
             raise UsageError(f"change {name} given twice, {name}={said[name]} and {name}={value}: name it once")
@@ -887,7 +893,7 @@ def _unlike_given(given: dict, b_runs, a_runs, stated: "StatedLR", lengths: bool
     logged lengths do not show is :func:`_lengths_deny`'s, noted by :func:`compare`.)"""
     notes = []
     found, source, said, from_zero = _found_change(b_runs, a_runs, stated, lengths, logged)
-    differ = {k: v for k, v in found.items() if k not in given or abs(math.log(given[k] / v)) > 1e-6}
+    differ = {k: v for k, v in found.items() if k not in given or not given[k] or abs(math.log(given[k] / v)) > 1e-6}
     if differ:
         words = ", ".join(said)
         # (a budget read off the lengths: the two runs also trained for different times, which the check mixes in)
