@@ -40,3 +40,25 @@ def test_a_rate_held_after_its_cut_gets_no_such_note():
     lr = losslens.read(path)[0].get("lr")
     assert lr[-2] == lr[-3] > 0
     assert ENDED not in (losslens.forecast(path).note or "")
+
+
+@pytest.mark.parametrize("path, where", [(ECO / "hf_gpt2_decay_to_0" / "s200", "at step 140 (epoch 1.12), already passed"),
+                                         (ECO / "hf_gpt2_decay_to_0" / "s400", "would level off at step 582")])
+def test_where_the_fit_levels_off_is_said_as_the_schedules_end_not_a_floor(path, where):
+    # Beside the note, "levels off at step 140 ..., already passed" read as a floor the run had reached (the same
+    # decay over 400 steps ended 22% lower), and s400's "levels off at step 582, still ahead" as a level training
+    # on at lr ~0 would reach: one line now says both the fit's X and that the schedule ended.
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    res = CliRunner().invoke(app, ["forecast", str(path)])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "level off" in x or "levels off" in x)
+    assert where in line and "already passed" not in line.split(where)[1], line
+    assert ("training on at its end rate gains nothing" in line if "passed" in where
+            else "at the schedule's end rate the run stays about where it is" in line), line
+    assert "still ahead" not in res.output and "on the fitted curve, already passed" not in res.output
+    # A run whose schedule did not end keeps the plain line.
+    plain = CliRunner().invoke(app, ["forecast", str(Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv")])
+    assert "on the fitted curve," in plain.output and "schedule has ended" not in plain.output, plain.output

@@ -374,6 +374,9 @@ class Forecast:
         None for an asked horizon or the default, twice the logged length.
     axis : str
         What the axis counts, ``"epoch"`` or ``"step"``: the run's (:func:`forecast_run`), ``"epoch"`` for raw arrays.
+    schedule_ended : bool
+        The logged lr's planned decay ran it to ~0 as the run ended (:func:`schedule_ended_note`, said in
+        :attr:`note`): the fitted curve's flattening is the schedule's end, not a floor the model reached.
     best : (float, float, float or None) or None
         A loss's ``(best_so_far, gain_over_best, p_over_best)`` (:meth:`over_best`): the gain and P measured from
         the best the curve reached so far instead of :attr:`level`; set by :func:`forecast_run` and the diagnosis,
@@ -398,6 +401,7 @@ class Forecast:
     uncertain: str | None = None
     horizon_from: str | None = None
     axis: str = "epoch"
+    schedule_ended: bool = field(default=False, repr=False, compare=False)
     best: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
     _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws
@@ -966,6 +970,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     ended = None if fc.reason else schedule_ended_note(run.get("lr"))
     if ended:
         fc.note = ended if not fc.note else f"{fc.note}; {ended}"
+        fc.schedule_ended = True
     fc.axis = run.axis_name
     fc._run = run
     return fc

@@ -200,10 +200,26 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         # plateau is claimed while the forecast still expects more than the 1% its P is of.
         # (diagnose's X answers another question -- where the logged curve flattened, "flattened at step 1375" --
         # and a user running both read two answers to one: said which is which.)
+        held = " as though the lr held" if fc.schedule_ended else ""
         lines.append(f"  plateau {axis} X: none yet (by {at_text(run, axis, fc.plateau_epoch)} the fitted curve "
                      f"made 95% of its whole improvement from {axis} {axis_text(fc.x0)} to {axis_text(fc.horizon)}, "
-                     f"but it is still forecast to improve by more than 1%, P = {fc.p_improve:.0%}); where the "
+                     f"but it is still forecast to improve by more than 1%{held}, P = {fc.p_improve:.0%}); where the "
                      f"logged curve flattened so far is `losslens diagnose`'s X")
+    elif fc.plateau_epoch is not None and fc.schedule_ended:
+        # Beside the note that the schedule ran the lr to ~0, "levels off at step 140, already passed" read as a
+        # floor the run had reached, and "still ahead" as a level training on would get to: past the schedule's end
+        # the run stays where it is, and a longer schedule is another run (a Trainer's linear decay to 0 over 200
+        # steps read "levels off at step 140, already passed"; the same decay over 400 steps ended 22% lower).
+        at = at_text(run, axis, fc.plateau_epoch)
+        if fc.plateau_epoch <= fc.x_last:
+            lines.append(f"  the fitted curve levels off at {at}, already passed (95% of its forecast improvement "
+                         "made by then, at the rates the schedule gave): the schedule has ended, so training on at its "
+                         "end rate gains nothing, and where a longer schedule levels off only retraining measures "
+                         "(`losslens diagnose` reads X off the logged curve)")
+        else:
+            lines.append(f"  the fitted curve, carried on as though the lr held, would level off at {at}; at the "
+                         "schedule's end rate the run stays about where it is, and where a longer schedule levels off "
+                         "only retraining measures (`losslens diagnose` reads X off the logged curve)")
     elif fc.plateau_epoch is not None:
         where = "already passed" if fc.plateau_epoch <= fc.x_last else "still ahead"
         # Named as the fitted curve's: diagnose reads X off the logged (smoothed) curve, and the two can differ
