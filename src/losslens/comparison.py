@@ -199,7 +199,7 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         runs of one setting (seeds), whose means are compared.
     change : dict, optional
         What changed, in verify's keywords: ``lr_factor``, ``epochs_factor``, ``size_factor``, ``data_factor``,
-        ``decay_factor``, ``dropout_factor`` (multipliers, finite and > 0) or ``shuffle_labels`` (bool). Overrides
+        ``decay_factor``, ``dropout_factor`` (multipliers, finite and > 0; 0 for a decay or dropout removed) or ``shuffle_labels`` (bool). Overrides
         what the saved settings say; default: read from them (the lr, the weight decay, the dropout rate, the
         epochs, a training-set size, a width), else an epoch budget from the logged lengths.
     metric, classes

@@ -23,7 +23,7 @@ def register(app):
         change: Optional[List[str]] = typer.Option(
             None, "--change",
             help="What changed, as verify's keywords: lr_factor=0.1, epochs_factor=2, size_factor=0.5, data_factor=2, "
-                 "decay_factor=0.01, dropout_factor=0.1, shuffle_labels=true (repeat for several). Default: read from "
+                 "decay_factor=0.01, dropout_factor=0.1 (0: removed), shuffle_labels=true (repeat for several). Default: read from "
                  "the saved settings (hparams.yaml, W&B config, MLflow params, a Trainer's state), else an epoch "
                  "budget from the logged lengths."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose and compare."),
