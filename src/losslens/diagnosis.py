@@ -335,6 +335,20 @@ SCHEDULE_LONGER = ("a longer schedule may go lower: the whole schedule stretched
 #: converged's claim where its tail still falls at the end, slowly next to the drop before X.
 STILL_FALLING = ": each epoch now gains little"
 
+#: The rules' words for training's length, in epochs (:func:`on_axis` says them in another axis's unit). Verify's
+#: own retraining keeps its keyword, ``epochs_factor``, whatever the log counts.
+_LENGTH_WORDS = ("more epochs", "twice the epochs", "the epoch count", "each epoch now")
+
+
+def on_axis(text: str, axis: str) -> str:
+    """``text`` with the rules' words for training's length (:data:`_LENGTH_WORDS`) in ``axis``'s unit (``"step"``:
+    "more steps", "twice the steps", "the step count"); the data's epochs ("at each epoch boundary") are left as
+    they are."""
+    for words in _LENGTH_WORDS:
+        text = text.replace(words, words.replace("epoch", axis))
+    return text
+
+
 def _data_or_model(action: str) -> bool:
     """converged's "to go lower, change the data or the model" action, with or without its ", not the epoch count"
     (dropped after an annealed schedule, whose longer version is an epoch count that may pay)."""
@@ -805,10 +819,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _no_validation(run, f, causes)
     _staircase(f, causes)
     if run.axis_name != "epoch":
-        # The advice is worded per epoch; on a Trainer's or nanoGPT's step axis "see the forecast for how
-        # many more epochs pay" beside "forecast at step 12000" names a unit the run is not counted in.
+        # The rules word training's length in epochs; on a Trainer's or nanoGPT's step axis "see the forecast for
+        # how many more epochs pay" beside "forecast at step 12000" names a unit the run is not counted in, and
+        # "stretched (twice the epochs ...), not more steps at its end rate" named two in one sentence.
         for c in causes:
-            c.actions = [a.replace("more epochs", f"more {run.axis_name}s") for a in c.actions]
+            c.evidence = [on_axis(e, run.axis_name) for e in c.evidence]
+            c.actions = [on_axis(a, run.axis_name) for a in c.actions]
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
         verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
                                   + ("rising" if _higher(f) else "falling"))
@@ -4038,7 +4054,7 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
                 "decay over more epochs: the schedule ran the lr to ~0 before the descent ended, and which of the two "
                 "buys more only retraining tells",
                 "a longer schedule: the same decay stretched over twice the epochs, not more epochs at its end rate "
-                "(losslens verify --cause still_improving retrains at twice the epochs, where train() plans the "
+                "(losslens verify --cause still_improving retrains it with epochs_factor=2, where train() plans the "
                 "schedule from its epoch count)"]
     return Cause("lr_too_low", conf, ev, acts,
                  {"pace_ratio": p.pace_ratio, "annealed_drop_noise": drop_noise, "lr_ratio": o.lr_ratio},

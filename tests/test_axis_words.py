@@ -1,0 +1,39 @@
+"""A run counted in steps (a Trainer's trainer_state.json, MMEngine's iterations) is advised in steps: the rules word
+training's length in epochs ("more epochs", "twice the epochs", "not the epoch count"), and only the actions' "more
+epochs" was said in the run's unit, so a tiny GPT-2 under a linear decay to 0 over 200 steps read "the same decay
+stretched over twice the epochs, not more steps at its end rate" (tests/fixtures/ecosystem/hf_gpt2_decay_to_0), and
+evidence kept "more epochs" on step logs. The data's own epochs ("at each epoch boundary") stay epochs."""
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+EPOCH_WORDS = ("more epochs", "twice the epochs", "the epoch count", "each epoch now")
+
+
+def _said(d) -> list[str]:
+    return [s for c in d.causes for s in (*c.evidence, *c.actions)]
+
+
+@pytest.mark.parametrize("path, says", [
+    (ECO / "hf_gpt2_decay_to_0" / "s200", "the same decay stretched over twice the steps, not more steps"),
+    (ECO / "capacity_or_floor" / "gpt2_e32", "(twice the steps, its decay re-planned over them), not more steps"),
+    (ECO / "fresh_kinds" / "hf_warmup10000", "more steps, or a larger step, only make right predictions"),
+    (ECO / "hf_lm_finetune" / "pre_e8", "at the schedule's end rate more steps will not follow it"),
+])
+def test_a_step_log_is_advised_in_steps(path, says):
+    d = losslens.diagnose(path)
+    assert d.axis == "step"
+    said = _said(d)
+    assert not [s for s in said if any(w in s for w in EPOCH_WORDS)], said
+    assert any(says in s for s in said), said
+
+
+def test_verify_keeps_its_own_keyword_and_an_epoch_log_its_epochs():
+    # Verify retrains through train()'s epochs_factor whatever the log counts: named by it, not "twice the steps".
+    s200 = _said(losslens.diagnose(ECO / "hf_gpt2_decay_to_0" / "s200"))
+    assert any("retrains it with epochs_factor=2" in s for s in s200), s200
+    cosine = _said(losslens.diagnose(ECO / "torch_cosine_peak" / "adam_lr0.0003.json"))
+    assert any("the same decay stretched over twice the epochs, not more epochs" in s for s in cosine), cosine
