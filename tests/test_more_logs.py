@@ -898,3 +898,22 @@ def test_an_accuracy_under_chance_said_at_chance_says_how_far_under_in_a_guesser
     assert d.causes[0].evidence[0].startswith(
         "validation accuracy 0.089 over the last quarter is at chance 1/10 = 0.100, 1.0 binomial standard errors "
         "under it (a guesser's sd on 797 samples: 0.011)"), d.causes[0].evidence[0]
+
+
+def test_lightgbm_evals_result_counts_rounds_from_1_as_lightgbm_does():
+    # LightGBM prints [1], [2] ... and its early stopping names best_iteration 10 ("Early stopping, best iteration
+    # is:\n[10]", printed_es.log), the count of trees kept; its evals_result saved beside it (evals_default.json)
+    # was read from round 0, "the best round is 9", "plateau at round 6", where the printed log of the same fit read
+    # 10 and 7. The JSON, the same dict in memory and the printed log now read alike; XGBoost keeps its 0.
+    folder = ECO / "lightgbm_printed"
+    best = int(re.search(r"best iteration is:\n\[(\d+)\]", (folder / "printed_es.log").read_text())[1])
+    [es] = read(folder / "printed_es.log")
+    [saved] = read(folder / "evals_default.json")
+    assert list(saved.axis) == list(es.axis) == list(range(1, 31)) and saved.axis_name == "round"
+    held = json.loads((folder / "evals_default.json").read_text())
+    for d in (losslens.diagnose(folder / "evals_default.json"), losslens.diagnose(held), losslens.diagnose(es)):
+        assert (d.plateau_epoch, d.causes[0].numbers["val_best_epoch"]) == (7, best), str(d)
+        assert f"the best round is {best}" in " ".join(d.causes[0].actions), str(d)
+    [record] = read(folder / "record_eval.json")  # sets named train/valid: LightGBM's metric names say whose
+    assert record.axis[0] == 1 and record.axis[-1] == 200
+    assert read(ECO.parent / "logs" / "xgboost_evals_result.json")[0].axis[0] == 0

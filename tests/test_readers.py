@@ -301,7 +301,7 @@ def test_boosting_evals_result_read_per_round():
     import losslens
 
     d = losslens.diagnose(LOGS / "lightgbm_evals_result.json")
-    best = int(np.argmin(lgb["valid_1"]["binary_logloss"]))
+    best = int(np.argmin(lgb["valid_1"]["binary_logloss"])) + 1  # (LightGBM counts its rounds from 1)
     assert d.verdict == "overfitting" and d.facts.generalization is not None
     assert any(f"the best round is {best}" in a for a in d.cause.actions)
 

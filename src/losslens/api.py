@@ -25,12 +25,14 @@ def to_runs(source: Any, **options) -> list[Run]:
     if isinstance(source, Mapping) or (hasattr(source, "history") and isinstance(getattr(source, "history"), Mapping)):
         hist = source if isinstance(source, Mapping) else source.history
         _check_lists(hist)
-        from .readers.keras import boosted_history
+        from .readers.keras import boosted_history, booster_columns
         from .readers.table import rounds_axis
 
         # (An XGBoost or LightGBM evals_result() read as its JSON is: a booster's rounds and knobs, not "step 16" of
-        # a network's optimizer and its learning rate.)
-        meta = {"model": "boosted_trees"} if boosted_history(dict(hist)) else None
+        # a network's optimizer and its learning rate; its rounds counted as the library counts them.)
+        meta = None
+        if boosted_history(dict(hist)):
+            meta, source = {"model": "boosted_trees"}, booster_columns(dict(hist))
         return rounds_axis([Run.from_history(source, columns=options.get("columns"), meta=meta)])
     from .readers.table import from_frame, is_frame
 

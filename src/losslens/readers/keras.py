@@ -18,6 +18,7 @@ numbers epochs, unless the object carries an ``epoch`` list.
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Mapping
 
 from ..columns import axis_kind, flatten_splits, map_columns
@@ -48,6 +49,34 @@ def boosted_history(hist: dict) -> bool:
     return bool(inner) and len(inner) == len(hist) and bool(names) and names <= _BOOSTER_METRICS
 
 
+#: Metric names only LightGBM's evals_result uses (lower case as it writes them; CatBoost capitalises its own,
+#: ``Poisson``), and its default names for the sets it is given, ``valid_0``, ``valid_1`` ...
+_LIGHTGBM_METRICS = {"binary_logloss", "multi_logloss", "l1", "l2", "cross_entropy", "huber", "poisson"}
+_LIGHTGBM_SET = re.compile(r"valid_\d+")
+
+
+def lightgbm_history(hist: dict) -> bool:
+    """An evals_result LightGBM wrote (:func:`boosted_history`, with one of its own metric or set names)."""
+    if not boosted_history(hist):
+        return False
+    names = {str(k) for v in hist.values() for k in v}
+    return bool(names & _LIGHTGBM_METRICS) or any(_LIGHTGBM_SET.fullmatch(str(k)) for k in hist)
+
+
+def booster_columns(hist: dict) -> dict:
+    """A booster's evals_result (:func:`boosted_history`) as flat columns (:func:`flatten_splits`), its rounds
+    counted as the library counts them: from 1 for LightGBM, whose printed log says ``[1]`` first and whose
+    ``best_iteration`` is the count of trees kept (the JSON's list index + 1: "the best round is 9" of a run
+    LightGBM stopped on as best_iteration 10, tests/fixtures/ecosystem/lightgbm_printed), from 0 for XGBoost and
+    CatBoost. An axis list the dict carries itself is kept."""
+    flat = flatten_splits(hist) or dict(hist)
+    own = any(axis_kind(str(k)) for k, v in hist.items() if isinstance(v, (list, tuple)))
+    lists = [v for v in flat.values() if isinstance(v, (list, tuple))]
+    if lightgbm_history(hist) and not own and lists:
+        flat["iteration"] = list(range(1, max(len(v) for v in lists) + 1))
+    return flat
+
+
 def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str] | None = None,
                  run_column=None, run_id=None, metric=None, logged_nan: int = 0) -> list[Run]:
     """Runs from a Keras History dict (or a dict of equally long columns holding run ids);
@@ -66,7 +95,8 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
             hist["epoch"] = obj["epoch"]
     if boosted_history(hist):
         meta["model"] = "boosted_trees"
-    hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}, evals_result
+        hist = booster_columns(hist)
+    hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
     if not lists:
         raise UnknownFormatError(f"JSON object without lists of values (keys: {table.column_listing(hist)})",
