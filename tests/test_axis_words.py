@@ -37,3 +37,13 @@ def test_verify_keeps_its_own_keyword_and_an_epoch_log_its_epochs():
     assert any("retrains it with epochs_factor=2" in s for s in s200), s200
     cosine = _said(losslens.diagnose(ECO / "torch_cosine_peak" / "adam_lr0.0003.json"))
     assert any("the same decay stretched over twice the epochs, not more epochs" in s for s in cosine), cosine
+
+
+def test_compare_of_two_step_logs_says_their_noise_step_to_step():
+    # A TensorBoard sweep logged by step (tests/fixtures/ecosystem/tb_lr_sweep: SGD 1.0 read lr_too_high, 0.03):
+    # "read against each run's own epoch-to-epoch noise" named a unit neither log counts.
+    c = losslens.compare(ECO / "tb_lr_sweep" / "runs" / "lr_1.0", ECO / "tb_lr_sweep" / "runs" / "lr_0.03",
+                         change={"lr_factor": 0.1})
+    assert c.diagnosis.axis == "step" and c.holds("lr_too_high")
+    text = str(c)
+    assert "each run's own step-to-step noise" in text and "epoch" not in text, text

@@ -112,7 +112,8 @@ class Comparison(Verification):
     def _one_run(self) -> str:
         if len(self.before) > 1 or len(self.after) > 1:
             return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"
-        return ("; from one run a side: read against each run's own epoch-to-epoch noise, not against what "
+        axis = self.diagnosis.axis or "epoch"  # (a step log's noise is step to step: said in its unit)
+        return (f"; from one run a side: read against each run's own {axis}-to-{axis} noise, not against what "
                 "another seed would give (several logs a side compare means)")
 
     def summary(self) -> str:
@@ -1127,14 +1128,15 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
             return f"±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g}"
         if not flips_within(check, b, v, v * np.exp(np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se)):
             return None
-        return (f"the ratio of the two tails' spreads is within its own noise (over {ms[0]} and {ms[1]} epoch-to-epoch "
+        axis = b_runs[0].axis_name
+        return (f"the ratio of the two tails' spreads is within its own noise (over {ms[0]} and {ms[1]} {axis}-to-{axis} "
                 f"differences): ±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g} flips it")
     else:
         ses = [tail_se(r, check.metric, check.statistic, check.top) for r in (b_runs[0], a_runs[0])]
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
-        what = "the two runs' own epoch-to-epoch noise"
+        what = f"the two runs' own {b_runs[0].axis_name}-to-{b_runs[0].axis_name} noise"
     if band_only:
         return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / abs(b):.1%}" if b else
                                                           f"±{_NOISE_SES * se:.3g}")

@@ -156,14 +156,16 @@ class Check:
     # Left out of the plan, unsaid, where train takes no keyword of it: a remedy tried where train can express it.
     optional: bool = False
 
-    def prediction(self) -> str:
+    def prediction(self, axis: str = "epoch") -> str:
+        """What the check predicts, in words; ``axis``: the unit the baseline's log counts (a bounce is measured
+        from one logged point to the next: "the step-to-step spread" on a Trainer's log)."""
         by = f"{self.threshold:.0%}"
         what = {"lower": f"≥ {by} lower", "higher": f"≥ {by} higher",
                 "not_lower": f"< {by} lower", "not_higher": f"< {by} higher"}[self.expect]
         if self.ceiling is not None:
             what += f" and < {self.ceiling:.0%} higher"
         if self.statistic == "spread":
-            return f"the epoch-to-epoch spread of {self.measured() or 'the loss'} (its tail) {what}"
+            return f"the {axis}-to-{axis} spread of {self.measured() or 'the loss'} (its tail) {what}"
         stat = "ends" if self.statistic == "end" else "best"
         return f"{self.measured() or 'the loss'} {stat} {what}"
 
@@ -317,9 +319,9 @@ class CheckResult:
 
     def line(self) -> str:
         c = self.check
-        when = f" from {self.runs[0].axis_name if self.runs else 'epoch'} {self.began:g} on" \
-            if self.began is not None else ""
-        head = f"{c.cause} — {c.name}{when}: predicts {c.prediction()}"
+        axis = self.runs[0].axis_name if self.runs else "epoch"
+        when = f" from {axis} {self.began:g} on" if self.began is not None else ""
+        head = f"{c.cause} — {c.name}{when}: predicts {c.prediction(axis)}"
         fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
         if self.skipped:
             if self.value is not None:  # it ran, and its reading decides nothing
@@ -1548,7 +1550,8 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
         # smaller step (a floor's too): only a bounce as large as that bar is the step's to lose.
         # (why "calm": left out of the report, which has nothing to say of a bounce that was not there)
         return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs, why="calm",
-                    skipped=f"the baseline's tail barely bounces (epoch to epoch ±{b:.1%} of its level, under "
+                    skipped=f"the baseline's tail barely bounces ({_unit(base_runs)} to {_unit(base_runs)} ±{b:.1%} "
+                            f"of its level, under "
                             f"{BOUNCE:.0%}): the level's reading decides")
     ignored = unchanged() if unchanged is not None else None
     if ignored:
@@ -1627,7 +1630,8 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
     spread = [tail_spread(np.asarray(r.series[check.metric], dtype=float)) for r in base_runs
               if check.metric in r.series]
     spread = [s for s in spread if s is not None and math.isfinite(s)]
-    bounce = f"; the baseline's tail bounces ±{np.mean(spread):.1%} from epoch to epoch" if spread else ""
+    bounce = (f"; the baseline's tail bounces ±{np.mean(spread):.1%} from {_unit(base_runs)} to {_unit(base_runs)}"
+              if spread else "")
     band = f"±{NOISE_SES * se / abs(b):.1%}" if b else f"±{NOISE_SES * se:.3g}"
     return (f"within the tail's noise{paired}: ±{NOISE_SES:g} standard errors of the move = {band} flips it{bounce}",
             "tail_noise")
@@ -1772,6 +1776,12 @@ def _kwtext(kw: dict) -> str:
 
 def _first_line(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else ""
+
+
+def _unit(runs: list) -> str:
+    """The unit the baseline's log counts, ``"epoch"``, ``"step"`` or ``"round"`` (``"epoch"`` without a run): a
+    tail's bounce is from one logged point to the next, "from epoch to epoch" only on an epoch log."""
+    return runs[0].axis_name if runs else "epoch"
 
 
 def _fmt(v) -> str:
