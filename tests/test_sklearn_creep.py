@@ -67,24 +67,24 @@ def test_a_creep_that_twice_the_iterations_extends_is_still_improving(seed):
 ADAM01 = Path(__file__).parent / "fixtures" / "ecosystem" / "sklearn_mlpregressor_adam01"
 
 
-@pytest.mark.parametrize("seed, p_range", [
-    pytest.param(1, (0.28, 0.5), marks=pytest.mark.xfail(strict=True, reason=(
-        "known, not fixed (issue 7, forecasting._tail_weight): its backtest over the last third favours the line "
-        "(weight 0.154 after the reach scaling, 0.17 at most here), and the line carried 206 iterations falls 21%: the "
-        "forecast becomes 3.4% more at P = 95% where twice the iterations gained nothing"))),
-    (5, (0.5, 1.0))])
+@pytest.mark.parametrize("seed, p_range", [(1, (0.28, 0.5)), (5, (0.5, 1.0))])
 def test_a_rise_since_x_beside_a_flat_forecast_does_not_say_keep_training(seed, p_range):
     # MLPRegressor(100, Adam 0.1, early_stopping=True) on diabetes (make.py): val R² rose along a line after its
     # first drop (seed 1: 0.41 -> 0.50 from iteration 52, t = 14.9) and read "still improving (0.71-0.76): keep
     # training" by that line (_still_falling_since_x), beside a forecast in the same report of < 1% more by twice
-    # the iterations (seed 1 +0.18% at P = 37%, seed 5 +0.96% at P = 53%). Trained twice as long, 1 - val R² ended
-    # where it was (the median of its last 5 points 1% and 4% higher); early stopping's best was 3-4% lower.
-    base, twice = _Fitted(f"s{seed}", ADAM01), _Fitted(f"s{seed}_x2", ADAM01)
+    # the iterations (seed 1 +0.18% at P = 37%, seed 5 +0.96% at P = 53%). Trained on, 1 - val R² ended where it
+    # was or higher (the median of its last 5%: seed 1 +0.2% at twice the iterations, +6.3% at four times; seed 5
+    # +3.7%, +26%); early stopping's best was 3-4% lower. Seed 1's forecast weighs its last third's steady fall in
+    # (forecasting._tail_weight, 0.15), +3.5% at P = 95%, and read "keep training" again: beside the tail's own
+    # line the rules read the fitted families alone (diagnosis._forecast_beside_tail).
+    base = _Fitted(f"s{seed}", ADAM01)
     n = base.n_iter_
-    assert twice.validation_scores_[:n] == base.validation_scores_      # the same run, trained on
-    assert _end_error(twice.d, 2 * n) > 0.99 * _end_error(base.d, n)     # the premise: training on did not pay
+    for k in (2, 4):
+        longer = _Fitted(f"s{seed}_x{k}", ADAM01)
+        assert longer.validation_scores_[:n] == pytest.approx(base.validation_scores_, rel=0, abs=1e-12)
+        assert _end_error(longer.d, k * n) > 0.99 * _end_error(base.d, n)  # the premise: training on did not pay
     d = losslens.diagnose(base)
-    fc = d.facts.forecast
+    fc = getattr(d.facts, "forecast_fit_alone", None) or d.facts.forecast
     assert d.metric == "val_r2" and fc["gain"] < 0.01 and p_range[0] <= fc["p_improve"] < p_range[1], str(d)
     c = d.cause
     assert c.id == "still_improving" and "since_x_gain" in c.numbers, str(d)
@@ -93,3 +93,5 @@ def test_a_rise_since_x_beside_a_flat_forecast_does_not_say_keep_training(seed, 
                for e in c.evidence), c.evidence
     assert c.actions[0].startswith("train on only with early stopping on val_r2"), c.actions
     assert not any(a.startswith("keep training") for a in c.actions), c.actions
+    if seed == 1:  # the weighed forecast is quoted, and why it did not decide
+        assert d.facts.forecast["gain"] > 0.01 and "only by carrying on the steady fall of its last third" in str(d)

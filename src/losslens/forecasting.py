@@ -381,6 +381,11 @@ class Forecast:
         A loss's ``(best_so_far, gain_over_best, p_over_best)`` (:meth:`over_best`): the gain and P measured from
         the best the curve reached so far instead of :attr:`level`; set by :func:`forecast_run` and the diagnosis,
         None for a score, raw arrays and a withheld forecast. In :meth:`to_dict` under those three keys.
+    fit_alone : (float, float) or None
+        ``(value, p_improve)`` of the fitted families alone, in the units of :attr:`value`, where a steady fall of the
+        last third was weighed into the value and P (:func:`_tail_weight` > 0); else None. The diagnosis reads it
+        where it sets the forecast beside that same tail's fall (which the weighed value partly is). Not in
+        :meth:`to_dict`.
     """
 
     metric: str
@@ -403,6 +408,7 @@ class Forecast:
     axis: str = "epoch"
     schedule_ended: bool = field(default=False, repr=False, compare=False)
     best: tuple | None = field(default=None, repr=False, compare=False)
+    fit_alone: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
     _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws
 
@@ -924,10 +930,15 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                          "rate: a drop right after a cut is the spread shrinking, not a trend")
     if nonneg and mid_h <= 0.0 < level:
         note = ("" if note is None else note + "; ") + TREND_AT_FLOOR
+    fit_alone = None
+    if model.tail is not None and model.tail_w and t_h > 1.0:
+        w, model.tail_w = model.tail_w, 0.0
+        fit_alone = (float(model.band(np.array([horizon]))[0][0]), _p_improve(model, t_h, level, training))
+        model.tail_w = w
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
-                    note=note, uncertain=_uncertain(lo_h, hi_h, level, nonneg), _model=model)
+                    note=note, uncertain=_uncertain(lo_h, hi_h, level, nonneg), fit_alone=fit_alone, _model=model)
 
 
 def forecast_run(run, horizon: float | None = None, metric: str | None = None,
@@ -1158,6 +1169,8 @@ class FlippedForecast(Forecast):
         out.top, out.bottom = top, bottom
         out.value, lo, hi, out.level = (out._floor(top - v) for v in (fc.value, hi, lo, fc.level))
         out.interval = (lo, hi)
+        if fc.fit_alone is not None:
+            out.fit_alone = (out._floor(top - fc.fit_alone[0]), fc.fit_alone[1])
         if out.value != top - fc.value:  # held at the floor: the error's gain is to the value quoted, not past it
             out.gain = (fc.level - (top - out.value)) / max(abs(fc.level), 1e-12)
         # The loss's rule would read an error whose interval reaches 0 (a perfect score, a bound) as vanished:
