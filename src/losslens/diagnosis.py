@@ -67,8 +67,9 @@ from .facts.smoothing import (difference_noise, level_smooth, median, median3, n
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .forecasting import MIN_POINTS
-from .result import UNCERTAIN_X_SHARE, Cause, Diagnosis, Plateau
+from .result import UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Plateau
 from .result import axis_text as _n
+from .result import reword as _reword
 from .result import share_text as _pct
 from .run import Run
 from .schedules import lr_factor
@@ -342,17 +343,38 @@ _LENGTH_WORDS = ("more epochs", "twice the epochs", "the epoch count", "each epo
 
 def on_axis(text: str, axis: str) -> str:
     """``text`` with the rules' words for training's length (:data:`_LENGTH_WORDS`) in ``axis``'s unit (``"step"``:
-    "more steps", "twice the steps", "the step count"); the data's epochs ("at each epoch boundary") are left as
-    they are."""
+    "more steps", "twice the steps", "the step count"), an :class:`~losslens.result.Action`'s markers kept; the
+    data's epochs ("at each epoch boundary") are left as they are."""
     for words in _LENGTH_WORDS:
-        text = text.replace(words, words.replace("epoch", axis))
+        text = _reword(text, words, words.replace("epoch", axis))
     return text
+
+
+# The rules' names for actions a later rule finds again (Action.kind), so that none is found by its words.
+#: converged's "to go lower, change the data or the model", however reworded (_epoch_count_dropped, a score's).
+DATA_OR_MODEL = "data_or_model"
+#: converged's "stop at X", which a rule that finds X misleading drops (_kl_warmup, _adversarial).
+STOP_AT = "stop_at"
+#: still_improving's "see the forecast for how many more epochs pay", which the forecast's quote words.
+SEE_FORECAST = "see_forecast"
+#: A first action that lowers the learning rate (why lr_too_high ranks below a diverged or stuck_at_init verdict).
+LOWERS_LR = "lowers_lr"
 
 
 def _data_or_model(action: str) -> bool:
     """converged's "to go lower, change the data or the model" action, with or without its ", not the epoch count"
     (dropped after an annealed schedule, whose longer version is an epoch count that may pay)."""
-    return action in (ACTIONS["converged"][1], ACTIONS["converged"][1].replace(", not the epoch count", ""))
+    return _of_kind(action, DATA_OR_MODEL)
+
+
+def _of_kind(action: str, kind: str) -> bool:
+    """Whether ``action`` is the rules' action named ``kind`` (:attr:`~losslens.result.Action.kind`)."""
+    return getattr(action, "kind", None) == kind
+
+
+def _epoch_count_dropped(actions: list[str]) -> list[str]:
+    """``actions`` without converged's ", not the epoch count", where the epochs are an epoch count that may pay."""
+    return [_reword(a, ", not the epoch count", "") for a in actions]
 
 
 #: The run that tells a model too small from the data's own floor, which one flat level shows alike
@@ -364,14 +386,16 @@ CAPACITY_OR_FLOOR = ("a model twice the size tells the model's limit from the da
                      "(noisy labels, classes that overlap), where only better data helps")
 
 ACTIONS = {
-    "still_improving": ["keep training: it is still improving", "see the forecast for how many more epochs pay"],
-    "converged": ["stop here" + NO_GAIN_HERE,
-                  "to go lower, change the data or the model, not the epoch count"],
+    "still_improving": ["keep training: it is still improving",
+                        Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
+    "converged": [Action("stop here" + NO_GAIN_HERE, claim=NO_GAIN_HERE),
+                  Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
                     "regularize: weight decay, dropout", "a simpler or smaller model",
                     "data augmentation or more training data"],
-    "lr_too_high": ["lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
-                    "(ReduceLROnPlateau, cosine)", "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
+    "lr_too_high": [Action("lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
+                           "(ReduceLROnPlateau, cosine)", LOWERS_LR),
+                    "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
     "underfitting": ["a bigger model or better features", LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
@@ -379,7 +403,7 @@ ACTIONS = {
                   "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
                   "labels right? the model may not reach the signal: if it is a recurrent net over long sequences, it "
                   "loses the gradient from early steps (shorter sequences or windows, attention or convolutions)"],
-    "diverged": ["lower the learning rate", "gradient clipping", "learning-rate warm-up",
+    "diverged": [Action("lower the learning rate", LOWERS_LR), "gradient clipping", "learning-rate warm-up",
                  "check the inputs for NaN/inf and the loss for log(0)"],
     "stuck_at_init": ["check the initialization and activations (dead ReLUs, saturated sigmoids)",
                       "add normalization", "raise the learning rate"],
@@ -413,7 +437,8 @@ def _fit_optimizer(d: Diagnosis, run: Run) -> Diagnosis:
 
 
 # stuck_at_init's first action where the steps threw the weights off their start (_stuck_by_the_step).
-STEP_TOO_LARGE = "lower the learning rate (try 10x lower, not higher: the steps moved the weights the wrong way)"
+STEP_TOO_LARGE = Action("lower the learning rate (try 10x lower, not higher: the steps moved the weights the wrong way)",
+                        LOWERS_LR)
 
 
 def _passed_over(run: Run, f: Facts, metric: str | None) -> str | None:
@@ -939,8 +964,8 @@ def _recurrent_or_not(run: Run, causes: list[Cause]) -> None:
     if not any(_RECURRENT.search(n) for n in names):
         return
     for c in causes:
-        c.actions = [a.replace("if it is a recurrent net over long sequences, it loses",
-                               "this recurrent net, over long sequences, loses") for a in c.actions]
+        c.actions = [_reword(a, "if it is a recurrent net over long sequences, it loses",
+                             "this recurrent net, over long sequences, loses") for a in c.actions]
 
 
 def _before_nonfinite(run: Run, at: float) -> Run | None:
@@ -1821,7 +1846,7 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
             guess = {"back_to_start": (end - float(f.smoothed[i])) / gained}
     return Cause("lr_too_high", _ramp(d.peak_growth, t.diverge_growth, 4 * t.diverge_growth, 0.6, 0.85), ev,
                  ["learning-rate warm-up, or a lower peak learning rate", "gradient clipping",
-                  "lower the learning rate (try 1/10) if the later curve bounces too"],
+                  Action("lower the learning rate (try 1/10) if the later curve bounces too", LOWERS_LR)],
                  {"peak": d.peak, "peak_epoch": d.peak_at, "peak_growth": d.peak_growth, **guess})
 
 
@@ -1914,8 +1939,8 @@ def _first_thrown_cause(f: Facts, th: _FirstThrown) -> Cause:
         ev.append(f"{f.metric}'s best, {th.val_best:.4g}, stayed {_count(th.val_best / th.level)}x training's later "
                   "level: what training came back to does not carry over to held-out data")
     numbers["first_thrown_held"] = 1.0
-    acts = ["lower the learning rate (try 1/10) and retrain from the start: the weights this run reached came out of "
-            "the blow-up", "learning-rate warm-up, or gradient clipping"]
+    acts = [Action("lower the learning rate (try 1/10) and retrain from the start: the weights this run reached came "
+                   "out of the blow-up", LOWERS_LR), "learning-rate warm-up, or gradient clipping"]
     return Cause("lr_too_high", 0.9, ev, acts, numbers)
 
 
@@ -2100,8 +2125,8 @@ def _slow_descent(f: Facts, t: Thresholds) -> str | None:
 # outputs pushed to confident, wrong answers, which no untrained network gives (_thrown_at_start).
 THROWN_FACTOR = 2.0
 # The first action where the steps threw a network off its start and its units died there (a restart, not more epochs).
-RESTART_LOWER = ("lower the learning rate (try 1/10) and restart from scratch: units that died or saturated "
-                 "will not recover")
+RESTART_LOWER = Action("lower the learning rate (try 1/10) and restart from scratch: units that died or saturated "
+                       "will not recover", LOWERS_LR)
 # The actions of a network the first steps threw off its start (_thrown_at_start, _thrown_to_certainty).
 THROWN_ACTIONS = (RESTART_LOWER, "learning-rate warm-up, or gradient clipping",
                   "check the initialization and activations (dead ReLUs, saturated sigmoids)")
@@ -2519,7 +2544,8 @@ def collapsed(f: Facts, t: Thresholds) -> Cause | None:
     if moving is not None:
         ev.append(moving)
     return Cause("lr_too_high", 0.75 if moving is None else 0.5, ev,
-                 ["lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will not recover",
+                 [Action("lower the learning rate (try 1/10) and restart from scratch: the collapsed weights will "
+                         "not recover", LOWERS_LR),
                   "learning-rate warm-up; gradient clipping", "check for dead ReLUs (leaky ReLU, normalization)"],
                  {"constant_tail": n, "level": level}, status="likely" if moving is None else "possible")
 
@@ -3213,7 +3239,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         if fitted is not None:
             ev.append(fitted)
         if no_train:
-            ev.append("no training curve logged: whether training went on improving is not known")
+            ev.append(NO_TRAIN_CURVE)
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
                 f"{_n(g.val_best_epoch)}"] + \
             ACTIONS["overfitting"][1:]
@@ -5035,6 +5061,10 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
                                "memorising, early stopping keeps the best")
 
 
+#: overfitting's line where no training curve is logged beside the rise; _unread_losses says no more of it.
+NO_TRAIN_CURVE = "no training curve logged: whether training went on improving is not known"
+
+
 def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
     """A loss the file logs with no finite value in it (NaN or blank throughout) is left out of the reading, and the
     report said nothing of it: a GAN log whose d_loss was NaN at every epoch read "still improving" on g_loss alone,
@@ -5045,7 +5075,7 @@ def _unread_losses(run: Run, f: Facts, verdict: Cause) -> None:
     for name in run.series:
         if name == f.metric or run.has(name) or not (name in ("train_loss", "val_loss") or name in players):
             continue
-        if name == "train_loss" and any(e.startswith("no training curve logged") for e in verdict.evidence):
+        if name == "train_loss" and NO_TRAIN_CURVE in verdict.evidence:
             continue  # (the overfitting reading says so already, and what it cannot tell without it)
         verdict.evidence.append(f"{name} has no finite value in this file (NaN, inf or blank at every "
                                 f"{f.axis_name}, or never logged): it is left out, and the verdict is read on {f.metric}")
@@ -5263,8 +5293,8 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
                    f"guess's loss{_k_source(c)})") if c is not None and c.classes else ""
             ev.append(f"train_loss since {ax} {_n(since)}: {level:.4g}{ref}, what one prediction for every input "
                       "scores (the class frequencies' entropy at best): it can go no lower however long it trains")
-    acts = ["lower the learning rate (try 1/10) and restart from scratch: dead units get no gradient, so lowering the "
-            "rate mid-run does not bring them back",
+    acts = [Action("lower the learning rate (try 1/10) and restart from scratch: dead units get no gradient, so "
+                   "lowering the rate mid-run does not bring them back", LOWERS_LR),
             "learning-rate warm-up; gradient clipping",
             "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
     return Cause("lr_too_high", 0.8, ev, acts, {"dead_layers": len(dead), "died_at": since})
@@ -5589,7 +5619,7 @@ def _kl_warming(f: Facts, verdict: Cause) -> None:
         f"{f.axis_name} {_n(pl.epoch)} is inside that warm-up, where each {f.axis_name} weighs the KL term "
         f"more; the objective trained at the end starts at {f.axis_name} {_n(e.weight_settled_at)}")
     # (Stopping there keeps a model trained for a KL weight below the one asked for.)
-    verdict.actions[:] = [a for a in verdict.actions if not a.startswith("stop at ")]
+    verdict.actions[:] = [a for a in verdict.actions if not _of_kind(a, STOP_AT)]
     verdict.actions.insert(0, f"judge the plateau from {f.axis_name} {_n(e.weight_settled_at)} on, where "
                               f"{e.weight} stops changing, not by the loss during the warm-up; do not stop "
                               "inside the warm-up")
@@ -6245,7 +6275,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         else:  # "no growth" read as a fact about the gap misleads when it went 0.111 -> 0.138: say both
             ev.append(f"{_gap_moved(f, g.gap_at_val_min, g.gap_end, g.gap_growth_range, None)}: "
                       f"{_gap_name(f) + ' = ' if _gap_sized(g.gap_at_val_min, g.gap_end) else ''}{g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
-    acts = [f"stop at {f.axis_name} {_n(x)}{NO_GAIN}"
+    acts = [Action(f"stop at {f.axis_name} {_n(x)}{NO_GAIN}", STOP_AT, NO_GAIN)
             if x is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     numbers = {"slope_t": tr.slope_t}
     lone = [j for j in _jumps(f, t) if j[3]]
@@ -6317,14 +6347,14 @@ def converged(f: Facts, t: Thresholds) -> Cause:
             # 25% lower since X = 21, the last quarter 4.9% lower at t = -23.8). X stays where 95% of the
             # improvement was made, so the verdict stands; the advice says first that it still falls.
             fall = abs(f.trend.tail_drop_level)
-            acts[0] = (f"still {'rising' if _higher(f) else 'falling'} at the end: {_pct(fall)} "
-                       f"{'higher' if _higher(f) else 'lower'} over {_tail(f)}, "
-                       f"{_trend_words(_sign(f) * f.trend.slope_t)}; stop once it "
-                       f"flattens{STILL_FALLING}; {_given_up(f, drop, whole)}")
-            acts[1:] = [a.replace(", not the epoch count", "") for a in acts[1:]]
+            acts[0] = Action(f"still {'rising' if _higher(f) else 'falling'} at the end: {_pct(fall)} "
+                             f"{'higher' if _higher(f) else 'lower'} over {_tail(f)}, "
+                             f"{_trend_words(_sign(f) * f.trend.slope_t)}; stop once it "
+                             f"flattens{STILL_FALLING}; {_given_up(f, drop, whole)}", claim=STILL_FALLING)
+            acts[1:] = _epoch_count_dropped(acts[1:])
         else:
-            acts[0] = (f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
-                       f"{_given_up(f, drop, whole)}")
+            acts[0] = Action(f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
+                             f"{_given_up(f, drop, whole)}", claim=NO_GAIN)
     if _schedule_ended(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
@@ -6342,10 +6372,9 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                 to = f"{o.lr_last:.2g}, {_pct(o.lr_ratio)} of its peak{_peak_lr(o)}, its decay reaching 0 at the next step"
             ev.append(f"the learning rate was decayed to {to}: the flat end is where the schedule ended, its steps too "
                       f"small to move the weights{still}; it says nothing of where a longer schedule ends")
-            acts = [acts[0].replace(NO_GAIN, NO_GAIN_ANNEALED)] + \
-                [SCHEDULE_LONGER] + [a.replace(", not the epoch count", "") for a in acts[1:]]
+            acts = [_reword(acts[0], NO_GAIN, NO_GAIN_ANNEALED)] + [SCHEDULE_LONGER] + _epoch_count_dropped(acts[1:])
     if _higher(f):  # an accuracy: the same advice, its direction
-        acts = [a.replace("lower the loss", f"raise {f.metric}").replace("to go lower", "to go higher") for a in acts]
+        acts = [_reword(_reword(a, "lower the loss", f"raise {f.metric}"), "to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, numbers, status=status)
 
 
@@ -6700,7 +6729,7 @@ def _read_adversarial(causes: list[Cause], f: Facts, t: Thresholds) -> list[Caus
     head.numbers.update(numbers)
     # (A "stop at X: more epochs will not lower the loss" beside it would read one player's score as the model's.)
     for c in kept[1:]:
-        c.actions = [x for x in c.actions if not x.startswith("stop at ")]
+        c.actions = [x for x in c.actions if not _of_kind(x, STOP_AT)]
     return kept
 
 
@@ -7549,7 +7578,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
     if fc.get("reason"):  # too few points, or a fit that misses the curve's present: its "interval" is a wide guess
         cause.evidence.append(f"no forecast: {fc['reason'].split('; ')[0]}")
-        cause.actions = [a for a in cause.actions if not a.startswith("see the forecast")]
+        cause.actions = [a for a in cause.actions if not _of_kind(a, SEE_FORECAST)]
         return
     if value is None or horizon is None or not interval or any(v is None for v in interval):
         return  # (an overflowing band is written as null in JSON: nothing to quote)
@@ -7595,7 +7624,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                                   f"({SCORE_UNCERTAIN_TRACK_RECORD if top else UNCERTAIN_TRACK_RECORD}){floor}")
             cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
                               f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
-                             if a.startswith("see the forecast") else a for a in cause.actions]
+                             if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
         else:
             cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now}), "
                                   f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
@@ -7665,9 +7694,12 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             # as far as the forecast says, so the action quotes it (torch_splits: -0.0076% by epoch 198, P = 0%).
             quote = (f"{_pct(max(fc['gain'], 0.0))} by {f.axis_name} {_n(horizon)}, the forecast; "
                      f"P = {fc['p_improve']:.0%} that it gains > 1%")
-            cause.actions[0] = cause.actions[0].replace(claim, f"{claim} ({quote})" if claim == STILL_FALLING else
-                                                        claim.replace("will not lower the loss",
-                                                                      f"will lower the loss by little ({quote})"))
+            # (The quote keeps a slow fall's claim, quantified; a denial quantified is no longer one.)
+            first = cause.actions[0]
+            cause.actions[0] = Action(first.replace(claim, f"{claim} ({quote})" if claim == STILL_FALLING else
+                                                    claim.replace("will not lower the loss",
+                                                                  f"will lower the loss by little ({quote})")),
+                                      first.kind, claim if claim == STILL_FALLING else None)
 
 
 def _still_fitting(f: Facts, t: Thresholds) -> float | None:
@@ -7697,12 +7729,12 @@ def _train_on_fitting(cause: Cause, f: Facts, horizon, gains: str, p: float, tra
     held = f"{_tail(f)} did not {'rise' if _higher(f) else 'fall'} (t = {_t(_sign(f) * f.trend.slope_t)})"
     cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more; {held}, but train_loss still "
                           f"falls over its own (t = {_t(train_t)}): the model is still fitting its training data)")
-    if not cause.actions or "will not" not in cause.actions[0]:
+    if not cause.actions or not _denies_epochs(cause.actions[0]):
         return
     cause.actions[0] = (f"rather than stop, train on with early stopping on {f.metric} and a longer patience "
                         f"(restoring the best weights): flat over {_tail(f)}, but train_loss still falls and the "
                         f"forecast gives P = {p:.0%} that training on to {f.axis_name} {_n(horizon)} {gains}")
-    cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
+    cause.actions = _epoch_count_dropped(cause.actions)
 
 
 def under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[float, int, float] | None:
@@ -7727,9 +7759,19 @@ def under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[flo
 
 
 def _no_gain_claim(actions: list[str]) -> str | None:
-    """The words of converged's claim that more epochs will not pay (:data:`NO_GAIN`, :data:`NO_GAIN_HERE`) in
-    its first action; None where it makes none (already priced, hedged, or another first action)."""
-    return next((claim for claim in (NO_GAIN, NO_GAIN_HERE, STILL_FALLING) if actions and claim in actions[0]), None)
+    """The words of converged's claim that more epochs will not pay (:data:`NO_GAIN`, :data:`NO_GAIN_HERE`) or of
+    a slow fall's (:data:`STILL_FALLING`) in its first action, as its marker (:attr:`~losslens.result.Action.claim`)
+    keeps them; None where it makes none (already priced, hedged, or another first action) or words it for a score,
+    an annealed schedule or a step axis, none of which the rules price."""
+    claim = getattr(actions[0], "claim", None) if actions else None
+    return claim if claim in (NO_GAIN, NO_GAIN_HERE, STILL_FALLING) else None
+
+
+def _denies_epochs(action: str) -> bool:
+    """Whether ``action`` still says more epochs will not pay, in any of converged's words (after an annealed
+    schedule, a score's, on a step axis): not where the claim was priced, hedged, quoted or is a slow fall's."""
+    claim = getattr(action, "claim", None)
+    return claim is not None and claim != STILL_FALLING
 
 
 def short_of_best(fc: dict) -> str | None:
@@ -7765,9 +7807,9 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     claim = _no_gain_claim(cause.actions)
     if claim is None:
         return
-    cause.actions[0] = cause.actions[0].replace(claim, price)
+    cause.actions[0] = Action(cause.actions[0].replace(claim, price), cause.actions[0].kind)
     # The epochs priced above are an epoch count that may pay: "not the epoch count" would deny it.
-    cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
+    cause.actions = _epoch_count_dropped(cause.actions)
 
 
 def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
@@ -7788,7 +7830,7 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
                         f"leaves room for more (P = {p_improve:.0%} that training on to {f.axis_name} {_n(horizon)} "
                         "gains > 1%)"
                         + ("" if later is None else f"; {_given_up(f, later[0], _whole_share(f, later))}"))
-    cause.actions = [a.replace(", not the epoch count", "") for a in cause.actions]
+    cause.actions = _epoch_count_dropped(cause.actions)
 
 
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
@@ -7957,7 +7999,7 @@ def _ranked_after(verdict: Cause, rest: list[Cause], rises: bool = False) -> Non
             why = (f"the {what} is measured on a run whose step is too large, and says little until the step "
                    f"is fixed: lower the learning rate first, then read the {what} again")
         elif c.id == "lr_too_high" and verdict.id in ("stuck_at_init", "diverged") \
-                and verdict.actions[0].startswith("lower the learning rate"):
+                and _of_kind(verdict.actions[0], LOWERS_LR):
             state = "never got going" if verdict.id == "stuck_at_init" else "diverged"
             why = (f"the run {state}, which is the state; a step too large is its cause, and the "
                    "verdict's first action already lowers the learning rate")

@@ -21,6 +21,32 @@ CAUSES = ("still_improving", "converged", "overfitting", "lr_too_high", "lr_too_
           "temporary_plateau")
 
 
+class Action(str):
+    """One action's words (a plain string to the report and the JSON) with what a later rule needs to know of them,
+    so that no rule decides by searching the words: ``kind``, which of the rules' actions it is (a name the rules
+    define, :data:`losslens.diagnosis.DATA_OR_MODEL` ...), and ``claim``, the words in it that make a claim a later
+    rule may price, hedge or withdraw (converged's :data:`losslens.diagnosis.NO_GAIN`), kept as they read in the
+    action. Neither is in the JSON nor the text. A ``str`` method returns a plain ``str`` without them: an action
+    rewritten other than by :meth:`reword` says something new and carries no marker of what it said before."""
+
+    kind: str | None
+    claim: str | None
+
+    def __new__(cls, text: str, kind: str | None = None, claim: str | None = None):
+        self = super().__new__(cls, text)
+        self.kind, self.claim = kind, claim
+        return self
+
+    def reword(self, old: str, new: str) -> Action:
+        """``str.replace`` that keeps the markers, its claim reworded as the words are."""
+        return Action(self.replace(old, new), self.kind, None if self.claim is None else self.claim.replace(old, new))
+
+
+def reword(action: str, old: str, new: str) -> str:
+    """``action`` with ``old`` replaced by ``new``, an :class:`Action`'s markers kept (:meth:`Action.reword`)."""
+    return action.reword(old, new) if isinstance(action, Action) else action.replace(old, new)
+
+
 @dataclass
 class Cause:
     """One cause with its confidence in [0, 1], the evidence (quoted numbers) and the actions.
@@ -47,7 +73,7 @@ class Cause:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "confidence": round(float(self.confidence), 3), "status": self.status,
-                "evidence": list(self.evidence), "actions": list(self.actions),
+                "evidence": list(self.evidence), "actions": [str(a) for a in self.actions],
                 "numbers": {k: clean_number(v) for k, v in self.numbers.items()}}
 
 
