@@ -8,8 +8,9 @@ from pathlib import Path
 import losslens
 from losslens.diagnosis import ACTIONS, learning_curve_cause
 
-FEW = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_digits_few"
-CAP = Path(__file__).parent / "fixtures" / "ecosystem" / "capacity_or_floor"
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+FEW = ECO / "torch_digits_few"
+CAP = ECO / "capacity_or_floor"
 
 
 def _best():
@@ -53,3 +54,19 @@ def test_overfitting_on_the_bigger_sets_is_left_as_it_was():
         d = losslens.diagnose(str(FEW / f"n{n}.csv"))
         assert d.verdict == "overfitting"
         assert all(c.status == "possible" for c in d.causes if c.id == "data_limited")
+
+
+def test_the_regularization_it_already_uses_is_named_with_its_logged_value():
+    # Lightning's MLP at weight_decay 1e-05 (its hparams.yaml): training ends at 8.4% of validation, flat. The
+    # decay is in use, so the advice is more of it, not to add it; dropout, not logged, is still to add.
+    wd = ECO / "lightning_weight_decay" / "wd_1e-05"
+    assert "weight_decay: 1.0e-05" in (wd / "hparams.yaml").read_text()
+    d = losslens.diagnose(str(wd))
+    assert d.verdict == "converged"
+    dl = next(c for c in d.causes if c.id == "data_limited")
+    assert dl.status == "likely" and dl.numbers["gap_share"] > 0.9
+    reg = next(a for a in dl.actions if a.startswith("regularize"))
+    assert reg == "regularize: raise the weight decay above the logged 1e-05 (weight_decay), or add dropout"
+    # A run that logs neither keeps the plain advice (torch_digits_few: a plain torch loop, no settings saved).
+    few = losslens.diagnose(str(FEW / "n150.csv"))
+    assert "regularize: weight decay, dropout" in next(c for c in few.causes if c.id == "data_limited").actions

@@ -6056,6 +6056,23 @@ GAP_SHARE_OF_LEVEL = 0.9
 GAP_LEVEL_STRENGTH = (0.6, 0.75)
 
 
+def _regularize_more(f: Facts) -> str:
+    """data_limited's regularization action, worded for the weight decay and dropout rate the run's saved settings
+    give (``f.regularization``, ``f.dropout``; a value > 0 is one the run used): more of one it already uses, above
+    the logged value, rather than adding it. A Lightning MLP on 600 digits at weight_decay 1e-05 (hparams.yaml),
+    training ending at 8.4% of validation's level, was told "regularize: weight decay, dropout" as though it used
+    none (tests/fixtures/ecosystem/lightning_weight_decay/wd_1e-05). How far to raise it is not said: the same
+    model at 0.05 underfits (wd_0.05)."""
+    decay, drop = (r if r is not None and r.value is not None and r.value > 0 else None
+                   for r in (f.regularization, f.dropout))
+    if decay is None and drop is None:
+        return "regularize: weight decay, dropout"
+    # (The key as logged, not where: a decoupled decay's "where" carries a clause on its bound.)
+    return "regularize: " + ", or ".join((
+        "add weight decay" if decay is None else f"raise the weight decay above the logged {decay.value:g} ({decay.name})",
+        "add dropout" if drop is None else f"raise dropout above the logged {drop.value:g} ({drop.name})"))
+
+
 def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
     """A ``converged`` validation loss flat at a level that is almost all gap: the training loss ended at 1/10 of
     validation's or less (``GAP_SHARE_OF_LEVEL`` of validation's smoothed end is the gap), so the model fits the
@@ -6094,7 +6111,7 @@ def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
     dl = causes[i]
     dl.status, dl.confidence = "likely", _ramp(share, GAP_SHARE_OF_LEVEL, WHOLE, *GAP_LEVEL_STRENGTH)
     dl.evidence.append(line + f"; {f.metric} held flat, not climbing as an overfit one does")
-    dl.actions.append("regularize: weight decay, dropout")
+    dl.actions.append(_regularize_more(f))
     dl.numbers["gap_share"] = share
 
 
