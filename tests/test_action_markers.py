@@ -1,0 +1,26 @@
+"""An action a later rule finds again carries a marker (``result.Action``'s ``kind`` and ``claim``), not found by its
+words; the markers stay out of the JSON, whose actions are plain strings (docs/ARCHITECTURE.md's JSON section), and
+travel with a pickled diagnosis (the live callbacks broadcast one across DDP ranks)."""
+import json
+import pickle
+from pathlib import Path
+
+import losslens
+from losslens.diagnosis import ACTIONS, DATA_OR_MODEL, NO_GAIN, STOP_AT
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+def test_converged_actions_carry_their_markers_in_python_and_none_in_the_json():
+    # A 13-1-3 net on wine: converged, its stop at X and "change the data or the model" both kept.
+    d = losslens.diagnose(str(ECO / "capacity_or_floor" / "wine_w1.csv"))
+    assert d.verdict == "converged"
+    stop, change = d.cause.actions
+    assert stop == "stop at epoch 34" + NO_GAIN and (stop.kind, stop.claim) == (STOP_AT, NO_GAIN)
+    assert change == ACTIONS["converged"][1] and change.kind == DATA_OR_MODEL
+    out = d.to_dict()
+    assert all(type(a) is str for c in out["causes"] for a in c["actions"])
+    assert json.loads(json.dumps(out))["causes"][0]["actions"] == [str(a) for a in d.cause.actions]
+    back = pickle.loads(pickle.dumps(d))
+    assert [(a, getattr(a, "kind", None)) for a in back.cause.actions] == \
+        [(a, getattr(a, "kind", None)) for a in d.cause.actions]
