@@ -4780,9 +4780,11 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     falls steadily, t < −3 and ≥ 10 noise sds, below validation's best, or already sits at ≤ 10% of validation's
     best, however flat: that spread is what the model memorises, as with flipped labels and an 80-row regression,
     where lr/10 reached no lower best; a training loss on a step axis is a batch's loss, whose spread is the batch
-    drawn, so there only a validation curve counts); or the loss frozen at one exact value for the last ≥ 10% of
-    points after improving (a collapse, often at ln K; not 0 or a perfect accuracy, and not when the logged lr was
-    decayed below 1/1000 of its peak: frozen weights, read as converged); or the training loss (≥ 20 points; its
+    drawn, so there only a validation curve counts, and an epoch-mean training loss's spread counts only where a
+    validation loss beside it moves with noise ≥ ``BATCH_SCATTER`` of its own, `_batch_scatter`); or the loss
+    frozen at one exact value for the last ≥ 10% of points after improving (a collapse, often at ln K; not 0 or a
+    perfect accuracy, and not when the logged lr was decayed below 1/1000 of its peak: frozen weights, read as
+    converged); or the training loss (≥ 20 points; its
     peak on a running median of 3) climbing ≥ 25% and ≥ 5 noise sds above its start in the first half, then coming
     back at least halfway (an early blow-up: stuck_at_init defers to it); read off the training loss alone with K
     not given, one that had got ≥ 5 noise sds below its start and ended back at least halfway up to it (a collapse:
@@ -4897,7 +4899,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # log_every_n_steps=50 over short epochs leaves a handful of single-batch losses.)
     if f.train_oscillation is not None and f.train_oscillation > osc and tp is not None and not per_batch and not no_x \
             and f.train_points >= t.shape_min_points \
-            and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0):
+            and tp.improvement > t.lr_high_floor_noise * (f.train_noise or 0.0) and not _batch_scatter(f):
         osc, name = f.train_oscillation, "train_loss"
     level = None
     if osc < t.lr_high_oscillation:
@@ -4934,6 +4936,29 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     # (The JSON carries the spread the evidence quotes: training's where that is the curve read, and the metric's
     # scaled to its late start; the metric's raw one read 90% beside a quoted 4.3%.)
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"oscillation": osc})
+
+
+#: :func:`_batch_scatter`: a validation loss whose noise sd is under this share of the training loss's has weights that
+#: did not bounce. Measured: every benchmark run whose training curve lr_too_high read (its spread >= 2%) had
+#: validation at >= 0.66 of training's noise (a step that overshoots moves the weights validation is evaluated at, and
+#: the epoch mean averages part of that away); the moons MLP at SGD 0.003 whose ragged last batch set training's
+#: scatter, 0.026 (tests/fixtures/ecosystem/torch_moons_slow_sgd).
+BATCH_SCATTER = 0.25
+
+
+def _batch_scatter(f: Facts) -> bool:
+    """Whether the training loss's epoch-to-epoch scatter is the batches its epoch means averaged, not the steps:
+    the validation loss, evaluated on the same held-out set at the weights each epoch ended at, moves with noise under
+    ``BATCH_SCATTER`` of training's (both noise sds from second differences, in the loss's units). A step too large
+    throws the weights about and validation sees where they landed; here they moved smoothly. A 2-64-64-2 MLP on
+    make_moons at plain SGD 0.003, batch 32 over 420 points: the unweighted mean of 13 batches of 32 and one of 4
+    scattered at sd 0.014 (sample-weighted, 6.6e-05) beside validation's 9.7e-05, and read "train_loss bounces around
+    its floor: sd 2.4% of its improvement" live (the Monitor's own stop at epoch 156) where lr / 10 from epoch 80
+    ended 3.6% higher and lr x 10 28% lower (tests/fixtures/ecosystem/torch_moons_slow_sgd). Dropout and augmentation
+    scatter a training loss alike. Only a validation loss is compared: a score is in other units."""
+    if f.metric != "val_loss" or not f.train_noise or not np.isfinite(f.noise):
+        return False
+    return f.noise < BATCH_SCATTER * f.train_noise
 
 
 #: :func:`_bounce_at_level`: a validation loss whose tail points scatter with a robust sd of >= 10% of the tail's own
