@@ -3688,7 +3688,8 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     Adam 0.1 on diabetes, a validation loss falling back from a swing at t = −3.9 beside a forecast of −0.85% at P =
     37%, read still_improving at 0.64 with "keep training"; a point forecast under 1% beside P ≥ 50% says the fit
     cannot tell, which backs "keep training" no better); or a flat-looking tail that still fell ≥ 1 noise sd over
-    its last quarter and that the forecast expects to fall ≥ 5% more (calibrated P ≥ 0.92) or ≥ 10% more (P ≥ 0.72);
+    its last quarter and that the forecast expects to fall ≥ 5% more (calibrated P ≥ 0.92) or ≥ 10% more (P ≥ 0.72),
+    where that quarter does not depart from the forecast's own path over it (:func:`_tail_refutes`);
     the same forecast counts beside a tail of ≤ 5 points too short to show it (the forecast's slope over the tail
     would reach |t| < 2 against the curve's noise, and the tail's slope is not 2 standard errors above it: 16 points
     logged by a Trainer, a 4-point tail at t = +0.3 beside a forecast of −18%), and beside a longer tail of a
@@ -3723,8 +3724,12 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     robust = "" if not _tail_t(f, t) < tr.slope_t else \
         (f"; {_t(sign * _tail_t(f, t))} on its running median of 3, which its isolated bounces do not sway, as "
          f"the training loss still falls, t = {_t(f.train_trend.slope_t)}")
-    ev = [f"{f.metric} still {'rising' if sign < 0 else 'falling'} over {_tail(f)}: "
-          f"{sign * tr.slope:.3g}/{f.axis_name}, a steady {'rise' if sign < 0 else 'fall'} "
+    # The words follow the t the rule reads (_tail_t: the steeper of the raw and the robust reading), not the path
+    # it fired by: a tail that crept by a noise sd at t = -0.5, read still_improving on the forecast alone
+    # (_forecast_pays), was called "a steady fall" against the bar of t < -3 the same rule reads one by.
+    moving = f" still {'rising' if sign < 0 else 'falling'}" if _falling(f, t) or _tail_t(f, t) < t.improving_t else ""
+    ev = [f"{f.metric}{moving} over {_tail(f)}: "
+          f"{sign * tr.slope:.3g}/{f.axis_name}, {_trend_word(sign * _tail_t(f, t))} "
           f"(t = {_t(sign * tr.slope_t)}{robust}); that stretch gave "
           f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
           f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}"]
@@ -7459,10 +7464,13 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     blind = _tail_blind(f, t) is not None
     # Where the tail cannot test the forecast (too few points, or batch losses whose creep of a noise sd or
     # so is which batches were drawn), the later half of the run must not contradict it (_half_refutes).
+    # A tail long enough to test the forecast must not contradict it either (_tail_refutes): its creep may be the
+    # last of a fall the fitted families carry on, while the curve itself has stopped following them.
     return (creeps or blind) and (
         (fc["gain"] >= t.forecast_gain and fc["p_improve"] >= t.forecast_likely)
         or (fc["gain"] >= t.forecast_gain_large and fc["p_improve"] >= t.forecast_large_likely)) \
-        and not ((blind or _batch_loss(f)) and _half_refutes(f, t))
+        and not ((blind or _batch_loss(f)) and _half_refutes(f, t)) \
+        and _tail_refutes(f, t) is None
 
 
 def _head_losses(run: Run, metric: str, t: Thresholds) -> str | None:
@@ -7553,6 +7561,51 @@ def _tail_blind(f: Facts, t: Thresholds) -> tuple[float, float] | None:
     if abs(slope / se) >= t.blind_tail_t or tr.slope - slope > t.blind_tail_t * se:
         return None
     return slope, slope / se
+
+
+def _tail_refutes(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
+    """Whether a creeping last quarter contradicts the forecast's descent over it: ``(the tail's slope, the forecast
+    path's mean slope over the same stretch, the t of the curve minus that path)``, per axis unit on the
+    lower-is-better scale; else None. Read only on a tail that the forecast alone would call improving: of more
+    than 5 points (shorter ones cannot show the forecast's descent, :func:`_tail_blind`), not a batch loss logged by
+    step (the later half is its test, :func:`_half_refutes`), not falling by its own
+    test (:func:`_tail_t` ≥ ``improving_t``) and short of both shares its fall must pay (``improving_tail_drop``,
+    ``improving_tail_level``). It contradicts the forecast where the curve minus the path rises at t >
+    ``-improving_t`` (the tail's AR(1)-corrected test, :func:`~losslens.facts.trend.ols_slope_t`, on the raw points
+    and, where the tail bounces, on its running median of 3 too, the smaller t read) and the fall it missed over
+    the tail is ≥ ``forecast_little`` of the level.
+
+    The tail test reads a fall at t < -3; this reads, by the same bar, a tail that does not follow the fall the
+    forecast draws through it. The families only fall, and fitted to a long descent they carry it on past where
+    the curve has stopped: a Keras MLP on make_moons at SGD 0.02 (tests/fixtures/ecosystem/keras_slow_overfit),
+    val_loss flat over epochs 300-399 (t = -0.5) while training fell at t = -24, was forecast 17% lower by epoch
+    798 at P = 96% along a path falling 1.5e-4/epoch over that quarter, where the curve fell 1.05e-5/epoch; trained
+    on to 800 epochs it was best at 348 (0.1681) and ended at 0.1829, overfitting."""
+    fc = f.forecast
+    tr = f.trend
+    if not fc or not fc.get("path") or fc.get("reason") or f.n_points - tr.tail_start <= 5 or _batch_loss(f) \
+            or _tail_t(f, t) < t.improving_t or tr.tail_drop > t.improving_tail_drop \
+            or tr.tail_drop_level > t.improving_tail_level:
+        # (A tail that falls by its test or paid its share is still_improving's own reading, the forecast only its
+        # measure: a 2-unit autoencoder code at t = -16.6, 3.1% of its level, and an MLPRegressor's R² that rose 21%
+        # of its distance below 1 at t = 1.9 beside a path rising 5 times as fast, 31% more at twice the iterations.)
+        return None
+    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
+    xt = f.x[tr.tail_start:]
+    if xt.shape[0] < MIN_TAIL_POINTS or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
+        return None  # (a path fitted from an lr cut inside the tail draws no descent over all of it)
+    s = _sign(f)
+    path = s * np.interp(xt, px, mid)
+    reads = [f.y[tr.tail_start:]] + ([median3(f.y)[tr.tail_start:]] if np.isfinite(tr.slope_t_median3) else [])
+    excess = min(ols_slope_t(xt, s * y - path)[1] for y in reads)
+    path_slope = float((path[-1] - path[0]) / (xt[-1] - xt[0]))
+    # Beyond its noise and by enough to matter: the fall the curve missed over the tail ≥ ``forecast_little`` (1%) of
+    # the level, as the stopping rule asks of a missed fall (a noise sd and min_gain): on a smooth tail a slope a few
+    # percent off the path's departs from it at a large t.
+    level = abs(float(path[-1]))
+    if not excess > -t.improving_t or not (tr.slope - path_slope) * (xt[-1] - xt[0]) >= t.forecast_little * level:
+        return None
+    return tr.slope, path_slope, float(excess)
 
 
 def _half_refutes(f: Facts, t: Thresholds) -> bool:
@@ -7848,6 +7901,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "
                                   f"{'rise' if _higher(f) else 'fall'} (t = {_t(_sign(f) * f.trend.slope_t)}): the "
                                   "verdict goes by the tail)")
+        elif expects_more and (refuted := _tail_refutes(f, DEFAULT)) is not None:
+            slope, path, excess = refuted
+            way = "rises" if _higher(f) else "falls"
+            cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but its path {way} "
+                                  f"{abs(path):.3g}/{f.axis_name} over {_tail(f)}, where {f.metric} moved "
+                                  f"{_sign(f) * slope:.3g}/{f.axis_name}: the curve departs from that path at t = "
+                                  f"{_t(excess)}, so the verdict goes by the tail)")
         elif expects_more and (z := _half_excess(f)) is not None and z > DEFAULT.blind_tail_t:
             # (A flat stretch after a drop, bent into a descent by a family fitted through both: see _half_refutes.)
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but over the later half of the "
@@ -8281,10 +8341,15 @@ def _trend_words(t_stat: float) -> str:
     """A tail's trend test in words, the t statistic in brackets: "a steady fall (t = -5.0)", "no clear trend
     (t = 0.4)". ``t_stat`` as the curve reads (negative: falling), a score's as a loss's: the word follows its
     sign (a score flipped once more read "a steady fall (t = 9.9)" of an R² rising 0.00032/epoch)."""
+    return f"{_trend_word(t_stat)} (t = {_t(t_stat)})"
+
+
+def _trend_word(t_stat: float) -> str:
+    """:func:`_trend_words` without the bracket: "a steady fall" at |t| ≥ 3, "a slight fall" from 2, "no clear
+    trend" under it (the sign of ``t_stat`` as there)."""
     way = "rise" if t_stat > 0 else "fall"
     size = abs(t_stat)
-    words = "no clear trend" if size < 2 else f"a slight {way}" if size < 3 else f"a steady {way}"
-    return f"{words} (t = {_t(t_stat)})"
+    return "no clear trend" if size < 2 else f"a slight {way}" if size < 3 else f"a steady {way}"
 
 
 def _beyond_noise(sds: float) -> str:
