@@ -539,6 +539,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes = [prior] + [c for c in causes if c.id != "underfitting"]
     _collapse_leads(causes)
     _strongest_reading(causes)
+    _thrown_then_held(f, t, causes)
     if not causes and _forecast_refutes_flat(f, t):
         refuted = still_improving(f, t, refuted=True)
         if refuted is not None:  # (None: an lr annealed to its floor, where the forecast's fall is not read)
@@ -610,11 +611,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # its uniform_guess (a collapse to ln K, however little of training's gain that undid), early_blowup's
     # back_to_start, constant_guess's (a binary model that learned only the class prior), units_died's dead_layers
     # (flat because nothing of the inputs reaches the output: "stop here" keeps a dead network), lr_zeroed's
-    # lr_zero_from (the lr was 0 over the plateau: flat because nothing trained). Their values are what was
+    # lr_zero_from (the lr was 0 over the plateau: flat because nothing trained), _thrown_then_held's thrown_start
+    # (flat where a step that threw the outputs out holds it: "stop here" keeps what the throw left). Their values are what was
     # measured, for whoever reads the JSON; only the key counts here.
     relapse = any(k in c.numbers for c in causes
                   for k in ("train_back", "uniform_guess", "back_to_start", "constant_guess", "dead_layers",
-                            "lr_zero_from", "first_thrown_held"))
+                            "lr_zero_from", "first_thrown_held", "thrown_start"))
     # (Nor where the schedule annealed the lr away while the descent kept its pace per unit of lr: the flat
     # end is the schedule's, not a floor.)
     cut_short = low is not None and low.status == "likely" and _paced_by_lr(low)
@@ -5725,7 +5727,10 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
 
     Not where the losses rest at ln K itself after they moved (`_rests_at_guess`): a net whose output no longer
     depends on its input, which the same model at a tenth of the step or another seed is not — digits at Adam 0.1
-    resting at 2.305 listed underfitting 0.80, "a bigger model"; Adam 0.01 reaches 0.146."""
+    resting at 2.305 listed underfitting 0.80, "a bigger model"; Adam 0.01 reaches 0.146.
+
+    Listed only as possible, behind lr_too_high, where a loss started ≥ ``blown_start`` x ln K (the first steps
+    threw the outputs out: :func:`_thrown_then_held`)."""
     penalty = _penalty_wins(f, t)
     if penalty is not None:
         return penalty
@@ -8264,6 +8269,49 @@ def _collapse_leads(causes: list[Cause]) -> None:
     collapse.numbers = {**first.numbers, **collapse.numbers}
     collapse.confidence = max(collapse.confidence, first.confidence)
     causes[highs[0]] = collapse
+
+
+def _thrown_then_held(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
+    """Where underfitting leads -- its level reading (``level_rel``: training flattened at ≥ 40% of ln K) or
+    training accuracy at chance (``train_acc``) -- on a run whose first loss (the higher of training's and the
+    metric's first points, :func:`_loss_start`) is ≥ ``blown_start`` x ln K, K known: an untrained classifier starts
+    near ln K and a model too small at a stable step falls from there, so a start that far above it says the first
+    steps threw the outputs out, and the level it then holds is the step's as much as the model's. ``lr_too_high``
+    leads, underfitting stays listed behind it as possible (the log cannot rule capacity out; a bigger model at a
+    tenth of the step can). A Keras 64-128-10 ReLU MLP on digits at SGD 1.5: val_loss 11.19 after its first epoch
+    (4.9x ln 10), then 1.6-2.6 with training at 70% of ln 10, read "underfitting: a bigger model", and a callback
+    with stop_on=("underfitting", ...) stopped on it at epoch 5; lr 0.15 reaches a best of 0.33-0.35 (seeds 0-2)
+    against its 1.59, and 4x the width at 1.5 ends at chance, 2.31 (tests/fixtures/ecosystem/keras_thrown_held).
+    Not where a rule before it read the step already (any ``lr_too_high`` listed), nor underfitting's penalty or
+    posterior-collapse readings, which
+    name their own cause. Confidence 0.6 at 2x ln K to 0.8 at 4x."""
+    if not causes or causes[0].id != "underfitting" or any(c.id == "lr_too_high" for c in causes):
+        return
+    under = causes[0]
+    if not ("level_rel" in under.numbers or "train_acc" in under.numbers) \
+            or any(k in under.numbers for k in ("weight_decay", "kl_collapse", "penalty")):
+        return
+    c = f.chance
+    if c is None or not c.classes or c.classes < 2 or _higher(f):
+        return
+    lnk = math.log(c.classes)
+    first = _loss_start(f, t, lnk)
+    if first is None or not first.thrown:
+        return
+    ratio = first.start / lnk
+    ev = [f"{first.which} started at {first.start:.4g}, {_count(ratio, 1)}x ln {c.classes} = {lnk:.4g} (a uniform "
+          f"guess's loss{_k_source(c)}): an untrained classifier starts near ln K, and a model too small at a stable "
+          "step falls from there; the first steps threw the outputs far out",
+          under.evidence[0] + ": a level a step too large holds as well as a model too small"]
+    acts = ["lower the learning rate (try 1/10) and restart from scratch: the weights this run reached came out of "
+            "the throw", "learning-rate warm-up; gradient clipping",
+            "inputs unscaled? standardize them (features of hundreds or thousands make the first steps that large)"]
+    high = Cause("lr_too_high", _ramp(ratio, t.blown_start, 2 * t.blown_start, 0.6, 0.8), ev, acts,
+                 {"thrown_start": ratio, "train_level": under.numbers.get("level_rel", float("nan"))})
+    under.status, under.confidence = "possible", min(under.confidence, 0.5)
+    under.evidence.append(f"but {first.which} started at {_count(ratio, 1)}x ln {c.classes} (above): a step too "
+                          "large holds the loss high too; lower the learning rate before growing the model")
+    causes.insert(0, high)
 
 
 def _strongest_reading(causes: list[Cause]) -> None:
