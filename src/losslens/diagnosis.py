@@ -786,6 +786,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes = _at_noise_floor(run, f, verdict, causes)
     _capacity_or_floor(f, t, verdict, causes, run)
     _gap_is_the_level(f, verdict, causes)
+    causes = _few_examples(f, verdict, causes)
     threw = peak_threw_fit(run, f, t, verdict, causes)
     if threw is not None:
         causes.append(threw)
@@ -2733,7 +2734,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     a recurrent net over long sequences …", said as a fact only where the run names a recurrent layer or model:
     `_recurrent_or_not`); below chance, first compare validation with training (preprocessing, label order,
     distribution); never below the untrained level, first check that validation comes from training's distribution
-    (shuffle before `validation_split`, split at random, not by slicing).
+    (shuffle before `validation_split`, split at random, not by slicing); where the log says the training set is
+    small, "or too few examples: retrain on twice the N" after "check the labels" (`_few_examples`).
     """
     c = f.chance
     if c.chance is not None and c.val_acc_tail is not None:
@@ -2808,7 +2810,9 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                 acts = [_SPLIT_UNLIKE_TRAINING] + acts[:3]
             return Cause("no_signal", conf, ev, acts,
                          {"val_acc": c.val_acc_tail, "chance": c.chance,
-                          **({} if memorising else {"decides_alike": c.val_acc_still})})
+                          **({} if memorising else {"decides_alike": c.val_acc_still}),
+                          **({"unseen_classes": 1.0} if unseen else {}),
+                          **({"below_chance_sd": below} if below >= 4 else {})})
     g = f.generalization
     # Without accuracy: validation never got below where training started, and barely improved
     # while training learned a lot. (A curve that learned in its first epoch and then overfits
@@ -5312,6 +5316,54 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
     verdict.actions.insert(0, "pass the number of classes (--classes K, classes=K) to test validation accuracy "
                               "against chance 1/K, and check the labels and the data pipeline (shuffled or "
                               "misaligned labels?)")
+
+
+#: Training examples per class (K given or read, else two assumed: the most per class N can hold) under which a
+#: model that memorised its training set while validation never beat chance may have had too few examples to
+#: generalize from, as well as labels without signal. A tiny BERT on a keyword task with signal (lr 1e-3, 10% of
+#: its labels flipped): on 96 examples, 48 a class, eval_loss never went below its first 0.691 and climbed to 2.3
+#: while training memorised; on 512, 256 a class, it reached 0.366 by epoch 3
+#: (tests/fixtures/ecosystem/hf_memorised_96). "A few hundred" a class: under the 256 that generalized there.
+FEW_EXAMPLES_PER_CLASS = 250
+
+
+def _few_examples(f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
+    """A ``no_signal`` verdict of a model that memorised (not one that fitted nothing, nor validation answered
+    systematically wrong or on classes training never saw) on a training set the log sizes (``Facts.train_examples``:
+    the Trainer's state, the callbacks) at under ``FEW_EXAMPLES_PER_CLASS`` a class: validation that never beat chance
+    while training memorised is what labels without signal give and what too few examples give, and one run cannot
+    tell them apart; twice the data can (a task with signal then falls below chance's loss, random labels stay
+    there). Says so in the verdict's evidence, puts "more data" beside "check the labels" and lists ``data_limited``
+    as likely. Not where the run says its labels were drawn at random (``meta["labels"]``: the lab's experiment 2,
+    100 random images, 20 a class), which no size explains. Returns ``causes``, data_limited added where it was not."""
+    if verdict.id != "no_signal" or verdict.status != "likely" or f.train_examples is None or f.labels_random \
+            or any(k in verdict.numbers for k in ("decides_alike", "train_idle", "unseen_classes", "below_chance_sd")):
+        return causes
+    n, where = f.train_examples
+    k = f.chance.classes if f.chance.classes and f.chance.classes >= 2 else None
+    per_class = n / (k or 2)
+    if per_class >= FEW_EXAMPLES_PER_CLASS:
+        return causes
+    size = f"{n} examples ({_n(round(per_class, 1))} a class{'' if k else ' if two'}; {where})"
+    verdict.evidence.append(
+        f"the training set is small: {size}. A model that memorises so few while validation never beats chance is "
+        "what labels without signal show and what too few examples to generalize from show alike: this run "
+        "cannot tell them apart; twice the data can")
+    more = (f"or too few examples: retrain on twice the {n} (a task with signal then gets validation below chance's "
+            "loss; labels without signal stay at chance at any size): losslens verify --cause data_limited runs it")
+    i = next((i for i, a in enumerate(verdict.actions) if a.startswith("check the labels")), len(verdict.actions) - 1)
+    verdict.actions.insert(i + 1, more)
+    verdict.numbers["train_examples"] = float(n)
+    line = (f"the training set holds {size}, under {FEW_EXAMPLES_PER_CLASS} a class: few enough to memorise before "
+            "anything generalizes, so validation may lack examples, not signal")
+    dl = next((c for c in causes if c.id == "data_limited"), None)
+    if dl is None:
+        dl = Cause("data_limited", 0.5, [], list(ACTIONS["data_limited"]), {})
+        causes = causes + [dl]
+    dl.evidence.insert(0, line)
+    dl.status, dl.confidence = "likely", max(dl.confidence, 0.6)
+    dl.numbers["train_examples"] = float(n)
+    return causes
 
 
 def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:

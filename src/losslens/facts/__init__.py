@@ -113,6 +113,8 @@ class Facts:
     missed: float = 0.0  # the metric's fall before a late log's first point (optimizer.missed_improvement): the
                          # oscillation and jumps count it in the improvement; 0 for a log from the start
     train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
+    train_examples: tuple | None = None  # (examples, where the log says it) the training set holds, where it says
+    labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -347,7 +349,17 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),
-                 missed=missed, train_missed=train_missed)
+                 missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
+                 labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"))
+
+
+def _train_examples(meta: dict) -> tuple[int, str] | None:
+    """``(examples, where)``: the training set's size a reader or callback recorded (``meta["train_examples"]``,
+    ``meta["train_examples_from"]`` saying where it was read), else None."""
+    n = meta.get("train_examples")
+    if not isinstance(n, (int, float)) or isinstance(n, bool) or not math.isfinite(n) or n < 1:
+        return None
+    return int(n), str(meta.get("train_examples_from") or "the log")
 
 
 def stepwise(axis_name: str) -> bool:

@@ -44,6 +44,11 @@ def random_images(seed: int, n_train: int = 100, n_val: int = 20, classes: int =
     return to_chw(x_train), y_train, to_chw(x_val), y_val
 
 
+#: Its labels are drawn apart from the images: the runner says so in the runs' meta["labels"], and the diagnosis then
+#: reads no training-set size as a second explanation of no_signal (diagnosis._few_examples).
+random_images.random_labels = True
+
+
 def linear_1d(seed: int, n_train: int = 1000, n_val: int = 200, noise_sd: float = NOISE_SD):
     """Experiment 3: x ~ U[0, 1], y = 2 x + N(0, noise_sd^2); x arrays have shape (n, 1)."""
     rs = np.random.RandomState(seed)

@@ -135,6 +135,9 @@ def train_arm(exp: Experiment, arm: Arm, seeds: Sequence[int], *, epochs: Option
             "lr": arm.lr, "epochs": epochs, "batch_size": batch_size, "framework": "torch",
             "expected_verdict": arm.expected, "expected_at_epochs": planned, "n_train": int(data.n_train),
             "n_val": int(data.x_val.shape[1])}
+    meta.update(train_examples=int(data.n_train), train_examples_from="the lab's data")
+    if getattr(getattr(make_data, "func", make_data), "random_labels", False):
+        meta["labels"] = "random"
     meta.update({k: v for k, v in options.items() if isinstance(v, (int, float, str))})
     if exp.classes:
         meta["classes"] = exp.classes

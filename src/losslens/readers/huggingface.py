@@ -117,7 +117,33 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     for run in runs:
         _undo_accumulated_sum(run, obj, summary, source)
         plan_end(run, obj, source)
+        n = training_examples(obj, summary)
+        if n is not None:
+            run.meta.setdefault("train_examples", n[0])
+            run.meta.setdefault("train_examples_from", n[1])
     return runs
+
+
+def training_examples(obj: dict, summary: dict | None) -> tuple[int, str] | None:
+    """``(examples, how)``: the training set's size (examples) as the state shows it, else None.
+
+    trainer_state.json does not store it, but its closing summary row does in effect: the Trainer's
+    ``train_samples_per_second / train_steps_per_second`` is the examples of one optimizer step
+    (``num_train_samples / max_steps``: under ``num_train_epochs`` the set's size times the epochs over the steps,
+    so the set's size over the steps per epoch; under ``max_steps`` the batch times the accumulated batches), and
+    ``global_step / epoch`` the steps per epoch. Their product is the set's size under ``num_train_epochs`` and at
+    most one batch per epoch above it under ``max_steps`` (the last batch may be short). None without the summary
+    row (a checkpoint mid-run: ``train_batch_size`` alone misses accumulated batches) or where either ratio is no
+    positive number."""
+    try:
+        per_step = float(summary["train_samples_per_second"]) / float(summary["train_steps_per_second"])
+        per_epoch = float(obj["global_step"]) / float(obj["epoch"])
+    except (TypeError, KeyError, ValueError, ZeroDivisionError):
+        return None
+    n = per_step * per_epoch
+    if not (np.isfinite(n) and n >= 1):
+        return None
+    return int(round(n)), (f"trainer_state.json: {per_epoch:.4g} steps an epoch x {per_step:.4g} examples a step")
 
 
 #: What a model's config.json says of the problem it was built for (the rest is its size and shape: another width
