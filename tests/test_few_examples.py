@@ -89,6 +89,7 @@ def test_the_shuffled_label_fixtures_keep_no_signal_plain():
         assert not _more_data(d) and not any("examples" in e for c in d.causes for e in c.evidence), path
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_the_lab_says_its_random_labels():
     from losslens.lab import experiments, runner
 
@@ -96,6 +97,9 @@ def test_the_lab_says_its_random_labels():
     assert r.runs[0].meta["labels"] == "random" and r.runs[0].meta["train_examples"] == 100
 
 
+@pytest.mark.framework
+@pytest.mark.slow
+@pytest.mark.usefixtures("one_torch_thread")
 def test_the_callback_records_the_training_set_size(tmp_path):
     pytest.importorskip("transformers")
     sys.path.insert(0, str(TESTS))

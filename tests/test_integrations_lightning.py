@@ -112,6 +112,17 @@ def test_lightning_validation_every_other_epoch_leaves_gaps_not_stale_values(tmp
     assert np.isnan(val[[0, 2]]).all() and np.isfinite(val[[1, 3]]).all()
 
 
+def test_lightning_records_the_training_set_size(tmp_path):
+    # (diagnosis._few_examples reads it: a no_signal on few examples is as likely too few as labels without signal)
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0)
+    t = L.Trainer(max_epochs=1, callbacks=[cb], default_root_dir=tmp_path, enable_progress_bar=False,
+                  enable_model_summary=False, enable_checkpointing=False, logger=False, accelerator="cpu", devices=1)
+    t.fit(Regressor(), *loaders())
+    assert cb.run().meta["train_examples"] == 1000
+    assert cb.run().meta["train_examples_from"] == "len(train_dataloader.dataset)"
+
+
 def test_lightning_stop_gain_reads_max_epochs_and_stops(tmp_path, capsys):
     torch.manual_seed(0)
     cb = LosslensCallback(stop_gain=0.01, restore_best_weights=True)

@@ -115,6 +115,15 @@ class LosslensCallback(WatcherViews, Callback):
                                    "the Trainer's max_epochs / max_steps")
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
+        try:
+            # How many examples training fits (diagnosis._few_examples): the training dataloader's dataset, set up by
+            # now; a CombinedLoader (several training loaders) or an IterableDataset leaves it unknown.
+            n = len(trainer.train_dataloader.dataset)
+            if n > 0:
+                self.watcher.meta["train_examples"] = int(n)
+                self.watcher.meta["train_examples_from"] = "len(train_dataloader.dataset)"
+        except Exception:
+            pass
         # Once: configure_optimizers has run by now.
         self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []), DECAY_KEYS)
         self.watcher.read_penalty(lambda: module_dropout(pl_module), ("dropout",))
