@@ -143,7 +143,7 @@ def training_examples(obj: dict, summary: dict | None) -> tuple[int, str] | None
     n = per_step * per_epoch
     if not (np.isfinite(n) and n >= 1):
         return None
-    return int(round(n)), (f"trainer_state.json: {per_epoch:.4g} steps an epoch x {per_step:.4g} examples a step")
+    return int(round(n)), f"trainer_state.json: {per_epoch:.4g} steps an epoch x {per_step:.3g} examples a step"
 
 
 #: What a model's config.json says of the problem it was built for (the rest is its size and shape: another width
