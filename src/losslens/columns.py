@@ -488,7 +488,11 @@ def respell(names: dict | None, text: str) -> str:
     person reads; JSON and decisions keep the keys."""
     if not names:
         return text
-    pattern = re.compile("|".join(rf"(?<![\w/]){re.escape(k)}(?![\w(])" for k in sorted(names, key=len, reverse=True)))
+    # (Not before "/name": a name continued by a path segment is another, or the logged spelling already: respelt
+    # again, "val_loss/dataloader_idx_0" became ".../dataloader_idx_0/dataloader_idx_0" and its sibling
+    # "val_loss/dataloader_idx_1" became "val_loss/dataloader_idx_0/dataloader_idx_1".)
+    pattern = re.compile("|".join(rf"(?<![\w/]){re.escape(k)}(?![\w(]|/[A-Za-z_])"
+                                  for k in sorted(names, key=len, reverse=True)))
     return pattern.sub(lambda m: names[m.group(0)], text)
 
 
