@@ -848,6 +848,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _no_validation(run, f, causes)
+    _split_for_framework(run, causes)
     _staircase(f, causes)
     if run.axis_name != "epoch":
         # The rules word training's length in epochs; on a Trainer's or nanoGPT's step axis "see the forecast for
@@ -8120,6 +8121,51 @@ def _hedge_converged(cause: Cause, f: Facts, horizon, p_improve: float) -> None:
     cause.actions = _epoch_count_dropped(cause.actions)
 
 
+#: How a run of each framework gets a held-out curve, for advice to log one: a Keras argument in a Lightning, PyTorch
+#: or Trainer run's report names a knob that run does not have. (None: a log whose framework is not known.)
+_HELD_OUT = {
+    "keras": "a held-out split: validation_split=0.1 or validation_data= in fit",
+    "lightning": "a held-out split: a val_dataloader and a validation_step that logs val_loss",
+    "transformers": 'a held-out split: an eval_dataset with eval_strategy="epoch" or "steps"',
+    "torch": "a held-out split (torch.utils.data.random_split) evaluated each epoch",
+    None: "a held-out split: Keras validation_split=0.1, an eval set",
+}
+
+#: Per framework, the split advice of :data:`_SPLIT_UNLIKE_TRAINING` (which, for a log of no known framework, names
+#: Keras' and torch's ways alike): Keras' validation_split takes the last rows; elsewhere a slice of them does.
+_SPLIT_BY_FRAMEWORK = {
+    "keras": "check that validation comes from training's distribution: Keras' validation_split holds out the last "
+             "rows before any shuffling, so data sorted by class leaves validation classes training never saw "
+             "(shuffle before fit, or pass validation_data from a random split)",
+    "transformers": "check that validation comes from training's distribution: split at random (a datasets "
+                    "Dataset's train_test_split, which shuffles), not by slicing (select() of the last rows of data "
+                    "sorted by class leaves validation classes training never saw)",
+    **dict.fromkeys(("lightning", "torch"),
+                    "check that validation comes from training's distribution: split at random (torch's "
+                    "random_split), not by slicing (a Subset of the last rows of data sorted by class leaves "
+                    "validation classes training never saw)"),
+}
+
+
+def run_framework(run: Run) -> str | None:
+    """The library that wrote ``run``'s log, where it says: ``"keras"``, ``"lightning"``, ``"torch"``,
+    ``"transformers"`` (a callback's saved run, a Keras History or a Trainer's ``trainer_state.json``), else None."""
+    meta = run.meta or {}
+    framework = meta.get("framework")
+    if framework is not None and framework in _HELD_OUT:
+        return framework
+    return {"keras_history_json": "keras", "hf_trainer_state": "transformers",
+            "hf_console": "transformers"}.get(meta.get("format"))
+
+
+def _split_for_framework(run: Run, causes: list[Cause]) -> None:
+    """The split advice worded for the run's framework, where it is known."""
+    said = _SPLIT_BY_FRAMEWORK.get(run_framework(run))
+    if said is not None:
+        for c in causes:
+            c.actions = [said if a == _SPLIT_UNLIKE_TRAINING else a for a in c.actions]
+
+
 def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
     """A training loss read with no validation curve beside it: "still falling" says the model fits its
     own data better, not that it predicts new data better, so the advice to train on (or at a larger
@@ -8141,8 +8187,7 @@ def _no_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
         hold = ("refit with early_stopping=True (validation_fraction=0.1): the MLP then stops on a held-out score, "
                 "the curve losslens reads")
     else:
-        hold = ("log a validation loss (a held-out split: Keras validation_split=0.1, an eval set) and train on only "
-                "while it falls too")
+        hold = f"log a validation loss ({_HELD_OUT.get(run_framework(run), _HELD_OUT[None])}) and train on only while it falls too"
     for c in causes:
         if c.id not in ("still_improving", "lr_too_low"):
             continue
