@@ -152,6 +152,50 @@ def test_a_converged_report_under_a_running_schedule_does_not_advise_stopping():
     assert free and any("Try: stop" in r for r in free), free
 
 
+def test_a_converged_report_during_a_warm_up_says_the_lr_still_rises():
+    """A Trainer at constant_with_warmup, flat at step 152 of its 160-step warm-up, was told its schedule "will still
+    lower the lr": the lr was rising. The sentence follows the schedule's phase: warming up (the adapter says so, or
+    the lrs recorded rise), or a decay still ahead (the sentence as before)."""
+    from losslens.integrations._core import LRSchedule, Watcher
+
+    rng = np.random.default_rng(0)
+    curve = 0.1 + np.exp(-np.arange(30) / 3) + 0.002 * rng.normal(size=30)
+
+    def reports(schedule, lr):
+        w = Watcher(verbose=0, framework="test", time_budget_ms=None)
+        for e, v in enumerate(curve):
+            w.end_epoch(e, {"loss": v, "val_loss": v}, lr=lr(e), schedule=schedule)
+        return [r for r in w.messages if "converged" in r and r.startswith("losslens (test")]
+
+    for schedule, lr in [(LRSchedule("LinearLR", running=True), lambda e: 1e-4 * (e + 1)),
+                         (LRSchedule("constant_with_warmup", running=True, warming=True), lambda e: 1e-3)]:
+        held = reports(schedule, lr)
+        assert held and all(f"({schedule.name}) is still warming the lr up to its peak" in r
+                            and "will still lower" not in r for r in held), held
+    falling = reports(LRSchedule("ExponentialLR", running=True), lambda e: 0.1 * 0.99 ** e)
+    assert falling and all("(ExponentialLR) will still lower the lr" in r and "warming" not in r
+                           for r in falling), falling
+
+
+def test_the_trainers_schedule_says_when_it_is_warming_up(tmp_path):
+    """What the Transformers callback tells the Watcher of a Trainer's schedule, from real TrainingArguments: warming
+    up while ``global_step`` is short of its warm-up steps; after it a constant_with_warmup is over, a linear decay
+    still runs."""
+    transformers = pytest.importorskip("transformers")
+    from losslens.integrations.transformers import _schedule
+
+    def read(kind, step):
+        args = transformers.TrainingArguments(output_dir=str(tmp_path), lr_scheduler_type=kind, warmup_steps=160,
+                                              report_to=[], use_cpu=True)
+        s = _schedule(args, transformers.TrainerState(global_step=step, max_steps=384), {})
+        return s.warming, s.running
+
+    assert read("constant_with_warmup", 152) == (True, True)
+    assert read("constant_with_warmup", 200) == (False, False)
+    assert read("linear", 152) == (True, True)
+    assert read("linear", 200) == (False, True)
+
+
 # What the Lightning run of test_integrations_lightning.py's test_a_stop_gain_stop_and_the_final_report_tell_one_story
 # logged (a 64-wide MLP on digits, SGD(0.3), seed 0) over all 40 epochs, without stop_gain.
 DIGITS_SGD_VAL = [1.8618, 1.0732, 0.662, 0.5016, 0.3884, 0.3501, 0.3127, 0.251, 0.251, 0.2121, 0.2036, 0.2175, 0.2083,

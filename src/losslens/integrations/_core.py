@@ -87,6 +87,8 @@ class LRSchedule:
     name: str
     running: Any = True
     owns_lr: bool = False
+    #: the lr is still rising to its peak (a warm-up), where the adapter knows it; None: read off the lrs recorded
+    warming: Any = None
 
     def still_runs(self) -> bool:
         """``running``, asked once (True when asking fails: holding on is the old, safe reading)."""
@@ -445,12 +447,15 @@ class Watcher:
 
     def fresh(self) -> "Watcher":
         """A Watcher with this one's options and nothing recorded: a new run watched by the same callback (a Trainer's
-        ``model_init`` trains a new model at each ``train()``). The planned end is the trainer's to state again."""
+        ``model_init`` trains a new model at each ``train()``; Keras' ``fit`` or Lightning's ``Trainer.fit`` given
+        another model). The planned end is the trainer's to state again; what the adapter set on this one (how it
+        prints, whether it leads, a strict monitor) stays."""
         from dataclasses import replace
 
         new = replace(self, horizon=self.horizon if self._user_horizon else None,
                       name=self.name if self._named else None)
         new.run_index, new._named = self.run_index + 1, self._named
+        new.printer, new.lead, new.strict_monitor = self.printer, self.lead, self.strict_monitor
         new.save_to(self.base_path)
         return new
 
@@ -860,7 +865,8 @@ class Watcher:
                     self._report_held(d) if held_report is None else held_report)):
                 was = None if self.reported is None else self.reported.verdict
                 running = self._schedule.name if not stop and self._schedule_holds(d) else None
-                self._report(d, epoch, format_report(d, epoch, self.framework, was=was, schedule=running), decision)
+                self._report(d, epoch, format_report(d, epoch, self.framework, was=was, schedule=running,
+                                                     warming=running is not None and self._warming()), decision)
         if held:
             self.say_once("schedule", f"losslens: converged at the current lr, but the lr schedule "
                                       f"({self._schedule.name}) still runs: not stopping")
@@ -1245,6 +1251,16 @@ class Watcher:
         changed = np.flatnonzero(np.abs(np.diff(lrs)) > 1e-3 * np.abs(lrs[:-1]))
         return changed.size > 0 and lrs.size - 1 - changed[-1] < 2
 
+    def _warming(self) -> bool:
+        """The lr schedule is still raising the lr (a warm-up): as its adapter says, else the last lr recorded is
+        above the one before it. A flat curve then has not yet been trained at the schedule's peak."""
+        said = getattr(self._schedule, "warming", None)
+        if said is not None:
+            return bool(said)
+        lrs = np.asarray(self.history.get("lr", []), dtype=float)
+        lrs = lrs[np.isfinite(lrs)]
+        return lrs.size >= 2 and lrs[-1] > lrs[-2] * (1 + 1e-3)
+
     def _report(self, d, epoch, text: str, decision: Decision | None = None, final: bool = False):
         text = self.as_logged(text)
         self.reported = d
@@ -1601,13 +1617,14 @@ def _host_floats(values) -> np.ndarray:
 
 
 def format_report(d, epoch, framework: str, final: bool = False, was: str | None = None,
-                  schedule: str | None = None, stopped: tuple[str, str] | None = None) -> str:
+                  schedule: str | None = None, stopped: tuple[str, str] | None = None, warming: bool = False) -> str:
     """One short paragraph: verdict and X, the strongest evidence, the first actions.
 
     ``was``: the verdict reported before, when this report replaces it. ``schedule``: the name of
     an lr schedule that will still lower the lr, for a ``converged`` report: its "stop at X" advice
     is then replaced by what the schedule will do. ``stopped``: after a ``stop_gain`` stop, why the rule
-    stopped (said after the verdict) and the caveat that follows advice to train on.
+    stopped (said after the verdict) and the caveat that follows advice to train on. ``warming``: that
+    schedule is still raising the lr to its peak (a warm-up), not lowering it.
     """
     from ..report.text import headline
 
@@ -1620,7 +1637,11 @@ def format_report(d, epoch, framework: str, final: bool = False, was: str | None
         parts.append(stopped[0])
     if d.cause.evidence:
         parts.append("Evidence: " + "; ".join(d.cause.evidence[:3]) + ".")
-    if schedule is not None and d.verdict == "converged":
+    if schedule is not None and d.verdict == "converged" and warming:
+        # (A constant_with_warmup run flat during its warm-up was told its schedule "will still lower the lr".)
+        parts.append(f"The lr schedule ({schedule}) is still warming the lr up to its peak: flat at this lr, the "
+                     f"curve has not yet been trained at the schedule's full rate, so not a reason to stop yet.")
+    elif schedule is not None and d.verdict == "converged":
         parts.append(f"The lr schedule ({schedule}) will still lower the lr: flat at this lr, the curve is "
                      f"expected to fall again when it does, so not a reason to stop yet.")
     elif d.cause.actions:

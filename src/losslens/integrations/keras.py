@@ -23,7 +23,11 @@ the callback warns once and sees only the optimizer's own schedule.
 One callback may watch several fits of the same model (transfer learning: the head on a frozen base, then the
 base unfrozen and recompiled at a lower lr): the run goes on across them, a fit without ``initial_epoch`` recorded
 after the epochs before it, and the planned end, the wait for ``patience`` and the stretch a ``converged`` stop
-weighs start over at each (:meth:`~losslens.integrations._core.Watcher.begin_fit`).
+weighs start over at each (:meth:`~losslens.integrations._core.Watcher.begin_fit`). A fit of another model object
+(a sweep that builds a fresh model for each setting and passes the same callback) is a new run: diagnosed on its
+own and saved beside ``save_path`` as ``<stem>-run1.json``, ``<stem>-run2.json`` ... (the first run keeps
+``save_path``). Weights re-initialised in place on the same object are not told from a fine-tune (nothing cheap
+separates them from a recompile at a lower lr): give such a run a callback of its own.
 
 The weight penalty is read once, at the start (:func:`keras_decay`): a ``kernel_regularizer`` L2 that
 holds both reported losses level and high reads ``underfitting`` (held by a weight penalty), not
@@ -35,6 +39,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import weakref
 
 import numpy as np
 
@@ -67,9 +72,21 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         self.best_weights = None
         self._siblings = []   # the other callbacks of this fit (lr schedulers among them)
         self._bar_open = False
+        self._fitted = None  # (a weak reference to) the model of the last fit: another model is another run
         self.watcher.printer = self._print
 
     def on_train_begin(self, logs=None):
+        try:
+            if self.watcher.axis and self._fitted is not None and self._fitted() is not self.model:
+                # Another model (a sweep reusing one callback): its epochs appended to the last model's made one run
+                # of both, read as one curve ("lr too high": the jump where the second model started).
+                self.watcher = self.watcher.fresh()
+                self.best_weights = None
+                self.watcher.say(f"losslens: fit of another model: a new run (run {self.watcher.run_index}"
+                                 + (f", saved to {self.watcher.save_path})" if self.watcher.save_path else ")"))
+            self._fitted = weakref.ref(self.model)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "train begin")
         try:
             epochs = (self.params or {}).get("epochs")
             # Keras counts epochs from 0; a second fit of the same model (fine-tuning) goes on with the run.

@@ -18,7 +18,10 @@ learning rate from the first optimizer, and samples gradient evidence in
 as ``epoch_frac``) and the training values on the epoch's last row: the run the CSV reader makes of that
 file, where one row an epoch kept its last check only. The run is saved to ``save_path``,
 by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
-``pytorch_lightning``.
+``pytorch_lightning``. A ``fit`` of the same LightningModule again (a new Trainer for a second phase) goes on with
+the run; a ``fit`` of another module object (a sweep that reuses one callback) is a new run, saved beside the first:
+``losslens-run1.json``, ``losslens-run2.json`` ... in that fit's log directory (with ``save_path``: ``<stem>-run1.json``
+beside it). Weights re-initialised in place on the same module are not told from more training of it.
 
 ``self.log("train_loss", loss)`` in ``training_step`` logs per step only (Lightning's default
 there): its epoch-end value is the last batch's loss. The callback then warns once and records
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 
 from ..columns import canonical, is_validation
 from ._core import DECAY_KEYS, Decision, GradientProbe, MonitorError, Watcher, WatcherViews, import_framework, to_float
@@ -80,6 +84,8 @@ class LosslensCallback(WatcherViews, Callback):
         self._loss_n = 0
         self._loss_last = None
         self._saved = None      # the run so far, as a checkpoint this fit resumes from holds it
+        self._module = None     # (a weak reference to) the module of the last fit: another module is another run
+        self._new_run = False   # this fit started a new run: said once its file is known
 
     def state_dict(self):
         # In every checkpoint: a fit resumed from it (ckpt_path=, a new process, a new log directory) carries the run on.
@@ -93,6 +99,20 @@ class LosslensCallback(WatcherViews, Callback):
         # decisions reach the other ranks through the strategy's broadcast (_carry_out), as EarlyStopping reduces
         # its own: a stop set on some ranks only left the others in the next epoch's gradient all-reduce.
         self.watcher.lead = bool(getattr(trainer, "is_global_zero", True))
+        try:
+            if self.watcher.axis and self._module is not None and self._module() is not pl_module:
+                # Another module (a sweep reusing one callback): appended to the last module's epochs, its run read
+                # as one curve with a jump where it started.
+                self.watcher = self.watcher.fresh()
+                self.watcher.axis_name = "epoch"  # (this fit's validation checks decide the axis anew)
+                if self._default_save:
+                    self.watcher.save_path = None  # (set below, in this fit's log directory)
+                self.best_state, self._saved, self._per_check, self._val_ran = None, None, False, False
+                self._loss_sum, self._loss_n, self._loss_last = None, 0, None
+                self._new_run = True
+            self._module = weakref.ref(pl_module)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "fit start")
         if self._default_save and self.watcher.save_path is None and not trainer.fast_dev_run:
             # (fast_dev_run, a smoke test of one batch, "suppresses logging and checkpointing": its losslens.json
             # landed in the working directory, a run of one epoch no reader diagnoses.)
@@ -102,6 +122,10 @@ class LosslensCallback(WatcherViews, Callback):
                     self.watcher.save_to(os.path.join(directory, "losslens.json"))
             except Exception as exc:
                 self.watcher.warn_once(exc, "finding the log directory")
+        if self._new_run:
+            self._new_run = False
+            self.watcher.say(f"losslens: fit of another module: a new run (run {self.watcher.run_index}"
+                             + (f", saved to {self.watcher.save_path})" if self.watcher.save_path else ")"))
 
     def on_train_start(self, trainer, pl_module):
         try:

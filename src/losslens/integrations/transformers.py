@@ -287,13 +287,14 @@ def _schedule(args, state, kwargs) -> LRSchedule | None:
     scheduler = kwargs.get("lr_scheduler")
     if kind == "reduce_lr_on_plateau" and scheduler is not None:
         return torch_schedule([scheduler])
-    running = True
+    running, warming = True, None
+    try:
+        warming = state.global_step < args.get_warmup_steps(state.max_steps)
+    except Exception:
+        pass  # (the Watcher reads a rise off the lrs recorded instead)
     if kind == "constant_with_warmup":
-        try:
-            running = state.global_step < args.get_warmup_steps(state.max_steps)
-        except Exception:
-            running = True
-    return LRSchedule(f'lr_scheduler_type="{kind}"', running=running)
+        running = True if warming is None else warming
+    return LRSchedule(f'lr_scheduler_type="{kind}"', running=running, warming=warming)
 
 
 #: The heads whose loss is one softmax cross-entropy over ``config.num_labels`` classes.
