@@ -743,3 +743,70 @@ def test_stop_gain_still_stops_a_converged_run():
     assert stop is not None and stop < 120, stop
     assert vals[:stop + 1].min() / vals.min() - 1 < 0.01
     assert any("stopped at epoch" in m for m in messages), messages
+
+
+def _ragged_moons_epochs(epochs, step_sizes):
+    """make_moons' 420 training points in batches of 32 (13 and a ragged last one of 4), plain SGD at 0.003 as
+    tests/fixtures/ecosystem/torch_moons_slow_sgd trains them, each step told to a Monitor without a batch size and
+    to one given ``step_sizes(xb)``. Returns (weighted run, unweighted run, each epoch's loss over its examples: the
+    per-example losses of its steps' forward passes, averaged over the 420)."""
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n_samples=420, noise=0.25, random_state=0)
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.003)
+    sized, plain = (Monitor(grad_every=None, verbose=0) for _ in range(2))
+    g, truth = torch.Generator().manual_seed(0), []
+    for _ in range(epochs):
+        perm, examples = torch.randperm(len(x), generator=g), []
+        for i in range(0, len(x), 32):
+            xb, yb = x[perm[i:i + 32]], y[perm[i:i + 32]]
+            opt.zero_grad()
+            each = torch.nn.functional.cross_entropy(model(xb), yb, reduction="none")
+            loss = each.mean()
+            loss.backward()
+            opt.step()
+            examples.append(each.detach())
+            sized.step(loss, batch_size=step_sizes(xb))
+            plain.step(loss)
+        truth.append(torch.cat(examples).double().mean().item())
+        for mon in (sized, plain):
+            mon.epoch_end(val_loss=1.0)
+    return sized.run(), plain.run(), np.asarray(truth)
+
+
+def test_step_weights_the_epochs_training_loss_by_batch_size():
+    """step(loss) averaged an epoch's batch losses unweighted, so a ragged last batch of 4 after 13 of 32 weighed
+    1/14 of the epoch's training loss instead of 4/420 (on make_moons the epochs' loss scattered with a noise sd of
+    0.014 against 6.6e-05 by size). ``step(loss, batch_size=len(x))`` weights each by its size, as Keras and
+    Lightning's ``self.log(..., batch_size=)`` do: the epoch's loss is the loss over its examples. Without it the
+    mean is the batches' as before."""
+    pytest.importorskip("sklearn")
+    sized, plain, truth = _ragged_moons_epochs(6, len)
+    assert np.allclose(sized.train_loss, truth, rtol=1e-5, atol=0)
+    # Unweighted, the ragged batch's weight moves the epochs' loss off it by up to 0.0024 (by 1e-4 at the least).
+    assert np.abs(plain.train_loss - truth).max() > 1e-3 and not np.allclose(plain.train_loss, truth, rtol=1e-5, atol=0)
+    # A count as a tensor (unmasked tokens, computed on the device) weighs the same, without a sync per step.
+    counted, _, truth = _ragged_moons_epochs(2, lambda xb: torch.tensor(len(xb)))
+    assert np.allclose(counted.train_loss, truth, rtol=1e-5, atol=0)
+
+
+def test_a_wrong_batch_size_is_refused_in_one_line():
+    mon = Monitor(grad_every=None, verbose=0)
+    loss = torch.tensor(0.5)
+    for bad, kind, says in ((0, losslens.UsageError, "must be positive"), (float("nan"), losslens.UsageError, "nan"),
+                            ("32", losslens.UsageTypeError, "<str>"), (torch.ones(4), losslens.UsageTypeError,
+                                                                       "shape (4,)")):
+        with pytest.raises(kind, match="batch_size") as caught:
+            mon.step(loss, batch_size=bad)
+        assert says in str(caught.value) and "\n" not in str(caught.value)
+    # The size given in model's place (step(loss, len(x))) is refused with the keyword it belongs to.
+    with pytest.raises(losslens.UsageTypeError, match=r"batch_size="):
+        mon.step(loss, 32)
+    # Given on some steps and not on others, the mean is said to be off once, not silently skewed.
+    with pytest.warns(losslens.LosslensWarning, match="batch_size= on some steps and not on others"):
+        mon.step(loss, batch_size=32)
+        mon.step(loss)
+        mon.epoch_end(val_loss=1.0)

@@ -10,12 +10,14 @@
             loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
-            monitor.step(loss)                  # averages the loss; gradients are sampled inside optimizer.step()
+            monitor.step(loss, batch_size=len(x))   # averages the loss over the examples; gradients are
+                                                    # sampled inside optimizer.step()
         if monitor.epoch_end(val_loss=evaluate(model)):   # True: a stop cause was diagnosed
             break
     monitor.finish()
 
-``step(loss)`` averages the training loss over the epoch (without a device sync per step); every
+``step(loss, batch_size=len(x))`` averages the training loss over the epoch's examples (without a device sync
+per step; without ``batch_size`` over its batches, each the same weight); every
 ``grad_every`` optimizer steps the global gradient norm, each layer's (``grad_norm/<module>``) and the
 update-to-weight ratio are recorded, from
 the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
@@ -24,7 +26,10 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 from __future__ import annotations
 
-from ..exceptions import TORCH_PIN, UsageTypeError
+import math
+import numbers
+
+from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
 from ._core import (DECAY_KEYS, GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel,
                     decay_meta, dropout_meta, gather_mean, import_framework, to_float)
@@ -97,23 +102,40 @@ class Monitor(WatcherViews):
         self.epoch = first_epoch
         self.should_stop = False
         self.best_state = None
-        self._loss_sum = None
-        self._loss_n = 0
+        self._loss_sum = None   # this epoch's batch losses, each times its batch_size where step was given one
+        self._loss_n = 0        # their weights' sum (the number of examples, or of steps)
+        self._sized = self._unsized = False   # whether steps came with a batch_size, and without one
         self.watcher.read_penalty(lambda: optimizer_decay([optimizer]), DECAY_KEYS)  # once: built before the loop
         if model is not None:
             self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
         self.watcher.read_optimizer(lambda: optimizer_class([optimizer]))
 
-    def step(self, loss=None, model=None) -> None:
-        """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``)."""
+    def step(self, loss=None, model=None, *, batch_size=None) -> None:
+        """Call once per batch after ``loss.backward()`` (before or after ``optimizer.step()``).
+
+        ``batch_size``: how many examples ``loss`` is the mean of, ``len(x)`` (an int, or a one-element tensor such
+        as a count of unmasked tokens, kept on its device: no sync per step), as Lightning's
+        ``self.log(..., batch_size=)`` names it. Given, the epoch's training loss is the batch losses' mean weighted
+        by it, the loss over the epoch's examples, as Keras and Lightning average theirs; without it every batch
+        weighs the same, so a ragged last batch (4 examples after 13 batches of 32) is 1/14 of the epoch's loss
+        instead of 4/420. It cannot be read off ``loss``: a mean-reduced loss is one number that no longer knows
+        how many examples it averaged. Give it on every step or on none (a step without it weighs 1)."""
         if model is not None and not _is_part("model", model):
             # (refused, not warned of as a failure inside is: the call is wrong, not the training)
-            raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None")
+            hint = " (the batch's size is the keyword batch_size=)" if isinstance(model, numbers.Real) else ""
+            raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None{hint}")
+        weight = _checked_batch_size(batch_size)
         try:
             if loss is not None:
                 value = loss.detach() if isinstance(loss, torch.Tensor) else loss
+                if weight is not None:
+                    value = value * weight
+                    self._sized = True
+                else:
+                    weight = 1
+                    self._unsized = True
                 self._loss_sum = value if self._loss_sum is None else self._loss_sum + value
-                self._loss_n += 1
+                self._loss_n = self._loss_n + weight
             if model is not None and self.model is None:
                 # A model given only here is the model: its dropout read, its best weights kept and restored at the
                 # end with restore_best_weights (silently neither, before). Gradients still need it at init (the
@@ -145,9 +167,13 @@ class Monitor(WatcherViews):
         try:
             if epoch is not None:
                 self.epoch = epoch
-            if train_loss is None and self._loss_n:
+            if train_loss is None and self._loss_sum is not None:
+                if self._sized and self._unsized:
+                    self.watcher.advise_once("batch_size mixed", "step() was given batch_size= on some steps and "
+                                             "not on others: a step without it weighs as 1 example in the epoch's "
+                                             "training loss; pass it on every step")
                 train_loss = self._loss_sum / self._loss_n
-            self._loss_sum, self._loss_n = None, 0
+            self._loss_sum, self._loss_n, self._sized, self._unsized = None, 0, False, False
             logs = dict(metrics)
             if train_loss is not None:
                 logs["train_loss"] = train_loss
@@ -201,6 +227,25 @@ class Monitor(WatcherViews):
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         return float(self.optimizer.param_groups[0]["lr"])
+
+
+def _checked_batch_size(batch_size):
+    """``Monitor.step``'s ``batch_size`` as a weight: None, a positive finite number, or a one-element tensor (not
+    checked for its sign: that would sync the device every step). Anything else is refused, a
+    :class:`~losslens.UsageError`: the call is wrong, not the training."""
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, torch.Tensor):
+        if batch_size.numel() != 1:
+            raise UsageTypeError(f"Monitor.step(batch_size=<tensor of shape {tuple(batch_size.shape)}>): one number, "
+                                 "the batch's example count (len(x)), not the batch itself")
+        return batch_size.detach().reshape(())
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Real):
+        raise UsageTypeError(f"Monitor.step(batch_size=<{type(batch_size).__name__}>): the batch's example count, "
+                             "len(x), or None")
+    if not math.isfinite(batch_size) or batch_size <= 0:
+        raise UsageError(f"Monitor.step(batch_size={batch_size!r}): the batch's example count must be positive")
+    return batch_size
 
 
 def _check_parts(model, optimizer, scheduler) -> None:
