@@ -280,6 +280,18 @@ def test_a_trainer_resumed_after_a_crash_is_one_tensorboard_run_the_resumed_reco
     np.testing.assert_allclose(_finite(run, "train_loss"), logged, rtol=1e-6)
 
 
+def test_a_short_run_read_still_falling_is_worded_by_what_was_tested():
+    # The crashed half of hf_tb_resume: 5 training points (0.690, 0.661, 0.633, 0.672, 0.607), the last its best.
+    # A run under 8 points is read falling where its best came last, beyond its noise, not by the tail's t: the line
+    # said "train_loss still falling over the last 4 of 5 points: -0.0245/epoch, no clear trend (t = -0.9)".
+    crashed = sorted(p for p in (ECO / "hf_tb_resume" / "hf_out" / "runs").iterdir() if p.is_dir())[0]
+    d = losslens.diagnose(crashed)
+    [line] = [c.evidence[0] for c in d.causes if c.id == "still_improving"]
+    assert line.startswith("train_loss still falling: its last point is its best")
+    assert "5 points are too few for a trend test" in line and "t = -0.9" in line
+    assert "no clear trend" not in line and "slight" not in line
+
+
 # ---- DVCLive, CatBoost, MMEngine's printed log -------------------------------------------------
 def _tsv(path, column=-1):
     rows = [ln.split("\t") for ln in path.read_text().splitlines()[1:] if ln.strip()]

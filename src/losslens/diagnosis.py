@@ -3735,11 +3735,20 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     # it fired by: a tail that crept by a noise sd at t = -0.5, read still_improving on the forecast alone
     # (_forecast_pays), was called "a steady fall" against the bar of t < -3 the same rule reads one by.
     moving = f" still {'rising' if sign < 0 else 'falling'}" if _falling(f, t) or _tail_t(f, t) < t.improving_t else ""
-    ev = [f"{f.metric}{moving} over {_tail(f)}: "
-          f"{sign * tr.slope:.3g}/{f.axis_name}, {_trend_word(sign * _tail_t(f, t))} "
-          f"(t = {_t(sign * tr.slope_t)}{robust}); that stretch gave "
-          f"{_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
-          f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}"]
+    gave = (f"that stretch gave {_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
+            f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}")
+    if _falling(f, t) and _short_run_fall(f, t) and not _tail_t(f, t) < t.improving_t:
+        # Read falling by where its best came, not by a trend test: worded by its tail's t, the line said "still
+        # falling over the last 4 of 5 points: ..., no clear trend (t = -0.9)" (hf_tb_resume), both in one breath.
+        sds = _ratio(f.plateau.improvement, f.noise)
+        beyond = _beyond_noise(sds) if math.isfinite(sds) else "on a curve without measurable noise"
+        ev = [f"{f.metric}{moving}: its last point is its best, the first within 95% of an improvement "
+              f"{beyond}; {f.n_points} points are too few for a trend test "
+              f"(over {_tail(f)}: {sign * tr.slope:.3g}/{f.axis_name}, t = {_t(sign * tr.slope_t)}); {gave}"]
+    else:
+        ev = [f"{f.metric}{moving} over {_tail(f)}: "
+              f"{sign * tr.slope:.3g}/{f.axis_name}, {_trend_word(sign * _tail_t(f, t))} "
+              f"(t = {_t(sign * tr.slope_t)}{robust}); {gave}"]
     blind = None if _falling(f, t) else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
@@ -7421,9 +7430,8 @@ def _falling(f: Facts, t: Thresholds) -> bool:
     too short for the slope's t to mean much (a tail of 4 points: 2 degrees of freedom): the curve
     improved beyond its noise and reached 95% of that only at its last point, its minimum — the
     last step alone gave over 5%, and no flat stretch was seen."""
-    tr, pl = f.trend, f.plateau
-    if f.n_points < 2 * MIN_TAIL_POINTS and pl.index is not None and pl.index == pl.floor_index == f.n_points - 1 \
-            and pl.improvement > t.stuck_noise * f.noise:
+    tr = f.trend
+    if _short_run_fall(f, t):
         return True
     paid = tr.tail_drop > t.improving_tail_drop or tr.tail_drop_level > t.improving_tail_level
     falling = _tail_t(f, t) < t.improving_t and paid
@@ -7435,6 +7443,15 @@ def _falling(f: Facts, t: Thresholds) -> bool:
         # 0.111 at epoch 38). A last step of 1% (1.1, 0.9, 0.85, 0.84) is a curve levelling off.
         falling = True
     return falling and not _nothing_left(f, t)
+
+
+def _short_run_fall(f: Facts, t: Thresholds) -> bool:
+    """:func:`_falling`'s reading of a run too short for a trend test (under ``2 * MIN_TAIL_POINTS`` points): it
+    improved by more than ``stuck_noise`` noise sds and came within 95% of that improvement only at its last point,
+    its best. No slope's t is read: its tail's may be anything (-0.9 on hf_tb_resume's 5 training points)."""
+    pl = f.plateau
+    return f.n_points < 2 * MIN_TAIL_POINTS and pl.index is not None \
+        and pl.index == pl.floor_index == f.n_points - 1 and pl.improvement > t.stuck_noise * f.noise
 
 
 def _tail_t(f: Facts, t: Thresholds) -> float:
