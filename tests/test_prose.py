@@ -240,6 +240,7 @@ def test_the_small_gain_quote_reads_both_wordings_of_the_converged_claim(wording
     cause's, which quotes no forecast), so this reads the real torch_splits log's facts and forecast into each."""
     from losslens import diagnosis
     from losslens.facts import measure
+    from losslens.result import Action
 
     path = FIXTURES / "logs" / "torch_splits.json"
     [run] = losslens.read(path)
@@ -248,7 +249,9 @@ def test_the_small_gain_quote_reads_both_wordings_of_the_converged_claim(wording
     fc = diagnosis._forecast(f, None)
     cause = diagnosis.converged(f, diagnosis.DEFAULT)
     said = wording.format(x=f"{f.plateau.epoch:g}")
-    cause.actions[0] = said
+    # The rules find the claim by its marker (result.Action.claim), as converged sets it, not by its words.
+    claim = diagnosis.NO_GAIN_HERE if said.startswith("stop here") else diagnosis.NO_GAIN
+    cause.actions[0] = Action(said, claim=claim)
     diagnosis._quote_forecast(cause, fc, f)
     first = cause.actions[0]
     assert "will not lower" not in first, first
