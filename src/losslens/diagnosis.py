@@ -624,12 +624,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     unsettled = any("jump_at_end" in c.numbers for c in causes)
     if not ids & {"diverged", "stuck_at_init", "still_improving", "overfitting", "no_signal"} \
             and not (low is not None and (_crawling(f, t) or cut_short)) and not relapse and not unsettled:
-        causes.append(converged(f, t))
-        # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
-        signs = overfitting_signs(losses if losses is not None else f, t)
-        if signs is not None:
-            causes[-1].confidence = min(causes[-1].confidence, t.overfit_contested)
-            causes.append(signs)
+        nothing = _learned_nothing(f, t)
+        if nothing is not None:
+            causes.append(nothing)  # (flat where nothing was learned: no floor reached, so not converged)
+        else:
+            causes.append(converged(f, t))
+            # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
+            signs = overfitting_signs(losses if losses is not None else f, t)
+            if signs is not None:
+                causes[-1].confidence = min(causes[-1].confidence, t.overfit_contested)
+                causes.append(signs)
     held = None if blown or high or low is not None or not causes or causes[0].id != "still_improving" \
         else held_at_a_guess(f, t)
     if held is not None:
@@ -5547,6 +5551,43 @@ def _held_above_a_guess(f: Facts, t: Thresholds, start: float, tail: float) -> C
                   _above_a_guess_line(f, k)],
                  [RESTART_LOWER, "learning-rate warm-up; gradient clipping"],
                  {"uniform_guess": k, "train_start": start, "train_tail": tail})
+
+
+#: How far under ln K a training loss may sit and still be read at it (:func:`_learned_nothing`): fitting the class
+#: frequencies alone lowers a uniform guess's loss by their imbalance's share (the first 600 digits': 0.02%), and a
+#: model at a guess drifts that much either side (the 3-unit MLP at lr x 10: 2.299, 99.8% of ln 10).
+LEARNED_NOTHING_BAND = 0.01
+
+
+def _learned_nothing(f: Facts, t: Thresholds) -> Cause | None:
+    """In converged's place: K known, no training accuracy logged, the training loss's last quarter (nats) at ln K
+    (within ``LEARNED_NOTHING_BAND`` of it) or above and validation accuracy's at or below 1/K: the model fits its
+    training data no better than a uniform guess and classifies held-out data no better than one, so a flat curve
+    there is no floor reached: underfitting. Only where converged would be read (no step shown too small or too
+    large, no collapse back to ln K: those rules read the same curves first), and not where the losses rest at ln K
+    after they moved (:func:`_rests_at_guess`: a network knocked out, not too small) or a diagnosed loss sat at one
+    value for 5 points (weights that stopped moving; a score on a small held-out set repeats its value anyway). A 3-unit scikit-learn MLPClassifier on digits (Adam 1e-3, 60
+    iterations): loss_curve_ 2.537 -> 2.349 (ln 10 = 2.303), validation accuracy 0.075, read "converged (89%): stop
+    at epoch 7"; twice the iterations ended at 2.321 and 0.075, lr x 10 at 2.299 and 0.075, twice the width at 1.915
+    and 0.20 (tests/fixtures/ecosystem/sklearn_mlp_at_chance)."""
+    c = f.chance
+    guess = _train_loss_at_guess(f, t)
+    if guess is None or c.val_acc_tail is None or c.chance is None or c.val_acc_tail > c.chance \
+            or _rests_at_guess(f, c.classes) or (f.constant_tail >= 5 and not _higher(f)):
+        return None
+    start, tail = guess
+    k = c.classes
+    if tail < (1 - LEARNED_NOTHING_BAND) * math.log(k):
+        return None
+    return Cause("underfitting", 0.75,
+                 [f"train_loss's last quarter sits at {tail:.4g}, {_pct(tail / math.log(k))} of ln {k} = "
+                  f"{math.log(k):.4g}, a uniform guess's loss{_k_source(c)} (it started at {start:.4g}), and "
+                  f"validation accuracy's at {c.val_acc_tail:.3f}, at or below chance 1/{k} = {c.chance:.3f}: the "
+                  "model learned nothing, not even its training data, so the flat curve is no floor reached",
+                  "a model too small and a step too small crawl alike here: a bigger model, or lr x 10, tells "
+                  "them apart"],
+                 list(ACTIONS["underfitting"]),
+                 {"train_tail": tail, "val_acc": c.val_acc_tail, "chance": c.chance})
 
 
 def _above_a_guess_line(f: Facts, k: int) -> str:

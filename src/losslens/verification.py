@@ -700,8 +700,7 @@ class Verification:
         # underfitting held by a penalty or dropout is checked by lowering it (HELD_BY): the level is then its
         change, limit = _LIMITS.get(next(iter(r.check.change), None) if r is not None else None, _LIMITS[None])
         if bigger:
-            moved = "" if r is None else \
-                f" ({self.diagnosis.metric} {r.baseline:.4g} → {r.value:.4g}, {r.change_rel:+.1%})"
+            moved = "" if r is None else f" ({_as_logged(r, self.diagnosis.metric)})"
             return f"; but {change} went lower{moved}: the level was {limit} (underfitting), not the data's floor"
         if bigger is False and len({_key(q) for q in quoted}) > 1:
             tried = [_LIMITS.get(next(iter(q.check.change), None), _LIMITS[None])
@@ -776,6 +775,19 @@ class Verification:
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
                 "seed_unused": self.seed_unused,
                 "diagnosis": self.diagnosis.to_dict()}
+
+
+def _as_logged(r: CheckResult, metric: str) -> str:
+    """``r``'s move said in ``metric`` as the log has it: a score compared as its error (``Check.top``) is turned
+    back (top - error), so "val_acc rose 0.075 → 0.2", its error's relative move after it; a loss as compared.
+    A 3-unit MLP's twice-the-size check, compared as 1 - val_acc, was said "val_acc 0.925 → 0.8"."""
+    top = r.check.top
+    if top is None:
+        return f"{metric} {r.baseline:.4g} → {r.value:.4g}, {r.change_rel:+.1%}"
+    b, v = (top - r.baseline, top - r.value) if top else (-r.baseline, -r.value)
+    way = "rose" if v > b else "fell" if v < b else "held at"
+    return (f"{r.check.metric or metric} {way} {b:.4g} → {v:.4g}; its error {r.check.measured()} "
+            f"{r.change_rel:+.1%}")
 
 
 #: Causes checked after a verdict by default, beyond its likely causes: converged's own advice is
