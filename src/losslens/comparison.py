@@ -21,6 +21,7 @@ points, the tail's scatter; for the best point, the scatter around it). A move w
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 import numpy as np
 
@@ -82,6 +83,7 @@ class Comparison(Verification):
     resumed: "Resume | None" = None                    # AFTER resumed BEFORE from a checkpoint, else None
     after_runs: list = field(default_factory=list, repr=False)  # AFTER's runs as compared (a resume: spliced, cut)
     same_task: bool = False                            # the user said the two are one task (the task checks skipped)
+    metric_given: bool = False                         # --metric named the series: a score is compared as itself
     checked_by = "the AFTER run"
     baseline_label = "BEFORE"
     one_run = "one run a side"
@@ -123,9 +125,9 @@ class Comparison(Verification):
                 return "not decided: the move is within the runs' noise" + self._one_run()
             if self.unknown:
                 return "not checked: " + self.unknown
-            skipped = next((r.skipped for r in self.results if r.check.cause == verdict and r.skipped), None)
+            skipped = next((r for r in self.results if r.check.cause == verdict and r.skipped), None)
             if skipped:
-                return f"not checked: {skipped}"
+                return f"{'not decided' if skipped.why == 'mixed' else 'not checked'}: {skipped.skipped}"
             own = list(dict.fromkeys(c.name for c in checks_of(verdict, self.diagnosis)))
             text = f"not checked: {verdict} predicts nothing of {_said(self.change)}" + (
                 f" (its checks: {', '.join(own)})" if own else " (it is an observation of the curve)")
@@ -139,11 +141,13 @@ class Comparison(Verification):
 
     def __str__(self) -> str:
         d = self.diagnosis
-        lines = [f"{_names(self.before)} → {_names(self.after)}: did the change do what the diagnosis predicted?"]
+        said = _told_apart(self.before, self.after)
+        lines = [f"{_names(self.before, said)} → {_names(self.after, said)}: did the change do what the diagnosis "
+                 "predicted?"]
         for side, ds in (("before", self.before), ("after", self.after)):
             for x in ds:
                 at = "" if x.plateau_epoch is None else f" (plateau at {x.axis} {x.plateau_epoch:g})"
-                lines.append(f"  {side:<6} {x.run_name}: {x.verdict}{at} on {x.metric}")
+                lines.append(f"  {side:<6} {said[id(x)]}: {x.verdict}{at} on {x.metric}")
         if self.resumed:
             lines.append(self.resumed.said())
         if self.change:
@@ -167,7 +171,8 @@ class Comparison(Verification):
         return text
 
     def __repr__(self) -> str:
-        return (f"<Comparison {_names(self.before)} -> {_names(self.after)}: {self.diagnosis.verdict}, "
+        said = _told_apart(self.before, self.after)
+        return (f"<Comparison {_names(self.before, said)} -> {_names(self.after, said)}: {self.diagnosis.verdict}, "
                 f"change={self.change}, confirmed={self.confirmed}>")
 
     def to_dict(self) -> dict:
@@ -235,6 +240,17 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     b_diag = [diagnose(r, **opts) for r in b_runs]
     d = b_diag[0]
     told = []
+    lacking = next((r for r in a_runs if not r.has(d.metric)), None)
+    if metric is None and lacking is not None:
+        # (BEFORE's default series that AFTER does not log -- a val_loss beside an accuracy-only log -- is not the
+        # only one to compare: the first of the default order both log is, as --metric would name it)
+        common = next((m for m in ("val_loss", "val_acc", "train_loss")
+                       if all(r.has(m) for r in b_runs + a_runs)), None)
+        if common is not None:
+            told.append(f"compared on {common}, which both log: AFTER logs no {d.metric}")
+            opts["metric"] = common
+            b_diag = [diagnose(r, **opts) for r in b_runs]
+            d = b_diag[0]
     for r in a_runs:
         _comparable(b_runs[0], r, d.metric)
         other = _other_task(b_runs[0], r)
@@ -285,11 +301,11 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
         # (said once, here; the prediction about a longer budget is skipped in a word)
         notes.append(f"epochs_factor={found['epochs_factor']:g} {'given' if given else f'({where})'}, but the logs "
                      f"do not show it: {denied}")
-    results = _readings(d, b_cmp, a_cmp, a_diag, found, denied, resume) if found else []
+    results = _readings(d, b_cmp, a_cmp, a_diag, found, denied, resume, keep=metric is not None) if found else []
     noise = "runs" if len(b_runs) > 1 or len(a_runs) > 1 else "tail"
     return Comparison(d, results, [None] * len(b_runs), b_cmp, after=a_diag, before=b_diag, change=found or None,
                       change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[], resumed=resume,
-                      after_runs=a_cmp, same_task=bool(same_task))
+                      after_runs=a_cmp, same_task=bool(same_task), metric_given=metric is not None)
 
 
 def parse_change(change) -> dict:
@@ -851,10 +867,16 @@ def _found_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
             change[factor] = a / b
             saved = saved or all(v[factor][2] for v in b_vals + a_vals)
             said.append(f"{name} {b:g} → {a:g}")
-    if change:
-        return change, _settings_file(a_runs[0]) if saved else "the logs", said, from_zero
     b_len, a_len = _length(b_runs[0]), _length(a_runs[0])
-    if lengths and b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE:
+    longer = lengths and b_len and a_len and max(a_len / b_len, b_len / a_len) >= _LENGTH_CHANGE
+    if change:
+        if longer and "epochs_factor" not in change:
+            # (a run trained 10x as long at a tenth of the lr changed both: "lr_factor=0.1" alone hid the 300 epochs
+            # against 30, and a prediction about the lr read off it would credit the lr with what the length did)
+            change["epochs_factor"] = a_len / b_len
+            said.append(f"{a_len:g} {b_runs[0].axis_name}s logged against {b_len:g}")
+        return change, _settings_file(a_runs[0]) if saved else "the logs", said, from_zero
+    if longer:
         return ({"epochs_factor": a_len / b_len}, "lengths", [f"{a_len:g} {b_runs[0].axis_name}s against {b_len:g}"],
                 from_zero)
     return {}, None, [], from_zero
@@ -1058,7 +1080,8 @@ def _matches(check: Check, change: dict) -> bool:
     return True
 
 
-def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resume: "Resume | None" = None) -> list:
+def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resume: "Resume | None" = None,
+              keep: bool = False) -> list:
     """Each listed cause's prediction about ``change`` read off the runs, then every other cause's where it
     holds (as verify reads them off its retrainings). ``resume``: the change was made from its epoch on."""
     listed = [c.id for c in d.causes]
@@ -1069,17 +1092,43 @@ def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resu
                 key = (check.cause, check.statistic, check.metric)
                 if key not in seen:
                     seen.add(key)
-                    out.append(_read(check, d, b_runs, a_runs, a_diag, change, denied=denied, resume=resume))
+                    out.append(_read(check, d, b_runs, a_runs, a_diag, change, denied=denied, resume=resume,
+                                     keep=keep))
     for cause, checks in rival_checks(listed):
-        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied, resume=resume) for c in checks
-                if _matches(c, change)]
+        mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied, resume=resume, keep=keep)
+                for c in checks if _matches(c, change)]
         if any(r.holds for r in mine):
             out += mine
+    if not out and len(change) > 1:
+        out = _mixed(d, b_runs, a_runs, a_diag, change, listed, denied, resume, keep)
     return [r for r in out if r.why != "calm"]
 
 
+def _mixed(d, b_runs, a_runs, a_diag, change, listed, denied, resume, keep) -> list:
+    """Where AFTER changed several factors at once (an lr and the length: 300 epochs at lr 1e-4 against 30 at 1e-3)
+    and no prediction is about them together: each listed cause's prediction about one of them, read off the runs
+    and shown, but decided for none (``why="mixed"``): the move is the changes' together, and the others can make
+    or undo it alone (a tenth of the step slows training as ten times the epochs lengthens it)."""
+    out, seen = [], set()
+    for cause in listed:
+        for check in checks_of(cause, d):
+            one = next(({k: v} for k, v in change.items() if _matches(check, {k: v})), None)
+            key = (check.cause, check.statistic, check.metric)
+            if one is None or key in seen:
+                continue
+            seen.add(key)
+            r = _read(check, d, b_runs, a_runs, a_diag, change, denied=denied, resume=resume, keep=keep)
+            if r.holds is not None or r.why == "noise":
+                others = _made_words({k: v for k, v in change.items() if k not in one})
+                r.holds, r.why = None, "mixed"
+                r.skipped = (f"{others} changed too: the move is the changes' together, not the work of {check.name} "
+                             "alone (compare runs that differ in one setting)")
+            out.append(r)
+    return out
+
+
 def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False, denied: str | None = None,
-          resume: "Resume | None" = None) -> Reading:
+          resume: "Resume | None" = None, keep: bool = False) -> Reading:
     """``denied``: :func:`_lengths_deny`'s words, where the logs do not show the epochs_factor read (noted);
     ``resume``: AFTER resumed BEFORE, the change made from its epoch on (verify's ``from_epoch``: BEFORE's rows
     before it), so a prediction about the change made from the plateau on is read as verify reads it."""
@@ -1091,7 +1140,8 @@ def _read(check: Check, d, b_runs, a_runs, a_diag, change, shared: bool = False,
         else f"{_made_words(made)}, read as {check.name}"
     if resume:
         made["from_epoch"] = resume.index
-    check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0])
+    check = as_loss(replace(check, change=made, name=name, metric=check.metric or d.metric), d, b_runs[0],
+                    b_runs + a_runs, keep)
     if check.from_plateau == "require" and not resume:
         return Reading(check, skipped="this prediction is about the change made from the plateau on; from scratch, "
                                       "a smaller step only trains slower (an AFTER resumed from BEFORE's plateau "
@@ -1152,7 +1202,8 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
 def _moves(c: Comparison) -> str:
     """How the diagnosed metric moved, end and best, BEFORE to AFTER (means)."""
     d = c.diagnosis
-    check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0])
+    check = as_loss(Check("", {}, "", metric=d.metric), d, c.baseline_runs[0], c.baseline_runs + c.after_runs,
+                    c.metric_given)
     parts = []
     # (the runs compared: a resumed AFTER and BEFORE over the epochs both logged)
     for stat in ("end", "best"):
@@ -1199,9 +1250,30 @@ _FROM_ZERO = {("decay_factor", math.inf): "weight decay added", ("decay_factor",
 _FROM_ZERO_WHAT = {"decay_factor": "a weight decay", "dropout_factor": "dropout"}
 
 
-def _names(ds) -> str:
-    names = [x.run_name for x in ds]
+def _names(ds, said: dict | None = None) -> str:
+    names = [said[id(x)] if said else x.run_name for x in ds]
     return names[0] if len(names) == 1 else f"{names[0]} (+{len(names) - 1})"
+
+
+def _told_apart(before, after) -> dict:
+    """``{id(diagnosis): name}`` for the runs of both sides: the run's name, or where one side's name is the other's
+    (two Lightning logs, each ``.../version_0/metrics.csv``: "version_0 → version_0") the nearest folder of its path
+    that differs from the other side's paths, before the name ("base/version_0 → long/version_0")."""
+    out = {id(x): x.run_name for x in [*before, *after]}
+    for side, other in ((before, after), (after, before)):
+        theirs = {x.run_name for x in other}
+        paths = [Path(str(x.source)).parts for x in other if x.source]
+        for x in side:
+            if x.run_name not in theirs or not x.source:
+                continue
+            mine = Path(str(x.source)).parts
+            # (from the file name up: the first folder no path of the other side has at the same depth from the end)
+            for i in range(1, len(mine) + 1):
+                if all(len(p) < i or p[-i] != mine[-i] for p in paths):
+                    if mine[-i] != x.run_name:
+                        out[id(x)] = f"{mine[-i]}/{x.run_name}"
+                    break
+    return out
 
 
 

@@ -1465,9 +1465,11 @@ def _broke_down_from_the_start(out):
     return run
 
 
-def as_loss(check: Check, d, base) -> Check:
+def as_loss(check: Check, d, base, others=(), keep: bool = False) -> Check:
     """``check`` comparing a loss (lower is better), as every check does. A score the diagnosis ``d`` read (val_acc,
-    R²) is replaced by the validation loss where the baseline run ``base`` logs one, else compared as its error."""
+    R²) is replaced by the validation loss where the baseline run ``base`` and every run in ``others`` (the runs it
+    is compared with, where known) log one, else compared as its error; ``keep``: the score named by the user
+    (compare's --metric) is compared as its error all the same."""
     from .facts import metric_direction
     from .forecasting import score_top
 
@@ -1476,7 +1478,7 @@ def as_loss(check: Check, d, base) -> Check:
         else bool(metric_direction(check.metric))
     if not score:
         return check
-    if base.has("val_loss"):
+    if not keep and base.has("val_loss") and all(r.has("val_loss") for r in others):
         return replace(check, metric="val_loss")
     values = base.series.get(check.metric)
     return replace(check, top=score_top(values, check.metric) if values is not None else 1.0)
