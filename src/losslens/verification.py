@@ -1187,6 +1187,12 @@ class _Retrainer:
         else:
             check = as_loss(replace(check, metric=check.metric or d.metric), d, self.base_runs[0])
         if missing:
+            by_position = [k for k in missing if k in positional_only(self.train)]
+            if by_position:
+                # (``def train(lr_factor=1.0, /)`` has the name but refuses it as a keyword, the only way verify passes
+                # it: "takes no lr_factor" sent its author looking for a parameter that is there)
+                return check, (f"{_name(self.train)}() takes {', '.join(by_position)} by position only (before its "
+                               "'/'): verify passes it as a keyword; make it a keyword parameter (drop the '/')")
             return check, f"{_name(self.train)}() takes no {', '.join(missing)}"
         if check.from_plateau:
             if check.from_plateau == "require" and not self.takes("from_epoch"):
@@ -1368,13 +1374,15 @@ class _Retrainer:
             return (f"{_name(self.train)}({_kwtext(check.change)}) returned the very run the baseline did (every "
                     "value equal): a dropout rate of 0 times any factor is 0, or dropout_factor never reaches the "
                     "model; multiply the rate of its Dropout layers by it")
-        if check.change.get("decay_factor", 1) > 1:
-            # (the commonest case: a run with no weight decay, where ten times none is none; dropped on its way is
-            # the other)
+        if "decay_factor" in check.change:
+            # (the commonest case: a run with no weight decay, where ten times none is none, and a hundredth of none
+            # is none too; dropped on its way is the other)
+            then = ("multiply a decay above 0 by it (AdamW's default 0.01, a Keras L2 of 1e-4) to check "
+                    "regularization" if check.change["decay_factor"] > 1 else
+                    "with no decay there is none to lower, so the level is not a weight penalty's")
             return (f"{_name(self.train)}({_kwtext(check.change)}) returned the very run the baseline did (every "
                     "value equal): a weight decay of 0 times any factor is 0, or decay_factor never reaches the "
-                    "optimizer; multiply a decay above 0 by it (AdamW's default 0.01, a Keras L2 of 1e-4) to check "
-                    "regularization")
+                    f"optimizer; {then}")
         return (f"{_name(self.train)}({_kwtext(check.change)}) returned the very run the baseline did (every value "
                 f"equal): it takes {said} but its training does not change with it; pass {said} on to the "
                 "optimizer, model or data" + (" (or, with no more data to give, leave data_factor out)"
@@ -1778,6 +1786,14 @@ def keywords_taken(fn) -> set[str]:
     if any(p.kind == p.VAR_KEYWORD for p in params):
         names.add("*")
     return names
+
+
+def positional_only(fn) -> set[str]:
+    """The names of ``fn``'s positional-only parameters (before a ``/``), which no keyword reaches."""
+    try:
+        return {p.name for p in inspect.signature(fn).parameters.values() if p.kind == p.POSITIONAL_ONLY}
+    except (TypeError, ValueError):
+        return set()
 
 
 def _name(fn) -> str:
