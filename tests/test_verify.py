@@ -368,8 +368,10 @@ def test_a_given_baseline_is_not_retrained_and_unknown_causes_are_refused():
         return base_train(**kw)
     baseline = base_train()
     v = verify(train, baseline=baseline, progress=False)
-    # converged's two checks, then its follow-ups: which change would lower the floor?
-    assert calls == [{"epochs_factor": 2.0}, {"lr_factor": 0.1, "from_epoch": 1}, {"size_factor": 2.0},
+    # train() unchanged once (does it reproduce the run given?), converged's two checks, then its follow-ups: which
+    # change would lower the floor?
+    assert v.deterministic is True
+    assert calls == [{}, {"epochs_factor": 2.0}, {"lr_factor": 0.1, "from_epoch": 1}, {"size_factor": 2.0},
                      {"data_factor": 0.5}, {"data_factor": 2.0}]
     assert v.holds("data_limited") is False  # a linear model at its floor
     # a linear model has no width: size_factor=2 returned the baseline's run, which decides nothing

@@ -88,6 +88,9 @@ class Comparison(Verification):
     baseline_label = "BEFORE"
     one_run = "one run a side"
 
+    #: (verify's next check to run, --cause: compare retrains nothing)
+    next_cause = None
+
     @property
     def also_drawn(self) -> list:
         """The AFTER runs the chart draws where no check read them."""

@@ -121,6 +121,10 @@ _NAMELESS = re.compile(r"run|version_\d+|losslens")
 #: The keywords verify may pass to ``train`` (besides ``seed``).
 KEYWORDS = ("lr_factor", "epochs_factor", "size_factor", "data_factor", "shuffle_labels", "decay_factor",
             "dropout_factor", "from_epoch", "class_weight")
+#: What to do where a train() that takes a seed does not reproduce the baseline log given.
+_REPRODUCE = "give the log train() makes unchanged as the baseline, or leave the baseline out (train() makes it)"
+#: A retrained run's verdicts about its own length (:attr:`Verification.next_cause` passes over them).
+_OWN_LENGTH = ("still_improving", "converged", "temporary_plateau")
 #: Causes that are observations of the curve itself: nothing to retrain.
 _OBSERVED = ("stuck_at_init",)
 #: A rival cause "points elsewhere" when its change moved the loss at least this many times as far
@@ -395,6 +399,9 @@ class Verification:
     seed_unused: bool | None = None
     #: the second baseline run where it differed from the first (drawn beside it: what the noise looks like)
     again: Any = field(default=None, repr=False)
+    #: why train() does not start from fresh weights (each call trained on from the last), else None: no reading
+    #: is decided then
+    warm_start: str | None = None
 
     #: how the summary names what checked the prediction (``losslens compare``: "the AFTER run")
     checked_by = "retraining"
@@ -476,6 +483,8 @@ class Verification:
         if own is None:
             return None
         if own and self._predicts_no_change():
+            # (remedy() passes over a run that stayed above the untrained level: lower, but still no better than
+            # a uniform guess)
             moves = sorted(((abs(r.change_rel), not r.shared, c) for c in {r.check.cause for r in self.results}
                             - {verdict} if self.holds(c) for r in [self.remedy(c)] if r is not None), reverse=True)
             return moves[0][2] if moves and moves[0][0] >= GAIN else None
@@ -489,8 +498,8 @@ class Verification:
             mine = [r for r in self.results if r.check.cause == c]
             return (own is False and any(r.holds and _key(r) in failed for r in mine), self.strength(c),
                     any(not r.shared for r in mine), c)
-        rivals = sorted((rank(c) for c in {r.check.cause for r in self.results} - {verdict} if self.holds(c)),
-                        reverse=True)
+        rivals = sorted((rank(c) for c in {r.check.cause for r in self.results} - {verdict}
+                         if self.holds(c) and not self.untrained_only(c)), reverse=True)
         if not rivals:
             return None
         _, best, _, cause = rivals[0]
@@ -504,8 +513,35 @@ class Verification:
         loss), else None."""
         return max((r for r in self.results if r.check.cause == cause and r.holds and r.check.expect == "lower"
                     and r.check.statistic != "spread" and r.check.metric != "train_loss"
-                    and r.change_rel is not None),
+                    and r.change_rel is not None and not self.above_untrained(r)),
                    key=lambda r: (abs(r.change_rel), not r.shared), default=None)
+
+    @property
+    def untrained_level(self) -> float | None:
+        """ln K, a uniform guess's cross-entropy, where the diagnosis knows K (given or inferred) and read a loss;
+        else None."""
+        d = self.diagnosis
+        facts = getattr(d, "facts", None)
+        k = getattr(getattr(facts, "chance", None), "classes", None)
+        if not k or k < 2 or getattr(facts, "higher_is_better", False) or not str(d.metric).endswith("loss"):
+            return None
+        return math.log(k)
+
+    def above_untrained(self, r: CheckResult) -> bool:
+        """``r``'s retrained run ended (or bottomed) at or above the untrained level: lower than the baseline, and
+        still no better than a uniform guess. Labels that carry no signal (randomly permuted digits, Adam 0.01):
+        twice the data took validation's end 3.445 -> 2.831, -17.8%, "overfitting" by its bar, still above ln 10 =
+        2.303, and every retrained run read no_signal."""
+        level = self.untrained_level
+        return level is not None and r.value is not None and r.check.top is None \
+            and str(r.check.metric).endswith("loss") and r.value >= level
+
+    def untrained_only(self, cause: str) -> bool:
+        """Every reading that held for ``cause`` by lowering a loss left it at or above the untrained level: a
+        move that points to nothing (:meth:`above_untrained`)."""
+        lower = [r for r in self.results if r.check.cause == cause and r.holds and r.check.expect == "lower"
+                 and r.check.statistic != "spread"]
+        return bool(lower) and all(self.above_untrained(r) for r in lower)
 
     def broken(self, cause: str) -> list:
         """The checks of ``cause`` that could not run because its retraining raised or returned no readable
@@ -606,6 +642,8 @@ class Verification:
     def summary(self) -> str:
         """The verdict's outcome in a few words (the report's last line, the plot's title)."""
         rival, own = self.points_to, self.confirmed
+        if self.warm_start:
+            return f"not decided: {self.warm_start}"
         if own is None:
             noisy = self.undecided(self.diagnosis.verdict)
             if noisy and all(r.why == "tail_noise" for r in noisy):
@@ -619,8 +657,9 @@ class Verification:
                     "not decided: within the tail's own noise" + cap + self._one_run()
             if noisy:
                 why = "it did not reproduce the baseline given" if self.baseline_given else "not deterministic"
+                fix = _REPRODUCE if self.seedable else "give it a `seed` keyword and --seeds 0,1,2"
                 return ("not checked: its retraining moved the loss no further than train() moves it unchanged "
-                        f"({why}); give it a `seed` keyword and --seeds 0,1,2")
+                        f"({why}); {fix}")
             # The verdict has no counterfactual (stuck_at_init) or another cause was asked (--cause): the checks
             # above still ran once per change, and the noise was measured for them. "not checked" alone hid that a
             # seedless train() gave two different runs unchanged, which every other outcome says.
@@ -634,9 +673,14 @@ class Verification:
                 # went < 2% lower") is not established, but it is where the retraining leans: say which
                 # of its checks would settle it.
                 leaning = min((r.check.cause for r in self.results
-                               if r.holds and r.check.cause != self.diagnosis.verdict), default=None)
+                               if r.holds and r.check.cause != self.diagnosis.verdict
+                               and not self.untrained_only(r.check.cause)), default=None)
                 if leaning:
                     text += f"; consistent with {leaning} ({self._moved(leaning)}; --cause {leaning} runs its other checks)"
+                elif self.next_cause:
+                    cause, name = self.next_cause
+                    text += (f"; losslens reads its retrained run ({name}) as {cause}, not checked: --cause {cause} "
+                             "runs its checks")
         elif rival and not self._predicts_no_change():
             text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but {_the(self.checked_by)} points to "
                     f"{rival} ({self._moved(rival)})")
@@ -656,6 +700,25 @@ class Verification:
         if own and rival and self._predicts_no_change():
             text += self._went_lower(rival)
         return text + self._one_run()
+
+    @property
+    def next_cause(self) -> tuple[str, str] | None:
+        """``(cause, change)`` where the verdict's prediction failed and losslens read one of the runs that failed
+        it as another cause no check here decided: what to check next, else None. Keras Adam 0.05 on digits read
+        overfitting; its weight decay x 10 run read lr_too_high, "NOT confirmed" named nothing, and --cause
+        lr_too_high held at -35% (lr / 10 from scratch -42%). Not still_improving, converged or temporary_plateau:
+        a retrained run's verdict about its own length, not about what held the baseline."""
+        verdict = self.diagnosis.verdict
+        if self.confirmed is not False or self.points_to is not None or any(
+                r.holds and r.check.cause != verdict and not self.untrained_only(r.check.cause) for r in self.results):
+            return None  # (the summary names that cause instead)
+        decided = {r.check.cause for r in self.results if r.holds is not None}
+        for r in self.results:
+            if r.check.cause == verdict and r.holds is False:
+                for read in r.verdicts:
+                    if read in CHECKS and read not in decided and read not in _OWN_LENGTH:
+                        return read, r.check.name
+        return None
 
     def _predicts_no_change(self) -> bool:
         """The verdict's checks all predict "not lower / not higher" (converged, no_signal): a rival is then
@@ -680,7 +743,8 @@ class Verification:
         if self.deterministic is False:
             what = ("that did not reproduce the baseline given (run unchanged, it differed)" if self.baseline_given
                     else "that is not deterministic (its baseline, trained twice, differed)")
-            return f"; from one run per change of a train() {what}: give it a `seed` keyword and --seeds 0,1,2"
+            fix = _REPRODUCE if self.seedable else "give it a `seed` keyword and --seeds 0,1,2"
+            return f"; from one run per change of a train() {what}: {fix}"
         return ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
                 else "; from one run per change (give train a `seed` keyword to average over seeds)")
 
@@ -773,7 +837,8 @@ class Verification:
                 "checks": [r.to_dict() for r in self.results], "retrainings": dict(self.retrainings),
                 "learning_curve": None if fc is None else fc.to_dict(), "unchecked": self.unchecked,
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
-                "seed_unused": self.seed_unused,
+                "seed_unused": self.seed_unused, "warm_start": self.warm_start,
+                "next_cause": (self.next_cause or (None,))[0],
                 "diagnosis": self.diagnosis.to_dict()}
 
 
@@ -957,6 +1022,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         results = []
         interrupted = False
         for i, (check, why_not) in enumerate(plan):
+            if lab.warm:  # (the baselines of two seeds told it already: nothing to retrain)
+                results += [CheckResult(c, skipped=lab.warm.split(":", 1)[0], why="warm_start") for c, _ in plan[i:]]
+                break
             t0 = time.perf_counter()
             try:
                 runs = None if why_not else lab.retrain(check.change)
@@ -971,6 +1039,16 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
             if isinstance(runs, Exception):
                 results.append(CheckResult(check, skipped=_first_line(runs), broke=True))
                 continue
+            if isinstance(runs, list):
+                lab.warm = lab.warm or lab.started_warm(check.change, runs)
+            if lab.warm:
+                # (every run after the first continued another, those read before it too (lr x 10 begins lower
+                # anyway): no reading compares a change with its baseline)
+                said = lab.warm.split(":", 1)[0]  # (the whole of it is the last line's)
+                for r in results:
+                    r.holds, r.skipped, r.why = None, said, "warm_start"
+                results += [CheckResult(c, skipped=said, why="warm_start") for c, _ in plan[i:]]
+                break
             results.append(CheckResult(check, skipped=why_not) if why_not else lab.read(check, runs, t0))
         # Other causes' predictions about a change already made are read off the same runs, free,
         # and reported where they hold: a converged verdict whose lr/10 run went much lower has
@@ -978,7 +1056,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         # A reading that holds brings the other readings of its run along: the same run's best
         # going the other way is what tells a lucky final value from a remedy.
         asked = {c.cause for c, _ in plan}
-        for cause, checks in (() if interrupted else rival_checks(asked)):
+        for cause, checks in (() if interrupted or lab.warm else rival_checks(asked)):
             shared = []
             for check in checks:
                 check, why_not = lab.resolve(check, d)
@@ -993,7 +1071,8 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     results = [r for r in results if r.why != "calm"]
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
                        retrainings=dict(lab.count), deterministic=lab.deterministic, baseline_given=lab.given,
-                       again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused)
+                       again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused,
+                       warm_start=lab.warm)
     if interrupted:
         raise Interrupted(out)
     return out
@@ -1073,8 +1152,10 @@ class _Retrainer:
         self.again = None  # train() a second time, where it takes no seed: the move between runs of one setting
         self.given = False  # the baseline is a run given (--baseline), not one train() made here
         #: whether train() twice gave the same run, or train() once the run given as the baseline (None: not
-        #: measured: it takes a seed)
+        #: measured: it takes a seed and no baseline was given)
         self.deterministic: bool | None = None
+        #: why train() does not start from fresh weights (:meth:`started_warm`), else None
+        self.warm: str | None = None
 
     def takes(self, keyword: str) -> bool:
         return keyword in self.accepted or "*" in self.accepted
@@ -1150,6 +1231,7 @@ class _Retrainer:
 
         if given is None:
             self.base_runs = [self.run({}, s) for s in self.seeds]
+            self.warm = self.started_warm({}, self.base_runs[1:])
             # One run per change, and nothing says the run is the same twice: an unseeded torch loop's
             # val_loss moved 22% between two calls of train(), so "twice the epochs: +22%" refuted
             # still_improving on the noise alone. A second baseline measures that move (:meth:`measure_noise`).
@@ -1165,14 +1247,59 @@ class _Retrainer:
         self.given = True
 
     def measure_noise(self) -> None:
-        """``train()`` a second time, unchanged, where it takes no seed: how far a run moves on its own. Called
+        """``train()`` a second time, unchanged, where it takes no seed (how far a run moves on its own), or beside a
+        baseline given where it takes one (does the log given reproduce?). Called
         once some check is about to retrain, not with the baseline: a baseline that cannot be diagnosed, or
         a plan whose every check is skipped, has no use for it."""
-        if not self.takes("seed") and self.again is None:
+        if self.again is not None:
+            return
+        if not self.takes("seed"):
             self.again = self.run({}, None, what="the baseline again (train takes no seed: how far does a "
                                                   "run move on its own?)")
             # (a log given may number its epochs or name its columns its own way: its values are what is compared)
             self.deterministic = (same_values if self.given else _same_run)(self.base_runs[0], self.again)
+        elif self.given:
+            # A seed makes train() reproduce its own run, not the log given: a log made at lr 0.5 given beside a
+            # train() at lr 0.05 (seed 0) read "weight decay x 10: 0.9938 -> 0.1301 (-86.9%): holds" of a decay of 0,
+            # a run equal to train() unchanged, and "overfitting: confirmed by retraining". train() unchanged once,
+            # at the first seed, says whether the log is its run; where it is not, the checks are read against that
+            # difference as an unseeded train()'s are against its own.
+            self.again = self.run({}, self.seeds[0], what="the baseline again (does train() unchanged reproduce the "
+                                                           "log given?)")
+            self.deterministic = same_values(self.base_runs[0], self.again)
+        if self.again is not None:
+            self.warm = self.warm or self.started_warm({}, [self.again])
+
+    def started_warm(self, change: dict, runs: list) -> str | None:
+        """Why ``runs``, made with ``change``, continued training rather than starting afresh, else None: a run whose
+        first epoch the change leaves as the baseline's (train() unchanged, twice the epochs, a change from a later
+        epoch on; another seed) that began nearer the baseline's end than its start, where the baseline fell by at
+        least :data:`GAIN` of its start. A model built once at import trains on with each call: a regression MLP
+        (Adam 1e-4) began at 0.63 and ended at 0.35; its lr / 10 run began at 0.35 and went 33% lower, "converged:
+        NOT confirmed; points to lr_too_high", gains piled up over calls. Read on the training loss (validation's
+        where no training loss is logged)."""
+        if set(change) - {"epochs_factor", "from_epoch"} and not change.get("from_epoch"):
+            return None  # (lr x 10, more data, a bigger model may well begin lower: a change in its first epoch)
+        base = self.base_runs[0] if self.base_runs else None
+        metric = next((m for m in ("train_loss", "val_loss") if base is not None and base.has(m)), None)
+        if metric is None:
+            return None
+        b = np.asarray(base.series[metric], dtype=float)
+        b = b[np.isfinite(b)]
+        if b.size < 3:
+            return None
+        start, end = float(b[0]), float(np.median(b[-end_points(b.size):]))
+        if not start - end >= GAIN * abs(start):
+            return None
+        for r in runs:
+            y = np.asarray(r.series.get(metric, ()), dtype=float)
+            y = y[np.isfinite(y)]
+            if y.size and y[0] - end < start - y[0]:
+                what = f"with {_kwtext(change)}" if change else "unchanged"
+                return (f"{_name(self.train)}() does not start from fresh weights: run {what}, its {metric} began at "
+                        f"{_fmt(float(y[0]))}, nearer the baseline's end ({_fmt(end)}) than its start ({_fmt(start)}): "
+                        "each call trains on from the last; build the model (and its optimizer) inside train")
+        return None
 
     def resolve(self, check: Check, d) -> tuple[Check, str | None]:
         """The check with its metric and from_epoch filled in, and why it cannot run (or None)."""
@@ -1339,19 +1466,23 @@ class _Retrainer:
             return None
         rel = f" ({(again - b) / abs(b):+.1%})" if b else ""
         said = check.measured() or check.metric
+        seeded = self.takes("seed")
         if self.given:
             # One run beside a log cannot tell a train() whose runs scatter from a log made by other code, data or
             # library versions (two of the benchmark's generated cases: train() today ends far from their logs).
-            ran = (f"does not reproduce the baseline given (it is not deterministic, or the log came from other code "
-                   f"or data): run unchanged, its {said} ended {_fmt(again)} against {_fmt(b)} in the baseline given{rel}")
+            how = "the log came from other settings, code or data" if seeded else \
+                "it is not deterministic, or the log came from other code or data"
+            ran = (f"does not reproduce the baseline given ({how}): run unchanged, its {said} ended {_fmt(again)} "
+                   f"against {_fmt(b)} in the baseline given{rel}")
         else:
             ran = f"is not deterministic: run twice unchanged, its {said} ended {_fmt(b)} and {_fmt(again)}{rel}"
+        fix = _REPRODUCE if seeded else "give train a `seed` keyword and --seeds 0,1,2"
         if not flips_within(check, b, v, band):
             return (f"{_name(self.train)}() {ran}, and this change's run, {_fmt(v)}, landed within {k:g} times "
                     "that spread of the baseline: one run cannot tell a change that did not help from one train() never "
-                    "made (a keyword it takes and does not use); give train a `seed` keyword and --seeds 0,1,2")
+                    f"made (a keyword it takes and does not use); {fix}")
         return (f"{_name(self.train)}() {ran}, and this change's move is no larger than twice "
-                "that spread; give train a `seed` keyword and --seeds 0,1,2 to average it out")
+                f"that spread; {fix}" + ("" if seeded else " to average it out"))
 
     def unchanged(self, check: Check, runs: list) -> str | None:
         """Why the retrained runs are no counterfactual: each is the baseline's run to the last value (every
@@ -1363,11 +1494,19 @@ class _Retrainer:
         if not runs or len(runs) != len(self.base_runs):
             return None
         start = int(check.change.get("from_epoch", 0))
+        if self.given and self.takes("seed") and self.deterministic and _same_run(self.again, runs[0]):
+            # (a log given numbers its epochs and names its columns its own way: the run train() made unchanged
+            # beside it, at the first seed, its values the log's, is what a change that did nothing returns again)
+            return self._ignored(check)
         for base, new in zip(self.base_runs, runs):
             if not any(np.isfinite(v[start:]).any() for v in base.series.values()):
                 return None  # NaN weights from before the change on: nothing it could act on (a diverged run)
             if not _same_run(base, new):
                 return None
+        return self._ignored(check)
+
+    def _ignored(self, check: Check) -> str:
+        """The words for a change whose run came back unchanged (:meth:`unchanged`)."""
         kws = [k for k in check.change if k != "from_epoch"]
         said = ", ".join(kws)
         if "dropout_factor" in check.change:

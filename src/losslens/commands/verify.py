@@ -98,9 +98,13 @@ def register(app):
             typer.echo(json_text(result.to_dict()))
         else:
             typer.echo(str(result))
+            if result.next_cause:  # (the command to run, as the summary's last clause names it)
+                typer.echo(f"try: losslens verify {target} --cause {result.next_cause[0]}")
         if plot:
             run_guarded(result.save_plot, plot)
             typer.echo(f"wrote {plot}", err=json_out)
+        if result.warm_start:  # (no reading decided: each retraining trained on from the one before)
+            fail(f"{target}: {result.warm_start}")
         # 1 when a prediction that was asked about failed: the verdict's, or each --cause's.
         asked = cause or [result.diagnosis.verdict]
         failed = [c for c in asked if result.holds(c) is False]
