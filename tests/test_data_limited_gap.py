@@ -70,3 +70,19 @@ def test_the_regularization_it_already_uses_is_named_with_its_logged_value():
     # A run that logs neither keeps the plain advice (torch_digits_few: a plain torch loop, no settings saved).
     few = losslens.diagnose(str(FEW / "n150.csv"))
     assert "regularize: weight decay, dropout" in next(c for c in few.causes if c.id == "data_limited").actions
+
+
+def test_converged_names_the_logged_decay_as_data_limited_does_and_keeps_its_marker():
+    # The verdict's visible action and data_limited's (shown only in --json) name the same run's decay one way: on
+    # main the verdict said "regularization (weight decay, dropout)" to a run at weight_decay 1e-05.
+    from losslens.diagnosis import DATA_OR_MODEL
+    d = losslens.diagnose(str(ECO / "lightning_weight_decay" / "wd_1e-05"))
+    assert d.verdict == "converged"
+    act = next(a for a in d.causes[0].actions if "generalization gap" in a)
+    assert "raise the weight decay above the logged 1e-05 (weight_decay), or add dropout" in act
+    assert "weight decay, dropout" not in act
+    # Rebuilt, it is still the action later rules find as converged's "change the data or the model".
+    assert act.kind == DATA_OR_MODEL
+    few = losslens.diagnose(str(FEW / "n150.csv"))
+    assert any("regularization (weight decay, dropout)" in a and a.kind == DATA_OR_MODEL
+               for a in few.causes[0].actions)

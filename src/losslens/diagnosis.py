@@ -385,13 +385,15 @@ CAPACITY_OR_FLOOR = ("a model twice the size tells the model's limit from the da
                      "--cause underfitting retrains it): both losses lower → capacity; no lower → the data's floor "
                      "(noisy labels, classes that overlap), where only better data helps")
 
+#: overfitting's regularization action where the run logs no decay nor dropout (:func:`_overfitting_actions`).
+REGULARIZE = "regularize: weight decay, dropout"
 ACTIONS = {
     "still_improving": ["keep training: it is still improving",
                         Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
     "converged": [Action("stop here" + NO_GAIN_HERE, claim=NO_GAIN_HERE),
                   Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
-                    "regularize: weight decay, dropout", "a simpler or smaller model",
+                    REGULARIZE, "a simpler or smaller model",
                     "data augmentation or more training data"],
     "lr_too_high": [Action("lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
                            "(ReduceLROnPlateau, cosine)", LOWERS_LR),
@@ -3295,7 +3297,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(NO_TRAIN_CURVE)
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
                 f"{_n(g.val_best_epoch)}"] + \
-            ACTIONS["overfitting"][1:]
+            _overfitting_actions(f)[1:]
         return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
                                                      "val_rise": g.val_rise, **({"nothing_left_to_fit": True}
                                                                                 if fitted is not None else {})})
@@ -3325,7 +3327,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
                       + (f"(t = {_t((-1 if better == 'rising' else 1) * g.train_slope_t)})"
                          if g.train_slope_t < t.improving_t else "at each epoch boundary (below)"),
                       f"generalization gap grew from {g.gap_at_val_min:.3g} to {g.gap_end:.3g}"],
-                     ACTIONS["overfitting"], {"gap_growth": g.gap_growth_range})
+                     _overfitting_actions(f), {"gap_growth": g.gap_growth_range})
     return None
 
 
@@ -3398,7 +3400,7 @@ def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
           f"{_count(-t.improving_t)}, {_pct(t.overfit_rise_level)} of the {best} would do): a held floor also sits "
           "above its lowest smoothed point"]
     acts = [f"keep the weights of {ax} {_n(g.val_best_epoch)}, its best (restore_best_weights), and compare them with "
-            "the last one's on held-out data: lower there is overfitting"] + ACTIONS["overfitting"][1:2]
+            "the last one's on held-out data: lower there is overfitting"] + _overfitting_actions(f)[1:2]
     cause = Cause("overfitting",
                   _ramp(g.val_rise_noise, t.overfit_signs_noise, 2 * t.overfit_rise_noise, *OVERFIT_SIGNS_STRENGTH),
                   ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
@@ -6194,21 +6196,34 @@ GAP_SHARE_OF_LEVEL = 0.9
 GAP_LEVEL_STRENGTH = (0.6, 0.75)
 
 
-def _regularize_more(f: Facts) -> str:
-    """data_limited's regularization action, worded for the weight decay and dropout rate the run's saved settings
-    give (``f.regularization``, ``f.dropout``; a value > 0 is one the run used): more of one it already uses, above
-    the logged value, rather than adding it. A Lightning MLP on 600 digits at weight_decay 1e-05 (hparams.yaml),
-    training ending at 8.4% of validation's level, was told "regularize: weight decay, dropout" as though it used
-    none (tests/fixtures/ecosystem/lightning_weight_decay/wd_1e-05). How far to raise it is not said: the same
-    model at 0.05 underfits (wd_0.05)."""
+def _regularizers(f: Facts) -> str:
+    """The regularizers an action to regularize more names, worded for the weight decay and dropout rate the run's
+    saved settings give (``f.regularization``, ``f.dropout``; a value > 0 is one the run used): more of one it
+    already uses, above the logged value, rather than adding it; "weight decay, dropout" where it logs neither.
+    Every "regularize" action reads it (data_limited's, overfitting's, converged's beside a level that is all gap),
+    so that no two name the same run's decay two ways. A Lightning MLP on 600 digits at weight_decay 1e-05
+    (hparams.yaml), training ending at 8.4% of validation's level, was told "regularize: weight decay, dropout" as
+    though it used none (tests/fixtures/ecosystem/lightning_weight_decay/wd_1e-05). How far to raise it is not
+    said: the same model at 0.05 underfits (wd_0.05)."""
     decay, drop = (r if r is not None and r.value is not None and r.value > 0 else None
                    for r in (f.regularization, f.dropout))
     if decay is None and drop is None:
-        return "regularize: weight decay, dropout"
+        return "weight decay, dropout"
     # (The key as logged, not where: a decoupled decay's "where" carries a clause on its bound.)
-    return "regularize: " + ", or ".join((
+    return ", or ".join((
         "add weight decay" if decay is None else f"raise the weight decay above the logged {decay.value:g} ({decay.name})",
         "add dropout" if drop is None else f"raise dropout above the logged {drop.value:g} ({drop.name})"))
+
+
+def _regularize_more(f: Facts) -> str:
+    """data_limited's and overfitting's regularization action, "regularize: " and :func:`_regularizers`."""
+    return "regularize: " + _regularizers(f)
+
+
+def _overfitting_actions(f: Facts) -> list[str]:
+    """``ACTIONS["overfitting"]`` with its "regularize" action naming the run's logged decay or dropout
+    (:func:`_regularize_more`)."""
+    return [_regularize_more(f) if a == REGULARIZE else a for a in ACTIONS["overfitting"]]
 
 
 def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
@@ -6243,8 +6258,11 @@ def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
     line = (f"{train} ends at {g.train_end:.3g}, {_pct(g.train_end / level)} of {f.metric}'s {level:.3g}: the "
             f"model fits the examples it saw, and {_pct(share)} of {f.metric} is the gap to those it did not")
     verdict.evidence.append(line + ", which more data, augmentation or regularization narrow, not more epochs")
-    verdict.actions = [("to go lower, more training data or augmentation, or regularization (weight decay, "
-                        f"dropout): {_pct(share)} of {f.metric} is the generalization gap")
+    # (Rebuilt, not reworded: it says something new, but it is still the action a later rule finds as "change the
+    # data or the model".)
+    verdict.actions = [Action(f"to go lower, more training data or augmentation, or regularization "
+                              f"({_regularizers(f)}): {_pct(share)} of {f.metric} is the generalization gap",
+                              DATA_OR_MODEL)
                        if _data_or_model(a) else a for a in verdict.actions]
     dl = causes[i]
     dl.status, dl.confidence = "likely", _ramp(share, GAP_SHARE_OF_LEVEL, WHOLE, *GAP_LEVEL_STRENGTH)
