@@ -25,13 +25,11 @@ def _truth() -> dict[str, float]:
     return ends
 
 
-def test_the_truth_is_a_step_too_small():
-    # The fixture's claim, from its own runs: a larger step from the plateau ends far lower, a smaller one higher.
+def test_monitor_that_stopped_it_reads_no_bounce():
+    # The premise, from the fixture's own runs (make.out): a larger step from the plateau ends far lower, a smaller
+    # one higher, so "lower the learning rate" is the wrong advice here.
     ends = _truth()
     assert ends["10"] < 0.85 * ends["base"] and ends["0.1"] > ends["base"]
-
-
-def test_monitor_that_stopped_it_reads_no_bounce():
     # What the Monitor saved when its stop_gain stopped the run at epoch 156: old code read lr_too_high ("train_loss
     # bounces around its floor: sd 2.4% of its whole improvement") and said "lower the learning rate (try 1/10)".
     d = losslens.diagnose(W / "monitor.json")
