@@ -4969,20 +4969,22 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
 #: did not bounce. Measured: every benchmark run whose training curve lr_too_high read (its spread >= 2%) had
 #: validation at >= 0.66 of training's noise (a step that overshoots moves the weights validation is evaluated at, and
 #: the epoch mean averages part of that away); the moons MLP at SGD 0.003 whose ragged last batch set training's
-#: scatter, 0.026 (tests/fixtures/ecosystem/torch_moons_slow_sgd).
+#: scatter had validation at 0.024 of training's noise (``f.noise / f.train_noise``: 2.5e-04 / 0.0107 over the
+#: Monitor's 156 epochs; 0.026 over the CSV's 200) (tests/fixtures/ecosystem/torch_moons_slow_sgd).
 BATCH_SCATTER = 0.25
 
 
 def _batch_scatter(f: Facts) -> bool:
     """Whether the training loss's epoch-to-epoch scatter is the batches its epoch means averaged, not the steps:
     the validation loss, evaluated on the same held-out set at the weights each epoch ended at, moves with noise under
-    ``BATCH_SCATTER`` of training's (both noise sds from second differences, in the loss's units). A step too large
-    throws the weights about and validation sees where they landed; here they moved smoothly. A 2-64-64-2 MLP on
-    make_moons at plain SGD 0.003, batch 32 over 420 points: the unweighted mean of 13 batches of 32 and one of 4
-    scattered at sd 0.014 (sample-weighted, 6.6e-05) beside validation's 9.7e-05, and read "train_loss bounces around
-    its floor: sd 2.4% of its improvement" live (the Monitor's own stop at epoch 156) where lr / 10 from epoch 80
-    ended 3.6% higher and lr x 10 28% lower (tests/fixtures/ecosystem/torch_moons_slow_sgd). Dropout and augmentation
-    scatter a training loss alike. Only a validation loss is compared: a score is in other units."""
+    ``BATCH_SCATTER`` of training's (both :func:`losslens.facts.smoothing.noise_sigma`: the robust sd of the residuals
+    around a smooth, in the loss's units). A step too large throws the weights about and validation sees where they
+    landed; here they moved smoothly. A 2-64-64-2 MLP on make_moons at plain SGD 0.003, batch 32 over 420 points:
+    the unweighted mean of 13 batches of 32 and one of 4 (make.out: sd 0.014 over epochs 150-199, sample-weighted
+    6.6e-05, validation's 9.7e-05) put validation's noise at 0.024 of training's (2.5e-04 / 0.0107), and read
+    "train_loss bounces around its floor: sd 2.4% of its improvement" live (the Monitor's own stop at epoch 156)
+    where lr / 10 from epoch 80 ended 3.6% higher and lr x 10 28% lower
+    (tests/fixtures/ecosystem/torch_moons_slow_sgd). Dropout and augmentation scatter a training loss alike. Only a validation loss is compared: a score is in other units."""
     if f.metric != "val_loss" or not f.train_noise or not np.isfinite(f.noise):
         return False
     return f.noise < BATCH_SCATTER * f.train_noise
