@@ -3493,7 +3493,7 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
                   **({"uniform_guess": guess} if guess is not None else {})})
 
 
-#: bounced's and peak_climbed's strength, from bounce_range to 4x it: set by hand in 6fb79fe; no measurement recorded.
+#: bounced's, peak_climbed's and peak_threw's strength, from bounce_range to 4x it: set by hand in 6fb79fe; no measurement recorded.
 BOUNCE_STRENGTH = (0.55, 0.8)
 
 
@@ -4440,6 +4440,13 @@ def peak_bounced(f: Facts, t: Thresholds) -> Cause | None:
                   "train_peak_fit": tp.peak_level / best, "train_fit": tp.end_level / best})
 
 
+#: peak_threw's and peak_climbed's actions, one reading of one climb at the peak lr; ``{peak}`` is the peak lr's
+#: " (lr ...)" where the log gives it.
+PEAK_CLIMB_ACTIONS = ("start at a lower learning rate (try 1/10 of the peak{peak}; losslens verify --cause lr_too_high)",
+                      "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
+                      "gradient clipping")
+
+
 def peak_threw(f: Facts, t: Thresholds) -> Cause | None:
     """:func:`peak_bounced` where the peak held too few points for LrPhases (fewer than 8 at half the peak lr or
     more; :class:`~losslens.facts.optimizer.PeakClimb`): while the lr was at its peak validation climbed off its own
@@ -4503,10 +4510,8 @@ def peak_threw(f: Facts, t: Thresholds) -> Cause | None:
           f"best {best:.4g}) and fell to {end:.4g} only after the cut, while {f.metric} never got below that best "
           f"({c.best_after:.4g} at its lowest): the smaller steps settled where the peak's last throw left the "
           "weights"]
-    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, 0.55, 0.8), ev,
-                 [f"start at a lower learning rate (try 1/10 of the peak{peak}; losslens verify --cause lr_too_high)",
-                  "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
-                  "gradient clipping"],
+    return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, *BOUNCE_STRENGTH), ev,
+                 [a.format(peak=peak) for a in PEAK_CLIMB_ACTIONS],
                  {"peak_climb": rel, "peak_climb_at": c.climb_peak, "train_peak_rise": train_rise,
                   "train_peak_fit": held / best, "train_fit": end / best})
 
@@ -4581,9 +4586,7 @@ def peak_climbed(f: Facts, t: Thresholds) -> Cause | None:
                   "that predicts the class frequencies, and the smaller steps only stopped the bounce")
         guess = {"uniform_guess": k}  # (as blew_up's: no "stop here" at a guess, no bigger model for a dead net)
     return Cause("lr_too_high", _ramp(rel, t.bounce_range, 4 * t.bounce_range, *BOUNCE_STRENGTH), ev,
-                 [f"start at a lower learning rate (try 1/10 of the peak{peak}; losslens verify --cause lr_too_high)",
-                  "or cut it sooner (a shorter ReduceLROnPlateau patience, or a decay from the start)",
-                  "gradient clipping"],
+                 [a.format(peak=peak) for a in PEAK_CLIMB_ACTIONS],
                  {"peak_climb": rel, "peak_climb_at": c.climb_peak, "peak_climb_train": held / best, **guess})
 
 
