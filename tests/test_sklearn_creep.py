@@ -91,6 +91,8 @@ def test_a_rise_since_x_beside_a_flat_forecast_does_not_say_keep_training(seed, 
     assert c.strength <= 0.6 + 1e-9, c.strength
     assert any(e.startswith("but the learning-curve forecast, fitted to all") and "may be levelling off" in e
                for e in c.evidence), c.evidence
+    # The forecast is quoted once, in the doubt's line: not first as "slowly, but ... expects" as well.
+    assert sum("learning-curve forecast" in e for e in c.evidence) == 1, c.evidence
     assert c.actions[0].startswith("train on only with early stopping on val_r2"), c.actions
     assert not any(a.startswith("keep training") for a in c.actions), c.actions
     if seed == 1:  # the weighed forecast is quoted, and why it did not decide

@@ -3755,6 +3755,10 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
         ev = [f"{f.metric}{moving} over {_tail(f)}: "
               f"{sign * tr.slope:.3g}/{f.axis_name}, {_trend_word(sign * _tail_t(f, t))} "
               f"(t = {_t(sign * tr.slope_t)}{robust}); {gave}"]
+    # Read on the forecast alone (_forecast_refutes_flat), whose gain is the tail's steady fall carried on where its
+    # fitted families alone expect < 1% (_forecast_beside_tail): the line below would vouch for itself, and the
+    # doubt's line quotes the forecast again, with why, so "slowly, but ... expects" is not said first.
+    doubted = refuted and not _falling(f, t) and _forecast_doubts(f, t)
     blind = None if _falling(f, t) else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
@@ -3766,7 +3770,7 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
               f"give t = {_t(sign * blind[1])} against {noise}"]
         ev.append(f"the learning-curve forecast, fitted to all {f.n_points} points, expects {_expects(f)}")
         conf = 0.6
-    elif not _falling(f, t):
+    elif not _falling(f, t) and not doubted:
         ev.append(f"slowly, but the learning-curve forecast expects {_expects(f)}")
     cause = Cause("still_improving", conf, ev, list(ACTIONS["still_improving"]),
                   {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
@@ -3775,11 +3779,7 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
         # "still improving" at 0.64-0.86 beside "P = 37%" contradicted itself (Keras Adam 0.1 on diabetes, a
         # validation loss bouncing back from a swing at its floor).
         _doubted(cause, f, t, "the fall may be a swing settling, not progress")
-    elif refuted and _forecast_doubts(f, t):
-        # Read on the forecast alone (_forecast_refutes_flat), whose gain is the tail's steady fall carried on where
-        # its fitted families alone expect < 1% (_forecast_beside_tail): the line vouched for itself. (The doubt's
-        # line quotes the forecast again, with why: "slowly, but ... expects" above it said it once already.)
-        cause.evidence = [e for e in cause.evidence if not e.startswith("slowly, but the learning-curve forecast")]
+    elif doubted:
         _doubted(cause, f, t, f"the steady {'rise' if sign < 0 else 'fall'} may be levelling off")
     return cause
 
