@@ -84,3 +84,21 @@ def test_a_creep_read_on_the_forecast_is_worded_by_its_t():
     first = d.causes[0].evidence[0]
     assert first.startswith("val_loss over the last quarter:")
     assert "no clear trend (t = -1.1)" in first and "steady" not in first
+
+
+def test_the_forecast_quote_reads_the_thresholds_the_rules_read():
+    # With a 30% bar for a forecast that "expects more" (Thresholds.forecast_gain), the 17% forecast is no claim the
+    # verdict must overrule: the rules read converged on the tail alone. The quote of the forecast had read the
+    # default bars, 2%, and explained a refutation (_tail_refutes) the rules at these thresholds never made.
+    import dataclasses
+
+    from losslens.diagnosis import DEFAULT, diagnose_run
+
+    [run] = losslens.read(str(KS / "moons400_s0.csv"))
+    t = dataclasses.replace(DEFAULT, forecast_gain=0.3)
+    d = diagnose_run(run, thresholds=t)
+    assert d.verdict == "converged" and 0.02 < d.facts.forecast["gain"] < 0.3, str(d)
+    assert not any("departs from that path" in e for e in d.cause.evidence), d.cause.evidence
+    # At the default bars the departure is the reason, and is said.
+    d = diagnose_run(run)
+    assert d.verdict == "converged" and any("departs from that path" in e for e in d.cause.evidence)

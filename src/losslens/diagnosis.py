@@ -845,7 +845,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                                              and "lr_zero_from" not in verdict.numbers)):
         fc = f.forecast if horizon is None and planned is None else f.quoted_forecast
         if fc is not None:
-            _quote_forecast(verdict, fc, f)
+            _quote_forecast(verdict, fc, f, t)
             if planned is not None and not fc.get("reason"):
                 schedule = _schedule_ahead(run, f, planned[0])
                 if schedule:
@@ -7936,7 +7936,7 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
     return lr_cut(run.axis, lr)
 
 
-def _quote_forecast(cause: Cause, fc: dict, f: Facts):
+def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
     if fc.get("reason"):  # too few points, or a fit that misses the curve's present: its "interval" is a wide guess
         cause.evidence.append(f"no forecast: {fc['reason'].split('; ')[0]}")
@@ -8010,13 +8010,13 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
             line += (f" (from its fitted level now, {fc['level']:.4g}); but its best so far is {fc['best_so_far']:.4g} "
                      f"and the forecast is {short}: restoring the best weights keeps about as much")
-        if cause.id == "converged" and _schedule_ended(f, DEFAULT):
+        if cause.id == "converged" and _schedule_ended(f, t):
             # The ensemble carries the fitted curve on as though the step that shaped it held; after a schedule
             # that ran the lr to ~0, more epochs train at ~0 and hold the loss where it is: "P = 45% that training
             # on gains > 1%" beside "the schedule ended" (torch_cosine_end) priced epochs that cannot move it. What
             # the p_improve does measure is said instead of the P (it stays in the JSON's forecast).
             p = f"P = {fc['p_improve']:.0%} that it {gains} by {_n(horizon)}"
-            if fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain:
+            if fc.get("gain") is not None and fc["gain"] >= t.forecast_gain:
                 cause.evidence.append(f"(the forecast, {p}, extends the schedule's last drop; with the learning rate "
                                       "at its floor, more epochs will not repeat it)")
             else:
@@ -8029,10 +8029,10 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
                 and not _batch_loss(f):
             _hedge_converged(cause, f, horizon, fc["p_improve"])
-        expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= DEFAULT.forecast_gain
+        expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= t.forecast_gain
         # (A converged after an annealed schedule returned above: its note says what the forecast extends.)
-        if expects_more and f.trend.slope_t >= 0 and fc["p_improve"] >= DEFAULT.forecast_likely \
-                and (train_t := _still_fitting(f, DEFAULT)) is not None:
+        if expects_more and f.trend.slope_t >= 0 and fc["p_improve"] >= t.forecast_likely \
+                and (train_t := _still_fitting(f, t)) is not None:
             _train_on_fitting(cause, f, horizon, gains, fc["p_improve"], train_t)
         elif expects_more and f.trend.slope_t >= 0:
             # The learning-curve families only fall; fitted over a drop the tail has left behind
@@ -8040,14 +8040,14 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but {_tail(f)} did not "
                                   f"{'rise' if _higher(f) else 'fall'} (t = {_t(_sign(f) * f.trend.slope_t)}): the "
                                   "verdict goes by the tail)")
-        elif expects_more and (refuted := _tail_refutes(f, DEFAULT)) is not None:
+        elif expects_more and (refuted := _tail_refutes(f, t)) is not None:
             slope, path, excess = refuted
             way = "rises" if _higher(f) else "falls"
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but its path {way} "
                                   f"{abs(path):.3g}/{f.axis_name} over {_tail(f)}, where {f.metric} moved "
                                   f"{_sign(f) * slope:.3g}/{f.axis_name}: the curve departs from that path at t = "
                                   f"{_t(excess)}, so the verdict goes by the tail)")
-        elif expects_more and (z := _half_excess(f)) is not None and z > DEFAULT.blind_tail_t:
+        elif expects_more and (z := _half_excess(f)) is not None and z > t.blind_tail_t:
             # (A flat stretch after a drop, bent into a descent by a family fitted through both: see _half_refutes.)
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but over the later half of the "
                                   f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
@@ -8057,7 +8057,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts):
                 and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
         elif cause.id == "converged" and not fc.get("uncertain") and fc.get("gain") is not None \
-                and f.trend.slope_t < DEFAULT.improving_t and not _higher(f) \
+                and f.trend.slope_t < t.improving_t and not _higher(f) \
                 and (claim := _no_gain_claim(cause.actions)) is not None:
             # "the last quarter still falls (t = -8.2)" beside "more epochs will not lower the loss": both true only
             # as far as the forecast says, so the action quotes it (torch_splits: -0.0076% by epoch 198, P = 0%).
