@@ -47,3 +47,18 @@ def test_compare_of_two_step_logs_says_their_noise_step_to_step():
     assert c.diagnosis.axis == "step" and c.holds("lr_too_high")
     text = str(c)
     assert "each run's own step-to-step noise" in text and "epoch" not in text, text
+
+
+def test_a_check_that_never_ran_says_its_spread_in_the_baselines_unit():
+    # verify on a baseline logged by step whose lr / 10 retraining raised: the check's line has no retrained run to
+    # take a unit from, and said "the epoch-to-epoch spread" of a log that counts steps (CheckResult.line read the
+    # retrained runs' axis, "epoch" without one, where Check.prediction asks for the baseline's).
+    from losslens.verification import CHECKS, CheckResult, Verification
+
+    [run] = losslens.read(ECO / "tb_lr_sweep" / "runs" / "lr_1.0")
+    d = losslens.diagnose(run)
+    spread = next(c for c in CHECKS["lr_too_high"] if c.statistic == "spread")
+    v = Verification(d, [CheckResult(spread, skipped="its retraining raised", broke=True)], [None], [run])
+    assert run.axis_name == "step"
+    text = str(v)
+    assert "the step-to-step spread" in text and "epoch-to-epoch" not in text, text

@@ -29,7 +29,7 @@ from .exceptions import LosslensError, UsageError, UsageTypeError
 from .result import finite_or_none
 from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
                            read_values, rival_checks, same_values, statistic_of, tail_points, tail_se,
-                           NOISE_SES)
+                           NOISE_SES, _unit)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -61,10 +61,10 @@ class Reading(CheckResult):
     #: the noise band a decided reading stands outside (one run a side), in words; None where not measured
     band: str | None = None
 
-    def line(self) -> str:
+    def line(self, unit: str | None = None) -> str:
         # (a decided line shows its band as an undecided one does: "best ±17%: not decided" beside "end -1.8%: does
         # NOT hold" read as two rules, where the end's median of the last points is simply the less noisy reading)
-        text = super().line()
+        text = super().line(unit)
         return text + f" (noise: {self.band})" if self.band and self.holds is not None else text
 
 
@@ -117,7 +117,7 @@ class Comparison(Verification):
     def _one_run(self) -> str:
         if len(self.before) > 1 or len(self.after) > 1:
             return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"
-        axis = self.diagnosis.axis or "epoch"  # (a step log's noise is step to step: said in its unit)
+        axis = _unit(self.baseline_runs)  # (a step log's noise is step to step: said in its unit)
         return (f"; from one run a side: read against each run's own {axis}-to-{axis} noise, not against what "
                 "another seed would give (several logs a side compare means)")
 
@@ -158,7 +158,7 @@ class Comparison(Verification):
         else:
             lines.append(f"change: {self.unknown}")
         lines += [f"  note: {n}" for n in self.notes]
-        lines += [f"  {r.line()}" for r in self.results]
+        lines += [f"  {r.line(_unit(self.baseline_runs))}" for r in self.results]
         # (in every case: where no check reads the runs, or none reads this statistic, it is all that says how
         # they moved)
         lines.append("  " + _moves(self))
@@ -1181,7 +1181,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
             return f"±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g}"
         if not flips_within(check, b, v, v * np.exp(np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se)):
             return None
-        axis = b_runs[0].axis_name
+        axis = _unit(b_runs)
         return (f"the ratio of the two tails' spreads is within its own noise (over {ms[0]} and {ms[1]} {axis}-to-{axis} "
                 f"differences): ±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g} flips it")
     else:
@@ -1189,7 +1189,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
-        what = f"the two runs' own {b_runs[0].axis_name}-to-{b_runs[0].axis_name} noise"
+        what = f"the two runs' own {_unit(b_runs)}-to-{_unit(b_runs)} noise"
     if band_only:
         return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / abs(b):.1%}" if b else
                                                           f"±{_NOISE_SES * se:.3g}")

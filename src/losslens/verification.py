@@ -321,9 +321,12 @@ class CheckResult:
         axis = self.runs[0].axis if self.runs else ()
         return float(axis[start]) if start < len(axis) else float(start)
 
-    def line(self) -> str:
+    def line(self, unit: str | None = None) -> str:
+        """The check's line; ``unit``: the unit the baseline's log counts (:func:`_unit` of the baseline runs), in
+        which a spread is said, as :meth:`Check.prediction` reads it. Without it, the retrained runs' own, which a
+        check that never ran does not have ("epoch" then)."""
         c = self.check
-        axis = self.runs[0].axis_name if self.runs else "epoch"
+        axis = unit or _unit(self.runs)
         when = f" from {axis} {self.began:g} on" if self.began is not None else ""
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction(axis)}"
         fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
@@ -600,7 +603,7 @@ class Verification:
         x = "" if d.plateau_epoch is None else f" (plateau at {d.axis} {d.plateau_epoch:g})"
         seeds = "" if self.seeds == [None] else f", mean of seeds {', '.join(map(str, self.seeds))}"
         lines = [f"{d.run_name}: {d.verdict}{x} on {d.metric}; each cause's prediction, retrained{seeds}:"]
-        lines += [f"  {r.line()}" for r in self.results]
+        lines += [f"  {r.line(_unit(self.baseline_runs))}" for r in self.results]
         if self.unchecked:
             lines.append(f"  {self.unchecked}")
         elif not self.results:
