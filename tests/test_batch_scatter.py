@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import losslens
 from losslens.facts import measure
@@ -49,3 +50,25 @@ def test_the_same_epochs_from_the_csv_read_alike():
     f = measure(d.run)
     # The bar's margin: the weights each epoch ended at (validation) moved ~1/40 as much as the batch mean.
     assert f.train_oscillation >= 0.02 and f.noise < 0.1 * BATCH_SCATTER * f.train_noise
+
+
+def _carried_on() -> tuple[float, float]:
+    """make.out's run at lr 0.003 carried on past its planned 200 epochs: validation at epoch 199 and at 999."""
+    m = re.search(r"lr 0.003 carried on: val 199 ([0-9.]+), .* 999 ([0-9.]+)", (W / "make.out").read_text())
+    return float(m.group(1)), float(m.group(2))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="known miss: read converged, 'change the data or the model, not the epoch count', where "
+                          "the same lr carried on to epoch 999 ends 25% lower (lr x 10 from epoch 80: 28%); nothing "
+                          "in the log (validation's last quarter at t = 4.7 over 200 epochs, -3.6 over the Monitor's 156, "
+                          "a few 1e-5 an epoch either way; the gap growing) tells this slow SGD drift from a floor, and "
+                          "no rule was measured that does beyond this one run")
+@pytest.mark.parametrize("name", ["run.csv", "monitor.json"])
+def test_more_epochs_at_the_same_step_are_not_ruled_out(name):
+    at_199, at_999 = _carried_on()
+    if not at_999 < 0.8 * at_199:  # (the premise; not an AssertionError, so the xfail cannot hide it)
+        pytest.fail(f"make.out's premise no longer holds: {at_199} at epoch 199, {at_999} at 999")
+    d = losslens.diagnose(W / name)
+    said = [a for c in d.causes for a in c.actions]
+    assert not any("not the epoch count" in a or "more epochs will not lower" in a for a in said), said
