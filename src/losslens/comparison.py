@@ -29,7 +29,7 @@ from .exceptions import LosslensError, UsageError, UsageTypeError
 from .result import finite_or_none
 from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
                            read_values, rival_checks, same_values, statistic_of, tail_points, tail_se,
-                           NOISE_SES, _unit)
+                           NOISE_SES, axis_unit)
 
 __all__ = ["compare", "Comparison", "CHANGES", "parse_change"]
 
@@ -117,7 +117,7 @@ class Comparison(Verification):
     def _one_run(self) -> str:
         if len(self.before) > 1 or len(self.after) > 1:
             return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"
-        axis = _unit(self.baseline_runs)  # (a step log's noise is step to step: said in its unit)
+        axis = axis_unit(self.baseline_runs)  # (a step log's noise is step to step: said in its unit)
         return (f"; from one run a side: read against each run's own {axis}-to-{axis} noise, not against what "
                 "another seed would give (several logs a side compare means)")
 
@@ -158,7 +158,7 @@ class Comparison(Verification):
         else:
             lines.append(f"change: {self.unknown}")
         lines += [f"  note: {n}" for n in self.notes]
-        lines += [f"  {r.line(_unit(self.baseline_runs))}" for r in self.results]
+        lines += [f"  {r.line(axis_unit(self.baseline_runs))}" for r in self.results]
         # (in every case: where no check reads the runs, or none reads this statistic, it is all that says how
         # they moved)
         lines.append("  " + _moves(self))
@@ -1181,7 +1181,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
             return f"±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g}"
         if not flips_within(check, b, v, v * np.exp(np.linspace(-_NOISE_SES, _NOISE_SES, 81) * se)):
             return None
-        axis = _unit(b_runs)
+        axis = axis_unit(b_runs)
         return (f"the ratio of the two tails' spreads is within its own noise (over {ms[0]} and {ms[1]} {axis}-to-{axis} "
                 f"differences): ±{_NOISE_SES:g} standard errors = x/÷ {math.exp(_NOISE_SES * se):.2g} flips it")
     else:
@@ -1189,7 +1189,7 @@ def _within_noise(check, b, v, base_vals, vals, b_runs, a_runs, band_only: bool 
         if any(s is None for s in ses):
             return None
         se = math.sqrt(ses[0] ** 2 + ses[1] ** 2)
-        what = f"the two runs' own {_unit(b_runs)}-to-{_unit(b_runs)} noise"
+        what = f"the two runs' own {axis_unit(b_runs)}-to-{axis_unit(b_runs)} noise"
     if band_only:
         return f"±{_NOISE_SES:g} standard errors = " + (f"±{_NOISE_SES * se / abs(b):.1%}" if b else
                                                           f"±{_NOISE_SES * se:.3g}")

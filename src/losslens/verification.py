@@ -322,11 +322,11 @@ class CheckResult:
         return float(axis[start]) if start < len(axis) else float(start)
 
     def line(self, unit: str | None = None) -> str:
-        """The check's line; ``unit``: the unit the baseline's log counts (:func:`_unit` of the baseline runs), in
+        """The check's line; ``unit``: the unit the baseline's log counts (:func:`axis_unit` of the baseline runs), in
         which a spread is said, as :meth:`Check.prediction` reads it. Without it, the retrained runs' own, which a
         check that never ran does not have ("epoch" then)."""
         c = self.check
-        axis = unit or _unit(self.runs)
+        axis = unit or axis_unit(self.runs)
         when = f" from {axis} {self.began:g} on" if self.began is not None else ""
         head = f"{c.cause} — {c.name}{when}: predicts {c.prediction(axis)}"
         fmt = _fmt if c.statistic != "spread" else (lambda x: f"±{x:.1%}" if math.isfinite(x) else _fmt(x))
@@ -603,7 +603,7 @@ class Verification:
         x = "" if d.plateau_epoch is None else f" (plateau at {d.axis} {d.plateau_epoch:g})"
         seeds = "" if self.seeds == [None] else f", mean of seeds {', '.join(map(str, self.seeds))}"
         lines = [f"{d.run_name}: {d.verdict}{x} on {d.metric}; each cause's prediction, retrained{seeds}:"]
-        lines += [f"  {r.line(_unit(self.baseline_runs))}" for r in self.results]
+        lines += [f"  {r.line(axis_unit(self.baseline_runs))}" for r in self.results]
         if self.unchecked:
             lines.append(f"  {self.unchecked}")
         elif not self.results:
@@ -1714,7 +1714,7 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
         # smaller step (a floor's too): only a bounce as large as that bar is the step's to lose.
         # (why "calm": left out of the report, which has nothing to say of a bounce that was not there)
         return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, runs=runs, why="calm",
-                    skipped=f"the baseline's tail barely bounces ({_unit(base_runs)} to {_unit(base_runs)} ±{b:.1%} "
+                    skipped=f"the baseline's tail barely bounces ({axis_unit(base_runs)} to {axis_unit(base_runs)} ±{b:.1%} "
                             f"of its level, under "
                             f"{BOUNCE:.0%}): the level's reading decides")
     ignored = unchanged() if unchanged is not None else None
@@ -1794,7 +1794,7 @@ def tail_noise(check: Check, b: float, v: float, base_vals: list, vals: list, ba
     spread = [tail_spread(np.asarray(r.series[check.metric], dtype=float)) for r in base_runs
               if check.metric in r.series]
     spread = [s for s in spread if s is not None and math.isfinite(s)]
-    bounce = (f"; the baseline's tail bounces ±{np.mean(spread):.1%} from {_unit(base_runs)} to {_unit(base_runs)}"
+    bounce = (f"; the baseline's tail bounces ±{np.mean(spread):.1%} from {axis_unit(base_runs)} to {axis_unit(base_runs)}"
               if spread else "")
     band = f"±{NOISE_SES * se / abs(b):.1%}" if b else f"±{NOISE_SES * se:.3g}"
     return (f"within the tail's noise{paired}: ±{NOISE_SES:g} standard errors of the move = {band} flips it{bounce}",
@@ -1950,7 +1950,7 @@ def _first_line(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else ""
 
 
-def _unit(runs: list) -> str:
+def axis_unit(runs: list) -> str:
     """The unit the baseline's log counts, ``"epoch"``, ``"step"`` or ``"round"`` (``"epoch"`` without a run): a
     tail's bounce is from one logged point to the next, "from epoch to epoch" only on an epoch log."""
     return runs[0].axis_name if runs else "epoch"
