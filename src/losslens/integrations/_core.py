@@ -71,6 +71,10 @@ class Decision:
     message: str | None = None     # the report (the first firm verdict, and each change of it)
 
 
+#: The stops held while the lr is still warming up (:meth:`Watcher._warm_holds`): causes a rising lr can still change.
+WARM_HELD = frozenset({"underfitting", "lr_too_low", "stuck_at_init", "converged"})
+
+
 @dataclass
 class LRSchedule:
     """What the framework adapter knows about the learning-rate scheduler(s) attached to the run.
@@ -847,7 +851,8 @@ class Watcher:
         if d.solved and d.verdict == previous and self._solved_report(d, epoch, ready, decision):
             return
         firm = firm_verdict(d, previous, self.min_confidence)
-        held = firm and d.verdict in self.stop_on and ready and self._schedule_holds(d)
+        warm = firm and d.verdict in self.stop_on and ready and self._warm_holds(d)
+        held = warm or (firm and d.verdict in self.stop_on and ready and self._schedule_holds(d))
         stop = firm and d.verdict in self.stop_on and ready and not held and not game
         if d.verdict == "converged" and "converged" in self.stop_on and ready and not held \
                 and not self._backed_by_flat_stretch(d, say=stop):
@@ -867,7 +872,11 @@ class Watcher:
                 running = self._schedule.name if not stop and self._schedule_holds(d) else None
                 self._report(d, epoch, format_report(d, epoch, self.framework, was=was, schedule=running,
                                                      warming=running is not None and self._warming()), decision)
-        if held:
+        if warm:
+            by = f"the lr schedule ({self._schedule.name})" if self._schedule is not None else "the lr"
+            self.say_once(f"warming {d.verdict}", f"losslens: {d.verdict} at {self.axis_name} {axis_text(epoch)}, but "
+                          f"{by} is still warming the lr up to its peak: not stopping before it gets there")
+        elif held:
             self.say_once("schedule", f"losslens: converged at the current lr, but the lr schedule "
                                       f"({self._schedule.name}) still runs: not stopping")
         if stop:
@@ -1250,6 +1259,15 @@ class Watcher:
         # the epoch's end shows the next epoch's lr. Two epochs recorded at it: at least one trained.
         changed = np.flatnonzero(np.abs(np.diff(lrs)) > 1e-3 * np.abs(lrs[:-1]))
         return changed.size > 0 and lrs.size - 1 - changed[-1] < 2
+
+    def _warm_holds(self, d) -> bool:
+        """True: do not stop on this verdict yet, the lr is still warming up (:meth:`_warming`) and a higher lr can
+        still change what it reads: a loss too high or too slow (``underfitting``, ``lr_too_low``, ``stuck_at_init``)
+        or flat (``converged``) at a fraction of the peak rate says nothing of the peak. A digits MLP warmed up
+        linearly to SGD 0.05 over 40 epochs (tests/test_integrations_warmup.py) was stopped as lr_too_low at epoch 20,
+        val_loss 2.13 at lr 0.026; held, it ends at 0.52. A blow-up (``lr_too_high``, ``diverged``) only gets worse
+        as the lr rises: those stops are never held here."""
+        return d.verdict in WARM_HELD and self._warming()
 
     def _warming(self) -> bool:
         """The lr schedule is still raising the lr (a warm-up): as its adapter says, else the last lr recorded is
