@@ -145,3 +145,59 @@ def test_keras_without_validation_keeps_validation_split_in_the_advice():
     model.fit(x[:800], y[:800], epochs=10, batch_size=32, verbose=0, callbacks=[cb])
     advice = [a for c in cb.diagnosis.causes for a in c.actions if "log a validation loss" in a]
     assert advice and all("validation_split=0.1" in a for a in advice), (cb.diagnosis.verdict, advice)
+
+
+def _torch_sweep(tmp_path, widths=(16, 64), epochs=10, with_optimizer_at_init=False):
+    """One Monitor over a sweep of digits MLPs (SGD 0.05, batches of 64), each model handed to ``step(model=)``."""
+    import torch
+    from losslens.integrations.torch import Monitor
+
+    x, y = _digits()
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    torch.manual_seed(0)
+    monitor = None
+    lengths = []
+    for width in widths:
+        model = torch.nn.Sequential(torch.nn.Linear(64, width), torch.nn.ReLU(), torch.nn.Linear(width, 10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        if monitor is None:
+            monitor = Monitor(model if with_optimizer_at_init else None, opt if with_optimizer_at_init else None,
+                              grad_every=None, save_path=tmp_path / "sweep.json", verbose=0)
+        for _ in range(epochs):
+            for i in range(0, 800, 64):
+                loss = torch.nn.functional.cross_entropy(model(xt[i:i + 64]), yt[i:i + 64])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                monitor.step(loss, model=model, batch_size=len(xt[i:i + 64]))
+            with torch.no_grad():
+                val = float(torch.nn.functional.cross_entropy(model(xt[1400:]), yt[1400:]))
+            monitor.epoch_end(val_loss=val)
+        lengths.append(len(monitor.run()))
+    monitor.finish()
+    return monitor, lengths
+
+
+def test_torch_monitor_given_another_model_starts_a_new_run(tmp_path):
+    """A sweep passing one Monitor each model through ``step(model=)`` (a width-16 then a width-64 MLP, 10 epochs
+    each): the second model's epochs were recorded as epochs 10-19 of the first's run, one 20-epoch file. Now two
+    runs of 10, ``sweep.json`` and ``sweep-run1.json``, the second said once."""
+    monitor, lengths = _torch_sweep(tmp_path)
+    assert lengths == [10, 10], lengths
+    first = json.loads((tmp_path / "sweep.json").read_text())
+    second = json.loads((tmp_path / "sweep-run1.json").read_text())
+    assert first["epoch"] == list(range(10)) and second["epoch"] == list(range(10))
+    # (the second run's first loss is the fresh model's, not a jump up from the first model's last)
+    assert second["val_loss"][0] > first["val_loss"][-1]
+    out = "\n".join(monitor.messages)
+    assert out.count("given another model: a new run (run 1") == 1, out
+
+
+def test_torch_monitor_made_with_a_model_and_optimizer_drops_the_old_optimizer(tmp_path):
+    """``Monitor(model, optimizer)`` then another model at ``step(model=)``: a new run too, and the first model's
+    optimizer (whose lr is not the new model's) is no longer read, said once."""
+    monitor, lengths = _torch_sweep(tmp_path, with_optimizer_at_init=True)
+    assert lengths == [10, 10], lengths
+    assert monitor.optimizer is None
+    assert any("its lr is no longer read" in m for m in monitor.messages), monitor.messages
+    assert "lr" in json.loads((tmp_path / "sweep.json").read_text())

@@ -22,12 +22,18 @@ per step; without ``batch_size`` over its batches, each the same weight); every
 update-to-weight ratio are recorded, from
 the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywhere in the loop and a
 ``GradScaler`` are all read right; without an optimizer, at ``step`` after ``backward()``); ``epoch_end`` records the epoch, diagnoses the run so far, reports once and acts.
+
+One Monitor handed another model at ``step(loss, model=m)`` (a sweep passing each setting's fresh model) starts a new
+run for it, as the Keras and Lightning callbacks do for a fit of another model: the last run is finished and saved,
+the new one counted from ``first_epoch`` and saved beside it as ``<stem>-run1.json``. Weights re-initialised in place
+on the same object are not told from more training of it.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import weakref
 
 from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
@@ -99,7 +105,10 @@ class Monitor(WatcherViews):
         self._hook = None
         if self.probe.every is not None and hasattr(optimizer, "register_step_pre_hook"):
             self._hook = optimizer.register_step_pre_hook(self._before_optimizer_step)
-        self.epoch = first_epoch
+        self.epoch = self._first_epoch = first_epoch
+        self._epochs = epochs
+        self._trained = None if model is None else weakref.ref(model)  # the model of this run: another is another run
+        self._finished = False
         self.should_stop = False
         self.best_state = None
         self._loss_sum = None   # this epoch's batch losses, each times its batch_size where step was given one
@@ -126,6 +135,13 @@ class Monitor(WatcherViews):
             raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None{hint}")
         weight = _checked_batch_size(batch_size)
         try:
+            if model is not None and self._trained is not None and self._trained() is not model \
+                    and self.watcher.axis:
+                # Another model (a sweep passing one Monitor the model of each setting): its epochs appended to the
+                # last model's made one run of both, read as one curve with a jump where the second started.
+                self._new_run(model)
+            if model is not None and self._trained is None:
+                self._trained = weakref.ref(model)
             if loss is not None:
                 value = loss.detach() if isinstance(loss, torch.Tensor) else loss
                 if weight is not None:
@@ -148,6 +164,37 @@ class Monitor(WatcherViews):
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "step")
+
+    def _new_run(self, model) -> None:
+        """Start a new run for ``model``, another object than the last run's: the last run gets its final report and
+        file (where :meth:`finish` was not called), then a fresh Watcher with the same options records from
+        ``first_epoch``, saved beside the first as ``<stem>-run1.json``. An optimizer (and its scheduler) that holds
+        none of ``model``'s parameters is the last model's: its lr is not this run's, so it is no longer read."""
+        if not self._finished:
+            self.watcher.end_training()
+        self.watcher = self.watcher.fresh()
+        if self._epochs is not None:
+            self.watcher.plan(self._first_epoch + int(self._epochs) - 1, f"epochs={int(self._epochs)}")
+        self.epoch, self.should_stop, self.best_state, self._finished = self._first_epoch, False, None, False
+        self._loss_sum, self._loss_n, self._sized, self._unsized = None, 0, False, False
+        self.best_is_last = True
+        self.probe.pop_epoch()
+        self._trained, self.model = weakref.ref(model), model
+        self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
+        drop = ""
+        if self.optimizer is not None:
+            own = {id(p) for p in model.parameters()}
+            if not any(id(p) in own for g in self.optimizer.param_groups for p in g["params"]):
+                if self._hook is not None:
+                    self._hook.remove()
+                    self._hook = None
+                self.optimizer = self.scheduler = None
+                drop = "; the Monitor's optimizer trains none of its parameters, so its lr is no longer read " \
+                       "(give each model a Monitor of its own with its optimizer)"
+            else:
+                self.watcher.read_penalty(lambda: optimizer_decay([self.optimizer]), DECAY_KEYS)
+        self.watcher.say(f"losslens: step(model=) given another model: a new run (run {self.watcher.run_index}"
+                         + (f", saved to {self.watcher.save_path}" if self.watcher.save_path else "") + f"){drop}")
 
     def _before_optimizer_step(self, optimizer, args, kwargs):
         if self.probe.every is None:
@@ -210,6 +257,7 @@ class Monitor(WatcherViews):
         """Report the final verdict if none was reported, and save. With ``restore_best_weights``, a loop that ends
         without a losslens stop (its last epoch, a ``break`` of its own) gets the best epoch's weights back, saying so
         in one line, as the Keras, Lightning and Transformers callbacks do at the end of a fit (:func:`restore_at_end`)."""
+        self._finished = True
         if self._hook is not None:
             self._hook.remove()
             self._hook = None
