@@ -344,6 +344,42 @@ def test_lightning_per_step_train_loss_warns_and_records_the_epoch_mean(tmp_path
     assert not fit(on_epoch=True, epochs=3)
 
 
+class SizedDigits(Digits):
+    """Digits logging its training loss per step only, keeping each batch's loss and size."""
+
+    def __init__(self, **kw):
+        super().__init__(on_epoch=False, **kw)
+        self.batches, self.epochs = [], []
+
+    def training_step(self, batch, i):
+        loss = super().training_step(batch, i)
+        self.batches.append((loss.item(), len(batch[0])))
+        return loss
+
+    def on_train_epoch_end(self):
+        self.epochs.append(self.batches)
+        self.batches = []
+
+
+def test_lightning_per_step_train_loss_mean_weighs_each_batch_by_its_size(tmp_path):
+    """484 digits in batches of 32 leave a last batch of 4: the fallback epoch mean (train_loss logged per step only)
+    weighed it as 1/16 of the epoch, not 4/484, as Lightning's own on_epoch mean and Keras weigh it. Now the loss
+    over the epoch's examples."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(save_path=None, verbose=0)
+    model = SizedDigits(lr=1e-3, hidden=64)
+    train, val = digits_loaders(n_train=484, flip=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer(tmp_path, cb, epochs=4).fit(model, train, val)
+    weighted = [sum(v * n for v, n in e) / sum(n for _, n in e) for e in model.epochs]
+    plain = [float(np.mean([v for v, _ in e])) for e in model.epochs]
+    assert [n for _, n in model.epochs[0]][-1] == 4
+    # (the premise: the last batch moves the unweighted mean beyond float noise)
+    assert max(abs(w - p) / w for w, p in zip(weighted, plain)) > 1e-3, (weighted, plain)
+    assert cb.run().train_loss == pytest.approx(weighted, rel=1e-5)
+
+
 class DecayedDigits(L.LightningModule):
     """The MLP of tests/fixtures/ecosystem/lightning_weight_decay/make.py, the decay given to SGD only (no
     hparams.yaml: the callback must read it off the optimizer)."""

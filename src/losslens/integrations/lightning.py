@@ -26,7 +26,8 @@ beside it). Weights re-initialised in place on the same module are not told from
 ``self.log("train_loss", loss)`` in ``training_step`` logs per step only (Lightning's default
 there): its epoch-end value is the last batch's loss. The callback then warns once and records
 the mean of the losses ``training_step`` returned in the epoch instead (when the logged value is
-that loss). Which names are logged per step only is read off Lightning's private result
+that loss), each weighted by its batch's size where the batch's tensors share a first dimension (:func:`_batch_size`),
+as Lightning's own ``on_epoch`` mean weighs it. Which names are logged per step only is read off Lightning's private result
 collection; a Lightning where it cannot be read gets a one-time warning and the logged value.
 An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` and ``stop_gain`` from
 stopping the run while it will still change the lr.
@@ -82,6 +83,8 @@ class LosslensCallback(WatcherViews, Callback):
         self._per_check = False  # validation several times an epoch: a row per check, on the step axis
         self._loss_sum = None   # the losses training_step returned this epoch (per-step logging)
         self._loss_n = 0
+        self._loss_wsum = None  # the same losses each times its batch's size, and the sizes' sum (None: a size unknown)
+        self._loss_w = 0
         self._loss_last = None
         self._saved = None      # the run so far, as a checkpoint this fit resumes from holds it
         self._module = None     # (a weak reference to) the module of the last fit: another module is another run
@@ -109,6 +112,7 @@ class LosslensCallback(WatcherViews, Callback):
                     self.watcher.save_path = None  # (set below, in this fit's log directory)
                 self.best_state, self._saved, self._per_check, self._val_ran = None, None, False, False
                 self._loss_sum, self._loss_n, self._loss_last = None, 0, None
+                self._loss_wsum, self._loss_w = None, 0
                 self._new_run = True
             self._module = weakref.ref(pl_module)
         except Exception as exc:
@@ -168,6 +172,13 @@ class LosslensCallback(WatcherViews, Callback):
             if loss is None or not hasattr(loss, "detach") or loss.numel() != 1:
                 return
             loss = loss.detach()
+            size = _batch_size(batch)
+            if self._loss_w is not None:
+                if size is None:
+                    self._loss_wsum, self._loss_w = None, None  # (one batch of unknown size: unweighted, all of them)
+                else:
+                    self._loss_wsum = loss * size if self._loss_wsum is None else self._loss_wsum + loss * size
+                    self._loss_w += size
             self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
             self._loss_n += 1
             self._loss_last = loss
@@ -271,7 +282,12 @@ class LosslensCallback(WatcherViews, Callback):
         """A training loss logged per step only: its value now is the last batch's. Warn once;
         replace it by the epoch mean of the losses training_step returned when it is that loss."""
         total, n, last = self._loss_sum, self._loss_n, self._loss_last
+        if self._loss_wsum is not None and self._loss_w:
+            # The loss over the epoch's examples, as Lightning's own on_epoch mean weighs each batch by its size: a
+            # ragged last batch (8 examples after 31 of 32) weighed 1/32 of the mean instead of 8/1000.
+            total, n = self._loss_wsum, self._loss_w
         self._loss_sum, self._loss_n, self._loss_last = None, 0, None
+        self._loss_wsum, self._loss_w = None, 0
         per_step = _per_step_only(trainer)
         if per_step is None:
             if any(canonical(k) == "train_loss" for k in logs):
@@ -352,6 +368,27 @@ def _logged_step(trainer) -> int | None:
     stepped the optimizer so far (a private counter; None where this Lightning has none)."""
     n = getattr(getattr(getattr(trainer, "fit_loop", None), "epoch_loop", None), "_batches_that_stepped", None)
     return n if isinstance(n, int) else None
+
+
+def _batch_size(batch) -> int | None:
+    """How many examples ``batch`` holds: the first dimension its tensors share (a tensor, or a list, tuple or dict
+    of them, nested), as Lightning infers the ``batch_size`` of ``self.log`` when it is not given. None where there
+    is no tensor or they disagree (an ambiguous batch: its training losses are then averaged unweighted, as before),
+    or a tensor is a scalar. Read without Lightning's own helper, whose warning on an ambiguous batch is said once
+    per process and would then be spent before the user's own ``self.log`` met it."""
+    sizes = set()
+    stack, seen = [batch], 0
+    while stack and seen < 64:
+        item, seen = stack.pop(), seen + 1
+        if hasattr(item, "shape") and hasattr(item, "ndim"):
+            if item.ndim == 0:
+                return None
+            sizes.add(int(item.shape[0]))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def _fitting(trainer) -> bool:
