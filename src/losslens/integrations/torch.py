@@ -135,8 +135,8 @@ class Monitor(WatcherViews):
             raise UsageTypeError(f"Monitor.step(model=<{type(model).__name__}>): a torch.nn.Module or None{hint}")
         weight = _checked_batch_size(batch_size)
         try:
-            if model is not None and self._trained is not None and self._trained() is not model \
-                    and self.watcher.axis:
+            if model is not None and self._trained is not None and self.watcher.axis \
+                    and _inner_model(self._trained()) is not _inner_model(model):
                 # Another model (a sweep passing one Monitor the model of each setting): its epochs appended to the
                 # last model's made one run of both, read as one curve with a jump where the second started.
                 self._new_run(model)
@@ -275,6 +275,19 @@ class Monitor(WatcherViews):
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         return float(self.optimizer.param_groups[0]["lr"])
+
+
+def _inner_model(model):
+    """The module inside a DistributedDataParallel / DataParallel wrapper or a ``torch.compile``'d one: the same model
+    handed to the Monitor wrapped once and bare once is one model, not a new run."""
+    for _ in range(4):
+        if isinstance(model, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)):
+            model = model.module
+        elif isinstance(getattr(model, "_orig_mod", None), torch.nn.Module):
+            model = model._orig_mod
+        else:
+            break
+    return model
 
 
 def _checked_batch_size(batch_size):
