@@ -463,6 +463,12 @@ class Watcher:
         new.save_to(self.base_path)
         return new
 
+    def say_new_run(self, given: str, tail: str = "") -> None:
+        """Say once that this (:meth:`fresh`) Watcher's run is a new one, for ``given`` (what the adapter was handed:
+        "fit of another model"), with its number and file, then ``tail``."""
+        saved = f", saved to {self.save_path}" if self.save_path else ""
+        self.say(f"losslens: {given}: a new run (run {self.run_index}{saved}){tail}")
+
     def save_to(self, path, trial=None) -> None:
         """Save this run to ``path``, or beside it where this is not the callback's first run or is a named trial:
         ``losslens-run1.json``, ``losslens-run2.json`` ... or ``losslens-<trial>.json``. One callback reused over

@@ -82,8 +82,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                 # of both, read as one curve ("lr too high": the jump where the second model started).
                 self.watcher = self.watcher.fresh()
                 self.best_weights = None
-                self.watcher.say(f"losslens: fit of another model: a new run (run {self.watcher.run_index}"
-                                 + (f", saved to {self.watcher.save_path})" if self.watcher.save_path else ")"))
+                self.watcher.say_new_run("fit of another model")
             self._fitted = weakref.ref(self.model)
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")

@@ -128,8 +128,7 @@ class LosslensCallback(WatcherViews, Callback):
                 self.watcher.warn_once(exc, "finding the log directory")
         if self._new_run:
             self._new_run = False
-            self.watcher.say(f"losslens: fit of another module: a new run (run {self.watcher.run_index}"
-                             + (f", saved to {self.watcher.save_path})" if self.watcher.save_path else ")"))
+            self.watcher.say_new_run("fit of another module")
 
     def on_train_start(self, trainer, pl_module):
         try:

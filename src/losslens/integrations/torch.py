@@ -193,8 +193,7 @@ class Monitor(WatcherViews):
                        "(give each model a Monitor of its own with its optimizer)"
             else:
                 self.watcher.read_penalty(lambda: optimizer_decay([self.optimizer]), DECAY_KEYS)
-        self.watcher.say(f"losslens: step(model=) given another model: a new run (run {self.watcher.run_index}"
-                         + (f", saved to {self.watcher.save_path}" if self.watcher.save_path else "") + f"){drop}")
+        self.watcher.say_new_run("step(model=) given another model", drop)
 
     def _before_optimizer_step(self, optimizer, args, kwargs):
         if self.probe.every is None:
