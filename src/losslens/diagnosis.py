@@ -2907,13 +2907,18 @@ def _fitted_nothing(f: Facts, t: Thresholds) -> str | None:
         return None
     guess = _train_loss_at_guess(f, t)
     if guess is not None:
-        k = f.chance.classes
-        return (f"train_loss's last quarter sits at {guess[1]:.4g}, {_pct(guess[1] / math.log(k))} of ln {k} = "
-                f"{math.log(k):.4g}, a uniform guess's loss{_k_source(f.chance)}")
+        return _train_tail_at_guess(f, guess[1])
     drop = tp.improvement / abs(tp.start)
     if drop < t.memorise_drop:
         return f"train_loss fell only {_pct(drop)} below its start ({tp.start:.4g})"
     return None
+
+
+def _train_tail_at_guess(f: Facts, tail: float) -> str:
+    """The training loss's last quarter, ``tail`` (nats), against a uniform guess's ln K (K known), in words."""
+    k = f.chance.classes
+    return (f"train_loss's last quarter sits at {tail:.4g}, {_pct(tail / math.log(k))} of ln {k} = {math.log(k):.4g}, "
+            f"a uniform guess's loss{_k_source(f.chance)}")
 
 
 def _untrained_level(f: Facts, t: Thresholds) -> str | None:
@@ -5587,8 +5592,7 @@ def _learned_nothing(f: Facts, t: Thresholds) -> Cause | None:
     if tail < (1 - LEARNED_NOTHING_BAND) * math.log(k):
         return None
     return Cause("underfitting", 0.75,
-                 [f"train_loss's last quarter sits at {tail:.4g}, {_pct(tail / math.log(k))} of ln {k} = "
-                  f"{math.log(k):.4g}, a uniform guess's loss{_k_source(c)} (it started at {start:.4g}), and "
+                 [f"{_train_tail_at_guess(f, tail)} (it started at {start:.4g}), and "
                   f"validation accuracy's at {c.val_acc_tail:.3f}, at or below chance 1/{k} = {c.chance:.3f}: the "
                   "model learned nothing, not even its training data, so the flat curve is no floor reached",
                   "a model too small and a step too small crawl alike here: a bigger model, or lr x 10, tells "
