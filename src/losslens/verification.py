@@ -1025,7 +1025,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         results = []
         interrupted = False
         for i, (check, why_not) in enumerate(plan):
-            if lab.warm:  # (the baselines of two seeds told it already: nothing to retrain)
+            if lab.warm:  # (train() unchanged, run for the noise before a change that then raised, told it)
                 results += [CheckResult(c, skipped=lab.warm.split(":", 1)[0], why="warm_start") for c, _ in plan[i:]]
                 break
             t0 = time.perf_counter()
@@ -1278,7 +1278,7 @@ class _Retrainer:
     def started_warm(self, change: dict, runs: list) -> str | None:
         """Why ``runs``, made with ``change``, continued training rather than starting afresh, else None: a run whose
         first epoch the change leaves as the baseline's (train() unchanged, twice the epochs, a change from a later
-        epoch on; another seed) that began nearer the baseline's end than its start, where the baseline fell by at
+        epoch on) that began nearer the baseline's end than its start, where the baseline fell by at
         least :data:`GAIN` of its start. A model built once at import trains on with each call: a regression MLP
         (Adam 1e-4) began at 0.63 and ended at 0.35; its lr / 10 run began at 0.35 and went 33% lower, "converged:
         NOT confirmed; points to lr_too_high", gains piled up over calls. Read on the training loss (validation's
