@@ -1186,6 +1186,13 @@ GLITCH_SPREADS = 1e12
 # ... and only where the rest of the run is tame: no other point beyond this many interquartile ranges (a run that
 # blew up to 5e10 and to 6e29 is wild, not glitched: DeepOBS' SVHN WRN at Adam lr 1).
 TAME_SPREADS = 1e3
+#: ... the interquartile range those spreads count in, floored at this share of the median (a run whose middle half
+#: sits at one value has no range to count in). Set with GLITCH_SPREADS in 2a1dbc9; no measurement recorded.
+TAME_IQR_FLOOR = 1e-3
+#: NaN/inf points inside a run (after its first finite value) on at most this share of its points (and at least
+#: one) are gaps in the log, said once; more is the run's own state. Set in 2a1dbc9 ("a NaN/inf inside the run
+#: (<=10% of points) is said once"); no measurement recorded.
+NONFINITE_GAP_SHARE = 0.1
 
 
 def _blew_up_there(run: Run, y: np.ndarray, absurd: np.ndarray, classes: int | None) -> np.ndarray:
@@ -1207,7 +1214,7 @@ def _blew_up_there(run: Run, y: np.ndarray, absurd: np.ndarray, classes: int | N
     if absurd[first] and not real[first] and ok.sum() >= 4:
         rest = y[ok]
         end = float(median(rest[-max(2, rest.shape[0] // 4):]))
-        if math.log(2) * 0.95 < end < 50:
+        if math.log(2) * (1 - NEAR_LN_K) < end < 50:  # a level some ln K (K >= 2) is within NEAR_LN_K of
             ks = [classes] if classes else []
             if not classes:
                 accs = [a for a in (run.series.get(n) for n in ("val_acc", "train_acc")) if a is not None]
@@ -1216,10 +1223,10 @@ def _blew_up_there(run: Run, y: np.ndarray, absurd: np.ndarray, classes: int | N
                     a = np.asarray(a, dtype=float)
                     a = a[np.isfinite(a)]
                     if k >= 2 and a.shape[0] >= 4 and \
-                            abs(float(median(a[-max(2, a.shape[0] // 4):])) - 1 / k) <= 0.3 / k:
+                            abs(float(median(a[-max(2, a.shape[0] // 4):])) - 1 / k) <= ACC_AT_GUESS / k:
                         ks = [k]
                         break
-            real[first] = any(k >= 2 and abs(end - math.log(k)) <= 0.05 * math.log(k) for k in ks)
+            real[first] = any(k >= 2 and abs(end - math.log(k)) <= NEAR_LN_K * math.log(k) for k in ks)
     return real
 
 
@@ -1305,7 +1312,7 @@ def _glitches(run: Run, metric: str | None, classes: int | None = None) -> tuple
             vals = y[rest]
             med = float(median(vals))
             q1, q3 = np.percentile(vals, [25, 75])
-            if np.abs(vals - med).max() > TAME_SPREADS * max(float(q3 - q1), 1e-3 * abs(med), 1e-300):
+            if np.abs(vals - med).max() > TAME_SPREADS * max(float(q3 - q1), TAME_IQR_FLOOR * abs(med), 1e-300):
                 absurd[:] = False  # the rest blew up too: a wild run, for the rules to read whole
             else:
                 real = _blew_up_there(run, y, absurd, classes)
@@ -1335,7 +1342,7 @@ def _glitches(run: Run, metric: str | None, classes: int | None = None) -> tuple
         if inner.any() and not is_validation(key):
             eval_only = _evaluation_only(run) if eval_only is None else eval_only
             inner &= ~eval_only
-        if inner.any() and inner.sum() <= max(1, 0.1 * len(logged)):
+        if inner.any() and inner.sum() <= max(1, NONFINITE_GAP_SHARE * len(logged)):
             idx = np.flatnonzero(inner)
             kinds = sorted({"NaN" if np.isnan(logged[i]) else "inf" for i in idx})
             at = ", ".join(_n(run.axis[i]) for i in idx[:3]) + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
@@ -1528,6 +1535,9 @@ def _exploded(f: Facts, t: Thresholds) -> bool:
 #: A logged lr at least this many times its first value where the loss was lowest, and still rising into the
 #: blow-up after it (by as much again), is a schedule that raised the step until the loss blew up.
 RAMP_FACTOR = 3.0
+#: A ramp whose point-to-point factors all sit within this share of their median is one factor applied each point,
+#: said as "x1.3 each epoch" (wording only). Set in c7492e4; no measurement recorded.
+STEADY_FACTOR = 0.01
 
 
 def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
@@ -1560,7 +1570,7 @@ def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
     ratios = lv[before][1:] / lv[before][:-1]
     # (A schedule that multiplies the rate by one factor each point says so: the LambdaLR's own 1.3 ** epoch.)
     each = float(np.median(ratios))
-    steady = ratios.shape[0] >= 3 and bool(np.all(np.abs(ratios / each - 1) < 0.01)) and each > 1
+    steady = ratios.shape[0] >= 3 and bool(np.all(np.abs(ratios / each - 1) < STEADY_FACTOR)) and each > 1
     per = f", x{each:.3g} each {run.axis_name}" if steady else ""
     ax = run.axis_name
     by = f"the NaN at {ax} {_n(end)}" if end is not None else f"{ax} {_n(float(lx[before][-1]))}"
@@ -1838,8 +1848,23 @@ def peak_unstable(f: Facts, t: Thresholds) -> Cause | None:
 #: A loss within this share of ln K (K classes) is read as a uniform guess's: set by hand in 1a85e47 (a collapse
 #: "at ln K"); no measurement recorded. blew_up, collapsed, peak_climbed, _at_a_guess and _never_left_guess share it.
 AT_LN_K = 0.01
+#: A loss within this share of ln K after a blow-up or a collapse, read beside an accuracy at 1/K: the outputs thrown
+#: to a uniform guess (a level reached after a blow-up settles less exactly than one a model rests at). Set by hand in
+#: 8028c50 (Keras SGD(3.0) on digits, both losses at ln 10, accuracies near 0.10); no measurement of the band
+#: recorded. _thrown_to_a_guess, relapsed's collapse and _blew_up_there's first point share it.
+NEAR_LN_K = 0.05
+#: An accuracy within this share of 1/K of 1/K is a uniform guess's, K classes (read beside a loss at ln K). Set by
+#: hand in 8028c50; no measurement recorded. _thrown_to_a_guess, _ended_at_a_guess and _blew_up_there share it.
+ACC_AT_GUESS = 0.3
 #: blew_up's strength, from diverge_growth to 4x it: set by hand in 338a48e; no measurement recorded.
 BLEW_UP_STRENGTH = (0.6, 0.85)
+#: blew_up: a curve that ends above this share of its peak growth did not come back down (halfway): diverged's.
+#: Set by hand in 338a48e; no measurement recorded.
+BLEW_UP_BACK = 0.5
+#: ... and one that climbed back at least this share of what it had gained (K not given) fell back to a level, the
+#: weights not recovered: marked back_to_start, as a uniform guess is. Set by hand in 552fad3 (OneCycleLR max_lr 1.0
+#: on digits, 99% of the way up); no measurement recorded.
+BACK_TO_START = 0.5
 
 
 def blew_up(f: Facts, t: Thresholds) -> Cause | None:
@@ -1858,7 +1883,7 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if not (d.peak_growth > t.diverge_growth and d.peak_noise > t.diverge_noise):
         return None
-    if d.growth > 0.5 * d.peak_growth:
+    if d.growth > BLEW_UP_BACK * d.peak_growth:
         return None  # it did not come back halfway: diverged (or nothing) decides
     ev = [f"{name} climbed from {d.start:.4g} to {d.peak:.4g} at {f.axis_name} {_n(d.peak_at)} "
           f"({_pct(d.peak_growth)} above its start) before it came back down"]
@@ -1872,7 +1897,7 @@ def blew_up(f: Facts, t: Thresholds) -> Cause | None:
         # and climbed back at least halfway to its start. Flat there is a level the run fell back to.
         i = int(np.argmin(f.smoothed))
         gained = d.start - float(f.smoothed[i])
-        if gained > 5 * f.noise and end - float(f.smoothed[i]) >= 0.5 * gained:
+        if gained > 5 * f.noise and end - float(f.smoothed[i]) >= BACK_TO_START * gained:
             ev.append(f"{f.metric} had got down to {float(f.smoothed[i]):.4g} at {f.axis_name} {_n(f.x[i])} and ended "
                       f"back at {end:.4g}, {_pct((end - float(f.smoothed[i])) / gained)} of the way up to its start: "
                       "the weights did not recover")
@@ -1977,6 +2002,12 @@ def _first_thrown_cause(f: Facts, th: _FirstThrown) -> Cause:
     return Cause("lr_too_high", 0.9, ev, acts, numbers)
 
 
+#: _accuracy_rose: a rise of validation accuracy from its first value to its tail must also clear this many points of
+#: accuracy (a tail read to no spread has no sd to clear). Set in b28ad13 (eval_accuracy 0.575 -> 0.625 beside a
+#: growing eval_loss); no measurement recorded.
+ACC_ROSE_FLOOR = 0.01
+
+
 def _accuracy_rose(f: Facts) -> bool:
     """Validation accuracy ended clearly above its start (and above chance, when K is known): a
     validation loss that grew meanwhile is the model growing confident on what it gets wrong --
@@ -1985,7 +2016,7 @@ def _accuracy_rose(f: Facts) -> bool:
     c = f.chance
     if c is None or c.val_acc_start is None or c.val_acc_tail is None:
         return False
-    rose = c.val_acc_tail - c.val_acc_start > max(2 * (c.val_acc_tail_sd or 0.0), 0.01)
+    rose = c.val_acc_tail - c.val_acc_start > max(2 * (c.val_acc_tail_sd or 0.0), ACC_ROSE_FLOOR)
     return rose and (c.above_chance_sd is None or c.above_chance_sd > 2)
 
 
@@ -2006,6 +2037,14 @@ def _fell_before_climb(f: Facts, t: Thresholds, name: str) -> bool:
     if end < MIN_TAIL_POINTS:
         return False
     return float(y[0] - np.min(y[:end])) > t.stuck_noise * noise_sigma(y[:end])
+
+
+#: stuck_at_init: a falling tail (t < improving_t) that made less than this share of its drop in its first quarter
+#: is a steady descent (a step too small), not a start that stuck. Set in dc4ccd8; no measurement recorded.
+STEADY_EARLY_SHARE = 0.5
+#: A gradient norm whose late / early ratio is within this factor either way held flat: weights that barely moved
+#: (661ebe7: an exploding RNN's 1/210 passed the old one-sided "< 2").
+GRADS_FLAT = 2.0
 
 
 def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
@@ -2055,7 +2094,7 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     # diagnosed curve too: a training loss logged per step is a batch's loss, whose draw hides a crawl that the
     # validation loss shows -- TensorBoard's Loss/train of the digits MLP at SGD 1e-4, t = -1.0 beside validation's
     # straight 2.300 -> 2.291.)
-    steady = any(c.slope_t < t.improving_t and c.early_share < 0.5 for c in (tr, f.trend)) \
+    steady = any(c.slope_t < t.improving_t and c.early_share < STEADY_EARLY_SHARE for c in (tr, f.trend)) \
         and (_falling(f, t) or _crawling(f, t))
     if not (small_rel or small_noise) or steady or blew_up(f, t) is not None or _exploded(f, t):
         return None  # (back at its start after a blow-up, or gradients that exploded: the blow-up is the story)
@@ -2068,7 +2107,8 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     ev = [f"{name} never moved far from its initial value {pl.start:.4g}: best {pl.floor:.4g} "
           f"({_pct(pl.improvement / abs(pl.start) if pl.start else 0.0)} lower)"]
     o = f.optimizer
-    grads_flat = o.grad_norm_early is not None and o.grad_norm_ratio is not None and 0.5 < o.grad_norm_ratio < 2
+    grads_flat = o.grad_norm_early is not None and o.grad_norm_ratio is not None \
+        and 1 / GRADS_FLAT < o.grad_norm_ratio < GRADS_FLAT
     conf = 0.9 if grads_flat else 0.8
     if grads_flat:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
@@ -2170,6 +2210,11 @@ def _thrown(cause: Cause) -> bool:
     return "thrown_ratio" in cause.numbers or "certain" in cause.numbers
 
 
+#: _thrown_at_start: a logged accuracy at no less than this share of 1/K: the loss, not the labels, is off (df1761a;
+#: no measurement recorded).
+THROWN_ACC_SHARE = 0.5
+
+
 def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
     """A run read ``stuck_at_init`` whose loss was never within ``THROWN_FACTOR`` x ln K of a fresh network's
     (K given: an inferred K is read off the first loss itself), training's neither, is no network that never
@@ -2190,7 +2235,7 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
     if c.classes_from != "given" and not _higher(f) and f.metric.endswith("loss"):
         return _thrown_to_certainty(f, stuck)
     if not c.classes or c.classes < 2 or c.classes_from != "given" or _higher(f) \
-            or not f.metric.endswith("loss") or acc is None or acc < 0.5 / c.classes:
+            or not f.metric.endswith("loss") or acc is None or acc < THROWN_ACC_SHARE / c.classes:
         return stuck
     ref = math.log(c.classes)
     curves = [(f.metric, f.y)] + ([("train_loss", f.train_y)] if f.train_y is not None and f.metric != "train_loss"
@@ -2217,6 +2262,13 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
                  {"thrown_ratio": float(y[0]) / ref, "ln_k": ref})
 
 
+#: Half the examples: an accuracy above it is right on most of them, a share only a majority class gives a constant
+#: answer, and the most a run that learned nothing of K > 2 classes can score by chance (K unknown, the chance
+#: bar a climb must pass). A definition, not tuned: _thrown_to_certainty ("most answers wrong"), constant_guess,
+#: no_signal, learned_prior, _majority_held and _accuracy_climbs_on read it.
+MAJORITY = 0.5
+
+
 def _thrown_to_certainty(f: Facts, stuck: Cause) -> Cause:
     """K unknown, so no ln K to hold the loss against: the loss itself may still say where the outputs are. On the
     line (1 - accuracy) x 16.118 from the first evaluation (``facts.chance.certain_answers``: Keras's loss where
@@ -2228,7 +2280,7 @@ def _thrown_to_certainty(f: Facts, stuck: Cause) -> Cause:
     clip) nothing says how far the loss is from a fresh network's: ``stuck`` stands, its first action the step."""
     c = f.chance
     acc = c.val_acc_tail if c.val_acc_tail is not None else c.train_acc_tail
-    if c.certain is None or acc is None or acc > 0.5:
+    if c.certain is None or acc is None or acc > MAJORITY:
         return stuck
     y = f.y[np.isfinite(f.y)]
     ev = [f"{f.metric} starts at {float(y[0]):.4g} and stays on (1 − accuracy) x {KERAS_CLIP_LOSS:.4g} (ratio "
@@ -2422,13 +2474,18 @@ def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("stuck_at_init", 0.85, ev, acts, {"constant_tail": n, "level": level})
 
 
+#: Two logged losses within this share of each other are one value: float32's last bits, which a running mean over
+#: batches moves (1c41165: Keras' 0.998466 at all 60 epochs).
+SAME_LOSS = 1e-6
+
+
 def _frozen_tail(y: np.ndarray) -> int:
     """How many points at the end equal the last to float32's precision (a relative 1e-6): Keras' epoch
     loss is a running mean over batches whose summation order moves its last bit (0.7354264 / 0.7354265)
     even when every output is the same."""
     if y.shape[0] < 2:
         return int(y.shape[0])
-    same = np.abs(y[::-1] - y[-1]) <= 1e-6 * abs(y[-1])
+    same = np.abs(y[::-1] - y[-1]) <= SAME_LOSS * abs(y[-1])
     return int(same.argmin()) if not same.all() else int(y.shape[0])
 
 
@@ -2456,7 +2513,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
         return None
     tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
     ax = f.axis_name
-    binary = c.val_acc_frozen >= t.frozen_acc_points and (a >= 0.5 or c.classes == 2) and c.classes in (None, 2)
+    binary = c.val_acc_frozen >= t.frozen_acc_points and (a >= MAJORITY or c.classes == 2) and c.classes in (None, 2)
     if binary:
         m = max(a, 1 - a)
         guess = _prior_entropy(m, 2)
@@ -2465,7 +2522,7 @@ def constant_guess(f: Facts, t: Thresholds) -> Cause | None:
               f"{f.metric}'s last quarter sits at {tail:.4g}, no lower than {guess:.4g}, the entropy of a "
               f"{m:.1%}/{1 - m:.1%} class split, which a constant prediction scores at best: it learned the class "
               "frequencies, nothing of the inputs"]
-    elif (c.classes is None or c.classes > 2) and c.val_acc_tail is not None and c.val_acc_tail < 0.5 \
+    elif (c.classes is None or c.classes > 2) and c.val_acc_tail is not None and c.val_acc_tail < MAJORITY \
             and f.n_points >= t.frozen_acc_points:
         at = c.val_acc_tail
         se = math.sqrt(at * (1 - at) / c.n_val) if c.n_val else (c.val_acc_tail_sd or 0.0)
