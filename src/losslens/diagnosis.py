@@ -2593,6 +2593,12 @@ def _ends_at_zero(f: Facts, t: Thresholds) -> bool:
         and o.lr_ratio < t.annealed_end_ratio and o.lr_next <= t.annealed_lr_ratio * o.lr_peak
 
 
+#: A tail that fell at least this many noise sds over the run's last quarter moved: the floor its t-test may read
+#: on a still-falling curve (0cb02d2: a forecast-only still_improving on a tail that had not moved, a held-out DeepOBS
+#: case). _moves_at_floor, still_improving's short-tail reading and the forecast's two readings share it.
+TAIL_MOVED_SDS = 1.0
+
+
 def _moves_at_floor(f: Facts, t: Thresholds) -> bool:
     """The lr was cut to the rate it ends at before the last quarter began, and over that quarter the curve still
     fell by its own t-test (t < -3, >= 1 noise sd): at that rate the weights still move, whatever its ratio to the
@@ -2603,7 +2609,7 @@ def _moves_at_floor(f: Facts, t: Thresholds) -> bool:
     tr = f.trend
     if f.lr_cut is None or not 0 <= tr.tail_start < f.x.shape[0]:
         return False
-    return f.lr_cut <= float(f.x[tr.tail_start]) and tr.slope_t < t.improving_t and tr.tail_drop_noise >= 1.0
+    return f.lr_cut <= float(f.x[tr.tail_start]) and tr.slope_t < t.improving_t and tr.tail_drop_noise >= TAIL_MOVED_SDS
 
 
 def collapsed(f: Facts, t: Thresholds) -> Cause | None:
@@ -2730,6 +2736,15 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
 IDLE_NO_SIGNAL_STRENGTH = 0.5
 
 
+#: no_signal steps aside where the first validation accuracy was already this far above chance (in accuracy, beside
+#: its 4 binomial sds and the chance margin): the model had learned, then lost it (7c70ba5: fastai at lr_max 1.0, a
+#: SummaryWriter sweep at lr 1.0); no measurement of the bar recorded.
+FIRST_ACC_LEARNED = 0.1
+#: ... and its flat-validation reading needs training calm: its oscillation under this many times lr_too_high's bar
+#: (a training loss bouncing at its floor is the step's, not the labels'). Set in 538ef58; no measurement recorded.
+NO_SIGNAL_CALM = 2.5
+
+
 def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     """Nothing generalizable learned.
 
@@ -2821,7 +2836,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             # Both losses back at ln K after a start far above it: the first steps threw the outputs out and
             # nothing was fitted (fits_nothing reads it), whatever K the first loss suggested.
             return None
-        if at_chance and c.val_acc_start is not None and c.n_val and c.val_acc_start >= max(margin, c.chance + 0.1) \
+        if at_chance and c.val_acc_start is not None and c.n_val \
+                and c.val_acc_start >= max(margin, c.chance + FIRST_ACC_LEARNED) \
                 and (c.val_acc_start - c.chance) / math.sqrt(c.chance * (1 - c.chance) / c.n_val) >= 4:
             # Far above chance at first (4 binomial sds: 9 of 20 right at chance 1/5 is 2.8): it
             # learned, then lost it -- unlearned decides.
@@ -2896,7 +2912,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     # when validation accuracy never got to 1/2 either: the model was never right on most of validation.
     never_rose = c.val_acc_tail is not None and c.chance is None and _val_acc_never_rose(c)
     if g is not None and f.metric == "val_loss" and tp is not None and (c.val_acc_tail is None or never_rose) \
-            and not (fitted_before_log and not (never_rose and c.val_acc_peak < 0.5)) \
+            and not (fitted_before_log and not (never_rose and c.val_acc_peak < MAJORITY)) \
             and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement \
@@ -2934,7 +2950,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and g.val_improvement_noise < t.no_signal_val_noise and g.val_rise_noise < t.overfit_rise_noise \
             and g.gap_end is not None and f.train_plateau is not None \
             and g.gap_end > t.no_signal_gap * f.train_plateau.improvement \
-            and (f.train_oscillation is None or f.train_oscillation < 2.5 * t.lr_high_oscillation) \
+            and (f.train_oscillation is None or f.train_oscillation < NO_SIGNAL_CALM * t.lr_high_oscillation) \
             and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start) \
             and not _learned_before_first_check(f, t):
@@ -3034,6 +3050,10 @@ class PriorNote(NamedTuple):
 #: assumed on training accuracy's one held value: a K-way model's prior scores more, so the reading is less sure).
 PRIOR_CONF_K_KNOWN = 0.9
 PRIOR_CONF_K_ASSUMED = 0.7
+#: learned_prior: validation's best no more than this factor above what predicting the class frequencies scores
+#: (a constant answer at the training set's frequencies scores the split's entropy plus their KL divergence, a few
+#: percent on a few hundred examples). Set in df305dc; no measurement of the margin recorded.
+PRIOR_BOUND_SLACK = 1.1
 
 
 def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
@@ -3070,7 +3090,7 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
         return None
     m = c.val_acc_start
     # (At least one minority example: m at 1 - 1/n_val, to float precision, still has a split to score.)
-    if not 0.5 < m or not (m <= 1 - 1.0 / c.n_val + SAME_ACCURACY if c.n_val else m < 1):
+    if not MAJORITY < m or not (m <= 1 - 1.0 / c.n_val + SAME_ACCURACY if c.n_val else m < 1):
         return None
     k = c.classes
     bound = _prior_entropy(m, k)
@@ -3078,7 +3098,7 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
     best = float(y.min())
     # A constant answer at the training set's frequencies scores the validation split's entropy plus their KL
     # divergence, a few percent on a few hundred examples; 10% above is the most that still says "learned them".
-    if not bound <= best <= 1.1 * bound:
+    if not bound <= best <= PRIOR_BOUND_SLACK * bound:
         return None
     share = (f"{m:.1%}/{1 - m:.1%} class split" if k in (None, 2) else
              f"largest class at {m:.1%} of {k} (the rest spread evenly, their most)")
@@ -3206,6 +3226,13 @@ WHOLE = 1.0
 #: (overfit_gap_growth to all of it): set by hand in 71c31f1, the first rules; no measurement recorded.
 OVERFIT_RISE_STRENGTH = (0.6, 0.95)
 OVERFIT_GAP_STRENGTH = (0.55, 0.85)
+#: overfitting: training went on falling after validation's minimum by at least this share of its range (a climb of
+#: two evaluations, or a gap that grew): the model still fitting what does not carry over. Set in 71c31f1, the first
+#: rules (6fb79fe reads it for the gap); no measurement recorded.
+TRAIN_FELL_AFTER_MIN = 0.05
+#: ... and validation's minimum came at least this share of the run's span before its end (a minimum at the last
+#: points is no rise yet). Set in 71c31f1 (overfitting_signs reads it since c811298); no measurement recorded.
+MIN_BEFORE_END = 0.1
 
 
 def overfitting(f: Facts, t: Thresholds) -> Cause | None:
@@ -3259,9 +3286,10 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # read converged; one evaluation later 0.615. Not a GRU whose val 0.0186 -> 0.0189 -> 0.0239 was one
     # jump beside a training loss that held (0.03%): its next epoch read 0.0175.
     after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch)) if g.val_best_epoch is not None else 0
-    climbed = (after == 2 and g.train_drop_after_val_min > 0.05
+    climbed = (after == 2 and g.train_drop_after_val_min > TRAIN_FELL_AFTER_MIN
                and bool(np.all(np.diff(_sign(f) * f.y[-3:]) > t.overfit_rise_noise * f.noise)))
-    early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > 0.1 * n_tail and (after >= 3 or climbed)
+    early_min = g.val_min_epoch is not None and (f.x[-1] - g.val_min_epoch) > MIN_BEFORE_END * n_tail \
+        and (after >= 3 or climbed)
     # A rise that is large against the improvement, or a slow one that is still climbing
     # significantly at the end (validation creeping up from its minimum, epoch after epoch).
     # (While training is itself still falling significantly, a significant climb is the divergence of
@@ -3381,7 +3409,7 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     # average over that epoch's learning, beside validation at the epoch's end (lr0.05_bs1: -0.286, training's
     # 0.424 against 0.138, then 0.215 at the next epoch), so the gap "grew" by what training learned in epoch 0.
     if flat_val and after >= 3 and g.gap_growth_range > t.overfit_gap_growth and train_falls \
-            and g.train_drop_after_val_min > 0.05 and bounced(f, t) is None and by_training \
+            and g.train_drop_after_val_min > TRAIN_FELL_AFTER_MIN and bounced(f, t) is None and by_training \
             and _bounce_at_level(f, t) is None:
         conf = _ramp(g.gap_growth_range, t.overfit_gap_growth, WHOLE, *OVERFIT_GAP_STRENGTH)
         return Cause("overfitting", conf,
@@ -3433,7 +3461,7 @@ def overfitting_signs(f: Facts, t: Thresholds) -> Cause | None:
             or f.train_y is None or f.train_x is None or f.train_y.shape[0] < 4 or _train_at_chance(f, t):
         return None
     after = f.n_points - 1 - int(np.searchsorted(f.x, g.val_best_epoch))
-    if after < 3 or not (f.x[-1] - g.val_min_epoch) > 0.1 * (f.x[-1] - f.x[0]):
+    if after < 3 or not (f.x[-1] - g.val_min_epoch) > MIN_BEFORE_END * (f.x[-1] - f.x[0]):
         return None
     # (At >= 5% of the minimum: what the rule reads from a tail climbing at t > 3. Smaller is no sign to act on: a CNN
     # at 6.6 noise sds but 1.1% of its minimum, its training loss at 4e-5.)
@@ -3489,6 +3517,10 @@ def _climb_at_end(f: Facts) -> float:
 #: relapsed's strength, from relapse_share of the gain back to all of it: set by hand in ba4ce28; no measurement
 #: recorded.
 RELAPSED_STRENGTH = (0.6, 0.85)
+#: A curve whose best got under this share of ln K had learned before it went back to the guess (7c70ba5, efe04b0:
+#: fastai at lr_max 1.0, 1.78 before 2.31 = ln 10; OneCycleLR max_lr 1.0, 1.20 before 2.304). relapsed's training
+#: floor and _back_to_a_guess's validation best share it; no measurement of the bar recorded.
+LEFT_THE_GUESS = 0.8
 
 
 def relapsed(f: Facts, t: Thresholds) -> Cause | None:
@@ -3521,8 +3553,8 @@ def relapsed(f: Facts, t: Thresholds) -> Cause | None:
     rose = val_end - g.val_best >= t.stuck_noise * f.noise and train_end - tp.floor >= t.stuck_noise * (f.train_noise or 0.0)
     relapse = rose and val_back >= t.relapse_share and train_back >= t.relapse_share
     guess = _back_to_a_guess(f, val_end)
-    if guess is not None and not (rose and abs(train_end - math.log(guess)) <= 0.05 * math.log(guess)
-                                  and tp.floor < 0.8 * math.log(guess)):
+    if guess is not None and not (rose and abs(train_end - math.log(guess)) <= NEAR_LN_K * math.log(guess)
+                                  and tp.floor < LEFT_THE_GUESS * math.log(guess)):
         guess = None
     if not (guess is not None or (relapse and f.optimizer.lr_schedule in (None, "constant"))):
         return None
@@ -3717,6 +3749,11 @@ def _never_below(g) -> bool:
         and g.train_best >= g.val_best
 
 
+#: _ended_at_a_guess: validation's end within this share of ln K (tighter than NEAR_LN_K: K may be inferred from
+#: that end itself, int(round(exp(end)))). Set in 3c06f95 (Lightning SGD(3.0) on digits); no measurement recorded.
+ENDED_AT_LN_K = 0.02
+
+
 def _ended_at_a_guess(f: Facts, end: float) -> int | None:
     """K when the validation loss ended at ``end`` = ln K (within 2%) and the validation accuracy at 1/K (K given,
     or the K whose ln the loss sits at): the model predicts the class frequencies now. None without a validation
@@ -3732,7 +3769,8 @@ def _ended_at_a_guess(f: Facts, end: float) -> int | None:
         return None
     ks = [c.classes] if c.classes and not c.classes_inferred else [c.classes, int(round(math.exp(end)))]
     for k in dict.fromkeys(k for k in ks if k):
-        if k >= 2 and abs(end - math.log(k)) <= 0.02 * math.log(k) and abs(c.val_acc_tail - 1 / k) <= 0.3 / k:
+        if k >= 2 and abs(end - math.log(k)) <= ENDED_AT_LN_K * math.log(k) \
+                and abs(c.val_acc_tail - 1 / k) <= ACC_AT_GUESS / k:
             return k
     return None
 
@@ -3742,7 +3780,7 @@ def _back_to_a_guess(f: Facts, end: float) -> int | None:
     well below ln K: a network knocked back to predicting the class frequencies."""
     k = _ended_at_a_guess(f, end)
     g = f.generalization
-    return k if k is not None and g is not None and g.val_best < 0.8 * math.log(k) else None
+    return k if k is not None and g is not None and g.val_best < LEFT_THE_GUESS * math.log(k) else None
 
 
 #: still_improving at full strength: the last quarter gave 30% of the improvement, or lowered the level 50%; its
@@ -3822,7 +3860,7 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     # doubt's line quotes the forecast again, with why, so "slowly, but ... expects" is not said first.
     doubted = refuted and not _falling(f, t) and _forecast_doubts(f, t)
     blind = None if _falling(f, t) else _tail_blind(f, t)
-    if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= 1.0):
+    if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= TAIL_MOVED_SDS):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
         # say that, not "still falling".
         k = f.n_points - tr.tail_start
