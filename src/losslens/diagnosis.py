@@ -66,7 +66,7 @@ from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
-from .forecasting import MIN_POINTS
+from .forecasting import IMPROVE_FRACTION, MIN_POINTS
 from .result import UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Plateau
 from .result import axis_text as _n
 from .result import reword as _reword
@@ -4811,6 +4811,10 @@ GUESS_BAND_SDS = 3.0
 GUESS_BAND_FLOOR = 0.001
 #: held_at_a_guess's end: no more than this share of ln K below it (a drop under it is "next to nothing").
 GUESS_END_DROP = 0.02
+#: held_at_a_guess and decayed_at_a_guess: a logged lr decayed below this share of its peak (68bbda5: a Trainer's
+#: linear decay from 3e-5 ending at 97% of ln 2). Thresholds.annealed_lr's 1/10 by meaning, kept a module constant
+#: so that a caller's Thresholds does not move these two rules; no measurement of the bar recorded.
+GUESS_LR_DECAYED = 0.1
 
 
 def _points_at_ln_k(f: Facts, k: int) -> tuple[np.ndarray, float] | None:
@@ -4840,7 +4844,7 @@ def held_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     decayed_at_a_guess's lr_too_low."""
     o, c = f.optimizer, f.chance
     k = c.classes if c is not None else None
-    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= 0.1 or not k or _higher(f) \
+    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= GUESS_LR_DECAYED or not k or _higher(f) \
             or f.metric not in ("val_loss", "train_loss"):
         return None
     ref = math.log(k)
@@ -4874,7 +4878,7 @@ def decayed_at_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     :func:`annealed_early`: otherwise a slowing descent is the schedule's.) A tiny BERT under the Trainer's linear decay at lr 3e-5: eval_loss 0.687 -> 0.674
     = 97% of ln 2, the majority class's share throughout; at lr 1e-3 it reached 0.0019."""
     o, k = f.optimizer, (f.chance.classes if f.chance is not None else None)
-    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= 0.1 or not k or _higher(f) \
+    if o.lr_schedule != "decayed" or o.lr_ratio is None or o.lr_ratio >= GUESS_LR_DECAYED or not k or _higher(f) \
             or f.metric not in ("val_loss", "train_loss"):
         return None
     level, ref = float(f.smoothed[-1]), math.log(k)
@@ -5415,6 +5419,12 @@ def _reinforcement(run: Run, f: Facts, verdict: Cause, rl: bool) -> None:
                             "do not say whether the agent still improves")
 
 
+#: _nothing_carries_over: training accuracy's peak at least this far (in accuracy) above validation's tail: the model
+#: fitted its training data. Set in 45b3480 (Keras focal loss on shuffled digits labels: 0.93 beside 0.079); no
+#: measurement of the bar recorded.
+CARRY_OVER_GAP = 0.5
+
+
 def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
     """An overfitting verdict, K unknown, whose validation accuracy ended no higher than its first value (2
     binomial standard errors on n_val) while training accuracy climbed ≥ 0.5 above it: nothing the model fitted
@@ -5428,7 +5438,7 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
             or _higher(f):
         return
     a = c.val_acc_start
-    if c.val_acc_tail > _above_first_acc(c) or c.train_acc_peak < c.val_acc_tail + 0.5:
+    if c.val_acc_tail > _above_first_acc(c) or c.train_acc_peak < c.val_acc_tail + CARRY_OVER_GAP:
         return
     verdict.evidence.append(
         f"validation accuracy ends at {c.val_acc_tail:.3f}, no higher than its first {a:.3f}, while training "
@@ -5487,6 +5497,14 @@ def _few_examples(f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
     return causes
 
 
+#: _majority_held: validation accuracy at one value on at least this share of its points ("all but a tenth") ...
+MAJORITY_HELD_SHARE = 0.9
+#: ... and the loss's last quarter within these multiples of that split's entropy: a constant answer with
+#: better-than-prior odds goes somewhat under it, a model deciding by its inputs far under (9f3ce5f, fresh_kinds2's
+#: runs that decide by their inputs: 0.51-0.76 of it; the 95/5 task held at its split).
+SPLIT_ENTROPY_BAND = (0.8, 1.5)
+
+
 def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
     """A loss still falling (or flat) while validation accuracy held one value from its first evaluations (all but
     a tenth of ≥ 2 ``frozen_acc_points``), short of perfect: not one validation decision flipped, so the fall is
@@ -5502,11 +5520,11 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
     # Held from its first evaluations (all but a tenth of them): a model that climbed to its accuracy through
     # flipped decisions told the classes apart for a good part of the run (digits MLPs, Keras iris and wine
     # holding 0.97-0.98 over their last 30-38 of 40-60 epochs).
-    if not (c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= 0.9 * c.val_acc_points):
+    if not (c.val_acc_points >= 2 * t.frozen_acc_points and c.val_acc_still >= MAJORITY_HELD_SHARE * c.val_acc_points):
         return
     m = c.val_acc_tail
     # A share clearly above 1/2 (2 binomial standard errors) and short of every example right.
-    if not (0.5 + 2 * math.sqrt(0.25 / c.n_val) < m < 1 - 1.0 / c.n_val):
+    if not (MAJORITY + 2 * math.sqrt(MAJORITY * (1 - MAJORITY) / c.n_val) < m < 1 - 1.0 / c.n_val):
         return
     # Two classes: a first loss under ln 3 (an untrained binary model starts near ln 2; more classes start at
     # ln K), and training, where its accuracy is logged, answering no better than the majority either (a digits
@@ -5518,7 +5536,7 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
     tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
     # Near the split's entropy: a constant answer with better-than-prior odds goes somewhat under it; a model that
     # decides by its inputs and is right that often sits far under it (those runs: 0.51-0.76 of it).
-    if not 0.8 * split <= tail <= 1.5 * split:
+    if not SPLIT_ENTROPY_BAND[0] * split <= tail <= SPLIT_ENTROPY_BAND[1] * split:
         return
     verdict.evidence.append(
         f"validation accuracy is {m:.4g} at each of the last {c.val_acc_still} {f.axis_name}s: not one validation "
@@ -5555,6 +5573,11 @@ def _late_start_share(f: Facts) -> float:
     return f.plateau.improvement / (f.plateau.improvement + missed) if missed > 0 else 1.0
 
 
+#: units_died: the first layer's gradient exactly 0 on at least this share of the points, the last ones: the state
+#: the run ends in, not a lull at its end (2a4be6e, counted in points: a layer dead from epoch 4 reads at 5, not 7).
+DEAD_SHARE = 0.25
+
+
 def units_died(f: Facts, t: Thresholds) -> Cause | None:
     """The first layer's gradient norm, logged per layer (the losslens callbacks on torch record it), was > 0 and then
     exactly 0 at every point to the end, over at least the run's last quarter: every unit behind it died (a ReLU
@@ -5574,7 +5597,7 @@ def units_died(f: Facts, t: Thresholds) -> Cause | None:
     since = g.died_since[g.died.index(g.layers[0])]
     x = f.train_x if f.train_x is not None and f.train_y is not None else f.x
     # Dead over at least the last quarter of the points: the state the run ends in, not a lull at its end.
-    if np.count_nonzero(x >= since) < 0.25 * x.shape[0]:
+    if np.count_nonzero(x >= since) < DEAD_SHARE * x.shape[0]:
         return None
     ax = f.axis_name
     # (The rate logged now is the one they died at unless it was cut since: then the cut is said, not the rate.)
@@ -5728,7 +5751,8 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
     if k is None:
         return None
     lnk = math.log(k)
-    if abs(train_end - lnk) > 0.05 * lnk or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > 0.3 / k):
+    if abs(train_end - lnk) > NEAR_LN_K * lnk \
+            or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > ACC_AT_GUESS / k):
         return None
     start, which, thrown = _loss_start(f, t, lnk)
     if thrown:
@@ -6573,6 +6597,11 @@ def _made_no_fall(x: np.ndarray, rest: np.ndarray, noise: float, t: Thresholds) 
     return not (fell > t.stuck_noise * se or ols_slope_t(x, rest)[1] < t.improving_t)
 
 
+#: converged: an lr cut below this share of its peak was cut again and again (ReduceLROnPlateau without a floor), no
+#: planned schedule: its min_lr is named (48b4dc0); no measurement recorded.
+LR_CUT_AGAIN = 1e-6
+
+
 def converged(f: Facts, t: Thresholds) -> Cause:
     """Reached the floor this setup reaches.
 
@@ -6758,7 +6787,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                  if f.constant_tail >= 5 else "")
         o = f.optimizer
         to = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_ratio:.1g} of its peak"
-        if 0 < o.lr_ratio < 1e-6:  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
+        if 0 < o.lr_ratio < LR_CUT_AGAIN:  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
             ev.append(f"the learning rate was decayed to {to}: steps that small no longer move the weights{still}")
             acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
                         "once the steps stop mattering")
@@ -7138,6 +7167,11 @@ def _read_adversarial(causes: list[Cause], f: Facts, t: Thresholds) -> list[Caus
     return kept
 
 
+#: _solved_lines: an error rate's 95% bound (0 errors in n) at or above this says "few examples, weak evidence"
+#: (wording only; 3eb52d9's iris setosa, 45 examples: 6.4%).
+FEW_EXAMPLES_BOUND = 0.05
+
+
 def _solved_lines(f: Facts, s: dict) -> list[str]:
     n, since, k = s["n_val"] or s["acc_step"], s["solved_since"], s["solved_points"]
     at = "at 100%" if s["solved_min_acc"] >= 1.0 - 1e-6 else "at 100% or one example short of it"
@@ -7149,7 +7183,8 @@ def _solved_lines(f: Facts, s: dict) -> list[str]:
                                       + (" (or the log's rounding)" if math.log10(n) == int(math.log10(n)) else ""))
         on = (f", scored on {_count(n)} examples{how}; 0 errors in {_count(n)} put the error rate below "
               f"{_pct(bound)} at 95%"
-              + (" -- few examples, weak evidence: a larger validation set says more" if bound >= 0.05 else ""))
+              + (" -- few examples, weak evidence: a larger validation set says more"
+                 if bound >= FEW_EXAMPLES_BOUND else ""))
     first = (f"validation accuracy {at} since {f.axis_name} {_n(since)} ({k} evaluations in a row): the task is "
              f"solved on this validation set{on}")
     lines = [first, f"{f.metric} goes on falling toward 0, as a separable problem's cross-entropy does without end "
@@ -7161,6 +7196,11 @@ def _solved_lines(f: Facts, s: dict) -> list[str]:
         lines.append(f"training accuracy ends lower, at {c.train_acc_tail:.3f}: the validation set is easier than the "
                      "training data, unless dropout or augmentation count in the training figure")
     return lines
+
+
+#: data_limited (possible): a gap at the end of at least this share of validation's best (and 3 noise sds, since
+#: d7c2ebc). Set in 71c31f1, the first rules; no measurement recorded.
+DATA_GAP_SHARE = 0.1
 
 
 def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
@@ -7176,7 +7216,7 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if g is None or g.gap_end is None or g.val_min is None or g.gap_end <= 0:
         return None
     rel_gap = g.gap_end / abs(g.val_min) if g.val_min else 0
-    if rel_gap < 0.1 or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
+    if rel_gap < DATA_GAP_SHARE or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
                  [f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap of "
@@ -7288,6 +7328,13 @@ def temporary_plateau(f: Facts, t: Thresholds = DEFAULT) -> Cause | None:
 LOG_SADDLE_DECADES = 10.0
 
 
+#: _flat_then_drop: a flat stretch starts within this share of the improvement above the curve's lowest so far ...
+SADDLE_NEAR_MIN = 0.05
+#: ... and is followed by a drop of at least this share, its level this share above the final floor (71c31f1, the
+#: first rules; the level bar fb279d5, for the log-scale reading); no measurement recorded.
+SADDLE_DROP = 0.25
+
+
 def _flat_then_drop(s: np.ndarray, y: np.ndarray, sigma: float, rng: float, floor: float, w: int,
                     t: Thresholds, below: float | None = None) -> tuple[int, int, float] | None:
     """``(start, end, drop)`` of the first flat stretch on the smoothed curve ``s`` (lower is better, (n,); ``y`` the
@@ -7305,9 +7352,10 @@ def _flat_then_drop(s: np.ndarray, y: np.ndarray, sigma: float, rng: float, floo
         s = smooth(y, need)
         w = max(w, need)
     for i in range(0, n - 2 * w, max(1, w // 3)):
-        flat = abs(s[i] - s[i + w]) < band and s[i] - s[:i + 1].min() < 0.05 * rng
+        flat = abs(s[i] - s[i + w]) < band and s[i] - s[:i + 1].min() < SADDLE_NEAR_MIN * rng
         later = s[i + w] - s[i + w:].min()
-        if flat and later > 0.25 * rng and s[i] - floor > 0.25 * rng and (below is None or s[0] - s[i] >= below):
+        if flat and later > SADDLE_DROP * rng and s[i] - floor > SADDLE_DROP * rng \
+                and (below is None or s[0] - s[i] >= below):
             j = i + w  # the stretch's real end: as long as the curve stays within 2% of its level
             while j + 1 < n and abs(s[i] - s[j + 1]) < band:
                 j += 1
@@ -7468,7 +7516,7 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
     j = int(np.argmax(np.where(after, raw, -np.inf)))
     # A climb that stays at chance is no accuracy given up (shuffled labels under a focal loss: 0.076 -> 0.117 of
     # 10 classes); K unknown, up to 1/2.
-    if not raw[j] > (_chance_margin(f.chance, t) if f.chance.chance else 0.5):
+    if not raw[j] > (_chance_margin(f.chance, t) if f.chance.chance else MAJORITY):
         return
     best_at = float(x[j])
     cause.evidence.append(
@@ -7698,7 +7746,7 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     # The tail must creep at all: a last quarter that did not fall by one noise sd is flat, and a
     # forecast gain there comes from the shape of the early curve (a blow-up and recovery). Unless the
     # tail is too short to say either (_tail_blind): then the whole curve's forecast is the evidence.
-    creeps = f.trend.slope_t < 0 and f.trend.tail_drop_noise >= 1.0
+    creeps = f.trend.slope_t < 0 and f.trend.tail_drop_noise >= TAIL_MOVED_SDS
     blind = _tail_blind(f, t) is not None
     # Where the tail cannot test the forecast (too few points, or batch losses whose creep of a noise sd or
     # so is which batches were drawn), the later half of the run must not contradict it (_half_refutes).
@@ -7761,7 +7809,7 @@ def _forecast_refutes_flat(f: Facts, t: Thresholds) -> bool:
     fc = f.forecast
     if not fc or fc.get("gain") is None or fc.get("p_improve") is None or fc.get("reason") or _batch_loss(f):
         return False
-    return f.trend.slope_t < t.improving_t and f.trend.tail_drop_noise >= 1.0 \
+    return f.trend.slope_t < t.improving_t and f.trend.tail_drop_noise >= TAIL_MOVED_SDS \
         and fc["gain"] >= t.forecast_gain_falling and fc["p_improve"] >= t.forecast_likely
 
 
@@ -8035,6 +8083,12 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
     return lr_cut(run.axis, lr)
 
 
+#: A forecast's P (of a > IMPROVE_FRACTION gain) at or above even odds: a gain more likely than not, which
+#: converged's "more epochs will not lower the loss" may not deny as a fact (7c2f24b); the quote, the hedge,
+#: under_one_example and short_of_best read it. A definition, not tuned.
+EVEN_ODDS = 0.5
+
+
 def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
     if fc.get("reason"):  # too few points, or a fit that misses the curve's present: its "interval" is a wide guess
@@ -8103,7 +8157,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
                      f"({f.metric} on {n} examples moves in steps of {top / n:.2g}, one example): less than it can "
                      "show")
         short = short_of_best(fc)
-        if short is not None and fc["p_improve"] >= 0.5 and cause.id == "converged":
+        if short is not None and fc["p_improve"] >= EVEN_ODDS and cause.id == "converged":
             # A curve that crept up from its best is forecast below where it is now, not below its best: "P = 70%
             # that it gains > 1%" read as a gain restoring the best weights would not give (Keras MLP, val_loss
             # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
@@ -8125,7 +8179,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
             return
         cause.evidence.append(line)
         # (Not after an annealed schedule either: converged returned above where _schedule_ended, which it implies.)
-        if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= 0.5 and cause.actions \
+        if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= EVEN_ODDS and cause.actions \
                 and not _batch_loss(f):
             _hedge_converged(cause, f, horizon, fc["p_improve"])
         expects_more = cause.id == "converged" and fc.get("gain") is not None and fc["gain"] >= t.forecast_gain
@@ -8151,7 +8205,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
             cause.evidence.append(f"(the forecast, fitted to the whole curve, expects more, but over the later half of the "
                                   f"run {f.metric} sits {z:.1f} standard errors above the forecast's descent: the "
                                   "verdict goes by the run)")
-        elif cause.id == "converged" and not fc.get("uncertain") and fc["p_improve"] >= 0.5 \
+        elif cause.id == "converged" and not fc.get("uncertain") and fc["p_improve"] >= EVEN_ODDS \
                 and fc.get("gain") is not None and fc["gain"] > 0 and not _higher(f) and short is None \
                 and not _batch_loss(f):
             _price_converged(cause, f, horizon, fc)
@@ -8211,7 +8265,7 @@ def under_one_example(f: Facts, fc: dict, top: float | None = None) -> tuple[flo
     validation example by its horizon (n given or read off the accuracy's steps: facts.chance.in_examples); None
     otherwise, or for any other metric. The P line's words and the report card's note beside P(improves) both."""
     p, value, level = (fc.get(k) for k in ("p_improve", "value", "level"))
-    if f.metric != "val_acc" or p is None or not p >= 0.5 or value is None or level is None:
+    if f.metric != "val_acc" or p is None or not p >= EVEN_ODDS or value is None or level is None:
         return None
     from .facts.chance import in_examples
 
@@ -8248,7 +8302,7 @@ def short_of_best(fc: dict) -> str | None:
     gains over that best in words ("0.84% above it (P = 37% that it gets > 1% below it)"); None where it does, or
     where the dict has no best (a score, a withheld forecast). Diagnose's P line and ``losslens forecast`` say it."""
     gain, p = fc.get("gain_over_best"), fc.get("p_over_best")
-    if gain is None or p is None or (p >= 0.5 and gain > 0.01):
+    if gain is None or p is None or (p >= EVEN_ODDS and gain > IMPROVE_FRACTION):
         return None
     where = f"{_pct(-gain)} above it" if gain < 0 else f"only {_pct(gain)} below it"
     return f"{where} (P = {p:.0%} that it gets > 1% below it)"
@@ -8781,6 +8835,11 @@ def _first_loss(d) -> float | None:
     return None
 
 
+#: _signal_notes: another run of the sweep whose best held-out loss is under this share of a stuck run's shows the
+#: labels carry signal (1829d57: lr 1.0 at 0.1145 beside lr 1e-4 at ln 10); no measurement of the bar recorded.
+SIGNAL_HALF = 0.5
+
+
 def _signal_notes(diagnoses, names, i, t: Thresholds = DEFAULT) -> list[str]:
     """:func:`sweep_notes` for one experiment's runs, ``i`` the one whose smoothed best got lowest."""
     from .facts.regularization import learning_rate
@@ -8793,7 +8852,7 @@ def _signal_notes(diagnoses, names, i, t: Thresholds = DEFAULT) -> list[str]:
     notes = []
     for d, name in zip(diagnoses, names):
         if d is top or d.verdict not in _CHECKS_THE_DATA or d.best is None or not 0 < d.best[1] \
-                or not top.best[1] < 0.5 * d.best[1]:  # (a loss below 0, a log-likelihood's, has no "half")
+                or not top.best[1] < SIGNAL_HALF * d.best[1]:  # (a loss below 0, a log-likelihood's, has no "half")
             continue
         start = _first_loss(d)
         if start is not None and start_top is not None and \
