@@ -20,6 +20,9 @@ from .smoothing import median3, noise_sigma, tail_median
 
 #: A BCE discriminator's loss at the equilibrium: the mean of its real and fake terms, or their sum.
 EQUILIBRIA = (math.log(2), 2 * math.log(2))
+#: g climbed: its last quarter above its lowest by at least this share of that low (and 3 noise sds). Set in 756700a;
+#: no measurement recorded.
+G_CLIMB_SHARE = 0.1
 
 
 @dataclass
@@ -39,7 +42,7 @@ class AdversarialFacts:
     @property
     def g_climbed(self) -> bool:
         """g's last quarter well above its lowest point: beyond 3 of its own noise sds and a tenth of that low."""
-        return self.g_tail - self.g_low > max(3 * self.g_noise, 0.1 * abs(self.g_low))
+        return self.g_tail - self.g_low > max(3 * self.g_noise, G_CLIMB_SHARE * abs(self.g_low))
 
     @property
     def d_share(self) -> float | None:

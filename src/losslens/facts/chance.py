@@ -85,6 +85,19 @@ def accuracy_fraction(acc: np.ndarray | None) -> np.ndarray | None:
     return acc / 100.0 if fin.size and 1.0 < fin.max() <= 100.0 and fin.min() >= 0 else acc
 
 
+#: No ln K (K >= 2) lies under ln 2 = 0.693: a loss level under this is no uniform guess's, whatever K (a floor with
+#: room under ln 2 for a loss read near it). infer_classes, held_at_ln_k and resting_at_ln_k share it.
+LN_K_FLOOR = 0.5
+#: infer_classes: a first loss above this is past ln(10000) / 0.85, which no K <= 10000 matches within
+#: FIRST_LOSS_TOL (and exp() of a huge loss overflows; 5b549c5).
+FIRST_LOSS_TOP = 11.0
+#: ... a first accuracy at most 1/K + min(1/K, this) looks untrained (04e3526: 2/K let Keras' epoch-end 0.76 on
+#: Fashion-MNIST through for two classes) ...
+UNTRAINED_ACC_SLACK = 0.15
+#: ... and ln K within this share of the first loss (71c31f1, the first facts; no measurement recorded).
+FIRST_LOSS_TOL = 0.15
+
+
 def infer_classes(first_loss: float | None, first_acc: float | None) -> int | None:
     """K from a cross-entropy log: an untrained K-class softmax starts near ln K with accuracy near 1/K.
 
@@ -95,12 +108,17 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
     (pass ``classes=`` to be sure).
     """
     # Past ln(10000) / 0.85 no K <= 10000 can match (and exp() of a huge loss overflows).
-    if first_acc is None or first_loss is None or not math.isfinite(first_loss) or not 0.5 < first_loss <= 11.0:
+    if first_acc is None or first_loss is None or not math.isfinite(first_loss) \
+            or not LN_K_FLOOR < first_loss <= FIRST_LOSS_TOP:
         return None
     k = int(round(math.exp(first_loss)))
-    if k < 2 or k > 10000 or not first_acc <= 1.0 / k + min(1.0 / k, 0.15):
+    if k < 2 or k > 10000 or not first_acc <= 1.0 / k + min(1.0 / k, UNTRAINED_ACC_SLACK):
         return None
-    return k if abs(math.log(k) - first_loss) <= 0.15 * first_loss else None
+    return k if abs(math.log(k) - first_loss) <= FIRST_LOSS_TOL * first_loss else None
+
+
+#: held_at_ln_k reads a level up to this: just above ln 10000 (9.21), the most classes K is read for.
+HELD_LEVEL_TOP = 9.3
 
 
 def held_at_ln_k(loss: np.ndarray | None, points: int = 5, flat: float = 1e-5, tol: float = 1e-4) -> int | None:
@@ -121,11 +139,19 @@ def held_at_ln_k(loss: np.ndarray | None, points: int = 5, flat: float = 1e-5, t
         if seg.shape[0] < points or seg.max() - seg.min() > 2 * flat:
             continue
         level = float(seg.mean())
-        if 0.5 < level <= 9.3:  # ln 2 .. ln 10000
+        if LN_K_FLOOR < level <= HELD_LEVEL_TOP:  # ln 2 .. ln 10000
             k = int(round(math.exp(level)))
             if 2 <= k <= 10000 and abs(math.log(k) - level) < tol:
                 return k
     return None
+
+
+#: resting_at_ln_k reads a level up to this (ln 55): past it ln K and ln (K + 1) are within a percent, closer than
+#: its tolerance can tell apart (971e3fa).
+RESTING_LEVEL_TOP = 4.0
+#: ... and no accuracy logged beside it above this many times 1/K: a constant answer scores one class's share,
+#: about 1/K; more says the outputs still depend on the inputs (971e3fa).
+CONSTANT_ACC_TOP = 1.5
 
 
 def resting_at_ln_k(losses: tuple, tol: float = 0.015, below: float = 0.005, spread: float = 0.03,
@@ -165,7 +191,7 @@ def resting_at_ln_k(losses: tuple, tol: float = 0.015, below: float = 0.005, spr
             continue
         held = a[a.shape[0] // 2:]
         level = float(np.median(held))
-        if not 0.5 < level <= 4.0:  # ln 2 .. ln 55: past it ln K and ln (K + 1) are within a percent
+        if not LN_K_FLOOR < level <= RESTING_LEVEL_TOP:  # ln 2 .. ln 55
             return None
         sd = robust_sd(held - level)
         t = 0.0 if np.ptp(held) == 0 else ols_slope_t(np.arange(held.shape[0], dtype=float), held)[1]
@@ -188,7 +214,7 @@ def resting_at_ln_k(losses: tuple, tol: float = 0.015, below: float = 0.005, spr
     if any(abs(level - lnk) > spread * lnk for level, _ in halves):
         return None
     for first in firsts:
-        k0 = int(round(math.exp(first))) if 0.5 < first < lnk else 0
+        k0 = int(round(math.exp(first))) if LN_K_FLOOR < first < lnk else 0
         if 2 <= k0 < k and abs(first - math.log(k0)) <= tol * math.log(k0):
             return None
     return k, low
@@ -197,6 +223,11 @@ def resting_at_ln_k(losses: tuple, tol: float = 0.015, below: float = 0.005, spr
 # Keras clips predicted probabilities to [1e-7, 1 - 1e-7] (backend.epsilon()) before its cross-entropy: an answer
 # given with certainty and wrong costs -ln(1e-7) = 16.118, one given with certainty and right ~0.
 KERAS_CLIP_LOSS = -math.log(1e-7)
+
+
+#: certain_answers skips points whose accuracy is at least this: with (almost) no wrong answers the line
+#: (1 - accuracy) x the clip pins nothing (971e3fa; no measurement recorded).
+CERTAIN_ACC_TOP = 0.99
 
 
 def certain_answers(loss: np.ndarray | None, acc: np.ndarray | None, clip: float = KERAS_CLIP_LOSS,
@@ -217,12 +248,17 @@ def certain_answers(loss: np.ndarray | None, acc: np.ndarray | None, clip: float
     """
     if loss is None or acc is None or loss.shape != acc.shape:
         return None
-    ok = np.isfinite(loss) & np.isfinite(acc) & (acc < 0.99)
+    ok = np.isfinite(loss) & np.isfinite(acc) & (acc < CERTAIN_ACC_TOP)
     if ok.sum() < 3:
         return None
     ratio = loss[ok] / ((1.0 - acc[ok]) * clip)
     med = float(np.median(ratio))
     return med if abs(med - 1) <= tol and abs(float(ratio[0]) - 1) <= tol else None
+
+
+#: chance_facts reads the validation set's size off the accuracy's steps only where its last value is at least this:
+#: near the top, where the solved reading quotes it (values_step costs a few ms; 3eb52d9).
+STEP_READ_FROM = 0.9
 
 
 def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, classes: int | None,
@@ -241,7 +277,7 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         # A constant answer scores one class's share of the examples, about 1/K: an accuracy above 1.5/K
         # says the outputs still depend on the inputs, whatever the loss's level.
         accs = [a for a in (va[0], ta[0]) if a is not None]
-        if rest is not None and all(a <= 1.5 / rest[0] for a in accs):
+        if rest is not None and all(a <= CONSTANT_ACC_TOP / rest[0] for a in accs):
             rests_at, rest_low = rest
     if classes is None:
         # The first point is untrained only where every accuracy logged there says so: the first loss is
@@ -292,7 +328,7 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             val_peak = float(median3(fin).max())
     step = None
     last = val_acc[np.isfinite(val_acc)] if val_acc is not None else np.empty(0)
-    if n_val is None and last.size and last[-1] >= 0.9:
+    if n_val is None and last.size and last[-1] >= STEP_READ_FROM:
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
@@ -300,6 +336,14 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
                        first_loss if source == "initial loss" else low if source == "resting loss" else None,
                        next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
                              if v is not None), None), rests_at)
+
+
+#: values_step: a value is a multiple of 1/M to within this share of M plus this floor (an accuracy printed to 6
+#: digits, 0.5e-6 each, times M) ...
+STEP_TOL_REL = 0.5e-6
+STEP_TOL_ABS = 1e-6
+#: ... and an M is kept only where fewer than this many M's could have fitted the values by chance (3eb52d9).
+STEP_CHANCE = 0.01
 
 
 def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | None:
@@ -313,14 +357,14 @@ def values_step(acc: np.ndarray, max_n: int = 100_000, most: int = 50) -> int | 
         return None
     m = np.arange(2, max_n + 1, dtype=float)
     for v in a:  # one value at a time: each keeps the few M it fits
-        m = m[np.abs(v * m - np.round(v * m)) <= 0.5e-6 * m + 1e-6]
+        m = m[np.abs(v * m - np.round(v * m)) <= STEP_TOL_REL * m + STEP_TOL_ABS]
         if m.shape[0] == 0:
             return None
     n = float(m[0])
     # As many M below it as could have fitted these values by chance (each within +-tol of a multiple):
     # a large M fits rounded noise (4 averaged accuracies fitted M = 96,096).
-    chance = n * (2 * (0.5e-6 * n + 1e-6)) ** a.shape[0]
-    return int(n) if chance < 0.01 else None
+    chance = n * (2 * (STEP_TOL_REL * n + STEP_TOL_ABS)) ** a.shape[0]
+    return int(n) if chance < STEP_CHANCE else None
 
 
 def at_the_top(acc: np.ndarray | None, axis: np.ndarray | None,
@@ -334,7 +378,7 @@ def at_the_top(acc: np.ndarray | None, axis: np.ndarray | None,
     a, x = acc[ok], np.asarray(axis, dtype=float)[ok]
     if a.shape[0] == 0:
         return 0, None, 0, None
-    below = a < 1.0 - (1.0 / n if n else 0.0) - 1e-6
+    below = a < 1.0 - (1.0 / n if n else 0.0) - SAME_ACCURACY
     k = a.shape[0] - 1 - int(np.flatnonzero(below)[-1]) if below.any() else a.shape[0]
     if k == 0:
         return int(a.shape[0]), None, 0, None

@@ -27,6 +27,8 @@ WEIGHT_STEMS = ("beta", "kl_weight", "kl_beta", "beta_kl", "kl_coef", "kl_coeff"
 #: data size (a beta = 10 VAE on digits: KL 0.0013 against a loss of 27.3, 0.005%, within its first epoch;
 #: at beta = 1 the KL ends at 2.5 of 25.4, 10%, and never went below 0.4 of 33: 1.2%).
 COLLAPSE = 0.01
+#: A KL weight within this share of its last value is that value (float rounding): the schedule had not moved it.
+WEIGHT_SAME = 1e-6
 
 
 @dataclass
@@ -86,7 +88,7 @@ def elbo_facts(run, metric: str) -> ElboFacts | None:
     if w_name is not None:
         wx, w = run.finite(w_name)
         if w.shape[0]:
-            off = np.flatnonzero(np.abs(w - w[-1]) > 1e-6 * max(abs(float(w[-1])), 1e-12))
+            off = np.flatnonzero(np.abs(w - w[-1]) > WEIGHT_SAME * max(abs(float(w[-1])), 1e-12))
             facts.weight, facts.weight_end, facts.weight_start = w_name, float(w[-1]), float(w[0])
             facts.weight_settled_at = float(wx[off[-1] + 1]) if off.shape[0] else float(wx[0])
     return facts

@@ -112,6 +112,14 @@ def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None, rule: str = "tra
     return ax, lv, np.concatenate([[0.0], np.cumsum(0.5 * (lv[1:] + lv[:-1]) * np.diff(ax))]) / top, top
 
 
+#: decay_pace: the decay has begun where the lr is first at most this share of its peak, sought from the peak on
+#: (a warm-up's first rates sit under it too; dfd3887, b06ef46).
+PACE_LOW_LR = 0.1
+#: A logged rate that differs from the peak's by less than this share of it is the peak's rate: float rounding, no
+#: change (bc04eb8: a decay in steps changes it at few points; ae6716a: the stretch the peak held).
+LR_SAME = 1e-9
+
+
 def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
                s: np.ndarray) -> DecayPace | None:
     """The curve ``(x, y)`` (lower is better; ``s`` its smooth) against lr-time (:class:`DecayPace`); None without
@@ -124,14 +132,14 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     ax, lv, cum, top = got
     # From the peak on: a warm-up's first rates sit under 1/10 of the peak before the decay has begun.
     peak = int(np.argmax(lv))
-    low = peak + np.flatnonzero(lv[peak:] <= 0.1 * top)
-    if low.size == 0 or not (lv[low[0]:] <= 0.1 * top).all():
+    low = peak + np.flatnonzero(lv[peak:] <= PACE_LOW_LR * top)
+    if low.size == 0 or not (lv[low[0]:] <= PACE_LOW_LR * top).all():
         return None
     # A decay in steps (MultiStepLR's two milestones) is no line to read a pace along: the fall at each cut is the
     # spread narrowing at the smaller rate, in almost no lr-time, and it read as a pace per unit of lr the later
     # half kept (a Lightning MLP bouncing at 0.15, cut to 0.015 and 0.0015, flat at 0.093 for 16 epochs: "lr too
     # low, 117% of the whole run's pace"). A gradual decay changes the rate at most points.
-    if np.count_nonzero(np.abs(np.diff(lv[peak:])) > 1e-9 * top) < MIN_TAIL_POINTS:
+    if np.count_nonzero(np.abs(np.diff(lv[peak:])) > LR_SAME * top) < MIN_TAIL_POINTS:
         return None
     tau = np.interp(x, ax, cum)
     late = tau > 0.5 * cum[-1]
@@ -143,7 +151,7 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     ratio = (late_drop / late_span) / (drop / span) if drop > 0 and late_span > 0 else float("nan")
     # The stretch the peak rate held, up to its first cut: the metric logged at a point was measured after steps at
     # the rate logged there, so a point belongs to the peak while its own rate is the peak's.
-    cut = peak + int(np.argmax(np.r_[lv[peak:] < top * (1 - 1e-9), True]))
+    cut = peak + int(np.argmax(np.r_[lv[peak:] < top * (1 - LR_SAME), True]))
     at_peak = (x >= ax[peak]) & (x <= ax[cut - 1])
     after = x > ax[cut - 1]
     fall = float(np.min(y[at_peak]) - np.min(y[after])) if at_peak.any() and after.any() else float("nan")
@@ -165,6 +173,12 @@ class PeakClimb(NamedTuple):
     best_after: float   # the lowest value after the stretch (inf where none was logged)
 
 
+#: An lr at or above this share of its logged peak is at the peak (the stretch a schedule held high: f63c8fc,
+#: b233911); one that ends under it annealed (lr_schedule's "decayed", peak_lr_relapse's cut). 71c31f1's
+#: "decayed" first; no measurement recorded.
+PEAK_SHARE = 0.5
+
+
 def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> PeakClimb | None:
     """The curve ``(x, y)`` (lower is better) at the logged lr's peak (:class:`PeakClimb`); None without a logged lr,
     where it never fell below half its peak after reaching it, or with fewer than 2 points in the stretch or none
@@ -175,11 +189,11 @@ def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
         return None
     ax, lv, _, top = got
     at = np.interp(x, ax, lv)
-    high = np.flatnonzero(at >= 0.5 * top)
+    high = np.flatnonzero(at >= PEAK_SHARE * top)
     if high.size == 0:
         return None
     a = int(high[0])
-    below = np.flatnonzero(at[a:] < 0.5 * top)
+    below = np.flatnonzero(at[a:] < PEAK_SHARE * top)
     if below.size == 0:
         return None
     b = a + int(below[0])  # the first point past the stretch
@@ -207,7 +221,7 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
         return None
     ax, lv, cum, top = got
     at = np.interp(x, ax, lv)
-    high = np.flatnonzero(at >= 0.5 * top)
+    high = np.flatnonzero(at >= PEAK_SHARE * top)
     if high.size == 0:
         return None
     a, b = int(high[0]), int(high[-1])
@@ -223,6 +237,13 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
                     float(s[b] - s[-1]), float(median(y[late])), float(s[-1]), difference_noise(y[a:b + 1]))
 
 
+#: lr_schedule: a logged lr whose largest value is within this factor of its smallest is constant ...
+CONSTANT_LR_FACTOR = 1.01
+#: ... and one that rose to its peak and ends above this share of it is a warm-up (71c31f1; no measurement
+#: recorded).
+WARMUP_END = 0.9
+
+
 def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
     if lr is None:
         return None, None
@@ -231,12 +252,12 @@ def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
         return None, None
     top = float(lr.max())
     ratio = float(lr[-1] / top)
-    if lr.max() <= lr.min() * 1.01:
+    if lr.max() <= lr.min() * CONSTANT_LR_FACTOR:
         return "constant", ratio
     peak = int(np.argmax(lr))
-    if ratio < 0.5:
-        return ("warmup" if peak > 0 and ratio > 0.9 else "decayed"), ratio
-    if peak > 0 and ratio > 0.9:
+    if ratio < PEAK_SHARE:
+        return ("warmup" if peak > 0 and ratio > WARMUP_END else "decayed"), ratio
+    if peak > 0 and ratio > WARMUP_END:
         return "warmup", ratio
     return "varying", ratio
 
@@ -328,6 +349,14 @@ def missed_improvement(y: np.ndarray, late: bool) -> float:
     return float(y[0]) if float(np.min(y)) >= 0 else math.inf
 
 
+#: jumps: a jump counts off a best the curve had reached: above it by this many noise sds, the best itself this many
+#: noise sds below the start ...
+JUMP_NOISE = 5.0
+#: ... and at least this share of the start below it (a flat curve's 0.001 improvement makes any wiggle "twice the
+#: improvement"; 0217f5f).
+JUMP_MIN_GAIN = 0.01
+
+
 def jumps(y: np.ndarray, share: float = 0.5, missed: float = 0.0) -> tuple[tuple[int, float, float, bool], ...]:
     """The points of ``y`` (lower is better, shape (n,)) that jump off the best the curve had reached before them
     and come back: ``(index, excess, excess / improvement so far, came_back)`` for each point whose excess is
@@ -369,8 +398,14 @@ def jumps(y: np.ndarray, share: float = 0.5, missed: float = 0.0) -> tuple[tuple
     noise = difference_noise(y[int(np.argmax(gained > 0)):][~hit[int(np.argmax(gained > 0)):]])
     # Off a best the curve had reached, not off the start's noise: improved by ≥ 5 noise sds and ≥ 1% of its start
     # (a flat curve's 0.001 improvement makes any wiggle "twice the improvement").
-    hit &= (excess >= 5.0 * noise) & (gained >= 5.0 * noise) & (gained >= 0.01 * abs(y[0] + missed))
+    hit &= (excess >= JUMP_NOISE * noise) & (gained >= JUMP_NOISE * noise) \
+        & (gained >= JUMP_MIN_GAIN * abs(y[0] + missed))
     return tuple((int(i), float(excess[i]), float(rel[i]), bool(i < n - 1)) for i in np.flatnonzero(hit))
+
+
+#: peak_lr_relapse: a rate within this share of the peak's is still the peak's (c649e0a: a warm-up's end, a
+#: schedule's first cut).
+AT_PEAK_RATE = 0.999
 
 
 def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.ndarray,
@@ -390,10 +425,10 @@ def peak_lr_relapse(lr: np.ndarray | None, loss: np.ndarray | None, axis: np.nda
         return None
     lr_, y, x = lr[ok], loss[ok], axis[ok]
     top = float(lr_.max())
-    if not top > 0 or lr_[-1] >= 0.5 * top:
+    if not top > 0 or lr_[-1] >= PEAK_SHARE * top:
         return None
-    cut = int(np.argmax(lr_ < 0.999 * top)) if (lr_ < 0.999 * top).any() else len(lr_)
-    start = int(np.argmax(lr_ >= 0.999 * top))  # after a warm-up
+    cut = int(np.argmax(lr_ < AT_PEAK_RATE * top)) if (lr_ < AT_PEAK_RATE * top).any() else len(lr_)
+    start = int(np.argmax(lr_ >= AT_PEAK_RATE * top))  # after a warm-up
     seg = y[start:cut]
     if seg.shape[0] < 5:
         return None

@@ -308,9 +308,16 @@ def noise_sigma(y: np.ndarray) -> float:
     return _once("noise", y, None, lambda: _noise_sigma(y))
 
 
+#: A repeated last value (constant_tail) counts once in the noise where it covers at least this share of the points
+#: (and 5): a model whose outputs stopped changing (42db3a0).
+FROZEN_TAIL_SHARE = 0.1
+#: resolution: every value a whole number of steps from the lowest, to within this share of a step (535749c).
+LATTICE_TOL = 1e-3
+
+
 def _noise_sigma(y: np.ndarray) -> float:
     n = constant_tail(y)
-    if n >= max(5, 0.1 * y.shape[0]) and y.shape[0] - n + 1 >= 3:
+    if n >= max(5, FROZEN_TAIL_SHARE * y.shape[0]) and y.shape[0] - n + 1 >= 3:
         y = y[:y.shape[0] - n + 1]
     return max(robust_sd(residuals(y)), resolution(y) / math.sqrt(12.0))
 
@@ -339,7 +346,7 @@ def resolution(y: np.ndarray) -> float:
     if not (q > 0 and math.isfinite(q)):  # (values near ±1e308 overflow their differences)
         return 0.0
     k = (v - v[0]) / q
-    return q if bool(np.all(np.abs(k - np.round(k)) < 1e-3)) else 0.0
+    return q if bool(np.all(np.abs(k - np.round(k)) < LATTICE_TOL)) else 0.0
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,9 @@ MIN_TAIL_POINTS = 4  # a slope's t needs a few degrees of freedom, however short
 #: A tail whose fitted change over its length is under this share of its level moves only in the values' last
 #: digits (a float64 has ~16; 1e-12 is thousands of ulps, far above any rounding, far below any learning): flat.
 FLOAT_FLAT = 1e-12
+#: A tail whose residuals from its line have a skewness above this bounces (Bulmer's "highly skewed"): its t is read
+#: again on a running median of 3 (11760be5; the reasoning in tail_trend).
+BOUNCE_SKEW = 1.0
 
 
 @dataclass
@@ -75,7 +78,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
             largest = float(np.max(np.abs(r))) if np.isfinite(r).all() else 0.0
             r = r / largest if largest > 0 else r * 0.0  # (skewness is scale-free: 1e103 cubed overflows)
             m2 = float(np.mean(r ** 2))
-            if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > 1.0 and not below_resolution:  # (a flat line's residuals underflow)
+            if m2 ** 1.5 > 0 and float(np.mean(r ** 3)) / m2 ** 1.5 > BOUNCE_SKEW and not below_resolution:  # (a flat line's residuals underflow)
                 t_med3 = ols_slope_t(xt, median3(y)[t0:])[1]
     rng = start - floor
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
