@@ -2262,9 +2262,9 @@ def _thrown_at_start(f: Facts, stuck: Cause) -> Cause:
                  {"thrown_ratio": float(y[0]) / ref, "ln_k": ref})
 
 
-#: Half the examples: an accuracy above it is right on most of them, a share only a majority class gives a constant
-#: answer, and the most a run that learned nothing of K > 2 classes can score by chance (K unknown, the chance
-#: bar a climb must pass). A definition, not tuned: _thrown_to_certainty ("most answers wrong"), constant_guess,
+#: Half the examples: an accuracy above it is right on most of them, a share a constant answer reaches only as a
+#: majority class's; K unknown, the chance level a climb must pass (a guess among K >= 2 classes scores at most
+#: 1/2). A definition, not tuned: _thrown_to_certainty ("most answers wrong"), constant_guess,
 #: no_signal, learned_prior, _majority_held and _accuracy_climbs_on read it.
 MAJORITY = 0.5
 
@@ -2593,8 +2593,8 @@ def _ends_at_zero(f: Facts, t: Thresholds) -> bool:
         and o.lr_ratio < t.annealed_end_ratio and o.lr_next <= t.annealed_lr_ratio * o.lr_peak
 
 
-#: A tail that fell at least this many noise sds over the run's last quarter moved: the floor its t-test may read
-#: on a still-falling curve (0cb02d2: a forecast-only still_improving on a tail that had not moved, a held-out DeepOBS
+#: A tail that fell at least this many noise sds over the run's last quarter moved; less is flat, whatever its
+#: t-test reads (0cb02d2: a forecast-only still_improving on a tail that had not moved, a held-out DeepOBS
 #: case). _moves_at_floor, still_improving's short-tail reading and the forecast's two readings share it.
 TAIL_MOVED_SDS = 1.0
 
@@ -5501,7 +5501,7 @@ def _few_examples(f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
 MAJORITY_HELD_SHARE = 0.9
 #: ... and the loss's last quarter within these multiples of that split's entropy: a constant answer with
 #: better-than-prior odds goes somewhat under it, a model deciding by its inputs far under (9f3ce5f, fresh_kinds2's
-#: runs that decide by their inputs: 0.51-0.76 of it; the 95/5 task held at its split).
+#: runs that decide by their inputs: 0.51-0.76 of it); no measurement of the ends recorded.
 SPLIT_ENTROPY_BAND = (0.8, 1.5)
 
 
@@ -7168,7 +7168,7 @@ def _read_adversarial(causes: list[Cause], f: Facts, t: Thresholds) -> list[Caus
 
 
 #: _solved_lines: an error rate's 95% bound (0 errors in n) at or above this says "few examples, weak evidence"
-#: (wording only; 3eb52d9's iris setosa, 45 examples: 6.4%).
+#: (wording only; 3eb52d9; the bound is the rule of three, 3 / n: 5% at 60 examples).
 FEW_EXAMPLES_BOUND = 0.05
 
 
