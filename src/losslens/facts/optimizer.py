@@ -245,6 +245,8 @@ WARMUP_END = 0.9
 
 
 def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
+    """The logged lr's shape, ``("constant" | "decayed" | "warmup" | "varying", last lr / peak lr)``, or
+    ``(None, None)`` without a usable lr."""
     if lr is None:
         return None, None
     lr = lr[np.isfinite(lr)]
@@ -256,7 +258,7 @@ def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
         return "constant", ratio
     peak = int(np.argmax(lr))
     if ratio < PEAK_SHARE:
-        return ("warmup" if peak > 0 and ratio > WARMUP_END else "decayed"), ratio
+        return "decayed", ratio
     if peak > 0 and ratio > WARMUP_END:
         return "warmup", ratio
     return "varying", ratio
