@@ -675,3 +675,21 @@ def test_the_change_not_named_is_said_once():
     # (--json: the text is the JSON's "unknown"; the error line keeps the whole reason)
     code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3_s1.csv", "--json")
     assert why in json.loads(out)["compare"]["unknown"] and why in err
+
+
+def test_a_cause_the_after_run_leans_to_is_settled_by_a_command_compare_has():
+    """Keras' moons MLP read still_improving at 400 epochs; the same run carried on to 800 (keras_slow_overfit,
+    seed 1) ended 5.3% higher, which converged's twice-the-epochs reading holds. The verdict line said
+    "--cause converged runs its other checks": compare has no --cause (it reads the AFTER given; Click refuses
+    the option), and the check left, lr / 10 from the plateau, needs a retraining, which is verify's."""
+    ks = ECO / "keras_slow_overfit"
+    code, out, err = cli("compare", ks / "moons400_s1.csv", ks / "moons800_s1.csv")
+    assert code == 1, err
+    line = next(line for line in out.splitlines() if line.startswith("verdict still_improving:"))
+    assert line.startswith("verdict still_improving: NOT confirmed; consistent with converged (twice the epochs: "
+                           "+5.3%; losslens verify FILE.py:FUNCTION --cause converged retrains its other check: "
+                           "learning rate / 10); "), line
+    assert "; --cause" not in line
+    # (the option it used to name is refused by compare, the reason the words changed)
+    code, _, err = cli("compare", ks / "moons400_s1.csv", ks / "moons800_s1.csv", "--cause", "converged")
+    assert code == 2 and "No such option: --cause" in err, err

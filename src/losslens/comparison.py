@@ -114,6 +114,17 @@ class Comparison(Verification):
         listed = {c.id for c in self.diagnosis.causes}
         return list(dict.fromkeys(r.check.cause for r in read if r.check.cause in listed))
 
+    def _runs_checks(self, cause: str, other: bool = True) -> str:
+        # compare has no --cause: its checks are read off the AFTER given, and the ones this change did not read
+        # need a retraining of their own, which is verify's (keras_slow_overfit's moons400_s1 -> moons800_s1 told
+        # the user to pass compare an option it refuses)
+        read = {r.check.name for r in self.results if r.check.cause == cause and r.holds is not None}
+        rest = [n for n in dict.fromkeys(c.name for c in checks_of(cause, self.diagnosis)) if n not in read]
+        if not (other and rest):
+            return f"losslens verify FILE.py:FUNCTION --cause {cause} retrains its checks"
+        return (f"losslens verify FILE.py:FUNCTION --cause {cause} retrains its other check{'s' * (len(rest) > 1)}: "
+                + ", ".join(rest))
+
     def _one_run(self) -> str:
         if len(self.before) > 1 or len(self.after) > 1:
             return f"; means of {len(self.before)} BEFORE and {len(self.after)} AFTER runs"

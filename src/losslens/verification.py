@@ -679,11 +679,11 @@ class Verification:
                                if r.holds and r.check.cause != self.diagnosis.verdict
                                and not self.untrained_only(r.check.cause)), default=None)
                 if leaning:
-                    text += f"; consistent with {leaning} ({self._moved(leaning)}; --cause {leaning} runs its other checks)"
+                    text += f"; consistent with {leaning} ({self._moved(leaning)}; {self._runs_checks(leaning)})"
                 elif self.next_cause:
                     cause, name = self.next_cause
-                    text += (f"; losslens reads its retrained run ({name}) as {cause}, not checked: --cause {cause} "
-                             "runs its checks")
+                    text += (f"; losslens reads its retrained run ({name}) as {cause}, not checked: "
+                             f"{self._runs_checks(cause, other=False)}")
         elif rival and not self._predicts_no_change():
             text = (f"its prediction held ({self._moved(self.diagnosis.verdict)}), but {_the(self.checked_by)} points to "
                     f"{rival} ({self._moved(rival)})")
@@ -812,6 +812,10 @@ class Verification:
                     "connections) changes the architecture, which no factor train() takes expresses: not checked "
                     "by retraining")
         return None
+
+    def _runs_checks(self, cause: str, other: bool = True) -> str:
+        """What runs ``cause``'s checks (``other``: those this retraining did not settle): verify's own option."""
+        return f"--cause {cause} runs its {'other ' if other else ''}checks"
 
     def _moved(self, cause: str) -> str:
         r = max((r for r in self.results if r.check.cause == cause and r.holds and r.change_rel is not None),
