@@ -379,8 +379,10 @@ def _epoch_count_dropped(actions: list[str]) -> list[str]:
 
 #: The run that tells a model too small from the data's own floor, which one flat level shows alike
 #: (_capacity_or_floor): underfitting's listed action wherever it is named, converged's beside it.
-#: Underfitting's regularization action, named so that an action that puts a specific regularizer first can drop it.
-LESS_REGULARIZATION = "less regularization"
+#: Underfitting's regularization action, named so that an action that puts a specific regularizer first can drop it
+#: (its kind: worded for the run's logged decay or dropout by :func:`_regularize_less`, it is found by the kind).
+LESS_REG = "less_regularization"
+LESS_REGULARIZATION = Action("less regularization", LESS_REG)
 CAPACITY_OR_FLOOR = ("a model twice the size tells the model's limit from the data's own floor (losslens verify "
                      "--cause underfitting retrains it): both losses lower → capacity; no lower → the data's floor "
                      "(noisy labels, classes that overlap), where only better data helps")
@@ -4185,9 +4187,11 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     if under is None:
         if not bent:
             return causes
-        acts = ["less regularization (weight decay, dropout) or a bigger model, if a higher learning rate does not "
-                "lower the loss (losslens verify tries lr x 10, a model twice the size and, where train takes "
-                "decay_factor, the weight decay / 100)"]
+        less = _less_regularizers(f)
+        acts = [(f"less regularization: {less}; or a bigger model" if less else
+                 "less regularization (weight decay, dropout) or a bigger model") +
+                ", if a higher learning rate does not lower the loss (losslens verify tries lr x 10, a model twice the "
+                "size and, where train takes decay_factor, the weight decay / 100)"]
         causes.append(Cause("underfitting", BENT_UNDER_CONF, [line], acts, {"bent": tr.early_share},
                             status="possible"))
         return causes
@@ -4209,7 +4213,7 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
                "tests that before a larger step")
         under.actions[:] = ["less regularization: lower the dropout rate or the augmentation's strength "
                             "(training's loss and errors are taken with it on)"] \
-            + [a for a in under.actions if a != LESS_REGULARIZATION]
+            + [a for a in under.actions if not _of_kind(a, LESS_REG)]
         under.numbers["train_regularized"] = 1.0  # (the headline: held by dropout or augmentation)
     else:
         return causes
@@ -4241,7 +4245,7 @@ def _held_by_dropout(f: Facts, causes: list[Cause], low: Cause, drop, lead: bool
     else:
         causes.remove(under)
         under.evidence.extend(ev)
-        under.actions[:] = acts[:1] + [a for a in under.actions if a not in (LESS_REGULARIZATION, *acts[:1])]
+        under.actions[:] = acts[:1] + [a for a in under.actions if a != acts[0] and not _of_kind(a, LESS_REG)]
         under.status, under.confidence = "likely", max(under.confidence, HELD_UNDER_CONF)
     under.numbers["dropout"] = drop.value  # (the headline: held by dropout; verify lowers it, HELD_BY)
     if not lead:
@@ -5657,7 +5661,7 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
         return Cause("underfitting", 0.75,
                      [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{_k_source(c)}: "
-                      "the model cannot fit even the training data"], ACTIONS["underfitting"],
+                      "the model cannot fit even the training data"], _underfitting_actions(f),
                      {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
 
@@ -5715,7 +5719,7 @@ def _learned_nothing(f: Facts, t: Thresholds) -> Cause | None:
                   "model learned nothing, not even its training data, so the flat curve is no floor reached",
                   "a model too small and a step too small crawl alike here: a bigger model, or lr x 10, tells "
                   "them apart"],
-                 list(ACTIONS["underfitting"]),
+                 _underfitting_actions(f),
                  {"train_tail": tail, "val_acc": c.val_acc_tail, "chance": c.chance})
 
 
@@ -5888,7 +5892,10 @@ def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
           f"from {start:.4g}): the loss being minimized is no longer the fit",
           "a regularization term in the loss outweighs the data term: Keras adds kernel_regularizer / "
           "weight penalties to the logged loss; an auxiliary loss does the same"]
-    acts = ["less regularization: weaken the L2 / weight decay (e.g. 1/100) or drop the auxiliary loss's weight",
+    decay = _logged(f.regularization)
+    # (Keras' kernel_regularizer is in no saved setting; a decay the settings give is the penalty to name.)
+    acts = [(f"less regularization: {_less_regularizers(f, drop=False)}" if decay else
+             "less regularization: weaken the L2 / weight decay (e.g. 1/100)") + " or drop the auxiliary loss's weight",
             "then, if training accuracy still stalls, a bigger model or better features"]
     return Cause("underfitting",
                  _ramp(lost / max(c.train_acc_peak - base, 1e-12), t.fit_lost, FIT_LOST_FULL, *PENALTY_WINS_STRENGTH),
@@ -5956,7 +5963,7 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     every drop was bigger than the one before read underfitting at 81% of ln 2; at 12 epochs still_improving).
 
     First actions: bigger model, better features, less regularization (first, where a weight decay is logged or the
-    penalty shows: lower it, try 1/100).
+    penalty shows: lower it, try 1/100; a decay or dropout rate logged is named, :func:`_regularize_less`).
 
     Not where the losses rest at ln K itself after they moved (`_rests_at_guess`): a net whose output no longer
     depends on its input, which the same model at a tenth of the step or another seed is not — digits at Adam 0.1
@@ -5977,6 +5984,10 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
             level.evidence.append(f"{reg.name} = {reg.value:g} ({reg.where}): a weight penalty can hold the loss "
                                   "this high; lower it first")
             level.actions.insert(0, f"lower the weight decay ({reg.name} = {reg.value:g}; try 1/100 of it)")
+            # (the decay said first, the listed "less regularization" is left the dropout a run logs beside it)
+            less = _less_regularizers(f, decay=False)
+            level.actions[:] = [Action("less regularization: " + less, LESS_REG) if _of_kind(a, LESS_REG) else a
+                                for a in level.actions if less or not _of_kind(a, LESS_REG)]
             level.numbers["weight_decay"] = reg.value  # (verify then retrains with the decay lowered first)
         return level
     return _penalty_floor(f, t)
@@ -6129,7 +6140,7 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
         # (Which evidence held it: _bent_over reads a training pass under dropout off the error rates only.)
         same, numbers["err_share"] = errs
     conf = _ramp(level_rel, least, WHOLE, *UNDERFIT_LEVEL_STRENGTH)
-    return Cause("underfitting", conf, [level_line, same], list(ACTIONS["underfitting"]), numbers)
+    return Cause("underfitting", conf, [level_line, same], _underfitting_actions(f), numbers)
 
 
 def _errs_alike(f: Facts, t: Thresholds) -> tuple[str, float] | None:
@@ -6333,14 +6344,42 @@ def _regularizers(f: Facts) -> str:
     (hparams.yaml), training ending at 8.4% of validation's level, was told "regularize: weight decay, dropout" as
     though it used none (tests/fixtures/ecosystem/lightning_weight_decay/wd_1e-05). How far to raise it is not
     said: the same model at 0.05 underfits (wd_0.05)."""
-    decay, drop = (r if r is not None and r.value is not None and r.value > 0 else None
-                   for r in (f.regularization, f.dropout))
+    decay, drop = _logged(f.regularization), _logged(f.dropout)
     if decay is None and drop is None:
         return "weight decay, dropout"
     # (The key as logged, not where: a decoupled decay's "where" carries a clause on its bound.)
     return ", or ".join((
         "add weight decay" if decay is None else f"raise the weight decay above the logged {decay.value:g} ({decay.name})",
         "add dropout" if drop is None else f"raise dropout above the logged {drop.value:g} ({drop.name})"))
+
+
+def _logged(r):
+    """A weight decay or dropout fact (``f.regularization``, ``f.dropout``) the run used (a value > 0), else None."""
+    return r if r is not None and r.value is not None and r.value > 0 else None
+
+
+def _less_regularizers(f: Facts, decay: bool = True, drop: bool = True) -> str:
+    """underfitting's counterpart of :func:`_regularizers`: lower the weight decay (``decay``) and dropout rate
+    (``drop``) the run's saved settings give, each named with its logged value and a value to try (verify's: the
+    decay / 100, the dropout rate / 10); "" where it logs neither. A Lightning MLP at weight_decay 0.1
+    (hparams.yaml) read underfitting was told "less regularization" as though it used none, while its converged,
+    overfitting and data_limited name the decay (tests/fixtures/ecosystem/torch_reg_bend/hp)."""
+    d, p = _logged(f.regularization) if decay else None, _logged(f.dropout) if drop else None
+    return ", or ".join(
+        ([f"lower the weight decay below the logged {d.value:g} ({d.name}), e.g. to {d.value / 100:g}"] if d else [])
+        + ([f"lower dropout below the logged {p.value:g} ({p.name}), e.g. to {p.value / 10:g}"] if p else []))
+
+
+def _regularize_less(f: Facts) -> Action:
+    """underfitting's "less regularization" action, worded for the run's logged decay or dropout
+    (:func:`_less_regularizers`); the bare words where it logs neither."""
+    less = _less_regularizers(f)
+    return Action("less regularization: " + less, LESS_REG) if less else LESS_REGULARIZATION
+
+
+def _underfitting_actions(f: Facts) -> list[str]:
+    """``ACTIONS["underfitting"]`` with its "less regularization" naming the run's logged decay or dropout."""
+    return [_regularize_less(f) if _of_kind(a, LESS_REG) else a for a in ACTIONS["underfitting"]]
 
 
 def _regularize_more(f: Facts) -> str:
