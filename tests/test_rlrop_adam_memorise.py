@@ -90,3 +90,17 @@ def test_validation_spiking_at_the_peak_while_training_falls_on_is_not_read_as_a
     sgd = HERE.parent / "keras_rlrop_sgd_high"
     assert _col("../keras_rlrop_sgd_high/sgd0.1.csv")[-1] < _col("../keras_rlrop_sgd_high/sgd0.03.csv")[-1]
     assert "lr_too_high" not in losslens.diagnose(sgd / "sgd0.1.csv", classes=10).cause_ids()
+
+
+def test_a_bounce_at_the_peak_is_told_what_a_climb_there_is_told():
+    """Seed 2 held 8 epochs at the peak: peak_bounced reads its bounce where seed 0's 6 are peak_threw's climb. One
+    step too large, one remedy, checked the same way: it said "try 1/10 of the peak", not naming the logged peak 0.03
+    nor the verify run that checks it (lr / 10 ends 19% lower on this seed's own log)."""
+    assert _peak_stretch("adam0.03_s2.csv") >= 8  # (the premise: LrPhases' 8 points, peak_bounced's reading)
+    assert _col("adam0.003_s2.csv")[-1] < 0.85 * _col("adam0.03_s2.csv")[-1]
+    bounced = losslens.diagnose(HERE / "adam0.03_s2.csv", classes=10)
+    threw = losslens.diagnose(HERE / "adam0.03.csv", classes=10)
+    assert "peak_bounce" in bounced.cause.numbers and "peak_climb" in threw.cause.numbers  # (the two readings)
+    assert bounced.cause.actions == threw.cause.actions
+    assert bounced.cause.actions[0] == ("start at a lower learning rate (try 1/10 of the peak 0.03; losslens verify "
+                                        "--cause lr_too_high)")
