@@ -201,3 +201,120 @@ def test_torch_monitor_made_with_a_model_and_optimizer_drops_the_old_optimizer(t
     assert monitor.optimizer is None
     assert any("its lr is no longer read" in m for m in monitor.messages), monitor.messages
     assert "lr" in json.loads((tmp_path / "sweep.json").read_text())
+
+
+def _keras_twice(tmp_path, between: str, epochs: int = 8):
+    """A digits MLP (64-32-10, SGD 0.1) fitted twice with one callback; ``between`` the fits: ``"set_weights"`` (the
+    weights it started with put back), ``"initializers"`` (each layer's initializers run again), ``"recompile"`` (a
+    fine-tune at SGD 0.01) or ``"nothing"``. Returns the callback."""
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":  # pragma: no cover
+        pytest.skip("runs Keras on the torch backend")
+    from losslens.integrations.keras import LosslensCallback
+
+    x, y = _digits()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    initial = model.get_weights()
+    cb = LosslensCallback(save_path=tmp_path / "run.json", verbose=0, grad_every=None, restore_best_weights=True)
+    for fit in range(2):
+        if fit and between == "set_weights":
+            model.set_weights(initial)
+        elif fit and between == "initializers":
+            for layer in model.layers:
+                layer.kernel.assign(layer.kernel_initializer(layer.kernel.shape))
+                layer.bias.assign(layer.bias_initializer(layer.bias.shape))
+        elif fit and between == "recompile":
+            model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+        model.fit(x[:800], y[:800], validation_data=(x[1400:], y[1400:]), epochs=epochs, batch_size=64, verbose=0,
+                  callbacks=[cb])
+    return cb
+
+
+@pytest.mark.slow  # two 8-epoch fits diagnosed at each epoch: ~10 s on a loaded core
+@pytest.mark.parametrize("between", ["set_weights", "initializers"])
+def test_keras_weights_reinitialised_in_place_start_a_new_run(tmp_path, between):
+    """The same model object, its weights put back to their start or drawn again between two fits (a sweep over
+    seeds): the second fit was glued on as epochs 8-15 of one run (its first loss a jump back to the start, read
+    "lr too high" in the torch twin below). Now two files of 8 epochs, the new run said once."""
+    cb = _keras_twice(tmp_path, between)
+    first = json.loads((tmp_path / "run.json").read_text())
+    second = json.loads((tmp_path / "run-run1.json").read_text())
+    assert first["epoch"] == list(range(8)) and second["epoch"] == list(range(8))
+    assert second["val_loss"][0] > first["val_loss"][-1]
+    out = "\n".join(cb.messages)
+    assert out.count("with its weights re-initialised: a new run (run 1") == 1, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("between", ["recompile", "nothing"])
+def test_keras_a_second_fit_that_trains_on_stays_one_run(tmp_path, between):
+    """A second fit of the same weights (recompiled at a lower lr, or not at all), the first fit having handed back
+    its best epoch's weights (restore_best_weights): one run of 16 epochs, as before."""
+    cb = _keras_twice(tmp_path, between)
+    assert len(cb.run()) == 16
+    assert not (tmp_path / "run-run1.json").exists()
+    assert not any("new run" in m for m in cb.messages), cb.messages
+
+
+def _torch_twice(tmp_path, between: str, finish: bool = True, epochs: int = 8):
+    """A digits MLP (64-32-10, SGD 0.1) trained twice in one loop watched by one Monitor (``finish()`` after each
+    loop, or not); ``between`` the loops: ``"reset_parameters"``, ``"initial_state"`` (the first state_dict loaded
+    back) or ``"nothing"``. Returns the Monitor."""
+    torch = pytest.importorskip("torch")
+    from losslens.integrations.torch import Monitor
+
+    x, y = _digits()
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = Monitor(model, opt, grad_every=None, save_path=tmp_path / "run.json", verbose=0)
+    for loop in range(2):
+        if loop and between == "reset_parameters":
+            for m in model.modules():
+                if hasattr(m, "reset_parameters"):
+                    m.reset_parameters()
+        elif loop and between == "initial_state":
+            model.load_state_dict(initial)
+        for _ in range(epochs):
+            for i in range(0, 800, 64):
+                loss = torch.nn.functional.cross_entropy(model(xt[i:i + 64]), yt[i:i + 64])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                monitor.step(loss, batch_size=len(xt[i:i + 64]))
+            with torch.no_grad():
+                val = float(torch.nn.functional.cross_entropy(model(xt[1400:]), yt[1400:]))
+            monitor.epoch_end(val_loss=val)
+        if finish:
+            monitor.finish()
+    monitor.finish()
+    return monitor
+
+
+@pytest.mark.parametrize("between,finish", [("reset_parameters", True), ("reset_parameters", False),
+                                            ("initial_state", True)])
+def test_torch_monitor_weights_reinitialised_in_place_start_a_new_run(tmp_path, between, finish):
+    """``reset_parameters()`` on each module, or the first state_dict loaded back, between two loops of one Monitor
+    (finish() called between them or not): one run of 16 epochs before, the second loop's start a jump back up read
+    "lr too high" (12-epoch loops: lr_too_high, now still_improving). Now two runs of 8, the new one said once."""
+    monitor = _torch_twice(tmp_path, between, finish)
+    first = json.loads((tmp_path / "run.json").read_text())
+    second = json.loads((tmp_path / "run-run1.json").read_text())
+    assert first["epoch"] == list(range(8)) and second["epoch"] == list(range(8))
+    assert second["val_loss"][0] > first["val_loss"][-1]
+    out = "\n".join(monitor.messages)
+    assert out.count("with its weights re-initialised: a new run (run 1") == 1, out
+
+
+@pytest.mark.parametrize("finish", [True, False])
+def test_torch_monitor_a_loop_that_trains_on_stays_one_run(tmp_path, finish):
+    """The same loop run twice on the same weights: one run of 16 epochs, with or without finish() between."""
+    monitor = _torch_twice(tmp_path, "nothing", finish)
+    assert len(monitor.run()) == 16
+    assert not (tmp_path / "run-run1.json").exists()
+    assert not any("new run" in m for m in monitor.messages), monitor.messages

@@ -1974,3 +1974,57 @@ class WatcherViews:
     def run(self):
         """The run recorded so far (a :class:`losslens.Run`)."""
         return self.watcher.run()
+
+
+class WeightPrints:
+    """Tells weights re-initialised in place on the same model object (a sweep re-running each layer's initializers,
+    ``model.set_weights(initial)``, torch's ``reset_parameters()``) from the same run trained on, at a further fit.
+
+    A print is a few entries of each weight (:data:`PRINT_ENTRIES` evenly spaced, of the first :data:`PRINT_VARIABLES`
+    variables), one flat float64 vector: taking it copies those entries alone off the device. ``start`` takes the
+    run's first print (its untrained weights), ``epoch`` one at each epoch end and at a fit's end (the weights a
+    restore of the best, or a checkpoint, brings back). :meth:`restarted` reads a further fit's first print: back at
+    the run's start (``set_weights(initial)``), or nearer it than any epoch's end (set back, then one step taken), is
+    a restart; at an epoch's print, within 1e-6 of its size, the run goes on (a fine-tune: compile and ``trainable``
+    change no weight); anywhere else (new draws of the initializers), a restart where it lies at least half as far
+    from every epoch's print as training moved the weights from the start to the last: a continuing loop that took one
+    step before the check, or weights rounded to another precision, lies far closer. A model whose prints cannot be taken (no weights, a sharded one) goes on."""
+
+    def __init__(self):
+        self.first = None    # the run's first print
+        self.prints = []     # the epoch-end prints since (the last one: the weights at the last epoch's end)
+
+    def start(self, fingerprint) -> None:
+        self.first, self.prints = fingerprint, []
+
+    def epoch(self, fingerprint) -> None:
+        if fingerprint is None or self.first is None or fingerprint.shape != self.first.shape:
+            return
+        if not self.prints or not np.array_equal(self.prints[-1], fingerprint):
+            self.prints.append(fingerprint)
+
+    def restarted(self, fingerprint) -> bool:
+        """Whether a further fit starting at ``fingerprint`` starts the model over (see the class)."""
+        first = self.first
+        if fingerprint is None or first is None or fingerprint.shape != first.shape or not self.prints:
+            return False
+        size = max(float(np.linalg.norm(first)), 1e-12)
+        back = float(np.linalg.norm(fingerprint - first))
+        nearest = min(float(np.linalg.norm(fingerprint - p)) for p in self.prints)
+        if back <= 1e-6 * size or back < nearest:
+            # (nearer the start than any epoch's end: set back to it, perhaps one step on; a step from the start
+            # can lie within half the run's travel of its first epoch's weights)
+            return True
+        if nearest <= 1e-6 * size:
+            return False
+        travelled = float(np.linalg.norm(self.prints[-1] - first))
+        return travelled > 0 and nearest >= 0.5 * travelled
+
+
+#: What a weight print takes: this many entries of each of at most this many weight tensors.
+PRINT_ENTRIES, PRINT_VARIABLES = 16, 64
+
+
+def print_indices(size: int) -> np.ndarray:
+    """The entries of a flat tensor of ``size`` a weight print takes: up to :data:`PRINT_ENTRIES`, evenly spaced."""
+    return np.unique(np.linspace(0, max(size - 1, 0), min(size, PRINT_ENTRIES)).round().astype(np.int64))

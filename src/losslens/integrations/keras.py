@@ -26,8 +26,10 @@ after the epochs before it, and the planned end, the wait for ``patience`` and t
 weighs start over at each (:meth:`~losslens.integrations._core.Watcher.begin_fit`). A fit of another model object
 (a sweep that builds a fresh model for each setting and passes the same callback) is a new run: diagnosed on its
 own and saved beside ``save_path`` as ``<stem>-run1.json``, ``<stem>-run2.json`` ... (the first run keeps
-``save_path``). Weights re-initialised in place on the same object are not told from a fine-tune (nothing cheap
-separates them from a recompile at a lower lr): give such a run a callback of its own.
+``save_path``). So is a fit of the same object whose weights were re-initialised in place (each layer's initializers
+run again, ``model.set_weights(initial_weights)``): read off a few entries of each weight, kept at every epoch end and
+compared at the next fit's start (:class:`~losslens.integrations._core.WeightPrints`); a fit that starts where the
+last ended, or at an epoch's weights restored (the best), goes on with the run.
 
 The weight penalty is read once, at the start (:func:`keras_decay`): a ``kernel_regularizer`` L2 that
 holds both reported losses level and high reads ``underfitting`` (held by a weight penalty), not
@@ -45,8 +47,8 @@ import numpy as np
 
 from ..columns import canonical
 from ..result import axis_text
-from ._core import (GradientProbe, LRSchedule, Watcher, WatcherViews, decay_meta, dropout_meta, import_framework,
-                    to_float)
+from ._core import (PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints, decay_meta,
+                    dropout_meta, import_framework, print_indices, to_float)
 
 keras = import_framework("keras", "losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'")
 
@@ -73,6 +75,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         self._siblings = []   # the other callbacks of this fit (lr schedulers among them)
         self._bar_open = False
         self._fitted = None  # (a weak reference to) the model of the last fit: another model is another run
+        self._prints = WeightPrints()  # the run's weights, to tell weights re-initialised in place from a fine-tune
         self.watcher.printer = self._print
 
     def on_train_begin(self, logs=None):
@@ -83,6 +86,16 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                 self.watcher = self.watcher.fresh()
                 self.best_weights = None
                 self.watcher.say_new_run("fit of another model")
+                self._prints.start(keras_print(self.model))
+            elif self.watcher.axis and self._prints.restarted(keras_print(self.model)):
+                # The same model with its weights drawn again (or set back to the run's first ones): glued to the
+                # last fit, its first epochs were a jump back to the start loss, read as "lr too high".
+                self.watcher = self.watcher.fresh()
+                self.best_weights = None
+                self.watcher.say_new_run("fit of the same model with its weights re-initialised")
+                self._prints.start(keras_print(self.model))
+            elif not self.watcher.axis:
+                self._prints.start(keras_print(self.model))
             self._fitted = weakref.ref(self.model)
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
@@ -141,6 +154,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                 self.model.stop_training = True
                 if decision.restore and self.best_weights is not None:
                     self.model.set_weights(self.best_weights)
+            self._prints.epoch(keras_print(self.model))
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {epoch} end")
         finally:
@@ -149,6 +163,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         try:
             self._restore_at_end()
+            self._prints.epoch(keras_print(self.model))
         except Exception as exc:
             self.watcher.warn_once(exc, "restore at train end")
         try:
@@ -264,6 +279,18 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self.model.optimizer.learning_rate = value
         except Exception as exc:  # a LearningRateSchedule cannot be overwritten
             self.watcher.warn_once(exc, "setting the learning rate (a schedule?)")
+
+
+def keras_print(model):
+    """A :class:`~losslens.integrations._core.WeightPrints` print of a Keras model's weights (a few entries of each,
+    read on its device), or None where there are none."""
+    prints = []
+    for v in list(getattr(model, "weights", None) or [])[:PRINT_VARIABLES]:
+        flat = keras.ops.reshape(v.value, (-1,))
+        idx = print_indices(int(flat.shape[0]))
+        if idx.size:
+            prints.append(np.asarray(keras.ops.convert_to_numpy(keras.ops.take(flat, idx)), dtype=np.float64))
+    return np.concatenate(prints) if prints else None
 
 
 def keras_decay(model) -> dict:

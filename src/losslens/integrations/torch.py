@@ -25,8 +25,11 @@ the optimizer's pre-step hook (so gradient accumulation, ``zero_grad()`` anywher
 
 One Monitor handed another model at ``step(loss, model=m)`` (a sweep passing each setting's fresh model) starts a new
 run for it, as the Keras and Lightning callbacks do for a fit of another model: the last run is finished and saved,
-the new one counted from ``first_epoch`` and saved beside it as ``<stem>-run1.json``. Weights re-initialised in place
-on the same object are not told from more training of it.
+the new one counted from ``first_epoch`` and saved beside it as ``<stem>-run1.json``. So do weights re-initialised in
+place on the same object (``reset_parameters()`` on each module, the initial ``state_dict`` loaded again): a few
+entries of each weight are kept at every epoch end and read again before the next epoch's first optimizer step (after
+``finish()``, at the next ``step``); weights that are no epoch's of the run, and lie far from all of them, are a new run
+(:class:`~losslens.integrations._core.WeightPrints`).
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ import weakref
 
 from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
-from ._core import (DECAY_KEYS, GradientProbe, LRSchedule, Watcher, WatcherViews, broadcast_from_zero, data_parallel,
-                    decay_meta, dropout_meta, gather_mean, import_framework, to_float)
+from ._core import (DECAY_KEYS, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints,
+                    broadcast_from_zero, data_parallel, decay_meta, dropout_meta, gather_mean, import_framework,
+                    print_indices, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
@@ -103,8 +107,14 @@ class Monitor(WatcherViews):
         # sample (update_ratio 0 in 5 of 6 epochs at k = 4), a loop calling zero_grad() before step() left no
         # gradients (nothing recorded), and a GradScaler's gradients were still scaled.
         self._hook = None
-        if self.probe.every is not None and hasattr(optimizer, "register_step_pre_hook"):
+        if model is not None and hasattr(optimizer, "register_step_pre_hook"):
+            # (also without gradients: the first step of each epoch reads the weights before it moves them, to tell
+            # weights re-initialised in place, :meth:`_restart_check`)
             self._hook = optimizer.register_step_pre_hook(self._before_optimizer_step)
+        self._prints = WeightPrints()  # the run's weights at its start and each epoch end
+        self._print_due = False        # read the weights at the next step: an epoch ended, or finish() was called
+        if model is not None:
+            self._prints.start(torch_print(model))
         self.epoch = self._first_epoch = first_epoch
         self._epochs = epochs
         self._trained = None if model is None else weakref.ref(model)  # the model of this run: another is another run
@@ -142,6 +152,11 @@ class Monitor(WatcherViews):
                 self._new_run(model)
             if model is not None and self._trained is None:
                 self._trained = weakref.ref(model)
+                self._prints.start(torch_print(model))
+            if self._finished and self._print_due:
+                # A loop after finish() without the optimizer's hook (finish removed it): read here, after its first
+                # backward (and perhaps its optimizer step), which WeightPrints' tolerance allows for.
+                self._restart_check()
             if loss is not None:
                 value = loss.detach() if isinstance(loss, torch.Tensor) else loss
                 if weight is not None:
@@ -165,7 +180,16 @@ class Monitor(WatcherViews):
             self.probe.every = None
             self.watcher.warn_once(exc, "step")
 
-    def _new_run(self, model) -> None:
+    def _restart_check(self) -> None:
+        """At the first step after an epoch end (or after :meth:`finish`): weights re-initialised in place on the same
+        model (``reset_parameters()`` on each module, ``load_state_dict`` of the initial weights) start a new run, as
+        another model does; glued on, the new start was read as a jump back up ("lr too high")."""
+        self._print_due = False
+        model = self._trained() if self._trained is not None else None
+        if model is not None and self.watcher.axis and self._prints.restarted(torch_print(model)):
+            self._new_run(model, "the same model with its weights re-initialised")
+
+    def _new_run(self, model, given: str = "step(model=) given another model") -> None:
         """Start a new run for ``model``, another object than the last run's: the last run gets its final report and
         file (where :meth:`finish` was not called), then a fresh Watcher with the same options records from
         ``first_epoch``, saved beside the first as ``<stem>-run1.json``. An optimizer (and its scheduler) that holds
@@ -193,10 +217,17 @@ class Monitor(WatcherViews):
                        "(give each model a Monitor of its own with its optimizer)"
             else:
                 self.watcher.read_penalty(lambda: optimizer_decay([self.optimizer]), DECAY_KEYS)
-        self.watcher.say_new_run("step(model=) given another model", drop)
+        self._prints.start(torch_print(model))
+        self._print_due = False
+        self.watcher.say_new_run(given, drop)
 
     def _before_optimizer_step(self, optimizer, args, kwargs):
-        if self.probe.every is None:
+        if self._print_due:
+            try:
+                self._restart_check()
+            except Exception as exc:
+                self.watcher.warn_once(exc, "reading the weights")
+        if self.probe.every is None or self.model is None:
             return
         try:
             self.probe.observe((n, p) for n, p in self.model.named_parameters() if p.requires_grad)
@@ -246,6 +277,9 @@ class Monitor(WatcherViews):
         try:
             if carry_out(self, decision, self.model, self.optimizer, self.scheduler):
                 self.should_stop = True
+            if self.model is not None:
+                self._prints.epoch(torch_print(self.model))
+                self._print_due = True
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {self.epoch} end")
         finally:
@@ -262,6 +296,9 @@ class Monitor(WatcherViews):
             self._hook = None
         try:
             restore_at_end(self, self.model)
+            if self.model is not None:
+                self._prints.epoch(torch_print(self.model))
+                self._print_due = True
         except Exception as exc:
             self.watcher.warn_once(exc, "restoring the best weights at finish")
         try:
@@ -274,6 +311,19 @@ class Monitor(WatcherViews):
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         return float(self.optimizer.param_groups[0]["lr"])
+
+
+def torch_print(model):
+    """A :class:`~losslens.integrations._core.WeightPrints` print of a torch module's parameters and buffers (a few
+    entries of each, gathered on its device, then copied), or None where it has none."""
+    parts = []
+    with torch.no_grad():
+        for _, t in list(_inner_model(model).state_dict(keep_vars=True).items())[:PRINT_VARIABLES]:
+            if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.numel() == 0:
+                continue
+            flat = t.detach().reshape(-1)
+            parts.append(flat[torch.as_tensor(print_indices(flat.numel()), device=flat.device)].double())
+    return torch.cat(parts).cpu().numpy() if parts else None
 
 
 def _inner_model(model):
