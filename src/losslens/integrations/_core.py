@@ -1983,12 +1983,13 @@ class WeightPrints:
     A print is a few entries of each weight (:data:`PRINT_ENTRIES` evenly spaced, of the first :data:`PRINT_VARIABLES`
     variables), one flat float64 vector: taking it copies those entries alone off the device. ``start`` takes the
     run's first print (its untrained weights), ``epoch`` one at each epoch end and at a fit's end (the weights a
-    restore of the best, or a checkpoint, brings back). :meth:`restarted` reads a further fit's first print: back at
-    the run's start (``set_weights(initial)``), or nearer it than any epoch's end (set back, then one step taken), is
-    a restart; at an epoch's print, within 1e-6 of its size, the run goes on (a fine-tune: compile and ``trainable``
-    change no weight); anywhere else (new draws of the initializers), a restart where it lies at least half as far
-    from every epoch's print as training moved the weights from the start to the last: a continuing loop that took one
-    step before the check, or weights rounded to another precision, lies far closer. A model whose prints cannot be taken (no weights, a sharded one) goes on."""
+    restore of the best, or a checkpoint, brings back). :meth:`restarted` reads a further fit's first print: at an
+    epoch's print, within 1e-6 of its size, the run goes on (a fine-tune: compile and ``trainable`` change no weight;
+    epochs at lr 0 left the weights at the start); back at the run's start (``set_weights(initial)``), or nearer it
+    than any epoch's end and than half the run's travel (set back, then one step taken), is a restart; anywhere else
+    (new draws of the initializers), a restart where it lies at least half as far from every epoch's print as
+    training moved the weights from the start to the last: a continuing loop that took one step before the check, or
+    weights rounded to another precision, lies far closer. A model whose prints cannot be taken goes on."""
 
     def __init__(self):
         self.first = None    # the run's first print
@@ -2011,13 +2012,14 @@ class WeightPrints:
         size = max(float(np.linalg.norm(first)), 1e-12)
         back = float(np.linalg.norm(fingerprint - first))
         nearest = min(float(np.linalg.norm(fingerprint - p)) for p in self.prints)
-        if back <= 1e-6 * size or back < nearest:
+        if nearest <= 1e-6 * size:
+            # (first: epochs that did not move the weights, a warm-up from lr 0, leave them at the start too)
+            return False
+        travelled = float(np.linalg.norm(self.prints[-1] - first))
+        if back <= 1e-6 * size or (back < nearest and back < 0.5 * travelled):
             # (nearer the start than any epoch's end: set back to it, perhaps one step on; a step from the start
             # can lie within half the run's travel of its first epoch's weights)
             return True
-        if nearest <= 1e-6 * size:
-            return False
-        travelled = float(np.linalg.norm(self.prints[-1] - first))
         return travelled > 0 and nearest >= 0.5 * travelled
 
 
