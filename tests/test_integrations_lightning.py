@@ -380,6 +380,45 @@ def test_lightning_per_step_train_loss_mean_weighs_each_batch_by_its_size(tmp_pa
     assert cb.run().train_loss == pytest.approx(weighted, rel=1e-5)
 
 
+class WeightedDigits(Digits):
+    """Digits whose batches carry the 10 class weights beside their examples (``(x, y, w)``: Lightning cannot infer a
+    batch size from them), the loss logged per step only with ``batch_size=len(x)``, and once more as ``reference``
+    with ``on_epoch=True`` and the same ``batch_size``: Lightning's own epoch mean of it, in metrics.csv."""
+
+    def training_step(self, batch, _):
+        x, y, w = batch
+        loss = torch.nn.functional.cross_entropy(self.net(x), y, weight=w)
+        self.log("train_loss", loss, batch_size=len(x))
+        self.log("reference", loss, on_step=False, on_epoch=True, batch_size=len(x))
+        return loss
+
+
+def test_lightning_per_step_train_loss_mean_weighs_each_batch_by_the_batch_size_logged(tmp_path):
+    """484 digits in batches of 32 (a last batch of 4), each batch carrying a tensor of 10 class weights: the batch's
+    tensors disagree in length, so the fallback epoch mean of a loss logged per step only weighed every batch alike,
+    the batch_size= given to self.log unread (epoch 3: 1.9161 against Lightning's 1.9252). Now read: the epoch means
+    are Lightning's own on_epoch means of the same values, metrics.csv's ``reference``."""
+    import csv
+
+    torch.manual_seed(0)
+    cb = LosslensCallback(verbose=0, grad_every=None)
+    model = WeightedDigits(lr=1e-3, hidden=64, on_epoch=False)
+    train, val = digits_loaders(n_train=484, flip=0.0)
+    weights = torch.ones(10)
+    train = torch.utils.data.DataLoader(train.dataset, batch_size=32,
+                                        collate_fn=lambda items: (*torch.utils.data.default_collate(items), weights))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = L.Trainer(max_epochs=4, callbacks=[cb], logger=L.loggers.CSVLogger(tmp_path), enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False, accelerator="cpu", devices=1)
+        fit.fit(model, train, val)
+    with open(f"{fit.log_dir}/metrics.csv") as fh:
+        reference = [float(r["reference"]) for r in csv.DictReader(fh) if r.get("reference")]
+    assert len(reference) == 4 and len(train.dataset) % 32 == 4
+    assert cb.run().train_loss == pytest.approx(reference, rel=1e-5), (list(cb.run().train_loss), reference)
+    assert "log" not in vars(model)  # (self.log is the module's own again after the fit)
+
+
 class DecayedDigits(L.LightningModule):
     """The MLP of tests/fixtures/ecosystem/lightning_weight_decay/make.py, the decay given to SGD only (no
     hparams.yaml: the callback must read it off the optimizer)."""

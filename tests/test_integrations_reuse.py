@@ -318,3 +318,33 @@ def test_torch_monitor_a_loop_that_trains_on_stays_one_run(tmp_path, finish):
     assert len(monitor.run()) == 16
     assert not (tmp_path / "run-run1.json").exists()
     assert not any("new run" in m for m in monitor.messages), monitor.messages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reset", [True, False])
+def test_lightning_a_module_reinitialised_in_place_is_a_new_run(tmp_path, reset):
+    """The same LightningModule fitted twice by new Trainers, ``reset_parameters()`` between the fits or not: one run
+    of 20 epochs either way before; now two files of 10 where it was reset, one run of 20 where it trained on."""
+    L = pytest.importorskip("lightning.pytorch")
+    from lightning_models import LinearRegressor, linear_loaders
+    from losslens.integrations.lightning import LosslensCallback
+
+    train, val = linear_loaders(600, [(0, 400), (400, 600)])
+    cb = LosslensCallback(verbose=0, grad_every=None)
+    module = LinearRegressor(0.05)
+    lengths = []
+    for fit in range(2):
+        if fit and reset:
+            module.layer.reset_parameters()
+        trainer = L.Trainer(max_epochs=10, logger=False, callbacks=[cb], enable_progress_bar=False,
+                            enable_model_summary=False, enable_checkpointing=False, accelerator="cpu", devices=1,
+                            default_root_dir=tmp_path)
+        trainer.fit(module, train, val)
+        lengths.append(len(cb.run()))
+    files = sorted(p.name for p in tmp_path.glob("*.json"))
+    if reset:
+        assert lengths == [10, 10] and files == ["losslens-run1.json", "losslens.json"], (lengths, files)
+        assert any("same module with its weights re-initialised: a new run (run 1" in m for m in cb.messages)
+    else:
+        assert lengths == [10, 20] and files == ["losslens.json"], (lengths, files)
+        assert not any("new run" in m for m in cb.messages), cb.messages

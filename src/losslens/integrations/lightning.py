@@ -21,13 +21,16 @@ by default ``<trainer.log_dir>/losslens.json``. Works with ``lightning`` and
 ``pytorch_lightning``. A ``fit`` of the same LightningModule again (a new Trainer for a second phase) goes on with
 the run; a ``fit`` of another module object (a sweep that reuses one callback) is a new run, saved beside the first:
 ``losslens-run1.json``, ``losslens-run2.json`` ... in that fit's log directory (with ``save_path``: ``<stem>-run1.json``
-beside it). Weights re-initialised in place on the same module are not told from more training of it.
+beside it). So is a ``fit`` of the same module whose weights were re-initialised in place (``reset_parameters()``,
+the first ``state_dict`` loaded back), told by a few entries of each weight kept at each epoch end
+(:class:`~losslens.integrations._core.WeightPrints`); one that starts at an epoch's weights goes on with the run.
 
 ``self.log("train_loss", loss)`` in ``training_step`` logs per step only (Lightning's default
 there): its epoch-end value is the last batch's loss. The callback then warns once and records
 the mean of the losses ``training_step`` returned in the epoch instead (when the logged value is
-that loss), each weighted by its batch's size where the batch's tensors share a first dimension (:func:`_batch_size`),
-as Lightning's own ``on_epoch`` mean weighs it. Which names are logged per step only is read off Lightning's private result
+that loss), each weighted by its batch's size, as Lightning's own ``on_epoch`` mean weighs it: the ``batch_size=``
+given to that ``self.log`` (read by wrapping the module's ``log`` for the fit), else the first dimension the batch's
+tensors share (:func:`_batch_size`). Logged with ``on_epoch=True``, Lightning's own epoch value is recorded. Which names are logged per step only is read off Lightning's private result
 collection; a Lightning where it cannot be read gets a one-time warning and the logged value.
 An lr scheduler (``trainer.lr_scheduler_configs``) keeps ``converged`` and ``stop_gain`` from
 stopping the run while it will still change the lr.
@@ -43,7 +46,8 @@ import os
 import weakref
 
 from ..columns import canonical, is_validation
-from ._core import DECAY_KEYS, Decision, GradientProbe, MonitorError, Watcher, WatcherViews, import_framework, to_float
+from ._core import (DECAY_KEYS, Decision, GradientProbe, MonitorError, Watcher, WatcherViews, WeightPrints,
+                    import_framework, to_float)
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -51,7 +55,7 @@ except ImportError:  # the older package name
     Callback = import_framework("pytorch_lightning.callbacks", "losslens.integrations.lightning needs Lightning: "
                                 "pip install 'losslens[lightning]'").Callback
 from .torch import (carry_out, module_dropout, module_frozen, restore_at_end, optimizer_class, optimizer_decay,
-                    torch_schedule)
+                    torch_print, torch_schedule)
 
 _DEFAULT = object()
 
@@ -86,9 +90,11 @@ class LosslensCallback(WatcherViews, Callback):
         self._loss_wsum = None  # the same losses each times its batch's size, and the sizes' sum (None: a size unknown)
         self._loss_w = 0
         self._loss_last = None
+        self._logged_size = None  # the batch_size= this batch's training loss was logged with (read by _watch_log)
         self._saved = None      # the run so far, as a checkpoint this fit resumes from holds it
         self._module = None     # (a weak reference to) the module of the last fit: another module is another run
         self._new_run = False   # this fit started a new run: said once its file is known
+        self._prints = WeightPrints()  # the run's weights, to tell weights re-initialised in place from more training
 
     def state_dict(self):
         # In every checkpoint: a fit resumed from it (ckpt_path=, a new process, a new log directory) carries the run on.
@@ -103,7 +109,11 @@ class LosslensCallback(WatcherViews, Callback):
         # its own: a stop set on some ranks only left the others in the next epoch's gradient all-reduce.
         self.watcher.lead = bool(getattr(trainer, "is_global_zero", True))
         try:
-            if self.watcher.axis and self._module is not None and self._module() is not pl_module:
+            again = self.watcher.axis and self._module is not None and self._module() is pl_module
+            if again and self._prints.restarted(torch_print(pl_module)):
+                # The same module with its weights re-initialised in place: as another module (below).
+                self._new_run = "fit of the same module with its weights re-initialised"
+            if self.watcher.axis and self._module is not None and (self._module() is not pl_module or self._new_run):
                 # Another module (a sweep reusing one callback): appended to the last module's epochs, its run read
                 # as one curve with a jump where it started.
                 self.watcher = self.watcher.fresh()
@@ -113,7 +123,9 @@ class LosslensCallback(WatcherViews, Callback):
                 self.best_state, self._saved, self._per_check, self._val_ran = None, None, False, False
                 self._loss_sum, self._loss_n, self._loss_last = None, 0, None
                 self._loss_wsum, self._loss_w = None, 0
-                self._new_run = True
+                self._new_run = self._new_run or "fit of another module"
+            if not self.watcher.axis:
+                self._prints.start(torch_print(pl_module))
             self._module = weakref.ref(pl_module)
         except Exception as exc:
             self.watcher.warn_once(exc, "fit start")
@@ -127,8 +139,8 @@ class LosslensCallback(WatcherViews, Callback):
             except Exception as exc:
                 self.watcher.warn_once(exc, "finding the log directory")
         if self._new_run:
-            self._new_run = False
-            self.watcher.say_new_run("fit of another module")
+            given, self._new_run = self._new_run, False
+            self.watcher.say_new_run(given)
 
     def on_train_start(self, trainer, pl_module):
         try:
@@ -151,6 +163,10 @@ class LosslensCallback(WatcherViews, Callback):
                 self.watcher.meta["train_examples_from"] = "len(train_dataloader.dataset)"
         except Exception:
             pass
+        try:
+            self._watch_log(pl_module)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading self.log's batch_size")
         # Once: configure_optimizers has run by now.
         self.watcher.read_penalty(lambda: optimizer_decay(trainer.optimizers or []), DECAY_KEYS)
         self.watcher.read_penalty(lambda: module_dropout(pl_module), ("dropout",))
@@ -171,7 +187,11 @@ class LosslensCallback(WatcherViews, Callback):
             if loss is None or not hasattr(loss, "detach") or loss.numel() != 1:
                 return
             loss = loss.detach()
-            size = _batch_size(batch)
+            # The batch_size given to self.log for the training loss, as Lightning weighs an on_epoch mean by it; else
+            # the size Lightning would infer (a batch carrying a tensor of another length beside its examples, class
+            # weights or a graph's nodes, gives none: unweighted).
+            size, self._logged_size = self._logged_size, None
+            size = _batch_size(batch) if size is None else size
             if self._loss_w is not None:
                 if size is None:
                     self._loss_wsum, self._loss_w = None, None  # (one batch of unknown size: unweighted, all of them)
@@ -264,12 +284,50 @@ class LosslensCallback(WatcherViews, Callback):
             if carry_out(self, decision, pl_module, trainer.optimizers[0] if trainer.optimizers else None,
                          configs[0].scheduler if configs else None):
                 trainer.should_stop = True
+            self._prints.epoch(torch_print(pl_module))
         except Exception as exc:
             self.watcher.warn_once(exc, f"acting at epoch {trainer.current_epoch}")
 
+    def _watch_log(self, pl_module) -> None:
+        """Read the ``batch_size=`` that ``training_step`` gives ``self.log`` for its training loss, for the epoch mean
+        of a loss logged per step only (:meth:`_epoch_train_loss`): Lightning keeps no trace of it there (it weighs
+        only an ``on_epoch`` mean by it), so ``pl_module.log`` is wrapped for the fit, on the instance, and put back at
+        its end (:meth:`_unwatch_log`). A batch whose tensors disagree in length (4 examples and a tensor of 10 class
+        weights) was averaged unweighted, its ragged last batch weighing as a full one, though the user said its size."""
+        original = pl_module.log
+        if getattr(original, "losslens_wrapped", False):
+            return
+        me = weakref.ref(self)
+
+        def log(name, value, *args, **kwargs):
+            size = kwargs.get("batch_size")
+            owner = me()
+            if size is not None and owner is not None and canonical(str(name)) == "train_loss":
+                owner._logged_size = size
+            return original(name, value, *args, **kwargs)
+
+        log.losslens_wrapped = True
+        pl_module.log = log
+
+    @staticmethod
+    def _unwatch_log(pl_module) -> None:
+        if getattr(pl_module.__dict__.get("log"), "losslens_wrapped", False):
+            del pl_module.__dict__["log"]
+
+    def on_exception(self, trainer, pl_module, exception):
+        try:
+            self._unwatch_log(pl_module)
+        except Exception:
+            pass
+
     def on_fit_end(self, trainer, pl_module):
         try:
+            self._unwatch_log(pl_module)
+        except Exception as exc:
+            self.watcher.warn_once(exc, "putting self.log back")
+        try:
             restore_at_end(self, pl_module)
+            self._prints.epoch(torch_print(pl_module))
         except Exception as exc:
             self.watcher.warn_once(exc, "restore at fit end")
         try:
@@ -284,7 +342,7 @@ class LosslensCallback(WatcherViews, Callback):
         if self._loss_wsum is not None and self._loss_w:
             # The loss over the epoch's examples, as Lightning's own on_epoch mean weighs each batch by its size: a
             # ragged last batch (8 examples after 31 of 32) weighed 1/32 of the mean instead of 8/1000.
-            total, n = self._loss_wsum, self._loss_w
+            total, n = self._loss_wsum, float(self._loss_w)
         self._loss_sum, self._loss_n, self._loss_last = None, 0, None
         self._loss_wsum, self._loss_w = None, 0
         per_step = _per_step_only(trainer)
