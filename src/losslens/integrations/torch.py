@@ -40,9 +40,9 @@ import weakref
 
 from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
-from ._core import (DECAY_KEYS, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints,
+from ._core import (DECAY_KEYS, PRINT_ENTRIES, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints,
                     broadcast_from_zero, data_parallel, decay_meta, dropout_meta, gather_mean, import_framework,
-                    print_indices, to_float)
+                    print_stride, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
@@ -314,16 +314,17 @@ class Monitor(WatcherViews):
 
 
 def torch_print(model):
-    """A :class:`~losslens.integrations._core.WeightPrints` print of a torch module's parameters and buffers (a few
-    entries of each, gathered on its device, then copied), or None where it has none."""
+    """A :class:`~losslens.integrations._core.WeightPrints` print of a torch module's parameters (a few entries of
+    each, gathered on its device, then copied), or None where it has none. Not its buffers: a BatchNorm's running
+    statistics move at the forward pass that comes before the first optimizer step the Monitor reads them at."""
     parts = []
     with torch.no_grad():
-        for _, t in list(_inner_model(model).state_dict(keep_vars=True).items())[:PRINT_VARIABLES]:
+        for t in list(_inner_model(model).parameters())[:PRINT_VARIABLES]:
             if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.numel() == 0:
                 continue
             flat = t.detach().reshape(-1)
-            parts.append(flat[torch.as_tensor(print_indices(flat.numel()), device=flat.device)].double())
-    return torch.cat(parts).cpu().numpy() if parts else None
+            parts.append(flat[::print_stride(flat.numel())][:PRINT_ENTRIES].float())
+    return torch.cat(parts).cpu().numpy().astype("float64") if parts else None
 
 
 def _inner_model(model):
