@@ -5963,6 +5963,11 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     Not where the training loss's own X is its last point (it has held no level yet: a 5-epoch Lightning run whose
     every drop was bigger than the one before read underfitting at 81% of ln 2; at 12 epochs still_improving).
 
+    Not where a logged accuracy says the model fits (:func:`_fitted_anyway`: training's last-quarter accuracy, else
+    validation's, ≥ 98%, the loss ≥ 3x the most a calibrated model that accurate pays): the floor is the loss's
+    (label smoothing, a penalty in it, noisy labels), and converged says so — digits at label smoothing 0.4 read
+    "a bigger model" at 1.455, validation accuracy 0.985; 4x the width ended at 1.446.
+
     First actions: bigger model, better features, less regularization (first, where a weight decay is logged or the
     penalty shows: lower it, try 1/100; a decay or dropout rate logged is named, :func:`_regularize_less`).
 
@@ -6034,11 +6039,12 @@ def _posterior_collapse(f: Facts) -> Cause | None:
                                                   "kl_collapse": 1.0})
 
 
-def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
+def _held_high(f: Facts, t: Thresholds, fitted_too: bool = False) -> tuple[float, float, str] | None:
     """The training loss flattened high: ``(level_rel, least, evidence line)``, its plateau level as a share of
     ln K (K classes known) or of its start, where that share is ≥ ``least``; else None. Half of underfitting's
     reading (the model fits its own training data no better than that); the other half is validation level
-    with it (:func:`_underfit_level`)."""
+    with it (:func:`_underfit_level`). Not where a logged accuracy says the model fits its data all the same
+    (:func:`_fitted_anyway`: a floor the loss itself sets), unless ``fitted_too``."""
     pl, g = f.train_plateau, f.generalization
     k = f.chance.classes if f.chance is not None else None
     if pl is None or g is None or pl.index is None or pl.start <= 0 or f.train_metric != "train_loss":
@@ -6084,6 +6090,8 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
     level_rel = pl.floor / ref
     if level_rel < least or (k and _rests_at_guess(f, k)):
         return None
+    if not fitted_too and _fitted_anyway(f) is not None:
+        return None
     tt = f.train_trend
     # Flat by its 5% band, but its tail can still fall by its t-test: DeepOBS' All-CNN-C on CIFAR-100 at Adam
     # lr 6.3e-5 read "training loss flattened at 2.09" with its last quarter falling at t = -9.1
@@ -6091,6 +6099,52 @@ def _held_high(f: Facts, t: Thresholds) -> tuple[float, float, str] | None:
     how = (f"at {pl.floor:.4g} (its last quarter still falls, t = {_t(tt.slope_t)})"
            if tt is not None and tt.slope_t < t.improving_t else f"flattened at {pl.floor:.4g}")
     return level_rel, least, f"training loss {how}, {_pct(level_rel)} of {ref_name}"
+
+
+#: _fitted_anyway: a last-quarter accuracy (training's, else validation's) at or above this errs on at most 1 example
+#: in 50: a model that fits its data, whatever its loss's level says. Label smoothing 0.3-0.4 on digits held the
+#: losses at 1.19-1.49 with training accuracy 1.000 (Keras) and validation 0.979-0.988; the generated underfitting
+#: cases (a bigger model lowered the training loss ≥ 30%) end at training accuracy 0.11-0.86.
+FITTED_ACC = 0.98
+#: ... where the loss rests at ≥ this multiple of the most a calibrated model right that often pays
+#: (:func:`_calibrated_loss_bound`), taken at K = 2 where K is unknown: 3x covers any K up to ~1000 at accuracies
+#: ≥ 0.95. A model that answers the majority class of a 98/2 split, or a multi-label binary accuracy of mostly-0
+#: labels, rests at ~1x it: near 1 by its accuracy, fitting nothing. Label smoothing 0.3-0.4 on digits: 9x-∞.
+FITTED_LOSS_FACTOR = 3.0
+
+
+def _calibrated_loss_bound(acc: float, k: int | None) -> float:
+    """The most cross-entropy (nats per example) a calibrated classifier right on a share ``acc`` of its examples pays,
+    H(acc) + (1 − acc) ln(K − 1), K = 2 where ``k`` is unknown: a calibrated model's loss is the labels' entropy
+    given its outputs, at most given its answers alone, which Fano's inequality bounds so. 0 at ``acc`` = 1."""
+    e = min(max(1.0 - acc, 0.0), 1.0)
+    h = 0.0 if e in (0.0, 1.0) else -(e * math.log(e) + (1 - e) * math.log(1 - e))
+    return h + e * math.log(max((k or 2) - 1, 1))
+
+
+def _fitted_anyway(f: Facts) -> tuple[str, float, float] | None:
+    """``(which accuracy, its value, the loss it is read against)`` where the model fits its data though its loss
+    rests high: training's last-quarter accuracy (against the training loss's floor), else validation's (against
+    validation's end level, training's floor plus the gap at the end), ≥ ``FITTED_ACC``, the loss ≥
+    ``FITTED_LOSS_FACTOR`` x :func:`_calibrated_loss_bound` at that accuracy; else None. A loss that high over
+    answers that right is held up by the loss itself, not the model: label smoothing (its floor at smoothing
+    ε over K classes is ε's entropy, 1.444 nats at ε = 0.4, K = 10), a penalty summed into it, or labels that
+    are noise. A digits MLP at label smoothing 0.4 read "underfitting: a bigger model" at 1.455 with validation
+    accuracy 0.985; 4x the width ended at 1.446 (torch), and at smoothing 0.3 1.193 -> 1.179 (Keras, training
+    accuracy 1.000) (tests/fixtures/ecosystem/label_smoothing)."""
+    c, pl, g = f.chance, f.train_plateau, f.generalization
+    if c is None or pl is None or pl.index is None or _higher(f):
+        return None
+    k = c.classes if c.classes and c.classes >= 2 else None
+    if c.train_acc_tail is not None and math.isfinite(c.train_acc_tail):
+        acc, which, level = c.train_acc_tail, "training", pl.floor
+    elif c.val_acc_tail is not None and math.isfinite(c.val_acc_tail) and g is not None and g.gap_end is not None:
+        acc, which, level = c.val_acc_tail, "validation", pl.floor + g.gap_end
+    else:
+        return None
+    if acc < FITTED_ACC or not level >= FITTED_LOSS_FACTOR * _calibrated_loss_bound(acc, k):
+        return None
+    return which, acc, level
 
 
 def _rests_at_guess(f: Facts, k: int) -> bool:
@@ -6309,6 +6363,8 @@ def _capacity_or_floor(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cau
     if verdict.id != "converged" or any(c.id == "underfitting" for c in causes) or _annealed(f, t) \
             or f.constant_tail >= 5:
         return  # (a level where the logged lr froze the weights is where the step ran out: _underfit_level)
+    if _floor_of_the_loss(f, t, verdict):
+        return
     high = _held_high(f, t)
     if high is None or _gap_grew(f, t):
         errs = None if run is None else _errs_on_own_data(f, t, accuracy_fraction(run.get("train_acc")),
@@ -6326,6 +6382,40 @@ def _capacity_or_floor(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cau
     causes.append(Cause("underfitting", _ramp(level_rel, least, WHOLE, *CAPACITY_OR_FLOOR_STRENGTH), ev,
                         [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
                         {"level_rel": level_rel}, status="possible"))
+
+
+def _acc_text(acc: float) -> str:
+    """An accuracy near the top as a percentage to a tenth (98.5%, not 99%), 100% bare."""
+    if acc >= 1 - SAME_ACCURACY:
+        return "100%"
+    return f"{acc:.1%}" if f"{acc:.1%}" != "100.0%" else f"{acc:.2%}"
+
+
+def _floor_of_the_loss(f: Facts, t: Thresholds, verdict: Cause) -> bool:
+    """A converged verdict whose training loss flattened high (:func:`_held_high`'s level) while a logged accuracy
+    says the model fits its data (:func:`_fitted_anyway`): the level is a floor the loss sets, not the model's
+    capacity, so no underfitting is listed and converged says why; its "change the data or the model" becomes what
+    can lower such a floor. True where it did so."""
+    fit = _fitted_anyway(f)
+    if fit is None or _held_high(f, t, fitted_too=True) is None:
+        return False
+    which, acc, level = fit
+    other = f.chance.val_acc_tail if which == "training" else None
+    also = f" (validation {_acc_text(other)})" if other is not None and math.isfinite(other) else ""
+    bound = _calibrated_loss_bound(acc, f.chance.classes)
+    # (At 100% a calibrated model pays 0: no multiple to quote.)
+    times = "" if not bound > 0 else (f", {level / bound:.0f}x the most a calibrated model that accurate pays "
+                                      f"({bound:.2g})" if level / bound < 100 else
+                                      f", over 100x the most a calibrated model that accurate pays ({bound:.2g})")
+    verdict.evidence.append(
+        f"its {which} accuracy is {_acc_text(acc)} over the last quarter{also} while its {which} loss rests at "
+        f"{level:.4g}{times}: the loss's floor is above 0 — label smoothing, a penalty inside the loss, or noisy "
+        "labels — not a lack of capacity")
+    verdict.actions = [a for a in verdict.actions if not _data_or_model(a)] + [
+        "a bigger model will not lower this floor: judge the run by its accuracy, or by the loss without its "
+        "smoothing or penalty term; only cleaner labels lower a floor that noisy labels set"]
+    verdict.numbers["fitted_acc"] = acc
+    return True
 
 
 #: A converged validation loss this share of which is the generalization gap (training at 1/10 of it or less) is
