@@ -58,7 +58,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
-from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved
+from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved, values_step
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
@@ -320,6 +320,55 @@ def _short_run(f: Facts, causes: list[Cause]) -> None:
     for c in causes:
         if c.id != "diverged":
             c.confidence = min(c.confidence, SHORT_RUN_STRENGTH)
+
+
+#: A validation set of fewer examples than this is a small sample of the task: its curve is the same few examples'
+#: at every evaluation, so its shape can be theirs (the rule of three puts 0 errors in 100 at an error rate up to 3%).
+SMALL_VAL_EXAMPLES = 100
+#: ... and no cause read on it is surer than a possibility, as on a curve too short to forecast (SHORT_RUN_STRENGTH).
+SMALL_VAL_STRENGTH = SHORT_RUN_STRENGTH
+
+
+def _small_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
+    """A verdict on a held-out curve scored on fewer than ``SMALL_VAL_EXAMPLES`` examples, the size the run gives
+    (``meta["n_val"]``) or its validation accuracy's steps of 1/n show: said under the verdict (``causes[0]``), and
+    every cause's strength capped at ``SMALL_VAL_STRENGTH`` before they are ranked, as :func:`_short_run` caps a curve
+    of too few points; the verdict and the order stay. The same n examples are scored at every evaluation, so the
+    curve's shape is theirs as much as the task's, and its noise (read off the curve) does not show it. A moons MLP
+    (width 128, 600 training points) scored on 40 validation examples read "still improving, keep training" with
+    P = 95% that 150 more epochs gain > 1%; the same weights scored on 3,400 examples were at their best at epoch 36,
+    then 0.275 -> 0.309: overfitting (tests/fixtures/ecosystem/small_validation). Not where steps of 1/n could be
+    a log's rounding (every accuracy a multiple of 0.01: 0.88, 0.9, 0.92 step by 1/50), nor for ``diverged`` (an
+    event seen whatever the set); where the solved reading said it already (:func:`_solved_lines`) the line is not
+    repeated."""
+    c = f.chance
+    if not causes or causes[0].id == "diverged" or c is None or not is_validation(f.metric):
+        return
+    given = isinstance(run.meta.get("n_val"), (int, float)) and run.meta["n_val"] > 0
+    n = c.n_val or c.val_acc_step
+    if not n or n >= SMALL_VAL_EXAMPLES:
+        return
+    if not given:
+        acc = accuracy_fraction(run.get("val_acc"))
+        fin = acc[np.isfinite(acc)] if acc is not None else np.empty(0)
+        if not fin.size or np.allclose(fin * 100, np.round(fin * 100), atol=1e-4):
+            return  # (steps a log's two decimals can make as well as n examples)
+        # Two distinct values are one gap, which any n fits (0.12 and 0.1333 of 300 examples read as steps of 1/75):
+        # the steps must hold over 3 values at least, with no chance fit (values_step's test).
+        if values_step(fin) != n:
+            return
+    verdict = causes[0]
+    # (The solved line says "few examples, weak evidence" already, with the rule of three, at up to 60 examples.)
+    if not ("solved_since" in verdict.numbers and 3.0 / n >= FEW_EXAMPLES_BOUND):
+        how = "the run gives" if given else f"its accuracy moves in steps of 1/{n}"
+        verdict.evidence.append(
+            f"validation is scored on {n} examples ({how}): few examples, weak evidence — the same {n} at every "
+            f"evaluation, so the curve's shape may be theirs, not the task's (one example flips its accuracy by "
+            f"{_pct(1.0 / n)}); a larger validation set says more")
+    verdict.numbers["n_val"] = float(n)
+    for cause in causes:
+        if cause.id != "diverged":
+            cause.confidence = min(cause.confidence, SMALL_VAL_STRENGTH)
 
 
 # Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
@@ -825,6 +874,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
         # name; say which, first.
         verdict.evidence.insert(0, picked)
+    _small_validation(run, f, causes)
     _short_run(f, causes)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest

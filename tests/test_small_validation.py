@@ -1,0 +1,67 @@
+"""A 40-example validation set read "still improving, keep training" with no word on its size
+(tests/fixtures/ecosystem/small_validation, written by its make.py).
+
+- The case: a moons MLP (width 128, 600 training points) whose loop scores 40 validation examples read still
+  improving at P = 95% that 150 more epochs gain > 1%, seeds 0 and 1 alike.
+- The truth: the same weights scored on 3,400 held-out points were at their best at epoch 36 (0.275) and ended
+  at 0.309: overfitting. One log on 40 examples cannot show that; it can say it was read on 40.
+- Where the accuracy's steps (or the run) give a validation set under 100 examples, the verdict says so and no
+  cause reads surer than a possibility; the verdict itself stays.
+"""
+import csv
+from pathlib import Path
+
+import pytest
+
+import losslens
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "small_validation"
+SAYS = "validation is scored on 40 examples (its accuracy moves in steps of 1/40): few examples, weak evidence"
+
+
+def _col(name, col):
+    with open(HERE / name, newline="") as fh:
+        return [float(r[col]) for r in csv.DictReader(fh)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_fixture_is_what_the_docstring_says(seed):
+    small, big = _col(f"moons_w128_s{seed}_val40.csv", "val_loss"), _col(f"moons_w128_s{seed}_val3400.csv", "val_loss")
+    assert _col(f"moons_w128_s{seed}_val40.csv", "loss") == _col(f"moons_w128_s{seed}_val3400.csv", "loss")  # one run
+    assert small.index(min(small)) > 120           # 40 examples: lowest near the end
+    assert big.index(min(big)) < 40 and big[-1] > 1.1 * min(big)  # 3,400: best early, then 10% and more above it
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_verdict_on_40_examples_says_so_and_is_no_surer_than_a_possibility(seed):
+    d = losslens.diagnose(HERE / f"moons_w128_s{seed}_val40.csv")
+    assert d.verdict == "still_improving"  # (the verdict stays: the log cannot show what 3,400 show)
+    assert SAYS in "\n".join(d.causes[0].evidence)
+    assert all(c.strength <= 0.5 for c in d.causes)
+    assert d.causes[0].confidence < 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_same_weights_on_3400_examples_get_no_such_word(seed):
+    d = losslens.diagnose(HERE / f"moons_w128_s{seed}_val3400.csv")
+    assert d.verdict == "overfitting"
+    assert "few examples" not in str(d)
+
+
+def test_a_size_the_run_gives_counts_as_the_steps_do():
+    run = losslens.read(HERE / "moons_w128_s0_val3400.csv")
+    run = run[0] if isinstance(run, list) else run
+    run.meta["n_val"] = 60
+    d = losslens.diagnose(run)
+    assert "validation is scored on 60 examples (the run gives)" in str(d)
+    assert d.verdict == "overfitting" and d.causes[0].strength <= 0.5
+
+
+def test_two_accuracy_values_are_no_steps():
+    """The benchmark's dead-ReLU MLP (seed 1, 300 validation examples) logged two validation accuracies, 0.12 and
+    0.1333: one gap of 1/75, which any size fits; no validation size is read off it (it was, once, as 75)."""
+    from benchmarks import load_cases
+
+    [case] = [c for c in load_cases(("generated",)) if c.case_id == "gen/stuck_dead_relu/seed1"]
+    d = losslens.diagnose(case.run, metric=case.metric, classes=case.classes)
+    assert "few examples" not in str(d) and d.causes[0].strength > 0.5
