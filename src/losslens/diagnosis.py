@@ -836,6 +836,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
+    causes = _val_unlike_training(f, verdict, causes)
     _majority_held(f, t, verdict)
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
@@ -3879,7 +3880,11 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     early_stopping=True): a falling training loss cannot tell fitting from overfitting.
     """
     tr = f.trend
-    if not _falling(f, t) and not _forecast_pays(f, t) and not refuted:
+    # A tail falling to new lows away from the forecast's own path over it is read by its fall, whatever the fit
+    # expects (_forecast_misses_tail): only here, not for lr_too_low, whose "the step sets the pace" the fall does not
+    # show (the unscaled-target MLP behind it ended 80% higher at 3x the lr, 4.19e5 against 2.33e5 at epoch 60).
+    falls = _falling(f, t) or _forecast_misses_tail(f, t) is not None
+    if not falls and not _forecast_pays(f, t) and not refuted:
         return _cut_in_noise(f, t)
     if _annealed(f, t):
         return None  # the last drop was the schedule's cooldown, and the lr is at its floor: it ended
@@ -3892,10 +3897,10 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     # The words follow the t the rule reads (_tail_t: the steeper of the raw and the robust reading), not the path
     # it fired by: a tail that crept by a noise sd at t = -0.5, read still_improving on the forecast alone
     # (_forecast_pays), was called "a steady fall" against the bar of t < -3 the same rule reads one by.
-    moving = f" still {'rising' if sign < 0 else 'falling'}" if _falling(f, t) or _tail_t(f, t) < t.improving_t else ""
+    moving = f" still {'rising' if sign < 0 else 'falling'}" if falls or _tail_t(f, t) < t.improving_t else ""
     gave = (f"that stretch gave {_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
             f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}")
-    if _falling(f, t) and _short_run_fall(f, t) and not _tail_t(f, t) < t.improving_t:
+    if falls and _short_run_fall(f, t) and not _tail_t(f, t) < t.improving_t:
         # Read falling by where its best came, not by a trend test: worded by its tail's t, the line said "still
         # falling over the last 4 of 5 points: ..., no clear trend (t = -0.9)" (hf_tb_resume), both in one breath.
         sds = _ratio(f.plateau.improvement, f.noise)
@@ -3910,8 +3915,8 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     # Read on the forecast alone (_forecast_refutes_flat), whose gain is the tail's steady fall carried on where its
     # fitted families alone expect < 1% (_forecast_beside_tail): the line below would vouch for itself, and the
     # doubt's line quotes the forecast again, with why, so "slowly, but ... expects" is not said first.
-    doubted = refuted and not _falling(f, t) and _forecast_doubts(f, t)
-    blind = None if _falling(f, t) else _tail_blind(f, t)
+    doubted = refuted and not falls and _forecast_doubts(f, t)
+    blind = None if falls else _tail_blind(f, t)
     if blind is not None and not (tr.slope_t < 0 and tr.tail_drop_noise >= TAIL_MOVED_SDS):
         # The tail did not fall, but is too short (or its batches too noisy) to have shown the forecast's descent:
         # say that, not "still falling".
@@ -3922,11 +3927,11 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
               f"give t = {_t(sign * blind[1])} against {noise}"]
         ev.append(f"the learning-curve forecast, fitted to all {f.n_points} points, expects {_expects(f)}")
         conf = 0.6
-    elif not _falling(f, t) and not doubted:
+    elif not falls and not doubted:
         ev.append(f"slowly, but the learning-curve forecast expects {_expects(f)}")
     cause = Cause("still_improving", conf, ev, list(ACTIONS["still_improving"]),
                   {"slope": tr.slope, "slope_t": tr.slope_t, "tail_drop": tr.tail_drop})
-    if _falling(f, t) and _forecast_doubts(f, t):
+    if falls and _forecast_doubts(f, t):
         # The tail fell, but the same run's forecast, fitted to the whole curve, gives more epochs less than 1%:
         # "still improving" at 0.64-0.86 beside "P = 37%" contradicted itself (Keras Adam 0.1 on diabetes, a
         # validation loss bouncing back from a swing at its floor).
@@ -3973,7 +3978,8 @@ def _forecast_doubts(f: Facts, t: Thresholds) -> bool:
     fc = _forecast_beside_tail(f)
     if not fc or fc.get("reason") or fc.get("uncertain") or fc.get("gain") is None or fc.get("p_improve") is None:
         return False
-    return fc["gain"] < t.forecast_little
+    # (A forecast whose path the falling tail runs away from, to new lows, doubts nothing: _forecast_misses_tail.)
+    return fc["gain"] < t.forecast_little and _forecast_misses_tail(f, t) is None
 
 
 def _forecast_beside_tail(f: Facts) -> dict | None:
@@ -3998,7 +4004,8 @@ def _forecast_beside_tail(f: Facts) -> dict | None:
 
 def _nothing_left(f: Facts, t: Thresholds) -> bool:
     """The forecast at twice the length expects < ``forecast_little`` more at P(> 1%) < ``forecast_unlikely``:
-    nothing worth having is left, however the curve still creeps."""
+    nothing worth having is left, however the curve still creeps. (still_improving reads past it where the tail falls
+    to new lows away from the forecast's own path over it: :func:`_forecast_misses_tail`.)"""
     fc = f.forecast
     return bool(fc) and fc.get("gain") is not None and fc.get("p_improve") is not None \
         and fc["gain"] < t.forecast_little and fc["p_improve"] < t.forecast_unlikely
@@ -5502,6 +5509,89 @@ def _nothing_carries_over(f: Facts, verdict: Cause) -> None:
     verdict.actions.insert(0, "pass the number of classes (--classes K, classes=K) to test validation accuracy "
                               "against chance 1/K, and check the labels and the data pipeline (shuffled or "
                               "misaligned labels?)")
+
+
+#: _val_unlike_training: a training loss that ended at or under this share of ln K learned what a uniform guess cannot
+#: (the same half of ln K that facts.chance.LN_K_FLOOR puts under any first loss read as an untrained one) ...
+UNLIKE_TRAIN_END = 0.5
+#: ... from a first point that was no further below ln K than that share (the log starts before training fitted its
+#: data: validation's first check is then an early one, not one after a memorising the log does not show).
+UNLIKE_TRAIN_START = 0.5
+
+
+def _val_unlike_training(f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
+    """An ``overfitting`` verdict, K given or inferred, whose validation loss never went below a uniform guess's ln K
+    at any of its ≥ ``MIN_POINTS_FOR_VAL`` points while the training loss, from a first point above
+    ``UNLIKE_TRAIN_START`` of ln K (the log starts untrained, not late), ended at or under ``UNLIKE_TRAIN_END`` of it:
+    no overfitting curve looks so, since a model overfits after it first learned what carries over (validation below
+    the guess, then a rise); one whose validation never beat not learning at all was scored on data unlike what it
+    learned from: a distribution shift, or another preprocessing or label mapping in the validation pipeline.
+
+    The verdict stays (validation rose while training fitted), its evidence says so, and the actions change: the
+    pipeline first, and what serves a shift that is real, in place of regularization and a smaller model, which do not
+    reach it. Too few training examples to generalize from give the same curve (``FEW_EXAMPLES_PER_CLASS``; the tiny
+    BERT of tests/fixtures/ecosystem/compare_hf_resume on 160 examples, validation never below ln 2 while accuracy
+    reached 0.62-0.68): unless the log sizes the training set at enough a class, twice the data stays second, as the
+    run that tells them apart, and ``data_limited`` stays listed; where it does, a ``data_limited`` read off the gap
+    alone is dropped (a measured learning curve stays).
+    A 64-64-64-10 MLP on digits validated on held-out digits rolled one pixel (tests/fixtures/ecosystem/
+    torch_val_shifted): val_loss lowest at its first epoch, 3.58 / 2.86 (seeds 0 / 1) against ln 10 = 2.30, rising
+    to 12.9, while validation accuracy climbed to 0.31 and training fell to 0.0014, read "overfitting: regularize,
+    a simpler model, more data". Weight decay 0.1 left the best at 3.57, dropout 0.5 ended higher (15.7), half the
+    training data ended lower (best 3.21); training on images shifted a pixel either way took validation to 0.13.
+    Returns ``causes``."""
+    if verdict.id != "overfitting" or _higher(f):
+        return causes
+    c = f.chance
+    k = c.classes if c is not None else None
+    if not k or k < 2 or f.metric != "val_loss" or f.train_y is None or f.missed:
+        return causes
+    lnk = math.log(k)
+    y, yt = f.y[np.isfinite(f.y)], f.train_y[np.isfinite(f.train_y)]
+    if y.shape[0] < MIN_POINTS_FOR_VAL or yt.shape[0] < MIN_POINTS_FOR_VAL:
+        return causes
+    low = float(y.min())
+    start, end = float(yt[0]), float(median(yt[-max(2, yt.shape[0] // 4):]))
+    if not low >= lnk or not start > UNLIKE_TRAIN_START * lnk or not end <= UNLIKE_TRAIN_END * lnk:
+        return causes
+    at = float(f.x[np.isfinite(f.y)][int(np.argmin(y))])
+    ax = f.axis_name
+    verdict.evidence.append(
+        f"but val_loss never went below ln {k} = {lnk:.4g}, a uniform guess's loss{_k_source(c)}, at any of its "
+        f"{y.shape[0]} {ax}s (lowest {low:.4g} at {ax} {_n(at)}), while train_loss fell from {start:.4g} at "
+        f"its first {ax} to {end:.4g} over its last quarter ({_pct(end / lnk)} of ln {k}): a model overfits after it first learned what "
+        "carries over, and this validation never scored better than not learning at all. That is validation data "
+        "that do not look like the training data: a distribution shift, or another preprocessing or label mapping "
+        "in the validation pipeline")
+    if c.val_acc_peak is not None and c.chance is not None and c.val_acc_peak > c.chance:
+        verdict.evidence.append(
+            f"validation accuracy reached {c.val_acc_peak:.3f} (chance 1/{k} = {c.chance:.3f}): some of what was "
+            "learned carries over to it, far less than training fits")
+    # Too few examples to generalize from give this curve too (a tiny BERT on 96 examples, 48 a class, never got
+    # below ln 2; on 512 it did: _few_examples); only a training set the log sizes at enough a class rules them out.
+    n = f.train_examples[0] if f.train_examples is not None else None
+    enough = n is not None and n / k >= FEW_EXAMPLES_PER_CLASS
+    if not enough:
+        verdict.evidence.append(
+            "too few training examples to generalize from give this curve too" + (
+                f" ({n} here, {_n(round(n / k, 1))} a class)" if n is not None else
+                " (the log does not say how many there were)") + ": twice the data tells them apart (validation then "
+            "gets below the guess; data unlike training's keeps it above)")
+    unreached = (REGULARIZE, "a simpler or smaller model", "data augmentation or more training data")
+    kept = [a for a in verdict.actions if a not in unreached and not str(a).startswith("regularize: ")]
+    verdict.actions = [
+        "check the validation pipeline first: the same preprocessing as training (a scaler fitted on training, the "
+        "same crops, alignment, normalisation, channel order), the same label mapping, inputs drawn from the "
+        "distribution training draws from; regularization and a smaller model will not reach this gap"] + (
+        [] if enough else ["the pipeline right, retrain on twice the training data: too few examples give this "
+                           "curve too, and more of them take validation below the guess (losslens verify --cause "
+                           "data_limited runs it)"]) + [
+        "if validation is what the model will meet, train on data like it: add such examples, or augment training "
+        "toward the difference (shifts, crops, the preprocessing validation gets)"] + kept
+    verdict.numbers["val_never_below_guess"] = lnk
+    if not enough:
+        return causes
+    return [cause for cause in causes if cause.id != "data_limited" or "gain_if_doubled" in cause.numbers]
 
 
 #: Training examples per class (K given or read, else two assumed: the most per class N can hold) under which a
@@ -8074,6 +8164,52 @@ def _tail_refutes(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
     return tr.slope, path_slope, float(excess)
 
 
+def _forecast_misses_tail(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
+    """Whether a last quarter that falls by its own test runs away below the forecast's path over it, the mirror of
+    :func:`_tail_refutes`: ``(the tail's slope, the path's mean slope over the same stretch, the t of the curve minus
+    that path)``, per axis unit on the lower-is-better scale; else None. Read on a held-out curve's tail of more than
+    5 points (not a training loss read alone, nor a batch loss logged by step) that falls by its test (:func:`_tail_t` < ``improving_t``) and paid a share
+    (``improving_tail_drop`` of the improvement or ``improving_tail_level`` of the level, as :func:`_falling` asks);
+    it runs away where the curve minus the path falls at t < ``improving_t`` (AR(1)-corrected, on the raw points and,
+    where the tail bounces, on its running median of 3, the weaker t read), the fall the path missed over the tail is
+    ≥ ``forecast_little`` of the level, and the curve's smoothed end sits that far below every point before the
+    tail: a fall to new lows, not a swing settling back to a floor it had reached before (Keras Adam 0.1 on
+    diabetes, whose doubt stands).
+
+    A forecast that does not follow the stretch it was fitted to cannot say that the stretch is over: its "< 1% more"
+    is the fit's, not the curve's. A 10-64-64-1 MLP on targets left unscaled (~5000, Adam 0.01,
+    tests/fixtures/ecosystem/torch_unscaled_targets): a first drop from 3e7 to 1e6 by epoch 6, then a last quarter
+    16% lower at t = -12, while the families, bent flat at the first drop's end, drew a path falling 0.035/epoch
+    against the curve's 2,470; read converged, "P = 0% that it gains > 1%", and trained on it fell 13-15% below the
+    forecast by twice the epochs (outside its interval)."""
+    fc = f.forecast
+    tr = f.trend
+    # (A training curve read alone is not: its fall to new lows is the fit of examples it has seen, which goes on
+    # toward 0 whatever carries over; walk39_readings' 150 digits memorised, 0.054 at X to 3.9e-05, 27% lower over
+    # the last quarter at t = -7.1, stay converged, "stop once it flattens".)
+    if not fc or not fc.get("path") or fc.get("reason") or f.n_points - tr.tail_start <= 5 or _batch_loss(f) \
+            or f.metric in ("train_loss", "train_acc") or not _tail_t(f, t) < t.improving_t \
+            or not (tr.tail_drop > t.improving_tail_drop or tr.tail_drop_level > t.improving_tail_level):
+        return None
+    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
+    xt = f.x[tr.tail_start:]
+    if xt.shape[0] < MIN_TAIL_POINTS or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
+        return None  # (a path fitted from an lr cut inside the tail: the tail is not all the fit's to follow)
+    s = _sign(f)
+    path = s * np.interp(xt, px, mid)
+    reads = [f.y[tr.tail_start:]] + ([median3(f.y)[tr.tail_start:]] if np.isfinite(tr.slope_t_median3) else [])
+    behind = max(ols_slope_t(xt, s * y - path)[1] for y in reads)
+    path_slope = float((path[-1] - path[0]) / (xt[-1] - xt[0]))
+    level = abs(float(path[-1]))
+    y = s * f.y
+    before = float(np.min(y[:tr.tail_start][np.isfinite(y[:tr.tail_start])])) if tr.tail_start else math.inf
+    new_low = before - s * float(f.smoothed[-1])
+    if not behind < t.improving_t or not (path_slope - tr.slope) * (xt[-1] - xt[0]) >= t.forecast_little * level \
+            or not new_low >= t.forecast_little * level:
+        return None
+    return tr.slope, path_slope, float(behind)
+
+
 def _half_refutes(f: Facts, t: Thresholds) -> bool:
     """Whether the later half of the run (twice the tail's points) contradicts the forecast: its slope more than
     ``blind_tail_t`` standard errors above the forecast's over the same stretch (:func:`_half_excess`)."""
@@ -8358,6 +8494,21 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
                                       "on, nor for a longer schedule, which only retraining measures)")
             return
         cause.evidence.append(line)
+        if cause.id in DESCENDING_VERDICTS and fc.get("gain") is not None and fc["gain"] < t.forecast_little \
+                and (missed := _forecast_misses_tail(f, t)) is not None:
+            # The verdict went by the tail over this forecast (_nothing_left): "P = 0%" beside "keep training" needs
+            # the reason, and "see the forecast for how many more epochs pay" would send the reader to that P.
+            slope, path, behind = missed
+            way, ways = ("rise", "rises") if _higher(f) else ("fall", "falls")
+            cause.evidence.append(
+                f"(the forecast, fitted to the whole curve, expects < 1% more, but its path {ways} "
+                f"{abs(path):.3g}/{f.axis_name} over {_tail(f)}, where {f.metric} moved {_sign(f) * slope:.3g}/"
+                f"{f.axis_name} to new {'highs' if _higher(f) else 'lows'}, away from that path at t = {_t(behind)}: "
+                f"the fitted curve flattened where the first {way} ended and does not follow the tail, so the verdict "
+                "goes by the tail)")
+            cause.actions = [(f"the forecast cannot say how many more {f.axis_name}s pay (it does not follow the tail): "
+                              f"train on with early stopping on {f.metric} (patience of a few {f.axis_name}s, "
+                              "restoring the best weights)") if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
         # (Not after an annealed schedule either: converged returned above where _schedule_ended, which it implies.)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= EVEN_ODDS and cause.actions \
                 and not _batch_loss(f):
