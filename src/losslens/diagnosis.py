@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
-from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
+from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, NOISE_FLOOR_NEAR, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
 from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved, values_step
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
@@ -6438,11 +6438,6 @@ def _converged_at_chance(f: Facts, t: Thresholds) -> str | None:
             f"{c.chance:.3f}{_k_source(c)}: the floor reached is a guess's")
 
 
-#: A validation MSE within this factor of the data's noise variance sits at the floor: on the lab's 200 validation
-#: points with Gaussian noise the floor itself scatters by sqrt(2/200) = 10%, so 1.25 is 2.5 of those sds.
-NOISE_FLOOR_NEAR = 1.25
-
-
 def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
     """A converged loss at the data's noise floor, where the run states that floor (``meta["noise_floor"]``: the
     targets' noise variance, which the lab knows because it generated them): no model and no epoch count goes below
@@ -6451,8 +6446,8 @@ def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> 
     floor a flat level is read as before (:func:`_capacity_or_floor`: a model twice the size tells). The lab's
     64-128-64 MLP on y = 2 x1 + 3 x2 + N(0, 0.1^2), seeds 0-4: smoothed val MSE 0.0094, 0.0092, 0.0142, 0.0110, 0.0133;
     the three within 1.25x of 0.01 read so, where "change the data or the model" was the advice at all five."""
-    floor = run.meta.get("noise_floor")
-    if verdict.id != "converged" or not floor or _higher(f) or not f.metric.startswith("val_"):
+    floor = f.noise_floor
+    if verdict.id != "converged" or not floor:
         return causes
     level = _now(f)
     ratio = level / float(floor)
@@ -8359,7 +8354,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
-                            training=training_loss(f.metric, higher))
+                            training=training_loss(f.metric, higher), noise_floor=f.noise_floor)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:

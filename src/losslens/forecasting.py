@@ -96,7 +96,7 @@ from typing import Any
 import numpy as np
 
 from .exceptions import EmptyRunError, UsageError, UsageTypeError
-from .facts import check_horizon
+from .facts import NOISE_FLOOR_NEAR, check_horizon
 from .facts.plateau import FRACTION as PLATEAU_FRACTION  # (the plateau epoch: 95% of the improvement, one definition)
 from .facts.smoothing import difference_noise, downsample, robust_sd, theil_sen
 from .result import finite_or_none
@@ -405,6 +405,7 @@ class Forecast:
     note: str | None = None
     uncertain: str | None = None
     horizon_from: str | None = None
+    noise_floor: float | None = None  # the data's noise floor the value was held by (_held_at), else None
     axis: str = "epoch"
     schedule_ended: bool = field(default=False, repr=False, compare=False)
     best: tuple | None = field(default=None, repr=False, compare=False)
@@ -577,6 +578,7 @@ class Forecast:
             **({} if self.best is None else dict(zip(("best_so_far", "gain_over_best", "p_over_best"),
                                                      (finite_or_none(v) for v in self.best)))),
         } | ({"horizon_from": self.horizon_from} if self.horizon_from else {}) \
+            | ({} if self.noise_floor is None else {"noise_floor": finite_or_none(self.noise_floor)}) \
             | ({} if frac is None else {"plateau_epoch_frac": frac})
 
     def to_json(self, **kwargs) -> str:
@@ -600,6 +602,7 @@ class _Model:
         self.hold = None  # a level the forecast holds beyond the logged part (too few points since an lr cut)
         self.hold_width = 0.0  # the half-width of its 90% band
         self.low = None  # a value the forecast does not go below beyond the logged part (the noise floor after a cut)
+        self.held_at = None  # (mid's bottom, the interval's bottom) beyond the logged part: a stated noise floor (_held_at)
         self.tail = None  # (x_last, level, slope per axis unit, r): the recent steady fall the lower bound reaches
         self.tail_w = 0.0  # that fall's weight in the mid beyond the logged part (_tail_weight); the rest is the fit's
 
@@ -662,6 +665,11 @@ class _Model:
         if self.low is not None:
             beyond = ~inside
             mid, lo, hi = (np.where(beyond, np.maximum(v, self.low), v) for v in (mid, lo, hi))
+        if self.held_at is not None:
+            bottom, bottom_lo = self.held_at
+            beyond = ~inside
+            mid, hi = (np.where(beyond, np.maximum(v, bottom), v) for v in (mid, hi))
+            lo = np.where(beyond, np.maximum(lo, bottom_lo), lo)
         return mid, lo, hi
 
 
@@ -723,7 +731,8 @@ def lr_cut(x, lr) -> tuple[float | None, float | None]:
 
 def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                    since: float | None = None,
-                   cut_ratio: float | None = None, training: bool = False, _weigh_tail: bool = True) -> Forecast:
+                   cut_ratio: float | None = None, training: bool = False, _weigh_tail: bool = True,
+                   noise_floor: float | None = None) -> Forecast:
     """Forecast a learning curve to ``horizon``.
 
     Parameters
@@ -749,6 +758,9 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         The curve is a training loss (no held-out data): ``p_improve`` is read through the map
         fitted on training losses (``_P_CAL_TRAIN``), which keep falling more often than held-out
         ones. Default False: the map fitted on held-out losses.
+    noise_floor : float, optional
+        The data's noise floor in ``y``'s units, where known (a regression's target noise variance, for a
+        validation MSE): beyond the last point the value is held at or above it (:func:`_held_at`).
 
     Returns
     -------
@@ -834,6 +846,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     level_z = float(mean_obs[-1] + shift)
     model.level_z = level_z
     model.t_h = (horizon - x0) / span
+    model.held_at = _held_at(y_logged, noise_floor, k) if noise_floor is not None and nonneg else None
     level = y_ref + scale * level_z
     recent = float(np.min(y[-k:]))
     if n < CHECKED_POINTS and nonneg and level < 0.5 * recent:
@@ -861,6 +874,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
             f"the fit misses where the curve is now, a shape no learning-curve family follows (a blow-up and its "
             f"recovery, a jump): its level now {level:.4g} against the last {k_r} points' median {median:.4g}, last "
             f"{float(y[-1]):.4g} (noise sd {noise:.2g}); the interval is a wide guess"))
+    if model.held_at is not None and level < model.held_at[0]:
+        # A fitted level under the floor and under every one of the last points is the fit's overshoot, not where
+        # the curve is: measured from it, the held value read "2.4% higher" of a curve that only flattened.
+        level = model.held_at[0]
 
     t_h = (horizon - x0) / span
     model.tail = _steady_tail(x, y, level, horizon, nonneg)
@@ -930,6 +947,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                          "rate: a drop right after a cut is the spread shrinking, not a trend")
     if nonneg and mid_h <= 0.0 < level:
         note = ("" if note is None else note + "; ") + TREND_AT_FLOOR
+    if model.held_at is not None and mid_h <= model.held_at[0]:
+        note = ("" if note is None else note + "; ") + (
+            f"held at {_g(model.held_at[0])}: no lower than the data's noise floor {_g(noise_floor)}, or the lowest of "
+            "the last points where the curve is under it already (that validation set's own draw of the noise)")
     fit_alone = None
     if model.tail is not None and model.tail_w and t_h > 1.0:
         w, model.tail_w = model.tail_w, 0.0
@@ -938,7 +959,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
-                    note=note, uncertain=_uncertain(lo_h, hi_h, level, nonneg), fit_alone=fit_alone, _model=model)
+                    note=note, uncertain=_uncertain(lo_h, hi_h, level, nonneg), fit_alone=fit_alone, _model=model,
+                    noise_floor=None if model.held_at is None else float(noise_floor))
 
 
 def forecast_run(run, horizon: float | None = None, metric: str | None = None,
@@ -951,7 +973,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     higher = better: ``value``/``interval``/``level`` are scores, ``gain`` and ``p_improve``
     refer to the score rising.
     """
-    from .facts import choose_metric, metric_direction, require_ahead
+    from .facts import choose_metric, metric_direction, require_ahead, stated_noise_floor
 
     metric = choose_metric(run, metric)  # the file's own spelling is fine ("eval_accuracy" -> val_acc)
     x, y = run.finite(metric)
@@ -966,7 +988,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     top = score_top(y, metric) if higher else None
     try:
         fc = fit_series(x, top - y if higher else y, horizon, metric=metric, training=training_loss(metric, higher),
-                        axis=run.axis, lr=run.get("lr"))
+                        axis=run.axis, lr=run.get("lr"), noise_floor=stated_noise_floor(run, metric, higher))
     except EmptyRunError as exc:
         raise EmptyRunError(exc.problem, run.source or run.name) from None
     withheld = broken_down(run, metric, x, y, horizon)
@@ -1016,7 +1038,8 @@ def schedule_ended_note(lr) -> str | None:
 
 
 def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", training: bool = False,
-               axis=None, lr=None, cut: tuple[float | None, float | None] | None = None) -> Forecast:
+               axis=None, lr=None, cut: tuple[float | None, float | None] | None = None,
+               noise_floor: float | None = None) -> Forecast:
     """The fit behind every forecast of a logged series: :func:`forecast_curve` of ``y`` (shape (n,), lower is
     better: a score's error ``top - score``) from the logged lr's last cut (:func:`lr_cut` of ``axis``, ``lr``:
     the run's axis and lr, shape (m,), NaN where not logged; None: no lr). :func:`forecast_run` (``losslens
@@ -1025,11 +1048,12 @@ def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", tra
     stopping rule, blind to the lr, fitted across a ReduceLROnPlateau cut and quoted 0.2434 where ``losslens
     forecast`` held 0.2844 (tests/fixtures/logs/keras_rlrop.csv at epoch 20). ``cut``: that ``lr_cut``'s
     ``(where, ratio)`` where the caller has it already (the stopping rule, which also counts the points since it),
-    in place of ``axis`` and ``lr``."""
+    in place of ``axis`` and ``lr``. ``noise_floor``: the data's, where the run states it (:func:`forecast_curve`)."""
     if cut is None:
         cut = lr_cut(axis, lr) if axis is not None else (None, None)
     since, ratio = cut
-    return forecast_curve(x, y, horizon, metric=metric, since=since, cut_ratio=ratio, training=training)
+    return forecast_curve(x, y, horizon, metric=metric, since=since, cut_ratio=ratio, training=training,
+                          noise_floor=noise_floor)
 
 
 def on_score_scale(fc: Forecast, y: np.ndarray, top: float) -> "FlippedForecast":
@@ -1350,6 +1374,24 @@ def _tail_weight(x: np.ndarray, y: np.ndarray, horizon: float) -> float:
     return e_fit / (e_fit + e_line) * min(reach, 1.0)
 
 
+def _held_at(y: np.ndarray, noise_floor: float, k: int) -> tuple[float, float] | None:
+    """``(bottom, bottom_lo)``: where a forecast of a validation loss is held beyond the last point, given the data's
+    noise floor (``noise_floor``, in the loss's units) and the logged values ``y`` (shape (n,)) of which the last
+    ``k`` are the curve now; None where those sit under floor / :data:`NOISE_FLOOR_NEAR`, a floor the curve
+    contradicts. No model's expected loss goes below the floor, and a curve under it already sits at its validation
+    set's own draw of the noise, which no model beats on average: the value and the top of the interval are held at
+    the lower of the floor and the lowest of those points. The interval's lower bound goes down to that over
+    ``NOISE_FLOOR_NEAR``, the draw's scatter. Every family fitted to the whole curve bends on below it: the lab's
+    linear model at Adam(1e-3), y = 2x + N(0, 0.1^2), val 0.00978 at epoch 199 (0.98x its floor 0.01), was forecast
+    0.00557 [0, 0.022] by 398 and ran on to 0.00974; Keras' Dense(1) at Adam(0.01), 0.009754 at epoch 49, was
+    forecast 0.00827 [0.00713, 0.00991] by 98 and ran on to 0.009744 (the true function scores 0.009733 there)."""
+    low = float(np.min(y[-k:]))
+    if not low >= noise_floor / NOISE_FLOOR_NEAR:
+        return None
+    bottom = min(float(noise_floor), low)
+    return bottom, bottom / NOISE_FLOOR_NEAR
+
+
 def _noise_at_new_rate(y: np.ndarray, k_cut: int, cut_ratio: float | None) -> float:
     """The 90% half-width of one point at the lr since a cut, around the median of the ``k_cut`` points
     logged since: the last 10 points' noise times sqrt(new lr / old lr) (the spread at a constant step
@@ -1479,6 +1521,8 @@ def _prob_below(model: _Model, t_h: float, thr: float) -> float:
     the calibrated band with u = sqrt(spread^2 + change^2) + floor.
     """
     if model.low is not None and thr <= model.low:
+        return 0.0
+    if model.held_at is not None and thr <= model.held_at[0]:
         return 0.0
     t = np.array([t_h])
     mean, spread = model.mean_spread(t)

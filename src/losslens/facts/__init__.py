@@ -49,6 +49,10 @@ _ERROR_METRIC = re.compile(r"(^|_)(r?mse|mae|mape|msle|rmsle|huber|r2|root_mean_
 MIN_POINTS_FOR_VAL = 5  # fewer validation points than this: diagnose the training curve instead
 MIN_POINTS_TO_DIAGNOSE = 3  # fewer finite values than this (and no NaN/inf after them): too short
 RISE_NOISE, RISE_T, RISE_RANGE = 3.0, 2.0, 0.10  # when the validation curve's rise is a phase
+#: A validation MSE within this factor of the data's noise variance sits at the floor: on the lab's 200 validation
+#: points with Gaussian noise the floor itself scatters by sqrt(2/200) = 10%, so 1.25 is 2.5 of those sds. The
+#: diagnosis reads a converged loss within it as at the floor; the forecast keeps its interval above floor / 1.25.
+NOISE_FLOOR_NEAR = 1.25
 
 
 @dataclass
@@ -114,6 +118,7 @@ class Facts:
                          # oscillation and jumps count it in the improvement; 0 for a log from the start
     train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
     train_examples: tuple | None = None  # (examples, where the log says it) the training set holds, where it says
+    noise_floor: float | None = None  # the data's noise floor the run states (stated_noise_floor), in the loss's units
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
 
     def to_dict(self) -> dict:
@@ -350,7 +355,18 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),
                  missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
-                 labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"))
+                 labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
+                 noise_floor=stated_noise_floor(run, metric, higher_better))
+
+
+def stated_noise_floor(run: Run, metric: str, higher: bool) -> float | None:
+    """The data's noise floor the run states (``meta["noise_floor"]``: the lab's target noise variance,
+    ``--noise-floor``, ``noise_floor=``), in the loss's units, where ``metric`` is a validation loss it bounds;
+    else None. A training loss is not bounded by it: a model that memorises its noise goes below."""
+    floor = (run.meta or {}).get("noise_floor")
+    if higher or not metric.startswith("val_") or isinstance(floor, bool) or not isinstance(floor, (int, float)):
+        return None
+    return float(floor) if math.isfinite(floor) and floor > 0 else None
 
 
 def _train_examples(meta: dict) -> tuple[int, str] | None:

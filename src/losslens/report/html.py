@@ -273,7 +273,11 @@ def card_html(d, data: dict | None = None) -> str:
         unsure = f" <span class='ll-tag'>uncertain: {esc(f['uncertain'])}</span>" if f.get("uncertain") else ""
         floor = data.get("floor") if data else None  # (the chart's: none for a score, higher is better)
         lows = [finite_or_none(v) for v in [f.get("value"), *iv[:1]]]
-        if floor and any(v is not None and v < floor["y"] for v in lows):
+        if floor and any(v is not None and v < floor["y"] for v in lows) and f.get("noise_floor") is not None:
+            # Held by the floor (forecasting._held_at): under it only by the validation set's own draw of the noise.
+            unsure += (f" <span class='ll-tag'>held at the noise floor {_fmt(floor['y'])}: under it only by a "
+                       "validation set's own draw of the noise</span>")
+        elif floor and any(v is not None and v < floor["y"] for v in lows):
             # Said beside the numbers, not clipped: the fit does not know the floor the data's noise sets.
             unsure += (f" <span class='ll-tag'>under the noise floor {_fmt(floor['y'])}, which no model goes "
                        "below: the fit does not know it</span>")

@@ -379,7 +379,7 @@ def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
                     cols[1][0], cols[3][0] = cols[1][1], cols[3][1]
             return {"x": round_sig_list(cols[0]), "lo": round_sig_list(cols[1]), "mid": round_sig_list(cols[2]), "hi": round_sig_list(cols[3]),
                     "value": round_sig(f.get("value")), "horizon": round_sig(f.get("horizon")),
-                    "p_improve": round_sig(f.get("p_improve"))}
+                    "p_improve": round_sig(f.get("p_improve"))} | _held(f)
     value, horizon = finite_or_none(f.get("value")), finite_or_none(f.get("horizon"))
     if value is None or horizon is None:
         return None
@@ -389,7 +389,14 @@ def _forecast_path(f, metric, last_x: float, drawn: list[str]) -> dict | None:
     # the run reads as "this many more epochs".
     hx = horizon if horizon > last_x else last_x + horizon
     return {"x": [round_sig(hx)], "lo": [round_sig(lo)], "mid": [round_sig(value)], "hi": [round_sig(hi)],
-            "value": round_sig(value), "horizon": round_sig(horizon), "p_improve": round_sig(f.get("p_improve"))}
+            "value": round_sig(value), "horizon": round_sig(horizon), "p_improve": round_sig(f.get("p_improve"))} \
+        | _held(f)
+
+
+def _held(f: dict) -> dict:
+    """``{"noise_floor": floor}`` where the forecast was held by the data's noise floor (its dict's key), else {}."""
+    floor = finite_or_none(f.get("noise_floor"))
+    return {} if floor is None else {"noise_floor": round_sig(floor)}
 
 
 def decimate(n: int, max_points: int) -> np.ndarray:
@@ -800,8 +807,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
         fx, lo, mid, hi = (_arr(f[k]) for k in ("x", "lo", "mid", "hi"))
         under = ""
         if floor_line and np.nanmin(np.concatenate([lo, mid])) < floor_line["y"]:
-            # Said, not clipped: the fit reaches where the data's noise lets no model go.
-            under = f"; reaches under the noise floor, which the fit does not know"
+            # Said, not clipped: the fit reaches where the data's noise lets no model go. A forecast held by the floor
+            # reaches under it only by the validation set's own draw of the noise (forecasting._held_at).
+            under = "; held at the noise floor, under it only by a validation set's own scatter" if f.get("noise_floor") \
+                else "; reaches under the noise floor, which the fit does not know"
         if fx.shape[0] > 1:
             bottom = log_bottom(data) if data["logy"] else None
             off = ""
