@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
-from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, NOISE_FLOOR_NEAR, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
+from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
 from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved, values_step
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
@@ -66,6 +66,7 @@ from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
+from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
 from .forecasting import IMPROVE_FRACTION, MIN_POINTS
 from .result import UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Plateau
 from .result import axis_text as _n

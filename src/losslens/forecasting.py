@@ -1263,6 +1263,24 @@ SCORE_UNCERTAIN_TRACK_RECORD = ("score forecasts this wide were off by a median 
                                 "forecast benchmark, 0.5 for the rest")
 
 
+def _held_at(y: np.ndarray, noise_floor: float, k: int) -> tuple[float, float] | None:
+    """``(bottom, bottom_lo)``: where a forecast of a validation loss is held beyond the last point, given the data's
+    noise floor (``noise_floor``, in the loss's units) and the logged values ``y`` (shape (n,)) of which the last
+    ``k`` are the curve now; None where those sit under floor / :data:`NOISE_FLOOR_NEAR`, a floor the curve
+    contradicts. No model's expected loss goes below the floor, and a curve under it already sits at its validation
+    set's own draw of the noise, which no model beats on average: the value and the top of the interval are held at
+    the lower of the floor and the lowest of those points. The interval's lower bound goes down to that over
+    ``NOISE_FLOOR_NEAR``, the draw's scatter. Every family fitted to the whole curve bends on below it: the lab's
+    linear model at Adam(1e-3), y = 2x + N(0, 0.1^2), val 0.00978 at epoch 199 (0.98x its floor 0.01), was forecast
+    0.00557 [0, 0.022] by 398 and ran on to 0.00974; Keras' Dense(1) at Adam(0.01), 0.009754 at epoch 49, was
+    forecast 0.00827 [0.00713, 0.00991] by 98 and ran on to 0.009744 (the true function scores 0.009733 there)."""
+    low = float(np.min(y[-k:]))
+    if not low >= noise_floor / NOISE_FLOOR_NEAR:
+        return None
+    bottom = min(float(noise_floor), low)
+    return bottom, bottom / NOISE_FLOOR_NEAR
+
+
 def _uncertain(lo: float, hi: float, level: float, nonneg: bool) -> str | None:
     """Why a 90% interval says too little to quote as a forecast, else None.
 
@@ -1372,24 +1390,6 @@ def _tail_weight(x: np.ndarray, y: np.ndarray, horizon: float) -> float:
         return 0.0
     reach = float(x[-1] - xb[0]) / max(float(horizon - x[-1]), 1e-12)
     return e_fit / (e_fit + e_line) * min(reach, 1.0)
-
-
-def _held_at(y: np.ndarray, noise_floor: float, k: int) -> tuple[float, float] | None:
-    """``(bottom, bottom_lo)``: where a forecast of a validation loss is held beyond the last point, given the data's
-    noise floor (``noise_floor``, in the loss's units) and the logged values ``y`` (shape (n,)) of which the last
-    ``k`` are the curve now; None where those sit under floor / :data:`NOISE_FLOOR_NEAR`, a floor the curve
-    contradicts. No model's expected loss goes below the floor, and a curve under it already sits at its validation
-    set's own draw of the noise, which no model beats on average: the value and the top of the interval are held at
-    the lower of the floor and the lowest of those points. The interval's lower bound goes down to that over
-    ``NOISE_FLOOR_NEAR``, the draw's scatter. Every family fitted to the whole curve bends on below it: the lab's
-    linear model at Adam(1e-3), y = 2x + N(0, 0.1^2), val 0.00978 at epoch 199 (0.98x its floor 0.01), was forecast
-    0.00557 [0, 0.022] by 398 and ran on to 0.00974; Keras' Dense(1) at Adam(0.01), 0.009754 at epoch 49, was
-    forecast 0.00827 [0.00713, 0.00991] by 98 and ran on to 0.009744 (the true function scores 0.009733 there)."""
-    low = float(np.min(y[-k:]))
-    if not low >= noise_floor / NOISE_FLOOR_NEAR:
-        return None
-    bottom = min(float(noise_floor), low)
-    return bottom, bottom / NOISE_FLOOR_NEAR
 
 
 def _noise_at_new_rate(y: np.ndarray, k_cut: int, cut_ratio: float | None) -> float:
