@@ -93,5 +93,5 @@ def test_runs_still_falling_above_their_floor_keep_training(name, ratio):
     d = losslens.diagnose(ECO / "lab_noise_floor" / name)
     assert d.forecast["level"] > ratio * FLOOR
     assert d.verdict == "lr_too_low"
-    assert d.forecast["gain"] > 0.01 and d.forecast["p_improve"] > 0.9
+    assert d.forecast["gain"] > 0.01 and d.forecast["p_improve"] > 0.5
     assert d.forecast["value"] >= FLOOR
