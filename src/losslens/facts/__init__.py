@@ -443,7 +443,9 @@ SCORE_SHORT = ("rew", "hit", "mrr", "mcc")
 #: whatever else it holds ("top1_err", "fid_score").
 LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")
 LOSS_SHORT = ("err", "ppl", "wer", "cer", "fid", "bpd", "bpc", "bpb", "kl", "kld")
-_NEGATED = ("log", "mean", "root", "median", "max", "brier")  # the words after scikit-learn's neg_
+# the words after scikit-learn's neg_, and the short names users give its scorers ("neg_mse" for
+# neg_mean_squared_error: the docs write -neg_mse)
+_NEGATED = ("log", "mean", "root", "median", "max", "brier", "mse", "rmse", "mae", "msle")
 
 
 def metric_direction(metric: str) -> bool | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..columns import TRAINING_SET_SIZE, axis_kind
+from ..columns import TRAINING_SET_SIZE, axis_kind, canonical, negated_loss, normalise, split_role
 from ..exceptions import NoLossError, ReadError
 from . import _source, delimited, records, table
 from .table import groups_of, id_label
@@ -44,6 +44,56 @@ CURVE_NAMES = ("run_id", "curve", "model", "learner", "estimator", "dataset", "o
 
 
 def read_learning_curves(path, *, size: str | None = None, metric: str | None = None):
+    """Every learning curve in a table (see :func:`_read_curves`). A file this cannot read that is a training
+    log (a run ``losslens diagnose`` reads: the lab's run JSON, a Trainer's ``trainer_state.json``, a TensorBoard
+    folder, a Keras ``history.json``) is refused in one line that says so and names the command that reads it; a
+    folder, in one line naming both commands."""
+    try:
+        return _read_curves(path, size=size, metric=metric)
+    except ReadError as exc:  # (NoLossError is one)
+        if table.is_frame(path) or size is not None:
+            raise
+        if exc.problem == "is a directory":  # (reading a whole tree to tell would take as long as diagnosing it)
+            raise ReadError(f"is a directory: `losslens data` reads one table with a row per training-set size; a "
+                            f"folder of training logs (TensorBoard, a Trainer's output) is what `losslens diagnose "
+                            f"{exc.source}` reads", exc.source) from None
+        if not _is_training_log(path, exc):
+            raise
+        raise type(exc)(f"a training log, which `losslens diagnose {exc.source}` reads; `losslens data` needs a "
+                        "learning curve, a table with one row per training-set size (--size COLUMN names its "
+                        "column)", exc.source) from None
+
+
+def _is_training_log(path, exc) -> bool:
+    """True where ``path``, refused as a learning curve, is a run the diagnose readers read: a JSON that is no
+    table (or whose columns differ in length: a Keras history evaluated every k epochs), or a table with no size
+    column whose every column is a series losslens knows (loss, val_loss, an lr ...: a Keras history.json). A
+    table with an unknown column ("nn") may be a learning curve whose size column is misnamed, and keeps its own
+    message."""
+    problem = exc.problem
+    if not (problem.startswith(("JSON is neither", "JSON columns have different lengths"))
+            or problem.startswith("no training-set size column")):
+        return False
+    if problem.startswith("no training-set size column"):
+        names = problem.split("(columns: ", 1)[1].split(")", 1)[0].split(", ")
+        if not all(canonical(n) or axis_kind(n) for n in names):
+            return False
+    import logging
+
+    from . import read
+
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)  # its notes are about a run this command will not diagnose
+    try:
+        runs = read(path)
+    except Exception:  # whatever diagnose would say of it, it is no training log this command can point to
+        return False
+    finally:
+        logging.disable(before)
+    return any(len(r.axis) >= 2 and r.series for r in runs)
+
+
+def _read_curves(path, *, size: str | None = None, metric: str | None = None):
     """Every learning curve in a table: ``(curves, by)`` with ``curves`` a list of ``(name, sizes,
     values, metric, repeats)`` in file order (sizes (n_sizes,), values (n_sizes, n_folds) as written;
     ``repeats`` what the rows at one size are, by their column: ``"seeds"``, ``"folds"`` …) and
@@ -75,6 +125,8 @@ def read_learning_curves(path, *, size: str | None = None, metric: str | None = 
                         "--size COLUMN names one)", source)
     size_col = _pick(lower, size, SIZE_NAMES, source, "training-set size",
                      "name it with --size (e.g. --size n_train)")
+    if metric is None and not any(n in lower for n in METRIC_NAMES):
+        metric = _named_metric(cols, size_col)
     metric_col = _pick(lower, metric, METRIC_NAMES, source, "validation loss or score",
                        "name it with --metric (e.g. --metric val_acc)", NoLossError)
     group_col = next((lower[g] for g in GROUP_NAMES if g in lower), None)
@@ -146,6 +198,30 @@ def _one_curve(sizes, values, groups, source, name):
     if groups is not None:  # order each size's rows by their seed/fold so columns line up
         per = [values[sizes == s][np.argsort(groups[sizes == s].astype(str), kind="stable")] for s in uniq]
     return uniq, np.stack(per)
+
+
+def _named_metric(cols, size_col) -> str | None:
+    """The column a table names its validation metric by, where :data:`METRIC_NAMES` does not spell it: one the
+    column table knows as the validation loss or accuracy (``eval_loss``, ``val_losses``) or as a negated one
+    (``test_neg_mean_squared_error``), else one whose name says which way is better
+    (:func:`losslens.facts.metric_direction`: ``val_mse``, ``val_auc``, ``mean_test_score``), a held-out split's
+    before a name without a split (``neg_mse``, ``r2``); never a training split's (``mean_train_score``).
+    :func:`losslens.facts.learning_curve.from_scores` reads its direction off the same name."""
+    from ..facts import metric_direction
+
+    held, bare = [], []
+    for c in cols:
+        if c == size_col or axis_kind(c) or cols[c].dtype == object or c.lower() in GROUP_NAMES:
+            continue
+        n = normalise(c)
+        if canonical(n) in ("val_loss", "val_acc") or negated_loss(n) == "val_loss":
+            held.append(c)
+            continue
+        roles = {split_role(w) for w in n.split("_")} - {None}
+        if metric_direction(c) is None or "train" in roles or c.lower() in SIZE_NAMES:
+            continue
+        (held if roles else bare).append(c)
+    return (held + bare)[0] if held or bare else None
 
 
 def _shown(curves, k: int = 4) -> str:
