@@ -20,6 +20,7 @@ import pytest
 
 import losslens
 from losslens.diagnosis import diagnose_run
+from losslens.result import CAUSES
 
 LOG = Path(__file__).parent / "fixtures" / "logs" / "keras_rlrop.csv"
 OTHER = Path(__file__).parent / "fixtures" / "ecosystem" / "keras_focal" / "clean.csv"  # another CSVLogger run
@@ -462,3 +463,59 @@ def test_mlflow_alone_polls_the_default_store_not_the_working_directory(tmp_path
         assert _local_path("mlflow:") is None and _local_path(f"mlflow:{uri}") is None
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     assert _local_path("mlflow:") == f"{tmp_path}/mlflow.db" == _local_path(f"sqlite:///{tmp_path}/mlflow.db")
+
+
+FINISHED = Path(__file__).parent / "fixtures" / "ecosystem" / "keras_lr_blowup" / "sgd_0.5_s0.csv"
+
+
+def test_a_finished_log_read_at_once_can_firm_and_exit(tmp_path):
+    """The README's `watch run.csv --exit-when converged,overfitting,diverged` on a log already complete: one read,
+    one diagnosis of the whole, which had nothing before it to agree with and never firmed (the CLI hung). The
+    diagnosis a row earlier, which the callbacks would have made, is the one it must agree with."""
+    from losslens.integrations._core import counted_verdict, firm_verdict
+
+    path = tmp_path / "done.csv"
+    path.write_bytes(FINISHED.read_bytes())
+    seen = Seen()
+    assert _follow(path, seen, Writer([]), idle=30.0, exit_when={"converged", "overfitting", "diverged"}) == 0
+    run = losslens.read(str(path))[0]
+    whole, before = diagnose_run(run), diagnose_run(run.head(len(run) - 1))
+    assert firm_verdict(whole, counted_verdict(before))  # (what the rule says of it: the test reads the real run)
+    assert [(u[0], u[1], u[2]) for u in seen.updates] == [(len(run), whole.verdict, True)]
+    assert "--exit-when" in seen.notes[-1] and "--idle" not in "\n".join(seen.notes)
+
+
+def test_a_finished_log_whose_last_two_verdicts_differ_does_not_firm(tmp_path):
+    """What "firm" guards against stays guarded: a log read whole whose verdict a row earlier was another."""
+    from losslens.integrations._core import counted_verdict, firm_verdict
+
+    run = losslens.read(str(LOG))[0]
+    k = next(k for k in range(6, len(run) + 1)
+             if not firm_verdict(diagnose_run(run.head(k)), counted_verdict(diagnose_run(run.head(k - 1)))))
+    path = tmp_path / "cut.csv"
+    path.write_text(HEADER + "".join(ROWS[:k]))
+    seen = Seen()
+    assert _follow(path, seen, Writer([]), idle=3.0, exit_when=set(CAUSES)) == 0
+    assert [(u[0], u[2]) for u in seen.updates] == [(k, False)]
+    assert "--idle" in seen.notes[-1]
+
+
+def test_piped_a_run_started_over_prints_its_first_verdict(tmp_path, capsys):
+    """Piped, a line is printed where the verdict or X changed; a new run written to the same path is a new run,
+    whose first verdict is printed even where it is the old run's last (converged, X = epoch 8 at 40 rows and
+    at 20)."""
+    from losslens.commands.watch import Lines
+
+    path = tmp_path / "live.csv"
+    path.write_text(HEADER + "".join(ROWS[:40]))
+
+    def replace():
+        new = tmp_path / "new.csv"
+        new.write_text(HEADER + "".join(ROWS[:20]))
+        os.replace(new, path)
+
+    assert _follow(path, Lines(), Writer([replace]), idle=2.0) == 0
+    live = capsys.readouterr().out.partition("\n\n")[0].splitlines()
+    old, new = (diagnose_run(losslens.read(str(LOG))[0].head(k)) for k in (40, 20))
+    assert (old.verdict, old.plateau_epoch) == (new.verdict, new.plateau_epoch)  # the case: the same verdict and X
+    assert [line.split(":")[0] for line in live] == ["epoch 39", "epoch 19"]

@@ -4,7 +4,8 @@ For the runs no callback can be added to (a colleague's script, a cluster job wh
 ``python train.py | tee train.log``): the log is polled (its files' sizes, modification times and inodes: no
 inotify), read again as ``diagnose`` reads it when it changed, and diagnosed again only when new rows arrived.
 A verdict is firm as the callbacks' is (two diagnoses in a row from their first, 5 points:
-``integrations._core.firm_verdict``), and "stop now?" is the callbacks' ``stop_gain`` rule
+``integrations._core.firm_verdict``; a run first read with more points is also diagnosed a point short, as the
+callbacks would have, so that a finished log can firm), and "stop now?" is the callbacks' ``stop_gain`` rule
 (:class:`losslens.stopping.ForecastStopping`) fed each new point. :func:`follow` is the loop; it takes its
 ``sleep`` and ``clock``, so a test drives it row by row.
 """
@@ -205,9 +206,17 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                                 show.note(f"{exc}; no forecast from here on")
                         except ValueError:  # (no such metric: the diagnosis would have said so)
                             pass
+                    counted_before = w.rows >= first
                     w.rows, w.axis, w.diagnosis, w.values_read = len(axis), axis, d, values
                     seen = run.get(d.metric)
                     w.values = None if seen is None else np.asarray(seen, dtype=float)
+                    if len(axis) > first and not counted_before:
+                        # The run's first counted read holds more rows than the callbacks' first diagnosis: a log
+                        # finished before the watch began, or first seen mid-run. The callbacks would have diagnosed
+                        # it a row earlier too; that diagnosis is the one this verdict must agree with to be firm
+                        # (without it a finished log got one diagnosis and never firmed: --exit-when hung).
+                        w.previous = _previous_verdict(run, len(axis) - 1, metric, classes, horizon,
+                                                       higher_is_better)
                     if len(axis) >= first:
                         w.firm, w.previous = firm_verdict(d, w.previous), counted_verdict(d)
                     _advise(w, run, d, stop_gain, horizon, higher_is_better)
@@ -267,6 +276,18 @@ def _diagnose(run, metric, classes, horizon, higher_is_better):
     from losslens.diagnosis import diagnose_run
 
     return diagnose_run(run, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better)
+
+
+def _previous_verdict(run, rows: int, metric, classes, horizon, higher_is_better) -> str | None:
+    """The verdict the diagnosis of ``run``'s first ``rows`` points counts as (``counted_verdict``); None where
+    those points cannot be diagnosed."""
+    from losslens.exceptions import LosslensError
+    from losslens.integrations._core import counted_verdict
+
+    try:
+        return counted_verdict(_diagnose(run.head(rows), metric, classes, horizon, higher_is_better))
+    except LosslensError:
+        return None
 
 
 def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> None:
@@ -385,8 +406,8 @@ class JsonLines:
 
 
 class Lines(JsonLines):
-    """Not a terminal (piped, CI): a line where the verdict or X changed, so that ``watch ... | tee`` stays
-    readable; the last diagnosis in full at the end."""
+    """Not a terminal (piped, CI): a line where the verdict or X changed, or a new run's first (one started over at
+    the same path), so that ``watch ... | tee`` stays readable; the last diagnosis in full at the end."""
 
     def __init__(self):
         self.shown: dict = {}
@@ -396,8 +417,11 @@ class Lines(JsonLines):
         from losslens.result import axis_text
 
         d = w.diagnosis
-        now = (d.verdict, d.plateau_epoch)
-        if self.shown.get(key) != now:
+        # (the Watched itself too: a run started over at the same path is a new run, whose first verdict is said
+        # even where it is the old run's last)
+        now = (w, d.verdict, d.plateau_epoch)
+        was = self.shown.get(key)
+        if was is None or was[0] is not w or was[1:] != now[1:]:
             self.shown[key] = now
             typer.echo(f"{d.axis} {axis_text(float(w.axis[-1]))}: {headline(d)}")
 
