@@ -154,3 +154,20 @@ def test_the_bar_is_drawn_on_a_terminal_and_without_colour_under_no_color(tmp_pa
     drawn = b"".join(chunks).decode("utf-8")
     assert "diagnosing" in drawn and "\x1b[2K" in drawn  # the bar, redrawn in place
     assert not re.search(r"\x1b\[[0-9;]*m", drawn)  # and no colour or bold under NO_COLOR
+
+
+@pytest.mark.parametrize("name", ["keras_lr_blowup/sgd_0.5_s0.csv", "keras_wide_mlp_overfit/seed0.csv"])
+def test_the_text_lists_every_action_the_json_and_html_list(name):
+    """Each cause's actions, in the text as in the JSON (and the HTML card, built from the same list): the other
+    causes' were cut at two, and data_limited's "regularize: weight decay, dropout" was in the JSON alone. Only an
+    action printed word for word above is left out."""
+    from losslens.report.text import as_logged
+
+    path = ROOT / "tests" / "fixtures" / "ecosystem" / name
+    d = losslens.diagnose(str(path))
+    text = str(d).splitlines()
+    said = {line.split("→ ", 1)[1] for line in text if line.startswith("  → ")}
+    wanted = {as_logged(d, a) for c in d.to_dict()["causes"] for a in c["actions"]}
+    assert len(d.causes) > 1 and any(len(c.actions) > 2 for c in d.causes[1:])  # the case this guards
+    assert said == wanted
+    assert len([line for line in text if line.startswith("  → ")]) == len(said)  # and each once

@@ -86,6 +86,7 @@ def as_logged(d: Diagnosis, text: str) -> str:
 
 def render_text(d: Diagnosis) -> str:
     lines = [headline(d)]
+    shown: set = set()
     for i, c in enumerate(d.causes):
         tag = "" if i == 0 else (f"also {'possible' if c.status == 'possible' else 'likely'}: "
                                  f"{c.id} ({c.confidence:.0%})")
@@ -95,11 +96,12 @@ def render_text(d: Diagnosis) -> str:
             lines.append(f"  - {e}")
         if i == 0:
             lines.append("what to do:")
-            for a in c.actions:
+        # Every action, as the JSON and HTML list them; only one already printed word for word above is left out (a
+        # cut at two per other cause dropped "regularize: weight decay, dropout" from data_limited, said nowhere else).
+        for a in c.actions:
+            if i == 0 or a not in shown:
                 lines.append(f"  → {a}")
-        else:
-            for a in c.actions[:2]:
-                lines.append(f"  → {a}")
+            shown.add(a)
     return "\n".join([lines[0]] + [as_logged(d, line) for line in lines[1:]])
 
 
