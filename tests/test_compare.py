@@ -693,3 +693,23 @@ def test_a_cause_the_after_run_leans_to_is_settled_by_a_command_compare_has():
     # (the option it used to name is refused by compare, the reason the words changed)
     code, _, err = cli("compare", ks / "moons400_s1.csv", ks / "moons800_s1.csv", "--cause", "converged")
     assert code == 2 and "No such option: --cause" in err, err
+
+
+NAN_START = ECO / "torch_nan_from_start"
+
+
+def test_an_after_nan_from_its_first_epoch_is_compared_as_diverged_on_the_metric_asked():
+    """A torch digits MLP at SGD 0.5 (val_loss 0.109), then the same run with one NaN pixel in its training set:
+    every loss NaN from epoch 0, the accuracies logged. diagnose says diverged; compare read the all-NaN val_loss as
+    not logged, said "AFTER logs no val_loss", re-read BEFORE on val_acc and called AFTER "converged (plateau at
+    epoch 0)". A series logged NaN throughout is logged: the run diverged on it."""
+    res = runner.invoke(app, ["compare", str(NAN_START / "clean.csv"), str(NAN_START / "nan_pixel.csv"),
+                              "--change", "lr_factor=1"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert losslens.diagnose(str(NAN_START / "nan_pixel.csv")).verdict == "diverged"
+    assert "after  nan_pixel: diverged (NaN from epoch 0) on val_loss" in res.output
+    assert "before clean: " in res.output and " on val_loss" in res.output.split("before clean: ")[1].splitlines()[0]
+    assert "logs no val_loss" not in res.output and "val_acc" not in res.output
+    assert "val_loss: end 0.1089 → diverged (NaN/inf); best 0.1086 → diverged (NaN/inf)" in res.output
+    c = losslens.compare(str(NAN_START / "clean.csv"), str(NAN_START / "nan_pixel.csv"), change="lr_factor=10")
+    assert [d.verdict for d in c.after] == ["diverged"] and c.diagnosis.metric == "val_loss"

@@ -161,6 +161,9 @@ class Comparison(Verification):
         for side, ds in (("before", self.before), ("after", self.after)):
             for x in ds:
                 at = "" if x.plateau_epoch is None else f" (plateau at {x.axis} {x.plateau_epoch:g})"
+                broke = _broke_from(x)
+                if broke and x.verdict == "diverged":
+                    at += f" ({broke})"
                 lines.append(f"  {side:<6} {said[id(x)]}: {x.verdict}{at} on {x.metric}")
         if self.resumed:
             lines.append(self.resumed.said())
@@ -254,7 +257,9 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     b_diag = [diagnose(r, **opts) for r in b_runs]
     d = b_diag[0]
     told = []
-    lacking = next((r for r in a_runs if not r.has(d.metric)), None)
+    # (a series logged with no finite value, NaN from its first point, is logged: the run diverged on it, which the
+    # comparison says; read as missing, a NaN run was compared on another series and called "converged")
+    lacking = next((r for r in a_runs if d.metric not in r.series), None)
     if metric is None and lacking is not None:
         # (BEFORE's default series that AFTER does not log -- a val_loss beside an accuracy-only log -- is not the
         # only one to compare: the first of the default order both log is, as --metric would name it)
@@ -408,7 +413,7 @@ def _comparable(before, after, metric: str) -> None:
     """AFTER must log what BEFORE was diagnosed on, on the same axis (``same_task`` or not: without them there is
     nothing to read)."""
     where = after.source or after.name
-    if not after.has(metric):
+    if metric not in after.series:
         raise LosslensError(f"no {metric}, the series BEFORE was diagnosed on (AFTER logs "
                             f"{_listed(after.series)}); name one both log with --metric", where)
     if after.axis_name != before.axis_name:
@@ -1226,8 +1231,30 @@ def _moves(c: Comparison) -> str:
         if b and a and None not in b + a:
             bm, am = float(np.mean(b)), float(np.mean(a))
             rel = f" ({(am - bm) / abs(bm):+.1%})" if bm and math.isfinite(bm) and math.isfinite(am) else ""
-            parts.append(f"{stat} {bm:.4g} → {am:.4g}{rel}")
+            # (inf is statistic_of's word for a series that broke down: "→ inf" read as a value logged)
+            parts.append(f"{stat} {_stat_text(bm)} → {_stat_text(am)}{rel}")
     return f"{check.measured() or check.metric}: " + "; ".join(parts) if parts else "no common metric to compare"
+
+
+def _stat_text(v: float) -> str:
+    return f"{v:.4g}" if math.isfinite(v) else "diverged (NaN/inf)"
+
+
+def _broke_from(d) -> str | None:
+    """Where ``d``'s diagnosed series turned NaN or inf for good, in words ("NaN from epoch 0"); None where its last
+    point is finite or the series is not in its run."""
+    from .result import axis_text
+
+    y = None if d.run is None else d.run.series.get(d.metric)
+    if y is None or not len(y) or np.isfinite(y[-1]):
+        return None
+    y = np.asarray(y, dtype=float)
+    finite = np.flatnonzero(np.isfinite(y))
+    i = 0 if not finite.size else int(finite[-1]) + 1
+    # (a NaN here may be a point not logged: the first point past the last finite one that holds a value at all)
+    bad = y[i:]
+    word = "NaN" if np.isnan(bad).all() else "inf" if np.isinf(bad).all() else "NaN/inf"
+    return f"{word} from {d.axis} {axis_text(float(np.asarray(d.run.axis, dtype=float)[i]))}"
 
 
 def _same_factor(a, b) -> bool:
