@@ -449,3 +449,25 @@ def test_the_file_a_callback_saved_keeps_the_planned_end(tmp_path, train, end, s
     assert read_back.forecast["value"] == pytest.approx(live.forecast["value"], rel=1e-9)
     assert f"of {end}, the planned end ({saved['planned_end_from']})" in str(read_back)
     assert losslens.forecast(path).horizon == end
+
+
+RISE = TESTS / "fixtures" / "ecosystem" / "hf_earlystop_rise"
+
+
+def test_an_overfitting_run_short_of_its_planned_end_gets_no_forecast():
+    """A Trainer stopped at step 112 of max_steps 480, its validation loss past its minimum (step 80): the
+    planned end brought a forecast in whatever the verdict, "0.2915 at step 480, -31%, P(gain > 1%) 71%", while
+    the same run carried on (stop128: the next evaluations) rose on. The JSON's contract holds: an overfitting
+    run's forecast is null, in the text no forecast line, and the planned end is still said."""
+    d = losslens.diagnose(str(RISE / "stop112_trainer_state.json"))
+    assert d.verdict == "overfitting"
+    assert d.run.meta.get("planned_end") == 480  # (the case: a planned end not reached)
+    later = losslens.diagnose(str(RISE / "stop128_trainer_state.json")).run
+    x, y = later.finite("val_loss")
+    assert y[-1] > y[x <= 112][-1]  # the run carried on rose, where the forecast said it would fall
+    assert d.to_dict()["forecast"] is None
+    text = str(d)
+    assert "forecast at step" not in text and "probability that training on" not in text
+    assert "of 480, the planned end (max_steps)" in text
+    # asked for, a forecast is given all the same
+    assert losslens.diagnose(str(RISE / "stop112_trainer_state.json"), horizon=480).to_dict()["forecast"] is not None
