@@ -844,3 +844,36 @@ def test_long_names_differing_inside_show_the_difference(tmp_path):
         assert len(title) > report_html.NAME_WIDTH >= len(shown)
         assert re.search(r"_lr[\d.]+_", title).group(0)[1:-1] in shown, shown
         assert shown.startswith("deepobs_cifar100") and shown.endswith("seed_42")
+
+
+def test_where_a_still_falling_curve_flattened_is_on_the_chart_and_the_card_not_as_x():
+    """A Trainer logging every step (tests/fixtures/ecosystem/hf_logging_steps): the text says "still improving
+    slowly — flattened at step 138 (epoch 13.8) [118, 145]"; the card said "plateau X: none (not plateaued)" and the
+    PNG had no mark and no word of it. Now both show where it flattened, named so, and still no X."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(__file__).parent / "fixtures" / "ecosystem" / "hf_logging_steps" / "ls1_e16_trainer_state.json"
+    d = losslens.diagnose(str(path))
+    assert d.plateau is None and d.slowdown_epoch is not None  # the case: flattened, not plateaued
+    at = f"{d.slowdown_epoch:g}"
+    assert f"flattened at step {at}" in str(d).splitlines()[0]
+    data = chart_data(d)
+    assert data["plateau"] is None and data["flattened"]["x"] == pytest.approx(d.slowdown_epoch)
+    assert report_html.chart_payload(d, data)["flattened"] == data["flattened"]  # what the page's script draws
+    card = report_html.card_html(d, data)
+    assert f"<dt>flattened at (step)</dt><dd>{at} (epoch" in card
+    assert "none (not plateaued)" not in card
+    ax = plot_diagnosis(d)
+    try:
+        assert f"flattened at {at}" in ax.get_title(loc="left") and "X =" not in ax.get_title(loc="left")
+        marks = [line for line in ax.get_lines() if "flattened" in str(line.get_label())]
+        assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(d.slowdown_epoch)
+    finally:
+        plt.close(ax.figure)
+    # a plateaued run keeps X alone: no "flattened" mark beside it
+    plateaued = losslens.diagnose(str(Path(__file__).parent.parent / "src" / "losslens" / "examples" /
+                                      "keras_csvlogger.csv"))
+    assert plateaued.plateau is not None and chart_data(plateaued)["flattened"] is None

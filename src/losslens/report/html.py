@@ -196,7 +196,8 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
     ylabel = plot.y_label(data)
     return {"axis": data["axis"], "ylabel": ylabel, "x": plot.round_sig_list(x), "cols": cols,
             "logy": data["logy"], "ymax": data.get("ymax"), "yrange": data.get("yrange"), "spikes": data.get("spikes") or [],
-            "breaks": data.get("breaks") or [], "plateau": data["plateau"], "phases": data["phases"], "valmin": data["valmin"],
+            "breaks": data.get("breaks") or [], "plateau": data["plateau"], "flattened": data.get("flattened"),
+            "phases": data["phases"], "valmin": data["valmin"],
             "nonfinite": data.get("nonfinite") or [], "forecast": forecast, "panels": panels,
             "colors": {"train": plot.TRAIN_COLOR, "val": plot.VAL_COLOR, "forecast": plot.FORECAST_COLOR}}
 
@@ -222,19 +223,25 @@ def card_html(d, data: dict | None = None) -> str:
                    f'<span style="width:{conf * 100:.0f}%;background:{color}"></span></span></div>')
     facts = []
     axis = esc(d.axis or "epoch")
-    if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
-        x = _at(d.plateau.epoch)
-        e = d.epoch_at(d.plateau.epoch) if hasattr(d, "epoch_at") else None
+    # (X, else where a still-falling curve slowed, the text's "flattened at": the same mark, told apart by name)
+    mark = d.plateau if d.plateau is not None else getattr(d, "slowdown", None)
+    if mark is not None and finite_or_none(mark.epoch) is not None:
+        x = _at(mark.epoch)
+        e = d.epoch_at(mark.epoch) if hasattr(d, "epoch_at") else None
         if e is not None:  # a Trainer's step: its epoch beside it
             x += f" (epoch {_at(e)})"
-        iv = d.plateau.interval
+        iv = mark.interval
         if iv is not None and len(iv) == 2 and finite_or_none(iv[0]) is not None and finite_or_none(iv[1]) is not None:
             wide = hasattr(d, "x_uncertain") and d.x_uncertain()  # (over most of the run: said, not bracketed)
             x += (f" <span class='ll-tag'>X uncertain: anywhere in {_at(iv[0])}\u2013{_at(iv[1])}</span>" if wide
                   else f" <span class='ll-sub'>[{_at(iv[0])}, {_at(iv[1])}]</span>")
-        facts.append((f"plateau X ({axis})", x))
-        if finite_or_none(d.plateau.level) is not None:
-            facts.append(("level at X", _fmt(d.plateau.level)))
+        if mark is d.plateau:
+            facts.append((f"plateau X ({axis})", x))
+            if finite_or_none(d.plateau.level) is not None:
+                facts.append(("level at X", _fmt(d.plateau.level)))
+        else:
+            facts.append(("plateau X", "none (still falling slowly)"))
+            facts.append((f"flattened at ({axis})", x))
     else:
         facts.append(("plateau X", "none (not plateaued)"))
     facts.append(("metric", esc(as_logged(d, str(d.metric)))))

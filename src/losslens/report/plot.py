@@ -464,7 +464,8 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     logged in, :func:`axis_breaks`), ``loss`` (list of
     ``{key, label, role, raw, smooth}`` each of shape (n,)), ``logy``, ``ymax`` and ``spikes`` (:func:`_spike_cut`),
     ``yrange`` (``[bottom, top]`` where each curve has one finite point, :func:`_lone_points_range`), ``plateau``
-    (``{x, lo, hi, level}``), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
+    (``{x, lo, hi, level}``), ``flattened`` (the same, where a still-falling curve slowed: ``Diagnosis.slowdown``;
+    None where ``plateau`` is set), ``phases``, ``valmin`` (``{key, x, y}``), ``gap``
     (``{x, train, val, value}``), ``forecast`` (``{x, lo, mid, hi, ...}`` on its own axis)
     and ``panels`` (accuracy, lr, grad norm: ``{title, logy, bounds, series: [{key, label, color,
     values}]}``, bounds as :func:`_natural_bounds`). Runs longer than ``max_points`` are thinned after smoothing (:func:`_kept`): each loss
@@ -500,11 +501,10 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     higher = d.metric in smoothed and _diagnosed_higher(d)
     logy, ymax, clipped = _y_scale(run, axis, {k: run.series[k] for k in smoothed}, smoothed, higher)
     yrange = None if logy else _lone_points_range([s["raw"] for s in loss])
-    plateau = None
-    if d.plateau is not None and finite_or_none(d.plateau.epoch) is not None:
-        lo, hi = (list(d.plateau.interval) + [None, None])[:2] if d.plateau.interval is not None else (None, None)
-        plateau = {"x": round_sig(d.plateau.epoch), "lo": round_sig(finite_or_none(lo)), "hi": round_sig(finite_or_none(hi)),
-                   "level": round_sig(finite_or_none(d.plateau.level))}
+    plateau = _mark(d.plateau)
+    # Where a still-falling curve flattened (the text's "still improving slowly — flattened at ..."): drawn apart
+    # from X, never as it, since the curve has not plateaued there (no plateau phase, "plateau X: none" on the card).
+    flattened = _mark(getattr(d, "slowdown", None)) if plateau is None else None
     rising = bool(d.metric) and _diagnosed_higher(d)
     from ..facts.plateau import phases_without_x
     phases = []
@@ -552,12 +552,22 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "name": str(d.run_name), "axis": str(d.axis or run.axis_name), "metric": run.label(str(d.metric)),
         "x": round_sig_list(axis[keep]), "breaks": axis_breaks(axis),
         "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped, "yrange": yrange,
-        "plateau": plateau, "phases": phases,
+        "plateau": plateau, "flattened": flattened, "phases": phases,
         "valmin": _valmin(d), "gap": _gap(axis, smoothed),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
         "chance": main_chance, "floor": None if higher else noise_floor_line(run),
     }
+
+
+def _mark(pl) -> dict | None:
+    """``{x, lo, hi, level}`` of a :class:`~losslens.result.Plateau` (X, or where a curve slowed), on the run's axis;
+    None without one."""
+    if pl is None or finite_or_none(pl.epoch) is None:
+        return None
+    lo, hi = (list(pl.interval) + [None, None])[:2] if pl.interval is not None else (None, None)
+    return {"x": round_sig(pl.epoch), "lo": round_sig(finite_or_none(lo)), "hi": round_sig(finite_or_none(hi)),
+            "level": round_sig(finite_or_none(pl.level))}
 
 
 def noise_floor_line(run) -> dict | None:
@@ -851,6 +861,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 ax.axvline(edge, color=PLATEAU_COLOR, lw=0.9, ls=":", alpha=0.9)
             ax.plot([pl["lo"], pl["hi"]], [0.9, 0.9], transform=bracket, color=PLATEAU_COLOR, lw=1.4, marker="|",
                     ms=8, mew=1.4, solid_capstyle="butt", label=f"interval of X: {pl['lo']:g}\u2013{pl['hi']:g}")
+    fl = data.get("flattened")
+    if fl:  # dashed, "flattened": where it slowed, which the verdict says is no plateau
+        ax.axvline(fl["x"], color=PLATEAU_COLOR, lw=1.4, ls=(0, (5, 3)),
+                   label=f"flattened at {fl['x']:g}, still falling (not a plateau)")
     if not data["loss"] and x.size:
         # Nothing finite to draw (a loss NaN from its first point): the run's own axis and a line saying so,
         # not an empty 0-1 box.
@@ -1237,9 +1251,9 @@ def _title(ax, d, data: dict):
     conf = finite_or_none(d.causes[0].confidence) if d.causes else None
     if conf is not None:
         title += f" ({conf:.0%})"
-    pl = data["plateau"]
+    pl = data["plateau"] or data.get("flattened")
     if pl:
-        title += f"  \u00b7  X = {pl['x']:g}"
+        title += f"  \u00b7  {'X =' if data['plateau'] else 'flattened at'} {pl['x']:g}"
         e = d.epoch_at(pl["x"]) if hasattr(d, "epoch_at") else None
         if e is not None:  # a Trainer's step: its epoch beside it, as the card and the text say
             title += f" (epoch {e:g})"

@@ -235,6 +235,24 @@
       ctx.textAlign = right ? "left" : "right";
       ctx.fillText(label, right ? x + 5 * DPR : x - 5 * DPR, b.top + 20 * DPR);
     }
+    var fl = d.flattened;
+    if (fl) {
+      // Where a still-falling curve slowed: dashed and named so, not X (the verdict says it has not plateaued).
+      var flx = xpos(u, fl.x);
+      ctx.save();
+      ctx.strokeStyle = "#c0392b";
+      ctx.lineWidth = 1.5 * DPR;
+      ctx.setLineDash([5 * DPR, 3 * DPR]);
+      ctx.beginPath(); ctx.moveTo(flx, b.top); ctx.lineTo(flx, b.top + b.height); ctx.stroke();
+      ctx.fillStyle = "#c0392b";
+      ctx.font = (12 * DPR) + "px system-ui, sans-serif";
+      ctx.textBaseline = "top";
+      var fll = "flattened at " + fmt(fl.x) + " (still falling)";
+      var flr = flx + 5 * DPR + ctx.measureText(fll).width < b.left + b.width;
+      ctx.textAlign = flr ? "left" : "right";
+      ctx.fillText(fll, flr ? flx + 5 * DPR : flx - 5 * DPR, b.top + 20 * DPR);
+      ctx.restore();
+    }
     var f = d.forecast;
     if (f && f.single) {
       var fx = xpos(u, f.x), fy = u.valToPos(f.mid, "y", true);
