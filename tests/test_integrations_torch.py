@@ -459,6 +459,109 @@ def test_torch_schedulers_say_when_they_are_over():
     assert steps_until_over(lambda o: lr_scheduler.MultiStepLR(o, [3], gamma=1.0), 5) == 0
 
 
+def _warm_up(epoch):
+    """A linear warm-up over 5 epochs, then the peak lr to the end (LambdaLR's factor at ``epoch``)."""
+    return min(1.0, (epoch + 1) / 5)
+
+
+def _warm_up_then_decay(epoch):
+    """The same warm-up, then a linear decay that reaches 0 at epoch 60."""
+    return _warm_up(epoch) * max(0.0, 1 - epoch / 60)
+
+
+def test_a_lambda_schedule_runs_while_its_lambda_still_changes_the_lr():
+    """A LambdaLR / MultiplicativeLR is asked for its factor at the steps left to the planned end (the Keras
+    callback asks its schedule so): a warm-up then constant is over once the warm-up is; one decaying to the end
+    runs to it; stepped per batch, the steps left are counted in batches. Where it cannot be read it runs, as every
+    lambda schedule did: no planned end, a lambda that raises at a later step, one that writes state when called
+    (a counter: asking it would move the user's schedule), one that reads more than its step (the lr the optimizer
+    holds is not what it gives)."""
+    from losslens.integrations.torch import torch_schedule
+
+    lr_scheduler = torch.optim.lr_scheduler
+
+    def running(make, epochs=40, per_epoch=1, end=39):
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        sched = make(opt)
+        out = []
+        for epoch in range(epochs):
+            for _ in range(per_epoch):
+                opt.step()
+                sched.step()
+            out.append(torch_schedule([sched], epoch, end).still_runs())
+        return out
+
+    assert running(lambda o: lr_scheduler.LambdaLR(o, _warm_up)).index(False) == 3  # lr at its peak from step 4
+    assert all(running(lambda o: lr_scheduler.LambdaLR(o, _warm_up_then_decay))[:-1])
+    assert running(lambda o: lr_scheduler.LambdaLR(o, lambda s: min(1.0, (s + 1) / 50)), 10, 10).index(False) == 4
+    assert running(lambda o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.95 if e < 10 else 1.0)).index(False) == 8
+    assert all(running(lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / 0 if e > 30 else 1.0), 30))
+    assert all(running(lambda o: lr_scheduler.LambdaLR(o, _warm_up), end=None))
+    calls = 0
+
+    def counted(epoch):
+        nonlocal calls
+        calls += 1
+        return 1.0
+
+    assert all(running(lambda o: lr_scheduler.LambdaLR(o, counted)))
+    assert calls == 41  # (torch's own calls only: the init and 40 steps)
+    shared = {"factor": 1.0}
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    sched = lr_scheduler.LambdaLR(opt, lambda e: shared["factor"])
+    opt.step()
+    sched.step()
+    shared["factor"] = 0.5
+    assert torch_schedule([sched], 0, 39).still_runs()  # its factor now is not the lr held
+
+
+def _lambda_fit(factor, epochs=60, **options):
+    """The 64-wide MLP on the article's data at SGD(0.1) under ``LambdaLR(factor)`` stepped per epoch, ``epochs``
+    planned and watched by the Monitor with ``options``; (the Monitor, the validation MSEs by epoch)."""
+    model = mlp(2, 64)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    mon = Monitor(model, opt, sched, epochs=epochs, time_budget_ms=None, **options)
+    (x, y), (xv, yv) = regression(1000, 0), regression(200, 1)
+    vals = []
+    for epoch in range(epochs):
+        minibatch_epoch(model, opt, x, y, torch.nn.functional.mse_loss, 32, torch.Generator().manual_seed(epoch),
+                        mon.step)
+        with torch.no_grad():
+            vals.append(torch.nn.functional.mse_loss(model(xv), yv).item())
+        sched.step()
+        if mon.epoch_end(val_loss=vals[-1]):
+            break
+    mon.finish()
+    return mon, vals
+
+
+def test_stop_gain_stops_after_a_lambda_warm_up_and_holds_while_it_decays(capsys):
+    """LambdaLR warm-up over 5 epochs then lr 0.1 to the end of 60, Monitor(stop_gain=0.01): the Monitor took every
+    LambdaLR to run for ever and never stopped (60 of 60 epochs, "the lr schedule (LambdaLR) still runs: not
+    stopping"; best val 0.0096 at epoch 50); it now stops once the warm-up is over and the curve is flat at 0.1
+    (epoch 48, best 0.0100). The same warm-up then a linear decay to 0 at epoch 60 still changes the lr at every
+    epoch: held to the end (best 0.0093, at the last epoch)."""
+    mon, vals = _lambda_fit(_warm_up, stop_gain=0.01)
+    out = capsys.readouterr().out
+    assert mon.stopped_epoch is not None and 5 <= mon.stopped_epoch < 59, mon.messages
+    assert mon.actions[-1]["cause"] == "forecast" and "the lr schedule (LambdaLR) still runs" not in out
+    assert min(vals) < 0.0105
+    mon, vals = _lambda_fit(_warm_up_then_decay, stop_gain=0.01)
+    out = capsys.readouterr().out
+    assert mon.stopped_epoch is None and len(vals) == 60
+    assert "the lr schedule (LambdaLR) still runs: not stopping" in out
+
+
+@pytest.mark.slow
+def test_converged_stops_after_a_lambda_warm_up():
+    """... and stop_on=("converged",) too: held to the end of 60 before, it stops at epoch 51 (best val 0.0096)."""
+    mon, vals = _lambda_fit(_warm_up, stop_on=("converged",), verbose=0)
+    assert mon.actions[-1]["cause"] == "converged" and 5 <= mon.stopped_epoch < 59
+    assert min(vals) < 0.0105
+
+
 def digits_fit(optimizer_cls, tmp_path=None, width=64, **optimizer_kwargs):
     """The 64-wide MLP on 600 digits (tests/digits_task.py), 40 epochs of batch 32, through the Monitor."""
     from digits_task import digits_split

@@ -270,7 +270,8 @@ class LosslensCallback(WatcherViews, Callback):
                 self.watcher.carry_on(at, saved=self._saved)
             extra["epoch_frac"] = float(trainer.current_epoch)  # the metrics.csv's epoch column
         return self.watcher.end_epoch(at, logs, lr=self._get_lr(trainer), extra=extra,
-                                      schedule=torch_schedule([c.scheduler for c in configs]))
+                                      schedule=torch_schedule([c.scheduler for c in configs], at,
+                                                               self.watcher.horizon))
 
     def _carry_out(self, trainer, pl_module, decision: Decision | None) -> None:
         """Do what was decided: on every rank of a data-parallel run, rank 0's decision (reached on every rank, once at

@@ -38,6 +38,8 @@ import math
 import numbers
 import weakref
 
+import numpy as np
+
 from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
 from ._core import (DECAY_KEYS, PRINT_ENTRIES, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints,
@@ -68,7 +70,8 @@ class Monitor(WatcherViews):
         The loop's lr scheduler. Given, ``converged`` and ``stop_gain`` do not stop the loop while
         it will still change the lr (until it has lowered the lr to 1/1000 of its peak, a
         ReduceLROnPlateau is at its ``min_lr``, a MultiStepLR is past its last milestone or a
-        OneCycleLR at its ``total_steps``): a curve flat at the current lr is not finished.
+        OneCycleLR at its ``total_steps``, a LambdaLR's lambda gives the lr it gives now at every step left to the
+        planned ``epochs``): a curve flat at the current lr is not finished.
     grad_every : int or None
         Sample gradient evidence every this many optimizer steps (None: off).
     grad_layers : int
@@ -269,7 +272,8 @@ class Monitor(WatcherViews):
             if self.model is not None:
                 self.watcher.read_frozen(lambda: module_frozen(self.model))
             decision = self.watcher.end_epoch(self.epoch, logs, lr=self._get_lr(), extra=self.probe.pop_epoch(),
-                                              schedule=torch_schedule([self.scheduler]))
+                                              schedule=torch_schedule([self.scheduler], self.epoch,
+                                                                                     self.watcher.horizon))
         except Exception as exc:
             self.watcher.warn_once(exc, f"epoch {self.epoch} end")
         if group is not None:
@@ -461,17 +465,24 @@ def restore_at_end(owner, module) -> None:
     w.say(f"losslens: restoring the weights of {where}, the best, at the end of training (restore_best_weights)")
 
 
-def torch_schedule(schedulers) -> LRSchedule | None:
+def torch_schedule(schedulers, at=None, end=None) -> LRSchedule | None:
     """What the Watcher needs to know about torch lr schedulers: their names and whether any will
     still change the lr (read off the scheduler's own state where it says: a ReduceLROnPlateau
     whose every param group is at its ``min_lr``, a MultiStepLR past its last milestone, a
     OneCycleLR at its ``total_steps``, a LinearLR / ConstantLR / PolynomialLR past its
-    ``total_iters`` are done; any other is taken to run). None without a scheduler."""
+    ``total_iters`` are done; a LambdaLR or MultiplicativeLR whose ``lr_lambda`` gives the lr it gives now at every
+    step left to the planned end is done too, asked only when a stop is weighed, :func:`_lambda_changes`; any other
+    is taken to run). ``at``: the epoch (or step) being recorded, ``end``: the planned last one, on the Watcher's
+    axis; None: unknown, and a lambda schedule is taken to run. None without a scheduler."""
     schedulers = [s for s in schedulers if s is not None]
     if not schedulers:
         return None
-    return LRSchedule(", ".join(type(s).__name__ for s in schedulers),
-                      running=any(_still_changes(s) for s in schedulers))
+    runs = [_lambda_changes(s, at, end) if isinstance(s, _LAMBDA_SCHEDULERS) else _still_changes(s)
+            for s in schedulers]
+    asked = [r for r in runs if callable(r)]
+    running = True if any(r is True for r in runs) else \
+        (lambda: any(r() for r in asked)) if asked else False
+    return LRSchedule(", ".join(type(s).__name__ for s in schedulers), running=running)
 
 
 def _still_changes(scheduler) -> bool:
@@ -496,6 +507,98 @@ def _still_changes(scheduler) -> bool:
     except (AttributeError, TypeError, ValueError):
         pass  # a torch whose schedulers keep their state elsewhere: assume it still runs
     return True
+
+
+_LAMBDA_SCHEDULERS = (torch.optim.lr_scheduler.LambdaLR, torch.optim.lr_scheduler.MultiplicativeLR)
+#: At most this many steps of a LambdaLR's remaining ones are asked (evenly spaced beyond it): a Trainer-style
+#: per-batch schedule has 10^5 steps left, and each is a call into the user's code.
+_LAMBDA_POINTS = 2001
+#: A MultiplicativeLR's lr is the product of every step's factor, so none can be skipped: beyond this many steps
+#: left it is taken to run.
+_PRODUCT_STEPS = 100_000
+
+
+def _lambda_changes(scheduler, at, end):
+    """Whether a LambdaLR (lr = base_lr x ``lr_lambda(step)``) or MultiplicativeLR (lr x ``lr_lambda(step)`` at each
+    step) will still change the lr before the planned end: True (it runs), or a function without arguments that
+    asks its ``lr_lambda`` at the steps left, called only when a stop is weighed, as the Keras callback asks its
+    ``LearningRateScheduler``. A warm-up then a constant lr (the Transformers-style schedule) held ``converged`` and
+    ``stop_gain`` to the end of the run, as any lambda schedule did. The steps left are the scheduler's
+    ``last_epoch`` plus its steps per epoch (``last_epoch / (at + 1)``: 1 stepped per epoch, the batches per epoch
+    stepped per batch) times the epochs from ``at`` to ``end``. Taken to run, as before, where it cannot be read:
+    no planned end, a lambda that raises or gives no finite number, one that writes state when called (it
+    assigns a global, a variable of an enclosing function or an attribute: asking it would move the user's
+    schedule; a write through a method call, ``calls.append(step)``, is not seen), a callable object that cannot be
+    copied to be asked, or a LambdaLR whose lambda, asked at the
+    current step twice, does not give the lr the optimizer holds now both times (it reads something besides
+    the step, or something else sets the lr)."""
+    if at is None or end is None:
+        return True
+    try:
+        step, at, end = int(scheduler.last_epoch), float(at), float(end)
+        lambdas = [_askable(f) for f in scheduler.lr_lambdas]
+        groups = scheduler.optimizer.param_groups
+        lrs, base = [float(g["lr"]) for g in groups], [float(b) for b in scheduler.base_lrs]
+    except Exception:
+        return True
+    if any(f is None for f in lambdas) or not (math.isfinite(at) and math.isfinite(end)) or at < 0 \
+            or len(lrs) != len(lambdas):
+        return True
+    rate = step / (at + 1.0)  # the scheduler's steps per unit of the Watcher's axis
+    rate = max(1.0, round(rate)) if rate >= 0.5 else rate
+    last = step + max(0, math.ceil(rate * max(0.0, end - at)))
+    multiplicative = isinstance(scheduler, torch.optim.lr_scheduler.MultiplicativeLR)
+    if multiplicative and last - step > _PRODUCT_STEPS:
+        return True
+
+    def changes() -> bool:
+        try:
+            for f, lr, b in zip(lambdas, lrs, base):
+                if multiplicative:
+                    factors = [float(f(s)) for s in range(step + 1, last + 1)]
+                    if not all(math.isfinite(v) for v in factors):
+                        return True
+                    if _moves([1.0, *np.cumprod(factors)]):
+                        return True
+                    continue
+                now = [float(f(step)) for _ in range(2)]
+                if _moves([lr, b * now[0], b * now[1]], 1e-6):
+                    return True  # not the lr the optimizer holds: the lambda reads more than the step
+                points = np.unique(np.linspace(step, last, min(_LAMBDA_POINTS, last - step + 1)).round().astype(int))
+                if _moves([now[0], *(float(f(int(s))) for s in points)]):
+                    return True
+            return False
+        except Exception:
+            return True
+    return changes
+
+
+def _moves(values, tol: float = 1e-3) -> bool:
+    """Any value more than ``tol`` of the first away from it, or not a finite number (then: it is taken to move)."""
+    first = values[0]
+    return not math.isfinite(first) or any(not math.isfinite(v) or abs(v - first) > tol * abs(first)
+                                           for v in values[1:])
+
+
+def _askable(f):
+    """``f``, or a deep copy of a callable object or bound method (asked, it changes the copy's state, not the
+    scheduler's); None where asking it could move the user's schedule: a function that assigns a global, a variable
+    of an enclosing function or an attribute, or an object that cannot be copied."""
+    import copy
+    import dis
+    import types
+
+    if isinstance(f, types.FunctionType):
+        writes = {"STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL", "DELETE_DEREF",
+                  "DELETE_ATTR", "DELETE_SUBSCR"}
+        try:
+            return None if any(i.opname in writes for i in dis.get_instructions(f)) else f
+        except Exception:
+            return None
+    try:
+        return copy.deepcopy(f)
+    except Exception:
+        return None
 
 
 def module_dropout(model) -> dict:
