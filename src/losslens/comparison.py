@@ -1116,7 +1116,7 @@ def _readings(d, b_runs, a_runs, a_diag, change, denied: str | None = None, resu
     for cause, checks in rival_checks(listed):
         mine = [_read(c, d, b_runs, a_runs, a_diag, change, shared=True, denied=denied, resume=resume, keep=keep)
                 for c in checks if _matches(c, change)]
-        if any(r.holds for r in mine):
+        if any(r.holds or r.rose_overfitting for r in mine):  # (the latter: the reading that refuted it is said)
             out += mine
     if not out and len(change) > 1:
         out = _mixed(d, b_runs, a_runs, a_diag, change, listed, denied, resume, keep)

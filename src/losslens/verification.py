@@ -292,6 +292,9 @@ class CheckResult:
     #: before its retraining finished), "calm" (a spread's reading where the baseline did not bounce: left out of
     #: the results); None otherwise (the reason in words is ``skipped``)
     why: str | None = None
+    #: a "not lower" reading of more epochs (converged's twice the epochs) refuted by the run itself: it ended higher
+    #: by the check's own bar and beyond its noise, and losslens reads it overfitting (:func:`read_values`)
+    rose_overfitting: bool = False
 
     #: what the counterfactual's runs are called in a check's line (``losslens compare``: the AFTER log) and what
     #: counts them (a mean over seeds; compare's over runs)
@@ -338,6 +341,8 @@ class CheckResult:
         moved = self._moved_by()
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
+        if self.rose_overfitting:
+            said += f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss)"
         seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
             seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
@@ -669,7 +674,13 @@ class Verification:
             return "not checked" + (self._one_run() if self.deterministic is not None else "")
         if own is False:
             text = "NOT confirmed"
-            if rival:
+            rose = next((r for r in self.results if r.rose_overfitting), None)
+            if rose is not None and not rival:
+                # (the reading that refuted the verdict, or its rival converged's: the longer run got worse)
+                text += (f"; consistent with overfitting ({rose.check.name}: {rose.change_rel:+.1%}, and the longer "
+                         f"run reads overfitting: stop earlier, at the best {axis_unit(self.baseline_runs)}, or "
+                         "regularize)")
+            elif rival:
                 text += f"; {_the(self.checked_by)} points to {rival} instead ({self._moved(rival)})"
             else:
                 # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
@@ -1071,7 +1082,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                 if isinstance(runs, list):
                     shared.append(lab.read(check, runs, time.perf_counter(), shared=True))
             for rs in _by_change(shared).values():
-                if any(r.holds for r in rs):
+                if any(r.holds or r.rose_overfitting for r in rs):  # (the latter: what refuted it is said)
                     results += rs
     finally:
         lab.bar.done()
@@ -1737,9 +1748,17 @@ def read_values(check: Check, base_runs: list, runs: list, within_noise: Callabl
     # Both diverged: a change predicted to help did not ("does NOT hold"), but "not lower" of inf against inf
     # would read as converged's prediction holding of a run that never trained: that one decides nothing.
     undecided = cls.diverged if math.isinf(b) and math.isinf(v) and check.expect.startswith("not_") else None
-    return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals,
-                holds=None if undecided else prediction_holds(check, b, v), skipped=undecided, runs=runs,
-                verdicts=verdicts())
+    holds, seen = None if undecided else prediction_holds(check, b, v), verdicts()
+    # More epochs that raised the loss, by the check's own bar and beyond its noise, in a run read overfitting, are
+    # overfitting's prediction (the extra epochs hurt), not a floor's: converged's "< 15% higher" alone held for
+    # Keras' moons MLP carried from 400 to 800 epochs, +5.3% (noise ±0.7%), best earlier, read overfitting
+    # (tests/fixtures/ecosystem/keras_slow_overfit), and "consistent with converged" was said of it.
+    rose = bool(holds) and check.expect == "not_lower" and float(check.change.get("epochs_factor", 1.0)) > 1 \
+        and seen and 2 * seen.count("overfitting") > len(seen) and math.isfinite(b) and math.isfinite(v) \
+        and prediction_holds(replace(check, expect="higher", ceiling=None), b, v) \
+        and not within_noise(replace(check, expect="not_higher", threshold=0.0, ceiling=None), b, v, base_vals, vals)
+    return made(baseline=b, value=v, per_seed=vals, baseline_per_seed=base_vals, holds=False if rose else holds,
+                skipped=undecided, runs=runs, verdicts=seen, rose_overfitting=rose)
 
 
 #: A change's run of a train() that is not deterministic refutes its cause only beyond this many times the spread
