@@ -8358,7 +8358,8 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     x, y = downsample(f.x, top - f.y if higher else f.y, max_points=FORECAST_POINTS)  # cost grows with n
     try:
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
-                            training=training_loss(f.metric, higher), noise_floor=f.noise_floor)
+                            training=training_loss(f.metric, higher), noise_floor=f.noise_floor,
+                            batch=_batch_loss(f))
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:

@@ -1,0 +1,48 @@
+"""The forecast of a training loss logged by step starts at the batches' level: their mean, which the chart draws
+beside it, not their median. A Hugging Face Trainer's tiny BERT logging every step (tests/fixtures/ecosystem/
+hf_logging_steps, make.py: the 16- and 32-epoch runs share their first 160 steps, seed and batches alike)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+
+HF = Path(__file__).resolve().parent / "fixtures" / "ecosystem" / "hf_logging_steps"
+
+
+def test_a_batch_loss_forecast_starts_at_its_running_level():
+    """At step 160 the last 20 batches average 0.178 (most near 0.05, a few hard ones at 0.2-0.44) and the same
+    run carried on averages 0.146 over steps 141-180; the forecast's "fitted level now" was 0.0648, the median
+    of the last 16 batches' residuals, and the chart's forecast path started 2.7x under the smoothed line it
+    continues. It now starts within two standard errors of that line's last value and within 15% of where the
+    run carried on really was."""
+    from losslens.report.plot import chart_data
+
+    d = losslens.diagnose(HF / "ls1_e16_trainer_state.json")
+    y = np.asarray(d.run.series["train_loss"], dtype=float)
+    longer = np.asarray(losslens.read(HF / "ls1_e32_trainer_state.json")[0].series["train_loss"], dtype=float)
+    assert y.shape == (160,) and np.array_equal(y, longer[:160])  # the same run, carried on
+    there = float(longer[140:180].mean())  # steps 141-180, centred on the forecast's start
+    data = chart_data(d)
+    [line] = [s for s in data["loss"] if s["key"] == "train_loss"]
+    drawn_end = line["smooth"][-1]
+    se = float(np.std(y[-20:], ddof=1) / np.sqrt(20))
+    start = data["forecast"]["mid"][0]
+    assert abs(start - drawn_end) <= 2 * se, (start, drawn_end, se)
+    assert d.forecast["level"] == pytest.approx(there, rel=0.15)
+    # losslens forecast gives the same level
+    assert losslens.forecast(HF / "ls1_e16_trainer_state.json").level == pytest.approx(d.forecast["level"], rel=1e-9)
+
+
+def test_an_epoch_curve_keeps_the_median_anchor():
+    """The mean anchor is for batches only: the same points on an epoch axis (no batch loss) keep the median of the
+    last points' residuals, the forecast as it was."""
+    from losslens.forecasting import forecast_curve
+
+    run = losslens.read(HF / "ls1_e16_trainer_state.json")[0]
+    x, y = run.finite("train_loss")
+    plain = forecast_curve(x, y, training=True)
+    batch = forecast_curve(x, y, training=True, batch=True)
+    assert plain.level < 0.5 * batch.level  # (the median under the mean of a skewed spread)
