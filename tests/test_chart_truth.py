@@ -302,3 +302,35 @@ def test_a_converged_curve_that_went_on_falling_is_drawn_descending_to_where_it_
     assert [(p["name"], p["start"], p["end"]) for p in d.phases[-2:]] == [("slow_descent", 4.0, 74.0),
                                                                           ("plateau", 74.0, 79.0)]
     assert [p["label"] for p in chart_data(d)["phases"]] == ["steep drop", "slow descent", "plateau"]
+
+
+def test_the_smoothed_line_steps_over_jumps_and_passes_through_x_s_level():
+    """A Keras SGD at lr 1.0 on digits (keras_sgd_spikes/sgd_1.0: validation 2.378, 1.515, 0.163, 0.130, 4.193,
+    0.142, 1.257, 0.078 at epochs 0-7) reads X = 2 at level 0.163, the epoch's logged value; the drawn smooth was
+    2.378, 1.352, 0.944, 0.156 at epochs 0-3, X's line on a cliff the run never had, 6x over its own level, and
+    near 0.5 over epochs 4-6, lifted by the two jumps the diagnosis names. The line now steps over those jumps (the
+    faint line still draws them) and meets the plateau level at X, in the PNG's data and the HTML's alike."""
+    d = losslens.diagnose(ECO / "keras_sgd_spikes" / "sgd_1.0.csv")
+    data = chart_data(d)
+    assert (d.plateau.epoch, round(d.plateau.level, 4)) == (2, 0.163)
+    raw, sm = _curve(data, "val_loss")
+    x = int(d.plateau.epoch)
+    assert sm[x] == pytest.approx(d.plateau.level, rel=0.05), sm[:8]
+    # from X to the end of X's interval the line stays at or under X's level: the run held it between the jumps
+    assert np.all(sm[x:int(d.plateau.interval[1]) + 1] <= 1.05 * d.plateau.level), sm[:8]
+    assert raw[4] == pytest.approx(4.1931) and raw[6] == pytest.approx(1.2568)
+    payload = report_html.chart_payload(d, data)
+    [col] = [c for c in payload["cols"] if c["kind"] == "smooth" and c["role"] == "val"]
+    assert [v for v in col["values"] if v is not None] == pytest.approx(list(sm))
+
+
+def test_a_curve_whose_jumps_are_its_scatter_keeps_its_averaged_line():
+    """Where more than a tenth of the points jump (fastai at a large lr / 10, history_cf_big_lr_div10: validation
+    climbing from 0.7 to 2-3.4 over a best of 0.45, 7 of 30 points "jumps"), the high points are the curve's level,
+    not throws off it: the line is the plain smooth, not stepped under them."""
+    from losslens.report.plot import smooth
+
+    d = losslens.diagnose(ECO / "fastai" / "history_cf_big_lr_div10.csv")
+    raw, sm = _curve(chart_data(d), "val_loss")
+    ok = np.isfinite(raw)
+    assert sm[ok] == pytest.approx(smooth(np.asarray(d.run.series["val_loss"], dtype=float)[ok]), rel=1e-3)
