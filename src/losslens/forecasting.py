@@ -25,7 +25,8 @@ of deep neural networks by extrapolation of learning curves" (IJCAI):
   split by a hash of the run id) by ``benchmarks/forecast_eval.py --calibrate``, as a
   function of how far out the horizon is.
 * Two priors: the ensemble is shifted to pass through the last ~10% of the points (the
-  forecast starts where the curve is now), and a curve that is never negative gets an
+  forecast starts where the curve is now: their median residual; a batch loss's mean, whose
+  skewed spread puts its median far under its level), and a curve that is never negative gets an
   asymptote ``c >= 0`` (Domhan's forecasts are likewise kept inside the valid range). The
   second holds after the first: a candidate the shift would carry below 0 by the horizon keeps
   its asymptote at 0 and scales its remaining drop instead (:meth:`_FamilyFit.mean_std`), so a
