@@ -8359,7 +8359,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     try:
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
                             training=training_loss(f.metric, higher), noise_floor=f.noise_floor,
-                            batch=_batch_loss(f))
+                            batch=_batch_loss(f) and not higher)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
@@ -8376,7 +8376,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     if not higher and not fc.reason:
         # The stop advice weighs training on against the best reached so far (what restoring the best weights
         # keeps), as the stopping rule does; gain and p_improve stay measured from the fitted level now.
-        fc.best = fc.over_best(f.y, training=training_loss(f.metric, higher))
+        fc.best = fc.over_best(f.y, training=training_loss(f.metric, higher), batch=_batch_loss(f))
     d = fc.to_dict()
     d["metric"] = f.metric
     if higher and d.get("value") is not None and d.get("level"):
