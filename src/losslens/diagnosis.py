@@ -2775,17 +2775,12 @@ def learning_curve_cause(lc, t: Thresholds = DEFAULT) -> Cause | None:
     fc = clears_data_bar(lc, t.data_gain, t.chance_z)
     if fc is None:
         return None
-    st = lc.slope_t
-    curve = ", ".join(f"{_n(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
-    seeds = f" (t = {_t(st)} over {lc.slopes.shape[0]} seeds)" if st is not None else ""
-    lo, hi = fc.interval
+    # The words are `losslens data`'s (DataForecast.verdict / evidence): its verb follows P at twice the data, and a
+    # curve that flattened over its last segment says so.
+    _, sentence = fc.verdict(t.data_gain, t.chance_z)
     return Cause("data_limited", _ramp(fc.gain, t.data_gain, DATA_GAIN_FULL, *LEARNING_CURVE_STRENGTH),
-                 [f"learning curve (training-set size: {lc.metric}) {curve}",
-                  f"still falling at the largest sizes: log-log slope {_count(lc.slope, 2)}{seeds}",
-                  f"twice the data ({_n(fc.size)} -> {_n(fc.size_new)}): forecast {fc.value:.4g}, {_pct(fc.gain)} lower "
-                  f"(90% interval {lo:.4g} to {hi:.4g}; P(more than {t.data_gain:.0%} lower) = {fc.p_gain:.2f})"],
-                 ACTIONS["data_limited"],
-                 {"gain_if_doubled": fc.gain, "slope": lc.slope, "slope_t": st, "p_gain": fc.p_gain})
+                 [sentence, *fc.evidence(t.data_gain, t.chance_z)], ACTIONS["data_limited"],
+                 {"gain_if_doubled": fc.gain, "slope": lc.slope, "slope_t": lc.slope_t, "p_gain": fc.p_gain})
 
 
 #: no_signal's strength where training learned next to nothing either: a possibility, listed after the underfitting

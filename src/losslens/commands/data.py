@@ -147,56 +147,9 @@ def _print_table(path: str, by: list, factor: float, rows: list) -> None:
 
 
 def describe(fc, name: str) -> str:
-    """The verdict first, then the forecast and the curve it came from. The verdict reads twice the data
-    (``data_limited`` is "doubling lowers it 10%"); a headline under another ``--factor`` speaks of that factor
-    too, so a "not clearly" line does not sit above a 17% forecast for 4x."""
-    from losslens.facts.learning_curve import DATA_GAIN, MIN_SIZES, format_size
-
-    lc = fc.curve
-    two = fc if fc.factor == 2 else lc.forecast(2.0)
-    # A score's curve is forecast as its error (1 - val_acc): say so, and that the score rises.
-    m = fc.metric
-    score = m[4:].split("/")[0] if m.startswith("1 - ") else m[1:] if m.startswith("-") else None
-    what = "the validation loss" if m == "val_loss" else f"the error {m}" if m.startswith("1 - ") else m
-    noun = "the error" if score else "the loss"
-    asked = "" if fc.factor == 2 else _at_factor(fc, two, noun)
-    if fc.data_limited:
-        how = fc.certainty
-        rise = {"will": "will rise", "is likely to": "is likely to rise", "may": "may rise"}[how]
-        verdict = (f"data_limited: more data {how} lower {what}" + (f" ({score} {rise})" if score else "")
-                   # (at 2x the summary line below says the same P)
-                   + (f" (P = {two.p_gain:.2f} that twice the data is more than {DATA_GAIN:.0%} lower)"
-                      if how != "will" and fc.factor != 2 else "") + asked)
-    elif lc.gain_if_doubled < DATA_GAIN:
-        verdict = f"not clearly data-limited: doubling the data is not forecast to lower {noun} by {DATA_GAIN:.0%}" + asked
-    elif lc.sizes.shape[0] < MIN_SIZES:
-        verdict = "possibly data-limited: the forecast gain is large, but from two sizes only" + asked
-    else:
-        verdict = f"possibly data-limited: the forecast gain is large but the {lc.repeats} disagree" + asked
-    folds = lc.losses.shape[0]
-    curve = ", ".join(f"{format_size(n)}: {v:.4g}" for n, v in zip(lc.sizes, lc.losses.mean(0)))
-    lines = [f"{name}: {verdict}", f"  {fc.summary()}",
-             f"  learning curve ({lc.metric}{f', mean of {folds} {lc.repeats}' if folds > 1 else ''}) {curve}",
-             f"  log-log slope over the largest sizes {lc.slope:.2f}"
-             + (f" (t = {lc.slope_t:.1f} across {lc.repeats})" if lc.slope_t is not None else "")]
-    if fc.data_limited and lc.flattening:
-        a, b = lc.sizes[-2], lc.sizes[-1]
-        lines.append(f"  but from {format_size(a)} to {format_size(b)} it fell only {1 - lc.losses.mean(0)[-1] / lc.losses.mean(0)[-2]:.0%} "
-                     f"(slope {lc.last_slope:.2f}): the curve may be flattening, and the forecast leans on its steeper "
-                     "start; measure a larger size before buying data")
-    if fc.note:
-        lines.append(f"  factor: {fc.note}")
-    if lc.sizes.shape[0] < 4:
-        lines.append(f"  only {lc.sizes.shape[0]} sizes: measure more (e.g. 10%, 25%, 50%, 100% of the data) to trust the slope")
-    return "\n".join(lines)
-
-
-def _at_factor(fc, two, noun) -> str:
-    """The headline's clause for a ``--factor`` other than 2: what that factor is forecast to do, beside the verdict
-    read at twice the data."""
-    from losslens.facts.learning_curve import DATA_GAIN
-
-    if fc.gain < DATA_GAIN:
-        return f"; {fc.factor:g}x the data is not forecast to lower {noun} by {DATA_GAIN:.0%} either ({-fc.gain:+.0%})"
-    return (f"; {fc.factor:g}x the data is forecast to lower {noun} {fc.gain:.0%} (P = {fc.p_gain:.2f} that it is more "
-            f"than {DATA_GAIN:.0%} lower; twice the data {two.gain:.0%})")
+    """The verdict first, then the forecast and the curve it came from (:meth:`DataForecast.verdict` and
+    :meth:`~DataForecast.evidence`: the diagnosis's data_limited evidence says the same). The verdict reads twice
+    the data (``data_limited`` is "doubling lowers it 10%"); a headline under another ``--factor`` speaks of that
+    factor too, so a "not clearly" line does not sit above a 17% forecast for 4x."""
+    label, sentence = fc.verdict()
+    return "\n".join([f"{name}: {label}: {sentence}", *(f"  {line}" for line in fc.evidence())])

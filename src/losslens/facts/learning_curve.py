@@ -194,12 +194,68 @@ class DataForecast:
         data >= SURE_P), ``"is likely to"`` (>= LIKELY_P), ``"may"`` (below, or where the largest sizes
         flattened: :attr:`LearningCurveFacts.flattening`); None when it is not data-limited. Read at
         twice the data whatever ``factor`` was asked, as the verdict is."""
-        two = clears_data_bar(self.curve)
-        if two is None:
-            return None
-        if self.curve.flattening or two.p_gain < LIKELY_P:
-            return "may"
-        return "will" if two.p_gain >= SURE_P else "is likely to"
+        return _certainty(self.curve, clears_data_bar(self.curve))
+
+    def verdict(self, gain: float = DATA_GAIN, z: float = SLOPE_Z) -> tuple[str, str]:
+        """The verdict as ``(label, sentence)``: ``("data_limited", "more data may lower the validation
+        loss")``, ``("not clearly data-limited", "doubling the data is not forecast ...")`` ... Read at twice
+        the data against :func:`clears_data_bar`'s bar (``gain``, ``z``: the diagnosis passes its
+        Thresholds'); a ``factor`` other than 2 adds what that factor is forecast to do. ``losslens data``'s
+        first line and the diagnosis's ``data_limited`` evidence both say this, so they cannot disagree."""
+        lc = self.curve
+        two = clears_data_bar(lc, gain, z)
+        at2 = self if self.factor == 2 else lc.forecast(2.0)
+        # A score's curve is forecast as its error (1 - val_acc): say so, and that the score rises.
+        m = self.metric
+        score = m[4:].split("/")[0] if m.startswith("1 - ") else m[1:] if m.startswith("-") else None
+        what = "the validation loss" if m == "val_loss" else f"the error {m}" if m.startswith("1 - ") else m
+        noun = "the error" if score else "the loss"
+        asked = "" if self.factor == 2 else self._at_factor(at2, noun)
+        if two is not None:
+            how = _certainty(lc, two)
+            rise = {"will": "will rise", "is likely to": "is likely to rise", "may": "may rise"}[how]
+            return ("data_limited",
+                    f"more data {how} lower {what}" + (f" ({score} {rise})" if score else "")
+                    # (at 2x the summary line says the same P)
+                    + (f" (P = {two.p_gain:.2f} that twice the data is more than {DATA_GAIN:.0%} lower)"
+                       if how != "will" and self.factor != 2 else "") + asked)
+        if at2.gain < gain:
+            return ("not clearly data-limited",
+                    f"doubling the data is not forecast to lower {noun} by {gain:.0%}" + asked)
+        if lc.sizes.shape[0] < MIN_SIZES:
+            return "possibly data-limited", "the forecast gain is large, but from two sizes only" + asked
+        return "possibly data-limited", f"the forecast gain is large but the {lc.repeats} disagree" + asked
+
+    def _at_factor(self, two: "DataForecast", noun: str) -> str:
+        """The headline's clause for a ``factor`` other than 2: what that factor is forecast to do, beside the
+        verdict read at twice the data (``two``)."""
+        if self.gain < DATA_GAIN:
+            return f"; {self.factor:g}x the data is not forecast to lower {noun} by {DATA_GAIN:.0%} either ({-self.gain:+.0%})"
+        return (f"; {self.factor:g}x the data is forecast to lower {noun} {self.gain:.0%} (P = {self.p_gain:.2f} that it "
+                f"is more than {DATA_GAIN:.0%} lower; twice the data {two.gain:.0%})")
+
+    def evidence(self, gain: float = DATA_GAIN, z: float = SLOPE_Z) -> list[str]:
+        """The lines under :meth:`verdict`: the forecast, the curve it came from, its slope, and the caveats (a
+        curve flattening over its last segment where the verdict is data_limited, a factor past the calibrated
+        range, fewer than four sizes)."""
+        lc = self.curve
+        mean = lc.losses.mean(0)
+        folds = lc.losses.shape[0]
+        curve = ", ".join(f"{format_size(n)}: {v:.4g}" for n, v in zip(lc.sizes, mean))
+        lines = [self.summary(),
+                 f"learning curve ({lc.metric}{f', mean of {folds} {lc.repeats}' if folds > 1 else ''}) {curve}",
+                 f"log-log slope over the largest sizes {lc.slope:.2f}"
+                 + (f" (t = {_t(lc.slope_t)} across {lc.repeats})" if lc.slope_t is not None else "")]
+        if lc.flattening and clears_data_bar(lc, gain, z) is not None:
+            lines.append(f"but from {format_size(lc.sizes[-2])} to {format_size(lc.sizes[-1])} it fell only "
+                         f"{1 - mean[-1] / mean[-2]:.0%} (slope {lc.last_slope:.2f}): the curve may be flattening, "
+                         "and the forecast leans on its steeper start; measure a larger size before buying data")
+        if self.note:
+            lines.append(f"factor: {self.note}")
+        if lc.sizes.shape[0] < 4:
+            lines.append(f"only {lc.sizes.shape[0]} sizes: measure more (e.g. 10%, 25%, 50%, 100% of the data) to "
+                         "trust the slope")
+        return lines
 
     @property
     def note(self) -> str | None:
@@ -251,19 +307,44 @@ def _quantiles(log2f: float) -> tuple[float, float]:
     return float(np.interp(log2f, _CAL_LOG2F, _Q05)), float(np.interp(log2f, _CAL_LOG2F, _Q95))
 
 
+def _certainty(lc: LearningCurveFacts, two: DataForecast | None) -> str | None:
+    """The data_limited verdict's verb by ``two``, the forecast at twice the data that cleared the bar (None: not
+    data-limited, no verb): "may" where the largest sizes flattened or P < LIKELY_P, "will" from SURE_P."""
+    if two is None:
+        return None
+    if lc.flattening or two.p_gain < LIKELY_P:
+        return "may"
+    return "will" if two.p_gain >= SURE_P else "is likely to"
+
+
+def _t(v: float) -> str:
+    """A slope's t for people: one decimal, or 2 significant digits where seeds that agree to the last digit make
+    it astronomically large (1.2e+07, not 12000000.0)."""
+    out = f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
+    return "0.0" if out == "-0.0" else out
+
+
 def format_size(v: float) -> str:
     """A training-set size as written: whole numbers grouped (1,000), others as they are (0.25)."""
     return f"{v:,.0f}" if v >= 100 and float(v).is_integer() else f"{v:g}"
 
 
-def _sizes(sizes: np.ndarray, *shown: float) -> str:
-    """``shown`` sizes joined by arrows, with their unit: samples where the table's sizes are whole
-    numbers, "of the data" where they are fractions of it (``--size frac``: 0.1 ... 1.0), else none
-    (a 1 -> 2 read "samples" of a table of fractions)."""
-    text = " -> ".join(format_size(v) for v in shown)
+def size_unit(sizes: np.ndarray) -> str | None:
+    """What a table's training-set sizes count: ``"samples"`` where they are whole numbers, ``"fraction of the
+    data"`` where they are fractions of it (``--size frac``: 0.1 ... 1.0), else None (a 1 -> 2 read "samples" of a
+    table of fractions). The text and the chart's x axis say it."""
     if np.all(sizes == np.round(sizes)):
+        return "samples"
+    return "fraction of the data" if sizes.max() <= 1 else None
+
+
+def _sizes(sizes: np.ndarray, *shown: float) -> str:
+    """``shown`` sizes joined by arrows, with their unit (:func:`size_unit`)."""
+    text = " -> ".join(format_size(v) for v in shown)
+    unit = size_unit(sizes)
+    if unit == "samples":
         return f"{text} samples"
-    return f"fraction {text} of the data" if sizes.max() <= 1 else f"size {text}"
+    return f"fraction {text} of the data" if unit else f"size {text}"
 
 
 def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_better: bool | None = None,
@@ -342,8 +423,9 @@ def from_scores(train_sizes, scores, *, metric: str = "val_loss", greater_is_bet
     return facts
 
 
-def learning_curve_facts(curve, metric: str = "val_loss") -> LearningCurveFacts | None:
-    """From ``{n_train: loss or [loss per seed]}``; None when fewer than two usable sizes."""
+def learning_curve_facts(curve, metric: str = "val_loss", repeats: str = "seeds") -> LearningCurveFacts | None:
+    """From ``{n_train: loss or [loss per seed]}`` (``repeats``: what the values at one size are, as the text says
+    them: a run's ``meta["learning_curve"]`` holds seeds); None when fewer than two usable sizes."""
     if not isinstance(curve, dict) or len(curve) < 2:
         return None
     try:
@@ -357,7 +439,7 @@ def learning_curve_facts(curve, metric: str = "val_loss") -> LearningCurveFacts 
     losses = np.stack([r[1] for r in rows], axis=1)
     if not (np.all(sizes > 0) and np.all(np.isfinite(losses)) and np.all(losses > 0)) or np.any(np.diff(sizes) <= 0):
         return None
-    return LearningCurveFacts(sizes, losses, _slopes(sizes, losses), metric, _log_noise(sizes, losses.mean(0)))
+    return LearningCurveFacts(sizes, losses, _slopes(sizes, losses), metric, _log_noise(sizes, losses.mean(0)), repeats)
 
 
 def _slopes(sizes: np.ndarray, losses: np.ndarray) -> np.ndarray:

@@ -166,7 +166,9 @@ def data_limited(seeds: Sequence[int] = range(3), per_class: Sequence[int] = (10
         lower = int(np.sum(a.curves("val_loss").min(1) < top_arm.curves("val_loss").min(1)))
         findings.append(f"augmentation: best val loss {pm(a.curves('val_loss').min(1))} vs {pm(top_arm.curves('val_loss').min(1))} "
                         f"without; lower in {lower}/{len(seeds)} seeds")
-    findings.append("learning-curve diagnosis: " + (f"data_limited ({'; '.join(cause.evidence[1:])})"
+    # (the curve itself is the first finding: its evidence line is left out)
+    said = [e for e in cause.evidence if not e.startswith("learning curve")] if cause else []
+    findings.append("learning-curve diagnosis: " + (f"data_limited ({'; '.join(said)})"
                                                      if cause else "not data-limited at the largest size"))
     return VariantResult("data", "Variant 2: a data-limited plateau on scikit-learn's digits (8x8)",
                          "data_limited", arms, findings, cause is not None,

@@ -1456,7 +1456,7 @@ def data_figure(fc):
     the "10% lower" bar the verdict is read against."""
     Figure = _figure_class()
 
-    from ..facts.learning_curve import DATA_GAIN
+    from ..facts.learning_curve import DATA_GAIN, size_unit
 
     lc = fc.curve
     fig = Figure(figsize=(6.5, 4.0))
@@ -1486,7 +1486,8 @@ def data_figure(fc):
     # sizes, 1.4x apart, wrote "1,0241,4482,0482,588".
     ax.set_xticks(_spaced_ticks(ax, [float(v) for v in lc.sizes], float(fc.size_new), 7.5))
     ax.tick_params(axis="x", labelsize=7.5)
-    ax.set_xlabel("training-set size (samples)")
+    unit = size_unit(lc.sizes)  # (sizes 0.1 ... 1.0 are fractions of the data, not 0.1 samples)
+    ax.set_xlabel(f"training-set size ({unit})" if unit else "training-set size")
     ax.set_ylabel(lc.metric)
     ax.grid(True, which="both", color="#eeeeee", lw=0.6)
     for spine in ("top", "right"):
