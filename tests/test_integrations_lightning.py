@@ -737,3 +737,33 @@ def test_a_fit_that_ends_without_a_losslens_stop_restores_the_best_weights(tmp_p
     assert all(torch.equal(v, spy.states[best][k]) for k, v in model.state_dict().items())
     assert float(t.validate(model, val, verbose=False)[0]["val_loss"]) == pytest.approx(float(logged[best]), rel=1e-4)
     assert f"restoring the weights of epoch {best} (val_loss {float(logged[best]):.4g})" in " ".join(cb.watcher.messages)
+
+
+class SavedWhole(Regressor):
+    """A module that saves itself whole (``torch.save(self)``) at each epoch's end, as some users checkpoint."""
+
+    def on_train_epoch_end(self):
+        import io
+
+        buf = io.BytesIO()
+        torch.save(self, buf)
+        buf.seek(0)
+        self.copies = getattr(self, "copies", []) + [torch.load(buf, weights_only=False)]
+
+
+def test_a_module_saved_whole_mid_fit_pickles_and_its_copy_logs_through_itself(tmp_path):
+    """The callback's reading of self.log's batch_size= wraps the module's ``log`` for the fit: as a local function it
+    made ``torch.save(module)`` in a hook raise "Can't pickle local object 'LosslensCallback._watch_log.<locals>.log'",
+    where the fit ran before the wrap. A copy read back logs through its own ``log``, not the saved module's."""
+    torch.manual_seed(0)
+    cb = LosslensCallback(verbose=0, grad_every=None)
+    model = SavedWhole()
+    train, val = loaders()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        L.Trainer(max_epochs=2, callbacks=[cb], logger=False, enable_progress_bar=False, enable_model_summary=False,
+                  enable_checkpointing=False, accelerator="cpu", devices=1, default_root_dir=tmp_path).fit(model, train,
+                                                                                                          val)
+    assert len(model.copies) == 2
+    assert all(c.log.__self__ is c and c.log.__func__ is type(c).log for c in model.copies)
+    assert "log" not in vars(model)

@@ -298,17 +298,7 @@ class LosslensCallback(WatcherViews, Callback):
         original = pl_module.log
         if getattr(original, "losslens_wrapped", False):
             return
-        me = weakref.ref(self)
-
-        def log(name, value, *args, **kwargs):
-            size = kwargs.get("batch_size")
-            owner = me()
-            if size is not None and owner is not None and canonical(str(name)) == "train_loss":
-                owner._logged_size = size
-            return original(name, value, *args, **kwargs)
-
-        log.losslens_wrapped = True
-        pl_module.log = log
+        pl_module.log = _SizeReadingLog(pl_module, original, self)
 
     @staticmethod
     def _unwatch_log(pl_module) -> None:
@@ -382,6 +372,35 @@ class LosslensCallback(WatcherViews, Callback):
             return float(trainer.optimizers[0].param_groups[0]["lr"])
         except (IndexError, AttributeError, KeyError, TypeError):
             return None
+
+
+class _SizeReadingLog:
+    """``pl_module.log`` for a fit (:meth:`LosslensCallback._watch_log`): notes the ``batch_size=`` given with the
+    training loss, then calls the module's own. Pickled or deep-copied with the module (``torch.save(module)`` in a
+    hook mid-fit) it is the copy's own ``log`` again: a local function there made that ``torch.save`` raise "Can't
+    pickle local object", and a deep copy's ``self.log`` logged through the original module."""
+
+    losslens_wrapped = True
+
+    def __init__(self, module, original, owner):
+        self.original = original
+        self.module = weakref.ref(module)
+        self.owner = weakref.ref(owner)
+
+    def __call__(self, name, value, *args, **kwargs):
+        size = kwargs.get("batch_size")
+        owner = self.owner()
+        if size is not None and owner is not None and canonical(str(name)) == "train_loss":
+            owner._logged_size = size
+        return self.original(name, value, *args, **kwargs)
+
+    def __reduce__(self):
+        return _own_log, (self.module(),)
+
+
+def _own_log(module):
+    """``module``'s own ``log``, its class's (what a pickled :class:`_SizeReadingLog` is read back as)."""
+    return type(module).log.__get__(module)
 
 
 def _planned_end(trainer, pl_module, unit: str = "epoch") -> int | None:
