@@ -65,3 +65,16 @@ def test_two_accuracy_values_are_no_steps():
     [case] = [c for c in load_cases(("generated",)) if c.case_id == "gen/stuck_dead_relu/seed1"]
     d = losslens.diagnose(case.run, metric=case.metric, classes=case.classes)
     assert "few examples" not in str(d) and d.causes[0].strength > 0.5
+
+
+@pytest.mark.parametrize("val_acc, small", [([0.725, 0.875, 0.85, 0.825], True), ([0.72, 0.87, 0.85, 0.82], False)])
+def test_a_short_run_on_a_small_validation_set_says_both(val_acc, small):
+    """Both caps are a possibility's 0.5, and the short run's line is said only where it lowered the verdict: read
+    after the small set's cap, a 4-epoch overfitting scored on 40 examples lost "read on 4 epochs only" (the steps of
+    1/40 said, the length not), which the same curve's two-decimal accuracies, no size read, kept."""
+    d = losslens.diagnose({"loss": [1.0, 0.5, 0.3, 0.2], "val_loss": [1.1, 0.6, 0.7, 0.9], "val_acc": val_acc,
+                           "acc": [0.7, 0.86, 0.9, 0.95]})
+    ev = d.causes[0].evidence
+    assert d.verdict == "overfitting" and d.causes[0].strength == 0.5
+    assert any(e.startswith("read on 4 epochs only: too few to be sure") for e in ev), ev
+    assert any(e.startswith("validation is scored on 40 examples") for e in ev) is small, ev

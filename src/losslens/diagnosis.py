@@ -876,8 +876,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # No loss nor accuracy logged, or several validation sets: the verdict is on a series the user did not
         # name; say which, first.
         verdict.evidence.insert(0, picked)
-    _small_validation(run, f, causes)
+    # (The short run first: its line is said only where its cap lowers the verdict, which the small set's, the same
+    # 0.5, would have done before it.)
     _short_run(f, causes)
+    _small_validation(run, f, causes)
     rest = sorted(causes[1:], key=lambda c: -c.confidence)
     causes = [verdict] + rest
     _ranked_after(verdict, rest, rises=_higher(f))
