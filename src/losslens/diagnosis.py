@@ -8142,6 +8142,27 @@ def _tail_refutes(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
         # measure: a 2-unit autoencoder code at t = -16.6, 3.1% of its level, and an MLPRegressor's R² that rose 21%
         # of its distance below 1 at t = 1.9 beside a path rising 5 times as fast, 31% more at twice the iterations.)
         return None
+    beside = _tail_beside_path(f)
+    if beside is None:
+        return None
+    path_slope, ts, span, level = beside
+    excess = min(ts)
+    # Beyond its noise and by enough to matter: the fall the curve missed over the tail ≥ ``forecast_little`` (1%) of
+    # the level, as the stopping rule asks of a missed fall (a noise sd and min_gain): on a smooth tail a slope a few
+    # percent off the path's departs from it at a large t.
+    if not excess > -t.improving_t or not (tr.slope - path_slope) * span >= t.forecast_little * level:
+        return None
+    return tr.slope, path_slope, float(excess)
+
+
+def _tail_beside_path(f: Facts) -> tuple[float, list[float], float, float] | None:
+    """The last quarter read against the forecast's path over the same stretch, the one measurement behind
+    :func:`_tail_refutes` (a tail that does not follow the path's fall) and :func:`_forecast_misses_tail` (a tail that
+    falls away below it): ``(the path's mean slope per axis unit, the t of the curve minus the path on each reading --
+    the raw points and, where the tail bounces, their running median of 3 --, the tail's span on the axis, the path's
+    level at the end)``, on the lower-is-better scale; None where the path does not cover the whole tail (fitted from
+    an lr cut inside it) or is not finite. Each caller reads the t that is weaker for its claim."""
+    fc, tr = f.forecast, f.trend
     px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
     xt = f.x[tr.tail_start:]
     if xt.shape[0] < MIN_TAIL_POINTS or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
@@ -8149,15 +8170,9 @@ def _tail_refutes(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
     s = _sign(f)
     path = s * np.interp(xt, px, mid)
     reads = [f.y[tr.tail_start:]] + ([median3(f.y)[tr.tail_start:]] if np.isfinite(tr.slope_t_median3) else [])
-    excess = min(ols_slope_t(xt, s * y - path)[1] for y in reads)
-    path_slope = float((path[-1] - path[0]) / (xt[-1] - xt[0]))
-    # Beyond its noise and by enough to matter: the fall the curve missed over the tail ≥ ``forecast_little`` (1%) of
-    # the level, as the stopping rule asks of a missed fall (a noise sd and min_gain): on a smooth tail a slope a few
-    # percent off the path's departs from it at a large t.
-    level = abs(float(path[-1]))
-    if not excess > -t.improving_t or not (tr.slope - path_slope) * (xt[-1] - xt[0]) >= t.forecast_little * level:
-        return None
-    return tr.slope, path_slope, float(excess)
+    ts = [ols_slope_t(xt, s * y - path)[1] for y in reads]
+    span = float(xt[-1] - xt[0])
+    return float((path[-1] - path[0]) / span), ts, span, abs(float(path[-1]))
 
 
 def _forecast_misses_tail(f: Facts, t: Thresholds) -> tuple[float, float, float] | None:
@@ -8187,20 +8202,16 @@ def _forecast_misses_tail(f: Facts, t: Thresholds) -> tuple[float, float, float]
             or f.metric in ("train_loss", "train_acc") or not _tail_t(f, t) < t.improving_t \
             or not (tr.tail_drop > t.improving_tail_drop or tr.tail_drop_level > t.improving_tail_level):
         return None
-    px, mid = np.asarray(fc["path"]["x"], float), np.asarray(fc["path"]["mid"], float)
-    xt = f.x[tr.tail_start:]
-    if xt.shape[0] < MIN_TAIL_POINTS or px.shape[0] < 2 or xt[0] < px[0] or not np.all(np.isfinite(mid)):
+    beside = _tail_beside_path(f)
+    if beside is None:
         return None  # (a path fitted from an lr cut inside the tail: the tail is not all the fit's to follow)
+    path_slope, ts, span, level = beside
+    behind = max(ts)
     s = _sign(f)
-    path = s * np.interp(xt, px, mid)
-    reads = [f.y[tr.tail_start:]] + ([median3(f.y)[tr.tail_start:]] if np.isfinite(tr.slope_t_median3) else [])
-    behind = max(ols_slope_t(xt, s * y - path)[1] for y in reads)
-    path_slope = float((path[-1] - path[0]) / (xt[-1] - xt[0]))
-    level = abs(float(path[-1]))
     y = s * f.y
     before = float(np.min(y[:tr.tail_start][np.isfinite(y[:tr.tail_start])])) if tr.tail_start else math.inf
     new_low = before - s * float(f.smoothed[-1])
-    if not behind < t.improving_t or not (path_slope - tr.slope) * (xt[-1] - xt[0]) >= t.forecast_little * level \
+    if not behind < t.improving_t or not (path_slope - tr.slope) * span >= t.forecast_little * level \
             or not new_low >= t.forecast_little * level:
         return None
     return tr.slope, path_slope, float(behind)
