@@ -95,3 +95,19 @@ def test_runs_still_falling_above_their_floor_keep_training(name, ratio):
     assert d.verdict == "lr_too_low"
     assert d.forecast["gain"] > 0.01 and d.forecast["p_improve"] > 0.5
     assert d.forecast["value"] >= FLOOR
+
+
+def test_forecast_stop_gain_replays_the_rule_on_the_forecast_held_at_the_floor():
+    """`losslens forecast --stop-gain 0.01 --noise-floor 0.01` printed the forecast held at the floor ("0.0% lower,
+    P = 0%") beside a replay of the stopping rule that forecast without it: "would not have stopped before epoch 49"
+    on the first 50 epochs. The replay reads the run's stated floor too: it stops at the floor (epoch 36, 1.004x)."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = str(KERAS / "adam01_first50.csv")
+    out = {nf: CliRunner().invoke(app, ["forecast", path, "--stop-gain", "0.01", *nf]).output
+           for nf in ((), ("--noise-floor", str(FLOOR)))}
+    assert "would not have stopped" in out[()]  # (no floor stated: as before)
+    held = out[("--noise-floor", str(FLOOR))]
+    assert "P(val_loss > 1% lower) = 0%" in held and "would have stopped at epoch 36" in held, held

@@ -194,6 +194,10 @@ class ForecastStopping:
         stop a run. None: no such check (the default before). Chosen on the benchmark's training half (0.5 and 1
         tried, and 0, 0.5 and 1 sds above the median of the 3 evaluations before).
 
+    noise_floor : float or None
+        The data's noise floor in the loss's units where the run states it (``meta["noise_floor"]``, ``--noise-floor``;
+        ``"min"`` mode only): each forecast is held at it as ``losslens forecast``'s is
+        (:func:`losslens.forecasting.fit_series`), so the replay stops on the forecast it prints. None: no floor.
     cut_points : int, default 10
         Where :meth:`update` is given the lr: no stop is decided on fewer than this many points since the lr's last cut
         (ReduceLROnPlateau, StepLR), where the forecast holds the level since the cut (< 5 points) or keeps its fit
@@ -225,8 +229,10 @@ class ForecastStopping:
                  patience: int = 1, max_p: float | None = None, min_fraction: float = 0.1,
                  check_every: int = 1, against: str = "smoothed", mode: str = "min",
                  min_progress: float = 3.0, stuck_noise: float = 0.1, stuck_points: int = 15,
-                 metric: str | None = None, confirm_rise: float | None = 0.5, cut_points: int = 10):
+                 metric: str | None = None, confirm_rise: float | None = 0.5, cut_points: int = 10,
+                 noise_floor: float | None = None):
         self.min_gain = min_gain
+        self.noise_floor = noise_floor
         self.cut_points = cut_points
         self.confirm_rise = confirm_rise
         self.metric = metric
@@ -412,7 +418,8 @@ class ForecastStopping:
         from .forecasting import fit_series, training_loss
 
         training = self.metric is not None and training_loss(self.metric, self.mode == "max")
-        return fit_series(x, y, horizon, metric=self.metric or "value", training=training, cut=cut)
+        return fit_series(x, y, horizon, metric=self.metric or "value", training=training, cut=cut,
+                          noise_floor=None if self.mode == "max" else self.noise_floor)
 
     @property
     def metric_forecast(self):

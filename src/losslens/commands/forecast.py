@@ -233,14 +233,15 @@ def describe(fc, name: str, axis: str, run=None) -> str:
 
 def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_better=None) -> dict:
     """Where ForecastStopping(min_gain) would have stopped on the logged curve."""
-    from losslens.facts import metric_direction
+    from losslens.facts import metric_direction, stated_noise_floor
     from losslens.stopping import ForecastStopping
 
     x, y = run.finite(metric)
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     end = float(x[-1]) if horizon is None else float(horizon)
+    # (The run's stated noise floor holds the replay's forecasts as it holds the one printed beside it.)
     rule = ForecastStopping(min_gain=min_gain, horizon=end, mode="max" if higher else "min",
-                            metric=metric)
+                            metric=metric, noise_floor=stated_noise_floor(run, metric, higher))
     i = rule.replay(x, y, lr_at(run, metric))
     used = len(x) if i is None else i + 1
     return {"min_gain": min_gain, "horizon": end, "stopped_epoch": None if i is None else float(x[i]),
