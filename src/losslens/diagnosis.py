@@ -8413,6 +8413,14 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
 EVEN_ODDS = 0.5
 
 
+def _forecast_cannot_say(cause: Cause, f: Facts, why: str = "") -> None:
+    """still_improving's "see the forecast for how many more epochs pay" where the forecast cannot say it (uncertain,
+    or ``why``), replaced by what to do without it: train on with early stopping."""
+    cause.actions = [(f"the forecast cannot say how many more epochs pay{why}: train on with early stopping on "
+                      f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
+                     if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
+
+
 def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
     value, interval, horizon = fc.get("value"), fc.get("interval"), fc.get("horizon")
     if fc.get("reason"):  # too few points, or a fit that misses the curve's present: its "interval" is a wide guess
@@ -8461,9 +8469,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
                                   f"at {at}, around {value:.4g}, {vs_now}), "
                                   f"so its value says little "
                                   f"({SCORE_UNCERTAIN_TRACK_RECORD if top else UNCERTAIN_TRACK_RECORD}){floor}")
-            cause.actions = [("the forecast cannot say how many more epochs pay: train on with early stopping on "
-                              f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
-                             if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
+            _forecast_cannot_say(cause, f)
         else:
             cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now}), "
                                   f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
@@ -8514,9 +8520,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
                 f"{f.axis_name} to new {'highs' if _higher(f) else 'lows'}, away from that path at t = {_t(behind)}: "
                 f"the fitted curve flattened where the first {way} ended and does not follow the tail, so the verdict "
                 "goes by the tail)")
-            cause.actions = [(f"the forecast cannot say how many more {f.axis_name}s pay (it does not follow the tail): "
-                              f"train on with early stopping on {f.metric} (patience of a few {f.axis_name}s, "
-                              "restoring the best weights)") if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
+            _forecast_cannot_say(cause, f, " (it does not follow the tail)")
         # (Not after an annealed schedule either: converged returned above where _schedule_ended, which it implies.)
         if cause.id == "converged" and fc.get("uncertain") and fc["p_improve"] >= EVEN_ODDS and cause.actions \
                 and not _batch_loss(f):
