@@ -439,14 +439,18 @@ CAPACITY_OR_FLOOR = ("a model twice the size tells the model's limit from the da
 
 #: overfitting's regularization action where the run logs no decay nor dropout (:func:`_overfitting_actions`).
 REGULARIZE = "regularize: weight decay, dropout"
+#: overfitting's regularization, smaller-model and more-data actions: what closes a gap between training data and
+#: held-out data drawn alike, which a validation set unlike training does not reach (:func:`_val_unlike_training`
+#: drops them by this kind).
+GAP_REMEDY = "gap_remedy"
 ACTIONS = {
     "still_improving": ["keep training: it is still improving",
                         Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
     "converged": [Action("stop here" + NO_GAIN_HERE, claim=NO_GAIN_HERE),
                   Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
-                    REGULARIZE, "a simpler or smaller model",
-                    "data augmentation or more training data"],
+                    Action(REGULARIZE, GAP_REMEDY), Action("a simpler or smaller model", GAP_REMEDY),
+                    Action("data augmentation or more training data", GAP_REMEDY)],
     "lr_too_high": [Action("lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
                            "(ReduceLROnPlateau, cosine)", LOWERS_LR),
                     "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
@@ -5578,8 +5582,7 @@ def _val_unlike_training(f: Facts, verdict: Cause, causes: list[Cause]) -> list[
                 f" ({n} here, {_n(round(n / k, 1))} a class)" if n is not None else
                 " (the log does not say how many there were)") + ": twice the data tells them apart (validation then "
             "gets below the guess; data unlike training's keeps it above)")
-    unreached = (REGULARIZE, "a simpler or smaller model", "data augmentation or more training data")
-    kept = [a for a in verdict.actions if a not in unreached and not str(a).startswith("regularize: ")]
+    kept = [a for a in verdict.actions if not _of_kind(a, GAP_REMEDY)]
     verdict.actions = [
         "check the validation pipeline first: the same preprocessing as training (a scaler fitted on training, the "
         "same crops, alignment, normalisation, channel order), the same label mapping, inputs drawn from the "
@@ -6617,7 +6620,7 @@ def _regularize_more(f: Facts) -> str:
 def _overfitting_actions(f: Facts) -> list[str]:
     """``ACTIONS["overfitting"]`` with its "regularize" action naming the run's logged decay or dropout
     (:func:`_regularize_more`)."""
-    return [_regularize_more(f) if a == REGULARIZE else a for a in ACTIONS["overfitting"]]
+    return [Action(_regularize_more(f), GAP_REMEDY) if a == REGULARIZE else a for a in ACTIONS["overfitting"]]
 
 
 def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
