@@ -80,21 +80,20 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         try:
+            new = None
             if self.watcher.axis and self._fitted is not None and self._fitted() is not self.model:
                 # Another model (a sweep reusing one callback): its epochs appended to the last model's made one run
                 # of both, read as one curve ("lr too high": the jump where the second model started).
-                self.watcher = self.watcher.fresh()
-                self.best_weights = None
-                self.watcher.say_new_run("fit of another model")
-                self._prints.start(keras_print(self.model))
+                new = "fit of another model"
             elif self.watcher.axis and self._prints.restarted(keras_print(self.model)):
                 # The same model with its weights drawn again (or set back to the run's first ones): glued to the
                 # last fit, its first epochs were a jump back to the start loss, read as "lr too high".
+                new = "fit of the same model with its weights re-initialised"
+            if new:
                 self.watcher = self.watcher.fresh()
                 self.best_weights = None
-                self.watcher.say_new_run("fit of the same model with its weights re-initialised")
-                self._prints.start(keras_print(self.model))
-            elif not self.watcher.axis:
+                self.watcher.say_new_run(new)
+            if not self.watcher.axis:  # (a run's first fit, or a new run's: its untrained weights)
                 self._prints.start(keras_print(self.model))
             self._fitted = weakref.ref(self.model)
         except Exception as exc:
