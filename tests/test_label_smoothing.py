@@ -87,3 +87,19 @@ def test_a_majority_answer_near_1_is_no_fit(acc, loss):
     assert _calibrated_loss_bound(1.0, 10) == 0.0
     # Fano's bound at K = 10: H(0.9) + 0.1 ln 9
     assert abs(_calibrated_loss_bound(0.9, 10) - (0.3251 + 0.1 * math.log(9))) < 1e-3
+
+
+@pytest.mark.parametrize("name", ["keras_ls0.3_w64_s0.csv", "torch_ls0.4_w64_s0.csv"])
+def test_a_logged_weight_decay_does_not_bring_underfitting_back(name):
+    """The same runs with a weight decay of 1e-4 in their settings read "underfitting: lower the weight decay"
+    (_penalty_floor, 0.6) over converged, at training accuracy 1.000 / validation 0.985: _fitted_anyway kept
+    underfitting's level reading away, not the penalty's reading of the same level."""
+    import dataclasses
+
+    run = losslens.read(str(HERE / name))
+    run = run[0] if isinstance(run, list) else run
+    run = dataclasses.replace(run, meta={**run.meta, "weight_decay": {"value": 1e-4, "name": "weight_decay",
+                                                                     "where": "optimizer"}})
+    d = losslens.diagnose(run, classes=10)
+    assert d.verdict == "converged" and "underfitting" not in [c.id for c in d.causes], d
+    assert FLOOR in str(d)

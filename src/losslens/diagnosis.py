@@ -6055,7 +6055,8 @@ def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
     weight_decay 0.05): val 0.773 / 0.761, train 0.69 / 0.71; weight_decay 1e-5 gave val 0.157 / 0.185
     (80% / 76% lower), an 8x wider model at 0.05 gave 0.782 / 0.745 (no better): the penalty, not the
     capacity, set the floor. A model too small looks the same in the curves; the logged decay says which
-    to try first, and without one nothing here says it (``underfitting`` by level decides)."""
+    to try first, and without one nothing here says it (``underfitting`` by level decides). Not where a logged
+    accuracy says the model fits its data all the same (:func:`_fitted_anyway`), as :func:`_held_high` reads."""
     pl, g, reg = f.train_plateau, f.generalization, f.regularization
     if reg is None or not reg.value > 0:
         return None
@@ -6064,6 +6065,11 @@ def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if f.train_trend is not None and _crawling(f, t, f.train_trend):
         return None  # still crawling down: not held anywhere yet
+    if _fitted_anyway(f) is not None:
+        # A logged accuracy says the model fits: the level is the loss's own floor, as _underfit_level's reading
+        # under the same decay (its "lower the weight decay") defers to it; label smoothing 0.3-0.4 on digits at a
+        # logged weight_decay of 1e-4 read "underfitting: lower the weight decay" at training accuracy 1.000.
+        return None
     # A resumed log's first point is no start: the fall before it (optimizer.missed_improvement) counts, as in
     # stuck_at_init; where that cannot be bounded (a loss below 0) nothing says how high the floor is.
     if not math.isfinite(f.train_missed):
