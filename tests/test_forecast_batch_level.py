@@ -64,3 +64,22 @@ def test_a_memorised_batch_loss_is_forecast_from_its_batches_mean():
     assert fc.best[0] >= 0.5 * lowest20
     d = losslens.diagnose(path).forecast
     assert d["reason"] is None and d["best_so_far"] >= 0.5 * lowest20
+
+
+def test_a_training_loss_short_of_its_best_is_not_told_to_restore_the_best_weights():
+    """A tiny BERT's per-step training loss (hf_logging_steps, 32 epochs) is forecast above the best window of
+    batches it reached. Diagnose and `losslens forecast` said "restoring the best weights keeps about as much":
+    nobody restores weights by a training loss, whose best is a run of lucky batches. A held-out series keeps the
+    words (test_walk38_readings' Keras val_loss)."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = HF / "ls1_e32_trainer_state.json"
+    d = losslens.diagnose(str(path))
+    assert d.metric == "train_loss"
+    said = [e for c in d.causes for e in c.evidence if "its best so far is" in e]
+    assert said and all("restoring the best weights" not in e for e in said), said
+    assert all("training on gains little over what it already reached" in e for e in said), said
+    out = CliRunner().invoke(app, ["forecast", str(path)]).output
+    assert "best so far" in out and "restoring the best weights" not in out, out

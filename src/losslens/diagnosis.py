@@ -8501,7 +8501,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
             # that it gains > 1%" read as a gain restoring the best weights would not give (Keras MLP, val_loss
             # best 0.139 at epoch 16, now 0.1454, forecast 0.140 by 120: "3.7% lower ... P = 70%").
             line += (f" (from its fitted level now, {fc['level']:.4g}); but its best so far is {fc['best_so_far']:.4g} "
-                     f"and the forecast is {short}: restoring the best weights keeps about as much")
+                     f"and the forecast is {short}: {best_kept(f.metric)}")
         if cause.id == "converged" and _schedule_ended(f, t):
             # The ensemble carries the fitted curve on as though the step that shaped it held; after a schedule
             # that ran the lr to ~0, more epochs train at ~0 and hold the loss where it is: "P = 45% that training
@@ -8658,6 +8658,17 @@ def short_of_best(fc: dict) -> str | None:
         return None
     where = f"{_pct(-gain)} above it" if gain < 0 else f"only {_pct(gain)} below it"
     return f"{where} (P = {p:.0%} that it gets > 1% below it)"
+
+
+def best_kept(metric: str) -> str:
+    """What a forecast no better than the best so far means for ``metric``: restoring the best weights keeps that
+    best for a held-out series; for a training loss nobody restores by it (a batch loss's best is a run of lucky
+    batches), so it says that more training gains little over what the run already reached."""
+    from .forecasting import training_loss
+
+    if training_loss(metric):
+        return "training on gains little over what it already reached"
+    return "restoring the best weights keeps about as much"
 
 
 def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:

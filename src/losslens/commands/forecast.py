@@ -169,7 +169,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
              f"at {axis} {axis_text(fc.x_last)}{_last_logged(fc, run)}"]
     lines.append(f"  forecast: {fc.change_text(1)} by {at_text(run, axis, fc.horizon)}; "
                  f"P({fc.improve_label()}) = {fc.p_improve:.0%}")
-    from losslens.diagnosis import short_of_best
+    from losslens.diagnosis import best_kept, short_of_best
     from losslens.result import finite_or_none
 
     short = None
@@ -178,8 +178,7 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         short = short_of_best({"gain_over_best": finite_or_none(fc.best[1]), "p_over_best": finite_or_none(fc.best[2])})
     if short is not None:
         # "3.7% lower" from where a creeping curve is now can be no gain on the best it reached (diagnose's P line).
-        lines.append(f"  best so far {g(fc.best[0])}: the forecast is {short}; restoring the best weights keeps "
-                     "about as much")
+        lines.append(f"  best so far {g(fc.best[0])}: the forecast is {short}; {best_kept(fc.metric)}")
     from losslens.forecasting import beyond_calibration
 
     # An asked horizon as much as a planned one: --horizon 1000 on a 40-epoch log got an interval held at
