@@ -33,7 +33,7 @@ _NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too s
 
 
 def register(app):
-    from losslens.cli import higher_option
+    from losslens.cli import higher_option, noise_floor_option
 
     @app.command()
     def watch(
@@ -57,11 +57,14 @@ def register(app):
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K."),
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name."),
         higher: Optional[bool] = higher_option(),
+        noise_floor: Optional[float] = noise_floor_option(),
     ):
         """Diagnose a run live while it writes its log: the verdict, X, the forecast and "stop now?", updated
         as epochs arrive (Ctrl-C to stop)."""
-        from losslens.cli import fail, unknown_cause_line
+        from losslens.cli import check_noise_floor_option, fail, unknown_cause_line
         from losslens.result import CAUSES
+
+        check_noise_floor_option(noise_floor)
 
         wanted = {c.strip() for v in exit_when or [] for c in v.split(",") if c.strip()}
         bad = sorted(c for c in wanted if c not in CAUSES)
@@ -82,7 +85,7 @@ def register(app):
         try:
             code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon,
                           stop_gain=stop_gain, exit_when=wanted, classes=classes, run_id=run_id,
-                          higher_is_better=higher)
+                          higher_is_better=higher, noise_floor=noise_floor)
         finally:
             show.close()  # (a bad input's one line, after the panel: the terminal's cursor back)
         raise typer.Exit(code)
@@ -106,12 +109,13 @@ class Watched:
 
 def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None, metric=None, horizon=None,
            stop_gain: float = 0.01, exit_when=(), classes=None, run_id=None, higher_is_better=None,
-           sleep=time.sleep, clock=time.monotonic) -> int:
+           noise_floor=None, sleep=time.sleep, clock=time.monotonic) -> int:
     """Watch ``path`` until ``exit_when`` firms (0), ``idle`` seconds pass with no change (0; 2 where nothing could
     be diagnosed) or Ctrl-C (KeyboardInterrupt, raised on after ``show`` printed the last diagnosis).
 
     ``show`` receives what is said (:class:`JsonLines`, :class:`Lines`, :class:`Panel`); ``sleep(seconds)`` and
-    ``clock()`` (seconds) pace the polls. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
+    ``clock()`` (seconds) pace the polls. ``noise_floor``: the data's, in the loss's units, stated on every run read
+    (as ``diagnose --noise-floor`` does), so the diagnosis and "stop now?" hold a validation loss's forecast at it. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
     (one line, exit 2, in the CLI)."""
     import numpy as np
 
@@ -151,7 +155,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                 if local is not None:  # (a tracking server is read at every poll: it changed when rows came)
                     sig, changed_at = now, clock()
                 try:
-                    runs = _read(path, run_id, metric)
+                    runs = _read(path, run_id, metric, noise_floor)
                 except LosslensError as exc:
                     if not _not_yet(exc):
                         raise
@@ -255,15 +259,15 @@ class _Runs(list):
     notes: list
 
 
-def _read(path, run_id, metric) -> _Runs:
+def _read(path, run_id, metric, noise_floor=None) -> _Runs:
     """The runs in ``path`` as diagnose reads them, with the readers' notes (``.notes``) kept off stderr; a
     half-written last line is left out of the runs' own notes (their JSON): the log is being written."""
-    from losslens.api import to_runs
+    from losslens.api import to_runs, with_noise_floor
     from losslens.commands import held_warnings
     from losslens.readers.directory import name_apart
 
     with held_warnings() as records:
-        runs = _Runs(name_apart(to_runs(path, run_id=run_id, metric=metric)))
+        runs = _Runs(with_noise_floor(name_apart(to_runs(path, run_id=run_id, metric=metric)), noise_floor))
     runs.notes = [r.getMessage().removeprefix("losslens: ") for r in records]
     for run in runs:
         kept = run.meta.get("notes")
@@ -295,7 +299,7 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
     next point (:meth:`ForecastStopping.resume`): watched, the run goes on, and "stop now?" is asked again."""
     import numpy as np
 
-    from losslens.facts import metric_direction
+    from losslens.facts import metric_direction, stated_noise_floor
     from losslens.stopping import ForecastStopping
 
     if w.stopper is None or w.stopper.metric != d.metric:
@@ -304,7 +308,7 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
         x_last = float(np.asarray(run.axis, dtype=float)[-1])
         end = float(end) if end is not None and float(end) > x_last else None
         w.stopper = ForecastStopping(min_gain=stop_gain, horizon=end, mode="max" if higher else "min",
-                                     metric=d.metric)
+                                     metric=d.metric, noise_floor=stated_noise_floor(run, d.metric, bool(higher)))
         w.fed, w.stop_since = float("-inf"), None
     x, y = run.finite(d.metric)
     new = x > w.fed

@@ -224,6 +224,13 @@ class Watcher:
         the callbacks fill it from the trainer (Keras ``epochs``, Lightning ``max_epochs`` or ``max_steps``,
         Transformers ``num_train_epochs`` / ``max_steps``, ``Monitor(epochs=)``). None: twice
         the epochs seen so far.
+    noise_floor : float or None
+        The data's noise floor: the lowest validation loss the data allows, in the loss's units (a regression's
+        target noise variance for MSE: 0.01), as ``losslens diagnose --noise-floor`` states it. The run states it
+        (``run().meta["noise_floor"]`` and the saved file's meta), so every diagnosis and forecast of a validation
+        loss is held at it, as ``losslens forecast`` holds its own, and so is ``stop_gain``'s rule: a run at its
+        floor reads converged and is stopped where it reaches it, not told to train on towards a fit that bends on
+        below it. None (default): no floor stated.
     time_budget_ms : float or None
         Average CPU time per epoch end allowed for diagnosing: 5 ms, or 1% of the epoch's
         duration when that is more. When one diagnosis takes longer (a run of thousands of
@@ -250,6 +257,7 @@ class Watcher:
     stop_gain: float | None = None
     horizon: float | None = None
     time_budget_ms: float | None = 5.0
+    noise_floor: float | None = None
     framework: str = "python"
     name: str | None = None
     axis_name: str = "epoch"
@@ -355,6 +363,9 @@ class Watcher:
         from ..api import check_classes
 
         check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
+        from ..api import check_noise_floor
+
+        check_noise_floor(self.noise_floor)  # (refused when the callback is made, not at its first diagnosis)
         for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr", "time_budget_ms"):
             if getattr(self, key) is not None:
                 check_number(key, getattr(self, key), allow_inf=True,
@@ -604,8 +615,12 @@ class Watcher:
         if self._stopper is None:
             from ..stopping import ForecastStopping
 
+            from ..facts import stated_noise_floor
+
             self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode,
-                                             metric=str(self.best_key))
+                                             metric=str(self.best_key),
+                                             noise_floor=stated_noise_floor(self.run(), str(self.best_key),
+                                                                            mode == "max"))
         # (not given the lr: the schedule's own hold below waits out the lr's changes, and the stop follows the
         # schedule's end; fed the lr, the rule would wait 10 more epochs after its last cut, cut_points)
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
@@ -700,10 +715,15 @@ class Watcher:
         return Run(np.asarray(self.axis, dtype=float),
                    {k: np.asarray(v, dtype=float) for k, v in self.history.items()},
                    axis_name=self.axis_name, name=self.name, source=_str(self.save_path),
-                   meta={**self.meta, "framework": self.framework, **planned,
+                   meta={**self.meta, "framework": self.framework, **planned, **self._floor_meta(),
                          **({"classes": self.classes} if self.classes else {}),
                          # (The lr cuts made so far: the diagnosis says them, as it does of the file saved.)
                          **({"actions": list(self.actions)} if self.actions else {})})
+
+    def _floor_meta(self) -> dict:
+        """``noise_floor`` where the user stated it: the one place the diagnoses, the forecasts and the saved file
+        read it from (``meta["noise_floor"]``, as the lab and ``--noise-floor`` state it)."""
+        return {} if self.noise_floor is None else {"noise_floor": float(self.noise_floor)}
 
     def _planned_meta(self) -> dict:
         """``planned_end`` and ``planned_end_from`` (the readers' keys for the end a log states) where the end is
@@ -1069,7 +1089,8 @@ class Watcher:
         if horizon <= xs[-1]:
             return None, None
         try:
-            fc = forecast_curve(xs, ys, horizon)
+            # (held at the stated floor as the whole curve's forecast is: a stretch at the floor bends on below it)
+            fc = forecast_curve(xs, ys, horizon, noise_floor=getattr(d.facts, "noise_floor", None))
         except LosslensError:
             return None, None
         gain = float(fc.gain)
@@ -1495,7 +1516,7 @@ class Watcher:
         out["meta"] = {
             # The planned end kept: read back, the file forecasts to the horizon the live report quoted ("by
             # epoch 59"), not to twice its length.
-            **self.meta, **self._planned_meta(),
+            **self.meta, **self._planned_meta(), **self._floor_meta(),
             "format": "losslens.run/1", "framework": self.framework, "name": self.name,
             "monitor": self._monitor_used(), "best_epoch": _num(self.best_epoch),
             **({"monitor_asked": self.monitor} if self._monitor_used() != self.monitor_key else {}),
