@@ -66,6 +66,7 @@ from .facts.regularization import optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
+from .facts.trend import t_text as _t
 from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
 from .forecasting import IMPROVE_FRACTION, MIN_POINTS
 from .result import UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Plateau
@@ -9104,13 +9105,6 @@ def _beyond_noise(sds: float) -> str:
         if abs(sds) >= 1e6 or all((sds < cut) == (float(text) < cut) for cut in (3, 10)):
             return f"{words} ({text} sds)"
     return f"{words} (under {3 if sds < 3 else 10} sds)"
-
-
-def _t(v: float) -> str:
-    """A t statistic for people: one decimal, or 2 significant digits where a noise-free curve
-    (residual sd ~ 0) makes it astronomically large."""
-    out = f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
-    return "0.0" if out == "-0.0" else out  # a flat tail (negated for a score) is not "-0"
 
 
 def _ramp(value, lo, hi, c_lo, c_hi) -> float:

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..result import finite_or_none
 from ..exceptions import UsageTypeError, check_number
+from .trend import t_text as _t
 
 #: Slope multiplier before extrapolating (fitted on LCDB's training half; see the module docstring).
 DAMPING = 0.8
@@ -315,13 +316,6 @@ def _certainty(lc: LearningCurveFacts, two: DataForecast | None) -> str | None:
     if lc.flattening or two.p_gain < LIKELY_P:
         return "may"
     return "will" if two.p_gain >= SURE_P else "is likely to"
-
-
-def _t(v: float) -> str:
-    """A slope's t for people: one decimal, or 2 significant digits where seeds that agree to the last digit make
-    it astronomically large (1.2e+07, not 12000000.0)."""
-    out = f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
-    return "0.0" if out == "-0.0" else out
 
 
 def format_size(v: float) -> str:

@@ -148,3 +148,10 @@ def ols_slope_t(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     inflate = (1 + r1) / (1 - r1)
     se = np.sqrt(s2 * inflate / sxx)
     return slope, float(slope / se)
+
+
+def t_text(v: float) -> str:
+    """A t statistic for people: one decimal, or 2 significant digits where a noise-free curve (residual sd ~ 0) or
+    seeds that agree to the last digit make it astronomically large (1.2e+07, not 12000000.0)."""
+    out = f"{v:.1f}" if abs(v) < 1e4 else f"{v:.1e}"
+    return "0.0" if out == "-0.0" else out  # a flat tail (negated for a score) is not "-0"
