@@ -2045,6 +2045,15 @@ class WeightPrints:
         return travelled > 0 and nearest >= 0.5 * travelled
 
 
+def lr_moves(values, tol: float = 1e-3) -> bool:
+    """Whether a schedule's lrs (or factors), asked at the steps left, move: any value more than ``tol`` of the first
+    away from it, or not a finite number (then: it is taken to move, the old, safe reading). The Keras callback asks
+    its schedule with it, the torch adapters a LambdaLR's lambda."""
+    first = values[0]
+    return not math.isfinite(first) or any(not math.isfinite(v) or abs(v - first) > tol * abs(first)
+                                           for v in values[1:])
+
+
 #: What a weight print takes: this many entries of each of at most this many weight tensors.
 PRINT_ENTRIES, PRINT_VARIABLES = 16, 64
 

@@ -39,7 +39,6 @@ holds both reported losses level and high reads ``underfitting`` (held by a weig
 from __future__ import annotations
 
 import inspect
-import math
 import re
 import weakref
 
@@ -48,7 +47,7 @@ import numpy as np
 from ..columns import canonical
 from ..result import axis_text
 from ._core import (PRINT_ENTRIES, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints, decay_meta,
-                    dropout_meta, import_framework, print_stride, to_float)
+                    dropout_meta, import_framework, lr_moves, print_stride, to_float)
 
 keras = import_framework("keras", "losslens.integrations.keras needs Keras 3: pip install 'losslens[keras]'")
 
@@ -248,7 +247,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             end = now + int(steps) * len(remaining)
             values = [float(keras.ops.convert_to_numpy(schedule(step)))
                       for step in np.linspace(now, end, 9).round().astype(int)]
-            return _changes(values)
+            return lr_moves(values)
         except Exception:
             return True
 
@@ -268,7 +267,7 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
                     new = callback.schedule(e)
                 current = float(keras.ops.convert_to_numpy(new))
                 values.append(current)
-                if _changes(values):
+                if lr_moves(values):
                     return True
             return False
         except Exception:
@@ -416,12 +415,6 @@ def keras_frozen(model) -> tuple[int, int]:
         if not getattr(layer, "trainable", True):
             frozen += n_all
     return frozen, total
-
-
-def _changes(values) -> bool:
-    """Any value more than 1/1000 away from the first, or not a finite number (then: assume it changes)."""
-    first = values[0]
-    return any(not math.isfinite(v) or abs(v - first) > 1e-3 * abs(first) for v in values[1:])
 
 
 def _fit_callbacks(callback) -> list | None:

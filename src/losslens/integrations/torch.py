@@ -44,7 +44,7 @@ from ..exceptions import TORCH_PIN, UsageError, UsageTypeError
 from ..result import axis_text
 from ._core import (DECAY_KEYS, PRINT_ENTRIES, PRINT_VARIABLES, GradientProbe, LRSchedule, Watcher, WatcherViews, WeightPrints,
                     broadcast_from_zero, data_parallel, decay_meta, dropout_meta, gather_mean, import_framework,
-                    print_stride, to_float)
+                    lr_moves, print_stride, to_float)
 
 torch = import_framework("torch", f"losslens.integrations.torch needs PyTorch: pip install {TORCH_PIN}")
 
@@ -558,26 +558,19 @@ def _lambda_changes(scheduler, at, end):
                     factors = [float(f(s)) for s in range(step + 1, last + 1)]
                     if not all(math.isfinite(v) for v in factors):
                         return True
-                    if _moves([1.0, *np.cumprod(factors)]):
+                    if lr_moves([1.0, *np.cumprod(factors)]):
                         return True
                     continue
                 now = [float(f(step)) for _ in range(2)]
-                if _moves([lr, b * now[0], b * now[1]], 1e-6):
+                if lr_moves([lr, b * now[0], b * now[1]], 1e-6):
                     return True  # not the lr the optimizer holds: the lambda reads more than the step
                 points = np.unique(np.linspace(step, last, min(_LAMBDA_POINTS, last - step + 1)).round().astype(int))
-                if _moves([now[0], *(float(f(int(s))) for s in points)]):
+                if lr_moves([now[0], *(float(f(int(s))) for s in points)]):
                     return True
             return False
         except Exception:
             return True
     return changes
-
-
-def _moves(values, tol: float = 1e-3) -> bool:
-    """Any value more than ``tol`` of the first away from it, or not a finite number (then: it is taken to move)."""
-    first = values[0]
-    return not math.isfinite(first) or any(not math.isfinite(v) or abs(v - first) > tol * abs(first)
-                                           for v in values[1:])
 
 
 def _askable(f):
