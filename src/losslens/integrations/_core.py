@@ -1453,6 +1453,20 @@ class Watcher:
         except Exception as exc:
             self.warn_once(exc, "reading the weight penalty")
 
+    def read_train_examples(self, dataset, source: str) -> None:
+        """Note how many examples training fits, ``len(dataset())`` (``meta["train_examples"]``, read by
+        ``diagnosis._few_examples``: a model that memorised a few dozen while validation stayed at chance had too few
+        to generalize from as likely as labels without signal), with ``source`` saying where it was read. A dataset
+        without a length (an IterableDataset, a CombinedLoader, a custom loop with no dataloader) leaves it unknown,
+        silently: the size is a help, not a need."""
+        try:
+            n = len(dataset())
+        except Exception:
+            return
+        if n > 0:
+            self.meta["train_examples"] = int(n)
+            self.meta["train_examples_from"] = source
+
     def read_optimizer(self, read) -> None:
         """Set ``meta["optimizer"]`` from ``read()``, the optimizer's class name (``"Adam"``; None: not one known),
         which the actions are worded for (no "switch to Adam" to a run on Adam). Called once per fit, beside

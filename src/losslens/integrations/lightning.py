@@ -154,15 +154,8 @@ class LosslensCallback(WatcherViews, Callback):
                                    "the Trainer's max_epochs / max_steps")
         except Exception as exc:
             self.watcher.warn_once(exc, "reading max_epochs / max_steps")
-        try:
-            # How many examples training fits (diagnosis._few_examples): the training dataloader's dataset, set up by
-            # now; a CombinedLoader (several training loaders) or an IterableDataset leaves it unknown.
-            n = len(trainer.train_dataloader.dataset)
-            if n > 0:
-                self.watcher.meta["train_examples"] = int(n)
-                self.watcher.meta["train_examples_from"] = "len(train_dataloader.dataset)"
-        except Exception:
-            pass
+        # (the training dataloader is set up by now)
+        self.watcher.read_train_examples(lambda: trainer.train_dataloader.dataset, "len(train_dataloader.dataset)")
         try:
             self._watch_log(pl_module)
         except Exception as exc:

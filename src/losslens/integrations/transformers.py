@@ -117,15 +117,7 @@ class LosslensCallback(WatcherViews, TrainerCallback):
                                       inclusive=True)
         except Exception as exc:
             self.watcher.warn_once(exc, "train begin")
-        try:
-            # How many examples training fits: a model that memorised a few dozen while validation stayed at chance
-            # had too few to generalize from as likely as labels without signal (diagnosis._few_examples).
-            n = len(kwargs["train_dataloader"].dataset)
-            if n > 0:
-                self.watcher.meta["train_examples"] = int(n)
-                self.watcher.meta["train_examples_from"] = "the Trainer's len(train_dataset)"
-        except Exception:  # (an IterableDataset has no length, a custom loop no dataloader: the size stays unknown)
-            pass
+        self.watcher.read_train_examples(lambda: kwargs["train_dataloader"].dataset, "the Trainer's len(train_dataset)")
         # The Trainer has built its optimizer by now (AdamW unless args.optim says otherwise).
         self.watcher.read_penalty(lambda: optimizer_decay([kwargs.get("optimizer")]), DECAY_KEYS)
         self.watcher.read_penalty(lambda: module_dropout(kwargs.get("model")), ("dropout",))
