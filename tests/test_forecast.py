@@ -974,6 +974,30 @@ def test_a_steady_slow_fall_moves_the_value_p_and_x_toward_its_continuation():
     assert abs(far.value - far_fit.value) < 0.01 * far_fit.value, (far.value, far_fit.value)
 
 
+@pytest.mark.xfail(strict=True, reason="known, not fixed (issue 7, session 44): the steady fall is weighed into the value "
+                   "scaled by the backtest's reach over the horizon's; unscaled as a power law (branch "
+                   "s44_slowfall_powerlaw) this passes, but sklearn_mlpregressor_creep s0, a log-log fall as steady that "
+                   "flattened, then reads 'keep training' (docs/benchmarks.md, Forecast)")
+@pytest.mark.parametrize("log, cuts", [("keras_slow_overfit/moons400_s0.csv", (60, 75, 90, 105)),
+                                       ("keras_slow_overfit/moons400_s1.csv", (60, 75, 90, 105)),
+                                       ("torch_slow_tail/fried_sgd_slow.csv", (90, 105, 120))])
+def test_a_steady_slow_fall_is_forecast_most_of_the_way(log, cuts):
+    """Issue 7: a small-lr SGD run falling at a near-constant log-log rate is forecast to gain a third to half of what
+    it went on to gain. Keras' CSVLogger, a make_moons MLP at SGD(0.02) (tests/fixtures/ecosystem/keras_slow_overfit,
+    its first 150 epochs, still falling at epoch 149), seed 0 cut at 60 / 75 / 90 / 105 and forecast to 149: 2.8 / 4.2
+    / 4.1 / 3.0% lower where the run went 14.7 / 12.2 / 9.5 / 7.5% lower (seed 1: 0.15-0.38 of its gain); the
+    Friedman1 MLP at SGD(0.002) (torch_slow_tail) cut at 105: 3.2% where it went 16.5% lower."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(REPO / "tests" / "fixtures" / "ecosystem" / log).iloc[:150 if "moons" in log else None]
+    x, y = frame.epoch.to_numpy(float), frame.val_loss.to_numpy(float)
+    end = float(np.median(y[-5:]))  # where the run went, one epoch's noise aside
+    for k in cuts:
+        fc = forecast_curve(x[:k], y[:k], x[-1])
+        truth = (fc.level - end) / fc.level
+        assert truth > 0.05, (k, truth)  # the run did fall on
+        assert 0.5 * truth <= fc.gain <= 1.1 * truth, (k, fc.gain, truth)
+
+
 def test_a_steady_fall_cut_by_steplr_goes_on_at_the_new_rate_under_the_held_level():
     """fried_sgd_slow's MLP with StepLR(97, 0.1) (tests/fixtures/ecosystem/torch_slow_tail/fried_sgd_steplr.csv,
     make.py): falling 0.0006 an epoch when the lr is cut at epoch 97, 0.00005 an epoch after. Forecast at epoch 99
