@@ -767,3 +767,33 @@ def test_a_module_saved_whole_mid_fit_pickles_and_its_copy_logs_through_itself(t
     assert len(model.copies) == 2
     assert all(c.log.__self__ is c and c.log.__func__ is type(c).log for c in model.copies)
     assert "log" not in vars(model)
+
+
+class _CountingLog:
+    """A user's own ``log`` set on the module instance before the fit: counts its calls, then logs."""
+
+    def __init__(self, module):
+        self.own = type(module).log.__get__(module)
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.own(*args, **kwargs)
+
+
+def test_a_log_the_user_set_on_the_module_is_used_in_the_fit_and_is_there_after_it(tmp_path):
+    """The callback wraps the module's ``log`` for the fit and put it back by deleting the instance attribute, so a
+    ``log`` the user had set on the instance was gone after the fit. Now it logs through it and restores it, and a
+    module with none keeps none."""
+    torch.manual_seed(0)
+    model, plain = Regressor(), Regressor()
+    mine = _CountingLog(model)
+    model.log = mine
+    train, val = loaders()
+    for m in (model, plain):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trainer(tmp_path, LosslensCallback(verbose=0, grad_every=None), 2).fit(m, train, val)
+    assert vars(model)["log"] is mine
+    assert mine.calls > 0
+    assert "log" not in vars(plain)

@@ -291,12 +291,18 @@ class LosslensCallback(WatcherViews, Callback):
         original = pl_module.log
         if getattr(original, "losslens_wrapped", False):
             return
-        pl_module.log = _SizeReadingLog(pl_module, original, self)
+        # A ``log`` the user set on the instance before the fit is theirs to get back at its end, not deleted.
+        pl_module.log = _SizeReadingLog(pl_module, original, self, pl_module.__dict__.get("log", _NOTHING))
 
     @staticmethod
     def _unwatch_log(pl_module) -> None:
-        if getattr(pl_module.__dict__.get("log"), "losslens_wrapped", False):
-            del pl_module.__dict__["log"]
+        """Put back what the instance held as ``log`` before :meth:`_watch_log`: the user's own attribute, or none."""
+        wrapped = pl_module.__dict__.get("log")
+        if getattr(wrapped, "losslens_wrapped", False):
+            if wrapped.prior is _NOTHING:
+                del pl_module.__dict__["log"]
+            else:
+                pl_module.__dict__["log"] = wrapped.prior
 
     def on_exception(self, trainer, pl_module, exception):
         try:
@@ -375,10 +381,11 @@ class _SizeReadingLog:
 
     losslens_wrapped = True
 
-    def __init__(self, module, original, owner):
+    def __init__(self, module, original, owner, prior):
         self.original = original
         self.module = weakref.ref(module)
         self.owner = weakref.ref(owner)
+        self.prior = prior  # the instance's own ``log`` before the fit, or _NOTHING: what _unwatch_log puts back
 
     def __call__(self, name, value, *args, **kwargs):
         size = kwargs.get("batch_size")
@@ -388,7 +395,17 @@ class _SizeReadingLog:
         return self.original(name, value, *args, **kwargs)
 
     def __reduce__(self):
+        if self.prior is not _NOTHING:
+            return _same, (self.prior,)
         return _own_log, (self.module(),)
+
+
+_NOTHING = object()  # no ``log`` on the instance before the fit (None could be the user's own value)
+
+
+def _same(value):
+    """``value`` itself: a pickled :class:`_SizeReadingLog` over a user's own instance ``log`` is read back as that."""
+    return value
 
 
 def _own_log(module):
