@@ -913,3 +913,47 @@ def test_a_wrong_batch_size_is_refused_in_one_line():
         mon.step(loss, batch_size=32)
         mon.step(loss)
         mon.epoch_end(val_loss=1.0)
+
+
+class _Cut:
+    """A LambdaLR factor the loop changes by a method call: 1.0 until ``cut()``, then 0.1."""
+
+    def __init__(self):
+        self.factor = 1.0
+
+    def cut(self):
+        self.factor = 0.1
+
+    def __call__(self, epoch):
+        return self.factor
+
+
+@pytest.mark.parametrize("kind", ["object", "dict"])
+def test_a_lambda_whose_state_the_loop_changes_holds_the_stop(capsys, kind):
+    """LambdaLR over a callable object whose ``.cut()`` the loop calls at epoch 50 (or a lambda over a dict the loop
+    sets then), SGD 0.1 on the article's MLP, Monitor(stop_gain=0.01), 60 epochs planned: asked a copy of it at the
+    steps left, losslens read the factor of now at every one, took the schedule as done and stopped at epoch 20,
+    before the cut. Not a pure function of the epoch, it is taken to run: held, and the cut is made."""
+    torch.manual_seed(0)
+    cutter, shared = _Cut(), {"factor": 1.0}
+    factor = cutter if kind == "object" else (lambda e: shared["factor"])
+    model = mlp(2, 64)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    mon = Monitor(model, opt, sched, epochs=60, time_budget_ms=None, stop_gain=0.01)
+    (x, y), (xv, yv) = regression(1000, 0), regression(200, 1)
+    for epoch in range(60):
+        if epoch == 50:
+            cutter.cut()
+            shared["factor"] = 0.1
+        minibatch_epoch(model, opt, x, y, torch.nn.functional.mse_loss, 32, torch.Generator().manual_seed(epoch),
+                        mon.step)
+        with torch.no_grad():
+            val = torch.nn.functional.mse_loss(model(xv), yv).item()
+        sched.step()
+        if mon.epoch_end(val_loss=val):
+            break
+    mon.finish()
+    assert mon.stopped_epoch is None, mon.messages
+    assert epoch == 59 and opt.param_groups[0]["lr"] == pytest.approx(0.01)
+    assert "the lr schedule (LambdaLR) still runs: not stopping" in capsys.readouterr().out

@@ -34,8 +34,10 @@ entries of each weight are kept at every epoch end and read again before the nex
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import types
 import weakref
 
 import numpy as np
@@ -526,12 +528,11 @@ def _lambda_changes(scheduler, at, end):
     ``stop_gain`` to the end of the run, as any lambda schedule did. The steps left are the scheduler's
     ``last_epoch`` plus its steps per epoch (``last_epoch / (at + 1)``: 1 stepped per epoch, the batches per epoch
     stepped per batch) times the epochs from ``at`` to ``end``. Taken to run, as before, where it cannot be read:
-    no planned end, a lambda that raises or gives no finite number, one that writes state when called (it
-    assigns a global, a variable of an enclosing function or an attribute: asking it would move the user's
-    schedule; a write through a method call, ``calls.append(step)``, is not seen), a callable object that cannot be
-    copied to be asked, or a LambdaLR whose lambda, asked at the
-    current step twice, does not give the lr the optimizer holds now both times (it reads something besides
-    the step, or something else sets the lr)."""
+    no planned end, a lambda that raises or gives no finite number, one that is not a pure function of the step
+    (:func:`_pure`: it writes state, or reads state the user can change later, a callable object whose ``.cut()``
+    they call at some epoch or a dict it closes over; asked now, it gives the lr of now at every step left), or a
+    LambdaLR whose lambda, asked at the current step twice, does not give the lr the optimizer holds now both times
+    (it reads something besides the step, or something else sets the lr)."""
     if at is None or end is None:
         return True
     try:
@@ -574,24 +575,61 @@ def _lambda_changes(scheduler, at, end):
 
 
 def _askable(f):
-    """``f``, or a deep copy of a callable object or bound method (asked, it changes the copy's state, not the
-    scheduler's); None where asking it could move the user's schedule: a function that assigns a global, a variable
-    of an enclosing function or an attribute, or an object that cannot be copied."""
-    import copy
-    import dis
-    import types
+    """``f`` where it is a pure function of the step, else None: asked, a function that writes state (assigns a
+    global, a variable of an enclosing function, an attribute or an item) would move the user's schedule, and one
+    that reads state something else can change (a callable object's attributes, which its ``.cut()`` sets at some
+    epoch; a dict or list it closes over, reads as a global or takes as a default) gives now what it gives now at
+    every step, not what it will give (:func:`_pure`)."""
+    return f if _pure(f) else None
 
-    if isinstance(f, types.FunctionType):
-        writes = {"STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL", "DELETE_DEREF",
-                  "DELETE_ATTR", "DELETE_SUBSCR"}
-        try:
-            return None if any(i.opname in writes for i in dis.get_instructions(f)) else f
-        except Exception:
-            return None
+
+#: Values a pure lr lambda may read besides its step: none of them changes once made.
+_FIXED = (numbers.Number, str, bytes, type(None), range, type, types.ModuleType, types.BuiltinFunctionType, np.ufunc)
+_WRITES = {"STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL", "DELETE_DEREF",
+           "DELETE_ATTR", "DELETE_SUBSCR"}
+
+
+def _pure(f, depth: int = 0) -> bool:
+    """Whether ``f`` is a function of its arguments alone, as far as its code shows: a function that writes no state
+    and reads, besides its arguments, only fixed values (numbers, strings, modules, classes, builtins, tuples of
+    them, and functions themselves pure) through its closure, globals and defaults; or a ``functools.partial`` of
+    one over such values. A callable object or bound method reads its instance, whose state a method call changes;
+    it is not pure. ``depth`` bounds the functions followed (a pure helper calling pure helpers)."""
+    import dis
+
+    if depth > 4:
+        return False
+    if isinstance(f, functools.partial):
+        return _pure(f.func, depth + 1) and all(_fixed(v, depth) for v in (*f.args, *f.keywords.values()))
+    if not isinstance(f, types.FunctionType):
+        return False
     try:
-        return copy.deepcopy(f)
+        codes, names = [f.__code__], set()
+        while codes:
+            code = codes.pop()
+            for i in dis.get_instructions(code):
+                if i.opname in _WRITES:
+                    return False
+                if i.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                    names.add(i.argval)
+            codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+        builtins = f.__globals__.get("__builtins__", {})
+        builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
+        read = [f.__globals__[n] if n in f.__globals__ else builtins.get(n) for n in names]
+        read += [c.cell_contents for c in f.__closure__ or ()]
+        read += [*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()]
+        return all(_fixed(v, depth) for v in read)
     except Exception:
-        return None
+        return False
+
+
+def _fixed(value, depth: int) -> bool:
+    """``value`` does not change once made: a :data:`_FIXED` kind, a tuple or frozenset of them, a pure function."""
+    if isinstance(value, (tuple, frozenset)):
+        return all(_fixed(v, depth) for v in value)
+    if isinstance(value, (types.FunctionType, functools.partial)):
+        return _pure(value, depth + 1)
+    return isinstance(value, _FIXED)
 
 
 def module_dropout(model) -> dict:
