@@ -78,3 +78,29 @@ def test_a_short_run_on_a_small_validation_set_says_both(val_acc, small):
     assert d.verdict == "overfitting" and d.causes[0].strength == 0.5
     assert any(e.startswith("read on 4 epochs only: too few to be sure") for e in ev), ev
     assert any(e.startswith("validation is scored on 40 examples") for e in ev) is small, ev
+
+
+@pytest.mark.parametrize("seed, epochs", [(1, 40), (0, 6)])
+def test_a_cause_beside_a_capped_verdict_is_listed_as_possible(seed, epochs):
+    """Capped at a possibility's 0.5, the cause after the verdict still read "also likely": seed 1's first 40 epochs
+    printed "also likely: converged (50%)" under lr_too_high's "few examples, weak evidence", seed 0's first 6 the
+    same under underfitting's. A cause read on the same 40 examples is possible at most (as on a run too short to
+    forecast: _short_run's cap is the same helper's)."""
+    with open(HERE / f"moons_w128_s{seed}_val40.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))[:epochs]
+    d = losslens.diagnose({c: [float(r[c]) for r in rows] for c in rows[0] if c != "epoch"})
+    text = str(d)
+    assert SAYS in text and len(d.causes) > 1
+    assert "also likely" not in text and "also possible: converged (50%)" in text
+    assert [c.status for c in d.causes[1:]] == ["possible"] * (len(d.causes) - 1)
+    assert all(c["status"] == "possible" for c in d.to_dict()["causes"][1:])
+
+
+def test_a_cause_beside_a_verdict_read_on_too_few_epochs_is_listed_as_possible():
+    """The same under _short_run's cap: a Keras fit early-stopped at its 4th epoch (keras_earlystop_bounce/es_p3.csv)
+    read "also likely: converged (50%)" under "read on 4 epochs only: too few to be sure"."""
+    d = losslens.diagnose(HERE.parent / "keras_earlystop_bounce" / "es_p3.csv")
+    text = str(d)
+    assert "read on 4 epochs only: too few to be sure" in text and "few examples" not in text
+    assert "also likely" not in text and "also possible: converged (50%)" in text
+    assert all(c["status"] == "possible" for c in d.to_dict()["causes"][1:])

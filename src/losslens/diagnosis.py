@@ -319,9 +319,19 @@ def _short_run(f: Facts, causes: list[Cause]) -> None:
     if causes[0].confidence > SHORT_RUN_STRENGTH:
         causes[0].evidence.append(f"read on {n} {f.axis_name}s only: too few to be sure (a forecast needs "
                                   f"{SHORT_RUN_POINTS})")
-    for c in causes:
+    _cap_at_possible(causes, SHORT_RUN_STRENGTH)
+
+
+def _cap_at_possible(causes: list[Cause], cap: float) -> None:
+    """Cap every cause but ``diverged`` at a possibility's strength ``cap``, and list each after the verdict as
+    possible: a cause read on the same few points or examples as the verdict is no likelier than it. At 0.5 but still
+    ``likely``, one printed "also likely: converged (50%)" under a verdict its caveat had just called too weakly
+    shown to be sure. The verdict keeps its status: its caveat is said under it, and its status orders its phases."""
+    for i, c in enumerate(causes):
         if c.id != "diverged":
-            c.confidence = min(c.confidence, SHORT_RUN_STRENGTH)
+            c.confidence = min(c.confidence, cap)
+            if i > 0:
+                c.status = "possible"
 
 
 #: A validation set of fewer examples than this is a small sample of the task: its curve is the same few examples'
@@ -368,9 +378,7 @@ def _small_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
             f"evaluation, so the curve's shape may be theirs, not the task's (one example flips its accuracy by "
             f"{_pct(1.0 / n)}); a larger validation set says more")
     verdict.numbers["n_val"] = float(n)
-    for cause in causes:
-        if cause.id != "diverged":
-            cause.confidence = min(cause.confidence, SMALL_VAL_STRENGTH)
+    _cap_at_possible(causes, SMALL_VAL_STRENGTH)
 
 
 # Converged's claim that more epochs will not pay, after "stop at X" and, without an X, after "stop here". The rules
