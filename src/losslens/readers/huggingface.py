@@ -360,8 +360,13 @@ def _undo_accumulated_sum(run: Run, obj: dict, summary: dict | None, source: str
     the two losses of a correctly logged run track each other; after it a memorising model's training loss
     falls away from validation (an overfitting run summed over 2 batches: 1.9x up to the best, 1.3x over
     the whole run)."""
-    k = _accumulated_batches(obj, summary)
-    if k is None or not (run.has("train_loss") and run.has("val_loss")):
+    divide_summed(run, _accumulated_batches(obj, summary), source)
+
+
+def divide_summed(run: Run, k: int | None, source) -> None:
+    """:func:`_undo_accumulated_sum`'s test and division for ``k`` batches accumulated per optimizer step, however
+    ``k`` was learnt (trainer_state.json's rates; the TrainingArguments a TensorBoard event file holds)."""
+    if k is None or k < 2 or not (run.has("train_loss") and run.has("val_loss")):
         return
     xt, train = run.finite("train_loss")
     xv, val = run.finite("val_loss")

@@ -4,7 +4,9 @@ Runs are found with ``MlflowClient.search_runs`` and each metric's full history 
 ``MlflowClient.get_metric_history`` (the latest value alone is all ``run.data.metrics``
 keeps). The axis is the logged step, or the epoch when the run logs an ``epoch`` metric
 (Lightning's ``MLFlowLogger`` and the Hugging Face ``MLflowCallback`` do); several values in
-one epoch are averaged (see :func:`losslens.readers.tensorboard.scalars_to_run`).
+one epoch are averaged (see :func:`losslens.readers.tensorboard.scalars_to_run`). A step count
+that goes back in the order logged (a run resumed with ``start_run(run_id=...)``) is read as a
+resume, a count from 0 again renumbered to follow on, or a restart, said in one warning (:func:`_spliced`).
 
 Selecting runs: ``run_id`` takes a run id or a run name; ``experiment`` takes an experiment
 name or id (all its runs); neither means every run of every active experiment. On the
@@ -499,8 +501,10 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
         return None
     scalars, by_dataset, doubled, logged = {}, {}, [], {}
     model_datasets = functools.cache(lambda: _model_metric_datasets(client, info))
+    raw = _spliced({key: _metric_points(client, info, key, root, model_datasets) for key in keys},
+                   f"{label}#run={info.run_id}")
     for key in keys:
-        points = _metric_points(client, info, key, root, model_datasets)
+        points = raw[key]
         counts = np.unique([s for s, _, _, d in points if d is None], return_counts=True)[1]
         # (An epoch counter is logged again with each row at its step: a Trainer's training and eval rows.)
         if counts.size > 1 and counts.min() == counts.max() > 1 and axis_kind(column_name(key)) is None:
@@ -571,6 +575,78 @@ def _to_run(client, mlrun, label, root: Path | None = None) -> Run | None:
                                  "was planned to end")
     _fit_plan(run)
     return run
+
+
+def _spliced(raw: dict, source: str) -> dict:
+    """``raw`` (``{key: [(step, timestamp, value, dataset), ...]}``) with each step count that went back in the
+    order logged read as the TensorBoard and table readers read one, said in one warning per restart.
+
+    A run resumed with ``start_run(run_id=...)`` logs into the same series; read by step, values logged again at a
+    step replaced the earlier ones without a word. A count that goes back to a step after the run's first is a
+    resume from a checkpoint there: its values supersede the earlier ones from that step on. One that starts
+    again from the run's first step, its loss going on from where the run was (:func:`_source.goes_on`), is a
+    resumed fit that counted from 0 again: renumbered to follow on (a digits MLP resumed at epoch 25 and logged as
+    steps 0-34 read "lr too high, plateau at step 23" on the 35 resumed values, its whole descent replaced). One
+    whose loss starts over is the script run again: it supersedes the earlier values, as TensorBoard reads a
+    second writer. Keys logged with ``dataset=`` are left as they are. Whether each restart goes on is decided on
+    the training loss (else the validation loss) and applied to every key restarting as many times."""
+    order = {k: sorted(p, key=lambda q: q[1]) for k, p in raw.items() if p and all(q[3] is None for q in p)}
+
+    def backs(points):
+        return [i for i in range(1, len(points)) if points[i][0] < points[i - 1][0]]
+
+    restarting = {k: backs(p) for k, p in order.items()}
+    restarting = {k: b for k, b in restarting.items() if b}
+    if not restarting:
+        return raw
+    lead = next((k for want in ("train_loss", "val_loss") for k in restarting if column_name(k) == want), None)
+
+    def decide(points, cuts):
+        """Per cut: ``"resume"``, ``"renumber"`` or ``"over"``."""
+        out, first_step, seg_start = [], points[0][0], 0
+        for i in cuts:
+            before = [q[2] for q in points[seg_start:i] if np.isfinite(q[2])]
+            if points[i][0] > first_step:
+                out.append("resume")
+            elif before and _source.goes_on(before, points[i][2]):
+                out.append("renumber")
+            else:
+                out.append("over")
+            seg_start = i
+        return out
+
+    plans = {k: decide(order[k], b) for k, b in restarting.items()}
+    if lead is not None:
+        plans = {k: (plans[lead] if len(b) == len(restarting[lead]) else plans[k]) for k, b in restarting.items()}
+    out, said = dict(raw), []
+    for key, cuts in restarting.items():
+        points = order[key]
+        kept = list(points[:cuts[0]])
+        for n, (i, plan) in enumerate(zip(cuts, plans[key])):
+            seg = points[i:cuts[n + 1] if n + 1 < len(cuts) else len(points)]
+            last, first = kept[-1][0], seg[0][0]
+            if plan == "renumber":
+                shift = last + 1 - first
+                seg = [(s + shift, t, v, d) for s, t, v, d in seg]
+                said.append((key, f"the steps started again at {first} after step {last}, the loss going on "
+                                  f"from where it was (a resumed run that counted from {first} again): read as "
+                                  f"one run, those steps as {seg[0][0]}-{seg[-1][0]}"))
+            else:
+                gone = sum(1 for q in kept if q[0] >= first)
+                kept = [q for q in kept if q[0] < first]
+                why = ("resumed from a checkpoint there" if plan == "resume"
+                       else "the loss starting over: the run logged into again from its start")
+                said.append((key, f"the steps went back from {last} to {first} ({why}): the later values read "
+                                  f"from step {first} on, {gone} earlier ones left out"))
+            kept.extend(seg)
+        out[key] = kept
+    # One line per restart as the lead key (else the first key) saw it, the keys it holds for named.
+    shown = lead if lead is not None else next(iter(restarting))
+    for key, line in said:
+        if key == shown:
+            others = len(restarting) - 1
+            _source.warn(source, "%s: %s%s", key, line, f" (and so for {others} more metric(s))" if others else "")
+    return out
 
 
 def _metric_points(client, info, key, root: Path | None, model_datasets) -> list[tuple]:

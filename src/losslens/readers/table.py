@@ -44,6 +44,7 @@ from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN,
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError
 from ..run import Run
 from . import delimited, lightning
+from ._source import goes_on
 
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
 #: Numeric columns that tell runs apart when the epoch repeats (any text column can, too).
@@ -751,8 +752,7 @@ class _Plan:
             vals = seg.get(loss_col) if loss_col is not None else None
             if vals is None or not np.isfinite(vals).any():
                 return None
-            f = vals[np.isfinite(vals)]
-            return float(f[0]), float(f[-1])
+            return vals[np.isfinite(vals)]
 
         out, current, appended, resumed_at = [], segments[0], 0, []
         previous = ends(segments[0])
@@ -764,8 +764,11 @@ class _Plan:
             # from a checkpoint, however early (one of epoch 2 in a run that crashed at 19 starts near the
             # run's start loss, not its end). A count from the run's first epoch again is a new fit.
             resumed = first > float(ce[np.isfinite(ce)][0])
-            continued = resumed or (here is not None and previous is not None
-                                    and abs(here[0] - previous[1]) < abs(here[0] - previous[0]))
+            # A new fit from the first epoch again went on only where its first loss is about where the last one
+            # ended (goes_on): one from older saved weights starts clearly above it, and read as one run the jump
+            # was never said (training loss 0.090 -> 0.242, val_loss 0.096 -> 0.233 after epoch 39; the forecast
+            # sat above the best already reached).
+            continued = resumed or (here is not None and previous is not None and goes_on(previous, here[0]))
             if continued:
                 if resumed:
                     # fit(initial_epoch=k), resumed from a checkpoint: its epochs are the run's own
@@ -833,7 +836,7 @@ class _Plan:
         def ends(part):
             vals = part.get(loss_col) if loss_col is not None else None
             f = vals[np.isfinite(vals)] if vals is not None else np.zeros(0)
-            return (float(f[0]), float(f[-1])) if f.shape[0] else None
+            return f if f.shape[0] else None
 
         def resumes(current, redone, here, previous):
             # A resume from a checkpoint at step s logs at s about the loss the earlier rows logged there; a fresh
@@ -858,7 +861,7 @@ class _Plan:
                                   "resumed there): read as one run from there on, the earlier rows of %ss %s-%s left "
                                   "out", row + 1, axis, _num(was[1]), _num(now[0]), axis, _num(now[0]), _num(was[1]))
                 current = {k: np.concatenate([current[k][~redone], part[k]]) for k in current}
-            elif here is not None and previous is not None and abs(here[0] - previous[1]) < abs(here[0] - previous[0]):
+            elif here is not None and previous is not None and goes_on(previous, here[0]):
                 if now is not None and was is not None:
                     part = dict(part)
                     part[axis] = part[axis] - now[0] + was[1] + (was[1] - was[0]) / max(

@@ -17,7 +17,9 @@ Layout rules (what each library writes):
 * Lightning ``TensorBoardLogger``: ``lightning_logs/version_N`` with the user's tags and an
   ``epoch`` tag logged at every step.
 * Hugging Face Trainer: ``train/loss``, ``train/learning_rate``, ``train/grad_norm``,
-  ``train/epoch`` (fractional), ``eval/loss``.
+  ``train/epoch`` (fractional), ``eval/loss``; its TrainingArguments as JSON in the text summary
+  ``args``, whose ``gradient_accumulation_steps`` says when ``train/loss`` is the sum of that many
+  batches' losses (read divided, as ``trainer_state.json`` is: :func:`_undo_accumulated_sum`).
 
 A directory holding event files is one run; split sub-directories (``train``,
 ``validation`` ...) and ``add_scalars`` sub-directories are merged into their parent's run.
@@ -72,9 +74,11 @@ def read_tensorboard(path) -> list[Run]:
         # add_scalars child's does (tag "Loss" in Loss_val/).
         split = path.parent.name if path.parent.name.lower() in SPLITS or _add_scalars_child(
             path.parent, scalars, alone=True) else None
-        after, hp = scalars.after, scalars.hparams
+        after, hp, args = scalars.after, scalars.hparams, scalars.trainer_args
         scalars, axis = _merge_parts([(split, scalars)])
-        return [scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)]
+        run = scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)
+        _undo_accumulated_sum(run, args, path)
+        return [run]
 
     loaded, said, dirs = {}, set(), sorted(_event_dirs(path))  # (walked once: the error path below counts from it)
     for d in dirs:
@@ -99,6 +103,7 @@ def read_tensorboard(path) -> list[Run]:
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
                                    meta=_meta([loaded[d].after for _, d in parts],
                                               {k: v for _, d in parts for k, v in loaded[d].hparams.items()}), axis=axis))
+        _undo_accumulated_sum(runs[-1], {k: v for _, d in parts for k, v in loaded[d].trainer_args.items()}, root)
     if not runs:
         if not dirs:
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
@@ -118,6 +123,35 @@ def read_tensorboard(path) -> list[Run]:
         warn(path, "passed over %d folder(s) whose event files hold no scalars: %s", len(empty),
              ", ".join(empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else ""))
     return runs
+
+
+def _undo_accumulated_sum(run: Run, args: dict, source) -> None:
+    """A Trainer's training loss logged summed over its ``gradient_accumulation_steps`` batches, read divided by
+    them as the trainer_state.json of the same run is (:func:`huggingface.divide_summed`, its test and warning).
+    ``args``: the TrainingArguments the event file holds (``{}`` where it is no Trainer's). Read as logged, a tiny
+    BERT at 4 accumulated batches had validation at a quarter of training, "look for rows shared by both splits"."""
+    try:
+        k = int(args.get("gradient_accumulation_steps", 1))
+    except (TypeError, ValueError):
+        return
+    if k >= 2:
+        from .huggingface import divide_summed
+
+        divide_summed(run, k, source)
+
+
+def _trainer_args(text: str | None) -> dict:
+    """The TrainingArguments a Trainer's TensorBoardCallback wrote as JSON (``add_text("args", ...)``); ``{}`` where
+    there are none or they do not parse (context for the training loss's scale, not the run)."""
+    if not text:
+        return {}
+    import json
+
+    try:
+        args = json.loads(text)
+    except ValueError:
+        return {}
+    return args if isinstance(args, dict) else {}
 
 
 def _meta(afters: list[dict], hparams: dict | None = None) -> dict:
@@ -390,6 +424,7 @@ def _load_scalars(path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = Scalars()
     out.unread = unread
     out.hparams = _hparams(log.content.get("hparams", {}).get("_hparams_/session_start_info"))
+    out.trainer_args = _trainer_args(log.texts.get("args"))
     restarts = []
     for tag, (kept, after) in _split_after_training(events, closing).items():
         kept, restart = _without_orphans(kept)
@@ -525,6 +560,7 @@ class Scalars(dict):
         self.after: dict[str, float] = {}
         self.hparams: dict[str, object] = {}  # add_hparams' (a Lightning TensorBoardLogger's) settings
         self.unread: list[ReadError] = []  # the event files not one record of which was read, each its error
+        self.trainer_args: dict[str, object] = {}  # a Transformers Trainer's TrainingArguments ("args" text)
 
 
 def _closing_evaluations(path, events: dict) -> tuple[dict, dict]:

@@ -534,6 +534,19 @@ def _unique_keys(key: np.ndarray, few: int = 16) -> tuple[np.ndarray, np.ndarray
     return np.array(first, dtype=np.int64), inverse
 
 
+#: Text summaries kept (EventLog.texts): a Transformers Trainer's TensorBoardCallback writes its TrainingArguments
+#: as JSON under "args" at the start of train(), what says gradient_accumulation_steps.
+_KEPT_TEXTS = frozenset({"args"})
+
+
+def _text(tensor) -> str:
+    """A text summary's string (its first, for a tensor of several); "" where it holds none or no UTF-8."""
+    try:
+        return tensor.string_val[0].decode("utf-8") if tensor.string_val else ""
+    except UnicodeDecodeError:
+        return ""
+
+
 # Summary v1 kinds TensorBoard converts to tensors, and the plugin it names for them.
 _MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
 
@@ -599,6 +612,7 @@ class EventLog:
         self._events: dict[str, _Held] = {}
         self._plugin: dict[str, str] = {}  # a tag's first metadata's plugin
         self.content: dict[str, dict[str, bytes]] = {}
+        self.texts: dict[str, str] = {}  # the first text summary of each tag in _KEPT_TEXTS
         self.stopped: list[tuple[str, int, int, str]] = []
         self.damaged: list[tuple[str, int, list[Stretch]]] = []
         self._version = None
@@ -714,6 +728,9 @@ class EventLog:
                 value = v.simple_value
             elif kind == "tensor":
                 if plugins.get(tag or v.node_name, "scalars") != "scalars":
+                    name = tag.removesuffix("/text_summary")  # (torch's SummaryWriter.add_text names it so)
+                    if plugins.get(tag) == "text" and name in _KEPT_TEXTS and name not in self.texts:
+                        self.texts[name] = _text(v.tensor)
                     continue  # a histogram's, a text's ...: not parsed for nothing
                 value = scalar_value(v.tensor)
             else:

@@ -1,0 +1,96 @@
+"""Logs of one training kept over several processes whose counts do not say so: an MLflow run resumed into the same
+run id with its steps counted from 0 again, a Keras CSVLogger(append=True) over a fit restarted from an older saved
+model, and a Trainer's TensorBoard log at gradient_accumulation_steps=4. Each read as the library wrote it
+(tests/fixtures/ecosystem/<case>/make.py says what was run)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import lzma
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+
+
+# ---- MLflow: start_run(run_id=...) after a checkpoint -------------------------------------------------------
+@pytest.fixture
+def resume_store(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow")
+    db = tmp_path / "mlflow.db"
+    db.write_bytes(lzma.decompress((ECO / "mlflow_step_restart" / "mlflow.db.xz").read_bytes()))
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{db}"
+
+
+def _runs(uri):
+    from losslens.readers.mlflow import read_mlflow
+    return {r.name: r for r in read_mlflow(uri, experiment="resume")}
+
+
+def test_mlflow_steps_counted_from_0_again_after_a_resume_follow_on(resume_store, caplog):
+    # step_restart logged epochs 0-24 at steps 0-24, then the run resumed from the epoch-24 checkpoint logged epochs
+    # 25-59 at steps 0-34. Before: read by step, the 35 resumed values replaced the 25 first (the whole descent) in
+    # silence, "learning rate too high - plateau at step 23" on a curve of 35 points.
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        runs = _runs(resume_store)
+    run, single = runs["step_restart"], runs["single"]
+    assert np.array_equal(run.axis, np.arange(60))
+    # Its first 25 epochs are the one-process run's (same seeds); what follows goes on from there, no jump.
+    np.testing.assert_allclose(run.get("train_loss")[:25], single.get("train_loss")[:25], rtol=1e-6)
+    assert abs(run.get("val_loss")[25] - run.get("val_loss")[24]) < 0.02
+    said = [r.getMessage() for r in caplog.records if "steps started again at 0 after step 24" in r.getMessage()]
+    assert len(said) == 1 and "read as one run, those steps as 25-59" in said[0]
+    d, one = losslens.diagnose(run), losslens.diagnose(single)
+    assert d.verdict == one.verdict != "lr_too_high"
+
+
+def test_mlflow_resume_from_an_earlier_checkpoint_is_said(resume_store, caplog):
+    # ckpt_resume: epochs 0-24, then resumed from epoch 14's checkpoint at steps 15-59. Read by step, the later values
+    # stood for steps 15-24 before too, but without a word.
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        run = _runs(resume_store)["ckpt_resume"]
+    assert np.array_equal(run.axis, np.arange(60))
+    assert "the steps went back from 24 to 15 (resumed from a checkpoint there): the later values read from step 15 " \
+           "on, 10 earlier ones left out" in caplog.text
+
+
+# ---- Keras: CSVLogger(append=True), the model reloaded from an older save ----------------------------------
+def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own():
+    # jump.log: epochs 0-39, then 0-39 again from the epoch-3 model: the training loss 0.0012 -> 0.116, val_loss
+    # 0.032 -> 0.112. Before: "the loss going on from where it was ... read as one run" (0.116 is nearer 0.0012 than
+    # the first fit's 0.75), the jump never said and the forecast above the best already reached.
+    log = np.genfromtxt(ECO / "keras_csv_reload_older" / "jump.log", delimiter=",", names=True)
+    restart = int(np.flatnonzero(np.diff(log["epoch"]) < 0)[0]) + 1
+    assert restart == 40 and log["loss"][restart] > 50 * log["loss"][restart - 1]
+    runs = read(ECO / "keras_csv_reload_older" / "jump.log")
+    assert [len(r.axis) for r in runs] == [40, 40]
+    np.testing.assert_array_equal(runs[1].get("val_loss"), log["val_loss"][restart:])
+    assert all(r.meta["restart"].endswith("(the epoch count started again and the loss with it)") for r in runs)
+
+
+# ---- TensorBoard: a Trainer at gradient_accumulation_steps=4 ----------------------------------------------
+def test_a_trainers_event_file_at_4_accumulated_batches_is_read_as_its_state_is(caplog):
+    # The event file's "args" text holds the TrainingArguments (gradient_accumulation_steps=4); the training loss is
+    # the sum of 4 batches' mean losses (2.80 at the start against ln 2). Before: read as logged, "val_loss sat below
+    # train_loss ... look for rows shared by both splits", where trainer_state.json of the same run read divided by 4.
+    pytest.importorskip("tensorboard")
+    folder = ECO / "hf_tb_accum4" / "hf_out"
+    logged = [r["loss"] for r in json.loads((folder / "trainer_state.json").read_text())["log_history"] if "loss" in r]
+    assert logged[0] == pytest.approx(4 * np.log(2), rel=0.02)
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        [tb] = read(folder / "runs")
+        [state] = read(folder / "trainer_state.json")
+    np.testing.assert_allclose(tb.finite("train_loss")[1], np.array(logged) / 4, rtol=1e-6)
+    np.testing.assert_allclose(tb.finite("train_loss")[1], state.finite("train_loss")[1], rtol=1e-6)
+    assert tb.meta["train_loss_divided_by"] == 4
+    assert f"losslens: {folder / 'runs' / 'run'}: the training loss was logged 4x too high" in caplog.text
+    d = losslens.diagnose(folder / "runs")
+    assert d.verdict == losslens.diagnose(folder / "trainer_state.json").verdict
+    assert not any("rows shared by both splits" in str(a) for c in d.causes for a in c.actions)
