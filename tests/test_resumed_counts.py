@@ -62,15 +62,18 @@ def test_mlflow_resume_from_an_earlier_checkpoint_is_said(resume_store, caplog):
 
 
 # ---- Keras: CSVLogger(append=True), the model reloaded from an older save ----------------------------------
-def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own():
+def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own(caplog):
     # jump.log: epochs 0-39, then 0-39 again from the epoch-3 model: the training loss 0.0012 -> 0.116, val_loss
     # 0.032 -> 0.112. Before: "the loss going on from where it was ... read as one run" (0.116 is nearer 0.0012 than
     # the first fit's 0.75), the jump never said and the forecast above the best already reached.
     log = np.genfromtxt(ECO / "keras_csv_reload_older" / "jump.log", delimiter=",", names=True)
     restart = int(np.flatnonzero(np.diff(log["epoch"]) < 0)[0]) + 1
     assert restart == 40 and log["loss"][restart] > 50 * log["loss"][restart - 1]
-    runs = read(ECO / "keras_csv_reload_older" / "jump.log")
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        runs = read(ECO / "keras_csv_reload_older" / "jump.log")
     assert [len(r.axis) for r in runs] == [40, 40]
+    assert "the epoch count started again at 0 after epoch 39, the loss at 0.1161 where it had ended at 0.001202 " \
+           "(a fit from older saved weights?): read as a run of its own (#2)" in caplog.text
     np.testing.assert_array_equal(runs[1].get("val_loss"), log["val_loss"][restart:])
     assert all(r.meta["restart"].endswith("(the epoch count started again and the loss with it)") for r in runs)
 

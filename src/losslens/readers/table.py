@@ -799,6 +799,15 @@ class _Plan:
                 current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
                 appended += 1
             else:
+                if here is not None and previous is not None \
+                        and abs(here[0] - previous[-1]) < abs(here[0] - previous[0]):
+                    # Not a fresh model (that starts about where the first fit did) but one from older saved
+                    # weights: the jump is said, as a split alone would leave the reader guessing why.
+                    from ._source import warn
+                    warn(self.source, "the epoch count started again at %s after epoch %s, the loss at %.4g where "
+                                      "it had ended at %.4g (a fit from older saved weights?): read as a run of its "
+                                      "own (#%d)", _num(first), _num(np.nanmax(ce)), here[0], previous[-1],
+                         len(out) + 2)
                 out.append((current, _segment_meta(appended, resumed_at)))
                 current, appended, resumed_at = seg, 0, []
             previous = here if here is not None else previous
