@@ -58,7 +58,7 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
-from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, never_moved, values_step
+from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts, never_moved, values_step
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
@@ -1610,6 +1610,13 @@ RAMP_FACTOR = 3.0
 #: A ramp whose point-to-point factors all sit within this share of their median is one factor applied each point,
 #: said as "x1.3 each epoch" (wording only). Set in c7492e4; no measurement recorded.
 STEADY_FACTOR = 0.01
+#: A rate that rose all run is an lr range test's sweep: train at about this share of the rate where the loss was
+#: lowest (fastai's lr_find, SuggestionMethod.Minimum: that rate / 10). The lowest point of a sweep is where the
+#: rate, still rising, had not yet thrown the weights off, not a rate the model can hold: the walk's digits MLP (SGD
+#: momentum 0.9, x1.35 an epoch from 1e-4) was lowest at 0.81 and 0.60 (seeds 0, 1); held constant for 30 epochs
+#: those blew up (training loss 4.5e29, 1.4e17), a tenth of them reached validation 0.132 and 0.094 (accuracy
+#: 0.976, 0.970).
+RANGE_TEST_SHARE = 0.1
 
 
 def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
@@ -1618,7 +1625,15 @@ def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
     NaN, else the last point). The step that blew up was the schedule's: said after the blow-up's own line, and
     "fix the schedule" first. A digits MLP under a LambdaLR of 1.3 ** epoch (a warm-up that never stops): the
     lr logged 0.01 -> 0.18 at the lowest training loss (epoch 11), 26 by the NaN at epoch 30, read "diverged:
-    lower the learning rate, gradient clipping, warm-up" with no word of the lr column."""
+    lower the learning rate, gradient clipping, warm-up" with no word of the lr column.
+
+    Where the rate rose all run (it never fell, and never held its last value longer than it held any earlier one:
+    no target it stopped at), the run was an lr range test, or a warm-up that never stopped, and the rate where the
+    loss was lowest is a ceiling, not a rate to train at: the action names a constant rate of ``RANGE_TEST_SHARE``
+    of it (Smith 2017, "Cyclical Learning Rates for Training Neural Networks", section 3.3, the range test; fastai's
+    lr_find, the rate at the minimum / 10). The walk's range test at SGD momentum 0.9, x1.35 an epoch from 1e-4,
+    read "a warm-up should stop at its target, here no higher than 0.81"; 0.81 held blew up, 0.081 trained
+    (``RANGE_TEST_SHARE``; tests/fixtures/ecosystem/lr_range_test)."""
     if verdict.id != "diverged" or not run.has("lr"):
         return
     name = "train_loss" if run.has("train_loss") else f.metric
@@ -1650,10 +1665,27 @@ def _lr_ramped(run: Run, f: Facts, verdict: Cause) -> None:
                                f"{_n(float(lx[0]))}, {lr_best:.3g} where {name} was lowest ({float(y[i]):.4g} at "
                                f"{ax} {_n(float(x[i]))}), {lr_end:.3g} by {by}{per}: the schedule raised the step "
                                "until the loss blew up")
-    verdict.actions.insert(0, f"fix the learning-rate schedule: it kept raising the rate; a warm-up should stop at "
-                              f"its target, here no higher than {lr_best:.2g}, where {name} was lowest")
+    held_last = _held_runs(lv[before])
+    if bool(np.all(ratios >= 1)) and held_last[-1] <= max(held_last[:-1], default=1):
+        use = RANGE_TEST_SHARE * lr_best
+        verdict.actions.insert(0, f"fix the learning-rate schedule: it raised the rate all run (an lr range test, or a "
+                                  f"warm-up that never stopped); train at a constant rate of about a tenth of the one "
+                                  f"where {name} was lowest: here about {use:.2g} (the range test's reading: Smith "
+                                  f"2017, \"Cyclical Learning Rates\", section 3.3; fastai's lr_find); {lr_best:.2g} "
+                                  "is a ceiling, passed on the way up, not a rate to hold")
+        verdict.numbers["lr_suggested"] = use
+    else:
+        verdict.actions.insert(0, f"fix the learning-rate schedule: it kept raising the rate; a warm-up should stop "
+                                  f"at its target, here no higher than {lr_best:.2g}, where {name} was lowest")
     verdict.numbers["lr_at_best"] = lr_best
     verdict.numbers["lr_at_blowup"] = lr_end
+
+
+def _held_runs(lv: np.ndarray) -> list[int]:
+    """The lengths of the runs of equal consecutive values in ``lv`` (a logged lr, shape (n,)), in order: a rate
+    logged each step under a schedule stepped each epoch repeats each value an epoch's steps."""
+    cuts = np.flatnonzero(lv[1:] != lv[:-1]) + 1
+    return [int(len(r)) for r in np.split(lv, cuts)]
 
 
 #: A whole-model gradient norm this large is far beyond what clipping is set to bound (clip_grad_norm_(params, 1.0),
@@ -3790,9 +3822,27 @@ def unlearned(f: Facts, t: Thresholds) -> Cause | None:
           "than the model memorising its training data"]
     c = f.chance
     if c.val_acc_tail is not None and c.val_acc_start is not None:
-        ev.append(f"validation accuracy fell from {c.val_acc_start:.3f} to {c.val_acc_tail:.3f}")
+        ev.append(_val_acc_course(c, ax))
     return Cause("lr_too_high", 0.7, ev, ACTIONS["lr_too_high"],
                  {"val_rise_range": g.val_rise_range, **({"uniform_guess": guess} if guess is not None else {})})
+
+
+def _val_acc_course(c: ChanceFacts, ax: str) -> str:
+    """How the validation accuracy went, its verbs read off its numbers (fractions, compared as shown, to 3
+    decimals): from its first value up to its best (running median of 3) and down to its last where the best
+    stands above both, else the one way it went, with its last quarter's mean. A range test's digits MLP went
+    0.054 -> 0.978 (epoch 29) -> 0.296 at the NaN, said "fell from 0.054 to 0.630" (that quarter's mean)."""
+    start, tail = round(c.val_acc_start, 3), round(c.val_acc_tail, 3)
+    end = round(c.val_acc_end, 3) if c.val_acc_end is not None else tail
+    peak = round(c.val_acc_peak, 3) if c.val_acc_peak is not None else None
+    at = lambda x: f" at {ax} {_n(x)}" if x is not None else ""
+    quarter = f" ({tail:.3f} over its last quarter)"
+    if peak is not None and peak > max(start, end) and peak > tail:
+        return (f"validation accuracy rose from {start:.3f} to {peak:.3f}{at(c.val_acc_peak_at)}, then fell to "
+                f"{end:.3f}{at(c.val_acc_end_at)}{quarter}")
+    if end == start:
+        return f"validation accuracy ended where it started, {start:.3f}{quarter}"
+    return f"validation accuracy {'rose' if end > start else 'fell'} from {start:.3f} to {end:.3f}{quarter}"
 
 
 #: Why both curves worsening together reads lr_too_high, not overfitting.

@@ -40,6 +40,9 @@ class ChanceFacts:
     certain: float | None = None  # certain_answers of the validation (else training) loss: outputs saturated
     rests_at: int | None = None  # K where the losses rest at ln K after they moved (resting_at_ln_k), no accuracy
                                  # above 1.5/K; None for a regression
+    val_acc_peak_at: float | None = None  # the axis value of val_acc_peak (its first, where it repeats)
+    val_acc_end: float | None = None  # the last finite validation accuracy ...
+    val_acc_end_at: float | None = None  # ... and its axis value
 
 
 #: Two accuracies (fractions) closer than this are one value: float32 round-trips of the same count of right answers
@@ -318,14 +321,22 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             i = int(np.argmax(a))
             peak, peak_at = float(a[i]), float(axis[ok][i])
     frozen, val_peak, still = 0, None, 0
+    val_peak_at = val_end = val_end_at = None
     if val_acc is not None:
-        fin = val_acc[np.isfinite(val_acc)]
+        ok = np.isfinite(val_acc)
+        fin = val_acc[ok]
+        fx = axis[ok] if axis is not None and axis.shape == val_acc.shape else None
         if never_moved(fin):
             frozen = int(fin.shape[0])
         moved = np.flatnonzero(np.abs(fin - fin[-1]) > SAME_ACCURACY) if fin.shape[0] else np.empty(0)
         still = int(fin.shape[0] - 1 - moved[-1]) if moved.shape[0] else int(fin.shape[0])
         if fin.shape[0] >= 3:
-            val_peak = float(median3(fin).max())
+            m3 = median3(fin)
+            val_peak = float(m3.max())
+            val_peak_at = float(fx[int(np.argmax(m3))]) if fx is not None else None
+        if fin.shape[0]:
+            val_end = float(fin[-1])
+            val_end_at = float(fx[-1]) if fx is not None else None
     step = None
     last = val_acc[np.isfinite(val_acc)] if val_acc is not None else np.empty(0)
     if n_val is None and last.size and last[-1] >= STEP_READ_FROM:
@@ -335,7 +346,7 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
                        val_peak, *top, step, source, still,
                        first_loss if source == "initial loss" else low if source == "resting loss" else None,
                        next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
-                             if v is not None), None), rests_at)
+                             if v is not None), None), rests_at, val_peak_at, val_end, val_end_at)
 
 
 #: values_step: a value is a multiple of 1/M to within this share of M plus this floor (an accuracy printed to 6
