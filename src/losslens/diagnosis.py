@@ -845,6 +845,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes = _bent_over(f, t, causes)
     verdict = causes[0]
     _lr_ramped(run, f, verdict)
+    _labels_or_depth(f, t, verdict)
     _grad_at_blowup(run, f, t, verdict)
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
@@ -2180,7 +2181,8 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     uniform guess's loss, "check that the targets depend on the inputs" first, unless every input gets one answer
     (`_one_answer`: units that died, the initialization first); there, with the gradient norm logged flat, vanishing
     gradients and their remedies second (`VANISHED_ACTION`: gating, residuals or normalization, shorter sequences,
-    init).
+    init); as the verdict with nothing logged to tell the two apart, the evidence says so and what would
+    (`_labels_or_depth`).
     """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -2248,10 +2250,34 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
 VANISHED_LINE = ("the gradient norm held flat while the loss sat at a guess: a gradient that vanishes on its way "
                  "back (through a recurrent net's steps or a deep net's layers) leaves only the output layer's, "
                  "which fits the class frequencies and no more; targets the inputs do not determine look the same")
+#: _labels_or_depth's line.
+UNTOLD_LINE = ("nothing in this log tells why: targets the inputs do not determine hold a model at a uniform guess, "
+               "and so does a gradient that vanishes before it reaches the early layers (a deep stack of sigmoid or "
+               "tanh layers, dead ReLUs); a model of one hidden layer trained on the same data tells them apart (if "
+               "it learns, the labels carry signal and the deep net's gradient is what fails), as does each layer's "
+               "gradient norm logged (grad_norm/<layer>)")
 VANISHED_ACTION = ("gradients vanish? gating (an LSTM or GRU in place of a plain RNN), residual connections or "
                    "normalization, shorter sequences (truncated backpropagation), an initialization that keeps the "
                    "signal's scale (orthogonal recurrent weights at gain 1, He for ReLU); each layer's gradient norm "
                    "logged (grad_norm/<layer>) shows where it dies")
+
+
+def _labels_or_depth(f: Facts, t: Thresholds, verdict: Cause) -> None:
+    """A ``stuck_at_init`` verdict at a uniform guess's loss whose log holds nothing to tell labels without signal
+    from a gradient that vanishes before the early layers: no gradient norm logged, whole or per layer, no one
+    answer for every input (:func:`_one_answer`: units dead), no steady fall (:func:`_slow_descent`: a step too
+    small) and no step that threw the weights up (:func:`_stuck_by_the_step`). The labels check stays first (it is
+    cheap), and the evidence says plainly that the log cannot tell the two apart and what would. A digits MLP of
+    ten 32-wide sigmoid layers at SGD 0.05 (momentum 0.9; tests/fixtures/ecosystem/deep_sigmoid): both losses at
+    ln 10 for 60 epochs, read "check that the targets depend on the inputs" first with no word of the depth; the
+    same labels with ReLUs and Adam 1e-3 reach validation accuracy 0.891."""
+    if verdict.id != "stuck_at_init" or STEP_TOO_LARGE in verdict.actions or f.layer_grads is not None \
+            or f.optimizer.grad_norm_early is not None:
+        return
+    pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
+    if _at_a_guess(f, pl.floor, name) is None or _one_answer(f, t) or _slow_descent(f, t) is not None:
+        return
+    verdict.evidence.append(UNTOLD_LINE)
 
 
 def _one_answer(f: Facts, t: Thresholds) -> str | None:
