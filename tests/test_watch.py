@@ -519,3 +519,22 @@ def test_piped_a_run_started_over_prints_its_first_verdict(tmp_path, capsys):
     old, new = (diagnose_run(losslens.read(str(LOG))[0].head(k)) for k in (40, 20))
     assert (old.verdict, old.plateau_epoch) == (new.verdict, new.plateau_epoch)  # the case: the same verdict and X
     assert [line.split(":")[0] for line in live] == ["epoch 39", "epoch 19"]
+
+
+def test_a_lightning_fit_resumed_into_version_1_is_watched_as_the_one_run_diagnose_reads(tmp_path):
+    """``trainer.fit(ckpt_path=...)`` with a new Trainer logs on into ``version_1``: diagnose reads the folder as
+    one run ``version_0+version_1``. The watch read ``version_0`` alone first, and ended showing that snapshot
+    (frozen at its last epoch) beside the joined run."""
+    logs = Path(__file__).parent / "fixtures" / "ecosystem" / "lightning_resume" / "logs" / "csv"
+    root = tmp_path / "csv"
+    (root / "version_0").mkdir(parents=True)
+    (root / "version_0" / "metrics.csv").write_text((logs / "version_0" / "metrics.csv").read_text())
+
+    def resume():
+        (root / "version_1").mkdir()
+        (root / "version_1" / "metrics.csv").write_text((logs / "version_1" / "metrics.csv").read_text())
+
+    seen = Seen()
+    assert _follow(root, seen, Writer([resume]), idle=2.0) == 0
+    assert [d.run.name for d in seen.ended] == ["version_0+version_1"]
+    assert seen.ended[0].to_dict() == diagnose_run(losslens.read(str(root))[0]).to_dict()

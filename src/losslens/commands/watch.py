@@ -168,6 +168,13 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                     # 19" came at two reads in a row, then went.
                     notes = {n: notes.get(n, 0) + 1 for n in runs.notes}
                     say(n for n, reads in notes.items() if reads >= 3 and not _CUT.search(n))
+                    for key in _absorbed(watched, runs):
+                        # A run now read as part of another (version_0 once version_1 resumes it, a log once its
+                        # copy in another logger's file is the fuller): the snapshot of its own is no run any more
+                        # (diagnose reads the one run; the watch ended showing the two).
+                        del watched[key]
+                        if hasattr(show, "forget"):  # (a show of the caller's own may keep no runs)
+                            show.forget(key)
                 for run in runs:
                     key = (run.source, run.name)
                     w = watched.get(key)
@@ -274,6 +281,14 @@ def _read(path, run_id, metric, noise_floor=None) -> _Runs:
         if kept:
             run.meta["notes"] = [n for n in kept if not _CUT.search(n)]
     return runs
+
+
+def _absorbed(watched: dict, runs) -> list:
+    """The keys of ``watched`` whose run this read gives as part of another: its source is a run's own, one it
+    joined (``resumed_in``) or one it read once as a copy (``copies``), under a key no run read now has."""
+    now = {(run.source, run.name) for run in runs}
+    parts = {s for run in runs for s in (run.source, *run.meta.get("resumed_in", ()), *run.meta.get("copies", ()))}
+    return [key for key in watched if key not in now and key[0] in parts]
 
 
 def _diagnose(run, metric, classes, horizon, higher_is_better):
@@ -405,6 +420,9 @@ class JsonLines:
     def end(self, watched: dict) -> None:
         pass  # (every diagnosis is printed already)
 
+    def forget(self, key) -> None:
+        pass  # (a line printed stays printed)
+
     def close(self) -> None:
         pass
 
@@ -476,6 +494,9 @@ class Panel(Lines):
 
     def close(self) -> None:
         self.live.stop()  # (idempotent)
+
+    def forget(self, key) -> None:
+        self.runs.pop(key, None)
 
     def end(self, watched: dict) -> None:
         self.live.stop()
