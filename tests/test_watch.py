@@ -538,3 +538,17 @@ def test_a_lightning_fit_resumed_into_version_1_is_watched_as_the_one_run_diagno
     assert _follow(root, seen, Writer([resume]), idle=2.0) == 0
     assert [d.run.name for d in seen.ended] == ["version_0+version_1"]
     assert seen.ended[0].to_dict() == diagnose_run(losslens.read(str(root))[0]).to_dict()
+
+
+def test_a_callback_file_that_becomes_a_copy_is_no_longer_watched_as_its_own(tmp_path):
+    """Lightning with the LosslensCallback, resumed from an older checkpoint into version_1: version_0's own run
+    (its metrics.csv, its losslens.json) becomes part of version_0+version_1 and a copy of it."""
+    import shutil
+
+    logs = Path(__file__).parent / "fixtures" / "ecosystem" / "lightning_resume_callback" / "logs"
+    root = tmp_path / "logs"
+    shutil.copytree(logs / "version_0", root / "version_0")
+    seen = Seen()
+    assert _follow(root, seen, Writer([lambda: shutil.copytree(logs / "version_1", root / "version_1")]),
+                   idle=2.0) == 0
+    assert [d.run.name for d in seen.ended] == ["version_0+version_1"]

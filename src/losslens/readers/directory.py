@@ -132,7 +132,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
     if not runs:
         raise ReadError(f"no training runs found in this directory ({looked} file{'s' if looked != 1 else ''} read"
                         f"{': ' + detail if detail else ''})", source)
-    runs = _unique_names(_drop_copies(_join_resumed(runs)), root)
+    parts: dict = {}
+    runs = _unique_names(_drop_copies(_join_resumed(runs, parts), parts), root)
     for run in runs:  # said once for the run kept, not for its copy in the other logger's folder
         for *_, note in run.meta.get("trained_again", []):
             _source.warn(run.source or run.name, note)
@@ -156,7 +157,7 @@ def _library_folder(here: Path, dirnames: list[str], filenames: list[str]):
 _VERSION = re.compile(r"^version_(\d+)$")
 
 
-def _join_resumed(runs: list[Run]) -> list[Run]:
+def _join_resumed(runs: list[Run], parts: dict | None = None) -> list[Run]:
     """Join a Lightning fit resumed from a checkpoint to the run it continues.
 
     ``trainer.fit(model, ckpt_path="last.ckpt")`` with a new Trainer logs into a new
@@ -166,6 +167,8 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
     epoch is the next one after a sibling version's last, with the same series, is that run's
     continuation; so is one that starts after its first epoch but not after its last (resumed from an older
     checkpoint), whose records then replace the sibling's from there. The joined run is named ``version_0+version_1``.
+    ``parts``, where given, gets ``{id(joined run): [the runs it joins, whole]}`` (a callback's file of version_0
+    is a copy of version_0's log, not of the joined run: :func:`_drop_copies`).
     """
     # Each run's folder found once, and only a version_N (or a Trainer's dated folder) looked for among the runs
     # before it: a folder of 1,000 CSV logs made 499,500 comparisons, each of them two stat calls (220 s of a 260 s
@@ -199,6 +202,8 @@ def _join_resumed(runs: list[Run]) -> list[Run]:
         # (keep is a prefix: a Run's axis is in order)
         out[at] = prev.head(int(keep.sum())).followed_by(run, name=f"{prev.name}+{_folder(run).name}",
                                                          source=prev.source, meta=meta)
+        if parts is not None:
+            parts[id(out[at])] = [*parts.pop(id(prev), [prev]), run]
     return out
 
 
@@ -242,7 +247,7 @@ _COPY_MIN_POINTS = 5
 _COPY_RTOL = 2.0 ** -20
 
 
-def _drop_copies(runs: list[Run]) -> list[Run]:
+def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
     """One run written twice is read once, and said so.
 
     Ray Tune writes each trial as ``progress.csv``, ``result.json`` and an event file; Lightning's
@@ -254,8 +259,16 @@ def _drop_copies(runs: list[Run]) -> list[Run]:
     the earlier keeps its name. Runs a store keeps apart by id (MLflow's, W&B's) are never one run: a seeded
     rerun logs the same values. (Matching the diagnosed series' finite values alone read DeepOBS runs that
     diverged at epoch 1, other lrs, as one: 19 of 300 runs vanished without a word.)
+
+    A copy may also hold fewer points than the run it copies, ending where it does (:func:`_contained`): a losslens
+    callback's file of a fit resumed into ``version_1`` (its ``version_0/losslens.json`` is ``version_0``'s log,
+    one of the joined run's ``parts``), a Transformers callback's file of the evaluations beside the Trainer's
+    TensorBoard log. The fuller is kept, said with the pair named (a joined run by its name and files); the sources
+    read once go in the kept run's ``copies`` (``watch`` forgets a run it showed that became one).
     """
+    parts = parts or {}
     kept, seen = [], {}
+    starts: dict = {}  # {metric: [(first finite value, run)]}: a copy starts where the run it copies does
     for run in runs:
         folder = str(_folder(run)) + (f"#{run.meta['run_id']}" if run.meta.get("run_id") is not None else "")
         fmt = run.meta.get("format")
@@ -272,14 +285,116 @@ def _drop_copies(runs: list[Run]) -> list[Run]:
         where = seen.setdefault((metric, values.shape[0], np.isfinite(values).tobytes()), [])
         twin = next((k for f, m, k in where if (f == folder or m != fmt) and _same_values(k, run)), None)
         if twin is not None:
-            said = twin.source or twin.name
-            _source.warn(run.source or run.name, "the same values as %s, read once", said)
-            note = f"{run.source or run.name}: the same values as {said}, read once"
-            twin.meta["notes"] = [*(twin.meta.get("notes") or ()), note]
+            _read_once(run, twin, twin, parts)
             continue
+        first = float(values[np.isfinite(values)][0])
+        near = [(k, f) for v, f, m, k in starts.get(metric, ()) if (f == folder or m != fmt)
+                and abs(v - first) <= _COPY_RTOL * max(abs(v), abs(first))]
+        # The run copies a fuller one kept (or one of the runs that one joins), or a kept one copies it: said once.
+        twin = next(((k, part) for k, _ in near for part in [k, *parts.get(id(k), ())]
+                     if _contained(run, part, metric)), None)
+        if twin is not None:
+            _read_once(run, *twin, parts)
+            continue
+        fuller = next(((k, part) for k, _ in near for part in [run, *parts.get(id(run), ())]
+                       if _contained(k, part, metric)), None)
         where.append((folder, fmt, run))
+        starts.setdefault(metric, []).append((first, folder, fmt, run))
+        if fuller is not None:
+            copy, part = fuller
+            kept[next(i for i, k in enumerate(kept) if k is copy)] = run  # (Runs compare arrays under ==)
+            starts[metric] = [e for e in starts[metric] if e[3] is not copy]
+            _read_once(copy, run, part, parts)
+            continue
         kept.append(run)
     return kept
+
+
+def _read_once(copy: Run, kept: Run, part: Run, parts: dict) -> None:
+    """Say that ``copy`` holds the values of ``kept`` (of ``part``, one of the runs ``kept`` joins, or itself)."""
+    said = part.source or part.name
+    if part is kept and id(kept) in parts:  # a joined run: its name and files, not the first file alone
+        said = f"{kept.name} ({' + '.join(p.source or p.name for p in parts[id(kept)])})"
+    elif part is not kept:
+        said = f"{said} (read as part of {kept.name})"
+    _source.warn(copy.source or copy.name, "the same values as %s, read once", said)
+    note = f"{copy.source or copy.name}: the same values as {said}, read once"
+    kept.meta["notes"] = [*(kept.meta.get("notes") or ()), note]
+    kept.meta["copies"] = [*kept.meta.get("copies", ()), copy.source, *copy.meta.get("resumed_in", ()),
+                           *copy.meta.get("copies", ())]
+    if _saved_by_callback(copy):
+        # What the callback saw of the training that no log holds (the training set's size, dropout, the optimizer,
+        # the planned end on the kept run's axis): the facts it was added for stay with the run diagnosed.
+        # A later copy's over an earlier one's: the file a resumed fit's callback saved knows its new planned end.
+        carried = _CALLBACK_FACTS + (_CALLBACK_END if copy.axis_name == kept.axis_name else ())
+        earlier = kept.meta.get("facts_from") or {}  # {fact: the copy it was carried from}
+        facts = {k: copy.meta[k] for k in carried if k in copy.meta and (k in earlier or k not in kept.meta)}
+        if facts:
+            kept.meta.update(facts, facts_from={**earlier, **dict.fromkeys(facts, copy.source)})
+
+
+#: A losslens callback's facts of the training kept with the log its file is a copy of; the planned end (in the
+#: callback's axis' units: the Transformers one's in steps) only where that log is on the same axis.
+_CALLBACK_FACTS = ("train_examples", "train_examples_from", "dropout", "optimizer", "classes")
+_CALLBACK_END = ("planned_end", "planned_end_from")
+
+
+def _positions(run: Run, other: Run) -> np.ndarray | None:
+    """Where ``run``'s points lie, on an axis ``other``'s can be matched to: the shared axis, else epochs
+    (a log on steps with its ``epoch_frac``, beside one on epochs); None where none is shared."""
+    if run.axis_name == other.axis_name or (run.axis_name == "epoch" and "epoch_frac" in other.series):
+        return np.asarray(run.axis, dtype=float)
+    if "epoch_frac" in run.series and other.axis_name == "epoch":
+        return np.asarray(run.series["epoch_frac"], dtype=float)
+    return None
+
+
+def _contained(copy: Run, run: Run, metric: str) -> bool:
+    """``copy`` holds no more points of ``metric`` than ``run``, and ``run`` has its values at them: every finite
+    point of the diagnosed ``metric`` (at least ``_COPY_MIN_POINTS``) finite in ``run`` at the same place, every
+    series both hold (wall-clock columns apart; the metric alone of a losslens callback's file beside a framework's
+    log) the same (to ``_COPY_RTOL``) where both are finite, and the metric's last point the same (a Trainer's
+    ``checkpoint-N/trainer_state.json`` may end before). ``run``: one of the logs a resumed run joins (to where the
+    resume began), or a log of which ``copy`` holds the evaluations alone (a callback's record of them)."""
+    if copy is run or metric not in run.series:
+        return False
+    at, where = _positions(copy, run), _positions(run, copy)
+    if at is None or where is None:
+        return False
+    ours = np.asarray(copy.series[metric], dtype=np.float64)
+    mine = np.isfinite(ours)
+    # (fuller: more points of the metric; a TensorBoard log's extra row of Lightning's hp_metric at step 0 is none)
+    theirs = np.isfinite(np.asarray(run.series[metric], dtype=np.float64))
+    if mine.sum() < _COPY_MIN_POINTS or mine.sum() > theirs.sum():
+        return False
+    # Both end at one point: a seeded run trained for 40 epochs is the first 40 of one trained for 80 (compare_keras'
+    # adam_e40.csv, adam_e80.csv), LightGBM stopped early is the first rounds of its full run: other trainings. A
+    # Trainer's checkpoint-N/trainer_state.json is the run to step N (saved before that step's evaluation).
+    snapshot = _CHECKPOINT.match(Path(copy.source or "").parent.name) is not None
+    if not snapshot and not np.isclose(at[mine][-1], where[theirs][-1], rtol=1e-9, atol=1e-9):
+        return False
+    idx = np.searchsorted(where, at)
+    idx_ok = idx < where.size
+    idx = np.where(idx_ok, idx, 0)
+    found = idx_ok & np.isclose(where[idx], at, rtol=1e-9, atol=1e-9)
+    if not found[mine].all():
+        return False
+    # A losslens callback's other series are its own: the Transformers one records, at each evaluation, the mean of
+    # the training losses (and gradient norms) logged since the one before (0.2176 at step 50 where the Trainer's
+    # TensorBoard log has 0.3902, 0.1809, 0.0817 at steps 30-50); the validation values are the Trainer's own. Two
+    # callbacks' files are compared whole: two seeded fits the torch Monitor saved (torch_gru_cliff's seed8.json, cut
+    # by losslens at epoch 19, and multistep_seed8.json, by MultiStepLR at 20) log the same validation losses.
+    alone = _saved_by_callback(copy) and not _saved_by_callback(run)
+    shared = [metric] if alone else [k for k in copy.series if k in run.series and not _is_clock(k)]
+    for key in shared:
+        x = np.asarray(copy.series[key], dtype=np.float64)[found]
+        y = np.asarray(run.series[key], dtype=np.float64)[idx[found]]
+        both = np.isfinite(x) & np.isfinite(y)
+        if key == metric and not np.isfinite(y[np.isfinite(x)]).all():
+            return False
+        if not np.allclose(x[both], y[both], rtol=_COPY_RTOL, atol=0.0):
+            return False
+    return True
 
 
 def _same_values(a: Run, b: Run) -> bool:
