@@ -62,3 +62,29 @@ def test_a_callback_file_of_another_training_stays_its_own_run(tmp_path):
     shutil.copy(LIGHTNING / "logs" / "version_1" / "metrics.csv", tmp_path / "a" / "metrics.csv")
     assert len(losslens.read(str(tmp_path))) == 2
 
+
+VAL_INTERVAL = ECO / "lightning_val_interval_tb" / "logs"
+
+
+def test_tensorboard_validation_checked_twice_an_epoch_is_read_check_by_check_as_metrics_csv_is():
+    """val_check_interval=0.5: TensorBoard's run was 12 epochs, epoch 0 = 2.0925, the mean of the checks at steps 2
+    and 5 (a value never logged), beside metrics.csv's 24 checks on the step axis."""
+    import numpy as np
+
+    tb = losslens.read(str(VAL_INTERVAL / "tb" / "version_0"))[0]
+    csv = losslens.read(str(VAL_INTERVAL / "csv" / "version_0" / "metrics.csv"))[0]
+    assert tb.axis_name == csv.axis_name == "step"
+    checks = np.isfinite(tb.series["val_loss"])
+    assert checks.sum() == 24
+    assert np.array_equal(np.asarray(tb.axis)[checks], np.asarray(csv.axis)[np.isfinite(csv.series["val_loss"])])
+    logged = csv.series["val_loss"][np.isfinite(csv.series["val_loss"])]
+    np.testing.assert_allclose(tb.series["val_loss"][checks], logged, rtol=1e-6)
+    assert round(float(tb.series["val_loss"][checks][0]), 4) == 2.1783  # (averaged, epoch 0 read 2.0925)
+    assert list(tb.series["epoch_frac"][checks][:4]) == [0, 0, 1, 1]
+    # both loggers' files: one run
+    assert len(losslens.read(str(VAL_INTERVAL))) == 1
+
+
+def test_tensorboard_validated_once_an_epoch_stays_on_epochs():
+    tb = losslens.read(str(ECO / "lightning_two_loggers" / "logs" / "tb" / "version_0"))[0]
+    assert tb.axis_name == "epoch"

@@ -248,6 +248,17 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
         raise ReadError("no scalar series besides the step/epoch counters", source)
 
     per_epoch = None if epoch is not None or axis is not None else _epoch_counted(named)
+    inside = epoch is not None and axis is None and _checked_inside_epochs(named, epoch)
+    if inside:
+        # Lightning's val_check_interval=0.5: two checks an epoch, each a point on the step axis as metrics.csv of
+        # the same fit reads (averaged, epoch 0 read 2.1978, the mean of the checks at steps 10 and 21: a value
+        # never logged, and half the checks).
+        axis = "step"
+        for col in [c for c in named if c.lower().endswith("_step") and c[:-5] + "_epoch" in named]:
+            # On steps, Lightning's train_loss_step is the curve (train_loss_epoch, a mean at each epoch's end, is
+            # its twin), as the table reader takes it from metrics.csv (lightning.twin_columns).
+            del named[col[:-5] + "_epoch"]
+            named[col[:-5]] = named.pop(col)
     if epoch is not None and axis != "step":
         data = _by_epoch(named, epoch)
         axis_name = "epoch"
@@ -262,9 +273,58 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
             full = np.full(grid.shape[0], np.nan)
             full[np.searchsorted(grid, steps)] = values  # later duplicates overwrite earlier ones
             data[col] = full
+        if inside:
+            data["epoch_frac"] = _epoch_at(grid, *epoch)
     run = Run.from_history(data, name=name, source=source, axis_name=axis_name, meta=dict(meta or {}))
     _mark_unlogged_tail(run, named)
     return run
+
+
+def _finite_epochs(epoch: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The ``epoch`` scalar's (steps, values), in step order, where the value is a number."""
+    e_steps, e_values = (np.asarray(a, dtype=float) for a in epoch)
+    order = np.argsort(e_steps, kind="stable")
+    e_steps, e_values = e_steps[order], e_values[order]
+    ok = np.isfinite(e_values) & np.isfinite(e_steps)
+    return e_steps[ok], e_values[ok]
+
+
+def _epoch_at(steps: np.ndarray, e_steps: np.ndarray, e_values: np.ndarray) -> np.ndarray:
+    """The epoch logged at (or last before) each of ``steps``; NaN before the first. Shapes (n,) in, (n,) out."""
+    e_steps, e_values = _finite_epochs((e_steps, e_values))
+    idx = np.searchsorted(e_steps, steps, side="right") - 1
+    out = e_values[np.clip(idx, 0, None)] if e_steps.size else np.full(steps.shape, np.nan)
+    return np.where(idx >= 0, out, np.nan)
+
+
+def _checked_inside_epochs(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Validation checked several times an epoch, or before its end in at least half the epochs validated
+    (Lightning's ``val_check_interval`` < 1, or every N batches): the table reader's test for metrics.csv
+    (``table._checks_per_epoch``), on the epoch logged at (or last before) each validation step. Epochs counted
+    by an index (whole numbers) only: a Trainer's fractional epochs are each their own point already."""
+    mapping = map_columns(list(named))
+    col = next((c for want in ("val_loss", "val_acc") for c, canon in mapping.items() if canon == want), None)
+    e_steps, e_values = _finite_epochs(epoch)
+    if col is None or e_steps.shape[0] < 2 or np.any(e_values != np.round(e_values)):
+        return False
+    if col in _epoch_indexed(named, e_steps, e_values):  # (validation logged at step=epoch: once an epoch)
+        return False
+    steps, values = named[col]
+    steps = steps[np.isfinite(values) & np.isfinite(steps)]
+    batch = np.setdiff1d(np.concatenate([s[np.isfinite(s)] for s, _ in named.values()]), e_steps)
+    if not steps.size or epoch_stamped_at_end(e_steps, e_values, batch):
+        return False
+    at = _epoch_at(steps, e_steps, e_values)
+    ok = np.isfinite(at)
+    validated, counts = np.unique(at[ok], return_counts=True)
+    if not validated.size:
+        return False
+    from .lightning import last_steps
+
+    axis, last = last_steps(e_values, e_steps)
+    where = np.searchsorted(axis, at[ok])
+    inside = np.unique(where[steps[ok] < last[where]]).shape[0]
+    return bool(np.median(counts) >= 2 or 2 * inside >= validated.shape[0])
 
 
 def _mark_unlogged_tail(run: Run, named: dict) -> None:
