@@ -1974,8 +1974,24 @@ def _kwtext(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items())
 
 
-def _first_line(e: Exception) -> str:
-    return str(e).splitlines()[0] if str(e) else ""
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Keras 3 opens a layer's error with where it was raised ("Exception encountered when calling Sequential.call()."),
+# the problem itself two lines on, and ends with the arguments it received.
+_WHERE_RAISED = re.compile(r"(Exception encountered when calling .*|Arguments received by .*)")
+
+
+def _first_line(e: BaseException) -> str:
+    """The error's message on one line: its first line, and where that line only says where it was raised (Keras's
+    "Exception encountered when calling Sequential.call()."), the first line that names the problem after it (a
+    shape mismatch: "expected axis -1 of input shape to have value 5, but received input with shape (10, 4)")."""
+    lines = [ln.strip() for ln in _ANSI.sub("", str(e)).splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    if _WHERE_RAISED.fullmatch(lines[0]):
+        said = next((ln for ln in lines[1:] if not _WHERE_RAISED.fullmatch(ln) and not ln.startswith("•")), None)
+        if said:
+            return f"{lines[0]} {said}"
+    return lines[0]
 
 
 def axis_unit(runs: list) -> str:
