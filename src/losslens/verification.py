@@ -85,6 +85,7 @@ import math
 import re
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -410,6 +411,9 @@ class Verification:
     #: why train() does not start from fresh weights (each call trained on from the last), else None: no reading
     #: is decided then
     warm_start: str | None = None
+    #: the verdict on each seed's baseline run alone (in the order of ``seeds``), where one differs from the verdict
+    #: on the seeds' mean curve (:func:`mean_run`), else None
+    seed_verdicts: list | None = None
 
     #: how the summary names what checked the prediction (``losslens compare``: "the AFTER run")
     checked_by = "retraining"
@@ -623,6 +627,9 @@ class Verification:
                     None: "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
+        if self.seed_verdicts:
+            each = ", ".join(f"seed {s}: {v or 'not read'}" for s, v in zip(self.seeds, self.seed_verdicts))
+            lines.append(f"seeds: the verdict is read on the seeds' mean curve; alone, they read otherwise ({each})")
         if self.seed_unused:
             # `def train(..., seed=0)` that never seeds with it: "mean of seeds 0, 1, 2" and "lower in 3/3 seeds"
             # counted one run three times.
@@ -856,6 +863,7 @@ class Verification:
                 "learning_curve": None if fc is None else fc.to_dict(), "unchecked": self.unchecked,
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
                 "seed_unused": self.seed_unused, "warm_start": self.warm_start,
+                "seed_verdicts": self.seed_verdicts,
                 "next_cause": (self.next_cause or (None,))[0],
                 "diagnosis": self.diagnosis.to_dict()}
 
@@ -991,7 +999,9 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         Every other cause's prediction about a change already made is read off the same
         runs and reported where it holds.
     seeds : list of int, optional
-        Train once per seed and compare means (``train`` must take ``seed``).
+        Train once per seed and compare means (``train`` must take ``seed``). The verdict is read on the seeds'
+        mean baseline curve (:func:`mean_run`), whatever their order; ``seed_verdicts`` lists each seed's own
+        verdict where one reads otherwise.
     metric, classes
         Passed to the diagnosis (see :func:`losslens.diagnose`).
     progress : bool, optional
@@ -1027,7 +1037,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
     try:
         lab.baseline(baseline)
         try:
-            d = diagnose(lab.base_runs[0], **lab.diag_opts)
+            d = diagnose(mean_run(lab.base_runs), **lab.diag_opts)
         except LosslensError as e:
             if baseline is not None:  # the log given names itself
                 raise
@@ -1088,6 +1098,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         lab.bar.done()
     results = [r for r in results if r.why != "calm"]
     out = Verification(d, results, lab.seeds, lab.base_runs, seedable=lab.takes("seed"), asked=list(causes or []),
+                       seed_verdicts=_seed_verdicts(lab.base_runs, d, lab.diag_opts),
                        retrainings=dict(lab.count), deterministic=lab.deterministic, baseline_given=lab.given,
                        again=lab.again if lab.deterministic is False else None, seed_unused=lab.seed_unused,
                        warm_start=lab.warm)
@@ -1104,6 +1115,50 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, partial: "Verification"):
         super().__init__("interrupted during the retrainings")
         self.partial = partial
+
+
+def mean_run(runs: list):
+    """The seeds' baseline runs as one: each series averaged point by point over the axis values every run logged
+    (NaN where no run logged one). The verdict is read on it, as the checks compare the seeds' means: read on the
+    first seed alone, `--seeds 0,1` and `--seeds 1,0` of one sklearn MLP gave converged (NOT confirmed) and
+    still_improving (confirmed). One run, or runs that share fewer than half the points of the shortest (no curve
+    to average): the first run."""
+    if len(runs) < 2:
+        return runs[0]
+    from .run import Run
+
+    common = runs[0].axis
+    for r in runs[1:]:
+        common = np.intersect1d(common, r.axis)
+    names = [k for k in runs[0].series if all(k in r.series for r in runs[1:])]
+    if len(common) < max(2, min(len(r.axis) for r in runs) / 2) or not names \
+            or len({r.axis_name for r in runs}) > 1:
+        return runs[0]
+    series = {}
+    for k in names:
+        stacked = np.vstack([r.series[k][np.isin(r.axis, common)] for r in runs])
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # (a point no seed logged: NaN, as one run leaves it)
+            series[k] = np.nanmean(stacked, axis=0)
+    first = runs[0]
+    return Run(axis=common, series=series, axis_name=first.axis_name, name=first.name, source=first.source,
+               meta=dict(first.meta))
+
+
+def _seed_verdicts(runs: list, d, opts: dict) -> list | None:
+    """What losslens reads on each seed's baseline run alone where some seed reads other than the seeds' mean (the
+    verdict), else None: a mean can hide a seed that reads otherwise."""
+    from .api import diagnose
+
+    if len(runs) < 2:
+        return None
+    said = []
+    for r in runs:
+        try:
+            said.append(diagnose(r, **opts).verdict)
+        except LosslensError:
+            said.append(None)
+    return said if any(v != d.verdict for v in said) else None
 
 
 def _key(r: CheckResult) -> tuple:

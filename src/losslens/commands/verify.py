@@ -23,7 +23,8 @@ def register(app):
             help="Check this cause (repeat); default: the verdict, the other likely causes and, after converged, "
                  "whether a bigger model or more data goes lower."),
         seeds: Optional[str] = typer.Option(
-            None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (train must take `seed`); means are compared."),
+            None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (train must take `seed`); the verdict is read on the seeds' "
+                              "mean curve and the checks compare means (a seed that alone reads otherwise is said)."),
         metric: Optional[str] = typer.Option(None, "--metric", "-m", help="Series to diagnose."),
         classes: Optional[int] = typer.Option(None, "--classes", "-k", min=2, help="Number of classes K (chance level 1/K)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON object (schema losslens.verification/1)."),
