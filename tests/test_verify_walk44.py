@@ -67,3 +67,50 @@ def test_the_verdict_of_several_seeds_does_not_depend_on_their_order():
     assert f"seed 0: {a.seed_verdicts[0]}" in line and "mean curve" in line
     assert a.to_dict()["seed_verdicts"] == a.seed_verdicts
 
+
+KERAS_ADAM_005 = '''import keras
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+X, Y = load_digits(return_X_y=True)
+XT, XV, YT, YV = train_test_split((X / 16.0).astype("float32"), Y, test_size=400, random_state=0)
+
+
+def train(decay_factor=1.0, seed=0):
+    keras.utils.set_random_seed(seed)
+    m = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64, activation="relu",
+                          kernel_regularizer=keras.regularizers.L2(1e-4 * decay_factor)),
+                          keras.layers.Dropout(0.2), keras.layers.Dense(10, activation="softmax")])
+    m.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    return m.fit(XT[:300], YT[:300], validation_data=(XV, YV), epochs=30, batch_size=32, verbose=0)
+'''
+
+
+@pytest.mark.slow
+def test_the_cause_to_try_next_is_suggested_with_the_options_given(tmp_path, monkeypatch):
+    """Keras Adam 0.05 on 300 digits reads overfitting; its weight decay x 10 run reads lr_too_high, which the last
+    line suggests checking. The suggestion dropped --seeds and --metric: run as printed, it checked one seed of
+    another series."""
+    pytest.importorskip("keras")
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    script = tmp_path / "train.py"
+    script.write_text(KERAS_ADAM_005)
+    res = runner.invoke(app, ["verify", f"{script}:train", "--seeds", "0", "--metric", "val_loss"])
+    assert res.exit_code == 1, res.output
+    assert f"try: losslens verify {script}:train --cause lr_too_high --seeds 0 --metric val_loss" \
+        in res.stdout.splitlines(), res.output
+
+
+def test_the_causes_named_as_existing_are_those_accepted():
+    """``--cause stuck_at_init`` is accepted (and answered "no counterfactual"), but an unknown cause's error listed
+    every cause but it: the list and what is accepted now agree."""
+    from losslens.exceptions import UsageError
+    from losslens.verification import CHECKS, _OBSERVED, check_causes
+
+    with pytest.raises(UsageError) as e:
+        check_causes(["stuck_at_int"])
+    said = str(e.value)
+    for cause in [*CHECKS, *_OBSERVED]:
+        assert check_causes([cause]) == [cause]
+        assert cause in said.split("; did you mean")[0], cause
+    assert said.endswith("did you mean stuck_at_init?")

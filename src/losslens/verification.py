@@ -894,7 +894,10 @@ def unknown_cause(cause) -> str:
     :func:`losslens.facts.did_you_mean`)."""
     from .facts import did_you_mean
 
-    return f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)}{did_you_mean(cause, CHECKS)}"
+    # (stuck_at_init is accepted too, and answered "no counterfactual": a list without it read as a refusal)
+    known = [*CHECKS, *_OBSERVED]
+    return (f"unknown cause {cause!r}; checks exist for {', '.join(CHECKS)} ({', '.join(_OBSERVED)} is accepted too: "
+            f"an observation of the curve, nothing to retrain){did_you_mean(cause, known)}")
 
 
 def check_causes(causes) -> list[str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 from typing import List, Optional
 
@@ -100,7 +101,12 @@ def register(app):
         else:
             typer.echo(str(result))
             if result.next_cause:  # (the command to run, as the summary's last clause names it)
-                typer.echo(f"try: losslens verify {target} --cause {result.next_cause[0]}")
+                # (with the options this run was given: without --seeds or --baseline it checks another run)
+                kept = [*(["--seeds", seeds] if seeds else []), *(["--metric", metric] if metric else []),
+                        *(["--classes", str(classes)] if classes else []),
+                        *(a for b in baseline or [] for a in ("--baseline", b))]
+                typer.echo(f"try: losslens verify {shlex.quote(target)} --cause {result.next_cause[0]}"
+                           + "".join(f" {shlex.quote(a)}" for a in kept))
         if plot:
             run_guarded(result.save_plot, plot)
             typer.echo(f"wrote {plot}", err=json_out)
