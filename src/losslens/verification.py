@@ -1068,7 +1068,7 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
                     for c, w in plan[i:]]
                 break
             if isinstance(runs, Exception):
-                results.append(CheckResult(check, skipped=_first_line(runs), broke=True))
+                results.append(CheckResult(check, skipped=error_line(runs), broke=True))
                 continue
             if isinstance(runs, list):
                 lab.warm = lab.warm or lab.started_warm(check.change, runs)
@@ -1258,7 +1258,7 @@ class _Retrainer:
                 out = self.train(**kw)
         except (Exception, SystemExit) as e:  # noqa: BLE001 — the user's code: said as theirs, not as verify's
             what = f"called sys.exit({e.code!r})" if isinstance(e, SystemExit) \
-                else f"raised {type(e).__name__}: {_first_line(e)}"
+                else f"raised {type(e).__name__}: {error_line(e)}"
             raise TrainingError(f"{_name(self.train)}({_kwtext(kw)}) {what}", e) from e
         if hasattr(out, "get_params") and isinstance(getattr(out, "n_iter_", None), int):
             try:
@@ -2038,7 +2038,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WHERE_RAISED = re.compile(r"(Exception encountered when calling .*|Arguments received by .*)")
 
 
-def _first_line(e: BaseException) -> str:
+def error_line(e: BaseException) -> str:
     """The error's message on one line: its first line, and where that line only says where it was raised (Keras's
     "Exception encountered when calling Sequential.call()."), the first line that names the problem after it (a
     shape mismatch: "expected axis -1 of input shape to have value 5, but received input with shape (10, 4)")."""

@@ -46,7 +46,7 @@ def register(app):
         from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
         from losslens.exceptions import LosslensError
         from losslens.result import json_text
-        from losslens.verification import Interrupted, TrainingError, _first_line, verify as _verify
+        from losslens.verification import Interrupted, TrainingError, error_line, verify as _verify
 
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
             require_matplotlib("--plot")
@@ -91,7 +91,7 @@ def register(app):
             if missing:
                 fail(f"{target}: training {missing}")
             what = (f"called sys.exit({err.code!r})" if isinstance(err, SystemExit)
-                    else f"raised {type(err).__name__}: {_first_line(err)}")
+                    else f"raised {type(err).__name__}: {error_line(err)}")
             fail(f"{target}: training {what} (call it in Python for the traceback)")
         except LosslensError as exc:  # what train returned (or the --baseline log) cannot be diagnosed; how train
             # is called or returns, --cause, --seeds (a UsageError). Any other TypeError/ValueError is a bug: exit 3.
