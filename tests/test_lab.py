@@ -596,3 +596,22 @@ def test_the_step_claim_of_experiment_1_counts_the_seeds_its_retraining_takes_to
         assert f"{report._times(far.max())} above it" in text
     # the same figures as the retraining's own line beneath it
     assert report.retrained_floor(linear, r) in text
+
+
+@pytest.mark.slow
+def test_the_headline_counts_a_verdict_confirmed_in_part_as_in_part():
+    """Experiment 1's 64-128-64 MLP, 5 seeds: converged, lr / 10 held and twice the epochs was not decided (within
+    the tail's noise): "confirmed in part" on its own line, and "confirmed ... for 5/5" in the report's head."""
+    from dataclasses import replace
+
+    from losslens.lab import report, runner
+
+    exp = replace(EXP1, arms=tuple(a for a in EXP1.arms if a.key == "exp1_complex"))
+    res = runner.run_seed_lab(range(5), experiments=(exp,))
+    runner.verify_lab(res)
+    (mlp,) = res.arms()
+    v = mlp.verification
+    assert v.confirmed is True and [r.check.name for r in v.unrun] == ["twice the epochs"], str(v)
+    head = " ".join(report.head_lines(res))
+    assert ("confirmed by retraining with the counterfactual for 0/1 of them, in part for 64-128-64 MLP, "
+            "Adam(1e-3) (twice the epochs not decided)") in head, head

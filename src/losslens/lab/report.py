@@ -266,13 +266,20 @@ def head_lines(result: LabResult) -> list[str]:
             (f"losslens agrees with what the runs show for {sum(agree)}/{len(agree)} model/optimizer settings."
              if agree else "What the runs show was measured at the article's epochs, not these: "
                            "losslens's verdicts are not compared with it.")]
-    checked = [a.verification.confirmed for a in arms if a.verification is not None]
-    if checked:
+    verified = [a for a in arms if a.verification is not None]
+    if verified:
         from ..verification import end_points
 
         epochs = max(len(h["val_loss"]) for a in arms for h in a.histories)
+        # A verdict confirmed only in part (converged's lr / 10 held, its twice the epochs not decided) is counted
+        # as that: "5/5" claimed the check that did not decide.
+        part = [a for a in verified if a.verification.confirmed is True and a.verification.unrun]
+        full = sum(a.verification.confirmed is True for a in verified) - len(part)
+        said = "".join(f", in part for {a.arm.label} ({', '.join(r.check.name for r in a.verification.unrun)} "
+                       f"{'not decided' if a.verification.unrun[0].value is not None else 'not run'})"
+                       for a in part)
         head.append(f"Its verdict was confirmed by retraining with the counterfactual for "
-                    f"{sum(c is True for c in checked)}/{len(checked)} of them. Where a check says a loss "
+                    f"{full}/{len(verified)} of them{said}. Where a check says a loss "
                     f"“ends”, it is the median of the last {end_points(epochs)} epochs (one noisy epoch decides "
                     "nothing), not the final value the measurements quote.")
     sized = [a.size_check for a in arms if a.size_check is not None]
