@@ -181,3 +181,15 @@ def test_twice_the_epochs_near_ln_k_is_read_against_the_runs_own_fall():
     assert more.baseline - more.value >= GAIN * more.check.room  # a clear share of its own fall
     assert "of the baseline's own fall" in more.line()
 
+
+def test_a_baseline_train_does_not_reproduce_is_said_with_several_seeds():
+    """``--baseline`` logs made at another learning rate beside ``--seeds 0,1``: train() unchanged (seed 0) did not
+    reproduce them, and the verdict's line said nothing of it (one seed's runs say "from one run per change of a
+    train() that did not reproduce the baseline given"): the verdict is of the log given, and it says so."""
+    from losslens.verification import verify
+
+    given = [h_train(lr_factor=3.0, seed=s) for s in (0, 1)]
+    v = verify(h_train, baseline=given, seeds=[0, 1], causes=["still_improving"], progress=False)
+    assert v.deterministic is False and v.baseline_given
+    assert "the verdict is of the log given, which train() unchanged did not reproduce (seed 0 differed)" \
+        in v.summary(), v.summary()
