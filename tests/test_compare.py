@@ -695,6 +695,9 @@ def test_a_longer_run_that_ended_higher_and_reads_overfitting_is_not_converged()
         assert "consistent with converged" not in out and "confirmed by" not in line
         reading = next(line for line in out.splitlines() if "converged — twice the epochs" in line)
         assert reading.lstrip().startswith("✗") and "it ended higher, beyond its noise, and reads overfitting" in reading
+        # the rule that refutes it inside the "< 15% higher" the prediction prints (walk 44)
+        assert ("a longer run that ends ≥ 2% higher beyond its noise and reads overfitting refutes a floor inside "
+                "the 15% ceiling") in reading, reading
     code, _, err = cli("compare", ks / "moons400_s1.csv", ks / "moons800_s1.csv", "--cause", "converged")
     assert code == 2 and "No such option: --cause" in err, err
 

@@ -348,7 +348,11 @@ class CheckResult:
         mark = "✓" if self.holds else "✗"
         said = "holds" if self.holds else "does NOT hold"
         if self.rose_overfitting:
-            said += f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss)"
+            # (the prediction printed, "< 2% lower and < 15% higher", held of +8.3%: the rule that refuted it is said)
+            said += (f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss; "
+                     f"a longer run that ends ≥ {c.threshold:.0%} higher beyond its noise and reads overfitting refutes "
+                     f"a floor inside the {c.ceiling:.0%} ceiling)" if c.ceiling is not None else
+                     f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss)")
         seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
             seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
