@@ -2182,7 +2182,10 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     (`_one_answer`: units that died, the initialization first); there, with the gradient norm logged flat, vanishing
     gradients and their remedies second (`VANISHED_ACTION`: gating, residuals or normalization, shorter sequences,
     init); as the verdict with nothing logged to tell the two apart, the evidence says so and what would
-    (`_labels_or_depth`).
+    (`_labels_or_depth`). Where the curve still falls steadily (`_slow_descent`) "raise the learning rate" comes
+    first; not where its last quarter made < ``SETTLED_TAIL_SHARE`` of the fall under a constant lr (`_settled`:
+    settling onto a constant, no "raise the learning rate" at all) nor where a layer's gradient is exactly 0
+    throughout (`_gradless`, which also keeps a steady crawl of < ``stuck_rel`` from reading as lr_too_low).
     """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -2200,8 +2203,10 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     # diagnosed curve too: a training loss logged per step is a batch's loss, whose draw hides a crawl that the
     # validation loss shows -- TensorBoard's Loss/train of the digits MLP at SGD 1e-4, t = -1.0 beside validation's
     # straight 2.300 -> 2.291.)
+    # (Not where some layer's gradient is exactly 0 throughout, _gradless: a descent there is the layers after it
+    # fitting a constant, which no step size turns into learning.)
     steady = any(c.slope_t < t.improving_t and c.early_share < STEADY_EARLY_SHARE for c in (tr, f.trend)) \
-        and (_falling(f, t) or _crawling(f, t))
+        and (_falling(f, t) or _crawling(f, t)) and not _gradless(f)
     if not (small_rel or small_noise) or steady or blew_up(f, t) is not None or _exploded(f, t):
         return None  # (back at its start after a blow-up, or gradients that exploded: the blow-up is the story)
     if (name != "train_loss" or not small_rel) and _accuracy_rose(f):
@@ -2234,9 +2239,16 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(VANISHED_LINE)
             acts.insert(1, VANISHED_ACTION)
     slow = _slow_descent(f, t)
-    if slow is not None:
+    settled = _settled(f, t)
+    dead = _gradless(f)
+    if slow is not None and not dead:
         ev.append(slow)
         acts = [RAISE_LR] + [a for a in acts if a != "raise the learning rate"]
+    elif settled is not None or dead:
+        # (A fall that is over, or layers no step moves: a larger lr reaches the same level sooner, no lower.)
+        if settled is not None:
+            ev.append(settled)
+        acts = [a for a in acts if a != "raise the learning rate"]
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
 
 
@@ -2306,22 +2318,73 @@ RAISE_LR = ("raise the learning rate (try 10x; an lr range test finds the range)
             "the step sets")
 
 
+#: _slow_descent / _settled: a falling tail that made less than this share of the curve's whole fall is the end of a
+#: fall that is over -- by X's own measure (the point by which 95% of the improvement was made) the curve flattened
+#: before its last quarter --, not a descent the step holds back; a straight one makes ~25%. Measured on the runs
+#: that set it, not fitted: a digits ReLU MLP with its hidden biases at -5 (every unit dead, Adam 1e-3), val 2.3050
+#: -> 2.3025 onto ln 10, tail share 0.010 / 0.011 (seeds 0, 1; lr 1e-2 ends at 2.3025 too); diabetes' raw targets
+#: through a sigmoid output, 0.0003 (lr x10 froze at 27952.5); against 0.09-0.26 on DeepOBS' All-CNN-C at SGD 1e-5
+#: to 1e-4 (whose best rate reaches 2.1) and 0.24 on torch_sgd_tiny_lr (x1000 reaches 0.13).
+SETTLED_TAIL_SHARE = 0.05
+
+
 def _slow_descent(f: Facts, t: Thresholds) -> str | None:
     """The diagnosed curve of a run read stuck still falls steadily to its end: its tail's t below ``improving_t``,
-    its last 10% at ≥ ``lr_low_end_rate`` of the tail's pace, its lowest point in that tail. A network that cannot
-    learn (dead units, targets unrelated to the inputs) holds its level or creeps toward the class prior and
-    levels off there; one that still falls at this pace is learning, at a step too small to get far -- raise the
+    its last 10% at ≥ ``lr_low_end_rate`` of the tail's pace, its lowest point in that tail, and that tail made ≥
+    ``SETTLED_TAIL_SHARE`` of the whole fall under a constant lr (a smaller share is a fall that is over,
+    :func:`_settles`). A network that cannot learn (dead units, targets unrelated to the inputs) holds its level or
+    creeps toward the class prior and levels off there; one that still falls at this pace is learning, at a step too small to get far -- raise the
     learning rate first, not "check the labels". DeepOBS' All-CNN-C on CIFAR-100 at SGD 1e-5 to 1e-4 (4.928 ->
     4.898-4.917 in 350 epochs, t = -25 to -100; the grid's best rate, 0.1, reaches 2.1); a PyTorch digits MLP at SGD
     1e-4 (x1000 reaches 0.13). Dead ReLUs read beside it keep their actions: their validation loss does not fall
     (gen/stuck_dead_relu: t = +11.7). A line naming it for the evidence, else None."""
     tr, pl = f.trend, f.plateau
     if _higher(f) or not tr.slope_t < t.improving_t or not tr.end_rate >= t.lr_low_end_rate \
-            or pl.floor_index < tr.tail_start or f.n_points < t.shape_min_points:
+            or pl.floor_index < tr.tail_start or f.n_points < t.shape_min_points or _settles(f):
         return None
     return (f"but {f.metric} still falls steadily: {_tail(f)} {_trend_words(tr.slope_t)}, its lowest point in it, "
             f"{_pct(tr.total_drop_rel)} below its start after {f.n_points} {f.axis_name}s: learning, at a pace "
             "the step sets")
+
+
+def _settled(f: Facts, t: Thresholds) -> str | None:
+    """The diagnosed curve of a run read stuck falls by its tail's t-test (t < ``improving_t``) but its last quarter
+    made < ``SETTLED_TAIL_SHARE`` of its whole fall: it is settling onto a constant, not descending. An output layer
+    whose inputs carry nothing (units that died or saturated) still fits its bias, to the class frequencies (ln K on
+    balanced classes, where the curve ends at ln K) or a regression's best constant within the output's range, and that fall slows
+    to nothing; a larger step gets there sooner and no lower (the -5-bias digits MLP at lr 1e-2: 2.3025 again). The
+    line to say, else None."""
+    tr = f.trend
+    if _higher(f) or not tr.slope_t < t.improving_t or not _settles(f) or f.n_points < t.shape_min_points:
+        return None
+    end = float(f.smoothed[-1])
+    at_guess = _at_a_guess(f, end, f.metric) is not None
+    onto = (f" ({end:.5g}; ln {f.chance.classes} = {math.log(f.chance.classes):.5g}), what an output layer's bias "
+            "alone reaches by fitting the class frequencies" if at_guess else
+            f" ({end:.5g}), as an output fitting only its bias does (inputs that carry nothing through dead or "
+            "saturated units), or one squashed into a range its targets lie outside")
+    return (f"{f.metric} still falls by its t-test (t = {tr.slope_t:.1f} over {_tail(f)}), but that stretch made "
+            f"only {_pct(max(tr.tail_drop, 0.0))} of its whole fall: it is settling onto a constant{onto}, not "
+            "descending at a pace the step sets; a larger learning rate gets there sooner, no lower")
+
+
+def _settles(f: Facts) -> bool:
+    """The diagnosed curve's last quarter made < ``SETTLED_TAIL_SHARE`` of its whole fall under a constant (or
+    unlogged) lr. Under a logged lr that decayed, the schedule ran the step out and flattened the curve itself:
+    torch_decayed_slow, SGD 1e-3 cut 10x every 10 epochs, its last quarter 0.07% of the fall, reaches 0.63 at 10x
+    the rate."""
+    return f.trend.tail_drop < SETTLED_TAIL_SHARE and f.optimizer.lr_schedule in (None, "constant")
+
+
+def _gradless(f: Facts) -> bool:
+    """Some layer's gradient norm, logged per layer, was exactly 0 at every point (``LayerGradFacts.zero``): the
+    gradient reached it (a layer cut off from the loss has none and is not logged) and was 0 for every batch --
+    units that died or saturated. No learning rate moves weights whose gradient is 0, and what lies after them sees
+    constant inputs: a descent in such a run is the layers after them fitting a constant, not learning held back
+    by its step (the -5-bias digits MLP under losslens' torch Monitor: both hidden layers at 0, "learning rate too
+    low" live at epoch 20 of a run that ended at ln 10 at lr 1e-3 and 1e-2 alike)."""
+    g = f.layer_grads
+    return g is not None and bool(g.zero)
 
 
 # A fresh classifier's cross-entropy is near ln K (outputs near uniform); a loss at this many times ln K or more is
@@ -2467,6 +2530,14 @@ GRADIENT_PATH = ("ReLU (or GELU) with He initialization, normalization layers or
                  "that keep the gradient's size on its way back to the first layers")
 
 
+# stuck_at_init's first action where layers' gradients were exactly 0 at every point (_gradless): what makes units
+# dead or saturated from the start, not the step (the -5-bias digits MLP ended at ln 10 at lr 1e-3 and 1e-2; biases
+# at 0 reach 0.11).
+DEAD_LAYERS = ("re-initialize the layers whose gradient is 0: units dead or saturated from the start (biases pushed "
+               "negative, weights too large, inputs unscaled); default (He / Glorot) initialization with zero "
+               "biases, a leaky ReLU or GELU, standardized inputs")
+
+
 def _layer_gradients(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     """Where each layer's gradient norm was logged, what it says about a model that never learned (stuck_at_init)
     or fits nothing (underfitting): the first layer's gradient a vanishing share of the last layer's, early and
@@ -2499,11 +2570,12 @@ def _layer_gradients(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
         named = ", ".join(_module(z) for z in g.zero[:4]) + (f" ... {_module(g.zero[-1])}" if len(g.zero) > 4 else "")
         cause.evidence.append(f"the gradient of {len(g.zero)} of the {len(g.layers)} layers ({named}) is exactly 0 at "
                               f"every point logged: {'its' if len(g.zero) == 1 else 'their'} weights never change (cut "
-                              "off from the loss, or behind units that all died)")
+                              "off from the loss, or behind units that all died), and no learning rate moves weights "
+                              "whose gradient is 0")
         cause.numbers["zero_grad_layers"] = len(g.zero)
         check = ACTIONS["stuck_at_init"][0]
         if cause.id == "stuck_at_init" and check in cause.actions:
-            cause.actions = [check] + [a for a in cause.actions if a != check]
+            cause.actions = [DEAD_LAYERS] + [a for a in cause.actions if a not in (check, DEAD_LAYERS)]
 
 
 def _module(name: str) -> str:
@@ -4224,6 +4296,11 @@ def lr_too_low(f: Facts, t: Thresholds) -> Cause | None:
     (:func:`_drifting`: a step so small that an epoch moves less than an epoch mean's noise). A logged lr of 0 over
     the plateau is read first, as its own rule (:func:`lr_zeroed`)."""
     tr = f.trend
+    if _gradless(f) and f.plateau.improvement < t.stuck_rel * abs(f.plateau.start):
+        # (Layers whose gradient is exactly 0 throughout and a fall < stuck_rel of the start: the layers after them
+        # fitting a constant, which stuck_at_init reads. A network that learned past it around such a layer, a
+        # residual block's dead branch, is left to this rule.)
+        return None
     if f.optimizer.lr_schedule not in (None, "constant"):
         return annealed_early(f, t) or decayed_in_line(f, t) or warmup_unfinished(f, t)
     # The same "not done yet" as still_improving (falling, or forecast to fall ≥ 5% more).
