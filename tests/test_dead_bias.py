@@ -69,7 +69,8 @@ def test_layers_whose_gradient_is_exactly_0_rule_out_a_larger_rate():
     """The dead run under the torch Monitor: both hidden layers' gradient exactly 0 at every point logged."""
     d = losslens.diagnose(DEAD / "dead_monitor.json")
     assert d.verdict == "stuck_at_init", d
-    assert d.cause.actions[0].startswith("re-initialize the layers whose gradient is 0")
+    assert d.cause.actions[0].startswith("check the initialization and activations")
+    assert "re-initialize the layers whose gradient is 0" in d.cause.actions[0]
     assert not any("raise the learning rate" in a for a in _actions(d)), d
     assert any("no learning rate moves weights whose gradient is 0" in e for e in d.cause.evidence)
 

@@ -2533,9 +2533,10 @@ GRADIENT_PATH = ("ReLU (or GELU) with He initialization, normalization layers or
 # stuck_at_init's first action where layers' gradients were exactly 0 at every point (_gradless): what makes units
 # dead or saturated from the start, not the step (the -5-bias digits MLP ended at ln 10 at lr 1e-3 and 1e-2; biases
 # at 0 reach 0.11).
-DEAD_LAYERS = ("re-initialize the layers whose gradient is 0: units dead or saturated from the start (biases pushed "
-               "negative, weights too large, inputs unscaled); default (He / Glorot) initialization with zero "
-               "biases, a leaky ReLU or GELU, standardized inputs")
+DEAD_LAYERS = ("check the initialization and activations (dead ReLUs, saturated sigmoids) and re-initialize the layers "
+               "whose gradient is 0: their units are dead or saturated (biases pushed negative, weights too large, "
+               "inputs unscaled); default (He / Glorot) initialization with zero biases, a leaky ReLU or GELU, "
+               "standardized inputs")
 
 
 def _layer_gradients(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
