@@ -928,15 +928,22 @@ class _Cut:
         return self.factor
 
 
-@pytest.mark.parametrize("kind", ["object", "dict"])
+class _CutCfg:
+    """A LambdaLR factor kept as a class attribute the loop sets (``_CutCfg.factor = 0.1``)."""
+
+    factor = 1.0
+
+
+@pytest.mark.parametrize("kind", ["object", "dict", "class"])
 def test_a_lambda_whose_state_the_loop_changes_holds_the_stop(capsys, kind):
     """LambdaLR over a callable object whose ``.cut()`` the loop calls at epoch 50 (or a lambda over a dict the loop
-    sets then), SGD 0.1 on the article's MLP, Monitor(stop_gain=0.01), 60 epochs planned: asked a copy of it at the
+    sets then, or a class attribute it sets), SGD 0.1 on the article's MLP, Monitor(stop_gain=0.01), 60 epochs planned: asked a copy of it at the
     steps left, losslens read the factor of now at every one, took the schedule as done and stopped at epoch 20,
     before the cut. Not a pure function of the epoch, it is taken to run: held, and the cut is made."""
     torch.manual_seed(0)
     cutter, shared = _Cut(), {"factor": 1.0}
-    factor = cutter if kind == "object" else (lambda e: shared["factor"])
+    _CutCfg.factor = 1.0
+    factor = {"object": cutter, "dict": lambda e: shared["factor"], "class": lambda e: _CutCfg.factor}[kind]
     model = mlp(2, 64)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
@@ -946,6 +953,7 @@ def test_a_lambda_whose_state_the_loop_changes_holds_the_stop(capsys, kind):
         if epoch == 50:
             cutter.cut()
             shared["factor"] = 0.1
+            _CutCfg.factor = 0.1
         minibatch_epoch(model, opt, x, y, torch.nn.functional.mse_loss, 32, torch.Generator().manual_seed(epoch),
                         mon.step)
         with torch.no_grad():

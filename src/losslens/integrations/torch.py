@@ -584,15 +584,18 @@ def _askable(f):
 
 
 #: Values a pure lr lambda may read besides its step: none of them changes once made.
-_FIXED = (numbers.Number, str, bytes, type(None), range, type, types.ModuleType, types.BuiltinFunctionType, np.ufunc)
+#: (A class is one only where its attributes cannot be set, :func:`_fixed`.)
+_FIXED = (numbers.Number, str, bytes, type(None), range, types.ModuleType, types.BuiltinFunctionType, np.ufunc)
+#: CPython's flag on a class whose attributes cannot be set (int, float, numpy's scalars; 3.10 on).
+_IMMUTABLE_TYPE = 1 << 8
 _WRITES = {"STORE_GLOBAL", "STORE_DEREF", "STORE_ATTR", "STORE_SUBSCR", "DELETE_GLOBAL", "DELETE_DEREF",
            "DELETE_ATTR", "DELETE_SUBSCR"}
 
 
 def _pure(f, depth: int = 0) -> bool:
     """Whether ``f`` is a function of its arguments alone, as far as its code shows: a function that writes no state
-    and reads, besides its arguments, only fixed values (numbers, strings, modules, classes, builtins, tuples of
-    them, and functions themselves pure) through its closure, globals and defaults; or a ``functools.partial`` of
+    and reads, besides its arguments, only fixed values (numbers, strings, modules, builtins and builtin classes,
+    tuples of them, and functions themselves pure; not a class of the user's, whose attributes can be set) through its closure, globals and defaults; or a ``functools.partial`` of
     one over such values. A callable object or bound method reads its instance, whose state a method call changes;
     it is not pure. ``depth`` bounds the functions followed (a pure helper calling pure helpers)."""
     import dis
@@ -629,6 +632,10 @@ def _fixed(value, depth: int) -> bool:
         return all(_fixed(v, depth) for v in value)
     if isinstance(value, (types.FunctionType, functools.partial)):
         return _pure(value, depth + 1)
+    if isinstance(value, type):
+        # float(...), int(...) are classes a pure lambda calls; a class of the user's is state the loop can set
+        # (``Cfg.factor = 0.1`` at a cut), which asked now reads as the factor of now at every step left.
+        return bool(value.__flags__ & _IMMUTABLE_TYPE)
     return isinstance(value, _FIXED)
 
 
