@@ -78,6 +78,22 @@ def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own(caplog):
     assert all(r.meta["restart"].endswith("(the epoch count started again and the loss with it)") for r in runs)
 
 
+
+def test_a_fit_from_an_older_saved_model_after_a_header_written_again_is_said_so(tmp_path, caplog):
+    # The same three fits joined by pandas' to_csv(mode='a') without an epoch column: the header written again
+    # before the refit from the epoch-3 model. Split as the epoch count splits it, but said as "the loss starting
+    # again", where it started at 0.116 beside the 0.0012 it had ended at, not at the first fit's 0.92.
+    lines = (ECO / "keras_csv_reload_older" / "jump.log").read_text().splitlines()
+    rows = [",".join(line.split(",")[1:]) for line in lines]  # (the epoch column left out)
+    path = tmp_path / "joined.csv"
+    path.write_text("\n".join(rows[:41] + rows[:1] + rows[41:]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        runs = read(path)
+    assert [len(r.axis) for r in runs] == [40, 40]
+    assert "before data row 41 (logs joined: pandas' to_csv(mode='a'), cat), the loss at 0.1161 where it had ended " \
+           "at 0.001202 (a fit from older saved weights?): read as a run of its own" in caplog.text
+    assert "the loss starting again" not in caplog.text
+
 # ---- TensorBoard: a Trainer at gradient_accumulation_steps=4 ----------------------------------------------
 def test_a_trainers_event_file_at_4_accumulated_batches_is_read_as_its_state_is(caplog):
     # The event file's "args" text holds the TrainingArguments (gradient_accumulation_steps=4); the training loss is

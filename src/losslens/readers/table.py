@@ -880,9 +880,14 @@ class _Plan:
                                   "one run, its rows from there on as the %ss after", row + 1, axis or "epoch")
                 current = {k: np.concatenate([current[k], part[k]]) for k in current}
             else:
+                # Nearer where the last fit ended than where it started, yet not going on (goes_on): a fit from older
+                # saved weights, not the loss starting again, as the epoch count's split says it (_Plan.split).
+                older = here is not None and previous is not None \
+                    and abs(here[0] - previous[-1]) < abs(here[0] - previous[0])
+                why = (f"the loss at {here[0]:.4g} where it had ended at {previous[-1]:.4g} (a fit from older saved "
+                       f"weights?)" if older else "the loss starting again")
                 warn(self.source, "the header line is written again before data row %d (logs joined: pandas' "
-                                  "to_csv(mode='a'), cat), the loss starting again: read as a run of its "
-                                  "own", row + 1)
+                                  "to_csv(mode='a'), cat), %s: read as a run of its own", row + 1, why)
                 runs.append(current)
                 current = part
             previous = here if here is not None else previous
