@@ -113,3 +113,19 @@ def test_a_trainers_event_file_at_4_accumulated_batches_is_read_as_its_state_is(
     d = losslens.diagnose(folder / "runs")
     assert d.verdict == losslens.diagnose(folder / "trainer_state.json").verdict
     assert not any("rows shared by both splits" in str(a) for c in d.causes for a in c.actions)
+
+
+def test_an_args_text_with_no_count_is_read_as_none(tmp_path):
+    # json.loads reads Infinity: int() of it raised OverflowError, an internal error instead of the run.
+    from torch.utils.tensorboard import SummaryWriter
+
+    w = SummaryWriter(str(tmp_path))
+    w.add_text("args", '{"gradient_accumulation_steps": Infinity, "output_dir": "out"}')
+    for s in range(1, 41):
+        w.add_scalar("train/loss", 2.0 * np.exp(-s / 10) + 0.1, s * 10)
+        if s % 4 == 0:
+            w.add_scalar("eval/loss", 0.5 * np.exp(-s / 10) + 0.1, s * 10)
+    w.close()
+    (run,) = read(tmp_path)
+    assert "train_loss_divided_by" not in run.meta
+    assert run.get("train_loss")[-1] == pytest.approx(2.0 * np.exp(-4) + 0.1, rel=1e-6)

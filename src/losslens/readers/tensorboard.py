@@ -132,7 +132,8 @@ def _undo_accumulated_sum(run: Run, args: dict, source) -> None:
     BERT at 4 accumulated batches had validation at a quarter of training, "look for rows shared by both splits"."""
     try:
         k = int(args.get("gradient_accumulation_steps", 1))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        # (json.loads reads Infinity and NaN: an "args" text that says no count is read as none, as one unparsed)
         return
     if k >= 2:
         from .huggingface import divide_summed
