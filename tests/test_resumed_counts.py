@@ -61,6 +61,34 @@ def test_mlflow_resume_from_an_earlier_checkpoint_is_said(resume_store, caplog):
            "on, 10 earlier ones left out" in caplog.text
 
 
+
+def test_mlflow_a_metric_restarted_another_number_of_times_says_its_own_reading(tmp_path, caplog):
+    # Three processes into one run, each counting from 0: the lr (constant 0.1) logged at each epoch's start, the
+    # loss at its end; the third stopped before its first loss. train_loss went back once (renumbered: it goes on),
+    # lr twice, decided on its own values (a constant is as near its start as its end: "over", its earlier values
+    # left out). Before, only train_loss's line was said, "(and so for 1 more metric(s))", as if lr read the same.
+    mlflow = pytest.importorskip("mlflow")
+    from losslens.readers.mlflow import read_mlflow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("three")
+    with mlflow.start_run(run_name="r") as r:
+        for e in range(10):
+            mlflow.log_metric("lr", 0.1, step=e)
+            mlflow.log_metric("train_loss", 1.0 / (e + 1), step=e)
+    for steps in (range(5), range(1)):
+        with mlflow.start_run(run_id=r.info.run_id):
+            for e in steps:
+                mlflow.log_metric("lr", 0.1, step=e)
+                if steps.stop > 1:
+                    mlflow.log_metric("train_loss", 0.1 - 0.001 * e, step=e)
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        (run,) = read_mlflow(uri, experiment="three")
+    assert "read as one run, those steps as 10-14" in caplog.text
+    assert "(and so for 1 more metric(s))" not in caplog.text
+    assert "lr: the steps went back from 9 to 0" in caplog.text and "10 earlier ones left out" in caplog.text
+
 # ---- Keras: CSVLogger(append=True), the model reloaded from an older save ----------------------------------
 def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own(caplog):
     # jump.log: epochs 0-39, then 0-39 again from the epoch-3 model: the training loss 0.0012 -> 0.116, val_loss

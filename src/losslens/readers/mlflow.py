@@ -640,12 +640,17 @@ def _spliced(raw: dict, source: str) -> dict:
                                   f"from step {first} on, {gone} earlier ones left out"))
             kept.extend(seg)
         out[key] = kept
-    # One line per restart as the lead key (else the first key) saw it, the keys it holds for named.
+    # One line per restart as the lead key (else the first key) saw it, counting the keys that took its plan; a key
+    # that restarted another number of times was decided on its own values, perhaps otherwise (a constant lr's
+    # first value is as near its start as its end: "over", its earlier values left out), and says its own lines.
     shown = lead if lead is not None else next(iter(restarting))
+    same = {k for k, b in restarting.items() if lead is not None and len(b) == len(restarting[lead])} | {shown}
     for key, line in said:
         if key == shown:
-            others = len(restarting) - 1
+            others = len(same) - 1
             _source.warn(source, "%s: %s%s", key, line, f" (and so for {others} more metric(s))" if others else "")
+        elif key not in same:
+            _source.warn(source, "%s: %s", key, line)
     return out
 
 
