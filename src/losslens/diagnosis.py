@@ -62,7 +62,7 @@ from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts, never_mov
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
-from .facts.regularization import optimizer_kind, optimizer_name
+from .facts.regularization import STRONG_SHRINK, optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
@@ -781,12 +781,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes = [c for c in causes if c.id != "underfitting"]
     # A bounce at a level a decoupled decay of 1 or more holds both curves at: a smaller step settles the bounce,
     # not the level (AdamW wd 1 on a digits MLP, fixture fresh_kinds2: lr / 10 ended 5% lower, 0.206 -> 0.196;
-    # wd / 100 58% lower, 0.086). The decay reads first; the step stays listed, as possible.
+    # wd / 100 58% lower, 0.086). The decay reads first; the step stays listed, as possible. So does any decay taking
+    # STRONG_SHRINK of each weight a step, whichever its kind (a weight_decay column, optimizer unknown): AdamW 1e-2 at
+    # weight_decay 10 on a digits MLP bounced at 0.44-0.46 (torch_adamw_wd_high); lr / 10 from the plateau ended
+    # 0.467 / 0.443, wd 1 from there 0.097 / 0.107.
     i = next((i for i, c in enumerate(causes) if c.id == "underfitting" and "penalty" in c.numbers
               and c.status == "likely"), None)
+    reg = f.regularization
     if i is not None and causes[0].id == "lr_too_high" and ("oscillation" in causes[0].numbers
                                                            or "level_bounce" in causes[0].numbers) \
-            and f.regularization is not None and f.regularization.decoupled:
+            and reg is not None and (reg.decoupled or (reg.shrink or 0.0) >= STRONG_SHRINK):
         causes[0].status, causes[0].confidence = "possible", min(causes[0].confidence, 0.5)
         causes[0].evidence.append(f"but {f.regularization.name} = {f.regularization.value:g} holds both curves level "
                                   "(above): a smaller step settles the bounce, not the level")

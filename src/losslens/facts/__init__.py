@@ -39,7 +39,7 @@ from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, Pea
                         lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_climb, peak_lr_relapse,
                         Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
-from .regularization import RegularizationFacts, dropout_rate, stated_learning_rate_from, weight_decay
+from .regularization import RegularizationFacts, dropout_rate, run_weight_decay, stated_learning_rate_from
 from .smoothing import constant_tail, downsample, noise_sigma, smooth
 from .trend import TrendFacts, tail_trend
 
@@ -345,7 +345,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_metric=train_metric if gen is not None else None,
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
                  peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis, late)
-                 if run.axis_name == "epoch" else None, regularization=weight_decay(run.meta),
+                 if run.axis_name == "epoch" else None, regularization=run_weight_decay(run),
                  dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
                  early_stopping=_stopped_by(run, metric),
