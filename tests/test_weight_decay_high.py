@@ -78,3 +78,18 @@ def test_a_decay_at_the_bar_that_held_nothing_changes_nothing(tmp_path):
     without = losslens.diagnose(_without_decay_column(HERE / "wd1_s1.csv", tmp_path / "wd1_s1.csv"))
     assert [(c.id, c.status) for c in with_column.causes] == [(c.id, c.status) for c in without.causes]
     assert not any("penalty" in c.numbers for c in with_column.causes)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_decay_logged_lists_a_held_level_beside_the_bounce(seed, tmp_path):
+    # The same log with its weight_decay column dropped: nothing names the decay, but both losses sit level at 35-38%
+    # of training's start, which lr / 10 from the plateau did not lower (make.out): underfitting is listed, possible.
+    d = losslens.diagnose(_without_decay_column(HERE / f"wd10_s{seed}.csv", tmp_path / f"wd10_s{seed}.csv"))
+    assert d.verdict == "lr_too_high", str(d)
+    under = next(c for c in d.causes if c.id == "underfitting")
+    assert under.status == "possible" and "lower the weight decay" in under.actions[0], str(d)
+
+
+def test_a_bounce_that_fitted_its_training_data_lists_no_held_level():
+    d = losslens.diagnose(HERE / "lr0.05_wd0.01_s0.csv")
+    assert not any(c.id == "underfitting" for c in d.causes), str(d)

@@ -795,6 +795,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[0].evidence.append(f"but {f.regularization.name} = {f.regularization.value:g} holds both curves level "
                                   "(above): a smaller step settles the bounce, not the level")
         causes.insert(0, causes.pop(i))
+    elif reg is None and causes[0].id == "lr_too_high" and "oscillation" in causes[0].numbers \
+            and not any(c.id == "underfitting" for c in causes):
+        held = _held_beside_bounce(f, t)
+        if held is not None:
+            causes.append(held)
     _stuck_by_the_step(losses if losses is not None else f, t, causes)
     _layer_gradients(f, t, causes)
     # A level held only as long as the step takes to reach the next mode is no capacity limit (slow_start).
@@ -6208,6 +6213,45 @@ FIT_LOST_FULL = 0.75
 PENALTY_WINS_STRENGTH = (0.65, 0.9)
 
 
+#: The strength of underfitting listed beside a bounce, no decay logged: possible, under the bent curve's 0.45 (it
+#: rests on the level alone, which lr_too_high's bounce explains as well where the step's noise holds both curves up).
+HELD_BESIDE_BOUNCE_CONF = 0.4
+#: ... and the accuracy a held model ends at, at least: half its answers right, far above a guess at any K ≥ 3 (the
+#: held digits MLP: 0.937-0.943); set by hand, no other run measured.
+HELD_ACC = 0.5
+
+
+def _held_beside_bounce(f: Facts, t: Thresholds) -> Cause | None:
+    """underfitting listed, as possible, beside an lr_too_high bounce where both losses sit level well above 0
+    (:func:`_level_held`) and the log gives no weight decay: a decay too strong for the step bounces there as well,
+    and a smaller step settles the bounce, not the level. A digits MLP at AdamW 1e-2, weight_decay 10 unlogged
+    (tests/fixtures/ecosystem/torch_adamw_wd_high, its column dropped): training 0.43-0.44 (38% of its start), validation
+    0.44-0.46, read lr_too_high alone; lr / 10 from the plateau ended 0.467 / 0.443, the decay / 10 0.097 / 0.107.
+
+    Only where a logged accuracy, validation's else training's, ends at ≥ ``HELD_ACC``: a model answering most of
+    its task right with both losses level and high is held there. Without one a loss with a floor of its own reads
+    the same (a DDPM's noise-prediction loss, tests/fixtures/ecosystem/lightning_ddpm), and a network the step knocked
+    back to a guess (Adam 0.1 on digits at validation accuracy 0.10, torch_high_lr_relapse/cf_adam_lr0.1.csv,
+    learns at the same width under Adam 0.01) is no capacity or decay question."""
+    c = f.chance
+    acc = None if c is None else next((a for a in (c.val_acc_tail, c.train_acc_tail)
+                                       if a is not None and math.isfinite(a)), None)
+    if acc is None or acc < HELD_ACC:
+        return None
+    start = _level_held(f, t)
+    if start is None:
+        return None
+    pl, g = f.train_plateau, f.generalization
+    ev = [f"training loss flattened at {pl.floor:.4g} ({pl.floor / start:.0%} of its start {start:.4g}) and validation "
+          f"ends level with it (gap {g.gap_end:.3g}): both held level well above 0, and a smaller step settles a bounce, "
+          "not the level; a weight decay too strong for the step (none is logged) or a model too small holds them there"]
+    acts = ["if a smaller step settles the bounce but not the level: lower the weight decay, if any (try 1/100 of "
+            "it; AdamW's pull is lr x wd of each weight a step), else a bigger model or better features",
+            CAPACITY_OR_FLOOR]
+    return Cause("underfitting", HELD_BESIDE_BOUNCE_CONF, ev, acts, {"level_rel": pl.floor / start},
+                 status="possible")
+
+
 def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
     """The training accuracy fell far from its peak while the training loss fell to its lowest: what
     the optimizer minimizes is no longer the fit but a term beside it. Keras adds its L2 / weight
@@ -6245,19 +6289,12 @@ def _penalty_wins(f: Facts, t: Thresholds) -> Cause | None:
                  ev, acts, {"train_acc_peak": c.train_acc_peak, "train_acc_tail": c.train_acc_tail, "penalty": 1.0})
 
 
-def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
-    """Training flattened well above 0 with validation level with it, under a weight decay the log gives:
-    the model fits its training data no better than held-out data, and the penalty holds both there.
-    Weight decay (coupled L2 in SGD or Adam) shrinks the weights until its pull balances the data's; the
-    loss settles where the two meet and reads as converged. A digits MLP (Lightning, SGD 0.05 / Adam 1e-3,
-    weight_decay 0.05): val 0.773 / 0.761, train 0.69 / 0.71; weight_decay 1e-5 gave val 0.157 / 0.185
-    (80% / 76% lower), an 8x wider model at 0.05 gave 0.782 / 0.745 (no better): the penalty, not the
-    capacity, set the floor. A model too small looks the same in the curves; the logged decay says which
-    to try first, and without one nothing here says it (``underfitting`` by level decides). Not where a logged
-    accuracy says the model fits its data all the same (:func:`_fitted_anyway`), as :func:`_held_high` reads."""
-    pl, g, reg = f.train_plateau, f.generalization, f.regularization
-    if reg is None or not reg.value > 0:
-        return None
+def _level_held(f: Facts, t: Thresholds) -> float | None:
+    """The training loss's start (its first value plus the fall before a late log's first point) where training
+    flattened at ≥ ``penalty_level`` of it with validation ending within ``penalty_gap`` of that floor: both losses
+    held level, well above 0, the model fitting its training data no better than held-out data (the shape a weight
+    penalty or a model too small leaves); else None."""
+    pl, g = f.train_plateau, f.generalization
     if pl is None or g is None or g.gap_end is None or pl.index is None or pl.start <= 0 or _higher(f) \
             or f.train_metric != "train_loss":
         return None
@@ -6275,6 +6312,25 @@ def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
     start = pl.start + f.train_missed
     if pl.floor < t.penalty_level * start or abs(g.gap_end) > t.penalty_gap * pl.floor:
         return None  # fitted its training data (floor near 0) or fitted it better than held-out data (a gap)
+    return start
+
+
+def _penalty_floor(f: Facts, t: Thresholds) -> Cause | None:
+    """Training flattened well above 0 with validation level with it, under a weight decay the log gives:
+    the model fits its training data no better than held-out data, and the penalty holds both there.
+    Weight decay (coupled L2 in SGD or Adam) shrinks the weights until its pull balances the data's; the
+    loss settles where the two meet and reads as converged. A digits MLP (Lightning, SGD 0.05 / Adam 1e-3,
+    weight_decay 0.05): val 0.773 / 0.761, train 0.69 / 0.71; weight_decay 1e-5 gave val 0.157 / 0.185
+    (80% / 76% lower), an 8x wider model at 0.05 gave 0.782 / 0.745 (no better): the penalty, not the
+    capacity, set the floor. A model too small looks the same in the curves; the logged decay says which
+    to try first, and without one nothing here says it (``underfitting`` by level decides). Not where a logged
+    accuracy says the model fits its data all the same (:func:`_fitted_anyway`), as :func:`_held_high` reads."""
+    pl, g, reg = f.train_plateau, f.generalization, f.regularization
+    if reg is None or not reg.value > 0:
+        return None
+    start = _level_held(f, t)
+    if start is None:
+        return None
     late = (f", counting its first value, {f.train_missed:.4g}, for the unseen fall before the log starts at "
             f"{f.axis_name} {_n(f.x[0])}" if f.train_missed else "")
     ev = [f"training loss flattened at {pl.floor:.4g} ({pl.floor / start:.0%} of its start {start:.4g}{late}) and "
@@ -6324,7 +6380,11 @@ def underfitting(f: Facts, t: Thresholds) -> Cause | None:
     resting at 2.305 listed underfitting 0.80, "a bigger model"; Adam 0.01 reaches 0.146.
 
     Listed only as possible, behind lr_too_high, where a loss started ≥ ``blown_start`` x ln K (the first steps
-    threw the outputs out: :func:`_thrown_then_held`)."""
+    threw the outputs out: :func:`_thrown_then_held`); and listed as possible beside an lr_too_high bounce with no
+    decay logged where both losses sit level and high at a logged accuracy ≥ 0.5 (:func:`_held_beside_bounce`: a
+    decay too strong for the step bounces there too). A decay that takes lr x wd ≥ 1% of each weight a step, logged
+    as a column or a saved AdamW setting (``facts.regularization.run_weight_decay``), reads first, as a decoupled
+    one of 1 or more does."""
     penalty = _penalty_wins(f, t)
     if penalty is not None:
         return penalty
