@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import lzma
+import os
 from pathlib import Path
 
 import numpy as np
@@ -72,17 +73,24 @@ def test_mlflow_a_metric_restarted_another_number_of_times_says_its_own_reading(
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("three")
-    with mlflow.start_run(run_name="r") as r:
-        for e in range(10):
-            mlflow.log_metric("lr", 0.1, step=e)
-            mlflow.log_metric("train_loss", 1.0 / (e + 1), step=e)
-    for steps in (range(5), range(1)):
-        with mlflow.start_run(run_id=r.info.run_id):
-            for e in steps:
+    try:
+        mlflow.set_experiment("three")
+        with mlflow.start_run(run_name="r") as r:
+            for e in range(10):
                 mlflow.log_metric("lr", 0.1, step=e)
-                if steps.stop > 1:
-                    mlflow.log_metric("train_loss", 0.1 - 0.001 * e, step=e)
+                mlflow.log_metric("train_loss", 1.0 / (e + 1), step=e)
+        for steps in (range(5), range(1)):
+            with mlflow.start_run(run_id=r.info.run_id):
+                for e in steps:
+                    mlflow.log_metric("lr", 0.1, step=e)
+                    if steps.stop > 1:
+                        mlflow.log_metric("train_loss", 0.1 - 0.001 * e, step=e)
+    finally:
+        # (the tracking URI and set_experiment's active id are process-wide: a later test's file store in this worker
+        # then failed "Could not find experiment with ID 1", as test_api_shapes found)
+        mlflow.set_tracking_uri(None)
+        mlflow.tracking.fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
     with caplog.at_level(logging.WARNING, logger="losslens"):
         (run,) = read_mlflow(uri, experiment="three")
     assert "read as one run, those steps as 10-14" in caplog.text
