@@ -184,14 +184,16 @@ def test_converged_is_never_confirmed_when_twice_the_epochs_climbs_away_from_the
     def train(lr_factor=1.0, epochs_factor=1.0, seed=0):
         return diabetes_mlp_run(0.2, lr_factor=lr_factor, epochs_factor=epochs_factor, seed=seed)
     v = verify(train, seeds=(0, 1, 2), causes=["converged"], progress=False)
-    assert v.diagnosis.verdict == "converged", str(v)
+    # The verdict is read on the seeds' mean curve (walk 44): seed 0 alone reads converged, seeds 1 and 2 and their
+    # mean lr_too_high, as each longer retraining does; converged is the cause asked about.
+    assert v.diagnosis.verdict == "lr_too_high" and v.seed_verdicts[0] == "converged", str(v)
     [twice] = [r for r in v.results if r.check.name == "twice the epochs"]
     assert twice.change_rel >= 0.15 and not twice.holds, str(v)
-    assert "predicts val_loss ends < 2% lower and < 15% higher" in str(v)
+    assert "predicts val_loss ends < 2% lower" in str(v) and "and < 15% higher" in str(v)
     assert next(r for r in v.to_dict()["checks"] if r["name"] == "twice the epochs")["ceiling"] == 0.15
     # +19.4% (higher in 3 of 3 seeds) against a tail bouncing ±15.7%: ±21.4% flips it, so not decided; never
-    # "confirmed", which "< 2% lower" alone once said
-    assert v.confirmed is not True and "verdict converged: not decided" in str(v)
+    # "held", which "< 2% lower" alone once said; and said as not decided, not as "none of its checks ran"
+    assert v.holds("converged") is not True and "asked converged: not decided" in str(v), str(v)
 
 
 def test_a_cause_asked_about_by_name_gets_its_own_outcome_line():

@@ -634,7 +634,8 @@ class Verification:
         for cause in dict.fromkeys(c for c in self.asked if c != d.verdict and c not in _OBSERVED):
             held = self.holds(cause)
             said = {True: "its prediction held", False: "its prediction does NOT hold",
-                    None: "not checked (none of its checks ran)"}[held]
+                    None: "not decided (its checks moved the loss within the tail's own noise)"
+                    if self.undecided(cause) else "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
         if self.seed_verdicts:
