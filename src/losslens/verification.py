@@ -349,10 +349,10 @@ class CheckResult:
         said = "holds" if self.holds else "does NOT hold"
         if self.rose_overfitting:
             # (the prediction printed, "< 2% lower and < 15% higher", held of +8.3%: the rule that refuted it is said)
-            said += (f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss; "
-                     f"a longer run that ends ≥ {c.threshold:.0%} higher beyond its noise and reads overfitting refutes "
-                     f"a floor inside the {c.ceiling:.0%} ceiling)" if c.ceiling is not None else
-                     f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss)")
+            rule = "" if c.ceiling is None else (f"; a longer run that ends ≥ {c.threshold:.0%} higher beyond its noise "
+                                                 f"and reads overfitting refutes a floor inside the {c.ceiling:.0%} "
+                                                 "ceiling")
+            said += f": it ended higher, beyond its noise, and reads overfitting (the extra {axis}s raised the loss{rule})"
         seen = f" (losslens on {self.ran_as}: {', '.join(self.verdicts)})" if self.verdicts else ""
         if self.shared:
             seen = f" (read off the same {self.ran_as.removeprefix('the ')})"
@@ -2082,7 +2082,6 @@ def _kwtext(kw: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kw.items())
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Keras 3 opens a layer's error with where it was raised ("Exception encountered when calling Sequential.call()."),
 # the problem itself two lines on, and ends with the arguments it received.
 _WHERE_RAISED = re.compile(r"(Exception encountered when calling .*|Arguments received by .*)")
@@ -2092,7 +2091,9 @@ def error_line(e: BaseException) -> str:
     """The error's message on one line: its first line, and where that line only says where it was raised (Keras's
     "Exception encountered when calling Sequential.call()."), the first line that names the problem after it (a
     shape mismatch: "expected axis -1 of input shape to have value 5, but received input with shape (10, 4)")."""
-    lines = [ln.strip() for ln in _ANSI.sub("", str(e)).splitlines() if ln.strip()]
+    from .readers.delimited import ANSI  # (the readers' colour-code pattern; imported when an error is said)
+
+    lines = [ln.strip() for ln in ANSI.sub("", str(e)).splitlines() if ln.strip()]
     if not lines:
         return ""
     if _WHERE_RAISED.fullmatch(lines[0]):
