@@ -175,6 +175,22 @@ def last_steps(epoch: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndar
     return axis, last
 
 
+def checks_per_epoch(val_epoch: np.ndarray, val_step: np.ndarray, epoch: np.ndarray,
+                     step: np.ndarray) -> tuple[float, bool]:
+    """How validation was checked: the median number of checks per epoch validated, and whether at least half of
+    those epochs have one before the epoch's last step (a check inside the epoch, not at its end), as every
+    ``val_check_interval`` that is no whole number of epochs gives from its first check on. ``val_epoch``,
+    ``val_step``: each check's epoch (finite) and step (NaN where none was logged), shapes (m,); ``epoch``, ``step``:
+    every logged row's, for each epoch's last step (:func:`last_steps`), shapes (n,). The table reader's test on
+    metrics.csv and the TensorBoard reader's on an event file's ``epoch`` scalar."""
+    validated, counts = np.unique(val_epoch, return_counts=True)
+    axis, last = last_steps(epoch, step)
+    has = np.isfinite(val_step)
+    at = np.searchsorted(axis, val_epoch[has])
+    inside = np.unique(at[val_step[has] < last[at]]).shape[0]
+    return float(np.median(counts)), bool(2 * inside >= validated.shape[0])
+
+
 def fractional_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray | None:
     """Lightning's epoch *index* at each step as the epochs completed there, a Trainer's ``state.epoch``: at
     ``val_check_interval=0.25`` of 20-batch epochs steps 4, 9, 14, 19, 24 read 0.25, 0.5, 0.75, 1, 1.25.

@@ -712,12 +712,7 @@ class _Plan:
         ok = np.isfinite(data[col]) & np.isfinite(epoch)
         if not ok.any():
             return 0.0, False
-        validated, counts = np.unique(epoch[ok], return_counts=True)
-        axis, last = lightning.last_steps(epoch, step)
-        ok &= np.isfinite(step)
-        at = np.searchsorted(axis, epoch[ok])
-        inside = np.unique(at[step[ok] < last[at]]).shape[0]
-        return float(np.median(counts)), bool(2 * inside >= validated.shape[0])
+        return lightning.checks_per_epoch(epoch[ok], step[ok], epoch, step)
 
     def restarts(self, data, header_rows: Sequence[int] = ()) -> list[tuple[dict, dict]]:
         """Split a file whose epoch count starts again (Keras ``CSVLogger(append=True)`` over two

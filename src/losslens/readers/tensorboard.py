@@ -301,7 +301,7 @@ def _epoch_at(steps: np.ndarray, e_steps: np.ndarray, e_values: np.ndarray) -> n
 def _checked_inside_epochs(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> bool:
     """Validation checked several times an epoch, or before its end in at least half the epochs validated
     (Lightning's ``val_check_interval`` < 1, or every N batches): the table reader's test for metrics.csv
-    (``table._checks_per_epoch``), on the epoch logged at (or last before) each validation step. Epochs counted
+    (:func:`lightning.checks_per_epoch`), on the epoch logged at (or last before) each validation step. Epochs counted
     by an index (whole numbers) only: a Trainer's fractional epochs are each their own point already."""
     mapping = map_columns(list(named))
     col = next((c for want in ("val_loss", "val_acc") for c, canon in mapping.items() if canon == want), None)
@@ -317,15 +317,12 @@ def _checked_inside_epochs(named: dict, epoch: tuple[np.ndarray, np.ndarray]) ->
         return False
     at = _epoch_at(steps, e_steps, e_values)
     ok = np.isfinite(at)
-    validated, counts = np.unique(at[ok], return_counts=True)
-    if not validated.size:
+    if not ok.any():
         return False
-    from .lightning import last_steps
+    from .lightning import checks_per_epoch
 
-    axis, last = last_steps(e_values, e_steps)
-    where = np.searchsorted(axis, at[ok])
-    inside = np.unique(where[steps[ok] < last[where]]).shape[0]
-    return bool(np.median(counts) >= 2 or 2 * inside >= validated.shape[0])
+    per_epoch, inside = checks_per_epoch(at[ok], steps[ok], e_values, e_steps)
+    return per_epoch >= 2 or inside
 
 
 def _mark_unlogged_tail(run: Run, named: dict) -> None:
