@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,33 @@ def test_booster_that_fell_then_blew_up_lists_no_stuck_at_init():
         _blown_up(d)
         assert not any("never moved" in e for c in d.causes for e in c.evidence), str(d)
     assert losslens.diagnose(HERE / "hgb_lr0.05.csv").verdict == "overfitting"  # the smaller step learns
+
+
+@pytest.mark.framework
+def test_a_folder_of_blown_up_runs_is_read_without_numpy_s_overflow_warning(tmp_path):
+    """The copy test compares at float32, TensorBoard's precision, where 8e119 is inf: the cast warned "overflow
+    encountered in cast" onto the user's stderr, and two runs apart only past float32's range read as one."""
+    tensorboard = pytest.importorskip("torch.utils.tensorboard")
+    loss, acc = _column("mlp_sgd1.5_seed0.csv", "loss"), _column("mlp_sgd1.5_seed0.csv", "val_acc")
+    assert (loss > np.finfo(np.float32).max).sum() > 50
+    # The float32 copy: TensorBoard's event file of the same run, where the blow-up's values are inf.
+    copy = tmp_path / "copy"
+    writer = tensorboard.SummaryWriter(str(copy / "tb"))
+    for step, (a, b) in enumerate(zip(loss, acc)):
+        writer.add_scalar("loss", a, step)
+        writer.add_scalar("val_acc", b, step)
+    writer.close()
+    (copy / "run.csv").write_bytes((HERE / "mlp_sgd1.5_seed0.csv").read_bytes())
+    # Another run whose values differ from it only past float32's range (its blow-up twice as high): not a copy.
+    apart = tmp_path / "apart"
+    apart.mkdir()
+    (apart / "run.csv").write_bytes((HERE / "mlp_sgd1.5_seed0.csv").read_bytes())
+    far = np.where(loss > np.finfo(np.float32).max, 2 * loss, loss)
+    with open(apart / "twice.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("loss", "val_acc"), *((repr(float(a)), repr(float(b))) for a, b in zip(far, acc))])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        copies, runs = losslens.read(str(copy)), losslens.read(str(apart))
+    assert not [str(w.message) for w in caught]
+    assert [Path(r.source).name for r in copies] == ["tb"] and "read once" in " ".join(copies[0].meta["notes"])
+    assert sorted(Path(r.source).name for r in runs) == ["run.csv", "twice.csv"], [r.source for r in runs]

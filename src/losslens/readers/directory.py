@@ -274,7 +274,7 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
         fmt = run.meta.get("format")
         try:
             metric = run.default_metric()
-            values = np.asarray(run.series[metric], dtype=np.float32)
+            values = _float32(run.series[metric])
         except (LosslensError, KeyError):
             kept.append(run)
             continue
@@ -403,12 +403,26 @@ def _same_values(a: Run, b: Run) -> bool:
     if len(a) != len(b) or a.default_metric() not in shared:
         return False
     for key in shared:
-        x, y = np.asarray(a.series[key], dtype=np.float32), np.asarray(b.series[key], dtype=np.float32)
+        x64, y64 = np.asarray(a.series[key], dtype=np.float64), np.asarray(b.series[key], dtype=np.float64)
+        x, y = _float32(x64), _float32(y64)
         if x.shape != y.shape or not np.array_equal(np.isnan(x), np.isnan(y)):
             return False
-        if not np.allclose(x, y, rtol=_COPY_RTOL, atol=0.0, equal_nan=True):
+        same = np.isclose(x, y, rtol=_COPY_RTOL, atol=0.0, equal_nan=True)
+        # Two finite values past float32's range both cast to inf, which would call two different blown-up runs
+        # (1e119 and 2e119) one; both finite, neither was written at float32, so they are compared as logged.
+        # One inf against one past the range is still a float32 copy's overflow (a TensorBoard copy of 1e119).
+        beyond = np.isfinite(x64) & np.isfinite(y64) & ~(np.isfinite(x) & np.isfinite(y))
+        same[beyond] = np.isclose(x64[beyond], y64[beyond], rtol=_COPY_RTOL, atol=0.0)
+        if not same.all():
             return False
     return True
+
+
+def _float32(values) -> np.ndarray:
+    """``values`` at float32, TensorBoard's precision, those past its range (a blown-up loss's 1e119) as inf
+    without numpy's overflow warning, which would reach the user's stderr."""
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float32)
 
 
 def _is_clock(name: str) -> bool:
