@@ -76,3 +76,19 @@ def test_the_live_stop_quotes_a_narrow_interval(curve):
     fc = rule.forecast
     assert fc.interval[1] - fc.interval[0] < 0.1 * fc.level  # was [0.191, 0.414] at a level of 0.284
     assert fc.interval[0] <= y[299] <= fc.interval[1]
+
+
+def test_the_spread_of_weighted_candidates_is_the_law_of_total_variance():
+    # mean_spread reads it twice (the candidates' values, then their changes since t = 1); against the mixture's
+    # second moment less its squared mean, and a sample drawn from the mixture.
+    from losslens.forecasting import _total_variance
+
+    rng = np.random.default_rng(0)
+    w = rng.dirichlet(np.ones(5))[:, None]
+    means, stds = rng.normal(size=(5, 3)), rng.uniform(0.1, 1.0, size=(5, 3))
+    mean, var = _total_variance(w, means, stds)
+    assert mean.shape == var.shape == (3,)
+    assert np.allclose(var, (w * (stds ** 2 + means ** 2)).sum(axis=0) - mean ** 2)
+    pick = rng.choice(5, size=200_000, p=w[:, 0])
+    draws = rng.normal(means[pick], stds[pick])
+    assert np.allclose(draws.mean(axis=0), mean, atol=0.01) and np.allclose(draws.var(axis=0), var, rtol=0.02)

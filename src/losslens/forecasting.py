@@ -611,6 +611,13 @@ class Forecast:
         return json_text(self.to_dict(), **kwargs)
 
 
+def _total_variance(w: np.ndarray, means: np.ndarray, stds: np.ndarray):
+    """The mixture's mean and variance, shape (m,) each, of candidates weighted ``w`` (shape (k, 1), summing to 1)
+    with ``means`` and ``stds`` (shape (k, m)): the spread within each candidate plus the spread between them."""
+    mean = (w * means).sum(axis=0)
+    return mean, (w * (stds ** 2 + (means - mean) ** 2)).sum(axis=0)
+
+
 class _Model:
     """The fitted ensemble on normalised axes: t = (x - x0) / span, z = (y - y_ref) / scale."""
 
@@ -651,14 +658,10 @@ class _Model:
                 dm, ds = f.mean_std(t, self.shift, floor, anchored=True)
                 d_means.append(dm)
                 d_stds.append(ds)
-        means = np.array(means)
-        stds = np.array(stds)
         w = self.weights[:, None]
-        mean = (w * means).sum(axis=0)
-        var = (w * (stds ** 2 + (means - mean) ** 2)).sum(axis=0)
+        mean, var = _total_variance(w, np.array(means), np.array(stds))
         if near:
-            d_means, d_stds = np.array(d_means), np.array(d_stds)
-            d_var = (w * (d_stds ** 2 + (d_means - (w * d_means).sum(axis=0)) ** 2)).sum(axis=0)
+            _, d_var = _total_variance(w, np.array(d_means), np.array(d_stds))
             var = np.where((t > 1.0) & (lam < 1.0), lam * var + (1.0 - lam) * d_var, var)
         return mean, np.sqrt(var)
 
