@@ -97,6 +97,47 @@ def test_mlflow_a_metric_restarted_another_number_of_times_says_its_own_reading(
     assert "(and so for 1 more metric(s))" not in caplog.text
     assert "lr: the steps went back from 9 to 0" in caplog.text and "10 earlier ones left out" in caplog.text
 
+def test_mlflow_a_metric_restarted_fewer_times_is_joined_at_the_lead_s_restarts(tmp_path, monkeypatch, caplog):
+    # Three processes into one run, each counting its steps from 0 and going on from the last one's weights: the
+    # loss logged at every step, the (constant) lr at each 5-step epoch's start; the second process stopped after 3
+    # steps. train_loss went back twice (renumbered: 0-9, 10-12, 13-22), lr once (its second process logged one
+    # value at step 0, its third's step 0 is not below it): before, lr was decided on its own values ("over": its
+    # first process's values left out, "lr: ... 2 earlier ones left out") and read at steps 0 and 5 only.
+    mlflow = pytest.importorskip("mlflow")
+    import time
+
+    from losslens.readers.mlflow import read_mlflow
+    from torch_loops import linear_regression_run
+
+    history = linear_regression_run(0.05, 23, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    mlflow.set_tracking_uri(store.as_uri())
+    try:
+        run_id, done = None, 0
+        for steps in (10, 3, 10):
+            with mlflow.start_run(run_id=run_id, run_name=None if run_id else "resumed") as r:
+                run_id = r.info.run_id
+                for step in range(steps):
+                    if step % 5 == 0:
+                        mlflow.log_metric("lr", 0.05, step=step)
+                    mlflow.log_metric("train_loss", history["loss"][done + step], step=step)
+            done += steps
+            time.sleep(0.01)  # (a process restart takes seconds: the store's timestamps are milliseconds)
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.tracking.fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        (run,) = read_mlflow(store.as_uri())
+    np.testing.assert_allclose(run.get("train_loss"), history["loss"], rtol=1e-6)
+    lr = run.get("lr")
+    assert list(run.axis[np.isfinite(lr)]) == [0, 5, 10, 13, 18] and np.all(lr[np.isfinite(lr)] == 0.05)
+    assert "those steps as 10-12 (and so for 1 more metric(s))" in caplog.text
+    assert "those steps as 13-22 (and so for 1 more metric(s))" in caplog.text
+    assert "lr:" not in caplog.text and "left out" not in caplog.text
+
+
 # ---- Keras: CSVLogger(append=True), the model reloaded from an older save ----------------------------------
 def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own(caplog):
     # jump.log: epochs 0-39, then 0-39 again from the epoch-3 model: the training loss 0.0012 -> 0.116, val_loss

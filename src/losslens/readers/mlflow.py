@@ -589,7 +589,9 @@ def _spliced(raw: dict, source: str) -> dict:
     steps 0-34 read "lr too high, plateau at step 23" on the 35 resumed values, its whole descent replaced). One
     whose loss starts over is the script run again: it supersedes the earlier values, as TensorBoard reads a
     second writer. Keys logged with ``dataset=`` are left as they are. Whether each restart goes on is decided on
-    the training loss (else the validation loss) and applied to every key restarting as many times."""
+    the training loss (else the validation loss) and applied to every key restarting as many times, and to one
+    restarting another number of times whose restarts, by the time each value was logged, are among the lead's
+    (:func:`_sessions`), renumbered by the lead's shifts."""
     order = {k: sorted(p, key=lambda q: q[1]) for k, p in raw.items() if p and all(q[3] is None for q in p)}
 
     def backs(points):
@@ -618,40 +620,96 @@ def _spliced(raw: dict, source: str) -> dict:
     plans = {k: decide(order[k], b) for k, b in restarting.items()}
     if lead is not None:
         plans = {k: (plans[lead] if len(b) == len(restarting[lead]) else plans[k]) for k, b in restarting.items()}
-    out, said = dict(raw), []
-    for key, cuts in restarting.items():
-        points = order[key]
-        kept = list(points[:cuts[0]])
-        for n, (i, plan) in enumerate(zip(cuts, plans[key])):
-            seg = points[i:cuts[n + 1] if n + 1 < len(cuts) else len(points)]
+    out, said, matched = dict(raw), {}, set()
+
+    def splice(key, points, segments):
+        """``points`` cut into ``segments`` (``[(start index, plan, renumbering shift or None), ...]`` after the
+        first), joined as each plan says; the lines said of each cut, and each renumbering's shift (else None)."""
+        kept, lines, shifts = list(points[:segments[0][0]] if segments else points), [], []
+        for n, (i, plan, shift) in enumerate(segments):
+            seg = points[i:segments[n + 1][0] if n + 1 < len(segments) else len(points)]
             last, first = kept[-1][0], seg[0][0]
             if plan == "renumber":
-                shift = last + 1 - first
+                shift = last + 1 - first if shift is None else shift
+                shifts.append(shift)
                 seg = [(s + shift, t, v, d) for s, t, v, d in seg]
-                said.append((key, f"the steps started again at {first} after step {last}, the loss going on "
-                                  f"from where it was (a resumed run that counted from {first} again): read as "
-                                  f"one run, those steps as {seg[0][0]}-{seg[-1][0]}"))
+                lines.append((key, f"the steps started again at {first} after step {last}, the loss going on "
+                                   f"from where it was (a resumed run that counted from {first} again): read as "
+                                   f"one run, those steps as {seg[0][0]}-{seg[-1][0]}"))
             else:
                 gone = sum(1 for q in kept if q[0] >= first)
                 kept = [q for q in kept if q[0] < first]
+                shifts.append(None)
                 why = ("resumed from a checkpoint there" if plan == "resume"
                        else "the loss starting over: the run logged into again from its start")
-                said.append((key, f"the steps went back from {last} to {first} ({why}): the later values read "
-                                  f"from step {first} on, {gone} earlier ones left out"))
+                lines.append((key, f"the steps went back from {last} to {first} ({why}): the later values read "
+                                   f"from step {first} on, {gone} earlier ones left out"))
             kept.extend(seg)
-        out[key] = kept
+        return kept, lines, shifts
+
+    if lead is not None:
+        lead_points = order[lead]
+        out[lead], lines, shifts = splice(lead, lead_points, list(zip(restarting[lead], plans[lead],
+                                                                      [None] * len(plans[lead]))))
+        said[lead] = lines
+        # Each of the lead's restarts: the time between its last value before and its first after, what it was read
+        # as, and the shift that renumbered it (a key logged more sparsely has its own last step earlier).
+        gaps = [(lead_points[i - 1][1], lead_points[i][1], plan, shift)
+                for i, plan, shift in zip(restarting[lead], plans[lead], shifts)]
+    for key, cuts in restarting.items():
+        if key == lead:
+            continue
+        points = order[key]
+        if lead is not None and len(cuts) != len(restarting[lead]):
+            # Restarted another number of times than the lead (an lr logged at each epoch's start, a process stopped
+            # before its first epoch's end): where its restarts fall in the lead's, by the time each value was
+            # logged, it is joined as the lead was.
+            sessions = _sessions(points, gaps)
+            if sessions is not None:
+                segments = [(i, gaps[sessions[i] - 1][2], gaps[sessions[i] - 1][3])
+                            for i in range(1, len(points)) if sessions[i] != sessions[i - 1]]
+                out[key] = splice(key, points, segments)[0]
+                matched.add(key)
+                continue
+        out[key], said[key], _ = splice(key, points, [(i, p, None) for i, p in zip(cuts, plans[key])])
     # One line per restart as the lead key (else the first key) saw it, counting the keys that took its plan; a key
-    # that restarted another number of times was decided on its own values, perhaps otherwise (a constant lr's
-    # first value is as near its start as its end: "over", its earlier values left out), and says its own lines.
+    # that restarted another number of times where its restarts are not the lead's was decided on its own values,
+    # perhaps otherwise (a constant lr's first value is as near its start as its end: "over", its earlier values
+    # left out), and says its own lines.
     shown = lead if lead is not None else next(iter(restarting))
     same = {k for k, b in restarting.items() if lead is not None and len(b) == len(restarting[lead])} | {shown}
-    for key, line in said:
+    same |= matched
+    for key, line in [line for k in restarting for line in said.get(k, ())]:
         if key == shown:
             others = len(same) - 1
             _source.warn(source, "%s: %s%s", key, line, f" (and so for {others} more metric(s))" if others else "")
         elif key not in same:
             _source.warn(source, "%s: %s", key, line)
     return out
+
+
+def _sessions(points, gaps) -> list[int] | None:
+    """Which of the lead's processes logged each of ``points`` (``(step, timestamp, ...)`` in time order), 0 for
+    the first: the number of ``gaps`` (the lead's restarts, ``(last time before, first time after, ...)``, in
+    milliseconds) behind it. A value logged inside a gap (an lr at the start of a process, before its first loss)
+    is the next process's where its step did not go forward, the earlier one's where it did. None where a step that
+    went back is not at one of the lead's restarts: the key restarted where the lead did not."""
+    sessions = []
+    for n, (step, t, *_) in enumerate(points):
+        k = 0
+        for a, b, *_ in gaps:
+            if t > b or (t == b > a):
+                k += 1
+            elif t > a or t == a == b:
+                k += 1 if n and step <= points[n - 1][0] else 0
+                break
+            else:
+                break
+        k = max(k, sessions[-1]) if sessions else k
+        if n and step < points[n - 1][0] and k == sessions[-1]:
+            return None
+        sessions.append(k)
+    return sessions
 
 
 def _metric_points(client, info, key, root: Path | None, model_datasets) -> list[tuple]:
