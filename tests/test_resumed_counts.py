@@ -138,6 +138,41 @@ def test_mlflow_a_metric_restarted_fewer_times_is_joined_at_the_lead_s_restarts(
     assert "lr:" not in caplog.text and "left out" not in caplog.text
 
 
+def test_mlflow_a_metric_logged_every_other_step_is_renumbered_with_the_lead(tmp_path, monkeypatch):
+    # Two processes into one run, each counting from 0: train_loss at every step, val_loss at every other. Both went
+    # back once, renumbered by its own last step: val_loss's 8 made its second process 9, 11 ... 17, one step off the
+    # training loss's 10-19 it was logged beside.
+    mlflow = pytest.importorskip("mlflow")
+    import time
+
+    from losslens.readers.mlflow import read_mlflow
+    from torch_loops import linear_regression_run
+
+    history = linear_regression_run(0.05, 20, weights=(1.0, -2.0, 0.5, 3.0), inputs="randn")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    mlflow.set_tracking_uri(store.as_uri())
+    try:
+        run_id = None
+        for done in (0, 10):
+            with mlflow.start_run(run_id=run_id, run_name=None if run_id else "resumed") as r:
+                run_id = r.info.run_id
+                for step in range(10):
+                    mlflow.log_metric("train_loss", history["loss"][done + step], step=step)
+                    if step % 2 == 0:
+                        mlflow.log_metric("val_loss", history["val_loss"][done + step], step=step)
+            time.sleep(0.01)  # (a process restart takes seconds: the store's timestamps are milliseconds)
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.tracking.fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    (run,) = read_mlflow(store.as_uri())
+    np.testing.assert_allclose(run.get("train_loss"), history["loss"], rtol=1e-6)
+    val = run.get("val_loss")
+    assert list(run.axis[np.isfinite(val)]) == list(range(0, 20, 2))
+    np.testing.assert_allclose(val[np.isfinite(val)], history["val_loss"][::2], rtol=1e-6)
+
+
 # ---- Keras: CSVLogger(append=True), the model reloaded from an older save ----------------------------------
 def test_a_fit_from_an_older_saved_model_is_a_run_of_its_own(caplog):
     # jump.log: epochs 0-39, then 0-39 again from the epoch-3 model: the training loss 0.0012 -> 0.116, val_loss

@@ -671,7 +671,10 @@ def _spliced(raw: dict, source: str) -> dict:
                 out[key] = splice(key, points, segments)[0]
                 matched.add(key)
                 continue
-        out[key], said[key], _ = splice(key, points, [(i, p, None) for i, p in zip(cuts, plans[key])])
+        # One restarting as often as the lead takes its shifts too: a val_loss logged every other step, its own
+        # last step 8 of 0-9, was renumbered 9, 11 ... beside the lead's 10-19.
+        shifts = [g[3] for g in gaps] if lead is not None and len(cuts) == len(restarting[lead]) else [None] * len(cuts)
+        out[key], said[key], _ = splice(key, points, list(zip(cuts, plans[key], shifts)))
     # One line per restart as the lead key (else the first key) saw it, counting the keys that took its plan; a key
     # that restarted another number of times where its restarts are not the lead's was decided on its own values,
     # perhaps otherwise (a constant lr's first value is as near its start as its end: "over", its earlier values
