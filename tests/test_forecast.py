@@ -869,8 +869,8 @@ def test_interval_at_an_epoch_is_the_forecast_to_that_epoch():
 
 def test_a_curve_of_many_thousand_points_is_forecast_from_its_bin_means():
     # Every family's fit costs O(n): a 500,000-point per-step loss took 19 s in `losslens forecast` (the fuzzer's
-    # 60 s hang under load). Past smoothing.MAX_POINTS the curve is fitted as its bin means, as a diagnosis
-    # fits FORECAST_POINTS of them; shorter curves (the benchmark's, at most 1,080 points) as logged.
+    # 60 s hang under load). Past smoothing.MAX_POINTS the curve is fitted as its bin means
+    # (forecasting.fitted_points, every forecast's rule); shorter curves (the benchmark's, at most 1,080) as logged.
     from losslens.facts.smoothing import MAX_POINTS, downsample
     from losslens.forecasting import forecast_curve
 
