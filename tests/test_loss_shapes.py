@@ -67,6 +67,21 @@ def test_a_plateau_inside_the_kl_warm_up_is_not_where_to_stop():
     assert d.causes[0].actions[0].startswith("judge the plateau from epoch 29")
 
 
+def test_a_kl_tiny_only_next_to_a_loss_in_pixel_units_is_not_posterior_collapse():
+    # 0..255 pixels, a sum-of-squared-errors reconstruction (tests/fixtures/ecosystem/torch_vae_pixels): the healthy
+    # code keeps ~24 nats of KL, 0.02% of a loss of 1.2e5, and read "posterior collapse: lower beta". The control
+    # feeds the decoder z * 0: its KL falls to ~0 and its reconstruction stays at the mean image's.
+    healthy, collapsed = (read(ECO / "torch_vae_pixels" / f"{n}.csv")[0] for n in ("healthy", "collapsed"))
+    assert _end(healthy, "val_kl") > 20 and _end(healthy, "val_kl") < 1e-3 * _end(healthy, "val_loss")
+    assert _end(healthy, "val_recon") < 0.5 * _end(healthy, "val_recon_mean_image")  # the code carries the digit
+    assert _end(collapsed, "val_kl") < 1e-3 and _end(collapsed, "val_recon") > 0.99 * _end(collapsed, "val_recon_mean_image")
+    d = losslens.diagnose(healthy)
+    assert d.to_dict()["facts"]["elbo"]["collapsed"] is False
+    assert "underfitting" not in [c.id for c in d.causes] and "posterior collapse" not in str(d)
+    c = losslens.diagnose(collapsed)
+    assert c.to_dict()["facts"]["elbo"]["collapsed"] is True and c.causes[0].numbers["kl_collapse"] == 1.0
+
+
 @pytest.mark.parametrize("log", ["beta1.log", "beta10.log"])
 def test_keras_vae_example_log_reads_the_total_loss_not_the_kl_term(log):
     # keras.io's VAE logs total_loss, reconstruction_loss and kl_loss (and val_ ones): no plain loss. The KL

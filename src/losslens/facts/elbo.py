@@ -27,6 +27,14 @@ WEIGHT_STEMS = ("beta", "kl_weight", "kl_beta", "beta_kl", "kl_coef", "kl_coeff"
 #: data size (a beta = 10 VAE on digits: KL 0.0013 against a loss of 27.3, 0.005%, within its first epoch;
 #: at beta = 1 the KL ends at 2.5 of 25.4, 10%, and never went below 0.4 of 33: 1.2%).
 COLLAPSE = 0.01
+#: ... and at most this many nats itself (per example, as the libraries log it: summed over the latent dims,
+#: averaged over the batch). The share alone reads the loss's units, not the code: a VAE on 0..255 pixels with a
+#: squared-error reconstruction keeps 23.6 nats of KL, 0.019% of its loss (1.2e5), with its reconstruction at 40%
+#: of the mean image's (tests/fixtures/ecosystem/torch_vae_pixels). Collapsed controls end at 2.7e-5 (that model's
+#: decoder fed z * 0), 0.0016 and 0.0067 (beta = 10, Lightning and Keras); the healthy ones at 2.3 nats and above.
+#: Both bars must hold: a KL averaged over the pixels as well shrinks a healthy code below any bar in nats, and its
+#: loss with it.
+COLLAPSE_NATS = 0.1
 #: A KL weight within this share of its last value is that value (float rounding): the schedule had not moved it.
 WEIGHT_SAME = 1e-6
 
@@ -46,7 +54,7 @@ class ElboFacts:
 
     @property
     def collapsed(self) -> bool:
-        return self.kl_tail <= COLLAPSE * abs(self.loss_tail)
+        return self.kl_tail <= COLLAPSE * abs(self.loss_tail) and self.kl_tail <= COLLAPSE_NATS
 
     def to_dict(self) -> dict:
         return {"kl": self.kl, "kl_tail": self.kl_tail, "kl_peak": self.kl_peak, "kl_peak_at": self.kl_peak_at,
