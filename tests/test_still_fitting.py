@@ -132,3 +132,30 @@ def test_a_resumed_log_held_by_weight_decay_measures_its_floor_against_the_fall_
     assert held.actions[0].startswith("lower the weight decay")
     assert "89% of its start" not in held.evidence[0]
     assert "(45% of its start 1.552, counting its first value, 0.7762, for the unseen fall" in held.evidence[0], held
+
+
+SCORE = ECO / "torch_score_only"
+
+
+def test_a_score_whose_forecast_expects_its_error_to_fall_does_not_say_stop():
+    # val_accuracy alone (540 held out, label smoothing 0.2): flat from epoch 20 by its 5% band and read "stop at
+    # epoch 20: more epochs will not raise val_acc" beside "P = 95% that training on to 118 lowers 1 - val_acc by
+    # > 1%" (error -27%). Trained on to 118 (acc118.csv, the same seed), its error fell as forecast.
+    short, long = _col(SCORE / "acc60.csv", "val_accuracy"), _col(SCORE / "acc118.csv", "val_accuracy")
+    assert long[:60] == short
+    med = lambda y: sorted(y[-5:])[2]  # noqa: E731
+    assert 1 - med(long) < 0.8 * (1 - med(short)) and max(long) > max(short) + 2 / 540 and short[20] < 0.97
+    d = losslens.diagnose(str(SCORE / "acc60.csv"))
+    fc = d.to_dict()["forecast"]
+    assert d.metric == "val_acc" and fc["p_improve"] >= 0.9
+    first = str(d.causes[0].actions[0])
+    assert not first.startswith("stop at") and "will not raise" not in str(d)
+    assert first.startswith("rather than stop, train on with early stopping on val_acc") and "P = 9" in first
+
+
+def test_the_same_run_read_on_its_cross_entropy_still_converges():
+    # The control: the same 60 epochs with their (label-smoothed) cross-entropy, read on val_loss, keep their verdict
+    # and their stop; the score's branch does not reach a loss.
+    d = losslens.diagnose(str(SCORE / "full60.csv"))
+    assert d.metric == "val_loss" and d.verdict == "converged" and d.plateau_epoch == 23
+    assert str(d.causes[0].actions[0]).startswith("stop at epoch 23")
