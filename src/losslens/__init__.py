@@ -39,7 +39,8 @@ def read(source, *, columns=None, run_column=None, run_id=None, experiment=None,
 
 def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-             experiment: str | None = None, noise_floor: float | None = None) -> Diagnosis:
+             experiment: str | None = None, noise_floor: float | None = None,
+             offset_free: bool = False) -> Diagnosis:
     """Diagnose one run: why its curve plateaued at X, and what to do.
 
     Parameters
@@ -73,6 +74,11 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
         Stated in the diagnosed run's ``meta["noise_floor"]`` (a :class:`Run` passed in is copied, not changed);
         default the floor the run states itself (the lab's runs do), else none. 0, a negative number or NaN
         raises :class:`UsageError` (a ValueError).
+    offset_free : bool, optional
+        The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the target add a constant to
+        every value), as the CLI's ``--offset-free``: 0 is no floor, so the forecast is not held above it and its
+        interval is weighed against the curve's improvement. Read so without it where the run's training or
+        validation loss went below 0; a positive Gaussian NLL only this can tell from a loss bounded by 0.
 
     Returns
     -------
@@ -90,33 +96,36 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     from .api import diagnose as _diagnose
     return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                      columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
-                     noise_floor=noise_floor)
+                     noise_floor=noise_floor, offset_free=offset_free)
 
 
 def diagnose_all(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
                  higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-                 experiment: str | None = None, noise_floor: float | None = None) -> list[Diagnosis]:
+                 experiment: str | None = None, noise_floor: float | None = None,
+                 offset_free: bool = False) -> list[Diagnosis]:
     """Diagnose every run in ``source`` (a long-format file or a directory can hold many; a list of paths
     is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
     from .api import diagnose_all as _diagnose_all
     return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                          columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
-                         noise_floor=noise_floor)
+                         noise_floor=noise_floor, offset_free=offset_free)
 
 
 def forecast(source, horizon: float | None = None, *, metric: str | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-             experiment: str | None = None, noise_floor: float | None = None):
+             experiment: str | None = None, noise_floor: float | None = None, offset_free: bool = False):
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
     length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads;
     ``noise_floor``, in the loss's units, is drawn on the forecast's chart, whose legend says where the forecast
     reaches under it; the value, interval, sentence and ``to_dict()`` do not read it). A
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
-    writes it as a sentence)."""
+    writes it as a sentence). ``offset_free``: the loss has no zero point, so the forecast is not held above 0
+    (:func:`diagnose`'s)."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
-                     run_column=run_column, run_id=run_id, experiment=experiment, noise_floor=noise_floor)
+                     run_column=run_column, run_id=run_id, experiment=experiment, noise_floor=noise_floor,
+                     offset_free=offset_free)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -245,6 +245,20 @@ def check_options(options: Mapping) -> None:
         raise UsageTypeError(f"higher_is_better={hib!r}: True (a score: accuracy), False (a loss) or None "
                              "(read from the metric's name)")
     check_noise_floor(options.get("noise_floor"))
+    free = options.get("offset_free")
+    if free is not None and not isinstance(free, (bool, np.bool_)):
+        raise UsageTypeError(f"offset_free={free!r}: True (the loss has no zero point: a Gaussian NLL) or False")
+
+
+def with_offset_free(runs: list[Run], offset_free) -> list[Run]:
+    """``runs`` saying their loss has no zero point (``meta["offset_free"]``, :func:`losslens.facts.offset_free`)
+    where ``offset_free`` is True, as ``--offset-free`` does; copies, so a :class:`Run` the caller passed keeps
+    its meta."""
+    import dataclasses
+
+    if not offset_free:
+        return runs
+    return [dataclasses.replace(run, meta={**run.meta, "offset_free": True}) for run in runs]
 
 
 def check_noise_floor(noise_floor) -> None:
@@ -268,7 +282,8 @@ def with_noise_floor(runs: list[Run], noise_floor) -> list[Run]:
 
 def diagnose(source: Any, **options):
     check_options(options)
-    runs = with_noise_floor(to_runs(source, **options), options.get("noise_floor"))
+    runs = with_offset_free(with_noise_floor(to_runs(source, **options), options.get("noise_floor")),
+                            options.get("offset_free"))
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))
@@ -281,14 +296,16 @@ def diagnose(source: Any, **options):
 def diagnose_all(source: Any, **options):
     check_options(options)
     return [_diagnose_run(run, **options)
-            for run in with_noise_floor(to_runs(source, **options), options.get("noise_floor"))]
+            for run in with_offset_free(with_noise_floor(to_runs(source, **options), options.get("noise_floor")),
+                                        options.get("offset_free"))]
 
 
-def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, noise_floor=None, **options):
+def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, noise_floor=None, offset_free=None,
+             **options):
     from .forecasting import forecast_run
     check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better,
-                       noise_floor=noise_floor))
-    runs = with_noise_floor(to_runs(source, **options), noise_floor)
+                       noise_floor=noise_floor, offset_free=offset_free))
+    runs = with_offset_free(with_noise_floor(to_runs(source, **options), noise_floor), offset_free)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
     from .facts import require_length

@@ -238,6 +238,15 @@ def noise_floor_option():
                              "read as at the floor; the chart draws it (the lab's run.meta['noise_floor']).")
 
 
+def offset_free_option():
+    """``--offset-free``, shared by diagnose and forecast: the loss has no zero point, which a positive one cannot show."""
+    return typer.Option(False, "--offset-free",
+                        help="The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the "
+                             "target add a constant): 0 is no floor, so the forecast is not held above it and its "
+                             "interval is weighed against the curve's improvement. Read so without it where the "
+                             "training or validation loss went below 0 (the run's meta['offset_free']).")
+
+
 def check_noise_floor_option(value: Optional[float]) -> None:
     """``--noise-floor`` refused before any file is read by the rule ``noise_floor=`` is (:func:`losslens.api.
     check_noise_floor`: a finite loss > 0), in Click's shape; :func:`losslens.api.with_noise_floor` then states it."""
@@ -373,6 +382,7 @@ def diagnose(
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
     higher: Optional[bool] = higher_option(),
     noise_floor: Optional[float] = noise_floor_option(),
+    offset_free: bool = offset_free_option(),
     plot: Optional[str] = typer.Option(None, "--plot", help="Also save each run's annotated chart (curves, X, phases, "
                                        "validation minimum, gap; .png/.svg/.pdf; with several runs, one per run: "
                                        "name-1.png ...), as losslens plot draws it."),
@@ -395,9 +405,10 @@ def diagnose(
         require_matplotlib("--plot")
         check_figure_path(plot)
         refuse_overwriting_input(plot, paths, "--plot")
-    from .api import with_noise_floor
+    from .api import with_noise_floor, with_offset_free
 
-    runs = with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric), noise_floor)
+    runs = with_offset_free(with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
+                                             noise_floor), offset_free)
     if horizon is not None:
         _horizon_inside(runs, horizon, metric)
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,

@@ -6469,6 +6469,11 @@ def _held_high(f: Facts, t: Thresholds, fitted_too: bool = False) -> tuple[float
         # reconstruction, against 44.4 untrained). A beta = 1 VAE flat at 60% of its start: a 4x wider, twice
         # as deep model ended 2.9% lower, twice the epochs 2.0%, lr x10 from the plateau 0.8%.
         return None
+    if f.offset_free and not k:
+        # Nor does a loss with no zero point (a Gaussian NLL): its share of its start is the target's units. The
+        # walker's Gaussian-NLL run shifted by +ln 10 (y measured 10x smaller) read "54% of its starting value:
+        # cannot fit the training data either", by -ln 10 converged, the same fit.
+        return None
     if (f.train_trend is not None and _crawling(f, t, f.train_trend)) or _crawling(f, t):
         # Not flattened: still crawling down at a step too small to show a level. (The diagnosed curve too: a
         # training loss logged per step, a batch's, can hide the crawl validation shows -- TensorBoard's
@@ -7477,8 +7482,10 @@ def _still_falling_since_x(f: Facts, t: Thresholds) -> Cause | None:
     (3 seeds; the 80-epoch run of seed 0, which read converged when cut at 50 and 60 epochs, reaches 0.010 vs
     0.027 at 40)."""
     pl = f.plateau
+    # (Not for a loss with no zero point, whose "level" is the target's units: read against the run's own
+    # improvement instead, a fall after X is at most the 5% X leaves, below logged_metric_gain's 10% of it.)
     if pl.index is None or f.adversarial is not None or _batch_loss(f) or _annealed(f, t) or f.n_points < 3 \
-            or f.metric in ACCURACY_FALLBACK:
+            or f.metric in ACCURACY_FALLBACK or f.offset_free:
         return None
     x = np.asarray(f.x, dtype=float)
     x_from = max(float(x[pl.index]), float(x[0] + t.since_x_from * (x[-1] - x[0])))
@@ -7748,11 +7755,18 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if g is None or g.gap_end is None or g.val_min is None or g.gap_end <= 0:
         return None
     rel_gap = g.gap_end / abs(g.val_min) if g.val_min else 0
+    of = f"validation's smoothed best ({abs(g.val_min):.4g})"
+    if f.offset_free:
+        # A loss with no zero point has no share of its best to read (the target's units move it): the gap is
+        # weighed against validation's own improvement. (The walker's Gaussian NLL, shifted by 0 and +-ln 10:
+        # 54% of its best at 0.147, 3.1% at 2.45, none at -2.16, one gap of 0.080.)
+        rel_gap = g.gap_end / f.plateau.improvement if f.plateau.improvement > 0 else 0
+        of = f"validation's whole improvement ({f.plateau.improvement:.4g})"
     if rel_gap < DATA_GAP_SHARE or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
                  [f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap of "
-                  f"{_pct(rel_gap)} of validation's smoothed best ({abs(g.val_min):.4g}): a gap more data could close"],
+                  f"{_pct(rel_gap)} of {of}: a gap more data could close"],
                  ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
                   "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
                   "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
@@ -7930,9 +7944,11 @@ def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
 def _fell_after_plateau(f: Facts, share: float = 0.10):
     """``(relative drop, axis value, level there, level at X)`` when the curve, as running medians
     of 3 raw points (the smoothed curve lags a steep start and overstates it), improved by ≥
-    ``share`` of its level at the plateau onset X after X; else None."""
+    ``share`` of its level at the plateau onset X after X; else None. Not for a loss with no zero point
+    (``offset_free``), whose level is the target's units: the walker's Gaussian NLL "went on falling after epoch 50:
+    32% lower" at +0, nothing at +-ln 10; against its own improvement the fall after X is within the 5% X leaves."""
     i = f.plateau.index
-    if i is None or i >= f.n_points - 3:
+    if i is None or i >= f.n_points - 3 or f.offset_free:
         return None
     y = _sign(f) * f.y
     if f.plateau.window:
@@ -8634,7 +8650,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     try:
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
                             training=training_loss(f.metric, higher), noise_floor=f.noise_floor,
-                            batch=_batch_loss(f) and not higher)
+                            batch=_batch_loss(f) and not higher, offset_free=f.offset_free)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
@@ -8712,7 +8728,9 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
     last = level if fitted else _now(f)
     if last:
         change = (value - last) / abs(last)
-        vs_now = _signed_pct(change) + (f" vs. its fitted level now, {last:.4g}" if fitted else " vs. now")
+        # (A loss with no zero point has no share of its level to say: the change in its own units.)
+        vs_now = (f"{value - last:+.3g}" if fc.get("per_improvement") else _signed_pct(change)) + \
+            (f" vs. its fitted level now, {last:.4g}" if fitted else " vs. now")
         if top and level is not None and top - level > 0:
             # A score near its ceiling barely moves while its error halves; p_improve below is
             # about the error, so the error's change (from the forecast's level) is the one to read it by.
@@ -8741,7 +8759,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
             cause.evidence.append(f"forecast at {at}: {value:.4g} ({vs_now}), "
                                   f"90% interval [{interval[0]:.4g}, {interval[1]:.4g}]{floor}")
     if fc.get("p_improve") is not None:
-        gains = "gains > 1%"
+        gains = "gains > 1% of its improvement" if fc.get("per_improvement") else "gains > 1%"
         if _higher(f):
             gains = f"lowers {top:g} − {f.metric} by > 1%" if top else f"raises {f.metric} by > 1%"
         line = f"probability that training on to {_n(horizon)} {gains}: {fc['p_improve']:.0%}"

@@ -371,9 +371,11 @@ class Forecast:
         Current level: the smoothed last logged value.
     gain : float
         Expected fractional improvement from ``level`` to the horizon,
-        ``(level - value) / |level|``; negative when the curve is forecast to rise.
+        ``(level - value) / |level|``; negative when the curve is forecast to rise. For a loss with no zero point
+        (:attr:`per_improvement`) ``|level|`` is the target's units, and the share is of the curve's improvement so
+        far, its highest point less ``level``.
     p_improve : float or None
-        Probability that the trend at the horizon is more than 1% below ``level`` (the
+        Probability that the trend at the horizon is more than 1% (of that same reference) below ``level`` (the
         trend, not one noisy evaluation; see :func:`_p_improve`), recalibrated to the observed
         frequency on the benchmark's training half (:func:`calibrate_p`). :meth:`prob_below`
         is the model's own, uncalibrated probability for any threshold.
@@ -433,6 +435,9 @@ class Forecast:
     noise_floor: float | None = None  # the data's noise floor the value was held by (_held_at), else None
     axis: str = "epoch"
     schedule_ended: bool = field(default=False, repr=False, compare=False)
+    #: The loss has no zero point (``offset_free``: said, or seen below 0): :attr:`gain` and :attr:`p_improve`'s 1% are
+    #: shares of the curve's improvement so far, not of its level. In :meth:`to_dict` where True.
+    per_improvement: bool = False
     best: tuple | None = field(default=None, repr=False, compare=False)
     fit_alone: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
@@ -500,8 +505,9 @@ class Forecast:
                 c = np.concatenate([[0.0], np.cumsum(y)])
                 y = (c[k:] - c[:-k]) / k
         best = best_so_far(y, self.level)
-        gain = (best - self.value) / max(abs(best), 1e-12)
-        raw = None if self.p_improve is None else self.prob_below(best - IMPROVE_FRACTION * abs(best))
+        ref = _reference(self._model, best)
+        gain = (best - self.value) / ref
+        raw = None if self.p_improve is None else self.prob_below(best - IMPROVE_FRACTION * ref)
         if raw is None:
             return best, gain, None
         p = calibrate_p(raw, training)
@@ -510,12 +516,14 @@ class Forecast:
         return best, gain, min(p, self.p_improve) if best <= self.level else p
 
     def change_text(self, digits: int = 0) -> str:
-        """The forecast change in words, e.g. ``"12% lower"``."""
-        return f"{abs(self.gain) * 100:.{digits}f}% {'lower' if self.gain >= 0 else 'higher'}"
+        """The forecast change in words, e.g. ``"12% lower"`` (``"12% of its improvement lower"`` where the loss has
+        no zero point)."""
+        of = " of its improvement" if self.per_improvement else ""
+        return f"{abs(self.gain) * 100:.{digits}f}%{of} {'lower' if self.gain >= 0 else 'higher'}"
 
     def improve_label(self) -> str:
         """What ``p_improve`` is the probability of."""
-        return f"{self.metric} > 1% lower"
+        return f"{self.metric} lower by > 1% of its improvement" if self.per_improvement else f"{self.metric} > 1% lower"
 
     def prob_below(self, value: float) -> float | None:
         """P(the trend at the horizon is below ``value``), on the lower-is-better scale
@@ -613,7 +621,8 @@ class Forecast:
                                                      (finite_or_none(v) for v in self.best)))),
         } | ({"horizon_from": self.horizon_from} if self.horizon_from else {}) \
             | ({} if self.noise_floor is None else {"noise_floor": finite_or_none(self.noise_floor)}) \
-            | ({} if frac is None else {"plateau_epoch_frac": frac})
+            | ({} if frac is None else {"plateau_epoch_frac": frac}) \
+            | ({"per_improvement": True} if self.per_improvement else {})
 
     def to_json(self, **kwargs) -> str:
         """:meth:`to_dict` as one line of JSON, as ``losslens forecast --json`` prints it (NaN never written:
@@ -638,6 +647,7 @@ class _Model:
         self.weights = weights
         self.x0, self.span, self.y_ref, self.scale = x0, span, y_ref, scale
         self.shift, self.sigma, self.floor, self.nonneg = shift, sigma, floor, nonneg
+        self.ref = None  # what a gain is a share of, where not |level| (_reference)
         self.level_z = None
         self.t_h = None  # the horizon (t units): candidates are kept above the floor up to it (_FamilyFit.mean_std)
         self.hold = None  # a level the forecast holds beyond the logged part (too few points since an lr cut)
@@ -813,7 +823,8 @@ def lr_cut(x, lr) -> tuple[float | None, float | None]:
 def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                    since: float | None = None,
                    cut_ratio: float | None = None, training: bool = False, batch: bool = False,
-                   _weigh_tail: bool = True, noise_floor: float | None = None) -> Forecast:
+                   _weigh_tail: bool = True, noise_floor: float | None = None,
+                   offset_free: bool = False) -> Forecast:
     """Forecast a learning curve to ``horizon``.
 
     Parameters
@@ -846,6 +857,12 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     noise_floor : float, optional
         The data's noise floor in ``y``'s units, where known (a regression's target noise variance, for a
         validation MSE): beyond the last point the value is held at or above it (:func:`_held_at`).
+    offset_free : bool
+        The loss has no zero point (a Gaussian NLL, a continuous ELBO: measuring the target in other units adds a
+        constant; :func:`losslens.facts.offset_free` says it of a run's loss), so 0 is no floor: the forecast is not
+        clipped at 0, its gain and ``p_improve``'s 1% are shares of the curve's improvement so far, not of its
+        level (:attr:`Forecast.per_improvement`), and its interval's width is weighed against that improvement
+        (:func:`_uncertain`). Default False: read as before, held above 0 where the fitted points are.
 
     Returns
     -------
@@ -917,7 +934,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     dt = float(np.min(np.diff(t)))
     grids = _family_grids(dt)
     sigma = difference_noise(z)
-    nonneg = bool(np.all(y >= 0))
+    nonneg = not offset_free and bool(np.all(y >= 0))
     model_fits, weights = _ensemble(t, z, grids, sigma, c_min=-y_ref / scale if nonneg else None)
     fits = model_fits
     # Anchor: shift the ensemble so it passes through the recent points (the median residual
@@ -978,8 +995,12 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     model.tail = _steady_tail(x, y, level, horizon, nonneg)
     if model.tail is not None and _weigh_tail:
         model.tail_w = _tail_weight(x, y, horizon)
+    if offset_free:
+        # 0 is no floor of this loss, so |level| is no yardstick (a Gaussian NLL's moves with the target's units):
+        # its gains are shares of the curve's own improvement, its highest point less its level now.
+        model.ref = float(np.max(y_all)) - level
     mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
-    gain = (level - mid_h) / max(abs(level), 1e-12)
+    gain = (level - mid_h) / _reference(model, level)
     p_improve = _p_improve(model, t_h, level, training) if t_h > 1.0 else 0.0
     plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
     note = None
@@ -1035,7 +1056,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
             model.low = lowest - max(width, 1e-3 * abs(lowest))
             if mid_h < model.low or lo_h < model.low:
                 mid_h, lo_h, hi_h = (float(v[0]) for v in model.band(np.array([horizon])))
-                gain = (level - mid_h) / max(abs(level), 1e-12)
+                gain = (level - mid_h) / _reference(model, level)
                 p_improve = _p_improve(model, t_h, level, training) if t_h > 1.0 else 0.0
                 plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
                 note += (f"; not below {_g(model.low)}, the lowest point since the cut less its noise at the new "
@@ -1054,7 +1075,9 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
-                    note=note, uncertain=_uncertain(lo_h, hi_h, level, nonneg), fit_alone=fit_alone, _model=model,
+                    note=note, per_improvement=getattr(model, "ref", None) is not None and model.ref > 0,
+                    uncertain=_uncertain(lo_h, hi_h, level, nonneg,
+                                                                  model.ref), fit_alone=fit_alone, _model=model,
                     noise_floor=None if model.held_at is None else float(noise_floor))
 
 
@@ -1062,13 +1085,16 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
                  higher_is_better: bool | None = None) -> Forecast:
     """Forecast ``metric`` (default: the series a diagnosis reads) of a :class:`~losslens.Run`.
 
+    A loss with no zero point (:func:`losslens.facts.offset_free`: one of the run's losses went below 0, or the run
+    says so, ``--offset-free``) is not held above 0.
+
     A score (``higher_is_better``, default from the metric's name: accuracy, R², Dice, reward
     ...) is forecast as its distance below its ceiling, ``1 - acc`` for a fraction, ``100 - s``
     for a percentage, ``-s`` otherwise (:func:`score_top`), and returned on its own scale with
     higher = better: ``value``/``interval``/``level`` are scores, ``gain`` and ``p_improve``
     refer to the score rising.
     """
-    from .facts import batch_loss, choose_metric, metric_direction, require_ahead, stated_noise_floor
+    from .facts import batch_loss, choose_metric, metric_direction, offset_free, require_ahead, stated_noise_floor
 
     metric = choose_metric(run, metric)  # the file's own spelling is fine ("eval_accuracy" -> val_acc)
     x, y = run.finite(metric)
@@ -1085,7 +1111,7 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     try:
         fc = fit_series(x, top - y if higher else y, horizon, metric=metric, training=training_loss(metric, higher),
                         axis=run.axis, lr=run.get("lr"), noise_floor=stated_noise_floor(run, metric, higher),
-                        batch=batch)
+                        batch=batch, offset_free=metric in ("train_loss", "val_loss") and not higher and offset_free(run))
     except EmptyRunError as exc:
         raise EmptyRunError(exc.problem, run.source or run.name) from None
     withheld = broken_down(run, metric, x, y, horizon)
@@ -1136,7 +1162,7 @@ def schedule_ended_note(lr) -> str | None:
 
 def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", training: bool = False,
                axis=None, lr=None, cut: tuple[float | None, float | None] | None = None,
-               batch: bool = False, noise_floor: float | None = None) -> Forecast:
+               batch: bool = False, noise_floor: float | None = None, offset_free: bool = False) -> Forecast:
     """The fit behind every forecast of a logged series: :func:`forecast_curve` of ``y`` (shape (n,), lower is
     better: a score's error ``top - score``) from the logged lr's last cut (:func:`lr_cut` of ``axis``, ``lr``:
     the run's axis and lr, shape (m,), NaN where not logged; None: no lr). :func:`forecast_run` (``losslens
@@ -1146,12 +1172,12 @@ def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", tra
     forecast`` held 0.2844 (tests/fixtures/logs/keras_rlrop.csv at epoch 20). ``cut``: that ``lr_cut``'s
     ``(where, ratio)`` where the caller has it already (the stopping rule, which also counts the points since it),
     in place of ``axis`` and ``lr``. ``batch``: each point is a batch's loss; ``noise_floor``: the data's, where the run
-    states it (:func:`forecast_curve`)."""
+    states it; ``offset_free``: the loss has no zero point (:func:`forecast_curve`)."""
     if cut is None:
         cut = lr_cut(axis, lr) if axis is not None else (None, None)
     since, ratio = cut
     return forecast_curve(x, y, horizon, metric=metric, since=since, cut_ratio=ratio, training=training,
-                          batch=batch, noise_floor=noise_floor)
+                          batch=batch, noise_floor=noise_floor, offset_free=offset_free)
 
 
 def on_score_scale(fc: Forecast, y: np.ndarray, top: float) -> "FlippedForecast":
@@ -1379,15 +1405,26 @@ def _held_at(y: np.ndarray, noise_floor: float, k: int) -> tuple[float, float] |
     return bottom, bottom / NOISE_FLOOR_NEAR
 
 
-def _uncertain(lo: float, hi: float, level: float, nonneg: bool) -> str | None:
+def _uncertain(lo: float, hi: float, level: float, nonneg: bool, improvement: float | None = None) -> str | None:
     """Why a 90% interval says too little to quote as a forecast, else None.
 
     A loss's interval that reaches 0, or is wider than the level now, admits anything from "solved" to "twice
     as bad". Such forecasts are honest (on the forecast benchmark's held-out half 514 of 2,170, the final value
     inside 93% of them) but were off by a median 19% at the run's end, against 3.1% for the rest: narrowing
     them would cost coverage the evaluation does not have to spare, so they are named instead. A 1-D CNN on
-    unscaled random-walk levels, validation bouncing 3.3 -> 10.8 at a level near 3.5, got [0, 16.47]."""
-    if not nonneg or not level > 0 or not (np.isfinite(lo) and np.isfinite(hi)):
+    unscaled random-walk levels, validation bouncing 3.3 -> 10.8 at a level near 3.5, got [0, 16.47].
+
+    A loss with no zero point (``improvement`` given: :func:`forecast_curve`'s ``offset_free``) has no level to
+    weigh a width by: its interval is weighed against ``improvement``, the curve's highest point less its level now
+    (the same loss's units, whatever constant its units add). Another curve below 0 somewhere is not flagged. A Gaussian NLL forecast [-0.41, 0.61] around 0.10
+    fell from 2.9: not uncertain by that; by its level it was never flagged, nor by 0, which it crosses."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    if improvement is not None:
+        if improvement > 0 and hi - lo >= improvement:
+            return "its 90% interval is wider than the curve's whole improvement"
+        return None
+    if not nonneg or not level > 0:
         return None
     if lo <= 0.0:
         return "its 90% interval reaches 0"
@@ -1604,8 +1641,16 @@ def best_so_far(y, level: float | None = None, m3: np.ndarray | None = None) -> 
 
 
 def _p_improve(model: _Model, t_h: float, level: float, training: bool = False) -> float:
-    """P(trend at the horizon < level - 1% |level|): :func:`_prob_below`, recalibrated."""
-    return calibrate_p(_prob_below(model, t_h, level - IMPROVE_FRACTION * abs(level)), training)
+    """P(trend at the horizon < level - 1% |level|): :func:`_prob_below`, recalibrated (1% of the curve's
+    improvement where 0 is no floor of it: :func:`_reference`)."""
+    return calibrate_p(_prob_below(model, t_h, level - IMPROVE_FRACTION * _reference(model, level)), training)
+
+
+def _reference(model, level: float) -> float:
+    """What a gain is a share of: ``|level|``, or, for a curve 0 does not bound (``model.ref``, set by
+    :func:`forecast_curve`), its improvement so far, where that is above 0."""
+    ref = getattr(model, "ref", None)
+    return ref if ref is not None and ref > 0 else max(abs(level), 1e-12)
 
 
 def calibrate_p(p: float, training: bool = False) -> float:

@@ -9,7 +9,7 @@ import typer
 
 
 def register(app):
-    from losslens.cli import higher_option, noise_floor_option
+    from losslens.cli import higher_option, noise_floor_option, offset_free_option
 
     @app.command()
     def forecast(
@@ -33,13 +33,14 @@ def register(app):
             "(.png/.svg/.pdf; with several runs, one per run: name-1.png ...)."),
         higher: Optional[bool] = higher_option(),
         noise_floor: Optional[float] = noise_floor_option(),
+        offset_free: bool = offset_free_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
         from losslens.cli import (bad_value, check_figure_path, check_noise_floor_option, end_bad_inputs, fail,
                                   plot_target, refuse_overwriting_input, refuse_overwriting_inputs_by_plots,
                                   require_matplotlib, run_guarded, wrote_line)
-        from losslens.api import with_noise_floor
+        from losslens.api import with_noise_floor, with_offset_free
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import json_text
@@ -53,7 +54,8 @@ def register(app):
             require_matplotlib("--plot")
             check_figure_path(plot)
             refuse_overwriting_input(plot, paths, "--plot")
-        runs = with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric), noise_floor)
+        runs = with_offset_free(with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
+                                                 noise_floor), offset_free)
         from losslens.exceptions import EmptyRunError
         from losslens.facts import require_length
 

@@ -119,6 +119,7 @@ class Facts:
     train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
     train_examples: tuple | None = None  # (examples, where the log says it) the training set holds, where it says
     noise_floor: float | None = None  # the data's noise floor the run states (stated_noise_floor), in the loss's units
+    offset_free: bool = False  # the loss has no zero point (offset_free): 0 is no floor; not in the JSON
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
 
     def to_dict(self) -> dict:
@@ -356,7 +357,27 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),
                  missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
                  labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
-                 noise_floor=stated_noise_floor(run, metric, higher_better))
+                 noise_floor=stated_noise_floor(run, metric, higher_better),
+                 offset_free=metric in _LOSSES and not higher_better and offset_free(run))
+
+
+#: The run's losses that a value below 0 shows to have no zero point, whichever of them is diagnosed.
+_LOSSES = ("train_loss", "val_loss")
+
+
+def offset_free(run: Run) -> bool:
+    """Whether the run's loss (``train_loss``, ``val_loss``; not a metric logged beside it, an MSE) has no zero point: a Gaussian NLL or a continuous ELBO, where the target's units add
+    a constant (y measured 10x smaller: every value + ln 10), so 0 is no floor and a level's share of its start
+    says nothing. Where the run says so (``meta["offset_free"]``: ``--offset-free``, ``offset_free=``), or where a
+    finite value of its training or validation loss is below 0 (a loss with a zero point never goes there).
+    A positive Gaussian NLL cannot be told apart from a loss bounded by 0: only the flag says it."""
+    if (run.meta or {}).get("offset_free") is True:
+        return True
+    for key in _LOSSES:
+        y = run.series.get(key)
+        if y is not None and np.any(np.asarray(y, dtype=float) < 0):  # (NaN compares False)
+            return True
+    return False
 
 
 def stated_noise_floor(run: Run, metric: str, higher: bool) -> float | None:

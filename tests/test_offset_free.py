@@ -1,0 +1,91 @@
+"""Losses with no zero point (facts.offset_free): a Gaussian NLL, whose value moves by a constant with the target's
+units (y measured 10x smaller: + ln 10 on every value), read by torch loops' CSV logs
+(tests/fixtures/ecosystem/torch_gaussian_nll, make.py). 0 is no floor of such a loss and "% of its level" or "% of
+its starting value" reads the units, not the fit: where the run says so (offset_free=, --offset-free) or where one
+of its losses went below 0, the forecast is not held above 0 and the level-reading rules read the run's own
+improvement. A cross-entropy run (tests/fixtures/ecosystem/torch_score_only) is the control."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import losslens
+from losslens.readers import read
+
+ECO = Path(__file__).parent / "fixtures" / "ecosystem"
+GNLL = ECO / "torch_gaussian_nll"
+LN10 = math.log(10)
+
+
+def _shifted(c: float) -> pd.DataFrame:
+    # GaussianNLLLoss(full=True) of y / s, the model's mean and sd scaled with it, is the same fit's NLL + ln s.
+    d = pd.read_csv(GNLL / "zero.csv")[["epoch", "loss", "val_loss"]]
+    return d.assign(loss=d["loss"] + c, val_loss=d["val_loss"] + c)
+
+
+def _reading(d) -> tuple:
+    fc = d.to_dict()["forecast"]
+    return (d.verdict, d.plateau_epoch, [c.id for c in d.causes], [str(a) for a in d.causes[0].actions],
+            round(fc["p_improve"], 3), fc["uncertain"], round(fc["gain"], 4))
+
+
+def test_a_gaussian_nll_in_other_units_reads_alike():
+    # Shifted by -ln 10, 0 and +ln 10 the same fit read converged / still_improving "35% lower" / underfitting
+    # "54% of its starting value ... cannot fit the training data either".
+    readings = [_reading(losslens.diagnose(_shifted(c), offset_free=True)) for c in (-LN10, 0.0, LN10)]
+    assert readings[0] == readings[1] == readings[2]
+    assert readings[0][0] == "converged" and "underfitting" not in readings[0][2]
+    # Below 0 somewhere, the run says it itself: no flag needed.
+    assert _reading(losslens.diagnose(_shifted(-LN10))) == readings[0]
+
+
+def test_the_forecast_of_a_loss_with_no_zero_point_is_not_held_above_0():
+    # Positive for all 80 epochs, falling slowly: "1.223 (90% interval 0 to 1.783)" at epoch 200, where the same
+    # seed trained on to 200 ended at -0.0063.
+    truth = float(pd.read_csv(GNLL / "slow200.csv")["val_loss"].iloc[-1])
+    assert truth < 0
+    fc = losslens.forecast(str(GNLL / "slow.csv"), horizon=199, offset_free=True)
+    assert fc.interval[0] < truth < fc.interval[1]
+    assert fc.to_dict()["per_improvement"] is True and "of its improvement" in str(fc)
+    # (Without the flag nothing tells it from a loss bounded by 0: the interval stops at 0.)
+    assert losslens.forecast(str(GNLL / "slow.csv"), horizon=199).interval[0] >= 0
+
+
+def test_a_training_loss_below_0_frees_the_validation_forecast():
+    # The near-0 fit in units 1.13x larger (-0.12 on every value): training ends below 0, validation above. Read
+    # on validation alone the forecast stopped at 0 and was "uncertain: its 90% interval reaches 0".
+    d = _shifted(-0.12)
+    assert (d["loss"] < 0).any() and (d["val_loss"] > 0).all()
+    fc = losslens.forecast(d, horizon=300)
+    assert fc.to_dict()["per_improvement"] is True and fc.uncertain is None
+    assert fc.interval[0] < fc.value < fc.interval[1] and fc.interval[0] != 0
+
+
+def test_a_rising_score_is_said_to_rise():
+    # val_r2 of the slow run, rising steadily to epoch 199 beside a forecast of < 1% more: its doubt said "the
+    # fall may be a swing settling".
+    d = losslens.diagnose(str(GNLL / "slow200.csv"), metric="val_r2")
+    text = str(d)
+    assert d.metric == "val_r2" and "may be a swing settling" in text
+    assert "the fall may be" not in text and "the rise may be a swing settling" in text
+
+
+@pytest.mark.parametrize("name", ["full60.csv"])
+def test_a_cross_entropy_run_is_not_offset_free(name):
+    [run] = read(ECO / "torch_score_only" / name)
+    from losslens.facts import offset_free
+
+    assert not offset_free(run) and np.nanmin(run.series["val_loss"]) > 0
+    d = losslens.diagnose(run)
+    assert d.verdict == "converged" and "per_improvement" not in d.to_dict()["forecast"]
+    assert str(d.causes[0].actions[0]).startswith("stop at epoch 23")
+
+
+def test_offset_free_must_be_a_bool():
+    with pytest.raises(TypeError, match="offset_free"):
+        losslens.diagnose(str(GNLL / "zero.csv"), offset_free="yes")
