@@ -239,7 +239,7 @@ def noise_floor_option():
 
 
 def offset_free_option():
-    """``--offset-free``, shared by diagnose and forecast: the loss has no zero point, which a positive one cannot show."""
+    """``--offset-free``, shared by diagnose and forecast: the loss has no zero point (a positive one cannot say)."""
     return typer.Option(False, "--offset-free",
                         help="The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the "
                              "target add a constant): 0 is no floor, so the forecast is not held above it and its "

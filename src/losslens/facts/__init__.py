@@ -366,11 +366,12 @@ _LOSSES = ("train_loss", "val_loss")
 
 
 def offset_free(run: Run) -> bool:
-    """Whether the run's loss (``train_loss``, ``val_loss``; not a metric logged beside it, an MSE) has no zero point: a Gaussian NLL or a continuous ELBO, where the target's units add
-    a constant (y measured 10x smaller: every value + ln 10), so 0 is no floor and a level's share of its start
-    says nothing. Where the run says so (``meta["offset_free"]``: ``--offset-free``, ``offset_free=``), or where a
-    finite value of its training or validation loss is below 0 (a loss with a zero point never goes there).
-    A positive Gaussian NLL cannot be told apart from a loss bounded by 0: only the flag says it."""
+    """Whether the run's loss (``train_loss``, ``val_loss``; not a metric logged beside it, an MSE) has no zero
+    point: a Gaussian NLL or a continuous ELBO, where the target's units add a constant (y measured 10x smaller:
+    every value + ln 10), so 0 is no floor and a level's share of its start says nothing. Where the run says so
+    (``meta["offset_free"]``: ``--offset-free``, ``offset_free=``), or where a finite value of its training or
+    validation loss is below 0 (a loss with a zero point never goes there). A positive Gaussian NLL cannot be told
+    apart from a loss bounded by 0: only the flag says it."""
     if (run.meta or {}).get("offset_free") is True:
         return True
     for key in _LOSSES:
