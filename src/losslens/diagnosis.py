@@ -58,7 +58,8 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
-from .facts.chance import KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts, never_moved, values_step
+from .facts.chance import (CONSTANT_HELD_POINTS, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts, constant_answer,
+                           never_moved, values_step)
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
@@ -851,6 +852,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             # epoch 1; 165 of the DeepOBS runs that ended in NaN read "also likely: stuck_at_init" so).
             causes = [c for c in causes if c.id != "stuck_at_init"]
     causes = _bent_over(f, t, causes)
+    causes = _at_the_prior(run, f, losses, causes)
     verdict = causes[0]
     _lr_ramped(run, f, verdict)
     _labels_or_depth(f, t, verdict)
@@ -5857,7 +5859,13 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
     "keep training"); class weights 1:19 give balanced accuracy 0.708 in the same 40 epochs."""
     c = f.chance
     if verdict.id not in ("still_improving", "lr_too_low", "converged", "temporary_plateau") or c is None \
-            or _higher(f) or not f.metric.startswith("val_") or c.val_acc_tail is None or not c.n_val:
+            or _higher(f) or not f.metric.startswith("val_") or c.val_acc_tail is None:
+        return
+    # An accuracy that never moved has no steps to read its set's size off (n_val None): its margins are then one
+    # example's worth of the fewest a share that far from 1/2 and from 1 can be scored on, 1 / (1 - m)
+    # (0.9 at every point: 11, one more than the 10 that 0.9 needs at the fewest).
+    n = c.n_val or (round(1 / (1 - c.val_acc_tail)) + 1 if c.val_acc_frozen and c.val_acc_tail < 1 else None)
+    if not n:
         return
     # Held from its first evaluations (all but a tenth of them): a model that climbed to its accuracy through
     # flipped decisions told the classes apart for a good part of the run (digits MLPs, Keras iris and wine
@@ -5866,13 +5874,13 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
         return
     m = c.val_acc_tail
     # A share clearly above 1/2 (2 binomial standard errors) and short of every example right.
-    if not (MAJORITY + 2 * math.sqrt(MAJORITY * (1 - MAJORITY) / c.n_val) < m < 1 - 1.0 / c.n_val):
+    if not (MAJORITY + 2 * math.sqrt(MAJORITY * (1 - MAJORITY) / n) < m < 1 - 1.0 / n):
         return
     # Two classes: a first loss under ln 3 (an untrained binary model starts near ln 2; more classes start at
     # ln K), and training, where its accuracy is logged, answering no better than the majority either (a digits
     # MLP whose validation accuracy held 0.963 for 72 epochs fitted training to 1.0).
     if not float(f.y[0]) < math.log(3) or (c.train_acc_tail is not None and c.train_acc_tail > m + 2 * math.sqrt(
-            m * (1 - m) / c.n_val)):
+            m * (1 - m) / n)):
         return
     split = _prior_entropy(m, 2)
     tail = float(median(f.y[-max(2, f.y.shape[0] // 4):]))
@@ -5889,6 +5897,177 @@ def _majority_held(f: Facts, t: Thresholds, verdict: Cause) -> None:
                               "sampling, and judge by balanced accuracy or ROC AUC, which an accuracy at the "
                               "majority's share hides")
     verdict.numbers["majority_share"] = m
+
+
+#: _at_the_prior: the verdicts a validation curve that never beat a constant answer's floor takes the lead from
+#: (each reads the curve as a model that learned something of the inputs, or would with more of something).
+PRIOR_READS = ("overfitting", "underfitting", "converged", "lr_too_low", "still_improving", "temporary_plateau")
+#: ... validation's best loss at or above this share of the floor: a float32 mean of a few hundred terms, and the
+#: best constant answer lands on the floor itself (a digits MLP with every unit dead: 0.29470 against 0.29458) ...
+PRIOR_FLOOR_TOL = 0.995
+#: ... and not where validation's end sits more than this share of the floor above its best: it rose while training
+#: fitted on (dead units: 0.2823 against 0.2819) ...
+PRIOR_VAL_ROSE = 0.02
+#: ... with no training accuracy logged (scikit-learn's MLP), training's split is unknown, and differs from
+#: validation's by sampling (90/10 make_classification: 0.895 training, 0.92 validation, floors 0.336 and 0.279):
+#: training's loss under this share of validation's floor says it memorised while not one validation answer
+#: flipped (shuffled labels: 0.200 against 0.325) ...
+PRIOR_MEMORISED = 0.75
+#: ... as does one under the floor still falling at the end by this t or more.
+PRIOR_FALL_T = 3.0
+
+
+def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause]) -> list[Cause]:
+    """A classifier whose validation never did better than answering the majority class for every input, read as
+    one that learned (overfitting, a bigger model, converged, a step too small): ``no_signal`` where training went on
+    fitting below its own floor (it memorised labels the inputs do not predict), ``stuck_at_init`` where training
+    sat at its floor too (one output for every input: dead units, whatever the labels).
+
+    The floor is ``facts.chance.constant_answer``'s: validation accuracy held at its highest value m from its first
+    evaluations and never past it, and the cross-entropy a constant answer scores at that share, which no model that
+    ignores the inputs can go under. Fires where validation's lowest loss stays at or above ``PRIOR_FLOOR_TOL`` of
+    it and training's first point was not under it already (a log that starts late); with no validation loss
+    (scikit-learn's MLP) where validation accuracy held m at ≥ 2 ``CONSTANT_HELD_POINTS`` and training's loss says
+    which (under ``PRIOR_MEMORISED`` of the floor, or under it and still falling: memorised; at or above it:
+    pinned). Pinned (``stuck_at_init``) also needs validation not to have risen off its best while training fell.
+    With K unknown (two classes assumed off a first loss under ln 3) only where training accuracy is logged too:
+    without it :func:`learned_prior`'s note names --classes, as before. A model that learned from the inputs on
+    imbalanced classes goes well under the floor (90/10: 0.135 against 0.279) or past m (0.92 -> 0.965).
+
+    Built on runs whose construction says the answer (tests/fixtures/ecosystem/prior_level): labels shuffled on
+    90/10 make_classification and 91/9 digits-zero read overfitting 99% (val_loss at best 0.289 against the floor
+    0.279, validation accuracy falling under the majority's 0.92 as memorising flipped answers); every hidden unit
+    dead (biases at -20) read underfitting "a bigger model", converged or lr_too_low, and 4x the width stays at
+    the floor. The lead it replaces stays listed behind it only where it is overfitting (validation did rise: the
+    early stop is still the best kept)."""
+    if not causes or causes[0].id not in PRIOR_READS or f.higher_is_better and losses is None \
+            and f.metric != "val_acc":
+        return causes
+    c = f.chance
+    if c is None or c.prior_share is None or not c.prior_loss:
+        return causes
+    m, floor = c.prior_share, c.prior_loss
+    lf = losses if losses is not None else f
+    val_loss = run.get("val_loss")
+    train_loss = run.get("train_loss")
+    tl = train_loss[np.isfinite(train_loss)] if train_loss is not None else np.empty(0)
+    if tl.shape[0] < 3:
+        return causes
+    train_low = float(tl.min())
+    if float(tl[0]) < PRIOR_FLOOR_TOL * floor:
+        # Training's first logged loss already under the floor: the log starts after the model learned (a Keras
+        # digits fit resumed at epoch 30, training 0.015, validation accuracy held at 0.917 for its 10 epochs), so
+        # the accuracy held from "its first" evaluations is no constant answer's.
+        return causes
+    train_acc = accuracy_fraction(run.get("train_acc"))
+    logged = train_acc is not None and np.isfinite(train_acc).sum() >= CONSTANT_HELD_POINTS
+    if c.classes is None and not logged:
+        # K unknown, two classes assumed off a first loss under ln 3: a K-way model's floor is higher, and with
+        # training's answers unlogged nothing else says which (learned_prior's note names --classes instead).
+        return causes
+    own = constant_answer(train_acc, c.classes, float(tl[0])) if logged else None
+    # (Training's share m' and its floor: training answered m' at its held points, its own constant answer.)
+    train_floor = own[1] if own is not None else floor
+    # A training accuracy logged that left its constant answer's share: its answers moved, no constant output.
+    pinned = (train_low >= PRIOR_FLOOR_TOL * own[1]) if own is not None else \
+        (not logged and train_low >= PRIOR_FLOOR_TOL * floor)
+    # With no training accuracy, a training loss under the floor and still falling steadily memorises (shuffled
+    # digits zeros under scikit-learn: 0.271 against 0.325, t = -20 at the end); one that settled under it may be
+    # training's own split, more unequal than validation's: not read.
+    falling = f.train_trend is not None and f.train_trend.slope_t < -PRIOR_FALL_T
+    ax = lf.axis_name
+    whose = "its own class frequencies" if own is not None else "validation's class frequencies"
+    if val_loss is not None and np.isfinite(val_loss).sum() >= 3:
+        vl = val_loss[np.isfinite(val_loss)]
+        best = float(vl.min())
+        if best < PRIOR_FLOOR_TOL * floor:
+            return causes
+        never = (f"val_loss {best:.4g} at its best ({float(vl[-1]):.4g} at the end) never got below {floor:.4g}, "
+                 f"what answering the majority class ({m:.4g} of validation's examples, its accuracy held at "
+                 f"{c.prior_held} of {c.val_acc_points} {ax}s from its first and never above it) with the "
+                 "class frequencies scores: no model that ignores the inputs can go under it, and this one never did")
+    elif c.prior_held >= 2 * CONSTANT_HELD_POINTS:
+        best = None
+        never = (f"validation accuracy is {m:.4g} at {c.prior_held} of its {c.val_acc_points} {ax}s from its first "
+                 "and never above it: what answering the majority class for every input scores (its share of the "
+                 f"examples; the class frequencies' loss is {floor:.4g})")
+    else:
+        return causes
+    if c.val_acc_end is not None and c.val_acc_end < m - SAME_ACCURACY:
+        never += (f"; validation accuracy ends at {c.val_acc_end:.4g}, below that majority share: the answers it "
+                  "changed, it changed for the worse")
+    tt = lf.train_trend
+    if best is not None and (float(vl[-1]) - best > PRIOR_VAL_ROSE * floor
+                             or lf.trend.slope_t > PRIOR_FALL_T and tt is not None and tt.slope_t < -PRIOR_FALL_T):
+        # Validation rose off its best, or rises at the end, while training fitted on: not one output for every
+        # input, whose two losses move together (a K = 3 run at 90/5/5 read with classes=2, above the binary floor
+        # and under its own K's: validation t = +4.5 at the end while training fell at t = -74).
+        pinned = False
+    auc = _auc_at_half(run)
+    assumed = None if c.classes is not None else (
+        "two classes assumed (K unknown; the first loss is under ln 3): a K-way model's class frequencies score "
+        "more, and --classes K tests against that")
+    if pinned:
+        ev = [never,
+              f"training's loss never went below {train_low:.4g}, against {train_floor:.4g} for {whose}: it gives "
+              "every input the same answer, fitting only those frequencies"]
+        ev.extend(e for e in (auc, assumed) if e)
+        if _falling(lf, DEFAULT):
+            ev.append(f"{lf.metric} still falls, toward that floor: more epochs, or a larger step, only get it "
+                      "there sooner, no lower")
+        acts = [ACTIONS["stuck_at_init"][0] + ": an output that does not depend on the input (every ReLU unit "
+                "dead, saturated units) scores the class frequencies' loss whatever the width; a bigger model "
+                "stays there",
+                "check that the inputs reach the model (not all zeros or constant) and the labels carry signal",
+                ACTIONS["stuck_at_init"][1]]
+        lead = Cause("stuck_at_init", 0.85, ev, acts, {"prior_loss": floor, "majority_share": m,
+                                                        "constant_answer": 1.0})
+        return [lead]
+    if not logged and own is None and not (train_low < PRIOR_MEMORISED * floor
+                                           or train_low < PRIOR_FLOOR_TOL * floor and falling):
+        return causes
+    if train_low < PRIOR_FLOOR_TOL * train_floor:
+        fitted = f"training's loss went on down to {train_low:.4g}, under {train_floor:.4g} for {whose}"
+    elif own is None and logged and c.train_acc_peak is not None:
+        fitted = (f"training accuracy rose to {c.train_acc_peak:.4g}, its answers no longer one class's (its loss "
+                  f"{train_low:.4g} at its lowest)")
+    else:
+        return causes  # (training held its answers and its floor, while validation rose: nothing says which)
+    ev = [never, fitted + ": it memorised its training labels, and none of it carried over"]
+    ev.extend(e for e in (auc, assumed) if e)
+    acts = ["check that the inputs carry signal about the labels: the data pipeline, the labels joined to the right "
+            "rows (shuffled or misaligned?), one feature that should predict them plotted by class",
+            "class weights, resampling or a balanced metric will not create signal: they trade majority errors for "
+            "minority ones on the same information (ROC AUC says whether the scores rank the classes at all)",
+            ACTIONS["no_signal"][1]]
+    lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "majority_share": m, "val_best": best})
+    kept = []
+    for cause in causes:
+        if cause.id == "overfitting":
+            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
+            kept.append(cause)
+    return [lead] + kept
+
+
+#: _auc_at_half: a validation ROC AUC whose every point is within this of 1/2 ranks no better than a coin.
+AUC_HALF_BAND = 0.05
+
+
+def _auc_at_half(run: Run) -> str | None:
+    """A line of evidence where a validation ROC AUC logged beside the loss (Keras' ``val_auc``) sat within
+    ``AUC_HALF_BAND`` of 0.5 at every point: the scores rank the classes no better than a coin, whatever the
+    threshold. Exactly 0.5 at every point: one score for every input."""
+    name = next((k for k in run.metrics if k.lower() in ("val_auc", "val_roc_auc", "val_auroc")), None)
+    a = run.get(name) if name is not None else None
+    if a is None:
+        return None
+    a = a[np.isfinite(a)]
+    if a.shape[0] < 3 or np.abs(a - 0.5).max() > AUC_HALF_BAND:
+        return None
+    if np.abs(a - 0.5).max() <= SAME_ACCURACY:
+        return f"{name} is 0.5 at every one of its {a.shape[0]} points: one score for every input"
+    return (f"{name} stays within {float(a.min()):.3f}-{float(a.max()):.3f}: the scores rank the classes no better "
+            "than a coin")
 
 
 def _train_tail(yt: np.ndarray) -> float:
@@ -5997,11 +6176,29 @@ def fits_nothing(f: Facts, t: Thresholds) -> Cause | None:
                      [RESTART_LOWER,
                       "learning-rate warm-up; gradient clipping"], {"train_start": start, "train_tail": tail})
     if _train_at_chance(f, t) and f.plateau.improvement > 0:
-        return Cause("underfitting", 0.75,
-                     [f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{_k_source(c)}: "
-                      "the model cannot fit even the training data"], _underfitting_actions(f),
-                     {"train_acc": c.train_acc_tail, "chance": c.chance})
+        # (Its last quarter's scatter counted: a linear model on circles wobbles 0.44-0.51 about 1/2.)
+        if c.train_acc_tail + 2 * (c.train_acc_tail_sd or 0.0) < c.chance - BELOW_CHANCE * (1 - c.chance):
+            # Worse than a guess: any model, however small, gets to 1/K by answering the majority; a network whose
+            # answers still score under it has not been moved by its training yet (torch at Adam 1e-7 on 90/10
+            # classes: training accuracy 0.369, loss 0.7076 -> 0.7056 in 60 epochs, read "at chance 1/2 = 0.500:
+            # a bigger model"). Nothing then says the capacity ran out.
+            trained = f.train_trend.total_drop_rel if f.train_trend is not None else f.trend.total_drop_rel
+            if trained < UNMOVED_DROP:
+                return None
+            at = (f"training accuracy {c.train_acc_tail:.3f} is below chance 1/{c.classes} = {c.chance:.3f}"
+                  f"{_k_source(c)}: worse than answering one class for every input")
+        else:
+            at = f"training accuracy {c.train_acc_tail:.3f} is at chance 1/{c.classes} = {c.chance:.3f}{_k_source(c)}"
+        return Cause("underfitting", 0.75, [at + ": the model cannot fit even the training data"],
+                     _underfitting_actions(f), {"train_acc": c.train_acc_tail, "chance": c.chance})
     return None
+
+
+#: fits_nothing: a training accuracy under 1/K by more than this share of the way from 1/K to perfect (the margin
+#: "at chance" allows above it) is below chance, not at it ...
+BELOW_CHANCE = 0.1
+#: ... and with the training loss less than this share under its start, nothing moved it: no capacity reading.
+UNMOVED_DROP = 0.05
 
 
 def _held_above_a_guess(f: Facts, t: Thresholds, start: float, tail: float) -> Cause | None:

@@ -43,6 +43,11 @@ class ChanceFacts:
     val_acc_peak_at: float | None = None  # the axis value of val_acc_peak (its first, where it repeats)
     val_acc_end: float | None = None  # the last finite validation accuracy ...
     val_acc_end_at: float | None = None  # ... and its axis value
+    prior_share: float | None = None  # m, the majority class's share of the validation examples, where validation
+                                      # accuracy says it (constant_answer): the accuracy of answering it for all
+    prior_loss: float | None = None  # nats: the cross-entropy of the best constant answer at that share (H(m) with
+                                     # two classes, the most at that share with K given), none without m
+    prior_held: int = 0  # validation accuracy points at m
 
 
 #: Two accuracies (fractions) closer than this are one value: float32 round-trips of the same count of right answers
@@ -259,6 +264,60 @@ def certain_answers(loss: np.ndarray | None, acc: np.ndarray | None, clip: float
     return med if abs(med - 1) <= tol and abs(float(ratio[0]) - 1) <= tol else None
 
 
+#: constant_answer: the accuracy a constant answer scores must be held at this many evaluations ...
+CONSTANT_HELD_POINTS = 10
+#: ... at a share of at least this (a majority clearly above an even split) ...
+CONSTANT_SHARE_MIN = 0.55
+#: ... from one of the first this many evaluations (the first may still answer the other class).
+CONSTANT_FROM = 2
+
+
+def constant_answer(val_acc: np.ndarray | None, classes: int | None,
+                    first_loss: float | None) -> tuple[float, float, int] | None:
+    """``(m, H, points)``: the validation set's majority share m and the cross-entropy (nats) of the best constant answer
+    there, and how many evaluations scored m, where validation accuracy says what a constant answer scores; else
+    None.
+
+    A model that answers the majority class for every input scores its share m exactly, one value epoch after
+    epoch. So m is read where validation accuracy holds its highest value at ≥ ``CONSTANT_HELD_POINTS``
+    evaluations, the first of them within the first ``CONSTANT_FROM`` (a fresh output can answer the minority
+    first: 0.086, then 0.914 on digits' zeros), never exceeded, at a share of ``CONSTANT_SHARE_MIN`` or more and
+    short of 1. A model that later learns from the inputs climbs past it (imbalanced make_classification:
+    0.92 x 3, then 0.935 ... 0.965); one that memorises noise flips answers and falls below it.
+
+    No constant answer can score less than the entropy of the split it answers (the class frequencies themselves
+    score it), so H is a floor for any model that ignores the inputs: with two classes H(m) =
+    -(m ln m + (1 - m) ln (1 - m)), read only where the first loss is under ln 3 (a binary or multi-label loss;
+    for multi-label the per-label mean, which the mean's entropy bounds from above); with K given or inferred
+    the most that share can score over K classes, H(m) + (1 - m) ln (K - 1).
+
+    Parameters
+    ----------
+    val_acc : array of shape (n,) or None
+        Validation accuracy as a fraction, NaN where not logged.
+    classes : int or None
+        K, given or inferred.
+    first_loss : float or None
+        The run's first logged loss, nats.
+    """
+    if val_acc is None:
+        return None
+    a = val_acc[np.isfinite(val_acc)]
+    if a.shape[0] < CONSTANT_HELD_POINTS:
+        return None
+    m = float(a.max())
+    held = np.flatnonzero(np.abs(a - m) <= SAME_ACCURACY)
+    if held.shape[0] < CONSTANT_HELD_POINTS or held[0] >= CONSTANT_FROM \
+            or not CONSTANT_SHARE_MIN <= m < 1 - SAME_ACCURACY:
+        return None
+    h = -(m * math.log(m) + (1 - m) * math.log(1 - m))
+    if classes is not None and classes > 2:
+        return m, h + (1 - m) * math.log(classes - 1), int(held.shape[0])
+    if classes == 2 or (first_loss is not None and math.isfinite(first_loss) and first_loss < math.log(3)):
+        return m, h, int(held.shape[0])
+    return None
+
+
 #: chance_facts reads the validation set's size off the accuracy's steps only where its last value is at least this:
 #: near the top, where the solved reading quotes it (values_step costs a few ms; 3eb52d9).
 STEP_READ_FROM = 0.9
@@ -342,11 +401,13 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     if n_val is None and last.size and last[-1] >= STEP_READ_FROM:
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
+    prior = constant_answer(val_acc, classes, first_loss)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
                        val_peak, *top, step, source, still,
                        first_loss if source == "initial loss" else low if source == "resting loss" else None,
                        next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
-                             if v is not None), None), rests_at, val_peak_at, val_end, val_end_at)
+                             if v is not None), None), rests_at, val_peak_at, val_end, val_end_at,
+                       *(prior or (None, None, 0)))
 
 
 #: values_step: a value is a multiple of 1/M to within this share of M plus this floor (an accuracy printed to 6

@@ -1,0 +1,121 @@
+"""A classifier on imbalanced classes whose validation never beat answering the majority class
+(tests/fixtures/ecosystem/prior_level: plain PyTorch loops and a scikit-learn MLP on 90/10 make_classification, their
+make.py and make.out). No model that ignores the inputs scores under the split's entropy H(m), the class frequencies'
+loss; these runs' construction says which never used the inputs: labels shuffled (it memorises, validation accuracy
+falls under the majority's 0.92) read overfitting 99% or converged "stop here"; every ReLU unit dead (biases at -20)
+read converged; Adam at 1e-7 read underfitting "training accuracy 0.369 is at chance 1/2 = 0.500". The labels as made
+learn (val_loss 0.135, far under the floor 0.279) and keep their overfitting."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from losslens.facts.chance import constant_answer
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "prior_level"
+
+
+def _made() -> dict[str, str]:
+    return {line.split(" ")[0]: line for line in (HERE / "make.out").read_text().splitlines()}
+
+
+def _auc(name: str) -> float:
+    return float(_made()[name].split("val ROC AUC ")[1].split(",")[0])
+
+
+def test_the_premise_shuffled_and_dead_rank_like_a_coin_and_the_control_learns():
+    assert _auc("mc_shuffled") < 0.6 and _auc("mc_dead") == 0.5 and _auc("mc_learn") > 0.85
+    assert "validation majority 0.9200" in _made()["mc_shuffled"]
+
+
+def test_the_floor_is_the_entropy_of_the_majority_share_validation_accuracy_held():
+    d = losslens.diagnose(HERE / "mc_shuffled.csv")
+    c = d.facts.chance
+    assert c.prior_share == pytest.approx(0.92, abs=1e-6)
+    assert c.prior_loss == pytest.approx(-(0.92 * math.log(0.92) + 0.08 * math.log(0.08)), abs=1e-6)
+    # The control holds 0.92 for only its first 3 epochs, then climbs past it: no constant answer to read.
+    assert losslens.diagnose(HERE / "mc_learn.csv").facts.chance.prior_share is None
+
+
+def test_shuffled_labels_that_memorise_are_no_signal_not_overfitting():
+    d = losslens.diagnose(HERE / "mc_shuffled.csv")
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "val_loss 0.2892 at its best" in ev and "never got below 0.2788" in ev
+    assert "validation accuracy ends at 0.8875, below that majority share" in ev
+    assert "it memorised its training labels" in ev and "two classes assumed" in ev
+    assert d.cause.actions[0].startswith("check that the inputs carry signal about the labels")
+    # Validation did rise: overfitting stays listed, as possible; no "a bigger model".
+    over = next(c for c in d.causes if c.id == "overfitting")
+    assert over.status == "possible" and "underfitting" not in d.cause_ids()
+
+
+def test_dead_units_are_stuck_at_init_not_converged():
+    d = losslens.diagnose(HERE / "mc_dead.csv")
+    assert d.verdict == "stuck_at_init", d
+    ev = " ".join(d.cause.evidence)
+    assert "its accuracy held at 60 of 60 epochs" in ev and "never got below 0.2788" in ev
+    assert "it gives every input the same answer" in ev
+    assert d.cause_ids() == ["stuck_at_init"]
+    assert "a bigger model stays there" in d.cause.actions[0]
+
+
+def test_scikit_learn_shuffled_labels_are_no_signal_not_converged():
+    """Only validation accuracy and the training loss: 0.90 at 55 of 60 iterations from the second, never above
+    it, while the training loss fell to 0.191, well under the 0.90 split's 0.325."""
+    d = losslens.diagnose(HERE / "sk_shuffled.csv", classes=2)
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "validation accuracy is 0.9 at 55 of its 60" in ev and "went on down to 0.1914" in ev
+    # K unknown and no training accuracy: nothing but the first loss says two classes, so the reading is not made.
+    assert losslens.diagnose(HERE / "sk_shuffled.csv").verdict != "no_signal"
+
+
+def test_scikit_learn_model_passed_in_is_no_signal(tmp_path):
+    """``losslens.diagnose(clf)`` reads K off the model: the walker's run, shuffled labels on the same rows."""
+    import warnings
+
+    from sklearn.datasets import make_classification
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = make_classification(n_samples=2000, n_features=20, n_informative=5, weights=[0.9, 0.1], flip_y=0,
+                               random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(64, 64), early_stopping=True, n_iter_no_change=200, max_iter=60,
+                            random_state=0).fit(X, np.random.RandomState(1).permutation(y))
+    assert losslens.diagnose(clf).verdict == "no_signal"
+
+
+def test_the_control_that_learns_keeps_its_overfitting():
+    d = losslens.diagnose(HERE / "mc_learn.csv")
+    assert d.verdict == "overfitting", d
+    assert "no_signal" not in d.cause_ids() and "stuck_at_init" not in d.cause_ids()
+
+
+def test_a_training_accuracy_under_chance_is_not_said_to_be_at_it():
+    """Adam at 1e-7: training accuracy 0.369, under 1/2, and the loss 0.3% under its start after 60 epochs: nothing
+    moved it, so nothing says the capacity ran out (it read "at chance 1/2 = 0.500: a bigger model")."""
+    d = losslens.diagnose(HERE / "mc_lr0.csv")
+    assert d.verdict != "underfitting", d
+    assert not any("is at chance" in e for c in d.causes for e in c.evidence)
+
+
+@pytest.mark.parametrize("acc, classes, first, expect", [
+    ([0.086] + [0.914] * 12, None, 0.71, 0.914),   # the first answer the minority, then the majority
+    ([0.9] * 3 + [0.95] * 12, None, 0.4, None),    # held from the 4th: climbed to it
+    ([0.9] * 12 + [0.91], None, 0.4, None),        # passed it
+    ([0.6] * 12, None, 1.55, None),                # K unknown, a first loss above ln 3
+    ([0.6] * 12, 5, 1.55, 0.6),                    # K given
+    ([0.5] * 12, 2, 0.69, None),                   # no majority
+])
+def test_constant_answer_reads_m_only_from_a_share_held_from_the_start_and_never_passed(acc, classes, first, expect):
+    got = constant_answer(np.array(acc), classes, first)
+    assert (got is None) if expect is None else got[0] == pytest.approx(expect)
+    if expect == 0.6:
+        assert got[1] == pytest.approx(-(0.6 * math.log(0.6) + 0.4 * math.log(0.1)))
