@@ -119,3 +119,24 @@ def test_constant_answer_reads_m_only_from_a_share_held_from_the_start_and_never
     assert (got is None) if expect is None else got[0] == pytest.approx(expect)
     if expect == 0.6:
         assert got[1] == pytest.approx(-(0.6 * math.log(0.6) + 0.4 * math.log(0.1)))
+
+
+@pytest.mark.parametrize("name", ["lin_prior_sgd1e-4", "lin_prior_sgd1e-3", "lin_zero_sgd1e-4"])
+def test_a_live_model_started_at_the_prior_at_a_small_step_keeps_its_step_reading(name):
+    """A logistic regression from zero weights, its bias at the log-odds: validation starts on the floor (0.2823
+    against 0.2788) and SGD 1e-4 leaves it at 0.2793 after 40 epochs, every validation answer the majority's; its
+    labels carry signal (ROC AUC 0.83, and 1e-3 reaches 0.256). Validation falls with training: a step too small,
+    not labels without signal, and no constant output."""
+    assert _auc(name) > 0.8
+    d = losslens.diagnose(HERE / f"{name}.csv")
+    assert d.verdict == "lr_too_low", d
+    assert "no_signal" not in d.cause_ids() and "stuck_at_init" not in d.cause_ids()
+
+
+def test_an_accuracy_that_never_moved_is_read_as_the_majority_without_the_set_size():
+    """0.92 at all 40 epochs: no steps to read the validation set's size off (n_val None), which the majority's
+    reading needed; it now says the model answers the majority class for every input and names class weights."""
+    d = losslens.diagnose(HERE / "lin_prior_sgd1e-3.csv")
+    assert d.facts.chance.n_val is None and d.facts.chance.val_acc_frozen == 40
+    assert any("not one validation decision flipped" in e for e in d.cause.evidence), d
+    assert d.cause.actions[0].startswith("imbalanced classes: weight them in the loss")

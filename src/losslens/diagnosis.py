@@ -5908,6 +5908,8 @@ PRIOR_FLOOR_TOL = 0.995
 #: ... and not where validation's end sits more than this share of the floor above its best: it rose while training
 #: fitted on (dead units: 0.2823 against 0.2819) ...
 PRIOR_VAL_ROSE = 0.02
+#: ... and training within this factor of its own floor (dead units' biases settle on it: 0.33593 against 0.33593) ...
+PRIOR_SETTLED = 1.02
 #: ... with no training accuracy logged (scikit-learn's MLP), training's split is unknown, and differs from
 #: validation's by sampling (90/10 make_classification: 0.895 training, 0.92 validation, floors 0.336 and 0.279):
 #: training's loss under this share of validation's floor says it memorised while not one validation answer
@@ -5929,7 +5931,10 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
     it and training's first point was not under it already (a log that starts late); with no validation loss
     (scikit-learn's MLP) where validation accuracy held m at ≥ 2 ``CONSTANT_HELD_POINTS`` and training's loss says
     which (under ``PRIOR_MEMORISED`` of the floor, or under it and still falling: memorised; at or above it:
-    pinned). Pinned (``stuck_at_init``) also needs validation not to have risen off its best while training fell.
+    pinned). Pinned (``stuck_at_init``) also needs training settled at its floor (``PRIOR_SETTLED``) or a logged
+    AUC of exactly 0.5, and validation not to have risen off its best while training fell; memorised
+    (``no_signal``) needs validation no longer falling (a live model started at the prior at a tiny step falls
+    through the floor in time: tests/fixtures/ecosystem/prior_level's logistic regressions).
     With K unknown (two classes assumed off a first loss under ln 3) only where training accuracy is logged too:
     without it :func:`learned_prior`'s note names --classes, as before. A model that learned from the inputs on
     imbalanced classes goes well under the floor (90/10: 0.135 against 0.279) or past m (0.92 -> 0.965).
@@ -6004,6 +6009,13 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
         # and under its own K's: validation t = +4.5 at the end while training fell at t = -74).
         pinned = False
     auc = _auc_at_half(run)
+    # One output for every input settles its bias at the class frequencies: training at its floor (within
+    # PRIOR_SETTLED), or, still falling toward it, a logged AUC of exactly 0.5 saying so (Keras' dead units at its
+    # default step: 0.41 against 0.325 after 50 epochs, val_auc 0.5 at each). A model still above the floor and
+    # falling without that may as well be a live one at a tiny step.
+    settled = train_low <= PRIOR_SETTLED * own[1] if own is not None else \
+        f.train_trend is not None and abs(f.train_trend.slope_t) < PRIOR_FALL_T
+    pinned = pinned and (settled or (auc is not None and "one score for every input" in auc))
     assumed = None if c.classes is not None else (
         "two classes assumed (K unknown; the first loss is under ln 3): a K-way model's class frequencies score "
         "more, and --classes K tests against that")
@@ -6025,6 +6037,11 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
         return [lead]
     if not logged and own is None and not (train_low < PRIOR_MEMORISED * floor
                                            or train_low < PRIOR_FLOOR_TOL * floor and falling):
+        return causes
+    if best is not None and lf.trend.slope_t < -PRIOR_FALL_T:
+        # Validation still falls with training, toward the floor and maybe through it: a step too small as much as
+        # labels without signal (a linear model started at the prior, SGD 1e-4 on the 90/10 task with its
+        # labels as made: 0.2823 -> 0.2793 against 0.2788 in 40 epochs; 1e-3 gets 0.256). Memorising parts them.
         return causes
     if train_low < PRIOR_FLOOR_TOL * train_floor:
         fitted = f"training's loss went on down to {train_low:.4g}, under {train_floor:.4g} for {whose}"
