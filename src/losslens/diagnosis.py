@@ -658,11 +658,16 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     thrown = bool(causes) and _thrown(causes[0])
     # (So too a first epoch's blow-up that validation never came back from: first_epoch_thrown. Its overfitting
     # quoted "the best weights from epoch 0", the blow-up's own.)
-    blown = bool(causes) and ((causes[0].id == "diverged" and (thrown or _blown_up(f, t)))
+    blown = bool(causes) and ((causes[0].id == "diverged" and (thrown or _blown_up(f, t)
+                                                               or "grads_blown" in causes[0].numbers))
                               or "first_thrown_held" in causes[0].numbers)
     if blown:
-        causes = [c for c in causes if c.id in ("diverged", "lr_too_high") or "gain_if_doubled" in c.numbers
-                  or (c.id == "stuck_at_init" and not thrown and _held_after_climb(f))]
+        # (Blown before the first log, as the gradient norm shows (_grads_blown), the losses are the blow-up's
+        # values from the first point: lr_too_high's bounces and spikes read off them are no evidence either.)
+        grads = "grads_blown" in causes[0].numbers
+        causes = [c for c in causes if c.id == "diverged" or (c.id == "lr_too_high" and not grads)
+                  or "gain_if_doubled" in c.numbers
+                  or (c.id == "stuck_at_init" and not thrown and not grads and _held_after_climb(f))]
     ids = {c.id for c in causes}
     # converged is the plateau nobody else explains: not added where a cause already does.
     # (A straight crawl down at a tiny step is no plateau, however little the horizon gains.)
@@ -1161,7 +1166,7 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         # step 32", where the live report, 7 checks in, said 32.
         g = f.generalization
         return Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
-    if cause.id == "stuck_at_init" or _thrown(cause) \
+    if cause.id == "stuck_at_init" or _thrown(cause) or "grads_blown" in cause.numbers \
             or (_flat_after_first(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
@@ -1472,7 +1477,9 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     last quarter whose median is not itself 25% above the start (a spike it ends on: DeepOBS' char-RNN at Adam 10,
     `_climbed`); a logged gradient norm that peaked ≥ 10x its early median is quoted (exploding gradients: clipping first, and no
     stuck_at_init), and one logged at the last finite row before a NaN that blew up in the first points is quoted
-    with clipping first (`_grad_at_blowup`); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
+    with clipping first (`_grad_at_blowup`); a logged gradient norm ≥ ``GRAD_BLOWN`` (1e6) from the first log to the
+    last, its loss never down to a tenth of its first point, is a blow-up before the first log, whatever the losses
+    do (`_grads_blown`: its norm quoted, clipping first); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
     `lr_too_high`, a measured learning curve's `data_limited`, and `stuck_at_init` where the loss jumped once and
     then held within 5% of that climb are listed: the other rules would read the blow-up's values as a curve (a
     Keras SGD run at 1e34 read also overfitting, stuck_at_init and data_limited); beside a loss NaN/inf for good no
@@ -1504,7 +1511,44 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
             return _exploding(f, t, Cause("diverged", conf, [f"{name} ended {_pct(d.growth)} above its starting value "
                                                              f"({how})"],
                                           ACTIONS["diverged"], {"growth": d.growth, "held_growth": d.held_growth}))
+    if _grads_blown(f):
+        return _exploding(f, t, Cause("diverged", GRAD_BLOWN_STRENGTH, [], ACTIONS["diverged"], {}))
     return None
+
+
+#: A whole-model gradient norm at or above this, at the first logged points and still at the last, is a run that
+#: blew up before its first log and never came back. Training runs' norms are O(0.1-100): over the 689 committed
+#: fixture runs that log one (tests/fixtures; 2026-12-07), the largest median is 10.7 and the largest value of a run
+#: that trained 443 (an RNN's spike); the walk's blow-ups inside the first logged epoch (a linear digits net at
+#: SGD 2.0 on inputs x 100, x 3000, x 30) logged 1.1e11-4.7e11, 8.9e12-3.4e13 and 1.2e9 at every point. An absolute
+#: bar, as ``CLIP_FAR`` is: a gradient norm has no curve of its own to be measured against when it is huge from its
+#: first point, and it is 1000x ``CLIP_FAR``, 2,000x any norm a fixture run that trained logged.
+GRAD_BLOWN = 1e6
+#: A loss that fell to under this share of its first point came back down by an order of magnitude: a run that
+#: learned (a regression on unscaled targets can start with a large norm and fall), not one still blown.
+GRAD_BLOWN_CAME_BACK = 0.1
+#: diverged's strength where only the gradient norm shows the blow-up: set with the rule (c.f. DIVERGED_STRENGTH's
+#: top); no measurement recorded.
+GRAD_BLOWN_STRENGTH = 0.9
+
+
+def _grads_blown(f: Facts) -> bool:
+    """The logged gradient norm was ≥ ``GRAD_BLOWN`` over the first 10% of its points (their median) and over the
+    last 10% (theirs), and the loss (training's, else the metric's, not a score) never came down to
+    ``GRAD_BLOWN_CAME_BACK`` of its first point: the run blew up before its first log and stayed blown. Its losses
+    are the blow-up's values, many orders above any level the task has, and a rule reading them as a curve finds
+    overfitting or a descent still paying. A linear digits net at SGD 2.0 on inputs x 100 under a Trainer
+    (tests/fixtures/ecosystem/hf_grads_blown): training loss 1.65e20 -> 8e19, eval_loss 5e19-2e20, grad_norm
+    4.7e11 -> 1.1e11, read "overfitting ... early stopping", and at inputs x 3000 "still improving: keep training";
+    clipping at 1.0 took eval_loss to 75-93, lr / 1000 to 0.69."""
+    o = f.optimizer
+    if o.grad_norm_early is None or o.grad_norm_late is None or _higher(f) and f.train_y is None:
+        return False
+    if not (o.grad_norm_early >= GRAD_BLOWN and o.grad_norm_late >= GRAD_BLOWN):
+        return False
+    y = f.train_y if f.train_y is not None else f.y
+    y = y[np.isfinite(y)]
+    return y.shape[0] >= 2 and float(y[0]) > 0 and float(np.min(y)) >= GRAD_BLOWN_CAME_BACK * float(y[0])
 
 
 def lr_zeroed(f: Facts, t: Thresholds) -> Cause | None:
@@ -1741,9 +1785,22 @@ def _grad_at_blowup(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
 def _exploding(f: Facts, t: Thresholds, cause: Cause) -> Cause:
     """A divergence whose logged gradient norm blew up first: the gradients exploded, which clipping
     bounds at any lr (an RNN's recurrent weights, a transformer without warm-up); the evidence shows it."""
+    o = f.optimizer
+    if not _exploded(f, t) and _grads_blown(f):
+        name = "train_loss" if f.train_y is not None else f.metric
+        y = f.train_y if f.train_y is not None else f.y
+        y = y[np.isfinite(y)]
+        cause.evidence.append(f"gradient norm {o.grad_norm_early:.3g} at the start (median of its first 10% of "
+                              f"points) and still {o.grad_norm_late:.3g} at the end, where a training run's is "
+                              f"0.1-100: the run blew up before its first log and never came back; {name} "
+                              f"{float(y[0]):.4g} -> {float(y[-1]):.4g} are the blow-up's values, not a curve to "
+                              "read a plateau on")
+        cause.actions = [CLIP_FIRST] + [a for a in cause.actions if a != "gradient clipping"]
+        cause.numbers.update({"grad_norm_early": o.grad_norm_early, "grad_norm_late": o.grad_norm_late,
+                              "grads_blown": 1.0})
+        return cause
     if not _exploded(f, t):
         return cause
-    o = f.optimizer
     cause.evidence.append(f"gradient norm exploded: {_count(o.grad_norm_rise)}x its early level (median "
                           f"{o.grad_norm_early:.3g} over the first 10% of points → {o.grad_norm_peak:.3g} at "
                           f"{f.axis_name} {_n(o.grad_norm_peak_at)})")
