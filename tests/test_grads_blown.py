@@ -5,6 +5,8 @@ run's first and last values)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,18 @@ def test_runs_whose_norm_stayed_sane_are_not_read_blown(name):
     if name == "lr_div1000":
         assert d.verdict == "converged"
 
+
+@pytest.mark.parametrize("name, said", [
+    ("gn_nan_mid", "grad_norm is NaN at 3 of its 10 logged steps (step 95, 114, 133)"),
+    ("gn_inf_end", "grad_norm is inf at 3 of its 10 logged steps (step 152, 171, 190): the gradients overflowed"),
+    ("gn_nan_all", "grad_norm is NaN at every one of its 10 logged steps")])
+def test_non_finite_gradient_norms_are_said_in_one_line(name, said):
+    # Old code: the report and the JSON identical to the clean run's, notes empty (every norm NaN: no gradient
+    # evidence, and no word why). The verdict stays the clean run's.
+    d = losslens.diagnose(_state(name))
+    assert [n for n in d.notes if n.startswith("grad_norm is")] == [next(n for n in d.notes if said in n)]
+    assert d.verdict == losslens.diagnose(_state("lr_div1000")).verdict
+    assert not losslens.diagnose(_state("lr_div1000")).notes
+    res = subprocess.run([sys.executable, "-m", "losslens", "diagnose", _state(name)], capture_output=True, text=True)
+    assert res.returncode == 0 and said in res.stderr, res.stderr
+    assert len([ln for ln in res.stderr.splitlines() if "grad_norm is" in ln]) == 1

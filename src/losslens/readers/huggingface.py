@@ -25,6 +25,7 @@ runs is not ranked as one sweep (:func:`losslens.result.setup_of`).
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Mapping
@@ -96,6 +97,7 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
     if step is None or np.isnan(step).all():
         raise ReadError("trainer_state.json whose log_history has no step values", source)
     _refuse_disorder(cols, source)
+    _nonfinite_grad_norms(log, source)
     meta = {k: obj[k] for k in _META_KEYS if isinstance(obj.get(k), (int, float, str))}
     if summary is not None:
         meta["train_loss_mean"] = summary.get("train_loss")
@@ -122,6 +124,31 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
             run.meta.setdefault("train_examples", n[0])
             run.meta.setdefault("train_examples_from", n[1])
     return runs
+
+
+def _nonfinite_grad_norms(log: list, source) -> None:
+    """One warning where rows logged a ``grad_norm`` that is NaN or inf: the Run holds NaN for "not logged", so the
+    rules read such rows as gaps, and a run whose every norm was NaN read as one that logged none, without a word.
+    inf is an overflow (under fp16 the GradScaler skips those steps and lowers its scale; without one the step
+    wrote inf/NaN into the weights); NaN a NaN gradient (a NaN loss, input or weight on those steps)."""
+    rows = [r for r in log if isinstance(r, dict) and isinstance(r.get("grad_norm"), (int, float))
+            and not isinstance(r.get("grad_norm"), bool)]
+    bad = [r for r in rows if not math.isfinite(r["grad_norm"])]
+    if not bad:
+        return
+    kinds = "/".join(k for k, hit in (("inf", any(math.isinf(r["grad_norm"]) for r in bad)),
+                                      ("NaN", any(math.isnan(r["grad_norm"]) for r in bad))) if hit)
+    steps = [r.get("step") for r in bad]
+    at = ", ".join(str(s) for s in steps[:3]) + (f" and {len(steps) - 3} more" if len(steps) > 3 else "")
+    why = "the gradients overflowed (under fp16 the GradScaler skips such steps; without one they wrote inf/NaN " \
+        "into the weights)" if "inf" in kinds else "NaN gradients (under fp16 an overflow the GradScaler skips; " \
+        "otherwise a NaN loss, input or weight at those steps)"
+    if len(bad) == len(rows):
+        _source.warn(source, "grad_norm is %s at every one of its %d logged steps: %s; no gradient evidence is read",
+                     kinds, len(rows), why)
+    else:
+        _source.warn(source, "grad_norm is %s at %d of its %d logged steps (step %s): %s; read as gaps", kinds,
+                     len(bad), len(rows), at, why)
 
 
 def training_examples(obj: dict, summary: dict | None) -> tuple[int, str] | None:
