@@ -35,6 +35,7 @@ entries of each weight are kept at every epoch end and read again before the nex
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 import types
@@ -116,6 +117,7 @@ class Monitor(WatcherViews):
             # (also without gradients: the first step of each epoch reads the weights before it moves them, to tell
             # weights re-initialised in place, :meth:`_restart_check`)
             self._hook = optimizer.register_step_pre_hook(self._before_optimizer_step)
+        self._watch(model)
         self._prints = WeightPrints()  # the run's weights at its start and each epoch end
         self._print_due = False        # read the weights at the next step: an epoch ended, or finish() was called
         if model is not None:
@@ -178,12 +180,29 @@ class Monitor(WatcherViews):
                 # optimizer's hook is registered there).
                 self.model = model
                 self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
+                self._watch(model)
             model = model if model is not None else self.model
             if model is not None and self.probe.every is not None and self._hook is None:
                 self.probe.observe((n, p) for n, p in model.named_parameters() if p.requires_grad)
         except Exception as exc:
             self.probe.every = None
             self.watcher.warn_once(exc, "step")
+
+    def _watch(self, model) -> None:
+        """Have the probe read ``model``'s gradients as ``backward()`` leaves them, before a ``clip_grad_norm_`` the
+        loop calls before ``optimizer.step()`` (:meth:`GradientProbe.watch`). Not under data-parallel training of
+        more than one process: there backward's hooks see each rank's own gradient before DDP averages it, and the
+        step's reading is the averaged one (clipped, if the loop clips)."""
+        try:
+            if model is None or self.probe.every is None:
+                return
+            dist = getattr(torch, "distributed", None)
+            if dist is not None and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+                return
+            self.probe.watch(p for p in model.parameters() if p.requires_grad)
+        except Exception as exc:  # never break training: the step's reading stays
+            self.probe.unwatch()
+            self.watcher.warn_once(exc, "gradient hooks")
 
     def _restart_check(self) -> None:
         """At the first step after an epoch end (or after :meth:`finish`): weights re-initialised in place on the same
@@ -210,6 +229,7 @@ class Monitor(WatcherViews):
         self.probe.pop_epoch()
         self._trained, self.model = weakref.ref(model), model
         self.watcher.read_penalty(lambda: module_dropout(model), ("dropout",))
+        self._watch(model)
         drop = ""
         if self.optimizer is not None:
             own = {id(p) for p in model.parameters()}
@@ -235,7 +255,8 @@ class Monitor(WatcherViews):
         if self.probe.every is None or self.model is None:
             return
         try:
-            self.probe.observe((n, p) for n, p in self.model.named_parameters() if p.requires_grad)
+            self.probe.observe(((n, p) for n, p in self.model.named_parameters() if p.requires_grad),
+                               scale=_grad_scale() if self.probe.due() else None)
         except Exception as exc:  # never break training
             self.probe.every = None
             self.watcher.warn_once(exc, "gradient probe")
@@ -300,6 +321,7 @@ class Monitor(WatcherViews):
         if self._hook is not None:
             self._hook.remove()
             self._hook = None
+        self.probe.unwatch()
         try:
             restore_at_end(self, self.model)
             if self.model is not None:
@@ -317,6 +339,25 @@ class Monitor(WatcherViews):
         if self.optimizer is None or not self.optimizer.param_groups:
             return None
         return float(self.optimizer.param_groups[0]["lr"])
+
+
+def _grad_scale(depth: int = 8):
+    """The scale of the ``torch.amp.GradScaler`` whose ``step()`` called the optimizer's step (a 0-d tensor), found
+    among the calling frames; None where no GradScaler called it. The gradients backward left were the scaled loss's,
+    ``unscale_`` divides them by this in place before the step."""
+    scaler_type = getattr(getattr(torch, "amp", None), "GradScaler", None)
+    if scaler_type is None:
+        return None
+    frame = inspect.currentframe().f_back
+    for _ in range(depth):
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, scaler_type):
+            scale = getattr(owner, "_scale", None)
+            return scale if isinstance(scale, torch.Tensor) else None
+        frame = frame.f_back
+    return None
 
 
 def torch_print(model):
