@@ -5297,7 +5297,8 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     held above ln K as above (the bias thrown past the prior's entropy).
 
     Not a bounce off losses that started and stayed at ln K (`_never_left_guess`): a guess has no floor reached by
-    learning, so its spread is no step's.
+    learning, so its spread is no step's; nor, K unknown, off a curve that moved under ``stuck_rel`` of its level in
+    both its fall and its scatter (`_never_moved`).
 
     Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``lr_high_floor_noise``,
     ``lr_high_oscillation``, ``lr_low_drift_noise``, ``shape_min_points``; the helpers it calls read more, and a bar
@@ -5375,7 +5376,7 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
         return None
     if name == f.metric and _memorising(f, t):
         return None
-    if _never_left_guess(f, t):
+    if _never_left_guess(f, t) or (level is None and _never_moved(f, t, name, osc)):
         return None
     if level is not None:
         return _level_bounce_cause(f, level)
@@ -5485,6 +5486,30 @@ def _level_bounce_cause(f: Facts, rel: float) -> Cause:
         ev.append(f"with a constant learning rate {_lr(f)}")
     conf = _ramp(rel, LEVEL_BOUNCE, 4 * LEVEL_BOUNCE, *LEVEL_BOUNCE_STRENGTH)
     return Cause("lr_too_high", conf, ev, ACTIONS["lr_too_high"], {"level_bounce": rel})
+
+
+def _never_moved(f: Facts, t: Thresholds, name: str, osc: float) -> bool:
+    """The curve ``bounced`` reads (``name``: training's or the metric's, its spread ``osc`` x its improvement) scatters
+    by less than ``stuck_rel`` (1%) of its level, and it and the other loss logged each improved by less than that
+    share of its start: a run that moved under 1% in every sense reached no floor to be thrown off, and its spread
+    over a sliver of improvement says nothing of the step; a step too large throws a loss by more than 1% of its
+    level. K unknown, where
+    :func:`_never_left_guess` cannot see ln K: a Lightning-logged 10-layer sigmoid MLP on digits at SGD 0.5, no
+    accuracy logged, its first layer's gradient 4.3e-08 of the last's, training 2.3255 -> 2.311 and validation
+    2.312 -> 2.303 (ln 10 = 2.3026), read "also likely: lr_too_high (85%) ... bounces around its floor: sd 10% of
+    its whole improvement" (an sd of 0.0014, 0.06% of the level); lr / 10 stays at ln 10 too
+    (tests/fixtures/ecosystem/lightning_sigmoid_stuck)."""
+    tp = f.train_plateau if name == "train_loss" and name != f.metric else f.plateau
+    if tp is None or _higher(f):
+        return False
+
+    def still(p) -> bool:
+        start = abs(float(p.start))
+        return math.isfinite(start) and start > 0 and p.improvement < t.stuck_rel * start
+    # (Both losses: a training loss thrown far above ln K by the first steps that came back to it moved, and its
+    # validation's spread at that level is the step's: torch_high_lr_relapse/cf_adam_lr0.1, training 3.31 -> 2.31.)
+    return all(still(p) for p in (f.plateau, f.train_plateau) if p is not None) \
+        and osc * tp.improvement < t.stuck_rel * abs(float(tp.floor))
 
 
 def _never_left_guess(f: Facts, t: Thresholds) -> bool:
