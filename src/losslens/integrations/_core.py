@@ -1384,7 +1384,7 @@ class Watcher:
                                   or cut):
                 was = None if self.reported is None or d.verdict == self.reported.verdict else self.reported.verdict
                 text = format_report(d, self.axis[-1], self.framework, final=True, was=was,
-                                     stopped=None if stop is None else self._stop_said(stop))
+                                     stopped=None if stop is None else self._stop_said(stop, d))
                 self._report(d, self.axis[-1], text, final=True)
                 if stop is not None:
                     self.reports[-1]["stopped_by"] = {"rule": "stop_gain", **{k: stop.get(k) for k in (
@@ -1409,21 +1409,28 @@ class Watcher:
         stops = [a for a in self.actions if a.get("action") == "stop"]
         return stops[-1] if stops and stops[-1].get("cause") == "forecast" else None
 
-    def _stop_said(self, stop: dict) -> tuple[str, str]:
+    def _stop_said(self, stop: dict, d=None) -> tuple[str, str]:
         """What the final report says of a ``stop_gain`` stop: why the rule stopped, and, beside advice to train on,
         why both hold. The rule weighs the forecast at its horizon against the best (running median of 3) so far;
         the diagnosis weighs the curve's trend and its forecast against the level now, which a late bounce lifts
         above that best (a Lightning MLP on digits, SGD(0.3): stopped at epoch 19 of 40 at 0.190 against a best of
-        about 0.165, then told "still improving slowly ... keep training"; trained on, it reached 0.137 by 32)."""
+        about 0.165, then told "still improving slowly ... keep training"; trained on, it reached 0.137 by 32).
+        ``d``: the final diagnosis, whose forecast (where it has one) is said to weigh the fitted level now: a step
+        schedule's run at SGD 0.05 stopped "by 1.0%, less than the 1% asked" (0.97%) beside "probability that
+        training on to 39 gains > 1%: 84%", two numbers that read as a contradiction unsaid."""
         at = stop.get(self.axis_name)
         end = f"{self.axis_name} {axis_text(stop['horizon'])}" + (" (the planned end)" if stop.get("planned") else "")
         gain, bar = max(float(stop.get("gain") or 0.0), 0.0), float(stop["min_gain"])
         of = self._its_error(stop.get("top"))
+        fc = getattr(d, "forecast", None) or {}
+        level = (" The forecast below and its probability weigh the gain against the fitted level now, not against "
+                 "that best." if fc.get("p_improve") is not None else "")
         said = (f"Stopped at {self.axis_name} {axis_text(at)} by stop_gain={bar:g}: training on to {end} was forecast "
-                f"to improve on the best {self.best_key} so far by {gain:.1%}{of}, less than the {bar * 100:g}% asked.")
+                f"to improve on the best {self.best_key} so far by {_below(gain, bar)}{of}, less than the "
+                f"{bar * 100:g}% asked.{level}")
         caveat = (f"That advice weighs the curve from its level now; the stopping rule weighed its forecast against "
-                  f"the best so far and judged the gain left by {end}, {gain:.1%}, below your stop_gain={bar:g}: "
-                  f"train on only if that is worth it (a smaller stop_gain would have)")
+                  f"the best so far and judged the gain left by {end}, {_below(gain, bar)}, below your "
+                  f"stop_gain={bar:g}: train on only if that is worth it (a smaller stop_gain would have)")
         return said, caveat
 
     def as_logged(self, text: str) -> str:
