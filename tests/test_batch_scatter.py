@@ -58,13 +58,15 @@ def _carried_on() -> tuple[float, float]:
     return float(m.group(1)), float(m.group(2))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known miss: read converged, 'change the data or the model, not the epoch count', where "
-                          "the same lr carried on to epoch 999 ends 25% lower (lr x 10 from epoch 80: 28%); nothing "
-                          "in the log (validation's last quarter at t = 4.7 over 200 epochs, -3.6 over the Monitor's 156, "
-                          "a few 1e-5 an epoch either way; the gap growing) tells this slow SGD drift from a floor, and "
-                          "no rule was measured that does beyond this one run")
-@pytest.mark.parametrize("name", ["run.csv", "monitor.json"])
+# The Monitor's 156 epochs fell 5.2% after X = 83 (0.3626 -> 0.3437 by 142) and their last quarter still falls
+# (t = -3.6): read "still falling at the end ... stopping at 83 would have given up 5.2%" since a fall after X of 5%
+# is one converged does not give up (diagnosis.FELL_AFTER_X; 10% before).
+@pytest.mark.parametrize("name", [pytest.param("run.csv", marks=pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="known miss: read converged, 'change the data or the model, not the epoch count', where the same lr carried "
+           "on to epoch 999 ends 25% lower (lr x 10 from epoch 80: 28%); nothing in the log (validation's last quarter "
+           "at t = 4.7 over 200 epochs, a few 1e-5 an epoch; the gap growing) tells this slow SGD drift from a floor, "
+           "and no rule was measured that does beyond this one run")), "monitor.json"])
 def test_more_epochs_at_the_same_step_are_not_ruled_out(name):
     at_199, at_999 = _carried_on()
     if not at_999 < 0.8 * at_199:  # (the premise; not an AssertionError, so the xfail cannot hide it)

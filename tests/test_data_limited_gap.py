@@ -6,7 +6,7 @@ validation's best by a third, ten times by three quarters. Each test checks the 
 from pathlib import Path
 
 import losslens
-from losslens.diagnosis import ACTIONS, learning_curve_cause
+from losslens.diagnosis import ACTIONS, DATA_OR_MODEL, learning_curve_cause
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
 FEW = ECO / "torch_digits_few"
@@ -45,7 +45,8 @@ def test_a_converged_level_training_sits_near_is_not_read_as_too_little_data():
     d = losslens.diagnose(str(CAP / "wine_w1.csv"))
     assert d.verdict == "converged"
     assert not any(c.id == "data_limited" and c.status == "likely" for c in d.causes)
-    assert ACTIONS["converged"][1] in d.cause.actions
+    # (Its "not the epoch count" is gone: validation fell 5.6% after X and still falls, t = -4.9.)
+    assert any(getattr(a, "kind", None) == DATA_OR_MODEL for a in d.cause.actions)
 
 
 def test_overfitting_on_the_bigger_sets_is_left_as_it_was():

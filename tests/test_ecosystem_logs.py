@@ -676,25 +676,25 @@ def test_a_library_folder_whose_last_row_was_cut_reads_without_it(tmp_path, capl
 
 def test_converged_advice_does_not_give_up_what_the_run_gained_after_x():
     # A PyTorch loop's log: X (95% of the whole drop from a steep start) is epoch 18, but val_loss
-    # went on down by 44% until epoch ~95. "Stop at epoch 18: more epochs will not lower the loss"
+    # went on down by 46% until epoch ~95. "Stop at epoch 18: more epochs will not lower the loss"
     # gave that up; probes found the same on 8 of 8 converged runs from other libraries.
     path = ECO.parent / "logs" / "torch_splits.json"
     [run] = read(path)
     d = losslens.diagnose(path)
     x, val = run.finite("val_loss")
     assert d.verdict == "converged" and d.plateau.epoch == 18
-    at_x = np.median(val[(x >= 18) & (x <= 20)])
+    at_x = np.median(val[(x >= 17) & (x <= 19)])  # (the median of 3 centred on X)
     assert (at_x - val.min()) / at_x > 0.4  # the run itself went on improving
-    went_on = next(e for e in d.causes[0].evidence if e.startswith("but it went on falling after epoch 18: 44% lower"))
+    went_on = next(e for e in d.causes[0].evidence if e.startswith("but it went on falling after epoch 18: 46% lower"))
     at = float(re.search(r"lower by epoch (\d+)", went_on)[1])
     assert abs(at - x[np.argmin(val)]) <= 5
     # Its lowest point is near its end (epoch 95 of 99) and the last quarter still falls: the advice says so first,
     # then when to stop, and what stopping at X would have given up.
     first = d.causes[0].actions[0]
     assert re.match(r"still falling at the end: 1\.7% lower over the last quarter, a steady fall \(t = -8\.2\); "
-                    r"stop once it flattens", first) and first.endswith("stopping at 18 would have given up 44%"), first
+                    r"stop once it flattens", first) and first.endswith("stopping at 18 would have given up 46%"), first
     assert "stop at epoch 18" not in " ".join(d.causes[0].actions)
-    # A run that gained < 10% after X keeps the plain advice (ReduceLROnPlateau: 4.8% after epoch 8).
+    # A run that gained < 5% after X keeps the plain advice (ReduceLROnPlateau: 4.8% after epoch 8).
     assert losslens.diagnose(ECO.parent / "logs" / "keras_rlrop.csv").causes[0].actions[0].startswith("stop at epoch 8")
 
 

@@ -416,6 +416,8 @@ DATA_OR_MODEL = "data_or_model"
 STOP_AT = "stop_at"
 #: still_improving's "see the forecast for how many more epochs pay", which the forecast's quote words.
 SEE_FORECAST = "see_forecast"
+#: still_improving's "keep training", which a schedule run to ~0 makes "a longer schedule" (_schedule_over).
+KEEP_TRAINING = "keep_training"
 #: A first action that lowers the learning rate (why lr_too_high ranks below a diverged or stuck_at_init verdict).
 LOWERS_LR = "lowers_lr"
 
@@ -453,7 +455,7 @@ REGULARIZE = "regularize: weight decay, dropout"
 #: drops them by this kind).
 GAP_REMEDY = "gap_remedy"
 ACTIONS = {
-    "still_improving": ["keep training: it is still improving",
+    "still_improving": [Action("keep training: it is still improving", KEEP_TRAINING),
                         Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
     "converged": [Action("stop here" + NO_GAIN_HERE, claim=NO_GAIN_HERE),
                   Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
@@ -871,6 +873,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
+    _schedule_unseen(run, f, verdict)
+    _schedule_over(f, t, causes)
     causes = _at_noise_floor(run, f, verdict, causes)
     _capacity_or_floor(f, t, verdict, causes, run)
     _gap_is_the_level(f, verdict, causes)
@@ -5714,6 +5718,49 @@ def _frozen_weights(run: Run, verdict: Cause) -> None:
     verdict.actions.insert(0 if verdict.id == "underfitting" else min(1, len(verdict.actions)), act)
 
 
+def _schedule_over(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
+    """still_improving's "keep training" where the logged lr was run to ~0 as the run ended (:func:`_schedule_ended`):
+    more steps at that rate cannot follow the fall; the same decay over more of them can. A Trainer's linear decay to
+    1.2e-07 over 20 epochs (an MLP regression at 1e-4, tests/fixtures/ecosystem/hf_linear_end) read lr_too_low, "a
+    longer schedule", beside "also likely: still_improving → keep training"; the same decay over 60 epochs ended at
+    0.49 against 1.50. Its "see the forecast" goes too: the forecast carries the curve on at the end rate's pace as
+    though it held."""
+    if not _schedule_ended(f, t) or f.optimizer.lr_ratio is None or f.optimizer.lr_ratio < LR_CUT_AGAIN:
+        return  # (cut and cut again, ReduceLROnPlateau without a floor, planned no schedule to stretch)
+    for c in causes:
+        i = next((i for i, a in enumerate(c.actions) if getattr(a, "kind", None) == KEEP_TRAINING), None)
+        if c.id != "still_improving" or i is None:
+            continue
+        c.actions[i] = (f"the learning rate was decayed to {f.optimizer.lr_last:.2g}: steps that small cannot follow "
+                        f"the fall; {SCHEDULE_LONGER}")
+        c.actions = [a for a in c.actions if getattr(a, "kind", None) != SEE_FORECAST]
+
+
+#: converged's data-or-model action where no lr is logged (_schedule_unseen).
+SCHEDULE_UNSEEN = ("; but if the learning rate was decayed to about 0 by the end (none is logged here), try a longer "
+                   "schedule first: the decay stretched over more epochs")
+
+
+def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
+    """Converged's "to go lower, change the data or the model" where the log holds no lr: a schedule that ran the
+    step to ~0 as the run ended flattens the curve there just as a floor does (:func:`_schedule_ended` reads it where
+    the lr is logged), and nothing in the curve tells them apart, so a longer schedule is not ruled out. Keras's
+    CSVLogger writes no lr under a ``LearningRateSchedule`` (CosineDecay): a Keras MLP regression at Adam 3e-4, cosine
+    to 0 over 30 epochs (tests/fixtures/ecosystem/keras_cosine_nolr), read converged, "change the data or the model",
+    where the same decay over 90 epochs ended 5% lower (0.4227 against 0.4452); a torch MLP on digits at SGD 0.01 so
+    logged (session 45's walk), 55% lower (0.1605 against 0.359). Not for boosted trees (a fixed eta, no schedule)
+    nor a scikit-learn MLP read from the estimator (its learning_rate options hold, scale down or divide the rate, none
+    planned to 0), nor where the log states its schedule."""
+    meta = run.meta or {}
+    if verdict.id != "converged" or f.optimizer.lr_schedule is not None or _boosted_trees(run) \
+            or meta.get("lr_schedule") or meta.get("format") == "sklearn_estimator" or f.adversarial is not None:
+        return
+    i = next((i for i, a in enumerate(verdict.actions) if getattr(a, "kind", None) == DATA_OR_MODEL), None)
+    if i is not None:
+        a = verdict.actions[i]
+        verdict.actions[i] = Action(str(a) + SCHEDULE_UNSEEN, a.kind, a.claim)
+
+
 def _rl_reward_read(run: Run, f: Facts) -> bool:
     """The diagnosis reads an RL agent's episode reward (columns.rl_reward)."""
     from .columns import rl_reward
@@ -8237,10 +8284,26 @@ def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
         return None
 
 
-def _fell_after_plateau(f: Facts, share: float = 0.10):
+#: A fall after X of at least this share of X's level is one "stop at X" would give up (_fell_after_plateau), where it
+#: is also FELL_AFTER_X_NOISE noise sds or at least FELL_AFTER_X_CLEAR: "more epochs will lower the loss by little" is
+#: not said of a run that itself went on to fall that far. Was FELL_AFTER_X_CLEAR alone, read on the median of 3
+#: centred one point past X: a Keras MLP under a cosine to 0 (Adam 3e-4, tests/fixtures/ecosystem/keras_cosine_nolr)
+#: fell 0.5113 -> 0.4452 (13%) and, seed 1, 0.4707 -> 0.4257 (9.6%) after X = 8, read "stop at epoch 8: more epochs
+#: will lower the loss by little". Under 10% a noisy tail's lowest median of 3, one of many draws, can sit that far
+#: below where the tail settled: the noise test; from 10% on, as before, none (a spiky curve's own sd, 1 noise sd of
+#: a 51% fall, would otherwise hide it: tests/fixtures/ecosystem/compare_resume_spiky).
+FELL_AFTER_X = 0.05
+FELL_AFTER_X_CLEAR = 0.10
+FELL_AFTER_X_NOISE = 3.0
+
+
+def _fell_after_plateau(f: Facts, share: float = FELL_AFTER_X):
     """``(relative drop, axis value, level there, level at X)`` when the curve, as running medians
     of 3 raw points (the smoothed curve lags a steep start and overstates it), improved by ≥
-    ``share`` of its level at the plateau onset X after X; else None. Not for a loss with no zero point
+    ``share`` of its level at the plateau onset X after X, and, under ``FELL_AFTER_X_CLEAR``, by ≥
+    ``FELL_AFTER_X_NOISE`` noise sds (a noisy tail's lowest median of 3 is one of many draws, below where it sits);
+    else None. The level at X is the median of the 3 points centred on X (on the first point, X's own value); the
+    level there is the lowest such median after X, whose axis value is returned. Not for a loss with no zero point
     (``offset_free``), whose level is the target's units: the walker's Gaussian NLL "went on falling after epoch 50:
     32% lower" at +0, nothing at +-ln 10; against its own improvement the fall after X is within the 5% X leaves."""
     i = f.plateau.index
@@ -8258,12 +8321,16 @@ def _fell_after_plateau(f: Facts, share: float = 0.10):
         return float((lvl[0] - floor) / abs(lvl[0])), float(f.x[i + int(np.argmax(lvl <= floor))]), \
             float(_sign(f) * floor), float(_sign(f) * lvl[0])
     # median3's min/max form is np.median of each 3-point window, exactly (NaN too), without a call per window.
-    med = median3(y[i:])[1:-1]
+    # (Centred on X: the window of X and its next two points read a curve still falling steeply at X as already
+    # down at X + 1, and a 13% fall after X as 8.8%.)
+    lo = max(i - 1, 0)
+    med = median3(y[lo:])[i - lo:-1]
     j = int(np.argmin(med))
-    if not med[0] or (med[0] - med[j]) / abs(med[0]) < share:
+    drop = med[0] - med[j]
+    if not med[0] or drop / abs(med[0]) < share \
+            or (drop / abs(med[0]) < FELL_AFTER_X_CLEAR and drop < FELL_AFTER_X_NOISE * f.noise):
         return None
-    return float((med[0] - med[j]) / abs(med[0])), float(f.x[i + j + 1]), float(_sign(f) * med[j]), \
-        float(_sign(f) * med[0])
+    return float(drop / abs(med[0])), float(f.x[i + j]), float(_sign(f) * med[j]), float(_sign(f) * med[0])
 
 
 BOOSTER_ACTIONS = {
