@@ -94,6 +94,7 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
     ReadError
         A header but no data rows.
     """
+    text = _scalar_reprs(text, source)
     names, delimiter, body, twins, blank, repeats = _layout(text, source)
     sample = _data_rows(body, delimiter, names, source, limit=_SAMPLE_ROWS)
     if delimiter is not None and _sheet_cells(sample):
@@ -105,6 +106,8 @@ def parse(text: str, source: str) -> dict[str, np.ndarray]:
         columns = _slow(body, delimiter, names, text_cols, source)
     for j in text_cols:  # a loss column of numbers but for one word: a damaged cell, not a text column
         refuse_stray_text(names[j], columns[names[j]], source)
+        if delimiter is not None:  # (words between blanks: prose read as a table, "val_loss end 2.3075", its own)
+            _refuse_wordy_curve(names[j], columns[names[j]], source)
     _refuse_twins(names, twins, columns, source, delimiter)
     for j in blank:
         # A row ended by its delimiter (a spreadsheet's trailing empty column, "epoch,loss,"): an unnamed column
@@ -227,9 +230,55 @@ def _unicode_minus(text: str) -> str:
     return _UNICODE_MINUS.sub("-", text)
 
 
+#: A number as Python prints a torch tensor or a NumPy scalar holding it: ``tensor(1.9576)``, ``tensor(1.9576,
+#: device='cuda:0')``, ``tensor(1.9576, grad_fn=<AddBackward0>)``, ``np.float32(1.9576)`` (NumPy 2's repr).
+#: ``f.write(f"{loss},{val_loss}")`` with tensors writes these; each holds one number and nothing else, so it is
+#: read as that number. A tensor's keywords hold no parentheses, and its comma is inside the match, so a cell cut
+#: at that comma by a CSV's delimiter is read whole.
+_NUMBER = r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)"
+_SCALAR_REPR = re.compile(rf"(?<![\w.])(?:torch\.)?tensor\(\s*({_NUMBER})\s*(?:,[^()\n]*)?\)"
+                          rf"|(?<![\w.])(?:np|numpy)\.(?:float|int|uint)\d*\(\s*({_NUMBER})\s*\)")
+
+
+def _scalar_reprs(text: str, source: str | None) -> str:
+    """``text`` with each :data:`_SCALAR_REPR` written as its number, said in one warning about ``source`` (None:
+    not said, a second pass over the same text)."""
+    if "tensor(" not in text and "np.float" not in text and "numpy." not in text and "np.int" not in text:
+        return text
+    found: list[str] = []
+
+    def number(m: re.Match) -> str:
+        found.append(m.group(0))
+        return m.group(1) or m.group(2)
+
+    text = _SCALAR_REPR.sub(number, text)
+    if found and source is not None:
+        warn(source, "%d cells hold a tensor's or NumPy scalar's printed form (%r): read as the number it holds "
+                     "(log float(x) or x.item() to write plain numbers)", len(found), found[0][:60])
+    return text
+
+
+def _refuse_wordy_curve(name: str, cells, source: str) -> None:
+    """A loss or accuracy column, by its name (:func:`~losslens.columns.canonical`), with cells but no number
+    in any raises, naming it and its first cell: left out as a text column, another curve was diagnosed in its
+    place, or "no loss column" said of a header that has one. A name that only holds "loss" (``loss_fn``,
+    ``loss_type``) may be text and is passed over, as is ``lr`` (a schedule's name). Only a delimited table's
+    (comma, tab, ``;``, ``|``): lines of prose split at blanks ("relu val_loss best 0.0891") make a "header" of
+    their first line and a ``val_loss`` column of the word repeated, which is no table, and are said so."""
+    from ..columns import canonical, rescaled_loss
+
+    if canonical(name) in (None, "lr") and not rescaled_loss(name):
+        return
+    present = [(i, str(v).strip()) for i, v in enumerate(cells) if str(v).strip().lower() not in MISSING]
+    if present and not any(is_number(v) for _, v in present):
+        i, v = present[0]
+        raise ReadError(f"column {name!r} holds no number ({v[:40]!r} in data row {i + 1}, and so each of its "
+                        f"{len(present)} cells): write each value as a plain number", source)
+
+
 def nonfinite_columns(text: str, source: str) -> set[str]:
     """The columns of :func:`parse` with a cell spelled ``nan`` / ``inf`` (any case): :func:`stated_nonfinite`."""
-    names, delimiter, body, _, _, _ = _layout(text, source)
+    names, delimiter, body, _, _, _ = _layout(_scalar_reprs(text, None), source)
     rows = _rows("\n".join(line for line in body.splitlines() if NONFINITE.search(line)), delimiter, source)
     return stated_nonfinite({name: [row[j] for row in rows if j < len(row)] for j, name in enumerate(names)})
 

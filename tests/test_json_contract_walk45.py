@@ -1,0 +1,100 @@
+"""The JSON / command-line contract's gaps a walker found (walk 45): a torch loop's f-string tensors in a CSV, a
+loss column of words, a run never finite given no forecast object, several paths where one gives no report, a
+forecast that moved with the loss's units, and the forecast object's ``source`` / ``run``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslens
+from cli_helpers import refused, run_cli  # tests/cli_helpers.py
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE = Path(losslens.__file__).resolve().parent / "examples" / "keras_csvlogger.csv"
+KERAS_NAN = FIXTURES / "ecosystem" / "keras_nan"
+
+
+def _torch_loop_log(path: Path, cell) -> list[float]:
+    """A tiny torch regression trained 12 epochs, each epoch's line written as a user's loop writes it,
+    ``f.write(f"{epoch},{loss},{val_loss}\\n")`` with the tensors themselves (``cell`` turns each into its text);
+    the validation losses as floats."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    torch.manual_seed(0)
+    X = torch.randn(256, 4)
+    y = X @ torch.randn(4, 1) + 0.1 * torch.randn(256, 1)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    vals = []
+    with open(path, "w") as f:
+        f.write("epoch,loss,val_loss\n")
+        for epoch in range(12):
+            loss = F.mse_loss(model(X[:192]), y[:192])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                val = F.mse_loss(model(X[192:]), y[192:])
+            f.write(f"{epoch},{cell(loss)},{cell(val)}\n")
+            vals.append(float(val))
+    return vals
+
+
+def test_a_torch_loops_f_string_tensors_are_read_as_their_numbers(tmp_path):
+    # str(tensor): "tensor(0.8123, grad_fn=<MseLossBackward0>)" for the training loss (its comma splits the CSV
+    # cell), "tensor(0.7931)" for validation's. The val_loss column was dropped as text, and the training loss
+    # diagnosed in its place with no word.
+    path = tmp_path / "log.csv"
+    vals = _torch_loop_log(path, str)
+    assert "grad_fn=<MseLossBackward0>" in path.read_text()
+    res = run_cli("diagnose", "--json", path)
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["metric"] == "val_loss" and d["length"] == 12
+    assert any("tensor" in n and "read as the number" in n for n in d["notes"]), d["notes"]
+    run = losslens.read(path)[0]
+    # (torch prints 4 decimals)
+    assert np.allclose(run.series["val_loss"], vals, atol=5.1e-5)
+    assert np.isfinite(run.series["train_loss"]).all()
+
+
+def test_numpy_scalar_reprs_are_read_as_their_numbers(tmp_path):
+    # NumPy 2's repr of a scalar: "np.float32(0.7931)".
+    path = tmp_path / "log.csv"
+    vals = _torch_loop_log(path, lambda t: repr(np.float32(t.item())))
+    assert "np.float32(" in path.read_text()
+    run = losslens.read(path)[0]
+    assert np.allclose(run.series["val_loss"], vals, rtol=1e-6)
+    assert losslens.diagnose(path).metric == "val_loss"
+
+
+def test_a_loss_column_holding_no_number_is_an_error_naming_it(tmp_path):
+    # A Keras CSVLogger log whose val_loss cells were written as 1-element tensors ("tensor([0.2820])"): no
+    # number in the column. It was left out as a text column and val_accuracy diagnosed in its place.
+    rows = list(csv.reader(EXAMPLE.open()))
+    j = rows[0].index("val_loss")
+    for r in rows[1:]:
+        r[j] = f"tensor([{float(r[j]):.4f}])"
+    path = tmp_path / "keras_csvlogger.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    err = refused(path, "'val_loss'", "holds no number", "tensor([")
+    assert "data row 1" in err
+
+
+def test_a_text_column_named_for_its_loss_function_stays_text(tmp_path):
+    # "loss_fn", "loss_type": names that hold "loss" but say which loss, in words: no curve, read as before.
+    rows = list(csv.reader(EXAMPLE.open()))
+    rows = [r + (["loss_fn"] if i == 0 else ["categorical_crossentropy"]) for i, r in enumerate(rows)]
+    path = tmp_path / "keras_csvlogger.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    res = run_cli("diagnose", "--json", path)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["metric"] == "val_loss"
