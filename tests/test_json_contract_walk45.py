@@ -98,3 +98,16 @@ def test_a_text_column_named_for_its_loss_function_stays_text(tmp_path):
     res = run_cli("diagnose", "--json", path)
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["metric"] == "val_loss"
+
+
+@pytest.mark.parametrize("scale", [1e-10, 1e-15])
+def test_a_forecast_does_not_move_with_the_losss_units(scale):
+    # The same curve in other units (a loss summed and divided by a large constant): 1e-12 floors in the curve's
+    # units moved P(improve) 0.85 -> 0.70 at 1e-10 and the gain 1000x at 1e-15.
+    run = losslens.read(EXAMPLE)[0]
+    hist = {k: list(run.series[k]) for k in ("train_loss", "val_loss")}
+    base = losslens.forecast(hist)
+    small = losslens.forecast({k: [v * scale for v in vs] for k, vs in hist.items()})
+    assert small.p_improve == pytest.approx(base.p_improve, abs=1e-6)
+    assert small.gain == pytest.approx(base.gain, rel=1e-6)
+    assert small.value / scale == pytest.approx(base.value, rel=1e-6)

@@ -364,6 +364,7 @@ class ForecastStopping:
         """One check's decision on the curve ``x``, ``y`` (shape (n,), lower is better): (low, the gain weighed,
         the forecast, why a stop waits or None: :attr:`waiting`)."""
         from .facts.smoothing import difference_noise, median3
+        from .forecasting import per_level
 
         # The running median of 3 and the noise sd, once per check: the progress guard, the reference, the stuck
         # test and the missed-fall test read them off the same points.
@@ -373,7 +374,7 @@ class ForecastStopping:
         cut = self._cut(x)  # (once a check: the fit starts there, and the wait after it counts from it)
         fc = self._fit(x, y, horizon, cut)
         ref = self._reference(y, fc, m3)
-        gain = (ref - fc.value) / max(abs(ref), 1e-12)
+        gain = (ref - fc.value) / per_level(ref)
         if fc.reason:
             # No forecast (a fit that misses where the curve is now: too few points, or a blow-up and its
             # recovery): its value is the last point, a guess that would read as "no gain"; a stop is not
@@ -387,7 +388,7 @@ class ForecastStopping:
             # Not yet beyond its noise from its start: a forecast decline (or rise) carries a dip or a swing, not a
             # trend, and says nothing of a take-off to come; only a curve forecast to stay where it is (stuck: a
             # network knocked to a constant prediction) is stopped, weighed against its own level.
-            gain = (fc.level - fc.value) / max(abs(fc.level), 1e-12)
+            gain = (fc.level - fc.value) / per_level(fc.level)
             low = abs(gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
         if low and ((gain >= 0 and self._misses_the_fall(x, y, fc, noise)) or self._misses_a_steady_fall(x, y, fc)):
             # (A steady fall is weighed at a negative gain too: a fit lagging a curve that still falls steadily
