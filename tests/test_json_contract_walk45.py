@@ -100,6 +100,31 @@ def test_a_text_column_named_for_its_loss_function_stays_text(tmp_path):
     assert json.loads(res.stdout)["metric"] == "val_loss"
 
 
+@pytest.mark.parametrize("name", ["nan_plain.csv", "history.json", "console.txt"])
+def test_a_run_never_finite_gets_its_withheld_forecast(name):
+    # Keras at SGD 0.01 on inputs x3: NaN from the first epoch. diagnose reads it diverged, exit 0; forecast
+    # printed nothing, exit 2, and losslens.forecast() raised NoLossError.
+    path = KERAS_NAN / name
+    res = run_cli("forecast", "--json", path)
+    assert res.exit_code == 0, res.output
+    fc = json.loads(res.stdout)
+    assert fc["withheld"] == "diverged" and fc["value"] is None and fc["n_points"] == 0
+    assert fc["source"] == str(path) and fc["horizon"] == 38  # (twice its 20 rows, from epoch 0)
+    assert "never had a finite value" in fc["reason"]
+    text = run_cli("forecast", "--stop-gain", "0.01", path)
+    assert text.exit_code == 0 and "no finite value logged" in text.stdout, text.output
+    api = losslens.forecast(path)
+    assert api.withheld == "diverged" and api.p_improve is None
+    assert losslens.diagnose(path).verdict == "diverged"
+
+
+def test_a_folder_with_a_run_never_finite_gives_each_run_its_object():
+    res = run_cli("forecast", "--json", KERAS_NAN)
+    assert res.exit_code == 0, res.output
+    objs = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(objs) == 3 and {o["withheld"] for o in objs} == {"diverged"}
+
+
 @pytest.mark.parametrize("scale", [1e-10, 1e-15])
 def test_a_forecast_does_not_move_with_the_losss_units(scale):
     # The same curve in other units (a loss summed and divided by a large constant): 1e-12 floors in the curve's

@@ -8256,13 +8256,10 @@ def _flat_then_drop(s: np.ndarray, y: np.ndarray, sigma: float, rng: float, floo
 
 def _never_finite(run: Run, metric: str | None) -> Diagnosis | None:
     """A run whose losses were logged but never finite diverged before its first value."""
-    keys = [metric] if metric else ["val_loss", "train_loss"]
-    logged = [k for k in keys if k in run.series and run.series[k].shape[0] > 0]
-    if not logged or any(np.isfinite(run.series[k]).any() for k in logged):
-        return None
-    if any(run.has(k) for k in ("train_loss", "val_loss") if k not in logged):
-        return None  # another loss has values: diagnose that one
-    if not any(np.isinf(run.series[k]).any() or len(run) >= 2 for k in logged):
+    from .facts.divergence import never_finite_losses
+
+    logged = never_finite_losses(run, metric)
+    if not logged:
         return None
     cause = Cause("diverged", 0.9, [f"{', '.join(logged)} never had a finite value ({len(run)} points logged)"],
                   ACTIONS["diverged"], {})

@@ -570,7 +570,9 @@ class Forecast:
 
     def path(self, n: int = 50) -> dict[str, list[float]]:
         """A coarse band from the first fitted point (the peak, after a blow-up) to the horizon:
-        <= ``n`` points."""
+        <= ``n`` points; empty lists where no point was finite (:func:`never_finite`)."""
+        if self.n_points == 0 and self._model is None:
+            return {"x": [], "lo": [], "mid": [], "hi": []}
         xs = np.linspace(self.x0, self.horizon, max(2, min(int(n), 50)))
         mid, lo, hi = self._band(xs)
         return {"x": _floats(xs), "lo": _floats(lo), "mid": _floats(mid), "hi": _floats(hi)}
@@ -1109,6 +1111,9 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     """
     from .facts import batch_loss, choose_metric, metric_direction, offset_free, require_ahead, stated_noise_floor
 
+    never = never_finite(run, metric, horizon)
+    if never is not None:
+        return never
     metric = choose_metric(run, metric)  # the file's own spelling is fine ("eval_accuracy" -> val_acc)
     x, y = run.finite(metric)
     if x.size == 0:
@@ -1221,6 +1226,33 @@ def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
     return _insufficient(x, y, horizon, metric, "diverged", reason=(
         f"{metric} turned {kind} at {run.axis_name} {float(run.axis[i]):g} and stayed so: the run diverged, and "
         "a fit of the curve before it broke down says nothing of where it is heading"))
+
+
+def never_finite(run, metric: str | None, horizon) -> Forecast | None:
+    """The forecast withheld as ``"diverged"`` where the run's losses were logged but never finite (NaN from its
+    first value, what ``diagnose`` reads as diverged: :func:`~losslens.facts.divergence.never_finite_losses`), else
+    None. It has no finite point, so ``value``, ``level`` and ``interval`` are NaN (null in JSON) and ``n_points`` 0;
+    ``horizon``: the one asked, else twice the logged length (:func:`default_horizon` of its rows). A Keras fit
+    NaN from its first batch got no forecast object from ``losslens forecast`` (exit 2, nothing on stdout) nor a
+    :class:`Forecast` from ``losslens.forecast()`` (NoLossError), while ``diagnose`` read it diverged, exit 0."""
+    from .facts.divergence import never_finite_losses
+
+    found = never_finite_losses(run, metric)
+    if not found:
+        return None
+    axis = np.asarray(run.axis, dtype=float)
+    axis = axis[np.isfinite(axis)]
+    if horizon is None:
+        horizon = default_horizon(axis) if axis.size else float(len(run))
+    x0, x_last = (float(axis[0]), float(axis[-1])) if axis.size else (0.0, float(len(run) - 1))
+    why = (f"{', '.join(sorted(found))} never had a finite value ({len(run)} points logged): the run diverged from "
+           "its start, and there is no curve to forecast")
+    fc = Forecast(metric=found[0], horizon=float(horizon), value=math.nan, interval=(math.nan, math.nan),
+                  level=math.nan, gain=0.0, p_improve=None, plateau_epoch=None, x0=x0, x_last=x_last, n_points=0,
+                  withheld="diverged", reason=why)
+    fc.axis = run.axis_name
+    fc._run = run
+    return fc
 
 
 def default_horizon(x: np.ndarray) -> float:

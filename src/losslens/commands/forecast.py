@@ -56,7 +56,7 @@ def register(app):
             refuse_overwriting_input(plot, paths, "--plot")
         runs = with_offset_free(with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
                                                  noise_floor), offset_free)
-        from losslens.exceptions import EmptyRunError
+        from losslens.exceptions import EmptyRunError, NoLossError
         from losslens.facts import require_length
 
         def one(run):
@@ -81,7 +81,10 @@ def register(app):
                 return horizon
             from losslens.facts import choose_metric
 
-            x, _ = run.finite(choose_metric(run, metric))
+            try:
+                x, _ = run.finite(choose_metric(run, metric))
+            except NoLossError:  # (a run never finite: forecast_run withholds it)
+                return horizon
             return None if x.size and float(horizon) == float(x[-1]) else horizon
 
         forecasts = run_guarded(map_runs, one, runs, what="forecasting")
@@ -158,6 +161,8 @@ def describe(fc, name: str, axis: str, run=None) -> str:
     def g(v):
         return "n/a" if v is None else f"{v:.4g}"
 
+    if fc.reason and not fc.n_points:  # (never finite: no value to say "now" of)
+        return f"{name}: no forecast of {fc.metric}: no finite value logged\n  {fc.reason.split('; ')[0]}"
     if fc.reason:  # too few points: its value and interval (in --json) are a wide guess, not a forecast to print
         # After a NaN for good the last finite value is no "now": DeepOBS' 3c3d at lr 63 read "now 3.591 at
         # epoch 0" of a run logged to epoch 100, NaN from epoch 1.
@@ -238,6 +243,10 @@ def replay_stop(run, metric: str, min_gain: float, horizon=None, higher_is_bette
     from losslens.stopping import ForecastStopping
 
     x, y = run.finite(metric)
+    if not x.size:  # (a run never finite: nothing to replay, every key of the object kept)
+        return {"min_gain": min_gain, "horizon": None if horizon is None else float(horizon), "stopped_epoch": None,
+                "best_epoch": None, "best_value": None, "points_used": 0, "points_logged": 0, "last_epoch": None,
+                "final_best": None}
     higher = bool(metric_direction(metric)) if higher_is_better is None else bool(higher_is_better)
     end = float(x[-1]) if horizon is None else float(horizon)
     # (The run's stated noise floor holds the replay's forecasts as it holds the one printed beside it.)
@@ -264,6 +273,8 @@ def lr_at(run, metric: str):
 
 
 def describe_stop(stop: dict, axis: str) -> str:
+    if not stop["points_logged"]:
+        return f"  stopping rule (min gain {stop['min_gain']:g}): no finite point to replay"
     if stop["stopped_epoch"] is None:
         # The replay saw only the logged points: with --horizon past them, "not before the horizon" would
         # claim the epochs the log does not hold.

@@ -29,7 +29,7 @@ from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError, check_number
 from ..run import Run
 from .chance import ChanceFacts, accuracy_fraction, chance_facts
-from .divergence import DivergenceFacts, divergence, logged, nonfinite_start
+from .divergence import DivergenceFacts, divergence, logged, never_finite_losses, nonfinite_start
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
@@ -224,7 +224,10 @@ def _curve(run: Run, key: str):
 def require_length(run: Run, metric: str | None, what: str = "forecast") -> None:
     """Refuse, as :func:`measure` does, a curve of fewer than ``MIN_POINTS_TO_DIAGNOSE`` finite values:
     ``losslens forecast`` printed a "forecast" of a 2-point run that ``diagnose`` called too short.
-    (No finite value at all is left to the caller's own error.)"""
+    (No finite value at all is left to the caller's own error; a run whose losses never had one passes, to be
+    forecast withheld as diverged, :func:`~losslens.forecasting.never_finite`.)"""
+    if never_finite_losses(run, metric):
+        return
     metric = choose_metric(run, metric)
     n = int(np.isfinite(np.asarray(run.series[metric], dtype=float)).sum())
     if 0 < n < MIN_POINTS_TO_DIAGNOSE:

@@ -36,6 +36,22 @@ def logged(run, key: str) -> np.ndarray:
     return raw if until is None else raw[: int(np.searchsorted(run.axis, until, side="right"))]
 
 
+def never_finite_losses(run, metric: str | None) -> list[str]:
+    """The losses (``metric``, else ``val_loss`` and ``train_loss``) a run logged but never with a finite value,
+    where it diverged before its first (all NaN, or any inf, or NaN on 2 points or more) and no other loss has
+    values; else ``[]``. ``diagnose`` reads such a run diverged, and ``losslens forecast`` withholds its forecast
+    so, by this one test."""
+    keys = [metric] if metric else ["val_loss", "train_loss"]
+    found = [k for k in keys if k in run.series and run.series[k].shape[0] > 0]
+    if not found or any(np.isfinite(run.series[k]).any() for k in found):
+        return []
+    if any(run.has(k) for k in ("train_loss", "val_loss") if k not in found):
+        return []  # another loss has values: that one is read
+    if not any(np.isinf(run.series[k]).any() or len(run) >= 2 for k in found):
+        return []
+    return found
+
+
 def nonfinite_start(raw: np.ndarray) -> int | None:
     """Index where ``raw`` turned NaN/inf for good after being finite, or None.
 
