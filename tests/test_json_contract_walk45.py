@@ -125,6 +125,52 @@ def test_a_folder_with_a_run_never_finite_gives_each_run_its_object():
     assert len(objs) == 3 and {o["withheld"] for o in objs} == {"diverged"}
 
 
+def _cut(tmp_path: Path, name: str, rows: int) -> Path:
+    """The example Keras CSVLogger log cut to its first ``rows`` epochs (a run stopped early)."""
+    lines = EXAMPLE.read_text().splitlines(keepends=True)
+    path = tmp_path / name
+    path.write_text("".join(lines[:1 + rows]))
+    return path
+
+
+def test_a_named_path_too_short_among_several_is_its_line_and_exit_2(tmp_path):
+    # README: of several paths, each that cannot be read is its line and the others are reported, then exit 2.
+    # A file named on the command line that gives no report is one; it was only "skipped ...", exit 0.
+    one = _cut(tmp_path, "one.csv", 2)  # (2 values of val_loss: diagnose needs 3)
+    res = run_cli("diagnose", "--json", EXAMPLE, one)
+    assert res.exit_code == 2, res.output
+    assert len(res.stdout.splitlines()) == 1 and json.loads(res.stdout)["run"] == "keras_csvlogger"
+    err = res.stderr.strip()
+    assert err.startswith(f"losslens: {one} ") and "too short" in err and "skipped" not in err, err
+    report = run_cli("report", EXAMPLE, one, "-o", tmp_path / "r.html")
+    assert report.exit_code == 2 and (tmp_path / "r.html").exists(), report.output
+
+
+def test_several_named_paths_none_reported_each_get_their_line(tmp_path):
+    one, two = _cut(tmp_path, "one.csv", 1), _cut(tmp_path, "two.csv", 2)
+    res = run_cli("diagnose", one, two)
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 2 and str(one) in lines[0] and str(two) in lines[1], lines
+    assert "more run" not in res.stderr
+
+
+def test_a_short_run_inside_a_folder_stays_skipped_exit_0(tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "full.csv")
+    _cut(folder, "one.csv", 2)
+    res = run_cli("diagnose", "--json", folder)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.stderr and "one.csv" in res.stderr
+
+
+def test_a_missing_path_is_exit_2_under_noise_floor_too(tmp_path):
+    # with_noise_floor copied the runs into a plain list, which lost the paths that could not be read: exit 0.
+    res = run_cli("diagnose", "--noise-floor", "0.01", tmp_path / "nosuch.csv", EXAMPLE)
+    assert res.exit_code == 2, res.output
+
+
 @pytest.mark.parametrize("scale", [1e-10, 1e-15])
 def test_a_forecast_does_not_move_with_the_losss_units(scale):
     # The same curve in other units (a loss summed and divided by a large constant): 1e-12 floors in the curve's

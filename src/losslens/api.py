@@ -273,11 +273,16 @@ def check_noise_floor(noise_floor) -> None:
 def with_noise_floor(runs: list[Run], noise_floor) -> list[Run]:
     """``runs`` stating ``noise_floor`` in their meta, as the lab states its own and ``--noise-floor`` does; copies,
     so a :class:`Run` the caller passed keeps its meta."""
+    import copy
     import dataclasses
 
     if noise_floor is None:
         return runs
-    return [dataclasses.replace(run, meta={**run.meta, "noise_floor": float(noise_floor)}) for run in runs]
+    # (A copy of the list as it is, a subclass with its attributes too: the command line's read_paths result
+    # carries the paths that could not be read, and a plain list lost them, exit 0 under --noise-floor.)
+    out = copy.copy(runs)
+    out[:] = [dataclasses.replace(run, meta={**run.meta, "noise_floor": float(noise_floor)}) for run in runs]
+    return out
 
 
 def diagnose(source: Any, **options):

@@ -107,9 +107,13 @@ class Read(list):
     read (already said on stderr); a command ends in exit 2 where it holds any (:func:`losslens.cli.end_bad_inputs`),
     once the good paths' runs have been reported."""
 
-    def __init__(self, runs=(), bad=()):
+    def __init__(self, runs=(), bad=(), origin=None):
         super().__init__(runs)
         self.bad = list(bad)
+        #: The path named on the command line that each run was read from (one per run, in order; None: not
+        #: known, or one path named): :func:`map_runs` tells a named path that gave no report from a run passed
+        #: over among others.
+        self.origin = origin
 
 
 def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
@@ -126,7 +130,7 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
     from losslens.exceptions import LosslensError, RunNotFoundError
     from losslens.readers import _source, reporting
 
-    runs, lacking, bad = [], [], []
+    runs, lacking, bad, origin = [], [], [], []
     # One large long-format file can take seconds to read: the bar names the file being read; a folder or store of
     # many runs (a sweep: 300 TensorBoard runs read for 40 s, 500 MLflow runs for 110 s), each part as it is read.
     # Within one big file (a million printed lines parsed for 20 s), the share of it read so far, the bar filled as
@@ -150,7 +154,9 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
             bar.update(task, description=f"reading {name}")
             try:
                 with reporting(part, None if bar.disable else within), _source.command_line():
-                    runs.extend(to_runs(p, run_id=run_id, metric=metric))
+                    found = to_runs(p, run_id=run_id, metric=metric)
+                runs.extend(found)
+                origin.extend([str(p)] * len(found))
             except RunNotFoundError as exc:
                 if len(paths) == 1:
                     raise
@@ -170,29 +176,56 @@ def read_paths(paths, *, run_id=None, metric=None, progress=True) -> Read:
         raise typer.Exit(2)  # (each path's line said above: none is more the error than the others)
     end_skipped([str(exc) for exc in lacking], len(runs))
     from losslens.readers.directory import name_apart
-    return Read(name_apart(runs), bad)
+    return Read(name_apart(runs), bad, origin if len(paths) > 1 else None)
 
 
 def map_runs(fn, runs, *, what: str = "diagnosing", progress=True) -> list:
     """``fn(run)`` for every run (a bar when there are many). Of several runs, one that ``fn``
     refuses (the metric asked for missing in it ...) is skipped with a line on stderr; with none
-    left, the first problem is the error. A single run's problem is raised as it is."""
+    left, the first problem is the error. A single run's problem is raised as it is.
+
+    Of several paths named (``runs``: :func:`read_paths`' :class:`Read`), one that gave no report (one file,
+    too short) is a path that cannot be read, as the README's exit codes have it: its line on stderr, not
+    "skipped", and added to ``runs.bad`` (exit 2 once the others are reported; where none gave one, each path's
+    line, exit 2). ``diagnose scale_1.csv one.csv`` (one.csv 1 epoch) exited 0 with one.csv only "skipped", and
+    ``diagnose one.csv two.csv`` named one.csv and "(and 1 more run)"."""
     from losslens.cli import end_skipped
     from losslens.exceptions import LosslensError
 
-    out, skipped = [], []
+    out, skipped, reported = [], [], set()
+    origin = getattr(runs, "origin", None)
     with progress_bar(progress and len(runs) >= PROGRESS_FROM) as bar:
         task = bar.add_task(what, total=len(runs))
-        for run in runs:
+        for k, run in enumerate(runs):
+            where = origin[k] if origin else None
             try:
                 out.append(fn(run))
+                reported.add(where)
             except LosslensError as exc:
                 if len(runs) == 1:
                     raise
-                skipped.append(f"{run.source or '?'} [{run.name}]: {exc.problem}")
+                skipped.append((where, f"{run.source or '?'} [{run.name}]: {exc.problem}"))
             bar.advance(task)
-    end_skipped(skipped, len(out))
+    if origin:
+        _end_unreported(runs, skipped, reported)
+        skipped = [(where, line) for where, line in skipped if where in reported]
+    end_skipped([line for _, line in skipped], len(out))
     return out
+
+
+def _end_unreported(runs, skipped: list, reported: set) -> None:
+    """Each named path whose every run :func:`map_runs` skipped (``skipped``: ``(path, line)``; ``reported``:
+    the paths that gave a report) is one line on stderr, kept in ``runs.bad``; where none gave a report, exit 2."""
+    lines: dict[str, list[str]] = {}
+    for where, line in skipped:
+        if where not in reported:
+            lines.setdefault(where, []).append(line)
+    for first, *more in lines.values():
+        line = first + (f" (and {len(more)} more run{'s' if len(more) > 1 else ''})" if more else "")
+        typer.echo(f"losslens: {one_line(line)}", err=True)
+        runs.bad.append(line)
+    if lines and not reported:
+        raise typer.Exit(2)  # (each path's line said above: none is more the error than the others)
 
 
 def diagnose_runs(runs, *, metric=None, classes=None, horizon=None, progress=True, higher_is_better=None) -> list:
