@@ -182,3 +182,37 @@ def test_a_forecast_does_not_move_with_the_losss_units(scale):
     assert small.p_improve == pytest.approx(base.p_improve, abs=1e-6)
     assert small.gain == pytest.approx(base.gain, rel=1e-6)
     assert small.value / scale == pytest.approx(base.value, rel=1e-6)
+
+
+def test_forecast_source_names_a_dict_of_unequal_lists_too():
+    # A History with validation every 2nd epoch (Keras' validation_freq=2): "source" was null, "dict" for equal
+    # lists.
+    rows = list(csv.DictReader(EXAMPLE.open()))
+    thinned = {"loss": [float(r["loss"]) for r in rows], "val_loss": [float(r["val_loss"]) for r in rows][1::2]}
+    assert len(thinned["val_loss"]) * 2 == len(thinned["loss"])
+    assert losslens.forecast(thinned).to_dict()["source"] == "dict"
+
+
+def test_the_forecast_inside_diagnose_names_the_run():
+    path = FIXTURES / "logs" / "keras_rlrop.csv"
+    res = run_cli("diagnose", "--json", path)
+    d = json.loads(res.stdout)
+    assert d["forecast"]["source"] == d["source"] == str(path)
+    assert d["forecast"]["run"] == d["run"] == "keras_rlrop"
+
+
+def test_data_limited_says_where_validation_was_last_finite(tmp_path):
+    # The example log with val_loss NaN from epoch 60: "validation ends 0.36 above training" of a run whose
+    # validation ended NaN.
+    rows = list(csv.reader(EXAMPLE.open()))
+    j = rows[0].index("val_loss")
+    for r in rows[1:]:
+        if int(r[0]) >= 60:
+            r[j] = "nan"
+    path = tmp_path / "keras_csvlogger.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    d = losslens.diagnose(path)
+    assert d.verdict == "diverged"
+    dl = next(c for c in d.causes if c.id == "data_limited")
+    assert dl.evidence[0].startswith("validation's last finite value (epoch 59; NaN/inf from epoch 60) sits "), dl.evidence

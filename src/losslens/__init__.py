@@ -117,11 +117,15 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
     length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads;
-    ``noise_floor``, in the loss's units, is drawn on the forecast's chart, whose legend says where the forecast
-    reaches under it; the value, interval, sentence and ``to_dict()`` do not read it). A
+    ``noise_floor``, in the loss's units, holds a loss's forecast: beyond the last point the value and the
+    interval's top go no lower than the lower of the floor and the curve's recent lowest, so ``p_improve`` and
+    ``gain`` follow, and ``to_dict()`` carries a ``noise_floor`` key where it held the value
+    (``forecasting._held_at``; not where the curve already sits under floor / ``facts.NOISE_FLOOR_NEAR``, 1.25:
+    a floor it contradicts); the forecast's chart draws it). A
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
-    writes it as a sentence). ``offset_free``: the loss has no zero point, so the forecast is not held above 0
-    (:func:`diagnose`'s)."""
+    writes it as a sentence); a run whose losses never had a finite value gets one withheld (``withheld``
+    ``"diverged"``, ``value`` NaN), as ``diagnose`` reads it diverged, not an error. ``offset_free``: the loss has no
+    zero point, so the forecast is not held above 0 (:func:`diagnose`'s)."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
                      run_column=run_column, run_id=run_id, experiment=experiment, noise_floor=noise_floor,

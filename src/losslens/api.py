@@ -31,9 +31,12 @@ def to_runs(source: Any, **options) -> list[Run]:
         # (An XGBoost or LightGBM evals_result() read as its JSON is: a booster's rounds and knobs, not "step 16" of
         # a network's optimizer and its learning rate; its rounds counted as the library counts them.)
         meta = None
+        # Named as a dict of equal lists is (from_frame's "dict"), or by the object's type (a Keras History):
+        # lists of unequal length (validation every k epochs) gave "source": null, as raw arrays do.
+        named = "dict" if isinstance(source, Mapping) else type(source).__name__
         if boosted_history(dict(hist)):
             meta, source = {"model": "boosted_trees"}, booster_columns(dict(hist))
-        return rounds_axis([Run.from_history(source, columns=options.get("columns"), meta=meta)])
+        return rounds_axis([Run.from_history(source, columns=options.get("columns"), meta=meta, source=named)])
     from .readers.table import from_frame, is_frame
 
     if is_frame(source):  # a pandas DataFrame

@@ -850,7 +850,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             # 0.886 -> 0.0996 read "also likely: underfitting (0.90): a regularization term outweighs the data
             # term". What else fits is read on the run as it was before the NaN.
             sub = _diagnose(before, metric, classes, None, thresholds, False, higher_is_better)
-            causes = [causes[0]] + [c for c in sub.causes
+            causes = [causes[0]] + [_ended_before(c, f, causes[0].numbers["nonfinite_from"]) for c in sub.causes
                                     if c.id not in (*_GONE_ON, "diverged", "converged")]
         if f.n_points < 2:
             # One finite point, the loss before the first step: "never moved far from its initial value" is
@@ -1068,6 +1068,26 @@ def _recurrent_or_not(run: Run, causes: list[Cause]) -> None:
     for c in causes:
         c.actions = [_reword(a, "if it is a recurrent net over long sequences, it loses",
                              "this recurrent net, over long sequences, loses") for a in c.actions]
+
+
+def _ended_before(cause: Cause, f: Facts, at: float) -> Cause:
+    """``cause``, read on the run cut before ``at`` (where its loss turned NaN/inf for good), with data_limited's
+    "validation ends" said as where it was read: the last finite point (a run whose validation was NaN from epoch
+    20 of 30 read "validation ends 0.6 above training")."""
+    lead = "validation ends "
+    if cause.id != "data_limited" or not cause.evidence or not cause.evidence[0].startswith(lead) \
+            or f.divergence is None or f.divergence.nonfinite_from != at:
+        return cause  # (training's loss turned NaN, validation's not: validation's end is its own)
+    last = f"validation's last finite value ({f.axis_name} {_n(_last_before(f.x, at))}; NaN/inf from " \
+           f"{f.axis_name} {_n(at)}) sits "
+    cause.evidence = [last + cause.evidence[0][len(lead):], *cause.evidence[1:]]
+    return cause
+
+
+def _last_before(x: np.ndarray, at: float) -> float:
+    """The last of the axis values ``x`` (shape (n,), increasing) before ``at``; ``at`` itself where none is."""
+    before = x[x < at]
+    return float(before[-1]) if before.size else float(at)
 
 
 def _before_nonfinite(run: Run, at: float) -> Run | None:

@@ -296,7 +296,10 @@ class Diagnosis:
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
-            "forecast": self.forecast,
+            # The forecast names the run as `losslens forecast --json`'s does: fitted on the diagnosis' bare arrays,
+            # it said "source": null, "run": null, as a forecast of raw arrays does, inside a diagnosis naming both.
+            "forecast": None if self.forecast is None else {**self.forecast, "source": self.source,
+                                                              "run": self.run_name},
             "best": None if (b := self.best) is None else {
                 "epoch": clean_number(b[0]), "value": clean_number(b[1]),
                 **({} if (p := self.best_point) is None else {"point": {"epoch": clean_number(p[0]), "value": clean_number(p[1])}})},
