@@ -296,10 +296,11 @@ class Diagnosis:
             "verdict": self.verdict,
             "causes": [c.to_dict() for c in self.causes],
             "phases": self.phases,
-            # The forecast names the run as `losslens forecast --json`'s does: fitted on the diagnosis' bare arrays,
-            # it said "source": null, "run": null, as a forecast of raw arrays does, inside a diagnosis naming both.
-            "forecast": None if self.forecast is None else {**self.forecast, "source": self.source,
-                                                              "run": self.run_name},
+            # The forecast without "source" and "run": `losslens forecast --json` prints them, then this object's keys
+            # (ARCHITECTURE.md); fitted on the diagnosis' bare arrays, it said "source": null, "run": null inside a
+            # diagnosis that names both, as a forecast of raw arrays does.
+            "forecast": None if self.forecast is None else {k: v for k, v in self.forecast.items()
+                                                            if k not in ("source", "run")},
             "best": None if (b := self.best) is None else {
                 "epoch": clean_number(b[0]), "value": clean_number(b[1]),
                 **({} if (p := self.best_point) is None else {"point": {"epoch": clean_number(p[0]), "value": clean_number(p[1])}})},
