@@ -52,3 +52,20 @@ def test_a_forecast_above_the_curves_end_does_not_read_still_improving():
     training") and 8 lr_too_high. Every copy now reads the same, and none still_improving."""
     verdicts = {losslens.diagnose(p).verdict for p in sorted((HERE / "jitter").glob("s*.csv"))}
     assert verdicts == {"lr_too_high"}
+
+
+def test_a_validation_curve_alone_that_bounces_keeps_overfitting_in_doubt():
+    """lr 0.1, width 16, weight decay 1 as a W&B panel export, validation alone: 1.221 at epoch 13, then 1.33 (13% of
+    its improvement) bouncing at sd 4.4% of it. Read "overfitting 86%, regularize" with only "no training curve
+    logged" for doubt; the training loss the export left out ended flat at 1.30 beside validation's 1.34, and the same
+    run's CSVLogger file reads lr_too_high. Now the evidence says a step too large reads the same rise, the second
+    action asks for the training loss (or lr / 10) before regularizing, lr_too_high stays listed, and the reading is
+    less sure (strength capped at 0.55, the slight rise's cap)."""
+    line = next(s for s in (HERE / "make.out").read_text().splitlines() if s.startswith("lr0.1_w16_wd1 "))
+    assert re.search(r"train lowest 1\.1\d+, end 1\.30", line)
+    old = 0.86
+    d = losslens.diagnose(HERE / "wandb_panel.csv")
+    assert d.verdict == "overfitting" and d.cause.confidence < old
+    assert any("a step too large throws it" in e for e in d.cause.evidence)
+    assert d.cause.actions[1].startswith("log the training loss beside val_loss before regularizing")
+    assert "lr_too_high" in [c.id for c in d.causes[1:]]

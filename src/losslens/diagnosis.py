@@ -3636,6 +3636,19 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             conf = _slight_strength(g.val_rise_range, max(g.val_rise_noise, _sign(f) * f.trend.slope_t), t)
         if no_train and not g.val_rise_range > t.overfit_rise_range:
             conf = min(conf, 0.55)  # only its level says so: without a training curve, a wobble is not ruled out
+        # Nor, without a training curve, a step too large: it throws validation about and up from its best as well,
+        # and only training's course (falling on, or thrown with it) tells the two apart. A validation loss bouncing
+        # at its floor (sd >= lr_high_oscillation of its improvement, lr_too_high's own bar) caps the reading as a
+        # small rise is capped. The walk's W&B panel export of AdamW lr 0.1, width 16, weight decay 1 on digits
+        # (val_loss alone; tests/fixtures/ecosystem/lightning_adamw_sweep/wandb_panel.csv): val 1.221 at epoch 13, then
+        # 1.33 (13% of its improvement), sd 4.4% of it, read overfitting 86% "regularize"; its training loss, not in
+        # the export, ended flat at 1.30 beside validation's 1.34, and the same run's CSVLogger file reads lr_too_high.
+        # (Only on a curve whose improvement clears lr_too_high's floor of noise sds: a validation loss best at its
+        # first evaluation has no floor to bounce at, its spread an infinite share of no improvement.)
+        thrown = no_train and math.isfinite(f.optimizer.oscillation) \
+            and f.optimizer.oscillation >= t.lr_high_oscillation and f.plateau.improvement > t.lr_high_floor_noise * f.noise
+        if thrown:
+            conf = min(conf, 0.55)
         share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
         slight = (f"; a slight rise: the best {f.axis_name}'s weights would {'raise' if _higher(f) else 'lower'} "
                   f"{f.metric} by {_pct(g.val_rise / end)} from the end's" if is_slight else "")
@@ -3673,9 +3686,13 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         if fitted is not None:
             ev.append(fitted)
         if no_train:
-            ev.append(NO_TRAIN_CURVE)
+            ev.append(NO_TRAIN_CURVE + (f"; {f.metric} bounces at its floor (sd {_pct(f.optimizer.oscillation)} of its "
+                                        "improvement), as a step too large throws it: that reads the same rise"
+                                        if thrown else ""))
         acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
                 f"{_n(g.val_best_epoch)}"] + \
+            ([f"log the training loss beside {f.metric} before regularizing: still falling says overfitting, thrown "
+              "up with validation says the step (try lr / 10)"] if thrown else []) + \
             _overfitting_actions(f)[1:]
         return Cause("overfitting", conf, ev, acts, {"val_min_epoch": g.val_min_epoch, "val_best_epoch": g.val_best_epoch,
                                                      "val_rise": g.val_rise, **({"nothing_left_to_fit": True}
