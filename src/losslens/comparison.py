@@ -832,7 +832,8 @@ def _values(run, stated: float | None) -> dict[str, tuple[str, float, bool]]:
     lr = stated or learning_rate(run)
     if lr:
         out["lr_factor"] = ("lr", lr, True) if stated else ("the largest lr logged", lr, False)
-    wd = weight_decay(meta)
+    # (what was saved, not whether it is strong enough to count in a diagnosis: a change of it is the change made)
+    wd = weight_decay(meta, as_saved=True)
     if wd is not None and wd.value >= 0:
         # (a decay of 0 kept: one added where there was none, or removed, is said though it states no factor)
         out["decay_factor"] = (wd.name, wd.value, True)

@@ -98,7 +98,7 @@ def trial_params(meta: dict) -> dict:
 _COUPLED_OPTIM = ("sgd", "adagrad", "rmsprop")
 
 
-def _trial_decay(meta: dict) -> RegularizationFacts | None:
+def _trial_decay(meta: dict, as_saved: bool = False) -> RegularizationFacts | None:
     """The weight decay a Transformers search's trial set (:func:`trial_params`), read as the Trainer applies it:
     decoupled (AdamW, its default ``optim``) unless the trial names a coupled one (``"optim": "sgd"``); a decoupled
     decay counts from ``DECOUPLED_BOUND`` up, as a losslens callback's does."""
@@ -110,7 +110,7 @@ def _trial_decay(meta: dict) -> RegularizationFacts | None:
     optim = str(trial.get("optim", "adamw_torch")).lower()
     if optim.startswith(_COUPLED_OPTIM):
         return RegularizationFacts("weight_decay", value, where)
-    if value < DECOUPLED_BOUND:
+    if value < DECOUPLED_BOUND and not as_saved:
         return None
     return RegularizationFacts("weight_decay", value, f"{where}, decoupled (the Trainer's AdamW): it bounds each "
                                "weight within about 1/wd of zero", decoupled=True)
@@ -210,7 +210,8 @@ def run_weight_decay(run) -> RegularizationFacts | None:
     meta = getattr(run, "meta", None) or {}
     lr = _lr_at_end(run)
     found = weight_decay(meta)
-    if found is not None:
+    strong = None if lr is None else _strong_saved(meta, lr)
+    if found is not None and not (strong is not None and found.decoupled and found.name == strong.name):
         found.shrink = None if lr is None else lr * found.value
         return found
     if lr is None:
@@ -221,6 +222,19 @@ def run_weight_decay(run) -> RegularizationFacts | None:
         return RegularizationFacts(str(split.get("name", "weight_decay")), value,
                                    f"{split.get('where', 'optimizer')}, decoupled: lr x wd = {lr * value:.2g} of each "
                                    "weight a step", decoupled=True, shrink=lr * value)
+    if strong is not None:
+        return strong
+    column = _column_decay(run)
+    if column is not None and column[1] * lr >= STRONG_SHRINK:
+        name, v = column
+        return RegularizationFacts(name, v, f"the log's {name} column: lr x wd = {lr * v:.2g} of each weight a step",
+                                   shrink=lr * v)
+    return None
+
+
+def _strong_saved(meta: dict, lr: float) -> RegularizationFacts | None:
+    """A decoupled (AdamW) decay in the saved settings that takes ``STRONG_SHRINK`` of each weight a step or more at
+    ``lr``, worded by that share (which says more than the 1/wd bound where both hold); None where none does."""
     for _key, where, saved in saved_dicts(meta):
         if not _decoupled(saved):
             continue
@@ -230,17 +244,14 @@ def run_weight_decay(run) -> RegularizationFacts | None:
             if (leaf in _NAMES or leaf.rsplit(".", 1)[-1] in _NAMES) and v is not None and v * lr >= STRONG_SHRINK:
                 return RegularizationFacts(str(name), v, f"{where}, decoupled: lr x wd = {lr * v:.2g} of each weight "
                                            "a step", decoupled=True, shrink=lr * v)
-    column = _column_decay(run)
-    if column is not None and column[1] * lr >= STRONG_SHRINK:
-        name, v = column
-        return RegularizationFacts(name, v, f"the log's {name} column: lr x wd = {lr * v:.2g} of each weight a step",
-                                   shrink=lr * v)
     return None
 
 
-def weight_decay(meta: dict) -> RegularizationFacts | None:
+def weight_decay(meta: dict, as_saved: bool = False) -> RegularizationFacts | None:
     """The logged weight decay / L2 coefficient, or None where the log gives none (or only a decoupled,
-    AdamW, decay under ``DECOUPLED_BOUND``).
+    AdamW, decay under ``DECOUPLED_BOUND``). ``as_saved``: the value the settings hold whatever its strength, a
+    decoupled one of any size too (``losslens compare`` names a change of it: AdamW 0.01 -> 1.0 in hparams.yaml is
+    the change made, though 0.01 alone holds nothing).
 
     A decoupled decay counts from 1 up: Adam's normalised step moves a weight by about ``lr`` a step and the decay
     takes ``lr * wd * w``, so no weight settles farther than 1/wd from zero, and from wd = 1 that is within the unit
@@ -252,20 +263,26 @@ def weight_decay(meta: dict) -> RegularizationFacts | None:
         return RegularizationFacts(str(direct.get("name", "weight_decay")), _number(direct["value"]),
                                    str(direct.get("where", "optimizer")))
     split = meta.get("decoupled_weight_decay")
-    if isinstance(split, dict) and (_number(split.get("value")) or 0.0) >= DECOUPLED_BOUND:
+    bound = 0.0 if as_saved else DECOUPLED_BOUND
+    if isinstance(split, dict) and _number(split.get("value")) is not None and _number(split["value"]) >= bound:
         return RegularizationFacts(str(split.get("name", "weight_decay")), _number(split["value"]),
                                    f"{split.get('where', 'optimizer')}, decoupled: it bounds each weight within "
                                    "about 1/wd of zero", decoupled=True)
     for key, where, saved in saved_dicts(meta):
-        if _decoupled(saved):
-            continue
+        decoupled = _decoupled(saved)
         for name, value in saved.items():
             leaf = str(name).lower()
-            if (leaf in _NAMES or leaf.rsplit(".", 1)[-1] in _NAMES) and _number(value) is not None:
+            v = _number(value)
+            if (leaf in _NAMES or leaf.rsplit(".", 1)[-1] in _NAMES) and v is not None:
+                if decoupled and v < DECOUPLED_BOUND and not as_saved:
+                    break
                 if key == "params" and meta.get("format") != "mlflow":
                     where = "the run's params"
-                return RegularizationFacts(str(name), _number(value), where)
-    return _trial_decay(meta)
+                if decoupled and not as_saved:
+                    # (as a callback's decoupled decay and a Trainer search's: from 1 up it bounds the weights)
+                    where = f"{where}, decoupled: it bounds each weight within about 1/wd of zero"
+                return RegularizationFacts(str(name), v, where, decoupled=decoupled)
+    return _trial_decay(meta, as_saved)
 
 
 #: The names a dropout rate (the probability of zeroing a unit, 0 to 1) is saved under: a module's own hyperparameter
