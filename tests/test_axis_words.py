@@ -3,6 +3,7 @@ training's length in epochs ("more epochs", "twice the epochs", "not the epoch c
 epochs" was said in the run's unit, so a tiny GPT-2 under a linear decay to 0 over 200 steps read "the same decay
 stretched over twice the epochs, not more steps at its end rate" (tests/fixtures/ecosystem/hf_gpt2_decay_to_0), and
 evidence kept "more epochs" on step logs. The data's own epochs ("at each epoch boundary") stay epochs."""
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,16 @@ def test_verify_keeps_its_own_keyword_and_an_epoch_log_its_epochs():
 
 
 def test_compare_of_two_step_logs_says_their_noise_step_to_step():
-    # A TensorBoard sweep logged by step (tests/fixtures/ecosystem/tb_lr_sweep: SGD 1.0 read lr_too_high, 0.03):
-    # "read against each run's own epoch-to-epoch noise" named a unit neither log counts.
-    c = losslens.compare(ECO / "tb_lr_sweep" / "runs" / "lr_1.0", ECO / "tb_lr_sweep" / "runs" / "lr_0.03",
-                         change={"lr_factor": 0.1})
+    # A TensorBoard sweep on a step axis (tests/fixtures/ecosystem/tb_lr_sweep: SGD 1.0 read lr_too_high, 0.03):
+    # "read against each run's own epoch-to-epoch noise" named a unit neither log counts. (The sweep logged
+    # add_scalar(..., epoch), which reads as epochs now, training and validation one value each at every step:
+    # its runs are put on a step axis here.)
+    def steps(name):
+        [run] = losslens.read(ECO / "tb_lr_sweep" / "runs" / name)
+        assert run.axis_name == "epoch"
+        return replace(run, axis_name="step")
+
+    c = losslens.compare(steps("lr_1.0"), steps("lr_0.03"), change={"lr_factor": 0.1})
     assert c.diagnosis.axis == "step" and c.holds("lr_too_high")
     text = str(c)
     assert "each run's own step-to-step noise" in text and "epoch" not in text, text
@@ -56,6 +63,7 @@ def test_a_check_that_never_ran_says_its_spread_in_the_baselines_unit():
     from losslens.verification import CHECKS, CheckResult, Verification
 
     [run] = losslens.read(ECO / "tb_lr_sweep" / "runs" / "lr_1.0")
+    run = replace(run, axis_name="step")  # (logged by epoch; the unit under test is a step log's)
     d = losslens.diagnose(run)
     spread = next(c for c in CHECKS["lr_too_high"] if c.statistic == "spread")
     v = Verification(d, [CheckResult(spread, skipped="its retraining raised", broke=True)], [None], [run])

@@ -305,7 +305,8 @@ DVCLIVE = ECO / "dvclive" / "dvclive"
 def test_dvclive_folder_is_one_run_split_by_its_folders(where):
     # One TSV per metric, the split a folder: a directory read took val/loss.tsv's "loss" for a training loss.
     [run] = read(DVCLIVE / where)
-    assert run.name == "dvclive" and run.axis_name == "step" and run.meta["format"] == "dvclive"
+    # (DVCLive's step, next_step() once an epoch, training and validation logged at each one: read as epochs)
+    assert run.name == "dvclive" and run.axis_name == "epoch" and run.meta["format"] == "dvclive"
     metrics = DVCLIVE / "plots" / "metrics"
     for key, rel in [("train_loss", "train/loss.tsv"), ("val_loss", "val/loss.tsv"), ("val_acc", "val/acc.tsv")]:
         steps, values = _tsv(metrics / rel)
@@ -788,9 +789,9 @@ def test_a_network_knocked_back_to_a_uniform_guess_reads_lr_too_high():
     for classes in (None, 10):
         d = losslens.diagnose(high, classes=classes)
         assert d.verdict == "lr_too_high", classes
-        assert "a uniform guess's loss ln 10" in d.causes[0].evidence[0]
-        assert d.causes[0].evidence[1] == ("validation accuracy rose from 0.238 to 0.592 at step 2, then fell to 0.109 "
-                                           "at step 39 (0.100 over its last quarter)")
+        # (add_scalar(..., epoch): read as epochs, where both curves' fall back to ln 10 is read together)
+        assert "both sit at a uniform guess's loss, ln 10 = 2.303" in d.causes[0].evidence[0]
+        assert "validation accuracy 0.100 ≈ 1/10" in d.causes[0].evidence[0]
 
 
 def test_two_points_up_after_the_best_are_not_yet_overfitting(tmp_path):

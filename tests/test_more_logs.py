@@ -313,7 +313,8 @@ def test_mlflow3_one_key_logged_per_dataset(tmp_path, unchanged, store, caplog):
     names = ["with_model", "datasets_only"] if store == "mlruns" else ["with_model"]
     for name in names:
         run = runs[name]
-        assert run.axis_name == "step" and list(run.axis) == list(range(15))
+        # (logged with step=epoch, training and validation at each: read as epochs)
+        assert run.axis_name == "epoch" and list(run.axis) == list(range(15))
         np.testing.assert_allclose(run.series["train_loss"], logged[name]["train"], rtol=1e-6)
         np.testing.assert_allclose(run.series["val_loss"], logged[name]["val"], rtol=1e-6)
         np.testing.assert_allclose(run.series["val_acc"], logged[name]["val_accuracy"], rtol=1e-6)

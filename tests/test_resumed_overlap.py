@@ -60,7 +60,7 @@ def test_wandb_part_resumed_from_an_earlier_checkpoint_replaces_the_crashed_step
     want, crashed = _wandb_logged()
     [run] = read(f"wandb:{folder}")
     assert run.name == "crashed01" and list(run.axis) == list(range(20))
-    assert run.axis_name == ("step" if mode == "step" else "epoch")
+    assert run.axis_name == "epoch"  # (step=epoch, training and validation at each step: read as epochs too)
     for key in ("train_loss", "val_loss", "val_acc"):
         np.testing.assert_allclose(run.series[key], want[key], rtol=1e-6, err_msg=key)
     assert not np.isclose(run.series["val_loss"][8:12], crashed["val_loss"][8:12], rtol=1e-6).any()
@@ -83,7 +83,8 @@ def test_wandb_part_counted_from_zero_again_goes_on_after_and_says_so(unchanged,
     _, crashed = _wandb_logged()
     logged = json.loads((ECO / "wandb_resumed_checkpoint" / "logged.json").read_text())
     [run] = read(f"wandb:{folder}")
-    assert run.axis_name == "step" and list(run.axis) == list(range(24))
+    # (W&B's counter, one wandb.log an epoch holding training and validation: a report index, read as epochs)
+    assert run.axis_name == "epoch" and list(run.axis) == list(range(24))
     np.testing.assert_allclose(run.series["val_loss"], crashed["val_loss"] + logged["part2"]["val_loss"], rtol=1e-6)
     [note] = [n for n in run.meta["notes"] if "offline parts" in n]
     assert "part 2 counts _step from 0 again" in note and "from 12 on" in note

@@ -262,7 +262,8 @@ def test_wandb_exported_history_csv_with_step_column(tmp_path):
     path.write_text("\n".join(rows) + "\n")
     for source in (path, f"wandb:{path}"):
         [run] = losslens.read(source)
-        assert run.axis_name == "step" and list(run.axis) == list(range(EPOCHS))
+        # (_step counting wandb.log calls, one an epoch with both losses: read as epochs)
+        assert run.axis_name == "epoch" and list(run.axis) == list(range(EPOCHS))
         assert run.train_loss == pytest.approx(TRAIN) and run.val_loss == pytest.approx(VAL)
 
 
@@ -308,7 +309,8 @@ def check_mlflow_store(uri, keras_id):
     runs = {r.name: r for r in losslens.read(f"mlflow:{uri}#experiment=demo")}
     assert sorted(runs) == ["keras-style", "lightning-style"]
     k, pl = runs["keras-style"], runs["lightning-style"]
-    assert k.axis_name == "step" and k.train_loss == pytest.approx(TRAIN) and k.val_loss == pytest.approx(VAL)
+    # (Keras-style: both losses at step=epoch, read as epochs)
+    assert k.axis_name == "epoch" and k.train_loss == pytest.approx(TRAIN) and k.val_loss == pytest.approx(VAL)
     assert pl.axis_name == "epoch" and list(pl.axis) == list(range(EPOCHS))
     assert pl.train_loss == pytest.approx(TRAIN) and pl.val_loss == pytest.approx(VAL)
     from losslens.readers.mlflow import read_mlflow

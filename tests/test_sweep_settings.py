@@ -7,6 +7,10 @@ is not installed here, so those files are written as Ray 2.x writes them, after 
   diagnosis's strength test (lr x wd under STRONG_SHRINK: not a penalty), not as saved: "the change is not named".
 - hparams.yaml's AdamW weight_decay 1.0 never reached the facts, though a callback's or a Trainer search's decoupled
   decay of 1 does: wd1 read still_improving; at 0.01 its best validation loss is 45% lower (0.4886 -> 0.2696).
+- a Ray trial's params.json was passed over with a warning a trial, its result.json's config too, and each trial's
+  result.json said "read once" on a line of its own: compare of two trials said "the change is not named".
+- a Ray trial's training_iteration and MLflow metrics logged with step=epoch were read as optimizer steps, their
+  training loss as a batch's: the same numbers read lr_too_high under an epoch header, overfitting under a step one.
 """
 
 import csv
@@ -15,9 +19,12 @@ from pathlib import Path
 import pytest
 
 import losslens
+from losslens.facts import batch_loss
+from losslens.readers import read
 
 HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "lightning_adamw_settings"
 LT = HERE / "lightning_logs"
+RAY = HERE / "ray" / "train_fn"
 
 
 @pytest.mark.parametrize("before,after,factor", [("wd1", "wd0.01", 0.01), ("wd0.01", "wd1", 100.0),
@@ -38,3 +45,83 @@ def test_an_adamw_decay_of_1_in_hparams_yaml_is_the_weight_penalty():
     assert best["wd0.01"] < 0.6 * best["wd1"] and best["wd0"] < 0.6 * best["wd1"], best
     # AdamW's default 0.01 at the same lr holds nothing: no penalty read there
     assert losslens.diagnose(LT / "wd0.01").facts.regularization is None
+
+
+def _epochs(name):
+    """{epoch: (train_loss, val_loss)} of a Lightning run's metrics.csv."""
+    out = {}
+    for row in csv.DictReader(open(LT / name / "metrics.csv")):
+        e = out.setdefault(int(row["epoch"]), {})
+        e.update({k: float(v) for k, v in row.items() if v and k in ("train_loss", "val_loss")})
+    return [(e["train_loss"], e["val_loss"]) for _, e in sorted(out.items())]
+
+
+def test_a_ray_trial_is_read_by_report_not_by_step():
+    [trial] = [p for p in RAY.iterdir() if p.name.startswith("trial_00004")]
+    [run] = read(trial / "progress.csv")
+    assert run.axis_name == "epoch" and not batch_loss(run.axis_name, "train_loss")
+    ray, lt = losslens.diagnose(run), losslens.diagnose(LT / "lr0.1")
+    assert ray.verdict == lt.verdict and ray.causes[0].confidence == pytest.approx(lt.causes[0].confidence, abs=0.02)
+    assert ray.plateau_epoch == lt.plateau_epoch + 1  # (training_iteration counts from 1, Lightning's epoch from 0)
+
+
+def test_mlflow_metrics_logged_by_epoch_read_as_epochs(tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    mlflow.set_tracking_uri(store.as_uri())
+    try:  # (the tracking URI is process-wide; the default experiment is used, so no active one to restore)
+        with mlflow.start_run(run_name="lr0.1"):
+            mlflow.log_params({"lr": 0.1, "hidden": 16, "weight_decay": 0.0, "optimizer": "AdamW"})
+            for epoch, (t, v) in enumerate(_epochs("lr0.1")):
+                mlflow.log_metrics({"loss": t, "val_loss": v}, step=epoch)
+    finally:
+        mlflow.set_tracking_uri(None)
+    [run] = read(f"mlflow:{store}")
+    assert run.axis_name == "epoch"
+    # PATH#RUN after an experiment (README: in every command): read "Default#lr0.1" as the experiment's name
+    assert [r.name for r in read(f"mlflow:{store}#experiment=Default#lr0.1")] == ["lr0.1"]
+    d, lt = losslens.diagnose(run), losslens.diagnose(LT / "lr0.1")
+    assert (d.verdict, d.plateau_epoch) == (lt.verdict, lt.plateau_epoch)
+
+
+def test_a_step_log_whose_training_loss_is_logged_apart_keeps_its_steps(tmp_path):
+    # Lightning's on_step training loss (logged at steps validation is not) and a Trainer's log stay step logs.
+    eco = HERE.parent
+    assert read(eco / "hf_evaluate" / "trainer_state.json")[0].axis_name == "step"
+    # the same numbers as the Ray trial, validation at every other step only: no report index read
+    rows = _epochs("lr0.1")
+    path = tmp_path / "steps.csv"
+    path.write_text("step,loss,val_loss\n" + "".join(f"{k},{t},{v if k % 2 else ''}\n"
+                                                      for k, (t, v) in enumerate(rows)))
+    assert read(path)[0].axis_name == "step"
+    path.write_text("step,loss,val_loss\n" + "".join(f"{10 * k},{t},{v}\n" for k, (t, v) in enumerate(rows)))
+    assert read(path)[0].axis_name == "step"  # (10 steps apart: an optimizer's steps, not a report index)
+
+
+def test_a_ray_trials_params_json_is_its_saved_settings(caplog):
+    # params.json was passed over ("a JSON object without history", one line a trial) and each trial's result.json
+    # said "read once" on a line of its own (18 lines for the walker's 18 trials); the sweep table had no lr column.
+    with caplog.at_level("WARNING", logger="losslens"):
+        runs = read(RAY)
+    said = [r.getMessage() for r in caplog.records]
+    assert len(runs) == 5 and not any("params.json" in s for s in said), said
+    [once] = [s for s in said if "read once" in s]
+    assert "so were 4 more files" in once, once
+    assert all(r.meta["tune_config"]["hidden"] == 16 for r in runs)
+    trials = {p.name.split("_")[1]: p for p in RAY.iterdir()}
+    c = losslens.compare(trials["00001"], trials["00003"])  # lr 3e-3 -> 3e-2 at weight_decay 0.01
+    assert c.change == pytest.approx({"lr_factor": 10.0}), c.change
+    c = losslens.compare(trials["00000"], trials["00001"])  # weight_decay 1.0 -> 0.01
+    assert c.change.get("decay_factor") == pytest.approx(0.01), c.change
+
+
+def test_a_ray_result_json_alone_gives_its_config(tmp_path):
+    # (params.json lost: each report of result.json holds the trial's config too)
+    [trial] = [p for p in RAY.iterdir() if p.name.startswith("trial_00000")]
+    (tmp_path / "result.json").write_bytes((trial / "result.json").read_bytes())
+    [run] = read(tmp_path / "result.json")
+    assert run.meta["tune_config"] == {"lr": 0.003, "hidden": 16, "weight_decay": 1.0}
+    # (the config names no optimizer: its decay is read as an L2 penalty, as an hparams.yaml's that names none is)
+    reg = losslens.diagnose(run).facts.regularization
+    assert (reg.name, reg.value, reg.where, reg.decoupled) == ("weight_decay", 1.0, "params.json", False)

@@ -2,7 +2,8 @@
 
 Found in the hyperparameters a logger saved with the run: Lightning's ``hparams.yaml``
 (``Run.meta["hparams"]``), W&B's run config (``meta["config"]``), MLflow's params
-(``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field), a
+(``meta["params"]``; the Transformers ``MLflowCallback`` logs every ``TrainingArguments`` field), a Ray Tune
+trial's config (its ``params.json``, ``meta["tune_config"]``), a
 Transformers hyperparameter search's ``trial_params`` (``meta["trainer_settings"]``),
 or what a losslens callback read off the optimizer (``meta["weight_decay"]``). The names are those
 the libraries use: torch's and the ``Trainer``'s ``weight_decay``, Keras' ``kernel_regularizer``
@@ -79,7 +80,8 @@ def saved_dicts(meta: dict):
     """``(key, where, settings)`` of each dict of saved settings in ``meta``, the losslens callbacks' last:
     ``settings`` flattened by :func:`flat_settings` (a W&B config unwrapped), so every rule reads plain values under
     dotted names whichever logger saved them."""
-    for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params")):
+    for key, where in (("hparams", "hparams.yaml"), ("config", "W&B config"), ("params", "MLflow params"),
+                       ("tune_config", "params.json")):
         saved = meta.get(key)
         if isinstance(saved, dict):
             yield key, where, flat_settings(saved, wandb=key == "config")

@@ -44,7 +44,8 @@ a directory                every run found inside, recursively         :mod:`.di
 
 Beside a log, read with it (not a run of their own): Lightning's ``hparams.yaml`` next to ``metrics.csv`` or an
 event file (:mod:`.hparams`: the settings the rules read, a weight decay, the lr), Ultralytics' ``args.yaml``
-next to ``results.csv`` (:mod:`.ultralytics`: epochs, lr0/lrf, warm-up). Apart from training logs, a learning
+next to ``results.csv`` (:mod:`.ultralytics`: epochs, lr0/lrf, warm-up), a Ray Tune trial's ``params.json``
+next to ``progress.csv`` / ``result.json`` (:func:`.hparams.tune_config`: its config). Apart from training logs, a learning
 curve over training-set size (``losslens data``, ``losslens.more_data``): :mod:`.learning_curve`.
 
 In memory (``losslens.diagnose(obj)``): a Keras ``History`` or dict of lists, a pandas
@@ -133,8 +134,45 @@ def read(source, *, columns: Mapping[str, str] | None = None, run_column=None,
         return name_apart([run for path in source for run in read(path, **options)])
     runs = _read(source, **options)
     for run in runs:
+        _reports_not_steps(run)
         _missing_start(run)
     return runs
+
+
+#: Ray Tune's own columns beside each ``tune.report``: a row is one report (``training_iteration``), not a step.
+_RAY_REPORT = ("iterations_since_restore", "time_this_iter_s")
+#: Fewer shared points than this say nothing about how the two losses were logged.
+_REPORTS_MIN_POINTS = 3
+
+
+def _reports_not_steps(run: Run) -> None:
+    """A log on a ``step`` axis whose rows are reports, each an aggregate over many batches, is read on an epoch
+    axis (its values kept: ``plateau at epoch 18`` where it logged step 18).
+
+    Two signs, read from the data rather than the axis column's name: the training and validation losses logged at
+    exactly the same axis values, one of each at every one of them, those values consecutive integers (a report
+    index: MLflow's ``log_metrics(..., step=epoch)``, a CSV's ``step`` counting epochs), or Ray Tune's report
+    columns beside them (``training_iteration`` is one ``tune.report``, usually an epoch's means). A training
+    loss evaluated only where validation is, one value each, is not a batch's: read as one (``facts.batch_loss``)
+    it was smoothed and its scatter read as the batches', and the same numbers read overfitting under a ``step``
+    header where they read lr_too_high under ``epoch``. A per-step log keeps its steps: a Trainer's
+    (``epoch_frac`` beside them), Lightning's ``on_step`` (training logged at steps where validation is not), a
+    loop logging every 10th batch (steps 10 apart), and a booster's trees (scikit-learn's ``train_score_``,
+    read on as XGBoost's rounds are)."""
+    if run.axis_name != "step" or "epoch_frac" in run.series:
+        return
+    if "train_score" in run.series or "validation_score" in run.series:
+        return  # (scikit-learn's boosters save a score a tree, train_score_ / validation_score_: rounds, not reports)
+    ray = all(k in run.series for k in _RAY_REPORT)
+    if not ray and not (run.has("train_loss") and run.has("val_loss")):
+        return
+    if not ray:
+        train, val = np.isfinite(run.series["train_loss"]), np.isfinite(run.series["val_loss"])
+        axis = np.asarray(run.axis, dtype=float)[train]
+        if not np.array_equal(train, val) or train.sum() < _REPORTS_MIN_POINTS or \
+                not np.all(np.diff(axis) == 1) or not np.all(axis == np.round(axis)):
+            return
+    run.axis_name = "epoch"
 
 
 def starts_late(axis) -> float | None:
@@ -238,6 +276,11 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         if saved:
             for run in runs:  # over what the event file's hparams plugin holds (add_hparams): the file is the whole set
                 run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}
+        # Ray Tune writes each trial's config to params.json beside its reports (and into each report of result.json).
+        config = hparams.tune_config(path)
+        if config:
+            for run in runs:
+                run.meta["tune_config"] = config
         # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
         ultralytics.beside(path, runs)
         # The Trainer's model config.json beside trainer_state.json (or in its checkpoints): the problem it solves.

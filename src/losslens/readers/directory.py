@@ -32,7 +32,7 @@ import numpy as np
 from ..columns import WALL_CLOCK, is_trainer_timing
 from ..exceptions import LosslensError, MissingExtraError, ReadError
 from ..run import Run
-from . import _source, catboost, dvclive, mmengine
+from . import _source, catboost, dvclive, hparams, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -105,6 +105,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
                 continue
             if any(fname.lower().endswith(s) for s in SKIP_SUFFIXES):
                 continue
+            if fname == hparams.TUNE_CONFIG and any(f in filenames for f in hparams.TUNE_LOGS):
+                continue  # (a Ray Tune trial's config: read with its reports, hparams.tune_config)
             files.append(here / fname)
     twice = mmengine.printed_twice(files)
     newest = _newest_checkpoint_states(files)
@@ -267,7 +269,7 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
     read once go in the kept run's ``copies`` (``watch`` forgets a run it showed that became one).
     """
     parts = parts or {}
-    kept, seen = [], {}
+    kept, seen, once = [], {}, []
     starts: dict = {}  # {metric: [(first finite value, run)]}: a copy starts where the run it copies does
     for run in runs:
         folder = str(_folder(run)) + (f"#{run.meta['run_id']}" if run.meta.get("run_id") is not None else "")
@@ -285,7 +287,7 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
         where = seen.setdefault((metric, values.shape[0], np.isfinite(values).tobytes()), [])
         twin = next((k for f, m, k in where if (f == folder or m != fmt) and _same_values(k, run)), None)
         if twin is not None:
-            _read_once(run, twin, twin, parts)
+            _read_once(run, twin, twin, parts, once)
             continue
         first = float(values[np.isfinite(values)][0])
         near = [(k, f) for v, f, m, k in starts.get(metric, ()) if (f == folder or m != fmt)
@@ -294,7 +296,7 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
         twin = next(((k, part) for k, _ in near for part in [k, *parts.get(id(k), ())]
                      if _contained(run, part, metric)), None)
         if twin is not None:
-            _read_once(run, *twin, parts)
+            _read_once(run, *twin, parts, once)
             continue
         fuller = next(((k, part) for k, _ in near for part in [run, *parts.get(id(run), ())]
                        if _contained(k, part, metric)), None)
@@ -304,20 +306,42 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
             copy, part = fuller
             kept[next(i for i, k in enumerate(kept) if k is copy)] = run  # (Runs compare arrays under ==)
             starts[metric] = [e for e in starts[metric] if e[3] is not copy]
-            _read_once(copy, run, part, parts)
+            _read_once(copy, run, part, parts, once)
             continue
         kept.append(run)
+    _say_read_once(once)
     return kept
 
 
-def _read_once(copy: Run, kept: Run, part: Run, parts: dict) -> None:
-    """Say that ``copy`` holds the values of ``kept`` (of ``part``, one of the runs ``kept`` joins, or itself)."""
+#: Up to this many copies read once in a folder are said a line each; more, on one line naming the first few.
+_ONCE_APART = 3
+#: Of the copies a folder read once, the pairs named on the one warning line that says them all.
+_ONCE_NAMED = 2
+
+
+def _say_read_once(once: list[tuple[str, str]]) -> None:
+    """The copies read once (``(copy, what it copies)``), a line each up to ``_ONCE_APART``, else one line for all:
+    a Ray Tune sweep writes each trial's reports twice (progress.csv, result.json), and a line a trial buried the
+    folder's other warnings (18 lines for 18 trials). Each kept run's ``notes`` still name its own copy."""
+    if len(once) <= _ONCE_APART:
+        for copy, said in once:
+            _source.warn(copy, "the same values as %s, read once", said)
+        return
+    (copy, said), rest = once[0], once[1:]
+    named = "; ".join(f"{c} as {s}" for c, s in rest[:_ONCE_NAMED])
+    more = f" and {len(rest) - _ONCE_NAMED} more" if len(rest) > _ONCE_NAMED else ""
+    _source.warn(copy, "the same values as %s, read once; so were %d more files (%s%s)", said, len(rest), named, more)
+
+
+def _read_once(copy: Run, kept: Run, part: Run, parts: dict, once: list) -> None:
+    """Say that ``copy`` holds the values of ``kept`` (of ``part``, one of the runs ``kept`` joins, or itself): the
+    pair goes to ``once``, which :func:`_say_read_once` says in one line."""
     said = part.source or part.name
     if part is kept and id(kept) in parts:  # a joined run: its name and files, not the first file alone
         said = f"{kept.name} ({' + '.join(p.source or p.name for p in parts[id(kept)])})"
     elif part is not kept:
         said = f"{said} (read as part of {kept.name})"
-    _source.warn(copy.source or copy.name, "the same values as %s, read once", said)
+    once.append((str(copy.source or copy.name), said))
     note = f"{copy.source or copy.name}: the same values as {said}, read once"
     kept.meta["notes"] = [*(kept.meta.get("notes") or ()), note]
     kept.meta["copies"] = [*kept.meta.get("copies", ()), copy.source, *copy.meta.get("resumed_in", ()),

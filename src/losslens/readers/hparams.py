@@ -108,3 +108,35 @@ def beside(path: Path) -> dict[str, object] | None:
     """The scalars of the ``hparams.yaml`` in ``path``'s folder, or None (no such file, unreadable, empty; not a
     YAML mapping, said in a warning)."""
     return read_mapping(path.parent / FILE, "its settings (a weight decay to quote) are not read") or None
+
+
+#: What Ray Tune writes in each trial's folder: the trial's config (params.json), beside its reports
+#: (progress.csv, result.json: one row / JSON object a ``tune.report``, each object holding the config again).
+TUNE_CONFIG = "params.json"
+TUNE_LOGS = ("progress.csv", "result.json")
+
+
+def tune_config(path: Path) -> dict[str, object] | None:
+    """The config of the Ray Tune trial whose report log ``path`` is (``progress.csv`` or ``result.json``): its
+    ``params.json``, else the ``config`` of ``result.json``'s first report; None where neither holds a JSON object
+    (an unreadable or damaged file is passed over in silence: it is context for the settings, not the run)."""
+    import json
+
+    if path.name not in TUNE_LOGS:
+        return None
+    try:
+        f = path.parent / TUNE_CONFIG
+        if f.is_file() and f.stat().st_size <= _MAX_BYTES:
+            found = json.loads(f.read_text(encoding="utf-8", errors="replace"))
+            if isinstance(found, dict) and found:
+                return found
+        f = path.parent / TUNE_LOGS[1]
+        if f.is_file():
+            with open(f, encoding="utf-8", errors="replace") as fh:
+                first = fh.readline(_MAX_BYTES)
+            found = json.loads(first).get("config") if first.strip() else None
+            if isinstance(found, dict) and found:
+                return found
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None

@@ -59,7 +59,8 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
     uri : str or path
         ``sqlite:///path.db``, ``http(s)://host:port``, ``file:/path/mlruns``, a path to an
         ``mlruns`` folder or to an ``.db`` file; an optional ``mlflow:`` prefix and a
-        ``#experiment=NAME`` / ``#run=ID_OR_NAME`` fragment are understood.
+        ``#experiment=NAME`` / ``#run=ID_OR_NAME`` fragment are understood, and a run after a last ``#``
+        (``#experiment=NAME#RUN``, as ``PATH#RUN`` names one run of any source).
     run_id : str, optional
         A run id or a run name (every run with that name).
     experiment : str, optional
@@ -71,8 +72,11 @@ def read_mlflow(uri, run_id: str | None = None, experiment: str | None = None) -
     if text.startswith("mlflow:"):
         text = text[len("mlflow:"):]
     text, _, fragment = text.partition("#")
-    opts = dict(parse_qsl(fragment)) if fragment else {}
-    run_id = run_id or opts.get("run") or opts.get("run_id") or opts.get("run_name")
+    # "PATH#RUN" names one run in every command: "…#experiment=foo#RUN" read "foo#RUN" as the experiment's name
+    parts = fragment.split("#") if fragment else []
+    opts = dict(parse_qsl("&".join(p for p in parts if "=" in p)))
+    bare = [p for p in parts if p and "=" not in p]
+    run_id = run_id or opts.get("run") or opts.get("run_id") or opts.get("run_name") or (bare[-1] if bare else None)
     experiment = experiment or opts.get("experiment") or opts.get("experiment_id")
     tracking_uri, label = _tracking_uri(text)
 
