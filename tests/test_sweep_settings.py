@@ -22,6 +22,8 @@ import losslens
 from losslens.facts import batch_loss
 from losslens.readers import read
 
+from cli_helpers import run_cli
+
 HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "lightning_adamw_settings"
 LT = HERE / "lightning_logs"
 RAY = HERE / "ray" / "train_fn"
@@ -125,3 +127,15 @@ def test_a_ray_result_json_alone_gives_its_config(tmp_path):
     # (the config names no optimizer: its decay is read as an L2 penalty, as an hparams.yaml's that names none is)
     reg = losslens.diagnose(run).facts.regularization
     assert (reg.name, reg.value, reg.where, reg.decoupled) == ("weight_decay", 1.0, "params.json", False)
+
+
+def test_the_sweep_table_shows_the_settings_that_differ():
+    # The table showed an lr column alone: width, weight decay and epochs varied unseen. Only the keys that differ
+    # (here weight_decay and lr; hidden, max_epochs and optimizer are one value for all) get a column.
+    from losslens.report.text import differing_settings
+
+    ds = [losslens.diagnose(LT / n) for n in ("wd1", "wd0.01", "wd0", "lr0.03")]
+    assert differing_settings(ds) == [("weight_decay", [1.0, 0.01, 0.0, 0.01])]
+    res = run_cli("diagnose", LT)
+    header = next(line for line in res.stdout.splitlines() if " run " in line)
+    assert "weight_decay" in header and "hidden" not in header, res.stdout

@@ -200,6 +200,36 @@ def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
     return lrs if any(v is not None for v in lrs) else None
 
 
+#: At most this many saved settings besides the lr get a column of the summary table.
+MAX_SETTING_COLUMNS = 3
+
+
+def differing_settings(diagnoses: list[Diagnosis]) -> list[tuple[str, list]]:
+    """``[(name, [each run's value or None])]``: the saved settings (:func:`losslens.result.saved_settings`:
+    hparams.yaml, MLflow params, a W&B config, a Ray trial's params.json) whose scalar values differ across the runs,
+    the lr aside (its own column), in the first run's order, at most ``MAX_SETTING_COLUMNS``: what a sweep varied
+    (width, weight decay, epochs), which an lr column alone left unsaid. ``[]`` where fewer than two runs saved any."""
+    from ..columns import ALIASES
+
+    saved = [saved_settings(getattr(d, "run", None)) for d in diagnoses]
+    flats = [dict(found[1]) if found else {} for found in saved]
+    if sum(1 for f in flats if f) < 2:
+        return []
+    out = []
+    for name in dict.fromkeys(k for f in flats for k in f):
+        leaf = str(name).lower().rsplit(".", 1)[-1]
+        if leaf in ALIASES["lr"]:
+            continue
+        values = [f.get(name) for f in flats]
+        shown = [v for v in values if v is not None]
+        if any(isinstance(v, (dict, list)) for v in shown) or len({repr(v) for v in shown}) < 2:
+            continue
+        out.append((str(name), values))
+        if len(out) == MAX_SETTING_COLUMNS:
+            break
+    return out
+
+
 def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str | None:
     """``best val_loss: lr_0.3, 0.1499 at epoch 27 (smoothed; converged)``: the run a sweep's reader picks
     (:func:`losslens.result.best_run`), or None where the runs do not compare. Runs of several folders
@@ -270,6 +300,15 @@ def _tasks_apart(diagnoses, groups, names=None) -> tuple[str, bool]:
     return f"{shown} log{s} an accuracy where the other {rest} do{'es' * (rest == 1)} not", True
 
 
+def _setting_text(v) -> str:
+    """A saved setting as a table cell: a number in its short form (``0.01``, ``256``), else as saved."""
+    if v is None:
+        return ""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:g}"
+    return str(v)
+
+
 #: Past this many runs the summary table is printed without each run's report.
 MAX_REPORTS = 20
 
@@ -285,13 +324,15 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
         table = Table(title=f"{len(diagnoses)} runs", show_lines=False)
         lrs = learning_rates(diagnoses)
         ranked = best_run(diagnoses) is not None  # the runs compare: each one's smoothed best, as the best line ranks
-        for col in ("run", *(("lr",) if lrs else ()), "verdict", "X", "interval", "confidence", "metric", "logged to",
-                    *(("smoothed best",) if ranked else ())):
+        settings = differing_settings(diagnoses)
+        for col in ("run", *(("lr",) if lrs else ()), *(n for n, _ in settings), "verdict", "X", "interval",
+                    "confidence", "metric", "logged to", *(("smoothed best",) if ranked else ())):
             table.add_column(col, overflow="fold")
         for k, (d, name) in enumerate(zip(diagnoses, names)):
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             lr = (("" if lrs[k] is None else f"{lrs[k]:g}"),) if lrs else ()
+            lr += tuple(escape(_setting_text(values[k])) for _, values in settings)
             # (X with its unit: runs by epoch and by step share the table, "3" beside "1375" compared neither.)
             table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{verdict_words(d.verdict)}[/]",
                           "—" if d.plateau is None else f"{d.axis} {axis_text(d.plateau.epoch)}", iv,
