@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import losslens
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ecosystem" / "lightning_adamw_sweep"
@@ -45,11 +47,13 @@ def test_a_run_that_memorises_keeps_overfitting():
     assert not any(e.startswith("not overfitting:") for c in d.causes for e in c.evidence)
 
 
+@pytest.mark.xfail(strict=True, reason="a rule that fixed it (_forecast_at_or_above_end) read torch_forecast_long's "
+                   "breast-cancer training loss, which fell 43% more, converged: reverted (docs/benchmarks.md)")
 def test_a_forecast_above_the_curves_end_does_not_read_still_improving():
     """lr 0.1 with weight decay 1, as 11 copies jittered by 1e-4 of each value: the tail has no trend (t = -0.4) and
     the forecast, 1.18 at epoch 78, sits above the curve's end (1.16), "5% more" only against its own fitted level
-    (1.24). By which side of the forecast's 5% bar the jitter put the gain, 3 of the 11 read still_improving ("keep
-    training") and 8 lr_too_high. Every copy now reads the same, and none still_improving."""
+    (1.24). By which side of the forecast's 5% bar the jitter puts the gain, 3 of the 11 read still_improving ("keep
+    training") and 8 lr_too_high; every copy should read the same, none still_improving."""
     verdicts = {losslens.diagnose(p).verdict for p in sorted((HERE / "jitter").glob("s*.csv"))}
     assert verdicts == {"lr_too_high"}
 

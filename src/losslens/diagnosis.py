@@ -8735,14 +8735,6 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
     # tail is too short to say either (_tail_blind): then the whole curve's forecast is the evidence.
     creeps = f.trend.slope_t < 0 and f.trend.tail_drop_noise >= TAIL_MOVED_SDS
     blind = _tail_blind(f, t) is not None
-    # The gain is against the forecast's fitted level now; a tail with no trend of its own whose last point sits
-    # below that level already has what the forecast expects: a forecast at or above where the curve ends
-    # expects nothing more of it. AdamW lr 0.1 on digits (tests/fixtures/ecosystem/lightning_adamw_sweep/jitter):
-    # t = -0.4, forecast 1.177 "5% more" against a fitted level 1.24, the curve ending at 1.16, read
-    # still_improving on 5 of 11 copies jittered by 1e-4 and lr_too_high on the other 6, by which side of the 5% bar
-    # its gain fell.
-    if not _falls_by_trend(f, t) and _forecast_at_or_above_end(f, fc):
-        return False
     # Where the tail cannot test the forecast (too few points, or batch losses whose creep of a noise sd or
     # so is which batches were drawn), the later half of the run must not contradict it (_half_refutes).
     # A tail long enough to test the forecast must not contradict it either (_tail_refutes): its creep may be the
@@ -8752,19 +8744,6 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
         or (fc["gain"] >= t.forecast_gain_large and fc["p_improve"] >= t.forecast_large_likely)) \
         and not ((blind or _batch_loss(f)) and _half_refutes(f, t)) \
         and _tail_refutes(f, t) is None
-
-
-def _falls_by_trend(f: Facts, t: Thresholds) -> bool:
-    """The tail falls by its own trend test (t < ``improving_t``, on the raw or the robust reading)."""
-    return _tail_t(f, t) < t.improving_t
-
-
-def _forecast_at_or_above_end(f: Facts, fc: dict) -> bool:
-    """The forecast's value at its horizon is no better than the smoothed curve's last point (metric units, in the
-    curve's own direction)."""
-    v = fc.get("value")
-    end = float(f.smoothed[-1]) if f.smoothed is not None and f.smoothed.shape[0] else math.nan
-    return v is not None and math.isfinite(end) and math.isfinite(v) and _sign(f) * v >= _sign(f) * end
 
 
 def _head_losses(run: Run, metric: str, t: Thresholds) -> str | None:
