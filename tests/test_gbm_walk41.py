@@ -85,7 +85,7 @@ def test_negated_validation_score_is_not_read_as_a_metric_beside_its_own_loss():
         assert "logged_metric" not in d.causes[0].numbers
         # X is where 95% of the improvement was made; the fall after it is said beside it, as still falling.
         assert d.verdict == "converged" and d.plateau_epoch == 62
-        assert "25% lower by" in text and d.causes[0].actions[0].startswith("still falling at the end")
+        assert "26% lower by" in text and d.causes[0].actions[0].startswith("still falling at the end")
 
 
 @pytest.mark.parametrize("source, horizon", [(ECO / "hf_lr_sweep" / "lr3e-4", None),  # still_improving's own

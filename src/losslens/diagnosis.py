@@ -8392,9 +8392,12 @@ def _fell_after_plateau(f: Facts, share: float = FELL_AFTER_X):
         # on a dip of theirs ("13% lower by step 230 (0.3518 -> 0.3054)"): the level it reached is L* as X read it.
         lvl = level_smooth(y, f.plateau.window)[i:]
         floor = _sign(f) * f.plateau.x_floor
-        if not lvl[0] or (lvl[0] - floor) / abs(lvl[0]) < share:
+        rel = (lvl[0] - floor) / abs(lvl[0]) if lvl[0] else 0.0
+        # (The same noise test as below: under FELL_AFTER_X_CLEAR a batch loss's 5.7% "fall" from 0.3302 to 0.3113,
+        # flat batch means scattering by 0.16, read "stop once it is flat, at about step 207": hf_flat_batches s7_e2.)
+        if rel < share or (rel < FELL_AFTER_X_CLEAR and lvl[0] - floor < FELL_AFTER_X_NOISE * f.noise):
             return None
-        return float((lvl[0] - floor) / abs(lvl[0])), float(f.x[i + int(np.argmax(lvl <= floor))]), \
+        return float(rel), float(f.x[i + int(np.argmax(lvl <= floor))]), \
             float(_sign(f) * floor), float(_sign(f) * lvl[0])
     # median3's min/max form is np.median of each 3-point window, exactly (NaN too), without a call per window.
     # (Centred on X: the window of X and its next two points read a curve still falling steeply at X as already
