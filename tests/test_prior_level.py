@@ -140,3 +140,26 @@ def test_an_accuracy_that_never_moved_is_read_as_the_majority_without_the_set_si
     assert d.facts.chance.n_val is None and d.facts.chance.val_acc_frozen == 40
     assert any("not one validation decision flipped" in e for e in d.cause.evidence), d
     assert d.cause.actions[0].startswith("imbalanced classes: weight them in the loss")
+
+
+def test_a_forecast_of_dead_units_still_walking_to_the_floor_stops_at_it():
+    """Keras' dead units at its default step (make_keras.py): val_loss 0.41 at epoch 49, still falling toward the
+    class frequencies' 0.3251 (val_auc 0.5 at every epoch). Forecast before the verdict was known, the families bent
+    on through the floor: 0.258 by epoch 200, its interval from 0.092, beside "only get it there sooner, no lower"."""
+    floor = -(0.9 * math.log(0.9) + 0.1 * math.log(0.1))
+    d = losslens.diagnose(HERE / "keras_dead.csv", horizon=200)
+    assert d.verdict == "stuck_at_init", d
+    fc = d.to_dict()["forecast"]
+    assert fc["value"] == pytest.approx(floor, rel=1e-4) and fc["interval"][0] >= floor * (1 - 1e-6)
+    assert fc["interval"][1] > fc["value"]  # (the top of the interval is the fit's: it may get there slower)
+    # Its own label, not the data's noise floor (a regression's target noise).
+    assert fc["prior_floor"] == pytest.approx(floor, rel=1e-4) and "noise_floor" not in fc
+    line = next(e for e in d.cause.evidence if e.startswith("forecast at epoch 200"))
+    assert "held at the constant answer's 0.3251" in line and "noise floor" not in line
+    # The forecast at twice the length, the one the rules read, is held too.
+    assert d.facts.forecast["value"] >= floor * (1 - 1e-6)
+
+
+def test_a_run_that_learns_is_forecast_without_the_prior_floor():
+    d = losslens.diagnose(HERE / "mc_learn.csv", horizon=240)
+    assert d.verdict != "stuck_at_init" and "prior_floor" not in (d.to_dict()["forecast"] or {})

@@ -861,6 +861,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     causes = _bent_over(f, t, causes)
     causes = _at_the_prior(run, f, losses, causes)
     verdict = causes[0]
+    if forecast:
+        _forecast_at_prior(run, f, verdict, horizon, planned)
     _lr_ramped(run, f, verdict)
     _labels_or_depth(f, t, verdict)
     _grad_at_blowup(run, f, t, verdict)
@@ -9060,9 +9062,11 @@ def _stated_lr_at(run: Run, end: float, lr_now: float) -> tuple[float, str] | No
     return lr_now * then / now, str(schedule.get("from") or "the stated schedule")
 
 
-def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | None = None):
+def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | None = None,
+              prior_floor: float | None = None):
     """The forecast of ``f.metric`` to ``horizon`` as the JSON's ``forecast`` dict (None where there is none);
-    given the ``run``, withheld with its reason where the metric turned NaN/inf for good."""
+    given the ``run``, withheld with its reason where the metric turned NaN/inf for good; ``prior_floor``: a constant
+    answer's validation loss it is held at or above (:func:`_forecast_at_prior`)."""
     try:
         from .forecasting import broken_down, default_horizon, forecast_curve, score_top, training_loss
     except ImportError:
@@ -9092,7 +9096,8 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     try:
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
                             training=training_loss(f.metric, higher), noise_floor=f.noise_floor,
-                            batch=_batch_loss(f) and not higher, offset_free=f.offset_free)
+                            batch=_batch_loss(f) and not higher, offset_free=f.offset_free,
+                            prior_floor=None if higher else prior_floor)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:
@@ -9119,6 +9124,24 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         # (Out of the JSON: the caller keeps it as Facts.forecast_fit_alone.)
         d["fit_alone"] = {"gain": ((v - fc.level) if higher else (fc.level - v)) / abs(fc.level), "p_improve": p}
     return d
+
+
+def _forecast_at_prior(run: Run, f: Facts, verdict: Cause, horizon, planned) -> None:
+    """Forecast the validation loss again, held at or above the constant answer's floor, where ``verdict`` reads the
+    run as one that gives every input the same answer or none that carries over, at that floor
+    (:func:`_at_the_prior`'s ``prior_loss``). Forecast before any rule read it, the families bent on below the floor:
+    Keras' dead units at Adam(1e-3), val_loss 0.41 at epoch 49 falling toward 0.325, were forecast 0.258 by 200
+    beside "more epochs only get it there sooner, no lower"."""
+    floor = verdict.numbers.get("prior_loss")
+    if verdict.id not in ("stuck_at_init", "no_signal") or floor is None or f.metric != "val_loss":
+        return  # (the floor is validation's loss's: a diagnosed accuracy or training loss has another)
+    f.forecast = _forecast(f, None, prior_floor=floor)
+    f.forecast_fit_alone = f.forecast.pop("fit_alone", None) if f.forecast else None
+    if horizon is not None or planned is not None:
+        f.quoted_forecast = _forecast(f, horizon, run=run, prior_floor=floor) if horizon is not None \
+            else _forecast(f, planned[0], planned[1], run, prior_floor=floor)
+        if f.quoted_forecast:
+            f.quoted_forecast.pop("fit_alone", None)
 
 
 def _lr_cut(run: Run) -> tuple[float | None, float | None]:
@@ -9188,6 +9211,10 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
                      "upper bound)") if _higher(f) else " (no floor visible yet: the trend reaches 0, a lower bound)"
         if "lr was cut" in note:  # fitted from the cut, or held at the level just after it: say which
             floor += f" ({note.split(';')[0]})"
+        if fc.get("prior_floor") is not None and "held at" in note:
+            # Not the data's noise floor: the constant answer's, which the verdict reads the run as stuck at.
+            floor += (f" (held at the constant answer's {fc['prior_floor']:.4g}, the class frequencies' loss: "
+                      "no lower while the answer ignores the input)")
         if fc.get("uncertain"):
             from .forecasting import SCORE_UNCERTAIN_TRACK_RECORD, UNCERTAIN_TRACK_RECORD
 

@@ -444,6 +444,9 @@ class Forecast:
     uncertain: str | None = None
     horizon_from: str | None = None
     noise_floor: float | None = None  # the data's noise floor the value was held by (_held_at), else None
+    #: A constant answer's validation cross-entropy the value was held by (forecast_curve's ``prior_floor``), else
+    #: None; in :meth:`to_dict` as ``prior_floor`` where set.
+    prior_floor: float | None = None
     axis: str = "epoch"
     schedule_ended: bool = field(default=False, repr=False, compare=False)
     #: The loss has no zero point (``offset_free``: said, or seen below 0): :attr:`gain` and :attr:`p_improve`'s 1% are
@@ -636,6 +639,7 @@ class Forecast:
                                                      (finite_or_none(v) for v in self.best)))),
         } | ({"horizon_from": self.horizon_from} if self.horizon_from else {}) \
             | ({} if self.noise_floor is None else {"noise_floor": finite_or_none(self.noise_floor)}) \
+            | ({} if self.prior_floor is None else {"prior_floor": finite_or_none(self.prior_floor)}) \
             | ({} if frac is None else {"plateau_epoch_frac": frac}) \
             | ({"per_improvement": True} if self.per_improvement else {})
 
@@ -839,7 +843,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                    since: float | None = None,
                    cut_ratio: float | None = None, training: bool = False, batch: bool = False,
                    _weigh_tail: bool = True, noise_floor: float | None = None,
-                   offset_free: bool = False) -> Forecast:
+                   offset_free: bool = False, prior_floor: float | None = None) -> Forecast:
     """Forecast a learning curve to ``horizon``.
 
     Parameters
@@ -878,6 +882,12 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         clipped at 0, its gain and ``p_improve``'s 1% are shares of the curve's improvement so far, not of its
         level (:attr:`Forecast.per_improvement`), and its interval's width is weighed against that improvement
         (:func:`_uncertain`). Default False: read as before, held above 0 where the fitted points are.
+    prior_floor : float, optional
+        A classifier's validation cross-entropy where a constant answer at validation's class frequencies scores it
+        (:func:`losslens.facts.chance.constant_answer`), for a run read as giving every input the same answer or
+        none that carries over (``stuck_at_init``/``no_signal`` at it): beyond the last point the value and its
+        whole interval are held at or above it (:attr:`Forecast.prior_floor`). No draw of the noise goes under it:
+        the share is validation's own, and no answer that ignores the inputs scores less on those examples.
 
     Returns
     -------
@@ -973,6 +983,11 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     model.level_z = level_z
     model.t_h = (horizon - x0) / span
     model.held_at = _held_at(y_logged, noise_floor, k) if noise_floor is not None and nonneg else None
+    if prior_floor is not None and nonneg:
+        # Where the curve now sits under it (within the 0.5% the diagnosis allows), that level: a forecast is not
+        # pushed above where the run already is.
+        bottom = min(float(prior_floor), float(np.min(y_logged[-k:])))
+        model.held_at = (bottom, bottom)
     level = y_ref + scale * level_z
     recent = float(np.min(y[-k:]))
     if n < CHECKED_POINTS and nonneg and level < 0.5 * recent:
@@ -1078,7 +1093,11 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                          "rate: a drop right after a cut is the spread shrinking, not a trend")
     if nonneg and mid_h <= 0.0 < level:
         note = ("" if note is None else note + "; ") + TREND_AT_FLOOR
-    if model.held_at is not None and mid_h <= model.held_at[0]:
+    if prior_floor is not None and model.held_at is not None and mid_h <= model.held_at[0]:
+        note = ("" if note is None else note + "; ") + (
+            f"held at {_g(model.held_at[0])}: no lower than {_g(prior_floor)}, what a constant answer at "
+            "validation's class frequencies scores, which a model that ignores its inputs cannot go under")
+    elif model.held_at is not None and mid_h <= model.held_at[0]:
         note = ("" if note is None else note + "; ") + (
             f"held at {_g(model.held_at[0])}: no lower than the data's noise floor {_g(noise_floor)}, or the lowest of "
             "the last points where the curve is under it already (that validation set's own draw of the noise)")
@@ -1093,7 +1112,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                     note=note, per_improvement=getattr(model, "ref", None) is not None and model.ref > 0,
                     uncertain=_uncertain(lo_h, hi_h, level, nonneg,
                                                                   model.ref), fit_alone=fit_alone, _model=model,
-                    noise_floor=None if model.held_at is None else float(noise_floor))
+                    noise_floor=None if model.held_at is None or prior_floor is not None else float(noise_floor),
+                    prior_floor=None if model.held_at is None or prior_floor is None else float(prior_floor))
 
 
 def forecast_run(run, horizon: float | None = None, metric: str | None = None,
