@@ -92,3 +92,83 @@ def test_a_cross_entropy_run_is_not_offset_free(name):
 def test_offset_free_must_be_a_bool():
     with pytest.raises(TypeError, match="offset_free"):
         losslens.diagnose(str(GNLL / "zero.csv"), offset_free="yes")
+
+
+@pytest.mark.parametrize("n", [20, 25, 30, 35])
+def test_a_gaussian_nll_still_falling_in_other_units_reads_alike(n):
+    # Its first 20-35 epochs, still falling: still_improving's "lowered the level >= 5%" and lr_too_low's "< 50% of
+    # its starting value" read the units. Shifted by +ln 10 it read lr_too_low "a nearly straight descent, far
+    # from a floor" (92%) where the fit in its own units read still_improving (67%).
+    readings = []
+    for c in (-LN10, 0.0, LN10, 3 * LN10):
+        d = losslens.diagnose(_shifted(c).iloc[:n], offset_free=True)
+        readings.append((d.verdict, [(x.id, round(x.confidence, 3)) for x in d.causes],
+                         [str(a) for a in d.causes[0].actions]))
+    assert all(r == readings[0] for r in readings), readings
+    assert readings[0][0] == "still_improving"
+
+
+def test_the_stop_gain_rule_on_a_gaussian_nll_stops_alike_in_other_units():
+    from losslens.stopping import ForecastStopping
+
+    def stop(c, free):
+        d = _shifted(c)
+        rule = ForecastStopping(min_gain=0.01, metric="val_loss", offset_free=free)
+        return rule.replay(d["epoch"].to_numpy(float), d["val_loss"].to_numpy(float))
+
+    # 1% of the value: at epoch 79 (never), 62 or 4 as the units go; 1% of the improvement: one epoch.
+    stops = {stop(c, True) for c in (0.0, LN10, 3 * LN10)}
+    assert len(stops) == 1 and stops != {None}
+    assert stop(3 * LN10, False) != stop(0.0, False)
+
+
+def test_watch_takes_offset_free(tmp_path):
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+    from losslens.commands.watch import follow
+
+    path = tmp_path / "gnll.csv"
+    _shifted(LN10).iloc[:30].to_csv(path, index=False)
+
+    class Seen:
+        last = None
+
+        def note(self, text):
+            pass
+
+        def update(self, key, w, stop_gain):
+            self.last = w
+
+        def end(self, watched):
+            pass
+
+    read = {}
+    for free in (False, True):
+        seen = Seen()
+        assert follow(str(path), seen, interval=1.0, idle=0.0, offset_free=free, sleep=lambda s: None) == 0
+        d = seen.last.diagnosis
+        read[free] = (d.facts.offset_free, d.verdict, seen.last.stopper.offset_free)
+    assert read[True] == (True, losslens.diagnose(path, offset_free=True).verdict, True)
+    assert read[False][0] is False and read[False][2] is False
+    r = CliRunner().invoke(app, ["watch", str(path), "--offset-free", "--idle", "0", "--json"])
+    assert r.exit_code == 0 and "No such option" not in r.output
+
+
+def test_the_callbacks_take_offset_free():
+    from losslens.integrations._core import Watcher
+
+    w = Watcher(offset_free=True)
+    assert w.run().meta["offset_free"] is True and "offset_free" not in Watcher().run().meta
+    with pytest.raises(TypeError, match="offset_free"):
+        Watcher(offset_free="yes")
+
+
+@pytest.mark.parametrize("module, name", [("torch", "Monitor"), ("lightning", "LosslensCallback"),
+                                          ("transformers", "LosslensCallback"), ("keras", "LosslensCallback")])
+def test_every_adapter_passes_offset_free_to_its_watcher(module, name):
+    import importlib
+
+    pytest.importorskip(module)
+    adapter = getattr(importlib.import_module(f"losslens.integrations.{module}"), name)
+    assert adapter(offset_free=True).watcher.run().meta["offset_free"] is True

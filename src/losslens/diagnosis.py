@@ -2435,9 +2435,9 @@ def _slow_descent(f: Facts, t: Thresholds) -> str | None:
     if _higher(f) or not tr.slope_t < t.improving_t or not tr.end_rate >= t.lr_low_end_rate \
             or pl.floor_index < tr.tail_start or f.n_points < t.shape_min_points or _settles(f):
         return None
-    return (f"but {f.metric} still falls steadily: {_tail(f)} {_trend_words(tr.slope_t)}, its lowest point in it, "
-            f"{_pct(tr.total_drop_rel)} below its start after {f.n_points} {f.axis_name}s: learning, at a pace "
-            "the step sets")
+    below = "" if math.isnan(tr.total_drop_rel) else f" {_pct(tr.total_drop_rel)} below its start"  # (offset-free)
+    return (f"but {f.metric} still falls steadily: {_tail(f)} {_trend_words(tr.slope_t)}, its lowest point in it,"
+            f"{below} after {f.n_points} {f.axis_name}s: learning, at a pace the step sets")
 
 
 def _settled(f: Facts, t: Thresholds) -> str | None:
@@ -4221,8 +4221,9 @@ def still_improving(f: Facts, t: Thresholds, refuted: bool = False) -> Cause | N
     # it fired by: a tail that crept by a noise sd at t = -0.5, read still_improving on the forecast alone
     # (_forecast_pays), was called "a steady fall" against the bar of t < -3 the same rule reads one by.
     moving = f" still {'rising' if sign < 0 else 'falling'}" if falls or _tail_t(f, t) < t.improving_t else ""
-    gave = (f"that stretch gave {_pct(tr.tail_drop)} of the whole improvement, a {'rise' if sign < 0 else 'drop'} of "
-            f"{_share_or_times(tr.tail_drop_level)} {_level_name(f)}")
+    gave = (f"that stretch gave {_pct(tr.tail_drop)} of the whole improvement" + (
+        "" if f.offset_free else  # (its level share is that improvement's: said once)
+        f", a {'rise' if sign < 0 else 'drop'} of {_share_or_times(tr.tail_drop_level)} {_level_name(f)}"))
     if falls and _short_run_fall(f, t) and not _tail_t(f, t) < t.improving_t:
         # Read falling by where its best came, not by a trend test: worded by its tail's t, the line said "still
         # falling over the last 4 of 5 points: ..., no clear trend (t = -0.9)" (hf_tb_resume), both in one breath.
@@ -4565,7 +4566,8 @@ def _bent_over(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
     # (A small drift: under still_improving's bar for a tail that pays, 5% of the level.)
     bent = tr.tail_drop_level < t.improving_tail_level
     line = (f"{f.metric}'s curve bent: {_pct(tr.early_share)} of its drop came in the first quarter "
-            f"({_pct(tr.half_share)} by halfway) and its last quarter fell {_pct(tr.tail_drop_level)} of its level; "
+            f"({_pct(tr.half_share)} by halfway) and its last quarter fell {_pct(tr.tail_drop_level)} of "
+            f"{'its improvement so far' if f.offset_free else 'its level'}; "
             "a step too small descends nearly straight from the start, while a weight penalty, dropout or a model "
             "too small bend a curve over into a slow drift like this")
     under = next((c for c in causes if c.id == "underfitting"), None)
@@ -7619,7 +7621,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                   f"now {_now(f):.4g}; over {_tail(f)} "
                   + ("flat: its values differ only in their last digits (float rounding)" if tr.below_resolution
                      else f"{sign * tr.slope + 0.0:.2g}/{f.axis_name}, {_trend_words(sign * tr.slope_t)}")
-                  + (f" of {_pct(abs(tr.tail_drop_level))} of its level: flat for any use" if
+                  + (f" of {_pct(abs(tr.tail_drop_level))} of "
+                     f"{'its improvement so far' if f.offset_free else 'its level'}: flat for any use" if
                      tr.slope_t < t.improving_t and _fall_too_small(f, t) else ""))
     conf = 0.8 if abs(tr.slope_t) < 2 else 0.65
     if o.grad_norm_ratio is not None and o.grad_norm_ratio >= t.gradient_shrink:
@@ -9068,7 +9071,7 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     given the ``run``, withheld with its reason where the metric turned NaN/inf for good; ``prior_floor``: a constant
     answer's validation loss it is held at or above (:func:`_forecast_at_prior`)."""
     try:
-        from .forecasting import broken_down, default_horizon, forecast_curve, score_top, training_loss
+        from .forecasting import broken_down, default_horizon, forecast_curve, gain_reference, score_top, training_loss
     except ImportError:
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
@@ -9122,7 +9125,9 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     if fc.fit_alone is not None and not fc.reason and fc.level:
         v, p = fc.fit_alone
         # (Out of the JSON: the caller keeps it as Facts.forecast_fit_alone.)
-        d["fit_alone"] = {"gain": ((v - fc.level) if higher else (fc.level - v)) / abs(fc.level), "p_improve": p}
+        # (A share of the improvement so far where 0 is no floor, as the forecast's own gain is.)
+        ref = gain_reference(fc, fc.level) if fc.per_improvement else abs(fc.level)
+        d["fit_alone"] = {"gain": ((v - fc.level) if higher else (fc.level - v)) / ref, "p_improve": p}
     return d
 
 
@@ -9611,7 +9616,10 @@ def _memorising_steps(f: Facts):
 
 
 def _level_name(f: Facts) -> str:
-    """What ``trend.tail_drop_level`` is a share of: a score's distance below its ceiling, else the level."""
+    """What ``trend.tail_drop_level`` is a share of: a score's distance below its ceiling, the improvement so far of
+    a loss with no zero point (``offset_free``: its level moves with the target's units), else the level."""
+    if f.offset_free:
+        return "its improvement so far"
     if _higher(f):
         from .forecasting import score_top
 

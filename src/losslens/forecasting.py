@@ -1716,6 +1716,12 @@ def _p_improve(model: _Model, t_h: float, level: float, training: bool = False) 
     return calibrate_p(_prob_below(model, t_h, level - IMPROVE_FRACTION * _reference(model, level)), training)
 
 
+def gain_reference(fc: Forecast, level: float) -> float:
+    """What a gain of ``fc`` measured from ``level`` is a share of, as its own :attr:`Forecast.gain` is: ``|level|``,
+    or where 0 is no floor of the loss (``offset_free``), the curve's improvement so far."""
+    return _reference(fc._model, level)
+
+
 def _reference(model, level: float) -> float:
     """What a gain is a share of: ``|level|``, or, for a curve 0 does not bound (``model.ref``, set by
     :func:`forecast_curve`), its improvement so far, where that is above 0."""

@@ -204,6 +204,11 @@ class ForecastStopping:
         The data's noise floor in the loss's units where the run states it (``meta["noise_floor"]``, ``--noise-floor``;
         ``"min"`` mode only): each forecast is held at it as ``losslens forecast``'s is
         (:func:`losslens.forecasting.fit_series`), so the replay stops on the forecast it prints. None: no floor.
+    offset_free : bool, default False
+        The loss has no zero point (a Gaussian NLL: measuring the target in other units adds a constant; ``"min"``
+        mode only), as ``--offset-free`` says: the forecast is not held above 0, and ``min_gain`` is a share of the
+        curve's improvement so far (its highest point less its level now), not of its best value, which such a
+        constant moves at will.
     cut_points : int, default 10
         Where :meth:`update` is given the lr: no stop is decided on fewer than this many points since the lr's last cut
         (ReduceLROnPlateau, StepLR), where the forecast holds the level since the cut (< 5 points) or keeps its fit
@@ -236,9 +241,10 @@ class ForecastStopping:
                  check_every: int = 1, against: str = "smoothed", mode: str = "min",
                  min_progress: float = 3.0, stuck_noise: float = 0.1, stuck_points: int = 15,
                  metric: str | None = None, confirm_rise: float | None = 0.5, cut_points: int = 10,
-                 noise_floor: float | None = None):
+                 noise_floor: float | None = None, offset_free: bool = False):
         self.min_gain = min_gain
         self.noise_floor = noise_floor
+        self.offset_free = bool(offset_free)
         self.cut_points = cut_points
         self.confirm_rise = confirm_rise
         self.metric = metric
@@ -374,7 +380,9 @@ class ForecastStopping:
         cut = self._cut(x)  # (once a check: the fit starts there, and the wait after it counts from it)
         fc = self._fit(x, y, horizon, cut)
         ref = self._reference(y, fc, m3)
-        gain = (ref - fc.value) / per_level(ref)
+        # (Offset-free: a share of the improvement so far, as the forecast's own gain is; |ref| is the constant's.)
+        unit = self._unit(fc, ref)
+        gain = (ref - fc.value) / unit
         if fc.reason:
             # No forecast (a fit that misses where the curve is now: too few points, or a blow-up and its
             # recovery): its value is the last point, a guess that would read as "no gain"; a stop is not
@@ -383,7 +391,7 @@ class ForecastStopping:
         elif self.max_p is None or fc.p_improve is None:
             low = gain < self.min_gain
         else:
-            low = fc.prob_below(ref - self.min_gain * abs(ref)) < self.max_p
+            low = fc.prob_below(ref - self.min_gain * unit) < self.max_p
         if not progressed and not fc.reason:
             # Not yet beyond its noise from its start: a forecast decline (or rise) carries a dip or a swing, not a
             # trend, and says nothing of a take-off to come; only a curve forecast to stay where it is (stuck: a
@@ -426,7 +434,8 @@ class ForecastStopping:
 
         training = self.metric is not None and training_loss(self.metric, self.mode == "max")
         return fit_series(x, y, horizon, metric=self.metric or "value", training=training, cut=cut,
-                          noise_floor=None if self.mode == "max" else self.noise_floor)
+                          noise_floor=None if self.mode == "max" else self.noise_floor,
+                          offset_free=self.offset_free and self.mode != "max")
 
     @property
     def metric_forecast(self):
@@ -543,6 +552,17 @@ class ForecastStopping:
         if len(self._y) >= self.stuck_points:
             return True
         return noise < self.stuck_noise * abs(level)
+
+    def _unit(self, fc, ref: float) -> float:
+        """What ``min_gain`` is a share of: ``|ref|``, or, offset-free, the curve's improvement so far
+        (:func:`losslens.forecasting.gain_reference`)."""
+        if self.offset_free and self.mode != "max" and fc.per_improvement:
+            from .forecasting import gain_reference
+
+            return gain_reference(fc, ref)
+        from .forecasting import per_level
+
+        return per_level(ref)
 
     def _reference(self, y: np.ndarray, fc, m3: np.ndarray) -> float:
         """What the forecast at the horizon must beat by ``min_gain`` (lower-is-better units)."""

@@ -33,7 +33,7 @@ _NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too s
 
 
 def register(app):
-    from losslens.cli import higher_option, noise_floor_option
+    from losslens.cli import higher_option, noise_floor_option, offset_free_option
 
     @app.command()
     def watch(
@@ -58,6 +58,7 @@ def register(app):
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name."),
         higher: Optional[bool] = higher_option(),
         noise_floor: Optional[float] = noise_floor_option(),
+        offset_free: bool = offset_free_option(),
     ):
         """Diagnose a run live while it writes its log: the verdict, X, the forecast and "stop now?", updated
         as epochs arrive (Ctrl-C to stop)."""
@@ -85,7 +86,7 @@ def register(app):
         try:
             code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon,
                           stop_gain=stop_gain, exit_when=wanted, classes=classes, run_id=run_id,
-                          higher_is_better=higher, noise_floor=noise_floor)
+                          higher_is_better=higher, noise_floor=noise_floor, offset_free=offset_free)
         finally:
             show.close()  # (a bad input's one line, after the panel: the terminal's cursor back)
         raise typer.Exit(code)
@@ -109,13 +110,15 @@ class Watched:
 
 def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None, metric=None, horizon=None,
            stop_gain: float = 0.01, exit_when=(), classes=None, run_id=None, higher_is_better=None,
-           noise_floor=None, sleep=time.sleep, clock=time.monotonic) -> int:
+           noise_floor=None, offset_free: bool = False, sleep=time.sleep, clock=time.monotonic) -> int:
     """Watch ``path`` until ``exit_when`` firms (0), ``idle`` seconds pass with no change (0; 2 where nothing could
     be diagnosed) or Ctrl-C (KeyboardInterrupt, raised on after ``show`` printed the last diagnosis).
 
     ``show`` receives what is said (:class:`JsonLines`, :class:`Lines`, :class:`Panel`); ``sleep(seconds)`` and
     ``clock()`` (seconds) pace the polls. ``noise_floor``: the data's, in the loss's units, stated on every run read
-    (as ``diagnose --noise-floor`` does), so the diagnosis and "stop now?" hold a validation loss's forecast at it. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
+    (as ``diagnose --noise-floor`` does), so the diagnosis and "stop now?" hold a validation loss's forecast at it.
+    ``offset_free``: the loss has no zero point, stated on every run read (as ``diagnose --offset-free`` does), so the
+    diagnosis and "stop now?" read its gains as shares of its improvement, not of its value. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
     (one line, exit 2, in the CLI)."""
     import numpy as np
 
@@ -155,7 +158,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                 if local is not None:  # (a tracking server is read at every poll: it changed when rows came)
                     sig, changed_at = now, clock()
                 try:
-                    runs = _read(path, run_id, metric, noise_floor)
+                    runs = _read(path, run_id, metric, noise_floor, offset_free)
                 except LosslensError as exc:
                     if not _not_yet(exc):
                         raise
@@ -266,15 +269,16 @@ class _Runs(list):
     notes: list
 
 
-def _read(path, run_id, metric, noise_floor=None) -> _Runs:
+def _read(path, run_id, metric, noise_floor=None, offset_free=False) -> _Runs:
     """The runs in ``path`` as diagnose reads them, with the readers' notes (``.notes``) kept off stderr; a
     half-written last line is left out of the runs' own notes (their JSON): the log is being written."""
-    from losslens.api import to_runs, with_noise_floor
+    from losslens.api import to_runs, with_noise_floor, with_offset_free
     from losslens.commands import held_warnings
     from losslens.readers.directory import name_apart
 
     with held_warnings() as records:
-        runs = _Runs(with_noise_floor(name_apart(to_runs(path, run_id=run_id, metric=metric)), noise_floor))
+        runs = _Runs(with_offset_free(with_noise_floor(name_apart(to_runs(path, run_id=run_id, metric=metric)),
+                                                       noise_floor), offset_free))
     runs.notes = [r.getMessage().removeprefix("losslens: ") for r in records]
     for run in runs:
         kept = run.meta.get("notes")
@@ -314,7 +318,7 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
     next point (:meth:`ForecastStopping.resume`): watched, the run goes on, and "stop now?" is asked again."""
     import numpy as np
 
-    from losslens.facts import metric_direction, stated_noise_floor
+    from losslens.facts import metric_direction, offset_free, stated_noise_floor
     from losslens.stopping import ForecastStopping
 
     if w.stopper is None or w.stopper.metric != d.metric:
@@ -323,7 +327,8 @@ def _advise(w: Watched, run, d, stop_gain: float, horizon, higher_is_better) -> 
         x_last = float(np.asarray(run.axis, dtype=float)[-1])
         end = float(end) if end is not None and float(end) > x_last else None
         w.stopper = ForecastStopping(min_gain=stop_gain, horizon=end, mode="max" if higher else "min",
-                                     metric=d.metric, noise_floor=stated_noise_floor(run, d.metric, bool(higher)))
+                                     metric=d.metric, noise_floor=stated_noise_floor(run, d.metric, bool(higher)),
+                                     offset_free=d.metric in ("train_loss", "val_loss") and offset_free(run))
         w.fed, w.stop_since = float("-inf"), None
     x, y = run.finite(d.metric)
     new = x > w.fed

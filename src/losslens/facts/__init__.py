@@ -277,7 +277,9 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     s = smooth(y)
     sigma = noise_sigma(y)
     pl = plateau_onset(x, y, random_state=random_state, batch=batch_loss(run.axis_name, metric))
-    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y, metric) if higher_better else 0.0)
+    free = offset_free(run)  # (a run's losses share their zero point, or lack it)
+    tr = tail_trend(x, y, s, pl.start, pl.floor, noise=sigma, top=_score_top(sign * y, metric) if higher_better else 0.0,
+                    offset_free=metric in _LOSSES and not higher_better and free)
     # A log that starts late measures its bounces and jumps against what it fell plus what it fell unseen before.
     late = run.meta.get("starts_at_epoch") is not None
     missed = missed_improvement(y, late)
@@ -298,7 +300,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         st = smooth(yt)
         train_pl = plateau_onset(xt, yt, random_state=random_state)
         train_noise = noise_sigma(yt)
-        train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise)
+        train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise, offset_free=free)
         train_raw = logged(run, "train_loss")
         train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
         train_missed = missed_improvement(yt, late)

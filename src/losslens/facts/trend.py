@@ -42,10 +42,14 @@ class TrendFacts:
 
 
 def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor: float,
-               tail_fraction: float = TAIL_FRACTION, noise: float | None = None, top: float = 0.0) -> TrendFacts:
+               tail_fraction: float = TAIL_FRACTION, noise: float | None = None, top: float = 0.0,
+               offset_free: bool = False) -> TrendFacts:
     """Trend facts of ``y`` (smoothed ``s``) over its last ``tail_fraction``; ``noise`` is the
     curve's noise sd (metric units), for ``tail_drop_noise``. ``top``: a score's ceiling (``y`` is then
-    ``-score``), whose distance below it is the level ``tail_drop_level`` is a fraction of."""
+    ``-score``), whose distance below it is the level ``tail_drop_level`` is a fraction of. ``offset_free``: the
+    loss has no zero point (:func:`losslens.facts.offset_free`), so its level is no yardstick: ``tail_drop_level``
+    is a share of the improvement so far (``start`` less the smoothed end), and ``total_drop_rel`` is NaN (how far
+    below its start a curve got says nothing where a change of units adds a constant to both)."""
     n = y.shape[0]
     k = max(MIN_TAIL_POINTS, int(round(n * tail_fraction)))
     k = min(k, n)
@@ -88,6 +92,10 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     # val R² crept 0.437 -> 0.460 over its last quarter, "5.1% of the current level" where 1 - R² fell 4.3%;
     # trained on to twice its iterations 1 - R² ended 0.5403 -> 0.5390.
     level = s[-1] + top
+    if offset_free:
+        # The walker's Gaussian NLL shifted by -ln 10 / 0 / +ln 10 / +ln 1000 (y in other units), its first 20-35
+        # epochs: its last quarter's fall was 9% of the level at one shift and under 1% at another.
+        level = max(start - s[-1], 0.0)
     tail_drop_level = float((s[t0] - s[-1]) / abs(level)) if k > 1 and level != 0 else 0.0
     q = max(1, int(round(n * 0.25)))
     total = start - s[-1]
@@ -96,7 +104,7 @@ def tail_trend(x: np.ndarray, y: np.ndarray, s: np.ndarray, start: float, floor:
     # A score's too: how much of its starting error it closed (scikit-learn's MLP at Adam 1e-4, val_acc 0.075 ->
     # 0.158 on 120 samples: 9% of the way to 1, not "111% above its start", which read as far from a crawl).
     begun = start + top
-    total_drop_rel = float(total / abs(begun)) if begun != 0 else float("nan")
+    total_drop_rel = float(total / abs(begun)) if begun != 0 and not offset_free else float("nan")
     drop = float(s[t0] - s[-1]) if k > 1 else 0.0
     if noise is None or not noise > 0:
         tail_drop_noise = float("inf") if drop > 0 else 0.0

@@ -231,6 +231,11 @@ class Watcher:
         loss is held at it, as ``losslens forecast`` holds its own, and so is ``stop_gain``'s rule: a run at its
         floor reads converged and is stopped where it reaches it, not told to train on towards a fit that bends on
         below it. None (default): no floor stated.
+    offset_free : bool
+        The loss has no zero point (a Gaussian NLL, a continuous ELBO: measuring the target in other units adds a
+        constant), as ``losslens diagnose --offset-free`` says it. The run states it (``run().meta["offset_free"]``
+        and the saved file's meta): every diagnosis and forecast reads it as those do, and ``stop_gain`` is a share
+        of the curve's improvement so far, not of its value. Default False: a loss below 0 says it all the same.
     time_budget_ms : float or None
         Average CPU time per epoch end allowed for diagnosing: 5 ms, or 1% of the epoch's
         duration when that is more. When one diagnosis takes longer (a run of thousands of
@@ -258,6 +263,7 @@ class Watcher:
     horizon: float | None = None
     time_budget_ms: float | None = 5.0
     noise_floor: float | None = None
+    offset_free: bool = False
     framework: str = "python"
     name: str | None = None
     axis_name: str = "epoch"
@@ -366,6 +372,9 @@ class Watcher:
         from ..api import check_noise_floor
 
         check_noise_floor(self.noise_floor)  # (refused when the callback is made, not at its first diagnosis)
+        if not isinstance(self.offset_free, (bool, np.bool_)):
+            raise UsageTypeError(f"offset_free={self.offset_free!r}: True (the loss has no zero point: a Gaussian "
+                                 "NLL) or False")
         for key in ("stop_gain", "horizon", "min_delta", "min_confidence", "factor", "min_lr", "time_budget_ms"):
             if getattr(self, key) is not None:
                 check_number(key, getattr(self, key), allow_inf=True,
@@ -615,12 +624,14 @@ class Watcher:
         if self._stopper is None:
             from ..stopping import ForecastStopping
 
-            from ..facts import stated_noise_floor
+            from ..facts import offset_free, stated_noise_floor
 
             self._stopper = ForecastStopping(min_gain=self.stop_gain, horizon=self.horizon, mode=mode,
                                              metric=str(self.best_key),
                                              noise_floor=stated_noise_floor(self.run(), str(self.best_key),
-                                                                            mode == "max"))
+                                                                            mode == "max"),
+                                             offset_free=str(self.best_key) in ("train_loss", "val_loss")
+                                             and offset_free(self.run()))
         # (not given the lr: the schedule's own hold below waits out the lr's changes, and the stop follows the
         # schedule's end; fed the lr, the rule would wait 10 more epochs after its last cut, cut_points)
         if not (math.isfinite(value) and self._stopper.update(float(epoch), value)):
@@ -723,7 +734,8 @@ class Watcher:
     def _floor_meta(self) -> dict:
         """``noise_floor`` where the user stated it: the one place the diagnoses, the forecasts and the saved file
         read it from (``meta["noise_floor"]``, as the lab and ``--noise-floor`` state it)."""
-        return {} if self.noise_floor is None else {"noise_floor": float(self.noise_floor)}
+        return ({} if self.noise_floor is None else {"noise_floor": float(self.noise_floor)}) \
+            | ({"offset_free": True} if self.offset_free else {})
 
     def _planned_meta(self) -> dict:
         """``planned_end`` and ``planned_end_from`` (the readers' keys for the end a log states) where the end is
@@ -1090,7 +1102,8 @@ class Watcher:
             return None, None
         try:
             # (held at the stated floor as the whole curve's forecast is: a stretch at the floor bends on below it)
-            fc = forecast_curve(xs, ys, horizon, noise_floor=getattr(d.facts, "noise_floor", None))
+            fc = forecast_curve(xs, ys, horizon, noise_floor=getattr(d.facts, "noise_floor", None),
+                                offset_free=bool(getattr(d.facts, "offset_free", False)))
         except LosslensError:
             return None, None
         gain = float(fc.gain)
