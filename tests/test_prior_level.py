@@ -163,3 +163,15 @@ def test_a_forecast_of_dead_units_still_walking_to_the_floor_stops_at_it():
 def test_a_run_that_learns_is_forecast_without_the_prior_floor():
     d = losslens.diagnose(HERE / "mc_learn.csv", horizon=240)
     assert d.verdict != "stuck_at_init" and "prior_floor" not in (d.to_dict()["forecast"] or {})
+
+
+def test_a_k_guessed_from_a_first_loss_between_two_ln_k_says_its_neighbours_fit_too():
+    """Five classes at 60/10/10/10/10 (make_k5.py): the first loss 1.749 is nearer ln 6 than ln 5, and "K = 6
+    guessed" was said as the one reading; ln 5 and ln 7 pass the same 15% bar."""
+    d = losslens.diagnose(HERE / "k5_shuf_small.csv")
+    assert d.facts.chance.classes == 6 and d.facts.chance.classes_from == "initial loss"
+    text = str(d)
+    assert "K = 6 guessed from the first loss 1.749" in text
+    assert "ln 5 = 1.609 and ln 7 = 1.946 are within the same 15% of it, so K = 5 or 7 fits as well" in text
+    # Told K, nothing is guessed.
+    assert "guessed" not in str(losslens.diagnose(HERE / "k5_shuf_small.csv", classes=5))

@@ -58,8 +58,8 @@ import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
-from .facts.chance import (CONSTANT_HELD_POINTS, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts, constant_answer,
-                           never_moved, values_step)
+from .facts.chance import (CONSTANT_HELD_POINTS, FIRST_LOSS_TOL, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts,
+                           also_fits, constant_answer, never_moved, values_step)
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
@@ -2692,8 +2692,14 @@ def _k_source(c) -> str:
     # A guess, not a fact: the first logged loss is often an epoch's mean, which that epoch's learning lowers and a
     # thrown first step raises (Keras SGD(3.0) on 10 digits: 2.525 = ln 12.5, and "chance 1/12" was quoted).
     first = f" {c.first_loss:.4g}" if c.first_loss is not None else ""
+    # (Its neighbours where the same bar takes them: a 5-class run's first loss 1.749 read "K = 6" as a fact.)
+    others = also_fits(c.first_loss, c.classes)
+    doubt = "" if not others else (
+        f"; {' and '.join(f'ln {j} = {math.log(j):.4g}' for j in others)} "
+        f"{'are' if len(others) > 1 else 'is'} within the same {_pct(FIRST_LOSS_TOL)} of it, so K = "
+        f"{' or '.join(str(j) for j in others)} fits as well")
     return (f" (K = {c.classes} guessed from the first loss{first} ≈ ln {c.classes}, which a first epoch's learning "
-            "lowers and a thrown first step raises; pass classes= to be exact)")
+            f"and an imbalanced split lower and a thrown first step raises{doubt}; pass classes= to be exact)")
 
 
 def _at_a_guess(f: Facts, level: float, name: str) -> str | None:

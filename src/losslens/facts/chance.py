@@ -125,6 +125,16 @@ def infer_classes(first_loss: float | None, first_acc: float | None) -> int | No
     return k if abs(math.log(k) - first_loss) <= FIRST_LOSS_TOL * first_loss else None
 
 
+def also_fits(first_loss: float | None, k: int) -> list[int]:
+    """K - 1 and K + 1 (each ≥ 2) where their ln is within :data:`FIRST_LOSS_TOL` of ``first_loss`` (nats) as
+    ``k``'s is: the doubt of a K :func:`infer_classes` guessed. A first logged loss is no untrained one to the
+    digit: a first epoch's learning and an imbalanced split (whose constant answer scores under ln K) lower it, a
+    random or thrown first step raises it; a 5-class run at 60/10/10/10/10 read 1.749 and was guessed K = 6."""
+    if first_loss is None or not math.isfinite(first_loss) or first_loss <= 0:
+        return []
+    return [j for j in (k - 1, k + 1) if j >= 2 and abs(math.log(j) - first_loss) <= FIRST_LOSS_TOL * first_loss]
+
+
 #: held_at_ln_k reads a level up to this: just above ln 10000 (9.21), the most classes K is read for.
 HELD_LEVEL_TOP = 9.3
 
