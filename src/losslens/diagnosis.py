@@ -994,7 +994,11 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None, t: Thresho
     advice says the curve is flat (``flat_from``); where X is the first point, the plateau is the whole run (up to a
     rising validation). Under a ``temporary_plateau`` whose saddle comes after X (a loss spanning decades), the
     plateau ends with the stretch and a slow descent runs to where the drop after it settled (:func:`_saddle_phases`).
-    New dicts; ``f.phases`` is left as it is."""
+    None at all for a run blown before its first log (``grads_blown``). New dicts; ``f.phases`` is left as it is."""
+    if "grads_blown" in verdict.numbers:
+        # (Blown before its first log: the smooth's "steep drop" and "slow descent" are the blow-up's values moving,
+        # no stretch the run learned over, as a run never finite has none.)
+        return []
     phases = [dict(p) for p in f.phases]
     flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if plateau is None or verdict.id in DESCENDING_VERDICTS:
@@ -1192,7 +1196,12 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         # step 32", where the live report, 7 checks in, said 32.
         g = f.generalization
         return Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
-    if cause.id == "stuck_at_init" or _thrown(cause) or "grads_blown" in cause.numbers \
+    if "grads_blown" in cause.numbers:
+        # Blown before the first log: every point is the blow-up's value, so there is no level the run sat at to
+        # date, as for a run whose losses were never finite (hf_grads_blown/blown was "X = 19 [19, 19]", its whole
+        # run shaded plateau, beside evidence saying its losses are "not a curve to read a plateau on").
+        return None
+    if cause.id == "stuck_at_init" or _thrown(cause) \
             or (_flat_after_first(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
     if cause.id == "diverged":
