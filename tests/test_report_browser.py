@@ -442,6 +442,46 @@ def test_a_nan_marks_label_covers_no_curve(browser, tmp_path):
     assert b.problems() == []
 
 
+def test_a_nan_mark_s_label_with_no_room_beside_it_goes_under_the_chart(browser, tmp_path):
+    """In a 500-pixel window the lr range test's marks (val inf from 22, train from 23) have no clear place beside
+    them: the labels were drawn on white boxes over the curves (session 45's walk: "train loss and val loss NaN from
+    epoch 22" across both curves and "val min"). Now such a label is a line under the chart, as the PNG puts it in
+    its legend; no mark's label is drawn within 4 px of a curve."""
+    import matplotlib.image as mpimg
+    from test_report import _lr_range_run
+
+    from losslens.report.plot import chart_data
+
+    d = losslens.diagnose(_lr_range_run())
+    labels = [m["label"] for m in chart_data(d)["nonfinite"]]
+    assert d.verdict == "diverged" and len(labels) == 2
+    b = browser
+    b.call("Emulation.setDeviceMetricsOverride", width=500, height=1000, deviceScaleFactor=1, mobile=False)
+    try:
+        [(i, png)] = list(_chart_shots(b, [d], write_report([d], tmp_path / "narrow.html")))
+        key = b.eval("(function(){var k=document.querySelector('#ll-chart-1 .ll-nan-key');"
+                     "return k ? k.textContent : '';})()")
+        at = json.dumps([m["x"] for m in chart_data(d)["nonfinite"]])
+        xs = b.eval("(function(){var u=losslensReport.charts[0].u,a=u.root.getBoundingClientRect(),"
+                    "o=u.over.getBoundingClientRect();return %s.map(function(x){return u.valToPos(x,'x')+o.left-a.left;});"
+                    "})()" % at)
+    finally:
+        b.call("Emulation.clearDeviceMetricsOverride")
+    img = mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255
+    label = np.abs(img - _rgb("#8b0000")).max(axis=-1) < 40
+    cols = np.arange(img.shape[1])
+    for x in xs:  # the dashed marks themselves
+        label[:, np.abs(cols - x) <= 3] = False
+    around = np.zeros_like(label)
+    for dy in range(-4, 5):
+        for dx in range(-4, 5):
+            around |= np.roll(np.roll(label, dy, axis=0), dx, axis=1)
+    curves = (np.abs(img - _rgb("#1f77b4")).max(axis=-1) < 40) | (np.abs(img - _rgb("#e8710a")).max(axis=-1) < 40)
+    assert not (around & curves).any(), int((around & curves).sum())
+    assert all(t in key for t in labels), key
+    assert b.problems() == []
+
+
 def test_x_s_interval_leaves_the_phase_bands_their_colour(browser, tmp_path):
     """A real Trainer's run (hf_output: X = 50, interval 25-65 steps since X's bootstrap scales residuals by their local noise, the steep drop up to step 50): the interval
     was a red tint over the phase bands, so the steep drop changed colour at step 15 and read as one more phase.

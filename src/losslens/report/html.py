@@ -362,6 +362,9 @@ SWEEP_POINTS = 300
 SWEEP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
                 "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
                 "#dbdb8d", "#9edae5")
+#: The best run's colour, whatever its place: near-black, which no hue of the palette is mistaken for under any colour
+#: vision deficiency (it took the palette's colour of its place: a sweep's 12th run, the best, was a pale #ffbb78).
+SWEEP_BEST_COLOR = "#111111"
 
 
 def sweep_payload(diagnoses, datas, names) -> dict | None:
@@ -399,7 +402,8 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         # (the legend's label cut as the overview's names are: DeepOBS' 130-character run ids made a legend twice the
         # chart's height; the hover line names the run in full)
         runs.append({"i": i + 1, "name": names[i], "label": labels[k],
-                     "color": SWEEP_COLORS[k % len(SWEEP_COLORS)], "best": i == best,
+                     "color": SWEEP_BEST_COLOR if i == best else SWEEP_COLORS[k % len(SWEEP_COLORS)],
+                     "best": i == best,
                      "y": plot.round_sig_list(aligned, plot.curve_digits(aligned))})
     allv = np.concatenate(values)
     # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the
@@ -525,13 +529,16 @@ def _overview(diagnoses, datas, names) -> str:
         # 3 digits: a decayed schedule's peak, 0.000946667, ran into the verdict column (the full value is the title)
         lr_cell = ((f'<td class="ll-num">{DASH}</td>' if lr is None else
                     f'<td class="ll-num" title="{lr:g}">{lr:.3g}</td>') if lrs else "")
+        # (a solved run is "solved", as the text headlines it, its gloss the title: whole, it ran out of the column)
+        words, short = plot.headline_words(d), plot.headline_words(d, short=True)
+        verdict = esc(short) if words == short else f'<span title="{esc(words)}">{esc(short)}</span>'
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
             f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
             f'<td class="ll-num">{i}</td>'
             f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(label)}</a>{mark}</td>{lr_cell}'
-            f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {esc(_label(d.verdict))}</td>'
+            f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {verdict}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
             f'<td class="ll-num">{ivs}</td>'

@@ -34,6 +34,8 @@ PHASES = {
     "rising_validation": ("rising validation", "#e15759"),
 }
 RISING_PHASES = {"steep_drop": "steep rise", "slow_descent": "slow climb"}
+#: The flat stretch a temporary_plateau verdict names (its ``flat_start`` .. ``flat_end``), drawn as a band of its own.
+STRETCH_PHASE = ("temporary plateau", "#b8860b")
 PANEL_SERIES = (
     # (title, [(series key, label, colour)], log scale when the range allows)
     ("accuracy", [("train_acc", "train acc", TRAIN_COLOR), ("val_acc", "val acc", VAL_COLOR)], False),
@@ -309,6 +311,21 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
+#: What a chart's title and the report's overview headline a solved run as, for the text's first line says it so
+#: ("solved (validation accuracy at its ceiling)"): "still improving" alone there read "keep training" beside the
+#: text's "stop here" (keras_solved/digits01.log).
+SOLVED_WORDS = "solved (validation accuracy at its ceiling)"
+
+
+def headline_words(d, short: bool = False) -> str:
+    """The verdict as a chart or the overview headlines it: :data:`SOLVED_WORDS` for a solved run
+    (``Diagnosis.solved``; ``short``: "solved", for the overview's 150-pixel column, which the whole ran out of),
+    else the verdict id in words."""
+    if getattr(d, "solved", False):
+        return SOLVED_WORDS.split(" (")[0] if short else SOLVED_WORDS
+    return _label(d.verdict)
+
+
 def _series_label(run, key: str) -> str:
     """A series' legend: as the log spelt it where the reader only normalised its name (``metrics/mAP50-95(B)``,
     :meth:`losslens.run.Run.label`), else the key in words (``val loss``)."""
@@ -554,13 +571,16 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     # "plateau" beside a card saying "none (not plateaued)" told the reader the opposite of the verdict.
     for p in given if plateau is not None else phases_without_x(given):
         start, end = finite_or_none(p.get("start")), finite_or_none(p.get("end"))
-        if start is None or end is None:
+        if start is None or end is None or end <= start:
+            # (A band of no width draws nothing: hf_earlystop_rise/stop128's "plateau" from step 80 to 80 was a
+            # legend swatch with no band.)
             continue
         name = str(p.get("name", ""))
         label, color = PHASES.get(name, (_label(name), "#bbbbbb"))
         if rising:  # an accuracy climbs where a loss drops
             label = RISING_PHASES.get(name, label)
         phases.append({"name": name, "label": label, "color": color, "start": start, "end": end})
+    phases = _with_stretch(phases, d)
     panels = []
     drawn = set(smoothed)
     extra = () if drawn & {"train_loss", "val_loss"} else (
@@ -599,6 +619,40 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
         "chance": main_chance, "floor": None if higher else noise_floor_line(run),
     }
+
+
+def _stretch(d) -> tuple[float, float] | None:
+    """(start, end) on the run's axis of the flat stretch a ``temporary_plateau`` verdict names; None for any other."""
+    top = d.causes[0] if d.verdict == "temporary_plateau" and d.causes else None
+    if top is None:
+        return None
+    a, b = finite_or_none(top.numbers.get("flat_start")), finite_or_none(top.numbers.get("flat_end"))
+    return (a, b) if a is not None and b is not None and b > a else None
+
+
+def _with_stretch(phases: list[dict], d) -> list[dict]:
+    """``phases`` with the flat stretch a temporary_plateau verdict names cut out of the bands it fell in and drawn
+    as its own (:data:`STRETCH_PHASE`), unless a plateau band already holds it (a saddle after X). The text said "flat
+    from epoch 10 to 18" while the chart drew 0-21 one "steep drop" (a step-decay run, its X the final plateau at
+    41). New dicts where cut."""
+    span = _stretch(d)
+    if span is None:
+        return phases
+    a, b = span
+    if any(p["name"] == "plateau" and p["start"] <= a and b <= p["end"] for p in phases):
+        return phases
+    out = []
+    for p in phases:
+        if p["end"] <= a or p["start"] >= b:
+            out.append(p)
+            continue
+        if p["start"] < a:
+            out.append(dict(p, end=a))
+        if p["end"] > b:
+            out.append(dict(p, start=b))
+    label, color = STRETCH_PHASE
+    out.append({"name": "temporary_plateau", "label": label, "color": color, "start": a, "end": b})
+    return sorted(out, key=lambda p: p["start"])
 
 
 def _mark(pl) -> dict | None:
@@ -838,6 +892,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
         # One finite value (a run NaN from its second epoch) strokes no line: its point is drawn, or the legend
         # named curves nobody could see.
         lone = {"marker": "o", "ms": 5} if ok.sum() == 1 else {}
+        if 1 < ok.sum() <= FEW_POINTS:
+            # (Where the points are few a line alone hides where the run was measured: a Trainer's 8 evaluations
+            # read as a continuous curve.)
+            lone = {"marker": "o", "ms": 3.5}
         ax.plot(*_broken(x[ok], raw[ok], breaks), color=c, alpha=0.28, lw=0.9)
         # (The bold line is the smooth, the faint one the log: named "val loss" alone, the smooth was read as the
         # logged values.)
@@ -870,10 +928,14 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 # band is drawn down to the axis's foot and the bound it reaches is written out.
                 off = f"; its lower edge reaches {np.nanmin(lo):.3g}, under the axis"
                 lo = np.maximum(lo, bottom)
+            start = _forecast_jump(data, float(mid[0]))
+            if start:
+                ax.plot(fx[:1], mid[:1], color=FORECAST_COLOR, marker="o", ms=4, ls="none", zorder=3)
             # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
             ax.fill_between(fx, lo, hi, color=FORECAST_COLOR, alpha=0.18, lw=0)
             ax.plot(fx, mid, color=FORECAST_COLOR, lw=1.5, ls="--",
-                    label=f"forecast to {data['axis']} {axis_text(fx[-1], thousands=True)}, 90% band{off}{under}")
+                    label=f"forecast to {data['axis']} {axis_text(fx[-1], thousands=True)}, 90% band{off}{under}"
+                          + start)
         else:
             yerr = None
             if np.isfinite(lo[0]) and np.isfinite(hi[0]):
@@ -906,6 +968,11 @@ def draw_loss(ax, data: dict, legend: bool = True):
     if fl:  # dashed, "flattened": where it slowed, which the verdict says is no plateau
         ax.axvline(fl["x"], color=PLATEAU_COLOR, lw=1.4, ls=(0, (5, 3)),
                    label=f"flattened at {fl['x']:g}, still falling (not a plateau)")
+        if fl.get("lo") is not None and fl.get("hi") is not None and fl["hi"] > fl["lo"]:
+            # (The title's "[118, 145]" drawn as X's interval is: it was printed and nowhere on the chart.)
+            ax.plot([fl["lo"], fl["hi"]], [0.9, 0.9], transform=ax.get_xaxis_transform(), color=PLATEAU_COLOR,
+                    lw=1.2, ls=(0, (3, 2)), marker="|", ms=8, mew=1.2,
+                    label=f"interval of the slowdown: {fl['lo']:g}\u2013{fl['hi']:g}")
     if not data["loss"] and x.size:
         # Nothing finite to draw (a loss NaN from its first point): the run's own axis and a line saying so,
         # not an empty 0-1 box.
@@ -926,10 +993,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
         _log_floor(ax, data)
         _plain_log_ticks(ax)
     else:
-        # The values themselves: a loss flat at 2.3098-2.31 was labelled -0.0002 ... 0 under a "+2.31" written over
-        # the run's name.
-        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
-    ax.set_ylabel(y_label(data))
+        scale = _linear_ticks(ax)
+    ax.set_ylabel(y_label(data) + ("" if data["logy"] else scale))
     ax.grid(True, color="#e6e6e6", lw=0.7)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -952,6 +1017,30 @@ def draw_loss(ax, data: dict, legend: bool = True):
         ax.legend(handles, labels, fontsize=7.5, frameon=True, framealpha=0.85, edgecolor="none", loc="best", ncol=2,
                   bbox_to_anchor=(0, 0, 1, 0.94 if any(t.get_text() for t in ax.texts) else 1))
     return ax
+
+
+#: How far (a share of the drawn curve's last smoothed value) the forecast's first point may sit from it before the
+#: legend says where the forecast starts: the fit's level, not the curve's end (hf_logging_steps/ls1_e16: the smooth
+#: ends near 0.185 pulled by a last point at 0.439, the forecast starts at 0.134, a 28% step read as a drop).
+FORECAST_JUMP = 0.1
+
+
+def _forecast_jump(data: dict, start: float) -> str:
+    """The legend's words for a forecast that starts off the diagnosed curve's drawn end by over
+    :data:`FORECAST_JUMP` of it ("; starts at the fitted level 0.134, not the curve's end 0.185"), else ""."""
+    line = next((s for s in data["loss"] if s["key"] == data.get("metric")), None)
+    if line is None:
+        return ""
+    sm = _arr(line["smooth"])
+    sm = sm[np.isfinite(sm)]
+    if not sm.size or not math.isfinite(start) or abs(start - sm[-1]) <= FORECAST_JUMP * abs(sm[-1]):
+        return ""
+    return f"; starts at the fitted level {start:.3g}, not the curve's end {sm[-1]:.3g}"
+
+
+#: A curve of at most this many finite points is drawn with a marker at each (the 8 evaluations of a Trainer run
+#: every 10 steps; at 40 epochs the markers run into a line of their own).
+FEW_POINTS = 12
 
 
 #: The chance level's line: grey, dashed, under the curves.
@@ -1080,6 +1169,30 @@ def _log_floor(ax, data: dict) -> None:
     floor = log_bottom(data)
     if floor is not None and ax.get_ylim()[0] < floor:
         ax.set_ylim(bottom=floor)
+
+
+#: Powers of 10 outside which a linear y axis writes its ticks as a mantissa under one "×10ⁿ" (matplotlib's
+#: ``set_powerlimits``): plain, a blown-up loss at 6e20 was labelled "600000000000000000000", a third of the
+#: chart's width; 0.0002 and 900000 still read plainly.
+LINEAR_POWER_LIMITS = (-4, 6)
+
+
+def _linear_ticks(ax) -> str:
+    """The values themselves on a linear y axis, with no offset: a loss flat at 2.3098-2.31 was labelled -0.0002 ...
+    0 under a "+2.31" written over the run's name. Beyond :data:`LINEAR_POWER_LIMITS` the ticks are mantissas and
+    the returned suffix (" (×10ⁿ)", mathtext) goes into the axis label: matplotlib's own ×10ⁿ above the axis is
+    written over the run's name. "" where the values read plainly."""
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    lo, hi = ax.get_ylim()
+    top = max(abs(lo), abs(hi))
+    if not math.isfinite(top) or top == 0 or 10.0 ** LINEAR_POWER_LIMITS[0] <= top < 10.0 ** LINEAR_POWER_LIMITS[1]:
+        ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+        return ""
+    power = math.floor(math.log10(top))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 10.0 ** power:.6g}"))
+    return f" ($\\times 10^{{{power}}}$)"
 
 
 def _plain_log_ticks(ax):
@@ -1248,11 +1361,14 @@ def _draw_figure(fig, d, data: dict, panels: bool):
             v = _arr(s["values"])
             ok = np.isfinite(v)
             pax.plot(x[ok], v[ok], color=s["color"], lw=1.3, label=s["label"])
+        scale = ""
         if panel["logy"]:
             pax.set_yscale("log")
             _panel_log_ticks(pax, 7.5)
-        pax.set_ylabel(panel["title"], fontsize=8)
-        pax.tick_params(labelsize=7.5)
+        else:
+            scale = _linear_ticks(pax)
+        pax.set_ylabel(panel["title"] + scale, fontsize=8)
+        pax.tick_params(which="both", labelsize=7.5)  # (minor labels, "3 × 10⁻²", were drawn larger than the major)
         values = np.concatenate([_arr(s["values"]) for s in panel["series"]])
         values = values[np.isfinite(values)]
         if values.size and values.min() == values.max():
@@ -1288,10 +1404,13 @@ def _whole_epochs(ax, data: dict):
 
 def _title(ax, d, data: dict):
     """Verdict, confidence and X in bold; the run name (shortened in the middle) above it."""
-    title = _label(d.verdict)
+    title = headline_words(d)
     conf = finite_or_none(d.causes[0].confidence) if d.causes else None
     if conf is not None:
         title += f" ({conf:.0%})"
+    span = _stretch(d)
+    if span is not None:  # the stretch the verdict is named for, before X (the plateau the run settled on)
+        title += f"  \u00b7  flat {span[0]:g}\u2013{span[1]:g}"
     pl = data["plateau"] or data.get("flattened")
     if pl:
         title += f"  \u00b7  {'X =' if data['plateau'] else 'flattened at'} {pl['x']:g}"

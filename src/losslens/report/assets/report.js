@@ -107,7 +107,23 @@
     // ("train loss and v" was cut at the plot's edge).
     var whole = x0 + w > b.left + b.width || x0 < b.left;
     if (whole) x0 = Math.max(b.left + 2 * DPR, Math.min(x0, b.left + b.width - w - 2 * DPR));
+    // Over a curve there too (a run NaN from epoch 22 of 30, both losses blowing up into the mark: the label lay
+    // across both curves and "val min"): null, and the label goes under the chart, as the PNG puts it in its legend.
+    if (covers(u, x0 - pad, x0 + w + pad, y1 - h - pad, y1 + pad)) return null;
     return { x0: x0, x1: x0 + w, y0: y1 - h, y1: y1, right: right, whole: whole };
+  }
+
+  function offChartMarks(u, labels) {
+    // The NaN marks' labels no place in the plot held, in a line under the chart (kept across redraws and zooms).
+    var host = u.root.parentNode, key = host ? host.querySelector(".ll-nan-key") : null;
+    if (!host) return;
+    if (!labels.length) { if (key) host.removeChild(key); return; }
+    if (!key) {
+      key = document.createElement("div");
+      key.className = "ll-nan-key";
+      host.appendChild(key);
+    }
+    key.textContent = labels.map(function (t) { return "\u2506 " + t; }).join("   ");
   }
 
   function drawMarks(u, d) {
@@ -168,7 +184,7 @@
       ctx.fillStyle = t.color;
       ctx.fillText(text, x0 + 2 * DPR, ty + 1 * DPR);
     });
-    var marks = d.nonfinite || [], placed = [];
+    var marks = d.nonfinite || [], placed = [], off = [];
     var lines = marks.map(function (m) { return xpos(u, m.x); }).concat(d.plateau ? [xpos(u, d.plateau.x)] : []);
     marks.forEach(function (m, i) {
       // The loss turned NaN/inf here for good: the curve stops, the mark says why.
@@ -182,8 +198,9 @@
       ctx.font = (11 * DPR) + "px system-ui, sans-serif";
       ctx.textBaseline = "bottom";
       var box = markLabelBox(u, nx, ctx.measureText(m.label).width, marks.length - 1 - i, placed, lines);
-      placed.push(box);
-      if (box.whole) {
+      if (!box) {
+        off.push(m.label);
+      } else if (box.whole) {
         ctx.fillStyle = "rgba(255,255,255,0.85)";
         ctx.fillRect(box.x0 - 2 * DPR, box.y0, box.x1 - box.x0 + 4 * DPR, box.y1 - box.y0);
         ctx.fillStyle = "#8b0000";
@@ -193,8 +210,10 @@
         ctx.textAlign = box.right ? "left" : "right";
         ctx.fillText(m.label, box.right ? nx + 5 * DPR : nx - 5 * DPR, box.y1);
       }
+      if (box) placed.push(box);
       ctx.restore();
     });
+    offChartMarks(u, off);
     var pl = d.plateau;
     var ranged = pl && pl.lo != null && pl.hi != null && pl.hi > pl.lo;
     if (ranged) {
