@@ -482,6 +482,21 @@ def test_a_nan_mark_s_label_with_no_room_beside_it_goes_under_the_chart(browser,
     assert b.problems() == []
 
 
+def test_a_curve_of_few_points_is_drawn_with_a_marker_at_each(browser, tmp_path):
+    """A Trainer run stopped early (tests/fixtures/ecosystem/hf_earlystop_rise): 8 evaluations drawn as a bare line,
+    nothing saying where the run was measured; now each is marked, as on the PNG. Its 25 training points are not."""
+    d = losslens.diagnose(os.path.join(os.path.dirname(__file__), "fixtures", "ecosystem", "hf_earlystop_rise",
+                                       "stop128_trainer_state.json"))
+    b = browser
+    list(_chart_shots(b, [d], write_report([d], tmp_path / "few.html")))
+    # (uPlot keeps points.show as a function of (u, series index) returning the option given)
+    shown = b.eval("(function(){var u=losslensReport.charts[0].u;return u.series.slice(1).map(function(s, i){"
+                   "var p=s.points&&s.points.show;return [s.label, !!(typeof p==='function'?p(u,i+1):p)];});})()")
+    marked = {label: show for label, show in shown}
+    assert marked["val loss (smoothed)"] is True and marked["train loss (smoothed)"] is False, shown
+    assert b.problems() == []
+
+
 def test_x_s_interval_leaves_the_phase_bands_their_colour(browser, tmp_path):
     """A real Trainer's run (hf_output: X = 50, interval 25-65 steps since X's bootstrap scales residuals by their local noise, the steep drop up to step 50): the interval
     was a red tint over the phase bands, so the steep drop changed colour at step 15 and read as one more phase.

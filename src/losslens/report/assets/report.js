@@ -519,6 +519,8 @@
         s.stroke = alpha(c.color, 0.35); s.width = 1;
       } else if (c.kind === "smooth") {
         s.stroke = c.color; s.width = 2;
+        // Few points (a Trainer's 8 evaluations): each marked, as the PNG marks them (plot.FEW_POINTS, 12).
+        if (finite > 1 && finite <= 12) s.points = { show: true, size: 6 };
       } else if (c.kind === "fc_mid") {
         s.stroke = c.color; s.width = 1.5; s.dash = [6, 4];
       } else if (c.kind === "level") {  // a guesser's level (1/K, ln K) or the noise floor: grey, dashed
