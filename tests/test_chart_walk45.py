@@ -130,6 +130,11 @@ def test_where_a_curve_flattened_its_interval_is_drawn_and_the_forecast_start_sa
     assert "starts at the fitted level" in fc, fc
     level = float(re.search(r"fitted level ([\d.]+)", fc).group(1))
     assert level == pytest.approx(chart_data(d)["forecast"]["mid"][0], rel=0.01)
+    # the HTML chart's forecast series says it too
+    [m] = re.findall(r'<script type="application/json" id="ll-data-1">(.*?)</script>', report_html.report_html([d]),
+                     re.S)
+    [col] = [c for c in json.loads(m)["cols"] if c["kind"] == "fc_mid"]
+    assert col["label"] == "forecast" + fc[fc.index("; starts at"):]
 
 
 def test_panel_minor_labels_are_no_larger_than_major_ones(figure):

@@ -185,7 +185,9 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                     vals = [None if v is None else max(v, plot.round_sig(bottom)) for v in vals]
                 cols.append({"label": f"forecast {key}", "kind": kind, "role": "forecast",
                              "color": plot.FORECAST_COLOR, "values": align(vals, fx)})
-        cols.append({"label": "forecast", "kind": "fc_mid", "role": "forecast",
+        # (a path starting off the curve's drawn end says where it starts, as the PNG's legend does)
+        jump = plot.forecast_jump(data, float(f["mid"][0])) if not single and f["mid"][0] is not None else ""
+        cols.append({"label": "forecast" + jump, "kind": "fc_mid", "role": "forecast",
                      "color": plot.FORECAST_COLOR, "values": align(f["mid"], fx)})
     panels = [{"title": p["title"], "logy": p["logy"], "bounds": p.get("bounds"),
                "series": [{"label": s["label"], "color": s["color"], "values": align(s["values"], x_run)}

@@ -928,7 +928,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
                 # band is drawn down to the axis's foot and the bound it reaches is written out.
                 off = f"; its lower edge reaches {np.nanmin(lo):.3g}, under the axis"
                 lo = np.maximum(lo, bottom)
-            start = _forecast_jump(data, float(mid[0]))
+            start = forecast_jump(data, float(mid[0]))
             if start:
                 ax.plot(fx[:1], mid[:1], color=FORECAST_COLOR, marker="o", ms=4, ls="none", zorder=3)
             # The legend says how far it reaches and what the band is: "forecast" alone left both to guess.
@@ -1025,7 +1025,7 @@ def draw_loss(ax, data: dict, legend: bool = True):
 FORECAST_JUMP = 0.1
 
 
-def _forecast_jump(data: dict, start: float) -> str:
+def forecast_jump(data: dict, start: float) -> str:
     """The legend's words for a forecast that starts off the diagnosed curve's drawn end by over
     :data:`FORECAST_JUMP` of it ("; starts at the fitted level 0.134, not the curve's end 0.185"), else ""."""
     line = next((s for s in data["loss"] if s["key"] == data.get("metric")), None)
