@@ -134,6 +134,15 @@ CHECKED_POINTS = 8
 #: 30% withheld 24 / 16 / 15 and 2 / 3 / 5 sds 17 / 16 / 16, all but 1-3 of them off by > 25% at the end.
 MISS_NOISE = 3.0
 MISS_REL = 0.2
+#: A fitted level now under every one of the last points by more than this share of the lowest (and more than
+#: MISS_NOISE sds, and more than their own fall across them) is a fit that falls faster than the curve now:
+#: no forecast (:func:`_overshoots_present`). 2%: twice the 1% a forecast's gain must reach to count
+#: (``IMPROVE_FRACTION``); a level off by less moves no reading.
+OVERSHOOT_REL = 0.02
+#: ... and by more than this many times both the last points' noise sd and their own fall across them. 10: a fit a
+#: few times steeper than a noisy tail (a validation loss still falling through its bounce) is the fit's ordinary
+#: error, which the interval carries; one 10 times under a tail that barely moves is a shape the families miss.
+OVERSHOOT_TIMES = 10.0
 
 
 def fitted_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1016,6 +1025,20 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
             f"the fit misses where the curve is now, a shape no learning-curve family follows (a blow-up and its "
             f"recovery, a jump): its level now {level:.4g} against the last {k_r} points' {centre} {median:.4g}, last "
             f"{float(y[-1]):.4g} (noise sd {noise:.2g}); the interval is a wide guess"))
+    # (Where a noise floor is given, a level under it is held there instead: below.)
+    steep = None if holding or batch or model.held_at is not None else _overshoots_present(x, y, level, nonneg)
+    if steep is not None:
+        # The median-residual anchor puts the fit through the middle of the last points; a fit that falls far
+        # faster than they do crosses them there and ends under all of them, and its slope is what it carries
+        # on. Keras Adam(3e-3) on digits, ReduceLROnPlateau down to min_lr 1e-6, no lr logged
+        # (tests/fixtures/ecosystem/keras_rlrop_floor): its training loss fell 0.11% over its last quarter to
+        # 0.003378 at epoch 79, every one of its last 50 points >= 0.003378, yet its level now read 0.003212
+        # and "40% lower by epoch 160, P = 100%"; trained on to 160 it reached 0.003354 (-0.7%).
+        low, fall, k_r = steep
+        return _insufficient(x_all, y_all, horizon, metric, "misses_curve", reason=(
+            f"the fit falls far faster than the curve does now: its level now {level:.4g} is under every one of the "
+            f"last {k_r} points (lowest {low:.4g}, a fall of {fall:.2g} across them), and that fall is what it "
+            "would carry on; the interval is a wide guess"))
     if model.held_at is not None and level < model.held_at[0]:
         # A fitted level under the floor and under every one of the last points is the fit's overshoot, not where
         # the curve is: measured from it, the held value read "2.4% higher" of a curve that only flattened.
@@ -1634,6 +1657,36 @@ def _missed_present(x: np.ndarray, y: np.ndarray, level: float, nonneg: bool, ba
 
     if (off(median) and off(carried)) or (nonneg and level < 0.5 * float(np.min(ys))):
         return median, noise, k
+    return None
+
+
+def _overshoots_present(x: np.ndarray, y: np.ndarray, level: float, nonneg: bool):
+    """``(lowest, fall, k)`` of the last ``k = max(3, n // 10)`` points (at most 50) of ``x``, ``y`` (shape (n,))
+    when the fitted ``level`` at the last point lies under all of them by more than :data:`OVERSHOOT_REL` of
+    the lowest and more than :data:`OVERSHOOT_TIMES` times both their noise sd and their own fall across them
+    (their Theil-Sen slope times their span: a fit whose end falls some 20 times as fast as they do), points that
+    fall; else None. Only a curve never below 0 is read (the level's share needs a zero point).
+
+    :func:`_missed_present`'s 20% lets a fit pass a smooth curve a few percent off; anchored on the median
+    residual of the last points, a fit a few percent under every one of them falls far faster than they do at
+    the end, the slope its forecast carries on."""
+    if not nonneg:
+        return None
+    n = y.shape[0]
+    k = min(max(3, n // 10), 50, n)
+    xs, ys = x[-k:], y[-k:]
+    low = float(np.min(ys))
+    with np.errstate(over="ignore", invalid="ignore"):
+        fall = -float(theil_sen(xs, ys)) * float(xs[-1] - xs[0])
+    if not fall > 0:
+        # Points that do not fall are a bump or a rise, not a slower fall: _missed_present's to judge (an
+        # MLPRegressor's 1 - R² stopped by its patience on a bump went on to fall 31%,
+        # tests/fixtures/ecosystem/sklearn_mlpregressor_creep/s7).
+        return None
+    noise = difference_noise(y[-max(10, k):])
+    gap = low - level
+    if gap > OVERSHOOT_REL * low and gap > OVERSHOOT_TIMES * max(noise, fall):
+        return low, fall, k
     return None
 
 
