@@ -36,6 +36,8 @@ def to_runs(source: Any, **options) -> list[Run]:
         named = "dict" if isinstance(source, Mapping) else type(source).__name__
         if boosted_history(dict(hist)):
             meta, source = {"model": "boosted_trees"}, booster_columns(dict(hist))
+        else:
+            meta = _stopped_early(source, hist)
         return rounds_axis([Run.from_history(source, columns=options.get("columns"), meta=meta, source=named)])
     from .readers.table import from_frame, is_frame
 
@@ -77,6 +79,22 @@ def to_runs(source: Any, **options) -> list[Run]:
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _stopped_early(history, hist: Mapping) -> dict | None:
+    """``{"stopped_early": {"epochs": planned, "epochs_run": logged}}`` of a Keras History whose fit a callback
+    stopped (``history.model.stop_training`` set, fewer epochs logged than ``history.params["epochs"]``), else None.
+    Keras 3 keeps no callback on the History or its model, so which one stopped it, and whether it restored the best
+    weights (EarlyStopping's ``restore_best_weights``), cannot be read: the advice says both."""
+    params = getattr(history, "params", None)
+    model = getattr(history, "model", None)
+    if isinstance(history, Mapping) or not isinstance(params, Mapping) or getattr(model, "stop_training", None) is not True:
+        return None
+    planned = params.get("epochs")
+    logged = max((len(v) for v in hist.values() if hasattr(v, "__len__")), default=0)
+    if not isinstance(planned, int) or isinstance(planned, bool) or not 0 < logged < planned:
+        return None
+    return {"stopped_early": {"epochs": planned, "epochs_run": logged}}
 
 
 def _framework_runs(source, options) -> list[Run] | None:

@@ -837,6 +837,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if _boosted_trees(run):
         _booster_actions(causes)
     _trainer_keeps_best(run, f, causes)
+    _already_stopped(run, f, causes)
     _recurrent_or_not(run, causes)
     if causes[0].id == "diverged" and "nonfinite_from" in causes[0].numbers:
         # The loss turned NaN/inf for good: the weights are gone, and what the finite stretch before it
@@ -8581,12 +8582,57 @@ def _trainer_keeps_best(run: Run, f: Facts, causes: list[Cause]) -> None:
                 f"load_best_model_at_end=True it loaded it at the end, keep it; without, load it from there")
     if at != lowest:
         said += f"; {f.metric} was {'highest' if _higher(f) else 'lowest'} at {f.axis_name} {_n(lowest)}"
+    stopped = meta.get("early_stopped")
+    if isinstance(stopped, dict):
+        # (The state's EarlyStoppingCallback counter at its patience, should_training_stop set: the run is over.)
+        of = f" of {stopped['max_steps']}" if stopped.get("max_steps") else ""
+        said += (f"; EarlyStoppingCallback ended the run at step {stopped['step']}{of}, after {stopped['patience']} "
+                 "evaluations without improvement (its patience)")
     if "accuracy_best_epoch" in cause.numbers:
         # (The accuracy's climb past the loss's minimum says which weights to keep: the kept checkpoint follows it.)
         cause.actions.insert(1, said + " (metric_for_best_model='accuracy' keeps the accuracy's best instead)")
     else:
         cause.actions[0] = said
     cause.numbers["kept_checkpoint_epoch"] = at
+
+
+def _already_stopped(run: Run, f: Facts, causes: list[Cause]) -> None:
+    """Overfitting in a run whose best weights were kept already (a Lightning checkpoint named by its epoch,
+    ``meta["best_checkpoint"]``: :func:`losslens.readers.lightning.kept_checkpoint`), or in a Keras fit a callback already stopped (``meta["stopped_early"]``, read off the History:
+    :func:`losslens.api._stopped_early`): "early stopping with restore_best_weights" tells its user to add what ran
+    already. Keras 3 keeps no callback on the History, so whether the best weights were restored is not known: the
+    advice says both. A digits MLP at Adam(3e-3) under EarlyStopping(patience=5, restore_best_weights=True), 21 of 80
+    epochs run, best val_loss 0.1893 at epoch 15: the model held epoch 15's weights when it was told to stop early."""
+    cause = next((c for c in causes if c.id == "overfitting"), None)
+    meta = run.meta or {}
+    stop, kept = meta.get("stopped_early"), meta.get("best_checkpoint")
+    if cause is None or "val_best_epoch" not in cause.numbers \
+            or "kept_checkpoint_epoch" in cause.numbers or "accuracy_best_epoch" in cause.numbers:
+        return
+    at = float(cause.numbers.get("metric_best_epoch", cause.numbers["val_best_epoch"]))
+    hit = np.flatnonzero(f.x == at)
+    value = f" ({f.metric} {float(f.y[hit[0]]):.4g})" if hit.size else ""
+    if isinstance(kept, dict) and run.axis_name == "epoch":
+        # Lightning's ModelCheckpoint (save_top_k=1) left one checkpoint, named by its epoch: the weights are kept
+        # already, as the HF Trainer's best checkpoint is (_trainer_keeps_best). A Lightning MLP on digits under
+        # EarlyStopping(patience=3) and ModelCheckpoint(monitor="val_loss"): checkpoints/epoch=13-step=140.ckpt.
+        if float(kept["epoch"]) == at:
+            said = (f"ModelCheckpoint kept {kept['path']}, {f.axis_name} {_n(at)}{value}, the best: load it "
+                    "(YourModule.load_from_checkpoint), it holds the weights to keep")
+        else:
+            # (With no monitor, ModelCheckpoint keeps the last epoch's weights, not the best's.)
+            said = (f"ModelCheckpoint kept {kept['path']} ({f.axis_name} {_n(kept['epoch'])}), not {f.metric}'s best "
+                    f"at {f.axis_name} {_n(at)}{value}: ModelCheckpoint(monitor=\"{f.metric}\") keeps the best one")
+        cause.actions[0] = said
+        cause.numbers["kept_checkpoint_epoch"] = float(kept["epoch"])
+        return
+    if not isinstance(stop, dict):
+        return
+    cause.actions[0] = (f"it was stopped early already, after {stop['epochs_run']} of its {stop['epochs']} "
+                        f"{f.axis_name}s: with EarlyStopping's restore_best_weights=True the model holds the weights "
+                        f"of {f.axis_name} {_n(at)}{value}, its best; without, those are lost (restore them by "
+                        "training again with it on, or keep a ModelCheckpoint(save_best_only=True))")
+    cause.numbers["stopped_early_after"] = float(stop["epochs_run"])
 
 
 def _chance_margin(c, t: Thresholds) -> float:

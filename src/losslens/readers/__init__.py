@@ -71,7 +71,7 @@ from ..columns import axis_kind, given_columns, is_trainer_timing
 from ..exceptions import (LosslensError, MissingExtraError, ReadError, RunNotFoundError, UnknownFormatError, UsageError,
                           UsageTypeError, raised_in)
 from ..run import Run
-from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, mmengine, records, sacred, table, ultralytics
+from . import _source, boosting, catboost, console, delimited, dvclive, hparams, huggingface, keras, lightning, mmengine, records, sacred, table, ultralytics
 
 from ._source import reporting  # noqa: E402 - the CLI's progress bar hooks the reading of a folder's runs
 from ._source import run_name  # noqa: E402 - a file's run name, which the callbacks give their live run too
@@ -281,11 +281,20 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         if config:
             for run in runs:
                 run.meta["tune_config"] = config
+        # Lightning's ModelCheckpoint keeps its best under checkpoints/ beside metrics.csv: the weights to keep.
+        kept = lightning.kept_checkpoint(path) if path.name == "metrics.csv" else None
+        if kept:
+            for run in runs:
+                run.meta["best_checkpoint"] = kept
         # Ultralytics writes args.yaml beside results.csv: the planned epochs and the lr schedule.
         ultralytics.beside(path, runs)
         # The Trainer's model config.json beside trainer_state.json (or in its checkpoints): the problem it solves.
         if path.name == "trainer_state.json":
             huggingface.with_model_config(path, runs)
+            try:
+                huggingface.checkpoint_alone(path, json.loads(path.read_text()), source or str(path))
+            except (OSError, ValueError):
+                pass  # (read above already: a state that cannot be read again is no run to warn about)
     _source.keep_notes(runs, notes)
     return runs
 

@@ -116,14 +116,66 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         columns = chosen
     runs = table.to_runs(cols, name=name, source=source, fmt="hf_trainer_state", columns=columns,
                          run_column=run_column, run_id=run_id, metric=metric, axis="step", meta=meta)
+    stopped = _early_stopped(obj)
     for run in runs:
         _undo_accumulated_sum(run, obj, summary, source)
         plan_end(run, obj, source)
+        if stopped:
+            run.meta["early_stopped"] = stopped
         n = training_examples(obj, summary)
         if n is not None:
             run.meta.setdefault("train_examples", n[0])
             run.meta.setdefault("train_examples_from", n[1])
     return runs
+
+
+def _control(obj: dict) -> tuple[dict, dict | None]:
+    """(TrainerControl's args, EarlyStoppingCallback's state) from ``stateful_callbacks`` (Transformers >= 4.40), or
+    ({}, None)."""
+    sc = obj.get("stateful_callbacks")
+    if not isinstance(sc, dict):
+        return {}, None
+    ctl = sc.get("TrainerControl")
+    args = ctl.get("args") if isinstance(ctl, dict) else None
+    es = sc.get("EarlyStoppingCallback")
+    return (args if isinstance(args, dict) else {}), (es if isinstance(es, dict) else None)
+
+
+def _early_stopped(obj: dict) -> dict | None:
+    """``{"patience": p, "step": global_step, "max_steps": m}`` where the Trainer's EarlyStoppingCallback ended the
+    run: the state says ``should_training_stop`` with the callback's counter at its patience (evaluations without
+    improvement), before ``max_steps``; else None."""
+    args, es = _control(obj)
+    if es is None or args.get("should_training_stop") is not True:
+        return None
+    patience = (es.get("args") or {}).get("early_stopping_patience")
+    counter = (es.get("attributes") or {}).get("early_stopping_patience_counter")
+    step, end = obj.get("global_step"), obj.get("max_steps")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (patience, counter, step)) \
+            or counter < patience or (isinstance(end, int) and step >= end):
+        return None
+    return {"patience": patience, "step": step, "max_steps": end if isinstance(end, int) else None}
+
+
+def checkpoint_alone(state: Path, obj: dict, source: str) -> None:
+    """A warning where ``state`` is a ``checkpoint-N/trainer_state.json`` saved mid-run (``should_training_stop``
+    false, ``global_step`` short of ``max_steps``) with no ``trainer_state.json`` in the output folder above it: its
+    history ends at N, and the evaluations after it are not there to read. ``save_total_limit=1`` with
+    ``load_best_model_at_end=True`` keeps the best checkpoint and deletes the later ones: a run evaluated 6 times,
+    best at step 24, left checkpoint-24 (3 evaluations) and read "converged".  ``trainer.save_state()`` after
+    ``train()`` writes the whole run's."""
+    if not re.match(r"^checkpoint-\d+$", state.parent.name) or (state.parent.parent / "trainer_state.json").exists():
+        return
+    args, _ = _control(obj)
+    step, end = obj.get("global_step"), obj.get("max_steps")
+    if args.get("should_training_stop") is True or not isinstance(step, int) or not isinstance(end, int) \
+            or step >= end:
+        return
+    said = " (should_training_stop false)" if args.get("should_training_stop") is False else ""
+    _source.warn(source, "a checkpoint's history, saved mid-run at step %d of %d%s, and no final trainer_state.json "
+                 "in %s: what the run logged after step %d is not in it (save_total_limit deletes later checkpoints; "
+                 "trainer.save_state() after train() writes the whole run's)",
+                 step, end, said, state.parent.parent.name or ".", step)
 
 
 def _nonfinite_grad_norms(log: list, source) -> None:

@@ -14,6 +14,9 @@ with ``*_epoch`` values and one row per validation run, each filling only its ow
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 
 from ..columns import is_validation, normalise
@@ -219,3 +222,25 @@ def fractional_epochs(epoch: np.ndarray, step: np.ndarray) -> np.ndarray | None:
     out = np.full(epoch.shape, np.nan)
     out[ok] = axis[at] + np.clip((step[ok] - start[at]) / length[at], 0.0, 1.0)
     return out
+
+
+_CKPT_EPOCH = re.compile(r"(?:^|[-_])epoch=(\d+)(?:[-_.]|$)")
+
+
+def kept_checkpoint(metrics: Path) -> dict | None:
+    """``{"path": "checkpoints/<name>.ckpt", "epoch": N}`` of the one checkpoint ModelCheckpoint kept beside a
+    ``metrics.csv`` (in ``checkpoints/`` of its version folder, the default ``dirpath`` with a logger), its epoch read
+    off the default name, ``epoch=13-step=140.ckpt`` (0-based, as ``metrics.csv`` numbers them); else None. Only
+    one: with ``save_top_k=1`` (the default) the file left is the best by its monitor, while several kept (or a
+    ``last.ckpt`` alone) do not say which is best without loading them."""
+    folder = metrics.parent / "checkpoints"
+    try:
+        names = [p.name for p in folder.iterdir() if p.suffix == ".ckpt" and p.name != "last.ckpt"] \
+            if folder.is_dir() else []
+    except OSError:
+        return None
+    if len(names) != 1:
+        return None
+    m = _CKPT_EPOCH.search(names[0][:-len(".ckpt")])
+    return {"path": f"checkpoints/{names[0]}", "epoch": int(m.group(1))} if m else None
+
