@@ -207,8 +207,10 @@ def describe(fc, name: str, axis: str, run=None) -> str:
         # (diagnose's X answers another question -- where the logged curve flattened, "flattened at step 1375" --
         # and a user running both read two answers to one: said which is which.)
         held = " as though the lr held" if fc.schedule_ended else ""
+        # (X is measured from the log's first point (forecasting._plateau_epoch), not from the fit's start: fitted from
+        # an lr cut at epoch 28, it read "by epoch 14 ... from epoch 28 to 240".)
         lines.append(f"  plateau {axis} X: none yet (by {at_text(run, axis, fc.plateau_epoch)} the fitted curve "
-                     f"made 95% of its whole improvement from {axis} {axis_text(fc.x0)} to {axis_text(fc.horizon)}, "
+                     f"made 95% of its whole improvement from the log's first {axis} to {axis_text(fc.horizon)}, "
                      f"but it is still forecast to improve by more than 1%{held}, P = {fc.p_improve:.0%}); where the "
                      f"logged curve flattened so far is `losslens diagnose`'s X")
     elif fc.plateau_epoch is not None and fc.schedule_ended:
