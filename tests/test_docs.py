@@ -995,3 +995,20 @@ def test_the_calibration_figures_are_the_results_files():
                                          .replace("| 4 → 7 | 75% → 71% |", "| 4 → 5 | 75% → 60% |")
                                          .replace("0.134 → **0.132** (0.103)", "0.134 → **0.117** (0.103)"),
                                          results)) == 4
+
+
+def test_the_forecast_keys_set_only_by_a_floor_or_an_offset_free_loss_are_documented():
+    """The forecast keys that only some runs carry (a constant answer's floor: ``prior_floor``; a loss with no zero
+    point: ``per_improvement``), each read off the run that sets it: the examples the check above reads set neither,
+    and ``prior_floor`` reached ``--json`` unnamed in the doc."""
+    eco = REPO / "tests" / "fixtures" / "ecosystem"
+    objects = []
+    for argv in (["diagnose", str(eco / "prior_level" / "keras_dead.csv"), "--horizon", "200"],
+                 ["forecast", str(eco / "torch_gaussian_nll" / "slow.csv"), "--horizon", "199", "--offset-free"]):
+        res = CliRunner().invoke(app, [*argv, "--json"])
+        assert res.exit_code == 0, res.output
+        objects += [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    fc = objects[0]["forecast"]
+    assert "prior_floor" in fc and objects[1].get("per_improvement") is True  # (else this checks nothing)
+    missing = undocumented_keys((REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"), objects)
+    assert not missing, f"docs/ARCHITECTURE.md does not say what these --json keys are: {missing}"
