@@ -172,3 +172,17 @@ def test_every_adapter_passes_offset_free_to_its_watcher(module, name):
     pytest.importorskip(module)
     adapter = getattr(importlib.import_module(f"losslens.integrations.{module}"), name)
     assert adapter(offset_free=True).watcher.run().meta["offset_free"] is True
+
+
+@pytest.mark.parametrize("name", ["zero.csv", "slow.csv"])
+def test_every_bar_of_the_stop_gain_rule_is_a_share_of_the_improvement_offset_free(name):
+    """The rule's other weighings of min_gain (a missed fall, a missed steady fall, a curve not yet past its noise)
+    read it as a share of the level too, which the units move: at min_gain 0.05, zero.csv stopped at epoch 41 at
+    -ln 100 ... +ln 10, 36 at +ln 1000 and 33 at +ln 1e6; slow.csv at 31, but never at -ln 10."""
+    from losslens.stopping import ForecastStopping
+
+    d = pd.read_csv(GNLL / name)
+    x, y = d["epoch"].to_numpy(float), d["val_loss"].to_numpy(float)
+    stops = {ForecastStopping(min_gain=0.05, metric="val_loss", offset_free=True).replay(x, y + c)
+             for c in (-2 * LN10, -LN10, 0.0, LN10, 3 * LN10, 6 * LN10)}
+    assert len(stops) == 1 and stops != {None}, stops

@@ -395,8 +395,9 @@ class ForecastStopping:
         if not progressed and not fc.reason:
             # Not yet beyond its noise from its start: a forecast decline (or rise) carries a dip or a swing, not a
             # trend, and says nothing of a take-off to come; only a curve forecast to stay where it is (stuck: a
-            # network knocked to a constant prediction) is stopped, weighed against its own level.
-            gain = (fc.level - fc.value) / per_level(fc.level)
+            # network knocked to a constant prediction) is stopped, weighed against its own level (offset-free: against
+            # its improvement so far, as the gain above: its level is the units' constant).
+            gain = (fc.level - fc.value) / self._unit(fc, fc.level)
             low = abs(gain) < self.min_gain and self._stuck_evidence(fc.level, noise)
         if low and ((gain >= 0 and self._misses_the_fall(x, y, fc, noise)) or self._misses_a_steady_fall(x, y, fc)):
             # (A steady fall is weighed at a negative gain too: a fit lagging a curve that still falls steadily
@@ -480,7 +481,8 @@ class ForecastStopping:
     def _misses_the_fall(self, x: np.ndarray, y: np.ndarray, fc, noise: float) -> bool:
         """Does the forecast miss how fast the curve falls now? Yes where the least-squares slope of its last 5 points
         is steeper than the fitted curve's slope over them by more than 3 of that slope's noise sds, and the missed
-        fall over that stretch (or to the horizon, if nearer) is more than ``min_gain`` of the level: the forecast's
+        fall over that stretch (or to the horizon, if nearer) is more than ``min_gain`` of the level (offset-free: of the improvement so far,
+        :meth:`_unit`): the forecast's
         flat tail is then a fit to an early knee, not to where the curve is going, and its gain says nothing. A
         regression's val_RMSE falling 1.74 -> 0.36 in 4 epochs, then a steady 0.01 an epoch, was forecast flat at
         epoch 9 of 80 by a Weibull fit to the knee (its last 4 points 0.3513 ... 0.3173, the fit's 0.3288 ... 0.3216)
@@ -513,14 +515,14 @@ class ForecastStopping:
         xs, ys, dx, sxx = last
         missed = float(dx @ (fc.value_at(xs) - ys)) / sxx  # observed slope below the fitted one, per axis unit
         span = min(float(xs[-1] - xs[0]), float(self.horizon - x[-1]) if self.horizon is not None else math.inf)
-        return missed > 3.0 * noise / math.sqrt(sxx) and missed * span > self.min_gain * abs(fc.level)
+        return missed > 3.0 * noise / math.sqrt(sxx) and missed * span > self.min_gain * self._unit(fc, fc.level)
 
     def _misses_a_steady_fall(self, x: np.ndarray, y: np.ndarray, fc) -> bool:
         """Does the forecast miss a steady fall, one that goes on to the horizon? Yes where, over the last 10 points,
         the curve falls (its least-squares slope below 0 by more than 3 of that slope's standard errors, from the
         scatter about the line) faster than the fitted curve (the slope of the fit less the curve, likewise more than
         3 standard errors above 0), and the part of the fall the fit misses (the lesser of the two slopes, per axis
-        unit), carried to the horizon, is more than ``min_gain`` of the level. :meth:`_misses_the_fall` counts the
+        unit), carried to the horizon, is more than ``min_gain`` of the level (offset-free: :meth:`_unit`). :meth:`_misses_the_fall` counts the
         missed fall over its 5 points only: a Friedman1 MLP at SGD(0.002) falling a steady 0.0006 an epoch (t = -37),
         the fit missing 0.00046 of it, was stopped at epoch 96 of 200 ("0.6% to come"; 0.66% of the level over 4
         epochs, 17% to the horizon), 21% above the 0.227 it reached. ``x``, ``y``: the curve so far, shape (n,),
@@ -541,7 +543,7 @@ class ForecastStopping:
         missed, t_missed = slope_t(fc.value_at(xs) - ys)
         if not (t_fall > 3.0 and t_missed > 3.0):
             return False
-        return min(fall, missed) * float(fc.horizon - x[-1]) > self.min_gain * abs(fc.level)
+        return min(fall, missed) * float(fc.horizon - x[-1]) > self.min_gain * self._unit(fc, fc.level)
 
     def _stuck_evidence(self, level: float, noise: float) -> bool:
         """Is a flat forecast evidence of a stuck curve? Yes where the curve's noise (second differences' robust sd)
