@@ -99,7 +99,9 @@ def test_a_baseline_log_from_other_settings_is_not_read_as_train_s_own_where_tra
         return base(decay_factor=decay_factor, seed=seed)
 
     v = verify(train, baseline=str(path), causes=["overfitting"])
-    assert v.diagnosis.verdict == "overfitting"
+    # (lr 0.5's training loss holds at 0.40-0.44 beside validation's best 0.567, where lr 0.05 reaches 0.124: read
+    # lr_too_high since _held_near_val_best, overfitting before; the check asked for is overfitting's either way.)
+    assert v.diagnosis.verdict == "lr_too_high"
     decay = [r for r in v.results if r.check.change == {"decay_factor": 10.0}]
     assert decay and all(r.holds is None and r.why == "noise" for r in decay), [r.line() for r in decay]
     assert "does not reproduce the baseline given" in decay[0].skipped
