@@ -1132,9 +1132,8 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     return Forecast(metric=metric, horizon=horizon, value=mid_h, interval=(lo_h, hi_h), level=level,
                     gain=gain, p_improve=p_improve, plateau_epoch=plateau, x0=x0, x_last=x_last,
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
-                    note=note, per_improvement=getattr(model, "ref", None) is not None and model.ref > 0,
-                    uncertain=_uncertain(lo_h, hi_h, level, nonneg,
-                                                                  model.ref), fit_alone=fit_alone, _model=model,
+                    note=note, per_improvement=model.ref is not None and model.ref > 0,
+                    uncertain=_uncertain(lo_h, hi_h, level, nonneg, model.ref), fit_alone=fit_alone, _model=model,
                     noise_floor=None if model.held_at is None or prior_floor is not None else float(noise_floor),
                     prior_floor=None if model.held_at is None or prior_floor is None else float(prior_floor))
 

@@ -370,7 +370,6 @@ class ForecastStopping:
         """One check's decision on the curve ``x``, ``y`` (shape (n,), lower is better): (low, the gain weighed,
         the forecast, why a stop waits or None: :attr:`waiting`)."""
         from .facts.smoothing import difference_noise, median3
-        from .forecasting import per_level
 
         # The running median of 3 and the noise sd, once per check: the progress guard, the reference, the stuck
         # test and the missed-fall test read them off the same points.
@@ -481,9 +480,8 @@ class ForecastStopping:
     def _misses_the_fall(self, x: np.ndarray, y: np.ndarray, fc, noise: float) -> bool:
         """Does the forecast miss how fast the curve falls now? Yes where the least-squares slope of its last 5 points
         is steeper than the fitted curve's slope over them by more than 3 of that slope's noise sds, and the missed
-        fall over that stretch (or to the horizon, if nearer) is more than ``min_gain`` of the level (offset-free: of the improvement so far,
-        :meth:`_unit`): the forecast's
-        flat tail is then a fit to an early knee, not to where the curve is going, and its gain says nothing. A
+        fall over that stretch (or to the horizon, if nearer) is more than ``min_gain`` of the level (offset-free: of
+        the improvement so far, :meth:`_unit`): the forecast's flat tail is then a fit to an early knee, not to where the curve is going, and its gain says nothing. A
         regression's val_RMSE falling 1.74 -> 0.36 in 4 epochs, then a steady 0.01 an epoch, was forecast flat at
         epoch 9 of 80 by a Weibull fit to the knee (its last 4 points 0.3513 ... 0.3173, the fit's 0.3288 ... 0.3216)
         and stopped there, where training on reached 0.094. A window that opens on the end of a drop is weighed past
@@ -522,8 +520,8 @@ class ForecastStopping:
         the curve falls (its least-squares slope below 0 by more than 3 of that slope's standard errors, from the
         scatter about the line) faster than the fitted curve (the slope of the fit less the curve, likewise more than
         3 standard errors above 0), and the part of the fall the fit misses (the lesser of the two slopes, per axis
-        unit), carried to the horizon, is more than ``min_gain`` of the level (offset-free: :meth:`_unit`). :meth:`_misses_the_fall` counts the
-        missed fall over its 5 points only: a Friedman1 MLP at SGD(0.002) falling a steady 0.0006 an epoch (t = -37),
+        unit), carried to the horizon, is more than ``min_gain`` of the level (offset-free: :meth:`_unit`).
+        :meth:`_misses_the_fall` counts the missed fall over its 5 points only: a Friedman1 MLP at SGD(0.002) falling a steady 0.0006 an epoch (t = -37),
         the fit missing 0.00046 of it, was stopped at epoch 96 of 200 ("0.6% to come"; 0.66% of the level over 4
         epochs, 17% to the horizon), 21% above the 0.227 it reached. ``x``, ``y``: the curve so far, shape (n,),
         lower is better."""
@@ -558,13 +556,11 @@ class ForecastStopping:
     def _unit(self, fc, ref: float) -> float:
         """What ``min_gain`` is a share of: ``|ref|``, or, offset-free, the curve's improvement so far
         (:func:`losslens.forecasting.gain_reference`)."""
-        if self.offset_free and self.mode != "max" and fc.per_improvement:
-            from .forecasting import gain_reference
+        # (The forecast carries the choice: :meth:`_fit` fits it offset-free only where this rule is, on a loss, and
+        # gain_reference falls back to |ref| wherever it was not.)
+        from .forecasting import gain_reference
 
-            return gain_reference(fc, ref)
-        from .forecasting import per_level
-
-        return per_level(ref)
+        return gain_reference(fc, ref)
 
     def _reference(self, y: np.ndarray, fc, m3: np.ndarray) -> float:
         """What the forecast at the horizon must beat by ``min_gain`` (lower-is-better units)."""
