@@ -169,6 +169,9 @@ def test_a_missing_path_is_exit_2_under_noise_floor_too(tmp_path):
     # with_noise_floor copied the runs into a plain list, which lost the paths that could not be read: exit 0.
     res = run_cli("diagnose", "--noise-floor", "0.01", tmp_path / "nosuch.csv", EXAMPLE)
     assert res.exit_code == 2, res.output
+    # (with_offset_free made the same plain list: exit 0 under --offset-free until both state through one copy.)
+    res = run_cli("diagnose", "--offset-free", tmp_path / "nosuch.csv", EXAMPLE)
+    assert res.exit_code == 2, res.output
 
 
 @pytest.mark.parametrize("scale", [1e-10, 1e-15])

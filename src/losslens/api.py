@@ -275,11 +275,9 @@ def with_offset_free(runs: list[Run], offset_free) -> list[Run]:
     """``runs`` saying their loss has no zero point (``meta["offset_free"]``, :func:`losslens.facts.offset_free`)
     where ``offset_free`` is True, as ``--offset-free`` does; copies, so a :class:`Run` the caller passed keeps
     its meta."""
-    import dataclasses
-
     if not offset_free:
         return runs
-    return [dataclasses.replace(run, meta={**run.meta, "offset_free": True}) for run in runs]
+    return _stating(runs, "offset_free", True)
 
 
 def check_noise_floor(noise_floor) -> None:
@@ -294,15 +292,20 @@ def check_noise_floor(noise_floor) -> None:
 def with_noise_floor(runs: list[Run], noise_floor) -> list[Run]:
     """``runs`` stating ``noise_floor`` in their meta, as the lab states its own and ``--noise-floor`` does; copies,
     so a :class:`Run` the caller passed keeps its meta."""
+    if noise_floor is None:
+        return runs
+    return _stating(runs, "noise_floor", float(noise_floor))
+
+
+def _stating(runs: list[Run], key: str, value) -> list[Run]:
+    """Copies of ``runs`` with ``meta[key] = value``, in a copy of the list as it is, a subclass with its attributes
+    too: the command line's read_paths result carries the paths that could not be read, and a plain list lost them
+    (exit 0 under --noise-floor, and under --offset-free, where one path named did not exist)."""
     import copy
     import dataclasses
 
-    if noise_floor is None:
-        return runs
-    # (A copy of the list as it is, a subclass with its attributes too: the command line's read_paths result
-    # carries the paths that could not be read, and a plain list lost them, exit 0 under --noise-floor.)
     out = copy.copy(runs)
-    out[:] = [dataclasses.replace(run, meta={**run.meta, "noise_floor": float(noise_floor)}) for run in runs]
+    out[:] = [dataclasses.replace(run, meta={**run.meta, key: value}) for run in runs]
     return out
 
 
