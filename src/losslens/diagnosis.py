@@ -8413,12 +8413,12 @@ def _fell_after_plateau(f: Facts, share: float = FELL_AFTER_X):
         # on a dip of theirs ("13% lower by step 230 (0.3518 -> 0.3054)"): the level it reached is L* as X read it.
         lvl = level_smooth(y, f.plateau.window)[i:]
         floor = _sign(f) * f.plateau.x_floor
-        rel = (lvl[0] - floor) / abs(lvl[0]) if lvl[0] else 0.0
-        # (The same noise test as below: under FELL_AFTER_X_CLEAR a batch loss's 5.7% "fall" from 0.3302 to 0.3113,
+        # (The same fall test as below: under FELL_AFTER_X_CLEAR a batch loss's 5.7% "fall" from 0.3302 to 0.3113,
         # flat batch means scattering by 0.16, read "stop once it is flat, at about step 207": hf_flat_batches s7_e2.)
-        if rel < share or (rel < FELL_AFTER_X_CLEAR and lvl[0] - floor < FELL_AFTER_X_NOISE * f.noise):
+        rel = _clear_fall(f, float(lvl[0]), float(lvl[0] - floor), share)
+        if rel is None:
             return None
-        return float(rel), float(f.x[i + int(np.argmax(lvl <= floor))]), \
+        return rel, float(f.x[i + int(np.argmax(lvl <= floor))]), \
             float(_sign(f) * floor), float(_sign(f) * lvl[0])
     # median3's min/max form is np.median of each 3-point window, exactly (NaN too), without a call per window.
     # (Centred on X: the window of X and its next two points read a curve still falling steeply at X as already
@@ -8426,11 +8426,22 @@ def _fell_after_plateau(f: Facts, share: float = FELL_AFTER_X):
     lo = max(i - 1, 0)
     med = median3(y[lo:])[i - lo:-1]
     j = int(np.argmin(med))
-    drop = med[0] - med[j]
-    if not med[0] or drop / abs(med[0]) < share \
-            or (drop / abs(med[0]) < FELL_AFTER_X_CLEAR and drop < FELL_AFTER_X_NOISE * f.noise):
+    rel = _clear_fall(f, float(med[0]), float(med[0] - med[j]), share)
+    if rel is None:
         return None
-    return float(drop / abs(med[0])), float(f.x[i + j]), float(_sign(f) * med[j]), float(_sign(f) * med[0])
+    return rel, float(f.x[i + j]), float(_sign(f) * med[j]), float(_sign(f) * med[0])
+
+
+def _clear_fall(f: Facts, at_x: float, drop: float, share: float) -> float | None:
+    """``drop / |at_x|`` where a fall of ``drop`` from the level ``at_x`` after X counts (:func:`_fell_after_plateau`):
+    at least ``share`` of that level and, under ``FELL_AFTER_X_CLEAR``, at least ``FELL_AFTER_X_NOISE`` noise sds;
+    else None (a level of 0 has no share)."""
+    if not at_x:
+        return None
+    rel = drop / abs(at_x)
+    if rel < share or (rel < FELL_AFTER_X_CLEAR and drop < FELL_AFTER_X_NOISE * f.noise):
+        return None
+    return float(rel)
 
 
 BOOSTER_ACTIONS = {
