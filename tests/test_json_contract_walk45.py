@@ -74,13 +74,57 @@ def test_numpy_scalar_reprs_are_read_as_their_numbers(tmp_path):
     assert losslens.diagnose(path).metric == "val_loss"
 
 
+_ONE_ELEMENT = {
+    # str() of a 1-element tensor: "tensor([0.8123], grad_fn=<ViewBackward0>)" for the training loss (its comma
+    # splits the CSV cell), "tensor([0.7931])" for validation's
+    "tensor": lambda t: str(t.reshape(1)),
+    # the same tensor on a GPU ("tensor([0.7931], device='cuda:0')"): its printed form, as this machine has none
+    "tensor_cuda": lambda t: str(t.detach().reshape(1))[:-1] + ", device='cuda:0')",
+    "list": lambda t: str([t.item()]),  # [0.7931...]: a loss appended to a list, the list written
+    "array_repr": lambda t: repr(t.detach().numpy().reshape(1)),  # array([0.7931], dtype=float32)
+    "array_str": lambda t: str(t.detach().numpy().reshape(1)),  # [0.7931]
+    "numpy_0d": lambda t: repr(t.detach().numpy()),  # array(0.7931, dtype=float32)
+}
+
+
+@pytest.mark.parametrize("form", sorted(_ONE_ELEMENT))
+def test_one_element_tensors_arrays_and_lists_are_read_as_their_number(tmp_path, form):
+    # A loop that forgot .item() / [0] on a 1-element value: each such column "held no number" and the file was
+    # refused (or, the CSV's comma cutting "tensor([0.81], grad_fn=...)", read as a text column).
+    path = tmp_path / "log.csv"
+    vals = _torch_loop_log(path, _ONE_ELEMENT[form])
+    assert "[" in path.read_text() or "array(" in path.read_text()
+    res = run_cli("diagnose", "--json", path)
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["metric"] == "val_loss" and d["length"] == 12
+    assert any("read as the number" in n for n in d["notes"]), d["notes"]
+    run = losslens.read(path)[0]
+    assert np.allclose(run.series["val_loss"], vals, atol=5.1e-5)
+    assert np.isfinite(run.series["train_loss"]).all()
+
+
+def _two_elements(t):
+    import torch
+
+    return torch.stack([t.detach(), 2 * t.detach()])
+
+
+@pytest.mark.parametrize("cell", [lambda t: str(_two_elements(t)), lambda t: str([t.item(), t.item()])])
+def test_a_several_element_tensor_or_list_stays_an_error(tmp_path, cell):
+    # A loss of one value per sample or per GPU: which of its numbers is the loss is not for a reader to guess.
+    path = tmp_path / "log.csv"
+    _torch_loop_log(path, cell)
+    refused(path, "'loss'", "holds no number")
+
+
 def test_a_loss_column_holding_no_number_is_an_error_naming_it(tmp_path):
-    # A Keras CSVLogger log whose val_loss cells were written as 1-element tensors ("tensor([0.2820])"): no
-    # number in the column. It was left out as a text column and val_accuracy diagnosed in its place.
+    # A Keras CSVLogger log whose val_loss cells were written as 2-element tensors ("tensor([0.2820, 0.2820])"):
+    # no number in the column. It was left out as a text column and val_accuracy diagnosed in its place.
     rows = list(csv.reader(EXAMPLE.open()))
     j = rows[0].index("val_loss")
     for r in rows[1:]:
-        r[j] = f"tensor([{float(r[j]):.4f}])"
+        r[j] = f"tensor([{float(r[j]):.4f}, {float(r[j]):.4f}])"
     path = tmp_path / "keras_csvlogger.csv"
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows)

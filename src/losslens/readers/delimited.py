@@ -230,31 +230,37 @@ def _unicode_minus(text: str) -> str:
     return _UNICODE_MINUS.sub("-", text)
 
 
-#: A number as Python prints a torch tensor or a NumPy scalar holding it: ``tensor(1.9576)``, ``tensor(1.9576,
-#: device='cuda:0')``, ``tensor(1.9576, grad_fn=<AddBackward0>)``, ``np.float32(1.9576)`` (NumPy 2's repr).
-#: ``f.write(f"{loss},{val_loss}")`` with tensors writes these; each holds one number and nothing else, so it is
-#: read as that number. A tensor's keywords hold no parentheses, and its comma is inside the match, so a cell cut
-#: at that comma by a CSV's delimiter is read whole.
+#: A number as Python prints a torch tensor, a NumPy array or scalar, or a list holding it: ``tensor(1.9576)``,
+#: ``tensor(1.9576, device='cuda:0')``, ``tensor(1.9576, grad_fn=<AddBackward0>)``, ``np.float32(1.9576)`` (NumPy
+#: 2's repr), and the one-element forms a loop that forgot ``.item()`` / ``[0]`` writes: ``tensor([1.9576])``,
+#: ``array([1.9576], dtype=float32)``, ``[1.9576]`` (a list's or an array's str). ``f.write(f"{loss},{val_loss}")``
+#: with tensors writes these; each holds one number and nothing else, so it is read as that number. A tensor's
+#: keywords hold no parentheses, and its comma is inside the match, so a cell cut at that comma by a CSV's
+#: delimiter is read whole. A bare list is one only as a whole cell (a name such as ``loss[0]`` is no list); one of
+#: several numbers (``tensor([0.5, 0.4])``, ``[64, 128]``) is not a number and stays as it is: a loss column of
+#: them is refused (:func:`_refuse_wordy_curve`), a settings column of them is text.
 _NUMBER = r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf)"
-_SCALAR_REPR = re.compile(rf"(?<![\w.])(?:torch\.)?tensor\(\s*({_NUMBER})\s*(?:,[^()\n]*)?\)"
-                          rf"|(?<![\w.])(?:np|numpy)\.(?:float|int|uint)\d*\(\s*({_NUMBER})\s*\)")
+_SCALAR_REPR = re.compile(rf"(?<![\w.])(?:torch\.|np\.|numpy\.)?(?:tensor|array)\("
+                          rf"\s*(?:({_NUMBER})|\[+\s*({_NUMBER})\s*\]+)\s*(?:,[^()\n]*)?\)"
+                          rf"|(?<![\w.])(?:np|numpy)\.(?:float|int|uint)\d*\(\s*({_NUMBER})\s*\)"
+                          rf"|(?<![^\s,;|\"'])\[+\s*({_NUMBER})\s*\]+(?=[ \t\r]*(?:$|[,;|\t\"']))", re.M)
 
 
 def _scalar_reprs(text: str, source: str | None) -> str:
     """``text`` with each :data:`_SCALAR_REPR` written as its number, said in one warning about ``source`` (None:
     not said, a second pass over the same text)."""
-    if "tensor(" not in text and "np.float" not in text and "numpy." not in text and "np.int" not in text:
+    if not any(k in text for k in ("tensor(", "array(", "[", "np.float", "numpy.", "np.int")):
         return text
     found: list[str] = []
 
     def number(m: re.Match) -> str:
         found.append(m.group(0))
-        return m.group(1) or m.group(2)
+        return next(g for g in m.groups() if g is not None)
 
     text = _SCALAR_REPR.sub(number, text)
     if found and source is not None:
-        warn(source, "%d cells hold a tensor's or NumPy scalar's printed form (%r): read as the number it holds "
-                     "(log float(x) or x.item() to write plain numbers)", len(found), found[0][:60])
+        warn(source, "%d cells hold a tensor's, array's, list's or NumPy scalar's printed form (%r): read as the "
+                     "number it holds (log float(x) or x.item() to write plain numbers)", len(found), found[0][:60])
     return text
 
 
