@@ -669,8 +669,9 @@ def test_every_benchmark_option_quoted_exists(doc):
     assert not bad, f"{doc.name}: {bad}"
 
 
-OPEN_KEYS = {"facts", "numbers", "change", "diagnosis"}   # every measured number, a cause's figures, a check's keywords;
-                                                          # verify's diagnosis is diagnose's object, walked on its own
+OPEN_KEYS = {"facts", "numbers", "change", "diagnosis",  # every measured number, a cause's figures, a check's keywords;
+             "values"}                                    # verify's diagnosis is diagnose's object, walked on its own;
+                                                          # a run's saved settings, under their own names
 
 
 def _all_keys(obj, acc: set) -> set:

@@ -139,3 +139,49 @@ def test_the_sweep_table_shows_the_settings_that_differ():
     res = run_cli("diagnose", LT)
     header = next(line for line in res.stdout.splitlines() if " run " in line)
     assert "weight_decay" in header and "hidden" not in header, res.stdout
+
+
+@pytest.mark.parametrize("folder, saved", [(LT, "hparams.yaml"), (RAY, "params.json")])
+def test_diagnose_json_carries_each_runs_saved_settings(folder, saved):
+    # The settings compare reads and the sweep table shows were in no --json object: a program ranking a sweep had
+    # the run's folder name to go by.
+    import json
+
+    import yaml
+
+    res = run_cli("diagnose", "--json", folder)
+    assert res.exit_code == 0, res.output
+    objects = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert len(objects) == 5
+    for d in objects:
+        path = Path(d["source"]) / saved if Path(d["source"]).is_dir() else Path(d["source"]).parent / saved
+        on_disk = (yaml.safe_load if saved.endswith(".yaml") else json.loads)(path.read_text())
+        assert d["settings"]["from"] == saved, d["settings"]
+        assert d["settings"]["values"] == on_disk, (path, d["settings"])
+
+
+def test_a_run_that_saved_no_settings_says_null():
+    res = run_cli("diagnose", "--json", Path(losslens.__file__).parent / "examples" / "keras_csvlogger.csv")
+    import json
+
+    assert json.loads(res.stdout)["settings"] is None
+
+
+def test_the_html_overview_shows_the_settings_that_differ():
+    # The text table's weight_decay column was not in the report's overview: its 5 runs read lr and verdict alone.
+    import re
+
+    import yaml
+    from losslens.report.html import report_html
+
+    ds = losslens.diagnose_all(LT)
+    page = report_html(ds)
+    head = re.search(r"<thead>(.*?)</thead>", page).group(1)
+    names = re.findall(r"<th[^>]*>([^<]*)</th>", head)
+    assert "weight_decay" in names and "hidden" not in names and "optimizer" not in names, names
+    col = names.index("weight_decay")
+    for d in ds:
+        row = re.search(rf'<tr data-i="\d+" data-name="{re.escape(d.run_name)}".*?</tr>', page).group(0)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        wd = yaml.safe_load((LT / d.run_name / "hparams.yaml").read_text())["weight_decay"]
+        assert cells[col] == f"{wd:g}", (d.run_name, cells)

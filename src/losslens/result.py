@@ -306,6 +306,8 @@ class Diagnosis:
                 **({} if (p := self.best_point) is None else {"point": {"epoch": clean_number(p[0]), "value": clean_number(p[1])}})},
             "facts": facts,
             "notes": self.notes,
+            "settings": None if (saved := saved_settings(self.run)) is None else {
+                "from": saved[0], "values": {str(k): _json_setting(v) for k, v in saved[1].items()}},
         }
 
     def to_json(self, **kwargs) -> str:
@@ -617,6 +619,26 @@ def rounded(obj):
 def json_text(obj, **kwargs) -> str:
     """``obj`` as the JSON losslens writes: floats :func:`rounded`, NaN never (``allow_nan=False``)."""
     return json.dumps(rounded(obj), allow_nan=False, **kwargs)
+
+
+def _json_setting(v):
+    """A saved setting (:func:`saved_settings`) as JSON holds it: a number (a whole one an int), a word, a list as
+    saved; a NaN or inf as its word ("nan": the JSON allows none, and null would say it was not set); anything else
+    YAML or a logger kept (a date, a path) as its text."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        # (hparams.yaml's reader keeps every number a float: its "hidden: 16" is 16, as the sweep table shows it)
+        return str(float(v)) if not math.isfinite(v) else int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v)
+    if isinstance(v, (list, tuple)):
+        return [_json_setting(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _json_setting(x) for k, x in v.items()}
+    return str(v)
 
 
 def clean_number(v):

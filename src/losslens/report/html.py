@@ -30,9 +30,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..result import best_run, finite_or_none
+from ..result import best_run, finite_or_none, saved_settings
 from . import plot
-from .text import as_logged, best_line, distinct_names, learning_rates
+from .text import as_logged, best_line, differing_settings, distinct_names, learning_rates, setting_text
 
 #: One colour per cause id (verdict badges, overview dots).
 CAUSE_COLORS = {
@@ -450,9 +450,10 @@ _WIDTHS = ("44px", "", "150px", "62px", "70px", "110px", "96px", "172px", "96px"
 NAME_MIN_PX = 200
 
 
-def _colgroup(lr: bool) -> tuple[str, int]:
-    """(``<colgroup>`` of the overview, the table's least width in px)."""
-    widths = _WIDTHS[:2] + (("70px",) if lr else ()) + _WIDTHS[2:]
+def _colgroup(lr: bool, settings: int = 0) -> tuple[str, int]:
+    """(``<colgroup>`` of the overview, the table's least width in px); ``settings``: how many saved settings'
+    columns follow the lr's."""
+    widths = _WIDTHS[:2] + (("70px",) if lr else ()) + ("80px",) * settings + _WIDTHS[2:]
     least = sum(int(w[:-2]) for w in widths if w) + NAME_MIN_PX
     return "<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>", least
 
@@ -504,6 +505,11 @@ def _overview(diagnoses, datas, names) -> str:
     rows = []
     best = best_run(diagnoses)
     lrs = learning_rates(diagnoses)
+    # What else the sweep varied, as the text summary's table has it (hidden, weight_decay ...): an lr column alone
+    # left the report's runs that differ by another setting reading as repeats.
+    settings = differing_settings(diagnoses)
+    numeric = [all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values)
+               for _, values in settings]
     labels = overview_labels(names)
     for i, (d, data, name, label) in enumerate(zip(diagnoses, datas, names, labels), start=1):
         top = d.causes[0] if d.causes else None
@@ -531,15 +537,19 @@ def _overview(diagnoses, datas, names) -> str:
         # 3 digits: a decayed schedule's peak, 0.000946667, ran into the verdict column (the full value is the title)
         lr_cell = ((f'<td class="ll-num">{DASH}</td>' if lr is None else
                     f'<td class="ll-num" title="{lr:g}">{lr:.3g}</td>') if lrs else "")
+        set_attrs = "".join(f' data-set{k}="{num(values[i - 1]) if n else esc(setting_text(values[i - 1]))}"'
+                            for k, ((_, values), n) in enumerate(zip(settings, numeric)))
+        set_cells = "".join(f'<td class="ll-num">{DASH if values[i - 1] is None else esc(setting_text(values[i - 1]))}'
+                            '</td>' for _, values in settings)
         # (a solved run is "solved", as the text headlines it, its gloss the title: whole, it ran out of the column)
         words, short = plot.headline_words(d), plot.headline_words(d, short=True)
         verdict = esc(short) if words == short else f'<span title="{esc(words)}">{esc(short)}</span>'
         rows.append(
             f'<tr data-i="{i}" data-name="{esc(name)}" data-verdict="{esc(d.verdict)}"{" data-best" if mark else ""} '
             f'data-conf="{num(conf)}" data-x="{num(x)}" data-len="{num(d.last_axis())}" '
-            f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}>'
+            f'data-valmin="{num(shown)}" data-gap="{num(gap["value"] if gap else None)}"{lr_attr}{set_attrs}>'
             f'<td class="ll-num">{i}</td>'
-            f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(label)}</a>{mark}</td>{lr_cell}'
+            f'<td class="ll-name" title="{esc(name)}"><a href="#run-{i}">{esc(label)}</a>{mark}</td>{lr_cell}{set_cells}'
             f'<td><span class="ll-dot" style="background:{_color(d.verdict)}"></span> {verdict}</td>'
             f'<td class="ll-num">{"" if conf is None else f"{conf:.0%}"}</td>'
             f'<td class="ll-num">{_at(x) if x is not None else DASH}</td>'
@@ -551,11 +561,16 @@ def _overview(diagnoses, datas, names) -> str:
     why = (f'<div class="ll-sub">{esc(line)}</div>'
            if best is None and (line := best_line(diagnoses, names)) is not None else "")
     verdicts = sorted({str(d.verdict) for d in diagnoses})
+    where = ", ".join(dict.fromkeys(found[0] for d in diagnoses if (found := saved_settings(getattr(d, "run", None)))))
+    num_type = ' data-type="num"'
     options = '<option value="">all verdicts</option>' + "".join(
         f'<option value="{esc(v)}">{esc(_label(v))}</option>' for v in verdicts)
     head = ('<tr><th data-key="i" data-type="num">#</th><th data-key="name">run</th>'
             + ('<th data-key="lr" data-type="num" title="the learning rate the log saved, else the largest it logged (a schedule\'s peak)">lr</th>'
-               if lrs else "") +
+               if lrs else "")
+            + "".join(f'<th data-key="set{k}"{num_type if n else ""} title="a setting saved with each run '
+                      f'({esc(where)}) that differs across them">{esc(name)}</th>'
+                      for k, ((name, _), n) in enumerate(zip(settings, numeric))) +
             '<th data-key="verdict">verdict</th><th data-key="conf" data-type="num">conf.</th>'
             '<th data-key="x" data-type="num">X</th><th>X interval</th>'
             '<th data-key="len" data-type="num">logged to</th>'
@@ -563,7 +578,7 @@ def _overview(diagnoses, datas, names) -> str:
             '<th data-key="valmin" data-type="num" title="the best validation value of the smoothed curve, what the '
             'best mark compares (a loss\'s minimum, a score\'s maximum); the single best point beside it where it '
             'differs">val best</th><th data-key="gap" data-type="num">gap</th></tr>')
-    cols, least = _colgroup(bool(lrs))
+    cols, least = _colgroup(bool(lrs), len(settings))
     return (f'<section class="ll-overview ll-box" id="ll-overview-box"><div class="ll-tools">'
             f'<input id="ll-filter" type="search" placeholder="filter runs by name" aria-label="filter runs">'
             f'<select id="ll-verdict" aria-label="verdict">{options}</select>'

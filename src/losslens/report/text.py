@@ -300,7 +300,7 @@ def _tasks_apart(diagnoses, groups, names=None) -> tuple[str, bool]:
     return f"{shown} log{s} an accuracy where the other {rest} do{'es' * (rest == 1)} not", True
 
 
-def _setting_text(v) -> str:
+def setting_text(v) -> str:
     """A saved setting as a table cell: a number in its short form (``0.01``, ``256``), else as saved."""
     if v is None:
         return ""
@@ -332,7 +332,7 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
             lo, hi = d.plateau.interval if d.plateau is not None else (None, None)
             iv = "" if d.plateau is None else f"[{axis_text(lo)}, {axis_text(hi)}]"
             lr = (("" if lrs[k] is None else f"{lrs[k]:g}"),) if lrs else ()
-            lr += tuple(escape(_setting_text(values[k])) for _, values in settings)
+            lr += tuple(escape(setting_text(values[k])) for _, values in settings)
             # (X with its unit: runs by epoch and by step share the table, "3" beside "1375" compared neither.)
             table.add_row(escape(name), *lr, f"[{COLOURS.get(d.verdict, 'white')}]{verdict_words(d.verdict)}[/]",
                           "—" if d.plateau is None else f"{d.axis} {axis_text(d.plateau.epoch)}", iv,
