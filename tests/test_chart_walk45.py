@@ -179,3 +179,16 @@ def test_the_flat_stretch_a_temporary_plateau_is_named_for_is_drawn(figure):
     assert "phase: temporary plateau" in _legend(ax)
     assert f"flat {a:g}\u2013{b:g}" in ax.get_title(loc="left")
     assert "temporary plateau" in re.findall(r'<div class="ll-key">(.*?)</div>', report_html.report_html([d]))[0]
+
+
+def test_a_solved_runs_card_says_what_its_title_says(figure):
+    # The card read "still improving" with a "solved: validation accuracy at its ceiling" tag beside it, where the
+    # PNG's title and the overview say "solved (validation accuracy at its ceiling)": the card's first words are now
+    # the title's, before its confidence.
+    d = losslens.diagnose(SOLVED)
+    title = figure(d).axes[0].get_title(loc="left")
+    card = report_html.card_html(d)
+    words = re.search(r'<div class="ll-verdict">(.*?)</div>', card).group(1)
+    words = re.sub(r"<span class=\"ll-tag\">[^<]*</span>", "", re.sub(r'<span class="ll-dot"[^>]*></span>', "", words))
+    assert "still improving" not in card.split("<h3>")[0], card
+    assert title.startswith(words.strip() + " ("), (title, words)

@@ -214,11 +214,10 @@ def card_html(d, data: dict | None = None) -> str:
     color = _color(d.verdict)
     out = ['<aside class="ll-card">',
            f'<div class="ll-verdict"><span class="ll-dot" style="background:{color}"></span>'
-           f'{esc(_label(d.verdict))}'
+           # (the chart's title and the overview's words: a solved run read "still improving" beside a "solved"
+           # tag, the two at odds, where the title and the text's headline say "solved" alone)
+           f'{esc(plot.headline_words(d))}'
            + (f' <span class="ll-tag">{esc(top.status)}</span>' if top is not None and top.status else "")
-           # ("still improving" alone reads "keep training"; the text report's headline says the same)
-           + (' <span class="ll-tag">solved: validation accuracy at its ceiling</span>'
-              if top is not None and "solved_since" in (top.numbers or {}) else "")
            + "</div>"]
     if conf is not None:
         out.append(f'<div class="ll-conf"><span>confidence {conf:.0%}</span><span class="ll-bar">'
