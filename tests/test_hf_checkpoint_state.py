@@ -59,3 +59,17 @@ def test_a_run_another_callback_stopped_is_not_said_early_stopped():
     # EarlyStoppingCallback's counter short of its patience).
     d = losslens.diagnose(RISE / "stop112_trainer_state.json")
     assert "EarlyStoppingCallback ended" not in str(d)
+
+
+def test_a_checkpoint_named_on_purpose_is_not_said_to_be_partial(tmp_path):
+    # A user who names checkpoint-25 (the folder, or its trainer_state.json) chose that checkpoint: its history ending
+    # at its step is what a checkpoint is. Said only where the folder named holds the checkpoint below it, its own
+    # trainer_state.json missing (the test above).
+    out = tmp_path / "out"
+    shutil.copytree(HF / "checkpoint-25", out / "checkpoint-25")
+    for named in (out / "checkpoint-25", out / "checkpoint-25" / "trainer_state.json"):
+        d = losslens.diagnose(named)
+        assert d.length > 0 and not [n for n in _notes(d) if "a checkpoint's history" in n], (named, _notes(d))
+    # (a folder above the output folder holds the checkpoint below it too: said)
+    d = losslens.diagnose(tmp_path)
+    assert [n for n in _notes(d) if "a checkpoint's history" in n], _notes(d)

@@ -264,9 +264,10 @@ def _read_stdin(**options) -> list[Run]:
 
 
 def read_file(path: Path, source: str | None = None, *, columns=None, run_column=None, run_id=None,
-              metric=None, experiment=None) -> list[Run]:
+              metric=None, experiment=None, walked_from: Path | None = None) -> list[Run]:
     """Read one file (not a directory); ``source`` is the string quoted in errors and on Runs; the readers'
-    warnings about it are kept on its runs too (``run.meta["notes"]``)."""
+    warnings about it are kept on its runs too (``run.meta["notes"]``). ``walked_from``: the folder a user named, where
+    the file was found in it (:func:`~losslens.readers.directory.read_directory`); None where the file was named."""
     with _source.noting() as notes:
         runs = _read_file(path, str(path) if source is None else source, columns=columns, run_column=run_column,
                           run_id=run_id, metric=metric, experiment=experiment)
@@ -292,7 +293,11 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         if path.name == "trainer_state.json":
             huggingface.with_model_config(path, runs)
             try:
-                huggingface.checkpoint_alone(path, json.loads(path.read_text()), source or str(path))
+                # Only where a folder named holds the checkpoint below it, its output folder's final state missing:
+                # a user who named a checkpoint-N folder (trainer_state.json its own) or its state file chose that
+                # checkpoint, whose history ends at its step as every checkpoint's does.
+                if walked_from is not None and path.parent != walked_from:
+                    huggingface.checkpoint_alone(path, json.loads(path.read_text()), source or str(path))
             except (OSError, ValueError):
                 pass  # (read above already: a state that cannot be read again is no run to warn about)
     _source.keep_notes(runs, notes)

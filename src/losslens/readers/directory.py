@@ -124,7 +124,8 @@ def read_directory(root: Path, source: str, *, experiment=None, run_id=None, **o
         # folder stores are: "mlflow.db needs mlflow: pip install ...", not "no training runs found (1 files read:
         # mlflow.db: ...)".
         unread = len(missing)
-        runs += _guarded(problems, path, root, missing, lambda: read_file(path, str(path), **options))
+        runs += _guarded(problems, path, root, missing,
+                         lambda: read_file(path, str(path), walked_from=root, **options))
         looked -= len(missing) - unread
     detail = "; ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
     if not runs and missing:  # stores this install cannot read: say which extras, not only what else was passed over
