@@ -769,7 +769,8 @@ def test_the_overview_s_lr_fits_its_column():
     ran into the verdict column beside it; the cell shows 3 digits, the full value its title."""
     ds = [losslens.diagnose(LOGS / "hf_output"), losslens.diagnose(ECO / "hf_best_accuracy" / "trainer_state.json")]
     page = report_html.report_html(ds)
-    cells = re.findall(r'<td class="ll-num"(?: title="([^"]*)")?>([^<]*)</td><td><span class="ll-dot"', page)
+    # (the lr cell follows the name's; their saved num_train_epochs, 3 and 25, has a column after it)
+    cells = re.findall(r'<td class="ll-name"[^>]*>.*?</td><td class="ll-num"(?: title="([^"]*)")?>([^<]*)</td>', page)
     assert cells == [("0.000946667", "0.000947"), ("0.000984", "0.000984")]
 
 
