@@ -62,7 +62,9 @@ def test_seed_1_flat_after_its_best_reads_converged(tmp_path):
     assert d.verdict == "converged"
     assert not any("keep training" in a for c in d.causes for a in c.actions)
     assert any("departs from that path" in e for e in d.causes[0].evidence)
-    assert d.causes[0].actions[0].startswith("stop once it is flat, at about epoch 46")
+    # (Where it flattened, its smooth at 0.170-0.1704 from there to 480; its lowest point, a dip to 0.1671 at 463,
+    # was named until session 46.)
+    assert d.causes[0].actions[0].startswith("stop once it is flat, at about epoch 367")
 
 
 @pytest.mark.parametrize("name, epochs", [("moons800_s0.csv", 300), ("moons800_s1.csv", 420)])

@@ -7732,7 +7732,8 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         # X marks 95% of the whole drop; after a steep first epoch the last 5% can still be a
         # fifth of the level, and "stop at X" would give that up.
         drop, at, best, v_x = later
-        numbers["flat_from"] = at  # (where the advice says it is flat: the chart's plateau starts there)
+        flat = _flat_after_x(f, at)
+        numbers["flat_from"] = flat  # (where the advice says it is flat: the chart's plateau starts there)
         # (Its best can be the run's last points, the tail still falling by its t-test: DeepOBS' quadratic at
         # Adam lr 2.5e-3, best at epoch 99 of 100, last quarter t = -56.6, read "before it flattened".)
         falls_on = f.trend.slope_t < t.improving_t and not _fall_too_small(f, t)
@@ -7760,7 +7761,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                              f"flattens{STILL_FALLING}; {_given_up(f, drop, whole)}", claim=STILL_FALLING)
             acts[1:] = _epoch_count_dropped(acts[1:])
         else:
-            acts[0] = Action(f"stop once it is flat, at about {f.axis_name} {_n(at)}{NO_GAIN}; "
+            acts[0] = Action(f"stop once it is flat, at about {f.axis_name} {_n(flat)}{NO_GAIN}; "
                              f"{_given_up(f, drop, whole)}", claim=NO_GAIN)
     if _schedule_ended(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
@@ -7783,6 +7784,24 @@ def converged(f: Facts, t: Thresholds) -> Cause:
     if _higher(f):  # an accuracy: the same advice, its direction
         acts = [_reword(_reword(a, "lower the loss", f"raise {f.metric}"), "to go lower", "to go higher") for a in acts]
     return Cause("converged", conf, ev, acts, numbers, status=status)
+
+
+def _flat_after_x(f: Facts, lowest: float) -> float:
+    """Where a curve that went on falling after X flattened (axis units): X's own rule (:func:`plateau_onset`, 95%
+    of the fall to its floor, read on the smooth) on the stretch from X, at most ``lowest``, the axis value of its
+    lowest running median of 3 (:func:`_fell_after_plateau`), which it falls back to where the rule reads none.
+
+    The lowest point is where the curve's last crumbs of fall ran out, not where it flattened: a Keras MLP under a
+    cosine to 0 (tests/fixtures/ecosystem/keras_cosine_nolr/cos_s0.csv, X = 8) read "stop once it is flat, at about
+    epoch 28" of 30, its lowest point (0.4452), where it sat at 0.4482 by epoch 18, 95% of the way from X's level.
+    Where the rule reads the stretch flat from X itself, its smooth never fell beyond the noise it bounces with, and
+    the lowest point stays what is said (a run at a constant lr of 0.05 bouncing 0.55-2.2 after X = 1, session 45's
+    schedules walk, would read "flat at about epoch 1; stopping at 1 would have given up 24%")."""
+    i = f.plateau.index
+    onset = plateau_onset(f.x[i:], _sign(f) * f.y[i:], batch=bool(f.plateau.window)).epoch
+    if onset is None or not math.isfinite(onset) or not onset > float(f.x[i]):
+        return lowest
+    return min(float(onset), lowest)
 
 
 #: A fall after X of at least this share of X's level is also said as its share of the whole improvement.
