@@ -184,3 +184,32 @@ def test_the_stop_epoch_is_where_it_flattened_not_its_lowest_point(name):
     assert abs(at - flat) <= 2, (at, flat, first)
     plateau = [p for p in d.phases if p["name"] == "plateau"]
     assert plateau and plateau[0]["start"] == at
+
+
+@pytest.mark.parametrize("rel", ["catboost/catboost_info/test", "sklearn_mlp_lr1/mlp_lr0.1.json",
+                                 "sklearn_mlpregressor_creep/s1.json", "sklearn_mlp_patience/synth_p50.json"])
+def test_no_longer_schedule_where_the_source_says_the_lr_held(rel):
+    """"If the learning rate was decayed to about 0 by the end (none is logged here), try a longer schedule" was said
+    of CatBoost's TensorBoard copy of its metrics (boosting rounds at a fixed learning_rate: catboost_training.json
+    lies beside it) and of scikit-learn MLPs' loss_curve_ saved beside params naming adam, whose step never decays.
+    The same loss_curve_ as a bare CSV, which says nothing of its optimizer, keeps it."""
+    path = ECO / rel
+    if path.suffix == ".json":
+        saved = json.loads(path.read_text())
+        assert saved["params"].get("solver", "adam") == "adam" and "loss_curve_" in saved  # (the premise)
+    else:
+        assert (path.parent / "catboost_training.json").is_file()
+    d = losslens.diagnose(path)
+    assert d.verdict == "converged"
+    assert not any("none is logged here" in a for a in d.cause.actions), d.cause.actions
+    assert any("change the data or the model" in a for a in d.cause.actions) or "catboost" in rel
+
+
+def test_a_loss_curve_as_a_bare_csv_keeps_the_longer_schedule(tmp_path):
+    saved = json.loads((ECO / "sklearn_mlp_lr1" / "mlp_lr0.1.json").read_text())
+    bare = tmp_path / "run.csv"
+    bare.write_text("loss,val_acc\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(saved["loss_curve_"],
+                                                                              saved["validation_scores_"])))
+    d = losslens.diagnose(bare)
+    assert d.verdict == "converged"
+    assert any("none is logged here" in a for a in d.cause.actions)

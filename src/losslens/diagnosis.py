@@ -5849,10 +5849,14 @@ def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
     where the same decay over 90 epochs ended 5% lower (0.4227 against 0.4452); a torch MLP on digits at SGD 0.01 so
     logged (session 45's walk), 55% lower (0.1605 against 0.359). Not for boosted trees (a fixed eta, no schedule)
     nor a scikit-learn MLP read from the estimator (its learning_rate options hold, scale down or divide the rate, none
-    planned to 0), nor where the log states its schedule."""
+    planned to 0), nor where the log states its schedule, nor where its source says the lr held (``constant_lr``: a
+    scikit-learn MLP's ``loss_curve_`` saved as JSON beside params naming adam or a constant sgd step, which
+    tests/fixtures/ecosystem/sklearn_mlp_lr1 and sklearn_mlpregressor_creep read with "if the learning rate was
+    decayed to about 0 by the end")."""
     meta = run.meta or {}
     if verdict.id != "converged" or f.optimizer.lr_schedule is not None or _boosted_trees(run) \
-            or meta.get("lr_schedule") or meta.get("format") == "sklearn_estimator" or f.adversarial is not None:
+            or meta.get("lr_schedule") or meta.get("format") == "sklearn_estimator" or meta.get("constant_lr") \
+            or f.adversarial is not None:
         return
     i = next((i for i, a in enumerate(verdict.actions) if getattr(a, "kind", None) == DATA_OR_MODEL), None)
     if i is not None:

@@ -96,6 +96,9 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
     if boosted_history(hist):
         meta["model"] = "boosted_trees"
         hist = booster_columns(hist)
+    constant = _sklearn_constant_lr(obj)
+    if constant:
+        meta["constant_lr"] = constant
     hist = flatten_splits(hist) or hist  # {"train": {"loss": [...]}, "val": {...}}
     lists = {str(k): v for k, v in hist.items() if isinstance(v, list)}
     if not lists:
@@ -128,6 +131,21 @@ def read_history(obj: dict, *, name: str, source: str, columns: Mapping[str, str
         meta["notes"] = run.meta["notes"]
     return table.to_runs(cols, name=name, source=source, fmt="keras_history_json", run_id=run_id,
                          metric=metric, meta=meta, logged_nan=logged_nan, nan_columns=stated)
+
+
+def _sklearn_constant_lr(obj: dict) -> str | None:
+    """What says the lr held, where ``obj`` is a scikit-learn MLP's attributes saved as JSON (``loss_curve_``, by
+    its own name, beside ``params``, its ``get_params()``) and those params say its step never decayed: ``adam``
+    (scikit-learn's default solver) keeps ``learning_rate_init`` throughout, and ``sgd`` does unless
+    ``learning_rate='invscaling'`` or ``'adaptive'``, the default being ``'constant'``. None where the params are
+    not saved: which solver ran is then not known."""
+    params = obj.get("params")
+    if not isinstance(obj.get("loss_curve_"), list) or not isinstance(params, dict) or not params:
+        return None
+    solver, rate = params.get("solver", "adam"), params.get("learning_rate", "constant")
+    if solver == "adam" or (solver == "sgd" and rate == "constant"):
+        return f"scikit-learn MLP, solver={solver!r}" + ("" if solver == "adam" else f", learning_rate={rate!r}")
+    return None
 
 
 #: The series Keras logs at every epoch (a validation metric only every ``validation_freq`` epochs).

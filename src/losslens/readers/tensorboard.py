@@ -78,6 +78,7 @@ def read_tensorboard(path) -> list[Run]:
         scalars, axis = _merge_parts([(split, scalars)])
         run = scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)
         _undo_accumulated_sum(run, args, path)
+        _mark_catboost(run, path.parent)
         return [run]
 
     loaded, said, dirs = {}, set(), sorted(_event_dirs(path))  # (walked once: the error path below counts from it)
@@ -104,6 +105,7 @@ def read_tensorboard(path) -> list[Run]:
                                    meta=_meta([loaded[d].after for _, d in parts],
                                               {k: v for _, d in parts for k, v in loaded[d].hparams.items()}), axis=axis))
         _undo_accumulated_sum(runs[-1], {k: v for _, d in parts for k, v in loaded[d].trainer_args.items()}, root)
+        _mark_catboost(runs[-1], Path(root))
     if not runs:
         if not dirs:
             raise ReadError("no TensorBoard event files (events.out.tfevents.*) found", path)
@@ -153,6 +155,17 @@ def _trainer_args(text: str | None) -> dict:
     except ValueError:
         return {}
     return args if isinstance(args, dict) else {}
+
+
+def _mark_catboost(run: Run, folder: Path) -> None:
+    """A run from CatBoost's TensorBoard copy of its metrics (``learn/`` and ``test/`` in its ``train_dir``, beside
+    ``catboost_training.json``) is a booster's, its points boosting rounds at a fixed learning rate, as its
+    ``train_dir`` read whole says (:mod:`.catboost`); read on its own, ``catboost_info/test`` read as a network's
+    log ("if the learning rate was decayed to about 0 by the end (none is logged here), try a longer schedule")."""
+    from .catboost import TRAINING_JSON
+
+    if (folder / TRAINING_JSON).is_file() or (folder.parent / TRAINING_JSON).is_file():
+        run.meta["model"] = "boosted_trees"
 
 
 def _meta(afters: list[dict], hparams: dict | None = None) -> dict:
