@@ -16,6 +16,7 @@ import pytest
 
 import losslens
 from losslens.facts.chance import constant_answer
+from losslens.report.plot import chart_data
 
 HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "prior_level"
 
@@ -175,3 +176,25 @@ def test_a_k_guessed_from_a_first_loss_between_two_ln_k_says_its_neighbours_fit_
     assert "ln 5 = 1.609 and ln 7 = 1.946 are within the same 15% of it, so K = 5 or 7 fits as well" in text
     # Told K, nothing is guessed.
     assert "guessed" not in str(losslens.diagnose(HERE / "k5_shuf_small.csv", classes=5))
+
+
+def test_dead_units_that_fell_onto_the_prior_are_dated_where_they_arrived():
+    """Every ReLU unit dead (mc_dead): val_loss fell 0.686 -> 0.283 over its first 15 epochs as the output bias
+    fitted the class frequencies, then held, and read "plateau at epoch 0 [0, 0]" (the chart shading the fall as
+    plateau from the facts' 95% point, 9). X is the first epoch within 3 noise sds of the level it held, measured
+    here on the CSV, in the text, the JSON and the chart; Keras' dead units, still falling toward the floor at
+    epoch 49, keep their first point."""
+    y = np.loadtxt(HERE / "mc_dead.csv", delimiter=",", skiprows=1, usecols=2)
+    held = float(np.median(y[-len(y) // 4:]))
+    noise = float(np.std(y[-len(y) // 4:]))
+    arrived = int(np.argmax(y <= held + 3 * noise))
+    assert 10 <= arrived <= 20 and y[0] - held > 100 * noise  # (the premise: a fall of 0.4 onto the prior, then held)
+    d = losslens.diagnose(HERE / "mc_dead.csv")
+    assert d.verdict == "stuck_at_init", d
+    assert abs(d.plateau.epoch - arrived) <= 2, (d.plateau.epoch, arrived)
+    assert f"plateau at epoch {d.plateau.epoch:.0f}" in str(d).splitlines()[0]
+    assert d.to_dict()["plateau_epoch"] == d.plateau.epoch
+    chart = chart_data(d)
+    assert chart["plateau"]["x"] == d.plateau.epoch
+    assert [p["start"] for p in chart["phases"] if p["name"] == "plateau"] == [d.plateau.epoch]
+    assert losslens.diagnose(HERE / "keras_dead.csv").plateau.epoch == 0

@@ -65,7 +65,7 @@ from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
 from .facts.regularization import STRONG_SHRINK, optimizer_kind, optimizer_name
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
-                              window_for)
+                              tail_median, window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .facts.trend import t_text as _t
 from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
@@ -1004,6 +1004,10 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None, t: Thresho
     flat = verdict.numbers.get("flat_from") if verdict.id == "converged" else None
     if plateau is None or verdict.id in DESCENDING_VERDICTS:
         phases = phases_without_x(phases)
+    elif verdict.id == "stuck_at_init" and float(plateau.epoch) > float(f.x[0]):
+        # Stuck at the class prior it fell onto (_arrived_at_prior): the fall to where it held is no plateau (the
+        # facts' 95% point shaded a dead-unit MLP plateau from epoch 9, where X is 15).
+        phases = phases_without_x(phases, until=float(plateau.epoch))
     elif flat is not None and math.isfinite(float(flat)):
         # A converged curve that went on falling after X, its advice "stop once it is flat, at about epoch 96": the
         # stretch from X to there is a slow descent, as the evidence says (DeepOBS' quadratic, "12% lower by epoch
@@ -1202,6 +1206,10 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         # date, as for a run whose losses were never finite (hf_grads_blown/blown was "X = 19 [19, 19]", its whole
         # run shaded plateau, beside evidence saying its losses are "not a curve to read a plateau on").
         return None
+    if cause.id == "stuck_at_init" and "constant_answer" in cause.numbers:
+        arrived = _arrived_at_prior(f, t)
+        if arrived is not None:
+            return arrived
     if cause.id == "stuck_at_init" or _thrown(cause) \
             or (_flat_after_first(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
@@ -1226,6 +1234,29 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         g = f.generalization
         return Plateau(g.val_min_epoch, (g.val_min_epoch, g.val_min_epoch), g.val_min)
     return None
+
+
+def _arrived_at_prior(f: Facts, t: Thresholds = DEFAULT) -> Plateau | None:
+    """X of a curve read stuck at the class frequencies' loss (:func:`_at_the_prior`'s ``stuck_at_init``, one answer
+    for every input) that fell onto that level and held it: the first point within ``stuck_noise`` noise sds of the
+    level it held (the median of its last quarter), its level the median from there; None where the curve never
+    came down to it that way (it sat there from its first point, or the points from there on still fall beyond
+    their noise: still on its way to the floor, as Keras' dead units at its default step, 0.68 -> 0.41 against
+    0.325 in 50 epochs, keep their first point).
+
+    A stuck run's X is its first point where the curve never moved; this one moved, onto the prior: a torch MLP
+    whose every ReLU unit is dead (tests/fixtures/ecosystem/prior_level/mc_dead.csv) fell 0.686 -> 0.2829 by epoch
+    15 as its output bias fitted the 92/8 class frequencies, held 0.2819-0.2829 to epoch 59, and read "plateau at
+    epoch 0 [0, 0]". Not the facts' X (epoch 9, 95% of the fall: 0.2986, 55 noise sds above where it held, and
+    the points after it still fall beyond their noise)."""
+    y = _sign(f) * f.y
+    if y.shape[0] < 8 or not f.noise > 0:
+        return None
+    near = np.flatnonzero(y <= tail_median(y) + t.stuck_noise * f.noise)
+    if not near.size or near[0] == 0 or not _made_no_fall(f.x[near[0]:], y[near[0]:], f.noise, t):
+        return None
+    x = float(f.x[near[0]])
+    return Plateau(x, (x, x), float(median(f.y[near[0]:])))
 
 
 def _back_from_blowup(cause: Cause, f: Facts, t: Thresholds = DEFAULT) -> Plateau | None:
