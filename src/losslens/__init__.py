@@ -40,7 +40,7 @@ def read(source, *, columns=None, run_column=None, run_id=None, experiment=None,
 def diagnose(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
              experiment: str | None = None, noise_floor: float | None = None,
-             offset_free: bool = False) -> Diagnosis:
+             offset_free: bool = False, baseline_loss: float | None = None) -> Diagnosis:
     """Diagnose one run: why its curve plateaued at X, and what to do.
 
     Parameters
@@ -74,6 +74,14 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
         Stated in the diagnosed run's ``meta["noise_floor"]`` (a :class:`Run` passed in is copied, not changed);
         default the floor the run states itself (the lab's runs do), else none. 0, a negative number or NaN
         raises :class:`UsageError` (a ValueError).
+    baseline_loss : float > 0, optional
+        The loss of predicting one constant for every input, in the loss's units, where no class count states it
+        (a regression: for MSE the validation targets' variance, 1.0 on standardised targets; for MAE their mean
+        absolute deviation from the median), as the CLI's ``--baseline-loss``: a validation loss never clearly
+        below it while training fell is read ``no_signal``, training pinned at it ``stuck_at_init``; quoted in the
+        evidence, drawn on the chart. Stated in the run's ``meta["baseline_loss"]`` (a :class:`Run` passed in is
+        copied); the Keras callback and the torch Monitor compute it from the validation targets of an MSE or MAE
+        loss. 0, a negative number or NaN raises :class:`UsageError`.
     offset_free : bool, optional
         The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the target add a constant to
         every value), as the CLI's ``--offset-free``: 0 is no floor, so the forecast is not held above it and its
@@ -96,24 +104,25 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     from .api import diagnose as _diagnose
     return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                      columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
-                     noise_floor=noise_floor, offset_free=offset_free)
+                     noise_floor=noise_floor, offset_free=offset_free, baseline_loss=baseline_loss)
 
 
 def diagnose_all(source, *, metric: str | None = None, classes: int | None = None, horizon: float | None = None,
                  higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
                  experiment: str | None = None, noise_floor: float | None = None,
-                 offset_free: bool = False) -> list[Diagnosis]:
+                 offset_free: bool = False, baseline_loss: float | None = None) -> list[Diagnosis]:
     """Diagnose every run in ``source`` (a long-format file or a directory can hold many; a list of paths
     is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
     from .api import diagnose_all as _diagnose_all
     return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                          columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
-                         noise_floor=noise_floor, offset_free=offset_free)
+                         noise_floor=noise_floor, offset_free=offset_free, baseline_loss=baseline_loss)
 
 
 def forecast(source, horizon: float | None = None, *, metric: str | None = None,
              higher_is_better: bool | None = None, columns=None, run_column=None, run_id: str | None = None,
-             experiment: str | None = None, noise_floor: float | None = None, offset_free: bool = False):
+             experiment: str | None = None, noise_floor: float | None = None, offset_free: bool = False,
+             baseline_loss: float | None = None):
     """Forecast where the run's curve is heading, to ``horizon`` (the log's axis units, epochs or steps;
     default the planned end the log states where the run has not reached it, else twice the logged
     length). ``source`` and the keywords are :func:`diagnose`'s (all but ``classes``, which no forecast reads;
@@ -125,11 +134,12 @@ def forecast(source, horizon: float | None = None, *, metric: str | None = None,
     :class:`~losslens.forecasting.Forecast` (``value``, 90% ``interval``, ``p_improve``, ``to_dict()``; ``print()``
     writes it as a sentence); a run whose losses never had a finite value gets one withheld (``withheld``
     ``"diverged"``, ``value`` NaN), as ``diagnose`` reads it diverged, not an error. ``offset_free``: the loss has no
-    zero point, so the forecast is not held above 0 (:func:`diagnose`'s)."""
+    zero point, so the forecast is not held above 0 (:func:`diagnose`'s). ``baseline_loss``: stated on the run
+    (:func:`diagnose`'s); the forecast itself does not read it."""
     from .api import forecast as _forecast
     return _forecast(source, horizon=horizon, metric=metric, higher_is_better=higher_is_better, columns=columns,
                      run_column=run_column, run_id=run_id, experiment=experiment, noise_floor=noise_floor,
-                     offset_free=offset_free)
+                     offset_free=offset_free, baseline_loss=baseline_loss)
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -266,6 +266,7 @@ def check_options(options: Mapping) -> None:
         raise UsageTypeError(f"higher_is_better={hib!r}: True (a score: accuracy), False (a loss) or None "
                              "(read from the metric's name)")
     check_noise_floor(options.get("noise_floor"))
+    check_baseline_loss(options.get("baseline_loss"))
     free = options.get("offset_free")
     if free is not None and not isinstance(free, (bool, np.bool_)):
         raise UsageTypeError(f"offset_free={free!r}: True (the loss has no zero point: a Gaussian NLL) or False")
@@ -297,6 +298,30 @@ def with_noise_floor(runs: list[Run], noise_floor) -> list[Run]:
     return _stating(runs, "noise_floor", float(noise_floor))
 
 
+def check_baseline_loss(baseline_loss) -> None:
+    """``baseline_loss=`` as the CLI's ``--baseline-loss`` takes it, a finite loss > 0, refused before any reading:
+    no constant prediction scores 0 on targets that vary, and NaN would pass every comparison with it in silence."""
+    if baseline_loss is not None:
+        check_number("baseline_loss", baseline_loss, above=0,
+                     means="the loss of predicting one constant for every input, in the loss's units",
+                     note="for MSE the validation targets' variance: baseline_loss=1.0 on standardised targets")
+
+
+def with_baseline_loss(runs: list[Run], baseline_loss) -> list[Run]:
+    """``runs`` stating ``baseline_loss`` in their meta (``meta["baseline_loss"]``, :func:`losslens.facts.
+    stated_baseline_loss`), as ``--baseline-loss`` does; copies, so a :class:`Run` the caller passed keeps its meta."""
+    if baseline_loss is None:
+        return runs
+    return _stating(runs, "baseline_loss", float(baseline_loss))
+
+
+def with_stated(runs: list[Run], options: Mapping) -> list[Run]:
+    """``runs`` stating what ``options`` says of the data that no log states (``noise_floor``, ``baseline_loss``,
+    ``offset_free``): the one place each entry point states them."""
+    return with_offset_free(with_baseline_loss(with_noise_floor(runs, options.get("noise_floor")),
+                                               options.get("baseline_loss")), options.get("offset_free"))
+
+
 def _stating(runs: list[Run], key: str, value) -> list[Run]:
     """Copies of ``runs`` with ``meta[key] = value``, in a copy of the list as it is, a subclass with its attributes
     too: the command line's read_paths result carries the paths that could not be read, and a plain list lost them
@@ -311,8 +336,7 @@ def _stating(runs: list[Run], key: str, value) -> list[Run]:
 
 def diagnose(source: Any, **options):
     check_options(options)
-    runs = with_offset_free(with_noise_floor(to_runs(source, **options), options.get("noise_floor")),
-                            options.get("offset_free"))
+    runs = with_stated(to_runs(source, **options), options)
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; use losslens.diagnose_all() or pick one with run_id=",
                          _where(source))
@@ -325,16 +349,16 @@ def diagnose(source: Any, **options):
 def diagnose_all(source: Any, **options):
     check_options(options)
     return [_diagnose_run(run, **options)
-            for run in with_offset_free(with_noise_floor(to_runs(source, **options), options.get("noise_floor")),
-                                        options.get("offset_free"))]
+            for run in with_stated(to_runs(source, **options), options)]
 
 
 def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, noise_floor=None, offset_free=None,
-             **options):
+             baseline_loss=None, **options):
     from .forecasting import forecast_run
     check_options(dict(options, horizon=horizon, metric=metric, higher_is_better=higher_is_better,
-                       noise_floor=noise_floor, offset_free=offset_free))
-    runs = with_offset_free(with_noise_floor(to_runs(source, **options), noise_floor), offset_free)
+                       noise_floor=noise_floor, offset_free=offset_free, baseline_loss=baseline_loss))
+    runs = with_stated(to_runs(source, **options),
+                       {"noise_floor": noise_floor, "baseline_loss": baseline_loss, "offset_free": offset_free})
     if len(runs) != 1:
         raise UsageError(f"holds {len(runs)} runs; pick one with run_id=", _where(source))
     from .facts import require_length

@@ -238,6 +238,17 @@ def noise_floor_option():
                              "read as at the floor; the chart draws it (the lab's run.meta['noise_floor']).")
 
 
+def baseline_loss_option():
+    """``--baseline-loss VALUE``, shared by diagnose, forecast and watch: a constant prediction's loss, which a
+    regression's log cannot state (a classifier's is ln K, ``--classes``)."""
+    return typer.Option(None, "--baseline-loss", metavar="VALUE",
+                        help="The loss of predicting one constant for every input, in the loss's units (for MSE "
+                             "the validation targets' variance: 1.0 on standardised targets; for MAE their mean "
+                             "absolute deviation from the median). A validation loss never clearly below it while "
+                             "training fell is read no_signal, training settled at it stuck_at_init; the chart "
+                             "draws it (the run's meta['baseline_loss']).")
+
+
 def offset_free_option():
     """``--offset-free``, shared by diagnose and forecast: the loss has no zero point (a positive one cannot say)."""
     return typer.Option(False, "--offset-free",
@@ -258,6 +269,19 @@ def check_noise_floor_option(value: Optional[float]) -> None:
     except UsageError as e:
         said = str(e).split(": ", 1)[-1].replace("noise_floor=", "--noise-floor ")
         bad_value("--noise-floor", f"{said}, got {value:g}")
+
+
+def check_baseline_loss_option(value: Optional[float]) -> None:
+    """``--baseline-loss`` refused before any file is read by the rule ``baseline_loss=`` is (:func:`losslens.api.
+    check_baseline_loss`: a finite loss > 0), in Click's shape; :func:`losslens.api.with_baseline_loss` states it."""
+    from .api import check_baseline_loss
+    from .exceptions import UsageError
+
+    try:
+        check_baseline_loss(value)
+    except UsageError as e:
+        said = str(e).split(": ", 1)[-1].replace("baseline_loss=", "--baseline-loss ")
+        bad_value("--baseline-loss", f"{said}, got {value:g}")
 
 
 def end_skipped(skipped: list[str], done: int, what: str = "run") -> None:
@@ -382,6 +406,7 @@ def diagnose(
     run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name (long-format files, folders, stores); a path without it is skipped with a line on stderr, and none with it is an error."),
     higher: Optional[bool] = higher_option(),
     noise_floor: Optional[float] = noise_floor_option(),
+    baseline_loss: Optional[float] = baseline_loss_option(),
     offset_free: bool = offset_free_option(),
     plot: Optional[str] = typer.Option(None, "--plot", help="Also save each run's annotated chart (curves, X, phases, "
                                        "validation minimum, gap; .png/.svg/.pdf; with several runs, one per run: "
@@ -401,14 +426,15 @@ def diagnose(
         fail(f"{stray[0]}: no such file or directory; to fail on several causes, separate them with commas: "
              f"--fail-on {','.join(sorted(wanted | set(stray)))}")
     check_noise_floor_option(noise_floor)
+    check_baseline_loss_option(baseline_loss)
     if plot is not None:  # before any file is read
         require_matplotlib("--plot")
         check_figure_path(plot)
         refuse_overwriting_input(plot, paths, "--plot")
-    from .api import with_noise_floor, with_offset_free
+    from .api import with_stated
 
-    runs = with_offset_free(with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
-                                             noise_floor), offset_free)
+    runs = with_stated(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
+                       {"noise_floor": noise_floor, "baseline_loss": baseline_loss, "offset_free": offset_free})
     if horizon is not None:
         _horizon_inside(runs, horizon, metric)
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,

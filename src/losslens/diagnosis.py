@@ -861,6 +861,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             causes = [c for c in causes if c.id != "stuck_at_init"]
     causes = _bent_over(f, t, causes)
     causes = _at_the_prior(run, f, losses, causes)
+    causes = _at_the_baseline(run, f, causes)
     verdict = causes[0]
     if forecast:
         _forecast_at_prior(run, f, verdict, horizon, planned)
@@ -6321,6 +6322,79 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
             "minority ones on the same information (ROC AUC says whether the scores rank the classes at all)",
             ACTIONS["no_signal"][1]]
     lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "majority_share": m, "val_best": best})
+    kept = []
+    for cause in causes:
+        if cause.id == "overfitting":
+            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
+            kept.append(cause)
+    return [lead] + kept
+
+
+#: _at_the_baseline: a validation loss that never went more than this share under the stated loss of a constant
+#: prediction explains under this share of the targets' variance (R² at its best, for MSE). A definition, not tuned:
+#: a level stated from the whole data (1.0 for standardised targets) misses the validation set's own by its
+#: sampling (0.977 on 300 examples, tests/fixtures/ecosystem/regression_baseline), which this share leaves room for.
+BASELINE_CLEAR = 0.05
+
+
+def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
+    """A regression's :func:`_at_the_prior`: where the run states the loss one constant prediction for every input
+    scores (``meta["baseline_loss"]``, ``--baseline-loss``: for MSE the targets' variance; ``Facts.baseline``) and
+    validation's lowest loss never went more than ``BASELINE_CLEAR`` under it, a verdict that reads the run as one
+    that learned (``PRIOR_READS``) gives way: ``stuck_at_init`` where training settled at the level too (within
+    ``BASELINE_CLEAR`` of it, no longer falling: one output for every input, its mean), ``no_signal`` where training
+    went on under it (it memorised targets the inputs do not predict). Nothing where validation still falls at the
+    end (a step too small falls through the level in time), nor where training still falls from above the level
+    (it may be a live model on its way).
+
+    Built on runs whose construction says the answer (tests/fixtures/ecosystem/regression_baseline): targets
+    shuffled under a 10-4-4-1 net read overfitting 97% (val_loss 0.977 at best against a level of 1.0, training
+    0.982 and still falling at t = -180); every ReLU unit dead on targets of mean 3 read converged (89%) where only
+    the output bias learned the mean: 4.53 -> 1.005. Without a stated level a regression has no "learned nothing"
+    and both are read as before; a classifier's level is ln K or its class prior's (:func:`_at_the_prior`)."""
+    if not causes or causes[0].id not in PRIOR_READS or f.baseline is None or f.higher_is_better \
+            or f.metric not in ("val_loss", "train_loss"):
+        return causes
+    floor, source = f.baseline
+    val_loss, train_loss = run.get("val_loss"), run.get("train_loss")
+    if val_loss is None or train_loss is None:
+        return causes
+    vl, tl = val_loss[np.isfinite(val_loss)], train_loss[np.isfinite(train_loss)]
+    if vl.shape[0] < 3 or tl.shape[0] < 3:
+        return causes
+    best, train_low = float(vl.min()), float(tl.min())
+    if best < (1 - BASELINE_CLEAR) * floor:
+        return causes
+    vt = f.trend if f.metric == "val_loss" else None
+    if vt is not None and vt.slope_t < -PRIOR_FALL_T:
+        return causes  # (validation still falls: toward the level and maybe through it)
+    tt = f.train_trend if f.metric == "val_loss" else f.trend
+    falling = tt is not None and tt.slope_t < -PRIOR_FALL_T
+    stated = "as stated: --baseline-loss, baseline_loss=" if source == "stated" else source
+    never = (f"val_loss {best:.4g} at its best ({float(vl[-1]):.4g} at the end) never got clearly below "
+             f"{floor:.4g}, what predicting one constant for every input scores ({stated}): validation R² "
+             f"{1 - best / floor:.3g} at its best; predicting the targets' mean does as well")
+    rose = float(vl[-1]) - best > PRIOR_VAL_ROSE * floor
+    ax = f.axis_name
+    if abs(train_low / floor - 1) <= BASELINE_CLEAR and not falling and not rose:
+        ev = [never, f"train_loss settled at {train_low:.4g} at its lowest, {train_low / floor:.3f}x that level: "
+                     "it gives every input the same answer, the targets' mean"]
+        acts = [ACTIONS["stuck_at_init"][0] + ": an output that does not depend on the input (every ReLU unit "
+                "dead, saturated units) scores the constant's loss whatever the width; a bigger model stays there",
+                "check that the inputs reach the model (not all zeros or constant) and the targets carry signal",
+                ACTIONS["stuck_at_init"][1]]
+        return [Cause("stuck_at_init", 0.85, ev, acts, {"prior_loss": floor, "baseline_loss": floor,
+                                                        "constant_answer": 1.0})]
+    if not (train_low < (1 - BASELINE_CLEAR) * floor or train_low < floor and falling):
+        return causes
+    ev = [never, f"train_loss went on down to {train_low:.4g}, under that level"
+          + (f" and still falling at the end (t = {tt.slope_t:.1f})" if falling else "")
+          + ": it fits its training targets, and none of it carries over"]
+    acts = ["check that the inputs carry signal about the targets: the data pipeline, the targets joined to the right "
+            "rows (shuffled or misaligned?), one feature that should predict them plotted against them",
+            "a constant prediction (the training targets' mean) scores as well as this model on new data",
+            ACTIONS["no_signal"][1]]
+    lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
     kept = []
     for cause in causes:
         if cause.id == "overfitting":

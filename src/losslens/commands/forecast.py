@@ -9,7 +9,7 @@ import typer
 
 
 def register(app):
-    from losslens.cli import higher_option, noise_floor_option, offset_free_option
+    from losslens.cli import baseline_loss_option, higher_option, noise_floor_option, offset_free_option
 
     @app.command()
     def forecast(
@@ -33,14 +33,16 @@ def register(app):
             "(.png/.svg/.pdf; with several runs, one per run: name-1.png ...)."),
         higher: Optional[bool] = higher_option(),
         noise_floor: Optional[float] = noise_floor_option(),
+        baseline_loss: Optional[float] = baseline_loss_option(),
         offset_free: bool = offset_free_option(),
     ):
         """Forecast the value at the horizon with a 90% interval, the plateau epoch X and
         the probability that training on lowers the metric by more than 1%."""
-        from losslens.cli import (bad_value, check_figure_path, check_noise_floor_option, end_bad_inputs, fail,
+        from losslens.cli import (bad_value, check_baseline_loss_option, check_figure_path, check_noise_floor_option,
+                                  end_bad_inputs, fail,
                                   plot_target, refuse_overwriting_input, refuse_overwriting_inputs_by_plots,
                                   require_matplotlib, run_guarded, wrote_line)
-        from losslens.api import with_noise_floor, with_offset_free
+        from losslens.api import with_stated
         from losslens.commands.report import map_runs, read_paths
         from losslens.forecasting import forecast_run
         from losslens.result import json_text
@@ -50,12 +52,13 @@ def register(app):
             # "stopped" every run at its first decision.
             bad_value("--stop-gain", f"must be a fraction below 1, e.g. 0.01 for 1%, got {stop_gain:g}")
         check_noise_floor_option(noise_floor)
+        check_baseline_loss_option(baseline_loss)
         if plot is not None:
             require_matplotlib("--plot")
             check_figure_path(plot)
             refuse_overwriting_input(plot, paths, "--plot")
-        runs = with_offset_free(with_noise_floor(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
-                                                 noise_floor), offset_free)
+        runs = with_stated(run_guarded(read_paths, paths, run_id=run_id, metric=metric),
+                           {"noise_floor": noise_floor, "baseline_loss": baseline_loss, "offset_free": offset_free})
         from losslens.exceptions import EmptyRunError, NoLossError
         from losslens.facts import require_length
 

@@ -33,7 +33,7 @@ _NOT_YET = ("empty file", "no data rows", "no values (all empty or NaN)", "too s
 
 
 def register(app):
-    from losslens.cli import higher_option, noise_floor_option, offset_free_option
+    from losslens.cli import baseline_loss_option, higher_option, noise_floor_option, offset_free_option
 
     @app.command()
     def watch(
@@ -58,14 +58,16 @@ def register(app):
         run_id: Optional[str] = typer.Option(None, "--run", help="Only the run with this id/name."),
         higher: Optional[bool] = higher_option(),
         noise_floor: Optional[float] = noise_floor_option(),
+        baseline_loss: Optional[float] = baseline_loss_option(),
         offset_free: bool = offset_free_option(),
     ):
         """Diagnose a run live while it writes its log: the verdict, X, the forecast and "stop now?", updated
         as epochs arrive (Ctrl-C to stop)."""
-        from losslens.cli import check_noise_floor_option, fail, unknown_cause_line
+        from losslens.cli import check_baseline_loss_option, check_noise_floor_option, fail, unknown_cause_line
         from losslens.result import CAUSES
 
         check_noise_floor_option(noise_floor)
+        check_baseline_loss_option(baseline_loss)
 
         wanted = {c.strip() for v in exit_when or [] for c in v.split(",") if c.strip()}
         bad = sorted(c for c in wanted if c not in CAUSES)
@@ -86,7 +88,8 @@ def register(app):
         try:
             code = follow(path, show, interval=interval, idle=idle, metric=metric, horizon=horizon,
                           stop_gain=stop_gain, exit_when=wanted, classes=classes, run_id=run_id,
-                          higher_is_better=higher, noise_floor=noise_floor, offset_free=offset_free)
+                          higher_is_better=higher, noise_floor=noise_floor, offset_free=offset_free,
+                          baseline_loss=baseline_loss)
         finally:
             show.close()  # (a bad input's one line, after the panel: the terminal's cursor back)
         raise typer.Exit(code)
@@ -110,7 +113,8 @@ class Watched:
 
 def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None, metric=None, horizon=None,
            stop_gain: float = 0.01, exit_when=(), classes=None, run_id=None, higher_is_better=None,
-           noise_floor=None, offset_free: bool = False, sleep=time.sleep, clock=time.monotonic) -> int:
+           noise_floor=None, offset_free: bool = False, sleep=time.sleep, clock=time.monotonic,
+           baseline_loss=None) -> int:
     """Watch ``path`` until ``exit_when`` firms (0), ``idle`` seconds pass with no change (0; 2 where nothing could
     be diagnosed) or Ctrl-C (KeyboardInterrupt, raised on after ``show`` printed the last diagnosis).
 
@@ -118,7 +122,8 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
     ``clock()`` (seconds) pace the polls. ``noise_floor``: the data's, in the loss's units, stated on every run read
     (as ``diagnose --noise-floor`` does), so the diagnosis and "stop now?" hold a validation loss's forecast at it.
     ``offset_free``: the loss has no zero point, stated on every run read (as ``diagnose --offset-free`` does), so the
-    diagnosis and "stop now?" read its gains as shares of its improvement, not of its value. A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
+    diagnosis and "stop now?" read its gains as shares of its improvement, not of its value. ``baseline_loss``: a
+    constant prediction's loss, stated on every run read (as ``diagnose --baseline-loss`` does). A bad input is raised as its :class:`~losslens.exceptions.LosslensError`
     (one line, exit 2, in the CLI)."""
     import numpy as np
 
@@ -158,7 +163,7 @@ def follow(path: str, show, *, interval: float = 2.0, idle: float | None = None,
                 if local is not None:  # (a tracking server is read at every poll: it changed when rows came)
                     sig, changed_at = now, clock()
                 try:
-                    runs = _read(path, run_id, metric, noise_floor, offset_free)
+                    runs = _read(path, run_id, metric, noise_floor, offset_free, baseline_loss)
                 except LosslensError as exc:
                     if not _not_yet(exc):
                         raise
@@ -269,16 +274,17 @@ class _Runs(list):
     notes: list
 
 
-def _read(path, run_id, metric, noise_floor=None, offset_free=False) -> _Runs:
+def _read(path, run_id, metric, noise_floor=None, offset_free=False, baseline_loss=None) -> _Runs:
     """The runs in ``path`` as diagnose reads them, with the readers' notes (``.notes``) kept off stderr; a
     half-written last line is left out of the runs' own notes (their JSON): the log is being written."""
-    from losslens.api import to_runs, with_noise_floor, with_offset_free
+    from losslens.api import to_runs, with_stated
     from losslens.commands import held_warnings
     from losslens.readers.directory import name_apart
 
     with held_warnings() as records:
-        runs = _Runs(with_offset_free(with_noise_floor(name_apart(to_runs(path, run_id=run_id, metric=metric)),
-                                                       noise_floor), offset_free))
+        runs = _Runs(with_stated(name_apart(to_runs(path, run_id=run_id, metric=metric)),
+                                 {"noise_floor": noise_floor, "baseline_loss": baseline_loss,
+                                  "offset_free": offset_free}))
     runs.notes = [r.getMessage().removeprefix("losslens: ") for r in records]
     for run in runs:
         kept = run.meta.get("notes")

@@ -119,6 +119,8 @@ class Facts:
     train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
     train_examples: tuple | None = None  # (examples, where the log says it) the training set holds, where it says
     noise_floor: float | None = None  # the data's noise floor the run states (stated_noise_floor), in the loss's units
+    baseline: tuple | None = None  # (loss, where from) of one constant prediction for every input, the run's losses'
+                                   # units (stated_baseline_loss): a regression's "learned nothing"
     offset_free: bool = False  # the loss has no zero point (offset_free): 0 is no floor; not in the JSON
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
 
@@ -129,6 +131,9 @@ class Facts:
         out["constant_tail"] = self.constant_tail
         out["higher_is_better"] = self.higher_is_better
         out["direction_assumed"] = self.direction_assumed
+        if self.baseline is not None:
+            # (Only where stated, as the forecast's noise_floor: every other run's JSON stays as it was.)
+            out["baseline_loss"], out["baseline_from"] = _f(self.baseline[0]), self.baseline[1]
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
                      "train_lr_phases", "elbo", "adversarial", "staircase", "layer_grads"):
@@ -363,6 +368,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
                  labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
                  noise_floor=stated_noise_floor(run, metric, higher_better),
+                 baseline=stated_baseline_loss(run),
                  offset_free=metric in _LOSSES and not higher_better and offset_free(run))
 
 
@@ -394,6 +400,19 @@ def stated_noise_floor(run: Run, metric: str, higher: bool) -> float | None:
     if higher or not metric.startswith("val_") or isinstance(floor, bool) or not isinstance(floor, (int, float)):
         return None
     return float(floor) if math.isfinite(floor) and floor > 0 else None
+
+
+def stated_baseline_loss(run: Run) -> tuple[float, str] | None:
+    """``(loss, where from)``: the loss one constant prediction for every input scores, in the run's training and
+    validation losses' units, where the run states it (``meta["baseline_loss"]``: ``--baseline-loss``,
+    ``baseline_loss=``, or a callback that computed it from the validation targets of an MSE or MAE loss, saying so
+    in ``meta["baseline_loss_from"]``); else None. A classifier's is ln K or the class prior's (``facts.chance``);
+    this is the level a regression states, for MSE the targets' variance."""
+    meta = run.meta or {}
+    level = meta.get("baseline_loss")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not (math.isfinite(level) and level > 0):
+        return None
+    return float(level), str(meta.get("baseline_loss_from") or "stated")
 
 
 def _train_examples(meta: dict) -> tuple[int, str] | None:

@@ -231,6 +231,13 @@ class Watcher:
         loss is held at it, as ``losslens forecast`` holds its own, and so is ``stop_gain``'s rule: a run at its
         floor reads converged and is stopped where it reaches it, not told to train on towards a fit that bends on
         below it. None (default): no floor stated.
+    baseline_loss : float or None
+        The loss of predicting one constant for every input, in the loss's units (for MSE the validation targets'
+        variance: 1.0 on standardised targets; for MAE their mean absolute deviation from the median), as
+        ``losslens diagnose --baseline-loss`` states it: a regression's "learned nothing", where a classifier's is
+        ln K. The run states it (``run().meta["baseline_loss"]`` and the saved file's meta): a validation loss never
+        clearly below it while training fell reads ``no_signal``, training settled at it ``stuck_at_init``.
+        None (default): none stated.
     offset_free : bool
         The loss has no zero point (a Gaussian NLL, a continuous ELBO: measuring the target in other units adds a
         constant), as ``losslens diagnose --offset-free`` says it. The run states it (``run().meta["offset_free"]``
@@ -267,6 +274,7 @@ class Watcher:
     framework: str = "python"
     name: str | None = None
     axis_name: str = "epoch"
+    baseline_loss: float | None = None
 
     # state
     axis: list = field(default_factory=list, init=False)
@@ -372,6 +380,9 @@ class Watcher:
         from ..api import check_noise_floor
 
         check_noise_floor(self.noise_floor)  # (refused when the callback is made, not at its first diagnosis)
+        from ..api import check_baseline_loss
+
+        check_baseline_loss(self.baseline_loss)
         if not isinstance(self.offset_free, (bool, np.bool_)):
             raise UsageTypeError(f"offset_free={self.offset_free!r}: True (the loss has no zero point: a Gaussian "
                                  "NLL) or False")
@@ -732,9 +743,11 @@ class Watcher:
                          **({"actions": list(self.actions)} if self.actions else {})})
 
     def _floor_meta(self) -> dict:
-        """``noise_floor`` where the user stated it: the one place the diagnoses, the forecasts and the saved file
-        read it from (``meta["noise_floor"]``, as the lab and ``--noise-floor`` state it)."""
+        """``noise_floor`` and ``baseline_loss`` where the user stated them: the one place the diagnoses, the
+        forecasts and the saved file read them from (``meta["noise_floor"]``, ``meta["baseline_loss"]``, as the lab,
+        ``--noise-floor`` and ``--baseline-loss`` state them)."""
         return ({} if self.noise_floor is None else {"noise_floor": float(self.noise_floor)}) \
+            | ({} if self.baseline_loss is None else {"baseline_loss": float(self.baseline_loss)}) \
             | ({"offset_free": True} if self.offset_free else {})
 
     def _planned_meta(self) -> dict:

@@ -60,7 +60,8 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
     ``reduce_lr_on``, ``factor``, ``min_lr``, ``cooldown``, ``start_from_epoch``,
     ``min_confidence``, ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``: stop when
     the forecast gain to the last of ``fit``'s ``epochs`` is below it, ``noise_floor``: the data's, in the loss's
-    units, which holds the forecasts of a validation loss) plus
+    units, which holds the forecasts of a validation loss, ``baseline_loss``: a constant prediction's, the level a
+    regression's validation loss is read against) plus
     ``grad_every``: sample gradient evidence every this many batches (torch backend only;
     None switches it off), and ``grad_layers``: at most this many layers' own gradient norms beside the global
     one (``grad_norm/<layer>``; 0 switches them off).

@@ -93,7 +93,8 @@ class Monitor(WatcherViews):
         :class:`~losslens.integrations._core.Watcher` parameters: ``monitor``, ``mode``,
         ``min_delta``, ``patience``, ``stop_on``, ``restore_best_weights``, ``reduce_lr_on``,
         ``factor``, ``min_lr``, ``cooldown``, ``start_from_epoch``, ``min_confidence``,
-        ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``, ``noise_floor``.
+        ``verbose``, ``save_path``, ``classes``, ``name``, ``stop_gain``, ``noise_floor``,
+        ``baseline_loss``.
     """
 
     def __init__(self, model=None, optimizer=None, scheduler=None, *, grad_every: int | None = 16,

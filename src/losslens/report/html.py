@@ -165,8 +165,9 @@ def chart_payload(d, data: dict | None = None) -> dict | None:
                      "values": align(s["raw"], x_run)})
         cols.append({"label": s["label"] + " (smoothed)", "kind": "smooth", "role": s["role"],
                      "color": color, "values": align(s["smooth"], x_run)})
-    for role in ("chance", "floor"):
-        # A guesser's level (1/K, ln K) or the data's noise floor across the run, dashed: a run read against it.
+    for role in ("chance", "floor", "baseline"):
+        # A guesser's level (1/K, ln K), the data's noise floor or a constant prediction's loss across the run,
+        # dashed: a run read against it.
         line = data.get(role)
         if line:
             cols.append({"label": line["label"], "kind": "level", "role": role, "color": plot.CHANCE_COLOR,

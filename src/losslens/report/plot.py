@@ -618,6 +618,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
         "chance": main_chance, "floor": None if higher else noise_floor_line(run),
+        "baseline": None if higher else baseline_line(run),
     }
 
 
@@ -674,6 +675,18 @@ def noise_floor_line(run) -> dict | None:
     if nf is None or not nf > 0:
         return None
     return {"y": round_sig(nf), "label": f"noise floor {nf:.3g} (no model goes lower)"}
+
+
+def baseline_line(run) -> dict | None:
+    """``{y, label}``: the loss of one constant prediction for every input where the run states it
+    (``meta["baseline_loss"]``: ``--baseline-loss``, or a callback's from the validation targets), else None: a
+    regression's "learned nothing", where a classifier's is ln K."""
+    from ..facts import stated_baseline_loss
+
+    stated = stated_baseline_loss(run) if hasattr(run, "meta") else None
+    if stated is None:
+        return None
+    return {"y": round_sig(stated[0]), "label": f"constant prediction {stated[0]:.3g} (learned nothing)"}
 
 
 def chance_levels(d) -> dict | None:
@@ -911,6 +924,8 @@ def draw_loss(ax, data: dict, legend: bool = True):
     floor_line = data.get("floor")
     if floor_line:
         _chance_line(ax, floor_line)
+    if data.get("baseline"):
+        _chance_line(ax, data["baseline"])
     f = data["forecast"]
     if f:
         fx, lo, mid, hi = (_arr(f[k]) for k in ("x", "lo", "mid", "hi"))
@@ -1155,8 +1170,9 @@ def log_bottom(data: dict) -> float | None:
     """The lowest a log loss axis goes (:func:`_log_floor`): half the lowest curve value, forecast middle or noise
     floor drawn; None where none is positive."""
     vals = _drawn_values(data, ("mid",))
-    if data.get("floor"):
-        vals = np.append(vals, data["floor"]["y"])
+    for key in ("floor", "baseline"):
+        if data.get(key):
+            vals = np.append(vals, data[key]["y"])
     vals = vals[vals > 0]
     return float(vals.min()) / 2 if vals.size else None
 
@@ -1683,6 +1699,7 @@ def forecast_chart_data(run, fc) -> dict:
         "forecast": _forecast_path(fc.to_dict(), key, last_x, [key]),
         # (--noise-floor / noise_floor= were taken by forecast and drawn nowhere: the diagnosis chart's floor line)
         "floor": None if higher else noise_floor_line(run),
+        "baseline": None if higher else baseline_line(run),
     }
 
 

@@ -1,0 +1,119 @@
+"""A regression's "learned nothing": the loss of one constant prediction for every input, stated with
+``--baseline-loss`` / ``baseline_loss=`` (tests/fixtures/ecosystem/regression_baseline: plain PyTorch MLPs on
+standardised targets, so predicting their mean scores an MSE of 1.0; make.py and make.out). Without it a regression
+has no level to read no_signal or stuck_at_init against: targets shuffled under a small net read overfitting 97%
+("early stopping, regularize"), every ReLU unit dead on targets of mean 3 read converged. The targets as made learn
+(val_loss 0.014) and read as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "regression_baseline"
+
+
+def _made() -> dict[str, str]:
+    return {line.split(" ")[0]: line for line in (HERE / "make.out").read_text().splitlines()}
+
+
+def _level(name: str) -> tuple[float, float]:
+    """(the validation targets' variance, validation's best MSE) make.py printed for run ``name``."""
+    line = _made()[name]
+    return float(line.split("val targets' variance ")[1].split(" ")[0]), float(line.split("val best ")[1])
+
+
+def test_shuffled_targets_are_no_signal_not_overfitting():
+    var, best = _level("shuf_small")
+    assert best >= 0.99 * var  # (the premise: validation at what the mean scores, 0.977 on its 300 examples)
+    assert losslens.diagnose(HERE / "shuf_small.csv").verdict == "overfitting"  # (no level stated: as before)
+    d = losslens.diagnose(HERE / "shuf_small.csv", baseline_loss=1.0)
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "val_loss 0.9768 at its best (1.002 at the end) never got clearly below 1," in ev
+    assert "--baseline-loss" in ev and "validation R² 0.0232 at its best" in ev
+    assert "train_loss went on down to 0.982, under that level and still falling" in ev
+    assert d.cause.actions[0].startswith("check that the inputs carry signal about the targets")
+    # Validation did not fall while training fitted: overfitting stays listed, as a possibility.
+    over = next(c for c in d.causes if c.id == "overfitting")
+    assert over.status == "possible" and over.confidence <= 0.5
+    assert d.cause.numbers["baseline_loss"] == 1.0
+    facts = d.to_dict()["facts"]
+    assert facts["baseline_loss"] == 1.0 and facts["baseline_from"] == "stated"
+
+
+def test_a_model_stuck_at_the_mean_is_stuck_at_init_not_converged():
+    var, best = _level("dead_mean")
+    assert best >= 0.99 * var
+    assert losslens.diagnose(HERE / "dead_mean.csv").verdict == "converged"  # (no level stated: as before)
+    d = losslens.diagnose(HERE / "dead_mean.csv", baseline_loss=1.0)
+    assert d.verdict == "stuck_at_init", d
+    ev = " ".join(d.cause.evidence)
+    assert "never got clearly below 1," in ev and "the targets' mean" in ev
+    assert d.cause.actions[0].startswith("check the initialization and activations")
+    assert "converged" not in d.cause_ids()
+
+
+def test_a_regression_that_learns_keeps_its_reading():
+    assert _level("learn")[1] < 0.05
+    plain = losslens.diagnose(HERE / "learn.csv")
+    d = losslens.diagnose(HERE / "learn.csv", baseline_loss=1.0)
+    assert d.verdict == plain.verdict == "converged"
+    assert not {"no_signal", "stuck_at_init"} & set(d.cause_ids())
+    assert d.to_dict()["facts"]["baseline_loss"] == 1.0
+
+
+def test_the_level_must_be_a_finite_loss_above_zero():
+    for bad in (0, -1.0, float("nan")):
+        with pytest.raises(losslens.UsageError, match="baseline_loss="):
+            losslens.diagnose(HERE / "learn.csv", baseline_loss=bad)
+
+
+def test_the_command_line_states_it_on_diagnose_forecast_and_watch():
+    runner = CliRunner()
+    r = runner.invoke(app, ["diagnose", str(HERE / "shuf_small.csv"), "--baseline-loss", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout.splitlines()[0])
+    assert d["verdict"] == "no_signal" and d["facts"]["baseline_loss"] == 1.0
+    r = runner.invoke(app, ["diagnose", str(HERE / "shuf_small.csv"), "--baseline-loss", "0"])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "--baseline-loss" in r.stderr and "got 0" in r.stderr
+    r = runner.invoke(app, ["forecast", str(HERE / "dead_mean.csv"), "--baseline-loss", "1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["watch", str(HERE / "dead_mean.csv"), "--baseline-loss", "1", "--idle", "0",
+                            "--interval", "0.01", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.splitlines()[-1])["verdict"] == "stuck_at_init"
+
+
+def test_the_chart_draws_the_level():
+    from losslens.report.plot import chart_data
+
+    data = chart_data(losslens.diagnose(HERE / "dead_mean.csv", baseline_loss=1.0))
+    assert data["baseline"]["y"] == 1.0 and "constant prediction" in data["baseline"]["label"]
+    assert chart_data(losslens.diagnose(HERE / "dead_mean.csv")).get("baseline") is None
+
+
+def test_the_torch_monitor_states_it_on_its_run_and_saved_file(tmp_path):
+    pytest.importorskip("torch")
+    import csv
+
+    from losslens.integrations.torch import Monitor
+
+    rows = list(csv.DictReader((HERE / "shuf_small.csv").open()))
+    monitor = Monitor(baseline_loss=1.0, verbose=0, grad_every=None, save_path=tmp_path / "run.json")
+    for row in rows:
+        monitor.step(float(row["loss"]))
+        monitor.epoch_end(val_loss=float(row["val_loss"]))
+    monitor.finish()
+    assert monitor.watcher.diagnosis.verdict == "no_signal"
+    assert losslens.diagnose(tmp_path / "run.json").verdict == "no_signal"  # (the saved file states it too)
+    with pytest.raises(losslens.UsageError, match="baseline_loss="):
+        Monitor(baseline_loss=0)
+
