@@ -117,3 +117,41 @@ def test_the_torch_monitor_states_it_on_its_run_and_saved_file(tmp_path):
     with pytest.raises(losslens.UsageError, match="baseline_loss="):
         Monitor(baseline_loss=0)
 
+
+def _mlp_regressor(shuffle: bool, width: int = 64):
+    """scikit-learn's MLPRegressor((W, W), early_stopping=True) on the fixtures' rows (make.py's construction),
+    its targets as made or permuted (seed 1): validation_scores_ is R² on its held-out 10%."""
+    sklearn = pytest.importorskip("sklearn.neural_network")
+    import warnings
+
+    import numpy as np
+
+    r = np.random.RandomState(0)
+    X = r.randn(1500, 10)
+    y = X @ r.randn(10) + 0.3 * r.randn(1500)
+    y = (y - y.mean()) / y.std()
+    if shuffle:
+        y = np.random.RandomState(1).permutation(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (max_iter reached before convergence: the 60 epochs are the point)
+        return sklearn.MLPRegressor(hidden_layer_sizes=(width, width), early_stopping=True, n_iter_no_change=200,
+                                    max_iter=60, random_state=0).fit(X, y)
+
+
+def test_an_estimator_whose_validation_r2_never_left_zero_is_no_signal():
+    # R² is scored against the held-out split's own mean: a constant prediction's level is 0, no targets needed.
+    est = _mlp_regressor(shuffle=True)
+    assert max(est.validation_scores_) < 0.01 and est.loss_curve_[-1] < 0.7 * est.loss_curve_[0]
+    d = losslens.diagnose(est)
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "never got clearly above 0, what predicting the held-out split's mean scores" in ev
+    assert "still falls at the end" in ev
+    assert next(c for c in d.causes if c.id == "overfitting").status == "possible"
+    # The targets as made: R² 0.99, read as before.
+    learned = losslens.diagnose(_mlp_regressor(shuffle=False))
+    assert learned.verdict == "converged" and "no_signal" not in learned.cause_ids()
+    # A (4, 4) net on the shuffled targets: R² -0.06 at its last point, still rising (t = 10.9): it may yet pass
+    # 0.05, and is read as before.
+    small = losslens.diagnose(_mlp_regressor(shuffle=True, width=4))
+    assert small.verdict == "still_improving" and "no_signal" not in small.cause_ids()

@@ -6352,6 +6352,8 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     0.982 and still falling at t = -180); every ReLU unit dead on targets of mean 3 read converged (89%) where only
     the output bias learned the mean: 4.53 -> 1.005. Without a stated level a regression has no "learned nothing"
     and both are read as before; a classifier's level is ln K or its class prior's (:func:`_at_the_prior`)."""
+    if causes and causes[0].id in PRIOR_READS and f.higher_is_better and f.metric == "val_r2":
+        return _r2_at_the_baseline(run, f, causes)
     if not causes or causes[0].id not in PRIOR_READS or f.baseline is None or f.higher_is_better \
             or f.metric not in ("val_loss", "train_loss"):
         return causes
@@ -6395,6 +6397,45 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
             "a constant prediction (the training targets' mean) scores as well as this model on new data",
             ACTIONS["no_signal"][1]]
     lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
+    kept = []
+    for cause in causes:
+        if cause.id == "overfitting":
+            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
+            kept.append(cause)
+    return [lead] + kept
+
+
+def _r2_at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
+    """:func:`_at_the_baseline` on scikit-learn's validation R² (``meta["baseline_score"]`` = 0, the reader's: R² is
+    measured against the held-out split's own mean, so a constant prediction scores 0 there, its targets unneeded):
+    ``no_signal`` where the score never went above ``BASELINE_CLEAR`` while the training loss still fell at the end
+    (t < -``PRIOR_FALL_T``): it fits its training targets and none of it carries over. Not where the score still
+    rises at the end (toward 0 and maybe past it), and no ``stuck_at_init``: the training loss's own level, the
+    training targets' variance, is not in the estimator. MLPRegressor((64, 64), early_stopping=True) on shuffled
+    standardised targets: R² -0.0026 at best, falling to -0.13, training 0.615 -> 0.336, read overfitting."""
+    level = (run.meta or {}).get("baseline_score")
+    train_loss = run.get("train_loss")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or train_loss is None:
+        return causes
+    score = run.get("val_r2")
+    vs, tl = score[np.isfinite(score)], train_loss[np.isfinite(train_loss)]
+    if vs.shape[0] < 3 or tl.shape[0] < 3:
+        return causes
+    best = float(vs.max())
+    tt = f.train_trend
+    # (f.trend is on the lower-is-better scale: a score still rising falls there.)
+    if best > level + BASELINE_CLEAR or f.trend.slope_t < -PRIOR_FALL_T or tt is None or not tt.slope_t < -PRIOR_FALL_T:
+        return causes
+    ev = [f"val_r2 {best:.4g} at its best ({float(vs[-1]):.4g} at the end) never got clearly above {level:g}, what "
+          "predicting the held-out split's mean scores (scikit-learn's validation score is R²): the model "
+          "explains none of the validation targets' variance",
+          f"training loss fell from {float(tl[0]):.4g} to {float(tl.min()):.4g} and still falls at the end "
+          f"(t = {tt.slope_t:.1f}): it fits its training targets, and none of it carries over"]
+    acts = ["check that the inputs carry signal about the targets: the data pipeline, the targets joined to the right "
+            "rows (shuffled or misaligned?), one feature that should predict them plotted against them",
+            "a constant prediction (the training targets' mean) scores as well as this model on new data",
+            ACTIONS["no_signal"][1]]
+    lead = Cause("no_signal", 0.85, ev, acts, {"baseline_score": float(level), "val_best": best})
     kept = []
     for cause in causes:
         if cause.id == "overfitting":

@@ -12,7 +12,8 @@ A fit that early stopping ended (``n_iter_ < max_iter``; with ``solver='adam'`` 
 non-adaptive ``'sgd'``, where running out of patience stops rather than cuts the step) carries
 ``meta["early_stopping"]`` (its ``n_iter_no_change``, ``tol`` and ``validation_fraction``) and
 ``meta["n_val"]``, the size of the held-out split the score was measured on (``t_`` counts the
-training samples seen, ``n_iter_`` epochs of them; scikit-learn holds out ``ceil(fraction * n)``).
+training samples seen, ``n_iter_`` epochs of them; scikit-learn holds out ``ceil(fraction * n)``). A regressor's
+``val_r2`` carries ``meta["baseline_score"]`` = 0, what predicting the held-out split's mean scores.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ def from_estimator(est, columns=None) -> Run:
         meta["classes"] = int(len(classes))
     if len(history) > 1:
         meta.update(_early_stop(est, len(curve), classes is not None))
+    if "val_r2" in history:
+        # R² is measured against the held-out split's own mean: a constant prediction scores 0 on it by definition,
+        # the regression's "learned nothing", stated without its targets (diagnosis._at_the_baseline).
+        meta["baseline_score"] = 0.0
     return Run.from_history(history, name=name, columns=columns, meta=meta)
 
 
