@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
-from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, measure, metric_direction, stepwise
+from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, head_losses, measure, metric_direction, stepwise
 from .facts.chance import (CONSTANT_HELD_POINTS, FIRST_LOSS_TOL, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts,
                            also_fits, constant_answer, never_moved, values_step)
 from .facts.learning_curve import DATA_GAIN
@@ -891,13 +891,14 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         verdict.evidence.append(f"{f.metric} read as a loss (lower is better): its name does not say; if it is "
                                 "a score, pass --higher-is-better (higher_is_better=True)")
     parts = (run.meta.get("loss_parts") or {}).get(f.metric)
+    apart = _parts_apart(run, f, verdict, classes, t, forecast)
     if parts:
         # No total of this split was logged: the readers summed its parts (YOLO's box/cls/dfl, a
         # multi-task loop's per-task losses). Say so: the user's log has no column of that name.
         verdict.evidence.append(f"{f.metric} is the sum {' + '.join(parts)} (no total logged); "
-                                f"--metric {parts[0]} reads one of them alone")
+                                + (apart or f"--metric {parts[0]} reads one of them alone"))
     else:
-        heads = _head_losses(run, f.metric, t)
+        heads = _head_losses(run, f.metric, t, apart)
         if heads:
             verdict.evidence.append(heads)
     rescaled = (run.meta.get("loss_from") or {}).get(f.metric)
@@ -3256,7 +3257,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and tp.improvement > t.stuck_rel * abs(tp.start) \
             and f.plateau.improvement < t.no_signal_val_share * tp.improvement \
             and g.val_best >= tp.start - t.no_signal_val_share * tp.improvement \
-            and _val_beat_a_guess(f) < t.no_signal_beaten_noise:
+            and _val_beat_a_guess(f) < t.no_signal_beaten_noise and _part_carried_over(f, t) is None:
         share = f.plateau.improvement / tp.improvement
         # (The bar is a share of training's gain: validation's best may sit a little below training's start.)
         never = (f"val_loss never got below where training started ({tp.start:.4g}): its best {g.val_best:.4g}"
@@ -3293,7 +3294,7 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             and (f.train_oscillation is None or f.train_oscillation < NO_SIGNAL_CALM * t.lr_high_oscillation) \
             and f.train_plateau.improvement > 0 \
             and f.train_trend is not None and f.train_plateau.improvement > t.stuck_rel * abs(f.train_plateau.start) \
-            and not _learned_before_first_check(f, t):
+            and not _learned_before_first_check(f, t) and _part_carried_over(f, t) is None:
         untrained = _untrained_level(f, t)
         if untrained is None:
             return None
@@ -3302,6 +3303,26 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       f"while train_loss fell {_pct(_ratio(f.train_plateau.improvement, abs(f.train_plateau.start)))}",
                       untrained],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
+    return None
+
+
+def _part_carried_over(f: Facts, t: Thresholds) -> str | None:
+    """The first part of a total validation loss (``Facts.parts``) whose validation best got below its own training
+    twin's first value by ``no_signal_val_share`` of that twin's gain, the twin having learned (> ``stuck_rel`` of
+    its start), in words; else None. no_signal's untrained level, training's first value, is an epoch's mean with
+    that epoch's learning inside it, and of a total on other data: a two-head Keras model (a classifier's
+    cross-entropy plus 0.001 x a regression's MSE) started training at 1.002 while its untrained validation loss was
+    1.190 and its best 1.134, read "no learnable signal, check the labels"; its validation MSE fell 499 -> 166,
+    below the 327 training started at, and the classifier's validation accuracy was 0.71 at epoch 0 against 0.55
+    untrained. A part that beat its own start learned what carries over, whatever the total shows."""
+    for k, y, tk, ty in f.parts:
+        if tk is None or y.size < 3 or ty is None or ty.size < 3:
+            continue
+        start = float(ty[0])
+        gain = start - float(np.min(smooth(ty)))
+        if gain > t.stuck_rel * abs(start) and float(np.min(y)) < start - t.no_signal_val_share * gain:
+            return (f"{k}'s best {float(np.min(y)):.4g} got below where {tk} started ({start:.4g}): that part learned "
+                    "what carries over")
     return None
 
 
@@ -8641,12 +8662,16 @@ def _loss_facts(run: Run, f: Facts, classes) -> Facts | None:
     """The validation-loss facts when a score (val_acc ...) is diagnosed with both losses logged:
     overfitting is read off the losses (validation loss rising while training loss falls), which
     an accuracy shows only as a wobble at its top, and so is a collapse (a frozen loss)."""
-    if not f.higher_is_better or not (run.has("val_loss") and run.has("train_loss")):
+    # A per-output score is read off its own output's losses where the log holds them (head_losses): the total's
+    # fall can be another head's.
+    head = head_losses(run, f.metric)
+    val = head[0] if head is not None and head[0] is not None else "val_loss"
+    if not f.higher_is_better or not (run.has(val) and run.has("train_loss")):
         return None
     from .exceptions import LosslensError
 
     try:
-        return measure(run, metric="val_loss", classes=classes)
+        return measure(run, metric=val, classes=classes)
     except LosslensError:
         return None
 
@@ -9096,7 +9121,40 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
         and _tail_refutes(f, t) is None
 
 
-def _head_losses(run: Run, metric: str, t: Thresholds) -> str | None:
+#: How a part's own verdict reads in the line naming a total's parts (_parts_apart); any other verdict by its id.
+_PART_READS = {"overfitting": "overfits", "still_improving": "still falling",
+               "lr_too_low": "still falling, lr_too_low", "converged": "converged"}
+
+
+def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, forecast: bool) -> str | None:
+    """Where a total validation loss's logged parts (``Facts.parts``), each diagnosed alone as ``--metric`` would,
+    do not all read as the total does: one clause saying how each reads, with the ``--metric`` for it; else None.
+    The total is what the optimizer lowers, but a part can overfit under a total another part's fall still carries:
+    a two-head Keras model (a classifier on noisy labels, a regression's MSE 300x larger) read still_improving on
+    the total while val_head1_loss rose 0.635 -> 2.061 from epoch 0; a YOLO-style results.csv read converged at
+    23 while val/cls_loss overfitted from epoch 2 and val/box_loss still fell. Not for a negative ELBO
+    (``Facts.elbo``): its KL term rises as the code comes into use, which read alone is "diverged" (a Keras VAE's
+    val_kl_loss 0.55 -> 2.47 beside a reconstruction still falling)."""
+    if not f.parts or f.elbo is not None:
+        return None
+    from .exceptions import LosslensError
+
+    read = []
+    for k, *_ in f.parts:
+        try:
+            d = diagnose_run(run, metric=k, classes=classes, thresholds=t, forecast=forecast)
+        except LosslensError:
+            return None
+        words = _PART_READS.get(d.verdict, d.verdict)
+        if d.verdict == "overfitting" and d.plateau_epoch is not None:
+            words += f" from {run.axis_name} {_n(d.plateau_epoch)}"
+        read.append((k, d.verdict, words))
+    if all(v == verdict.id for _, v, _ in read):
+        return None
+    return "read alone: " + ", ".join(f"{k} {w} (--metric {k})" for k, _, w in read)
+
+
+def _head_losses(run: Run, metric: str, t: Thresholds, apart: str | None = None) -> str | None:
     """One line of evidence naming the per-output losses a multi-output model logged beside the total diagnosed
     (Keras' ``out_a_loss`` / ``val_out_a_loss`` per head, ``loss`` / ``val_loss`` their weighted sum): each head's
     last value and best, and a head that has given back ≥ ``overfit_rise_range`` of its own improvement since its
@@ -9127,7 +9185,7 @@ def _head_losses(run: Run, metric: str, t: Thresholds) -> str | None:
                           f"{run.axis_name} {_n(x[b])}")
     line = (f"{metric} is the weighted sum of {len(heads)} outputs' losses: {', '.join(parts)}"
             + (f"; {'; '.join(rising)}" if rising else "")
-            + f"; --metric {heads[-1][0]} diagnoses one alone")
+            + (f"; {apart}" if apart else f"; --metric {heads[-1][0]} diagnoses one alone"))
     return line
 
 

@@ -98,6 +98,10 @@ class Facts:
     train_metric: str | None = None  # the training series ``generalization`` compares with
     train_y: np.ndarray | None = field(default=None, repr=False)  # training-loss values (next to a validation metric)
     train_x: np.ndarray | None = field(default=None, repr=False)  # their axis values
+    parts: tuple = field(default=(), repr=False)  # a total val_loss's logged parts (loss_parts), each (part, its
+                                                  # finite values, its training twin or None, that twin's finite values)
+    train_loss_key: str = "train_loss"  # the training loss train_y, train_trend and train_plateau read: an output's
+                                        # own beside its per-output validation series (head_losses), else the total
     peak_relapse: tuple | None = None  # the training loss climbing back at the schedule's peak lr (optimizer.peak_lr_relapse)
     regularization: RegularizationFacts | None = None  # the weight decay the log's saved settings give
     dropout: RegularizationFacts | None = None  # the dropout rate they give (a probability): read by the rules
@@ -294,7 +298,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     climb = peak_climb(run.get("lr"), run.axis, x, y)
     div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
-    xt, yt = _curve(run, "train_loss")
+    # A per-output series is read beside its own output's training loss, not the total's: the total's fall is
+    # another head's where that head's loss is the larger (head_losses).
+    head = head_losses(run, metric)
+    train_key = head[1] if head is not None else "train_loss"
+    xt, yt = _curve(run, train_key)
     xv, yv = _curve(run, "val_loss")
     train_div = train_tr = train_pl = train_osc = train_noise = train_phases = None
     train_spike, train_points, train_missed, spike_x = Spikes((), 0), 0, 0.0, None
@@ -306,7 +314,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_pl = plateau_onset(xt, yt, random_state=random_state)
         train_noise = noise_sigma(yt)
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise, offset_free=free)
-        train_raw = logged(run, "train_loss")
+        train_raw = logged(run, train_key)
         train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
         train_missed = missed_improvement(yt, late)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed)[0]
@@ -353,9 +361,11 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  train_spike_at=None if spike_at is None else float(spike_x[spike_at]),
                  train_spikes=train_spike.every,
                  higher_is_better=higher_better, direction_assumed=higher_is_better is None and by_name is None,
-                 train_metric=train_metric if gen is not None else None,
+                 train_metric=train_metric if gen is not None else None, train_loss_key=train_key,
+                 parts=tuple((k, run.finite(k)[1], tk, None if tk is None else run.finite(tk)[1])
+                             for k, tk in loss_parts(run, metric)),
                  train_y=yt if metric != "train_loss" else None, train_x=xt if metric != "train_loss" else None,
-                 peak_relapse=peak_lr_relapse(run.get("lr"), run.get("train_loss"), run.axis, late)
+                 peak_relapse=peak_lr_relapse(run.get("lr"), run.get(train_key), run.axis, late)
                  if run.axis_name == "epoch" else None, regularization=run_weight_decay(run),
                  dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
@@ -459,6 +469,42 @@ def paired_train(run: Run, metric: str) -> str | None:
     or Keras' bare ``mae`` (History names training metrics without a prefix)."""
     base = metric[len("val_"):] if metric.startswith("val_") else None
     return next((n for n in (f"train_{base}", base) if base and n != metric and run.has(n)), None)
+
+
+def loss_parts(run: Run, total: str = "val_loss") -> list[tuple[str, str | None]]:
+    """The parts of a total loss the run logs, each ``(part, its training twin or None)``, for ``total`` =
+    ``val_loss``: the columns a reader summed into it (``meta["loss_parts"]``: YOLO's ``val_box_loss`` ...), else
+    each output's own validation loss logged beside it (Keras' ``val_head1_loss`` beside ``val_loss``, their
+    weighted sum). Empty for any other series, or where fewer than two parts are logged."""
+    if total != "val_loss" or not run.has("val_loss"):
+        return []
+    summed = (run.meta.get("loss_parts") or {}).get(total)
+    names = list(summed) if summed else [k for k in run.series if k != "val_loss" and k.startswith("val_")
+                                         and k.endswith("_loss") and run.has(k)]
+    return [(k, paired_train(run, k)) for k in names] if len(names) >= 2 else []
+
+
+def head_losses(run: Run, metric: str) -> tuple[str | None, str] | None:
+    """``(validation loss, training loss)`` of the output a per-output validation series belongs to, where the run
+    logs that output's training loss beside a total (Keras' ``val_head1_accuracy`` -> ``(val_head1_loss,
+    head1_loss)`` under ``loss``; YOLO's ``val_box_loss`` -> ``(val_box_loss, train_box_loss)``); the validation
+    loss None where it is not logged; None for the total itself, or a series no output's loss names. The longest
+    leading words of the name that name a loss win (``val_a_b_acc``: ``a_b_loss`` before ``a_loss``).
+    A two-head Keras model whose classifier overfits from epoch 0 (val_head1_accuracy 0.71 -> 0.64, its
+    training accuracy 1.0) while the regression head's MSE, 300x larger, still falls: read beside the total
+    training loss, "converged, stop here"."""
+    if not metric.startswith("val_") or metric == "val_loss" or not run.has("train_loss"):
+        return None
+    words = metric[len("val_"):].split("_")
+    for i in range(len(words) - 1, 0, -1):
+        head = "_".join(words[:i])
+        if head in ("train", "val"):
+            continue
+        train = next((n for n in (f"train_{head}_loss", f"{head}_loss") if n != "train_loss" and run.has(n)), None)
+        if train is not None:
+            val = f"val_{head}_loss"
+            return (val if run.has(val) else None), train
+    return None
 
 
 def _validation_gap(run: Run, metric: str, x, y, sign: float):
