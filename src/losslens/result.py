@@ -359,6 +359,11 @@ def _best_of(x, y, higher: bool) -> tuple[float, float] | None:
     return float(np.asarray(x, dtype=float)[i]), float(y[i])
 
 
+def meta_of(d) -> dict:
+    """The meta of a Diagnosis' run, ``{}`` where it has none."""
+    return getattr(getattr(d, "run", None), "meta", None) or {}
+
+
 def experiment_of(d) -> str | None:
     """Where a run sits among its sweep: its source with the run's own name taken out (``sweep/*/run.json``,
     ``lightning_logs/*/metrics.csv``, ``mlruns``), so the runs of one folder read as a sweep -- whose paths differ
@@ -373,6 +378,10 @@ def experiment_of(d) -> str | None:
         # (an MLflow store of two experiments named a best across both, where a TensorBoard tree's folders refuse)
         return f"{store}#experiment={meta['experiment_id']}" if meta.get("experiment_id") else store
     source = str(source)
+    if meta_of(d).get("run_column"):
+        # A long table's runs (a fold or run column) are its own: the folder above it made "/tmp" of
+        # /tmp/cv/all.csv, two folders where it lay beside per-run files of one folder.
+        return source
     name = str(getattr(d, "run_name", "") or "")
     if name:
         k = source.rfind(name)

@@ -273,7 +273,11 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
     kept, seen, once = [], {}, []
     starts: dict = {}  # {metric: [(first finite value, run)]}: a copy starts where the run it copies does
     for run in runs:
-        folder = str(_folder(run)) + (f"#{run.meta['run_id']}" if run.meta.get("run_id") is not None else "")
+        # A store's runs are apart by id; a table's run column (``fold``, ``seed``) is not a store: its run may be
+        # the copy of a per-run file beside it (cv/all_folds.csv's fold=0 and cv/fold_0.csv read 10 runs of 5),
+        # though never of another id of the same table (:func:`_apart`).
+        folder = str(_folder(run)) + (f"#{run.meta['run_id']}" if run.meta.get("run_id") is not None
+                                      and not run.meta.get("run_column") else "")
         fmt = run.meta.get("format")
         try:
             metric = run.default_metric()
@@ -286,12 +290,13 @@ def _drop_copies(runs: list[Run], parts: dict | None = None) -> list[Run]:
             continue
         # Candidates share the diagnosed series' length and gaps; the values are compared one pair at a time.
         where = seen.setdefault((metric, values.shape[0], np.isfinite(values).tobytes()), [])
-        twin = next((k for f, m, k in where if (f == folder or m != fmt) and _same_values(k, run)), None)
+        twin = next((k for f, m, k in where if (f == folder or m != fmt) and not _apart(k, run)
+                     and _same_values(k, run)), None)
         if twin is not None:
             _read_once(run, twin, twin, parts, once)
             continue
         first = float(values[np.isfinite(values)][0])
-        near = [(k, f) for v, f, m, k in starts.get(metric, ()) if (f == folder or m != fmt)
+        near = [(k, f) for v, f, m, k in starts.get(metric, ()) if (f == folder or m != fmt) and not _apart(k, run)
                 and abs(v - first) <= _COPY_RTOL * max(abs(v), abs(first))]
         # The run copies a fuller one kept (or one of the runs that one joins), or a kept one copies it: said once.
         twin = next(((k, part) for k, _ in near for part in [k, *parts.get(id(k), ())]
@@ -420,6 +425,12 @@ def _contained(copy: Run, run: Run, metric: str) -> bool:
         if not np.allclose(x[both], y[both], rtol=_COPY_RTOL, atol=0.0):
             return False
     return True
+
+
+def _apart(a: Run, b: Run) -> bool:
+    """``a`` and ``b`` are two runs of one table's run column: a seeded rerun logged under another id is its own run,
+    whatever its values."""
+    return bool(a.meta.get("run_column") and b.meta.get("run_column") and a.source == b.source)
 
 
 def _same_values(a: Run, b: Run) -> bool:

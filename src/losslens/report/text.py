@@ -246,6 +246,13 @@ def best_line(diagnoses: list[Diagnosis], names: list[str] | None = None) -> str
                 return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} experiments of "
                                  f"one store, whose {diagnoses[0].metric} values do not compare; diagnose each "
                                  "experiment alone (mlflow:STORE#experiment=NAME) to rank its runs")
+            homes = {f.replace("\\", "/").rsplit("/", 1)[0] if "/" in f.replace("\\", "/") else "." for f in folders}
+            if len(homes) == 1:  # a long table beside per-run files: one folder, read as 2 experiments, not 2 folders
+                leaves = sorted((f.replace("\\", "/").rsplit("/", 1)[-1] for f in folders), key=lambda s: (s == "*", s))
+                shown = ", ".join("its other files" if leaf == "*" else leaf for leaf in leaves)
+                return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} sets of logs in "
+                                 f"one folder ({shown}), each its own experiment, whose {diagnoses[0].metric} values "
+                                 "do not compare; diagnose each alone to rank its runs")
             return as_logged(diagnoses[0], f"no best named: these runs come from {len(folders)} folders, each its own "
                              f"experiment, whose {diagnoses[0].metric} values do not compare; diagnose each folder "
                              "alone to rank its runs")
@@ -340,9 +347,16 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
                           escape(as_logged(d, d.metric)), escape(d.logged_to()),
                           *((("—" if d.best is None else f"{d.best[1]:.4g}"),) if ranked else ()))
         out.print(table)
-        line = best_line(diagnoses, names)
+        from ..repeats import find_repeats, repeats_lines
+
+        groups = find_repeats(diagnoses)
+        # Repeats of one setting rank nothing: no best line where they are all the runs (a sweep beside them keeps it).
+        line = None if sum(len(g.members) for g in groups) == len(diagnoses) else best_line(diagnoses, names)
         if line:
             out.print(escape(line))
+        for group in groups:
+            for text in repeats_lines(group, diagnoses, names):
+                out.print(escape(as_logged(diagnoses[0], text)))
         from ..diagnosis import sweep_notes
 
         for note in sweep_notes(diagnoses, names):

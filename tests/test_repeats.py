@@ -1,0 +1,96 @@
+"""Repeats of one setting (folds, seeds) read as repeats, not as a sweep (tests/fixtures/ecosystem/torch_repeats/make.py:
+torch MLPs on digits, Adam 3e-3, 40 epochs; a 5-fold cross-validation per fold and as one long table, and 5 seeds of
+one split, seed 3 run at lr 2.0 by mistake; the figures in its make.out)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+import losslens
+from losslens.cli import app
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_repeats"
+
+
+def _diagnose(*args):
+    result = CliRunner().invoke(app, ["diagnose", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_folds_read_on_their_mean_not_ranked():
+    """Walk 46: the folds read "best val_loss: fold_2, 0.08045" (a fold's validation set, not a setting) and fold_1
+    alone "converged 89%"; their mean is still falling (80 epochs took it 0.112 -> 0.098). One line names them
+    repeats, the mean's verdict, the spread (sd 0.030 of the last values) and that fold_1 alone disagrees."""
+    for source in (HERE / "cv", HERE / "cv_long.csv"):
+        out = _diagnose(source)
+        assert "best val_loss:" not in out
+        assert "5 folds of one setting" in out and "no best fold named" in out
+        assert "mean of 5 folds: still improving" in out
+        assert "spread across folds: last val_loss 0.1121 ± 0.03 sd (0.08045–0.1476)" in out
+        assert "converged (fold_1)" in out or "converged (fold=1)" in out
+
+
+def test_diverged_seed_left_out_of_the_mean():
+    """Seed 3 ran at lr 2.0 and ends at 2.44 where the others end 0.0659-0.0732: left out of the mean and said, the
+    mean of the 4 others read (still improving), its spread theirs; no "best seed: seed_4" (0.0659 beside seed_2's
+    0.0669, within the seeds' noise)."""
+    out = _diagnose(HERE / "seeds")
+    assert "best val_loss:" not in out
+    assert "seed_3 left out of the mean: its last value 2.444 is far outside the other seeds' (0.0659–0.07318" in out
+    assert "mean of 4 seeds: still improving" in out
+    assert "spread across seeds: last val_loss 0.06976 ± 0.0039 sd" in out
+    from losslens.repeats import find_repeats
+
+    [rep] = find_repeats(losslens.diagnose_all(HERE / "seeds"))
+    assert [i for i, _ in rep.left_out] == [3]
+    means = [np.asarray(losslens.read(HERE / "seeds" / f"seed_{s}" / "log.csv")[0].series["val_loss"]) for s in (0, 1, 2, 4)]
+    assert np.allclose(rep.mean.run.series["val_loss"], np.mean(means, axis=0))
+
+
+def test_a_sweep_keeps_its_best_line(tmp_path):
+    """Runs that differ in a setting are a sweep, even named by seed: two seeds at lr 3e-3 beside the one at 2.0 whose
+    logs say so (an lr column) keep the best line and get no repeats line."""
+    for s, lr in ((0, 0.003), (1, 0.003), (3, 2.0)):
+        (tmp_path / f"seed_{s}").mkdir()
+        lines = (HERE / "seeds" / f"seed_{s}" / "log.csv").read_text().splitlines()
+        lines = [lines[0] + ",lr"] + [line + f",{lr}" for line in lines[1:]]
+        (tmp_path / f"seed_{s}" / "log.csv").write_text("\n".join(lines) + "\n")
+    out = _diagnose(tmp_path)
+    assert "best val_loss: seed_0" in out and "of one setting" not in out
+
+
+def test_long_table_beside_its_per_fold_files_is_read_once(tmp_path):
+    """A folder holding the folds' files and their long table (all_folds.csv, a fold column) read 10 runs and said
+    "these runs come from 2 folders" of one folder: each fold is read once, said on stderr."""
+    for f in (HERE / "cv").glob("fold_*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    shutil.copy(HERE / "cv_long.csv", tmp_path / "all_folds.csv")
+    runs = losslens.read(tmp_path)
+    assert len(runs) == 5
+    out = _diagnose(tmp_path)
+    assert "5 runs" in out and "2 folders" not in out
+
+
+def test_seeded_reruns_in_one_table_stay_apart(tmp_path):
+    """Two ids of one long table with the same values (a rerun at the same seed) are two runs, not a copy."""
+    text = (HERE / "cv_long.csv").read_text().splitlines()
+    fold0 = [line for line in text[1:] if line.startswith("0,")]
+    rows = [text[0]] + fold0 + ["9" + line[1:] for line in fold0]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    assert len(losslens.read(tmp_path / "t.csv")) == 2
+
+
+def test_one_folder_two_experiments_is_not_two_folders(tmp_path):
+    """The folds' long table beside two runs' files of another split: one folder, said as one, not "2 folders"
+    (the long table's runs were put in the folder above theirs)."""
+    shutil.copy(HERE / "cv_long.csv", tmp_path / "all.csv")
+    for s in (0, 1):
+        shutil.copy(HERE / "seeds" / f"seed_{s}" / "log.csv", tmp_path / f"{'ab'[s]}.csv")
+    out = _diagnose(tmp_path)
+    assert "2 folders" not in out
+    assert "come from 2 sets of logs in one folder (all.csv, its other files)" in out
