@@ -94,3 +94,21 @@ def test_one_folder_two_experiments_is_not_two_folders(tmp_path):
     out = _diagnose(tmp_path)
     assert "2 folders" not in out
     assert "come from 2 sets of logs in one folder (all.csv, its other files)" in out
+
+
+def test_compare_reads_several_before_runs_on_their_mean_in_any_order():
+    """Walk 46: compare's verdict was the first BEFORE log's (seed_3 first: lr_too_high, "end 0.8943 -> 0.06417
+    (-92.8%)" with the diverged seed in the mean; seed_1 first: still_improving). Any order now gives one verdict,
+    the mean curve's of the seeds kept, seed_3 left out of it and of the means, said."""
+    seeds, after = HERE / "seeds", [HERE / "seeds_lr1e2" / f"seed_{s}" / "log.csv" for s in range(3)]
+    outs = []
+    for first, *more in ((3, 1, 0), (1, 3, 0), (0, 1, 3)):
+        args = ["compare", seeds / f"seed_{first}" / "log.csv", *after, "--change", "lr_factor=0.1"]
+        for s in more:
+            args += ["--before", seeds / f"seed_{s}" / "log.csv"]
+        result = CliRunner().invoke(app, list(map(str, args)))
+        outs.append(result.output)
+        assert "seed_3 left out of the mean: its last value 2.444" in result.output
+        assert "verdict still_improving" in result.output and "lr_too_high" not in result.output
+        assert "end 0.8943" not in result.output
+    assert len({o.split("\n", 1)[1].replace("seeds/seed_0", "X").replace("seeds/seed_1", "X") for o in outs}) == 1

@@ -284,6 +284,12 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     # (BEFORE's runs that AFTER does not resume are left out, said in the notes: its diagnosis is the one resumed)
     b_runs, b_diag = [b_runs[i] for i in kept], [b_diag[i] for i in kept]
     d = b_diag[0]
+    if not resume and len(b_runs) > 1:
+        # Several BEFORE runs are repeats of one setting: the verdict is their mean curve's, not the first one's
+        # (walk 46: seed_3 first read lr_too_high, seed_1 first still_improving), a run far outside the others (a
+        # seed that diverged at another lr) left out of it and of the means compared, said.
+        b_runs, b_diag, d, said = _before_repeats(b_runs, b_diag, opts)
+        notes += said
     if resume:
         # AFTER is diagnosed as trained (BEFORE's epochs up to the checkpoint, then its own), and compared with
         # BEFORE over the epochs both logged; the change is read off what AFTER trained itself.
@@ -325,6 +331,31 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
     return Comparison(d, results, [None] * len(b_runs), b_cmp, after=a_diag, before=b_diag, change=found or None,
                       change_from=where, unknown=unknown, noise=noise, notes=notes, asked=[], resumed=resume,
                       after_runs=a_cmp, same_task=bool(same_task), metric_given=metric is not None)
+
+
+def _before_repeats(b_runs, b_diag, opts) -> tuple[list, list, object, list[str]]:
+    """``(runs, diagnoses, the diagnosis the checks start from, notes)`` of several BEFORE runs of one setting: those
+    far outside the others' last values left out (:func:`losslens.repeats.outliers`, said), and the rest's point-wise
+    mean curve diagnosed (:func:`losslens.repeats.mean_run`), in no order of theirs."""
+    from .api import diagnose
+    from .repeats import last_value, mean_run, outliers
+
+    metric = b_diag[0].metric
+    gone = outliers([last_value(x) for x in b_diag], [_run_name(r) for r in b_runs], "BEFORE run")
+    notes = [why for _, why in gone]
+    out = {i for i, _ in gone}
+    b_runs, b_diag = [r for i, r in enumerate(b_runs) if i not in out], [x for i, x in enumerate(b_diag) if i not in out]
+    if len(b_runs) < 2:
+        return b_runs, b_diag, b_diag[0], notes
+    try:
+        d = diagnose(mean_run(b_runs, f"mean of {len(b_runs)} BEFORE runs"), **dict(opts, metric=metric))
+    except LosslensError:
+        return b_runs, b_diag, b_diag[0], notes
+    verdicts = sorted({x.verdict for x in b_diag})
+    if len(verdicts) > 1:
+        notes.append(f"BEFORE's verdict is its {len(b_runs)} runs' mean curve's, {d.verdict}; each alone read "
+                     + ", ".join(f"{x.verdict} ({_run_name(r)})" for r, x in zip(b_runs, b_diag)))
+    return b_runs, b_diag, d, notes
 
 
 def parse_change(change) -> dict:

@@ -83,14 +83,14 @@ def find_repeats(diagnoses) -> list[Repeats]:
     return out
 
 
-def _last(d) -> float:
+def last_value(d) -> float:
     """The last finite value of the curve diagnosed, NaN where there is none."""
     y = np.asarray(d.run.series.get(d.metric, []), dtype=float) if getattr(d, "run", None) is not None else []
     y = np.asarray(y)[np.isfinite(y)] if len(y) else np.asarray([])
     return float(y[-1]) if y.size else math.nan
 
 
-def _outliers(values: list[float], names: list[str], kind: str) -> list[tuple[int, str]]:
+def outliers(values: list[float], names: list[str], kind: str) -> list[tuple[int, str]]:
     """Which repeats sit far outside the others (:data:`OUTLIER_RANGES`), or hold no finite value; a minority only,
     from 3 repeats on (2 cannot tell which one is off)."""
     out = []
@@ -138,11 +138,11 @@ def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
 
     ds = [diagnoses[i] for i in group]
     names = [d.run_name for d in ds]
-    gone = _outliers([_last(d) for d in ds], names, kind)
+    gone = outliers([last_value(d) for d in ds], names, kind)
     dropped = {i for i, _ in gone}
     kept = [d for i, d in enumerate(ds) if i not in dropped]
     rep = Repeats(members=list(group), kind=kind, left_out=[(group[i], why) for i, why in gone])
-    finals = np.asarray([_last(d) for d in kept])
+    finals = np.asarray([last_value(d) for d in kept])
     bests = np.asarray([d.best[1] if d.best is not None else math.nan for d in kept])
     for attr, v in (("final", finals), ("best", bests)):
         v = v[np.isfinite(v)]
