@@ -133,7 +133,7 @@ def mean_run(runs, name: str):
 def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
     """:class:`Repeats` of ``diagnoses[i] for i in group``: outliers found on each repeat's last value, the rest
     averaged into one curve and diagnosed on the same metric."""
-    from .api import _diagnose_run
+    from .diagnosis import diagnose_run
     from .exceptions import LosslensError
 
     ds = [diagnoses[i] for i in group]
@@ -150,7 +150,7 @@ def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
             setattr(rep, attr, (float(v.mean()), float(v.std(ddof=1)), float(v.min()), float(v.max())))
     try:
         run = mean_run([d.run for d in kept], f"mean of {len(kept)} {kind}s")
-        rep.mean = _diagnose_run(run, metric=ds[0].metric, higher_is_better=ds[0].facts.higher_is_better)
+        rep.mean = diagnose_run(run, metric=ds[0].metric, higher_is_better=ds[0].facts.higher_is_better)
     except (LosslensError, ValueError):
         rep.mean = None
     return rep
