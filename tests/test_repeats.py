@@ -112,3 +112,15 @@ def test_compare_reads_several_before_runs_on_their_mean_in_any_order():
         assert "verdict still_improving" in result.output and "lr_too_high" not in result.output
         assert "end 0.8943" not in result.output
     assert len({o.split("\n", 1)[1].replace("seeds/seed_0", "X").replace("seeds/seed_1", "X") for o in outs}) == 1
+
+
+def test_a_repeat_stopped_early_bounds_the_mean_and_is_said(tmp_path):
+    """A fold cut at epoch 29 (early stopping) beside two of 40 epochs: the mean is read where all three logged,
+    said, not over the tail the two longer ones logged alone."""
+    lines = (HERE / "cv" / "fold_0.csv").read_text().splitlines()
+    (tmp_path / "fold_0.csv").write_text("\n".join(lines[:31]) + "\n")
+    for k in (1, 2):
+        shutil.copy(HERE / "cv" / f"fold_{k}.csv", tmp_path / f"fold_{k}.csv")
+    out = _diagnose(tmp_path)
+    assert "mean of 3 folds: still improving (not plateaued) — no plateau in 30 epochs" in out
+    assert "the mean runs to epoch 29, where the shortest fold ends (the longest to 39)" in out

@@ -160,6 +160,7 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     """The lines a folder's summary prints for one group of repeats: what they are, the mean curve's report, the
     spread, each repeat's verdict where they disagree, and those left out."""
     from .report.text import render_text
+    from .result import axis_text
     from .report.text import verdict_words
 
     kind = rep.kind
@@ -173,6 +174,12 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     out += [why for _, why in rep.left_out]
     text = render_text(rep.mean).split("\n") if rep.mean is not None else []
     out += text[:1]
+    if rep.mean is not None and len(rep.mean.run.axis):
+        ends = [float(diagnoses[i].run.axis[-1]) for i in rep.members if i not in {j for j, _ in rep.left_out}]
+        end = float(rep.mean.run.axis[-1])
+        if max(ends) > end:  # (a repeat stopped early: the mean is read where all of them logged, and says so)
+            out.append(f"  - the mean runs to {d0.axis} {axis_text(end)}, where the shortest {kind} ends (the longest "
+                       f"to {axis_text(max(ends))})")
     for label, v in (("last", rep.final), ("smoothed best", rep.best)):
         if v is not None:
             out.append(f"  - spread across {kind}s: {label} {d0.metric} {v[0]:.4g} ± {v[1]:.2g} sd "
