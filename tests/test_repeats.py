@@ -124,3 +124,15 @@ def test_a_repeat_stopped_early_bounds_the_mean_and_is_said(tmp_path):
     out = _diagnose(tmp_path)
     assert "mean of 3 folds: still improving (not plateaued) — no plateau in 30 epochs" in out
     assert "the mean runs to epoch 29, where the shortest fold ends (the longest to 39)" in out
+
+
+def test_html_report_of_repeats_names_no_best(tmp_path):
+    """The HTML report's overview badged seed_4 "best" and drew it thick: repeats rank nothing there either; its
+    overview says what they are, the seed left out, the mean's headline and the spread."""
+    out = tmp_path / "seeds.html"
+    result = CliRunner().invoke(app, ["report", str(HERE / "seeds"), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert 'class="ll-best"' not in html and "repeats of one setting, none the best" in html
+    assert "5 seeds of one setting" in html and "seed_3 left out of the mean" in html
+    assert "mean of 4 seeds: still improving" in html and "spread across seeds: last val_loss 0.06976" in html

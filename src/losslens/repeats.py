@@ -193,3 +193,9 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
         said = "; ".join(f"{verdict_words(v)} ({', '.join(n)})" for v, n in verdicts.items())
         out.append(f"  - the {kind}s' own verdicts differ: {said}: each is one draw, the mean's reads them together")
     return out + [line for line in text[1:] if line.strip()]
+
+
+def all_repeats(diagnoses) -> list[Repeats]:
+    """:func:`find_repeats`' groups where they hold every run (then none is ranked), else ``[]``."""
+    groups = find_repeats(diagnoses)
+    return groups if groups and sum(len(g.members) for g in groups) == len(list(diagnoses)) else []

@@ -394,6 +394,9 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         return None
     chosen = sorted(curves, key=lambda c: c[0])[:SWEEP_RUNS]
     chosen.sort(key=lambda c: c[1])  # in the overview's order, so a sweep's colours follow its rows
+    from ..repeats import all_repeats
+
+    repeats = bool(all_repeats(diagnoses))  # (folds or seeds of one setting: none drawn as the best)
     xs = np.unique(np.concatenate([c[2] for c in chosen]))
     runs, values = [], []
     labels = overview_labels([names[i] for _, i, _, _ in chosen], 48)
@@ -404,8 +407,8 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         # (the legend's label cut as the overview's names are: DeepOBS' 130-character run ids made a legend twice the
         # chart's height; the hover line names the run in full)
         runs.append({"i": i + 1, "name": names[i], "label": labels[k],
-                     "color": SWEEP_BEST_COLOR if i == best else SWEEP_COLORS[k % len(SWEEP_COLORS)],
-                     "best": i == best,
+                     "color": SWEEP_BEST_COLOR if i == best and not repeats else SWEEP_COLORS[k % len(SWEEP_COLORS)],
+                     "best": i == best and not repeats,
                      "y": plot.round_sig_list(aligned, plot.curve_digits(aligned))})
     allv = np.concatenate(values)
     # A run that blew up (an lr sweep's largest, to 1e20) would squash the others into one line at the foot: the
@@ -419,7 +422,8 @@ def sweep_payload(diagnoses, datas, names) -> dict | None:
         else str(diagnoses[best].metric)
     shown = (f"all {len(chosen)} runs" if len(chosen) == len(curves) else
              f"the {len(chosen)} best of {len(curves)} runs by smoothed best")
-    caption = (f"{metric}, smoothed, of {shown}; the best ({names[best]}) drawn thick"
+    caption = (f"{metric}, smoothed, of {shown}"
+               + ("; repeats of one setting, none the best" if repeats else f"; the best ({names[best]}) drawn thick")
                + (", on a log axis" if logy else "")
                + ("" if ymax is None else f"; cut at {ymax:.3g}, twice the highest start (a run that blew up "
                   "leaves at the top)") + "; hover names the nearest run")
@@ -503,7 +507,10 @@ def overview_labels(names, width: int = NAME_WIDTH) -> list[str]:
 
 def _overview(diagnoses, datas, names) -> str:
     rows = []
-    best = best_run(diagnoses)
+    from ..repeats import all_repeats, repeats_lines
+
+    groups = all_repeats(diagnoses)
+    best = None if groups else best_run(diagnoses)  # (repeats of one setting rank nothing: their mean is read)
     lrs = learning_rates(diagnoses)
     # What else the sweep varied, as the text summary's table has it (hidden, weight_decay ...): an lr column alone
     # left the report's runs that differ by another setting reading as repeats.
@@ -559,7 +566,12 @@ def _overview(diagnoses, datas, names) -> str:
             f'<td class="ll-num">{_fmt(gap["value"]) if gap else DASH}</td></tr>')
     # No badge across folders: the terminal's line saying why, or its absence reads as "none did well".
     why = (f'<div class="ll-sub">{esc(line)}</div>'
-           if best is None and (line := best_line(diagnoses, names)) is not None else "")
+           if best is None and not groups and (line := best_line(diagnoses, names)) is not None else "")
+    for group in groups:  # what they are, the mean's headline, the spread, who disagrees, who was left out
+        said = [x for x in repeats_lines(group, diagnoses, names) if not x.startswith("  →")]
+        keep = said[:2 + len(group.left_out)] + [x for x in said if "spread across" in x or "own verdicts" in x
+                                                 or "the mean runs to" in x]
+        why += "".join(f'<div class="ll-sub">{esc(x.strip())}</div>' for x in dict.fromkeys(keep))
     verdicts = sorted({str(d.verdict) for d in diagnoses})
     where = ", ".join(dict.fromkeys(found[0] for d in diagnoses if (found := saved_settings(getattr(d, "run", None)))))
     num_type = ' data-type="num"'
