@@ -136,3 +136,13 @@ def test_html_report_of_repeats_names_no_best(tmp_path):
     assert 'class="ll-best"' not in html and "repeats of one setting, none the best" in html
     assert "5 seeds of one setting" in html and "seed_3 left out of the mean" in html
     assert "mean of 4 seeds: still improving" in html and "spread across seeds: last val_loss 0.06976" in html
+
+
+def test_cv_fold_and_replicate_columns_tell_repeats_apart(tmp_path):
+    """A long table whose fold column is spelt cv_fold (fold_idx, replicate ...) read its folds as cv#1 ... cv#5, split
+    at each epoch 0, and ranked them; now each is its fold, and the folds are read as repeats."""
+    text = (HERE / "cv_long.csv").read_text()
+    for name, kind in (("cv_fold", "folds"), ("replicate", "repeats")):
+        (tmp_path / f"{name}.csv").write_text(text.replace("fold,", f"{name},", 1))
+        out = _diagnose(tmp_path / f"{name}.csv")
+        assert f"{name}=0, {name}=1" in out and f"5 {kind} of one setting" in out and "best val_loss:" not in out

@@ -48,7 +48,9 @@ from ._source import goes_on
 
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
 #: Numeric columns that tell runs apart when the epoch repeats (any text column can, too).
-SPLIT_COLUMNS = ("seed", "random_state", "model", "trial", "config", "version", "fold", "repeat", "model_id")
+SPLIT_COLUMNS = ("seed", "random_state", "model", "trial", "config", "version", "fold", "repeat", "model_id",
+                 # (a cross-validation's or a repeat's own spellings: cvcol_cv_fold.csv read its 5 folds as #1 ... #5)
+                 "cv_fold", "fold_idx", "fold_id", "replicate", "random_seed")
 _MIN_FOLDED_EPOCHS = 3
 
 
