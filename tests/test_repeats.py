@@ -146,3 +146,15 @@ def test_cv_fold_and_replicate_columns_tell_repeats_apart(tmp_path):
         (tmp_path / f"{name}.csv").write_text(text.replace("fold,", f"{name},", 1))
         out = _diagnose(tmp_path / f"{name}.csv")
         assert f"{name}=0, {name}=1" in out and f"5 {kind} of one setting" in out and "best val_loss:" not in out
+
+
+def test_the_mean_is_read_with_the_stated_classes():
+    """A K stated with --classes holds for every repeat: the mean's own diagnosis reads against it (it was dropped,
+    and the mean's K guessed from its first loss again)."""
+    from losslens.repeats import all_repeats
+
+    ds = losslens.diagnose_all(HERE / "cv", classes=7)
+    groups = all_repeats(ds)
+    assert groups and groups[0].mean is not None
+    chance = groups[0].mean.facts.chance
+    assert chance.classes == 7 and chance.classes_from == "given"

@@ -150,7 +150,12 @@ def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
             setattr(rep, attr, (float(v.mean()), float(v.std(ddof=1)), float(v.min()), float(v.max())))
     try:
         run = mean_run([d.run for d in kept], f"mean of {len(kept)} {kind}s")
-        rep.mean = diagnose_run(run, metric=ds[0].metric, higher_is_better=ds[0].facts.higher_is_better)
+        # A K the user stated (--classes) holds for every repeat: the mean is read against it too. (A stated noise
+        # floor or baseline level rides in the meta mean_run keeps.)
+        chance = ds[0].facts.chance
+        given = chance.classes if chance is not None and chance.classes_from == "given" else None
+        rep.mean = diagnose_run(run, metric=ds[0].metric, classes=given,
+                                higher_is_better=ds[0].facts.higher_is_better)
     except (LosslensError, ValueError):
         rep.mean = None
     return rep
