@@ -721,6 +721,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes.extend(c for c in (low or (None if high or held else decayed_at_a_guess(f, t)), data_limited(f, causes),
                                   temporary_plateau(f, t)) if c)
     causes = _dedupe(causes)
+    cycles = cycle_floor(f, t) if causes and causes[0].id in _CYCLE_READS else None
+    if cycles is not None:
+        # Under warm restarts the last cycle's descent, its flat start and a forecast fitted through the restart's
+        # jump are the schedule's; the run is judged on what its cycles end at (cycle_floor).
+        causes = [cycles] + [c for c in causes if c.id not in _CYCLE_READS]
     if causes and "lr_zero_from" in causes[0].numbers:
         causes = [c for c in causes if c.id in _BEFORE_ZERO]
     # A repeat that the training loss contradicts (collapsed: outputs that still change) is not the reading to
@@ -731,7 +736,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # improving after X refutes it (a diffusion model's samples, its loss flat within the timesteps' noise).
     i = next((i for i, c in enumerate(causes) if c.id == "converged"), None)
     # ... and so does the metric itself, where its last quarter is too noisy to show a slow fall by a factor.
-    own = _still_falling_since_x(f, t) if i == 0 else None
+    own = _still_falling_since_x(f, t) if i == 0 and "cycle_floor" not in causes[0].numbers else None
     if own is not None:
         causes[0] = own
         i = None
@@ -942,7 +947,13 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                                              and "adversarial" not in verdict.numbers
                                              and "lr_zero_from" not in verdict.numbers)):
         fc = f.forecast if horizon is None and planned is None else f.quoted_forecast
-        if fc is not None:
+        if fc is not None and "cycle_floor" in verdict.numbers:
+            # (A fit through the restarts' jumps forecast sgdr.csv -18% by epoch 138, P 80%, and turned "keep a
+            # cycle end's weights" into "train on": its cycles ended within 0.5% of each other, and 150 epochs too.)
+            verdict.evidence.append(f"the forecast (at {f.axis_name} {_n(fc['horizon'])}: {_n(fc['value'])}) is a fit "
+                                    "through the restarts' jumps and is not read: the level to expect at the next "
+                                    "cycle's end is the one the cycles ended at")
+        elif fc is not None:
             _quote_forecast(verdict, fc, f, t)
             if planned is not None and not fc.get("reason"):
                 schedule = _schedule_ahead(run, f, planned[0])
@@ -1225,6 +1236,9 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         return None
     if "jump_at_end" in cause.numbers:
         return None  # (the last point jumped off the best and is not back: no level to date a plateau by)
+    if "cycle_floor_at" in cause.numbers:  # (X read on the cycle ends: cycle_floor)
+        x = cause.numbers["cycle_floor_at"]
+        return Plateau(x, (x, x), cause.numbers["cycle_floor"])
     back = _back_from_blowup(cause, f, t)
     if back is not None:
         if why is not None:
@@ -7853,6 +7867,57 @@ def _made_no_fall(x: np.ndarray, rest: np.ndarray, noise: float, t: Thresholds) 
 LR_CUT_AGAIN = 1e-6
 
 
+#: cycle_floor: the share of the improvement (the first point to the best cycle end) by which the run's last cycle
+#: end must sit under every earlier one for the cycles to be still lowering it: X's own 5% band
+#: (facts.plateau.FRACTION), read on the cycle ends.
+CYCLE_FLOOR_SHARE = 0.05
+
+
+def cycle_floor(f: Facts, t: Thresholds) -> Cause | None:
+    """Converged at the floor a warm-restart schedule's cycles end at.
+
+    Fires when (the conditions in full, and the runs that set them): the logged lr restarted at least once
+    (:func:`losslens.facts.optimizer.warm_restarts`), the run ended a cycle (its last row a restart's, or its rate
+    down as far as an earlier cycle's), the curve improved from its first point to its best cycle end, and the last
+    cycle end sits within ``CYCLE_FLOOR_SHARE`` of that improvement of the best earlier one. Each restart
+    lifts the loss (the step is large again) and each cycle's annealing takes it back down: the trend within the last
+    cycle is that descent, not progress, and only what the cycles end at says whether more of them pay. Keras' SGD
+    under CosineDecayRestarts (10, 20, 40 epochs) on a linear regression: still falling at t = -5.7 over its last
+    quarter, read still_improving 84% "-18% by epoch 138", where its cycle ends were 0.1035, 0.1031, 0.1030 and 150
+    epochs ended at 0.1032 (tests/fixtures/ecosystem/keras_sgdr_restarts). X is the first cycle end within the band.
+    A lower-is-better curve only (a score's cycles are not read).
+
+    First actions: keep the best cycle end's weights (more cycles end at the same level); change data/model to go
+    lower.
+    """
+    c = f.cycles
+    if c is None or not c.ended or len(c.values) < 2 or _higher(f):
+        return None
+    ends = np.asarray(c.values)
+    floor = float(ends.min())
+    gain = c.start - floor
+    # (Nor where the last end climbed out of that band above the best: cycles that end ever higher are no floor.)
+    if not gain > 0 or abs(float(ends[:-1].min()) - float(ends[-1])) > CYCLE_FLOOR_SHARE * gain:
+        return None
+    first = int(np.flatnonzero(ends - floor <= CYCLE_FLOOR_SHARE * gain)[0])
+    x = c.at[first]
+    listed = ", ".join(f"{_n(v)} ({f.axis_name} {_n(a)})" for a, v in zip(c.at, c.values))
+    below = (float(ends[:-1].min()) - float(ends[-1])) / gain
+    ev = [f"the lr was restarted at {f.axis_name} {', '.join(_n(r) for r in c.restarts)} (warm restarts): read at "
+          f"each cycle's end, at its lowest lr, {f.metric} was {listed}",
+          f"the last cycle ended {abs(below):.1%} of the improvement "
+          + ("below" if below >= 0 else "above")
+          + " the best cycle end before it: the cycles end at one level; the rises within each are the restarted lr's"]
+    # (The best end's weights, not X's: X is where the ends came within the 5% band, and a digits MLP under
+    # CosineAnnealingWarmRestarts ended its first cycle at 0.1587, 8% above its best end, 0.1462 at epoch 28:
+    # tests/fixtures/ecosystem/fresh_kinds2/sgdr.json.)
+    best = int(np.argmin(ends))
+    acts = [Action(f"keep the weights of the best cycle end ({f.axis_name} {_n(c.at[best])}: {_n(c.values[best])}, "
+                   "at its lowest lr)" + NO_GAIN_HERE + " (more cycles end at the same level)", claim=NO_GAIN_HERE),
+            Action("to go lower, change the data or the model, not the number of cycles", DATA_OR_MODEL)]
+    return Cause("converged", 0.8, ev, acts, {"cycle_floor": floor, "cycle_floor_at": x})
+
+
 def converged(f: Facts, t: Thresholds) -> Cause:
     """Reached the floor this setup reaches.
 
@@ -9514,6 +9579,10 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         from .forecasting import on_score_scale
 
         fc = on_score_scale(fc, f.y, top)
+    if not higher:
+        from .forecasting import reached_in_cycles
+
+        reached_in_cycles(fc, f.cycles)
     if not higher and not fc.reason:
         # The stop advice weighs training on against the best reached so far (what restoring the best weights
         # keeps), as the stopping rule does; gain and p_improve stay measured from the fitted level now.
@@ -10217,6 +10286,11 @@ def _strongest_reading(causes: list[Cause]) -> None:
     first.confidence = plain.confidence
     # (Not its last point's jump: a plateau the first reading dates is not taken from it, _diagnose's unsettled.)
     first.numbers = {**{k: v for k, v in plain.numbers.items() if k != "jump_at_end"}, **first.numbers}
+
+
+#: The verdicts cycle_floor takes over: readings of the last cycle's trend (or of the whole run's) that the cycle ends
+#: answer.
+_CYCLE_READS = ("still_improving", "converged", "lr_too_low", "temporary_plateau")
 
 
 def _dedupe(causes):

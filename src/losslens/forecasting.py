@@ -1184,6 +1184,11 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
         fc.best = fc.over_best(y, training=training_loss(metric), batch=batch)
     if higher:
         fc = on_score_scale(fc, y, top)
+    if not higher:
+        from .facts.optimizer import cycle_ends
+
+        lr = run.get("lr")
+        reached_in_cycles(fc, None if lr is None else cycle_ends(lr, run.axis, x, y))
     ended = None if fc.reason else schedule_ended_note(run.get("lr"))
     if ended:
         fc.note = ended if not fc.note else f"{fc.note}; {ended}"
@@ -1191,6 +1196,27 @@ def forecast_run(run, horizon: float | None = None, metric: str | None = None,
     fc.axis = run.axis_name
     fc._run = run
     return fc
+
+
+def reached_in_cycles(fc: Forecast, c) -> None:
+    """Take the 90% interval of ``fc`` (a loss's forecast, lower is better) down to the best cycle end of a warm-restart
+    schedule (``c``, :func:`losslens.facts.optimizer.cycle_ends` of the curve; None: no restart), less the spread of
+    the cycle ends, where that best end lies below the interval, and say why in its note. A fit from a restart's jump sees only the rise and the new cycle's first
+    steps: Keras' CosineDecayRestarts cut 4 epochs into its third cycle was forecast 0.160 [0.150, 0.175] at epoch 69,
+    the end of that cycle, where it ended at 0.103, the level both earlier cycles had ended at
+    (tests/fixtures/ecosystem/keras_sgdr_restarts). The value and P stay the fit's: where in its cycle the horizon
+    falls the log cannot say."""
+    if fc.reason or c is None or not min(c.values) < fc.interval[0]:
+        return
+    # (Less the spread the ends show between them: the next end is one more draw of that level, and the third cycle's
+    # end above, 0.10303, sat 0.0001 under the best of the two before it.)
+    best = min(c.values) - (max(c.values) - min(c.values))
+    fc.interval = (best, fc.interval[1])
+    ends = ", ".join(f"{v:.4g}" for v in c.values)
+    said = (f"the lr restarted (warm restarts) and its cycles ended at {ends}: the interval reaches down to that "
+            "level, which the curve returns to at a cycle's end (where in its cycle the horizon falls the log "
+            "cannot say)")
+    fc.note = said if not fc.note else f"{fc.note}; {said}"
 
 
 def schedule_ended_note(lr) -> str | None:

@@ -35,7 +35,7 @@ from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
 from .generalization import GeneralizationFacts, generalization
 from .learning_curve import LearningCurveFacts, learning_curve_facts
-from .optimizer import (DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, PeakClimb, decay_pace, layer_grad_facts,
+from .optimizer import (CycleEnds, cycle_ends, DecayPace, LayerGradFacts, LrPhases, OptimizerFacts, PeakClimb, decay_pace, layer_grad_facts,
                         lr_phases, optimizer_facts, jumps, missed_improvement, oscillation, peak_climb, peak_lr_relapse,
                         Spikes, spikes)
 from .plateau import PlateauFacts, phases, plateau_onset
@@ -113,6 +113,8 @@ class Facts:
                                          # below (optimizer.decay_pace); read by the rules, not in the JSON
     peak_climb: PeakClimb | None = None  # the curve's climb off its best at the peak lr, and its best after the lr
                                          # left the peak (optimizer.peak_climb); read by the rules, not in the JSON
+    cycles: CycleEnds | None = None  # the curve at each warm restart's cycle end (optimizer.cycle_ends); read by the
+                                     # rules and the forecast, not in the JSON
     elbo: ElboFacts | None = None  # the KL term (and its weight) logged beside the loss: a VAE's negative ELBO
     adversarial: AdversarialFacts | None = None  # a GAN's discriminator and generator losses, read together
     staircase: StaircaseFacts | None = None  # a step log's training loss within and between epochs (epochs.py)
@@ -296,6 +298,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     annealing = lr_phases(run.get("lr"), run.axis, x, y, s)
     pace = decay_pace(run.get("lr"), run.axis, x, y, s)
     climb = peak_climb(run.get("lr"), run.axis, x, y)
+    cycles = cycle_ends(run.get("lr"), run.axis, x, y)
     div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
 
     # A per-output series is read beside its own output's training loss, not the total's: the total's fall is
@@ -370,7 +373,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  dropout=dropout_rate(run.meta or {}),
                  stated_lr=None if run.has("lr") else stated_learning_rate_from(run.meta or {}),
                  early_stopping=_stopped_by(run, metric),
-                 lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, peak_climb=climb,
+                 lr_phases=annealing, train_lr_phases=train_phases, decay_pace=pace, peak_climb=climb, cycles=cycles,
                  elbo=elbo_facts(run, metric),
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),

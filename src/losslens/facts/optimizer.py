@@ -14,7 +14,7 @@ from .trend import MIN_TAIL_POINTS, ols_slope_t
 
 @dataclass
 class OptimizerFacts:
-    lr_schedule: str | None       # "constant", "decayed", "warmup", "varying" or None when not logged
+    lr_schedule: str | None       # "constant", "decayed", "warmup", "restarts", "varying" or None when not logged
     lr_ratio: float | None        # last lr / max lr
     lr_last: float | None         # the last logged lr
     oscillation: float            # tail noise / (L(0) - L*): how hard the curve bounces at its floor
@@ -244,11 +244,36 @@ CONSTANT_LR_FACTOR = 1.01
 WARMUP_END = 0.9
 
 
+#: warm_restarts: a restart is one logged step that takes the lr from under PEAK_SHARE of its peak to at least this
+#: many times its value and back to PEAK_SHARE or more, after the lr had been there before (a decay, then a jump back:
+#: SGDR's CosineDecayRestarts / CosineAnnealingWarmRestarts). A warm-up's first step from a tiny rate had no decay
+#: before it; a cyclical schedule logged finely climbs back over several steps, none of them 2x.
+RESTART_JUMP = 2.0
+
+
+def warm_restarts(lr: np.ndarray | None) -> tuple[int, ...]:
+    """Indices into ``lr`` (NaN where not logged) of the rows where it jumped back up after a decay
+    (:data:`RESTART_JUMP`), in order; ``()`` without a usable lr or a restart."""
+    if lr is None:
+        return ()
+    rows = np.flatnonzero(np.isfinite(lr))
+    if rows.shape[0] < 3:
+        return ()
+    lv = lr[rows]
+    top = float(lv.max())
+    if top <= 0:
+        return ()
+    high = lv >= PEAK_SHARE * top
+    return tuple(int(rows[i]) for i in range(2, lv.shape[0])
+                 if high[i] and not high[i - 1] and lv[i] >= RESTART_JUMP * lv[i - 1] and high[:i - 1].any())
+
+
 def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
-    """The logged lr's shape, ``("constant" | "decayed" | "warmup" | "varying", last lr / peak lr)``, or
-    ``(None, None)`` without a usable lr."""
+    """The logged lr's shape, ``("constant" | "decayed" | "warmup" | "restarts" | "varying", last lr / peak lr)``,
+    or ``(None, None)`` without a usable lr."""
     if lr is None:
         return None, None
+    restarts = warm_restarts(lr)
     lr = lr[np.isfinite(lr)]
     if lr.shape[0] < 2 or lr.max() <= 0:
         return None, None
@@ -256,12 +281,61 @@ def lr_schedule(lr: np.ndarray | None) -> tuple[str | None, float | None]:
     ratio = float(lr[-1] / top)
     if lr.max() <= lr.min() * CONSTANT_LR_FACTOR:
         return "constant", ratio
+    if restarts:
+        return "restarts", ratio
     peak = int(np.argmax(lr))
     if ratio < PEAK_SHARE:
         return "decayed", ratio
     if peak > 0 and ratio > WARMUP_END:
         return "warmup", ratio
     return "varying", ratio
+
+
+class CycleEnds(NamedTuple):
+    """A curve read at the ends of a warm-restart schedule's cycles (:func:`cycle_ends`), each end the better of
+    the two points about the restart (a loop that logs the rate it trained at logs the restart on the first
+    epoch of the new cycle; Keras' ``optimizer.learning_rate`` read at an epoch's end, on the last of the old):
+    ``at`` their axis values and ``values`` the curve there, in order, the last one at the run's end where the run
+    ended a cycle (its last rate within ``RESTART_JUMP`` of the lowest an earlier cycle reached), else the last
+    restart's; ``start``, the curve's first point; ``ended``: whether the run ended at a cycle's end; ``restarts``,
+    the lr axis values of the restarts' rows."""
+    at: tuple
+    values: tuple
+    start: float
+    ended: bool
+    restarts: tuple = ()
+
+
+def cycle_ends(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> CycleEnds | None:
+    """The curve ``y`` (on axis ``x``, lower is better) at each warm restart's cycle end (:class:`CycleEnds`);
+    None without a restart or where the lr and the curve share no row."""
+    if lr is None or lr_axis is None or lr.shape != lr_axis.shape:
+        return None
+    restarts = warm_restarts(lr)
+    if not restarts or y.shape[0] < 3:
+        return None
+    at, values = [], []
+
+    def end(*axis_values):
+        pos = [int(i) for i in np.flatnonzero(np.isin(x, axis_values))]
+        if pos:
+            best = min(pos, key=lambda i: y[i])
+            at.append(float(x[best]))
+            values.append(float(y[best]))
+
+    for r in restarts:
+        end(lr_axis[r - 1], lr_axis[r])
+    rows = np.flatnonzero(np.isfinite(lr))
+    low = float(np.min(lr[rows[rows < restarts[-1]]]))
+    last = int(rows[-1])
+    # The run ended a cycle: its last row is a restart's (Keras), or its rate had come down as far as an earlier
+    # cycle's did; either way only where the curve was read at that last row.
+    ended = float(x[-1]) == float(lr_axis[last]) and (last == restarts[-1] or lr[last] <= RESTART_JUMP * low)
+    if ended and last != restarts[-1]:
+        end(lr_axis[last])
+    if not values:
+        return None
+    return CycleEnds(tuple(at), tuple(values), float(y[0]), bool(ended), tuple(float(lr_axis[r]) for r in restarts))
 
 
 def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
