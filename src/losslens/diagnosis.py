@@ -8787,9 +8787,22 @@ def _fell_after_plateau(f: Facts, share: float = FELL_AFTER_X):
     med = median3(y[lo:])[i - lo:-1]
     j = int(np.argmin(med))
     rel = _clear_fall(f, float(med[0]), float(med[0] - med[j]), share)
-    if rel is None:
+    if rel is None or not _level_fell_after_x(f):
         return None
     return rel, float(f.x[i + j]), float(_sign(f) * med[j]), float(_sign(f) * med[0])
+
+
+def _level_fell_after_x(f: Facts) -> bool:
+    """Whether the stretch from X, read by X's own rule (:func:`plateau_onset`: the smooth's fall to its floor, that
+    floor raised by its standard errors), fell at all: its own X after X's point. Where it reads flat from X, the
+    lowest running median of 3 after X is the deepest of many noisy draws about one level, not a fall of that level:
+    a linear regression at constant SGD 0.03, batch 4 (the walker's sreg_flat.csv, 100 epochs; 10-epoch means
+    0.141-0.155) read "it went on falling after epoch 0: 10% lower by epoch 97 (0.145 -> 0.1303)", one epoch's
+    value (the next was 0.174), and "stopping at 0 would have given up 10%". (The share-of-the-level bar alone has
+    no noise test from FELL_AFTER_X_CLEAR on, for a spiky curve's sake: _clear_fall.)"""
+    i = f.plateau.index
+    onset = plateau_onset(f.x[i:], _sign(f) * f.y[i:]).epoch
+    return onset is not None and math.isfinite(onset) and onset > float(f.x[i])
 
 
 def _clear_fall(f: Facts, at_x: float, drop: float, share: float) -> float | None:
