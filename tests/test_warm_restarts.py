@@ -37,6 +37,8 @@ def test_warm_restarts_are_named_and_the_run_is_judged_on_its_cycle_ends():
     assert any("warm restarts" in e and "0.1035" in e for e in c.evidence), c.evidence
     assert "best cycle end (epoch 68: 0.103," in c.actions[0] and "train on" not in c.actions[0], c.actions
     assert not any(k.id == "still_improving" for k in d.causes), d.causes
+    # `losslens forecast` of the same run, fitted through the jumps (-18% by 138): its note says where the cycles ended.
+    assert "warm restarts" in (losslens.forecast(FIX / "sgdr.csv").note or "")
 
 
 def test_a_forecast_cut_after_a_restart_reaches_the_level_earlier_cycles_ended_at(tmp_path):
