@@ -884,6 +884,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
     _schedule_unseen(run, f, verdict)
+    _constant_lr_held(run, f, verdict)
     _schedule_over(f, t, causes)
     causes = _at_noise_floor(run, f, verdict, causes)
     _capacity_or_floor(f, t, verdict, causes, run)
@@ -5930,6 +5931,28 @@ def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
     if i is not None:
         a = verdict.actions[i]
         verdict.actions[i] = Action(str(a) + SCHEDULE_UNSEEN, a.kind, a.claim)
+
+
+def _constant_lr_held(run: Run, f: Facts, verdict: Cause) -> None:
+    """Converged's "to go lower, change the data or the model" where the logged lr held one value to the end: a step
+    held constant leaves SGD (and Adam) scattering about the minimum at a level the step itself sets, which reads as
+    flat as a floor does, and nothing in the curve tells the two apart (tests/test_sgd_noise_floor.py states why), so
+    the cheaper change is named first. A linear regression at SGD 0.03, batch 4 (tests/fixtures/ecosystem/
+    torch_sgd_noise_floor), read converged at 0.145 where the x0.1 cut at epoch 40 took it to 0.092 and lr 0.003 from
+    the start to 0.0926. Not for boosted trees (eta is no step along a gradient's noise), a scikit-learn estimator (its
+    options hold the rate), nor a validation loss at a floor the user stated (the step is not what holds it there)."""
+    meta = run.meta or {}
+    if verdict.id != "converged" or f.optimizer.lr_schedule != "constant" or _boosted_trees(run) \
+            or meta.get("format") == "sklearn_estimator" or _best_at_floor(f) is not None \
+            or f.adversarial is not None or f.optimizer.lr_last is None:
+        return
+    i = next((i for i, a in enumerate(verdict.actions) if getattr(a, "kind", None) == DATA_OR_MODEL), None)
+    if i is not None:
+        a = verdict.actions[i]
+        verdict.actions[i] = Action(
+            f"{a}; but the learning rate held at {f.optimizer.lr_last:g} throughout: a constant step leaves the "
+            f"loss scattering about the minimum at a level the step sets, so decay it first (lr/10 from the best "
+            f"checkpoint, or a schedule)", a.kind, a.claim)
 
 
 def _rl_reward_read(run: Run, f: Facts) -> bool:
