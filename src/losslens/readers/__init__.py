@@ -594,10 +594,14 @@ def path_and_run(source) -> tuple:
     kind, target = scheme(text)
     if kind is not None or os.path.exists(os.path.expanduser(target)):
         return source, None
-    path, _, run = text.rpartition("#")
-    if not run or not path or not os.path.exists(os.path.expanduser(scheme(path)[1])):
-        return source, None
-    return path, run
+    # From the last '#' back: a run's own name may hold one (a file split where its epoch count started again
+    # names its runs "log#1", "log#2": "log.csv#log#2").
+    cut = len(text)
+    while (cut := text.rfind("#", 0, cut)) > 0:
+        path, run = text[:cut], text[cut + 1:]
+        if run and os.path.exists(os.path.expanduser(scheme(path)[1])):
+            return path, run
+    return source, None
 
 
 def scheme(text: str) -> tuple[str | None, str]:

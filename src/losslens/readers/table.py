@@ -30,6 +30,7 @@ here, so one set of rules decides for all of them:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import Collection, Mapping, Sequence
@@ -173,7 +174,15 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
     key = _run_column(columns_data, run_column, source)
     if key is None:
         split = _split_column(columns_data)
-        if split is not None:
+        if isinstance(split, tuple):
+            # Neither column alone tells the runs apart (2 configs x 3 seeds): together they do. Each run is named
+            # by both, "config=a,seed=0", as a lone seed column names it "seed=0"; read as one, the epoch count's
+            # restarts made them config-blind "#1".."#6".
+            columns_data = dict(columns_data)
+            parts = [[f"{c}={id_label(v)}" for v in columns_data.pop(c).tolist()] for c in split]
+            key = ",".join(split)
+            columns_data[key] = np.array([",".join(p) for p in zip(*parts)], dtype=object)
+        elif split is not None:
             key = split
             if columns_data[split].dtype != object:  # "seed=0", not a bare "0"
                 columns_data = dict(columns_data)
@@ -201,12 +210,12 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
     base_meta = dict(meta or {})
     base_meta["format"] = fmt
     if key is None:
-        if run_id is not None and str(run_id) != name:
-            raise RunNotFoundError(f"no run {run_id!r}: the file holds one run ({name}) and no run-id column", source)
         pieces = plan.restarts(numeric, header_rows)
+        labels = [name] if len(pieces) == 1 else [f"{name}#{k + 1}" for k in range(len(pieces))]
+        if run_id is not None:
+            pieces, labels = _named_piece(pieces, labels, str(run_id), name, source)
         runs = []
-        for k, (data, extra) in enumerate(pieces):
-            label = name if len(pieces) == 1 else f"{name}#{k + 1}"
+        for label, (data, extra) in zip(labels, pieces):
             run = plan.build(data, label, source, dict(base_meta, **extra), nan_columns=nan_columns)
             if run is None and logged_nan >= len(next(iter(data.values()))):
                 # Every loss printed as nan from the first epoch (a learning rate far too high, no
@@ -244,6 +253,21 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
         for run in runs:
             run.meta["runs_without_loss"] = len(empty)
     return runs
+
+
+def _named_piece(pieces: list, labels: list[str], wanted: str, name: str, source: str) -> tuple[list, list[str]]:
+    """The one of a file's ``pieces`` (its fits, where the epoch count started again) that ``wanted`` names: by the
+    name the report gives it (``log#3``), or by its number (``3``, ``#3``) where the file split; a
+    :class:`RunNotFoundError` listing the names it holds where none is."""
+    several = len(labels) > 1
+    for k, label in enumerate(labels):
+        if wanted == label or (several and wanted.removeprefix("#") == str(k + 1)):
+            return [pieces[k]], [label]
+    if not several:
+        raise RunNotFoundError(f"no run {wanted!r}: the file holds one run ({name}) and no run-id column", source)
+    shown = ", ".join(labels[:5]) + (" ..." if len(labels) > 5 else "")
+    raise RunNotFoundError(f"no run {wanted!r}: the file holds {len(labels)} runs, its epoch count starting again "
+                           f"({shown}), and no run-id column", source)
 
 
 def from_frame(frame, *, name: str = "run", source: str | None = None, **options) -> list[Run]:
@@ -515,14 +539,15 @@ def _run_column(data: Mapping[str, np.ndarray], run_column: str | None, source: 
     return None
 
 
-def _split_column(data: Mapping[str, np.ndarray]) -> str | None:
+def _split_column(data: Mapping[str, np.ndarray]) -> str | tuple[str, str] | None:
     """The column that tells runs apart when the axis repeats (histories concatenated with a seed
     or model column, rows interleaved or not), else None.
 
     Only when every epoch (or step) is then unique within each run: a Lightning log repeats its
     epoch next to a unique step, and a resumed log repeats epochs with nothing to tell them apart
     (both are handled as one run). Without this, the rows of the runs were merged into one curve,
-    the last value written per epoch winning.
+    the last value written per epoch winning. Where no column alone does, two that together do (a
+    config and a seed crossed): the pair.
     """
     axes = {kind: next((c for c in data if axis_kind(c) == kind and data[c].dtype != object), None)
             for kind in ("epoch", "step")}
@@ -533,10 +558,19 @@ def _split_column(data: Mapping[str, np.ndarray]) -> str | None:
             or _unique(data[col]):
         return None
     axis = data[col]
+
+    def splits(values):
+        labels, groups = groups_of(values)
+        return 1 < len(labels) < len(axis) and all(_unique(axis[g]) for g in groups)
+
     for cand in cands:
-        labels, groups = groups_of(data[cand])
-        if 1 < len(labels) < len(axis) and all(_unique(axis[g]) for g in groups):
+        if splits(data[cand]):
             return cand
+    # Two settings crossed (config x seed): only the pair is unique per run.
+    for pair in itertools.combinations(cands, 2):
+        if splits(np.array([f"{a!r}\x1f{b!r}" for a, b in zip(data[pair[0]].tolist(), data[pair[1]].tolist())],
+                           dtype=object)):
+            return pair
     return None
 
 

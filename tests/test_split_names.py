@@ -1,0 +1,54 @@
+"""A file split into runs, and tables that are no curve, on real logs (tests/fixtures/ecosystem/split_names, make.py).
+
+A Keras ``CSVLogger(append=True)`` over 3 folds' fits printed its runs as ``keras_cv_append#1..#3``, but neither
+``--run keras_cv_append#3`` nor ``--run 3`` nor compare's ``FILE#keras_cv_append#1`` selected one: "the file holds
+one run (keras_cv_append) and no run-id column". A sweep saved under ``config, seed`` (2 configs x 2 seeds) was
+named ``#1..#4``, neither column telling its runs apart alone."""
+from pathlib import Path
+
+import pytest
+
+import losslens
+from cli_helpers import run_cli
+
+HERE = Path(__file__).parent / "fixtures" / "ecosystem" / "split_names"
+FOLDS = HERE / "keras_cv_append.log"
+SWEEP = HERE / "sweep_config_seed.csv"
+
+
+def test_every_name_a_split_file_prints_is_selectable_by_run():
+    names = [r.name for r in losslens.read(FOLDS)]
+    assert names == ["keras_cv_append#1", "keras_cv_append#2", "keras_cv_append#3"]
+    whole = losslens.read(FOLDS)
+    for k, name in enumerate(names):
+        for given in (name, str(k + 1)):
+            res = run_cli("diagnose", FOLDS, "--run", given)
+            assert res.exit_code == 0, res.output
+            assert res.stdout.startswith(f"{name}: "), res.stdout
+        got = losslens.read(FOLDS, run_id=name)
+        assert [r.name for r in got] == [name]
+        assert list(got[0].series["val_loss"]) == list(whole[k].series["val_loss"])
+
+
+def test_a_name_a_split_file_does_not_hold_lists_those_it_does():
+    res = run_cli("diagnose", FOLDS, "--run", "keras_cv_append#7")
+    err = res.stderr.strip()
+    assert res.exit_code == 2 and "\n" not in err, res.output
+    assert err.startswith(f"losslens: {FOLDS}: no run 'keras_cv_append#7'"), err
+    assert "keras_cv_append#1, keras_cv_append#2, keras_cv_append#3" in err, err
+
+
+def test_compare_takes_a_split_files_runs_by_their_printed_names():
+    res = run_cli("compare", f"{FOLDS}#keras_cv_append#1", f"{FOLDS}#keras_cv_append#2")
+    # (exit 2 all the same: the folds save no setting that differs, and compare asks for the change by name)
+    assert res.stdout.splitlines()[0].startswith("keras_cv_append#1 → keras_cv_append#2"), res.output
+    assert "val_loss: end 0.377 → 0.3333" in res.stdout, res.stdout
+
+
+def test_two_crossed_setting_columns_name_the_runs_by_both():
+    runs = losslens.read(SWEEP)
+    assert [r.name for r in runs] == ["config=lr3e-3,seed=0", "config=lr3e-3,seed=1",
+                                      "config=lr1e-2,seed=0", "config=lr1e-2,seed=1"]
+    assert all(len(r.series["val_loss"]) == 10 for r in runs)
+    res = run_cli("diagnose", SWEEP, "--run", "config=lr1e-2,seed=1")
+    assert res.exit_code == 0 and res.stdout.startswith("config=lr1e-2,seed=1: "), res.output
