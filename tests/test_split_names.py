@@ -52,3 +52,20 @@ def test_two_crossed_setting_columns_name_the_runs_by_both():
     assert all(len(r.series["val_loss"]) == 10 for r in runs)
     res = run_cli("diagnose", SWEEP, "--run", "config=lr1e-2,seed=1")
     assert res.exit_code == 0 and res.stdout.startswith("config=lr1e-2,seed=1: "), res.output
+
+
+CV = HERE / "cv_sklearn_multi.csv"
+
+
+def test_a_cross_validate_table_is_refused_as_no_curve():
+    # pd.DataFrame(cross_validate(..., scoring=["accuracy", "neg_log_loss"], return_train_score=True)): its
+    # test_accuracy was read as a 5-epoch validation curve, "learning rate too high ... jumped at epoch 4"
+    # (a fold that scored lower), and --metric test_neg_log_loss quoted "jumped to -0.3991 ... above its best -0.1911".
+    for extra in ((), ("--metric", "test_neg_log_loss")):
+        res = run_cli("diagnose", CV, *extra)
+        err = res.stderr.strip()
+        assert res.exit_code == 2 and "\n" not in err and not res.stdout, res.output
+        assert err.startswith(f"losslens: {CV}: scikit-learn's cross_validate results"), err
+        assert "one row per fold" in err and "not a training curve" in err and "logged per epoch" in err, err
+    with pytest.raises(losslens.NoLossError, match="cross_validate"):
+        losslens.diagnose(CV)

@@ -199,6 +199,7 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
         # Without an axis the rows would be read as epochs 0, 1, 2 ...: for sizes that is a
         # confident, wrong "still improving".
         size_col = next((c for c in numeric if normalise(c) in TRAINING_SET_SIZE), None)
+        _refuse_cv_results(numeric, source)
         if size_col is not None:
             what = f"column {size_col!r} holds training-set sizes, not epochs: this is a learning curve over data"
             # Both ways to forecast it: a folder's "passed over" line carries this text to CLI and Python users alike.
@@ -253,6 +254,24 @@ def _wide_runs(columns_data: Mapping[str, np.ndarray], *, name: str, source: str
         for run in runs:
             run.meta["runs_without_loss"] = len(empty)
     return runs
+
+
+def _refuse_cv_results(numeric: Collection[str], source: str) -> None:
+    """A :class:`NoLossError` for scikit-learn's cross-validation results as a table: ``cross_validate``'s
+    (``fit_time``, ``score_time``, ``test_*``: a row per fold) or a search's ``cv_results_`` (``mean_fit_time``,
+    ``split0_test_score`` ...: a row per candidate). Its rows are no epochs: with ``scoring=["accuracy", ...]``
+    the folds' test accuracies were read as a 5-epoch validation curve, "learning rate too high, jumped at epoch 4"
+    of a fold that scored lower."""
+    names = {normalise(c) for c in numeric}
+    if {"fit_time", "score_time"} <= names and any(n.startswith("test_") for n in names):
+        what = "scikit-learn's cross_validate results (fit_time, score_time, test_* scores: one row per fold)"
+    elif {"mean_fit_time", "mean_score_time"} <= names:
+        what = "scikit-learn's cv_results_ of a search (mean_fit_time, split*_test_*: one row per candidate)"
+    else:
+        return
+    raise NoLossError(f"{what}, not a training curve: its rows are no epochs; diagnose a fit's own curve, logged "
+                      "per epoch (a Keras History or CSVLogger, an MLP's loss_curve_ and validation_scores_), "
+                      "one fold or candidate at a time", source)
 
 
 def _named_piece(pieces: list, labels: list[str], wanted: str, name: str, source: str) -> tuple[list, list[str]]:
