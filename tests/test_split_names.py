@@ -69,3 +69,16 @@ def test_a_cross_validate_table_is_refused_as_no_curve():
         assert "one row per fold" in err and "not a training curve" in err and "logged per epoch" in err, err
     with pytest.raises(losslens.NoLossError, match="cross_validate"):
         losslens.diagnose(CV)
+
+
+def test_a_diverged_run_with_no_class_count_is_not_quoted_a_k_its_data_cannot_back():
+    # 10 digits at Adam 2.0 (seed 3): training loss 52 after the first epoch, then both losses at 2.45 and validation
+    # accuracy 0.094. Quoted "≈ ln 12 = 2.485 ... validation accuracy 0.094 ≈ 1/12": a thrown output bias rests above
+    # ln K by no set margin, and 0.094 fits 1/10 (the truth) as well as 1/12.
+    d = losslens.diagnose(HERE / "diverged_adam2.csv")
+    assert d.verdict == "lr_too_high"
+    said = " ".join(d.cause.evidence)
+    assert "1/12" not in said and "≈ ln 12" not in said and "x ln 12" not in said, said
+    assert "1/K for any K from 8 to 13 fits that accuracy alike" in said, said
+    told = " ".join(losslens.diagnose(HERE / "diverged_adam2.csv", classes=10).cause.evidence)
+    assert "ln 10 = 2.303" in told and "any K" not in told, told

@@ -6748,21 +6748,44 @@ def _thrown_to_a_guess(f: Facts, t: Thresholds) -> Cause | None:
             or (c.train_acc_tail is not None and abs(c.train_acc_tail - 1 / k) > ACC_AT_GUESS / k):
         return None
     start, which, thrown = _loss_start(f, t, lnk)
+    given = bool(c.classes) and not c.classes_inferred
+    fits = _guess_ks(c.val_acc_tail) if not given else [k]
     if thrown:
-        why = (f"{which} started at {start:.4g}, {_count(start / lnk, 1)}x ln {k}: an untrained network starts near "
+        times = f"{_count(start / lnk, 1)}x ln {k}" if len(fits) < 2 else f"{_count(start / val_end, 1)}x where it ended"
+        why = (f"{which} started at {start:.4g}, {times}: an untrained network starts near "
                "ln K, so the first steps threw its outputs far out, and training never got back below a guess")
     elif _above_a_guess(f, t, yt, lnk):
         why = _above_a_guess_line(f, k)
     else:
         return None
     train_acc = f" (training {c.train_acc_tail:.3f})" if c.train_acc_tail is not None else ""
+    if len(fits) < 2:
+        guess = (f"end at {val_end:.4g} and {train_end:.4g} ≈ ln {k} = {lnk:.4g}, a uniform guess's loss, with "
+                 f"validation accuracy {c.val_acc_tail:.3f} ≈ 1/{k}{train_acc}")
+    else:
+        # K not given, and nothing here pins it: a thrown output bias rests at or above ln K by no set margin (10
+        # digits at Adam 2.0 ended at 2.456 and 2.445, nearest ln 12, accuracy 0.094), and a constant answer's
+        # accuracy is one class's share, which 1/K for several K fits alike. Quoting "ln 12 ... 1/12" stated a K
+        # the data cannot back.
+        guess = (f"end at {val_end:.4g} and {train_end:.4g}, with validation accuracy {c.val_acc_tail:.3f}"
+                 f"{train_acc}: a uniform guess's loss and accuracy, ln K and 1/K (K not given: 1/K for any K from "
+                 f"{fits[0]} to {fits[-1]} fits that accuracy alike, and a loss thrown about rests at or above ln K, "
+                 f"here nearest ln {k} = {lnk:.4g}; --classes sets K)")
     return Cause("lr_too_high", 0.8,
-                 [f"{f.metric} and train_loss end at {val_end:.4g} and {train_end:.4g} ≈ ln {k} = {lnk:.4g}, a uniform "
-                  f"guess's loss, with validation accuracy {c.val_acc_tail:.3f} ≈ 1/{k}{train_acc}: the model fitted "
-                  "nothing, not even its training data", why],
+                 [f"{f.metric} and train_loss {guess}: the model fitted nothing, not even its training data", why],
                  [RESTART_LOWER,
                   "learning-rate warm-up; gradient clipping"],
                  {"uniform_guess": k, "start": start, "val_tail": val_end, "train_tail": train_end})
+
+
+def _guess_ks(acc: float) -> list[int]:
+    """Every K ≥ 2 whose uniform guess's accuracy 1/K is within ``ACC_AT_GUESS`` of 1/K of ``acc`` (the bar
+    :func:`_thrown_to_a_guess` reads a guess by), ascending: the class counts an accuracy at chance cannot tell
+    apart (0.094: 8 to 13)."""
+    if not 0 < acc < 1:
+        return []
+    lo, hi = max(2, math.ceil((1 - ACC_AT_GUESS) / acc)), math.floor((1 + ACC_AT_GUESS) / acc)
+    return [j for j in range(lo, hi + 1) if abs(acc - 1 / j) <= ACC_AT_GUESS / j]
 
 
 def _above_a_guess(f: Facts, t: Thresholds, yt: np.ndarray, lnk: float) -> bool:
