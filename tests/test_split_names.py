@@ -82,3 +82,27 @@ def test_a_diverged_run_with_no_class_count_is_not_quoted_a_k_its_data_cannot_ba
     assert "1/K for any K from 8 to 13 fits that accuracy alike" in said, said
     told = " ".join(losslens.diagnose(HERE / "diverged_adam2.csv", classes=10).cause.evidence)
     assert "ln 10 = 2.303" in told and "any K" not in told, told
+
+
+def test_a_fit_from_saved_weights_without_initial_epoch_is_spliced_where_it_went_on(caplog):
+    # Keras: 8 epochs, the model saved, 7 more (logged as 0-6), then the saved model reloaded and fitted 12 epochs
+    # logged as 0-11. Its first losses are those at epoch 8 to within the shuffling; read as a run of its own (#2,
+    # "epochs 0-11") of a model 8 epochs in. Now one run: epochs 0-7, then that fit as 8-19, the rows of 8-14 out.
+    import logging
+
+    import numpy as np
+
+    path = HERE / "resume_ckpt_restart0.log"
+    log = np.genfromtxt(path, delimiter=",", names=True)
+    starts = [0, *(np.flatnonzero(np.diff(log["epoch"]) < 0) + 1)]
+    assert starts == [0, 8, 15]
+    third = slice(starts[2], None)
+    assert abs(log["val_loss"][15] - log["val_loss"][8]) < 0.1 * abs(log["val_loss"][7] - log["val_loss"][9])
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        [run] = losslens.read(path)
+    assert list(run.axis) == list(range(20))
+    np.testing.assert_array_equal(run.series["val_loss"][:8], log["val_loss"][:8])
+    np.testing.assert_array_equal(run.series["val_loss"][8:], log["val_loss"][third])
+    assert run.meta["resumed_at"] == [8]
+    assert "those logged at epoch 8" in caplog.text and "that fit's epochs as 8-19" in caplog.text
+    assert "earlier rows of epochs 8, 9, 10, 11, 12, 13 ... left out" in caplog.text

@@ -849,6 +849,32 @@ class _Plan:
                 current = {k: np.concatenate([current[k], shifted[k]]) for k in current}
                 appended += 1
             else:
+                # (not a fresh model: that starts about where the run did)
+                run_loss = ends(current)
+                at = self._resumed_without_count(current, seg) if here is not None and run_loss is not None \
+                    and abs(here[0] - run_loss[-1]) < abs(here[0] - run_loss[0]) else None
+                if at is not None:
+                    # A fit from saved weights without fit(initial_epoch=): its first losses are those logged at an
+                    # earlier epoch, so it went on from there; the rows after that point are superseded, as a
+                    # resumed count's are. Read as a run of its own it was 22 epochs "from 0" of a model 8 epochs in.
+                    j, matched, there = at
+                    keep = ce < ce[j]
+                    gone = [_num(v) for v in ce[~keep & np.isfinite(ce)]]
+                    shifted = dict(seg)
+                    shifted[self.epoch] = se - np.nanmin(se) + ce[j]
+                    now = shifted[self.epoch][np.isfinite(shifted[self.epoch])]
+                    from ._source import warn
+                    warn(self.source, "the epoch count started again at %s after epoch %s, its first %s those logged "
+                                      "at epoch %s (%s): a fit from the weights saved there without "
+                                      "fit(initial_epoch=); read as one run, that fit's epochs as %s-%s, the earlier "
+                                      "rows of epoch%s %s left out", _num(first), _num(np.nanmax(ce)), matched,
+                         _num(ce[j]), there,
+                         _num(now[0]), _num(now[-1]), "s" if len(gone) > 1 else "",
+                         ", ".join(gone[:6]) + (" ..." if len(gone) > 6 else ""))
+                    current = {k: np.concatenate([current[k][keep], shifted[k]]) for k in current}
+                    resumed_at.append(float(ce[j]))
+                    previous = here
+                    continue
                 if here is not None and previous is not None \
                         and abs(here[0] - previous[-1]) < abs(here[0] - previous[0]):
                     # Not a fresh model (that starts about where the first fit did) but one from older saved
@@ -866,6 +892,37 @@ class _Plan:
             for i, (_, extra) in enumerate(out):
                 extra["restart"] = f"{i + 1} of {len(out)} (the epoch count started again and the loss with it)"
         return out
+
+    def _resumed_without_count(self, current: dict, seg: dict) -> tuple[int, str, str] | None:
+        """``(row, said, there)`` where a fit whose epoch count started again begins where ``current`` (the run so far, its
+        columns of shape ``(n,)``) stood at one of its rows after the first: a fit from weights saved there, without
+        ``initial_epoch``. Every loss both log (training's, validation's) must put its first value nearest the same
+        row, within a quarter of the curve's own move there (half the change between its neighbours): two fits of
+        one epoch from one set of weights differ by their shuffling (0.3541 and 0.3532, val_loss 0.5265 and 0.5270,
+        where a neighbouring epoch is 0.05 away), a fit from other weights lands between epochs (a Keras reload of
+        the epoch-3 model: training nearest epoch 3, validation nearest 2). ``said``, ``there``: the fit's first values
+        and the run's at that row, for the warning.
+        None where no row matches so."""
+        inverse = {canon: col for col, canon in self.maps["epoch"].items()}
+        cols = [c for c in (inverse.get("train_loss"), inverse.get("val_loss")) if c is not None]
+        rows, said = set(), []
+        for col in cols:
+            cur, new = current[col], seg[col]
+            firsts = new[np.isfinite(new)]
+            if cur.shape[0] < 3 or not firsts.shape[0] or not np.isfinite(cur[1:]).any():
+                continue
+            gap = np.abs(cur - firsts[0])
+            gap[0] = np.inf  # (a match at the first row is a fresh start, not a resume)
+            j = int(np.nanargmin(gap))
+            lo, hi = cur[max(j - 1, 0)], cur[min(j + 1, cur.shape[0] - 1)]
+            move = abs(float(hi - lo)) / (2 if 0 < j < cur.shape[0] - 1 else 1)
+            if not np.isfinite(gap[j]) or not gap[j] <= 0.25 * move:
+                return None
+            rows.add(j)
+            said.append((f"{col} {firsts[0]:.4g}", f"{cur[j]:.4g}"))
+        if len(rows) != 1:
+            return None
+        return rows.pop(), " and ".join(a for a, _ in said), " and ".join(b for _, b in said)
 
     def _appended(self, data, header_rows: Sequence[int], axis: str | None = None) -> list[tuple[dict, dict]]:
         """:meth:`restarts` for a table whose header line was written again before each of ``header_rows`` (pandas'
