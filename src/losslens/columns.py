@@ -469,16 +469,40 @@ def keep_validation_sets(meta: dict, mapping: dict) -> None:
         meta.setdefault("column_names", {})["val_loss"] = str(sets[0])
 
 
+def renamed_loss(column: str, key: str) -> str | None:
+    """The quantity (:data:`LOSS_STEMS`: ``nll``, ``rmse``, ``error`` ...) a column read as the training or
+    validation loss holds by its own name (``val_nll``, ``objective_valid``, ``val_error`` read as ``val_loss``), else
+    None: a loss logged as a loss (``loss``, ``eval_loss``) or any other series."""
+    if key not in LOSS_SERIES or canonical(column) is not None:
+        return None
+    hit = _stem_of(normalise(column))
+    return hit[1] if hit is not None and hit[0] == key else None
+
+
 def spelt_as(meta: dict, column: str, key: str) -> None:
     """Record in ``meta["column_names"]`` that series ``key`` is the log's ``column``, where the reader
     only normalised its name (``metrics/mAP50-95(B)`` -> ``metrics_map50_95(b)``): reports show the
     user's spelling (:meth:`losslens.run.Run.label`). Canonical series keep their own names, except the first of
     Lightning's validation dataloaders (``val_loss/dataloader_idx_0`` read as ``val_loss``): the report names the
-    loader it read, beside ``val_loss/dataloader_idx_1`` and the others."""
+    loader it read, beside ``val_loss/dataloader_idx_1`` and the others; and a loss logged under the name of what it
+    measures (``val_rmse``, ``val_error``, ``objective_valid``: :func:`renamed_loss`), whose quantity is kept in
+    ``meta["loss_quantity"]`` too: a gap between a training MSE and a validation RMSE is no gap.
+
+    Every column read under another key is kept in ``meta["read_as"]`` (normalised column -> key), so ``--metric``
+    finds the log's own name (``val_nll`` in a log read as ``val_loss``), and in ``meta["logged_names"]`` (key -> the
+    log's column), so an error lists the names the user can see in the log."""
+    if str(column) != key:
+        meta.setdefault("logged_names", {})[key] = str(column)
+        if normalise(column) != key:
+            meta.setdefault("read_as", {})[normalise(column)] = key
+    quantity = renamed_loss(column, key)
     if key != column and key not in _LOOKUP.values() and key == normalise(column):
         meta.setdefault("column_names", {})[key] = str(column)
     elif key != column and normalise(column).endswith("_dataloader_idx_0"):
         meta.setdefault("column_names", {})[key] = str(column)
+    elif quantity is not None:
+        meta.setdefault("column_names", {})[key] = str(column)
+        meta.setdefault("loss_quantity", {})[key] = quantity
 
 
 def respell(names: dict | None, text: str) -> str:

@@ -274,6 +274,11 @@ class Diagnosis:
             x, y = run.finite(self.metric)
         return _best_of(x, y, bool(getattr(f, "higher_is_better", False)))
 
+    def metric_label(self) -> str:
+        """The metric as the reports name it: the log's column (:meth:`losslens.run.Run.label`), else its key."""
+        label = getattr(self.run, "label", None)
+        return str(label(self.metric)) if callable(label) else self.metric
+
     def epoch_at(self, v) -> float | None:
         """The Trainer epoch at step ``v`` (see :func:`trainer_epoch`); None where there is none."""
         return trainer_epoch(self.run, v)
@@ -287,6 +292,9 @@ class Diagnosis:
             "axis": self.axis,
             "length": self.length,
             "metric": self.metric,
+            # (The key stays canonical for programs; where the text names the metric otherwise, the log's column
+            # val_error read as val_loss, metrics/mAP50-95(B), or --metric's val_accuracy, that name beside it.)
+            **({"metric_column": label} if (label := self.metric_label()) != self.metric else {}),
             "optimizer": self.optimizer,
             "plateau_epoch": self.plateau_epoch,
             "plateau": None if self.plateau is None else {

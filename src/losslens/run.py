@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .columns import (ACCURACY_FALLBACK, CANONICAL, LAYER_GRAD, adversarial_pair, axis_kind, flatten_splits,
-                      is_validation, keep_validation_sets, layer_of, map_columns, primary_score, rl_reward, spelt_as)
+                      is_validation, keep_validation_sets, layer_of, map_columns, normalise, primary_score, rl_reward,
+                      spelt_as)
 from .exceptions import EmptyRunError, NoLossError, UsageError, UsageTypeError, check_number
 from .result import finite_or_none
 
@@ -361,12 +362,34 @@ class Run:
         (``meta["column_names"]``); canonical series (``val_loss`` ...) keep theirs."""
         return (self.meta.get("column_names") or {}).get(key, key)
 
+    def logged_name(self, key: str) -> str:
+        """``key`` as the log names its column, canonical series too (``val_accuracy`` for ``val_acc``, ``val_nll``
+        for a ``val_loss`` read off it): the names a user looks for in the file, for errors that list what is
+        there (:meth:`label` keeps the canonical names reports use)."""
+        return (self.meta.get("logged_names") or {}).get(key) or self.label(key)
+
+    def logged_metrics(self) -> list[str]:
+        """:attr:`metrics` as the log names them (:meth:`logged_name`)."""
+        return [self.logged_name(k) for k in self.metrics]
+
     def named_as(self, key: str, asked: str | None) -> "Run":
         """This run, its reports writing series ``key`` as the user named it with ``--metric`` (``val_accuracy``,
         read as ``val_acc``): the text speaks of the column the user asked about, in their words. The JSON keeps
         the key. Itself where nothing was asked or the name shown is already the one asked."""
         if not asked or asked == key or asked == self.label(key):
             return self
+        read = (self.meta.get("logged_names") or {}).get(key)
+        if read is not None and _other_copy(asked, read):
+            # Lightning's train_loss_step asked, its train_loss_epoch read (both are train_loss): the text named the
+            # epoch means after the step values. Name the column read, and say the one asked was not.
+            note = (f"--metric {asked}: read from {read}, this log's {key} ({asked} is another copy of it, "
+                    f"{'per step' if normalise(asked).endswith('_step') else 'per epoch'}, not read)")
+            from .readers._source import warn
+
+            warn(self.source or self.name, note)
+            names = {**(self.meta.get("column_names") or {}), key: read}
+            return replace(self, meta={**self.meta, "column_names": names,
+                                       "notes": [*self.meta.get("notes", ()), note]})
         names = {**(self.meta.get("column_names") or {}), key: asked}
         return replace(self, meta={**self.meta, "column_names": names})
 
@@ -374,7 +397,7 @@ class Run:
         """``(axis, values)`` of the points where ``key`` is finite (NaN gaps removed)."""
         arr = self.series.get(key)
         if arr is None:
-            raise EmptyRunError(f"no series {key!r} (has: {', '.join(self.metrics) or 'none'})",
+            raise EmptyRunError(f"no series {key!r} (has: {', '.join(self.logged_metrics()) or 'none'})",
                                 self.source or self.name)
         ok = np.isfinite(arr)
         return self.axis[ok], arr[ok]
@@ -431,6 +454,14 @@ class Run:
             merged[key] = out
         self.axis = uniq
         self.series = merged
+
+
+def _other_copy(asked: str, read: str) -> bool:
+    """``asked`` and ``read`` are Lightning's two copies of one logged name (``train_loss_step``,
+    ``train_loss_epoch``): one value per step, one mean per epoch, different series under one key."""
+    a, r = normalise(asked), normalise(read)
+    base_a, base_r = (re.sub(r"_(?:step|epoch)$", "", n) for n in (a, r))
+    return a != r and base_a == base_r and a != base_a and r != base_r
 
 
 def _natural(name: str) -> list:

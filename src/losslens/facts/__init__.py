@@ -215,9 +215,12 @@ def choose_metric(run: Run, metric: str | None) -> str:
             metric = (run.meta.get("read_as", {}).get(normalise(metric)) or canonical(metric)
                       or (normalise(metric) if normalise(metric) in run.series else metric))
         if run.get(metric) is None:
-            has = f"(has: {', '.join(run.metrics) or 'none'})"
+            # (The log's own names: "has: val_loss" for a file whose column is val_nll sent the user to a name
+            # they cannot see in it.)
+            names = run.logged_metrics()
+            has = f"(has: {', '.join(names) or 'none'})"
             if metric not in run.series:  # not logged at all: most often a typo
-                raise EmptyRunError(f"no series {asked!r} in this run {has}{did_you_mean(asked, run.series)}",
+                raise EmptyRunError(f"no series {asked!r} in this run {has}{did_you_mean(asked, names)}",
                                     run.source or run.name)
             read_as = f", read as {metric}" if metric != asked else ""
             raise EmptyRunError(f"no finite values for {asked!r}{read_as} {has}", run.source or run.name)
@@ -331,6 +334,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     if metric in ("val_loss", "train_loss"):
         gen, train_metric = generalization(xv, yv, xt, yt, missed_improvement(yv, late) if yv is not None else 0.0), \
             "train_loss"
+        if gen is not None and not same_quantity(run):
+            _no_gap(gen)
     elif metric.startswith("val_"):
         gen, train_metric = _validation_gap(run, metric, x, y, sign)
     first_loss = None
@@ -526,14 +531,35 @@ def _validation_gap(run: Run, metric: str, x, y, sign: float):
     return gen, (pair or "train_loss") if yt is not None else None
 
 
+def same_quantity(run: Run) -> bool:
+    """Whether ``train_loss`` and ``val_loss`` measure one quantity: both logged as a loss, or both under one
+    name of what they measure (``train_rmse`` and ``val_rmse``), by ``meta["loss_quantity"]``
+    (:func:`losslens.columns.spelt_as`). A Lightning module logging train_loss (MSE + BCE) and only val_rmse, read
+    as val_loss, read "generalization gap grew from -0.713 to 0.81" between the two."""
+    quantity = run.meta.get("loss_quantity") or {}
+    return quantity.get("train_loss", "loss") == quantity.get("val_loss", "loss")
+
+
+def _no_gap(gen) -> None:
+    """Leave out of ``gen`` what compares validation's level with training's (the gap, its growth, validation
+    below training, their ratio): two different quantities have no gap. Training's own trend after validation's
+    best stays."""
+    gen.gap_end = gen.gap_at_val_min = None
+    gen.gap_growth_range = 0.0
+    gen.val_below_share = 0.0
+    gen.val_train_ratio_end = None
+
+
 #: A metric is a score (higher is better) when its name holds one of these (anywhere) ...
 SCORE_PARTS = ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge", "iou")
 #: ... or has a word that starts with one of these ("r2_score", "val_dice_coef", "hits@10"), or is
 #: one of the short ones (Stable-Baselines' "ep_rew_mean") ...
 SCORE_WORDS = ("r2", "dice", "reward", "return", "score", "ssim", "psnr", "ndcg", "kappa", "jaccard", "corr",
                "pearson", "spearman", "top1", "top5", "meteor", "hits", "exact", "auroc", "auprc", "elbo",
-               "likelihood")
-SCORE_SHORT = ("rew", "hit", "mrr", "mcc")
+               "likelihood", "fitness", "success", "explained")
+#: (Ultralytics' fitness, an RL agent's success_rate and win_rate, SQuAD's exact match "em", scikit-learn's
+#: explained_variance and average precision "ap": each read as a loss, a rising val_ap as "overfitting X=0".)
+SCORE_SHORT = ("rew", "hit", "mrr", "mcc", "ap", "em", "win", "wins")
 #: ... and a loss when it has a word that starts with one of these or is one of the short ones,
 #: whatever else it holds ("top1_err", "fid_score").
 LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")

@@ -1080,11 +1080,9 @@ class _Plan:
                 series[canon] = data[col]
                 if col in nan_columns:
                     stated.add(canon)
+                # (fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: spelt_as keeps
+                # meta["read_as"], where --metric accuracy / train/loss finds them)
                 spelt_as(meta, col, canon)
-                if canonical(col) not in (None, canon):
-                    # fastai's bare "accuracy" is val_acc, an RL log's train/loss is rl_train_loss: --metric
-                    # accuracy / train/loss must find them there
-                    meta.setdefault("read_as", {})[normalise(col)] = canon
         keep_validation_sets(meta, mapping)
         if mode == "step":
             axis = data[self.step]
