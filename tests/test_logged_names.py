@@ -93,6 +93,31 @@ def test_a_step_copy_asked_is_not_labelled_on_the_epoch_means():
     assert any("train_loss_step" in n and "not read" in n for n in out["notes"])
 
 
+def test_one_heads_loss_is_drawn_and_its_gap_quoted_with_its_own_training_loss(tmp_path):
+    from losslens.report.plot import chart_data
+
+    d = losslens.diagnose(HERE / "keras_two_heads.csv", metric="val_head1_loss")
+    data = chart_data(d)
+    # The chart drew the total's training curve and shaded the total's gap (tens against the text's 1.83).
+    assert [(s["key"], s["role"]) for s in data["loss"]] == [("head1_loss", "train"), ("val_head1_loss", "val")]
+    assert data["gap"]["value"] == pytest.approx(d.facts.generalization.gap_end, rel=1e-3)
+    assert any(p["title"] == "loss" for p in data["panels"])  # (the total, in a panel of its own)
+    out = tmp_path / "r.html"
+    res = _cli("report", HERE / "keras_two_heads.csv", "--metric", "val_head1_loss", "-o", out)
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert f"gap at end</dt><dd>{d.facts.generalization.gap_end:.4g}" in html
+    png = tmp_path / "k.png"
+    assert _cli("plot", HERE / "keras_two_heads.csv", "--metric", "val_head1_loss", "-o", png).exit_code == 0
+    # (YOLO's val/cls_loss: the card quoted the summed losses' gap, 1.644, beside the text's 1.55)
+    yolo = losslens.diagnose(YOLO, metric="val/cls_loss")
+    ydata = chart_data(yolo)
+    assert [s["key"] for s in ydata["loss"]] == ["train_cls_loss", "val_cls_loss"]
+    assert ydata["gap"]["value"] == pytest.approx(yolo.facts.generalization.gap_end, rel=1e-3)
+    total = chart_data(losslens.diagnose(HERE / "keras_two_heads.csv"))
+    assert [s["key"] for s in total["loss"]] == ["train_loss", "val_loss"] and total["gap"]["value"] > 50
+
+
 @pytest.mark.parametrize("name", ["val_ap", "val_fitness", "val_success_rate", "val_win_rate", "val_em",
                                   "val_explained_variance"])
 def test_score_names_read_as_scores(name):

@@ -341,10 +341,28 @@ def _loss_keys(d) -> list[str]:
     if d.metric and _diagnosed_higher(d) and run.has(d.metric):
         twin = "train" + d.metric[3:] if d.metric.startswith("val") else None
         return [k for k in (twin, d.metric) if k and run.has(k)]
+    twin = _loss_twin(d)
+    if twin is not None:
+        # One head's validation loss (val_head1_loss) beside its own training loss: the pair the text reads, its gap
+        # the one it quotes. Drawn with the total's, the chart shaded the total's gap (100s, against the text's
+        # 2.06) and coloured both validation curves alike; the total goes to a panel of its own.
+        return [twin, d.metric]
     keys = [k for k in ("train_loss", "val_loss") if run.has(k)]
     if d.metric and d.metric not in keys and run.has(d.metric):
         keys.append(d.metric)
     return keys
+
+
+def _loss_twin(d) -> str | None:
+    """The training series measured like a diagnosed validation loss other than ``val_loss`` (``head1_loss`` for
+    ``val_head1_loss``, ``train/cls_loss`` for ``val/cls_loss``: :func:`losslens.facts.paired_train`), else None."""
+    from ..facts import paired_train
+
+    run, metric = d.run, str(d.metric or "")
+    if metric in ("val_loss", "train_loss") or series_role(metric) != "val" or _diagnosed_higher(d) \
+            or not run.has(metric):
+        return None
+    return paired_train(run, metric)
 
 
 def series_role(key: str) -> str:
@@ -387,9 +405,24 @@ def y_label(data: dict) -> str:
     return "loss" if all(s["key"].endswith("loss") for s in data["loss"]) else str(data["metric"])
 
 
-def _gap(axis, smoothed: dict) -> dict | None:
-    """Generalization gap (smoothed val - smoothed train) at the last point where both exist."""
-    tr, va = smoothed.get("train_loss"), smoothed.get("val_loss")
+def gap_pair(loss: list) -> tuple[str, str] | None:
+    """``(train key, validation key)`` of the losses drawn (``loss``: :func:`chart_data`'s ``{key, role}`` entries)
+    whose gap the chart shades and the card quotes: ``train_loss`` and ``val_loss``, or one head's pair drawn instead
+    of them (:func:`_loss_twin`); None for any other curves (a score and its twin)."""
+    keys = [s["key"] for s in loss]
+    if "train_loss" in keys and "val_loss" in keys:
+        return "train_loss", "val_loss"
+    if len(keys) == 2 and [s["role"] for s in loss] == ["train", "val"] and all(k.endswith("loss") for k in keys):
+        return keys[0], keys[1]
+    return None
+
+
+def _gap(axis, smoothed: dict, pair: tuple[str, str] | None) -> dict | None:
+    """Generalization gap (smoothed val - smoothed train) at the last point where both exist, of ``pair``
+    (:func:`gap_pair`)."""
+    if pair is None:
+        return None
+    tr, va = smoothed.get(pair[0]), smoothed.get(pair[1])
     if tr is None or va is None:
         return None
     both = np.isfinite(tr) & np.isfinite(va)
@@ -538,6 +571,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
     keep = _kept(run, dict.fromkeys(drawn_keys), max_points, extremes=_loss_keys(d))
     loss, smoothed = [], {}
     scores = bool(d.metric) and _diagnosed_higher(d)
+    twin = _loss_twin(d)
     for key in _loss_keys(d):
         raw = np.asarray(run.series[key], dtype=float)
         ok = np.isfinite(raw)
@@ -549,7 +583,9 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
             sm[ok] = held_mean(r, (level_smooth(r, 2 * h + 1) for h in range(1, window // 2 + 1)),
                                one_sided_end=True)
         smoothed[key] = sm
-        loss.append({"key": key, "label": _series_label(run, key), "role": series_role(key), "raw": raw, "smooth": sm})
+        # (Keras names a head's training loss bare, head1_loss: the diagnosed validation loss's twin is training's.)
+        role = "train" if key == twin else series_role(key)
+        loss.append({"key": key, "label": _series_label(run, key), "role": role, "raw": raw, "smooth": sm})
     # One axis, one rounding: the digits the range of every curve drawn on it needs.
     shown = np.concatenate([s["raw"][keep] for s in loss] or [np.array([])])
     raw_digits, smooth_digits = curve_digits(shown, 5), curve_digits(shown)
@@ -614,7 +650,7 @@ def chart_data(d, max_points: int = 2000) -> dict | None:
         "x": round_sig_list(axis[keep]), "breaks": axis_breaks(axis),
         "loss": loss, "logy": logy, "ymax": round_sig(ymax), "spikes": clipped, "yrange": yrange,
         "plateau": plateau, "flattened": flattened, "phases": phases,
-        "valmin": _valmin(d), "gap": _gap(axis, smoothed),
+        "valmin": _valmin(d), "gap": _gap(axis, smoothed, gap_pair(loss)), "gap_keys": gap_pair(loss),
         "nonfinite": _nonfinite(run, axis, list(smoothed) or _never_finite(run, d.metric)),
         "forecast": _forecast(d, float(axis[-1]), list(smoothed)), "panels": panels,
         "chance": main_chance, "floor": None if higher else noise_floor_line(run),
@@ -915,9 +951,10 @@ def draw_loss(ax, data: dict, legend: bool = True):
         name = s["label"] + (" (smoothed)" if ok.sum() > 2 else "")
         ax.plot(*_broken(x[ok], sm[ok], breaks), color=c, lw=1.8, label=name, **lone)
         curves[s["key"]] = sm
-    if "train_loss" in curves and "val_loss" in curves:
-        gx, tr = _broken(x, _bridged(x, curves["train_loss"]), breaks)
-        va = _broken(x, _bridged(x, curves["val_loss"]), breaks)[1]
+    pair = data.get("gap_keys")
+    if pair is not None and pair[0] in curves and pair[1] in curves:
+        gx, tr = _broken(x, _bridged(x, curves[pair[0]]), breaks)
+        va = _broken(x, _bridged(x, curves[pair[1]]), breaks)[1]
         both = np.isfinite(tr) & np.isfinite(va)
         ax.fill_between(gx, tr, va, where=both, color=VAL_COLOR, alpha=0.10, lw=0,
                         label="generalization gap", interpolate=True)
