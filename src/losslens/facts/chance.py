@@ -373,7 +373,7 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         inferred = classes is not None
     chance = 1.0 / classes if classes else None
     if n_val is None and val_acc is not None:
-        n_val = accuracy_denominator(val_acc)
+        n_val = accuracy_denominator(val_acc) or rounded_denominator(val_acc)
     z = None
     if chance is not None and va[0] is not None and n_val:
         # Every epoch scores the same validation images, so averaging epochs does not shrink
@@ -479,6 +479,42 @@ def accuracy_denominator(acc: np.ndarray, max_n: int = 100_000) -> int | None:
     if not 1 < m <= max_n:
         return None
     return m if np.allclose(a * m, np.round(a * m), atol=1e-3 * max(1, m / 100)) else None
+
+
+#: rounded_denominator reads accuracies printed to at most this many decimals (past it, values_step's 6-digit
+#: tolerance applies) ...
+ROUNDED_MAX_DECIMALS = 5
+#: ... and needs this many distinct values strictly between 0 and 1: each fits a wrong M with probability about
+#: M x 10^-d, so few values leave room for chance fits.
+ROUNDED_MIN_VALUES = 8
+
+
+def rounded_denominator(acc: np.ndarray, most: int = 50) -> int | None:
+    """n, the examples an accuracy counts, where the log rounded each value to d < 6 decimals (a loop's
+    ``round(acc, 4)``): the smallest M for which every value lies within half a unit of its last decimal
+    (0.5 x 10^-d) of a multiple of 1/M. :func:`accuracy_denominator` wants the smallest gap to be 1/M to 1e-3, which
+    rounding breaks (481 examples printed to 4 decimals step by 0.0021 or 0.0020: "M = 476"); :func:`values_step`
+    reads 6 decimals (it returns 10^d here). Only M < 10^d / 2 can be told from rounding (each value then pins its
+    count), and M is kept only where fewer than ``STEP_CHANCE`` M's could have fitted by chance. Values near 0 tell
+    neighbouring M apart poorly (2/481 and 2/480 print alike): an M off by one changes no binomial sd. None otherwise."""
+    a = np.unique(acc[np.isfinite(acc)])
+    a = a[(a > 0) & (a < 1)]
+    if a.shape[0] < ROUNDED_MIN_VALUES:
+        return None
+    d = next((d for d in range(1, ROUNDED_MAX_DECIMALS + 1)
+              if np.all(np.abs(a * 10 ** d - np.round(a * 10 ** d)) < 1e-6 * 10 ** d)), None)
+    if d is None:
+        return None
+    half = 0.5 * 10.0 ** -d
+    a = a[:most]
+    m = np.arange(2, 10 ** d // 2, dtype=float)
+    for v in a:  # one value at a time: each keeps the few M it fits (k/M within half a unit of v)
+        m = m[np.abs(v * m - np.round(v * m)) <= half * m + 1e-9]
+        if m.shape[0] == 0:
+            return None
+    n = float(m[0])
+    chance = n * (2 * half * n) ** a.shape[0]
+    return int(n) if chance < STEP_CHANCE else None
 
 
 def tail_mean_sd(a: np.ndarray | None):
