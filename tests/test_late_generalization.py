@@ -60,3 +60,17 @@ def test_under_chance_is_not_at_chance():
     assert "under chance 1/31" in ev
     assert "at chance 1/31" not in ev
 
+
+def test_a_rise_first_is_no_steep_drop():
+    # The same run to epoch 2490 (every 10th logged): validation loss 3.56 -> 11.4 by epoch ~50, back under its
+    # start by ~1500, 1.0 at 2490. The rise is its own stretch; the steep drop starts at the peak.
+    long = RUN.with_name("grokking_long.csv")
+    d = losslens.diagnose(str(long))
+    names = [p["name"] for p in d.phases]
+    assert names[:2] == ["rising_validation", "steep_drop"], d.phases
+    peak = d.phases[0]["end"]
+    assert 40 <= peak <= 150 and d.phases[1]["start"] == peak
+    # Cut before it got back under its start: the rise, then the fall still under way, no rise to the end.
+    d = losslens.diagnose(str(RUN))
+    assert [p["name"] for p in d.phases] == ["rising_validation", "no_plateau"], d.phases
+    assert d.phases[0]["end"] < 100

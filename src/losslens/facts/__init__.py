@@ -357,7 +357,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     if gen is not None and metric.startswith("val_") and gen.rising_index is not None and pl.floor_index < len(y) - 1 \
             and gen.val_rise_noise > RISE_NOISE and (tr.slope_t > RISE_T or gen.val_rise_range > RISE_RANGE):
         rising = pl.floor_index
-    ph = phases(x, s, pl.start, pl.index, rising)
+    ph = phases(x, s, pl.start, pl.index, rising, validation=metric.startswith("val_"), y=y)
     if sign < 0:  # report levels in the metric's own direction
         pl.level = None if pl.level is None else -pl.level
         pl.end = None if pl.end is None else -pl.end

@@ -30,6 +30,11 @@ FRACTION = 0.05  # 95% of the improvement
 STEEP_FRACTION = 0.30  # the steep drop ends where 70% of the improvement is made (phases)
 STEEP_BEGUN = 1 / 3  # ... and starts no later than where the curve first made this share of it
 STEEP_FLAT_PACE = 0.25  # ... after a start flat to this share of its pace (else from the first point)
+#: A validation curve that first rose above its start by more than its whole improvement below it, over at least
+#: this many points, memorised before it generalized: the rise is its own stretch, and the steep drop starts at the
+#: peak. (A rise over a point or two is a step that threw the outputs: it keeps the steep drop from the first point,
+#: as STEEP_BEGUN's bounce does; a Keras SGD run thrown 0.27 -> 0.81 at its second epoch.)
+RISE_FIRST_POINTS = 5
 N_BOOTSTRAP = 48
 CLEAN_NOISE = 0.04  # noise sd below 4% of the improvement: a clean curve, smoothed less (set on the train split)
 FLOOR_SES = 2.0  # how far (standard errors of the smooth) the minimum of a noisy smooth sits below its level
@@ -289,17 +294,45 @@ def _quantiles(v: np.ndarray) -> np.ndarray:
     return out
 
 
+def _risen_first(s: np.ndarray, start: float, end: int, y: np.ndarray | None = None) -> int:
+    """The index of the smooth's peak before ``end`` where a validation curve rose first (:data:`RISE_FIRST_POINTS`),
+    else 0. ``y``, the curve as logged (same shape as ``s``): its own peak must come as late, and no one step may
+    make half of the rise (a blow-up jumps there at once: DeepOBS' 3c3d at Adam 0.158, 3.59 then 314 at epoch 1,
+    whose smooth peaks later; the modular MLP logged every 10th epoch climbed 3.56 -> 11.4 in steps of at most 2.3)."""
+    if end < 2:
+        return 0
+    pk = int(np.argmax(s[:end + 1]))
+    low = float(np.min(s))
+    if pk < RISE_FIRST_POINTS or float(s[pk]) - start <= max(start - low, 0.0) \
+            or float(s[pk] - s[-1]) <= 0.5 * (float(s[pk]) - start):
+        return 0
+    if y is not None and y.shape == s.shape:
+        top = int(np.argmax(y[:end + 1]))
+        if top < RISE_FIRST_POINTS or float(np.max(np.diff(y[:top + 1]))) >= 0.5 * (float(y[top]) - float(y[0])):
+            return 0
+    return pk
+
+
 def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None,
-           rising_from: int | None = None) -> list[dict]:
+           rising_from: int | None = None, validation: bool = False, y: np.ndarray | None = None) -> list[dict]:
     """Split the smoothed curve into named phases (axis values, inclusive).
 
     steep_drop: until 70% of the improvement is done, from the first point, or, after a flat start (falling at
     under ``STEEP_FLAT_PACE`` of its pace, never ``STEEP_BEGUN`` of the improvement above its start), the fewest points over which 70% of it was made (:func:`steepest_stretch`;
     the flat start is no phase); slow_descent: until X; plateau: from X;
-    rising_validation: from the validation minimum when the curve rises after it.
+    rising_validation: from the validation minimum when the curve rises after it; and, ``validation``, from the
+    first point to the peak of a curve that rose first by more than its whole improvement and fell back by half that
+    rise at least (:data:`RISE_FIRST_POINTS`: a model that memorised, then generalized -- a modular-addition MLP's
+    validation loss 3.49 -> 9.70 over 863 epochs, then down to 1.08 by 6999, was drawn one steep drop over 0-5523),
+    the steep drop then starting at the peak (never below the start: ``no_plateau`` from the peak); ``y``, the
+    curve as logged, tells such a climb from a blow-up's jump (:func:`_risen_first`).
     """
     n = s.shape[0]
     if n < 2 or plateau_index is None:
+        pk = _risen_first(s, start, n - 1, y) if validation and n >= 2 else 0
+        if pk and rising_from is not None and rising_from < pk:  # rose, then fell back, not yet below its start
+            return [{"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[pk])},
+                    {"name": "no_plateau", "start": float(x[pk]), "end": float(x[-1])}]
         if n >= 2 and rising_from is not None and rising_from < n - 1:  # never improved, then rose
             return [{"name": "rising_validation", "start": float(x[rising_from]), "end": float(x[-1])}]
         return [{"name": "no_plateau", "start": float(x[0]), "end": float(x[-1])}] if n else []
@@ -322,6 +355,10 @@ def phases(x: np.ndarray, s: np.ndarray, start: float, plateau_index: int | None
         if a > 0 and flat and before <= STEEP_FLAT_PACE * pace:
             steep_start, steep_end = a, b
     out = []
+    pk = _risen_first(s, start, steep_end, y) if validation and steep_start == 0 else 0
+    if pk and pk < steep_end:
+        out.append({"name": "rising_validation", "start": float(x[0]), "end": float(x[pk])})
+        steep_start = pk
     if steep_end > 0:
         out.append({"name": "steep_drop", "start": float(x[steep_start]), "end": float(x[steep_end])})
     if plateau_index > steep_end:
