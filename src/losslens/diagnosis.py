@@ -59,7 +59,7 @@ import numpy as np
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, head_losses, measure, metric_direction, stepwise
 from .facts.chance import (CONSTANT_HELD_POINTS, FIRST_LOSS_TOL, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts,
-                           also_fits, constant_answer, never_moved, values_step)
+                           also_fits, constant_answer, least_entropy, never_moved, values_step)
 from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
@@ -6286,12 +6286,24 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
     0.279, validation accuracy falling under the majority's 0.92 as memorising flipped answers); every hidden unit
     dead (biases at -20) read underfitting "a bigger model", converged or lr_too_low, and 4x the width stays at
     the floor. The lead it replaces stays listed behind it only where it is overfitting (validation did rise: the
-    early stop is still the best kept)."""
-    if not causes or causes[0].id not in PRIOR_READS or f.higher_is_better and losses is None \
-            and f.metric != "val_acc":
+    early stop is still the best kept).
+
+    Under a skewed prior over more than two classes the formula's floor is an upper bound the prior beats, and the
+    floor is where validation settled while its accuracy held one value at every evaluation (``prior_settled``,
+    ``constant_answer``); lr_too_high's lead is taken there too (its bounce is a constant answer re-fitted), training's
+    own floor is unknown (its split's frequencies), and training no longer falling (t > -``PRIOR_FALL_T``) reads
+    pinned, still falling memorised. A next-token model fed zeros (tests/fixtures/ecosystem/prior_skewed: validation
+    accuracy 0.23754 at all 30 epochs, val_loss 2.654 against the formula's 3.51) read lr_too_high 90%; lr / 10
+    settles at the same level."""
+    if not causes or f.higher_is_better and losses is None and f.metric != "val_acc":
         return causes
     c = f.chance
     if c is None or c.prior_share is None or not c.prior_loss:
+        return causes
+    # A level read where the loss settled under answers that never changed also takes the lead from lr_too_high:
+    # its bounce is a constant answer's loss re-fitted step by step (the zeroed-input LM: lr/10 settles at 2.654
+    # against 2.657).
+    if causes[0].id not in PRIOR_READS + (("lr_too_high",) if c.prior_settled else ()):
         return causes
     m, floor = c.prior_share, c.prior_loss
     lf = losses if losses is not None else f
@@ -6308,7 +6320,7 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
         return causes
     train_acc = accuracy_fraction(run.get("train_acc"))
     logged = train_acc is not None and np.isfinite(train_acc).sum() >= CONSTANT_HELD_POINTS
-    if c.classes is None and not logged:
+    if c.classes is None and not logged and not c.prior_settled:
         # K unknown, two classes assumed off a first loss under ln 3: a K-way model's floor is higher, and with
         # training's answers unlogged nothing else says which (learned_prior's note names --classes instead).
         return causes
@@ -6322,9 +6334,22 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
     # digits zeros under scikit-learn: 0.271 against 0.325, t = -20 at the end); one that settled under it may be
     # training's own split, more unequal than validation's: not read.
     falling = f.train_trend is not None and f.train_trend.slope_t < -PRIOR_FALL_T
+    if c.prior_settled and own is None:
+        # Training's split has class frequencies of its own, whose loss the log does not give (the zeroed-input LM:
+        # training 2.606, validation 2.657): training no longer falling is one answer fitted to them, pinned; still
+        # falling at the end, it memorises.
+        train_floor, pinned = None, not falling
     ax = lf.axis_name
     whose = "its own class frequencies" if own is not None else "validation's class frequencies"
-    if val_loss is not None and np.isfinite(val_loss).sum() >= 3:
+    if val_loss is not None and np.isfinite(val_loss).sum() >= 3 and c.prior_settled:
+        vl = val_loss[np.isfinite(val_loss)]
+        best = float(vl.min())
+        never = (f"validation accuracy is {m:.5g} at every one of its {c.prior_held} {ax}s from the first, not one "
+                 "answer changed: one answer for every input, the most frequent class's share of validation's "
+                 f"examples; val_loss settled at {floor:.4g} ({best:.4g} at its best), what that constant answer "
+                 "scores on this split's class frequencies (a constant answer with a top share of "
+                 f"{m:.4g} scores no less than {least_entropy(m):.4g}), and it never went under it")
+    elif val_loss is not None and np.isfinite(val_loss).sum() >= 3:
         vl = val_loss[np.isfinite(val_loss)]
         best = float(vl.min())
         if best < PRIOR_FLOOR_TOL * floor:
@@ -6358,13 +6383,16 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
     settled = train_low <= PRIOR_SETTLED * own[1] if own is not None else \
         f.train_trend is not None and abs(f.train_trend.slope_t) < PRIOR_FALL_T
     pinned = pinned and (settled or (auc is not None and "one score for every input" in auc))
-    assumed = None if c.classes is not None else (
+    assumed = None if c.classes is not None or c.prior_settled else (
         "two classes assumed (K unknown; the first loss is under ln 3): a K-way model's class frequencies score "
         "more, and --classes K tests against that")
     if pinned:
         ev = [never,
               f"training's loss never went below {train_low:.4g}, against {train_floor:.4g} for {whose}: it gives "
-              "every input the same answer, fitting only those frequencies"]
+              "every input the same answer, fitting only those frequencies" if train_floor is not None else
+              f"training's loss settled too ({train_low:.4g} at its lowest, no steady fall at the end: t = "
+              f"{f.train_trend.slope_t:.1f}): it gives every input the same answer, fitting only its split's class "
+              "frequencies"]
         ev.extend(e for e in (auc, assumed) if e)
         if _falling(lf, DEFAULT):
             ev.append(f"{lf.metric} still falls, toward that floor: more epochs, or a larger step, only get it "
@@ -6385,7 +6413,10 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
         # labels without signal (a linear model started at the prior, SGD 1e-4 on the 90/10 task with its
         # labels as made: 0.2823 -> 0.2793 against 0.2788 in 40 epochs; 1e-3 gets 0.256). Memorising parts them.
         return causes
-    if train_low < PRIOR_FLOOR_TOL * train_floor:
+    if train_floor is None:
+        fitted = (f"training's loss still falls at the end (t = {f.train_trend.slope_t:.1f}; {train_low:.4g} at its "
+                  "lowest) while not one validation answer changed")
+    elif train_low < PRIOR_FLOOR_TOL * train_floor:
         fitted = f"training's loss went on down to {train_low:.4g}, under {train_floor:.4g} for {whose}"
     elif own is None and logged and c.train_acc_peak is not None:
         fitted = (f"training accuracy rose to {c.train_acc_peak:.4g}, its answers no longer one class's (its loss "

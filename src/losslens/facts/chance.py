@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -48,6 +48,14 @@ class ChanceFacts:
     prior_loss: float | None = None  # nats: the cross-entropy of the best constant answer at that share (H(m) with
                                      # two classes, the most at that share with K given), none without m
     prior_held: int = 0  # validation accuracy points at m
+    prior_settled: bool = False  # prior_loss is where the validation loss settled while every answer held, not a
+                                 # formula (constant_answer: K > 2 or unknown, a skewed prior under the formula's bound)
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not self.prior_settled:
+            del out["prior_settled"]  # (only where so, as facts.baseline_loss: every other run's JSON stays as it was)
+        return out
 
 
 #: Two accuracies (fractions) closer than this are one value: float32 round-trips of the same count of right answers
@@ -280,13 +288,47 @@ CONSTANT_HELD_POINTS = 10
 CONSTANT_SHARE_MIN = 0.55
 #: ... from one of the first this many evaluations (the first may still answer the other class).
 CONSTANT_FROM = 2
+#: ... and a level where the loss settled stands for the prior only this share inside both bounds a constant answer
+#: at share m has: at m = 1/K both are ln K, the loss of a uniform output, which the ln K readings take (DeepOBS
+#: CIFAR-100 thrown by a large step to 4.60517 for 300 epochs, accuracy 0.010016); between them the prior is skewed.
+SKEWED_BY = 0.01
 
 
-def constant_answer(val_acc: np.ndarray | None, classes: int | None,
-                    first_loss: float | None) -> tuple[float, float, int] | None:
-    """``(m, H, points)``: the validation set's majority share m and the cross-entropy (nats) of the best constant answer
-    there, and how many evaluations scored m, where validation accuracy says what a constant answer scores; else
-    None.
+def least_entropy(m: float) -> float:
+    """The least entropy (nats) of class frequencies whose largest share is ``m``: as many classes as fit at m, the rest
+    in one, -(j m ln m + r ln r) for j = floor(1 / m) and r = 1 - j m. A constant answer whose top class has share m
+    scores no less on a split with these frequencies; a model that decides by its inputs may."""
+    j = math.floor(1 / m + 1e-12)
+    r = max(0.0, 1 - j * m)
+    return -(j * m * math.log(m) + (r * math.log(r) if r > 0 else 0.0))
+
+
+def settled_level(val_loss: np.ndarray | None, tail: float = 0.25, fall_t: float = 3.0) -> float | None:
+    """The median of ``val_loss``'s last quarter (nats), where the curve settled there: its last quarter (≥ 3 points)
+    not still falling (OLS t of at least -``fall_t``) and the level under its first point by more than 3 robust sds
+    of that quarter (a fresh output's loss fell to the frequencies' own; one that never moved is a model that never
+    changed, at a zero step, and one thrown up to certain answers is no fitted prior); else None."""
+    from .smoothing import robust_sd
+    from .trend import ols_slope_t
+
+    if val_loss is None:
+        return None
+    v = val_loss[np.isfinite(val_loss)]
+    k = max(3, int(v.shape[0] * tail))
+    if v.shape[0] < k + 1:
+        return None
+    end = v[-k:]
+    t = 0.0 if np.ptp(end) == 0 else ols_slope_t(np.arange(k, dtype=float), end)[1]
+    level = float(np.median(end))
+    fell = float(v[0]) - level
+    return level if t >= -fall_t and fell > 0 and fell > 3 * robust_sd(end - level) else None
+
+
+def constant_answer(val_acc: np.ndarray | None, classes: int | None, first_loss: float | None,
+                    val_loss: np.ndarray | None = None) -> tuple[float, float, int, bool] | None:
+    """``(m, H, points, settled)``: the validation set's majority share m and the cross-entropy (nats) of the best
+    constant answer there, how many evaluations scored m, and whether H is where ``val_loss`` settled rather than a
+    formula, where validation accuracy says what a constant answer scores; else None.
 
     A model that answers the majority class for every input scores its share m exactly, one value epoch after
     epoch. So m is read where validation accuracy holds its highest value at ≥ ``CONSTANT_HELD_POINTS``
@@ -301,6 +343,14 @@ def constant_answer(val_acc: np.ndarray | None, classes: int | None,
     for multi-label the per-label mean, which the mean's entropy bounds from above); with K given or inferred
     the most that share can score over K classes, H(m) + (1 - m) ln (K - 1).
 
+    With more than two classes (K > 2, or K unknown and a first loss of ln 3 or more) that formula is the most a
+    constant answer at share m scores, and a skewed prior scores less (a bigram LM fed zeros: top token 0.2375,
+    formula 3.51 over 50 tokens, the unigram prior's 2.66). There an accuracy held at m at every evaluation from
+    its first ones, to the last, is itself the evidence of one answer for every input, and H is where ``val_loss``
+    settled (:func:`settled_level`) where that is under the formula (or K is unknown) and over the least a constant
+    answer at share m can score (:func:`least_entropy`: a model that decides by its inputs goes under it), each by
+    ``SKEWED_BY`` (a skewed prior; at m = 1/K both bounds are ln K, a uniform output's); m need not be a majority.
+
     Parameters
     ----------
     val_acc : array of shape (n,) or None
@@ -309,6 +359,8 @@ def constant_answer(val_acc: np.ndarray | None, classes: int | None,
         K, given or inferred.
     first_loss : float or None
         The run's first logged loss, nats.
+    val_loss : array of shape (n,) or None
+        The validation loss, nats, NaN where not logged.
     """
     if val_acc is None:
         return None
@@ -317,15 +369,22 @@ def constant_answer(val_acc: np.ndarray | None, classes: int | None,
         return None
     m = float(a.max())
     held = np.flatnonzero(np.abs(a - m) <= SAME_ACCURACY)
-    if held.shape[0] < CONSTANT_HELD_POINTS or held[0] >= CONSTANT_FROM \
-            or not CONSTANT_SHARE_MIN <= m < 1 - SAME_ACCURACY:
+    if held.shape[0] < CONSTANT_HELD_POINTS or held[0] >= CONSTANT_FROM or not 0 < m < 1 - SAME_ACCURACY:
         return None
+    binary = classes == 2 or (classes is None and first_loss is not None and math.isfinite(first_loss)
+                              and first_loss < math.log(3))
+    majority = m >= CONSTANT_SHARE_MIN
     h = -(m * math.log(m) + (1 - m) * math.log(1 - m))
-    if classes is not None and classes > 2:
-        return m, h + (1 - m) * math.log(classes - 1), int(held.shape[0])
-    if classes == 2 or (first_loss is not None and math.isfinite(first_loss) and first_loss < math.log(3)):
-        return m, h, int(held.shape[0])
-    return None
+    if binary:
+        return (m, h, int(held.shape[0]), False) if majority else None
+    most = h + (1 - m) * math.log(classes - 1) if classes is not None and classes > 2 else None
+    every = held.shape[0] == a.shape[0] - held[0]  # (no answer flipped from its first held evaluation on)
+    level = settled_level(val_loss) if every and (classes is not None or first_loss is not None
+                                                  and math.isfinite(first_loss)) else None
+    if level is not None and (most is None or level < (1 - SKEWED_BY) * most) \
+            and level > (1 + SKEWED_BY) * least_entropy(m):
+        return m, level, int(held.shape[0]), True
+    return (m, most, int(held.shape[0]), False) if majority and most is not None else None
 
 
 #: chance_facts reads the validation set's size off the accuracy's steps only where its last value is at least this:
@@ -411,13 +470,16 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
     if n_val is None and last.size and last[-1] >= STEP_READ_FROM:
         step = values_step(val_acc)  # (only near the top, where the solved reading quotes it: a few ms)
     top = at_the_top(val_acc, axis, n_val or step)
-    prior = constant_answer(val_acc, classes, first_loss)
+    prior = constant_answer(val_acc, classes, first_loss, None if regression or not losses else losses[0])
+    certain = next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
+                    if v is not None), None)
+    if prior is not None and prior[3] and certain is not None:
+        prior = None  # (a loss on the line certain answers score is no fitted prior, whatever its level)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
                        val_peak, *top, step, source, still,
                        first_loss if source == "initial loss" else low if source == "resting loss" else None,
-                       next((v for v in (certain_answers(loss, acc) for loss, acc in zip(losses, (val_acc, train_acc)))
-                             if v is not None), None), rests_at, val_peak_at, val_end, val_end_at,
-                       *(prior or (None, None, 0)))
+                       certain, rests_at, val_peak_at, val_end, val_end_at,
+                       *(prior or (None, None, 0, False)))
 
 
 #: values_step: a value is a multiple of 1/M to within this share of M plus this floor (an accuracy printed to 6
