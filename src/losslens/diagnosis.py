@@ -2751,6 +2751,11 @@ def _k_source(c) -> str:
         return ""
     if c.classes_from == "constant loss":
         return " (K read off a loss held constant at ln K: a uniform output)"
+    if c.classes_from == "held loss":
+        level = f" {c.first_loss:.5g}" if c.first_loss is not None else ""
+        return (f" (K = {c.classes} read off the level the losses held{level} ≈ ln {c.classes} = "
+                f"{math.log(c.classes):.5g}, within its noise over their later half, where ln {c.classes - 1} and "
+                f"ln {c.classes + 1} are not; pass classes= to be exact)")
     if c.classes_from == "resting loss":
         # Inferred from the level alone (facts.chance.resting_at_ln_k): said as an inference, with the number.
         low = f" {c.first_loss:.4g}" if c.first_loss is not None else ""

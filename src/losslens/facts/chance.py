@@ -32,11 +32,11 @@ class ChanceFacts:
     val_acc_top_points: int = 0  # how many points that final stretch holds
     val_acc_top_min: float | None = None  # the lowest accuracy in it
     val_acc_step: int | None = None  # M where the validation accuracies all move in steps of 1/M (values_step)
-    classes_from: str | None = None  # where K came from: "given", "initial loss", "constant loss" (held_at_ln_k)
-                                     # or "resting loss" (resting_at_ln_k)
+    classes_from: str | None = None  # where K came from: "given", "initial loss", "constant loss" (held_at_ln_k),
+                                     # "held loss" (held_level_k) or "resting loss" (resting_at_ln_k)
     val_acc_still: int = 0  # the final validation accuracy points that all equal the last (no decision flipped since)
-    first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss"; "resting loss":
-                                     # the lowest point of the losses' later halves)
+    first_loss: float | None = None  # the loss K was inferred from, where it was ("initial loss"; "held loss": the
+                                     # level held; "resting loss": the lowest point of the losses' later halves)
     certain: float | None = None  # certain_answers of the validation (else training) loss: outputs saturated
     rests_at: int | None = None  # K where the losses rest at ln K after they moved (resting_at_ln_k), no accuracy
                                  # above 1.5/K; None for a regression
@@ -170,6 +170,56 @@ def held_at_ln_k(loss: np.ndarray | None, points: int = 5, flat: float = 1e-5, t
             if 2 <= k <= 10000 and abs(math.log(k) - level) < tol:
                 return k
     return None
+
+
+#: held_level_k: a loss held is one that never moved more than this share of its first point (stuck_at_init's
+#: stuck_rel, Thresholds) ...
+HELD_MOVED = 0.01
+#: ... and K is read where ln K is within this many standard errors of the level its later half held, and ln (K - 1)
+#: and ln (K + 1) are not.
+HELD_SE = 3.0
+
+
+def held_level_k(losses: tuple, first_loss: float | None, first_acc: float | None) -> tuple[int, float] | None:
+    """``(K, level)``: K where every logged loss of ``losses`` (≥ 10 finite points) held within ``HELD_MOVED`` of
+    ``first_loss`` and the median of its later half (nats) is within ``HELD_SE`` standard errors (robust sd / √n) of
+    ln K, of one K for all and of no neighbour; the first accuracy at most 1/K + min(1/K, 0.15) as
+    :func:`infer_classes` asks; else None.
+
+    A run held at a uniform guess says ln K in the level it holds, to its noise over many points, where the first
+    point is one epoch's mean that the fresh output's spread raises: an NT-Xent run on unrelated pairs (B = 64, so
+    2B - 1 = 127 candidates) held 4.8442 ± 0.0001 against ln 127 = 4.8442, ln 128 = 4.8520, and its first loss
+    4.861 read K = 129."""
+    from .smoothing import robust_sd
+
+    if first_loss is None or first_acc is None or not math.isfinite(first_loss) or first_loss <= LN_K_FLOOR:
+        return None
+    ks, levels = set(), []
+    for loss in losses:
+        if loss is None:
+            continue
+        a = loss[np.isfinite(loss)]
+        if a.shape[0] < 10:
+            continue
+        if np.abs(a - first_loss).max() > HELD_MOVED * first_loss:
+            return None
+        half = a[a.shape[0] // 2:]
+        level = float(np.median(half))
+        if not LN_K_FLOOR < level <= HELD_LEVEL_TOP:
+            return None
+        se = max(robust_sd(half - level) / math.sqrt(half.shape[0]), 1e-6)
+        k = int(round(math.exp(level)))
+        if k < 2 or abs(math.log(k) - level) > HELD_SE * se \
+                or any(abs(math.log(j) - level) <= HELD_SE * se for j in (k - 1, k + 1) if j >= 2):
+            return None
+        ks.add(k)
+        levels.append(level)
+    if len(ks) != 1:
+        return None
+    k = ks.pop()
+    if not first_acc <= 1.0 / k + min(1.0 / k, UNTRAINED_ACC_SLACK):
+        return None
+    return k, float(np.median(levels))
 
 
 #: resting_at_ln_k reads a level up to this (ln 55): past it ln K and ln (K + 1) are within a percent, closer than
@@ -423,6 +473,10 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
             # (that CIFAR-100 run starts at 4.93, which reads K = 138).
             classes = next((k for k in map(held_at_ln_k, losses) if k is not None), None)
             source = "constant loss" if classes is not None else None
+            # Held, not constant: the level over many points says ln K more closely than the first point does.
+            held_k = held_level_k(losses, first_loss, first_acc) if classes is None else None
+            if held_k is not None:
+                (classes, low), source = held_k, "held loss"
         if classes is None:
             classes = infer_classes(first_loss, first_acc if val_acc is not None else None)
             source = "initial loss" if classes is not None else None
@@ -477,7 +531,8 @@ def chance_facts(val_acc: np.ndarray | None, train_acc: np.ndarray | None, class
         prior = None  # (a loss on the line certain answers score is no fitted prior, whatever its level)
     return ChanceFacts(classes, inferred, chance, va[0], va[1], ta[0], z, n_val, start, peak, peak_at, ta[1], frozen,
                        val_peak, *top, step, source, still,
-                       first_loss if source == "initial loss" else low if source == "resting loss" else None,
+                       first_loss if source == "initial loss" else low if source in ("resting loss", "held loss")
+                       else None,
                        certain, rests_at, val_peak_at, val_end, val_end_at,
                        *(prior or (None, None, 0, False)))
 
