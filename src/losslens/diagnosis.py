@@ -6907,7 +6907,9 @@ def _val_below(f: Facts, t: Thresholds) -> bool:
 def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
     """Validation far below training throughout is no verdict (one curve pair cannot say why), but every
     verdict read off it is in doubt: the training loss is measured with dropout or augmentation on, through
-    BatchNorm's statistics of batches of a few examples, on noisier labels than validation's (label noise leaves a
+    BatchNorm's statistics of batches of a few examples, weighted by class (Keras' ``class_weight`` weights the
+    training loss only: 1:19 on 5% positives, random labels, trained at 1.05 against validation's 0.60,
+    tests/fixtures/ecosystem/class_weighted), on noisier labels than validation's (label noise leaves a
     training floor far above 0), or validation overlaps the training set (leakage). The verdict's evidence says so
     and what to check.
 
@@ -6926,10 +6928,13 @@ def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
         f"val_loss sat below train_loss at {g.val_below_share:.0%} of its points and ends at "
         f"{g.val_train_ratio_end:.2g}x it ({end:.4g} vs {train_end:.4g}): "
         "the training loss is taken with dropout/augmentation on, through BatchNorm's statistics of batches of a "
-        "few examples, or on noisier labels, or validation overlaps the training set; the curves cannot tell which")
-    verdict.actions.append("check: score the training set in eval mode (equal to validation: it was dropout, "
-                           "augmentation or BatchNorm at a small batch, where a larger batch or GroupNorm/LayerNorm "
-                           "trains the network that is evaluated; still higher: noisy training labels); look for "
+        "few examples, weighted by class (Keras' class_weight, a loss's weight=, weight the training loss and leave "
+        "validation's unweighted), or on noisier labels, or validation overlaps the training set; the curves cannot "
+        "tell which")
+    verdict.actions.append("check: score the training set in eval mode, unweighted (equal to validation: it was "
+                           "dropout, augmentation, class weights or BatchNorm at a small batch, where a larger batch or "
+                           "GroupNorm/LayerNorm trains the network that is evaluated; still higher: noisy training "
+                           "labels); look for "
                            "rows shared by both splits (duplicates, a split taken after augmentation or "
                            "oversampling)")
     verdict.numbers["val_train_ratio_end"] = g.val_train_ratio_end
