@@ -80,8 +80,8 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
         absolute deviation from the median), as the CLI's ``--baseline-loss``: a validation loss never clearly
         below it while training fell is read ``no_signal``, training pinned at it ``stuck_at_init``; quoted in the
         evidence, drawn on the chart. Stated in the run's ``meta["baseline_loss"]`` (a :class:`Run` passed in is
-        copied); the Keras callback and the torch Monitor compute it from the validation targets of an MSE or MAE
-        loss. 0, a negative number or NaN raises :class:`UsageError`.
+        copied); the callbacks take it as their own ``baseline_loss=`` (none computes it from the targets: state
+        it). 0, a negative number or NaN raises :class:`UsageError`.
     offset_free : bool, optional
         The loss has no zero point (a Gaussian NLL, a continuous ELBO: other units for the target add a constant to
         every value), as the CLI's ``--offset-free``: 0 is no floor, so the forecast is not held above it and its

@@ -423,8 +423,8 @@ def stated_noise_floor(run: Run, metric: str, higher: bool) -> float | None:
 def stated_baseline_loss(run: Run) -> tuple[float, str] | None:
     """``(loss, where from)``: the loss one constant prediction for every input scores, in the run's training and
     validation losses' units, where the run states it (``meta["baseline_loss"]``: ``--baseline-loss``,
-    ``baseline_loss=``, or a callback that computed it from the validation targets of an MSE or MAE loss, saying so
-    in ``meta["baseline_loss_from"]``); else None. A classifier's is ln K or the class prior's (``facts.chance``);
+    ``baseline_loss=`` in Python or on a callback; where from is ``"stated"`` unless a meta written by other code
+    names it in ``meta["baseline_loss_from"]``: nothing in losslens computes the level); else None. A classifier's is ln K or the class prior's (``facts.chance``);
     this is the level a regression states, for MSE the targets' variance."""
     meta = run.meta or {}
     level = meta.get("baseline_loss")

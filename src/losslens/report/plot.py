@@ -715,7 +715,7 @@ def noise_floor_line(run) -> dict | None:
 
 def baseline_line(run) -> dict | None:
     """``{y, label}``: the loss of one constant prediction for every input where the run states it
-    (``meta["baseline_loss"]``: ``--baseline-loss``, or a callback's from the validation targets), else None: a
+    (``meta["baseline_loss"]``: ``--baseline-loss``, or ``baseline_loss=`` in Python or on a callback), else None: a
     regression's "learned nothing", where a classifier's is ln K."""
     from ..facts import stated_baseline_loss
 
