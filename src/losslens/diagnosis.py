@@ -6436,12 +6436,28 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
             "minority ones on the same information (ROC AUC says whether the scores rank the classes at all)",
             ACTIONS["no_signal"][1]]
     lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "majority_share": m, "val_best": best})
+    return _no_signal_leads(lead, causes)
+
+
+def _no_signal_leads(lead: Cause, causes: list[Cause]) -> list[Cause]:
+    """``lead`` (a ``no_signal`` read off a level that says nothing carried over) before the one reading it explains
+    away: an overfitting read off the same curves is listed as possible beside it, the other causes dropped (their
+    remedies assume a model that learned something)."""
     kept = []
     for cause in causes:
         if cause.id == "overfitting":
             cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
             kept.append(cause)
     return [lead] + kept
+
+
+#: no_signal's actions where a regression's validation loss or score sat at a constant prediction's level
+#: (_at_the_baseline, _r2_at_the_baseline): the targets, not the model, are what to check.
+NO_SIGNAL_IN_TARGETS = (
+    "check that the inputs carry signal about the targets: the data pipeline, the targets joined to the right rows "
+    "(shuffled or misaligned?), one feature that should predict them plotted against them",
+    "a constant prediction (the training targets' mean) scores as well as this model on new data",
+    ACTIONS["no_signal"][1])
 
 
 #: _at_the_baseline: a validation loss that never went more than this share under the stated loss of a constant
@@ -6491,7 +6507,6 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
              f"{floor:.4g}, what predicting one constant for every input scores ({stated}): validation R² "
              f"{1 - best / floor:.3g} at its best; predicting the targets' mean does as well")
     rose = float(vl[-1]) - best > PRIOR_VAL_ROSE * floor
-    ax = f.axis_name
     if abs(train_low / floor - 1) <= BASELINE_CLEAR and not falling and not rose:
         ev = [never, f"train_loss settled at {train_low:.4g} at its lowest, {train_low / floor:.3f}x that level: "
                      "it gives every input the same answer, the targets' mean"]
@@ -6506,17 +6521,9 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     ev = [never, f"train_loss went on down to {train_low:.4g}, under that level"
           + (f" and still falling at the end (t = {tt.slope_t:.1f})" if falling else "")
           + ": it fits its training targets, and none of it carries over"]
-    acts = ["check that the inputs carry signal about the targets: the data pipeline, the targets joined to the right "
-            "rows (shuffled or misaligned?), one feature that should predict them plotted against them",
-            "a constant prediction (the training targets' mean) scores as well as this model on new data",
-            ACTIONS["no_signal"][1]]
-    lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
-    kept = []
-    for cause in causes:
-        if cause.id == "overfitting":
-            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
-            kept.append(cause)
-    return [lead] + kept
+    lead = Cause("no_signal", 0.85, ev, list(NO_SIGNAL_IN_TARGETS),
+                 {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
+    return _no_signal_leads(lead, causes)
 
 
 def _r2_at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
@@ -6545,17 +6552,8 @@ def _r2_at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
           "explains none of the validation targets' variance",
           f"training loss fell from {float(tl[0]):.4g} to {float(tl.min()):.4g} and still falls at the end "
           f"(t = {tt.slope_t:.1f}): it fits its training targets, and none of it carries over"]
-    acts = ["check that the inputs carry signal about the targets: the data pipeline, the targets joined to the right "
-            "rows (shuffled or misaligned?), one feature that should predict them plotted against them",
-            "a constant prediction (the training targets' mean) scores as well as this model on new data",
-            ACTIONS["no_signal"][1]]
-    lead = Cause("no_signal", 0.85, ev, acts, {"baseline_score": float(level), "val_best": best})
-    kept = []
-    for cause in causes:
-        if cause.id == "overfitting":
-            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
-            kept.append(cause)
-    return [lead] + kept
+    lead = Cause("no_signal", 0.85, ev, list(NO_SIGNAL_IN_TARGETS), {"baseline_score": float(level), "val_best": best})
+    return _no_signal_leads(lead, causes)
 
 
 #: _auc_at_half: a validation ROC AUC whose every point is within this of 1/2 ranks no better than a coin.

@@ -377,11 +377,9 @@ class Watcher:
         from ..api import check_classes
 
         check_classes(self.classes)  # (classes=1 was taken, then divided by zero at the chance level)
-        from ..api import check_noise_floor
+        from ..api import check_baseline_loss, check_noise_floor
 
         check_noise_floor(self.noise_floor)  # (refused when the callback is made, not at its first diagnosis)
-        from ..api import check_baseline_loss
-
         check_baseline_loss(self.baseline_loss)
         if not isinstance(self.offset_free, (bool, np.bool_)):
             raise UsageTypeError(f"offset_free={self.offset_free!r}: True (the loss has no zero point: a Gaussian "
