@@ -9416,7 +9416,9 @@ def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, for
     read = []
     for k, *_ in f.parts:
         try:
-            d = diagnose_run(run, metric=k, classes=classes, thresholds=t, forecast=forecast)
+            # (_diagnose, not diagnose_run: only the verdict and X are read, which neither its calibration nor its
+            # optimizer wording moves, and the smooths the total's diagnosis already memoised are shared, not redone)
+            d = _diagnose(run, k, classes, None, t, forecast)
         except LosslensError:
             return None
         words = _PART_READS.get(d.verdict, d.verdict)
