@@ -108,3 +108,26 @@ def test_the_floor_is_a_noise_variance_only_under_mse():
     ev = " ".join(d.causes[0].evidence)
     assert "the data's noise floor 0.3989" in ev
     assert "variance" not in ev
+
+
+def test_diagnose_json_states_the_floor_it_read_against_as_it_states_the_baseline():
+    """--json said a stated --baseline-loss (facts.baseline_loss) and not a stated --noise-floor, though the floor
+    moved the verdict's evidence and actions: the floor was in the JSON only where it held a quoted forecast. The
+    command line is what a CI job reads."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    path = str(HERE / "digits_p40_w16.csv")
+    out = CliRunner().invoke(app, ["diagnose", path, "--classes", "10", "--noise-floor", str(P40),
+                                   "--baseline-loss", "2.3", "--json"])
+    assert out.exit_code == 0, out.output
+    facts = json.loads(out.stdout)["facts"]
+    assert facts["noise_floor"] == P40 and facts["baseline_loss"] == 2.3
+    bare = json.loads(CliRunner().invoke(app, ["diagnose", path, "--classes", "10", "--json"]).stdout)["facts"]
+    assert "noise_floor" not in bare and "baseline_loss" not in bare  # (absent where not stated, as before)
+    train = json.loads(CliRunner().invoke(app, ["diagnose", path, "--classes", "10", "--noise-floor", str(P40),
+                                                "--metric", "train_loss", "--json"]).stdout)["facts"]
+    assert "noise_floor" not in train  # (a training loss is not bounded by it: stated_noise_floor)

@@ -137,8 +137,11 @@ class Facts:
         out["constant_tail"] = self.constant_tail
         out["higher_is_better"] = self.higher_is_better
         out["direction_assumed"] = self.direction_assumed
+        # (Only where stated: every other run's JSON stays as it was. The floor the verdicts were read against is
+        # said beside the baseline, not only in a forecast it happened to hold.)
+        if self.noise_floor is not None:
+            out["noise_floor"] = _f(self.noise_floor)
         if self.baseline is not None:
-            # (Only where stated, as the forecast's noise_floor: every other run's JSON stays as it was.)
             out["baseline_loss"], out["baseline_from"] = _f(self.baseline[0]), self.baseline[1]
         for name in ("plateau", "trend", "optimizer", "divergence", "train_divergence", "generalization",
                      "chance", "train_trend", "train_plateau", "learning_curve", "regularization", "lr_phases",
@@ -424,8 +427,9 @@ def stated_baseline_loss(run: Run) -> tuple[float, str] | None:
     """``(loss, where from)``: the loss one constant prediction for every input scores, in the run's training and
     validation losses' units, where the run states it (``meta["baseline_loss"]``: ``--baseline-loss``,
     ``baseline_loss=`` in Python or on a callback; where from is ``"stated"`` unless a meta written by other code
-    names it in ``meta["baseline_loss_from"]``: nothing in losslens computes the level); else None. A classifier's is ln K or the class prior's (``facts.chance``);
-    this is the level a regression states, for MSE the targets' variance."""
+    names it in ``meta["baseline_loss_from"]``: nothing in losslens computes the level); else None. A classifier's
+    is ln K or the class prior's (``facts.chance``); this is the level a regression states, for MSE the targets'
+    variance."""
     meta = run.meta or {}
     level = meta.get("baseline_loss")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not (math.isfinite(level) and level > 0):
