@@ -185,3 +185,21 @@ def test_the_html_overview_shows_the_settings_that_differ():
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
         wd = yaml.safe_load((LT / d.run_name / "hparams.yaml").read_text())["weight_decay"]
         assert cells[col] == f"{wd:g}", (d.run_name, cells)
+
+
+def test_tensorboard_hparams_come_in_one_order_in_every_process():
+    """A torch SummaryWriter.add_hparams log (tests/fixtures/ecosystem/tb_lr_sweep, lr and momentum): its settings,
+    read off a protobuf map, came in whichever order that map's hash gave the process, so the same file's diagnose
+    --json said {"lr": 0.03, "momentum": 0.9} in one run and {"momentum": 0.9, "lr": 0.03} in the next (3 of 6
+    processes each way). Each read in a fresh process: one order, the names sorted."""
+    import json
+    import subprocess
+    import sys
+
+    path = Path(__file__).parent / "fixtures" / "ecosystem" / "tb_lr_sweep" / "runs" / "lr_0.03"
+    code = ("import json, sys, losslens; "
+            "print(json.dumps(list(losslens.diagnose(sys.argv[1]).to_dict()['settings']['values'])))")
+    orders = {tuple(json.loads(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                                              text=True, check=True).stdout))
+              for _ in range(6)}
+    assert orders == {("lr", "momentum")}

@@ -524,7 +524,9 @@ def _hparams(content: bytes | None) -> dict:
     except Exception:  # plugin data this version of tensorboard does not parse: context, not the run
         return {}
     out = {}
-    for name, value in info.hparams.items():
+    # By name: a protobuf map keeps no order, and upb's differs from one process to the next, so diagnose --json's
+    # settings (and the sweep table's columns) listed lr and momentum either way round on the same file.
+    for name, value in sorted(info.hparams.items()):
         kind = value.WhichOneof("kind")
         if kind in ("number_value", "string_value", "bool_value"):
             out[name] = getattr(value, kind)
