@@ -77,3 +77,31 @@ def test_parts_that_read_as_their_total_add_nothing():
     d = losslens.diagnose(str(ECO / "keras_two_heads" / "two_heads.csv"))
     line = next(e for e in d.cause.evidence if "outputs' losses" in e)
     assert "--metric val_out_b_loss" in line, line
+
+
+def _last(path: Path, col: str) -> float:
+    return float(losslens.read(str(path))[0].get(col)[-1])
+
+
+def test_the_premise_regularizing_the_part_that_overfits_lowers_it_and_spares_the_other():
+    """make.py's w1_l2.csv: w1.csv's model with L2 1e-2 on head1's own layers. val_head1_loss ends at 0.959 (2.061
+    in w1.csv), val_head2_loss at 166.4 in both; the whole model stopped at val_head1_loss's best (epoch 0) would
+    have val_head2_loss 499."""
+    assert _last(HEADS / "w1_l2.csv", "val_head1_loss") < 0.5 * _last(HEADS / "w1.csv", "val_head1_loss")
+    assert abs(_last(HEADS / "w1_l2.csv", "val_head2_loss") / _last(HEADS / "w1.csv", "val_head2_loss") - 1) < 0.01
+    head2 = losslens.read(str(HEADS / "w1.csv"))[0].get("val_head2_loss")
+    assert head2[0] > 2.5 * head2[-1]
+
+
+def test_a_total_still_falling_names_the_part_that_overfits_in_its_actions():
+    """w1.csv: "keep training, early stopping on val_loss" alone keeps head1's overfitted weights; an action names
+    val_head1_loss, its own regularization and a checkpoint on it, before the early stopping on the total."""
+    d = losslens.diagnose(str(HEADS / "w1.csv"))
+    assert d.verdict == "still_improving", d
+    acts = [str(a) for a in d.cause.actions]
+    i = next((i for i, a in enumerate(acts) if a.startswith("val_head1_loss overfits from epoch 0")), None)
+    assert i is not None, acts
+    assert "regularize the layers only it uses" in acts[i] and "checkpoint them on val_head1_loss" in acts[i], acts[i]
+    assert not any("val_head2_loss overfits" in a for a in acts), acts
+    stop = next(j for j, a in enumerate(acts) if "early stopping on val_loss" in a and j != i)
+    assert i < stop, acts

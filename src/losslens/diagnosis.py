@@ -9395,6 +9395,9 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
         and _tail_refutes(f, t) is None
 
 
+#: The action naming a part of a total that overfits while the total still falls (_parts_apart).
+PART_OVERFITS = "part_overfits"
+
 #: How a part's own verdict reads in the line naming a total's parts (_parts_apart); any other verdict by its id.
 _PART_READS = {"overfitting": "overfits", "still_improving": "still falling",
                "lr_too_low": "still falling, lr_too_low", "converged": "converged"}
@@ -9425,6 +9428,19 @@ def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, for
         if d.verdict == "overfitting" and d.plateau_epoch is not None:
             words += f" from {run.axis_name} {_n(d.plateau_epoch)}"
         read.append((k, d.verdict, words))
+        if d.verdict == "overfitting" and verdict.id in DESCENDING_VERDICTS and not any(
+                getattr(a, "kind", None) == PART_OVERFITS for a in verdict.actions):
+            # "Keep training, early stopping on the total" keeps this part's overfitted weights: the total's fall is
+            # another part's. keras_heads_apart/w1.csv: L2 1e-2 on head1's own layers took val_head1_loss's end from
+            # 2.061 to 0.959 with val_head2_loss 166.4 in both (w1_l2.csv); the whole model stopped at
+            # val_head1_loss's best (epoch 0) has val_head2_loss 499, and head1's loss weighted 0.01 under Adam
+            # ended at 2.037 (Adam's steps do not scale with the loss on layers only one head uses).
+            since = f" from {run.axis_name} {_n(d.plateau_epoch)}" if d.plateau_epoch is not None else ""
+            verdict.actions.insert(min(1, len(verdict.actions)), Action(
+                f"{k} overfits{since} while {f.metric} still falls: early stopping or a checkpoint on {f.metric} "
+                f"keeps its overfitted weights; regularize the layers only it uses (weight decay, dropout), or "
+                f"checkpoint them on {k} (the whole model stopped there gives back the other parts' gains)",
+                PART_OVERFITS))
     if all(v == verdict.id for _, v, _ in read):
         return None
     return "read alone: " + ", ".join(f"{k} {w} (--metric {k})" for k, _, w in read)
