@@ -61,3 +61,31 @@ def test_a_warm_up_then_one_cosine_is_no_restart():
     d = losslens.diagnose(run, classes=10)
     assert d.to_dict()["facts"]["optimizer"]["lr_schedule"] == "decayed"
     assert getattr(d.facts, "cycles", None) is None
+
+
+def _cut(tmp_path, last: int) -> Path:
+    rows = list(csv.reader((FIX / "sgdr.csv").open()))
+    cut = tmp_path / f"sgdr_cut{last}.csv"
+    with cut.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows[:last + 2])  # the header and epochs 0-last
+    return cut
+
+
+def test_a_run_cut_mid_cycle_is_not_judged_before_the_cycle_ends(tmp_path):
+    """Cut at epoch 33, 4 epochs after the second restart (lr 98% of its peak), val_loss 0.1565 read converged "stop
+    at epoch 6, change the data or the model"; the third cycle ended at 0.1030 (epoch 69) as the earlier two had
+    (0.1035, 0.1031). Cut at 12, 3 epochs after the first, it read converged "stop once it is flat"."""
+    rows = list(csv.reader((FIX / "sgdr.csv").open()))
+    val = [float(r[rows[0].index("val_loss")]) for r in rows[1:]]
+    assert val[33] > 1.4 * val[69] and abs(val[69] - min(_ends("sgdr.csv")[:2])) < 0.005 * val[69]  # the premise
+    d = losslens.diagnose(_cut(tmp_path, 33))
+    assert d.verdict == "still_improving" and d.plateau is None and d.slowdown_epoch is None, d
+    acts = [str(a) for a in d.cause.actions]
+    assert acts[0].startswith("mid-cycle: finish the cycle (its lr is 98% of its peak) before judging"), acts
+    assert "0.1035 (epoch 9)" in acts[0] and "0.1031 (epoch 29)" in acts[0], acts
+    assert not any("change the data or the model" in a or a.startswith("stop") for a in acts), acts
+    assert not any(c.id == "converged" for c in d.causes), d.causes
+    d12 = losslens.diagnose(_cut(tmp_path, 12))
+    assert d12.verdict == "still_improving" and d12.plateau is None, d12
+    assert str(d12.cause.actions[0]).startswith("mid-cycle: finish the cycle"), d12.cause.actions
+    assert "the cycle before ended at 0.1035" in str(d12.cause.actions[0]), d12.cause.actions

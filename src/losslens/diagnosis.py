@@ -727,6 +727,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # Under warm restarts the last cycle's descent, its flat start and a forecast fitted through the restart's
         # jump are the schedule's; the run is judged on what its cycles end at (cycle_floor).
         causes = [cycles] + [c for c in causes if c.id not in _CYCLE_READS]
+    cut = mid_cycle(f, t) if cycles is None and causes and causes[0].id in _CYCLE_READS else None
+    if cut is not None:
+        # Cut within a cycle, above where the cycles ended: the last cycle's rise and partial descent are the
+        # restarted lr's, no plateau nor a pace to read; its end is still to come.
+        causes = [cut] + [c for c in causes if c.id not in _CYCLE_READS]
     if causes and "lr_zero_from" in causes[0].numbers:
         causes = [c for c in causes if c.id in _BEFORE_ZERO]
     # A repeat that the training loss contradicts (collapsed: outputs that still change) is not the reading to
@@ -957,7 +962,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                                              and "adversarial" not in verdict.numbers
                                              and "lr_zero_from" not in verdict.numbers)):
         fc = f.forecast if horizon is None and planned is None else f.quoted_forecast
-        if fc is not None and "cycle_floor" in verdict.numbers:
+        if fc is not None and ("cycle_floor" in verdict.numbers or "mid_cycle" in verdict.numbers):
             # (A fit through the restarts' jumps forecast sgdr.csv -18% by epoch 138, P 80%, and turned "keep a
             # cycle end's weights" into "train on": its cycles ended within 0.5% of each other, and 150 epochs too.)
             verdict.evidence.append(f"the forecast (at {f.axis_name} {_n(fc['horizon'])}: {_n(fc['value'])}) is a fit "
@@ -1229,6 +1234,10 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         # Blown before the first log: every point is the blow-up's value, so there is no level the run sat at to
         # date, as for a run whose losses were never finite (hf_grads_blown/blown was "X = 19 [19, 19]", its whole
         # run shaded plateau, beside evidence saying its losses are "not a curve to read a plateau on").
+        return None
+    if "mid_cycle" in cause.numbers:
+        # Cut within a warm-restart cycle: where the curve slowed is the first cycle's annealing, and the cycle
+        # the run is in has not reached its low (sgdr.csv cut at 33 read "flattened at epoch 6").
         return None
     if cause.id == "stuck_at_init" and "constant_answer" in cause.numbers:
         arrived = _arrived_at_prior(f, t)
@@ -8020,6 +8029,39 @@ def cycle_floor(f: Facts, t: Thresholds) -> Cause | None:
                    "at its lowest lr)" + NO_GAIN_HERE + " (more cycles end at the same level)", claim=NO_GAIN_HERE),
             Action("to go lower, change the data or the model, not the number of cycles", DATA_OR_MODEL)]
     return Cause("converged", 0.8, ev, acts, {"cycle_floor": floor, "cycle_floor_at": x})
+
+
+def mid_cycle(f: Facts, t: Thresholds) -> Cause | None:
+    """Not judged yet: a warm-restart schedule's run cut within a cycle, above where its cycles ended.
+
+    Fires when (the conditions in full, and the runs that set them): the logged lr restarted at least once
+    (:func:`losslens.facts.optimizer.warm_restarts`), the run did not end a cycle (its last rate more than
+    ``RESTART_JUMP`` times the lowest an earlier cycle reached: ``CycleEnds.ended`` false), and its last point sits
+    above the best earlier cycle end by more than ``CYCLE_FLOOR_SHARE`` of the improvement (the first point to that
+    end): what the run ends at is the restart's lift, which the cycle's annealing takes back down. sgdr.csv
+    (tests/fixtures/ecosystem/keras_sgdr_restarts) cut at epoch 33, 4 epochs after the second restart, its lr 98% of
+    its peak: val_loss 0.1565 against cycle ends 0.1035 and 0.1031, read converged "stop at epoch 6, change the data
+    or the model"; the cycle ended at 0.1030 at epoch 69. A lower-is-better curve only.
+
+    First actions: finish the cycle before judging; keep the best cycle end's weights meanwhile. No X.
+    """
+    c = f.cycles
+    if c is None or c.ended or not c.values or _higher(f) or c.lr_share is None:
+        return None
+    best = int(np.argmin(c.values))
+    gain = c.start - c.values[best]
+    end = float(f.y[-1])
+    if not gain > 0 or not end - c.values[best] > CYCLE_FLOOR_SHARE * gain:
+        return None
+    listed = ("the earlier cycles ended at " if len(c.values) > 1 else "the cycle before ended at ") \
+        + ", ".join(f"{_n(v)} ({f.axis_name} {_n(a)})" for a, v in zip(c.at, c.values))
+    ev = [f"the lr was restarted at {f.axis_name} {', '.join(_n(r) for r in c.restarts)} (warm restarts) and the run "
+          f"ends within a cycle, its lr {c.lr_share:.0%} of that cycle's peak: {f.metric} ends at {_n(end)}, above "
+          f"where {listed} at their lowest lr; the restart lifted it and the cycle's annealing takes it back down"]
+    acts = [Action(f"mid-cycle: finish the cycle (its lr is {c.lr_share:.0%} of its peak) before judging: {listed}"),
+            Action(f"until then the best weights are the best cycle end's ({f.axis_name} {_n(c.at[best])}: "
+                   f"{_n(c.values[best])})")]
+    return Cause("still_improving", 0.8, ev, acts, {"mid_cycle": c.lr_share})
 
 
 def converged(f: Facts, t: Thresholds) -> Cause:

@@ -298,12 +298,14 @@ class CycleEnds(NamedTuple):
     ``at`` their axis values and ``values`` the curve there, in order, the last one at the run's end where the run
     ended a cycle (its last rate within ``RESTART_JUMP`` of the lowest an earlier cycle reached), else the last
     restart's; ``start``, the curve's first point; ``ended``: whether the run ended at a cycle's end; ``restarts``,
-    the lr axis values of the restarts' rows."""
+    the lr axis values of the restarts' rows; ``lr_share``, the last logged lr over the last restart's (the share of
+    its cycle's peak the run ended at, 1 or near it where it was cut just after a restart)."""
     at: tuple
     values: tuple
     start: float
     ended: bool
     restarts: tuple = ()
+    lr_share: float | None = None
 
 
 def cycle_ends(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> CycleEnds | None:
@@ -335,7 +337,9 @@ def cycle_ends(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
         end(lr_axis[last])
     if not values:
         return None
-    return CycleEnds(tuple(at), tuple(values), float(y[0]), bool(ended), tuple(float(lr_axis[r]) for r in restarts))
+    peak = float(lr[restarts[-1]])
+    return CycleEnds(tuple(at), tuple(values), float(y[0]), bool(ended), tuple(float(lr_axis[r]) for r in restarts),
+                     float(lr[last]) / peak if peak > 0 else None)
 
 
 def oscillation(y: np.ndarray, tail_start: int, improvement: float) -> tuple[float, float]:
