@@ -8,6 +8,7 @@ has no level to read no_signal or stuck_at_init against: targets shuffled under 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,41 @@ def test_an_estimator_whose_validation_r2_never_left_zero_is_no_signal():
     # 0.05, and is read as before.
     small = losslens.diagnose(_mlp_regressor(shuffle=True, width=4))
     assert small.verdict == "still_improving" and "no_signal" not in small.cause_ids()
+
+
+R2 = Path(__file__).parent / "fixtures" / "ecosystem" / "r2_nosignal"
+
+
+def _report(path: Path, *args: str) -> str:
+    res = CliRunner().invoke(app, ["diagnose", str(path), *args])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_a_logged_r2_that_can_rise_no_higher_than_0_is_no_signal():
+    # Targets drawn apart from the inputs: val_r2 climbs from -9.7 to -0.117 (still rising, t = 16) as the output
+    # learns their mean, and can go no higher than 0; it read still_improving "+18%".
+    d = losslens.diagnose(R2 / "nosignal.csv", metric="val_r2")
+    assert d.verdict == "no_signal", d
+    ev = " ".join(d.cause.evidence)
+    assert "never got clearly above 0, what predicting the validation targets' mean scores" in ev
+    assert "still rises at the end" in ev and "forecast's 90% interval" in ev
+    # The same net on targets it can learn, at lr 1e-4 for 20 epochs: still under 0 at the end (-0.115), as low as
+    # the run above, but on its way up (40 epochs end at 0.64): read as before, and its forecast's change is said
+    # in the score's units, not as a share of a negative level.
+    low = losslens.diagnose(R2 / "lowlr.csv", metric="val_r2")
+    assert low.verdict == "still_improving" and "no_signal" not in low.cause_ids()
+    out = _report(R2 / "lowlr.csv", "--metric", "val_r2")
+    assert re.search(r"\+0\.\d+ vs\. its fitted level now, -0\.1", out), out
+    assert not re.search(r"%\s+vs\. its fitted level now, -", out), out
+    assert losslens.diagnose(R2 / "signal.csv", metric="val_r2").verdict != "no_signal"
+
+
+def test_a_log_likelihood_is_a_score_with_no_ceiling_at_1():
+    # val_loglik, a Gaussian's (-0.5 ln(2 pi mse) - 0.5): rising is better, and "its error 1 − val_loglik" is
+    # meaningless for it. Without --higher-is-better it read overfitting "minimum at epoch 0, then rose".
+    d = losslens.diagnose(R2 / "signal.csv", metric="val_loglik")
+    assert d.facts.higher_is_better and d.verdict != "overfitting", d
+    out = _report(R2 / "signal.csv", "--metric", "val_loglik", "--higher-is-better")
+    assert "val_loglik" in out and "1 − val_loglik" not in out, out
+    assert losslens.facts.metric_direction("neg_loglik") is False

@@ -6491,7 +6491,8 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     0.982 and still falling at t = -180); every ReLU unit dead on targets of mean 3 read converged (89%) where only
     the output bias learned the mean: 4.53 -> 1.005. Without a stated level a regression has no "learned nothing"
     and both are read as before; a classifier's level is ln K or its class prior's (:func:`_at_the_prior`)."""
-    if causes and causes[0].id in PRIOR_READS and f.higher_is_better and f.metric == "val_r2":
+    if causes and causes[0].id in PRIOR_READS and f.higher_is_better and r2_named(f.metric) \
+            and is_validation(f.metric):
         return _r2_at_the_baseline(run, f, causes)
     if not causes or causes[0].id not in PRIOR_READS or f.baseline is None or f.higher_is_better \
             or f.metric not in ("val_loss", "train_loss"):
@@ -6535,32 +6536,61 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     return _no_signal_leads(lead, causes)
 
 
+def r2_named(metric: str) -> bool:
+    """Whether ``metric``'s name says it is an R² (``val_r2``, ``r2_score``, ``val_rsquared``) or an explained
+    variance (``val_explained_variance``): a score that one constant prediction, the scored set's own mean,
+    puts at 0, and any other constant below 0."""
+    words = [w for w in re.split(r"[^a-z0-9]+", str(metric).lower()) if w]
+    return any(w.startswith(("r2", "rsquared", "explained")) for w in words) \
+        or any(a == "r" and b == "squared" for a, b in zip(words, words[1:]))
+
+
 def _r2_at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
-    """:func:`_at_the_baseline` on scikit-learn's validation R² (``meta["baseline_score"]`` = 0, the reader's: R² is
-    measured against the held-out split's own mean, so a constant prediction scores 0 there, its targets unneeded):
-    ``no_signal`` where the score never went above ``BASELINE_CLEAR`` while the training loss still fell at the end
-    (t < -``PRIOR_FALL_T``): it fits its training targets and none of it carries over. Not where the score still
-    rises at the end (toward 0 and maybe past it), and no ``stuck_at_init``: the training loss's own level, the
-    training targets' variance, is not in the estimator. MLPRegressor((64, 64), early_stopping=True) on shuffled
-    standardised targets: R² -0.0026 at best, falling to -0.13, training 0.615 -> 0.336, read overfitting."""
+    """:func:`_at_the_baseline` on a validation R² or explained variance (:func:`r2_named`): its level is
+    ``meta["baseline_score"]`` where the reader states it (scikit-learn's, 0: R² is measured against the held-out
+    split's own mean, its targets unneeded), else 0 by the score's definition (a constant prediction at the scored
+    set's mean scores 0, any other constant less). ``no_signal`` where the score never went above
+    ``BASELINE_CLEAR`` while the training loss still fell at the end (t < -``PRIOR_FALL_T``): it fits its training
+    targets and none of it carries over. Where the score still rises at the end (toward 0 and maybe past it), only
+    where the forecast's own 90% interval at its horizon stays under the same bar: a climb that levels off below
+    the mean's score is the fit of the mean (the output bias), not a model on its way. No ``stuck_at_init``: the
+    training loss's own level, the training targets' variance, is not in the log.
+    MLPRegressor((64, 64), early_stopping=True) on shuffled standardised targets: R² -0.0026 at best, falling to
+    -0.13, training 0.615 -> 0.336, read overfitting. A torch MLP on targets drawn apart from the inputs
+    (tests/fixtures/ecosystem/r2_nosignal): val_r2 -9.7 -> -0.117 still rising (t = 16), forecast [-0.125,
+    -0.049] at twice the length, read still_improving "+18%" where 80 epochs end at -0.076."""
     level = (run.meta or {}).get("baseline_score")
+    if level is None:
+        level = 0.0
     train_loss = run.get("train_loss")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or train_loss is None:
         return causes
-    score = run.get("val_r2")
+    score = run.get(f.metric)
+    if score is None:
+        return causes
     vs, tl = score[np.isfinite(score)], train_loss[np.isfinite(train_loss)]
     if vs.shape[0] < 3 or tl.shape[0] < 3:
         return causes
     best = float(vs.max())
     tt = f.train_trend
+    bar = level + BASELINE_CLEAR
     # (f.trend is on the lower-is-better scale: a score still rising falls there.)
-    if best > level + BASELINE_CLEAR or f.trend.slope_t < -PRIOR_FALL_T or tt is None or not tt.slope_t < -PRIOR_FALL_T:
+    rising = f.trend.slope_t < -PRIOR_FALL_T
+    fc = f.forecast or {}
+    band = fc.get("interval") if not fc.get("reason") else None
+    capped = bool(band) and band[1] is not None and math.isfinite(band[1]) and band[1] <= bar
+    if best > bar or rising and not capped or tt is None or not tt.slope_t < -PRIOR_FALL_T:
         return causes
-    ev = [f"val_r2 {best:.4g} at its best ({float(vs[-1]):.4g} at the end) never got clearly above {level:g}, what "
-          "predicting the held-out split's mean scores (scikit-learn's validation score is R²): the model "
-          "explains none of the validation targets' variance",
-          f"training loss fell from {float(tl[0]):.4g} to {float(tl.min()):.4g} and still falls at the end "
-          f"(t = {tt.slope_t:.1f}): it fits its training targets, and none of it carries over"]
+    name = f.metric
+    said = ("what predicting the held-out split's mean scores (scikit-learn's validation score is R²)"
+            if "baseline_score" in (run.meta or {}) else "what predicting the validation targets' mean scores")
+    ev = [f"{name} {best:.4g} at its best ({float(vs[-1]):.4g} at the end) never got clearly above {level:g}, "
+          f"{said}: the model explains none of the validation targets' variance"]
+    if rising:
+        ev.append(f"{name} still rises at the end (t = {-f.trend.slope_t:.1f}), but toward a level under that: the "
+                  f"forecast's 90% interval at {f.axis_name} {_n(fc['horizon'])} is [{band[0]:.4g}, {band[1]:.4g}]")
+    ev += [f"training loss fell from {float(tl[0]):.4g} to {float(tl.min()):.4g} and still falls at the end "
+           f"(t = {tt.slope_t:.1f}): it fits its training targets, and none of it carries over"]
     lead = Cause("no_signal", 0.85, ev, list(NO_SIGNAL_IN_TARGETS), {"baseline_score": float(level), "val_best": best})
     return _no_signal_leads(lead, causes)
 
@@ -9937,7 +9967,9 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
     if last:
         change = (value - last) / abs(last)
         # (A loss with no zero point has no share of its level to say: the change in its own units.)
-        vs_now = (f"{value - last:+.3g}" if fc.get("per_improvement") else _signed_pct(change)) + \
+        # (Nor a score below 0, an R² under its mean's: "+18%" of -0.118 is a rise of 0.02.)
+        absolute = fc.get("per_improvement") or _higher(f) and last < 0
+        vs_now = (f"{value - last:+.3g}" if absolute else _signed_pct(change)) + \
             (f" vs. its fitted level now, {last:.4g}" if fitted else " vs. now")
         if top and level is not None and top - level > 0:
             # A score near its ceiling barely moves while its error halves; p_improve below is

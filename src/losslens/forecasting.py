@@ -1381,16 +1381,28 @@ def training_loss(metric: str, higher: bool = False) -> bool:
     return not higher and not is_validation(metric)
 
 
+def _log_likelihood(metric: str) -> bool:
+    """Whether ``metric``'s name says it is a log-likelihood or a bound on one (``val_loglik``, ``elbo``): a
+    score with no ceiling at 1, however often its values sit under it."""
+    import re
+
+    from .facts import LIKELIHOOD_WORDS
+
+    return any(w.startswith(LIKELIHOOD_WORDS) for w in re.split(r"[^a-z0-9]+", str(metric).lower()) if w)
+
+
 def score_top(y: np.ndarray, metric: str | None = None) -> float:
     """The ceiling a score is forecast below: 1 when every value is at most 1 (accuracy, F1, and
     R² or a correlation, which can start negative), 100 for a percentage, else 0 (``-score``: no
-    ceiling known). The distance to the ceiling keeps a floor at 0, so the forecast cannot promise
+    ceiling known; a log-likelihood's, whatever its values). The distance to the ceiling keeps a floor at 0, so the forecast cannot promise
     an accuracy above 1. An RL agent's episode reward (``metric``, columns.rl_reward) has no such
     ceiling: a PPO reward at 96 after 30k steps was forecast "at most 100" as if it were a percentage."""
     from .columns import rl_reward
 
     if metric is not None and rl_reward([metric]) is not None:
         return 0.0
+    if metric is not None and _log_likelihood(metric):
+        return 0.0  # (a Gaussian's val_loglik of -1.53 was read "its error 1 − val_loglik -0.24%")
     y = np.asarray(y, dtype=float)
     y = y[np.isfinite(y)]
     if not y.size:

@@ -560,10 +560,13 @@ SCORE_PARTS = ("acc", "map", "f1", "precision", "recall", "auc", "bleu", "rouge"
 #: one of the short ones (Stable-Baselines' "ep_rew_mean") ...
 SCORE_WORDS = ("r2", "dice", "reward", "return", "score", "ssim", "psnr", "ndcg", "kappa", "jaccard", "corr",
                "pearson", "spearman", "top1", "top5", "meteor", "hits", "exact", "auroc", "auprc", "elbo",
-               "likelihood", "fitness", "success", "explained")
+               "likelihood", "loglik", "logprob", "fitness", "success", "explained")
 #: (Ultralytics' fitness, an RL agent's success_rate and win_rate, SQuAD's exact match "em", scikit-learn's
 #: explained_variance and average precision "ap": each read as a loss, a rising val_ap as "overfitting X=0".)
 SCORE_SHORT = ("rew", "hit", "mrr", "mcc", "ap", "em", "win", "wins")
+#: ... of which these are log-likelihoods (and bounds on one): no ceiling at 1, so no "1 - score" error
+#: (forecasting.score_top).
+LIKELIHOOD_WORDS = ("likelihood", "loglik", "logprob", "elbo")
 #: ... and a loss when it has a word that starts with one of these or is one of the short ones,
 #: whatever else it holds ("top1_err", "fid_score").
 LOSS_WORDS = ("loss", "error", "mse", "mae", "rmse", "nll", "perplexity", "cost", "distance", "regret")
@@ -582,6 +585,9 @@ def metric_direction(metric: str) -> bool | None:
     if any(w in ("neg", "negative") and nxt in _NEGATED for w, nxt in zip(words, words[1:])):
         # ... unless what is negated is itself a score: a negative log-likelihood is a loss.
         return not any(w.startswith(("likelihood", "elbo")) for w in words)
+    # ("neg_loglik", "negative_logprob": a negated log-likelihood, the loss it is.)
+    if any(w in ("neg", "negative") and nxt.startswith(LIKELIHOOD_WORDS) for w, nxt in zip(words, words[1:])):
+        return False
     if "loss" in m or any(w.startswith(LOSS_WORDS) or w in LOSS_SHORT for w in words):
         return False
     if any(k in m for k in SCORE_PARTS) or any(w.startswith(SCORE_WORDS) or w in SCORE_SHORT for w in words):
