@@ -1453,3 +1453,16 @@ def test_runs_of_several_folders_are_compared_only_within_each():
     from losslens.report.html import report_html
     page = report_html(losslens.diagnose_all(paths))
     assert "data-best" not in page and "no best named: these runs come from 3 folders" in page
+
+
+def test_a_validation_loss_thrown_far_above_its_start_beside_a_training_loss_that_never_fell_is_diverged():
+    # A triplet margin loss at Adam lr 1.0 (make.py): validation 32 at its first epoch, then 10-81 and ending 78
+    # rising, 10-80x the margin a collapsed embedding scores; training 21 -> 12 within its noise. It read converged
+    # "stop at epoch 0, change the data or the model"; lr / 10 ends at 0.36.
+    d = losslens.diagnose(ECO / "triplet_thrown" / "high.csv")
+    assert d.verdict in ("diverged", "lr_too_high"), d
+    assert "converged" not in d.cause_ids()
+    assert "lower the learning rate" in " ".join(d.cause.actions)
+    # The rate a tenth of it, and the control, learn: neither reads diverged.
+    for name in ("tenth", "learn"):
+        assert losslens.diagnose(ECO / "triplet_thrown" / f"{name}.csv").verdict != "diverged", name
