@@ -1466,3 +1466,14 @@ def test_a_validation_loss_thrown_far_above_its_start_beside_a_training_loss_tha
     # The rate a tenth of it, and the control, learn: neither reads diverged.
     for name in ("tenth", "learn"):
         assert losslens.diagnose(ECO / "triplet_thrown" / f"{name}.csv").verdict != "diverged", name
+
+
+def test_a_margin_loss_stuck_at_its_first_value_names_the_labels():
+    # Triplets drawn from shuffled labels (make.py): both losses at the margin, 0.99, from the first epoch, and lr x 10
+    # stays there. It read stuck_at_init with "raise the learning rate" and no word of the labels: with no uniform
+    # guess's loss to name them, targets that carry nothing look like an untrained model.
+    for name in ("shuffled", "shuffled_lr1e-2"):
+        d = losslens.diagnose(ECO / "triplet_thrown" / f"{name}.csv")
+        assert d.verdict == "stuck_at_init", (name, d)
+        assert any(a.startswith("check that the targets depend on the inputs") for a in d.cause.actions[:2]), \
+            (name, d.cause.actions)

@@ -2361,6 +2361,9 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
     first; not where its last quarter made < ``SETTLED_TAIL_SHARE`` of the fall under a constant lr (`_settled`:
     settling onto a constant, no "raise the learning rate" at all) nor where a layer's gradient is exactly 0
     throughout (`_gradless`, which also keeps a steady crawl of < ``stuck_rel`` from reading as lr_too_low).
+    With no uniform guess's loss (K unknown, a margin or a regression) and no steady descent, "check that the
+    targets depend on the inputs" comes second (`STUCK_LABELS`), not where the steps moved the weights the wrong
+    way (`_stuck_by_the_step`).
     """
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
     if _higher(f) and name == f.metric:
@@ -2424,7 +2427,20 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         if settled is not None:
             ev.append(settled)
         acts = [a for a in acts if a != "raise the learning rate"]
+    if guess is None and slow is None and not dead:
+        # (With no uniform guess's loss to show it -- a margin, a regression, K unknown -- targets that carry
+        # nothing hold a model at its first loss at any rate all the same. A triplet margin loss on digits with
+        # the labels shuffled (tests/fixtures/ecosystem/triplet_thrown/shuffled.csv): 0.99 from the first epoch,
+        # the margin a collapsed embedding scores, read with "raise the learning rate" and no word of the labels;
+        # lr x 10 stays at 0.998.)
+        acts.insert(1, STUCK_LABELS)
     return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+
+
+#: stuck_at_init's second action where no uniform guess's loss names the labels first.
+STUCK_LABELS = ("check that the targets depend on the inputs (labels shuffled or misaligned, pairs or triplets "
+                "drawn from labels that carry nothing): with nothing to learn a model stays at its first loss at any "
+                "lr")
 
 
 # stuck_at_init at a uniform guess's loss with the gradient norm logged flat and the answers still varying with the
@@ -2696,7 +2712,8 @@ def _stuck_by_the_step(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     stuck.evidence.append(f"both curves ended above their first points ({f.metric} {v0:.4g} -> {v1:.4g}, "
                           f"train_loss {t0:.4g} -> {t1:.4g}, above its start at {above} of its {n} later points{climb}): "
                           "the steps moved the weights, the wrong way -- a step too large, not one too small")
-    stuck.actions = [STEP_TOO_LARGE] + [a for a in stuck.actions if a != "raise the learning rate"]
+    # (Steps that moved the weights the wrong way are the story: no word of the labels, STUCK_LABELS.)
+    stuck.actions = [STEP_TOO_LARGE] + [a for a in stuck.actions if a not in ("raise the learning rate", STUCK_LABELS)]
 
 
 # stuck_at_init's first action where the first layers' gradient vanished (_layer_gradients): ReLU + He init at the
