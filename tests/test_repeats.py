@@ -158,3 +158,77 @@ def test_the_mean_is_read_with_the_stated_classes():
     assert groups and groups[0].mean is not None
     chance = groups[0].mean.facts.chance
     assert chance.classes == 7 and chance.classes_from == "given"
+
+
+def _json_lines(*args) -> list[dict]:
+    import json
+
+    result = CliRunner().invoke(app, ["diagnose", "--json", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _spread(values) -> dict:
+    v = np.asarray(values, dtype=float)
+    return {"mean": v.mean(), "sd": v.std(ddof=1), "min": v.min(), "max": v.max()}
+
+
+def test_json_carries_the_repeats_on_each_members_object():
+    """``diagnose --json`` printed one object per fold and nothing of the folds read as repeats (the text's mean
+    verdict, spread, no best): a program saw fold_1 "converged" and fold_2 lowest. Each member's object now carries
+    ``repeats``: the kind, the members, the mean curve's verdict (the same as diagnosing the folds' point-wise mean
+    ourselves) and the spread of the last values (from the logs) and of the members' own smoothed bests."""
+    import csv
+
+    rows = [list(csv.DictReader(open(HERE / "cv" / f"fold_{k}.csv"))) for k in range(5)]
+    mean = losslens.diagnose({c: np.mean([[float(r[c]) for r in rs] for rs in rows], axis=0)
+                              for c in ("epoch", "loss", "val_loss", "val_accuracy")})
+    last = _spread([float(rs[-1]["val_loss"]) for rs in rows])
+    for source in (HERE / "cv", HERE / "cv_long.csv"):
+        objs = _json_lines(source)
+        assert len(objs) == 5  # (still one object per run)
+        names = [o["run"] for o in objs]
+        best = _spread([o["best"]["value"] for o in objs])
+        for o in objs:
+            rep = o["repeats"]
+            assert rep["kind"] == "fold" and rep["members"] == names and rep["left_out"] == []
+            assert rep["mean"]["verdict"] == mean.verdict == "still_improving"
+            assert rep["mean"]["plateau_epoch"] == mean.plateau_epoch
+            assert rep["mean"]["confidence"] == round(mean.cause.confidence, 3)
+            for got, want in ((rep["spread"]["last"], last), (rep["spread"]["best"], best)):
+                assert set(got) == set(want)
+                assert all(np.isclose(got[k], want[k], rtol=1e-6) for k in want), (got, want)
+
+
+def test_json_repeats_name_the_diverged_seed_left_out():
+    """Seed 3 (lr 2.0, last 2.444): every seed's object, its own too, says it was left out and why; the spread is the
+    4 others' (0.0659-0.0732), not one pulled to 0.54 by it."""
+    objs = _json_lines(HERE / "seeds")
+    finals = {o["run"]: float(losslens.read(HERE / "seeds" / o["run"] / "log.csv")[0].series["val_loss"][-1])
+              for o in objs}
+    kept = [v for name, v in finals.items() if name != "seed_3"]
+    for o in objs:
+        rep = o["repeats"]
+        assert rep["kind"] == "seed" and len(rep["members"]) == 5
+        [gone] = rep["left_out"]
+        assert gone["run"] == "seed_3" and "seed_3 left out of the mean" in gone["why"]
+        assert rep["mean"]["verdict"] == "still_improving"
+        assert np.isclose(rep["spread"]["last"]["mean"], np.mean(kept), rtol=1e-6)
+        assert np.isclose(rep["spread"]["last"]["max"], max(kept), rtol=1e-6)
+
+
+def test_json_repeats_is_null_where_runs_are_no_repeats(tmp_path):
+    """A single run and a sweep (seeds whose logs say they ran at different lrs) carry ``"repeats": null``; the key
+    is there, so a program need not test for it; ``Diagnosis.to_dict()`` from Python says what --json says."""
+    [one] = _json_lines(HERE / "cv" / "fold_0.csv")
+    assert "repeats" in one and one["repeats"] is None
+    for s, lr in ((0, 0.003), (1, 0.003), (3, 2.0)):
+        (tmp_path / f"seed_{s}").mkdir()
+        lines = (HERE / "seeds" / f"seed_{s}" / "log.csv").read_text().splitlines()
+        lines = [lines[0] + ",lr"] + [line + f",{lr}" for line in lines[1:]]
+        (tmp_path / f"seed_{s}" / "log.csv").write_text("\n".join(lines) + "\n")
+    assert [o["repeats"] for o in _json_lines(tmp_path)] == [None] * 3
+    import json
+
+    ds = losslens.diagnose_all(HERE / "seeds")
+    assert [json.loads(d.to_json()) for d in ds] == _json_lines(HERE / "seeds")

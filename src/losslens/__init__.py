@@ -112,7 +112,9 @@ def diagnose_all(source, *, metric: str | None = None, classes: int | None = Non
                  experiment: str | None = None, noise_floor: float | None = None,
                  offset_free: bool = False, baseline_loss: float | None = None) -> list[Diagnosis]:
     """Diagnose every run in ``source`` (a long-format file or a directory can hold many; a list of paths
-    is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`."""
+    is read path by path); the keywords are :func:`diagnose`'s. A list of :class:`Diagnosis`; where runs are
+    repeats of one setting (folds, seeds: :mod:`losslens.repeats`), each one's ``repeats`` holds what they read
+    together, as ``diagnose --json`` prints it."""
     from .api import diagnose_all as _diagnose_all
     return _diagnose_all(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,
                          columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,

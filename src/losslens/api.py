@@ -347,9 +347,12 @@ def diagnose(source: Any, **options):
 
 
 def diagnose_all(source: Any, **options):
+    from .repeats import mark_repeats
+
     check_options(options)
-    return [_diagnose_run(run, **options)
-            for run in with_stated(to_runs(source, **options), options)]
+    out = [_diagnose_run(run, **options) for run in with_stated(to_runs(source, **options), options)]
+    mark_repeats(out)  # (each repeat's to_dict() as diagnose --json prints it)
+    return out
 
 
 def forecast(source: Any, horizon=None, metric=None, higher_is_better=None, noise_floor=None, offset_free=None,

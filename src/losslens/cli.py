@@ -440,6 +440,9 @@ def diagnose(
     results = run_guarded(diagnose_runs, runs, metric=metric, classes=classes, horizon=horizon,
                           higher_is_better=higher)
     if json_out:
+        from .repeats import mark_repeats
+
+        mark_repeats(results)  # (the text reads the repeats in its summary; the JSON on each member's object)
         for d in results:
             sys.stdout.write(d.to_json() + "\n")
     else:

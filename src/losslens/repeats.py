@@ -204,3 +204,35 @@ def all_repeats(diagnoses) -> list[Repeats]:
     """:func:`find_repeats`' groups where they hold every run (then none is ranked), else ``[]``."""
     groups = find_repeats(diagnoses)
     return groups if groups and sum(len(g.members) for g in groups) == len(list(diagnoses)) else []
+
+
+def repeats_dict(rep: Repeats, diagnoses) -> dict:
+    """The JSON's ``repeats`` object of one group (ARCHITECTURE.md): ``kind``, ``members`` (their ``run`` names),
+    ``left_out`` (``run``, ``why``), ``mean`` (the mean curve's ``run`` name, ``verdict``, ``confidence``,
+    ``plateau_epoch``, ``slowdown_epoch``; null where it could not be read) and ``spread``: ``last`` and ``best``,
+    each ``{mean, sd, min, max}`` in the metric's units (null with fewer than 2 finite values)."""
+    def spread(v):
+        return None if v is None else dict(zip(("mean", "sd", "min", "max"), v))
+
+    m = rep.mean
+    return {"kind": rep.kind,
+            "members": [diagnoses[i].run_name for i in rep.members],
+            "left_out": [{"run": diagnoses[i].run_name, "why": why} for i, why in rep.left_out],
+            "mean": None if m is None else {"run": m.run_name, "verdict": m.verdict,
+                                            "confidence": round(float(m.cause.confidence), 3),
+                                            "plateau_epoch": m.plateau_epoch, "slowdown_epoch": m.slowdown_epoch},
+            "spread": {"last": spread(rep.final), "best": spread(rep.best)}}
+
+
+def mark_repeats(diagnoses) -> list[Repeats]:
+    """Set each diagnosis' ``repeats`` (:func:`repeats_dict` of its group; None for a run in none): the JSON
+    prints one object per run, so the group's reading rides on each member's. Returns :func:`find_repeats`' groups."""
+    diagnoses = list(diagnoses)
+    groups = find_repeats(diagnoses)
+    for d in diagnoses:
+        d.repeats = None
+    for rep in groups:
+        said = repeats_dict(rep, diagnoses)
+        for i in rep.members:
+            diagnoses[i].repeats = said
+    return groups

@@ -150,6 +150,10 @@ class Diagnosis:
     #: (X read as for a plateau, with its interval and level) though it is not plateaued: more epochs still pay,
     #: so ``plateau`` is None (DESIGN: null where the curve has not plateaued); None for every other verdict.
     slowdown: Plateau | None = None
+    #: Where this run is one of several repeats of one setting (folds, seeds: :mod:`losslens.repeats`), what they
+    #: read together, as the JSON's ``repeats`` object (:func:`losslens.repeats.mark_repeats` sets it on each member);
+    #: None for a run that is no repeat, or diagnosed alone.
+    repeats: dict | None = None
 
     @property
     def plateau_epoch(self):
@@ -316,6 +320,7 @@ class Diagnosis:
             "notes": self.notes,
             "settings": None if (saved := saved_settings(self.run)) is None else {
                 "from": saved[0], "values": {str(k): _json_setting(v) for k, v in saved[1].items()}},
+            "repeats": self.repeats,
         }
 
     def to_json(self, **kwargs) -> str:
