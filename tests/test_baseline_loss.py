@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -194,3 +195,78 @@ def test_a_log_likelihood_is_a_score_with_no_ceiling_at_1():
     out = _report(R2 / "signal.csv", "--metric", "val_loglik", "--higher-is-better")
     assert "val_loglik" in out and "1 − val_loglik" not in out, out
     assert losslens.facts.metric_direction("neg_loglik") is False
+
+
+def test_baseline_loss_is_what_the_best_constant_prediction_scores():
+    """``losslens.baseline_loss(y)``: the Keras and torch callbacks never see the targets, so the level was stated by
+    hand. On scikit-learn's real datasets it is what a trained DummyRegressor / DummyClassifier (the best constant
+    prediction) scores by scikit-learn's own metrics: diabetes' MSE of its mean (its variance, 5929.9) and MAE of its
+    median, linnerud's three outputs averaged, breast cancer's and iris' log loss at the class prior."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_linnerud
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.metrics import log_loss, mean_absolute_error, mean_squared_error
+
+    X, y = load_diabetes(return_X_y=True)
+    assert losslens.baseline_loss(y) == pytest.approx(mean_squared_error(y, np.full_like(y, y.mean())), rel=1e-12)
+    assert losslens.baseline_loss(y) == pytest.approx(
+        mean_squared_error(y, DummyRegressor().fit(X, y).predict(X)), rel=1e-12)
+    assert losslens.baseline_loss(y, "mae") == pytest.approx(
+        mean_absolute_error(y, DummyRegressor(strategy="median").fit(X, y).predict(X)), rel=1e-12)
+    assert losslens.baseline_loss(list(y), "mean_squared_error") == losslens.baseline_loss(y)  # (Keras' name, a list)
+    X, Y = load_linnerud(return_X_y=True)  # (n, 3)
+    assert losslens.baseline_loss(Y) == pytest.approx(
+        mean_squared_error(Y, DummyRegressor().fit(X, Y).predict(X)), rel=1e-12)
+    for load, loss in ((load_breast_cancer, "bce"), (load_iris, "crossentropy"), (load_breast_cancer, "crossentropy")):
+        X, y = load(return_X_y=True)
+        prior = DummyClassifier(strategy="prior").fit(X, y).predict_proba(X)
+        assert losslens.baseline_loss(y, loss) == pytest.approx(log_loss(y, prior), rel=1e-9), (load, loss)
+    X, y = load_iris(return_X_y=True)
+    assert losslens.baseline_loss(np.eye(3)[y], "categorical_crossentropy") == pytest.approx(np.log(3))
+
+
+@pytest.mark.parametrize("y, loss, words", [
+    ([1.0, 2.0], "hinge", "unknown loss 'hinge'; known: mse, mae, bce, crossentropy"),
+    ([], "mse", "y is empty"),
+    ([1.0, float("nan"), 3.0], "mse", "y holds 1 NaN or infinite value(s), the first in row 1"),
+    ([0.5, 1.5], "bce", "bce takes labels or probabilities in [0, 1]"),
+    ([0, 1.5, 2], "crossentropy", "crossentropy takes class labels (integers from 0)"),
+    (["a", "b"], "mse", "y must be numbers"),
+])
+def test_baseline_loss_refuses_in_one_line(y, loss, words):
+    with pytest.raises(losslens.UsageError) as err:
+        losslens.baseline_loss(y, loss)
+    assert str(err.value).startswith("baseline_loss: ") and words in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.slow
+def test_keras_on_shuffled_targets_given_the_baseline_reads_no_signal():
+    """A Keras 64-64 MLP on diabetes with its targets shuffled (nothing to learn; targets standardised on the training
+    split) memorises the training set (MSE 0.058) while validation never gets under the validation targets' variance
+    (best 0.874 against 0.813): read overfitting 99% ("early stopping, regularize"); given the callback
+    ``baseline_loss=losslens.baseline_loss(y_val)``, no_signal. (About 20 s on 2 busy cores: the callback diagnoses
+    every epoch.)"""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    from sklearn.datasets import load_diabetes
+
+    from losslens.integrations.keras import LosslensCallback
+
+    x, y = load_diabetes(return_X_y=True)
+    x = (x - x.mean(0)) / x.std(0)
+    y = np.random.default_rng(0).permutation(y)  # the inputs say nothing about the targets
+    y = (y - y[:342].mean()) / y[:342].std()
+    x_train, y_train, x_val, y_val = x[:342], y[:342], x[342:], y[342:]
+    verdicts = {}
+    for stated in (None, losslens.baseline_loss(y_val)):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.layers.Input((10,)), keras.layers.Dense(64, activation="relu"),
+                                  keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mse")
+        cb = LosslensCallback(baseline_loss=stated, verbose=0, save_path=None)
+        hist = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=60, batch_size=32,
+                         callbacks=[cb], verbose=0)
+        verdicts[stated is not None] = losslens.diagnose(cb.run()).verdict
+    assert min(hist.history["val_loss"]) > losslens.baseline_loss(y_val) > hist.history["loss"][-1]  # (the premise)
+    assert verdicts == {False: "overfitting", True: "no_signal"}

@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Plateau", "CAUSES",
            "LosslensError", "ReadError", "UnknownFormatError", "NoLossError", "RunNotFoundError", "EmptyRunError",
            "MissingExtraError", "MonitorError", "UsageError", "UsageTypeError", "LosslensWarning", "CallbackFailureWarning", "forecast", "more_data", "verify",
-           "compare"]
+           "compare", "baseline_loss"]
 
 
 def read(source, *, columns=None, run_column=None, run_id=None, experiment=None, metric=None) -> list[Run]:
@@ -177,6 +177,17 @@ def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | No
     from .api import more_data as _more_data
     return _more_data(train_sizes, scores, factor=factor, metric=metric, higher_is_better=higher_is_better,
                       size=size, curve=curve, greater_is_better=greater_is_better)
+
+
+def baseline_loss(y, loss: str = "mse") -> float:
+    """The loss of the best constant prediction for targets ``y`` (array-like, shape (n,) or (n, d)): a regression's
+    "learned nothing", to state as ``baseline_loss=`` where a callback never sees the targets (Keras, PyTorch).
+    ``loss``: ``"mse"`` the variance (per-output mean; targets' units squared), ``"mae"`` the mean absolute
+    deviation from the median (targets' units), ``"bce"`` / ``"crossentropy"`` for labels the entropy of the label
+    frequencies (nats). Give the validation targets. A float; one-line :class:`UsageError` for an unknown loss, an
+    empty ``y`` or a NaN target. See :func:`losslens.baseline.baseline_loss`."""
+    from .baseline import baseline_loss as _baseline_loss
+    return _baseline_loss(y, loss)
 
 
 def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None = None,
