@@ -27,13 +27,18 @@ __all__ = ["diagnose", "diagnose_all", "read", "Run", "Diagnosis", "Cause", "Pla
 
 def read(source, *, columns=None, run_column=None, run_id=None, experiment=None, metric=None) -> list[Run]:
     """Read every run in ``source``: a path (str or os.PathLike), a directory or a URI
-    (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``), or a list of them; a list of :class:`Run`. The
-    keywords are :func:`losslens.readers.read`'s (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
-    from .api import check_options
+    (``tb:LOGDIR``, ``mlflow:...``, ``wandb:RUN_DIR``), or a list of them; a list of :class:`Run`; or a dict of
+    runs named by its keys (``{"lr3e-4": history_a, "lr3e-3": "runs/b.csv"}``: each value anything :func:`diagnose`
+    reads), each run named by its key. The keywords are :func:`losslens.readers.read`'s
+    (``columns={"val_loss": "my_dev_ce"}``, ``run_id=``, ...)."""
+    from .api import check_options, named_runs, to_runs
     from .readers import read as _read
 
     check_options({"columns": columns, "run_column": run_column, "run_id": run_id, "experiment": experiment,
                    "metric": metric})
+    if isinstance(source, dict) and named_runs(source) is not None:
+        return to_runs(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment,
+                       metric=metric)
     return _read(source, columns=columns, run_column=run_column, run_id=run_id, experiment=experiment, metric=metric)
 
 
@@ -100,6 +105,21 @@ def diagnose(source, *, metric: str | None = None, classes: int | None = None, h
     LosslensError
         The source cannot be read or diagnosed (one line naming it and the problem); a source of several
         runs raises :class:`UsageError` (a ValueError): use :func:`diagnose_all` or ``run_id=``.
+
+    Examples
+    --------
+    A History's dict of per-epoch lists (``history = model.fit(...)``: pass ``history`` itself alike, a DataFrame or a
+    log's path):
+
+    >>> import losslens
+    >>> d = losslens.diagnose({"loss": [1.0, 0.62, 0.45, 0.36, 0.31, 0.27, 0.24, 0.22, 0.2, 0.19, 0.18, 0.17],
+    ...                        "val_loss": [1.02, 0.66, 0.5, 0.43, 0.4, 0.39, 0.385, 0.39, 0.4, 0.41, 0.425, 0.44]})
+    >>> d.verdict, d.plateau_epoch
+    ('overfitting', 4)
+    >>> print(d)  # doctest: +ELLIPSIS
+    run: overfitting ...
+
+    Several runs, named by their keys: ``losslens.diagnose_all({"lr3e-4": history_a, "lr3e-3": history_b})``.
     """
     from .api import diagnose as _diagnose
     return _diagnose(source, metric=metric, classes=classes, horizon=horizon, higher_is_better=higher_is_better,

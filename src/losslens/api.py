@@ -16,6 +16,10 @@ def to_runs(source: Any, **options) -> list[Run]:
 
     if isinstance(source, Run):
         return [source]
+    named = named_runs(source)
+    if named is not None:
+        return _read_named(named, source, options)
+    source = _without_grad(source)
     if isinstance(source, Mapping) and _flat_table(source):
         from .readers.table import from_frame
         return from_frame(source, **options)
@@ -79,6 +83,121 @@ def to_runs(source: Any, **options) -> list[Run]:
                         f"MLP or gradient-boosting model; got {type(source).__name__}")
     from .readers import read
     return read(source, **{k: v for k, v in options.items() if k in _READ_OPTIONS and v is not None})
+
+
+def _history_like(x) -> bool:
+    """A Keras History (an object whose ``history`` is a dict of per-epoch lists) or such a dict itself: every value a
+    list or 1-D array, not one epoch's record (``{"epoch": 3, "loss": 0.2, "per_class": [...]}`` holds a list too)."""
+    hist = x if isinstance(x, Mapping) else getattr(x, "history", None)
+    return isinstance(hist, Mapping) and bool(hist) and all(
+        (isinstance(v, (list, tuple)) or (getattr(v, "ndim", 0) or 0) >= 1) and len(v) > 0 for v in hist.values())
+
+
+def _a_run(x) -> bool:
+    """``x`` is one run by itself, as a value of a dict of runs: a Run, a History or its dict of lists, a DataFrame,
+    a path, or a list of per-epoch dicts."""
+    import os
+
+    from .readers.table import is_frame
+
+    if isinstance(x, (Run, str, os.PathLike)) or _history_like(x) or is_frame(x):
+        return True
+    return isinstance(x, list) and bool(x) and all(isinstance(r, Mapping) for r in x) and not _history_like(x[0])
+
+
+def _split_key(key) -> bool:
+    """A split's name in a history nested by set (``train``, ``val``) or a booster's ``evals_result``
+    (``validation_0``, ``valid_1``): such a dict is one run, :func:`columns.flatten_splits`' to read."""
+    import re
+
+    from .columns import TEST_SPLITS, TRAIN_SPLITS, VAL_SPLITS, normalise
+
+    name = normalise(str(key))
+    stem = re.sub(r"_?\d+$", "", name)
+    return name in TRAIN_SPLITS + VAL_SPLITS + TEST_SPLITS or stem in TRAIN_SPLITS + VAL_SPLITS + TEST_SPLITS
+
+
+def named_runs(source) -> list[tuple[str | None, Any]] | None:
+    """``[(name, run source), ...]`` of a dict of runs named by its keys (``{"lr3e-4": history_a, "lr3e-3":
+    history_b}``, each value anything :func:`_a_run` takes) or of a list of Histories, their dicts of lists or
+    DataFrames (named None: by their place); else None. A dict of lists is one run's columns, and a dict keyed by
+    split names (``train``/``val``, ``validation_0``) one run's splits: both stay one run. Merged as one, the first
+    run's columns were overwritten by the second's under its key ("lr3e_4_loss") and the run dropped."""
+    from .readers.table import is_frame
+
+    if isinstance(source, Mapping):
+        if source and all(map(_a_run, source.values())) and not any(map(_split_key, source)):
+            return [(str(k), v) for k, v in source.items()]
+        return None
+    if is_frame(source) and getattr(source.columns, "nlevels", 1) == 2:
+        # pd.concat({"mlp": df}, axis=1): columns by (run, metric), each read as "('mlp', 'accuracy')"; the rows a
+        # shorter run was padded with (all NaN) are no epochs of it.
+        keys = list(dict.fromkeys(source.columns.get_level_values(0)))
+        return [(str(k), source[k].dropna(how="all")) for k in keys]
+    # (A list of Runs or paths is readers.read's, as it was.)
+    if isinstance(source, (list, tuple)) and len(source) > 1 and all(_history_like(x) or is_frame(x) for x in source):
+        return [(None, x) for x in source]
+    return None
+
+
+def _read_named(named: list, source, options: Mapping) -> list[Run]:
+    """The runs of :func:`named_runs`' sources, each named by its key (``key/run`` where one holds several;
+    ``run0``, ``run1`` ... by place where it has no name), then picked by ``run_id=`` as a file's runs are."""
+    import dataclasses
+
+    from .readers import select_run
+
+    runs = []
+    for i, (key, value) in enumerate(named):
+        got = to_runs(value, **{k: v for k, v in options.items() if k != "run_id"})
+        for run in got:
+            if key is None:
+                name = run.name if run.name != "run" else f"run{i}"
+            else:
+                name = key if len(got) == 1 else f"{key}/{run.name}"
+            runs.append(dataclasses.replace(run, name=name))
+    return select_run(runs, options.get("run_id"), str(_where(source)))
+
+
+def _without_grad(source):
+    """``source`` with the torch tensors that still require grad detached, said once: a loop that appended ``loss``,
+    not ``loss.item()``, as a dict of lists or a list of per-epoch dicts. numpy refused them ("Can't call numpy() on
+    Tensor that requires grad") in a dict, and in records torch warned on each conversion."""
+    import sys
+
+    if "torch" not in sys.modules:  # (no tensor exists before torch is imported)
+        return source
+
+    def graded(v) -> bool:
+        return getattr(v, "requires_grad", False) is True
+
+    def detach(v):
+        return v.detach() if graded(v) else v
+
+    found = False
+    if isinstance(source, Mapping):
+        out = {}
+        for k, v in source.items():
+            if isinstance(v, (list, tuple)) and any(map(graded, v)):
+                found, v = True, [detach(x) for x in v]
+            elif graded(v):
+                found, v = True, detach(v)
+            out[k] = v
+    elif isinstance(source, (list, tuple)) and source and all(isinstance(r, Mapping) for r in source):
+        out = []
+        for r in source:
+            if any(map(graded, r.values())):
+                found, r = True, {k: detach(v) for k, v in r.items()}
+            out.append(r)
+    else:
+        return source
+    if not found:
+        return source
+    from .readers._source import warn
+
+    warn(type(source).__name__, "the values are torch tensors with grad, each holding its step's graph in memory: "
+         "read detached; append loss.item() in the loop to keep the numbers alone")
+    return out
 
 
 def _stopped_early(history, hist: Mapping) -> dict | None:
@@ -374,7 +493,21 @@ def _where(source) -> object:
     """The source as an error names it: a path whole, an object (a DataFrame, a store) by its name."""
     import os
 
-    return source if isinstance(source, (str, os.PathLike)) else getattr(source, "name", source)
+    from .readers.table import is_frame
+
+    if isinstance(source, (str, os.PathLike)):
+        return source
+    if isinstance(getattr(source, "name", None), str):
+        return source.name
+    # (printed whole, a DataFrame's error took 15 lines and 831 characters)
+    if is_frame(source):
+        return f"a DataFrame of {len(source)} rows x {source.shape[1]} columns"
+    if isinstance(source, Mapping):
+        keys = [str(k) for k in list(source)[:3]]
+        return f"a dict ({', '.join(keys)}{', ...' if len(source) > 3 else ''})"
+    if isinstance(source, (list, tuple)):
+        return f"a {type(source).__name__} of {len(source)}"
+    return type(source).__name__
 
 
 def more_data(train_sizes, scores=None, *, factor: float = 2.0, metric: str | None = None,

@@ -420,15 +420,20 @@ def change_hint(name: str) -> str:
 
 
 def _one_each(source, side: str, to_runs) -> list:
-    """The runs of one side: one per source (a list is several runs of one setting)."""
+    """The runs of one side: one per source (a list is several runs of one setting). A run in memory with no name of
+    its own (a History, a dict, a DataFrame: each "run") is named by its side, ``before`` / ``after`` (``after1``
+    ... in a list), so the title is not "run → run"; a dict ``{"adam": history}`` names it by its key."""
+    import dataclasses
     import os
 
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
     if not sources:
         raise UsageError(f"{side}: no log given")
     runs = []
-    for s in sources:
+    for i, s in enumerate(sources):
         got = to_runs(s)
+        if len(got) == 1 and got[0].name == "run" and not isinstance(s, (str, os.PathLike)):
+            got = [dataclasses.replace(got[0], name=side.lower() + (str(i + 1) if len(sources) > 1 else ""))]
         if len(got) != 1:
             where = s if isinstance(s, (str, os.PathLike)) else getattr(s, "name", type(s).__name__)
             if isinstance(s, (str, os.PathLike)) and got:
