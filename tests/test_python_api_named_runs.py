@@ -177,3 +177,22 @@ def test_diagnose_has_a_runnable_example():
     result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(tests[0])
     assert result.failed == 0 and result.attempted >= 3
 
+
+def test_a_regressor_scored_on_few_examples_gets_no_accuracy_wording_and_its_early_stop_said():
+    # MLPRegressor's R² on 45 held-out examples read "one example flips its accuracy by 2.2%", and nothing said that
+    # early stopping ended the fit on those scores.
+    import warnings as _w
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.neural_network import MLPRegressor
+
+    x, y = load_diabetes(return_X_y=True)
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        reg = MLPRegressor(hidden_layer_sizes=(32,), early_stopping=True, random_state=0, max_iter=2000,
+                           learning_rate_init=1e-2).fit(x * 10, (y - y.mean()) / y.std())
+    assert reg.n_iter_ < 2000
+    d = losslens.diagnose(reg)
+    line = next(e for e in d.causes[0].evidence if "validation is scored on 45 examples" in e)
+    assert "accuracy" not in line
+    assert f"early stopping (patience {reg.n_iter_no_change}) ended the fit on them" in line
