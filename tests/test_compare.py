@@ -144,7 +144,7 @@ def test_the_change_not_named_is_said_and_both_runs_still_compared():
     code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.3_s1.csv")
     assert code == 2
     assert "change: the change is not named" in out and "--change lr_factor=0.1" in out
-    assert "val_loss: end 0.344 → 0.3509 (+2.0%); best 0.3218 → 0.323 (+0.4%)" in out
+    assert "val_loss: end (median of the last 3) 0.344 → 0.3509 (+2.0%); best 0.3218 → 0.323 (+0.4%)" in out
     assert err.startswith("losslens: ") and err.count("\n") == 1
     # the text's word for this state, not another (the error line said "not decided", the verdict "not checked")
     assert err.startswith(f"losslens: {KC / 'sgd_lr0.3_s1.csv'}: not checked: the change is not named")
@@ -292,7 +292,7 @@ def test_a_change_given_where_the_saved_settings_say_another_is_checked_as_given
 def test_how_the_metric_moved_is_printed_whatever_the_change(change):
     """Not named, named and read, named and predicted nothing of by the verdict: the end and best still said."""
     code, out, err = cli("compare", KC / "sgd_lr0.3.csv", KC / "sgd_lr0.03.csv", *(["--change", change] if change else []))
-    assert "  val_loss: end 0.344 → 0.392 (+14.0%); best 0.3218 → 0.3876 (+20.4%)" in out.splitlines(), out
+    assert "  val_loss: end (median of the last 3) 0.344 → 0.392 (+14.0%); best 0.3218 → 0.3876 (+20.4%)" in out.splitlines(), out
 
 
 def test_a_best_is_read_against_the_scatter_around_it_not_the_tails():
@@ -736,6 +736,6 @@ def test_an_after_nan_from_its_first_epoch_is_compared_as_diverged_on_the_metric
     assert "after  nan_pixel: diverged (NaN from epoch 0) on val_loss" in res.output
     assert "before clean: " in res.output and " on val_loss" in res.output.split("before clean: ")[1].splitlines()[0]
     assert "logs no val_loss" not in res.output and "val_acc" not in res.output
-    assert "val_loss: end 0.1089 → diverged (NaN/inf); best 0.1086 → diverged (NaN/inf)" in res.output
+    assert "val_loss: end (median of the last 3) 0.1089 → diverged (NaN/inf); best 0.1086 → diverged (NaN/inf)" in res.output
     c = losslens.compare(str(NAN_START / "clean.csv"), str(NAN_START / "nan_pixel.csv"), change="lr_factor=10")
     assert [d.verdict for d in c.after] == ["diverged"] and c.diagnosis.metric == "val_loss"

@@ -42,7 +42,7 @@ def test_compare_takes_a_split_files_runs_by_their_printed_names():
     res = run_cli("compare", f"{FOLDS}#keras_cv_append#1", f"{FOLDS}#keras_cv_append#2")
     # (exit 2 all the same: the folds save no setting that differs, and compare asks for the change by name)
     assert res.stdout.splitlines()[0].startswith("keras_cv_append#1 → keras_cv_append#2"), res.output
-    assert "val_loss: end 0.377 → 0.3333" in res.stdout, res.stdout
+    assert "val_loss: end (median of the last 3) 0.377 → 0.3333" in res.stdout, res.stdout
 
 
 def test_two_crossed_setting_columns_name_the_runs_by_both():

@@ -43,7 +43,8 @@ a directory                every run found inside, recursively         :mod:`.di
 =========================  ==========================================  =========================
 
 Beside a log, read with it (not a run of their own): Lightning's ``hparams.yaml`` next to ``metrics.csv`` or an
-event file (:mod:`.hparams`: the settings the rules read, a weight decay, the lr), Ultralytics' ``args.yaml``
+event file, or next to any log that is its folder's only one (:mod:`.hparams`: the settings the rules read, a weight
+decay, the lr), Ultralytics' ``args.yaml``
 next to ``results.csv`` (:mod:`.ultralytics`: epochs, lr0/lrf, warm-up), a Ray Tune trial's ``params.json``
 next to ``progress.csv`` / ``result.json`` (:func:`.hparams.tune_config`: its config). Apart from training logs, a learning
 curve over training-set size (``losslens data``, ``losslens.more_data``): :mod:`.learning_curve`.
@@ -272,8 +273,10 @@ def read_file(path: Path, source: str | None = None, *, columns=None, run_column
         runs = _read_file(path, str(path) if source is None else source, columns=columns, run_column=run_column,
                           run_id=run_id, metric=metric, experiment=experiment)
         # Lightning's loggers write hparams.yaml beside metrics.csv / the event file; another file in that
-        # folder need not be the same run's.
-        saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name else None
+        # folder need not be the same run's, unless it is the folder's one log (a script's log.csv beside its
+        # hparams.yaml read "the logs save no setting that differs" of an lr 0.05 -> 0.005).
+        saved = hparams.beside(path) if path.name == "metrics.csv" or "tfevents" in path.name or (
+            path.name != hparams.FILE and hparams.alone(path)) else None
         if saved:
             for run in runs:  # over what the event file's hparams plugin holds (add_hparams): the file is the whole set
                 run.meta["hparams"] = {**(run.meta.get("hparams") or {}), **saved}

@@ -110,6 +110,21 @@ def beside(path: Path) -> dict[str, object] | None:
     return read_mapping(path.parent / FILE, "its settings (a weight decay to quote) are not read") or None
 
 
+#: Files beside a log that are its settings, not another run: a folder holding only these and the log is one run's.
+_SETTINGS_FILES = (FILE, "params.json", "config.yaml", "args.yaml", "config.json")
+
+
+def alone(path: Path) -> bool:
+    """``path`` is the only file in its folder but settings files (and hidden ones): an ``hparams.yaml`` there is
+    its run's whatever the log is named (a ``log.csv`` a script wrote beside it); where another file sits there
+    too, the settings need not be this log's."""
+    try:
+        return not any(f.is_file() and f != path and not f.name.startswith(".") and f.name not in _SETTINGS_FILES
+                       for f in path.parent.iterdir())
+    except OSError:
+        return False
+
+
 #: What Ray Tune writes in each trial's folder: the trial's config (params.json), beside its reports
 #: (progress.csv, result.json: one row / JSON object a ``tune.report``, each object holding the config again).
 TUNE_CONFIG = "params.json"
