@@ -232,3 +232,64 @@ def test_json_repeats_is_null_where_runs_are_no_repeats(tmp_path):
 
     ds = losslens.diagnose_all(HERE / "seeds")
     assert [json.loads(d.to_json()) for d in ds] == _json_lines(HERE / "seeds")
+
+
+AGREE = Path(__file__).parent / "fixtures" / "ecosystem" / "torch_walk46_agree"
+
+
+def test_seeds_that_agree_are_read_by_their_verdict_not_their_mean():
+    """Walk 46: two seeds of a digits MLP at Adam 0.05 each read lr_too_high (71%, 84%), each bouncing off its floor
+    at other epochs; their mean curve read "overfitting, plateau at epoch 0 (99%)", first action early stopping.
+    lr / 10 (hilr_lr10/) took both seeds' last val_loss from 2.32 and 1.31 to 0.151 and 0.126: the step was it.
+    Every repeat reading one verdict, that is the group's reading, the mean's said beside it."""
+    ends = {s: [float(np.asarray(losslens.read(AGREE / d / f"seed_{s}" / "metrics.csv")[0].series["val_loss"])[-1])
+                for d in ("hilr", "hilr_lr10")] for s in (0, 1)}
+    assert all(lo < 0.2 * hi for hi, lo in ends.values())
+    out = _diagnose(AGREE / "hilr")
+    group = out[out.index("2 seeds of one setting"):out.index("\nseed_0: ")]
+    assert "all 2 seeds read learning rate too high (confidence 71%, 84%; val_loss)" in group
+    assert "their mean curve alone reads overfitting (99%), unlike every seed" in group
+    assert "mean of 2 seeds: overfitting" not in group and "early stopping" not in group
+    assert "→ lower the learning rate" in group and "restart from the weights of epoch" not in group
+    from losslens.repeats import find_repeats
+
+    [rep] = find_repeats(losslens.diagnose_all(AGREE / "hilr"))
+    assert rep.agreed == "lr_too_high" and rep.overruled() and rep.mean.verdict == "overfitting"
+
+
+def test_seeds_that_agree_with_their_mean_say_so():
+    """Where the mean reads the verdict every repeat reads, its report is the group's, and that they all read it is
+    said: lr / 10's two seeds (both overfitting), the 4 seeds kept of 5 (seed_3 left out; all still improving). The
+    folds, fold_1 alone converged, are not all of one verdict."""
+    out = _diagnose(AGREE / "hilr_lr10")
+    assert "mean of 2 seeds: overfitting" in out and "  - all 2 seeds read overfitting too" in out
+    assert "mean curve alone reads" not in out
+    out = _diagnose(HERE / "seeds")
+    assert "mean of 4 seeds: still improving" in out and "  - all 4 seeds read still improving too" in out
+    assert "all 5 folds read" not in _diagnose(HERE / "cv")
+
+
+def test_compare_before_runs_that_agree_keep_their_verdict_in_any_order():
+    """Walk 46: `compare hilr/seed_0 lr10 lr10_s1 --before hilr/seed_1` ended "verdict overfitting: not checked ...
+    lr_too_high's prediction held (-94.8%)": the mean curve's verdict, which neither BEFORE run reads."""
+    after = [AGREE / "hilr_lr10" / f"seed_{s}" / "metrics.csv" for s in (0, 1)]
+    for first, other in ((0, 1), (1, 0)):
+        result = CliRunner().invoke(app, list(map(str, [
+            "compare", AGREE / "hilr" / f"seed_{first}" / "metrics.csv", *after,
+            "--before", AGREE / "hilr" / f"seed_{other}" / "metrics.csv"])))
+        assert result.exit_code == 0, result.output
+        assert "verdict lr_too_high: confirmed" in result.output, result.output
+        assert "verdict overfitting" not in result.output
+        assert "BEFORE's verdict is lr_too_high, as all 2 of its runs read it; their mean curve alone reads " \
+               "overfitting" in result.output
+
+
+def test_a_rise_from_no_improvement_is_no_share_of_it():
+    """The seeds' mean curve starts at 0.645 and its smoothed best is 0.643 (0.011 noise sds under it): its
+    overfitting line read "rose 1.17: 54541% of its improvement"; a rise from a best within the noise is said so."""
+    from losslens.repeats import find_repeats
+
+    [rep] = find_repeats(losslens.diagnose_all(AGREE / "hilr"))
+    line = rep.mean.causes[0].evidence[0]
+    assert "of its improvement" not in line
+    assert "from a best only 0.011 noise sds below its first value (no improvement to measure the rise by)" in line

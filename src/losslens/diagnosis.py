@@ -3809,6 +3809,15 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
         if thrown:
             conf = min(conf, 0.55)
         share = f"{_pct(g.val_rise_range)} of its improvement, " if math.isfinite(g.val_rise_range) else ""
+        # The improvement the share is of, in noise sds (the fall before a late log's first point counted, as the
+        # share counts it: rise / share is that improvement, rise / noise sds the noise).
+        improved = g.val_rise_noise / g.val_rise_range if share and g.val_rise_range > 0 else math.inf
+        if improved < t.no_signal_val_noise:
+            # A best within its noise of the first value (no_signal's bar) is no improvement to measure the rise by:
+            # walk 46's mean of two seeds bouncing at lr 0.05 (0.645 first, smoothed best 0.643, 0.011 noise sds
+            # under it) "rose 1.17: 54541% of its improvement".
+            share = (f"from a best only {improved:.2g} noise sds {'above' if _higher(f) else 'below'} its first "
+                     "value (no improvement to measure the rise by), ")
         slight = (f"; a slight rise: the best {f.axis_name}'s weights would {'raise' if _higher(f) else 'lower'} "
                   f"{f.metric} by {_pct(g.val_rise / end)} from the end's" if is_slight else "")
         ev = [f"{f.metric} reached its {best} {s * g.val_best:.4g} at {f.axis_name} {_n(g.val_best_epoch)} "

@@ -7,6 +7,11 @@ repeat's verdict is one draw of it. Walk 46: a 5-fold cross-validation of an MLP
 mean 0.112 -> 0.098, -12%; fold_1 6.3%). So the repeats are read once more on their mean curve, with the spread across
 them, each one's own verdict where they disagree, and a repeat far outside the others (a seed run at another lr that
 diverged) left out of the mean and said.
+
+Where every repeat reads one verdict, that is the group's reading, and the mean's only beside it: averaging curves that
+move out of step draws a shape none of them has. Walk 46's two seeds of a digits MLP at Adam 0.05 each read lr_too_high
+(71%, 84%: each bounces off its floor, at other epochs); their mean read "overfitting, plateau at epoch 0 (99%)", its
+first action early stopping, where lr / 10 took both seeds' last val_loss 2.68 -> 0.138 and their best 0.37 -> 0.116.
 """
 from __future__ import annotations
 
@@ -35,7 +40,8 @@ class Repeats:
     ``members``: the indices of the repeats among the diagnoses given; ``left_out``: those left out of the mean, each
     with why (a sentence); ``kind``: what tells them apart (``fold``, ``seed`` ...); ``mean``: the Diagnosis of the
     mean curve of those kept (None where it could not be read); ``final`` / ``best``: ``(mean, sd, lo, hi)`` of the
-    kept repeats' last finite value and smoothed best of the curve diagnosed, in its units (sd with ddof 1)."""
+    kept repeats' last finite value and smoothed best of the curve diagnosed, in its units (sd with ddof 1);
+    ``agreed``: the verdict every kept repeat reads (None where they differ), the group's reading."""
 
     members: list[int]
     kind: str
@@ -43,6 +49,11 @@ class Repeats:
     mean: object = None
     final: tuple | None = None
     best: tuple | None = None
+    agreed: str | None = None
+
+    def overruled(self) -> bool:
+        """Every kept repeat reads one verdict and the mean curve another (or none): theirs is the group's."""
+        return self.agreed is not None and (self.mean is None or self.mean.verdict != self.agreed)
 
 
 def repeat_kind(d) -> str | None:
@@ -81,6 +92,25 @@ def find_repeats(diagnoses) -> list[Repeats]:
             continue
         out.append(read_repeats(diagnoses, group, kinds.pop()))
     return out
+
+
+def agreed_verdict(diagnoses) -> str | None:
+    """The verdict every one of ``diagnoses`` (2 or more repeats) reads, else None."""
+    verdicts = {d.verdict for d in diagnoses}
+    return verdicts.pop() if len(diagnoses) >= 2 and len(verdicts) == 1 else None
+
+
+def group_reading(diagnoses, names, mean):
+    """``(the Diagnosis a group of repeats is read by, its index among diagnoses or None for the mean)``: the mean
+    curve's (``mean``), except where every repeat reads one verdict and the mean another (or could not be read): then
+    the repeat surest of that verdict (the first name of a tie, so in no order of theirs). Averaging repeats whose
+    curves move out of step draws a shape none of them has (module docstring: two seeds bouncing at lr 0.05 read
+    overfitting on their mean)."""
+    agreed = agreed_verdict(diagnoses)
+    if agreed is None or (mean is not None and mean.verdict == agreed):
+        return mean, None
+    i = min(range(len(diagnoses)), key=lambda k: (-diagnoses[k].cause.confidence, str(names[k])))
+    return diagnoses[i], i
 
 
 def last_value(d) -> float:
@@ -141,7 +171,8 @@ def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
     gone = outliers([last_value(d) for d in ds], names, kind)
     dropped = {i for i, _ in gone}
     kept = [d for i, d in enumerate(ds) if i not in dropped]
-    rep = Repeats(members=list(group), kind=kind, left_out=[(group[i], why) for i, why in gone])
+    rep = Repeats(members=list(group), kind=kind, left_out=[(group[i], why) for i, why in gone],
+                  agreed=agreed_verdict(kept))
     finals = np.asarray([last_value(d) for d in kept])
     bests = np.asarray([d.best[1] if d.best is not None else math.nan for d in kept])
     for attr, v in (("final", finals), ("best", bests)):
@@ -164,21 +195,35 @@ def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
 def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     """The lines a folder's summary prints for one group of repeats: what they are, the mean curve's report, the
     spread, each repeat's verdict where they disagree, and those left out."""
-    from .report.text import render_text
+    from .report.text import render_text, verdict_words
     from .result import axis_text
-    from .report.text import verdict_words
 
     kind = rep.kind
     members = [names[i] for i in rep.members]
     d0 = diagnoses[rep.members[0]]
-    out = [f"{', '.join(members)}: {len(members)} {kind}s of one setting (no setting saved differs), read as repeats "
-           f"on their mean curve; no best {kind} named: "
+    kept = [i for i in rep.members if i not in {j for j, _ in rep.left_out}]
+    overruled = rep.overruled()
+    out = [f"{', '.join(members)}: {len(members)} {kind}s of one setting (no setting saved differs), read as repeats"
+           f"{'' if overruled else ' on their mean curve'}; no best {kind} named: "
            + ("a fold's value ranks its validation set, not a setting" if kind == "fold" else
               "the best of several draws is the luck of the draw, and a setting picked so is overfit to "
               "the validation set")]
     out += [why for _, why in rep.left_out]
     text = render_text(rep.mean).split("\n") if rep.mean is not None else []
-    out += text[:1]
+    if overruled:
+        # Each repeat's own reading agrees: that is the group's, the mean's shape said beside it (module docstring).
+        ds = [diagnoses[i] for i in kept]
+        xs = [f"{d.axis} {axis_text(d.plateau.epoch)} [{axis_text(d.plateau.interval[0])}, "
+              f"{axis_text(d.plateau.interval[1])}] ({names[i]})" for i, d in zip(kept, ds) if d.plateau is not None]
+        out.append(f"all {len(ds)} {kind}s read {verdict_words(rep.agreed)} (confidence "
+                   f"{', '.join(f'{d.cause.confidence:.0%}' for d in ds)}; {d0.metric})"
+                   + (f"; plateau at {', '.join(xs)}" if len(xs) == len(ds) else ""))
+        out.append(f"  - their mean curve alone reads {verdict_words(rep.mean.verdict)} "
+                   f"({rep.mean.cause.confidence:.0%}), unlike every {kind}: averaging {kind}s whose curves move out "
+                   "of step draws a shape none of them has, so it is not their reading" if rep.mean is not None else
+                   f"  - their mean curve could not be read")
+    else:
+        out += text[:1]
     if rep.mean is not None and len(rep.mean.run.axis):
         ends = [float(diagnoses[i].run.axis[-1]) for i in rep.members if i not in {j for j, _ in rep.left_out}]
         end = float(rep.mean.run.axis[-1])
@@ -197,6 +242,13 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     if len(verdicts) > 1:
         said = "; ".join(f"{verdict_words(v)} ({', '.join(n)})" for v, n in verdicts.items())
         out.append(f"  - the {kind}s' own verdicts differ: {said}: each is one draw, the mean's reads them together")
+    elif rep.agreed is not None and not overruled:
+        out.append(f"  - all {len(kept)} {kind}s read {verdict_words(rep.agreed)} too")
+    if overruled:
+        # The actions every repeat's verdict names (one repeat's own epochs, "restart from the weights of epoch 6",
+        # fit that repeat alone).
+        acts = [[str(a) for a in diagnoses[i].cause.actions] for i in kept]
+        return out + ["what to do:"] + [f"  → {a}" for a in acts[0] if all(a in x for x in acts[1:])]
     return out + [line for line in text[1:] if line.strip()]
 
 

@@ -570,7 +570,7 @@ def _overview(diagnoses, datas, names) -> str:
     for group in groups:  # what they are, the mean's headline, the spread, who disagrees, who was left out
         said = [x for x in repeats_lines(group, diagnoses, names) if not x.startswith("  →")]
         keep = said[:2 + len(group.left_out)] + [x for x in said if "spread across" in x or "own verdicts" in x
-                                                 or "the mean runs to" in x]
+                                                 or "the mean runs to" in x or "mean curve alone reads" in x]
         why += "".join(f'<div class="ll-sub">{esc(x.strip())}</div>' for x in dict.fromkeys(keep))
     verdicts = sorted({str(d.verdict) for d in diagnoses})
     where = ", ".join(dict.fromkeys(found[0] for d in diagnoses if (found := saved_settings(getattr(d, "run", None)))))
