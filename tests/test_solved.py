@@ -166,3 +166,34 @@ def test_a_live_keras_fit_stops_once_the_task_is_solved(one_torch_thread):
     h = model.fit(Xtr, ytr, validation_data=(Xva, yva), epochs=40, batch_size=32, verbose=0, callbacks=[cb])
     assert cb.stopped_epoch is not None and cb.stopped_epoch < 15, cb.messages
     assert h.history["val_accuracy"][-1] == 1.0 and cb.reports[-1].get("solved")
+
+
+AGREE = ECO / "torch_walk46_agree"
+
+
+def test_jumps_it_came_back_from_before_solved_are_no_lr_verdict():
+    """Walk 46's wine MLP (torch, Adam 3e-3, 80 epochs, 54 validation examples): val_loss jumped at epochs 13 and 18
+    and came back, validation accuracy within one example of 100% from epoch 19, val_loss ending 2.5e-06. It read
+    "lr_too_high: lower the learning rate"; lr / 10 (wine_lr10/) ended at 1.0e-03, 400x higher, no more accurate.
+    The solved reading now takes it: converged, solved since 19, lr_too_high a possibility."""
+    lower = losslens.read(str(AGREE / "wine_lr10" / "metrics.csv"))[0]
+    d = _diagnose(AGREE / "wine")
+    assert lower.series["val_loss"][-1] > 100 * d.run.series["val_loss"][-1]
+    assert d.verdict == "converged"
+    c = d.causes[0]
+    assert c.numbers["solved_since"] == 19
+    assert any("solved on this validation set" in e for e in c.evidence)
+    assert "leaked" in c.actions[-1] and not any("to go lower" in a or "learning rate" in a for a in c.actions)
+    [high] = [x for x in d.causes if x.id == "lr_too_high"]
+    assert high.status == "possible" and high.confidence <= 0.4
+    assert "the last at epoch 18, before epoch 19" in high.evidence[-1]
+
+
+def test_a_loss_falls_no_more_than_all_of_it():
+    """The wine run's val_loss fell 6.3e-06 -> 2.5e-06 over its last quarter: "146% lower" (the fall as a share of
+    where it ended). Said as a share of where the quarter began: 59% lower."""
+    import re
+
+    text = render_text(_diagnose(AGREE / "wine"))
+    assert "59% lower over the last quarter" in text
+    assert all(float(v) <= 100 for v in re.findall(r"([\d.]+)% lower", text)), text
