@@ -255,6 +255,8 @@ def test_seeds_that_agree_are_read_by_their_verdict_not_their_mean():
 
     [rep] = find_repeats(losslens.diagnose_all(AGREE / "hilr"))
     assert rep.agreed == "lr_too_high" and rep.overruled() and rep.mean.verdict == "overfitting"
+    for o in _json_lines(AGREE / "hilr"):  # (the JSON says the group's reading too)
+        assert o["repeats"]["agreed"] == "lr_too_high" and o["repeats"]["mean"]["verdict"] == "overfitting"
 
 
 def test_seeds_that_agree_with_their_mean_say_so():

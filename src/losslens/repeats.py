@@ -260,9 +260,10 @@ def all_repeats(diagnoses) -> list[Repeats]:
 
 def repeats_dict(rep: Repeats, diagnoses) -> dict:
     """The JSON's ``repeats`` object of one group (ARCHITECTURE.md): ``kind``, ``members`` (their ``run`` names),
-    ``left_out`` (``run``, ``why``), ``mean`` (the mean curve's ``run`` name, ``verdict``, ``confidence``,
-    ``plateau_epoch``, ``slowdown_epoch``; null where it could not be read) and ``spread``: ``last`` and ``best``,
-    each ``{mean, sd, min, max}`` in the metric's units (null with fewer than 2 finite values)."""
+    ``left_out`` (``run``, ``why``), ``agreed`` (the verdict every kept repeat reads, the group's reading even where
+    their mean curve reads another; null where they differ), ``mean`` (the mean curve's ``run`` name, ``verdict``,
+    ``confidence``, ``plateau_epoch``, ``slowdown_epoch``; null where it could not be read) and ``spread``: ``last``
+    and ``best``, each ``{mean, sd, min, max}`` in the metric's units (null with fewer than 2 finite values)."""
     def spread(v):
         return None if v is None else dict(zip(("mean", "sd", "min", "max"), v))
 
@@ -270,6 +271,7 @@ def repeats_dict(rep: Repeats, diagnoses) -> dict:
     return {"kind": rep.kind,
             "members": [diagnoses[i].run_name for i in rep.members],
             "left_out": [{"run": diagnoses[i].run_name, "why": why} for i, why in rep.left_out],
+            "agreed": rep.agreed,
             "mean": None if m is None else {"run": m.run_name, "verdict": m.verdict,
                                             "confidence": round(float(m.cause.confidence), 3),
                                             "plateau_epoch": m.plateau_epoch, "slowdown_epoch": m.slowdown_epoch},
