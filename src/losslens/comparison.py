@@ -399,7 +399,7 @@ def _before_repeats(b_runs, b_diag, opts) -> tuple[list, list, object, list[str]
     far outside the others' last values left out (:func:`losslens.repeats.outliers`, said), and the rest's point-wise
     mean curve diagnosed (:func:`losslens.repeats.mean_run`), in no order of theirs."""
     from .api import diagnose
-    from .repeats import group_reading, last_value, mean_run, outliers
+    from .repeats import agreed_verdict, group_reading, last_value, mean_run, outliers
 
     metric = b_diag[0].metric
     gone = outliers([last_value(x) for x in b_diag], [_run_name(r) for r in b_runs], "BEFORE run")
@@ -413,14 +413,16 @@ def _before_repeats(b_runs, b_diag, opts) -> tuple[list, list, object, list[str]
     except LosslensError:
         return b_runs, b_diag, b_diag[0], notes
     verdicts = sorted({x.verdict for x in b_diag})
-    if len(verdicts) > 1:
+    if len(verdicts) > 1 and agreed_verdict(b_diag) is None:
         notes.append(f"BEFORE's verdict is its {len(b_runs)} runs' mean curve's, {d.verdict}; each alone read "
                      + ", ".join(f"{x.verdict} ({_run_name(r)})" for r, x in zip(b_runs, b_diag)))
         return b_runs, b_diag, d, notes
     # Every BEFORE run reads one verdict: that is BEFORE's, the mean's shape (curves out of step averaged) beside it.
     one, i = group_reading(b_diag, [_run_name(r) for r in b_runs], d)
     if i is not None:
-        notes.append(f"BEFORE's verdict is {one.verdict}, as all {len(b_runs)} of its runs read it; their mean curve "
+        notes.append(f"BEFORE's verdict is {one.verdict}, as all {len(b_runs)} of its runs read it"
+                     + ("" if len(verdicts) == 1 else " (or list it beside diverged, the same step too large)")
+                     + "; their mean curve "
                      f"alone reads {d.verdict}: averaging runs whose curves move out of step draws a shape none of "
                      "them has")
     return b_runs, b_diag, one, notes

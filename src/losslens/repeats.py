@@ -94,10 +94,30 @@ def find_repeats(diagnoses) -> list[Repeats]:
     return out
 
 
+#: Verdicts naming one fault at two strengths, a step too large that bounced the loss (lr_too_high) or threw it away
+#: (diverged), their first action one ("lower the learning rate"): repeats split between them, each listing
+#: lr_too_high as likely, agree on it. (Two seeds at Adam 0.05 on digits read lr_too_high 71% and diverged 97% beside
+#: lr_too_high 71%; their mean curve, overfitting 99%, told them to stop early where lr / 10 ended 94.8% lower.)
+STEP_TOO_LARGE = frozenset({"lr_too_high", "diverged"})
+
+
 def agreed_verdict(diagnoses) -> str | None:
-    """The verdict every one of ``diagnoses`` (2 or more repeats) reads, else None."""
+    """The verdict every one of ``diagnoses`` (2 or more repeats) reads, else None; ``lr_too_high`` where they split
+    between it and ``diverged`` (:data:`STEP_TOO_LARGE`) and each lists it as likely."""
+    diagnoses = list(diagnoses)
     verdicts = {d.verdict for d in diagnoses}
-    return verdicts.pop() if len(diagnoses) >= 2 and len(verdicts) == 1 else None
+    if len(diagnoses) < 2:
+        return None
+    if len(verdicts) == 1:
+        return verdicts.pop()
+    if verdicts <= STEP_TOO_LARGE and all(_confidence_of(d, "lr_too_high") is not None for d in diagnoses):
+        return "lr_too_high"
+    return None
+
+
+def _confidence_of(d, cause_id: str) -> float | None:
+    """``d``'s confidence in ``cause_id`` where it reads it or lists it as likely, else None."""
+    return next((c.confidence for c in d.causes if c.id == cause_id and (c is d.cause or c.status == "likely")), None)
 
 
 def group_reading(diagnoses, names, mean):
@@ -109,7 +129,8 @@ def group_reading(diagnoses, names, mean):
     agreed = agreed_verdict(diagnoses)
     if agreed is None or (mean is not None and mean.verdict == agreed):
         return mean, None
-    i = min(range(len(diagnoses)), key=lambda k: (-diagnoses[k].cause.confidence, str(names[k])))
+    reading = [k for k in range(len(diagnoses)) if diagnoses[k].verdict == agreed]
+    i = min(reading, key=lambda k: (-diagnoses[k].cause.confidence, str(names[k])))
     return diagnoses[i], i
 
 
@@ -215,8 +236,10 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
         ds = [diagnoses[i] for i in kept]
         xs = [f"{d.axis} {axis_text(d.plateau.epoch)} [{axis_text(d.plateau.interval[0])}, "
               f"{axis_text(d.plateau.interval[1])}] ({names[i]})" for i, d in zip(kept, ds) if d.plateau is not None]
+        first = [f"{names[i]} reads {verdict_words(d.verdict)} first" for i, d in zip(kept, ds) if d.verdict != rep.agreed]
         out.append(f"all {len(ds)} {kind}s read {verdict_words(rep.agreed)} (confidence "
-                   f"{', '.join(f'{d.cause.confidence:.0%}' for d in ds)}; {d0.metric})"
+                   f"{', '.join(f'{_confidence_of(d, rep.agreed):.0%}' for d in ds)}; {d0.metric}"
+                   + (f"; {', '.join(first)}, the same step too large" if first else "") + ")"
                    + (f"; plateau at {', '.join(xs)}" if len(xs) == len(ds) else ""))
         out.append(f"  - their mean curve alone reads {verdict_words(rep.mean.verdict)} "
                    f"({rep.mean.cause.confidence:.0%}), unlike every {kind}: averaging {kind}s whose curves move out "
@@ -239,7 +262,7 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     for i in rep.members:
         if i not in gone:
             verdicts.setdefault(diagnoses[i].verdict, []).append(names[i])
-    if len(verdicts) > 1:
+    if len(verdicts) > 1 and not overruled:
         said = "; ".join(f"{verdict_words(v)} ({', '.join(n)})" for v, n in verdicts.items())
         out.append(f"  - the {kind}s' own verdicts differ: {said}: each is one draw, the mean's reads them together")
     elif rep.agreed is not None and not overruled:
@@ -247,7 +270,8 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     if overruled:
         # The actions every repeat's verdict names (one repeat's own epochs, "restart from the weights of epoch 6",
         # fit that repeat alone).
-        acts = [[str(a) for a in diagnoses[i].cause.actions] for i in kept]
+        # Of the agreed cause's own actions (a repeat that reads diverged first lists lr_too_high's beside it).
+        acts = [[str(a) for c in diagnoses[i].causes if c.id == rep.agreed for a in c.actions] for i in kept]
         return out + ["what to do:"] + [f"  → {a}" for a in acts[0] if all(a in x for x in acts[1:])]
     return out + [line for line in text[1:] if line.strip()]
 
