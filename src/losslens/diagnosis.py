@@ -5007,6 +5007,8 @@ def peak_held(f: Facts, t: Thresholds) -> Cause | None:
     share = gain / imp
     if bounce < t.lr_high_oscillation or share < t.peak_held_share or not gain >= t.lr_high_floor_noise * f.noise:
         return None
+    if _fell_at_peak(f, p, t):
+        return None
     # Training too: a peak step too large to descend fits its own data no better until the lr anneals. One
     # that kept lowering the training loss at the peak was learning there; its validation's bounce is the
     # weights wandering at a level the schedule's drop then settles, as designed. Keras SGD at 0.15 with
@@ -5031,6 +5033,28 @@ def peak_held(f: Facts, t: Thresholds) -> Cause | None:
                  ["a lower peak learning rate (try 1/10 of it)", "or a warm-up to it; gradient clipping"],
                  {"peak_held": share, "train_peak_held": train_share, "peak_slope_t": p.peak_slope_t,
                   "peak_bounce": bounce})
+
+
+def _fell_at_peak(f: Facts, p, t: Thresholds) -> bool:
+    """Whether the curve's fall off the level the peak lr held began while the lr was still near its peak: the first
+    point from which every later point sits ≥ ``lr_high_floor_noise`` of the peak stretch's noise sds
+    (``p.peak_noise``, metric units) under its level (``p.peak_level``) lies inside that stretch (at ``p.peak_to``
+    or before: the lr at half its peak or more). A step too large to descend starts the fall only once the schedule
+    has brought it down; a fall begun at the peak is the peak step learning, however late in the stretch, and the
+    late half's slope over a few points misses it. A tiny BERT under the Trainer's linear decay at peak 1e-3 sat
+    near ln 2 for 80 steps and fell from step 80 (the lr at 58% of its peak) to 0.30, read "the peak step held the
+    loss up, the annealed steps did the learning"; a third of the peak ended at 0.682, a tenth at 0.680
+    (tests/fixtures/ecosystem/hf_fall_at_peak)."""
+    y, x = f.y, f.x
+    ok = np.isfinite(y)
+    below = ~ok | (y < p.peak_level - t.lr_high_floor_noise * p.peak_noise)
+    # (NaN, a point not logged, breaks no run of points below: it says nothing of the level.)
+    above = np.flatnonzero(~below)
+    first = int(above[-1]) + 1 if above.size else 0
+    if first >= y.shape[0] or not ok[first:].any():
+        return False
+    first += int(np.argmax(ok[first:]))
+    return bool(x[first] <= p.peak_to)
 
 
 #: peak_threw's, peak_climbed's and peak_bounced's actions: whether validation climbed off its best at the peak lr or
