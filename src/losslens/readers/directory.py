@@ -414,7 +414,14 @@ def _contained(copy: Run, run: Run, metric: str) -> bool:
     # TensorBoard log has 0.3902, 0.1809, 0.0817 at steps 30-50); the validation values are the Trainer's own. Two
     # callbacks' files are compared whole: two seeded fits the torch Monitor saved (torch_gru_cliff's seed8.json, cut
     # by losslens at epoch 19, and multistep_seed8.json, by MultiStepLR at 20) log the same validation losses.
-    alone = _saved_by_callback(copy) and not _saved_by_callback(run)
+    # Either way round: a Trainer's trainer_state.json resumed from a checkpoint saved before that step's evaluation
+    # lost it, and the callback's record, carried on from the earlier session, is the fuller (hf_cb_state_lost_eval:
+    # "2 runs", one named the best). A framework log holding every evaluation the callback's file does stays the
+    # fuller one (its training rows between them: hf_memorised_96/small keeps its trainer_state.json).
+    by_callback = _saved_by_callback(copy)
+    if _saved_by_callback(run) and not by_callback and not mine.sum() < theirs.sum():
+        return False
+    alone = by_callback != _saved_by_callback(run)
     shared = [metric] if alone else [k for k in copy.series if k in run.series and not _is_clock(k)]
     for key in shared:
         x = np.asarray(copy.series[key], dtype=np.float64)[found]
