@@ -994,6 +994,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             if verdict.id == "lr_too_low" and _paced_by_lr(verdict) and not fc.get("reason"):
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
+    _stopped_by_callback(run, f, causes)
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
     _staircase(f, causes)
@@ -9396,11 +9397,60 @@ def _already_stopped(run: Run, f: Facts, causes: list[Cause]) -> None:
         return
     if not isinstance(stop, dict):
         return
+    if stop.get("by"):
+        cause.actions[0] = _callback_stop_said(stop, f, at, value)
+        cause.numbers["stopped_early_after"] = float(stop["epochs_run"])
+        return
     cause.actions[0] = (f"it was stopped early already, after {stop['epochs_run']} of its {stop['epochs']} "
                         f"{f.axis_name}s: with EarlyStopping's restore_best_weights=True the model holds the weights "
                         f"of {f.axis_name} {_n(at)}{value}, its best; without, those are lost (restore them by "
                         "training again with it on, or keep a ModelCheckpoint(save_best_only=True))")
     cause.numbers["stopped_early_after"] = float(stop["epochs_run"])
+
+
+def _callback_stop_said(stop: dict, f: Facts, best_at: float | None, value: str = "", kept=None) -> str:
+    """The first action of a run a framework's EarlyStopping ended (``meta["stopped_early"]`` with its ``by``, as the
+    Lightning callback records it: :func:`losslens.integrations.lightning._early_stopped`): what ran already, in place
+    of advice to add it. Lightning's EarlyStopping restores no weights: the model holds the last epoch's; the one
+    checkpoint ModelCheckpoint left (``kept``, ``meta["best_checkpoint"]``) is named where it is the best's."""
+    of = f" of its {stop['epochs']}" if stop.get("epochs") else ""
+    waited = (f"{stop['wait_count']} validations without a better {stop.get('monitor') or f.metric}"
+              + (f" than {stop['best_score']:.4g}" if isinstance(stop.get("best_score"), float) else "")
+              + (f", its patience {stop['patience']}" if stop.get("patience") else ""))
+    value = value.strip().strip("()")
+    best = "" if best_at is None else f" (its best: {f.axis_name} {_n(best_at)}{', ' + value if value else ''})"
+    if isinstance(kept, dict) and best_at is not None and float(kept.get("epoch", -1)) == best_at:
+        keep = f"ModelCheckpoint kept {kept['path']}, the best: load it (YourModule.load_from_checkpoint)"
+    else:
+        keep = (f"keep the best with ModelCheckpoint(monitor=\"{stop.get('monitor') or f.metric}\") and load it "
+                "(YourModule.load_from_checkpoint)")
+    return (f"it was stopped early already: {stop['by']} ended it after {stop['epochs_run']}{of} "
+            f"{f.axis_name}s ({waited}); the model holds the last {f.axis_name}'s weights, not the best's{best}: "
+            + keep)
+
+
+def _stopped_by_callback(run: Run, f: Facts, causes: list[Cause]) -> None:
+    """A ``converged`` run a framework's EarlyStopping ended (``meta["stopped_early"]`` with its ``by``): its first
+    action said "rather than stop, train on with early stopping on val_loss (P = 70% that training on to epoch 99
+    gains > 1%)" of a Lightning digits MLP that EarlyStopping(patience=3) ended at epoch 27 of 99, its val_loss
+    trained on rising 0.262 -> 0.326. The action says what ran, and the verdict's evidence that it was stopped
+    (the forecast goes to twice the logged length, not the planned end: :func:`losslens.forecasting.planned_horizon`).
+    Overfitting's action is :func:`_already_stopped`'s."""
+    stop = (run.meta or {}).get("stopped_early")
+    if not isinstance(stop, dict) or not stop.get("by") or not causes:
+        return
+    verdict = causes[0]
+    of = f", short of the {stop['epochs']} planned" if stop.get("epochs") else ""
+    verdict.evidence.append(f"stopped by {stop['by']} after {stop['epochs_run']} {f.axis_name}s{of} (patience "
+                            f"{stop.get('patience')} on {stop.get('monitor') or f.metric})")
+    if verdict.id != "converged" or not verdict.actions:
+        return
+    best = int(np.nanargmax(f.y) if _higher(f) else np.nanargmin(f.y)) if np.isfinite(f.y).any() else None
+    value = "" if best is None else f" ({f.metric} {float(f.y[best]):.4g})"
+    kept = (run.meta or {}).get("best_checkpoint") if run.axis_name == "epoch" else None
+    verdict.actions[0] = Action(_callback_stop_said(stop, f, None if best is None else float(f.x[best]), value, kept),
+                                verdict.actions[0].kind if isinstance(verdict.actions[0], Action) else None)
+    verdict.numbers["stopped_early_after"] = float(stop["epochs_run"])
 
 
 def _chance_margin(c, t: Thresholds) -> float:

@@ -1343,8 +1343,13 @@ def planned_horizon(run, x_last: float) -> tuple[float, str] | None:
     forecast from, in a run that did not get there (a checkpoint of a run under way, a killed job, an
     early stop); else None, and the forecast goes to twice the logged length. A Trainer that finished
     logs its last loss at the last multiple of ``logging_steps``, short of ``max_steps``: its
-    ``global_step`` says it got there."""
+    ``global_step`` says it got there. Not where a callback says the framework's EarlyStopping ended it
+    (``meta["stopped_early"]`` with its ``by``): that run was never going on to the end, and "P = 70% that training
+    on to epoch 99 gains > 1%" was said of a Lightning MLP EarlyStopping ended at epoch 27, whose val_loss, trained
+    on, rose 0.262 -> 0.326."""
     meta = getattr(run, "meta", None) or {}
+    if isinstance(meta.get("stopped_early"), dict) and meta["stopped_early"].get("by"):
+        return None
     end = meta.get("planned_end")
     try:
         end = float(end)

@@ -1404,8 +1404,10 @@ class Watcher:
             # it does not say what the cut did (the walk's Monitor: "underfitting" at epoch 10, a cut at 19, then
             # nothing).
             cut = self._cut_since_report()
+            # So does a stop by the framework's own EarlyStopping (meta["stopped_early"]): the report before it read
+            # the run as one going on to its planned end, and advised the stop it then made.
             if d is not None and (self.reported is None or d.verdict != self.reported.verdict or stop is not None
-                                  or cut):
+                                  or cut or self.meta.get("stopped_early")):
                 was = None if self.reported is None or d.verdict == self.reported.verdict else self.reported.verdict
                 text = format_report(d, self.axis[-1], self.framework, final=True, was=was,
                                      stopped=None if stop is None else self._stop_said(stop, d))

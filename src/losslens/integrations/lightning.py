@@ -321,6 +321,13 @@ class LosslensCallback(WatcherViews, Callback):
         except Exception as exc:
             self.watcher.warn_once(exc, "restore at fit end")
         try:
+            self.watcher.meta.pop("stopped_early", None)
+            stopped = _early_stopped(trainer, self.watcher)
+            if stopped:
+                self.watcher.meta["stopped_early"] = stopped
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading EarlyStopping")
+        try:
             self.watcher.end_training()
         except Exception as exc:
             self.watcher.warn_once(exc, "fit end")
@@ -411,6 +418,33 @@ def _same(value):
 def _own_log(module):
     """``module``'s own ``log``, its class's (what a pickled :class:`_SizeReadingLog` is read back as)."""
     return type(module).log.__get__(module)
+
+
+def _early_stopped(trainer, watcher) -> dict | None:
+    """``meta["stopped_early"]`` where one of the Trainer's ``EarlyStopping`` callbacks ended this fit (its
+    ``stopped_epoch`` set, ``trainer.should_stop``) and losslens did not: ``by``, ``monitor``, ``patience``,
+    ``wait_count`` (checks without a new best when it stopped), ``best_score``, ``stopped_epoch`` (Lightning's epoch,
+    from 0), ``epochs_run`` and ``epochs`` (counts, as a Keras History's stop is kept: :func:`losslens.api._stopped_early`;
+    ``epochs`` None where no end was planned). None otherwise. A run EarlyStopping ended was read as one that ran its
+    course: "converged ... rather than stop, train on with early stopping on val_loss (P = 70% that training on to
+    epoch 99 gains > 1%)" of a digits MLP it stopped at epoch 27 of 99 (trained on, val_loss rose 0.262 -> 0.326)."""
+    if not trainer.should_stop or watcher.stopped_epoch is not None:
+        return None
+    for es in getattr(trainer, "early_stopping_callbacks", None) or []:
+        epoch = getattr(es, "stopped_epoch", 0)
+        wait, patience = getattr(es, "wait_count", 0), getattr(es, "patience", None)
+        # (stopped_epoch stays 0 where it never stopped; a stop in epoch 0 is told by its exhausted patience.)
+        if not (isinstance(epoch, int) and epoch > 0) and not (isinstance(patience, int) and wait >= patience > 0):
+            continue
+        best = to_float(getattr(es, "best_score", None))
+        planned = getattr(trainer, "max_epochs", None)
+        end = watcher.horizon if watcher.axis_name == "epoch" else None
+        epochs = int(end) + 1 if end is not None else (planned if isinstance(planned, int) and planned > 0 else None)
+        return {"by": type(es).__name__, "monitor": str(getattr(es, "monitor", "") or ""),
+                "patience": patience if isinstance(patience, int) else None, "wait_count": int(wait),
+                "best_score": best if best is not None and math.isfinite(best) else None,
+                "stopped_epoch": int(epoch), "epochs_run": int(epoch) + 1, "epochs": epochs}
+    return None
 
 
 def _planned_end(trainer, pl_module, unit: str = "epoch") -> int | None:

@@ -364,9 +364,11 @@ def _read_once(copy: Run, kept: Run, part: Run, parts: dict, once: list) -> None
 
 
 #: A losslens callback's facts of the training kept with the log its file is a copy of; the planned end (in the
-#: callback's axis' units: the Transformers one's in steps) only where that log is on the same axis.
+#: callback's axis' units: the Transformers one's in steps) and the framework's EarlyStopping that ended the run
+#: short of it (its counts in epochs: a Lightning metrics.csv beside its callback's losslens.json read "train on with
+#: early stopping ... to epoch 99" of a run EarlyStopping ended at 27) only where that log is on the same axis.
 _CALLBACK_FACTS = ("train_examples", "train_examples_from", "dropout", "optimizer", "classes")
-_CALLBACK_END = ("planned_end", "planned_end_from")
+_CALLBACK_END = ("planned_end", "planned_end_from", "stopped_early")
 
 
 def _positions(run: Run, other: Run) -> np.ndarray | None:
