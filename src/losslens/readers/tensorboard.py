@@ -271,8 +271,14 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
         for col in [c for c in named if c.lower().endswith("_step") and c[:-5] + "_epoch" in named]:
             # On steps, Lightning's train_loss_step is the curve (train_loss_epoch, a mean at each epoch's end, is
             # its twin), as the table reader takes it from metrics.csv (lightning.twin_columns).
-            del named[col[:-5] + "_epoch"]
+            means = named.pop(col[:-5] + "_epoch")
             named[col[:-5]] = named.pop(col)
+            if canonical(col[:-5]) == "train_loss":
+                # (its epoch means kept for the gap's training level, as the table reader keeps them)
+                s, v = (np.asarray(a, dtype=float) for a in means)
+                ok = np.isfinite(s) & np.isfinite(v)
+                meta = {**(meta or {}), "epoch_means": {**(meta or {}).get("epoch_means", {}),
+                                                        "train_loss": (s[ok].tolist(), v[ok].tolist())}}
     if epoch is not None and axis != "step":
         data = _by_epoch(named, epoch)
         axis_name = "epoch"

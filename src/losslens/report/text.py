@@ -72,9 +72,17 @@ def headline(d: Diagnosis) -> str:
         where = f"no plateau in {d.length} {d.axis}s"
         ax = None if d.run is None else np.asarray(d.run.axis, dtype=float)
         if ax is not None and ax.size > 1 and ax[-1] - ax[0] != ax.size - 1:
-            # evaluations every k steps: "29 steps" would undercount the run
-            where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({d.length} points)"
+            # evaluations every k steps: "29 steps" would undercount the run. The points are the diagnosed curve's,
+            # not the log's rows: a Lightning metrics.csv of 120 validations, its rows of batch losses and lr
+            # between them, read "(216 points)", its TensorBoard log "(193 points)", the callback "(150 points)".
+            where = f"no plateau by {d.axis} {axis_text(ax[-1])} ({_diagnosed_points(d)} points)"
     return as_logged(d, f"{d.run_name}: {verdict} — {where} (confidence {d.cause.confidence:.0%}, {d.metric})")
+
+
+def _diagnosed_points(d: Diagnosis) -> int:
+    """How many finite values the diagnosed series holds (``d.length`` where the run does not hold it)."""
+    y = None if d.run is None else d.run.get(d.metric)
+    return d.length if y is None else int(np.isfinite(np.asarray(y, dtype=float)).sum())
 
 
 def as_logged(d: Diagnosis, text: str) -> str:
