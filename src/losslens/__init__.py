@@ -211,7 +211,8 @@ def baseline_loss(y, loss: str = "mse") -> float:
 
 
 def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None = None,
-           classes: int | None = None, progress: bool | None = None):
+           classes: int | None = None, progress: bool | None = None, noise_floor: float | None = None,
+           baseline_loss: float | None = None):
     """Diagnose ``train()``'s run, then retrain it with each cause's counterfactual (lr/10,
     lr x10, twice the epochs, half or twice the data, a smaller or bigger model, shuffled
     labels) and say whether the prediction held.
@@ -220,13 +221,14 @@ def verify(train, *, baseline=None, causes=None, seeds=None, metric: str | None 
     ``data_factor``, ``shuffle_labels``, ``decay_factor``, ``dropout_factor``, ``from_epoch``, ``class_weight``;
     ``seed`` with ``seeds``) and returns what :func:`diagnose` reads. ``baseline``: the run to compare with
     (default: ``train()``); ``causes``: the causes to check (default: the verdict and the likely ones); ``seeds``: a
-    list of ints; ``metric``, ``classes``: :func:`diagnose`'s; ``progress``: a bar on stderr (default: when it is a
+    list of ints; ``metric``, ``classes``, ``noise_floor``, ``baseline_loss``: :func:`diagnose`'s (the last two
+    stated on the baseline's run and every retraining's); ``progress``: a bar on stderr (default: when it is a
     terminal).
     A :class:`~losslens.verification.Verification` (``confirmed``, ``holds(cause)``, ``results``, ``to_dict()``);
     every option in :func:`losslens.verification.verify`."""
     from .verification import verify as _verify
     return _verify(train, baseline=baseline, causes=causes, seeds=seeds, metric=metric, classes=classes,
-                   progress=progress)
+                   progress=progress, noise_floor=noise_floor, baseline_loss=baseline_loss)
 
 
 def compare(before, after, *, change=None, metric: str | None = None, classes: int | None = None,

@@ -231,7 +231,7 @@ def higher_option():
 
 
 def noise_floor_option():
-    """``--noise-floor VALUE``, shared by diagnose and forecast: the data's noise floor the run cannot state itself."""
+    """``--noise-floor VALUE``, shared by diagnose, forecast and verify: the data's noise floor the run cannot state itself."""
     return typer.Option(None, "--noise-floor", metavar="VALUE",
                         help="The data's noise floor, in the loss's units (a regression's target noise variance "
                              "for MSE): no model goes lower. A converged validation loss within 1.25x of it is "
@@ -239,7 +239,7 @@ def noise_floor_option():
 
 
 def baseline_loss_option():
-    """``--baseline-loss VALUE``, shared by diagnose, forecast and watch: a constant prediction's loss, which a
+    """``--baseline-loss VALUE``, shared by diagnose, forecast, watch and verify: a constant prediction's loss, which a
     regression's log cannot state (a classifier's is ln K, ``--classes``)."""
     return typer.Option(None, "--baseline-loss", metavar="VALUE",
                         help="The loss of predicting one constant for every input, in the loss's units (for MSE "

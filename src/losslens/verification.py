@@ -985,7 +985,8 @@ def _balanced_accuracy(run) -> str | None:
 
 def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | None = None,
            seeds: Sequence[int] | None = None, metric: str | None = None, classes: int | None = None,
-           progress: bool | None = None) -> Verification:
+           progress: bool | None = None, noise_floor: float | None = None,
+           baseline_loss: float | None = None) -> Verification:
     """Diagnose ``train()``'s run, then run the counterfactuals its causes predict.
 
     Parameters
@@ -1022,6 +1023,10 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         verdict where one reads otherwise.
     metric, classes
         Passed to the diagnosis (see :func:`losslens.diagnose`).
+    noise_floor, baseline_loss
+        What no log states of the data, in the loss's units, as :func:`losslens.diagnose` takes them (a finite
+        loss > 0: the data's noise floor; the loss of one constant prediction, for MSE the targets' variance):
+        stated on the baseline run and on every retraining's run, so each is read as the baseline is.
     progress : bool, optional
         A progress bar on stderr; default: when stderr is a terminal. While it is drawn, what ``train`` prints
         is held and its last 20 lines shown only if it raises (``False``: printed as it comes).
@@ -1051,7 +1056,13 @@ def verify(train: Callable[..., Any], *, baseline=None, causes: Sequence[str] | 
         raise UsageTypeError(f"verify takes your training function, train(**change) -> a run; got "
                              f"{type(train).__name__}: to diagnose a run you have, use losslens.diagnose")
     causes = check_causes(causes)
-    lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress))
+    from .api import check_baseline_loss, check_noise_floor
+
+    # (refused before the baseline trains: a typo must not cost the training)
+    check_noise_floor(noise_floor)
+    check_baseline_loss(baseline_loss)
+    lab = _Retrainer(train, seeds, {"metric": metric, "classes": classes}, _Progress(progress),
+                     stated={"noise_floor": noise_floor, "baseline_loss": baseline_loss})
     try:
         lab.baseline(baseline)
         try:
@@ -1219,8 +1230,11 @@ class _Retrainer:
     """Calls ``train`` for the baseline and each change (once per seed, each change once) and
     reads checks off the runs."""
 
-    def __init__(self, train, seeds, diag_opts: dict, bar: "_Progress"):
+    def __init__(self, train, seeds, diag_opts: dict, bar: "_Progress", stated: dict | None = None):
         self.train, self.diag_opts, self.bar = train, diag_opts, bar
+        # What the caller states of the data (noise_floor, baseline_loss), on every run read here: a retraining
+        # read without the level the baseline was read with would be diagnosed as another run.
+        self.stated = dict(stated or {})
         self.accepted = keywords_taken(train)
         require_callable_as_verify_calls(train)
         if seeds is not None and "seed" not in self.accepted:
@@ -1283,7 +1297,7 @@ class _Retrainer:
         broke = _broke_down_from_the_start(out)
         if broke is not None and change:  # lr x 10 overflowing in its first epoch: a result ("inf (diverged)"), not a skip
             broke.name = _name(self.train)
-            return broke
+            return self._state(broke)
         if broke is not None:
             # The baseline itself, a History or a dict alike: diagnose reads it "diverged", but no check can be
             # read against a run without one finite value.
@@ -1314,7 +1328,13 @@ class _Retrainer:
             raise _ReturnError(f"{_name(self.train)}({_kwtext(kw)}) returned {len(runs)} runs; return one history")
         if _NAMELESS.fullmatch(runs[0].name) or runs[0].name == runs[0].meta.get("framework"):
             runs[0].name = _name(self.train)  # (a callback's run() is named after its framework when not told)
-        return runs[0]
+        return self._state(runs[0])
+
+    def _state(self, run):
+        """``run`` stating :attr:`stated` in its meta (a copy where anything is stated)."""
+        from .api import with_stated
+
+        return with_stated([run], self.stated)[0]
 
     def baseline(self, given) -> None:
         """The given run(s) (one, or one per seed), else ``train()`` once per seed."""
@@ -1330,7 +1350,7 @@ class _Retrainer:
             # still_improving on the noise alone. A second baseline measures that move (:meth:`measure_noise`).
             return
         for b in (given if isinstance(given, (list, tuple)) else [given]):
-            self.base_runs += to_runs(b)
+            self.base_runs += [self._state(r) for r in to_runs(b)]
         if self.seeds != [None] and len(self.base_runs) != len(self.seeds):
             raise UsageError(f"baseline has {len(self.base_runs)} runs for {len(self.seeds)} seeds; "
                              "give one per seed")

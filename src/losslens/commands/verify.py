@@ -11,6 +11,8 @@ import typer
 
 
 def register(app):
+    from losslens.cli import baseline_loss_option, noise_floor_option
+
     @app.command()
     def verify(
         target: str = typer.Argument(
@@ -35,6 +37,8 @@ def register(app):
             None, "--baseline", "-b",
             help="The run already trained (a log losslens diagnose reads; repeat once per seed with --seeds) "
                  "instead of training the baseline again."),
+        noise_floor: Optional[float] = noise_floor_option(),
+        baseline_loss: Optional[float] = baseline_loss_option(),
     ):
         """Diagnose a training function's run, then retrain it with each cause's counterfactual
         (lr/10, lr x10, twice the epochs, half or twice the data, a smaller or bigger model,
@@ -43,11 +47,14 @@ def register(app):
         2: bad input, or it was not decided (its retrainings failed, changed nothing, or moved the
         loss no further than train() unchanged moves it)."""
         from losslens.api import to_runs
-        from losslens.cli import check_figure_path, fail, needs_package, require_matplotlib, run_guarded
+        from losslens.cli import (check_baseline_loss_option, check_figure_path, check_noise_floor_option, fail,
+                                  needs_package, require_matplotlib, run_guarded)
         from losslens.exceptions import LosslensError
         from losslens.result import json_text
         from losslens.verification import Interrupted, TrainingError, error_line, verify as _verify
 
+        check_noise_floor_option(noise_floor)  # (before train.py is imported: importing it may start a training)
+        check_baseline_loss_option(baseline_loss)
         if plot:  # before any retraining: a typo in the figure's name must not cost the whole run
             require_matplotlib("--plot")
             check_figure_path(plot)
@@ -81,7 +88,8 @@ def register(app):
         try:
             with theirs:
                 result = _verify(train, baseline=base, causes=cause or None, seeds=seed_list, metric=metric,
-                                 classes=classes, progress=None if not json_out else False)
+                                 classes=classes, progress=None if not json_out else False,
+                                 noise_floor=noise_floor, baseline_loss=baseline_loss)
         except Interrupted as stop:  # Ctrl-C mid-retraining: what was read before it; the CLI's own line, exit 130
             typer.echo(json_text(stop.partial.to_dict()) if json_out else str(stop.partial))
             raise
@@ -104,6 +112,8 @@ def register(app):
                 # (with the options this run was given: without --seeds or --baseline it checks another run)
                 kept = [*(["--seeds", seeds] if seeds else []), *(["--metric", metric] if metric else []),
                         *(["--classes", str(classes)] if classes else []),
+                        *(["--noise-floor", repr(noise_floor)] if noise_floor is not None else []),
+                        *(["--baseline-loss", repr(baseline_loss)] if baseline_loss is not None else []),
                         *(a for b in baseline or [] for a in ("--baseline", b))]
                 typer.echo(f"try: losslens verify {shlex.quote(target)} --cause {result.next_cause[0]}"
                            + "".join(f" {shlex.quote(a)}" for a in kept))
