@@ -106,3 +106,45 @@ def test_a_bad_level_in_python_is_refused_before_train_runs(kw):
     with pytest.raises((losslens.UsageError, losslens.UsageTypeError), match=f"^{next(iter(kw))}="):
         losslens.verify(train, progress=False, **kw)
     assert calls == []
+
+
+def constant_sgd(lr_factor=1.0, epochs_factor=1.0, from_epoch=0, seed=0):
+    """The walker's sgdflat.py (tests/fixtures/ecosystem/torch_sgd_noise_floor's sreg_flat) made smaller: a linear
+    regression on 40 features, noise sd 0.3 (floor 0.09), SGD in batches of 4 at an lr held at 0.04 for 50 epochs
+    (logged): the step's scatter holds val_loss near 0.147, where lr/10 ends near 0.108."""
+    torch.manual_seed(0)
+    n, d = 400, 40
+    x = torch.randn(2 * n, d)
+    y = x @ torch.randn(d) + 0.3 * torch.randn(2 * n)
+    w = torch.zeros(d, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=0.04)
+    h = {"loss": [], "val_loss": [], "lr": []}
+    for epoch in range(round(50 * epochs_factor)):
+        lr = 0.04 * (lr_factor if epoch >= from_epoch else 1.0)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        perm, total = torch.randperm(n), 0.0
+        for i in range(0, n, 4):
+            j = perm[i:i + 4]
+            loss = ((x[:n][j] @ w - y[:n][j]) ** 2).mean()
+            opt.zero_grad(); loss.backward(); opt.step()
+            total += loss.item() * len(j)
+        with torch.no_grad():
+            h["val_loss"].append(((x[n:] @ w - y[n:]) ** 2).mean().item())
+        h["loss"].append(total / n); h["lr"].append(lr)
+    return h
+
+
+def test_a_converged_verdict_told_to_decay_first_says_its_advice_held_where_lr_over_10_went_lower():
+    """diagnose reads the held step converged and names "decay it first (lr/10 ...)" (diagnosis._constant_lr_held);
+    lr/10 then goes lower. converged's claim (the level is the floor) is refuted and stays NOT confirmed, pointing to
+    lr_too_high, but the report says the advice it gave held instead of reading as refuted along with it."""
+    v = losslens.verify(constant_sgd, progress=False)
+    assert v.diagnosis.verdict == "converged"
+    assert any("decay it first (lr/10" in str(a) for a in v.diagnosis.cause.actions)
+    assert v.holds("converged") is False and v.holds("lr_too_high") is True  # (exit 1 stays)
+    (r,) = [r for r in v.results if r.check.cause == "lr_too_high"]
+    assert r.change_rel < -0.15
+    last = str(v).splitlines()[-1]
+    assert "NOT confirmed" in last and "points to lr_too_high" in last
+    assert "the decay converged's advice named first held" in last, last

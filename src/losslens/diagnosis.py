@@ -6041,6 +6041,8 @@ def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
 
 #: _constant_lr_held: the tail's noise sd, as a share of the level, from which a held lr's scatter is worth decaying.
 CONSTANT_LR_SCATTER = 0.01
+#: _constant_lr_held's clause, as verify finds it in converged's actions (its lr/10 retraining checks that advice).
+DECAY_FIRST = "so decay it first (lr/10"
 
 
 def _constant_lr_held(run: Run, f: Facts, verdict: Cause) -> None:
@@ -6069,7 +6071,7 @@ def _constant_lr_held(run: Run, f: Facts, verdict: Cause) -> None:
         a = verdict.actions[i]
         verdict.actions[i] = Action(
             f"{a}; but the learning rate held at {f.optimizer.lr_last:g} throughout: a constant step leaves the "
-            f"loss scattering about the minimum at a level the step sets, so decay it first (lr/10 from the best "
+            f"loss scattering about the minimum at a level the step sets, {DECAY_FIRST} from the best "
             f"checkpoint, or a schedule)", a.kind, a.claim)
 
 
