@@ -148,3 +148,22 @@ def test_a_converged_verdict_told_to_decay_first_says_its_advice_held_where_lr_o
     last = str(v).splitlines()[-1]
     assert "NOT confirmed" in last and "points to lr_too_high" in last
     assert "the decay converged's advice named first held" in last, last
+
+
+def test_verify_carries_the_line_on_a_total_loss_s_parts_that_diagnose_gives():
+    """A two-head Keras model (tests/fixtures/ecosystem/keras_heads_apart/w1.csv, made by its make.py): the total
+    val_loss still falls while val_head1_loss overfits from epoch 0. diagnose says so in its "read alone" clause;
+    verify's report, which retrains for the total's verdict, dropped it."""
+    from pathlib import Path
+
+    log = str(Path(__file__).parent / "fixtures" / "ecosystem" / "keras_heads_apart" / "w1.csv")
+    said = [e for e in losslens.diagnose(log).cause.evidence if "read alone: " in e]
+    assert len(said) == 1
+    alone = said[0][said[0].index("read alone: "):]
+    assert alone.startswith("read alone: val_head1_loss overfits from epoch 0 (--metric val_head1_loss)")
+
+    def train(shuffle_labels=False):  # (no check of still_improving's runs: the baseline given is all that is read)
+        return log
+
+    text = str(losslens.verify(train, baseline=log, progress=False))
+    assert f"parts of val_loss, {alone}" in text.splitlines(), text

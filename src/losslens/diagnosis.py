@@ -9638,6 +9638,9 @@ def _forecast_pays(f: Facts, t: Thresholds) -> bool:
 #: The action naming a part of a total that overfits while the total still falls (_parts_apart).
 PART_OVERFITS = "part_overfits"
 
+#: The clause _parts_apart opens, last on its evidence line: verify carries it from the baseline's diagnosis.
+READ_ALONE = "read alone: "
+
 #: How a part's own verdict reads in the line naming a total's parts (_parts_apart); any other verdict by its id.
 _PART_READS = {"overfitting": "overfits", "still_improving": "still falling",
                "lr_too_low": "still falling, lr_too_low", "converged": "converged"}
@@ -9683,7 +9686,7 @@ def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, for
                 PART_OVERFITS))
     if all(v == verdict.id for _, v, _ in read):
         return None
-    return "read alone: " + ", ".join(f"{k} {w} (--metric {k})" for k, _, w in read)
+    return READ_ALONE + ", ".join(f"{k} {w} (--metric {k})" for k, _, w in read)
 
 
 def _head_losses(run: Run, metric: str, t: Thresholds, apart: str | None = None) -> str | None:

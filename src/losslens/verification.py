@@ -638,6 +638,9 @@ class Verification:
                     if self.undecided(cause) else "not checked (none of its checks ran)"}[held]
             lines.append(f"asked {cause}: {said}" + (f" ({self._moved(cause)})" if held and self._moved(cause) else ""))
         lines.append(f"verdict {d.verdict}: {self.summary()}")
+        alone = self.parts_read_alone()
+        if alone:
+            lines.append(f"parts of {d.metric}, {alone}")
         if self.seed_verdicts:
             each = ", ".join(f"seed {s}: {v or 'not read'}" for s, v in zip(self.seeds, self.seed_verdicts))
             lines.append(f"seeds: the verdict is read on the seeds' mean curve; alone, they read otherwise ({each})")
@@ -784,6 +787,19 @@ class Verification:
             return f"; from one run per change of a train() {what}: {fix}"
         return ("; from one seed (--seeds 0,1,2 averages three)" if self.seedable
                 else "; from one run per change (give train a `seed` keyword to average over seeds)")
+
+    def parts_read_alone(self) -> str | None:
+        """The baseline diagnosis's clause on a total loss's parts where one reads otherwise than the total
+        (``diagnosis._parts_apart``: "read alone: val_head1_loss overfits from epoch 0 (--metric val_head1_loss)"),
+        else None: verify retrains for the total's verdict, and a head that overfits under it was left unsaid (the
+        walker's two-head Keras model: lr_too_low on val_loss, confirmed, with head1 memorising its noisy labels)."""
+        from .diagnosis import READ_ALONE
+
+        for line in getattr(self.diagnosis.cause, "evidence", []):
+            i = str(line).find(READ_ALONE)
+            if i >= 0:
+                return str(line)[i:]
+        return None
 
     def _decay_named(self, rival: str) -> str:
         """Where converged's own actions named the decay (``diagnosis._constant_lr_held``: the lr held constant to
