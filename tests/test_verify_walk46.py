@@ -135,19 +135,17 @@ def constant_sgd(lr_factor=1.0, epochs_factor=1.0, from_epoch=0, seed=0):
     return h
 
 
-def test_a_converged_verdict_told_to_decay_first_says_its_advice_held_where_lr_over_10_went_lower():
-    """diagnose reads the held step converged and names "decay it first (lr/10 ...)" (diagnosis._constant_lr_held);
-    lr/10 then goes lower. converged's claim (the level is the floor) is refuted and stays NOT confirmed, pointing to
-    lr_too_high, but the report says the advice it gave held instead of reading as refuted along with it."""
+def test_a_converged_held_step_is_refuted_by_lr_over_10_and_points_to_lr_too_high():
+    """diagnose reads the held SGD step converged (nothing in a constant-lr log tells the step's noise floor from the
+    data's: tests/test_sgd_noise_floor.py); verify's lr/10 goes lower, so converged's claim (the level is the floor)
+    stays NOT confirmed and the report points to lr_too_high (exit 1): verify is where this run's truth shows."""
     v = losslens.verify(constant_sgd, progress=False)
     assert v.diagnosis.verdict == "converged"
-    assert any("decay it first (lr/10" in str(a) for a in v.diagnosis.cause.actions)
-    assert v.holds("converged") is False and v.holds("lr_too_high") is True  # (exit 1 stays)
+    assert v.holds("converged") is False and v.holds("lr_too_high") is True  # (exit 1)
     (r,) = [r for r in v.results if r.check.cause == "lr_too_high"]
     assert r.change_rel < -0.15
     last = str(v).splitlines()[-1]
     assert "NOT confirmed" in last and "points to lr_too_high" in last
-    assert "the decay converged's advice named first held" in last, last
 
 
 def test_verify_carries_the_line_on_a_total_loss_s_parts_that_diagnose_gives():

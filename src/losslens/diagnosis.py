@@ -915,7 +915,6 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _reinforcement(run, f, verdict, rl)
     _frozen_weights(run, verdict)
     _schedule_unseen(run, f, verdict)
-    _constant_lr_held(run, f, verdict)
     _schedule_over(f, t, causes)
     causes = _at_noise_floor(run, f, verdict, causes)
     _capacity_or_floor(f, t, verdict, causes, run)
@@ -6039,42 +6038,6 @@ def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
         verdict.actions[i] = Action(str(a) + SCHEDULE_UNSEEN, a.kind, a.claim)
 
 
-#: _constant_lr_held: the tail's noise sd, as a share of the level, from which a held lr's scatter is worth decaying.
-CONSTANT_LR_SCATTER = 0.01
-#: _constant_lr_held's clause, as verify finds it in converged's actions (its lr/10 retraining checks that advice).
-DECAY_FIRST = "so decay it first (lr/10"
-
-
-def _constant_lr_held(run: Run, f: Facts, verdict: Cause) -> None:
-    """Converged's "to go lower, change the data or the model" where the logged lr held one value to the end: a step
-    held constant leaves SGD (and Adam) scattering about the minimum at a level the step itself sets, which reads as
-    flat as a floor does, and nothing in the curve tells the two apart (tests/test_sgd_noise_floor.py states why), so
-    the cheaper change is named first. A linear regression at SGD 0.03, batch 4 (tests/fixtures/ecosystem/
-    torch_sgd_noise_floor), read converged at 0.145 where the x0.1 cut at epoch 40 took it to 0.092 and lr 0.003 from
-    the start to 0.0926. Not for boosted trees (eta is no step along a gradient's noise), a scikit-learn estimator (its
-    options hold the rate), nor a validation loss at a floor the user stated (the step is not what holds it there),
-    nor a curve that holds still at its level: the scatter a constant step leaves is what its decay takes away, so
-    under ``CONSTANT_LR_SCATTER`` of the level (the 1% gain the forecast's p_improve counts) there is little to take:
-    a logistic regression on circles (0.08%) or label-smoothed nets (0.01-0.04%) are not told it. sreg's scatter is
-    6.7% of its level; the article's 64-64 MLP at Adam 3e-3 (docs/integrations.md's Keras example) scatters 1.6%
-    at its data's noise floor, which the log does not state, and is told it too: a cheap try that gains little there."""
-    meta = run.meta or {}
-    if verdict.id != "converged" or f.optimizer.lr_schedule != "constant" or _boosted_trees(run) \
-            or meta.get("format") == "sklearn_estimator" or _best_at_floor(f) is not None \
-            or f.adversarial is not None or f.optimizer.lr_last is None or f.offset_free:
-        return
-    level = float(np.nanmin(f.smoothed)) if f.smoothed is not None and np.isfinite(f.smoothed).any() else math.nan
-    if not (level > 0 and f.optimizer.tail_noise >= CONSTANT_LR_SCATTER * level):
-        return
-    i = next((i for i, a in enumerate(verdict.actions) if getattr(a, "kind", None) == DATA_OR_MODEL), None)
-    if i is not None:
-        a = verdict.actions[i]
-        verdict.actions[i] = Action(
-            f"{a}; but the learning rate held at {f.optimizer.lr_last:g} throughout: a constant step leaves the "
-            f"loss scattering about the minimum at a level the step sets, {DECAY_FIRST} from the best "
-            f"checkpoint, or a schedule)", a.kind, a.claim)
-
-
 def _rl_reward_read(run: Run, f: Facts) -> bool:
     """The diagnosis reads an RL agent's episode reward (columns.rl_reward)."""
     from .columns import rl_reward
@@ -10622,6 +10585,15 @@ _RANKED_BECAUSE = {
     ("still_improving", "lr_too_high"): "validation still falls at this step, so training on pays first (the "
                                         "forecast says how much); a smaller step is the next run's change, and "
                                         "lr / 10 tells which (losslens verify retrains it)",
+    # (An HF Trainer at a peak lr of 1e-4 that barely moved, tests/fixtures/ecosystem/hf_fall_at_peak/peak1e-4: lr / 3
+    # and lr / 10 of 1e-3 ended no better, 1e-3 itself at 0.30.)
+    ("lr_too_low", "stuck_at_init"): "it names the state (the run barely left its start); a step too small is its "
+                                     "cause, and the verdict's first action raises the learning rate",
+    # (A triplet margin loss on shuffled labels, tests/fixtures/ecosystem/triplet_thrown/shuffled.csv: lr x 10 stays
+    # at 0.998, its margin.)
+    ("stuck_at_init", "lr_too_high"): "its bounce is read against the whole improvement, and a run that never got "
+                                      "going has next to none: the scatter is noise about where it started, not a "
+                                      "step too large",
 }
 
 

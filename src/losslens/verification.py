@@ -703,7 +703,6 @@ class Verification:
                          "regularize)")
             elif rival:
                 text += f"; {_the(self.checked_by)} points to {rival} instead ({self._moved(rival)})"
-                text += self._decay_named(rival)
             else:
                 # A cause whose reading held only off the verdict's own run (converged's "twice the epochs
                 # went < 2% lower") is not established, but it is where the retraining leans: say which
@@ -800,21 +799,6 @@ class Verification:
             if i >= 0:
                 return str(line)[i:]
         return None
-
-    def _decay_named(self, rival: str) -> str:
-        """Where converged's own actions named the decay (``diagnosis._constant_lr_held``: the lr held constant to
-        the end) and lr/10 then went lower: the clause that says the advice held. The verdict stays NOT confirmed
-        (converged claims the level is the floor, and it was not; exit 1), but a reader told "decay it first" and
-        then "NOT confirmed" should not read the advice as refuted too (sgdflat: a linear regression at constant
-        SGD 0.03, lr/10 -31.8%)."""
-        from .diagnosis import DECAY_FIRST
-
-        if self.diagnosis.verdict != "converged" or rival != "lr_too_high":
-            return ""
-        if not any(DECAY_FIRST in str(a) for c in self.diagnosis.causes if c.id == "converged" for a in c.actions):
-            return ""
-        return ("; the decay converged's advice named first held: the step's scatter, not the data, held the "
-                "loss")
 
     def _capacity_or_floor(self) -> str:
         """What converged's follow-up, a model twice the size, said of the level it flattened at: a flat curve
