@@ -1029,6 +1029,12 @@ def _read_change(b_runs, a_runs, stated: "StatedLR", lengths: bool = True,
         words, added, factor = from_zero
         return ({factor: math.inf if added else 0.0},
                 words, None, [])
+    seeds = _only_seeds_differ(b_runs, a_runs)
+    if seeds is not None:
+        # (Lightning's save_hyperparameters() of a module taking a seed: version_0 and version_1 of one setting.)
+        return {}, None, (f"the change is not named: the logs differ only in their {seeds} ({_settings_file(a_runs[0])}): "
+                          "repeats of one setting, another draw, not a change; the move is the seeds' luck (say a "
+                          "change with --change where one was made that they do not save)"), []
     return {}, None, ("the change is not named: the logs save no setting that differs (lr, weight decay, dropout, "
                       "epochs, training-set size, width); say it with --change lr_factor=0.1 (or epochs_factor, "
                       "size_factor, data_factor, decay_factor, dropout_factor, shuffle_labels) to check it against the "
@@ -1171,6 +1177,25 @@ class StatedLR:
         """AFTER's stated lr over BEFORE's (:attr:`values`); None where they do not state one each."""
         got = self.values
         return None if got is None else got[1] / got[0]
+
+
+def _only_seeds_differ(b_runs, a_runs) -> str | None:
+    """``seed 0 → 1``: where the saved settings of BEFORE and AFTER differ in a seed, fold or replicate alone
+    (:func:`losslens.repeats.repeat_setting`), that one's name and values; else None."""
+    from .repeats import repeat_setting
+    from .report.text import setting_text
+    from .result import saved_settings
+
+    saved = [dict(found[1]) if (found := saved_settings(r)) else None for r in (*b_runs, *a_runs)]
+    if any(f is None for f in saved):
+        return None
+    differ = [k for k in dict.fromkeys(k for f in saved for k in f) if len({repr(f.get(k)) for f in saved}) > 1]
+    if not differ or not all(repeat_setting(k) for k in differ):
+        return None
+    k = differ[0]
+    before = ", ".join(dict.fromkeys(setting_text(f.get(k)) for f in saved[:len(b_runs)]))
+    after = ", ".join(dict.fromkeys(setting_text(f.get(k)) for f in saved[len(b_runs):]))
+    return f"{k} {before} → {after}"
 
 
 def _settings_file(run) -> str:

@@ -26,11 +26,47 @@ import numpy as np
 _REPEAT = re.compile(r"^(?:cv_?fold|fold_?idx|k?fold|seed|random_seed|repeat|rep|replicate|replica)[_\-= ]?(\d+)$",
                      re.IGNORECASE)
 
+#: A saved setting that names a repeat, not a setting swept (its leaf, dotted names aside): ``seed: 2`` in a Lightning
+#: ``hparams.yaml`` (``save_hyperparameters()`` of a module taking a ``seed``), TensorBoard's ``add_hparams`` (a
+#: Trainer's TrainingArguments, ``seed: 42``), a W&B config, MLflow params, a search trial's ``trial_params.seed``.
+#: Three seeds of one Lightning MLP on digits (tests/fixtures/ecosystem/lightning_seed_hparams) saved nothing else that
+#: differs and read "best val_loss: version_0" (its seed's luck: 0.1440 beside 0.1456 and 0.1490). A setting that
+#: names the data's draw (``data_seed``, ``split_seed``) or a fold is one too: the same model on another draw.
+_REPEAT_SETTING = re.compile(r"^(?:(?:random|rng|data|split|shuffle|global|train|torch|np|numpy|init)_?)?seed$|"
+                             r"^random_state$|^(?:cv_?)?fold(?:_?(?:idx|index|id))?$|^k_?fold$|^(?:repeat|replicate|rep)"
+                             r"(?:_?(?:idx|index|id))?$", re.IGNORECASE)
+
+
+def repeat_setting(name: str) -> bool:
+    """Whether a saved setting's name (dotted names read by their leaf: ``trial_params.seed``) names a repeat: a
+    seed, a fold, a replicate (:data:`_REPEAT_SETTING`), not a setting a sweep varies."""
+    return bool(_REPEAT_SETTING.match(str(name).rsplit(".", 1)[-1].strip()))
+
+
+#: Saved settings that say where a run was written or what it was called, not how it trained: a Transformers
+#: Trainer's arguments in a W&B config or MLflow params hold ``output_dir`` (three seeds of one setting in
+#: tests/fixtures/ecosystem/hf_seed_args differ in it and ``seed`` alone), ``logging_dir`` and ``run_name``. A sweep
+#: tells its settings apart by what it saved of them, never by these alone.
+_WHERE_WRITTEN = frozenset({"output_dir", "logging_dir", "run_name", "run_id", "save_dir", "log_dir", "dirpath",
+                            "default_root_dir", "hub_model_id", "experiment_name", "project", "name", "version"})
+
+
+def _setting_kind(name: str) -> str:
+    leaf = str(name).rsplit(".", 1)[-1].lower()
+    return "fold" if "fold" in leaf else "seed" if "seed" in leaf or "random_state" in leaf else "repeat"
+
+
 #: A repeat whose value (final and smoothed best of the curve diagnosed) sits farther from the other repeats' median
 #: than this many times their whole range is left out of the mean: walk 46's seeds ended 0.0659-0.0732 and the one run
 #: at lr 2.0 at 2.32 (300 ranges away), its folds 0.0805-0.148, the farthest 0.5 ranges from the others' median. Not
 #: measured on a benchmark (its cases are single runs); 3 ranges lets a third as much spread again through.
 OUTLIER_RANGES = 3.0
+
+#: ... and farther from it than this share of that median's size: the range of the 2 others of 3 repeats is one draw
+#: of a spread, and can be small by chance. Three seeds of a torch MLP on digits at one lr (tests/fixtures/ecosystem/
+#: tb_seed_hparams) ended 0.2034, 0.2056 and 0.2141: the last 4x the others' range from their median, 4.9% above it,
+#: and was left out as "diverged, or another setting". Walk 46's seed at lr 2.0 sat 33x above the others' level.
+OUTLIER_LEVEL = 0.5
 
 
 @dataclass
@@ -50,6 +86,15 @@ class Repeats:
     final: tuple | None = None
     best: tuple | None = None
     agreed: str | None = None
+    #: The saved setting that tells the repeats apart (``seed``) and each one's value, where their names do not.
+    by: tuple[str, list] | None = None
+    #: ``[(name, value)]``: the setting this group holds where it is one of a sweep's (``[("lr", 0.05)]``), else [].
+    setting: list = field(default_factory=list)
+
+    def setting_text(self) -> str:
+        """``lr=0.05``: the sweep's setting this group holds, ``""`` where it is no sweep's."""
+        from .report.text import setting_text
+        return ", ".join(f"{k}={setting_text(v)}" for k, v in self.setting)
 
     def overruled(self) -> bool:
         """Every kept repeat reads one verdict and the mean curve another (or none): theirs is the group's."""
@@ -72,10 +117,11 @@ def repeat_kind(d) -> str | None:
 
 def find_repeats(diagnoses) -> list[Repeats]:
     """The groups of runs that are repeats of one setting: of one experiment (:func:`losslens.result.experiments`),
-    read on one held-out metric, all named as repeats of one kind (:func:`repeat_kind`), on one axis, and with no
-    saved setting or lr that differs between them (runs that differ in a setting are a sweep, kept as one). Each group
-    is read on its mean curve (:func:`read_repeats`)."""
-    from .report.text import differing_settings, learning_rates
+    read on one held-out metric, on one axis, all named as repeats of one kind (:func:`repeat_kind`) or each saving
+    another value of a seed, fold or replicate (:func:`repeat_setting`), and with no other saved setting or lr that
+    differs between them (runs that differ in a setting are a sweep, kept as one). A sweep whose every setting was run
+    several times so (an lr at 3 seeds, another at 3 seeds) is read as one group of repeats per setting, ``setting``
+    naming it. Each group is read on its mean curve (:func:`read_repeats`)."""
     from .result import comparable, experiments
 
     diagnoses = list(diagnoses)
@@ -83,15 +129,64 @@ def find_repeats(diagnoses) -> list[Repeats]:
         return []
     out = []
     for group in experiments(diagnoses):
+        if len(group) < 2 or len({diagnoses[i].axis for i in group}) != 1:
+            continue
         ds = [diagnoses[i] for i in group]
-        kinds = {repeat_kind(d) for d in ds}
-        if len(ds) < 2 or len(kinds) != 1 or None in kinds or len({d.axis for d in ds}) != 1:
-            continue
-        lrs = learning_rates(ds) or []
-        if len({lr for lr in lrs if lr is not None}) > 1 or differing_settings(ds):
-            continue
-        out.append(read_repeats(diagnoses, group, kinds.pop()))
+        swept, keys = _swept(ds)
+        subs: dict = {}
+        for i, key in zip(group, keys):
+            subs.setdefault(key, []).append(i)
+        if len(subs) > 1 and any(len(sub) < 2 for sub in subs.values()):
+            continue  # (a setting run once beside others run several times: a sweep, ranked as one)
+        found = []
+        for key, sub in subs.items():
+            kind, by = _repeat_key([diagnoses[i] for i in sub])
+            if kind is None:
+                break
+            found.append((sub, kind, by, [(name, value) for name, value in zip(swept, key)]))
+        else:
+            if len({kind for _, kind, _, _ in found}) == 1:
+                for sub, kind, by, setting in found:
+                    rep = read_repeats(diagnoses, sub, kind)
+                    rep.by, rep.setting = by, setting if len(found) > 1 else []
+                    out.append(rep)
     return out
+
+
+def _swept(ds) -> tuple[list[str], list[tuple]]:
+    """``(names, [each run's values])`` of what a sweep of ``ds`` varied: the lr (where the runs' differ) and each
+    saved setting that differs (:func:`losslens.report.text.differing_settings`, every one), a seed's, fold's or
+    replicate's aside (:func:`repeat_setting`), and where each run was written (:data:`_WHERE_WRITTEN`)."""
+    from .report.text import differing_settings, learning_rates
+
+    names, columns = [], []
+    lrs = learning_rates(ds) or []
+    if len({lr for lr in lrs if lr is not None}) > 1:
+        names.append("lr"); columns.append([None if lr is None else float(lr) for lr in lrs])
+    for name, values in differing_settings(ds, limit=None):
+        if not repeat_setting(name) and str(name).rsplit(".", 1)[-1].lower() not in _WHERE_WRITTEN:
+            names.append(name); columns.append(values)
+    return names, [tuple(c[k] for c in columns) for k in range(len(ds))]
+
+
+def _repeat_key(ds) -> tuple[str | None, tuple[str, list] | None]:
+    """``(kind, by)`` where ``ds`` (2 or more runs of one setting) are repeats: all named as repeats of one kind
+    (``by`` None), else each saving another value of one seed, fold or replicate setting (``by``: its name and their
+    values). ``(None, None)`` where neither: reruns nothing tells apart are no repeats of a kind said."""
+    from .result import saved_settings
+
+    if len(ds) < 2:
+        return None, None
+    kinds = {repeat_kind(d) for d in ds}
+    if len(kinds) == 1 and None not in kinds:
+        return kinds.pop(), None
+    saved = [dict(found[1]) if (found := saved_settings(getattr(d, "run", None))) else {} for d in ds]
+    for name in dict.fromkeys(k for f in saved for k in f if repeat_setting(k)):
+        values = [f.get(name) for f in saved]
+        if all(v is not None and not isinstance(v, (dict, list)) for v in values) \
+                and len({repr(v) for v in values}) == len(values):
+            return _setting_kind(name), (name, values)
+    return None, None
 
 
 #: Verdicts naming one fault at two strengths, a step too large that bounced the loss (lr_too_high) or threw it away
@@ -142,8 +237,8 @@ def last_value(d) -> float:
 
 
 def outliers(values: list[float], names: list[str], kind: str) -> list[tuple[int, str]]:
-    """Which repeats sit far outside the others (:data:`OUTLIER_RANGES`), or hold no finite value; a minority only,
-    from 3 repeats on (2 cannot tell which one is off)."""
+    """Which repeats sit far outside the others (:data:`OUTLIER_RANGES`, :data:`OUTLIER_LEVEL`), or hold no finite
+    value; a minority only, from 3 repeats on (2 cannot tell which one is off)."""
     out = []
     if len(values) < 3:
         return out
@@ -154,7 +249,7 @@ def outliers(values: list[float], names: list[str], kind: str) -> list[tuple[int
         lo, hi, mid = float(others.min()), float(others.max()), float(np.median(others))
         if not math.isfinite(v):
             out.append((i, f"{names[i]} left out of the mean: no finite value at its end (diverged)"))
-        elif abs(v - mid) > OUTLIER_RANGES * max(hi - lo, 1e-12 * abs(mid)):
+        elif abs(v - mid) > OUTLIER_RANGES * max(hi - lo, 1e-12 * abs(mid)) and abs(v - mid) > OUTLIER_LEVEL * abs(mid):
             out.append((i, f"{names[i]} left out of the mean: its last value {v:.4g} is far outside "
                            f"the other {kind}s' ({lo:.4g}–{hi:.4g}; {abs(v - mid) / max(hi - lo, 1e-300):,.0f}x "
                            f"their range from their median): diverged, or another setting"))
@@ -224,7 +319,14 @@ def repeats_lines(rep: Repeats, diagnoses, names) -> list[str]:
     d0 = diagnoses[rep.members[0]]
     kept = [i for i in rep.members if i not in {j for j, _ in rep.left_out}]
     overruled = rep.overruled()
-    out = [f"{', '.join(members)}: {len(members)} {kind}s of one setting (no setting saved differs), read as repeats"
+    from .report.text import setting_text
+
+    told = (f"only the saved {rep.by[0]} differs: {', '.join(setting_text(v) for v in rep.by[1])}"
+            if rep.by is not None else "no setting saved differs")
+    held = rep.setting_text()
+    out = [f"{', '.join(members)}: {len(members)} {kind}s of "
+           + (f"{held} (a sweep's setting; within it {told})" if held else f"one setting ({told})")
+           + ", read as repeats"
            f"{'' if overruled else ' on their mean curve'}; no best {kind} named: "
            + ("a fold's value ranks its validation set, not a setting" if kind == "fold" else
               "the best of several draws is the luck of the draw, and a setting picked so is overfit to "
@@ -314,3 +416,25 @@ def mark_repeats(diagnoses) -> list[Repeats]:
         for i in rep.members:
             diagnoses[i].repeats = said
     return groups
+
+
+def best_setting_line(groups: list[Repeats], diagnoses) -> str | None:
+    """``best val_loss: lr=0.05 (3 seeds: version_0, ...), smoothed best 0.1462 ± 0.0026 sd; lr=0.005's 0.3559 ±
+    0.017 sd``: the setting a sweep run at several seeds each (groups holding every run, each a ``setting``) picks, by
+    the mean of its repeats' smoothed bests, not one lucky repeat's; and whether the runner-up's repeats all sit
+    beyond the best's range (a setting apart from the seeds' luck) or their ranges overlap (no setting told apart).
+    None where the groups are no such sweep or a group has no spread read."""
+    if len(groups) < 2 or not all(g.setting and g.best is not None for g in groups):
+        return None
+    d0 = diagnoses[groups[0].members[0]]
+    sign = -1.0 if getattr(d0.facts, "higher_is_better", False) else 1.0
+    ranked = sorted(groups, key=lambda g: sign * g.best[0])
+    top, second = ranked[0], ranked[1]
+    names = [diagnoses[i].run_name for i in top.members]
+    apart = top.best[3] < second.best[2] if sign > 0 else top.best[2] > second.best[3]
+    others = "; ".join(f"{g.setting_text()}'s {g.best[0]:.4g} ± {g.best[1]:.2g}" for g in ranked[1:])
+    return (f"best {d0.metric}: {top.setting_text()} ({len(top.members)} {top.kind}s: {', '.join(names)}), smoothed "
+            f"best {top.best[0]:.4g} ± {top.best[1]:.2g} sd across its {top.kind}s, against {others}: "
+            + (f"{second.setting_text()}'s {second.kind}s all sit beyond its {top.kind}s' range, a setting apart "
+               "from their luck" if apart else f"{second.setting_text()}'s {second.kind}s overlap its {top.kind}s' range: no setting is "
+                             f"told apart from the {top.kind}s' luck (more {top.kind}s would tell)"))

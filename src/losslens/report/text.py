@@ -212,11 +212,12 @@ def learning_rates(diagnoses: list[Diagnosis]) -> list[float | None] | None:
 MAX_SETTING_COLUMNS = 3
 
 
-def differing_settings(diagnoses: list[Diagnosis]) -> list[tuple[str, list]]:
+def differing_settings(diagnoses: list[Diagnosis], limit: int | None = MAX_SETTING_COLUMNS) -> list[tuple[str, list]]:
     """``[(name, [each run's value or None])]``: the saved settings (:func:`losslens.result.saved_settings`:
     hparams.yaml, MLflow params, a W&B config, a Ray trial's params.json) whose scalar values differ across the runs,
-    the lr aside (its own column), in the first run's order, at most ``MAX_SETTING_COLUMNS``: what a sweep varied
-    (width, weight decay, epochs), which an lr column alone left unsaid. ``[]`` where fewer than two runs saved any."""
+    the lr aside (its own column), in the first run's order, at most ``limit`` (every one: None): what a sweep
+    varied (width, weight decay, epochs), which an lr column alone left unsaid. ``[]`` where fewer than two runs
+    saved any."""
     from ..columns import ALIASES
 
     saved = [saved_settings(getattr(d, "run", None)) for d in diagnoses]
@@ -233,7 +234,7 @@ def differing_settings(diagnoses: list[Diagnosis]) -> list[tuple[str, list]]:
         if any(isinstance(v, (dict, list)) for v in shown) or len({repr(v) for v in shown}) < 2:
             continue
         out.append((str(name), values))
-        if len(out) == MAX_SETTING_COLUMNS:
+        if limit is not None and len(out) == limit:
             break
     return out
 
@@ -355,11 +356,13 @@ def print_diagnoses(diagnoses: list[Diagnosis], file=None) -> None:
                           escape(as_logged(d, d.metric)), escape(d.logged_to()),
                           *((("—" if d.best is None else f"{d.best[1]:.4g}"),) if ranked else ()))
         out.print(table)
-        from ..repeats import find_repeats, repeats_lines
+        from ..repeats import best_setting_line, find_repeats, repeats_lines
 
         groups = find_repeats(diagnoses)
-        # Repeats of one setting rank nothing: no best line where they are all the runs (a sweep beside them keeps it).
-        line = None if sum(len(g.members) for g in groups) == len(diagnoses) else best_line(diagnoses, names)
+        # Repeats of one setting rank nothing: no best line where they are all the runs (a sweep beside them keeps it);
+        # a sweep whose every setting was repeated ranks its settings by their repeats' mean.
+        line = best_setting_line(groups, diagnoses) if sum(len(g.members) for g in groups) == len(diagnoses) \
+            else best_line(diagnoses, names)
         if line:
             out.print(escape(line))
         for group in groups:
