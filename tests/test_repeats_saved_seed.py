@@ -112,3 +112,11 @@ def test_repeat_setting_names():
         assert repeat_setting(name), name
     for name in ("lr", "seeds_per_batch", "accelerator_config.use_seedable_sampler", "max_epochs", "hidden"):
         assert not repeat_setting(name), name
+
+
+def test_html_report_ranks_the_settings_not_a_seed(tmp_path):
+    out = tmp_path / "r.html"
+    _run("report", "-o", out, LT / "sweep")
+    html = out.read_text()
+    assert "best val_loss: lr=0.05 (3 seeds: version_0, version_1, version_2)" in html
+    assert 'class="ll-best" title' not in html

@@ -507,7 +507,7 @@ def overview_labels(names, width: int = NAME_WIDTH) -> list[str]:
 
 def _overview(diagnoses, datas, names) -> str:
     rows = []
-    from ..repeats import all_repeats, repeats_lines
+    from ..repeats import all_repeats, best_setting_line, repeats_lines
 
     groups = all_repeats(diagnoses)
     best = None if groups else best_run(diagnoses)  # (repeats of one setting rank nothing: their mean is read)
@@ -567,6 +567,8 @@ def _overview(diagnoses, datas, names) -> str:
     # No badge across folders: the terminal's line saying why, or its absence reads as "none did well".
     why = (f'<div class="ll-sub">{esc(line)}</div>'
            if best is None and not groups and (line := best_line(diagnoses, names)) is not None else "")
+    if groups and (line := best_setting_line(groups, diagnoses)) is not None:  # (a sweep repeated at each setting)
+        why += f'<div class="ll-sub">{esc(line)}</div>'
     for group in groups:  # what they are, the mean's headline, the spread, who disagrees, who was left out
         said = [x for x in repeats_lines(group, diagnoses, names) if not x.startswith("  →")]
         keep = said[:2 + len(group.left_out)] + [x for x in said if "spread across" in x or "own verdicts" in x
