@@ -396,29 +396,26 @@ def compare(before, after, *, change: dict | None = None, metric: str | None = N
 
 def _before_repeats(b_runs, b_diag, opts) -> tuple[list, list, object, list[str]]:
     """``(runs, diagnoses, the diagnosis the checks start from, notes)`` of several BEFORE runs of one setting: those
-    far outside the others' last values left out (:func:`losslens.repeats.outliers`, said), and the rest's point-wise
-    mean curve diagnosed (:func:`losslens.repeats.mean_run`), in no order of theirs."""
+    far outside the others' last values left out (said), and the rest's point-wise mean curve diagnosed with compare's
+    options (:func:`losslens.repeats.read_group`), in no order of theirs."""
     from .api import diagnose
-    from .repeats import agreed_verdict, group_reading, last_value, mean_run, outliers
+    from .repeats import group_reading, read_group
 
     metric = b_diag[0].metric
-    gone = outliers([last_value(x) for x in b_diag], [_run_name(r) for r in b_runs], "BEFORE run")
-    notes = [why for _, why in gone]
-    out = {i for i, _ in gone}
-    b_runs, b_diag = [r for i, r in enumerate(b_runs) if i not in out], [x for i, x in enumerate(b_diag) if i not in out]
-    if len(b_runs) < 2:
-        return b_runs, b_diag, b_diag[0], notes
-    try:
-        d = diagnose(mean_run(b_runs, f"mean of {len(b_runs)} BEFORE runs"), **dict(opts, metric=metric))
-    except LosslensError:
+    names = [_run_name(r) for r in b_runs]
+    read = read_group(b_runs, b_diag, names, "BEFORE run", lambda run: diagnose(run, **dict(opts, metric=metric)))
+    notes = [why for _, why in read.left_out]
+    b_runs, b_diag, names = ([xs[i] for i in read.kept] for xs in (b_runs, b_diag, names))
+    d = read.mean
+    if d is None:
         return b_runs, b_diag, b_diag[0], notes
     verdicts = sorted({x.verdict for x in b_diag})
-    if len(verdicts) > 1 and agreed_verdict(b_diag) is None:
+    if len(verdicts) > 1 and read.agreed is None:
         notes.append(f"BEFORE's verdict is its {len(b_runs)} runs' mean curve's, {d.verdict}; each alone read "
-                     + ", ".join(f"{x.verdict} ({_run_name(r)})" for r, x in zip(b_runs, b_diag)))
+                     + ", ".join(f"{x.verdict} ({n})" for n, x in zip(names, b_diag)))
         return b_runs, b_diag, d, notes
     # Every BEFORE run reads one verdict: that is BEFORE's, the mean's shape (curves out of step averaged) beside it.
-    one, i = group_reading(b_diag, [_run_name(r) for r in b_runs], d)
+    one, i = group_reading(b_diag, names, d)
     if i is not None:
         notes.append(f"BEFORE's verdict is {one.verdict}, as all {len(b_runs)} of its runs read it"
                      + ("" if len(verdicts) == 1 else " (or list it beside diverged, the same step too large)")

@@ -276,35 +276,62 @@ def mean_run(runs, name: str):
     return Run(axis=common, series=series, axis_name=runs[0].axis_name, name=name, source=runs[0].source, meta=meta)
 
 
-def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
-    """:class:`Repeats` of ``diagnoses[i] for i in group``: outliers found on each repeat's last value, the rest
-    averaged into one curve and diagnosed on the same metric."""
-    from .diagnosis import diagnose_run
+@dataclass
+class Group:
+    """Several runs of one setting as :func:`read_group` reads them: ``kept``, the indices of those averaged;
+    ``left_out``: ``(index, why)`` of those far outside the others; ``mean``: the Diagnosis of the kept runs' mean
+    curve (None where fewer than 2 are kept or it could not be read); ``agreed``: the verdict every kept run reads
+    (:func:`agreed_verdict`)."""
+
+    kept: list[int]
+    left_out: list[tuple[int, str]]
+    mean: object = None
+    agreed: str | None = None
+
+
+def read_group(runs, diagnoses, names, kind: str, diagnose, unreadable: tuple = ()) -> Group:
+    """:class:`Group` of ``runs`` (their ``diagnoses``, ``names`` said in the notes, a repeat called a ``kind``):
+    outliers found on each one's last value, the rest averaged into one curve named "mean of N {kind}s" and read by
+    ``diagnose`` (a Run to its Diagnosis: the caller's options, a folder's stated K or compare's). A mean that
+    raises :class:`LosslensError` (or one of ``unreadable``) is None."""
     from .exceptions import LosslensError
 
-    ds = [diagnoses[i] for i in group]
-    names = [d.run_name for d in ds]
-    gone = outliers([last_value(d) for d in ds], names, kind)
+    gone = outliers([last_value(d) for d in diagnoses], names, kind)
     dropped = {i for i, _ in gone}
-    kept = [d for i, d in enumerate(ds) if i not in dropped]
-    rep = Repeats(members=list(group), kind=kind, left_out=[(group[i], why) for i, why in gone],
-                  agreed=agreed_verdict(kept))
+    kept = [i for i in range(len(diagnoses)) if i not in dropped]
+    group = Group(kept=kept, left_out=gone, agreed=agreed_verdict([diagnoses[i] for i in kept]))
+    if len(kept) < 2:
+        return group
+    try:
+        group.mean = diagnose(mean_run([runs[i] for i in kept], f"mean of {len(kept)} {kind}s"))
+    except (LosslensError, *unreadable):
+        group.mean = None
+    return group
+
+
+def read_repeats(diagnoses, group: list[int], kind: str) -> Repeats:
+    """:class:`Repeats` of ``diagnoses[i] for i in group``: outliers found on each repeat's last value, the rest
+    averaged into one curve and diagnosed on the same metric (:func:`read_group`)."""
+    from .diagnosis import diagnose_run
+
+    ds = [diagnoses[i] for i in group]
+    # A K the user stated (--classes) holds for every repeat: the mean is read against it too. (A stated noise
+    # floor or baseline level rides in the meta mean_run keeps.)
+    chance = ds[0].facts.chance
+    given = chance.classes if chance is not None and chance.classes_from == "given" else None
+    read = read_group([d.run for d in ds], ds, [d.run_name for d in ds], kind,
+                      lambda run: diagnose_run(run, metric=ds[0].metric, classes=given,
+                                               higher_is_better=ds[0].facts.higher_is_better),
+                      unreadable=(ValueError,))
+    kept = [ds[i] for i in read.kept]
+    rep = Repeats(members=list(group), kind=kind, left_out=[(group[i], why) for i, why in read.left_out],
+                  mean=read.mean, agreed=read.agreed)
     finals = np.asarray([last_value(d) for d in kept])
     bests = np.asarray([d.best[1] if d.best is not None else math.nan for d in kept])
     for attr, v in (("final", finals), ("best", bests)):
         v = v[np.isfinite(v)]
         if v.size >= 2:
             setattr(rep, attr, (float(v.mean()), float(v.std(ddof=1)), float(v.min()), float(v.max())))
-    try:
-        run = mean_run([d.run for d in kept], f"mean of {len(kept)} {kind}s")
-        # A K the user stated (--classes) holds for every repeat: the mean is read against it too. (A stated noise
-        # floor or baseline level rides in the meta mean_run keeps.)
-        chance = ds[0].facts.chance
-        given = chance.classes if chance is not None and chance.classes_from == "given" else None
-        rep.mean = diagnose_run(run, metric=ds[0].metric, classes=given,
-                                higher_is_better=ds[0].facts.higher_is_better)
-    except (LosslensError, ValueError):
-        rep.mean = None
     return rep
 
 
