@@ -7705,8 +7705,7 @@ def _capacity_or_floor(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cau
     c = f.chance
     if c is not None and c.train_acc_tail is not None and 0 <= c.train_acc_tail < 1:
         ev[0] += f" (training accuracy {c.train_acc_tail:.3f} over the last quarter)"
-    ev.append("a model too small and the data's own floor (noisy labels, classes that overlap) flatten alike: "
-              "the curve cannot tell them apart")
+    ev.append(SMALL_OR_FLOOR)
     causes.append(Cause("underfitting", _ramp(level_rel, least, WHOLE, *CAPACITY_OR_FLOOR_STRENGTH), ev,
                         [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
                         {"level_rel": level_rel}, status="possible"))
@@ -7865,9 +7864,17 @@ TRAIN_ERR_SHARE = 0.5
 
 
 
-#: What a model erring on its own training examples cannot tell apart, said beside both underfitting readings of it.
+#: What a model erring on its own training examples cannot tell apart, said beside each underfitting reading of it.
 SMALL_OR_FLOOR = ("a model too small and the data's own floor (noisy labels, classes that overlap) flatten alike: "
                   "the curve cannot tell them apart")
+
+
+def _errs_cause(line: str, figures: dict) -> Cause:
+    """Underfitting listed as possible off an error rate (``line``) the loss does not show, at the bottom of the
+    possible range (0.3): the data's floor errs alike (:data:`SMALL_OR_FLOOR`), and the run that tells is a model
+    twice the size (``CAPACITY_OR_FLOOR``)."""
+    return Cause("underfitting", 0.3, [line, SMALL_OR_FLOOR], [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
+                 figures, status="possible")
 
 def _errs_on_own_data(f: Facts, t: Thresholds, train_acc: np.ndarray | None,
                       val_acc: np.ndarray | None = None) -> Cause | None:
@@ -7900,12 +7907,10 @@ def _errs_on_own_data(f: Facts, t: Thresholds, train_acc: np.ndarray | None,
     # (tests/fixtures/ecosystem/torch_label_noise).
     if not _acc_flat(train_acc, t):
         return None
-    ev = [f"training accuracy {c.train_acc_tail:.3f} over the last quarter: it gets {_pct(te)} of its own training "
-          f"examples wrong ({_pct(te / ve)} of validation's error rate, {1 - c.val_acc_tail:.3f}), its accuracy "
-          "flat there: the model has not fitted its own training data",
-          SMALL_OR_FLOOR]
-    return Cause("underfitting", 0.3, ev, [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
-                 {"train_err": te, "err_share": te / ve}, status="possible")
+    return _errs_cause(f"training accuracy {c.train_acc_tail:.3f} over the last quarter: it gets {_pct(te)} of its "
+                       f"own training examples wrong ({_pct(te / ve)} of validation's error rate, "
+                       f"{1 - c.val_acc_tail:.3f}), its accuracy flat there: the model has not fitted its own "
+                       "training data", {"train_err": te, "err_share": te / ve})
 
 
 def _last_quarter(a: np.ndarray) -> np.ndarray:
@@ -7959,12 +7964,10 @@ def _errs_as_validation(f: Facts, t: Thresholds, val_acc: np.ndarray | None) -> 
         return None
     if val_acc is None or not _acc_flat(val_acc, t):
         return None
-    ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter, {_pct(ve)} of its examples wrong, with "
-          f"train_loss level with validation's ({tr_end:.4g} against {va_end:.4g}): the model errs on its own "
-          "training examples about as often, it has not fitted its own training data",
-          SMALL_OR_FLOOR]
-    return Cause("underfitting", 0.3, ev, [CAPACITY_OR_FLOOR, ACTIONS["underfitting"][0]],
-                 {"val_err": ve, "train_val_ratio": tr_end / va_end}, status="possible")
+    return _errs_cause(f"validation accuracy {c.val_acc_tail:.3f} over the last quarter, {_pct(ve)} of its examples "
+                       f"wrong, with train_loss level with validation's ({tr_end:.4g} against {va_end:.4g}): the "
+                       "model errs on its own training examples about as often, it has not fitted its own training "
+                       "data", {"val_err": ve, "train_val_ratio": tr_end / va_end})
 
 
 def _left_own_best(f: Facts, tr_end: float) -> bool:
