@@ -126,6 +126,19 @@
     key.textContent = labels.map(function (t) { return "\u2506 " + t; }).join("   ");
   }
 
+  // A dashed rule down the plot box ``b`` at canvas x, dashes of ``dash`` px, the context left saved and set to
+  // write its label in ``colour`` at ``fontPx`` (the caller places the label, then restores).
+  function dashedRule(ctx, b, x, colour, dash, fontPx, baseline) {
+    ctx.save();
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 1.5 * DPR;
+    ctx.setLineDash([dash * DPR, 3 * DPR]);
+    ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
+    ctx.fillStyle = colour;
+    ctx.font = (fontPx * DPR) + "px system-ui, sans-serif";
+    ctx.textBaseline = baseline;
+  }
+
   function drawMarks(u, d) {
     var ctx = u.ctx, b = u.bbox;
     ctx.save();
@@ -189,14 +202,7 @@
     marks.forEach(function (m, i) {
       // The loss turned NaN/inf here for good: the curve stops, the mark says why.
       var nx = xpos(u, m.x);
-      ctx.save();
-      ctx.strokeStyle = "#8b0000";
-      ctx.lineWidth = 1.5 * DPR;
-      ctx.setLineDash([4 * DPR, 3 * DPR]);
-      ctx.beginPath(); ctx.moveTo(nx, b.top); ctx.lineTo(nx, b.top + b.height); ctx.stroke();
-      ctx.fillStyle = "#8b0000";
-      ctx.font = (11 * DPR) + "px system-ui, sans-serif";
-      ctx.textBaseline = "bottom";
+      dashedRule(ctx, b, nx, "#8b0000", 4, 11, "bottom");
       var box = markLabelBox(u, nx, ctx.measureText(m.label).width, marks.length - 1 - i, placed, lines);
       if (!box) {
         off.push(m.label);
@@ -258,14 +264,7 @@
     if (fl) {
       // Where a still-falling curve slowed: dashed and named so, not X (the verdict says it has not plateaued).
       var flx = xpos(u, fl.x);
-      ctx.save();
-      ctx.strokeStyle = "#c0392b";
-      ctx.lineWidth = 1.5 * DPR;
-      ctx.setLineDash([5 * DPR, 3 * DPR]);
-      ctx.beginPath(); ctx.moveTo(flx, b.top); ctx.lineTo(flx, b.top + b.height); ctx.stroke();
-      ctx.fillStyle = "#c0392b";
-      ctx.font = (12 * DPR) + "px system-ui, sans-serif";
-      ctx.textBaseline = "top";
+      dashedRule(ctx, b, flx, "#c0392b", 5, 12, "top");
       var fll = "flattened at " + fmt(fl.x) + " (still falling)";
       var flr = flx + 5 * DPR + ctx.measureText(fll).width < b.left + b.width;
       ctx.textAlign = flr ? "left" : "right";
