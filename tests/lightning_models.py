@@ -33,3 +33,29 @@ class LinearRegressor(L.LightningModule):
 
     def configure_optimizers(self):
         return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+
+class DigitsMLP(L.LightningModule):
+    """A ReLU MLP on the 64 digit features (hidden ``widths``, then the 10 classes), cross-entropy, ``opt`` (a torch
+    optimizer class) at ``opt_kwargs``; it logs ``train_loss`` per epoch (per step too with ``per_step``) and
+    ``val_loss`` per validation."""
+
+    def __init__(self, widths, opt, per_step: bool = False, **opt_kwargs):
+        super().__init__()
+        sizes = (64, *widths)
+        layers = []
+        for a, b in zip(sizes, sizes[1:]):
+            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        self.net = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-1], 10))
+        self.opt, self.opt_kwargs, self.per_step = opt, opt_kwargs, per_step
+
+    def training_step(self, batch, _):
+        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
+        self.log("train_loss", loss, on_step=self.per_step, on_epoch=True)
+        return loss
+
+    def validation_step(self, batch, _):
+        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
+
+    def configure_optimizers(self):
+        return self.opt(self.parameters(), **self.opt_kwargs)

@@ -11,6 +11,7 @@ L = pytest.importorskip("lightning.pytorch")
 
 import losslens  # noqa: E402
 from losslens.integrations.lightning import LosslensCallback  # noqa: E402
+from lightning_models import DigitsMLP  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -419,29 +420,6 @@ def test_lightning_per_step_train_loss_mean_weighs_each_batch_by_the_batch_size_
     assert "log" not in vars(model)  # (self.log is the module's own again after the fit)
 
 
-class DecayedDigits(L.LightningModule):
-    """The MLP of tests/fixtures/ecosystem/lightning_weight_decay/make.py, the decay given to SGD only (no
-    hparams.yaml: the callback must read it off the optimizer)."""
-
-    def __init__(self, weight_decay):
-        super().__init__()
-        self.net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
-        self.weight_decay = weight_decay
-
-    def training_step(self, batch, _):
-        x, y = batch
-        loss = torch.nn.functional.cross_entropy(self.net(x), y)
-        self.log("train_loss", loss, on_step=False, on_epoch=True)
-        return loss
-
-    def validation_step(self, batch, _):
-        x, y = batch
-        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(x), y))
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.05, momentum=0.9, weight_decay=self.weight_decay)
-
-
 def decayed_fit(tmp_path, weight_decay):
     from digits_task import digits_split
 
@@ -452,9 +430,12 @@ def decayed_fit(tmp_path, weight_decay):
     val = torch.utils.data.DataLoader(ds(xva, yva), batch_size=1000)
     torch.manual_seed(0)
     cb = LosslensCallback(save_path=tmp_path / "run.json", verbose=0, classes=10)
+    # The MLP of tests/fixtures/ecosystem/lightning_weight_decay/make.py, the decay given to SGD only (no
+    # hparams.yaml: the callback must read it off the optimizer).
     L.Trainer(max_epochs=40, callbacks=[cb], default_root_dir=tmp_path, logger=False, enable_progress_bar=False,
               enable_model_summary=False, enable_checkpointing=False, accelerator="cpu",
-              devices=1).fit(DecayedDigits(weight_decay), train, val)
+              devices=1).fit(DigitsMLP((64,), torch.optim.SGD, lr=0.05, momentum=0.9, weight_decay=weight_decay),
+                             train, val)
     return cb
 
 
@@ -478,25 +459,6 @@ def test_lightning_weak_weight_decay_still_reads_converged(tmp_path):
     assert all(r["verdict"] != "underfitting" for r in cb.reports)
 
 
-class DigitsSGD(L.LightningModule):
-    """A 64-wide MLP on tests/digits_task.py's split, plain SGD(0.3): a curve that falls in bounces."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
-
-    def training_step(self, batch, _):
-        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-        self.log("train_loss", loss, on_step=False, on_epoch=True)
-        return loss
-
-    def validation_step(self, batch, _):
-        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.3)
-
-
 def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
     """stop_gain=0.01 stopped this run at epoch 19 of 40 (0.1898 after a best of about 0.165, "forecast to improve 0.0%
     by epoch 39"); right after it, the final report read "still improving slowly ... Try: keep training", not a word of
@@ -517,7 +479,8 @@ def test_a_stop_gain_stop_and_the_final_report_tell_one_story(tmp_path, capsys):
     torch.manual_seed(0)
     save = tmp_path / "run.json"
     cb = LosslensCallback(stop_gain=0.01, save_path=save, time_budget_ms=None)
-    trainer(tmp_path, cb, epochs=40).fit(DigitsSGD(), train, val)
+    # (a 64-wide MLP at plain SGD(0.3): a curve that falls in bounces)
+    trainer(tmp_path, cb, epochs=40).fit(DigitsMLP((64,), torch.optim.SGD, lr=0.3), train, val)
     assert cb.stopped_epoch == 28 and cb.actions[-1]["cause"] == "forecast", cb.messages
     out = capsys.readouterr().out
     final = [line for line in out.splitlines() if line.startswith("losslens (lightning, at the end of training)")]

@@ -19,26 +19,9 @@ sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 import losslens  # noqa: E402
 from losslens.integrations.lightning import LosslensCallback  # noqa: E402
+from lightning_models import DigitsMLP  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
-
-
-class _MLP(L.LightningModule):
-    def __init__(self):
-        super().__init__()
-        self.net = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 128),
-                                       torch.nn.ReLU(), torch.nn.Linear(128, 10))
-
-    def training_step(self, batch, _):
-        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-        self.log("train_loss", loss, on_step=False, on_epoch=True)
-        return loss
-
-    def validation_step(self, batch, _):
-        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
-
-    def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=0.01)
 
 
 def _fit(tmp_path, stop: bool, steps: int = 1000):
@@ -57,7 +40,7 @@ def _fit(tmp_path, stop: bool, steps: int = 1000):
     tr = L.Trainer(max_steps=steps, callbacks=[cb, *([es] if stop else [])], logger=CSVLogger(tmp_path, name="run"),
                    check_val_every_n_epoch=3, enable_progress_bar=False, enable_model_summary=False,
                    enable_checkpointing=False, accelerator="cpu", devices=1)
-    tr.fit(_MLP(), train, val)
+    tr.fit(DigitsMLP((128, 128), torch.optim.Adam, lr=0.01), train, val)
     return cb, es, tr
 
 

@@ -23,25 +23,9 @@ sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 import losslens  # noqa: E402
 from losslens.integrations.lightning import LosslensCallback  # noqa: E402
+from lightning_models import DigitsMLP  # noqa: E402
 
 pytestmark = [pytest.mark.framework, pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
-
-
-class _MLP(L.LightningModule):
-    def __init__(self):
-        super().__init__()
-        self.net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
-
-    def training_step(self, batch, _):
-        loss = torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1])
-        self.log("train_loss", loss, on_step=True, on_epoch=True)
-        return loss
-
-    def validation_step(self, batch, _):
-        self.log("val_loss", torch.nn.functional.cross_entropy(self.net(batch[0]), batch[1]))
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.05)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +44,7 @@ def fit(tmp_path_factory):
     tr = L.Trainer(max_epochs=30, callbacks=[cb], logger=[CSVLogger(tmp, name="csv"), TensorBoardLogger(tmp, name="tb")],
                    val_check_interval=0.25, log_every_n_steps=5, accumulate_grad_batches=4, enable_progress_bar=False,
                    enable_model_summary=False, enable_checkpointing=False, accelerator="cpu", devices=1)
-    tr.fit(_MLP(), train, val)
+    tr.fit(DigitsMLP((32,), torch.optim.SGD, per_step=True, lr=0.05), train, val)
     return tmp, cb
 
 
