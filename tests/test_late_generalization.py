@@ -74,3 +74,40 @@ def test_a_rise_first_is_no_steep_drop():
     d = losslens.diagnose(str(RUN))
     assert [p["name"] for p in d.phases] == ["rising_validation", "no_plateau"], d.phases
     assert d.phases[0]["end"] < 100
+
+
+SLOW = RUN.parent.parent / "torch_grokking_slow" / "grokking_lr1e3.csv"
+
+
+def _slow(upto: int) -> dict[str, list[float]]:
+    with open(SLOW, newline="") as fh:
+        rows = list(csv.DictReader(fh))[:upto]
+    return {k: [float(r[k]) for r in rows] for k in rows[0]}
+
+
+def test_slow_grokking_premise():
+    # The truth of the cuts below: at epoch 2999 validation accuracy is far above chance 1/31 (481 held out), its
+    # loss well down from its peak, after sitting under chance while training held 1.000.
+    r = _slow(3000)
+    sd = (1 / 31 * 30 / 31 / 481) ** 0.5
+    assert (np.median(r["val_acc"][-10:]) - 1 / 31) / sd > 4
+    assert max(r["val_loss"]) - r["val_loss"][-1] > 4
+    assert max(r["val_acc"][100:1200]) < 1 / 31 and min(r["train_acc"][150:]) == 1.0
+
+
+def test_under_chance_while_memorising_is_not_no_signal():
+    # Cut at epoch 999 (validation accuracy 0.000 since ~100, its loss just past its peak) and at 1499 (0.008 over the
+    # last quarter, 2.9 binomial sds under chance): labels without signal score chance, not under it.
+    for upto in (1000, 1500):
+        for classes in (31, None):
+            d = losslens.diagnose(_slow(upto), classes=classes)
+            ids = [c.id for c in d.causes]
+            assert "no_signal" not in ids, (upto, classes, ids)
+            assert not any("check the labels" in a for c in d.causes for a in c.actions), (upto, classes)
+            lead = d.causes[0]
+            assert lead.id == "overfitting", ids
+            assert "under chance 1/3" in lead.evidence[0] and "labels without signal score chance, not under it" \
+                in lead.evidence[0]
+            assert lead.actions[0].startswith("train on (with the weight decay")
+            # Its best is the untrained model's: no early stop restoring it.
+            assert not any("best weights are from epoch 0" in a for c in d.causes for a in c.actions)

@@ -910,6 +910,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _memorised_noise(f, t, verdict)
     _nothing_carries_over(f, verdict)
     causes = _val_unlike_training(f, verdict, causes)
+    causes = _under_chance_lead(f, t, causes)
     _majority_held(f, t, verdict)
     _unread_losses(run, f, verdict)
     _reinforcement(run, f, verdict, rl)
@@ -3276,6 +3277,10 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
             # modular MLP of _generalizing_late at epoch 1499, 0.008 against 1/31 on the classes training saw.)
             unseen = memorising and c.train_acc_tail is not None and _val_acc_never_rose(c) and under \
                 and not _falls_from_a_peak(f, t)
+            if _under_chance_memorised(f, t) is not None:
+                # Under chance, not at it, while training memorised: the labels depend on the inputs (labels without
+                # signal score chance), so "check the labels" is no reading; the lead names it (_under_chance_lead).
+                return None
             # "At chance" only within a guesser's noise of 1/K: 0.000 and 0.008 on 481 examples (sd 0.008 at 1/31)
             # are under it, 0.054 2.8 sds over it, both read "at chance".
             word = "under" if under else "near" if (c.above_chance_sd or 0) >= t.chance_z else "at"
@@ -3391,6 +3396,75 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
                       untrained],
                      ACTIONS["no_signal"], {"val_improvement_noise": g.val_improvement_noise})
     return None
+
+
+def _under_chance_memorised(f: Facts, t: Thresholds) -> str | None:
+    """Validation accuracy under chance (``chance_z`` binomial sds under 1/K, or under half of it where the
+    validation set's size is unknown; not ≥ 4 sds, which no_signal reads as validation unlike training) while
+    training accuracy, logged, memorised (above chance's margin), and the validation loss back down from a peak
+    (:func:`_back_from_a_peak`: the memorising undone, as weight decay does): the evidence line saying that labels
+    without signal score chance, not under it, else None. Not where validation loss rose to the end: Keras on digits
+    with its training labels shuffled (tests/fixtures/ecosystem/keras_focal/shuffled.csv, K = 10) sat 2.1 sds under
+    chance over its last quarter (0.079 on 899, its epochs' scores correlated) while its loss rose at every epoch; a
+    split holding classes training never saw (keras_valsplit_sorted) rises so too.
+
+    A model can only be systematically wrong on inputs whose labels depend on them: random labels are independent
+    of whatever it memorised. Modular addition mod 31 by an MLP under AdamW (lr 1e-3, weight decay 1.0; 480 pairs
+    trained, 481 held out; tests/fixtures/ecosystem/torch_grokking_slow): validation accuracy 0.000 over the last
+    quarter at epoch 999, 0.008 at 1499 (2.9 sds under 1/31), training at 1.000, read "no learnable signal, check
+    the labels"; trained on, it climbed to 0.083 by epoch 2999 (6.3 sds above chance), its loss 9.70 -> 5.02."""
+    c = f.chance
+    if c.chance is None or c.val_acc_tail is None or c.train_acc_tail is None \
+            or c.train_acc_tail < _chance_margin(c, t) or not _val_at_chance(c, t):
+        return None
+    below = _below_chance_sd(c)
+    under = below >= t.chance_z if c.n_val else c.val_acc_tail < c.chance / 2
+    if not under or below >= 4 or not _back_from_a_peak(f):
+        return None
+    return (f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is under chance 1/{c.classes} = "
+            f"{c.chance:.3f}{_guesser_sd(c, below)}{_k_source(c)}, while training accuracy reached "
+            f"{c.train_acc_tail:.3f}: labels without signal score chance, not under it; a memorising model is "
+            "systematically wrong only on inputs whose labels depend on them, mapping validation's inputs to the "
+            "answers it memorised for training's (each held-out input's label one training never paired with it, as "
+            "in a task's table split in two), so the labels carry signal this model has not found yet")
+
+
+def _back_from_a_peak(f: Facts) -> bool:
+    """The diagnosed loss's smoothed curve peaked after its first point and is ≥ 3 noise sds under that peak at its
+    end (and the peak ≥ 3 above its start): memorising undone, however slowly (:func:`_falls_from_a_peak` also asks
+    for a steady fall at the end; the modular MLP at lr 1e-3 cut at epoch 999 is 195 sds under its peak of epoch 867,
+    its last quarter's trend t = -1.3 with the rise inside it)."""
+    if _higher(f) or f.y.shape[0] < 3 or not f.noise:
+        return False
+    ys = smooth(f.y)
+    peak = int(np.argmax(ys))
+    return peak > 0 and float(ys[peak] - ys[-1]) >= 3 * f.noise and float(ys[peak] - ys[0]) >= 3 * f.noise
+
+
+#: Where validation sits under chance while training memorised (_under_chance_memorised): the first action.
+UNDER_CHANCE_ACTION = ("train on (with the weight decay or other regularization that makes memorising costly) and "
+                       "watch validation accuracy: a model this far has found that the labels depend on the inputs, "
+                       "and memorising can give way to a rule late (delayed generalization, \"grokking\"); do not "
+                       "relabel data that is not shuffled")
+
+
+def _under_chance_lead(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cause]:
+    """The lead no_signal stepped aside for where validation sits under chance while training memorised
+    (:func:`_under_chance_memorised`) says so first, and its early stop is not one at the untrained model's epoch."""
+    if not causes or causes[0].id not in ("overfitting", "still_improving", "lr_too_low", "data_limited"):
+        return causes
+    line = _under_chance_memorised(f, t)
+    if line is None:
+        return causes
+    lead = causes[0]
+    lead.evidence.insert(0, line)
+    first = int(np.argmin(f.y)) == 0 and not _higher(f)
+    lead.actions = [UNDER_CHANCE_ACTION] + [
+        a for a in lead.actions if not (first and "best weights are from" in a)]
+    for cause in causes[1:]:
+        if first and cause.id == "overfitting":
+            cause.actions = [a for a in cause.actions if "best weights are from" not in a]
+    return causes
 
 
 def _part_carried_over(f: Facts, t: Thresholds) -> str | None:
