@@ -908,6 +908,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
+    _prior_level_unstated(f, t, verdict)
     _nothing_carries_over(f, verdict)
     causes = _val_unlike_training(f, verdict, causes)
     causes = _under_chance_lead(f, t, causes)
@@ -6018,6 +6019,47 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
                                "memorising, early stopping keeps the best")
 
 
+def _prior_level_unstated(f: Facts, t: Thresholds, verdict: Cause) -> None:
+    """An ``overfitting`` verdict on a validation loss that improved on its first check by under
+    ``no_signal_val_share`` of what training gained from its first point, no constant's level stated
+    (``--baseline-loss``): say that targets shuffled against the inputs read so, beside a model that learned all that
+    carries over in its first epoch, and how to tell them (the loss of predicting the label or token frequencies,
+    :func:`losslens.baseline_loss`). The log cannot: the first epoch learns those frequencies before validation's
+    first check, so validation starts under training's first point either way.
+
+    A character-level GRU whose next-character targets were shuffled against its input windows
+    (tests/fixtures/ecosystem/torch_charlm_shuffled): val_loss 3.084 at its first check, best 2.944, 8.6% of
+    training's gain (3.94 -> 2.40), against 2.866 for the validation characters' frequencies; read overfitting,
+    "regularize"; with --baseline-loss 2.866, no_signal. Its twin on the real targets: 3.006 -> 1.770, 39%. Five
+    independent labels unrelated to the inputs under BCE (torch_multilabel_nosignal): 1% (0.5633 -> 0.5605 against
+    0.554 for the labels' prevalences)."""
+    g, tp = f.generalization, f.train_plateau
+    if verdict.id != "overfitting" or f.metric != "val_loss" or f.baseline is not None or g is None or tp is None \
+            or g.val_min is None or not tp.improvement > t.stuck_rel * abs(tp.start):
+        return
+    gain = float(f.y[0]) - g.val_min
+    # (Training ending above validation's best fitted nothing validation lacks: no memorising to read.)
+    if gain >= t.no_signal_val_share * tp.improvement or g.val_min >= tp.start \
+            or tp.start - tp.improvement >= g.val_min:
+        return
+    verdict.evidence.append(
+        f"val_loss improved only {_pct(max(gain, 0.0) / tp.improvement)} as much as train_loss from their first "
+        f"points ({float(f.y[0]):.4g} -> {g.val_min:.4g}, against {tp.start:.4g} -> "
+        f"{tp.start - tp.improvement:.4g}): targets shuffled against the inputs read so (the first epoch learns the "
+        "label or token frequencies, all such a model can carry over), and so does a model that learned all that "
+        "carries over in its first epoch; the log cannot tell them apart, the loss of predicting those frequencies "
+        "can")
+    verdict.actions.append(UNSTATED_LEVEL_ACTION)
+
+
+#: _prior_level_unstated's action.
+UNSTATED_LEVEL_ACTION = (
+    "state what a constant prediction scores on validation: --baseline-loss VALUE, losslens.baseline_loss(y_val, "
+    "loss) (\"crossentropy\" for class or token ids: their frequencies; \"bce\" for independent labels; \"mse\" "
+    "for a regression); validation never clearly below it is no learnable signal: check the targets against the "
+    "inputs")
+
+
 #: overfitting's line where no training curve is logged beside the rise; _unread_losses says no more of it.
 NO_TRAIN_CURVE = "no training curve logged: whether training went on improving is not known"
 
@@ -6637,13 +6679,24 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     tt = f.train_trend if f.metric == "val_loss" else f.trend
     falling = tt is not None and tt.slope_t < -PRIOR_FALL_T
     stated = "as stated: --baseline-loss, baseline_loss=" if source == "stated" else source
+    labels = _labels_logged(run, f)
+    if labels:
+        # (A classifier's constant is the class frequencies, whose loss is no R².)
+        what = ("predicting the label frequencies (each label's prevalence, for independent labels) does as well; "
+                + (f"its best is {_pct(1 - best / floor)} under that level" if best < floor else
+                   f"its best is {_pct(best / floor - 1)} above that level"))
+    else:
+        # (The log names no accuracy: a regression, or a language model or classifier logging its loss alone.)
+        what = (f"for MSE, validation R² {1 - best / floor:.3g} at its best and predicting the targets' mean does "
+                "as well; for a cross-entropy, predicting the class (or token) frequencies does")
     never = (f"val_loss {best:.4g} at its best ({float(vl[-1]):.4g} at the end) never got clearly below "
-             f"{floor:.4g}, what predicting one constant for every input scores ({stated}): validation R² "
-             f"{1 - best / floor:.3g} at its best; predicting the targets' mean does as well")
+             f"{floor:.4g}, what predicting one constant for every input scores ({stated}): {what}")
     rose = float(vl[-1]) - best > PRIOR_VAL_ROSE * floor
     if abs(train_low / floor - 1) <= BASELINE_CLEAR and not falling and not rose:
         ev = [never, f"train_loss settled at {train_low:.4g} at its lowest, {train_low / floor:.3f}x that level: "
-                     "it gives every input the same answer, the targets' mean"]
+                     "it gives every input the same answer, " + (
+                         "the label frequencies" if labels else
+                         "the targets' mean (a classifier's: the class frequencies)")]
         acts = [ACTIONS["stuck_at_init"][0] + ": an output that does not depend on the input (every ReLU unit "
                 "dead, saturated units) scores the constant's loss whatever the width; a bigger model stays there",
                 "check that the inputs reach the model (not all zeros or constant) and the targets carry signal",
@@ -6655,9 +6708,26 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     ev = [never, f"train_loss went on down to {train_low:.4g}, under that level"
           + (f" and still falling at the end (t = {tt.slope_t:.1f})" if falling else "")
           + ": it fits its training targets, and none of it carries over"]
-    lead = Cause("no_signal", 0.85, ev, list(NO_SIGNAL_IN_TARGETS),
-                 {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
+    acts = list(NO_SIGNAL_IN_TARGETS) if not labels else \
+        [NO_SIGNAL_IN_TARGETS[0].replace("targets", "labels"), NO_SIGNAL_IN_LABELS, NO_SIGNAL_IN_TARGETS[2]]
+    if not labels:
+        acts[1] = acts[1].replace("(the training targets' mean)",
+                                  "(the training targets' mean; for a cross-entropy the class or token frequencies)")
+    lead = Cause("no_signal", 0.85, ev, acts, {"prior_loss": floor, "baseline_loss": floor, "val_best": best})
     return _no_signal_leads(lead, causes)
+
+
+#: _at_the_baseline's second action where the run logs an accuracy (a classifier's constant: its class frequencies).
+NO_SIGNAL_IN_LABELS = ("a constant prediction (the training labels' frequencies) scores as well as this model on new "
+                       "data")
+
+
+def _labels_logged(run: Run, f: Facts) -> bool:
+    """Whether the run is a classifier's by what it logs: an accuracy beside the loss, or K given (``--classes``).
+    A stated constant's loss is then the label frequencies' cross-entropy (``baseline_loss(y_val, "bce")`` or
+    ``"crossentropy"``), not a variance."""
+    return (f.chance is not None and f.chance.classes is not None and not f.chance.classes_inferred) \
+        or any(run.get(k) is not None for k in ("val_acc", "train_acc"))
 
 
 def r2_named(metric: str) -> bool:
