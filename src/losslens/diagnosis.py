@@ -9526,11 +9526,25 @@ def _callback_stop_said(stop: dict, f: Facts, best_at: float | None, value: str 
     of advice to add it. Lightning's EarlyStopping restores no weights: the model holds the last epoch's; the one
     checkpoint ModelCheckpoint left (``kept``, ``meta["best_checkpoint"]``) is named where it is the best's."""
     of = f" of its {stop['epochs']}" if stop.get("epochs") else ""
-    waited = (f"{stop['wait_count']} validations without a better {stop.get('monitor') or f.metric}"
+    trainer = stop["by"] == "EarlyStoppingCallback"
+    waited = (f"{stop['wait_count']} {'evaluations' if trainer else 'validations'} without a better "
+              f"{stop.get('monitor') or f.metric}"
               + (f" than {stop['best_score']:.4g}" if isinstance(stop.get("best_score"), float) else "")
               + (f", its patience {stop['patience']}" if stop.get("patience") else ""))
     value = value.strip().strip("()")
     best = "" if best_at is None else f" (its best: {f.axis_name} {_n(best_at)}{', ' + value if value else ''})"
+    if trainer:
+        # A Hugging Face Trainer's EarlyStoppingCallback (readers.huggingface._stop_record): the Trainer, not the
+        # callback, keeps the best weights, in the checkpoint the state names (loaded at the end under
+        # load_best_model_at_end=True, which training_args.bin, a pickle, holds: not read).
+        ran = (f"it was stopped early already: EarlyStoppingCallback ended it after {stop['epochs_run']}{of} "
+               f"{f.axis_name}s ({waited})")
+        if stop.get("checkpoint") and stop.get("best_step") is not None:
+            return (f"{ran}; the Trainer kept its best checkpoint, {stop['checkpoint']} ({f.axis_name} "
+                    f"{_n(stop['best_step'])}): with load_best_model_at_end=True it loaded it at the end, keep it; "
+                    "without, load it from there")
+        return (f"{ran}{best}; no best checkpoint is named: saving at each evaluation with "
+                "load_best_model_at_end=True keeps the best's weights")
     if isinstance(kept, dict) and best_at is not None and float(kept.get("epoch", -1)) == best_at:
         keep = f"ModelCheckpoint kept {kept['path']}, the best: load it (YourModule.load_from_checkpoint)"
     else:
@@ -9560,9 +9574,42 @@ def _stopped_by_callback(run: Run, f: Facts, causes: list[Cause]) -> None:
     best = int(np.nanargmax(f.y) if _higher(f) else np.nanargmin(f.y)) if np.isfinite(f.y).any() else None
     value = "" if best is None else f" ({f.metric} {float(f.y[best]):.4g})"
     kept = (run.meta or {}).get("best_checkpoint") if run.axis_name == "epoch" else None
-    verdict.actions[0] = Action(_callback_stop_said(stop, f, None if best is None else float(f.x[best]), value, kept),
-                                verdict.actions[0].kind if isinstance(verdict.actions[0], Action) else None)
+    said = _callback_stop_said(stop, f, None if best is None else float(f.x[best]), value, kept)
+    judged = None if best is None else _stop_judged(f, best)
+    if judged is not None:
+        said += "; " + judged[0]
+        verdict.numbers["stopped_after_best_rise_sds"] = judged[1]
+    verdict.actions[0] = Action(said, verdict.actions[0].kind if isinstance(verdict.actions[0], Action) else None)
     verdict.numbers["stopped_early_after"] = float(stop["epochs_run"])
+
+
+# How far (noise sds) the median of the evaluations a patience counted after the best must sit above it for the
+# stop to read as validation rising rather than holding. A tiny BERT a Trainer's EarlyStoppingCallback(patience=4)
+# ended at step 190 of 960 (tests/fixtures/ecosystem/hf_earlystop_held): best eval_loss 0.3626, the 4 after it at a
+# median 0.407; trained on to 480 it never got below the best again (0.384 at best, 0.510 at 480).
+STOP_ROSE_SDS = 2.0
+
+
+def _stop_judged(f: Facts, best: int) -> tuple[str, float] | None:
+    """Was the stop right, on what the log shows: the points after the best (those the patience counted) against
+    the best, in the curve's noise sds. Risen by ``STOP_ROSE_SDS``: validation was getting worse, and the stop held
+    up; otherwise it held within its noise, where the log cannot tell a floor from a pause and only a longer patience
+    would. ``(the clause, the rise in sds)``; None with nothing after the best or no noise measured."""
+    after = f.y[best + 1:]
+    after = after[np.isfinite(after)]
+    if not after.size or not (np.isfinite(f.noise) and f.noise > 0):
+        return None
+    sign = -1.0 if _higher(f) else 1.0
+    mid = float(np.median(after))
+    rise = sign * (mid - float(f.y[best]))
+    sds = rise / f.noise
+    n = f"the {after.size} evaluation{'s' if after.size > 1 else ''} after the best"
+    if sds >= STOP_ROSE_SDS:
+        return (f"the stop was right on what the log shows: {n} sat at a median {mid:.4g}, "
+                f"{'below' if sign < 0 else 'above'} it by {abs(mid - float(f.y[best])):.3g} ({sds:.1f} noise sds): "
+                f"{f.metric} was getting worse, not pausing; training on is not advised"), sds
+    return (f"{n} held within its noise (median {mid:.4g}, {sds:.1f} noise sds from it): the log cannot tell a "
+            "floor from a pause; a longer patience would"), sds
 
 
 def _chance_margin(c, t: Thresholds) -> float:

@@ -122,6 +122,10 @@ def read_trainer_state(obj: dict, *, name: str, source: str, columns: Mapping[st
         plan_end(run, obj, source)
         if stopped:
             run.meta["early_stopped"] = stopped
+            # The same stop in the key the Lightning callback writes (integrations.lightning._early_stopped), which
+            # the diagnosis and the forecast read: a run the callback ended is not forecast to the max_steps it was
+            # never going on to, nor told to train on.
+            run.meta["stopped_early"] = _stop_record(obj, stopped)
         n = training_examples(obj, summary)
         if n is not None:
             run.meta.setdefault("train_examples", n[0])
@@ -154,7 +158,31 @@ def _early_stopped(obj: dict) -> dict | None:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (patience, counter, step)) \
             or counter < patience or (isinstance(end, int) and step >= end):
         return None
-    return {"patience": patience, "step": step, "max_steps": end if isinstance(end, int) else None}
+    return {"patience": patience, "step": step, "max_steps": end if isinstance(end, int) else None, "counter": counter}
+
+
+def _stop_record(obj: dict, stopped: dict) -> dict:
+    """``meta["stopped_early"]`` of a run the EarlyStoppingCallback ended (:func:`_early_stopped`), in the fields the
+    Lightning callback records (``by``, ``monitor``, ``patience``, ``wait_count``, ``best_score``, ``epochs_run``,
+    ``epochs``: here steps, the run's axis), with the Trainer's best checkpoint (``best_model_checkpoint``,
+    ``best_global_step``) where it saved one. The state does not name ``metric_for_best_model``: the monitor is the
+    evaluation column that holds ``best_metric`` at ``best_global_step``, else None."""
+    best, at = obj.get("best_metric"), obj.get("best_global_step")
+    number = isinstance(best, (int, float)) and not isinstance(best, bool) and math.isfinite(best)
+    monitor = None
+    if number:
+        for row in obj.get("log_history") or ():
+            if isinstance(row, dict) and (at is None or row.get("step") == at):
+                monitor = next((k for k, v in row.items() if k.startswith("eval_") and v == best), None)
+                if monitor:
+                    break
+    checkpoint = obj.get("best_model_checkpoint")
+    return {"by": "EarlyStoppingCallback", "monitor": monitor, "patience": stopped["patience"],
+            "wait_count": stopped["counter"], "best_score": float(best) if number else None,
+            "epochs_run": stopped["step"], "epochs": stopped["max_steps"],
+            "checkpoint": str(checkpoint).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+            if isinstance(checkpoint, str) and checkpoint else None,
+            "best_step": at if isinstance(at, int) and not isinstance(at, bool) else None}
 
 
 def checkpoint_alone(state: Path, obj: dict, source: str) -> None:
