@@ -167,9 +167,39 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
         except Exception as exc:
             self.watcher.warn_once(exc, "restore at train end")
         try:
+            self.watcher.meta.pop("stopped_early", None)
+            stopped = self._early_stopped()
+            if stopped:
+                self.watcher.meta["stopped_early"] = stopped
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading EarlyStopping")
+        try:
             self.watcher.end_training()
         except Exception as exc:
             self.watcher.warn_once(exc, "train end")
+
+    def _early_stopped(self) -> dict | None:
+        """``meta["stopped_early"]`` where one of this fit's ``keras.callbacks.EarlyStopping`` ended it (its
+        ``stopped_epoch`` set, ``model.stop_training``) and losslens did not: the fields the Lightning callback records
+        (:func:`losslens.integrations.lightning._early_stopped`: ``by``, ``monitor``, ``patience``, ``wait_count``,
+        ``best_score``, ``stopped_epoch``, ``epochs_run``, ``epochs``) and ``restore_best_weights`` with the
+        ``best_epoch`` it restored. A fit EarlyStopping(patience=4) ended while val_loss still fell was reported
+        "still improving ... the run is at epoch 99 of 199: 100 epochs short of it" with no word of the stop."""
+        if getattr(self.model, "stop_training", None) is not True or self.watcher.stopped_epoch is not None:
+            return None
+        for cb in self._siblings:
+            if not isinstance(cb, keras.callbacks.EarlyStopping) or not getattr(cb, "stopped_epoch", 0):
+                continue
+            best = to_float(getattr(cb, "best", None))
+            epochs = (self.params or {}).get("epochs")
+            best_epoch = getattr(cb, "best_epoch", None)
+            return {"by": "EarlyStopping", "monitor": str(cb.monitor), "patience": int(cb.patience),
+                    "wait_count": int(cb.wait), "best_score": best if best is not None and np.isfinite(best) else None,
+                    "stopped_epoch": int(cb.stopped_epoch), "epochs_run": int(cb.stopped_epoch) + 1,
+                    "epochs": epochs if isinstance(epochs, int) and epochs > 0 else None,
+                    "restore_best_weights": bool(cb.restore_best_weights),
+                    "best_epoch": int(best_epoch) if isinstance(best_epoch, (int, np.integer)) else None}
+        return None
 
     def _restore_at_end(self):
         """With ``restore_best_weights``, ``fit`` returns the best epoch's weights whether a stop came or not, as

@@ -79,6 +79,14 @@ def _early_stop(est, n_iter: int, is_classifier: bool) -> dict:
     if n_iter >= max_iter or (params.get("solver") == "sgd" and params.get("learning_rate") == "adaptive"):
         return {}  # ran out of iterations, or patience cut the step: not stopped on it
     out = {"early_stopping": {"patience": patience, "tol": params.get("tol"), "validation_fraction": fraction}}
+    # The stop in the fields the callbacks record (integrations.lightning._early_stopped), which the diagnosis reads
+    # to say what ran instead of "stop at epoch 15" of a fit that stopped itself (scikit-learn puts the best
+    # iteration's weights back at the end).
+    best, waited = getattr(est, "best_validation_score_", None), getattr(est, "_no_improvement_count", None)
+    out["stopped_early"] = {"by": "early_stopping=True", "patience": patience, "tol": params.get("tol"),
+                            "wait_count": int(waited) if isinstance(waited, (int, np.integer)) else patience + 1,
+                            "best_score": float(best) if isinstance(best, (int, float, np.floating)) else None,
+                            "epochs_run": n_iter, "epochs": max_iter}
     seen = getattr(est, "t_", None)
     if isinstance(seen, (int, float)) and seen > 0 and n_iter > 0 and isinstance(fraction, float) and 0 < fraction < 1:
         n_train = int(round(seen / n_iter))
