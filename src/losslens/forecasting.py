@@ -1287,9 +1287,9 @@ def broken_down(run, metric: str, x, y, horizon) -> Forecast | None:
     ended in NaN at 13. ``x``, ``y``: the finite points of ``metric`` (shape (n,)), in its own direction;
     ``horizon``: the one asked or planned, None for the default, twice the run's logged length (its rows, NaN
     ones too: a DeepOBS run of 351 epochs, finite for 37, was withheld "to epoch 74", inside the run)."""
-    from .facts.divergence import nonfinite_onset
+    from .facts.divergence import nonfinite_onset, stated_final
 
-    onset = nonfinite_onset(np.asarray(run.series[metric], dtype=float))
+    onset = nonfinite_onset(np.asarray(run.series[metric], dtype=float), stated_final(run, metric))
     if onset is None:
         return None
     i, kind = onset

@@ -29,7 +29,7 @@ from ..columns import is_validation
 from ..exceptions import EmptyRunError, UsageError, check_number
 from ..run import Run
 from .chance import ChanceFacts, accuracy_fraction, chance_facts
-from .divergence import DivergenceFacts, divergence, logged, never_finite_losses, nonfinite_start
+from .divergence import DivergenceFacts, divergence, logged, never_finite_losses, nonfinite_start, stated_final
 from .adversarial import AdversarialFacts, adversarial_facts
 from .elbo import ElboFacts, elbo_facts
 from .epochs import StaircaseFacts, run_staircase
@@ -307,7 +307,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     x, y = _curve(run, metric)
     if y is None or y.shape[0] == 0:
         raise EmptyRunError(f"{run.label(metric)} has no finite values", run.source or run.name)
-    if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(raw) is None:
+    if y.shape[0] < MIN_POINTS_TO_DIAGNOSE and nonfinite_start(raw, stated_final(run, metric)) is None:
         # One or two values show a direction at most; a run that then went NaN/inf did diverge.
         raise EmptyRunError(f"only {y.shape[0]} value(s) of {run.label(metric)}: too short to diagnose "
                             f"(need {MIN_POINTS_TO_DIAGNOSE} {run.axis_name}s or more)", run.source or run.name)
@@ -327,7 +327,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     pace = decay_pace(run.get("lr"), run.axis, x, y, s)
     climb = peak_climb(run.get("lr"), run.axis, x, y)
     cycles = cycle_ends(run.get("lr"), run.axis, x, y)
-    div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y)
+    div = divergence(run.axis[:raw.shape[0]], sign * raw, s, pl.start, sigma, x, y, stated_final(run, metric))
 
     # A per-output series is read beside its own output's training loss, not the total's: the total's fall is
     # another head's where that head's loss is the larger (head_losses).
@@ -346,7 +346,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
         train_noise = noise_sigma(yt)
         train_tr = tail_trend(xt, yt, st, train_pl.start, train_pl.floor, noise=train_noise, offset_free=free)
         train_raw = logged(run, train_key)
-        train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt)
+        train_div = divergence(run.axis[:train_raw.shape[0]], train_raw, st, float(yt[0]), train_noise, xt, yt,
+                               stated_final(run, train_key))
         train_missed = missed_improvement(yt, late)
         train_osc = oscillation(yt, train_tr.tail_start, train_pl.improvement + train_missed)[0]
         train_spike = spikes(yt, train_pl.improvement + train_missed, train_pl.index)

@@ -52,12 +52,29 @@ def never_finite_losses(run, metric: str | None) -> list[str]:
     return found
 
 
-def nonfinite_start(raw: np.ndarray) -> int | None:
+def stated_final(run, key: str) -> bool:
+    """Whether one NaN/inf last point of ``run.series[key]`` is a value the run logged, so that it counts as the
+    run's end (:func:`nonfinite_start`'s ``one``): a table's column that spells nan/inf somewhere
+    (``meta["nan_stated"]``, kept by the table reader), or any series a format without blank cells gave (a
+    JSON/TensorBoard log, a dict, a callback: a point not logged is absent there, not NaN).
+
+    A blank cell is a point not logged: a Lightning ``metrics.csv`` of a fit killed inside an epoch leaves that
+    epoch's row blank in every epoch-level column (tests/fixtures/ecosystem/lightning_killed_short, the one
+    one-row NaN tail of a loss in the committed fixtures, 2026-12-07), as pandas' ``to_csv`` writes NaN blank.
+    Where ``nan`` is spelt, the logger wrote the loss it computed: a digits MLP fed one NaN input in its last
+    epoch (tests/fixtures/ecosystem/nan_last_epoch) logged ``nan`` for train_loss, val_loss and grad_norm and
+    0.10 val_acc, chance, from NaN weights no later epoch brings back."""
+    stated = run.meta.get("nan_stated")
+    return stated is None or key in stated
+
+
+def nonfinite_start(raw: np.ndarray, one: bool = False) -> int | None:
     """Index where ``raw`` turned NaN/inf for good after being finite, or None.
 
     Non-finite to the end is divergence; an early inf that training recovers from is not
     (YOLO logs inf validation losses in its first epochs). Trailing NaN counts only when the
-    stretch is longer than any gap before it (validation every k epochs leaves gaps too).
+    stretch is longer than any gap before it (validation every k epochs leaves gaps too), and, on one
+    point only, with ``one`` (:func:`stated_final`: the log wrote that NaN, it is no blank cell).
     """
     finite = np.isfinite(raw)
     if not finite.any():
@@ -66,26 +83,26 @@ def nonfinite_start(raw: np.ndarray) -> int | None:
     last = int(idx[-1])
     trailing = raw.shape[0] - 1 - last
     widest_gap = int(np.diff(idx).max()) - 1 if idx.shape[0] > 1 else 0
-    if trailing >= 1 and (np.isinf(raw[last + 1:]).any() or (trailing >= 2 and trailing > widest_gap)):
+    if trailing >= 1 and (np.isinf(raw[last + 1:]).any() or ((trailing >= 2 or one) and trailing > widest_gap)):
         return last + 1
     return None
 
 
-def nonfinite_onset(raw: np.ndarray) -> tuple[int, str] | None:
+def nonfinite_onset(raw: np.ndarray, one: bool = False) -> tuple[int, str] | None:
     """``(index, "NaN" or "inf")`` where ``raw`` turned NaN/inf for good (:func:`nonfinite_start`), the kind
     being the first value it broke down to (an overflow: inf, then NaN); else None."""
-    i = nonfinite_start(raw)
+    i = nonfinite_start(raw, one)
     if i is None:
         return None
     return i, "inf" if np.isinf(raw[i]) else "NaN"
 
 
 def divergence(axis: np.ndarray, raw: np.ndarray, s: np.ndarray, start: float, sigma: float,
-               x: np.ndarray | None = None, y: np.ndarray | None = None) -> DivergenceFacts:
+               x: np.ndarray | None = None, y: np.ndarray | None = None, one: bool = False) -> DivergenceFacts:
     """``raw`` is the series with NaN/inf kept; ``s`` the smoothed finite series; ``(x, y)`` the
     finite curve ``s`` and ``sigma`` were measured on (downsampled for long logs), where the
-    early peak is looked for (default: the finite points of ``raw``)."""
-    i = nonfinite_start(raw)
+    early peak is looked for (default: the finite points of ``raw``); ``one``: as :func:`nonfinite_start`'s."""
+    i = nonfinite_start(raw, one)
     nonfinite_from = None if i is None else float(axis[i])
     end = float(s[-1]) if s.shape[0] else start
     growth = (end - start) / abs(start) if start != 0 else 0.0

@@ -1193,6 +1193,8 @@ class _Plan:
                            if meta["format"] in ("csv", "xlsx") else
                            ("NaN to the end", "as a blank cell pandas read; a dict of lists holding float('nan') "
                             "there says it diverged")))
+        # (a series that spells nan/inf wrote its last NaN: facts.divergence.stated_final)
+        meta["nan_stated"] = sorted(stated)
         if never_finite:
             if not any(n in series for n in self.loss_names) or axis.shape[0] < 2:
                 return None

@@ -865,12 +865,12 @@ def _nonfinite(run, axis: np.ndarray, keys: list) -> list:
     """Where each drawn loss turned NaN/inf for good (``facts.divergence.nonfinite_start``): the curve
     just stops there, so a diverged run's chart would otherwise show a clean descent. One mark per
     epoch, naming every series that broke there: ``[{x, label}]``."""
-    from ..facts.divergence import logged, nonfinite_onset
+    from ..facts.divergence import logged, nonfinite_onset, stated_final
 
     at: dict = {}
     for key in keys:
         raw = logged(run, key)
-        onset = nonfinite_onset(raw)
+        onset = nonfinite_onset(raw, stated_final(run, key))
         if onset is None and raw.size and not np.isfinite(raw).any():  # never finite: broken from the first point
             onset = (0, "inf" if np.isinf(raw[0]) else "NaN")
         if onset is None:
