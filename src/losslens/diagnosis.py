@@ -997,6 +997,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             if verdict.id == "lr_too_low" and _paced_by_lr(verdict) and not fc.get("reason"):
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
+    _decay_ahead(run, f, verdict, planned)
     _stopped_by_callback(run, f, causes)
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
@@ -6132,7 +6133,8 @@ def _schedule_over(f: Facts, t: Thresholds, causes: list[Cause]) -> None:
     longer schedule", beside "also likely: still_improving → keep training"; the same decay over 60 epochs ended at
     0.49 against 1.50. Its "see the forecast" goes too: the forecast carries the curve on at the end rate's pace as
     though it held."""
-    if not _schedule_ended(f, t) or f.optimizer.lr_ratio is None or f.optimizer.lr_ratio < LR_CUT_AGAIN:
+    if not _schedule_ended(f, t) or f.optimizer.lr_ratio is None or f.optimizer.lr_ratio < LR_CUT_AGAIN \
+            and not f.optimizer.lr_falling:
         return  # (cut and cut again, ReduceLROnPlateau without a floor, planned no schedule to stretch)
     for c in causes:
         i = next((i for i, a in enumerate(c.actions) if getattr(a, "kind", None) == KEEP_TRAINING), None)
@@ -8221,8 +8223,19 @@ def _made_no_fall(x: np.ndarray, rest: np.ndarray, noise: float, t: Thresholds) 
 
 
 #: converged: an lr cut below this share of its peak was cut again and again (ReduceLROnPlateau without a floor), no
-#: planned schedule: its min_lr is named (48b4dc0); no measurement recorded.
+#: planned schedule: its min_lr is named (48b4dc0); no measurement recorded. Not a rate still falling at each of its
+#: last logged points (:func:`_cut_again`).
 LR_CUT_AGAIN = 1e-6
+
+
+def _cut_again(o) -> bool:
+    """The logged lr was cut and cut again below ``LR_CUT_AGAIN`` of its peak (ReduceLROnPlateau without a floor),
+    not run there by a planned decay. A plateau cut holds the rate between cuts; a planned decay to ~0 lowers it at
+    every logged point to the end (``OptimizerFacts.lr_falling``). Any cosine to 0 over ~1,500 steps or more logged
+    at each step ends under 1e-6 of its peak: a char-level MLP LM, AdamW 1e-2, cosine over 2,400 steps, logged every
+    40, ended at 4.7e-09 (5e-07) and read "a floor for the decay (ReduceLROnPlateau(min_lr=...))", "change the data or
+    the model", where the cosine over 4,800 steps ended 2.9% lower (tests/fixtures/ecosystem/sched_charlm)."""
+    return o.lr_ratio is not None and 0 < o.lr_ratio < LR_CUT_AGAIN and not o.lr_falling
 
 
 #: cycle_floor: the share of the improvement (the first point to the best cycle end) by which the run's last cycle
@@ -8500,7 +8513,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
                  if f.constant_tail >= 5 else "")
         o = f.optimizer
         to = "0" if o.lr_last == 0 else f"{o.lr_last:.2g}, {o.lr_ratio:.1g} of its peak"
-        if 0 < o.lr_ratio < LR_CUT_AGAIN:  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
+        if _cut_again(o):  # cut and cut again (ReduceLROnPlateau without a floor): no planned schedule
             ev.append(f"the learning rate was decayed to {to}: steps that small no longer move the weights{still}")
             acts.append("a floor for the decay (ReduceLROnPlateau(min_lr=...)) with early stopping ends the run "
                         "once the steps stop mattering")
@@ -10152,6 +10165,58 @@ def _planned(run: Run, f: Facts) -> tuple[float, str] | None:
     from .forecasting import planned_horizon
 
     return planned_horizon(run, float(f.x[-1]))
+
+
+#: _decay_ahead: a logged lr at or above this share of its peak is the peak held (a Trainer's warmup_stable_decay
+#: logs the peak itself, 0.01, through its stable phase).
+HELD_AT_PEAK = 0.99
+#: ... held so over at least this share of the logged run's length (the stable phase, not a warm-up's last point).
+HELD_SHARE = 0.5
+
+
+def _decay_ahead(run: Run, f: Facts, verdict: Cause, planned) -> None:
+    """Converged's "stop at X" and "to go lower, change the data or the model" where the run is short of the end
+    a Trainer planned (``max_steps``) and its logged lr has sat at its peak since the warm-up: a Trainer's schedule
+    plans its decay by ``max_steps`` (its default, "linear", decays from the warm-up's end), so a rate still at its
+    peak there is a decay not begun (warmup_stable_decay's stable phase), or a schedule that holds it ("constant").
+    The flat curve is the level of the peak rate; the decay is where such runs drop. A char-level MLP LM under the
+    Trainer (AdamW 1e-2, warmup_stable_decay, its last 20% a linear decay to 0), its checkpoint at 75% read
+    converged "stop at step 840 ... change the data or the model"; the run went on 6.7% lower through its decay
+    (its checkpoint at 50%: 10.8%), tests/fixtures/ecosystem/hf_wsd_cut. A step decay cut before its first milestone
+    and a constant rate lowered to a tenth from the middle gained 8.5% and 7.3% the same way (session 47's walk).
+    Only a Trainer's state: a CSV's lr held at its peak says nothing of a schedule to come, and a held rate's flat
+    end at the noise floor of the step is not told from the data's by the curve (d0447749: a BatchNorm net at batch
+    2, the lab's MLP at its noise floor, read so and lr / 10 did not help them)."""
+    if verdict.id != "converged" or planned is None or (run.meta or {}).get("format") != "hf_trainer_state":
+        return
+    o = f.optimizer
+    lr = run.get("lr")
+    if lr is None or o.lr_peak is None or not o.lr_peak > 0 or o.lr_falling:
+        return
+    at = np.asarray(run.axis, dtype=float)
+    lr = np.asarray(lr, dtype=float)
+    ok = np.isfinite(lr)
+    at, lr = at[ok], lr[ok]
+    if lr.size < 4:
+        return
+    high = lr >= HELD_AT_PEAK * o.lr_peak
+    first = int(np.argmax(high))
+    span = float(at[-1] - at[0])
+    if not high[first:].all() or not span > 0 or float(at[-1] - at[first]) < HELD_SHARE * span:
+        return
+    end, source = planned
+    axis = f.axis_name
+    verdict.evidence.append(
+        f"the learning rate is still at its peak, {o.lr_peak:.3g}, held since {axis} {_n(at[first])}, "
+        f"{_n(end - at[-1])} {axis}s before the planned end ({source}): the flat stretch is the level of the peak "
+        "rate, and a schedule's decay still ahead of it is where such runs drop")
+    # (The first action is the stop, however priced or hedged; the data or the model is not yet the lever.)
+    acts = [a for a in verdict.actions[1:] if not _of_kind(a, DATA_OR_MODEL)]
+    verdict.actions = [
+        f"don't stop here: the schedule's decay, still ahead by {axis} {_n(end)} ({source}), is where such runs "
+        "drop (warmup_stable_decay's decay, a step decay's milestone); judge the level after it",
+        f"if the schedule holds the rate to the end (lr_scheduler_type \"constant\"), learning rate / 10 from here "
+        "tells the step's floor from the data's (losslens verify --cause converged runs it)"] + acts
 
 
 def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:

@@ -731,10 +731,15 @@ class Verification:
         else:
             text = f"confirmed by {self.checked_by}"
         if own and self.diagnosis.verdict == "converged":
-            text += self._capacity_or_floor()
+            text += self._beyond_noise() + self._capacity_or_floor()
         if own and rival and self._predicts_no_change():
             text += self._went_lower(rival)
         return text + self._one_run()
+
+    def _beyond_noise(self) -> str:
+        """A converged verdict confirmed at its bar by a change that still lowered the loss well beyond the runs'
+        noise: what that gain says (compare's; verify words none)."""
+        return ""
 
     @property
     def next_cause(self) -> tuple[str, str] | None:
