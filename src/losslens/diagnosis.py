@@ -1002,6 +1002,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
     _staircase(f, causes)
+    _unscaled_start(f, verdict)  # (after the rules that reword the first action: it goes before theirs)
     if run.axis_name != "epoch":
         # The rules word training's length in epochs; on a Trainer's or nanoGPT's step axis "see the forecast for
         # how many more epochs pay" beside "forecast at step 12000" names a unit the run is not counted in, and
@@ -1265,6 +1266,10 @@ def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: l
         arrived = _arrived_at_prior(f, t)
         if arrived is not None:
             return arrived
+    if cause.id == "stuck_at_init" and "train_over_baseline" in cause.numbers and pl.index is not None:
+        # (Fell, then held above a constant's loss: _above_the_baseline. It did not sit at its start, which fell
+        # 11641 -> 493 in one epoch; X is where that fall ended.)
+        return Plateau(pl.epoch, pl.interval_later(), pl.level)
     if cause.id == "stuck_at_init" or _thrown(cause) \
             or (_flat_after_first(f, t) and not open_ended and cause.id != "diverged"):
         return at_start  # (thrown off its start before its first point and held there: it sat from the first)
@@ -6680,8 +6685,8 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     if causes and causes[0].id in PRIOR_READS and f.higher_is_better and r2_named(f.metric) \
             and is_validation(f.metric):
         return _r2_at_the_baseline(run, f, causes)
-    if not causes or causes[0].id not in PRIOR_READS or f.baseline is None or f.higher_is_better \
-            or f.metric not in ("val_loss", "train_loss"):
+    if not causes or causes[0].id not in PRIOR_READS + ("lr_too_high",) or f.baseline is None \
+            or f.higher_is_better or f.metric not in ("val_loss", "train_loss"):
         return causes
     floor, source = f.baseline
     val_loss, train_loss = run.get("val_loss"), run.get("train_loss")
@@ -6700,19 +6705,32 @@ def _at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     falling = tt is not None and tt.slope_t < -PRIOR_FALL_T
     stated = "as stated: --baseline-loss, baseline_loss=" if source == "stated" else source
     labels = _labels_logged(run, f)
+    worse = best > (1 + BASELINE_CLEAR) * floor
     if labels:
         # (A classifier's constant is the class frequencies, whose loss is no R².)
-        what = ("predicting the label frequencies (each label's prevalence, for independent labels) does as well; "
+        what = ("predicting the label frequencies (each label's prevalence, for independent labels) does "
+                + ("better" if worse else "as well") + "; "
                 + (f"its best is {_pct(1 - best / floor)} under that level" if best < floor else
                    f"its best is {_pct(best / floor - 1)} above that level"))
+    elif worse:
+        what = (f"for MSE, validation R² {1 - best / floor:.3g} at its best: worse than predicting the targets' mean; "
+                "for a cross-entropy, worse than predicting the class (or token) frequencies")
     else:
         # (The log names no accuracy: a regression, or a language model or classifier logging its loss alone.)
         what = (f"for MSE, validation R² {1 - best / floor:.3g} at its best and predicting the targets' mean does "
                 "as well; for a cross-entropy, predicting the class (or token) frequencies does")
-    never = (f"val_loss {best:.4g} at its best ({float(vl[-1]):.4g} at the end) never got clearly below "
-             f"{floor:.4g}, what predicting one constant for every input scores ({stated}): {what}")
+    never = (f"val_loss {best:.4g} at its best ({float(vl[-1]):.4g} at the end) "
+             + (f"stayed above {floor:.4g}" if worse else f"never got clearly below {floor:.4g}")
+             + f", what predicting one constant for every input scores ({stated}): {what}")
     rose = float(vl[-1]) - best > PRIOR_VAL_ROSE * floor
-    if abs(train_low / floor - 1) <= BASELINE_CLEAR and not falling and not rose:
+    settled = abs(train_low / floor - 1) <= BASELINE_CLEAR and not falling and not rose
+    # (A classifier held at or above its label frequencies' loss is the prior rules' to read, against ln K.)
+    if not labels and train_low >= (1 - BASELINE_CLEAR) * floor and not falling \
+            and not (settled and causes[0].id in PRIOR_READS):
+        return _above_the_baseline(f, causes, never, floor, train_low, best)
+    if causes[0].id not in PRIOR_READS:
+        return causes  # (a bounce at a level under the constant's is a model that learned: lr_too_high's to read)
+    if settled:
         ev = [never, f"train_loss settled at {train_low:.4g} at its lowest, {train_low / floor:.3f}x that level: "
                      "it gives every input the same answer, " + (
                          "the label frequencies" if labels else
@@ -6748,6 +6766,107 @@ def _labels_logged(run: Run, f: Facts) -> bool:
     ``"crossentropy"``), not a variance."""
     return (f.chance is not None and f.chance.classes is not None and not f.chance.classes_inferred) \
         or any(run.get(k) is not None for k in ("val_acc", "train_acc"))
+
+
+#: _above_the_baseline's actions: a fit that never reached a constant's loss on its own training data is one whose
+#: steps could not follow the inputs (features of hundreds or thousands: tests/fixtures/ecosystem/
+#: torch_unscaled_inputs, standardised 43x lower), or whose targets are not what the inputs say.
+SCALE_FIRST = ("standardize the inputs first (StandardScaler on the training rows, a Normalization layer), and the "
+               "targets too where they run to hundreds or more, then retune the rate: features of hundreds or "
+               "thousands make a step that moves them too large for the others, at any rate")
+
+
+def _above_the_baseline(f: Facts, causes: list[Cause], never: str, floor: float, train_low: float,
+                        best: float) -> list[Cause]:
+    """:func:`_at_the_baseline` where training, too, never got clearly under the stated constant prediction's loss
+    (its lowest point no more than ``BASELINE_CLEAR`` under it) and no longer falls, and it did not settle at it as one
+    answer for every input does (that is the stuck branch's, where the verdict read learning): the model fits even the
+    examples it trains on no better than one constant for every input would (the training targets' variance is that
+    loss where they are drawn as validation's are). Not no_signal (targets without signal are memorised under the level: shuffled targets'
+    10-4-4-1 net went to 0.982 and on down), not a floor to stop at (converged), nor a rate to lower alone
+    (lr_too_high, kept possible behind it: a step too large along unscaled features is the same fault): the fit never
+    got going, ``stuck_at_init`` in the vocabulary, worded "worse than predicting the mean", its first action the
+    inputs' scale.
+
+    An 8-64-64-1 MLP at Adam 1e-3 on features of scales 1-5000 (tests/fixtures/ecosystem/torch_unscaled_inputs):
+    val_loss 11641 -> 493 in one epoch, then 10.5 at best against the validation targets' variance 6.62, training
+    8.65 at its lowest; read converged at epoch 1 (89%) with --baseline-loss or without. Twice the epochs: best 7.44,
+    last 11.27, training no lower (lr_too_high, the same reading); lr / 10: 19.19; the inputs standardised: 0.2425.
+    Torch seeds 1-3 of the same run (best 6.30-8.94, training's lowest 6.90 at seed 1, 1.04x) read so too."""
+    than = "worse than" if train_low > (1 + BASELINE_CLEAR) * floor else "no better than"
+    ev = [never,
+          f"train_loss {train_low:.4g} at its lowest, {train_low / floor:.3g}x that level, and no longer falling "
+          f"(t = {(f.train_trend if f.metric == 'val_loss' else f.trend).slope_t:.1f}): it fits even the examples it "
+          f"trains on {than} one constant would: the fit never got going, as inputs (or targets) at scales of hundreds or thousands leave it; targets "
+          "without signal are memorised under that level, not at or above it"]
+    acts = [SCALE_FIRST,
+            "check the targets: their units, and that they are joined to the right rows",
+            ACTIONS["stuck_at_init"][0]]
+    lead = Cause("stuck_at_init", 0.85, ev, acts,
+                 {"prior_loss": floor, "baseline_loss": floor, "train_over_baseline": train_low / floor,
+                  "val_over_baseline": best / floor})
+    kept = []
+    for cause in causes:
+        if cause.id == "lr_too_high":
+            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
+            kept.append(cause)
+    return [lead] + kept
+
+
+#: _unscaled_start: a held-out regression loss whose first point is at least this many times its next ...
+UNSCALED_FIRST_DROP = 10.0
+#: ... and this many times its smoothed floor: two orders of magnitude, most of them in one epoch ...
+UNSCALED_SPAN = 100.0
+#: ... and a noise sd of at least this share of that floor: a level bouncing that far at a held step is a step too
+#: large along some inputs, which features of thousands make it. Set on tests/fixtures/ecosystem/
+#: torch_unscaled_inputs (raw.csv 23.6x, 1,109x, noise 0.30 of its floor; torch seed 3 16.7x, 307x, 0.72; seeds 1
+#: and 2 fell 6.8x and 2.5x in their first epoch and are not read). Not met by torch_reg_blowup/raw_adam0.01
+#: (standardised inputs, targets of std ~150: 12.2x, 458x, but 0.085, a smooth fit the standardised twin matches,
+#: 0.0033 of their variance), keras_epoch_numbers (2.9x, 186x, 0.147) or torch_reg_blowup/adam0.1 (7.9x, 156x).
+UNSCALED_SCATTER = 0.15
+
+
+def _unscaled_start(f: Facts, verdict: Cause) -> None:
+    """Where a ``converged`` or ``lr_too_high`` verdict was read off a regression's validation loss (no accuracy
+    logged, K unknown, no stated --baseline-loss: with one, :func:`_at_the_baseline` reads the level itself) whose
+    first point is ≥ ``UNSCALED_FIRST_DROP`` x its next and ≥ ``UNSCALED_SPAN`` x its smoothed floor, about which
+    it then bounces by ``UNSCALED_SCATTER`` of it or more: the outputs began orders of magnitude off the targets, one
+    epoch's steps took most of the way back, and the step that did it overshoots at the level, which inputs left at
+    scales of hundreds or thousands give (an untrained net's outputs scale with its inputs, and the step along them
+    is too large for a rate the others need; unscaled targets alone on standardised inputs fall smoothly). An
+    evidence line says so, and the first action is to standardize, then to state the baseline: the curve's level
+    alone does not say whether the model beats predicting the targets' mean.
+
+    An 8-64-64-1 MLP, Adam 1e-3, on features of scales 1-5000 (tests/fixtures/ecosystem/torch_unscaled_inputs):
+    val_loss 11641 -> 493 in its first epoch, then a noisy level down to 10.5, read "converged at epoch 1 (89%),
+    rather than stop, train on"; the validation targets' variance is 6.62, twice the epochs reached 7.44 at best
+    and ended at 11.27, and the inputs standardised 0.2425, 43x lower. The verdict stays (the level is flat)."""
+    if verdict.id not in ("converged", "lr_too_high") or f.metric != "val_loss" or _higher(f) or f.offset_free \
+            or f.baseline is not None:
+        return
+    c = f.chance
+    if c is not None and (c.classes or c.val_acc_start is not None or c.train_acc_peak is not None):
+        return  # (a classifier's start is read against ln K: _started_thrown)
+    y = f.y[np.isfinite(f.y)]
+    floor = float(f.plateau.floor)
+    if y.shape[0] < 3 or not floor > 0 or not float(y[1]) > 0:
+        return
+    first, second = float(y[0]), float(y[1])
+    if first < UNSCALED_FIRST_DROP * second or first < UNSCALED_SPAN * floor or f.noise < UNSCALED_SCATTER * floor:
+        return
+    ax = f.axis_name
+    verdict.evidence.append(
+        f"val_loss started at {first:.4g}, {_count(first / second, 1)}x its next point ({second:.4g}) and "
+        f"{_count(first / floor)}x its floor ({floor:.4g}), about which it bounces by a noise sd of "
+        f"{_pct(f.noise / floor)} of it: the outputs began orders of magnitude off the targets, one {ax}'s steps took "
+        "most of the way, and the step overshoots at the level, as inputs at scales of hundreds or thousands make it "
+        "(the step along them too large for the rate the others need); whether this level beats predicting the targets' mean the curve cannot say: "
+        "--baseline-loss (the validation targets' variance, for MSE) reads it against that")
+    verdict.actions.insert(0, "inputs unscaled? standardize them first (StandardScaler on the training rows, a "
+                              "Normalization layer; the targets too where they run to hundreds or more), then retune "
+                              "the rate; "
+                              "--baseline-loss says whether this level beats predicting their mean")
+    verdict.numbers["unscaled_start"] = first / floor
 
 
 def r2_named(metric: str) -> bool:
@@ -6798,15 +6917,32 @@ def _r2_at_the_baseline(run: Run, f: Facts, causes: list[Cause]) -> list[Cause]:
     name = f.metric
     said = ("what predicting the held-out split's mean scores (scikit-learn's validation score is R²)"
             if "baseline_score" in (run.meta or {}) else "what predicting the validation targets' mean scores")
+    # Far below what predictions drawn apart from the targets score: off in scale, not without signal.
+    off = best < level + R2_APART
     ev = [f"{name} {best:.4g} at its best ({float(vs[-1]):.4g} at the end) never got clearly above {level:g}, "
-          f"{said}: the model explains none of the validation targets' variance"]
+          f"{said}: the model explains none of the validation targets' variance"
+          + (f"; worse than predicting the mean: its squared error {1 - best:.3g}x their variance, where predictions "
+             f"as spread as the targets but drawn apart from them (a net memorising shuffled targets) score "
+             f"{level + R2_APART:g}: predictions off in scale, as unscaled inputs or targets leave them" if off else "")]
     if rising:
         ev.append(f"{name} still rises at the end (t = {-f.trend.slope_t:.1f}), but toward a level under that: the "
                   f"forecast's 90% interval at {f.axis_name} {_n(fc['horizon'])} is [{band[0]:.4g}, {band[1]:.4g}]")
     ev += [f"training loss fell from {float(tl[0]):.4g} to {float(tl.min()):.4g} and still falls at the end "
-           f"(t = {tt.slope_t:.1f}): it fits its training targets, and none of it carries over"]
-    lead = Cause("no_signal", 0.85, ev, list(NO_SIGNAL_IN_TARGETS), {"baseline_score": float(level), "val_best": best})
+           f"(t = {tt.slope_t:.1f}): " + ("a fall of orders of magnitude from outputs far off the targets, not a fit "
+                                          "that carries over" if off and float(tl[0]) >= UNSCALED_SPAN * float(tl.min())
+                                          else "it fits its training targets, and none of it carries over")]
+    acts = [SCALE_FIRST, "check the targets: their units, and that they are joined to the right rows",
+            "a constant prediction (the training targets' mean) scores better than this model on new data"] \
+        if off else list(NO_SIGNAL_IN_TARGETS)
+    lead = Cause("no_signal", 0.85, ev, acts, {"baseline_score": float(level), "val_best": best})
     return _no_signal_leads(lead, causes)
+
+
+#: _r2_at_the_baseline: an R² this far under a constant prediction's is beyond what predictions drawn apart from
+#: the targets with their spread score (R² -1: a squared error twice their variance; MLPRegressor memorising
+#: shuffled standardised targets, -0.0026 at best to -0.13). Below it, the predictions are off in scale: the walker's
+#: MLPRegressor((64, 64)) on features of scales 1-5000 (session 47), R² -24 at best, standardised inputs fit.
+R2_APART = -1.0
 
 
 #: _auc_at_half: a validation ROC AUC whose every point is within this of 1/2 ranks no better than a coin.
