@@ -669,6 +669,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     if losses is not None:
         _restore_by_metric(causes, f)
     _accuracy_climbs_on(run, f, t, causes)
+    _accuracy_fell_first(run, f, t, causes)
     causes = _generalizing_late(run, f, t, causes)
     # A loss that climbed to many times its start is read by the rules below diverged as a curve like any
     # other: validation "rose" while training "held" (its share of an improvement it never made), a gap of
@@ -766,6 +767,10 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[0] = own
         i = None
     logged = None if i is None else _logged_metric_improves(run, f, t)
+    if logged is None and i is not None:
+        # ... and the validation accuracy logged beside it, read with its binomial noise (label smoothing: a loss
+        # flat at the smoothing's floor while the answers still improve).
+        logged = _accuracy_rose_after_x(run, f, t)
     if logged is not None and logged.id == "converged":  # (it flattened later: converged's stop moves there)
         causes[i].evidence.extend(logged.evidence)
         causes[i].actions[0] = logged.actions[0]
@@ -8795,6 +8800,83 @@ def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
                  numbers)
 
 
+#: _accuracy_rose_after_x: the line fitted to validation accuracy since X must rise by this many binomial standard
+#: errors of one evaluation (at the line's level at X, on n_val examples): between the runs it was measured on.
+#: Digits under label smoothing 0.3 (449 held out; tests/fixtures/ecosystem/accuracy_after_x/ls.csv) rose 2.0 sds
+#: from epoch 30 (raw 0.938 -> 0.962; twice the epochs reached 0.973, test 0.951 -> 0.976); a digits MLP trained on
+#: 150 examples (same 449) 1.1 sds from epoch 12 (0.909 -> 0.927; test 0.913 -> 0.918 by epoch 50, 2 examples), and
+#: scikit-learn's MLP on 120 held-out digits about 1.3 (0.95 -> 0.975, 3 examples; no gain on the test set).
+ACC_RISE_SE = 1.5
+
+
+def _accuracy_rose_after_x(run: Run, f: Facts, t: Thresholds) -> Cause | None:
+    """:func:`_logged_metric_improves`'s reading on the validation accuracy the log holds, which that rule leaves
+    to the solved / chance rules: a converged verdict's "stop at X" where the accuracy kept climbing after X.
+
+    The same test (:func:`_improves_from`: a line fitted to the points from X on, t < ``improving_t``, closing
+    >= ``logged_metric_gain`` of the distance below 1, its later half flatter or not) and, since an accuracy moves
+    by whole examples, a fitted rise of at least :data:`ACC_RISE_SE` binomial standard errors of one evaluation on
+    its ``n_val`` examples (n_val given, or read off the accuracy's steps; not read without it). Where the curve
+    diagnosed is that accuracy (``--metric val_accuracy``) it is said as the curve's own climb.
+
+    Digits at label smoothing 0.3 (tests/fixtures/ecosystem/accuracy_after_x/ls.csv, Adam 1e-4, 60 epochs):
+    val_loss "a steady fall (t = -13.7)" read "converged: stop at epoch 30" while validation accuracy went 0.938 ->
+    0.962 (30 -> 59) and 0.973 by 119 trained on (test 0.951 -> 0.969 -> 0.976); its loss's floor is the smoothing's,
+    so the accuracy is the measure the run is judged by."""
+    pl = f.plateau
+    if pl.index is None or f.adversarial is not None or f.chance is None or not f.chance.n_val \
+            or _batch_loss(f) or len(run) < 3:
+        return None
+    acc = accuracy_fraction(run.get("val_acc"))
+    if acc is None:
+        return None
+    n = int(f.chance.n_val)
+    ax = np.asarray(run.axis, dtype=float)
+    # (Not before the run's first since_x_from, as _still_falling_since_x reads its own curve: after a steep first
+    # epoch the settling just past X is no climb. DeepOBS' WRN-16-4 on SVHN at momentum 0.99, X at epoch 4 of 160:
+    # accuracy 0.934 -> 0.948 by epoch 20, flat for 140 epochs after, read "kept rising" along the line from X.)
+    x_from = max(float(f.x[pl.index]), float(f.x[0] + t.since_x_from * (f.x[-1] - f.x[0])))
+    got = _improves_from(ax, acc, True, "val_acc", x_from, t)
+    if got is None:
+        return None
+    gain, slope_t, k, first, last, flat_from = got
+    ok = np.isfinite(acc) & (ax >= x_from)
+    xs, ys = ax[ok], acc[ok]
+    slope, _ = ols_slope_t(xs, ys)
+    rise = slope * float(xs[-1] - xs[0])
+    p = float(np.clip(np.mean(ys) + slope * (xs[0] - np.mean(xs)), 0.0, 1.0))  # (the line's level at X)
+    se = math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+    if not rise >= ACC_RISE_SE * se:
+        return None
+    own = f.metric == "val_acc"
+    name = "validation accuracy"
+    axn = f.axis_name
+    since = (f"{f.metric} is within 5% of its whole improvement since {axn} {_n(pl.epoch)}, but it kept rising after "
+             f"it" if own else f"{f.metric} is flat since {axn} {_n(pl.epoch)}, but {name}, also logged, kept rising "
+                               f"after it")
+    ev = [f"{since}: {first:.4g} → {last:.4g}, {_gain_words(gain, True)} along the line fitted to its {k} points since "
+          f"then (t = {_t(-slope_t)}), a rise of {rise:.3g}, {_count(rise / se, 1)} binomial standard errors of one "
+          f"evaluation on its {n} examples ({_count(rise * n)} more right)",
+          f"{f.metric}'s last gains are small next to its whole fall; the answers it is judged by still improve"
+          if not own else f"its last quarter alone is too short a stretch to show that climb"]
+    mon = run.logged_name("val_acc")  # (what the callback's monitor= names: the log's own column)
+    acts = [f"keep training while {name} climbs; stop on it (monitor='{mon}' with a patience), not on {f.metric}'s "
+            f"plateau" if not own else f"keep training while {f.metric} climbs (early stopping on it with a patience)",
+            f"X and the forecast above are {f.metric}'s: {name} had not plateaued there" if not own else
+            f"X marks 95% of a climb from a low first {axn}: the last points of it are still {_count(rise * n)} answers"]
+    numbers = {"logged_metric": "val_acc", "logged_gain": gain, "logged_slope_t": slope_t, "accuracy_rise": rise,
+               "accuracy_rise_se": rise / se}
+    if flat_from is not None:
+        ev[1] = f"{name} flattened over the later half of that stretch, from about {axn} {_n(flat_from)}"
+        acts = [f"stop once {name} is flat, at about {axn} {_n(flat_from)}, not at {axn} {_n(pl.epoch)}: stopping "
+                f"at X would have given up {rise:.3g} of its accuracy ({_count(rise * n)} of {n} examples); stop on it "
+                f"(monitor='{mon}' with a patience)"]
+        return Cause("converged", 0.65, ev, acts, numbers | {"logged_flat_from": flat_from})
+    return Cause("still_improving",
+                 _ramp(gain, t.logged_metric_gain, 3 * t.logged_metric_gain, *LOGGED_METRIC_STRENGTH), ev, acts,
+                 numbers)
+
+
 def _still_falling_since_x(f: Facts, t: Thresholds) -> Cause | None:
     """The diagnosed metric itself, read converged on its last quarter, still falling by a large part of its
     level over the rest of the run since X: :func:`_logged_metric_improves`'s test on the metric's own points.
@@ -9497,6 +9579,68 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
                             "label smoothing in training")
     cause.numbers["accuracy_best_epoch"] = best_at
     cause.numbers["accuracy_climb"] = climb
+
+
+#: _accuracy_fell_first: the fall of validation accuracy (a running median of 3) from its peak to the end that
+#: names the accuracy's best beside overfitting's loss-best restore, in binomial standard errors of one evaluation
+#: at the peak (as _accuracy_climbs_on's climb): digits on 20% flipped labels (tests/fixtures/ecosystem/
+#: accuracy_after_x/noise.csv) fell 0.947 -> 0.889, 5.5 sds, test 0.938 -> 0.880.
+ACC_FALL_SE = 2.0
+#: ... and the accuracy kept at the loss's best must sit this many below the peak for the restore to move to the
+#: accuracy's best: that run's 0.931 at the loss's minimum (epoch 32) is 1.5 sds under 0.947 (epoch 17), and the
+#: test set agrees (0.924 against 0.938).
+ACC_RESTORE_SE = 1.0
+
+
+def _accuracy_fell_first(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) -> None:
+    """Overfitting read off a validation loss whose rise is slight while the validation accuracy logged beside it
+    peaked before the loss's minimum and then fell clearly (:data:`ACC_FALL_SE`): the mirror of
+    :func:`_accuracy_climbs_on`. With noisy labels the model memorises the flipped examples: the loss, averaged over
+    clean and noisy ones, barely rises ("a slight rise") while right answers are lost, and the loss's minimum can
+    come after the accuracy's best. The evidence says so, the rise is not called slight without it, and where the
+    accuracy at the loss's best is :data:`ACC_RESTORE_SE` below its peak the first action names the accuracy's best.
+
+    Digits, an MLP 256-256 at Adam 3e-4, 20% of the training labels flipped (tests/fixtures/ecosystem/
+    accuracy_after_x/noise.csv): "a slight rise: ... the best weights are from epoch 32" while validation accuracy
+    peaked at 0.947 (epoch 17) and ended 0.889 (test 0.938 at 17, 0.924 at 32, 0.880 at the end)."""
+    cause = next((c for c in causes if c.id == "overfitting"), None)
+    if cause is None or _higher(f) or "val_best_epoch" not in cause.numbers \
+            or {"metric_best_epoch", "accuracy_best_epoch"} & set(cause.numbers) or f.chance is None:
+        return
+    acc, n = accuracy_fraction(run.get("val_acc")), f.chance.n_val
+    if acc is None or not n:
+        return
+    ok = np.isfinite(acc)
+    x, raw = np.asarray(run.axis, dtype=float)[ok], acc[ok]
+    if raw.shape[0] < 6:
+        return
+    m3 = median3(raw)  # (one lucky evaluation is no peak)
+    j = int(np.argmax(m3))
+    peak, peak_at, loss_at = float(m3[j]), float(x[j]), float(cause.numbers["val_best_epoch"])
+    if not peak_at < loss_at:
+        return
+    se = math.sqrt(max(peak * (1 - peak), 1.0 / n) / n)
+    end = float(m3[-1])
+    fell = peak - end
+    if not fell > ACC_FALL_SE * se:
+        return
+    k = int(np.searchsorted(x, loss_at, side="right")) - 1
+    kept = float(m3[max(k, 0)])
+    ax = f.axis_name
+    cause.evidence[0] = cause.evidence[0].replace(
+        "; a slight rise:", f"; a slight rise of {f.metric} (not of the errors: validation accuracy fell, below):")
+    cause.evidence.insert(1, (
+        f"validation accuracy peaked before {f.metric}'s minimum and fell: {peak:.4g} at {ax} {_n(peak_at)}, "
+        f"{kept:.4g} at {ax} {_n(loss_at)}, {end:.4g} at the end (running medians of 3), {fell * 100:.1f} points "
+        f"lost ({_count(fell * n)} of {n} examples, {fell / se:.1f} binomial standard errors): right answers lost, "
+        "not only confidence"))
+    cause.numbers["accuracy_peak_epoch"] = peak_at
+    cause.numbers["accuracy_fall"] = fell
+    if peak - kept > ACC_RESTORE_SE * se:
+        cause.actions[0] = (f"early stopping on validation accuracy with restore_best_weights (monitor="
+                            f"'{run.logged_name('val_acc')}'): its best weights are from {ax} {_n(peak_at)} "
+                            f"({peak:.4g}); {f.metric}'s minimum at {ax} {_n(loss_at)} keeps {kept:.4g}")
+        cause.numbers["accuracy_best_epoch"] = peak_at
 
 
 #: _generalizing_late: validation accuracy's end must sit this many binomial sds (of chance, on n examples) above
