@@ -10169,7 +10169,7 @@ def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, for
         return None
     from .exceptions import LosslensError
 
-    read = []
+    read, overfits = [], None
     for k, *_ in f.parts:
         try:
             # (_diagnose, not diagnose_run: only the verdict and X are read, which neither its calibration nor its
@@ -10181,19 +10181,27 @@ def _parts_apart(run: Run, f: Facts, verdict: Cause, classes, t: Thresholds, for
         if d.verdict == "overfitting" and d.plateau_epoch is not None:
             words += f" from {run.axis_name} {_n(d.plateau_epoch)}"
         read.append((k, d.verdict, words))
-        if d.verdict == "overfitting" and verdict.id in DESCENDING_VERDICTS and not any(
-                getattr(a, "kind", None) == PART_OVERFITS for a in verdict.actions):
-            # "Keep training, early stopping on the total" keeps this part's overfitted weights: the total's fall is
-            # another part's. keras_heads_apart/w1.csv: L2 1e-2 on head1's own layers took val_head1_loss's end from
-            # 2.061 to 0.959 with val_head2_loss 166.4 in both (w1_l2.csv); the whole model stopped at
-            # val_head1_loss's best (epoch 0) has val_head2_loss 499, and head1's loss weighted 0.01 under Adam
-            # ended at 2.037 (Adam's steps do not scale with the loss on layers only one head uses).
-            since = f" from {run.axis_name} {_n(d.plateau_epoch)}" if d.plateau_epoch is not None else ""
-            verdict.actions.insert(min(1, len(verdict.actions)), Action(
-                f"{k} overfits{since} while {f.metric} still falls: early stopping or a checkpoint on {f.metric} "
-                f"keeps its overfitted weights; regularize the layers only it uses (weight decay, dropout), or "
-                f"checkpoint them on {k} (the whole model stopped there gives back the other parts' gains)",
-                PART_OVERFITS))
+        if d.verdict == "overfitting" and overfits is None:
+            overfits = (k, d)
+    if overfits is not None and verdict.id in DESCENDING_VERDICTS and not any(
+            getattr(a, "kind", None) == PART_OVERFITS for a in verdict.actions):
+        # "Keep training, early stopping on the total" keeps this part's overfitted weights: the total's fall is
+        # another part's. keras_heads_apart/w1.csv: L2 1e-2 on head1's own layers took val_head1_loss's end from
+        # 2.061 to 0.959 with val_head2_loss 166.4 in both (w1_l2.csv); the whole model stopped at
+        # val_head1_loss's best (epoch 0) has val_head2_loss 499, and head1's loss weighted 0.01 under Adam
+        # ended at 2.037 (Adam's steps do not scale with the loss on layers only one head uses). First: what was
+        # found is the part's overfitting, which training on (the total's own first action) does not mend, and the
+        # headline names it (report.text.headline reads this action's claim).
+        k, d = overfits
+        since = f" from {run.axis_name} {_n(d.plateau_epoch)}" if d.plateau_epoch is not None else ""
+        verdict.actions.insert(0, Action(
+            f"{k} overfits{since} while {f.metric} still falls: early stopping or a checkpoint on {f.metric} "
+            f"keeps its overfitted weights; regularize the layers only it uses (weight decay, dropout), or "
+            f"checkpoint them on {k} (the whole model stopped there gives back the other parts' gains)",
+            PART_OVERFITS, f"{k} overfits{since}"))
+        # The total's early stopping, advised where the forecast cannot say how long (_forecast_cannot_say, later),
+        # stops on the parts still falling instead: on the total it restores the last weights, the part's worst.
+        f.parts_falling = tuple(p for p, v, _ in read if v != "overfitting")
     if all(v == verdict.id for _, v, _ in read):
         return None
     return READ_ALONE + ", ".join(f"{k} {w} (--metric {k})" for k, _, w in read)
@@ -10670,8 +10678,13 @@ EVEN_ODDS = 0.5
 def _forecast_cannot_say(cause: Cause, f: Facts, why: str = "") -> None:
     """still_improving's "see the forecast for how many more epochs pay" where the forecast cannot say it (uncertain,
     or ``why``), replaced by what to do without it: train on with early stopping."""
+    on = f.metric
+    if f.parts_falling and any(_of_kind(a, PART_OVERFITS) for a in cause.actions):
+        # (on the total it restores the last weights, the overfitting part's worst: keras_heads_apart/w1.csv)
+        on = (f"{' or '.join(f.parts_falling)}, the part{'s' if len(f.parts_falling) > 1 else ''} still falling, "
+              f"not on {f.metric}")
     cause.actions = [(f"the forecast cannot say how many more epochs pay{why}: train on with early stopping on "
-                      f"{f.metric} (patience of a few {f.axis_name}s, restoring the best weights)")
+                      f"{on} (patience of a few {f.axis_name}s, restoring the best weights)")
                      if _of_kind(a, SEE_FORECAST) else a for a in cause.actions]
 
 

@@ -84,6 +84,9 @@ class Facts:
     quoted_forecast: Any = None   # the forecast the report quotes (a user's horizon, the planned end), where not `forecast`
     forecast_fit_alone: Any = None  # `forecast`'s {"gain", "p_improve"} from its fitted families alone, where a steady
                                     # fall of the last third was weighed into it (forecasting.Forecast.fit_alone); else None
+    # the parts of a total loss still falling beside one that overfits (diagnosis._parts_apart), which an early stopping
+    # the report advises stops on instead of the total; () elsewhere
+    parts_falling: tuple = ()
     lr_cut: float | None = None   # axis value where the logged lr was last cut to its current rate (the forecast fits from there)
     lr_cut_ratio: float | None = None  # the lr since that cut over the lr before it
     train_spike: float = 0.0      # largest training-loss jump above its trend (from X or the second half), noise sds

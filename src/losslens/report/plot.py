@@ -323,7 +323,11 @@ def headline_words(d, short: bool = False) -> str:
     else the verdict id in words."""
     if getattr(d, "solved", False):
         return SOLVED_WORDS.split(" (")[0] if short else SOLVED_WORDS
-    return _label(d.verdict)
+    from .text import part_overfits
+
+    part = None if short else part_overfits(d)
+    # (a total still falling over a part that overfits: the text's headline names the part, so does the card)
+    return _label(d.verdict) + (f", but {part}" if part else "")
 
 
 def _series_label(run, key: str) -> str:

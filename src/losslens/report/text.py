@@ -55,6 +55,11 @@ def headline(d: Diagnosis) -> str:
                    "a GAN's players balanced (the discriminator's loss near its BCE equilibrium)"
                    if n.get("d_balanced") else "a GAN's game (two losses, not one objective)") \
             + f"; read as {VERDICT_TEXT.get(d.verdict, d.verdict)}"
+    part = part_overfits(d)
+    if part:
+        # A total still falling over a part that overfits: "still improving" alone read "keep training" above the
+        # first action naming the part (keras_heads_apart/w1.csv: val_head1_loss overfits from epoch 0).
+        verdict += f", but {part}"
     solved = d.solved
     if solved:
         # "not plateaued" alone reads "keep training"; what falls is the loss of predictions already all right.
@@ -87,6 +92,16 @@ def _diagnosed_points(d: Diagnosis) -> int:
     """How many finite values the diagnosed series holds (``d.length`` where the run does not hold it)."""
     y = None if d.run is None else d.run.get(d.metric)
     return d.length if y is None else int(np.isfinite(np.asarray(y, dtype=float)).sum())
+
+
+def part_overfits(d) -> str | None:
+    """``val_head1_loss overfits from epoch 0`` where the verdict's actions name a part of its total loss that
+    overfits while the total still falls (``diagnosis._parts_apart``), else None: what the headline adds."""
+    from ..diagnosis import PART_OVERFITS
+
+    cause = d.causes[0] if getattr(d, "causes", None) else None
+    return next((a.claim for a in (cause.actions if cause is not None else ())
+                 if getattr(a, "kind", None) == PART_OVERFITS and a.claim), None)
 
 
 def as_logged(d: Diagnosis, text: str) -> str:
