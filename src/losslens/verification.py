@@ -392,7 +392,7 @@ class CheckResult:
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
                 "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
                 "skipped": self.skipped, "why": self.why, "verdicts": list(self.verdicts), "shared": self.shared,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "rose_overfitting": self.rose_overfitting}
 
 
 @dataclass
@@ -895,13 +895,43 @@ class Verification:
         fc = self.learning_curve
         return {"schema": "losslens.verification/1", "verdict": self.diagnosis.verdict,
                 "confirmed": self.confirmed, "points_to": self.points_to, "seeds": list(self.seeds),
-                "checks": [r.to_dict() for r in self.results], "retrainings": dict(self.retrainings),
+                "checks": [{**r.to_dict(), "line": r.line(axis_unit(self.baseline_runs))} for r in self.results],
+                "retrainings": dict(self.retrainings),
                 "learning_curve": None if fc is None else fc.to_dict(), "unchecked": self.unchecked,
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
                 "seed_unused": self.seed_unused, "warm_start": self.warm_start,
                 "seed_verdicts": self.seed_verdicts,
                 "next_cause": (self.next_cause or (None,))[0],
+                # What the text says beyond the keys above, as data: a tool reading --json read "confirmed": true on
+                # the walker's two-head model where the text's parts line said head1 overfits (keras_heads_apart).
+                "summary": self.summary(), "parts_read_alone": self.parts_read_alone(),
+                "asked": self._asked_dicts(), "observed": self._observed(),
+                "stated": self._stated(), "lines": str(self).splitlines(),
                 "diagnosis": self.diagnosis.to_dict()}
+
+    def _asked_dicts(self) -> list[dict]:
+        """Each cause asked about by name besides the verdict (``--cause``): its outcome, as the text's ``asked``
+        line says it (``holds`` null: ``undecided`` where its checks moved the loss within the tail's noise, else
+        not checked), and the move that held it."""
+        d = self.diagnosis
+        return [{"cause": c, "holds": self.holds(c), "undecided": self.holds(c) is None and bool(self.undecided(c)),
+                 "moved": self._moved(c) or None}
+                for c in dict.fromkeys(c for c in self.asked if c != d.verdict and c not in _OBSERVED)]
+
+    def _observed(self) -> list[str] | None:
+        """The causes the text says have no counterfactual (an observation of the curve), where no check ran."""
+        if self.unchecked or self.results:
+            return None
+        d = self.diagnosis
+        return [c for c in (self.asked or [d.verdict]) if c in _OBSERVED] or [d.verdict]
+
+    def _stated(self) -> dict:
+        """The noise floor and constant's loss the caller stated (``--noise-floor``, ``--baseline-loss``), on the
+        baseline and every retraining's run: what the readings were made against (null where not stated)."""
+        facts = getattr(self.diagnosis, "facts", None)
+        base = getattr(facts, "baseline", None)
+        return {"noise_floor": finite_or_none(getattr(facts, "noise_floor", None)),
+                "baseline_loss": finite_or_none(base[0]) if base else None}
 
 
 def _as_logged(r: CheckResult, metric: str) -> str:
