@@ -121,7 +121,7 @@ def lr_path(x, lr, horizon: float, end: float | None = None, schedule: dict | No
         path[ahead] = np.interp(grid[ahead], tx, tl)
         how = "the run's own lr"
     elif schedule is not None:
-        from losslens.readers.ultralytics import lr_factor
+        from losslens.schedules import lr_factor
 
         warm = float(schedule.get("offset", 0.0)) + float(schedule.get("warmup", 0.0))
         seen = x >= warm

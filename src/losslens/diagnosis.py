@@ -10544,14 +10544,29 @@ def _schedule_ahead(run: Run, f: Facts, end: float | None = None) -> str | None:
     if not o.lr_falling or not o.lr_peak > 0 or o.lr_last <= DEFAULT.annealed_lr_ratio * o.lr_peak:
         return None
     last, peak = o.lr_last, o.lr_peak
-    stated = _stated_lr_at(run, end, last) if end is not None else None
     now = f"the logged learning rate is still decaying, now {last:.3g}, {_pct(last / peak)} of its peak"
+    known = _lr_to_come(run, end)
+    if known is not None:
+        # The forecast was read along it (forecasting._lr_time_ahead): the drops "to come" were the fit carried over
+        # steps at the rate now, which a cosine's last tenth does not have.
+        return (f"({now}, a {known[0]} decay to 0 at {f.axis_name} {_n(known[2])}: the forecast counts the steps "
+                "left at the rate they will have, and as it goes to 0 the curve flattens)")
+    stated = _stated_lr_at(run, end, last) if end is not None else None
     if stated is None:
         return (f"({now}: the forecast carries the curve on at the rates seen so far and cannot see the drops the "
                 "schedule still has to make)")
     lr_end, said = stated
     return (f"({now}; {said} takes it to {lr_end:.3g}, {_pct(lr_end / last)} of now, by {f.axis_name} {_n(end)}: "
             "the forecast carries the curve on at the rates seen so far and cannot see those drops)")
+
+
+def _lr_to_come(run: Run | None, end) -> tuple | None:
+    """The logged lr's decay to 0 at ``end`` (forecasting.lr_to_come), the forecast read along it; None without."""
+    if run is None or end is None:
+        return None
+    from .forecasting import lr_to_come
+
+    return lr_to_come(run.axis, run.get("lr"), float(end))
 
 
 def _stated_lr_at(run: Run, end: float, lr_now: float) -> tuple[float, str] | None:
@@ -10576,7 +10591,8 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
     given the ``run``, withheld with its reason where the metric turned NaN/inf for good; ``prior_floor``: a constant
     answer's validation loss it is held at or above (:func:`_forecast_at_prior`)."""
     try:
-        from .forecasting import broken_down, default_horizon, forecast_curve, gain_reference, score_top, training_loss
+        from .forecasting import (broken_down, default_horizon, forecast_curve, gain_reference, lr_to_come, score_top,
+                                  training_loss)
     except ImportError:
         return None
     if horizon is not None and f.x.size and float(horizon) <= float(f.x[-1]):
@@ -10605,7 +10621,8 @@ def _forecast(f: Facts, horizon, horizon_from: str | None = None, run: Run | Non
         fc = forecast_curve(x, y, horizon=horizon, since=f.lr_cut, cut_ratio=f.lr_cut_ratio,
                             training=training_loss(f.metric, higher), noise_floor=f.noise_floor,
                             batch=_batch_loss(f) and not higher, offset_free=f.offset_free,
-                            prior_floor=None if higher else prior_floor)
+                            prior_floor=None if higher else prior_floor,
+                            lr_ahead=_lr_to_come(run, horizon) if f.lr_cut is None else None)
     except Exception:  # a forecast failure must not cost the diagnosis
         return None
     if fc is None:

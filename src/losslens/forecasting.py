@@ -52,7 +52,9 @@ value by a backtest, :func:`_tail_weight`); Domhan's MCMC ensemble on 50-72 curv
 blew up by orders of magnitude and is coming back) is withheld with its reason (:func:`_missed_present`).
 What no family can see: a learning-rate schedule that drops the loss at the end
 (modded-nanogpt's cooldown) or a second drop after a flat stretch; the interval is wide
-for that reason. A cut it has seen (``since``: the run's logged lr stepped down, ReduceLROnPlateau or
+for that reason. Where the logged lr is in the last tenth of a linear or cosine decay to 0 at the horizon
+(:func:`lr_to_come`), the fit beyond the last point is read in lr-time (:func:`_lr_time_ahead`): the steps left
+hold little lr, and a cosine cut at 90% had been forecast 1.5% lower, P = 95%, where it ended 0.2% lower. A cut it has seen (``since``: the run's logged lr stepped down, ReduceLROnPlateau or
 StepLR, :func:`last_lr_cut`) is a new curve: the fit starts at the cut, and with fewer than
 :data:`MIN_POINTS` points after it the forecast holds their median (a curve right after a cut drops,
 then flattens; fitted across the cut, 23 of 57 forecasts on a regression with noise variance 0.09
@@ -463,6 +465,8 @@ class Forecast:
     per_improvement: bool = False
     best: tuple | None = field(default=None, repr=False, compare=False)
     fit_alone: tuple | None = field(default=None, repr=False, compare=False)
+    #: ``(shape, peak_at, end)`` of the lr's decay to 0 the forecast was read along (:func:`lr_to_come`), else None.
+    lr_ahead: tuple | None = field(default=None, repr=False, compare=False)
     _model: Any = field(default=None, repr=False, compare=False)
     _run: Any = field(default=None, repr=False, compare=False)  # the Run forecast (forecast_run): what plot() draws
 
@@ -555,7 +559,8 @@ class Forecast:
         that :func:`forecast_curve` was given; None for a too-short curve."""
         if self._model is None:
             return None
-        t_h = (self.horizon - self.x0) / (self.x_last - self.x0)
+        h = float(self._model.ahead(np.array([self.horizon]))[0])  # (in lr-time where the schedule is known)
+        t_h = (h - self.x0) / (self.x_last - self.x0)
         if t_h <= 1.0:
             return float(self.value < value)
         return _prob_below(self._model, t_h, float(value))
@@ -685,6 +690,15 @@ class _Model:
         self.tail = None  # (x_last, level, slope per axis unit, r): the recent steady fall the lower bound reaches
         self.tail_w = 0.0  # that fall's weight in the mid beyond the logged part (_tail_weight); the rest is the fit's
         self.misfit = 0.0  # root-mean-square miss of the anchored fit over the points it is anchored on (normalised)
+        self.warp = None  # axis values beyond the last point -> lr-time at the current rate (_lr_time_ahead), or None
+
+    def ahead(self, xs: np.ndarray) -> np.ndarray:
+        """Axis values ``xs`` (shape (m,)) as the fit reads them: beyond the last point, where the lr's decay still
+        to come is known, the lr-time they hold (:attr:`warp`); else as they are."""
+        xs = np.asarray(xs, dtype=float)
+        if self.warp is None:
+            return xs
+        return np.where(xs > self.x0 + self.span, self.warp(xs), xs)
 
     def mean_spread(self, t: np.ndarray):
         """Ensemble mean and spread (normalised units) at ``t``, shape (m,) each: law of total variance.
@@ -740,6 +754,7 @@ class _Model:
         return np.maximum(lin, 0.0) if self.nonneg else lin
 
     def band(self, xs: np.ndarray):
+        xs = self.ahead(xs)  # (the lr-time beyond the last point, where the schedule to come is known)
         # Before the fitted start (the peak of a blow-up) the families are undefined.
         t = np.maximum((xs - self.x0) / self.span, 0.0)
         mean, spread = self.mean_spread(t)
@@ -848,11 +863,97 @@ def lr_cut(x, lr) -> tuple[float | None, float | None]:
     return float(x[i]), float(lr[-1] / lr[i - 1])
 
 
+#: A logged lr is read as decaying to 0 at the horizon where a linear or a cosine from its last peak to 0 there passes
+#: within this share of the peak of every rate logged since (a definition, not tuned: a logged rate of a step's own
+#: schedule sits one step off the curve, 1e-3 of the peak on 2,280 steps; an inverse-sqrt decay, a WSD's stable
+#: stretch or a cosine to another end miss it by 0.1-0.5 of the peak).
+LR_SHAPE_TOL = 0.02
+
+#: The rate logged last, at least this share of the peak, for the lr-time still to come to be read (below it the
+#: schedule has ended: :func:`schedule_ended_note`).
+LR_AHEAD_MIN = 1e-3
+
+#: ... and at most this share: the decay's last stretch, where the lr left buys little progress and little of the
+#: drop a falling rate adds. Higher up that drop is most of what is to come, and the curve falls past the fit read in
+#: lr-time: session 47's char-level MLP (AdamW 1e-2, 2,400 steps) under OneCycleLR at step 1,200 (81% of the peak),
+#: [1.832, 2.060] against its end 1.7545, and the same model under a Trainer's cosine at step 600 of 1,200 (54%),
+#: [1.972, 2.183] against 1.962; read in steps both held it. At 16% (step 1,800 of the LambdaLR cosine, 900 of the
+#: Trainer's) both readings held it; at 2-5% only lr-time did (the cosine at 2,160: [1.701, 1.746] in steps, 1.7565).
+LR_AHEAD_MAX = 0.1
+
+
+def _lr_shape(shape: str, u):
+    """The lr over its peak at ``u`` in [0, 1], the share of the way from the peak to the end."""
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    return 1.0 - u if shape == "linear" else 0.5 * (1.0 + np.cos(np.pi * u))
+
+
+def _lr_area(shape: str, u):
+    """The integral of :func:`_lr_shape` from 0 to ``u`` (in units of the decay's length)."""
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    return u - u * u / 2.0 if shape == "linear" else 0.5 * (u + np.sin(np.pi * u) / np.pi)
+
+
+def lr_to_come(x, lr, horizon: float | None) -> tuple[str, float, float] | None:
+    """``(shape, peak_at, horizon)`` where the logged lr (``x``, ``lr``: the run's axis and rates, shape (m,), NaN
+    where not logged) is a decay to 0 at ``horizon``, ``"linear"`` or ``"cosine"`` from its last point at its peak
+    ``peak_at``, every rate logged since within :data:`LR_SHAPE_TOL` of the peak of that curve, the last 3 each
+    lower than the one before and the last from :data:`LR_AHEAD_MIN` to :data:`LR_AHEAD_MAX` of the peak; else None (no lr, no horizon
+    past it, an lr held or ended, a decay toward anything else: an inverse square root, a cosine to another end).
+    A Trainer's cosine or linear decay to ``max_steps``, a LambdaLR or OneCycleLR to the steps asked for."""
+    if lr is None or horizon is None:
+        return None
+    x, lr = np.asarray(x, dtype=float), np.asarray(lr, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(lr)
+    x, lr = x[ok], lr[ok]
+    if lr.shape[0] < 4 or np.any(lr < 0) or not float(lr.max()) > 0 or not float(horizon) > float(x[-1]):
+        return None
+    peak = float(lr.max())
+    p = int(np.flatnonzero(lr >= (1.0 - 1e-6) * peak)[-1])  # (a WSD's stable stretch: its decay starts at its end)
+    last3 = lr[-3:]
+    if lr.shape[0] - p < 4 or not np.all(np.diff(last3) < 0) or not LR_AHEAD_MIN * peak <= lr[-1] <= LR_AHEAD_MAX * peak:
+        return None
+    # The decay's start lies between the last rate logged before the peak and the peak's (a warm-up ends between two
+    # logs: a Trainer's cosine logged its highest rate, 0.998 of the peak, 30 steps after the warm-up ended), and its
+    # peak is fitted (least squares) with it.
+    best = None
+    for start in np.linspace(x[p - 1], x[p], 21) if p > 0 else [x[p]]:
+        for shape in ("linear", "cosine"):
+            f = _lr_shape(shape, (x[p:] - start) / (float(horizon) - start))
+            top = float(np.dot(lr[p:], f) / np.dot(f, f))
+            miss = float(np.max(np.abs(lr[p:] - top * f))) / top if top > 0 else np.inf
+            if best is None or miss < best[0]:
+                best = (miss, shape, float(start))
+    if best[0] > LR_SHAPE_TOL:
+        return None
+    return best[1], best[2], float(horizon)
+
+
+def _lr_time_ahead(shape: str, peak_at: float, end: float, x_last: float):
+    """The map of axis values beyond ``x_last`` to ``x_last`` plus the lr-time they hold at the rate at ``x_last``:
+    the area under the decay (:func:`lr_to_come`'s ``shape`` from ``peak_at`` to 0 at ``end``) between ``x_last`` and
+    them over that rate; past ``end``, where the rate is 0, no more. A step at a tenth of the rate moves the fitted
+    curve a tenth as far: near the end of a cosine the steps left hold a third of their number's lr-time at the
+    rate now, and the fit carried on over all of them forecast drops that never came (below)."""
+    d = end - peak_at
+    u_last = (x_last - peak_at) / d
+    now = float(_lr_shape(shape, u_last))
+    if not now > 0:
+        return None
+    a_last = float(_lr_area(shape, u_last))
+
+    def warp(xs):
+        return x_last + d * (_lr_area(shape, (np.asarray(xs, dtype=float) - peak_at) / d) - a_last) / now
+
+    return warp
+
+
 def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                    since: float | None = None,
                    cut_ratio: float | None = None, training: bool = False, batch: bool = False,
                    _weigh_tail: bool = True, noise_floor: float | None = None,
-                   offset_free: bool = False, prior_floor: float | None = None) -> Forecast:
+                   offset_free: bool = False, prior_floor: float | None = None,
+                   lr_ahead: tuple | None = None) -> Forecast:
     """Forecast a learning curve to ``horizon``.
 
     Parameters
@@ -891,6 +992,11 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         clipped at 0, its gain and ``p_improve``'s 1% are shares of the curve's improvement so far, not of its
         level (:attr:`Forecast.per_improvement`), and its interval's width is weighed against that improvement
         (:func:`_uncertain`). Default False: read as before, held above 0 where the fitted points are.
+    lr_ahead : (str, float, float), optional
+        The lr's decay still to come, ``(shape, peak_at, end)`` as :func:`lr_to_come` reads it from the logged lr:
+        beyond the last point the fit is read in lr-time, each step counted at its share of the current rate
+        (:func:`_lr_time_ahead`), so a decay toward 0 at ``end`` leaves the curve the progress its remaining lr
+        buys, not that of as many steps at the rate now. None: steps count as steps.
     prior_floor : float, optional
         A classifier's validation cross-entropy where a constant answer at validation's class frequencies scores it
         (:func:`losslens.facts.chance.constant_answer`), for a run read as giving every input the same answer or
@@ -990,7 +1096,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
     model.misfit = float(np.sqrt(np.mean((z[-k:] - mean_obs[-k:] - shift) ** 2)))
     level_z = float(mean_obs[-1] + shift)
     model.level_z = level_z
-    model.t_h = (horizon - x0) / span
+    if lr_ahead is not None and after_cut is None:
+        model.warp = _lr_time_ahead(*lr_ahead, x_last)
+    h_fit = float(model.ahead(np.array([horizon]))[0])  # the horizon as the fit reads it (lr-time, where known)
+    model.t_h = (h_fit - x0) / span
     model.held_at = _held_at(y_logged, noise_floor, k) if noise_floor is not None and nonneg else None
     if prior_floor is not None and nonneg:
         # Where the curve now sits under it (within the 0.5% the diagnosis allows), that level: a forecast is not
@@ -1044,10 +1153,10 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
         # the curve is: measured from it, the held value read "2.4% higher" of a curve that only flattened.
         level = model.held_at[0]
 
-    t_h = (horizon - x0) / span
-    model.tail = _steady_tail(x, y, level, horizon, nonneg)
+    t_h = (h_fit - x0) / span
+    model.tail = _steady_tail(x, y, level, h_fit, nonneg)
     if model.tail is not None and _weigh_tail:
-        model.tail_w = _tail_weight(x, y, horizon)
+        model.tail_w = _tail_weight(x, y, h_fit)
     if offset_free:
         # 0 is no floor of this loss, so |level| is no yardstick (a Gaussian NLL's moves with the target's units):
         # its gains are shares of the curve's own improvement, its highest point less its level now.
@@ -1114,6 +1223,13 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                 plateau = _plateau_epoch(model, float(x_all[0]), horizon, x_all, y_all)
                 note += (f"; not below {_g(model.low)}, the lowest point since the cut less its noise at the new "
                          "rate: a drop right after a cut is the spread shrinking, not a trend")
+    if model.warp is not None and t_h > 1.0:
+        shape, peak_at, end = lr_ahead
+        share = (h_fit - x_last) / (horizon - x_last)
+        note = ("" if note is None else note + "; ") + (
+            f"the logged lr decays to 0 at {_g(end)} ({shape} from its peak at {_g(peak_at)}): the rest of the run "
+            f"holds the lr of {share:.0%} of its length at the rate now, and the fit is carried on that far, not over "
+            "every step at that rate: as the lr goes to 0 the curve flattens")
     if nonneg and mid_h <= 0.0 < level:
         note = ("" if note is None else note + "; ") + TREND_AT_FLOOR
     if prior_floor is not None and model.held_at is not None and mid_h <= model.held_at[0]:
@@ -1134,6 +1250,7 @@ def forecast_curve(x, y, horizon: float | None = None, *, metric: str = "value",
                     n_points=n, weights={f.name: float(w) for f, w in zip(fits, weights)},
                     note=note, per_improvement=model.ref is not None and model.ref > 0,
                     uncertain=_uncertain(lo_h, hi_h, level, nonneg, model.ref), fit_alone=fit_alone, _model=model,
+                    lr_ahead=lr_ahead if model.warp is not None else None,
                     noise_floor=None if model.held_at is None or prior_floor is not None else float(noise_floor),
                     prior_floor=None if model.held_at is None or prior_floor is None else float(prior_floor))
 
@@ -1268,8 +1385,9 @@ def fit_series(x, y, horizon: float | None = None, *, metric: str = "value", tra
     if cut is None:
         cut = lr_cut(axis, lr) if axis is not None else (None, None)
     since, ratio = cut
+    ahead = lr_to_come(axis, lr, horizon) if axis is not None and since is None else None
     return forecast_curve(x, y, horizon, metric=metric, since=since, cut_ratio=ratio, training=training,
-                          batch=batch, noise_floor=noise_floor, offset_free=offset_free)
+                          batch=batch, noise_floor=noise_floor, offset_free=offset_free, lr_ahead=ahead)
 
 
 def on_score_scale(fc: Forecast, y: np.ndarray, top: float) -> "FlippedForecast":
