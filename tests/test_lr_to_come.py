@@ -57,3 +57,14 @@ def test_higher_up_the_decay_the_forecast_is_read_in_steps():
     fc = losslens.forecast(str(HERE / "cosine_c75.csv"), horizon=2400)
     plain = forecast_curve(rows[:, 0], rows[:, 2], 2400)
     assert fc.value == plain.value and fc.interval == plain.interval
+
+
+def test_the_planned_end_caveat_says_the_curve_flattens():
+    # The same log with its planned end stated (as a Trainer's max_steps is): the caveat had said the forecast
+    # "cannot see the drops the schedule still has to make", where the lr left is 2.7% of the peak.
+    run = losslens.read(str(HERE / "cosine_c90.csv"))[0]
+    run.meta["planned_end"], run.meta["planned_end_from"] = 2400, "max_steps"
+    text = " ".join(e for c in losslens.diagnose(run).causes for e in c.evidence)
+    assert "the planned end (max_steps)" in text
+    assert "cannot see the drops" not in text
+    assert "cosine decay to 0 at step 2400" in text and "the curve flattens" in text
