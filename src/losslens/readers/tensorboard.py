@@ -288,6 +288,11 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
     else:
         axis_name = axis or "step"
         grid = np.unique(np.concatenate([s for s, _ in named.values()]))
+        if inside:
+            # Lightning stamps its epoch index at every step it logs, the epoch's last included (where its
+            # train_loss_epoch went, taken off above): without those steps an epoch's end is read off the last batch
+            # logged before it, and step 37 of 7-step epochs read epoch 5.5 here, 5.429 from metrics.csv's rows.
+            grid = np.unique(np.concatenate([grid, _finite_epochs(epoch)[0]]))
         data = {axis_name: grid}
         for col, (steps, values) in named.items():
             full = np.full(grid.shape[0], np.nan)
