@@ -767,7 +767,7 @@ def test_cli_stop_replay_on_a_checkpoint_forecasts_to_the_planned_end():
 
     log = str(REPO / "tests/fixtures/logs/hf_output/checkpoint-50/trainer_state.json")
     out = json.loads(CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.01", "--json"]).stdout)
-    assert out["horizon"] == 75 and out["horizon_from"] == "max_steps"
+    assert out["horizon"] == 75 and out["horizon_from"] == "3 epochs of 25 steps"
     assert out["stopping"]["horizon"] == 75 and out["stopping"]["stopped_epoch"] is None
     # --horizon still decides when given.
     out = json.loads(CliRunner().invoke(app, ["forecast", log, "--stop-gain", "0.01", "--json", "--horizon",

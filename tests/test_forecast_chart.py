@@ -126,7 +126,7 @@ def test_on_a_trainers_step_axis_the_title_quotes_the_epoch_as_the_diagnosis_cha
 
     state = REPO / "tests" / "fixtures" / "ecosystem" / "hf_earlystop_rise" / "stop112_trainer_state.json"
     fc = losslens.forecast(state)
-    assert (fc.horizon, fc.horizon_from, fc.plateau_epoch) == (480, "max_steps", 332)
+    assert (fc.horizon, fc.horizon_from, fc.plateau_epoch) == (480, "30 epochs of 16 steps", 332)
     ax = fc.plot().axes[0]
     title = ax.get_title(loc="left")
     assert title.startswith(f"val_loss {fc.change_text(1)} by step 480 (epoch 30)  \u00b7  P("), title

@@ -51,23 +51,23 @@ def test_a_trainer_checkpoint_is_forecast_to_max_steps_and_the_finished_run_to_t
     for k in (40, 60):
         state = tmp_path / f"checkpoint-{k}" / "trainer_state.json"
         [run] = read(state)
-        assert (run.meta["planned_end"], run.meta["planned_end_from"]) == (80, "max_steps")
+        assert (run.meta["planned_end"], run.meta["planned_end_from"]) == (80, "8 epochs of 10 steps")
         fc = losslens.forecast(state)
-        assert fc.metric == "val_loss" and fc.horizon == 80 and fc.horizon_from == "max_steps"
+        assert fc.metric == "val_loss" and fc.horizon == 80 and fc.horizon_from == "8 epochs of 10 steps"
         lo, hi = fc.interval
         # The run's own end against the forecast made half-way (or three quarters of the way) there.
         assert lo - 0.01 <= reached <= hi + 0.01, (k, fc.value, fc.interval, reached)
         d = losslens.diagnose(state)
         text = str(d)
-        assert f"the run is at step {k} of 80, the planned end (max_steps)" in text
+        assert f"the run is at step {k} of 80, the planned end (8 epochs of 10 steps)" in text
         # (Both checkpoints are forecast: asserted only `if d.forecast is not None`, a forecast lost passed.)
-        assert d.forecast is not None and d.forecast["horizon"] == 80 and d.forecast["horizon_from"] == "max_steps"
-        assert "step 80, the planned end (max_steps)" in text
+        assert d.forecast is not None and d.forecast["horizon"] == 80 and d.forecast["horizon_from"] == "8 epochs of 10 steps"
+        assert "step 80, the planned end (8 epochs of 10 steps)" in text
         # The Trainer's linear decay still runs: the forecast cannot see what it does.
         assert "the logged learning rate is still decaying" in text
         printed = json.loads(_cli("diagnose", state, "--json").splitlines()[0])
         assert printed["forecast"]["horizon"] == 80
-        assert "at step 80 (the planned end, max_steps)" in _cli("forecast", state)
+        assert "at step 80 (the planned end, 8 epochs of 10 steps)" in _cli("forecast", state)
         # --horizon wins.
         assert losslens.forecast(state, horizon=100).horizon == 100
         assert losslens.forecast(state, horizon=100).horizon_from is None
@@ -468,6 +468,6 @@ def test_an_overfitting_run_short_of_its_planned_end_gets_no_forecast():
     assert d.to_dict()["forecast"] is None
     text = str(d)
     assert "forecast at step" not in text and "probability that training on" not in text
-    assert "of 480, the planned end (max_steps)" in text
+    assert "of 480, the planned end (30 epochs of 16 steps)" in text
     # asked for, a forecast is given all the same
     assert losslens.diagnose(str(RISE / "stop112_trainer_state.json"), horizon=480).to_dict()["forecast"] is not None

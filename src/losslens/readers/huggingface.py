@@ -425,10 +425,29 @@ def plan_end(run: Run, obj: dict, source=None) -> None:
     end = obj.get(key)
     if isinstance(end, (int, float)) and not isinstance(end, bool) and np.isfinite(end) and end > 0:
         run.meta["planned_end"] = float(end)
-        run.meta["planned_end_from"] = key
+        run.meta["planned_end_from"] = key if key != "max_steps" else _step_plan(run, obj, float(end))
     elif end is not None and source is not None:
         _source.warn(source, "%s is %r, not a positive number: the planned end is unknown, the forecast goes to "
                      "twice the logged length", key, end)
+
+
+def _step_plan(run: Run, obj: dict, end: float) -> str:
+    """How the reports name a Trainer's planned end on steps. ``max_steps`` in trainer_state.json is the Trainer's
+    own total, filled whether the user gave ``max_steps`` or only ``num_train_epochs`` (a run given 8 epochs read
+    "the planned end (max_steps)", a setting never made), and which of the two was set is in ``training_args.bin``,
+    a pickle losslens never loads. So the plan is said as what it is: "8 epochs of 10 steps" where the state's
+    ``num_train_epochs`` times the steps per epoch its logged epochs show is that end, else "step 75"."""
+    n = obj.get("num_train_epochs")
+    e = run.series.get("epoch_frac")
+    if e is not None and isinstance(n, (int, float)) and not isinstance(n, bool) and np.isfinite(n) and n > 0:
+        x, e = np.asarray(run.axis, dtype=float), np.asarray(e, dtype=float)
+        ok = np.isfinite(x) & np.isfinite(e) & (e > 0) & (x > 0)
+        if ok.any():
+            per = float(np.median(x[ok] / e[ok]))  # (the epoch is logged to 4 decimals: steps per epoch near whole)
+            k = round(per)
+            if k >= 1 and abs(per - k) <= 0.01 * k and float(n) * k == end:
+                return f"{n:g} epochs of {k} steps"
+    return f"step {end:g}"
 
 
 def _accumulated_batches(obj: dict, summary: dict | None) -> int | None:
