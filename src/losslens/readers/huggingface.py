@@ -446,7 +446,7 @@ def _step_plan(run: Run, obj: dict, end: float) -> str:
             per = float(np.median(x[ok] / e[ok]))  # (the epoch is logged to 4 decimals: steps per epoch near whole)
             k = round(per)
             if k >= 1 and abs(per - k) <= 0.01 * k and float(n) * k == end:
-                return f"{n:g} epochs of {k} steps"
+                return f"{n:g} epoch{'' if n == 1 else 's'} of {k} steps"
     return f"step {end:g}"
 
 
