@@ -35,7 +35,7 @@ from ..exceptions import (CallbackFailureWarning, LosslensError, LosslensWarning
                           UsageTypeError, check_number, import_framework)  # (import_framework, MonitorError: the callbacks import them from here)
 from ..facts.smoothing import theil_sen
 from ..run import Run
-from ..result import at_text, axis_text, finite_or_none, share_text
+from ..result import SCORE_TIE, at_text, axis_text, finite_or_none, share_text
 
 logger = logging.getLogger("losslens.integrations")
 #: Above 0 while ``losslens verify`` trains: its report diagnoses every run it trains, so a callback attached
@@ -831,9 +831,17 @@ class Watcher:
                   or (mode == "max" and value > self.best + self.min_delta))
         if better:
             self.best, self.best_epoch, self.wait = value, epoch, 0
-        else:
-            self.wait += 1
-        return better
+            return True
+        self.wait += 1
+        if mode == "max" and abs(value - self.best) <= SCORE_TIE * max(1.0, abs(self.best)):
+            # A score's tie moves the weights kept to this epoch (the patience runs on: no improvement): a quantised
+            # accuracy's first best is one lucky draw among many ties, and the diagnosis names the last tie too
+            # (result.best_index). Keras on breast cancer, monitor val_accuracy: the first of 27 tied maxima,
+            # epoch 11, was restored at test accuracy 0.9561, the last held 0.9649; in
+            # tests/fixtures/ecosystem/accuracy_ties/keras_bc.csv 46 ties, the first at 0.9518, the last 0.9605.
+            self.best_epoch = epoch
+            return True
+        return False
 
     # ---- diagnosing and deciding ------------------------------------------------------------
     def _diagnose(self):
