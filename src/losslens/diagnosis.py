@@ -3859,7 +3859,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
     (it fitted its own data no better than held-out data). Any validation series (`val_mae`, `val_rmse` …) is
     compared with its training twin (`train_mae`, Keras' bare `mae`), else with the training loss (then no gap is
     quoted); a score diagnosed next to both losses is read off the losses, and the weights to restore are the
-    score's best.
+    score's best, the last of its ties (:func:`_restore_by_metric`); where the score itself did not fall beyond its
+    binomial noise the reading is listed as possible, the losses' lines labelled support (:func:`_score_held`).
 
     Named bars it reads itself (:class:`Thresholds`): ``improving_t``, ``overfit_gap_growth``,
     ``overfit_rise_level``, ``overfit_rise_min``, ``overfit_rise_noise``, ``overfit_rise_range``; the helpers it
