@@ -6119,6 +6119,8 @@ def _prior_level_unstated(f: Facts, t: Thresholds, verdict: Cause) -> None:
     if verdict.id != "overfitting" or f.metric != "val_loss" or f.baseline is not None or g is None or tp is None \
             or g.val_min is None or not tp.improvement > t.stuck_rel * abs(tp.start):
         return
+    if _val_acc_learned(f, t):
+        return  # (labels without signal leave validation accuracy where it began: these carry some)
     gain = float(f.y[0]) - g.val_min
     # (Training ending above validation's best fitted nothing validation lacks: no memorising to read.)
     if gain >= t.no_signal_val_share * tp.improvement or g.val_min >= tp.start \
@@ -6132,6 +6134,28 @@ def _prior_level_unstated(f: Facts, t: Thresholds, verdict: Cause) -> None:
         "carries over in its first epoch; the log cannot tell them apart, the loss of predicting those frequencies "
         "can")
     verdict.actions.append(UNSTATED_LEVEL_ACTION)
+
+
+#: _val_acc_learned: a validation accuracy whose peak (running median of 3) stands this many binomial standard errors
+#: of one evaluation above its first value learned something that carries over. fastai's one-cycle at lr_max 0.1 on
+#: digits (tests/fixtures/ecosystem/fastai/history_cf_big_lr_div10.csv): 0.787 -> 0.901 on 797 examples, 7.9 of
+#: them, its val_loss lowest at its first point, read "targets shuffled against the inputs read so" beside it.
+VAL_ACC_LEARNED_SE = 3.0
+
+
+def _val_acc_learned(f: Facts, t: Thresholds) -> bool:
+    """Whether a logged validation accuracy shows the labels carry signal: clearly above chance where K is known
+    (:func:`_val_at_chance` false), or, K unknown, its peak ``VAL_ACC_LEARNED_SE`` binomial standard errors over its
+    first evaluation on its ``n_val`` examples. False where no accuracy (or its set's size) is known."""
+    c = f.chance
+    if c is None or c.val_acc_tail is None:
+        return False
+    if c.chance is not None:
+        return not _val_at_chance(c, t)
+    if not c.n_val or c.val_acc_start is None or c.val_acc_peak is None:
+        return False
+    p = min(max(c.val_acc_start, 1.0 / c.n_val), 1 - 1.0 / c.n_val)
+    return c.val_acc_peak - c.val_acc_start >= VAL_ACC_LEARNED_SE * math.sqrt(p * (1 - p) / c.n_val)
 
 
 #: _prior_level_unstated's action.
