@@ -14,6 +14,7 @@ import contextvars
 import gzip
 import io
 import lzma
+import math
 import os
 import re
 import zlib
@@ -775,3 +776,44 @@ def goes_on(before, first: float) -> bool:
     tail = before[-10:]
     moves = float(np.median(np.abs(np.diff(tail)))) if tail.shape[0] >= 3 else abs(end - start)
     return first - end <= max(3 * moves, 1e-3 * abs(end))
+
+
+#: Columns in which a loop logs its fp16 loss scale (torch.amp.GradScaler's ``get_scale()``, DeepSpeed's
+#: ``loss_scale``): beside a non-finite gradient norm they say the step was skipped, not applied.
+LOSS_SCALE_COLUMNS = ("scale", "loss_scale", "grad_scale", "amp_scale", "scaler_scale")
+
+
+def warn_nonfinite_grad_norms(source, steps, norms, *, scaler: bool = False, unit: str = "step") -> list:
+    """One warning where logged ``grad_norm`` values are NaN or inf, whatever the reader: the Run holds NaN for "not
+    logged", so the rules read such rows as gaps (and a run whose every norm was NaN as one that logged none) without
+    a word. ``steps``: the rows' step (or epoch) values, ``norms``: their logged norms (rows that logged one only);
+    ``scaler``: the log has a loss-scale column, so the rows are the steps a GradScaler skipped. inf is an overflow
+    (under fp16 the GradScaler skips those steps and lowers its scale; without one the step wrote inf/NaN into the
+    weights); NaN a NaN gradient (a NaN loss, input or weight on those steps). Returns the bad rows' steps."""
+    bad = [(s, g) for s, g in zip(steps, norms) if not math.isfinite(g)]
+    if not bad:
+        return []
+    kinds = "/".join(k for k, hit in (("inf", any(math.isinf(g) for _, g in bad)),
+                                      ("NaN", any(math.isnan(g) for _, g in bad))) if hit)
+    at = [s for s, _ in bad]
+    said = ", ".join(_said(s) for s in at[:3]) + (f" and {len(at) - 3} more" if len(at) > 3 else "")
+    if scaler:
+        why = "the steps the fp16 GradScaler skipped (its gradients overflowed, it lowered its scale and made no " \
+              "update): a loss logged on them moved no weight"
+    elif "inf" in kinds:
+        why = "the gradients overflowed (under fp16 the GradScaler skips such steps; without one they wrote inf/NaN " \
+              "into the weights)"
+    else:
+        why = "NaN gradients (under fp16 an overflow the GradScaler skips; otherwise a NaN loss, input or weight at " \
+              "those steps)"
+    if len(bad) == len(list(norms)):
+        warn(source, "grad_norm is %s at every one of its %d logged %ss: %s; no gradient evidence is read", kinds,
+             len(bad), unit, why)
+    else:
+        warn(source, "grad_norm is %s at %d of its %d logged %ss (%s %s): %s; read as gaps", kinds, len(bad),
+             len(list(norms)), unit, unit, said, why)
+    return at
+
+
+def _said(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -25,7 +25,6 @@ runs is not ranked as one sweep (:func:`losslens.result.setup_of`).
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Mapping
@@ -207,28 +206,10 @@ def checkpoint_alone(state: Path, obj: dict, source: str) -> None:
 
 
 def _nonfinite_grad_norms(log: list, source) -> None:
-    """One warning where rows logged a ``grad_norm`` that is NaN or inf: the Run holds NaN for "not logged", so the
-    rules read such rows as gaps, and a run whose every norm was NaN read as one that logged none, without a word.
-    inf is an overflow (under fp16 the GradScaler skips those steps and lowers its scale; without one the step
-    wrote inf/NaN into the weights); NaN a NaN gradient (a NaN loss, input or weight on those steps)."""
+    """:func:`._source.warn_nonfinite_grad_norms` on the rows of ``log_history`` that logged a ``grad_norm``."""
     rows = [r for r in log if isinstance(r, dict) and isinstance(r.get("grad_norm"), (int, float))
             and not isinstance(r.get("grad_norm"), bool)]
-    bad = [r for r in rows if not math.isfinite(r["grad_norm"])]
-    if not bad:
-        return
-    kinds = "/".join(k for k, hit in (("inf", any(math.isinf(r["grad_norm"]) for r in bad)),
-                                      ("NaN", any(math.isnan(r["grad_norm"]) for r in bad))) if hit)
-    steps = [r.get("step") for r in bad]
-    at = ", ".join(str(s) for s in steps[:3]) + (f" and {len(steps) - 3} more" if len(steps) > 3 else "")
-    why = "the gradients overflowed (under fp16 the GradScaler skips such steps; without one they wrote inf/NaN " \
-        "into the weights)" if "inf" in kinds else "NaN gradients (under fp16 an overflow the GradScaler skips; " \
-        "otherwise a NaN loss, input or weight at those steps)"
-    if len(bad) == len(rows):
-        _source.warn(source, "grad_norm is %s at every one of its %d logged steps: %s; no gradient evidence is read",
-                     kinds, len(rows), why)
-    else:
-        _source.warn(source, "grad_norm is %s at %d of its %d logged steps (step %s): %s; read as gaps", kinds,
-                     len(bad), len(rows), at, why)
+    _source.warn_nonfinite_grad_norms(source, [r.get("step") for r in rows], [r["grad_norm"] for r in rows])
 
 
 def training_examples(obj: dict, summary: dict | None) -> tuple[int, str] | None:

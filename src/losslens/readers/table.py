@@ -44,7 +44,7 @@ from ..columns import (ACCURACY_FALLBACK, LOSS_PARTS, LOSS_SERIES, SCORE_COLUMN,
                        keep_validation_sets, rescaled_loss, rl_reward, split_role)
 from ..exceptions import NoLossError, ReadError, RunNotFoundError, UnknownFormatError, UsageTypeError
 from ..run import Run
-from . import delimited, lightning
+from . import _source, delimited, lightning
 from ._source import goes_on
 
 RUN_COLUMNS = ("run_id", "run", "run_name", "experiment", "runid", "run_uuid", "experiment_name")
@@ -1079,6 +1079,30 @@ class _Plan:
                 out[canon] = (x[ok].tolist(), y[ok].tolist())
         return out
 
+    def _nonfinite_grad_norms(self, data, mapping, series, nan_columns, axis, source, say: bool = True) -> list:
+        """The axis values of the rows whose logged ``grad_norm`` is inf or NaN, said in one warning
+        (:func:`._source.warn_nonfinite_grad_norms`), before the rows are folded into epochs, where an epoch's mean
+        hides them. A row logged it where it holds a value, NaN counted only where the column spells nan and the
+        row logged the training loss (a metrics.csv leaves the cell empty on its other rows)."""
+        g = series.get("grad_norm")
+        if g is None or np.isfinite(g).all():
+            return []
+        col = next(c for c, k in mapping.items() if k == "grad_norm")
+        logged = ~np.isnan(g)
+        loss = series.get("train_loss")
+        if col in nan_columns and loss is not None:
+            logged |= ~np.isnan(loss) & np.isnan(g)
+        steps = data[self.step] if self.step is not None else axis
+        keep = logged & np.isfinite(axis)
+        bad = keep & ~np.isfinite(g)
+        if not bad.any():
+            return []
+        if say:
+            scaler = any(normalise(c) in _source.LOSS_SCALE_COLUMNS for c in data)
+            _source.warn_nonfinite_grad_norms(source, [float(x) for x in steps[keep]], [float(x) for x in g[keep]],
+                                              scaler=scaler)
+        return sorted({float(x) for x in axis[bad]})
+
     def build(self, data, name, source, meta, never_finite: bool = False,
               nan_columns: Collection[str] = ()) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all (with
@@ -1122,6 +1146,11 @@ class _Plan:
                 spe = lightning.steps_per_epoch(axis, data[self.step])
                 if spe is not None:
                     meta["steps_per_epoch"] = spe
+        # (A trainer_state.json's reader says its rows itself, NaN among them, which its columns no longer spell.)
+        skipped = self._nonfinite_grad_norms(data, mapping, series, nan_columns, axis, source,
+                                             say=meta.get("format") != "hf_trainer_state")
+        if skipped:
+            meta["grad_norm_nonfinite_at"] = skipped
         keep = np.isfinite(axis)
         if not keep.all():
             axis = axis[keep]
