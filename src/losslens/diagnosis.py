@@ -1029,6 +1029,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
     _staircase(f, causes)
+    _batch_spike_note(f, t, causes)
     _unscaled_start(f, verdict)  # (after the rules that reword the first action: it goes before theirs)
     if run.axis_name != "epoch":
         # The rules word training's length in epochs; on a Trainer's or nanoGPT's step axis "see the forecast for
@@ -2015,7 +2016,7 @@ def _exploding(f: Facts, t: Thresholds, cause: Cause) -> Cause:
 SPIKES_STRENGTH = (0.55, 0.85)
 
 
-def unstable(f: Facts, t: Thresholds) -> Cause | None:
+def unstable(f: Facts, t: Thresholds, batches: bool = True) -> Cause | None:
     """The epoch-mean training loss spikes from its plateau on (its X, or its second half where X comes later;
     before the second half, two spikes or more): the step is too large for the minimum the weights reached.
     Checked before overfitting: a generalization gap measured on an unstable run says little until the
@@ -2043,13 +2044,20 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
     # 1.19 at epoch 34 of 100, val 0.86 (seeds 0-2: 0.86, 0.51, 0.86; lr / 10: 0.86 on all 3).
     over = {i for i, sds, rel in f.train_spikes
             if sds >= bar and (rel >= t.spike_range or lifted.get(i, 0.0) >= t.spike_level)}
+    alone = {i for i, _ in _batch_spikes(f, over)} if batches else set()
+    over -= alone
     apart = sum(1 for i in over if i - 1 not in over)  # (a spike over two epochs is one)
     if not over or (apart < 2 and max(over) < f.train_points // 2):
         return None
     at = "" if f.train_spike_at is None else f", at {f.axis_name} {_n(f.train_spike_at)},"
-    if f.train_spike_rel >= t.spike_range:
+    top_sds, top_rel = f.train_spike, f.train_spike_rel
+    if alone:  # (the largest jump was one batch's: the largest one left is quoted)
+        left = [(j, s_, r_) for j, s_, r_ in f.train_spikes if j in over and r_ >= t.spike_range]
+        top, top_sds, top_rel = max(left, key=lambda p: p[1]) if left else (None, 0.0, 0.0)
+        at = "" if top is None else f", at {f.axis_name} {_n(_spike_x(f, top))},"
+    if top_rel >= t.spike_range:
         ev = [f"train_loss jumps above its trend: the largest jump{at} is "
-              f"{_noise_sds(f.train_spike)} of its noise, {_pct(f.train_spike_rel)} of its whole improvement"
+              f"{_noise_sds(top_sds)} of its noise, {_pct(top_rel)} of its whole improvement"
               + _missed_words(f, f.train_missed)]
     else:  # (only the level shows it: the share of the whole fall is what hid it)
         i = max(over, key=lambda j: lifted.get(j, 0.0))
@@ -2059,16 +2067,99 @@ def unstable(f: Facts, t: Thresholds) -> Cause | None:
               f"{_pct(rel)} of its whole improvement: the floor is a small share of where it started)"]
     if f.optimizer.lr_schedule == "constant":
         ev.append(f"with a constant learning rate {_lr(f)}")
-    numbers = {"train_spike": f.train_spike, "train_spike_rel": f.train_spike_rel}
-    if f.train_spike_rel < t.spike_range:
+    numbers = {"train_spike": top_sds, "train_spike_rel": top_rel}
+    if top_rel < t.spike_range:
         numbers["train_spike_lift"] = lifted[i]  # (the share of its level the JSON's reader can check the bar on)
     acts = ACTIONS["lr_too_high"] + ["gradient clipping"]
     thrown = _started_thrown(f, t)
     if thrown is not None:
         ev.append(thrown)
         acts = [UNSCALED_FIRST] + acts
-    return Cause("lr_too_high", _ramp(f.train_spike_rel, t.spike_range, 4 * t.spike_range, *SPIKES_STRENGTH), ev,
+    return Cause("lr_too_high", _ramp(top_rel, t.spike_range, 4 * t.spike_range, *SPIKES_STRENGTH), ev,
                  acts, numbers)
+
+
+#: Validation within this many noise sds (its second half's, from second differences) of its running median of 5 at
+#: a training-loss spike's epoch end and the next: the weights were not moved by the step. As ``_spike_lifts``' bar
+#: for a thrown validation; the fp16 digits MLP (tests/fixtures/ecosystem/torch_amp_skipped_spike) moved 0.1 sd at a
+#: spike of 10.2 from 0.001, its fp32 twin (the updates applied) 500 sds.
+VAL_UNMOVED_SDS = 3.0
+#: ... and only a spike whose epoch mean is this many times the running median of 5 around it: a few batches of the
+#: epoch with a loss far out of the model's range. Validation within its noise says little of a bump of a few times
+#: the level on a noisy curve: DeepOBS fmnist_2c2d at Adam 6.3e-3 spiked 3.7x (0.266 against 0.071 at epoch 76,
+#: validation unmoved within 3 sds of its own scatter) where its grid's lower rate reaches a 15% lower best
+#: (lr_too_high); a ten-layer ReLU net at Adam 1e-3 (tests/fixtures/ecosystem/deep_sigmoid/relu_adam.csv) 10x, read
+#: lr_too_high off it, untested; the fp16 digits MLP's skipped batches lifted its epoch mean 9,600x.
+BATCH_SPIKE_LIFT = 100.0
+BATCH_SPIKE_ACTION = ("check the data of the batches at the spike (corrupt inputs, wrong labels, features out of "
+                      "scale): a huge loss on a batch whose update was skipped or left validation where it was is the "
+                      "batch's, and neither a lower rate nor clipping changes it")
+
+
+def _batch_spikes(f: Facts, over) -> list[tuple[int, str]]:
+    """The training-loss spikes of ``over`` (indices into ``Facts.train_spikes``) that are one batch's loss, not a
+    step too large: ``[(index, why)]``, why ``"skipped"`` where the epoch holds a step whose logged grad_norm was
+    inf/NaN (a GradScaler's skipped step: the loss was computed, no update made), ``"unmoved"`` where the epoch
+    mean, ≥ ``BATCH_SPIKE_LIFT`` x the level around it, was back at the next point and validation did not move at
+    that epoch's end nor the next (the weights were not thrown). A two-layer digits MLP under fp16 at SGD 0.05, two corrupt batches at epoch 15 (loss ~200,
+    both steps skipped; tests/fixtures/ecosystem/torch_amp_skipped_spike) read lr_too_high off its 10.2 epoch mean;
+    lr / 10 from epoch 4 kept the spike (8.02) and ended 11x higher (0.0050 vs 0.00045): a rate does not
+    make a batch's loss. Its fp32 twin (inputs x 3) without a scaler applied the updates: validation 0.12 -> 1.48,
+    lr_too_high stays (lr / 10 from epoch 4: validation ends at 0.076 against 0.155)."""
+    ys = _spike_series(f)
+    if ys is None or not over:
+        return []
+    y, x = ys
+    val = (f.x, f.y) if is_validation(f.metric) and not _higher(f) else f.val_beside
+    vn = difference_noise(val[1][val[1].shape[0] // 2:]) if val is not None and val[1].shape[0] >= 10 else 0.0
+    out = []
+    for i in sorted(over):
+        at = float(x[i])
+        if any(abs(float(s_) - at) < 0.5 for s_ in f.grad_skipped_at):
+            out.append((i, "skipped"))
+            continue
+        if not vn > 0 or i + 1 >= y.shape[0]:
+            continue
+        level = float(np.median(y[max(0, i - 2):i + 3]))
+        if not (level > 0 and y[i] >= BATCH_SPIKE_LIFT * level):
+            continue
+        if not y[i + 1] <= level + (y[i] - level) / 4:  # (back at the next point: one epoch's batches)
+            continue
+        v = val[1]
+        j = np.flatnonzero(val[0] == at)
+        if not j.size:
+            continue
+        j = int(j[0])
+        if j + 1 < v.shape[0] and all(abs(float(v[k]) - float(np.median(v[max(0, k - 2):k + 3]))) < VAL_UNMOVED_SDS * vn
+                                      for k in (j, j + 1)):
+            out.append((i, "unmoved"))
+    return out
+
+
+def _batch_spike_note(f: Facts, t: Thresholds, causes: list) -> None:
+    """Where ``unstable`` left a spike out as one batch's (:func:`_batch_spikes`) that it would otherwise have read
+    as a step too large, the lead cause says what it was and an action checks that batch's data."""
+    if not causes or f.axis_name != "epoch" or f.train_points < t.shape_min_points \
+            or unstable(f, t, batches=False) is None:
+        return
+    bar = t.spike_noise * math.sqrt(math.log(max(f.train_spike_points, 3)) / math.log(50))
+    over = {i for i, sds, rel in f.train_spikes if sds >= bar and rel >= t.spike_range}
+    alone = _batch_spikes(f, over)
+    if not alone:
+        return
+    ys = _spike_series(f)
+    i, why = max(alone, key=lambda p: float(ys[0][p[0]]))
+    y, x = ys
+    level = float(np.median(y[max(0, i - 2):i + 3]))
+    said = ("on steps skipped for a non-finite gradient (grad_norm inf/NaN there, as an fp16 GradScaler skips an "
+            "overflow; the loss finite after): no update was made" if why == "skipped"
+            else "and was back at the next point, while validation did not move at that epoch's end nor the next")
+    lead = causes[0]
+    lead.evidence.append(f"train_loss spiked at {f.axis_name} {_n(float(x[i]))} ({float(y[i]):.3g} against "
+                         f"{level:.3g} around it) {said}: one batch's huge loss, not a step too large")
+    lead.numbers["batch_spike_at"] = float(x[i])
+    if BATCH_SPIKE_ACTION not in lead.actions:
+        lead.actions.append(BATCH_SPIKE_ACTION)
 
 
 def _spike_series(f: Facts) -> tuple[np.ndarray, np.ndarray] | None:
@@ -5664,7 +5755,9 @@ def lr_too_high(f: Facts, t: Thresholds) -> Cause | None:
     10 ended at 0.04; not while the model memorises, `_memorising`: DeepOBS' fmnist_2c2d at its tuned SGD 0.158
     spikes as its training loss reaches 1e-4, and lr / 10 does no better; DeepOBS svhn_wrn164 at Adam 0.016, spiking
     to 11.4 at epoch 43 of 160, read converged where the grid's Adam 0.0016 reached a best test loss of 0.258
-    against its 0.460; a spike under 5% of the improvement counts where it lifts the epoch's mean ≥ 50% above the
+    against its 0.460; not a spike that is one batch's loss, `_batch_spikes`: on steps whose logged grad_norm was
+    inf/NaN (an fp16 GradScaler's skipped steps), or ≥ 100x the level around it, back at the next point, validation
+    unmoved -- said beside the verdict, its action to check that batch's data; a spike under 5% of the improvement counts where it lifts the epoch's mean ≥ 50% above the
     running median around it, ``spike_level``, at the curve's floor, that median within 2x its last quarter's, and
     validation thrown ≥ 3 noise sds above its own running median at that epoch's end or the next: both
     the spike's share and the bounce's sd are shares of the whole improvement, which, for a curve that fell from ln K

@@ -132,6 +132,8 @@ class Facts:
                                    # units (stated_baseline_loss): a regression's "learned nothing"
     offset_free: bool = False  # the loss has no zero point (offset_free): 0 is no floor; not in the JSON
     labels_random: bool = False  # the run says its labels were drawn at random (the lab's experiment 2)
+    grad_skipped_at: tuple = ()  # axis values of rows whose logged grad_norm is inf/NaN (a GradScaler's skipped steps)
+    val_beside: tuple | None = field(default=None, repr=False)  # (x, y) of val_loss where the metric is train_loss
 
     def to_dict(self) -> dict:
         out = {"metric": self.metric, "n_points": self.n_points, "noise": _f(self.noise),
@@ -417,6 +419,8 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  jumps=jumps(y, missed=missed) if not batch_loss(run.axis_name, metric) else (),
                  missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
                  labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
+                 grad_skipped_at=tuple((run.meta or {}).get("grad_norm_nonfinite_at") or ()),
+                 val_beside=run.finite("val_loss") if metric == "train_loss" and run.has("val_loss") else None,
                  noise_floor=stated_noise_floor(run, metric, higher_better),
                  baseline=stated_baseline_loss(run),
                  offset_free=metric in _LOSSES and not higher_better and offset_free(run))
