@@ -756,11 +756,13 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # Under warm restarts the last cycle's descent, its flat start and a forecast fitted through the restart's
         # jump are the schedule's; the run is judged on what its cycles end at (cycle_floor).
         causes = [cycles] + [c for c in causes if c.id not in _CYCLE_READS]
-    cut = mid_cycle(f, t) if cycles is None and causes and causes[0].id in _CYCLE_READS else None
+    cut = mid_cycle(f, t) if cycles is None and causes and causes[0].id in _CYCLE_READS + ("overfitting",) else None
     if cut is not None:
-        # Cut within a cycle, above where the cycles ended: the last cycle's rise and partial descent are the
-        # restarted lr's, no plateau nor a pace to read; its end is still to come.
-        causes = [cut] + [c for c in causes if c.id not in _CYCLE_READS]
+        # Cut within a cycle: the last cycle's rise and partial descent are the restarted lr's, no plateau, pace nor
+        # climb from the best point to read; its end is still to come. (A validation rise from a cycle end is the
+        # restart's jump: sgdr150.csv cut at epochs 40-50 read overfitting "regularize", and its cycle ended at
+        # 0.1030 against 0.1031 before; mid_cycle declines where the ends themselves climb.)
+        causes = [cut] + [c for c in causes if c.id not in _CYCLE_READS + ("overfitting",)]
     if causes and "lr_zero_from" in causes[0].numbers:
         causes = [c for c in causes if c.id in _BEFORE_ZERO]
     # A repeat that the training loss contradicts (collapsed: outputs that still change) is not the reading to
@@ -1118,7 +1120,20 @@ def verdict_phases(verdict: Cause, f: Facts, plateau: Plateau | None, t: Thresho
         lowest = float(lowest)
         phases = [dict(p, end=min(float(p["end"]), lowest)) for p in phases if float(p["start"]) < lowest]
         phases.append({"name": "rising_validation", "start": lowest, "end": float(f.x[-1])})
+    if ("cycle_floor" in verdict.numbers or "mid_cycle" in verdict.numbers) and f.cycles is not None:
+        phases = _cycle_phases(phases, f)
     return phases
+
+
+def _cycle_phases(phases: list[dict], f: Facts) -> list[dict]:
+    """``phases`` up to a warm-restart schedule's first restart, then one ``restart_cycle`` band per cycle (the
+    restart's jump and the annealing that takes it back down), the last to the run's end. Read off the smooth, a
+    cycle's jump and fall were a "plateau" from the first cycle on (sgdr.csv: 25-69) or a "rising validation" from
+    its end (sgdr150.csv cut at 50: 28-49), where the cycles ended at one level."""
+    bounds = [float(r) for r in f.cycles.restarts] + [float(f.x[-1])]
+    out = [dict(p, end=min(float(p["end"]), bounds[0])) for p in phases if float(p["start"]) < bounds[0]]
+    out += [{"name": "restart_cycle", "start": a, "end": b} for a, b in zip(bounds, bounds[1:]) if b > a]
+    return out
 
 
 def _saddle_phases(phases: list[dict], flat_end: float, drop_end: float) -> list[dict]:
@@ -8680,7 +8695,12 @@ def mid_cycle(f: Facts, t: Thresholds) -> Cause | None:
     end): what the run ends at is the restart's lift, which the cycle's annealing takes back down. sgdr.csv
     (tests/fixtures/ecosystem/keras_sgdr_restarts) cut at epoch 33, 4 epochs after the second restart, its lr 98% of
     its peak: val_loss 0.1565 against cycle ends 0.1035 and 0.1031, read converged "stop at epoch 6, change the data
-    or the model"; the cycle ended at 0.1030 at epoch 69. A lower-is-better curve only.
+    or the model"; the cycle ended at 0.1030 at epoch 69. It fires too where the last point is already back within
+    that band (the fall since the restart is the annealing's, no pace to read) and takes over an overfitting read
+    (the rise from a cycle end is the restart's jump), unless the cycle ends themselves climb out of the band: the
+    same run and torch's CosineAnnealingWarmRestarts on that regression (tests/fixtures/ecosystem/torch_sgdr_cuts)
+    cut at 40-50 read overfitting "regularize", at 58-66 "keep training" or "stop at epoch 6", where each third cycle
+    ended at 0.1030. A lower-is-better curve only.
 
     First actions: finish the cycle before judging; keep the best cycle end's weights meanwhile. No X.
     """
@@ -8690,13 +8710,23 @@ def mid_cycle(f: Facts, t: Thresholds) -> Cause | None:
     best = int(np.argmin(c.values))
     gain = c.start - c.values[best]
     end = float(f.y[-1])
-    if not gain > 0 or not end - c.values[best] > CYCLE_FLOOR_SHARE * gain:
+    # (Cycle ends that climb out of the band are no restart's jump to wait out: the rise is read as it is.)
+    if not gain > 0 or c.values[-1] - c.values[best] > CYCLE_FLOOR_SHARE * gain:
         return None
     listed = ("the earlier cycles ended at " if len(c.values) > 1 else "the cycle before ended at ") \
         + ", ".join(f"{_n(v)} ({f.axis_name} {_n(a)})" for a, v in zip(c.at, c.values))
-    ev = [f"the lr was restarted at {f.axis_name} {', '.join(_n(r) for r in c.restarts)} (warm restarts) and the run "
-          f"ends within a cycle, its lr {c.lr_share:.0%} of that cycle's peak: {f.metric} ends at {_n(end)}, above "
-          f"where {listed} at their lowest lr; the restart lifted it and the cycle's annealing takes it back down"]
+    head = (f"the lr was restarted at {f.axis_name} {', '.join(_n(r) for r in c.restarts)} (warm restarts) and the "
+            f"run ends within a cycle, its lr {c.lr_share:.0%} of that cycle's peak: {f.metric} ends at {_n(end)}, ")
+    if end - c.values[best] > CYCLE_FLOOR_SHARE * gain:
+        ev = [head + f"above where {listed} at their lowest lr; the restart lifted it and the cycle's annealing takes "
+                     "it back down"]
+    else:
+        # Back at the earlier ends' level before the cycle's end: the fall since the restart is its annealing,
+        # no pace to extrapolate (torch_sgdr_cuts cut at 58-66 read "keep training" and "stop at epoch 6, +0.2% by
+        # epoch 149"; the cycle ended at 0.1030, the earlier ones at 0.1035 and 0.1031).
+        ev = [head + f"already within {CYCLE_FLOOR_SHARE:.0%} of the improvement of where {listed} at their lowest "
+                     "lr: the fall since the restart is the cycle's annealing; its end says whether the cycles still "
+                     "lower it"]
     acts = [Action(f"mid-cycle: finish the cycle (its lr is {c.lr_share:.0%} of its peak) before judging: {listed}"),
             Action(f"until then the best weights are the best cycle end's ({f.axis_name} {_n(c.at[best])}: "
                    f"{_n(c.values[best])})")]

@@ -32,6 +32,7 @@ PHASES = {
     "slow_descent": ("slow descent", "#59a14f"),
     "plateau": ("plateau", "#8c8c8c"),
     "rising_validation": ("rising validation", "#e15759"),
+    "restart_cycle": ("warm-restart cycle", "#f1ce63"),
 }
 RISING_PHASES = {"steep_drop": "steep rise", "slow_descent": "slow climb"}
 #: The flat stretch a temporary_plateau verdict names (its ``flat_start`` .. ``flat_end``), drawn as a band of its own.
