@@ -1040,6 +1040,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         for c in causes:
             c.evidence = [on_axis(e, run.axis_name) for e in c.evidence]
             c.actions = [on_axis(a, run.axis_name) for a in c.actions]
+    causes = _fed_in_order(run, verdict, causes)
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
         verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
                                   + ("rising" if _higher(f) else "falling"))
@@ -7014,6 +7015,71 @@ UNSCALED_SPAN = 100.0
 #: (standardised inputs, targets of std ~150: 12.2x, 458x, but 0.085, a smooth fit the standardised twin matches,
 #: 0.0033 of their variance), keras_epoch_numbers (2.9x, 186x, 0.147) or torch_reg_blowup/adam0.1 (7.9x, 156x).
 UNSCALED_SCATTER = 0.15
+
+
+def _step_losses(run: Run) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """``(steps, training loss at each, steps per epoch)`` of a run whose per-step training loss and epoch length
+    the log gives: a folded Lightning or loop log's (``meta["step_train_loss"]``, ``meta["steps_per_epoch"]``), or a
+    step-axis run that carries its whole-epoch index (``epoch_frac``); None otherwise."""
+    from .readers.lightning import steps_per_epoch
+
+    held = run.meta.get("step_train_loss")
+    if held is not None and run.meta.get("steps_per_epoch"):
+        return np.asarray(held[0], dtype=float), np.asarray(held[1], dtype=float), float(run.meta["steps_per_epoch"])
+    if run.axis_name != "step" or "train_loss" not in run.series or "epoch_frac" not in run.series:
+        return None
+    spe = steps_per_epoch(run.series["epoch_frac"], run.axis)
+    if spe is None:
+        return None
+    ok = np.isfinite(run.series["train_loss"])
+    return run.axis[ok], run.series["train_loss"][ok], spe
+
+
+def _fed_in_order(run: Run, verdict: Cause, causes: list[Cause]) -> list[Cause]:
+    """A per-step training loss repeating one profile every epoch (:func:`losslens.facts.epoch_swing.epoch_swing`):
+    the data is fed in one fixed order, each block learned while fed and forgotten after. An evidence line quotes the
+    swing, and the first action is to shuffle each epoch, whatever the verdict: the epoch means it is read on hide a
+    loss that, within each epoch, goes back up to where the block left it. Where the swing within an epoch is as large
+    as the level itself, ``lr_too_low`` is not listed: a larger step learns each block faster and forgets the
+    others faster too.
+
+    A digits MLP, Lightning, Adam 1e-3, its training set sorted by class with ``shuffle=False``
+    (tests/fixtures/ecosystem/lightning_sorted_unshuffled): "still improving, keep training" on val_loss 0.36 at 15
+    epochs while its step loss swung 0.07-2.02 each epoch; shuffled, the same 15 epochs reach 0.16, and at lr x 10
+    the sorted run collapsed to ln 10 (accuracy 0.10). A schedule that cycles the lr within the epoch is no
+    order's doing: such a log is not read (its lr column varies inside an epoch, the reader keeps no step losses)."""
+    from .facts.epoch_swing import epoch_swing
+
+    held = _step_losses(run)
+    if held is None or "lr" in run.series and _lr_within_epochs(run):
+        return causes
+    swing = epoch_swing(*held)
+    if swing is None:
+        return causes
+    verdict.evidence.insert(0, (
+        f"the per-step training loss swings {swing.low:.3g} to {swing.high:.3g} within each epoch, one profile "
+        f"repeated every epoch ({swing.steps_per_epoch} steps; {swing.profile_sds:.1f}x the scatter about it, "
+        f"correlation {swing.lag_corr:.2f} one epoch apart, last {swing.epochs} epochs): the training data is fed "
+        "in one fixed order (sorted, never shuffled), each block learned, then forgotten"))
+    verdict.actions.insert(0, "shuffle the training data each epoch (DataLoader(shuffle=True), fit(shuffle=True)) "
+                              "and retrain before changing the learning rate or the model")
+    verdict.numbers["epoch_swing"] = round(swing.swing, 6)
+    if swing.larger_than_level and len(causes) > 1:
+        causes = [verdict] + [c for c in causes[1:] if c.id != "lr_too_low"]
+    return causes
+
+
+def _lr_within_epochs(run: Run) -> bool:
+    """A step-axis run's logged lr moves by more than 10% inside an epoch (a cyclic lr, OneCycle per step)."""
+    if run.axis_name != "step" or "epoch_frac" not in run.series:
+        return False
+    lr, ep = run.series["lr"], run.series["epoch_frac"]
+    ok = np.isfinite(lr) & np.isfinite(ep)
+    for e in np.unique(np.floor(ep[ok])):
+        v = lr[ok][np.floor(ep[ok]) == e]
+        if v.size > 1 and v.max() > 1.1 * v.min():
+            return True
+    return False
 
 
 def _unscaled_start(f: Facts, verdict: Cause) -> None:

@@ -635,6 +635,11 @@ class _Plan:
     def __init__(self, names: list[str], overrides, metric, axis, source, values=None):
         overrides = dict(overrides or {})
         self.source = source
+        if axis is None and metric is not None and normalise(metric).endswith("_step") \
+                and normalise(metric)[:-len("_step")] + "_epoch" in {normalise(n) for n in names}:
+            # Lightning's per-step copy named (--metric train_loss_step): the log read on its steps, where that
+            # column is the curve; on epochs it is folded into its _epoch twin's means and not read at all.
+            axis = "step"
         self.force_axis = axis
         for canon, col in overrides.items():
             if col not in names:
@@ -1103,6 +1108,30 @@ class _Plan:
                                               scaler=scaler)
         return sorted({float(x) for x in axis[bad]})
 
+    def _step_train_loss(self, data) -> tuple[list, list] | None:
+        """``([step, ...], [loss, ...])``: the training loss at every step it was logged, before a folded log
+        averages it per epoch (Lightning's ``train_loss_step``, a loop's per-batch ``train_loss``), for the
+        swing within epochs that the epoch means hide (:func:`losslens.facts.epoch_swing.epoch_swing`); None
+        where there is no such column or it holds one value an epoch."""
+        col = next((c for c, canon in self.maps["step"].items() if canon == "train_loss"), None)
+        if col is None or data.get(col) is None or data[col].dtype == object:
+            return None
+        x, y = data[self.step], data[col]
+        ok = np.isfinite(x) & np.isfinite(y)
+        if self.epoch is None or ok.sum() <= np.unique(data[self.epoch][ok]).shape[0]:
+            return None
+        lr = next((c for c, canon in self.maps["step"].items() if canon == "lr"), None)
+        if lr is not None and data.get(lr) is not None and data[lr].dtype != object:
+            # An lr cycled within the epoch (OneCycle or CyclicLR stepped per batch) swings the loss with it: that
+            # swing is the schedule's, not the data order's.
+            e, v = data[self.epoch], data[lr]
+            has = np.isfinite(e) & np.isfinite(v)
+            for epoch in np.unique(e[has]):
+                w = v[has][e[has] == epoch]
+                if w.size > 1 and w.max() > 1.1 * w.min():
+                    return None
+        return x[ok].tolist(), y[ok].tolist()
+
     def build(self, data, name, source, meta, never_finite: bool = False,
               nan_columns: Collection[str] = ()) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all (with
@@ -1146,6 +1175,10 @@ class _Plan:
                 spe = lightning.steps_per_epoch(axis, data[self.step])
                 if spe is not None:
                     meta["steps_per_epoch"] = spe
+                    if mode == "fold":
+                        steps = self._step_train_loss(data)
+                        if steps is not None:
+                            meta["step_train_loss"] = steps
         # (A trainer_state.json's reader says its rows itself, NaN among them, which its columns no longer spell.)
         skipped = self._nonfinite_grad_norms(data, mapping, series, nan_columns, axis, source,
                                              say=meta.get("format") != "hf_trainer_state")
