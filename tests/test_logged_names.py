@@ -84,13 +84,14 @@ def test_no_gap_between_a_training_loss_and_a_validation_rmse():
     assert losslens.diagnose(HERE / "odd_nll.csv").facts.generalization.gap_end is not None
 
 
-def test_a_step_copy_asked_is_not_labelled_on_the_epoch_means():
-    # --metric train_loss_step read train_loss_epoch's means and labelled them train_loss_step.
+def test_a_step_copy_asked_is_read_on_the_steps():
+    # --metric train_loss_step read train_loss_epoch's means and labelled them train_loss_step; then it read the
+    # means under their own name with a note, the column asked not read. It is now read, on the log's steps.
     res = CliRunner().invoke(app, ["diagnose", str(HERE / "lightning_noval"), "--metric", "train_loss_step", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["metric_column"] == "train_loss_epoch"
-    assert any("train_loss_step" in n and "not read" in n for n in out["notes"])
+    assert out["metric_column"] == "train_loss_step" and out["axis"] == "step"
+    assert not any("not read" in n for n in out.get("notes", ()))
 
 
 def test_one_heads_loss_is_drawn_and_its_gap_quoted_with_its_own_training_loss(tmp_path):
