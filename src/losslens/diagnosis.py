@@ -6830,13 +6830,14 @@ def _at_the_prior(run: Run, f: Facts, losses: Facts | None, causes: list[Cause])
     return _no_signal_leads(lead, causes)
 
 
-def _no_signal_leads(lead: Cause, causes: list[Cause]) -> list[Cause]:
-    """``lead`` (a ``no_signal`` read off a level that says nothing carried over) before the one reading it explains
-    away: an overfitting read off the same curves is listed as possible beside it, the other causes dropped (their
-    remedies assume a model that learned something)."""
+def _no_signal_leads(lead: Cause, causes: list[Cause], beside: str = "overfitting") -> list[Cause]:
+    """``lead`` (a ``no_signal`` read off a level that says nothing carried over, or :func:`_above_the_baseline`'s
+    ``stuck_at_init``) before the one reading it explains away: ``beside`` (an overfitting read off the same curves;
+    lr_too_high beside a fit held above the level) is listed as possible, the other causes dropped (their remedies
+    assume a model that learned something)."""
     kept = []
     for cause in causes:
-        if cause.id == "overfitting":
+        if cause.id == beside:
             cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
             kept.append(cause)
     return [lead] + kept
@@ -6996,12 +6997,7 @@ def _above_the_baseline(f: Facts, causes: list[Cause], never: str, floor: float,
     lead = Cause("stuck_at_init", 0.85, ev, acts,
                  {"prior_loss": floor, "baseline_loss": floor, "train_over_baseline": train_low / floor,
                   "val_over_baseline": best / floor})
-    kept = []
-    for cause in causes:
-        if cause.id == "lr_too_high":
-            cause.status, cause.confidence = "possible", min(cause.confidence, 0.5)
-            kept.append(cause)
-    return [lead] + kept
+    return _no_signal_leads(lead, causes, beside="lr_too_high")
 
 
 #: _unscaled_start: a held-out regression loss whose first point is at least this many times its next ...
