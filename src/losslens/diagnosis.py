@@ -6968,6 +6968,15 @@ SCALE_FIRST = ("standardize the inputs first (StandardScaler on the training row
                "thousands make a step that moves them too large for the others, at any rate")
 
 
+#: _above_the_baseline's second action: a log of the loss alone does not say it is an MSE, and a language model
+#: (or a classifier logging no accuracy) held above its token frequencies' loss has no inputs to standardize. A
+#: character GRU at Adam 0.3 (tests/fixtures/ecosystem/torch_charlm_high_lr): val 4.57 at best, train 4.15, against
+#: 2.866; lr / 10 reached 1.936, under it, where this rule's first action alone said standardize the inputs.
+CROSS_ENTROPY_ABOVE = ("for a cross-entropy (a language model or classifier logging its loss alone: tokens or "
+                       "labels, not features, go in), lower the learning rate: a step too large holds even the "
+                       "training loss above the class (or token) frequencies' loss")
+
+
 def _above_the_baseline(f: Facts, causes: list[Cause], never: str, floor: float, train_low: float,
                         best: float) -> list[Cause]:
     """:func:`_at_the_baseline` where training, too, never got clearly under the stated constant prediction's loss
@@ -6991,7 +7000,7 @@ def _above_the_baseline(f: Facts, causes: list[Cause], never: str, floor: float,
           f"(t = {(f.train_trend if f.metric == 'val_loss' else f.trend).slope_t:.1f}): it fits even the examples it "
           f"trains on {than} one constant would: the fit never got going, as inputs (or targets) at scales of hundreds or thousands leave it; targets "
           "without signal are memorised under that level, not at or above it"]
-    acts = [SCALE_FIRST,
+    acts = [SCALE_FIRST, CROSS_ENTROPY_ABOVE,
             "check the targets: their units, and that they are joined to the right rows",
             ACTIONS["stuck_at_init"][0]]
     lead = Cause("stuck_at_init", 0.85, ev, acts,
