@@ -792,10 +792,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             causes[i].actions[0] = logged.actions[0]
         elif str(said).startswith("stop") and not later and ("logged_flat_from" in logged.numbers
                                                               or f.metric != "val_acc"):
-            # (The accuracy diagnosed itself, still climbing: its forecast words the advice, _score_train_on.)
             causes[i].actions[0] = Action(str(logged.actions[0]), getattr(said, "kind", None))
-            if "accuracy_rise" in logged.numbers and "logged_flat_from" not in logged.numbers:
-                causes[i].actions[1:] = _epoch_count_dropped(causes[i].actions[1:])  # (it says: train on)
+            if "logged_flat_from" not in logged.numbers:
+                # (The accuracy diagnosed itself, still climbing: its forecast words the advice, _score_train_on,
+                # which says train on; an epoch count beside it would say stop.)
+                causes[i].actions[1:] = _epoch_count_dropped(causes[i].actions[1:])
         causes[i].numbers.update(logged.numbers)
     elif logged is not None:
         causes[i] = logged
