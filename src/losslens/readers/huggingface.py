@@ -25,6 +25,7 @@ runs is not ranked as one sweep (:func:`losslens.result.setup_of`).
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Mapping
