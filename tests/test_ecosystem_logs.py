@@ -184,8 +184,10 @@ def test_overfitting_on_a_monitored_accuracy_restores_the_accuracys_best():
     best = max(evals, key=lambda r: r["eval_accuracy"])
     assert best["eval_accuracy"] == state["best_metric"] and state["best_model_checkpoint"].endswith("checkpoint-80")
     d = losslens.diagnose(path, metric="eval_accuracy")
-    over = d.causes[0]
-    assert d.verdict == "overfitting" and d.metric == "val_acc"
+    # (eval_accuracy itself did not fall beyond its noise, 0.637 smoothed at best, 0.625 at the end on 200 examples:
+    # converged on it, the losses' overfitting listed beside it, its restore the Trainer's checkpoint)
+    over = next(c for c in d.causes if c.id == "overfitting")
+    assert d.verdict == "converged" and d.metric == "val_acc"
     assert over.numbers["metric_best_epoch"] == best["step"] == 80  # checkpoint-80
     assert over.numbers["val_best_epoch"] == min(evals, key=lambda r: r["eval_loss"])["step"] == 10
     # The Trainer kept (and, with load_best_model_at_end=True, loaded) checkpoint-80 itself: the advice says so.
