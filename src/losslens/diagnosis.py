@@ -10297,12 +10297,13 @@ def _callback_stop_said(stop: dict, f: Facts, best_at: float | None, value: str 
     checkpoint ModelCheckpoint left (``kept``, ``meta["best_checkpoint"]``) is named where it is the best's."""
     of = f" of its {stop['epochs']}" if stop.get("epochs") else ""
     trainer = stop["by"] == "EarlyStoppingCallback"
+    than = f" than {stop['best_score']:.4g}" if isinstance(stop.get("best_score"), float) else ""
     waited = (f"{stop['wait_count']} {'evaluations' if trainer else 'validations'} without a better "
-              f"{stop.get('monitor') or f.metric}"
-              + (f" than {stop['best_score']:.4g}" if isinstance(stop.get("best_score"), float) else "")
+              f"{stop.get('monitor') or f.metric}{than}"
               + (f", its patience {stop['patience']}" if stop.get("patience") else ""))
     value = value.strip().strip("()")
-    best = "" if best_at is None else f" (its best: {f.axis_name} {_n(best_at)}{', ' + value if value else ''})"
+    best_of = "" if best_at is None else f"{f.axis_name} {_n(best_at)}{', ' + value if value else ''}"
+    best = f" (its best: {best_of})" if best_of else ""
     if trainer:
         # A Hugging Face Trainer's EarlyStoppingCallback (readers.huggingface._stop_record): the Trainer, not the
         # callback, keeps the best weights, in the checkpoint the state names (loaded at the end under
@@ -10320,10 +10321,9 @@ def _callback_stop_said(stop: dict, f: Facts, best_at: float | None, value: str 
         # fit puts the best iteration's weights back itself.
         tol = f" by tol {stop['tol']:g}" if isinstance(stop.get("tol"), float) else ""
         return (f"it was stopped early already: early_stopping=True ended it after {stop['epochs_run']}{of} "
-                f"{f.axis_name}s ({stop['wait_count']} scores without a better {f.metric}"
-                + (f" than {stop['best_score']:.4g}" if isinstance(stop.get("best_score"), float) else "")
-                + f"{tol}, its n_iter_no_change {stop['patience']}); scikit-learn put back the best "
-                f"{f.axis_name}'s weights" + (f" ({best.strip()[len('(its best: '):]}" if best else ""))
+                f"{f.axis_name}s ({stop['wait_count']} scores without a better {f.metric}{than}{tol}, its "
+                f"n_iter_no_change {stop['patience']}); scikit-learn put back the best {f.axis_name}'s weights"
+                + (f" ({best_of})" if best_of else ""))
     if "restore_best_weights" in stop:
         # Keras' EarlyStopping, read by the Keras callback (LosslensCallback._early_stopped): it restores the best
         # weights itself where restore_best_weights=True, and says which epoch's.
