@@ -3871,7 +3871,7 @@ def _above_first_acc(c) -> float:
     a = c.val_acc_start
     if not c.n_val:
         return a
-    return a + 2 * math.sqrt(max(a * (1 - a), 1.0 / c.n_val) / c.n_val)
+    return a + 2 * _binomial_se(a, c.n_val)
 
 
 def _decides_alike(f: Facts, t: Thresholds) -> bool:
@@ -9187,7 +9187,7 @@ def _accuracy_rose_after_x(run: Run, f: Facts, t: Thresholds) -> Cause | None:
     slope, _ = ols_slope_t(xs, ys)
     rise = slope * float(xs[-1] - xs[0])
     p = float(np.clip(np.mean(ys) + slope * (xs[0] - np.mean(xs)), 0.0, 1.0))  # (the line's level at X)
-    se = math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+    se = _binomial_se(p, n)
     if not rise >= ACC_RISE_SE * se:
         return None
     own = f.metric == "val_acc"
@@ -9921,7 +9921,7 @@ def _score_held(f: Facts, t: Thresholds, causes: list[Cause]) -> Cause | None:
     if frac is not None and n:
         top = 100.0 if float(np.nanmax(y[ok])) > 1.0 else 1.0
         p = best / top
-        se = top * math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+        se = top * _binomial_se(p, n)
         sds, bar = (fall / se if se > 0 else math.inf), SCORE_FALL_SES
         size = f"{in_examples(fall, f.chance, top):.3g} of its {n} examples, {sds:.1f} binomial sds of one evaluation"
     elif f.noise > 0:
@@ -9969,7 +9969,7 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
     # evaluation is no climb).
     base = float(raw[before][-1])
     climb = float(np.max(median3(raw)[after])) - base
-    se = math.sqrt(max(base * (1 - base), 1.0 / n) / n)
+    se = _binomial_se(base, n)
     if not climb > 2 * se:
         return
     j = int(np.argmax(np.where(after, raw, -np.inf)))
@@ -10078,7 +10078,7 @@ def _accuracy_fell_first(run: Run, f: Facts, t: Thresholds, causes: list[Cause])
     peak, peak_at, loss_at = float(m3[j]), float(x[j]), float(cause.numbers["val_best_epoch"])
     if not peak_at < loss_at:
         return
-    se = math.sqrt(max(peak * (1 - peak), 1.0 / n) / n)
+    se = _binomial_se(peak, n)
     end = float(m3[-1])
     fell = peak - end
     if not fell > ACC_FALL_SE * se:
@@ -10412,6 +10412,12 @@ def _stop_judged(f: Facts, best: int) -> tuple[str, float] | None:
                 f"{f.metric} was getting worse, not pausing; training on is not advised"), sds
     return (f"{n} held within its noise (median {mid:.4g}, {sds:.1f} noise sds from it): the log cannot tell a "
             "floor from a pause; a longer patience would tell"), sds
+
+
+def _binomial_se(p: float, n: float) -> float:
+    """The binomial standard error of one evaluation of an accuracy ``p`` on ``n`` examples, its variance floored at
+    one example's (``1/n``): an accuracy at 0 or 1 still moves by whole examples."""
+    return math.sqrt(max(p * (1 - p), 1.0 / n) / n)
 
 
 def _chance_margin(c, t: Thresholds) -> float:
