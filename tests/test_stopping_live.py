@@ -165,6 +165,7 @@ class _SixMsDiagnoses:
         return self._wall
 
 
+@pytest.mark.paced
 def test_converged_stop_is_not_lost_when_the_time_budget_skips_epochs(monkeypatch):
     """With the default time budget (5 ms) and a diagnosis of 6 ms, every other epoch is skipped. The stretch
     since X had to back the stop at two *epochs* in a row, which never happens then: the GRU run was never stopped
