@@ -60,7 +60,9 @@ def stated_final(run, key: str) -> bool:
 
     A blank cell is a point not logged: a Lightning ``metrics.csv`` of a fit killed inside an epoch leaves that
     epoch's row blank in every epoch-level column (tests/fixtures/ecosystem/lightning_killed_short, the one
-    one-row NaN tail of a loss in the committed fixtures, 2026-12-07), as pandas' ``to_csv`` writes NaN blank.
+    one-row NaN tail of a loss in the committed fixtures, 2026-12-07), as pandas' ``to_csv`` writes NaN blank; the
+    table reader tells pandas' blanks by the file's layout and puts them in ``nan_stated``
+    (:func:`losslens.readers.table.blank_nan_tail`: tests/fixtures/ecosystem/pandas_nan_last).
     Where ``nan`` is spelt, the logger wrote the loss it computed: a digits MLP fed one NaN input in its last
     epoch (tests/fixtures/ecosystem/nan_last_epoch) logged ``nan`` for train_loss, val_loss and grad_norm and
     0.10 val_acc, chance, from NaN weights no later epoch brings back."""

@@ -1132,6 +1132,32 @@ class _Plan:
                     return None
         return x[ok].tolist(), y[ok].tolist()
 
+    def _pandas_nan(self, data, mapping, series, stated: set, meta: dict, source) -> None:
+        """Adds to ``stated`` the series whose blank last cells :func:`blank_nan_tail` reads as NaN, and says so.
+        ``data``: the run's columns but those that spell nan/inf (a CSVLogger's: their NaNs are no blank cells)."""
+        own = {c: canon for c, canon in mapping.items() if c in data and series.get(canon) is data[c]}
+        tail = blank_nan_tail(data, [c for c, canon in own.items() if canon in LOSS_SERIES],
+                              {c for c in (self.epoch, self.step) if c is not None})
+        if tail is None:
+            return
+        first, cols = tail
+        cols = [c for c in cols if c in own]
+        if not cols:
+            return
+        stated.update(own[c] for c in cols)
+        n = len(next(iter(data.values())))
+        axis = data[self.epoch] if self.epoch is not None and self.epoch in data else None
+        at = _num(axis[first]) if axis is not None and np.isfinite(axis[first]) else str(first)
+        frame = meta["format"] == "dataframe"
+        from ._source import warn
+        warn(source, "%s %s in the last %s of a %s: read as %s, not as %s not logged",
+             " and ".join([", ".join(cols[:-1]), cols[-1]] if len(cols) > 1 else cols),
+             "NaN" if frame else "blank",
+             "row" + (f" (epoch {at})" if n - first == 1 else f"s ({n - first}, from epoch {at})"),
+             "DataFrame with no other NaN" if frame else "table with no other blank cell",
+             "the run's NaN (a History's DataFrame holds it so)" if frame else "NaN (pandas writes NaN so)",
+             "a point" if n - first == 1 else "points")
+
     def build(self, data, name, source, meta, never_finite: bool = False,
               nan_columns: Collection[str] = ()) -> Run | None:
         """One Run from one run's rows, or None when its loss has no value at all (with
@@ -1156,6 +1182,9 @@ class _Plan:
                 # meta["read_as"], where --metric accuracy / train/loss finds them)
                 spelt_as(meta, col, canon)
         keep_validation_sets(meta, mapping)
+        if meta.get("format") in ("csv", "xlsx", "dataframe") and mode in ("epoch", "row"):
+            self._pandas_nan({c: v for c, v in data.items() if c not in nan_columns}, mapping, series, stated, meta,
+                             source)
         if mode == "step":
             axis = data[self.step]
             axis_name = "step"
@@ -1264,6 +1293,56 @@ class _Plan:
                 self.metric is not None and _has_values(series.get(self.metric))):
             return None
         return Run(axis=axis, series=series, axis_name=axis_name, name=name, source=source, meta=meta)
+
+
+#: Rows before a blank tail that must hold every cell for that tail to read as NaN (:func:`blank_nan_tail`): as few
+#: as a curve needs to be diagnosed (facts.MIN_POINTS_TO_DIAGNOSE). A pandas frame of a History, a loop's dict, is
+#: dense by construction; Lightning's metrics.csv, validation every k epochs, a loop logging some keys some epochs,
+#: have blanks from their first rows and never get here.
+DENSE_ROWS = 3
+
+
+def blank_nan_tail(data: Mapping[str, np.ndarray], losses: Sequence[str], axes: Collection[str]
+                   ) -> tuple[int, list[str]] | None:
+    """``(first tail row, its blank columns)`` where a table's blank cells are NaNs pandas wrote, not values not
+    logged; else None.
+
+    pandas' ``to_csv`` writes NaN as an empty cell, and the common way a Keras History or a loop's dict of lists is
+    saved goes through it (``pd.DataFrame(history.history).to_csv(...)``, with its unnamed index or
+    ``index=False``): a run that went NaN in its last epoch leaves its losses blank in the last row, where its
+    CSVLogger twin spells ``nan`` (tests/fixtures/ecosystem/pandas_nan_last: a digits MLP fed one NaN input in epoch
+    24, val_accuracy 0.10 from NaN weights; read "converged", no word, where the CSVLogger's file read diverged).
+    Read so only where nothing else could have left the cells blank: every row before the tail (at least
+    ``DENSE_ROWS``) holds every cell of every column; every row of the tail holds a value beside its blanks (the
+    epoch was logged: its accuracy, its lr; a frame preallocated with NaN and cut short has rows of nothing); every
+    loss (``losses``) is blank in the last row and in every tail row after the first (a loop that stopped
+    evaluating while training went on stays "not logged", :meth:`_Plan.build`); and a column blank in the tail
+    stays blank to its end. ``axes``: the epoch/step columns, no value of the row's own."""
+    numeric = {c: np.asarray(v, dtype=float) for c, v in data.items() if getattr(v, "dtype", None) != object}
+    if not numeric or not losses:
+        return None
+    blank = np.column_stack([np.isnan(v) for v in numeric.values()])
+    rows = np.flatnonzero(blank.any(axis=1))
+    if rows.size == 0 or rows[0] < DENSE_ROWS:
+        return None
+    first = int(rows[0])
+    values = [i for i, c in enumerate(numeric) if c not in axes]
+    tail = blank[first:]
+    if not (~tail[:, values]).any(axis=1).all():
+        return None
+    names = list(numeric)
+    for c in losses:
+        b = tail[:, names.index(c)]
+        if not b[1:].all() or not b[-1]:
+            return None
+    cols = []
+    for j, c in enumerate(names):
+        b = tail[:, j]
+        if b.any():
+            if not b[int(np.argmax(b)):].all():
+                return None
+            cols.append(c)
+    return first, cols
 
 
 def _has_values(arr) -> bool:
