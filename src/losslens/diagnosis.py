@@ -1028,6 +1028,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _decay_ahead(run, f, verdict, planned)
+    _stop_in_decay(run, f, t, verdict)
     _stopped_by_callback(run, f, causes)
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
@@ -10970,6 +10971,58 @@ def _decay_ahead(run: Run, f: Facts, verdict: Cause, planned) -> None:
         "drop (warmup_stable_decay's decay, a step decay's milestone); judge the level after it",
         f"if the schedule holds the rate to the end (lr_scheduler_type \"constant\"), learning rate / 10 from here "
         "tells the step's floor from the data's (losslens verify --cause converged runs it)"] + acts
+
+
+def _stop_in_decay(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
+    """Converged's "stop at X" after a planned decay that ran the lr to ~0 as the run ended (:func:`_schedule_ended`,
+    not a plateau cut cut again: :func:`_cut_again`), where X lies inside the decay and the decay still paid after
+    it. X marks where 95% of the improvement was made; under a cosine, a linear or a one-cycle decay the last few
+    percent come from the decay itself, so stopping the same schedule at X gives them up, and the stop is the
+    schedule's end. Read where the logged lr at X was still at or above ``annealed_end_ratio`` of its peak (the decay
+    not yet at its end) and the curve's level fell from X (the median of the 3 points centred on X) to the end (its
+    smoothed last value) by at least ``forecast_little`` of the level at X and ``FELL_AFTER_X_NOISE`` noise sds
+    (a fall the tail's noise could draw is no gain). A char-level MLP LM (AdamW 1e-2, 2,400 steps,
+    tests/fixtures/ecosystem/sched_charlm) read "stop at step 1640: more steps at the schedule's end rate will not
+    lower the loss" under a cosine to 0 (lr 25% of its peak there, val_loss 1.806 at X, 1.756 at the end: 2.8%,
+    4.9 noise sds); the same under a linear decay (X 1880, 2.8%) and a one-cycle (X 1720, 4.1%): session 47's
+    schedule walk, tests/fixtures/ecosystem/cosine_stop_in_decay/onecycle.csv). Nor is a shorter schedule the stop:
+    the cosine planned to end at 1640 ended at 1.7990, 2.4% above the 2,400-step run's end (cosine_T1640.csv).
+    Not a batch loss (its median of 3 is three batches drawn) nor a loss with no zero point (its share of a level
+    says nothing)."""
+    if verdict.id != "converged" or not verdict.actions or f.plateau.window or f.offset_free:
+        return
+    first = verdict.actions[0]
+    if not _of_kind(first, STOP_AT) or getattr(first, "claim", None) != NO_GAIN_ANNEALED:
+        return
+    o = f.optimizer
+    lr = run.get("lr")
+    i = f.plateau.index
+    if lr is None or i is None or o.lr_peak is None or not o.lr_peak > 0 or i >= f.n_points - 3:
+        return
+    at = np.asarray(run.axis, dtype=float)
+    lr = np.asarray(lr, dtype=float)
+    ok = np.isfinite(lr) & np.isfinite(at)
+    if ok.sum() < 4:
+        return
+    x, end = float(f.x[i]), float(f.x[-1])
+    lr_x = float(np.interp(x, at[ok], lr[ok]))
+    if lr_x < t.annealed_end_ratio * o.lr_peak:
+        return
+    y = _sign(f) * f.y
+    v_x = float(np.median(y[max(i - 1, 0):i + 2]))
+    v_end = _sign(f) * _now(f)
+    drop = v_x - v_end
+    if not v_x or drop < t.forecast_little * abs(v_x) or drop < FELL_AFTER_X_NOISE * f.noise:
+        return
+    rel, sds = drop / abs(v_x), drop / f.noise if f.noise > 0 else float("inf")
+    axis = f.axis_name
+    above = "below" if _higher(f) else "above"
+    verdict.actions[0] = Action(
+        f"stop at the schedule's end, {axis} {_n(end)}{NO_GAIN_ANNEALED}; not at {axis} {_n(x)}, where the lr "
+        f"was still decaying ({_pct(lr_x / o.lr_peak)} of its peak): {f.metric} was {_pct(rel)} {above} the end "
+        f"there ({_sign(f) * v_x:.4g} against {_sign(f) * v_end:.4g}, {sds:.1f} noise sds), the decay's last gain, "
+        f"which stopping at {_n(x)} gives up", STOP_AT, NO_GAIN_ANNEALED)
+    verdict.numbers["stop_in_decay"] = float(rel)
 
 
 def _planned_line(run: Run, f: Facts, planned: tuple[float, str]) -> str:
