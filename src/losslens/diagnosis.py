@@ -10987,6 +10987,9 @@ def _stop_in_decay(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
     4.9 noise sds); the same under a linear decay (X 1880, 2.8%) and a one-cycle (X 1720, 4.1%): session 47's
     schedule walk, tests/fixtures/ecosystem/cosine_stop_in_decay/onecycle.csv). Nor is a shorter schedule the stop:
     the cosine planned to end at 1640 ended at 1.7990, 2.4% above the 2,400-step run's end (cosine_T1640.csv).
+    A one-layer Transformer under a cosine to 0 over 30 epochs (tests/fixtures/ecosystem/torch_tiny_transformer,
+    run.json) read "stop at epoch 10", its lr 80% of its peak there: val_loss 2.607 there, 2.571 at the end (1.4%,
+    7.8 noise sds), a level it reached by epoch 18-20 with the lr still decaying; the end is named, not that point.
     Not a batch loss (its median of 3 is three batches drawn) nor a loss with no zero point (its share of a level
     says nothing)."""
     if verdict.id != "converged" or not verdict.actions or f.plateau.window or f.offset_free:
