@@ -159,6 +159,13 @@ class LosslensCallback(WatcherViews, TrainerCallback):
             except Exception as exc:
                 self.watcher.warn_once(exc, "restore at train end")
         try:
+            self.watcher.meta.pop("stopped_early", None)  # (a further train() of this Trainer: its own stop or none)
+            stopped = _early_stopped(state, self.watcher)
+            if stopped:
+                self.watcher.meta["stopped_early"] = stopped
+        except Exception as exc:
+            self.watcher.warn_once(exc, "reading EarlyStoppingCallback")
+        try:
             self.watcher.end_training()
         except Exception as exc:
             self.watcher.warn_once(exc, "train end")
@@ -254,6 +261,37 @@ class LosslensCallback(WatcherViews, TrainerCallback):
         except Exception as exc:
             self.watcher.warn_once(exc, "evaluation")
             return None
+
+
+def _early_stopped(state, watcher) -> dict | None:
+    """``meta["stopped_early"]`` where the Trainer's EarlyStoppingCallback ended the run and losslens did not, read off
+    the ``TrainerState`` as ``losslens diagnose`` reads it off the run's trainer_state.json
+    (:func:`losslens.readers.huggingface.stopped_early`): the Trainer copies each stateful callback's state into
+    ``state.stateful_callbacks`` at every checkpoint it saves, which ``load_best_model_at_end``, the callback's
+    requirement, makes at every evaluation, the one that stopped the run included. Live, a tiny BERT the callback
+    (patience 4) ended at step 190 of 960 read "converged ... rather than stop, train on with early stopping (P = 70%
+    that training on to step 960 gains > 1%)", its trainer_state.json "it was stopped early already ... the stop was
+    right" (trained on, it never beat its best: tests/fixtures/ecosystem/hf_earlystop_held). On the epoch axis the
+    counts are the Trainer's epochs (the last point's of ``num_train_epochs``) and the best checkpoint's epoch."""
+    if watcher.stopped_epoch is not None:  # losslens stopped it (stop_on, stop_gain): said as its own stop
+        return None
+    from ..readers.huggingface import stopped_early
+
+    obj = {key: getattr(state, key, None) for key in ("stateful_callbacks", "global_step", "max_steps", "best_metric",
+                                                      "best_global_step", "best_model_checkpoint", "log_history")}
+    record = stopped_early(obj)
+    if record is None or watcher.axis_name != "epoch":
+        return record
+    if state.epoch is None or not watcher.axis:
+        return None
+    # (the stop came at the run's last evaluation, its last point: a further train()'s epochs counted after the
+    # run so far, as the rows are)
+    end = float(watcher.axis[-1])
+    at = record.get("best_step")
+    row = next((r for r in state.log_history or () if r.get("step") == at and "epoch" in r), None)
+    epochs = to_float(getattr(state, "num_train_epochs", None))
+    return {**record, "epochs_run": end, "epochs": epochs if epochs is not None and epochs > 0 else None,
+            "best_step": None if row is None else end - float(state.epoch) + float(row["epoch"])}
 
 
 def _planned_from(args, epoch_axis: bool) -> str:

@@ -185,6 +185,14 @@ def _stop_record(obj: dict, stopped: dict) -> dict:
             "best_step": at if isinstance(at, int) and not isinstance(at, bool) else None}
 
 
+def stopped_early(obj: dict) -> dict | None:
+    """``meta["stopped_early"]`` (:func:`_stop_record`) of a trainer state, a ``trainer_state.json`` read or the live
+    ``TrainerState``'s fields (``stateful_callbacks``, ``global_step``, ``max_steps``, ``best_*``, ``log_history``),
+    where its EarlyStoppingCallback ended the run (:func:`_early_stopped`); else None."""
+    stopped = _early_stopped(obj)
+    return None if stopped is None else _stop_record(obj, stopped)
+
+
 def checkpoint_alone(state: Path, obj: dict, source: str) -> None:
     """A warning where ``state`` is a ``checkpoint-N/trainer_state.json`` saved mid-run (``should_training_stop``
     false, ``global_step`` short of ``max_steps``) with no ``trainer_state.json`` in the output folder above it: its

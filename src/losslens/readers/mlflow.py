@@ -27,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -724,7 +726,7 @@ def _metric_points(client, info, key, root: Path | None, model_datasets) -> list
     line of a value logged with ``dataset=`` (``timestamp value step name digest``) is parsed by MLflow 3.17 with
     step 0 (it takes the step only from a 3-field line): there the steps are read from the file itself."""
     history = _metric_history(client, info.run_id, key)
-    points = [(m.step, m.timestamp, m.value, getattr(m, "dataset_name", None)) for m in history]
+    points = [(m.step, m.timestamp, _stored_inf(m.value), getattr(m, "dataset_name", None)) for m in history]
     if root is None and len({s for s, *_ in points}) < len(points) and not any(d for *_, d in points):
         # An SQL store keeps no dataset with a run's metric, only with a LoggedModel's (``model_id=``).
         named = model_datasets()
@@ -755,6 +757,15 @@ def _model_metric_datasets(client, info) -> dict:
             if m.run_id == info.run_id and m.dataset_name:
                 named[(m.key, m.step, m.timestamp, m.value)] = m.dataset_name
     return named
+
+
+def _stored_inf(value: float) -> float:
+    """A logged value as logged: MLflow's SQL store cannot hold an infinity and writes ``log_metric(k, inf)`` as
+    the largest double, +-1.7976931348623157e308 (a NaN it keeps, with an ``is_nan`` flag), which read back is a
+    finite number: an fp16 run's skipped steps (grad_norm inf) read as finite, and so unsaid, where the same run's
+    CSV, TensorBoard and W&B logs say them (tests/fixtures/ecosystem/torch_amp_skipped_stores). A folder store
+    writes ``inf``."""
+    return math.copysign(math.inf, value) if abs(value) == sys.float_info.max else value
 
 
 def _metric_history(client, run_id: str, key: str) -> list:

@@ -39,6 +39,7 @@ from ..columns import (ACCURACY_FALLBACK, LAYER_GRAD, LOSS_SERIES, axis_kind, ca
                        is_validation, layer_grad, map_columns, normalise)
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
+from . import _source
 from ._source import natural_key, reading, warn
 from .lightning import epoch_stamped_at_end
 from .tfevents import EventLog, Points, lost_points
@@ -279,11 +280,14 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
                 ok = np.isfinite(s) & np.isfinite(v)
                 meta = {**(meta or {}), "epoch_means": {**(meta or {}).get("epoch_means", {}),
                                                         "train_loss": (s[ok].tolist(), v[ok].tolist())}}
+    mapped = None  # {col: (the axis value of each logged value, values)} where the steps are not the axis
     if epoch is not None and axis != "step":
-        data = _by_epoch(named, epoch)
+        mapped = _on_epochs(named, epoch)
+        data = _average_by_epoch(mapped)
         axis_name = "epoch"
     elif per_epoch is not None:
-        data = _average_by_epoch(_iterations_to_epochs(named, per_epoch))
+        mapped = _iterations_to_epochs(named, per_epoch)
+        data = _average_by_epoch(mapped)
         axis_name = "epoch"
     else:
         axis_name = axis or "step"
@@ -300,9 +304,35 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
             data[col] = full
         if inside:
             data["epoch_frac"] = _epoch_at(grid, *epoch)
-    run = Run.from_history(data, name=name, source=source, axis_name=axis_name, meta=dict(meta or {}))
+    meta = dict(meta or {})
+    skipped = _nonfinite_grad_norms(named, mapped, source, unit="epoch" if axis == "epoch" else "step")
+    if skipped:
+        meta["grad_norm_nonfinite_at"] = skipped
+    run = Run.from_history(data, name=name, source=source, axis_name=axis_name, meta=meta)
     _mark_unlogged_tail(run, named)
     return run
+
+
+def _nonfinite_grad_norms(named: dict, mapped: dict | None, source, unit: str = "step") -> list:
+    """The axis values (``mapped``'s, else the steps) at which the ``grad_norm`` series logged inf or NaN, said in
+    one warning (:func:`._source.warn_nonfinite_grad_norms`), as the table reader says a CSV's: an epoch's mean
+    would hide them, and the rules read a spike on those steps as a skipped update's (``meta["grad_norm_nonfinite_at"]``).
+    Every value here was logged (a tracker writes no event, row or metric for a step that logged nothing), NaN too.
+    A tag of the loss scale beside it (``scale``, ``loss_scale``) says a GradScaler skipped those steps."""
+    col = next((c for c in named if canonical(c) == "grad_norm"), None)
+    if col is None:
+        return []
+    steps, values = (np.asarray(a, dtype=float) for a in named[col])
+    bad = np.isfinite(steps) & ~np.isfinite(values)
+    if not bad.any():
+        return []
+    keep = np.isfinite(steps)
+    scaler = any(normalise(c) in _source.LOSS_SCALE_COLUMNS or normalise(str(c).split("/")[-1]) in
+                 _source.LOSS_SCALE_COLUMNS for c in named)
+    _source.warn_nonfinite_grad_norms(source, [float(x) for x in steps[keep]], [float(x) for x in values[keep]],
+                                      scaler=scaler, unit=unit)
+    at = np.asarray(mapped[col][0], dtype=float)[bad] if mapped is not None else steps[bad]
+    return sorted({float(x) for x in at if np.isfinite(x)})
 
 
 def _finite_epochs(epoch: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -365,8 +395,8 @@ def _mark_unlogged_tail(run: Run, named: dict) -> None:
             run.meta.setdefault("logged_until", {})[mapping[col]] = float(run.axis[held[-1]])
 
 
-def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
-    """Re-index step series on the epoch logged at (or last before) each step, averaging within an epoch.
+def _on_epochs(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
+    """``{col: (the epoch of each value, values)}``: each value on the epoch logged at (or last before) its step.
 
     A series already logged against the epoch (``log_metric("val_loss", v, step=epoch)`` in a loop that
     logs its batch loss and an ``epoch`` metric at the global step) keeps its steps as epochs
@@ -395,7 +425,7 @@ def _by_epoch(named: dict, epoch: tuple[np.ndarray, np.ndarray]) -> dict:
             idx = np.searchsorted(e_steps, steps, side="right") - 1
         idx = np.clip(idx, 0, len(e_steps) - 1)  # a value before the first epoch tag (after the last) joins it
         mapped[col] = (e_values[idx], values)
-    return _average_by_epoch(mapped)
+    return mapped
 
 
 def _epoch_indexed(named: dict, e_steps: np.ndarray, e_values: np.ndarray) -> set[str]:
