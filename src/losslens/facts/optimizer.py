@@ -208,6 +208,25 @@ def peak_climb(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
                      float(np.min(y[b:])))
 
 
+#: lr_phases asks for 2 x MIN_TAIL_POINTS points at the peak, so a run of SPARSE_RUN_POINTS (diagnosis'
+#: shape_min_points, the fewest annealed_early reads) needs 40% of them there. A run logged under SPARSE_RUN_POINTS
+#: times is held to that share instead, with at least SPARSE_PEAK_POINTS (a t of 1 dof on its late half): thinning a
+#: log keeps the schedule's shares, not its counts. The same tiny GPT-2 (warm-up + linear decay to 0 over 200 steps,
+#: tests/fixtures/ecosystem/hf_gpt2_eval_steps) evaluated every 5 / 10 steps held 20 / 10 points at the peak and read
+#: lr_too_low (10x the peak ended 9.6% lower, the decay over 400 steps 22%); every 20 steps it held 5 of its 10 and
+#: was never split (read still_improving): split, its late peak t -11.5, annealed t -13.7, pace 0.50, as denser.
+SPARSE_RUN_POINTS = 20
+SPARSE_PEAK_POINTS = 5
+
+
+def _peak_long_enough(peak: int, n: int) -> bool:
+    """Enough of ``n`` points at the peak lr (``peak`` of them) to read its pace: see :data:`SPARSE_RUN_POINTS`."""
+    if peak >= 2 * MIN_TAIL_POINTS:
+        return True
+    return n < SPARSE_RUN_POINTS and peak >= SPARSE_PEAK_POINTS \
+        and peak * SPARSE_RUN_POINTS >= 2 * MIN_TAIL_POINTS * n
+
+
 def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, y: np.ndarray,
               s: np.ndarray) -> LrPhases | None:
     """Split the curve ``(x, y)`` (lower is better; ``s`` its smooth) where a logged lr decayed once:
@@ -226,7 +245,7 @@ def lr_phases(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray, 
         return None
     a, b = int(high[0]), int(high[-1])
     n = y.shape[0]
-    if (b - a + 1) != high.size or n - 1 - b < MIN_TAIL_POINTS or b - a + 1 < 2 * MIN_TAIL_POINTS:
+    if (b - a + 1) != high.size or n - 1 - b < MIN_TAIL_POINTS or not _peak_long_enough(b - a + 1, n):
         return None
     tau = np.interp(x, ax, cum)
     late = slice(a + (b - a + 1) // 2, b + 1)
