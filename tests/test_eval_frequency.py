@@ -61,3 +61,15 @@ def test_every_20_steps_reads_what_every_5_reads(tmp_path):
     for path in (FIX / "e20", _every(20, tmp_path)):
         d = losslens.diagnose(path)
         assert d.verdict == "lr_too_low", (path, d)
+
+
+def test_a_sparse_log_still_falling_at_the_end_of_its_decay_reads_the_step_too_small():
+    """The same opening on other Trainer logs of 16 evaluations (hf_two_problems/make.py: a one-layer BERT and a
+    RoBERTa of hidden size 32, lr 1e-3, linear decay to 0 over 128 steps, evaluated every 8): read still_improving,
+    now lr_too_low with still_improving beside it. Retrained with that make.py's run() (session 48): the BERT ended
+    at 0.0261, 10x the peak at 0.0001, 3x at 0.0018, twice the epochs at 0.0054; the RoBERTa at 0.0301, 10x the
+    peak at 0.0001, twice the epochs at 0.0056."""
+    sweep = ECO / "hf_lr_sweep"
+    for path in (sweep / "lr1e-3", sweep / "roberta_lr1e-3"):
+        d = losslens.diagnose(path)
+        assert d.verdict == "lr_too_low" and "still_improving" in [c.id for c in d.causes], (path, d)

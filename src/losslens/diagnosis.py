@@ -5135,7 +5135,9 @@ def annealed_early(f: Facts, t: Thresholds) -> Cause | None:
     # (hf_gpt2_eval_steps/e20, 10 points: its last 4 gave 3.7% of the improvement) reads as every 5 steps does (10x
     # the peak 9.6% lower, the decay over 400 steps 22%); one at its data's entropy (capacity_or_floor/gpt2_e32, 15
     # points, within 5% of its improvement from step 190) reads as alike per unit of lr-time (pace 0.51, 14 noise
-    # sds) where 3x the peak got 3.7% lower, 10x 3.3%, twice the epochs 2.9%, and the floor is 4.2% below it.
+    # sds) where 3x the peak got 3.7% lower, 10x 3.3%, twice the epochs 2.9%, and the floor is 4.2% below it. A
+    # one-layer BERT evaluated 16 times over its decay, still falling (hf_lr_sweep/lr1e-3): 10x the peak ended at
+    # 0.0001 from 0.0261, twice the epochs 0.0054.
     if p is None or _higher(f) or (f.n_points < t.shape_min_points and not _falling(f, t)) or o.lr_ratio is None \
             or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
         return None
