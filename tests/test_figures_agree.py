@@ -48,3 +48,22 @@ def test_a_long_dict_gets_one_x_in_its_text_and_its_json():
     assert all(isinstance(v, int) for v in out["plateau"]["interval"])
     assert re.search(rf"plateau at epoch {x} \[", str(d).splitlines()[0])
     assert json.loads(d.to_json())["plateau_epoch"] == x
+
+
+def test_a_long_dict_names_one_logged_epoch_at_x_in_every_line():
+    """The same dict: X was snapped to a logged epoch for the headline and the JSON (2567) while the facts kept the
+    bin's mean (2566.5), and the evidence said "since epoch 2566", "at epoch 2566", "stopping at 2566"; the phases
+    began at bin means (735.5, 10919.5). The bins stand at logged epochs where the facts are made."""
+    with gzip.open(ECO / "torch_dict_20k" / "history.json.gz", "rt") as fh:
+        history = json.load(fh)
+    d = losslens.diagnose(history)
+    x = d.plateau_epoch
+    text = str(d)
+    assert f"since epoch {x};" in text and f"at epoch {x}," in text and f"stopping at {x} " in text
+    near = {int(v) for v in re.findall(r"(?:epoch|at) (\d+)\b", text) if abs(int(v) - x) <= 2}
+    assert near == {x}
+    logged = set(range(len(history["val_loss"])))
+    out = d.to_dict()
+    for ph in out["phases"]:
+        assert ph["start"] in logged and ph["end"] in logged
+    assert out["causes"][0]["numbers"]["flat_from"] in logged

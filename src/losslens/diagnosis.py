@@ -64,7 +64,6 @@ from .facts.learning_curve import DATA_GAIN
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
 from .facts.regularization import STRONG_SHRINK, optimizer_kind, optimizer_name
-from .facts.smoothing import MAX_POINTS
 from .facts.smoothing import (difference_noise, level_smooth, median, median3, noise_sigma, resolution, shared, smooth,
                               tail_median, window_for)
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
@@ -1065,7 +1064,6 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     # A curve still falling has not plateaued (DESIGN: plateau_epoch null there); where it flattened and is
     # forecast to creep lower, the X it showed is kept as where it slowed: nanoGPT's validation loss,
     # still_improving at t = -17, read "plateau_epoch 1375" and "still improving | step 1250" (55 of 339 runs).
-    plateau = _on_logged_axis(plateau, run, f)
     slowdown = None
     if verdict.id in DESCENDING_VERDICTS:
         slowdown, plateau = plateau, None
@@ -1281,29 +1279,6 @@ def _open_ended(cause: Cause, f: Facts, t: Thresholds) -> bool:
     return (cause.id in ("lr_too_low", "still_improving") or "constant_guess" in cause.numbers
             or (cause.id == "temporary_plateau" and f.trend.tail_drop >= t.still_falling_share)) \
         and (_falling(f, t) or _crawling(f, t))
-
-
-def _on_logged_axis(p: Plateau | None, run: Run, f: Facts) -> Plateau | None:
-    """X and its interval on axis values the log wrote (DESIGN: "in the log's own axis values"). A curve of more
-    than ``MAX_POINTS`` finite points is read on bin means (facts.smoothing.downsample), whose axis is each bin's
-    mean: a 20,000-epoch dict read X = 6047.5, which the JSON wrote and the text rounded to "epoch 6048". Each
-    value goes to the nearest logged one, a tie to the later (X is the first point that reached the level, and
-    a bin's mean had). Shorter curves, read on their own points, are left as read."""
-    if p is None or not run.has(f.metric):
-        return p
-    xs, _ = run.finite(f.metric)
-    xs = np.unique(np.asarray(xs, dtype=float))
-    if xs.shape[0] <= MAX_POINTS:
-        return p
-
-    def snap(v):
-        if v is None or not np.isfinite(v):
-            return v
-        i = int(np.clip(np.searchsorted(xs, v), 1, xs.shape[0] - 1))
-        lo, hi = xs[i - 1], xs[i]
-        return float(hi if hi - v <= v - lo else lo)
-
-    return Plateau(snap(float(p.epoch)), lambda: tuple(snap(float(v)) for v in p.interval), p.level)
 
 
 def plateau_of(cause: Cause, run: Run, f: Facts, t: Thresholds = DEFAULT, why: list | None = None) -> Plateau | None:
