@@ -24,3 +24,12 @@ def test_held_above_as_a_cross_entropy_names_the_rate():
 def test_regression_keeps_standardize_first():
     d = losslens.diagnose(str(HERE.parent / "torch_unscaled_inputs" / "raw.csv"), baseline_loss=6.62)
     assert str(d.cause.actions[0]).startswith("standardize the inputs first"), d.cause.actions
+
+
+def test_held_above_as_a_cross_entropy_is_headlined_with_the_token_frequencies():
+    """The headline said "worse than predicting the mean" of a language model held above its token frequencies'
+    loss; the log holds the loss alone, so the headline names both constants, as the evidence does."""
+    d = losslens.diagnose(str(HERE / "lr0.3.csv"), baseline_loss=LEVEL)
+    first = str(d).splitlines()[0]
+    assert "worse than predicting the mean, or for a cross-entropy the token (or class) frequencies" in first, first
+    assert "for a cross-entropy, worse than predicting the class (or token) frequencies" in d.cause.evidence[0]

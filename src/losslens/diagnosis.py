@@ -6949,6 +6949,21 @@ NO_SIGNAL_IN_LABELS = ("a constant prediction (the training labels' frequencies)
                        "data")
 
 
+#: The constant a stated baseline is the loss of, as the headline of a run held above it names it, where the log
+#: holds the loss alone (no accuracy, K not given): it does not say whether that loss is an MSE or a cross-entropy,
+#: and names both, as the evidence does. "Worse than predicting the mean" alone headlined a character GRU held above
+#: its token frequencies' entropy (tests/fixtures/ecosystem/torch_charlm_high_lr: 4.573 against 2.866).
+CONSTANT_UNSAID = "the mean, or for a cross-entropy the token (or class) frequencies"
+
+
+def baseline_constant(run: Run | None, f: Facts | None) -> str:
+    """The constant prediction whose loss a run states as its baseline (``--baseline-loss``), in words, as the loss
+    kind the log shows reads it: a classifier's label frequencies where it logs an accuracy or K is given
+    (:func:`_labels_logged`), else :data:`CONSTANT_UNSAID`."""
+    return "the label frequencies" if run is not None and f is not None and _labels_logged(run, f) \
+        else CONSTANT_UNSAID
+
+
 def _labels_logged(run: Run, f: Facts) -> bool:
     """Whether the run is a classifier's by what it logs: an accuracy beside the loss, or K given (``--classes``).
     A stated constant's loss is then the label frequencies' cross-entropy (``baseline_loss(y_val, "bce")`` or

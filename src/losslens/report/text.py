@@ -46,10 +46,11 @@ def headline(d: Diagnosis) -> str:
         verdict = "underfitting (posterior collapse: the KL term is ~0)"  # not a capacity limit either
     if d.verdict == "stuck_at_init" and d.causes and d.causes[0].numbers.get("train_over_baseline"):
         # (It fell far, then held at or above a constant's loss: "at initialization" alone reads as a frozen curve.)
-        from ..diagnosis import BASELINE_CLEAR
+        from ..diagnosis import BASELINE_CLEAR, baseline_constant
 
         worse = d.causes[0].numbers.get("val_over_baseline", 0.0) > 1 + BASELINE_CLEAR  # (as its evidence words it)
-        verdict = f"{'worse' if worse else 'no better'} than predicting the mean (stuck at initialization)"
+        verdict = (f"{'worse' if worse else 'no better'} than predicting {baseline_constant(d.run, d.facts)} "
+                   "(stuck at initialization)")
     if d.adversarial and d.verdict != "diverged":
         # A GAN's loss: "converged" or "learning rate too high" would read one player's score as the objective.
         n = d.causes[0].numbers
