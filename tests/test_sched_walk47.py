@@ -81,3 +81,25 @@ def test_compare_says_a_gain_far_past_the_noise_weakens_converged():
     assert r.holds and r.beyond is not None and r.beyond >= 2
     assert "weakens converged" in r.line()
     assert "but weakened" in c.summary()
+
+
+def test_compare_json_carries_the_weakening():
+    """The text said "confirmed ..., but weakened" and --json had no key for it: a program reading "confirmed": true
+    took converged's floor as the data's. ``weakened`` says it, and the check that weakened it its multiple of the
+    noise band (``beyond_noise``); a confirmation with no such gain reads false."""
+    from typer.testing import CliRunner
+
+    from losslens.cli import app
+
+    res = CliRunner().invoke(app, ["compare", str(CHAR / "const.csv"), str(CHAR / "const_lr10.csv"), "--json"])
+    obj = json.loads(res.stdout)
+    assert obj["confirmed"] is True and obj["weakened"] is True
+    assert ", but weakened" in obj["summary"]
+    held = [c for c in obj["checks"] if c["cause"] == "converged" and c["holds"]]
+    assert held and held[0]["beyond_noise"] >= 2
+    over = ECO / "keras_sgd_overshoot"
+    res = CliRunner().invoke(app, ["compare", str(over / "lr3.0.csv"), str(over / "cf_lr0.3.csv"), "--change",
+                                   "lr_factor=0.1", "--json"])
+    plain = json.loads(res.stdout)
+    assert plain["confirmed"] is True and plain["weakened"] is False
+    assert all(c["beyond_noise"] is None for c in plain["checks"])

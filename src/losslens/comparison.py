@@ -81,9 +81,6 @@ class Reading(CheckResult):
     diverged = "both diverged: inf either way says nothing of it"
     #: the noise band a decided reading stands outside (one run a side), in words; None where not measured
     band: str | None = None
-    #: a "not lower" that held at its bar, while the gain was :data:`BEYOND_NOISE` times the band or more: that many
-    #: times (else None)
-    beyond: float | None = None
 
     def line(self, unit: str | None = None) -> str:
         # (a decided line shows its band as an undecided one does: "best ±17%: not decided" beside "end -1.8%: does
@@ -191,8 +188,11 @@ class Comparison(Verification):
             return short + self._one_run()
         return super().summary()
 
+    def _weakening(self) -> Reading | None:
+        return next((r for r in self.results if r.check.cause == "converged" and r.holds and r.beyond is not None), None)
+
     def _beyond_noise(self) -> str:
-        r = next((r for r in self.results if r.check.cause == "converged" and r.holds and r.beyond is not None), None)
+        r = self.weakened
         if r is None:
             return ""
         return (f", but weakened: {r.check.name} lowered {r.check.metric} {abs(r.change_rel):.1%}, under the "

@@ -301,6 +301,9 @@ class CheckResult:
     #: a "not lower" reading of more epochs (converged's twice the epochs) refuted by the run itself: it ended higher
     #: by the check's own bar and beyond its noise, and losslens reads it overfitting (:func:`read_values`)
     rose_overfitting: bool = False
+    #: a "not lower" that held at its bar while the gain was ``comparison.BEYOND_NOISE`` times the runs' noise band or
+    #: more: that many times (``losslens compare``'s, one run a side); None otherwise, and always in verify
+    beyond: float | None = None
 
     #: what the counterfactual's runs are called in a check's line (``losslens compare``: the AFTER log) and what
     #: counts them (a mean over seeds; compare's over runs)
@@ -392,7 +395,8 @@ class CheckResult:
                 "per_seed": [finite_or_none(v) for v in self.per_seed],
                 "baseline_per_seed": [finite_or_none(v) for v in self.baseline_per_seed], "holds": self.holds,
                 "skipped": self.skipped, "why": self.why, "verdicts": list(self.verdicts), "shared": self.shared,
-                "seconds": round(self.seconds, 3), "rose_overfitting": self.rose_overfitting}
+                "seconds": round(self.seconds, 3), "rose_overfitting": self.rose_overfitting,
+                "beyond_noise": None if self.beyond is None else round(self.beyond, 2)}
 
 
 @dataclass
@@ -741,6 +745,20 @@ class Verification:
         noise: what that gain says (compare's; verify words none)."""
         return ""
 
+    def _weakening(self) -> CheckResult | None:
+        """The reading of converged's that held at its bar with a gain beyond the runs' noise (compare's; verify
+        reads none)."""
+        return None
+
+    @property
+    def weakened(self) -> CheckResult | None:
+        """The reading that weakens a confirmed ``converged`` ("confirmed ..., but weakened": :meth:`_beyond_noise`
+        says it where the summary is made of these same conditions), else None: the JSON's ``weakened``, which a
+        program reads without parsing the summary."""
+        if self.warm_start or self.confirmed is not True or self.diagnosis.verdict != "converged":
+            return None
+        return self._weakening()
+
     @property
     def next_cause(self) -> tuple[str, str] | None:
         """``(cause, change)`` where the verdict's prediction failed and losslens read one of the runs that failed
@@ -901,7 +919,7 @@ class Verification:
                 "interrupted": self.interrupted, "deterministic": self.deterministic,
                 "seed_unused": self.seed_unused, "warm_start": self.warm_start,
                 "seed_verdicts": self.seed_verdicts,
-                "next_cause": (self.next_cause or (None,))[0],
+                "next_cause": (self.next_cause or (None,))[0], "weakened": self.weakened is not None,
                 # What the text says beyond the keys above, as data: a tool reading --json read "confirmed": true on
                 # the walker's two-head model where the text's parts line said head1 overfits (keras_heads_apart).
                 "summary": self.summary(), "parts_read_alone": self.parts_read_alone(),
