@@ -431,6 +431,9 @@ def on_axis(text: str, axis: str) -> str:
 DATA_OR_MODEL = "data_or_model"
 #: converged's "stop at X", which a rule that finds X misleading drops (_kl_warmup, _adversarial).
 STOP_AT = "stop_at"
+#: converged's other stops, "stop here" (no X) and "stop once it is flat, at about X" (a fall after X): with STOP_AT
+#: the first actions a flattening read on a logged metric moves (:func:`_stops`).
+STOP = "stop"
 #: still_improving's "see the forecast for how many more epochs pay", which the forecast's quote words.
 SEE_FORECAST = "see_forecast"
 #: still_improving's "keep training", which a schedule run to ~0 makes "a longer schedule" (_schedule_over).
@@ -448,6 +451,12 @@ def _data_or_model(action: str) -> bool:
 def _of_kind(action: str, kind: str) -> bool:
     """Whether ``action`` is the rules' action named ``kind`` (:attr:`~losslens.result.Action.kind`)."""
     return getattr(action, "kind", None) == kind
+
+
+def _stops(action: str) -> bool:
+    """Whether ``action`` is one of converged's stops (:data:`STOP_AT`, :data:`STOP`), not a first action that already
+    says train on (a forecast's, a loss still falling at the end) or keep the best weights."""
+    return _of_kind(action, STOP_AT) or _of_kind(action, STOP)
 
 
 def _epoch_count_dropped(actions: list[str]) -> list[str]:
@@ -476,7 +485,7 @@ INPUTS_FIRST = "check the inputs for NaN/inf and the loss for log(0)"
 ACTIONS = {
     "still_improving": [Action("keep training: it is still improving", KEEP_TRAINING),
                         Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
-    "converged": [Action("stop here" + NO_GAIN_HERE, claim=NO_GAIN_HERE),
+    "converged": [Action("stop here" + NO_GAIN_HERE, STOP, NO_GAIN_HERE),
                   Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
     "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
                     Action(REGULARIZE, GAP_REMEDY), Action("a simpler or smaller model", GAP_REMEDY),
@@ -800,8 +809,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         later = causes[i].numbers.get("flat_from", -math.inf) >= logged.numbers.get("logged_flat_from", math.inf)
         if "accuracy_rise" not in logged.numbers:
             causes[i].actions[0] = logged.actions[0]
-        elif str(said).startswith("stop") and not later and ("logged_flat_from" in logged.numbers
-                                                              or f.metric != "val_acc"):
+        elif _stops(said) and not later and ("logged_flat_from" in logged.numbers or f.metric != "val_acc"):
             causes[i].actions[0] = Action(str(logged.actions[0]), getattr(said, "kind", None))
             if "logged_flat_from" not in logged.numbers:
                 # (The accuracy diagnosed itself, still climbing: its forecast words the advice, _score_train_on,
@@ -9051,7 +9059,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
             acts[1:] = _epoch_count_dropped(acts[1:])
         else:
             acts[0] = Action(f"stop once it is flat, at about {f.axis_name} {_n(flat)}{NO_GAIN}; "
-                             f"{_given_up(f, drop, whole)}", claim=NO_GAIN)
+                             f"{_given_up(f, drop, whole)}", STOP, NO_GAIN)
     if _schedule_ended(f, t):
         still = (f" (the last {f.constant_tail} {f.axis_name}s left {f.metric} unchanged)"
                  if f.constant_tail >= 5 else "")
