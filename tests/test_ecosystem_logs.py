@@ -264,15 +264,17 @@ def test_a_trainer_resumed_after_a_crash_is_one_tensorboard_run_the_resumed_reco
     # rule acts within a folder, not across). Read apart, the resumed half was judged without its start.
     runs = sorted(p for p in (ECO / "hf_tb_resume" / "hf_out" / "runs").iterdir() if p.is_dir())
     crashed, resumed = (read(p)[0] for p in runs)
-    assert crashed.axis[-1] == resumed.axis[0] == 2.5  # step 25 logged by both: trained again after the resume
+    assert crashed.axis[-1] == resumed.axis[0] == 25  # step 25 logged by both: trained again after the resume
     for where in (runs[0].parent, runs[0].parent.parent):  # runs/, and hf_out/ beside the checkpoints' states
         run = next(r for r in read(where) if r.meta["format"] == "tensorboard")
-        assert run.name == f"{runs[0].name}+{runs[1].name}" and run.axis_name == "epoch"
-        np.testing.assert_array_equal(run.axis, np.arange(1, 17) / 2)
+        # (on the Trainer's steps, as its trainer_state.json is: tests/test_hf_tb_two_axes.py)
+        assert run.name == f"{runs[0].name}+{runs[1].name}" and run.axis_name == "step"
+        np.testing.assert_array_equal(run.axis, np.arange(5, 85, 5))
+        np.testing.assert_allclose(run.series["epoch_frac"], np.arange(1, 17) / 2)
         np.testing.assert_array_equal(_finite(run, "train_loss"),
                                       np.concatenate([_finite(crashed, "train_loss")[:-1],
                                                       _finite(resumed, "train_loss")]))
-        assert any("resumes at epoch 2.5" in n and "left out" in n for n in run.meta["notes"])
+        assert any("resumes at step 25" in n and "left out" in n for n in run.meta["notes"])
     assert len(read(runs[0].parent)) == 1
     # tb: shows the folders as TensorBoard does, as two runs (a Lightning version_N pair alike)
     assert len(read("tb:" + str(runs[0].parent))) == 2

@@ -1530,14 +1530,23 @@ def _grad_far_out(run: Run, y: np.ndarray, i: int) -> tuple[float, float] | None
     return (float(g[i]), med) if g[i] == np.inf or g[i] > TAME_SPREADS * med else None
 
 
+def _trainer_steps(run: Run) -> bool:
+    """``run`` is a Transformers Trainer's own log on its optimizer steps: its ``trainer_state.json``, or its
+    TensorBoard event file, which the reader puts on the same steps (``readers.tensorboard._trainer_axis``)."""
+    meta = run.meta or {}
+    return meta.get("format") == "hf_trainer_state" or (
+        meta.get("format") == "tensorboard" and meta.get("framework") == "transformers" and run.axis_name == "step")
+
+
 def _evaluation_only(run: Run) -> np.ndarray:
     """Rows where a training series is NaN because only an evaluation was logged there (its values and
     the epoch, nothing of training's: no lr, no gradient norm): not logged, no NaN. A Trainer evaluating at a
     step that is no logging step (the end of a run resumed with more epochs, step 64 of logging_steps=5) read
     "train_loss is NaN at step 64, read as a gap"; a NaN loss the Trainer logged comes with its lr. Only in a
-    trainer_state.json, whose records each hold what was logged at that moment: a table's row with a NaN loss
-    beside its validation loss (Keras' CSVLogger) is a NaN logged."""
-    if run.meta.get("format") != "hf_trainer_state":
+    trainer_state.json, whose records each hold what was logged at that moment, or its TensorBoard event file (the
+    same records, a tag each): a table's row with a NaN loss beside its validation loss (Keras' CSVLogger) is a NaN
+    logged."""
+    if not _trainer_steps(run):
         return np.zeros(len(run.axis), dtype=bool)
     training, evaluation = np.zeros(len(run.axis), dtype=bool), np.zeros(len(run.axis), dtype=bool)
     for name, values in run.series.items():
@@ -11009,7 +11018,7 @@ def _decay_ahead(run: Run, f: Facts, verdict: Cause, planned) -> None:
     Only a Trainer's state: a CSV's lr held at its peak says nothing of a schedule to come, and a held rate's flat
     end at the noise floor of the step is not told from the data's by the curve (d0447749: a BatchNorm net at batch
     2, the lab's MLP at its noise floor, read so and lr / 10 did not help them)."""
-    if verdict.id != "converged" or planned is None or (run.meta or {}).get("format") != "hf_trainer_state":
+    if verdict.id != "converged" or planned is None or not _trainer_steps(run):
         return
     o = f.optimizer
     lr = run.get("lr")

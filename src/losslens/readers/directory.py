@@ -195,8 +195,9 @@ def _join_resumed(runs: list[Run], parts: dict | None = None) -> list[Run]:
         meta = {**prev.meta, "resumed_in": [*prev.meta.get("resumed_in", []), run.source]}
         if not keep.all():
             again = np.asarray(prev.axis)[~keep]
-            note = (f"{_folder(run).name} resumes at epoch {run.axis[0]:g}, before {_folder(prev).name}'s last "
-                    f"({again[-1]:g}): its records of epoch{'s' if again.size > 1 else ''} "
+            unit = "step" if run.axis_name == "step" else "epoch"
+            note = (f"{_folder(run).name} resumes at {unit} {run.axis[0]:g}, before {_folder(prev).name}'s last "
+                    f"({again[-1]:g}): its records of {unit}{'s' if again.size > 1 else ''} "
                     + (f"{again[0]:g}-{again[-1]:g}" if again.size > 1 else f"{again[0]:g}")
                     + f" read, {_folder(prev).name}'s left out (resumed from an earlier checkpoint)")
             meta["notes"] = [*prev.meta.get("notes", []), note]
@@ -233,10 +234,19 @@ def _continues(prev: Run, run: Run, prev_folder: Path, run_folder: Path) -> bool
     """``run`` is ``prev`` resumed: a later ``version_N`` beside it (a Trainer's later ``runs/<date>_<host>``
     folder) whose first epoch follows its last, or falls after its first (resumed from a checkpoint older than
     where ``prev`` stopped: a crash after it). ``prev_folder``, ``run_folder``: their :func:`_folder`."""
-    return bool(prev_folder.parent == run_folder.parent and _later_folder(prev_folder.name, run_folder.name)
-                and prev.axis_name == run.axis_name == "epoch" and prev.meta.get("format") == run.meta.get("format")
-                and set(prev.series) == set(run.series) and len(prev) and len(run)
-                and prev.axis[0] < run.axis[0] <= prev.axis[-1] + 1)
+    if not (prev_folder.parent == run_folder.parent and _later_folder(prev_folder.name, run_folder.name)
+            and prev.axis_name == run.axis_name and prev.meta.get("format") == run.meta.get("format")
+            and set(prev.series) == set(run.series) and len(prev) and len(run)):
+        return False
+    # (A Trainer's event files are read on its steps, their epochs beside them: a resume is told on those, as it was
+    # when they were the axis. Its first logged step may lie a logging interval past the crashed run's last.)
+    a, b = (r.axis if r.axis_name == "epoch" else r.series.get("epoch_frac")
+            if r.meta.get("framework") == "transformers" else None for r in (prev, run))
+    if a is None or b is None:
+        return False
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    return bool(a.size and b.size and a[0] < b[0] <= a[-1] + 1)
 
 
 #: Wall-clock columns: one run exported twice (W&B's per-epoch history beside its batch-and-epoch one) times its

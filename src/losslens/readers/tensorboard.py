@@ -19,11 +19,13 @@ Layout rules (what each library writes):
 * Hugging Face Trainer: ``train/loss``, ``train/learning_rate``, ``train/grad_norm``,
   ``train/epoch`` (fractional), ``eval/loss``; its TrainingArguments as JSON in the text summary
   ``args``, whose ``gradient_accumulation_steps`` says when ``train/loss`` is the sum of that many
-  batches' losses (read divided, as ``trainer_state.json`` is: :func:`_undo_accumulated_sum`).
+  batches' losses (read divided, as ``trainer_state.json`` is: :func:`_undo_accumulated_sum`). Read on the
+  step, ``train/epoch`` beside it as ``epoch_frac``, with the planned end its arguments give, as its
+  ``trainer_state.json`` is (:func:`_trainer_axis`, :func:`_read_as_trainer_state`).
 
 A directory holding event files is one run; split sub-directories (``train``,
 ``validation`` ...) and ``add_scalars`` sub-directories are merged into their parent's run.
-Scalars are logged against steps; when an ``epoch`` scalar exists (Lightning, Hugging Face)
+Scalars are logged against steps; when an ``epoch`` scalar exists (Lightning; not a Trainer's)
 or every loss tag is Keras' ``epoch_*``, the Run's axis is the epoch (see
 :func:`scalars_to_run`).
 """
@@ -77,8 +79,9 @@ def read_tensorboard(path) -> list[Run]:
             path.parent, scalars, alone=True) else None
         after, hp, args = scalars.after, scalars.hparams, scalars.trainer_args
         scalars, axis = _merge_parts([(split, scalars)])
-        run = scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=axis)
-        _undo_accumulated_sum(run, args, path)
+        trainer = _trainer_axis(scalars, args)
+        run = scalars_to_run(scalars, name=name, source=str(path), meta=_meta([after], hp), axis=trainer or axis)
+        _read_as_trainer_state(run, args, path, trainer is not None)
         _mark_catboost(run, path.parent)
         return [run]
 
@@ -102,10 +105,13 @@ def read_tensorboard(path) -> list[Run]:
             continue
         rel = os.path.relpath(root, path)
         name = path.resolve().name if rel == "." else rel.replace(os.sep, "/")
+        args = {k: v for _, d in parts for k, v in loaded[d].trainer_args.items()}
+        trainer = _trainer_axis(scalars, args)
         runs.append(scalars_to_run(scalars, name=name, source=str(root),
                                    meta=_meta([loaded[d].after for _, d in parts],
-                                              {k: v for _, d in parts for k, v in loaded[d].hparams.items()}), axis=axis))
-        _undo_accumulated_sum(runs[-1], {k: v for _, d in parts for k, v in loaded[d].trainer_args.items()}, root)
+                                              {k: v for _, d in parts for k, v in loaded[d].hparams.items()}),
+                                   axis=trainer or axis))
+        _read_as_trainer_state(runs[-1], args, root, trainer is not None)
         _mark_catboost(runs[-1], Path(root))
     if not runs:
         if not dirs:
@@ -126,6 +132,58 @@ def read_tensorboard(path) -> list[Run]:
         warn(path, "passed over %d folder(s) whose event files hold no scalars: %s", len(empty),
              ", ".join(empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else ""))
     return runs
+
+
+def _trainer_axis(scalars: dict, args: dict) -> str | None:
+    """``"step"`` for a Transformers Trainer's event file (its TensorBoardCallback's ``args`` text, the
+    TrainingArguments, beside its ``train/epoch`` tag): read on the optimizer step, as its trainer_state.json
+    is (:mod:`.huggingface`), the fractional epoch kept as ``epoch_frac``; else None. On the epoch axis one run
+    read "plateau at epoch 1.5" and no planned end from its event file, "plateau at step 48 (epoch 1.5)" and a
+    forecast to step 256 of 256 planned from its checkpoint's state (tests/fixtures/ecosystem/hf_tb_two_axes)."""
+    return "step" if args and "train/epoch" in scalars else None
+
+
+def _read_as_trainer_state(run: Run, args: dict, source, trainer: bool) -> None:
+    """What a Trainer's trainer_state.json gives the reading of the same run, from its event file: the training
+    loss summed over accumulated batches divided (:func:`_undo_accumulated_sum`) and, on the step axis
+    (:func:`_trainer_axis`), the planned end (:func:`_trainer_plan`) and ``meta["framework"]``
+    ``"transformers"`` (the rules and actions worded for a Trainer, as for its state). ``trainer``: the event
+    file is a Trainer's (:func:`_trainer_axis`)."""
+    _undo_accumulated_sum(run, args, source)
+    if not trainer or run.axis_name != "step" or "epoch_frac" not in run.series:
+        return
+    run.meta["framework"] = "transformers"
+    plan = _trainer_plan(run, args)
+    if plan is not None:
+        from .huggingface import plan_end
+
+        plan_end(run, plan)
+
+
+def _trainer_plan(run: Run, args: dict) -> dict | None:
+    """``{"max_steps", "num_train_epochs"}`` as the Trainer's state holds them, from its TrainingArguments: the
+    state's ``max_steps`` is the total the Trainer computed, ``max_steps`` where set (> 0), else
+    ``ceil(num_train_epochs x the steps an epoch)``, the steps an epoch read off the logged step over the logged
+    epoch (the Trainer logs epoch = step / steps an epoch, to 4 decimals); its ``num_train_epochs`` under
+    ``max_steps`` is the epochs begun, ``ceil(max_steps / the steps an epoch)``. None where the arguments say
+    neither or the logged epochs give no whole steps an epoch."""
+    import math
+
+    def number(key):
+        v = args.get(key)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+    x, e = np.asarray(run.axis, dtype=float), np.asarray(run.series["epoch_frac"], dtype=float)
+    ok = np.isfinite(x) & np.isfinite(e) & (e > 0) & (x > 0)
+    per = float(np.median(x[ok] / e[ok])) if ok.any() else math.nan
+    k = round(per) if math.isfinite(per) else 0
+    whole = k >= 1 and abs(per - k) <= 0.01 * k
+    steps, epochs = number("max_steps"), number("num_train_epochs")
+    if steps is not None and steps > 0:
+        return {"max_steps": int(steps), **({"num_train_epochs": math.ceil(steps / k)} if whole else {})}
+    if epochs is None or epochs <= 0 or not whole:
+        return None
+    return {"max_steps": math.ceil(epochs * k), "num_train_epochs": int(epochs) if epochs == int(epochs) else epochs}
 
 
 def _undo_accumulated_sum(run: Run, args: dict, source) -> None:
@@ -302,7 +360,7 @@ def scalars_to_run(scalars: dict, *, name: str, source: str | None, meta: dict |
             full = np.full(grid.shape[0], np.nan)
             full[np.searchsorted(grid, steps)] = values  # later duplicates overwrite earlier ones
             data[col] = full
-        if inside:
+        if inside or (epoch is not None and axis == "step"):
             data["epoch_frac"] = _epoch_at(grid, *epoch)
     meta = dict(meta or {})
     skipped = _nonfinite_grad_norms(named, mapped, source, unit="epoch" if axis == "epoch" else "step")
