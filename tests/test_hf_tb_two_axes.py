@@ -107,3 +107,16 @@ def test_a_lightning_tensorboard_log_reads_as_its_csv_twin(case):
     assert a == b
     [run] = read(logs / "tb" / "version_0")
     assert "framework" not in run.meta
+
+
+def test_the_resumed_process_s_folder_read_alone_still_starts_late(caplog):
+    # hf_tb_resume: the process resumed from checkpoint-20 logs from step 25 into a folder of its own. On epochs it
+    # was said to start late at epoch 2.5; on steps it is still (its fall before step 25 is in the other folder).
+    import logging
+
+    folder = sorted(p for p in (ECO / "hf_tb_resume" / "hf_out" / "runs").iterdir() if p.is_dir())[1]
+    with caplog.at_level(logging.WARNING, logger="losslens"):
+        [run] = read(folder)
+    assert run.axis_name == "step" and run.meta["starts_at_epoch"] == 2.5 and run.meta["starts_at_step"] == 25
+    assert "the log starts at step 25 (epoch 2.5), the earlier epochs are missing" in caplog.text
+    assert "X is measured from step 25" in caplog.text

@@ -48,7 +48,8 @@ def test_the_callback_file_of_a_resumed_trainer_is_the_tensorboard_run_s_copy(ca
     assert {Path(p).name for p in run.meta["copies"]} == {"trainer_state.json", "losslens.json"}
     assert any("losslens.json: the same values as " + run.name in m for m in caplog.messages)
     assert run.meta["train_examples"] == 160
-    assert "planned_end" not in run.meta  # (the callback's is in steps; this run is on epochs)
+    # (on the Trainer's steps, as the callback's and trainer_state.json's: its TrainingArguments' 8 epochs of 10 steps)
+    assert run.axis_name == "step" and run.meta["planned_end"] == 80
     diagnose_run(run)
 
 

@@ -910,9 +910,9 @@ def _spliced(before, after, resume: Resume):
     missing (they are BEFORE's: ``resume.unsaid`` gets it, which the CLI then does not say)."""
     from .readers import missing_start_note
 
-    meta = {k: v for k, v in after.meta.items() if k != "starts_at_epoch"}
+    meta = {k: v for k, v in after.meta.items() if k not in ("starts_at_epoch", "starts_at_step")}
     if "starts_at_epoch" in after.meta:
-        note = missing_start_note(after.meta["starts_at_epoch"])
+        note = missing_start_note(after.meta["starts_at_epoch"], after.meta.get("starts_at_step"))
         meta["notes"] = [n for n in meta.get("notes", []) if n != note]
         resume.unsaid.append((str(after.source or after.name), note))
     if float(after.axis[0]) <= float(before.axis[0]):

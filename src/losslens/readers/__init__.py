@@ -189,11 +189,13 @@ def starts_late(axis) -> float | None:
     return first if first > max(1.0, spacing) else None
 
 
-def missing_start_note(first: float) -> str:
-    """The note (and warning) of a log that starts at epoch ``first``, its earlier epochs missing: one wording,
-    which :func:`~losslens.comparison.compare` takes back where those epochs are BEFORE's."""
-    return (f"the log starts at epoch {first:g}, the earlier epochs are missing (a resumed fit: in another log, or "
-            f"overwritten, as CSVLogger(version=0) does); X is measured from epoch {first:g}")
+def missing_start_note(first: float, step: float | None = None) -> str:
+    """The note (and warning) of a log that starts at epoch ``first`` (at ``step``, where it is on steps), its
+    earlier epochs missing: one wording, which :func:`~losslens.comparison.compare` takes back where those epochs
+    are BEFORE's."""
+    at = f"epoch {first:g}" if step is None else f"step {step:g} (epoch {first:g})"
+    return (f"the log starts at {at}, the earlier epochs are missing (a resumed fit: in another log, or "
+            f"overwritten, as CSVLogger(version=0) does); X is measured from {at.split(' (')[0]}")
 
 
 def _missing_start(run: Run) -> None:
@@ -204,14 +206,22 @@ def _missing_start(run: Run) -> None:
     its file anew, from the epoch it resumed at. The epochs stay the run's own, but the curve's
     start, from which X and the improvement are measured, is not where training started.
     (Checked after a directory's resumed versions are joined: the join starts at epoch 0.)"""
-    if run.axis_name != "epoch" or np.isfinite(np.asarray(run.axis, dtype=float)).sum() < 2:
+    # A Trainer's event file is on its steps, its epochs beside them (readers.tensorboard._trainer_axis): told on
+    # those, as when they were its axis (a process resumed from checkpoint-20 logs from step 25, epoch 2.5).
+    trainer = run.axis_name == "step" and run.meta.get("framework") == "transformers" and "epoch_frac" in run.series
+    epochs = np.asarray(run.series["epoch_frac"] if trainer else run.axis, dtype=float)
+    if not (run.axis_name == "epoch" or trainer) or np.isfinite(epochs).sum() < 2:
         return
-    first = starts_late(run.axis)
+    first = starts_late(epochs)
     if first is None:
         return
     run.meta["starts_at_epoch"] = first
+    step = None
+    if trainer:
+        step = float(np.asarray(run.axis, dtype=float)[np.isfinite(epochs)][0])
+        run.meta["starts_at_step"] = step
     with _source.noting() as notes:
-        _source.warn(run.source or run.name, missing_start_note(first))
+        _source.warn(run.source or run.name, missing_start_note(first, step))
     _source.keep_notes([run], notes)
 
 
