@@ -278,6 +278,24 @@ def test_wandb_bad_input(tmp_path):
         read_wandb(bad)
 
 
+def test_a_wandb_run_file_without_its_suffix_is_read_not_recursed_into(tmp_path):
+    from cli_helpers import refused
+
+    """A run file renamed (``myrun``, no ``.wandb``) was sniffed as W&B by its header, handed back to the generic
+    reader for lack of the suffix, sniffed again ...: RecursionError, a traceback (found by the fuzz test's random
+    bytes after a :W&B header). Read as the run file it is; junk behind the header gets the one-line error."""
+    pytest.importorskip("wandb")
+    whole = next((FIXTURES.parent / "ecosystem" / "wandb_offline_small_data").rglob("run-*.wandb"))
+    renamed = tmp_path / "myrun"
+    renamed.write_bytes(whole.read_bytes())
+    [run] = losslens.read(renamed)
+    [full] = losslens.read(whole)
+    assert run.val_loss == pytest.approx(full.val_loss) and run.meta["format"] == "wandb"
+    junk = tmp_path / "log"
+    junk.write_bytes(b":W&B\x00\x01" + bytes(range(256)))
+    refused(junk, "W&B run holds no logged history")
+
+
 # ---- MLflow ---------------------------------------------------------------------------------
 def log_mlflow_runs(tracking_uri, experiment="demo"):
     """Two runs through the real MLflow client: Keras-autolog style and Lightning style (epoch metric)."""

@@ -53,7 +53,7 @@ def read_wandb(path) -> list[Run]:
         raise ReadError("no such file or directory" + (
             "; losslens reads W&B's local files (an offline run folder, a history exported as CSV), not runs on "
             "the W&B server: export the run's history (its page's Export CSV) and give that" if online else ""), path)
-    if path.is_file() and path.suffix != ".wandb":
+    if path.is_file() and path.suffix != ".wandb" and not _starts_as_run_file(path):
         from . import read  # an exported CSV: the generic reader knows _step
         return read(path)
     files = _wandb_files(path)
@@ -72,6 +72,16 @@ def read_wandb(path) -> list[Run]:
     if not runs:
         raise ReadError("W&B run holds no logged history", path)
     return runs
+
+
+def _starts_as_run_file(path: Path) -> bool:
+    """A run file renamed (no ``.wandb`` suffix) is still one: handed back to the generic reader, which sniffs its
+    :W&B header and hands it here again, it recursed until Python's limit (a fuzzed file named ``log``)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(_HEADER)) == _HEADER
+    except OSError:
+        return False
 
 
 def _wandb_files(path: Path) -> list[Path]:
