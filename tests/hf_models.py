@@ -31,8 +31,8 @@ def tiny_bert_trainer(tmp_path, cb, *, hidden=64, layers=2, n_train=512, n_eval=
     evaluation = {"eval_strategy": "no"} if eval_steps is None else {"eval_strategy": "steps", "eval_steps": eval_steps}
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path), num_train_epochs=epochs, per_device_train_batch_size=16,
-        per_device_eval_batch_size=256, report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
-        **evaluation, **{"logging_steps": 5, "save_strategy": "no", **arguments})
+        per_device_eval_batch_size=256, use_cpu=True, disable_tqdm=True, seed=0,
+        **evaluation, **{"logging_steps": 5, "save_strategy": "no", "report_to": [], **arguments})
     return transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
                                 train_dataset=keyword_task(n_train, 0),
                                 eval_dataset=None if eval_steps is None else keyword_task(n_eval, 1), callbacks=[cb])

@@ -371,6 +371,16 @@ def _read_once(copy: Run, kept: Run, part: Run, parts: dict, once: list) -> None
         facts = {k: copy.meta[k] for k in carried if k in copy.meta and (k in earlier or k not in kept.meta)}
         if facts:
             kept.meta.update(facts, facts_from={**earlier, **dict.fromkeys(facts, copy.source)})
+    elif _state_beside_events(copy, kept):
+        # What only the state holds of the run its event file also logged: the saved settings, the training set's
+        # size and, where it ends where the events do, the EarlyStoppingCallback's stop and the checkpoint kept. Left
+        # behind with the copy, a folder of hf_earlystop_tb read "rather than stop, train on" where its
+        # trainer_state.json read "it was stopped early already".
+        carried = _STATE_FACTS + (_STATE_END if _ends_with(copy, kept) else ())
+        facts = {k: copy.meta[k] for k in carried if k in copy.meta and k not in kept.meta}
+        if facts:
+            earlier = kept.meta.get("facts_from") or {}
+            kept.meta.update(facts, facts_from={**earlier, **dict.fromkeys(facts, copy.source)})
 
 
 #: A losslens callback's facts of the training kept with the log its file is a copy of; the planned end (in the
@@ -379,6 +389,25 @@ def _read_once(copy: Run, kept: Run, part: Run, parts: dict, once: list) -> None
 #: early stopping ... to epoch 99" of a run EarlyStopping ended at 27) only where that log is on the same axis.
 _CALLBACK_FACTS = ("train_examples", "train_examples_from", "dropout", "optimizer", "classes")
 _CALLBACK_END = ("planned_end", "planned_end_from", "stopped_early")
+#: A Trainer's trainer_state.json's facts kept with its TensorBoard event file's reading of the same run (which the
+#: event file holds none of: its TrainingArguments give the planned end, read there); the end's (the stop, the best
+#: checkpoint) only from a state that ends where the events do, not a checkpoint's saved before the run went on.
+_STATE_FACTS = ("trainer_settings", "trainer_settings_from", "train_examples", "train_examples_from", "classes",
+                "dropout")
+_STATE_END = ("stopped_early", "early_stopped", "best_model_checkpoint", "best_global_step", "best_metric")
+
+
+def _state_beside_events(copy: Run, kept: Run) -> bool:
+    """``copy`` is a Trainer's trainer_state.json and ``kept`` the same run read from its TensorBoard event file on
+    the Trainer's step axis (:func:`.tensorboard._read_as_trainer_state`)."""
+    return (copy.meta.get("format") == "hf_trainer_state" and kept.meta.get("format") == "tensorboard"
+            and kept.meta.get("framework") == "transformers" and copy.axis_name == kept.axis_name == "step")
+
+
+def _ends_with(copy: Run, kept: Run) -> bool:
+    """``copy``'s log runs to ``kept``'s last step (a final state, or the last checkpoint of a run cut there)."""
+    a, b = np.asarray(copy.axis, dtype=float), np.asarray(kept.axis, dtype=float)
+    return bool(a.size and b.size and np.nanmax(a) >= np.nanmax(b))
 
 
 def _positions(run: Run, other: Run) -> np.ndarray | None:
