@@ -1046,7 +1046,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
     _decay_ahead(run, f, verdict, planned)
-    _stop_in_decay(run, f, t, verdict)
+    for c in causes:  # (converged listed behind underfitting or a step too high says the same stop: moved alike)
+        _stop_in_decay(run, f, t, c)
     _stopped_by_callback(run, f, causes)
     _no_validation(run, f, causes)
     _split_for_framework(run, causes)
@@ -11067,8 +11068,13 @@ def _stop_in_decay(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
     A one-layer Transformer under a cosine to 0 over 30 epochs (tests/fixtures/ecosystem/torch_tiny_transformer,
     run.json) read "stop at epoch 10", its lr 80% of its peak there: val_loss 2.607 there, 2.571 at the end (1.4%,
     7.8 noise sds), a level it reached by epoch 18-20 with the lr still decaying; the end is named, not that point.
-    Not a batch loss (its median of 3 is three batches drawn) nor a loss with no zero point (its share of a level
-    says nothing)."""
+    Read on converged wherever it is listed, not only as the verdict: behind underfitting its first action is the
+    same stop. The tiny GPT-2 of tests/fixtures/ecosystem/capacity_or_floor/gpt2_e32 (linear decay over 15 epochs,
+    underfitting, converged listed) said "stop at step 190", its lr 36% of its peak there: eval_loss 1.8801 there,
+    1.8604 at the end (1.0%, 6.5 noise sds); its schedule planned to end at step 190 ended at 1.9328, 3.9% above it
+    (tests/fixtures/ecosystem/stop_in_decay_under). hf_accum4's three tiny BERTs (X at 53-59% of the peak lr) gave up
+    1.6-4.5% at X. Not a batch loss (its median of 3 is three batches drawn) nor a loss with no zero point (its share
+    of a level says nothing)."""
     if verdict.id != "converged" or not verdict.actions or f.plateau.window or f.offset_free:
         return
     first = verdict.actions[0]
