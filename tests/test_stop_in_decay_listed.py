@@ -6,6 +6,8 @@ read underfitting with converged listed saying "stop at step 190: more steps at 
 lower the loss", its lr 36% of its peak there. eval_loss was 1.8801 at step 190 and 1.8604 at the end (1.0%, 6.5
 noise sds); the same model with its decay planned to end at step 190 (stop_in_decay_under/gpt2_e32_T10) ended at
 1.9328: neither stopping at X nor re-planning the schedule to end there reaches the end's level.
+The only other fixtures it moves are hf_accum4's three tiny BERTs (underfitting, X at 53-59% of the peak lr), whose
+logs show 1.6-4.5% given up at X.
 """
 
 from __future__ import annotations
