@@ -440,6 +440,8 @@ SEE_FORECAST = "see_forecast"
 KEEP_TRAINING = "keep_training"
 #: A first action that lowers the learning rate (why lr_too_high ranks below a diverged or stuck_at_init verdict).
 LOWERS_LR = "lowers_lr"
+#: no_signal's "check the labels", after which _few_examples puts "or too few examples".
+CHECK_LABELS = "check_labels"
 
 
 def _data_or_model(action: str) -> bool:
@@ -496,7 +498,7 @@ ACTIONS = {
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
     "underfitting": ["a bigger model or better features", LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
-    "no_signal": ["check the labels and the data pipeline (shuffled or misaligned labels?)",
+    "no_signal": [Action("check the labels and the data pipeline (shuffled or misaligned labels?)", CHECK_LABELS),
                   "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
                   "labels right? the model may not reach the signal: if it is a recurrent net over long sequences, it "
                   "loses the gradient from early steps (shorter sequences or windows, attention or convolutions)"],
@@ -6227,9 +6229,9 @@ def _memorised_noise(f: Facts, t: Thresholds, verdict: Cause) -> None:
             + (", or validation inputs from another distribution" if on_val else ""))
         if on_val:
             return
-        verdict.actions.append("check the labels: a share of wrong or ambiguous labels is fitted one by one (look "
-                               "at the training examples with the highest loss); a lower lr only slows the "
-                               "memorising, early stopping keeps the best")
+        verdict.actions.append(Action("check the labels: a share of wrong or ambiguous labels is fitted one by one "
+                                      "(look at the training examples with the highest loss); a lower lr only slows "
+                                      "the memorising, early stopping keeps the best", CHECK_LABELS))
 
 
 def _prior_level_unstated(f: Facts, t: Thresholds, verdict: Cause) -> None:
@@ -6586,7 +6588,7 @@ def _few_examples(f: Facts, verdict: Cause, causes: list[Cause]) -> list[Cause]:
         "cannot tell them apart; twice the data can")
     more = (f"or too few examples: retrain on twice the {n} (a task with signal then gets validation below chance's "
             "loss; labels without signal stay at chance at any size): losslens verify --cause data_limited runs it")
-    i = next((i for i, a in enumerate(verdict.actions) if a.startswith("check the labels")), len(verdict.actions) - 1)
+    i = next((i for i, a in enumerate(verdict.actions) if _of_kind(a, CHECK_LABELS)), len(verdict.actions) - 1)
     verdict.actions.insert(i + 1, more)
     verdict.numbers["train_examples"] = float(n)
     line = (f"the training set holds {size}, under {FEW_EXAMPLES_PER_CLASS} a class: few enough to memorise before "
