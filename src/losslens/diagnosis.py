@@ -442,6 +442,9 @@ KEEP_TRAINING = "keep_training"
 LOWERS_LR = "lowers_lr"
 #: no_signal's "check the labels", after which _few_examples puts "or too few examples".
 CHECK_LABELS = "check_labels"
+#: An action on the model's size ("a bigger model or better features", or that a bigger one will not help), before
+#: which _train_errs_more puts "check the training labels".
+MODEL_SIZE = "model_size"
 
 
 def _data_or_model(action: str) -> bool:
@@ -497,7 +500,7 @@ ACTIONS = {
                     "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
     "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
-    "underfitting": ["a bigger model or better features", LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
+    "underfitting": [Action("a bigger model or better features", MODEL_SIZE), LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
     "no_signal": [Action("check the labels and the data pipeline (shuffled or misaligned labels?)", CHECK_LABELS),
                   "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
                   "labels right? the model may not reach the signal: if it is a recurrent net over long sequences, it "
@@ -7862,7 +7865,7 @@ def _posterior_collapse(f: Facts) -> Cause | None:
     acts = [f"lower {weight}: the code is kept only where it pays more than beta x its KL",
             "warm the KL weight up from 0 over the first epochs (KL annealing), or free bits (a floor on each "
             "latent dimension's KL)",
-            "a bigger model will not help: a stronger decoder ignores the code more easily"]
+            Action("a bigger model will not help: a stronger decoder ignores the code more easily", MODEL_SIZE)]
     return Cause("underfitting", 0.75, ev, acts, {"kl_tail": e.kl_tail, "kl_rel": e.kl_tail / abs(e.loss_tail),
                                                   "kl_collapse": 1.0})
 
@@ -8104,7 +8107,7 @@ def _train_errs_more(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cause
               "noise-robust loss); a bigger model or more epochs memorise more of the noise, and a model twice the "
               "size tells capacity apart only once they are right")
     i = next((i for i, a in enumerate(verdict.actions) if _data_or_model(a) or a == CAPACITY_OR_FLOOR
-              or str(a).startswith("a bigger model")), len(verdict.actions))
+              or _of_kind(a, MODEL_SIZE)), len(verdict.actions))
     verdict.actions.insert(i, labels)
     verdict.numbers["train_err_share"] = te / ve
     under = next((x for x in causes if x.id == "underfitting"), None)
@@ -8359,10 +8362,10 @@ def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> 
         g = f.generalization
         if g is not None and g.train_end is not None and g.train_end >= NOISE_FLOOR_FAR * float(floor):
             i = next((i for i, a in enumerate(verdict.actions) if _data_or_model(a)), len(verdict.actions))
-            verdict.actions.insert(i, f"a bigger model or better features: training too sits at "
-                                      f"{g.train_end / float(floor):.1f}x the floor, so the model cannot fit "
-                                      "what the data allows (losslens verify --cause underfitting retrains it twice "
-                                      "the size)")
+            verdict.actions.insert(i, Action(f"a bigger model or better features: training too sits at "
+                                             f"{g.train_end / float(floor):.1f}x the floor, so the model cannot fit "
+                                             "what the data allows (losslens verify --cause underfitting retrains it "
+                                             "twice the size)", MODEL_SIZE))
         return causes
     verdict.evidence.append(f"{f.metric} {level:.4g} is {ratio:.2f}x {_floor_words(f)}: no model goes lower on "
                             "these targets")
@@ -8459,8 +8462,8 @@ def _floor_of_the_loss(f: Facts, t: Thresholds, verdict: Cause) -> bool:
         f"{level:.4g}{times}: the loss's floor is above 0 — label smoothing, a penalty inside the loss, or noisy "
         "labels — not a lack of capacity")
     verdict.actions = [a for a in verdict.actions if not _data_or_model(a)] + [
-        "a bigger model will not lower this floor: judge the run by its accuracy, or by the loss without its "
-        "smoothing or penalty term; only cleaner labels lower a floor that noisy labels set"]
+        Action("a bigger model will not lower this floor: judge the run by its accuracy, or by the loss without its "
+               "smoothing or penalty term; only cleaner labels lower a floor that noisy labels set", MODEL_SIZE)]
     verdict.numbers["fitted_acc"] = acc
     return True
 
