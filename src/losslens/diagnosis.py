@@ -445,6 +445,10 @@ CHECK_LABELS = "check_labels"
 #: An action on the model's size ("a bigger model or better features", or that a bigger one will not help), before
 #: which _train_errs_more puts "check the training labels".
 MODEL_SIZE = "model_size"
+#: The other actions that say train on ("keep training: the run left that flat stretch", "keep training while the
+#: logged metric improves", a late generalizer's): with KEEP_TRAINING what a late generalizer's lead replaces
+#: (:func:`_keeps_training`); not KEEP_TRAINING, which _schedule_over rewords as a longer schedule.
+TRAIN_ON = "train_on"
 
 
 def _data_or_model(action: str) -> bool:
@@ -462,6 +466,11 @@ def _stops(action: str) -> bool:
     """Whether ``action`` is one of converged's stops (:data:`STOP_AT`, :data:`STOP`), not a first action that already
     says train on (a forecast's, a loss still falling at the end) or keep the best weights."""
     return _of_kind(action, STOP_AT) or _of_kind(action, STOP)
+
+
+def _keeps_training(action: str) -> bool:
+    """Whether ``action`` says train on as it is (:data:`KEEP_TRAINING`, :data:`TRAIN_ON`)."""
+    return _of_kind(action, KEEP_TRAINING) or _of_kind(action, TRAIN_ON)
 
 
 def _epoch_count_dropped(actions: list[str]) -> list[str]:
@@ -1075,8 +1084,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             c.actions = [on_axis(a, run.axis_name) for a in c.actions]
     causes = _fed_in_order(run, verdict, causes)
     if _open_ended(verdict, f, t) and verdict.id == "temporary_plateau":
-        verdict.actions.insert(0, "keep training: the run left that flat stretch and is still "
-                                  + ("rising" if _higher(f) else "falling"))
+        verdict.actions.insert(0, Action("keep training: the run left that flat stretch and is still "
+                                         + ("rising" if _higher(f) else "falling"), TRAIN_ON))
     why: list = []
     plateau = plateau_of(verdict, run, f, t, why)
     if plateau is not None and "blowup" in why:
@@ -9218,8 +9227,8 @@ def _logged_metric_improves(run: Run, f: Facts, t: Thresholds) -> Cause | None:
           f"{first:.4g} → {last:.4g}, {_gain_words(gain, higher)} along the line fitted to its {k} points since then "
           f"(t = {_t(-slope_t if higher else slope_t)})",
           f"{f.metric}'s last gains are small next to its noise; what it trains the model for still improves"]
-    acts = [f"keep training while {name} improves; stop on it, not on {f.metric} (monitor='{name}' with a "
-            f"patience, or losslens diagnose --metric {name})",
+    acts = [Action(f"keep training while {name} improves; stop on it, not on {f.metric} (monitor='{name}' with a "
+                   f"patience, or losslens diagnose --metric {name})", TRAIN_ON),
             f"X and the forecast above are {f.metric}'s: {name} had not plateaued there"]
     numbers = {"logged_metric": name, "logged_gain": gain, "logged_slope_t": slope_t}
     if flat_from is not None:
@@ -10268,13 +10277,13 @@ def _generalizing_late(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) -
         f"validation accuracy rose {first:.3f} -> {last:.3f} over the last quarter ({_count(rise, 1)} binomial "
         f"standard errors), {_count(above, 1)} binomial sds above chance 1/{c.classes} = {p0:.3f} on {n} examples: labels without "
         "signal never get above chance"]
-    lead.actions = [f"keep training: validation is recovering from the memorising, and such a climb can go on for "
-                    f"many times the {f.axis_name}s it took to start (the forecast says how far)",
+    lead.actions = [Action(f"keep training: validation is recovering from the memorising, and such a climb can go on "
+                           f"for many times the {f.axis_name}s it took to start (the forecast says how far)", TRAIN_ON),
                     "do not stop early on the validation loss: its best so far is " + (
                         "the untrained model's" if int(np.argmin(y)) == 0 else
                         f"{f.axis_name} {_n(f.x[int(np.argmin(y))])}'s, before the climb"),
                     "to get there sooner: a larger learning rate or weight decay"] + \
-        [a for a in lead.actions if not a.startswith("keep training")]
+        [a for a in lead.actions if not _keeps_training(a)]
     lead.numbers.update({"late_val_acc_rise": last - first, "late_above_chance_sd": above})
     rest = [x for x in causes if x.id not in ("no_signal", "still_improving")]
     for x in rest:
