@@ -449,6 +449,12 @@ MODEL_SIZE = "model_size"
 #: logged metric improves", a late generalizer's): with KEEP_TRAINING what a late generalizer's lead replaces
 #: (:func:`_keeps_training`); not KEEP_TRAINING, which _schedule_over rewords as a longer schedule.
 TRAIN_ON = "train_on"
+#: overfitting's early stop that names no epoch ("early stopping at the validation minimum", a booster's "early
+#: stopping on the validation set"), which a late generalizer's overfitting drops (:func:`_early_stops`).
+EARLY_STOP = "early_stop"
+#: An early stop that names the epoch its best weights are from (on the loss, on a logged score, on validation
+#: accuracy): an early stop, and one that _under_chance_lead drops where that epoch is the untrained model's.
+EARLY_STOP_BEST = "early_stop_best"
 
 
 def _data_or_model(action: str) -> bool:
@@ -471,6 +477,11 @@ def _stops(action: str) -> bool:
 def _keeps_training(action: str) -> bool:
     """Whether ``action`` says train on as it is (:data:`KEEP_TRAINING`, :data:`TRAIN_ON`)."""
     return _of_kind(action, KEEP_TRAINING) or _of_kind(action, TRAIN_ON)
+
+
+def _early_stops(action: str) -> bool:
+    """Whether ``action`` is an early stop on the validation curve (:data:`EARLY_STOP`, :data:`EARLY_STOP_BEST`)."""
+    return _of_kind(action, EARLY_STOP) or _of_kind(action, EARLY_STOP_BEST)
 
 
 def _epoch_count_dropped(actions: list[str]) -> list[str]:
@@ -501,7 +512,8 @@ ACTIONS = {
                         Action("see the forecast for how many more epochs pay", SEE_FORECAST)],
     "converged": [Action("stop here" + NO_GAIN_HERE, STOP, NO_GAIN_HERE),
                   Action("to go lower, change the data or the model, not the epoch count", DATA_OR_MODEL)],
-    "overfitting": ["early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
+    "overfitting": [Action("early stopping at the validation minimum (EarlyStopping(restore_best_weights=True))",
+                           EARLY_STOP),
                     Action(REGULARIZE, GAP_REMEDY), Action("a simpler or smaller model", GAP_REMEDY),
                     Action("data augmentation or more training data", GAP_REMEDY)],
     "lr_too_high": [Action("lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
@@ -4142,8 +4154,8 @@ def overfitting(f: Facts, t: Thresholds) -> Cause | None:
             ev.append(NO_TRAIN_CURVE + (f"; {f.metric} bounces at its floor (sd {_pct(f.optimizer.oscillation)} of its "
                                         "improvement), as a step too large throws it: that reads the same rise"
                                         if thrown else ""))
-        acts = [f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
-                f"{_n(g.val_best_epoch)}"] + \
+        acts = [Action(f"early stopping with restore_best_weights: the best weights are from {f.axis_name} "
+                       f"{_n(g.val_best_epoch)}", EARLY_STOP_BEST)] + \
             ([f"log the training loss beside {f.metric} before regularizing: still falling says overfitting, thrown "
               "up with validation says the step (try lr / 10)"] if thrown else []) + \
             _overfitting_actions(f)[1:]
@@ -9913,8 +9925,8 @@ def _clear_fall(f: Facts, at_x: float, drop: float, share: float) -> float | Non
 
 
 BOOSTER_ACTIONS = {
-    "overfitting": ["early stopping on the validation set (early_stopping_rounds, LightGBM's early_stopping "
-                    "callback, scikit-learn's n_iter_no_change), keeping the best round",
+    "overfitting": [Action("early stopping on the validation set (early_stopping_rounds, LightGBM's early_stopping "
+                           "callback, scikit-learn's n_iter_no_change), keeping the best round", EARLY_STOP),
                     "a lower learning rate (eta) with more rounds",
                     "simpler, more regularized trees: max_depth / num_leaves (max_leaf_nodes), min_child_weight / "
                     "min_data_in_leaf (min_samples_leaf), subsample and colsample, lambda / alpha (l2_regularization)"],
@@ -9983,8 +9995,9 @@ def _restore_by_metric(causes: list[Cause], f: Facts) -> None:
         value = f"smoothed {top:.4g}{tied}"
     else:
         value = f"{float(f.y[i]):.4g}"
-    cause.actions[0] = (f"early stopping on {f.metric} with restore_best_weights: its best weights are from "
-                        f"{ax} {_n(at)} ({f.metric} {value}; val_loss was lowest at {ax} {_n(loss_at)})")
+    cause.actions[0] = Action(f"early stopping on {f.metric} with restore_best_weights: its best weights are from "
+                              f"{ax} {_n(at)} ({f.metric} {value}; val_loss was lowest at {ax} {_n(loss_at)})",
+                              EARLY_STOP_BEST)
     cause.numbers["metric_best_epoch"] = at
 
 
@@ -10196,9 +10209,10 @@ def _accuracy_fell_first(run: Run, f: Facts, t: Thresholds, causes: list[Cause])
     cause.numbers["accuracy_peak_epoch"] = peak_at
     cause.numbers["accuracy_fall"] = fell
     if peak - kept > ACC_RESTORE_SE * se:
-        cause.actions[0] = (f"early stopping on validation accuracy with restore_best_weights (monitor="
-                            f"'{run.logged_name('val_acc')}'): its best weights are from {ax} {_n(peak_at)} "
-                            f"({peak:.4g}); {f.metric}'s minimum at {ax} {_n(loss_at)} keeps {kept:.4g}")
+        cause.actions[0] = Action(f"early stopping on validation accuracy with restore_best_weights (monitor="
+                                  f"'{run.logged_name('val_acc')}'): its best weights are from {ax} {_n(peak_at)} "
+                                  f"({peak:.4g}); {f.metric}'s minimum at {ax} {_n(loss_at)} keeps {kept:.4g}",
+                                  EARLY_STOP_BEST)
         cause.numbers["accuracy_best_epoch"] = peak_at
 
 
@@ -10290,7 +10304,7 @@ def _generalizing_late(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) -
         if x.id == "overfitting":
             x.status = "possible"
             x.confidence = min(x.confidence, 0.5)
-            x.actions = [a for a in x.actions if not a.startswith("early stopping")]
+            x.actions = [a for a in x.actions if not _early_stops(a)]
     return [lead] + rest
 
 
