@@ -455,6 +455,8 @@ EARLY_STOP = "early_stop"
 #: An early stop that names the epoch its best weights are from (on the loss, on a logged score, on validation
 #: accuracy): an early stop, and one that _under_chance_lead drops where that epoch is the untrained model's.
 EARLY_STOP_BEST = "early_stop_best"
+#: overfitting's "stop on validation accuracy, not the loss: its best weights are from X", which names X too.
+STOP_ON_ACC = "stop_on_acc"
 
 
 def _data_or_model(action: str) -> bool:
@@ -482,6 +484,11 @@ def _keeps_training(action: str) -> bool:
 def _early_stops(action: str) -> bool:
     """Whether ``action`` is an early stop on the validation curve (:data:`EARLY_STOP`, :data:`EARLY_STOP_BEST`)."""
     return _of_kind(action, EARLY_STOP) or _of_kind(action, EARLY_STOP_BEST)
+
+
+def _names_best(action: str) -> bool:
+    """Whether ``action`` names the epoch the best weights are from (:data:`EARLY_STOP_BEST`, :data:`STOP_ON_ACC`)."""
+    return _of_kind(action, EARLY_STOP_BEST) or _of_kind(action, STOP_ON_ACC)
 
 
 def _epoch_count_dropped(actions: list[str]) -> list[str]:
@@ -3682,10 +3689,10 @@ def _under_chance_lead(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cau
     lead.evidence.insert(0, line)
     first = int(np.argmin(f.y)) == 0 and not _higher(f)
     lead.actions = [UNDER_CHANCE_ACTION] + [
-        a for a in lead.actions if not (first and "best weights are from" in a)]
+        a for a in lead.actions if not (first and _names_best(a))]
     for cause in causes[1:]:
         if first and cause.id == "overfitting":
-            cause.actions = [a for a in cause.actions if "best weights are from" not in a]
+            cause.actions = [a for a in cause.actions if not _names_best(a)]
     return causes
 
 
@@ -10095,9 +10102,9 @@ def _accuracy_climbs_on(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) 
         f"but validation accuracy went on climbing after {f.metric}'s minimum: {base:.4g} at {f.axis_name} {_n(at)}, "
         f"{float(raw[j]):.4g} at {f.axis_name} {_n(best_at)} (a climb of {climb / se:.1f} binomial standard errors of "
         f"{n} examples): the loss rose on confidence, not on fewer right answers")
-    cause.actions[0] = (f"stop on validation accuracy, not {f.metric}: its best weights are from {f.axis_name} "
-                        f"{_n(best_at)} ({float(raw[j]):.4g}); stopping at {f.metric}'s minimum "
-                        f"({f.axis_name} {_n(at)}) gives that accuracy up")
+    cause.actions[0] = Action(f"stop on validation accuracy, not {f.metric}: its best weights are from "
+                              f"{f.axis_name} {_n(best_at)} ({float(raw[j]):.4g}); stopping at {f.metric}'s minimum "
+                              f"({f.axis_name} {_n(at)}) gives that accuracy up", STOP_ON_ACC)
     cause.actions.insert(1, "calibrate the kept model's confidence: temperature scaling fitted on held-out data, or "
                             "label smoothing in training")
     cause.numbers["accuracy_best_epoch"] = best_at
