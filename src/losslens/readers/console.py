@@ -13,7 +13,13 @@ callback printed among them (``losslens: stopped at epoch 8: ...``) are not metr
 Messages of callbacks (``Epoch 5: val_loss improved ...``, ``early stopping``, ``Restoring model
 weights from the end of the best epoch: 7.``) are skipped: Keras writes a metric as `` - name: value``,
 and only those pairs are read. A second ``Epoch 1/N`` starts a new ``fit`` (the table reader tells
-continued training from a new model).
+continued training from a new model). Once an epoch's bar has counted all its steps, a later line is read only as
+that drawing with its validation added: ``evaluate()`` after ``fit`` over as many batches is another loop's.
+
+What a script prints after training is no epoch: a summary naming its kind before the epoch it quotes or its first
+value (``Best val_loss 0.4936 at epoch 16``, ``final: loss 0.3973``, ``Restoring ... best epoch: 17.``), and, after
+a loop's last numbered line, a value of a name no unnumbered line printed under an earlier epoch (``Test loss:
+0.4552``) are left out, said in one warning; a file of nothing but such lines is no training log.
 
 A value that is not a number where a number is printed (``loss: abc``, ``{'loss': 'abc'}``,
 ``loss=abc`` in a tqdm postfix) in a line that is read is a damaged log: a ReadError names the line, the
@@ -92,6 +98,14 @@ def _stray(name: str, value: str) -> bool:
     return is_curve_name(name) and v not in MISSING and not _KERAS_VALUE.fullmatch(v)
 
 
+def _done(steps) -> bool:
+    """A Keras bar's step counter at its total (``9/9``)."""
+    if steps is None:
+        return False
+    k, total = steps.group(0).split("/")
+    return total.isdigit() and int(k) == int(total)
+
+
 def is_keras_console(text: str) -> bool:
     """At least two ``Epoch k/N`` headers and a ``loss: <number>`` after them."""
     head = text[:2_000_000]
@@ -109,7 +123,7 @@ def keras_console_columns(text: str, source=None, where: str = "line", report: b
     its number: a notebook's cell says which output). ``report``: as :func:`printed_columns`."""
     rows: list[tuple[int, dict, int]] = []
     epoch, last, bad, header = None, None, None, None
-    drawn = None  # (file line, step total) of the epoch's drawing read last
+    drawn = None  # (file line, step total, all steps counted) of the epoch's drawing read last
 
     def close():
         if epoch is None:
@@ -137,7 +151,15 @@ def keras_console_columns(text: str, source=None, where: str = "line", report: b
                 # another loop's, model.evaluate after fit ("10/10 ... loss: 0.7975" under "19/19 ..."), whose
                 # test loss was read as the last epoch's training loss.
                 continue
-            drawn = (n, total)
+            if drawn is not None and n > drawn[0] and drawn[2] and not (
+                    _done(steps) and all(pairs.get(k) == v for k, v in (last or {}).items())):
+                # After the epoch's bar counted all its steps, a later line only adds the validation to the same
+                # drawing (Keras 3 written to a file: "9/9 ... loss: 0.4746" then "9/9 ... loss: 0.4746 - val_loss:
+                # 0.5377"). One counting again or with other values is another loop over as many steps: evaluate()
+                # on a test set of the same number of batches, whose loss replaced the last epoch's and dropped
+                # its val_loss (console_summaries/keras_v1.out, keras_v2.out).
+                continue
+            drawn = (n, total, _done(steps))
             # The epoch's last drawing holds its values: a damaged value in an earlier one is not read.
             last = pairs
             # (Keras 2's "- ETA: 0s" is no metric.)
@@ -275,6 +297,28 @@ _TOTAL = re.compile(r"\d\s*(?:/|of)\s*\d", re.I)
 _NOTE = r"\s?[(\[][A-Za-z%][\w %./-]{0,29}[)\]]"
 _NAMED = re.compile(r"(?<![\w.@])(?P<name>[A-Za-z][\w./-]*(?: [A-Za-z][\w./-]*){0,2})(?P<note>" + _NOTE
                     + r")?(?:\s*[:=]\s*|\s+)(?P<value>" + _NUMBER + r")(?:\s?(?:ms|s|%))?(?![\w.@]|,\d)", re.I)
+
+
+# A summary printed after training ("Best val_loss 0.4936 at epoch 16", "final: loss 0.3973", "Restoring model
+# weights from the end of the best epoch: 17.", a make.py's "noise30: 60 epochs, best val_loss 0.7669 at epoch 24,
+# ...") names its kind before the epoch it quotes or, on a line with no epoch, before its first value; a loop's
+# per-epoch line opens with its epoch ("epoch 3 loss 0.41 best 0.40" is epoch 3's). Read as epochs, such lines
+# averaged "final: loss" into the quoted epoch's training loss, or made four runs' best epochs one run.
+_SUMMARY = re.compile(r"(?<![A-Za-z])(?:best|final(?:ly)?|restor(?:e|ed|ing)|lowest|highest|early[ _-]?stop\w*)"
+                      r"(?![A-Za-z])", re.I)
+
+
+def _summary(line: str) -> bool:
+    """A line that quotes a result after training (:data:`_SUMMARY`), not one of its epochs or steps."""
+    if not _SUMMARY.search(line):
+        return False
+    m = _AXIS.search(line)
+    if m is None:
+        v = _NAMED.search(line)
+        head = line[:v.start("value")] if v else line
+    else:
+        head = line[:m.start()]
+    return _SUMMARY.search(head) is not None
 
 
 def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
@@ -419,7 +463,8 @@ def is_printed_log(text: str) -> bool:
     if "loss" not in low or not any(k in low for k in ("epoch", "step", "iter")):
         return False
     hits = damaged = 0
-    lines = [ln for ln in _lines(head)[:50_000] if ln.strip()]
+    # (A summary is no epoch: a file of summaries alone, a script's printed results, is no log.)
+    lines = [ln for ln in _lines(head)[:50_000] if ln.strip() and not _summary(ln)]
     block = 0  # lines since an epoch/step line whose losses were not on it
     for ln in lines:
         if not _AXIS.search(ln):
@@ -491,7 +536,13 @@ def printed_log_columns(text: str, source=None, where: str = "line", report: boo
     counts = array("q")  # that print a number: how many values each printed,
     names_at, values = array("q"), array("d")  # and those values, line after line, with their names' numbers
     lossy, has_values, damaged, n_damaged = False, False, None, 0
+    summaries = []  # (line number, text) of the summaries left out
+    lines_at = array("q")  # each stored line's number in the file
+    maybe_summary = _SUMMARY.search(text) is not None  # (a million-line log is searched once, not line by line)
     for n, ln in _numbered_lines(text, report):
+        if maybe_summary and _summary(ln):
+            summaries.append((n, ln.strip()))
+            continue
         axes, pairs = _printed_pairs(ln)
         if pairs or axes:
             e, st = axes.get("epoch", -1), axes.get("step", -1)
@@ -501,6 +552,7 @@ def printed_log_columns(text: str, source=None, where: str = "line", report: boo
             except OverflowError:  # a number past 2**63 - 1: kept as Python's ints from here on
                 epochs, steps = list(epochs[:len(counts)]) + [e], list(steps[:len(counts)]) + [st]
             counts.append(len(pairs))
+            lines_at.append(n)
             for k, v in pairs.items():
                 i = ids.get(k)
                 if i is None:
@@ -526,6 +578,17 @@ def printed_log_columns(text: str, source=None, where: str = "line", report: boo
     if damaged:
         _say_damaged(source, where, damaged, n_damaged, last_damaged)
     counts = np.asarray(counts, dtype=np.int64)
+    after = _after_training(np.asarray(epochs), np.asarray(steps), counts, np.asarray(names_at, dtype=np.int64))
+    if after.any():
+        at = np.repeat(np.asarray(lines_at, dtype=np.int64), counts)[after]
+        wanted = set(np.unique(at).tolist())
+        text_of = {n: ln for n, ln in _numbered_lines(text) if n in wanted and ln.strip()}
+        summaries += [(n, text_of.get(n, "").strip()) for n in sorted(wanted)]
+        keep = ~after
+        counts = np.bincount(np.repeat(np.arange(len(counts)), counts)[keep], minlength=len(counts))
+        names_at, values = np.asarray(names_at, dtype=np.int64)[keep], np.asarray(values, dtype=float)[keep]
+    if summaries:
+        _say_summaries(source, where, sorted(summaries))
     kept = counts > 0 if lossy else np.ones(len(counts), dtype=bool)
     epochs, steps = np.asarray(epochs), np.asarray(steps)
     kind = "epoch" if len(np.unique(epochs[kept & (epochs >= 0)])) >= 2 else "step"
@@ -611,6 +674,36 @@ def _fold_points(cols: dict, axis: str, collected: dict, names: list[str], name_
                 out[at[a]] = np.mean(vals[a:b])
         cols[col] = out
     return cols, stated
+
+
+def _after_training(epochs: np.ndarray, steps: np.ndarray, counts: np.ndarray, names_at: np.ndarray) -> np.ndarray:
+    """Per value of a loop's printed lines, whether it is a result printed after training: a value on a line
+    without an epoch/step number after the last numbered line (which it would join), of a name no such line
+    printed under an earlier point. A block per epoch ("Epoch: 01" / "Train Loss: 0.686" / "Val. Loss: 0.674")
+    prints the same names under every point, the last included; a test set evaluated once after the loop
+    ("Test loss: 0.4552") prints them under the last only, and was read as its validation (a test set reads as
+    the validation curve) or averaged into its training loss. A log of one point has no earlier block to tell by:
+    all kept."""
+    after = np.zeros(len(names_at), dtype=bool)
+    numbered = np.flatnonzero((epochs >= 0) | (steps >= 0))
+    if len(numbered) < 2 or numbered[-1] == len(counts) - 1:
+        return after
+    first, last = numbered[0], numbered[-1]
+    line_of = np.repeat(np.arange(len(counts)), counts)
+    unnumbered = ~((epochs >= 0) | (steps >= 0))[line_of]
+    under_earlier = set(names_at[unnumbered & (line_of > first) & (line_of < last)].tolist())
+    trailing = unnumbered & (line_of > last)
+    return trailing & ~np.isin(names_at, list(under_earlier))
+
+
+def _say_summaries(source, where: str, found: list[tuple[int, str]]) -> None:
+    """One warning for the summary lines a loop's log printed (``found``: their line numbers and text), left out."""
+    from ._source import warn
+
+    n, line = found[0]
+    more = "" if len(found) == 1 else f" ({len(found)} such lines, the last {where} {found[-1][0]})"
+    warn(source or "printed log", "%s %d: %r is a result printed after training, not one of its epochs: left "
+         "out%s", where, n, line[:80], more)
 
 
 def _say_damaged(source, where: str, damaged: tuple[int, str, str], count: int, last: int) -> None:
