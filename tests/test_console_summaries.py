@@ -71,3 +71,14 @@ def test_a_scripts_printed_results_are_refused_in_one_line_not_read_as_epochs():
     assert "stuck" not in result.output and "plateau" not in result.output
     err = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(err) == 1 and str(path) in err[0] and "not a training log" in err[0]
+
+
+def test_a_value_printed_without_a_number_before_the_first_step_and_after_the_last_is_kept(tmp_path):
+    # llm.c prints "val loss" at step 0, above "step 1/74 | ...", and again after its last step: that last one is
+    # the run's, not a result printed after training.
+    path = tmp_path / "llmc.txt"
+    steps = "".join(f"step {k}/6 | loss {3.3 - 0.1 * k:.4f} | norm 1.0\n" for k in range(1, 7))
+    path.write_text("val loss 3.3000\n" + steps + "val loss 2.7500\n")
+    run = read(path)[0]
+    assert list(run.axis) == [1, 2, 3, 4, 5, 6]
+    assert run.series["val_loss"][0] == 3.3 and run.series["val_loss"][-1] == 2.75

@@ -679,7 +679,7 @@ def _fold_points(cols: dict, axis: str, collected: dict, names: list[str], name_
 def _after_training(epochs: np.ndarray, steps: np.ndarray, counts: np.ndarray, names_at: np.ndarray) -> np.ndarray:
     """Per value of a loop's printed lines, whether it is a result printed after training: a value on a line
     without an epoch/step number after the last numbered line (which it would join), of a name no such line
-    printed under an earlier point. A block per epoch ("Epoch: 01" / "Train Loss: 0.686" / "Val. Loss: 0.674")
+    printed before that line. A block per epoch ("Epoch: 01" / "Train Loss: 0.686" / "Val. Loss: 0.674")
     prints the same names under every point, the last included; a test set evaluated once after the loop
     ("Test loss: 0.4552") prints them under the last only, and was read as its validation (a test set reads as
     the validation curve) or averaged into its training loss. A log of one point has no earlier block to tell by:
@@ -688,10 +688,12 @@ def _after_training(epochs: np.ndarray, steps: np.ndarray, counts: np.ndarray, n
     numbered = np.flatnonzero((epochs >= 0) | (steps >= 0))
     if len(numbered) < 2 or numbered[-1] == len(counts) - 1:
         return after
-    first, last = numbered[0], numbered[-1]
+    last = numbered[-1]
     line_of = np.repeat(np.arange(len(counts)), counts)
     unnumbered = ~((epochs >= 0) | (steps >= 0))[line_of]
-    under_earlier = set(names_at[unnumbered & (line_of > first) & (line_of < last)].tolist())
+    # (Before the first numbered line too: llm.c prints its "val loss 3.28" at step 0, above "step 1/74 | ...",
+    # and next after its last step.)
+    under_earlier = set(names_at[unnumbered & (line_of < last)].tolist())
     trailing = unnumbered & (line_of > last)
     return trailing & ~np.isin(names_at, list(under_earlier))
 
