@@ -27,10 +27,9 @@ import numpy as np
 from ..columns import axis_kind
 from ..exceptions import MissingExtraError, ReadError
 from ..run import Run
-from ._source import warn
+from ._source import WANDB_MAGIC, warn
 from .tensorboard import column_name, scalars_to_run
 
-_HEADER = b":W&B"
 _BLOCK = 32768
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
@@ -79,7 +78,7 @@ def _starts_as_run_file(path: Path) -> bool:
     :W&B header and hands it here again, it recursed until Python's limit (a fuzzed file named ``log``)."""
     try:
         with open(path, "rb") as f:
-            return f.read(len(_HEADER)) == _HEADER
+            return f.read(len(WANDB_MAGIC)) == WANDB_MAGIC
     except OSError:
         return False
 
@@ -96,7 +95,7 @@ def _wandb_files(path: Path) -> list[Path]:
 def _read_run_file(path: Path, pb) -> dict:
     """``{"path", "name", "meta", "scalars"}`` of one run file; ``scalars`` keeps W&B's own ``_timestamp`` ..."""
     data = path.read_bytes()
-    if not data.startswith(_HEADER):
+    if not data.startswith(WANDB_MAGIC):
         raise ReadError("not a W&B run file (no :W&B header)", path)
     scalars: dict[str, tuple[list, list]] = {}
     name = path.stem[len("run-"):] if path.stem.startswith("run-") else path.stem
@@ -439,7 +438,7 @@ def _records(data: bytes, cut: list | None = None, damaged: list | None = None):
     fragment that fails its check with whole records after it is damage: reading resumes at the next whole record
     in its block, else at the next block (where LevelDB's reader resumes; MIDDLE and LAST fragments of a record
     whose start was lost are dropped), and ``(its offset, the offset resumed at or None)`` goes to ``damaged``."""
-    pos = len(_HEADER) + 3  # header: ':W&B', magic u16, version u8
+    pos = len(WANDB_MAGIC) + 3  # header: ':W&B', magic u16, version u8
     chunks: list[bytes] = []
     n = len(data)
     whole = pos  # where the last whole record ended
