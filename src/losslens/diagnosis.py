@@ -994,7 +994,9 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
     _lr_ramped(run, f, verdict)
     _labels_or_depth(f, t, verdict)
     _grad_at_blowup(run, f, t, verdict)
-    _val_below_train(f, t, verdict)
+    if not _columns_swapped(run, f, verdict, metric, classes, thresholds, higher_is_better):
+        # (Validation below training is then the swap's doing: its causes are said above.)
+        _val_below_train(f, t, verdict)
     _kl_warming(f, verdict)
     _memorised_noise(f, t, verdict)
     _prior_level_unstated(f, t, verdict)
@@ -7657,6 +7659,109 @@ def _val_below_train(f: Facts, t: Thresholds, verdict: Cause) -> None:
                            "oversampling)")
     verdict.numbers["val_train_ratio_end"] = g.val_train_ratio_end
 
+
+
+#: The training and validation columns read as swapped (:func:`_swapped_columns`) where the logged training loss rose
+#: from its lowest point to the run's end over at least ``SWAP_STRETCH`` of the points (and ``SWAP_MIN_POINTS`` of
+#: them), by ``SWAP_RISE_SDS`` of its noise, ``SWAP_RISE_REL`` of its lowest level and a slope t ``SWAP_RISE_T``, while
+#: the validation loss fell over that stretch by ``SWAP_VAL_FALL`` of its level there and ends under
+#: ``SWAP_VAL_BELOW`` of training's. Measured on tests/fixtures/ecosystem/swapped_splits: a Lightning digits MLP
+#: whose names were copy-pasted the wrong way round rose 0.264 -> 0.313 from epoch 14 (81% of the run, 18 sds, 17%,
+#: t = 31) while "validation" fell 97% to 0.003x it. Over every committed fixture and the benchmark's real curves the
+#: nearest unswapped run (a loose scan: a 15% stretch, 3 sds, t 2, a 5% fall, 0.9x) fired none of the bars together.
+SWAP_STRETCH = 0.25
+SWAP_MIN_POINTS = 8
+SWAP_RISE_SDS = 5.0
+SWAP_RISE_REL = 0.05
+SWAP_RISE_T = 3.0
+SWAP_VAL_FALL = 0.25
+SWAP_VAL_BELOW = 0.5
+
+
+def _swapped_columns(run: Run) -> dict | None:
+    """Where the run's logged ``train_loss`` rose for good while its ``val_loss`` fell under it, the figures that say
+    so (on the points where both are logged); else None.
+
+    Optimisation at any sane step lowers the loss it minimises, or holds it: a training loss that climbs beyond its
+    noise from its lowest point to the end, for a quarter of the run or more, while the held-out loss falls and ends
+    far below it, is what a held-out loss logged under the training name gives (a copy-pasted ``self.log("val_loss",
+    ...)`` in ``training_step``): the true validation loss of a model that overfits rises while the true training
+    loss goes toward 0. None of the regimes where training sits above validation legitimately rises so: dropout or
+    augmentation hold training above validation but both fall; Keras' epoch mean lags the weights, it does not climb;
+    a warm-up bump falls back before the end; a run that diverges raises both. A run trained on the smaller split
+    and validated on the larger (the loaders swapped) logs an honest overfit, which the curves cannot tell apart:
+    not read (docs/reading.md)."""
+    tr, va = run.series.get("train_loss"), run.series.get("val_loss")
+    if tr is None or va is None or run.meta.get("columns_swapped"):
+        return None
+    tr, va = np.asarray(tr, dtype=float), np.asarray(va, dtype=float)
+    both = np.isfinite(tr) & np.isfinite(va)
+    n = int(both.sum())
+    if n < 2 * SWAP_MIN_POINTS:
+        return None
+    x, a, b = np.asarray(run.axis, dtype=float)[both], tr[both], va[both]
+    s = median3(a)
+    i = int(np.argmin(s))
+    if n - 1 - i < max(SWAP_MIN_POINTS, SWAP_STRETCH * n):
+        return None
+    q = max(3, n // 4)
+    a_end, b_end = float(median(a[-q:])), float(median(b[-q:]))
+    low, sd = float(s[i]), noise_sigma(a)
+    rise = a_end - low
+    if not (low > 0 and rise > SWAP_RISE_SDS * sd and rise > SWAP_RISE_REL * low
+            and ols_slope_t(x[i:], a[i:])[1] > SWAP_RISE_T):
+        return None
+    b_at = float(median(b[max(0, i - 1):i + 2]))
+    if not (b_at > 0 and b_at - b_end > SWAP_VAL_FALL * b_at and b_at - b_end > SWAP_RISE_SDS * noise_sigma(b)
+            and 0 <= b_end < SWAP_VAL_BELOW * a_end):
+        return None
+    return {"from": float(x[i]), "train_low": low, "train_end": a_end, "rise_sds": rise / sd if sd > 0 else math.inf,
+            "val_at": b_at, "val_end": b_end}
+
+
+#: The series a swap exchanges, each with its twin.
+_SWAP_PAIRS = (("train_loss", "val_loss"), ("train_acc", "val_acc"))
+
+
+def _read_swapped(run: Run, metric, classes, thresholds, higher_is_better) -> Diagnosis:
+    """``run`` diagnosed with its training and validation series exchanged (no forecast): what it reads if they were
+    logged under each other's names."""
+    series = dict(run.series)
+    for a, b in _SWAP_PAIRS:
+        if a in series and b in series:
+            series[a], series[b] = series[b], series[a]
+    swapped = Run(run.axis, series, run.axis_name, run.name, run.source, {**run.meta, "columns_swapped": True})
+    return _diagnose(swapped, metric, classes, None, thresholds, False, higher_is_better)
+
+
+def _columns_swapped(run: Run, f: Facts, verdict: Cause, metric, classes, thresholds, higher_is_better) -> bool:
+    """A check of the plumbing before the verdict, where :func:`_swapped_columns` reads the two columns as swapped:
+    the evidence says what the log shows and what it reads the other way round, the first action to check which
+    loader each loss is computed on and which name each is logged under; the verdict, read on the columns as named,
+    stays (the log may be right, with a cause the curves do not show). True where it was said.
+
+    A Lightning digits MLP (300 training digits, 64-512-512-10, Adam 1e-3) whose ``self.log`` names were copy-pasted
+    the wrong way round read "solved: stop here ... the task is solved on this validation set" with validation
+    accuracy 1.000; its true validation accuracy was 0.955, and the true validation loss lowest at epoch 18 (0.264)
+    rose to 0.313 by 80: overfitting, its best weights at epoch 18 (tests/fixtures/ecosystem/swapped_splits)."""
+    sw = _swapped_columns(run)
+    if sw is None:
+        return False
+    tn, vn = run.label("train_loss"), run.label("val_loss")
+    other = _read_swapped(run, metric, classes, thresholds, higher_is_better)
+    x = "" if other.plateau_epoch is None else f", plateau at {run.axis_name} {_n(other.plateau_epoch)}"
+    first = next((str(a) for a in other.causes[0].actions), "") if other.causes else ""
+    verdict.evidence.insert(0, (
+        f"{tn} rose {sw['train_low']:.4g} -> {sw['train_end']:.4g} ({sw['rise_sds']:.0f} sds of its noise) from "
+        f"{run.axis_name} {_n(sw['from'])} to the end while {vn} fell {sw['val_at']:.4g} -> {sw['val_end']:.4g}, "
+        f"{sw['val_end'] / sw['train_end']:.2g}x it: training at a fixed step does not raise the loss it minimises "
+        "while the held-out one falls. The training and validation columns look swapped (or the loaders are); "
+        f"read the other way round this run is {other.verdict}{x}" + (f" ({first})" if first else "")))
+    verdict.actions.insert(0, (
+        "check the plumbing first: which loader each loss is computed on and which name each is logged under (a "
+        f"copy-pasted self.log(\"{vn}\", ...) in training_step); this reading takes the names as logged"))
+    verdict.numbers["columns_swapped_from"] = sw["from"]
+    return True
 
 #: A penalty's underfitting at full strength where it lost 75% of training's accuracy gain, and its strength: set by
 #: hand in 661ebe7; no measurement recorded.
