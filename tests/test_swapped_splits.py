@@ -51,6 +51,19 @@ def test_names_swapped_in_the_json():
     assert d.causes[0].numbers["columns_swapped_from"] == 14
 
 
+def test_keras_log_with_its_names_exchanged(tmp_path):
+    """Keras' honest CSVLogger file with its header written the wrong way round (what a history saved under each
+    other's names gives): read swapped, and the other way round overfitting, as the file read as written."""
+    src = (HERE / "keras_honest.csv").read_text().splitlines()
+    assert src[0] == "epoch,accuracy,loss,val_accuracy,val_loss"
+    out = tmp_path / "keras_names_swapped.csv"
+    out.write_text("\n".join(["epoch,val_accuracy,val_loss,accuracy,loss"] + src[1:]) + "\n")
+    first = losslens.diagnose(out, classes=10).causes[0]
+    assert SWAPPED in first.evidence[0]
+    assert losslens.diagnose(HERE / "keras_honest.csv", classes=10).verdict == "overfitting"
+    assert "read the other way round this run is overfitting" in first.evidence[0]
+
+
 @pytest.mark.parametrize("name", ["lightning_honest", "keras_honest.csv", "keras_loaders_swapped.csv",
                                   "keras_leak50.csv", "keras_leak100.csv"])
 def test_honest_logs_are_not_read_swapped(name):
