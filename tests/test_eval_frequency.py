@@ -73,3 +73,39 @@ def test_a_sparse_log_still_falling_at_the_end_of_its_decay_reads_the_step_too_s
     for path in (sweep / "lr1e-3", sweep / "roberta_lr1e-3"):
         d = losslens.diagnose(path)
         assert d.verdict == "lr_too_low" and "still_improving" in [c.id for c in d.causes], (path, d)
+
+
+# keras_rlrop_noise_floor (make.py): a regression whose validation MSE cannot go below 0.09 by its noise, Adam 1e-2
+# under ReduceLROnPlateau; the runs end at 0.091-0.098 and read converged. The same runs checked every 2nd epoch, as
+# Keras' CSVLogger writes fit(validation_freq=2) -- val_loss at the 2nd, 4th ... epoch (0-based 1, 3 ...), blank in
+# the other rows, the training loss in every row -- lose the first epoch's fall (0.399 -> 0.122 of seed 1's whole
+# 0.399 -> 0.091), and the peak lr's climb (0.0998 -> 0.1176) was 57% of what was left: read lr_too_high on main
+# (diagnosis.peak_climbed). Against the fall before the first check as well (its first value standing in, as a
+# resumed log's does) it is 12%, under bounce_range. (rlrop_60_s1_f0.1_p10.csv so checked then reads lr_too_low,
+# diagnosis.decayed_in_line: its whole run's pace per unit of lr misses that fall too; not fixed.)
+NOISE_FLOOR = ECO / "keras_rlrop_noise_floor"
+
+
+def _checked_every_2nd(name: str, tmp_path: Path) -> Path:
+    lines = (NOISE_FLOOR / name).read_text().splitlines()
+    head = lines[0].split(",")
+    val = [i for i, c in enumerate(head) if c.startswith("val_")]
+    out = [lines[0]]
+    for row, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        if row % 2 == 0:  # (0-based epochs 0, 2 ...: not checked)
+            for i in val:
+                cells[i] = ""
+        out.append(",".join(cells))
+    path = tmp_path / name
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def test_a_run_at_its_noise_floor_checked_every_2nd_epoch_reads_as_checked_every_epoch(tmp_path):
+    for name in ("rlrop_40_s1.csv", "rlrop_40_s2.csv"):
+        full = losslens.diagnose(str(NOISE_FLOOR / name))
+        sparse = losslens.diagnose(str(_checked_every_2nd(name, tmp_path)))
+        assert full.verdict == "converged", name
+        assert sparse.verdict == full.verdict, (name, [c.id for c in sparse.causes])
+        assert "lr_too_high" not in [c.id for c in sparse.causes], name
