@@ -81,8 +81,9 @@ def test_a_sparse_log_still_falling_at_the_end_of_its_decay_reads_the_step_too_s
 # the other rows, the training loss in every row -- lose the first epoch's fall (0.399 -> 0.122 of seed 1's whole
 # 0.399 -> 0.091), and the peak lr's climb (0.0998 -> 0.1176) was 57% of what was left: read lr_too_high on main
 # (diagnosis.peak_climbed). Against the fall before the first check as well (its first value standing in, as a
-# resumed log's does) it is 12%, under bounce_range. (rlrop_60_s1_f0.1_p10.csv so checked then reads lr_too_low,
-# diagnosis.decayed_in_line: its whole run's pace per unit of lr misses that fall too; not fixed.)
+# resumed log's does) it is 12%, under bounce_range. rlrop_60_s1_f0.1_p10.csv so checked then read lr_too_low
+# (diagnosis.decayed_in_line: "266% of the whole run's pace", a pace per unit of lr from the first check that missed
+# the fall too); with the fall and the lr-time before the first check, 61%, under decay_line_pace.
 NOISE_FLOOR = ECO / "keras_rlrop_noise_floor"
 
 
@@ -103,7 +104,7 @@ def _checked_every_2nd(name: str, tmp_path: Path) -> Path:
 
 
 def test_a_run_at_its_noise_floor_checked_every_2nd_epoch_reads_as_checked_every_epoch(tmp_path):
-    for name in ("rlrop_40_s1.csv", "rlrop_40_s2.csv"):
+    for name in ("rlrop_40_s1.csv", "rlrop_40_s2.csv", "rlrop_60_s1_f0.1_p10.csv"):
         full = losslens.diagnose(str(NOISE_FLOOR / name))
         sparse = losslens.diagnose(str(_checked_every_2nd(name, tmp_path)))
         assert full.verdict == "converged", name

@@ -5235,7 +5235,16 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
             or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
         return None
     drop_noise = f.plateau.improvement / f.noise
-    if not (p.late_slope_t < t.improving_t and p.pace_ratio >= t.decay_line_pace
+    # The whole run's pace counts the fall before a first check that came after training's first logged point, over
+    # the lr-time the steps took before it (_unseen_before_check): keras_rlrop_noise_floor's Keras default (factor
+    # 0.1, patience 10), 0.399 -> 0.091 checked every epoch (converged), checked every 2nd epoch fell 0.122 -> 0.091
+    # from its first check, the later half "at 266% of the whole run's pace", read "lr too low, try 10x the peak";
+    # it ended at 0.0915 against the 0.09 its targets' noise holds every model to.
+    ratio, unseen = p.pace_ratio, _unseen_before_check(f)
+    if unseen > 0 and p.drop > 0 and p.span > 0 and p.before >= 0:
+        ratio = p.pace_ratio * (p.drop / p.span) * (p.span + p.before) / (p.drop + unseen) if math.isfinite(unseen) \
+            else 0.0
+    if not (p.late_slope_t < t.improving_t and ratio >= t.decay_line_pace
             and drop_noise >= t.lr_low_drift_noise):
         return None
     # The line needs the fall to go on past the rate's peak: a curve that already reached its best while the peak
@@ -5252,7 +5261,7 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
           f"{_n(p.tenth_at)}): the run's {_count(float(f.x[-1] - f.x[0]) + 1)} {ax}s add up to {p.lr_time:.2g} at the "
           "peak rate",
           f"per unit of that learning rate {f.metric} fell in a line to the end: over the later half of it at "
-          f"{_pct(p.pace_ratio)} of the whole run's pace, no floor near: it flattened "
+          f"{_pct(ratio)} of the whole run's pace, no floor near: it flattened "
           "because the schedule stopped stepping, not because the model stopped learning"]
     status = "likely"
     conf = _ramp(drop_noise, t.lr_low_drift_noise, 10 * t.lr_low_drift_noise, *ANNEALED_DRIFT_STRENGTH)
@@ -5262,7 +5271,7 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
     return Cause("lr_too_low", conf, ev,
                  [f"a higher learning rate: try 10x the peak{peak} (losslens verify --cause lr_too_low)",
                   "or a slower decay (more epochs for each 10x down): the descent had not finished"],
-                 {"late_pace_ratio": p.pace_ratio, "lr_time": p.lr_time, "lr_ratio": o.lr_ratio}, status=status)
+                 {"late_pace_ratio": ratio, "lr_time": p.lr_time, "lr_ratio": o.lr_ratio}, status=status)
 
 
 def _paced_by_lr(c: Cause) -> bool:

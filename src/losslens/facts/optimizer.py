@@ -83,6 +83,8 @@ class DecayPace(NamedTuple):
     past_peak_fall: float = float("nan")  # the lowest of those (raw) minus the lowest point after them, metric
                                           # units: > 0 where the fall went on past the peak stretch; NaN without
                                           # points on both sides
+    span: float = float("nan")     # the lr-time from the curve's first point to its last (the whole run's pace's)
+    before: float = float("nan")   # the lr-time the run's steps took before the curve's first point
 
 
 def _lr_time(lr: np.ndarray | None, lr_axis: np.ndarray | None, rule: str = "trapezoid") -> tuple | None:
@@ -156,7 +158,7 @@ def decay_pace(lr: np.ndarray | None, lr_axis: np.ndarray | None, x: np.ndarray,
     after = x > ax[cut - 1]
     fall = float(np.min(y[at_peak]) - np.min(y[after])) if at_peak.any() and after.any() else float("nan")
     return DecayPace(drop, ratio, ols_slope_t(tau[late], y[late])[1], int(late.sum()), float(cum[-1]),
-                     float(ax[low[0]]), int(at_peak.sum()), fall)
+                     float(ax[low[0]]), int(at_peak.sum()), fall, span, float(tau[0]))
 
 
 class PeakClimb(NamedTuple):
