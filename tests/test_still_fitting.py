@@ -161,3 +161,13 @@ def test_the_same_run_read_on_its_cross_entropy_still_converges():
     # (Its first action names the 5.4% val_loss fell after X, FELL_AFTER_X, not the score's forecast.)
     first = str(d.causes[0].actions[0])
     assert first.startswith("still falling at the end") and "stopping at 23 would have given up 5.4%" in first
+
+
+def test_a_resumed_log_under_a_cut_schedule_reads_its_fall_against_the_one_before_it():
+    """The joined versions (epochs 10-59) read lr_too_low, "later half at 171% of the whole run's pace ... try 10x
+    the peak 0.06": the whole run's pace per unit of lr was measured from the resume point, without the fall before it
+    (diagnosis.decayed_in_line). Retrained from make.py's model and schedule for 60 epochs (session 49): SGD 0.3 ends
+    val 0.2292 (the log 0.2307), 0.6 ends 0.968, 3.0 diverges, 0.03 ends 0.2295: converged."""
+    d = losslens.diagnose(str(RESUMED.parent.parent))
+    assert d.verdict == "converged", [c.id for c in d.causes]
+    assert "lr_too_low" not in [c.id for c in d.causes]
