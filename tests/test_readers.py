@@ -155,7 +155,7 @@ def test_what_a_lightning_progress_bar_drew_reads_as_its_metrics():
     value is its last drawing; equal to the run's metrics.csv to the bar's 3 significant digits."""
     [bar] = read(LOGS / "lightning_tqdm" / "progress.txt")
     [csv_run] = read(LOGS / "lightning_tqdm" / "version_0" / "metrics.csv")
-    assert bar.meta["format"] == "printed_log" and bar.axis_name == "epoch"
+    assert bar.meta["format"] == "lightning_console" and bar.axis_name == "epoch"
     _same(bar.axis, csv_run.axis)
     np.testing.assert_allclose(bar.series["val_loss"], csv_run.series["val_loss"], rtol=5e-3)
 
@@ -447,11 +447,11 @@ def test_printed_epoch_log_averages_the_batch_losses_of_each_epoch(tmp_path):
     path.write_text("epoch 1 loss 0.5\nepoch 2 loss 0.4\n")
     [short] = read(path)
     _same(short.series["train_loss"], [0.5, 0.4])
-    # What a non-interactive Lightning run printed (its progress bar draws only the end): said so
-    # in words about text, not "no numeric columns (found: Seed, set, to, 0)".
+    # What a non-interactive Lightning run printed (its RichProgressBar draws only the end): said so
+    # in words about text, not "no numeric columns (found: Seed, set, to, 0)", naming the bar and what to read instead.
     path.write_text("Seed set to 0\nGPU available: False, used: False\n`Trainer.fit` stopped: `max_epochs=8` reached.\n"
                     "Epoch 7/7  38/38 0:00:00 550.31it/s v_num: 0.000\n   train_loss: 0.610\n   val_loss: 0.830\n")
-    with pytest.raises(UnknownFormatError, match="no training log in this text"):
+    with pytest.raises(UnknownFormatError, match=r"RichProgressBar.*\(epoch 7\): no curve to read.*metrics\.csv"):
         read(path)
 
 

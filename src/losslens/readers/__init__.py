@@ -361,6 +361,14 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     printed = _printed(text, options)
     if printed is not None:
         return printed
+    rich = console.lightning_rich_epochs(text)
+    if rich:
+        # Rich redraws its bar only on a terminal: written to a file it prints the bar once, as fit left it.
+        shown = ", ".join(f"epoch {e}" for e in dict.fromkeys(rich))
+        raise UnknownFormatError(
+            f"Lightning's RichProgressBar, captured outside a terminal, printed its bar only as fit left it ({shown}): "
+            "no curve to read; read the run's CSVLogger file (lightning_logs/version_N/metrics.csv), or capture the "
+            "console with Trainer(callbacks=[TQDMProgressBar()]), which prints every epoch", options["source"])
     try:
         return table.csv_runs(text, fmt="csv", **options)
     except UnknownFormatError:

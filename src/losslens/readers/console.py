@@ -1,5 +1,6 @@
 """What training printed: a captured console log (``python train.py > out.txt``, a notebook's
-output, ``nohup.out``) read as a training log — Keras' ``fit``, a Hugging Face ``Trainer``, or a
+output, ``nohup.out``) read as a training log — Keras' ``fit``, a Hugging Face ``Trainer``, Lightning's
+``trainer.fit`` with its TQDM bar (:func:`lightning_console_columns`: an epoch is its bar's last drawing), or a
 loop's own ``print`` lines (see :func:`printed_log_columns`).
 
 Each epoch starts with ``Epoch 3/20``; the progress line that follows ends with the epoch's
@@ -217,6 +218,8 @@ def printed_columns(text: str, source=None, where: str = "line", report: bool = 
     reading hook (:func:`._source.progress`) as they are read."""
     if is_keras_console(text):
         parsed, fmt = keras_console_columns(text, source, where, report), "keras_console"
+    elif is_lightning_console(text):
+        parsed, fmt = lightning_console_columns(text, source, where, report), "lightning_console"
     elif (parsed := printed_table_columns(text, source, where)) is not None:
         fmt = "printed_table"
     elif is_printed_log(text):
@@ -831,15 +834,11 @@ _POSTFIX = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(" + _NUMBER + r")%?\s*$", re.I)
 _POSTFIX_ANY = re.compile(r"^\s*([A-Za-z_][\w./-]*)=(.*)$")
 
 
-def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float], tuple[str, str] | None] | None:
-    """``((desc, total), postfix values, (name, text) of a curve's value that is not a number, or None)``
-    of one drawing of a tqdm bar with a postfix, else None."""
-    m = _TQDM.match(line)
-    if m is None:
-        return None
-    parts = m.group("inside").split(", ")[2:]  # elapsed<remaining, rate, then the postfix
+def _postfix(inside: str) -> tuple[dict[str, float], tuple[str, str] | None]:
+    """``(values, (name, text) of a curve's value that is not a number, or None)`` of a bar's postfix, ``inside``
+    its brackets (``00:01<00:00, 8.58it/s, v_num=0, train_loss_step=1.730``)."""
     pairs, bad = {}, None
-    for part in parts:
+    for part in inside.split(", ")[2:]:  # elapsed<remaining, rate, then the postfix
         p = _POSTFIX.match(part)
         if p:
             pairs[p.group(1)] = float(p.group(2))
@@ -847,6 +846,16 @@ def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float], tuple[s
         p = _POSTFIX_ANY.match(part)
         if p and bad is None and _stray(p.group(1), p.group(2)):
             bad = (p.group(1), p.group(2))
+    return pairs, bad
+
+
+def _tqdm_drawing(line: str) -> tuple[tuple[str, int], dict[str, float], tuple[str, str] | None] | None:
+    """``((desc, total), postfix values, (name, text) of a curve's value that is not a number, or None)``
+    of one drawing of a tqdm bar with a postfix, else None."""
+    m = _TQDM.match(line)
+    if m is None:
+        return None
+    pairs, bad = _postfix(m.group("inside"))
     return ((m.group("desc").strip(), int(m.group("total"))), pairs, bad) if pairs or bad else None
 
 
@@ -893,3 +902,135 @@ def tqdm_postfix_columns(text: str, source=None, where: str = "line"
     for name in names:
         cols[name] = np.array([p.get(name, np.nan) for p in points], dtype=float)
     return cols, stated_nonfinite({name: [p[name] for p in points if name in p] for name in names})
+
+
+# ---- Lightning's TQDMProgressBar: what trainer.fit printed --------------------------------------------
+# "Epoch 3: 100%|██████████| 10/10 [00:01<00:00, 8.58it/s, v_num=0, train_loss_step=1.730, val_loss=2.010]": the
+# main bar, redrawn with carriage returns at every batch (its counter, then its postfix), once more when validation
+# ends (the val_* values) and once when the epoch ends (the *_epoch values), then reset to 0/10 with the same
+# postfix before "Epoch 4" is set. The total is "?" where the loader has no length.
+_LIGHTNING_BAR = re.compile(r"^Epoch (?P<epoch>\d+):\s*(?:\d{1,3}%)?\|[^|]*\|\s*(?P<n>\d+)/(?P<total>\d+|\?)"
+                            r"\s*\[(?P<inside>[^\]]*)\]\s*$")
+# The validation loop's bar ("Validation DataLoader 0:  50%|..."; "Validation: |  | 0/? ..." as it starts).
+_LIGHTNING_VAL = re.compile(r"^Validation(?: DataLoader \d+)?:\s")
+# What only Lightning prints beside an "Epoch N" bar: a hand-written loop's tqdm(desc=f"Epoch {e}") stays a loop's
+# prints (printed_log_columns), as it was read before.
+_LIGHTNING_MARKS = ("v_num=", "Validation DataLoader", "Sanity Checking DataLoader", "`Trainer.fit` stopped")
+# A row of the table trainer.test / trainer.validate print ("│ test_loss │ 0.40579700469970703 │", rich's box or
+# the plain one without it): a result after training.
+_RESULT_ROW = re.compile(r"^\s*[│┃|]?\s*[A-Za-z_][\w./-]*\s*[│┃|]?\s+(?:" + _NUMBER + r")\s*[│┃|]?\s*$", re.I)
+# RichProgressBar's main bar, "Epoch 7/7  ━━━━ 10/10 0:00:00 • 0:00:00 580.79it/s v_num: 0.000".
+_RICH_BAR = re.compile(r"^Epoch (\d+)/(\d+)\s+[━╸╺ ]*\s\d+/\d+\s")
+
+
+def is_lightning_console(text: str) -> bool:
+    """What Lightning's ``trainer.fit`` printed with its TQDM bar: an ``Epoch N`` bar with a postfix, beside a mark of
+    Lightning's own (its ``v_num``, its validation or sanity-check bar, its closing message)."""
+    head = text[:2_000_000]
+    if "Epoch " not in head or "|" not in head or not any(m in head for m in _LIGHTNING_MARKS):
+        return False
+    return any((m := _LIGHTNING_BAR.match(ln)) and "=" in m.group("inside") for ln in _lines(head))
+
+
+def lightning_rich_epochs(text: str) -> list[int]:
+    """The epochs RichProgressBar's drawings of ``trainer.fit``'s bar show (``Epoch 7/7 ━━━ ...``), in order."""
+    if "Epoch " not in text[:2_000_000]:
+        return []
+    return [int(m.group(1)) for ln in _lines(text[:2_000_000]) if (m := _RICH_BAR.match(ln))]
+
+
+class _LightningEpoch:
+    """The drawings of one epoch's bar: the last one's values, each batch's values while it trained, whether the
+    validation loop ran inside it and whether it counted all its batches."""
+
+    def __init__(self, epoch: int, line: int):
+        self.epoch, self.line = epoch, line
+        self.last: dict[str, float] = {}
+        self.batches: dict[int, dict[str, float]] = {}  # counter -> values, before the epoch's end
+        self.validating = self.validated = self.ended = False
+        self.counted = True  # the bar knows its total (a loader without a length draws "5/?")
+        self.bad = None
+
+    def drawn(self, n: int, total: str, pairs: dict, bad, where: str) -> None:
+        if self.validating:
+            # The bar redrawn after the validation bar: on_validation_end set its val_* values (during fit only:
+            # trainer.validate after fit draws no main bar, and its values are no epoch's).
+            self.validating, self.validated = False, True
+        self.counted = total != "?"
+        if self.counted and n == int(total):
+            self.ended = True
+        elif n and not self.ended:  # (0/10: the bar reset, the epoch before's values)
+            self.batches[n] = pairs
+        self.last = pairs
+        self.bad = (where, *bad) if bad else None
+
+    @property
+    def cut(self) -> bool:
+        """Cut off before its bar counted all its batches (a bar without a total cannot say)."""
+        return self.counted and not self.ended
+
+    def row(self) -> dict[str, float]:
+        """The epoch's values as of its end: its last drawing's, val_* only where validation ran in it (else the
+        bar still shows an earlier epoch's), a ``_step`` copy left out beside its ``_epoch`` one (the last batch's
+        value beside the epoch's), and a value that changed from batch to batch while the epoch trained (logged
+        per step only: the last drawing holds its last batch's) the mean of its batches' values, as Keras and the
+        ``_epoch`` copy average an epoch's batch losses."""
+        batches, ended = self.batches, self.ended
+        if not self.counted and batches:  # its last count drew the epoch's end, as "5/5" does
+            batches, ended = {k: v for k, v in batches.items() if k < max(batches)}, True
+        row = {}
+        for name, value in self.last.items():
+            if name == "v_num" or (name.endswith("_step") and f"{name[:-5]}_epoch" in self.last):
+                continue
+            if is_validation(name):
+                if self.validated:
+                    row[name] = value
+                continue
+            per_batch = [p[name] for p in batches.values() if name in p]
+            if len(set(per_batch)) > 1:
+                row[name] = float(np.mean(per_batch + ([value] if ended else [])))
+            else:
+                row[name] = value
+        return row
+
+
+def lightning_console_columns(text: str, source=None, where: str = "line", report: bool = False
+                              ) -> tuple[dict[str, np.ndarray], set[str]]:
+    """``{"epoch": ..., metric: ...}`` from what Lightning's ``trainer.fit`` printed with its TQDM progress bar (a
+    captured console, ``python train.py > out.txt 2>&1``), one row per epoch (:meth:`_LightningEpoch.row`), and the
+    metrics that printed a nan/inf there. An epoch cut off before its bar counted all its batches (a run killed
+    mid-epoch: its values are a batch's, its ``_epoch`` ones the epoch before's) is left out, said in a warning; the
+    tables ``trainer.test`` / ``trainer.validate`` print after fit (``│ test_loss │ 0.41 │``) are results after
+    training, left out with one warning. With ``source``, a value of a read bar that is not a number raises."""
+    from ._source import warn
+
+    epochs: list[_LightningEpoch] = []
+    results: list[tuple[int, str]] = []
+    for n, ln in _numbered_lines(text, report):
+        m = _LIGHTNING_BAR.match(ln)
+        if m:
+            e = int(m.group("epoch"))
+            if not epochs or epochs[-1].epoch != e:
+                epochs.append(_LightningEpoch(e, n))
+            pairs, bad = _postfix(m.group("inside"))
+            epochs[-1].drawn(int(m.group("n")), m.group("total"), pairs, bad, f"{where} {n}")
+        elif epochs and _LIGHTNING_VAL.match(ln):
+            epochs[-1].validating = True
+        elif epochs and _RESULT_ROW.match(ln) and n > epochs[-1].line:
+            results.append((n, ln.strip()))
+    if epochs and epochs[-1].cut:
+        cut = epochs.pop()
+        counted = max(cut.batches, default=0)
+        warn(source or "printed log", "epoch %d was cut off after %d of its batches (%s %d on): left out, its values "
+             "are a batch's, not the epoch's", cut.epoch, counted, where, cut.line)
+    for ep in epochs:
+        if ep.bad and source is not None:
+            raise _damaged(source, *ep.bad)
+    if results:
+        _say_summaries(source, where, results)
+    rows = [(ep.epoch, ep.row()) for ep in epochs]
+    names = list(dict.fromkeys(k for _, r in rows for k in r))
+    cols = {"epoch": np.array([e for e, _ in rows], dtype=float)}
+    for name in names:
+        cols[name] = np.array([r.get(name, np.nan) for _, r in rows], dtype=float)
+    return cols, stated_nonfinite({name: [r[name] for _, r in rows if name in r] for name in names})
