@@ -134,3 +134,7 @@ def test_a_bar_without_a_total_reads_the_same(name, tmp_path):
     assert list(run.axis) == list(printed.axis)
     for col in printed.series:
         np.testing.assert_array_equal(run.series[col], printed.series[col])
+    truth = _truth(name)
+    train = "train_loss_mean" if name == "tqdm_step" else "train_loss"
+    np.testing.assert_allclose(run.series["val_loss"], truth.series["val_loss"], rtol=PRINTED)
+    np.testing.assert_allclose(run.series["train_loss"], truth.series[train], rtol=0.035)
