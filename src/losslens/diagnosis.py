@@ -673,6 +673,12 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # a bigger one memorises more of the same noise ("the model cannot fit the training data either" is the
         # labels' doing). Overfitting stays listed: validation did rise, and its early stop is still the best kept.
         causes = [prior] + [c for c in causes if c.id != "underfitting"]
+    else:
+        # Accuracy above 1/K from unequal classes alone, its loss never under ln K: labels without signal, whatever
+        # weights the loss carries (weighted_chance). Overfitting stays listed: validation did rise.
+        weighted = weighted_chance(f, losses, t, causes)
+        if weighted is not None:
+            causes = [weighted] + [c for c in causes if c.id != "underfitting"]
     _collapse_leads(causes)
     _strongest_reading(causes)
     _thrown_then_held(f, t, causes)
@@ -3887,6 +3893,75 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
         + ACTIONS["no_signal"][1:2]
     return Cause("no_signal", PRIOR_CONF_K_KNOWN if k is not None else PRIOR_CONF_K_ASSUMED, ev, acts,
                  {"majority_share": m, "prior_entropy": bound, "val_best": best})
+
+
+#: weighted_chance: the most above ln K a validation loss's best may sit and still be a model at chance. A weighted
+#: loss's best constant scores ln K at most (torch's weight= divides by the weights' sum, so with balanced weights a
+#: uniform answer is its constant), an unweighted one the class frequencies' entropy, under ln K; labels without signal
+#: leave the best at the first epoch's near-uniform answer (tests/fixtures/ecosystem/weighted_chance: torch 1.103 and
+#: Keras 1.053 against ln 3 = 1.099). A best well above ln K is another reading (_val_unlike_training: 3.58 against ln
+#: 10 for digits validated on shifted images).
+WEIGHTED_BEST_ABOVE = 1.05
+
+
+def weighted_chance(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Cause]) -> Cause | None:
+    """An ``overfitting`` verdict on a classifier whose validation accuracy sits above 1/K but whose validation loss
+    never got clearly under a uniform guess's ln K: imbalanced classes, not signal, put the accuracy there; no_signal.
+
+    Fires where overfitting leads and: K is given or inferred; validation accuracy is logged (no_signal reads it at
+    chance 1/K; this is the accuracy above 1/K that unequal classes give a model that ignores its inputs, anything up
+    to the largest class's share, lower where class weights move its answers toward the small classes); the
+    validation loss's best sits fewer than ``no_signal_beaten_noise`` (4) noise sds under ln K, and at most
+    ``WEIGHTED_BEST_ABOVE`` x ln K (:func:`_val_beat_a_guess` measures against ln K and validation's first value,
+    and a first check after an epoch of learning sits under ln K: ln K alone here); training memorised (its loss
+    fell ≥ ``memorise_drop`` of its start).
+
+    Class weights on random labels, 3 classes 70/20/10 with balanced weights (tests/fixtures/ecosystem/
+    weighted_chance): torch's CrossEntropyLoss(weight=) on both sets, validation best 1.103 at epoch 0 against ln 3 =
+    1.099, accuracy 0.49; Keras' fit(class_weight=), validation unweighted, best 1.053 (2.0 noise sds under ln 3),
+    accuracy 0.49 against a majority of 0.71 -- both read "overfitting at epoch 0: regularize" (balanced
+    validation accuracy 0.32 and 0.33: chance). The same runs with labels that carry signal reach 0.458 and 0.360
+    (26 and 52 sds under ln 3), balanced accuracy 0.83: overfitting, as before. Not read: two classes 90/10 under
+    Keras' class_weight, whose unweighted validation fell to 0.512 against ln 2 (5 sds) while the class
+    frequencies' entropy is 0.316: the log does not show the split, and a model that learned a little scores so too.
+
+    Actions: the labels first (no_signal's), and a balanced metric, which accuracy against 1/K is not.
+    """
+    if not causes or causes[0].id != "overfitting":
+        return None
+    lf = losses if losses is not None else f
+    c = f.chance
+    if lf.metric != "val_loss" or c is None or c.classes is None or c.classes < 2 or c.val_acc_tail is None \
+            or c.chance is None or lf.y.shape[0] < 4:
+        return None
+    y = lf.y[np.isfinite(lf.y)]
+    tp = lf.train_plateau
+    if y.size < 4 or tp is None or not tp.improvement > t.memorise_drop * abs(tp.start):
+        return None
+    ln_k = math.log(c.classes)
+    best = float(y.min())
+    sd = noise_sigma(y)
+    below = (ln_k - best) / sd if sd > 0 else math.inf if best < ln_k else 0.0
+    if below >= t.no_signal_beaten_noise or best > WEIGHTED_BEST_ABOVE * ln_k:
+        return None
+    best_at = _n(float(lf.x[int(np.nanargmin(lf.y))]))
+    under = f"{_count(below, 1)} noise sds under it" if below > 0 else "not under it"
+    ev = [f"validation accuracy {c.val_acc_tail:.3f} over the last quarter is above chance 1/{c.classes} = "
+          f"{c.chance:.3f}{_k_source(c)}, but with unequal classes that is no signal: a model that ignores the inputs "
+          "scores anything up to the largest class's share, and class weights (Keras' class_weight, a loss's "
+          "weight=) move its answers toward the small classes, under that share",
+          f"val_loss never got clearly under a uniform guess's ln {c.classes} = {ln_k:.4g}: its best {best:.4g} at "
+          f"{lf.axis_name} {best_at} is {under}; a classifier that learned anything of the inputs gets there, and "
+          "labels without signal score no better than a constant answer (under class weights ln K itself: torch's "
+          "weight= divides by the weights' sum; unweighted the class frequencies' entropy)",
+          f"while train_loss fell {_pct(_ratio(tp.improvement, abs(tp.start)))} from {tp.start:.4g}: the model "
+          "memorises its training examples' labels"]
+    acts = ACTIONS["no_signal"][:2] + [
+        "score validation with a balanced metric (balanced accuracy, ROC AUC per class): with unequal classes, "
+        "accuracy above 1/K says nothing of signal, and balanced accuracy at 1/K says none was learned"]
+    return Cause("no_signal", PRIOR_CONF_K_KNOWN if not c.classes_inferred else PRIOR_CONF_K_ASSUMED, ev, acts,
+                 {"val_acc": c.val_acc_tail, "chance": c.chance, "val_best": best, "ln_k": ln_k,
+                  "below_ln_k_sd": float(below)})
 
 
 #: Validation that never beat the untrained level: beside labels without signal, a split unlike training.
