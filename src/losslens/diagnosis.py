@@ -885,6 +885,13 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
                     "may be the log's rounding")
         causes.remove(logged)
         causes.insert(0, logged)
+    if causes and causes[0].id == "converged":
+        # A squared error on class probabilities crawls near its targets long after its big gains: "flat" against an
+        # improvement measured from (K - 1) / K^2 is no floor (_squared_error_crawls).
+        crawl = _squared_error_crawls(run, f, t)
+        if crawl is not None:
+            causes[0].status, causes[0].confidence = "possible", min(causes[0].confidence, 0.5)
+            causes.insert(0, crawl)
     # More specific readings of "still falling" and "flat": a near-straight slow descent is a
     # too-small step; a flat stretch the run later left was a temporary plateau.
     # (The flat stretch the run left is an observed event; a too-small step is an inference from
@@ -9543,6 +9550,78 @@ def _accuracy_rose_after_x(run: Run, f: Facts, t: Thresholds) -> Cause | None:
     acts = [f"not a stop at {axn} {_n(pl.epoch)}: {given}; train on with early stopping on {name} (monitor='{mon}' "
             "with a patience, restoring the best weights)"]
     return Cause("converged", 0.65, ev, acts, numbers)
+
+
+#: _squared_error_crawls: a mean -ln p of at most this at a point where fewer than SQUARED_ACC_TOP of the examples are
+#: right is no cross-entropy (by Jensen, mean -ln p <= 0.25 puts the mean p at >= 0.78, so > 55% of them above
+#: 1/2, right): the loss is a squared error on the class probabilities (a uniform softmax scores (K - 1) / K^2 per
+#: output, 0.25 at K = 2, 0.09 at K = 10) or another bounded loss.
+SQUARED_LOSS_TOP = 0.25
+SQUARED_ACC_TOP = 0.55
+#: ... and the loss fell at least this share of its level at X after X, training's own loss still falling at the
+#: end (t < improving_t): Keras' softmax MLP on digits at SGD 1.0 under loss="mse" fell 38% after a converged X at
+#: epoch 18 (tests/fixtures/ecosystem/mse_onehot); trained on to 80 epochs 21% lower, lr x10 46% lower. Adam 1e-2,
+#: truly flat (80 epochs: no lower), rose after its X.
+SQUARED_FELL_SINCE_X = 0.2
+
+
+def _squared_error_crawls(run: Run, f: Facts, t: Thresholds) -> Cause | None:
+    """A ``converged`` validation loss that is a squared error on class probabilities (MSE on one-hot targets, an
+    old tutorial's loss="mse" for a classifier), still falling a large share of its level since X: still_improving.
+
+    Fires on a converged lead where: an accuracy is logged beside its loss (training's pair, epoch means, or
+    validation's) and at their first point the loss is at most ``SQUARED_LOSS_TOP`` (0.25) while the accuracy is
+    under ``SQUARED_ACC_TOP`` (0.55), which no cross-entropy scores; the diagnosed val_loss fell at least
+    ``SQUARED_FELL_SINCE_X`` of its level at X after X (its running median of 3, X to the end); and the training
+    loss's last quarter still falls (t < ``improving_t``). A squared error's gradient shrinks with the distance to
+    the one-hot target (through a softmax by p(1 - p) more), so it crawls after its big gains, and "within 5% of its
+    whole improvement" measured from a uniform output's (K - 1) / K^2 holds a fall of a third of its level.
+
+    Keras' 64-64-10 softmax MLP on digits under loss="mse" at SGD 1.0 (tests/fixtures/ecosystem/mse_onehot):
+    read "converged at epoch 18" at 0.00592 (0.00958 at X); trained on to 80 epochs 0.00469 (-21%), lr x3 0.00432,
+    lr x10 0.00320 (-46%). Not read: Adam 1e-2 on the same model (converged; 80 epochs no lower), whose val_loss
+    rose after X.
+
+    Actions: keep training or raise the learning rate; for a classifier, cross-entropy."""
+    if f.metric != "val_loss" or f.plateau.index is None or f.train_trend is None \
+            or not f.train_trend.slope_t < t.improving_t:
+        return None
+    first = None
+    for loss_key, acc_key in (("train_loss", "train_acc"), ("val_loss", "val_acc")):
+        loss, acc = run.get(loss_key), accuracy_fraction(run.get(acc_key))
+        if loss is None or acc is None:
+            continue
+        loss, acc = np.asarray(loss, dtype=float), np.asarray(acc, dtype=float)
+        both = np.flatnonzero(np.isfinite(loss) & np.isfinite(acc))
+        if both.size and 0 < loss[both[0]] <= SQUARED_LOSS_TOP and acc[both[0]] < SQUARED_ACC_TOP:
+            first = (loss_key, float(loss[both[0]]), float(acc[both[0]]))
+            break
+    if first is None:
+        return None
+    y = median3(f.y)
+    at_x, end = float(y[f.plateau.index]), float(y[-1])
+    if not at_x > 0 or not (at_x - end) >= SQUARED_FELL_SINCE_X * at_x:
+        return None
+    share = (at_x - end) / at_x
+    key, level, acc0 = first
+    near = min(range(2, 1001), key=lambda k: abs((k - 1) / k ** 2 - level))
+    uniform = (near - 1) / near ** 2
+    # (Said only where the level names one K: an epoch's mean starts below the untrained point.)
+    k_words = f", near a uniform softmax's (K - 1) / K^2 = {uniform:.4g} at K = {near}" \
+        if abs(uniform - level) <= 0.05 * uniform else ""
+    ax = f.axis_name
+    ev = [f"{f.metric} is a squared error on the class probabilities, not a cross-entropy: {key} started at "
+          f"{level:.4g}{k_words}, beside accuracy {acc0:.3f}; a cross-entropy that low (≤ {SQUARED_LOSS_TOP:g}) puts "
+          f"the right class's mean probability at ≥ 0.78, more than {SQUARED_ACC_TOP:.0%} right",
+          f"{f.metric} fell {_pct(share)} of its level after {ax} {_n(f.plateau.epoch)} ({at_x:.4g} → {end:.4g}) and "
+          f"train_loss still falls at the end (t = {_t(f.train_trend.slope_t)}): a squared error's gradient shrinks "
+          "with the distance to the one-hot targets (through a softmax by p(1 - p) more), so it crawls long after its "
+          "big gains; \"within 5% of its whole improvement\", measured from a uniform output's level, is no floor"]
+    acts = [Action("keep training, or raise the learning rate: the loss still falls at this pace", TRAIN_ON),
+            "for a classifier, train on cross-entropy (Keras loss='categorical_crossentropy' on the softmax, "
+            "torch's CrossEntropyLoss on the logits): its gradient does not vanish as the outputs near their targets"]
+    return Cause("still_improving", 0.75, ev, acts,
+                 {"squared_first_loss": level, "fell_since_x": share, "train_slope_t": f.train_trend.slope_t})
 
 
 def _still_falling_since_x(f: Facts, t: Thresholds) -> Cause | None:
