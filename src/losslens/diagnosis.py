@@ -3467,7 +3467,8 @@ def no_signal(f: Facts, t: Thresholds) -> Cause | None:
     its inputs or labels unlike training's (held-out digits with inverted pixels: 0.002, 8.7 sds under chance).
     Imbalanced classes, where chance is the class frequencies' entropy, not ln K: a run read overfitting whose
     validation accuracy sat at the majority's share at every point, its loss never below that entropy, is read by
-    :func:`learned_prior`.
+    :func:`learned_prior`; one whose validation accuracy sits above 1/K (unequal classes score so with no signal,
+    class weights or not) while its loss never got clearly under ln K, by :func:`weighted_chance`.
 
     Named bars it reads itself (:class:`Thresholds`): ``chance_z``, ``lr_high_oscillation``, ``memorise_drop``,
     ``no_signal_beaten_noise``, ``no_signal_gap``, ``no_signal_val_noise``, ``no_signal_val_share``, ``overfit_rise_noise``, ``stuck_rel``; the
@@ -3909,13 +3910,19 @@ def learned_prior(f: Facts, losses: Facts | None, t: Thresholds,
 #: Keras 1.053 against ln 3 = 1.099). A best well above ln K is another reading (_val_unlike_training: 3.58 against ln
 #: 10 for digits validated on shifted images).
 WEIGHTED_BEST_ABOVE = 1.05
+#: weighted_chance: read with 3 classes or more. With two, accuracy above 1/2 beside a loss that never beat ln 2 is also
+#: a model that learned a little and then memorised: the tiny BERT on 160 examples with 20% of labels flipped
+#: (tests/fixtures/ecosystem/hf_evaluate, hf_best_accuracy) scored 0.625 on 200 (3.6 binomial sds over 1/2) with its
+#: best loss 0.682 at its first check, 0.8 sds under ln 2; and no binary run without signal was measured that the
+#: rule would have read (Keras' 90/10 under class_weight beat ln 2 by 5 sds).
+WEIGHTED_MIN_CLASSES = 3
 
 
 def weighted_chance(f: Facts, losses: Facts | None, t: Thresholds, causes: list[Cause]) -> Cause | None:
     """An ``overfitting`` verdict on a classifier whose validation accuracy sits above 1/K but whose validation loss
     never got clearly under a uniform guess's ln K: imbalanced classes, not signal, put the accuracy there; no_signal.
 
-    Fires where overfitting leads and: K is given or inferred; validation accuracy is logged (no_signal reads it at
+    Fires where overfitting leads and: K is given or inferred, ≥ ``WEIGHTED_MIN_CLASSES`` (3); validation accuracy is logged (no_signal reads it at
     chance 1/K; this is the accuracy above 1/K that unequal classes give a model that ignores its inputs, anything up
     to the largest class's share, lower where class weights move its answers toward the small classes); the
     validation loss's best sits fewer than ``no_signal_beaten_noise`` (4) noise sds under ln K, and at most
@@ -3938,7 +3945,8 @@ def weighted_chance(f: Facts, losses: Facts | None, t: Thresholds, causes: list[
         return None
     lf = losses if losses is not None else f
     c = f.chance
-    if lf.metric != "val_loss" or c is None or c.classes is None or c.classes < 2 or c.val_acc_tail is None \
+    if lf.metric != "val_loss" or c is None or c.classes is None or c.classes < WEIGHTED_MIN_CLASSES \
+            or c.val_acc_tail is None \
             or c.chance is None or lf.y.shape[0] < 4:
         return None
     y = lf.y[np.isfinite(lf.y)]
