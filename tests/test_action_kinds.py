@@ -79,11 +79,11 @@ def test_a_late_generalizer_drops_keep_training_and_the_early_stops_by_kind(monk
     _as_before(monkeypatch, path)
     d = losslens.diagnose(str(path))
     late = next(c for c in d.causes if c.id == "still_improving")
-    assert [a.startswith("KEEP TRAINING: validation is recovering") for a in late.actions if D._keeps_training(a)] \
-        == [True]
-    assert not any(D._names_best(a) for c in d.causes for a in c.actions)
+    assert [a.startswith("KEEP TRAINING: validation is recovering") for a in late.actions
+            if D._of_kind(a, D.KEEP_TRAINING, D.TRAIN_ON)] == [True]
+    assert not any(D._of_kind(a, D.EARLY_STOP_BEST, D.STOP_ON_ACC) for c in d.causes for a in c.actions)
     over = next(c for c in d.causes if c.id == "overfitting")
-    assert over.actions and not any(D._early_stops(a) for a in over.actions)
+    assert over.actions and not any(D._of_kind(a, D.EARLY_STOP, D.EARLY_STOP_BEST) for a in over.actions)
 
 
 def test_too_few_examples_goes_after_check_the_labels_by_kind(monkeypatch):
@@ -115,7 +115,8 @@ def test_a_lead_under_chance_drops_the_untrained_models_best_weights_by_kind(mon
     _as_before(monkeypatch, cut, kept=False, classes=31)
     d = losslens.diagnose(cut, classes=31)
     assert d.verdict == "overfitting" and "under chance 1/31" in d.cause.evidence[0]
-    assert not any(D._names_best(a) or "BEST WEIGHTS" in a for c in d.causes for a in c.actions)
+    assert not any(D._of_kind(a, D.EARLY_STOP_BEST, D.STOP_ON_ACC) or "BEST WEIGHTS" in a
+                   for c in d.causes for a in c.actions)
 
 
 def test_an_overfitting_beside_that_lead_drops_them_by_kind(monkeypatch):

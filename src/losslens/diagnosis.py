@@ -433,7 +433,7 @@ DATA_OR_MODEL = "data_or_model"
 #: converged's "stop at X", which a rule that finds X misleading drops (_kl_warmup, _adversarial).
 STOP_AT = "stop_at"
 #: converged's other stops, "stop here" (no X) and "stop once it is flat, at about X" (a fall after X): with STOP_AT
-#: the first actions a flattening read on a logged metric moves (:func:`_stops`).
+#: the first actions a flattening read on a logged metric moves.
 STOP = "stop"
 #: still_improving's "see the forecast for how many more epochs pay", which the forecast's quote words.
 SEE_FORECAST = "see_forecast"
@@ -447,49 +447,23 @@ CHECK_LABELS = "check_labels"
 #: which _train_errs_more puts "check the training labels".
 MODEL_SIZE = "model_size"
 #: The other actions that say train on ("keep training: the run left that flat stretch", "keep training while the
-#: logged metric improves", a late generalizer's): with KEEP_TRAINING what a late generalizer's lead replaces
-#: (:func:`_keeps_training`); not KEEP_TRAINING, which _schedule_over rewords as a longer schedule.
+#: logged metric improves", a late generalizer's): with KEEP_TRAINING what a late generalizer's lead replaces; not
+#: KEEP_TRAINING, which _schedule_over rewords as a longer schedule.
 TRAIN_ON = "train_on"
 #: overfitting's early stop that names no epoch ("early stopping at the validation minimum", a booster's "early
-#: stopping on the validation set"), which a late generalizer's overfitting drops (:func:`_early_stops`).
+#: stopping on the validation set"), which with EARLY_STOP_BEST a late generalizer's overfitting drops.
 EARLY_STOP = "early_stop"
 #: An early stop that names the epoch its best weights are from (on the loss, on a logged score, on validation
 #: accuracy): an early stop, and one that _under_chance_lead drops where that epoch is the untrained model's.
 EARLY_STOP_BEST = "early_stop_best"
-#: overfitting's "stop on validation accuracy, not the loss: its best weights are from X", which names X too.
+#: overfitting's "stop on validation accuracy, not the loss: its best weights are from X", which names X too: with
+#: EARLY_STOP_BEST what _under_chance_lead drops.
 STOP_ON_ACC = "stop_on_acc"
 
 
-def _data_or_model(action: str) -> bool:
-    """converged's "to go lower, change the data or the model" action, with or without its ", not the epoch count"
-    (dropped after an annealed schedule, whose longer version is an epoch count that may pay)."""
-    return _of_kind(action, DATA_OR_MODEL)
-
-
-def _of_kind(action: str, kind: str) -> bool:
-    """Whether ``action`` is the rules' action named ``kind`` (:attr:`~losslens.result.Action.kind`)."""
-    return getattr(action, "kind", None) == kind
-
-
-def _stops(action: str) -> bool:
-    """Whether ``action`` is one of converged's stops (:data:`STOP_AT`, :data:`STOP`), not a first action that already
-    says train on (a forecast's, a loss still falling at the end) or keep the best weights."""
-    return _of_kind(action, STOP_AT) or _of_kind(action, STOP)
-
-
-def _keeps_training(action: str) -> bool:
-    """Whether ``action`` says train on as it is (:data:`KEEP_TRAINING`, :data:`TRAIN_ON`)."""
-    return _of_kind(action, KEEP_TRAINING) or _of_kind(action, TRAIN_ON)
-
-
-def _early_stops(action: str) -> bool:
-    """Whether ``action`` is an early stop on the validation curve (:data:`EARLY_STOP`, :data:`EARLY_STOP_BEST`)."""
-    return _of_kind(action, EARLY_STOP) or _of_kind(action, EARLY_STOP_BEST)
-
-
-def _names_best(action: str) -> bool:
-    """Whether ``action`` names the epoch the best weights are from (:data:`EARLY_STOP_BEST`, :data:`STOP_ON_ACC`)."""
-    return _of_kind(action, EARLY_STOP_BEST) or _of_kind(action, STOP_ON_ACC)
+def _of_kind(action: str, *kinds: str) -> bool:
+    """Whether ``action`` is one of the rules' actions named ``kinds`` (:attr:`~losslens.result.Action.kind`)."""
+    return getattr(action, "kind", None) in kinds
 
 
 def _epoch_count_dropped(actions: list[str]) -> list[str]:
@@ -856,7 +830,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         later = causes[i].numbers.get("flat_from", -math.inf) >= logged.numbers.get("logged_flat_from", math.inf)
         if "accuracy_rise" not in logged.numbers:
             causes[i].actions[0] = logged.actions[0]
-        elif _stops(said) and not later and ("logged_flat_from" in logged.numbers or f.metric != "val_acc"):
+        elif _of_kind(said, STOP_AT, STOP) and not later and ("logged_flat_from" in logged.numbers or f.metric != "val_acc"):
             causes[i].actions[0] = Action(str(logged.actions[0]), getattr(said, "kind", None))
             if "logged_flat_from" not in logged.numbers:
                 # (The accuracy diagnosed itself, still climbing: its forecast words the advice, _score_train_on,
@@ -3707,10 +3681,10 @@ def _under_chance_lead(f: Facts, t: Thresholds, causes: list[Cause]) -> list[Cau
     lead.evidence.insert(0, line)
     first = int(np.argmin(f.y)) == 0 and not _higher(f)
     lead.actions = [UNDER_CHANCE_ACTION] + [
-        a for a in lead.actions if not (first and _names_best(a))]
+        a for a in lead.actions if not (first and _of_kind(a, EARLY_STOP_BEST, STOP_ON_ACC))]
     for cause in causes[1:]:
         if first and cause.id == "overfitting":
-            cause.actions = [a for a in cause.actions if not _names_best(a)]
+            cause.actions = [a for a in cause.actions if not _of_kind(a, EARLY_STOP_BEST, STOP_ON_ACC)]
     return causes
 
 
@@ -8358,7 +8332,7 @@ def _train_errs_more(f: Facts, t: Thresholds, verdict: Cause, causes: list[Cause
               "starting with the training examples of highest loss (relabel or drop the wrong ones, or train with a "
               "noise-robust loss); a bigger model or more epochs memorise more of the noise, and a model twice the "
               "size tells capacity apart only once they are right")
-    i = next((i for i, a in enumerate(verdict.actions) if _data_or_model(a) or a == CAPACITY_OR_FLOOR
+    i = next((i for i, a in enumerate(verdict.actions) if _of_kind(a, DATA_OR_MODEL) or a == CAPACITY_OR_FLOOR
               or _of_kind(a, MODEL_SIZE)), len(verdict.actions))
     verdict.actions.insert(i, labels)
     verdict.numbers["train_err_share"] = te / ve
@@ -8613,7 +8587,7 @@ def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> 
                                 "above what the data allows, held by the model or its training, not the noise")
         g = f.generalization
         if g is not None and g.train_end is not None and g.train_end >= NOISE_FLOOR_FAR * float(floor):
-            i = next((i for i, a in enumerate(verdict.actions) if _data_or_model(a)), len(verdict.actions))
+            i = next((i for i, a in enumerate(verdict.actions) if _of_kind(a, DATA_OR_MODEL)), len(verdict.actions))
             verdict.actions.insert(i, Action(f"a bigger model or better features: training too sits at "
                                              f"{g.train_end / float(floor):.1f}x the floor, so the model cannot fit "
                                              "what the data allows (losslens verify --cause underfitting retrains it "
@@ -8621,7 +8595,7 @@ def _at_noise_floor(run: Run, f: Facts, verdict: Cause, causes: list[Cause]) -> 
         return causes
     verdict.evidence.append(f"{f.metric} {level:.4g} is {ratio:.2f}x {_floor_words(f)}: no model goes lower on "
                             "these targets")
-    verdict.actions = [a for a in verdict.actions if not _data_or_model(a) and a != CAPACITY_OR_FLOOR] + \
+    verdict.actions = [a for a in verdict.actions if not _of_kind(a, DATA_OR_MODEL) and a != CAPACITY_OR_FLOOR] + \
         ["to go lower, less noisy targets: at the noise floor neither a bigger model nor more data nor more epochs "
          "lowers the loss"]
     verdict.numbers["noise_floor_ratio"] = ratio
@@ -8713,7 +8687,7 @@ def _floor_of_the_loss(f: Facts, t: Thresholds, verdict: Cause) -> bool:
         f"its {which} accuracy is {_acc_text(acc)} over the last quarter{also} while its {which} loss rests at "
         f"{level:.4g}{times}: the loss's floor is above 0 — label smoothing, a penalty inside the loss, or noisy "
         "labels — not a lack of capacity")
-    verdict.actions = [a for a in verdict.actions if not _data_or_model(a)] + [
+    verdict.actions = [a for a in verdict.actions if not _of_kind(a, DATA_OR_MODEL)] + [
         Action("a bigger model will not lower this floor: judge the run by its accuracy, or by the loss without its "
                "smoothing or penalty term; only cleaner labels lower a floor that noisy labels set", MODEL_SIZE)]
     verdict.numbers["fitted_acc"] = acc
@@ -8823,7 +8797,7 @@ def _gap_is_the_level(f: Facts, verdict: Cause, causes: list[Cause]) -> None:
     verdict.actions = [Action(f"to go lower, more training data or augmentation, or regularization "
                               f"({_regularizers(f)}): {_pct(share)} of {f.metric} is the generalization gap",
                               DATA_OR_MODEL)
-                       if _data_or_model(a) else a for a in verdict.actions]
+                       if _of_kind(a, DATA_OR_MODEL) else a for a in verdict.actions]
     dl = causes[i]
     dl.status, dl.confidence = "likely", _ramp(share, GAP_SHARE_OF_LEVEL, WHOLE, *GAP_LEVEL_STRENGTH)
     dl.evidence.append(line + f"; {f.metric} held flat, not climbing as an overfit one does")
@@ -10600,14 +10574,14 @@ def _generalizing_late(run: Run, f: Facts, t: Thresholds, causes: list[Cause]) -
                         "the untrained model's" if int(np.argmin(y)) == 0 else
                         f"{f.axis_name} {_n(f.x[int(np.argmin(y))])}'s, before the climb"),
                     "to get there sooner: a larger learning rate or weight decay"] + \
-        [a for a in lead.actions if not _keeps_training(a)]
+        [a for a in lead.actions if not _of_kind(a, KEEP_TRAINING, TRAIN_ON)]
     lead.numbers.update({"late_val_acc_rise": last - first, "late_above_chance_sd": above})
     rest = [x for x in causes if x.id not in ("no_signal", "still_improving")]
     for x in rest:
         if x.id == "overfitting":
             x.status = "possible"
             x.confidence = min(x.confidence, 0.5)
-            x.actions = [a for a in x.actions if not _early_stops(a)]
+            x.actions = [a for a in x.actions if not _of_kind(a, EARLY_STOP, EARLY_STOP_BEST)]
     return [lead] + rest
 
 
