@@ -1564,10 +1564,10 @@ def _grad_far_out(run: Run, y: np.ndarray, i: int) -> tuple[float, float] | None
 
 def _trainer_steps(run: Run) -> bool:
     """``run`` is a Transformers Trainer's own log on its optimizer steps: its ``trainer_state.json``, or its
-    TensorBoard event file, which the reader puts on the same steps (``readers.tensorboard._trainer_axis``)."""
-    meta = run.meta or {}
-    return meta.get("format") == "hf_trainer_state" or (
-        meta.get("format") == "tensorboard" and meta.get("framework") == "transformers" and run.axis_name == "step")
+    TensorBoard event file, which the reader puts on the same steps (``readers.huggingface.trainer_log``)."""
+    from .readers.huggingface import trainer_log
+
+    return trainer_log(run) is not None
 
 
 def _evaluation_only(run: Run) -> np.ndarray:

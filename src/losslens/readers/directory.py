@@ -32,7 +32,7 @@ import numpy as np
 from ..columns import WALL_CLOCK, is_trainer_timing
 from ..exceptions import LosslensError, MissingExtraError, ReadError
 from ..run import Run
-from . import _source, catboost, dvclive, hparams, mmengine
+from . import _source, catboost, dvclive, hparams, huggingface, mmengine
 
 SKIP_DIRS = {"__pycache__", "node_modules", "venv", "site-packages", "wandb-artifacts"}
 # Never training logs; skipping them saves opening multi-GB checkpoints in a run folder.
@@ -400,8 +400,8 @@ _STATE_END = ("stopped_early", "early_stopped", "best_model_checkpoint", "best_g
 def _state_beside_events(copy: Run, kept: Run) -> bool:
     """``copy`` is a Trainer's trainer_state.json and ``kept`` the same run read from its TensorBoard event file on
     the Trainer's step axis (:func:`.tensorboard._read_as_trainer_state`)."""
-    return (copy.meta.get("format") == "hf_trainer_state" and kept.meta.get("format") == "tensorboard"
-            and kept.meta.get("framework") == "transformers" and copy.axis_name == kept.axis_name == "step")
+    return (huggingface.trainer_log(copy) == "state" and huggingface.trainer_log(kept) == "events"
+            and copy.axis_name == "step")
 
 
 def _ends_with(copy: Run, kept: Run) -> bool:

@@ -404,6 +404,20 @@ def _best_eval_set(obj: dict, cols: Mapping[str, np.ndarray]) -> dict:
     return picked
 
 
+def trainer_log(run: Run) -> str | None:
+    """Which of a Transformers Trainer's own logs on its optimizer steps ``run`` is: ``"state"``, its
+    ``trainer_state.json``, or ``"events"``, its TensorBoard event file, which the reader puts on the same steps
+    (:func:`.tensorboard._read_as_trainer_state`); else None. The rules that read a Trainer's records
+    (``diagnosis._trainer_steps``) and the folder that keeps the state's facts with its event file's reading
+    (``directory._state_beside_events``) ask this one question."""
+    meta = run.meta or {}
+    if meta.get("format") == "hf_trainer_state":
+        return "state"
+    if meta.get("format") == "tensorboard" and meta.get("framework") == "transformers" and run.axis_name == "step":
+        return "events"
+    return None
+
+
 def plan_end(run: Run, obj: dict, source=None) -> None:
     """The Trainer's planned end in ``run.meta["planned_end"]`` (``planned_end_from`` says which key):
     ``max_steps`` on the step axis (the total the Trainer computed before its first step, whatever set it:
