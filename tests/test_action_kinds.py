@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from typer.testing import CliRunner
+
 import losslens
+import losslens.comparison as C
 import losslens.diagnosis as D
+from losslens.cli import app
 from losslens.result import Action
 
 ECO = Path(__file__).parent / "fixtures" / "ecosystem"
@@ -140,6 +144,72 @@ def test_an_overfitting_beside_that_lead_drops_them_by_kind(monkeypatch):
 @pytest.mark.parametrize("kind,built", [
     (D.EARLY_STOP, D.ACTIONS["overfitting"][0]), (D.EARLY_STOP, D.BOOSTER_ACTIONS["overfitting"][0]),
     (D.CHECK_LABELS, D.ACTIONS["no_signal"][0]), (D.MODEL_SIZE, D.ACTIONS["underfitting"][0]),
-    (D.KEEP_TRAINING, D.ACTIONS["still_improving"][0])])
+    (D.KEEP_TRAINING, D.ACTIONS["still_improving"][0]), (D.RAISES_LR, D.ACTIONS["lr_too_low"][0]),
+    (D.MORE_DATA, D.ACTIONS["data_limited"][0])])
 def test_the_tables_actions_carry_their_kinds(kind, built):
     assert D._of_kind(built, kind)
+
+
+def test_compare_reads_the_change_a_first_action_makes_off_its_kind(monkeypatch):
+    # A diabetes MLP 256 -> 32 wide (size_factor) fell short of overfitting's bar: its first action, early stopping
+    # with its best weights, was not tried, however it is worded; here worded to name the model's width too, which
+    # the words the decision once searched ("model", "width") took for the change made.
+    runs = ECO / "compare_remedies"
+
+    class _Worded(Action, metaclass=_AnyAction):
+        def __new__(cls, text, kind=None, claim=None):
+            return Action(text + " (whatever the model's width)" if kind == D.EARLY_STOP_BEST else text, kind, claim)
+
+    monkeypatch.setattr(D, "Action", _Worded)
+    out = CliRunner().invoke(app, ["compare", str(runs / "diab_wide"), str(runs / "diab_narrow")]).output
+    last = out.strip().splitlines()[-1]
+    assert "the verdict's first action, early stopping" in last and "(whatever the model's width)" in last, last
+    assert "was not tried" in last, last
+
+
+@pytest.mark.parametrize("kind,change,tried", [
+    (D.LOWERS_LR, "lr_factor", True), (D.RAISES_LR, "lr_factor", True), (D.KEEP_TRAINING, "epochs_factor", True),
+    (D.EARLY_STOP, "epochs_factor", True), (D.STOP_AT, "lr_factor", False), (D.DATA_OR_MODEL, "size_factor", True),
+    (D.MORE_DATA, "data_factor", True), (D.LESS_REG, "decay_factor", True), (D.CHECK_LABELS, "shuffle_labels", True),
+    (D.MODEL_SIZE, "decay_factor", False), (None, "lr_factor", None), (D.GAP_REMEDY, "decay_factor", None)])
+def test_compare_knows_the_change_of_each_kind(kind, change, tried):
+    assert C._not_tried(Action("whatever words", kind), {change: 2.0}) is (None if tried is None else not tried)
+
+
+def test_the_small_validation_line_finds_the_early_stops_own_line_by_kind(monkeypatch):
+    # scikit-learn's MLP stopped by its patience on 120 held-out samples (tests/fixtures/ecosystem/sklearn_mlp_patience):
+    # still_improving says the stop itself (_cut_in_noise), after which the small-validation line does not say it
+    # again, however that line is worded.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_sklearn_patience import _Fitted
+
+    seen = []
+    rule = D._cut_in_noise
+    monkeypatch.setattr(D, "_cut_in_noise", lambda f, t: seen.append(f) or rule(f, t))
+    d = losslens.diagnose(_Fitted("default_p10"))
+    own = next(e for e in d.cause.evidence if D._of_kind(e, D.CUT_IN_NOISE))
+    assert own.startswith("stopped by early stopping (patience 10)")
+    f = seen[0]
+    said = D.Evidence(_shout(own.replace("stopped by early stopping", "early stopping")).upper(), D.CUT_IN_NOISE)
+    assert D._stopped_on_them(f, [D.Cause("still_improving", 0.6, [said], [], {})]) == ""
+    assert D._stopped_on_them(f, [D.Cause("still_improving", 0.6, [str(said)], [], {})]).startswith(
+        ", and early stopping (patience 10) ended the fit on them")
+
+
+def test_validation_ends_is_said_where_it_was_read_found_by_kind(monkeypatch):
+    # A torch loop whose losses turned NaN at its last epoch (tests/fixtures/ecosystem/nan_last_epoch): data_limited,
+    # read on the run before the NaN, says validation's last finite value, its line found by its kind.
+    path = ECO / "nan_last_epoch" / "torch" / "epochs.csv"
+    plain = _read(path)
+    assert "validation's last finite value" in plain
+
+    evidence = D.Evidence
+
+    class _Shouted(evidence):
+        def __new__(cls, text, kind=None):
+            return evidence(text.replace("validation ends", "VALIDATION ENDS") if kind == D.VAL_ENDS else text, kind)
+
+    monkeypatch.setattr(D, "Evidence", _Shouted)
+    assert _read(path) == plain

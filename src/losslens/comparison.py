@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .exceptions import LosslensError, UsageError, UsageTypeError
+from . import diagnosis as D
 from .result import finite_or_none
 from .verification import (Check, CheckResult, Verification, as_loss, checks_of, flips_within,
                            read_values, rival_checks, same_values, statistic_of, tail_points, tail_se, end_points,
@@ -233,7 +234,7 @@ class Comparison(Verification):
         text = (f"NOT confirmed as a remedy: this change fell short of the {' / '.join(bars)} bar the verdict predicts "
                 f"for it ({moved}; the AFTER run still reads {verdict})")
         first = self.diagnosis.cause.actions[0] if self.diagnosis.cause.actions else None
-        if first and not any(w in first.lower() for k in self.change or {} for w in _ACTION_WORDS.get(k, (k,))):
+        if first and _not_tried(first, self.change or {}):
             text += f"; the verdict's first action, {first}, was not tried"
         return text
 
@@ -1470,12 +1471,24 @@ def _said(change: dict | None) -> str:
                      else f"{k}={v:.4g}" for k, v in change.items())
 
 
-#: Words a verdict's action names a change by: where its first action holds none of the change's, the change was
-#: not that action (:meth:`Comparison._fell_short`).
-_ACTION_WORDS = {"lr_factor": ("learning rate", "lr"), "epochs_factor": ("epoch", "stop"),
-                 "size_factor": ("model", "width", "layer"), "data_factor": ("data", "augment"),
-                 "decay_factor": ("decay", "penalty", "l2"), "dropout_factor": ("dropout",),
-                 "shuffle_labels": ("label",)}
+#: The changes that carry out each of the rules' actions, by its kind (:attr:`losslens.result.Action.kind`): where the
+#: verdict's first action is none of the change's, the change was not that action (:meth:`Comparison._fell_short`).
+#: Training longer or shorter is every stop and every "train on"; the gap's remedies (D.GAP_REMEDY: regularize, a
+#: smaller model, more data, told apart by no kind) and an action of no kind are not known to be one or the other.
+_TRIED_BY = {
+    **dict.fromkeys((D.LOWERS_LR, D.RAISES_LR), ("lr_factor",)),
+    **dict.fromkeys((D.STOP_AT, D.STOP, D.KEEP_TRAINING, D.TRAIN_ON, D.SEE_FORECAST, D.EARLY_STOP, D.EARLY_STOP_BEST,
+                     D.STOP_ON_ACC), ("epochs_factor",)),
+    D.MODEL_SIZE: ("size_factor",), D.DATA_OR_MODEL: ("data_factor", "size_factor"), D.MORE_DATA: ("data_factor",),
+    D.LESS_REG: ("decay_factor", "dropout_factor"), D.CHECK_LABELS: ("shuffle_labels",)}
+
+
+def _not_tried(first: str, change: dict) -> bool | None:
+    """Whether ``change`` was not the action ``first`` (by its kind, :data:`_TRIED_BY`); None where its kind says
+    no change of compare's."""
+    tried = _TRIED_BY.get(getattr(first, "kind", None))
+    return None if tried is None else not set(tried) & set(change)
+
 
 #: A weight decay or dropout added where there was none, or removed: read as its factor with no ratio (inf, 0; see
 #: _read_change).

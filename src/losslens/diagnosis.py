@@ -71,7 +71,7 @@ from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .facts.trend import t_text as _t
 from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
 from .forecasting import IMPROVE_FRACTION, MIN_POINTS
-from .result import SCORE_TIE, UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Plateau, best_index
+from .result import SCORE_TIE, UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Evidence, Plateau, best_index
 from .result import axis_text as _n
 from .result import reword as _reword
 from .result import share_text as _pct
@@ -387,10 +387,10 @@ def _small_validation(run: Run, f: Facts, causes: list[Cause]) -> None:
 def _stopped_on_them(f: Facts, causes: list[Cause]) -> str:
     """``", and early stopping (patience p) ended the fit on them, k iterations after its best"`` where the run says
     early stopping ended it on this curve (``Facts.early_stopping``: scikit-learn's ``early_stopping=True``), unless
-    a cause says it already (:func:`_cut_in_noise`'s "stopped by early stopping"); else "". A scikit-learn regressor
-    scored on 45 examples said neither."""
+    a cause says it already (:func:`_cut_in_noise`'s "stopped by early stopping", :data:`CUT_IN_NOISE`); else "". A
+    scikit-learn regressor scored on 45 examples said neither."""
     es = f.early_stopping
-    if not es or any("stopped by early stopping" in e for c in causes for e in c.evidence) or not f.y.size:
+    if not es or any(_of_kind(e, CUT_IN_NOISE) for c in causes for e in c.evidence) or not f.y.size:
         return ""
     finite = np.where(np.isfinite(f.y), f.y, -np.inf if f.higher_is_better else np.inf)
     best = int(np.argmax(finite) if f.higher_is_better else np.argmin(finite))
@@ -441,6 +441,12 @@ SEE_FORECAST = "see_forecast"
 KEEP_TRAINING = "keep_training"
 #: A first action that lowers the learning rate (why lr_too_high ranks below a diverged or stuck_at_init verdict).
 LOWERS_LR = "lowers_lr"
+#: lr_too_low's "raise the learning rate": with LOWERS_LR, what compare reads a change of the lr as trying
+#: (comparison._TRIED_BY).
+RAISES_LR = "raises_lr"
+#: data_limited's "more training data" and its learning curve's "retrain on 50% of the data": what compare reads a
+#: change of the training set's size as trying (comparison._TRIED_BY).
+MORE_DATA = "more_data"
 #: no_signal's "check the labels", after which _few_examples puts "or too few examples".
 CHECK_LABELS = "check_labels"
 #: An action on the model's size ("a bigger model or better features", or that a bigger one will not help), before
@@ -461,8 +467,17 @@ EARLY_STOP_BEST = "early_stop_best"
 STOP_ON_ACC = "stop_on_acc"
 
 
+# The rules' names for evidence lines a later rule finds again (Evidence.kind).
+#: _cut_in_noise's "stopped by early stopping (patience p) k epochs after its best ...", after which
+#: _stopped_on_them does not say the stop again.
+CUT_IN_NOISE = "cut_in_noise"
+#: data_limited's "validation ends <gap> above training ...", which _ended_before says as where it was read.
+VAL_ENDS = "val_ends"
+
+
 def _of_kind(action: str, *kinds: str) -> bool:
-    """Whether ``action`` is one of the rules' actions named ``kinds`` (:attr:`~losslens.result.Action.kind`)."""
+    """Whether ``action`` (or an evidence line) is one of the rules' named ``kinds``
+    (:attr:`~losslens.result.Action.kind`, :attr:`~losslens.result.Evidence.kind`)."""
     return getattr(action, "kind", None) in kinds
 
 
@@ -501,7 +516,8 @@ ACTIONS = {
     "lr_too_high": [Action("lower the learning rate (try 1/10 from the plateau) or use a decay schedule "
                            "(ReduceLROnPlateau, cosine)", LOWERS_LR),
                     "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
-    "lr_too_low": ["raise the learning rate (an lr range test finds the range)", "warm-up to a higher peak lr",
+    "lr_too_low": [Action("raise the learning rate (an lr range test finds the range)", RAISES_LR),
+                   "warm-up to a higher peak lr",
                    "or keep training at this rate: it is still improving (the forecast says how far)"],
     "underfitting": [Action("a bigger model or better features", MODEL_SIZE), LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
     "no_signal": [Action("check the labels and the data pipeline (shuffled or misaligned labels?)", CHECK_LABELS),
@@ -512,7 +528,7 @@ ACTIONS = {
                  INPUTS_FIRST],
     "stuck_at_init": ["check the initialization and activations (dead ReLUs, saturated sigmoids)",
                       "add normalization", "raise the learning rate"],
-    "data_limited": ["more training data, augmentation or synthetic data"],
+    "data_limited": [Action("more training data, augmentation or synthetic data", MORE_DATA)],
     "temporary_plateau": ["don't stop on patience alone: this run left a flat stretch before"],
 }
 
@@ -1234,7 +1250,7 @@ def _ended_before(cause: Cause, f: Facts, at: float) -> Cause:
     "validation ends" said as where it was read: the last finite point (a run whose validation was NaN from epoch
     20 of 30 read "validation ends 0.6 above training")."""
     lead = "validation ends "
-    if cause.id != "data_limited" or not cause.evidence or not cause.evidence[0].startswith(lead) \
+    if cause.id != "data_limited" or not cause.evidence or not _of_kind(cause.evidence[0], VAL_ENDS) \
             or f.divergence is None or f.divergence.nonfinite_from != at:
         return cause  # (training's loss turned NaN, validation's not: validation's end is its own)
     last = f"validation's last finite value ({f.axis_name} {_n(_last_before(f.x, at))}; NaN/inf from " \
@@ -4934,11 +4950,11 @@ def _cut_in_noise(f: Facts, t: Thresholds) -> Cause | None:
     p, k = es["patience"], after.shape[0]
     frac = es.get("validation_fraction")
     moved = f"{_noise_sds((w[0] - w[-1]) / noise)} of its noise" if noise else "every point lower"
-    ev = [f"stopped by early stopping (patience {p}) {k} {f.axis_name}s after its best, {f.metric} {best:.4g} at "
-          f"{f.axis_name} {_n(f.x[b])}, on {n_val} held-out samples: one sample is {1 / n_val:.2g} and the binomial sd "
-          f"at the best is {sd:.2g} ({sd * n_val:.1f} samples), so 2 sds are {_pct(2 * sd / err)} of the remaining error "
-          f"{err:.3g}: a gain short of that cannot show; the {k} points since held within {t.es_window_sd:g} sd of "
-          f"the best (median {held:.4g})",
+    ev = [Evidence(f"stopped by early stopping (patience {p}) {k} {f.axis_name}s after its best, {f.metric} {best:.4g} "
+                   f"at {f.axis_name} {_n(f.x[b])}, on {n_val} held-out samples: one sample is {1 / n_val:.2g} and the "
+                   f"binomial sd at the best is {sd:.2g} ({sd * n_val:.1f} samples), so 2 sds are "
+                   f"{_pct(2 * sd / err)} of the remaining error {err:.3g}: a gain short of that cannot show; the {k} "
+                   f"points since held within {t.es_window_sd:g} sd of the best (median {held:.4g})", CUT_IN_NOISE),
           f"the training loss still fell {_pct((w[0] - w[-1]) / w[0])} over them ({w[0]:.3g} → {w[-1]:.3g}, "
           f"{moved}) and ended at "
           f"{_pct(yt[-1] / yt[0])} of its start: the model was still fitting, and held-out accuracy had followed"]
@@ -9948,11 +9964,12 @@ def data_limited(f: Facts, causes: list[Cause]) -> Cause | None:
     if rel_gap < DATA_GAP_SHARE or g.gap_end < 3 * f.noise:  # a gap lost in the noise is no evidence
         return None
     return Cause("data_limited", min(0.5, 0.2 + rel_gap / 4),
-                 [f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap of "
-                  f"{_pct(rel_gap)} of {of}: a gap more data could close"],
-                 ["confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
-                  "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
-                  "runs it; losslens data forecasts 2x the data from sizes you measured)"] + ACTIONS["data_limited"],
+                 [Evidence(f"validation ends {g.gap_end:.3g} {'below' if _higher(f) else 'above'} training, a gap "
+                           f"of {_pct(rel_gap)} of {of}: a gap more data could close", VAL_ENDS)],
+                 [Action("confirm with a learning curve: retrain on 50% of the data; if validation loss rises "
+                         "clearly, more data (or augmentation) will lower it (losslens verify --cause data_limited "
+                         "runs it; losslens data forecasts 2x the data from sizes you measured)", MORE_DATA)]
+                 + ACTIONS["data_limited"],
                  {"relative_gap": rel_gap}, status="possible")
 
 

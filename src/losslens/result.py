@@ -42,9 +42,27 @@ class Action(str):
         return Action(self.replace(old, new), self.kind, None if self.claim is None else self.claim.replace(old, new))
 
 
+class Evidence(str):
+    """One evidence line's words (a plain string to the report and the JSON) with ``kind``, the rules' name for the
+    line a later rule finds again (:data:`losslens.diagnosis.CUT_IN_NOISE` ...), so that none is found by its words.
+    Not in the JSON nor the text; a ``str`` method returns a plain ``str`` without it."""
+
+    kind: str | None
+
+    def __new__(cls, text: str, kind: str | None = None):
+        self = super().__new__(cls, text)
+        self.kind = kind
+        return self
+
+    def reword(self, old: str, new: str) -> Evidence:
+        """``str.replace`` that keeps the kind."""
+        return Evidence(self.replace(old, new), self.kind)
+
+
 def reword(action: str, old: str, new: str) -> str:
-    """``action`` with ``old`` replaced by ``new``, an :class:`Action`'s markers kept (:meth:`Action.reword`)."""
-    return action.reword(old, new) if isinstance(action, Action) else action.replace(old, new)
+    """``action`` (or an evidence line) with ``old`` replaced by ``new``, an :class:`Action`'s or :class:`Evidence`'s
+    markers kept (:meth:`Action.reword`, :meth:`Evidence.reword`)."""
+    return action.reword(old, new) if isinstance(action, (Action, Evidence)) else action.replace(old, new)
 
 
 @dataclass
