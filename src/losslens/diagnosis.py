@@ -3940,6 +3940,10 @@ def weighted_chance(f: Facts, losses: Facts | None, t: Thresholds, causes: list[
             or c.val_acc_tail is None \
             or c.chance is None or lf.y.shape[0] < 4:
         return None
+    if not c.val_acc_tail > c.chance:
+        # Under 1/K is no imbalance's doing: a memorised modular sum (torch_grokking_slow cut at 1499) sits there
+        # before it generalizes; _under_chance_lead reads it.
+        return None
     y = lf.y[np.isfinite(lf.y)]
     tp = lf.train_plateau
     if y.size < 4 or tp is None or not tp.improvement > t.memorise_drop * abs(tp.start):
