@@ -369,15 +369,30 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
             f"Lightning's RichProgressBar, captured outside a terminal, printed its bar only as fit left it ({shown}): "
             "no curve to read; read the run's CSVLogger file (lightning_logs/version_N/metrics.csv), or capture the "
             "console with Trainer(callbacks=[TQDMProgressBar()]), which prints every epoch", options["source"])
+    results = console.printed_results(text)
+    if results is not None:
+        n, line = results
+        shown = line if len(line) <= 70 else line[:67] + "..."
+        raise UnknownFormatError(f"not a training log: only results printed after training ({n} line"
+                                 f"{'s like' if n > 1 else ':'} {shown!r})", source)
     try:
         return table.csv_runs(text, fmt="csv", **options)
     except UnknownFormatError:
         if not _prose(text):
             raise
+        why = "not a table (no comma, tab or column header)"
+    except ReadError:
+        # A first line of words and values is no header: read as one, a script's results ("adam_lr0.3.csv val end
+        # 2.3579 acc 0.102") were refused as a table of columns named "2.3579" and "0.102", "column name '2.267' is in
+        # the header twice" or "data row 1 has 15 cells under 13 column names".
+        first = console.first_line(text)
+        if not _holds_values(first):
+            raise
+        shown = first.strip() if len(first.strip()) <= 60 else first.strip()[:57] + "..."
+        why = f"not a table (its first line holds values, not column names: {shown!r})"
     raise UnknownFormatError(
-        "no training log in this text: not a table (no comma, tab or column header), and no printed epochs or "
-        "steps with losses (what Keras' fit or a Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')",
-        source) from None
+        f"no training log in this text: {why}, and no printed epochs or steps with losses (what Keras' fit or a "
+        "Trainer prints, or lines like 'epoch 3: loss 0.52, val_loss 0.61')", source) from None
 
 
 def _printed(text: str, options: dict) -> list[Run] | None:
@@ -458,6 +473,25 @@ def _prose(text: str) -> bool:
     first = console.first_line(text)
     return not any(d in first for d in (",", "\t", ";", "|")) and len(first.split()) >= 3 \
         and sum(w.isalpha() for w in first.split()) >= 2
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z_-]*")
+_PUNCT = ",;:()[]{}'\""
+
+
+def _holds_values(line: str) -> bool:
+    """``line`` reads as printed words and values: a word and a number among them, split at whitespace (a value
+    printed, which no column's name is; a CSV header's "Unnamed: 0,loss" holds none so)."""
+    words = line.split()
+    if not any(_WORD.fullmatch(w.strip(_PUNCT)) for w in words):
+        return False
+    for word in words:
+        try:
+            float(word.strip(_PUNCT))
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _up_to_cut(text: str, source: str, problem: str):

@@ -324,6 +324,27 @@ def _summary(line: str) -> bool:
     return _SUMMARY.search(head) is not None
 
 
+_NUMBER_IN = re.compile(r"\d")
+
+
+def printed_results(text: str) -> tuple[int, str] | None:
+    """``(how many, the first)`` of the summary lines (:func:`_summary`) of a text in which every line that
+    prints a number is one (a make.py's results, one line per run: "noise30: 60 epochs, best val_loss 0.7669 at
+    epoch 24, ..."), else None. Only a text that holds no printed log (:func:`printed_columns`) is asked: read
+    on as a table, such lines were refused as one ("no loss or accuracy column (found: 0.0565, 95)", "no data rows
+    (header only: noise30: 60 epochs, ...)"), which says nothing of what the file is."""
+    if _SUMMARY.search(text[:1_000_000]) is None:
+        return None
+    found = []
+    for ln in _lines(text[:1_000_000])[:10_000]:
+        if not _NUMBER_IN.search(ln):
+            continue  # a heading or a blank line, no result and no epoch
+        if not _summary(ln):
+            return None
+        found.append(ln.strip())
+    return (len(found), found[0]) if found else None
+
+
 def _printed_pairs(line: str) -> tuple[dict[str, int], dict[str, float]]:
     """``({"epoch": 3, "step": 100}, {"train loss": 0.53, ...})`` of one printed line."""
     axes = {}
