@@ -13,11 +13,15 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import losslens
 from losslens.cli import app
 from losslens.exceptions import UnknownFormatError
 from losslens.readers import read
@@ -85,3 +89,39 @@ def test_a_table_whose_header_names_no_loss_still_says_so(tmp_path):
     path.write_text("step  widgets gizmos sprockets\n" + "".join(f"{i} {0.5 + i / 100} 0.6 {i}\n" for i in range(6)))
     said = _refusal(path)
     assert "no loss or accuracy column (found: " in said and "widgets" in said
+
+
+def _still_improving(d):
+    return next(c for c in d.causes if c.id == "still_improving")
+
+
+def test_a_listed_still_improving_quotes_the_forecast_it_sends_the_reader_to():
+    d = losslens.diagnose(WD1)
+    assert d.verdict == "underfitting"
+    listed = _still_improving(d)
+    assert any("see the forecast" in a for a in listed.actions)
+    quote = [e for e in listed.evidence if e.startswith("forecast at epoch ")]
+    assert len(quote) == 1
+    lo, hi = (float(v) for v in re.search(r"90% interval \[([\d.]+), ([\d.]+)\]", quote[0]).groups())
+    # The truth: the same run fitted on to 80 epochs (listed_behind_lead/wd1_e80/make.out's figure).
+    val = {int(r["epoch"]): float(r["val_loss"]) for r in csv.DictReader(open(ECO / "listed_behind_lead" / "wd1_e80"
+                                                                              / "metrics.csv")) if r["val_loss"]}
+    assert lo <= val[79] <= hi
+    assert any(e.startswith("probability that training on to 78 ") for e in listed.evidence)
+    # ... in every output: the text, the JSON and the HTML report
+    text = str(d)
+    block = text[text.index("still_improving"):]
+    assert block.index("forecast at epoch 78") < block.index("see the forecast")
+    out = json.loads(d.to_json())
+    assert any(e.startswith("forecast at epoch 78") for c in out["causes"] if c["id"] == "still_improving"
+               for e in c["evidence"])
+    from losslens.report.html import report_html
+
+    assert "forecast at epoch 78" in report_html([d])
+
+
+def test_a_forecast_quoted_under_the_verdict_is_not_quoted_again_below():
+    # Asked for a horizon, the verdict quotes the forecast whatever it is: the listed cause's reference is to that.
+    d = losslens.diagnose(WD1, horizon=80)
+    assert any(e.startswith("forecast at epoch 80:") for e in d.causes[0].evidence)
+    assert not any(e.startswith("forecast at ") for e in _still_improving(d).evidence)

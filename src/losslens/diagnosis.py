@@ -437,6 +437,9 @@ STOP_AT = "stop_at"
 STOP = "stop"
 #: still_improving's "see the forecast for how many more epochs pay", which the forecast's quote words.
 SEE_FORECAST = "see_forecast"
+#: lr_too_low's "or keep training at this rate" refers to the forecast in these words, its claim
+#: (:func:`_forecast_for_listed` quotes the forecast beside it, or drops them where there is none to see).
+FORECAST_SAYS = " (the forecast says how far)"
 #: still_improving's "keep training", which a schedule run to ~0 makes "a longer schedule" (_schedule_over).
 KEEP_TRAINING = "keep_training"
 #: A first action that lowers the learning rate (why lr_too_high ranks below a diverged or stuck_at_init verdict).
@@ -518,7 +521,7 @@ ACTIONS = {
                     "a larger batch, or, if on plain SGD, an adaptive optimizer (Adam)"],
     "lr_too_low": [Action("raise the learning rate (an lr range test finds the range)", RAISES_LR),
                    "warm-up to a higher peak lr",
-                   "or keep training at this rate: it is still improving (the forecast says how far)"],
+                   Action("or keep training at this rate: it is still improving" + FORECAST_SAYS, None, FORECAST_SAYS)],
     "underfitting": [Action("a bigger model or better features", MODEL_SIZE), LESS_REGULARIZATION, CAPACITY_OR_FLOOR],
     "no_signal": [Action("check the labels and the data pipeline (shuffled or misaligned labels?)", CHECK_LABELS),
                   "train on a tiny subset: if it cannot memorise it, the pipeline is broken",
@@ -1091,6 +1094,7 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
             if verdict.id == "lr_too_low" and _paced_by_lr(verdict) and not fc.get("reason"):
                 verdict.evidence.append("(that forecast goes on at the annealed lr; the pace per unit of lr above is "
                                         "what a higher peak or a longer schedule would buy)")
+    _forecast_for_listed(causes, fc, f, t, forecast, horizon, planned)
     _decay_ahead(run, f, verdict, planned)
     for c in causes:  # (converged listed behind underfitting or a step too high says the same stop: moved alike)
         _stop_in_decay(run, f, t, c)
@@ -11718,6 +11722,37 @@ def _lr_cut(run: Run) -> tuple[float | None, float | None]:
 #: converged's "more epochs will not lower the loss" may not deny as a fact (7c2f24b); the quote, the hedge,
 #: under_one_example and short_of_best read it. A definition, not tuned.
 EVEN_ODDS = 0.5
+
+
+def _refers_to_forecast(action: str) -> bool:
+    """Whether ``action`` sends the reader to the forecast: still_improving's :data:`SEE_FORECAST`, lr_too_low's
+    :data:`FORECAST_SAYS`."""
+    return _of_kind(action, SEE_FORECAST) or getattr(action, "claim", None) == FORECAST_SAYS
+
+
+def _forecast_for_listed(causes: list[Cause], fc: dict | None, f: Facts, t: Thresholds, forecast: bool, horizon,
+                         planned) -> None:
+    """The forecast quoted in a listed cause whose action refers to it, where the verdict's evidence quotes none (the
+    forecast is quoted under still_improving, lr_too_low and converged only): still_improving listed behind
+    underfitting (lightning_adamw_settings/wd1) said "see the forecast for how many more epochs pay", and neither
+    the text, the JSON nor the HTML report held one. Where the verdict's forecast has none to give (its reason
+    said under the verdict, or no forecast asked), the reference goes: it would send the reader to nothing."""
+    listed = [c for c in causes[1:] if any(_refers_to_forecast(a) for a in c.actions)]
+    if not listed:
+        return
+    if fc is not None and not fc.get("reason"):
+        return  # quoted under the verdict, above them
+    own = None
+    if forecast and (fc is None or not fc.get("reason")):
+        own = f.forecast if horizon is None and planned is None else f.quoted_forecast
+    for c in listed:
+        if own is not None:
+            _quote_forecast(c, own, f, t)
+        if own is None or own.get("reason"):
+            c.actions = [a for a in c.actions if not _of_kind(a, SEE_FORECAST)]
+        if own is None or own.get("reason") or own.get("uncertain"):
+            c.actions = [a.reword(FORECAST_SAYS, "") if getattr(a, "claim", None) == FORECAST_SAYS else a
+                         for a in c.actions]
 
 
 def _forecast_cannot_say(cause: Cause, f: Facts, why: str = "") -> None:
