@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 from pathlib import Path
@@ -125,3 +126,18 @@ def test_a_forecast_quoted_under_the_verdict_is_not_quoted_again_below():
     d = losslens.diagnose(WD1, horizon=80)
     assert any(e.startswith("forecast at epoch 80:") for e in d.causes[0].evidence)
     assert not any(e.startswith("forecast at ") for e in _still_improving(d).evidence)
+
+
+def test_a_long_log_ends_at_its_last_logged_epoch():
+    with gzip.open(ECO / "torch_dict_20k" / "history.json.gz", "rt") as fh:
+        history = json.load(fh)
+    last = len(history["val_loss"]) - 1
+    assert last == 19999
+    d = losslens.diagnose(history)
+    assert d.facts.x[-1] == last
+    assert d.forecast["horizon"] == 2 * last  # twice the logged length (forecasting.default_horizon)
+    text = str(d)
+    assert f"forecast at epoch {2 * last}:" in text and f"{last} more epochs" in text
+    assert "19994" not in text and "39988" not in text
+    fc = losslens.forecast(history)
+    assert fc.horizon == 2 * last

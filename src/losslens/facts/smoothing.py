@@ -357,7 +357,8 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tu
     the log holds nearest its mean, a tie to the later (a bin's mean value is reached by the end of it): every
     epoch a fact reads off ``x`` is then one the log wrote. Bins at their mean axis put a 20,000-step dict's X at
     2566.5 (tests/fixtures/ecosystem/torch_dict_20k), which the JSON rounded to 2567 beside "since epoch 2566" in
-    the evidence.
+    the evidence. The last bin stands at the last value logged, as the first point is the first: the run's end,
+    from which "now" and the forecast's horizon are read.
     """
     n = x.shape[0]
     if n <= max_points:
@@ -372,4 +373,8 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tu
     i = np.clip(np.searchsorted(x, xs), 1, n - 1)
     lo, hi = x[i - 1], x[i]
     xs = np.where(hi - xs <= xs - lo, hi, lo).astype(float)
+    # ... but the last bin stands at the last axis value logged: where the run is now. At its mean it put the 20,000-step
+    # dict's end at epoch 19994, which the report drew as its last point, quoted "19994 more epochs" from and doubled
+    # into a forecast horizon of 39988, not twice the logged length (default_horizon: 39998).
+    xs[-1] = x[-1]
     return np.concatenate([x[:1], xs]), np.concatenate([y[:1], ys])
