@@ -141,3 +141,19 @@ def test_a_long_log_ends_at_its_last_logged_epoch():
     assert "19994" not in text and "39988" not in text
     fc = losslens.forecast(history)
     assert fc.horizon == 2 * last
+
+
+def test_two_listed_causes_that_refer_to_the_forecast_quote_it_once():
+    # A score read no_signal, still_improving and lr_too_low listed: the forecast (uncertain) under the first only,
+    # and neither sends the reader to a figure it cannot give.
+    d = losslens.diagnose(ECO / "sklearn_mlp_at_chance" / "six_units.csv")
+    assert [c.id for c in d.causes][:3] == ["no_signal", "still_improving", "lr_too_low"]
+    quotes = [(c.id, e) for c in d.causes for e in c.evidence if e.startswith("the forecast is uncertain")]
+    assert [q[0] for q in quotes] == ["still_improving"]
+    assert not any("see the forecast" in a or "the forecast says how far" in a for c in d.causes for a in c.actions)
+
+
+def test_an_mlflow_metric_file_is_not_read_as_printed_values():
+    # Its rows open with a timestamp ("1796471486068 2.0957 0 train 8e2e8d06"): a row, not a line of printed results.
+    path = next((ECO / "mlflow3_datasets" / "mlruns").glob("*/*/metrics/loss"))
+    assert "no training log in this text" not in _refusal(path)

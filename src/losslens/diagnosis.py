@@ -11745,8 +11745,8 @@ def _forecast_for_listed(causes: list[Cause], fc: dict | None, f: Facts, t: Thre
     own = None
     if forecast and (fc is None or not fc.get("reason")):
         own = f.forecast if horizon is None and planned is None else f.quoted_forecast
-    for c in listed:
-        if own is not None:
+    for i, c in enumerate(listed):
+        if own is not None and i == 0:  # (once, under the first: the others' reference is to it, above them)
             _quote_forecast(c, own, f, t)
         if own is None or own.get("reason"):
             c.actions = [a for a in c.actions if not _of_kind(a, SEE_FORECAST)]

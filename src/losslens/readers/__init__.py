@@ -480,10 +480,12 @@ _PUNCT = ",;:()[]{}'\""
 
 
 def _holds_values(line: str) -> bool:
-    """``line`` reads as printed words and values: a word and a number among them, split at whitespace (a value
-    printed, which no column's name is; a CSV header's "Unnamed: 0,loss" holds none so)."""
+    """``line`` reads as printed words and values: opening with a name, a word and a number among them, split at
+    whitespace (a value printed, which no column's name is; a CSV header's "Unnamed: 0,loss" holds none so)."""
     words = line.split()
-    if not any(_WORD.fullmatch(w.strip(_PUNCT)) for w in words):
+    # (An MLflow metric file's rows open with their timestamp: "1796471486068 2.0957 0 train 8e2e8d06" is a row.)
+    if not words or not _WORD.match(words[0].strip(_PUNCT)) \
+            or not any(_WORD.fullmatch(w.strip(_PUNCT)) for w in words):
         return False
     for word in words:
         try:
