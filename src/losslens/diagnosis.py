@@ -913,6 +913,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         causes[0].evidence[:0] = late.evidence[:2]
         causes[0].actions.insert(1, late.actions[1])
         late.evidence = late.evidence[2:]  # (said once, under the verdict)
+    if causes[0].id == "stuck_at_init" and "lr_paced" in causes[0].numbers:
+        # (Likewise a run that never left its start while its loss fell at the step's pace per unit of lr-time
+        # (_annealed_descent): "flattened at ln K" measures the lr-time, not the model; hf_bert_lr_low at twice the
+        # hidden size ended at the same 2.3026.)
+        causes = [c for c in causes if c.id != "underfitting"]
     if cut_short and causes[0].id == "lr_too_low":
         # Flat because the schedule stopped stepping while the loss still fell at the step's pace: where it
         # flattened says nothing of what the model can fit, so no "a bigger model" (underfitting) beside it.
@@ -2661,23 +2666,29 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         ev.append(f"gradient norm stayed at {o.grad_norm_early:.2g}–{o.grad_norm_late:.2g} from the start")
     acts = list(ACTIONS["stuck_at_init"])
     guess = _at_a_guess(f, pl.floor, name)
+    dead = _gradless(f)
+    slow = _slow_descent(f, t)
+    paced = None if slow is not None or dead else _annealed_descent(f, t)
     if guess is not None:
         ev.append(guess)
         acts.insert(0, "check that the targets depend on the inputs: labels shuffled or misaligned with their "
                        "inputs, a contrastive loss's positive pairs that share nothing (its chance is ln(2B − 1) for "
                        "B pairs a batch, not ln of the classes): with nothing to learn a model sits at a uniform "
                        "guess at any lr or initialization")
-        alike = _one_answer(f, t)
+        # (Every input's one answer beside a loss still falling per unit of lr-time (_annealed_descent) is a step
+        # that never moved the outputs off the guess, not units that died: a dead network's loss settles and stays.)
+        alike = _one_answer(f, t) if paced is None else None
         if alike:  # (one answer for every input, neither loss falling: the units first, the labels second)
             ev.append(alike)
             acts[0], acts[1] = acts[1], acts[0]
-        elif grads_flat:
+        elif grads_flat and paced is None:
             ev.append(VANISHED_LINE)
             acts.insert(1, VANISHED_ACTION)
-    slow = _slow_descent(f, t)
     settled = _settled(f, t)
-    dead = _gradless(f)
-    if slow is not None and not dead:
+    if paced is not None:
+        ev.append(paced)
+        acts = [_raise_peak(f)] + [a for a in acts if a != "raise the learning rate"]
+    elif slow is not None and not dead:
         ev.append(slow)
         acts = [RAISE_LR] + [a for a in acts if a != "raise the learning rate"]
     elif settled is not None or dead:
@@ -2685,14 +2696,17 @@ def stuck_at_init(f: Facts, t: Thresholds) -> Cause | None:
         if settled is not None:
             ev.append(settled)
         acts = [a for a in acts if a != "raise the learning rate"]
-    if guess is None and slow is None and not dead:
+    if guess is None and slow is None and paced is None and not dead:
         # (With no uniform guess's loss to show it -- a margin, a regression, K unknown -- targets that carry
         # nothing hold a model at its first loss at any rate all the same. A triplet margin loss on digits with
         # the labels shuffled (tests/fixtures/ecosystem/triplet_thrown/shuffled.csv): 0.99 from the first epoch,
         # the margin a collapsed embedding scores, read with "raise the learning rate" and no word of the labels;
         # lr x 10 stays at 0.998.)
         acts.insert(1, STUCK_LABELS)
-    return Cause("stuck_at_init", conf, ev, acts, {"improvement": pl.improvement})
+    numbers = {"improvement": pl.improvement}
+    if paced is not None:
+        numbers["lr_paced"] = f.lr_phases.pace_ratio  # (the reading: no underfitting beside it, in _diagnose)
+    return Cause("stuck_at_init", conf, ev, acts, numbers)
 
 
 #: stuck_at_init's second action where no uniform guess's loss names the labels first.
@@ -2736,7 +2750,8 @@ def _labels_or_depth(f: Facts, t: Thresholds, verdict: Cause) -> None:
             or f.optimizer.grad_norm_early is not None:
         return
     pl, name = (f.train_plateau, "train_loss") if f.train_plateau is not None else (f.plateau, f.metric)
-    if _at_a_guess(f, pl.floor, name) is None or _one_answer(f, t) or _slow_descent(f, t) is not None:
+    if _at_a_guess(f, pl.floor, name) is None or _one_answer(f, t) or _slow_descent(f, t) is not None \
+            or "lr_paced" in verdict.numbers:
         return
     verdict.evidence.append(UNTOLD_LINE)
 
@@ -2775,6 +2790,44 @@ RAISE_LR = ("raise the learning rate (try 10x; an lr range test finds the range)
 #: through a sigmoid output, 0.0003 (lr x10 froze at 27952.5); against 0.09-0.26 on DeepOBS' All-CNN-C at SGD 1e-5
 #: to 1e-4 (whose best rate reaches 2.1) and 0.24 on torch_sgd_tiny_lr (x1000 reaches 0.13).
 SETTLED_TAIL_SHARE = 0.05
+
+
+def _annealed_descent(f: Facts, t: Thresholds) -> str | None:
+    """A run read stuck under a schedule that ran the lr below ``annealed_lr`` of its peak, whose curve still fell
+    per unit of lr-time (:class:`~losslens.facts.optimizer.LrPhases`) over both the late half of its peak stretch and
+    the annealed stretch (t < ``improving_t`` each), no faster once annealed (pace ratio in (0, 1]), by ≥
+    ``stuck_noise`` noise sds in all: :func:`annealed_early`'s shape, read on a run too short (< ``shape_min_points``)
+    or a fall too small (< ``lr_low_drift_noise`` sds annealed) for that rule. On the axis the curve flattens because
+    the schedule stopped stepping, so :func:`_slow_descent` (its last quarter on the axis) cannot see it. A network
+    that cannot learn (dead units, labels without signal) settles onto the class frequencies and stays there; this one
+    was still moving at the step's pace when the lr ran out. A Transformers Trainer (linear decay to 0 from its
+    default 5e-5) on a randomly initialised 1-layer BERT (hidden 32) reading digits' pixels as tokens
+    (tests/fixtures/ecosystem/hf_bert_lr_low): val 2.302612 -> 2.302590 at ln 10 over 12 epochs, peak t = -9.0,
+    annealed t = -5.5, pace 0.63, validation accuracy 0.102 throughout, read "check the initialization" first with
+    "raise the learning rate" 4th and underfitting likely beside it; 10x the peak ended at 2.268, 100x at 2.041
+    (accuracy 0.22), while twice the epochs (the same decay stretched) and twice the hidden size stayed at 2.3026. The
+    line to say, else None."""
+    p, o = f.lr_phases, f.optimizer
+    if p is None or _higher(f) or o.lr_ratio is None or not o.lr_ratio < t.annealed_lr or not f.noise > 0:
+        return None
+    if not (p.peak_slope_t < t.improving_t and p.annealed_slope_t < t.improving_t and 0 < p.pace_ratio <= 1
+            and f.plateau.improvement >= t.stuck_noise * f.noise):
+        return None
+    to = f"0 from its peak{_peak_lr(o)}" if o.lr_last == 0 else f"{o.lr_ratio:.2g} of its peak{_peak_lr(o)}"
+    return (f"but per unit of learning rate {f.metric} still fell to the end, {_noise_sds(f.plateau.improvement / f.noise)} "
+            f"of its noise in all: over the late half of the peak stretch (t = {_t(p.peak_slope_t)}) and as the "
+            f"learning rate annealed to {to} (t = {_t(p.annealed_slope_t)}, at {_pct(p.pace_ratio)} of the peak's "
+            "pace): learning, at a pace the step sets, until the schedule stopped stepping; a network that cannot "
+            "learn settles and stays")
+
+
+def _raise_peak(f: Facts) -> Action:
+    """stuck_at_init's first action where its curve fell at the step's pace until the schedule ran out
+    (:func:`_annealed_descent`)."""
+    peak = _peak_lr(f.optimizer)
+    return Action(f"raise the peak learning rate (try 10x the peak{peak}, then 100x: losslens verify --cause "
+                  "lr_too_low): the step, not the epochs, held it; the same decay over more epochs gives little more",
+                  RAISES_LR)
 
 
 def _slow_descent(f: Facts, t: Thresholds) -> str | None:
