@@ -59,7 +59,8 @@ import numpy as np
 from .columns import ACCURACY_FALLBACK, CANONICAL, TRAIN_SPLITS, axis_kind, canonical, is_validation, normalise
 from .facts import MIN_POINTS_FOR_VAL, MIN_POINTS_TO_DIAGNOSE, Facts, accuracy_fraction, batch_loss, head_losses, measure, metric_direction, stepwise
 from .facts.chance import (CONSTANT_HELD_POINTS, FIRST_LOSS_TOL, KERAS_CLIP_LOSS, SAME_ACCURACY, ChanceFacts,
-                           also_fits, constant_answer, in_examples, least_entropy, never_moved, values_step)
+                           accuracy_fraction, also_fits, constant_answer, in_examples, least_entropy, never_moved,
+                           one_class_shares, values_step)
 from .facts.learning_curve import DATA_GAIN
 from .facts.optimizer import missed_improvement
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
@@ -2152,7 +2153,8 @@ def unstable(f: Facts, t: Thresholds, batches: bool = True) -> Cause | None:
     thrown = _started_thrown(f, t)
     if thrown is not None:
         ev.append(thrown)
-        acts = [UNSCALED_FIRST] + acts
+        # (answering one class at a time, lr / 10 left it stuck on one and lr x 10 did better: _one_class_thrown)
+        acts = [UNSCALED_ONE_CLASS, *acts[1:]] if _higher(f) else [UNSCALED_FIRST] + acts
     return Cause("lr_too_high", _ramp(top_rel, t.spike_range, 4 * t.spike_range, *SPIKES_STRENGTH), ev,
                  acts, numbers)
 
@@ -2300,6 +2302,11 @@ UNSCALED_FIRST = ("inputs unscaled? standardize them first (StandardScaler, a No
                   "leaves the spikes")
 
 
+UNSCALED_ONE_CLASS = ("inputs unscaled? standardize them first (StandardScaler, a Normalization layer), then retune "
+                      "the rate: saturated outputs answer one class at a time, and a lower rate leaves them stuck on "
+                      "one")
+
+
 def _started_thrown(f: Facts, t: Thresholds) -> str | None:
     """The evidence line where the outputs were far out from the first point; else None. K known: a loss's first
     point (training's or the metric's) ≥ ``blown_start`` x ln K, an untrained classifier's loss. K unknown: the
@@ -2316,8 +2323,10 @@ def _started_thrown(f: Facts, t: Thresholds) -> str | None:
     1.000) with no spike past its first epochs, while standardized at 1e-3 crawls (0.495, read lr_too_low): the
     rate is retuned after (tests/fixtures/ecosystem/torch_imbalanced_prior/cf_sgd_lr0.1_std.csv)."""
     c = f.chance
-    if c is None or _higher(f):
+    if c is None:
         return None
+    if _higher(f):
+        return _one_class_thrown(f, t)
     if c.classes:
         k, ref = c.classes, math.log(c.classes)
         first = _loss_start(f, t, ref)
@@ -2338,6 +2347,38 @@ def _started_thrown(f: Facts, t: Thresholds) -> str | None:
             f"per wrong answer, {_count(per_wrong / ref, 1)}x ln 1000 = {ref:.4g} (an untrained classifier of up to "
             "1,000 classes pays less): the outputs were far out from the first steps, which unscaled inputs do at "
             "any learning rate")
+
+
+def _one_class_thrown(f: Facts, t: Thresholds) -> str | None:
+    """:func:`_started_thrown` where a validation accuracy is diagnosed: the evidence line where it answers one class
+    at a time (:func:`facts.chance.one_class_shares`: its values are a two-class split's shares, v and 1 - v) and
+    the training loss started thrown, ≥ ``blown_start`` x ln K (K known), or x ln 1000 with K unknown (an
+    untrained classifier of up to 1,000 classes starts under ln 1000). Outputs saturated from the first steps,
+    flipping from one class to the other, are unscaled inputs' signature, and a smaller rate does not undo it:
+    scikit-learn's MLPClassifier(64,) on raw breast_cancer features (Adam 1e-3, early_stopping=True) started at
+    22.65 (certain of one class: 0.63 x -ln(2.2e-16)), validation accuracy 0.375 / 0.625 at 15 of 20 evaluations;
+    test accuracy over seeds 0-3 0.61 / 0.63 / 0.90 / 0.88, at lr / 10 0.37 / 0.63 / 0.37 / 0.83 (stuck on one
+    class), at lr x 10 0.90 / 0.90 / 0.83 / 0.91, standardized 0.93 / 0.92 / 0.92 / 0.84
+    (tests/fixtures/ecosystem/sklearn_unscaled_one_class). None where the metric is no accuracy."""
+    c = f.chance
+    if f.metric != "val_acc" or f.train_y is None or not np.isfinite(f.train_y).any():
+        return None
+    shares = one_class_shares(accuracy_fraction(f.y))
+    if shares is None:
+        return None
+    m, at, n = shares
+    start = float(f.train_y[np.isfinite(f.train_y)][0])
+    k = c.classes if c.classes else None
+    ref = math.log(k) if k else math.log(1000)
+    if not start >= t.blown_start * ref:
+        return None
+    against = (f"{_count(start / ref, 1)}x ln {k} = {ref:.4g} (a uniform guess's loss{_k_source(c)})" if k else
+               f"{_count(start / ref, 1)}x ln 1000 = {ref:.4g} (an untrained classifier of up to 1,000 classes "
+               "starts lower)")
+    return (f"validation accuracy sat at {1 - m:.3f} or {m:.3f} at {at} of {n} evaluations: the two classes' shares "
+            f"of the validation set, the model answering one class for every input, then the other (the majority "
+            f"class alone scores {m:.3f}); train_loss started at {start:.4g}, {against}: the outputs were "
+            "saturated from the first steps, which unscaled inputs do at any learning rate")
 
 
 class _LossStart(NamedTuple):
@@ -3176,6 +3217,14 @@ def dead_from_start(f: Facts, t: Thresholds) -> Cause | None:
                   f"{f.axis_name}s: the weights were updated, the wrong way, then the units died or saturated "
                   "(a step too large)")
         acts = [RESTART_LOWER] + dead[1:2]
+    elif k == ty.shape[0] and (thrown := _started_thrown(f, t)) is not None:
+        # Frozen from the first point far out from where an untrained classifier starts: saturated in the first
+        # steps, no gradient since; weights an optimizer never updated sit where they began, near ln K. Keras'
+        # sigmoid MLP on raw breast_cancer features (tests/fixtures/ecosystem/sklearn_unscaled_one_class/keras):
+        # train 6.0118 and val 5.1813 at all 40 epochs at Adam 1e-4, 1e-3 and 1e-2, test accuracy 0.626 each (the
+        # majority's share); standardized 0.959.
+        ev.append(f"train_loss is the same at every point too: {thrown}")
+        acts = dead
     elif k == ty.shape[0] or not moved:
         still = "is the same at every point too" if k == ty.shape[0] else "never improved either (only batches and dropout move it)"
         ev.append(f"train_loss {still}: the weights were never updated")
@@ -7667,12 +7716,21 @@ def _learned_nothing(f: Facts, t: Thresholds) -> Cause | None:
         return None
     return Cause("underfitting", 0.75,
                  [f"{_train_tail_at_guess(f, tail)} (it started at {start:.4g}), and "
-                  f"validation accuracy's at {c.val_acc_tail:.3f}, at or below chance 1/{k} = {c.chance:.3f}: the "
+                  f"validation accuracy's at {c.val_acc_tail:.3f}, at or below chance {_chance_quoted(f, k)}: the "
                   "model learned nothing, not even its training data, so the flat curve is no floor reached",
                   "a model too small and a step too small crawl alike here: a bigger model, or lr x 10, tells "
                   "them apart"],
                  _underfitting_actions(f),
                  {"train_tail": tail, "val_acc": c.val_acc_tail, "chance": c.chance})
+
+
+def _chance_quoted(f: Facts, k: int) -> str:
+    """Chance as 1/K, and, two classes, the majority class's share where validation accuracy shows it
+    (:func:`facts.chance.one_class_shares`): a constant answer scores it, above 1/2 where the classes are unequal
+    (breast_cancer's raw-feature MLP quoted "chance 1/2 = 0.500" while answering all benign scored 0.625)."""
+    line = f"1/{k} = {f.chance.chance:.3f}"
+    shares = one_class_shares(accuracy_fraction(f.y)) if f.metric == "val_acc" and k == 2 else None
+    return line if shares is None else f"{line}, and {shares[0]:.3f} for answering the majority class alone"
 
 
 def _above_a_guess_line(f: Facts, k: int) -> str:

@@ -437,6 +437,48 @@ def constant_answer(val_acc: np.ndarray | None, classes: int | None, first_loss:
     return (m, most, int(held.shape[0]), False) if majority and most is not None else None
 
 
+#: one_class_shares: validation accuracy at one class's share or at 1 - it (two classes) at this share of the
+#: evaluations or more, each of the two values at ``ONE_CLASS_EACH`` of them at least ...
+ONE_CLASS_SHARE = 0.5
+ONE_CLASS_EACH = 2
+#: ... and the share at least this far from an even split, where m and 1 - m are one value.
+ONE_CLASS_OFF_HALF = 0.05
+
+
+def one_class_shares(val_acc: np.ndarray | None) -> tuple[float, int, int] | None:
+    """``(m, at, n)``: a two-class model answering one class for every input at a time, the answer flipping: its
+    validation accuracy takes a value v and 1 - v (the two classes' shares of the validation set: answering all of
+    one scores its share, all of the other the rest) at ``at`` of its ``n`` finite evaluations, at least
+    ``ONE_CLASS_SHARE`` of them and each value at ``ONE_CLASS_EACH`` or more; m = max(v, 1 - v), the majority's
+    share, which any constant answer reaches. v is the most frequent value, ``ONE_CLASS_OFF_HALF`` or more from 1/2
+    (at an even split the two answers score one value). Else None. A model that decides by its inputs scores its
+    own values, rarely one that sums with another to exactly 1 (both values seen, and at half of the evaluations,
+    says two answers, not a coincidence). scikit-learn's MLPClassifier on breast_cancer's raw features (values up
+    to ~4000), 40 validation examples: 0.375 at 11 and 0.625 at 4 of 20 evaluations, outputs saturated on one class
+    at a time (tests/fixtures/ecosystem/sklearn_unscaled_one_class).
+
+    Parameters
+    ----------
+    val_acc : array of shape (n,) or None
+        Validation accuracy as a fraction, NaN where not logged.
+    """
+    if val_acc is None:
+        return None
+    a = val_acc[np.isfinite(val_acc)]
+    n = int(a.shape[0])
+    if n < 2 * ONE_CLASS_EACH:
+        return None
+    values, counts = np.unique(np.round(a, 6), return_counts=True)
+    v = float(values[int(np.argmax(counts))])
+    if abs(v - 0.5) < ONE_CLASS_OFF_HALF or not 0 < v < 1:
+        return None
+    here = int(np.sum(np.abs(a - v) <= SAME_ACCURACY))
+    there = int(np.sum(np.abs(a - (1 - v)) <= SAME_ACCURACY))
+    if min(here, there) < ONE_CLASS_EACH or here + there < ONE_CLASS_SHARE * n:
+        return None
+    return max(v, 1 - v), here + there, n
+
+
 #: chance_facts reads the validation set's size off the accuracy's steps only where its last value is at least this:
 #: near the top, where the solved reading quotes it (values_step costs a few ms; 3eb52d9).
 STEP_READ_FROM = 0.9
