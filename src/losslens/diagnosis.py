@@ -689,6 +689,11 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         # So too a model whose first layer died: one prediction for every input memorises nothing, and a bigger
         # model dies alike.
         causes = [c for c in causes if c.id not in ("overfitting", "underfitting")]
+    if any("one_class_share" in c.numbers for c in causes):
+        # A validation accuracy that answers one class at a time has its best at the majority's share, a constant
+        # answer: no weights worth restoring there, and its fall is the answer flipping (the raw-feature
+        # breast_cancer MLP's "best 0.625 at epoch 8, then fell", all benign; standardized it reaches 0.95).
+        causes = [c for c in causes if c.id != "overfitting"]
     alike = next((c for c in causes if "decides_alike" in c.numbers or "train_idle" in c.numbers), None)
     if alike is not None:
         # A model giving every input one answer, having memorised nothing: the labels or dead units, which the
@@ -770,7 +775,8 @@ def _diagnose(run, metric, classes, horizon, thresholds, forecast, higher_is_bet
         nothing = _learned_nothing(f, t)
         if nothing is not None:
             causes.append(nothing)  # (flat where nothing was learned: no floor reached, so not converged)
-        else:
+        elif not any("one_class_share" in c.numbers for c in causes):
+            # (Flat at one class's share, answered for every input: "stop here" keeps a constant answer.)
             causes.append(converged(f, t))
             # Signs of overfitting under the rule's size bars: listed beside converged, whose "flat" they contest.
             signs = held_score or overfitting_signs(losses if losses is not None else f, t)
@@ -2155,6 +2161,8 @@ def unstable(f: Facts, t: Thresholds, batches: bool = True) -> Cause | None:
         ev.append(thrown)
         # (answering one class at a time, lr / 10 left it stuck on one and lr x 10 did better: _one_class_thrown)
         acts = [UNSCALED_ONE_CLASS, *acts[1:]] if _higher(f) else [UNSCALED_FIRST] + acts
+        if _higher(f):
+            numbers["one_class_share"] = one_class_shares(accuracy_fraction(f.y))[0]
     return Cause("lr_too_high", _ramp(top_rel, t.spike_range, 4 * t.spike_range, *SPIKES_STRENGTH), ev,
                  acts, numbers)
 
