@@ -96,3 +96,10 @@ def test_keras_frozen_from_a_saturated_start_reads_standardize_not_the_optimizer
         assert not any("optimizer updates" in a for a in d.cause.actions)
         assert "never updated" not in str(d) and "per wrong answer" in d.cause.evidence[1]
     assert losslens.diagnose(HERE / "keras" / "scaled.csv").verdict != "stuck_at_init"
+
+
+def test_the_committed_keras_unscaled_run_frozen_from_its_first_epoch_reads_standardize_too():
+    """keras_unscaled_inputs' 256-wide run (unscaled breast_cancer, Adam 0.1: both losses frozen from epoch 0, the
+    standardized run reaches 0.028) read "the weights were never updated: check the optimizer" first."""
+    d = losslens.diagnose(HERE.parent / "keras_unscaled_inputs" / "cf_adam_lr0.1_width256.csv")
+    assert d.verdict == "stuck_at_init" and d.cause.actions[0].startswith("standardize the inputs"), d
