@@ -11053,10 +11053,20 @@ def _falling(f: Facts, t: Thresholds) -> bool:
 def _short_run_fall(f: Facts, t: Thresholds) -> bool:
     """:func:`_falling`'s reading of a run too short for a trend test (under ``2 * MIN_TAIL_POINTS`` points): it
     improved by more than ``stuck_noise`` noise sds and came within 95% of that improvement only at its last point,
-    its best. No slope's t is read: its tail's may be anything (-0.9 on hf_tb_resume's 5 training points)."""
+    its best. No slope's t is read: its tail's may be anything (-0.9 on hf_tb_resume's 5 training points).
+
+    Nor a fall that, kept at its pace for as many points again, would gain < ``forecast_little`` of the level
+    (:func:`_fall_too_small`'s bar, on the whole run: a short run has no tail apart from it). Beyond its noise is
+    not enough where the noise is a fixed evaluation's float rounding: a 1-layer BERT on the digits at AdamW 5e-5,
+    stuck at ln 10, its trainer_state.json cut mid-write after 5 evaluations
+    (tests/fixtures/ecosystem/hf_cut_state), fell 1.6e-5 (0.0007% of 2.3026) at 56 noise sds, its last point its
+    best: read underfitting with still_improving "also likely" where the whole 12-epoch file reads stuck_at_init;
+    the whole run ended at 2.302590, trained to 24 epochs 2.302595, twice as wide 2.302617, at 100x the lr 2.0407."""
     pl = f.plateau
-    return f.n_points < 2 * MIN_TAIL_POINTS and pl.index is not None \
-        and pl.index == pl.floor_index == f.n_points - 1 and pl.improvement > t.stuck_noise * f.noise
+    n = f.n_points
+    return n < 2 * MIN_TAIL_POINTS and pl.index is not None \
+        and pl.index == pl.floor_index == n - 1 and pl.improvement > t.stuck_noise * f.noise \
+        and not f.trend.total_drop_rel * n / max(n - 1, 1) < t.forecast_little
 
 
 def _tail_t(f: Facts, t: Thresholds) -> float:

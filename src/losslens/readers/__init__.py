@@ -531,6 +531,9 @@ def _up_to_cut(text: str, source: str, problem: str):
                 not isinstance(v, (list, dict)) for v in last):
             short = f"; {key!r} stops after {len(last)} of {longest} values"
             obj[key] = last + [None] * (longest - len(last))
+    if huggingface.is_trainer_state(obj):
+        gone = huggingface.lost_to_cut(obj)
+        short = f"; {gone}" if gone else ""
     _source.warn(source, "cut off mid-write (%s): read up to the last complete value before the cut (the %d "
                          "character%s after it left out)%s", problem, lost, "" if lost == 1 else "s", short)
     return obj

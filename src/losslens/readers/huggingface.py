@@ -52,6 +52,27 @@ def is_summary(keys: tuple) -> bool:
     return "train_runtime" in keys and "loss" not in keys
 
 
+def lost_to_cut(obj: dict) -> str:
+    """What a ``trainer_state.json`` cut off mid-write lost, for the cut's warning ("" where nothing is known lost).
+    Transformers writes the state's keys sorted: ``global_step`` comes before ``log_history``, so it survives a cut
+    inside the history and says how far the run had logged; ``max_steps``, ``num_train_epochs`` and
+    ``stateful_callbacks`` come after it, so the planned end and an early stop are lost with the cut. A cut state read
+    as the run itself: the digits BERT of tests/fixtures/ecosystem/hf_cut_state, cut after 5 of its 12 evaluations,
+    said only "the 164 characters after it left out" of 133 steps lost."""
+    steps = [r["step"] for r in obj.get("log_history") or () if isinstance(r, dict)
+             and isinstance(r.get("step"), (int, float)) and not isinstance(r.get("step"), bool)]
+    end = obj.get("global_step")
+    said = f"its log_history ends at step {max(steps):g} of the {end:g} the state was saved at (global_step): the " \
+        "later records were lost" if steps and isinstance(end, (int, float)) and not isinstance(end, bool) \
+        and end > max(steps) else ""
+    gone = [k for k in ("max_steps", "num_train_epochs", "stateful_callbacks") if k not in obj]
+    if gone:
+        keys = ", ".join(gone[:-1]) + (" and " if len(gone) > 1 else "") + gone[-1]
+        said += (", and with them " if said else "") + f"{keys}, written after log_history (no planned end" \
+            f"{', no early stop' if 'stateful_callbacks' in gone else ''} read)"
+    return said
+
+
 def split_after_training(rows: list) -> tuple[list, list[dict], dict | None]:
     """``(rows of the curve, evaluations run after training, the closing summary row or None)``.
 
