@@ -110,3 +110,37 @@ def test_a_run_at_its_noise_floor_checked_every_2nd_epoch_reads_as_checked_every
         assert full.verdict == "converged", name
         assert sparse.verdict == full.verdict, (name, [c.id for c in sparse.causes])
         assert "lr_too_high" not in [c.id for c in sparse.causes], name
+
+
+# A validation curve checked late misses the fall before its first check in its bounce and jump shares too
+# (facts.measure's ``unseen``, as peak_climbed and decayed_in_line count it). keras_bottleneck (make.out: the
+# 1-unit bottleneck holds training at 1.290; 64 units reach 0.0004) checked at its 2nd, 4th ... epochs
+# (validation_freq=2) bounced "7% of its whole improvement", 2.107 -> 1.62, and read lr_too_high where every epoch
+# read underfitting; keras_validation_freq's cf_w256 (validation_freq=5; 0.0905 at the end, 0.0895 at lr / 10 from
+# epoch 30, 0.0892 at best: at its noise floor of 0.09) checked every 10th epoch, first at 0.0950 (every 5th: 0.1240
+# at epoch 4), jumped to 0.0951 and 0.0975, "1.0x and 1.2x the improvement made by then", and read lr_too_high
+# where every 5th read converged.
+def _blank_every_2nd(path: Path, tmp_path: Path) -> Path:
+    """``path``'s CSVLogger rows with the validation cells of its 1st, 3rd ... rows blank: the validation_freq
+    twice as long (a check at the 2nd, 4th ... epochs; every 10th where validation_freq=5 left 4 of 5 blank)."""
+    lines = path.read_text().splitlines()
+    val = [i for i, c in enumerate(lines[0].split(",")) if c.startswith("val_")]
+    out = [lines[0]]
+    for row, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        if row % 2 == 0:
+            for i in val:
+                cells[i] = ""
+        out.append(",".join(cells))
+    thinned = tmp_path / f"{path.parent.name}_{path.name}"
+    thinned.write_text("\n".join(out) + "\n")
+    return thinned
+
+
+def test_a_bounce_and_a_jump_checked_less_often_count_the_fall_before_the_first_check(tmp_path):
+    for path, truth in ((ECO / "keras_bottleneck" / "run.csv", "underfitting"),
+                        (ECO / "keras_validation_freq" / "cf_w256.csv", "converged")):
+        full = losslens.diagnose(str(path))
+        sparse = losslens.diagnose(str(_blank_every_2nd(path, tmp_path)))
+        assert full.verdict == truth, path.name
+        assert sparse.verdict == truth, (path.name, [(c.id, c.evidence[:1]) for c in sparse.causes])
