@@ -70,3 +70,13 @@ def test_a_later_level_within_its_noise_keeps_the_stop_at_x(name):
     c = next(c for c in d.causes if c.id == "converged")
     assert c.actions[0].startswith(f"stop at epoch {d.plateau_epoch}")
     assert "stop_at" not in c.numbers
+
+
+def test_an_end_level_first_reached_at_the_last_point_stops_now():
+    # fresh_kinds' label-smoothed Keras MLP trained on to 80 epochs: val_loss reached the level it ended at only at its
+    # last epoch, 79; "stop at epoch 79, where val_loss first reached the level it ended at" said nothing.
+    d = losslens.diagnose(str(ECO / "fresh_kinds" / "cf_smooth0.2_e80.csv"))
+    first = d.causes[0].actions[0]
+    assert d.verdict == "converged" and getattr(first, "kind", None) == STOP_AT
+    assert first.startswith("stop now, at epoch 79, its last: val_loss reached the level it ended at only there")
+    assert "not at epoch 26: stopping at X gives up" in first

@@ -11715,9 +11715,13 @@ def _stop_gives_up(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
     else:
         size = (f"{_pct(gain / base)} of its level ({_sign(f) * v_x:.4g} → {_sign(f) * v_end:.4g}, {_count(sds, 1)} "
                 "noise sds)")
+    # (Where the end level was first reached at the last point, "where it first reached the level it ended at" says
+    # nothing: the curve fell to its end, and the stop is now.)
+    where = (f"stop now, at {axis} {_n(stop)}, its last{after}: {f.metric} reached the level it ended at only there"
+             if j == f.n_points - 1 else
+             f"stop at {axis} {_n(stop)}{after}, where {f.metric} first reached the level it ended at")
     verdict.actions[0] = Action(
-        f"stop at {axis} {_n(stop)}{after}, where {f.metric} first reached the level it ended at{rest}; not at "
-        f"{axis} {_n(x)}: stopping at X gives up {size}: beyond its noise",
+        f"{where}{rest}; not at {axis} {_n(x)}: stopping at X gives up {size}: beyond its noise",
         STOP_AT, getattr(first, "claim", None))
     verdict.numbers["stop_gives_up"] = float(gain / base)
     verdict.numbers["stop_at"] = stop
