@@ -372,7 +372,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
     results = console.printed_results(text)
     if results is not None:
         n, line = results
-        shown = line if len(line) <= 70 else line[:67] + "..."
+        shown = _clipped(line, 70)
         raise UnknownFormatError(f"not a training log: only results printed after training ({n} line"
                                  f"{'s like' if n > 1 else ':'} {shown!r})", source)
     try:
@@ -388,7 +388,7 @@ def _read_file(path: Path, source: str, *, columns, run_column, run_id, metric, 
         first = console.first_line(text)
         if not _holds_values(first):
             raise
-        shown = first.strip() if len(first.strip()) <= 60 else first.strip()[:57] + "..."
+        shown = _clipped(first.strip(), 60)
         why = f"not a table (its first line holds values, not column names: {shown!r})"
     raise UnknownFormatError(
         f"no training log in this text: {why}, and no printed epochs or steps with losses (what Keras' fit or a "
@@ -473,6 +473,11 @@ def _prose(text: str) -> bool:
     first = console.first_line(text)
     return not any(d in first for d in (",", "\t", ";", "|")) and len(first.split()) >= 3 \
         and sum(w.isalpha() for w in first.split()) >= 2
+
+
+def _clipped(text: str, width: int) -> str:
+    """``text`` quoted in an error, cut to ``width`` characters with "..." where longer."""
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z_-]*")
