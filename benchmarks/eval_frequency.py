@@ -26,11 +26,18 @@ THINNINGS = ("blank", "drop")
 
 
 def fixtures(match: str = "") -> list[Path]:
-    """The Keras CSVLogger fixtures the census reads: >= ``MIN_ROWS`` rows and a ``val_loss`` column."""
+    """The Keras CSVLogger fixtures the census reads: >= ``MIN_ROWS`` rows and a ``val_loss`` column, not already
+    validated every 2nd epoch (``validation_freq=2``'s empty cells on the 1st, 3rd ... rows: thinned once more, its
+    checks would be gone, or its rows those of a log at epochs 1, 3 ...)."""
     out = []
     for path in sorted(ECO.glob("keras_*/*.csv")):
         lines = path.read_text().splitlines()
-        if len(lines) - 1 >= MIN_ROWS and "val_loss" in lines[0].split(",") and match in str(path):
+        head = lines[0].split(",")
+        if len(lines) - 1 < MIN_ROWS or "val_loss" not in head or match not in str(path):
+            continue
+        i = head.index("val_loss")
+        missing = [len(cells) <= i or cells[i] in ("", "NA") for cells in (line.split(",") for line in lines[1:])]
+        if not (all(missing[0::2]) and not any(missing[1::2])):
             out.append(path)
     return out
 

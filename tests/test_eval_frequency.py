@@ -6,6 +6,7 @@ the every-5 log cut down to every 20th step (the same curve, fewer points); ever
 1.7092-1.7104), the same decay over 400 steps 22% lower (hf_gpt2_decay_to_0)."""
 import copy
 import json
+import math
 import re
 from pathlib import Path
 
@@ -144,3 +145,41 @@ def test_a_bounce_and_a_jump_checked_less_often_count_the_fall_before_the_first_
         sparse = losslens.diagnose(str(_blank_every_2nd(path, tmp_path)))
         assert full.verdict == truth, path.name
         assert sparse.verdict == truth, (path.name, [(c.id, c.evidence[:1]) for c in sparse.causes])
+
+
+# A validation loss first checked late does not start where the run did: keras_thrown_checked_late (make.py), a
+# digits MLP at plain SGD 1.5 validated every 2nd epoch (Keras' validation_freq=2), first read 1.042 (seed 8) and
+# 1.796 (seed 9) at epoch 1, after training's first epoch at 2.006 / 2.21, then both losses sat at ln 10, a uniform
+# guess: "val_loss ended 123% (30%) above its starting value", diverged, where seed 8 validated every epoch (first
+# 3.129 at epoch 0, the first epoch's blow-up) reads the collapse as lr_too_high; a tenth of the rate ends at
+# 0.372 / 0.364. Measured from training's first logged point, the start nearer the run's, the climb is 16% / 6%.
+# keras_thrown_held's sgd1.5_w128_s0 checked at its 2nd, 4th ... epochs (first 1.845, training's first 2.228) read
+# diverged so, where every epoch's checks read lr_too_high.
+CHECKED_LATE = ECO / "keras_thrown_checked_late"
+
+
+def _first_run(name: str) -> float:
+    return float(re.search(rf"^{re.escape(name)}: .* last ([\d.]+);", (CHECKED_LATE / "make.out").read_text(),
+                           re.M).group(1))
+
+
+def test_the_premise_a_step_too_large_collapses_to_a_guess_and_a_tenth_of_it_learns():
+    for seed in (8, 9):
+        assert abs(_first_run(f"sgd1.5_s{seed}.csv") - math.log(10)) < 0.05, seed
+        assert _first_run(f"sgd0.15_s{seed}.csv") < 0.2 * math.log(10), seed
+    lines = (CHECKED_LATE / "sgd1.5_s8.csv").read_text().splitlines()
+    assert lines[1].endswith(",NA,NA") and not lines[2].endswith(",NA,NA")  # what validation_freq=2 writes
+
+
+def test_a_collapse_checked_late_is_read_as_the_step_not_as_a_climb_above_its_first_check(tmp_path):
+    every = losslens.diagnose(str(CHECKED_LATE / "sgd1.5_s8_every.csv"))
+    assert every.verdict == "lr_too_high", every
+    for name in ("sgd1.5_s8.csv", "sgd1.5_s9.csv"):
+        d = losslens.diagnose(str(CHECKED_LATE / name))
+        assert d.verdict == "lr_too_high", (name, [(c.id, c.evidence[:1]) for c in d.causes])
+        assert "diverged" not in [c.id for c in d.causes], name
+    held = ECO / "keras_thrown_held" / "sgd1.5_w128_s0.csv"
+    full = losslens.diagnose(str(held))
+    sparse = losslens.diagnose(str(_blank_every_2nd(held, tmp_path)))
+    assert full.verdict == "lr_too_high" and sparse.verdict == full.verdict, \
+        [(c.id, c.evidence[:1]) for c in sparse.causes]

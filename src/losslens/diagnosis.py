@@ -71,6 +71,7 @@ from .facts.smoothing import (difference_noise, level_smooth, median, median3, n
 from .facts.trend import MIN_TAIL_POINTS, TAIL_FRACTION, ols_slope_t
 from .facts.trend import t_text as _t
 from .facts import NOISE_FLOOR_NEAR  # (the forecast holds a validation loss at the floor by it too)
+from .facts.divergence import divergence
 from .forecasting import IMPROVE_FRACTION, MIN_POINTS
 from .result import SCORE_TIE, UNCERTAIN_X_SHARE, Action, Cause, Diagnosis, Evidence, Plateau, best_index
 from .result import axis_text as _n
@@ -1747,7 +1748,9 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     stuck_at_init), and one logged at the last finite row before a NaN that blew up in the first points is quoted
     with clipping first (`_grad_at_blowup`); a logged gradient norm ≥ ``GRAD_BLOWN`` (1e6) from the first log to the
     last, its loss never down to a tenth of its first point, is a blow-up before the first log, whatever the losses
-    do (`_grads_blown`: its norm quoted, clipping first); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not) only
+    do (`_grads_blown`: its norm quoted, clipping first); beside a loss that climbed (ended ≥ 25% and ≥ 5 sds above its start, NaN after it or not;
+    a validation loss first checked after training's first logged point starts no lower than that point,
+    `_metric_divergence`: keras_thrown_checked_late) only
     `lr_too_high`, a measured learning curve's `data_limited`, and `stuck_at_init` where the loss jumped once and
     then held within 5% of that climb are listed: the other rules would read the blow-up's values as a curve (a
     Keras SGD run at 1e34 read also overfitting, stuck_at_init and data_limited); beside a loss NaN/inf for good no
@@ -1763,7 +1766,7 @@ def diverged(f: Facts, t: Thresholds) -> Cause | None:
     First actions: lower lr, clipping, warm-up, check inputs; "fix the schedule" first where the logged lr rose into
     the blow-up (`_lr_ramped`).
     """
-    for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)):
+    for name, d in (("train_loss", f.train_divergence), (f.metric, _metric_divergence(f))):
         if d is None:
             continue
         if d.nonfinite_from is not None:
@@ -1876,7 +1879,29 @@ def _blown_up(f: Facts, t: Thresholds) -> bool:
     """diverged's climb (:func:`_climbed`), whether or not NaN followed it, on the loss that rule reads
     (training's, else the metric's), over its finite points."""
     return any(d is not None and _climbed(f, t, name, d)
-               for name, d in (("train_loss", f.train_divergence), (f.metric, f.divergence)))
+               for name, d in (("train_loss", f.train_divergence), (f.metric, _metric_divergence(f))))
+
+
+def _metric_divergence(f: Facts):
+    """``f.divergence``, the metric's climb facts, except for a validation loss first checked after training's first
+    logged point (Keras' ``validation_freq``, Lightning's ``check_val_every_n_epoch``, a Trainer's ``eval_steps``)
+    whose first check sits below training's first value, the two one quantity (a gap is read between them): that
+    check came after a fall, or a blow-up, the run's start did not, and its climb is measured from training's first
+    point instead. keras_thrown_checked_late (a digits MLP at plain SGD 1.5 validated every 2nd epoch; make.py):
+    first checked at 1.042 / 1.796 (seeds 8 / 9) after training's first epoch at 2.006 / 2.21, both losses then at
+    ln 10, a uniform guess, "ended 123% (30%) above its starting value" read diverged, where seed 8 validated every
+    epoch (first 3.129 at epoch 0) reads the collapse as lr_too_high, as both now do (16% / 6% above training's first
+    point); a tenth of the rate ends 0.372 / 0.364. (The facts keep the curve's own start: this is the climb diverged
+    reads.)"""
+    d = f.divergence
+    if d is None or d.nonfinite_from is not None or f.missed > 0 or _higher(f) or not f.metric.startswith("val_") \
+            or f.train_x is None or f.train_y is None or not f.train_x.size or not f.x.size \
+            or not f.x[0] > f.train_x[0] or f.generalization is None or f.generalization.gap_end is None:
+        return d
+    start = float(f.train_y[0])
+    if not start > d.start:
+        return d
+    return divergence(f.x, f.y, f.smoothed, start, f.noise, f.x, f.y)
 
 
 def _climbed(f: Facts, t: Thresholds, name: str, d) -> bool:
@@ -2620,7 +2645,7 @@ def _fell_before_climb(f: Facts, t: Thresholds, name: str) -> bool:
     before it is measured against: HistGradientBoostingClassifier at learning_rate 1.0 on a noisy XOR, training
     loss 0.6925 -> 0.1195 in 3 rounds (a noise sd of 0.049 over those 7) then up to 94,563 (517 over the run), read
     "also likely: stuck_at_init, never moved far from its initial value 0.6925: best 0.1347 (81% lower)"."""
-    d = f.train_divergence if name == "train_loss" else f.divergence
+    d = f.train_divergence if name == "train_loss" else _metric_divergence(f)
     y = f.train_y if name == "train_loss" and f.train_y is not None else f.y
     if d is None or y is None or not _climbed(f, t, name, d):
         return False
