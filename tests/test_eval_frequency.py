@@ -183,3 +183,22 @@ def test_a_collapse_checked_late_is_read_as_the_step_not_as_a_climb_above_its_fi
     sparse = losslens.diagnose(str(_blank_every_2nd(held, tmp_path)))
     assert full.verdict == "lr_too_high" and sparse.verdict == full.verdict, \
         [(c.id, c.evidence[:1]) for c in sparse.causes]
+
+
+def test_the_fall_before_a_late_first_check_is_measured_once_for_every_rule_that_counts_it(tmp_path):
+    """One measure (facts.measure's ``Facts.unseen``) for the jumps and bounce share and for peak_climbed and
+    decayed_in_line, which had each computed it, apart on a score and on a metric not named ``val_``: the first
+    check's value where the check came after training's first point; 0 from the start, for a score (its fall is
+    not bounded by its first value) and for a late log, whose own ``missed`` counts it."""
+    from losslens.facts import measure
+    from losslens.readers import read
+
+    path = ECO / "keras_bottleneck" / "run.csv"
+    full, sparse = read(str(path))[0], read(str(_blank_every_2nd(path, tmp_path)))[0]
+    f = measure(sparse)
+    first = float(next(v for v in sparse.series["val_loss"] if v == v))
+    assert f.metric == "val_loss" and f.missed == 0 and f.unseen == first > 2.0, (f.unseen, first)
+    assert measure(full).unseen == 0.0
+    assert measure(sparse, metric="val_acc").unseen == 0.0  # (a score)
+    late = measure(read(str(ECO / "lightning_resume_late_start" / "logs" / "csv" / "version_0" / "metrics.csv"))[0])
+    assert late.missed > 0 and late.unseen == 0.0

@@ -62,7 +62,6 @@ from .facts.chance import (CONSTANT_HELD_POINTS, FIRST_LOSS_TOL, KERAS_CLIP_LOSS
                            accuracy_fraction, also_fits, constant_answer, in_examples, least_entropy, never_moved,
                            one_class_shares, values_step)
 from .facts.learning_curve import DATA_GAIN
-from .facts.optimizer import missed_improvement
 from .facts.plateau import FRACTION as PLATEAU_FRACTION
 from .facts.plateau import phases_without_x, plateau_onset, x_floor
 from .facts.regularization import STRONG_SHRINK, optimizer_kind, optimizer_name
@@ -5522,11 +5521,11 @@ def decayed_in_line(f: Facts, t: Thresholds) -> Cause | None:
         return None
     drop_noise = f.plateau.improvement / f.noise
     # The whole run's pace counts the fall before a first check that came after training's first logged point, over
-    # the lr-time the steps took before it (_unseen_before_check): keras_rlrop_noise_floor's Keras default (factor
+    # the lr-time the steps took before it (Facts.unseen): keras_rlrop_noise_floor's Keras default (factor
     # 0.1, patience 10), 0.399 -> 0.091 checked every epoch (converged), checked every 2nd epoch fell 0.122 -> 0.091
     # from its first check, the later half "at 266% of the whole run's pace", read "lr too low, try 10x the peak";
     # it ended at 0.0915 against the 0.09 its targets' noise holds every model to.
-    ratio, unseen = p.pace_ratio, _unseen_before_check(f)
+    ratio, unseen = p.pace_ratio, f.missed + f.unseen
     if unseen > 0 and p.drop > 0 and p.span > 0 and p.before >= 0:
         ratio = p.pace_ratio * (p.drop / p.span) * (p.span + p.before) / (p.drop + unseen) if math.isfinite(unseen) \
             else 0.0
@@ -5809,23 +5808,6 @@ def peak_threw(f: Facts, t: Thresholds) -> Cause | None:
                   "train_peak_fit": held / best, "train_fit": end / best})
 
 
-def _unseen_before_check(f: Facts) -> float:
-    """The fall a validation curve made before its first check, in its units, where it was checked later than the
-    training loss was first logged (Keras' ``validation_freq``, Lightning's ``check_val_every_n_epoch``): training
-    went on unseen before it, and the first value stands in for that fall, as a late log's does
-    (:func:`~losslens.facts.optimizer.missed_improvement`; the late log's own ``missed`` where it is one). 0 for a
-    curve checked from training's first logged point.
-
-    The first epoch makes most of a small net's fall, and the check that missed it leaves an improvement of the
-    few points of the floor: tests/fixtures/ecosystem/keras_rlrop_noise_floor seed 1 (validation MSE ≥ 0.09 by its
-    noise, ended 0.091) fell 0.399 -> 0.091 checked every epoch and climbed 0.028 at the peak lr (9% of it, read
-    converged); checked at its 2nd, 4th ... epochs (validation_freq=2) it fell 0.122 -> 0.091 and the climb was 57%
-    of that: read "lr too high"."""
-    if f.missed > 0 or f.train_x is None or not f.train_x.size or not f.x.size or f.x[0] <= f.train_x[0]:
-        return f.missed
-    return missed_improvement(f.y, True)  # (peak_climbed reads a loss alone)
-
-
 def peak_climbed(f: Facts, t: Thresholds) -> Cause | None:
     """Under a schedule that cut the lr below half its peak, however soon (:class:`~losslens.facts.optimizer.PeakClimb`:
     no eight points at the peak are needed, as :func:`peak_bounced`'s LrPhases does): while the lr was at its peak
@@ -5850,7 +5832,7 @@ def peak_climbed(f: Facts, t: Thresholds) -> Cause | None:
     imp = f.plateau.improvement
     if not imp > 0 or not c.climb >= t.lr_high_floor_noise * f.noise:
         return None
-    imp += _unseen_before_check(f)
+    imp += f.missed + f.unseen  # (the fall before a late log's first point, or before a first check made late)
     rel = c.climb / imp
     # The cut found ground well below where the climb set off (peak_held's ``peak_held_share`` of the improvement):
     # a climb off a floor the smaller steps then merely settle back to is a step at its floor's noise, not one that

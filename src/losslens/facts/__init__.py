@@ -126,6 +126,10 @@ class Facts:
     missed: float = 0.0  # the metric's fall before a late log's first point (optimizer.missed_improvement): the
                          # oscillation and jumps count it in the improvement; 0 for a log from the start
     train_missed: float = 0.0  # the same of the training loss (its oscillation and spikes count it)
+    unseen: float = 0.0  # a validation loss's fall before its first check, where that came after training's first
+                         # logged point (optimizer.missed_improvement of it, as a late log's `missed`; 0 for a late
+                         # log, whose `missed` counts it, a score, or a curve checked from the start): the jumps, the
+                         # bounce share, peak_climbed and decayed_in_line count `missed + unseen`
     train_examples: tuple | None = None  # (examples, where the log says it) the training set holds, where it says
     noise_floor: float | None = None  # the data's noise floor the run states (stated_noise_floor), in the loss's units
     baseline: tuple | None = None  # (loss, where from) of one constant prediction for every input, the run's losses'
@@ -333,10 +337,14 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
     train_key = head[1] if head is not None else "train_loss"
     xt, yt = _curve(run, train_key)
     # A validation loss first checked after training's first logged point (Keras' validation_freq, Lightning's
-    # check_val_every_n_epoch) missed the fall before its check as a late log does, and its bounces and jumps are
-    # measured against that fall too: keras_bottleneck's digits run checked at its 2nd, 4th ... epochs (validation
-    # 2.107 -> 1.62, where epoch 0's check read 2.194) bounced "7% of its whole improvement" and read "lr too high"
-    # where every epoch's checks read underfitting. (Facts.missed stays the log's own; diagnosis._unseen_before_check.)
+    # check_val_every_n_epoch, a Trainer's eval_steps) missed the fall before its check as a late log does, and its
+    # bounces and jumps are measured against that fall too: keras_bottleneck's digits run checked at its 2nd, 4th ...
+    # epochs (validation 2.107 -> 1.62, where epoch 0's check read 2.194) bounced "7% of its whole improvement" and
+    # read "lr too high" where every epoch's checks read underfitting. So are the peak lr's climb and the run's pace
+    # per unit of lr (diagnosis.peak_climbed, decayed_in_line, reading Facts.unseen): keras_rlrop_noise_floor seed 1
+    # (validation MSE >= 0.09 by its noise) fell 0.399 -> 0.091 checked every epoch and climbed 0.028 at the peak lr
+    # (9% of it, converged); checked at its 2nd, 4th ... epochs it fell 0.122 -> 0.091 and the climb was 57% of that:
+    # "lr too high". (Facts.missed stays the log's own.)
     unseen = missed_improvement(y, True) if not late and not higher_better and metric.startswith("val_") \
         and xt is not None and xt.size and x.size and x[0] > xt[0] else 0.0
     opt = optimizer_facts(run.get("lr"), run.get("grad_norm"), y, tr.tail_start, pl.improvement + missed + unseen,
@@ -425,7 +433,7 @@ def measure(run: Run, metric: str | None = None, classes: int | None = None,
                  adversarial=adversarial_facts(run, metric), staircase=run_staircase(run),
                  layer_grads=layer_grad_facts(run.layer_grads(), run.axis),
                  jumps=jumps(y, missed=missed + unseen) if not batch_loss(run.axis_name, metric) else (),
-                 missed=missed, train_missed=train_missed, train_examples=_train_examples(run.meta or {}),
+                 missed=missed, train_missed=train_missed, unseen=unseen, train_examples=_train_examples(run.meta or {}),
                  labels_random=(run.meta or {}).get("labels") in ("random", "shuffled"),
                  grad_skipped_at=tuple((run.meta or {}).get("grad_norm_nonfinite_at") or ()),
                  val_beside=run.finite("val_loss") if metric == "train_loss" and run.has("val_loss") else None,
