@@ -1386,6 +1386,32 @@ class Watcher:
         self.actions.append({"action": kind, self.axis_name: _num(epoch), **info})
         self.say(f"losslens: {text}")
 
+    def train_ended(self, at: str, restore=None, early_stopped=None, stopper: str = "EarlyStopping") -> None:
+        """What every callback does when its training ends, in this order: hand back the best weights kept
+        (``restore()``: the framework's own way, its weight prints updated; None where the framework put its best
+        back itself), read the framework's early stopping into ``meta["stopped_early"]`` (``early_stopped()``: the
+        stop's fields or None; a further fit clears the last one's; None where the framework has none), then the
+        final diagnosis, report and save (:meth:`end_training`). Each step's failure is warned once, named by ``at``
+        (the hook: "train end", "fit end") and ``stopper``, and the next steps still run: the training loop is
+        never raised into, and a restore that failed still gets its run reported and saved."""
+        if restore is not None:
+            try:
+                restore()
+            except Exception as exc:
+                self.warn_once(exc, f"restore at {at}")
+        if early_stopped is not None:
+            try:
+                self.meta.pop("stopped_early", None)
+                stopped = early_stopped()
+                if stopped:
+                    self.meta["stopped_early"] = stopped
+            except Exception as exc:
+                self.warn_once(exc, f"reading {stopper}")
+        try:
+            self.end_training()
+        except Exception as exc:
+            self.warn_once(exc, at)
+
     def end_training(self):
         """At the end: report the final verdict if nothing was reported yet, or if it is not the
         one reported last (the run went on past that report); save. Rank 0's alone (:attr:`lead`)."""

@@ -161,22 +161,11 @@ class LosslensCallback(WatcherViews, keras.callbacks.Callback):
             self._bar_open = False
 
     def on_train_end(self, logs=None):
-        try:
+        def restore():
             self._restore_at_end()
             self._prints.epoch(keras_print(self.model))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "restore at train end")
-        try:
-            self.watcher.meta.pop("stopped_early", None)
-            stopped = self._early_stopped()
-            if stopped:
-                self.watcher.meta["stopped_early"] = stopped
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading EarlyStopping")
-        try:
-            self.watcher.end_training()
-        except Exception as exc:
-            self.watcher.warn_once(exc, "train end")
+
+        self.watcher.train_ended("train end", restore, self._early_stopped)
 
     def _early_stopped(self) -> dict | None:
         """``meta["stopped_early"]`` where one of this fit's ``keras.callbacks.EarlyStopping`` ended it (its

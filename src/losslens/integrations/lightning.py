@@ -315,22 +315,12 @@ class LosslensCallback(WatcherViews, Callback):
             self._unwatch_log(pl_module)
         except Exception as exc:
             self.watcher.warn_once(exc, "putting self.log back")
-        try:
+
+        def restore():
             restore_at_end(self, pl_module)
             self._prints.epoch(torch_print(pl_module))
-        except Exception as exc:
-            self.watcher.warn_once(exc, "restore at fit end")
-        try:
-            self.watcher.meta.pop("stopped_early", None)
-            stopped = _early_stopped(trainer, self.watcher)
-            if stopped:
-                self.watcher.meta["stopped_early"] = stopped
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading EarlyStopping")
-        try:
-            self.watcher.end_training()
-        except Exception as exc:
-            self.watcher.warn_once(exc, "fit end")
+
+        self.watcher.train_ended("fit end", restore, lambda: _early_stopped(trainer, self.watcher))
 
     def _epoch_train_loss(self, trainer, pl_module, logs):
         """A training loss logged per step only: its value now is the last batch's. Warn once;

@@ -323,17 +323,14 @@ class Monitor(WatcherViews):
             self._hook.remove()
             self._hook = None
         self.probe.unwatch()
-        try:
+
+        def restore():
             restore_at_end(self, self.model)
             if self.model is not None:
                 self._prints.epoch(torch_print(self.model))
                 self._print_due = True
-        except Exception as exc:
-            self.watcher.warn_once(exc, "restoring the best weights at finish")
-        try:
-            self.watcher.end_training()
-        except Exception as exc:
-            self.watcher.warn_once(exc, "finish")
+
+        self.watcher.train_ended("finish", restore)  # (a loop of its own has no framework's early stopping to read)
         return self.watcher.reported
 
     def _get_lr(self):

@@ -153,22 +153,11 @@ class LosslensCallback(WatcherViews, TrainerCallback):
 
     def on_train_end(self, args, state, control, **kwargs):
         self._training = False
-        if not getattr(args, "load_best_model_at_end", False):  # (else the Trainer loaded its best checkpoint itself)
-            try:
-                restore_at_end(self, kwargs.get("model"))
-            except Exception as exc:
-                self.watcher.warn_once(exc, "restore at train end")
-        try:
-            self.watcher.meta.pop("stopped_early", None)  # (a further train() of this Trainer: its own stop or none)
-            stopped = _early_stopped(state, self.watcher)
-            if stopped:
-                self.watcher.meta["stopped_early"] = stopped
-        except Exception as exc:
-            self.watcher.warn_once(exc, "reading EarlyStoppingCallback")
-        try:
-            self.watcher.end_training()
-        except Exception as exc:
-            self.watcher.warn_once(exc, "train end")
+        # (With load_best_model_at_end the Trainer loaded its best checkpoint itself.)
+        restore = None if getattr(args, "load_best_model_at_end", False) else \
+            lambda: restore_at_end(self, kwargs.get("model"))
+        self.watcher.train_ended("train end", restore, lambda: _early_stopped(state, self.watcher),
+                                 stopper="EarlyStoppingCallback")
 
     def _row(self, args, state, control, metrics, kwargs):
         """One row, and what was decided carried out: on every rank of a data-parallel run, rank 0's decision (each
