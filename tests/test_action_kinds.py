@@ -213,3 +213,26 @@ def test_validation_ends_is_said_where_it_was_read_found_by_kind(monkeypatch):
 
     monkeypatch.setattr(D, "Evidence", _Shouted)
     assert _read(path) == plain
+
+
+def test_training_erring_more_than_validation_drops_the_cannot_fit_line_by_kind(monkeypatch):
+    # Keras at 45% random training labels (tests/fixtures/ecosystem/keras_trainnoise/noise45.csv): underfitting's
+    # "the model cannot fit the training data either" (error rates alike) is taken back for the small-or-floor line
+    # where training errs 3.9x as often as validation (_errs_more_than_validation); the 1-unit bottleneck
+    # (keras_bottleneck/run.csv) keeps it. Reworded where it is built, the line is dropped and kept alike.
+    noisy, bottleneck = ECO / "keras_trainnoise" / "noise45.csv", ECO / "keras_bottleneck" / "run.csv"
+    plain = {p: _read(p) for p in (noisy, bottleneck)}
+    words = "the model cannot fit the training data either"
+    assert words not in plain[noisy] and words in plain[bottleneck]
+    assert "a model too small and the data's own floor" in plain[noisy]
+
+    evidence = D.Evidence
+
+    class _Shouted(evidence):
+        def __new__(cls, text, kind=None):
+            return evidence(text.replace(words, words.upper()) if kind == D.FITS_NEITHER else text, kind)
+
+    monkeypatch.setattr(D, "Evidence", _Shouted)
+    assert _read(noisy) == plain[noisy]
+    shouted = _read(bottleneck)
+    assert shouted != plain[bottleneck] and shouted.replace(words.upper(), words) == plain[bottleneck]

@@ -477,6 +477,9 @@ STOP_ON_ACC = "stop_on_acc"
 CUT_IN_NOISE = "cut_in_noise"
 #: data_limited's "validation ends <gap> above training ...", which _ended_before says as where it was read.
 VAL_ENDS = "val_ends"
+#: underfitting's "... the model cannot fit the training data either" (train ≈ validation, or error rates alike:
+#: _underfit_level), which _errs_more_than_validation takes back where training errs more than validation.
+FITS_NEITHER = "fits_neither"
 
 
 def _of_kind(action: str, *kinds: str) -> bool:
@@ -8469,7 +8472,7 @@ def _underfit_level(f: Facts, t: Thresholds) -> Cause | None:
         # (Which evidence held it: _bent_over reads a training pass under dropout off the error rates only.)
         same, numbers["err_share"] = errs
     conf = _ramp(level_rel, least, WHOLE, *UNDERFIT_LEVEL_STRENGTH)
-    return Cause("underfitting", conf, [level_line, same], _underfitting_actions(f), numbers)
+    return Cause("underfitting", conf, [level_line, Evidence(same, FITS_NEITHER)], _underfitting_actions(f), numbers)
 
 
 def _errs_alike(f: Facts, t: Thresholds) -> tuple[str, float] | None:
@@ -8512,7 +8515,7 @@ def _errs_more_than_validation(causes: list[Cause]) -> list[Cause]:
             or {"train_regularized", "dropout", "penalty"} & set(under.numbers) or len(causes) < 2:
         return causes
     under.status, under.confidence = "possible", min(under.confidence, 0.3)
-    under.evidence = [e for e in under.evidence if "the model cannot fit the training data either" not in e] + \
+    under.evidence = [e for e in under.evidence if not _of_kind(e, FITS_NEITHER)] + \
         [SMALL_OR_FLOOR]
     under.actions = [CAPACITY_OR_FLOOR] + [a for a in under.actions if a != CAPACITY_OR_FLOOR]
     return [c for c in causes if c is not under] + [under]
