@@ -21,6 +21,12 @@ def test_learning_curve_slope_and_rule():
     # curves, which bend flat) before extrapolating: 1 - 2**(-0.4) = 24%.
     assert cause.numbers["gain_if_doubled"] == pytest.approx(1 - 2 ** (0.8 * lc.slope), abs=1e-9)
     assert 0.22 < cause.numbers["gain_if_doubled"] < 0.26
+    # The line quoting the curve's values, which the data variant's findings leave out (they quote the curve), is
+    # found by its kind, not its words.
+    from losslens.facts.learning_curve import CURVE_VALUES
+
+    quoted = [e for e in cause.evidence if getattr(e, "kind", None) == CURVE_VALUES]
+    assert len(quoted) == 1 and quoted[0].startswith("learning curve (") and "800: " in quoted[0]
     flat = {n: 0.3 * (1 + 0.01 * rng.standard_normal(3)) for n in sizes}
     assert variants.learning_curve_cause(variants.learning_curve(flat)) is None
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..result import finite_or_none
+from ..result import Evidence, finite_or_none
 from ..exceptions import UsageTypeError, check_number
 from .trend import t_text as _t
 
@@ -160,6 +160,11 @@ class LearningCurveFacts:
                 "slope_t": finite_or_none(self.slope_t), "gain_if_doubled": self.gain_if_doubled}
 
 
+#: The kind (result.Evidence) of the evidence line that quotes the curve's own values, which the lab leaves out
+#: where its findings quote the curve already (lab.variants.data_limited).
+CURVE_VALUES = "learning_curve_values"
+
+
 @dataclass
 class DataForecast:
     """What ``factor`` times the data is forecast to do to the validation loss.
@@ -244,7 +249,8 @@ class DataForecast:
         folds = lc.losses.shape[0]
         curve = ", ".join(f"{format_size(n)}: {v:.4g}" for n, v in zip(lc.sizes, mean))
         lines = [self.summary(),
-                 f"learning curve ({lc.metric}{f', mean of {folds} {lc.repeats}' if folds > 1 else ''}) {curve}",
+                 Evidence(f"learning curve ({lc.metric}{f', mean of {folds} {lc.repeats}' if folds > 1 else ''}) "
+                          f"{curve}", CURVE_VALUES),
                  f"log-log slope over the largest sizes {lc.slope:.2f}"
                  + (f" (t = {_t(lc.slope_t)} across {lc.repeats})" if lc.slope_t is not None else "")]
         if lc.flattening and clears_data_bar(lc, gain, z) is not None:

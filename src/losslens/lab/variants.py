@@ -27,6 +27,7 @@ import numpy as np
 
 from . import data as lab_data
 from . import nets
+from ..facts.learning_curve import CURVE_VALUES
 from .experiments import Arm, Experiment
 from .report import counts_text, pm
 from .runner import ArmResult, save_runs, torch_threads, train_arm
@@ -167,7 +168,7 @@ def data_limited(seeds: Sequence[int] = range(3), per_class: Sequence[int] = (10
         findings.append(f"augmentation: best val loss {pm(a.curves('val_loss').min(1))} vs {pm(top_arm.curves('val_loss').min(1))} "
                         f"without; lower in {lower}/{len(seeds)} seeds")
     # (the curve itself is the first finding: its evidence line is left out)
-    said = [e for e in cause.evidence if not e.startswith("learning curve")] if cause else []
+    said = [e for e in cause.evidence if getattr(e, "kind", None) != CURVE_VALUES] if cause else []
     findings.append("learning-curve diagnosis: " + (f"data_limited ({'; '.join(said)})"
                                                      if cause else "not data-limited at the largest size"))
     return VariantResult("data", "Variant 2: a data-limited plateau on scikit-learn's digits (8x8)",
