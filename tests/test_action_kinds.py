@@ -48,15 +48,15 @@ class _AnyAction(type(Action)):
 
 
 class _Reworded(Action, metaclass=_AnyAction):
-    def __new__(cls, text, kind=None, claim=None):
-        return Action(_shout(text) if kind in KINDS else text, kind, claim)
+    def __new__(cls, text, kind=None, claim=None, at=None):
+        return Action(_shout(text) if kind in KINDS else text, kind, claim, at)
 
 
 def _reworded(monkeypatch) -> None:
     monkeypatch.setattr(D, "Action", _Reworded)
     for table in (D.ACTIONS, D.BOOSTER_ACTIONS):
         for key, acts in list(table.items()):
-            monkeypatch.setitem(table, key, [Action(_shout(a), a.kind, a.claim) if getattr(a, "kind", None) in KINDS
+            monkeypatch.setitem(table, key, [Action(_shout(a), a.kind, a.claim, a.at) if getattr(a, "kind", None) in KINDS
                                              else a for a in acts])
 
 
@@ -157,8 +157,9 @@ def test_compare_reads_the_change_a_first_action_makes_off_its_kind(monkeypatch)
     runs = ECO / "compare_remedies"
 
     class _Worded(Action, metaclass=_AnyAction):
-        def __new__(cls, text, kind=None, claim=None):
-            return Action(text + " (whatever the model's width)" if kind == D.EARLY_STOP_BEST else text, kind, claim)
+        def __new__(cls, text, kind=None, claim=None, at=None):
+            return Action(text + " (whatever the model's width)" if kind == D.EARLY_STOP_BEST else text, kind, claim,
+                          at)
 
     monkeypatch.setattr(D, "Action", _Worded)
     out = CliRunner().invoke(app, ["compare", str(runs / "diab_wide"), str(runs / "diab_narrow")]).output
@@ -236,3 +237,20 @@ def test_training_erring_more_than_validation_drops_the_cannot_fit_line_by_kind(
     assert _read(noisy) == plain[noisy]
     shouted = _read(bottleneck)
     assert shouted != plain[bottleneck] and shouted.replace(words.upper(), words) == plain[bottleneck]
+
+
+def test_a_stop_at_x_is_moved_off_x_by_the_point_it_names(monkeypatch):
+    # sched_charlm's step decay (tests/fixtures/ecosystem/step_stop_gain/step.csv): converged's "stop at step 1600"
+    # moves after the lr's cut, 1.8% lower (diagnosis._stop_gives_up), which finds that stop by the point it names
+    # (Action.at), not by its words: worded otherwise where it is built, it moves alike.
+    path = ECO / "step_stop_gain" / "step.csv"
+    plain = _read(path)
+    assert "stop_gives_up" in plain and "not at step 1600: stopping at X gives up" in plain
+
+    class _Worded(Action, metaclass=_AnyAction):
+        def __new__(cls, text, kind=None, claim=None, at=None):
+            return Action(text.replace("stop at", "STOP AT", 1) if kind == D.STOP_AT and at is not None else text,
+                          kind, claim, at)
+
+    monkeypatch.setattr(D, "Action", _Worded)
+    assert _read(path) == plain

@@ -6723,7 +6723,7 @@ def _schedule_unseen(run: Run, f: Facts, verdict: Cause) -> None:
     i = next((i for i, a in enumerate(verdict.actions) if getattr(a, "kind", None) == DATA_OR_MODEL), None)
     if i is not None:
         a = verdict.actions[i]
-        verdict.actions[i] = Action(str(a) + SCHEDULE_UNSEEN, a.kind, a.claim)
+        verdict.actions[i] = Action(str(a) + SCHEDULE_UNSEEN, a.kind, a.claim, a.at)
 
 
 def _rl_reward_read(run: Run, f: Facts) -> bool:
@@ -9438,7 +9438,7 @@ def converged(f: Facts, t: Thresholds) -> Cause:
         else:  # "no growth" read as a fact about the gap misleads when it went 0.111 -> 0.138: say both
             ev.append(f"{_gap_moved(f, g.gap_at_val_min, g.gap_end, g.gap_growth_range, None)}: "
                       f"{_gap_name(f) + ' = ' if _gap_sized(g.gap_at_val_min, g.gap_end) else ''}{g.gap_at_val_min:.3g} at the best, {g.gap_end:.3g} at the end")
-    acts = [Action(f"stop at {f.axis_name} {_n(x)}{NO_GAIN}", STOP_AT, NO_GAIN)
+    acts = [Action(f"stop at {f.axis_name} {_n(x)}{NO_GAIN}", STOP_AT, NO_GAIN, at=x)
             if x is not None else ACTIONS["converged"][0]] + ACTIONS["converged"][1:]
     numbers = {"slope_t": tr.slope_t}
     lone = [j for j in _jumps(f, t) if j[3]]
@@ -11690,11 +11690,11 @@ def _stop_gives_up(run: Run, f: Facts, t: Thresholds, verdict: Cause) -> None:
             or i >= f.n_points - 3 or not f.noise > 0:
         return
     x = float(f.x[i])
-    said = f"stop at {axis} {_n(x)}"
-    rest = first[len(said):]
-    # (Not a stop at the first point, where the curve is read flat after it: no fall after X to read.)
-    if not first.startswith(said) or rest[:1].isdigit() or rest[:1] == ".":
+    # (Converged's own stop at X, by the point it names, Action.at: not one at the first point, where the curve is
+    # read flat after it, no fall after X to read, nor one a logged metric's flattening moved.)
+    if getattr(first, "at", None) != x:
         return
+    rest = first[len(f"stop at {axis} {_n(x)}"):]
     higher = _higher(f)
     y = _sign(f) * f.y
     v_x = float(np.median(y[max(i - 1, 0):i + 2]))
@@ -12129,7 +12129,7 @@ def _quote_forecast(cause: Cause, fc: dict, f: Facts, t: Thresholds = DEFAULT):
             cause.actions[0] = Action(first.replace(claim, f"{claim} ({quote})" if claim == STILL_FALLING else
                                                     claim.replace("will not lower the loss",
                                                                   f"will lower the loss by little ({quote})")),
-                                      first.kind, claim if claim == STILL_FALLING else None)
+                                      first.kind, claim if claim == STILL_FALLING else None, first.at)
 
 
 def _error_fall(fc: dict, top: float) -> float | None:
@@ -12276,7 +12276,7 @@ def _price_converged(cause: Cause, f: Facts, horizon, fc: dict) -> None:
     claim = _no_gain_claim(cause.actions)
     if claim is None:
         return
-    cause.actions[0] = Action(cause.actions[0].replace(claim, price), cause.actions[0].kind)
+    cause.actions[0] = Action(cause.actions[0].replace(claim, price), cause.actions[0].kind, at=cause.actions[0].at)
     # The epochs priced above are an epoch count that may pay: "not the epoch count" would deny it.
     cause.actions = _epoch_count_dropped(cause.actions)
 

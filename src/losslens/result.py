@@ -26,20 +26,24 @@ class Action(str):
     so that no rule decides by searching the words: ``kind``, which of the rules' actions it is (a name the rules
     define, :data:`losslens.diagnosis.DATA_OR_MODEL` ...), and ``claim``, the words in it that make a claim a later
     rule may price, hedge or withdraw (converged's :data:`losslens.diagnosis.NO_GAIN`), kept as they read in the
-    action. Neither is in the JSON nor the text. A ``str`` method returns a plain ``str`` without them: an action
-    rewritten other than by :meth:`reword` says something new and carries no marker of what it said before."""
+    action, and ``at``, the axis value a stop names where a later rule reads which point it stops at (converged's
+    "stop at X", :func:`losslens.diagnosis._stop_gives_up`). None is in the JSON nor the text. A ``str`` method
+    returns a plain ``str`` without them: an action rewritten other than by :meth:`reword` says something new and
+    carries no marker of what it said before."""
 
     kind: str | None
     claim: str | None
+    at: float | None
 
-    def __new__(cls, text: str, kind: str | None = None, claim: str | None = None):
+    def __new__(cls, text: str, kind: str | None = None, claim: str | None = None, at: float | None = None):
         self = super().__new__(cls, text)
-        self.kind, self.claim = kind, claim
+        self.kind, self.claim, self.at = kind, claim, at
         return self
 
     def reword(self, old: str, new: str) -> Action:
         """``str.replace`` that keeps the markers, its claim reworded as the words are."""
-        return Action(self.replace(old, new), self.kind, None if self.claim is None else self.claim.replace(old, new))
+        return Action(self.replace(old, new), self.kind, None if self.claim is None else self.claim.replace(old, new),
+                      self.at)
 
 
 class Evidence(str):
